@@ -1,0 +1,34 @@
+"""Application settings for the edges (CLI, API), read from ``TERRAPLAN_*`` variables.
+
+The library itself takes explicit parameters; only the apps read settings, through
+:func:`get_settings`. Nothing is created at import time.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """``TERRAPLAN_DATABASE_URL``, ``TERRAPLAN_API_HOST`` ... (an ``.env`` file is read too)."""
+
+    model_config = SettingsConfigDict(env_prefix="TERRAPLAN_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///terraplan.db",
+        description="SQLAlchemy URL: a SQLite file (default, in the working directory) or postgresql://...",
+    )
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    map_tile_url: str | None = Field(
+        default=None,
+        description="Optional XYZ tile URL for the web map; without it polygons draw on a plain background.",
+    )
+    log_level: str = "WARNING"
+    secret_key: str = Field(default="change-me", repr=False)
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Read the settings now (environment + ``.env``), with explicit overrides on top."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,82 @@
+"""What the database holds: row counts per record kind, plans, schema revision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from terraplan.storage import bulk, migrate
+from terraplan.storage.database import Database
+from terraplan.storage.orm import AlignmentRow, ImportRunRow, PlanRow, TerritoryRow
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSummary:
+    id: str
+    name: str
+    version: int
+    status: str
+    territories: int
+    aligned_records: int
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseStatus:
+    url: str
+    revision: str | None
+    head: str
+    counts: dict[str, int]
+    plans: tuple[PlanSummary, ...]
+    imports: int
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.revision == self.head
+
+
+def database_status(db: Database) -> DatabaseStatus:
+    """Counts of every record table and a line per plan (read-only)."""
+    revision = migrate.current_revision(db)
+    counts: dict[str, int] = {}
+    plans: list[PlanSummary] = []
+    imports = 0
+    if revision is not None:
+        with db.connect() as connection:
+            counts = {kind: bulk.count_rows(connection, kind) for kind in bulk.RECORD_TABLES}
+            territory_counts = dict(
+                connection.execute(
+                    select(TerritoryRow.plan_id, func.count()).group_by(TerritoryRow.plan_id)
+                ).all()
+            )
+            aligned = dict(
+                connection.execute(
+                    select(AlignmentRow.plan_id, func.count()).group_by(AlignmentRow.plan_id)
+                ).all()
+            )
+            for row in connection.execute(
+                select(PlanRow.id, PlanRow.name, PlanRow.version, PlanRow.status).order_by(
+                    PlanRow.created_at, PlanRow.id
+                )
+            ):
+                plans.append(
+                    PlanSummary(
+                        id=row.id,
+                        name=row.name,
+                        version=row.version,
+                        status=row.status,
+                        territories=int(territory_counts.get(row.id, 0)),
+                        aligned_records=int(aligned.get(row.id, 0)),
+                    )
+                )
+            imports = int(
+                connection.execute(select(func.count()).select_from(ImportRunRow)).scalar_one()
+            )
+    return DatabaseStatus(
+        url=db.display_url,
+        revision=revision,
+        head=migrate.head_revision(),
+        counts=counts,
+        plans=tuple(plans),
+        imports=imports,
+    )

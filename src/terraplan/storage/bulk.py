@@ -1,0 +1,211 @@
+"""Bulk paths for large tables: upsert by id and columnar reads.
+
+Upserts run inside the caller's transaction (one ``Connection``), so an import is atomic: a
+failure or a kill in the middle leaves the database as it was. SQLite goes through the
+driver's ``executemany``; PostgreSQL copies into a temporary table and merges from it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from itertools import islice
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import Connection, Table, func, select
+
+from terraplan.errors import DataError, InvalidParameterError, StorageError
+from terraplan.storage.orm import (
+    AccountRow,
+    GeoUnitRow,
+    LeadRow,
+    OpportunityRow,
+    RepRow,
+    SalesLineRow,
+    TargetRow,
+)
+
+#: Record tables that can be imported, exported and bulk-loaded, by kind name.
+RECORD_TABLES: Mapping[str, Table] = {
+    "accounts": AccountRow.__table__,  # type: ignore[dict-item]
+    "leads": LeadRow.__table__,  # type: ignore[dict-item]
+    "reps": RepRow.__table__,  # type: ignore[dict-item]
+    "geo_units": GeoUnitRow.__table__,  # type: ignore[dict-item]
+    "sales_lines": SalesLineRow.__table__,  # type: ignore[dict-item]
+    "opportunities": OpportunityRow.__table__,  # type: ignore[dict-item]
+    "targets": TargetRow.__table__,  # type: ignore[dict-item]
+}
+
+CHUNK_ROWS = 20_000
+
+
+def record_table(kind: str) -> Table:
+    try:
+        return RECORD_TABLES[kind]
+    except KeyError:
+        raise InvalidParameterError(
+            f"unknown record kind {kind!r}; expected one of {', '.join(RECORD_TABLES)}",
+            details={"field": "kind", "value": kind},
+        ) from None
+
+
+def _json_columns(table: Table) -> set[str]:
+    return {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
+
+
+def _chunks(records: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
+    iterator = iter(records)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def upsert_records(
+    connection: Connection,
+    kind: str,
+    records: Iterable[Mapping[str, Any]],
+    *,
+    columns: Sequence[str] | None = None,
+) -> int:
+    """Insert or update (by ``id``) ``records`` of ``kind``; returns the number of rows written.
+
+    Each record maps column names (= domain field names) to Python values. Only ``columns``
+    (default: the keys of the first record) are written, so an update from a file with fewer
+    columns keeps the others as they were. Runs in the caller's transaction.
+    """
+    table = record_table(kind)
+    json_columns = _json_columns(table)
+    dialect = connection.dialect.name
+    total = 0
+    for chunk in _chunks(records, CHUNK_ROWS):
+        if columns is None:
+            columns = list(chunk[0].keys())
+        unknown = set(columns) - set(table.c.keys())
+        if unknown or "id" not in columns:
+            raise InvalidParameterError(
+                f"{kind}: cannot write columns {sorted(unknown) or ['(no id)']}",
+                details={"kind": kind, "columns": sorted(unknown)},
+            )
+        rows = [_row_tuple(record, columns, json_columns) for record in chunk]
+        dbapi = connection.dialect.dbapi
+        try:
+            if dialect == "sqlite":
+                _sqlite_upsert(connection, table.name, columns, rows)
+            else:
+                _postgres_upsert(connection, table.name, columns, rows)
+        except dbapi.IntegrityError as exc:  # type: ignore[union-attr]
+            raise DataError(
+                f"{kind}: the database refused the rows ({str(exc).splitlines()[0]}); "
+                "check references to other records",
+                details={"kind": kind, "reason": str(exc).splitlines()[0]},
+            ) from None
+        except dbapi.Error as exc:  # type: ignore[union-attr]
+            raise StorageError(
+                f"{kind}: bulk write failed: {str(exc).splitlines()[0]}",
+                details={"kind": kind},
+            ) from None
+        total += len(rows)
+    return total
+
+
+def _row_tuple(
+    record: Mapping[str, Any], columns: Sequence[str], json_columns: set[str]
+) -> tuple[Any, ...]:
+    values = []
+    for name in columns:
+        value = record.get(name)
+        if name in json_columns and value is not None:
+            if isinstance(value, tuple):
+                value = list(value)
+            value = json.dumps(value, separators=(",", ":"), default=str)
+        values.append(value)
+    return tuple(values)
+
+
+def _sqlite_upsert(
+    connection: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != "id")
+    action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+    sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks}) ON CONFLICT("id") {action}'
+    rows = [tuple(v.isoformat() if isinstance(v, date) else v for v in row) for row in rows]
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.executemany(sql, rows)
+    cursor.close()
+
+
+def _postgres_upsert(
+    connection: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    names = ", ".join(f'"{c}"' for c in columns)
+    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c != "id")
+    staging = f"_staging_{table}"
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor:  # type: ignore[union-attr]
+        # Only the written columns, without constraints: a partial update must not trip NOT NULL.
+        cursor.execute(f'DROP TABLE IF EXISTS "{staging}"')
+        cursor.execute(
+            f'CREATE TEMP TABLE "{staging}" ON COMMIT DROP AS SELECT {names} FROM "{table}" WITH NO DATA'
+        )
+        with cursor.copy(f'COPY "{staging}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+        action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+        cursor.execute(
+            f'INSERT INTO "{table}" ({names}) SELECT DISTINCT ON ("id") {names} FROM "{staging}" '
+            f'ON CONFLICT ("id") {action}'
+        )
+
+
+def arrow_schema(kind: str, columns: Sequence[str] | None = None) -> pa.Schema:
+    """The Arrow schema of a record table (JSON columns as JSON text)."""
+    table = record_table(kind)
+    names = list(columns) if columns else [c.name for c in table.columns]
+    return pa.schema(
+        [(name, _ARROW_TYPES[table.c[name].type.__class__.__name__]) for name in names]
+    )
+
+
+_ARROW_TYPES: Mapping[str, pa.DataType] = {
+    "String": pa.string(),
+    "Text": pa.string(),
+    "JSON": pa.string(),
+    "Float": pa.float64(),
+    "Integer": pa.int64(),
+    "Boolean": pa.bool_(),
+    "Date": pa.date32(),
+    "DateTime": pa.timestamp("us"),
+}
+
+
+def read_arrow(connection: Connection, kind: str, columns: Sequence[str] | None = None) -> pa.Table:
+    """Read a record table (or some of its columns) into an Arrow table, in batches.
+
+    JSON columns (attributes, skills, polygons) come back as JSON text.
+    """
+    table = record_table(kind)
+    schema = arrow_schema(kind, columns)
+    selected = [table.c[name] for name in schema.names]
+    json_columns = _json_columns(table)
+    result = connection.execution_options(yield_per=50_000).execute(select(*selected))
+    batches: list[pa.RecordBatch] = []
+    for partition in result.partitions():
+        data = list(zip(*partition, strict=True))
+        arrays = []
+        for name, values in zip(schema.names, data, strict=True):
+            column = (
+                [json.dumps(v, separators=(",", ":")) if v is not None else None for v in values]
+                if name in json_columns
+                else values
+            )
+            arrays.append(pa.array(column, type=schema.field(name).type))
+        batches.append(pa.RecordBatch.from_arrays(arrays, schema=schema))
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+def count_rows(connection: Connection, kind: str) -> int:
+    table = record_table(kind)
+    return int(connection.execute(select(func.count()).select_from(table)).scalar_one())

@@ -1,0 +1,105 @@
+"""Database engines: SQLite by default (a file), PostgreSQL for teams.
+
+SQLite connections get ``foreign_keys=ON``, WAL journaling and a busy timeout, so that the API
+and the CLI can share one file safely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from terraplan.errors import InvalidParameterError, StorageError
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def normalize_url(url: str) -> str:
+    """Accept ``postgresql://`` URLs and use the psycopg 3 driver for them."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """Create an engine for ``url`` (SQLite file or PostgreSQL), configured for terraplan."""
+    try:
+        parsed = make_url(normalize_url(url))
+    except ArgumentError as exc:
+        raise InvalidParameterError(
+            f"database URL {url!r} is not valid: {exc}", details={"field": "database_url"}
+        ) from None
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, echo=echo)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(parsed, echo=echo, pool_pre_ping=True)
+    raise InvalidParameterError(
+        f"database backend {parsed.get_backend_name()!r} is not supported (use sqlite or postgresql)",
+        details={"field": "database_url"},
+    )
+
+
+@dataclass
+class Database:
+    """An engine and its session factory. Create one per process and pass it around."""
+
+    url: str
+    echo: bool = False
+    engine: Engine = field(init=False)
+    sessions: sessionmaker[Session] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.engine = make_engine(self.url, echo=self.echo)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def display_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection in a transaction (committed on success, rolled back on error)."""
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except OperationalError as exc:
+            raise StorageError(
+                f"database {self.display_url} failed: {exc.orig}", details={"url": self.display_url}
+            ) from None
+
+    def table_names(self) -> list[str]:
+        try:
+            return inspect(self.engine).get_table_names()
+        except OperationalError as exc:
+            raise StorageError(
+                f"cannot reach database {self.display_url}: {exc.orig}",
+                details={"url": self.display_url},
+            ) from None
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,250 @@
+"""SQLAlchemy 2 ORM rows. Separate from the domain classes; see ``mappers`` for the mapping.
+
+Column names of the record tables equal the domain dataclass field names, so that validated
+import frames can be bulk-inserted without renaming.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ID = String(100)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}  # noqa: RUF012
+
+
+class AccountRow(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    street: Mapped[str | None] = mapped_column(String(255))
+    city: Mapped[str | None] = mapped_column(String(120))
+    state: Mapped[str | None] = mapped_column(String(60))
+    postal_code: Mapped[str | None] = mapped_column(String(20), index=True)
+    country: Mapped[str | None] = mapped_column(String(60))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    county_fips: Mapped[str | None] = mapped_column(String(5), index=True)
+    industry: Mapped[str | None] = mapped_column(String(120))
+    customer_type: Mapped[str | None] = mapped_column(String(60))
+    segment: Mapped[str | None] = mapped_column(String(60))
+    employees: Mapped[int | None] = mapped_column(Integer)
+    annual_revenue: Mapped[float | None] = mapped_column(Float)
+    potential: Mapped[float | None] = mapped_column(Float)
+    workload: Mapped[float | None] = mapped_column(Float)
+    parent_id: Mapped[str | None] = mapped_column(ID)
+    owner_id: Mapped[str | None] = mapped_column(ID, index=True)
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class LeadRow(Base):
+    __tablename__ = "leads"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    company: Mapped[str] = mapped_column(String(255))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(60))
+    state: Mapped[str | None] = mapped_column(String(60))
+    city: Mapped[str | None] = mapped_column(String(120))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    industry: Mapped[str | None] = mapped_column(String(120))
+    employees: Mapped[int | None] = mapped_column(Integer)
+    annual_revenue: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(255))
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class RepRow(Base):
+    __tablename__ = "reps"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(40))
+    home_postal_code: Mapped[str | None] = mapped_column(String(20))
+    home_latitude: Mapped[float | None] = mapped_column(Float)
+    home_longitude: Mapped[float | None] = mapped_column(Float)
+    skills_industries: Mapped[list[str] | None] = mapped_column(JSON)
+    skills_segments: Mapped[list[str] | None] = mapped_column(JSON)
+    skills_products: Mapped[list[str] | None] = mapped_column(JSON)
+    experience_years: Mapped[float | None] = mapped_column(Float)
+    capacity_hours: Mapped[float | None] = mapped_column(Float)
+    capacity_accounts: Mapped[int | None] = mapped_column(Integer)
+    manager_id: Mapped[str | None] = mapped_column(ID)
+    region: Mapped[str | None] = mapped_column(String(120))
+    hire_date: Mapped[date | None] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class GeoUnitRow(Base):
+    __tablename__ = "geo_units"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    state: Mapped[str | None] = mapped_column(String(60))
+    parent_id: Mapped[str | None] = mapped_column(ID)
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    neighbours: Mapped[list[str] | None] = mapped_column(JSON)
+    polygon: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class SalesLineRow(Base):
+    __tablename__ = "sales_lines"
+    __table_args__ = (Index("ix_sales_lines_account_date", "account_id", "date"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    account_id: Mapped[str] = mapped_column(ID, ForeignKey("accounts.id", ondelete="CASCADE"))
+    date: Mapped[date] = mapped_column(Date)
+    amount: Mapped[float] = mapped_column(Float)
+    product: Mapped[str | None] = mapped_column(String(120))
+    quantity: Mapped[float | None] = mapped_column(Float)
+
+
+class OpportunityRow(Base):
+    __tablename__ = "opportunities"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    account_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    created_date: Mapped[date] = mapped_column(Date)
+    amount: Mapped[float] = mapped_column(Float)
+    stage: Mapped[str] = mapped_column(String(80))
+    owner_id: Mapped[str | None] = mapped_column(ID)
+    name: Mapped[str | None] = mapped_column(String(255))
+    close_date: Mapped[date | None] = mapped_column(Date)
+    is_closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_won: Mapped[bool] = mapped_column(Boolean, default=False)
+    product: Mapped[str | None] = mapped_column(String(120))
+    lead_source: Mapped[str | None] = mapped_column(String(120))
+
+
+class TargetRow(Base):
+    __tablename__ = "targets"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    amount: Mapped[float] = mapped_column(Float)
+    territory_id: Mapped[str | None] = mapped_column(ID)
+    rep_id: Mapped[str | None] = mapped_column(ID)
+    plan_id: Mapped[str | None] = mapped_column(ID, index=True)
+    metric: Mapped[str] = mapped_column(String(40), default="revenue")
+
+
+class PlanRow(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    effective_from: Mapped[date | None] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date)
+    description: Mapped[str | None] = mapped_column(Text)
+    based_on_plan_id: Mapped[str | None] = mapped_column(ID)
+    created_by: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(120))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class TerritoryRow(Base):
+    __tablename__ = "territories"
+
+    plan_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[str | None] = mapped_column(ID)
+    level: Mapped[str] = mapped_column(String(40))
+
+
+class TerritoryOwnerRow(Base):
+    __tablename__ = "territory_owners"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["plan_id", "territory_id"],
+            ["territories.plan_id", "territories.id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    plan_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    territory_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    rep_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    share: Mapped[float] = mapped_column(Float)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class AlignmentRow(Base):
+    __tablename__ = "alignments"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["plan_id", "territory_id"],
+            ["territories.plan_id", "territories.id"],
+            ondelete="CASCADE",
+        ),
+        Index("ix_alignments_territory", "plan_id", "territory_id"),
+    )
+
+    plan_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    record_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    record_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    territory_id: Mapped[str] = mapped_column(ID)
+
+
+class ImportRunRow(Base):
+    """One import of a file: what came in and how much was rejected (an audit trail)."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(Text)
+    rows_read: Mapped[int] = mapped_column(Integer)
+    accepted: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[int] = mapped_column(Integer)
+    on_error: Mapped[str] = mapped_column(String(10))
+    finished_at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,0 +1,253 @@
+"""Repositories: load and store domain objects. They never commit; the unit of work does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from terraplan.domain import (
+    AlignmentEntry,
+    OwnerRole,
+    Plan,
+    PlanStatus,
+    RecordKind,
+    Territory,
+    TerritoryOwner,
+    TerritoryType,
+)
+from terraplan.errors import ConflictError, NotFoundError
+from terraplan.storage import bulk
+from terraplan.storage.mappers import from_record, to_record
+from terraplan.storage.orm import AlignmentRow, PlanRow, TerritoryOwnerRow, TerritoryRow
+
+
+class RecordRepository:
+    """Accounts, leads, reps, geo units, sales lines, opportunities or targets."""
+
+    def __init__(self, session: Session, kind: str) -> None:
+        self._session = session
+        self.kind = kind
+        self._table = bulk.record_table(kind)
+
+    def get(self, record_id: str) -> Any:
+        row = self._session.execute(
+            select(self._table).where(self._table.c.id == record_id)
+        ).first()
+        if row is None:
+            raise NotFoundError(
+                f"no {self.kind[:-1].replace('_', ' ')} with id {record_id!r}",
+                details={"kind": self.kind, "id": record_id},
+            )
+        return from_record(self.kind, dict(row._mapping))
+
+    def list(self, *, limit: int | None = None, offset: int = 0, **equals: Any) -> list[Any]:
+        """Objects ordered by id; ``equals`` filters on columns (e.g. ``owner_id="R01"``)."""
+        query = select(self._table).order_by(self._table.c.id).offset(offset)
+        for column, value in equals.items():
+            query = query.where(self._table.c[column] == value)
+        if limit is not None:
+            query = query.limit(limit)
+        return [from_record(self.kind, dict(row._mapping)) for row in self._session.execute(query)]
+
+    def count(self) -> int:
+        return int(
+            self._session.execute(select(func.count()).select_from(self._table)).scalar_one()
+        )
+
+    def ids(self) -> set[str]:
+        return set(self._session.execute(select(self._table.c.id)).scalars())
+
+    def add_many(self, objects: Iterable[Any]) -> int:
+        """Insert or update objects by id (bulk path)."""
+        return bulk.upsert_records(
+            self._session.connection(), self.kind, (to_record(obj) for obj in objects)
+        )
+
+    def upsert_records(
+        self, records: Iterable[dict[str, Any]], columns: Sequence[str] | None = None
+    ) -> int:
+        return bulk.upsert_records(self._session.connection(), self.kind, records, columns=columns)
+
+    def delete_all(self) -> None:
+        self._session.execute(delete(self._table))
+
+
+class PlanRepository:
+    """Plans with their hierarchy, owners and alignment."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, plan_id: str) -> Plan:
+        row = self._session.get(PlanRow, plan_id)
+        if row is None:
+            raise NotFoundError(
+                f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}
+            )
+        territories = self._session.scalars(
+            select(TerritoryRow)
+            .where(TerritoryRow.plan_id == plan_id)
+            .order_by(TerritoryRow.position)
+        ).all()
+        owners: dict[str, list[TerritoryOwner]] = {}
+        for owner in self._session.scalars(
+            select(TerritoryOwnerRow)
+            .where(TerritoryOwnerRow.plan_id == plan_id)
+            .order_by(TerritoryOwnerRow.territory_id, TerritoryOwnerRow.position)
+        ):
+            owners.setdefault(owner.territory_id, []).append(
+                TerritoryOwner(rep_id=owner.rep_id, role=OwnerRole(owner.role), share=owner.share)
+            )
+        alignment = self._session.execute(
+            select(AlignmentRow.record_kind, AlignmentRow.record_id, AlignmentRow.territory_id)
+            .where(AlignmentRow.plan_id == plan_id)
+            .order_by(AlignmentRow.record_kind, AlignmentRow.record_id)
+        ).all()
+        return Plan(
+            id=row.id,
+            name=row.name,
+            version=row.version,
+            status=PlanStatus(row.status),
+            effective_from=row.effective_from,
+            effective_to=row.effective_to,
+            description=row.description,
+            based_on_plan_id=row.based_on_plan_id,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            updated_by=row.updated_by,
+            updated_at=row.updated_at,
+            parameters=dict(row.parameters or {}),
+            territories=tuple(
+                Territory(
+                    id=t.id,
+                    name=t.name,
+                    type=TerritoryType(t.type),
+                    parent_id=t.parent_id,
+                    level=t.level,
+                    owners=tuple(owners.get(t.id, ())),
+                )
+                for t in territories
+            ),
+            alignment=tuple(
+                AlignmentEntry(RecordKind(kind), record_id, territory_id)
+                for kind, record_id, territory_id in alignment
+            ),
+        )
+
+    def list(self, *, status: PlanStatus | None = None) -> list[PlanRow]:
+        query = select(PlanRow).order_by(PlanRow.created_at, PlanRow.id)
+        if status is not None:
+            query = query.where(PlanRow.status == status.value)
+        return list(self._session.scalars(query))
+
+    def exists(self, plan_id: str) -> bool:
+        return self._session.get(PlanRow, plan_id) is not None
+
+    def add(self, plan: Plan) -> Plan:
+        """Store a new plan; raises ConflictError if its id is taken."""
+        if self.exists(plan.id):
+            raise ConflictError(f"plan {plan.id!r} already exists", details={"id": plan.id})
+        now = datetime.now(UTC).replace(tzinfo=None)
+        row = PlanRow(id=plan.id, version=1)
+        self._fill(row, plan, created_at=plan.created_at or now, updated_at=plan.updated_at or now)
+        self._session.add(row)
+        self._session.flush()
+        self._write_children(plan)
+        return self.get(plan.id)
+
+    def save(self, plan: Plan) -> Plan:
+        """Update a stored plan. ``plan.version`` must be the stored version (else ConflictError)."""
+        row = self._session.get(PlanRow, plan.id)
+        if row is None:
+            raise NotFoundError(
+                f"no plan with id {plan.id!r}", details={"kind": "plans", "id": plan.id}
+            )
+        if row.version != plan.version:
+            raise ConflictError(
+                f"plan {plan.id!r} was changed by someone else (stored version {row.version}, "
+                f"yours {plan.version}); reload it and try again",
+                details={"id": plan.id, "stored_version": row.version, "version": plan.version},
+            )
+        now = datetime.now(UTC).replace(tzinfo=None)
+        self._fill(row, plan, created_at=row.created_at, updated_at=now)
+        try:
+            self._session.flush()
+        except StaleDataError:
+            raise ConflictError(
+                f"plan {plan.id!r} was changed concurrently", details={"id": plan.id}
+            ) from None
+        for table in (AlignmentRow, TerritoryOwnerRow, TerritoryRow):
+            self._session.execute(delete(table).where(table.plan_id == plan.id))
+        self._write_children(plan)
+        return self.get(plan.id)
+
+    def delete(self, plan_id: str) -> None:
+        for table in (AlignmentRow, TerritoryOwnerRow, TerritoryRow):
+            self._session.execute(delete(table).where(table.plan_id == plan_id))
+        self._session.execute(delete(PlanRow).where(PlanRow.id == plan_id))
+
+    def _fill(
+        self, row: PlanRow, plan: Plan, *, created_at: datetime | None, updated_at: datetime
+    ) -> None:
+        row.name = plan.name
+        row.status = plan.status.value
+        row.effective_from = plan.effective_from
+        row.effective_to = plan.effective_to
+        row.description = plan.description
+        row.based_on_plan_id = plan.based_on_plan_id
+        row.created_by = plan.created_by
+        row.created_at = created_at
+        row.updated_by = plan.updated_by
+        row.updated_at = updated_at
+        row.parameters = dict(plan.parameters)
+
+    def _write_children(self, plan: Plan) -> None:
+        connection = self._session.connection()
+        if plan.territories:
+            connection.execute(
+                insert(TerritoryRow),
+                [
+                    {
+                        "plan_id": plan.id,
+                        "id": t.id,
+                        "position": i,
+                        "name": t.name,
+                        "type": t.type.value,
+                        "parent_id": t.parent_id,
+                        "level": t.level,
+                    }
+                    for i, t in enumerate(plan.territories)
+                ],
+            )
+        owners = [
+            {
+                "plan_id": plan.id,
+                "territory_id": t.id,
+                "rep_id": o.rep_id,
+                "role": o.role.value,
+                "share": o.share,
+                "position": position,
+            }
+            for t in plan.territories
+            for position, o in enumerate(t.owners)
+        ]
+        if owners:
+            connection.execute(insert(TerritoryOwnerRow), owners)
+        if plan.alignment:
+            connection.execute(
+                insert(AlignmentRow),
+                [
+                    {
+                        "plan_id": plan.id,
+                        "record_kind": e.record_kind.value,
+                        "record_id": e.record_id,
+                        "territory_id": e.territory_id,
+                    }
+                    for e in plan.alignment
+                ],
+            )

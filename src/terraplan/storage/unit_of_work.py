@@ -1,0 +1,68 @@
+"""Unit of work: one transaction, the repositories that work in it, and one commit."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from terraplan.errors import StorageError
+from terraplan.storage.database import Database
+from terraplan.storage.repositories import PlanRepository, RecordRepository
+
+
+class UnitOfWork:
+    """``with UnitOfWork(db) as uow: ...; uow.commit()`` — anything not committed is rolled back."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._session: Session | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        self._session = self._db.sessions()
+        session = self._session
+        self.accounts = RecordRepository(session, "accounts")
+        self.leads = RecordRepository(session, "leads")
+        self.reps = RecordRepository(session, "reps")
+        self.geo_units = RecordRepository(session, "geo_units")
+        self.sales_lines = RecordRepository(session, "sales_lines")
+        self.opportunities = RecordRepository(session, "opportunities")
+        self.targets = RecordRepository(session, "targets")
+        self.plans = PlanRepository(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._session is not None
+        try:
+            self._session.rollback()
+        finally:
+            self._session.close()
+            self._session = None
+        if isinstance(exc, OperationalError):
+            raise StorageError(
+                f"database {self._db.display_url} failed: {exc.orig}",
+                details={"url": self._db.display_url},
+            ) from None
+
+    @property
+    def session(self) -> Session:
+        assert self._session is not None, "use the unit of work in a with block"
+        return self._session
+
+    @property
+    def connection(self) -> Connection:
+        """The transaction's connection, for bulk paths."""
+        return self.session.connection()
+
+    def records(self, kind: str) -> RecordRepository:
+        return RecordRepository(self.session, kind)
+
+    def commit(self) -> None:
+        self.session.commit()

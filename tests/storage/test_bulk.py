@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from terraplan.errors import DataError, InvalidParameterError
+from terraplan.storage import bulk
+from terraplan.storage.database import Database
+
+
+def _accounts(n: int, *, prefix: str = "A") -> list[dict[str, object]]:
+    return [
+        {
+            "id": f"{prefix}{i:04d}",
+            "name": f"Company {i}",
+            "postal_code": f"{94000 + i:05d}",
+            "potential": float(i * 10),
+            "attributes": {"tier": i % 3, "tag": "x"},
+        }
+        for i in range(n)
+    ]
+
+
+def test_upsert_inserts_then_updates_without_duplicates(db: Database) -> None:
+    with db.connect() as connection:
+        assert bulk.upsert_records(connection, "accounts", _accounts(50)) == 50
+    changed = [{"id": "A0003", "name": "Renamed", "potential": 1.5}]
+    with db.connect() as connection:
+        bulk.upsert_records(connection, "accounts", changed)
+    with db.connect() as connection:
+        assert bulk.count_rows(connection, "accounts") == 50
+        rows = {r["id"]: r for r in bulk.read_arrow(connection, "accounts").to_pylist()}
+    assert rows["A0003"]["name"] == "Renamed"
+    assert rows["A0003"]["potential"] == 1.5
+    # Columns the update did not carry keep their values.
+    assert rows["A0003"]["postal_code"] == "94003"
+    assert json.loads(rows["A0003"]["attributes"]) == {"tier": 0, "tag": "x"}
+    assert rows["A0004"]["potential"] == 40.0
+
+
+def test_read_arrow_keeps_types_and_column_selection(db: Database) -> None:
+    with db.connect() as connection:
+        bulk.upsert_records(connection, "accounts", _accounts(1))
+        bulk.upsert_records(
+            connection,
+            "sales_lines",
+            [{"id": "S1", "account_id": "A0000", "date": date(2025, 2, 28), "amount": -12.5}],
+        )
+    with db.connect() as connection:
+        table = bulk.read_arrow(connection, "sales_lines", ["id", "date", "amount"])
+    assert table.schema.names == ["id", "date", "amount"]
+    assert table.to_pylist() == [{"id": "S1", "date": date(2025, 2, 28), "amount": -12.5}]
+
+
+def test_a_failure_inside_the_transaction_writes_nothing(db: Database) -> None:
+    with pytest.raises(DataError, match="sales_lines"), db.connect() as connection:
+        bulk.upsert_records(connection, "accounts", _accounts(30))
+        # A sales line of an unknown account violates the foreign key in the same transaction.
+        bulk.upsert_records(
+            connection,
+            "sales_lines",
+            [{"id": "S1", "account_id": "NOPE", "date": date(2025, 1, 1), "amount": 1.0}],
+        )
+    with db.connect() as connection:
+        assert bulk.count_rows(connection, "accounts") == 0
+
+
+def test_unknown_kind_and_columns_are_rejected(db: Database) -> None:
+    with db.connect() as connection:
+        with pytest.raises(InvalidParameterError, match="unknown record kind 'planets'"):
+            bulk.upsert_records(connection, "planets", [{"id": "x"}])
+        with pytest.raises(InvalidParameterError, match="colour"):
+            bulk.upsert_records(connection, "accounts", [{"id": "x", "colour": "red"}])
+
+
+def test_large_upsert_spans_several_chunks(db: Database) -> None:
+    n = bulk.CHUNK_ROWS + 123
+    with db.connect() as connection:
+        assert bulk.upsert_records(connection, "accounts", _accounts(n, prefix="B")) == n
+    with db.connect() as connection:
+        assert bulk.count_rows(connection, "accounts") == n
