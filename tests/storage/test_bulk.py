@@ -4,6 +4,7 @@ import json
 from datetime import date
 
 import pytest
+
 from terraplan.errors import DataError, InvalidParameterError
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
