@@ -60,6 +60,18 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     )
 
 
+@contextmanager
+def translated_errors(display_url: str) -> Iterator[None]:
+    """Turn a driver's 'cannot connect / database failed' into :class:`StorageError`."""
+    try:
+        yield
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StorageError(
+            f"database {display_url} is not usable: {reason}", details={"url": display_url}
+        ) from None
+
+
 @dataclass
 class Database:
     """An engine and its session factory. Create one per process and pass it around."""
@@ -84,22 +96,12 @@ class Database:
     @contextmanager
     def connect(self) -> Iterator[Connection]:
         """A connection in a transaction (committed on success, rolled back on error)."""
-        try:
-            with self.engine.begin() as connection:
-                yield connection
-        except OperationalError as exc:
-            raise StorageError(
-                f"database {self.display_url} failed: {exc.orig}", details={"url": self.display_url}
-            ) from None
+        with translated_errors(self.display_url), self.engine.begin() as connection:
+            yield connection
 
     def table_names(self) -> list[str]:
-        try:
+        with translated_errors(self.display_url):
             return inspect(self.engine).get_table_names()
-        except OperationalError as exc:
-            raise StorageError(
-                f"cannot reach database {self.display_url}: {exc.orig}",
-                details={"url": self.display_url},
-            ) from None
 
     def dispose(self) -> None:
         self.engine.dispose()

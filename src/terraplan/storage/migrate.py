@@ -11,7 +11,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from terraplan.storage.database import Database
+from terraplan.storage.database import Database, translated_errors
 from terraplan.storage.orm import Base
 
 
@@ -29,21 +29,21 @@ def head_revision() -> str:
 
 
 def current_revision(db: Database) -> str | None:
-    with db.engine.connect() as connection:
+    with translated_errors(db.display_url), db.engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def upgrade(db: Database, revision: str = "head") -> None:
     """Bring the schema up to ``revision`` (default: the newest)."""
     config = _config()
-    with db.engine.begin() as connection:
+    with translated_errors(db.display_url), db.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
 
 def downgrade(db: Database, revision: str) -> None:
     config = _config()
-    with db.engine.begin() as connection:
+    with translated_errors(db.display_url), db.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
 

@@ -248,3 +248,100 @@ class ImportRunRow(Base):
     rejected: Mapped[int] = mapped_column(Integer)
     on_error: Mapped[str] = mapped_column(String(10))
     finished_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PlanResultRow(Base):
+    """A report stored with a plan (design report, capacity, matching, targets fairness...)."""
+
+    __tablename__ = "plan_results"
+
+    plan_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RuleSetRow(Base):
+    """An ownership rule set (its JSON text), versioned with the plan it belongs to."""
+
+    __tablename__ = "rule_sets"
+
+    plan_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AssignmentRunRow(Base):
+    """One batch application of a plan's rule set to the stored accounts."""
+
+    __tablename__ = "assignment_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan_id: Mapped[str] = mapped_column(ID, ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    plan_version: Mapped[int] = mapped_column(Integer)
+    rule_set_version: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    records: Mapped[int] = mapped_column(Integer)
+    gaps: Mapped[int] = mapped_column(Integer)
+    conflicts: Mapped[int] = mapped_column(Integer)
+    owner_changes: Mapped[int] = mapped_column(Integer)
+
+
+class AssignmentRow(Base):
+    """The owner of a record under a plan: the latest run's result (one row per record)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignments_territory", "plan_id", "territory_id"),)
+
+    plan_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    record_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    record_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    territory_id: Mapped[str | None] = mapped_column(ID)
+    owner_id: Mapped[str | None] = mapped_column(ID)
+    rule_id: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    plan_version: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("assignment_runs.id", ondelete="CASCADE")
+    )
+    assigned_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class OwnerChangeRow(Base):
+    """Change log: a record whose territory or owner changed between two assignment runs."""
+
+    __tablename__ = "owner_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("assignment_runs.id", ondelete="CASCADE"), index=True
+    )
+    plan_id: Mapped[str] = mapped_column(ID)
+    record_kind: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(ID, index=True)
+    old_territory_id: Mapped[str | None] = mapped_column(ID)
+    new_territory_id: Mapped[str | None] = mapped_column(ID)
+    old_owner_id: Mapped[str | None] = mapped_column(ID)
+    new_owner_id: Mapped[str | None] = mapped_column(ID)
+    changed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RoutingTurnRow(Base):
+    """Round-robin state of a territory's reps: survives restarts; incremented atomically."""
+
+    __tablename__ = "routing_turns"
+
+    plan_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    territory_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    turns: Mapped[int] = mapped_column(Integer, default=0)

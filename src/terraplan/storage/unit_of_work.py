@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from terraplan.errors import StorageError
 from terraplan.storage.database import Database
+from terraplan.storage.plan_records import Assignments, PlanResults, RuleSets
 from terraplan.storage.repositories import PlanRepository, RecordRepository
 
 
@@ -31,6 +32,9 @@ class UnitOfWork:
         self.opportunities = RecordRepository(session, "opportunities")
         self.targets = RecordRepository(session, "targets")
         self.plans = PlanRepository(session)
+        self.plan_results = PlanResults(session)
+        self.rule_sets = RuleSets(session)
+        self.assignments = Assignments(session)
         return self
 
     def __exit__(

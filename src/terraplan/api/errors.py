@@ -1,0 +1,77 @@
+"""The API's one error shape, and the one table that maps error classes to HTTP statuses.
+
+Every error response body is ``{"error": {"code": str, "message": str, "details": {...}}}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from terraplan.errors import (
+    ConflictError,
+    DataError,
+    InfeasibleError,
+    InvalidParameterError,
+    NotFoundError,
+    RuleError,
+    SolverError,
+    StorageError,
+    TerraplanError,
+)
+
+#: Error class -> HTTP status. The most specific class listed wins.
+HTTP_STATUS: Mapping[type[TerraplanError], int] = {
+    InvalidParameterError: 422,
+    DataError: 422,
+    RuleError: 422,
+    NotFoundError: 404,
+    ConflictError: 409,
+    InfeasibleError: 422,
+    SolverError: 500,
+    StorageError: 503,
+    TerraplanError: 500,
+}
+
+
+def status_for(exc: TerraplanError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]  # type: ignore[index]
+    return 500
+
+
+def error_body(code: str, message: str, details: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": dict(details or {})}}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(TerraplanError)
+    async def _terraplan(_: Request, exc: TerraplanError) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.details), status_code=status_for(exc)
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"path": ".".join(str(p) for p in err["loc"]), "reason": err["msg"]}
+            for err in exc.errors()
+        ]
+        first = problems[0] if problems else {"path": "", "reason": "invalid request"}
+        return JSONResponse(
+            error_body(
+                "invalid_parameter", f"{first['path']}: {first['reason']}", {"problems": problems}
+            ),
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = "not_found" if exc.status_code == 404 else "http_error"
+        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)

@@ -1,0 +1,109 @@
+"""API schemas (``<Thing>Public`` ...), separate from the ORM rows and the domain classes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class AccountPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    county_fips: str | None = None
+    industry: str | None = None
+    customer_type: str | None = None
+    segment: str | None = None
+    employees: int | None = None
+    annual_revenue: float | None = None
+    potential: float | None = None
+    workload: float | None = None
+    parent_id: str | None = None
+    owner_id: str | None = None
+    attributes: dict[str, Any] = {}
+
+
+class RepPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    email: str | None = None
+    role: str
+    home_postal_code: str | None = None
+    home_latitude: float | None = None
+    home_longitude: float | None = None
+    skills_industries: list[str] = []
+    skills_segments: list[str] = []
+    skills_products: list[str] = []
+    experience_years: float | None = None
+    capacity_hours: float | None = None
+    manager_id: str | None = None
+    region: str | None = None
+    hire_date: date | None = None
+    active: bool = True
+
+
+class TerritoryOwnerPublic(BaseModel):
+    rep_id: str
+    role: str
+    share: float
+
+
+class TerritoryPublic(BaseModel):
+    id: str
+    name: str
+    type: str
+    parent_id: str | None
+    level: str
+    owners: list[TerritoryOwnerPublic]
+    aligned_records: int
+
+
+class PlanSummaryPublic(BaseModel):
+    id: str
+    name: str
+    version: int
+    status: str
+    territories: int
+    aligned_records: int
+
+
+class PlanPublic(BaseModel):
+    id: str
+    name: str
+    version: int
+    status: str
+    effective_from: date | None
+    effective_to: date | None
+    description: str | None
+    based_on_plan_id: str | None
+    created_by: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    territories: list[TerritoryPublic]
+
+
+class HealthPublic(BaseModel):
+    status: str
+    version: str
+    database: str
+    schema_revision: str | None

@@ -1,0 +1,36 @@
+"""What every command gets: the settings and, on first use, the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import typer
+
+from terraplan.config import Settings
+from terraplan.storage.database import Database
+from terraplan.storage.migrate import is_up_to_date, upgrade
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    debug: bool = False
+    _db: Database | None = field(default=None, init=False)
+
+    def database(self, *, migrate: bool = True) -> Database:
+        """The database of the settings; its schema is brought up to date unless told not to."""
+        if self._db is None:
+            self._db = Database(self.settings.database_url)
+            if migrate and not is_up_to_date(self._db):
+                upgrade(self._db)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, AppContext)
+    return obj

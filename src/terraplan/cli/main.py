@@ -1,0 +1,101 @@
+"""The ``terraplan`` command: a Typer app whose commands live in sibling modules."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from terraplan import __version__
+from terraplan.cli.console import stderr
+from terraplan.cli.context import AppContext
+from terraplan.config import get_settings
+from terraplan.errors import EXIT_CODES, TerraplanError
+
+app = typer.Typer(
+    name="terraplan",
+    help="Sales territory planning: import CRM data, design territories, assign owners, set targets, monitor.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"terraplan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="TERRAPLAN_DATABASE_URL",
+            help="SQLite file URL or postgresql://...",
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """terraplan — sales territory planning and management."""
+    overrides = {"database_url": database_url} if database_url else {}
+    settings = get_settings(**overrides)
+    logging.basicConfig(
+        level=logging.DEBUG
+        if debug
+        else getattr(logging, settings.log_level.upper(), logging.WARNING),
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    context = AppContext(settings=settings, debug=debug)
+    ctx.obj = context
+    ctx.call_on_close(context.close)
+
+
+def _register() -> None:
+    from terraplan.cli import db, status
+
+    db.register(app)
+    status.register(app)
+
+
+def run() -> None:
+    """Entry point: map terraplan errors to ``Error: ...`` and an exit code (traceback only with --debug)."""
+    _register()
+    debug = "--debug" in sys.argv
+    try:
+        app(standalone_mode=False)
+    except TerraplanError as exc:
+        if debug:
+            raise
+        stderr().print(f"[red]Error:[/red] {escape(exc.message)}", highlight=False)
+        sys.exit(EXIT_CODES.get(exc.code, 1))
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        stderr().print("Aborted.")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        stderr().print("Interrupted; nothing was written by the interrupted step.")
+        sys.exit(130)
+    except Exception as exc:
+        # Usage errors of the (vendored) click carry their own message and exit code.
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if debug:
+            raise
+        stderr().print(
+            f"[red]Error:[/red] unexpected {type(exc).__name__}: {escape(str(exc))} "
+            "(run with --debug for the traceback)",
+            highlight=False,
+        )
+        sys.exit(1)

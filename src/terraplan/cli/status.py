@@ -1,0 +1,42 @@
+"""``terraplan status``: what the database holds."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+
+from terraplan.cli.console import OutputFormat, render_json, render_rows, stdout
+from terraplan.cli.context import app_context
+from terraplan.services.status import database_status
+
+
+def register(app: typer.Typer) -> None:
+    app.command("status")(status)
+
+
+def status(
+    ctx: typer.Context,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table or json")
+    ] = OutputFormat.TABLE,
+) -> None:
+    """Show the database, its schema revision, record counts and plans."""
+    report = database_status(app_context(ctx).database(migrate=False))
+    if fmt is OutputFormat.JSON:
+        render_json(asdict(report) | {"up_to_date": report.up_to_date})
+        return
+    console = stdout()
+    schema = report.revision or "(empty: run `terraplan init`)"
+    console.print(
+        f"[bold]Database[/bold] {report.url}  schema {schema}"
+        + ("" if report.up_to_date else f" (newest: {report.head})")
+    )
+    render_rows(
+        [{"records": kind, "rows": n} for kind, n in report.counts.items()], title="Records"
+    )
+    if report.plans:
+        render_rows([asdict(p) for p in report.plans], title="Plans")
+    else:
+        console.print("No plans yet.")

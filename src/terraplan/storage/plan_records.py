@@ -1,0 +1,297 @@
+"""Things stored with a plan: reports, rule sets, assignment runs and routing turns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from terraplan.errors import NotFoundError
+from terraplan.storage.orm import (
+    AssignmentRow,
+    AssignmentRunRow,
+    OwnerChangeRow,
+    PlanResultRow,
+    RoutingTurnRow,
+    RuleSetRow,
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class PlanResults:
+    """JSON reports stored with a plan, one per kind (``design``, ``capacity``, ``targets``...)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def put(self, plan_id: str, kind: str, payload: Mapping[str, Any]) -> None:
+        self._session.execute(
+            delete(PlanResultRow).where(
+                PlanResultRow.plan_id == plan_id, PlanResultRow.kind == kind
+            )
+        )
+        self._session.add(
+            PlanResultRow(plan_id=plan_id, kind=kind, payload=dict(payload), created_at=_now())
+        )
+        self._session.flush()
+
+    def get(self, plan_id: str, kind: str) -> dict[str, Any] | None:
+        row = self._session.get(PlanResultRow, (plan_id, kind))
+        return None if row is None else dict(row.payload)
+
+    def kinds(self, plan_id: str) -> list[str]:
+        return list(
+            self._session.scalars(
+                select(PlanResultRow.kind).where(PlanResultRow.plan_id == plan_id)
+            )
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRuleSet:
+    plan_id: str
+    version: int
+    plan_version: int
+    document: str
+    created_by: str | None
+    created_at: datetime
+
+
+class RuleSets:
+    """Rule sets of a plan, each save a new version (the old ones are kept)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(
+        self, plan_id: str, document: str, *, plan_version: int, created_by: str | None = None
+    ) -> StoredRuleSet:
+        latest = self._session.scalar(
+            select(func.max(RuleSetRow.version)).where(RuleSetRow.plan_id == plan_id)
+        )
+        row = RuleSetRow(
+            plan_id=plan_id,
+            version=(latest or 0) + 1,
+            plan_version=plan_version,
+            document=document,
+            created_by=created_by,
+            created_at=_now(),
+        )
+        self._session.add(row)
+        self._session.flush()
+        return _stored(row)
+
+    def latest(self, plan_id: str) -> StoredRuleSet:
+        row = self._session.scalars(
+            select(RuleSetRow)
+            .where(RuleSetRow.plan_id == plan_id)
+            .order_by(RuleSetRow.version.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            raise NotFoundError(
+                f"plan {plan_id!r} has no rule set yet (run `terraplan rules apply --plan {plan_id}` "
+                "after `terraplan rules save`, or design the plan)",
+                details={"kind": "rule_sets", "plan_id": plan_id},
+            )
+        return _stored(row)
+
+    def get(self, plan_id: str, version: int) -> StoredRuleSet:
+        row = self._session.get(RuleSetRow, (plan_id, version))
+        if row is None:
+            raise NotFoundError(
+                f"plan {plan_id!r} has no rule set version {version}",
+                details={"kind": "rule_sets", "plan_id": plan_id, "version": version},
+            )
+        return _stored(row)
+
+
+def _stored(row: RuleSetRow) -> StoredRuleSet:
+    return StoredRuleSet(
+        row.plan_id, row.version, row.plan_version, row.document, row.created_by, row.created_at
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentRecord:
+    """The owner of one record as decided by a rule run."""
+
+    record_kind: str
+    record_id: str
+    territory_id: str | None
+    owner_id: str | None
+    rule_id: str | None
+    status: str  # assigned | gap | conflict | catch_all
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentRunSummary:
+    run_id: int
+    records: int
+    gaps: int
+    conflicts: int
+    owner_changes: int
+
+
+class Assignments:
+    """Assignment runs: the current owner per record and a change log between runs."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def record_run(
+        self,
+        plan_id: str,
+        *,
+        plan_version: int,
+        rule_set_version: int,
+        assignments: Sequence[AssignmentRecord],
+    ) -> AssignmentRunSummary:
+        """Replace the plan's assignments by ``assignments`` and log every owner change.
+
+        Runs in the session's transaction: the caller commits once.
+        """
+        now = _now()
+        previous = {
+            (kind, record_id): (territory_id, owner_id)
+            for kind, record_id, territory_id, owner_id in self._session.execute(
+                select(
+                    AssignmentRow.record_kind,
+                    AssignmentRow.record_id,
+                    AssignmentRow.territory_id,
+                    AssignmentRow.owner_id,
+                ).where(AssignmentRow.plan_id == plan_id)
+            )
+        }
+        run = AssignmentRunRow(
+            plan_id=plan_id,
+            plan_version=plan_version,
+            rule_set_version=rule_set_version,
+            started_at=now,
+            records=len(assignments),
+            gaps=sum(a.status == "gap" for a in assignments),
+            conflicts=sum(a.status == "conflict" for a in assignments),
+            owner_changes=0,
+        )
+        self._session.add(run)
+        self._session.flush()
+        changes = []
+        for a in assignments:
+            before = previous.get((a.record_kind, a.record_id))
+            if before is not None and before != (a.territory_id, a.owner_id):
+                changes.append(
+                    {
+                        "run_id": run.id,
+                        "plan_id": plan_id,
+                        "record_kind": a.record_kind,
+                        "record_id": a.record_id,
+                        "old_territory_id": before[0],
+                        "new_territory_id": a.territory_id,
+                        "old_owner_id": before[1],
+                        "new_owner_id": a.owner_id,
+                        "changed_at": now,
+                    }
+                )
+        run.owner_changes = len(changes)
+        connection = self._session.connection()
+        connection.execute(delete(AssignmentRow).where(AssignmentRow.plan_id == plan_id))
+        _insert_chunks(
+            connection,
+            AssignmentRow,
+            (
+                {
+                    "plan_id": plan_id,
+                    "record_kind": a.record_kind,
+                    "record_id": a.record_id,
+                    "territory_id": a.territory_id,
+                    "owner_id": a.owner_id,
+                    "rule_id": a.rule_id,
+                    "status": a.status,
+                    "plan_version": plan_version,
+                    "run_id": run.id,
+                    "assigned_at": now,
+                }
+                for a in assignments
+            ),
+        )
+        _insert_chunks(connection, OwnerChangeRow, changes)
+        self._session.flush()
+        return AssignmentRunSummary(run.id, run.records, run.gaps, run.conflicts, run.owner_changes)
+
+    def current(self, plan_id: str) -> list[AssignmentRecord]:
+        rows = self._session.execute(
+            select(
+                AssignmentRow.record_kind,
+                AssignmentRow.record_id,
+                AssignmentRow.territory_id,
+                AssignmentRow.owner_id,
+                AssignmentRow.rule_id,
+                AssignmentRow.status,
+            )
+            .where(AssignmentRow.plan_id == plan_id)
+            .order_by(AssignmentRow.record_kind, AssignmentRow.record_id)
+        )
+        return [AssignmentRecord(*row) for row in rows]
+
+    def changes(self, plan_id: str, *, run_id: int | None = None) -> list[dict[str, Any]]:
+        query = (
+            select(OwnerChangeRow)
+            .where(OwnerChangeRow.plan_id == plan_id)
+            .order_by(OwnerChangeRow.id)
+        )
+        if run_id is not None:
+            query = query.where(OwnerChangeRow.run_id == run_id)
+        return [
+            {
+                "run_id": c.run_id,
+                "record_kind": c.record_kind,
+                "record_id": c.record_id,
+                "old_territory_id": c.old_territory_id,
+                "new_territory_id": c.new_territory_id,
+                "old_owner_id": c.old_owner_id,
+                "new_owner_id": c.new_owner_id,
+                "changed_at": c.changed_at,
+            }
+            for c in self._session.scalars(query)
+        ]
+
+
+def _insert_chunks(
+    connection: Connection, row_class: type[Any], rows: Iterable[dict[str, Any]], size: int = 20_000
+) -> None:
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            connection.execute(insert(row_class), chunk)
+            chunk = []
+    if chunk:
+        connection.execute(insert(row_class), chunk)
+
+
+def take_routing_turn(connection: Connection, plan_id: str, territory_id: str) -> int:
+    """Atomically increment and return the territory's routing turn (1 for the first call).
+
+    One statement (upsert ... RETURNING): two concurrent callers never get the same turn, and
+    the counter survives restarts. Call it in its own short transaction.
+    """
+    dialect_insert = sqlite_insert if connection.dialect.name == "sqlite" else pg_insert
+    statement = (
+        dialect_insert(RoutingTurnRow)
+        .values(plan_id=plan_id, territory_id=territory_id, turns=1)
+        .on_conflict_do_update(
+            index_elements=[RoutingTurnRow.plan_id, RoutingTurnRow.territory_id],
+            set_={"turns": RoutingTurnRow.turns + 1},
+        )
+        .returning(RoutingTurnRow.turns)
+    )
+    return int(connection.execute(statement).scalar_one())
