@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from terraplan.api.errors import HTTP_STATUS, error_body, status_for
+from terraplan.domain import Account, Plan, Territory, TerritoryOwner
+from terraplan.errors import ConflictError, DataError, NotFoundError, TerraplanError
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+
+def _seed(db: Database) -> None:
+    with UnitOfWork(db) as uow:
+        uow.accounts.add_many(
+            [
+                Account(id=f"A{i}", name=f"Co {i}", owner_id="R1" if i < 3 else None)
+                for i in range(5)
+            ]
+        )
+        uow.plans.add(
+            Plan(
+                id="P1",
+                name="FY27",
+                territories=(Territory(id="T1", name="West", owners=(TerritoryOwner("R1"),)),),
+            )
+        )
+        uow.commit()
+
+
+def test_health_reports_database_and_schema(client: TestClient, db: Database) -> None:
+    body = client.get("/health").json()
+    assert body["status"] == "ok"
+    assert body["database"] == db.dialect
+    assert body["schema_revision"] is not None
+
+
+def test_error_body_shape_is_pinned(client: TestClient) -> None:
+    response = client.get("/plans/NOPE")
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": {
+            "code": "not_found",
+            "message": "no plan with id 'NOPE'",
+            "details": {"kind": "plans", "id": "NOPE"},
+        }
+    }
+    response = client.get("/accounts", params={"limit": 0})
+    assert response.status_code == 422
+    body = response.json()["error"]
+    assert body["code"] == "invalid_parameter"
+    assert body["details"]["problems"][0]["path"] == "query.limit"
+
+
+def test_error_status_table() -> None:
+    assert status_for(NotFoundError("x")) == 404
+    assert status_for(ConflictError("x")) == 409
+    assert status_for(DataError("x")) == 422
+    assert status_for(TerraplanError("x")) == 500
+    assert set(HTTP_STATUS) >= {NotFoundError, ConflictError, DataError}
+    assert error_body("c", "m") == {"error": {"code": "c", "message": "m", "details": {}}}
+
+
+def test_accounts_are_paginated_and_filtered(client: TestClient, db: Database) -> None:
+    _seed(db)
+    page = client.get("/accounts", params={"limit": 2, "offset": 1}).json()
+    assert page["total"] == 5
+    assert [a["id"] for a in page["items"]] == ["A1", "A2"]
+    owned = client.get("/accounts", params={"owner_id": "R1"}).json()
+    assert owned["total"] == 3
+    assert client.get("/accounts/A4").json()["name"] == "Co 4"
+
+
+def test_plan_status_workflow_with_stale_version_conflict(client: TestClient, db: Database) -> None:
+    _seed(db)
+    plan = client.get("/plans/P1").json()
+    assert plan["status"] == "draft"
+    assert plan["territories"][0]["owners"] == [{"rep_id": "R1", "role": "primary", "share": 1.0}]
+
+    moved = client.post("/plans/P1/status", json={"status": "in_review", "version": 1, "by": "ops"})
+    assert moved.status_code == 200
+    assert (moved.json()["status"], moved.json()["version"]) == ("in_review", 2)
+
+    stale = client.post("/plans/P1/status", json={"status": "approved", "version": 1})
+    assert stale.status_code == 409
+    assert "changed by someone else" in stale.json()["error"]["message"]
+
+    skipped = client.post("/plans/P1/status", json={"status": "active", "version": 2})
+    assert skipped.status_code == 409
+    assert skipped.json()["error"]["details"] == {
+        "plan_id": "P1",
+        "from": "in_review",
+        "to": "active",
+    }
+
+
+@pytest.mark.parametrize("path", ["/plans", "/reps", "/accounts"])
+def test_listing_an_empty_database(client: TestClient, path: str) -> None:
+    body = client.get(path).json()
+    items = body if isinstance(body, list) else body["items"]
+    assert items == []
