@@ -145,6 +145,10 @@ class PlanRepository:
             query = query.where(PlanRow.status == status.value)
         return list(self._session.scalars(query))
 
+    def territory_ids(self) -> set[str]:
+        """Ids of the territories of every stored plan."""
+        return set(self._session.scalars(select(TerritoryRow.id).distinct()))
+
     def exists(self, plan_id: str) -> bool:
         return self._session.get(PlanRow, plan_id) is not None
 

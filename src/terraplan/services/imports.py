@@ -1,0 +1,136 @@
+"""Import a file into the database: read, validate, then write all-or-nothing.
+
+Reading and validation happen before any write. The write is one transaction: with
+``on_error="abort"`` (the default) nothing is written when any row is bad; with
+``on_error="skip"`` the good rows go in and the bad ones are reported. A crash or a kill in
+the middle of the write leaves the database as it was before (the transaction never commits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from terraplan.errors import DataError, InvalidParameterError
+from terraplan.io.geocoding import ZipDirectory
+from terraplan.io.readers import read_table
+from terraplan.io.records import iter_records
+from terraplan.io.report import ImportReport
+from terraplan.io.validation import validate
+from terraplan.services.progress import Progress, no_progress
+from terraplan.storage.database import Database
+from terraplan.storage.orm import ImportRunRow
+from terraplan.storage.unit_of_work import UnitOfWork
+
+OnError = Literal["abort", "skip"]
+
+#: Which stored ids each kind's references are checked against.
+REFERENCED_KINDS: Mapping[str, tuple[str, ...]] = {
+    "accounts": ("accounts", "reps", "geo_units"),
+    "leads": (),
+    "reps": ("reps",),
+    "geo_units": ("geo_units",),
+    "sales_lines": ("accounts",),
+    "opportunities": ("accounts", "reps"),
+    "targets": ("reps", "plans", "territories"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    report: ImportReport
+    written: int
+    on_error: OnError
+
+
+def import_file(
+    db: Database,
+    path: str | Path,
+    kind: str,
+    *,
+    mapping: Mapping[str, str | None] | str | Path | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    on_error: OnError = "abort",
+    geocoder: ZipDirectory | None = None,
+    progress: Progress = no_progress,
+) -> ImportOutcome:
+    """Import ``path`` as ``kind`` records; upsert by id (re-importing never duplicates).
+
+    Raises :class:`DataError` (with ``details["report"]``) when ``on_error="abort"`` and any
+    row is bad, or when the file itself is unusable; nothing is written then.
+    """
+    if on_error not in ("abort", "skip"):
+        raise InvalidParameterError(
+            f"on_error must be 'abort' or 'skip', got {on_error!r}", details={"field": "on_error"}
+        )
+    progress("read file", 0, None)
+    table = read_table(path, kind, mapping=mapping, encoding=encoding, sheet=sheet)
+    progress("validate rows", 0, table.frame.height)
+    known_ids = _known_ids(db, kind)
+    result = validate(table, known_ids=known_ids, geocoder=geocoder)
+    report = result.report
+    progress("validate rows", table.frame.height, table.frame.height)
+    if report.file_errors or (not report.ok and on_error == "abort"):
+        raise DataError(
+            _refusal(report, on_error),
+            details={"file": report.file, "report": report.to_dict()},
+        )
+    frame = result.frame
+    written = 0
+    with UnitOfWork(db) as uow:
+        if frame.height:
+            total = frame.height
+            progress(f"write {kind.replace('_', ' ')}", 0, total)
+            written = uow.records(kind).upsert_records(
+                iter_records(frame), columns=_written_columns(frame)
+            )
+            progress(f"write {kind.replace('_', ' ')}", written, total)
+        uow.session.add(
+            ImportRunRow(
+                kind=kind,
+                source=str(path),
+                rows_read=report.rows_read,
+                accepted=report.accepted,
+                rejected=report.rejected,
+                on_error=on_error,
+                finished_at=datetime.now(UTC).replace(tzinfo=None),
+            )
+        )
+        uow.commit()
+    return ImportOutcome(report=report, written=written, on_error=on_error)
+
+
+def _written_columns(frame: object) -> list[str]:
+    columns: list[str] = list(frame.columns)  # type: ignore[attr-defined]
+    return columns
+
+
+def _known_ids(db: Database, kind: str) -> dict[str, set[str]]:
+    """Ids already stored, per referenced kind (territories: of every stored plan)."""
+    known: dict[str, set[str]] = {}
+    with UnitOfWork(db) as uow:
+        for ref in REFERENCED_KINDS.get(kind, ()):
+            if ref == "plans":
+                known[ref] = {row.id for row in uow.plans.list()}
+            elif ref == "territories":
+                known[ref] = uow.plans.territory_ids()
+            else:
+                known[ref] = uow.records(ref).ids()
+    return known
+
+
+def _refusal(report: ImportReport, on_error: OnError) -> str:
+    if report.file_errors:
+        reasons = "; ".join(issue.reason for issue in report.file_errors)
+        return f"{report.file}: {reasons}; nothing was imported"
+    first = report.errors[0]
+    more = len(report.errors) - 1
+    tail = f" (and {more} more problem{'s' if more != 1 else ''})" if more else ""
+    return (
+        f"{report.rejected} of {report.rows_read} rows of {report.file} are invalid, first: {first}{tail}; "
+        f"nothing was imported (use --on-error skip to import the {report.accepted} valid rows)"
+    )
