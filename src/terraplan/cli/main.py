@@ -61,10 +61,11 @@ def main(
 
 
 def _register() -> None:
-    from terraplan.cli import db, status
+    from terraplan.cli import db, records, status
 
     db.register(app)
     status.register(app)
+    records.register(app)
 
 
 def run() -> None:

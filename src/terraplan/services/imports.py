@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+import polars as pl
+
 from terraplan.errors import DataError, InvalidParameterError
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.readers import read_table
@@ -85,8 +87,9 @@ def import_file(
         if frame.height:
             total = frame.height
             progress(f"write {kind.replace('_', ' ')}", 0, total)
+            columns = _written_columns(frame, report)
             written = uow.records(kind).upsert_records(
-                iter_records(frame), columns=_written_columns(frame)
+                ({k: r[k] for k in columns} for r in iter_records(frame)), columns=columns
             )
             progress(f"write {kind.replace('_', ' ')}", written, total)
         uow.session.add(
@@ -104,9 +107,14 @@ def import_file(
     return ImportOutcome(report=report, written=written, on_error=on_error)
 
 
-def _written_columns(frame: object) -> list[str]:
-    columns: list[str] = list(frame.columns)  # type: ignore[attr-defined]
-    return columns
+def _written_columns(frame: pl.DataFrame, report: ImportReport) -> list[str]:
+    """The columns the file carries (or that were derived or defaulted): the rest keep their stored values."""
+    mapped = {field.split(".", 1)[0] for field in report.columns.values()}
+    return [
+        name
+        for name in frame.columns
+        if name == "id" or name in mapped or frame[name].null_count() < frame.height
+    ]
 
 
 def _known_ids(db: Database, kind: str) -> dict[str, set[str]]:

@@ -1,0 +1,128 @@
+"""``terraplan import`` and ``terraplan export``: records in and out of the database."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from terraplan.cli.console import OutputFormat, render_json, render_rows, stderr, stdout
+from terraplan.cli.context import app_context
+from terraplan.cli.progress import progress_bar
+from terraplan.errors import DataError
+from terraplan.io.report import ImportReport
+from terraplan.services.exports import export_records
+from terraplan.services.imports import import_file
+
+
+class Kind(StrEnum):
+    accounts = "accounts"
+    leads = "leads"
+    reps = "reps"
+    geo_units = "geo_units"
+    sales_lines = "sales_lines"
+    opportunities = "opportunities"
+    targets = "targets"
+
+
+class OnErrorChoice(StrEnum):
+    abort = "abort"
+    skip = "skip"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_command)
+    app.command("export")(export_command)
+
+
+def import_command(
+    ctx: typer.Context,
+    kind: Annotated[Kind, typer.Argument(help="What the file holds.")],
+    file: Annotated[Path, typer.Argument(help="CSV (any delimiter), XLSX or Parquet file.")],
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="YAML/JSON file: {column in file: our field}.")
+    ] = None,
+    on_error: Annotated[
+        OnErrorChoice,
+        typer.Option(
+            "--on-error", help="abort: write nothing if any row is bad; skip: write the good rows."
+        ),
+    ] = OnErrorChoice.abort,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="CSV encoding (default: detect UTF-8/Latin-1).")
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="XLSX sheet name (default: the first).")
+    ] = None,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Report as table or json.")
+    ] = OutputFormat.TABLE,
+) -> None:
+    """Import KIND records from FILE (upsert by id); every bad row is reported with row, column and reason."""
+    db = app_context(ctx).database()
+    try:
+        with progress_bar(quiet=fmt is OutputFormat.JSON) as progress:
+            outcome = import_file(
+                db,
+                file,
+                kind.value,
+                mapping=mapping,
+                encoding=encoding,
+                sheet=sheet,
+                on_error=on_error.value,
+                progress=progress,
+            )
+    except DataError as exc:
+        report = exc.details.get("report")
+        if report is not None:
+            _show_report(report, fmt)
+        raise
+    _show_report(outcome.report.to_dict(), fmt)
+    if fmt is OutputFormat.TABLE:
+        skipped = f"; {outcome.report.rejected} bad rows skipped" if outcome.report.rejected else ""
+        stdout().print(
+            f"[green]Imported[/green] {outcome.written:,} {kind.value.replace('_', ' ')}{skipped}."
+        )
+
+
+def _show_report(report: dict, fmt: OutputFormat) -> None:  # type: ignore[type-arg]
+    if fmt is OutputFormat.JSON:
+        render_json(report)
+        return
+    console = stdout()
+    console.print(
+        f"[bold]{escape(report['file'])}[/bold] ({report['kind']}): {report['rows_read']:,} rows read, "
+        f"[green]{report['accepted']:,} accepted[/green], [red]{report['rejected']:,} rejected[/red], "
+        f"{report['geocoded']:,} geocoded"
+    )
+    for warning in report["warnings"]:
+        stderr().print(f"[yellow]warning:[/yellow] {escape(warning)}")
+    issues = report["issues"]
+    if issues:
+        shown = issues[:50]
+        render_rows(
+            [
+                {k: issue[k] for k in ("row", "column", "field", "value", "reason", "severity")}
+                for issue in shown
+            ],
+            title="Problems"
+            + (
+                f" (first 50 of {len(issues)}; use --format json for all)"
+                if len(issues) > 50
+                else ""
+            ),
+        )
+
+
+def export_command(
+    ctx: typer.Context,
+    kind: Annotated[Kind, typer.Argument(help="Which records.")],
+    file: Annotated[Path, typer.Argument(help="Output file: .csv, .xlsx or .parquet.")],
+) -> None:
+    """Export every KIND record to FILE (format from the extension); re-importable as is."""
+    db = app_context(ctx).database()
+    count = export_records(db, kind.value, file)
+    stdout().print(f"Wrote {count:,} {kind.value.replace('_', ' ')} to {escape(str(file))}")

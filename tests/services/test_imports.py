@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from terraplan.errors import DataError
+from terraplan.services.imports import import_file
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+GOOD = "id,name,postal_code,potential\nA1,Acme,94107,100\nA2,Beta,10001,200\n"
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_import_writes_rows_and_reimport_upserts(db: Database, tmp_path: Path) -> None:
+    outcome = import_file(db, _write(tmp_path, "a.csv", GOOD), "accounts")
+    assert (outcome.written, outcome.report.accepted, outcome.report.rejected) == (2, 2, 0)
+    changed = "id,name,potential\nA2,Beta Corp,250\n"
+    import_file(db, _write(tmp_path, "b.csv", changed), "accounts")
+    with UnitOfWork(db) as uow:
+        assert uow.accounts.count() == 2
+        beta = uow.accounts.get("A2")
+    assert (beta.name, beta.potential) == ("Beta Corp", 250.0)
+    # Columns the second file does not carry keep their stored values.
+    assert beta.postal_code == "10001"
+    assert beta.county_fips == "36061"  # geocoded from ZIP 10001 (New York County)
+
+
+def test_abort_writes_nothing_and_names_the_row(db: Database, tmp_path: Path) -> None:
+    import_file(db, _write(tmp_path, "a.csv", GOOD), "accounts")
+    bad = "id,name,postal_code,potential\nA3,Gamma,94107,10\nA4,Delta,94107,-5\n"
+    with pytest.raises(DataError) as caught:
+        import_file(db, _write(tmp_path, "bad.csv", bad), "accounts")
+    assert "bad.csv:3" in caught.value.message
+    assert "nothing was imported" in caught.value.message
+    issues = caught.value.details["report"]["issues"]
+    assert [(i["row"], i["field"]) for i in issues] == [(3, "potential")]
+    with UnitOfWork(db) as uow:
+        assert uow.accounts.ids() == {"A1", "A2"}
+
+
+def test_skip_writes_the_good_rows(db: Database, tmp_path: Path) -> None:
+    bad = "id,name,postal_code,potential\nA3,Gamma,94107,10\nA4,Delta,94107,-5\n"
+    outcome = import_file(db, _write(tmp_path, "bad.csv", bad), "accounts", on_error="skip")
+    assert (outcome.written, outcome.report.rejected) == (1, 1)
+    with UnitOfWork(db) as uow:
+        assert uow.accounts.ids() == {"A3"}
+
+
+def test_references_are_checked_against_stored_records(db: Database, tmp_path: Path) -> None:
+    import_file(db, _write(tmp_path, "a.csv", GOOD), "accounts")
+    lines = "id,account_id,date,amount\nS1,A1,2025-01-31,10\nS2,ZZ,2025-01-31,5\n"
+    with pytest.raises(DataError) as caught:
+        import_file(db, _write(tmp_path, "s.csv", lines), "sales_lines")
+    issues = caught.value.details["report"]["issues"]
+    assert [(i["row"], i["field"]) for i in issues] == [(3, "account_id")]
+
+
+def test_an_unreadable_file_is_refused_before_any_write(db: Database, tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"missing\.csv"):
+        import_file(db, tmp_path / "missing.csv", "accounts")
+    with pytest.raises(DataError, match="required column 'name' is missing"):
+        import_file(
+            db, _write(tmp_path, "n.csv", "id,potential\nA9,1\n"), "accounts", on_error="skip"
+        )
+
+
+_CHILD = textwrap.dedent(
+    """
+    import sys
+    from terraplan.services.imports import import_file
+    from terraplan.storage.database import Database
+
+    def progress(step, done, total):
+        if step.startswith("write") and done == 0:
+            print("WRITING", flush=True)
+
+    import_file(Database(sys.argv[1]), sys.argv[2], "accounts", progress=progress)
+    print("COMMITTED", flush=True)
+    """
+)
+
+
+def test_a_kill_during_the_write_leaves_the_database_as_it_was(
+    db: Database, tmp_path: Path
+) -> None:
+    import_file(db, _write(tmp_path, "a.csv", GOOD), "accounts")
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="utf-8") as handle:
+        handle.write("id,name,postal_code,potential\n")
+        for i in range(150_000):
+            handle.write(f"K{i},Company {i},94107,{i}\n")
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, db.url, str(big)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert child.stdout is not None
+    line = child.stdout.readline().strip()
+    assert line == "WRITING", child.communicate()[1]
+    child.send_signal(signal.SIGKILL)
+    out, _ = child.communicate(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    assert "COMMITTED" not in out
+    with UnitOfWork(db) as uow:
+        assert uow.accounts.ids() == {"A1", "A2"}
+
+
+def test_report_serialises_to_json(db: Database, tmp_path: Path) -> None:
+    outcome = import_file(db, _write(tmp_path, "a.csv", GOOD), "accounts")
+    payload = json.loads(json.dumps(outcome.report.to_dict()))
+    assert payload["accepted"] == 2
+    assert payload["columns"]["postal_code"] == "postal_code"
