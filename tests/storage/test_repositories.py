@@ -127,7 +127,7 @@ def test_list_filters_and_pages(db: Database) -> None:
         )
         uow.commit()
     with UnitOfWork(db) as uow:
-        owned = uow.accounts.list(owner_id="R1")
+        owned = uow.accounts.list(where={"owner_id": "R1"})
         assert [a.id for a in owned] == ["A1", "A3", "A5", "A7", "A9"]
         assert [a.id for a in uow.accounts.list(limit=3, offset=2)] == ["A2", "A3", "A4"]
 

@@ -42,7 +42,7 @@ HTTP_STATUS: Mapping[type[TerraplanError], int] = {
 def status_for(exc: TerraplanError) -> int:
     for cls in type(exc).__mro__:
         if cls in HTTP_STATUS:
-            return HTTP_STATUS[cls]  # type: ignore[index]
+            return HTTP_STATUS[cls]
     return 500
 
 

@@ -89,9 +89,11 @@ def run() -> None:
         sys.exit(130)
     except Exception as exc:
         # Usage errors of the (vendored) click carry their own message and exit code.
-        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
-            exc.show()
-            sys.exit(exc.exit_code)
+        exit_code = getattr(exc, "exit_code", None)
+        show = getattr(exc, "show", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            sys.exit(exit_code)
         if debug:
             raise
         stderr().print(

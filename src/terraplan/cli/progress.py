@@ -10,6 +10,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -33,7 +34,7 @@ def progress_bar(*, quiet: bool = False) -> Iterator[ProgressCallback]:
         console=stderr(),
         transient=False,
     )
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def report(step: str, done: int, total: int | None) -> None:
         if step not in tasks:

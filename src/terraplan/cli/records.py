@@ -13,7 +13,6 @@ from terraplan.cli.console import OutputFormat, render_json, render_rows, stderr
 from terraplan.cli.context import app_context
 from terraplan.cli.progress import progress_bar
 from terraplan.errors import DataError
-from terraplan.io.report import ImportReport
 from terraplan.services.exports import export_records
 from terraplan.services.imports import import_file
 

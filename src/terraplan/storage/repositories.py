@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,19 +45,22 @@ class RecordRepository:
             )
         return from_record(self.kind, dict(row._mapping))
 
-    def list(self, *, limit: int | None = None, offset: int = 0, **equals: Any) -> list[Any]:
-        """Objects ordered by id; ``equals`` filters on columns (e.g. ``owner_id="R01"``)."""
+    def list(
+        self, *, limit: int | None = None, offset: int = 0, where: Mapping[str, Any] | None = None
+    ) -> list[Any]:
+        """Objects ordered by id; ``where`` filters on column equality (``{"owner_id": "R01"}``)."""
         query = select(self._table).order_by(self._table.c.id).offset(offset)
-        for column, value in equals.items():
+        for column, value in (where or {}).items():
             query = query.where(self._table.c[column] == value)
         if limit is not None:
             query = query.limit(limit)
         return [from_record(self.kind, dict(row._mapping)) for row in self._session.execute(query)]
 
-    def count(self) -> int:
-        return int(
-            self._session.execute(select(func.count()).select_from(self._table)).scalar_one()
-        )
+    def count(self, where: Mapping[str, Any] | None = None) -> int:
+        query = select(func.count()).select_from(self._table)
+        for column, value in (where or {}).items():
+            query = query.where(self._table.c[column] == value)
+        return int(self._session.execute(query).scalar_one())
 
     def ids(self) -> set[str]:
         return set(self._session.execute(select(self._table.c.id)).scalars())

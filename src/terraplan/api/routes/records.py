@@ -20,9 +20,9 @@ Offset = Annotated[int, Query(ge=0)]
 def list_accounts(
     uow: UowDep, limit: Limit = 100, offset: Offset = 0, owner_id: str | None = None
 ) -> Page[AccountPublic]:
-    filters = {"owner_id": owner_id} if owner_id else {}
-    items = uow.accounts.list(limit=limit, offset=offset, **filters)
-    total = len(uow.accounts.list(**filters)) if filters else uow.accounts.count()
+    where = {"owner_id": owner_id} if owner_id else None
+    items = uow.accounts.list(limit=limit, offset=offset, where=where)
+    total = uow.accounts.count(where)
     return Page[AccountPublic](
         items=[AccountPublic.model_validate(to_record(a)) for a in items],
         total=total,
