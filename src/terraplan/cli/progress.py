@@ -21,8 +21,12 @@ from terraplan.services.progress import Progress as ProgressCallback
 
 @contextmanager
 def progress_bar(*, quiet: bool = False) -> Iterator[ProgressCallback]:
-    """Yield a callback ``(step, done, total)`` that draws one bar per step on stderr."""
-    if quiet:
+    """Yield a callback ``(step, done, total)`` that draws one bar per step on stderr.
+
+    Nothing is drawn when stderr is not a terminal (pipes, CI logs) or ``quiet`` is set.
+    """
+    console = stderr()
+    if quiet or not console.is_terminal:
         yield lambda step, done, total: None
         return
     display = Progress(
@@ -31,7 +35,7 @@ def progress_bar(*, quiet: bool = False) -> Iterator[ProgressCallback]:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=stderr(),
+        console=console,
         transient=False,
     )
     tasks: dict[str, TaskID] = {}
