@@ -1,0 +1,142 @@
+"""Vectorised parsers: polars expressions turning text cells into typed values.
+
+Each parser takes an expression of stripped, non-empty text (null for an empty cell) and
+returns the typed value, or null where the text cannot be parsed; the validator reports
+"text present, value null" as a bad cell.
+
+Accepted spellings:
+
+- numbers: ``1234.5``, ``-3``, ``1e6``, thousands separators ``1,234,567.89`` and a decimal
+  comma ``1234,5``; NaN and infinities are rejected;
+- whole numbers: as numbers, with no fractional part (``12.0`` is 12);
+- dates: ISO ``2024-03-05``, ISO date-times with any time zone (Salesforce
+  ``2024-03-05T10:11:12.000+0000``; the date is taken as written, not converted), US
+  ``3/5/2024`` (month first) and ``05.03.2024`` (day first);
+- booleans: true/false, yes/no, y/n, t/f, 1/0 (any case);
+- lists: items separated by ``;`` or ``,``, blanks dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import polars as pl
+
+_THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
+_DECIMAL_COMMA = r"^([+-]?\d+),(\d+)$"
+_ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$"
+_INT_TEXT = r"^[+-]?(0|[1-9]\d{0,17})$"
+_FLOAT_TEXT = r"^[+-]?((0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|\.\d+)$"
+
+_TRUE = ("true", "yes", "y", "t", "1", "x")
+_FALSE = ("false", "no", "n", "f", "0")
+
+#: Spellings of enum values beside the value itself (keys normalised as by :func:`enum_key`).
+ENUM_SYNONYMS: Mapping[str, Mapping[str, str]] = {
+    "role": {
+        "ae": "account_executive",
+        "am": "account_manager",
+        "sdr": "sales_development",
+        "bdr": "sales_development",
+        "sales_development_representative": "sales_development",
+        "business_development_representative": "sales_development",
+        "inside_sales": "sales_development",
+        "sales_manager": "manager",
+        "regional_manager": "manager",
+        "sales_director": "director",
+        "regional_director": "director",
+        "vp_sales": "director",
+        "vice_president": "director",
+        "solution_specialist": "specialist",
+        "sales_engineer": "specialist",
+    },
+    "kind": {"zip_code": "zip", "zcta": "zip", "postal_code": "zip"},
+}
+
+
+def clean_text(column: str) -> pl.Expr:
+    """Column ``column`` as stripped text; empty cells become null."""
+    text = pl.col(column).cast(pl.String).str.strip_chars()
+    return pl.when(text != "").then(text)
+
+
+def parse_float(text: pl.Expr) -> pl.Expr:
+    """Float64 of ``text`` (null when not a finite number)."""
+    plain = (
+        pl.when(text.str.contains(_THOUSANDS))
+        .then(text.str.replace_all(",", "", literal=True))
+        .otherwise(text.str.replace(_DECIMAL_COMMA, "$1.$2"))
+    )
+    value = plain.cast(pl.Float64, strict=False)
+    return pl.when(value.is_finite()).then(value)
+
+
+def parse_int(text: pl.Expr) -> pl.Expr:
+    """Int64 of ``text`` (null when not a whole number)."""
+    value = parse_float(text)
+    whole = (value == value.floor()) & (value.abs() < 2.0**62)
+    return pl.when(whole).then(value.cast(pl.Int64, strict=False))
+
+
+def parse_date(text: pl.Expr) -> pl.Expr:
+    """Date of ``text`` (null when not one of the accepted spellings)."""
+    iso = pl.when(text.str.contains(_ISO_DATE)).then(
+        text.str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})", 1).str.to_date("%Y-%m-%d", strict=False)
+    )
+    us = text.str.to_date("%m/%d/%Y", strict=False)
+    dotted = text.str.to_date("%d.%m.%Y", strict=False)
+    return pl.coalesce(iso, us, dotted)
+
+
+def parse_bool(text: pl.Expr) -> pl.Expr:
+    """Boolean of ``text`` (null when not a known spelling)."""
+    table = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+    return text.str.to_lowercase().replace_strict(table, default=None, return_dtype=pl.Boolean)
+
+
+def enum_key(text: pl.Expr) -> pl.Expr:
+    """``"Account Executive"`` -> ``"account_executive"``."""
+    return text.str.to_lowercase().str.replace_all(r"[\s\-/]+", "_")
+
+
+def parse_enum(text: pl.Expr, choices: Iterable[str], synonyms: Mapping[str, str]) -> pl.Expr:
+    """The canonical enum value of ``text`` (null when unknown)."""
+    table = {**dict(synonyms), **{c: c for c in choices}}
+    return enum_key(text).replace_strict(table, default=None, return_dtype=pl.String)
+
+
+def parse_list(text: pl.Expr) -> pl.Expr:
+    """List of the ``;``/``,``-separated items of ``text``; an empty cell is an empty list."""
+    items = text.str.replace_all(",", ";", literal=True).str.split(";")
+    stripped = items.list.eval(
+        pl.element().str.strip_chars().filter(pl.element().str.strip_chars() != "")
+    )
+    return stripped.fill_null(pl.lit([], dtype=pl.List(pl.String)))
+
+
+def text_type(values: pl.Series) -> pl.DataType:
+    """The narrowest type holding every non-null text in ``values``.
+
+    Boolean when all are true/false, Int64 when all are whole numbers without leading
+    zeros, Float64 when all are numbers, else String (so codes such as ``00123`` stay text).
+    """
+    present = values.drop_nulls()
+    if present.len() == 0:
+        return pl.String()
+    lowered = present.str.to_lowercase()
+    if lowered.is_in(["true", "false"]).all():
+        return pl.Boolean()
+    if present.str.contains(_INT_TEXT).all():
+        return pl.Int64()
+    if present.str.contains(_FLOAT_TEXT).all():
+        return pl.Float64()
+    return pl.String()
+
+
+def cast_text(text: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """``text`` as ``dtype`` (one of the types :func:`text_type` returns)."""
+    if dtype == pl.Boolean:
+        return text.str.to_lowercase() == "true"
+    if dtype == pl.String:
+        return text
+    return text.cast(dtype, strict=False)

@@ -1,0 +1,337 @@
+"""Read CSV, XLSX and Parquet files into a :class:`SourceTable` of raw text cells.
+
+Every cell is read as text (``pl.String``; empty cells are null); typing happens in
+:mod:`terraplan.io.validation`, so that a bad cell becomes a reported issue and never an
+exception.
+
+Row numbers (``SourceTable.frame["__row__"]``) are what a user sees in the file:
+
+- CSV: the physical line number where the record starts, the header being line 1 (a record
+  with a quoted line break spans several lines and is numbered by its first);
+- XLSX: the sheet row number (the header is row 1);
+- Parquet: the record index + 1 (the first record is row 1).
+
+CSV files: the delimiter is sniffed among ``, ; TAB |``; the encoding is UTF-8 (with or
+without a byte-order mark), else Latin-1 (Windows-1252 when its extra characters occur)
+unless the caller names one. Blank lines are skipped. A record with more fields than the
+header loses the extra fields.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from terraplan.errors import DataError
+from terraplan.io.mapping import ColumnMap, load_mapping, resolve_columns
+from terraplan.io.schema import kind_spec
+
+logger = logging.getLogger(__name__)
+
+ROW = "__row__"
+"""Name of the row-number column of :attr:`SourceTable.frame`."""
+
+_DELIMITERS = (",", ";", "\t", "|")
+_SNIFF_BYTES = 65536
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTable:
+    """The raw content of one file, before validation.
+
+    ``frame`` holds one ``pl.String`` column per file column (named as in the file, header
+    text stripped) plus ``__row__`` (``pl.Int64``, see the module docstring).
+    """
+
+    file: str
+    kind: str
+    format: str
+    frame: pl.DataFrame
+    columns: ColumnMap
+    warnings: tuple[str, ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def headers(self) -> list[str]:
+        return [c for c in self.frame.columns if c != ROW]
+
+
+def _fail(path: Path | str, reason: str) -> DataError:
+    return DataError(f"{path}: {reason}", details={"file": str(path), "reason": reason})
+
+
+def read_table(
+    path: str | Path,
+    kind: str,
+    *,
+    mapping: Mapping[str, str | None] | str | Path | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+) -> SourceTable:
+    """Read ``path`` (``.csv``/``.txt``/``.tsv``, ``.xlsx``/``.xlsm``, ``.parquet``) as ``kind``.
+
+    ``mapping`` is a dict or the path of a YAML/JSON mapping file; ``encoding`` names the
+    CSV encoding (default: detected); ``sheet`` picks an XLSX sheet by name or 0-based index
+    (default: the first). Raises :class:`DataError` (details ``file``, ``reason``) when the
+    file cannot be read.
+    """
+    spec = kind_spec(kind)
+    path = Path(path)
+    mapping_source = "mapping"
+    if isinstance(mapping, str | Path):
+        mapping_source = str(mapping)
+        mapping = load_mapping(mapping)
+    if not path.is_file():
+        raise _fail(path, "file not found")
+    suffix = path.suffix.lower()
+    details: dict[str, Any] = {}
+    if suffix in (".xlsx", ".xlsm"):
+        frame = _read_xlsx(path, sheet)
+        fmt = "xlsx"
+    elif suffix in (".parquet", ".pq"):
+        frame = _read_parquet(path)
+        fmt = "parquet"
+    elif suffix in (".csv", ".txt", ".tsv"):
+        frame, details = _read_csv(path, encoding)
+        fmt = "csv"
+    else:
+        raise _fail(path, f"unsupported file type {suffix or '(none)'!r}; use CSV, XLSX or Parquet")
+    headers = [c for c in frame.columns if c != ROW]
+    warnings = [
+        f"column {h!r} repeats an earlier header and is ignored"
+        for h in headers
+        if "_duplicated_" in h
+    ]
+    columns = resolve_columns(headers, spec.kind, mapping, mapping_source=mapping_source)
+    return SourceTable(
+        file=str(path),
+        kind=spec.kind,
+        format=fmt,
+        frame=frame,
+        columns=columns,
+        warnings=tuple(warnings) + columns.warnings,
+        details=details,
+    )
+
+
+# --- CSV -------------------------------------------------------------------------------
+
+
+def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[bytes, str]:
+    """UTF-8 bytes of ``data`` (BOM removed) and the encoding they were read with."""
+    if encoding is not None:
+        name = encoding.lower().replace("_", "-")
+        if name in ("utf-8", "utf8", "utf-8-sig"):
+            encoding = "utf-8-sig"
+        try:
+            text = data.decode(encoding)
+        except LookupError:
+            raise _fail(path, f"unknown encoding {encoding!r}") from None
+        except UnicodeDecodeError as exc:
+            raise _fail(
+                path, f"cannot decode the file as {encoding}: {exc.reason} at byte {exc.start}"
+            ) from None
+        if encoding == "utf-8-sig":
+            return (data[3:] if data.startswith(b"\xef\xbb\xbf") else data), "utf-8"
+        return text.encode("utf-8"), encoding
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return data, "utf-8"
+    if b"\x00" in data[:_SNIFF_BYTES]:
+        raise _fail(path, "not a text file (binary content)")
+    # Bytes 0x80-0x9F are control codes in Latin-1 but letters/punctuation in Windows-1252.
+    legacy = "cp1252" if any(0x80 <= b <= 0x9F for b in data[:_SNIFF_BYTES]) else "latin-1"
+    try:
+        return data.decode(legacy).encode("utf-8"), legacy
+    except UnicodeDecodeError:
+        return data.decode("latin-1").encode("utf-8"), "latin-1"
+
+
+def _sniff_delimiter(sample: str) -> str:
+    """The delimiter of the header line (headers rarely contain one), else csv.Sniffer's."""
+    lines = [line for line in sample.splitlines()[:20] if line.strip()]
+    if not lines:
+        return ","
+    counts = {d: lines[0].count(d) for d in _DELIMITERS}
+    ranked = sorted(_DELIMITERS, key=lambda d: -counts[d])
+    if counts[ranked[0]] > counts[ranked[1]]:
+        return ranked[0]
+    try:
+        dialect = csv.Sniffer().sniff("\n".join(lines), delimiters="".join(_DELIMITERS))
+        if dialect.delimiter in _DELIMITERS:
+            return dialect.delimiter
+    except csv.Error:
+        pass
+    return ranked[0] if counts[ranked[0]] > 0 else ","
+
+
+def _record_start_lines(text: bytes, delimiter: str) -> list[int]:
+    """Physical line number of every record after the header (the slow, exact path)."""
+    reader = csv.reader(io.StringIO(text.decode("utf-8"), newline=""), delimiter=delimiter)
+    starts: list[int] = []
+    previous_end = 0
+    for index, _ in enumerate(reader):
+        if index > 0:
+            starts.append(previous_end + 1)
+        previous_end = reader.line_num
+    return starts
+
+
+def _read_csv(path: Path, encoding: str | None) -> tuple[pl.DataFrame, dict[str, Any]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _fail(path, f"cannot read the file ({exc.strerror})") from None
+    if raw[:4] == b"PK\x03\x04" or raw[:4] == b"PAR1":
+        raise _fail(path, "not a CSV file (binary content)")
+    data, used = _decode(path, raw, encoding)
+    del raw
+    if not data.strip():
+        raise _fail(path, "the file is empty (no header row)")
+    delimiter = _sniff_delimiter(data[:_SNIFF_BYTES].decode("utf-8", errors="ignore"))
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(data),
+            separator=delimiter,
+            infer_schema=False,
+            quote_char='"',
+            truncate_ragged_lines=True,
+            raise_if_empty=False,
+        )
+    except Exception as exc:  # polars raises several types for malformed CSV
+        raise _fail(path, f"not a readable CSV file ({type(exc).__name__}: {exc})") from None
+    frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
+    # Physical lines: fast path when every record is one line (the usual case).
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if lines == frame.height + 1:
+        rows = pl.int_range(2, frame.height + 2, dtype=pl.Int64, eager=True)
+    else:
+        starts = _record_start_lines(data, delimiter)
+        if len(starts) == frame.height:
+            rows = pl.Series(starts, dtype=pl.Int64)
+        else:  # pragma: no cover - the two parsers disagree; keep record order
+            logger.warning("%s: could not map records to line numbers exactly", path)
+            rows = pl.int_range(2, frame.height + 2, dtype=pl.Int64, eager=True)
+    frame = frame.with_columns(rows.alias(ROW))
+    data_columns = [c for c in frame.columns if c != ROW]
+    if data_columns:  # blank lines come back as all-null records
+        frame = frame.filter(~pl.all_horizontal(pl.col(data_columns).is_null()))
+    return frame, {"delimiter": delimiter, "encoding": used}
+
+
+# --- XLSX ------------------------------------------------------------------------------
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _read_xlsx(path: Path, sheet: str | int | None) -> pl.DataFrame:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise _fail(path, f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+    try:
+        names = book.sheetnames
+        if sheet is None:
+            name = names[0]
+        elif isinstance(sheet, int):
+            if not 0 <= sheet < len(names):
+                raise _fail(path, f"no sheet number {sheet} (the workbook has {len(names)})")
+            name = names[sheet]
+        elif sheet in names:
+            name = sheet
+        else:
+            raise _fail(path, f"no sheet named {sheet!r} (sheets: {', '.join(names)})")
+        rows = book[name].iter_rows(values_only=True)
+        try:
+            header_row = next(rows)
+        except StopIteration:
+            raise _fail(path, f"sheet {name!r} is empty (no header row)") from None
+        headers = [_cell_text(h) or "" for h in header_row]
+        while headers and not headers[-1]:
+            headers.pop()
+        width = len(headers)
+        headers = [h.strip() or f"column_{i + 1}" for i, h in enumerate(headers)]
+        headers = _dedupe(headers)
+        columns: list[list[str | None]] = [[] for _ in range(width)]
+        numbers: list[int] = []
+        for number, row in enumerate(rows, start=2):
+            cells = [_cell_text(v) for v in row[:width]]
+            if not any(c is not None for c in cells):
+                continue
+            cells.extend([None] * (width - len(cells)))
+            for column, cell in zip(columns, cells, strict=True):
+                column.append(cell)
+            numbers.append(number)
+    except DataError:
+        raise
+    except Exception as exc:  # a corrupt sheet fails lazily inside openpyxl
+        raise _fail(path, f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+    finally:
+        book.close()
+    data: dict[str, pl.Series] = {
+        h: pl.Series(h, c, dtype=pl.String) for h, c in zip(headers, columns, strict=True)
+    }
+    data[ROW] = pl.Series(ROW, numbers, dtype=pl.Int64)
+    return pl.DataFrame(data)
+
+
+def _dedupe(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for header in headers:
+        count = seen.get(header, 0)
+        seen[header] = count + 1
+        out.append(header if count == 0 else f"{header}_duplicated_{count - 1}")
+    return out
+
+
+# --- Parquet ---------------------------------------------------------------------------
+
+
+def _read_parquet(path: Path) -> pl.DataFrame:
+    try:
+        frame = pl.read_parquet(path)
+    except Exception as exc:  # polars raises several types for corrupt files
+        raise _fail(path, f"not a readable Parquet file ({type(exc).__name__}: {exc})") from None
+    casts = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String:
+            continue
+        if isinstance(dtype, pl.List | pl.Array):
+            casts.append(pl.col(name).cast(pl.List(pl.String)).list.join(";").alias(name))
+        elif isinstance(dtype, pl.Struct):
+            casts.append(pl.col(name).struct.json_encode().alias(name))
+        else:
+            casts.append(pl.col(name).cast(pl.String).alias(name))
+    frame = frame.with_columns(casts)
+    return frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(ROW))

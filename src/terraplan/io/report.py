@@ -1,0 +1,102 @@
+"""What an import found: issues per row and a report per file."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportIssue:
+    """One problem in a file.
+
+    ``row`` follows :mod:`terraplan.io.readers` (CSV line, XLSX sheet row, Parquet record
+    index + 1) and is ``None`` for a file-level problem. ``column`` is the header as in the
+    file, ``field`` our canonical field name (``attributes.<name>`` for a custom attribute).
+    An ``"error"`` rejects the row; a ``"warning"`` keeps it.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    field: str | None
+    value: str | None
+    reason: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.row}" if self.row is not None else self.file
+        what = ""
+        if self.column is not None:
+            what = f" column {self.column!r}"
+            if self.field is not None and self.field != self.column:
+                what += f" ({self.field})"
+        elif self.field is not None:
+            what = f" field {self.field!r}"
+        value = f" value {self.value!r}:" if self.value is not None else ""
+        return f"{where}:{what}{value} {self.reason}"
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """The outcome of reading and validating one file.
+
+    ``ok`` is true when no issue is an error (then ``rejected == 0`` and no file-level
+    problem occurred); a caller with ``on_error="abort"`` stops when it is false, one with
+    ``on_error="skip"`` stores the accepted rows.
+    """
+
+    file: str
+    kind: str
+    rows_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    geocoded: int = 0
+    issues: list[ImportIssue] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(i.severity == "error" for i in self.issues)
+
+    @property
+    def errors(self) -> list[ImportIssue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def file_errors(self) -> list[ImportIssue]:
+        """Errors about the whole file (missing columns, no rows)."""
+        return [i for i in self.issues if i.row is None and i.severity == "error"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the report (issues as dicts)."""
+        return {
+            "file": self.file,
+            "kind": self.kind,
+            "ok": self.ok,
+            "rows_read": self.rows_read,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "geocoded": self.geocoded,
+            "issues": [asdict(i) for i in self.issues],
+            "warnings": list(self.warnings),
+            "columns": dict(self.columns),
+            "details": dict(self.details),
+        }
+
+    def summary(self, max_issues: int = 20) -> str:
+        """A few lines for a person: counts, then the first ``max_issues`` issues."""
+        lines = [
+            f"{self.file} ({self.kind}): {self.rows_read} rows read, {self.accepted} accepted, "
+            f"{self.rejected} rejected, {self.geocoded} geocoded, "
+            f"{len(self.issues)} issue(s), {len(self.warnings)} warning(s)"
+        ]
+        lines += [f"  warning: {w}" for w in self.warnings]
+        lines += [f"  {i.severity}: {i}" for i in self.issues[:max_issues]]
+        if len(self.issues) > max_issues:
+            lines.append(f"  ... and {len(self.issues) - max_issues} more issue(s)")
+        return "\n".join(lines)

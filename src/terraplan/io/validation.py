@@ -1,0 +1,452 @@
+"""Validate a :class:`SourceTable` into typed canonical rows and an :class:`ImportReport`.
+
+All checks are polars expressions over the whole table; Python runs per row only to turn
+the bad rows into :class:`ImportIssue` objects (and to parse GeoJSON polygons of geo units).
+
+The accepted frame has one column per canonical field, in the order of the domain class:
+``pl.String`` (text, enum values, ``polygon`` as GeoJSON text), ``pl.Float64``,
+``pl.Int64``, ``pl.Date``, ``pl.Boolean``, ``pl.List(pl.String)`` (tuple fields,
+``neighbours``) and ``attributes`` as a ``pl.Struct`` with one typed field per custom
+attribute (a null field means "no value"). :func:`terraplan.io.records.iter_records` turns
+rows into plain Python dicts.
+
+Reference checks (``known_ids``): ``None`` skips them all. Otherwise a field referring to
+kind ``k`` is checked when ``k`` is a key of ``known_ids``; a reference to the file's own
+kind (``parent_id``, ``manager_id``) is always checked, against ``known_ids.get(kind)`` plus
+the ids accepted from the file itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+from terraplan.io import parsing
+from terraplan.io.geocoding import ZipDirectory
+from terraplan.io.readers import ROW, SourceTable
+from terraplan.io.report import ImportIssue, ImportReport
+from terraplan.io.schema import GEO_NUMERIC_ATTRIBUTES, FieldSpec, KindSpec, kind_spec
+
+logger = logging.getLogger(__name__)
+
+RAW = "\x00raw"
+"""Suffix of the columns keeping a typed field's text (for issue values)."""
+
+GEOCODED = "__geocoded__"
+"""Boolean column of ``Checker.ctx`` set by geocoding: coordinates came from the ZIP table."""
+
+_ISSUE_SCHEMA = {
+    "row": pl.Int64,
+    "column": pl.String,
+    "field": pl.String,
+    "value": pl.String,
+    "reason": pl.String,
+    "severity": pl.String,
+}
+
+_PARSE_REASONS = {
+    "float": "not a number",
+    "int": "not a whole number",
+    "date": "not a date (use YYYY-MM-DD)",
+    "bool": "not a boolean (true/false, yes/no, 1/0)",
+}
+
+_DTYPES: dict[str, pl.DataType] = {
+    "str": pl.String(),
+    "enum": pl.String(),
+    "json": pl.String(),
+    "float": pl.Float64(),
+    "int": pl.Int64(),
+    "date": pl.Date(),
+    "bool": pl.Boolean(),
+    "list": pl.List(pl.String()),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationResult:
+    """Accepted rows (typed canonical frame, see the module docstring) and the report."""
+
+    frame: pl.DataFrame
+    report: ImportReport
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+
+def empty_frame(kind: str, attributes: Mapping[str, pl.DataType] | None = None) -> pl.DataFrame:
+    """A zero-row canonical frame of ``kind``."""
+    return pl.DataFrame(schema=canonical_schema(kind, attributes))
+
+
+def canonical_schema(
+    kind: str, attributes: Mapping[str, pl.DataType] | None = None
+) -> dict[str, pl.DataType]:
+    """Column name -> polars type of the canonical frame of ``kind``."""
+    schema: dict[str, pl.DataType] = {}
+    for spec in kind_spec(kind).fields:
+        if spec.type == "attributes":
+            schema[spec.name] = pl.Struct(dict(attributes or {}))
+        else:
+            schema[spec.name] = _DTYPES[spec.type]
+    return schema
+
+
+class Checker:
+    """The table under validation (``ctx``: typed fields, raw text, ``__row__``) and its issues.
+
+    ``ctx`` keeps its row order from start to end, so masks and frames stay aligned.
+    """
+
+    def __init__(self, table: SourceTable, spec: KindSpec, ctx: pl.DataFrame) -> None:
+        self.table = table
+        self.spec = spec
+        self.ctx = ctx
+        self.issues: list[pl.DataFrame] = []
+
+    def column_of(self, field: str) -> str:
+        return self.table.columns.column_of(field)
+
+    def value_of(self, field: str) -> pl.Expr:
+        """The cell text of ``field`` as read (falls back to the typed value)."""
+        if field + RAW in self.ctx.columns:
+            return pl.col(field + RAW)
+        if field in self.ctx.columns:
+            dtype = self.ctx.schema[field]
+            if isinstance(dtype, pl.List):
+                return pl.col(field).list.join(";")
+            return pl.col(field).cast(pl.String)
+        return pl.lit(None, dtype=pl.String)
+
+    def add(
+        self,
+        mask: pl.Expr,
+        field: str,
+        reason: str | pl.Expr,
+        *,
+        severity: str = "error",
+        value: pl.Expr | None = None,
+    ) -> int:
+        """Report every row where ``mask`` is true; returns how many."""
+        columns = [
+            pl.col(ROW).alias("row"),
+            pl.lit(self.column_of(field), dtype=pl.String).alias("column"),
+            pl.lit(field, dtype=pl.String).alias("field"),
+            (value if value is not None else self.value_of(field)).cast(pl.String).alias("value"),
+        ]
+        if isinstance(reason, str):
+            found = self.ctx.filter(mask.fill_null(False)).select(
+                *columns,
+                pl.lit(reason, dtype=pl.String).alias("reason"),
+                pl.lit(severity, dtype=pl.String).alias("severity"),
+            )
+        else:  # the reason may use window expressions: evaluate it on the whole table
+            found = (
+                self.ctx.select(
+                    *columns,
+                    reason.cast(pl.String).alias("reason"),
+                    pl.lit(severity, dtype=pl.String).alias("severity"),
+                    mask.fill_null(False).alias("__mask__"),
+                )
+                .filter(pl.col("__mask__"))
+                .drop("__mask__")
+            )
+        if found.height:
+            self.issues.append(found)
+        return found.height
+
+    def error_rows(self) -> pl.Series:
+        """Row numbers with at least one error so far."""
+        if not self.issues:
+            return pl.Series("row", [], dtype=pl.Int64)
+        issues = pl.concat(self.issues)
+        return issues.filter(pl.col("severity") == "error")["row"].unique()
+
+    def has(self, field: str) -> bool:
+        return field in self.table.columns.fields
+
+
+def validate(
+    table: SourceTable,
+    *,
+    known_ids: Mapping[str, Collection[str]] | None = None,
+    geocoder: ZipDirectory | None = None,
+    geocode: bool = True,
+) -> ValidationResult:
+    """Check every row of ``table``; return the accepted rows and the report.
+
+    ``known_ids`` maps a kind ("accounts", "reps", "geo_units", "territories", "plans") to
+    the ids that exist already (see the module docstring). ``geocoder`` is the ZIP table used
+    to check US postal codes and fill missing coordinates (default: a fresh
+    :class:`ZipDirectory`); ``geocode=False`` skips both. Row problems become issues, never
+    exceptions.
+    """
+    from terraplan.io import kind_checks
+
+    spec = kind_spec(table.kind)
+    report = ImportReport(
+        file=table.file,
+        kind=spec.kind,
+        rows_read=table.frame.height,
+        warnings=list(table.warnings),
+        columns={column: field for field, column in table.columns.fields.items()},
+        details=dict(table.details),
+    )
+    for name, column in table.columns.attributes.items():
+        report.columns[column] = f"attributes.{name}"
+    missing = [f for f in spec.required_columns if not _column_present(table, spec, f)]
+    for field in missing:
+        report.issues.append(
+            ImportIssue(
+                table.file, None, None, field, None, f"required column {field!r} is missing"
+            )
+        )
+    if table.frame.height == 0:
+        report.issues.append(
+            ImportIssue(table.file, None, None, None, None, "the file has no data rows")
+        )
+    if report.issues:
+        report.rejected = report.rows_read
+        return ValidationResult(empty_frame(spec.kind), report)
+
+    checker = Checker(table, spec, _parse(table, spec, report))
+    _generic_checks(checker)
+    kind_checks.check_kind(checker)
+    if geocode and (spec.postal_field is not None or spec.kind == "geo_units"):
+        kind_checks.apply_geocoding(checker, geocoder or ZipDirectory())
+    _required_checks(checker)
+    _duplicate_checks(checker)
+    if known_ids is not None:
+        _reference_checks(checker, known_ids)
+
+    issues = (
+        pl.concat(checker.issues).sort("row", maintain_order=True)
+        if checker.issues
+        else pl.DataFrame(schema=_ISSUE_SCHEMA)
+    )
+    bad = issues.filter(pl.col("severity") == "error")["row"].unique()
+    accepted = checker.ctx.filter(~pl.col(ROW).is_in(bad.implode()))
+    frame = _output(accepted, spec)
+    report.accepted = frame.height
+    report.rejected = report.rows_read - frame.height
+    if GEOCODED in accepted.columns:
+        report.geocoded = int(accepted[GEOCODED].sum())
+    report.issues.extend(
+        ImportIssue(table.file, **row)
+        for row in issues.select(list(_ISSUE_SCHEMA)).iter_rows(named=True)
+    )
+    logger.info(
+        "%s: %d rows, %d accepted, %d rejected",
+        table.file,
+        report.rows_read,
+        report.accepted,
+        report.rejected,
+    )
+    return ValidationResult(frame, report)
+
+
+def _column_present(table: SourceTable, spec: KindSpec, field: str) -> bool:
+    if table.columns.fields.get(field) is not None:
+        return True
+    # Geo units of kind ZIP can take their centroid from the ZIP table.
+    return spec.kind == "geo_units" and field in ("latitude", "longitude")
+
+
+def _parse(table: SourceTable, spec: KindSpec, report: ImportReport) -> pl.DataFrame:
+    """Clean and type every mapped column; build ``ctx`` (see :class:`Checker`)."""
+    fields = table.columns.fields
+    text = table.frame.select(
+        pl.col(ROW),
+        *(parsing.clean_text(column).alias(field) for field, column in fields.items()),
+        *(
+            parsing.clean_text(column).alias(f"attributes.{name}")
+            for name, column in table.columns.attributes.items()
+        ),
+    )
+    exprs: list[pl.Expr] = []
+    for spec_field in spec.fields:
+        name = spec_field.name
+        if spec_field.type == "attributes":
+            continue
+        if name not in fields:
+            exprs.append(pl.lit(spec_field.default, dtype=_DTYPES[spec_field.type]).alias(name))
+            if spec_field.type == "list":
+                exprs[-1] = pl.lit([], dtype=pl.List(pl.String)).alias(name)
+            continue
+        parsed = _parser(spec_field)(pl.col(name))
+        if spec_field.type not in ("str", "list"):
+            exprs.append(pl.col(name).alias(name + RAW))
+        if spec_field.default is not None:
+            parsed = (
+                pl.when(pl.col(name).is_null()).then(pl.lit(spec_field.default)).otherwise(parsed)
+            )
+        exprs.append(parsed.alias(name))
+    attribute_types: dict[str, pl.DataType] = {}
+    for name in table.columns.attributes:
+        column = f"attributes.{name}"
+        if spec.extra_columns == "numeric":
+            dtype = parsing.text_type(text[column])
+            if name.lower() not in GEO_NUMERIC_ATTRIBUTES and dtype not in (
+                pl.Int64,
+                pl.Float64,
+            ):
+                report.warnings.append(
+                    f"column {table.columns.attributes[name]!r} is not numeric and is ignored"
+                )
+                continue
+            exprs.append(pl.col(column).alias(column + RAW))
+            exprs.append(parsing.parse_float(pl.col(column)).alias(column))
+            attribute_types[name] = pl.Float64()
+        else:
+            dtype = parsing.text_type(text[column])
+            exprs.append(parsing.cast_text(pl.col(column), dtype).alias(column))
+            attribute_types[name] = dtype
+    ctx = text.with_columns(exprs)
+    dropped = [f"attributes.{n}" for n in table.columns.attributes if n not in attribute_types]
+    return ctx.drop(dropped)
+
+
+def _parser(spec: FieldSpec):  # type: ignore[no-untyped-def]
+    if spec.type == "float":
+        return parsing.parse_float
+    if spec.type == "int":
+        return parsing.parse_int
+    if spec.type == "date":
+        return parsing.parse_date
+    if spec.type == "bool":
+        return parsing.parse_bool
+    if spec.type == "list":
+        return parsing.parse_list
+    if spec.type == "enum":
+        synonyms = parsing.ENUM_SYNONYMS.get(spec.name, {})
+        return lambda e: parsing.parse_enum(e, spec.choices, synonyms)
+    return lambda e: e
+
+
+def _generic_checks(checker: Checker) -> None:
+    """Unparsable cells, lower bounds, coordinate pairs and ranges."""
+    for spec in checker.spec.fields:
+        name = spec.name
+        if not checker.has(name):
+            continue
+        raw = pl.col(name + RAW) if name + RAW in checker.ctx.columns else None
+        if raw is not None and spec.type in _PARSE_REASONS:
+            checker.add(raw.is_not_null() & pl.col(name).is_null(), name, _PARSE_REASONS[spec.type])
+        if spec.type == "enum" and raw is not None:
+            reason = f"unknown {name}; use one of {', '.join(spec.choices)}"
+            checker.add(raw.is_not_null() & pl.col(name).is_null(), name, reason)
+        if spec.minimum is not None and spec.type in ("float", "int"):
+            checker.add(pl.col(name) < spec.minimum, name, f"must be >= {spec.minimum:g}")
+    for column in checker.ctx.columns:
+        if column.startswith("attributes.") and column + RAW in checker.ctx.columns:
+            mask = pl.col(column + RAW).is_not_null() & pl.col(column).is_null()
+            checker.add(mask, column, "not a number")
+    prefix = "home_" if checker.spec.kind == "reps" else ""
+    _coordinate_checks(checker, prefix + "latitude", prefix + "longitude")
+
+
+def _coordinate_checks(checker: Checker, lat: str, lon: str) -> None:
+    if not (checker.has(lat) or checker.has(lon)):
+        return
+    checker.add(pl.col(lat).abs() > 90, lat, "latitude is outside [-90, 90]")
+    checker.add(pl.col(lon).abs() > 180, lon, "longitude is outside [-180, 180]")
+    if checker.spec.kind == "geo_units":
+        return  # missing centroids are "required" issues after geocoding
+    # A coordinate that failed to parse is already reported; do not blame its partner.
+    lat_text = pl.col(lat + RAW) if checker.has(lat) else pl.lit(None, dtype=pl.String)
+    lon_text = pl.col(lon + RAW) if checker.has(lon) else pl.lit(None, dtype=pl.String)
+    pair = "latitude and longitude go together"
+    checker.add(lat_text.is_null() & lon_text.is_not_null(), lat, pair)
+    checker.add(lon_text.is_null() & lat_text.is_not_null(), lon, pair)
+
+
+def _required_checks(checker: Checker) -> None:
+    for spec in checker.spec.fields:
+        if not spec.required or spec.type == "attributes":
+            continue
+        name = spec.name
+        if name + RAW in checker.ctx.columns:  # unparsable cells were reported already
+            mask = pl.col(name).is_null() & pl.col(name + RAW).is_null()
+        else:
+            mask = pl.col(name).is_null()
+        checker.add(mask, name, "is required")
+
+
+def _duplicate_checks(checker: Checker) -> None:
+    first = pl.col(ROW).first().over("id")
+    reason = pl.concat_str(
+        pl.lit("duplicate id (first at row "), first.cast(pl.String), pl.lit(")")
+    )
+    mask = pl.col("id").is_not_null() & ~pl.col("id").is_first_distinct()
+    checker.add(mask, "id", reason)
+
+
+def _reference_checks(checker: Checker, known_ids: Mapping[str, Collection[str]]) -> None:
+    kind = checker.spec.kind
+    singular = {
+        "accounts": "account",
+        "reps": "rep",
+        "geo_units": "geo unit",
+        "territories": "territory",
+        "plans": "plan",
+    }
+    for spec in checker.spec.fields:
+        target = spec.references
+        if target is None or not checker.has(spec.name):
+            continue
+        label = singular.get(target, target)
+        known = pl.Series("id", list(known_ids.get(target, ())), dtype=pl.String)
+        if spec.type == "list":  # neighbours: a warning, the unit itself is fine
+            if target not in known_ids:
+                continue
+            allowed = pl.concat([known, checker.ctx["id"].drop_nulls()]).implode()
+            unknown = pl.col(spec.name).list.eval(pl.element().filter(~pl.element().is_in(allowed)))
+            checker.add(
+                unknown.list.len() > 0,
+                spec.name,
+                pl.concat_str(pl.lit(f"unknown {label} id(s) "), unknown.list.join(", ")),
+                severity="warning",
+            )
+            continue
+        if target != kind and target not in known_ids:
+            continue
+        reason = pl.concat_str(pl.lit(f"unknown {label} '"), pl.col(spec.name), pl.lit("'"))
+        if target != kind:
+            checker.add(~pl.col(spec.name).is_in(known.implode()), spec.name, reason)
+            continue
+        # Self-reference: ids of rows accepted so far also count; repeat until stable.
+        flagged = pl.Series("row", [], dtype=pl.Int64)
+        for _ in range(50):
+            bad = pl.concat([checker.error_rows(), flagged]).unique()
+            accepted = checker.ctx.filter(~pl.col(ROW).is_in(bad.implode()))["id"].drop_nulls()
+            allowed = pl.concat([known, accepted]).implode()
+            mask = pl.col(spec.name).is_not_null() & ~pl.col(spec.name).is_in(allowed)
+            now = checker.ctx.filter(mask)[ROW]
+            if now.len() == flagged.len():
+                break
+            flagged = now
+        checker.add(pl.col(ROW).is_in(flagged.implode()), spec.name, reason)
+
+
+def _output(accepted: pl.DataFrame, spec: KindSpec) -> pl.DataFrame:
+    columns: list[pl.Expr] = []
+    for field in spec.fields:
+        if field.type == "attributes":
+            names = [
+                c for c in accepted.columns if c.startswith("attributes.") and not c.endswith(RAW)
+            ]
+            if names:
+                columns.append(
+                    pl.struct([pl.col(c).alias(c[len("attributes.") :]) for c in names]).alias(
+                        "attributes"
+                    )
+                )
+            else:
+                columns.append(pl.lit(None, dtype=pl.Struct({})).alias("attributes"))
+        else:
+            columns.append(pl.col(field.name).cast(_DTYPES[field.type]))
+    return accepted.select(columns)

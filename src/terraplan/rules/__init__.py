@@ -1,0 +1,1 @@
+"""Ownership rules: rule model, parser, evaluator, coverage audit, SQL compiler."""
