@@ -72,6 +72,10 @@ def test_blank_lines_are_skipped_and_counted(make_file: Any) -> None:
     result = load_file(make_file(text), "accounts", geocode=False)
     assert result.report.rows_read == 2
     assert [(i.row, i.field) for i in result.report.errors] == [(4, "name")]
+    path = make_file(text)
+    path.write_text("\n\n" + text)  # blank lines before the header shift the numbers
+    leading = load_file(path, "accounts", geocode=False)
+    assert [(i.row, i.field) for i in leading.report.errors] == [(6, "name")]
 
 
 def test_salesforce_leads(make_file: Any, zips: Any) -> None:

@@ -22,7 +22,7 @@ from terraplan.domain import (
     SalesLine,
     Target,
 )
-from terraplan.errors import InvalidParameterError
+from terraplan.errors import DataError, InvalidParameterError
 from terraplan.io import (
     iter_record_batches,
     iter_records,
@@ -194,6 +194,8 @@ def test_record_dicts_need_a_kind_and_round_trip(tmp_path: Path) -> None:
         write_table([], tmp_path / "t.csv")
     with pytest.raises(InvalidParameterError):
         write_table(rows, tmp_path / "t.json", kind="sales_lines")
+    with pytest.raises(DataError, match="cannot write"):
+        write_table([{**rows[0], "product": "bad\x01"}], tmp_path / "t.xlsx", kind="sales_lines")
 
 
 def test_iter_record_batches_sizes_and_types() -> None:

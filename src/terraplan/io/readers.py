@@ -7,7 +7,8 @@ exception.
 Row numbers (``SourceTable.frame["__row__"]``) are what a user sees in the file:
 
 - CSV: the physical line number where the record starts, the header being line 1 (a record
-  with a quoted line break spans several lines and is numbered by its first);
+  with a quoted line break spans several lines and is numbered by its first; blank lines
+  count as lines, and blank lines before the header shift every number);
 - XLSX: the sheet row number (the header is row 1);
 - Parquet: the record index + 1 (the first record is row 1).
 
@@ -202,6 +203,9 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pl.DataFrame, dict[str,
     del raw
     if not data.strip():
         raise _fail(path, "the file is empty (no header row)")
+    body = data.lstrip(b"\r\n")  # blank lines before the header
+    offset = data[: len(data) - len(body)].count(b"\n")
+    data = body
     delimiter = _sniff_delimiter(data[:_SNIFF_BYTES].decode("utf-8", errors="ignore"))
     try:
         frame = pl.read_csv(
@@ -223,10 +227,10 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pl.DataFrame, dict[str,
         starts = _record_start_lines(data, delimiter)
         if len(starts) == frame.height:
             rows = pl.Series(starts, dtype=pl.Int64)
-        else:  # pragma: no cover - the two parsers disagree; keep record order
+        else:  # the two parsers disagree (should not happen): keep record order
             logger.warning("%s: could not map records to line numbers exactly", path)
             rows = pl.int_range(2, frame.height + 2, dtype=pl.Int64, eager=True)
-    frame = frame.with_columns(rows.alias(ROW))
+    frame = frame.with_columns((rows + offset).alias(ROW))
     data_columns = [c for c in frame.columns if c != ROW]
     if data_columns:  # blank lines come back as all-null records
         frame = frame.filter(~pl.all_horizontal(pl.col(data_columns).is_null()))
@@ -271,7 +275,7 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> pl.DataFrame:
             name = sheet
         else:
             raise _fail(path, f"no sheet named {sheet!r} (sheets: {', '.join(names)})")
-        rows = book[name].iter_rows(values_only=True)
+        rows = book[name].iter_rows(min_row=1, values_only=True)
         try:
             header_row = next(rows)
         except StopIteration:

@@ -70,6 +70,8 @@ def write_table(
     else:
         frame = records_to_frame(data, kind)
     flat = flatten_frame(frame)
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
     try:
         if fmt == "csv":
             flat.write_csv(path)
@@ -77,7 +79,7 @@ def write_table(
             flat.write_parquet(path)
         else:
             _write_xlsx(flat, path, sheet_name)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, IllegalCharacterError) as exc:
         raise DataError(
             f"{path}: cannot write the file ({exc})",
             details={"file": str(path), "reason": str(exc)},

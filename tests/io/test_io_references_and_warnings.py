@@ -1,0 +1,110 @@
+"""References across rows, warnings that keep rows, mapping conflicts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import polars as pl
+
+from terraplan.io import iter_records, load_file, read_table, validate
+from terraplan.io.mapping import normalize_header, resolve_columns
+from terraplan.io.parsing import parse_date, parse_float, text_type
+
+
+def errors(result: Any) -> list[tuple[int | None, str | None]]:
+    return [(i.row, i.field) for i in result.report.errors]
+
+
+def test_child_of_a_rejected_parent_is_rejected_too(make_file: Any) -> None:
+    text = "id,name,parent_id\nA1,,\nA2,B,A1\nA3,C,A2\nA4,D,A0\n"
+    result = load_file(make_file(text), "accounts", known_ids={"accounts": ["A0"]})
+    # A1 lacks a name; A2 points at A1, A3 at A2: both cascade. A4's parent is in the DB.
+    assert errors(result) == [(2, "name"), (3, "parent_id"), (4, "parent_id")]
+    assert result.frame["id"].to_list() == ["A4"]
+
+
+def test_parent_later_in_the_file_counts(make_file: Any) -> None:
+    text = "id,name,parent_id\nA2,B,A1\nA1,A,\n"
+    result = load_file(make_file(text), "accounts", known_ids={})
+    assert result.report.ok and result.report.accepted == 2
+
+
+def test_no_known_ids_means_no_reference_checks(make_file: Any) -> None:
+    text = "id,account_id,date,amount\nS1,NOPE,2024-01-01,5\n"
+    assert load_file(make_file(text), "sales_lines").report.ok
+    assert not load_file(make_file(text), "sales_lines", known_ids={"accounts": []}).report.ok
+
+
+def test_reps_unknown_zip_is_a_warning(make_file: Any, zips: Any) -> None:
+    text = "id,name,home_postal_code\nR1,Ann,99999\nR2,Bob,SW1A 1AA\nR3,Cy,60601\n"
+    result = load_file(make_file(text), "reps", geocoder=zips)
+    report = result.report
+    assert report.ok and report.accepted == 3 and report.geocoded == 1
+    assert [(i.row, i.field, i.severity) for i in report.issues] == [
+        (2, "home_postal_code", "warning")
+    ]
+    assert list(iter_records(result.frame))[2]["home_latitude"] is not None
+
+
+def test_unknown_neighbours_are_warnings(make_file: Any) -> None:
+    text = "id,kind,name,latitude,longitude,neighbours\nG1,custom,A,1,1,G2;G9\nG2,custom,B,1,2,G1\n"
+    result = load_file(make_file(text), "geo_units", known_ids={"geo_units": []})
+    assert result.report.ok and result.report.accepted == 2
+    (issue,) = result.report.issues
+    assert (issue.row, issue.field, issue.severity) == (2, "neighbours", "warning")
+    assert "G9" in issue.reason
+
+
+def test_geocoding_can_be_switched_off(make_file: Any) -> None:
+    result = load_file(make_file("id,name,postal_code\nA1,X,99999\n"), "accounts", geocode=False)
+    assert result.report.ok and result.frame["latitude"].to_list() == [None]
+
+
+def test_duplicate_and_conflicting_headers_warn(make_file: Any) -> None:
+    table = read_table(make_file("id,name,Name,ZIP,postal_code\nA1,X,Y,02134,02135\n"), "accounts")
+    assert any("repeats" in w or "also maps" in w for w in table.warnings)
+    assert table.columns.fields["name"] == "name"
+    assert table.columns.fields["postal_code"] == "ZIP"
+    assert any("'postal_code' also maps" in w for w in table.warnings)
+
+
+def test_report_is_json_ready(make_file: Any) -> None:
+    result = load_file(make_file("id,name\nA1,\nA2,Y\n"), "accounts")
+    data = json.loads(json.dumps(result.report.to_dict()))
+    assert data["issues"][0]["row"] == 2 and data["columns"] == {"id": "id", "name": "name"}
+
+
+def test_validate_result_frame_schema(make_file: Any) -> None:
+    result = validate(read_table(make_file("id,name,Tier\nA1,X,Gold\n"), "accounts"))
+    schema = result.frame.schema
+    assert schema["employees"] == pl.Int64 and schema["latitude"] == pl.Float64
+    assert schema["attributes"] == pl.Struct({"Tier": pl.String})
+
+
+def test_mapping_helpers() -> None:
+    assert normalize_header(" Billing_Postal Code ") == "billingpostalcode"
+    assert normalize_header("Potential__c") == "potential"
+    columns = resolve_columns(["Id", "UserRole.Name", "Division"], "reps")
+    assert columns.fields == {"id": "Id", "role": "UserRole.Name", "region": "Division"}
+
+
+def test_parsers_directly() -> None:
+    frame = pl.DataFrame({"t": ["1,234.5", "1234,5", "-3", "1e3", "nan", "inf", "x", None]})
+    values = frame.select(parse_float(pl.col("t")))["t"].to_list()
+    assert values == [1234.5, 1234.5, -3.0, 1000.0, None, None, None, None]
+    dates = pl.DataFrame(
+        {"t": ["2024-02-29", "2024-02-30", "2/29/2024", "29.02.2024", "2024-02-29Tx"]}
+    )
+    parsed = dates.select(parse_date(pl.col("t")))["t"].to_list()
+    assert [d.isoformat() if d else None for d in parsed] == [
+        "2024-02-29",
+        None,
+        "2024-02-29",
+        "2024-02-29",
+        None,
+    ]
+    assert text_type(pl.Series(["00123", "5"])) == pl.String
+    assert text_type(pl.Series(["12", "-5", None])) == pl.Int64
+    assert text_type(pl.Series(["1.5", "2"])) == pl.Float64
+    assert text_type(pl.Series(["TRUE", "false"])) == pl.Boolean
