@@ -8,6 +8,7 @@ the middle of the write leaves the database as it was before (the transaction ne
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,11 +16,11 @@ from pathlib import Path
 from typing import Literal
 
 import polars as pl
+import pyarrow as pa
 
 from terraplan.errors import DataError, InvalidParameterError
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.readers import read_table
-from terraplan.io.records import iter_records
 from terraplan.io.report import ImportReport
 from terraplan.io.validation import validate
 from terraplan.services.progress import Progress, no_progress
@@ -87,9 +88,8 @@ def import_file(
         if frame.height:
             total = frame.height
             progress(f"write {kind.replace('_', ' ')}", 0, total)
-            columns = _written_columns(frame, report)
-            written = uow.records(kind).upsert_records(
-                ({k: r[k] for k in columns} for r in iter_records(frame)), columns=columns
+            written = uow.records(kind).upsert_arrow(
+                _storage_table(frame, _written_columns(frame, report))
             )
             progress(f"write {kind.replace('_', ' ')}", written, total)
         uow.session.add(
@@ -105,6 +105,33 @@ def import_file(
         )
         uow.commit()
     return ImportOutcome(report=report, written=written, on_error=on_error)
+
+
+def _storage_table(frame: pl.DataFrame, columns: list[str]) -> pa.Table:
+    """The accepted rows as table columns: custom attributes and lists as JSON text."""
+    expressions = []
+    for name in columns:
+        dtype = frame.schema[name]
+        if isinstance(dtype, pl.Struct):
+            expressions.append(
+                pl.when(pl.col(name).is_null())
+                .then(None)
+                .otherwise(pl.col(name).struct.json_encode())
+                .alias(name)
+                if dtype.fields
+                else pl.lit(None, pl.String).alias(name)
+            )
+        elif isinstance(dtype, pl.List):
+            expressions.append(
+                pl.col(name)
+                .map_elements(
+                    lambda v: json.dumps(v.to_list()), return_dtype=pl.String, skip_nulls=True
+                )
+                .alias(name)
+            )
+        else:
+            expressions.append(pl.col(name))
+    return frame.select(expressions).to_arrow()
 
 
 def _written_columns(frame: pl.DataFrame, report: ImportReport) -> list[str]:

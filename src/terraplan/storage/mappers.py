@@ -64,7 +64,7 @@ def from_record(kind: str, record: Mapping[str, Any]) -> Any:
         if field.name in _TUPLE_FIELDS:
             value = tuple(value or ())
         elif field.name == "attributes":
-            value = dict(value or {})
+            value = {k: v for k, v in (value or {}).items() if v is not None}
         elif field.name in _ENUMS and value is not None and kind in ("reps", "geo_units"):
             value = _ENUMS[field.name](value)
         elif isinstance(value, str) and field.type in ("date", "date | None") and value:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -75,6 +76,10 @@ class RecordRepository:
         self, records: Iterable[dict[str, Any]], columns: Sequence[str] | None = None
     ) -> int:
         return bulk.upsert_records(self._session.connection(), self.kind, records, columns=columns)
+
+    def upsert_arrow(self, data: pa.Table) -> int:
+        """Bulk upsert of an Arrow table of table columns (JSON columns as JSON text)."""
+        return bulk.upsert_arrow(self._session.connection(), self.kind, data)
 
     def delete_all(self) -> None:
         self._session.execute(delete(self._table))
