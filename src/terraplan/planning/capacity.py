@@ -1,0 +1,537 @@
+"""Team sizing: how many reps the workload needs, what one rep more or less changes, and a
+month-by-month what-if over a hiring plan with ramp-up and attrition.
+
+Units: hours per year for workload and capacity, currency per year for potential.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from terraplan.domain import Account, Plan, Rep
+from terraplan.engine import capacity as cap
+from terraplan.errors import InvalidParameterError
+from terraplan.planning.reps_support import (
+    SELLING_ROLES,
+    account_territories,
+    ancestor_at_level,
+    months_between,
+    parse_amount,
+    parse_key_values,
+    parse_percent,
+)
+
+__all__ = [
+    "CapacityReport",
+    "GroupNeed",
+    "HiringForecast",
+    "HiringMonth",
+    "MarginalRow",
+    "WorkloadModel",
+    "account_workload",
+    "forecast_hiring",
+    "parse_amount",
+    "parse_hiring_plan",
+    "parse_key_values",
+    "parse_percent",
+    "size_team",
+]
+
+# ------------------------------------------------------------------------- workload model
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadModel:
+    """How an account's yearly workload (hours) is estimated.
+
+    ``source``: ``"stored"`` uses :attr:`Account.workload` only (missing = 0, reported),
+    ``"model"`` always estimates, ``"auto"`` uses the stored figure when present.
+    Estimate: ``visits * (call_hours + 2 * km * road_factor / speed_kmh)`` where ``km`` is
+    the straight-line distance from the owner's home base (else the territory centre).
+    Per-segment figures override the defaults (key = :attr:`Account.segment`).
+    """
+
+    source: str = "auto"
+    visits_per_year: float = 12.0
+    call_hours: float = 1.0
+    road_factor: float = 1.3
+    speed_kmh: float = 60.0
+    visits_by_segment: Mapping[str, float] = field(default_factory=dict)
+    call_hours_by_segment: Mapping[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_string(cls, text: str) -> WorkloadModel:
+        """``"stored"`` or e.g. ``"visits=12,call_hours=1.5,visits.Enterprise=24,speed_kmh=50"``."""
+        if text.strip() in ("stored", "model", "auto"):
+            return cls(source=text.strip())
+        keys = ("source", "visits", "call_hours", "road_factor", "speed_kmh")
+        values = parse_key_values(text, name="workload model", allowed=keys)
+        kwargs: dict[str, Any] = {}
+        visits: dict[str, float] = {}
+        calls: dict[str, float] = {}
+        for key, value in values.items():
+            base, _, segment = key.partition(".")
+            if base == "source":
+                kwargs["source"] = value
+                continue
+            number = parse_amount(value, name=f"workload model {key}")
+            if segment and base == "visits":
+                visits[segment] = number
+            elif segment and base == "call_hours":
+                calls[segment] = number
+            elif segment:
+                raise InvalidParameterError(f"workload model: {base} has no per-segment form")
+            else:
+                kwargs["visits_per_year" if base == "visits" else base] = number
+        return cls(**kwargs, visits_by_segment=visits, call_hours_by_segment=calls)
+
+    def validate(self) -> None:
+        if self.source not in ("stored", "model", "auto"):
+            raise InvalidParameterError(
+                f"workload model source must be stored, model or auto, got {self.source!r}"
+            )
+        numbers = {
+            "visits": [self.visits_per_year, *self.visits_by_segment.values()],
+            "call_hours": [self.call_hours, *self.call_hours_by_segment.values()],
+        }
+        for name, values in numbers.items():
+            if any(not math.isfinite(v) or v < 0 for v in values):
+                raise InvalidParameterError(f"workload model {name} must be numbers >= 0")
+        for name, value in (("road_factor", self.road_factor), ("speed_kmh", self.speed_kmh)):
+            if not math.isfinite(value) or value <= 0:
+                raise InvalidParameterError(f"workload model {name} must be > 0, got {value:g}")
+
+
+def account_workload(
+    plan: Plan, accounts: Sequence[Account], reps: Sequence[Rep], model: WorkloadModel
+) -> tuple[np.ndarray, list[str]]:
+    """Hours per year per account ``(n,)`` (order of ``accounts``) and warnings."""
+    model.validate()
+    warnings: list[str] = []
+    n = len(accounts)
+    stored = np.array([np.nan if a.workload is None else a.workload for a in accounts], float)
+    use_stored = (
+        ~np.isnan(stored) if model.source == "auto" else np.full(n, model.source == "stored")
+    )
+    if model.source == "stored" and np.isnan(stored).any():
+        warnings.append(
+            f"{int(np.isnan(stored).sum())} account(s) have no stored workload; counted as 0 hours"
+        )
+    hours = np.where(use_stored, np.nan_to_num(stored, nan=0.0), 0.0)
+    todo = [int(i) for i in np.flatnonzero(~use_stored)]
+    if not todo:
+        return hours, warnings
+    territory_of = account_territories(plan, accounts)
+    homes = {r.id: (r.home_latitude, r.home_longitude) for r in reps if r.home_latitude is not None}
+    base: dict[str, tuple[float, float]] = {}
+    for territory in plan.territories:
+        for owner_id in territory.primary_owner_ids:
+            if owner_id in homes:
+                base[territory.id] = homes[owner_id]  # type: ignore[assignment]
+                break
+    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for account in accounts:
+        tid = territory_of.get(account.id)
+        if tid is not None and account.latitude is not None and account.longitude is not None:
+            acc = sums[tid]
+            acc[0] += account.latitude
+            acc[1] += account.longitude
+            acc[2] += 1
+    for tid, (lat, lon, count) in sums.items():
+        base.setdefault(tid, (lat / count, lon / count))
+    origin = np.full((len(todo), 2), np.nan)
+    where = np.full((len(todo), 2), np.nan)
+    no_base = 0
+    for row, index in enumerate(todo):
+        account = accounts[index]
+        start = base.get(territory_of.get(account.id, ""))
+        if start is None or account.latitude is None:
+            no_base += 1
+            continue
+        origin[row] = start
+        where[row] = (account.latitude, account.longitude)
+    if no_base:
+        warnings.append(
+            f"{no_base} account(s) lack coordinates or a territory base; their travel counts as 0"
+        )
+    km = cap.haversine_pairs_km(origin, where)
+    visits = np.array(
+        [
+            model.visits_by_segment.get(accounts[i].segment or "", model.visits_per_year)
+            for i in todo
+        ]
+    )
+    calls = np.array(
+        [model.call_hours_by_segment.get(accounts[i].segment or "", model.call_hours) for i in todo]
+    )
+    hours[todo] = cap.visit_workload(
+        visits, calls, km, road_factor=model.road_factor, speed_kmh=model.speed_kmh
+    )
+    return hours, warnings
+
+
+# --------------------------------------------------------------------------- team sizing
+
+
+@dataclass(frozen=True, slots=True)
+class GroupNeed:
+    group: str
+    accounts: int
+    workload_hours: float
+    potential: float
+    fte_needed: float
+    reps_needed: int
+    current_reps: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class MarginalRow:
+    """The team at ``reps`` heads (current selling reps -1 / +0 / +1; reps needed when there
+    are none): capacity at the chosen utilisation, the most potential it can cover (best
+    potential per hour first), workload per rep, workload per rep / ``hours_per_rep``, and
+    the potential gained or lost against the current team."""
+
+    reps: int
+    capacity_hours: float
+    potential_covered: float
+    potential_covered_share: float
+    workload_per_rep: float
+    load_vs_capacity: float
+    delta_potential: float
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityReport:
+    """Reps needed for the workload at a chosen utilisation.
+
+    ``effective_hours_per_rep = hours_per_rep * utilization``; ``fte_needed`` is fractional,
+    ``reps_needed`` its ceiling. ``marginal`` shows one rep fewer / as now / one more.
+    """
+
+    hours_per_rep: float
+    utilization: float
+    total_workload_hours: float
+    total_potential: float
+    fte_needed: float
+    reps_needed: int
+    current_reps: int
+    group_by: str
+    groups: tuple[GroupNeed, ...]
+    marginal: tuple[MarginalRow, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def effective_hours_per_rep(self) -> float:
+        return self.hours_per_rep * self.utilization
+
+    def rows(self) -> list[dict[str, object]]:
+        """One row per group plus a ``TOTAL`` row."""
+        rows: list[dict[str, object]] = [
+            {
+                self.group_by: g.group,
+                "accounts": g.accounts,
+                "workload_hours": round(g.workload_hours, 1),
+                "potential": round(g.potential, 2),
+                "fte_needed": round(g.fte_needed, 2),
+                "reps_needed": g.reps_needed,
+                "current_reps": g.current_reps,
+            }
+            for g in self.groups
+        ]
+        rows.append(
+            {
+                self.group_by: "TOTAL",
+                "accounts": sum(g.accounts for g in self.groups),
+                "workload_hours": round(self.total_workload_hours, 1),
+                "potential": round(self.total_potential, 2),
+                "fte_needed": round(self.fte_needed, 2),
+                "reps_needed": self.reps_needed,
+                "current_reps": self.current_reps,
+            }
+        )
+        return rows
+
+    def marginal_rows(self) -> list[dict[str, object]]:
+        return [
+            {
+                "reps": m.reps,
+                "capacity_hours": round(m.capacity_hours, 1),
+                "potential_covered": round(m.potential_covered, 2),
+                "potential_covered_share": round(m.potential_covered_share, 4),
+                "workload_per_rep": round(m.workload_per_rep, 1),
+                "load_vs_capacity": round(m.load_vs_capacity, 4),
+                "delta_potential": round(m.delta_potential, 2),
+            }
+            for m in self.marginal
+        ]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "hours_per_rep": self.hours_per_rep,
+            "utilization": self.utilization,
+            "effective_hours_per_rep": self.effective_hours_per_rep,
+            "total_workload_hours": self.total_workload_hours,
+            "total_potential": self.total_potential,
+            "fte_needed": self.fte_needed,
+            "reps_needed": self.reps_needed,
+            "current_reps": self.current_reps,
+            "group_by": self.group_by,
+            "groups": self.rows()[:-1],
+            "marginal": self.marginal_rows(),
+            "warnings": list(self.warnings),
+        }
+
+
+def size_team(
+    plan: Plan,
+    accounts: Sequence[Account],
+    reps: Sequence[Rep],
+    *,
+    hours_per_rep: float = 1600.0,
+    utilization: float = 0.8,
+    workload_model: WorkloadModel | str | None = None,
+    group_by: str = "region",
+) -> CapacityReport:
+    """Reps needed overall and per group, and the effect of one rep more or less.
+
+    ``group_by``: ``"segment"``, ``"industry"``, ``"territory"`` or a hierarchy level name
+    such as ``"region"`` (territories with no ancestor at that level group under their top).
+    """
+    model = _model(workload_model)
+    cap.fte_needed(0.0, hours_per_rep, utilization)  # validates both
+    accounts = list(accounts)
+    hours, warnings = account_workload(plan, accounts, reps, model)
+    potential = np.array([a.potential or 0.0 for a in accounts], dtype=float)
+    groups = _group_keys(plan, accounts, group_by)
+    if any(g == "(unaligned)" for g in groups):
+        warnings.append(
+            f"{groups.count('(unaligned)')} account(s) are in no territory; grouped as (unaligned)"
+        )
+    sellers = [r for r in reps if r.active and r.role in SELLING_ROLES]
+    current_by_group = _current_reps(plan, sellers, group_by)
+    needs: list[GroupNeed] = []
+    keys, inverse = np.unique(np.array(groups, dtype=object).astype(str), return_inverse=True)
+    sizes = np.bincount(inverse, minlength=keys.size)
+    work_by = np.bincount(inverse, weights=hours, minlength=keys.size)
+    pot_by = np.bincount(inverse, weights=potential, minlength=keys.size)
+    for g, key in enumerate(str(k) for k in keys):
+        work = float(work_by[g])
+        fte = cap.fte_needed(work, hours_per_rep, utilization)
+        needs.append(
+            GroupNeed(
+                group=key,
+                accounts=int(sizes[g]),
+                workload_hours=work,
+                potential=float(pot_by[g]),
+                fte_needed=fte,
+                reps_needed=_ceil(fte),
+                current_reps=current_by_group.get(key) if current_by_group is not None else None,
+            )
+        )
+    total = float(hours.sum())
+    fte = cap.fte_needed(total, hours_per_rep, utilization)
+    needed = _ceil(fte)
+    base = len(sellers) if sellers else max(needed, 1)
+    counts = [n for n in (base - 1, base, base + 1) if n >= 1]
+    effective = hours_per_rep * utilization
+    covered = cap.potential_covered(potential, hours, np.array(counts, float) * effective)
+    total_pot = float(potential.sum())
+    marginal = tuple(
+        MarginalRow(
+            reps=n,
+            capacity_hours=n * effective,
+            potential_covered=float(c),
+            potential_covered_share=float(c) / total_pot if total_pot > 0 else 0.0,
+            workload_per_rep=total / n,
+            load_vs_capacity=(total / n) / hours_per_rep,
+            delta_potential=float(c - covered[counts.index(base)]),
+        )
+        for n, c in zip(counts, covered, strict=True)
+    )
+    return CapacityReport(
+        hours_per_rep=float(hours_per_rep),
+        utilization=float(utilization),
+        total_workload_hours=total,
+        total_potential=total_pot,
+        fte_needed=fte,
+        reps_needed=needed,
+        current_reps=len(sellers),
+        group_by=group_by,
+        groups=tuple(needs),
+        marginal=marginal,
+        warnings=tuple(warnings),
+    )
+
+
+def _ceil(fte: float) -> int:
+    return math.ceil(round(fte, 9))
+
+
+def _model(value: WorkloadModel | str | None) -> WorkloadModel:
+    if value is None:
+        return WorkloadModel()
+    if isinstance(value, str):
+        return WorkloadModel.from_string(value)
+    if not isinstance(value, WorkloadModel):
+        raise InvalidParameterError("workload_model must be a WorkloadModel or a string")
+    return value
+
+
+def _group_keys(plan: Plan, accounts: Sequence[Account], group_by: str) -> list[str]:
+    if group_by in ("segment", "industry"):
+        return [getattr(a, group_by) or "(none)" for a in accounts]
+    territory_of = account_territories(plan, accounts)
+    if group_by == "territory":
+        return [territory_of.get(a.id, "(unaligned)") for a in accounts]
+    levels = {t.level for t in plan.territories}
+    if group_by not in levels:
+        raise InvalidParameterError(
+            f"group_by must be segment, industry, territory or a hierarchy level "
+            f"({', '.join(sorted(levels)) or 'none in this plan'}), got {group_by!r}",
+            details={"parameter": "group_by"},
+        )
+    up = ancestor_at_level(plan, group_by)
+    return [up[territory_of[a.id]] if a.id in territory_of else "(unaligned)" for a in accounts]
+
+
+def _current_reps(plan: Plan, sellers: Sequence[Rep], group_by: str) -> dict[str, int] | None:
+    if group_by in ("segment", "industry"):
+        return None
+    ids = {r.id for r in sellers}
+    up = (
+        {t.id: t.id for t in plan.territories}
+        if group_by == "territory"
+        else ancestor_at_level(plan, group_by)
+    )
+    owners: dict[str, set[str]] = defaultdict(set)
+    for territory in plan.leaves():
+        owners[up[territory.id]].update(o for o in territory.primary_owner_ids if o in ids)
+    return {key: len(value) for key, value in owners.items()}
+
+
+# ------------------------------------------------------------------------ hiring what-if
+
+
+@dataclass(frozen=True, slots=True)
+class HiringMonth:
+    month: str
+    hires: float
+    leavers: float
+    headcount: float
+    productive_fte: float
+    capacity_hours: float
+    workload_hours: float
+    coverage: float
+    fte_gap: float
+
+
+@dataclass(frozen=True, slots=True)
+class HiringForecast:
+    """Month-by-month headcount, productive FTE and coverage of the workload."""
+
+    months: tuple[HiringMonth, ...]
+    ramp: tuple[float, ...]
+    attrition: float
+
+    def rows(self) -> list[dict[str, object]]:
+        return [
+            {
+                "month": m.month,
+                "hires": round(m.hires, 2),
+                "leavers": round(m.leavers, 2),
+                "headcount": round(m.headcount, 2),
+                "productive_fte": round(m.productive_fte, 2),
+                "capacity_hours": round(m.capacity_hours, 1),
+                "workload_hours": round(m.workload_hours, 1),
+                "coverage": round(m.coverage, 4),
+                "fte_gap": round(m.fte_gap, 2),
+            }
+            for m in self.months
+        ]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"ramp": list(self.ramp), "attrition": self.attrition, "months": self.rows()}
+
+
+def parse_hiring_plan(text: str, *, months: int) -> list[float]:
+    """``"1:3,4:2"`` (3 hires in month 1, 2 in month 4; months count from 1) -> per month."""
+    plan = [0.0] * months
+    for key, value in parse_key_values(text.replace(":", "="), name="hiring plan").items():
+        try:
+            month = int(key)
+        except ValueError:
+            raise InvalidParameterError(
+                f"hiring plan: month {key!r} is not a whole number (example: 1:3,4:2)",
+                details={"parameter": "hires"},
+            ) from None
+        if not 1 <= month <= months:
+            raise InvalidParameterError(
+                f"hiring plan: month {month} is outside 1..{months}",
+                details={"parameter": "hires"},
+            )
+        plan[month - 1] = parse_amount(value, name=f"hires in month {month}")
+    return plan
+
+
+def forecast_hiring(
+    report: CapacityReport,
+    reps: Sequence[Rep],
+    *,
+    start: date,
+    hires: Sequence[float] | Mapping[int, float] | str = (),
+    months: int = 12,
+    ramp_months: int = 3,
+    ramp_curve: Sequence[float] | None = None,
+    attrition: float | str = 0.0,
+) -> HiringForecast:
+    """What-if over a hiring plan: headcount, productive FTE and coverage month by month.
+
+    ``hires``: per month (a sequence), ``{month number (1-based): count}`` or ``"1:3,4:2"``.
+    Current reps ramp by their ``hire_date`` (unknown = fully ramped). ``attrition`` is a
+    monthly rate (``0.01`` or ``"1%"``). Monthly workload is the yearly figure / 12.
+    """
+    if isinstance(months, bool) or not isinstance(months, int) or months < 1:
+        raise InvalidParameterError(f"months must be a whole number >= 1, got {months!r}")
+    if isinstance(hires, str):
+        plan = parse_hiring_plan(hires, months=months) if hires.strip() else [0.0] * months
+    elif isinstance(hires, Mapping):
+        plan = parse_hiring_plan(",".join(f"{k}:{v}" for k, v in hires.items()), months=months)
+    else:
+        plan = [parse_amount(h, name="hires") for h in hires] + [0.0] * (months - len(hires))
+        if len(plan) > months:
+            raise InvalidParameterError(f"hires lists {len(plan)} months, more than {months}")
+    rate = parse_percent(attrition, name="attrition")
+    ramp = cap.ramp_curve(ramp_months, ramp_curve)
+    sellers = [r for r in reps if r.active and r.role in SELLING_ROLES]
+    tenure = np.array(
+        [months_between(r.hire_date, start) if r.hire_date else ramp.size for r in sellers],
+        dtype=np.int64,
+    )
+    forecast = cap.forecast_headcount(tenure, np.array(plan), ramp, rate)
+    monthly_capacity = report.effective_hours_per_rep / 12.0
+    workload = report.total_workload_hours / 12.0
+    rows = []
+    for t in range(months):
+        year, month0 = divmod(start.month - 1 + t, 12)
+        capacity = float(forecast.productive_fte[t]) * monthly_capacity
+        rows.append(
+            HiringMonth(
+                month=f"{start.year + year:04d}-{month0 + 1:02d}",
+                hires=float(forecast.hires[t]),
+                leavers=float(forecast.leavers[t]),
+                headcount=float(forecast.headcount[t]),
+                productive_fte=float(forecast.productive_fte[t]),
+                capacity_hours=capacity,
+                workload_hours=workload,
+                coverage=capacity / workload if workload > 0 else 1.0,
+                fte_gap=report.fte_needed - float(forecast.productive_fte[t]),
+            )
+        )
+    return HiringForecast(tuple(rows), tuple(float(v) for v in ramp), rate)

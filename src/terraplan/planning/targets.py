@@ -1,0 +1,615 @@
+"""Targets (quotas): a company number split top-down through the plan's hierarchy to
+territories, reps and months — exact at every level — plus bottom-up adjustments kept as a
+separate layer and a fairness report.
+
+Method (selectable and combinable): ``"history"`` (prior period x (1 + growth)),
+``"potential"`` (share of potential), ``"blend:history=0.6,potential=0.4"``; append
+``"+capacity"`` to give territories of new or ramping reps a reduced share. Amounts are in
+currency, rounded to whole multiples of ``unit`` with the largest-remainder rule.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from terraplan.domain import Account, OwnerRole, Plan, Rep, SalesLine, Territory, TerritoryType
+from terraplan.engine import capacity as cap
+from terraplan.engine import quota_allocation as alloc
+from terraplan.engine import quotas
+from terraplan.errors import DataError, InvalidParameterError
+from terraplan.planning.reps_support import (
+    account_territories,
+    months_between,
+    parse_amount,
+    parse_key_values,
+    parse_percent,
+)
+from terraplan.planning.target_report import (
+    FairnessReport,
+    TargetPlan,
+    TerritoryTarget,
+    build_targets,
+    fairness_report,
+    rep_history,
+    rollup,
+    split_to_reps,
+    territory_records,
+)
+
+__all__ = [
+    "Adjustment",
+    "FairnessReport",
+    "TargetMethod",
+    "TargetPlan",
+    "TerritoryTarget",
+    "parse_adjustment",
+    "parse_amount",
+    "parse_method",
+    "parse_percent",
+    "set_targets",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TargetMethod:
+    """Weights of the history and potential shares, and whether ramping reps get less."""
+
+    history: float = 0.6
+    potential: float = 0.4
+    capacity_adjusted: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("history", "potential"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InvalidParameterError(f"method: {name} weight must be a number")
+            if not math.isfinite(value) or value < 0:
+                raise InvalidParameterError(f"method: {name} weight must be >= 0, got {value}")
+        if self.history + self.potential <= 0:
+            raise InvalidParameterError("method: history and potential weights are both 0")
+
+    def __str__(self) -> str:
+        text = f"blend:history={self.history:g},potential={self.potential:g}"
+        return text + ("+capacity" if self.capacity_adjusted else "")
+
+
+def parse_method(text: str | TargetMethod) -> TargetMethod:
+    """``"history"``, ``"potential"``, ``"blend:history=0.6,potential=0.4"``, each with an
+    optional ``"+capacity"`` suffix -> :class:`TargetMethod`."""
+    if isinstance(text, TargetMethod):
+        return text
+    raw = str(text).strip().lower()
+    capacity_adjusted = False
+    if raw.endswith("+capacity"):
+        raw, capacity_adjusted = raw[: -len("+capacity")].strip(), True
+    if raw in ("history", "growth"):
+        return TargetMethod(1.0, 0.0, capacity_adjusted)
+    if raw == "potential":
+        return TargetMethod(0.0, 1.0, capacity_adjusted)
+    if raw == "capacity" or (raw == "" and capacity_adjusted):
+        return TargetMethod(capacity_adjusted=True)
+    if raw.startswith("blend:"):
+        values = parse_key_values(raw[6:], name="method", allowed=("history", "potential"))
+        weights = {k: parse_amount(v, name=f"method {k} weight") for k, v in values.items()}
+        return TargetMethod(
+            weights.get("history", 0.0), weights.get("potential", 0.0), capacity_adjusted
+        )
+    raise InvalidParameterError(
+        f"method: cannot read {text!r}; use history, potential or "
+        "blend:history=0.6,potential=0.4 (optionally followed by +capacity)",
+        details={"parameter": "method", "value": str(text)},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    """A bottom-up change to one leaf territory's target (currency, + or -) and why."""
+
+    territory_id: str
+    amount: float
+    reason: str
+
+
+def parse_adjustment(text: str) -> Adjustment:
+    """``"T1:+50k:renewal of a large contract"`` -> :class:`Adjustment` (territory, amount,
+    reason; the reason may contain colons)."""
+    parts = str(text).split(":", 2)
+    if len(parts) != 3 or not parts[0].strip() or not parts[2].strip():
+        raise InvalidParameterError(
+            f"adjustment: {text!r} is not TERRITORY:AMOUNT:REASON (example: T1:+50k:renewal)",
+            details={"parameter": "adjustments", "value": str(text)},
+        )
+    amount = parse_amount(parts[1].strip(), name=f"adjustment for {parts[0].strip()!r}")
+    return Adjustment(parts[0].strip(), amount, parts[2].strip())
+
+
+def set_targets(
+    plan: Plan,
+    accounts: Sequence[Account],
+    sales_lines: Iterable[SalesLine],
+    reps: Sequence[Rep] | None = None,
+    *,
+    company_target: float | str | None = None,
+    method: str | TargetMethod = "blend:history=0.6,potential=0.4",
+    growth: float | str = 0.08,
+    period: int | tuple[date, date] | None = None,
+    history_period: tuple[date, date] | None = None,
+    unit: float | str = 1000,
+    seasonality: str | Sequence[float] = "history",
+    ramp_months: int = 6,
+    adjustments: Sequence[Adjustment] = (),
+    rebalance_adjustments: bool = False,
+    attainability_threshold: float = 1.0,
+    contradiction_tolerance: float = 0.15,
+    on_contradiction: str = "warn",
+) -> TargetPlan:
+    """Set targets for every territory of ``plan`` (overlays excluded), its reps and months.
+
+    ``period``: a year or an inclusive ``(first day, last day)`` of whole months; defaults
+    to the plan's effective dates (required when the plan has none). ``history_period``
+    defaults to the same number of months just before ``period``. ``company_target``
+    (e.g. ``"120M"``, a multiple of ``unit``) defaults to the bottom-up figure, history x
+    (1 + growth). Leaf territories are weighted by the method's basis; the company number
+    goes down the hierarchy by largest remainder, exact at every level. ``adjustments`` form
+    a separate bottom-up layer (``rebalance_adjustments`` offsets them on the other
+    territories so the company total holds). Months follow ``seasonality``: ``"history"``
+    (company monthly pattern), ``"territory"`` (each territory's own, else the company's),
+    ``"flat"``, or 12 monthly / 4 quarterly weights (a list or ``"4,3,2,1"``). Reps get
+    their territories' months split by owner share (x productivity with ``+capacity``).
+    Warnings (missing history, zero potential, negative growth, vacant territories, a
+    company number more than ``contradiction_tolerance`` off the bottom-up figure) go to
+    ``TargetPlan.warnings``; with ``on_contradiction="error"`` the last is a DataError.
+    """
+    how = parse_method(method)
+    rate = parse_percent(growth, name="growth")
+    step = parse_amount(unit, name="unit")
+    start, end = _period(plan, period)
+    months = _months(start, end)
+    h_start, h_end = history_period or _previous(start, len(months))
+    if not (math.isfinite(contradiction_tolerance) and contradiction_tolerance >= 0):
+        raise InvalidParameterError("contradiction_tolerance must be a number >= 0")
+    if on_contradiction not in ("warn", "error"):
+        raise InvalidParameterError("on_contradiction must be 'warn' or 'error'")
+    if rate <= -1:
+        raise InvalidParameterError(
+            f"growth must be > -100%, got {rate:.1%}", details={"parameter": "growth"}
+        )
+    if how.capacity_adjusted and reps is None:
+        raise InvalidParameterError("method +capacity needs the reps (their hire dates)")
+    warnings: list[str] = []
+    if rate < 0:
+        warnings.append(f"growth is negative ({rate:.1%}): targets fall below last period's sales")
+
+    nodes = _nodes(plan, warnings)
+    node_ix = {t.id: i for i, t in enumerate(nodes)}
+    parent = np.array([node_ix.get(t.parent_id or "", -1) for t in nodes], dtype=np.int64)
+    is_leaf = np.ones(len(nodes), bool)
+    is_leaf[parent[parent >= 0]] = False
+    leaves = [int(i) for i in np.flatnonzero(is_leaf)]
+    leaf_pos = {nodes[i].id: k for k, i in enumerate(leaves)}
+
+    potential, history, monthly_hist, company_monthly = _facts(
+        plan, accounts, sales_lines, leaf_pos, h_start, h_end
+    )
+    productivity, owners = _owners(nodes, leaves, reps, how, ramp_months, months, warnings)
+    basis = quotas.quota_basis(
+        history,
+        potential,
+        history_weight=how.history,
+        potential_weight=how.potential,
+        growth=rate,
+        productivity=productivity if how.capacity_adjusted else None,
+    )
+    _data_warnings(nodes, leaves, history, potential, basis, how, warnings)
+    bottom_up = float((basis.history_used * (1 + rate)).sum())
+    total = _company_total(company_target, bottom_up, step, how, warnings)
+    if company_target is not None and np.any(~np.isnan(history)):
+        _contradiction(
+            total * step, bottom_up, rate, contradiction_tolerance, on_contradiction, warnings
+        )
+
+    weight = np.zeros(len(nodes))
+    weight[leaves] = basis.basis
+    tree = alloc.allocate_tree(total, parent, weight)
+    if tree.equal_split.size:
+        names = [nodes[i].id if i >= 0 else "(company)" for i in tree.equal_split[:3]]
+        warnings.append(
+            f"{tree.equal_split.size} node(s) had no basis under them and split equally "
+            f"(e.g. {', '.join(names)})"
+        )
+    top_down = tree.units[leaves]
+    delta, offset, reasons = _adjust(
+        adjustments, leaf_pos, top_down, step, rebalance_adjustments, total, warnings
+    )
+    profile = _profile(seasonality, months, monthly_hist, company_monthly, warnings)
+    leaf_months = alloc.allocate_rows(top_down + delta + offset, profile)
+    node_months = rollup(parent, tree.depth, leaves, leaf_months)
+    final = node_months.sum(axis=1)
+    records = territory_records(
+        nodes,
+        parent,
+        leaves,
+        (tree.units, final, node_months, delta, offset),
+        reasons,
+        (basis.basis, potential, history, productivity),
+        step,
+    )
+    rep_units = split_to_reps(owners, leaf_months)
+    rep_rows = tuple(
+        (rep_id, tuple(float(v) * step for v in rep_units[rep_id])) for rep_id in sorted(rep_units)
+    )
+    history_by_rep = rep_history(owners, history)
+    fairness = fairness_report(
+        records,
+        {rep_id: sum(values) for rep_id, values in rep_rows},
+        history_by_rep,
+        growth=rate,
+        threshold=attainability_threshold,
+    )
+    return TargetPlan(
+        plan_id=plan.id,
+        period_start=start,
+        period_end=end,
+        method=str(how),
+        growth=rate,
+        unit=step,
+        company_target=total * step,
+        bottom_up=bottom_up,
+        months=tuple(f"{y:04d}-{m:02d}" for y, m in months),
+        territories=tuple(records),
+        reps=rep_rows,
+        fairness=fairness,
+        targets=build_targets(plan.id, records, rep_rows, months),
+        warnings=tuple(warnings),
+    )
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _period(plan: Plan, period: int | tuple[date, date] | None) -> tuple[date, date]:
+    if period is None:
+        if plan.effective_from is None or plan.effective_to is None:
+            raise InvalidParameterError(
+                "period is required (a year such as 2026, or first and last day) because the "
+                "plan has no effective dates",
+                details={"parameter": "period"},
+            )
+        period = (plan.effective_from, plan.effective_to)
+    if isinstance(period, int) and not isinstance(period, bool):
+        if not 1900 <= period <= 9999:
+            raise InvalidParameterError(
+                f"period year must be between 1900 and 9999, got {period}",
+                details={"parameter": "period"},
+            )
+        return date(period, 1, 1), date(period, 12, 31)
+    if not (isinstance(period, tuple) and len(period) == 2):
+        raise InvalidParameterError("period must be a year or a (first day, last day) pair")
+    start, end = period
+    if not (isinstance(start, date) and isinstance(end, date)):
+        raise InvalidParameterError("period must hold two dates", details={"parameter": "period"})
+    last = calendar.monthrange(end.year, end.month)[1]
+    if start.day != 1 or end.day != last or end < start:
+        raise InvalidParameterError(
+            f"period {start}..{end} must run from the first day of a month to the last day of "
+            "a month",
+            details={"parameter": "period"},
+        )
+    return start, end
+
+
+def _months(start: date, end: date) -> list[tuple[int, int]]:
+    count = (end.year - start.year) * 12 + end.month - start.month + 1
+    return [
+        (start.year + (start.month - 1 + k) // 12, (start.month - 1 + k) % 12 + 1)
+        for k in range(count)
+    ]
+
+
+def _previous(start: date, months: int) -> tuple[date, date]:
+    year, month0 = divmod(start.year * 12 + start.month - 1 - months, 12)
+    end = date.fromordinal(start.toordinal() - 1)
+    return date(year, month0 + 1, 1), end
+
+
+def _nodes(plan: Plan, warnings: list[str]) -> list[Territory]:
+    by_id = {t.id: t for t in plan.territories}
+
+    def in_overlay(tid: str | None) -> bool:
+        while tid is not None:
+            if by_id[tid].type is TerritoryType.OVERLAY:
+                return True
+            tid = by_id[tid].parent_id
+        return False
+
+    nodes = [t for t in plan.territories if not in_overlay(t.id)]
+    if len(nodes) < len(plan.territories):
+        warnings.append(
+            f"{len(plan.territories) - len(nodes)} overlay territory(ies) get no share of the "
+            "company target"
+        )
+    if not nodes:
+        raise DataError("the plan has no territories to set targets for")
+    return nodes
+
+
+def _facts(
+    plan: Plan,
+    accounts: Sequence[Account],
+    sales_lines: Iterable[SalesLine],
+    leaf_pos: dict[str, int],
+    h_start: date,
+    h_end: date,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    n = len(leaf_pos)
+    territory_of = account_territories(plan, accounts)
+    account_leaf: dict[str, int] = {}
+    potential = np.zeros(n)
+    for a in accounts:
+        k = leaf_pos.get(territory_of.get(a.id, ""))
+        if k is not None:
+            account_leaf[a.id] = k
+            potential[k] += a.potential or 0.0
+    history = np.zeros(n)
+    seen = np.zeros(n, dtype=bool)
+    monthly = np.zeros((n, 12))
+    for line in sales_lines:
+        if not h_start <= line.date <= h_end:
+            continue
+        k = account_leaf.get(line.account_id)
+        if k is None:
+            continue
+        history[k] += line.amount
+        seen[k] = True
+        monthly[k, line.date.month - 1] += line.amount
+    history[~seen] = np.nan
+    return potential, history, monthly, monthly.sum(axis=0)
+
+
+def _owners(
+    nodes: Sequence[Territory],
+    leaves: Sequence[int],
+    reps: Sequence[Rep] | None,
+    how: TargetMethod,
+    ramp_months: int,
+    months: Sequence[tuple[int, int]],
+    warnings: list[str],
+) -> tuple[np.ndarray, list[list[tuple[str, float]]]]:
+    """Per leaf: productivity of its owners (share-weighted, 1 if vacant) and the owners'
+    split weights (share, times productivity when capacity-adjusted)."""
+    known = None if reps is None else {r.id: r for r in reps if r.active}
+    ramp = cap.ramp_curve(ramp_months)
+    firsts = [date(y, m, 1) for y, m in months]
+
+    def productivity_of(rep_id: str) -> float:
+        rep = None if known is None else known.get(rep_id)
+        if rep is None or rep.hire_date is None:
+            return 1.0
+        ages = [months_between(rep.hire_date, d) if d >= rep.hire_date else -1 for d in firsts]
+        return float(np.mean([0.0 if a < 0 else ramp[min(a, ramp.size - 1)] for a in ages]))
+
+    productivity = np.ones(len(leaves))
+    owners: list[list[tuple[str, float]]] = []
+    vacant: list[str] = []
+    for k, i in enumerate(leaves):
+        listed = [
+            o for o in nodes[i].owners
+            if o.role is OwnerRole.PRIMARY and (known is None or o.rep_id in known)
+        ]  # fmt: skip
+        if not listed:
+            vacant.append(nodes[i].id)
+            owners.append([])
+            continue
+        prods = np.array([productivity_of(o.rep_id) for o in listed])
+        shares = np.array([o.share for o in listed])
+        productivity[k] = float((prods * shares).sum() / shares.sum())
+        split = shares * prods if how.capacity_adjusted else shares
+        if split.sum() <= 0:
+            split = shares
+        owners.append([(o.rep_id, float(s)) for o, s in zip(listed, split, strict=True)])
+    if vacant:
+        warnings.append(
+            f"{len(vacant)} territory(ies) have no active primary owner (e.g. {vacant[0]!r}); "
+            "their targets stay with the territory and no rep gets them"
+        )
+    return productivity, owners
+
+
+def _data_warnings(
+    nodes: Sequence[Territory],
+    leaves: Sequence[int],
+    history: np.ndarray,
+    potential: np.ndarray,
+    basis: quotas.QuotaBasis,
+    how: TargetMethod,
+    warnings: list[str],
+) -> None:
+    ids = [nodes[i].id for i in leaves]
+    missing = [ids[k] for k in np.flatnonzero(basis.imputed)]
+    if missing and how.history > 0:
+        ratio = basis.history_to_potential
+        warnings.append(
+            f"{len(missing)} territory(ies) have no sales history (e.g. {_few(missing)}); their "
+            f"history part uses potential x {0.0 if math.isnan(ratio) else ratio:.4f}, the "
+            "history/potential ratio of the territories that have history"
+        )
+    negative = [ids[k] for k in np.flatnonzero(np.nan_to_num(history) < 0)]
+    if negative:
+        warnings.append(
+            f"{len(negative)} territory(ies) have negative net sales history (returns exceed "
+            f"sales; e.g. {_few(negative)}); counted as 0"
+        )
+    zero = [ids[k] for k in np.flatnonzero(potential <= 0)]
+    if zero and how.potential > 0:
+        warnings.append(
+            f"{len(zero)} territory(ies) have zero potential (e.g. {_few(zero)}); they get "
+            "nothing from the potential part"
+        )
+
+
+def _few(ids: Sequence[str]) -> str:
+    return ", ".join(repr(i) for i in ids[:3]) + (" ..." if len(ids) > 3 else "")
+
+
+def _company_total(
+    company_target: float | str | None,
+    bottom_up: float,
+    step: float,
+    how: TargetMethod,
+    warnings: list[str],
+) -> int:
+    if company_target is None:
+        if bottom_up <= 0:
+            raise InvalidParameterError(
+                f"company_target is required: there is no sales history to build it bottom-up "
+                f"(method {how})",
+                details={"parameter": "company_target"},
+            )
+        units = round(bottom_up / step)
+        warnings.append(
+            f"no company target given; using the bottom-up figure {units * step:,.0f} "
+            f"(history x (1 + growth), rounded to {step:,g})"
+        )
+        return int(units)
+    amount = parse_amount(company_target, name="company_target")
+    if amount < 0:
+        raise InvalidParameterError(f"company_target must be >= 0, got {amount:,.0f}")
+    return alloc.to_units(amount, step)
+
+
+def _contradiction(
+    company: float,
+    bottom_up: float,
+    growth: float,
+    tolerance: float,
+    mode: str,
+    warnings: list[str],
+) -> None:
+    if bottom_up <= 0:
+        return
+    gap = (company - bottom_up) / bottom_up
+    if abs(gap) <= tolerance:
+        return
+    message = (
+        f"company target {company:,.0f} is {abs(gap):.1%} {'above' if gap > 0 else 'below'} the "
+        f"bottom-up sum {bottom_up:,.0f} (history x {1 + growth:g}), beyond the "
+        f"{tolerance:.0%} tolerance"
+    )
+    if mode == "error":
+        raise DataError(message, details={"field": "company_target", "reason": "contradiction"})
+    warnings.append(message)
+
+
+def _adjust(
+    adjustments: Sequence[Adjustment],
+    leaf_pos: dict[str, int],
+    top_down: np.ndarray,
+    step: float,
+    rebalance: bool,
+    total: int,
+    warnings: list[str],
+) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+    n = top_down.size
+    delta = np.zeros(n, dtype=np.int64)
+    reasons: list[str | None] = [None] * n
+    for adj in adjustments:
+        if not isinstance(adj, Adjustment):
+            raise InvalidParameterError("adjustments must be Adjustment objects")
+        k = leaf_pos.get(adj.territory_id)
+        if k is None:
+            raise InvalidParameterError(
+                f"adjustment for {adj.territory_id!r}: not a leaf territory of the plan",
+                details={"parameter": "adjustments", "territory_id": adj.territory_id},
+            )
+        if isinstance(adj.amount, bool) or not isinstance(adj.amount, int | float):
+            raise InvalidParameterError(
+                f"adjustment for {adj.territory_id!r}: amount must be a number",
+                details={"parameter": "adjustments", "territory_id": adj.territory_id},
+            )
+        if not isinstance(adj.reason, str) or not adj.reason.strip():
+            raise InvalidParameterError(
+                f"adjustment for {adj.territory_id!r} needs a reason",
+                details={"parameter": "adjustments", "territory_id": adj.territory_id},
+            )
+        sign = -1 if adj.amount < 0 else 1
+        delta[k] += sign * alloc.to_units(abs(adj.amount), step)
+        reasons[k] = adj.reason if reasons[k] is None else f"{reasons[k]}; {adj.reason}"
+    below = np.flatnonzero(top_down + delta < 0)
+    if below.size:
+        k = int(below[0])
+        tid = next(t for t, v in leaf_pos.items() if v == k)
+        raise DataError(
+            f"adjustment for {tid!r} ({delta[k] * step:,.0f}) exceeds its top-down target "
+            f"{top_down[k] * step:,.0f}",
+            details={"field": "adjustments", "territory_id": tid},
+        )
+    offset = np.zeros(n, dtype=np.int64)
+    net = int(delta.sum())
+    if net and rebalance:
+        others = (delta == 0).astype(float) * top_down
+        if net > others.sum():
+            raise DataError(
+                f"adjustments add {net * step:,.0f}, more than the {others.sum() * step:,.0f} "
+                "the unadjusted territories hold; cannot rebalance",
+                details={"field": "adjustments", "reason": "rebalance"},
+            )
+        if not others.any():
+            raise DataError("every territory is adjusted; nothing is left to rebalance against")
+        offset = -np.sign(net) * alloc.allocate_units(abs(net), others)
+    elif net:
+        warnings.append(
+            f"bottom-up adjustments add {net * step:+,.0f}: the final total "
+            f"{(total + net) * step:,.0f} differs from the company target {total * step:,.0f}"
+        )
+    return delta, offset, reasons
+
+
+def _profile(
+    seasonality: str | Sequence[float],
+    months: Sequence[tuple[int, int]],
+    monthly_hist: np.ndarray,
+    company_monthly: np.ndarray,
+    warnings: list[str],
+) -> np.ndarray:
+    """Weights ``(n_leaves, n_months)`` from a calendar-month profile."""
+    n = monthly_hist.shape[0]
+    cols = [m - 1 for _, m in months]
+    if isinstance(seasonality, str) and "," in seasonality:
+        seasonality = [parse_amount(v, name="seasonality") for v in seasonality.split(",")]
+    if isinstance(seasonality, str):
+        kind = seasonality.strip().lower()
+        if kind == "flat":
+            return np.ones((n, len(cols)))
+        if kind not in ("history", "territory"):
+            raise InvalidParameterError(
+                f"seasonality must be history, territory, flat or 12/4 weights, got "
+                f"{seasonality!r}",
+                details={"parameter": "seasonality"},
+            )
+        if company_monthly.clip(0).sum() <= 0:
+            warnings.append("no sales history by month; months are split evenly")
+        company = quotas.monthly_profile(company_monthly)
+        if kind == "history":
+            return np.broadcast_to(company[cols], (n, len(cols))).copy()
+        own = monthly_hist.clip(0).sum(axis=1) > 0
+        prof = np.where(own[:, None], quotas.monthly_profile(monthly_hist), company[None, :])
+        return prof[:, cols]
+    try:
+        values = np.asarray(list(seasonality), dtype=float)
+    except (TypeError, ValueError):
+        values = np.zeros(0)
+    if values.size == 4:
+        values = quotas.expand_quarters(values)
+    if values.size != 12 or np.any(~np.isfinite(values)) or np.any(values < 0) or values.sum() <= 0:
+        raise InvalidParameterError(
+            "a seasonality profile lists 12 monthly (Jan..Dec) or 4 quarterly weights >= 0 "
+            "with a positive sum",
+            details={"parameter": "seasonality"},
+        )
+    return np.broadcast_to(values[cols], (n, len(cols))).copy()

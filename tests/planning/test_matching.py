@@ -1,0 +1,188 @@
+"""Rep-to-territory matching use case: constraints hold and costs are explained in words."""
+
+from __future__ import annotations
+
+import pytest
+
+from terraplan.domain import (
+    Account,
+    AlignmentEntry,
+    OwnerRole,
+    Plan,
+    RecordKind,
+    Rep,
+    RepRole,
+    Territory,
+    TerritoryOwner,
+)
+from terraplan.errors import InfeasibleError, InvalidParameterError
+from terraplan.planning.matching import match_reps, parse_weights
+
+# Denver area (West) and Boston area (East).
+SITES = {
+    "T1": (39.74, -104.99),
+    "T2": (40.01, -105.27),
+    "T3": (42.36, -71.06),
+    "T4": (42.44, -71.23),
+}
+
+
+def _plan(owners: dict[str, str] | None = None) -> Plan:
+    owners = owners or {}
+    territories = [
+        Territory("R1", "West", level="region", owners=(TerritoryOwner("m1", OwnerRole.MANAGER),)),
+        Territory("R2", "East", level="region", owners=(TerritoryOwner("m2", OwnerRole.MANAGER),)),
+    ]
+    for tid in SITES:
+        region = "R1" if tid in ("T1", "T2") else "R2"
+        own = (TerritoryOwner(owners[tid]),) if tid in owners else ()
+        territories.append(Territory(tid, f"Terr {tid}", parent_id=region, owners=own))
+    alignment = tuple(AlignmentEntry(RecordKind.ACCOUNT, f"A{t}", t) for t in SITES)
+    return Plan("P", "Plan", territories=tuple(territories), alignment=alignment)
+
+
+def _accounts() -> list[Account]:
+    industries = {"T1": "Tech", "T2": "Health", "T3": "Tech", "T4": "Retail"}
+    potentials = {"T1": 4e6, "T2": 1e6, "T3": 3e6, "T4": 2e6}
+    return [
+        Account(
+            f"A{t}",
+            f"Account {t}",
+            latitude=lat,
+            longitude=lon,
+            industry=industries[t],
+            segment="ENT",
+            potential=potentials[t],
+        )
+        for t, (lat, lon) in SITES.items()
+    ]
+
+
+def _reps(n: int = 4, manager: dict[str, str] | None = None) -> list[Rep]:
+    manager = manager or {}
+    homes = [(39.70, -105.00), (40.00, -105.20), (42.30, -71.00), (42.40, -71.20), (41.0, -90.0)]
+    skills = [("Tech",), ("Health",), ("Tech",), ("Retail",), ()]
+    reps = [
+        Rep(
+            f"r{i}",
+            f"Rep {i}",
+            home_postal_code=f"0000{i}",
+            home_latitude=homes[i][0],
+            home_longitude=homes[i][1],
+            skills_industries=skills[i],
+            skills_segments=("ENT",),
+            experience_years=float(10 - i),
+            manager_id=manager.get(f"r{i}"),
+        )
+        for i in range(n)
+    ]
+    reps.append(Rep("m1", "Manager West", role=RepRole.MANAGER))
+    reps.append(Rep("m2", "Manager East", role=RepRole.MANAGER))
+    return reps
+
+
+def test_natural_fit_is_found_and_explained() -> None:
+    result = match_reps(_plan(), _reps(), _accounts(), weights={"skill": 1, "distance": 1})
+    assert result.assignment == {"r0": "T1", "r1": "T2", "r2": "T3", "r3": "T4"}
+    first = result.pairs[0]
+    assert first.explanation.startswith("distance 5 km from 00000 home base; ")
+    assert "skills cover 100% of the territory's industry mix and 100% of its segment mix" in (
+        first.explanation
+    )
+    assert "10 years' experience (percentile 100 of reps)" in first.explanation
+    assert "new to this territory" in first.explanation
+    assert first.parts["distance"] == pytest.approx(0.0453, abs=1e-3)
+    assert result.vacant_territories == () and result.unassigned_reps == ()
+    assert result.current_cost is None
+
+
+def test_continuity_keeps_current_owners_and_prices_the_current_assignment() -> None:
+    owners = {"T1": "r1", "T2": "r0", "T3": "r2", "T4": "r3"}
+    result = match_reps(_plan(owners), _reps(), _accounts(), weights={"continuity": 5, "skill": 1})
+    assert result.assignment == {"r1": "T1", "r0": "T2", "r2": "T3", "r3": "T4"}
+    assert all(p.is_current for p in result.pairs)
+    assert "keeps the rep's current territory" in result.pairs[0].explanation
+    assert result.current_cost == pytest.approx(result.total_cost)
+    assert result.reps_moved == 0
+    cheaper = match_reps(_plan(owners), _reps(), _accounts(), weights={"skill": 1, "distance": 1})
+    assert cheaper.current_cost is not None and cheaper.total_cost < cheaper.current_cost
+    assert cheaper.reps_moved == 2
+
+
+def test_must_and_must_not_hold() -> None:
+    result = match_reps(
+        _plan(),
+        _reps(),
+        _accounts(),
+        weights={"skill": 1, "distance": 1},
+        must={"r3": "T1"},
+        must_not=[("r0", "T1"), ("r0", "T2")],
+        keep_teams_in_region=False,
+    )
+    assert result.assignment["r3"] == "T1"
+    assert result.assignment["r0"] not in ("T1", "T2")
+    assert next(p for p in result.pairs if p.rep_id == "r3").required
+
+
+def test_manager_team_stays_in_the_managers_region() -> None:
+    # r0 and r1 live in the West but report to the East manager.
+    reps = _reps(manager={"r0": "m2", "r1": "m2"})
+    result = match_reps(_plan(), reps, _accounts(), weights={"distance": 1})
+    assert result.assignment["r0"] in ("T3", "T4")
+    assert result.assignment["r1"] in ("T3", "T4")
+    free = match_reps(
+        _plan(), reps, _accounts(), weights={"distance": 1}, keep_teams_in_region=False
+    )
+    assert free.assignment["r0"] in ("T1", "T2")
+
+
+def test_unequal_numbers_give_open_headcount_or_unassigned_reps() -> None:
+    few = match_reps(_plan(), _reps(3), _accounts(), weights={"distance": 1})
+    assert few.vacant_territories == ("T4",)
+    vacant_row = few.rows()[-1]
+    assert vacant_row["territory_id"] == "T4" and vacant_row["rep_id"] is None
+    assert vacant_row["why"] == "open headcount (vacant)"
+    assert vacant_row.keys() == few.rows()[0].keys()
+    many = match_reps(_plan(), _reps(5), _accounts(), weights={"distance": 1})
+    assert many.unassigned_reps == ("r4",)
+    assert len(many.pairs) == 4
+    assert many.to_dict()["unassigned_reps"] == ["r4"]
+
+
+def test_conflicting_constraints_and_unknown_ids_are_reported() -> None:
+    with pytest.raises(InfeasibleError, match="rep 'r0' must own territory 'T1', but that pair"):
+        match_reps(_plan(), _reps(), _accounts(), must={"r0": "T1"}, must_not=[("r0", "T1")])
+    east_team = _reps(manager={"r0": "m2"})
+    with pytest.raises(InfeasibleError, match="outside the manager's region"):
+        match_reps(_plan(), east_team, _accounts(), must={"r0": "T1"})
+    with pytest.raises(
+        InfeasibleError, match="must: territory 'T1' is required in more than one pair"
+    ):
+        match_reps(_plan(), _reps(), _accounts(), must=[("r0", "T1"), ("r1", "T1")])
+    with pytest.raises(InvalidParameterError, match="must: unknown rep 'zz'"):
+        match_reps(_plan(), _reps(), _accounts(), must={"zz": "T1"})
+    with pytest.raises(InvalidParameterError, match="must_not: unknown territory 'R1'"):
+        match_reps(_plan(), _reps(), _accounts(), must_not=[("r0", "R1")])
+
+
+def test_missing_rep_data_is_warned_not_silent() -> None:
+    reps = [Rep("x", "No data"), *_reps(3)]
+    result = match_reps(_plan(), reps, _accounts())
+    joined = " | ".join(result.warnings)
+    assert "1 rep(s) have no home base; their distance cost is 0" in joined
+    assert "1 rep(s) have no experience_years; placed at the middle" in joined
+    assert "1 rep(s) list no skills" in joined
+
+
+def test_parse_weights() -> None:
+    assert parse_weights("skill=1,distance=0.5,continuity=2") == {
+        "skill": 1.0,
+        "distance": 0.5,
+        "continuity": 2.0,
+    }
+    with pytest.raises(InvalidParameterError, match=r"weights: unknown key 'speed'; use one of"):
+        parse_weights("speed=1")
+    with pytest.raises(InvalidParameterError, match="weights: skill must be a number >= 0"):
+        parse_weights("skill=-1")
+    with pytest.raises(InvalidParameterError, match="cannot read 'lots' as an amount"):
+        parse_weights("skill=lots")
