@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from terraplan import __version__
 from terraplan.api.errors import install_error_handlers
 from terraplan.config import Settings, get_settings
+from terraplan.io.geocoding import ZipDirectory
 from terraplan.storage.database import Database
 from terraplan.storage.migrate import is_up_to_date, upgrade
 
@@ -24,6 +25,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not is_up_to_date(database):
             upgrade(database)
         app.state.database = database
+        app.state.zip_directory = ZipDirectory()
+        app.state.rule_cache = {}
         yield
         database.dispose()
 
@@ -36,11 +39,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
 
-    from terraplan.api.routes import health, plans, records
+    from terraplan.api.routes import health, plans, records, routing
 
     app.include_router(health.router)
     app.include_router(records.router)
     app.include_router(plans.router)
+    app.include_router(routing.router)
     return app
 
 

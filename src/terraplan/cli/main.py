@@ -61,11 +61,13 @@ def main(
 
 
 def _register() -> None:
-    from terraplan.cli import db, records, status
+    from terraplan.cli import db, records, reps, rules, status
 
     db.register(app)
     status.register(app)
     records.register(app)
+    reps.register(app)
+    rules.register(app)
 
 
 def run() -> None:

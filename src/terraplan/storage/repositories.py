@@ -81,6 +81,12 @@ class RecordRepository:
         """Bulk upsert of an Arrow table of table columns (JSON columns as JSON text)."""
         return bulk.upsert_arrow(self._session.connection(), self.kind, data)
 
+    def delete_where(self, where: Mapping[str, Any]) -> None:
+        query = delete(self._table)
+        for column, value in where.items():
+            query = query.where(self._table.c[column] == value)
+        self._session.execute(query)
+
     def delete_all(self) -> None:
         self._session.execute(delete(self._table))
 
@@ -152,6 +158,15 @@ class PlanRepository:
         if status is not None:
             query = query.where(PlanRow.status == status.value)
         return list(self._session.scalars(query))
+
+    def version(self, plan_id: str) -> int:
+        """The stored version of a plan (cheap: no hierarchy loaded)."""
+        version = self._session.scalar(select(PlanRow.version).where(PlanRow.id == plan_id))
+        if version is None:
+            raise NotFoundError(
+                f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}
+            )
+        return int(version)
 
     def territory_ids(self) -> set[str]:
         """Ids of the territories of every stored plan."""

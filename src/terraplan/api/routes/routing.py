@@ -1,0 +1,100 @@
+"""``POST /route``: the territory, owner and explanation for one incoming lead."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from terraplan.api.deps import DatabaseDep
+from terraplan.io.geocoding import ZipDirectory
+from terraplan.services.ownership import route_record
+
+router = APIRouter(tags=["routing"])
+
+
+class RouteRequest(BaseModel):
+    """A lead (or account) to route. Unknown fields are kept and usable by rules (custom attributes)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str = "lead"
+    company: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    state: str | None = None
+    city: str | None = None
+    county_fips: str | None = None
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    industry: str | None = None
+    customer_type: str | None = None
+    segment: str | None = None
+    employees: int | None = Field(default=None, ge=0)
+    annual_revenue: float | None = Field(default=None, ge=0)
+    source: str | None = None
+    plan_id: str | None = Field(
+        default=None, description="Plan to route with (default: the active plan)."
+    )
+    method: Literal["round_robin", "weighted"] = "round_robin"
+
+
+class OverlayPublic(BaseModel):
+    territory_id: str
+    role: str
+    rule_id: str | None = None
+
+
+class RoutePublic(BaseModel):
+    plan_id: str
+    territory_id: str | None
+    territory_name: str | None
+    territory_type: str | None
+    rule_id: str | None
+    owner_id: str | None
+    owner_name: str | None
+    turn: int | None
+    explanation: str
+    overlays: list[OverlayPublic]
+    conflict: bool
+    gap: bool
+
+
+@router.post("/route", operation_id="route_lead")
+def route_lead(request: Request, db: DatabaseDep, body: RouteRequest) -> RoutePublic:
+    """Route one lead under the active plan's rules; reps of a shared territory take stored turns."""
+    record: dict[str, Any] = body.model_dump(exclude={"plan_id", "method"}, exclude_none=True)
+    if body.postal_code and body.latitude is None:
+        zips: ZipDirectory = request.app.state.zip_directory
+        location = zips.lookup(body.postal_code)
+        if location is not None:
+            record.setdefault("state", location.state)
+            record.setdefault("county_fips", location.county_fips)
+            record["latitude"], record["longitude"] = location.latitude, location.longitude
+    record.setdefault("name", record.get("company") or record["id"])
+    routed = route_record(
+        db,
+        record,
+        plan_id=body.plan_id,
+        method=body.method,
+        rule_cache=request.app.state.rule_cache,
+    )
+    result = routed.result
+    return RoutePublic(
+        plan_id=routed.plan_id,
+        territory_id=result.territory_id,
+        territory_name=routed.territory_name,
+        territory_type=str(result.territory_type) if result.territory_type is not None else None,
+        rule_id=result.rule_id,
+        owner_id=routed.owner_id,
+        owner_name=routed.owner_name,
+        turn=routed.turn,
+        explanation=result.explanation,
+        overlays=[
+            OverlayPublic(territory_id=o.territory_id, role=o.role, rule_id=o.rule_id)
+            for o in result.overlays
+        ],
+        conflict=result.conflict,
+        gap=result.gap,
+    )

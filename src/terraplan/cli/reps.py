@@ -1,0 +1,240 @@
+"""``terraplan capacity``, ``match`` and ``targets``: team size, who owns what, what to sell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from terraplan.cli.console import OutputFormat, render_json, render_rows, stderr, stdout
+from terraplan.cli.context import app_context
+from terraplan.errors import InvalidParameterError
+from terraplan.io.writers import write_table
+
+PlanOption = Annotated[str, typer.Option("--plan", help="Plan id.")]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json or csv")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Also write the table to .csv/.xlsx/.parquet.")
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("capacity")(capacity)
+    app.command("match")(match)
+    app.command("targets")(targets)
+
+
+def _pairs(values: list[str], option: str) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        rep, sep, territory = value.partition(":")
+        if not sep or not rep or not territory:
+            raise InvalidParameterError(
+                f"{option} {value!r}: use REP:TERRITORY, e.g. {option} R07:T12"
+            )
+        pairs.append((rep, territory))
+    return pairs
+
+
+def _warn(warnings: tuple[str, ...] | list[str]) -> None:
+    for warning in warnings:
+        stderr().print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+
+
+def capacity(
+    ctx: typer.Context,
+    plan: PlanOption,
+    hours: Annotated[
+        float, typer.Option("--hours", help="Selling hours per rep per year.")
+    ] = 1600.0,
+    utilization: Annotated[
+        float, typer.Option("--utilization", help="Share of hours spent on the workload.")
+    ] = 0.8,
+    workload_model: Annotated[
+        str | None,
+        typer.Option(
+            "--workload-model",
+            help="stored | model | auto | visits=12,visits.Enterprise=24,call_hours=1.5",
+        ),
+    ] = None,
+    by: Annotated[
+        str, typer.Option("--by", help="region, segment, industry, territory or a hierarchy level.")
+    ] = "region",
+    hires: Annotated[
+        str | None, typer.Option("--hires", help="Hiring plan 'month:count,...', e.g. 1:3,4:2.")
+    ] = None,
+    ramp_months: Annotated[
+        int, typer.Option("--ramp-months", help="Months a new rep needs to be fully productive.")
+    ] = 3,
+    attrition: Annotated[
+        str, typer.Option("--attrition", help="Monthly attrition, e.g. 1%.")
+    ] = "0",
+    fmt: FormatOption = OutputFormat.TABLE,
+    out: OutOption = None,
+) -> None:
+    """How many reps the plan's workload needs, per group, and the effect of one rep more or less."""
+    from terraplan.services.reps_targets import plan_capacity
+
+    db = app_context(ctx).database()
+    report, forecast = plan_capacity(
+        db,
+        plan,
+        hours_per_rep=hours,
+        utilization=utilization,
+        workload_model=workload_model,
+        group_by=by,
+        hires=hires,
+        ramp_months=ramp_months,
+        attrition=attrition,
+    )
+    if fmt is OutputFormat.JSON:
+        render_json({**report.to_dict(), "forecast": forecast})
+        return
+    render_rows(report.rows(), fmt=fmt, title=f"Reps needed at {utilization:.0%} of {hours:,.0f} h")
+    if fmt is OutputFormat.TABLE:
+        render_rows(report.marginal_rows(), title="One rep fewer / as now / one more")
+        if forecast:
+            render_rows(forecast, title="Hiring forecast")
+        stdout().print(
+            f"Reps needed: [bold]{report.reps_needed}[/bold] (now {report.current_reps}); saved with plan {plan}."
+        )
+    _warn(report.warnings)
+    if out:
+        _write_rows(report.rows(), out)
+
+
+def match(
+    ctx: typer.Context,
+    plan: PlanOption,
+    weights: Annotated[
+        str | None,
+        typer.Option("--weights", help="e.g. skill=1,experience=1,distance=0.5,continuity=2"),
+    ] = None,
+    must: Annotated[
+        list[str] | None,
+        typer.Option("--must", help="REP:TERRITORY that must be paired (repeatable)."),
+    ] = None,
+    must_not: Annotated[
+        list[str] | None, typer.Option("--must-not", help="REP:TERRITORY never to pair.")
+    ] = None,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Make the matched reps the territories' primary owners.")
+    ] = False,
+    fmt: FormatOption = OutputFormat.TABLE,
+    out: OutOption = None,
+) -> None:
+    """Optimal rep-to-territory assignment, each pair's cost explained; --apply saves it in the plan."""
+    from terraplan.services.reps_targets import plan_matching
+
+    db = app_context(ctx).database()
+    result, saved = plan_matching(
+        db,
+        plan,
+        weights=weights,
+        must=_pairs(must or [], "--must"),
+        must_not=_pairs(must_not or [], "--must-not"),
+        apply=apply,
+    )
+    if fmt is OutputFormat.JSON:
+        render_json(result.to_dict())
+        return
+    columns = ["rep_id", "rep", "territory_id", "territory", "cost", "current", "why"]
+    render_rows(result.rows(), columns=columns, fmt=fmt, title="Rep to territory")
+    if fmt is OutputFormat.TABLE:
+        current = f"{result.current_cost:.2f}" if result.current_cost is not None else "n/a"
+        stdout().print(
+            f"Total cost {result.total_cost:.2f} (current assignment {current}); {result.reps_moved} reps move; "
+            f"{len(result.vacant_territories)} vacant territories; {len(result.unassigned_reps)} reps unassigned."
+            + (
+                f" Saved as plan {saved.id} version {saved.version}."
+                if apply
+                else " (use --apply to save the owners)"
+            )
+        )
+    _warn(result.warnings)
+    if out:
+        _write_rows(result.rows(), out)
+
+
+def targets(
+    ctx: typer.Context,
+    plan: PlanOption,
+    company_target: Annotated[
+        str | None, typer.Option("--company-target", help="e.g. 120M (default: bottom-up).")
+    ] = None,
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method", help="history | potential | blend:history=0.6,potential=0.4 [+capacity]"
+        ),
+    ] = "blend:history=0.6,potential=0.4",
+    growth: Annotated[
+        str, typer.Option("--growth", help="Growth over the prior period, e.g. 8%.")
+    ] = "0%",
+    period: Annotated[
+        int | None, typer.Option("--period", help="Target year (default: the year after the data).")
+    ] = None,
+    unit: Annotated[
+        float, typer.Option("--unit", help="Rounding unit: targets are whole multiples of it.")
+    ] = 1000.0,
+    seasonality: Annotated[
+        str, typer.Option("--seasonality", help="history | territory | flat | 12 monthly weights")
+    ] = "history",
+    adjust: Annotated[
+        list[str] | None,
+        typer.Option("--adjust", help="Bottom-up adjustment TERRITORY:+50k:reason (repeatable)."),
+    ] = None,
+    months: Annotated[bool, typer.Option("--months", help="Also print the monthly split.")] = False,
+    fmt: FormatOption = OutputFormat.TABLE,
+    out: OutOption = None,
+) -> None:
+    """Set targets per territory, rep and month (exact sums at every level) and save them with the plan."""
+    from terraplan.services.reps_targets import plan_targets
+
+    db = app_context(ctx).database()
+    result = plan_targets(
+        db,
+        plan,
+        company_target=company_target,
+        method=method,
+        growth=growth,
+        period=period,
+        unit=unit,
+        seasonality=seasonality,
+        adjustments=adjust or [],
+    )
+    if fmt is OutputFormat.JSON:
+        render_json(result.to_dict())
+        return
+    render_rows(
+        result.rows(), fmt=fmt, title=f"Targets {result.period_start} to {result.period_end}"
+    )
+    if fmt is OutputFormat.TABLE:
+        if months:
+            render_rows(result.monthly_rows(), title="Monthly split")
+        render_rows(
+            [
+                {"measure": k.replace("_", " "), "value": v}
+                for k, v in result.fairness.summary().items()
+            ],
+            title="Fairness",
+        )
+        stdout().print(
+            f"Company target {result.company_target:,.0f} (bottom-up {result.bottom_up:,.0f}); "
+            f"{len(result.targets):,} targets saved with plan {plan}."
+        )
+    _warn(result.warnings)
+    if out:
+        _write_rows(result.rows(), out)
+
+
+def _write_rows(rows: list[dict[str, object]], out: Path) -> None:
+    import polars as pl
+
+    from terraplan.io.writers import FORMATS
+
+    if out.suffix.lower() not in FORMATS:
+        raise InvalidParameterError(f"--out {out}: use .csv, .xlsx or .parquet")
+    write_table(pl.DataFrame(rows, infer_schema_length=None), out)
+    stdout().print(f"Wrote {len(rows):,} rows to {out}")

@@ -1,0 +1,259 @@
+"""``terraplan rules ...`` and ``terraplan route``: ownership rules and lead routing."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from terraplan.cli.console import OutputFormat, render_json, render_rows, stderr, stdout
+from terraplan.cli.context import app_context
+
+rules_app = typer.Typer(
+    help="Ownership rules: check, save, apply, compile to SQL, Salesforce ETM.",
+    no_args_is_help=True,
+)
+
+
+class Dialect(StrEnum):
+    postgres = "postgres"
+    duckdb = "duckdb"
+    spark = "spark"
+    snowflake = "snowflake"
+    bigquery = "bigquery"
+
+
+class OwnerMethod(StrEnum):
+    round_robin = "round_robin"
+    weighted = "weighted"
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(rules_app, name="rules")
+    app.command("route")(route_command)
+
+
+@rules_app.command("check")
+def check(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Rule set, YAML or JSON.")],
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="Check the territories against this plan.")
+    ] = None,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table or json")
+    ] = OutputFormat.TABLE,
+) -> None:
+    """Validate FILE and audit it against the stored accounts (and a sample of leads)."""
+    from terraplan.services.ownership import check_rules
+
+    rule_set, audit = check_rules(app_context(ctx).database(), file, plan_id=plan)
+    report = audit.to_dict()
+    if fmt is OutputFormat.JSON:
+        render_json(report)
+        if not audit.ok:
+            raise typer.Exit(3)
+        return
+    console = stdout()
+    console.print(
+        f"[green]Valid[/green]: {len(rule_set.rules)} rules, {len(rule_set.overlays)} overlays, {len(rule_set.territories)} territories."
+    )
+    accounts = report["accounts"]
+    summary = {k: v for k, v in accounts.items() if not isinstance(v, list | dict)}
+    render_rows(
+        [{"measure": k.replace("_", " "), "value": v} for k, v in summary.items()],
+        title="Coverage of the stored accounts",
+    )
+    for key, value in accounts.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            render_rows(
+                value[:30],
+                title=key.replace("_", " ")
+                + (f" (first 30 of {len(value)})" if len(value) > 30 else ""),
+            )
+        elif isinstance(value, list) and value:
+            console.print(
+                f"{key.replace('_', ' ')}: {', '.join(map(str, value[:30]))}"
+                + (" ..." if len(value) > 30 else "")
+            )
+    if not audit.ok:
+        stderr().print("[red]The audit found gaps or conflicts[/red] (see above).")
+        raise typer.Exit(3)
+
+
+@rules_app.command("save")
+def save(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Rule set, YAML or JSON.")],
+    plan: Annotated[str, typer.Option("--plan", help="Plan the rules belong to.")],
+) -> None:
+    """Store FILE as the plan's next rule-set version (rejected as a whole if malformed)."""
+    from terraplan.services.ownership import read_rule_file, save_rules
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    db = app_context(ctx).database()
+    with UnitOfWork(db) as uow:
+        stored_plan = uow.plans.get(plan)
+    version = save_rules(db, plan, read_rule_file(file, stored_plan))
+    stdout().print(f"Saved rule set version {version} of plan {plan}.")
+
+
+@rules_app.command("apply")
+def apply(
+    ctx: typer.Context,
+    plan: Annotated[str, typer.Option("--plan", help="Plan whose latest rule set to apply.")],
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table, json or csv")
+    ] = OutputFormat.TABLE,
+) -> None:
+    """Assign every stored account under the plan's rules (one transaction; owner changes logged)."""
+    from terraplan.services.ownership import apply_rules
+
+    outcome = apply_rules(app_context(ctx).database(), plan)
+    run = outcome.run
+    if fmt is OutputFormat.JSON:
+        render_json(
+            {
+                "run": {
+                    "run_id": run.run_id,
+                    "records": run.records,
+                    "gaps": run.gaps,
+                    "conflicts": run.conflicts,
+                    "owner_changes": run.owner_changes,
+                },
+                "rule_set_version": outcome.rule_set_version,
+                "territories": outcome.per_territory,
+            }
+        )
+        return
+    render_rows(outcome.per_territory, fmt=fmt, title=f"Accounts per territory under plan {plan}")
+    if fmt is OutputFormat.TABLE:
+        stdout().print(
+            f"Run {run.run_id}: {run.records:,} accounts assigned with rule set v{outcome.rule_set_version}; "
+            f"{run.gaps:,} gaps, {run.conflicts:,} conflicts, {run.owner_changes:,} owner changes since the last run."
+        )
+
+
+@rules_app.command("compile")
+def compile_command(
+    ctx: typer.Context,
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="Compile the plan's latest rule set.")
+    ] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="...or a rule file.")] = None,
+    dialect: Annotated[
+        Dialect, typer.Option("--dialect", help="Warehouse SQL dialect.")
+    ] = Dialect.postgres,
+    table: Annotated[
+        str, typer.Option("--table", help="Table (or view) holding the accounts.")
+    ] = "accounts",
+) -> None:
+    """Print one SQL query that assigns every row of TABLE exactly as terraplan does."""
+    from terraplan.rules import compile_sql
+    from terraplan.services.ownership import plan_rule_set, read_rule_file
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    if (plan is None) == (file is None):
+        from terraplan.errors import InvalidParameterError
+
+        raise InvalidParameterError("give exactly one of --plan and --file")
+    if file is not None:
+        rule_set = read_rule_file(file)
+    else:
+        with UnitOfWork(app_context(ctx).database()) as uow:
+            rule_set, _ = plan_rule_set(uow, uow.plans.get(plan or ""))
+    typer.echo(compile_sql(rule_set, dialect.value, table))
+
+
+@rules_app.command("export-etm")
+def export_etm_command(
+    ctx: typer.Context,
+    plan: Annotated[str, typer.Option("--plan", help="Plan whose latest rule set to export.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the Salesforce ETM CSV files.")],
+) -> None:
+    """Write the rule set as Salesforce Enterprise Territory Management assignment-rule CSVs."""
+    from terraplan.rules import export_etm
+    from terraplan.services.ownership import plan_rule_set
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(app_context(ctx).database()) as uow:
+        rule_set, _ = plan_rule_set(uow, uow.plans.get(plan))
+    exported = export_etm(rule_set)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in exported.files().items():
+        (out / name).write_text(text, encoding="utf-8")
+        stdout().print(f"Wrote {escape(str(out / name))}")
+    for problem in exported.problems:
+        stderr().print(f"[yellow]not expressible in ETM:[/yellow] {escape(str(problem))}")
+
+
+def route_command(
+    ctx: typer.Context,
+    postal_code: Annotated[str | None, typer.Option("--postal-code")] = None,
+    industry: Annotated[str | None, typer.Option("--industry")] = None,
+    country: Annotated[str | None, typer.Option("--country")] = None,
+    state: Annotated[str | None, typer.Option("--state")] = None,
+    employees: Annotated[int | None, typer.Option("--employees")] = None,
+    annual_revenue: Annotated[float | None, typer.Option("--annual-revenue")] = None,
+    company: Annotated[str, typer.Option("--company")] = "(lead)",
+    field: Annotated[
+        list[str] | None, typer.Option("--field", help="Any other field NAME=VALUE (repeatable).")
+    ] = None,
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="Plan to route with (default: the active plan).")
+    ] = None,
+    method: Annotated[
+        OwnerMethod, typer.Option("--method", help="How several reps of a territory take turns.")
+    ] = OwnerMethod.round_robin,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table or json")
+    ] = OutputFormat.TABLE,
+) -> None:
+    """Route one lead: its territory, owner rep and why."""
+    from terraplan.io.geocoding import ZipDirectory
+    from terraplan.services.ownership import route_record
+
+    record: dict[str, Any] = {"id": "lead", "company": company, "name": company}
+    for key, value in (
+        ("postal_code", postal_code),
+        ("industry", industry),
+        ("country", country),
+        ("state", state),
+        ("employees", employees),
+        ("annual_revenue", annual_revenue),
+    ):
+        if value is not None:
+            record[key] = value
+    for item in field or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            from terraplan.errors import InvalidParameterError
+
+            raise InvalidParameterError(f"--field {item!r}: use NAME=VALUE")
+        record[key] = value
+    if postal_code:
+        location = ZipDirectory().lookup(postal_code)
+        if location is not None:
+            record.setdefault("state", location.state)
+            record.setdefault("county_fips", location.county_fips)
+            record.setdefault("latitude", location.latitude)
+            record.setdefault("longitude", location.longitude)
+    routed = route_record(app_context(ctx).database(), record, plan_id=plan, method=method.value)
+    if fmt is OutputFormat.JSON:
+        render_json(routed.to_dict())
+        return
+    result = routed.result
+    console = stdout()
+    if result.territory_id is None:
+        console.print(f"[red]No territory[/red]: {escape(result.explanation)}")
+        raise typer.Exit(6)
+    owner = f"{routed.owner_name} ({routed.owner_id})" if routed.owner_id else "nobody (vacant)"
+    console.print(
+        f"[bold]{escape(routed.territory_name or result.territory_id)}[/bold] ({result.territory_id}) — owner {escape(owner)}"
+    )
+    console.print(f"Why: {escape(result.explanation)}")
+    for overlay in result.overlays:
+        console.print(f"Overlay: {overlay.territory_id} ({overlay.role})")

@@ -1,0 +1,247 @@
+"""Ownership rules for stored plans: check, save, apply to all accounts, compile, route one lead."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+
+from terraplan.domain import Plan, PlanStatus, RecordKind
+from terraplan.errors import InvalidParameterError, NotFoundError
+from terraplan.rules import (
+    AuditReport,
+    RouteResult,
+    RuleSet,
+    assign_frame,
+    audit_rule_set,
+    dump_rule_set,
+    load_rule_set,
+    pick_owner,
+    route,
+    rules_from_alignment,
+)
+from terraplan.storage import bulk
+from terraplan.storage.database import Database
+from terraplan.storage.plan_records import AssignmentRecord, AssignmentRunSummary, take_routing_turn
+from terraplan.storage.unit_of_work import UnitOfWork
+
+OwnerMethod = Literal["round_robin", "weighted"]
+
+
+def read_rule_file(path: str | Path, plan: Plan | None = None) -> RuleSet:
+    """Parse a YAML/JSON rule file; territories are checked against ``plan`` when given."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InvalidParameterError(
+            f"{path}: cannot read the rule file ({exc.strerror})", details={"file": str(path)}
+        ) from None
+    return load_rule_set(text, territories=plan.territories if plan else None)
+
+
+def accounts_frame(db: Database) -> pl.DataFrame:
+    """Stored accounts as a Polars frame; custom attributes unnested as ``attr_<name>`` columns."""
+    with db.connect() as connection:
+        frame = pl.from_arrow(bulk.read_arrow(connection, "accounts"))
+    assert isinstance(frame, pl.DataFrame)
+    if frame.height and frame["attributes"].null_count() < frame.height:
+        decoded = frame["attributes"].str.json_decode(infer_schema_length=None)
+        if isinstance(decoded.dtype, pl.Struct) and decoded.dtype.fields:
+            attributes = decoded.struct.unnest()
+            frame = frame.with_columns(
+                [attributes[name].alias(f"attr_{name}") for name in attributes.columns]
+            )
+    return frame.drop("attributes")
+
+
+def check_rules(
+    db: Database, path: str | Path, *, plan_id: str | None = None, lead_sample: int = 5000
+) -> tuple[RuleSet, AuditReport]:
+    """Validate a rule file and audit it against the stored accounts and a sample of leads."""
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(plan_id) if plan_id else None
+        leads = uow.leads.list(limit=lead_sample)
+    rule_set = read_rule_file(path, plan)
+    return rule_set, audit_rule_set(accounts_frame(db), rule_set, leads=leads or None)
+
+
+def save_rules(
+    db: Database, plan_id: str, rule_set: RuleSet, *, created_by: str | None = None
+) -> int:
+    """Store ``rule_set`` as the plan's next rule-set version; returns the version."""
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(plan_id)
+        load_rule_set(
+            dump_rule_set(rule_set), territories=plan.territories
+        )  # territories must exist
+        stored = uow.rule_sets.add(
+            plan_id, dump_rule_set(rule_set), plan_version=plan.version, created_by=created_by
+        )
+        uow.commit()
+    return stored.version
+
+
+def plan_rule_set(uow: UnitOfWork, plan: Plan) -> tuple[RuleSet, int]:
+    stored = uow.rule_sets.latest(plan.id)
+    return load_rule_set(stored.document, territories=plan.territories), stored.version
+
+
+def rules_for_design(plan: Plan, units: list[Any]) -> RuleSet:
+    """A rule set from a designed geo alignment (county FIPS or ZIP lists per territory)."""
+    alignment = plan.alignment_map(RecordKind.GEO_UNIT)
+    if not alignment:
+        raise InvalidParameterError(f"plan {plan.id!r} has no geo alignment to turn into rules")
+    kinds = {getattr(u, "kind", None) for u in units}
+    unit_kind: Literal["county", "zip"] = "zip" if any(str(k) == "zip" for k in kinds) else "county"
+    return rules_from_alignment(
+        plan.leaves(), unit_kind, alignment, name=f"{plan.name} (generated)"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyOutcome:
+    run: AssignmentRunSummary
+    rule_set_version: int
+    per_territory: list[dict[str, Any]]
+
+
+def apply_rules(db: Database, plan_id: str) -> ApplyOutcome:
+    """Assign every stored account under the plan's latest rule set; one transaction; change log kept."""
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(plan_id)
+        rule_set, version = plan_rule_set(uow, plan)
+    frame = accounts_frame(db)
+    result, _ = assign_frame(frame, rule_set)
+    owners = _owners_by_rotation(plan, result)
+    potential = dict(zip(frame["id"].to_list(), frame["potential"].to_list(), strict=True))
+    records = []
+    tallies: dict[str | None, dict[str, Any]] = defaultdict(
+        lambda: {"accounts": 0, "potential": 0.0}
+    )
+    for row, owner in zip(result.iter_rows(named=True), owners, strict=True):
+        status = "conflict" if row["conflict"] else ("gap" if row["gap"] else "assigned")
+        records.append(
+            AssignmentRecord(
+                "account", row["id"], row["territory_id"], owner, row["rule_id"], status
+            )
+        )
+        tally = tallies[row["territory_id"] if status == "assigned" else f"({status})"]
+        tally["accounts"] += 1
+        tally["potential"] += potential.get(row["id"]) or 0.0
+    with UnitOfWork(db) as uow:
+        run = uow.assignments.record_run(
+            plan_id, plan_version=plan.version, rule_set_version=version, assignments=records
+        )
+        uow.commit()
+    names = {t.id: t.name for t in plan.territories}
+    per_territory = [
+        {"territory": tid, "name": names.get(tid or "", ""), **values}
+        for tid, values in sorted(tallies.items(), key=lambda kv: str(kv[0]))
+    ]
+    return ApplyOutcome(run=run, rule_set_version=version, per_territory=per_territory)
+
+
+def _owners_by_rotation(plan: Plan, result: pl.DataFrame) -> list[str | None]:
+    """Primary owner per assigned record; several owners take turns in id order (deterministic)."""
+    owners_of = {t.id: [o for o in t.owners if o.role.value == "primary"] for t in plan.territories}
+    turn: dict[str, int] = defaultdict(int)
+    picked: list[str | None] = []
+    for territory_id in result["territory_id"].to_list():
+        candidates = owners_of.get(territory_id or "", [])
+        if not candidates:
+            picked.append(None)
+        elif len(candidates) == 1:
+            picked.append(candidates[0].rep_id)
+        else:
+            picked.append(pick_owner(candidates, turn[territory_id], "round_robin"))
+            turn[territory_id] += 1
+    return picked
+
+
+def routing_plan_id(db: Database, plan_id: str | None) -> str:
+    """The plan to route with: the given one, else the active plan."""
+    if plan_id:
+        return plan_id
+    with UnitOfWork(db) as uow:
+        active = [row.id for row in uow.plans.list(status=PlanStatus.ACTIVE)]
+    if not active:
+        raise NotFoundError("no active plan to route with; pass --plan ID (or activate a plan)")
+    return active[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    plan_id: str
+    result: RouteResult
+    owner_id: str | None
+    owner_name: str | None
+    turn: int | None
+    territory_name: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plan_id": self.plan_id,
+            **self.result.to_dict(),
+            "territory_name": self.territory_name,
+            "owner_id": self.owner_id,
+            "owner_name": self.owner_name,
+            "turn": self.turn,
+        }
+
+
+def route_record(
+    db: Database,
+    record: Mapping[str, Any],
+    *,
+    plan_id: str | None = None,
+    method: OwnerMethod = "round_robin",
+    rule_cache: dict[tuple[str, int, int], tuple[Plan, RuleSet, int]] | None = None,
+) -> Routed:
+    """Route one lead/account: territory, explanation and owner (turns stored in the database)."""
+    plan_id = routing_plan_id(db, plan_id)
+    with UnitOfWork(db) as uow:
+        plan, rule_set = _cached_rules(uow, plan_id, rule_cache)
+    result = route(dict(record), rule_set)
+    owner_id = None
+    turn = None
+    territory = next((t for t in plan.territories if t.id == result.territory_id), None)
+    if territory is not None:
+        primaries = [o for o in territory.owners if o.role.value == "primary"]
+        if len(primaries) == 1:
+            owner_id = primaries[0].rep_id
+        elif primaries:
+            with db.connect() as connection:
+                turn = take_routing_turn(connection, plan_id, territory.id)
+            owner_id = pick_owner(primaries, turn - 1, method)
+    owner_name = None
+    if owner_id is not None:
+        with UnitOfWork(db) as uow:
+            try:
+                owner_name = uow.reps.get(owner_id).name
+            except NotFoundError:
+                owner_name = None
+    return Routed(
+        plan_id, result, owner_id, owner_name, turn, territory.name if territory else None
+    )
+
+
+def _cached_rules(
+    uow: UnitOfWork,
+    plan_id: str,
+    cache: dict[tuple[str, int, int], tuple[Plan, RuleSet, int]] | None,
+) -> tuple[Plan, RuleSet]:
+    stored = uow.rule_sets.latest(plan_id)
+    key = (plan_id, stored.version, uow.plans.version(plan_id))
+    if cache is not None and key in cache:
+        plan, rule_set, _ = cache[key]
+        return plan, rule_set
+    plan = uow.plans.get(plan_id)
+    rule_set = load_rule_set(stored.document, territories=plan.territories)
+    if cache is not None:
+        cache[key] = (plan, rule_set, stored.version)
+    return plan, rule_set

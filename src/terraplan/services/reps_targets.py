@@ -1,0 +1,158 @@
+"""Team sizing, rep matching and targets for a stored plan; results saved with the plan."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from terraplan.domain import OwnerRole, Plan, TerritoryOwner
+from terraplan.planning.capacity import CapacityReport, forecast_hiring, size_team
+from terraplan.planning.matching import MatchResult, match_reps
+from terraplan.planning.targets import TargetPlan, parse_adjustment, set_targets
+from terraplan.storage.database import Database
+from terraplan.storage.mappers import to_record
+from terraplan.storage.unit_of_work import UnitOfWork
+
+
+def plan_capacity(
+    db: Database,
+    plan_id: str,
+    *,
+    hours_per_rep: float = 1600.0,
+    utilization: float = 0.8,
+    workload_model: str | None = None,
+    group_by: str = "region",
+    hires: str | None = None,
+    ramp_months: int = 3,
+    attrition: str | float = 0.0,
+    months: int = 12,
+    start: date | None = None,
+) -> tuple[CapacityReport, list[dict[str, object]]]:
+    """Reps needed for the plan's accounts (and a hiring forecast); saved as the plan's ``capacity`` report."""
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(plan_id)
+        accounts = uow.accounts.list()
+        reps = uow.reps.list()
+    report = size_team(
+        plan,
+        accounts,
+        reps,
+        hours_per_rep=hours_per_rep,
+        utilization=utilization,
+        workload_model=workload_model,
+        group_by=group_by,
+    )
+    forecast_rows: list[dict[str, object]] = []
+    if hires is not None or attrition:
+        forecast = forecast_hiring(
+            report,
+            reps,
+            start=start or date.today().replace(day=1),
+            hires=hires or (),
+            months=months,
+            ramp_months=ramp_months,
+            attrition=attrition,
+        )
+        forecast_rows = forecast.rows()
+    with UnitOfWork(db) as uow:
+        uow.plan_results.put(plan_id, "capacity", _jsonable(report.to_dict()))
+        uow.commit()
+    return report, forecast_rows
+
+
+def plan_matching(
+    db: Database,
+    plan_id: str,
+    *,
+    weights: str | Mapping[str, float] | None = None,
+    must: Sequence[tuple[str, str]] = (),
+    must_not: Sequence[tuple[str, str]] = (),
+    apply: bool = False,
+) -> tuple[MatchResult, Plan]:
+    """Match reps to the plan's leaf territories; with ``apply`` the plan's primary owners change (new version)."""
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(plan_id)
+        accounts = uow.accounts.list()
+        reps = uow.reps.list()
+    result = match_reps(
+        plan, reps, accounts, weights=weights, must=list(must), must_not=list(must_not)
+    )
+    with UnitOfWork(db) as uow:
+        uow.plan_results.put(plan_id, "matching", _jsonable(result.to_dict()))
+        if apply:
+            plan = uow.plans.save(with_primary_owners(plan, result.assignment))
+        uow.commit()
+    return result, plan
+
+
+def with_primary_owners(plan: Plan, rep_of: Mapping[str, str]) -> Plan:
+    """``plan`` with each matched territory's primary owner replaced (other roles kept)."""
+    territory_rep = {territory: rep for rep, territory in rep_of.items()}
+    territories = []
+    for territory in plan.territories:
+        if territory.id not in territory_rep and territory not in plan.leaves():
+            territories.append(territory)
+            continue
+        others = tuple(o for o in territory.owners if o.role is not OwnerRole.PRIMARY)
+        primary = (
+            (TerritoryOwner(territory_rep[territory.id]),) if territory.id in territory_rep else ()
+        )
+        territories.append(replace(territory, owners=primary + others))
+    return replace(plan, territories=tuple(territories))
+
+
+def plan_targets(
+    db: Database,
+    plan_id: str,
+    *,
+    company_target: str | float | None,
+    method: str = "blend:history=0.6,potential=0.4",
+    growth: str | float = 0.0,
+    period: int | None = None,
+    unit: float = 1000.0,
+    seasonality: str = "history",
+    adjustments: Sequence[str] = (),
+) -> TargetPlan:
+    """Set the plan's targets and store them (replacing the plan's previous targets)."""
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(plan_id)
+        accounts = uow.accounts.list()
+        reps = uow.reps.list()
+        sales_lines = uow.sales_lines.list()
+    result = set_targets(
+        plan,
+        accounts,
+        sales_lines,
+        reps,
+        company_target=company_target,
+        method=method,
+        growth=growth,
+        period=period,
+        unit=unit,
+        seasonality=seasonality,
+        adjustments=[parse_adjustment(a) for a in adjustments],
+    )
+    with UnitOfWork(db) as uow:
+        uow.targets.delete_where({"plan_id": plan_id})
+        uow.targets.upsert_records(
+            {**to_record(target), "plan_id": plan_id} for target in result.targets
+        )
+        uow.plan_results.put(plan_id, "targets", _jsonable(result.to_dict()))
+        uow.commit()
+    return result
+
+
+def _jsonable(value: Any) -> Any:
+    """Dates and tuples made JSON-friendly for the plan's stored reports."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value

@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from terraplan.domain import Account, Plan, Rep, Territory, TerritoryOwner, TerritoryType
+from terraplan.errors import NotFoundError, RuleError
+from terraplan.services.ownership import (
+    apply_rules,
+    check_rules,
+    read_rule_file,
+    route_record,
+    save_rules,
+)
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+RULES = """
+territories:
+  - {id: WT, name: West Tech, type: vertical}
+  - {id: W, name: West, type: geo}
+  - {id: E, name: East, type: geo}
+rules:
+  - id: tech
+    territory: WT
+    when:
+      all:
+        - {field: postal_code, op: between, value: [94000, 94999]}
+        - {field: industry, op: in, value: [Software, SaaS]}
+  - {id: west, territory: W, when: {field: state, op: in, value: [CA, OR, WA]}}
+  - {id: east, territory: E, when: {field: state, op: in, value: [NY, MA]}}
+"""
+
+
+def _seed(db: Database) -> None:
+    plan = Plan(
+        id="P",
+        name="FY27",
+        territories=(
+            Territory(
+                id="WT",
+                name="West Tech",
+                type=TerritoryType.VERTICAL,
+                owners=(TerritoryOwner("R1"),),
+            ),
+            Territory(id="W", name="West", owners=(TerritoryOwner("R2"), TerritoryOwner("R3"))),
+            Territory(id="E", name="East", owners=(TerritoryOwner("R4"),)),
+        ),
+    )
+    with UnitOfWork(db) as uow:
+        uow.reps.add_many([Rep(id=f"R{i}", name=f"Rep {i}") for i in range(1, 5)])
+        uow.accounts.add_many(
+            [
+                Account(
+                    id="A1",
+                    name="a",
+                    postal_code="94107",
+                    state="CA",
+                    industry="Software",
+                    potential=10.0,
+                ),
+                Account(
+                    id="A2",
+                    name="b",
+                    postal_code="90001",
+                    state="CA",
+                    industry="Retail",
+                    potential=20.0,
+                ),
+                Account(
+                    id="A3",
+                    name="c",
+                    postal_code="90002",
+                    state="CA",
+                    industry="Retail",
+                    potential=30.0,
+                ),
+                Account(
+                    id="A4",
+                    name="d",
+                    postal_code="10001",
+                    state="NY",
+                    industry="Retail",
+                    potential=40.0,
+                ),
+                Account(
+                    id="A5",
+                    name="e",
+                    postal_code="60601",
+                    state="IL",
+                    industry="Retail",
+                    potential=50.0,
+                ),
+            ]
+        )
+        uow.plans.add(plan)
+        uow.commit()
+
+
+def _rules_file(tmp_path: Path, text: str = RULES) -> Path:
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_check_audits_the_stored_accounts(db: Database, tmp_path: Path) -> None:
+    _seed(db)
+    rule_set, audit = check_rules(db, _rules_file(tmp_path), plan_id="P")
+    report = audit.to_dict()
+    assert len(rule_set.rules) == 3
+    assert audit.ok is False  # A5 (Illinois) is a gap
+    assert report["accounts"]["gaps"] == 1
+
+
+def test_a_malformed_rule_file_names_the_path_and_stores_nothing(
+    db: Database, tmp_path: Path
+) -> None:
+    _seed(db)
+    bad = RULES.replace("op: in, value: [CA, OR, WA]", "op: within_the, value: [CA]")
+    with pytest.raises(RuleError) as caught:
+        read_rule_file(_rules_file(tmp_path, bad))
+    assert caught.value.details["path"] == "rules[1].when.op"
+    with UnitOfWork(db) as uow, pytest.raises(NotFoundError):
+        uow.rule_sets.latest("P")
+
+
+def test_apply_assigns_owners_rotates_shared_territories_and_logs_changes(
+    db: Database, tmp_path: Path
+) -> None:
+    _seed(db)
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get("P")
+    assert save_rules(db, "P", read_rule_file(_rules_file(tmp_path), plan)) == 1
+    outcome = apply_rules(db, "P")
+    assert (outcome.run.records, outcome.run.gaps, outcome.run.conflicts) == (5, 1, 0)
+    with UnitOfWork(db) as uow:
+        current = {
+            a.record_id: (a.territory_id, a.owner_id, a.status)
+            for a in uow.assignments.current("P")
+        }
+    assert current["A1"] == ("WT", "R1", "assigned")
+    # West has two reps: they take turns in account-id order.
+    assert {current["A2"][1], current["A3"][1]} == {"R2", "R3"}
+    assert current["A4"] == ("E", "R4", "assigned")
+    assert current["A5"] == (None, None, "gap")
+
+    moved = RULES.replace("[NY, MA]", "[NY, MA, IL]")
+    save_rules(db, "P", read_rule_file(_rules_file(tmp_path, moved), plan))
+    second = apply_rules(db, "P")
+    assert second.rule_set_version == 2
+    assert second.run.owner_changes == 1
+    with UnitOfWork(db) as uow:
+        changes = uow.assignments.changes("P", run_id=second.run.run_id)
+    assert [(c["record_id"], c["new_territory_id"], c["new_owner_id"]) for c in changes] == [
+        ("A5", "E", "R4")
+    ]
+
+
+def test_route_explains_and_takes_stored_turns(db: Database, tmp_path: Path) -> None:
+    _seed(db)
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get("P")
+    save_rules(db, "P", read_rule_file(_rules_file(tmp_path), plan))
+    routed = route_record(
+        db, {"id": "L1", "postal_code": "94107", "industry": "software"}, plan_id="P"
+    )
+    assert routed.result.territory_id == "WT"
+    assert routed.owner_id == "R1"
+    assert "94107" in routed.result.explanation and "West Tech" in routed.result.explanation
+    owners = [
+        route_record(db, {"id": f"L{i}", "state": "CA"}, plan_id="P").owner_id for i in range(6)
+    ]
+    assert owners == ["R2", "R3", "R2", "R3", "R2", "R3"]
+    with pytest.raises(NotFoundError, match="no active plan"):
+        route_record(db, {"id": "x"})
