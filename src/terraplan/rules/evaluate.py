@@ -14,6 +14,7 @@ independent of the Polars batch path and of the SQL compiler):
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -106,16 +107,26 @@ def _positive(pred: Predicate, values: Mapping[str, Any]) -> bool:
     }[op]
 
 
+@functools.lru_cache(maxsize=4096)
+def _text_operands(values: tuple[Any, ...], case_sensitive: bool) -> tuple[str, ...]:
+    """The predicate's operands as compared (folded once per rule, not once per record)."""
+    return tuple(str(v) if case_sensitive else str(v).lower() for v in values)
+
+
+@functools.lru_cache(maxsize=4096)
+def _operand_set(values: tuple[Any, ...], case_sensitive: bool) -> frozenset[str]:
+    return frozenset(_text_operands(values, case_sensitive))
+
+
 def _text_positive(pred: Predicate, text: str | None) -> bool:
     if text is None:
         return False
     if pred.op is Op.REGEX:
         return _regex(str(pred.values[0]), pred.case_sensitive).search(text) is not None
-    fold = (lambda s: s) if pred.case_sensitive else str.lower
-    subject = fold(text)
-    operands = [fold(str(v)) for v in pred.values]
+    subject = text if pred.case_sensitive else text.lower()
+    operands = _text_operands(pred.values, pred.case_sensitive)
     if pred.op in (Op.EQUALS, Op.IN, Op.IN_GEOGRAPHY):
-        return subject in operands
+        return subject in _operand_set(pred.values, pred.case_sensitive)
     if pred.op is Op.STARTS_WITH:
         return any(subject.startswith(v) for v in operands)
     if pred.op is Op.ENDS_WITH:

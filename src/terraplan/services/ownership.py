@@ -174,6 +174,18 @@ def routing_plan_id(db: Database, plan_id: str | None) -> str:
     return active[-1]
 
 
+@dataclass(frozen=True, eq=False)
+class RoutingContext:
+    """A plan's parsed rule set and the names of its owners, cached per plan and rule-set version."""
+
+    plan: Plan
+    rule_set: RuleSet
+    rep_names: dict[str, str]
+
+
+RoutingCache = dict[tuple[str, int, int], RoutingContext]
+
+
 @dataclass(frozen=True, slots=True)
 class Routed:
     plan_id: str
@@ -200,13 +212,16 @@ def route_record(
     *,
     plan_id: str | None = None,
     method: OwnerMethod = "round_robin",
-    rule_cache: dict[tuple[str, int, int], tuple[Plan, RuleSet, int]] | None = None,
+    rule_cache: RoutingCache | None = None,
 ) -> Routed:
-    """Route one lead/account: territory, explanation and owner (turns stored in the database)."""
-    plan_id = routing_plan_id(db, plan_id)
-    with UnitOfWork(db) as uow:
-        plan, rule_set = _cached_rules(uow, plan_id, rule_cache)
-    result = route(dict(record), rule_set)
+    """Route one lead/account: territory, explanation and owner (turns stored in the database).
+
+    Per call: one short read (which plan, which versions) and, when the territory has several
+    primary reps, one atomic turn; the parsed rules are reused while the versions stay the same.
+    """
+    context = _routing_context(db, plan_id, rule_cache)
+    plan = context.plan
+    result = route(dict(record), context.rule_set)
     owner_id = None
     turn = None
     territory = next((t for t in plan.territories if t.id == result.territory_id), None)
@@ -216,32 +231,35 @@ def route_record(
             owner_id = primaries[0].rep_id
         elif primaries:
             with db.connect() as connection:
-                turn = take_routing_turn(connection, plan_id, territory.id)
+                turn = take_routing_turn(connection, plan.id, territory.id)
             owner_id = pick_owner(primaries, turn - 1, method)
-    owner_name = None
-    if owner_id is not None:
-        with UnitOfWork(db) as uow:
-            try:
-                owner_name = uow.reps.get(owner_id).name
-            except NotFoundError:
-                owner_name = None
     return Routed(
-        plan_id, result, owner_id, owner_name, turn, territory.name if territory else None
+        plan.id,
+        result,
+        owner_id,
+        context.rep_names.get(owner_id) if owner_id else None,
+        turn,
+        territory.name if territory else None,
     )
 
 
-def _cached_rules(
-    uow: UnitOfWork,
-    plan_id: str,
-    cache: dict[tuple[str, int, int], tuple[Plan, RuleSet, int]] | None,
-) -> tuple[Plan, RuleSet]:
-    stored = uow.rule_sets.latest(plan_id)
-    key = (plan_id, stored.version, uow.plans.version(plan_id))
-    if cache is not None and key in cache:
-        plan, rule_set, _ = cache[key]
-        return plan, rule_set
-    plan = uow.plans.get(plan_id)
-    rule_set = load_rule_set(stored.document, territories=plan.territories)
+def _routing_context(
+    db: Database, plan_id: str | None, cache: RoutingCache | None
+) -> RoutingContext:
+    with UnitOfWork(db) as uow:
+        plan_id, plan_version = uow.plans.routing_version(plan_id)
+        rules_version = uow.rule_sets.latest_version(plan_id)
+        key = (plan_id, plan_version, rules_version)
+        if cache is not None and key in cache:
+            return cache[key]
+        plan = uow.plans.get(plan_id)
+        stored = uow.rule_sets.get(plan_id, rules_version)
+        owner_ids = {o.rep_id for t in plan.territories for o in t.owners}
+        rep_names = {r.id: r.name for r in uow.reps.list() if r.id in owner_ids}
+    context = RoutingContext(
+        plan, load_rule_set(stored.document, territories=plan.territories), rep_names
+    )
     if cache is not None:
-        cache[key] = (plan, rule_set, stored.version)
-    return plan, rule_set
+        cache.clear()  # only the newest version of each plan is worth keeping
+        cache[key] = context
+    return context

@@ -105,6 +105,14 @@ class RuleSets:
             )
         return _stored(row)
 
+    def latest_version(self, plan_id: str) -> int:
+        version = self._session.scalar(
+            select(func.max(RuleSetRow.version)).where(RuleSetRow.plan_id == plan_id)
+        )
+        if version is None:
+            self.latest(plan_id)  # raises the explanatory NotFoundError
+        return int(version)  # type: ignore[arg-type]
+
     def get(self, plan_id: str, version: int) -> StoredRuleSet:
         row = self._session.get(RuleSetRow, (plan_id, version))
         if row is None:

@@ -168,6 +168,23 @@ class PlanRepository:
             )
         return int(version)
 
+    def routing_version(self, plan_id: str | None) -> tuple[str, int]:
+        """``(id, version)`` of the given plan, or of the active plan when ``plan_id`` is None."""
+        if plan_id is not None:
+            return plan_id, self.version(plan_id)
+        row = self._session.execute(
+            select(PlanRow.id, PlanRow.version)
+            .where(PlanRow.status == PlanStatus.ACTIVE.value)
+            .order_by(PlanRow.updated_at.desc(), PlanRow.id)
+            .limit(1)
+        ).first()
+        if row is None:
+            raise NotFoundError(
+                "no active plan to route with; pass a plan id (or activate a plan)",
+                details={"kind": "plans", "status": "active"},
+            )
+        return str(row[0]), int(row[1])
+
     def territory_ids(self) -> set[str]:
         """Ids of the territories of every stored plan."""
         return set(self._session.scalars(select(TerritoryRow.id).distinct()))

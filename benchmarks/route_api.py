@@ -1,0 +1,166 @@
+"""Load test of ``POST /route`` on loopback: p50/p99 latency and errors at a fixed request rate.
+
+Usage: ``python benchmarks/route_api.py [--rate 500] [--seconds 60] [--workers 1]``
+
+Sets up a SQLite database in a temporary folder: real ZIP geo units of a few states are
+designed into territories (``terraplan.services.design``), which produces the rule set;
+the plan is activated, every territory gets three reps (so each request also takes a stored
+routing turn, a database write). Then a uvicorn server runs in a child process on
+127.0.0.1 and an open-loop asyncio client (httpx2) sends leads with real ZIP codes at the
+given rate. Latency is measured per request from its scheduled send time, so a server that
+falls behind shows it (no coordinated omission). Target: p99 <= 10 ms, 0 errors at 500/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+
+import httpx2
+
+from terraplan.domain import PlanStatus, Rep, TerritoryOwner
+from terraplan.io.zip_units import zip_geo_units
+from terraplan.services.design import design_plan
+from terraplan.storage import migrate
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+STATES = {"CA", "NV", "OR", "WA"}
+
+
+def prepare(url: str) -> list[str]:
+    """A designed, active plan with three reps per territory; returns ZIPs to send."""
+    db = Database(url)
+    migrate.upgrade(db)
+    run = design_plan(
+        db, units="zips", states=STATES, n_territories=20, seed=1, time_limit=10, method="heuristic"
+    )
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(run.plan.id)
+        reps = [Rep(id=f"R{i:03d}", name=f"Rep {i}") for i in range(3 * len(plan.leaves()))]
+        uow.reps.add_many(reps)
+        leaves = {t.id for t in plan.leaves()}
+        territories = []
+        position = 0
+        for territory in plan.territories:
+            if territory.id in leaves:
+                owners = tuple(TerritoryOwner(reps[position + j].id) for j in range(3))
+                territories.append(replace(territory, owners=owners))
+                position += 3
+            else:
+                territories.append(territory)
+        plan = replace(plan, territories=tuple(territories))
+        for status in (PlanStatus.IN_REVIEW, PlanStatus.APPROVED, PlanStatus.ACTIVE):
+            plan = uow.plans.save(plan.transition(status, by="bench"))
+        uow.commit()
+    db.dispose()
+    return [u.id for u in zip_geo_units(states=STATES)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def load(
+    base: str, zips: list[str], rate: float, seconds: float
+) -> tuple[list[float], int, int]:
+    latencies: list[float] = []
+    errors = 0
+    total = int(rate * seconds)
+    limits = httpx2.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx2.AsyncClient(base_url=base, limits=limits, timeout=10.0) as client:
+        start = time.perf_counter()
+
+        async def one(i: int) -> None:
+            nonlocal errors
+            scheduled = start + i / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            try:
+                response = await client.post(
+                    "/route",
+                    json={
+                        "id": f"L{i}",
+                        "postal_code": zips[i % len(zips)],
+                        "industry": "Software",
+                    },
+                )
+                ok = response.status_code == 200 and response.json().get("territory_id") is not None
+            except httpx2.HTTPError:
+                ok = False
+            latencies.append(time.perf_counter() - scheduled)
+            if not ok:
+                errors += 1
+
+        await asyncio.gather(*(one(i) for i in range(total)))
+    return latencies, errors, total
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=500.0)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/route.db"
+        zips = prepare(url)
+        port = free_port()
+        env = {**os.environ, "TERRAPLAN_DATABASE_URL": url}
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "terraplan.api.app:app_from_environment",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(100):
+                try:
+                    if httpx2.get(f"{base}/health", timeout=1).status_code == 200:
+                        break
+                except httpx2.HTTPError:
+                    time.sleep(0.2)
+            asyncio.run(load(base, zips, 50, 2))  # warm-up: caches, connections
+            latencies, errors, total = asyncio.run(load(base, zips, args.rate, args.seconds))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    ms = sorted(x * 1000 for x in latencies)
+    p50 = statistics.median(ms)
+    p99 = ms[min(len(ms) - 1, int(0.99 * len(ms)))]
+    print(
+        f"POST /route at {args.rate:.0f}/s for {args.seconds:.0f} s on loopback: {total:,} requests"
+    )
+    print(f"p50 {p50:.2f} ms   p99 {p99:.2f} ms   max {ms[-1]:.2f} ms   errors {errors}")
+    print(
+        f"targets: p99 <= 10 ms -> {'met' if p99 <= 10 else 'NOT met'}; 0 errors -> {'met' if errors == 0 else 'NOT met'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
