@@ -1,0 +1,327 @@
+"""Alerts with reasons, and a realignment recommendation when the plan has drifted."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+import polars as pl
+
+from terraplan.errors import InvalidParameterError
+from terraplan.planning.kpi_balance import rep_capacity, territory_balance, territory_totals
+from terraplan.planning.kpi_groups import account_table, territory_table
+from terraplan.planning.kpi_inputs import FrameLike, KpiInputs, as_lazy
+from terraplan.planning.kpi_periods import quarter_period
+from terraplan.planning.kpis import compute_kpis, data_dates
+
+#: Alert kinds in report order.
+ALERT_KINDS: tuple[str, ...] = (
+    "balance",
+    "pace",
+    "pipeline_coverage",
+    "rep_capacity",
+    "unowned_account",
+    "drift",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertThresholds:
+    """When alerts fire. Ratios are plain fractions (0.10 = 10 %).
+
+    - ``balance_tolerance``: a territory's potential/workload/account count more than this
+      away from the mean over territories.
+    - ``min_pace``: attainment / elapsed share of the period below this.
+    - ``min_pipeline_coverage``: open pipeline / remaining target below this.
+    - ``capacity_tolerance``: a rep's workload (or accounts) above capacity x (1 + this).
+    - ``large_account_quantile`` / ``large_account_min_potential``: an account is large when
+      its potential is at least the given minimum, else at least this quantile of potentials.
+    - ``drift_threshold``: a territory's potential moved more than this vs the design totals.
+    - ``max_out_of_balance_share``: share of territories out of balance that calls for a
+      realignment.
+    """
+
+    balance_tolerance: float = 0.10
+    min_pace: float = 0.90
+    min_pipeline_coverage: float = 3.0
+    capacity_tolerance: float = 0.10
+    large_account_quantile: float = 0.90
+    large_account_min_potential: float | None = None
+    drift_threshold: float = 0.15
+    max_out_of_balance_share: float = 0.25
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            if value is None:
+                continue
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value < 0
+            ):
+                raise InvalidParameterError(
+                    f"{name} must be a finite number >= 0", details={"field": name, "value": value}
+                )
+        if self.large_account_quantile > 1 or self.max_out_of_balance_share > 1:
+            raise InvalidParameterError(
+                "quantiles and shares must be <= 1", details={"field": "large_account_quantile"}
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One alert: what (``kind``), about whom (``subject_kind``/``subject_id``), why."""
+
+    kind: str
+    severity: str
+    subject_kind: str
+    subject_id: str
+    metric: str
+    value: float | None
+    threshold: float | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RealignmentRecommendation:
+    recommended: bool
+    reasons: tuple[str, ...] = ()
+    territories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AlertReport:
+    alerts: tuple[Alert, ...]
+    realignment: RealignmentRecommendation
+    period: str
+    as_of: date
+    thresholds: AlertThresholds = field(default_factory=AlertThresholds)
+
+    def to_frame(self) -> pl.DataFrame:
+        """The alerts as a DataFrame (one row per alert, columns = :class:`Alert` fields)."""
+        schema = {
+            "kind": pl.String,
+            "severity": pl.String,
+            "subject_kind": pl.String,
+            "subject_id": pl.String,
+            "metric": pl.String,
+            "value": pl.Float64,
+            "threshold": pl.Float64,
+            "reason": pl.String,
+        }
+        return pl.DataFrame([asdict(a) for a in self.alerts], schema=schema)
+
+
+def evaluate_alerts(
+    inputs: KpiInputs,
+    *,
+    kpis: pl.DataFrame | None = None,
+    period: str | None = None,
+    as_of: date | None = None,
+    thresholds: AlertThresholds | None = None,
+    design_totals: FrameLike | Mapping[str, float] | None = None,
+) -> AlertReport:
+    """Check the plan and the period's KPIs against ``thresholds``.
+
+    Args:
+        inputs: the KPI inputs.
+        kpis: a :func:`compute_kpis` frame that holds territory rows for ``period``; computed
+            when omitted.
+        period: the period label to check pace and coverage on; default the quarter holding
+            ``as_of``.
+        as_of: default the latest data date.
+        design_totals: territory totals when the plan was designed: a mapping
+            ``territory_id -> potential`` or a frame with ``territory_id`` and ``potential``
+            (and optionally ``workload``). Enables drift alerts.
+    """
+    limits = thresholds or AlertThresholds()
+    if as_of is None:
+        as_of = data_dates(inputs)[1] or date.today()
+    label = period or quarter_period(as_of.year, (as_of.month - 1) // 3 + 1).label
+    alerts: list[Alert] = []
+
+    balance = territory_balance(inputs, tolerance=limits.balance_tolerance)
+    out = balance.filter(~pl.col("within_tolerance"))
+    for r in out.iter_rows(named=True):
+        direction = "above" if r["value"] > r["mean"] else "below"
+        alerts.append(
+            Alert(
+                "balance", "warning", "territory", r["territory_id"], r["metric"], r["value"],
+                r["upper"] if direction == "above" else r["lower"],
+                f"{r['metric']} {_num(r['value'])} is {direction} the tolerance band "
+                f"[{_num(r['lower'])}, {_num(r['upper'])}] around the mean {_num(r['mean'])}",
+            )
+        )  # fmt: skip
+
+    if kpis is None:
+        kpis = compute_kpis(inputs, periods=[label], as_of=as_of, dimensions=["territory"])
+    rows = kpis.filter((pl.col("dimension") == "territory") & (pl.col("period") == label))
+    for r in rows.filter(pl.col("pace_to_target") < limits.min_pace).iter_rows(named=True):
+        alerts.append(
+            Alert(
+                "pace", "critical" if r["pace_to_target"] < limits.min_pace / 2 else "warning",
+                "territory", r["key"], "pace_to_target", r["pace_to_target"], limits.min_pace,
+                f"{label}: attainment {r['attainment']:.0%} with {r['elapsed_share']:.0%} of the "
+                f"period gone (pace {r['pace_to_target']:.2f} < {limits.min_pace:.2f})",
+            )
+        )  # fmt: skip
+    low_cover = rows.filter(pl.col("pipeline_coverage") < limits.min_pipeline_coverage)
+    for r in low_cover.iter_rows(named=True):
+        alerts.append(
+            Alert(
+                "pipeline_coverage", "warning", "territory", r["key"], "pipeline_coverage",
+                r["pipeline_coverage"], limits.min_pipeline_coverage,
+                f"{label}: open pipeline {r['open_pipeline']:,.0f} covers "
+                f"{r['pipeline_coverage']:.1f}x the remaining target "
+                f"{r['target'] - r['revenue']:,.0f} (< {limits.min_pipeline_coverage:.1f}x)",
+            )
+        )  # fmt: skip
+
+    capacity = rep_capacity(inputs, tolerance=limits.capacity_tolerance)
+    for r in capacity.filter(pl.col("status") == "over").iter_rows(named=True):
+        hours, accounts = r["hours_utilisation"], r["accounts_utilisation"]
+        worst = max(v for v in (hours, accounts) if v is not None)
+        alerts.append(
+            Alert(
+                "rep_capacity", "warning", "rep", r["rep_id"], "utilisation", worst,
+                1 + limits.capacity_tolerance,
+                f"rep carries {worst:.0%} of capacity (workload {r['workload']:,.0f} h, "
+                f"{r['account_count']:,.0f} accounts)",
+            )
+        )  # fmt: skip
+
+    alerts.extend(_unowned_accounts(inputs, limits))
+    drift_alerts = _drift(inputs, design_totals, limits)
+    alerts.extend(drift_alerts)
+
+    order = {k: i for i, k in enumerate(ALERT_KINDS)}
+    alerts.sort(key=lambda a: (order[a.kind], a.subject_id, a.metric))
+    realignment = _recommend(balance, drift_alerts, limits)
+    return AlertReport(tuple(alerts), realignment, label, as_of, limits)
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def _unowned_accounts(inputs: KpiInputs, limits: AlertThresholds) -> list[Alert]:
+    accounts = account_table(inputs).collect()
+    with_potential = accounts.filter(pl.col("potential").is_not_null())
+    if with_potential.is_empty():
+        return []
+    if limits.large_account_min_potential is not None:
+        floor = float(limits.large_account_min_potential)
+    else:
+        floor = float(
+            with_potential["potential"].quantile(limits.large_account_quantile, "linear") or 0.0
+        )
+    owners = territory_table(inputs).select(
+        "territory_id", pl.col("owner_id").alias("territory_owner")
+    )
+    unowned = (
+        with_potential.join(owners, on="territory_id", how="left")
+        .filter(
+            (pl.col("potential") >= floor)
+            & (pl.col("potential") > 0)
+            & pl.col("owner_id").is_null()
+            & pl.col("territory_owner").is_null()
+        )
+        .sort("potential", "account_id", descending=[True, False])
+    )
+    return [
+        Alert(
+            "unowned_account", "critical", "account", r["account_id"], "potential", r["potential"],
+            floor,
+            f"account with potential {r['potential']:,.0f} (>= {floor:,.0f}) has no owner"
+            + ("" if r["territory_id"] else " and no territory"),
+        )
+        for r in unowned.iter_rows(named=True)
+    ]  # fmt: skip
+
+
+def _design_frame(design_totals: FrameLike | Mapping[str, float]) -> pl.DataFrame:
+    if isinstance(design_totals, Mapping):
+        return pl.DataFrame(
+            {
+                "territory_id": [str(k) for k in design_totals],
+                "potential": [float(v) for v in design_totals.values()],
+            },
+            schema={"territory_id": pl.String, "potential": pl.Float64},
+        )
+    lazy = as_lazy(design_totals, "design_totals")
+    frame = lazy.collect()
+    if "territory_id" not in frame.columns:
+        raise InvalidParameterError(
+            "design_totals needs a territory_id column", details={"field": "design_totals"}
+        )
+    return frame.with_columns(pl.col("territory_id").cast(pl.String))
+
+
+def _drift(
+    inputs: KpiInputs,
+    design_totals: FrameLike | Mapping[str, float] | None,
+    limits: AlertThresholds,
+) -> list[Alert]:
+    if design_totals is None:
+        return []
+    design = _design_frame(design_totals)
+    current = territory_totals(inputs)
+    alerts: list[Alert] = []
+    for metric in ("potential", "workload"):
+        if metric not in design.columns:
+            continue
+        joined = (
+            current.select("territory_id", pl.col(metric).alias("now"))
+            .join(
+                design.select("territory_id", pl.col(metric).cast(pl.Float64).alias("then")),
+                on="territory_id",
+                how="full",
+                coalesce=True,
+            )
+            .with_columns(pl.col("now").fill_null(0.0), pl.col("then").fill_null(0.0))
+        )
+        moved = joined.with_columns(
+            pl.when(pl.col("then") > 0)
+            .then(pl.col("now") / pl.col("then") - 1.0)
+            .otherwise(pl.when(pl.col("now") > 0).then(pl.lit(math.inf)).otherwise(0.0))
+            .alias("change")
+        ).filter(pl.col("change").abs() > limits.drift_threshold)
+        for r in moved.sort("territory_id").iter_rows(named=True):
+            change = r["change"]
+            text = "new since the design" if math.isinf(change) else f"{change:+.0%}"
+            alerts.append(
+                Alert(
+                    "drift", "warning", "territory", r["territory_id"], metric,
+                    None if math.isinf(change) else change, limits.drift_threshold,
+                    f"{metric} moved {text} vs the plan's design ({r['then']:,.0f} -> "
+                    f"{r['now']:,.0f})",
+                )
+            )  # fmt: skip
+    return alerts
+
+
+def _recommend(
+    balance: pl.DataFrame, drift_alerts: list[Alert], limits: AlertThresholds
+) -> RealignmentRecommendation:
+    reasons: list[str] = []
+    concerned: set[str] = set()
+    if drift_alerts:
+        moved = sorted({a.subject_id for a in drift_alerts})
+        concerned.update(moved)
+        reasons.append(
+            f"{len(moved)} territories moved more than {limits.drift_threshold:.0%} vs the "
+            f"plan's design: {', '.join(moved)}"
+        )
+    if not balance.is_empty():
+        territories = balance["territory_id"].n_unique()
+        out = sorted(set(balance.filter(~pl.col("within_tolerance"))["territory_id"].to_list()))
+        if territories and len(out) / territories > limits.max_out_of_balance_share:
+            concerned.update(out)
+            reasons.append(
+                f"{len(out)} of {territories} territories are outside the balance tolerance "
+                f"(more than {limits.max_out_of_balance_share:.0%}): {', '.join(out)}"
+            )
+    return RealignmentRecommendation(bool(reasons), tuple(reasons), tuple(sorted(concerned)))

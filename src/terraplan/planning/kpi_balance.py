@@ -1,0 +1,210 @@
+"""Balance and health of a plan: territory totals vs the mean, dispersion, rep capacity."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import polars as pl
+
+from terraplan.errors import InvalidParameterError
+from terraplan.planning.kpi_groups import account_table, territory_table
+from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
+
+#: Territory metrics balance is checked on: account sums of potential (currency per year) and
+#: workload (hours per year), and the number of accounts.
+BALANCE_METRICS: tuple[str, ...] = ("potential", "workload", "account_count")
+
+
+def _tolerances(tolerance: float | Mapping[str, float], metrics: Sequence[str]) -> dict[str, float]:
+    values = (
+        {m: float(tolerance.get(m, 0.10)) for m in metrics}
+        if isinstance(tolerance, Mapping)
+        else dict.fromkeys(metrics, float(tolerance))
+    )
+    for metric, value in values.items():
+        if not 0 <= value < 10:
+            raise InvalidParameterError(
+                f"tolerance for {metric} must be in [0, 10), got {value!r}",
+                details={"field": "tolerance", "metric": metric},
+            )
+    return values
+
+
+def territory_totals(inputs: KpiInputs) -> pl.DataFrame:
+    """Per leaf territory: ``territory_id, owner_id, potential, workload, account_count``.
+
+    Territories with no account appear with zeros.
+    """
+    territories = territory_table(inputs)
+    sums = (
+        account_table(inputs)
+        .filter(pl.col("territory_id").is_not_null())
+        .group_by("territory_id")
+        .agg(
+            pl.col("potential").fill_null(0.0).sum(),
+            pl.col("workload").fill_null(0.0).sum(),
+            pl.len().cast(pl.Float64).alias("account_count"),
+        )
+        .collect()
+    )
+    leaves = territories.filter(pl.col("is_leaf")).select("territory_id", "owner_id")
+    return (
+        leaves.join(sums, on="territory_id", how="left")
+        .with_columns(pl.col(m).fill_null(0.0) for m in BALANCE_METRICS)
+        .sort("territory_id")
+    )
+
+
+def territory_balance(
+    inputs: KpiInputs,
+    *,
+    metrics: Sequence[str] = BALANCE_METRICS,
+    tolerance: float | Mapping[str, float] = 0.10,
+) -> pl.DataFrame:
+    """Each leaf territory's total of each metric against the mean over territories.
+
+    Returns columns ``territory_id, metric, value, mean, deviation`` (value / mean - 1, null
+    when the mean is 0), ``lower, upper`` (mean x (1 -/+ tolerance)) and ``within_tolerance``.
+    """
+    unknown = [m for m in metrics if m not in BALANCE_METRICS]
+    if unknown:
+        raise InvalidParameterError(
+            f"unknown balance metrics {unknown!r}",
+            details={"field": "metrics", "allowed": list(BALANCE_METRICS)},
+        )
+    tolerances = _tolerances(tolerance, metrics)
+    totals = territory_totals(inputs)
+    parts = []
+    for metric in metrics:
+        tol = tolerances[metric]
+        parts.append(
+            totals.select(
+                "territory_id",
+                pl.lit(metric).alias("metric"),
+                pl.col(metric).alias("value"),
+                pl.col(metric).mean().alias("mean"),
+                pl.lit(tol).alias("tolerance"),
+            )
+        )
+    frame = pl.concat(parts) if parts else pl.DataFrame()
+    if frame.is_empty():
+        return frame
+    return frame.with_columns(
+        pl.when(pl.col("mean") > 0).then(pl.col("value") / pl.col("mean") - 1.0).alias("deviation"),
+        (pl.col("mean") * (1 - pl.col("tolerance"))).alias("lower"),
+        (pl.col("mean") * (1 + pl.col("tolerance"))).alias("upper"),
+    ).with_columns(
+        (
+            (pl.col("value") >= pl.col("lower") - 1e-9)
+            & (pl.col("value") <= pl.col("upper") + 1e-9)
+        ).alias("within_tolerance")
+    )
+
+
+def gini(values: np.ndarray) -> float | None:
+    """Gini coefficient of non-negative values ``(n,)``; None when empty or all zero."""
+    x = np.sort(np.asarray(values, dtype=float))
+    n = x.size
+    total = float(x.sum())
+    if n == 0 or total <= 0:
+        return None
+    ranks = np.arange(1, n + 1)
+    return float(((2 * ranks - n - 1) * x).sum() / (n * total))
+
+
+def dispersion(balance: pl.DataFrame) -> pl.DataFrame:
+    """Per metric of a :func:`territory_balance` frame: ``territories, mean, std, cv, gini,
+    min, max, out_of_tolerance``. ``cv`` is std / mean (population std), null when mean is 0."""
+    rows: list[dict[str, object]] = []
+    if balance.is_empty():
+        return pl.DataFrame(
+            schema={
+                "metric": pl.String,
+                "territories": pl.Int64,
+                "mean": pl.Float64,
+                "std": pl.Float64,
+                "cv": pl.Float64,
+                "gini": pl.Float64,
+                "min": pl.Float64,
+                "max": pl.Float64,
+                "out_of_tolerance": pl.Int64,
+            }
+        )
+    for metric in balance["metric"].unique(maintain_order=True).to_list():
+        part = balance.filter(pl.col("metric") == metric)
+        values = part["value"].to_numpy().astype(float)
+        mean = float(values.mean())
+        std = float(values.std())
+        rows.append(
+            {
+                "metric": metric,
+                "territories": int(values.size),
+                "mean": mean,
+                "std": std,
+                "cv": std / mean if mean > 0 else None,
+                "gini": gini(values),
+                "min": float(values.min()),
+                "max": float(values.max()),
+                "out_of_tolerance": int((~part["within_tolerance"]).sum()),
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+def rep_capacity(inputs: KpiInputs, *, tolerance: float = 0.10) -> pl.DataFrame:
+    """Reps' load against capacity.
+
+    Returns ``rep_id, territories, account_count, workload, capacity_hours,
+    capacity_accounts, hours_utilisation, accounts_utilisation, status`` where utilisation is
+    load / capacity (null without a capacity) and status is "over" (any utilisation above
+    1 + tolerance), "under" (all known below 1 - tolerance), "ok" or "unknown".
+    """
+    if not 0 <= tolerance < 10:
+        raise InvalidParameterError("tolerance must be in [0, 10)", details={"field": "tolerance"})
+    load = (
+        territory_totals(inputs)
+        .filter(pl.col("owner_id").is_not_null())
+        .group_by(pl.col("owner_id").alias("rep_id"))
+        .agg(
+            pl.len().alias("territories"),
+            pl.col("account_count").sum(),
+            pl.col("workload").sum(),
+        )
+    )
+    reps = inputs.frame("reps")
+    if reps is not None:
+        caps = optional_columns(reps, ("capacity_hours", "capacity_accounts"), pl.Float64).select(
+            pl.col("id").cast(pl.String).alias("rep_id"),
+            pl.col("capacity_hours").cast(pl.Float64),
+            pl.col("capacity_accounts").cast(pl.Float64),
+        )
+        frame = load.join(caps.collect(), on="rep_id", how="full", coalesce=True)
+    else:
+        frame = load.with_columns(
+            pl.lit(None, dtype=pl.Float64).alias("capacity_hours"),
+            pl.lit(None, dtype=pl.Float64).alias("capacity_accounts"),
+        )
+    frame = frame.with_columns(
+        pl.col("territories").fill_null(0),
+        pl.col("account_count").fill_null(0.0),
+        pl.col("workload").fill_null(0.0),
+    ).with_columns(
+        pl.when(pl.col("capacity_hours") > 0)
+        .then(pl.col("workload") / pl.col("capacity_hours"))
+        .alias("hours_utilisation"),
+        pl.when(pl.col("capacity_accounts") > 0)
+        .then(pl.col("account_count") / pl.col("capacity_accounts"))
+        .alias("accounts_utilisation"),
+    )
+    top = pl.max_horizontal("hours_utilisation", "accounts_utilisation")
+    return frame.with_columns(
+        pl.when(top.is_null())
+        .then(pl.lit("unknown"))
+        .when(top > 1 + tolerance)
+        .then(pl.lit("over"))
+        .when(top < 1 - tolerance)
+        .then(pl.lit("under"))
+        .otherwise(pl.lit("ok"))
+        .alias("status")
+    ).sort("rep_id")

@@ -1,0 +1,325 @@
+"""Monthly facts behind the KPIs, built with one pass over the sales lines.
+
+Accounts get an integer code ``acc`` and a ``cell`` (their territory x segment x industry
+combination); after the first group-by of sales lines by ``(account_id, month)`` everything
+runs on integer keys. Months are the first day of the month (``pl.Date``). A line is *late*
+when dated after ``as_of - 1 year``: prior-year windows of a period cut at the as-of date leave
+late lines out so that both years cover the same dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+import polars as pl
+
+from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
+from terraplan.planning.kpi_periods import Period
+
+GROUP_COLUMNS = ("territory_id", "segment", "industry")
+_DENSE_LIMIT = 20_000_000  # cells of the dense (accounts x months) blocks
+_KEY_SPAN = 1 << 20  # > 2 x the largest month index (year * 12 + month)
+
+
+def code_accounts(accounts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Add ``acc`` (row code) and ``cell`` to the account table; return it and the cells
+    table ``(cell, territory_id, segment, industry)``."""
+    cells = accounts.select(GROUP_COLUMNS).unique(maintain_order=True).with_row_index("cell")
+    coded = accounts.join(cells, on=list(GROUP_COLUMNS), how="left", nulls_equal=True)
+    return coded.with_row_index("acc"), cells
+
+
+def account_months(
+    sales: pl.LazyFrame,
+    coded: pl.DataFrame,
+    as_of: date,
+    late_from: date,
+    *,
+    data_ends: date | None = None,
+) -> pl.DataFrame:
+    """Sales per account and month: ``acc, cell, month, late, revenue, bought`` where
+    ``bought`` is True when the month's net revenue is positive (a sale fully returned in the
+    same month is no purchase). Lines of unknown accounts and lines after ``as_of`` are left
+    out."""
+    # one integer key per (account, month, late): a single-key group-by is the cheapest way
+    # through ten million lines
+    month_index = pl.col("date").dt.year().cast(pl.Int64) * 12 + pl.col("date").dt.month() - 1
+    key = pl.col("acc").cast(pl.Int64) * _KEY_SPAN + month_index * 2 + (pl.col("date") > late_from)
+    if data_ends is None or data_ends > as_of:  # no need to filter when no line is later
+        sales = sales.filter(pl.col("date") <= as_of)
+    grouped = (
+        sales.select(
+            pl.col("account_id").cast(pl.String), "date", pl.col("amount").cast(pl.Float64)
+        )
+        .join(coded.lazy().select("account_id", "acc"), on="account_id", how="inner")
+        .group_by(key.alias("key"))
+        .agg(pl.col("amount").sum().alias("revenue"))
+    )
+    return (
+        grouped.select(
+            (pl.col("key") // _KEY_SPAN).cast(pl.UInt32).alias("acc"),
+            _month_of_index((pl.col("key") % _KEY_SPAN) // 2).alias("month"),
+            (pl.col("key") % 2 == 1).alias("late"),
+            "revenue",
+            (pl.col("revenue") > 0).alias("bought"),
+        )
+        .join(coded.lazy().select("acc", "cell"), on="acc", how="inner")
+        .collect()
+    )
+
+
+def account_events(
+    months: pl.DataFrame,
+    inputs: KpiInputs,
+    coded: pl.DataFrame,
+    as_of: date,
+    inactive_months: int,
+) -> list[pl.LazyFrame]:
+    """Measure rows keyed by ``(cell, month[, late])``: revenue, new customers, opportunity
+    flows, pipeline changes and activity-window changes (``active_delta``: +1 in the month an
+    account becomes active, -1 when its activity window of ``inactive_months`` runs out)."""
+    am = months.lazy()
+    out = [am.select("cell", "month", "late", "revenue")]
+    out.append(
+        am.filter(pl.col("bought"))
+        .group_by("acc")
+        .agg(pl.col("month").min(), pl.col("cell").first())
+        .select("cell", "month", pl.lit(1.0).alias("new_customers"))
+    )
+    index = pl.col("month").dt.year().cast(pl.Int32) * 12 + pl.col("month").dt.month() - 1
+    activity = [am.filter(pl.col("bought")).select("acc", "cell", index.alias("m"))]
+    opps = inputs.frame("opportunities")
+    if opps is not None:
+        opps = optional_columns(opps, ("close_date",), pl.Date)
+        closed_on = pl.coalesce(pl.col("close_date"), pl.col("created_date"))
+        base = (
+            opps.filter(pl.col("created_date") <= as_of)
+            .select(
+                pl.col("account_id").cast(pl.String),
+                pl.col("created_date"),
+                closed_on.alias("closed_on"),
+                pl.col("amount").cast(pl.Float64),
+                (pl.col("is_closed").fill_null(False) & (closed_on <= as_of)).alias("closed"),
+                pl.col("is_won").fill_null(False).alias("won"),
+            )
+            .join(coded.lazy().select("account_id", "acc", "cell"), on="account_id", how="inner")
+            .collect()
+            .lazy()
+        )
+        out.append(
+            base.select(
+                "cell",
+                pl.col("created_date").dt.month_start().alias("month"),
+                pl.col("amount").alias("pipeline_delta"),
+            )
+        )
+        out.append(
+            base.filter(pl.col("closed")).select(
+                "cell",
+                pl.col("closed_on").dt.month_start().alias("month"),
+                (-pl.col("amount")).alias("pipeline_delta"),
+                pl.lit(1.0).alias("opps_closed"),
+                pl.col("won").cast(pl.Float64).alias("opps_won"),
+                pl.when(pl.col("won")).then(pl.col("amount")).otherwise(0.0).alias("won_amount"),
+                pl.when(pl.col("won"))
+                .then((pl.col("closed_on") - pl.col("created_date")).dt.total_days())
+                .otherwise(0)
+                .cast(pl.Float64)
+                .alias("cycle_days"),
+            )
+        )
+        activity.append(
+            base.select(
+                "acc",
+                "cell",
+                (pl.col("created_date").dt.month_start().pipe(_month_index)).alias("m"),
+            )
+        )
+    out.append(_active_changes(pl.concat(activity).collect(), coded, inactive_months))
+    return out
+
+
+def _active_changes(
+    activity: pl.DataFrame, coded: pl.DataFrame, inactive_months: int
+) -> pl.LazyFrame:
+    """``active_delta`` per (cell, month): the change in accounts with an event in the last
+    ``inactive_months`` months.
+
+    ``activity`` holds ``acc, cell, m`` (month index = year * 12 + month - 1). Works on dense
+    ``(accounts in a block, n_months)`` boolean arrays: a cumulative sum along months gives, for
+    every account and month, whether an event falls in the trailing window.
+    """
+    schema = {"cell": pl.UInt32, "month": pl.Date, "active_delta": pl.Float64}
+    if activity.is_empty():
+        return pl.LazyFrame(schema=schema)
+    ordered = activity.sort("acc")
+    acc = ordered["acc"].to_numpy().astype(np.int64)
+    m = ordered["m"].to_numpy().astype(np.int64)
+    first, last = int(m.min()), int(m.max()) + inactive_months
+    n_acc, n_months = coded.height, last - first + 1
+    cell = coded["cell"].to_numpy().astype(np.int64)
+    n_cells = int(cell.max()) + 1
+    per_cell = np.zeros((n_cells, n_months), dtype=np.int64)
+    lookback = np.maximum(np.arange(n_months) + 1 - inactive_months, 0)
+    block = max(1, _DENSE_LIMIT // n_months)
+    for lo in range(0, n_acc, block):  # blocks of accounts bound the dense arrays' memory
+        hi = min(lo + block, n_acc)
+        a, b = np.searchsorted(acc, [lo, hi])
+        seen = np.zeros((hi - lo, n_months), dtype=np.bool_)
+        seen[acc[a:b] - lo, m[a:b] - first] = True
+        counts = np.zeros((hi - lo, n_months + 1), dtype=np.int32)
+        np.cumsum(seen, axis=1, out=counts[:, 1:])  # counts[:, t + 1] = events up to month t
+        active = (counts[:, 1:] - counts[:, lookback]) > 0  # an event in (t - N, t]
+        block_cells = cell[lo:hi]
+        order = np.argsort(block_cells, kind="stable")
+        sorted_cells = block_cells[order]
+        starts = np.flatnonzero(np.r_[True, sorted_cells[1:] != sorted_cells[:-1]])
+        per_cell[sorted_cells[starts]] += np.add.reduceat(
+            active[order].astype(np.int64), starts, axis=0
+        )
+    delta = np.diff(per_cell, axis=1, prepend=0)
+    rows, cols = np.nonzero(delta)
+    return (
+        pl.DataFrame(
+            {
+                "cell": rows.astype(np.uint32),
+                "m": (cols + first).astype(np.int32),
+                "active_delta": delta[rows, cols].astype(np.float64),
+            }
+        )
+        .lazy()
+        .select("cell", _month_of("m"), "active_delta")
+    )
+
+
+def _month_index(month: pl.Expr) -> pl.Expr:
+    return month.dt.year().cast(pl.Int32) * 12 + month.dt.month().cast(pl.Int32) - 1
+
+
+def _month_of_index(index: pl.Expr) -> pl.Expr:
+    return pl.date(index // 12, index % 12 + 1, 1)
+
+
+def _month_of(column: str) -> pl.Expr:
+    return _month_of_index(pl.col(column)).alias("month")
+
+
+def lead_rows(inputs: KpiInputs, accounts: pl.DataFrame, as_of: date) -> pl.LazyFrame | None:
+    """Leads per ``(territory_id, segment, industry, month)`` of creation: ``leads``,
+    ``leads_converted`` (has an opportunity), ``leads_won`` (that opportunity won by as_of)."""
+    leads = inputs.frame("leads")
+    if leads is None:
+        return None
+    leads = optional_columns(
+        leads, ("converted_opportunity_id", "territory_id", "segment", "industry")
+    )
+    frame = leads.filter(pl.col("created_date") <= as_of).select(
+        pl.col("created_date").dt.month_start().alias("month"),
+        pl.col("converted_opportunity_id").cast(pl.String).alias("opp_id"),
+        pl.col("territory_id").cast(pl.String),
+        pl.col("segment").cast(pl.String),
+        pl.col("industry").cast(pl.String),
+    )
+    opps = inputs.frame("opportunities")
+    if opps is not None:
+        opps = optional_columns(opps, ("close_date", "id"), pl.String)
+        closed_on = pl.coalesce(pl.col("close_date").cast(pl.Date), pl.col("created_date"))
+        won = opps.filter(pl.col("created_date") <= as_of).select(
+            pl.col("id").cast(pl.String).alias("opp_id"),
+            pl.col("account_id").cast(pl.String),
+            (pl.col("is_won").fill_null(False) & (closed_on <= as_of)).alias("opp_won"),
+        )
+        frame = frame.join(won, on="opp_id", how="left")
+    else:
+        frame = frame.with_columns(
+            pl.lit(None, dtype=pl.String).alias("account_id"), pl.lit(False).alias("opp_won")
+        )
+    acc = accounts.lazy().select(
+        "account_id",
+        pl.col("territory_id").alias("a_territory"),
+        pl.col("segment").alias("a_segment"),
+        pl.col("industry").alias("a_industry"),
+    )
+    frame = frame.join(acc, on="account_id", how="left")
+    return (
+        frame.select(
+            pl.coalesce("territory_id", "a_territory").alias("territory_id"),
+            pl.coalesce("segment", "a_segment").alias("segment"),
+            pl.coalesce("industry", "a_industry").alias("industry"),
+            "month",
+            pl.lit(False).alias("late"),
+            pl.lit(1.0).alias("leads"),
+            pl.col("opp_id").is_not_null().cast(pl.Float64).alias("leads_converted"),
+            pl.col("opp_won").fill_null(False).cast(pl.Float64).alias("leads_won"),
+        )
+        .group_by(*GROUP_COLUMNS, "month", "late")
+        .agg(pl.col("leads", "leads_converted", "leads_won").sum())
+    )
+
+
+def potential_bought(
+    months: pl.DataFrame, coded: pl.DataFrame, periods: Sequence[Period], ptable: pl.DataFrame
+) -> pl.DataFrame:
+    """Per ``(cell, period)``: the sum over accounts with a potential of
+    min(potential x period_years, revenue in the period) — the part of potential bought.
+
+    Works on a dense ``(n_accounts, n_months)`` revenue array (built block by block to bound
+    memory): a period's revenue per account is a sum over its month columns.
+    """
+    schema = {"cell": pl.UInt32, "period": pl.String, "bought": pl.Float64}
+    cuts = dict(zip(ptable["period"], ptable["cut"], strict=True))
+    years = dict(zip(ptable["period"], ptable["period_years"], strict=True))
+    spans = []
+    for p in periods:
+        cut = cuts[p.label]
+        if cut >= p.start:
+            spans.append((p.label, _index(p.start), _index(cut), years[p.label]))
+    potential = coded["potential"].to_numpy().astype(np.float64)
+    has_potential = ~np.isnan(potential)
+    if not spans or not has_potential.any() or months.is_empty():
+        return pl.DataFrame(schema=schema)
+    first = min(s[1] for s in spans)
+    n_months = max(s[2] for s in spans) - first + 1
+    rows = months.select(
+        "acc", (_month_index(pl.col("month")) - first).alias("mi"), "revenue"
+    ).filter(pl.col("mi").is_between(0, n_months - 1))
+    acc = rows["acc"].to_numpy().astype(np.int64)
+    mi = rows["mi"].to_numpy().astype(np.int64)
+    revenue = rows["revenue"].to_numpy()
+    cell = coded["cell"].to_numpy().astype(np.int64)
+    n_cells = int(cell.max()) + 1 if cell.size else 0
+    n_acc = coded.height
+    out = np.zeros((len(spans), n_cells))
+    block = max(1, _DENSE_LIMIT // n_months)
+    order = np.argsort(acc, kind="stable")
+    acc, mi, revenue = acc[order], mi[order], revenue[order]
+    for lo in range(0, n_acc, block):
+        hi = min(lo + block, n_acc)
+        a, b = np.searchsorted(acc, [lo, hi])
+        dense = np.bincount(
+            (acc[a:b] - lo) * n_months + mi[a:b],
+            weights=revenue[a:b],
+            minlength=(hi - lo) * n_months,
+        ).reshape(hi - lo, n_months)
+        cumulative = np.concatenate([np.zeros((hi - lo, 1)), np.cumsum(dense, axis=1)], axis=1)
+        pot = np.where(has_potential[lo:hi], potential[lo:hi], 0.0)
+        mask = has_potential[lo:hi]
+        for k, (_, start, end, share) in enumerate(spans):
+            period_revenue = cumulative[:, end - first + 1] - cumulative[:, start - first]
+            bought = np.where(mask, np.minimum(pot * share, period_revenue), 0.0)
+            out[k] += np.bincount(cell[lo:hi], weights=bought, minlength=n_cells)
+    ks, cs = np.nonzero(out)
+    return pl.DataFrame(
+        {
+            "cell": cs.astype(np.uint32),
+            "period": [spans[k][0] for k in ks],
+            "bought": out[ks, cs],
+        },
+        schema=schema,
+    )
+
+
+def _index(day: date) -> int:
+    return day.year * 12 + day.month - 1

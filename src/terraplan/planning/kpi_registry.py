@@ -1,0 +1,218 @@
+"""The one registry of performance KPIs: name, unit, direction and definition.
+
+The CLI, the API, the docs and the tests all read :data:`KPIS`. Every name is also a column of
+the frame returned by :func:`terraplan.planning.kpis.compute_kpis`, in this order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from terraplan.errors import InvalidParameterError
+
+#: The groupings a KPI can be computed for.
+DIMENSIONS: tuple[str, ...] = ("territory", "region", "rep", "segment", "industry")
+
+
+@dataclass(frozen=True, slots=True)
+class KpiDefinition:
+    """One KPI.
+
+    ``higher_is_better`` is True/False for KPIs with a direction, None for context figures
+    (targets, potential ...). ``unit`` is one of "currency", "ratio", "count", "days",
+    "currency_per_customer".
+    """
+
+    name: str
+    label: str
+    unit: str
+    higher_is_better: bool | None
+    definition: str
+
+
+KPIS: tuple[KpiDefinition, ...] = (
+    KpiDefinition(
+        "revenue",
+        "Revenue",
+        "currency",
+        True,
+        "Sum of sales line amounts dated in the period up to the as-of date; returns and "
+        "credit notes (negative lines) reduce it. An empty period has revenue 0.",
+    ),
+    KpiDefinition(
+        "revenue_prior_year",
+        "Revenue, same period last year",
+        "currency",
+        None,
+        "Revenue over the same dates one year earlier (for a period in progress: from its start "
+        "to the as-of date, both shifted back one year).",
+    ),
+    KpiDefinition(
+        "revenue_growth",
+        "Growth vs last year",
+        "ratio",
+        True,
+        "revenue / revenue_prior_year - 1; null when revenue_prior_year <= 0.",
+    ),
+    KpiDefinition(
+        "target",
+        "Target",
+        "currency",
+        None,
+        "Revenue targets spread evenly over their days, summed over the whole period. A group "
+        "uses targets set on it directly, else the sum over its territories; null when none.",
+    ),
+    KpiDefinition(
+        "attainment",
+        "Attainment",
+        "ratio",
+        True,
+        "revenue / target; null when the target is missing or 0.",
+    ),
+    KpiDefinition(
+        "elapsed_share",
+        "Elapsed share of period",
+        "ratio",
+        None,
+        "Days from the period start to min(period end, as-of) / days in the period (0..1).",
+    ),
+    KpiDefinition(
+        "pace_to_target",
+        "Pace to target",
+        "ratio",
+        True,
+        "attainment / elapsed_share: 1.0 means on track to hit the target by the period end; "
+        "null when attainment is null or nothing has elapsed.",
+    ),
+    KpiDefinition(
+        "open_pipeline",
+        "Open pipeline",
+        "currency",
+        True,
+        "Amount of opportunities open at the end of the period's last month (capped at the "
+        "as-of date): created by then and not closed by then.",
+    ),
+    KpiDefinition(
+        "pipeline_coverage",
+        "Pipeline coverage",
+        "ratio",
+        True,
+        "open_pipeline / (target - revenue); null when there is no target or it is already met.",
+    ),
+    KpiDefinition(
+        "win_rate",
+        "Win rate",
+        "ratio",
+        True,
+        "Won / closed opportunities, counted by close date in the period; null when none closed.",
+    ),
+    KpiDefinition(
+        "lead_conversion_rate",
+        "Lead to opportunity",
+        "ratio",
+        True,
+        "Leads created in the period that were converted to an opportunity / leads created in "
+        "the period; null when there are no leads.",
+    ),
+    KpiDefinition(
+        "lead_win_rate",
+        "Lead to won",
+        "ratio",
+        True,
+        "Leads created in the period whose converted opportunity is won (as of the as-of date) "
+        "/ leads created in the period; null when there are no leads.",
+    ),
+    KpiDefinition(
+        "new_customers",
+        "New customers",
+        "count",
+        True,
+        "Accounts whose first month with positive net sales falls in the period.",
+    ),
+    KpiDefinition(
+        "acquisition_cost",
+        "Acquisition spend",
+        "currency",
+        None,
+        "Acquisition spend (costs input) spread evenly over its days, summed over the period "
+        "up to the as-of date; null when no costs are given for the group.",
+    ),
+    KpiDefinition(
+        "customer_acquisition_cost",
+        "Customer acquisition cost",
+        "currency_per_customer",
+        False,
+        "acquisition_cost / new_customers; null without costs or new customers.",
+    ),
+    KpiDefinition(
+        "average_deal_size",
+        "Average deal size",
+        "currency",
+        True,
+        "Mean amount of opportunities won (closed) in the period; null when none won.",
+    ),
+    KpiDefinition(
+        "sales_cycle_days",
+        "Sales cycle length",
+        "days",
+        False,
+        "Mean days from created_date to close_date of opportunities won in the period.",
+    ),
+    KpiDefinition(
+        "account_count",
+        "Accounts",
+        "count",
+        None,
+        "Accounts aligned to the group (current alignment).",
+    ),
+    KpiDefinition(
+        "revenue_per_account",
+        "Revenue per account",
+        "currency",
+        True,
+        "revenue / account_count; null when the group has no accounts.",
+    ),
+    KpiDefinition(
+        "potential",
+        "Potential (period share)",
+        "currency",
+        None,
+        "Sum of account potential (per year) x period_years, where period_years = months of "
+        "the period elapsed by the as-of date / 12 (a partial month counts by its days).",
+    ),
+    KpiDefinition(
+        "penetration",
+        "Penetration",
+        "ratio",
+        True,
+        "revenue / potential (period share); null when potential is 0 or missing.",
+    ),
+    KpiDefinition(
+        "whitespace",
+        "Whitespace",
+        "currency",
+        None,
+        "Sum over accounts with a potential of max(potential x period_years - account revenue "
+        "in the period, 0): potential not yet bought.",
+    ),
+    KpiDefinition(
+        "inactive_accounts",
+        "Inactive accounts",
+        "count",
+        False,
+        "Accounts of the group with no month of positive net sales and no opportunity created in the "
+        "N months (parameter inactive_months, default 6) ending with the period's last month.",
+    ),
+)
+
+KPI_NAMES: tuple[str, ...] = tuple(k.name for k in KPIS)
+
+
+def kpi_definition(name: str) -> KpiDefinition:
+    """Look a KPI up by name; raise :class:`InvalidParameterError` for an unknown name."""
+    for kpi in KPIS:
+        if kpi.name == name:
+            return kpi
+    raise InvalidParameterError(
+        f"unknown KPI {name!r}", details={"field": "kpi", "allowed": list(KPI_NAMES)}
+    )

@@ -1,0 +1,468 @@
+"""Performance KPIs per territory, region, rep, segment and industry and per period.
+
+:func:`compute_kpis` reads the frames of :class:`~terraplan.planning.kpi_inputs.KpiInputs` and
+returns one polars row per ``(dimension, key, period)`` with a column per KPI of
+:data:`~terraplan.planning.kpi_registry.KPIS`. All work is columnar (polars, lazily planned):
+sales lines are summed once per ``(account, month)``; everything after is on small frames.
+Undefined ratios are null, never NaN or infinity.
+
+Periods are month-aligned: a period's months are summed, except that lines after the as-of date
+are ignored and the prior-year window of a period cut at the as-of date stops on the same day a
+year earlier (so YTD compares like with like to the day).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import polars as pl
+
+from terraplan.errors import DataError, InvalidParameterError, TerraplanError
+from terraplan.planning.kpi_facts import (
+    account_events,
+    account_months,
+    code_accounts,
+    lead_rows,
+    potential_bought,
+)
+from terraplan.planning.kpi_groups import account_table, group_keys, rollup, territory_table
+from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
+from terraplan.planning.kpi_periods import (
+    GRAINS,
+    Period,
+    month_map,
+    period_table,
+    resolve_periods,
+    shift_year,
+)
+from terraplan.planning.kpi_registry import DIMENSIONS, KPI_NAMES
+
+logger = logging.getLogger(__name__)
+
+KEY_COLUMNS: tuple[str, ...] = (
+    "dimension",
+    "key",
+    "period",
+    "grain",
+    "period_start",
+    "period_end",
+)
+
+FLOW_MEASURES = (
+    "revenue",
+    "new_customers",
+    "opps_closed",
+    "opps_won",
+    "won_amount",
+    "cycle_days",
+    "leads",
+    "leads_converted",
+    "leads_won",
+)
+STOCK_MEASURES = ("pipeline_delta", "active_delta")
+_CELL_SPAN = 1 << 20  # > 2 x the largest month index (year * 12 + month)
+ACCOUNT_MEASURES = tuple(
+    m
+    for m in (*FLOW_MEASURES, *STOCK_MEASURES)
+    if m not in ("leads", "leads_converted", "leads_won")
+)
+
+
+def compute_kpis(
+    inputs: KpiInputs,
+    *,
+    periods: Iterable[str | Period] | None = None,
+    as_of: date | None = None,
+    dimensions: Sequence[str] = DIMENSIONS,
+    inactive_months: int = 6,
+) -> pl.DataFrame:
+    """Compute every KPI for every group of ``dimensions`` and every period.
+
+    Args:
+        inputs: the frames (see :mod:`terraplan.planning.kpi_inputs` for the column contract).
+        periods: labels ("2026Q3", "2026-07", "2026", "YTD"), grain names ("month", "quarter",
+            "year": every such period from the first data month to ``as_of``) or
+            :class:`Period` objects. Default: all months, quarters, years and YTD.
+        as_of: the reporting date; data dated later is ignored. Default: the latest sales line
+            or opportunity date.
+        dimensions: subset of :data:`DIMENSIONS`.
+        inactive_months: N of the ``inactive_accounts`` KPI (>= 1).
+
+    Returns:
+        A DataFrame with :data:`KEY_COLUMNS` then one column per KPI name (registry order),
+        sorted by dimension, key, grain and period start. Every group appears in every period.
+    """
+    dims = _check_dimensions(dimensions)
+    if isinstance(inactive_months, bool) or not isinstance(inactive_months, int):
+        raise InvalidParameterError(
+            "inactive_months must be an integer", details={"field": "inactive_months"}
+        )
+    if inactive_months < 1:
+        raise InvalidParameterError(
+            "inactive_months must be >= 1",
+            details={"field": "inactive_months", "value": inactive_months},
+        )
+    try:
+        return _compute(inputs, periods, as_of, dims, inactive_months)
+    except TerraplanError:
+        raise
+    except (pl.exceptions.PolarsError, TypeError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"cannot compute KPIs: {reason}", details={"reason": reason}) from exc
+
+
+def _check_dimensions(dimensions: Sequence[str]) -> tuple[str, ...]:
+    dims = tuple(dimensions)
+    unknown = [d for d in dims if d not in DIMENSIONS]
+    if unknown or not dims:
+        raise InvalidParameterError(
+            f"unknown dimensions {unknown!r}" if unknown else "give at least one dimension",
+            details={"field": "dimensions", "allowed": list(DIMENSIONS)},
+        )
+    return tuple(dict.fromkeys(dims))
+
+
+def data_dates(inputs: KpiInputs) -> tuple[date | None, date | None]:
+    """(first, last) date over sales lines and opportunities; None when there is no data."""
+    first, last, _ = _data_dates(inputs)
+    return first, last
+
+
+def _data_dates(inputs: KpiInputs) -> tuple[date | None, date | None, date | None]:
+    parts = []
+    sales = inputs.frame("sales_lines")
+    assert sales is not None
+    parts.append(sales.select(pl.col("date").min().alias("lo"), pl.col("date").max().alias("hi")))
+    opps = inputs.frame("opportunities")
+    if opps is not None:
+        opps = optional_columns(opps, ("close_date",), pl.Date)
+        parts.append(
+            opps.select(
+                pl.col("created_date").min().alias("lo"),
+                pl.max_horizontal(pl.col("created_date").max(), pl.col("close_date").max()).alias(
+                    "hi"
+                ),
+            )
+        )
+    frames = pl.collect_all(parts)
+    lows = [f["lo"][0] for f in frames if f["lo"][0] is not None]
+    highs = [f["hi"][0] for f in frames if f["hi"][0] is not None]
+    return (min(lows) if lows else None, max(highs) if highs else None, frames[0]["hi"][0])
+
+
+def _compute(
+    inputs: KpiInputs,
+    periods: Iterable[str | Period] | None,
+    as_of: date | None,
+    dims: tuple[str, ...],
+    inactive_months: int,
+) -> pl.DataFrame:
+    first, last, sales_end = _data_dates(inputs)
+    if as_of is None:
+        if last is None:
+            raise InvalidParameterError(
+                "no data to take the as-of date from; pass as_of", details={"field": "as_of"}
+            )
+        as_of = last
+    first = first if first is not None and first <= as_of else as_of
+    plist = resolve_periods(periods, as_of=as_of, first=first)
+    if not plist:
+        raise InvalidParameterError("no periods to report", details={"field": "periods"})
+    ptable = period_table(plist, as_of)
+    months = month_map(plist, as_of).lazy()
+    territories = territory_table(inputs)
+    coded, cells = code_accounts(account_table(inputs).collect())
+    accounts = coded.lazy()
+    sales = inputs.frame("sales_lines")
+    assert sales is not None
+    months_sold = account_months(sales, coded, as_of, shift_year(as_of, -1), data_ends=sales_end)
+    events = account_events(months_sold, inputs, coded, as_of, inactive_months)
+    # stack the per-event sums on one integer key (cell, month, late), then name the cells
+    stacked = pl.concat(
+        pl.collect_all([_by_cell_month(event) for event in events]), how="diagonal_relaxed"
+    )
+    cube = (
+        optional_columns(stacked.lazy(), ACCOUNT_MEASURES, pl.Float64)
+        .group_by("key")
+        .agg(pl.col(m).sum() for m in ACCOUNT_MEASURES)
+        .select(
+            (pl.col("key") // _CELL_SPAN).cast(pl.UInt32).alias("cell"),
+            pl.date(
+                (pl.col("key") % _CELL_SPAN) // 24, (pl.col("key") % _CELL_SPAN) // 2 % 12 + 1, 1
+            ).alias("month"),
+            (pl.col("key") % 2 == 1).alias("late"),
+            *ACCOUNT_MEASURES,
+        )
+        .join(cells.lazy(), on="cell", how="inner")
+        .drop("cell")
+    )
+    leads = lead_rows(inputs, coded, as_of)
+    if leads is not None:
+        cube = pl.concat([cube, leads], how="diagonal_relaxed")
+    measures = (*FLOW_MEASURES, *STOCK_MEASURES)
+    cube = (
+        optional_columns(cube, measures, pl.Float64)
+        .with_columns(pl.col(m).cast(pl.Float64).fill_null(0.0) for m in measures)
+        .collect()
+        .lazy()
+    )
+    by_group = rollup(
+        cube, territories, keys=("month", "late"), measures=measures, dimensions=dims
+    ).collect()
+
+    flows = _flows(by_group.lazy(), months)
+    stocks = _stocks(by_group.lazy(), ptable.lazy())
+    static = rollup(
+        accounts.with_columns(
+            pl.lit(1.0).alias("account_count"), pl.col("potential").fill_null(0.0)
+        ),
+        territories,
+        keys=(),
+        measures=("account_count", "potential"),
+        dimensions=dims,
+    )
+    bought = potential_bought(months_sold, coded, plist, ptable).join(cells, on="cell")
+    whitespace = rollup(
+        bought.lazy(), territories, keys=("period",), measures=("bought",), dimensions=dims
+    )
+    targets = _spread_by_group(inputs, "targets", ptable, territories, dims, whole_period=True)
+    costs = _spread_by_group(inputs, "costs", ptable, territories, dims, whole_period=False)
+
+    keys = pl.concat(
+        [
+            group_keys(accounts, territories, dims),
+            by_group.lazy().select("dimension", "key"),
+        ],
+        how="vertical_relaxed",
+    ).unique()
+    base = keys.join(ptable.lazy(), how="cross")
+    joined = (
+        base.join(flows, on=["dimension", "key", "period"], how="left")
+        .join(stocks, on=["dimension", "key", "period"], how="left")
+        .join(static, on=["dimension", "key"], how="left")
+        .join(whitespace, on=["dimension", "key", "period"], how="left")
+        .join(targets.rename({"amount": "target"}), on=["dimension", "key", "period"], how="left")
+        .join(
+            costs.rename({"amount": "acquisition_cost"}),
+            on=["dimension", "key", "period"],
+            how="left",
+        )
+    )
+    result = _kpi_columns(joined).collect()
+    order = {g: i for i, g in enumerate(GRAINS)}
+    dim_order = {d: i for i, d in enumerate(DIMENSIONS)}
+    result = result.with_columns(
+        pl.col("dimension").replace_strict(dim_order, return_dtype=pl.Int32).alias("_d"),
+        pl.col("grain").replace_strict(order, default=9, return_dtype=pl.Int32).alias("_g"),
+    ).sort("_d", "key", "_g", "period_start", "period")
+    logger.info("computed KPIs: %d rows, %d periods", result.height, len(plist))
+    return result.select(*KEY_COLUMNS, *KPI_NAMES)
+
+
+def _by_cell_month(event: pl.LazyFrame) -> pl.LazyFrame:
+    """Sum one event frame's measures per integer key (cell, month, late)."""
+    schema = event.collect_schema()
+    late = pl.col("late").cast(pl.Int64) if "late" in schema else pl.lit(0, dtype=pl.Int64)
+    month_index = pl.col("month").dt.year().cast(pl.Int64) * 12 + pl.col("month").dt.month() - 1
+    key = pl.col("cell").cast(pl.Int64) * _CELL_SPAN + month_index * 2 + late
+    measures = [c for c in schema.names() if c not in ("cell", "month", "late")]
+    return event.group_by(key.alias("key")).agg(pl.col(m).sum() for m in measures)
+
+
+def _flows(by_group: pl.LazyFrame, months: pl.LazyFrame) -> pl.LazyFrame:
+    """Flow measures per (dimension, key, period) plus ``revenue_prior_year``."""
+    joined = by_group.join(months, on="month", how="inner").filter(
+        pl.col("allow_late") | ~pl.col("late")
+    )
+    current = (
+        joined.filter(~pl.col("prior"))
+        .group_by("dimension", "key", "period")
+        .agg(pl.col(m).sum() for m in FLOW_MEASURES)
+    )
+    prior = (
+        joined.filter(pl.col("prior"))
+        .group_by("dimension", "key", "period")
+        .agg(pl.col("revenue").sum().alias("revenue_prior_year"))
+    )
+    return current.join(prior, on=["dimension", "key", "period"], how="full", coalesce=True)
+
+
+def _stocks(by_group: pl.LazyFrame, ptable: pl.LazyFrame) -> pl.LazyFrame:
+    """Open pipeline and active accounts at the end of each period's cut month."""
+    running = (
+        by_group.group_by("dimension", "key", "month")
+        .agg(pl.col(m).sum() for m in STOCK_MEASURES)
+        .sort("dimension", "key", "month")
+        .with_columns(
+            pl.col("pipeline_delta").cum_sum().over("dimension", "key").alias("open_pipeline"),
+            pl.col("active_delta").cum_sum().over("dimension", "key").alias("active_accounts"),
+        )
+        .select("dimension", "key", "month", "open_pipeline", "active_accounts")
+        .sort("month")
+    )
+    asks = (
+        running.select("dimension", "key")
+        .unique()
+        .join(ptable.select("period", "cut_month"), how="cross")
+        .sort("cut_month")
+    )
+    return asks.join_asof(
+        running,
+        left_on="cut_month",
+        right_on="month",
+        by=["dimension", "key"],
+        strategy="backward",
+        check_sortedness=False,
+    ).select("dimension", "key", "period", "open_pipeline", "active_accounts")
+
+
+def _spread_by_group(
+    inputs: KpiInputs,
+    name: str,
+    ptable: pl.DataFrame,
+    territories: pl.DataFrame,
+    dims: tuple[str, ...],
+    *,
+    whole_period: bool,
+) -> pl.LazyFrame:
+    """Targets or costs per (dimension, key, period), each amount spread evenly over its days.
+
+    A group uses amounts set on it directly; without any, the sum over its leaf territories
+    (regions, reps). Segments and industries get none. ``whole_period`` sums over the full
+    period (targets), otherwise up to the cut date (costs).
+    """
+    schema = {"dimension": pl.String, "key": pl.String, "period": pl.String, "amount": pl.Float64}
+    frame = inputs.frame(name)
+    if frame is None:
+        return pl.LazyFrame(schema=schema)
+    if name == "targets":
+        frame = optional_columns(frame, ("metric",))
+        frame = frame.filter(pl.col("metric").is_null() | (pl.col("metric") == "revenue"))
+    else:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("rep_id"))
+    end_col = "period_end" if whole_period else "cut"
+    spread = (
+        frame.select(
+            pl.col("territory_id").cast(pl.String),
+            pl.col("rep_id").cast(pl.String),
+            pl.col("period_start").alias("t_start"),
+            pl.col("period_end").alias("t_end"),
+            pl.col("amount").cast(pl.Float64),
+        )
+        .join(
+            ptable.lazy().select("period", "period_start", pl.col(end_col).alias("p_end")),
+            how="cross",
+        )
+        .with_columns(
+            (
+                (
+                    pl.min_horizontal("t_end", "p_end")
+                    - pl.max_horizontal("t_start", "period_start")
+                ).dt.total_days()
+                + 1
+            ).alias("overlap"),
+            ((pl.col("t_end") - pl.col("t_start")).dt.total_days() + 1).alias("length"),
+        )
+        .filter(pl.col("overlap") > 0)
+        .with_columns((pl.col("amount") * pl.col("overlap") / pl.col("length")).alias("amount"))
+    )
+    by_territory = (
+        spread.filter(pl.col("territory_id").is_not_null())
+        .group_by("territory_id", "period")
+        .agg(pl.col("amount").sum())
+    )
+    leaf_ids = territories.filter(pl.col("is_leaf")).select("territory_id").lazy()
+    direct_parts = []
+    if "territory" in dims:
+        direct_parts.append(
+            by_territory.join(leaf_ids, on="territory_id", how="semi").select(
+                pl.lit("territory").alias("dimension"),
+                pl.col("territory_id").alias("key"),
+                "period",
+                "amount",
+            )
+        )
+    if "region" in dims:
+        direct_parts.append(
+            by_territory.join(leaf_ids, on="territory_id", how="anti").select(
+                pl.lit("region").alias("dimension"),
+                pl.col("territory_id").alias("key"),
+                "period",
+                "amount",
+            )
+        )
+    if "rep" in dims:
+        direct_parts.append(
+            spread.filter(pl.col("rep_id").is_not_null())
+            .group_by("rep_id", "period")
+            .agg(pl.col("amount").sum())
+            .select(
+                pl.lit("rep").alias("dimension"), pl.col("rep_id").alias("key"), "period", "amount"
+            )
+        )
+    rolled_dims = tuple(d for d in dims if d in ("region", "rep"))
+    if not direct_parts:
+        return pl.LazyFrame(schema=schema)
+    direct = pl.concat(direct_parts, how="vertical_relaxed")
+    if not rolled_dims:
+        return direct
+    leaves = by_territory.join(leaf_ids, on="territory_id", how="semi").with_columns(
+        pl.lit(None, dtype=pl.String).alias("segment"),
+        pl.lit(None, dtype=pl.String).alias("industry"),
+    )
+    rolled = rollup(
+        leaves, territories, keys=("period",), measures=("amount",), dimensions=rolled_dims
+    )
+    return (
+        rolled.rename({"amount": "rolled"})
+        .join(direct, on=["dimension", "key", "period"], how="full", coalesce=True)
+        .select("dimension", "key", "period", pl.coalesce("amount", "rolled").alias("amount"))
+    )
+
+
+def _ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
+    """numerator / denominator, null where the denominator is null or <= 0."""
+    return pl.when(denominator > 0).then(numerator / denominator).otherwise(None)
+
+
+def _kpi_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
+    zero = [
+        pl.col(c).fill_null(0.0)
+        for c in (
+            *FLOW_MEASURES,
+            "revenue_prior_year",
+            "open_pipeline",
+            "active_accounts",
+            "account_count",
+            "bought",
+        )
+    ]
+    potential_share = (pl.col("potential").fill_null(0.0) * pl.col("period_years")).alias(
+        "potential"
+    )
+    frame = frame.with_columns(*zero, potential_share)
+    revenue = pl.col("revenue")
+    attainment = _ratio(revenue, pl.col("target"))
+    remaining = pl.col("target") - revenue
+    return frame.with_columns(
+        _ratio(revenue, pl.col("revenue_prior_year")).sub(1.0).alias("revenue_growth"),
+        attainment.alias("attainment"),
+        _ratio(attainment, pl.col("elapsed_share")).alias("pace_to_target"),
+        _ratio(pl.col("open_pipeline"), remaining).alias("pipeline_coverage"),
+        _ratio(pl.col("opps_won"), pl.col("opps_closed")).alias("win_rate"),
+        _ratio(pl.col("leads_converted"), pl.col("leads")).alias("lead_conversion_rate"),
+        _ratio(pl.col("leads_won"), pl.col("leads")).alias("lead_win_rate"),
+        _ratio(pl.col("acquisition_cost"), pl.col("new_customers")).alias(
+            "customer_acquisition_cost"
+        ),
+        _ratio(pl.col("won_amount"), pl.col("opps_won")).alias("average_deal_size"),
+        _ratio(pl.col("cycle_days"), pl.col("opps_won")).alias("sales_cycle_days"),
+        _ratio(revenue, pl.col("account_count")).alias("revenue_per_account"),
+        _ratio(revenue, pl.col("potential")).alias("penetration"),
+        (pl.col("potential") - pl.col("bought")).alias("whitespace"),
+        (pl.col("account_count") - pl.col("active_accounts")).alias("inactive_accounts"),
+        pl.col("target").cast(pl.Float64),
+        pl.col("acquisition_cost").cast(pl.Float64),
+    )

@@ -1,0 +1,245 @@
+"""A self-contained HTML performance report (inline CSS and SVG, no external requests)."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+import polars as pl
+
+from terraplan.errors import InvalidParameterError
+from terraplan.planning.alerts import AlertReport
+from terraplan.planning.kpi_charts import band_chart, bar_chart, line_chart
+from terraplan.planning.kpi_registry import kpi_definition
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+TABLE_KPIS = (
+    "revenue",
+    "target",
+    "attainment",
+    "pace_to_target",
+    "revenue_growth",
+    "open_pipeline",
+    "pipeline_coverage",
+    "win_rate",
+    "penetration",
+)
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#212121;
+background:#fafafa}
+header{background:#263238;color:#fff;padding:18px 32px}header h1{margin:0;font-size:22px}
+header p{margin:4px 0 0;color:#b0bec5;font-size:13px}
+main{max-width:1100px;margin:0 auto;padding:20px 32px}
+section{background:#fff;border:1px solid #e0e0e0;border-radius:6px;padding:16px 20px;
+margin-bottom:18px}
+h2{font-size:17px;margin:0 0 10px}
+table{border-collapse:collapse;width:100%;font-size:13px}
+th,td{padding:5px 8px;border-bottom:1px solid #eeeeee;text-align:left}
+th{background:#f5f5f5;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.chart text{fill:#424242;font-family:inherit}.chart .muted{fill:#9e9e9e}
+.chart .chart-title{font-weight:600}
+.sev-critical{color:#c62828;font-weight:600}.sev-warning{color:#ef6c00;font-weight:600}
+.recommend{border-left:4px solid #c62828;background:#ffebee;padding:8px 12px}
+.ok{border-left:4px solid #2e7d32;background:#e8f5e9;padding:8px 12px}
+.note{color:#616161;font-size:12px;margin:0 0 6px}
+.grid{display:grid;grid-template-columns:1fr 1fr;gap:12px}
+@media (max-width:900px){.grid{grid-template-columns:1fr}}
+"""
+
+
+def render_report_html(
+    kpis: pl.DataFrame,
+    *,
+    period: str | None = None,
+    alerts: AlertReport | None = None,
+    balance: pl.DataFrame | None = None,
+    title: str = "Territory performance",
+    as_of: date | None = None,
+    max_bars: int = 40,
+) -> str:
+    """Render a one-page report as HTML text.
+
+    Args:
+        kpis: a :func:`~terraplan.planning.kpis.compute_kpis` frame with ``territory`` rows for
+            ``period`` and, for the trend chart, monthly rows of this year and last.
+        period: the period label to show (default "YTD" if present, else the latest period).
+        alerts: an :func:`~terraplan.planning.alerts.evaluate_alerts` report.
+        balance: a :func:`~terraplan.planning.kpi_balance.territory_balance` frame.
+        title: page title; as_of: shown in the header.
+        max_bars: most territories per bar chart (those furthest behind or out of balance);
+            the KPI table always lists every territory.
+
+    Returns:
+        A complete HTML5 document; charts are inline SVG, styles inline, nothing is fetched.
+    """
+    territory = (
+        kpis.filter(pl.col("dimension") == "territory") if "dimension" in kpis.columns else None
+    )
+    if territory is None or "period" not in kpis.columns:
+        raise InvalidParameterError("kpis must be a compute_kpis frame", details={"field": "kpis"})
+    labels = territory["period"].unique().to_list()
+    if period is None:
+        if "YTD" in labels:
+            period = "YTD"
+        elif labels:
+            period = territory.sort("period_end")["period"][-1]
+    if period is not None and labels and period not in labels:
+        raise InvalidParameterError(
+            f"no KPI rows for period {period!r}", details={"field": "period", "value": period}
+        )
+    rows = territory.filter(pl.col("period") == period).sort("key") if period else territory.head(0)
+    sections = [
+        _attainment_section(rows, period, max_bars),
+        _trend_section(territory, as_of),
+        _balance_section(balance, max_bars),
+        _alerts_section(alerts),
+        _table_section(rows, period),
+    ]
+    subtitle = f"Period {period or '-'}" + (f" · as of {as_of.isoformat()}" if as_of else "")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
+        f"<header><h1>{escape(title)}</h1><p>{escape(subtitle)}</p></header><main>"
+        + "".join(sections)
+        + "</main></body></html>\n"
+    )
+
+
+def _attainment_section(rows: pl.DataFrame, period: str | None, max_bars: int) -> str:
+    if rows.is_empty():
+        return "<section><h2>Attainment by territory</h2><p>No territories.</p></section>"
+    # the territories furthest behind first, those without a target last
+    shown = rows.sort("pace_to_target", "key", nulls_last=True).head(max_bars).sort("key")
+    note = (
+        f'<p class="note">Showing the {shown.height} of {rows.height} territories with the '
+        "lowest pace.</p>"
+        if shown.height < rows.height
+        else ""
+    )
+    items = list(zip(shown["key"].to_list(), shown["attainment"].to_list(), strict=True))
+    chart = bar_chart(items, title=f"Attainment vs target, {period}", reference=1.0)
+    pace = list(zip(shown["key"].to_list(), shown["pace_to_target"].to_list(), strict=True))
+    pace_chart = bar_chart(pace, title=f"Pace to target, {period}", reference=1.0)
+    return (
+        '<section id="attainment"><h2>Attainment by territory</h2>'
+        f'{note}<div class="grid"><div>{chart}</div><div>{pace_chart}</div></div></section>'
+    )
+
+
+def _trend_section(territory: pl.DataFrame, as_of: date | None) -> str:
+    months = territory.filter(pl.col("grain") == "month")
+    if months.is_empty():
+        return ""
+    year = as_of.year if as_of else max(months["period_start"].to_list()).year
+    totals = (
+        months.filter(pl.col("period_start").dt.year() == year)
+        .group_by(pl.col("period_start").dt.month().alias("m"))
+        .agg(pl.col("revenue").sum(), pl.col("revenue_prior_year").sum())
+    )
+    this_year: list[float | None] = [None] * 12
+    last_year: list[float | None] = [None] * 12
+    for m, revenue, prior in totals.iter_rows():
+        this_year[m - 1] = revenue
+        last_year[m - 1] = prior
+    earlier = (
+        months.filter(pl.col("period_start").dt.year() == year - 1)
+        .group_by(pl.col("period_start").dt.month().alias("m"))
+        .agg(pl.col("revenue").sum())
+    )
+    for m, revenue in earlier.iter_rows():
+        last_year[m - 1] = revenue
+    chart = line_chart(
+        MONTHS,
+        [(str(year), this_year), (str(year - 1), last_year)],
+        title=f"Monthly revenue, {year} vs {year - 1} (all territories)",
+    )
+    return f'<section id="trend"><h2>Revenue trend</h2>{chart}</section>'
+
+
+def _balance_section(balance: pl.DataFrame | None, max_bars: int) -> str:
+    if balance is None or balance.is_empty():
+        return ""
+    charts = []
+    for metric in ("potential", "workload", "account_count"):
+        part = balance.filter(pl.col("metric") == metric)
+        if part.is_empty() or not (part["value"] != 0).any():
+            continue
+        part = (
+            part.sort(pl.col("deviation").abs(), descending=True, nulls_last=True)
+            .head(max_bars)
+            .sort("territory_id")
+        )
+        first = part.row(0, named=True)
+        charts.append(
+            band_chart(
+                list(zip(part["territory_id"].to_list(), part["value"].to_list(), strict=True)),
+                title=f"{metric.replace('_', ' ').capitalize()} per territory "
+                f"(band: mean ±{first['tolerance']:.0%})",
+                mean=first["mean"],
+                lower=first["lower"],
+                upper=first["upper"],
+            )
+        )
+    cells = "".join(f"<div>{c}</div>" for c in charts)
+    return f'<section id="balance"><h2>Balance</h2><div class="grid">{cells}</div></section>'
+
+
+def _alerts_section(alerts: AlertReport | None) -> str:
+    if alerts is None:
+        return ""
+    advice = alerts.realignment
+    if advice.recommended:
+        box = (
+            '<div class="recommend"><strong>Realignment recommended</strong> for '
+            f"{escape(', '.join(advice.territories))}.<ul>"
+            + "".join(f"<li>{escape(r)}</li>" for r in advice.reasons)
+            + "</ul></div>"
+        )
+    else:
+        box = '<div class="ok">No realignment needed.</div>'
+    if not alerts.alerts:
+        table = "<p>No alerts.</p>"
+    else:
+        body = "".join(
+            f'<tr><td class="sev-{escape(a.severity)}">{escape(a.severity)}</td>'
+            f"<td>{escape(a.kind)}</td><td>{escape(a.subject_kind)} {escape(a.subject_id)}</td>"
+            f"<td>{escape(a.reason)}</td></tr>"
+            for a in alerts.alerts
+        )
+        table = (
+            '<table class="alerts"><thead><tr><th>Severity</th><th>Alert</th><th>Subject</th>'
+            f"<th>Reason</th></tr></thead><tbody>{body}</tbody></table>"
+        )
+    return f'<section id="alerts"><h2>Alerts ({len(alerts.alerts)})</h2>{box}{table}</section>'
+
+
+def _cell(name: str, value: object) -> str:
+    if value is None:
+        return '<td class="num">–</td>'
+    unit = kpi_definition(name).unit
+    number = float(value)  # type: ignore[arg-type]
+    text = (
+        f"{number:.0%}"
+        if unit == "ratio" and name != "pipeline_coverage"
+        else (f"{number:.2f}x" if name == "pipeline_coverage" else f"{number:,.0f}")
+    )
+    return f'<td class="num">{escape(text)}</td>'
+
+
+def _table_section(rows: pl.DataFrame, period: str | None) -> str:
+    if rows.is_empty():
+        return ""
+    head = "".join(f"<th>{escape(kpi_definition(k).label)}</th>" for k in TABLE_KPIS)
+    body = "".join(
+        f"<tr><td>{escape(str(r['key']))}</td>"
+        + "".join(_cell(k, r[k]) for k in TABLE_KPIS)
+        + "</tr>"
+        for r in rows.iter_rows(named=True)
+    )
+    return (
+        f'<section id="kpis"><h2>Territory KPIs, {escape(period or "")}</h2>'
+        f"<table><thead><tr><th>Territory</th>{head}</tr></thead><tbody>{body}</tbody></table>"
+        "</section>"
+    )

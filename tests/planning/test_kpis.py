@@ -1,0 +1,306 @@
+"""KPIs checked against a small hand-computed data set (as of 2026-03-15)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from terraplan.domain import (
+    Account,
+    AlignmentEntry,
+    Lead,
+    Opportunity,
+    Plan,
+    RecordKind,
+    SalesLine,
+    Target,
+    Territory,
+    TerritoryOwner,
+)
+from terraplan.errors import DataError, InvalidParameterError
+from terraplan.planning.kpi_inputs import KpiInputs
+from terraplan.planning.kpi_registry import KPI_NAMES, KPIS
+from terraplan.planning.kpis import KEY_COLUMNS, compute_kpis
+
+AS_OF = date(2026, 3, 15)
+Q1_YEARS = (2 + 15 / 31) / 12  # Jan, Feb and 15 of 31 March days
+
+
+def small_inputs() -> KpiInputs:
+    plan = Plan(
+        id="p",
+        name="P",
+        territories=(
+            Territory("R1", "Region 1", level="region"),
+            Territory("T1", "T1", parent_id="R1", owners=(TerritoryOwner("rep1"),)),
+            Territory("T2", "T2", parent_id="R1", owners=(TerritoryOwner("rep2"),)),
+            Territory("T3", "T3", parent_id="R1", owners=(TerritoryOwner("rep2"),)),
+        ),
+        alignment=tuple(
+            AlignmentEntry(RecordKind.ACCOUNT, a, t)
+            for a, t in [("A1", "T1"), ("A2", "T1"), ("A3", "T2"), ("A4", "T3")]
+        ),
+    )
+    accounts = [
+        Account("A1", "a1", potential=1200, segment="smb", industry="x"),
+        Account("A2", "a2", potential=0, segment="ent", industry="x"),
+        Account("A3", "a3", potential=2400, segment="smb", industry="y"),
+        Account("A4", "a4", segment="smb", industry="y"),
+    ]
+    sales = [
+        SalesLine("s1", "A1", date(2025, 1, 10), 100),
+        SalesLine("s2", "A1", date(2026, 1, 5), 150),
+        SalesLine("s3", "A1", date(2026, 2, 20), -30),  # a return
+        SalesLine("s4", "A3", date(2026, 3, 1), 500),
+        SalesLine("s5", "A2", date(2025, 3, 20), 40),  # after 2025-03-15: not in prior YTD
+        SalesLine("s6", "A1", date(2026, 4, 1), 999),  # after the as-of date: ignored
+    ]
+    opps = [
+        Opportunity(
+            "o1", "A1", date(2026, 1, 1), 1000, "won", close_date=date(2026, 2, 10),
+            is_closed=True, is_won=True,
+        ),
+        Opportunity(
+            "o2", "A1", date(2026, 1, 15), 500, "lost", close_date=date(2026, 3, 10),
+            is_closed=True,
+        ),
+        Opportunity("o3", "A3", date(2026, 2, 1), 700, "open"),
+        Opportunity(
+            "o4", "A3", date(2026, 3, 1), 300, "won", close_date=date(2026, 3, 20),
+            is_closed=True, is_won=True,
+        ),  # closes after the as-of date: still open then
+    ]  # fmt: skip
+    targets = [
+        Target("t1", date(2026, 1, 1), date(2026, 3, 31), 900, territory_id="T1"),
+        Target("t2", date(2026, 1, 1), date(2026, 12, 31), 1200, rep_id="rep2"),
+    ]
+    leads = [Lead(f"L{i}", f"c{i}") for i in range(1, 5)]
+    return KpiInputs.from_domain(
+        sales_lines=sales,
+        opportunities=opps,
+        targets=targets,
+        accounts=accounts,
+        plan=plan,
+        leads=leads,
+        lead_created={
+            "L1": date(2026, 1, 2),
+            "L2": date(2026, 2, 1),
+            "L3": date(2026, 2, 15),
+            "L4": date(2026, 3, 1),
+        },
+        lead_conversions={"L1": "o1", "L2": "o3", "L4": "o4"},
+        lead_territories={"L3": "T1"},
+        costs=[("T1", date(2026, 1, 1), date(2026, 3, 31), 90.0)],
+    )
+
+
+@pytest.fixture(scope="module")
+def kpis() -> pl.DataFrame:
+    return compute_kpis(
+        small_inputs(), as_of=AS_OF, periods=["2026Q1", "2026-02", "YTD", "2025", "2025-06"]
+    )
+
+
+def row(frame: pl.DataFrame, dimension: str, key: str, period: str) -> dict[str, object]:
+    found = frame.filter(
+        (pl.col("dimension") == dimension) & (pl.col("key") == key) & (pl.col("period") == period)
+    )
+    assert found.height == 1
+    return found.row(0, named=True)
+
+
+def test_columns_follow_the_registry(kpis: pl.DataFrame) -> None:
+    assert kpis.columns == [*KEY_COLUMNS, *KPI_NAMES]
+    assert len(set(KPI_NAMES)) == len(KPIS)
+    for kpi in KPIS:
+        assert kpi.definition and kpi.unit and kpi.label
+        assert kpi.higher_is_better in (True, False, None)
+
+
+def test_no_nan_or_infinity(kpis: pl.DataFrame) -> None:
+    for name in KPI_NAMES:
+        values = kpis[name].drop_nulls().to_list()
+        assert all(math.isfinite(v) for v in values), name
+
+
+def test_territory_with_target(kpis: pl.DataFrame) -> None:
+    r = row(kpis, "territory", "T1", "2026Q1")
+    assert r["revenue"] == pytest.approx(120.0)
+    assert r["revenue_prior_year"] == pytest.approx(100.0)  # 2025-03-20 line is after 03-15
+    assert r["revenue_growth"] == pytest.approx(0.2)
+    assert r["target"] == pytest.approx(900.0)
+    assert r["attainment"] == pytest.approx(120 / 900)
+    assert r["elapsed_share"] == pytest.approx(74 / 90)
+    assert r["pace_to_target"] == pytest.approx((120 / 900) / (74 / 90))
+    assert r["open_pipeline"] == pytest.approx(0.0)
+    assert r["pipeline_coverage"] == pytest.approx(0.0)
+    assert r["win_rate"] == pytest.approx(0.5)
+    assert r["average_deal_size"] == pytest.approx(1000.0)
+    assert r["sales_cycle_days"] == pytest.approx(40.0)
+    assert r["lead_conversion_rate"] == pytest.approx(0.5)
+    assert r["lead_win_rate"] == pytest.approx(0.5)
+    assert r["new_customers"] == 0
+    assert r["acquisition_cost"] == pytest.approx(74.0)
+    assert r["customer_acquisition_cost"] is None
+    assert r["account_count"] == 2
+    assert r["revenue_per_account"] == pytest.approx(60.0)
+    assert r["potential"] == pytest.approx(1200 * Q1_YEARS)
+    assert r["penetration"] == pytest.approx(120 / (1200 * Q1_YEARS))
+    assert r["whitespace"] == pytest.approx(1200 * Q1_YEARS - 120)
+    assert r["inactive_accounts"] == 1  # A2 last bought in March 2025
+
+
+def test_territory_without_target_and_open_pipeline(kpis: pl.DataFrame) -> None:
+    r = row(kpis, "territory", "T2", "2026Q1")
+    assert r["revenue"] == pytest.approx(500.0)
+    assert r["revenue_growth"] is None  # nothing last year
+    assert r["target"] is None
+    assert r["attainment"] is None
+    assert r["pace_to_target"] is None
+    assert r["pipeline_coverage"] is None
+    assert r["open_pipeline"] == pytest.approx(1000.0)  # o4 closes after the as-of date
+    assert r["win_rate"] is None
+    assert r["new_customers"] == 1
+    assert r["lead_conversion_rate"] == pytest.approx(1.0)
+    assert r["lead_win_rate"] == pytest.approx(0.0)
+    assert r["acquisition_cost"] is None
+    assert r["customer_acquisition_cost"] is None
+    assert r["penetration"] == pytest.approx(500 / (2400 * Q1_YEARS))
+    assert r["whitespace"] == pytest.approx(0.0)
+    assert r["inactive_accounts"] == 0
+
+
+def test_zero_potential_and_empty_territory(kpis: pl.DataFrame) -> None:
+    r = row(kpis, "territory", "T3", "2026Q1")
+    assert r["revenue"] == 0.0
+    assert r["potential"] == 0.0
+    assert r["penetration"] is None
+    assert r["whitespace"] == 0.0
+    assert r["revenue_per_account"] == 0.0
+    assert r["inactive_accounts"] == 1
+
+
+def test_empty_period(kpis: pl.DataFrame) -> None:
+    r = row(kpis, "territory", "T2", "2025-06")
+    assert r["revenue"] == 0.0
+    assert r["elapsed_share"] == 1.0
+    for name in ("revenue_growth", "attainment", "win_rate", "average_deal_size"):
+        assert r[name] is None, name
+    assert r["penetration"] == 0.0  # potential exists, nothing bought
+
+
+def test_month_with_a_return(kpis: pl.DataFrame) -> None:
+    r = row(kpis, "territory", "T1", "2026-02")
+    assert r["revenue"] == pytest.approx(-30.0)
+    assert r["target"] == pytest.approx(900 * 28 / 90)
+    assert r["attainment"] == pytest.approx(-30 / 280)
+    assert r["open_pipeline"] == pytest.approx(500.0)  # o2 still open at the end of February
+    assert r["pipeline_coverage"] == pytest.approx(500 / 310)
+    assert r["penetration"] == pytest.approx(-0.3)
+    assert r["whitespace"] == pytest.approx(130.0)
+
+
+def test_ytd_and_year(kpis: pl.DataFrame) -> None:
+    ytd = row(kpis, "territory", "T1", "YTD")
+    assert ytd["period_end"] == AS_OF
+    assert ytd["target"] == pytest.approx(740.0)
+    assert ytd["attainment"] == pytest.approx(120 / 740)
+    assert ytd["pace_to_target"] == pytest.approx(120 / 740)
+    year = row(kpis, "territory", "T1", "2025")
+    assert year["revenue"] == pytest.approx(140.0)
+    assert year["new_customers"] == 2
+    assert year["potential"] == pytest.approx(1200.0)
+
+
+def test_region_rep_segment_rollups(kpis: pl.DataFrame) -> None:
+    region = row(kpis, "region", "R1", "2026Q1")
+    assert region["revenue"] == pytest.approx(620.0)
+    assert region["target"] == pytest.approx(900.0)  # rolled up from T1
+    assert region["account_count"] == 4
+    rep2 = row(kpis, "rep", "rep2", "2026Q1")
+    assert rep2["revenue"] == pytest.approx(500.0)
+    assert rep2["target"] == pytest.approx(1200 * 90 / 365)  # set on the rep directly
+    rep1 = row(kpis, "rep", "rep1", "2026Q1")
+    assert rep1["target"] == pytest.approx(900.0)
+    smb = row(kpis, "segment", "smb", "2026Q1")
+    assert smb["revenue"] == pytest.approx(620.0)
+    assert smb["target"] is None
+    assert smb["acquisition_cost"] is None
+    industry = row(kpis, "industry", "y", "2026Q1")
+    assert industry["account_count"] == 2
+
+
+def test_every_group_in_every_period(kpis: pl.DataFrame) -> None:
+    counts = kpis.group_by("dimension", "key").len()
+    assert counts["len"].unique().to_list() == [5]
+    assert set(kpis.filter(pl.col("dimension") == "territory")["key"]) == {"T1", "T2", "T3"}
+
+
+def test_default_periods_and_arrow_input() -> None:
+    inputs = small_inputs()
+    arrow = KpiInputs(
+        sales_lines=inputs.sales_lines.to_arrow(),
+        opportunities=inputs.opportunities.to_arrow(),
+        accounts=inputs.accounts.to_arrow(),
+        alignment=inputs.alignment.to_arrow(),
+    )
+    result = compute_kpis(arrow, as_of=AS_OF, dimensions=["territory"])
+    periods = set(result["period"])
+    assert {"2025-01", "2026-03", "2025Q1", "2026Q1", "2025", "2026", "YTD"} <= periods
+    assert "2026-04" not in periods
+    t1 = row(result, "territory", "T1", "YTD")
+    assert t1["revenue"] == pytest.approx(120.0)
+    assert t1["target"] is None
+
+
+def test_default_as_of_is_latest_date() -> None:
+    result = compute_kpis(small_inputs(), periods=["2026-04"], dimensions=["territory"])
+    assert row(result, "territory", "T1", "2026-04")["revenue"] == pytest.approx(999.0)
+
+
+def test_bad_inputs_raise_our_errors() -> None:
+    inputs = small_inputs()
+    with pytest.raises(DataError) as info:
+        compute_kpis(KpiInputs(sales_lines=inputs.sales_lines.drop("amount")), as_of=AS_OF)
+    assert info.value.details["field"] == "amount"
+    with pytest.raises(DataError):
+        compute_kpis(KpiInputs(sales_lines=[1, 2, 3]), as_of=AS_OF)
+    with pytest.raises(InvalidParameterError):
+        compute_kpis(inputs, as_of=AS_OF, dimensions=["galaxy"])
+    with pytest.raises(InvalidParameterError):
+        compute_kpis(inputs, as_of=AS_OF, inactive_months=0)
+    with pytest.raises(InvalidParameterError):
+        compute_kpis(inputs, as_of=AS_OF, periods=["2026Q5"])
+    empty = KpiInputs(sales_lines=pa.table({"account_id": [], "date": [], "amount": []}))
+    with pytest.raises(InvalidParameterError):
+        compute_kpis(empty)
+
+
+def test_inactive_accounts_over_time() -> None:
+    result = compute_kpis(
+        small_inputs(),
+        as_of=AS_OF,
+        periods=["2025-06", "2025-07", "2025-09", "2026-01"],
+        dimensions=["territory"],
+        inactive_months=6,
+    )
+    # A1 bought 2025-01 and 2026-01 (plus opportunities in 2026-01); A2 bought 2025-03
+    got = [
+        row(result, "territory", "T1", p)["inactive_accounts"]
+        for p in ("2025-06", "2025-07", "2025-09", "2026-01")
+    ]
+    assert got == [0, 1, 2, 1]
+
+
+def test_blocked_dense_arrays_agree(monkeypatch: pytest.MonkeyPatch, kpis: pl.DataFrame) -> None:
+    from terraplan.planning import kpi_facts
+
+    monkeypatch.setattr(kpi_facts, "_DENSE_LIMIT", 3)  # one account per block
+    blocked = compute_kpis(
+        small_inputs(), as_of=AS_OF, periods=["2026Q1", "2026-02", "YTD", "2025", "2025-06"]
+    )
+    assert blocked.equals(kpis)
