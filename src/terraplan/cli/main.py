@@ -61,11 +61,12 @@ def main(
 
 
 def _register() -> None:
-    from terraplan.cli import db, records, reps, rules, status
+    from terraplan.cli import db, demo, records, reps, rules, status
 
     db.register(app)
     status.register(app)
     records.register(app)
+    demo.register(app)
     reps.register(app)
     rules.register(app)
 
