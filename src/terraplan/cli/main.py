@@ -61,7 +61,7 @@ def main(
 
 
 def _register() -> None:
-    from terraplan.cli import db, demo, records, reps, rules, status
+    from terraplan.cli import db, demo, monitor, records, reps, rules, status
 
     db.register(app)
     status.register(app)
@@ -69,6 +69,7 @@ def _register() -> None:
     demo.register(app)
     reps.register(app)
     rules.register(app)
+    monitor.register(app)
 
 
 def run() -> None:

@@ -59,8 +59,11 @@ def capacity(
         ),
     ] = None,
     by: Annotated[
-        str, typer.Option("--by", help="region, segment, industry, territory or a hierarchy level.")
-    ] = "region",
+        str | None,
+        typer.Option(
+            "--by", help="region, segment, industry, territory or a level (default: region if any)."
+        ),
+    ] = None,
     hires: Annotated[
         str | None, typer.Option("--hires", help="Hiring plan 'month:count,...', e.g. 1:3,4:2.")
     ] = None,

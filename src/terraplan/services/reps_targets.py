@@ -24,18 +24,24 @@ def plan_capacity(
     hours_per_rep: float = 1600.0,
     utilization: float = 0.8,
     workload_model: str | None = None,
-    group_by: str = "region",
+    group_by: str | None = None,
     hires: str | None = None,
     ramp_months: int = 3,
     attrition: str | float = 0.0,
     months: int = 12,
     start: date | None = None,
 ) -> tuple[CapacityReport, list[dict[str, object]]]:
-    """Reps needed for the plan's accounts (and a hiring forecast); saved as the plan's ``capacity`` report."""
+    """Reps needed for the plan's accounts (and a hiring forecast); saved as the plan's ``capacity`` report.
+
+    ``group_by`` defaults to the plan's regions, or its territories when it has no region level.
+    """
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         accounts = uow.accounts.list()
         reps = uow.reps.list()
+    if group_by is None:
+        # Regions when the plan has them, else each territory.
+        group_by = "region" if any(t.level == "region" for t in plan.territories) else "territory"
     report = size_team(
         plan,
         accounts,

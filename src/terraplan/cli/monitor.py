@@ -1,0 +1,225 @@
+"""``terraplan kpis``, ``alerts``, ``priorities`` and ``report``: how each territory performs."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from terraplan.cli.console import OutputFormat, render_json, render_rows, stdout
+from terraplan.cli.context import app_context
+from terraplan.errors import InvalidParameterError
+
+PlanOption = Annotated[str, typer.Option("--plan", help="Plan id.")]
+
+
+class KpiFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+class Dimension(StrEnum):
+    territory = "territory"
+    region = "region"
+    rep = "rep"
+    segment = "segment"
+    industry = "industry"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("kpis")(kpis)
+    app.command("alerts")(alerts)
+    app.command("priorities")(priorities)
+    app.command("report")(report)
+
+
+def _rows(frame: Any) -> list[dict[str, Any]]:
+    return list(frame.iter_rows(named=True))
+
+
+def kpis(
+    ctx: typer.Context,
+    plan: PlanOption,
+    by: Annotated[
+        Dimension, typer.Option("--by", help="territory, region, rep, segment or industry")
+    ] = Dimension.territory,
+    period: Annotated[
+        str,
+        typer.Option(
+            "--period", help="2026Q3, 2026-07, 2026, YTD, or a grain: month/quarter/year."
+        ),
+    ] = "YTD",
+    kpi: Annotated[
+        list[str] | None, typer.Option("--kpi", help="Only these KPIs (repeatable).")
+    ] = None,
+    fmt: Annotated[
+        KpiFormat, typer.Option("--format", "-f", help="table, json, csv or xlsx (needs --out)")
+    ] = KpiFormat.table,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the KPI table to this file.")
+    ] = None,
+) -> None:
+    """KPIs per territory, region, rep, segment or industry for a period (definitions: README)."""
+    from terraplan.planning.kpi_registry import KPI_NAMES
+    from terraplan.services.monitoring import plan_kpis
+
+    unknown = [k for k in kpi or [] if k not in KPI_NAMES]
+    if unknown:
+        raise InvalidParameterError(f"unknown KPI {unknown[0]!r}; known: {', '.join(KPI_NAMES)}")
+    data, frame = plan_kpis(
+        app_context(ctx).database(), plan, periods=[period], dimensions=[by.value]
+    )
+    columns = ["key", "period", *(kpi or KPI_NAMES)]
+    frame = frame.select(columns).sort("key")
+    if fmt is KpiFormat.xlsx or out is not None:
+        if out is None:
+            raise InvalidParameterError("--format xlsx needs --out FILE.xlsx")
+        from terraplan.io.writers import write_table
+
+        write_table(frame, out)
+        stdout().print(f"Wrote {frame.height:,} rows to {escape(str(out))}")
+        return
+    if fmt is KpiFormat.json:
+        render_json(_rows(frame))
+        return
+    if fmt is KpiFormat.csv:
+        render_rows(_rows(frame), fmt=OutputFormat.CSV)
+        return
+    shown = (
+        columns
+        if kpi
+        else [
+            "key",
+            "revenue",
+            "growth",
+            "attainment",
+            "pace",
+            "open_pipeline",
+            "pipeline_coverage",
+            "win_rate",
+            "penetration",
+        ]
+    )
+    shown = [c for c in shown if c in frame.columns]
+    render_rows(
+        _rows(frame.select(shown)),
+        title=f"KPIs by {by.value}, {period} (alignment from {data.alignment_source})",
+    )
+
+
+def alerts(
+    ctx: typer.Context,
+    plan: PlanOption,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="Period for pace and coverage (default: current quarter)."),
+    ] = None,
+    balance_tolerance: Annotated[float, typer.Option("--balance-tolerance")] = 0.10,
+    min_pace: Annotated[float, typer.Option("--min-pace")] = 0.90,
+    min_coverage: Annotated[float, typer.Option("--min-coverage")] = 3.0,
+    drift: Annotated[
+        float,
+        typer.Option(
+            "--drift", help="Potential moved since the baseline that calls for realignment."
+        ),
+    ] = 0.15,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table, json or csv")
+    ] = OutputFormat.TABLE,
+) -> None:
+    """Alerts with reasons (balance, pace, coverage, capacity, unowned large accounts) and a realignment call."""
+    from terraplan.planning.alerts import AlertThresholds
+    from terraplan.services.monitoring import plan_alerts
+
+    thresholds = AlertThresholds(
+        balance_tolerance=balance_tolerance,
+        min_pace=min_pace,
+        min_pipeline_coverage=min_coverage,
+        drift_threshold=drift,
+    )
+    _, report_ = plan_alerts(
+        app_context(ctx).database(), plan, period=period, thresholds=thresholds
+    )
+    rows = [asdict(a) for a in report_.alerts]
+    if fmt is OutputFormat.JSON:
+        render_json(
+            {
+                "period": report_.period,
+                "as_of": report_.as_of,
+                "alerts": rows,
+                "realignment": asdict(report_.realignment),
+            }
+        )
+        return
+    render_rows(
+        rows,
+        columns=["severity", "kind", "subject_kind", "subject_id", "reason"],
+        fmt=fmt,
+        title=f"Alerts, {report_.period} (as of {report_.as_of})",
+    )
+    if fmt is OutputFormat.TABLE:
+        realign = report_.realignment
+        if realign.recommended:
+            stdout().print(
+                f"[bold red]Realignment recommended[/bold red] for {', '.join(realign.territories) or 'the plan'}:"
+            )
+            for reason in realign.reasons:
+                stdout().print(f"  - {escape(reason)}")
+        else:
+            stdout().print(f"{len(rows)} alerts; no realignment needed.")
+
+
+def priorities(
+    ctx: typer.Context,
+    territory: Annotated[str, typer.Option("--territory", help="Territory id.")],
+    plan: PlanOption,
+    top: Annotated[int, typer.Option("--top", min=1)] = 50,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table, json or csv")
+    ] = OutputFormat.TABLE,
+) -> None:
+    """The territory's accounts ranked for its rep, with the parts of each score."""
+    from terraplan.services.monitoring import territory_priorities
+
+    frame = territory_priorities(app_context(ctx).database(), plan, territory, top=top)
+    if frame.height == 0:
+        raise InvalidParameterError(
+            f"territory {territory!r} of plan {plan!r} has no aligned accounts"
+        )
+    parts = [c for c in frame.columns if c.endswith("_part")]
+    columns = [
+        "rank",
+        "account_id",
+        "account",
+        "score",
+        *parts,
+        "potential",
+        "whitespace",
+        "months_since_purchase",
+        "open_pipeline",
+    ]
+    columns = [c for c in columns if c in frame.columns]
+    if fmt is OutputFormat.JSON:
+        render_json(_rows(frame.select(columns)))
+        return
+    render_rows(_rows(frame.select(columns)), fmt=fmt, title=f"Top {top} accounts of {territory}")
+
+
+def report(
+    ctx: typer.Context,
+    plan: PlanOption,
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
+    period: Annotated[str | None, typer.Option("--period")] = None,
+) -> None:
+    """Write a self-contained HTML report (charts embedded, no external requests)."""
+    from terraplan.services.monitoring import plan_report_html
+
+    html = plan_report_html(app_context(ctx).database(), plan, period=period)
+    out.write_text(html, encoding="utf-8")
+    stdout().print(f"Wrote {escape(str(out))} ({len(html) / 1024:.0f} KB)")
