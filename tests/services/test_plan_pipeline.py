@@ -1,0 +1,105 @@
+"""A plan's life on the real demo data: rules, assignment, matching, sizing, targets, monitoring."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from terraplan.domain import AlignmentEntry, GeoKind, Plan, RecordKind, Territory
+from terraplan.rules import dump_rule_set
+from terraplan.services.demo import load_demo
+from terraplan.services.monitoring import (
+    plan_alerts,
+    plan_kpis,
+    plan_report_html,
+    territory_priorities,
+)
+from terraplan.services.ownership import apply_rules, rules_for_design
+from terraplan.services.reps_targets import plan_capacity, plan_matching, plan_targets
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+
+@pytest.fixture
+def demo_plan(db: Database) -> Database:
+    """The demo (600 accounts) and a plan of one territory per region, aligned by county."""
+    dataset, _ = load_demo(db, n_accounts=600, seed=11)
+    region_of = {state: region for region in dataset.regions for state in region.states}
+    territories = tuple(Territory(id=f"T-{r.id}", name=r.name) for r in dataset.regions)
+    alignment = tuple(
+        AlignmentEntry(RecordKind.GEO_UNIT, unit.id, f"T-{region_of[unit.state].id}")
+        for unit in dataset.geo_units
+        if unit.kind is GeoKind.COUNTY and unit.state in region_of
+    )
+    plan = Plan(id="P1", name="Regions", territories=territories, alignment=alignment)
+    with UnitOfWork(db) as uow:
+        stored = uow.plans.add(plan)
+        rule_set = rules_for_design(stored, list(dataset.geo_units))
+        uow.rule_sets.add("P1", dump_rule_set(rule_set), plan_version=stored.version)
+        uow.commit()
+    return db
+
+
+def test_rules_match_capacity_and_targets_on_the_demo(demo_plan: Database) -> None:
+    db = demo_plan
+    applied = apply_rules(db, "P1")
+    assert (applied.run.records, applied.run.gaps, applied.run.conflicts) == (600, 0, 0)
+
+    result, saved = plan_matching(db, "P1", weights="distance=1,skill=0.2", apply=True)
+    assert len(result.pairs) == 3
+    assert saved.version == 2
+    assert {t.id: t.primary_owner_ids for t in saved.territories} == {
+        p.territory_id: (p.rep_id,) for p in result.pairs
+    }
+
+    report, _ = plan_capacity(db, "P1", hours_per_rep=1600, utilization=0.8)
+    assert report.group_by == "territory"
+    assert report.reps_needed >= 1
+    assert report.total_workload_hours > 0
+
+    targets = plan_targets(db, "P1", company_target="12M", growth="5%", period=2027, unit=1000)
+    leaves = [t for t in targets.territories if t.territory_id.startswith("T-")]
+    assert sum(t.final for t in leaves) == pytest.approx(12_000_000)
+    with UnitOfWork(db) as uow:
+        stored_targets = uow.targets.list(where={"plan_id": "P1"})
+        assert uow.plan_results.get("P1", "targets") is not None
+    assert len(stored_targets) == len(targets.targets)
+
+
+def test_monitoring_reads_the_plan_from_the_database(demo_plan: Database) -> None:
+    db = demo_plan
+    apply_rules(db, "P1")
+    data, kpis = plan_kpis(db, "P1", periods=["2025"], dimensions=["territory"])
+    assert data.alignment_source == "rule assignments"
+    assert sorted(kpis["key"]) == sorted(t.id for t in data.plan.territories)
+    with UnitOfWork(db) as uow:
+        lines = uow.sales_lines.list()
+    expected = sum(line.amount for line in lines if line.date.year == 2025)
+    assert kpis["revenue"].sum() == pytest.approx(expected, rel=1e-9)
+
+    _, alerts = plan_alerts(db, "P1")
+    assert alerts.as_of == max(line.date for line in lines)
+    for alert in alerts.alerts:
+        assert alert.reason
+
+    first = kpis.sort("revenue", descending=True)["key"][0]
+    ranked = territory_priorities(db, "P1", first, top=5)
+    assert ranked.height == 5
+    assert ranked["rank"].to_list() == [1, 2, 3, 4, 5]
+    assert ranked["score"].is_sorted(descending=True)
+    parts = [c for c in ranked.columns if c.endswith("_part")]
+    assert ranked.select(pl.sum_horizontal(parts) - pl.col("score")).to_series().abs().max() < 1e-9
+
+    html = plan_report_html(db, "P1")
+    assert "<svg" in html and "Regions" in html
+    assert "http://" not in html and "https://" not in html
+
+
+def test_geo_alignment_is_used_before_any_rule_run(demo_plan: Database) -> None:
+    data, kpis = plan_kpis(
+        demo_plan, "P1", periods=[str(date(2025, 1, 1).year)], dimensions=["territory"]
+    )
+    assert data.alignment_source.startswith("plan alignment")
+    assert kpis["revenue"].sum() > 0
