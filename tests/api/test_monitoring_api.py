@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from terraplan.domain import AlignmentEntry, GeoKind, Plan, RecordKind, Territory
+from terraplan.planning.kpi_registry import KPI_NAMES
+from terraplan.services.demo import load_demo
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+
+def test_kpis_and_alerts_of_a_plan(client: TestClient, db: Database) -> None:
+    dataset, _ = load_demo(db, n_accounts=300, seed=5)
+    region_of = {state: region.id for region in dataset.regions for state in region.states}
+    plan = Plan(
+        id="P",
+        name="Regions",
+        territories=tuple(Territory(id=r.id, name=r.name) for r in dataset.regions),
+        alignment=tuple(
+            AlignmentEntry(RecordKind.GEO_UNIT, u.id, region_of[u.state])
+            for u in dataset.geo_units
+            if u.kind is GeoKind.COUNTY and u.state in region_of
+        ),
+    )
+    with UnitOfWork(db) as uow:
+        uow.plans.add(plan)
+        uow.commit()
+
+    definitions = client.get("/kpis/definitions").json()
+    assert [d["name"] for d in definitions] == list(KPI_NAMES)
+
+    table = client.get("/plans/P/kpis", params={"by": "territory", "period": "2025"}).json()
+    assert sorted(row["key"] for row in table["rows"]) == sorted(r.id for r in dataset.regions)
+    total = sum(line.amount for line in dataset.sales_lines if line.date.year == 2025)
+    assert abs(sum(row["revenue"] for row in table["rows"]) - total) < 1e-6 * abs(total)
+
+    alerts = client.get("/plans/P/alerts").json()
+    assert alerts["plan_id"] == "P"
+    assert all(a["reason"] for a in alerts["alerts"])
+
+    bad = client.get("/plans/P/kpis", params={"by": "planet"})
+    assert bad.status_code == 422
+    assert bad.json()["error"]["details"]["field"] == "by"
+    assert client.get("/plans/NOPE/alerts").status_code == 404
