@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 import polars as pl
 
-from terraplan.domain import Plan, PlanStatus, RecordKind
-from terraplan.errors import InvalidParameterError, NotFoundError
+from terraplan.domain import Plan, RecordKind
+from terraplan.errors import InvalidParameterError
 from terraplan.rules import (
     AuditReport,
     RouteResult,
@@ -26,7 +26,12 @@ from terraplan.rules import (
 )
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
-from terraplan.storage.plan_records import AssignmentRecord, AssignmentRunSummary, take_routing_turn
+from terraplan.storage.plan_records import (
+    AssignmentRecord,
+    AssignmentRunSummary,
+    routing_versions,
+    take_routing_turn,
+)
 from terraplan.storage.unit_of_work import UnitOfWork
 
 OwnerMethod = Literal["round_robin", "weighted"]
@@ -163,17 +168,6 @@ def _owners_by_rotation(plan: Plan, result: pl.DataFrame) -> list[str | None]:
     return picked
 
 
-def routing_plan_id(db: Database, plan_id: str | None) -> str:
-    """The plan to route with: the given one, else the active plan."""
-    if plan_id:
-        return plan_id
-    with UnitOfWork(db) as uow:
-        active = [row.id for row in uow.plans.list(status=PlanStatus.ACTIVE)]
-    if not active:
-        raise NotFoundError("no active plan to route with; pass --plan ID (or activate a plan)")
-    return active[-1]
-
-
 @dataclass(frozen=True, eq=False)
 class RoutingContext:
     """A plan's parsed rule set and the names of its owners, cached per plan and rule-set version."""
@@ -246,12 +240,12 @@ def route_record(
 def _routing_context(
     db: Database, plan_id: str | None, cache: RoutingCache | None
 ) -> RoutingContext:
+    with db.connect() as connection:
+        plan_id, plan_version, rules_version = routing_versions(connection, plan_id)
+    key = (plan_id, plan_version, rules_version)
+    if cache is not None and key in cache:
+        return cache[key]
     with UnitOfWork(db) as uow:
-        plan_id, plan_version = uow.plans.routing_version(plan_id)
-        rules_version = uow.rule_sets.latest_version(plan_id)
-        key = (plan_id, plan_version, rules_version)
-        if cache is not None and key in cache:
-            return cache[key]
         plan = uow.plans.get(plan_id)
         stored = uow.rule_sets.get(plan_id, rules_version)
         owner_ids = {o.rep_id for t in plan.territories for o in t.owners}

@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from terraplan.errors import NotFoundError
@@ -18,7 +16,6 @@ from terraplan.storage.orm import (
     AssignmentRunRow,
     OwnerChangeRow,
     PlanResultRow,
-    RoutingTurnRow,
     RuleSetRow,
 )
 
@@ -286,20 +283,58 @@ def _insert_chunks(
         connection.execute(insert(row_class), chunk)
 
 
+_ROUTING_VERSIONS = (
+    "SELECT p.id, p.version, (SELECT max(r.version) FROM rule_sets r WHERE r.plan_id = p.id) "
+    "FROM plans p WHERE {where} ORDER BY p.updated_at DESC, p.id LIMIT 1"
+)
+
+
+def routing_versions(connection: Connection, plan_id: str | None) -> tuple[str, int, int]:
+    """``(plan id, plan version, latest rule-set version)`` of the given or the active plan.
+
+    One plain statement: routing asks this on every request to know whether its cached rules
+    are still current.
+    """
+    if plan_id is None:
+        row = connection.exec_driver_sql(
+            _ROUTING_VERSIONS.format(where="p.status = 'active'")
+        ).first()
+    else:
+        marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        row = connection.exec_driver_sql(
+            _ROUTING_VERSIONS.format(where=f"p.id = {marker}"), (plan_id,)
+        ).first()
+    if row is None:
+        if plan_id is None:
+            raise NotFoundError(
+                "no active plan to route with; pass a plan id (or activate a plan)",
+                details={"kind": "plans", "status": "active"},
+            )
+        raise NotFoundError(
+            f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}
+        )
+    if row[2] is None:
+        raise NotFoundError(
+            f"plan {row[0]!r} has no rule set yet (run `terraplan rules save FILE --plan {row[0]}`)",
+            details={"kind": "rule_sets", "plan_id": row[0]},
+        )
+    return str(row[0]), int(row[1]), int(row[2])
+
+
 def take_routing_turn(connection: Connection, plan_id: str, territory_id: str) -> int:
     """Atomically increment and return the territory's routing turn (1 for the first call).
 
-    One statement (upsert ... RETURNING): two concurrent callers never get the same turn, and
-    the counter survives restarts. Call it in its own short transaction.
+    One statement (upsert ... RETURNING, on SQLite and PostgreSQL alike): two concurrent
+    callers never get the same turn, and the counter survives restarts. Call it in its own
+    short transaction.
     """
-    dialect_insert = sqlite_insert if connection.dialect.name == "sqlite" else pg_insert
-    statement = (
-        dialect_insert(RoutingTurnRow)
-        .values(plan_id=plan_id, territory_id=territory_id, turns=1)
-        .on_conflict_do_update(
-            index_elements=[RoutingTurnRow.plan_id, RoutingTurnRow.territory_id],
-            set_={"turns": RoutingTurnRow.turns + 1},
-        )
-        .returning(RoutingTurnRow.turns)
-    )
-    return int(connection.execute(statement).scalar_one())
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    row = connection.exec_driver_sql(
+        "INSERT INTO routing_turns (plan_id, territory_id, turns) "
+        f"VALUES ({marker}, {marker}, 1) "
+        "ON CONFLICT (plan_id, territory_id) DO UPDATE SET turns = routing_turns.turns + 1 "
+        "RETURNING turns",
+        (plan_id, territory_id),
+    ).first()
+    assert row is not None
+    return int(row[0])
