@@ -1,0 +1,250 @@
+"""Infeasibility diagnosis, run before any search.
+
+:func:`diagnose` finds what makes the asked balance impossible (fewer units than
+territories, a unit heavier than any band allows, locked weight over a band, targets that
+cannot add up to the totals) and, where a standard remedy exists, applies it to the problem
+it returns:
+
+- **oversize unit** (targets are equal shares): the unit gets a territory of its own and
+  the other territories are balanced around the mean of the *remaining* territories
+  (repeated until no unit is oversize). The dedicated territory's target becomes the unit's
+  own weight; the issue is reported with code ``"oversize_unit"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from terraplan.engine.design.problem import DesignProblem, Prepared, prepare
+from terraplan.errors import InfeasibleError
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One finding. ``code`` is stable (``"oversize_unit"``, ``"fewer_units_than_territories"``,
+    ``"unit_over_band"``, ``"locked_over_band"``, ``"targets_do_not_add_up"``)."""
+
+    code: str
+    message: str
+    units: tuple[int, ...] = ()
+    territories: tuple[int, ...] = ()
+    metric: str | None = None
+    remedied: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Diagnosis:
+    """All findings; ``feasible`` is False when the balance asked is certainly out of reach
+    even after remedies. ``dedicated`` lists ``(unit, territory)`` pairs given a territory of
+    their own; ``targets (k, m)`` are the targets actually used."""
+
+    issues: tuple[Issue, ...]
+    feasible: bool
+    dedicated: tuple[tuple[int, int], ...]
+    targets: FloatArray
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    def summary(self) -> str:
+        return "; ".join(issue.message for issue in self.issues) or "no issue"
+
+
+def diagnose_problem(problem: DesignProblem) -> Diagnosis:
+    """Validate ``problem`` and say what makes its balance impossible, before any search."""
+    diagnosis, _ = diagnose(prepare(problem))
+    return diagnosis
+
+
+def diagnose(prep: Prepared) -> tuple[Diagnosis, Prepared]:
+    """Check ``prep``; return the diagnosis and the (possibly remedied) problem.
+
+    Raises :class:`InfeasibleError` only for hard contradictions no plan can meet (a unit
+    with no allowed territory, a lock on a forbidden pair).
+    """
+    _hard_checks(prep)
+    issues: list[Issue] = []
+    feasible = True
+    if prep.n < prep.k:
+        issues.append(
+            Issue(
+                "fewer_units_than_territories",
+                f"{prep.n} units cannot fill {prep.k} territories; some stay empty",
+            )
+        )
+        feasible = False
+    dedicated: list[tuple[int, int]] = []
+    if not prep.targets_given and prep.n >= prep.k:
+        prep, dedicated, found = _dedicate_oversize(prep)
+        issues.extend(found)
+    over = _units_over_band(prep, dedicated)
+    if over:
+        issues.extend(over)
+        feasible = False
+    locked_issues = _locked_over_band(prep)
+    if locked_issues:
+        issues.extend(locked_issues)
+        feasible = False
+    totals = prep.weights.sum(axis=0)
+    for j in range(prep.m):
+        low = float(prep.lower[:, j].sum())
+        high = float(prep.upper[:, j].sum())
+        if totals[j] < low * (1 - 1e-9) or totals[j] > high * (1 + 1e-9):
+            issues.append(
+                Issue(
+                    "targets_do_not_add_up",
+                    f"{prep.metric_names[j]}: total {totals[j]:.6g} is outside the sum of the "
+                    f"bands [{low:.6g}, {high:.6g}]",
+                    metric=prep.metric_names[j],
+                )
+            )
+            feasible = False
+    diagnosis = Diagnosis(
+        issues=tuple(issues),
+        feasible=feasible,
+        dedicated=tuple(dedicated),
+        targets=prep.targets.copy(),
+    )
+    return diagnosis, prep
+
+
+def _hard_checks(prep: Prepared) -> None:
+    if prep.allowed is None:
+        return
+    none_allowed = np.flatnonzero(~prep.allowed.any(axis=1))
+    if none_allowed.size:
+        raise InfeasibleError(
+            f"{none_allowed.size} unit(s) have no allowed territory (first: {int(none_allowed[0])})",
+            details={"constraints": ["allowed"], "units": none_allowed[:20].tolist()},
+        )
+    locked = np.flatnonzero(prep.locked >= 0)
+    bad = locked[~prep.allowed[locked, prep.locked[locked]]]
+    if bad.size:
+        raise InfeasibleError(
+            f"{bad.size} unit(s) are locked to a forbidden territory (first: {int(bad[0])})",
+            details={"constraints": ["locked", "allowed"], "units": bad[:20].tolist()},
+        )
+
+
+def _dedicate_oversize(prep: Prepared) -> tuple[Prepared, list[tuple[int, int]], list[Issue]]:
+    w, k, tol = prep.weights, prep.k, prep.tolerance
+    totals = w.sum(axis=0)
+    chosen: list[int] = []
+    while True:
+        rest = k - len(chosen)
+        if rest <= 1:
+            break
+        mean = (totals - w[chosen].sum(axis=0)) / rest
+        heavy = np.flatnonzero(np.any(w > mean[None, :] * (1 + tol[None, :]) + 1e-12, axis=1))
+        new = [int(u) for u in heavy if int(u) not in chosen]
+        if not new:
+            break
+        # one at a time, heaviest first: the remaining mean changes after each
+        new.sort(key=lambda u: -float(np.max(w[u] / np.where(mean > 0, mean, np.inf))))
+        chosen.append(new[0])
+    if not chosen:
+        return prep, [], []
+    used: set[int] = set()
+    pairs: list[tuple[int, int]] = []
+    for u in chosen:
+        territory = _territory_for(prep, u, used)
+        used.add(territory)
+        pairs.append((u, territory))
+    locked = prep.locked.copy()
+    allowed = np.ones((prep.n, k), dtype=bool) if prep.allowed is None else prep.allowed.copy()
+    targets = prep.targets.copy()
+    rest_mean = (totals - w[chosen].sum(axis=0)) / (k - len(chosen))
+    others = np.array(sorted(set(range(k)) - used), dtype=np.int64)
+    targets[others] = rest_mean
+    issues = []
+    for u, t in pairs:
+        locked[u] = t
+        allowed[:, t] = False
+        allowed[u, :] = False
+        allowed[u, t] = True
+        targets[t] = w[u]
+        share = float(np.max(w[u] / np.where(totals > 0, totals / k, np.inf)))
+        issues.append(
+            Issue(
+                "oversize_unit",
+                f"unit {u} alone is {share:.2f}x an equal share (band +{float(tol.max()):.0%}); "
+                f"it gets territory {t} of its own and the other territories are balanced "
+                "around the mean of the remaining ones",
+                units=(u,),
+                territories=(t,),
+                remedied=True,
+            )
+        )
+    # units locked by the caller to a dedicated territory stay locked but break the rule
+    clash = np.flatnonzero(np.isin(prep.locked, list(used)) & ~np.isin(np.arange(prep.n), chosen))
+    for u in clash.tolist():
+        allowed[u, locked[u]] = True
+    new_prep = replace(prep, locked=locked, allowed=allowed, targets=targets)
+    return new_prep, pairs, issues
+
+
+def _territory_for(prep: Prepared, unit: int, used: set[int]) -> int:
+    if prep.locked[unit] >= 0:
+        return int(prep.locked[unit])
+    free = [t for t in range(prep.k) if t not in used]
+    if prep.allowed is not None:
+        free = [t for t in free if prep.allowed[unit, t]] or free
+    if prep.xyz is not None and (prep.centre_points is not None or prep.centre_units is not None):
+        centres = (
+            prep.centre_points if prep.centre_points is not None else prep.xyz[prep.centre_units]
+        )
+        dd = np.linalg.norm(centres[free] - prep.xyz[unit], axis=1)
+        return int(free[int(np.argmin(dd))])
+    if prep.distances is not None and prep.centre_units is not None:
+        d = prep.distances[unit, prep.centre_units[free]]
+        return int(free[int(np.argmin(d))])
+    return int(free[-1])
+
+
+def _units_over_band(prep: Prepared, dedicated: list[tuple[int, int]]) -> list[Issue]:
+    skip = {u for u, _ in dedicated}
+    upper = prep.upper
+    allowed = prep.allowed
+    best = np.empty((prep.n, prep.m))
+    if allowed is None:
+        best[:] = upper.max(axis=0)[None, :]
+    else:
+        for j in range(prep.m):
+            best[:, j] = np.where(allowed, upper[None, :, j], -np.inf).max(axis=1)
+    over = np.flatnonzero(np.any(prep.weights > best + 1e-9, axis=1))
+    over = np.array([u for u in over if int(u) not in skip], dtype=np.int64)
+    if over.size == 0:
+        return []
+    return [
+        Issue(
+            "unit_over_band",
+            f"{over.size} unit(s) alone exceed the upper band of every allowed territory "
+            f"(first: unit {int(over[0])})",
+            units=tuple(int(u) for u in over[:50]),
+        )
+    ]
+
+
+def _locked_over_band(prep: Prepared) -> list[Issue]:
+    mask = prep.locked >= 0
+    if not mask.any():
+        return []
+    sums = np.zeros((prep.k, prep.m))
+    np.add.at(sums, prep.locked[mask], prep.weights[mask])
+    bad = np.flatnonzero(np.any(sums > prep.upper + 1e-9, axis=1))
+    if bad.size == 0:
+        return []
+    return [
+        Issue(
+            "locked_over_band",
+            f"locked units alone exceed the upper band of {bad.size} territory(ies) "
+            f"(first: {int(bad[0])})",
+            territories=tuple(int(t) for t in bad),
+        )
+    ]

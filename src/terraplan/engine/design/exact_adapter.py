@@ -1,0 +1,273 @@
+"""The exact designer behind the common solver interface.
+
+:class:`ExactSolver` turns a :class:`DesignProblem` into the arrays of the exact MILP
+solvers (:mod:`terraplan.engine.design.exact` for fixed centres,
+:mod:`terraplan.engine.design.exact_pmedian` for free centres) and wraps their outcome
+in the same frozen :class:`DesignResult` as the heuristic. Meant for small instances
+(about 100 units with free centres, a few hundred with fixed centres).
+
+Compactness cost of unit ``i`` in territory ``t``: ``w_i * d(i, c_t) ** power`` with the
+chord distance in km (coords) or the given matrix; centres are units (free: chosen by the
+MILP, a p-median; fixed points: as given). Disruption (``disruption_weight > 0``) adds
+``disruption_weight * w_disrupt_i * mean_cost / mean_w_disrupt`` when ``t`` differs from the
+unit's current territory; budgets become the MILP's moved-weight limit.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.spatial.distance import cdist
+
+from terraplan.engine.design.diagnosis import diagnose
+from terraplan.engine.design.heuristic import _one_unit_each, _result, report_diagnosis
+from terraplan.engine.design.params import Param, validate_params
+from terraplan.engine.design.problem import DesignProblem, Prepared, prepare
+from terraplan.engine.design.report import DesignResult, SolverStats
+from terraplan.errors import InvalidParameterError, SolverError
+
+FloatArray = npt.NDArray[np.float64]
+
+EXACT_PARAMETERS: tuple[Param, ...] = (
+    Param("time_limit", (int, float), low=1e-3, doc="seconds for the whole solve"),
+    Param("mip_gap", (int, float), low=0.0, high=1.0),
+    Param("callback", (object,), optional=True, check=callable, doc="must be callable"),
+)
+
+
+class ExactSolver:
+    """MILP territory design (HiGHS through SciPy): proven optimum or bound and gap.
+
+    Parameters (validated when :meth:`solve` runs): ``time_limit`` seconds, ``mip_gap``
+    relative gap, ``callback(step, objective) -> bool | None``.
+    """
+
+    name = "exact"
+    parameters = EXACT_PARAMETERS
+
+    def __init__(
+        self, *, time_limit: float = 30.0, mip_gap: float = 1e-6, callback: Any = None
+    ) -> None:
+        self.time_limit = time_limit
+        self.mip_gap = mip_gap
+        self.callback = callback
+
+    def get_params(self) -> dict[str, Any]:
+        return {p.name: getattr(self, p.name) for p in self.parameters}
+
+    def solve(self, problem: DesignProblem) -> DesignResult:
+        """Solve ``problem`` exactly (within the time limit); never mutates it."""
+        validate_params(self.parameters, self.get_params())
+        began = time.perf_counter()
+        prep = prepare(problem)
+        diagnosis, prep = diagnose(prep)
+        report_diagnosis(diagnosis)
+        if prep.n <= prep.k:
+            labels = _one_unit_each(prep)
+            stats = SolverStats("exact", time.perf_counter() - began, 0, 0.0, True, "trivial")
+            return _result(prep, labels, diagnosis, stats)
+        fixed = (
+            ~prep.free_centres
+            if (prep.centre_units is not None or prep.centre_points is not None)
+            else np.zeros(prep.k, dtype=bool)
+        )
+        if fixed.all():
+            outcome = self._fixed(prep)
+            labels = np.asarray(outcome.labels, dtype=np.int64)
+        else:
+            labels, outcome = self._free(prep, fixed, [u for u, _ in diagnosis.dedicated])
+        stats = SolverStats(
+            method="exact",
+            seconds=time.perf_counter() - began,
+            iterations=int(outcome.iterations),
+            objective=float(outcome.objective),
+            converged=bool(outcome.proven_optimal),
+            status=str(outcome.status),
+            lower_bound=float(outcome.bound),
+            gap=float(outcome.gap),
+            proven_optimal=bool(outcome.proven_optimal),
+        )
+        return _result(prep, labels, diagnosis, stats)
+
+    # -- fixed centres: assignment MILP --------------------------------------------------
+    def _fixed(self, prep: Prepared) -> Any:
+        from terraplan.engine.design.exact import solve_exact_assignment
+
+        if prep.xyz is not None:
+            centres = (
+                prep.centre_points
+                if prep.centre_points is not None
+                else prep.xyz[prep.centre_units]
+            )
+            dist = cdist(prep.xyz, centres)
+        else:
+            assert prep.distances is not None and prep.centre_units is not None
+            dist = prep.distances[:, prep.centre_units]
+        cost = prep.compact_w[:, None] * dist**prep.power
+        cost = cost + _disruption_cost(prep, cost)
+        return solve_exact_assignment(
+            cost, prep.weights, prep.lower, prep.upper, _allowed(prep),
+            adjacency=prep.adjacency if prep.contiguous else None,
+            centre_units=prep.centre_units, **_budget_args(prep),
+            time_limit=float(self.time_limit), mip_gap=float(self.mip_gap),
+            callback=self.callback,
+        )  # fmt: skip
+
+    # -- free centres: p-median MILP ---------------------------------------------------------
+    def _free(
+        self, prep: Prepared, fixed: npt.NDArray[np.bool_], dedicated: list[int]
+    ) -> tuple[Any, Any]:
+        from terraplan.engine.design.exact_pmedian import solve_exact_pmedian
+
+        if prep.centre_points is not None and fixed.any():
+            raise InvalidParameterError(
+                "the exact solver takes fixed centres as unit indices when some are free",
+                details={"parameter": "centres"},
+            )
+        if prep.current is not None and (
+            prep.disruption_weight > 0
+            or prep.max_moved_units is not None
+            or prep.max_moved_share is not None
+        ):
+            return self._alternate(prep)
+        k = prep.k
+        fixed_terr = [t for t in range(k) if fixed[t]]
+        fixed_units = (
+            [int(prep.centre_units[t]) for t in fixed_terr] if prep.centre_units is not None else []
+        )
+        for u in dedicated:
+            t = int(prep.locked[u])
+            if t not in fixed_terr:
+                fixed_terr.append(t)
+                fixed_units.append(u)
+        free_terr = [t for t in range(k) if t not in fixed_terr]
+        order = fixed_terr + free_terr
+        allowed = _allowed(prep)[:, order]
+        lower, upper = prep.lower[order], prep.upper[order]
+        if free_terr:
+            columns = allowed[:, len(fixed_terr) :]
+            rows_lo, rows_hi = lower[len(fixed_terr) :], upper[len(fixed_terr) :]
+            if not (
+                np.all(columns == columns[:, :1])
+                and np.allclose(rows_lo, rows_lo[:1])
+                and np.allclose(rows_hi, rows_hi[:1])
+            ):
+                return self._alternate(prep)
+        if prep.xyz is not None:
+            dist = cdist(prep.xyz, prep.xyz) ** prep.power
+        else:
+            assert prep.distances is not None
+            dist = prep.distances**prep.power
+        outcome = solve_exact_pmedian(
+            dist, prep.weights, k, lower, upper, allowed,
+            unit_weight=prep.compact_w,
+            adjacency=prep.adjacency if prep.contiguous else None,
+            fixed_centres=np.array(fixed_units, dtype=np.int64) if fixed_units else None,
+            time_limit=float(self.time_limit), mip_gap=float(self.mip_gap),
+            callback=self.callback,
+        )  # fmt: skip
+        labels = np.asarray(order, dtype=np.int64)[np.asarray(outcome.labels, dtype=np.int64)]
+        return labels, outcome
+
+    def _alternate(self, prep: Prepared) -> tuple[Any, Any]:
+        """Territories that are not interchangeable (locks, forbidden pairs, per-territory
+        targets, disruption): alternate exact assignments and medoid centres, starting from
+        the heuristic plan. Optimal for the final centres only (``proven_optimal`` False)."""
+        from terraplan.engine.design.heuristic import HeuristicSolver
+
+        deadline = time.perf_counter() + float(self.time_limit)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = HeuristicSolver(random_state=0, time_limit=float(self.time_limit) / 4)
+            labels = np.asarray(start._solve_prepared(prep).labels, dtype=np.int64)
+        centres = _medoid_units(prep, labels)
+        outcome: Any = None
+        for _ in range(8):
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0.05:
+                break
+            fixed = replace(
+                prep,
+                centre_units=centres,
+                centre_points=None,
+                free_centres=np.zeros(prep.k, dtype=bool),
+            )
+            outcome = ExactSolver(time_limit=remaining, mip_gap=float(self.mip_gap))._fixed(fixed)
+            labels = np.asarray(outcome.labels, dtype=np.int64)
+            new = _medoid_units(prep, labels)
+            if np.array_equal(new, centres):
+                break
+            centres = new
+        if outcome is None:
+            raise SolverError(
+                "the exact solver ran out of time", details={"time_limit": self.time_limit}
+            )
+        return labels, _not_proven(outcome)
+
+
+def _medoid_units(prep: Prepared, labels: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    out = np.zeros(prep.k, dtype=np.int64)
+    for t in range(prep.k):
+        members = np.flatnonzero(labels == t)
+        if prep.xyz is not None:
+            d = cdist(prep.xyz[members], prep.xyz[members]) ** prep.power
+        else:
+            assert prep.distances is not None
+            d = prep.distances[np.ix_(members, members)] ** prep.power
+        out[t] = members[int(np.argmin(prep.compact_w[members] @ d))]
+    return out
+
+
+def _not_proven(outcome: Any) -> Any:
+    class _Outcome:
+        labels = outcome.labels
+        objective = outcome.objective
+        bound = outcome.bound
+        gap = outcome.gap
+        proven_optimal = False
+        status = f"{outcome.status}_for_centres"
+        iterations = outcome.iterations
+
+    return _Outcome
+
+
+def _allowed(prep: Prepared) -> npt.NDArray[np.bool_]:
+    allowed = np.ones((prep.n, prep.k), dtype=bool) if prep.allowed is None else prep.allowed.copy()
+    locked = np.flatnonzero(prep.locked >= 0)
+    allowed[locked] = False
+    allowed[locked, prep.locked[locked]] = True
+    return allowed
+
+
+def _disruption_cost(prep: Prepared, cost: FloatArray) -> FloatArray:
+    if prep.current is None or prep.disruption_weight <= 0:
+        return np.zeros_like(cost)
+    scale = float(np.mean(cost)) / max(float(np.mean(prep.disrupt_w)), 1e-300)
+    extra = np.repeat((prep.disruption_weight * scale * prep.disrupt_w)[:, None], prep.k, axis=1)
+    has = prep.current >= 0
+    extra[np.flatnonzero(has), prep.current[has]] = 0.0
+    extra[~has] = 0.0
+    return np.asarray(extra, dtype=np.float64)
+
+
+def _budget_args(prep: Prepared) -> dict[str, Any]:
+    if prep.current is None:
+        return {}
+    if prep.max_moved_units is not None:
+        return {
+            "current": prep.current,
+            "moved_weight": np.ones(prep.n),
+            "max_moved_weight": float(prep.max_moved_units),
+        }
+    if prep.max_moved_share is not None:
+        return {
+            "current": prep.current,
+            "moved_weight": prep.disrupt_w,
+            "max_moved_weight": float(prep.max_moved_share * prep.disrupt_w.sum()),
+        }
+    return {}

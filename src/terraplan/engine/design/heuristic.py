@@ -1,0 +1,316 @@
+"""The heuristic territory designer for large instances.
+
+Seeded construction (spread seeds, balanced location-allocation, contiguity repair; or the
+current alignment when realigning), then local search on boundary moves
+(:mod:`terraplan.engine.design.search`), multi-start, time limit and progress callback.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from terraplan.engine.design.construct import (
+    balanced_allocation,
+    flood_fill,
+    matrix_allocation,
+    recursive_bisection,
+    repair_contiguity,
+    seed_units,
+    spread_seeds,
+)
+from terraplan.engine.design.diagnosis import Diagnosis, diagnose
+from terraplan.engine.design.params import Param, is_random_state, make_rng, validate_params
+from terraplan.engine.design.problem import DesignProblem, Prepared, prepare
+from terraplan.engine.design.report import (
+    DesignResult,
+    SolverStats,
+    TraceRow,
+    evaluate_prepared,
+    medoids,
+    territory_centres,
+)
+from terraplan.engine.design.search import SearchState, local_search
+from terraplan.errors import ConvergenceWarning, DataQualityWarning
+
+logger = logging.getLogger(__name__)
+
+Callback = Callable[[int, float], bool | None]
+
+HEURISTIC_PARAMETERS: tuple[Param, ...] = (
+    Param("time_limit", (int, float), low=0.0, doc="seconds for the whole solve"),
+    Param("n_starts", (int,), low=1, high=1000, doc="independent constructions tried"),
+    Param("max_sweeps", (int,), low=1, high=100_000, doc="local-search sweeps per start"),
+    Param("allocation_iterations", (int,), low=1, high=10_000),
+    Param("relax_factor", (int, float), low=1.0, high=100.0, doc="first-stage band scale"),
+    Param(
+        "min_improvement",
+        (int, float),
+        low=0.0,
+        high=1.0,
+        doc="stop a compactness stage when a sweep gains less than this share",
+    ),
+    Param(
+        "random_state",
+        (int, np.random.Generator),
+        optional=True,
+        check=is_random_state,
+        doc="must be a non-negative int, a numpy Generator or None",
+    ),
+    Param("callback", (object,), optional=True, check=callable, doc="must be callable"),
+)
+
+
+class HeuristicSolver:
+    """Construction + boundary-move local search; deterministic per ``random_state``.
+
+    Parameters (validated when :meth:`solve` runs): ``time_limit`` seconds (the best plan
+    so far is returned when it runs out), ``n_starts`` constructions, ``max_sweeps`` per
+    start, ``allocation_iterations`` of the balanced allocation, ``min_improvement`` (a
+    compactness stage ends when a sweep gains less than this share of the objective),
+    ``relax_factor`` (a first search stage runs with bands this many times wider, so the
+    plan can reorganise before the real bands are enforced; 1 disables), ``random_state``, and
+    ``callback(step, objective) -> bool | None`` called after each sweep (False stops).
+
+    Objective in the weighted mode: ``compactness / compactness_of_start +
+    disruption_weight * disruption / total_disruption_metric``.
+    """
+
+    name = "heuristic"
+    parameters = HEURISTIC_PARAMETERS
+
+    def __init__(
+        self,
+        *,
+        time_limit: float = 60.0,
+        n_starts: int = 2,
+        max_sweeps: int = 200,
+        allocation_iterations: int = 60,
+        min_improvement: float = 1e-5,
+        relax_factor: float = 4.0,
+        random_state: int | np.random.Generator | None = None,
+        callback: Callback | None = None,
+    ) -> None:
+        self.time_limit = time_limit
+        self.n_starts = n_starts
+        self.max_sweeps = max_sweeps
+        self.allocation_iterations = allocation_iterations
+        self.min_improvement = min_improvement
+        self.relax_factor = relax_factor
+        self.random_state = random_state
+        self.callback = callback
+
+    def get_params(self) -> dict[str, Any]:
+        return {p.name: getattr(self, p.name) for p in self.parameters}
+
+    def solve(self, problem: DesignProblem) -> DesignResult:
+        """Design territories for ``problem``; never mutates it or the solver."""
+        validate_params(self.parameters, self.get_params())
+        prep = prepare(problem)
+        diagnosis, prep = diagnose(prep)
+        report_diagnosis(diagnosis)
+        return self._solve_prepared(prep, diagnosis)
+
+    def _solve_prepared(self, prep: Prepared, diagnosis: Diagnosis | None = None) -> DesignResult:
+        """The core on an already validated (and diagnosed) problem."""
+        began = time.perf_counter()
+        if diagnosis is None:
+            diagnosis, prep = diagnose(prep)
+        deadline = began + float(self.time_limit)
+        rng = make_rng(self.random_state)
+        if prep.n <= prep.k:
+            labels = _one_unit_each(prep)
+            stats = SolverStats("heuristic", time.perf_counter() - began, 0, 0.0, True, "trivial")
+            return _result(prep, labels, diagnosis, stats)
+        trace: list[TraceRow] = []
+        step = 0
+        stopped = False
+        best: tuple[float, float, np.ndarray[Any, Any], bool, int] | None = None
+        starts = 1 if prep.current is not None else self.n_starts
+        done = 0
+        for start in range(starts):
+            elapsed = time.perf_counter() - began
+            if start and elapsed * (start + 1) / start > float(self.time_limit):
+                break  # another start would likely not finish in time
+            labels, centres = _construct(prep, rng, self.allocation_iterations, start)
+            holder: list[SearchState] = []
+
+            def on_sweep(
+                _sweep: int, phase: str, start: int = start, holder: list[SearchState] = holder
+            ) -> bool:
+                nonlocal step, stopped
+                state = holder[-1]
+                step += 1
+                trace.append(
+                    TraceRow(
+                        step,
+                        f"{phase}#{start}",
+                        state.objective,
+                        state.penalty,
+                        time.perf_counter() - began,
+                    )
+                )
+                logger.debug(
+                    "start %d step %d %s objective %.6g penalty %.3g",
+                    start,
+                    step,
+                    phase,
+                    state.objective,
+                    state.penalty,
+                )
+                if self.callback is not None and self.callback(step, state.objective) is False:
+                    stopped = True
+                    return False
+                return True
+
+            converged = False
+            relax = float(self.relax_factor) * _RELAX_CYCLE[start % len(_RELAX_CYCLE)]
+            for scale in _schedule(relax, prep.current is not None):
+                stage = (
+                    prep
+                    if scale == 1.0
+                    else replace(prep, tolerance=np.minimum(prep.tolerance * scale, 0.95))
+                )
+                state = SearchState(stage, labels, centres)
+                if not holder:
+                    state.fill_empty()
+                holder.append(state)
+                # loose-band stages may use a quarter of the time left, the last one the rest
+                now = time.perf_counter()
+                share = 1.0 if scale == 1.0 else 0.25
+                converged, _ = local_search(
+                    state,
+                    deadline=now + max(deadline - now, 0.0) * share,
+                    max_sweeps=self.max_sweeps,
+                    on_sweep=on_sweep,
+                    min_improvement=float(self.min_improvement),
+                )
+                labels, centres = state.labels, state.centres
+                if stopped or (scale == 1.0 and time.perf_counter() > deadline):
+                    break
+            done += 1
+            key = (round(state.penalty, 12), state.objective)
+            if best is None or key < best[:2]:
+                best = (key[0], key[1], state.labels.copy(), converged, state.moves)
+            if stopped or time.perf_counter() > deadline:
+                break
+        assert best is not None
+        status = "stopped" if stopped else ("converged" if best[3] else "time_limit")
+        stats = SolverStats(
+            method="heuristic",
+            seconds=time.perf_counter() - began,
+            iterations=step,
+            objective=best[1],
+            converged=best[3],
+            status=status,
+            starts=done,
+            trace=tuple(trace),
+        )
+        return _result(prep, best[2], diagnosis, stats)
+
+
+#: Multi-start varies the first-stage band scale around ``relax_factor`` for diversity.
+_RELAX_CYCLE = (1.0, 2.0, 0.5)
+
+
+def _schedule(relax: float, realigning: bool) -> tuple[float, ...]:
+    """Band scales of the search stages: loose bands first let the plan reorganise."""
+    if relax <= 1.0 or realigning:
+        return (1.0,)
+    scales = [relax]
+    while scales[-1] / 2.0 > 1.0:
+        scales.append(scales[-1] / 2.0)
+    return (*scales, 1.0)
+
+
+def report_diagnosis(diagnosis: Diagnosis) -> None:
+    """Log and warn (:class:`DataQualityWarning`) about what the diagnosis found."""
+    if diagnosis.issues:
+        logger.warning("territory design diagnosis: %s", diagnosis.summary())
+        warnings.warn(f"territory design: {diagnosis.summary()}", DataQualityWarning, stacklevel=3)
+
+
+def _result(
+    prep: Prepared, labels: np.ndarray[Any, Any], diagnosis: Diagnosis, stats: SolverStats
+) -> DesignResult:
+    cu = medoids(prep, labels) if prep.distances is not None else None
+    report = evaluate_prepared(prep, labels, centre_units=cu)
+    problems = []
+    if diagnosis.feasible and not report.balance.all_within:
+        problems.append("balance not within tolerance")
+    if report.contiguity.all_contiguous is False:
+        problems.append("some territory is not contiguous")
+    if problems and stats.status != "stopped":
+        warnings.warn(
+            f"territory design: {', '.join(problems)} ({stats.status})",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+        stats = replace(stats, status=stats.status + ":" + "+".join(p.split()[0] for p in problems))
+    out = labels.astype(np.int64).copy()
+    out.flags.writeable = False
+    return DesignResult(labels=out, report=report, diagnosis=diagnosis, stats=stats)
+
+
+def _construct(
+    prep: Prepared, rng: np.random.Generator, iterations: int, start: int = 0
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Starting labels and centres (``(k, 3)`` km, or ``(k,)`` units as float with a matrix)."""
+    if prep.current is not None:
+        labels = prep.current.copy()
+        if prep.allowed is not None:
+            bad = (labels >= 0) & ~prep.allowed[np.arange(prep.n), np.maximum(labels, 0)]
+            labels[bad] = -1
+        lock = prep.locked >= 0
+        labels[lock] = prep.locked[lock]
+        centres = _centres_of(prep, np.where(labels >= 0, labels, 0), rng)
+        labels = flood_fill(prep, labels, centres)
+        if prep.contiguous and prep.adjacency is not None:
+            labels = repair_contiguity(prep, labels, centres)
+        return labels, _centres_of(prep, labels, rng)
+    if prep.distances is not None:
+        seeds = seed_units(prep, rng)
+        labels = matrix_allocation(prep, seeds, iterations=iterations)
+        centres = seeds.astype(np.float64)
+    elif bool(np.all(prep.free_centres)) and not np.any(prep.locked >= 0):
+        labels = recursive_bisection(prep, rng, jitter=0.15 if start == 0 else 0.35)
+        centres = territory_centres(prep, labels)
+    else:
+        centres = spread_seeds(prep, rng)
+        labels, centres = balanced_allocation(prep, centres, iterations=iterations)
+    if prep.contiguous and prep.adjacency is not None:
+        labels = repair_contiguity(prep, labels, centres)
+    return labels, _centres_of(prep, labels, rng) if prep.distances is not None else centres
+
+
+def _centres_of(
+    prep: Prepared, labels: np.ndarray[Any, Any], rng: np.random.Generator
+) -> np.ndarray[Any, Any]:
+    if prep.distances is not None:
+        med = medoids(prep, labels)
+        if np.any(med < 0):
+            seeds = seed_units(prep, rng)
+            med = np.where(med >= 0, med, seeds)
+        return med.astype(np.float64)
+    return territory_centres(prep, labels)
+
+
+def _one_unit_each(prep: Prepared) -> np.ndarray[Any, Any]:
+    labels = np.full(prep.n, -1, dtype=np.int64)
+    used: set[int] = set()
+    for i in range(prep.n):
+        if prep.locked[i] >= 0:
+            labels[i] = prep.locked[i]
+            used.add(int(prep.locked[i]))
+    for i in np.flatnonzero(labels < 0).tolist():
+        allowed = np.ones(prep.k, dtype=bool) if prep.allowed is None else prep.allowed[i]
+        free = [t for t in np.flatnonzero(allowed).tolist() if t not in used]
+        labels[i] = free[0] if free else int(np.flatnonzero(allowed)[0])
+        used.add(int(labels[i]))
+    return labels

@@ -1,0 +1,308 @@
+"""The territory design problem as arrays, and its validation.
+
+:class:`DesignProblem` holds only arrays and scalars (shapes below); :func:`prepare`
+validates it once and returns a :class:`Prepared` problem (normalised copies, bands,
+graph) that the solvers' private cores assume to be valid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from terraplan.engine.design.geometry import (
+    build_neighbourhood,
+    connect_components,
+    symmetric_graph,
+    to_xyz,
+)
+from terraplan.errors import InvalidParameterError
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+Priority = Literal["weighted", "lexicographic"]
+
+
+@dataclass(frozen=True, eq=False)
+class DesignProblem:
+    """A territory design (or realignment) problem.
+
+    Shapes: ``n`` units, ``m`` metrics, ``k`` territories.
+
+    - ``weights (n, m)``: non-negative metric values per unit (population, workload, ...).
+    - ``n_territories`` k, or implied by ``targets``/``centres``.
+    - ``targets (k, m)``: per-territory targets; default equal shares of the totals.
+    - ``tolerance`` scalar or ``(m,)``: allowed relative deviation from the target (0.05).
+    - ``coords (n, 2)``: latitude/longitude degrees; or ``distances (n, n)``: any distance or
+      travel-time matrix (then ``centres`` must be unit indices).
+    - ``adjacency (n, n)``: scipy.sparse unit graph; ``contiguous=True`` makes every
+      territory one connected piece (a graph is built from ``coords`` when missing, with
+      ``neighbourhood`` = ``"delaunay"`` or ``"knn"``); a given adjacency implies contiguity.
+    - ``centres``: ``(k,)`` unit indices or ``(k, 2)`` lat/lon points; ``free_centres (k,)``
+      bool says which may move (default: all free without ``centres``, all fixed with).
+    - ``locked (n,)``: territory index a unit is pinned to, or -1.
+    - ``allowed (n, k)``: False forbids a unit-territory pair.
+    - ``current (n,)``: existing alignment (territory index or -1) for realignment.
+    - ``compactness_metric``: column of ``weights`` weighting distances (None: unweighted);
+      ``distance_power`` 1 (distance) or 2 (squared distance, inertia).
+    - ``disruption_metric``: column summed over moved units (None: count of moved units);
+      ``disruption_weight`` its weight against compactness (see the solver docs);
+      ``max_moved_units`` / ``max_moved_share`` budgets; ``priority`` ``"weighted"`` or
+      ``"lexicographic"`` (balance, then least disruption, then compactness).
+    - ``metric_names``: labels for reports.
+    """
+
+    weights: npt.ArrayLike
+    n_territories: int | None = None
+    targets: npt.ArrayLike | None = None
+    tolerance: float | npt.ArrayLike = 0.05
+    coords: npt.ArrayLike | None = None
+    distances: npt.ArrayLike | None = None
+    adjacency: sparse.spmatrix | sparse.sparray | None = None
+    contiguous: bool = False
+    neighbourhood: str = "delaunay"
+    centres: npt.ArrayLike | None = None
+    free_centres: npt.ArrayLike | None = None
+    locked: npt.ArrayLike | None = None
+    allowed: npt.ArrayLike | None = None
+    current: npt.ArrayLike | None = None
+    compactness_metric: int | None = None
+    distance_power: int = 2
+    disruption_metric: int | None = None
+    disruption_weight: float = 0.0
+    max_moved_units: int | None = None
+    max_moved_share: float | None = None
+    priority: Priority = "weighted"
+    metric_names: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """A validated problem: private copies, never the caller's arrays."""
+
+    n: int
+    m: int
+    k: int
+    weights: FloatArray  # (n, m)
+    targets: FloatArray  # (k, m)
+    targets_given: bool
+    tolerance: FloatArray  # (m,)
+    xyz: FloatArray | None  # (n, 3) km
+    coords: FloatArray | None  # (n, 2) degrees
+    distances: FloatArray | None  # (n, n)
+    adjacency: sparse.csr_matrix | None  # symmetric bool, used for contiguity
+    contiguous: bool
+    centre_units: IntArray | None  # (k,) or None
+    centre_points: FloatArray | None  # (k, 3) km or None
+    free_centres: BoolArray  # (k,)
+    locked: IntArray  # (n,)
+    allowed: BoolArray | None  # (n, k)
+    current: IntArray | None  # (n,)
+    compact_w: FloatArray  # (n,)
+    power: int
+    disrupt_w: FloatArray  # (n,)
+    disruption_weight: float
+    max_moved_units: int | None
+    max_moved_share: float | None
+    priority: str
+    metric_names: tuple[str, ...]
+
+    @property
+    def lower(self) -> FloatArray:
+        return self.targets * (1.0 - self.tolerance)
+
+    @property
+    def upper(self) -> FloatArray:
+        return self.targets * (1.0 + self.tolerance)
+
+
+def _bad(field: str, reason: str) -> InvalidParameterError:
+    return InvalidParameterError(
+        f"problem.{field}: {reason}", details={"field": field, "reason": reason}
+    )
+
+
+def _array(value: npt.ArrayLike, field: str, dtype: type, ndim: int) -> Any:
+    try:
+        arr: Any = np.array(value, dtype=dtype, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise _bad(field, f"cannot be read as {dtype.__name__} array ({exc})") from None
+    if arr.ndim != ndim:
+        raise _bad(field, f"must have {ndim} dimension(s), got shape {arr.shape}")
+    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+        raise _bad(field, "must be finite")
+    return arr
+
+
+def _int_labels(value: npt.ArrayLike, field: str, n: int, k: int) -> IntArray:
+    arr = _array(value, field, float, 1)
+    if arr.shape[0] != n or np.any(arr != np.round(arr)):
+        raise _bad(field, f"must be {n} integer labels")
+    labels: IntArray = arr.astype(np.int64)
+    if np.any((labels < -1) | (labels >= k)):
+        raise _bad(field, f"labels must be -1 or in [0, {k - 1}]")
+    return labels
+
+
+def prepare(problem: DesignProblem) -> Prepared:
+    """Validate ``problem`` and return normalised private arrays.
+
+    Raises :class:`InvalidParameterError` naming the offending field.
+    """
+    weights = _array(problem.weights, "weights", float, 2).astype(np.float64)
+    n, m = weights.shape
+    if n == 0 or m == 0:
+        raise _bad("weights", "needs at least one unit and one metric")
+    if np.any(weights < 0):
+        raise _bad("weights", "must be non-negative")
+    k = _resolve_k(problem)
+    tol_in = _array(
+        np.atleast_1d(np.asarray(problem.tolerance, dtype=object)), "tolerance", float, 1
+    )
+    if tol_in.shape[0] not in (1, m):
+        raise _bad("tolerance", f"must be a scalar or {m} values")
+    tol = np.broadcast_to(tol_in, (m,)).astype(np.float64)
+    if np.any(tol < 0) or np.any(tol >= 1):
+        raise _bad("tolerance", "must be in [0, 1)")
+    totals = weights.sum(axis=0)
+    if problem.targets is not None:
+        targets = _array(problem.targets, "targets", float, 2)
+        if targets.shape != (k, m) or np.any(targets < 0):
+            raise _bad("targets", f"must be non-negative with shape ({k}, {m})")
+        targets_given = True
+    else:
+        targets = np.tile(totals / k, (k, 1))
+        targets_given = False
+    coords = xyz = distances = None
+    if problem.coords is not None:
+        coords = _array(problem.coords, "coords", float, 2)
+        if coords.shape != (n, 2):
+            raise _bad("coords", f"must have shape ({n}, 2)")
+        if np.any(np.abs(coords[:, 0]) > 90) or np.any(np.abs(coords[:, 1]) > 180):
+            raise _bad("coords", "latitude/longitude out of range")
+        xyz = to_xyz(coords)
+    if problem.distances is not None:
+        distances = _array(problem.distances, "distances", float, 2)
+        if distances.shape != (n, n) or np.any(distances < 0):
+            raise _bad("distances", f"must be non-negative with shape ({n}, {n})")
+    if coords is None and distances is None:
+        raise _bad("coords", "give coords or distances")
+    if coords is not None and distances is not None:
+        raise _bad("distances", "give coords or distances, not both")
+    adjacency = None
+    if problem.adjacency is not None:
+        if not sparse.issparse(problem.adjacency) or problem.adjacency.shape != (n, n):
+            raise _bad("adjacency", f"must be a scipy.sparse ({n}, {n}) matrix")
+        adjacency = connect_components(symmetric_graph(problem.adjacency), xyz)
+    elif problem.contiguous:
+        if coords is None:
+            raise _bad("adjacency", "contiguity with a distance matrix needs an adjacency")
+        adjacency = build_neighbourhood(coords, method=problem.neighbourhood)
+    centre_units, centre_points, free = _centres(problem, n, k, xyz)
+    locked = (
+        _int_labels(problem.locked, "locked", n, k)
+        if problem.locked is not None
+        else np.full(n, -1, dtype=np.int64)
+    )
+    allowed = None
+    if problem.allowed is not None:
+        allowed = _array(problem.allowed, "allowed", bool, 2).astype(bool)
+        if allowed.shape != (n, k):
+            raise _bad("allowed", f"must have shape ({n}, {k})")
+    current = _int_labels(problem.current, "current", n, k) if problem.current is not None else None
+    compact_w = _column(weights, problem.compactness_metric, "compactness_metric")
+    disrupt_w = _column(weights, problem.disruption_metric, "disruption_metric")
+    if problem.distance_power not in (1, 2):
+        raise _bad("distance_power", "must be 1 or 2")
+    if not np.isfinite(problem.disruption_weight) or problem.disruption_weight < 0:
+        raise _bad("disruption_weight", "must be >= 0")
+    if problem.max_moved_units is not None and problem.max_moved_units < 0:
+        raise _bad("max_moved_units", "must be >= 0")
+    if problem.max_moved_share is not None and not 0 <= problem.max_moved_share <= 1:
+        raise _bad("max_moved_share", "must be in [0, 1]")
+    if problem.priority not in ("weighted", "lexicographic"):
+        raise _bad("priority", "must be 'weighted' or 'lexicographic'")
+    names = problem.metric_names or tuple(f"metric_{j}" for j in range(m))
+    if len(names) != m:
+        raise _bad("metric_names", f"needs {m} names")
+    return Prepared(
+        n=n, m=m, k=k, weights=weights, targets=targets.astype(np.float64),
+        targets_given=targets_given, tolerance=tol.astype(np.float64), xyz=xyz, coords=coords,
+        distances=distances, adjacency=adjacency, contiguous=bool(problem.contiguous) or adjacency is not None,
+        centre_units=centre_units, centre_points=centre_points, free_centres=free,
+        locked=locked, allowed=allowed, current=current, compact_w=compact_w,
+        power=int(problem.distance_power), disrupt_w=disrupt_w,
+        disruption_weight=float(problem.disruption_weight),
+        max_moved_units=problem.max_moved_units, max_moved_share=problem.max_moved_share,
+        priority=problem.priority, metric_names=tuple(names),
+    )  # fmt: skip
+
+
+def _resolve_k(problem: DesignProblem) -> int:
+    candidates = []
+    if problem.n_territories is not None:
+        if isinstance(problem.n_territories, bool) or not isinstance(
+            problem.n_territories, int | np.integer
+        ):
+            raise _bad("n_territories", "must be an integer")
+        candidates.append(int(problem.n_territories))
+    if problem.targets is not None:
+        candidates.append(int(np.shape(problem.targets)[0]))
+    if problem.centres is not None:
+        candidates.append(int(np.shape(problem.centres)[0]))
+    if not candidates:
+        raise _bad("n_territories", "give n_territories, targets or centres")
+    if len(set(candidates)) > 1:
+        raise _bad("n_territories", f"n_territories, targets and centres disagree: {candidates}")
+    if candidates[0] < 1:
+        raise _bad("n_territories", "must be >= 1")
+    return candidates[0]
+
+
+def _centres(
+    problem: DesignProblem, n: int, k: int, xyz: FloatArray | None
+) -> tuple[IntArray | None, FloatArray | None, BoolArray]:
+    if problem.centres is None:
+        if problem.free_centres is not None and not np.all(problem.free_centres):
+            raise _bad("free_centres", "fixed centres need centres")
+        return None, None, np.ones(k, dtype=bool)
+    arr = np.asarray(problem.centres)
+    units = points = None
+    if arr.ndim == 1:
+        units = _array(arr, "centres", float, 1)
+        if np.any(units != np.round(units)) or np.any((units < 0) | (units >= n)):
+            raise _bad("centres", f"unit indices must be integers in [0, {n - 1}]")
+        units = units.astype(np.int64)
+        if np.unique(units).shape[0] != k:
+            raise _bad("centres", "centre units must be distinct")
+    elif arr.ndim == 2 and arr.shape[1] == 2:
+        if xyz is None:
+            raise _bad("centres", "centre points need coords; with distances give unit indices")
+        pts = _array(arr, "centres", float, 2)
+        points = to_xyz(pts)
+    else:
+        raise _bad("centres", "must be (k,) unit indices or (k, 2) latitude/longitude")
+    free = (
+        np.zeros(k, dtype=bool)
+        if problem.free_centres is None
+        else _array(problem.free_centres, "free_centres", bool, 1).astype(bool)
+    )
+    if free.shape != (k,):
+        raise _bad("free_centres", f"must have shape ({k},)")
+    return units, points, free
+
+
+def _column(weights: FloatArray, column: int | None, field: str) -> FloatArray:
+    if column is None:
+        return np.ones(weights.shape[0], dtype=np.float64)
+    if isinstance(column, bool) or not isinstance(column, int | np.integer):
+        raise _bad(field, "must be a metric column index or None")
+    if not 0 <= column < weights.shape[1]:
+        raise _bad(field, f"must be in [0, {weights.shape[1] - 1}]")
+    return weights[:, int(column)].copy()

@@ -1,0 +1,551 @@
+"""Local search on boundary moves with incrementally updated tallies.
+
+A move sends unit ``i`` from territory ``a`` to ``b``. Candidate moves are screened in
+bulk with numpy (every boundary pair, or each unit's nearest centres when there is no
+graph), then applied one by one after an exact O(m) re-check against the live tallies:
+
+- balance penalty ``sum_t sum_j e + e^2`` with ``e`` the relative excess of territory
+  ``t`` beyond its band in metric ``j`` (0 inside the band); the square term lets weight
+  flow through territories sitting at a band edge;
+- compactness: ``sum_i w_i |x_i - c_t|^p``; with squared distances and free centres the
+  exact change (Hartigan's formula) is used and centroids follow each move in O(1);
+  otherwise centres are held during a sweep and re-estimated between sweeps;
+- contiguity: the destination must touch the unit; the source must stay connected, which
+  is only searched (breadth-first inside the territory, stopping as soon as all the
+  unit's same-territory neighbours are reached) when the unit has >= 2 of them;
+- disruption against the current alignment and the moved-units / moved-share budgets.
+
+Balance sweeps accept moves lowering the penalty; compactness sweeps accept moves that
+keep it from rising and improve the objective (weighted with disruption, or
+lexicographically: disruption first).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from terraplan.engine.design.construct import candidate_centres
+from terraplan.engine.design.problem import Prepared
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+_PEN_EPS = 1e-12
+#: Weight of the squared deviation from target during balance sweeps: it lets territories
+#: inside their band pass weight on (making room for an over-full neighbour).
+_FLOW = 0.1
+
+
+class SearchState:
+    """Mutable working state of one local search (private to the engine)."""
+
+    def __init__(self, prep: Prepared, labels: IntArray, centres: FloatArray) -> None:
+        self.prep = prep
+        k, m = prep.k, prep.m
+        self.k = k
+        self.labels = labels.astype(np.int64).copy()
+        self.lab: list[int] = self.labels.tolist()
+        self.weights = prep.weights
+        self.upper = prep.upper
+        self.lower = prep.lower
+        tot = prep.weights.sum(axis=0)
+        self.scale = np.where(tot > 0, tot / k, 1.0)
+        self.tallies = np.zeros((k, m))
+        for j in range(m):
+            self.tallies[:, j] = np.bincount(self.labels, weights=prep.weights[:, j], minlength=k)
+        self.count = np.bincount(self.labels, minlength=k).astype(np.int64)
+        self.targets = prep.targets
+        self.pen = self._pen_rows(self.tallies, np.arange(k))
+        self.dev = self._dev_rows(self.tallies, np.arange(k))
+        self.cw = prep.compact_w
+        self.matrix = prep.distances is not None
+        self.hartigan = not self.matrix and prep.power == 2
+        self.free = prep.free_centres.copy()
+        if prep.centre_units is None and prep.centre_points is None:
+            self.free[:] = True
+        self.centres = centres.copy()  # (k, 3) km, or (k,) medoid units as float in matrix mode
+        if not self.matrix:
+            assert prep.xyz is not None
+            self.xyz = prep.xyz
+            self.sw = np.bincount(self.labels, weights=self.cw, minlength=k)
+            self.swx = np.zeros((k, 3))
+            for d in range(3):
+                self.swx[:, d] = np.bincount(
+                    self.labels, weights=self.cw * self.xyz[:, d], minlength=k
+                )
+            if self.hartigan:
+                self._refresh_centroids(np.arange(k))
+        self.adj: list[list[int]] | None = None
+        if prep.contiguous and prep.adjacency is not None:
+            a = prep.adjacency
+            indptr, indices = a.indptr.tolist(), a.indices.tolist()
+            self.adj = [indices[indptr[i] : indptr[i + 1]] for i in range(prep.n)]
+        self.movable = prep.locked < 0
+        self.current = prep.current
+        self.dw = prep.disrupt_w
+        self.d_total = float(self.dw.sum()) or 1.0
+        if self.current is not None:
+            moved = (self.current >= 0) & (self.labels != self.current)
+            self.moved_units = int(moved.sum())
+            self.moved_amount = float(self.dw[moved].sum())
+        else:
+            self.moved_units, self.moved_amount = 0, 0.0
+        # plain-Python mirrors for the scalar re-checks (numpy scalars are slow one by one)
+        self.w_l: list[list[float]] = prep.weights.tolist()
+        self.tal_l: list[list[float]] = self.tallies.tolist()
+        self.up_l: list[list[float]] = self.upper.tolist()
+        self.lo_l: list[list[float]] = self.lower.tolist()
+        self.tg_l: list[list[float]] = self.targets.tolist()
+        self.sc_l: list[float] = self.scale.tolist()
+        self.pen_l: list[float] = self.pen.tolist()
+        self.dev_l: list[float] = self.dev.tolist()
+        self.cw_l: list[float] = self.cw.tolist()
+        self.free_l: list[bool] = self.free.tolist()
+        if not self.matrix:
+            self.xyz_l: list[list[float]] = self.xyz.tolist()
+            self.cen_l: list[list[float]] = self.centres.tolist()
+            self.sw_l: list[float] = self.sw.tolist()
+        self.objective = self.compute_objective()
+        self.comp_ref = self.objective if self.objective > 0 else 1.0
+        self.moves = 0
+        self._out: dict[int, list[tuple[int, int]]] = {}
+        self._in: dict[int, list[tuple[int, int]]] = {}
+
+    # ---- measures -------------------------------------------------------------------
+    def _pen_rows(self, tallies: FloatArray, terr: IntArray) -> FloatArray:
+        over = np.maximum(tallies - self.upper[terr], self.lower[terr] - tallies)
+        e = np.maximum(over, 0.0) / self.scale
+        return np.asarray((e + e * e).sum(axis=1), dtype=np.float64)
+
+    def _dev_rows(self, tallies: FloatArray, terr: IntArray | int) -> FloatArray:
+        d = (tallies - self.targets[terr]) / self.scale
+        return np.asarray((d * d).sum(axis=-1), dtype=np.float64)
+
+    @property
+    def penalty(self) -> float:
+        return float(self.pen.sum())
+
+    def compute_objective(self) -> float:
+        lab = self.labels
+        if self.matrix:
+            assert self.prep.distances is not None
+            cu = self.centres.astype(np.int64)
+            d = self.prep.distances[np.arange(self.prep.n), cu[lab]]
+        else:
+            diff = self.xyz - self.centres[lab]
+            d2 = np.einsum("ij,ij->i", diff, diff)
+            d = d2 if self.prep.power == 2 else np.sqrt(d2)
+            return float(np.dot(self.cw, d))
+        return float(np.dot(self.cw, d**self.prep.power))
+
+    def _refresh_centroids(self, terr: IntArray | list[int]) -> None:
+        for t in terr:
+            if not self.free[t]:
+                continue
+            if self.sw[t] > 0:
+                self.centres[t] = self.swx[t] / self.sw[t]
+                if hasattr(self, "cen_l"):
+                    self.cen_l[t] = self.centres[t].tolist()
+
+    def recentre(self) -> None:
+        """Re-estimate free centres (between sweeps): centroids, or medoids with a matrix."""
+        if self.matrix:
+            from terraplan.engine.design.report import medoids
+
+            med = medoids(self.prep, self.labels)
+            free = self.free & (med >= 0)
+            self.centres[free] = med[free]
+        else:
+            self._refresh_centroids(np.arange(self.k))
+        self.objective = self.compute_objective()
+
+    # ---- bulk screening ---------------------------------------------------------------
+    def candidates(self) -> tuple[IntArray, IntArray, IntArray]:
+        """Candidate moves ``(unit, from, to)``: boundary pairs or nearest other centres."""
+        lab = self.labels
+        prep = self.prep
+        if prep.contiguous and prep.adjacency is not None:
+            coo = prep.adjacency.tocoo()
+            r, c = coo.row.astype(np.int64), coo.col.astype(np.int64)
+            cross = lab[r] != lab[c]
+            units, dest = r[cross], lab[c[cross]]
+            key = np.unique(units * self.k + dest)
+            units, dest = key // self.k, key % self.k
+        else:
+            if self.matrix:
+                assert prep.distances is not None
+                cu = self.centres.astype(np.int64)
+                size = min(8, self.k)
+                near = (
+                    np.argpartition(prep.distances[:, cu], size - 1, axis=1)[:, :size]
+                    if size < self.k
+                    else np.tile(np.arange(self.k), (prep.n, 1))
+                )
+            else:
+                near = candidate_centres(prep, self.centres, size=min(8, self.k))
+            units = np.repeat(np.arange(prep.n, dtype=np.int64), near.shape[1])
+            dest = near.ravel().astype(np.int64)
+            keep = dest != lab[units]
+            units, dest = units[keep], dest[keep]
+        keep = self.movable[units]
+        if prep.allowed is not None:
+            keep &= prep.allowed[units, dest]
+        units, dest = units[keep], dest[keep]
+        return units, lab[units], dest
+
+    def screen(
+        self, units: IntArray, src: IntArray, dest: IntArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Vectorised ``(d_penalty, d_compactness, d_disruption)`` of candidate moves."""
+        w = self.weights[units]
+        new_a = self._pen_rows(self.tallies[src] - w, src)
+        new_b = self._pen_rows(self.tallies[dest] + w, dest)
+        dpen = new_a + new_b - self.pen[src] - self.pen[dest]
+        self.last_ddev = (
+            self._dev_rows(self.tallies[src] - w, src)
+            + self._dev_rows(self.tallies[dest] + w, dest)
+            - self.dev[src]
+            - self.dev[dest]
+        )
+        dcomp = self._dcomp_bulk(units, src, dest)
+        ddis = np.zeros(units.shape[0])
+        if self.current is not None:
+            cur = self.current[units]
+            ddis = self.dw[units] * ((dest != cur).astype(float) - (src != cur).astype(float))
+            ddis[cur < 0] = 0.0
+        return dpen, dcomp, ddis
+
+    def _dcomp_bulk(self, units: IntArray, src: IntArray, dest: IntArray) -> FloatArray:
+        cw = self.cw[units]
+        if self.matrix:
+            assert self.prep.distances is not None
+            cu = self.centres.astype(np.int64)
+            p = self.prep.power
+            d = self.prep.distances
+            return np.asarray(
+                cw * (d[units, cu[dest]] ** p - d[units, cu[src]] ** p), dtype=np.float64
+            )
+        x = self.xyz[units]
+        db = np.einsum("ij,ij->i", x - self.centres[dest], x - self.centres[dest])
+        da = np.einsum("ij,ij->i", x - self.centres[src], x - self.centres[src])
+        if not self.hartigan:
+            return np.asarray(cw * (np.sqrt(db) - np.sqrt(da)), dtype=np.float64)
+        sb, sa = self.sw[dest], self.sw[src]
+        fb = np.where(self.free[dest], sb / np.maximum(sb + cw, 1e-300), 1.0)
+        rest = sa - cw
+        fa = np.where(
+            self.free[src],
+            np.where(rest > 1e-12 * np.maximum(sa, 1.0), sa / np.where(rest > 0, rest, 1.0), 1.0),
+            1.0,
+        )
+        return np.asarray(cw * (fb * db - fa * da), dtype=np.float64)
+
+    # ---- single moves -------------------------------------------------------------------
+    def _dcomp_one(self, i: int, a: int, b: int) -> float:
+        if self.matrix:
+            arr = np.array([i], dtype=np.int64)
+            return float(self._dcomp_bulk(arr, np.array([a]), np.array([b]))[0])
+        x0, x1, x2 = self.xyz_l[i]
+        ca, cb = self.cen_l[a], self.cen_l[b]
+        da = (x0 - ca[0]) ** 2 + (x1 - ca[1]) ** 2 + (x2 - ca[2]) ** 2
+        db = (x0 - cb[0]) ** 2 + (x1 - cb[1]) ** 2 + (x2 - cb[2]) ** 2
+        c = self.cw_l[i]
+        if not self.hartigan:
+            return c * (math.sqrt(db) - math.sqrt(da))
+        fb = fa = 1.0
+        if self.free_l[b]:
+            sb = self.sw_l[b]
+            fb = sb / max(sb + c, 1e-300)
+        if self.free_l[a]:
+            sa = self.sw_l[a]
+            rest = sa - c
+            fa = sa / rest if rest > 1e-12 * max(sa, 1.0) else 1.0
+        return c * (fb * db - fa * da)
+
+    def _pen_val(self, t: int, row: list[float]) -> float:
+        up, lo, sc = self.up_l[t], self.lo_l[t], self.sc_l
+        total = 0.0
+        for j, x in enumerate(row):
+            e = x - up[j] if x > up[j] else (lo[j] - x if x < lo[j] else 0.0)
+            if e > 0:
+                e /= sc[j]
+                total += e + e * e
+        return total
+
+    def _dev_val(self, t: int, row: list[float]) -> float:
+        tg, sc = self.tg_l[t], self.sc_l
+        return sum(((x - tg[j]) / sc[j]) ** 2 for j, x in enumerate(row))
+
+    def _dpen_one(self, i: int, a: int, b: int) -> tuple[float, list[float], list[float]]:
+        w = self.w_l[i]
+        ta = [x - y for x, y in zip(self.tal_l[a], w, strict=True)]
+        tb = [x + y for x, y in zip(self.tal_l[b], w, strict=True)]
+        dp = self._pen_val(a, ta) + self._pen_val(b, tb) - self.pen_l[a] - self.pen_l[b]
+        return dp, ta, tb
+
+    def _ddis_one(self, i: int, a: int, b: int) -> tuple[float, int]:
+        if self.current is None:
+            return 0.0, 0
+        cur = int(self.current[i])
+        if cur < 0:
+            return 0.0, 0
+        dn = int(b != cur) - int(a != cur)
+        return float(self.dw[i]) * dn, dn
+
+    def within_budget(self, ddis: float, dn: int) -> bool:
+        prep = self.prep
+        if (
+            prep.max_moved_units is not None
+            and dn > 0
+            and self.moved_units + dn > prep.max_moved_units
+        ):
+            return False
+        return not (
+            prep.max_moved_share is not None
+            and ddis > 0
+            and self.moved_amount + ddis > prep.max_moved_share * self.d_total + 1e-9
+        )
+
+    def keeps_contiguity(self, i: int, a: int, b: int) -> bool:
+        """True when ``b`` touches ``i`` and ``a`` stays one non-empty piece without ``i``."""
+        if self.count[a] <= 1:
+            return False
+        if self.adj is None:
+            return True
+        if not any(self.lab[j] == b for j in self.adj[i]):
+            return False
+        return self.removable(i, a)
+
+    def removable(self, i: int, a: int) -> bool:
+        """True when territory ``a`` stays connected without unit ``i``."""
+        adj, lab = self.adj, self.lab
+        if adj is None:
+            return True
+        nbrs = adj[i]
+        same = [j for j in nbrs if lab[j] == a]
+        if len(same) <= 1:
+            return True
+        # common case first: the same-territory neighbours are linked among themselves
+        ring = set(same)
+        reach = {same[0]}
+        stack = [same[0]]
+        while stack:
+            u = stack.pop()
+            for v in adj[u]:
+                if v in ring and v not in reach:
+                    reach.add(v)
+                    stack.append(v)
+        if len(reach) == len(ring):
+            return True
+        wanted = set(same[1:])
+        seen = {i, same[0]}
+        queue = deque([same[0]])
+        while queue:
+            u = queue.popleft()
+            for v in adj[u]:
+                if v not in seen and lab[v] == a:
+                    if v in wanted:
+                        wanted.discard(v)
+                        if not wanted:
+                            return True
+                    seen.add(v)
+                    queue.append(v)
+        return False
+
+    def apply(
+        self,
+        i: int,
+        a: int,
+        b: int,
+        ta: list[float],
+        tb: list[float],
+        dcomp: float,
+        ddis: float,
+        dn: int,
+    ) -> None:
+        self.labels[i] = b
+        self.lab[i] = b
+        self.tallies[a] = ta
+        self.tallies[b] = tb
+        self.tal_l[a] = ta
+        self.tal_l[b] = tb
+        pa, pb = self._pen_val(a, ta), self._pen_val(b, tb)
+        self.pen[a] = self.pen_l[a] = pa
+        self.pen[b] = self.pen_l[b] = pb
+        va, vb = self._dev_val(a, ta), self._dev_val(b, tb)
+        self.dev[a] = self.dev_l[a] = va
+        self.dev[b] = self.dev_l[b] = vb
+        self.count[a] -= 1
+        self.count[b] += 1
+        if not self.matrix:
+            c = self.cw_l[i]
+            sa = self.sw_l[a] - c
+            sb = self.sw_l[b] + c
+            self.swx[a] -= c * self.xyz[i]
+            self.swx[b] += c * self.xyz[i]
+            if sa <= 1e-12 * max(1.0, c):
+                sa = 0.0
+                self.swx[a] = 0.0
+            self.sw[a] = self.sw_l[a] = sa
+            self.sw[b] = self.sw_l[b] = sb
+            if self.hartigan:
+                self._refresh_centroids([a, b])
+        self.objective += dcomp
+        self.moved_units += dn
+        self.moved_amount += ddis
+        self.moves += 1
+
+    def fill_empty(self) -> None:
+        """Give every empty territory one unit: the nearest movable, allowed unit whose
+        removal keeps its own territory non-empty and connected."""
+        prep = self.prep
+        for t in np.flatnonzero(self.count == 0):
+            if self.matrix:
+                assert prep.distances is not None
+                dist = prep.distances[:, int(self.centres[t])]
+            else:
+                dist = np.einsum("ij,ij->i", self.xyz - self.centres[t], self.xyz - self.centres[t])
+            ok = self.movable.copy()
+            if prep.allowed is not None:
+                ok &= prep.allowed[:, t]
+            for i in np.flatnonzero(ok)[np.argsort(dist[ok], kind="stable")][:5000].tolist():
+                a = self.lab[i]
+                if self.count[a] > 1 and self.removable(i, a):
+                    _, ta, tb = self._dpen_one(i, a, int(t))
+                    dd, dn = self._ddis_one(i, a, int(t))
+                    self.apply(i, a, int(t), ta, tb, self._dcomp_one(i, a, int(t)), dd, dn)
+                    if self.matrix:
+                        self.centres[t] = i
+                    break
+        self.objective = self.compute_objective()
+
+    # ---- sweeps ---------------------------------------------------------------------------
+    def sweep(self, phase: str, deadline: float) -> int:
+        """One pass of ``phase`` ("balance" or "compact"); returns the moves applied."""
+        units, src, dest = self.candidates()
+        if units.size == 0:
+            return 0
+        dpen, dcomp, ddis = self.screen(units, src, dest)
+        lexi = self.prep.priority == "lexicographic"
+        dweight = self.prep.disruption_weight
+        if phase == "balance":
+            keep = dpen < -_PEN_EPS
+            # cheapest compactness per unit of penalty removed first
+            cost = (dcomp / self.comp_ref) / np.maximum(-dpen, 1e-300)
+            order_keys: tuple[FloatArray, ...] = (cost, ddis) if lexi else (cost,)
+        elif phase == "flow":
+            flow = dpen + _FLOW * self.last_ddev
+            keep = (dpen <= _PEN_EPS) & (flow < -_PEN_EPS)
+            cost = (dcomp / self.comp_ref) / np.maximum(-flow, 1e-300)
+            order_keys = (cost, ddis) if lexi else (cost,)
+        else:
+            score = dcomp / self.comp_ref + dweight * ddis / self.d_total
+            keep = dpen <= _PEN_EPS
+            if lexi:
+                keep &= (ddis < 0) | ((ddis <= 0) & (dcomp < 0))
+                order_keys = (dcomp, ddis)
+            else:
+                keep &= score < -1e-13
+                order_keys = (score,)
+        idx = np.flatnonzero(keep)
+        if idx.size == 0:
+            return 0
+        order = idx[np.lexsort(tuple(key[idx] for key in order_keys))]
+        applied = 0
+        u_list, a_list, b_list = units[order].tolist(), src[order].tolist(), dest[order].tolist()
+        for pos, (i, a, b) in enumerate(zip(u_list, a_list, b_list, strict=True)):
+            if pos % 2048 == 0 and pos and time.perf_counter() > deadline:
+                break
+            if self.lab[i] != a:
+                continue
+            dp, ta, tb = self._dpen_one(i, a, b)
+            if phase == "balance":
+                if dp >= -_PEN_EPS:
+                    continue
+            elif phase == "flow":
+                ddv = self._dev_val(a, ta) + self._dev_val(b, tb) - self.dev_l[a] - self.dev_l[b]
+                if dp > _PEN_EPS or dp + _FLOW * ddv >= -_PEN_EPS:
+                    continue
+            elif dp > _PEN_EPS:
+                continue
+            dd, dn = self._ddis_one(i, a, b)
+            if not self.within_budget(dd, dn):
+                continue
+            dc = self._dcomp_one(i, a, b)
+            if phase == "compact":
+                if lexi:
+                    if not (dd < 0 or (dd <= 0 and dc < 0)):
+                        continue
+                elif dc / self.comp_ref + dweight * dd / self.d_total >= -1e-13:
+                    continue
+            if not self.keeps_contiguity(i, a, b):
+                continue
+            self.apply(i, a, b, ta, tb, dc, dd, dn)
+            applied += 1
+        return applied
+
+
+def local_search(
+    state: SearchState,
+    *,
+    deadline: float,
+    max_sweeps: int,
+    on_sweep: Callable[[int, str], bool],
+    max_rounds: int = 4,
+    min_improvement: float = 0.0,
+) -> tuple[bool, int]:
+    """Rounds of a balance stage (sweeps until the penalty is 0 or no move helps: strict
+    moves, then flow through in-band territories, swaps, ejection chains) then a
+    compactness stage (sweeps until no move helps or a sweep gains less than
+    ``min_improvement`` of the objective); a new round only when the balance penalty fell. Stops at ``max_sweeps``, the deadline, or when ``on_sweep(step, phase)``
+    returns False. Returns ``(converged, sweeps)``."""
+    from terraplan.engine.design import compound
+
+    sweeps = 0
+    converged = False
+    for _ in range(max_rounds):
+        pen_before = state.penalty
+        while state.penalty > _PEN_EPS and sweeps < max_sweeps:
+            moved = state.sweep("balance", deadline)
+            if moved == 0:
+                moved = state.sweep("flow", deadline)
+            if moved == 0:
+                moved = compound.swap_sweep(state, deadline)
+            if moved == 0:
+                moved = compound.chain_sweep(state, deadline)
+            sweeps += 1
+            if not on_sweep(sweeps, "balance"):
+                return False, sweeps
+            if moved == 0 or time.perf_counter() > deadline:
+                break
+        converged = False
+        while sweeps < max_sweeps and time.perf_counter() < deadline:
+            before_sweep = state.objective
+            moved = state.sweep("compact", deadline)
+            if moved == 0 and state.hartigan:
+                moved = compound.compact_swap_sweep(state, deadline)
+            if not state.hartigan:
+                before = state.objective
+                state.recentre()
+                if state.objective < before - 1e-9 * max(1.0, abs(before)):
+                    moved += 1
+            sweeps += 1
+            if not on_sweep(sweeps, "compact"):
+                return False, sweeps
+            if moved == 0 or (
+                before_sweep - state.objective < min_improvement * abs(before_sweep)
+                and state.penalty <= _PEN_EPS
+            ):
+                converged = True
+                break
+        if time.perf_counter() > deadline or sweeps >= max_sweeps:
+            return False, sweeps
+        if state.penalty <= _PEN_EPS or state.penalty >= pen_before - _PEN_EPS:
+            break
+    return converged, sweeps

@@ -1,0 +1,394 @@
+"""Use case: design (or realign) geographic territories from geo units or accounts.
+
+Domain objects -> arrays (:class:`~terraplan.engine.design.DesignProblem`) -> engine
+solver -> a draft :class:`~terraplan.domain.Plan` with territories ``T01..`` and one
+alignment entry per unit, plus the engine's report and diagnosis.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from terraplan.domain import (
+    Account,
+    AlignmentEntry,
+    GeoUnit,
+    Plan,
+    RecordKind,
+    Rep,
+    Territory,
+    TerritoryOwner,
+    TerritoryType,
+)
+from terraplan.engine.design import DesignProblem, DesignResult, get_solver
+from terraplan.engine.design.diagnosis import Diagnosis
+from terraplan.engine.design.registry import SOLVERS
+from terraplan.engine.design.report import DesignReport, SolverStats
+from terraplan.errors import DataError, DataQualityWarning, InvalidParameterError
+
+Method = Literal["auto", "heuristic", "exact"]
+
+#: Account metrics usable in ``balance``: fields of :class:`Account` or ``"count"`` (1 each);
+#: any other name is read from ``Account.attributes``.
+ACCOUNT_FIELDS = ("potential", "workload", "annual_revenue", "employees")
+
+#: Largest ``n_units * n_territories`` that ``method="auto"`` hands to the exact solver.
+AUTO_EXACT_LIMIT = 600
+#: ... and at most this many units (the free-centre MILP has n**2 variables).
+AUTO_EXACT_MAX_UNITS = 80
+
+
+@dataclass(frozen=True, eq=False)
+class DesignOutcome:
+    """A designed plan and how it measures up.
+
+    ``plan``: draft plan, leaf territories ``T01..`` (or the current plan's ids when
+    realigning), alignment entries for every designed unit. ``unit_ids (n,)`` and
+    ``labels (n,)`` are the engine's view (territory index per unit, in ``plan.territories``
+    order); ``excluded`` the named accounts left out of the geo design.
+    """
+
+    plan: Plan
+    report: DesignReport
+    diagnosis: Diagnosis
+    stats: SolverStats
+    unit_ids: tuple[str, ...]
+    labels: npt.NDArray[np.int64]
+    metric_names: tuple[str, ...]
+    record_kind: RecordKind
+    excluded: tuple[str, ...] = ()
+
+
+def design_territories(
+    units: Sequence[GeoUnit] | Sequence[Account],
+    *,
+    n_territories: int | None = None,
+    centres: Sequence[Rep] | None = None,
+    free_centres: bool = False,
+    balance: Mapping[str, float] | None = None,
+    contiguous: bool = False,
+    compactness: str | None = "auto",
+    current: Plan | None = None,
+    max_moved: float | None = None,
+    disruption_metric: str | None = None,
+    disruption_weight: float = 0.0,
+    lexicographic: bool = False,
+    locks: Mapping[str, str] | None = None,
+    forbidden: Mapping[str, Sequence[str]] | None = None,
+    named_accounts: Sequence[str] = (),
+    seed: int = 0,
+    time_limit: float = 60.0,
+    method: Method = "auto",
+    callback: Callable[[int, float], bool | None] | None = None,
+    plan_id: str = "design",
+    plan_name: str = "Territory design",
+) -> DesignOutcome:
+    """Design territories from ``units`` (geo units or accounts).
+
+    - ``n_territories`` k, or ``centres``: reps whose home bases are the (fixed, unless
+      ``free_centres``) territory centres; each territory gets that rep as primary owner.
+    - ``balance``: metric -> tolerance, e.g. ``{"population": 0.05}``. Geo units read
+      ``attributes``; accounts read ``potential``/``workload``/``annual_revenue``/
+      ``employees``/``count`` or ``attributes``. Default: ``{"population": 0.05}`` for geo
+      units, ``{"count": 0.10}`` for accounts.
+    - ``contiguous``: every territory one connected piece (geo units' ``neighbours`` give
+      the graph; otherwise a Delaunay neighbourhood of the centroids is built).
+    - ``compactness``: metric weighting distances ("auto": the first balance metric; None:
+      unweighted).
+    - ``current``: plan to realign (its leaf geo territories keep their ids);
+      ``max_moved``: an int caps moved units, a float in (0, 1) caps the moved share of
+      ``disruption_metric`` (units when None); ``disruption_weight`` prices disruption
+      against compactness; ``lexicographic`` = balance, then least disruption, then
+      compactness.
+    - ``locks``: unit id -> territory id; ``forbidden``: unit id -> territory ids.
+    - ``named_accounts``: account ids left out of the geo design.
+    - ``method``: "heuristic", "exact" (small instances) or "auto".
+    """
+    if not units:
+        raise InvalidParameterError("no units to design", details={"parameter": "units"})
+    kind = RecordKind.ACCOUNT if isinstance(units[0], Account) else RecordKind.GEO_UNIT
+    excluded_set = set(named_accounts)
+    chosen = [u for u in units if u.id not in excluded_set]
+    if not all(isinstance(u, Account if kind is RecordKind.ACCOUNT else GeoUnit) for u in chosen):
+        raise InvalidParameterError(
+            "units must be all geo units or all accounts", details={"parameter": "units"}
+        )
+    ids = [u.id for u in chosen]
+    if len(set(ids)) != len(ids):
+        raise DataError("duplicate unit ids", details={"field": "id", "reason": "duplicate"})
+    balance = dict(
+        balance or ({"population": 0.05} if kind is RecordKind.GEO_UNIT else {"count": 0.10})
+    )
+    names = tuple(balance)
+    weights = _weights(chosen, names, kind)
+    coords = _coords(chosen, kind)
+    territory_ids, territory_names, owners, k = _territories(n_territories, centres, current)
+    index = {tid: t for t, tid in enumerate(territory_ids)}
+    unit_pos = {uid: i for i, uid in enumerate(ids)}
+    adjacency = _adjacency(chosen, unit_pos) if contiguous and kind is RecordKind.GEO_UNIT else None
+    locked = np.full(len(ids), -1, dtype=np.int64)
+    for uid, tid in (locks or {}).items():
+        locked[_position(unit_pos, uid, "locks")] = _territory(index, tid, "locks")
+    allowed = None
+    if forbidden:
+        allowed = np.ones((len(ids), k), dtype=bool)
+        for uid, tids in forbidden.items():
+            for tid in tids:
+                allowed[
+                    _position(unit_pos, uid, "forbidden"), _territory(index, tid, "forbidden")
+                ] = False
+    current_labels = None
+    if current is not None:
+        mapping = current.alignment_map(kind)
+        current_labels = np.array(
+            [index.get(mapping.get(uid, ""), -1) for uid in ids], dtype=np.int64
+        )
+    max_units, max_share = _budget(max_moved)
+    comp_metric = names[0] if compactness == "auto" else compactness
+    problem = DesignProblem(
+        weights=weights,
+        n_territories=k,
+        tolerance=np.array([balance[name] for name in names], dtype=float),
+        coords=coords,
+        adjacency=adjacency,
+        contiguous=contiguous,
+        centres=(
+            None
+            if centres is None
+            else np.array([[r.home_latitude, r.home_longitude] for r in centres], dtype=float)
+        ),
+        free_centres=None if centres is None else np.full(k, bool(free_centres)),
+        locked=locked,
+        allowed=allowed,
+        current=current_labels,
+        compactness_metric=None if comp_metric is None else _metric_index(names, comp_metric),
+        disruption_metric=None
+        if disruption_metric is None
+        else _metric_index(names, disruption_metric),
+        disruption_weight=disruption_weight,
+        max_moved_units=max_units,
+        max_moved_share=max_share,
+        priority="lexicographic" if lexicographic else "weighted",
+        metric_names=names,
+    )
+    result = _solve(
+        problem, method=method, seed=seed, time_limit=time_limit, callback=callback, n=len(ids), k=k
+    )
+    territories = tuple(
+        Territory(id=tid, name=tname, type=TerritoryType.GEO, owners=owner)
+        for tid, tname, owner in zip(territory_ids, territory_names, owners, strict=True)
+    )
+    alignment = tuple(
+        AlignmentEntry(kind, uid, territory_ids[int(t)])
+        for uid, t in zip(ids, result.labels, strict=True)
+    )
+    plan = Plan(
+        id=plan_id,
+        name=plan_name,
+        territories=territories,
+        alignment=alignment,
+        based_on_plan_id=None if current is None else current.id,
+        parameters={
+            "method": result.stats.method,
+            "balance": dict(balance),
+            "contiguous": contiguous,
+            "seed": seed,
+            "status": result.stats.status,
+        },
+    )
+    return DesignOutcome(
+        plan=plan,
+        report=result.report,
+        diagnosis=result.diagnosis,
+        stats=result.stats,
+        unit_ids=tuple(ids),
+        labels=result.labels,
+        metric_names=names,
+        record_kind=kind,
+        excluded=tuple(u.id for u in units if u.id in excluded_set),
+    )
+
+
+def _solve(
+    problem: DesignProblem,
+    *,
+    method: str,
+    seed: int,
+    time_limit: float,
+    callback: Callable[[int, float], bool | None] | None,
+    n: int,
+    k: int,
+) -> DesignResult:
+    if method not in ("auto", "heuristic", "exact"):
+        raise InvalidParameterError(f"unknown method {method!r}", details={"parameter": "method"})
+    if method == "auto":
+        small = n <= AUTO_EXACT_MAX_UNITS and n * k <= AUTO_EXACT_LIMIT
+        method = "exact" if "exact" in SOLVERS and small else "heuristic"
+    params: dict[str, Any] = {"time_limit": float(time_limit), "callback": callback}
+    if method == "heuristic":
+        params["random_state"] = seed
+    return get_solver(method, **params).solve(problem)
+
+
+def _weights(
+    units: Sequence[Any], names: Sequence[str], kind: RecordKind
+) -> npt.NDArray[np.float64]:
+    out = np.zeros((len(units), len(names)))
+    missing: dict[str, int] = {}
+    for j, name in enumerate(names):
+        for i, unit in enumerate(units):
+            value = _metric_value(unit, name, kind)
+            if value is None:
+                missing[name] = missing.get(name, 0) + 1
+                continue
+            if not math.isfinite(value) or value < 0:
+                raise DataError(
+                    f"unit {unit.id!r}: metric {name!r} must be a non-negative number",
+                    details={"row": unit.id, "field": name, "reason": "negative or not finite"},
+                )
+            out[i, j] = value
+    for name, count in missing.items():
+        if count == len(units):
+            raise DataError(
+                f"no unit has the metric {name!r}", details={"field": name, "reason": "missing"}
+            )
+        warnings.warn(
+            f"{count} unit(s) lack the metric {name!r}; counted as 0",
+            DataQualityWarning,
+            stacklevel=3,
+        )
+    return out
+
+
+def _metric_value(unit: Any, name: str, kind: RecordKind) -> float | None:
+    if kind is RecordKind.ACCOUNT:
+        if name == "count":
+            return 1.0
+        if name in ACCOUNT_FIELDS:
+            value = getattr(unit, name)
+            return None if value is None else float(value)
+    raw = unit.attributes.get(name)
+    if raw is None or isinstance(raw, bool | str):
+        return None
+    return float(raw)
+
+
+def _coords(units: Sequence[Any], kind: RecordKind) -> npt.NDArray[np.float64]:
+    coords = np.zeros((len(units), 2))
+    for i, unit in enumerate(units):
+        if unit.latitude is None or unit.longitude is None:
+            raise DataError(
+                f"{kind} {unit.id!r} has no latitude/longitude (geocode it or name it)",
+                details={"row": unit.id, "field": "latitude", "reason": "missing"},
+            )
+        coords[i] = (unit.latitude, unit.longitude)
+    return coords
+
+
+def _adjacency(units: Sequence[Any], pos: Mapping[str, int]) -> sparse.csr_matrix | None:
+    rows, cols = [], []
+    for i, unit in enumerate(units):
+        for other in unit.neighbours:
+            j = pos.get(other)
+            if j is not None:
+                rows.append(i)
+                cols.append(j)
+    if not rows:
+        return None  # the engine builds a neighbourhood from the centroids
+    n = len(units)
+    graph = sparse.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n, n))
+    return sparse.csr_matrix((graph + graph.T).astype(bool))
+
+
+def _territories(
+    n_territories: int | None, centres: Sequence[Rep] | None, current: Plan | None
+) -> tuple[list[str], list[str], list[tuple[TerritoryOwner, ...]], int]:
+    if current is not None:
+        leaves = [t for t in current.leaves() if t.type is TerritoryType.GEO]
+        if not leaves:
+            raise InvalidParameterError(
+                "the current plan has no geo territory", details={"parameter": "current"}
+            )
+        if n_territories is not None and n_territories != len(leaves):
+            raise InvalidParameterError(
+                f"n_territories={n_territories} but the current plan has {len(leaves)} geo territories",
+                details={"parameter": "n_territories"},
+            )
+        return (
+            [t.id for t in leaves],
+            [t.name for t in leaves],
+            [t.owners for t in leaves],
+            len(leaves),
+        )
+    if centres is not None:
+        if n_territories is not None and n_territories != len(centres):
+            raise InvalidParameterError(
+                "n_territories and centres disagree", details={"parameter": "n_territories"}
+            )
+        for rep in centres:
+            if rep.home_latitude is None or rep.home_longitude is None:
+                raise DataError(
+                    f"rep {rep.id!r} has no home base coordinates",
+                    details={"row": rep.id, "field": "home_latitude", "reason": "missing"},
+                )
+        k = len(centres)
+        owners: list[tuple[TerritoryOwner, ...]] = [(TerritoryOwner(rep.id),) for rep in centres]
+    elif n_territories is not None and n_territories >= 1:
+        k = n_territories
+        owners = [tuple[TerritoryOwner, ...]() for _ in range(k)]
+    else:
+        raise InvalidParameterError(
+            "give n_territories >= 1, centres or current", details={"parameter": "n_territories"}
+        )
+    width = max(2, len(str(k)))
+    ids = [f"T{t + 1:0{width}d}" for t in range(k)]
+    names = [
+        f"Territory {t + 1:0{width}d}" if centres is None else f"{centres[t].name}"
+        for t in range(k)
+    ]
+    return ids, names, owners, k
+
+
+def _position(pos: Mapping[str, int], uid: str, field: str) -> int:
+    if uid not in pos:
+        raise InvalidParameterError(f"{field}: unknown unit {uid!r}", details={"parameter": field})
+    return pos[uid]
+
+
+def _territory(index: Mapping[str, int], tid: str, field: str) -> int:
+    if tid not in index:
+        raise InvalidParameterError(
+            f"{field}: unknown territory {tid!r}", details={"parameter": field}
+        )
+    return index[tid]
+
+
+def _metric_index(names: Sequence[str], name: str) -> int:
+    if name not in names:
+        raise InvalidParameterError(
+            f"metric {name!r} is not one of the balance metrics {list(names)}",
+            details={"parameter": "metric"},
+        )
+    return list(names).index(name)
+
+
+def _budget(max_moved: float | None) -> tuple[int | None, float | None]:
+    if max_moved is None:
+        return None, None
+    if isinstance(max_moved, bool) or not isinstance(max_moved, int | float) or max_moved < 0:
+        raise InvalidParameterError(
+            "max_moved must be a non-negative number", details={"parameter": "max_moved"}
+        )
+    if isinstance(max_moved, int):
+        return max_moved, None
+    if max_moved >= 1:
+        return int(max_moved), None
+    return None, float(max_moved)
