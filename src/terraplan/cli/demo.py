@@ -1,15 +1,26 @@
-"""``terraplan demo``: load the built-in demo and run the main job on it."""
+"""``terraplan demo``: load the built-in demo and run the main job on it.
+
+The main job is what a sales-ops analyst does with a fresh CRM export: design territories,
+turn them into ownership rules and assign every account, match reps, size the team, set
+targets, then look at performance and alerts. Each step is one service call, the same as
+the individual commands.
+"""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Annotated
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from terraplan.cli.console import render_rows, stdout
 from terraplan.cli.context import app_context
 from terraplan.cli.progress import progress_bar
+from terraplan.domain import PlanStatus
+from terraplan.storage.database import Database
 
 
 def register(app: typer.Typer) -> None:
@@ -27,8 +38,17 @@ def demo(
     reset: Annotated[
         bool, typer.Option("--reset/--keep", help="Empty the database's records and plans first.")
     ] = True,
+    load_only: Annotated[
+        bool, typer.Option("--load-only", help="Only load the data; skip the main job.")
+    ] = False,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Seconds for the territory design.")
+    ] = 20.0,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the plan's files and the HTML report.")
+    ] = Path("terraplan-demo"),
 ) -> None:
-    """Load the demo (real US counties, a seeded CRM) into the database and summarise it."""
+    """Load the demo (real US counties, a seeded CRM) and run the main job on it."""
     from terraplan.services.demo import load_demo
 
     db = app_context(ctx).database()
@@ -37,14 +57,18 @@ def demo(
             db, seed=seed, n_accounts=accounts, reset=reset, progress=progress
         )
     console = stdout()
-    console.print(
-        f"[bold]Demo loaded[/bold] into {db.display_url} (seed {summary.seed}, data as of {summary.as_of})"
-    )
+    console.rule("[bold]1. Demo data")
+    console.print(f"Loaded into {db.display_url} (seed {summary.seed}, data as of {summary.as_of})")
     render_rows(
         [{"records": k.replace("_", " "), "rows": v} for k, v in summary.counts.items()],
         title="Loaded",
     )
+    _region_table(dataset)
+    if not load_only:
+        _main_job(db, dataset, seed=seed, time_limit=time_limit, out=out)
 
+
+def _region_table(dataset: Any) -> None:
     region_of_state = {state: region.name for region in dataset.regions for state in region.states}
     by_region: dict[str, dict[str, float]] = defaultdict(
         lambda: {"accounts": 0, "potential": 0.0, "reps": 0}
@@ -56,15 +80,145 @@ def demo(
     for rep in dataset.reps:
         if rep.region:
             by_region[rep.region]["reps"] += 1
+    revenue = Counter[int]()
+    for line in dataset.sales_lines:
+        revenue[line.date.year] += int(line.amount)
     render_rows(
         [{"region": name, **values} for name, values in sorted(by_region.items())],
         columns=["region", "accounts", "potential", "reps"],
         title="Accounts, potential and reps by region",
     )
-    revenue = Counter[int]()
-    for line in dataset.sales_lines:
-        revenue[line.date.year] += int(line.amount)
     render_rows(
         [{"year": str(y), "revenue": float(v)} for y, v in sorted(revenue.items())],
         title="Revenue by year",
+    )
+
+
+def _main_job(db: Database, dataset: Any, *, seed: int, time_limit: float, out: Path) -> None:
+    from terraplan.services.design import (
+        design_plan,
+        design_summary,
+        territory_rows,
+        write_design_files,
+    )
+    from terraplan.services.monitoring import plan_alerts, plan_kpis, plan_report_html
+    from terraplan.services.ownership import apply_rules, route_record
+    from terraplan.services.reps_targets import plan_capacity, plan_matching, plan_targets
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    console = stdout()
+    sellers = [r for r in dataset.reps if r.role.value != "manager"]
+    console.rule(f"[bold]2. Design {len(sellers)} territories from the counties")
+    with progress_bar() as progress:
+        run = design_plan(
+            db,
+            units="counties",
+            n_territories=len(sellers),
+            balance={"potential": 0.10, "workload": 0.15},
+            contiguous=True,
+            seed=seed,
+            time_limit=time_limit,
+            plan_name="FY27 territories (demo)",
+            created_by="demo",
+            progress=progress,
+        )
+    summary = design_summary(run.outcome, run.seconds)
+    rows = territory_rows(run.outcome)
+    render_rows(rows[:10], title=f"Plan {run.plan.id}: first 10 of {len(rows)} territories")
+    deviations = ", ".join(
+        f"{m} {d:.1%} (tolerance {t:.0%})"
+        for m, d, t in zip(
+            summary["metrics"], summary["max_abs_deviation"], summary["tolerance"], strict=True
+        )
+    )
+    console.print(
+        f"Max deviation {deviations}; contiguous: {summary['all_contiguous']}; "
+        f"{summary['solver']['method']} solver {summary['solver']['seconds']:.1f} s."
+    )
+    for note in summary["diagnosis"]:
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
+    for path in write_design_files(run, out):
+        console.print(f"Wrote {escape(str(path))}")
+
+    plan_id = run.plan.id
+    console.rule("[bold]3. Ownership rules and assignment")
+    applied = apply_rules(db, plan_id)
+    console.print(
+        f"Rules generated from the design assign {applied.run.records:,} accounts: "
+        f"{applied.run.gaps} gaps, {applied.run.conflicts} conflicts."
+    )
+
+    console.rule("[bold]4. Reps, team size and targets")
+    matched, _ = plan_matching(
+        db, plan_id, weights="skill=1,experience=1,distance=1,continuity=1", apply=True
+    )
+    render_rows(
+        [
+            {
+                "rep": r["rep"],
+                "territory": r["territory_id"],
+                "cost": r["cost"],
+                "why": str(r["why"]).split("; rep")[0],
+            }
+            for r in matched.rows()[:6]
+        ],
+        title=f"Reps matched to territories (first 6 of {len(matched.pairs)})",
+    )
+    capacity, _ = plan_capacity(db, plan_id)
+    console.print(
+        f"Team size: {capacity.reps_needed} reps needed for the workload at 80% of 1,600 h (now {capacity.current_reps})."
+    )
+    # This year's targets, from last year's sales and the potential, so that attainment can be monitored.
+    year = max(line.date for line in dataset.sales_lines).year
+    targets = plan_targets(db, plan_id, company_target=None, growth="8%", period=year)
+    fairness = targets.fairness.summary()
+    console.print(
+        f"Targets {year}: company {targets.company_target:,.0f} split exactly over "
+        f"{len(targets.territories)} territories, {len(targets.reps)} reps and 12 months; "
+        f"target/potential CV {fairness['cv_target_to_potential']:.2f}."
+    )
+
+    console.rule("[bold]5. Performance and alerts")
+    _, kpis = plan_kpis(db, plan_id, periods=["YTD"], dimensions=["territory"])
+    top = kpis.sort("revenue", descending=True).head(8)
+    render_rows(
+        list(
+            top.select(
+                "key", "revenue", "revenue_growth", "open_pipeline", "win_rate", "penetration"
+            ).iter_rows(named=True)
+        ),
+        title="Top territories, year to date",
+    )
+    _, alerts = plan_alerts(db, plan_id)
+    kinds = Counter(alert.kind for alert in alerts.alerts)
+    console.print(
+        f"{len(alerts.alerts)} alerts: "
+        + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in kinds.most_common())
+    )
+    if alerts.realignment.recommended:
+        console.print(f"Realignment recommended: {escape(alerts.realignment.reasons[0])}")
+    report = out / f"{plan_id}-report.html"
+    report.write_text(plan_report_html(db, plan_id), encoding="utf-8")
+    console.print(f"Wrote {escape(str(report))} (open it in a browser)")
+
+    console.rule("[bold]6. Approve, activate and route a lead")
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(plan_id)
+        for status in (PlanStatus.IN_REVIEW, PlanStatus.APPROVED, PlanStatus.ACTIVE):
+            plan = uow.plans.save(replace(plan.transition(status, by="demo")))
+        uow.commit()
+    lead = {
+        "id": "demo-lead",
+        "company": "Example Co",
+        "postal_code": "80202",
+        "county_fips": "08031",
+        "industry": "Software",
+    }
+    routed = route_record(db, lead)
+    console.print(
+        f"A lead from ZIP 80202 (Denver) goes to {routed.territory_name} ({routed.result.territory_id}), "
+        f"owner {routed.owner_name}: {escape(routed.result.explanation[:160])}"
+    )
+    console.print(
+        f"[bold green]Done.[/bold green] Plan {plan_id} is active. Try `terraplan route --postal-code 94107` or `terraplan kpis --plan {plan_id}`."
     )

@@ -61,12 +61,13 @@ def main(
 
 
 def _register() -> None:
-    from terraplan.cli import db, demo, monitor, records, reps, rules, status
+    from terraplan.cli import db, demo, design, monitor, records, reps, rules, status
 
     db.register(app)
     status.register(app)
     records.register(app)
     demo.register(app)
+    design.register(app)
     reps.register(app)
     rules.register(app)
     monitor.register(app)

@@ -1,0 +1,171 @@
+"""``terraplan design``: balanced, compact (and contiguous) territories, saved as a draft plan."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from terraplan.cli.console import OutputFormat, render_json, render_rows, stderr, stdout
+from terraplan.cli.context import app_context
+from terraplan.cli.progress import progress_bar
+from terraplan.errors import InvalidParameterError
+
+
+class Units(StrEnum):
+    counties = "counties"
+    zips = "zips"
+    accounts = "accounts"
+
+
+class Method(StrEnum):
+    auto = "auto"
+    heuristic = "heuristic"
+    exact = "exact"
+
+
+class Centers(StrEnum):
+    reps = "reps"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("design")(design)
+
+
+def _share(value: str | None) -> float | None:
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        if text.endswith("%"):
+            return float(text[:-1]) / 100
+        number = float(text)
+    except ValueError:
+        raise InvalidParameterError(
+            f"--max-moved {value!r}: give a count (120) or a share (10%)"
+        ) from None
+    return int(number) if number >= 1 and number == int(number) else number
+
+
+def design(
+    ctx: typer.Context,
+    units: Annotated[
+        Units, typer.Option("--units", help="What to group: counties, zips or accounts.")
+    ] = Units.counties,
+    territories: Annotated[
+        int | None, typer.Option("--territories", "-k", min=1, help="Number of territories.")
+    ] = None,
+    balance: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--balance",
+            help="METRIC:TOLERANCE, repeatable (population:5%, potential:10%, workload:10%, count:10%).",
+        ),
+    ] = None,
+    centers: Annotated[
+        Centers | None,
+        typer.Option("--centers", help="reps: one territory per rep, centred on the home base."),
+    ] = None,
+    contiguous: Annotated[
+        bool, typer.Option("--contiguous", help="Every territory one connected piece.")
+    ] = False,
+    from_plan: Annotated[
+        str | None,
+        typer.Option("--from-plan", help="Realign this plan (its alignment is the current one)."),
+    ] = None,
+    max_moved: Annotated[
+        str | None,
+        typer.Option("--max-moved", help="Disruption budget: a unit count or a share, e.g. 10%."),
+    ] = None,
+    states: Annotated[
+        str | None, typer.Option("--states", help="Only these states, e.g. CA,NV,OR.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same plan).")] = 0,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Seconds the solver may use.")
+    ] = 30.0,
+    method: Annotated[
+        Method, typer.Option("--method", help="auto, heuristic or exact (small instances).")
+    ] = Method.auto,
+    plan_id: Annotated[
+        str | None, typer.Option("--plan-id", help="Id of the new plan (default P001, P002...).")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Name of the new plan.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder or file stem for <plan>.csv and <plan>.geojson."),
+    ] = None,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table or json")
+    ] = OutputFormat.TABLE,
+) -> None:
+    """Design territories balanced on the given metrics and save them as a new draft plan."""
+    from terraplan.services.design import (
+        design_plan,
+        parse_balance,
+        territory_rows,
+        write_design_files,
+    )
+
+    if territories is None and centers is None:
+        raise InvalidParameterError("give --territories N or --centers reps")
+    db = app_context(ctx).database()
+    state_set = {s.strip().upper() for s in states.split(",") if s.strip()} if states else None
+    with progress_bar(quiet=fmt is OutputFormat.JSON) as progress:
+        run = design_plan(
+            db,
+            units=units.value,
+            n_territories=territories,
+            balance=parse_balance(balance) if balance else None,
+            contiguous=contiguous,
+            centres_from_reps=centers is Centers.reps,
+            from_plan=from_plan,
+            max_moved=_share(max_moved),
+            seed=seed,
+            time_limit=time_limit,
+            method=method.value,
+            states=state_set,
+            plan_id=plan_id,
+            plan_name=name,
+            progress=progress,
+        )
+    from terraplan.services.design import design_summary
+
+    summary = design_summary(run.outcome, run.seconds)
+    files = write_design_files(run, out) if out else []
+    if fmt is OutputFormat.JSON:
+        render_json({**summary, "files": [str(f) for f in files]})
+        return
+    console = stdout()
+    for message in summary["diagnosis"]:
+        stderr().print(f"[yellow]note:[/yellow] {message}", highlight=False)
+    render_rows(territory_rows(run.outcome), title=f"Plan {run.plan.id}: {run.plan.name}")
+    deviations = ", ".join(
+        f"{m} {d:.1%} (tolerance {t:.0%})"
+        for m, d, t in zip(
+            summary["metrics"], summary["max_abs_deviation"], summary["tolerance"], strict=True
+        )
+    )
+    solver = summary["solver"]
+    console.print(
+        f"Max deviation: {deviations}; within tolerance: {'yes' if summary['all_within_tolerance'] else 'NO'}; "
+        f"contiguous: {_yes_no(summary['all_contiguous'])}; cut edges: {summary['cut_edges']}; "
+        f"weighted inertia {summary['weighted_inertia']:.4g}; max diameter {summary['max_diameter_km']:.0f} km"
+    )
+    gap = f", gap {solver['gap']:.2%}" if solver["gap"] is not None else ""
+    console.print(
+        f"Solver: {solver['method']}, {solver['seconds']:.1f} s, {solver['iterations']} iterations, "
+        f"{solver['status']}{gap}. Saved as draft plan [bold]{run.plan.id}[/bold]."
+    )
+    if "disruption" in summary:
+        moved = summary["disruption"]
+        shares = ", ".join(f"{k} {v:.1%}" for k, v in moved["share_moved"].items())
+        console.print(f"Disruption: {moved['units_moved']} units moved ({shares}).")
+    for path in files:
+        console.print(f"Wrote {path}")
+
+
+def _yes_no(value: bool | None) -> str:
+    return "n/a" if value is None else ("yes" if value else "NO")

@@ -1,0 +1,296 @@
+"""Design (or realign) territories for the stored data and save the result as a draft plan."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from terraplan.domain import GeoKind, GeoUnit, Plan, Rep, RepRole
+from terraplan.errors import InvalidParameterError, NotFoundError
+from terraplan.planning.design import DesignOutcome, design_territories
+from terraplan.planning.design_export import alignment_csv, territories_geojson
+from terraplan.services.progress import Progress, no_progress
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+UnitChoice = Literal["counties", "zips", "accounts"]
+
+
+@dataclass(frozen=True, eq=False)
+class DesignRun:
+    outcome: DesignOutcome
+    plan: Plan
+    units: tuple[Any, ...]
+    seconds: float
+
+
+def parse_balance(values: list[str]) -> dict[str, float]:
+    """``["population:5%", "potential:0.1"]`` -> ``{"population": 0.05, "potential": 0.1}``."""
+    balance: dict[str, float] = {}
+    for value in values:
+        name, sep, tolerance = value.partition(":")
+        try:
+            number = float(tolerance.strip().rstrip("%")) / (
+                100 if tolerance.strip().endswith("%") else 1
+            )
+        except ValueError:
+            number = math.nan
+        if not sep or not name or not math.isfinite(number) or not 0 < number < 1:
+            raise InvalidParameterError(
+                f"--balance {value!r}: use METRIC:TOLERANCE with a tolerance between 0 and 100%, e.g. population:5%",
+                details={"parameter": "balance", "value": value},
+            )
+        balance[name.strip()] = number
+    return balance
+
+
+def load_units(uow: UnitOfWork, units: UnitChoice, *, states: set[str] | None = None) -> list[Any]:
+    """The units to design: stored counties (else the bundled ones), ZIPs from the ZIP table, or stored accounts."""
+    if units == "accounts":
+        chosen: list[Any] = uow.accounts.list()
+        if not chosen:
+            raise NotFoundError("no accounts are stored; import some or run `terraplan demo`")
+    elif units == "counties":
+        chosen = uow.geo_units.list(where={"kind": GeoKind.COUNTY.value})
+        if not chosen:
+            from terraplan.data.counties import load_counties
+
+            chosen = load_counties(with_polygons=True)
+    elif units == "zips":
+        from terraplan.io.zip_units import zip_geo_units
+
+        chosen = zip_geo_units(states=states) if states else zip_geo_units()
+    else:
+        raise InvalidParameterError(f"--units must be counties, zips or accounts, not {units!r}")
+    if states and units != "zips":
+        chosen = [u for u in chosen if (u.state or "") in states]
+    if not chosen:
+        raise NotFoundError(f"no {units} in the states {sorted(states or [])}")
+    return chosen
+
+
+#: Account figures that can be summed onto geo units to balance them (``count`` = number of accounts).
+ACCOUNT_METRICS = ("potential", "workload", "annual_revenue", "count")
+
+
+def with_account_metrics(units: list[Any], uow: UnitOfWork, metrics: list[str]) -> list[Any]:
+    """Geo units with the stored accounts' totals of ``metrics`` added to their attributes.
+
+    Accounts are matched to counties by county FIPS and to ZIP units by postal code; units
+    without accounts get 0. Metrics a unit already carries are left as they are.
+    """
+    missing = [m for m in metrics if any(m not in u.attributes for u in units)]
+    if not missing:
+        return units
+    by_zip = any(u.kind is GeoKind.ZIP for u in units)
+    totals: dict[str, dict[str, float]] = {}
+    for account in uow.accounts.list():
+        key = account.postal_code if by_zip else account.county_fips
+        if key is None:
+            continue
+        row = totals.setdefault(key, dict.fromkeys(missing, 0.0))
+        for metric in missing:
+            row[metric] += 1.0 if metric == "count" else float(getattr(account, metric) or 0.0)
+    return [
+        replace(
+            u, attributes={**dict.fromkeys(missing, 0.0), **totals.get(u.id, {}), **u.attributes}
+        )
+        for u in units
+    ]
+
+
+def design_plan(
+    db: Database,
+    *,
+    units: UnitChoice = "counties",
+    n_territories: int | None = None,
+    balance: Mapping[str, float] | None = None,
+    contiguous: bool = False,
+    centres_from_reps: bool = False,
+    from_plan: str | None = None,
+    max_moved: float | None = None,
+    seed: int = 0,
+    time_limit: float = 30.0,
+    method: Literal["auto", "heuristic", "exact"] = "auto",
+    states: set[str] | None = None,
+    plan_id: str | None = None,
+    plan_name: str | None = None,
+    created_by: str | None = None,
+    progress: Progress = no_progress,
+) -> DesignRun:
+    """Run the design on the stored data (nothing is written until it has finished) and save a draft plan."""
+    with UnitOfWork(db) as uow:
+        chosen = load_units(uow, units, states=states)
+        if units != "accounts" and balance:
+            chosen = with_account_metrics(chosen, uow, [m for m in balance if m in ACCOUNT_METRICS])
+        current = uow.plans.get(from_plan) if from_plan else None
+        reps: list[Rep] = []
+        if centres_from_reps:
+            reps = [
+                r
+                for r in uow.reps.list()
+                if r.active and r.role is not RepRole.MANAGER and r.home_latitude is not None
+            ]
+            if not reps:
+                raise NotFoundError(
+                    "--centers reps: no active rep has a home base (latitude/longitude)"
+                )
+        new_id = plan_id or _next_plan_id(uow)
+        if uow.plans.exists(new_id):
+            raise InvalidParameterError(f"plan {new_id!r} already exists; choose another --plan-id")
+    started = time.perf_counter()
+    deadline = max(time_limit, 1e-9)
+
+    def callback(step: int, objective: float) -> None:
+        progress(
+            "design territories",
+            min(int(100 * (time.perf_counter() - started) / deadline), 99),
+            100,
+        )
+
+    progress("design territories", 0, 100)
+    outcome = design_territories(
+        chosen,
+        n_territories=None if centres_from_reps else n_territories,
+        centres=reps or None,
+        balance=dict(balance) if balance else None,
+        contiguous=contiguous,
+        current=current,
+        max_moved=max_moved,
+        seed=seed,
+        time_limit=time_limit,
+        method=method,
+        callback=callback,
+        plan_id=new_id,
+        plan_name=plan_name or f"{units.title()} design, {len(reps) or n_territories} territories",
+    )
+    progress("design territories", 100, 100)
+    seconds = time.perf_counter() - started
+    now = datetime.now(UTC).replace(tzinfo=None)
+    plan = replace(
+        outcome.plan,
+        created_by=created_by,
+        based_on_plan_id=from_plan,
+        parameters={
+            "units": units,
+            "balance": dict(balance or {}),
+            "contiguous": contiguous,
+            "seed": seed,
+            "time_limit": time_limit,
+            "method": method,
+            "states": sorted(states) if states else None,
+            "designed_at": now.isoformat(timespec="seconds"),
+        },
+    )
+    from terraplan.rules import dump_rule_set
+    from terraplan.services.ownership import rules_for_design
+
+    rule_set = rules_for_design(plan, chosen) if units != "accounts" else None
+    with UnitOfWork(db) as uow:
+        saved = uow.plans.add(plan)
+        uow.plan_results.put(saved.id, "design", design_summary(outcome, seconds))
+        if rule_set is not None:
+            # Design -> rules: every designed plan can assign accounts and route leads at once.
+            uow.rule_sets.add(
+                saved.id, dump_rule_set(rule_set), plan_version=saved.version, created_by="design"
+            )
+        uow.commit()
+    return DesignRun(outcome=outcome, plan=saved, units=tuple(chosen), seconds=seconds)
+
+
+def _next_plan_id(uow: UnitOfWork) -> str:
+    taken = {row.id for row in uow.plans.list()}
+    number = 1
+    while f"P{number:03d}" in taken:
+        number += 1
+    return f"P{number:03d}"
+
+
+def territory_rows(outcome: DesignOutcome) -> list[dict[str, Any]]:
+    """One row per territory: units, each metric's total and deviation from target, diameter, pieces."""
+    report = outcome.report
+    counts = [0] * len(outcome.plan.territories)
+    for label in outcome.labels.tolist():
+        counts[label] += 1
+    rows = []
+    for t, territory in enumerate(outcome.plan.territories):
+        row: dict[str, Any] = {
+            "territory": territory.id,
+            "name": territory.name,
+            "units": counts[t],
+        }
+        for j, name in enumerate(outcome.metric_names):
+            row[name] = float(report.balance.totals[t, j])
+            row[f"{name} dev"] = f"{report.balance.deviation[t, j]:+.1%}"
+        row["diameter km"] = round(float(report.compactness.diameters[t]), 1)
+        if report.contiguity.components is not None:
+            row["pieces"] = int(report.contiguity.components[t])
+        rows.append(row)
+    return rows
+
+
+def design_summary(outcome: DesignOutcome, seconds: float) -> dict[str, Any]:
+    """The report as JSON-ready figures (stored with the plan, printed with --format json)."""
+    report = outcome.report
+    stats = outcome.stats
+    summary: dict[str, Any] = {
+        "plan_id": outcome.plan.id,
+        "territories": len(outcome.plan.territories),
+        "units": len(outcome.unit_ids),
+        "metrics": list(outcome.metric_names),
+        "tolerance": [float(x) for x in report.balance.tolerance],
+        "max_abs_deviation": [float(x) for x in report.balance.max_abs_deviation],
+        "all_within_tolerance": report.balance.all_within,
+        "weighted_inertia": float(report.compactness.weighted_inertia),
+        "total_distance_km": float(report.compactness.total_distance_km),
+        "max_diameter_km": float(report.compactness.max_diameter),
+        "cut_edges": report.compactness.cut_edges,
+        "all_contiguous": report.contiguity.all_contiguous,
+        "diagnosis": [issue.message for issue in outcome.diagnosis.issues],
+        "solver": {
+            "method": stats.method,
+            "seconds": round(seconds, 3),
+            "iterations": stats.iterations,
+            "objective": float(stats.objective),
+            "lower_bound": stats.lower_bound,
+            "gap": stats.gap,
+            "proven_optimal": stats.proven_optimal,
+            "converged": stats.converged,
+            "status": stats.status,
+        },
+        "excluded_named_accounts": list(outcome.excluded),
+    }
+    if report.disruption is not None:
+        summary["disruption"] = {
+            "units_moved": report.disruption.units_moved,
+            "share_moved": {
+                n: float(s)
+                for n, s in zip(outcome.metric_names, report.disruption.share_moved, strict=True)
+            },
+        }
+    return summary
+
+
+def write_design_files(run: DesignRun, out: Path) -> list[Path]:
+    """``out`` as a folder or file stem: ``<stem>.csv`` (alignment) and ``<stem>.geojson`` (dissolved territories)."""
+    stem = out / run.plan.id if out.suffix == "" else out.with_suffix("")
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    csv_path = stem.with_suffix(".csv")
+    csv_path.write_text(alignment_csv(run.outcome), encoding="utf-8")
+    written = [csv_path]
+    geo_units = [u for u in run.units if isinstance(u, GeoUnit)]
+    if not any(u.polygon for u in geo_units):
+        geo_units = []
+    if geo_units:
+        geojson_path = stem.with_suffix(".geojson")
+        geojson_path.write_text(
+            json.dumps(territories_geojson(run.outcome, geo_units)), encoding="utf-8"
+        )
+        written.append(geojson_path)
+    return written

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from terraplan.domain import PlanStatus, RecordKind
+from terraplan.errors import InvalidParameterError, NotFoundError
+from terraplan.services.design import design_plan, parse_balance, write_design_files
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+
+def test_parse_balance_accepts_percent_and_fractions() -> None:
+    assert parse_balance(["population:5%", "potential:0.1"]) == {
+        "population": 0.05,
+        "potential": 0.1,
+    }
+    for bad in ("population", "population:150%", "population:x", ":5%"):
+        with pytest.raises(InvalidParameterError, match="METRIC:TOLERANCE"):
+            parse_balance([bad])
+
+
+def test_design_on_real_zips_is_saved_as_a_contiguous_balanced_draft(
+    db: Database, tmp_path: Path
+) -> None:
+    run = design_plan(
+        db,
+        units="zips",
+        states={"RI"},
+        n_territories=4,
+        balance={"population": 0.05},
+        contiguous=True,
+        seed=7,
+        time_limit=10,
+        method="heuristic",
+    )
+    summary_deviation = max(abs(x) for x in run.outcome.report.balance.deviation[:, 0])
+    assert summary_deviation <= 0.05 + 1e-9
+    assert run.outcome.report.contiguity.all_contiguous
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(run.plan.id)
+        stored = uow.plan_results.get(run.plan.id, "design")
+    assert plan.status is PlanStatus.DRAFT
+    assert len(plan.leaves()) == 4
+    aligned = plan.alignment_map(RecordKind.GEO_UNIT)
+    assert set(aligned) == {u.id for u in run.units}
+    assert stored is not None and stored["all_within_tolerance"] is True
+    assert plan.parameters["seed"] == 7
+
+    files = write_design_files(run, tmp_path / "out")
+    assert [f.suffix for f in files] == [".csv"]  # ZIPs carry no polygons: no GeoJSON
+    assert files[0].read_text().count("\n") == len(run.units) + 1
+
+    # Same input and seed: same alignment.
+    again = design_plan(
+        db,
+        units="zips",
+        states={"RI"},
+        n_territories=4,
+        balance={"population": 0.05},
+        contiguous=True,
+        seed=7,
+        time_limit=10,
+        method="heuristic",
+    )
+    assert again.plan.id != run.plan.id
+    assert again.outcome.labels.tolist() == run.outcome.labels.tolist()
+
+
+def test_realignment_budget_is_respected(db: Database) -> None:
+    first = design_plan(db, units="zips", states={"RI"}, n_territories=4, seed=1, time_limit=5)
+    second = design_plan(
+        db,
+        units="zips",
+        states={"RI"},
+        n_territories=4,
+        seed=2,
+        time_limit=5,
+        from_plan=first.plan.id,
+        max_moved=5,
+    )
+    disruption = second.outcome.report.disruption
+    assert disruption is not None
+    assert disruption.units_moved <= 5
+    assert second.plan.based_on_plan_id == first.plan.id
+
+
+def test_design_errors_name_what_is_missing(db: Database) -> None:
+    with pytest.raises(NotFoundError, match="no accounts"):
+        design_plan(db, units="accounts", n_territories=3)
+    with pytest.raises(NotFoundError, match="no plan"):
+        design_plan(db, units="zips", states={"RI"}, n_territories=3, from_plan="NOPE")
+
+
+def test_geojson_is_written_for_units_with_polygons(db: Database, tmp_path: Path) -> None:
+    from terraplan.domain import GeoKind, GeoUnit
+    from terraplan.storage.mappers import to_record
+
+    def square(x: int, y: int) -> dict[str, object]:
+        ring = [[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]
+        return {"type": "Polygon", "coordinates": [ring]}
+
+    units = []
+    for x in range(4):
+        for y in range(3):
+            neighbours = tuple(
+                f"C{a}{b}"
+                for a, b in ((x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1))
+                if 0 <= a < 4 and 0 <= b < 3
+            )
+            units.append(
+                GeoUnit(
+                    id=f"C{x}{y}",
+                    kind=GeoKind.COUNTY,
+                    name=f"C{x}{y}",
+                    latitude=40 + y + 0.5,
+                    longitude=-100 + x + 0.5,
+                    state="KS",
+                    attributes={"population": 100.0},
+                    neighbours=neighbours,
+                    polygon=square(-100 + x, 40 + y),
+                )
+            )
+    with UnitOfWork(db) as uow:
+        uow.geo_units.upsert_records(to_record(u) for u in units)
+        uow.commit()
+    run = design_plan(
+        db,
+        units="counties",
+        n_territories=2,
+        contiguous=True,
+        balance={"population": 0.01},
+        seed=3,
+        time_limit=5,
+    )
+    paths = write_design_files(run, tmp_path / "grid.csv")
+    geojson = json.loads(paths[1].read_text())
+    assert len(geojson["features"]) == 2
+    assert sorted(f["properties"]["units"] for f in geojson["features"]) == [6, 6]
+    for feature in geojson["features"]:
+        assert feature["geometry"]["type"] == "MultiPolygon"
+        assert len(feature["geometry"]["coordinates"]) == 1  # six squares dissolve into one polygon
