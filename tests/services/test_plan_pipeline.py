@@ -103,3 +103,12 @@ def test_geo_alignment_is_used_before_any_rule_run(demo_plan: Database) -> None:
     )
     assert data.alignment_source.startswith("plan alignment")
     assert kpis["revenue"].sum() > 0
+
+
+def test_kpi_targets_count_each_target_once(demo_plan: Database) -> None:
+    db = demo_plan
+    apply_rules(db, "P1")
+    targets = plan_targets(db, "P1", company_target="9M", growth="0%", period=2026, unit=1000)
+    assert any(t.period_start.month == 1 and t.period_end.month == 12 for t in targets.targets)  # a year target
+    _, kpis = plan_kpis(db, "P1", periods=["2026"], dimensions=["territory"])
+    assert kpis["target"].sum() == pytest.approx(9_000_000)

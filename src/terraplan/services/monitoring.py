@@ -98,7 +98,7 @@ def load_plan_data(db: Database, plan_id: str) -> PlanData:
             ],
         )
         reps = _frame(connection, "reps", ["id", "name", "capacity_hours", "capacity_accounts"])
-    targets = targets.filter(pl.col("plan_id") == plan_id).drop("plan_id")
+    targets = _finest_targets(targets.filter(pl.col("plan_id") == plan_id).drop("plan_id"))
     if assignments:
         alignment = pl.DataFrame(
             {
@@ -142,6 +142,24 @@ def load_plan_data(db: Database, plan_id: str) -> PlanData:
     as_of = sales["date"].max() if sales.height else None
     totals = {str(k): float(v) for k, v in (baseline or {}).get("potential", {}).items()} or None
     return PlanData(plan, inputs, as_of, source, totals)  # type: ignore[arg-type]
+
+
+def _finest_targets(targets: pl.DataFrame) -> pl.DataFrame:
+    """Keep one layer of targets per territory or rep: the monthly ones when there are any.
+
+    ``terraplan targets`` stores a year target and its twelve months for the same territory;
+    summing both would count the target twice.
+    """
+    monthly = (pl.col("period_end") - pl.col("period_start")).dt.total_days() < 31
+    subject = pl.concat_str(
+        [pl.col("territory_id").fill_null(""), pl.lit("|"), pl.col("rep_id").fill_null("")]
+    )
+    return (
+        targets.with_columns(monthly.alias("_monthly"), subject.alias("_subject"))
+        .with_columns(pl.col("_monthly").any().over("_subject").alias("_has_monthly"))
+        .filter(pl.col("_monthly") | ~pl.col("_has_monthly"))
+        .drop("_monthly", "_subject", "_has_monthly")
+    )
 
 
 def _derived_alignment(plan: Plan, accounts: pl.DataFrame) -> pl.DataFrame:
