@@ -174,3 +174,32 @@ def test_route_explains_and_takes_stored_turns(db: Database, tmp_path: Path) -> 
     assert owners == ["R2", "R3", "R2", "R3", "R2", "R3"]
     with pytest.raises(NotFoundError, match="no active plan"):
         route_record(db, {"id": "x"})
+
+
+def test_in_geography_uses_the_plans_alignment(db: Database, tmp_path: Path) -> None:
+    from terraplan.domain import AlignmentEntry, RecordKind
+
+    plan = Plan(
+        id="G",
+        name="geo",
+        territories=(Territory(id="W", name="West"), Territory(id="E", name="East")),
+        alignment=(
+            AlignmentEntry(RecordKind.GEO_UNIT, "06075", "W"),
+            AlignmentEntry(RecordKind.GEO_UNIT, "36061", "E"),
+        ),
+    )
+    with UnitOfWork(db) as uow:
+        uow.plans.add(plan)
+        uow.commit()
+    text = """
+territories:
+  - {id: W, name: West, type: geo}
+  - {id: E, name: East, type: geo}
+rules:
+  - {id: w, territory: W, when: {field: county_fips, op: in_geography, value: W}}
+  - {id: e, territory: E, when: {field: county_fips, op: in_geography, value: E}}
+"""
+    save_rules(db, "G", read_rule_file(_rules_file(tmp_path, text), plan))
+    assert route_record(db, {"id": "x", "county_fips": "36061"}, plan_id="G").result.territory_id == "E"
+    assert route_record(db, {"id": "y", "county_fips": "06075"}, plan_id="G").result.territory_id == "W"
+    assert route_record(db, {"id": "z", "county_fips": "17031"}, plan_id="G").result.gap

@@ -46,7 +46,21 @@ def read_rule_file(path: str | Path, plan: Plan | None = None) -> RuleSet:
         raise InvalidParameterError(
             f"{path}: cannot read the rule file ({exc.strerror})", details={"file": str(path)}
         ) from None
-    return load_rule_set(text, territories=plan.territories if plan else None)
+    if plan is None:
+        return load_rule_set(text)
+    return load_rule_set(text, territories=plan.territories, geographies=plan_geographies(plan))
+
+
+def plan_geographies(plan: Plan) -> dict[str, set[str]]:
+    """Territory -> the geo unit ids aligned to it (what ``in_geography`` conditions test).
+
+    Inner territories (regions, districts) get the units of all their leaves.
+    """
+    geographies: dict[str, set[str]] = {}
+    for unit, territory in plan.alignment_map(RecordKind.GEO_UNIT).items():
+        for owner in (territory, *plan.ancestors(territory)):
+            geographies.setdefault(owner, set()).add(unit)
+    return geographies
 
 
 def accounts_frame(db: Database) -> pl.DataFrame:
@@ -81,9 +95,12 @@ def save_rules(
     """Store ``rule_set`` as the plan's next rule-set version; returns the version."""
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
+        # The stored text must load again against this plan (territories and geographies exist).
         load_rule_set(
-            dump_rule_set(rule_set), territories=plan.territories
-        )  # territories must exist
+            dump_rule_set(rule_set),
+            territories=plan.territories,
+            geographies=plan_geographies(plan),
+        )
         stored = uow.rule_sets.add(
             plan_id, dump_rule_set(rule_set), plan_version=plan.version, created_by=created_by
         )
@@ -93,7 +110,10 @@ def save_rules(
 
 def plan_rule_set(uow: UnitOfWork, plan: Plan) -> tuple[RuleSet, int]:
     stored = uow.rule_sets.latest(plan.id)
-    return load_rule_set(stored.document, territories=plan.territories), stored.version
+    rule_set = load_rule_set(
+        stored.document, territories=plan.territories, geographies=plan_geographies(plan)
+    )
+    return rule_set, stored.version
 
 
 def rules_for_design(plan: Plan, units: list[Any]) -> RuleSet:
@@ -251,7 +271,11 @@ def _routing_context(
         owner_ids = {o.rep_id for t in plan.territories for o in t.owners}
         rep_names = {r.id: r.name for r in uow.reps.list() if r.id in owner_ids}
     context = RoutingContext(
-        plan, load_rule_set(stored.document, territories=plan.territories), rep_names
+        plan,
+        load_rule_set(
+            stored.document, territories=plan.territories, geographies=plan_geographies(plan)
+        ),
+        rep_names,
     )
     if cache is not None:
         cache.clear()  # only the newest version of each plan is worth keeping
