@@ -174,10 +174,24 @@ def test_opportunities(small_demo: DemoDataset) -> None:
 
 def test_leads_are_recent(small_demo: DemoDataset) -> None:
     for lead in small_demo.leads:
-        created = date.fromisoformat(str(lead.attributes["created_date"]))
+        created = lead.created_date
+        assert created is not None
         assert AS_OF - timedelta(days=90) <= created <= AS_OF
         assert lead.email and "@" in lead.email
         assert lead.source
+
+
+def test_converted_leads_name_an_opportunity_created_after_them(small_demo: DemoDataset) -> None:
+    opportunities = {o.id: o for o in small_demo.opportunities}
+    converted = [lead for lead in small_demo.leads if lead.converted_opportunity_id]
+    assert 0.05 * len(small_demo.leads) < len(converted) < 0.35 * len(small_demo.leads)
+    for lead in converted:
+        opportunity = opportunities[lead.converted_opportunity_id or ""]
+        assert lead.created_date is not None
+        assert (
+            lead.created_date <= opportunity.created_date <= lead.created_date + timedelta(days=60)
+        )
+        assert lead.attributes["status"] == "Converted"
 
 
 @pytest.mark.parametrize(

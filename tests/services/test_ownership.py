@@ -200,6 +200,12 @@ rules:
   - {id: e, territory: E, when: {field: county_fips, op: in_geography, value: E}}
 """
     save_rules(db, "G", read_rule_file(_rules_file(tmp_path, text), plan))
-    assert route_record(db, {"id": "x", "county_fips": "36061"}, plan_id="G").result.territory_id == "E"
-    assert route_record(db, {"id": "y", "county_fips": "06075"}, plan_id="G").result.territory_id == "W"
+    assert (
+        route_record(db, {"id": "x", "county_fips": "36061"}, plan_id="G").result.territory_id
+        == "E"
+    )
+    assert (
+        route_record(db, {"id": "y", "county_fips": "06075"}, plan_id="G").result.territory_id
+        == "W"
+    )
     assert route_record(db, {"id": "z", "county_fips": "17031"}, plan_id="G").result.gap

@@ -109,6 +109,23 @@ def test_kpi_targets_count_each_target_once(demo_plan: Database) -> None:
     db = demo_plan
     apply_rules(db, "P1")
     targets = plan_targets(db, "P1", company_target="9M", growth="0%", period=2026, unit=1000)
-    assert any(t.period_start.month == 1 and t.period_end.month == 12 for t in targets.targets)  # a year target
+    assert any(
+        t.period_start.month == 1 and t.period_end.month == 12 for t in targets.targets
+    )  # a year target
     _, kpis = plan_kpis(db, "P1", periods=["2026"], dimensions=["territory"])
     assert kpis["target"].sum() == pytest.approx(9_000_000)
+
+
+def test_leads_are_routed_by_the_plan_rules_for_conversion_kpis(demo_plan: Database) -> None:
+    data, kpis = plan_kpis(demo_plan, "P1", periods=["2026"], dimensions=["territory"])
+    leads = data.inputs.leads
+    assert leads is not None
+    assert leads["territory_id"].null_count() < leads.height  # the county rules place most leads
+    rates = kpis["lead_conversion_rate"].drop_nulls()
+    assert rates.len() > 0
+    assert ((rates >= 0) & (rates <= 1)).all()
+    assert (
+        0
+        < kpis.filter(pl.col("lead_conversion_rate").is_not_null())["lead_conversion_rate"].max()
+        <= 1
+    )

@@ -97,9 +97,9 @@ def kpis(
         else [
             "key",
             "revenue",
-            "growth",
+            "revenue_growth",
             "attainment",
-            "pace",
+            "pace_to_target",
             "open_pipeline",
             "pipeline_coverage",
             "win_rate",

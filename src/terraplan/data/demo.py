@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 
 from terraplan.data.counties import load_counties
-from terraplan.data.demo_accounts import build_accounts, build_leads
+from terraplan.data.demo_accounts import build_accounts, build_leads, convert_leads
 from terraplan.data.demo_people import Region, build_team
 from terraplan.data.demo_sales import build_opportunities, build_sales_lines
 from terraplan.data.demo_zips import load_zip_arrays
@@ -83,7 +83,7 @@ def generate_demo(
     started = time.perf_counter()
     rng = np.random.default_rng(int(seed))
     # independent streams, so that changing one part keeps the others stable
-    team_rng, account_rng, lead_rng, sales_rng, opportunity_rng = rng.spawn(5)
+    team_rng, account_rng, lead_rng, sales_rng, opportunity_rng, conversion_rng = rng.spawn(6)
     geo_units = load_counties(with_polygons=with_polygons)
     zips = load_zip_arrays()
     regions, reps = build_team(team_rng, zips, AS_OF)
@@ -91,6 +91,7 @@ def generate_demo(
     leads = build_leads(lead_rng, zips, max(1, round(n_accounts * LEADS_PER_ACCOUNT)), AS_OF)
     sales_lines = build_sales_lines(sales_rng, accounts, HISTORY_START, AS_OF)
     opportunities = build_opportunities(opportunity_rng, accounts, HISTORY_START, AS_OF)
+    leads = convert_leads(conversion_rng, leads, opportunities)
     logger.info(
         "demo generated in %.1f s: %d accounts, %d sales lines, %d opportunities",
         time.perf_counter() - started,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -9,7 +10,7 @@ import numpy as np
 from terraplan.data.demo_names import company_names, email_domain, person_names, street_addresses
 from terraplan.data.demo_people import INDUSTRIES, region_of_state
 from terraplan.data.demo_zips import ZipArrays, distance_matrix_km
-from terraplan.domain import Account, Lead, Rep, RepRole
+from terraplan.domain import Account, Lead, Opportunity, Rep, RepRole
 
 #: Salesforce ``Account.Type`` values and their shares.
 CUSTOMER_TYPES: dict[str, float] = {
@@ -223,11 +224,52 @@ def build_leads(rng: np.random.Generator, zips: ZipArrays, n: int, as_of: date) 
                 annual_revenue=float(revenue[i]) if known_revenue[i] else None,
                 source=str(sources[i]),
                 email=f"{first}.{last}@{email_domain(names[i])}".lower(),
+                created_date=as_of - timedelta(days=int(ages[i])),
                 attributes={
                     "contact_name": f"{first} {last}",
-                    "created_date": (as_of - timedelta(days=int(ages[i]))).isoformat(),
                     "status": str(statuses[i]),
                 },
             )
         )
     return leads
+
+
+def convert_leads(
+    rng: np.random.Generator,
+    leads: list[Lead],
+    opportunities: list[Opportunity],
+    *,
+    rate: float = 0.2,
+    window_days: int = 60,
+) -> list[Lead]:
+    """Mark about ``rate`` of the leads older than a month as converted.
+
+    A converted lead names an opportunity created within ``window_days`` after the lead
+    (status "Converted"), so that lead -> opportunity -> won conversion can be measured.
+    """
+    if not opportunities:
+        return leads
+    ordered = sorted(opportunities, key=lambda o: (o.created_date, o.id))
+    days = np.array([o.created_date.toordinal() for o in ordered])
+    converted: list[Lead] = []
+    draws = rng.random(len(leads))
+    picks = rng.random(len(leads))
+    for lead, draw, pick in zip(leads, draws, picks, strict=True):
+        if lead.created_date is None or draw >= rate:
+            converted.append(lead)
+            continue
+        start = lead.created_date.toordinal()
+        low = int(np.searchsorted(days, start, side="left"))
+        high = int(np.searchsorted(days, start + window_days, side="right"))
+        if high <= low:
+            converted.append(lead)
+            continue
+        opportunity = ordered[low + int(pick * (high - low))]
+        converted.append(
+            replace(
+                lead,
+                converted_opportunity_id=opportunity.id,
+                attributes={**lead.attributes, "status": "Converted"},
+            )
+        )
+    return converted

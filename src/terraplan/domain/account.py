@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TypeAlias
 
 from terraplan.domain._checks import fail, require_coordinates, require_finite, require_text
@@ -54,7 +55,11 @@ class Account:
 
 @dataclass(frozen=True, slots=True)
 class Lead:
-    """An incoming, not yet qualified company: the fields a routing rule needs."""
+    """An incoming, not yet qualified company: the fields a routing rule needs.
+
+    ``created_date`` and ``converted_opportunity_id`` (the opportunity the lead became, if
+    any) feed the lead -> opportunity -> won conversion KPIs.
+    """
 
     id: str
     company: str
@@ -69,6 +74,8 @@ class Lead:
     annual_revenue: float | None = None
     source: str | None = None
     email: str | None = None
+    created_date: date | None = None
+    converted_opportunity_id: str | None = None
     attributes: dict[str, AttributeValue] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

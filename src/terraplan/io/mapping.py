@@ -67,6 +67,8 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "employees": ("numberofemployees",),
         "annual_revenue": ("annualrevenue", "revenue"),
         "source": ("leadsource",),
+        "created_date": ("createddate",),
+        "converted_opportunity_id": ("convertedopportunityid",),
     },
     "reps": {
         "id": ("userid", "repid"),

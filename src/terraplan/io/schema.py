@@ -143,6 +143,8 @@ KIND_SPECS: dict[str, KindSpec] = {
             _num("annual_revenue"),
             _s("source"),
             _s("email"),
+            FieldSpec("created_date", "date"),
+            _s("converted_opportunity_id"),
             FieldSpec("attributes", "attributes"),
         ),
         extra_columns="any",

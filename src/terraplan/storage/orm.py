@@ -82,6 +82,8 @@ class LeadRow(Base):
     annual_revenue: Mapped[float | None] = mapped_column(Float)
     source: Mapped[str | None] = mapped_column(String(120))
     email: Mapped[str | None] = mapped_column(String(255))
+    created_date: Mapped[date | None] = mapped_column(Date)
+    converted_opportunity_id: Mapped[str | None] = mapped_column(ID)
     attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
