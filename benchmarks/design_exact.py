@@ -28,6 +28,7 @@ from terraplan.engine.design.exact_pmedian import solve_exact_pmedian
 from terraplan.errors import TerraplanError
 
 TOLERANCE = 0.10
+N_STARTS = 50
 
 
 def instance(n: int, k: int, seed: int):
@@ -97,7 +98,7 @@ def run_heuristic(classes, population, adjacency, dist, centres, time_limit):
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = heuristic(time_limit=time_limit, random_state=0).solve(problem)
+        result = heuristic(time_limit=time_limit, random_state=0, n_starts=N_STARTS).solve(problem)
     return np.asarray(result.labels), time.perf_counter() - started
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -129,3 +130,38 @@ def test_leads_are_routed_by_the_plan_rules_for_conversion_kpis(demo_plan: Datab
         < kpis.filter(pl.col("lead_conversion_rate").is_not_null())["lead_conversion_rate"].max()
         <= 1
     )
+
+
+def test_imported_acquisition_costs_give_the_acquisition_cost_kpi(
+    demo_plan: Database, tmp_path: Path
+) -> None:
+    from terraplan.errors import DataError
+    from terraplan.services.imports import import_file
+
+    db = demo_plan
+    with UnitOfWork(db) as uow:
+        territories = [t.id for t in uow.plans.get("P1").territories]
+    costs = tmp_path / "costs.csv"
+    costs.write_text(
+        "id,territory,start,end,cost\n"
+        + "".join(f"C{i},{t},2025-01-01,2025-12-31,120000\n" for i, t in enumerate(territories)),
+        encoding="utf-8",
+    )
+    outcome = import_file(db, costs, "acquisition_costs")
+    assert outcome.written == len(territories)
+    _, kpis = plan_kpis(db, "P1", periods=["2025"], dimensions=["territory"])
+    assert kpis["acquisition_cost"].to_list() == [120000.0] * len(territories)
+    with_new = kpis.filter(pl.col("new_customers") > 0)
+    assert with_new.height > 0
+    expected = with_new["acquisition_cost"] / with_new["new_customers"]
+    assert (with_new["customer_acquisition_cost"] - expected).abs().max() < 1e-6
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "id,territory_id,period_start,period_end,amount\nX1,NOPE,2025-01-01,2024-12-31,-5\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError) as caught:
+        import_file(db, bad, "acquisition_costs")
+    fields = {i["field"] for i in caught.value.details["report"]["issues"]}
+    assert fields == {"territory_id", "period_end", "amount"}

@@ -25,6 +25,7 @@ class Kind(StrEnum):
     sales_lines = "sales_lines"
     opportunities = "opportunities"
     targets = "targets"
+    acquisition_costs = "acquisition_costs"
 
 
 class OnErrorChoice(StrEnum):

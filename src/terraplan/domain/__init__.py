@@ -4,7 +4,7 @@ from terraplan.domain.account import Account, AttributeValue, Lead
 from terraplan.domain.geo import GeoKind, GeoUnit
 from terraplan.domain.plan import STATUS_TRANSITIONS, AlignmentEntry, Plan, PlanStatus, RecordKind
 from terraplan.domain.rep import Rep, RepRole
-from terraplan.domain.sales import Opportunity, SalesLine, Target
+from terraplan.domain.sales import AcquisitionCost, Opportunity, SalesLine, Target
 from terraplan.domain.territory import (
     DEFAULT_PRIORITY,
     OwnerRole,
@@ -17,6 +17,7 @@ __all__ = [
     "DEFAULT_PRIORITY",
     "STATUS_TRANSITIONS",
     "Account",
+    "AcquisitionCost",
     "AlignmentEntry",
     "AttributeValue",
     "GeoKind",

@@ -77,3 +77,26 @@ class Target:
             raise fail("Target", "territory_id", "give exactly one of territory_id and rep_id")
         if self.period_end < self.period_start:
             raise fail("Target", "period_end", "ends before it starts")
+
+
+@dataclass(frozen=True, slots=True)
+class AcquisitionCost:
+    """Money spent to win new customers in a territory over a period (campaigns, events, SDRs).
+
+    ``amount`` in currency over ``[period_start, period_end]`` (inclusive dates); it feeds the
+    customer acquisition cost KPI.
+    """
+
+    id: str
+    territory_id: str
+    period_start: date
+    period_end: date
+    amount: float
+    category: str | None = None
+
+    def __post_init__(self) -> None:
+        require_text("AcquisitionCost", "id", self.id)
+        require_text("AcquisitionCost", "territory_id", self.territory_id)
+        require_finite("AcquisitionCost", "amount", self.amount, minimum=0)
+        if self.period_end < self.period_start:
+            raise fail("AcquisitionCost", "period_end", "ends before it starts")

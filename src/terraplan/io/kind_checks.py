@@ -58,6 +58,8 @@ def check_kind(checker: Checker) -> None:
             "close_date",
             "closes before it was created",
         )
+    elif kind == "acquisition_costs":
+        checker.add(col("period_end") < col("period_start"), "period_end", "ends before it starts")
     elif kind == "targets":
         both = col("territory_id").is_not_null() & col("rep_id").is_not_null()
         neither = col("territory_id").is_null() & col("rep_id").is_null()

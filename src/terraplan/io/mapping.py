@@ -106,6 +106,12 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "lead_source": ("leadsource",),
         "product": ("productname",),
     },
+    "acquisition_costs": {
+        "territory_id": ("territory",),
+        "amount": ("cost", "spend"),
+        "period_start": ("startdate", "start"),
+        "period_end": ("enddate", "end"),
+    },
     "targets": {
         "territory_id": ("territory",),
         "rep_id": ("ownerid", "userid", "rep"),

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from terraplan.domain import (
     Account,
+    AcquisitionCost,
     GeoKind,
     GeoUnit,
     Lead,
@@ -36,6 +37,7 @@ KINDS: tuple[str, ...] = (
     "sales_lines",
     "opportunities",
     "targets",
+    "acquisition_costs",
 )
 
 
@@ -238,6 +240,18 @@ KIND_SPECS: dict[str, KindSpec] = {
             _s("rep_id", references="reps"),
             _s("plan_id", references="plans"),
             FieldSpec("metric", "str", default="revenue"),
+        ),
+    ),
+    "acquisition_costs": KindSpec(
+        "acquisition_costs",
+        AcquisitionCost,
+        (
+            _s("id", required=True),
+            _s("territory_id", required=True, references="territories"),
+            FieldSpec("period_start", "date", required=True),
+            FieldSpec("period_end", "date", required=True),
+            _num("amount", required=True),
+            _s("category"),
         ),
     ),
 }

@@ -39,6 +39,7 @@ REFERENCED_KINDS: Mapping[str, tuple[str, ...]] = {
     "sales_lines": ("accounts",),
     "opportunities": ("accounts", "reps"),
     "targets": ("reps", "plans", "territories"),
+    "acquisition_costs": ("territories",),
 }
 
 

@@ -102,6 +102,11 @@ def load_plan_data(db: Database, plan_id: str) -> PlanData:
             ],
         )
         reps = _frame(connection, "reps", ["id", "name", "capacity_hours", "capacity_accounts"])
+        costs = _frame(
+            connection,
+            "acquisition_costs",
+            ["territory_id", "period_start", "period_end", "amount"],
+        )
         leads = _frame(
             connection,
             "leads",
@@ -155,7 +160,10 @@ def load_plan_data(db: Database, plan_id: str) -> PlanData:
             "level": pl.String,
         },
     )
+    territory_ids = {t.id for t in plan.territories}
+    costs = costs.filter(pl.col("territory_id").is_in(list(territory_ids)))
     inputs = KpiInputs(
+        costs=costs if costs.height else None,
         leads=_routed_leads(leads, rule_set),
         sales_lines=sales,
         opportunities=opportunities,

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Table, func, select
 from terraplan.errors import DataError, InvalidParameterError, StorageError
 from terraplan.storage.orm import (
     AccountRow,
+    AcquisitionCostRow,
     GeoUnitRow,
     LeadRow,
     OpportunityRow,
@@ -36,6 +37,7 @@ RECORD_TABLES: Mapping[str, Table] = {
     "sales_lines": SalesLineRow.__table__,  # type: ignore[dict-item]
     "opportunities": OpportunityRow.__table__,  # type: ignore[dict-item]
     "targets": TargetRow.__table__,  # type: ignore[dict-item]
+    "acquisition_costs": AcquisitionCostRow.__table__,  # type: ignore[dict-item]
 }
 
 CHUNK_ROWS = 20_000

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from terraplan.domain import (
     Account,
+    AcquisitionCost,
     GeoKind,
     GeoUnit,
     Lead,
@@ -30,6 +31,7 @@ RECORD_CLASSES: Mapping[str, type[Any]] = {
     "sales_lines": SalesLine,
     "opportunities": Opportunity,
     "targets": Target,
+    "acquisition_costs": AcquisitionCost,
 }
 
 _TUPLE_FIELDS = {"skills_industries", "skills_segments", "skills_products", "neighbours"}

@@ -168,6 +168,17 @@ class TargetRow(Base):
     metric: Mapped[str] = mapped_column(String(40), default="revenue")
 
 
+class AcquisitionCostRow(Base):
+    __tablename__ = "acquisition_costs"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    territory_id: Mapped[str] = mapped_column(ID, index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    amount: Mapped[float] = mapped_column(Float)
+    category: Mapped[str | None] = mapped_column(String(120))
+
+
 class PlanRow(Base):
     __tablename__ = "plans"
 
