@@ -142,3 +142,45 @@ def test_geojson_is_written_for_units_with_polygons(db: Database, tmp_path: Path
     for feature in geojson["features"]:
         assert feature["geometry"]["type"] == "MultiPolygon"
         assert len(feature["geometry"]["coordinates"]) == 1  # six squares dissolve into one polygon
+
+
+def test_tradeoff_curves_are_non_dominated(db: Database) -> None:
+    from terraplan.services.design import design_tradeoff
+
+    balance_curve = design_tradeoff(
+        db,
+        parameters=[0.02, 0.05, 0.2],
+        units="zips",
+        states={"RI"},
+        n_territories=4,
+        contiguous=True,
+        seed=1,
+        time_limit=3,
+    )
+    assert balance_curve
+    for point in balance_curve:
+        assert point["max_deviation"] <= point["parameter"] + 1e-9
+    inertias = [p["weighted_inertia"] for p in balance_curve]
+    deviations = [p["max_deviation"] for p in balance_curve]
+    for i in range(len(balance_curve)):
+        for j in range(len(balance_curve)):
+            dominated = inertias[j] <= inertias[i] and deviations[j] <= deviations[i]
+            strictly = inertias[j] < inertias[i] or deviations[j] < deviations[i]
+            assert not (i != j and dominated and strictly)
+
+    first = design_plan(
+        db, units="zips", states={"RI"}, n_territories=4, seed=1, time_limit=3, method="heuristic"
+    )
+    disruption_curve = design_tradeoff(
+        db,
+        parameters=[0, 5, 20],
+        units="zips",
+        states={"RI"},
+        n_territories=4,
+        from_plan=first.plan.id,
+        seed=2,
+        time_limit=3,
+    )
+    assert disruption_curve
+    for point in disruption_curve:
+        assert point["units_moved"] <= point["parameter"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -100,6 +100,14 @@ def design(
     fmt: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table or json")
     ] = OutputFormat.TABLE,
+    tradeoff: Annotated[
+        str | None,
+        typer.Option(
+            "--tradeoff",
+            help="Instead of saving a plan, print the trade-off curve over these values: disruption "
+            "budgets with --from-plan (e.g. 0,10,5%,20%), else tolerances (e.g. 2%,5%,10%,20%).",
+        ),
+    ] = None,
 ) -> None:
     """Design territories balanced on the given metrics and save them as a new draft plan."""
     from terraplan.services.design import (
@@ -113,6 +121,21 @@ def design(
         raise InvalidParameterError("give --territories N or --centers reps")
     db = app_context(ctx).database()
     state_set = {s.strip().upper() for s in states.split(",") if s.strip()} if states else None
+    if tradeoff is not None:
+        _tradeoff(
+            db,
+            tradeoff,
+            units=units,
+            territories=territories,
+            balance=balance,
+            contiguous=contiguous,
+            from_plan=from_plan,
+            seed=seed,
+            time_limit=time_limit,
+            states=state_set,
+            fmt=fmt,
+        )
+        return
     with progress_bar(quiet=fmt is OutputFormat.JSON) as progress:
         run = design_plan(
             db,
@@ -169,3 +192,49 @@ def design(
 
 def _yes_no(value: bool | None) -> str:
     return "n/a" if value is None else ("yes" if value else "NO")
+
+
+def _tradeoff(
+    db: Any,
+    values: str,
+    *,
+    units: Units,
+    territories: int | None,
+    balance: list[str] | None,
+    contiguous: bool,
+    from_plan: str | None,
+    seed: int,
+    time_limit: float,
+    states: set[str] | None,
+    fmt: OutputFormat,
+) -> None:
+    from terraplan.services.design import design_tradeoff, parse_balance
+
+    parameters = []
+    for value in values.split(","):
+        share = _share(value.strip())
+        if share is None or share < 0:
+            raise InvalidParameterError(f"--tradeoff {value!r}: give numbers or percentages")
+        parameters.append(float(share))
+    with progress_bar(quiet=fmt is OutputFormat.JSON) as progress:
+        rows = design_tradeoff(
+            db,
+            parameters=parameters,
+            units=units.value,
+            n_territories=territories,
+            balance=parse_balance(balance) if balance else None,
+            contiguous=contiguous,
+            from_plan=from_plan,
+            seed=seed,
+            time_limit=time_limit,
+            states=states,
+            progress=progress,
+        )
+    if fmt is OutputFormat.JSON:
+        render_json(rows)
+        return
+    what = "disruption budget" if from_plan else "tolerance"
+    render_rows(
+        rows,
+        title=f"Non-dominated designs: compactness against {'disruption' if from_plan else 'balance'} (parameter = {what})",
+    )
