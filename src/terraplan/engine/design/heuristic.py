@@ -28,6 +28,7 @@ from terraplan.engine.design.construct import (
 from terraplan.engine.design.diagnosis import Diagnosis, diagnose
 from terraplan.engine.design.params import Param, is_random_state, make_rng, validate_params
 from terraplan.engine.design.problem import DesignProblem, Prepared, prepare
+from terraplan.engine.design.repair import exact_pair_repair, fixed_centre_costs
 from terraplan.engine.design.report import (
     DesignResult,
     SolverStats,
@@ -117,6 +118,9 @@ class HeuristicSolver:
         report_diagnosis(diagnosis)
         return self._solve_prepared(prep, diagnosis)
 
+    #: Largest instance (units) on which the exact pair repair runs after the local search.
+    _REPAIR_MAX_UNITS = 5_000
+
     def _solve_prepared(self, prep: Prepared, diagnosis: Diagnosis | None = None) -> DesignResult:
         """The core on an already validated (and diagnosed) problem."""
         began = time.perf_counter()
@@ -201,6 +205,13 @@ class HeuristicSolver:
             if stopped or time.perf_counter() > deadline:
                 break
         assert best is not None
+        costs = fixed_centre_costs(prep) if not stopped and best[0] == 0 else None
+        if costs is not None and prep.n <= self._REPAIR_MAX_UNITS:
+            # Re-split adjacent pairs exactly: moves and swaps stop short of what a joint split finds.
+            repaired = exact_pair_repair(prep, best[2], costs, deadline)
+            objective = float(costs[np.arange(prep.n), repaired].sum())
+            if objective < best[1]:
+                best = (best[0], objective, repaired, best[3], best[4])
         status = "stopped" if stopped else ("converged" if best[3] else "time_limit")
         stats = SolverStats(
             method="heuristic",

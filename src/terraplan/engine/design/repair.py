@@ -1,0 +1,131 @@
+"""Large-neighbourhood repair: re-solve two adjacent territories at a time with the exact model.
+
+For fixed centres the compactness cost of a unit is ``w_i * d(i, centre_j) ** p`` whatever the
+rest of the plan, so the units of two territories can be re-split optimally (balance windows
+and contiguity kept) without touching the others. Local moves and swaps stop at plans that a
+joint re-split still improves; this repair removes those.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from terraplan.engine.design.exact import solve_exact_assignment
+from terraplan.engine.design.problem import Prepared
+from terraplan.errors import TerraplanError
+
+logger = logging.getLogger(__name__)
+
+#: Largest pair of territories (in units) handed to the exact model.
+MAX_PAIR_UNITS = 400
+
+
+def fixed_centre_costs(prep: Prepared) -> npt.NDArray[np.float64] | None:
+    """``(n, k)`` compactness cost of each unit in each territory, or None when centres move."""
+    if prep.current is not None or bool(np.any(prep.free_centres)):
+        return None
+    if prep.centre_units is not None and prep.distances is not None:
+        d = prep.distances[:, prep.centre_units]
+    elif prep.xyz is not None and (prep.centre_units is not None or prep.centre_points is not None):
+        centres = (
+            prep.xyz[prep.centre_units] if prep.centre_units is not None else prep.centre_points
+        )
+        assert centres is not None
+        d = np.linalg.norm(prep.xyz[:, None, :] - centres[None, :, :], axis=2)
+    else:
+        return None
+    costs: npt.NDArray[np.float64] = prep.compact_w[:, None] * d.astype(np.float64) ** prep.power
+    return costs
+
+
+def exact_pair_repair(
+    prep: Prepared, labels: npt.NDArray[Any], costs: npt.NDArray[np.float64], deadline: float
+) -> npt.NDArray[np.int64]:
+    """Improve ``labels (n,)`` by optimal re-splits of adjacent territory pairs until none helps.
+
+    Every re-split keeps both territories within their balance windows, contiguous when the
+    problem asks for it, and respects locks and forbidden pairs; a pair whose sub-problem fails
+    or runs out of time is left as it was.
+    """
+    labels = np.asarray(labels, dtype=np.int64).copy()
+    lower = prep.targets * (1.0 - prep.tolerance)
+    upper = prep.targets * (1.0 + prep.tolerance)
+    allowed = np.ones((prep.n, prep.k), dtype=bool) if prep.allowed is None else prep.allowed.copy()
+    locked = prep.locked >= 0
+    allowed[locked] = False
+    allowed[np.flatnonzero(locked), prep.locked[locked]] = True
+    size = 2
+    while size <= 3 and time.perf_counter() < deadline:
+        improved = False
+        for group in _adjacent_groups(prep, labels, size):
+            if time.perf_counter() >= deadline:
+                break
+            pair = np.array(group)
+            members = np.flatnonzero(np.isin(labels, pair))
+            if members.size > MAX_PAIR_UNITS:
+                continue
+            before = float(costs[members, labels[members]].sum())
+            centres = None
+            if prep.centre_units is not None:
+                position = {int(u): i for i, u in enumerate(members)}
+                local = [position.get(int(prep.centre_units[t]), -1) for t in pair]
+                centres = np.array(local, dtype=np.int64)
+            adjacency = (
+                prep.adjacency[members][:, members]
+                if prep.contiguous and prep.adjacency is not None
+                else None
+            )
+            try:
+                outcome = solve_exact_assignment(
+                    costs[np.ix_(members, pair)],
+                    prep.weights[members],
+                    lower[pair],
+                    upper[pair],
+                    allowed[np.ix_(members, pair)],
+                    adjacency=adjacency,
+                    centre_units=centres,
+                    time_limit=max(min(2.0, deadline - time.perf_counter()), 0.05),
+                )
+            except TerraplanError:
+                continue
+            if outcome.objective < before * (1.0 - 1e-9) - 1e-9:
+                labels[members] = pair[outcome.labels]
+                improved = True
+                logger.debug("repair %s: %.6g -> %.6g", group, before, outcome.objective)
+        # Pairs first; when no pair helps, triples of chained territories; back to pairs after a gain.
+        size = 2 if improved else size + 1
+    return labels
+
+
+def _adjacent_groups(
+    prep: Prepared, labels: npt.NDArray[np.int64], size: int
+) -> list[tuple[int, ...]]:
+    """Pairs of territories sharing an edge of the unit graph (all pairs without a graph), or
+    triples ``(a, b, c)`` chained through ``b``."""
+    if prep.adjacency is None:
+        pairs = [(a, b) for a in range(prep.k) for b in range(a + 1, prep.k)]
+    else:
+        graph = prep.adjacency.tocoo()
+        la, lb = labels[graph.row], labels[graph.col]
+        cut = la != lb
+        found = np.unique(np.sort(np.column_stack([la[cut], lb[cut]]), axis=1), axis=0)
+        pairs = [(int(a), int(b)) for a, b in found]
+    if size == 2:
+        return list(pairs)
+    neighbours: dict[int, set[int]] = {}
+    for a, b in pairs:
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+    triples = {
+        tuple(sorted((a, b, c)))
+        for b, around in neighbours.items()
+        for a in around
+        for c in around
+        if a < c
+    }
+    return sorted(triples)
