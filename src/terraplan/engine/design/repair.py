@@ -21,8 +21,11 @@ from terraplan.errors import TerraplanError
 
 logger = logging.getLogger(__name__)
 
-#: Largest pair of territories (in units) handed to the exact model.
+#: Largest group of territories (in units) handed to the exact model.
 MAX_PAIR_UNITS = 400
+
+#: Up to this many territories, chained groups of four are re-split too (few such groups exist).
+SMALL_K = 12
 
 
 def fixed_centre_costs(prep: Prepared) -> npt.NDArray[np.float64] | None:
@@ -60,7 +63,8 @@ def exact_pair_repair(
     allowed[locked] = False
     allowed[np.flatnonzero(locked), prep.locked[locked]] = True
     size = 2
-    while size <= 3 and time.perf_counter() < deadline:
+    largest = 4 if prep.k <= SMALL_K else 3
+    while size <= largest and time.perf_counter() < deadline:
         improved = False
         for group in _adjacent_groups(prep, labels, size):
             if time.perf_counter() >= deadline:
@@ -105,8 +109,8 @@ def exact_pair_repair(
 def _adjacent_groups(
     prep: Prepared, labels: npt.NDArray[np.int64], size: int
 ) -> list[tuple[int, ...]]:
-    """Pairs of territories sharing an edge of the unit graph (all pairs without a graph), or
-    triples ``(a, b, c)`` chained through ``b``."""
+    """Connected groups of ``size`` territories: pairs sharing an edge of the unit graph (all
+    pairs without a graph), grown one neighbouring territory at a time."""
     if prep.adjacency is None:
         pairs = [(a, b) for a in range(prep.k) for b in range(a + 1, prep.k)]
     else:
@@ -115,17 +119,17 @@ def _adjacent_groups(
         cut = la != lb
         found = np.unique(np.sort(np.column_stack([la[cut], lb[cut]]), axis=1), axis=0)
         pairs = [(int(a), int(b)) for a, b in found]
-    if size == 2:
-        return list(pairs)
+    groups: set[tuple[int, ...]] = set(pairs)
     neighbours: dict[int, set[int]] = {}
     for a, b in pairs:
         neighbours.setdefault(a, set()).add(b)
         neighbours.setdefault(b, set()).add(a)
-    triples = {
-        tuple(sorted((a, b, c)))
-        for b, around in neighbours.items()
-        for a in around
-        for c in around
-        if a < c
-    }
-    return sorted(triples)
+    for _ in range(size - 2):  # grow each connected group by one neighbouring territory
+        groups = {
+            tuple(sorted((*group, other)))
+            for group in groups
+            for member in group
+            for other in neighbours.get(member, ())
+            if other not in group
+        }
+    return sorted(groups)
