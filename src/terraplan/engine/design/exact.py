@@ -38,7 +38,6 @@ from terraplan.engine.design.exact_core import (
     IntArray,
     RowBlock,
     frozen,
-    neighbour_rows,
     relative_gap,
     symmetric_adjacency,
 )
@@ -259,16 +258,11 @@ def _solve(
     var_hi = mask.ravel().astype(np.float64)
     fixed = np.flatnonzero(centres >= 0)
     var_lo[centres[fixed] * k + fixed] = 1.0
-    extra = (
-        [neighbour_rows(graph, centres, _variable_of(k), n_vars)]
-        if graph is not None and fixed.size
-        else []
-    )
     rows_of = np.arange(n)
     model = CutModel(
         cost=cost.ravel(),
         core=[core],
-        optional=[*optional, *extra],
+        optional=optional,
         var_lower=var_lo,
         var_upper=var_hi,
         columns=lambda x: np.asarray(x.reshape(n, k).argmax(axis=1), dtype=np.int64),
