@@ -7,11 +7,18 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from terraplan.storage import migrate
 from terraplan.storage.database import Database
+
+# Under CI the property tests replay the same examples on every run, so that a red run can be
+# reproduced; on a developer's machine they keep exploring new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI") == "true":
+    settings.load_profile("ci")
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TERRAPLAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -182,6 +182,13 @@ def design(
         f"Solver: {solver['method']}, {solver['seconds']:.1f} s, {solver['iterations']} iterations, "
         f"{solver['status']}{gap}. Saved as draft plan [bold]{run.plan.id}[/bold]."
     )
+    if not solver["reproducible"]:
+        stderr().print(
+            "[yellow]note:[/yellow] the time limit cut the search, so the same seed may give "
+            "another plan on a faster or slower machine; raise --time-limit for a "
+            "reproducible plan.",
+            highlight=False,
+        )
     if "disruption" in summary:
         moved = summary["disruption"]
         shares = ", ".join(f"{k} {v:.1%}" for k, v in moved["share_moved"].items())

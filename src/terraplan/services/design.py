@@ -263,6 +263,7 @@ def design_summary(outcome: DesignOutcome, seconds: float) -> dict[str, Any]:
             "proven_optimal": stats.proven_optimal,
             "converged": stats.converged,
             "status": stats.status,
+            "reproducible": stats.reproducible,
         },
         "excluded_named_accounts": list(outcome.excluded),
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -71,6 +73,54 @@ def test_time_limit_zero_still_returns_a_full_plan() -> None:
         result = HeuristicSolver(random_state=0, time_limit=0).solve(problem)
     assert result.labels.min() >= 0 and result.labels.max() < 5
     assert not result.stats.converged
+
+
+def _fixed_centre_problem() -> DesignProblem:
+    coords, adj = lattice(14, 14)
+    rng = np.random.default_rng(11)
+    return DesignProblem(
+        weights=rng.uniform(1, 10, (196, 1)), n_territories=4, tolerance=0.03, coords=coords,
+        adjacency=adj, contiguous=True, centres=[15, 26, 169, 180],
+    )  # fmt: skip
+
+
+def test_same_seed_same_plan_on_a_slow_machine() -> None:
+    """The clock never decides how much search runs: a machine slowed down at every sweep
+    (the callback sleeps) gives exactly the plan of a fast one."""
+    problem = _fixed_centre_problem()
+    fast = HeuristicSolver(random_state=3, n_starts=3).solve(problem)
+
+    def slow(_step: int, _objective: float) -> None:
+        time.sleep(0.004)
+
+    slowed = HeuristicSolver(random_state=3, n_starts=3, callback=slow).solve(problem)
+    assert fast.stats.reproducible and slowed.stats.reproducible
+    assert fast.stats.status in {"converged", "sweep_limit"}
+    assert slowed.stats.seconds > fast.stats.seconds
+    assert slowed.stats.iterations == fast.stats.iterations
+    np.testing.assert_array_equal(slowed.labels, fast.labels)
+
+
+def test_run_cut_by_the_clock_says_it_is_not_reproducible() -> None:
+    def slow(_step: int, _objective: float) -> None:
+        time.sleep(0.05)
+
+    coords, adj = lattice(14, 14)
+    weights = np.random.default_rng(5).uniform(1, 10, (196, 1))
+    problem = DesignProblem(
+        weights=weights, n_territories=4, tolerance=0.0005, coords=coords, adjacency=adj
+    )
+    with pytest.warns(ConvergenceWarning):
+        result = HeuristicSolver(random_state=0, time_limit=0.02, callback=slow).solve(problem)
+    assert result.stats.status.startswith("time_limit")
+    assert not result.stats.reproducible
+
+
+def test_relax_factor_default_follows_instance_size() -> None:
+    solver = HeuristicSolver()
+    assert solver._relax_factor(10_000) == 4.0
+    assert solver._relax_factor(1_000_000) == 1.0
+    assert HeuristicSolver(relax_factor=2.0)._relax_factor(1_000_000) == 2.0
 
 
 def _realign_problem(**extra: object) -> DesignProblem:

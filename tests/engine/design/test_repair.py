@@ -33,7 +33,8 @@ def test_pair_repair_lowers_cost_and_keeps_balance_contiguity_and_locks() -> Non
     costs = fixed_centre_costs(prep)
     assert costs is not None and costs.shape == (24, 3)
     before = float(costs[np.arange(24), start].sum())
-    repaired = exact_pair_repair(prep, start, costs, deadline=float("inf"))
+    repaired, cut = exact_pair_repair(prep, start, costs, deadline=float("inf"))
+    assert not cut
     after = float(costs[np.arange(24), repaired].sum())
     assert after < before  # the stripes are not optimal around these centres
     assert np.all(repaired[centres] == locked[centres])
@@ -41,7 +42,7 @@ def test_pair_repair_lowers_cost_and_keeps_balance_contiguity_and_locks() -> Non
     assert report.balance.all_within
     assert report.contiguity.all_contiguous
     # Running it again finds nothing more to gain (pairs and triples are optimal).
-    again = exact_pair_repair(prep, repaired, costs, deadline=float("inf"))
+    again, _ = exact_pair_repair(prep, repaired, costs, deadline=float("inf"))
     assert float(costs[np.arange(24), again].sum()) == after
 
 

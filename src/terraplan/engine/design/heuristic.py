@@ -28,7 +28,12 @@ from terraplan.engine.design.construct import (
 from terraplan.engine.design.diagnosis import Diagnosis, diagnose
 from terraplan.engine.design.params import Param, is_random_state, make_rng, validate_params
 from terraplan.engine.design.problem import DesignProblem, Prepared, prepare
-from terraplan.engine.design.repair import exact_pair_repair, fixed_centre_costs
+from terraplan.engine.design.repair import (
+    centroid_costs,
+    centroid_repair,
+    exact_pair_repair,
+    fixed_centre_costs,
+)
 from terraplan.engine.design.report import (
     DesignResult,
     SolverStats,
@@ -49,7 +54,14 @@ HEURISTIC_PARAMETERS: tuple[Param, ...] = (
     Param("n_starts", (int,), low=1, high=1000, doc="independent constructions tried"),
     Param("max_sweeps", (int,), low=1, high=100_000, doc="local-search sweeps per start"),
     Param("allocation_iterations", (int,), low=1, high=10_000),
-    Param("relax_factor", (int, float), low=1.0, high=100.0, doc="first-stage band scale"),
+    Param(
+        "relax_factor",
+        (int, float),
+        low=1.0,
+        high=100.0,
+        optional=True,
+        doc="first-stage band scale (None: by instance size)",
+    ),
     Param(
         "min_improvement",
         (int, float),
@@ -73,11 +85,20 @@ class HeuristicSolver:
 
     Parameters (validated when :meth:`solve` runs): ``time_limit`` seconds (the best plan
     so far is returned when it runs out), ``n_starts`` constructions, ``max_sweeps`` per
-    start, ``allocation_iterations`` of the balanced allocation, ``min_improvement`` (a
-    compactness stage ends when a sweep gains less than this share of the objective),
+    search stage, ``allocation_iterations`` of the balanced allocation, ``min_improvement``
+    (a compactness stage ends when a sweep gains less than this share of the objective),
     ``relax_factor`` (a first search stage runs with bands this many times wider, so the
-    plan can reorganise before the real bands are enforced; 1 disables), ``random_state``, and
-    ``callback(step, objective) -> bool | None`` called after each sweep (False stops).
+    plan can reorganise before the real bands are enforced; 1 disables; None picks 4 up to
+    :data:`RELAX_MAX_UNITS` units and 1 above, where each extra stage costs minutes),
+    ``random_state``, and ``callback(step, objective) -> bool | None`` called after each
+    sweep (False stops).
+
+    Determinism: how much search runs is set by the budgets (``n_starts``,
+    ``max_sweeps``, ``min_improvement``), never by the clock, so the same problem and
+    ``random_state`` give the same plan on any machine, fast or slow, loaded or quiet,
+    as long as the run ends before ``time_limit``. The time limit is a safety stop: when
+    it cuts the run, ``stats.status`` starts with ``"time_limit"`` and
+    ``stats.reproducible`` is False (the plan then depends on the machine's speed).
 
     Objective in the weighted mode: ``compactness / compactness_of_start +
     disruption_weight * disruption / total_disruption_metric``.
@@ -94,7 +115,7 @@ class HeuristicSolver:
         max_sweeps: int = 200,
         allocation_iterations: int = 60,
         min_improvement: float = 1e-5,
-        relax_factor: float = 4.0,
+        relax_factor: float | None = None,
         random_state: int | np.random.Generator | None = None,
         callback: Callback | None = None,
     ) -> None:
@@ -109,6 +130,11 @@ class HeuristicSolver:
 
     def get_params(self) -> dict[str, Any]:
         return {p.name: getattr(self, p.name) for p in self.parameters}
+
+    def _relax_factor(self, n_units: int) -> float:
+        if self.relax_factor is not None:
+            return float(self.relax_factor)
+        return 4.0 if n_units <= RELAX_MAX_UNITS else 1.0
 
     def solve(self, problem: DesignProblem) -> DesignResult:
         """Design territories for ``problem``; never mutates it or the solver."""
@@ -139,9 +165,6 @@ class HeuristicSolver:
         starts = 1 if prep.current is not None else self.n_starts
         done = 0
         for start in range(starts):
-            elapsed = time.perf_counter() - began
-            if start and elapsed * (start + 1) / start > float(self.time_limit):
-                break  # another start would likely not finish in time
             labels, centres = _construct(prep, rng, self.allocation_iterations, start)
             holder: list[SearchState] = []
 
@@ -174,7 +197,7 @@ class HeuristicSolver:
                 return True
 
             converged = False
-            relax = float(self.relax_factor) * _RELAX_CYCLE[start % len(_RELAX_CYCLE)]
+            relax = self._relax_factor(prep.n) * _RELAX_CYCLE[start % len(_RELAX_CYCLE)]
             for scale in _schedule(relax, prep.current is not None):
                 stage = (
                     prep
@@ -185,12 +208,9 @@ class HeuristicSolver:
                 if not holder:
                     state.fill_empty()
                 holder.append(state)
-                # loose-band stages may use a quarter of the time left, the last one the rest
-                now = time.perf_counter()
-                share = 1.0 if scale == 1.0 else 0.25
                 converged, _ = local_search(
                     state,
-                    deadline=now + max(deadline - now, 0.0) * share,
+                    deadline=deadline,
                     max_sweeps=self.max_sweeps,
                     on_sweep=on_sweep,
                     min_improvement=float(self.min_improvement),
@@ -206,13 +226,31 @@ class HeuristicSolver:
                 break
         assert best is not None
         costs = fixed_centre_costs(prep) if not stopped and best[0] == 0 else None
+        repair_cut = False
         if costs is not None and prep.n <= self._REPAIR_MAX_UNITS:
             # Re-split adjacent pairs exactly: moves and swaps stop short of what a joint split finds.
-            repaired = exact_pair_repair(prep, best[2], costs, deadline)
+            repaired, repair_cut = exact_pair_repair(prep, best[2], costs, deadline)
             objective = float(costs[np.arange(prep.n), repaired].sum())
             if objective < best[1]:
                 best = (best[0], objective, repaired, best[3], best[4])
-        status = "stopped" if stopped else ("converged" if best[3] else "time_limit")
+        elif (
+            not stopped
+            and best[0] == 0
+            and prep.n <= self._REPAIR_MAX_UNITS
+            and centroid_costs(prep, best[2]) is not None
+        ):
+            repaired, objective, repair_cut = centroid_repair(prep, best[2], deadline)
+            if objective < best[1]:
+                best = (best[0], objective, repaired, best[3], best[4])
+        # Every clock check compares against the deadline: a run that ends before it was
+        # never cut by the clock, so its plan is the same on any machine.
+        timed_out = repair_cut or time.perf_counter() > deadline
+        if stopped:
+            status = "stopped"
+        elif timed_out:
+            status = "time_limit"
+        else:
+            status = "converged" if best[3] else "sweep_limit"
         stats = SolverStats(
             method="heuristic",
             seconds=time.perf_counter() - began,
@@ -222,9 +260,13 @@ class HeuristicSolver:
             status=status,
             starts=done,
             trace=tuple(trace),
+            reproducible=not timed_out,
         )
         return _result(prep, best[2], diagnosis, stats)
 
+
+#: Largest instance (units) whose search starts with loose bands by default.
+RELAX_MAX_UNITS = 200_000
 
 #: Multi-start varies the first-stage band scale around ``relax_factor`` for diversity.
 _RELAX_CYCLE = (1.0, 2.0, 0.5)

@@ -17,12 +17,16 @@ import numpy.typing as npt
 
 from terraplan.engine.design.exact import solve_exact_assignment
 from terraplan.engine.design.problem import Prepared
+from terraplan.engine.design.report import territory_centres
 from terraplan.errors import TerraplanError
 
 logger = logging.getLogger(__name__)
 
 #: Largest group of territories (in units) handed to the exact model.
 MAX_PAIR_UNITS = 400
+
+#: Seconds one group's exact re-split may take (a safety stop: groups solve in milliseconds).
+GROUP_SECONDS = 2.0
 
 #: Up to this many territories, chained groups of four are re-split too (few such groups exist).
 SMALL_K = 12
@@ -46,14 +50,56 @@ def fixed_centre_costs(prep: Prepared) -> npt.NDArray[np.float64] | None:
     return costs
 
 
+def centroid_costs(prep: Prepared, labels: npt.NDArray[Any]) -> npt.NDArray[np.float64] | None:
+    """``(n, k)`` cost ``w_i * |x_i - c_j|**2`` to the weighted centroids ``c_j`` of ``labels``,
+    or None unless every centre is free and compactness is the squared distance (km**2)."""
+    if prep.current is not None or prep.xyz is None or prep.power != 2:
+        return None
+    if not bool(np.all(prep.free_centres)):
+        return None
+    diff = prep.xyz[:, None, :] - territory_centres(prep, labels)[None, :, :]
+    costs: npt.NDArray[np.float64] = prep.compact_w[:, None] * np.einsum("ikd,ikd->ik", diff, diff)
+    return costs
+
+
+def centroid_repair(
+    prep: Prepared, labels: npt.NDArray[Any], deadline: float, *, rounds: int = 6
+) -> tuple[npt.NDArray[np.int64], float, bool]:
+    """Free centres: alternate exact group re-splits towards the current centroids with
+    moving the centroids, while the weighted inertia falls.
+
+    Both steps can only lower the inertia (the re-split is optimal for fixed centroids, and
+    the centroid is the best centre of a fixed territory), so the result is never worse
+    than ``labels``. Returns ``(labels, inertia, cut short by the clock)``.
+    """
+    best = np.asarray(labels, dtype=np.int64).copy()
+    costs = centroid_costs(prep, best)
+    assert costs is not None
+    best_inertia = float(costs[np.arange(prep.n), best].sum())
+    cut = False
+    for _ in range(rounds):
+        candidate, cut = exact_pair_repair(prep, best, costs, deadline)
+        costs = centroid_costs(prep, candidate)
+        assert costs is not None
+        inertia = float(costs[np.arange(prep.n), candidate].sum())
+        if inertia >= best_inertia * (1.0 - 1e-9) or cut:
+            if inertia < best_inertia:
+                best, best_inertia = candidate, inertia
+            break
+        best, best_inertia = candidate, inertia
+    return best, best_inertia, cut
+
+
 def exact_pair_repair(
     prep: Prepared, labels: npt.NDArray[Any], costs: npt.NDArray[np.float64], deadline: float
-) -> npt.NDArray[np.int64]:
+) -> tuple[npt.NDArray[np.int64], bool]:
     """Improve ``labels (n,)`` by optimal re-splits of adjacent territory pairs until none helps.
 
     Every re-split keeps both territories within their balance windows, contiguous when the
-    problem asks for it, and respects locks and forbidden pairs; a pair whose sub-problem fails
-    or runs out of time is left as it was.
+    problem asks for it, and respects locks and forbidden pairs; a group whose sub-problem is
+    infeasible or not solved to optimality is left as it was. Returns the labels and whether
+    the clock cut the repair short (the deadline, or a sub-problem's own
+    :data:`GROUP_SECONDS`), which makes the result depend on the machine's speed.
     """
     labels = np.asarray(labels, dtype=np.int64).copy()
     lower = prep.targets * (1.0 - prep.tolerance)
@@ -64,11 +110,14 @@ def exact_pair_repair(
     allowed[np.flatnonzero(locked), prep.locked[locked]] = True
     size = 2
     largest = 4 if prep.k <= SMALL_K else 3
-    while size <= largest and time.perf_counter() < deadline:
+    cut = False
+    while size <= largest:
+        if time.perf_counter() >= deadline:
+            return labels, True
         improved = False
         for group in _adjacent_groups(prep, labels, size):
             if time.perf_counter() >= deadline:
-                break
+                return labels, True
             pair = np.array(group)
             members = np.flatnonzero(np.isin(labels, pair))
             if members.size > MAX_PAIR_UNITS:
@@ -93,9 +142,13 @@ def exact_pair_repair(
                     allowed[np.ix_(members, pair)],
                     adjacency=adjacency,
                     centre_units=centres,
-                    time_limit=max(min(2.0, deadline - time.perf_counter()), 0.05),
+                    time_limit=max(min(GROUP_SECONDS, deadline - time.perf_counter()), 0.05),
                 )
-            except TerraplanError:
+            except TerraplanError as exc:
+                cut = cut or exc.details.get("reason") == "time_limit"
+                continue
+            if not outcome.proven_optimal:
+                cut = True
                 continue
             if outcome.objective < before * (1.0 - 1e-9) - 1e-9:
                 labels[members] = pair[outcome.labels]
@@ -103,7 +156,7 @@ def exact_pair_repair(
                 logger.debug("repair %s: %.6g -> %.6g", group, before, outcome.objective)
         # Pairs first; when no pair helps, triples of chained territories; back to pairs after a gain.
         size = 2 if improved else size + 1
-    return labels
+    return labels, cut
 
 
 def _adjacent_groups(

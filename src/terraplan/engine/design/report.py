@@ -108,7 +108,14 @@ class TraceRow:
 
 @dataclass(frozen=True, eq=False)
 class SolverStats:
-    """How the solver ran. ``lower_bound``/``gap`` only from exact solvers."""
+    """How the solver ran. ``lower_bound``/``gap`` only from exact solvers.
+
+    ``status``: ``converged``, ``sweep_limit`` (the search budget ran out first),
+    ``time_limit``, ``stopped`` (by the callback), ``optimal``, ``trivial``…, with
+    ``:balance``/``:some`` appended when the plan misses tolerance or contiguity.
+    ``reproducible``: False when the clock cut the run, so that the same input and seed
+    may give another plan on a faster or slower machine.
+    """
 
     method: str
     seconds: float
@@ -121,6 +128,7 @@ class SolverStats:
     proven_optimal: bool = False
     starts: int = 1
     trace: tuple[TraceRow, ...] = ()
+    reproducible: bool = True
 
 
 @dataclass(frozen=True, eq=False)
