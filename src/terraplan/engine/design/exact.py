@@ -114,6 +114,7 @@ def solve_exact_assignment(
     time_limit: float = 5.0,
     mip_gap: float = 1e-6,
     callback: Callback | None = None,
+    explain_infeasible: bool = True,
 ) -> ExactOutcome:
     """Optimal assignment of units to territories with fixed centres (see module docstring).
 
@@ -126,7 +127,9 @@ def solve_exact_assignment(
     ``current (n,)`` labels or -1 and ``moved_weight (n,)`` (default ones)
     with ``max_moved_weight`` for a disruption budget. ``time_limit`` seconds for the whole
     re-solve loop; ``mip_gap`` relative optimality gap; ``callback(step, objective)`` is
-    called after each solve and may return False to stop.
+    called after each solve and may return False to stop; ``explain_infeasible=False``
+    skips the extra solves that name the constraints an infeasible model cannot meet
+    (callers that only need to know, such as the heuristic's repairs).
 
     Raises :class:`InfeasibleError` (``details["constraints"]`` names what cannot be met),
     :class:`SolverError` (no feasible solution within the time limit, or a backend
@@ -156,7 +159,7 @@ def solve_exact_assignment(
     _check_allowed(mask, centres)
     return _solve(
         np.where(mask, c, 0.0), w, lo, hi, mask, graph, centres, budget,
-        started, limit, gap, callback,
+        started, limit, gap, callback, explain_infeasible,
     )  # fmt: skip
 
 
@@ -250,6 +253,7 @@ def _solve(
     limit: float,
     gap: float,
     callback: Callback | None,
+    explain_infeasible: bool = True,
 ) -> ExactOutcome:
     n, k = cost.shape
     n_vars = n * k
@@ -271,7 +275,14 @@ def _solve(
         variable=_variable_of(k),
         graph=graph,
     )
-    result = cut_loop(model, started=started, limit=limit, gap=gap, callback=callback)
+    result = cut_loop(
+        model,
+        started=started,
+        limit=limit,
+        gap=gap,
+        callback=callback,
+        explain_infeasible=explain_infeasible,
+    )
     return ExactOutcome(
         labels=frozen(result.columns),
         objective=result.objective,

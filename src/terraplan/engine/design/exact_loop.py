@@ -30,7 +30,7 @@ from terraplan.engine.design.exact_core import (
     stack_blocks,
     stray_pieces,
 )
-from terraplan.errors import SolverError
+from terraplan.errors import InfeasibleError, SolverError
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +84,12 @@ def cut_loop(
     limit: float,
     gap: float,
     callback: Callback | None,
+    explain_infeasible: bool = True,
 ) -> LoopResult:
     """Solve ``model``, adding contiguity cuts until the solution is contiguous.
 
-    Raises :class:`InfeasibleError` naming the blocks that cannot be met, or
+    Raises :class:`InfeasibleError` naming the blocks that cannot be met (only when
+    ``explain_infeasible``: naming them takes more solves), or
     :class:`SolverError` when the time limit or the callback stops the loop before a
     contiguous solution exists.
     """
@@ -110,6 +112,10 @@ def cut_loop(
             model.cost, rows, model.var_lower, model.var_upper, time_limit=remaining, mip_gap=gap
         )
         iterations += 1
+        if answer.status == MILP_INFEASIBLE and not explain_infeasible:
+            raise InfeasibleError(
+                "the model is infeasible", details={"constraints": [], "together": True}
+            )
         if answer.status == MILP_INFEASIBLE:
             raise_infeasible(
                 model.cost,
@@ -117,7 +123,7 @@ def cut_loop(
                 [*model.optional, *cuts],
                 model.var_lower,
                 model.var_upper,
-                seconds=max(deadline - time.monotonic(), 2.0),
+                seconds=deadline - time.monotonic(),
             )
         if answer.x is None:
             reason = "time_limit" if answer.status == MILP_LIMIT else "backend"

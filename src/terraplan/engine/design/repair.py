@@ -102,64 +102,88 @@ def exact_pair_repair(
     :data:`GROUP_SECONDS`), which makes the result depend on the machine's speed.
     """
     labels = np.asarray(labels, dtype=np.int64).copy()
-    lower = prep.targets * (1.0 - prep.tolerance)
-    upper = prep.targets * (1.0 + prep.tolerance)
-    allowed = np.ones((prep.n, prep.k), dtype=bool) if prep.allowed is None else prep.allowed.copy()
-    locked = prep.locked >= 0
-    allowed[locked] = False
-    allowed[np.flatnonzero(locked), prep.locked[locked]] = True
+    resplit = GroupResplit(prep, costs)
     size = 2
     largest = 4 if prep.k <= SMALL_K else 3
-    cut = False
     while size <= largest:
-        if time.perf_counter() >= deadline:
-            return labels, True
         improved = False
-        for group in _adjacent_groups(prep, labels, size):
+        for group in adjacent_groups(prep, labels, size):
             if time.perf_counter() >= deadline:
                 return labels, True
-            pair = np.array(group)
-            members = np.flatnonzero(np.isin(labels, pair))
+            members = np.flatnonzero(np.isin(labels, group))
             if members.size > MAX_PAIR_UNITS:
                 continue
             before = float(costs[members, labels[members]].sum())
-            centres = None
-            if prep.centre_units is not None:
-                position = {int(u): i for i, u in enumerate(members)}
-                local = [position.get(int(prep.centre_units[t]), -1) for t in pair]
-                centres = np.array(local, dtype=np.int64)
-            adjacency = (
-                prep.adjacency[members][:, members]
-                if prep.contiguous and prep.adjacency is not None
-                else None
-            )
-            try:
-                outcome = solve_exact_assignment(
-                    costs[np.ix_(members, pair)],
-                    prep.weights[members],
-                    lower[pair],
-                    upper[pair],
-                    allowed[np.ix_(members, pair)],
-                    adjacency=adjacency,
-                    centre_units=centres,
-                    time_limit=max(min(GROUP_SECONDS, deadline - time.perf_counter()), 0.05),
-                )
-            except TerraplanError as exc:
-                cut = cut or exc.details.get("reason") == "time_limit"
-                continue
-            if not outcome.proven_optimal:
-                cut = True
-                continue
-            if outcome.objective < before * (1.0 - 1e-9) - 1e-9:
-                labels[members] = pair[outcome.labels]
+            found = resplit(members, group, deadline)
+            if found is not None and found[1] < before * (1.0 - 1e-9) - 1e-9:
+                labels[members] = found[0]
                 improved = True
-                logger.debug("repair %s: %.6g -> %.6g", group, before, outcome.objective)
+                logger.debug("repair %s: %.6g -> %.6g", group, before, found[1])
         # Pairs first; when no pair helps, triples of chained territories; back to pairs after a gain.
         size = 2 if improved else size + 1
-    return labels, cut
+    return labels, resplit.cut
 
 
-def _adjacent_groups(
+class GroupResplit:
+    """Optimal re-split of the units of a few territories with the exact model.
+
+    ``costs (n, k)`` compactness cost of each unit in each territory. Calling it with the
+    ``members`` (units) and ``group`` (territories) returns the new territory of each member
+    and the group's cost, or None when the sub-problem is infeasible or not solved to proven
+    optimality; ``cut`` records whether the clock ever stopped a sub-problem.
+    """
+
+    def __init__(self, prep: Prepared, costs: npt.NDArray[np.float64]) -> None:
+        self.prep = prep
+        self.costs = costs
+        self.lower = prep.targets * (1.0 - prep.tolerance)
+        self.upper = prep.targets * (1.0 + prep.tolerance)
+        allowed = (
+            np.ones((prep.n, prep.k), dtype=bool) if prep.allowed is None else prep.allowed.copy()
+        )
+        locked = prep.locked >= 0
+        allowed[locked] = False
+        allowed[np.flatnonzero(locked), prep.locked[locked]] = True
+        self.allowed = allowed
+        self.cut = False
+
+    def __call__(
+        self, members: npt.NDArray[np.int64], group: tuple[int, ...], deadline: float
+    ) -> tuple[npt.NDArray[np.int64], float] | None:
+        prep = self.prep
+        pair = np.array(group, dtype=np.int64)
+        centres = None
+        if prep.centre_units is not None:
+            position = {int(u): i for i, u in enumerate(members)}
+            local = [position.get(int(prep.centre_units[t]), -1) for t in pair]
+            centres = np.array(local, dtype=np.int64)
+        adjacency = (
+            prep.adjacency[members][:, members]
+            if prep.contiguous and prep.adjacency is not None
+            else None
+        )
+        try:
+            outcome = solve_exact_assignment(
+                self.costs[np.ix_(members, pair)],
+                prep.weights[members],
+                self.lower[pair],
+                self.upper[pair],
+                self.allowed[np.ix_(members, pair)],
+                adjacency=adjacency,
+                centre_units=centres,
+                time_limit=max(min(GROUP_SECONDS, deadline - time.perf_counter()), 0.05),
+                explain_infeasible=False,
+            )
+        except TerraplanError as exc:
+            self.cut = self.cut or exc.details.get("reason") == "time_limit"
+            return None
+        if not outcome.proven_optimal:
+            self.cut = True
+            return None
+        return pair[np.asarray(outcome.labels)], float(outcome.objective)
+
+
+def adjacent_groups(
     prep: Prepared, labels: npt.NDArray[np.int64], size: int
 ) -> list[tuple[int, ...]]:
     """Connected groups of ``size`` territories: pairs sharing an edge of the unit graph (all
