@@ -147,6 +147,10 @@ class HeuristicSolver:
     #: Largest instance (units) on which the exact pair repair runs after the local search.
     _REPAIR_MAX_UNITS = 5_000
 
+    #: Largest instance (units) on which the centroid repair runs (free centres): each round
+    #: re-splits every adjacent group, which costs minutes on thousands of counties.
+    _CENTROID_REPAIR_MAX_UNITS = 500
+
     def _solve_prepared(self, prep: Prepared, diagnosis: Diagnosis | None = None) -> DesignResult:
         """The core on an already validated (and diagnosed) problem."""
         began = time.perf_counter()
@@ -236,7 +240,7 @@ class HeuristicSolver:
         elif (
             not stopped
             and best[0] == 0
-            and prep.n <= self._REPAIR_MAX_UNITS
+            and prep.n <= self._CENTROID_REPAIR_MAX_UNITS
             and centroid_costs(prep, best[2]) is not None
         ):
             repaired, objective, repair_cut = centroid_repair(prep, best[2], deadline)
