@@ -52,7 +52,7 @@ Callback = Callable[[int, float], bool | None]
 HEURISTIC_PARAMETERS: tuple[Param, ...] = (
     Param("time_limit", (int, float), low=0.0, doc="seconds for the whole solve"),
     Param("n_starts", (int,), low=1, high=1000, doc="independent constructions tried"),
-    Param("max_sweeps", (int,), low=1, high=100_000, doc="local-search sweeps per start"),
+    Param("max_sweeps", (int,), low=1, high=100_000, doc="local-search sweeps per search stage"),
     Param("allocation_iterations", (int,), low=1, high=10_000),
     Param(
         "relax_factor",
