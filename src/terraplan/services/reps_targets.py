@@ -12,6 +12,7 @@ from terraplan.domain import OwnerRole, Plan, TerritoryOwner
 from terraplan.planning.capacity import CapacityReport, forecast_hiring, size_team
 from terraplan.planning.matching import MatchResult, match_reps
 from terraplan.planning.targets import TargetPlan, parse_adjustment, set_targets
+from terraplan.services.alignment import plan_alignment
 from terraplan.storage.database import Database
 from terraplan.storage.mappers import to_record
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -39,6 +40,7 @@ def plan_capacity(
         plan = uow.plans.get(plan_id)
         accounts = uow.accounts.list()
         reps = uow.reps.list()
+        territory_of = plan_alignment(uow, plan, accounts).territory_of
     if group_by is None:
         # Regions when the plan has them, else each territory.
         group_by = "region" if any(t.level == "region" for t in plan.territories) else "territory"
@@ -50,6 +52,7 @@ def plan_capacity(
         utilization=utilization,
         workload_model=workload_model,
         group_by=group_by,
+        territory_of=territory_of,
     )
     forecast_rows: list[dict[str, object]] = []
     if hires is not None or attrition:
@@ -83,8 +86,15 @@ def plan_matching(
         plan = uow.plans.get(plan_id)
         accounts = uow.accounts.list()
         reps = uow.reps.list()
+        territory_of = plan_alignment(uow, plan, accounts).territory_of
     result = match_reps(
-        plan, reps, accounts, weights=weights, must=list(must), must_not=list(must_not)
+        plan,
+        reps,
+        accounts,
+        weights=weights,
+        must=list(must),
+        must_not=list(must_not),
+        territory_of=territory_of,
     )
     with UnitOfWork(db) as uow:
         uow.plan_results.put(plan_id, "matching", _jsonable(result.to_dict()))
