@@ -1,0 +1,269 @@
+"""``terraplan plans ...``: list, show, copy, compare, move through review, activate, delete."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from terraplan.cli.console import OutputFormat, render_json, render_rows, stdout
+from terraplan.cli.context import app_context
+
+plans_app = typer.Typer(
+    help="Scenarios (plans): list, show, copy, compare, review, activate, delete.",
+    no_args_is_help=True,
+)
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json or csv")]
+
+
+class Step(StrEnum):
+    """Workflow steps a user asks for by name."""
+
+    submit = "submit"  # draft -> in review
+    approve = "approve"  # in review -> approved
+    reopen = "reopen"  # back to draft
+    archive = "archive"
+
+
+_STEP_STATUS = {
+    Step.submit: "in_review",
+    Step.approve: "approved",
+    Step.reopen: "draft",
+    Step.archive: "archived",
+}
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(plans_app, name="plans")
+
+
+def _amount(value: float) -> str:
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.1f}{suffix}"
+    return f"{value:.0f}"
+
+
+@plans_app.command("list")
+def list_plans(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Every plan with its status, version and effective dates."""
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(app_context(ctx).database()) as uow:
+        rows = [
+            {
+                "plan": row.id,
+                "name": row.name,
+                "status": row.status.replace("_", " "),
+                "version": row.version,
+                "from": row.effective_from,
+                "to": row.effective_to,
+            }
+            for row in uow.plans.list()
+        ]
+    if not rows and fmt is OutputFormat.TABLE:
+        stdout().print("No plans yet: `terraplan design ...` makes one.")
+        return
+    render_rows(rows, fmt=fmt, title="Plans")
+
+
+@plans_app.command("show")
+def show_plan(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="Plan id, e.g. P001.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """A plan's territories with their owners and aligned units."""
+    from collections import Counter
+
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(app_context(ctx).database()) as uow:
+        plan = uow.plans.get(plan_id)
+        names = {r.id: r.name for r in uow.reps.list()}
+    aligned = Counter(e.territory_id for e in plan.alignment)
+    rows = [
+        {
+            "territory": t.id,
+            "name": t.name,
+            "type": t.type.value,
+            "parent": t.parent_id,
+            "owner": ", ".join(names.get(r, r) for r in t.primary_owner_ids) or "(vacant)",
+            "units": aligned.get(t.id, 0),
+        }
+        for t in plan.territories
+    ]
+    if fmt is OutputFormat.JSON:
+        render_json(
+            {
+                "id": plan.id,
+                "name": plan.name,
+                "status": plan.status.value,
+                "version": plan.version,
+                "effective_from": plan.effective_from,
+                "effective_to": plan.effective_to,
+                "based_on_plan_id": plan.based_on_plan_id,
+                "territories": rows,
+            }
+        )
+        return
+    if fmt is OutputFormat.TABLE:
+        stdout().print(
+            f"[bold]{plan.name}[/bold] ({plan.id}), {plan.status.value.replace('_', ' ')}, "
+            f"version {plan.version}"
+            + (f", effective from {plan.effective_from}" if plan.effective_from else "")
+        )
+    render_rows(rows, fmt=fmt)
+
+
+@plans_app.command("copy")
+def copy(
+    ctx: typer.Context,
+    source: Annotated[
+        str | None, typer.Argument(help="Plan to copy (default: the active plan).")
+    ] = None,
+    plan_id: Annotated[
+        str | None, typer.Option("--plan-id", help="Id of the copy (default: next free).")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Name of the copy.")] = None,
+) -> None:
+    """Copy a plan (its territories, owners, alignment and rule set) into a new draft."""
+    from terraplan.services.scenarios import copy_plan
+
+    copied = copy_plan(app_context(ctx).database(), source, new_id=plan_id, name=name)
+    stdout().print(
+        f"Plan {copied.id} ({copied.name}) is a draft copy of {copied.based_on_plan_id}."
+    )
+
+
+@plans_app.command("compare")
+def compare(
+    ctx: typer.Context,
+    base: Annotated[str, typer.Argument(help="The plan compared against (e.g. the active one).")],
+    other: Annotated[str, typer.Argument(help="The proposed plan.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+    moved: Annotated[
+        bool, typer.Option("--moved", help="Also list every account changing territory.")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the moved accounts to this CSV file.")
+    ] = None,
+) -> None:
+    """What changes from one plan to another: accounts, potential, revenue, pipeline, reps."""
+    from terraplan.services.scenarios import compare_stored_plans
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    db = app_context(ctx).database()
+    comparison, window = compare_stored_plans(db, base, other)
+    with UnitOfWork(db) as uow:
+        names = {r.id: r.name for r in uow.reps.list()}
+    moved_rows = [
+        {
+            "account": m.account,
+            "from": m.old_territory,
+            "to": m.new_territory,
+            "old owner": names.get(m.old_owner or "", m.old_owner),
+            "new owner": names.get(m.new_owner or "", m.new_owner),
+            "potential": m.potential,
+            "revenue": m.revenue,
+            "pipeline": m.open_pipeline,
+        }
+        for m in comparison.moved
+    ]
+    if out is not None:
+        import polars as pl
+
+        from terraplan.io.writers import write_table
+
+        write_table(pl.DataFrame(moved_rows, infer_schema_length=None), out)
+    if fmt is OutputFormat.JSON:
+        render_json({**comparison.to_dict(), "revenue_window": window})
+        return
+    summary = comparison.summary()
+    rows: list[dict[str, Any]] = [
+        {"measure": "accounts changing territory",
+         "value": f"{comparison.accounts_moved:,} of {comparison.accounts:,} "
+                  f"({comparison.share_moved:.1%})"},
+        {"measure": "accounts changing owner", "value": f"{comparison.owner_changes:,}"},
+        {"measure": "geo units moved", "value": f"{comparison.units_moved:,}"},
+        {"measure": "potential moved",
+         "value": f"{_amount(comparison.potential_moved)} "
+                  f"({comparison.potential_share_moved:.1%})"},
+        {"measure": "revenue moved" + (f" ({window})" if window else ""),
+         "value": _amount(comparison.revenue_moved)},
+        {"measure": "open pipeline moved", "value": _amount(comparison.pipeline_moved)},
+        {"measure": "reps gaining accounts",
+         "value": ", ".join(names.get(r, r) for r in summary["reps_gaining"]) or "none"},
+        {"measure": "reps losing accounts",
+         "value": ", ".join(names.get(r, r) for r in summary["reps_losing"]) or "none"},
+    ]  # fmt: skip
+    if fmt is OutputFormat.CSV:
+        render_rows(moved_rows, fmt=fmt)
+        return
+    render_rows(rows, title=f"{other} compared with {base}")
+    if moved and moved_rows:
+        render_rows(
+            [
+                {**r, "potential": _amount(m.potential)}
+                for r, m in zip(moved_rows, comparison.moved[:200], strict=False)
+            ],
+            columns=["account", "from", "to", "new owner", "potential"],
+            title="Accounts changing territory (largest potential first)",
+        )
+
+
+@plans_app.command("status")
+def status(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+    step: Annotated[Step, typer.Argument(help="submit, approve, reopen or archive.")],
+    version: Annotated[
+        int | None, typer.Option("--version", help="The version you reviewed (stale -> exit 5).")
+    ] = None,
+) -> None:
+    """Move a plan through review: submit (draft -> in review), approve, reopen, archive."""
+    from terraplan.services.scenarios import change_status
+
+    saved = change_status(
+        app_context(ctx).database(), plan_id, _STEP_STATUS[step], version=version, by="cli"
+    )
+    stdout().print(
+        f"Plan {saved.id} is now {saved.status.value.replace('_', ' ')} (version {saved.version})."
+    )
+
+
+@plans_app.command("activate")
+def activate(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="An approved plan.")],
+    effective: Annotated[
+        str | None, typer.Option("--effective", help="First day, YYYY-MM-DD (default: today).")
+    ] = None,
+    version: Annotated[int | None, typer.Option("--version", help="Expected version.")] = None,
+) -> None:
+    """Activate an approved plan; the previous active plan is archived the day before."""
+    from terraplan.services.scenarios import activate_plan, parse_effective_date
+
+    saved = activate_plan(
+        app_context(ctx).database(),
+        plan_id,
+        effective_from=parse_effective_date(effective),
+        version=version,
+        by="cli",
+    )
+    stdout().print(f"Plan {saved.id} is active from {saved.effective_from}.")
+
+
+@plans_app.command("delete")
+def delete(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="A draft or archived plan.")],
+) -> None:
+    """Delete a draft or archived plan with its rule sets, results and targets."""
+    from terraplan.services.scenarios import delete_plan
+
+    delete_plan(app_context(ctx).database(), plan_id)
+    stdout().print(f"Plan {plan_id} deleted.")

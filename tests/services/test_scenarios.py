@@ -1,0 +1,153 @@
+"""Scenarios on the real demo data: copy, change, compare, review, activate, delete."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from terraplan.domain import AlignmentEntry, GeoKind, Plan, PlanStatus, RecordKind, Territory
+from terraplan.errors import ConflictError, NotFoundError
+from terraplan.rules import dump_rule_set
+from terraplan.services.demo import load_demo
+from terraplan.services.ownership import apply_rules, rules_for_design
+from terraplan.services.scenarios import (
+    activate_plan,
+    change_status,
+    compare_stored_plans,
+    copy_plan,
+    delete_plan,
+)
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+
+@pytest.fixture
+def regions(db: Database) -> tuple[Database, dict[str, str]]:
+    """The demo (400 accounts) and P1: one territory per region, aligned by county, with rules."""
+    dataset, _ = load_demo(db, n_accounts=400, seed=5)
+    region_of = {state: region for region in dataset.regions for state in region.states}
+    territories = tuple(Territory(id=f"T-{r.id}", name=r.name, owners=()) for r in dataset.regions)
+    county_territory = {
+        unit.id: f"T-{region_of[unit.state].id}"
+        for unit in dataset.geo_units
+        if unit.kind is GeoKind.COUNTY and unit.state in region_of
+    }
+    alignment = tuple(
+        AlignmentEntry(RecordKind.GEO_UNIT, u, t) for u, t in county_territory.items()
+    )
+    plan = Plan(
+        id="P1",
+        name="Regions",
+        territories=territories,
+        alignment=alignment,
+        parameters={"units": "counties"},
+    )
+    with UnitOfWork(db) as uow:
+        stored = uow.plans.add(plan)
+        rule_set = rules_for_design(stored, list(dataset.geo_units))
+        uow.rule_sets.add("P1", dump_rule_set(rule_set), plan_version=stored.version)
+        uow.commit()
+    return db, county_territory
+
+
+def test_copy_then_move_a_county_and_compare(regions: tuple[Database, dict[str, str]]) -> None:
+    db, county_territory = regions
+    copy = copy_plan(db, "P1", name="What if")
+    assert (copy.id, copy.status, copy.based_on_plan_id) == ("P001", PlanStatus.DRAFT, "P1")
+    with UnitOfWork(db) as uow:
+        assert uow.rule_sets.latest("P001").document == uow.rule_sets.latest("P1").document
+        accounts = uow.accounts.list()
+
+    # Move the county holding the most accounts to another territory.
+    counts: dict[str, int] = {}
+    for account in accounts:
+        if account.county_fips in county_territory:
+            counts[account.county_fips] = counts.get(account.county_fips or "", 0) + 1
+    county = max(sorted(counts), key=lambda c: counts[c])
+    old = county_territory[county]
+    new = next(t.id for t in copy.territories if t.id != old)
+    moved_plan = copy.with_alignment(
+        AlignmentEntry(e.record_kind, e.record_id, new if e.record_id == county else e.territory_id)
+        for e in copy.alignment
+    )
+    with UnitOfWork(db) as uow:
+        uow.plans.save(moved_plan)
+        uow.commit()
+
+    comparison, window = compare_stored_plans(db, "P1", "P001")
+    in_county = [a for a in accounts if a.county_fips == county]
+    assert comparison.units_moved == 1
+    assert comparison.accounts_moved == len(in_county) == counts[county]
+    assert {m.account_id for m in comparison.moved} == {a.id for a in in_county}
+    assert all((m.old_territory, m.new_territory) == (old, new) for m in comparison.moved)
+    assert comparison.potential_moved == pytest.approx(sum(a.potential or 0 for a in in_county))
+    assert window is not None
+    by_territory = {t.territory: t for t in comparison.territories}
+    assert by_territory[old].accounts_base - by_territory[old].accounts_other == len(in_county)
+    assert by_territory[new].accounts_other - by_territory[new].accounts_base == len(in_county)
+
+    # A rule run of the copy is what the comparison then reads: the copy's rules still
+    # route the county to its old territory, so after applying them nothing moves.
+    apply_rules(db, "P001")
+    after, _ = compare_stored_plans(db, "P1", "P001")
+    assert after.accounts_moved == 0
+
+
+def test_review_activate_archives_the_previous_active_plan(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    db, _ = regions
+    for step in ("in_review", "approved"):
+        change_status(db, "P1", step, by="lee")
+    first = activate_plan(db, "P1", effective_from=date(2027, 1, 1), by="lee")
+    assert (first.status, first.effective_from) == (PlanStatus.ACTIVE, date(2027, 1, 1))
+
+    copy_plan(db, new_id="P2")  # the active plan by default
+    with pytest.raises(ConflictError):
+        activate_plan(db, "P2")  # a draft cannot be activated
+    change_status(db, "P2", "in_review")
+    change_status(db, "P2", "approved")
+    with pytest.raises(ConflictError, match="version"):
+        change_status(db, "P2", "draft", version=1)  # stale version
+    second = activate_plan(db, "P2", effective_from=date(2027, 7, 1))
+    with UnitOfWork(db) as uow:
+        previous = uow.plans.get("P1")
+    assert second.status is PlanStatus.ACTIVE
+    assert previous.status is PlanStatus.ARCHIVED
+    assert previous.effective_to == date(2027, 6, 30)
+    with pytest.raises(ConflictError):
+        delete_plan(db, "P2")
+    delete_plan(db, "P1")
+    with UnitOfWork(db) as uow, pytest.raises(NotFoundError):
+        uow.plans.get("P1")
+
+
+def test_activation_is_refused_without_rules_or_with_gaps(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    db, _ = regions
+    bare = Plan(id="BARE", name="No rules", territories=(Territory("X", "X"),))
+    with UnitOfWork(db) as uow:
+        uow.plans.add(replace(bare, status=PlanStatus.APPROVED))
+        uow.commit()
+    with pytest.raises(ConflictError, match="no rule set"):
+        activate_plan(db, "BARE")
+
+    # Drop one territory's rules from a copy: its accounts then match no rule.
+    from terraplan.rules import load_rule_set
+    from terraplan.services.ownership import save_rules
+
+    copy_plan(db, "P1", new_id="GAPS")
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get("GAPS")
+        rules = load_rule_set(uow.rule_sets.latest("GAPS").document)
+        uow.plans.save(replace(plan, status=PlanStatus.APPROVED))
+        uow.commit()
+    first = plan.territories[0].id
+    narrowed = replace(rules, rules=tuple(r for r in rules.rules if r.territory_id != first))
+    assert len(narrowed.rules) < len(rules.rules)
+    save_rules(db, "GAPS", narrowed)
+    with pytest.raises(ConflictError, match="match no rule"):
+        activate_plan(db, "GAPS")
