@@ -64,6 +64,26 @@ def test_plans_verbs(run_cli: RunCli, tmp_path: Path) -> None:
     assert shown["based_on_plan_id"] == "P1"
     assert len(shown["territories"]) == 3
 
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "plans.db") as connection:
+        (current,) = connection.execute(
+            "SELECT territory_id FROM alignments WHERE plan_id = 'P2' AND record_id = '06037'"
+        ).fetchone()
+    territories = [t["territory"] for t in shown["territories"] if t["territory"] != current]
+    moved = cli("plans", "move", "P2", "--units", "06037", "--to", territories[0], "-f", "json")
+    assert moved.returncode == 0, moved.stderr
+    effects = json.loads(moved.stdout)["effects"]
+    assert {e["territory"] for e in effects} == {territories[0], current}
+    assert any(e["units_moved"] == 1 for e in effects)
+    compared = json.loads(cli("plans", "compare", "P1", "P2", "-f", "json").stdout)
+    assert compared["units_moved"] == 1
+    undone = cli("plans", "undo", "P2", "-f", "json")
+    assert undone.returncode == 0, undone.stderr
+    assert json.loads(undone.stdout)["can_redo"] is True
+    neither = cli("plans", "move", "P2", "--to", territories[0])
+    assert neither.returncode == 2
+
     assert cli("plans", "status", "P2", "submit").returncode == 0
     stale = cli("plans", "status", "P2", "approve", "--version", "1")
     assert stale.returncode == 5

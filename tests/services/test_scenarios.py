@@ -151,3 +151,48 @@ def test_activation_is_refused_without_rules_or_with_gaps(
     save_rules(db, "GAPS", narrowed)
     with pytest.raises(ConflictError, match="match no rule"):
         activate_plan(db, "GAPS")
+
+
+def test_edit_undo_redo_with_versions_and_effects(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    from terraplan.services.plan_edits import edit_plan, redo_edit, undo_edit
+
+    db, county_territory = regions
+    copy = copy_plan(db, "P1", new_id="E1")
+    county = "06037"  # Los Angeles County
+    old = county_territory[county]
+    new = next(t.id for t in copy.territories if t.id != old)
+    with UnitOfWork(db) as uow:
+        in_county = [a for a in uow.accounts.list() if a.county_fips == county]
+    assert in_county
+
+    moved = edit_plan(
+        db, "E1", {"op": "move_units", "units": [county], "to": new}, version=copy.version
+    )
+    assert moved.plan.version == copy.version + 1
+    effects = {e.territory: e for e in moved.effects}
+    assert set(effects) == {old, new}
+    assert effects[new].units_moved == 1
+    assert effects[new].totals["count"] >= len(in_county)
+    assert moved.can_undo and not moved.can_redo
+
+    with pytest.raises(ConflictError, match="changed since you loaded it"):
+        edit_plan(db, "E1", {"op": "rename", "territory": new, "name": "X"}, version=copy.version)
+
+    undone = undo_edit(db, "E1")
+    assert undone.plan.alignment_map(RecordKind.GEO_UNIT)[county] == old
+    assert undone.can_redo
+    redone = redo_edit(db, "E1")
+    assert redone.plan.alignment_map(RecordKind.GEO_UNIT)[county] == new
+    with pytest.raises(ConflictError, match="nothing to redo"):
+        redo_edit(db, "E1")
+
+    locked = edit_plan(db, "E1", {"op": "lock", "units": [county]})
+    assert locked.effects == []
+    with pytest.raises(ConflictError, match="locked"):
+        edit_plan(db, "E1", {"op": "move_units", "units": [county], "to": old})
+
+    change_status(db, "E1", "in_review")
+    with pytest.raises(ConflictError, match="only drafts"):
+        edit_plan(db, "E1", {"op": "rename", "territory": old, "name": "X"})
