@@ -196,3 +196,61 @@ def test_edit_undo_redo_with_versions_and_effects(
     change_status(db, "E1", "in_review")
     with pytest.raises(ConflictError, match="only drafts"):
         edit_plan(db, "E1", {"op": "rename", "territory": old, "name": "X"})
+
+
+def test_comments_change_requests_and_the_audit_log(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    from terraplan.errors import InvalidParameterError
+    from terraplan.services.feedback import (
+        add_comment,
+        audit_log,
+        list_comments,
+        resolve_change_request,
+    )
+
+    db, county_territory = regions
+    copy = copy_plan(db, "P1", new_id="C1", created_by="pat")
+    old = county_territory["06037"]
+    new = next(t.id for t in copy.territories if t.id != old)
+    note = add_comment(
+        db, "C1", "Looks good", author="morgan", target_kind="territory", target_id=new
+    )
+    request = add_comment(
+        db,
+        "C1",
+        "LA belongs with my team",
+        author="morgan",
+        proposed_edit={"op": "move_units", "units": ["06037"], "to": new},
+    )
+    with pytest.raises(InvalidParameterError):
+        add_comment(db, "C1", "   ", author="morgan")
+    with pytest.raises(InvalidParameterError, match="no territory"):
+        add_comment(db, "C1", "x", author="m", target_kind="territory", target_id="nope")
+    assert [(c.kind, c.status) for c in list_comments(db, "C1")] == [
+        ("comment", None),
+        ("change_request", "open"),
+    ]
+    with pytest.raises(ConflictError):
+        resolve_change_request(db, note.id, accept=True, by="pat")
+
+    accepted = resolve_change_request(db, request.id, accept=True, by="pat", note="agreed")
+    assert (accepted.status, accepted.resolved_by) == ("accepted", "pat")
+    with UnitOfWork(db) as uow:
+        assert uow.plans.get("C1").alignment_map(RecordKind.GEO_UNIT)["06037"] == new
+    with pytest.raises(ConflictError):
+        resolve_change_request(db, request.id, accept=False, by="pat")
+
+    change_status(db, "C1", "in_review", by="pat")
+    actions = [(e.actor, e.action) for e in audit_log(db, plan_id="C1")]
+    assert actions == [
+        ("pat", "copy"),
+        ("morgan", "comment"),
+        ("morgan", "change_request"),
+        ("pat", "edit"),
+        ("pat", "accept"),
+        ("pat", "status"),
+    ]
+    status = audit_log(db, plan_id="C1", action="status")[0]
+    assert (status.before or {})["status"] == "draft"
+    assert (status.after or {})["status"] == "in_review"

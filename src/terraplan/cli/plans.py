@@ -402,3 +402,78 @@ def redo(
     from terraplan.services.plan_edits import redo_edit
 
     _show_edit(redo_edit(app_context(ctx).database(), plan_id, by="cli"), fmt)
+
+
+@plans_app.command("comment")
+def comment(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+    text: Annotated[str, typer.Argument(help="The comment.")],
+    territory: Annotated[
+        str | None, typer.Option("--territory", help="On this territory of the plan.")
+    ] = None,
+    author: Annotated[str | None, typer.Option("--author", help="Who says it.")] = None,
+) -> None:
+    """Comment on a plan or one of its territories."""
+    from terraplan.services.feedback import add_comment
+
+    added = add_comment(
+        app_context(ctx).database(),
+        plan_id,
+        text,
+        author=author,
+        target_kind="territory" if territory else "plan",
+        target_id=territory,
+    )
+    stdout().print(f"Comment {added.id} added to plan {plan_id}.")
+
+
+@plans_app.command("comments")
+def comments(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """A plan's comments and change requests."""
+    from terraplan.services.feedback import list_comments
+
+    rows = [
+        {
+            "id": c.id,
+            "on": c.target_id or c.target_kind,
+            "by": c.author,
+            "when": c.created_at.replace(microsecond=0),
+            "status": c.status or "",
+            "text": c.body if len(c.body) <= 60 else c.body[:57] + "...",
+        }
+        for c in list_comments(app_context(ctx).database(), plan_id)
+    ]
+    render_rows(rows, fmt=fmt, title=f"Comments on {plan_id}")
+
+
+@plans_app.command("audit")
+def audit(
+    ctx: typer.Context,
+    plan_id: Annotated[str | None, typer.Option("--plan", help="Only this plan.")] = None,
+    actor: Annotated[str | None, typer.Option("--by", help="Only this user.")] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write it to a CSV/XLSX.")] = None,
+) -> None:
+    """The audit log: who changed what and when, with before/after."""
+    from terraplan.services.feedback import audit_log, audit_rows
+
+    rows = audit_rows(audit_log(app_context(ctx).database(), plan_id=plan_id, actor=actor))
+    if out is not None:
+        import polars as pl
+
+        from terraplan.io.writers import write_table
+
+        write_table(pl.DataFrame(rows, infer_schema_length=None), out)
+    if fmt is OutputFormat.TABLE:
+        render_rows(
+            [{**r, "at": r["at"].replace(microsecond=0)} for r in rows],
+            columns=["at", "actor", "action", "object_kind", "object_id", "after"],
+            title="Audit log",
+        )
+        return
+    render_rows(rows, fmt=fmt)

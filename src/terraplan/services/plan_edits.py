@@ -150,7 +150,8 @@ def _change(
         plan = _editable(uow.plans.get(plan_id), version)
         history = _history(uow, plan_id)
         if edit is not None:
-            outcome = apply_edits(plan, edit)
+            applied: Mapping[str, Any] = edit
+            outcome = apply_edits(plan, applied)
             history["done"].append({"edit": edit, "inverse": outcome.inverse})
             history["undone"] = []
         else:
@@ -160,7 +161,8 @@ def _change(
                     f"nothing to {direction} in plan {plan_id}", details={"plan_id": plan_id}
                 )
             entry = history[source].pop()
-            outcome = apply_edits(plan, entry["inverse"] if direction == "undo" else entry["edit"])
+            applied = entry["inverse"] if direction == "undo" else entry["edit"]
+            outcome = apply_edits(plan, applied)
             if direction == "undo":
                 history[target].append(entry)
             else:
@@ -168,6 +170,11 @@ def _change(
         now = datetime.now(UTC).replace(tzinfo=None)
         saved = uow.plans.save(replace(outcome.plan, updated_by=by, updated_at=now))
         uow.plan_results.put(plan_id, HISTORY, history)
+        uow.audit.record(
+            direction or "edit", "plan", plan_id, actor=by, plan_id=plan_id,
+            before={"version": plan.version},
+            after={"version": saved.version, "edit": dict(applied)},
+        )  # fmt: skip
         result = _result(uow, saved, outcome.affected, history)
         uow.commit()
     return result

@@ -78,6 +78,10 @@ def copy_plan(
             uow.rule_sets.add(
                 plan_id, stored.document, plan_version=saved.version, created_by=created_by
             )
+        uow.audit.record(
+            "copy", "plan", plan_id, actor=created_by, plan_id=plan_id,
+            after={"based_on": source.id, "name": saved.name},
+        )  # fmt: skip
         uow.commit()
     return saved
 
@@ -177,6 +181,11 @@ def change_status(
         if version is not None:
             plan = replace(plan, version=version)
         saved = uow.plans.save(plan.transition(status, by=by, at=_now()))
+        uow.audit.record(
+            "status", "plan", plan_id, actor=by, plan_id=plan_id,
+            before={"status": plan.status.value, "version": plan.version},
+            after={"status": saved.status.value, "version": saved.version},
+        )  # fmt: skip
         uow.commit()
     return saved
 
@@ -238,12 +247,22 @@ def activate_plan(
             uow.plans.save(
                 replace(previous.transition(PlanStatus.ARCHIVED, by=by, at=now), effective_to=end)
             )
+            uow.audit.record(
+                "archive", "plan", row.id, actor=by, plan_id=row.id,
+                before={"status": "active"},
+                after={"status": "archived", "effective_to": end.isoformat()},
+            )  # fmt: skip
         saved = uow.plans.save(activated)
+        uow.audit.record(
+            "activate", "plan", plan_id, actor=by, plan_id=plan_id,
+            before={"status": plan.status.value},
+            after={"status": "active", "effective_from": start.isoformat()},
+        )  # fmt: skip
         uow.commit()
     return saved
 
 
-def delete_plan(db: Database, plan_id: str) -> None:
+def delete_plan(db: Database, plan_id: str, *, by: str | None = None) -> None:
     """Delete a draft or archived plan with its results (an active plan cannot be deleted)."""
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
@@ -255,6 +274,10 @@ def delete_plan(db: Database, plan_id: str) -> None:
             )
         uow.targets.delete_where({"plan_id": plan_id})
         uow.plans.delete(plan_id)
+        uow.audit.record(
+            "delete", "plan", plan_id, actor=by, plan_id=plan_id,
+            before={"status": plan.status.value, "name": plan.name},
+        )  # fmt: skip
         uow.commit()
 
 
