@@ -176,8 +176,20 @@ def targets(
         str, typer.Option("--growth", help="Growth over the prior period, e.g. 8%.")
     ] = "0%",
     period: Annotated[
-        int | None, typer.Option("--period", help="Target year (default: the year after the data).")
+        int | None,
+        typer.Option(
+            "--period",
+            help="Target year (default: the plan's effective dates, else the year after the "
+            "revenue history).",
+        ),
     ] = None,
+    revenue_source: Annotated[
+        str,
+        typer.Option(
+            "--revenue-source",
+            help="auto (sales lines, else Closed Won opportunities) | sales_lines | opportunities",
+        ),
+    ] = "auto",
     unit: Annotated[
         float, typer.Option("--unit", help="Rounding unit: targets are whole multiples of it.")
     ] = 1000.0,
@@ -188,7 +200,9 @@ def targets(
         list[str] | None,
         typer.Option("--adjust", help="Bottom-up adjustment TERRITORY:+50k:reason (repeatable)."),
     ] = None,
-    months: Annotated[bool, typer.Option("--months", help="Also print the monthly split.")] = False,
+    months: Annotated[
+        bool, typer.Option("--months", help="Also give the monthly split (a column per month).")
+    ] = False,
     fmt: FormatOption = OutputFormat.TABLE,
     out: OutOption = None,
 ) -> None:
@@ -206,13 +220,15 @@ def targets(
         unit=unit,
         seasonality=seasonality,
         adjustments=adjust or [],
+        revenue_source=revenue_source,
     )
     if fmt is OutputFormat.JSON:
         render_json(result.to_dict())
         return
-    render_rows(
-        result.rows(), fmt=fmt, title=f"Targets {result.period_start} to {result.period_end}"
-    )
+    rows = result.rows(months=months and fmt is not OutputFormat.TABLE)
+    render_rows(rows, fmt=fmt, title=f"Targets {result.period_start} to {result.period_end}")
+    if fmt is not OutputFormat.TABLE:
+        stderr().print(f"note: {result.basis.text}", highlight=False, markup=False)
     if fmt is OutputFormat.TABLE:
         if months:
             render_rows(result.monthly_rows(), title="Monthly split")
@@ -224,12 +240,15 @@ def targets(
             title="Fairness",
         )
         stdout().print(
-            f"Company target {result.company_target:,.0f} (bottom-up {result.bottom_up:,.0f}); "
-            f"{len(result.targets):,} targets saved with plan {plan}."
+            f"Company target {result.company_target:,.0f} (bottom-up {result.bottom_up:,.0f} = "
+            f"history x {1 + result.growth:g}); {result.basis.text}; "
+            f"{len(result.targets):,} targets saved with plan {plan}.",
+            highlight=False,
+            markup=False,
         )
     _warn(result.warnings)
     if out:
-        _write_rows(result.rows(), out)
+        _write_rows(result.rows(months=months), out)
 
 
 def _write_rows(rows: list[dict[str, object]], out: Path) -> None:
