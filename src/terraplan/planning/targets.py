@@ -11,7 +11,7 @@ currency, rounded to whole multiples of ``unit`` with the largest-remainder rule
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -173,6 +173,7 @@ def set_targets(
     opportunities: Iterable[Opportunity] = (),
     revenue_source: str = "auto",
     as_of: date | None = None,
+    territory_of: Mapping[str, str] | None = None,
 ) -> TargetPlan:
     """Set targets for every territory of ``plan`` (overlays excluded), its reps and months.
 
@@ -186,7 +187,8 @@ def set_targets(
     defaults to the same number of months just before ``period``, moved back to end with the
     data when the data ends earlier ("last 12 months to 2026-10-31"), and scaled up when the
     data holds fewer months ("2026 annualised from 10 months"); ``TargetPlan.basis`` says
-    which. ``company_target``
+    which. ``territory_of`` (account id -> leaf territory id) defaults to
+    ``account_territories(plan, accounts)``. ``company_target``
     (e.g. ``"120M"``, a multiple of ``unit``) defaults to the bottom-up figure, history x
     (1 + growth). Leaf territories are weighted by the method's basis; the company number
     goes down the hierarchy by largest remainder, exact at every level. ``adjustments`` form
@@ -231,8 +233,9 @@ def set_targets(
 
     counts = calendar_coverage(coverage)
     potential, history, monthly_hist, company_monthly = _facts(
-        plan, accounts, revenue, leaf_pos, window, counts
-    )
+        accounts, revenue, leaf_pos, window, counts,
+        account_territories(plan, accounts) if territory_of is None else territory_of,
+    )  # fmt: skip
     if how.history > 0 and np.all(np.isnan(history)):
         raise DataError(
             f"no territory has revenue history in {span(window.start, window.end)} (revenue "
@@ -343,17 +346,16 @@ def _nodes(plan: Plan, warnings: list[str]) -> list[Territory]:
 
 
 def _facts(
-    plan: Plan,
     accounts: Sequence[Account],
     revenue: RevenueHistory,
     leaf_pos: dict[str, int],
     window: HistoryBasis,
     counts: np.ndarray,
+    territory_of: Mapping[str, str],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per leaf: potential, history in the window (x the window's factor, NaN without any)
     and average sales per calendar month over the data coverage; the company's months."""
     n = len(leaf_pos)
-    territory_of = account_territories(plan, accounts)
     account_leaf: dict[str, int] = {}
     potential = np.zeros(n)
     for a in accounts:
