@@ -164,3 +164,58 @@ def test_targets_command_defaults_and_formats(tmp_path: Path) -> None:
     assert done.returncode == 3
     assert "no territory has revenue history" in " ".join(done.stderr.split())
     assert "Traceback" not in done.stderr
+
+
+def test_targets_on_the_demo_follow_its_history_to_2026_10_31(db: Database) -> None:
+    """The demo's history ends on 2026-10-31: 2027 targets rest on the last 12 months, from
+    sales lines, or from its Closed Won opportunities when asked."""
+    from terraplan.services.demo import load_demo
+
+    dataset, _ = load_demo(db, n_accounts=600, seed=11)
+    region_of = {state: region for region in dataset.regions for state in region.states}
+    territories = tuple(Territory(id=f"T-{r.id}", name=r.name) for r in dataset.regions)
+    alignment = tuple(
+        AlignmentEntry(RecordKind.GEO_UNIT, unit.id, f"T-{region_of[unit.state].id}")
+        for unit in dataset.geo_units
+        if unit.kind is GeoKind.COUNTY and unit.state in region_of
+    )
+    with UnitOfWork(db) as uow:
+        uow.plans.add(Plan(id="P1", name="Regions", territories=territories, alignment=alignment))
+        uow.commit()
+    aligned = {a.id for a in dataset.accounts if a.county_fips and a.state in region_of}
+    window = [
+        line.amount
+        for line in dataset.sales_lines
+        if date(2025, 11, 1) <= line.date <= date(2026, 10, 31) and line.account_id in aligned
+    ]
+
+    result = plan_targets(db, "P1", company_target=None, growth="8%", as_of=date(2026, 12, 2))
+    assert (result.period_start, result.period_end) == (date(2027, 1, 1), date(2027, 12, 31))
+    assert result.basis.text == "basis: last 12 months to 2026-10-31; revenue: sales lines"
+    assert result.bottom_up == pytest.approx(sum(window) * 1.08)
+    leaves = [t for t in result.territories if t.is_leaf]
+    assert sum(t.history or 0.0 for t in leaves) == pytest.approx(sum(window))
+    assert sum(t.final for t in leaves) == result.company_target
+    assert all(len(t.months) == 12 and min(t.months) > 0 for t in leaves)
+
+    won = plan_targets(
+        db, "P1", company_target="40M", growth="8%", revenue_source="opportunities",
+        as_of=date(2026, 12, 2),
+    )  # fmt: skip
+    assert won.basis.text == (
+        "basis: last 12 months to 2026-10-31; "
+        "revenue: Closed Won opportunities (amount at close date)"
+    )
+    won_window = [
+        o.amount
+        for o in dataset.opportunities
+        if o.is_won
+        and o.close_date is not None
+        and date(2025, 11, 1) <= o.close_date <= date(2026, 10, 31)
+        and o.account_id in aligned
+    ]
+    assert sum(t.history or 0.0 for t in won.territories if t.is_leaf) == pytest.approx(
+        sum(won_window)
+    )
+    assert sum(t.final for t in won.territories if t.is_leaf) == 40_000_000
+    assert all(min(t.months) > 0 for t in won.territories if t.is_leaf)
