@@ -11,6 +11,7 @@ from typing import Any
 from terraplan.domain import OwnerRole, Plan, TerritoryOwner
 from terraplan.planning.capacity import CapacityReport, forecast_hiring, size_team
 from terraplan.planning.matching import MatchResult, match_reps
+from terraplan.planning.revenue import parse_source
 from terraplan.planning.targets import TargetPlan, parse_adjustment, set_targets
 from terraplan.services.alignment import plan_alignment
 from terraplan.storage.database import Database
@@ -131,13 +132,22 @@ def plan_targets(
     unit: float = 1000.0,
     seasonality: str = "history",
     adjustments: Sequence[str] = (),
+    revenue_source: str = "auto",
+    as_of: date | None = None,
 ) -> TargetPlan:
-    """Set the plan's targets and store them (replacing the plan's previous targets)."""
+    """Set the plan's targets and store them (replacing the plan's previous targets).
+
+    Revenue history is the sales lines, else the Closed Won opportunities (``revenue_source``
+    chooses); only months completed before ``as_of`` (default today) count. ``period``
+    defaults to the plan's effective dates, else the year after the revenue history.
+    """
+    source = parse_source(revenue_source)
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         accounts = uow.accounts.list()
         reps = uow.reps.list()
-        sales_lines = uow.sales_lines.list()
+        sales_lines = uow.sales_lines.list() if source != "opportunities" else []
+        opportunities = uow.opportunities.list() if not sales_lines else []
     result = set_targets(
         plan,
         accounts,
@@ -150,6 +160,9 @@ def plan_targets(
         unit=unit,
         seasonality=seasonality,
         adjustments=[parse_adjustment(a) for a in adjustments],
+        opportunities=opportunities,
+        revenue_source=source,
+        as_of=as_of or date.today(),
     )
     with UnitOfWork(db) as uow:
         uow.targets.delete_where({"plan_id": plan_id})
