@@ -148,6 +148,7 @@ def plan_targets(
         reps = uow.reps.list()
         sales_lines = uow.sales_lines.list() if source != "opportunities" else []
         opportunities = uow.opportunities.list() if not sales_lines else []
+        territory_of = plan_alignment(uow, plan, accounts).territory_of
     result = set_targets(
         plan,
         accounts,
@@ -163,6 +164,7 @@ def plan_targets(
         opportunities=opportunities,
         revenue_source=source,
         as_of=as_of or date.today(),
+        territory_of=territory_of,
     )
     with UnitOfWork(db) as uow:
         uow.targets.delete_where({"plan_id": plan_id})
