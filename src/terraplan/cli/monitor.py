@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from terraplan.cli.console import OutputFormat, render_json, render_rows, stdout
+from terraplan.cli.console import OutputFormat, render_json, render_rows, stderr, stdout
 from terraplan.cli.context import app_context
 from terraplan.errors import InvalidParameterError
 
@@ -120,7 +120,20 @@ def alerts(
         str | None,
         typer.Option("--period", help="Period for pace and coverage (default: current quarter)."),
     ] = None,
-    balance_tolerance: Annotated[float, typer.Option("--balance-tolerance")] = 0.10,
+    balance: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--balance",
+            help="METRIC:TOLERANCE to judge balance by, repeatable (potential, workload, "
+            "account_count); default: the plan's design criteria.",
+        ),
+    ] = None,
+    balance_tolerance: Annotated[
+        float | None,
+        typer.Option(
+            "--balance-tolerance", help="One tolerance for every balance metric (e.g. 0.1)."
+        ),
+    ] = None,
     min_pace: Annotated[float, typer.Option("--min-pace")] = 0.90,
     min_coverage: Annotated[float, typer.Option("--min-coverage")] = 3.0,
     drift: Annotated[
@@ -137,14 +150,18 @@ def alerts(
     from terraplan.planning.alerts import AlertThresholds
     from terraplan.services.monitoring import plan_alerts
 
+    from terraplan.services.design import parse_balance
+
     thresholds = AlertThresholds(
-        balance_tolerance=balance_tolerance,
-        min_pace=min_pace,
-        min_pipeline_coverage=min_coverage,
-        drift_threshold=drift,
+        min_pace=min_pace, min_pipeline_coverage=min_coverage, drift_threshold=drift
     )
     _, report_ = plan_alerts(
-        app_context(ctx).database(), plan, period=period, thresholds=thresholds
+        app_context(ctx).database(),
+        plan,
+        period=period,
+        thresholds=thresholds,
+        balance=parse_balance(balance) if balance else None,
+        balance_tolerance=balance_tolerance,
     )
     rows = [asdict(a) for a in report_.alerts]
     if fmt is OutputFormat.JSON:
@@ -154,6 +171,13 @@ def alerts(
                 "as_of": report_.as_of,
                 "alerts": rows,
                 "realignment": asdict(report_.realignment),
+                "balance_criteria": None
+                if report_.criteria is None
+                else {
+                    "tolerances": dict(report_.criteria.tolerances),
+                    "source": report_.criteria.source,
+                    "skipped": dict(report_.criteria.skipped),
+                },
             }
         )
         return
@@ -164,6 +188,10 @@ def alerts(
         title=f"Alerts, {report_.period} (as of {report_.as_of})",
     )
     if fmt is OutputFormat.TABLE:
+        if report_.criteria is not None:
+            stdout().print(f"Balance judged by: {escape(report_.criteria.describe())}")
+            for note in report_.criteria.notes:
+                stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
         realign = report_.realignment
         if realign.recommended:
             stdout().print(

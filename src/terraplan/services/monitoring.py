@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,6 +13,7 @@ from terraplan.domain import Plan, RecordKind
 from terraplan.errors import NotFoundError
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.planning.alerts import AlertReport, AlertThresholds, evaluate_alerts
+from terraplan.planning.balance_criteria import BalanceCriteria, plan_balance_criteria
 from terraplan.planning.kpi_balance import territory_balance
 from terraplan.planning.kpi_inputs import KpiInputs
 from terraplan.planning.kpis import compute_kpis
@@ -31,6 +33,14 @@ class PlanData:
     as_of: date | None
     alignment_source: str
     design_totals: dict[str, float] | None
+    #: The plan's stored ``design`` report (balance criteria), None when it was not designed.
+    design: dict[str, Any] | None = None
+
+    def balance_criteria(
+        self, *, balance: Mapping[str, float] | None = None, tolerance: float | None = None
+    ) -> BalanceCriteria:
+        """The plan's balance criteria (its design's), overridden by flags when given."""
+        return plan_balance_criteria(self.plan, self.design, balance=balance, tolerance=tolerance)
 
 
 def _frame(connection: Any, kind: str, columns: list[str]) -> pl.DataFrame:
@@ -54,6 +64,7 @@ def load_plan_data(db: Database, plan_id: str) -> PlanData:
             if a.record_kind == "account" and a.territory_id
         ]
         baseline = uow.plan_results.get(plan_id, "baseline")
+        design = uow.plan_results.get(plan_id, "design")
         connection = uow.connection
         sales = _frame(connection, "sales_lines", ["id", "account_id", "date", "amount", "product"])
         opportunities = _frame(
@@ -175,7 +186,7 @@ def load_plan_data(db: Database, plan_id: str) -> PlanData:
     )
     as_of = sales["date"].max() if sales.height else None
     totals = {str(k): float(v) for k, v in (baseline or {}).get("potential", {}).items()} or None
-    return PlanData(plan, inputs, as_of, source, totals)  # type: ignore[arg-type]
+    return PlanData(plan, inputs, as_of, source, totals, design)  # type: ignore[arg-type]
 
 
 def _routed_leads(leads: pl.DataFrame, rule_set: RuleSet | None) -> pl.DataFrame | None:
@@ -272,7 +283,11 @@ def plan_alerts(
     *,
     period: str | None = None,
     thresholds: AlertThresholds | None = None,
+    balance: Mapping[str, float] | None = None,
+    balance_tolerance: float | None = None,
 ) -> tuple[PlanData, AlertReport]:
+    """Alerts; balance is judged by the plan's own criteria unless ``balance`` (metric ->
+    tolerance) or ``balance_tolerance`` override them."""
     data = load_plan_data(db, plan_id)
     report = evaluate_alerts(
         data.inputs,
@@ -280,6 +295,7 @@ def plan_alerts(
         as_of=data.as_of,
         thresholds=thresholds,
         design_totals=data.design_totals,
+        criteria=data.balance_criteria(balance=balance, tolerance=balance_tolerance),
     )
     return data, report
 
@@ -305,10 +321,16 @@ def territory_priorities(
 def plan_report_html(db: Database, plan_id: str, *, period: str | None = None) -> str:
     data = load_plan_data(db, plan_id)
     kpis = compute_kpis(data.inputs, as_of=data.as_of, dimensions=("territory",))
+    criteria = data.balance_criteria()
     alerts = evaluate_alerts(
-        data.inputs, kpis=kpis, period=period, as_of=data.as_of, design_totals=data.design_totals
+        data.inputs,
+        kpis=kpis,
+        period=period,
+        as_of=data.as_of,
+        design_totals=data.design_totals,
+        criteria=criteria,
     )
-    balance = territory_balance(data.inputs)
+    balance = territory_balance(data.inputs, criteria=criteria)
     return render_report_html(
         kpis,
         period=period,
@@ -316,4 +338,5 @@ def plan_report_html(db: Database, plan_id: str, *, period: str | None = None) -
         balance=balance,
         title=f"{data.plan.name} ({data.plan.id})",
         as_of=data.as_of,
+        balance_criteria=criteria.describe(),
     )
