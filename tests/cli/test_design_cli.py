@@ -45,7 +45,9 @@ def test_design_on_missing_potential_exits_3_and_names_the_remedy(tmp_path: Path
         for i in range(10)
     ]
     url = _database(tmp_path, accounts)
-    result = _run(url, tmp_path, "design", "--states", "RI", "-k", "2", "--balance", "potential:10%")
+    result = _run(
+        url, tmp_path, "design", "--states", "RI", "-k", "2", "--balance", "potential:10%"
+    )
     assert result.returncode == 3, result.stderr
     assert "potential" in result.stderr and "annual_revenue" in result.stderr
     assert "within tolerance" not in result.stdout

@@ -39,7 +39,9 @@ DESIGN = {
             "BIG": {"potential": 5000.0, "count": 1.0},
         },
         "totals": {"T1": {"potential": 1000.0}, "T2": {"potential": 1080.0}},
-        "dedicated": [{"territory_id": "BIG", "unit_id": "06037", "unit": "Los Angeles County, CA"}],
+        "dedicated": [
+            {"territory_id": "BIG", "unit_id": "06037", "unit": "Los Angeles County, CA"}
+        ],
     }
 }
 

@@ -92,7 +92,9 @@ def test_the_same_export_designs_on_revenue_and_count(db: Database) -> None:
         time_limit=10,
     )
     totals = run.outcome.report.balance.totals
-    assert totals[:, 0].sum() == pytest.approx(sum(a.annual_revenue or 0 for a in _salesforce_like_accounts()))
+    assert totals[:, 0].sum() == pytest.approx(
+        sum(a.annual_revenue or 0 for a in _salesforce_like_accounts())
+    )
     assert totals[:, 1].sum() == 40
     assert run.outcome.report.balance.all_within
 

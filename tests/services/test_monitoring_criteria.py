@@ -56,7 +56,7 @@ def test_a_fresh_design_raises_no_balance_alert_and_no_realignment(db: Database)
         method="heuristic",
     )
     assert run.outcome.report.balance.all_within
-    data, report = plan_alerts(db, run.plan.id)
+    _, report = plan_alerts(db, run.plan.id)
     assert report.criteria is not None
     assert report.criteria.describe() == "potential ±10%, workload ±15% (from the plan's design)"
     assert [a for a in report.alerts if a.kind in ("balance", "drift")] == []

@@ -148,9 +148,8 @@ def alerts(
 ) -> None:
     """Alerts with reasons (balance, pace, coverage, capacity, unowned large accounts) and a realignment call."""
     from terraplan.planning.alerts import AlertThresholds
-    from terraplan.services.monitoring import plan_alerts
-
     from terraplan.services.design import parse_balance
+    from terraplan.services.monitoring import plan_alerts
 
     thresholds = AlertThresholds(
         min_pace=min_pace, min_pipeline_coverage=min_coverage, drift_threshold=drift

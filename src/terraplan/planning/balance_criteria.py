@@ -88,7 +88,8 @@ def plan_balance_criteria(
     for territory in plan.leaves():
         if territory.type not in BALANCED_TYPES:
             skipped[territory.id] = f"{territory.type.value.replace('_', '-')} territory"
-    stored = dict(plan.parameters.get("balance") or {}) if plan.parameters else {}
+    raw = plan.parameters.get("balance") if plan.parameters else None
+    stored: dict[str, Any] = dict(raw) if isinstance(raw, Mapping) else {}
     criteria_record: Mapping[str, Any] = (design or {}).get("balance_criteria") or {}
     notes: list[str] = []
     if balance:
@@ -114,7 +115,9 @@ def plan_balance_criteria(
         source += ", tolerance from the flags"
     for item in criteria_record.get("dedicated") or []:
         tid = str(item.get("territory_id"))
-        skipped.setdefault(tid, f"given to {item.get('unit') or item.get('unit_id')} alone by the design")
+        skipped.setdefault(
+            tid, f"given to {item.get('unit') or item.get('unit_id')} alone by the design"
+        )
     weights = _relative_targets(criteria_record.get("targets") or {}, skipped)
     totals = {
         str(tid): {DESIGN_TO_MONITORED.get(m, m): float(v) for m, v in row.items()}

@@ -205,7 +205,9 @@ def design_territories(
             k=k,
         )
     unit_names = tuple(_label(u) for u in chosen)
-    notes.extend(issue_text(issue, unit_names, territory_names) for issue in result.diagnosis.issues)
+    notes.extend(
+        issue_text(issue, unit_names, territory_names) for issue in result.diagnosis.issues
+    )
     summary = result.diagnosis.summary()
     for warning in caught:
         text = str(warning.message)
@@ -372,7 +374,9 @@ def _weights(
         if not out[:, j].any():
             raise metric_zero_error(name, what=what)
         if missing:
-            notes.append(f"{missing:,} of {len(units):,} {what} lack the metric {name!r}; counted as 0")
+            notes.append(
+                f"{missing:,} of {len(units):,} {what} lack the metric {name!r}; counted as 0"
+            )
     return out, notes
 
 

@@ -103,10 +103,7 @@ def with_account_metrics(units: list[Any], uow: UnitOfWork, metrics: list[str]) 
         return units
     accounts = uow.accounts.list()
     for metric in missing:
-        if metric == "count":
-            lacking = 0
-        else:
-            lacking = sum(getattr(a, metric) is None for a in accounts)
+        lacking = 0 if metric == "count" else sum(getattr(a, metric) is None for a in accounts)
         error = metric_coverage_error(metric, missing=lacking, total=len(accounts), what="accounts")
         if error is not None:
             raise error
@@ -261,9 +258,7 @@ def territory_rows(outcome: DesignOutcome) -> list[dict[str, Any]]:
     counts = [0] * len(outcome.plan.territories)
     for label in outcome.labels.tolist():
         counts[label] += 1
-    named = any(
-        not t.name.startswith("Territory ") for t in outcome.plan.territories if t.name
-    )
+    named = any(not t.name.startswith("Territory ") for t in outcome.plan.territories if t.name)
     components = report.contiguity.components
     show_pieces = components is not None and bool((components > 1).any())
     cells: dict[str, list[str]] = {}
