@@ -79,3 +79,31 @@ def test_diagnosis_is_one_plain_note_and_the_table_fits_80_columns(tmp_path: Pat
     assert table and max(len(line) for line in table) <= 80
     csv_text = (tmp_path / "out" / "P001.csv").read_text()
     assert '06037,"Los Angeles County, CA",' in csv_text
+
+
+def test_capacity_without_workload_exits_3_and_a_model_states_its_figures(
+    tmp_path: Path,
+) -> None:
+    accounts = [
+        Account(
+            f"001{i:04d}",
+            f"Co {i}",
+            county_fips=("44001", "44003", "44005", "44007", "44009")[i % 5],
+            latitude=41.7,
+            longitude=-71.5,
+        )
+        for i in range(20)
+    ]
+    url = _database(tmp_path, accounts)
+    designed = _run(url, tmp_path, "design", "--states", "RI", "-k", "2", "--balance", "count:40%")
+    assert designed.returncode == 0, designed.stderr
+    missing = _run(url, tmp_path, "capacity", "--plan", "P001")
+    assert missing.returncode == 3, missing.stderr
+    assert "stored workload" in missing.stderr and "--workload-model" in missing.stderr
+    assert "Reps needed" not in missing.stdout
+    modelled = _run(url, tmp_path, "capacity", "--plan", "P001", "--workload-model", "visits=12")
+    assert modelled.returncode == 0, modelled.stderr
+    out = " ".join(modelled.stdout.split())
+    assert "Assumed:" in out
+    assert "1,600 selling hours per rep per year x 80% utilisation = 1,280 hours" in out
+    assert "workload estimated for 20 of 20 accounts by the visit model: 12 visits per year" in out
