@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import polars as pl
+import pytest
 
 from terraplan.domain import Account, SalesLine
 from terraplan.services.design import design_plan
-from terraplan.services.monitoring import plan_alerts, plan_report_html
+from terraplan.services.monitoring import plan_alerts, plan_balance, plan_report_html
 from terraplan.storage.database import Database
 from terraplan.storage.mappers import to_record
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -67,6 +69,18 @@ def test_a_fresh_design_raises_no_balance_alert_and_no_realignment(db: Database)
     assert len([a for a in strict.alerts if a.kind == "balance"]) >= 2
     _, counted = plan_alerts(db, run.plan.id, balance={"count": 0.01})
     assert {a.metric for a in counted.alerts if a.kind == "balance"} == {"account_count"}
+
+    # `kpis --balance`: the same figures as the design printed, territory by territory.
+    criteria, frame = plan_balance(db, run.plan.id)
+    assert criteria.territories == {t.id for t in run.plan.territories}
+    design = run.outcome.report.balance
+    for t, territory in enumerate(run.plan.territories):
+        for j, metric in enumerate(run.outcome.metric_names):
+            row = frame.filter(
+                (pl.col("territory_id") == territory.id) & (pl.col("metric") == metric)
+            )
+            assert row["value"][0] == pytest.approx(design.totals[t, j])
+            assert row["deviation"][0] == pytest.approx(design.deviation[t, j], abs=1e-9)
 
     html = plan_report_html(db, run.plan.id)
     assert "Judged by: potential ±10%, workload ±15% (from the plan&#x27;s design)" in html

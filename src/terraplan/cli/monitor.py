@@ -64,10 +64,25 @@ def kpis(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the KPI table to this file.")
     ] = None,
+    balance: Annotated[
+        bool,
+        typer.Option(
+            "--balance",
+            help="Instead of KPIs: each territory's balance, judged by the plan's own criteria.",
+        ),
+    ] = False,
+    balance_tolerance: Annotated[
+        float | None,
+        typer.Option("--balance-tolerance", help="With --balance: one tolerance for every metric."),
+    ] = None,
 ) -> None:
     """KPIs per territory, region, rep, segment or industry for a period (definitions: README)."""
     from terraplan.planning.kpi_registry import KPI_NAMES
     from terraplan.services.monitoring import plan_kpis
+
+    if balance:
+        _balance_table(ctx, plan, balance_tolerance, fmt)
+        return
 
     unknown = [k for k in kpi or [] if k not in KPI_NAMES]
     if unknown:
@@ -111,6 +126,38 @@ def kpis(
         _rows(frame.select(shown)),
         title=f"KPIs by {by.value}, {period} (alignment from {data.alignment_source})",
     )
+
+
+def _balance_table(ctx: typer.Context, plan: str, tolerance: float | None, fmt: KpiFormat) -> None:
+    from terraplan.services.design import compact_amount
+    from terraplan.services.monitoring import plan_balance
+
+    criteria, frame = plan_balance(app_context(ctx).database(), plan, balance_tolerance=tolerance)
+    rows = _rows(frame.sort("territory_id", "metric")) if not frame.is_empty() else []
+    if fmt is KpiFormat.json:
+        render_json(
+            {"criteria": criteria.describe(), "skipped": dict(criteria.skipped), "rows": rows}
+        )
+        return
+    if fmt is KpiFormat.csv:
+        render_rows(rows, fmt=OutputFormat.CSV)
+        return
+    shown = [
+        {
+            "territory": r["territory_id"],
+            "metric": r["metric"],
+            "total": compact_amount(r["value"]),
+            "target": compact_amount(r["mean"]),
+            "deviation": "" if r["deviation"] is None else f"{r['deviation']:+.1%}",
+            "within": "yes" if r["within_tolerance"] else "NO",
+        }
+        for r in rows
+    ]
+    render_rows(shown, title=f"Balance of {plan}: {criteria.describe()}")
+    for territory, why in sorted(criteria.skipped.items()):
+        stdout().print(f"Not checked: {territory} ({escape(why)})", highlight=False)
+    for note in criteria.notes:
+        stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
 
 
 def alerts(

@@ -277,6 +277,20 @@ def plan_kpis(
     return data, compute_kpis(data.inputs, **kwargs)
 
 
+def plan_balance(
+    db: Database,
+    plan_id: str,
+    *,
+    balance: Mapping[str, float] | None = None,
+    balance_tolerance: float | None = None,
+) -> tuple[BalanceCriteria, pl.DataFrame]:
+    """Each checked territory's totals against its target, by the plan's balance criteria
+    (overridden by ``balance`` / ``balance_tolerance``)."""
+    data = load_plan_data(db, plan_id)
+    criteria = data.balance_criteria(balance=balance, tolerance=balance_tolerance)
+    return criteria, territory_balance(data.inputs, criteria=criteria)
+
+
 def plan_alerts(
     db: Database,
     plan_id: str,
