@@ -106,6 +106,9 @@ def capacity(
         stdout().print(
             f"Reps needed: [bold]{report.reps_needed}[/bold] (now {report.current_reps}); saved with plan {plan}."
         )
+        stdout().print("Assumed:")
+        for line in report.assumptions:
+            stdout().print(f"  - {line}", highlight=False)
     _warn(report.warnings)
     if out:
         _write_rows(report.rows(), out)

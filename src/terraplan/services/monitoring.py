@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,11 +13,13 @@ from terraplan.domain import Plan
 from terraplan.errors import NotFoundError
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.planning.alerts import AlertReport, AlertThresholds, evaluate_alerts
+from terraplan.planning.balance_criteria import BalanceCriteria, plan_balance_criteria
 from terraplan.planning.kpi_balance import territory_balance
 from terraplan.planning.kpi_inputs import KpiInputs
 from terraplan.planning.kpis import compute_kpis
 from terraplan.planning.priorities import PriorityWeights, prioritise_accounts
 from terraplan.planning.report_html import render_report_html
+from terraplan.planning.revenue import parse_source, revenue_frame
 from terraplan.rules import RuleSet, assign_batch
 from terraplan.services.alignment import plan_alignment_frame
 from terraplan.services.ownership import plan_rule_set
@@ -32,6 +35,16 @@ class PlanData:
     as_of: date | None
     alignment_source: str
     design_totals: dict[str, float] | None
+    #: The plan's stored ``design`` report (balance criteria), None when it was not designed.
+    design: dict[str, Any] | None = None
+    #: Where revenue came from: ``sales_lines``, ``opportunities`` (Closed Won) or ``none``.
+    revenue_source: str = "sales_lines"
+
+    def balance_criteria(
+        self, *, balance: Mapping[str, float] | None = None, tolerance: float | None = None
+    ) -> BalanceCriteria:
+        """The plan's balance criteria (its design's), overridden by flags when given."""
+        return plan_balance_criteria(self.plan, self.design, balance=balance, tolerance=tolerance)
 
 
 def _frame(connection: Any, kind: str, columns: list[str]) -> pl.DataFrame:
@@ -40,15 +53,17 @@ def _frame(connection: Any, kind: str, columns: list[str]) -> pl.DataFrame:
     return frame
 
 
-def load_plan_data(db: Database, plan_id: str) -> PlanData:
+def load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto") -> PlanData:
     """Everything monitoring reads, for one plan, as Polars frames.
 
     The account -> territory alignment is :func:`terraplan.services.alignment.plan_alignment`,
-    the answer every use case shares.
+    the answer every use case shares. Revenue is :func:`terraplan.planning.revenue.revenue_frame`
+    (sales lines, else Closed Won opportunities; ``revenue_source`` chooses), as for targets.
     """
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         baseline = uow.plan_results.get(plan_id, "baseline")
+        design = uow.plan_results.get(plan_id, "design")
         connection = uow.connection
         sales = _frame(connection, "sales_lines", ["id", "account_id", "date", "amount", "product"])
         opportunities = _frame(
@@ -124,6 +139,7 @@ def load_plan_data(db: Database, plan_id: str) -> PlanData:
         except NotFoundError:
             rule_set = None
         alignment, source = plan_alignment_frame(uow, plan, accounts)
+    revenue = revenue_frame(sales, opportunities, source=parse_source(revenue_source))
     targets = _finest_targets(targets.filter(pl.col("plan_id") == plan_id).drop("plan_id"))
     primary = {
         t.id: next((o.rep_id for o in t.owners if o.role.value == "primary"), None)
@@ -150,7 +166,7 @@ def load_plan_data(db: Database, plan_id: str) -> PlanData:
     inputs = KpiInputs(
         costs=costs if costs.height else None,
         leads=_routed_leads(leads, rule_set),
-        sales_lines=sales,
+        sales_lines=revenue.frame,
         opportunities=opportunities,
         targets=targets,
         accounts=accounts.drop("county_fips", "postal_code"),
@@ -158,9 +174,9 @@ def load_plan_data(db: Database, plan_id: str) -> PlanData:
         territories=territories,
         reps=reps,
     )
-    as_of = sales["date"].max() if sales.height else None
+    as_of = revenue.frame["date"].max() if revenue.frame.height else None
     totals = {str(k): float(v) for k, v in (baseline or {}).get("potential", {}).items()} or None
-    return PlanData(plan, inputs, as_of, source, totals)  # type: ignore[arg-type]
+    return PlanData(plan, inputs, as_of, source, totals, design, revenue.source)  # type: ignore[arg-type]
 
 
 def _routed_leads(leads: pl.DataFrame, rule_set: RuleSet | None) -> pl.DataFrame | None:
@@ -220,13 +236,31 @@ def plan_kpis(
     return data, compute_kpis(data.inputs, **kwargs)
 
 
+def plan_balance(
+    db: Database,
+    plan_id: str,
+    *,
+    balance: Mapping[str, float] | None = None,
+    balance_tolerance: float | None = None,
+) -> tuple[BalanceCriteria, pl.DataFrame]:
+    """Each checked territory's totals against its target, by the plan's balance criteria
+    (overridden by ``balance`` / ``balance_tolerance``)."""
+    data = load_plan_data(db, plan_id)
+    criteria = data.balance_criteria(balance=balance, tolerance=balance_tolerance)
+    return criteria, territory_balance(data.inputs, criteria=criteria)
+
+
 def plan_alerts(
     db: Database,
     plan_id: str,
     *,
     period: str | None = None,
     thresholds: AlertThresholds | None = None,
+    balance: Mapping[str, float] | None = None,
+    balance_tolerance: float | None = None,
 ) -> tuple[PlanData, AlertReport]:
+    """Alerts; balance is judged by the plan's own criteria unless ``balance`` (metric ->
+    tolerance) or ``balance_tolerance`` override them."""
     data = load_plan_data(db, plan_id)
     report = evaluate_alerts(
         data.inputs,
@@ -234,6 +268,7 @@ def plan_alerts(
         as_of=data.as_of,
         thresholds=thresholds,
         design_totals=data.design_totals,
+        criteria=data.balance_criteria(balance=balance, tolerance=balance_tolerance),
     )
     return data, report
 
@@ -259,10 +294,16 @@ def territory_priorities(
 def plan_report_html(db: Database, plan_id: str, *, period: str | None = None) -> str:
     data = load_plan_data(db, plan_id)
     kpis = compute_kpis(data.inputs, as_of=data.as_of, dimensions=("territory",))
+    criteria = data.balance_criteria()
     alerts = evaluate_alerts(
-        data.inputs, kpis=kpis, period=period, as_of=data.as_of, design_totals=data.design_totals
+        data.inputs,
+        kpis=kpis,
+        period=period,
+        as_of=data.as_of,
+        design_totals=data.design_totals,
+        criteria=criteria,
     )
-    balance = territory_balance(data.inputs)
+    balance = territory_balance(data.inputs, criteria=criteria)
     return render_report_html(
         kpis,
         period=period,
@@ -270,4 +311,5 @@ def plan_report_html(db: Database, plan_id: str, *, period: str | None = None) -
         balance=balance,
         title=f"{data.plan.name} ({data.plan.id})",
         as_of=data.as_of,
+        balance_criteria=criteria.describe(),
     )
