@@ -13,7 +13,16 @@ rows into plain Python dicts.
 Reference checks (``known_ids``): ``None`` skips them all. Otherwise a field referring to
 kind ``k`` is checked when ``k`` is a key of ``known_ids``; a reference to the file's own
 kind (``parent_id``, ``manager_id``) is always checked, against ``known_ids.get(kind)`` plus
-the ids accepted from the file itself.
+the ids accepted from the file itself. An owner id (``owner_id`` of accounts and
+opportunities) is an external reference: an unknown one is kept as given and the report says
+once how many rows name an owner that is not a known rep yet.
+
+Other checks on every kind: text numbers follow the file's decimal separator (declared, else
+detected from the numbers themselves, else a decimal point for XLSX, Parquet and
+comma-delimited CSV; an ambiguous ``1,200`` is an error when it cannot be known); dates lie in
+:data:`DATE_MIN` .. :data:`DATE_MAX`; a text field (a name, an id) refuses a cell stored as a
+number (XLSX, Parquet) that is NaN, infinite or fractional (a whole number reads as its
+digits: ``1234.0`` -> ``"1234"``).
 """
 
 from __future__ import annotations
@@ -21,19 +30,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
 from terraplan.io import parsing
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.readers import ROW, SourceTable
-from terraplan.io.report import ImportIssue, ImportReport
+from terraplan.io.report import MAX_QUOTED, ImportIssue, ImportReport
 from terraplan.io.schema import GEO_NUMERIC_ATTRIBUTES, FieldSpec, KindSpec, kind_spec
 
 logger = logging.getLogger(__name__)
 
 RAW = "\x00raw"
 """Suffix of the columns keeping a typed field's text (for issue values)."""
+
+DATE_MIN = date(1900, 1, 1)
+"""Earliest date an import accepts."""
+DATE_MAX = date(2199, 12, 31)
+"""Latest date an import accepts."""
+
+_NOT_TEXT = r"(?i)^[+-]?(nan|inf|infinity)$"
 
 GEOCODED = "__geocoded__"
 """Boolean column of ``Checker.ctx`` set by geocoding: coordinates came from the ZIP table."""
@@ -107,6 +124,8 @@ class Checker:
         self.spec = spec
         self.ctx = ctx
         self.issues: list[pl.DataFrame] = []
+        #: File-level warnings (one line each, no row).
+        self.warnings: list[str] = []
 
     def column_of(self, field: str) -> str:
         return self.table.columns.column_of(field)
@@ -136,7 +155,9 @@ class Checker:
             pl.col(ROW).alias("row"),
             pl.lit(self.column_of(field), dtype=pl.String).alias("column"),
             pl.lit(field, dtype=pl.String).alias("field"),
-            (value if value is not None else self.value_of(field)).cast(pl.String).alias("value"),
+            _quoted((value if value is not None else self.value_of(field)).cast(pl.String)).alias(
+                "value"
+            ),
         ]
         if isinstance(reason, str):
             found = self.ctx.filter(mask.fill_null(False)).select(
@@ -170,6 +191,12 @@ class Checker:
         return field in self.table.columns.fields
 
 
+def _quoted(value: pl.Expr) -> pl.Expr:
+    """Cell text cut to :data:`MAX_QUOTED` characters for a report."""
+    cut = pl.concat_str(value.str.slice(0, MAX_QUOTED), pl.lit("…"))
+    return pl.when(value.str.len_chars() > MAX_QUOTED).then(cut).otherwise(value)
+
+
 def validate(
     table: SourceTable,
     *,
@@ -185,7 +212,7 @@ def validate(
     :class:`ZipDirectory`); ``geocode=False`` skips both. Row problems become issues, never
     exceptions.
     """
-    from terraplan.io import kind_checks
+    from terraplan.io import kind_checks, locations
 
     spec = kind_spec(table.kind)
     report = ImportReport(
@@ -216,12 +243,15 @@ def validate(
     checker = Checker(table, spec, _parse(table, spec, report))
     _generic_checks(checker)
     kind_checks.check_kind(checker)
+    locations.normalize_places(checker)
     if geocode and (spec.postal_field is not None or spec.kind == "geo_units"):
-        kind_checks.apply_geocoding(checker, geocoder or ZipDirectory())
+        locations.apply_geocoding(checker, geocoder or ZipDirectory())
     _required_checks(checker)
     _duplicate_checks(checker)
     if known_ids is not None:
         _reference_checks(checker, known_ids)
+    report.warnings.extend(checker.warnings)
+    report.warnings[:] = list(dict.fromkeys(report.warnings))
 
     issues = (
         pl.concat(checker.issues).sort("row", maintain_order=True)
@@ -267,6 +297,14 @@ def _parse(table: SourceTable, spec: KindSpec, report: ImportReport) -> pl.DataF
             for name, column in table.columns.attributes.items()
         ),
     )
+    if table.columns.values:
+        text = text.with_columns(
+            _map_values(pl.col(name), table.columns.values[name]).alias(name)
+            for name in table.columns.values
+            if name in text.columns
+        )
+    decimal = _decimal_mode(table, spec, text)
+    report.details["decimal"] = decimal or "unknown"
     exprs: list[pl.Expr] = []
     for spec_field in spec.fields:
         name = spec_field.name
@@ -277,7 +315,7 @@ def _parse(table: SourceTable, spec: KindSpec, report: ImportReport) -> pl.DataF
             if spec_field.type == "list":
                 exprs[-1] = pl.lit([], dtype=pl.List(pl.String)).alias(name)
             continue
-        parsed = _parser(spec_field)(pl.col(name))
+        parsed = _parser(spec_field, decimal)(pl.col(name))
         if spec_field.type not in ("str", "list"):
             exprs.append(pl.col(name).alias(name + RAW))
         if spec_field.default is not None:
@@ -310,11 +348,34 @@ def _parse(table: SourceTable, spec: KindSpec, report: ImportReport) -> pl.DataF
     return ctx.drop(dropped)
 
 
-def _parser(spec: FieldSpec):  # type: ignore[no-untyped-def]
+def _map_values(text: pl.Expr, table: Mapping[str, str | None]) -> pl.Expr:
+    """``text`` with the mapping file's values replaced (ignoring case and extra spaces)."""
+    keyed = {" ".join(k.split()).lower(): v for k, v in table.items()}
+    key = text.str.replace_all(r"\s+", " ").str.strip_chars().str.to_lowercase()
+    mapped = key.replace_strict(keyed, default=None, return_dtype=pl.String)
+    return pl.when(key.is_in(list(keyed))).then(mapped).otherwise(text)
+
+
+def _decimal_mode(table: SourceTable, spec: KindSpec, text: pl.DataFrame) -> parsing.Decimal | None:
+    """Declared, else shown by the numbers, else by the format (see the module docstring)."""
+    if table.decimal is not None:
+        return table.decimal
+    numeric = [
+        text[f.name] for f in spec.fields if f.type in ("float", "int") and f.name in text.columns
+    ]
+    detected = parsing.detect_decimal(numeric)
+    if detected is not None:
+        return detected
+    if table.format != "csv" or table.details.get("delimiter", ",") == ",":
+        return "point"
+    return None
+
+
+def _parser(spec: FieldSpec, decimal: parsing.Decimal | None):  # type: ignore[no-untyped-def]
     if spec.type == "float":
-        return parsing.parse_float
+        return lambda e: parsing.parse_float(e, decimal)
     if spec.type == "int":
-        return parsing.parse_int
+        return lambda e: parsing.parse_int(e, decimal)
     if spec.type == "date":
         return parsing.parse_date
     if spec.type == "bool":
@@ -334,13 +395,33 @@ def _generic_checks(checker: Checker) -> None:
         if not checker.has(name):
             continue
         raw = pl.col(name + RAW) if name + RAW in checker.ctx.columns else None
-        if raw is not None and spec.type in _PARSE_REASONS:
+        if raw is not None and spec.type in ("float", "int"):
+            ambiguous = raw.is_not_null() & pl.col(name).is_null() & parsing.ambiguous_number(raw)
+            checker.add(
+                ambiguous,
+                name,
+                "ambiguous number: the decimal separator of this file cannot be known (1,200"
+                " is 1200 or 1.2); declare it (--decimal-comma or --decimal-point)",
+            )
+            checker.add(
+                raw.is_not_null() & pl.col(name).is_null() & ~parsing.ambiguous_number(raw),
+                name,
+                _PARSE_REASONS[spec.type],
+            )
+        elif raw is not None and spec.type in _PARSE_REASONS:
             checker.add(raw.is_not_null() & pl.col(name).is_null(), name, _PARSE_REASONS[spec.type])
-        if spec.type == "enum" and raw is not None:
-            reason = f"unknown {name}; use one of {', '.join(spec.choices)}"
-            checker.add(raw.is_not_null() & pl.col(name).is_null(), name, reason)
-        if spec.minimum is not None and spec.type in ("float", "int"):
-            checker.add(pl.col(name) < spec.minimum, name, f"must be >= {spec.minimum:g}")
+        if spec.type == "date":
+            out = (pl.col(name) < DATE_MIN) | (pl.col(name) > DATE_MAX)
+            checker.add(out, name, f"date out of range ({DATE_MIN} .. {DATE_MAX})")
+        if spec.type == "str":
+            rows = checker.table.fractional.get(checker.column_of(name))
+            if rows:
+                reason = (
+                    pl.when(pl.col(name).str.contains(_NOT_TEXT))
+                    .then(pl.lit("NaN or infinity stored as a number: not a text value"))
+                    .otherwise(pl.lit("a fractional number where text is expected"))
+                )
+                checker.add(pl.col(ROW).is_in(rows), name, reason)
     for column in checker.ctx.columns:
         if column.startswith("attributes.") and column + RAW in checker.ctx.columns:
             mask = pl.col(column + RAW).is_not_null() & pl.col(column).is_null()
@@ -414,6 +495,9 @@ def _reference_checks(checker: Checker, known_ids: Mapping[str, Collection[str]]
             continue
         if target != kind and target not in known_ids:
             continue
+        if spec.external:
+            _external_reference(checker, spec.name, label, known)
+            continue
         reason = pl.concat_str(pl.lit(f"unknown {label} '"), pl.col(spec.name), pl.lit("'"))
         if target != kind:
             checker.add(~pl.col(spec.name).is_in(known.implode()), spec.name, reason)
@@ -430,6 +514,25 @@ def _reference_checks(checker: Checker, known_ids: Mapping[str, Collection[str]]
                 break
             flagged = now
         checker.add(pl.col(ROW).is_in(flagged.implode()), spec.name, reason)
+
+
+def _external_reference(checker: Checker, name: str, label: str, known: pl.Series) -> None:
+    """One warning for the rows naming a record not known yet (kept as given)."""
+    bad = checker.error_rows().implode()
+    unknown = checker.ctx.filter(
+        pl.col(name).is_not_null() & ~pl.col(name).is_in(known.implode()) & ~pl.col(ROW).is_in(bad)
+    )[name]
+    if unknown.len() == 0:
+        return
+    count = unknown.len()
+    singular = {"accounts": "account", "opportunities": "opportunity"}
+    kind = checker.spec.kind
+    noun = f"{kind.replace('_', ' ')} name" if count != 1 else f"{singular.get(kind, kind)} names"
+    example = unknown[0] if len(unknown[0]) <= MAX_QUOTED else unknown[0][:MAX_QUOTED] + "…"
+    checker.warnings.append(
+        f"{count:,} {noun} an owner that is not a known {label} yet"
+        f" (e.g. {example}): kept; import {label}s to resolve"
+    )
 
 
 def _output(accepted: pl.DataFrame, spec: KindSpec) -> pl.DataFrame:
