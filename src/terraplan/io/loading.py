@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from pathlib import Path
+from typing import Any
 
 from terraplan.io.geocoding import ZipDirectory
+from terraplan.io.parsing import Decimal
 from terraplan.io.readers import read_table
 from terraplan.io.validation import ValidationResult, validate
 
@@ -14,9 +16,10 @@ def load_file(
     path: str | Path,
     kind: str,
     *,
-    mapping: Mapping[str, str | None] | str | Path | None = None,
+    mapping: Mapping[str, Any] | str | Path | None = None,
     encoding: str | None = None,
     sheet: str | int | None = None,
+    decimal: Decimal | None = None,
     known_ids: Mapping[str, Collection[str]] | None = None,
     geocoder: ZipDirectory | None = None,
     geocode: bool = True,
@@ -26,5 +29,5 @@ def load_file(
     Raises :class:`DataError` only when the file cannot be read; row problems are in
     ``result.report``.
     """
-    table = read_table(path, kind, mapping=mapping, encoding=encoding, sheet=sheet)
+    table = read_table(path, kind, mapping=mapping, encoding=encoding, sheet=sheet, decimal=decimal)
     return validate(table, known_ids=known_ids, geocoder=geocoder, geocode=geocode)

@@ -15,8 +15,8 @@ One rule for US postal codes, for accounts, leads and rep home ZIPs alike (geoco
   US row is an error;
 - a well-formed code must be in the ZIP table; an unknown one is an error, unless the row
   gives coordinates (then it is a warning and the coordinates are used);
-- a known ZIP fills missing coordinates and ``county_fips``, and sets ``state``: a typed state
-  that contradicts the ZIP's state is a warning and the ZIP's state is kept.
+- a known ZIP fills missing coordinates and ``county_fips``, sets ``country`` to ``US`` and
+  ``state`` to the ZIP's state: a typed state that contradicts it is a warning (the ZIP wins).
 
 Reps have no country: a Canadian or British home postal code is taken as a home outside the
 US (not checked, not geocoded). A rep without a usable home location (no ZIP, no coordinates)
@@ -88,8 +88,10 @@ def normalize_places(checker: Checker) -> None:
     postal = checker.spec.postal_field
     assert postal is not None
     country = normalize_country(col("country"))
-    updates = [pl.coalesce(country, _foreign_country(col(postal))).alias("country")]
-    checker.ctx = checker.ctx.with_columns(updates)
+    checker.ctx = checker.ctx.with_columns(  # issues quote the values as typed
+        col("state").alias("state" + RAW),
+        col("country").alias("country" + RAW),
+    ).with_columns(pl.coalesce(country, _foreign_country(col(postal))).alias("country"))
     us = _is_us(checker)
     if checker.has("state"):
         code = state_code(col("state"))
@@ -195,6 +197,7 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory) -> None:
             severity="warning",
         )
         updates.append(pl.when(known).then(col("__state__")).otherwise(col("state")).alias("state"))
+        updates.append(pl.when(known).then(pl.lit("US")).otherwise(col("country")).alias("country"))
     if kind == "accounts":
         updates.append(
             pl.when(known & col("county_fips").is_null())

@@ -212,7 +212,7 @@ def validate(
     :class:`ZipDirectory`); ``geocode=False`` skips both. Row problems become issues, never
     exceptions.
     """
-    from terraplan.io import kind_checks, locations
+    from terraplan.io import kind_checks, locations, references
 
     spec = kind_spec(table.kind)
     report = ImportReport(
@@ -249,7 +249,7 @@ def validate(
     _required_checks(checker)
     _duplicate_checks(checker)
     if known_ids is not None:
-        _reference_checks(checker, known_ids)
+        references.check_references(checker, known_ids)
     report.warnings.extend(checker.warnings)
     report.warnings[:] = list(dict.fromkeys(report.warnings))
 
@@ -400,8 +400,9 @@ def _generic_checks(checker: Checker) -> None:
             checker.add(
                 ambiguous,
                 name,
-                "ambiguous number: the decimal separator of this file cannot be known (1,200"
-                " is 1200 or 1.2); declare it (--decimal-comma or --decimal-point)",
+                "ambiguous number: nothing in the file tells whether its decimal separator is"
+                " a point or a comma (1,200 is 1200 or 1.2); declare it"
+                " (--decimal-comma or --decimal-point)",
             )
             checker.add(
                 raw.is_not_null() & pl.col(name).is_null() & ~parsing.ambiguous_number(raw),
@@ -410,6 +411,11 @@ def _generic_checks(checker: Checker) -> None:
             )
         elif raw is not None and spec.type in _PARSE_REASONS:
             checker.add(raw.is_not_null() & pl.col(name).is_null(), name, _PARSE_REASONS[spec.type])
+        if spec.type == "enum" and raw is not None:
+            reason = f"unknown {name}; use one of {', '.join(spec.choices)}"
+            checker.add(raw.is_not_null() & pl.col(name).is_null(), name, reason)
+        if spec.minimum is not None and spec.type in ("float", "int"):
+            checker.add(pl.col(name) < spec.minimum, name, f"must be >= {spec.minimum:g}")
         if spec.type == "date":
             out = (pl.col(name) < DATE_MIN) | (pl.col(name) > DATE_MAX)
             checker.add(out, name, f"date out of range ({DATE_MIN} .. {DATE_MAX})")
@@ -464,75 +470,6 @@ def _duplicate_checks(checker: Checker) -> None:
     )
     mask = pl.col("id").is_not_null() & ~pl.col("id").is_first_distinct()
     checker.add(mask, "id", reason)
-
-
-def _reference_checks(checker: Checker, known_ids: Mapping[str, Collection[str]]) -> None:
-    kind = checker.spec.kind
-    singular = {
-        "accounts": "account",
-        "reps": "rep",
-        "geo_units": "geo unit",
-        "territories": "territory",
-        "plans": "plan",
-    }
-    for spec in checker.spec.fields:
-        target = spec.references
-        if target is None or not checker.has(spec.name):
-            continue
-        label = singular.get(target, target)
-        known = pl.Series("id", list(known_ids.get(target, ())), dtype=pl.String)
-        if spec.type == "list":  # neighbours: a warning, the unit itself is fine
-            if target not in known_ids:
-                continue
-            allowed = pl.concat([known, checker.ctx["id"].drop_nulls()]).implode()
-            unknown = pl.col(spec.name).list.eval(pl.element().filter(~pl.element().is_in(allowed)))
-            checker.add(
-                unknown.list.len() > 0,
-                spec.name,
-                pl.concat_str(pl.lit(f"unknown {label} id(s) "), unknown.list.join(", ")),
-                severity="warning",
-            )
-            continue
-        if target != kind and target not in known_ids:
-            continue
-        if spec.external:
-            _external_reference(checker, spec.name, label, known)
-            continue
-        reason = pl.concat_str(pl.lit(f"unknown {label} '"), pl.col(spec.name), pl.lit("'"))
-        if target != kind:
-            checker.add(~pl.col(spec.name).is_in(known.implode()), spec.name, reason)
-            continue
-        # Self-reference: ids of rows accepted so far also count; repeat until stable.
-        flagged = pl.Series("row", [], dtype=pl.Int64)
-        for _ in range(50):
-            bad = pl.concat([checker.error_rows(), flagged]).unique()
-            accepted = checker.ctx.filter(~pl.col(ROW).is_in(bad.implode()))["id"].drop_nulls()
-            allowed = pl.concat([known, accepted]).implode()
-            mask = pl.col(spec.name).is_not_null() & ~pl.col(spec.name).is_in(allowed)
-            now = checker.ctx.filter(mask)[ROW]
-            if now.len() == flagged.len():
-                break
-            flagged = now
-        checker.add(pl.col(ROW).is_in(flagged.implode()), spec.name, reason)
-
-
-def _external_reference(checker: Checker, name: str, label: str, known: pl.Series) -> None:
-    """One warning for the rows naming a record not known yet (kept as given)."""
-    bad = checker.error_rows().implode()
-    unknown = checker.ctx.filter(
-        pl.col(name).is_not_null() & ~pl.col(name).is_in(known.implode()) & ~pl.col(ROW).is_in(bad)
-    )[name]
-    if unknown.len() == 0:
-        return
-    count = unknown.len()
-    singular = {"accounts": "account", "opportunities": "opportunity"}
-    kind = checker.spec.kind
-    noun = f"{kind.replace('_', ' ')} name" if count != 1 else f"{singular.get(kind, kind)} names"
-    example = unknown[0] if len(unknown[0]) <= MAX_QUOTED else unknown[0][:MAX_QUOTED] + "…"
-    checker.warnings.append(
-        f"{count:,} {noun} an owner that is not a known {label} yet"
-        f" (e.g. {example}): kept; import {label}s to resolve"
-    )
 
 
 def _output(accepted: pl.DataFrame, spec: KindSpec) -> pl.DataFrame:

@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import polars as pl
 import pyarrow as pa
 
 from terraplan.errors import DataError, InvalidParameterError
 from terraplan.io.geocoding import ZipDirectory
+from terraplan.io.parsing import Decimal
 from terraplan.io.readers import read_table
 from terraplan.io.report import ImportReport
 from terraplan.io.validation import validate
@@ -55,14 +56,18 @@ def import_file(
     path: str | Path,
     kind: str,
     *,
-    mapping: Mapping[str, str | None] | str | Path | None = None,
+    mapping: Mapping[str, Any] | str | Path | None = None,
     encoding: str | None = None,
     sheet: str | int | None = None,
+    decimal: Decimal | None = None,
     on_error: OnError = "abort",
     geocoder: ZipDirectory | None = None,
     progress: Progress = no_progress,
 ) -> ImportOutcome:
     """Import ``path`` as ``kind`` records; upsert by id (re-importing never duplicates).
+
+    ``decimal`` declares the decimal separator of text numbers ("point" or "comma"; default:
+    detected, see :mod:`terraplan.io.validation`).
 
     Raises :class:`DataError` (with ``details["report"]``) when ``on_error="abort"`` and any
     row is bad, or when the file itself is unusable; nothing is written then.
@@ -72,7 +77,7 @@ def import_file(
             f"on_error must be 'abort' or 'skip', got {on_error!r}", details={"field": "on_error"}
         )
     progress("read file", 0, None)
-    table = read_table(path, kind, mapping=mapping, encoding=encoding, sheet=sheet)
+    table = read_table(path, kind, mapping=mapping, encoding=encoding, sheet=sheet, decimal=decimal)
     progress("validate rows", 0, table.frame.height)
     known_ids = _known_ids(db, kind)
     result = validate(table, known_ids=known_ids, geocoder=geocoder)
