@@ -47,7 +47,12 @@ def test_rep_home_zips_follow_the_one_postal_code_rule(make_file: Any, zips: Any
     assert [(i.row, i.field, i.severity, i.reason.split(";")[0]) for i in report.issues] == [
         (2, "home_postal_code", "error", "unknown US postal code (not in the ZIP table)"),
         (5, "home_postal_code", "error", "not a US ZIP code (5 digits or ZIP+4)"),
-        (6, "home_postal_code", "warning", "unknown US postal code: kept, located by its coordinates"),
+        (
+            6,
+            "home_postal_code",
+            "warning",
+            "unknown US postal code: kept, located by its coordinates",
+        ),
     ]
     assert "a rep without a home base is kept" in report.errors[0].reason
     assert report.accepted == 4 and report.geocoded == 1

@@ -1,8 +1,9 @@
 """States, countries and postal codes as people type them, turned into codes.
 
-- US states (and DC and the inhabited territories) become their USPS code from the code or
-  the full name, in any case, with or without dots or extra spaces (``"California"``,
-  ``" ca"``, ``"C.A."``, ``"new  york"``); an unknown spelling is kept as typed.
+- US states (and DC and the inhabited territories) become their USPS code from the code, the
+  full name or an AP-style abbreviation, in any case, with or without dots or extra spaces
+  (``"California"``, ``" ca"``, ``"N.Y."``, ``"Mass."``, ``"new  york"``); an unknown spelling
+  is kept as typed.
 - Countries become ISO 3166 alpha-2 codes from the code, the alpha-3 code or a common name
   (``"United States"``, ``"USA"``, ``"U.S."``, ``"Canada"``, ``"Deutschland"``...); an unknown
   spelling is kept as typed.
@@ -74,7 +75,45 @@ US_STATES: dict[str, str] = {
     "MP": "Northern Mariana Islands",
 }
 
-_STATE_SPELLINGS = {"washington dc": "DC", "washington d c": "DC", "virgin islands": "VI"}
+_STATE_SPELLINGS = {
+    "washington dc": "DC",
+    "washington d c": "DC",
+    "virgin islands": "VI",
+    # AP-style abbreviations ("Mass.", "Calif."), dots and case removed by _key
+    "ala": "AL",
+    "ariz": "AZ",
+    "ark": "AR",
+    "calif": "CA",
+    "cal": "CA",
+    "colo": "CO",
+    "conn": "CT",
+    "del": "DE",
+    "fla": "FL",
+    "ill": "IL",
+    "ind": "IN",
+    "kan": "KS",
+    "kans": "KS",
+    "mass": "MA",
+    "mich": "MI",
+    "minn": "MN",
+    "miss": "MS",
+    "mont": "MT",
+    "neb": "NE",
+    "nebr": "NE",
+    "nev": "NV",
+    "okla": "OK",
+    "ore": "OR",
+    "oreg": "OR",
+    "penn": "PA",
+    "penna": "PA",
+    "tenn": "TN",
+    "tex": "TX",
+    "wash": "WA",
+    "w va": "WV",
+    "wis": "WI",
+    "wisc": "WI",
+    "wyo": "WY",
+}
 
 #: Country spellings (normalised by :func:`_key`) -> ISO 3166 alpha-2.
 _COUNTRIES: dict[str, str] = {

@@ -419,6 +419,10 @@ def _generic_checks(checker: Checker) -> None:
         if spec.type == "date":
             out = (pl.col(name) < DATE_MIN) | (pl.col(name) > DATE_MAX)
             checker.add(out, name, f"date out of range ({DATE_MIN} .. {DATE_MAX})")
+            # reported once: later checks (ends before it starts) see no date
+            checker.ctx = checker.ctx.with_columns(
+                pl.when(out).then(None).otherwise(pl.col(name)).alias(name)
+            )
         if spec.type == "str":
             rows = checker.table.fractional.get(checker.column_of(name))
             if rows:
