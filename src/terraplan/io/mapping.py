@@ -192,7 +192,7 @@ def split_mapping(
     Raises :class:`DataError` naming ``source`` when the mapping has another shape.
     """
     if not isinstance(mapping, Mapping):
-        return _bad_mapping(source)
+        raise _bad_mapping(source)
     nested = any(
         key in ("columns", "values") and isinstance(value, Mapping)
         for key, value in mapping.items()
@@ -205,7 +205,7 @@ def split_mapping(
     if not isinstance(columns, Mapping) or not all(
         isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in columns.items()
     ):
-        return _bad_mapping(source)
+        raise _bad_mapping(source)
     if not isinstance(values, Mapping) or not all(
         isinstance(k, str)
         and isinstance(v, Mapping)
@@ -224,12 +224,12 @@ def split_mapping(
     return dict(columns), value_maps
 
 
-def _bad_mapping(source: str) -> Any:
+def _bad_mapping(source: str) -> DataError:
     reason = (
         'must be an object {"Column In File": "our_field"} or '
         '{"columns": {...}, "values": {"field": {"value in file": "our value"}}}'
     )
-    raise _mapping_error(source, reason)
+    return _mapping_error(source, reason)
 
 
 def resolve_columns(

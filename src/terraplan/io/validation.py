@@ -426,12 +426,12 @@ def _generic_checks(checker: Checker) -> None:
         if spec.type == "str":
             rows = checker.table.fractional.get(checker.column_of(name))
             if rows:
-                reason = (
+                not_text = (
                     pl.when(pl.col(name).str.contains(_NOT_TEXT))
                     .then(pl.lit("NaN or infinity stored as a number: not a text value"))
                     .otherwise(pl.lit("a fractional number where text is expected"))
                 )
-                checker.add(pl.col(ROW).is_in(rows), name, reason)
+                checker.add(pl.col(ROW).is_in(rows), name, not_text)
     for column in checker.ctx.columns:
         if column.startswith("attributes.") and column + RAW in checker.ctx.columns:
             mask = pl.col(column + RAW).is_not_null() & pl.col(column).is_null()
