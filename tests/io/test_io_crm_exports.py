@@ -307,3 +307,21 @@ def test_salesforce_report_headers(make_file: Any, zips: Any) -> None:
         "005X",
     )
     assert record["potential"] is None  # no potential column: fine for import
+
+
+def test_owner_names_from_a_report_export_resolve_to_rep_ids(make_file: Any) -> None:
+    text = (
+        "Account ID,Account Name,Account Owner\n"
+        "A1,Acme,ann  lee\nA2,Beta,R2\nA3,Gamma,Sam Smith\nA4,Delta,Unknown Person\n"
+    )
+    names = {"R1": "Ann Lee", "R2": "Bob Roe", "R3": "Sam Smith", "R4": "Sam Smith"}
+    result = load_file(
+        make_file(text), "accounts", known_ids={"reps": list(names)}, rep_names=names
+    )
+    owners = {i: r["owner_id"] for i, r in _records(result).items()}
+    assert owners == {"A1": "R1", "A2": "R2", "A3": "Sam Smith", "A4": "Unknown Person"}
+    assert result.report.warnings == [
+        "1 row names the owner by name (e.g. ann  lee -> R1): replaced by the rep id",
+        "2 accounts name an owner that is not a known rep yet (e.g. Sam Smith): kept;"
+        " import reps to resolve",
+    ]

@@ -23,6 +23,7 @@ def load_file(
     known_ids: Mapping[str, Collection[str]] | None = None,
     geocoder: ZipDirectory | None = None,
     geocode: bool = True,
+    rep_names: Mapping[str, str] | None = None,
 ) -> ValidationResult:
     """:func:`read_table` then :func:`validate` (see both for the parameters).
 
@@ -30,4 +31,6 @@ def load_file(
     ``result.report``.
     """
     table = read_table(path, kind, mapping=mapping, encoding=encoding, sheet=sheet, decimal=decimal)
-    return validate(table, known_ids=known_ids, geocoder=geocoder, geocode=geocode)
+    return validate(
+        table, known_ids=known_ids, geocoder=geocoder, geocode=geocode, rep_names=rep_names
+    )

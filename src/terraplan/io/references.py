@@ -15,8 +15,16 @@ from terraplan.io.report import MAX_QUOTED
 from terraplan.io.validation import Checker
 
 
-def check_references(checker: Checker, known_ids: Mapping[str, Collection[str]]) -> None:
-    """Reference checks (see :mod:`terraplan.io.validation`)."""
+def check_references(
+    checker: Checker,
+    known_ids: Mapping[str, Collection[str]],
+    rep_names: Mapping[str, str] | None = None,
+) -> None:
+    """Reference checks (see :mod:`terraplan.io.validation`).
+
+    ``rep_names`` (rep id -> name) lets an owner column holding names (a Salesforce report's
+    "Account Owner") resolve to rep ids.
+    """
     kind = checker.spec.kind
     singular = {
         "accounts": "account",
@@ -46,6 +54,8 @@ def check_references(checker: Checker, known_ids: Mapping[str, Collection[str]])
         if target != kind and target not in known_ids:
             continue
         if spec.external:
+            if target == "reps" and rep_names:
+                _names_to_ids(checker, spec.name, known, rep_names)
             _external_reference(checker, spec.name, label, known)
             continue
         reason = pl.concat_str(pl.lit(f"unknown {label} '"), pl.col(spec.name), pl.lit("'"))
@@ -64,6 +74,37 @@ def check_references(checker: Checker, known_ids: Mapping[str, Collection[str]])
                 break
             flagged = now
         checker.add(pl.col(ROW).is_in(flagged.implode()), spec.name, reason)
+
+
+def _name_key(text: pl.Expr) -> pl.Expr:
+    return text.str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
+
+
+def _names_to_ids(
+    checker: Checker, name: str, known: pl.Series, rep_names: Mapping[str, str]
+) -> None:
+    """Owner cells naming a rep by their (unique) name become the rep's id; one warning."""
+    counts: dict[str, list[str]] = {}
+    for rep_id, rep_name in rep_names.items():
+        counts.setdefault(" ".join(rep_name.split()).lower(), []).append(rep_id)
+    table = {key: ids[0] for key, ids in counts.items() if len(ids) == 1}
+    if not table:
+        return
+    col = pl.col(name)
+    resolved = _name_key(col).replace_strict(table, default=None, return_dtype=pl.String)
+    by_name = col.is_not_null() & ~col.is_in(known.implode()) & resolved.is_not_null()
+    hits = checker.ctx.filter(by_name).select(col, resolved.alias("__id__"))
+    if hits.height == 0:
+        return
+    checker.ctx = checker.ctx.with_columns(
+        pl.when(by_name).then(resolved).otherwise(col).alias(name)
+    )
+    example = f"{hits[name][0][:MAX_QUOTED]} -> {hits['__id__'][0]}"
+    noun = "rows name" if hits.height != 1 else "row names"
+    checker.warnings.append(
+        f"{hits.height:,} {noun} the {name.replace('_id', '')} by name (e.g. {example}):"
+        " replaced by the rep id"
+    )
 
 
 def _external_reference(checker: Checker, name: str, label: str, known: pl.Series) -> None:

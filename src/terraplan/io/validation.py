@@ -203,13 +203,15 @@ def validate(
     known_ids: Mapping[str, Collection[str]] | None = None,
     geocoder: ZipDirectory | None = None,
     geocode: bool = True,
+    rep_names: Mapping[str, str] | None = None,
 ) -> ValidationResult:
     """Check every row of ``table``; return the accepted rows and the report.
 
     ``known_ids`` maps a kind ("accounts", "reps", "geo_units", "territories", "plans") to
     the ids that exist already (see the module docstring). ``geocoder`` is the ZIP table used
     to check US postal codes and fill missing coordinates (default: a fresh
-    :class:`ZipDirectory`); ``geocode=False`` skips both. Row problems become issues, never
+    :class:`ZipDirectory`); ``geocode=False`` skips both. ``rep_names`` (id -> name of the
+    known reps) resolves owner columns that hold rep names. Row problems become issues, never
     exceptions.
     """
     from terraplan.io import kind_checks, locations, references
@@ -249,7 +251,7 @@ def validate(
     _required_checks(checker)
     _duplicate_checks(checker)
     if known_ids is not None:
-        references.check_references(checker, known_ids)
+        references.check_references(checker, known_ids, rep_names)
     report.warnings.extend(checker.warnings)
     report.warnings[:] = list(dict.fromkeys(report.warnings))
 

@@ -79,8 +79,8 @@ def import_file(
     progress("read file", 0, None)
     table = read_table(path, kind, mapping=mapping, encoding=encoding, sheet=sheet, decimal=decimal)
     progress("validate rows", 0, table.frame.height)
-    known_ids = _known_ids(db, kind)
-    result = validate(table, known_ids=known_ids, geocoder=geocoder)
+    known_ids, rep_names = _known_ids(db, kind)
+    result = validate(table, known_ids=known_ids, geocoder=geocoder, rep_names=rep_names)
     report = result.report
     progress("validate rows", table.frame.height, table.frame.height)
     if report.file_errors or (not report.ok and on_error == "abort"):
@@ -150,10 +150,14 @@ def _written_columns(frame: pl.DataFrame, report: ImportReport) -> list[str]:
     ]
 
 
-def _known_ids(db: Database, kind: str) -> dict[str, set[str]]:
-    """Ids already stored, per referenced kind (territories: of every stored plan)."""
+def _known_ids(db: Database, kind: str) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """Ids already stored, per referenced kind (territories: of every stored plan), and the
+    stored reps' id -> name (owner columns may hold names)."""
     known: dict[str, set[str]] = {}
+    names: dict[str, str] = {}
     with UnitOfWork(db) as uow:
+        if kind in ("accounts", "opportunities"):
+            names = {rep.id: rep.name for rep in uow.reps.list()}
         for ref in REFERENCED_KINDS.get(kind, ()):
             if ref == "plans":
                 known[ref] = {row.id for row in uow.plans.list()}
@@ -161,7 +165,7 @@ def _known_ids(db: Database, kind: str) -> dict[str, set[str]]:
                 known[ref] = uow.plans.territory_ids()
             else:
                 known[ref] = uow.records(ref).ids()
-    return known
+    return known, names
 
 
 def _refusal(report: ImportReport, on_error: OnError) -> str:
