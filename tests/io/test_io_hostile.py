@@ -175,3 +175,9 @@ def test_xlsx_number_cells_in_text_fields(tmp_path: Path, xlsx_writer: Any) -> N
 def test_nan_text_in_a_csv_is_a_name_like_any_other(make_file: Any) -> None:
     result = load_file(make_file("id,name\nA1,NaN\n"), "accounts")
     assert result.report.ok and next(iter_records(result.frame))["name"] == "NaN"
+
+
+def test_oversized_header_is_refused_even_without_rows(tmp_path: Path) -> None:
+    path = tmp_path / "header.csv"
+    path.write_text("id,name," + "h" * (MAX_FIELD_BYTES + 1) + "\n", encoding="utf-8")
+    assert "a header is longer than the limit of 100,000 bytes" in _refused(path).message

@@ -162,12 +162,12 @@ def _check_sizes(path: Path, frame: pl.DataFrame) -> None:
     """Column count and cell size limits (see the module docstring)."""
     if frame.width - 1 > MAX_COLUMNS:
         raise _fail(path, f"{frame.width - 1:,} columns; the limit is {MAX_COLUMNS:,}")
-    if frame.height == 0:
-        return
     headers = [c for c in frame.columns if c != ROW]
     for header in headers:
         if len(header.encode("utf-8")) > MAX_FIELD_BYTES:
             raise _fail(path, f"a header is longer than the limit of {MAX_FIELD_BYTES:,} bytes")
+    if frame.height == 0:
+        return
     sizes = frame.select(pl.col(headers).str.len_bytes().max())
     for header in headers:
         largest = sizes[header][0]
@@ -371,11 +371,11 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pl.DataFrame, dict[
             header_row = next(rows)
         except StopIteration:
             raise _fail(path, f"sheet {short(name)!r} is empty (no header row)") from None
-        if len(header_row) > MAX_COLUMNS:
-            raise _fail(path, f"{len(header_row):,} columns; the limit is {MAX_COLUMNS:,}")
         headers = [_cell_text(h) or "" for h in header_row]
         while headers and not headers[-1]:
             headers.pop()
+        if len(headers) > MAX_COLUMNS:
+            raise _fail(path, f"{len(headers):,} columns; the limit is {MAX_COLUMNS:,}")
         width = len(headers)
         headers = [h.strip() or f"column_{i + 1}" for i, h in enumerate(headers)]
         headers = _dedupe(headers)
