@@ -215,10 +215,10 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[bytes, str]:
         return data, "utf-8"
     if b"\x00" in data[:_SNIFF_BYTES]:
         raise _fail(path, "not a text file (binary content)")
-    # Bytes 0x80-0x9F are control codes in Latin-1 but letters/punctuation in Windows-1252.
-    legacy = "cp1252" if any(0x80 <= b <= 0x9F for b in data[:_SNIFF_BYTES]) else "latin-1"
+    # Windows Excel "CSV": Windows-1252 (a superset of Latin-1's printable characters, with
+    # euro sign and curly quotes at 0x80-0x9F); Latin-1 when a byte is undefined in it.
     try:
-        return data.decode(legacy).encode("utf-8"), legacy
+        return data.decode("cp1252").encode("utf-8"), "cp1252"
     except UnicodeDecodeError:
         return data.decode("latin-1").encode("utf-8"), "latin-1"
 
