@@ -325,3 +325,17 @@ def test_owner_names_from_a_report_export_resolve_to_rep_ids(make_file: Any) -> 
         "2 accounts name an owner that is not a known rep yet (e.g. Sam Smith): kept;"
         " import reps to resolve",
     ]
+
+
+def test_value_mapping_by_file_column_and_on_text_fields(make_file: Any) -> None:
+    mapping = {
+        "columns": {"Sector": "industry"},
+        "values": {
+            "Sector": {"Tech": "Software", "n/a": None},
+            "customer_type": {"Cust": "Customer"},
+        },
+    }
+    text = "id,name,Sector,customer_type\nA1,Acme,tech,Cust\nA2,Beta,N/A,Prospect\n"
+    result = load_file(make_file(text), "accounts", mapping=mapping, geocode=False)
+    got = {i: (r["industry"], r["customer_type"]) for i, r in _records(result).items()}
+    assert got == {"A1": ("Software", "Customer"), "A2": (None, "Prospect")}
