@@ -181,3 +181,12 @@ def test_oversized_header_is_refused_even_without_rows(tmp_path: Path) -> None:
     path = tmp_path / "header.csv"
     path.write_text("id,name," + "h" * (MAX_FIELD_BYTES + 1) + "\n", encoding="utf-8")
     assert "a header is longer than the limit of 100,000 bytes" in _refused(path).message
+
+
+def test_long_header_is_cut_in_issues(make_file: Any, tmp_path: Path) -> None:
+    header = "p" * 50_000
+    mapping = {header: "potential"}
+    path = make_file(f"id,name,{header}\nA1,Acme,x\n")
+    report = load_file(path, "accounts", mapping=mapping).report
+    (issue,) = report.errors
+    assert issue.column is not None and len(issue.column) < 120 and len(str(issue)) < 400

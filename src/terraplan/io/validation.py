@@ -37,7 +37,7 @@ import polars as pl
 from terraplan.io import parsing
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.readers import ROW, SourceTable
-from terraplan.io.report import MAX_QUOTED, ImportIssue, ImportReport
+from terraplan.io.report import MAX_QUOTED, ImportIssue, ImportReport, short
 from terraplan.io.schema import GEO_NUMERIC_ATTRIBUTES, FieldSpec, KindSpec, kind_spec
 
 logger = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ class Checker:
         """Report every row where ``mask`` is true; returns how many."""
         columns = [
             pl.col(ROW).alias("row"),
-            pl.lit(self.column_of(field), dtype=pl.String).alias("column"),
+            pl.lit(short(self.column_of(field)), dtype=pl.String).alias("column"),
             pl.lit(field, dtype=pl.String).alias("field"),
             _quoted((value if value is not None else self.value_of(field)).cast(pl.String)).alias(
                 "value"
