@@ -339,3 +339,24 @@ def test_value_mapping_by_file_column_and_on_text_fields(make_file: Any) -> None
     result = load_file(make_file(text), "accounts", mapping=mapping, geocode=False)
     got = {i: (r["industry"], r["customer_type"]) for i, r in _records(result).items()}
     assert got == {"A1": ("Software", "Customer"), "A2": (None, "Prospect")}
+
+
+def test_each_column_may_show_its_own_decimal_separator(make_file: Any) -> None:
+    text = (
+        "id;name;latitude;longitude;annual_revenue;potential\n"
+        "A1;Acme;48.1372;11.5756;1.200,50;1.200\n"
+        "A2;Beta;48.137;11.575;1.200;7\n"
+    )
+    result = load_file(make_file(text), "accounts", geocode=False)
+    assert result.report.ok, result.report.summary()
+    got = {
+        i: (r["latitude"], r["longitude"], r["annual_revenue"], r["potential"])
+        for i, r in _records(result).items()
+    }
+    # Coordinates show a decimal point, revenue a decimal comma; potential shows nothing
+    # and follows the file's other amounts (a decimal comma).
+    assert got == {
+        "A1": (48.1372, 11.5756, 1200.5, 1200.0),
+        "A2": (48.137, 11.575, 1200.0, 7.0),
+    }
+    assert result.report.details["decimal"] == "comma"

@@ -17,9 +17,11 @@ the ids accepted from the file itself. An owner id (``owner_id`` of accounts and
 opportunities) is an external reference: an unknown one is kept as given and the report says
 once how many rows name an owner that is not a known rep yet.
 
-Other checks on every kind: text numbers follow the file's decimal separator (declared, else
-detected from the numbers themselves, else a decimal point for XLSX, Parquet and
-comma-delimited CSV; an ambiguous ``1,200`` is an error when it cannot be known); dates lie in
+Other checks on every kind: text numbers follow the decimal separator (declared for the file,
+else shown by the column's own numbers, else by the file's other numbers (amounts before
+coordinates), else a decimal point
+for XLSX, Parquet and comma-delimited CSV; an ambiguous ``1,200`` is an error when it cannot be
+known); dates lie in
 :data:`DATE_MIN` .. :data:`DATE_MAX`; a text field (a name, an id) refuses a cell stored as a
 number (XLSX, Parquet) that is NaN, infinite or fractional (a whole number reads as its
 digits: ``1234.0`` -> ``"1234"``).
@@ -307,6 +309,7 @@ def _parse(table: SourceTable, spec: KindSpec, report: ImportReport) -> pl.DataF
         )
     decimal = _decimal_mode(table, spec, text)
     report.details["decimal"] = decimal or "unknown"
+    declared = table.decimal is not None
     exprs: list[pl.Expr] = []
     for spec_field in spec.fields:
         name = spec_field.name
@@ -317,7 +320,10 @@ def _parse(table: SourceTable, spec: KindSpec, report: ImportReport) -> pl.DataF
             if spec_field.type == "list":
                 exprs[-1] = pl.lit([], dtype=pl.List(pl.String)).alias(name)
             continue
-        parsed = _parser(spec_field, decimal)(pl.col(name))
+        mode = decimal
+        if not declared and spec_field.type in ("float", "int"):
+            mode = parsing.detect_decimal([text[name]]) or decimal
+        parsed = _parser(spec_field, mode)(pl.col(name))
         if spec_field.type not in ("str", "list"):
             exprs.append(pl.col(name).alias(name + RAW))
         if spec_field.default is not None:
@@ -362,10 +368,12 @@ def _decimal_mode(table: SourceTable, spec: KindSpec, text: pl.DataFrame) -> par
     """Declared, else shown by the numbers, else by the format (see the module docstring)."""
     if table.decimal is not None:
         return table.decimal
-    numeric = [
-        text[f.name] for f in spec.fields if f.type in ("float", "int") and f.name in text.columns
-    ]
-    detected = parsing.detect_decimal(numeric)
+    numeric = [f.name for f in spec.fields if f.type in ("float", "int") and f.name in text.columns]
+    # Amounts first: coordinates often keep a decimal point in files with decimal commas.
+    amounts = [n for n in numeric if not n.endswith(("latitude", "longitude"))]
+    detected = parsing.detect_decimal([text[n] for n in amounts]) or parsing.detect_decimal(
+        [text[n] for n in numeric]
+    )
     if detected is not None:
         return detected
     if table.format != "csv" or table.details.get("delimiter", ",") == ",":
