@@ -360,3 +360,9 @@ def test_each_column_may_show_its_own_decimal_separator(make_file: Any) -> None:
         "A2": (48.137, 11.575, 1200.0, 7.0),
     }
     assert result.report.details["decimal"] == "comma"
+
+
+def test_geo_unit_states_become_codes(make_file: Any) -> None:
+    text = "id,kind,name,latitude,longitude,state\nG1,custom,North,40,-75,pennsylvania\n"
+    result = load_file(make_file(text), "geo_units", geocode=False)
+    assert _records(result)["G1"]["state"] == "PA"

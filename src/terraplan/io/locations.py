@@ -1,6 +1,6 @@
 """Where a record is: states and countries as codes, US postal codes checked and geocoded.
 
-Normalisation (accounts, leads, always): ``country`` becomes an ISO code (``"United
+Normalisation (accounts, leads, always; the ``state`` of geo units too): ``country`` becomes an ISO code (``"United
 States"``, ``"USA"``, ``"U.S."`` -> ``US``; ``"Canada"`` -> ``CA``), ``state`` of a US row the
 USPS code (``"California"``, ``" ca"`` -> ``CA``). A row is a US row when its country is empty
 or the United States. A row whose country is another one, or whose country is empty and whose
@@ -34,6 +34,7 @@ from terraplan.io.places import (
     US_ZIP_SHAPE,
     country_code,
     normalize_country,
+    normalize_state,
     state_code,
 )
 from terraplan.io.validation import GEOCODED, RAW, Checker
@@ -82,6 +83,8 @@ def _is_us(checker: Checker) -> pl.Expr:
 
 def normalize_places(checker: Checker) -> None:
     """Countries and US states as codes; non-US rows flagged (see the module docstring)."""
+    if checker.spec.kind == "geo_units" and checker.has("state"):
+        checker.ctx = checker.ctx.with_columns(normalize_state(pl.col("state")).alias("state"))
     if checker.spec.kind not in ("accounts", "leads"):
         return
     col = pl.col
