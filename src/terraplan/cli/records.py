@@ -43,7 +43,12 @@ def import_command(
     kind: Annotated[Kind, typer.Argument(help="What the file holds.")],
     file: Annotated[Path, typer.Argument(help="CSV (any delimiter), XLSX or Parquet file.")],
     mapping: Annotated[
-        Path | None, typer.Option("--mapping", help="YAML/JSON file: {column in file: our field}.")
+        Path | None,
+        typer.Option(
+            "--mapping",
+            help="YAML/JSON file: {column in file: our field}, or"
+            " {columns: {...}, values: {field: {value in file: our value}}}.",
+        ),
     ] = None,
     on_error: Annotated[
         OnErrorChoice,
@@ -52,7 +57,16 @@ def import_command(
         ),
     ] = OnErrorChoice.abort,
     encoding: Annotated[
-        str | None, typer.Option("--encoding", help="CSV encoding (default: detect UTF-8/Latin-1).")
+        str | None,
+        typer.Option("--encoding", help="CSV encoding (default: detect UTF-8/Windows-1252)."),
+    ] = None,
+    decimal_comma: Annotated[
+        bool | None,
+        typer.Option(
+            "--decimal-comma/--decimal-point",
+            help="Decimal separator of numbers written as text (default: detect;"
+            " 1.200,5 = 1200.5 with a decimal comma).",
+        ),
     ] = None,
     sheet: Annotated[
         str | None, typer.Option("--sheet", help="XLSX sheet name (default: the first).")
@@ -72,6 +86,7 @@ def import_command(
                 mapping=mapping,
                 encoding=encoding,
                 sheet=sheet,
+                decimal=None if decimal_comma is None else ("comma" if decimal_comma else "point"),
                 on_error=on_error.value,
                 progress=progress,
             )
