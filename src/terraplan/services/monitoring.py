@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,6 +27,7 @@ from terraplan.services.alignment import plan_alignment_frame
 from terraplan.services.ownership import plan_rule_set
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
+from terraplan.storage.fingerprint import monitoring_fingerprint
 from terraplan.storage.unit_of_work import UnitOfWork
 
 
@@ -53,7 +56,76 @@ def _frame(connection: Any, kind: str, columns: list[str]) -> pl.DataFrame:
     return frame
 
 
-def load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto") -> PlanData:
+class MonitoringCache:
+    """Plan data and computed KPI/alert tables per plan, valid while the data behind them is
+    unchanged (:func:`terraplan.storage.fingerprint.monitoring_fingerprint`). Thread-safe;
+    keeps the ``max_plans`` most recently used plans. The API keeps one per app."""
+
+    def __init__(self, max_plans: int = 4) -> None:
+        self.max_plans = max_plans
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[
+            tuple[str, str], tuple[tuple[Any, ...], PlanData, dict[Any, Any]]
+        ]
+        self._entries = OrderedDict()
+
+    def _entry(
+        self, db: Database, plan_id: str, revenue_source: str
+    ) -> tuple[PlanData, dict[Any, Any]]:
+        with db.connect() as connection:
+            fingerprint = monitoring_fingerprint(connection, plan_id)
+        key = (plan_id, revenue_source)
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None and hit[0] == fingerprint:
+                self._entries.move_to_end(key)
+                return hit[1], hit[2]
+        data = _load_plan_data(db, plan_id, revenue_source=revenue_source)
+        results: dict[Any, Any] = {}
+        with self._lock:
+            self._entries[key] = (fingerprint, data, results)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_plans:
+                self._entries.popitem(last=False)
+        return data, results
+
+    def plan_data(self, db: Database, plan_id: str, revenue_source: str = "auto") -> PlanData:
+        return self._entry(db, plan_id, revenue_source)[0]
+
+    def memo(
+        self,
+        db: Database,
+        plan_id: str,
+        key: Any,
+        compute: Callable[[PlanData], Any],
+        revenue_source: str = "auto",
+    ) -> tuple[PlanData, Any]:
+        """``compute(data)`` once per data version and ``key`` (a hashable description of the
+        question, e.g. the periods and dimensions asked)."""
+        data, results = self._entry(db, plan_id, revenue_source)
+        with self._lock:
+            if key in results:
+                return data, results[key]
+        value = compute(data)
+        with self._lock:
+            results[key] = value
+        return data, value
+
+
+def load_plan_data(
+    db: Database,
+    plan_id: str,
+    *,
+    revenue_source: str = "auto",
+    cache: MonitoringCache | None = None,
+) -> PlanData:
+    """Everything monitoring reads, for one plan (from ``cache`` when it is current)."""
+    if cache is not None:
+        return cache.plan_data(db, plan_id, revenue_source)
+    return _load_plan_data(db, plan_id, revenue_source=revenue_source)
+
+
+def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto") -> PlanData:
     """Everything monitoring reads, for one plan, as Polars frames.
 
     The account -> territory alignment is :func:`terraplan.services.alignment.plan_alignment`,
@@ -228,12 +300,20 @@ def plan_kpis(
     *,
     periods: list[str] | None = None,
     dimensions: list[str] | None = None,
+    cache: MonitoringCache | None = None,
 ) -> tuple[PlanData, pl.DataFrame]:
+    def compute(data: PlanData) -> pl.DataFrame:
+        kwargs: dict[str, Any] = {"periods": periods, "as_of": data.as_of}
+        if dimensions:
+            kwargs["dimensions"] = tuple(dimensions)
+        return compute_kpis(data.inputs, **kwargs)
+
+    if cache is not None:
+        key = ("kpis", tuple(periods or ()), tuple(dimensions or ()))
+        data, frame = cache.memo(db, plan_id, key, compute)
+        return data, frame
     data = load_plan_data(db, plan_id)
-    kwargs: dict[str, Any] = {"periods": periods, "as_of": data.as_of}
-    if dimensions:
-        kwargs["dimensions"] = tuple(dimensions)
-    return data, compute_kpis(data.inputs, **kwargs)
+    return data, compute(data)
 
 
 def plan_balance(
@@ -258,19 +338,33 @@ def plan_alerts(
     thresholds: AlertThresholds | None = None,
     balance: Mapping[str, float] | None = None,
     balance_tolerance: float | None = None,
+    cache: MonitoringCache | None = None,
 ) -> tuple[PlanData, AlertReport]:
     """Alerts; balance is judged by the plan's own criteria unless ``balance`` (metric ->
     tolerance) or ``balance_tolerance`` override them."""
+
+    def compute(data: PlanData) -> AlertReport:
+        return evaluate_alerts(
+            data.inputs,
+            period=period,
+            as_of=data.as_of,
+            thresholds=thresholds,
+            design_totals=data.design_totals,
+            criteria=data.balance_criteria(balance=balance, tolerance=balance_tolerance),
+        )
+
+    if cache is not None:
+        key = (
+            "alerts",
+            period,
+            repr(thresholds),
+            tuple(sorted((balance or {}).items())),
+            balance_tolerance,
+        )
+        data, report = cache.memo(db, plan_id, key, compute)
+        return data, report
     data = load_plan_data(db, plan_id)
-    report = evaluate_alerts(
-        data.inputs,
-        period=period,
-        as_of=data.as_of,
-        thresholds=thresholds,
-        design_totals=data.design_totals,
-        criteria=data.balance_criteria(balance=balance, tolerance=balance_tolerance),
-    )
-    return data, report
+    return data, compute(data)
 
 
 def territory_priorities(
