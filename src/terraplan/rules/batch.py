@@ -10,7 +10,7 @@ shape ``(n_records,)`` — there is no per-record Python loop.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ from terraplan.rules.model import (
     RuleSet,
     TieBreaker,
 )
+from terraplan.rules.regex import regex_search, shorten
 
 if TYPE_CHECKING:
     import polars as pl
@@ -150,7 +151,8 @@ def prepare_frame(data: Any, rule_set: RuleSet) -> pl.DataFrame:
         return frame.select(exprs)
     except Exception as exc:
         raise DataError(
-            f"cannot read the record table: {exc}", details={"reason": str(exc)}
+            f"cannot read the record table: {shorten(str(exc), 300)}",
+            details={"reason": shorten(str(exc), 300)},
         ) from None
 
 
@@ -190,8 +192,9 @@ def _positive(pred: Predicate) -> pl.Expr:
             op
         ]
     if op is Op.REGEX:
-        flag = "" if pred.case_sensitive else "(?i)"
-        return raw.str.contains(flag + str(pred.values[0]))
+        return raw.map_batches(
+            _regex_matcher(str(pred.values[0]), pred.case_sensitive), return_dtype=pl.Boolean
+        )
     subject = raw if pred.case_sensitive else pl.col(f"__lc_{col}")
     texts = [str(v) if pred.case_sensitive else str(v).lower() for v in pred.values]
     if op in (Op.EQUALS, Op.IN, Op.IN_GEOGRAPHY):
@@ -201,6 +204,21 @@ def _positive(pred: Predicate) -> pl.Expr:
     if op is Op.ENDS_WITH:
         return _any([subject.str.ends_with(t) for t in texts])
     return _any([subject.str.contains(t, literal=True) for t in texts])
+
+
+def _regex_matcher(pattern: str, case_sensitive: bool) -> Callable[[pl.Series], pl.Series]:
+    """A column function: where RE2 finds ``pattern`` (the evaluator of :func:`route` too)."""
+
+    def matches(series: pl.Series) -> pl.Series:
+        import polars as pl
+
+        found = [
+            None if text is None else regex_search(pattern, case_sensitive, text)
+            for text in series.cast(pl.Utf8).to_list()
+        ]
+        return pl.Series(series.name, found, dtype=pl.Boolean)
+
+    return matches
 
 
 def condition_expr(cond: Condition) -> pl.Expr:
@@ -238,7 +256,8 @@ def assign_frame(data: Any, rule_set: RuleSet) -> tuple[pl.DataFrame, BatchStats
         raise
     except Exception as exc:  # Polars/NumPy errors never leak
         raise DataError(
-            f"cannot assign the record table: {exc}", details={"reason": str(exc)}
+            f"cannot assign the record table: {shorten(str(exc), 300)}",
+            details={"reason": shorten(str(exc), 300)},
         ) from None
 
 

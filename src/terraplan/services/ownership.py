@@ -11,7 +11,7 @@ from typing import Any, Literal
 import polars as pl
 
 from terraplan.domain import Plan, RecordKind
-from terraplan.errors import InvalidParameterError
+from terraplan.errors import InvalidParameterError, RuleError
 from terraplan.rules import (
     AuditReport,
     RouteResult,
@@ -46,9 +46,25 @@ def read_rule_file(path: str | Path, plan: Plan | None = None) -> RuleSet:
         raise InvalidParameterError(
             f"{path}: cannot read the rule file ({exc.strerror})", details={"file": str(path)}
         ) from None
-    if plan is None:
-        return load_rule_set(text)
-    return load_rule_set(text, territories=plan.territories, geographies=plan_geographies(plan))
+    except UnicodeDecodeError as exc:
+        raise RuleError(
+            f"{path}: not a text rule file (byte {exc.start} is not UTF-8); "
+            "give a YAML or JSON file",
+            details={"file": str(path), "path": "", "reason": "not UTF-8 text"},
+        ) from None
+    if "\x00" in text:
+        raise RuleError(
+            f"{path}: not a text rule file (it holds NUL bytes); give a YAML or JSON file",
+            details={"file": str(path), "path": "", "reason": "binary file"},
+        )
+    try:
+        if plan is None:
+            return load_rule_set(text)
+        return load_rule_set(text, territories=plan.territories, geographies=plan_geographies(plan))
+    except RuleError as exc:
+        raise RuleError(
+            f"{path}: {exc.message}", details={**exc.details, "file": str(path)}
+        ) from None
 
 
 def plan_geographies(plan: Plan) -> dict[str, set[str]]:
