@@ -213,7 +213,6 @@ def route_command(
     ] = OutputFormat.TABLE,
 ) -> None:
     """Route one lead: its territory, owner rep and why."""
-    from terraplan.io.geocoding import ZipDirectory
     from terraplan.services.ownership import route_record
 
     record: dict[str, Any] = {"id": "lead", "company": company, "name": company}
@@ -234,13 +233,6 @@ def route_command(
 
             raise InvalidParameterError(f"--field {item!r}: use NAME=VALUE")
         record[key] = value
-    if postal_code:
-        location = ZipDirectory().lookup(postal_code)
-        if location is not None:
-            record.setdefault("state", location.state)
-            record.setdefault("county_fips", location.county_fips)
-            record.setdefault("latitude", location.latitude)
-            record.setdefault("longitude", location.longitude)
     routed = route_record(app_context(ctx).database(), record, plan_id=plan, method=method.value)
     if fmt is OutputFormat.JSON:
         render_json(routed.to_dict())

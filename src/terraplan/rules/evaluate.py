@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from terraplan.domain import Account, Lead
-from terraplan.rules.fields import code_number, label, record_values
+from terraplan.rules.fields import ZipLookup, code_number, fill_location, label, record_values
 from terraplan.rules.model import (
     EARTH_RADIUS_KM,
     NEGATED,
@@ -300,9 +300,21 @@ def matching_rules(rule_set: RuleSet, values: Mapping[str, Any]) -> list[Rule]:
     return found
 
 
-def route(record: Account | Lead | Mapping[str, Any], rule_set: RuleSet) -> RouteResult:
-    """Assign one record: the primary territory, the deciding rule, overlays and why. Pure."""
+def route(
+    record: Account | Lead | Mapping[str, Any],
+    rule_set: RuleSet,
+    *,
+    locate: ZipLookup | None = None,
+) -> RouteResult:
+    """Assign one record: the primary territory, the deciding rule, overlays and why.
+
+    With ``locate``, a US record's missing county FIPS, state and coordinates are filled from
+    its ZIP first (as :func:`terraplan.rules.assign_batch` does with the same look-up).
+    Pure apart from calling ``locate``.
+    """
     values = record_values(record)
+    if locate is not None:
+        fill_location(values, locate)
     names = rule_set.territories
     hits: dict[str, OverlayMatch] = {}
     for overlay in rule_set.overlays:
@@ -342,7 +354,10 @@ def route(record: Account | Lead | Mapping[str, Any], rule_set: RuleSet) -> Rout
 
 
 def route_many(
-    records: Iterable[Account | Lead | Mapping[str, Any]], rule_set: RuleSet
+    records: Iterable[Account | Lead | Mapping[str, Any]],
+    rule_set: RuleSet,
+    *,
+    locate: ZipLookup | None = None,
 ) -> list[RouteResult]:
     """:func:`route` for each record: the straightforward per-record loop (reference, baseline)."""
-    return [route(record, rule_set) for record in records]
+    return [route(record, rule_set, locate=locate) for record in records]

@@ -24,6 +24,7 @@ from terraplan.rules import (
     route,
     rules_from_alignment,
 )
+from terraplan.services.locations import zip_locator
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
 from terraplan.storage.plan_records import (
@@ -102,7 +103,8 @@ def check_rules(
         plan = uow.plans.get(plan_id) if plan_id else None
         leads = uow.leads.list(limit=lead_sample)
     rule_set = read_rule_file(path, plan)
-    return rule_set, audit_rule_set(accounts_frame(db), rule_set, leads=leads or None)
+    audit = audit_rule_set(accounts_frame(db), rule_set, leads=leads or None, locate=zip_locator())
+    return rule_set, audit
 
 
 def save_rules(
@@ -157,7 +159,7 @@ def apply_rules(db: Database, plan_id: str) -> ApplyOutcome:
         plan = uow.plans.get(plan_id)
         rule_set, version = plan_rule_set(uow, plan)
     frame = accounts_frame(db)
-    result, _ = assign_frame(frame, rule_set)
+    result, _ = assign_frame(frame, rule_set, locate=zip_locator())
     owners = _owners_by_rotation(plan, result)
     potential = dict(zip(frame["id"].to_list(), frame["potential"].to_list(), strict=True))
     records = []
@@ -246,12 +248,15 @@ def route_record(
 ) -> Routed:
     """Route one lead/account: territory, explanation and owner (turns stored in the database).
 
+    A US record's missing county FIPS, state and coordinates are filled from its ZIP (see
+    :mod:`terraplan.services.locations`), as rule runs and audits do.
+
     Per call: one short read (which plan, which versions) and, when the territory has several
     primary reps, one atomic turn; the parsed rules are reused while the versions stay the same.
     """
     context = _routing_context(db, plan_id, rule_cache)
     plan = context.plan
-    result = route(dict(record), context.rule_set)
+    result = route(dict(record), context.rule_set, locate=zip_locator())
     owner_id = None
     turn = None
     territory = next((t for t in plan.territories if t.id == result.territory_id), None)
