@@ -123,6 +123,7 @@ def apply(
                     "gaps": run.gaps,
                     "conflicts": run.conflicts,
                     "owner_changes": run.owner_changes,
+                    "vacant_accounts": outcome.owners.vacant,
                 },
                 "rule_set_version": outcome.rule_set_version,
                 "territories": outcome.per_territory,
@@ -133,8 +134,15 @@ def apply(
     if fmt is OutputFormat.TABLE:
         stdout().print(
             f"Run {run.run_id}: {run.records:,} accounts assigned with rule set v{outcome.rule_set_version}; "
-            f"{run.gaps:,} gaps, {run.conflicts:,} conflicts, {run.owner_changes:,} owner changes since the last run."
+            f"{run.gaps:,} gaps, {run.conflicts:,} conflicts, {run.owner_changes:,} owner changes "
+            "(each account now owned by its territory's primary rep; "
+            f"`terraplan export assignments FILE --plan {plan}` lists them)."
         )
+        if outcome.owners.vacant:
+            stderr().print(
+                f"note: {outcome.owners.vacant:,} accounts are in {len(outcome.owners.vacant_territories)} "
+                "territories without a primary rep and keep their owner."
+            )
 
 
 @rules_app.command("compile")
