@@ -190,6 +190,13 @@ def export_etm_command(
     with UnitOfWork(app_context(ctx).database()) as uow:
         rule_set, _ = plan_rule_set(uow, uow.plans.get(plan))
     exported = export_etm(rule_set)
+    if out.exists() and not out.is_dir():
+        from terraplan.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"--out {out}: is a file; give a folder for the ETM CSV files",
+            details={"parameter": "out", "value": str(out)},
+        )
     out.mkdir(parents=True, exist_ok=True)
     for name, text in exported.files().items():
         (out / name).write_text(text, encoding="utf-8")
