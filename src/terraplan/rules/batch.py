@@ -179,7 +179,7 @@ def with_locations(data: Any, locate: ZipLookup) -> pl.DataFrame:
     """The table with each US row's missing county FIPS, state and coordinates filled from its
     ZIP, exactly as :func:`terraplan.rules.fields.fill_location` does for one record.
 
-    ``locate`` is called once per distinct ZIP.
+    ``locate`` is called once per distinct ZIP of the rows that miss something.
     """
     import polars as pl
 
@@ -187,13 +187,6 @@ def with_locations(data: Any, locate: ZipLookup) -> pl.DataFrame:
     if "postal_code" not in frame.columns or frame.height == 0:
         return frame
     codes = frame.select(_code_text(frame.schema["postal_code"], "postal_code"))["postal_code"]
-    places: dict[str, ZipPlace] = {}
-    for code in codes.drop_nulls().unique().to_list():
-        five = zip5(code)
-        place = locate(five) if five is not None else None
-        if place is not None:
-            places[code] = place
-    keys = list(places)
 
     def looked_up(values: list[Any], dtype: Any) -> pl.Expr:
         return pl.col("__code").replace_strict(keys, values, default=None, return_dtype=dtype)
@@ -213,6 +206,17 @@ def with_locations(data: Any, locate: ZipLookup) -> pl.DataFrame:
     )
     us = country.is_null() | country.is_in([*US_COUNTRIES, ""])
     point = empty("latitude", pl.Float64) & empty("longitude", pl.Float64)
+    needs = us & (empty("county_fips", pl.Utf8) | empty("state", pl.Utf8) | point)
+    wanted = frame.select(needs.fill_null(False).alias("needs"))["needs"]
+    places: dict[str, ZipPlace] = {}
+    for code in codes.filter(wanted).drop_nulls().unique().to_list():
+        five = zip5(code)
+        place = locate(five) if five is not None else None
+        if place is not None:
+            places[code] = place
+    if not places:
+        return frame
+    keys = list(places)
     fills = []
     for col, values, dtype, when in (
         (
