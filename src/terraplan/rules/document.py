@@ -11,7 +11,9 @@ Limits (each refusal is a :class:`~terraplan.errors.RuleError` naming the limit)
 * ``MAX_DOCUMENT_BYTES``: the text itself;
 * ``MAX_NODES``: nodes after alias expansion (scalars, lists and mappings);
 * ``MAX_DEPTH``: nesting of lists and mappings;
-* ``MAX_LIST_ITEMS``: items of one list or mapping.
+* ``MAX_LIST_ITEMS``: items of one list or mapping;
+* ``MAX_CONDITION_NODES``: tests in the parsed conditions once named conditions (``use``,
+  shared rather than copied) are expanded (:func:`check_expanded`).
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ import json
 from typing import Any
 
 from terraplan.errors import RuleError
+from terraplan.rules.model import AllOf, AnyOf, Condition, NotOf
 
 MAX_DOCUMENT_BYTES = 50_000_000
 MAX_NODES = 2_000_000
 MAX_DEPTH = 64
 MAX_LIST_ITEMS = 500_000
+#: Tests (predicates, all/any/not) in all conditions once named conditions are expanded.
+MAX_CONDITION_NODES = 200_000
 
 
 def _refuse(limit: str, reason: str) -> RuleError:
@@ -163,3 +168,37 @@ def read_document(text: str) -> Any:
 
         reason = f"not valid YAML: {shorten(str(exc), 300)}"
         raise RuleError(f"rule set: {reason}", details={"path": "", "reason": reason}) from None
+
+
+def check_expanded(conditions: list[tuple[str, Condition]]) -> None:
+    """Refuse a rule set whose conditions expand to more than ``MAX_CONDITION_NODES``.
+
+    Named conditions (``use``) are shared, not copied, so a chain of conditions each using
+    the previous one twice is small on the page and huge once evaluated: sizes are counted
+    per distinct condition object and summed as the evaluators would walk them.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(cond: Condition) -> int:
+        key = id(cond)
+        if key not in sizes:
+            if isinstance(cond, AllOf | AnyOf):
+                sizes[key] = 1 + sum(size(c) for c in cond.items)
+            elif isinstance(cond, NotOf):
+                sizes[key] = 1 + size(cond.item)
+            else:
+                sizes[key] = 1
+        return sizes[key]
+
+    total = 0
+    for path, cond in conditions:
+        total += size(cond)
+        if total > MAX_CONDITION_NODES:
+            reason = (
+                f"the rule set's conditions expand to more than {MAX_CONDITION_NODES:,} tests "
+                "(named conditions used many times count each time)"
+            )
+            raise RuleError(
+                f"{path}: {reason}",
+                details={"path": path, "limit": "conditions", "reason": reason},
+            )

@@ -13,6 +13,7 @@ from typing import Any
 
 from terraplan.domain import DEFAULT_PRIORITY, Territory, TerritoryType
 from terraplan.errors import RuleError
+from terraplan.rules.document import check_expanded
 from terraplan.rules.fields import CODE_FIELDS, field_kind
 from terraplan.rules.model import (
     KM_PER_MILE,
@@ -57,8 +58,6 @@ MAX_ID_LENGTH = 80
 MAX_PATH_SHOWN = 200
 #: Longest text operand of a condition (characters).
 MAX_TEXT_VALUE = 10_000
-#: Tests (predicates, all/any/not) in all conditions once named conditions are expanded.
-MAX_CONDITION_NODES = 200_000
 MAX_USE_DEPTH = 32
 MAX_REASON_SHOWN = 300
 
@@ -341,37 +340,6 @@ def _file_territories(raw: Any, known: dict[str, RuleTerritory]) -> dict[str, Ru
     return territories
 
 
-def _check_expanded(conditions: list[tuple[str, Condition]]) -> None:
-    """Refuse a rule set whose conditions expand to more than ``MAX_CONDITION_NODES``.
-
-    Named conditions (``use``) are shared, not copied, so a chain of conditions each using
-    the previous one twice is small on the page and huge once evaluated: sizes are counted
-    per distinct condition object and summed as the evaluators would walk them.
-    """
-    sizes: dict[int, int] = {}
-
-    def size(cond: Condition) -> int:
-        key = id(cond)
-        if key not in sizes:
-            if isinstance(cond, AllOf | AnyOf):
-                sizes[key] = 1 + sum(size(c) for c in cond.items)
-            elif isinstance(cond, NotOf):
-                sizes[key] = 1 + size(cond.item)
-            else:
-                sizes[key] = 1
-        return sizes[key]
-
-    total = 0
-    for path, cond in conditions:
-        total += size(cond)
-        if total > MAX_CONDITION_NODES:
-            raise _fail(
-                path,
-                f"the rule set's conditions expand to more than {MAX_CONDITION_NODES:,} tests "
-                "(named conditions used many times count each time)",
-            )
-
-
 def parse_rule_set(
     data: Mapping[str, Any],
     *,
@@ -536,7 +504,7 @@ def parse_rule_set(
     version = root.get("version", 1)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise _fail("version", f"version must be a whole number >= 1, got {version!r}")
-    _check_expanded(
+    check_expanded(
         [(f"rules[{i}]", r.when) for i, r in enumerate(rules)]
         + [(f"exclusions[{i}]", e.when) for i, e in enumerate(exclusions)]
         + [(f"overlays[{i}]", o.when) for i, o in enumerate(overlays)]
