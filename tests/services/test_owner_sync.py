@@ -149,3 +149,33 @@ def test_a_plan_never_applied_has_nothing_to_sync(db: Database) -> None:
     synced = sync_account_owners(db, "P")
     assert (synced.run_id, synced.changed) == (None, 0)
     assert _owners(db)["W0"] == "OLD"
+
+
+def test_cli_apply_then_export_for_data_loader(db: Database, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    _seed(db)
+    env = {**os.environ, "TERRAPLAN_DATABASE_URL": db.url, "COLUMNS": "120"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "terraplan", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=300,
+            check=False,
+        )
+
+    applied = cli("rules", "apply", "--plan", "P")
+    assert applied.returncode == 0, applied.stderr
+    assert "6 owner changes" in applied.stdout.replace("\n", " ")
+    assert "note: 1 account is in 1 territory without a primary rep" in applied.stderr
+    exported = cli("export", "assignments", "loader.csv", "--plan", "P", "--salesforce")
+    assert exported.returncode == 0, exported.stderr
+    assert "Wrote 6 owner changes of plan P" in exported.stdout
+    lines = (tmp_path / "loader.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "Id,OwnerId" and len(lines) == 7

@@ -138,10 +138,12 @@ def apply(
             "(each account now owned by its territory's primary rep; "
             f"`terraplan export assignments FILE --plan {plan}` lists them)."
         )
-        if outcome.owners.vacant:
+        vacant, places = outcome.owners.vacant, len(outcome.owners.vacant_territories)
+        if vacant:
+            accounts = "1 account is" if vacant == 1 else f"{vacant:,} accounts are"
+            territories = "1 territory" if places == 1 else f"{places} territories"
             stderr().print(
-                f"note: {outcome.owners.vacant:,} accounts are in {len(outcome.owners.vacant_territories)} "
-                "territories without a primary rep and keep their owner."
+                f"note: {accounts} in {territories} without a primary rep and keep their owner."
             )
 
 
