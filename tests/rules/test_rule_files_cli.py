@@ -66,3 +66,32 @@ def test_hostile_rule_files_exit_3_naming_the_file(
     assert str(tmp_path / "rules.yaml") in result.stderr.replace("\n", "")
     assert expected in result.stderr.replace("\n", "")
     assert seconds < 30
+
+
+def test_export_etm_to_an_existing_file_is_a_usage_error(tmp_path: Path) -> None:
+    taken = tmp_path / "etm.csv"
+    taken.write_text("keep me", encoding="utf-8")
+    env = {**os.environ, "TERRAPLAN_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "terraplan",
+            "rules",
+            "export-etm",
+            "--plan",
+            "P",
+            "--out",
+            str(taken),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "is a file; give a folder" in result.stderr.replace("\n", "")
+    assert "Traceback" not in result.stderr
+    assert taken.read_text(encoding="utf-8") == "keep me"

@@ -185,13 +185,6 @@ def export_etm_command(
     out: Annotated[Path, typer.Option("--out", help="Folder for the Salesforce ETM CSV files.")],
 ) -> None:
     """Write the rule set as Salesforce Enterprise Territory Management assignment-rule CSVs."""
-    from terraplan.rules import export_etm
-    from terraplan.services.ownership import plan_rule_set
-    from terraplan.storage.unit_of_work import UnitOfWork
-
-    with UnitOfWork(app_context(ctx).database()) as uow:
-        rule_set, _ = plan_rule_set(uow, uow.plans.get(plan))
-    exported = export_etm(rule_set)
     if out.exists() and not out.is_dir():
         from terraplan.errors import InvalidParameterError
 
@@ -199,6 +192,13 @@ def export_etm_command(
             f"--out {out}: is a file; give a folder for the ETM CSV files",
             details={"parameter": "out", "value": str(out)},
         )
+    from terraplan.rules import export_etm
+    from terraplan.services.ownership import plan_rule_set
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(app_context(ctx).database()) as uow:
+        rule_set, _ = plan_rule_set(uow, uow.plans.get(plan))
+    exported = export_etm(rule_set)
     out.mkdir(parents=True, exist_ok=True)
     for name, text in exported.files().items():
         (out / name).write_text(text, encoding="utf-8")
