@@ -28,6 +28,18 @@ class Kind(StrEnum):
     acquisition_costs = "acquisition_costs"
 
 
+class ExportKind(StrEnum):
+    accounts = "accounts"
+    leads = "leads"
+    reps = "reps"
+    geo_units = "geo_units"
+    sales_lines = "sales_lines"
+    opportunities = "opportunities"
+    targets = "targets"
+    acquisition_costs = "acquisition_costs"
+    assignments = "assignments"
+
+
 class OnErrorChoice(StrEnum):
     abort = "abort"
     skip = "skip"
@@ -134,10 +146,28 @@ def _show_report(report: dict, fmt: OutputFormat) -> None:  # type: ignore[type-
 
 def export_command(
     ctx: typer.Context,
-    kind: Annotated[Kind, typer.Argument(help="Which records.")],
+    kind: Annotated[ExportKind, typer.Argument(help="Which records.")],
     file: Annotated[Path, typer.Argument(help="Output file: .csv, .xlsx or .parquet.")],
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="assignments: the plan (default: the active one).")
+    ] = None,
+    salesforce: Annotated[
+        bool,
+        typer.Option("--salesforce", help="assignments: only changed owners, as Id,OwnerId."),
+    ] = False,
 ) -> None:
-    """Export every KIND record to FILE (format from the extension); re-importable as is."""
+    """Export every KIND record to FILE (format from the extension); re-importable as is.
+
+    ``assignments``: each account of the plan's latest rule run with its territory, old and
+    new owner and rule (``--salesforce``: the Data Loader file of owner changes).
+    """
     db = app_context(ctx).database()
+    if kind is ExportKind.assignments:
+        from terraplan.services.owner_sync import export_assignments
+
+        plan_id, count = export_assignments(db, file, plan_id=plan, salesforce=salesforce)
+        what = "owner changes" if salesforce else "account assignments"
+        stdout().print(f"Wrote {count:,} {what} of plan {plan_id} to {escape(str(file))}")
+        return
     count = export_records(db, kind.value, file)
     stdout().print(f"Wrote {count:,} {kind.value.replace('_', ' ')} to {escape(str(file))}")

@@ -13,7 +13,6 @@ import polars as pl
 
 from terraplan.domain import Plan
 from terraplan.errors import NotFoundError
-from terraplan.io.geocoding import ZipDirectory
 from terraplan.planning.alerts import AlertReport, AlertThresholds, evaluate_alerts
 from terraplan.planning.balance_criteria import BalanceCriteria, plan_balance_criteria
 from terraplan.planning.kpi_balance import territory_balance
@@ -24,6 +23,7 @@ from terraplan.planning.report_html import render_report_html
 from terraplan.planning.revenue import parse_source, revenue_frame
 from terraplan.rules import RuleSet, assign_batch
 from terraplan.services.alignment import plan_alignment_frame
+from terraplan.services.locations import zip_locator
 from terraplan.services.ownership import plan_rule_set
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
@@ -262,14 +262,7 @@ def _routed_leads(leads: pl.DataFrame, rule_set: RuleSet | None) -> pl.DataFrame
         return None
     territory: list[str | None] = [None] * leads.height
     if rule_set is not None:
-        zips = ZipDirectory()
-        counties = [
-            location.county_fips if (location := zips.lookup(code)) is not None else None
-            for code in leads["postal_code"].to_list()
-        ]
-        routed = assign_batch(
-            leads.with_columns(pl.Series("county_fips", counties, dtype=pl.String)), rule_set
-        )
+        routed = assign_batch(leads, rule_set, locate=zip_locator())
         territory = routed["territory_id"].to_list()
     return leads.select("id", "created_date", "converted_opportunity_id", "industry").with_columns(
         pl.Series("territory_id", territory, dtype=pl.String)
