@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from terraplan.domain import RepRole
 from terraplan.domain.user import ApiToken, Role, Scope, User
-from terraplan.errors import AuthenticationError, InvalidParameterError, NotFoundError
+from terraplan.errors import AuthenticationError, DataError, InvalidParameterError, NotFoundError
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -118,7 +118,13 @@ def _build(
                 details={"kind": "reps", "id": rep_id, "field": "rep_id"},
             ) from None
         region = region or rep.region
-    return User(username=username, role=_role(role), rep_id=rep_id, region=region, active=active)
+    try:
+        return User(
+            username=username, role=_role(role), rep_id=rep_id, region=region, active=active
+        )
+    except DataError as exc:
+        # Bad command-line or API input rather than bad data: report it as such.
+        raise InvalidParameterError(exc.message, details=exc.details) from None
 
 
 def create_user(
