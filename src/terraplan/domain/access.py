@@ -153,9 +153,9 @@ def require(
         reason = f"it is not within region {user.region}"
     else:
         reason = "it is not yours"
-    what = f"{resource.kind} {resource.id}" if resource and resource.id else "this"
+    what = f" ({resource.kind} {resource.id})" if resource and resource.id else ""
     raise PermissionDeniedError(
-        f"{user.username} may not {action.value.replace('_', ' ')} {what}: {reason}",
+        f"{user.username} may not {action.value.replace('_', ' ')}{what}: {reason}",
         details={"action": action.value, "role": user.role.value, "reason": reason},
     )
 
