@@ -41,8 +41,8 @@ def _read_password(from_stdin: bool) -> str:
             "no terminal to ask for the password: pipe it with --password-stdin",
             details={"field": "password"},
         )
-    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    return password
+    typed: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return typed
 
 
 def _time(moment: datetime | None) -> str:
