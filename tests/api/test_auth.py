@@ -155,3 +155,17 @@ def test_api_tokens_scopes_expiry_revocation_and_last_use(
         response = anonymous.get("/plans", headers={"Authorization": header})
         assert response.status_code == 401, header
         assert response.json()["error"]["code"] == "authentication_required"
+
+
+def test_openapi_documents_both_ways_to_authenticate(anonymous: TestClient) -> None:
+    spec = anonymous.get("/openapi.json").json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["apiToken"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": schemes["apiToken"]["description"],
+    }
+    assert (schemes["session"]["in"], schemes["session"]["name"]) == ("cookie", "terraplan_session")
+    accounts = spec["paths"]["/accounts/{account_id}"]["get"]
+    assert {"401", "403", "404"} <= set(accounts["responses"])
+    assert "security" not in spec["paths"]["/health"]["get"]

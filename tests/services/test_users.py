@@ -140,3 +140,18 @@ def test_demo_users_one_per_role_and_they_can_sign_in(db: Database) -> None:
     assert authenticate(db, "rep", again[3][2]).username == "rep"
     with pytest.raises(AuthenticationError):
         authenticate(db, "rep", created[3][2])
+
+
+def test_a_hash_with_old_parameters_is_upgraded_at_sign_in(db: Database) -> None:
+    from argon2 import PasswordHasher
+
+    create_user(db, "ops", "planner", PASSWORD)
+    old = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    with UnitOfWork(db) as uow:
+        uow.users.set_password_hash("ops", old)
+        uow.commit()
+    assert authenticate(db, "ops", PASSWORD).username == "ops"
+    with UnitOfWork(db) as uow:
+        upgraded = uow.session.query(UserRow).filter_by(username="ops").one().password_hash
+    assert upgraded != old and not PasswordHasher().check_needs_rehash(upgraded)
+    assert authenticate(db, "ops", PASSWORD).last_login_at is not None

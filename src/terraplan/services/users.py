@@ -205,17 +205,20 @@ def authenticate(db: Database, username: str, password: str) -> User:
     an unknown name, a wrong password and a disabled user)."""
     with UnitOfWork(db) as uow:
         found = uow.users.find(username)
-        stored = found[1] if found else _dummy_hash()
-        try:
-            _hasher().verify(stored, password)
-        except (VerificationError, InvalidHashError):
-            raise AuthenticationError(_WRONG_LOGIN) from None
-        if found is None or not found[0].active:
-            raise AuthenticationError(_WRONG_LOGIN)
-        user = found[0]
-        if _hasher().check_needs_rehash(stored):
-            uow.users.set_password_hash(username, _hasher().hash(password))
-        assert user.id is not None
+    # argon2 takes a while on purpose: verify outside any transaction.
+    stored = found[1] if found else _dummy_hash()
+    try:
+        _hasher().verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        raise AuthenticationError(_WRONG_LOGIN) from None
+    if found is None or not found[0].active:
+        raise AuthenticationError(_WRONG_LOGIN)
+    user = found[0]
+    rehashed = _hasher().hash(password) if _hasher().check_needs_rehash(stored) else None
+    assert user.id is not None
+    with UnitOfWork(db) as uow:
+        if rehashed is not None:
+            uow.users.set_password_hash(username, rehashed)
         uow.users.touch_login(user.id, _now())
         uow.commit()
     return user
