@@ -169,3 +169,49 @@ def test_openapi_documents_both_ways_to_authenticate(anonymous: TestClient) -> N
     accounts = spec["paths"]["/accounts/{account_id}"]["get"]
     assert {"401", "403", "404"} <= set(accounts["responses"])
     assert "security" not in spec["paths"]["/health"]["get"]
+
+
+def test_the_requires_dependency_guards_a_route_by_role_and_scope(
+    users: dict[str, str], db: Database
+) -> None:
+    """How the routing endpoint gets wired: ``dependencies=[requires(Action.ROUTE)]``."""
+    from fastapi import APIRouter
+
+    from terraplan.api.app import create_app
+    from terraplan.api.auth import requires
+    from terraplan.config import Settings
+    from terraplan.domain.access import Action
+
+    router = APIRouter()
+
+    @router.post("/guarded", dependencies=[requires(Action.ROUTE)])
+    def guarded() -> dict[str, bool]:
+        return {"ok": True}
+
+    app = create_app(Settings(database_url=db.url))
+    app.include_router(router)
+    _, route_token = create_token(db, "planner", frozenset({Scope.ROUTE}))
+    _, read_token = create_token(db, "planner", frozenset({Scope.READ}))
+    _, rep_token = create_token(db, "rep", frozenset({Scope.ROUTE}))
+    with TestClient(app, base_url="https://testserver") as client:
+
+        def call(secret: str) -> int:
+            return client.post(
+                "/guarded", headers={"Authorization": f"Bearer {secret}"}
+            ).status_code
+
+        assert (call(route_token), call(read_token), call(rep_token)) == (200, 403, 403)
+        assert client.post("/guarded").status_code == 401
+
+
+def test_an_expired_session_is_refused_and_removed(users: dict[str, str], db: Database) -> None:
+    import pytest
+
+    from terraplan.errors import AuthenticationError
+    from terraplan.services.users import get_user, resolve_session, start_session
+
+    session = start_session(db, get_user(db, "rep"), lifetime=timedelta(seconds=-1))
+    with pytest.raises(AuthenticationError, match="session has ended"):
+        resolve_session(db, session.session_id)
+    with pytest.raises(AuthenticationError, match="no such session"):
+        resolve_session(db, session.session_id)

@@ -45,8 +45,10 @@ def _read_password(from_stdin: bool) -> str:
     return typed
 
 
-def _time(moment: datetime | None) -> str:
-    return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M")
+def _time(moment: datetime | None, *, date_only: bool = False) -> str:
+    if moment is None:
+        return ""
+    return moment.strftime("%Y-%m-%d" if date_only else "%Y-%m-%d %H:%M")
 
 
 @users_app.command("add")
@@ -173,6 +175,7 @@ def tokens_list(
     from terraplan.services.users import list_tokens
 
     now = datetime.now(UTC)
+    table = fmt is OutputFormat.TABLE
     rows = [
         {
             "id": t.id,
@@ -180,16 +183,16 @@ def tokens_list(
             "token": f"{t.prefix}…",
             "scopes": ",".join(sorted(t.scopes)),
             "state": t.state(now),
-            "expires": _time(t.expires_at),
-            "last_used": _time(t.last_used_at),
+            "expires": _time(t.expires_at, date_only=table),
+            "last_used": _time(t.last_used_at, date_only=table),
         }
         for t in list_tokens(app_context(ctx).database(), user)
     ]
-    render_rows(
-        rows,
-        columns=["id", "user", "token", "scopes", "state", "expires", "last_used"],
-        fmt=fmt,
-    )
+    # The table fits 80 columns: dates without times, and no token prefix (JSON/CSV have both).
+    columns = ["id", "user", "token", "scopes", "state", "expires", "last_used"]
+    if table:
+        columns.remove("token")
+    render_rows(rows, columns=columns, fmt=fmt)
 
 
 @tokens_app.command("revoke")
