@@ -32,6 +32,14 @@ class Settings(BaseSettings):
         description="Send the session cookie over HTTPS only (browsers also send it to http://localhost).",
     )
     session_hours: float = Field(default=12.0, gt=0, description="Lifetime of a browser session.")
+    job_workers: int = Field(
+        default=1, ge=0, le=16, description="Job worker threads per API process (0: none)."
+    )
+    job_stale_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A running job whose worker has not reported for this long is marked failed.",
+    )
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -11,6 +12,8 @@ from terraplan import __version__
 from terraplan.api.errors import install_error_handlers
 from terraplan.config import Settings, get_settings
 from terraplan.io.geocoding import ZipDirectory
+from terraplan.services.jobs import JobWorker
+from terraplan.services.monitoring import MonitoringCache
 from terraplan.storage.database import Database
 from terraplan.storage.migrate import is_up_to_date, upgrade
 
@@ -27,7 +30,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.database = database
         app.state.zip_directory = ZipDirectory()
         app.state.rule_cache = {}
+        app.state.monitoring_cache = MonitoringCache()
+        workers = [
+            JobWorker(database, stale_after=timedelta(seconds=settings.job_stale_seconds))
+            for _ in range(settings.job_workers)
+        ]
+        for worker in workers:
+            worker.start()
         yield
+        for worker in workers:
+            worker.stop()
         database.dispose()
 
     app = FastAPI(
@@ -39,7 +51,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
 
-    from terraplan.api.routes import auth, health, monitoring, plans, records, routing
+    from terraplan.api.routes import (
+        auth,
+        health,
+        jobs,
+        monitoring,
+        plans,
+        records,
+        routing,
+        scenarios,
+    )
 
     app.include_router(health.router)
     app.include_router(auth.router)
@@ -47,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(plans.router)
     app.include_router(routing.router)
     app.include_router(monitoring.router)
+    app.include_router(scenarios.router)
+    app.include_router(jobs.router)
     return app
 
 

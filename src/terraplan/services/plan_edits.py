@@ -93,6 +93,54 @@ def _unit_facts(
     return facts, neighbours
 
 
+def regenerate_rules(uow: UnitOfWork, plan: Plan, *, by: str | None) -> int | None:
+    """Keep a generated rule set in step with the plan's alignment after an edit.
+
+    Rule sets that a design generated (county or ZIP lists, named ``... (generated)``) are
+    rebuilt from the edited alignment, named-account pins included, and stored as the next
+    rule-set version; hand-written rule sets are left alone (their ``in_geography``
+    conditions read the plan's alignment anyway). Returns the new version, or None.
+    """
+    from terraplan.errors import NotFoundError
+    from terraplan.planning.alignment import geo_code_space
+    from terraplan.rules import (
+        dump_rule_set,
+        load_rule_set,
+        parse_rule_set,
+        rule_set_to_dict,
+        rules_from_alignment,
+    )
+
+    try:
+        stored = uow.rule_sets.latest(plan.id)
+    except NotFoundError:
+        return None
+    from terraplan.services.ownership import plan_geographies
+
+    current = load_rule_set(
+        stored.document, territories=plan.territories, geographies=plan_geographies(plan)
+    )
+    name = current.name or ""
+    space = geo_code_space(plan)
+    geo = plan.alignment_map(RecordKind.GEO_UNIT)
+    if not name.endswith("(generated)") or space not in ("county", "zip") or not geo:
+        return None
+    rebuilt = rules_from_alignment(plan.leaves(), space, geo, name=name)
+    pins: dict[str, list[str]] = {}
+    for account, territory in plan.alignment_map(RecordKind.ACCOUNT).items():
+        pins.setdefault(territory, []).append(account)
+    if pins:
+        data = rule_set_to_dict(rebuilt)
+        data["named_accounts"] = [
+            {"territory": t, "accounts": sorted(ids)} for t, ids in sorted(pins.items())
+        ]
+        rebuilt = parse_rule_set(data, territories=plan.leaves())
+    added = uow.rule_sets.add(
+        plan.id, dump_rule_set(rebuilt), plan_version=plan.version, created_by=by
+    )
+    return added.version
+
+
 def _history(uow: UnitOfWork, plan_id: str) -> dict[str, list[Any]]:
     stored = uow.plan_results.get(plan_id, HISTORY) or {}
     return {"done": list(stored.get("done", [])), "undone": list(stored.get("undone", []))}
@@ -170,6 +218,8 @@ def _change(
         now = datetime.now(UTC).replace(tzinfo=None)
         saved = uow.plans.save(replace(outcome.plan, updated_by=by, updated_at=now))
         uow.plan_results.put(plan_id, HISTORY, history)
+        if outcome.affected:
+            regenerate_rules(uow, saved, by=by)
         uow.audit.record(
             direction or "edit", "plan", plan_id, actor=by, plan_id=plan_id,
             before={"version": plan.version},

@@ -224,8 +224,18 @@ def activate_plan(
     by: str | None = None,
 ) -> Plan:
     """Activate an approved plan from ``effective_from`` (default today); the previous active plan
-    is archived with ``effective_to`` the day before. Refused (ConflictError) when the plan has no
-    rule set or leaves accounts without a territory."""
+    is archived with ``effective_to`` the day before, and the plan's rules are applied to every
+    account (owners follow its primary reps). Refused (ConflictError) when the plan has no rule
+    set or leaves accounts without a territory."""
+    with UnitOfWork(db) as uow:
+        current = uow.plans.get(plan_id)
+    current.transition(PlanStatus.ACTIVE)  # a step the status does not allow is refused first
+    if version is not None and version != current.version:
+        raise ConflictError(
+            f"plan {plan_id!r} was changed by someone else (stored version {current.version}, "
+            f"yours {version}); reload it and try again",
+            details={"id": plan_id, "stored_version": current.version, "version": version},
+        )
     problems = activation_problems(db, plan_id)
     if problems:
         raise ConflictError(
@@ -259,6 +269,10 @@ def activate_plan(
             after={"status": "active", "effective_from": start.isoformat()},
         )  # fmt: skip
         uow.commit()
+    # Accounts and their owners follow the plan that is now active.
+    from terraplan.services.ownership import apply_rules
+
+    apply_rules(db, plan_id)
     return saved
 
 

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from terraplan.api.auth import CurrentPrincipal, authorize
@@ -121,6 +121,7 @@ def kpi_definitions(principal: CurrentPrincipal) -> list[KpiDefinitionPublic]:
 
 @router.get("/plans/{plan_id}/kpis", operation_id="get_plan_kpis", responses={404: {}})
 def plan_kpis_route(
+    request: Request,
     principal: CurrentPrincipal,
     db: DatabaseDep,
     plan_id: str,
@@ -143,7 +144,9 @@ def plan_kpis_route(
             f"KPIs by {by} add up territories that are not yours; ask by territory or rep",
             details={"field": "by", "value": by, "role": principal.user.role.value},
         )
-    data, frame = plan_kpis(db, plan_id, periods=[period], dimensions=[by])
+    data, frame = plan_kpis(
+        db, plan_id, periods=[period], dimensions=[by], cache=request.app.state.monitoring_cache
+    )
     rows = [
         {k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()}
         for row in frame.sort("key").iter_rows(named=True)
@@ -161,14 +164,18 @@ def plan_kpis_route(
 
 @router.get("/plans/{plan_id}/alerts", operation_id="get_plan_alerts", responses={404: {}})
 def plan_alerts_route(
-    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, period: str | None = None
+    request: Request,
+    principal: CurrentPrincipal,
+    db: DatabaseDep,
+    plan_id: str,
+    period: str | None = None,
 ) -> AlertsPublic:
     """Alerts of the plan; managers and reps get those about their territories and reps (the
     realignment reasons, which name every territory concerned, only go to planners)."""
     from terraplan.services.monitoring import plan_alerts
 
     scope = _scope(db, principal, plan_id)
-    _, report = plan_alerts(db, plan_id, period=period)
+    _, report = plan_alerts(db, plan_id, period=period, cache=request.app.state.monitoring_cache)
     return AlertsPublic(
         plan_id=plan_id,
         period=report.period,

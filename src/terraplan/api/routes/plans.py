@@ -6,12 +6,13 @@ Managers and reps see the plans they have a territory in, with only those territ
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
 from terraplan.api.auth import CurrentPrincipal, authorize
-from terraplan.api.deps import UowDep
+from terraplan.api.deps import DatabaseDep, UowDep
 from terraplan.api.schemas import (
     PlanPublic,
     PlanSummaryPublic,
@@ -119,25 +120,35 @@ def get_plan(principal: CurrentPrincipal, uow: UowDep, plan_id: str) -> PlanPubl
 class PlanStatusUpdate(BaseModel):
     status: PlanStatus
     version: int
+    effective_from: date | None = None
 
 
 @router.post("/{plan_id}/status", operation_id="update_plan_status", responses={404: {}, 409: {}})
 def update_plan_status(
-    principal: CurrentPrincipal, uow: UowDep, plan_id: str, body: PlanStatusUpdate
+    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: PlanStatusUpdate
 ) -> PlanPublic:
     """Move a plan through draft -> in_review -> approved -> active -> archived (409 if not
     allowed or stale). Planners may take every step; a manager may approve a plan in review, or
     send it back to draft, when all of its territories are in their region. The signed-in user
-    is recorded as the one who made the change."""
-    from dataclasses import replace
+    is recorded as the one who made the change (and in the audit log). Activation archives the
+    previous active plan and is refused for a plan without rules or with accounts in no
+    territory (``effective_from``: the first day, default today)."""
+    from terraplan.services.scenarios import change_status
 
-    stored = uow.plans.get(plan_id)
-    visible = _visible_plan(uow, principal, stored)
-    resource, _ = plan_resource(uow, stored)
-    authorize(principal, status_action(stored.status, body.status), resource)
-    plan = replace(stored, version=body.version).transition(body.status, by=principal.user.username)
-    saved = uow.plans.save(plan)
-    uow.commit()
+    with UnitOfWork(db) as uow:
+        stored = uow.plans.get(plan_id)
+        visible = _visible_plan(uow, principal, stored)
+        resource, _ = plan_resource(uow, stored)
+        authorize(principal, status_action(stored.status, body.status), resource)
+    saved = change_status(
+        db,
+        plan_id,
+        body.status,
+        version=body.version,
+        by=principal.user.username,
+        effective_from=body.effective_from,
+    )
     if visible is stored:
         return _public(saved)
-    return _public(_visible_plan(uow, principal, saved))
+    with UnitOfWork(db) as uow:
+        return _public(_visible_plan(uow, principal, saved))

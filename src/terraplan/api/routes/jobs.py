@@ -1,0 +1,132 @@
+"""Jobs: long work (design runs, rule runs) submitted, followed with progress, cancelled."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from terraplan.api.auth import CurrentPrincipal, authorize
+from terraplan.api.deps import DatabaseDep
+from terraplan.api.routes.scenarios import aware
+from terraplan.domain.access import Action, sees_everything
+from terraplan.errors import NotFoundError
+from terraplan.storage.workflow import Job
+
+router = APIRouter(
+    prefix="/jobs",
+    tags=["jobs"],
+    responses={
+        401: {"description": "Not signed in"},
+        403: {"description": "The role or the token's scopes do not allow it"},
+        404: {"description": "No such job"},
+        409: {"description": "The job has already ended"},
+    },
+)
+
+#: What each kind of job needs the caller to be allowed to do.
+JOB_ACTIONS = {"design": Action.RUN_DESIGN, "rules_apply": Action.EDIT_RULES}
+
+
+class JobCreate(BaseModel):
+    kind: Literal["design", "rules_apply"]
+    parameters: dict[str, Any] = Field(
+        default_factory=dict,
+        description='design: {"units": "counties", "n_territories": 40, "balance": '
+        '{"potential": 0.1}, "contiguous": true, ...}; rules_apply: {"plan_id": "P001"}',
+    )
+
+
+class JobPublic(BaseModel):
+    id: str
+    kind: str
+    status: str
+    progress: float = Field(description="0..1")
+    step: str | None
+    objective: float | None
+    parameters: dict[str, Any]
+    result: dict[str, Any] | None
+    error: dict[str, Any] | None
+    cancel_requested: bool
+    created_by: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+def _public(job: Job) -> JobPublic:
+    return JobPublic(
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        progress=job.progress,
+        step=job.step,
+        objective=job.objective,
+        parameters=job.parameters,
+        result=job.result,
+        error=job.error,
+        cancel_requested=job.cancel_requested,
+        created_by=job.created_by,
+        created_at=aware(job.created_at),  # type: ignore[arg-type]
+        started_at=aware(job.started_at),
+        finished_at=aware(job.finished_at),
+    )
+
+
+def _own_job(principal: CurrentPrincipal, job: Job) -> Job:
+    if sees_everything(principal.user) or job.created_by == principal.user.username:
+        return job
+    raise NotFoundError(f"no job with id {job.id!r}", details={"kind": "jobs", "id": job.id})
+
+
+@router.post("", operation_id="submit_job", status_code=202)
+def submit_job_route(principal: CurrentPrincipal, db: DatabaseDep, body: JobCreate) -> JobPublic:
+    """Queue a job; poll ``GET /jobs/{id}`` for its progress and result."""
+    from terraplan.services.jobs import submit_job
+
+    authorize(principal, JOB_ACTIONS[body.kind])
+    parameters = dict(body.parameters)
+    if body.kind == "design":
+        parameters["created_by"] = principal.user.username
+    return _public(submit_job(db, body.kind, parameters, created_by=principal.user.username))
+
+
+@router.get("", operation_id="list_jobs")
+def list_jobs_route(
+    principal: CurrentPrincipal,
+    db: DatabaseDep,
+    status: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+) -> list[JobPublic]:
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    authorize(principal, Action.READ)
+    with UnitOfWork(db) as uow:
+        jobs = uow.jobs.list(status=status, limit=limit, offset=offset)
+    return [
+        _public(j)
+        for j in jobs
+        if sees_everything(principal.user) or j.created_by == principal.user.username
+    ]
+
+
+@router.get("/{job_id}", operation_id="get_job")
+def get_job_route(principal: CurrentPrincipal, db: DatabaseDep, job_id: str) -> JobPublic:
+    from terraplan.services.jobs import get_job
+
+    authorize(principal, Action.READ)
+    return _public(_own_job(principal, get_job(db, job_id)))
+
+
+@router.post("/{job_id}/cancel", operation_id="cancel_job")
+def cancel_job_route(principal: CurrentPrincipal, db: DatabaseDep, job_id: str) -> JobPublic:
+    """Cancel a queued job at once, a running one at its next progress report."""
+    from terraplan.services.jobs import cancel_job, get_job
+
+    authorize(principal, Action.READ)
+    job = _own_job(principal, get_job(db, job_id))
+    authorize(principal, JOB_ACTIONS.get(job.kind, Action.EDIT_PLAN))
+    return _public(cancel_job(db, job_id, by=principal.user.username))

@@ -1,0 +1,314 @@
+"""Scenarios: copy, compare, edit (with undo/redo), activate, delete; comments and change
+requests; the audit log. Every route asks the one access policy."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from terraplan.api.auth import CurrentPrincipal, authorize
+from terraplan.api.deps import DatabaseDep
+from terraplan.domain.access import Action, require_visible, sees_everything
+from terraplan.errors import NotFoundError, PermissionDeniedError
+from terraplan.services.access import Principal, plan_resource
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+router = APIRouter(
+    tags=["scenarios"],
+    responses={
+        401: {"description": "Not signed in"},
+        403: {"description": "The role, region or the token's scopes do not allow it"},
+        404: {"description": "No such plan (or not visible to you)"},
+        409: {"description": "Stale version, or a step the plan's status does not allow"},
+    },
+)
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """Stored timestamps are naive UTC; the API says so."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _check_plan(db: Database, principal: Principal, plan_id: str, action: Action) -> None:
+    """404 when the caller cannot see the plan, 403 when they see it but may not ``action``."""
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(plan_id)
+        if sees_everything(principal.user):
+            authorize(principal, action)
+            return
+        resource, _ = plan_resource(uow, plan)
+    require_visible(
+        principal.user,
+        resource,
+        NotFoundError(f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}),
+        scopes=principal.scopes,
+    )
+    authorize(principal, action, resource)
+
+
+class PlanCopyCreate(BaseModel):
+    plan_id: str | None = Field(default=None, max_length=100, description="Id of the copy")
+    name: str | None = Field(default=None, max_length=255)
+
+
+class PlanRef(BaseModel):
+    id: str
+    name: str
+    version: int
+    status: str
+    based_on_plan_id: str | None = None
+
+
+@router.post("/plans/{plan_id}/copy", operation_id="copy_plan", status_code=201)
+def copy_plan_route(
+    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: PlanCopyCreate
+) -> PlanRef:
+    """A draft copy of the plan (territories, owners, alignment and latest rule set)."""
+    from terraplan.services.scenarios import copy_plan
+
+    _check_plan(db, principal, plan_id, Action.EDIT_PLAN)
+    copied = copy_plan(
+        db, plan_id, new_id=body.plan_id, name=body.name, created_by=principal.user.username
+    )
+    return PlanRef(
+        id=copied.id,
+        name=copied.name,
+        version=copied.version,
+        status=copied.status.value,
+        based_on_plan_id=copied.based_on_plan_id,
+    )
+
+
+@router.get("/plans/{base_id}/compare/{other_id}", operation_id="compare_plans")
+def compare_plans_route(
+    principal: CurrentPrincipal,
+    db: DatabaseDep,
+    base_id: str,
+    other_id: str,
+    moved_limit: Annotated[int, Query(ge=0, le=10_000)] = 500,
+) -> dict[str, Any]:
+    """What changes from ``base_id`` to ``other_id``: accounts, owners, potential, revenue and
+    open pipeline changing hands, reps gaining and losing, geo units moved, per territory."""
+    from terraplan.services.scenarios import compare_stored_plans
+
+    for plan_id in (base_id, other_id):
+        _check_plan(db, principal, plan_id, Action.READ)
+    if not sees_everything(principal.user):
+        raise PermissionDeniedError(
+            "comparing whole plans shows every territory; ask a planner",
+            details={"role": principal.user.role.value},
+        )
+    comparison, window = compare_stored_plans(db, base_id, other_id)
+    payload = comparison.to_dict()
+    payload["moved"] = payload["moved"][:moved_limit]
+    payload["revenue_window"] = window
+    return payload
+
+
+class EditRequest(BaseModel):
+    edit: dict[str, Any] = Field(
+        description='e.g. {"op": "move_units", "units": ["06037"], "to": "T03"}'
+    )
+    version: int = Field(ge=1, description="The plan version the edit was made on")
+
+
+class VersionBody(BaseModel):
+    version: int = Field(ge=1)
+
+
+@router.post("/plans/{plan_id}/edits", operation_id="edit_plan")
+def edit_plan_route(
+    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: EditRequest
+) -> dict[str, Any]:
+    """Apply one edit to a draft; returns the new version and the changed territories'
+    balance, contiguity and units moved. A stale version is a 409."""
+    from terraplan.services.plan_edits import edit_plan
+
+    _check_plan(db, principal, plan_id, Action.EDIT_PLAN)
+    result = edit_plan(db, plan_id, body.edit, version=body.version, by=principal.user.username)
+    return result.to_dict()
+
+
+@router.post("/plans/{plan_id}/undo", operation_id="undo_plan_edit")
+def undo_route(
+    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: VersionBody
+) -> dict[str, Any]:
+    from terraplan.services.plan_edits import undo_edit
+
+    _check_plan(db, principal, plan_id, Action.EDIT_PLAN)
+    return undo_edit(db, plan_id, version=body.version, by=principal.user.username).to_dict()
+
+
+@router.post("/plans/{plan_id}/redo", operation_id="redo_plan_edit")
+def redo_route(
+    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: VersionBody
+) -> dict[str, Any]:
+    from terraplan.services.plan_edits import redo_edit
+
+    _check_plan(db, principal, plan_id, Action.EDIT_PLAN)
+    return redo_edit(db, plan_id, version=body.version, by=principal.user.username).to_dict()
+
+
+class ActivationRequest(BaseModel):
+    version: int = Field(ge=1)
+    effective_from: date | None = Field(default=None, description="First day (default: today)")
+
+
+@router.post("/plans/{plan_id}/activate", operation_id="activate_plan")
+def activate_route(
+    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: ActivationRequest
+) -> PlanRef:
+    """Activate an approved plan from a date; the previous active plan is archived the day
+    before. Refused (409) without a rule set or with accounts in no territory."""
+    from terraplan.services.scenarios import activate_plan
+
+    _check_plan(db, principal, plan_id, Action.ACTIVATE_PLAN)
+    saved = activate_plan(
+        db,
+        plan_id,
+        effective_from=body.effective_from,
+        version=body.version,
+        by=principal.user.username,
+    )
+    return PlanRef(
+        id=saved.id,
+        name=saved.name,
+        version=saved.version,
+        status=saved.status.value,
+        based_on_plan_id=saved.based_on_plan_id,
+    )
+
+
+@router.delete("/plans/{plan_id}", operation_id="delete_plan", status_code=204)
+def delete_route(principal: CurrentPrincipal, db: DatabaseDep, plan_id: str) -> None:
+    """Delete a draft or archived plan (409 for plans in review, approved or active)."""
+    from terraplan.services.scenarios import delete_plan
+
+    _check_plan(db, principal, plan_id, Action.EDIT_PLAN)
+    delete_plan(db, plan_id, by=principal.user.username)
+
+
+class CommentCreate(BaseModel):
+    body: str = Field(min_length=1, max_length=10_000)
+    target_kind: str = Field(default="plan", description="plan, territory, move, unit, account")
+    target_id: str | None = Field(default=None, max_length=100)
+    proposed_edit: dict[str, Any] | None = Field(
+        default=None, description="Makes it a change request a planner can accept as is"
+    )
+
+
+class CommentPublic(BaseModel):
+    id: int
+    plan_id: str
+    target_kind: str
+    target_id: str | None
+    kind: str
+    body: str
+    author: str | None
+    created_at: datetime
+    status: str | None
+    proposed_edit: dict[str, Any] | None
+    resolved_by: str | None
+    resolved_at: datetime | None
+    resolution: str | None
+
+
+def _comment(c: Any) -> CommentPublic:
+    return CommentPublic(
+        **{
+            **{name: getattr(c, name) for name in c.__slots__},
+            "created_at": aware(c.created_at),
+            "resolved_at": aware(c.resolved_at),
+        }
+    )
+
+
+@router.get("/plans/{plan_id}/comments", operation_id="list_plan_comments")
+def list_comments_route(
+    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str
+) -> list[CommentPublic]:
+    from terraplan.services.feedback import list_comments
+
+    _check_plan(db, principal, plan_id, Action.READ)
+    return [_comment(c) for c in list_comments(db, plan_id)]
+
+
+@router.post("/plans/{plan_id}/comments", operation_id="add_plan_comment", status_code=201)
+def add_comment_route(
+    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: CommentCreate
+) -> CommentPublic:
+    """A comment, or a change request when ``proposed_edit`` is given."""
+    from terraplan.services.feedback import add_comment
+
+    action = Action.REQUEST_CHANGE if body.proposed_edit is not None else Action.COMMENT
+    _check_plan(db, principal, plan_id, action)
+    return _comment(
+        add_comment(
+            db,
+            plan_id,
+            body.body,
+            author=principal.user.username,
+            target_kind=body.target_kind,
+            target_id=body.target_id,
+            proposed_edit=body.proposed_edit,
+        )
+    )
+
+
+class ChangeDecision(BaseModel):
+    accept: bool
+    note: str | None = Field(default=None, max_length=2_000)
+
+
+@router.post("/comments/{comment_id}/decision", operation_id="decide_change_request")
+def decide_route(
+    principal: CurrentPrincipal, db: DatabaseDep, comment_id: int, body: ChangeDecision
+) -> CommentPublic:
+    """A planner accepts (the proposed edit is applied to the draft) or rejects a request."""
+    from terraplan.services.feedback import resolve_change_request
+
+    with UnitOfWork(db) as uow:
+        plan_id = uow.comments.get(comment_id).plan_id
+    _check_plan(db, principal, plan_id, Action.EDIT_PLAN)
+    return _comment(
+        resolve_change_request(
+            db, comment_id, accept=body.accept, by=principal.user.username, note=body.note
+        )
+    )
+
+
+class AuditEntryPublic(BaseModel):
+    id: int
+    at: datetime
+    actor: str | None
+    action: str
+    object_kind: str
+    object_id: str | None
+    plan_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@router.get("/audit", operation_id="list_audit_log")
+def audit_route(
+    principal: CurrentPrincipal,
+    db: DatabaseDep,
+    plan_id: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=5_000)] = 500,
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+) -> list[AuditEntryPublic]:
+    """Who changed what and when (planners and admins)."""
+    from terraplan.services.feedback import audit_log
+
+    authorize(principal, Action.EDIT_PLAN)
+    entries = audit_log(db, plan_id=plan_id, actor=actor, action=action, limit=limit, offset=offset)
+    return [
+        AuditEntryPublic(**{**{name: getattr(e, name) for name in e.__slots__}, "at": aware(e.at)})
+        for e in entries
+    ]
