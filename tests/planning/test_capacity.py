@@ -41,7 +41,9 @@ def _plan() -> Plan:
         AlignmentEntry(RecordKind.ACCOUNT, "A2", "T2"),
         AlignmentEntry(RecordKind.GEO_UNIT, "02108", "T3"),
     )
-    return Plan("P", "Plan", territories=territories, alignment=alignment)
+    return Plan(
+        "P", "Plan", territories=territories, alignment=alignment, parameters={"units": "zips"}
+    )
 
 
 def _accounts() -> list[Account]:

@@ -61,7 +61,7 @@ def main(
 
 
 def _register() -> None:
-    from terraplan.cli import db, demo, design, monitor, records, reps, rules, status
+    from terraplan.cli import db, demo, design, monitor, plans, records, reps, rules, status
 
     db.register(app)
     status.register(app)
@@ -71,6 +71,7 @@ def _register() -> None:
     reps.register(app)
     rules.register(app)
     monitor.register(app)
+    plans.register(app)
 
 
 def run() -> None:

@@ -19,12 +19,15 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 def safe_ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
-    """``numerator / denominator`` ``(n,)`` with NaN where the denominator is <= 0 or NaN."""
+    """``numerator / denominator`` ``(n,)`` with NaN where the denominator is <= 0 or NaN,
+    or the ratio overflows (a denominator too close to 0 to mean anything)."""
     num = np.asarray(numerator, dtype=np.float64)
     den = np.asarray(denominator, dtype=np.float64)
     ok = np.isfinite(den) & (den > 0) & np.isfinite(num)
     out: FloatArray = np.full(np.broadcast(num, den).shape, np.nan)
-    np.divide(num, den, out=out, where=ok)
+    with np.errstate(over="ignore"):
+        np.divide(num, den, out=out, where=ok)
+    out[~np.isfinite(out)] = np.nan
     return out
 
 

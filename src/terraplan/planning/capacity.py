@@ -114,9 +114,17 @@ class WorkloadModel:
 
 
 def account_workload(
-    plan: Plan, accounts: Sequence[Account], reps: Sequence[Rep], model: WorkloadModel
+    plan: Plan,
+    accounts: Sequence[Account],
+    reps: Sequence[Rep],
+    model: WorkloadModel,
+    *,
+    territory_of: Mapping[str, str] | None = None,
 ) -> tuple[np.ndarray, list[str]]:
-    """Hours per year per account ``(n,)`` (order of ``accounts``) and warnings."""
+    """Hours per year per account ``(n,)`` (order of ``accounts``) and warnings.
+
+    ``territory_of``: account id -> territory (default: :func:`account_territories`).
+    """
     model.validate()
     warnings: list[str] = []
     n = len(accounts)
@@ -132,7 +140,8 @@ def account_workload(
     todo = [int(i) for i in np.flatnonzero(~use_stored)]
     if not todo:
         return hours, warnings
-    territory_of = account_territories(plan, accounts)
+    if territory_of is None:
+        territory_of = account_territories(plan, accounts)
     homes = {r.id: (r.home_latitude, r.home_longitude) for r in reps if r.home_latitude is not None}
     base: dict[str, tuple[float, float]] = {}
     for territory in plan.territories:
@@ -306,11 +315,14 @@ def size_team(
     utilization: float = 0.8,
     workload_model: WorkloadModel | str | None = None,
     group_by: str = "region",
+    territory_of: Mapping[str, str] | None = None,
 ) -> CapacityReport:
     """Reps needed overall and per group, and the effect of one rep more or less.
 
     ``group_by``: ``"segment"``, ``"industry"``, ``"territory"`` or a hierarchy level name
     such as ``"region"`` (territories with no ancestor at that level group under their top).
+    ``territory_of``: which territory each account is in (account id -> leaf territory id;
+    default: :func:`terraplan.planning.alignment.account_territories` on the plan alone).
 
     ``workload_model`` None: the stored workload, estimated by the default visit model only
     for accounts without one (said in ``assumptions``); with no stored workload at all a
@@ -336,13 +348,15 @@ def size_team(
         )
     model = _model(workload_model)
     model.validate()
-    hours, warnings = account_workload(plan, accounts, reps, model)
+    if territory_of is None:
+        territory_of = account_territories(plan, accounts)
+    hours, warnings = account_workload(plan, accounts, reps, model, territory_of=territory_of)
     if model.source == "auto":
         used_stored = stored
     else:
         used_stored = len(accounts) if model.source == "stored" else 0
     potential = np.array([a.potential or 0.0 for a in accounts], dtype=float)
-    groups = _group_keys(plan, accounts, group_by)
+    groups = _group_keys(plan, accounts, group_by, territory_of)
     if any(g == "(unaligned)" for g in groups):
         warnings.append(
             f"{groups.count('(unaligned)')} account(s) are in no territory; grouped as (unaligned)"
@@ -462,10 +476,11 @@ def _model(value: WorkloadModel | str | None) -> WorkloadModel:
     return value
 
 
-def _group_keys(plan: Plan, accounts: Sequence[Account], group_by: str) -> list[str]:
+def _group_keys(
+    plan: Plan, accounts: Sequence[Account], group_by: str, territory_of: Mapping[str, str]
+) -> list[str]:
     if group_by in ("segment", "industry"):
         return [getattr(a, group_by) or "(none)" for a in accounts]
-    territory_of = account_territories(plan, accounts)
     if group_by == "territory":
         return [territory_of.get(a.id, "(unaligned)") for a in accounts]
     levels = {t.level for t in plan.territories}

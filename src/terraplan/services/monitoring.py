@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from terraplan.domain import Plan, RecordKind
+from terraplan.domain import Plan
 from terraplan.errors import NotFoundError
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.planning.alerts import AlertReport, AlertThresholds, evaluate_alerts
@@ -20,6 +20,7 @@ from terraplan.planning.kpis import compute_kpis
 from terraplan.planning.priorities import PriorityWeights, prioritise_accounts
 from terraplan.planning.report_html import render_report_html
 from terraplan.rules import RuleSet, assign_batch
+from terraplan.services.alignment import plan_alignment_frame
 from terraplan.services.ownership import plan_rule_set
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
@@ -52,17 +53,11 @@ def _frame(connection: Any, kind: str, columns: list[str]) -> pl.DataFrame:
 def load_plan_data(db: Database, plan_id: str) -> PlanData:
     """Everything monitoring reads, for one plan, as Polars frames.
 
-    The account -> territory alignment is the plan's latest rule run (``terraplan rules apply``)
-    when there is one, else the plan's account alignment plus its geo alignment matched on the
-    accounts' county FIPS or ZIP.
+    The account -> territory alignment is :func:`terraplan.services.alignment.plan_alignment`,
+    the answer every use case shares.
     """
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
-        assignments = [
-            a
-            for a in uow.assignments.current(plan_id)
-            if a.record_kind == "account" and a.territory_id
-        ]
         baseline = uow.plan_results.get(plan_id, "baseline")
         design = uow.plan_results.get(plan_id, "design")
         connection = uow.connection
@@ -139,18 +134,8 @@ def load_plan_data(db: Database, plan_id: str) -> PlanData:
             rule_set, _ = plan_rule_set(uow, plan)
         except NotFoundError:
             rule_set = None
+        alignment, source = plan_alignment_frame(uow, plan, accounts)
     targets = _finest_targets(targets.filter(pl.col("plan_id") == plan_id).drop("plan_id"))
-    if assignments:
-        alignment = pl.DataFrame(
-            {
-                "account_id": [a.record_id for a in assignments],
-                "territory_id": [a.territory_id for a in assignments],
-            }
-        )
-        source = "rule assignments"
-    else:
-        alignment = _derived_alignment(plan, accounts)
-        source = "plan alignment (geo units and named accounts)"
     primary = {
         t.id: next((o.rep_id for o in t.owners if o.role.value == "primary"), None)
         for t in plan.territories
@@ -230,37 +215,6 @@ def _finest_targets(targets: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("_monthly") | ~pl.col("_has_monthly"))
         .drop("_monthly", "_subject", "_has_monthly")
     )
-
-
-def _derived_alignment(plan: Plan, accounts: pl.DataFrame) -> pl.DataFrame:
-    named = plan.alignment_map(RecordKind.ACCOUNT)
-    geo = plan.alignment_map(RecordKind.GEO_UNIT)
-    units = pl.DataFrame(
-        {"unit": list(geo), "geo_territory": list(geo.values())},
-        schema={"unit": pl.String, "geo_territory": pl.String},
-    )
-    frame = (
-        accounts.select("id", "county_fips", "postal_code")
-        .join(
-            units.rename({"unit": "county_fips", "geo_territory": "by_county"}),
-            on="county_fips",
-            how="left",
-        )
-        .join(
-            units.rename({"unit": "postal_code", "geo_territory": "by_zip"}),
-            on="postal_code",
-            how="left",
-        )
-        .with_columns(
-            pl.col("id").replace_strict(named, default=None, return_dtype=pl.String).alias("named")
-        )
-        .select(
-            pl.col("id").alias("account_id"),
-            pl.coalesce("named", "by_county", "by_zip").alias("territory_id"),
-        )
-        .filter(pl.col("territory_id").is_not_null())
-    )
-    return frame
 
 
 def plan_kpis(

@@ -12,6 +12,7 @@ from terraplan.errors import StorageError
 from terraplan.storage.database import Database
 from terraplan.storage.plan_records import Assignments, PlanResults, RuleSets
 from terraplan.storage.repositories import PlanRepository, RecordRepository
+from terraplan.storage.workflow import AuditLog, Comments, Jobs
 
 
 class UnitOfWork:
@@ -35,6 +36,9 @@ class UnitOfWork:
         self.plan_results = PlanResults(session)
         self.rule_sets = RuleSets(session)
         self.assignments = Assignments(session)
+        self.jobs = Jobs(session)
+        self.audit = AuditLog(session)
+        self.comments = Comments(session)
         return self
 
     def __exit__(
