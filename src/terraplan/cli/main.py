@@ -61,7 +61,18 @@ def main(
 
 
 def _register() -> None:
-    from terraplan.cli import db, demo, design, monitor, plans, records, reps, rules, status
+    from terraplan.cli import (
+        db,
+        demo,
+        design,
+        monitor,
+        plans,
+        records,
+        reps,
+        rules,
+        status,
+        users,
+    )
 
     db.register(app)
     status.register(app)
@@ -72,6 +83,7 @@ def _register() -> None:
     rules.register(app)
     monitor.register(app)
     plans.register(app)
+    users.register(app)
 
 
 def run() -> None:

@@ -37,6 +37,9 @@ def coefficient_of_variation(values: FloatArray) -> float:
     data = data[np.isfinite(data)]
     if data.size < 2:
         return math.nan
+    scale = float(np.abs(data).max())
+    if scale > 0:
+        data = data / scale  # scale-free; keeps huge ratios from overflowing when squared
     mean = float(data.mean())
     if mean == 0:
         return math.nan
@@ -53,6 +56,8 @@ def gini(values: FloatArray) -> float:
     if np.any(data < 0):
         raise InvalidParameterError("the Gini coefficient needs values >= 0")
     n = data.size
+    if n and data[-1] > 0:
+        data = data / data[-1]  # scale-free; keeps huge values from overflowing
     total = float(data.sum())
     if n < 2 or total == 0:
         return math.nan

@@ -331,6 +331,8 @@ def size_team(
     """
     cap.fte_needed(0.0, hours_per_rep, utilization)  # validates both
     accounts = list(accounts)
+    if territory_of is None:
+        territory_of = account_territories(plan, accounts)
     stored = sum(a.workload is not None for a in accounts)
     if not accounts:
         raise DataError(
@@ -348,8 +350,6 @@ def size_team(
         )
     model = _model(workload_model)
     model.validate()
-    if territory_of is None:
-        territory_of = account_territories(plan, accounts)
     hours, warnings = account_workload(plan, accounts, reps, model, territory_of=territory_of)
     if model.source == "auto":
         used_stored = stored

@@ -14,6 +14,7 @@ from terraplan.planning.matching import MatchResult, match_reps
 from terraplan.planning.revenue import parse_source
 from terraplan.planning.targets import TargetPlan, parse_adjustment, set_targets
 from terraplan.services.alignment import plan_alignment
+from terraplan.services.owner_sync import sync_in
 from terraplan.storage.database import Database
 from terraplan.storage.mappers import to_record
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -101,6 +102,7 @@ def plan_matching(
         uow.plan_results.put(plan_id, "matching", _jsonable(result.to_dict()))
         if apply:
             plan = uow.plans.save(with_primary_owners(plan, result.assignment))
+            sync_in(uow, plan)  # accounts of the latest rule run get the new primary reps
         uow.commit()
     return result, plan
 
