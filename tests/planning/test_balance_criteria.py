@@ -100,6 +100,8 @@ def test_undesigned_plan_uses_the_defaults_and_a_population_design_is_said() -> 
     assert defaults.territories == {"T1", "T2", "T3", "BIG"}
     population = plan_balance_criteria(_plan({"population": 0.05}))
     assert dict(population.tolerances) == {}
+    assert dict(population.design_tolerances) == {"population": 0.05}
+    assert dict(defaults.design_tolerances) == {}
     assert "population" in population.notes[0]
     report = evaluate_alerts(inputs(POTENTIALS), as_of=AS_OF, criteria=population)
     assert not [a for a in report.alerts if a.kind == "balance"]

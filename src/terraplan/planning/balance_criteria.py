@@ -43,6 +43,9 @@ class BalanceCriteria:
     - ``source``: where the criteria come from, said in the output.
     - ``notes``: design metrics monitoring cannot check (e.g. population).
     - ``design_totals``: territory -> metric -> total when designed (drift baseline).
+    - ``design_tolerances``: the design's own metrics and tolerances as given to
+      ``terraplan design`` (geo-unit metrics such as population included); empty when the
+      plan was not designed. For uses that total geo units, not accounts (plan edits).
     """
 
     tolerances: Mapping[str, float]
@@ -52,6 +55,7 @@ class BalanceCriteria:
     skipped: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     design_totals: Mapping[str, Mapping[str, float]] | None = None
+    design_tolerances: Mapping[str, float] = field(default_factory=dict)
 
     def describe(self) -> str:
         """e.g. ``"potential ±10%, workload ±15% (from the plan's design)"``."""
@@ -132,6 +136,7 @@ def plan_balance_criteria(
         skipped=skipped,
         notes=tuple(notes),
         design_totals=totals or None,
+        design_tolerances={str(m): float(v) for m, v in stored.items()},
     )
 
 
