@@ -52,10 +52,12 @@ def _editable(plan: Plan, version: int | None) -> Plan:
 
 
 def balance_tolerances(plan: Plan) -> dict[str, float]:
-    balance = plan.parameters.get("balance")
-    if isinstance(balance, Mapping) and balance:
-        return {str(k): float(v) for k, v in balance.items()}
-    return dict(DEFAULT_METRICS)
+    """The plan's own balance metrics and tolerances (the one answer,
+    :func:`terraplan.planning.balance_criteria.plan_balance_criteria`), else the defaults."""
+    from terraplan.planning.balance_criteria import plan_balance_criteria
+
+    tolerances = dict(plan_balance_criteria(plan).design_tolerances)
+    return {str(k): float(v) for k, v in tolerances.items()} or dict(DEFAULT_METRICS)
 
 
 def _unit_facts(
