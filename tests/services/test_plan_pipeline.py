@@ -68,6 +68,17 @@ def test_rules_match_capacity_and_targets_on_the_demo(demo_plan: Database) -> No
         assert uow.plan_results.get("P1", "targets") is not None
     assert len(stored_targets) == len(targets.targets)
 
+    # One alignment, one revenue history: each territory's history behind its target is its
+    # KPI revenue over the same months.
+    basis = targets.basis
+    _, monthly = plan_kpis(db, "P1", periods=["month"], dimensions=["territory"])
+    first, last = basis.start.strftime("%Y-%m"), basis.end.strftime("%Y-%m")
+    window = monthly.filter((pl.col("period") >= first) & (pl.col("period") <= last))
+    kpi_revenue = dict(window.group_by("key").agg(pl.col("revenue").sum()).iter_rows())
+    assert len(leaves) == 3
+    for leaf in leaves:
+        assert leaf.history == pytest.approx(kpi_revenue[leaf.territory_id], rel=1e-9)
+
 
 def test_monitoring_reads_the_plan_from_the_database(demo_plan: Database) -> None:
     db = demo_plan

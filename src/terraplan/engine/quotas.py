@@ -98,7 +98,8 @@ def quota_basis(
         total = float(grown.sum())
         if total <= 0:
             raise DataError(
-                "sales history sums to 0 over all territories; history cannot weight targets",
+                "sales history sums to 0 over all territories; history cannot weight targets "
+                "(import sales lines or Closed Won opportunities, or use --method potential)",
                 details={"field": "history", "reason": "zero total"},
             )
         basis += history_weight * grown / total
@@ -106,7 +107,9 @@ def quota_basis(
         total = float(pot.sum())
         if total <= 0:
             raise DataError(
-                "potential is 0 in every territory; potential cannot weight targets",
+                "potential is 0 in every territory, so it cannot weight targets: import a "
+                "potential column for accounts, or set targets on history alone "
+                "(--method history)",
                 details={"field": "potential", "reason": "zero total"},
             )
         basis += potential_weight * pot / total
