@@ -125,3 +125,23 @@ def test_parsers_directly() -> None:
     assert text_type(pl.Series(["12", "-5", None])) == pl.Int64
     assert text_type(pl.Series(["1.5", "2"])) == pl.Float64
     assert text_type(pl.Series(["TRUE", "false"])) == pl.Boolean
+
+
+def test_a_warning_repeated_on_many_rows_is_said_once(make_file: Any) -> None:
+    canadian = "".join(f"C{i},Maple {i},M5V 2T6,Canada\n" for i in range(12))
+    text = "id,name,postal_code,country\nU1,Acme,94107,US\n" + canadian
+    result = load_file(make_file(text), "accounts")
+    report = result.report
+    assert report.accepted == 13
+    assert not [i for i in report.issues if i.severity == "warning" and i.field == "country"]
+    outside = [w for w in report.warnings if "outside the US" in w]
+    assert len(outside) == 1
+    assert outside[0].startswith("12 rows, field country:")
+    assert "rows 3, 4, 5" in outside[0]
+
+
+def test_a_few_repeated_warnings_stay_on_their_rows(make_file: Any) -> None:
+    text = "id,name,postal_code,country\nC1,Maple,M5V 2T6,Canada\nC2,Oak,M5V 2T6,Canada\n"
+    report = load_file(make_file(text), "accounts").report
+    rows = [i.row for i in report.issues if i.field == "country"]
+    assert rows == [2, 3]

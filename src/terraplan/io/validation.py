@@ -273,6 +273,7 @@ def validate(
         ImportIssue(table.file, **row)
         for row in issues.select(list(_ISSUE_SCHEMA)).iter_rows(named=True)
     )
+    _collapse_repeated_warnings(report)
     logger.info(
         "%s: %d rows, %d accepted, %d rejected",
         table.file,
@@ -354,6 +355,33 @@ def _parse(table: SourceTable, spec: KindSpec, report: ImportReport) -> pl.DataF
     ctx = text.with_columns(exprs)
     dropped = [f"attributes.{n}" for n in table.columns.attributes if n not in attribute_types]
     return ctx.drop(dropped)
+
+
+#: A row-level warning repeated on more rows than this becomes one report-level warning.
+REPEATED_WARNING_ROWS = 5
+
+
+def _collapse_repeated_warnings(report: ImportReport) -> None:
+    """Say each warning once: the same warning on many rows (thousands of Canadian accounts,
+    say) becomes one line naming how many rows and the first few of them."""
+    groups: dict[tuple[str | None, str], list[ImportIssue]] = {}
+    for issue in report.issues:
+        if issue.severity == "warning" and issue.row is not None:
+            groups.setdefault((issue.field, issue.reason), []).append(issue)
+    collapsed = {key for key, issues in groups.items() if len(issues) > REPEATED_WARNING_ROWS}
+    if not collapsed:
+        return
+    report.issues[:] = [
+        i
+        for i in report.issues
+        if not (i.severity == "warning" and i.row is not None and (i.field, i.reason) in collapsed)
+    ]
+    for field_name, reason in sorted(collapsed, key=lambda k: (str(k[0]), k[1])):
+        rows = [i.row for i in groups[(field_name, reason)]]
+        first = ", ".join(str(r) for r in rows[:3])
+        report.warnings.append(
+            f"{len(rows):,} rows, field {field_name}: {reason} (rows {first}, ...)"
+        )
 
 
 def _map_values(text: pl.Expr, table: Mapping[str, str | None]) -> pl.Expr:
