@@ -9,10 +9,18 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.table import Table
+
+from terraplan.io.outputs import neutralise_csv_cell
+
+#: ``--force`` of every command that writes files (see :mod:`terraplan.io.outputs`).
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace output files that already exist.")
+]
 
 
 class OutputFormat(StrEnum):
@@ -68,7 +76,12 @@ def render_rows(
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(["" if row.get(c) is None else _plain(row.get(c)) for c in columns])
+            writer.writerow(
+                [
+                    "" if row.get(c) is None else neutralise_csv_cell(_plain(row.get(c)))
+                    for c in columns
+                ]
+            )
         sys.stdout.write(buffer.getvalue())
         return
     table = Table(title=title, header_style="bold")

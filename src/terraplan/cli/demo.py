@@ -11,16 +11,17 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from terraplan.cli.console import render_rows, stdout
+from terraplan.cli.console import ForceOption, render_rows, stdout
 from terraplan.cli.context import app_context
 from terraplan.cli.progress import progress_bar
-from terraplan.domain import PlanStatus
-from terraplan.storage.database import Database
+
+if TYPE_CHECKING:
+    from terraplan.storage.database import Database
 
 
 def register(app: typer.Typer) -> None:
@@ -47,9 +48,13 @@ def demo(
     out: Annotated[
         Path, typer.Option("--out", help="Folder for the plan's files and the HTML report.")
     ] = Path("terraplan-demo"),
+    force: ForceOption = False,
 ) -> None:
     """Load the demo (real US counties, a seeded CRM) and run the main job on it."""
     from terraplan.services.demo import load_demo
+
+    if not load_only:
+        _check_out_folder(out, force)
 
     db = app_context(ctx).database()
     with progress_bar() as progress:
@@ -65,7 +70,24 @@ def demo(
     )
     _region_table(dataset)
     if not load_only:
-        _main_job(db, dataset, seed=seed, time_limit=time_limit, out=out)
+        _main_job(db, dataset, seed=seed, time_limit=time_limit, out=out, force=force)
+
+
+def _check_out_folder(out: Path, force: bool) -> None:
+    """Refuse, before any work, an output folder that already holds files (unless --force)."""
+    from terraplan.errors import ConflictError, InvalidParameterError
+
+    if out.exists() and not out.is_dir():
+        raise InvalidParameterError(f"--out {out} is a file; give a folder")
+    if force or not out.is_dir():
+        return
+    held = sorted(p.name for p in out.iterdir())
+    if held:
+        raise ConflictError(
+            f"output folder {out} already holds {len(held)} files ({', '.join(held[:3])}"
+            f"{' ...' if len(held) > 3 else ''}); use --force to replace them or --out ANOTHER",
+            details={"file": str(out), "reason": "exists"},
+        )
 
 
 def _region_table(dataset: Any) -> None:
@@ -94,7 +116,11 @@ def _region_table(dataset: Any) -> None:
     )
 
 
-def _main_job(db: Database, dataset: Any, *, seed: int, time_limit: float, out: Path) -> None:
+def _main_job(
+    db: Database, dataset: Any, *, seed: int, time_limit: float, out: Path, force: bool
+) -> None:
+    from terraplan.domain import PlanStatus
+    from terraplan.io.outputs import write_text
     from terraplan.services.design import (
         design_plan,
         design_summary,
@@ -137,7 +163,7 @@ def _main_job(db: Database, dataset: Any, *, seed: int, time_limit: float, out: 
     )
     for note in summary["diagnosis"]:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
-    for path in write_design_files(run, out):
+    for path in write_design_files(run, out, overwrite=force):
         console.print(f"Wrote {escape(str(path))}")
 
     plan_id = run.plan.id
@@ -198,7 +224,7 @@ def _main_job(db: Database, dataset: Any, *, seed: int, time_limit: float, out: 
     if alerts.realignment.recommended:
         console.print(f"Realignment recommended: {escape(alerts.realignment.reasons[0])}")
     report = out / f"{plan_id}-report.html"
-    report.write_text(plan_report_html(db, plan_id), encoding="utf-8")
+    write_text(report, plan_report_html(db, plan_id), overwrite=force)
     console.print(f"Wrote {escape(str(report))} (open it in a browser)")
 
     console.rule("[bold]6. Approve, activate and route a lead")

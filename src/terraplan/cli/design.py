@@ -8,7 +8,14 @@ from typing import Annotated, Any
 
 import typer
 
-from terraplan.cli.console import OutputFormat, render_json, render_rows, stderr, stdout
+from terraplan.cli.console import (
+    ForceOption,
+    OutputFormat,
+    render_json,
+    render_rows,
+    stderr,
+    stdout,
+)
 from terraplan.cli.context import app_context
 from terraplan.cli.progress import progress_bar
 from terraplan.errors import InvalidParameterError
@@ -97,6 +104,7 @@ def design(
         Path | None,
         typer.Option("--out", help="Folder or file stem for <plan>.csv and <plan>.geojson."),
     ] = None,
+    force: ForceOption = False,
     fmt: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table or json")
     ] = OutputFormat.TABLE,
@@ -157,7 +165,7 @@ def design(
     from terraplan.services.design import design_summary
 
     summary = design_summary(run.outcome, run.seconds)
-    files = write_design_files(run, out) if out else []
+    files = write_design_files(run, out, overwrite=force) if out else []
     if fmt is OutputFormat.JSON:
         render_json({**summary, "files": [str(f) for f in files]})
         return

@@ -12,8 +12,7 @@ from rich.markup import escape
 from terraplan import __version__
 from terraplan.cli.console import stderr
 from terraplan.cli.context import AppContext
-from terraplan.config import get_settings
-from terraplan.errors import EXIT_CODES, TerraplanError
+from terraplan.errors import EXIT_CODES, DataError, TerraplanError
 
 app = typer.Typer(
     name="terraplan",
@@ -47,6 +46,8 @@ def main(
     ] = False,
 ) -> None:
     """terraplan — sales territory planning and management."""
+    from terraplan.config import get_settings
+
     overrides = {"database_url": database_url} if database_url else {}
     settings = get_settings(**overrides)
     logging.basicConfig(
@@ -73,6 +74,23 @@ def _register() -> None:
     monitor.register(app)
 
 
+def _file_problem(exc: OSError | UnicodeDecodeError) -> str:
+    """A plain sentence for an unreadable input file."""
+    if isinstance(exc, UnicodeDecodeError):
+        return (
+            f"cannot read the file as text ({exc.encoding} fails at byte {exc.start}); "
+            "is it a binary file?"
+        )
+    where = f"{exc.filename}: " if exc.filename else ""
+    if isinstance(exc, FileNotFoundError):
+        return f"{where}no such file"
+    if isinstance(exc, IsADirectoryError):
+        return f"{where}is a folder, not a file"
+    if isinstance(exc, PermissionError):
+        return f"{where}permission denied"
+    return f"{where}cannot read or write ({exc.strerror or type(exc).__name__})"
+
+
 def run() -> None:
     """Entry point: map terraplan errors to ``Error: ...`` and an exit code (traceback only with --debug)."""
     _register()
@@ -92,6 +110,12 @@ def run() -> None:
     except KeyboardInterrupt:
         stderr().print("Interrupted; nothing was written by the interrupted step.")
         sys.exit(130)
+    except (OSError, UnicodeDecodeError) as exc:
+        # A file the user named cannot be read: bad input (exit 3), never "unexpected".
+        if debug:
+            raise
+        stderr().print(f"[red]Error:[/red] {escape(_file_problem(exc))}", highlight=False)
+        sys.exit(EXIT_CODES[DataError.code])
     except Exception as exc:
         # Usage errors of the (vendored) click carry their own message and exit code.
         exit_code = getattr(exc, "exit_code", None)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from terraplan.cli.console import OutputFormat, render_json, render_rows, stdout
+from terraplan.cli.console import ForceOption, OutputFormat, render_json, render_rows, stdout
 from terraplan.cli.context import app_context
 from terraplan.errors import InvalidParameterError
 
@@ -64,11 +64,16 @@ def kpis(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the KPI table to this file.")
     ] = None,
+    force: ForceOption = False,
 ) -> None:
     """KPIs per territory, region, rep, segment or industry for a period (definitions: README)."""
     from terraplan.planning.kpi_registry import KPI_NAMES
     from terraplan.services.monitoring import plan_kpis
 
+    if out is not None:
+        from terraplan.io.outputs import check_output
+
+        check_output(out, overwrite=force)
     unknown = [k for k in kpi or [] if k not in KPI_NAMES]
     if unknown:
         raise InvalidParameterError(f"unknown KPI {unknown[0]!r}; known: {', '.join(KPI_NAMES)}")
@@ -82,7 +87,7 @@ def kpis(
             raise InvalidParameterError("--format xlsx needs --out FILE.xlsx")
         from terraplan.io.writers import write_table
 
-        write_table(frame, out)
+        write_table(frame, out, overwrite=force)
         stdout().print(f"Wrote {frame.height:,} rows to {escape(str(out))}")
         return
     if fmt is KpiFormat.json:
@@ -216,10 +221,13 @@ def report(
     plan: PlanOption,
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
     period: Annotated[str | None, typer.Option("--period")] = None,
+    force: ForceOption = False,
 ) -> None:
     """Write a self-contained HTML report (charts embedded, no external requests)."""
+    from terraplan.io.outputs import check_output, write_text
     from terraplan.services.monitoring import plan_report_html
 
+    check_output(out, overwrite=force)
     html = plan_report_html(app_context(ctx).database(), plan, period=period)
-    out.write_text(html, encoding="utf-8")
+    write_text(out, html, overwrite=force)
     stdout().print(f"Wrote {escape(str(out))} ({len(html) / 1024:.0f} KB)")

@@ -9,12 +9,17 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from terraplan.cli.console import OutputFormat, render_json, render_rows, stderr, stdout
+from terraplan.cli.console import (
+    ForceOption,
+    OutputFormat,
+    render_json,
+    render_rows,
+    stderr,
+    stdout,
+)
 from terraplan.cli.context import app_context
 from terraplan.cli.progress import progress_bar
 from terraplan.errors import DataError
-from terraplan.services.exports import export_records
-from terraplan.services.imports import import_file
 
 
 class Kind(StrEnum):
@@ -62,6 +67,8 @@ def import_command(
     ] = OutputFormat.TABLE,
 ) -> None:
     """Import KIND records from FILE (upsert by id); every bad row is reported with row, column and reason."""
+    from terraplan.services.imports import import_file
+
     db = app_context(ctx).database()
     try:
         with progress_bar(quiet=fmt is OutputFormat.JSON) as progress:
@@ -121,8 +128,11 @@ def export_command(
     ctx: typer.Context,
     kind: Annotated[Kind, typer.Argument(help="Which records.")],
     file: Annotated[Path, typer.Argument(help="Output file: .csv, .xlsx or .parquet.")],
+    force: ForceOption = False,
 ) -> None:
     """Export every KIND record to FILE (format from the extension); re-importable as is."""
+    from terraplan.services.exports import export_records
+
     db = app_context(ctx).database()
-    count = export_records(db, kind.value, file)
+    count = export_records(db, kind.value, file, overwrite=force)
     stdout().print(f"Wrote {count:,} {kind.value.replace('_', ' ')} to {escape(str(file))}")

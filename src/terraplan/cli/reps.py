@@ -7,10 +7,16 @@ from typing import Annotated
 
 import typer
 
-from terraplan.cli.console import OutputFormat, render_json, render_rows, stderr, stdout
+from terraplan.cli.console import (
+    ForceOption,
+    OutputFormat,
+    render_json,
+    render_rows,
+    stderr,
+    stdout,
+)
 from terraplan.cli.context import app_context
 from terraplan.errors import InvalidParameterError
-from terraplan.io.writers import write_table
 
 PlanOption = Annotated[str, typer.Option("--plan", help="Plan id.")]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json or csv")]
@@ -75,10 +81,12 @@ def capacity(
     ] = "0",
     fmt: FormatOption = OutputFormat.TABLE,
     out: OutOption = None,
+    force: ForceOption = False,
 ) -> None:
     """How many reps the plan's workload needs, per group, and the effect of one rep more or less."""
     from terraplan.services.reps_targets import plan_capacity
 
+    _check_out(out, force)
     db = app_context(ctx).database()
     report, forecast = plan_capacity(
         db,
@@ -104,7 +112,7 @@ def capacity(
         )
     _warn(report.warnings)
     if out:
-        _write_rows(report.rows(), out)
+        _write_rows(report.rows(), out, force)
 
 
 def match(
@@ -126,10 +134,12 @@ def match(
     ] = False,
     fmt: FormatOption = OutputFormat.TABLE,
     out: OutOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Optimal rep-to-territory assignment, each pair's cost explained; --apply saves it in the plan."""
     from terraplan.services.reps_targets import plan_matching
 
+    _check_out(out, force)
     db = app_context(ctx).database()
     result, saved = plan_matching(
         db,
@@ -157,7 +167,7 @@ def match(
         )
     _warn(result.warnings)
     if out:
-        _write_rows(result.rows(), out)
+        _write_rows(result.rows(), out, force)
 
 
 def targets(
@@ -191,10 +201,12 @@ def targets(
     months: Annotated[bool, typer.Option("--months", help="Also print the monthly split.")] = False,
     fmt: FormatOption = OutputFormat.TABLE,
     out: OutOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Set targets per territory, rep and month (exact sums at every level) and save them with the plan."""
     from terraplan.services.reps_targets import plan_targets
 
+    _check_out(out, force)
     db = app_context(ctx).database()
     result = plan_targets(
         db,
@@ -229,15 +241,26 @@ def targets(
         )
     _warn(result.warnings)
     if out:
-        _write_rows(result.rows(), out)
+        _write_rows(result.rows(), out, force)
 
 
-def _write_rows(rows: list[dict[str, object]], out: Path) -> None:
+def _check_out(out: Path | None, force: bool) -> None:
+    """Refuse an existing --out file before any work is done (and saved)."""
+    if out is not None:
+        from terraplan.io.outputs import check_output
+        from terraplan.io.writers import FORMATS
+
+        if out.suffix.lower() not in FORMATS:
+            raise InvalidParameterError(f"--out {out}: use .csv, .xlsx or .parquet")
+        check_output(out, overwrite=force)
+
+
+def _write_rows(rows: list[dict[str, object]], out: Path, force: bool) -> None:
     import polars as pl
 
-    from terraplan.io.writers import FORMATS
+    from terraplan.io.writers import FORMATS, write_table
 
     if out.suffix.lower() not in FORMATS:
         raise InvalidParameterError(f"--out {out}: use .csv, .xlsx or .parquet")
-    write_table(pl.DataFrame(rows, infer_schema_length=None), out)
+    write_table(pl.DataFrame(rows, infer_schema_length=None), out, overwrite=force)
     stdout().print(f"Wrote {len(rows):,} rows to {out}")

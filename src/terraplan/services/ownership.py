@@ -11,7 +11,7 @@ from typing import Any, Literal
 import polars as pl
 
 from terraplan.domain import Plan, RecordKind
-from terraplan.errors import InvalidParameterError
+from terraplan.errors import DataError, InvalidParameterError
 from terraplan.rules import (
     AuditReport,
     RouteResult,
@@ -42,8 +42,13 @@ def read_rule_file(path: str | Path, plan: Plan | None = None) -> RuleSet:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError(
+            f"{path}: not a text rule file (it is not UTF-8 text; give a YAML or JSON file)",
+            details={"file": str(path)},
+        ) from None
     except OSError as exc:
-        raise InvalidParameterError(
+        raise DataError(
             f"{path}: cannot read the rule file ({exc.strerror})", details={"file": str(path)}
         ) from None
     if plan is None:
