@@ -62,7 +62,7 @@ def main(
 
 
 def _register() -> None:
-    from terraplan.cli import db, demo, design, monitor, records, reps, rules, status
+    from terraplan.cli import db, demo, design, monitor, records, reps, rules, serve, status
 
     db.register(app)
     status.register(app)
@@ -72,6 +72,7 @@ def _register() -> None:
     reps.register(app)
     rules.register(app)
     monitor.register(app)
+    serve.register(app)
 
 
 def _file_problem(exc: OSError | UnicodeDecodeError) -> str:
