@@ -108,3 +108,34 @@ def test_the_main_help_lists_the_documented_commands() -> None:
     )
     listed = set(re.findall(r"│ ([a-z][a-z-]*) ", result.stdout))
     assert documented <= listed, documented - listed
+
+
+def test_the_license_file_is_the_one_pyproject_names() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["license"] == "Apache-2.0"
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License" in text and "Version 2.0, January 2004" in text
+    assert "END OF TERMS AND CONDITIONS" in text  # the full text, not a notice
+
+
+def test_every_runtime_dependency_is_used_by_the_package() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    source = "\n".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "src" / "terraplan").rglob("*.py")
+    )
+    modules = {"pyyaml": "yaml"}
+    unused = []
+    for requirement in project["dependencies"]:
+        name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower()
+        module = modules.get(name, name.replace("-", "_"))
+        if not re.search(
+            rf"^\s*(?:import|from) {module}\b|(?:files|import_module)\([\"']{module}\b",
+            source,
+            re.M,
+        ):
+            unused.append(name)
+    assert not unused, f"runtime dependencies nothing in src/ imports: {unused}"

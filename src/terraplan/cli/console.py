@@ -57,14 +57,42 @@ def format_cell(value: Any) -> str:
     return str(_plain(value))
 
 
+def compact_amount(value: Any) -> str:
+    """An amount the way people read it in a table: ``6.4M``, ``850k``, ``1.25B``, ``-12k``, ``950``."""
+    if value is None:
+        return ""
+    number = float(value)
+    size = abs(number)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if size >= limit * 0.9995:
+            scaled = number / limit
+            digits = 1 if abs(scaled) < 100 else 0
+            return f"{scaled:.{digits}f}{suffix}"
+    return f"{number:.0f}"
+
+
+def percent(value: Any) -> str:
+    """A ratio as a percentage: ``0.0651`` -> ``6.5%``, ``1.2`` -> ``120%``."""
+    if value is None:
+        return ""
+    share = float(value) * 100
+    return f"{share:.0f}%" if abs(share) >= 100 else f"{share:.1f}%"
+
+
 def render_rows(
     rows: Sequence[Mapping[str, Any]],
     *,
     columns: Sequence[str] | None = None,
     fmt: OutputFormat = OutputFormat.TABLE,
     title: str | None = None,
+    amounts: Sequence[str] = (),
+    percents: Sequence[str] = (),
 ) -> None:
-    """Print ``rows`` as a Rich table, a JSON array or CSV."""
+    """Print ``rows`` as a Rich table, a JSON array or CSV.
+
+    In a table, the ``amounts`` columns read like ``6.4M`` and the ``percents`` columns
+    (ratios) like ``12.5%``; JSON and CSV keep the exact values.
+    """
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt is OutputFormat.JSON:
         sys.stdout.write(
@@ -91,8 +119,16 @@ def render_rows(
             for r in rows
         )
         table.add_column(column.replace("_", " "), justify="right" if numeric else "left")
+    shown = {c: compact_amount for c in amounts} | {c: percent for c in percents}
+
+    def cell(column: str, value: Any) -> str:
+        render = shown.get(column)
+        if render is None or not isinstance(value, int | float) or isinstance(value, bool):
+            return format_cell(value)
+        return render(value)
+
     for row in rows:
-        table.add_row(*(format_cell(row.get(c)) for c in columns))
+        table.add_row(*(cell(c, row.get(c)) for c in columns))
     stdout().print(table)
 
 

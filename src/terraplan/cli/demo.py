@@ -102,23 +102,26 @@ def _region_table(dataset: Any) -> None:
     for rep in dataset.reps:
         if rep.region:
             by_region[rep.region]["reps"] += 1
-    revenue = Counter[int]()
+    revenue: dict[int, float] = defaultdict(float)
     for line in dataset.sales_lines:
-        revenue[line.date.year] += int(line.amount)
+        revenue[line.date.year] += float(line.amount)  # exact amounts, never truncated
     render_rows(
         [{"region": name, **values} for name, values in sorted(by_region.items())],
         columns=["region", "accounts", "potential", "reps"],
         title="Accounts, potential and reps by region",
+        amounts=["potential"],
     )
     render_rows(
-        [{"year": str(y), "revenue": float(v)} for y, v in sorted(revenue.items())],
+        [{"year": str(y), "revenue": v} for y, v in sorted(revenue.items())],
         title="Revenue by year",
+        amounts=["revenue"],
     )
 
 
 def _main_job(
     db: Database, dataset: Any, *, seed: int, time_limit: float, out: Path, force: bool
 ) -> None:
+    from terraplan.cli.monitor import group_names
     from terraplan.domain import PlanStatus
     from terraplan.io.outputs import write_text
     from terraplan.services.design import (
@@ -150,7 +153,13 @@ def _main_job(
         )
     summary = design_summary(run.outcome, run.seconds)
     rows = territory_rows(run.outcome)
-    render_rows(rows[:10], title=f"Plan {run.plan.id}: first 10 of {len(rows)} territories")
+    metrics = [m for m in summary["metrics"] if m in rows[0]]
+    render_rows(
+        rows[:10],
+        columns=["name", "units", *(c for m in metrics for c in (m, f"{m} dev"))],
+        title=f"Plan {run.plan.id}: first 10 of {len(rows)} territories",
+        amounts=metrics,
+    )
     deviations = ", ".join(
         f"{m} {d:.1%} (tolerance {t:.0%})"
         for m, d, t in zip(
@@ -178,18 +187,21 @@ def _main_job(
     matched, _ = plan_matching(
         db, plan_id, weights="skill=1,experience=1,distance=1,continuity=1", apply=True
     )
+    matched_rows = [r for r in matched.rows() if r["rep"]]
     render_rows(
         [
-            {
-                "rep": r["rep"],
-                "territory": r["territory_id"],
-                "cost": r["cost"],
-                "why": str(r["why"]).split("; rep")[0],
-            }
-            for r in matched.rows()[:6]
+            {"rep": r["rep"], "territory": r["territory"], "cost": r["cost"]}
+            for r in matched_rows[:6]
         ],
-        title=f"Reps matched to territories (first 6 of {len(matched.pairs)})",
+        title=f"Matched reps (6 of {len(matched.pairs)})",
     )
+    if matched_rows:
+        first = matched_rows[0]
+        console.print(
+            f"Why {escape(str(first['rep']))} -> {escape(str(first['territory']))}: "
+            f"{escape(str(first['why']))}",
+            highlight=False,
+        )
     capacity, _ = plan_capacity(db, plan_id)
     console.print(
         f"Team size: {capacity.reps_needed} reps needed for the workload at 80% of 1,600 h (now {capacity.current_reps})."
@@ -205,15 +217,19 @@ def _main_job(
     )
 
     console.rule("[bold]5. Performance and alerts")
-    _, kpis = plan_kpis(db, plan_id, periods=["YTD"], dimensions=["territory"])
+    kpi_data, kpis = plan_kpis(db, plan_id, periods=["YTD"], dimensions=["territory"])
     top = kpis.sort("revenue", descending=True).head(8)
+    names = group_names(kpi_data, "territory")
     render_rows(
-        list(
-            top.select(
+        [
+            {"territory": names.get(str(row.pop("key")), ""), **row}
+            for row in top.select(
                 "key", "revenue", "revenue_growth", "open_pipeline", "win_rate", "penetration"
             ).iter_rows(named=True)
-        ),
+        ],
         title="Top territories, year to date",
+        amounts=["revenue", "open_pipeline"],
+        percents=["revenue_growth", "win_rate", "penetration"],
     )
     _, alerts = plan_alerts(db, plan_id)
     kinds = Counter(alert.kind for alert in alerts.alerts)

@@ -39,6 +39,17 @@ def register(app: typer.Typer) -> None:
     app.command("report")(report)
 
 
+def group_names(data: Any, by: str) -> dict[str, str]:
+    """Names of the KPI groups (territories, regions, reps) by id, for tables: names, not ids."""
+    if by in {"territory", "region"}:
+        return {t.id: t.name for t in data.plan.territories}
+    if by == "rep" and data.inputs.reps is not None:
+        reps = data.inputs.frame("reps").collect()
+        if "name" in reps.columns:
+            return {str(i): n for i, n in reps.select("id", "name").iter_rows() if n}
+    return {}
+
+
 def _rows(frame: Any) -> list[dict[str, Any]]:
     return list(frame.iter_rows(named=True))
 
@@ -67,7 +78,7 @@ def kpis(
     force: ForceOption = False,
 ) -> None:
     """KPIs per territory, region, rep, segment or industry for a period (definitions: README)."""
-    from terraplan.planning.kpi_registry import KPI_NAMES
+    from terraplan.planning.kpi_registry import KPI_NAMES, KPIS
     from terraplan.services.monitoring import plan_kpis
 
     if out is not None:
@@ -99,23 +110,28 @@ def kpis(
     shown = (
         columns
         if kpi
-        else [
-            "key",
-            "revenue",
-            "revenue_growth",
-            "attainment",
-            "pace_to_target",
-            "open_pipeline",
-            "pipeline_coverage",
-            "win_rate",
-            "penetration",
-        ]
+        else ["key", "revenue", "revenue_growth", "attainment", "open_pipeline", "win_rate"]
     )
     shown = [c for c in shown if c in frame.columns]
+    units = {d.name: d.unit for d in KPIS}
+    names = group_names(data, by.value)
+    rows = [
+        {by.value: names.get(str(row["key"]), row["key"]), **row}
+        for row in _rows(frame.select(shown))
+    ]
+    shown = [by.value if c == "key" else c for c in shown]
     render_rows(
-        _rows(frame.select(shown)),
+        rows,
+        columns=shown,
         title=f"KPIs by {by.value}, {period} (alignment from {data.alignment_source})",
+        amounts=[c for c in shown if units.get(c, "").startswith("currency")],
+        percents=[c for c in shown if units.get(c) == "ratio"],
     )
+    if not kpi:
+        stdout().print(
+            "More KPIs: --kpi NAME (repeatable), or --format csv/json for all of them.",
+            style="dim",
+        )
 
 
 def alerts(

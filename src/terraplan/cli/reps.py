@@ -132,6 +132,9 @@ def match(
     apply: Annotated[
         bool, typer.Option("--apply", help="Make the matched reps the territories' primary owners.")
     ] = False,
+    why: Annotated[
+        bool, typer.Option("--why", help="Show why each pair costs what it costs (wide).")
+    ] = False,
     fmt: FormatOption = OutputFormat.TABLE,
     out: OutOption = None,
     force: ForceOption = False,
@@ -152,8 +155,21 @@ def match(
     if fmt is OutputFormat.JSON:
         render_json(result.to_dict())
         return
-    columns = ["rep_id", "rep", "territory_id", "territory", "cost", "current", "why"]
-    render_rows(result.rows(), columns=columns, fmt=fmt, title="Rep to territory")
+    if fmt is OutputFormat.TABLE:  # names, not CRM ids; the explanation only on request
+        columns = ["rep", "territory", "cost", "current", *(["why"] if why else [])]
+        rows = [
+            {
+                **row,
+                "rep": row["rep"] or row["rep_id"] or "(vacant)",
+                "territory": row["territory"] or row["territory_id"] or "-",
+                "current": "" if row["current"] is None else ("yes" if row["current"] else "no"),
+            }
+            for row in result.rows()
+        ]
+    else:
+        columns = ["rep_id", "rep", "territory_id", "territory", "cost", "current", "why"]
+        rows = result.rows()
+    render_rows(rows, columns=columns, fmt=fmt, title="Rep to territory")
     if fmt is OutputFormat.TABLE:
         current = f"{result.current_cost:.2f}" if result.current_cost is not None else "n/a"
         stdout().print(
