@@ -90,6 +90,14 @@ def _check_out_folder(out: Path, force: bool) -> None:
         )
 
 
+def revenue_by_year(sales_lines: Any) -> dict[int, float]:
+    """Sum of the sales lines' exact amounts per calendar year (returns reduce it)."""
+    revenue: dict[int, float] = defaultdict(float)
+    for line in sales_lines:
+        revenue[line.date.year] += float(line.amount)
+    return dict(sorted(revenue.items()))
+
+
 def _region_table(dataset: Any) -> None:
     region_of_state = {state: region.name for region in dataset.regions for state in region.states}
     by_region: dict[str, dict[str, float]] = defaultdict(
@@ -102,9 +110,7 @@ def _region_table(dataset: Any) -> None:
     for rep in dataset.reps:
         if rep.region:
             by_region[rep.region]["reps"] += 1
-    revenue: dict[int, float] = defaultdict(float)
-    for line in dataset.sales_lines:
-        revenue[line.date.year] += float(line.amount)  # exact amounts, never truncated
+    revenue = revenue_by_year(dataset.sales_lines)
     render_rows(
         [{"region": name, **values} for name, values in sorted(by_region.items())],
         columns=["region", "accounts", "potential", "reps"],
