@@ -127,3 +127,28 @@ def test_user_errors_have_documented_exit_codes(run_cli: RunCli, tmp_path: Path)
     assert result.returncode == 4
     assert "P404" in _error(result)
     assert not (tmp_path / "new.html").exists()
+
+
+def test_a_warning_is_one_plain_note_however_often_it_arrives(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import logging
+
+    from terraplan.cli.console import NoteHandler, note, show_warning
+
+    fact = "unit 4711 alone is 1.55x an equal share (band +15%)"
+    logger = logging.getLogger("terraplan.test_notes")
+    logger.addHandler(NoteHandler())
+    logger.propagate = False
+    try:
+        logger.warning("territory design diagnosis: %s; unit 4712 too", fact)
+        show_warning(
+            UserWarning(f"territory design: {fact}; unit 4712 too"), UserWarning, "x.py", 1
+        )
+        note(fact)  # the command's own report of one part
+    finally:
+        logger.handlers.clear()
+    err = capsys.readouterr().err
+    assert err.count("note:") == 1, err
+    assert "x.py" not in err and "UserWarning" not in err and "WARNING" not in err
+    assert f"note: {fact}; unit 4712 too" in " ".join(err.split())

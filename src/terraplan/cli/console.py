@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -13,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from terraplan.io.outputs import neutralise_csv_cell
@@ -35,6 +37,55 @@ def stdout() -> Console:
 
 def stderr() -> Console:
     return Console(stderr=True)
+
+
+_NOTES_SHOWN: set[str] = set()
+
+
+def _note_text(text: str) -> str:
+    """``"territory design diagnosis: unit 18 ..."`` -> ``"unit 18 ..."`` (the fact, not the topic)."""
+    topic, sep, rest = text.partition(": ")
+    if sep and len(topic) < 40 and not any(ch.isdigit() for ch in topic):
+        return rest.strip()
+    return text.strip()
+
+
+def note(text: str) -> None:
+    """Print ``note: <text>`` on stderr once per run, whichever way the fact arrives (a Python
+    warning, a log line or the command's own report); a fact already part of a printed note
+    is not printed again."""
+    fact = _note_text(text)
+    if not fact or any(fact in shown for shown in _NOTES_SHOWN):
+        return
+    _NOTES_SHOWN.add(fact)
+    stderr().print(f"[yellow]note:[/yellow] {escape(fact)}", highlight=False)
+
+
+def show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """``warnings.showwarning`` for the CLI: a plain ``note:``, no file path or source line."""
+    note(str(message))
+
+
+class NoteHandler(logging.Handler):
+    """Log records of WARNING and above as plain notes (errors keep their level name)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed log call must not stop the command
+            self.handleError(record)
+            return
+        if record.levelno >= logging.ERROR:
+            stderr().print(f"{record.levelname.lower()}: {escape(message)}", highlight=False)
+        else:
+            note(message)
 
 
 def _plain(value: Any) -> Any:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
-from terraplan.cli.console import ForceOption, render_rows, stdout
+from terraplan.cli.console import ForceOption, note, render_rows, stdout
 from terraplan.cli.context import app_context
 from terraplan.cli.progress import progress_bar
 
@@ -176,8 +176,8 @@ def _main_job(
         f"Max deviation {deviations}; contiguous: {summary['all_contiguous']}; "
         f"{summary['solver']['method']} solver {summary['solver']['seconds']:.1f} s."
     )
-    for note in summary["diagnosis"]:
-        console.print(f"[yellow]note:[/yellow] {escape(note)}")
+    for diagnosis in summary["diagnosis"]:
+        note(diagnosis)
     for path in write_design_files(run, out, overwrite=force):
         console.print(f"Wrote {escape(str(path))}")
 

@@ -11,6 +11,7 @@ import typer
 from terraplan.cli.console import (
     ForceOption,
     OutputFormat,
+    note,
     render_json,
     render_rows,
     stderr,
@@ -171,7 +172,7 @@ def design(
         return
     console = stdout()
     for message in summary["diagnosis"]:
-        stderr().print(f"[yellow]note:[/yellow] {message}", highlight=False)
+        note(message)
     render_rows(territory_rows(run.outcome), title=f"Plan {run.plan.id}: {run.plan.name}")
     deviations = ", ".join(
         f"{m} {d:.1%} (tolerance {t:.0%})"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
 from terraplan import __version__
-from terraplan.cli.console import stderr
+from terraplan.cli.console import NoteHandler, show_warning, stderr
 from terraplan.cli.context import AppContext
 from terraplan.errors import EXIT_CODES, DataError, TerraplanError
 
@@ -50,12 +51,13 @@ def main(
 
     overrides = {"database_url": database_url} if database_url else {}
     settings = get_settings(**overrides)
-    logging.basicConfig(
-        level=logging.DEBUG
-        if debug
-        else getattr(logging, settings.log_level.upper(), logging.WARNING),
-        format="%(levelname)s %(name)s: %(message)s",
+    level = (
+        logging.DEBUG if debug else getattr(logging, settings.log_level.upper(), logging.WARNING)
     )
+    if debug or level < logging.WARNING:
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    else:  # warnings and errors as plain notes, each fact once (see console.note)
+        logging.basicConfig(level=level, handlers=[NoteHandler()])
     context = AppContext(settings=settings, debug=debug)
     ctx.obj = context
     ctx.call_on_close(context.close)
@@ -96,6 +98,8 @@ def run() -> None:
     """Entry point: map terraplan errors to ``Error: ...`` and an exit code (traceback only with --debug)."""
     _register()
     debug = "--debug" in sys.argv
+    if not debug:
+        warnings.showwarning = show_warning
     try:
         app(standalone_mode=False)
     except TerraplanError as exc:
