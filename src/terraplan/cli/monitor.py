@@ -164,7 +164,7 @@ def alerts(
         min_pipeline_coverage=min_coverage,
         drift_threshold=drift,
     )
-    _, report_ = plan_alerts(
+    data, report_ = plan_alerts(
         app_context(ctx).database(), plan, period=period, thresholds=thresholds
     )
     rows = [asdict(a) for a in report_.alerts]
@@ -178,9 +178,17 @@ def alerts(
             }
         )
         return
+    if fmt is OutputFormat.TABLE:  # names, not ids; the subject's kind goes without saying
+        names = group_names(data, "territory") | group_names(data, "rep")
+        shown = [
+            {**row, "subject": names.get(str(row["subject_id"]), row["subject_id"])} for row in rows
+        ]
+        columns = ["severity", "kind", "subject", "reason"]
+    else:
+        shown, columns = rows, ["severity", "kind", "subject_kind", "subject_id", "reason"]
     render_rows(
-        rows,
-        columns=["severity", "kind", "subject_kind", "subject_id", "reason"],
+        shown,
+        columns=columns,
         fmt=fmt,
         title=f"Alerts, {report_.period} (as of {report_.as_of})",
     )
@@ -201,6 +209,9 @@ def priorities(
     territory: Annotated[str, typer.Option("--territory", help="Territory id.")],
     plan: PlanOption,
     top: Annotated[int, typer.Option("--top", min=1)] = 50,
+    why: Annotated[
+        bool, typer.Option("--why", help="Show every part of the score (wide).")
+    ] = False,
     fmt: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table, json or csv")
     ] = OutputFormat.TABLE,
@@ -229,7 +240,18 @@ def priorities(
     if fmt is OutputFormat.JSON:
         render_json(_rows(frame.select(columns)))
         return
-    render_rows(_rows(frame.select(columns)), fmt=fmt, title=f"Top {top} accounts of {territory}")
+    if fmt is OutputFormat.TABLE and not why:  # fits 80 columns; --why adds the score's parts
+        columns = [c for c in columns if c not in parts and c != "account_id"]
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(app_context(ctx).database()) as uow:
+        name = {t.id: t.name for t in uow.plans.get(plan).territories}.get(territory, territory)
+    render_rows(
+        _rows(frame.select(columns)),
+        fmt=fmt,
+        title=f"Top {top} accounts of {name}",
+        amounts=["potential", "whitespace", "open_pipeline"],
+    )
 
 
 def report(
