@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     )
     log_level: str = "WARNING"
     secret_key: str = Field(default="change-me", repr=False)
+    session_cookie_secure: bool = Field(
+        default=True,
+        description="Send the session cookie over HTTPS only (browsers also send it to http://localhost).",
+    )
+    session_hours: float = Field(default=12.0, gt=0, description="Lifetime of a browser session.")
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -79,6 +79,18 @@ class StorageError(TerraplanError):
     code = "storage_error"
 
 
+class AuthenticationError(TerraplanError):
+    """No valid credentials: missing, wrong, expired or revoked password, session or token."""
+
+    code = "authentication_required"
+
+
+class PermissionDeniedError(TerraplanError):
+    """The authenticated user may not do this (their role, region or token scopes forbid it)."""
+
+    code = "permission_denied"
+
+
 class ConvergenceWarning(UserWarning):
     """A solver stopped (time limit, iterations) before proving its result."""
 
@@ -98,4 +110,6 @@ EXIT_CODES: Mapping[str, int] = {
     InfeasibleError.code: 6,
     SolverError.code: 7,
     StorageError.code: 8,
+    AuthenticationError.code: 9,
+    PermissionDeniedError.code: 10,
 }

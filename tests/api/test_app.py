@@ -77,9 +77,11 @@ def test_plan_status_workflow_with_stale_version_conflict(client: TestClient, db
     assert plan["status"] == "draft"
     assert plan["territories"][0]["owners"] == [{"rep_id": "R1", "role": "primary", "share": 1.0}]
 
-    moved = client.post("/plans/P1/status", json={"status": "in_review", "version": 1, "by": "ops"})
+    moved = client.post("/plans/P1/status", json={"status": "in_review", "version": 1})
     assert moved.status_code == 200
     assert (moved.json()["status"], moved.json()["version"]) == ("in_review", 2)
+    # The signed-in user is recorded, not a free-text name.
+    assert moved.json()["updated_by"] == "planner"
 
     stale = client.post("/plans/P1/status", json={"status": "approved", "version": 1})
     assert stale.status_code == 409
@@ -94,8 +96,10 @@ def test_plan_status_workflow_with_stale_version_conflict(client: TestClient, db
     }
 
 
-@pytest.mark.parametrize("path", ["/plans", "/reps", "/accounts"])
+@pytest.mark.parametrize("path", ["/plans", "/accounts"])
 def test_listing_an_empty_database(client: TestClient, path: str) -> None:
     body = client.get(path).json()
     items = body if isinstance(body, list) else body["items"]
     assert items == []
+    # Only the reps the test users are linked to.
+    assert [r["id"] for r in client.get("/reps").json()["items"]] == ["M1", "R1", "R2", "R3"]

@@ -78,3 +78,116 @@ def test_route_validation_errors_use_the_error_shape(client: TestClient, db: Dat
     assert response.json()["error"]["details"]["problems"][0]["path"] == "body.latitude"
     missing = client.post("/route", json={"plan_id": "NOPE", "postal_code": "10001"})
     assert missing.status_code == 404
+
+
+COUNTY_RULES = """
+territories:
+  - {id: W, name: West, type: geo}
+  - {id: E, name: East, type: geo}
+rules:
+  - {id: oxford, territory: E, when: {field: county_fips, op: in, value: ['23017']}}
+  - {id: slow, territory: W, when: {field: industry, op: regex, value: '(a+)+$'}}
+"""
+
+
+def _county_plan(db: Database) -> None:
+    plan = Plan(
+        id="C",
+        name="Counties",
+        status=PlanStatus.ACTIVE,
+        territories=(
+            Territory(id="W", name="West", owners=(TerritoryOwner("R0"),)),
+            Territory(id="E", name="East", owners=(TerritoryOwner("R9"),)),
+        ),
+    )
+    with UnitOfWork(db) as uow:
+        uow.reps.add_many([Rep(id="R0", name="Rep 0"), Rep(id="R9", name="Rep 9")])
+        stored = uow.plans.add(plan)
+        uow.rule_sets.add(
+            "C",
+            dump_rule_set(load_rule_set(COUNTY_RULES, territories=plan.territories)),
+            plan_version=stored.version,
+        )
+        uow.commit()
+
+
+def test_a_lead_with_coordinates_routes_by_the_county_of_its_zip(
+    client: TestClient, db: Database
+) -> None:
+    _county_plan(db)
+    for body in (
+        {"postal_code": "04040", "latitude": 43.9, "longitude": -70.6},
+        {"postal_code": 4040},
+        {"postal_code": "04040-2211", "latitude": 43.9},
+    ):
+        answer = client.post("/route", json=body).json()
+        assert (answer["territory_id"], answer["owner_name"]) == ("E", "Rep 9"), body
+        assert "county FIPS 23017" in answer["explanation"]
+    canadian = client.post("/route", json={"postal_code": "04040", "country": "CA"}).json()
+    assert canadian["gap"] is True
+
+
+def test_health_answers_while_a_hostile_route_request_runs(db: Database) -> None:
+    """A live server: a catastrophic-regex routing request never stops /health."""
+    import inspect
+    import json
+    import socket
+    import threading
+    import time
+    import urllib.request
+
+    import uvicorn
+
+    from terraplan.api.app import create_app
+    from terraplan.api.routes.routing import route_lead
+    from terraplan.config import Settings
+
+    assert not inspect.iscoroutinefunction(route_lead)  # runs in the thread pool
+    _county_plan(db)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(Settings(database_url=db.url)),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            time.sleep(0.05)
+        assert server.started
+        answers: dict[str, float] = {}
+
+        def hostile() -> None:
+            start = time.perf_counter()
+            request = urllib.request.Request(
+                f"{base}/route",
+                data=json.dumps({"industry": "a" * 100_000 + "!"}).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                assert response.status == 200
+                assert json.load(response)["gap"] is True
+            answers["route"] = time.perf_counter() - start
+
+        worker = threading.Thread(target=hostile)
+        worker.start()
+        start = time.perf_counter()
+        with urllib.request.urlopen(f"{base}/health", timeout=5) as health:
+            assert health.status == 200
+        answers["health"] = time.perf_counter() - start
+        worker.join(timeout=30)
+        assert answers["health"] < 1.0
+        assert answers["route"] < 5.0
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -127,15 +127,23 @@ def test_every_runtime_dependency_is_used_by_the_package() -> None:
     source = "\n".join(
         p.read_text(encoding="utf-8") for p in (ROOT / "src" / "terraplan").rglob("*.py")
     )
-    modules = {"pyyaml": "yaml"}
+    from importlib.metadata import packages_distributions
+
+    provides: dict[str, set[str]] = {}
+    for module, dists in packages_distributions().items():
+        for dist in dists:
+            provides.setdefault(re.sub(r"[-_.]+", "-", dist).lower(), set()).add(module)
     unused = []
     for requirement in project["dependencies"]:
         name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower()
-        module = modules.get(name, name.replace("-", "_"))
-        if not re.search(
-            rf"^\s*(?:import|from) {module}\b|(?:files|import_module)\([\"']{module}\b",
-            source,
-            re.M,
+        modules = provides.get(re.sub(r"[-_.]+", "-", name), {name.replace("-", "_")})
+        if not any(
+            re.search(
+                rf"^\s*(?:import|from) {module}\b|(?:files|import_module)\([\"']{module}\b",
+                source,
+                re.M,
+            )
+            for module in modules
         ):
             unused.append(name)
     assert not unused, f"runtime dependencies nothing in src/ imports: {unused}"

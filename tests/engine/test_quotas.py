@@ -134,3 +134,11 @@ def test_fairness_measures() -> None:
         np.array([100.0, 90.0, np.nan]), np.array([105.0, 105.0, 1.0]), growth=0.05, threshold=1.0
     )
     assert reach[0] == 1.0 and reach[1] == 0.0 and np.isnan(reach[2])
+
+
+def test_fairness_measures_do_not_overflow_on_huge_ratios() -> None:
+    ratio = fair.safe_ratio(np.array([1000.0, 1000.0]), np.array([1e-308, 2.0]))
+    assert np.isnan(ratio[0]) and ratio[1] == 500.0
+    huge = np.array([1e200, 3e200])
+    assert fair.coefficient_of_variation(huge) == pytest.approx(0.5)
+    assert fair.gini(huge) == pytest.approx(0.25)

@@ -36,15 +36,32 @@ def test_no_known_ids_means_no_reference_checks(make_file: Any) -> None:
     assert not load_file(make_file(text), "sales_lines", known_ids={"accounts": []}).report.ok
 
 
-def test_reps_unknown_zip_is_a_warning(make_file: Any, zips: Any) -> None:
-    text = "id,name,home_postal_code\nR1,Ann,99999\nR2,Bob,SW1A 1AA\nR3,Cy,60601\n"
+def test_rep_home_zips_follow_the_one_postal_code_rule(make_file: Any, zips: Any) -> None:
+    text = (
+        "id,name,home_postal_code,home_latitude,home_longitude\n"
+        "R1,Ann,99999,,\nR2,Bob,SW1A 1AA,,\nR3,Cy,60601,,\nR4,Di,ABCDE,,\n"
+        "R5,Ed,99998,41.9,-87.6\nR6,Flo,,,\n"
+    )
     result = load_file(make_file(text), "reps", geocoder=zips)
     report = result.report
-    assert report.ok and report.accepted == 3 and report.geocoded == 1
-    assert [(i.row, i.field, i.severity) for i in report.issues] == [
-        (2, "home_postal_code", "warning")
+    assert [(i.row, i.field, i.severity, i.reason.split(";")[0]) for i in report.issues] == [
+        (2, "home_postal_code", "error", "unknown US postal code (not in the ZIP table)"),
+        (5, "home_postal_code", "error", "not a US ZIP code (5 digits or ZIP+4)"),
+        (
+            6,
+            "home_postal_code",
+            "warning",
+            "unknown US postal code: kept, located by its coordinates",
+        ),
     ]
-    assert list(iter_records(result.frame))[2]["home_latitude"] is not None
+    assert "a rep without a home base is kept" in report.errors[0].reason
+    assert report.accepted == 4 and report.geocoded == 1
+    kept = {r["id"]: r for r in iter_records(result.frame)}
+    assert kept["R3"]["home_latitude"] is not None and kept["R5"]["home_latitude"] == 41.9
+    assert report.warnings == [
+        "2 reps (e.g. R2) have no home base (no known home ZIP or coordinates): matching and"
+        " capacity will ignore travel for them"
+    ]
 
 
 def test_unknown_neighbours_are_warnings(make_file: Any) -> None:

@@ -235,7 +235,7 @@ def accounts(draw: st.DrawFn) -> list[Account]:
                 id=f"{draw(_TEXT)}-{i}",
                 name=draw(_TEXT),
                 city=draw(st.none() | _TEXT),
-                country=draw(st.sampled_from([None, "DE", "FR", "Japan"])) if coords else "DE",
+                country=draw(st.sampled_from([None, "DE", "FR", "JP"])) if coords else "DE",
                 latitude=coords[0] if coords else None,
                 longitude=coords[1] if coords else None,
                 employees=draw(st.none() | st.integers(0, 10**9)),

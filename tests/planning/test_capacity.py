@@ -16,7 +16,7 @@ from terraplan.domain import (
     Territory,
     TerritoryOwner,
 )
-from terraplan.errors import InvalidParameterError
+from terraplan.errors import DataError, InvalidParameterError
 from terraplan.planning.capacity import (
     WorkloadModel,
     forecast_hiring,
@@ -41,7 +41,9 @@ def _plan() -> Plan:
         AlignmentEntry(RecordKind.ACCOUNT, "A2", "T2"),
         AlignmentEntry(RecordKind.GEO_UNIT, "02108", "T3"),
     )
-    return Plan("P", "Plan", territories=territories, alignment=alignment)
+    return Plan(
+        "P", "Plan", territories=territories, alignment=alignment, parameters={"units": "zips"}
+    )
 
 
 def _accounts() -> list[Account]:
@@ -175,3 +177,49 @@ def test_parse_helpers() -> None:
 def test_parse_errors_are_clear(call: object, message: str) -> None:
     with pytest.raises(InvalidParameterError, match=message):
         call()  # type: ignore[operator]
+
+
+def test_no_workload_source_stops_with_what_to_do() -> None:
+    accounts = [Account(f"A{i}", f"Co {i}", potential=1000.0) for i in range(3)]
+    with pytest.raises(DataError, match="none of the 3 accounts has a stored workload") as caught:
+        size_team(_plan(), accounts, _reps())
+    assert "--workload-model" in str(caught.value) and "import a workload column" in str(
+        caught.value
+    )
+    with pytest.raises(DataError, match="no accounts are stored"):
+        size_team(_plan(), [], _reps())
+
+
+def test_every_assumed_figure_is_stated() -> None:
+    report = size_team(_plan(), _accounts(), _reps(), hours_per_rep=1000, utilization=0.8)
+    assert report.assumptions == (
+        "capacity: 1,000 selling hours per rep per year x 80% utilisation = 800 hours of "
+        "workload per rep",
+        "workload: the stored figure (hours per year) for 3 of 3 accounts",
+        "average 666.7 hours per account per year, 2,000 hours in all",
+    )
+    # An explicit visit model (no stored workload): its figures are all said.
+    accounts = [
+        Account("A1", "One", latitude=41.0, longitude=-105.0, segment="SMB"),
+        Account("A2", "Two", latitude=40.0, longitude=-105.0, segment="ENT"),
+    ]
+    plan = Plan(
+        "P",
+        "Plan",
+        territories=(Territory("T1", "North", owners=(TerritoryOwner("a"),)),),
+        alignment=(
+            AlignmentEntry(RecordKind.ACCOUNT, "A1", "T1"),
+            AlignmentEntry(RecordKind.ACCOUNT, "A2", "T1"),
+        ),
+    )
+    modelled = size_team(
+        plan, accounts, _reps()[:1], workload_model="visits=10,visits.ENT=20", group_by="territory"
+    )
+    said = " | ".join(modelled.assumptions)
+    assert "workload estimated for 2 of 2 accounts by the visit model: 10 visits per year" in said
+    assert "1 h per call" in said and "60 km/h" in said and "1.3x the straight-line" in said
+    assert "per segment: visits ENT=20" in said
+    assert "1,600 selling hours per rep per year x 80% utilisation = 1,280 hours" in said
+    hours = modelled.total_workload_hours
+    assert f"average {hours / 2:,.1f} hours per account" in said
+    assert modelled.to_dict()["assumptions"] == list(modelled.assumptions)

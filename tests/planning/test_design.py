@@ -169,7 +169,13 @@ def test_alignment_csv_rows() -> None:
     outcome = design_territories(units, n_territories=3, method="heuristic")
     rows = list(csv.DictReader(io.StringIO(alignment_csv(outcome))))
     assert len(rows) == 9
-    assert set(rows[0]) == {"record_kind", "record_id", "territory_id", "territory_name"}
+    assert set(rows[0]) == {
+        "record_kind",
+        "record_id",
+        "record_name",
+        "territory_id",
+        "territory_name",
+    }
     assert {r["territory_id"] for r in rows} == {"T01", "T02", "T03"}
 
 

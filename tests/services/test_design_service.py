@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from terraplan.domain import PlanStatus, RecordKind
-from terraplan.errors import InvalidParameterError, NotFoundError
+from terraplan.errors import DataError, InvalidParameterError, NotFoundError
 from terraplan.services.design import design_plan, parse_balance, write_design_files
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -88,7 +88,7 @@ def test_realignment_budget_is_respected(db: Database) -> None:
 
 
 def test_design_errors_name_what_is_missing(db: Database) -> None:
-    with pytest.raises(NotFoundError, match="no accounts"):
+    with pytest.raises(DataError, match="no accounts are stored"):
         design_plan(db, units="accounts", n_territories=3)
     with pytest.raises(NotFoundError, match="no plan"):
         design_plan(db, units="zips", states={"RI"}, n_territories=3, from_plan="NOPE")

@@ -125,3 +125,64 @@ def test_report_serialises_to_json(db: Database, tmp_path: Path) -> None:
     payload = json.loads(json.dumps(outcome.report.to_dict()))
     assert payload["accepted"] == 2
     assert payload["columns"]["postal_code"] == "postal_code"
+
+
+# --- ordinary CRM exports and hostile files (issues 10.6, 15.3, 15.4) --------------------
+
+
+def test_accounts_before_reps_keep_their_owner(db: Database, tmp_path: Path) -> None:
+    accounts = "Id,Name,BillingPostalCode,OwnerId\nA1,Acme,94107,005A\nA2,Beta,10001,005B\n"
+    outcome = import_file(db, _write(tmp_path, "Account.csv", accounts), "accounts")
+    assert outcome.written == 2 and outcome.report.warnings == [
+        "2 accounts name an owner that is not a known rep yet (e.g. 005A): kept;"
+        " import reps to resolve"
+    ]
+    reps = "Id,Name,Title\n005A,Ann,Sales Rep\n005B,Bob,Regional Sales Manager\n"
+    mapping = _write(
+        tmp_path,
+        "map.yaml",
+        "columns: {}\nvalues:\n  role: {Regional Sales Manager: manager}\n",
+    )
+    import_file(db, _write(tmp_path, "User.csv", reps), "reps", mapping=mapping)
+    again = import_file(db, _write(tmp_path, "Account2.csv", accounts), "accounts")
+    assert again.report.warnings == []
+    with UnitOfWork(db) as uow:
+        owners = {a.id: a.owner_id for a in uow.accounts.list()}
+        roles = {r.id: r.role.value for r in uow.reps.list()}
+    assert owners == {"A1": "005A", "A2": "005B"}
+    assert roles == {"005A": "account_executive", "005B": "manager"}
+
+
+def test_declared_decimal_comma_reaches_the_database(db: Database, tmp_path: Path) -> None:
+    text = "id;name;potential;annual_revenue\nA1;Acme;1.200;1.200,5\nA2;Beta;7;1.000.000\n"
+    path = _write(tmp_path, "eu.csv", text)
+    import_file(db, path, "accounts", decimal="comma")
+    with UnitOfWork(db) as uow:
+        got = {a.id: (a.potential, a.annual_revenue) for a in uow.accounts.list()}
+    assert got == {"A1": (1200.0, 1200.5), "A2": (7.0, 1_000_000.0)}
+
+
+def test_ambiguous_numbers_write_nothing(db: Database, tmp_path: Path) -> None:
+    path = _write(tmp_path, "amb.csv", "id;name;potential\nA1;Acme;1.200\nA2;Beta;5\n")
+    with pytest.raises(DataError) as caught:
+        import_file(db, path, "accounts")
+    assert "amb.csv:2" in caught.value.message and "ambiguous number" in caught.value.message
+    with UnitOfWork(db) as uow:
+        assert uow.accounts.count() == 0
+
+
+def test_header_bomb_and_impossible_dates_write_nothing(db: Database, tmp_path: Path) -> None:
+    bomb = _write(tmp_path, "bomb.csv", "," * 1_000_000 + "\nx\n")
+    with pytest.raises(DataError, match="the limit is 2,000"):
+        import_file(db, bomb, "accounts")
+    import_file(db, _write(tmp_path, "a.csv", GOOD), "accounts")
+    opps = (
+        "id,account_id,created_date,amount,stage\n"
+        "O1,A1,2024-01-01,5,Open\nO2,A1,0000-01-01,5,Open\n"
+    )
+    with pytest.raises(DataError, match="out of range"):
+        import_file(db, _write(tmp_path, "o.csv", opps), "opportunities")
+    outcome = import_file(db, tmp_path / "o.csv", "opportunities", on_error="skip")
+    assert (outcome.written, outcome.report.rejected) == (1, 1)
+    with UnitOfWork(db) as uow:
+        assert [o.created_date.year for o in uow.opportunities.list()] == [2024]

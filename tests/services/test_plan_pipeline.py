@@ -73,7 +73,7 @@ def test_monitoring_reads_the_plan_from_the_database(demo_plan: Database) -> Non
     db = demo_plan
     apply_rules(db, "P1")
     data, kpis = plan_kpis(db, "P1", periods=["2025"], dimensions=["territory"])
-    assert data.alignment_source == "rule assignments"
+    assert data.alignment_source == "the plan's latest rule run"
     assert sorted(kpis["key"]) == sorted(t.id for t in data.plan.territories)
     with UnitOfWork(db) as uow:
         lines = uow.sales_lines.list()
@@ -102,7 +102,7 @@ def test_geo_alignment_is_used_before_any_rule_run(demo_plan: Database) -> None:
     data, kpis = plan_kpis(
         demo_plan, "P1", periods=[str(date(2025, 1, 1).year)], dimensions=["territory"]
     )
-    assert data.alignment_source.startswith("plan alignment")
+    assert data.alignment_source == "the plan's geo alignment, by each account's county"
     assert kpis["revenue"].sum() > 0
 
 

@@ -49,9 +49,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_offline_docs(app)
     install_error_handlers(app)
 
-    from terraplan.api.routes import health, monitoring, plans, records, routing
+    from terraplan.api.routes import auth, health, monitoring, plans, records, routing
 
     app.include_router(health.router)
+    app.include_router(auth.router)
     app.include_router(records.router)
     app.include_router(plans.router)
     app.include_router(routing.router)

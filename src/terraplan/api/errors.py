@@ -14,11 +14,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from terraplan.errors import (
+    AuthenticationError,
     ConflictError,
     DataError,
     InfeasibleError,
     InvalidParameterError,
     NotFoundError,
+    PermissionDeniedError,
     RuleError,
     SolverError,
     StorageError,
@@ -30,6 +32,8 @@ HTTP_STATUS: Mapping[type[TerraplanError], int] = {
     InvalidParameterError: 422,
     DataError: 422,
     RuleError: 422,
+    AuthenticationError: 401,
+    PermissionDeniedError: 403,
     NotFoundError: 404,
     ConflictError: 409,
     InfeasibleError: 422,
@@ -53,8 +57,11 @@ def error_body(code: str, message: str, details: Mapping[str, Any] | None = None
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TerraplanError)
     async def _terraplan(_: Request, exc: TerraplanError) -> JSONResponse:
+        status = status_for(exc)
         return JSONResponse(
-            error_body(exc.code, exc.message, exc.details), status_code=status_for(exc)
+            error_body(exc.code, exc.message, exc.details),
+            status_code=status,
+            headers={"WWW-Authenticate": "Bearer"} if status == 401 else None,
         )
 
     @app.exception_handler(RequestValidationError)

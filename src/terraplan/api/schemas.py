@@ -98,6 +98,7 @@ class PlanPublic(BaseModel):
     based_on_plan_id: str | None
     created_by: str | None
     created_at: datetime | None
+    updated_by: str | None = None
     updated_at: datetime | None
     territories: list[TerritoryPublic]
 

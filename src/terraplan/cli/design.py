@@ -171,7 +171,7 @@ def design(
         render_json({**summary, "files": [str(f) for f in files]})
         return
     console = stdout()
-    for message in summary["diagnosis"]:
+    for message in summary["diagnosis"]:  # each finding once, units named
         note(message)
     render_rows(territory_rows(run.outcome), title=f"Plan {run.plan.id}: {run.plan.name}")
     deviations = ", ".join(
@@ -182,10 +182,15 @@ def design(
     )
     solver = summary["solver"]
     console.print(
-        f"Max deviation: {deviations}; within tolerance: {'yes' if summary['all_within_tolerance'] else 'NO'}; "
-        f"contiguous: {_yes_no(summary['all_contiguous'])}; cut edges: {summary['cut_edges']}; "
-        f"weighted inertia {summary['weighted_inertia']:.4g}; max diameter {summary['max_diameter_km']:.0f} km"
+        f"Max deviation: {deviations}; within tolerance: "
+        f"{'yes' if summary['all_within_tolerance'] else 'NO'}."
     )
+    shape = [f"contiguous: {_yes_no(summary['all_contiguous'])}"]
+    if summary["cut_edges"] is not None:
+        shape.append(f"cut edges: {summary['cut_edges']}")
+    shape.append(f"max diameter {summary['max_diameter_km']:.0f} km")
+    shape.append(f"weighted inertia {summary['weighted_inertia']:.4g}")
+    console.print("; ".join(shape) + ".")
     gap = f", gap {solver['gap']:.2%}" if solver["gap"] is not None else ""
     console.print(
         f"Solver: {solver['method']}, {solver['seconds']:.1f} s, {solver['iterations']} iterations, "

@@ -64,7 +64,19 @@ def main(
 
 
 def _register() -> None:
-    from terraplan.cli import db, demo, design, monitor, records, reps, rules, serve, status
+    from terraplan.cli import (
+        db,
+        demo,
+        design,
+        monitor,
+        plans,
+        records,
+        reps,
+        rules,
+        serve,
+        status,
+        users,
+    )
 
     db.register(app)
     status.register(app)
@@ -74,6 +86,8 @@ def _register() -> None:
     reps.register(app)
     rules.register(app)
     monitor.register(app)
+    plans.register(app)
+    users.register(app)
     serve.register(app)
 
 

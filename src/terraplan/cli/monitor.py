@@ -10,7 +10,14 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from terraplan.cli.console import ForceOption, OutputFormat, render_json, render_rows, stdout
+from terraplan.cli.console import (
+    ForceOption,
+    OutputFormat,
+    render_json,
+    render_rows,
+    stderr,
+    stdout,
+)
 from terraplan.cli.context import app_context
 from terraplan.errors import InvalidParameterError
 
@@ -76,10 +83,25 @@ def kpis(
         Path | None, typer.Option("--out", help="Write the KPI table to this file.")
     ] = None,
     force: ForceOption = False,
+    balance: Annotated[
+        bool,
+        typer.Option(
+            "--balance",
+            help="Instead of KPIs: each territory's balance, judged by the plan's own criteria.",
+        ),
+    ] = False,
+    balance_tolerance: Annotated[
+        float | None,
+        typer.Option("--balance-tolerance", help="With --balance: one tolerance for every metric."),
+    ] = None,
 ) -> None:
     """KPIs per territory, region, rep, segment or industry for a period (definitions: README)."""
     from terraplan.planning.kpi_registry import KPI_NAMES, KPIS
     from terraplan.services.monitoring import plan_kpis
+
+    if balance:
+        _balance_table(ctx, plan, balance_tolerance, fmt)
+        return
 
     if out is not None:
         from terraplan.io.outputs import check_output
@@ -134,6 +156,38 @@ def kpis(
         )
 
 
+def _balance_table(ctx: typer.Context, plan: str, tolerance: float | None, fmt: KpiFormat) -> None:
+    from terraplan.services.design import compact_amount
+    from terraplan.services.monitoring import plan_balance
+
+    criteria, frame = plan_balance(app_context(ctx).database(), plan, balance_tolerance=tolerance)
+    rows = _rows(frame.sort("territory_id", "metric")) if not frame.is_empty() else []
+    if fmt is KpiFormat.json:
+        render_json(
+            {"criteria": criteria.describe(), "skipped": dict(criteria.skipped), "rows": rows}
+        )
+        return
+    if fmt is KpiFormat.csv:
+        render_rows(rows, fmt=OutputFormat.CSV)
+        return
+    shown = [
+        {
+            "territory": r["territory_id"],
+            "metric": r["metric"],
+            "total": compact_amount(r["value"]),
+            "target": compact_amount(r["mean"]),
+            "deviation": "" if r["deviation"] is None else f"{r['deviation']:+.1%}",
+            "within": "yes" if r["within_tolerance"] else "NO",
+        }
+        for r in rows
+    ]
+    render_rows(shown, title=f"Balance of {plan}: {criteria.describe()}")
+    for territory, why in sorted(criteria.skipped.items()):
+        stdout().print(f"Not checked: {territory} ({escape(why)})", highlight=False)
+    for note in criteria.notes:
+        stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
+
+
 def alerts(
     ctx: typer.Context,
     plan: PlanOption,
@@ -141,7 +195,20 @@ def alerts(
         str | None,
         typer.Option("--period", help="Period for pace and coverage (default: current quarter)."),
     ] = None,
-    balance_tolerance: Annotated[float, typer.Option("--balance-tolerance")] = 0.10,
+    balance: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--balance",
+            help="METRIC:TOLERANCE to judge balance by, repeatable (potential, workload, "
+            "account_count); default: the plan's design criteria.",
+        ),
+    ] = None,
+    balance_tolerance: Annotated[
+        float | None,
+        typer.Option(
+            "--balance-tolerance", help="One tolerance for every balance metric (e.g. 0.1)."
+        ),
+    ] = None,
     min_pace: Annotated[float, typer.Option("--min-pace")] = 0.90,
     min_coverage: Annotated[float, typer.Option("--min-coverage")] = 3.0,
     drift: Annotated[
@@ -156,16 +223,19 @@ def alerts(
 ) -> None:
     """Alerts with reasons (balance, pace, coverage, capacity, unowned large accounts) and a realignment call."""
     from terraplan.planning.alerts import AlertThresholds
+    from terraplan.services.design import parse_balance
     from terraplan.services.monitoring import plan_alerts
 
     thresholds = AlertThresholds(
-        balance_tolerance=balance_tolerance,
-        min_pace=min_pace,
-        min_pipeline_coverage=min_coverage,
-        drift_threshold=drift,
+        min_pace=min_pace, min_pipeline_coverage=min_coverage, drift_threshold=drift
     )
     data, report_ = plan_alerts(
-        app_context(ctx).database(), plan, period=period, thresholds=thresholds
+        app_context(ctx).database(),
+        plan,
+        period=period,
+        thresholds=thresholds,
+        balance=parse_balance(balance) if balance else None,
+        balance_tolerance=balance_tolerance,
     )
     rows = [asdict(a) for a in report_.alerts]
     if fmt is OutputFormat.JSON:
@@ -175,6 +245,13 @@ def alerts(
                 "as_of": report_.as_of,
                 "alerts": rows,
                 "realignment": asdict(report_.realignment),
+                "balance_criteria": None
+                if report_.criteria is None
+                else {
+                    "tolerances": dict(report_.criteria.tolerances),
+                    "source": report_.criteria.source,
+                    "skipped": dict(report_.criteria.skipped),
+                },
             }
         )
         return
@@ -193,6 +270,10 @@ def alerts(
         title=f"Alerts, {report_.period} (as of {report_.as_of})",
     )
     if fmt is OutputFormat.TABLE:
+        if report_.criteria is not None:
+            stdout().print(f"Balance judged by: {escape(report_.criteria.describe())}")
+            for note in report_.criteria.notes:
+                stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
         realign = report_.realignment
         if realign.recommended:
             stdout().print(

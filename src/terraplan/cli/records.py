@@ -33,6 +33,18 @@ class Kind(StrEnum):
     acquisition_costs = "acquisition_costs"
 
 
+class ExportKind(StrEnum):
+    accounts = "accounts"
+    leads = "leads"
+    reps = "reps"
+    geo_units = "geo_units"
+    sales_lines = "sales_lines"
+    opportunities = "opportunities"
+    targets = "targets"
+    acquisition_costs = "acquisition_costs"
+    assignments = "assignments"
+
+
 class OnErrorChoice(StrEnum):
     abort = "abort"
     skip = "skip"
@@ -48,7 +60,12 @@ def import_command(
     kind: Annotated[Kind, typer.Argument(help="What the file holds.")],
     file: Annotated[Path, typer.Argument(help="CSV (any delimiter), XLSX or Parquet file.")],
     mapping: Annotated[
-        Path | None, typer.Option("--mapping", help="YAML/JSON file: {column in file: our field}.")
+        Path | None,
+        typer.Option(
+            "--mapping",
+            help="YAML/JSON file: {column in file: our field}, or"
+            " {columns: {...}, values: {field: {value in file: our value}}}.",
+        ),
     ] = None,
     on_error: Annotated[
         OnErrorChoice,
@@ -57,7 +74,16 @@ def import_command(
         ),
     ] = OnErrorChoice.abort,
     encoding: Annotated[
-        str | None, typer.Option("--encoding", help="CSV encoding (default: detect UTF-8/Latin-1).")
+        str | None,
+        typer.Option("--encoding", help="CSV encoding (default: detect UTF-8/Windows-1252)."),
+    ] = None,
+    decimal_comma: Annotated[
+        bool | None,
+        typer.Option(
+            "--decimal-comma/--decimal-point",
+            help="Decimal separator of numbers written as text (default: detect;"
+            " 1.200,5 = 1200.5 with a decimal comma).",
+        ),
     ] = None,
     sheet: Annotated[
         str | None, typer.Option("--sheet", help="XLSX sheet name (default: the first).")
@@ -79,6 +105,7 @@ def import_command(
                 mapping=mapping,
                 encoding=encoding,
                 sheet=sheet,
+                decimal=None if decimal_comma is None else ("comma" if decimal_comma else "point"),
                 on_error=on_error.value,
                 progress=progress,
             )
@@ -126,13 +153,35 @@ def _show_report(report: dict, fmt: OutputFormat) -> None:  # type: ignore[type-
 
 def export_command(
     ctx: typer.Context,
-    kind: Annotated[Kind, typer.Argument(help="Which records.")],
+    kind: Annotated[ExportKind, typer.Argument(help="Which records.")],
     file: Annotated[Path, typer.Argument(help="Output file: .csv, .xlsx or .parquet.")],
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="assignments: the plan (default: the active one).")
+    ] = None,
+    salesforce: Annotated[
+        bool,
+        typer.Option("--salesforce", help="assignments: only changed owners, as Id,OwnerId."),
+    ] = False,
     force: ForceOption = False,
 ) -> None:
-    """Export every KIND record to FILE (format from the extension); re-importable as is."""
+    """Export every KIND record to FILE (format from the extension); re-importable as is.
+
+    ``assignments``: each account of the plan's latest rule run with its territory, old and
+    new owner and rule (``--salesforce``: the Data Loader file of owner changes).
+    """
+    from terraplan.io.outputs import check_output
     from terraplan.services.exports import export_records
 
+    check_output(file, overwrite=force)
     db = app_context(ctx).database()
+    if kind is ExportKind.assignments:
+        from terraplan.services.owner_sync import export_assignments
+
+        plan_id, count = export_assignments(
+            db, file, plan_id=plan, salesforce=salesforce, overwrite=force
+        )
+        what = "owner changes" if salesforce else "account assignments"
+        stdout().print(f"Wrote {count:,} {what} of plan {plan_id} to {escape(str(file))}")
+        return
     count = export_records(db, kind.value, file, overwrite=force)
     stdout().print(f"Wrote {count:,} {kind.value.replace('_', ' ')} to {escape(str(file))}")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +18,9 @@ from terraplan.cli.console import (
 )
 from terraplan.cli.context import app_context
 from terraplan.errors import InvalidParameterError
+
+if TYPE_CHECKING:
+    from terraplan.planning.targets import TargetPlan
 
 PlanOption = Annotated[str, typer.Option("--plan", help="Plan id.")]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json or csv")]
@@ -110,6 +114,9 @@ def capacity(
         stdout().print(
             f"Reps needed: [bold]{report.reps_needed}[/bold] (now {report.current_reps}); saved with plan {plan}."
         )
+        stdout().print("Assumed:")
+        for line in report.assumptions:
+            stdout().print(f"  - {line}", highlight=False)
     _warn(report.warnings)
     if out:
         _write_rows(report.rows(), out, force)
@@ -202,8 +209,20 @@ def targets(
         str, typer.Option("--growth", help="Growth over the prior period, e.g. 8%.")
     ] = "0%",
     period: Annotated[
-        int | None, typer.Option("--period", help="Target year (default: the year after the data).")
+        int | None,
+        typer.Option(
+            "--period",
+            help="Target year (default: the plan's effective dates, else the year after the "
+            "revenue history).",
+        ),
     ] = None,
+    revenue_source: Annotated[
+        str,
+        typer.Option(
+            "--revenue-source",
+            help="auto (sales lines, else Closed Won opportunities) | sales_lines | opportunities",
+        ),
+    ] = "auto",
     unit: Annotated[
         float, typer.Option("--unit", help="Rounding unit: targets are whole multiples of it.")
     ] = 1000.0,
@@ -214,7 +233,9 @@ def targets(
         list[str] | None,
         typer.Option("--adjust", help="Bottom-up adjustment TERRITORY:+50k:reason (repeatable)."),
     ] = None,
-    months: Annotated[bool, typer.Option("--months", help="Also print the monthly split.")] = False,
+    months: Annotated[
+        bool, typer.Option("--months", help="Also give the monthly split (a column per month).")
+    ] = False,
     fmt: FormatOption = OutputFormat.TABLE,
     out: OutOption = None,
     force: ForceOption = False,
@@ -234,30 +255,92 @@ def targets(
         unit=unit,
         seasonality=seasonality,
         adjustments=adjust or [],
+        revenue_source=revenue_source,
     )
     if fmt is OutputFormat.JSON:
         render_json(result.to_dict())
         return
-    render_rows(
-        result.rows(), fmt=fmt, title=f"Targets {result.period_start} to {result.period_end}"
-    )
-    if fmt is OutputFormat.TABLE:
-        if months:
-            render_rows(result.monthly_rows(), title="Monthly split")
-        render_rows(
-            [
-                {"measure": k.replace("_", " "), "value": v}
-                for k, v in result.fairness.summary().items()
-            ],
-            title="Fairness",
-        )
+    if fmt is not OutputFormat.TABLE:
+        render_rows(result.rows(months=months), fmt=fmt)
+        stderr().print(f"note: {result.basis.text}", highlight=False, markup=False)
+    else:
+        _print_targets(result, months=months)
         stdout().print(
-            f"Company target {result.company_target:,.0f} (bottom-up {result.bottom_up:,.0f}); "
-            f"{len(result.targets):,} targets saved with plan {plan}."
+            f"Company target {result.company_target:,.0f} (bottom-up "
+            f"{result.bottom_up:,.0f} = history x {1 + result.growth:g}); "
+            f"{result.basis.text}. {len(result.targets):,} targets saved with plan {plan}.",
+            highlight=False,
+            markup=False,
         )
     _warn(result.warnings)
     if out:
-        _write_rows(result.rows(), out, force)
+        _write_rows(result.rows(months=months), out, force)
+
+
+def _money(value: float | None) -> str:
+    """6.4M-style amounts for tables."""
+    if value is None:
+        return ""
+    size = abs(value)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if size >= limit:
+            digits = 0 if suffix == "k" or size >= 100 * limit else 1 if size >= 10 * limit else 2
+            return f"{value / limit:,.{digits}f}{suffix}"
+    return f"{value:,.0f}"
+
+
+def _print_targets(result: TargetPlan, *, months: bool) -> None:
+    """The targets as tables readable at 80 columns: one row per territory, the months in
+    blocks of six when asked, and the fairness in a sentence."""
+    from rich.table import Table
+
+    nodes = result.territories
+    levels = len({t.level for t in nodes}) > 1
+    adjusted = any(t.adjustment or t.rebalance for t in nodes)
+    table = Table(title=f"Targets {result.period_start} to {result.period_end}")
+    table.add_column("territory")
+    if levels:
+        table.add_column("level")
+    for name in ("target", *(("adjusted",) if adjusted else ()), "history", "vs history"):
+        table.add_column(name, justify="right")
+    table.add_column("potential", justify="right")
+    for t in nodes:
+        change = "" if not t.history else f"{t.final / t.history - 1:+.0%}"
+        cells = [t.name, *((t.level,) if levels else ())]
+        layer = t.adjustment + t.rebalance
+        shown = ("+" if layer > 0 else "") + _money(layer) if layer else ""
+        cells += [_money(t.final), *((shown,) if adjusted else ())]
+        cells += [_money(t.history), change, _money(t.potential)]
+        table.add_row(*cells)
+    stdout().print(table)
+    if months:
+        leaves = [t for t in nodes if t.is_leaf]
+        for first in range(0, len(result.months), 6):
+            labels = result.months[first : first + 6]
+            block = Table(title=f"Monthly targets {labels[0]} to {labels[-1]}")
+            block.add_column("territory")
+            for label in labels:
+                block.add_column(calendar.month_abbr[int(label[5:])], justify="right")
+            for t in leaves:
+                block.add_row(t.name, *(_money(v) for v in t.months[first : first + 6]))
+            stdout().print(block)
+    f = result.fairness
+    pieces = [
+        f"target/potential CV {f.cv_target_to_potential:.2f}"
+        if f.cv_target_to_potential is not None
+        else None,
+        f"target/history CV {f.cv_target_to_history:.2f}"
+        if f.cv_target_to_history is not None
+        else None,
+        f"{f.attainable_share_territories:.0%} of territories and "
+        f"{f.attainable_share_reps or 0:.0%} of reps reach their target at "
+        "last period's sales x growth"
+        if f.attainable_share_territories is not None
+        else None,
+    ]
+    stdout().print(
+        "Fairness: " + "; ".join(p for p in pieces if p) + ".", highlight=False, markup=False
+    )
 
 
 def _check_out(out: Path | None, force: bool) -> None:

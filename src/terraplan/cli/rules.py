@@ -130,6 +130,7 @@ def apply(
                     "gaps": run.gaps,
                     "conflicts": run.conflicts,
                     "owner_changes": run.owner_changes,
+                    "vacant_accounts": outcome.owners.vacant,
                 },
                 "rule_set_version": outcome.rule_set_version,
                 "territories": outcome.per_territory,
@@ -140,8 +141,17 @@ def apply(
     if fmt is OutputFormat.TABLE:
         stdout().print(
             f"Run {run.run_id}: {run.records:,} accounts assigned with rule set v{outcome.rule_set_version}; "
-            f"{run.gaps:,} gaps, {run.conflicts:,} conflicts, {run.owner_changes:,} owner changes since the last run."
+            f"{run.gaps:,} gaps, {run.conflicts:,} conflicts, {run.owner_changes:,} owner changes "
+            "(each account now owned by its territory's primary rep; "
+            f"`terraplan export assignments FILE --plan {plan}` lists them)."
         )
+        vacant, places = outcome.owners.vacant, len(outcome.owners.vacant_territories)
+        if vacant:
+            accounts = "1 account is" if vacant == 1 else f"{vacant:,} accounts are"
+            territories = "1 territory" if places == 1 else f"{places} territories"
+            stderr().print(
+                f"note: {accounts} in {territories} without a primary rep and keep their owner."
+            )
 
 
 @rules_app.command("compile")
@@ -183,6 +193,13 @@ def export_etm_command(
     force: ForceOption = False,
 ) -> None:
     """Write the rule set as Salesforce Enterprise Territory Management assignment-rule CSVs."""
+    if out.exists() and not out.is_dir():
+        from terraplan.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"--out {out}: is a file; give a folder for the ETM CSV files",
+            details={"parameter": "out", "value": str(out)},
+        )
     from terraplan.io.outputs import write_files
     from terraplan.rules import export_etm
     from terraplan.services.ownership import plan_rule_set
@@ -224,7 +241,6 @@ def route_command(
     ] = OutputFormat.TABLE,
 ) -> None:
     """Route one lead: its territory, owner rep and why."""
-    from terraplan.io.geocoding import ZipDirectory
     from terraplan.services.ownership import route_record
 
     record: dict[str, Any] = {"id": "lead", "company": company, "name": company}
@@ -245,13 +261,6 @@ def route_command(
 
             raise InvalidParameterError(f"--field {item!r}: use NAME=VALUE")
         record[key] = value
-    if postal_code:
-        location = ZipDirectory().lookup(postal_code)
-        if location is not None:
-            record.setdefault("state", location.state)
-            record.setdefault("county_fips", location.county_fips)
-            record.setdefault("latitude", location.latitude)
-            record.setdefault("longitude", location.longitude)
     routed = route_record(app_context(ctx).database(), record, plan_id=plan, method=method.value)
     if fmt is OutputFormat.JSON:
         render_json(routed.to_dict())

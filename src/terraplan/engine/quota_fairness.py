@@ -19,12 +19,15 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 def safe_ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
-    """``numerator / denominator`` ``(n,)`` with NaN where the denominator is <= 0 or NaN."""
+    """``numerator / denominator`` ``(n,)`` with NaN where the denominator is <= 0 or NaN,
+    or the ratio overflows (a denominator too close to 0 to mean anything)."""
     num = np.asarray(numerator, dtype=np.float64)
     den = np.asarray(denominator, dtype=np.float64)
     ok = np.isfinite(den) & (den > 0) & np.isfinite(num)
     out: FloatArray = np.full(np.broadcast(num, den).shape, np.nan)
-    np.divide(num, den, out=out, where=ok)
+    with np.errstate(over="ignore"):
+        np.divide(num, den, out=out, where=ok)
+    out[~np.isfinite(out)] = np.nan
     return out
 
 
@@ -34,6 +37,9 @@ def coefficient_of_variation(values: FloatArray) -> float:
     data = data[np.isfinite(data)]
     if data.size < 2:
         return math.nan
+    scale = float(np.abs(data).max())
+    if scale > 0:
+        data = data / scale  # scale-free; keeps huge ratios from overflowing when squared
     mean = float(data.mean())
     if mean == 0:
         return math.nan
@@ -50,6 +56,8 @@ def gini(values: FloatArray) -> float:
     if np.any(data < 0):
         raise InvalidParameterError("the Gini coefficient needs values >= 0")
     n = data.size
+    if n and data[-1] > 0:
+        data = data / data[-1]  # scale-free; keeps huge values from overflowing
     total = float(data.sum())
     if n < 2 or total == 0:
         return math.nan

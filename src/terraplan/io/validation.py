@@ -13,7 +13,18 @@ rows into plain Python dicts.
 Reference checks (``known_ids``): ``None`` skips them all. Otherwise a field referring to
 kind ``k`` is checked when ``k`` is a key of ``known_ids``; a reference to the file's own
 kind (``parent_id``, ``manager_id``) is always checked, against ``known_ids.get(kind)`` plus
-the ids accepted from the file itself.
+the ids accepted from the file itself. An owner id (``owner_id`` of accounts and
+opportunities) is an external reference: an unknown one is kept as given and the report says
+once how many rows name an owner that is not a known rep yet.
+
+Other checks on every kind: text numbers follow the decimal separator (declared for the file,
+else shown by the column's own numbers, else by the file's other numbers (amounts before
+coordinates), else a decimal point
+for XLSX, Parquet and comma-delimited CSV; an ambiguous ``1,200`` is an error when it cannot be
+known); dates lie in
+:data:`DATE_MIN` .. :data:`DATE_MAX`; a text field (a name, an id) refuses a cell stored as a
+number (XLSX, Parquet) that is NaN, infinite or fractional (a whole number reads as its
+digits: ``1234.0`` -> ``"1234"``).
 """
 
 from __future__ import annotations
@@ -21,19 +32,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
 from terraplan.io import parsing
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.readers import ROW, SourceTable
-from terraplan.io.report import ImportIssue, ImportReport
+from terraplan.io.report import MAX_QUOTED, ImportIssue, ImportReport, short
 from terraplan.io.schema import GEO_NUMERIC_ATTRIBUTES, FieldSpec, KindSpec, kind_spec
 
 logger = logging.getLogger(__name__)
 
 RAW = "\x00raw"
 """Suffix of the columns keeping a typed field's text (for issue values)."""
+
+DATE_MIN = date(1900, 1, 1)
+"""Earliest date an import accepts."""
+DATE_MAX = date(2199, 12, 31)
+"""Latest date an import accepts."""
+
+_NOT_TEXT = r"(?i)^[+-]?(nan|inf|infinity)$"
 
 GEOCODED = "__geocoded__"
 """Boolean column of ``Checker.ctx`` set by geocoding: coordinates came from the ZIP table."""
@@ -107,6 +126,8 @@ class Checker:
         self.spec = spec
         self.ctx = ctx
         self.issues: list[pl.DataFrame] = []
+        #: File-level warnings (one line each, no row).
+        self.warnings: list[str] = []
 
     def column_of(self, field: str) -> str:
         return self.table.columns.column_of(field)
@@ -134,9 +155,11 @@ class Checker:
         """Report every row where ``mask`` is true; returns how many."""
         columns = [
             pl.col(ROW).alias("row"),
-            pl.lit(self.column_of(field), dtype=pl.String).alias("column"),
+            pl.lit(short(self.column_of(field)), dtype=pl.String).alias("column"),
             pl.lit(field, dtype=pl.String).alias("field"),
-            (value if value is not None else self.value_of(field)).cast(pl.String).alias("value"),
+            _quoted((value if value is not None else self.value_of(field)).cast(pl.String)).alias(
+                "value"
+            ),
         ]
         if isinstance(reason, str):
             found = self.ctx.filter(mask.fill_null(False)).select(
@@ -170,22 +193,30 @@ class Checker:
         return field in self.table.columns.fields
 
 
+def _quoted(value: pl.Expr) -> pl.Expr:
+    """Cell text cut to :data:`MAX_QUOTED` characters for a report."""
+    cut = pl.concat_str(value.str.slice(0, MAX_QUOTED), pl.lit("…"))
+    return pl.when(value.str.len_chars() > MAX_QUOTED).then(cut).otherwise(value)
+
+
 def validate(
     table: SourceTable,
     *,
     known_ids: Mapping[str, Collection[str]] | None = None,
     geocoder: ZipDirectory | None = None,
     geocode: bool = True,
+    rep_names: Mapping[str, str] | None = None,
 ) -> ValidationResult:
     """Check every row of ``table``; return the accepted rows and the report.
 
     ``known_ids`` maps a kind ("accounts", "reps", "geo_units", "territories", "plans") to
     the ids that exist already (see the module docstring). ``geocoder`` is the ZIP table used
     to check US postal codes and fill missing coordinates (default: a fresh
-    :class:`ZipDirectory`); ``geocode=False`` skips both. Row problems become issues, never
+    :class:`ZipDirectory`); ``geocode=False`` skips both. ``rep_names`` (id -> name of the
+    known reps) resolves owner columns that hold rep names. Row problems become issues, never
     exceptions.
     """
-    from terraplan.io import kind_checks
+    from terraplan.io import kind_checks, locations, references
 
     spec = kind_spec(table.kind)
     report = ImportReport(
@@ -216,12 +247,15 @@ def validate(
     checker = Checker(table, spec, _parse(table, spec, report))
     _generic_checks(checker)
     kind_checks.check_kind(checker)
+    locations.normalize_places(checker)
     if geocode and (spec.postal_field is not None or spec.kind == "geo_units"):
-        kind_checks.apply_geocoding(checker, geocoder or ZipDirectory())
+        locations.apply_geocoding(checker, geocoder or ZipDirectory())
     _required_checks(checker)
     _duplicate_checks(checker)
     if known_ids is not None:
-        _reference_checks(checker, known_ids)
+        references.check_references(checker, known_ids, rep_names)
+    report.warnings.extend(checker.warnings)
+    report.warnings[:] = list(dict.fromkeys(report.warnings))
 
     issues = (
         pl.concat(checker.issues).sort("row", maintain_order=True)
@@ -267,6 +301,15 @@ def _parse(table: SourceTable, spec: KindSpec, report: ImportReport) -> pl.DataF
             for name, column in table.columns.attributes.items()
         ),
     )
+    if table.columns.values:
+        text = text.with_columns(
+            _map_values(pl.col(name), table.columns.values[name]).alias(name)
+            for name in table.columns.values
+            if name in text.columns
+        )
+    decimal = _decimal_mode(table, spec, text)
+    report.details["decimal"] = decimal or "unknown"
+    declared = table.decimal is not None
     exprs: list[pl.Expr] = []
     for spec_field in spec.fields:
         name = spec_field.name
@@ -277,7 +320,10 @@ def _parse(table: SourceTable, spec: KindSpec, report: ImportReport) -> pl.DataF
             if spec_field.type == "list":
                 exprs[-1] = pl.lit([], dtype=pl.List(pl.String)).alias(name)
             continue
-        parsed = _parser(spec_field)(pl.col(name))
+        mode = decimal
+        if not declared and spec_field.type in ("float", "int"):
+            mode = parsing.detect_decimal([text[name]]) or decimal
+        parsed = _parser(spec_field, mode)(pl.col(name))
         if spec_field.type not in ("str", "list"):
             exprs.append(pl.col(name).alias(name + RAW))
         if spec_field.default is not None:
@@ -310,11 +356,36 @@ def _parse(table: SourceTable, spec: KindSpec, report: ImportReport) -> pl.DataF
     return ctx.drop(dropped)
 
 
-def _parser(spec: FieldSpec):  # type: ignore[no-untyped-def]
+def _map_values(text: pl.Expr, table: Mapping[str, str | None]) -> pl.Expr:
+    """``text`` with the mapping file's values replaced (ignoring case and extra spaces)."""
+    keyed = {" ".join(k.split()).lower(): v for k, v in table.items()}
+    key = text.str.replace_all(r"\s+", " ").str.strip_chars().str.to_lowercase()
+    mapped = key.replace_strict(keyed, default=None, return_dtype=pl.String)
+    return pl.when(key.is_in(list(keyed))).then(mapped).otherwise(text)
+
+
+def _decimal_mode(table: SourceTable, spec: KindSpec, text: pl.DataFrame) -> parsing.Decimal | None:
+    """Declared, else shown by the numbers, else by the format (see the module docstring)."""
+    if table.decimal is not None:
+        return table.decimal
+    numeric = [f.name for f in spec.fields if f.type in ("float", "int") and f.name in text.columns]
+    # Amounts first: coordinates often keep a decimal point in files with decimal commas.
+    amounts = [n for n in numeric if not n.endswith(("latitude", "longitude"))]
+    detected = parsing.detect_decimal([text[n] for n in amounts]) or parsing.detect_decimal(
+        [text[n] for n in numeric]
+    )
+    if detected is not None:
+        return detected
+    if table.format != "csv" or table.details.get("delimiter", ",") == ",":
+        return "point"
+    return None
+
+
+def _parser(spec: FieldSpec, decimal: parsing.Decimal | None):  # type: ignore[no-untyped-def]
     if spec.type == "float":
-        return parsing.parse_float
+        return lambda e: parsing.parse_float(e, decimal)
     if spec.type == "int":
-        return parsing.parse_int
+        return lambda e: parsing.parse_int(e, decimal)
     if spec.type == "date":
         return parsing.parse_date
     if spec.type == "bool":
@@ -334,13 +405,43 @@ def _generic_checks(checker: Checker) -> None:
         if not checker.has(name):
             continue
         raw = pl.col(name + RAW) if name + RAW in checker.ctx.columns else None
-        if raw is not None and spec.type in _PARSE_REASONS:
+        if raw is not None and spec.type in ("float", "int"):
+            ambiguous = raw.is_not_null() & pl.col(name).is_null() & parsing.ambiguous_number(raw)
+            checker.add(
+                ambiguous,
+                name,
+                "ambiguous number: nothing in the file tells whether its decimal separator is"
+                " a point or a comma (1,200 is 1200 or 1.2); declare it"
+                " (--decimal-comma or --decimal-point)",
+            )
+            checker.add(
+                raw.is_not_null() & pl.col(name).is_null() & ~parsing.ambiguous_number(raw),
+                name,
+                _PARSE_REASONS[spec.type],
+            )
+        elif raw is not None and spec.type in _PARSE_REASONS:
             checker.add(raw.is_not_null() & pl.col(name).is_null(), name, _PARSE_REASONS[spec.type])
         if spec.type == "enum" and raw is not None:
             reason = f"unknown {name}; use one of {', '.join(spec.choices)}"
             checker.add(raw.is_not_null() & pl.col(name).is_null(), name, reason)
         if spec.minimum is not None and spec.type in ("float", "int"):
             checker.add(pl.col(name) < spec.minimum, name, f"must be >= {spec.minimum:g}")
+        if spec.type == "date":
+            out = (pl.col(name) < DATE_MIN) | (pl.col(name) > DATE_MAX)
+            checker.add(out, name, f"date out of range ({DATE_MIN} .. {DATE_MAX})")
+            # reported once: later checks (ends before it starts) see no date
+            checker.ctx = checker.ctx.with_columns(
+                pl.when(out).then(None).otherwise(pl.col(name)).alias(name)
+            )
+        if spec.type == "str":
+            rows = checker.table.fractional.get(checker.column_of(name))
+            if rows:
+                not_text = (
+                    pl.when(pl.col(name).str.contains(_NOT_TEXT))
+                    .then(pl.lit("NaN or infinity stored as a number: not a text value"))
+                    .otherwise(pl.lit("a fractional number where text is expected"))
+                )
+                checker.add(pl.col(ROW).is_in(rows), name, not_text)
     for column in checker.ctx.columns:
         if column.startswith("attributes.") and column + RAW in checker.ctx.columns:
             mask = pl.col(column + RAW).is_not_null() & pl.col(column).is_null()
@@ -383,53 +484,6 @@ def _duplicate_checks(checker: Checker) -> None:
     )
     mask = pl.col("id").is_not_null() & ~pl.col("id").is_first_distinct()
     checker.add(mask, "id", reason)
-
-
-def _reference_checks(checker: Checker, known_ids: Mapping[str, Collection[str]]) -> None:
-    kind = checker.spec.kind
-    singular = {
-        "accounts": "account",
-        "reps": "rep",
-        "geo_units": "geo unit",
-        "territories": "territory",
-        "plans": "plan",
-    }
-    for spec in checker.spec.fields:
-        target = spec.references
-        if target is None or not checker.has(spec.name):
-            continue
-        label = singular.get(target, target)
-        known = pl.Series("id", list(known_ids.get(target, ())), dtype=pl.String)
-        if spec.type == "list":  # neighbours: a warning, the unit itself is fine
-            if target not in known_ids:
-                continue
-            allowed = pl.concat([known, checker.ctx["id"].drop_nulls()]).implode()
-            unknown = pl.col(spec.name).list.eval(pl.element().filter(~pl.element().is_in(allowed)))
-            checker.add(
-                unknown.list.len() > 0,
-                spec.name,
-                pl.concat_str(pl.lit(f"unknown {label} id(s) "), unknown.list.join(", ")),
-                severity="warning",
-            )
-            continue
-        if target != kind and target not in known_ids:
-            continue
-        reason = pl.concat_str(pl.lit(f"unknown {label} '"), pl.col(spec.name), pl.lit("'"))
-        if target != kind:
-            checker.add(~pl.col(spec.name).is_in(known.implode()), spec.name, reason)
-            continue
-        # Self-reference: ids of rows accepted so far also count; repeat until stable.
-        flagged = pl.Series("row", [], dtype=pl.Int64)
-        for _ in range(50):
-            bad = pl.concat([checker.error_rows(), flagged]).unique()
-            accepted = checker.ctx.filter(~pl.col(ROW).is_in(bad.implode()))["id"].drop_nulls()
-            allowed = pl.concat([known, accepted]).implode()
-            mask = pl.col(spec.name).is_not_null() & ~pl.col(spec.name).is_in(allowed)
-            now = checker.ctx.filter(mask)[ROW]
-            if now.len() == flagged.len():
-                break
-            flagged = now
-        checker.add(pl.col(ROW).is_in(flagged.implode()), spec.name, reason)
 
 
 def _output(accepted: pl.DataFrame, spec: KindSpec) -> pl.DataFrame:

@@ -10,6 +10,7 @@ from datetime import date
 import polars as pl
 
 from terraplan.errors import InvalidParameterError
+from terraplan.planning.balance_criteria import BalanceCriteria
 from terraplan.planning.kpi_balance import rep_capacity, territory_balance, territory_totals
 from terraplan.planning.kpi_groups import account_table, territory_table
 from terraplan.planning.kpi_inputs import FrameLike, KpiInputs, as_lazy
@@ -99,6 +100,9 @@ class AlertReport:
     period: str
     as_of: date
     thresholds: AlertThresholds = field(default_factory=AlertThresholds)
+    #: The balance criteria the plan was judged by (None: ``thresholds.balance_tolerance``
+    #: on every territory).
+    criteria: BalanceCriteria | None = None
 
     def to_frame(self) -> pl.DataFrame:
         """The alerts as a DataFrame (one row per alert, columns = :class:`Alert` fields)."""
@@ -123,6 +127,7 @@ def evaluate_alerts(
     as_of: date | None = None,
     thresholds: AlertThresholds | None = None,
     design_totals: FrameLike | Mapping[str, float] | None = None,
+    criteria: BalanceCriteria | None = None,
 ) -> AlertReport:
     """Check the plan and the period's KPIs against ``thresholds``.
 
@@ -135,7 +140,11 @@ def evaluate_alerts(
         as_of: default the latest data date.
         design_totals: territory totals when the plan was designed: a mapping
             ``territory_id -> potential`` or a frame with ``territory_id`` and ``potential``
-            (and optionally ``workload``). Enables drift alerts.
+            (and optionally ``workload``). Enables drift alerts. Default: the design
+            totals held by ``criteria``.
+        criteria: the plan's balance criteria (:func:`plan_balance_criteria`): balance is
+            checked on its metrics, tolerances, targets and territories only, and
+            ``thresholds.balance_tolerance`` is not used.
     """
     limits = thresholds or AlertThresholds()
     if as_of is None:
@@ -143,16 +152,25 @@ def evaluate_alerts(
     label = period or quarter_period(as_of.year, (as_of.month - 1) // 3 + 1).label
     alerts: list[Alert] = []
 
-    balance = territory_balance(inputs, tolerance=limits.balance_tolerance)
-    out = balance.filter(~pl.col("within_tolerance"))
+    only: set[str] | None = None
+    if criteria is not None:
+        balance = territory_balance(inputs, criteria=criteria)
+        if design_totals is None and criteria.design_totals:
+            design_totals = _baseline_frame(criteria)
+            only = set(criteria.design_totals)  # territories the design made
+    else:
+        balance = territory_balance(inputs, tolerance=limits.balance_tolerance)
+    out = balance.filter(~pl.col("within_tolerance")) if not balance.is_empty() else balance
+    target = "target" if criteria is not None else "mean"
     for r in out.iter_rows(named=True):
         direction = "above" if r["value"] > r["mean"] else "below"
         alerts.append(
             Alert(
                 "balance", "warning", "territory", r["territory_id"], r["metric"], r["value"],
                 r["upper"] if direction == "above" else r["lower"],
-                f"{r['metric']} {_num(r['value'])} is {direction} the tolerance band "
-                f"[{_num(r['lower'])}, {_num(r['upper'])}] around the mean {_num(r['mean'])}",
+                f"{r['metric']} {_num(r['value'])} is {direction} the ±{r['tolerance']:.0%} "
+                f"band [{_num(r['lower'])}, {_num(r['upper'])}] around the {target} "
+                f"{_num(r['mean'])}",
             )
         )  # fmt: skip
 
@@ -194,13 +212,29 @@ def evaluate_alerts(
         )  # fmt: skip
 
     alerts.extend(_unowned_accounts(inputs, limits))
-    drift_alerts = _drift(inputs, design_totals, limits)
+    drift_alerts = _drift(inputs, design_totals, limits, only)
     alerts.extend(drift_alerts)
 
     order = {k: i for i, k in enumerate(ALERT_KINDS)}
     alerts.sort(key=lambda a: (order[a.kind], a.subject_id, a.metric))
-    realignment = _recommend(balance, drift_alerts, limits)
-    return AlertReport(tuple(alerts), realignment, label, as_of, limits)
+    realignment = _recommend(balance, drift_alerts, limits, criteria)
+    return AlertReport(tuple(alerts), realignment, label, as_of, limits, criteria)
+
+
+def _baseline_frame(criteria: BalanceCriteria) -> pl.DataFrame | None:
+    baseline = criteria.drift_baseline()
+    if not baseline:
+        return None
+    metrics = sorted({m for row in baseline.values() for m in row})
+    if not metrics:
+        return None
+    return pl.DataFrame(
+        {
+            "territory_id": list(baseline),
+            **{m: [row.get(m) for row in baseline.values()] for m in metrics},
+        },
+        schema={"territory_id": pl.String, **dict.fromkeys(metrics, pl.Float64)},
+    )
 
 
 def _num(value: float) -> str:
@@ -264,11 +298,14 @@ def _drift(
     inputs: KpiInputs,
     design_totals: FrameLike | Mapping[str, float] | None,
     limits: AlertThresholds,
+    only: set[str] | None = None,
 ) -> list[Alert]:
     if design_totals is None:
         return []
     design = _design_frame(design_totals)
     current = territory_totals(inputs)
+    if only is not None:
+        current = current.filter(pl.col("territory_id").is_in(sorted(only)))
     alerts: list[Alert] = []
     for metric in ("potential", "workload"):
         if metric not in design.columns:
@@ -304,7 +341,10 @@ def _drift(
 
 
 def _recommend(
-    balance: pl.DataFrame, drift_alerts: list[Alert], limits: AlertThresholds
+    balance: pl.DataFrame,
+    drift_alerts: list[Alert],
+    limits: AlertThresholds,
+    criteria: BalanceCriteria | None = None,
 ) -> RealignmentRecommendation:
     reasons: list[str] = []
     concerned: set[str] = set()
@@ -322,6 +362,7 @@ def _recommend(
             concerned.update(out)
             reasons.append(
                 f"{len(out)} of {territories} territories are outside the balance tolerance "
-                f"(more than {limits.max_out_of_balance_share:.0%}): {', '.join(out)}"
+                + (f"[{criteria.describe()}] " if criteria is not None else "")
+                + f"(more than {limits.max_out_of_balance_share:.0%}): {', '.join(out)}"
             )
     return RealignmentRecommendation(bool(reasons), tuple(reasons), tuple(sorted(concerned)))

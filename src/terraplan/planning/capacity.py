@@ -10,19 +10,23 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import numpy as np
 
 from terraplan.domain import Account, Plan, Rep
 from terraplan.engine import capacity as cap
-from terraplan.errors import InvalidParameterError
+from terraplan.errors import DataError, InvalidParameterError
+from terraplan.planning.hiring import (
+    HiringForecast,
+    HiringMonth,
+    forecast_hiring,
+    parse_hiring_plan,
+)
 from terraplan.planning.reps_support import (
     SELLING_ROLES,
     account_territories,
     ancestor_at_level,
-    months_between,
     parse_amount,
     parse_key_values,
     parse_percent,
@@ -110,9 +114,17 @@ class WorkloadModel:
 
 
 def account_workload(
-    plan: Plan, accounts: Sequence[Account], reps: Sequence[Rep], model: WorkloadModel
+    plan: Plan,
+    accounts: Sequence[Account],
+    reps: Sequence[Rep],
+    model: WorkloadModel,
+    *,
+    territory_of: Mapping[str, str] | None = None,
 ) -> tuple[np.ndarray, list[str]]:
-    """Hours per year per account ``(n,)`` (order of ``accounts``) and warnings."""
+    """Hours per year per account ``(n,)`` (order of ``accounts``) and warnings.
+
+    ``territory_of``: account id -> territory (default: :func:`account_territories`).
+    """
     model.validate()
     warnings: list[str] = []
     n = len(accounts)
@@ -128,7 +140,8 @@ def account_workload(
     todo = [int(i) for i in np.flatnonzero(~use_stored)]
     if not todo:
         return hours, warnings
-    territory_of = account_territories(plan, accounts)
+    if territory_of is None:
+        territory_of = account_territories(plan, accounts)
     homes = {r.id: (r.home_latitude, r.home_longitude) for r in reps if r.home_latitude is not None}
     base: dict[str, tuple[float, float]] = {}
     for territory in plan.territories:
@@ -226,6 +239,9 @@ class CapacityReport:
     groups: tuple[GroupNeed, ...]
     marginal: tuple[MarginalRow, ...]
     warnings: tuple[str, ...] = ()
+    #: Every figure the answer rests on, in words (capacity per rep, where the workload
+    #: comes from, the visit model's figures when it was used, hours per account).
+    assumptions: tuple[str, ...] = ()
 
     @property
     def effective_hours_per_rep(self) -> float:
@@ -286,6 +302,7 @@ class CapacityReport:
             "groups": self.rows()[:-1],
             "marginal": self.marginal_rows(),
             "warnings": list(self.warnings),
+            "assumptions": list(self.assumptions),
         }
 
 
@@ -298,18 +315,48 @@ def size_team(
     utilization: float = 0.8,
     workload_model: WorkloadModel | str | None = None,
     group_by: str = "region",
+    territory_of: Mapping[str, str] | None = None,
 ) -> CapacityReport:
     """Reps needed overall and per group, and the effect of one rep more or less.
 
     ``group_by``: ``"segment"``, ``"industry"``, ``"territory"`` or a hierarchy level name
     such as ``"region"`` (territories with no ancestor at that level group under their top).
+    ``territory_of``: which territory each account is in (account id -> leaf territory id;
+    default: :func:`terraplan.planning.alignment.account_territories` on the plan alone).
+
+    ``workload_model`` None: the stored workload, estimated by the default visit model only
+    for accounts without one (said in ``assumptions``); with no stored workload at all a
+    :class:`DataError` asks for one or for an explicit model. Every figure used is listed
+    in the report's ``assumptions``.
     """
-    model = _model(workload_model)
     cap.fte_needed(0.0, hours_per_rep, utilization)  # validates both
     accounts = list(accounts)
-    hours, warnings = account_workload(plan, accounts, reps, model)
+    if territory_of is None:
+        territory_of = account_territories(plan, accounts)
+    stored = sum(a.workload is not None for a in accounts)
+    if not accounts:
+        raise DataError(
+            "no accounts are stored, so there is no workload to size the team on; import "
+            "accounts (`terraplan import accounts FILE`) or run `terraplan demo`",
+            details={"field": "accounts", "reason": "no records"},
+        )
+    if workload_model is None and stored == 0:
+        raise DataError(
+            f"none of the {len(accounts):,} accounts has a stored workload (hours per year), so "
+            "there is nothing to size the team on: import a workload column (or map one to it "
+            "in the mapping file), or estimate it with --workload-model, e.g. "
+            "visits=12,call_hours=1 (visits per year x (hours per call + travel))",
+            details={"field": "workload", "reason": "missing"},
+        )
+    model = _model(workload_model)
+    model.validate()
+    hours, warnings = account_workload(plan, accounts, reps, model, territory_of=territory_of)
+    if model.source == "auto":
+        used_stored = stored
+    else:
+        used_stored = len(accounts) if model.source == "stored" else 0
     potential = np.array([a.potential or 0.0 for a in accounts], dtype=float)
-    groups = _group_keys(plan, accounts, group_by)
+    groups = _group_keys(plan, accounts, group_by, territory_of)
     if any(g == "(unaligned)" for g in groups):
         warnings.append(
             f"{groups.count('(unaligned)')} account(s) are in no territory; grouped as (unaligned)"
@@ -367,7 +414,52 @@ def size_team(
         groups=tuple(needs),
         marginal=marginal,
         warnings=tuple(warnings),
+        assumptions=_assumptions(
+            model,
+            accounts,
+            stored=used_stored,
+            total=total,
+            hours_per_rep=hours_per_rep,
+            utilization=utilization,
+        ),
     )
+
+
+def _assumptions(
+    model: WorkloadModel,
+    accounts: Sequence[Account],
+    *,
+    stored: int,
+    total: float,
+    hours_per_rep: float,
+    utilization: float,
+) -> tuple[str, ...]:
+    """The figures behind a team size, each in words."""
+    n = len(accounts)
+    lines = [
+        f"capacity: {hours_per_rep:,.0f} selling hours per rep per year x {utilization:.0%} "
+        f"utilisation = {hours_per_rep * utilization:,.0f} hours of workload per rep"
+    ]
+    if stored:
+        lines.append(
+            f"workload: the stored figure (hours per year) for {stored:,} of {n:,} accounts"
+            + (" (missing = 0 h)" if model.source == "stored" else "")
+        )
+    estimated = n - stored
+    if estimated:
+        segments = ", ".join(
+            [f"visits {k}={v:g}" for k, v in sorted(model.visits_by_segment.items())]
+            + [f"call hours {k}={v:g}" for k, v in sorted(model.call_hours_by_segment.items())]
+        )
+        lines.append(
+            f"workload estimated for {estimated:,} of {n:,} accounts by the visit model: "
+            f"{model.visits_per_year:g} visits per year x ({model.call_hours:g} h per call + "
+            f"travel there and back at {model.speed_kmh:g} km/h over {model.road_factor:g}x the "
+            "straight-line distance from the rep's home base, else the territory's centre)"
+            + (f"; per segment: {segments}" if segments else "")
+        )
+    lines.append(f"average {total / n:,.1f} hours per account per year, {total:,.0f} hours in all")
+    return tuple(lines)
 
 
 def _ceil(fte: float) -> int:
@@ -384,10 +476,11 @@ def _model(value: WorkloadModel | str | None) -> WorkloadModel:
     return value
 
 
-def _group_keys(plan: Plan, accounts: Sequence[Account], group_by: str) -> list[str]:
+def _group_keys(
+    plan: Plan, accounts: Sequence[Account], group_by: str, territory_of: Mapping[str, str]
+) -> list[str]:
     if group_by in ("segment", "industry"):
         return [getattr(a, group_by) or "(none)" for a in accounts]
-    territory_of = account_territories(plan, accounts)
     if group_by == "territory":
         return [territory_of.get(a.id, "(unaligned)") for a in accounts]
     levels = {t.level for t in plan.territories}
@@ -414,124 +507,3 @@ def _current_reps(plan: Plan, sellers: Sequence[Rep], group_by: str) -> dict[str
     for territory in plan.leaves():
         owners[up[territory.id]].update(o for o in territory.primary_owner_ids if o in ids)
     return {key: len(value) for key, value in owners.items()}
-
-
-# ------------------------------------------------------------------------ hiring what-if
-
-
-@dataclass(frozen=True, slots=True)
-class HiringMonth:
-    month: str
-    hires: float
-    leavers: float
-    headcount: float
-    productive_fte: float
-    capacity_hours: float
-    workload_hours: float
-    coverage: float
-    fte_gap: float
-
-
-@dataclass(frozen=True, slots=True)
-class HiringForecast:
-    """Month-by-month headcount, productive FTE and coverage of the workload."""
-
-    months: tuple[HiringMonth, ...]
-    ramp: tuple[float, ...]
-    attrition: float
-
-    def rows(self) -> list[dict[str, object]]:
-        return [
-            {
-                "month": m.month,
-                "hires": round(m.hires, 2),
-                "leavers": round(m.leavers, 2),
-                "headcount": round(m.headcount, 2),
-                "productive_fte": round(m.productive_fte, 2),
-                "capacity_hours": round(m.capacity_hours, 1),
-                "workload_hours": round(m.workload_hours, 1),
-                "coverage": round(m.coverage, 4),
-                "fte_gap": round(m.fte_gap, 2),
-            }
-            for m in self.months
-        ]
-
-    def to_dict(self) -> dict[str, object]:
-        return {"ramp": list(self.ramp), "attrition": self.attrition, "months": self.rows()}
-
-
-def parse_hiring_plan(text: str, *, months: int) -> list[float]:
-    """``"1:3,4:2"`` (3 hires in month 1, 2 in month 4; months count from 1) -> per month."""
-    plan = [0.0] * months
-    for key, value in parse_key_values(text.replace(":", "="), name="hiring plan").items():
-        try:
-            month = int(key)
-        except ValueError:
-            raise InvalidParameterError(
-                f"hiring plan: month {key!r} is not a whole number (example: 1:3,4:2)",
-                details={"parameter": "hires"},
-            ) from None
-        if not 1 <= month <= months:
-            raise InvalidParameterError(
-                f"hiring plan: month {month} is outside 1..{months}",
-                details={"parameter": "hires"},
-            )
-        plan[month - 1] = parse_amount(value, name=f"hires in month {month}")
-    return plan
-
-
-def forecast_hiring(
-    report: CapacityReport,
-    reps: Sequence[Rep],
-    *,
-    start: date,
-    hires: Sequence[float] | Mapping[int, float] | str = (),
-    months: int = 12,
-    ramp_months: int = 3,
-    ramp_curve: Sequence[float] | None = None,
-    attrition: float | str = 0.0,
-) -> HiringForecast:
-    """What-if over a hiring plan: headcount, productive FTE and coverage month by month.
-
-    ``hires``: per month (a sequence), ``{month number (1-based): count}`` or ``"1:3,4:2"``.
-    Current reps ramp by their ``hire_date`` (unknown = fully ramped). ``attrition`` is a
-    monthly rate (``0.01`` or ``"1%"``). Monthly workload is the yearly figure / 12.
-    """
-    if isinstance(months, bool) or not isinstance(months, int) or months < 1:
-        raise InvalidParameterError(f"months must be a whole number >= 1, got {months!r}")
-    if isinstance(hires, str):
-        plan = parse_hiring_plan(hires, months=months) if hires.strip() else [0.0] * months
-    elif isinstance(hires, Mapping):
-        plan = parse_hiring_plan(",".join(f"{k}:{v}" for k, v in hires.items()), months=months)
-    else:
-        plan = [parse_amount(h, name="hires") for h in hires] + [0.0] * (months - len(hires))
-        if len(plan) > months:
-            raise InvalidParameterError(f"hires lists {len(plan)} months, more than {months}")
-    rate = parse_percent(attrition, name="attrition")
-    ramp = cap.ramp_curve(ramp_months, ramp_curve)
-    sellers = [r for r in reps if r.active and r.role in SELLING_ROLES]
-    tenure = np.array(
-        [months_between(r.hire_date, start) if r.hire_date else ramp.size for r in sellers],
-        dtype=np.int64,
-    )
-    forecast = cap.forecast_headcount(tenure, np.array(plan), ramp, rate)
-    monthly_capacity = report.effective_hours_per_rep / 12.0
-    workload = report.total_workload_hours / 12.0
-    rows = []
-    for t in range(months):
-        year, month0 = divmod(start.month - 1 + t, 12)
-        capacity = float(forecast.productive_fte[t]) * monthly_capacity
-        rows.append(
-            HiringMonth(
-                month=f"{start.year + year:04d}-{month0 + 1:02d}",
-                hires=float(forecast.hires[t]),
-                leavers=float(forecast.leavers[t]),
-                headcount=float(forecast.headcount[t]),
-                productive_fte=float(forecast.productive_fte[t]),
-                capacity_hours=capacity,
-                workload_hours=workload,
-                coverage=capacity / workload if workload > 0 else 1.0,
-                fte_gap=report.fte_needed - float(forecast.productive_fte[t]),
-            )
-        )
-    return HiringForecast(tuple(rows), tuple(float(v) for v in ramp), rate)

@@ -29,16 +29,25 @@ from terraplan.domain import (
     TerritoryType,
 )
 from terraplan.engine.design import DesignProblem, DesignResult, get_solver
-from terraplan.engine.design.diagnosis import Diagnosis
+from terraplan.engine.design.diagnosis import Diagnosis, Issue
 from terraplan.engine.design.registry import SOLVERS
 from terraplan.engine.design.report import DesignReport, SolverStats
-from terraplan.errors import DataError, DataQualityWarning, InvalidParameterError
+from terraplan.errors import (
+    ConvergenceWarning,
+    DataError,
+    DataQualityWarning,
+    InvalidParameterError,
+)
 
 Method = Literal["auto", "heuristic", "exact"]
 
 #: Account metrics usable in ``balance``: fields of :class:`Account` or ``"count"`` (1 each);
 #: any other name is read from ``Account.attributes``.
 ACCOUNT_FIELDS = ("potential", "workload", "annual_revenue", "employees")
+
+#: A balance metric missing for more than this share of the accounts (or units) stops the
+#: design with a :class:`DataError` instead of balancing mostly zeros.
+MAX_MISSING_SHARE = 0.5
 
 #: Largest ``n_units * n_territories`` that ``method="auto"`` hands to the exact solver.
 AUTO_EXACT_LIMIT = 600
@@ -65,6 +74,11 @@ class DesignOutcome:
     metric_names: tuple[str, ...]
     record_kind: RecordKind
     excluded: tuple[str, ...] = ()
+    #: What the user should know, each said once, units named (diagnosis, missing values,
+    #: solver warnings). The engine's Python warnings are collected here, not re-raised.
+    notes: tuple[str, ...] = ()
+    #: Display names of ``unit_ids`` ("Los Angeles County, CA"; account names).
+    unit_names: tuple[str, ...] = ()
 
 
 def design_territories(
@@ -128,7 +142,7 @@ def design_territories(
         balance or ({"population": 0.05} if kind is RecordKind.GEO_UNIT else {"count": 0.10})
     )
     names = tuple(balance)
-    weights = _weights(chosen, names, kind)
+    weights, notes = _weights(chosen, names, kind)
     coords = _coords(chosen, kind)
     territory_ids, territory_names, owners, k = _territories(n_territories, centres, current)
     index = {tid: t for t, tid in enumerate(territory_ids)}
@@ -179,9 +193,30 @@ def design_territories(
         priority="lexicographic" if lexicographic else "weighted",
         metric_names=names,
     )
-    result = _solve(
-        problem, method=method, seed=seed, time_limit=time_limit, callback=callback, n=len(ids), k=k
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _solve(
+            problem,
+            method=method,
+            seed=seed,
+            time_limit=time_limit,
+            callback=callback,
+            n=len(ids),
+            k=k,
+        )
+    unit_names = tuple(_label(u) for u in chosen)
+    notes.extend(
+        issue_text(issue, unit_names, territory_names) for issue in result.diagnosis.issues
     )
+    summary = result.diagnosis.summary()
+    for warning in caught:
+        text = str(warning.message)
+        if not issubclass(warning.category, DataQualityWarning | ConvergenceWarning):
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+        elif not (result.diagnosis.issues and summary in text):  # else: named above
+            notes.append(text.removeprefix("territory design: "))
     territories = tuple(
         Territory(id=tid, name=tname, type=TerritoryType.GEO, owners=owner)
         for tid, tname, owner in zip(territory_ids, territory_names, owners, strict=True)
@@ -214,7 +249,48 @@ def design_territories(
         metric_names=names,
         record_kind=kind,
         excluded=tuple(u.id for u in units if u.id in excluded_set),
+        notes=tuple(dict.fromkeys(notes)),
+        unit_names=unit_names,
     )
+
+
+def _label(unit: Any) -> str:
+    """A unit as users know it: "Los Angeles County, CA", "90210 Beverly Hills, CA", an account's name."""
+    name = str(getattr(unit, "name", "") or unit.id)
+    state = getattr(unit, "state", None)
+    if isinstance(unit, GeoUnit) and state and not name.endswith(f", {state}"):
+        return f"{name}, {state}"
+    return name
+
+
+def issue_text(issue: Issue, unit_names: Sequence[str], territory_names: Sequence[str]) -> str:
+    """A diagnosis finding in words, units and territories named (the engine only has indices)."""
+
+    def unit(i: int) -> str:
+        return unit_names[i] if 0 <= i < len(unit_names) else f"unit {i}"
+
+    def territory(t: int) -> str:
+        return territory_names[t] if 0 <= t < len(territory_names) else f"territory {t}"
+
+    if issue.code == "oversize_unit" and issue.units and issue.territories:
+        metric = f" of {issue.metric}" if issue.metric else ""
+        share = f" {issue.share:.2f}x" if issue.share is not None else " more than"
+        return (
+            f"{unit(issue.units[0])} alone holds{share} an equal share{metric}: it gets "
+            f"{territory(issue.territories[0])} of its own and the other territories are "
+            "balanced around the mean of the remaining ones"
+        )
+    if issue.code == "unit_over_band" and issue.units:
+        first = ", ".join(unit(i) for i in issue.units[:3])
+        more = f" and {len(issue.units) - 3:,} more" if len(issue.units) > 3 else ""
+        return (
+            f"{first}{more} alone exceed(s) the upper band of every allowed territory; "
+            "loosen the tolerance or design more territories"
+        )
+    if issue.code == "locked_over_band" and issue.territories:
+        names = ", ".join(territory(t) for t in issue.territories[:3])
+        return f"locked units alone exceed the upper band of {names}"
+    return issue.message
 
 
 def _solve(
@@ -238,34 +314,70 @@ def _solve(
     return get_solver(method, **params).solve(problem)
 
 
+def metric_coverage_error(name: str, *, missing: int, total: int, what: str) -> DataError | None:
+    """The error for a balance metric that ``missing`` of ``total`` records lack, or None.
+
+    A metric stops the design when no record is given (empty data) or more than
+    :data:`MAX_MISSING_SHARE` of the records have no value for it.
+    """
+    remedy = (
+        f"import a {name!r} column (or map one to it in the mapping file), "
+        "or balance on another metric, e.g. --balance annual_revenue:10% or --balance count:10%"
+    )
+    if total == 0:
+        return DataError(
+            f"cannot balance on {name!r}: there are no {what}; import {what} first "
+            "(or run `terraplan demo`)",
+            details={"field": name, "reason": "no records"},
+        )
+    if missing > MAX_MISSING_SHARE * total:
+        return DataError(
+            f"cannot balance on {name!r}: {missing:,} of {total:,} {what} have no value for it "
+            f"(more than {MAX_MISSING_SHARE:.0%}); {remedy}",
+            details={"field": name, "reason": "missing", "missing": missing, "total": total},
+        )
+    return None
+
+
+def metric_zero_error(name: str, *, what: str) -> DataError:
+    """The error for a balance metric that is 0 everywhere (nothing to balance)."""
+    return DataError(
+        f"cannot balance on {name!r}: it is 0 for every one of the {what}; import a "
+        f"{name!r} column with values (or map one to it in the mapping file), or balance on "
+        "another metric, e.g. --balance annual_revenue:10% or --balance count:10%",
+        details={"field": name, "reason": "all zero"},
+    )
+
+
 def _weights(
     units: Sequence[Any], names: Sequence[str], kind: RecordKind
-) -> npt.NDArray[np.float64]:
+) -> tuple[npt.NDArray[np.float64], list[str]]:
     out = np.zeros((len(units), len(names)))
-    missing: dict[str, int] = {}
+    notes: list[str] = []
+    what = "accounts" if kind is RecordKind.ACCOUNT else "units"
     for j, name in enumerate(names):
+        missing = 0
         for i, unit in enumerate(units):
             value = _metric_value(unit, name, kind)
             if value is None:
-                missing[name] = missing.get(name, 0) + 1
+                missing += 1
                 continue
             if not math.isfinite(value) or value < 0:
                 raise DataError(
-                    f"unit {unit.id!r}: metric {name!r} must be a non-negative number",
+                    f"{_label(unit)}: metric {name!r} must be a non-negative number",
                     details={"row": unit.id, "field": name, "reason": "negative or not finite"},
                 )
             out[i, j] = value
-    for name, count in missing.items():
-        if count == len(units):
-            raise DataError(
-                f"no unit has the metric {name!r}", details={"field": name, "reason": "missing"}
+        error = metric_coverage_error(name, missing=missing, total=len(units), what=what)
+        if error is not None:
+            raise error
+        if not out[:, j].any():
+            raise metric_zero_error(name, what=what)
+        if missing:
+            notes.append(
+                f"{missing:,} of {len(units):,} {what} lack the metric {name!r}; counted as 0"
             )
-        warnings.warn(
-            f"{count} unit(s) lack the metric {name!r}; counted as 0",
-            DataQualityWarning,
-            stacklevel=3,
-        )
-    return out
+    return out, notes
 
 
 def _metric_value(unit: Any, name: str, kind: RecordKind) -> float | None:

@@ -164,14 +164,17 @@ def _probe(ring: list[Point]) -> Point:
 
 
 def alignment_rows(outcome: DesignOutcome) -> list[dict[str, Any]]:
-    """One row per unit: record kind and id, territory id and name, the unit's metrics."""
+    """One row per unit: record kind, id and name (county names next to FIPS codes),
+    territory id and name."""
     names = {t.id: t.name for t in outcome.plan.territories}
+    unit_names = dict(zip(outcome.unit_ids, outcome.unit_names, strict=False))
     rows = []
     for entry in outcome.plan.alignment:
         rows.append(
             {
                 "record_kind": str(entry.record_kind),
                 "record_id": entry.record_id,
+                "record_name": unit_names.get(entry.record_id, ""),
                 "territory_id": entry.territory_id,
                 "territory_name": names[entry.territory_id],
             }
@@ -184,7 +187,7 @@ def alignment_csv(outcome: DesignOutcome) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(
         buffer,
-        fieldnames=["record_kind", "record_id", "territory_id", "territory_name"],
+        fieldnames=["record_kind", "record_id", "record_name", "territory_id", "territory_name"],
         lineterminator="\n",
     )
     writer.writeheader()

@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 
 from terraplan.errors import InvalidParameterError
+from terraplan.planning.balance_criteria import BalanceCriteria
 from terraplan.planning.kpi_groups import account_table, territory_table
 from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
 
@@ -61,12 +62,22 @@ def territory_balance(
     *,
     metrics: Sequence[str] = BALANCE_METRICS,
     tolerance: float | Mapping[str, float] = 0.10,
+    criteria: BalanceCriteria | None = None,
 ) -> pl.DataFrame:
-    """Each leaf territory's total of each metric against the mean over territories.
+    """Each leaf territory's total of each metric against its target.
 
-    Returns columns ``territory_id, metric, value, mean, deviation`` (value / mean - 1, null
-    when the mean is 0), ``lower, upper`` (mean x (1 -/+ tolerance)) and ``within_tolerance``.
+    Without ``criteria``: every leaf territory, ``metrics`` at ``tolerance``, target = the
+    mean over territories. With ``criteria`` (:func:`plan_balance_criteria`, the plan's own):
+    its metrics and tolerances, only the territories it checks, target = the mean over them
+    times the territory's relative design target.
+
+    Returns columns ``territory_id, metric, value, mean`` (the target), ``tolerance,
+    deviation`` (value / target - 1, null when the target is 0), ``lower, upper`` (target
+    x (1 -/+ tolerance)) and ``within_tolerance``.
     """
+    if criteria is not None:
+        metrics = list(criteria.tolerances)
+        tolerance = dict(criteria.tolerances)
     unknown = [m for m in metrics if m not in BALANCE_METRICS]
     if unknown:
         raise InvalidParameterError(
@@ -75,15 +86,23 @@ def territory_balance(
         )
     tolerances = _tolerances(tolerance, metrics)
     totals = territory_totals(inputs)
+    if criteria is not None:
+        totals = totals.filter(pl.col("territory_id").is_in(sorted(criteria.territories)))
     parts = []
     for metric in metrics:
         tol = tolerances[metric]
+        weight = pl.lit(1.0)
+        if criteria is not None and criteria.weights:
+            weights = {t: w.get(metric, 1.0) for t, w in criteria.weights.items()}
+            weight = pl.col("territory_id").replace_strict(
+                weights, default=1.0, return_dtype=pl.Float64
+            )
         parts.append(
             totals.select(
                 "territory_id",
                 pl.lit(metric).alias("metric"),
                 pl.col(metric).alias("value"),
-                pl.col(metric).mean().alias("mean"),
+                (pl.col(metric).mean() * weight).alias("mean"),
                 pl.lit(tol).alias("tolerance"),
             )
         )
@@ -96,8 +115,8 @@ def territory_balance(
         (pl.col("mean") * (1 + pl.col("tolerance"))).alias("upper"),
     ).with_columns(
         (
-            (pl.col("value") >= pl.col("lower") - 1e-9)
-            & (pl.col("value") <= pl.col("upper") + 1e-9)
+            (pl.col("value") >= pl.col("lower") * (1 - 1e-9) - 1e-9)
+            & (pl.col("value") <= pl.col("upper") * (1 + 1e-9) + 1e-9)
         ).alias("within_tolerance")
     )
 

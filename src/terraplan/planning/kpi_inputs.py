@@ -39,12 +39,12 @@ from terraplan.domain import (
     Lead,
     Opportunity,
     Plan,
-    RecordKind,
     Rep,
     SalesLine,
     Target,
 )
 from terraplan.errors import DataError
+from terraplan.planning.alignment import account_territories
 
 FrameLike: TypeAlias = Any  # pl.DataFrame | pl.LazyFrame | pyarrow.Table
 
@@ -196,7 +196,7 @@ class KpiInputs:
         )
         alignment = territories = None
         if plan is not None:
-            entries = plan.alignment_map(RecordKind.ACCOUNT)
+            entries = account_territories(plan, accs)
             alignment = pl.DataFrame(
                 {"account_id": list(entries), "territory_id": list(entries.values())},
                 schema={"account_id": pl.String, "territory_id": pl.String},

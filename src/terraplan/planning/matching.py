@@ -146,7 +146,7 @@ class _Facts:
     territories: list[Territory]
     potential: np.ndarray
     centre: np.ndarray
-    territory_of: dict[str, str]
+    territory_of: Mapping[str, str]
     warnings: list[str] = field(default_factory=list)
 
 
@@ -162,6 +162,7 @@ def match_reps(
     keep_teams_in_region: bool = True,
     region_level: str = "region",
     distance_scale_km: float = 100.0,
+    territory_of: Mapping[str, str] | None = None,
 ) -> MatchResult:
     """Assign active selling reps to the plan's leaf territories (overlays excluded).
 
@@ -169,12 +170,13 @@ def match_reps(
     territory id (default: the territories' primary owners). With ``keep_teams_in_region``
     a rep whose manager belongs to a region (owns a territory there, or ``Rep.region`` names
     it) is only matched inside that region. As many territories as possible are filled,
-    then the weighted cost is minimised.
+    then the weighted cost is minimised. ``territory_of`` says which territory each account
+    is in (default: :func:`terraplan.planning.alignment.account_territories` on the plan).
     """
     w = dict(DEFAULT_WEIGHTS) if weights is None else weights
     w = parse_weights(w) if isinstance(w, str) else dict(w)
     _check_weights(w)
-    facts = _facts(plan, reps, accounts)
+    facts = _facts(plan, reps, accounts, territory_of)
     rep_ix = {r.id: i for i, r in enumerate(facts.reps)}
     terr_ix = {t.id: j for j, t in enumerate(facts.territories)}
     if current is None:
@@ -249,7 +251,12 @@ def match_reps(
     )
 
 
-def _facts(plan: Plan, reps: Sequence[Rep], accounts: Sequence[Account]) -> _Facts:
+def _facts(
+    plan: Plan,
+    reps: Sequence[Rep],
+    accounts: Sequence[Account],
+    territory_of: Mapping[str, str] | None,
+) -> _Facts:
     sellers = [r for r in reps if r.active and r.role in SELLING_ROLES]
     territories = [t for t in plan.leaves() if t.type is not TerritoryType.OVERLAY]
     if not sellers:
@@ -257,7 +264,8 @@ def _facts(plan: Plan, reps: Sequence[Rep], accounts: Sequence[Account]) -> _Fac
     if not territories:
         raise DataError("the plan has no territories to match", details={"field": "territories"})
     index = {t.id: j for j, t in enumerate(territories)}
-    territory_of = account_territories(plan, accounts)
+    if territory_of is None:
+        territory_of = account_territories(plan, accounts)
     n = len(territories)
     potential = np.zeros(n)
     sums = np.zeros((n, 3))

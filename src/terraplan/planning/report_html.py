@@ -57,6 +57,7 @@ def render_report_html(
     title: str = "Territory performance",
     as_of: date | None = None,
     max_bars: int = 40,
+    balance_criteria: str | None = None,
 ) -> str:
     """Render a one-page report as HTML text.
 
@@ -69,6 +70,8 @@ def render_report_html(
         title: page title; as_of: shown in the header.
         max_bars: most territories per bar chart (those furthest behind or out of balance);
             the KPI table always lists every territory.
+        balance_criteria: what the balance is judged by, shown above the balance charts
+            (e.g. :meth:`~terraplan.planning.balance_criteria.BalanceCriteria.describe`).
 
     Returns:
         A complete HTML5 document; charts are inline SVG, styles inline, nothing is fetched.
@@ -92,7 +95,7 @@ def render_report_html(
     sections = [
         _attainment_section(rows, period, max_bars),
         _trend_section(territory, as_of),
-        _balance_section(balance, max_bars),
+        _balance_section(balance, max_bars, balance_criteria),
         _alerts_section(alerts),
         _table_section(rows, period),
     ]
@@ -158,7 +161,9 @@ def _trend_section(territory: pl.DataFrame, as_of: date | None) -> str:
     return f'<section id="trend"><h2>Revenue trend</h2>{chart}</section>'
 
 
-def _balance_section(balance: pl.DataFrame | None, max_bars: int) -> str:
+def _balance_section(
+    balance: pl.DataFrame | None, max_bars: int, criteria: str | None = None
+) -> str:
     if balance is None or balance.is_empty():
         return ""
     charts = []
@@ -176,14 +181,17 @@ def _balance_section(balance: pl.DataFrame | None, max_bars: int) -> str:
             band_chart(
                 list(zip(part["territory_id"].to_list(), part["value"].to_list(), strict=True)),
                 title=f"{metric.replace('_', ' ').capitalize()} per territory "
-                f"(band: mean ±{first['tolerance']:.0%})",
+                f"(band: {'target' if criteria else 'mean'} ±{first['tolerance']:.0%})",
                 mean=first["mean"],
                 lower=first["lower"],
                 upper=first["upper"],
             )
         )
     cells = "".join(f"<div>{c}</div>" for c in charts)
-    return f'<section id="balance"><h2>Balance</h2><div class="grid">{cells}</div></section>'
+    judged = f"<p>Judged by: {escape(criteria)}</p>" if criteria else ""
+    return (
+        f'<section id="balance"><h2>Balance</h2>{judged}<div class="grid">{cells}</div></section>'
+    )
 
 
 def _alerts_section(alerts: AlertReport | None) -> str:

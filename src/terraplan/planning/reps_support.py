@@ -1,6 +1,7 @@
 """Helpers shared by the reps-and-targets use cases (team sizing, matching, targets).
 
-Which leaf territory an account falls in, a territory's ancestor at a hierarchy level,
+Which leaf territory an account falls in (re-exported from :mod:`.alignment`, the one
+answer), a territory's ancestor at a hierarchy level,
 whole months between dates, and parsing of CLI strings such as ``"120M"``, ``"8%"`` and
 ``"skill=1,distance=0.5"`` (each raising :class:`InvalidParameterError` with an example).
 """
@@ -12,8 +13,19 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
-from terraplan.domain import Account, Plan, RecordKind, RepRole
+from terraplan.domain import Plan, RepRole
 from terraplan.errors import InvalidParameterError
+from terraplan.planning.alignment import account_territories
+
+__all__ = [
+    "SELLING_ROLES",
+    "account_territories",
+    "ancestor_at_level",
+    "months_between",
+    "parse_amount",
+    "parse_key_values",
+    "parse_percent",
+]
 
 #: Roles that carry a selling workload (managers and directors do not).
 SELLING_ROLES = frozenset(
@@ -104,23 +116,6 @@ def parse_key_values(
 def _example(known: set[str] | None) -> str:
     keys = sorted(known) if known else ["a", "b"]
     return ",".join(f"{k}=1" for k in keys[:2])
-
-
-def account_territories(plan: Plan, accounts: Iterable[Account]) -> dict[str, str]:
-    """``account id -> leaf territory id``: the account's own alignment entry, else the geo
-    unit matching its postal code, else its county FIPS code. Unaligned accounts are absent."""
-    by_account = plan.alignment_map(RecordKind.ACCOUNT)
-    by_geo = plan.alignment_map(RecordKind.GEO_UNIT)
-    out: dict[str, str] = {}
-    for account in accounts:
-        territory = by_account.get(account.id)
-        if territory is None and account.postal_code:
-            territory = by_geo.get(account.postal_code)
-        if territory is None and account.county_fips:
-            territory = by_geo.get(account.county_fips)
-        if territory is not None:
-            out[account.id] = territory
-    return out
 
 
 def ancestor_at_level(plan: Plan, level: str) -> dict[str, str]:

@@ -17,6 +17,7 @@ import numpy as np
 from terraplan.domain import Target, Territory
 from terraplan.engine import quota_allocation as alloc
 from terraplan.engine import quota_fairness as fair
+from terraplan.planning.target_basis import HistoryBasis
 
 # ----------------------------------------------------------------------------- results
 
@@ -99,10 +100,17 @@ class TargetPlan:
     reps: tuple[tuple[str, tuple[float, ...]], ...]
     fairness: FairnessReport
     targets: tuple[Target, ...]
+    basis: HistoryBasis
     warnings: tuple[str, ...] = ()
 
-    def rows(self) -> list[dict[str, object]]:
-        """One row per territory (all levels): layers, final and the fairness inputs."""
+    @property
+    def revenue_source(self) -> str:
+        """The revenue history used: ``sales_lines``, ``opportunities`` or ``none``."""
+        return self.basis.source
+
+    def rows(self, *, months: bool = False) -> list[dict[str, object]]:
+        """One row per territory (all levels): layers, final and the fairness inputs; with
+        ``months`` also one column per month (``YYYY-MM``) of the final target."""
         return [
             {
                 "territory_id": t.territory_id,
@@ -117,6 +125,7 @@ class TargetPlan:
                 "potential": t.potential,
                 "history": t.history,
                 "productivity": round(t.productivity, 4),
+                **(dict(zip(self.months, t.months, strict=True)) if months else {}),
             }
             for t in self.territories
         ]
@@ -159,6 +168,9 @@ class TargetPlan:
             "unit": self.unit,
             "company_target": self.company_target,
             "bottom_up": self.bottom_up,
+            "basis": self.basis.to_dict(),
+            "revenue_source": self.basis.source,
+            "months": list(self.months),
             "territories": self.rows(),
             "monthly": self.monthly_rows(),
             "reps": self.rep_rows(),

@@ -10,15 +10,23 @@ currency, rounded to whole multiples of ``unit`` with the largest-remainder rule
 
 from __future__ import annotations
 
-import calendar
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
-from terraplan.domain import Account, OwnerRole, Plan, Rep, SalesLine, Territory, TerritoryType
+from terraplan.domain import (
+    Account,
+    Opportunity,
+    OwnerRole,
+    Plan,
+    Rep,
+    SalesLine,
+    Territory,
+    TerritoryType,
+)
 from terraplan.engine import capacity as cap
 from terraplan.engine import quota_allocation as alloc
 from terraplan.engine import quotas
@@ -29,6 +37,26 @@ from terraplan.planning.reps_support import (
     parse_amount,
     parse_key_values,
     parse_percent,
+)
+from terraplan.planning.revenue import RevenueHistory, describe_source, revenue_history
+from terraplan.planning.target_basis import (
+    HistoryBasis,
+    calendar_coverage,
+    data_coverage,
+    history_basis,
+    month_profile,
+    period_months,
+    resolve_period,
+    seasonal_sales,
+    span,
+    uncovered_months_note,
+)
+from terraplan.planning.target_layers import (
+    Adjustment,
+    adjust,
+    company_total,
+    contradiction,
+    parse_adjustment,
 )
 from terraplan.planning.target_report import (
     FairnessReport,
@@ -45,6 +73,7 @@ from terraplan.planning.target_report import (
 __all__ = [
     "Adjustment",
     "FairnessReport",
+    "HistoryBasis",
     "TargetMethod",
     "TargetPlan",
     "TerritoryTarget",
@@ -107,28 +136,6 @@ def parse_method(text: str | TargetMethod) -> TargetMethod:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Adjustment:
-    """A bottom-up change to one leaf territory's target (currency, + or -) and why."""
-
-    territory_id: str
-    amount: float
-    reason: str
-
-
-def parse_adjustment(text: str) -> Adjustment:
-    """``"T1:+50k:renewal of a large contract"`` -> :class:`Adjustment` (territory, amount,
-    reason; the reason may contain colons)."""
-    parts = str(text).split(":", 2)
-    if len(parts) != 3 or not parts[0].strip() or not parts[2].strip():
-        raise InvalidParameterError(
-            f"adjustment: {text!r} is not TERRITORY:AMOUNT:REASON (example: T1:+50k:renewal)",
-            details={"parameter": "adjustments", "value": str(text)},
-        )
-    amount = parse_amount(parts[1].strip(), name=f"adjustment for {parts[0].strip()!r}")
-    return Adjustment(parts[0].strip(), amount, parts[2].strip())
-
-
 def set_targets(
     plan: Plan,
     accounts: Sequence[Account],
@@ -148,12 +155,25 @@ def set_targets(
     attainability_threshold: float = 1.0,
     contradiction_tolerance: float = 0.15,
     on_contradiction: str = "warn",
+    opportunities: Iterable[Opportunity] = (),
+    revenue_source: str = "auto",
+    as_of: date | None = None,
+    territory_of: Mapping[str, str] | None = None,
 ) -> TargetPlan:
     """Set targets for every territory of ``plan`` (overlays excluded), its reps and months.
 
+    Revenue history is :func:`~terraplan.planning.revenue.revenue_history` of
+    ``sales_lines`` and ``opportunities`` (``revenue_source``: ``auto`` = sales lines when
+    there are any, else Closed Won opportunities at their close date). Its coverage runs to
+    the last month of data (never past the last month completed before ``as_of``).
+
     ``period``: a year or an inclusive ``(first day, last day)`` of whole months; defaults
-    to the plan's effective dates (required when the plan has none). ``history_period``
-    defaults to the same number of months just before ``period``. ``company_target``
+    to the plan's effective dates, else the year after the revenue history. ``history_period``
+    defaults to the same number of months just before ``period``, moved back to end with the
+    data when the data ends earlier ("last 12 months to 2026-10-31"), and scaled up when the
+    data holds fewer months ("2026 annualised from 10 months"); ``TargetPlan.basis`` says
+    which. ``territory_of`` (account id -> leaf territory id) defaults to
+    ``account_territories(plan, accounts)``. ``company_target``
     (e.g. ``"120M"``, a multiple of ``unit``) defaults to the bottom-up figure, history x
     (1 + growth). Leaf territories are weighted by the method's basis; the company number
     goes down the hierarchy by largest remainder, exact at every level. ``adjustments`` form
@@ -169,9 +189,11 @@ def set_targets(
     how = parse_method(method)
     rate = parse_percent(growth, name="growth")
     step = parse_amount(unit, name="unit")
-    start, end = _period(plan, period)
-    months = _months(start, end)
-    h_start, h_end = history_period or _previous(start, len(months))
+    revenue = revenue_history(sales_lines, opportunities, source=revenue_source)
+    coverage = data_coverage([line.date for line in revenue.lines], as_of)
+    start, end = resolve_period(period, (plan.effective_from, plan.effective_to), coverage)
+    months = period_months(start, end)
+    window = history_basis(start, len(months), coverage, revenue.source, history_period)
     if not (math.isfinite(contradiction_tolerance) and contradiction_tolerance >= 0):
         raise InvalidParameterError("contradiction_tolerance must be a number >= 0")
     if on_contradiction not in ("warn", "error"):
@@ -182,7 +204,7 @@ def set_targets(
         )
     if how.capacity_adjusted and reps is None:
         raise InvalidParameterError("method +capacity needs the reps (their hire dates)")
-    warnings: list[str] = []
+    warnings: list[str] = list(revenue.notes)
     if rate < 0:
         warnings.append(f"growth is negative ({rate:.1%}): targets fall below last period's sales")
 
@@ -194,9 +216,19 @@ def set_targets(
     leaves = [int(i) for i in np.flatnonzero(is_leaf)]
     leaf_pos = {nodes[i].id: k for k, i in enumerate(leaves)}
 
+    counts = calendar_coverage(coverage)
     potential, history, monthly_hist, company_monthly = _facts(
-        plan, accounts, sales_lines, leaf_pos, h_start, h_end
-    )
+        accounts, revenue, leaf_pos, window, counts,
+        account_territories(plan, accounts) if territory_of is None else territory_of,
+    )  # fmt: skip
+    if how.history > 0 and np.all(np.isnan(history)):
+        raise DataError(
+            f"no territory has revenue history in {span(window.start, window.end)} (revenue "
+            f"source: {describe_source(revenue.source)}), so a history-based target cannot be "
+            "set; use method potential, load sales lines or Closed Won opportunities, or choose "
+            "another revenue source or period",
+            details={"field": "history", "reason": "missing"},
+        )
     productivity, owners = _owners(nodes, leaves, reps, how, ramp_months, months, warnings)
     basis = quotas.quota_basis(
         history,
@@ -208,9 +240,9 @@ def set_targets(
     )
     _data_warnings(nodes, leaves, history, potential, basis, how, warnings)
     bottom_up = float((basis.history_used * (1 + rate)).sum())
-    total = _company_total(company_target, bottom_up, step, how, warnings)
+    total = company_total(company_target, bottom_up, step, str(how), warnings)
     if company_target is not None and np.any(~np.isnan(history)):
-        _contradiction(
+        contradiction(
             total * step, bottom_up, rate, contradiction_tolerance, on_contradiction, warnings
         )
 
@@ -224,10 +256,13 @@ def set_targets(
             f"(e.g. {', '.join(names)})"
         )
     top_down = tree.units[leaves]
-    delta, offset, reasons = _adjust(
+    delta, offset, reasons = adjust(
         adjustments, leaf_pos, top_down, step, rebalance_adjustments, total, warnings
     )
-    profile = _profile(seasonality, months, monthly_hist, company_monthly, warnings)
+    note = uncovered_months_note(counts)
+    if note and isinstance(seasonality, str) and seasonality.strip().lower() != "flat":
+        warnings.append(note)
+    profile = month_profile(seasonality, months, monthly_hist, company_monthly, warnings)
     leaf_months = alloc.allocate_rows(top_down + delta + offset, profile)
     node_months = rollup(parent, tree.depth, leaves, leaf_months)
     final = node_months.sum(axis=1)
@@ -266,56 +301,12 @@ def set_targets(
         reps=rep_rows,
         fairness=fairness,
         targets=build_targets(plan.id, records, rep_rows, months),
+        basis=window,
         warnings=tuple(warnings),
     )
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _period(plan: Plan, period: int | tuple[date, date] | None) -> tuple[date, date]:
-    if period is None:
-        if plan.effective_from is None or plan.effective_to is None:
-            raise InvalidParameterError(
-                "period is required (a year such as 2026, or first and last day) because the "
-                "plan has no effective dates",
-                details={"parameter": "period"},
-            )
-        period = (plan.effective_from, plan.effective_to)
-    if isinstance(period, int) and not isinstance(period, bool):
-        if not 1900 <= period <= 9999:
-            raise InvalidParameterError(
-                f"period year must be between 1900 and 9999, got {period}",
-                details={"parameter": "period"},
-            )
-        return date(period, 1, 1), date(period, 12, 31)
-    if not (isinstance(period, tuple) and len(period) == 2):
-        raise InvalidParameterError("period must be a year or a (first day, last day) pair")
-    start, end = period
-    if not (isinstance(start, date) and isinstance(end, date)):
-        raise InvalidParameterError("period must hold two dates", details={"parameter": "period"})
-    last = calendar.monthrange(end.year, end.month)[1]
-    if start.day != 1 or end.day != last or end < start:
-        raise InvalidParameterError(
-            f"period {start}..{end} must run from the first day of a month to the last day of "
-            "a month",
-            details={"parameter": "period"},
-        )
-    return start, end
-
-
-def _months(start: date, end: date) -> list[tuple[int, int]]:
-    count = (end.year - start.year) * 12 + end.month - start.month + 1
-    return [
-        (start.year + (start.month - 1 + k) // 12, (start.month - 1 + k) % 12 + 1)
-        for k in range(count)
-    ]
-
-
-def _previous(start: date, months: int) -> tuple[date, date]:
-    year, month0 = divmod(start.year * 12 + start.month - 1 - months, 12)
-    end = date.fromordinal(start.toordinal() - 1)
-    return date(year, month0 + 1, 1), end
 
 
 def _nodes(plan: Plan, warnings: list[str]) -> list[Territory]:
@@ -340,15 +331,16 @@ def _nodes(plan: Plan, warnings: list[str]) -> list[Territory]:
 
 
 def _facts(
-    plan: Plan,
     accounts: Sequence[Account],
-    sales_lines: Iterable[SalesLine],
+    revenue: RevenueHistory,
     leaf_pos: dict[str, int],
-    h_start: date,
-    h_end: date,
+    window: HistoryBasis,
+    counts: np.ndarray,
+    territory_of: Mapping[str, str],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per leaf: potential, history in the window (x the window's factor, NaN without any)
+    and average sales per calendar month over the data coverage; the company's months."""
     n = len(leaf_pos)
-    territory_of = account_territories(plan, accounts)
     account_leaf: dict[str, int] = {}
     potential = np.zeros(n)
     for a in accounts:
@@ -359,17 +351,19 @@ def _facts(
     history = np.zeros(n)
     seen = np.zeros(n, dtype=bool)
     monthly = np.zeros((n, 12))
-    for line in sales_lines:
-        if not h_start <= line.date <= h_end:
-            continue
+    first, last = window.data_start, window.data_end
+    for line in revenue.lines:
         k = account_leaf.get(line.account_id)
-        if k is None:
+        if k is None or first is None or last is None or not first <= line.date <= last:
             continue
-        history[k] += line.amount
-        seen[k] = True
         monthly[k, line.date.month - 1] += line.amount
+        if window.start <= line.date <= window.end:
+            history[k] += line.amount
+            seen[k] = True
+    history *= window.factor
     history[~seen] = np.nan
-    return potential, history, monthly, monthly.sum(axis=0)
+    company = seasonal_sales(monthly.sum(axis=0), counts)[0]
+    return potential, history, seasonal_sales(monthly, counts), company
 
 
 def _owners(
@@ -455,161 +449,3 @@ def _data_warnings(
 
 def _few(ids: Sequence[str]) -> str:
     return ", ".join(repr(i) for i in ids[:3]) + (" ..." if len(ids) > 3 else "")
-
-
-def _company_total(
-    company_target: float | str | None,
-    bottom_up: float,
-    step: float,
-    how: TargetMethod,
-    warnings: list[str],
-) -> int:
-    if company_target is None:
-        if bottom_up <= 0:
-            raise InvalidParameterError(
-                f"company_target is required: there is no sales history to build it bottom-up "
-                f"(method {how})",
-                details={"parameter": "company_target"},
-            )
-        units = round(bottom_up / step)
-        warnings.append(
-            f"no company target given; using the bottom-up figure {units * step:,.0f} "
-            f"(history x (1 + growth), rounded to {step:,g})"
-        )
-        return int(units)
-    amount = parse_amount(company_target, name="company_target")
-    if amount < 0:
-        raise InvalidParameterError(f"company_target must be >= 0, got {amount:,.0f}")
-    return alloc.to_units(amount, step)
-
-
-def _contradiction(
-    company: float,
-    bottom_up: float,
-    growth: float,
-    tolerance: float,
-    mode: str,
-    warnings: list[str],
-) -> None:
-    if bottom_up <= 0:
-        return
-    gap = (company - bottom_up) / bottom_up
-    if abs(gap) <= tolerance:
-        return
-    message = (
-        f"company target {company:,.0f} is {abs(gap):.1%} {'above' if gap > 0 else 'below'} the "
-        f"bottom-up sum {bottom_up:,.0f} (history x {1 + growth:g}), beyond the "
-        f"{tolerance:.0%} tolerance"
-    )
-    if mode == "error":
-        raise DataError(message, details={"field": "company_target", "reason": "contradiction"})
-    warnings.append(message)
-
-
-def _adjust(
-    adjustments: Sequence[Adjustment],
-    leaf_pos: dict[str, int],
-    top_down: np.ndarray,
-    step: float,
-    rebalance: bool,
-    total: int,
-    warnings: list[str],
-) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
-    n = top_down.size
-    delta = np.zeros(n, dtype=np.int64)
-    reasons: list[str | None] = [None] * n
-    for adj in adjustments:
-        if not isinstance(adj, Adjustment):
-            raise InvalidParameterError("adjustments must be Adjustment objects")
-        k = leaf_pos.get(adj.territory_id)
-        if k is None:
-            raise InvalidParameterError(
-                f"adjustment for {adj.territory_id!r}: not a leaf territory of the plan",
-                details={"parameter": "adjustments", "territory_id": adj.territory_id},
-            )
-        if isinstance(adj.amount, bool) or not isinstance(adj.amount, int | float):
-            raise InvalidParameterError(
-                f"adjustment for {adj.territory_id!r}: amount must be a number",
-                details={"parameter": "adjustments", "territory_id": adj.territory_id},
-            )
-        if not isinstance(adj.reason, str) or not adj.reason.strip():
-            raise InvalidParameterError(
-                f"adjustment for {adj.territory_id!r} needs a reason",
-                details={"parameter": "adjustments", "territory_id": adj.territory_id},
-            )
-        sign = -1 if adj.amount < 0 else 1
-        delta[k] += sign * alloc.to_units(abs(adj.amount), step)
-        reasons[k] = adj.reason if reasons[k] is None else f"{reasons[k]}; {adj.reason}"
-    below = np.flatnonzero(top_down + delta < 0)
-    if below.size:
-        k = int(below[0])
-        tid = next(t for t, v in leaf_pos.items() if v == k)
-        raise DataError(
-            f"adjustment for {tid!r} ({delta[k] * step:,.0f}) exceeds its top-down target "
-            f"{top_down[k] * step:,.0f}",
-            details={"field": "adjustments", "territory_id": tid},
-        )
-    offset = np.zeros(n, dtype=np.int64)
-    net = int(delta.sum())
-    if net and rebalance:
-        others = (delta == 0).astype(float) * top_down
-        if net > others.sum():
-            raise DataError(
-                f"adjustments add {net * step:,.0f}, more than the {others.sum() * step:,.0f} "
-                "the unadjusted territories hold; cannot rebalance",
-                details={"field": "adjustments", "reason": "rebalance"},
-            )
-        if not others.any():
-            raise DataError("every territory is adjusted; nothing is left to rebalance against")
-        offset = -np.sign(net) * alloc.allocate_units(abs(net), others)
-    elif net:
-        warnings.append(
-            f"bottom-up adjustments add {net * step:+,.0f}: the final total "
-            f"{(total + net) * step:,.0f} differs from the company target {total * step:,.0f}"
-        )
-    return delta, offset, reasons
-
-
-def _profile(
-    seasonality: str | Sequence[float],
-    months: Sequence[tuple[int, int]],
-    monthly_hist: np.ndarray,
-    company_monthly: np.ndarray,
-    warnings: list[str],
-) -> np.ndarray:
-    """Weights ``(n_leaves, n_months)`` from a calendar-month profile."""
-    n = monthly_hist.shape[0]
-    cols = [m - 1 for _, m in months]
-    if isinstance(seasonality, str) and "," in seasonality:
-        seasonality = [parse_amount(v, name="seasonality") for v in seasonality.split(",")]
-    if isinstance(seasonality, str):
-        kind = seasonality.strip().lower()
-        if kind == "flat":
-            return np.ones((n, len(cols)))
-        if kind not in ("history", "territory"):
-            raise InvalidParameterError(
-                f"seasonality must be history, territory, flat or 12/4 weights, got "
-                f"{seasonality!r}",
-                details={"parameter": "seasonality"},
-            )
-        if company_monthly.clip(0).sum() <= 0:
-            warnings.append("no sales history by month; months are split evenly")
-        company = quotas.monthly_profile(company_monthly)
-        if kind == "history":
-            return np.broadcast_to(company[cols], (n, len(cols))).copy()
-        own = monthly_hist.clip(0).sum(axis=1) > 0
-        prof = np.where(own[:, None], quotas.monthly_profile(monthly_hist), company[None, :])
-        return prof[:, cols]
-    try:
-        values = np.asarray(list(seasonality), dtype=float)
-    except (TypeError, ValueError):
-        values = np.zeros(0)
-    if values.size == 4:
-        values = quotas.expand_quarters(values)
-    if values.size != 12 or np.any(~np.isfinite(values)) or np.any(values < 0) or values.sum() <= 0:
-        raise InvalidParameterError(
-            "a seasonality profile lists 12 monthly (Jan..Dec) or 4 quarterly weights >= 0 "
-            "with a positive sum",
-            details={"parameter": "seasonality"},
-        )
-    return np.broadcast_to(values[cols], (n, len(cols))).copy()

@@ -16,7 +16,13 @@ Public API (heavy libraries — Polars, SQLGlot, PyYAML — are imported only wh
 
 from terraplan.rules.alignment import rules_from_alignment
 from terraplan.rules.audit import AuditReport, CoverageReport, TerritoryTally, audit_rule_set
-from terraplan.rules.batch import BatchStats, assign_batch, assign_frame, records_to_frame
+from terraplan.rules.batch import (
+    BatchStats,
+    assign_batch,
+    assign_frame,
+    records_to_frame,
+    with_locations,
+)
 from terraplan.rules.etm import EtmExport, EtmImport, EtmProblem, export_etm, import_etm
 from terraplan.rules.evaluate import (
     OverlayMatch,
@@ -26,7 +32,14 @@ from terraplan.rules.evaluate import (
     route,
     route_many,
 )
-from terraplan.rules.fields import column_name, record_values
+from terraplan.rules.fields import (
+    ZipLookup,
+    ZipPlace,
+    column_name,
+    fill_location,
+    record_values,
+    zip5,
+)
 from terraplan.rules.model import DIALECTS, Op, Rule, RuleSet, RuleTerritory, TieBreaker
 from terraplan.rules.owners import pick_owner
 from terraplan.rules.parse import load_rule_set, parse_rule_set
@@ -58,6 +71,8 @@ __all__ = [
     "RuleTerritory",
     "TerritoryTally",
     "TieBreaker",
+    "ZipLookup",
+    "ZipPlace",
     "assign_batch",
     "assign_frame",
     "audit_rule_set",
@@ -68,6 +83,7 @@ __all__ = [
     "evaluate_condition",
     "explain_condition",
     "export_etm",
+    "fill_location",
     "import_etm",
     "load_rule_set",
     "parse_rule_set",
@@ -78,4 +94,6 @@ __all__ = [
     "route_many",
     "rule_set_to_dict",
     "rules_from_alignment",
+    "with_locations",
+    "zip5",
 ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from terraplan.rules.batch import as_frame, assign_frame
+from terraplan.rules.fields import ZipLookup
 from terraplan.rules.model import RuleSet
 
 SAMPLE = 20
@@ -113,12 +114,22 @@ class AuditReport:
         }
 
 
-def coverage(data: Any, rule_set: RuleSet, population: str = "accounts") -> CoverageReport:
-    """Coverage of one table of records (frame, Arrow table or records)."""
+def coverage(
+    data: Any,
+    rule_set: RuleSet,
+    population: str = "accounts",
+    *,
+    locate: ZipLookup | None = None,
+) -> CoverageReport:
+    """Coverage of one table of records (frame, Arrow table or records).
+
+    With ``locate``, missing county FIPS, state and coordinates are filled from the ZIP first
+    (as routing does).
+    """
     import polars as pl
 
     table = as_frame(data)
-    result, stats = assign_frame(table, rule_set)
+    result, stats = assign_frame(table, rule_set, locate=locate)
     potential = (
         table.get_column("potential").cast(pl.Float64, strict=False).fill_null(0.0)
         if "potential" in table.columns
@@ -174,12 +185,21 @@ def coverage(data: Any, rule_set: RuleSet, population: str = "accounts") -> Cove
     )
 
 
-def audit_rule_set(accounts: Any, rule_set: RuleSet, leads: Any | None = None) -> AuditReport:
-    """Audit a rule set against accounts (and a sample of leads); ``to_dict()`` is JSON-ready."""
+def audit_rule_set(
+    accounts: Any,
+    rule_set: RuleSet,
+    leads: Any | None = None,
+    *,
+    locate: ZipLookup | None = None,
+) -> AuditReport:
+    """Audit a rule set against accounts (and a sample of leads); ``to_dict()`` is JSON-ready.
+
+    ``locate`` fills missing county FIPS/state/coordinates from ZIPs, as routing does.
+    """
     return AuditReport(
         rule_set_name=rule_set.name,
         rules=len(rule_set.rules),
         overlays=len(rule_set.overlays),
-        accounts=coverage(accounts, rule_set, "accounts"),
-        leads=coverage(leads, rule_set, "leads") if leads is not None else None,
+        accounts=coverage(accounts, rule_set, "accounts", locate=locate),
+        leads=coverage(leads, rule_set, "leads", locate=locate) if leads is not None else None,
     )

@@ -10,7 +10,7 @@ shape ``(n_records,)`` — there is no per-record Python loop.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +19,14 @@ import numpy as np
 from terraplan.domain import Account, Lead
 from terraplan.errors import DataError, TerraplanError
 from terraplan.rules.fields import (
+    CODE_FIELDS,
     NUMBER_FIELDS,
+    US_COUNTRIES,
+    ZipLookup,
+    ZipPlace,
     column_name,
     record_values,
+    zip5,
 )
 from terraplan.rules.model import (
     EARTH_RADIUS_KM,
@@ -36,6 +41,7 @@ from terraplan.rules.model import (
     RuleSet,
     TieBreaker,
 )
+from terraplan.rules.regex import regex_search, shorten
 
 if TYPE_CHECKING:
     import polars as pl
@@ -143,6 +149,8 @@ def prepare_frame(data: Any, rule_set: RuleSet) -> pl.DataFrame:
             expr = pl.col(col).cast(dtype, strict=False)
             if numeric:
                 expr = expr.fill_nan(None)
+            elif field in CODE_FIELDS:
+                expr = _code_text(frame.schema[col], col)
         else:
             expr = pl.lit(None, dtype=dtype)
         exprs.append(expr.alias(col))
@@ -150,8 +158,90 @@ def prepare_frame(data: Any, rule_set: RuleSet) -> pl.DataFrame:
         return frame.select(exprs)
     except Exception as exc:
         raise DataError(
-            f"cannot read the record table: {exc}", details={"reason": str(exc)}
+            f"cannot read the record table: {shorten(str(exc), 300)}",
+            details={"reason": shorten(str(exc), 300)},
         ) from None
+
+
+def _code_text(dtype: Any, col: str) -> pl.Expr:
+    """A postal code / FIPS column as text, whole numbers zero-padded (as :func:`code_text`)."""
+    import polars as pl
+
+    if dtype.is_numeric():
+        number = pl.col(col).cast(pl.Float64, strict=False)
+        whole = number.is_finite() & (number == number.floor()) & number.is_between(0, 99999)
+        padded = number.cast(pl.Int64, strict=False).cast(pl.Utf8).str.zfill(5)
+        return pl.when(whole).then(padded).otherwise(number.cast(pl.Utf8))
+    return pl.col(col).cast(pl.Utf8, strict=False)
+
+
+def with_locations(data: Any, locate: ZipLookup) -> pl.DataFrame:
+    """The table with each US row's missing county FIPS, state and coordinates filled from its
+    ZIP, exactly as :func:`terraplan.rules.fields.fill_location` does for one record.
+
+    ``locate`` is called once per distinct ZIP of the rows that miss something.
+    """
+    import polars as pl
+
+    frame = as_frame(data)
+    if "postal_code" not in frame.columns or frame.height == 0:
+        return frame
+    codes = frame.select(_code_text(frame.schema["postal_code"], "postal_code"))["postal_code"]
+
+    def looked_up(values: list[Any], dtype: Any) -> pl.Expr:
+        return pl.col("__code").replace_strict(keys, values, default=None, return_dtype=dtype)
+
+    def empty(col: str, dtype: Any) -> pl.Expr:
+        if col not in frame.columns:
+            return pl.lit(True)
+        value = pl.col(col).cast(dtype, strict=False)
+        if dtype == pl.Float64:
+            return value.is_null() | value.is_nan()
+        return value.is_null() | (value.str.strip_chars() == "")
+
+    country = (
+        pl.col("country").cast(pl.Utf8, strict=False).str.strip_chars().str.to_lowercase()
+        if "country" in frame.columns
+        else pl.lit(None, dtype=pl.Utf8)
+    )
+    us = country.is_null() | country.is_in([*US_COUNTRIES, ""])
+    point = empty("latitude", pl.Float64) & empty("longitude", pl.Float64)
+    needs = us & (empty("county_fips", pl.Utf8) | empty("state", pl.Utf8) | point)
+    wanted = frame.select(needs.fill_null(False).alias("needs"))["needs"]
+    places: dict[str, ZipPlace] = {}
+    for code in codes.filter(wanted).drop_nulls().unique().to_list():
+        five = zip5(code)
+        place = locate(five) if five is not None else None
+        if place is not None:
+            places[code] = place
+    if not places:
+        return frame
+    keys = list(places)
+    fills = []
+    for col, values, dtype, when in (
+        (
+            "county_fips",
+            [p.county_fips for p in places.values()],
+            pl.Utf8,
+            empty("county_fips", pl.Utf8),
+        ),
+        ("state", [p.state for p in places.values()], pl.Utf8, empty("state", pl.Utf8)),
+        ("latitude", [p.latitude for p in places.values()], pl.Float64, point),
+        ("longitude", [p.longitude for p in places.values()], pl.Float64, point),
+    ):
+        current = (
+            pl.col(col).cast(dtype, strict=False)
+            if col in frame.columns
+            else pl.lit(None, dtype=dtype)
+        )
+        found = looked_up(values, dtype)
+        take = us & when & found.is_not_null()
+        if col in ("latitude", "longitude"):
+            other = "longitude" if col == "latitude" else "latitude"
+            other_values = [getattr(p, other) for p in places.values()]
+            take = take & looked_up(other_values, dtype).is_not_null()
+        fills.append(pl.when(take).then(found).otherwise(current).alias(col))
+    return frame.with_columns(codes.alias("__code")).with_columns(fills).drop("__code")
 
 
 def _any(exprs: Sequence[pl.Expr]) -> pl.Expr:
@@ -190,8 +280,9 @@ def _positive(pred: Predicate) -> pl.Expr:
             op
         ]
     if op is Op.REGEX:
-        flag = "" if pred.case_sensitive else "(?i)"
-        return raw.str.contains(flag + str(pred.values[0]))
+        return raw.map_batches(
+            _regex_matcher(str(pred.values[0]), pred.case_sensitive), return_dtype=pl.Boolean
+        )
     subject = raw if pred.case_sensitive else pl.col(f"__lc_{col}")
     texts = [str(v) if pred.case_sensitive else str(v).lower() for v in pred.values]
     if op in (Op.EQUALS, Op.IN, Op.IN_GEOGRAPHY):
@@ -201,6 +292,21 @@ def _positive(pred: Predicate) -> pl.Expr:
     if op is Op.ENDS_WITH:
         return _any([subject.str.ends_with(t) for t in texts])
     return _any([subject.str.contains(t, literal=True) for t in texts])
+
+
+def _regex_matcher(pattern: str, case_sensitive: bool) -> Callable[[pl.Series], pl.Series]:
+    """A column function: where RE2 finds ``pattern`` (the evaluator of :func:`route` too)."""
+
+    def matches(series: pl.Series) -> pl.Series:
+        import polars as pl
+
+        found = [
+            None if text is None else regex_search(pattern, case_sensitive, text)
+            for text in series.cast(pl.Utf8).to_list()
+        ]
+        return pl.Series(series.name, found, dtype=pl.Boolean)
+
+    return matches
 
 
 def condition_expr(cond: Condition) -> pl.Expr:
@@ -230,15 +336,20 @@ def condition_expr(cond: Condition) -> pl.Expr:
     return ~_positive(negated).fill_null(False)
 
 
-def assign_frame(data: Any, rule_set: RuleSet) -> tuple[pl.DataFrame, BatchStats]:
+def assign_frame(
+    data: Any, rule_set: RuleSet, *, locate: ZipLookup | None = None
+) -> tuple[pl.DataFrame, BatchStats]:
     """Assign every row; return the result frame (see :func:`assign_batch`) and rule tallies."""
     try:
+        if locate is not None:
+            data = with_locations(data, locate)
         return _assign_frame(data, rule_set)
     except TerraplanError:
         raise
     except Exception as exc:  # Polars/NumPy errors never leak
         raise DataError(
-            f"cannot assign the record table: {exc}", details={"reason": str(exc)}
+            f"cannot assign the record table: {shorten(str(exc), 300)}",
+            details={"reason": shorten(str(exc), 300)},
         ) from None
 
 
@@ -355,12 +466,16 @@ def _assign_frame(data: Any, rule_set: RuleSet) -> tuple[pl.DataFrame, BatchStat
     return result, stats
 
 
-def assign_batch(data: Any, rule_set: RuleSet) -> pl.DataFrame:
+def assign_batch(data: Any, rule_set: RuleSet, *, locate: ZipLookup | None = None) -> pl.DataFrame:
     """Assign every record of a table at once.
 
     Returns a Polars DataFrame with one row per input row, in input order: ``id``,
     ``territory_id`` (NULL on conflict, or on a gap without catch-all), ``rule_id`` (NULL on
     conflict/gap), ``territory_type``, ``conflict`` and ``gap`` (bool), ``overlays``
     (list of overlay territory ids in the rule set's order).
+
+    Field types are read as :func:`terraplan.rules.route` reads them (postal codes given as
+    numbers are zero-padded text). With ``locate``, a US row's missing county FIPS, state
+    and coordinates are filled from its ZIP first.
     """
-    return assign_frame(data, rule_set)[0]
+    return assign_frame(data, rule_set, locate=locate)[0]

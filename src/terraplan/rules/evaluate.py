@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from terraplan.domain import Account, Lead
-from terraplan.rules.fields import code_number, label, record_values
+from terraplan.rules.fields import ZipLookup, code_number, fill_location, label, record_values
 from terraplan.rules.model import (
     EARTH_RADIUS_KM,
     NEGATED,
@@ -38,6 +36,7 @@ from terraplan.rules.model import (
     RuleSet,
     TieBreaker,
 )
+from terraplan.rules.regex import regex_search, shorten
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -46,11 +45,6 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dphi, dlmb = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dphi / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlmb / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
-@lru_cache(maxsize=4096)
-def _regex(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
-    return re.compile(pattern, 0 if case_sensitive else re.IGNORECASE)
 
 
 def _text(value: Any) -> str | None:
@@ -122,7 +116,7 @@ def _text_positive(pred: Predicate, text: str | None) -> bool:
     if text is None:
         return False
     if pred.op is Op.REGEX:
-        return _regex(str(pred.values[0]), pred.case_sensitive).search(text) is not None
+        return regex_search(str(pred.values[0]), pred.case_sensitive, text)
     subject = text if pred.case_sensitive else text.lower()
     operands = _text_operands(pred.values, pred.case_sensitive)
     if pred.op in (Op.EQUALS, Op.IN, Op.IN_GEOGRAPHY):
@@ -189,7 +183,7 @@ _WORDS: dict[Op, tuple[str, str]] = {
 def _fmt(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return shorten(str(value), 80)
 
 
 def _operand(pred: Predicate) -> str:
@@ -198,7 +192,7 @@ def _operand(pred: Predicate) -> str:
     if pred.op is Op.IN_GEOGRAPHY:
         return str(pred.geography)
     if pred.op is Op.REGEX:
-        return f"/{pred.values[0]}/"
+        return f"/{shorten(str(pred.values[0]), 80)}/"
     if pred.op in (Op.IN, Op.NOT_IN) or len(pred.values) > 1:
         shown = ", ".join(_fmt(v) for v in pred.values[:8])
         more = f", … {len(pred.values) - 8} more" if len(pred.values) > 8 else ""
@@ -306,9 +300,21 @@ def matching_rules(rule_set: RuleSet, values: Mapping[str, Any]) -> list[Rule]:
     return found
 
 
-def route(record: Account | Lead | Mapping[str, Any], rule_set: RuleSet) -> RouteResult:
-    """Assign one record: the primary territory, the deciding rule, overlays and why. Pure."""
+def route(
+    record: Account | Lead | Mapping[str, Any],
+    rule_set: RuleSet,
+    *,
+    locate: ZipLookup | None = None,
+) -> RouteResult:
+    """Assign one record: the primary territory, the deciding rule, overlays and why.
+
+    With ``locate``, a US record's missing county FIPS, state and coordinates are filled from
+    its ZIP first (as :func:`terraplan.rules.assign_batch` does with the same look-up).
+    Pure apart from calling ``locate``.
+    """
     values = record_values(record)
+    if locate is not None:
+        fill_location(values, locate)
     names = rule_set.territories
     hits: dict[str, OverlayMatch] = {}
     for overlay in rule_set.overlays:
@@ -348,7 +354,10 @@ def route(record: Account | Lead | Mapping[str, Any], rule_set: RuleSet) -> Rout
 
 
 def route_many(
-    records: Iterable[Account | Lead | Mapping[str, Any]], rule_set: RuleSet
+    records: Iterable[Account | Lead | Mapping[str, Any]],
+    rule_set: RuleSet,
+    *,
+    locate: ZipLookup | None = None,
 ) -> list[RouteResult]:
     """:func:`route` for each record: the straightforward per-record loop (reference, baseline)."""
-    return [route(record, rule_set) for record in records]
+    return [route(record, rule_set, locate=locate) for record in records]

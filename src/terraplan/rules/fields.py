@@ -8,9 +8,11 @@ Field names are the domain field names of :class:`~terraplan.domain.Account` and
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
-from collections.abc import Mapping
-from typing import Any, Literal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, TypeAlias
 
 from terraplan.domain import Account, Lead
 
@@ -95,6 +97,89 @@ def code_number(value: str) -> int | None:
     return int(head) if _CODE.match(head) else None
 
 
+#: Country values that mean the United States (compared lower-case); an empty country counts too.
+US_COUNTRIES: frozenset[str] = frozenset(
+    {"us", "usa", "u.s.", "u.s.a.", "united states", "united states of america"}
+)
+_ZIP = re.compile(r"([0-9]{3,5})(?:\.0+|-[0-9]{4})?\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class ZipPlace:
+    """What a US ZIP code tells the rules: county FIPS, state code and centroid (degrees)."""
+
+    county_fips: str | None
+    state: str | None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+#: A look-up from a 5-digit ZIP to its place (None when unknown), supplied by the caller:
+#: the rules layer holds no geography of its own.
+ZipLookup: TypeAlias = Callable[[str], ZipPlace | None]
+
+
+def code_text(value: Any) -> Any:
+    """A postal code / FIPS as text: whole numbers (``2134``, ``94107.0``) zero-padded to 5.
+
+    Spreadsheets and JSON clients send codes as numbers; rules compare them as text.
+    Anything else (text included) is returned unchanged.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and 0 <= value <= 99999:
+        return f"{value:05d}"
+    return value
+
+
+def zip5(value: Any) -> str | None:
+    """The 5-digit US ZIP of a postal code (``94107-1234``, ``2134``, ``94107.0``), or None."""
+    text = code_text(value)
+    if not isinstance(text, str):
+        return None
+    match = _ZIP.match(text.strip())
+    return match.group(1).zfill(5) if match else None
+
+
+def is_us(country: Any) -> bool:
+    """Whether a record's country is empty or names the United States."""
+    if country is None or (isinstance(country, float) and math.isnan(country)):
+        return True
+    return str(country).strip().lower() in US_COUNTRIES | {""}
+
+
+def _empty(value: Any) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fill_location(values: dict[str, Any], locate: ZipLookup) -> dict[str, Any]:
+    """Fill a US record's missing county FIPS, state and coordinates from its ZIP (in place).
+
+    Only empty fields are filled (coordinates only when both are missing); records of another
+    country and unknown ZIPs are left as they are.
+    """
+    code = zip5(values.get("postal_code"))
+    if code is None or not is_us(values.get("country")):
+        return values
+    missing_point = _empty(values.get("latitude")) and _empty(values.get("longitude"))
+    if not (missing_point or _empty(values.get("county_fips")) or _empty(values.get("state"))):
+        return values
+    place = locate(code)
+    if place is None:
+        return values
+    if _empty(values.get("county_fips")) and place.county_fips:
+        values["county_fips"] = place.county_fips
+    if _empty(values.get("state")) and place.state:
+        values["state"] = place.state
+    if missing_point and place.latitude is not None and place.longitude is not None:
+        values["latitude"], values["longitude"] = place.latitude, place.longitude
+    return values
+
+
 def record_values(record: Account | Lead | Mapping[str, Any]) -> dict[str, Any]:
     """Flatten a record to ``{field name: value}`` (attributes as ``attributes.<name>``).
 
@@ -117,4 +202,7 @@ def record_values(record: Account | Lead | Mapping[str, Any]) -> dict[str, Any]:
         values.setdefault("name", values["company"])
     elif "name" in values:
         values["company"] = values["name"]
+    for key in CODE_FIELDS:
+        if key in values:
+            values[key] = code_text(values[key])
     return values

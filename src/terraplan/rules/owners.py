@@ -85,3 +85,43 @@ def pick_owner(
         if point < cumulative:
             return rep_id
     return reps[-1][0]
+
+
+def balance_owners(
+    records: Sequence[tuple[str, str | None]],
+    owners: Sequence[TerritoryOwner | tuple[str, float]],
+    *,
+    role: OwnerRole | None = OwnerRole.PRIMARY,
+) -> dict[str, str]:
+    """Share one territory's records among its owners, deterministically, by weight.
+
+    ``records`` are ``(record id, current owner id or None)``. Each owner gets about
+    ``n * share / total`` records: a record keeps its current owner when that rep is one of
+    ``owners`` and still under its share (fewest changes), the others go, in record-id
+    order, to the rep with the lowest ``(count + 1) / share`` (ties: the order of ``owners``).
+    Returns ``{record id: owner id}``; raises :class:`InvalidParameterError` when nobody
+    qualifies.
+    """
+    reps = _candidates(owners, role)
+    if not reps:
+        raise InvalidParameterError("no owner to pick from", details={"parameter": "owners"})
+    total = math.fsum(share for _, share in reps)
+    share_of: dict[str, float] = {}
+    for rep_id, share in reps:
+        share_of[rep_id] = share_of.get(rep_id, 0.0) + share
+    order = list(share_of)
+    quota = {rep: math.ceil(len(records) * share_of[rep] / total) for rep in order}
+    count = dict.fromkeys(order, 0)
+    chosen: dict[str, str] = {}
+    ordered = sorted(records, key=lambda item: item[0])
+    for record_id, current in ordered:
+        if current in count and count[current] < quota[current]:
+            chosen[record_id] = current
+            count[current] += 1
+    for record_id, _ in ordered:
+        if record_id in chosen:
+            continue
+        rep = min(order, key=lambda r: ((count[r] + 1) / share_of[r], order.index(r)))
+        chosen[record_id] = rep
+        count[rep] += 1
+    return chosen

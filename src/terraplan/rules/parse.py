@@ -7,14 +7,13 @@ message says why.
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from terraplan.domain import DEFAULT_PRIORITY, Territory, TerritoryType
 from terraplan.errors import RuleError
+from terraplan.rules.document import check_expanded
 from terraplan.rules.fields import CODE_FIELDS, field_kind
 from terraplan.rules.model import (
     KM_PER_MILE,
@@ -34,6 +33,7 @@ from terraplan.rules.model import (
     Scalar,
     TieBreaker,
 )
+from terraplan.rules.regex import regex_problem, shorten
 
 TOP_KEYS = frozenset(
     {
@@ -55,9 +55,16 @@ TEXT_ONLY = frozenset({Op.STARTS_WITH, Op.ENDS_WITH, Op.CONTAINS, Op.NOT_CONTAIN
 COMPARE = frozenset({Op.LT, Op.LE, Op.GT, Op.GE, Op.BETWEEN})
 LOCATION = "location"
 MAX_ID_LENGTH = 80
+MAX_PATH_SHOWN = 200
+#: Longest text operand of a condition (characters).
+MAX_TEXT_VALUE = 10_000
+MAX_USE_DEPTH = 32
+MAX_REASON_SHOWN = 300
 
 
 def _fail(path: str, reason: str) -> RuleError:
+    # values quoted in messages can be huge (a 1 MB 'contains' text): keep messages short
+    path, reason = shorten(path, MAX_PATH_SHOWN), shorten(reason, MAX_REASON_SHOWN)
     where = path or "rule set"
     return RuleError(f"{where}: {reason}", details={"path": path, "reason": reason})
 
@@ -145,6 +152,8 @@ class _Parser:
         if name in self.resolving:
             cycle = " -> ".join([*self.resolving[self.resolving.index(name) :], name])
             raise _fail(path, f"cyclic reference between named conditions: {cycle}")
+        if len(self.resolving) >= MAX_USE_DEPTH:
+            raise _fail(path, f"named conditions nest deeper than {MAX_USE_DEPTH} levels")
         self.resolving.append(name)
         parsed = self.condition(self.named_raw[name], f"conditions.{name}")
         self.resolving.pop()
@@ -217,15 +226,9 @@ class _Parser:
         if op is Op.REGEX:
             if not isinstance(value, str) or not value:
                 raise _fail(vpath, "'regex' needs a non-empty pattern text")
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise _fail(vpath, f"bad regular expression: {exc}") from None
-            if re.search(r"\\[1-9]|\\Z|\(\?[=!<]|\(\?P|\(\?#", value):
-                raise _fail(
-                    vpath,
-                    "back-references, look-arounds, named groups, comments and \\Z are not portable",
-                )
+            problem = regex_problem(value)
+            if problem is not None:
+                raise _fail(vpath, problem)
             return Predicate(field, op, (value,), case)
         many = op in (Op.IN, Op.NOT_IN) or op in TEXT_ONLY
         if op in (Op.IN, Op.NOT_IN):
@@ -260,6 +263,11 @@ class _Parser:
         if not isinstance(value, str):
             hint = " (quote codes in YAML)" if _is_number(value) else ""
             raise _fail(path, f"expected text for {field!r}, got {value!r}{hint}")
+        if len(value) > MAX_TEXT_VALUE:
+            raise _fail(
+                path,
+                f"the text has {len(value):,} characters; at most {MAX_TEXT_VALUE:,} are allowed",
+            )
         return value
 
     def distance(self, value: Any, path: str) -> Distance:
@@ -496,6 +504,11 @@ def parse_rule_set(
     version = root.get("version", 1)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise _fail("version", f"version must be a whole number >= 1, got {version!r}")
+    check_expanded(
+        [(f"rules[{i}]", r.when) for i, r in enumerate(rules)]
+        + [(f"exclusions[{i}]", e.when) for i, e in enumerate(exclusions)]
+        + [(f"overlays[{i}]", o.when) for i, o in enumerate(overlays)]
+    )
     return RuleSet(
         territories=terr,
         rules=tuple(rules),
@@ -519,17 +532,12 @@ def load_rule_set(
     territories: Iterable[Territory | RuleTerritory] | None = None,
     geographies: Mapping[str, Iterable[str]] | None = None,
 ) -> RuleSet:
-    """Parse YAML or JSON text (JSON is tried first when the text starts with ``{``)."""
-    stripped = text.lstrip()
-    try:
-        if stripped.startswith("{"):
-            data = json.loads(text)
-        else:
-            import yaml
+    """Parse YAML or JSON text (JSON is tried first when the text starts with ``{``).
 
-            data = yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        raise _fail("", f"not valid JSON: {exc.msg} at line {exc.lineno}") from None
-    except Exception as exc:  # yaml.YAMLError and friends
-        raise _fail("", f"not valid YAML: {exc}") from None
+    The document is bounded (bytes, nodes after YAML alias expansion, depth, list lengths;
+    see :mod:`terraplan.rules.document`) before it is built.
+    """
+    from terraplan.rules.document import read_document
+
+    data = read_document(text)
     return parse_rule_set(data, territories=territories, geographies=geographies)

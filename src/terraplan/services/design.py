@@ -12,9 +12,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from terraplan.domain import GeoKind, GeoUnit, Plan, Rep, RepRole
-from terraplan.errors import InvalidParameterError, NotFoundError
+from terraplan.errors import DataError, InfeasibleError, InvalidParameterError, NotFoundError
 from terraplan.io.outputs import write_files
-from terraplan.planning.design import DesignOutcome, design_territories
+from terraplan.planning.design import (
+    DesignOutcome,
+    design_territories,
+    issue_text,
+    metric_coverage_error,
+    metric_zero_error,
+)
 from terraplan.planning.design_export import alignment_csv, territories_geojson
 from terraplan.services.progress import Progress, no_progress
 from terraplan.storage.database import Database
@@ -56,7 +62,11 @@ def load_units(uow: UnitOfWork, units: UnitChoice, *, states: set[str] | None = 
     if units == "accounts":
         chosen: list[Any] = uow.accounts.list()
         if not chosen:
-            raise NotFoundError("no accounts are stored; import some or run `terraplan demo`")
+            raise DataError(
+                "no accounts are stored, so there is nothing to design; import them "
+                "(`terraplan import accounts FILE`) or run `terraplan demo`",
+                details={"field": "accounts", "reason": "no records"},
+            )
     elif units == "counties":
         chosen = uow.geo_units.list(where={"kind": GeoKind.COUNTY.value})
         if not chosen:
@@ -84,14 +94,25 @@ def with_account_metrics(units: list[Any], uow: UnitOfWork, metrics: list[str]) 
     """Geo units with the stored accounts' totals of ``metrics`` added to their attributes.
 
     Accounts are matched to counties by county FIPS and to ZIP units by postal code; units
-    without accounts get 0. Metrics a unit already carries are left as they are.
+    without accounts get 0. Metrics a unit already carries are left as they are. A metric
+    with no accounts at all, missing for more than half of the accounts
+    (:data:`~terraplan.planning.design.MAX_MISSING_SHARE`) or 0 everywhere raises a
+    :class:`DataError` that says how to supply it.
     """
     missing = [m for m in metrics if any(m not in u.attributes for u in units)]
     if not missing:
         return units
+    accounts = uow.accounts.list()
+    for metric in missing:
+        lacking = 0 if metric == "count" else sum(getattr(a, metric) is None for a in accounts)
+        error = metric_coverage_error(metric, missing=lacking, total=len(accounts), what="accounts")
+        if error is not None:
+            raise error
+        if metric != "count" and not any(getattr(a, metric) for a in accounts):
+            raise metric_zero_error(metric, what="accounts")
     by_zip = any(u.kind is GeoKind.ZIP for u in units)
     totals: dict[str, dict[str, float]] = {}
-    for account in uow.accounts.list():
+    for account in accounts:
         key = account.postal_code if by_zip else account.county_fips
         if key is None:
             continue
@@ -173,6 +194,23 @@ def design_plan(
     )
     progress("design territories", 100, 100)
     seconds = time.perf_counter() - started
+    if not outcome.diagnosis.feasible:
+        names = [t.name for t in outcome.plan.territories]
+        findings = [
+            issue_text(issue, outcome.unit_names, names)
+            for issue in outcome.diagnosis.issues
+            if not issue.remedied
+        ]
+        raise InfeasibleError(
+            "the balance asked cannot be met, nothing was saved: "
+            + "; ".join(findings or [outcome.diagnosis.summary()])
+            + ". Loosen the tolerance, change the number of territories or balance on "
+            "another metric.",
+            details={
+                "constraints": sorted({i.code for i in outcome.diagnosis.issues}),
+                "metrics": list(outcome.metric_names),
+            },
+        )
     now = datetime.now(UTC).replace(tzinfo=None)
     plan = replace(
         outcome.plan,
@@ -214,26 +252,47 @@ def _next_plan_id(uow: UnitOfWork) -> str:
 
 
 def territory_rows(outcome: DesignOutcome) -> list[dict[str, Any]]:
-    """One row per territory: units, each metric's total and deviation from target, diameter, pieces."""
+    """One display row per territory, readable at 80 columns: id (and name when it is not
+    the default "Territory NN"), units, each metric's total with its deviation from target
+    ("6.4M +3.2%"), diameter, and pieces when some territory is not in one piece."""
     report = outcome.report
     counts = [0] * len(outcome.plan.territories)
     for label in outcome.labels.tolist():
         counts[label] += 1
+    named = any(not t.name.startswith("Territory ") for t in outcome.plan.territories if t.name)
+    components = report.contiguity.components
+    show_pieces = components is not None and bool((components > 1).any())
+    cells: dict[str, list[str]] = {}
+    for j, name in enumerate(outcome.metric_names):
+        totals = [compact_amount(float(v)) for v in report.balance.totals[:, j]]
+        devs = [f"{float(d):+.1%}" for d in report.balance.deviation[:, j]]
+        wide_t = max(map(len, totals), default=0)
+        wide_d = max(map(len, devs), default=0)
+        cells[name] = [
+            f"{t.rjust(wide_t)} {d.rjust(wide_d)}" for t, d in zip(totals, devs, strict=True)
+        ]
     rows = []
     for t, territory in enumerate(outcome.plan.territories):
-        row: dict[str, Any] = {
-            "territory": territory.id,
-            "name": territory.name,
-            "units": counts[t],
-        }
-        for j, name in enumerate(outcome.metric_names):
-            row[name] = float(report.balance.totals[t, j])
-            row[f"{name} dev"] = f"{report.balance.deviation[t, j]:+.1%}"
-        row["diameter km"] = round(float(report.compactness.diameters[t]), 1)
-        if report.contiguity.components is not None:
-            row["pieces"] = int(report.contiguity.components[t])
+        row: dict[str, Any] = {"territory": territory.id}
+        if named:
+            row["name"] = territory.name
+        row["units"] = counts[t]
+        for name in outcome.metric_names:
+            row[f"{name} (dev)"] = cells[name][t]
+        row["diam. km"] = round(float(report.compactness.diameters[t]))
+        if show_pieces and components is not None:
+            row["pieces"] = int(components[t])
         rows.append(row)
     return rows
+
+
+def compact_amount(value: float) -> str:
+    """``6_400_000 -> "6.4M"``, ``12_300 -> "12.3k"``, ``950 -> "950"``."""
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= limit:
+            scaled = value / limit
+            return f"{scaled:.1f}{suffix}" if abs(scaled) < 100 else f"{scaled:.0f}{suffix}"
+    return f"{value:.0f}" if abs(value) >= 10 or value == 0 else f"{value:.2g}"
 
 
 def design_summary(outcome: DesignOutcome, seconds: float) -> dict[str, Any]:
@@ -253,7 +312,8 @@ def design_summary(outcome: DesignOutcome, seconds: float) -> dict[str, Any]:
         "max_diameter_km": float(report.compactness.max_diameter),
         "cut_edges": report.compactness.cut_edges,
         "all_contiguous": report.contiguity.all_contiguous,
-        "diagnosis": [issue.message for issue in outcome.diagnosis.issues],
+        "diagnosis": list(outcome.notes),
+        "balance_criteria": balance_criteria_record(outcome),
         "solver": {
             "method": stats.method,
             "seconds": round(seconds, 3),
@@ -277,6 +337,35 @@ def design_summary(outcome: DesignOutcome, seconds: float) -> dict[str, Any]:
             },
         }
     return summary
+
+
+def balance_criteria_record(outcome: DesignOutcome) -> dict[str, Any]:
+    """What the design balanced, stored with the plan so that monitoring judges it by the same
+    criteria: metric -> tolerance, each territory's target and total per metric, and the
+    territories the diagnosis gave to one oversize unit of their own."""
+    balance = outcome.report.balance
+    territory_ids = [t.id for t in outcome.plan.territories]
+    names = outcome.metric_names
+    targets = balance.targets
+    return {
+        "metrics": {n: float(t) for n, t in zip(names, balance.tolerance, strict=True)},
+        "targets": {
+            tid: {n: float(targets[t, j]) for j, n in enumerate(names)}
+            for t, tid in enumerate(territory_ids)
+        },
+        "totals": {
+            tid: {n: float(balance.totals[t, j]) for j, n in enumerate(names)}
+            for t, tid in enumerate(territory_ids)
+        },
+        "dedicated": [
+            {
+                "territory_id": territory_ids[t],
+                "unit_id": outcome.unit_ids[u],
+                "unit": outcome.unit_names[u] if outcome.unit_names else outcome.unit_ids[u],
+            }
+            for u, t in outcome.diagnosis.dedicated
+        ],
+    }
 
 
 def write_design_files(run: DesignRun, out: Path, *, overwrite: bool = False) -> list[Path]:

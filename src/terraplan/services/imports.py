@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import polars as pl
 import pyarrow as pa
 
 from terraplan.errors import DataError, InvalidParameterError
 from terraplan.io.geocoding import ZipDirectory
+from terraplan.io.parsing import Decimal
 from terraplan.io.readers import read_table
 from terraplan.io.report import ImportReport
 from terraplan.io.validation import validate
@@ -55,14 +56,18 @@ def import_file(
     path: str | Path,
     kind: str,
     *,
-    mapping: Mapping[str, str | None] | str | Path | None = None,
+    mapping: Mapping[str, Any] | str | Path | None = None,
     encoding: str | None = None,
     sheet: str | int | None = None,
+    decimal: Decimal | None = None,
     on_error: OnError = "abort",
     geocoder: ZipDirectory | None = None,
     progress: Progress = no_progress,
 ) -> ImportOutcome:
     """Import ``path`` as ``kind`` records; upsert by id (re-importing never duplicates).
+
+    ``decimal`` declares the decimal separator of text numbers ("point" or "comma"; default:
+    detected, see :mod:`terraplan.io.validation`).
 
     Raises :class:`DataError` (with ``details["report"]``) when ``on_error="abort"`` and any
     row is bad, or when the file itself is unusable; nothing is written then.
@@ -72,10 +77,10 @@ def import_file(
             f"on_error must be 'abort' or 'skip', got {on_error!r}", details={"field": "on_error"}
         )
     progress("read file", 0, None)
-    table = read_table(path, kind, mapping=mapping, encoding=encoding, sheet=sheet)
+    table = read_table(path, kind, mapping=mapping, encoding=encoding, sheet=sheet, decimal=decimal)
     progress("validate rows", 0, table.frame.height)
-    known_ids = _known_ids(db, kind)
-    result = validate(table, known_ids=known_ids, geocoder=geocoder)
+    known_ids, rep_names = _known_ids(db, kind)
+    result = validate(table, known_ids=known_ids, geocoder=geocoder, rep_names=rep_names)
     report = result.report
     progress("validate rows", table.frame.height, table.frame.height)
     if report.file_errors or (not report.ok and on_error == "abort"):
@@ -145,10 +150,14 @@ def _written_columns(frame: pl.DataFrame, report: ImportReport) -> list[str]:
     ]
 
 
-def _known_ids(db: Database, kind: str) -> dict[str, set[str]]:
-    """Ids already stored, per referenced kind (territories: of every stored plan)."""
+def _known_ids(db: Database, kind: str) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """Ids already stored, per referenced kind (territories: of every stored plan), and the
+    stored reps' id -> name (owner columns may hold names)."""
     known: dict[str, set[str]] = {}
+    names: dict[str, str] = {}
     with UnitOfWork(db) as uow:
+        if kind in ("accounts", "opportunities"):
+            names = {rep.id: rep.name for rep in uow.reps.list()}
         for ref in REFERENCED_KINDS.get(kind, ()):
             if ref == "plans":
                 known[ref] = {row.id for row in uow.plans.list()}
@@ -156,7 +165,7 @@ def _known_ids(db: Database, kind: str) -> dict[str, set[str]]:
                 known[ref] = uow.plans.territory_ids()
             else:
                 known[ref] = uow.records(ref).ids()
-    return known
+    return known, names
 
 
 def _refusal(report: ImportReport, on_error: OnError) -> str:

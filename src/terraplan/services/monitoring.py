@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import polars as pl
 
-from terraplan.domain import Plan, RecordKind
+from terraplan.domain import Plan
 from terraplan.errors import NotFoundError
-from terraplan.io.geocoding import ZipDirectory
 from terraplan.planning.alerts import AlertReport, AlertThresholds, evaluate_alerts
+from terraplan.planning.balance_criteria import BalanceCriteria, plan_balance_criteria
 from terraplan.planning.kpi_balance import territory_balance
 from terraplan.planning.kpi_inputs import KpiInputs
 from terraplan.planning.kpis import compute_kpis
 from terraplan.planning.priorities import PriorityWeights, prioritise_accounts
 from terraplan.planning.report_html import render_report_html
+from terraplan.planning.revenue import parse_source, revenue_frame
 from terraplan.rules import RuleSet, assign_batch
+from terraplan.services.alignment import plan_alignment_frame
+from terraplan.services.locations import zip_locator
 from terraplan.services.ownership import plan_rule_set
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
+from terraplan.storage.fingerprint import monitoring_fingerprint
 from terraplan.storage.unit_of_work import UnitOfWork
 
 
@@ -31,6 +38,16 @@ class PlanData:
     as_of: date | None
     alignment_source: str
     design_totals: dict[str, float] | None
+    #: The plan's stored ``design`` report (balance criteria), None when it was not designed.
+    design: dict[str, Any] | None = None
+    #: Where revenue came from: ``sales_lines``, ``opportunities`` (Closed Won) or ``none``.
+    revenue_source: str = "sales_lines"
+
+    def balance_criteria(
+        self, *, balance: Mapping[str, float] | None = None, tolerance: float | None = None
+    ) -> BalanceCriteria:
+        """The plan's balance criteria (its design's), overridden by flags when given."""
+        return plan_balance_criteria(self.plan, self.design, balance=balance, tolerance=tolerance)
 
 
 def _frame(connection: Any, kind: str, columns: list[str]) -> pl.DataFrame:
@@ -39,21 +56,86 @@ def _frame(connection: Any, kind: str, columns: list[str]) -> pl.DataFrame:
     return frame
 
 
-def load_plan_data(db: Database, plan_id: str) -> PlanData:
+class MonitoringCache:
+    """Plan data and computed KPI/alert tables per plan, valid while the data behind them is
+    unchanged (:func:`terraplan.storage.fingerprint.monitoring_fingerprint`). Thread-safe;
+    keeps the ``max_plans`` most recently used plans. The API keeps one per app."""
+
+    def __init__(self, max_plans: int = 4) -> None:
+        self.max_plans = max_plans
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[
+            tuple[str, str], tuple[tuple[Any, ...], PlanData, dict[Any, Any]]
+        ]
+        self._entries = OrderedDict()
+
+    def _entry(
+        self, db: Database, plan_id: str, revenue_source: str
+    ) -> tuple[PlanData, dict[Any, Any]]:
+        with db.connect() as connection:
+            fingerprint = monitoring_fingerprint(connection, plan_id)
+        key = (plan_id, revenue_source)
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None and hit[0] == fingerprint:
+                self._entries.move_to_end(key)
+                return hit[1], hit[2]
+        data = _load_plan_data(db, plan_id, revenue_source=revenue_source)
+        results: dict[Any, Any] = {}
+        with self._lock:
+            self._entries[key] = (fingerprint, data, results)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_plans:
+                self._entries.popitem(last=False)
+        return data, results
+
+    def plan_data(self, db: Database, plan_id: str, revenue_source: str = "auto") -> PlanData:
+        return self._entry(db, plan_id, revenue_source)[0]
+
+    def memo(
+        self,
+        db: Database,
+        plan_id: str,
+        key: Any,
+        compute: Callable[[PlanData], Any],
+        revenue_source: str = "auto",
+    ) -> tuple[PlanData, Any]:
+        """``compute(data)`` once per data version and ``key`` (a hashable description of the
+        question, e.g. the periods and dimensions asked)."""
+        data, results = self._entry(db, plan_id, revenue_source)
+        with self._lock:
+            if key in results:
+                return data, results[key]
+        value = compute(data)
+        with self._lock:
+            results[key] = value
+        return data, value
+
+
+def load_plan_data(
+    db: Database,
+    plan_id: str,
+    *,
+    revenue_source: str = "auto",
+    cache: MonitoringCache | None = None,
+) -> PlanData:
+    """Everything monitoring reads, for one plan (from ``cache`` when it is current)."""
+    if cache is not None:
+        return cache.plan_data(db, plan_id, revenue_source)
+    return _load_plan_data(db, plan_id, revenue_source=revenue_source)
+
+
+def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto") -> PlanData:
     """Everything monitoring reads, for one plan, as Polars frames.
 
-    The account -> territory alignment is the plan's latest rule run (``terraplan rules apply``)
-    when there is one, else the plan's account alignment plus its geo alignment matched on the
-    accounts' county FIPS or ZIP.
+    The account -> territory alignment is :func:`terraplan.services.alignment.plan_alignment`,
+    the answer every use case shares. Revenue is :func:`terraplan.planning.revenue.revenue_frame`
+    (sales lines, else Closed Won opportunities; ``revenue_source`` chooses), as for targets.
     """
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
-        assignments = [
-            a
-            for a in uow.assignments.current(plan_id)
-            if a.record_kind == "account" and a.territory_id
-        ]
         baseline = uow.plan_results.get(plan_id, "baseline")
+        design = uow.plan_results.get(plan_id, "design")
         connection = uow.connection
         sales = _frame(connection, "sales_lines", ["id", "account_id", "date", "amount", "product"])
         opportunities = _frame(
@@ -128,18 +210,9 @@ def load_plan_data(db: Database, plan_id: str) -> PlanData:
             rule_set, _ = plan_rule_set(uow, plan)
         except NotFoundError:
             rule_set = None
+        alignment, source = plan_alignment_frame(uow, plan, accounts)
+    revenue = revenue_frame(sales, opportunities, source=parse_source(revenue_source))
     targets = _finest_targets(targets.filter(pl.col("plan_id") == plan_id).drop("plan_id"))
-    if assignments:
-        alignment = pl.DataFrame(
-            {
-                "account_id": [a.record_id for a in assignments],
-                "territory_id": [a.territory_id for a in assignments],
-            }
-        )
-        source = "rule assignments"
-    else:
-        alignment = _derived_alignment(plan, accounts)
-        source = "plan alignment (geo units and named accounts)"
     primary = {
         t.id: next((o.rep_id for o in t.owners if o.role.value == "primary"), None)
         for t in plan.territories
@@ -165,7 +238,7 @@ def load_plan_data(db: Database, plan_id: str) -> PlanData:
     inputs = KpiInputs(
         costs=costs if costs.height else None,
         leads=_routed_leads(leads, rule_set),
-        sales_lines=sales,
+        sales_lines=revenue.frame,
         opportunities=opportunities,
         targets=targets,
         accounts=accounts.drop("county_fips", "postal_code"),
@@ -173,9 +246,9 @@ def load_plan_data(db: Database, plan_id: str) -> PlanData:
         territories=territories,
         reps=reps,
     )
-    as_of = sales["date"].max() if sales.height else None
+    as_of = revenue.frame["date"].max() if revenue.frame.height else None
     totals = {str(k): float(v) for k, v in (baseline or {}).get("potential", {}).items()} or None
-    return PlanData(plan, inputs, as_of, source, totals)  # type: ignore[arg-type]
+    return PlanData(plan, inputs, as_of, source, totals, design, revenue.source)  # type: ignore[arg-type]
 
 
 def _routed_leads(leads: pl.DataFrame, rule_set: RuleSet | None) -> pl.DataFrame | None:
@@ -189,14 +262,7 @@ def _routed_leads(leads: pl.DataFrame, rule_set: RuleSet | None) -> pl.DataFrame
         return None
     territory: list[str | None] = [None] * leads.height
     if rule_set is not None:
-        zips = ZipDirectory()
-        counties = [
-            location.county_fips if (location := zips.lookup(code)) is not None else None
-            for code in leads["postal_code"].to_list()
-        ]
-        routed = assign_batch(
-            leads.with_columns(pl.Series("county_fips", counties, dtype=pl.String)), rule_set
-        )
+        routed = assign_batch(leads, rule_set, locate=zip_locator())
         territory = routed["territory_id"].to_list()
     return leads.select("id", "created_date", "converted_opportunity_id", "industry").with_columns(
         pl.Series("territory_id", territory, dtype=pl.String)
@@ -221,49 +287,40 @@ def _finest_targets(targets: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _derived_alignment(plan: Plan, accounts: pl.DataFrame) -> pl.DataFrame:
-    named = plan.alignment_map(RecordKind.ACCOUNT)
-    geo = plan.alignment_map(RecordKind.GEO_UNIT)
-    units = pl.DataFrame(
-        {"unit": list(geo), "geo_territory": list(geo.values())},
-        schema={"unit": pl.String, "geo_territory": pl.String},
-    )
-    frame = (
-        accounts.select("id", "county_fips", "postal_code")
-        .join(
-            units.rename({"unit": "county_fips", "geo_territory": "by_county"}),
-            on="county_fips",
-            how="left",
-        )
-        .join(
-            units.rename({"unit": "postal_code", "geo_territory": "by_zip"}),
-            on="postal_code",
-            how="left",
-        )
-        .with_columns(
-            pl.col("id").replace_strict(named, default=None, return_dtype=pl.String).alias("named")
-        )
-        .select(
-            pl.col("id").alias("account_id"),
-            pl.coalesce("named", "by_county", "by_zip").alias("territory_id"),
-        )
-        .filter(pl.col("territory_id").is_not_null())
-    )
-    return frame
-
-
 def plan_kpis(
     db: Database,
     plan_id: str,
     *,
     periods: list[str] | None = None,
     dimensions: list[str] | None = None,
+    cache: MonitoringCache | None = None,
 ) -> tuple[PlanData, pl.DataFrame]:
+    def compute(data: PlanData) -> pl.DataFrame:
+        kwargs: dict[str, Any] = {"periods": periods, "as_of": data.as_of}
+        if dimensions:
+            kwargs["dimensions"] = tuple(dimensions)
+        return compute_kpis(data.inputs, **kwargs)
+
+    if cache is not None:
+        key = ("kpis", tuple(periods or ()), tuple(dimensions or ()))
+        data, frame = cache.memo(db, plan_id, key, compute)
+        return data, frame
     data = load_plan_data(db, plan_id)
-    kwargs: dict[str, Any] = {"periods": periods, "as_of": data.as_of}
-    if dimensions:
-        kwargs["dimensions"] = tuple(dimensions)
-    return data, compute_kpis(data.inputs, **kwargs)
+    return data, compute(data)
+
+
+def plan_balance(
+    db: Database,
+    plan_id: str,
+    *,
+    balance: Mapping[str, float] | None = None,
+    balance_tolerance: float | None = None,
+) -> tuple[BalanceCriteria, pl.DataFrame]:
+    """Each checked territory's totals against its target, by the plan's balance criteria
+    (overridden by ``balance`` / ``balance_tolerance``)."""
+    data = load_plan_data(db, plan_id)
+    criteria = data.balance_criteria(balance=balance, tolerance=balance_tolerance)
+    return criteria, territory_balance(data.inputs, criteria=criteria)
 
 
 def plan_alerts(
@@ -272,16 +329,35 @@ def plan_alerts(
     *,
     period: str | None = None,
     thresholds: AlertThresholds | None = None,
+    balance: Mapping[str, float] | None = None,
+    balance_tolerance: float | None = None,
+    cache: MonitoringCache | None = None,
 ) -> tuple[PlanData, AlertReport]:
+    """Alerts; balance is judged by the plan's own criteria unless ``balance`` (metric ->
+    tolerance) or ``balance_tolerance`` override them."""
+
+    def compute(data: PlanData) -> AlertReport:
+        return evaluate_alerts(
+            data.inputs,
+            period=period,
+            as_of=data.as_of,
+            thresholds=thresholds,
+            design_totals=data.design_totals,
+            criteria=data.balance_criteria(balance=balance, tolerance=balance_tolerance),
+        )
+
+    if cache is not None:
+        key = (
+            "alerts",
+            period,
+            repr(thresholds),
+            tuple(sorted((balance or {}).items())),
+            balance_tolerance,
+        )
+        data, report = cache.memo(db, plan_id, key, compute)
+        return data, report
     data = load_plan_data(db, plan_id)
-    report = evaluate_alerts(
-        data.inputs,
-        period=period,
-        as_of=data.as_of,
-        thresholds=thresholds,
-        design_totals=data.design_totals,
-    )
-    return data, report
+    return data, compute(data)
 
 
 def territory_priorities(
@@ -305,10 +381,16 @@ def territory_priorities(
 def plan_report_html(db: Database, plan_id: str, *, period: str | None = None) -> str:
     data = load_plan_data(db, plan_id)
     kpis = compute_kpis(data.inputs, as_of=data.as_of, dimensions=("territory",))
+    criteria = data.balance_criteria()
     alerts = evaluate_alerts(
-        data.inputs, kpis=kpis, period=period, as_of=data.as_of, design_totals=data.design_totals
+        data.inputs,
+        kpis=kpis,
+        period=period,
+        as_of=data.as_of,
+        design_totals=data.design_totals,
+        criteria=criteria,
     )
-    balance = territory_balance(data.inputs)
+    balance = territory_balance(data.inputs, criteria=criteria)
     return render_report_html(
         kpis,
         period=period,
@@ -316,4 +398,5 @@ def plan_report_html(db: Database, plan_id: str, *, period: str | None = None) -
         balance=balance,
         title=f"{data.plan.name} ({data.plan.id})",
         as_of=data.as_of,
+        balance_criteria=criteria.describe(),
     )

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
 
 from terraplan.domain import Plan, RecordKind
-from terraplan.errors import DataError, InvalidParameterError
+from terraplan.errors import DataError, InvalidParameterError, RuleError
 from terraplan.rules import (
     AuditReport,
     RouteResult,
@@ -24,6 +24,8 @@ from terraplan.rules import (
     route,
     rules_from_alignment,
 )
+from terraplan.services.locations import zip_locator
+from terraplan.services.owner_sync import OwnerSync, pick_owners, sync_in
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
 from terraplan.storage.plan_records import (
@@ -42,18 +44,29 @@ def read_rule_file(path: str | Path, plan: Plan | None = None) -> RuleSet:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError(
-            f"{path}: not a text rule file (it is not UTF-8 text; give a YAML or JSON file)",
-            details={"file": str(path)},
-        ) from None
     except OSError as exc:
         raise DataError(
             f"{path}: cannot read the rule file ({exc.strerror})", details={"file": str(path)}
         ) from None
-    if plan is None:
-        return load_rule_set(text)
-    return load_rule_set(text, territories=plan.territories, geographies=plan_geographies(plan))
+    except UnicodeDecodeError as exc:
+        raise RuleError(
+            f"{path}: not a text rule file (byte {exc.start} is not UTF-8); "
+            "give a YAML or JSON file",
+            details={"file": str(path), "path": "", "reason": "not UTF-8 text"},
+        ) from None
+    if "\x00" in text:
+        raise RuleError(
+            f"{path}: not a text rule file (it holds NUL bytes); give a YAML or JSON file",
+            details={"file": str(path), "path": "", "reason": "binary file"},
+        )
+    try:
+        if plan is None:
+            return load_rule_set(text)
+        return load_rule_set(text, territories=plan.territories, geographies=plan_geographies(plan))
+    except RuleError as exc:
+        raise RuleError(
+            f"{path}: {exc.message}", details={**exc.details, "file": str(path)}
+        ) from None
 
 
 def plan_geographies(plan: Plan) -> dict[str, set[str]]:
@@ -91,7 +104,8 @@ def check_rules(
         plan = uow.plans.get(plan_id) if plan_id else None
         leads = uow.leads.list(limit=lead_sample)
     rule_set = read_rule_file(path, plan)
-    return rule_set, audit_rule_set(accounts_frame(db), rule_set, leads=leads or None)
+    audit = audit_rule_set(accounts_frame(db), rule_set, leads=leads or None, locate=zip_locator())
+    return rule_set, audit
 
 
 def save_rules(
@@ -138,59 +152,52 @@ class ApplyOutcome:
     run: AssignmentRunSummary
     rule_set_version: int
     per_territory: list[dict[str, Any]]
+    owners: OwnerSync
 
 
 def apply_rules(db: Database, plan_id: str) -> ApplyOutcome:
-    """Assign every stored account under the plan's latest rule set; one transaction; change log kept."""
+    """Assign every stored account under the plan's latest rule set and give each assigned
+    account its territory's primary rep as owner (accounts table too); one transaction;
+    every territory or owner change logged."""
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         rule_set, version = plan_rule_set(uow, plan)
     frame = accounts_frame(db)
-    result, _ = assign_frame(frame, rule_set)
-    owners = _owners_by_rotation(plan, result)
+    result, _ = assign_frame(frame, rule_set, locate=zip_locator())
     potential = dict(zip(frame["id"].to_list(), frame["potential"].to_list(), strict=True))
+    current = dict(zip(frame["id"].to_list(), frame["owner_id"].to_list(), strict=True))
     records = []
     tallies: dict[str | None, dict[str, Any]] = defaultdict(
         lambda: {"accounts": 0, "potential": 0.0}
     )
-    for row, owner in zip(result.iter_rows(named=True), owners, strict=True):
+    for row in result.iter_rows(named=True):
         status = "conflict" if row["conflict"] else ("gap" if row["gap"] else "assigned")
         records.append(
             AssignmentRecord(
-                "account", row["id"], row["territory_id"], owner, row["rule_id"], status
+                "account", row["id"], row["territory_id"], None, row["rule_id"], status
             )
         )
         tally = tallies[row["territory_id"] if status == "assigned" else f"({status})"]
         tally["accounts"] += 1
         tally["potential"] += potential.get(row["id"]) or 0.0
+    owners, _ = pick_owners(plan, records, current)
+    records = [replace(r, owner_id=owners.get(r.record_id)) for r in records]
     with UnitOfWork(db) as uow:
         run = uow.assignments.record_run(
             plan_id, plan_version=plan.version, rule_set_version=version, assignments=records
         )
+        logged = {c["record_id"] for c in uow.assignments.changes(plan_id, run_id=run.run_id)}
+        synced = sync_in(uow, plan, already_logged=logged)
+        run = replace(run, owner_changes=run.owner_changes + synced.changed)
         uow.commit()
     names = {t.id: t.name for t in plan.territories}
     per_territory = [
         {"territory": tid, "name": names.get(tid or "", ""), **values}
         for tid, values in sorted(tallies.items(), key=lambda kv: str(kv[0]))
     ]
-    return ApplyOutcome(run=run, rule_set_version=version, per_territory=per_territory)
-
-
-def _owners_by_rotation(plan: Plan, result: pl.DataFrame) -> list[str | None]:
-    """Primary owner per assigned record; several owners take turns in id order (deterministic)."""
-    owners_of = {t.id: [o for o in t.owners if o.role.value == "primary"] for t in plan.territories}
-    turn: dict[str, int] = defaultdict(int)
-    picked: list[str | None] = []
-    for territory_id in result["territory_id"].to_list():
-        candidates = owners_of.get(territory_id or "", [])
-        if not candidates:
-            picked.append(None)
-        elif len(candidates) == 1:
-            picked.append(candidates[0].rep_id)
-        else:
-            picked.append(pick_owner(candidates, turn[territory_id], "round_robin"))
-            turn[territory_id] += 1
-    return picked
+    return ApplyOutcome(
+        run=run, rule_set_version=version, per_territory=per_territory, owners=synced
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -235,12 +242,15 @@ def route_record(
 ) -> Routed:
     """Route one lead/account: territory, explanation and owner (turns stored in the database).
 
+    A US record's missing county FIPS, state and coordinates are filled from its ZIP (see
+    :mod:`terraplan.services.locations`), as rule runs and audits do.
+
     Per call: one short read (which plan, which versions) and, when the territory has several
     primary reps, one atomic turn; the parsed rules are reused while the versions stay the same.
     """
     context = _routing_context(db, plan_id, rule_cache)
     plan = context.plan
-    result = route(dict(record), context.rule_set)
+    result = route(dict(record), context.rule_set, locate=zip_locator())
     owner_id = None
     turn = None
     territory = next((t for t in plan.territories if t.id == result.territory_id), None)

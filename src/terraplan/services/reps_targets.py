@@ -11,7 +11,10 @@ from typing import Any
 from terraplan.domain import OwnerRole, Plan, TerritoryOwner
 from terraplan.planning.capacity import CapacityReport, forecast_hiring, size_team
 from terraplan.planning.matching import MatchResult, match_reps
+from terraplan.planning.revenue import parse_source
 from terraplan.planning.targets import TargetPlan, parse_adjustment, set_targets
+from terraplan.services.alignment import plan_alignment
+from terraplan.services.owner_sync import sync_in
 from terraplan.storage.database import Database
 from terraplan.storage.mappers import to_record
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -39,6 +42,7 @@ def plan_capacity(
         plan = uow.plans.get(plan_id)
         accounts = uow.accounts.list()
         reps = uow.reps.list()
+        territory_of = plan_alignment(uow, plan, accounts).territory_of
     if group_by is None:
         # Regions when the plan has them, else each territory.
         group_by = "region" if any(t.level == "region" for t in plan.territories) else "territory"
@@ -50,6 +54,7 @@ def plan_capacity(
         utilization=utilization,
         workload_model=workload_model,
         group_by=group_by,
+        territory_of=territory_of,
     )
     forecast_rows: list[dict[str, object]] = []
     if hires is not None or attrition:
@@ -83,13 +88,21 @@ def plan_matching(
         plan = uow.plans.get(plan_id)
         accounts = uow.accounts.list()
         reps = uow.reps.list()
+        territory_of = plan_alignment(uow, plan, accounts).territory_of
     result = match_reps(
-        plan, reps, accounts, weights=weights, must=list(must), must_not=list(must_not)
+        plan,
+        reps,
+        accounts,
+        weights=weights,
+        must=list(must),
+        must_not=list(must_not),
+        territory_of=territory_of,
     )
     with UnitOfWork(db) as uow:
         uow.plan_results.put(plan_id, "matching", _jsonable(result.to_dict()))
         if apply:
             plan = uow.plans.save(with_primary_owners(plan, result.assignment))
+            sync_in(uow, plan)  # accounts of the latest rule run get the new primary reps
         uow.commit()
     return result, plan
 
@@ -121,13 +134,23 @@ def plan_targets(
     unit: float = 1000.0,
     seasonality: str = "history",
     adjustments: Sequence[str] = (),
+    revenue_source: str = "auto",
+    as_of: date | None = None,
 ) -> TargetPlan:
-    """Set the plan's targets and store them (replacing the plan's previous targets)."""
+    """Set the plan's targets and store them (replacing the plan's previous targets).
+
+    Revenue history is the sales lines, else the Closed Won opportunities (``revenue_source``
+    chooses); only months completed before ``as_of`` (default today) count. ``period``
+    defaults to the plan's effective dates, else the year after the revenue history.
+    """
+    source = parse_source(revenue_source)
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         accounts = uow.accounts.list()
         reps = uow.reps.list()
-        sales_lines = uow.sales_lines.list()
+        sales_lines = uow.sales_lines.list() if source != "opportunities" else []
+        opportunities = uow.opportunities.list() if not sales_lines else []
+        territory_of = plan_alignment(uow, plan, accounts).territory_of
     result = set_targets(
         plan,
         accounts,
@@ -140,6 +163,10 @@ def plan_targets(
         unit=unit,
         seasonality=seasonality,
         adjustments=[parse_adjustment(a) for a in adjustments],
+        opportunities=opportunities,
+        revenue_source=source,
+        as_of=as_of or date.today(),
+        territory_of=territory_of,
     )
     with UnitOfWork(db) as uow:
         uow.targets.delete_where({"plan_id": plan_id})

@@ -14,6 +14,7 @@ from itertools import islice
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, Table, func, select
 
 from terraplan.errors import DataError, InvalidParameterError, StorageError
@@ -216,8 +217,10 @@ def read_arrow(connection: Connection, kind: str, columns: Sequence[str] | None 
     """
     table = record_table(kind)
     schema = arrow_schema(kind, columns)
-    selected = [table.c[name] for name in schema.names]
     json_columns = _json_columns(table)
+    if connection.dialect.name == "sqlite":
+        return _read_arrow_sqlite(connection, table.name, schema, json_columns)
+    selected = [table.c[name] for name in schema.names]
     result = connection.execution_options(yield_per=50_000).execute(select(*selected))
     batches: list[pa.RecordBatch] = []
     for partition in result.partitions():
@@ -232,6 +235,41 @@ def read_arrow(connection: Connection, kind: str, columns: Sequence[str] | None 
             arrays.append(pa.array(column, type=schema.field(name).type))
         batches.append(pa.RecordBatch.from_arrays(arrays, schema=schema))
     return pa.Table.from_batches(batches, schema=schema)
+
+
+def _read_arrow_sqlite(
+    connection: Connection, table: str, schema: pa.Schema, json_columns: set[str]
+) -> pa.Table:
+    """SQLite through the driver's own cursor: Arrow parses the stored ISO dates and 0/1
+    booleans column by column, several times faster than building Python row objects.
+    JSON columns are stored as JSON text already."""
+    names = ", ".join(f'"{name}"' for name in schema.names)
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f'SELECT {names} FROM "{table}"')
+        batches: list[pa.RecordBatch] = []
+        while rows := cursor.fetchmany(100_000):
+            arrays = []
+            for index, field in enumerate(schema):
+                values = [row[index] for row in rows]
+                if field.name in json_columns:
+                    values = [None if v in (None, "null") else v for v in values]
+                arrays.append(_sqlite_column(values, field.type))
+            batches.append(pa.RecordBatch.from_arrays(arrays, schema=schema))
+    finally:
+        cursor.close()
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+def _sqlite_column(values: list[object], arrow_type: pa.DataType) -> pa.Array:
+    if pa.types.is_date32(arrow_type) or pa.types.is_timestamp(arrow_type):
+        text = pa.array(values, type=pa.string())
+        if pa.types.is_timestamp(arrow_type):
+            text = pc.replace_substring(text, " ", "T")
+        return text.cast(arrow_type)
+    if pa.types.is_boolean(arrow_type):
+        return pa.array(values, type=pa.int64()).cast(pa.bool_())
+    return pa.array(values, type=arrow_type)
 
 
 def count_rows(connection: Connection, kind: str) -> int:

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from terraplan.errors import NotFoundError
 from terraplan.storage.orm import (
+    AccountRow,
     AssignmentRow,
     AssignmentRunRow,
     OwnerChangeRow,
@@ -139,6 +140,17 @@ class AssignmentRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class OwnerChange:
+    """A record of a territory handed from one owner to another (the owner sync)."""
+
+    record_kind: str
+    record_id: str
+    territory_id: str | None
+    old_owner_id: str | None
+    new_owner_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class AssignmentRunSummary:
     run_id: int
     records: int
@@ -231,6 +243,84 @@ class Assignments:
         _insert_chunks(connection, OwnerChangeRow, changes)
         self._session.flush()
         return AssignmentRunSummary(run.id, run.records, run.gaps, run.conflicts, run.owner_changes)
+
+    def latest_run(self, plan_id: str) -> AssignmentRunSummary | None:
+        """The plan's newest assignment run, or None when rules were never applied."""
+        row = self._session.scalars(
+            select(AssignmentRunRow)
+            .where(AssignmentRunRow.plan_id == plan_id)
+            .order_by(AssignmentRunRow.id.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return AssignmentRunSummary(row.id, row.records, row.gaps, row.conflicts, row.owner_changes)
+
+    def accounts_named(self) -> dict[str, tuple[str, str | None]]:
+        """``account id -> (name, owner id)`` of every stored account."""
+        rows = self._session.execute(select(AccountRow.id, AccountRow.name, AccountRow.owner_id))
+        return {account_id: (name, owner) for account_id, name, owner in rows}
+
+    def set_owners(
+        self, plan_id: str, run_id: int, changes: Sequence[OwnerChange], *, log: bool = True
+    ) -> int:
+        """Give records new owners: the stored assignments, the accounts table (for account
+        records) and, with ``log``, one change-log row each, counted in the run's
+        ``owner_changes``.
+
+        Runs in the session's transaction: the caller commits once. Returns ``len(changes)``.
+        """
+        if not changes:
+            return 0
+        now = _now()
+        connection = self._session.connection()
+        connection.execute(
+            update(AssignmentRow)
+            .where(
+                AssignmentRow.plan_id == plan_id,
+                AssignmentRow.record_kind == bindparam("b_kind"),
+                AssignmentRow.record_id == bindparam("b_id"),
+            )
+            .values(owner_id=bindparam("b_owner")),
+            [
+                {"b_kind": c.record_kind, "b_id": c.record_id, "b_owner": c.new_owner_id}
+                for c in changes
+            ],
+        )
+        accounts = [c for c in changes if c.record_kind == "account" and c.new_owner_id]
+        if accounts:
+            connection.execute(
+                update(AccountRow)
+                .where(AccountRow.id == bindparam("b_id"))
+                .values(owner_id=bindparam("b_owner")),
+                [{"b_id": c.record_id, "b_owner": c.new_owner_id} for c in accounts],
+            )
+        if not log:
+            self._session.flush()
+            return len(changes)
+        _insert_chunks(
+            connection,
+            OwnerChangeRow,
+            (
+                {
+                    "run_id": run_id,
+                    "plan_id": plan_id,
+                    "record_kind": c.record_kind,
+                    "record_id": c.record_id,
+                    "old_territory_id": c.territory_id,
+                    "new_territory_id": c.territory_id,
+                    "old_owner_id": c.old_owner_id,
+                    "new_owner_id": c.new_owner_id,
+                    "changed_at": now,
+                }
+                for c in changes
+            ),
+        )
+        run = self._session.get(AssignmentRunRow, run_id)
+        if run is not None:
+            run.owner_changes += len(changes)
+        self._session.flush()
+        return len(changes)
 
     def current(self, plan_id: str) -> list[AssignmentRecord]:
         rows = self._session.execute(

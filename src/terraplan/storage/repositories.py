@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,20 +47,34 @@ class RecordRepository:
         return from_record(self.kind, dict(row._mapping))
 
     def list(
-        self, *, limit: int | None = None, offset: int = 0, where: Mapping[str, Any] | None = None
+        self,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        where: Mapping[str, Any] | None = None,
+        any_of: Mapping[str, Collection[Any]] | None = None,
     ) -> list[Any]:
-        """Objects ordered by id; ``where`` filters on column equality (``{"owner_id": "R01"}``)."""
+        """Objects ordered by id; ``where`` filters on column equality (``{"owner_id": "R01"}``),
+        ``any_of`` on membership (``{"owner_id": {"R01", "R02"}}``)."""
         query = select(self._table).order_by(self._table.c.id).offset(offset)
         for column, value in (where or {}).items():
             query = query.where(self._table.c[column] == value)
+        for column, values in (any_of or {}).items():
+            query = query.where(self._table.c[column].in_(list(values)))
         if limit is not None:
             query = query.limit(limit)
         return [from_record(self.kind, dict(row._mapping)) for row in self._session.execute(query)]
 
-    def count(self, where: Mapping[str, Any] | None = None) -> int:
+    def count(
+        self,
+        where: Mapping[str, Any] | None = None,
+        any_of: Mapping[str, Collection[Any]] | None = None,
+    ) -> int:
         query = select(func.count()).select_from(self._table)
         for column, value in (where or {}).items():
             query = query.where(self._table.c[column] == value)
+        for column, values in (any_of or {}).items():
+            query = query.where(self._table.c[column].in_(list(values)))
         return int(self._session.execute(query).scalar_one())
 
     def ids(self) -> set[str]:

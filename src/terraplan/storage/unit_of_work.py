@@ -12,6 +12,8 @@ from terraplan.errors import StorageError
 from terraplan.storage.database import Database
 from terraplan.storage.plan_records import Assignments, PlanResults, RuleSets
 from terraplan.storage.repositories import PlanRepository, RecordRepository
+from terraplan.storage.users import ApiTokenRepository, BrowserSessionRepository, UserRepository
+from terraplan.storage.workflow import AuditLog, Comments, Jobs
 
 
 class UnitOfWork:
@@ -35,6 +37,12 @@ class UnitOfWork:
         self.plan_results = PlanResults(session)
         self.rule_sets = RuleSets(session)
         self.assignments = Assignments(session)
+        self.jobs = Jobs(session)
+        self.audit = AuditLog(session)
+        self.comments = Comments(session)
+        self.users = UserRepository(session)
+        self.api_tokens = ApiTokenRepository(session)
+        self.browser_sessions = BrowserSessionRepository(session)
         return self
 
     def __exit__(

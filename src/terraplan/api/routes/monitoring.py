@@ -9,10 +9,65 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
-from terraplan.errors import InvalidParameterError
+from terraplan.domain.access import Action, require_visible, sees_everything
+from terraplan.domain.user import Role
+from terraplan.errors import InvalidParameterError, NotFoundError, PermissionDeniedError
+from terraplan.services.access import (
+    Principal,
+    plan_resource,
+    visible_rep_ids,
+    visible_territories,
+)
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
 
-router = APIRouter(tags=["monitoring"])
+router = APIRouter(
+    tags=["monitoring"],
+    responses={
+        401: {"description": "Not signed in"},
+        403: {"description": "The role or the token's scopes do not allow it"},
+    },
+)
+
+
+class _Scope:
+    """What a manager or rep sees of a plan's KPIs and alerts: territories, reps, region."""
+
+    def __init__(self, territories: set[str], reps: frozenset[str], region: str | None) -> None:
+        self.territories = territories
+        self.reps = reps
+        self.region = region
+
+    def shows(self, kind: str, key: str) -> bool:
+        if kind == "territory":
+            return key in self.territories
+        if kind == "rep":
+            return key in self.reps
+        if kind == "region":
+            return self.region is not None and key == self.region
+        return False
+
+
+def _scope(db: Database, principal: Principal, plan_id: str) -> _Scope | None:
+    """None for planners and admins (they see everything); 404 when the plan is not visible."""
+    if sees_everything(principal.user):
+        authorize(principal, Action.READ)
+        return None
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(plan_id)
+        resource, territories = plan_resource(uow, plan)
+        require_visible(
+            principal.user,
+            resource,
+            NotFoundError(f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}),
+            scopes=principal.scopes,
+        )
+        reps = visible_rep_ids(uow, principal.user) or frozenset()
+    region = principal.user.region if principal.user.role is Role.MANAGER else None
+    return _Scope(visible_territories(principal, territories), reps, region)
+
 
 DIMENSIONS = ("territory", "region", "rep", "segment", "industry")
 
@@ -56,15 +111,17 @@ class AlertsPublic(BaseModel):
 
 
 @router.get("/kpis/definitions", operation_id="list_kpi_definitions")
-def kpi_definitions() -> list[KpiDefinitionPublic]:
+def kpi_definitions(principal: CurrentPrincipal) -> list[KpiDefinitionPublic]:
     """The KPI registry: name, unit, direction and definition of every KPI."""
+    authorize(principal, Action.READ)
     from terraplan.planning.kpi_registry import KPIS
 
     return [KpiDefinitionPublic(**asdict(k)) for k in KPIS]
 
 
-@router.get("/plans/{plan_id}/kpis", operation_id="get_plan_kpis")
+@router.get("/plans/{plan_id}/kpis", operation_id="get_plan_kpis", responses={404: {}})
 def plan_kpis_route(
+    principal: CurrentPrincipal,
     db: DatabaseDep,
     plan_id: str,
     by: Annotated[
@@ -80,10 +137,17 @@ def plan_kpis_route(
         raise InvalidParameterError(
             f"by must be one of {', '.join(DIMENSIONS)}", details={"field": "by", "value": by}
         )
+    scope = _scope(db, principal, plan_id)
+    if scope is not None and not (by in ("territory", "rep") or (by == "region" and scope.region)):
+        raise PermissionDeniedError(
+            f"KPIs by {by} add up territories that are not yours; ask by territory or rep",
+            details={"field": "by", "value": by, "role": principal.user.role.value},
+        )
     data, frame = plan_kpis(db, plan_id, periods=[period], dimensions=[by])
     rows = [
         {k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()}
         for row in frame.sort("key").iter_rows(named=True)
+        if scope is None or scope.shows(by, str(row["key"]))
     ]
     return KpiTablePublic(
         plan_id=plan_id,
@@ -95,17 +159,28 @@ def plan_kpis_route(
     )
 
 
-@router.get("/plans/{plan_id}/alerts", operation_id="get_plan_alerts")
-def plan_alerts_route(db: DatabaseDep, plan_id: str, period: str | None = None) -> AlertsPublic:
+@router.get("/plans/{plan_id}/alerts", operation_id="get_plan_alerts", responses={404: {}})
+def plan_alerts_route(
+    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, period: str | None = None
+) -> AlertsPublic:
+    """Alerts of the plan; managers and reps get those about their territories and reps (the
+    realignment reasons, which name every territory concerned, only go to planners)."""
     from terraplan.services.monitoring import plan_alerts
 
+    scope = _scope(db, principal, plan_id)
     _, report = plan_alerts(db, plan_id, period=period)
     return AlertsPublic(
         plan_id=plan_id,
         period=report.period,
         as_of=report.as_of,
-        alerts=[AlertPublic(**asdict(a)) for a in report.alerts],
+        alerts=[
+            AlertPublic(**asdict(a))
+            for a in report.alerts
+            if scope is None or scope.shows(a.subject_kind, a.subject_id)
+        ],
         realignment_recommended=report.realignment.recommended,
-        realignment_reasons=list(report.realignment.reasons),
-        realignment_territories=list(report.realignment.territories),
+        realignment_reasons=list(report.realignment.reasons) if scope is None else [],
+        realignment_territories=[
+            t for t in report.realignment.territories if scope is None or t in scope.territories
+        ],
     )

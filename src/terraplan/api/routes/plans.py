@@ -1,4 +1,7 @@
-"""Plans: list, read, and move through their status workflow."""
+"""Plans: list, read, and move through their status workflow.
+
+Managers and reps see the plans they have a territory in, with only those territories.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from collections import Counter
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import UowDep
 from terraplan.api.schemas import (
     PlanPublic,
@@ -15,8 +19,41 @@ from terraplan.api.schemas import (
     TerritoryPublic,
 )
 from terraplan.domain import Plan, PlanStatus
+from terraplan.domain.access import Action, require_visible, sees_everything, status_action
+from terraplan.errors import NotFoundError
+from terraplan.services.access import Principal, plan_resource, visible_territories
+from terraplan.storage.unit_of_work import UnitOfWork
 
-router = APIRouter(prefix="/plans", tags=["plans"])
+router = APIRouter(
+    prefix="/plans",
+    tags=["plans"],
+    responses={
+        401: {"description": "Not signed in"},
+        403: {"description": "The role, region or the token's scopes do not allow it"},
+    },
+)
+
+
+def _visible_plan(uow: UnitOfWork, principal: Principal, plan: Plan) -> Plan:
+    """The plan as the caller may see it (404 when they have no territory in it)."""
+    from dataclasses import replace
+
+    if sees_everything(principal.user):
+        authorize(principal, Action.READ)
+        return plan
+    resource, territories = plan_resource(uow, plan)
+    require_visible(
+        principal.user,
+        resource,
+        NotFoundError(f"no plan with id {plan.id!r}", details={"kind": "plans", "id": plan.id}),
+        scopes=principal.scopes,
+    )
+    shown = visible_territories(principal, territories)
+    return replace(
+        plan,
+        territories=tuple(t for t in plan.territories if t.id in shown),
+        alignment=tuple(e for e in plan.alignment if e.territory_id in shown),
+    )
 
 
 def _public(plan: Plan) -> PlanPublic:
@@ -32,6 +69,7 @@ def _public(plan: Plan) -> PlanPublic:
         based_on_plan_id=plan.based_on_plan_id,
         created_by=plan.created_by,
         created_at=plan.created_at,
+        updated_by=plan.updated_by,
         updated_at=plan.updated_at,
         territories=[
             TerritoryPublic(
@@ -52,10 +90,14 @@ def _public(plan: Plan) -> PlanPublic:
 
 
 @router.get("", operation_id="list_plans")
-def list_plans(uow: UowDep) -> list[PlanSummaryPublic]:
+def list_plans(principal: CurrentPrincipal, uow: UowDep) -> list[PlanSummaryPublic]:
+    authorize(principal, Action.READ)
     result = []
     for row in uow.plans.list():
-        plan = uow.plans.get(row.id)
+        try:
+            plan = _visible_plan(uow, principal, uow.plans.get(row.id))
+        except NotFoundError:
+            continue
         result.append(
             PlanSummaryPublic(
                 id=plan.id,
@@ -69,24 +111,33 @@ def list_plans(uow: UowDep) -> list[PlanSummaryPublic]:
     return result
 
 
-@router.get("/{plan_id}", operation_id="get_plan")
-def get_plan(uow: UowDep, plan_id: str) -> PlanPublic:
-    return _public(uow.plans.get(plan_id))
+@router.get("/{plan_id}", operation_id="get_plan", responses={404: {}})
+def get_plan(principal: CurrentPrincipal, uow: UowDep, plan_id: str) -> PlanPublic:
+    return _public(_visible_plan(uow, principal, uow.plans.get(plan_id)))
 
 
 class PlanStatusUpdate(BaseModel):
     status: PlanStatus
     version: int
-    by: str | None = None
 
 
-@router.post("/{plan_id}/status", operation_id="update_plan_status")
-def update_plan_status(uow: UowDep, plan_id: str, body: PlanStatusUpdate) -> PlanPublic:
-    """Move a plan through draft -> in_review -> approved -> active -> archived (409 if not allowed or stale)."""
+@router.post("/{plan_id}/status", operation_id="update_plan_status", responses={404: {}, 409: {}})
+def update_plan_status(
+    principal: CurrentPrincipal, uow: UowDep, plan_id: str, body: PlanStatusUpdate
+) -> PlanPublic:
+    """Move a plan through draft -> in_review -> approved -> active -> archived (409 if not
+    allowed or stale). Planners may take every step; a manager may approve a plan in review, or
+    send it back to draft, when all of its territories are in their region. The signed-in user
+    is recorded as the one who made the change."""
     from dataclasses import replace
 
-    plan = uow.plans.get(plan_id)
-    plan = replace(plan, version=body.version).transition(body.status, by=body.by)
+    stored = uow.plans.get(plan_id)
+    visible = _visible_plan(uow, principal, stored)
+    resource, _ = plan_resource(uow, stored)
+    authorize(principal, status_action(stored.status, body.status), resource)
+    plan = replace(stored, version=body.version).transition(body.status, by=principal.user.username)
     saved = uow.plans.save(plan)
     uow.commit()
-    return _public(saved)
+    if visible is stored:
+        return _public(saved)
+    return _public(_visible_plan(uow, principal, saved))

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from terraplan.api.deps import DatabaseDep
-from terraplan.io.geocoding import ZipDirectory
 from terraplan.services.ownership import route_record
 
 router = APIRouter(tags=["routing"])
@@ -21,11 +20,13 @@ class RouteRequest(BaseModel):
 
     id: str = "lead"
     company: str | None = None
-    postal_code: str | None = None
+    postal_code: str | int | None = Field(
+        default=None, description="ZIP (text or number; ZIP+4 accepted)."
+    )
     country: str | None = None
     state: str | None = None
     city: str | None = None
-    county_fips: str | None = None
+    county_fips: str | int | None = None
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     industry: str | None = None
@@ -62,20 +63,14 @@ class RoutePublic(BaseModel):
 
 
 @router.post("/route", operation_id="route_lead")
-async def route_lead(request: Request, db: DatabaseDep, body: RouteRequest) -> RoutePublic:
+def route_lead(request: Request, db: DatabaseDep, body: RouteRequest) -> RoutePublic:
     """Route one lead under the active plan's rules; reps of a shared territory take stored turns.
 
-    Runs on the event loop: the work is a few cached rule checks and two short SQL statements,
-    cheaper than a hand-off to the thread pool.
+    A plain ``def``: FastAPI runs it in its thread pool, so a slow request (a large rule set,
+    a busy database) never holds the event loop and ``/health`` keeps answering. A missing
+    county, state or location is filled from the ZIP (also when coordinates are sent).
     """
     record: dict[str, Any] = body.model_dump(exclude={"plan_id", "method"}, exclude_none=True)
-    if body.postal_code and body.latitude is None:
-        zips: ZipDirectory = request.app.state.zip_directory
-        location = zips.lookup(body.postal_code)
-        if location is not None:
-            record.setdefault("state", location.state)
-            record.setdefault("county_fips", location.county_fips)
-            record["latitude"], record["longitude"] = location.latitude, location.longitude
     record.setdefault("name", record.get("company") or record["id"])
     routed = route_record(
         db,

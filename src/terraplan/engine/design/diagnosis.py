@@ -35,6 +35,8 @@ class Issue:
     territories: tuple[int, ...] = ()
     metric: str | None = None
     remedied: bool = False
+    #: For ``oversize_unit``: the unit's weight / an equal share, on ``metric``.
+    share: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -169,7 +171,9 @@ def _dedicate_oversize(prep: Prepared) -> tuple[Prepared, list[tuple[int, int]],
         allowed[u, :] = False
         allowed[u, t] = True
         targets[t] = w[u]
-        share = float(np.max(w[u] / np.where(totals > 0, totals / k, np.inf)))
+        ratios = w[u] / np.where(totals > 0, totals / k, np.inf)
+        share = float(np.max(ratios))
+        metric = prep.metric_names[int(np.argmax(ratios))] if prep.metric_names else None
         issues.append(
             Issue(
                 "oversize_unit",
@@ -178,7 +182,9 @@ def _dedicate_oversize(prep: Prepared) -> tuple[Prepared, list[tuple[int, int]],
                 "around the mean of the remaining ones",
                 units=(u,),
                 territories=(t,),
+                metric=metric,
                 remedied=True,
+                share=share,
             )
         )
     # units locked by the caller to a dedicated territory stay locked but break the rule

@@ -287,9 +287,10 @@ def _schedule(relax: float, realigning: bool) -> tuple[float, ...]:
 
 
 def report_diagnosis(diagnosis: Diagnosis) -> None:
-    """Log and warn (:class:`DataQualityWarning`) about what the diagnosis found."""
+    """Warn (:class:`DataQualityWarning`) about what the diagnosis found (logged at INFO only:
+    the warning is the one message; the planning layer turns it into a note)."""
     if diagnosis.issues:
-        logger.warning("territory design diagnosis: %s", diagnosis.summary())
+        logger.info("territory design diagnosis: %s", diagnosis.summary())
         warnings.warn(f"territory design: {diagnosis.summary()}", DataQualityWarning, stacklevel=3)
 
 

@@ -1,0 +1,140 @@
+"""Who is calling: the one dependency that resolves the current user (API token or session cookie)
+and checks CSRF on state-changing requests made with the cookie.
+
+- ``Authorization: Bearer tp_...``: an API token; its scopes narrow what the user may do; no CSRF.
+- Cookie ``terraplan_session`` (HttpOnly): a browser session. Requests other than GET/HEAD/OPTIONS
+  must send the value of the ``terraplan_csrf`` cookie (readable by the page's script) in the
+  ``X-CSRF-Token`` header (double submit; the server also checks it against the session).
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+
+from terraplan.api.deps import DatabaseDep
+from terraplan.config import Settings
+from terraplan.domain.access import Action, Resource, require
+from terraplan.domain.user import User
+from terraplan.errors import AuthenticationError, PermissionDeniedError
+from terraplan.services.access import Principal
+from terraplan.services.users import NewSession, resolve_session, resolve_token, secrets_match
+
+SESSION_COOKIE = "terraplan_session"
+CSRF_COOKIE = "terraplan_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiToken",
+    description="An API token (`terraplan tokens create`): `Authorization: Bearer tp_...`.",
+)
+_session_cookie = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    scheme_name="session",
+    description="Browser session from `POST /auth/login`; state-changing requests also need "
+    f"the `{CSRF_COOKIE}` cookie's value in the `{CSRF_HEADER}` header.",
+)
+
+
+def _check_csrf(request: Request, csrf_hash: str) -> None:
+    header = request.headers.get(CSRF_HEADER) or ""
+    cookie = request.cookies.get(CSRF_COOKIE) or ""
+    if not header or not cookie or not hmac.compare_digest(header, cookie):
+        raise PermissionDeniedError(
+            f"missing or wrong CSRF token: send the {CSRF_COOKIE} cookie's value in the "
+            f"{CSRF_HEADER} header",
+            details={"reason": "csrf"},
+        )
+    if not secrets_match(header, csrf_hash):
+        raise PermissionDeniedError(
+            "the CSRF token does not belong to this session; log in again",
+            details={"reason": "csrf"},
+        )
+
+
+def current_principal(
+    request: Request,
+    db: DatabaseDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session_id: Annotated[str | None, Depends(_session_cookie)],
+) -> Principal:
+    """The caller, from an API token or a session cookie; AuthenticationError (401) if neither."""
+    authorization = request.headers.get("Authorization")
+    if authorization:
+        if bearer is None or not bearer.credentials:
+            raise AuthenticationError(
+                "the Authorization header must be 'Bearer <API token>'",
+                details={"header": "Authorization"},
+            )
+        user, token = resolve_token(db, bearer.credentials.strip())
+        return Principal(user=user, scopes=token.scopes, via="token")
+    if not session_id:
+        raise AuthenticationError(
+            "sign in first: POST /auth/login, or send 'Authorization: Bearer <API token>'"
+        )
+    user, csrf_hash = resolve_session(db, session_id)
+    if request.method not in SAFE_METHODS:
+        _check_csrf(request, csrf_hash)
+    return Principal(user=user, scopes=None, via="session")
+
+
+def current_user(principal: Annotated[Principal, Depends(current_principal)]) -> User:
+    return principal.user
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def requires(action: Action) -> object:
+    """A route dependency: the caller must be allowed ``action`` in general (role and token
+    scope), e.g. ``dependencies=[requires(Action.ROUTE)]``; per-record checks stay in the route."""
+
+    def check(principal: CurrentPrincipal) -> None:
+        require(principal.user, action, scopes=principal.scopes)
+
+    return Depends(check)
+
+
+def authorize(principal: Principal, action: Action, resource: Resource | None = None) -> None:
+    """Raise PermissionDeniedError (403) unless the policy allows it."""
+    require(principal.user, action, resource, scopes=principal.scopes)
+
+
+def set_session_cookies(response: Response, session: NewSession, settings: Settings) -> None:
+    max_age = int(settings.session_hours * 3600)
+    response.set_cookie(
+        SESSION_COOKIE,
+        session.session_id,
+        max_age=max_age,
+        httponly=True,
+        secure=settings.session_cookie_secure,
+        samesite="lax",
+        path="/",
+    )
+    response.set_cookie(
+        CSRF_COOKIE,
+        session.csrf_token,
+        max_age=max_age,
+        httponly=False,
+        secure=settings.session_cookie_secure,
+        samesite="lax",
+        path="/",
+    )
+
+
+def clear_session_cookies(response: Response, settings: Settings) -> None:
+    for name, http_only in ((SESSION_COOKIE, True), (CSRF_COOKIE, False)):
+        response.delete_cookie(
+            name,
+            path="/",
+            httponly=http_only,
+            secure=settings.session_cookie_secure,
+            samesite="lax",
+        )

@@ -1,0 +1,109 @@
+"""Sign in and out of a browser session; who am I."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field
+
+from terraplan.api.auth import (
+    SESSION_COOKIE,
+    CurrentPrincipal,
+    clear_session_cookies,
+    current_principal,
+    set_session_cookies,
+)
+from terraplan.api.deps import DatabaseDep, SettingsDep
+from terraplan.domain.user import User
+from terraplan.services.access import Principal
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+_ERRORS: dict[int | str, dict[str, str]] = {
+    401: {"description": "Not signed in, or wrong user name or password"},
+    403: {"description": "Missing or wrong CSRF token"},
+}
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserPublic(BaseModel):
+    username: str
+    role: str
+    rep_id: str | None
+    region: str | None
+    active: bool
+    created_at: datetime | None
+    last_login_at: datetime | None
+
+
+class MePublic(UserPublic):
+    via: str = Field(description="session or token")
+    scopes: list[str] | None = Field(description="the API token's scopes (null for a session)")
+
+
+class SessionPublic(BaseModel):
+    user: UserPublic
+    csrf_token: str = Field(description="also in the terraplan_csrf cookie; send as X-CSRF-Token")
+    expires_at: datetime
+
+
+def user_public(user: User) -> UserPublic:
+    return UserPublic(
+        username=user.username,
+        role=user.role.value,
+        rep_id=user.rep_id,
+        region=user.region,
+        active=user.active,
+        created_at=user.created_at,
+        last_login_at=user.last_login_at,
+    )
+
+
+@router.post("/login", operation_id="login", responses=_ERRORS)
+def login(
+    body: LoginRequest, response: Response, db: DatabaseDep, settings: SettingsDep
+) -> SessionPublic:
+    """Check the user name and password; start a session (HttpOnly cookie + CSRF cookie)."""
+    from datetime import timedelta
+
+    from terraplan.services.users import authenticate, start_session
+
+    user = authenticate(db, body.username, body.password)
+    session = start_session(db, user, lifetime=timedelta(hours=settings.session_hours))
+    set_session_cookies(response, session, settings)
+    return SessionPublic(
+        user=user_public(user), csrf_token=session.csrf_token, expires_at=session.expires_at
+    )
+
+
+@router.post("/logout", operation_id="logout", status_code=204, responses=_ERRORS)
+def logout(
+    request: Request,
+    response: Response,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, Depends(current_principal)],
+) -> None:
+    """End this browser session (with a token: nothing to end; revoke tokens with the CLI)."""
+    from terraplan.services.users import end_session
+
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if principal.via == "session" and session_id:
+        end_session(db, session_id)
+    clear_session_cookies(response, settings)
+
+
+@router.get("/me", operation_id="get_me", responses=_ERRORS)
+def me(principal: CurrentPrincipal) -> MePublic:
+    """The signed-in user, how they are signed in, and the token's scopes."""
+    return MePublic(
+        **user_public(principal.user).model_dump(),
+        via=principal.via,
+        scopes=None if principal.scopes is None else sorted(s.value for s in principal.scopes),
+    )

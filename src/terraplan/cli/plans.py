@@ -1,0 +1,479 @@
+"""``terraplan plans ...``: list, show, copy, compare, move through review, activate, delete."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from terraplan.cli.console import OutputFormat, render_json, render_rows, stdout
+from terraplan.cli.context import app_context
+
+plans_app = typer.Typer(
+    help="Scenarios (plans): list, show, copy, compare, review, activate, delete.",
+    no_args_is_help=True,
+)
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json or csv")]
+
+
+class Step(StrEnum):
+    """Workflow steps a user asks for by name."""
+
+    submit = "submit"  # draft -> in review
+    approve = "approve"  # in review -> approved
+    reopen = "reopen"  # back to draft
+    archive = "archive"
+
+
+_STEP_STATUS = {
+    Step.submit: "in_review",
+    Step.approve: "approved",
+    Step.reopen: "draft",
+    Step.archive: "archived",
+}
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(plans_app, name="plans")
+
+
+def _amount(value: float) -> str:
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.1f}{suffix}"
+    return f"{value:.0f}"
+
+
+@plans_app.command("list")
+def list_plans(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Every plan with its status, version and effective dates."""
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(app_context(ctx).database()) as uow:
+        rows = [
+            {
+                "plan": row.id,
+                "name": row.name,
+                "status": row.status.replace("_", " "),
+                "version": row.version,
+                "from": row.effective_from,
+                "to": row.effective_to,
+            }
+            for row in uow.plans.list()
+        ]
+    if not rows and fmt is OutputFormat.TABLE:
+        stdout().print("No plans yet: `terraplan design ...` makes one.")
+        return
+    render_rows(rows, fmt=fmt, title="Plans")
+
+
+@plans_app.command("show")
+def show_plan(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="Plan id, e.g. P001.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """A plan's territories with their owners and aligned units."""
+    from collections import Counter
+
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(app_context(ctx).database()) as uow:
+        plan = uow.plans.get(plan_id)
+        names = {r.id: r.name for r in uow.reps.list()}
+    aligned = Counter(e.territory_id for e in plan.alignment)
+    rows = [
+        {
+            "territory": t.id,
+            "name": t.name,
+            "type": t.type.value,
+            "parent": t.parent_id,
+            "owner": ", ".join(names.get(r, r) for r in t.primary_owner_ids) or "(vacant)",
+            "units": aligned.get(t.id, 0),
+        }
+        for t in plan.territories
+    ]
+    if fmt is OutputFormat.JSON:
+        render_json(
+            {
+                "id": plan.id,
+                "name": plan.name,
+                "status": plan.status.value,
+                "version": plan.version,
+                "effective_from": plan.effective_from,
+                "effective_to": plan.effective_to,
+                "based_on_plan_id": plan.based_on_plan_id,
+                "territories": rows,
+            }
+        )
+        return
+    if fmt is OutputFormat.TABLE:
+        stdout().print(
+            f"[bold]{plan.name}[/bold] ({plan.id}), {plan.status.value.replace('_', ' ')}, "
+            f"version {plan.version}"
+            + (f", effective from {plan.effective_from}" if plan.effective_from else "")
+        )
+    render_rows(rows, fmt=fmt)
+
+
+@plans_app.command("copy")
+def copy(
+    ctx: typer.Context,
+    source: Annotated[
+        str | None, typer.Argument(help="Plan to copy (default: the active plan).")
+    ] = None,
+    plan_id: Annotated[
+        str | None, typer.Option("--plan-id", help="Id of the copy (default: next free).")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Name of the copy.")] = None,
+) -> None:
+    """Copy a plan (its territories, owners, alignment and rule set) into a new draft."""
+    from terraplan.services.scenarios import copy_plan
+
+    copied = copy_plan(app_context(ctx).database(), source, new_id=plan_id, name=name)
+    stdout().print(
+        f"Plan {copied.id} ({copied.name}) is a draft copy of {copied.based_on_plan_id}."
+    )
+
+
+@plans_app.command("compare")
+def compare(
+    ctx: typer.Context,
+    base: Annotated[str, typer.Argument(help="The plan compared against (e.g. the active one).")],
+    other: Annotated[str, typer.Argument(help="The proposed plan.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+    moved: Annotated[
+        bool, typer.Option("--moved", help="Also list every account changing territory.")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the moved accounts to this CSV file.")
+    ] = None,
+) -> None:
+    """What changes from one plan to another: accounts, potential, revenue, pipeline, reps."""
+    from terraplan.services.scenarios import compare_stored_plans
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    db = app_context(ctx).database()
+    comparison, window = compare_stored_plans(db, base, other)
+    with UnitOfWork(db) as uow:
+        names = {r.id: r.name for r in uow.reps.list()}
+    moved_rows = [
+        {
+            "account": m.account,
+            "from": m.old_territory,
+            "to": m.new_territory,
+            "old owner": names.get(m.old_owner or "", m.old_owner),
+            "new owner": names.get(m.new_owner or "", m.new_owner),
+            "potential": m.potential,
+            "revenue": m.revenue,
+            "pipeline": m.open_pipeline,
+        }
+        for m in comparison.moved
+    ]
+    if out is not None:
+        import polars as pl
+
+        from terraplan.io.writers import write_table
+
+        write_table(pl.DataFrame(moved_rows, infer_schema_length=None), out)
+    if fmt is OutputFormat.JSON:
+        render_json({**comparison.to_dict(), "revenue_window": window})
+        return
+    summary = comparison.summary()
+    rows: list[dict[str, Any]] = [
+        {"measure": "accounts changing territory",
+         "value": f"{comparison.accounts_moved:,} of {comparison.accounts:,} "
+                  f"({comparison.share_moved:.1%})"},
+        {"measure": "accounts changing owner", "value": f"{comparison.owner_changes:,}"},
+        {"measure": "geo units moved", "value": f"{comparison.units_moved:,}"},
+        {"measure": "potential moved",
+         "value": f"{_amount(comparison.potential_moved)} "
+                  f"({comparison.potential_share_moved:.1%})"},
+        {"measure": "revenue moved" + (f" ({window})" if window else ""),
+         "value": _amount(comparison.revenue_moved)},
+        {"measure": "open pipeline moved", "value": _amount(comparison.pipeline_moved)},
+        {"measure": "reps gaining accounts",
+         "value": ", ".join(names.get(r, r) for r in summary["reps_gaining"]) or "none"},
+        {"measure": "reps losing accounts",
+         "value": ", ".join(names.get(r, r) for r in summary["reps_losing"]) or "none"},
+    ]  # fmt: skip
+    if fmt is OutputFormat.CSV:
+        render_rows(moved_rows, fmt=fmt)
+        return
+    render_rows(rows, title=f"{other} compared with {base}")
+    if moved and moved_rows:
+        render_rows(
+            [
+                {**r, "potential": _amount(m.potential)}
+                for r, m in zip(moved_rows, comparison.moved[:200], strict=False)
+            ],
+            columns=["account", "from", "to", "new owner", "potential"],
+            title="Accounts changing territory (largest potential first)",
+        )
+
+
+@plans_app.command("status")
+def status(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+    step: Annotated[Step, typer.Argument(help="submit, approve, reopen or archive.")],
+    version: Annotated[
+        int | None, typer.Option("--version", help="The version you reviewed (stale -> exit 5).")
+    ] = None,
+) -> None:
+    """Move a plan through review: submit (draft -> in review), approve, reopen, archive."""
+    from terraplan.services.scenarios import change_status
+
+    saved = change_status(
+        app_context(ctx).database(), plan_id, _STEP_STATUS[step], version=version, by="cli"
+    )
+    stdout().print(
+        f"Plan {saved.id} is now {saved.status.value.replace('_', ' ')} (version {saved.version})."
+    )
+
+
+@plans_app.command("activate")
+def activate(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="An approved plan.")],
+    effective: Annotated[
+        str | None, typer.Option("--effective", help="First day, YYYY-MM-DD (default: today).")
+    ] = None,
+    version: Annotated[int | None, typer.Option("--version", help="Expected version.")] = None,
+) -> None:
+    """Activate an approved plan; the previous active plan is archived the day before."""
+    from terraplan.services.scenarios import activate_plan, parse_effective_date
+
+    saved = activate_plan(
+        app_context(ctx).database(),
+        plan_id,
+        effective_from=parse_effective_date(effective),
+        version=version,
+        by="cli",
+    )
+    stdout().print(f"Plan {saved.id} is active from {saved.effective_from}.")
+
+
+@plans_app.command("delete")
+def delete(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="A draft or archived plan.")],
+) -> None:
+    """Delete a draft or archived plan with its rule sets, results and targets."""
+    from terraplan.services.scenarios import delete_plan
+
+    delete_plan(app_context(ctx).database(), plan_id)
+    stdout().print(f"Plan {plan_id} deleted.")
+
+
+def _split(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _show_edit(result: Any, fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.JSON:
+        render_json(result.to_dict())
+        return
+    rows = []
+    for effect in result.effects:
+        row: dict[str, Any] = {
+            "territory": effect.territory,
+            "name": effect.name,
+            "units": effect.units,
+        }
+        for metric, total in effect.totals.items():
+            row[metric] = _amount(total)
+            flag = "" if effect.within_tolerance.get(metric, True) else " !"
+            row[f"{metric} dev"] = f"{effect.deviation[metric]:+.1%}{flag}"
+        row["pieces"] = effect.pieces
+        rows.append(row)
+    if fmt is OutputFormat.TABLE:
+        stdout().print(f"Plan {result.plan.id} is now version {result.plan.version}.")
+    if rows:
+        render_rows(rows, fmt=fmt, title="Territories changed (! = outside the plan's band)")
+
+
+VersionOption = Annotated[
+    int | None, typer.Option("--version", help="The version you edited (stale -> exit 5).")
+]
+
+
+@plans_app.command("move")
+def move(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
+    to: Annotated[str, typer.Option("--to", help="Territory receiving them.")],
+    units: Annotated[
+        str | None, typer.Option("--units", help="Geo unit ids, e.g. 06037,06059.")
+    ] = None,
+    accounts: Annotated[
+        str | None, typer.Option("--accounts", help="Account ids to pin to the territory.")
+    ] = None,
+    version: VersionOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Move geo units, or pin accounts, to another territory; prints the new balance."""
+    from terraplan.errors import InvalidParameterError
+    from terraplan.services.plan_edits import edit_plan
+
+    if bool(units) == bool(accounts):
+        raise InvalidParameterError("give either --units or --accounts")
+    edit = (
+        {"op": "move_units", "units": _split(units), "to": to}
+        if units
+        else {"op": "move_accounts", "accounts": _split(accounts), "to": to}
+    )
+    _show_edit(
+        edit_plan(app_context(ctx).database(), plan_id, edit, version=version, by="cli"), fmt
+    )
+
+
+@plans_app.command("rename")
+def rename(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
+    territory: Annotated[str, typer.Argument(help="Territory id.")],
+    name: Annotated[str, typer.Argument(help="New name.")],
+    version: VersionOption = None,
+) -> None:
+    """Rename a territory of a draft plan."""
+    from terraplan.services.plan_edits import edit_plan
+
+    edit = {"op": "rename", "territory": territory, "name": name}
+    result = edit_plan(app_context(ctx).database(), plan_id, edit, version=version, by="cli")
+    stdout().print(f"Territory {territory} is now {name!r} (plan version {result.plan.version}).")
+
+
+@plans_app.command("owners")
+def owners(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
+    territory: Annotated[str, typer.Argument(help="Territory id.")],
+    reps: Annotated[str, typer.Argument(help="Primary rep ids, comma-separated ('' = vacant).")],
+    version: VersionOption = None,
+) -> None:
+    """Set a territory's primary reps in a draft plan."""
+    from terraplan.services.plan_edits import edit_plan
+
+    edit = {"op": "set_owners", "territory": territory, "reps": _split(reps)}
+    result = edit_plan(app_context(ctx).database(), plan_id, edit, version=version, by="cli")
+    stdout().print(f"Territory {territory} owners set (plan version {result.plan.version}).")
+
+
+@plans_app.command("lock")
+def lock(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
+    units: Annotated[str, typer.Argument(help="Geo unit ids, comma-separated.")],
+    unlock: Annotated[bool, typer.Option("--unlock", help="Unlock them instead.")] = False,
+    version: VersionOption = None,
+) -> None:
+    """Lock geo units in their territory (or unlock them with --unlock)."""
+    from terraplan.services.plan_edits import edit_plan
+
+    edit = {"op": "unlock" if unlock else "lock", "units": _split(units)}
+    result = edit_plan(app_context(ctx).database(), plan_id, edit, version=version, by="cli")
+    word = "unlocked" if unlock else "locked"
+    stdout().print(f"{len(_split(units))} unit(s) {word} (plan version {result.plan.version}).")
+
+
+@plans_app.command("undo")
+def undo(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Undo the plan's last edit."""
+    from terraplan.services.plan_edits import undo_edit
+
+    _show_edit(undo_edit(app_context(ctx).database(), plan_id, by="cli"), fmt)
+
+
+@plans_app.command("redo")
+def redo(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Redo the last undone edit."""
+    from terraplan.services.plan_edits import redo_edit
+
+    _show_edit(redo_edit(app_context(ctx).database(), plan_id, by="cli"), fmt)
+
+
+@plans_app.command("comment")
+def comment(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+    text: Annotated[str, typer.Argument(help="The comment.")],
+    territory: Annotated[
+        str | None, typer.Option("--territory", help="On this territory of the plan.")
+    ] = None,
+    author: Annotated[str | None, typer.Option("--author", help="Who says it.")] = None,
+) -> None:
+    """Comment on a plan or one of its territories."""
+    from terraplan.services.feedback import add_comment
+
+    added = add_comment(
+        app_context(ctx).database(),
+        plan_id,
+        text,
+        author=author,
+        target_kind="territory" if territory else "plan",
+        target_id=territory,
+    )
+    stdout().print(f"Comment {added.id} added to plan {plan_id}.")
+
+
+@plans_app.command("comments")
+def comments(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """A plan's comments and change requests."""
+    from terraplan.services.feedback import list_comments
+
+    rows = [
+        {
+            "id": c.id,
+            "on": c.target_id or c.target_kind,
+            "by": c.author,
+            "when": c.created_at.replace(microsecond=0),
+            "status": c.status or "",
+            "text": c.body if len(c.body) <= 60 else c.body[:57] + "...",
+        }
+        for c in list_comments(app_context(ctx).database(), plan_id)
+    ]
+    render_rows(rows, fmt=fmt, title=f"Comments on {plan_id}")
+
+
+@plans_app.command("audit")
+def audit(
+    ctx: typer.Context,
+    plan_id: Annotated[str | None, typer.Option("--plan", help="Only this plan.")] = None,
+    actor: Annotated[str | None, typer.Option("--by", help="Only this user.")] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write it to a CSV/XLSX.")] = None,
+) -> None:
+    """The audit log: who changed what and when, with before/after."""
+    from terraplan.services.feedback import audit_log, audit_rows
+
+    rows = audit_rows(audit_log(app_context(ctx).database(), plan_id=plan_id, actor=actor))
+    if out is not None:
+        import polars as pl
+
+        from terraplan.io.writers import write_table
+
+        write_table(pl.DataFrame(rows, infer_schema_length=None), out)
+    if fmt is OutputFormat.TABLE:
+        render_rows(
+            [{**r, "at": r["at"].replace(microsecond=0)} for r in rows],
+            columns=["at", "actor", "action", "object_kind", "object_id", "after"],
+            title="Audit log",
+        )
+        return
+    render_rows(rows, fmt=fmt)

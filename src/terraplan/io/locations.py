@@ -1,0 +1,249 @@
+"""Where a record is: states and countries as codes, US postal codes checked and geocoded.
+
+Normalisation (accounts, leads, always; the ``state`` of geo units too): ``country`` becomes an ISO code (``"United
+States"``, ``"USA"``, ``"U.S."`` -> ``US``; ``"Canada"`` -> ``CA``), ``state`` of a US row the
+USPS code (``"California"``, ``" ca"`` -> ``CA``). A row is a US row when its country is empty
+or the United States. A row whose country is another one, or whose country is empty and whose
+postal code is Canadian or British (``M5V 2T6``: the country becomes ``CA``), is kept with a
+warning: it
+is not geocoded and no US ZIP, county or state rule will place it.
+
+One rule for US postal codes, for accounts, leads and rep home ZIPs alike (geocoding on):
+
+- the code must look like a ZIP: 5 digits, ZIP+4 (``94107-1234`` -> ``94107``), or 3-4 digits
+  that lost their leading zeros in a spreadsheet (``2134`` -> ``02134``); anything else on a
+  US row is an error;
+- a well-formed code must be in the ZIP table; an unknown one is an error, unless the row
+  gives coordinates (then it is a warning and the coordinates are used);
+- a known ZIP fills missing coordinates and ``county_fips``, sets ``country`` to ``US`` and
+  ``state`` to the ZIP's state: a typed state that contradicts it is a warning (the ZIP wins).
+
+Reps have no country: a Canadian or British home postal code is taken as a home outside the
+US (not checked, not geocoded). A rep without a usable home location (no ZIP, no coordinates)
+is kept; the report says that matching and capacity will ignore travel for them. Geo units of kind ``zip`` without a
+centroid take it from the ZIP table.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from terraplan.io.geocoding import ZipDirectory
+from terraplan.io.places import (
+    FOREIGN_POSTAL,
+    US_ZIP_SHAPE,
+    country_code,
+    normalize_country,
+    normalize_state,
+    state_code,
+)
+from terraplan.io.validation import GEOCODED, RAW, Checker
+
+_ZIP_COLUMNS = ["__zip__", "__lat__", "__lon__", "__fips__", "__state__"]
+
+
+def zip5(text: pl.Expr) -> pl.Expr:
+    """The 5-digit ZIP of ``text`` or null (as :func:`normalize_us_postal_code`)."""
+    head = text.str.strip_chars().str.split("-").list.first().str.replace(r"\.0$", "")
+    return pl.when(head.str.contains(r"^\d{3,5}$")).then(head.str.zfill(5))
+
+
+def _zip_frame(geocoder: ZipDirectory) -> pl.DataFrame:
+    table = geocoder.table.select(["zip", "lat", "lon", "county_fips", "state"])
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame.select(
+        pl.col("zip").cast(pl.String).alias("__zip__"),
+        pl.col("lat").cast(pl.Float64).alias("__lat__"),
+        pl.col("lon").cast(pl.Float64).alias("__lon__"),
+        pl.col("county_fips").cast(pl.String).alias("__fips__"),
+        pl.col("state").cast(pl.String).alias("__state__"),
+    ).unique("__zip__", keep="first")
+
+
+def _join_zips(checker: Checker, source: pl.Expr, geocoder: ZipDirectory) -> None:
+    checker.ctx = checker.ctx.with_columns(zip5(source).alias("__zip__")).join(
+        _zip_frame(geocoder), on="__zip__", how="left", maintain_order="left"
+    )
+
+
+def _foreign_country(postal: pl.Expr) -> pl.Expr:
+    """The country a non-US postal code shape tells (``M5V 2T6`` -> ``CA``), else null."""
+    out = pl.lit(None, dtype=pl.String)
+    for country, shape in FOREIGN_POSTAL.items():
+        out = pl.when(postal.str.contains(shape)).then(pl.lit(country)).otherwise(out)
+    return out
+
+
+def _is_us(checker: Checker) -> pl.Expr:
+    if checker.spec.kind == "reps":
+        return _foreign_country(pl.col("home_postal_code")).is_null()
+    return pl.col("country").is_null() | (pl.col("country") == "US")
+
+
+def normalize_places(checker: Checker) -> None:
+    """Countries and US states as codes; non-US rows flagged (see the module docstring)."""
+    if checker.spec.kind == "geo_units" and checker.has("state"):
+        checker.ctx = checker.ctx.with_columns(normalize_state(pl.col("state")).alias("state"))
+    if checker.spec.kind not in ("accounts", "leads"):
+        return
+    col = pl.col
+    postal = checker.spec.postal_field
+    assert postal is not None
+    country = normalize_country(col("country"))
+    checker.ctx = checker.ctx.with_columns(  # issues quote the values as typed
+        col("state").alias("state" + RAW),
+        col("country").alias("country" + RAW),
+    ).with_columns(pl.coalesce(country, _foreign_country(col(postal))).alias("country"))
+    us = _is_us(checker)
+    if checker.has("state"):
+        code = state_code(col("state"))
+        checker.add(
+            us & col("state").is_not_null() & code.is_null() & col(postal).is_null(),
+            "state",
+            "not a US state: kept as typed",
+            severity="warning",
+        )
+        checker.ctx = checker.ctx.with_columns(
+            pl.when(us & code.is_not_null())
+            .then(code)
+            .otherwise(col("state").str.strip_chars())
+            .alias("state")
+        )
+    if checker.has("country") or checker.has(postal):
+        label = "account" if checker.spec.kind == "accounts" else "lead"
+        known = country_code(col("country")).is_not_null()
+        checker.add(
+            ~us,
+            "country",
+            pl.concat_str(
+                pl.lit(f"{label} outside the US (country "),
+                col("country"),
+                pl.when(known).then(pl.lit("")).otherwise(pl.lit(", not a known country")),
+                pl.lit("): kept, not geocoded; no ZIP, county or state territory will place it"),
+            ),
+            severity="warning",
+        )
+
+
+def apply_geocoding(checker: Checker, geocoder: ZipDirectory) -> None:
+    """Check US postal codes and fill locations (see the module docstring)."""
+    kind = checker.spec.kind
+    col = pl.col
+    if kind == "geo_units":
+        _geocode_units(checker, geocoder)
+        return
+    postal = checker.spec.postal_field
+    assert postal is not None
+    lat, lon = ("home_latitude", "home_longitude") if kind == "reps" else ("latitude", "longitude")
+    if not checker.has(postal):
+        _homeless_reps(checker, lat, lon)
+        return
+    _join_zips(checker, col(postal), geocoder)
+    us = _is_us(checker)
+    given = col(postal).is_not_null()
+    well_formed = col(postal).str.contains(US_ZIP_SHAPE)
+    found = col("__lat__").is_not_null()
+    has_coords = col(lat).is_not_null() & col(lon).is_not_null()
+    if kind == "reps":
+        follows = (
+            "; fix it, or leave it empty (a rep without a home base is kept, and matching "
+            "and capacity ignore travel for them)"
+        )
+    else:
+        follows = "; fix it, or give latitude and longitude"
+    checker.add(
+        us & given & ~well_formed,
+        postal,
+        "not a US ZIP code (5 digits or ZIP+4)" + follows,
+    )
+    checker.add(
+        us & given & well_formed & ~found & ~has_coords,
+        postal,
+        "unknown US postal code (not in the ZIP table)" + follows,
+    )
+    checker.add(
+        us & given & well_formed & ~found & has_coords,
+        postal,
+        "unknown US postal code: kept, located by its coordinates",
+        severity="warning",
+    )
+    raw_missing = (
+        col(lat + RAW).is_null() & col(lon + RAW).is_null()
+        if lat + RAW in checker.ctx.columns and lon + RAW in checker.ctx.columns
+        else pl.lit(True)
+    )
+    known = (us & found).fill_null(False)
+    fill = (known & col(lat).is_null() & col(lon).is_null() & raw_missing).fill_null(False)
+    updates = [
+        fill.alias(GEOCODED),
+        pl.when(fill).then(col("__lat__")).otherwise(col(lat)).alias(lat),
+        pl.when(fill).then(col("__lon__")).otherwise(col(lon)).alias(lon),
+        pl.when(known).then(col("__zip__")).otherwise(col(postal)).alias(postal),
+    ]
+    if kind != "reps":
+        typed = state_code(col("state"))
+        contradiction = (
+            known & col("state").is_not_null() & (typed.is_null() | (typed != col("__state__")))
+        )
+        checker.add(
+            contradiction.fill_null(False),
+            "state",
+            pl.concat_str(
+                pl.lit("contradicts ZIP "),
+                col("__zip__"),
+                pl.lit(" (in "),
+                col("__state__"),
+                pl.lit("): the ZIP wins, state set to "),
+                col("__state__"),
+            ),
+            severity="warning",
+        )
+        updates.append(pl.when(known).then(col("__state__")).otherwise(col("state")).alias("state"))
+        updates.append(pl.when(known).then(pl.lit("US")).otherwise(col("country")).alias("country"))
+    if kind == "accounts":
+        updates.append(
+            pl.when(known & col("county_fips").is_null())
+            .then(col("__fips__"))
+            .otherwise(col("county_fips"))
+            .alias("county_fips")
+        )
+    checker.ctx = checker.ctx.with_columns(updates).drop(_ZIP_COLUMNS)
+    _homeless_reps(checker, lat, lon)
+
+
+def _homeless_reps(checker: Checker, lat: str, lon: str) -> None:
+    """One warning for the reps kept without a home location (nothing to geocode)."""
+    if checker.spec.kind != "reps":
+        return
+    bad = checker.error_rows().implode()
+    col = pl.col
+    homeless = checker.ctx.filter(
+        col(lat).is_null() & col(lon).is_null() & ~col("__row__").is_in(bad)
+    )["id"].drop_nulls()
+    if homeless.len() == 0:
+        return
+    if homeless.len() == 1:
+        subject = f"rep {homeless[0]} has"
+    else:
+        subject = f"{homeless.len():,} reps (e.g. {homeless[0]}) have"
+    checker.warnings.append(
+        f"{subject} no home base (no known home ZIP or coordinates): matching and capacity "
+        "will ignore travel for them"
+    )
+
+
+def _geocode_units(checker: Checker, geocoder: ZipDirectory) -> None:
+    col = pl.col
+    _join_zips(checker, col("id"), geocoder)
+    fill = (col("kind") == "zip") & col("latitude").is_null() & col("longitude").is_null()
+    fill = fill & col("__lat__").is_not_null()
+    checker.ctx = checker.ctx.with_columns(
+        fill.fill_null(False).alias(GEOCODED),
+        pl.when(fill).then(col("__lat__")).otherwise(col("latitude")).alias("latitude"),
+        pl.when(fill).then(col("__lon__")).otherwise(col("longitude")).alias("longitude"),
+        pl.when(fill & col("state").is_null())
+        .then(col("__state__"))
+        .otherwise(col("state"))
+        .alias("state"),
+    ).drop(_ZIP_COLUMNS)

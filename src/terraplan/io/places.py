@@ -1,0 +1,266 @@
+"""States, countries and postal codes as people type them, turned into codes.
+
+- US states (and DC and the inhabited territories) become their USPS code from the code, the
+  full name or an AP-style abbreviation, in any case, with or without dots or extra spaces
+  (``"California"``, ``" ca"``, ``"N.Y."``, ``"Mass."``, ``"new  york"``); an unknown spelling
+  is kept as typed.
+- Countries become ISO 3166 alpha-2 codes from the code, the alpha-3 code or a common name
+  (``"United States"``, ``"USA"``, ``"U.S."``, ``"Canada"``, ``"Deutschland"``...); an unknown
+  spelling is kept as typed.
+- Postal codes: :data:`US_ZIP_SHAPE` (5 digits, ZIP+4, or 3-4 digits that lost their leading
+  zeros in a spreadsheet) and :data:`FOREIGN_POSTAL` (Canadian and British shapes, which tell
+  a non-US record when its country is empty).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+US_STATES: dict[str, str] = {
+    "AL": "Alabama",
+    "AK": "Alaska",
+    "AZ": "Arizona",
+    "AR": "Arkansas",
+    "CA": "California",
+    "CO": "Colorado",
+    "CT": "Connecticut",
+    "DE": "Delaware",
+    "DC": "District of Columbia",
+    "FL": "Florida",
+    "GA": "Georgia",
+    "HI": "Hawaii",
+    "ID": "Idaho",
+    "IL": "Illinois",
+    "IN": "Indiana",
+    "IA": "Iowa",
+    "KS": "Kansas",
+    "KY": "Kentucky",
+    "LA": "Louisiana",
+    "ME": "Maine",
+    "MD": "Maryland",
+    "MA": "Massachusetts",
+    "MI": "Michigan",
+    "MN": "Minnesota",
+    "MS": "Mississippi",
+    "MO": "Missouri",
+    "MT": "Montana",
+    "NE": "Nebraska",
+    "NV": "Nevada",
+    "NH": "New Hampshire",
+    "NJ": "New Jersey",
+    "NM": "New Mexico",
+    "NY": "New York",
+    "NC": "North Carolina",
+    "ND": "North Dakota",
+    "OH": "Ohio",
+    "OK": "Oklahoma",
+    "OR": "Oregon",
+    "PA": "Pennsylvania",
+    "RI": "Rhode Island",
+    "SC": "South Carolina",
+    "SD": "South Dakota",
+    "TN": "Tennessee",
+    "TX": "Texas",
+    "UT": "Utah",
+    "VT": "Vermont",
+    "VA": "Virginia",
+    "WA": "Washington",
+    "WV": "West Virginia",
+    "WI": "Wisconsin",
+    "WY": "Wyoming",
+    "PR": "Puerto Rico",
+    "GU": "Guam",
+    "VI": "U.S. Virgin Islands",
+    "AS": "American Samoa",
+    "MP": "Northern Mariana Islands",
+}
+
+_STATE_SPELLINGS = {
+    "washington dc": "DC",
+    "washington d c": "DC",
+    "virgin islands": "VI",
+    # AP-style abbreviations ("Mass.", "Calif."), dots and case removed by _key
+    "ala": "AL",
+    "ariz": "AZ",
+    "ark": "AR",
+    "calif": "CA",
+    "cal": "CA",
+    "colo": "CO",
+    "conn": "CT",
+    "del": "DE",
+    "fla": "FL",
+    "ill": "IL",
+    "ind": "IN",
+    "kan": "KS",
+    "kans": "KS",
+    "mass": "MA",
+    "mich": "MI",
+    "minn": "MN",
+    "miss": "MS",
+    "mont": "MT",
+    "neb": "NE",
+    "nebr": "NE",
+    "nev": "NV",
+    "okla": "OK",
+    "ore": "OR",
+    "oreg": "OR",
+    "penn": "PA",
+    "penna": "PA",
+    "tenn": "TN",
+    "tex": "TX",
+    "wash": "WA",
+    "w va": "WV",
+    "wis": "WI",
+    "wisc": "WI",
+    "wyo": "WY",
+}
+
+#: Country spellings (normalised by :func:`_key`) -> ISO 3166 alpha-2.
+_COUNTRIES: dict[str, str] = {
+    "us": "US",
+    "usa": "US",
+    "u s": "US",
+    "u s a": "US",
+    "united states": "US",
+    "united states of america": "US",
+    "america": "US",
+    "ca": "CA",
+    "can": "CA",
+    "canada": "CA",
+    "mx": "MX",
+    "mex": "MX",
+    "mexico": "MX",
+    "méxico": "MX",
+    "gb": "GB",
+    "gbr": "GB",
+    "uk": "GB",
+    "u k": "GB",
+    "united kingdom": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "ie": "IE",
+    "irl": "IE",
+    "ireland": "IE",
+    "de": "DE",
+    "deu": "DE",
+    "germany": "DE",
+    "deutschland": "DE",
+    "fr": "FR",
+    "fra": "FR",
+    "france": "FR",
+    "es": "ES",
+    "esp": "ES",
+    "spain": "ES",
+    "españa": "ES",
+    "it": "IT",
+    "ita": "IT",
+    "italy": "IT",
+    "italia": "IT",
+    "nl": "NL",
+    "nld": "NL",
+    "netherlands": "NL",
+    "the netherlands": "NL",
+    "holland": "NL",
+    "be": "BE",
+    "bel": "BE",
+    "belgium": "BE",
+    "ch": "CH",
+    "che": "CH",
+    "switzerland": "CH",
+    "at": "AT",
+    "aut": "AT",
+    "austria": "AT",
+    "se": "SE",
+    "swe": "SE",
+    "sweden": "SE",
+    "no": "NO",
+    "nor": "NO",
+    "norway": "NO",
+    "dk": "DK",
+    "dnk": "DK",
+    "denmark": "DK",
+    "fi": "FI",
+    "fin": "FI",
+    "finland": "FI",
+    "pl": "PL",
+    "pol": "PL",
+    "poland": "PL",
+    "pt": "PT",
+    "prt": "PT",
+    "portugal": "PT",
+    "au": "AU",
+    "aus": "AU",
+    "australia": "AU",
+    "nz": "NZ",
+    "nzl": "NZ",
+    "new zealand": "NZ",
+    "jp": "JP",
+    "jpn": "JP",
+    "japan": "JP",
+    "cn": "CN",
+    "chn": "CN",
+    "china": "CN",
+    "in": "IN",
+    "ind": "IN",
+    "india": "IN",
+    "br": "BR",
+    "bra": "BR",
+    "brazil": "BR",
+    "brasil": "BR",
+    "sg": "SG",
+    "sgp": "SG",
+    "singapore": "SG",
+    "il": "IL",
+    "isr": "IL",
+    "israel": "IL",
+}
+
+#: Canadian postal codes: ``A1A 1A1`` (space optional).
+CANADIAN_POSTAL = r"^[ABCEGHJ-NPRSTVXYabceghj-nprstvxy]\d[A-Za-z]\s?\d[A-Za-z]\d$"
+#: British postcodes: ``SW1A 1AA``, ``M1 1AE`` (space optional).
+BRITISH_POSTAL = r"^[A-Za-z]{1,2}\d[A-Za-z\d]?\s?\d[A-Za-z]{2}$"
+#: Country of a postal code shape that is clearly not a US ZIP.
+FOREIGN_POSTAL: dict[str, str] = {"CA": CANADIAN_POSTAL, "GB": BRITISH_POSTAL}
+#: What a US ZIP may look like in a file: 5 digits, ZIP+4, or 3-4 digits (lost zeros), or
+#: a spreadsheet float (``"2134.0"``).
+US_ZIP_SHAPE = r"^\d{3,5}(\.0)?$|^\d{5}-\d{4}$"
+
+
+def _key(text: pl.Expr) -> pl.Expr:
+    """Lower case, dots and separators as single spaces, trimmed."""
+    return (
+        text.str.to_lowercase()
+        .str.replace_all(r"[.\-_,]+", " ")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
+
+
+def state_code(text: pl.Expr) -> pl.Expr:
+    """The USPS code of a US state spelling, else null."""
+    table = {code.lower(): code for code in US_STATES}
+    table.update(
+        {name.lower().replace(".", " ").replace("  ", " "): c for c, name in US_STATES.items()}
+    )
+    table.update({name.lower(): c for c, name in US_STATES.items()})
+    table.update({" ".join(code.lower()): code for code in US_STATES})  # "c a" from "C.A."
+    table.update(_STATE_SPELLINGS)
+    key = _key(text)
+    return key.replace_strict(table, default=None, return_dtype=pl.String)
+
+
+def country_code(text: pl.Expr) -> pl.Expr:
+    """The ISO alpha-2 code of a country spelling, else null."""
+    return _key(text).replace_strict(_COUNTRIES, default=None, return_dtype=pl.String)
+
+
+def normalize_state(text: pl.Expr) -> pl.Expr:
+    """The USPS code when ``text`` spells a US state, else ``text`` as typed (trimmed)."""
+    return pl.coalesce(state_code(text), text.str.strip_chars())
+
+
+def normalize_country(text: pl.Expr) -> pl.Expr:
+    """The ISO code when ``text`` spells a known country, else ``text`` as typed (trimmed)."""
+    return pl.coalesce(country_code(text), text.str.strip_chars())

@@ -1,0 +1,126 @@
+"""Reference checks: a field naming a record of another kind (or of the file's own kind).
+
+See :mod:`terraplan.io.validation` for which references are checked; an external reference
+(an owner id from the CRM) naming no known record is kept and reported in one warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+import polars as pl
+
+from terraplan.io.readers import ROW
+from terraplan.io.report import MAX_QUOTED
+from terraplan.io.validation import Checker
+
+
+def check_references(
+    checker: Checker,
+    known_ids: Mapping[str, Collection[str]],
+    rep_names: Mapping[str, str] | None = None,
+) -> None:
+    """Reference checks (see :mod:`terraplan.io.validation`).
+
+    ``rep_names`` (rep id -> name) lets an owner column holding names (a Salesforce report's
+    "Account Owner") resolve to rep ids.
+    """
+    kind = checker.spec.kind
+    singular = {
+        "accounts": "account",
+        "reps": "rep",
+        "geo_units": "geo unit",
+        "territories": "territory",
+        "plans": "plan",
+    }
+    for spec in checker.spec.fields:
+        target = spec.references
+        if target is None or not checker.has(spec.name):
+            continue
+        label = singular.get(target, target)
+        known = pl.Series("id", list(known_ids.get(target, ())), dtype=pl.String)
+        if spec.type == "list":  # neighbours: a warning, the unit itself is fine
+            if target not in known_ids:
+                continue
+            allowed = pl.concat([known, checker.ctx["id"].drop_nulls()]).implode()
+            unknown = pl.col(spec.name).list.eval(pl.element().filter(~pl.element().is_in(allowed)))
+            checker.add(
+                unknown.list.len() > 0,
+                spec.name,
+                pl.concat_str(pl.lit(f"unknown {label} id(s) "), unknown.list.join(", ")),
+                severity="warning",
+            )
+            continue
+        if target != kind and target not in known_ids:
+            continue
+        if spec.external:
+            if target == "reps" and rep_names:
+                _names_to_ids(checker, spec.name, known, rep_names)
+            _external_reference(checker, spec.name, label, known)
+            continue
+        reason = pl.concat_str(pl.lit(f"unknown {label} '"), pl.col(spec.name), pl.lit("'"))
+        if target != kind:
+            checker.add(~pl.col(spec.name).is_in(known.implode()), spec.name, reason)
+            continue
+        # Self-reference: ids of rows accepted so far also count; repeat until stable.
+        flagged = pl.Series("row", [], dtype=pl.Int64)
+        for _ in range(50):
+            bad = pl.concat([checker.error_rows(), flagged]).unique()
+            accepted = checker.ctx.filter(~pl.col(ROW).is_in(bad.implode()))["id"].drop_nulls()
+            allowed = pl.concat([known, accepted]).implode()
+            mask = pl.col(spec.name).is_not_null() & ~pl.col(spec.name).is_in(allowed)
+            now = checker.ctx.filter(mask)[ROW]
+            if now.len() == flagged.len():
+                break
+            flagged = now
+        checker.add(pl.col(ROW).is_in(flagged.implode()), spec.name, reason)
+
+
+def _name_key(text: pl.Expr) -> pl.Expr:
+    return text.str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
+
+
+def _names_to_ids(
+    checker: Checker, name: str, known: pl.Series, rep_names: Mapping[str, str]
+) -> None:
+    """Owner cells naming a rep by their (unique) name become the rep's id; one warning."""
+    counts: dict[str, list[str]] = {}
+    for rep_id, rep_name in rep_names.items():
+        counts.setdefault(" ".join(rep_name.split()).lower(), []).append(rep_id)
+    table = {key: ids[0] for key, ids in counts.items() if len(ids) == 1}
+    if not table:
+        return
+    col = pl.col(name)
+    resolved = _name_key(col).replace_strict(table, default=None, return_dtype=pl.String)
+    by_name = col.is_not_null() & ~col.is_in(known.implode()) & resolved.is_not_null()
+    hits = checker.ctx.filter(by_name).select(col, resolved.alias("__id__"))
+    if hits.height == 0:
+        return
+    checker.ctx = checker.ctx.with_columns(
+        pl.when(by_name).then(resolved).otherwise(col).alias(name)
+    )
+    example = f"{hits[name][0][:MAX_QUOTED]} -> {hits['__id__'][0]}"
+    noun = "rows name" if hits.height != 1 else "row names"
+    checker.warnings.append(
+        f"{hits.height:,} {noun} the {name.replace('_id', '')} by name (e.g. {example}):"
+        " replaced by the rep id"
+    )
+
+
+def _external_reference(checker: Checker, name: str, label: str, known: pl.Series) -> None:
+    """One warning for the rows naming a record not known yet (kept as given)."""
+    bad = checker.error_rows().implode()
+    unknown = checker.ctx.filter(
+        pl.col(name).is_not_null() & ~pl.col(name).is_in(known.implode()) & ~pl.col(ROW).is_in(bad)
+    )[name]
+    if unknown.len() == 0:
+        return
+    count = unknown.len()
+    singular = {"accounts": "account", "opportunities": "opportunity"}
+    kind = checker.spec.kind
+    noun = f"{kind.replace('_', ' ')} name" if count != 1 else f"{singular.get(kind, kind)} names"
+    example = unknown[0] if len(unknown[0]) <= MAX_QUOTED else unknown[0][:MAX_QUOTED] + "…"
+    checker.warnings.append(
+        f"{count:,} {noun} an owner that is not a known {label} yet"
+        f" (e.g. {example}): kept; import {label}s to resolve"
+    )

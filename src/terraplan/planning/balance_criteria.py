@@ -1,0 +1,175 @@
+"""What a plan's balance criteria are: the one answer alerts, the report and KPIs use.
+
+A designed plan is judged by what its design balanced: the metrics and tolerances given to
+``terraplan design`` (stored in ``plan.parameters["balance"]``), each territory's target
+(equal shares, except the territories the design's diagnosis gave to one oversize unit of
+their own: those are left out), as stored in the plan's ``design`` report. Named-account,
+overlay and catch-all territories are never balance-checked. A plan that was not designed
+gets the defaults (potential, workload and account count at 10 %). Flags override either.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from terraplan.domain import Plan, TerritoryType
+from terraplan.errors import InvalidParameterError
+
+#: Metrics monitoring can total per territory from the accounts.
+MONITORED_METRICS: tuple[str, ...] = ("potential", "workload", "account_count")
+#: Design metric names -> monitoring names (``count`` of accounts = ``account_count``).
+DESIGN_TO_MONITORED: Mapping[str, str] = {"count": "account_count"}
+#: Used when a plan was not designed (and no flag says otherwise).
+DEFAULT_TOLERANCE = 0.10
+#: Territory types whose totals are balance-checked.
+BALANCED_TYPES: frozenset[TerritoryType] = frozenset(
+    {TerritoryType.GEO, TerritoryType.VERTICAL, TerritoryType.SEGMENT}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceCriteria:
+    """How a plan's balance is judged.
+
+    - ``tolerances``: monitored metric -> tolerance (0.10 = within 10 % of the target).
+    - ``territories``: the leaf territories checked (others: named, overlay, catch-all,
+      and those given to one oversize unit).
+    - ``weights``: territory -> metric -> relative target (1.0 = an equal share of the
+      checked territories' total); missing = 1.0.
+    - ``skipped``: territory id -> why it is not checked.
+    - ``source``: where the criteria come from, said in the output.
+    - ``notes``: design metrics monitoring cannot check (e.g. population).
+    - ``design_totals``: territory -> metric -> total when designed (drift baseline).
+    """
+
+    tolerances: Mapping[str, float]
+    territories: frozenset[str]
+    source: str
+    weights: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    skipped: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    design_totals: Mapping[str, Mapping[str, float]] | None = None
+
+    def describe(self) -> str:
+        """e.g. ``"potential ±10%, workload ±15% (from the plan's design)"``."""
+        metrics = ", ".join(f"{m} ±{t:.0%}" for m, t in self.tolerances.items()) or "none"
+        return f"{metrics} ({self.source})"
+
+    def drift_baseline(self) -> dict[str, dict[str, float]] | None:
+        """Design totals of potential/workload per territory, for drift alerts."""
+        if not self.design_totals:
+            return None
+        return {
+            tid: {m: v for m, v in totals.items() if m in ("potential", "workload")}
+            for tid, totals in self.design_totals.items()
+        }
+
+
+def plan_balance_criteria(
+    plan: Plan,
+    design: Mapping[str, Any] | None = None,
+    *,
+    balance: Mapping[str, float] | None = None,
+    tolerance: float | None = None,
+) -> BalanceCriteria:
+    """The balance criteria of ``plan``.
+
+    Args:
+        plan: the plan (its ``parameters["balance"]`` when it was designed).
+        design: the plan's stored ``design`` report (targets, oversize units' territories).
+        balance: flag override, metric -> tolerance (metrics: potential, workload,
+            account_count or count); replaces the design's metrics.
+        tolerance: flag override, one tolerance for every metric checked.
+    """
+    skipped: dict[str, str] = {}
+    for territory in plan.leaves():
+        if territory.type not in BALANCED_TYPES:
+            skipped[territory.id] = f"{territory.type.value.replace('_', '-')} territory"
+    raw = plan.parameters.get("balance") if plan.parameters else None
+    stored: dict[str, Any] = dict(raw) if isinstance(raw, Mapping) else {}
+    criteria_record: Mapping[str, Any] = (design or {}).get("balance_criteria") or {}
+    notes: list[str] = []
+    if balance:
+        tolerances = {_monitored(m): _check(m, t) for m, t in balance.items()}
+        source = "from the flags"
+    elif stored:
+        tolerances = {}
+        for metric, value in stored.items():
+            name = DESIGN_TO_MONITORED.get(metric, metric)
+            if name in MONITORED_METRICS:
+                tolerances[name] = _check(metric, float(value))
+            else:
+                notes.append(
+                    f"the design balanced {metric}, which monitoring cannot total from accounts; "
+                    "it is not checked"
+                )
+        source = "from the plan's design"
+    else:
+        tolerances = dict.fromkeys(MONITORED_METRICS, DEFAULT_TOLERANCE)
+        source = "defaults: the plan was not designed"
+    if tolerance is not None:
+        tolerances = {m: _check(m, tolerance) for m in tolerances}
+        source += ", tolerance from the flags"
+    for item in criteria_record.get("dedicated") or []:
+        tid = str(item.get("territory_id"))
+        skipped.setdefault(
+            tid, f"given to {item.get('unit') or item.get('unit_id')} alone by the design"
+        )
+    weights = _relative_targets(criteria_record.get("targets") or {}, skipped)
+    totals = {
+        str(tid): {DESIGN_TO_MONITORED.get(m, m): float(v) for m, v in row.items()}
+        for tid, row in (criteria_record.get("totals") or {}).items()
+    }
+    checked = frozenset(t.id for t in plan.leaves() if t.id not in skipped)
+    return BalanceCriteria(
+        tolerances=tolerances,
+        territories=checked,
+        source=source,
+        weights=weights,
+        skipped=skipped,
+        notes=tuple(notes),
+        design_totals=totals or None,
+    )
+
+
+def _monitored(metric: str) -> str:
+    name = DESIGN_TO_MONITORED.get(metric, metric)
+    if name not in MONITORED_METRICS:
+        raise InvalidParameterError(
+            f"balance metric {metric!r} cannot be checked from accounts; use one of "
+            f"{', '.join(MONITORED_METRICS)}",
+            details={"parameter": "balance", "value": metric},
+        )
+    return name
+
+
+def _check(metric: str, value: float) -> float:
+    if isinstance(value, bool) or not math.isfinite(value) or not 0 <= value < 10:
+        raise InvalidParameterError(
+            f"tolerance for {metric} must be in [0, 10), got {value!r}",
+            details={"parameter": "balance", "metric": metric},
+        )
+    return float(value)
+
+
+def _relative_targets(
+    targets: Mapping[str, Mapping[str, float]], skipped: Mapping[str, str]
+) -> dict[str, dict[str, float]]:
+    """Each checked territory's design target over the mean target of the checked ones."""
+    kept = {str(t): row for t, row in targets.items() if str(t) not in skipped}
+    if not kept:
+        return {}
+    metrics: Sequence[str] = sorted({m for row in kept.values() for m in row})
+    out: dict[str, dict[str, float]] = {t: {} for t in kept}
+    for metric in metrics:
+        values = [float(row.get(metric, 0.0)) for row in kept.values()]
+        mean = sum(values) / len(values)
+        if mean <= 0:
+            continue
+        name = DESIGN_TO_MONITORED.get(metric, metric)
+        for tid, row in kept.items():
+            out[tid][name] = float(row.get(metric, 0.0)) / mean
+    return out

@@ -1,0 +1,264 @@
+"""Manual edits of a draft plan, each with its inverse (for undo) and its effect on the
+territories it touches: balance per metric, contiguity, and units moved since the plan it was
+based on.
+
+An edit is a small JSON-ready mapping so that a history of them can be stored with the plan:
+
+- ``{"op": "move_units", "units": [...], "to": "T03"}``: geo units to a leaf territory;
+- ``{"op": "move_accounts", "accounts": [...], "to": "T03"}``: pin named accounts to a
+  territory (``"to": null`` unpins them: they follow geography again);
+- ``{"op": "rename", "territory": "T03", "name": "Bay Area"}``;
+- ``{"op": "set_owners", "territory": "T03", "reps": ["R07"]}``: its primary reps;
+- ``{"op": "lock", "units": [...]}`` / ``{"op": "unlock", "units": [...]}``: a locked unit
+  cannot be moved (by hand or by a realignment that starts from this plan).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from terraplan.domain import (
+    AlignmentEntry,
+    OwnerRole,
+    Plan,
+    RecordKind,
+    TerritoryOwner,
+)
+from terraplan.errors import ConflictError, InvalidParameterError, NotFoundError
+
+Edit = dict[str, Any]
+
+LOCKED = "locked_units"
+_OPS = ("move_units", "move_accounts", "rename", "set_owners", "lock", "unlock")
+
+
+@dataclass(frozen=True, slots=True)
+class EditOutcome:
+    """The edited plan, the edit that undoes it, and the territories whose content changed."""
+
+    plan: Plan
+    inverse: Edit
+    affected: tuple[str, ...]
+
+
+def locked_units(plan: Plan) -> set[str]:
+    value = plan.parameters.get(LOCKED) or []
+    return {str(u) for u in value} if isinstance(value, list | tuple) else set()
+
+
+def _ids(edit: Edit, key: str) -> list[str]:
+    value = edit.get(key)
+    if (
+        not isinstance(value, list | tuple)
+        or not value
+        or not all(isinstance(v, str) for v in value)
+    ):
+        raise InvalidParameterError(
+            f"{edit.get('op')}: '{key}' must be a non-empty list of ids",
+            details={"field": key},
+        )
+    return list(dict.fromkeys(value))
+
+
+def _leaf(plan: Plan, territory_id: object) -> str:
+    leaves = {t.id for t in plan.leaves()}
+    if not isinstance(territory_id, str) or territory_id not in leaves:
+        known = {t.id for t in plan.territories}
+        reason = "is not a leaf territory" if territory_id in known else "does not exist"
+        raise NotFoundError(
+            f"territory {territory_id!r} {reason} in plan {plan.id}",
+            details={"kind": "territories", "id": str(territory_id), "plan_id": plan.id},
+        )
+    return territory_id
+
+
+def apply_edit(plan: Plan, edit: Mapping[str, Any]) -> EditOutcome:
+    """Apply one edit to ``plan`` (not stored; the version is left to the caller)."""
+    edit = dict(edit)
+    op = edit.get("op")
+    inverse: Edit
+    if op not in _OPS:
+        raise InvalidParameterError(
+            f"unknown edit {op!r}; use one of {', '.join(_OPS)}", details={"field": "op"}
+        )
+    if op in ("move_units", "move_accounts"):
+        # "to": null takes units out of the alignment and unpins accounts (undo needs both).
+        target = edit.get("to")
+        to = None if target is None else _leaf(plan, target)
+        if op == "move_units":
+            return _move(plan, RecordKind.GEO_UNIT, _ids(edit, "units"), to)
+        return _move(plan, RecordKind.ACCOUNT, _ids(edit, "accounts"), to)
+    if op == "rename":
+        territory = plan.territory(_territory(plan, edit))
+        name = edit.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidParameterError("rename: 'name' must be a non-empty text")
+        renamed = replace(territory, name=name.strip())
+        inverse = {"op": "rename", "territory": territory.id, "name": territory.name}
+        return EditOutcome(_with_territory(plan, renamed), inverse, ())
+    if op == "set_owners":
+        territory = plan.territory(_territory(plan, edit))
+        reps = edit.get("reps") or []
+        if not isinstance(reps, list | tuple) or not all(isinstance(r, str) for r in reps):
+            raise InvalidParameterError("set_owners: 'reps' must be a list of rep ids")
+        others = tuple(o for o in territory.owners if o.role is not OwnerRole.PRIMARY)
+        owners = tuple(TerritoryOwner(r) for r in dict.fromkeys(reps)) + others
+        inverse = {
+            "op": "set_owners",
+            "territory": territory.id,
+            "reps": list(territory.primary_owner_ids),
+        }
+        return EditOutcome(_with_territory(plan, replace(territory, owners=owners)), inverse, ())
+    units = _ids(edit, "units")
+    locked = locked_units(plan)
+    if op == "lock":
+        changed = [u for u in units if u not in locked]
+        after = sorted(locked | set(units))
+        inverse = {"op": "unlock", "units": changed} if changed else {"op": "lock", "units": units}
+    else:
+        changed = [u for u in units if u in locked]
+        after = sorted(locked - set(units))
+        inverse = {"op": "lock", "units": changed} if changed else {"op": "unlock", "units": units}
+    edited = replace(plan, parameters={**plan.parameters, LOCKED: after})
+    return EditOutcome(edited, inverse, ())
+
+
+def _territory(plan: Plan, edit: Mapping[str, Any]) -> str:
+    territory_id = edit.get("territory")
+    if not isinstance(territory_id, str) or territory_id not in {t.id for t in plan.territories}:
+        raise NotFoundError(
+            f"territory {territory_id!r} does not exist in plan {plan.id}",
+            details={"kind": "territories", "id": str(territory_id), "plan_id": plan.id},
+        )
+    return territory_id
+
+
+def _with_territory(plan: Plan, territory: Any) -> Plan:
+    return replace(
+        plan,
+        territories=tuple(territory if t.id == territory.id else t for t in plan.territories),
+    )
+
+
+def _move(plan: Plan, kind: RecordKind, ids: list[str], to: str | None) -> EditOutcome:
+    current = plan.alignment_map(kind)
+    if kind is RecordKind.GEO_UNIT:
+        locked = sorted(set(ids) & locked_units(plan))
+        if locked:
+            raise ConflictError(
+                f"unit(s) {', '.join(locked[:5])} are locked; unlock them first",
+                details={"units": locked},
+            )
+    # The inverse puts each record back where it was, grouped by its old territory.
+    by_old: dict[str | None, list[str]] = {}
+    for record in ids:
+        by_old.setdefault(current.get(record), []).append(record)
+    affected = {t for t in by_old if t is not None} | ({to} if to else set())
+    entries = [e for e in plan.alignment if not (e.record_kind is kind and e.record_id in ids)]
+    if to is not None:
+        entries.extend(AlignmentEntry(kind, record, to) for record in ids)
+    field = "units" if kind is RecordKind.GEO_UNIT else "accounts"
+    op = "move_units" if kind is RecordKind.GEO_UNIT else "move_accounts"
+    steps = [{"op": op, field: records, "to": old} for old, records in by_old.items()]
+    inverse: Edit = steps[0] if len(steps) == 1 else {"op": "batch", "edits": steps}
+    return EditOutcome(plan.with_alignment(entries), inverse, tuple(sorted(affected)))
+
+
+def apply_edits(plan: Plan, edits: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> EditOutcome:
+    """Apply one edit or a ``{"op": "batch", "edits": [...]}`` of them, in order."""
+    if isinstance(edits, Mapping) and edits.get("op") != "batch":
+        return apply_edit(plan, edits)
+    steps = edits["edits"] if isinstance(edits, Mapping) else edits
+    inverses: list[Edit] = []
+    affected: set[str] = set()
+    for step in steps:
+        outcome = apply_edits(plan, step)
+        plan = outcome.plan
+        inverses.insert(0, outcome.inverse)
+        affected.update(outcome.affected)
+    inverse = inverses[0] if len(inverses) == 1 else {"op": "batch", "edits": inverses}
+    return EditOutcome(plan, inverse, tuple(sorted(affected)))
+
+
+@dataclass(frozen=True, slots=True)
+class TerritoryEffect:
+    """One territory after an edit: metric totals and deviation from the mean territory,
+    whether each is within the plan's tolerance, its connected pieces and units."""
+
+    territory: str
+    name: str
+    units: int
+    totals: dict[str, float]
+    deviation: dict[str, float]
+    within_tolerance: dict[str, bool]
+    pieces: int
+    units_moved: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+def territory_effects(
+    plan: Plan,
+    territories: Iterable[str],
+    unit_metrics: Mapping[str, Mapping[str, float]],
+    neighbours: Mapping[str, Iterable[str]],
+    tolerance: Mapping[str, float],
+    *,
+    base: Plan | None = None,
+) -> list[TerritoryEffect]:
+    """Balance, contiguity and disruption of ``territories`` in ``plan``.
+
+    ``unit_metrics``: geo unit id -> metric -> value (e.g. potential summed over the unit's
+    accounts); the target of each metric is its mean over the plan's leaf territories that
+    hold geo units. ``tolerance``: metric -> relative band (0.1 = ±10 %). ``units_moved``:
+    this territory's units that were elsewhere in ``base``.
+    """
+    geo = plan.alignment_map(RecordKind.GEO_UNIT)
+    members: dict[str, list[str]] = {}
+    for unit, territory in geo.items():
+        members.setdefault(territory, []).append(unit)
+    metrics = sorted(tolerance) or sorted({m for values in unit_metrics.values() for m in values})
+    holding = [t for t in members if members[t]]
+    total = {m: sum(unit_metrics.get(u, {}).get(m, 0.0) for u in geo) for m in metrics}
+    target = {m: total[m] / len(holding) if holding else 0.0 for m in metrics}
+    base_geo = base.alignment_map(RecordKind.GEO_UNIT) if base is not None else {}
+    names = {t.id: t.name for t in plan.territories}
+    effects = []
+    for territory in sorted(set(territories)):
+        units = members.get(territory, [])
+        totals = {m: sum(unit_metrics.get(u, {}).get(m, 0.0) for u in units) for m in metrics}
+        deviation = {m: (totals[m] / target[m] - 1.0) if target[m] else 0.0 for m in metrics}
+        within = {m: abs(deviation[m]) <= tolerance[m] + 1e-9 for m in metrics if m in tolerance}
+        moved = sum(1 for u in units if base is not None and base_geo.get(u) != territory)
+        effects.append(
+            TerritoryEffect(
+                territory,
+                names.get(territory, territory),
+                len(units),
+                totals,
+                deviation,
+                within,
+                _pieces(units, neighbours),
+                moved,
+            )
+        )
+    return effects
+
+
+def _pieces(units: Sequence[str], neighbours: Mapping[str, Iterable[str]]) -> int:
+    """Connected components of ``units`` under ``neighbours`` (0 for an empty territory)."""
+    remaining = set(units)
+    pieces = 0
+    while remaining:
+        pieces += 1
+        stack = [remaining.pop()]
+        while stack:
+            unit = stack.pop()
+            for other in neighbours.get(unit, ()):
+                if other in remaining:
+                    remaining.remove(other)
+                    stack.append(other)
+    return pieces

@@ -1,0 +1,222 @@
+"""Comparing two scenarios (plans): what a change of plan moves, and who it affects.
+
+A sales leader asks of a proposed plan: how many accounts change hands, how much potential,
+revenue and open pipeline move with them, which reps gain or lose, and which geo units
+moved. :func:`compare_plans` answers from the two plans and each plan's account alignment
+(:mod:`terraplan.planning.alignment`, the one answer to "which territory is this account
+in"), so the figures agree with targets and KPIs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from terraplan.domain import Plan, RecordKind
+
+
+@dataclass(frozen=True, slots=True)
+class AccountFacts:
+    """What moves with an account: ``potential`` (currency/year), ``revenue`` (currency over
+    the revenue window of the comparison, e.g. the last 12 months) and ``open_pipeline``
+    (currency of its open opportunities)."""
+
+    id: str
+    name: str
+    potential: float = 0.0
+    revenue: float = 0.0
+    open_pipeline: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class MovedAccount:
+    account_id: str
+    account: str
+    old_territory: str | None
+    new_territory: str | None
+    old_owner: str | None
+    new_owner: str | None
+    potential: float
+    revenue: float
+    open_pipeline: float
+
+
+@dataclass(frozen=True, slots=True)
+class TerritoryChange:
+    """One territory's totals in the base plan and in the other plan (by territory id)."""
+
+    territory: str
+    name: str
+    accounts_base: int
+    accounts_other: int
+    potential_base: float
+    potential_other: float
+    revenue_base: float
+    revenue_other: float
+
+
+@dataclass(frozen=True, slots=True)
+class PlanComparison:
+    base_id: str
+    other_id: str
+    accounts: int
+    units_moved: int
+    accounts_moved: int
+    owner_changes: int
+    potential_moved: float
+    revenue_moved: float
+    pipeline_moved: float
+    total_potential: float
+    reps_gaining: tuple[str, ...]
+    reps_losing: tuple[str, ...]
+    territories: tuple[TerritoryChange, ...]
+    moved: tuple[MovedAccount, ...] = field(default=())
+
+    @property
+    def share_moved(self) -> float:
+        """Accounts changing territory / accounts aligned in either plan (0..1)."""
+        return self.accounts_moved / self.accounts if self.accounts else 0.0
+
+    @property
+    def potential_share_moved(self) -> float:
+        return self.potential_moved / self.total_potential if self.total_potential else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "base_plan": self.base_id,
+            "other_plan": self.other_id,
+            "accounts": self.accounts,
+            "units_moved": self.units_moved,
+            "accounts_moved": self.accounts_moved,
+            "share_moved": self.share_moved,
+            "owner_changes": self.owner_changes,
+            "potential_moved": self.potential_moved,
+            "potential_share_moved": self.potential_share_moved,
+            "revenue_moved": self.revenue_moved,
+            "pipeline_moved": self.pipeline_moved,
+            "reps_gaining": list(self.reps_gaining),
+            "reps_losing": list(self.reps_losing),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.summary(),
+            "territories": [vars_of(t) for t in self.territories],
+            "moved": [vars_of(m) for m in self.moved],
+        }
+
+
+def vars_of(obj: Any) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in obj.__slots__}
+
+
+def primary_owner(plan: Plan) -> dict[str, str | None]:
+    """``territory id -> its first primary rep`` (None when vacant)."""
+    return {t.id: t.primary_owner_ids[0] if t.primary_owner_ids else None for t in plan.territories}
+
+
+def compare_plans(
+    base: Plan,
+    other: Plan,
+    base_alignment: Mapping[str, str],
+    other_alignment: Mapping[str, str],
+    accounts: Iterable[AccountFacts],
+    *,
+    owner_of: Mapping[str, str | None] | None = None,
+) -> PlanComparison:
+    """What changes from ``base`` to ``other``.
+
+    ``*_alignment``: account id -> territory id in each plan. ``owner_of``: the accounts'
+    current owners, used as the base owner of accounts whose base territory has no primary
+    rep (default: the base territory's primary rep only). An account "moves" when its
+    territory id differs between the plans; an "owner change" when its owner differs.
+    """
+    base_owner = primary_owner(base)
+    other_owner = primary_owner(other)
+    names = {t.id: t.name for t in base.territories}
+    names.update({t.id: t.name for t in other.territories})
+    moved: list[MovedAccount] = []
+    tallies: dict[str, list[float]] = {}
+    gaining: set[str] = set()
+    losing: set[str] = set()
+    potential_moved = revenue_moved = pipeline_moved = total_potential = 0.0
+    counted = owner_changes = 0
+    for facts in accounts:
+        old = base_alignment.get(facts.id)
+        new = other_alignment.get(facts.id)
+        if old is None and new is None:
+            continue
+        counted += 1
+        total_potential += facts.potential
+        for territory, column in ((old, 0), (new, 1)):
+            if territory is not None:
+                tally = tallies.setdefault(territory, [0.0] * 6)
+                tally[column] += 1
+                tally[2 + column] += facts.potential
+                tally[4 + column] += facts.revenue
+        old_owner = base_owner.get(old) if old else None
+        if old_owner is None and owner_of is not None:
+            old_owner = owner_of.get(facts.id)
+        new_owner = other_owner.get(new) if new else None
+        if old_owner != new_owner:
+            owner_changes += 1
+            if old_owner:
+                losing.add(old_owner)
+            if new_owner:
+                gaining.add(new_owner)
+        if old == new:
+            continue
+        potential_moved += facts.potential
+        revenue_moved += facts.revenue
+        pipeline_moved += facts.open_pipeline
+        moved.append(
+            MovedAccount(
+                facts.id,
+                facts.name,
+                old,
+                new,
+                old_owner,
+                new_owner,
+                facts.potential,
+                facts.revenue,
+                facts.open_pipeline,
+            )
+        )
+    base_geo = base.alignment_map(RecordKind.GEO_UNIT)
+    other_geo = other.alignment_map(RecordKind.GEO_UNIT)
+    units_moved = sum(
+        1
+        for unit in base_geo.keys() | other_geo.keys()
+        if base_geo.get(unit) != other_geo.get(unit)
+    )
+    territories = tuple(
+        TerritoryChange(
+            tid,
+            names.get(tid, tid),
+            int(t[0]),
+            int(t[1]),
+            t[2],
+            t[3],
+            t[4],
+            t[5],
+        )
+        for tid, t in sorted(tallies.items())
+    )
+    moved.sort(key=lambda m: (-m.potential, m.account_id))
+    return PlanComparison(
+        base_id=base.id,
+        other_id=other.id,
+        accounts=counted,
+        units_moved=units_moved,
+        accounts_moved=len(moved),
+        owner_changes=owner_changes,
+        potential_moved=potential_moved,
+        revenue_moved=revenue_moved,
+        pipeline_moved=pipeline_moved,
+        total_potential=total_potential,
+        reps_gaining=tuple(sorted(gaining)),
+        reps_losing=tuple(sorted(losing)),
+        territories=territories,
+        moved=tuple(moved),
+    )

@@ -1,0 +1,151 @@
+"""The company number and the bottom-up layer of targets: the company total in whole units,
+its contradiction with the bottom-up figure, and adjustments per leaf territory (kept as their
+own layer, optionally offset on the other territories)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from terraplan.engine import quota_allocation as alloc
+from terraplan.errors import DataError, InvalidParameterError
+from terraplan.planning.reps_support import parse_amount
+
+__all__ = ["Adjustment", "adjust", "company_total", "contradiction", "parse_adjustment"]
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    """A bottom-up change to one leaf territory's target (currency, + or -) and why."""
+
+    territory_id: str
+    amount: float
+    reason: str
+
+
+def parse_adjustment(text: str) -> Adjustment:
+    """``"T1:+50k:renewal of a large contract"`` -> :class:`Adjustment` (territory, amount,
+    reason; the reason may contain colons)."""
+    parts = str(text).split(":", 2)
+    if len(parts) != 3 or not parts[0].strip() or not parts[2].strip():
+        raise InvalidParameterError(
+            f"adjustment: {text!r} is not TERRITORY:AMOUNT:REASON (example: T1:+50k:renewal)",
+            details={"parameter": "adjustments", "value": str(text)},
+        )
+    amount = parse_amount(parts[1].strip(), name=f"adjustment for {parts[0].strip()!r}")
+    return Adjustment(parts[0].strip(), amount, parts[2].strip())
+
+
+def company_total(
+    company_target: float | str | None,
+    bottom_up: float,
+    step: float,
+    how: str,
+    warnings: list[str],
+) -> int:
+    if company_target is None:
+        if bottom_up <= 0:
+            raise InvalidParameterError(
+                f"company_target is required: there is no sales history to build it bottom-up "
+                f"(method {how})",
+                details={"parameter": "company_target"},
+            )
+        units = round(bottom_up / step)
+        warnings.append(
+            f"no company target given; using the bottom-up figure {units * step:,.0f} "
+            f"(history x (1 + growth), rounded to {step:,g})"
+        )
+        return int(units)
+    amount = parse_amount(company_target, name="company_target")
+    if amount < 0:
+        raise InvalidParameterError(f"company_target must be >= 0, got {amount:,.0f}")
+    return alloc.to_units(amount, step)
+
+
+def contradiction(
+    company: float,
+    bottom_up: float,
+    growth: float,
+    tolerance: float,
+    mode: str,
+    warnings: list[str],
+) -> None:
+    if bottom_up <= 0:
+        return
+    gap = (company - bottom_up) / bottom_up
+    if abs(gap) <= tolerance:
+        return
+    message = (
+        f"company target {company:,.0f} is {abs(gap):.1%} {'above' if gap > 0 else 'below'} the "
+        f"bottom-up sum {bottom_up:,.0f} (history x {1 + growth:g}), beyond the "
+        f"{tolerance:.0%} tolerance"
+    )
+    if mode == "error":
+        raise DataError(message, details={"field": "company_target", "reason": "contradiction"})
+    warnings.append(message)
+
+
+def adjust(
+    adjustments: Sequence[Adjustment],
+    leaf_pos: dict[str, int],
+    top_down: np.ndarray,
+    step: float,
+    rebalance: bool,
+    total: int,
+    warnings: list[str],
+) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+    n = top_down.size
+    delta = np.zeros(n, dtype=np.int64)
+    reasons: list[str | None] = [None] * n
+    for adj in adjustments:
+        if not isinstance(adj, Adjustment):
+            raise InvalidParameterError("adjustments must be Adjustment objects")
+        k = leaf_pos.get(adj.territory_id)
+        if k is None:
+            raise InvalidParameterError(
+                f"adjustment for {adj.territory_id!r}: not a leaf territory of the plan",
+                details={"parameter": "adjustments", "territory_id": adj.territory_id},
+            )
+        if isinstance(adj.amount, bool) or not isinstance(adj.amount, int | float):
+            raise InvalidParameterError(
+                f"adjustment for {adj.territory_id!r}: amount must be a number",
+                details={"parameter": "adjustments", "territory_id": adj.territory_id},
+            )
+        if not isinstance(adj.reason, str) or not adj.reason.strip():
+            raise InvalidParameterError(
+                f"adjustment for {adj.territory_id!r} needs a reason",
+                details={"parameter": "adjustments", "territory_id": adj.territory_id},
+            )
+        sign = -1 if adj.amount < 0 else 1
+        delta[k] += sign * alloc.to_units(abs(adj.amount), step)
+        reasons[k] = adj.reason if reasons[k] is None else f"{reasons[k]}; {adj.reason}"
+    below = np.flatnonzero(top_down + delta < 0)
+    if below.size:
+        k = int(below[0])
+        tid = next(t for t, v in leaf_pos.items() if v == k)
+        raise DataError(
+            f"adjustment for {tid!r} ({delta[k] * step:,.0f}) exceeds its top-down target "
+            f"{top_down[k] * step:,.0f}",
+            details={"field": "adjustments", "territory_id": tid},
+        )
+    offset = np.zeros(n, dtype=np.int64)
+    net = int(delta.sum())
+    if net and rebalance:
+        others = (delta == 0).astype(float) * top_down
+        if net > others.sum():
+            raise DataError(
+                f"adjustments add {net * step:,.0f}, more than the {others.sum() * step:,.0f} "
+                "the unadjusted territories hold; cannot rebalance",
+                details={"field": "adjustments", "reason": "rebalance"},
+            )
+        if not others.any():
+            raise DataError("every territory is adjusted; nothing is left to rebalance against")
+        offset = -np.sign(net) * alloc.allocate_units(abs(net), others)
+    elif net:
+        warnings.append(
+            f"bottom-up adjustments add {net * step:+,.0f}: the final total "
+            f"{(total + net) * step:,.0f} differs from the company target {total * step:,.0f}"
+        )
+    return delta, offset, reasons

@@ -1,0 +1,126 @@
+"""The facts the access policy needs, read from storage: whose is this account, rep, plan,
+territory? The decisions themselves are made in :mod:`terraplan.domain.access` only.
+
+A rep owns the accounts whose ``owner_id`` is their rep id and the territories they own in a
+plan. A manager's region holds the reps whose ``region`` is the manager's region; a parent
+territory belongs to the owners of the territories below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from terraplan.domain import Plan
+from terraplan.domain.access import Action, Resource, can, sees_everything
+from terraplan.domain.user import Role, Scope, User
+from terraplan.storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is asking: the user, and the scopes of the API token they came with (None: a session
+    or the command line, nothing narrowed)."""
+
+    user: User
+    scopes: frozenset[Scope] | None = None
+    via: str = "session"
+
+    def can(self, action: Action, resource: Resource | None = None) -> bool:
+        return can(self.user, action, resource, scopes=self.scopes)
+
+
+def rep_regions(uow: UnitOfWork, rep_ids: Iterable[str] | None = None) -> dict[str, str | None]:
+    """Region of each rep (of all reps when ``rep_ids`` is None)."""
+    wanted = None if rep_ids is None else set(rep_ids)
+    if wanted is not None and not wanted:
+        return {}
+    reps = uow.reps.list(any_of={"id": wanted} if wanted is not None else None)
+    return {r.id: r.region for r in reps}
+
+
+def visible_rep_ids(uow: UnitOfWork, user: User) -> frozenset[str] | None:
+    """The reps whose records ``user`` sees (None: all of them)."""
+    if sees_everything(user):
+        return None
+    own = {user.rep_id} if user.rep_id else set()
+    if user.role is Role.MANAGER and user.region:
+        own |= {r.id for r in uow.reps.list(where={"region": user.region})}
+    return frozenset(own)
+
+
+def _resource(
+    kind: str, record_id: str, reps: set[str], regions: Mapping[str, str | None]
+) -> Resource:
+    known = {regions.get(r) for r in reps}
+    return Resource(
+        kind=kind,
+        id=record_id,
+        rep_ids=frozenset(reps),
+        regions=frozenset(r for r in known if r),
+        unscoped=not reps or None in known,
+    )
+
+
+def account_resource(uow: UnitOfWork, account_id: str, owner_id: str | None) -> Resource:
+    reps = {owner_id} if owner_id else set()
+    return _resource("account", account_id, reps, rep_regions(uow, reps))
+
+
+def rep_resource(rep_id: str, region: str | None) -> Resource:
+    return _resource("rep", rep_id, {rep_id}, {rep_id: region})
+
+
+def territory_resources(
+    uow: UnitOfWork, plan: Plan, regions: Mapping[str, str | None] | None = None
+) -> dict[str, Resource]:
+    """A resource per territory of ``plan``: its owners and those of every territory below it."""
+    children: dict[str | None, list[str]] = {}
+    for t in plan.territories:
+        children.setdefault(t.parent_id, []).append(t.id)
+    direct = {t.id: {o.rep_id for o in t.owners} for t in plan.territories}
+    owners: dict[str, set[str]] = {}
+
+    def collect(tid: str) -> set[str]:
+        if tid not in owners:
+            found = set(direct[tid])
+            for child in children.get(tid, []):
+                found |= collect(child)
+            owners[tid] = found
+        return owners[tid]
+
+    for t in plan.territories:
+        collect(t.id)
+    if regions is None:
+        regions = rep_regions(uow, set().union(*owners.values()) if owners else set())
+    return {tid: _resource("territory", tid, reps, regions) for tid, reps in owners.items()}
+
+
+def plan_resource(uow: UnitOfWork, plan: Plan) -> tuple[Resource, dict[str, Resource]]:
+    """The plan as a resource (all its owners and regions; unscoped if a leaf territory has no
+    owner with a region) and its territories' resources."""
+    territories = territory_resources(uow, plan)
+    parents = {t.parent_id for t in plan.territories}
+    leaves = [r for tid, r in territories.items() if tid not in parents]
+    reps = (
+        frozenset().union(*(r.rep_ids for r in territories.values()))
+        if territories
+        else frozenset()
+    )
+    regions = (
+        frozenset().union(*(r.regions for r in territories.values()))
+        if territories
+        else frozenset()
+    )
+    resource = Resource(
+        kind="plan",
+        id=plan.id,
+        rep_ids=reps,
+        regions=regions,
+        unscoped=not leaves or any(r.unscoped for r in leaves),
+    )
+    return resource, territories
+
+
+def visible_territories(principal: Principal, territories: Mapping[str, Resource]) -> set[str]:
+    return {tid for tid, r in territories.items() if principal.can(Action.READ, r)}

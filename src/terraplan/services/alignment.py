@@ -1,0 +1,66 @@
+"""The stored facts behind "which territory is this account in": the plan's latest rule run and
+the code space of its geo alignment, read once and handed to :mod:`terraplan.planning.alignment`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+
+from terraplan.domain import Plan, RecordKind
+from terraplan.planning.alignment import (
+    AccountAlignment,
+    GeoCodeSpace,
+    LocatedAccount,
+    align_accounts,
+    alignment_frame,
+    geo_code_space,
+)
+from terraplan.storage import bulk
+from terraplan.storage.unit_of_work import UnitOfWork
+
+
+def latest_rule_run(uow: UnitOfWork, plan_id: str) -> dict[str, str | None]:
+    """``account id -> territory id`` (None for a gap or conflict) of the plan's latest rule run;
+    empty when the plan's rules were never applied."""
+    return {
+        a.record_id: a.territory_id if a.status == "assigned" else None
+        for a in uow.assignments.current(plan_id)
+        if a.record_kind == "account"
+    }
+
+
+def plan_code_space(uow: UnitOfWork, plan: Plan) -> GeoCodeSpace | None:
+    """The code space of the plan's geo alignment (design parameters, else stored unit kinds)."""
+    if not plan.alignment_map(RecordKind.GEO_UNIT):
+        return None
+    if "units" in plan.parameters:
+        return geo_code_space(plan)
+    frame = pl.from_arrow(bulk.read_arrow(uow.connection, "geo_units", ["id", "kind"]))
+    assert isinstance(frame, pl.DataFrame)
+    kinds = dict(zip(frame["id"].to_list(), frame["kind"].to_list(), strict=True))
+    return geo_code_space(plan, kinds)
+
+
+def plan_alignment(
+    uow: UnitOfWork, plan: Plan, accounts: Iterable[LocatedAccount]
+) -> AccountAlignment:
+    """Which territory each account is in for the stored ``plan`` (one answer for every use case)."""
+    return align_accounts(
+        plan,
+        accounts,
+        assignments=latest_rule_run(uow, plan.id),
+        code_space=plan_code_space(uow, plan),
+    )
+
+
+def plan_alignment_frame(
+    uow: UnitOfWork, plan: Plan, accounts: pl.DataFrame
+) -> tuple[pl.DataFrame, str]:
+    """:func:`plan_alignment` as a frame ``account_id, territory_id`` and its source in words."""
+    return alignment_frame(
+        plan,
+        accounts,
+        assignments=latest_rule_run(uow, plan.id),
+        code_space=plan_code_space(uow, plan),
+    )

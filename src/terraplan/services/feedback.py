@@ -1,0 +1,139 @@
+"""Feedback on a plan: comments, change requests that a planner accepts or rejects, the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+from terraplan.errors import InvalidParameterError
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+from terraplan.storage.workflow import AuditEntry, Comment
+
+TARGETS = ("plan", "territory", "move", "unit", "account")
+MAX_BODY = 10_000
+
+
+def _check(body: str, target_kind: str) -> str:
+    text = (body or "").strip()
+    if not text:
+        raise InvalidParameterError("a comment needs some text", details={"field": "body"})
+    if len(text) > MAX_BODY:
+        raise InvalidParameterError(
+            f"a comment is at most {MAX_BODY:,} characters", details={"field": "body"}
+        )
+    if target_kind not in TARGETS:
+        raise InvalidParameterError(
+            f"comments go on a {', '.join(TARGETS)}; not {target_kind!r}",
+            details={"field": "target_kind"},
+        )
+    return text
+
+
+def add_comment(
+    db: Database,
+    plan_id: str,
+    body: str,
+    *,
+    author: str | None,
+    target_kind: str = "plan",
+    target_id: str | None = None,
+    proposed_edit: Mapping[str, Any] | None = None,
+) -> Comment:
+    """A comment, or a change request when ``proposed_edit`` is given (an edit a planner can
+    accept as is: see :mod:`terraplan.planning.plan_edits`)."""
+    text = _check(body, target_kind)
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(plan_id)
+        if target_kind == "territory" and target_id not in {t.id for t in plan.territories}:
+            raise InvalidParameterError(
+                f"plan {plan_id} has no territory {target_id!r}", details={"field": "target_id"}
+            )
+        comment = uow.comments.add(
+            plan_id,
+            text,
+            author=author,
+            target_kind=target_kind,
+            target_id=target_id,
+            change_request=proposed_edit is not None,
+            proposed_edit=proposed_edit,
+        )
+        uow.audit.record(
+            "change_request" if proposed_edit is not None else "comment",
+            target_kind,
+            target_id or plan_id,
+            actor=author,
+            plan_id=plan_id,
+            after={"comment_id": comment.id, "body": text[:200]},
+        )
+        uow.commit()
+    return comment
+
+
+def list_comments(db: Database, plan_id: str) -> list[Comment]:
+    with UnitOfWork(db) as uow:
+        uow.plans.get(plan_id)
+        return uow.comments.list(plan_id)
+
+
+def resolve_change_request(
+    db: Database, comment_id: int, *, accept: bool, by: str | None, note: str | None = None
+) -> Comment:
+    """Accept (the proposed edit is applied to the draft, a new version) or reject a request."""
+    with UnitOfWork(db) as uow:
+        request = uow.comments.get(comment_id)
+    if request.kind != "change_request" or request.status != "open":
+        from terraplan.errors import ConflictError
+
+        raise ConflictError(
+            f"comment {comment_id} is not an open change request",
+            details={"id": comment_id, "status": request.status},
+        )
+    if accept and request.proposed_edit:
+        from terraplan.services.plan_edits import edit_plan
+
+        edit_plan(db, request.plan_id, request.proposed_edit, by=by)
+    with UnitOfWork(db) as uow:
+        resolved = uow.comments.resolve(
+            comment_id, "accepted" if accept else "rejected", by=by, note=note
+        )
+        uow.audit.record(
+            "accept" if accept else "reject",
+            "change_request",
+            str(comment_id),
+            actor=by,
+            plan_id=request.plan_id,
+            before={"status": "open"},
+            after={"status": resolved.status, "note": note},
+        )
+        uow.commit()
+    return resolved
+
+
+def audit_log(
+    db: Database,
+    *,
+    plan_id: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    limit: int = 500,
+    offset: int = 0,
+) -> list[AuditEntry]:
+    with UnitOfWork(db) as uow:
+        return uow.audit.list(
+            plan_id=plan_id, actor=actor, action=action, limit=limit, offset=offset
+        )
+
+
+def audit_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
+    """Audit entries as flat rows (what `plans audit` prints and exports)."""
+    import json
+
+    rows = []
+    for entry in entries:
+        row = asdict(entry)
+        row["before"] = json.dumps(row["before"], sort_keys=True) if row["before"] else ""
+        row["after"] = json.dumps(row["after"], sort_keys=True) if row["after"] else ""
+        rows.append(row)
+    return rows

@@ -1,0 +1,253 @@
+"""Long work as jobs: submit, run with progress and cancellation, survive restarts.
+
+A job is a row (kind, parameters, status, progress, result, error). A :class:`JobWorker`
+claims queued jobs one at a time in short transactions, runs them outside any write
+transaction, reports progress in short transactions (which also carry its heartbeat and
+tell it when the user cancelled), and writes the result once at the end. What a job produces
+(a designed plan, imported rows, a rule run) is itself written in one transaction by the
+service that does the work, so a job whose process is killed leaves nothing half-written;
+the next worker to start marks it failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from terraplan.errors import InvalidParameterError, TerraplanError
+from terraplan.services.progress import Progress
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+from terraplan.storage.workflow import (
+    Job,
+    claim_next_job,
+    fail_orphaned_jobs,
+    finish_job,
+    report_job_progress,
+)
+
+log = logging.getLogger(__name__)
+
+JobFunction = Callable[[Database, Mapping[str, Any], Progress], dict[str, Any]]
+
+
+class JobCancelledError(Exception):
+    """Raised inside a running job when its user asked to cancel it."""
+
+
+def _design(db: Database, parameters: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
+    from terraplan.services.design import design_plan, design_summary
+
+    allowed = {
+        "units", "n_territories", "balance", "contiguous", "centres_from_reps", "from_plan",
+        "max_moved", "seed", "time_limit", "method", "states", "plan_id", "plan_name",
+        "created_by",
+    }  # fmt: skip
+    unknown = sorted(set(parameters) - allowed)
+    if unknown:
+        raise InvalidParameterError(
+            f"design job: unknown parameter {unknown[0]!r}", details={"field": unknown[0]}
+        )
+    kwargs = dict(parameters)
+    if kwargs.get("states") is not None:
+        kwargs["states"] = set(kwargs["states"])
+    run = design_plan(db, progress=progress, **kwargs)
+    return {"plan_id": run.plan.id, "summary": design_summary(run.outcome, run.seconds)}
+
+
+def _import(db: Database, parameters: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
+    from terraplan.services.imports import import_file
+
+    outcome = import_file(
+        db,
+        parameters["path"],
+        parameters["kind"],
+        mapping=parameters.get("mapping"),
+        on_error=parameters.get("on_error", "abort"),
+        progress=progress,
+    )
+    report = outcome.report
+    return {
+        "kind": parameters["kind"],
+        "written": outcome.written,
+        "rows_read": report.rows_read,
+        "rejected": report.rejected,
+    }
+
+
+def _rules_apply(db: Database, parameters: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
+    from terraplan.services.ownership import apply_rules
+
+    progress("apply rules", 0, 1)
+    outcome = apply_rules(db, parameters["plan_id"])
+    progress("apply rules", 1, 1)
+    run = outcome.run
+    return {
+        "plan_id": parameters["plan_id"],
+        "records": run.records,
+        "gaps": run.gaps,
+        "conflicts": run.conflicts,
+        "owner_changes": run.owner_changes,
+    }
+
+
+#: What each kind of job runs.
+JOB_KINDS: dict[str, JobFunction] = {
+    "design": _design,
+    "import": _import,
+    "rules_apply": _rules_apply,
+}
+
+
+def submit_job(
+    db: Database, kind: str, parameters: Mapping[str, Any], *, created_by: str | None = None
+) -> Job:
+    if kind not in JOB_KINDS:
+        raise InvalidParameterError(
+            f"unknown job kind {kind!r}; use one of {', '.join(JOB_KINDS)}",
+            details={"field": "kind"},
+        )
+    with UnitOfWork(db) as uow:
+        job = uow.jobs.create(kind, parameters, created_by=created_by)
+        uow.audit.record("submit", "job", job.id, actor=created_by, after={"kind": kind})
+        uow.commit()
+    return job
+
+
+def get_job(db: Database, job_id: str) -> Job:
+    with UnitOfWork(db) as uow:
+        return uow.jobs.get(job_id)
+
+
+def cancel_job(db: Database, job_id: str, *, by: str | None = None) -> Job:
+    with UnitOfWork(db) as uow:
+        job = uow.jobs.request_cancel(job_id)
+        uow.audit.record("cancel", "job", job_id, actor=by)
+        uow.commit()
+    return job
+
+
+@dataclass
+class _Reporter:
+    """The progress callback of one running job: throttled writes, cancellation check."""
+
+    db: Database
+    job_id: str
+    interval: float = 0.5
+    _last: float = 0.0
+
+    def __call__(self, step: str, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        finished = total is not None and done >= total
+        if now - self._last < self.interval and not finished:
+            return
+        self._last = now
+        share = done / total if total else 0.0
+        with self.db.engine.begin() as connection:
+            cancelled = report_job_progress(connection, self.job_id, progress=share, step=f"{step}")
+        if cancelled:
+            raise JobCancelledError(self.job_id)
+
+
+def run_job(db: Database, job_id: str) -> Job:
+    """Run a claimed job to its end; the job row says how it ended."""
+    with UnitOfWork(db) as uow:
+        job = uow.jobs.get(job_id)
+    function = JOB_KINDS[job.kind]
+    reporter = _Reporter(db, job_id)
+    notes: list[str] = []
+    try:
+        # Warnings (data quality, convergence) become the job's notes, each once.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = function(db, job.parameters, reporter)
+        notes = list(dict.fromkeys(str(w.message) for w in caught))
+        if notes:
+            result = {**result, "notes": notes}
+    except JobCancelledError:
+        status, payload, error = "cancelled", None, None
+    except TerraplanError as exc:
+        status, payload = "failed", None
+        error = {"code": exc.code, "message": exc.message, "details": _jsonable(exc.details)}
+    except Exception as exc:  # a job must end in a state, whatever happened
+        log.exception("job %s failed unexpectedly", job_id)
+        status, payload = "failed", None
+        error = {"code": "unexpected", "message": f"unexpected {type(exc).__name__}: {exc}"}
+    else:
+        status, payload, error = "succeeded", result, None
+    with db.engine.begin() as connection:
+        finish_job(connection, job_id, status, result=_jsonable(payload), error=error)
+    with UnitOfWork(db) as uow:
+        return uow.jobs.get(job_id)
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, default=str))
+
+
+class JobWorker:
+    """Claims and runs jobs in a background thread until :meth:`stop`.
+
+    ``stale_after``: a running job whose heartbeat is older is taken as orphaned (its
+    process died) and marked failed, at start and then on every idle poll.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        kinds: tuple[str, ...] = tuple(JOB_KINDS),
+        poll_seconds: float = 0.5,
+        stale_after: timedelta = timedelta(seconds=60),
+    ) -> None:
+        self.db = db
+        self.kinds = kinds
+        self.poll_seconds = poll_seconds
+        self.stale_after = stale_after
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> str | None:
+        """Fail orphans, claim one job and run it; returns its id (None when idle)."""
+        with self.db.engine.begin() as connection:
+            failed = fail_orphaned_jobs(connection, stale_after=self.stale_after)
+            if failed:
+                log.warning("%d job(s) whose worker stopped were marked failed", failed)
+        with self.db.engine.begin() as connection:
+            job_id = claim_next_job(connection, self.worker_id, self.kinds)
+        if job_id is not None:
+            run_job(self.db, job_id)
+        return job_id
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                ran = self.run_once()
+            except Exception:  # keep serving: the next poll may succeed (database restart)
+                log.exception("job worker poll failed")
+                ran = None
+            if ran is None:
+                self._stop.wait(self.poll_seconds)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="terraplan-jobs", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

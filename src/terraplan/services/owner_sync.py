@@ -1,0 +1,205 @@
+"""Account owners in step with the plan: each assigned account owned by its territory's primary rep.
+
+Rules are applied before reps are matched, so the owners the rule run stored go stale as soon
+as `match --apply` names new primary reps. :func:`sync_account_owners` fixes that for the
+plan's latest assignment run, in one transaction; `rules apply` and `match --apply` call it.
+:func:`assignment_rows` is what `terraplan export assignments` writes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from terraplan.domain import OwnerRole, Plan, PlanStatus
+from terraplan.errors import InvalidParameterError, NotFoundError
+from terraplan.rules.owners import balance_owners
+from terraplan.storage.database import Database
+from terraplan.storage.plan_records import AssignmentRecord, OwnerChange
+from terraplan.storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerSync:
+    """What a sync did: ``changed`` accounts got a new owner (each logged); ``vacant``
+    accounts sit in territories with no primary rep and keep their owner."""
+
+    plan_id: str
+    run_id: int | None
+    accounts: int
+    changed: int
+    vacant: int
+    vacant_territories: tuple[str, ...]
+
+
+def pick_owners(
+    plan: Plan, assignments: list[AssignmentRecord], current: dict[str, str | None]
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """``(record id -> primary rep, vacant territory -> its record ids)`` for the assigned
+    records, shared among several primary reps by weight (see :func:`balance_owners`)."""
+    primaries = {
+        t.id: [o for o in t.owners if o.role is OwnerRole.PRIMARY] for t in plan.territories
+    }
+    by_territory: dict[str, list[str]] = defaultdict(list)
+    for a in assignments:
+        if a.territory_id is not None:
+            by_territory[a.territory_id].append(a.record_id)
+    chosen: dict[str, str] = {}
+    vacant: dict[str, list[str]] = {}
+    for territory_id, records in sorted(by_territory.items()):
+        owners = primaries.get(territory_id, [])
+        if not owners:
+            vacant[territory_id] = records
+            continue
+        chosen.update(balance_owners([(r, current.get(r)) for r in records], owners))
+    return chosen, vacant
+
+
+def sync_in(uow: UnitOfWork, plan: Plan, *, already_logged: set[str] | None = None) -> OwnerSync:
+    """:func:`sync_account_owners` inside the caller's unit of work (the caller commits)."""
+    run = uow.assignments.latest_run(plan.id)
+    if run is None:
+        return OwnerSync(plan.id, None, 0, 0, 0, ())
+    assignments = [
+        a for a in uow.assignments.current(plan.id) if a.record_kind == "account" and a.territory_id
+    ]
+    accounts = uow.assignments.accounts_named()
+    current = {account_id: owner for account_id, (_, owner) in accounts.items()}
+    chosen, vacant = pick_owners(plan, assignments, current)
+    logged, quiet = [], []
+    for a in assignments:
+        new = chosen.get(a.record_id)
+        if new is None or a.record_id not in accounts:
+            continue
+        old = current.get(a.record_id)
+        change = OwnerChange("account", a.record_id, a.territory_id, old, new)
+        if old != new and a.record_id not in (already_logged or set()):
+            logged.append(change)
+        elif old != new or a.owner_id != new:
+            quiet.append(change)  # logged by the rule run already, or only the stored row lags
+    uow.assignments.set_owners(plan.id, run.run_id, logged)
+    uow.assignments.set_owners(plan.id, run.run_id, quiet, log=False)
+    return OwnerSync(
+        plan.id,
+        run.run_id,
+        len(assignments),
+        len(logged),
+        sum(len(v) for v in vacant.values()),
+        tuple(vacant),
+    )
+
+
+def sync_account_owners(db: Database, plan_id: str) -> OwnerSync:
+    """Make each account assigned by the plan's latest rule run owned by its territory's
+    primary rep (several primaries share by weight; deterministic; current owners kept where
+    fair), update the stored assignments, log each change (old owner, new owner) — one
+    transaction. A plan whose rules were never applied has nothing to sync."""
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(plan_id)
+        outcome = sync_in(uow, plan)
+        uow.commit()
+    return outcome
+
+
+def _plan_id(uow: UnitOfWork, plan_id: str | None) -> str:
+    if plan_id is not None:
+        return plan_id
+    active = uow.plans.list(status=PlanStatus.ACTIVE)
+    if not active:
+        raise InvalidParameterError(
+            "no active plan; name one with --plan", details={"parameter": "plan"}
+        )
+    return str(active[0].id)
+
+
+ASSIGNMENT_COLUMNS = (
+    "account_id",
+    "account_name",
+    "territory_id",
+    "territory_name",
+    "old_owner_id",
+    "old_owner_name",
+    "new_owner_id",
+    "new_owner_name",
+    "rule_id",
+)
+
+
+def assignment_rows(db: Database, plan_id: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """``(plan id, rows)``: every account of the plan's latest rule run with its territory,
+    the owner before that run and the owner now (names beside ids), and the deciding rule."""
+    with UnitOfWork(db) as uow:
+        plan_id = _plan_id(uow, plan_id)
+        plan = uow.plans.get(plan_id)
+        run = uow.assignments.latest_run(plan_id)
+        if run is None:
+            raise NotFoundError(
+                f"plan {plan_id!r} has no assignments yet (run `terraplan rules apply --plan "
+                f"{plan_id}`)",
+                details={"kind": "assignments", "plan_id": plan_id},
+            )
+        assignments = [a for a in uow.assignments.current(plan_id) if a.record_kind == "account"]
+        changes = uow.assignments.changes(plan_id, run_id=run.run_id)
+        accounts = uow.assignments.accounts_named()
+        reps = {r.id: r.name for r in uow.reps.list()}
+    before: dict[str, str | None] = {}
+    for change in changes:  # the first change of the run holds the owner before it
+        if change["record_kind"] == "account":
+            before.setdefault(change["record_id"], change["old_owner_id"])
+    names = {t.id: t.name for t in plan.territories}
+    rows = []
+    for a in assignments:
+        name, owner = accounts.get(a.record_id, ("", None))
+        new = a.owner_id or owner
+        old = before.get(a.record_id, new)
+        rows.append(
+            {
+                "account_id": a.record_id,
+                "account_name": name,
+                "territory_id": a.territory_id,
+                "territory_name": names.get(a.territory_id or ""),
+                "old_owner_id": old,
+                "old_owner_name": reps.get(old or ""),
+                "new_owner_id": new,
+                "new_owner_name": reps.get(new or ""),
+                "rule_id": a.rule_id,
+            }
+        )
+    return plan_id, rows
+
+
+def export_assignments(
+    db: Database,
+    path: Any,
+    *,
+    plan_id: str | None = None,
+    salesforce: bool = False,
+    overwrite: bool = False,
+) -> tuple[str, int]:
+    """Write the plan's account assignments to ``path`` (CSV/XLSX/Parquet by suffix).
+
+    With ``salesforce``: only the accounts whose owner changed, as ``Id,OwnerId`` — the shape
+    Salesforce Data Loader updates Account owners from. Returns ``(plan id, rows written)``.
+    """
+    import polars as pl
+
+    from terraplan.io.writers import write_table
+
+    plan_id, rows = assignment_rows(db, plan_id)
+    if salesforce:
+        changed = [r for r in rows if r["new_owner_id"] and r["new_owner_id"] != r["old_owner_id"]]
+        frame = pl.DataFrame(
+            {
+                "Id": [r["account_id"] for r in changed],
+                "OwnerId": [r["new_owner_id"] for r in changed],
+            },
+            schema={"Id": pl.String, "OwnerId": pl.String},
+        )
+    else:
+        frame = pl.DataFrame(
+            {c: [r[c] for r in rows] for c in ASSIGNMENT_COLUMNS},
+            schema=dict.fromkeys(ASSIGNMENT_COLUMNS, pl.String),
+        )
+    write_table(frame, path, sheet_name="assignments", overwrite=overwrite)
+    return plan_id, frame.height

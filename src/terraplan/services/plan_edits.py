@@ -1,0 +1,180 @@
+"""Edit a stored draft plan by hand, with undo and redo, and see what each edit does."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from terraplan.domain import GeoKind, Plan, PlanStatus, RecordKind
+from terraplan.errors import ConflictError
+from terraplan.planning.plan_edits import TerritoryEffect, apply_edits, territory_effects
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+HISTORY = "edits"
+#: Metrics shown for every edit when the plan stored no balance criteria of its own.
+DEFAULT_METRICS = {"potential": 0.1, "count": 0.1}
+
+
+@dataclass(frozen=True, slots=True)
+class EditResult:
+    plan: Plan
+    effects: list[TerritoryEffect]
+    can_undo: bool
+    can_redo: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plan_id": self.plan.id,
+            "version": self.plan.version,
+            "effects": [e.to_dict() for e in self.effects],
+            "can_undo": self.can_undo,
+            "can_redo": self.can_redo,
+        }
+
+
+def _editable(plan: Plan, version: int | None) -> Plan:
+    if plan.status is not PlanStatus.DRAFT:
+        raise ConflictError(
+            f"plan {plan.id} is {plan.status.value.replace('_', ' ')}: only drafts can be edited "
+            "(copy it, or send it back to draft)",
+            details={"plan_id": plan.id, "status": plan.status.value},
+        )
+    if version is not None and version != plan.version:
+        raise ConflictError(
+            f"plan {plan.id} was changed since you loaded it (stored version {plan.version}, "
+            f"yours {version}); reload it and try again",
+            details={"plan_id": plan.id, "stored_version": plan.version, "version": version},
+        )
+    return plan
+
+
+def balance_tolerances(plan: Plan) -> dict[str, float]:
+    balance = plan.parameters.get("balance")
+    if isinstance(balance, Mapping) and balance:
+        return {str(k): float(v) for k, v in balance.items()}
+    return dict(DEFAULT_METRICS)
+
+
+def _unit_facts(
+    uow: UnitOfWork, plan: Plan, metrics: list[str]
+) -> tuple[dict[str, dict[str, float]], dict[str, tuple[str, ...]]]:
+    """Metric totals per geo unit (unit attributes, else the accounts' sums) and neighbours."""
+    geo = plan.alignment_map(RecordKind.GEO_UNIT)
+    stored = {u.id: u for u in uow.geo_units.list() if u.id in geo}
+    if not stored and geo:
+        from terraplan.data.counties import load_counties
+
+        stored = {u.id: u for u in load_counties() if u.id in geo}
+    by_zip = (
+        any(u.kind is GeoKind.ZIP for u in stored.values())
+        or plan.parameters.get("units") == "zips"
+    )
+    facts: dict[str, dict[str, float]] = {
+        u: {m: float(stored[u].attributes.get(m, 0.0)) if u in stored else 0.0 for m in metrics}
+        for u in geo
+    }
+    from_accounts = [
+        m for m in metrics if m in ("potential", "workload", "annual_revenue", "count")
+    ]
+    if from_accounts:
+        for unit in facts.values():
+            for m in from_accounts:
+                unit[m] = 0.0
+        for account in uow.accounts.list():
+            key = account.postal_code[:5] if by_zip and account.postal_code else account.county_fips
+            if key is None or key not in facts:
+                continue
+            for m in from_accounts:
+                facts[key][m] += 1.0 if m == "count" else float(getattr(account, m) or 0.0)
+    neighbours = {u: stored[u].neighbours for u in stored}
+    return facts, neighbours
+
+
+def _history(uow: UnitOfWork, plan_id: str) -> dict[str, list[Any]]:
+    stored = uow.plan_results.get(plan_id, HISTORY) or {}
+    return {"done": list(stored.get("done", [])), "undone": list(stored.get("undone", []))}
+
+
+def _result(
+    uow: UnitOfWork, plan: Plan, affected: tuple[str, ...], history: dict[str, list[Any]]
+) -> EditResult:
+    tolerance = balance_tolerances(plan)
+    facts, neighbours = _unit_facts(uow, plan, sorted(tolerance))
+    base = None
+    if plan.based_on_plan_id and uow.plans.exists(plan.based_on_plan_id):
+        base = uow.plans.get(plan.based_on_plan_id)
+    effects = territory_effects(plan, affected, facts, neighbours, tolerance, base=base)
+    return EditResult(plan, effects, bool(history["done"]), bool(history["undone"]))
+
+
+def edit_plan(
+    db: Database,
+    plan_id: str,
+    edit: Mapping[str, Any],
+    *,
+    version: int | None = None,
+    by: str | None = None,
+) -> EditResult:
+    """Apply ``edit`` (see :mod:`terraplan.planning.plan_edits`) to a draft; one transaction.
+
+    The plan's version goes up by one; ``version`` (the one the user saw) must be current.
+    """
+    return _change(db, plan_id, version, by, edit=dict(edit))
+
+
+def undo_edit(
+    db: Database, plan_id: str, *, version: int | None = None, by: str | None = None
+) -> EditResult:
+    return _change(db, plan_id, version, by, direction="undo")
+
+
+def redo_edit(
+    db: Database, plan_id: str, *, version: int | None = None, by: str | None = None
+) -> EditResult:
+    return _change(db, plan_id, version, by, direction="redo")
+
+
+def _change(
+    db: Database,
+    plan_id: str,
+    version: int | None,
+    by: str | None,
+    *,
+    edit: dict[str, Any] | None = None,
+    direction: str | None = None,
+) -> EditResult:
+    with UnitOfWork(db) as uow:
+        plan = _editable(uow.plans.get(plan_id), version)
+        history = _history(uow, plan_id)
+        if edit is not None:
+            applied: Mapping[str, Any] = edit
+            outcome = apply_edits(plan, applied)
+            history["done"].append({"edit": edit, "inverse": outcome.inverse})
+            history["undone"] = []
+        else:
+            source, target = ("done", "undone") if direction == "undo" else ("undone", "done")
+            if not history[source]:
+                raise ConflictError(
+                    f"nothing to {direction} in plan {plan_id}", details={"plan_id": plan_id}
+                )
+            entry = history[source].pop()
+            applied = entry["inverse"] if direction == "undo" else entry["edit"]
+            outcome = apply_edits(plan, applied)
+            if direction == "undo":
+                history[target].append(entry)
+            else:
+                history[target].append({"edit": entry["edit"], "inverse": outcome.inverse})
+        now = datetime.now(UTC).replace(tzinfo=None)
+        saved = uow.plans.save(replace(outcome.plan, updated_by=by, updated_at=now))
+        uow.plan_results.put(plan_id, HISTORY, history)
+        uow.audit.record(
+            direction or "edit", "plan", plan_id, actor=by, plan_id=plan_id,
+            before={"version": plan.version},
+            after={"version": saved.version, "edit": dict(applied)},
+        )  # fmt: skip
+        result = _result(uow, saved, outcome.affected, history)
+        uow.commit()
+    return result

@@ -1,0 +1,300 @@
+"""Scenarios on stored plans: copy, compare, move through review to activation, delete."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import polars as pl
+
+from terraplan.domain import Plan, PlanStatus
+from terraplan.errors import ConflictError, InvalidParameterError, NotFoundError
+from terraplan.planning.scenarios import AccountFacts, PlanComparison, compare_plans
+from terraplan.rules import assign_frame, dump_rule_set
+from terraplan.services.alignment import plan_alignment
+from terraplan.services.ownership import accounts_frame, plan_rule_set
+from terraplan.storage import bulk
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def next_plan_id(uow: UnitOfWork) -> str:
+    """The first free id of the form ``P001``, ``P002``..."""
+    taken = {row.id for row in uow.plans.list()}
+    number = 1
+    while f"P{number:03d}" in taken:
+        number += 1
+    return f"P{number:03d}"
+
+
+def active_plan_id(uow: UnitOfWork) -> str:
+    rows = uow.plans.list(status=PlanStatus.ACTIVE)
+    if not rows:
+        raise NotFoundError(
+            "there is no active plan; name the plan to copy",
+            details={"kind": "plans", "status": "active"},
+        )
+    return rows[-1].id
+
+
+def copy_plan(
+    db: Database,
+    source_id: str | None = None,
+    *,
+    new_id: str | None = None,
+    name: str | None = None,
+    created_by: str | None = None,
+) -> Plan:
+    """A new draft copy of ``source_id`` (default: the active plan) with its latest rule set."""
+    with UnitOfWork(db) as uow:
+        source = uow.plans.get(source_id or active_plan_id(uow))
+        plan_id = new_id or next_plan_id(uow)
+        if uow.plans.exists(plan_id):
+            raise ConflictError(f"plan {plan_id!r} already exists", details={"id": plan_id})
+        copy = replace(
+            source,
+            id=plan_id,
+            name=name or f"Copy of {source.name}",
+            version=1,
+            status=PlanStatus.DRAFT,
+            effective_from=None,
+            effective_to=None,
+            based_on_plan_id=source.id,
+            created_by=created_by,
+            created_at=None,
+            updated_by=created_by,
+            updated_at=None,
+        )
+        saved = uow.plans.add(copy)
+        try:
+            stored = uow.rule_sets.latest(source.id)
+        except NotFoundError:
+            stored = None
+        if stored is not None:
+            uow.rule_sets.add(
+                plan_id, stored.document, plan_version=saved.version, created_by=created_by
+            )
+        uow.audit.record(
+            "copy", "plan", plan_id, actor=created_by, plan_id=plan_id,
+            after={"based_on": source.id, "name": saved.name},
+        )  # fmt: skip
+        uow.commit()
+    return saved
+
+
+def _account_facts(db: Database) -> tuple[list[AccountFacts], pl.DataFrame, str | None]:
+    """Potential, revenue of the last 12 months of history and open pipeline per account."""
+    with db.connect() as connection:
+        accounts = pl.from_arrow(
+            bulk.read_arrow(
+                connection, "accounts", ["id", "name", "potential", "county_fips", "postal_code"]
+            )
+        )
+        sales = pl.from_arrow(
+            bulk.read_arrow(connection, "sales_lines", ["account_id", "date", "amount"])
+        )
+        opportunities = pl.from_arrow(
+            bulk.read_arrow(connection, "opportunities", ["account_id", "amount", "is_closed"])
+        )
+    assert isinstance(accounts, pl.DataFrame)
+    assert isinstance(sales, pl.DataFrame)
+    assert isinstance(opportunities, pl.DataFrame)
+    window = None
+    revenue: dict[str, float] = {}
+    if sales.height:
+        end = sales["date"].max()
+        assert isinstance(end, date)
+        start = date(end.year - 1, end.month, 1) + timedelta(days=31)
+        start = start.replace(day=1)
+        window = f"{start.isoformat()} to {end.isoformat()}"
+        grouped = (
+            sales.filter(pl.col("date") >= start).group_by("account_id").agg(pl.col("amount").sum())
+        )
+        revenue = dict(zip(grouped["account_id"], grouped["amount"], strict=True))
+    pipeline: dict[str, float] = {}
+    if opportunities.height:
+        grouped = (
+            opportunities.filter(~pl.col("is_closed").fill_null(False))
+            .group_by("account_id")
+            .agg(pl.col("amount").sum())
+        )
+        pipeline = dict(zip(grouped["account_id"], grouped["amount"], strict=True))
+    facts = [
+        AccountFacts(
+            account_id,
+            name,
+            float(potential or 0.0),
+            float(revenue.get(account_id, 0.0)),
+            float(pipeline.get(account_id, 0.0)),
+        )
+        for account_id, name, potential in zip(
+            accounts["id"], accounts["name"], accounts["potential"], strict=True
+        )
+    ]
+    return facts, accounts, window
+
+
+def compare_stored_plans(
+    db: Database, base_id: str, other_id: str
+) -> tuple[PlanComparison, str | None]:
+    """Compare two stored plans; also returns the revenue window used (None: no sales lines)."""
+    facts, accounts, window = _account_facts(db)
+    rows = [_Located(i, c, z) for i, c, z in zip(
+        accounts["id"], accounts["county_fips"], accounts["postal_code"], strict=True
+    )]  # fmt: skip
+    with UnitOfWork(db) as uow:
+        base = uow.plans.get(base_id)
+        other = uow.plans.get(other_id)
+        base_alignment = plan_alignment(uow, base, rows).territory_of
+        other_alignment = plan_alignment(uow, other, rows).territory_of
+    return compare_plans(base, other, base_alignment, other_alignment, facts), window
+
+
+class _Located:
+    __slots__ = ("county_fips", "id", "postal_code")
+
+    def __init__(self, id: str, county_fips: str | None, postal_code: str | None) -> None:
+        self.id = id
+        self.county_fips = county_fips
+        self.postal_code = postal_code
+
+
+def change_status(
+    db: Database,
+    plan_id: str,
+    status: PlanStatus | str,
+    *,
+    version: int | None = None,
+    by: str | None = None,
+    effective_from: date | None = None,
+) -> Plan:
+    """Move a plan through its workflow; activation goes through :func:`activate_plan`."""
+    status = PlanStatus(status)
+    if status is PlanStatus.ACTIVE:
+        return activate_plan(db, plan_id, effective_from=effective_from, version=version, by=by)
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(plan_id)
+        if version is not None:
+            plan = replace(plan, version=version)
+        saved = uow.plans.save(plan.transition(status, by=by, at=_now()))
+        uow.audit.record(
+            "status", "plan", plan_id, actor=by, plan_id=plan_id,
+            before={"status": plan.status.value, "version": plan.version},
+            after={"status": saved.status.value, "version": saved.version},
+        )  # fmt: skip
+        uow.commit()
+    return saved
+
+
+def activation_problems(db: Database, plan_id: str) -> list[str]:
+    """Why the plan cannot be activated (empty when it can): no rule set, or accounts in no territory."""
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(plan_id)
+        try:
+            rule_set, _ = plan_rule_set(uow, plan)
+        except NotFoundError:
+            return [
+                f"plan {plan_id} has no rule set: routing would fail "
+                f"(run `terraplan rules save FILE --plan {plan_id}`)"
+            ]
+    frame = accounts_frame(db)
+    if frame.height == 0:
+        return []
+    result, _ = assign_frame(frame, rule_set)
+    uncovered = result.filter(pl.col("territory_id").is_null())
+    if uncovered.height:
+        sample = ", ".join(uncovered["id"].head(3).to_list())
+        return [
+            f"{uncovered.height:,} account(s) match no rule and there is no catch-all territory "
+            f"(e.g. {sample}): add rules or a catch-all, then activate"
+        ]
+    return []
+
+
+def activate_plan(
+    db: Database,
+    plan_id: str,
+    *,
+    effective_from: date | None = None,
+    version: int | None = None,
+    by: str | None = None,
+) -> Plan:
+    """Activate an approved plan from ``effective_from`` (default today); the previous active plan
+    is archived with ``effective_to`` the day before. Refused (ConflictError) when the plan has no
+    rule set or leaves accounts without a territory."""
+    problems = activation_problems(db, plan_id)
+    if problems:
+        raise ConflictError(
+            f"plan {plan_id} cannot be activated: {problems[0]}",
+            details={"plan_id": plan_id, "problems": problems},
+        )
+    start = effective_from or date.today()
+    now = _now()
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(plan_id)
+        if version is not None:
+            plan = replace(plan, version=version)
+        activated = replace(plan.transition(PlanStatus.ACTIVE, by=by, at=now), effective_from=start)
+        for row in uow.plans.list(status=PlanStatus.ACTIVE):
+            if row.id == plan_id:
+                continue
+            previous = uow.plans.get(row.id)
+            end = max(start - timedelta(days=1), previous.effective_from or date.min)
+            uow.plans.save(
+                replace(previous.transition(PlanStatus.ARCHIVED, by=by, at=now), effective_to=end)
+            )
+            uow.audit.record(
+                "archive", "plan", row.id, actor=by, plan_id=row.id,
+                before={"status": "active"},
+                after={"status": "archived", "effective_to": end.isoformat()},
+            )  # fmt: skip
+        saved = uow.plans.save(activated)
+        uow.audit.record(
+            "activate", "plan", plan_id, actor=by, plan_id=plan_id,
+            before={"status": plan.status.value},
+            after={"status": "active", "effective_from": start.isoformat()},
+        )  # fmt: skip
+        uow.commit()
+    return saved
+
+
+def delete_plan(db: Database, plan_id: str, *, by: str | None = None) -> None:
+    """Delete a draft or archived plan with its results (an active plan cannot be deleted)."""
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(plan_id)
+        if plan.status in (PlanStatus.ACTIVE, PlanStatus.APPROVED, PlanStatus.IN_REVIEW):
+            raise ConflictError(
+                f"plan {plan_id} is {plan.status.value.replace('_', ' ')}; only draft or archived "
+                "plans can be deleted",
+                details={"plan_id": plan_id, "status": plan.status.value},
+            )
+        uow.targets.delete_where({"plan_id": plan_id})
+        uow.plans.delete(plan_id)
+        uow.audit.record(
+            "delete", "plan", plan_id, actor=by, plan_id=plan_id,
+            before={"status": plan.status.value, "name": plan.name},
+        )  # fmt: skip
+        uow.commit()
+
+
+def rule_set_text(db: Database, plan_id: str) -> str:
+    """The plan's latest rule set as YAML (what `rules export` writes)."""
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(plan_id)
+        rule_set, _ = plan_rule_set(uow, plan)
+    return dump_rule_set(rule_set)
+
+
+def parse_effective_date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidParameterError(
+            f"--effective: {text!r} is not a date (YYYY-MM-DD)", details={"parameter": "effective"}
+        ) from None

@@ -1,0 +1,35 @@
+"""``terraplan import`` options for ordinary CRM exports: decimal separator, value mappings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli.conftest import RunCli
+
+
+def test_decimal_comma_option_and_value_mapping(run_cli: RunCli, tmp_path: Path) -> None:
+    source = tmp_path / "accounts.csv"
+    source.write_text("id;name;potential\nA1;Acme;1.200\nA2;Beta;7\n", encoding="utf-8")
+    refused = run_cli("import", "accounts", str(source), "-f", "json")
+    assert refused.returncode == 3
+    issues = json.loads(refused.stdout)["issues"]
+    assert [(i["row"], i["field"], i["value"]) for i in issues] == [(2, "potential", "1.200")]
+    assert "--decimal-comma" in issues[0]["reason"]
+    imported = run_cli("import", "accounts", str(source), "--decimal-comma", "-f", "json")
+    assert imported.returncode == 0, imported.stderr
+    assert json.loads(imported.stdout)["details"]["decimal"] == "comma"
+    out = tmp_path / "out.csv"
+    assert run_cli("export", "accounts", str(out)).returncode == 0
+    text = out.read_text(encoding="utf-8")
+    assert "A1,Acme" in text and ",1200.0," in text and ",7.0," in text
+
+    reps = tmp_path / "users.csv"
+    reps.write_text("Id,Name,Title\nR1,Ann,Regional Sales Manager\nR2,Bob,AE\n", encoding="utf-8")
+    mapping = tmp_path / "map.json"
+    mapping.write_text(
+        json.dumps({"values": {"role": {"Regional Sales Manager": "manager"}}}), encoding="utf-8"
+    )
+    done = run_cli("import", "reps", str(reps), "--mapping", str(mapping), "-f", "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["accepted"] == 2

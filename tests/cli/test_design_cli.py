@@ -1,0 +1,109 @@
+"""``terraplan design`` at the edge: exit codes, notes said once, tables at 80 columns."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from terraplan.domain import Account
+from terraplan.storage import migrate
+from terraplan.storage.database import Database
+from terraplan.storage.mappers import to_record
+from terraplan.storage.unit_of_work import UnitOfWork
+
+
+def _run(url: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TERRAPLAN_DATABASE_URL": url, "COLUMNS": "80"}
+    env.pop("PYTHONWARNINGS", None)  # a Python warning would show; none may
+    return subprocess.run(
+        [sys.executable, "-m", "terraplan", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+        check=False,
+    )
+
+
+def _database(tmp_path: Path, accounts: list[Account]) -> str:
+    url = f"sqlite:///{tmp_path}/design.db"
+    db = Database(url)
+    migrate.upgrade(db)
+    with UnitOfWork(db) as uow:
+        uow.accounts.upsert_records(to_record(a) for a in accounts)
+        uow.commit()
+    db.dispose()
+    return url
+
+
+def test_design_on_missing_potential_exits_3_and_names_the_remedy(tmp_path: Path) -> None:
+    accounts = [
+        Account(f"001{i:04d}", f"Co {i}", county_fips="44007", annual_revenue=1e6)
+        for i in range(10)
+    ]
+    url = _database(tmp_path, accounts)
+    result = _run(
+        url, tmp_path, "design", "--states", "RI", "-k", "2", "--balance", "potential:10%"
+    )
+    assert result.returncode == 3, result.stderr
+    assert "potential" in result.stderr and "annual_revenue" in result.stderr
+    assert "within tolerance" not in result.stdout
+
+
+def test_infeasible_design_exits_6_and_saves_nothing(tmp_path: Path) -> None:
+    url = _database(tmp_path, [])
+    result = _run(url, tmp_path, "design", "--states", "RI", "-k", "7")
+    assert result.returncode == 6, result.stderr
+    assert "nothing was saved" in result.stderr
+    db = Database(url)
+    with UnitOfWork(db) as uow:
+        assert uow.plans.list() == []
+    db.dispose()
+
+
+def test_diagnosis_is_one_plain_note_and_the_table_fits_80_columns(tmp_path: Path) -> None:
+    url = _database(tmp_path, [])
+    result = _run(
+        url, tmp_path, "design", "--states", "CA", "-k", "8", "--balance", "population:10%",
+        "--time-limit", "5", "--out", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note:")]
+    assert sum("Los Angeles County, CA" in line for line in notes) == 1, result.stderr
+    assert "Warning" not in result.stderr and ".py:" not in result.stderr
+    assert "unit 1" not in result.stderr
+    table = [line for line in result.stdout.splitlines() if line.startswith(("┃", "│"))]
+    assert table and max(len(line) for line in table) <= 80
+    csv_text = (tmp_path / "out" / "P001.csv").read_text()
+    assert '06037,"Los Angeles County, CA",' in csv_text
+
+
+def test_capacity_without_workload_exits_3_and_a_model_states_its_figures(
+    tmp_path: Path,
+) -> None:
+    accounts = [
+        Account(
+            f"001{i:04d}",
+            f"Co {i}",
+            county_fips=("44001", "44003", "44005", "44007", "44009")[i % 5],
+            latitude=41.7,
+            longitude=-71.5,
+        )
+        for i in range(20)
+    ]
+    url = _database(tmp_path, accounts)
+    designed = _run(url, tmp_path, "design", "--states", "RI", "-k", "2", "--balance", "count:40%")
+    assert designed.returncode == 0, designed.stderr
+    missing = _run(url, tmp_path, "capacity", "--plan", "P001")
+    assert missing.returncode == 3, missing.stderr
+    assert "stored workload" in missing.stderr and "--workload-model" in missing.stderr
+    assert "Reps needed" not in missing.stdout
+    modelled = _run(url, tmp_path, "capacity", "--plan", "P001", "--workload-model", "visits=12")
+    assert modelled.returncode == 0, modelled.stderr
+    out = " ".join(modelled.stdout.split())
+    assert "Assumed:" in out
+    assert "1,600 selling hours per rep per year x 80% utilisation = 1,280 hours" in out
+    assert "workload estimated for 20 of 20 accounts by the visit model: 12 visits per year" in out

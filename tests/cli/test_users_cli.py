@@ -1,0 +1,114 @@
+"""``terraplan users`` and ``terraplan tokens`` through the real command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tests.cli.conftest import RunCli
+
+from terraplan.errors import AuthenticationError
+from terraplan.services.users import authenticate, resolve_token
+from terraplan.storage.database import Database
+
+
+def _with_stdin(tmp_path: Path, text: str, *args: str) -> subprocess.CompletedProcess[str]:
+    import os
+
+    env = {
+        **os.environ,
+        "TERRAPLAN_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db",
+        "COLUMNS": "200",
+        "PYTHONWARNINGS": "ignore",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "terraplan", *args],
+        input=text,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_users_and_tokens_commands(run_cli: RunCli, tmp_path: Path) -> None:
+    added = _with_stdin(
+        tmp_path, "long enough pw\n", "users", "add", "ops", "--role", "planner", "--password-stdin"
+    )
+    assert added.returncode == 0, added.stderr
+    assert "added user ops (planner)" in added.stderr
+
+    short = _with_stdin(
+        tmp_path, "short\n", "users", "add", "al", "--role", "admin", "--password-stdin"
+    )
+    assert short.returncode == 2
+    assert short.stderr.strip() == "Error: the password needs at least 8 characters"
+    no_rep = _with_stdin(
+        tmp_path,
+        "long enough pw\n",
+        "users",
+        "add",
+        "rae",
+        "--role",
+        "rep",
+        "--rep",
+        "R7",
+        "--password-stdin",
+    )
+    assert no_rep.returncode == 4
+    assert "no rep with id 'R7'" in no_rep.stderr
+    no_tty = run_cli("users", "add", "bo", "--role", "admin")
+    assert no_tty.returncode == 2 and "--password-stdin" in no_tty.stderr
+
+    listed = json.loads(run_cli("users", "list", "--format", "json").stdout)
+    assert listed == [
+        {
+            "user": "ops",
+            "role": "planner",
+            "rep": None,
+            "region": None,
+            "active": "yes",
+            "last_login": "",
+        }
+    ]
+
+    created = run_cli(
+        "tokens", "create", "--user", "ops", "--scope", "read,route", "--expires", "90d"
+    )
+    assert created.returncode == 0, created.stderr
+    secret = created.stdout.strip()
+    assert secret.startswith("tp_")
+    assert "not shown again" in created.stderr
+    db = Database(f"sqlite:///{tmp_path}/cli.db")
+    try:
+        user, token = resolve_token(db, secret)
+        assert user.username == "ops" and sorted(token.scopes) == ["read", "route"]
+        tokens = json.loads(run_cli("tokens", "list", "--format", "json").stdout)
+        assert [(t["id"], t["user"], t["scopes"], t["state"]) for t in tokens] == [
+            (1, "ops", "read,route", "active")
+        ]
+        assert secret not in run_cli("tokens", "list").stdout
+        bad_scope = run_cli("tokens", "create", "--user", "ops", "--scope", "write")
+        assert bad_scope.returncode == 2 and "unknown scope 'write'" in bad_scope.stderr
+
+        assert run_cli("tokens", "revoke", "1").returncode == 0
+        assert json.loads(run_cli("tokens", "list", "-f", "json").stdout)[0]["state"] == "revoked"
+        assert run_cli("tokens", "revoke", "7").returncode == 4
+
+        assert (
+            run_cli("users", "set-role", "ops", "--role", "manager", "--region", "West").returncode
+            == 0
+        )
+        assert run_cli("users", "disable", "ops").returncode == 0
+        listed = json.loads(run_cli("users", "list", "-f", "json").stdout)[0]
+        assert (listed["role"], listed["region"], listed["active"]) == ("manager", "West", "no")
+        with pytest.raises(AuthenticationError):
+            authenticate(db, "ops", "long enough pw")
+    finally:
+        db.dispose()

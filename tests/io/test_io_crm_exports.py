@@ -1,0 +1,368 @@
+"""Ordinary CRM exports: owners before reps, states as typed, value mappings, role words,
+thousands separators and decimal commas, report-style Salesforce headers.
+
+Files are built in code; each behaviour runs on CSV, XLSX and Parquet (text cells) where the
+format can carry it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from terraplan.errors import DataError
+from terraplan.io import iter_records, load_file
+
+FORMATS = ["csv", "xlsx", "parquet"]
+
+
+def _records(result: Any) -> dict[str, dict[str, Any]]:
+    return {r["id"]: r for r in iter_records(result.frame)}
+
+
+# --- owners imported before reps ------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_unknown_owner_is_kept_with_one_warning(make_file: Any, fmt: str) -> None:
+    rows = "".join(f"A{i},Acct {i},005xx{i % 3}\n" for i in range(1234))
+    path = make_file("id,name,owner_id\n" + rows + "B1,Known,R1\n", fmt)
+    result = load_file(path, "accounts", known_ids={"reps": ["R1"]}, geocode=False)
+    report = result.report
+    assert report.ok and report.accepted == 1235 and report.issues == []
+    assert report.warnings == [
+        "1,234 accounts name an owner that is not a known rep yet (e.g. 005xx0): kept;"
+        " import reps to resolve"
+    ]
+    records = _records(result)
+    assert records["A2"]["owner_id"] == "005xx2" and records["B1"]["owner_id"] == "R1"
+
+
+def test_unknown_opportunity_owner_is_kept(make_file: Any) -> None:
+    text = (
+        "Opportunity ID,Account ID,Created Date,Amount,Stage,Close Date,Opportunity Owner\n"
+        "O1,A1,2024-01-01,100,Prospecting,2024-02-01,005Q\n"
+    )
+    result = load_file(make_file(text), "opportunities", known_ids={"reps": [], "accounts": ["A1"]})
+    assert result.report.ok and result.report.warnings == [
+        "1 opportunity names an owner that is not a known rep yet (e.g. 005Q): kept;"
+        " import reps to resolve"
+    ]
+    assert _records(result)["O1"]["owner_id"] == "005Q"
+    assert result.report.columns["Close Date"] == "close_date"
+
+
+def test_unknown_manager_is_still_an_error(make_file: Any) -> None:
+    text = "id,name,manager_id\nR1,Ann,\nR2,Bob,R9\n"
+    report = load_file(make_file(text), "reps", known_ids={}).report
+    assert [(i.row, i.field, i.reason) for i in report.errors] == [
+        (3, "manager_id", "unknown rep 'R9'")
+    ]
+
+
+# --- states, countries, ZIPs ------------------------------------------------------------
+
+PLACES = (
+    "id,name,state,postal_code,country\n"
+    "A1,Acme,California,94107-1234,United States\n"
+    "A2,Beta,ca,94107,USA\n"
+    "A3,Gamma, CA ,,US\n"
+    "A4,Delta,Mass.,2134,U.S.\n"
+    "A5,Eps,N.Y.,,\n"
+    "A6,Zeta,new  york,10001,united states of america\n"
+    "A7,Eta,NY,94107,US\n"
+    "A8,Theta,ON,M5V 2T6,Canada\n"
+    "A9,Iota,,M5V 2T6,\n"
+    "A10,Kappa,Bavaria,80331,Deutschland\n"
+)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_states_and_countries_become_codes(make_file: Any, zips: Any, fmt: str) -> None:
+    result = load_file(make_file(PLACES, fmt), "accounts", geocoder=zips)
+    report = result.report
+    assert report.ok and report.accepted == 10
+    records = _records(result)
+    got = {i: (r["state"], r["postal_code"], r["country"]) for i, r in records.items()}
+    assert got == {
+        "A1": ("CA", "94107", "US"),
+        "A2": ("CA", "94107", "US"),
+        "A3": ("CA", None, "US"),
+        "A4": ("MA", "02134", "US"),
+        "A5": ("NY", None, None),
+        "A6": ("NY", "10001", "US"),
+        "A7": ("CA", "94107", "US"),
+        "A8": ("ON", "M5V 2T6", "CA"),
+        "A9": (None, "M5V 2T6", "CA"),
+        "A10": ("Bavaria", "80331", "DE"),
+    }
+    assert records["A4"]["county_fips"] == "25025" and records["A1"]["latitude"] is not None
+    for foreign in ("A8", "A9", "A10"):
+        assert records[foreign]["latitude"] is None and records[foreign]["county_fips"] is None
+    first = 2 if fmt != "parquet" else 1  # CSV line / sheet row, or record number
+    warnings = [(i.row - first + 2, i.field, i.value, i.reason) for i in report.issues]
+    assert warnings == [
+        (8, "state", "NY", "contradicts ZIP 94107 (in CA): the ZIP wins, state set to CA"),
+        (
+            9,
+            "country",
+            "Canada",
+            "account outside the US (country CA): kept, not geocoded; no ZIP, county or"
+            " state territory will place it",
+        ),
+        (
+            10,
+            "country",
+            None,
+            "account outside the US (country CA): kept, not geocoded; no ZIP, county or"
+            " state territory will place it",
+        ),
+        (
+            11,
+            "country",
+            "Deutschland",
+            "account outside the US (country DE): kept, not geocoded; no ZIP, county or"
+            " state territory will place it",
+        ),
+    ]
+    assert all(i.severity == "warning" for i in report.issues)
+
+
+def test_states_are_normalised_without_geocoding(make_file: Any) -> None:
+    text = "id,company,state,country\nL1,X,texas,usa\nL2,Y,Tx.,\nL3,Z,Kalifornia,US\n"
+    result = load_file(make_file(text), "leads", geocode=False)
+    got = {i: (r["state"], r["country"]) for i, r in _records(result).items()}
+    assert got == {"L1": ("TX", "US"), "L2": ("TX", None), "L3": ("Kalifornia", "US")}
+    assert [(i.row, i.reason, i.severity) for i in result.report.issues] == [
+        (4, "not a US state: kept as typed", "warning")
+    ]
+
+
+def test_one_postal_code_rule_for_accounts_and_leads(make_file: Any, zips: Any) -> None:
+    text = (
+        "id,name,postal_code,latitude,longitude\n"
+        "A1,Ok,02134,,\nA2,Unknown,99999,,\nA3,Malformed,ABCDE,,\nA4,Located,99999,40.1,-75.2\n"
+    )
+    report = load_file(make_file(text), "accounts", geocoder=zips).report
+    assert [(i.row, i.severity, i.reason.split(";")[0]) for i in report.issues] == [
+        (3, "error", "unknown US postal code (not in the ZIP table)"),
+        (4, "error", "not a US ZIP code (5 digits or ZIP+4)"),
+        (5, "warning", "unknown US postal code: kept, located by its coordinates"),
+    ]
+
+
+# --- value mappings and role words ------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", ["json", "yaml"])
+def test_mapping_file_maps_columns_and_values(make_file: Any, tmp_path: Path, suffix: str) -> None:
+    mapping = {
+        "columns": {"Job Title": "role", "Team": None},
+        "values": {"role": {"Regional Sales Manager": "manager", "Wizard": "specialist"}},
+    }
+    path = tmp_path / f"map.{suffix}"
+    path.write_text(json.dumps(mapping), encoding="utf-8")  # JSON is valid YAML
+    text = (
+        "User ID,Full Name,Job Title,Team\nR1,Ann,regional  sales manager,x\nR2,Bob,WIZARD,y\n"
+        "R3,Cy,AE,z\n"
+    )
+    result = load_file(make_file(text), "reps", mapping=path, geocode=False)
+    assert result.report.ok, result.report.summary()
+    roles = {i: r["role"] for i, r in _records(result).items()}
+    assert roles == {"R1": "manager", "R2": "specialist", "R3": "account_executive"}
+
+
+def test_flat_mapping_file_still_works(make_file: Any, tmp_path: Path) -> None:
+    path = tmp_path / "flat.yaml"
+    path.write_text("Rep Code: id\nRep: name\n", encoding="utf-8")
+    result = load_file(make_file("Rep Code,Rep\nR1,Ann\n"), "reps", mapping=path, geocode=False)
+    assert _records(result)["R1"]["name"] == "Ann"
+
+
+def test_bad_value_mapping_names_the_file(make_file: Any, tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"columns": {}, "values": {"colour": {"a": "b"}}}))
+    with pytest.raises(DataError, match=r"bad\.json: maps values of 'colour'"):
+        load_file(make_file("id,name\nR1,Ann\n"), "reps", mapping=path)
+    path.write_text(json.dumps({"columns": {}, "values": {"role": ["manager"]}}))
+    with pytest.raises(DataError, match="values"):
+        load_file(make_file("id,name\nR1,Ann\n"), "reps", mapping=path)
+
+
+ROLE_WORDS = {
+    "rep": "account_executive",
+    "Sales Rep": "account_executive",
+    "AE": "account_executive",
+    "Account Executive": "account_executive",
+    "account-executive": "account_executive",
+    "Sr. Account Executive": "account_executive",
+    "SDR": "sales_development",
+    "BDR": "sales_development",
+    "AM": "account_manager",
+    "Manager": "manager",
+    "Sales Manager": "manager",
+    "sales_manager": "manager",
+    "RVP": "director",
+    "Director": "director",
+    "VP, Sales": "director",
+    "Sales Engineer": "specialist",
+}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_role_words_people_use(make_file: Any, fmt: str) -> None:
+    lines = "".join(f'R{i},Rep {i},"{word}"\n' for i, word in enumerate(ROLE_WORDS))
+    result = load_file(make_file("id,name,role\n" + lines, fmt), "reps", geocode=False)
+    assert result.report.ok, result.report.summary()
+    roles = [r["role"] for r in iter_records(result.frame)]
+    assert roles == list(ROLE_WORDS.values())
+
+
+# --- numbers --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_thousands_separators_and_currency(make_file: Any, fmt: str) -> None:
+    text = (
+        "id,name,annual_revenue,employees,potential\n"
+        'A1,Acme,"1,200,000","1,200",$1.5\n'
+        'A2,Beta,"$1,200,000.50",12,"€ 3,000"\n'
+    )
+    result = load_file(make_file(text, fmt), "accounts", geocode=False)
+    assert result.report.ok, result.report.summary()
+    got = {
+        i: (r["annual_revenue"], r["employees"], r["potential"])
+        for i, r in _records(result).items()
+    }
+    assert got == {"A1": (1_200_000.0, 1200, 1.5), "A2": (1_200_000.5, 12, 3000.0)}
+
+
+def test_semicolon_cp1252_file_with_decimal_commas(make_file: Any) -> None:
+    text = (
+        "Id;Name;AnnualRevenue;Potential__c;NumberOfEmployees\n"
+        "001A;Caf\u00e9 \u201cM\u00fcller\u201d \u20ac;1.200,50;1.200;1.200\n"
+        "001B;B\u00e4r;1.200;3,5;12\n"
+    )
+    path = make_file(text, encoding="cp1252")
+    result = load_file(path, "accounts", geocode=False)
+    report = result.report
+    assert report.ok, report.summary()
+    assert report.details["encoding"] == "cp1252" and report.details["decimal"] == "comma"
+    got = {
+        i: (r["name"], r["annual_revenue"], r["potential"], r["employees"])
+        for i, r in _records(result).items()
+    }
+    assert got == {
+        "001A": ("Caf\u00e9 \u201cM\u00fcller\u201d \u20ac", 1200.5, 1200.0, 1200),
+        "001B": ("B\u00e4r", 1200.0, 3.5, 12),
+    }
+
+
+def test_ambiguous_number_is_an_error_naming_the_row(make_file: Any) -> None:
+    text = "id;name;annual_revenue\nA1;Acme;12\nA2;Beta;1,200\nA3;Gamma;1.200\n"
+    path = make_file(text)
+    report = load_file(path, "accounts", geocode=False).report
+    assert report.details["decimal"] == "unknown"
+    assert [(i.file, i.row, i.field, i.value) for i in report.errors] == [
+        (str(path), 3, "annual_revenue", "1,200"),
+        (str(path), 4, "annual_revenue", "1.200"),
+    ]
+    assert report.errors[0].reason.startswith("ambiguous number")
+    comma = _records(load_file(path, "accounts", geocode=False, decimal="comma"))
+    point = _records(load_file(path, "accounts", geocode=False, decimal="point"))
+    assert [comma[i]["annual_revenue"] for i in ("A2", "A3")] == [1.2, 1200.0]
+    assert [point[i]["annual_revenue"] for i in ("A2", "A3")] == [1200.0, 1.2]
+
+
+def test_comma_delimited_file_reads_1_200_as_twelve_hundred(make_file: Any) -> None:
+    result = load_file(make_file('id,name,employees\nA1,Acme,"1,200"\n'), "accounts")
+    assert _records(result)["A1"]["employees"] == 1200
+
+
+# --- Salesforce report headers ------------------------------------------------------------
+
+
+def test_salesforce_report_headers(make_file: Any, zips: Any) -> None:
+    text = (
+        "Account ID,Account Name,Billing City,Billing State/Province,Billing Zip/Postal Code,"
+        "Billing Country,Industry,Type,Annual Revenue,Employees,Account Owner\n"
+        'A1,Acme,Boston,Massachusetts,02134,USA,Tech,Customer,"1,200,000",50,005X\n'
+    )
+    result = load_file(make_file(text), "accounts", geocoder=zips, known_ids={"reps": []})
+    report = result.report
+    assert report.ok and not [w for w in report.warnings if "ignored" in w]
+    record = _records(result)["A1"]
+    assert (record["name"], record["state"], record["postal_code"], record["country"]) == (
+        "Acme",
+        "MA",
+        "02134",
+        "US",
+    )
+    assert (record["annual_revenue"], record["employees"], record["owner_id"]) == (
+        1_200_000.0,
+        50,
+        "005X",
+    )
+    assert record["potential"] is None  # no potential column: fine for import
+
+
+def test_owner_names_from_a_report_export_resolve_to_rep_ids(make_file: Any) -> None:
+    text = (
+        "Account ID,Account Name,Account Owner\n"
+        "A1,Acme,ann  lee\nA2,Beta,R2\nA3,Gamma,Sam Smith\nA4,Delta,Unknown Person\n"
+    )
+    names = {"R1": "Ann Lee", "R2": "Bob Roe", "R3": "Sam Smith", "R4": "Sam Smith"}
+    result = load_file(
+        make_file(text), "accounts", known_ids={"reps": list(names)}, rep_names=names
+    )
+    owners = {i: r["owner_id"] for i, r in _records(result).items()}
+    assert owners == {"A1": "R1", "A2": "R2", "A3": "Sam Smith", "A4": "Unknown Person"}
+    assert result.report.warnings == [
+        "1 row names the owner by name (e.g. ann  lee -> R1): replaced by the rep id",
+        "2 accounts name an owner that is not a known rep yet (e.g. Sam Smith): kept;"
+        " import reps to resolve",
+    ]
+
+
+def test_value_mapping_by_file_column_and_on_text_fields(make_file: Any) -> None:
+    mapping = {
+        "columns": {"Sector": "industry"},
+        "values": {
+            "Sector": {"Tech": "Software", "n/a": None},
+            "customer_type": {"Cust": "Customer"},
+        },
+    }
+    text = "id,name,Sector,customer_type\nA1,Acme,tech,Cust\nA2,Beta,N/A,Prospect\n"
+    result = load_file(make_file(text), "accounts", mapping=mapping, geocode=False)
+    got = {i: (r["industry"], r["customer_type"]) for i, r in _records(result).items()}
+    assert got == {"A1": ("Software", "Customer"), "A2": (None, "Prospect")}
+
+
+def test_each_column_may_show_its_own_decimal_separator(make_file: Any) -> None:
+    text = (
+        "id;name;latitude;longitude;annual_revenue;potential\n"
+        "A1;Acme;48.1372;11.5756;1.200,50;1.200\n"
+        "A2;Beta;48.137;11.575;1.200;7\n"
+    )
+    result = load_file(make_file(text), "accounts", geocode=False)
+    assert result.report.ok, result.report.summary()
+    got = {
+        i: (r["latitude"], r["longitude"], r["annual_revenue"], r["potential"])
+        for i, r in _records(result).items()
+    }
+    # Coordinates show a decimal point, revenue a decimal comma; potential shows nothing
+    # and follows the file's other amounts (a decimal comma).
+    assert got == {
+        "A1": (48.1372, 11.5756, 1200.5, 1200.0),
+        "A2": (48.137, 11.575, 1200.0, 7.0),
+    }
+    assert result.report.details["decimal"] == "comma"
+
+
+def test_geo_unit_states_become_codes(make_file: Any) -> None:
+    text = "id,kind,name,latitude,longitude,state\nG1,custom,North,40,-75,pennsylvania\n"
+    result = load_file(make_file(text), "geo_units", geocode=False)
+    assert _records(result)["G1"]["state"] == "PA"

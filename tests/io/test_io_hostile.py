@@ -1,0 +1,192 @@
+"""Hostile and broken files: size bombs fail fast and briefly, impossible dates and numbers
+stored as numbers in text fields are refused, naming the row and field."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import polars as pl
+import pytest
+
+from terraplan.errors import DataError
+from terraplan.io import iter_records, load_file
+from terraplan.io.readers import MAX_COLUMNS, MAX_FIELD_BYTES, MAX_LINE_BYTES
+
+FORMATS = ["csv", "xlsx", "parquet"]
+
+
+def _refused(path: Path, kind: str = "accounts") -> DataError:
+    started = time.perf_counter()
+    with pytest.raises(DataError) as caught:
+        load_file(path, kind)
+    assert time.perf_counter() - started < 5
+    assert len(caught.value.message) < 300 and "Traceback" not in caught.value.message
+    assert str(path) in caught.value.message
+    return caught.value
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_header_of_a_million_delimiters_fails_fast(tmp_path: Path, delimiter: str) -> None:
+    path = tmp_path / "bomb.csv"
+    path.write_text(delimiter * 1_000_000 + "\n1\n", encoding="utf-8")
+    error = _refused(path)
+    assert "the header has 1,000,001 columns; the limit is 2,000" in error.message
+
+
+def test_header_without_end_of_line(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.csv"
+    path.write_bytes(b"," * 3_000_000)
+    assert "or more columns; the limit is 2,000" in _refused(path).message
+
+
+def test_too_many_columns_in_xlsx_and_parquet(tmp_path: Path) -> None:
+    width = MAX_COLUMNS + 1
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append([f"c{i}" for i in range(width)])
+    sheet.append(list(range(width)))
+    book.save(tmp_path / "wide.xlsx")
+    assert "2,001 columns; the limit is 2,000" in _refused(tmp_path / "wide.xlsx").message
+    pl.DataFrame({f"c{i}": [1] for i in range(width)}).write_parquet(tmp_path / "wide.parquet")
+    assert "2,001 columns; the limit is 2,000" in _refused(tmp_path / "wide.parquet").message
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_oversized_cell_names_row_and_limit(tmp_path: Path, fmt: str) -> None:
+    huge = "x" * (MAX_FIELD_BYTES + 1)
+    if fmt == "csv":
+        path = tmp_path / "big.csv"
+        path.write_text(f"id,name\nA1,Acme\nA2,{huge}\n", encoding="utf-8")
+        row = 3
+    else:
+        path = tmp_path / "big.parquet"
+        pl.DataFrame({"id": ["A1", "A2"], "name": ["Acme", huge]}).write_parquet(path)
+        row = 2
+    error = _refused(path)
+    assert f"row {row}, column 'name': a cell of 100,001 bytes; the limit is 100,000" in (
+        error.message
+    )
+    assert huge[:1000] not in str(error.details)
+
+
+def test_overlong_line(tmp_path: Path) -> None:
+    path = tmp_path / "line.csv"
+    path.write_text("id,name\nA1,Acme\nA2," + "q," * (MAX_LINE_BYTES // 2) + "\n", encoding="utf-8")
+    error = _refused(path)
+    assert "line 3 is longer than the limit of 1,000,000 bytes" in error.message
+
+
+def test_long_values_are_cut_in_issues(make_file: Any) -> None:
+    value = "9" * 5000 + "x"
+    report = load_file(make_file(f"id,name,potential\nA1,Acme,{value}\n"), "accounts").report
+    (issue,) = report.errors
+    assert issue.value is not None and len(issue.value) <= 81 and issue.value.endswith("…")
+    assert len(str(issue)) < 300
+
+
+def test_long_unknown_header_is_cut_in_warnings(make_file: Any) -> None:
+    header = "h" * 5000
+    report = load_file(make_file(f"id,name,{header}\nA1,Acme,1\n"), "reps").report
+    assert report.warnings and all(len(w) < 300 for w in report.warnings)
+
+
+# --- impossible dates ------------------------------------------------------------------
+
+DATE_CASES = [
+    ("leads", "id,company,created_date\nL1,X,2024-01-01\nL2,Y,{date}\n", "created_date"),
+    ("reps", "id,name,hire_date\nR1,Ann,2020-01-01\nR2,Bob,{date}\n", "hire_date"),
+    ("sales_lines", "id,account_id,date,amount\nS1,A1,2024-01-01,5\nS2,A1,{date},5\n", "date"),
+    (
+        "opportunities",
+        "id,account_id,created_date,amount,stage\nO1,A1,2024-01-01,5,Open\nO2,A1,{date},5,Open\n",
+        "created_date",
+    ),
+    (
+        "targets",
+        "id,period_start,period_end,amount,territory_id\n"
+        "T1,2024-01-01,2024-12-31,5,X\nT2,2024-01-01,{date},5,X\n",
+        "period_end",
+    ),
+    (
+        "acquisition_costs",
+        "id,territory_id,period_start,period_end,amount\n"
+        "C1,X,2024-01-01,2024-12-31,5\nC2,X,{date},2024-12-31,5\n",
+        "period_start",
+    ),
+]
+
+
+@pytest.mark.parametrize("date", ["0000-01-01", "9999-12-31", "1800-06-01", "01/01/0001"])
+@pytest.mark.parametrize(("kind", "text", "field"), DATE_CASES, ids=[c[0] for c in DATE_CASES])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_impossible_dates_are_refused(
+    make_file: Any, fmt: str, kind: str, text: str, field: str, date: str
+) -> None:
+    result = load_file(make_file(text.format(date=date), fmt), kind, geocode=False)
+    row = 3 if fmt != "parquet" else 2
+    assert [(i.row, i.field, i.value) for i in result.report.errors] == [(row, field, date)]
+    assert "out of range (1900-01-01 .. 2199-12-31)" in result.report.errors[0].reason
+    assert result.frame.height == 1
+
+
+def test_edge_dates_are_accepted(make_file: Any) -> None:
+    text = "id,company,created_date\nL1,X,1900-01-01\nL2,Y,2199-12-31\n"
+    assert load_file(make_file(text), "leads", geocode=False).report.ok
+
+
+# --- numbers stored as numbers in text fields -----------------------------------------------
+
+
+def test_parquet_float_names_are_refused_and_whole_ids_read_as_digits(tmp_path: Path) -> None:
+    path = tmp_path / "floats.parquet"
+    pl.DataFrame(
+        {
+            "id": [1234.0, 1235.0, 1236.0, 1237.0, 1238.0],
+            "name": [4711.0, float("nan"), float("inf"), float("-inf"), 12.5],
+        }
+    ).write_parquet(path)
+    result = load_file(path, "accounts")
+    report = result.report
+    assert [(i.row, i.field, i.value, i.reason) for i in report.errors] == [
+        (2, "name", "NaN", "NaN or infinity stored as a number: not a text value"),
+        (3, "name", "inf", "NaN or infinity stored as a number: not a text value"),
+        (4, "name", "-inf", "NaN or infinity stored as a number: not a text value"),
+        (5, "name", "12.5", "a fractional number where text is expected"),
+    ]
+    assert [(r["id"], r["name"]) for r in iter_records(result.frame)] == [("1234", "4711")]
+
+
+def test_xlsx_number_cells_in_text_fields(tmp_path: Path, xlsx_writer: Any) -> None:
+    path = xlsx_writer(
+        tmp_path / "typed.xlsx",
+        ["id", "name", "postal_code"],
+        [[1001, 4711, 2134], [1002.0, 12.5, 94107], ["A3", "Acme", "10001"]],
+    )
+    result = load_file(path, "accounts")
+    assert [(i.row, i.field, i.value) for i in result.report.errors] == [(3, "name", "12.5")]
+    got = [(r["id"], r["name"], r["postal_code"]) for r in iter_records(result.frame)]
+    assert got == [("1001", "4711", "02134"), ("A3", "Acme", "10001")]
+
+
+def test_nan_text_in_a_csv_is_a_name_like_any_other(make_file: Any) -> None:
+    result = load_file(make_file("id,name\nA1,NaN\n"), "accounts")
+    assert result.report.ok and next(iter_records(result.frame))["name"] == "NaN"
+
+
+def test_oversized_header_is_refused_even_without_rows(tmp_path: Path) -> None:
+    path = tmp_path / "header.csv"
+    path.write_text("id,name," + "h" * (MAX_FIELD_BYTES + 1) + "\n", encoding="utf-8")
+    assert "a header is longer than the limit of 100,000 bytes" in _refused(path).message
+
+
+def test_long_header_is_cut_in_issues(make_file: Any, tmp_path: Path) -> None:
+    header = "p" * 50_000
+    mapping = {header: "potential"}
+    path = make_file(f"id,name,{header}\nA1,Acme,x\n")
+    report = load_file(path, "accounts", mapping=mapping).report
+    (issue,) = report.errors
+    assert issue.column is not None and len(issue.column) < 120 and len(str(issue)) < 400

@@ -1,0 +1,119 @@
+"""Manual plan edits: each has an exact inverse; effects report balance, pieces, moves."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from terraplan.domain import AlignmentEntry, Plan, RecordKind, Territory, TerritoryOwner
+from terraplan.errors import ConflictError, InvalidParameterError, NotFoundError
+from terraplan.planning.plan_edits import apply_edits, locked_units, territory_effects
+
+UNITS = [f"u{i}" for i in range(8)]
+# A path u0 - u1 - ... - u7.
+NEIGHBOURS = {u: tuple(UNITS[j] for j in (i - 1, i + 1) if 0 <= j < 8) for i, u in enumerate(UNITS)}
+
+
+def _plan() -> Plan:
+    territories = (
+        Territory("R", "Region", level="region"),
+        Territory("A", "West", parent_id="R", owners=(TerritoryOwner("r1"),)),
+        Territory("B", "East", parent_id="R", owners=(TerritoryOwner("r2"),)),
+    )
+    geo = [
+        AlignmentEntry(RecordKind.GEO_UNIT, u, "A" if i < 4 else "B") for i, u in enumerate(UNITS)
+    ]
+    alignment = (*geo, AlignmentEntry(RecordKind.ACCOUNT, "acc1", "B"))
+    return Plan("P", "Plan", territories=territories, alignment=alignment)
+
+
+edits = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "op": st.just("move_units"),
+            "units": st.lists(st.sampled_from(UNITS), min_size=1, max_size=4),
+            "to": st.sampled_from(["A", "B"]),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "op": st.just("move_accounts"),
+            "accounts": st.lists(st.sampled_from(["acc1", "acc2"]), min_size=1, max_size=2),
+            "to": st.sampled_from(["A", "B", None]),
+        }
+    ),
+    st.fixed_dictionaries(
+        {"op": st.just("rename"), "territory": st.sampled_from(["A", "B"]), "name": st.just("Z")}
+    ),
+    st.fixed_dictionaries(
+        {
+            "op": st.just("set_owners"),
+            "territory": st.sampled_from(["A", "B"]),
+            "reps": st.lists(st.sampled_from(["r1", "r2", "r3"]), max_size=2),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "op": st.sampled_from(["lock", "unlock"]),
+            "units": st.lists(st.sampled_from(UNITS), min_size=1, max_size=3),
+        }
+    ),
+)
+
+
+@given(st.lists(edits, min_size=1, max_size=6))
+def test_undoing_a_sequence_of_edits_restores_the_plan(sequence: list[dict[str, object]]) -> None:
+    plan = original = _plan()
+    inverses = []
+    for edit in sequence:
+        try:
+            outcome = apply_edits(plan, edit)
+        except ConflictError:
+            continue  # a locked unit: refused, plan unchanged
+        plan = outcome.plan
+        inverses.append(outcome.inverse)
+    for inverse in reversed(inverses):
+        plan = apply_edits(plan, inverse).plan
+    assert set(plan.alignment) == set(original.alignment)
+    assert plan.territories == original.territories
+    assert locked_units(plan) == locked_units(original)
+
+
+def test_move_reports_both_territories_and_refuses_locked_units() -> None:
+    outcome = apply_edits(_plan(), {"op": "move_units", "units": ["u3"], "to": "B"})
+    assert outcome.affected == ("A", "B")
+    assert outcome.plan.alignment_map(RecordKind.GEO_UNIT)["u3"] == "B"
+    locked = apply_edits(outcome.plan, {"op": "lock", "units": ["u2"]}).plan
+    with pytest.raises(ConflictError, match="u2"):
+        apply_edits(locked, {"op": "move_units", "units": ["u2"], "to": "B"})
+
+
+def test_bad_edits_name_what_is_wrong() -> None:
+    with pytest.raises(NotFoundError, match="not a leaf"):
+        apply_edits(_plan(), {"op": "move_units", "units": ["u1"], "to": "R"})
+    with pytest.raises(NotFoundError, match="does not exist"):
+        apply_edits(_plan(), {"op": "move_units", "units": ["u1"], "to": "Q"})
+    with pytest.raises(InvalidParameterError, match="units"):
+        apply_edits(_plan(), {"op": "move_units", "units": [], "to": "A"})
+    with pytest.raises(InvalidParameterError, match="unknown edit"):
+        apply_edits(_plan(), {"op": "explode"})
+
+
+def test_effects_balance_pieces_and_moves() -> None:
+    base = _plan()
+    # Move u1 to B: A = {u0, u2, u3} in two pieces, B = {u1, u4..u7} in two pieces.
+    plan = apply_edits(base, {"op": "move_units", "units": ["u1"], "to": "B"}).plan
+    metrics = {u: {"potential": 10.0} for u in UNITS}
+    effects = {
+        e.territory: e
+        for e in territory_effects(
+            plan, ["A", "B"], metrics, NEIGHBOURS, {"potential": 0.1}, base=base
+        )
+    }
+    assert effects["A"].totals == {"potential": 30.0}
+    assert effects["B"].totals == {"potential": 50.0}
+    assert effects["A"].deviation["potential"] == pytest.approx(-0.25)
+    assert effects["B"].within_tolerance == {"potential": False}
+    assert (effects["A"].pieces, effects["B"].pieces) == (2, 2)
+    assert (effects["A"].units_moved, effects["B"].units_moved) == (0, 1)

@@ -1,0 +1,181 @@
+"""Owners in sync: each assigned account owned by its territory's primary rep, changes logged,
+exported for Salesforce Data Loader."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from terraplan.domain import Account, Plan, Rep, Territory, TerritoryOwner
+from terraplan.errors import NotFoundError
+from terraplan.rules import dump_rule_set, load_rule_set
+from terraplan.services.owner_sync import assignment_rows, export_assignments, sync_account_owners
+from terraplan.services.ownership import apply_rules
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+RULES = """
+territories:
+  - {id: W, name: West, type: geo}
+  - {id: E, name: East, type: geo}
+  - {id: V, name: Vacant, type: geo}
+rules:
+  - {id: west, territory: W, when: {field: state, op: equals, value: CA}}
+  - {id: east, territory: E, when: {field: state, op: equals, value: NY}}
+  - {id: vac, territory: V, when: {field: state, op: equals, value: TX}}
+"""
+
+
+def _seed(db: Database) -> Plan:
+    plan = Plan(
+        id="P",
+        name="FY27",
+        territories=(
+            Territory(id="W", name="West", owners=(TerritoryOwner("R1"),)),
+            Territory(id="E", name="East", owners=(TerritoryOwner("R2"),)),
+            Territory(id="V", name="Vacant"),
+        ),
+    )
+    accounts = [Account(id=f"W{i}", name=f"West {i}", state="CA", owner_id="OLD") for i in range(6)]
+    accounts += [Account(id="E0", name="East 0", state="NY", owner_id="R2")]
+    accounts += [Account(id="T0", name="Texan", state="TX", owner_id="R9")]
+    accounts += [Account(id="X0", name="Nowhere", state="IL", owner_id="R9")]
+    with UnitOfWork(db) as uow:
+        uow.reps.add_many([Rep(id=f"R{i}", name=f"Rep {i}") for i in range(1, 10)])
+        uow.accounts.add_many(accounts)
+        stored = uow.plans.add(plan)
+        uow.rule_sets.add(
+            "P",
+            dump_rule_set(load_rule_set(RULES, territories=plan.territories)),
+            plan_version=stored.version,
+        )
+        uow.commit()
+    return stored
+
+
+def _owners(db: Database) -> dict[str, str | None]:
+    with UnitOfWork(db) as uow:
+        return {a.id: a.owner_id for a in uow.accounts.list()}
+
+
+def test_apply_gives_each_assigned_account_its_primary_rep_and_logs_it(db: Database) -> None:
+    _seed(db)
+    outcome = apply_rules(db, "P")
+    owners = _owners(db)
+    assert [owners[f"W{i}"] for i in range(6)] == ["R1"] * 6
+    assert owners["E0"] == "R2"  # already right: no change
+    assert owners["T0"] == "R9"  # vacant territory: the owner is kept
+    assert owners["X0"] == "R9"  # gap: untouched
+    assert (outcome.owners.changed, outcome.owners.vacant) == (6, 1)
+    assert outcome.run.owner_changes == 6
+    with UnitOfWork(db) as uow:
+        stored = {a.record_id: a.owner_id for a in uow.assignments.current("P")}
+        log = uow.assignments.changes("P", run_id=outcome.run.run_id)
+    assert stored["W3"] == "R1" and stored["E0"] == "R2" and stored["T0"] is None
+    assert sorted((c["record_id"], c["old_owner_id"], c["new_owner_id"]) for c in log) == [
+        (f"W{i}", "OLD", "R1") for i in range(6)
+    ]
+    # applying again changes nothing
+    again = apply_rules(db, "P")
+    assert (again.run.owner_changes, again.owners.changed) == (0, 0)
+
+
+def test_new_primaries_after_matching_are_synced_by_weight(db: Database) -> None:
+    plan = _seed(db)
+    first = apply_rules(db, "P")
+    # as `match --apply` does: West now has two primaries, R3 weighted twice R4
+    west = Territory(
+        id="W",
+        name="West",
+        owners=(TerritoryOwner("R3", share=1.0), TerritoryOwner("R4", share=0.5)),
+    )
+    with UnitOfWork(db) as uow:
+        uow.plans.save(replace(plan, territories=(west, *plan.territories[1:])))
+        uow.commit()
+    synced = sync_account_owners(db, "P")
+    owners = _owners(db)
+    west_owners = [owners[f"W{i}"] for i in range(6)]
+    assert sorted(west_owners) == ["R3", "R3", "R3", "R3", "R4", "R4"]
+    assert synced.changed == 6 and synced.run_id == first.run.run_id
+    assert sync_account_owners(db, "P").changed == 0  # deterministic and stable
+    with UnitOfWork(db) as uow:
+        stored = {a.record_id: a.owner_id for a in uow.assignments.current("P")}
+    assert [stored[f"W{i}"] for i in range(6)] == west_owners
+    # the export shows the owner before the run (OLD) and the owner now
+    _, rows = assignment_rows(db, "P")
+    by_id = {r["account_id"]: r for r in rows}
+    assert by_id["W0"]["old_owner_id"] == "OLD"
+    assert by_id["W0"]["new_owner_name"] in ("Rep 3", "Rep 4")
+    assert by_id["E0"]["old_owner_id"] == by_id["E0"]["new_owner_id"] == "R2"
+    assert by_id["W0"]["territory_name"] == "West" and by_id["W0"]["rule_id"] == "west"
+
+
+def test_export_assignments_full_and_salesforce(db: Database, tmp_path: Path) -> None:
+    _seed(db)
+    with pytest.raises(NotFoundError, match="no assignments yet"):
+        export_assignments(db, tmp_path / "none.csv", plan_id="P")
+    apply_rules(db, "P")
+    plan_id, count = export_assignments(db, tmp_path / "all.csv", plan_id="P")
+    assert (plan_id, count) == ("P", 9)
+    with (tmp_path / "all.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == [
+        "account_id",
+        "account_name",
+        "territory_id",
+        "territory_name",
+        "old_owner_id",
+        "old_owner_name",
+        "new_owner_id",
+        "new_owner_name",
+        "rule_id",
+    ]
+    w0 = next(r for r in rows if r["account_id"] == "W0")
+    assert (w0["old_owner_id"], w0["new_owner_id"], w0["new_owner_name"]) == ("OLD", "R1", "Rep 1")
+    _, changed = export_assignments(db, tmp_path / "owners.csv", plan_id="P", salesforce=True)
+    text = (tmp_path / "owners.csv").read_text(encoding="utf-8").splitlines()
+    assert changed == 6
+    assert text[0] == "Id,OwnerId"
+    assert sorted(text[1:]) == [f"W{i},R1" for i in range(6)]
+    _, xlsx = export_assignments(db, tmp_path / "all.xlsx", plan_id="P")
+    assert xlsx == 9 and (tmp_path / "all.xlsx").stat().st_size > 0
+
+
+def test_a_plan_never_applied_has_nothing_to_sync(db: Database) -> None:
+    _seed(db)
+    synced = sync_account_owners(db, "P")
+    assert (synced.run_id, synced.changed) == (None, 0)
+    assert _owners(db)["W0"] == "OLD"
+
+
+def test_cli_apply_then_export_for_data_loader(db: Database, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    _seed(db)
+    env = {**os.environ, "TERRAPLAN_DATABASE_URL": db.url, "COLUMNS": "120"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "terraplan", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=300,
+            check=False,
+        )
+
+    applied = cli("rules", "apply", "--plan", "P")
+    assert applied.returncode == 0, applied.stderr
+    assert "6 owner changes" in applied.stdout.replace("\n", " ")
+    assert "note: 1 account is in 1 territory without a primary rep" in applied.stderr
+    exported = cli("export", "assignments", "loader.csv", "--plan", "P", "--salesforce")
+    assert exported.returncode == 0, exported.stderr
+    assert "Wrote 6 owner changes of plan P" in exported.stdout
+    lines = (tmp_path / "loader.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "Id,OwnerId" and len(lines) == 7

@@ -1,0 +1,256 @@
+"""Scenarios on the real demo data: copy, change, compare, review, activate, delete."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from terraplan.domain import AlignmentEntry, GeoKind, Plan, PlanStatus, RecordKind, Territory
+from terraplan.errors import ConflictError, NotFoundError
+from terraplan.rules import dump_rule_set
+from terraplan.services.demo import load_demo
+from terraplan.services.ownership import apply_rules, rules_for_design
+from terraplan.services.scenarios import (
+    activate_plan,
+    change_status,
+    compare_stored_plans,
+    copy_plan,
+    delete_plan,
+)
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+
+@pytest.fixture
+def regions(db: Database) -> tuple[Database, dict[str, str]]:
+    """The demo (400 accounts) and P1: one territory per region, aligned by county, with rules."""
+    dataset, _ = load_demo(db, n_accounts=400, seed=5)
+    region_of = {state: region for region in dataset.regions for state in region.states}
+    territories = tuple(Territory(id=f"T-{r.id}", name=r.name, owners=()) for r in dataset.regions)
+    county_territory = {
+        unit.id: f"T-{region_of[unit.state].id}"
+        for unit in dataset.geo_units
+        if unit.kind is GeoKind.COUNTY and unit.state in region_of
+    }
+    alignment = tuple(
+        AlignmentEntry(RecordKind.GEO_UNIT, u, t) for u, t in county_territory.items()
+    )
+    plan = Plan(
+        id="P1",
+        name="Regions",
+        territories=territories,
+        alignment=alignment,
+        parameters={"units": "counties"},
+    )
+    with UnitOfWork(db) as uow:
+        stored = uow.plans.add(plan)
+        rule_set = rules_for_design(stored, list(dataset.geo_units))
+        uow.rule_sets.add("P1", dump_rule_set(rule_set), plan_version=stored.version)
+        uow.commit()
+    return db, county_territory
+
+
+def test_copy_then_move_a_county_and_compare(regions: tuple[Database, dict[str, str]]) -> None:
+    db, county_territory = regions
+    copy = copy_plan(db, "P1", name="What if")
+    assert (copy.id, copy.status, copy.based_on_plan_id) == ("P001", PlanStatus.DRAFT, "P1")
+    with UnitOfWork(db) as uow:
+        assert uow.rule_sets.latest("P001").document == uow.rule_sets.latest("P1").document
+        accounts = uow.accounts.list()
+
+    # Move the county holding the most accounts to another territory.
+    counts: dict[str, int] = {}
+    for account in accounts:
+        if account.county_fips in county_territory:
+            counts[account.county_fips] = counts.get(account.county_fips or "", 0) + 1
+    county = max(sorted(counts), key=lambda c: counts[c])
+    old = county_territory[county]
+    new = next(t.id for t in copy.territories if t.id != old)
+    moved_plan = copy.with_alignment(
+        AlignmentEntry(e.record_kind, e.record_id, new if e.record_id == county else e.territory_id)
+        for e in copy.alignment
+    )
+    with UnitOfWork(db) as uow:
+        uow.plans.save(moved_plan)
+        uow.commit()
+
+    comparison, window = compare_stored_plans(db, "P1", "P001")
+    in_county = [a for a in accounts if a.county_fips == county]
+    assert comparison.units_moved == 1
+    assert comparison.accounts_moved == len(in_county) == counts[county]
+    assert {m.account_id for m in comparison.moved} == {a.id for a in in_county}
+    assert all((m.old_territory, m.new_territory) == (old, new) for m in comparison.moved)
+    assert comparison.potential_moved == pytest.approx(sum(a.potential or 0 for a in in_county))
+    assert window is not None
+    by_territory = {t.territory: t for t in comparison.territories}
+    assert by_territory[old].accounts_base - by_territory[old].accounts_other == len(in_county)
+    assert by_territory[new].accounts_other - by_territory[new].accounts_base == len(in_county)
+
+    # A rule run of the copy is what the comparison then reads: the copy's rules still
+    # route the county to its old territory, so after applying them nothing moves.
+    apply_rules(db, "P001")
+    after, _ = compare_stored_plans(db, "P1", "P001")
+    assert after.accounts_moved == 0
+
+
+def test_review_activate_archives_the_previous_active_plan(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    db, _ = regions
+    for step in ("in_review", "approved"):
+        change_status(db, "P1", step, by="lee")
+    first = activate_plan(db, "P1", effective_from=date(2027, 1, 1), by="lee")
+    assert (first.status, first.effective_from) == (PlanStatus.ACTIVE, date(2027, 1, 1))
+
+    copy_plan(db, new_id="P2")  # the active plan by default
+    with pytest.raises(ConflictError):
+        activate_plan(db, "P2")  # a draft cannot be activated
+    change_status(db, "P2", "in_review")
+    change_status(db, "P2", "approved")
+    with pytest.raises(ConflictError, match="version"):
+        change_status(db, "P2", "draft", version=1)  # stale version
+    second = activate_plan(db, "P2", effective_from=date(2027, 7, 1))
+    with UnitOfWork(db) as uow:
+        previous = uow.plans.get("P1")
+    assert second.status is PlanStatus.ACTIVE
+    assert previous.status is PlanStatus.ARCHIVED
+    assert previous.effective_to == date(2027, 6, 30)
+    with pytest.raises(ConflictError):
+        delete_plan(db, "P2")
+    delete_plan(db, "P1")
+    with UnitOfWork(db) as uow, pytest.raises(NotFoundError):
+        uow.plans.get("P1")
+
+
+def test_activation_is_refused_without_rules_or_with_gaps(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    db, _ = regions
+    bare = Plan(id="BARE", name="No rules", territories=(Territory("X", "X"),))
+    with UnitOfWork(db) as uow:
+        uow.plans.add(replace(bare, status=PlanStatus.APPROVED))
+        uow.commit()
+    with pytest.raises(ConflictError, match="no rule set"):
+        activate_plan(db, "BARE")
+
+    # Drop one territory's rules from a copy: its accounts then match no rule.
+    from terraplan.rules import load_rule_set
+    from terraplan.services.ownership import save_rules
+
+    copy_plan(db, "P1", new_id="GAPS")
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get("GAPS")
+        rules = load_rule_set(uow.rule_sets.latest("GAPS").document)
+        uow.plans.save(replace(plan, status=PlanStatus.APPROVED))
+        uow.commit()
+    first = plan.territories[0].id
+    narrowed = replace(rules, rules=tuple(r for r in rules.rules if r.territory_id != first))
+    assert len(narrowed.rules) < len(rules.rules)
+    save_rules(db, "GAPS", narrowed)
+    with pytest.raises(ConflictError, match="match no rule"):
+        activate_plan(db, "GAPS")
+
+
+def test_edit_undo_redo_with_versions_and_effects(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    from terraplan.services.plan_edits import edit_plan, redo_edit, undo_edit
+
+    db, county_territory = regions
+    copy = copy_plan(db, "P1", new_id="E1")
+    county = "06037"  # Los Angeles County
+    old = county_territory[county]
+    new = next(t.id for t in copy.territories if t.id != old)
+    with UnitOfWork(db) as uow:
+        in_county = [a for a in uow.accounts.list() if a.county_fips == county]
+    assert in_county
+
+    moved = edit_plan(
+        db, "E1", {"op": "move_units", "units": [county], "to": new}, version=copy.version
+    )
+    assert moved.plan.version == copy.version + 1
+    effects = {e.territory: e for e in moved.effects}
+    assert set(effects) == {old, new}
+    assert effects[new].units_moved == 1
+    assert effects[new].totals["count"] >= len(in_county)
+    assert moved.can_undo and not moved.can_redo
+
+    with pytest.raises(ConflictError, match="changed since you loaded it"):
+        edit_plan(db, "E1", {"op": "rename", "territory": new, "name": "X"}, version=copy.version)
+
+    undone = undo_edit(db, "E1")
+    assert undone.plan.alignment_map(RecordKind.GEO_UNIT)[county] == old
+    assert undone.can_redo
+    redone = redo_edit(db, "E1")
+    assert redone.plan.alignment_map(RecordKind.GEO_UNIT)[county] == new
+    with pytest.raises(ConflictError, match="nothing to redo"):
+        redo_edit(db, "E1")
+
+    locked = edit_plan(db, "E1", {"op": "lock", "units": [county]})
+    assert locked.effects == []
+    with pytest.raises(ConflictError, match="locked"):
+        edit_plan(db, "E1", {"op": "move_units", "units": [county], "to": old})
+
+    change_status(db, "E1", "in_review")
+    with pytest.raises(ConflictError, match="only drafts"):
+        edit_plan(db, "E1", {"op": "rename", "territory": old, "name": "X"})
+
+
+def test_comments_change_requests_and_the_audit_log(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    from terraplan.errors import InvalidParameterError
+    from terraplan.services.feedback import (
+        add_comment,
+        audit_log,
+        list_comments,
+        resolve_change_request,
+    )
+
+    db, county_territory = regions
+    copy = copy_plan(db, "P1", new_id="C1", created_by="pat")
+    old = county_territory["06037"]
+    new = next(t.id for t in copy.territories if t.id != old)
+    note = add_comment(
+        db, "C1", "Looks good", author="morgan", target_kind="territory", target_id=new
+    )
+    request = add_comment(
+        db,
+        "C1",
+        "LA belongs with my team",
+        author="morgan",
+        proposed_edit={"op": "move_units", "units": ["06037"], "to": new},
+    )
+    with pytest.raises(InvalidParameterError):
+        add_comment(db, "C1", "   ", author="morgan")
+    with pytest.raises(InvalidParameterError, match="no territory"):
+        add_comment(db, "C1", "x", author="m", target_kind="territory", target_id="nope")
+    assert [(c.kind, c.status) for c in list_comments(db, "C1")] == [
+        ("comment", None),
+        ("change_request", "open"),
+    ]
+    with pytest.raises(ConflictError):
+        resolve_change_request(db, note.id, accept=True, by="pat")
+
+    accepted = resolve_change_request(db, request.id, accept=True, by="pat", note="agreed")
+    assert (accepted.status, accepted.resolved_by) == ("accepted", "pat")
+    with UnitOfWork(db) as uow:
+        assert uow.plans.get("C1").alignment_map(RecordKind.GEO_UNIT)["06037"] == new
+    with pytest.raises(ConflictError):
+        resolve_change_request(db, request.id, accept=False, by="pat")
+
+    change_status(db, "C1", "in_review", by="pat")
+    actions = [(e.actor, e.action) for e in audit_log(db, plan_id="C1")]
+    assert actions == [
+        ("pat", "copy"),
+        ("morgan", "comment"),
+        ("morgan", "change_request"),
+        ("pat", "edit"),
+        ("pat", "accept"),
+        ("pat", "status"),
+    ]
+    status = audit_log(db, plan_id="C1", action="status")[0]
+    assert (status.before or {})["status"] == "draft"
+    assert (status.after or {})["status"] == "in_review"
