@@ -16,7 +16,7 @@ install: $(STAMP)
 
 ## Set up and run the main job on the built-in demo (SQLite file terraplan-demo.db).
 demo: $(STAMP)
-	TERRAPLAN_DATABASE_URL=$${TERRAPLAN_DATABASE_URL:-sqlite:///terraplan-demo.db} $(BIN)/terraplan demo --reset
+	TERRAPLAN_DATABASE_URL=$${TERRAPLAN_DATABASE_URL:-sqlite:///terraplan-demo.db} $(BIN)/terraplan demo --reset --force
 
 ## Set up and run the whole test suite (lint, types, layer contracts, tests on SQLite and PostgreSQL).
 test: $(STAMP)

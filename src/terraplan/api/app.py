@@ -6,7 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from terraplan import __version__
 from terraplan.api.errors import install_error_handlers
@@ -47,8 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Sales territory planning: plans, territories, ownership, routing, monitoring.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
+    _install_offline_docs(app)
     install_error_handlers(app)
 
     from terraplan.api.routes import (
@@ -71,6 +81,51 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(scenarios.router)
     app.include_router(jobs.router)
     return app
+
+
+#: Where the Swagger UI and ReDoc files are served from (no CDN, see ``_install_offline_docs``).
+DOCS_STATIC_URL = "/static/docs"
+
+
+def _docs_assets() -> str:
+    """The folder of Swagger UI and ReDoc's built files, shipped by the ``fastapi-offline`` package."""
+    from importlib.resources import files
+
+    return str(files("fastapi_offline") / "static")
+
+
+def _install_offline_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and ``/redoc`` served with local assets: they work with no internet."""
+    app.mount(DOCS_STATIC_URL, StaticFiles(directory=_docs_assets()), name="docs-static")
+    openapi_url = app.openapi_url or "/openapi.json"
+    redirect_url = app.swagger_ui_oauth2_redirect_url or "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{openapi_url}",
+            title=f"{app.title} API",
+            oauth2_redirect_url=f"{root}{redirect_url}",
+            swagger_js_url=f"{root}{DOCS_STATIC_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_STATIC_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_STATIC_URL}/favicon.png",
+        )
+
+    @app.get(redirect_url, include_in_schema=False)
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(
+            openapi_url=f"{root}{openapi_url}",
+            title=f"{app.title} API",
+            redoc_js_url=f"{root}{DOCS_STATIC_URL}/redoc.standalone.js",
+            redoc_favicon_url=f"{root}{DOCS_STATIC_URL}/favicon.png",
+            with_google_fonts=False,
+        )
 
 
 def app_from_environment() -> FastAPI:

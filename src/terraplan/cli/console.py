@@ -5,14 +5,24 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from terraplan.io.outputs import neutralise_csv_cell
+
+#: ``--force`` of every command that writes files (see :mod:`terraplan.io.outputs`).
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace output files that already exist.")
+]
 
 
 class OutputFormat(StrEnum):
@@ -27,6 +37,55 @@ def stdout() -> Console:
 
 def stderr() -> Console:
     return Console(stderr=True)
+
+
+_NOTES_SHOWN: set[str] = set()
+
+
+def _note_text(text: str) -> str:
+    """``"territory design diagnosis: unit 18 ..."`` -> ``"unit 18 ..."`` (the fact, not the topic)."""
+    topic, sep, rest = text.partition(": ")
+    if sep and len(topic) < 40 and not any(ch.isdigit() for ch in topic):
+        return rest.strip()
+    return text.strip()
+
+
+def note(text: str) -> None:
+    """Print ``note: <text>`` on stderr once per run, whichever way the fact arrives (a Python
+    warning, a log line or the command's own report); a fact already part of a printed note
+    is not printed again."""
+    fact = _note_text(text)
+    if not fact or any(fact in shown for shown in _NOTES_SHOWN):
+        return
+    _NOTES_SHOWN.add(fact)
+    stderr().print(f"[yellow]note:[/yellow] {escape(fact)}", highlight=False)
+
+
+def show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """``warnings.showwarning`` for the CLI: a plain ``note:``, no file path or source line."""
+    note(str(message))
+
+
+class NoteHandler(logging.Handler):
+    """Log records of WARNING and above as plain notes (errors keep their level name)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed log call must not stop the command
+            self.handleError(record)
+            return
+        if record.levelno >= logging.ERROR:
+            stderr().print(f"{record.levelname.lower()}: {escape(message)}", highlight=False)
+        else:
+            note(message)
 
 
 def _plain(value: Any) -> Any:
@@ -49,14 +108,42 @@ def format_cell(value: Any) -> str:
     return str(_plain(value))
 
 
+def compact_amount(value: Any) -> str:
+    """An amount the way people read it in a table: ``6.4M``, ``850k``, ``1.25B``, ``-12k``, ``950``."""
+    if value is None:
+        return ""
+    number = float(value)
+    size = abs(number)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if size >= limit * 0.9995:
+            scaled = number / limit
+            digits = 1 if abs(scaled) < 100 else 0
+            return f"{scaled:.{digits}f}{suffix}"
+    return f"{number:.0f}"
+
+
+def percent(value: Any) -> str:
+    """A ratio as a percentage: ``0.0651`` -> ``6.5%``, ``1.2`` -> ``120%``."""
+    if value is None:
+        return ""
+    share = float(value) * 100
+    return f"{share:.0f}%" if abs(share) >= 100 else f"{share:.1f}%"
+
+
 def render_rows(
     rows: Sequence[Mapping[str, Any]],
     *,
     columns: Sequence[str] | None = None,
     fmt: OutputFormat = OutputFormat.TABLE,
     title: str | None = None,
+    amounts: Sequence[str] = (),
+    percents: Sequence[str] = (),
 ) -> None:
-    """Print ``rows`` as a Rich table, a JSON array or CSV."""
+    """Print ``rows`` as a Rich table, a JSON array or CSV.
+
+    In a table, the ``amounts`` columns read like ``6.4M`` and the ``percents`` columns
+    (ratios) like ``12.5%``; JSON and CSV keep the exact values.
+    """
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt is OutputFormat.JSON:
         sys.stdout.write(
@@ -68,7 +155,12 @@ def render_rows(
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(["" if row.get(c) is None else _plain(row.get(c)) for c in columns])
+            writer.writerow(
+                [
+                    "" if row.get(c) is None else neutralise_csv_cell(_plain(row.get(c)))
+                    for c in columns
+                ]
+            )
         sys.stdout.write(buffer.getvalue())
         return
     table = Table(title=title, header_style="bold")
@@ -78,8 +170,16 @@ def render_rows(
             for r in rows
         )
         table.add_column(column.replace("_", " "), justify="right" if numeric else "left")
+    shown = {c: compact_amount for c in amounts} | {c: percent for c in percents}
+
+    def cell(column: str, value: Any) -> str:
+        render = shown.get(column)
+        if render is None or not isinstance(value, int | float) or isinstance(value, bool):
+            return format_cell(value)
+        return render(value)
+
     for row in rows:
-        table.add_row(*(format_cell(row.get(c)) for c in columns))
+        table.add_row(*(cell(c, row.get(c)) for c in columns))
     stdout().print(table)
 
 

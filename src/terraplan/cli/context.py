@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import typer
 
-from terraplan.config import Settings
-from terraplan.storage.database import Database
-from terraplan.storage.migrate import is_up_to_date, upgrade
+if TYPE_CHECKING:  # the database stack is imported by the commands that use it
+    from terraplan.config import Settings
+    from terraplan.storage.database import Database
 
 
 @dataclass
@@ -20,6 +21,9 @@ class AppContext:
     def database(self, *, migrate: bool = True) -> Database:
         """The database of the settings; its schema is brought up to date unless told not to."""
         if self._db is None:
+            from terraplan.storage.database import Database
+            from terraplan.storage.migrate import is_up_to_date, upgrade
+
             self._db = Database(self.settings.database_url)
             if migrate and not is_up_to_date(self._db):
                 upgrade(self._db)

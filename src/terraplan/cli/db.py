@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
 from terraplan.cli.console import stdout
 from terraplan.cli.context import app_context
-from terraplan.storage import migrate
+from terraplan.errors import InvalidParameterError
 
 db_app = typer.Typer(
     help="Database schema: upgrade, downgrade, current revision.", no_args_is_help=True
 )
+
+
+@contextmanager
+def _known_revision(revision: str) -> Iterator[None]:
+    """Turn Alembic's "can't locate revision" into a usage error (exit 2) naming REVISION."""
+    from alembic.util.exc import CommandError
+
+    try:
+        yield
+    except CommandError as exc:
+        raise InvalidParameterError(
+            f"schema revision {revision!r}: {exc}; `terraplan db current` shows the newest",
+            details={"parameter": "revision", "value": revision},
+        ) from None
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +38,8 @@ def register(app: typer.Typer) -> None:
 
 def init(ctx: typer.Context) -> None:
     """Create the database (SQLite file by default) and bring its schema up to date."""
+    from terraplan.storage import migrate
+
     context = app_context(ctx)
     db = context.database(migrate=False)
     migrate.upgrade(db)
@@ -34,9 +52,12 @@ def upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
+    from terraplan.storage import migrate
+
     db = app_context(ctx).database(migrate=False)
     before = migrate.current_revision(db)
-    migrate.upgrade(db, revision)
+    with _known_revision(revision):
+        migrate.upgrade(db, revision)
     stdout().print(
         f"Schema {before or '(empty)'} -> {migrate.current_revision(db)} on {db.display_url}"
     )
@@ -48,14 +69,19 @@ def downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision ('base' drops everything).")],
 ) -> None:
     """Revert migrations down to REVISION."""
+    from terraplan.storage import migrate
+
     db = app_context(ctx).database(migrate=False)
-    migrate.downgrade(db, revision)
+    with _known_revision(revision):
+        migrate.downgrade(db, revision)
     stdout().print(f"Schema now at {migrate.current_revision(db) or 'base'} on {db.display_url}")
 
 
 @db_app.command("current")
 def current(ctx: typer.Context) -> None:
     """Print the schema revision of the database and the newest one available."""
+    from terraplan.storage import migrate
+
     db = app_context(ctx).database(migrate=False)
     stdout().print(
         f"current: {migrate.current_revision(db) or '(empty)'}  head: {migrate.head_revision()}"

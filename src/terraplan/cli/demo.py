@@ -11,16 +11,17 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from terraplan.cli.console import render_rows, stdout
+from terraplan.cli.console import ForceOption, note, render_rows, stdout
 from terraplan.cli.context import app_context
 from terraplan.cli.progress import progress_bar
-from terraplan.domain import PlanStatus
-from terraplan.storage.database import Database
+
+if TYPE_CHECKING:
+    from terraplan.storage.database import Database
 
 
 def register(app: typer.Typer) -> None:
@@ -47,9 +48,13 @@ def demo(
     out: Annotated[
         Path, typer.Option("--out", help="Folder for the plan's files and the HTML report.")
     ] = Path("terraplan-demo"),
+    force: ForceOption = False,
 ) -> None:
     """Load the demo (real US counties, a seeded CRM) and run the main job on it."""
     from terraplan.services.demo import load_demo
+
+    if not load_only:
+        _check_out_folder(out, force)
 
     db = app_context(ctx).database()
     with progress_bar() as progress:
@@ -65,7 +70,32 @@ def demo(
     )
     _region_table(dataset)
     if not load_only:
-        _main_job(db, dataset, seed=seed, time_limit=time_limit, out=out)
+        _main_job(db, dataset, seed=seed, time_limit=time_limit, out=out, force=force)
+
+
+def _check_out_folder(out: Path, force: bool) -> None:
+    """Refuse, before any work, an output folder that already holds files (unless --force)."""
+    from terraplan.errors import ConflictError, InvalidParameterError
+
+    if out.exists() and not out.is_dir():
+        raise InvalidParameterError(f"--out {out} is a file; give a folder")
+    if force or not out.is_dir():
+        return
+    held = sorted(p.name for p in out.iterdir())
+    if held:
+        raise ConflictError(
+            f"output folder {out} already holds {len(held)} files ({', '.join(held[:3])}"
+            f"{' ...' if len(held) > 3 else ''}); use --force to replace them or --out ANOTHER",
+            details={"file": str(out), "reason": "exists"},
+        )
+
+
+def revenue_by_year(sales_lines: Any) -> dict[int, float]:
+    """Sum of the sales lines' exact amounts per calendar year (returns reduce it)."""
+    revenue: dict[int, float] = defaultdict(float)
+    for line in sales_lines:
+        revenue[line.date.year] += float(line.amount)
+    return dict(sorted(revenue.items()))
 
 
 def _region_table(dataset: Any) -> None:
@@ -80,21 +110,26 @@ def _region_table(dataset: Any) -> None:
     for rep in dataset.reps:
         if rep.region:
             by_region[rep.region]["reps"] += 1
-    revenue = Counter[int]()
-    for line in dataset.sales_lines:
-        revenue[line.date.year] += int(line.amount)
+    revenue = revenue_by_year(dataset.sales_lines)
     render_rows(
         [{"region": name, **values} for name, values in sorted(by_region.items())],
         columns=["region", "accounts", "potential", "reps"],
         title="Accounts, potential and reps by region",
+        amounts=["potential"],
     )
     render_rows(
-        [{"year": str(y), "revenue": float(v)} for y, v in sorted(revenue.items())],
+        [{"year": str(y), "revenue": v} for y, v in sorted(revenue.items())],
         title="Revenue by year",
+        amounts=["revenue"],
     )
 
 
-def _main_job(db: Database, dataset: Any, *, seed: int, time_limit: float, out: Path) -> None:
+def _main_job(
+    db: Database, dataset: Any, *, seed: int, time_limit: float, out: Path, force: bool
+) -> None:
+    from terraplan.cli.monitor import group_names
+    from terraplan.domain import PlanStatus
+    from terraplan.io.outputs import write_text
     from terraplan.services.design import (
         design_plan,
         design_summary,
@@ -124,7 +159,13 @@ def _main_job(db: Database, dataset: Any, *, seed: int, time_limit: float, out: 
         )
     summary = design_summary(run.outcome, run.seconds)
     rows = territory_rows(run.outcome)
-    render_rows(rows[:10], title=f"Plan {run.plan.id}: first 10 of {len(rows)} territories")
+    metrics = [m for m in summary["metrics"] if m in rows[0]]
+    render_rows(
+        rows[:10],
+        columns=["name", "units", *(c for m in metrics for c in (m, f"{m} dev"))],
+        title=f"Plan {run.plan.id}: first 10 of {len(rows)} territories",
+        amounts=metrics,
+    )
     deviations = ", ".join(
         f"{m} {d:.1%} (tolerance {t:.0%})"
         for m, d, t in zip(
@@ -135,9 +176,9 @@ def _main_job(db: Database, dataset: Any, *, seed: int, time_limit: float, out: 
         f"Max deviation {deviations}; contiguous: {summary['all_contiguous']}; "
         f"{summary['solver']['method']} solver {summary['solver']['seconds']:.1f} s."
     )
-    for note in summary["diagnosis"]:
-        console.print(f"[yellow]note:[/yellow] {escape(note)}")
-    for path in write_design_files(run, out):
+    for diagnosis in summary["diagnosis"]:
+        note(diagnosis)
+    for path in write_design_files(run, out, overwrite=force):
         console.print(f"Wrote {escape(str(path))}")
 
     plan_id = run.plan.id
@@ -152,18 +193,21 @@ def _main_job(db: Database, dataset: Any, *, seed: int, time_limit: float, out: 
     matched, _ = plan_matching(
         db, plan_id, weights="skill=1,experience=1,distance=1,continuity=1", apply=True
     )
+    matched_rows = [r for r in matched.rows() if r["rep"]]
     render_rows(
         [
-            {
-                "rep": r["rep"],
-                "territory": r["territory_id"],
-                "cost": r["cost"],
-                "why": str(r["why"]).split("; rep")[0],
-            }
-            for r in matched.rows()[:6]
+            {"rep": r["rep"], "territory": r["territory"], "cost": r["cost"]}
+            for r in matched_rows[:6]
         ],
-        title=f"Reps matched to territories (first 6 of {len(matched.pairs)})",
+        title=f"Matched reps (6 of {len(matched.pairs)})",
     )
+    if matched_rows:
+        first = matched_rows[0]
+        console.print(
+            f"Why {escape(str(first['rep']))} -> {escape(str(first['territory']))}: "
+            f"{escape(str(first['why']))}",
+            highlight=False,
+        )
     capacity, _ = plan_capacity(db, plan_id)
     console.print(
         f"Team size: {capacity.reps_needed} reps needed for the workload at 80% of 1,600 h (now {capacity.current_reps})."
@@ -179,15 +223,19 @@ def _main_job(db: Database, dataset: Any, *, seed: int, time_limit: float, out: 
     )
 
     console.rule("[bold]5. Performance and alerts")
-    _, kpis = plan_kpis(db, plan_id, periods=["YTD"], dimensions=["territory"])
+    kpi_data, kpis = plan_kpis(db, plan_id, periods=["YTD"], dimensions=["territory"])
     top = kpis.sort("revenue", descending=True).head(8)
+    names = group_names(kpi_data, "territory")
     render_rows(
-        list(
-            top.select(
+        [
+            {"territory": names.get(str(row.pop("key")), ""), **row}
+            for row in top.select(
                 "key", "revenue", "revenue_growth", "open_pipeline", "win_rate", "penetration"
             ).iter_rows(named=True)
-        ),
+        ],
         title="Top territories, year to date",
+        amounts=["revenue", "open_pipeline"],
+        percents=["revenue_growth", "win_rate", "penetration"],
     )
     _, alerts = plan_alerts(db, plan_id)
     kinds = Counter(alert.kind for alert in alerts.alerts)
@@ -198,7 +246,7 @@ def _main_job(db: Database, dataset: Any, *, seed: int, time_limit: float, out: 
     if alerts.realignment.recommended:
         console.print(f"Realignment recommended: {escape(alerts.realignment.reasons[0])}")
     report = out / f"{plan_id}-report.html"
-    report.write_text(plan_report_html(db, plan_id), encoding="utf-8")
+    write_text(report, plan_report_html(db, plan_id), overwrite=force)
     console.print(f"Wrote {escape(str(report))} (open it in a browser)")
 
     console.rule("[bold]6. Approve, activate and route a lead")

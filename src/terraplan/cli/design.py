@@ -7,9 +7,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
-from terraplan.cli.console import OutputFormat, render_json, render_rows, stderr, stdout
+from terraplan.cli.console import (
+    ForceOption,
+    OutputFormat,
+    note,
+    render_json,
+    render_rows,
+    stderr,
+    stdout,
+)
 from terraplan.cli.context import app_context
 from terraplan.cli.progress import progress_bar
 from terraplan.errors import InvalidParameterError
@@ -98,6 +105,7 @@ def design(
         Path | None,
         typer.Option("--out", help="Folder or file stem for <plan>.csv and <plan>.geojson."),
     ] = None,
+    force: ForceOption = False,
     fmt: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table or json")
     ] = OutputFormat.TABLE,
@@ -158,13 +166,13 @@ def design(
     from terraplan.services.design import design_summary
 
     summary = design_summary(run.outcome, run.seconds)
-    files = write_design_files(run, out) if out else []
+    files = write_design_files(run, out, overwrite=force) if out else []
     if fmt is OutputFormat.JSON:
         render_json({**summary, "files": [str(f) for f in files]})
         return
     console = stdout()
     for message in summary["diagnosis"]:  # each finding once, units named
-        stderr().print(f"[yellow]note:[/yellow] {escape(message)}", highlight=False)
+        note(message)
     render_rows(territory_rows(run.outcome), title=f"Plan {run.plan.id}: {run.plan.name}")
     deviations = ", ".join(
         f"{m} {d:.1%} (tolerance {t:.0%})"

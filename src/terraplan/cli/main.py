@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
 from terraplan import __version__
-from terraplan.cli.console import stderr
+from terraplan.cli.console import NoteHandler, show_warning, stderr
 from terraplan.cli.context import AppContext
-from terraplan.config import get_settings
-from terraplan.errors import EXIT_CODES, TerraplanError
+from terraplan.errors import EXIT_CODES, DataError, TerraplanError
 
 app = typer.Typer(
     name="terraplan",
@@ -47,14 +47,17 @@ def main(
     ] = False,
 ) -> None:
     """terraplan — sales territory planning and management."""
+    from terraplan.config import get_settings
+
     overrides = {"database_url": database_url} if database_url else {}
     settings = get_settings(**overrides)
-    logging.basicConfig(
-        level=logging.DEBUG
-        if debug
-        else getattr(logging, settings.log_level.upper(), logging.WARNING),
-        format="%(levelname)s %(name)s: %(message)s",
+    level = (
+        logging.DEBUG if debug else getattr(logging, settings.log_level.upper(), logging.WARNING)
     )
+    if debug or level < logging.WARNING:
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    else:  # warnings and errors as plain notes, each fact once (see console.note)
+        logging.basicConfig(level=level, handlers=[NoteHandler()])
     context = AppContext(settings=settings, debug=debug)
     ctx.obj = context
     ctx.call_on_close(context.close)
@@ -70,6 +73,7 @@ def _register() -> None:
         records,
         reps,
         rules,
+        serve,
         status,
         users,
     )
@@ -84,12 +88,32 @@ def _register() -> None:
     monitor.register(app)
     plans.register(app)
     users.register(app)
+    serve.register(app)
+
+
+def _file_problem(exc: OSError | UnicodeDecodeError) -> str:
+    """A plain sentence for an unreadable input file."""
+    if isinstance(exc, UnicodeDecodeError):
+        return (
+            f"cannot read the file as text ({exc.encoding} fails at byte {exc.start}); "
+            "is it a binary file?"
+        )
+    where = f"{exc.filename}: " if exc.filename else ""
+    if isinstance(exc, FileNotFoundError):
+        return f"{where}no such file"
+    if isinstance(exc, IsADirectoryError):
+        return f"{where}is a folder, not a file"
+    if isinstance(exc, PermissionError):
+        return f"{where}permission denied"
+    return f"{where}cannot read or write ({exc.strerror or type(exc).__name__})"
 
 
 def run() -> None:
     """Entry point: map terraplan errors to ``Error: ...`` and an exit code (traceback only with --debug)."""
     _register()
     debug = "--debug" in sys.argv
+    if not debug:
+        warnings.showwarning = show_warning
     try:
         app(standalone_mode=False)
     except TerraplanError as exc:
@@ -105,6 +129,12 @@ def run() -> None:
     except KeyboardInterrupt:
         stderr().print("Interrupted; nothing was written by the interrupted step.")
         sys.exit(130)
+    except (OSError, UnicodeDecodeError) as exc:
+        # A file the user named cannot be read: bad input (exit 3), never "unexpected".
+        if debug:
+            raise
+        stderr().print(f"[red]Error:[/red] {escape(_file_problem(exc))}", highlight=False)
+        sys.exit(EXIT_CODES[DataError.code])
     except Exception as exc:
         # Usage errors of the (vendored) click carry their own message and exit code.
         exit_code = getattr(exc, "exit_code", None)

@@ -10,7 +10,14 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from terraplan.cli.console import OutputFormat, render_json, render_rows, stderr, stdout
+from terraplan.cli.console import (
+    ForceOption,
+    OutputFormat,
+    render_json,
+    render_rows,
+    stderr,
+    stdout,
+)
 from terraplan.cli.context import app_context
 from terraplan.errors import InvalidParameterError
 
@@ -39,6 +46,17 @@ def register(app: typer.Typer) -> None:
     app.command("report")(report)
 
 
+def group_names(data: Any, by: str) -> dict[str, str]:
+    """Names of the KPI groups (territories, regions, reps) by id, for tables: names, not ids."""
+    if by in {"territory", "region"}:
+        return {t.id: t.name for t in data.plan.territories}
+    if by == "rep" and data.inputs.reps is not None:
+        reps = data.inputs.frame("reps").collect()
+        if "name" in reps.columns:
+            return {str(i): n for i, n in reps.select("id", "name").iter_rows() if n}
+    return {}
+
+
 def _rows(frame: Any) -> list[dict[str, Any]]:
     return list(frame.iter_rows(named=True))
 
@@ -64,6 +82,7 @@ def kpis(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the KPI table to this file.")
     ] = None,
+    force: ForceOption = False,
     balance: Annotated[
         bool,
         typer.Option(
@@ -77,13 +96,17 @@ def kpis(
     ] = None,
 ) -> None:
     """KPIs per territory, region, rep, segment or industry for a period (definitions: README)."""
-    from terraplan.planning.kpi_registry import KPI_NAMES
+    from terraplan.planning.kpi_registry import KPI_NAMES, KPIS
     from terraplan.services.monitoring import plan_kpis
 
     if balance:
         _balance_table(ctx, plan, balance_tolerance, fmt)
         return
 
+    if out is not None:
+        from terraplan.io.outputs import check_output
+
+        check_output(out, overwrite=force)
     unknown = [k for k in kpi or [] if k not in KPI_NAMES]
     if unknown:
         raise InvalidParameterError(f"unknown KPI {unknown[0]!r}; known: {', '.join(KPI_NAMES)}")
@@ -97,7 +120,7 @@ def kpis(
             raise InvalidParameterError("--format xlsx needs --out FILE.xlsx")
         from terraplan.io.writers import write_table
 
-        write_table(frame, out)
+        write_table(frame, out, overwrite=force)
         stdout().print(f"Wrote {frame.height:,} rows to {escape(str(out))}")
         return
     if fmt is KpiFormat.json:
@@ -109,23 +132,28 @@ def kpis(
     shown = (
         columns
         if kpi
-        else [
-            "key",
-            "revenue",
-            "revenue_growth",
-            "attainment",
-            "pace_to_target",
-            "open_pipeline",
-            "pipeline_coverage",
-            "win_rate",
-            "penetration",
-        ]
+        else ["key", "revenue", "revenue_growth", "attainment", "open_pipeline", "win_rate"]
     )
     shown = [c for c in shown if c in frame.columns]
+    units = {d.name: d.unit for d in KPIS}
+    names = group_names(data, by.value)
+    rows = [
+        {by.value: names.get(str(row["key"]), row["key"]), **row}
+        for row in _rows(frame.select(shown))
+    ]
+    shown = [by.value if c == "key" else c for c in shown]
     render_rows(
-        _rows(frame.select(shown)),
+        rows,
+        columns=shown,
         title=f"KPIs by {by.value}, {period} (alignment from {data.alignment_source})",
+        amounts=[c for c in shown if units.get(c, "").startswith("currency")],
+        percents=[c for c in shown if units.get(c) == "ratio"],
     )
+    if not kpi:
+        stdout().print(
+            "More KPIs: --kpi NAME (repeatable), or --format csv/json for all of them.",
+            style="dim",
+        )
 
 
 def _balance_table(ctx: typer.Context, plan: str, tolerance: float | None, fmt: KpiFormat) -> None:
@@ -201,7 +229,7 @@ def alerts(
     thresholds = AlertThresholds(
         min_pace=min_pace, min_pipeline_coverage=min_coverage, drift_threshold=drift
     )
-    _, report_ = plan_alerts(
+    data, report_ = plan_alerts(
         app_context(ctx).database(),
         plan,
         period=period,
@@ -227,9 +255,17 @@ def alerts(
             }
         )
         return
+    if fmt is OutputFormat.TABLE:  # names, not ids; the subject's kind goes without saying
+        names = group_names(data, "territory") | group_names(data, "rep")
+        shown = [
+            {**row, "subject": names.get(str(row["subject_id"]), row["subject_id"])} for row in rows
+        ]
+        columns = ["severity", "kind", "subject", "reason"]
+    else:
+        shown, columns = rows, ["severity", "kind", "subject_kind", "subject_id", "reason"]
     render_rows(
-        rows,
-        columns=["severity", "kind", "subject_kind", "subject_id", "reason"],
+        shown,
+        columns=columns,
         fmt=fmt,
         title=f"Alerts, {report_.period} (as of {report_.as_of})",
     )
@@ -254,6 +290,9 @@ def priorities(
     territory: Annotated[str, typer.Option("--territory", help="Territory id.")],
     plan: PlanOption,
     top: Annotated[int, typer.Option("--top", min=1)] = 50,
+    why: Annotated[
+        bool, typer.Option("--why", help="Show every part of the score (wide).")
+    ] = False,
     fmt: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table, json or csv")
     ] = OutputFormat.TABLE,
@@ -282,7 +321,18 @@ def priorities(
     if fmt is OutputFormat.JSON:
         render_json(_rows(frame.select(columns)))
         return
-    render_rows(_rows(frame.select(columns)), fmt=fmt, title=f"Top {top} accounts of {territory}")
+    if fmt is OutputFormat.TABLE and not why:  # fits 80 columns; --why adds the score's parts
+        columns = [c for c in columns if c not in parts and c != "account_id"]
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(app_context(ctx).database()) as uow:
+        name = {t.id: t.name for t in uow.plans.get(plan).territories}.get(territory, territory)
+    render_rows(
+        _rows(frame.select(columns)),
+        fmt=fmt,
+        title=f"Top {top} accounts of {name}",
+        amounts=["potential", "whitespace", "open_pipeline"],
+    )
 
 
 def report(
@@ -290,10 +340,13 @@ def report(
     plan: PlanOption,
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
     period: Annotated[str | None, typer.Option("--period")] = None,
+    force: ForceOption = False,
 ) -> None:
     """Write a self-contained HTML report (charts embedded, no external requests)."""
+    from terraplan.io.outputs import check_output, write_text
     from terraplan.services.monitoring import plan_report_html
 
+    check_output(out, overwrite=force)
     html = plan_report_html(app_context(ctx).database(), plan, period=period)
-    out.write_text(html, encoding="utf-8")
+    write_text(out, html, overwrite=force)
     stdout().print(f"Wrote {escape(str(out))} ({len(html) / 1024:.0f} KB)")

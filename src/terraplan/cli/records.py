@@ -9,12 +9,17 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from terraplan.cli.console import OutputFormat, render_json, render_rows, stderr, stdout
+from terraplan.cli.console import (
+    ForceOption,
+    OutputFormat,
+    render_json,
+    render_rows,
+    stderr,
+    stdout,
+)
 from terraplan.cli.context import app_context
 from terraplan.cli.progress import progress_bar
 from terraplan.errors import DataError
-from terraplan.services.exports import export_records
-from terraplan.services.imports import import_file
 
 
 class Kind(StrEnum):
@@ -88,6 +93,8 @@ def import_command(
     ] = OutputFormat.TABLE,
 ) -> None:
     """Import KIND records from FILE (upsert by id); every bad row is reported with row, column and reason."""
+    from terraplan.services.imports import import_file
+
     db = app_context(ctx).database()
     try:
         with progress_bar(quiet=fmt is OutputFormat.JSON) as progress:
@@ -155,19 +162,26 @@ def export_command(
         bool,
         typer.Option("--salesforce", help="assignments: only changed owners, as Id,OwnerId."),
     ] = False,
+    force: ForceOption = False,
 ) -> None:
     """Export every KIND record to FILE (format from the extension); re-importable as is.
 
     ``assignments``: each account of the plan's latest rule run with its territory, old and
     new owner and rule (``--salesforce``: the Data Loader file of owner changes).
     """
+    from terraplan.io.outputs import check_output
+    from terraplan.services.exports import export_records
+
+    check_output(file, overwrite=force)
     db = app_context(ctx).database()
     if kind is ExportKind.assignments:
         from terraplan.services.owner_sync import export_assignments
 
-        plan_id, count = export_assignments(db, file, plan_id=plan, salesforce=salesforce)
+        plan_id, count = export_assignments(
+            db, file, plan_id=plan, salesforce=salesforce, overwrite=force
+        )
         what = "owner changes" if salesforce else "account assignments"
         stdout().print(f"Wrote {count:,} {what} of plan {plan_id} to {escape(str(file))}")
         return
-    count = export_records(db, kind.value, file)
+    count = export_records(db, kind.value, file, overwrite=force)
     stdout().print(f"Wrote {count:,} {kind.value.replace('_', ' ')} to {escape(str(file))}")

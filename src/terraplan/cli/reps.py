@@ -8,10 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from terraplan.cli.console import OutputFormat, render_json, render_rows, stderr, stdout
+from terraplan.cli.console import (
+    ForceOption,
+    OutputFormat,
+    render_json,
+    render_rows,
+    stderr,
+    stdout,
+)
 from terraplan.cli.context import app_context
 from terraplan.errors import InvalidParameterError
-from terraplan.io.writers import write_table
 
 if TYPE_CHECKING:
     from terraplan.planning.targets import TargetPlan
@@ -79,10 +85,12 @@ def capacity(
     ] = "0",
     fmt: FormatOption = OutputFormat.TABLE,
     out: OutOption = None,
+    force: ForceOption = False,
 ) -> None:
     """How many reps the plan's workload needs, per group, and the effect of one rep more or less."""
     from terraplan.services.reps_targets import plan_capacity
 
+    _check_out(out, force)
     db = app_context(ctx).database()
     report, forecast = plan_capacity(
         db,
@@ -111,7 +119,7 @@ def capacity(
             stdout().print(f"  - {line}", highlight=False)
     _warn(report.warnings)
     if out:
-        _write_rows(report.rows(), out)
+        _write_rows(report.rows(), out, force)
 
 
 def match(
@@ -131,12 +139,17 @@ def match(
     apply: Annotated[
         bool, typer.Option("--apply", help="Make the matched reps the territories' primary owners.")
     ] = False,
+    why: Annotated[
+        bool, typer.Option("--why", help="Show why each pair costs what it costs (wide).")
+    ] = False,
     fmt: FormatOption = OutputFormat.TABLE,
     out: OutOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Optimal rep-to-territory assignment, each pair's cost explained; --apply saves it in the plan."""
     from terraplan.services.reps_targets import plan_matching
 
+    _check_out(out, force)
     db = app_context(ctx).database()
     result, saved = plan_matching(
         db,
@@ -149,8 +162,21 @@ def match(
     if fmt is OutputFormat.JSON:
         render_json(result.to_dict())
         return
-    columns = ["rep_id", "rep", "territory_id", "territory", "cost", "current", "why"]
-    render_rows(result.rows(), columns=columns, fmt=fmt, title="Rep to territory")
+    if fmt is OutputFormat.TABLE:  # names, not CRM ids; the explanation only on request
+        columns = ["rep", "territory", "cost", "current", *(["why"] if why else [])]
+        rows = [
+            {
+                **row,
+                "rep": row["rep"] or row["rep_id"] or "(vacant)",
+                "territory": row["territory"] or row["territory_id"] or "-",
+                "current": "" if row["current"] is None else ("yes" if row["current"] else "no"),
+            }
+            for row in result.rows()
+        ]
+    else:
+        columns = ["rep_id", "rep", "territory_id", "territory", "cost", "current", "why"]
+        rows = result.rows()
+    render_rows(rows, columns=columns, fmt=fmt, title="Rep to territory")
     if fmt is OutputFormat.TABLE:
         current = f"{result.current_cost:.2f}" if result.current_cost is not None else "n/a"
         stdout().print(
@@ -164,7 +190,7 @@ def match(
         )
     _warn(result.warnings)
     if out:
-        _write_rows(result.rows(), out)
+        _write_rows(result.rows(), out, force)
 
 
 def targets(
@@ -212,10 +238,12 @@ def targets(
     ] = False,
     fmt: FormatOption = OutputFormat.TABLE,
     out: OutOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Set targets per territory, rep and month (exact sums at every level) and save them with the plan."""
     from terraplan.services.reps_targets import plan_targets
 
+    _check_out(out, force)
     db = app_context(ctx).database()
     result = plan_targets(
         db,
@@ -246,7 +274,7 @@ def targets(
         )
     _warn(result.warnings)
     if out:
-        _write_rows(result.rows(months=months), out)
+        _write_rows(result.rows(months=months), out, force)
 
 
 def _money(value: float | None) -> str:
@@ -315,12 +343,23 @@ def _print_targets(result: TargetPlan, *, months: bool) -> None:
     )
 
 
-def _write_rows(rows: list[dict[str, object]], out: Path) -> None:
+def _check_out(out: Path | None, force: bool) -> None:
+    """Refuse an existing --out file before any work is done (and saved)."""
+    if out is not None:
+        from terraplan.io.outputs import check_output
+        from terraplan.io.writers import FORMATS
+
+        if out.suffix.lower() not in FORMATS:
+            raise InvalidParameterError(f"--out {out}: use .csv, .xlsx or .parquet")
+        check_output(out, overwrite=force)
+
+
+def _write_rows(rows: list[dict[str, object]], out: Path, force: bool) -> None:
     import polars as pl
 
-    from terraplan.io.writers import FORMATS
+    from terraplan.io.writers import FORMATS, write_table
 
     if out.suffix.lower() not in FORMATS:
         raise InvalidParameterError(f"--out {out}: use .csv, .xlsx or .parquet")
-    write_table(pl.DataFrame(rows, infer_schema_length=None), out)
+    write_table(pl.DataFrame(rows, infer_schema_length=None), out, overwrite=force)
     stdout().print(f"Wrote {len(rows):,} rows to {out}")

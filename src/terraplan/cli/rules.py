@@ -9,7 +9,14 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from terraplan.cli.console import OutputFormat, render_json, render_rows, stderr, stdout
+from terraplan.cli.console import (
+    ForceOption,
+    OutputFormat,
+    render_json,
+    render_rows,
+    stderr,
+    stdout,
+)
 from terraplan.cli.context import app_context
 
 rules_app = typer.Typer(
@@ -183,6 +190,7 @@ def export_etm_command(
     ctx: typer.Context,
     plan: Annotated[str, typer.Option("--plan", help="Plan whose latest rule set to export.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the Salesforce ETM CSV files.")],
+    force: ForceOption = False,
 ) -> None:
     """Write the rule set as Salesforce Enterprise Territory Management assignment-rule CSVs."""
     if out.exists() and not out.is_dir():
@@ -192,6 +200,7 @@ def export_etm_command(
             f"--out {out}: is a file; give a folder for the ETM CSV files",
             details={"parameter": "out", "value": str(out)},
         )
+    from terraplan.io.outputs import write_files
     from terraplan.rules import export_etm
     from terraplan.services.ownership import plan_rule_set
     from terraplan.storage.unit_of_work import UnitOfWork
@@ -199,12 +208,14 @@ def export_etm_command(
     with UnitOfWork(app_context(ctx).database()) as uow:
         rule_set, _ = plan_rule_set(uow, uow.plans.get(plan))
     exported = export_etm(rule_set)
-    out.mkdir(parents=True, exist_ok=True)
-    for name, text in exported.files().items():
-        (out / name).write_text(text, encoding="utf-8")
-        stdout().print(f"Wrote {escape(str(out / name))}")
+    for path in write_files(out, exported.files(), overwrite=force):
+        stdout().print(f"Wrote {escape(str(path))}")
     for problem in exported.problems:
-        stderr().print(f"[yellow]not expressible in ETM:[/yellow] {escape(str(problem))}")
+        where = f"{problem.rule}: " if problem.rule else ""
+        stderr().print(
+            f"[yellow]note:[/yellow] not expressible in ETM: {escape(where + problem.reason)}",
+            highlight=False,
+        )
 
 
 def route_command(

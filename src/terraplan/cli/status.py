@@ -9,7 +9,6 @@ import typer
 
 from terraplan.cli.console import OutputFormat, render_json, render_rows, stdout
 from terraplan.cli.context import app_context
-from terraplan.services.status import database_status
 
 
 def register(app: typer.Typer) -> None:
@@ -23,6 +22,8 @@ def status(
     ] = OutputFormat.TABLE,
 ) -> None:
     """Show the database, its schema revision, record counts and plans."""
+    from terraplan.services.status import database_status
+
     report = database_status(app_context(ctx).database(migrate=False))
     if fmt is OutputFormat.JSON:
         render_json(asdict(report) | {"up_to_date": report.up_to_date})

@@ -5,6 +5,14 @@ field, custom attributes as extra columns under their own names (``attributes.<n
 a name collides with a field), tuple fields and ``neighbours`` as ``;``-joined text,
 ``polygon`` as GeoJSON text, dates as ISO ``YYYY-MM-DD``, booleans as ``true``/``false``.
 CSV files are UTF-8 without a byte-order mark, comma-separated.
+
+Spreadsheet safety (formula injection): a text cell that a spreadsheet would run as a formula
+(it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is neutralised. In
+CSV it gets a leading apostrophe (``'=HYPERLINK(...)``), the usual spreadsheet marker for
+"text"; in XLSX every cell is written as a value, text as a text cell (with Excel's quote
+prefix when it looks like a formula), so the original text shows and nothing runs. Parquet
+keeps values as they are. Files are written atomically and never through a symbolic link
+(see :mod:`terraplan.io.outputs`).
 """
 
 from __future__ import annotations
@@ -16,9 +24,22 @@ import polars as pl
 import pyarrow as pa
 
 from terraplan.errors import DataError, InvalidParameterError
+from terraplan.io.outputs import CSV_QUOTE_PATTERN, atomic_output, looks_like_formula
 from terraplan.io.records import records_to_frame
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def _neutralise_csv_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    pattern = CSV_QUOTE_PATTERN
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(pattern))
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String
+    )
 
 
 def flatten_frame(frame: pl.DataFrame) -> pl.DataFrame:
@@ -48,12 +69,15 @@ def write_table(
     *,
     kind: str | None = None,
     sheet_name: str = "data",
+    overwrite: bool = True,
 ) -> Path:
     """Write ``data`` to ``path``; the format follows the extension (.csv, .xlsx, .parquet).
 
     ``data`` is a polars frame or Arrow table (canonical or not), or an iterable of record
-    dicts or domain objects (``kind`` needed for dicts). Returns ``path``. Raises
-    :class:`DataError` when the file cannot be written.
+    dicts or domain objects (``kind`` needed for dicts). Returns ``path``. The write is
+    atomic; with ``overwrite=False`` an existing ``path`` raises :class:`ConflictError`.
+    Raises :class:`DataError` when the data cannot be written in the format and
+    :class:`InvalidParameterError` when the path cannot be written.
     """
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
@@ -72,27 +96,68 @@ def write_table(
     flat = flatten_frame(frame)
     from openpyxl.utils.exceptions import IllegalCharacterError
 
+    with atomic_output(path, overwrite=overwrite) as temporary:
+        _write(flat, fmt, temporary, path, sheet_name, IllegalCharacterError)
+    return path
+
+
+def _write(
+    flat: pl.DataFrame,
+    fmt: str,
+    temporary: Path,
+    path: Path,
+    sheet_name: str,
+    illegal: type[Exception],
+) -> None:
     try:
         if fmt == "csv":
-            flat.write_csv(path)
+            _neutralise_csv_frame(flat).write_csv(temporary)
         elif fmt == "parquet":
-            flat.write_parquet(path)
+            flat.write_parquet(temporary)
         else:
-            _write_xlsx(flat, path, sheet_name)
-    except (OSError, ValueError, IllegalCharacterError) as exc:
+            _write_xlsx(flat, temporary, sheet_name)
+    except (ValueError, illegal) as exc:
         raise DataError(
             f"{path}: cannot write the file ({exc})",
             details={"file": str(path), "reason": str(exc)},
         ) from None
-    return path
+
+
+_XLSX_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+
+
+def _check_xlsx_text(frame: pl.DataFrame) -> None:
+    """Raise ``ValueError`` naming the first column whose text XLSX cannot hold."""
+    for name, dtype in frame.schema.items():
+        if (
+            dtype == pl.String
+            and frame.select(pl.col(name).str.contains(_XLSX_ILLEGAL).any()).item()
+        ):
+            raise ValueError(f"column {name!r} holds control characters that XLSX cannot store")
 
 
 def _write_xlsx(frame: pl.DataFrame, path: Path, sheet_name: str) -> None:
     import openpyxl
 
+    _check_xlsx_text(frame)
+    from openpyxl.cell import WriteOnlyCell
+
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(sheet_name)
-    sheet.append(frame.columns)
+
+    def cell(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if value.startswith("'") and looks_like_formula(value.lstrip("'")):
+            value = f"'{value}"  # the importers take one apostrophe off such text
+        written = WriteOnlyCell(sheet, value=value)
+        # openpyxl reads text starting with "=" as a formula: force a text cell.
+        written.data_type = "s"
+        if looks_like_formula(value):
+            written.quotePrefix = True
+        return written
+
+    sheet.append([cell(c) for c in frame.columns])
     for row in frame.iter_rows():
-        sheet.append(list(row))
+        sheet.append([cell(v) for v in row])
     book.save(path)

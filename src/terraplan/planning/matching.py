@@ -467,6 +467,12 @@ def _region_mask(
             allowed[i] &= terr_region == region
 
 
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th`` ... ``11th``, ``12th``, ``13th``, ``21st``, ``41st``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def _explain(
     rep: Rep,
     *,
@@ -500,7 +506,7 @@ def _explain(
     experience = "experience unknown" if math.isnan(years) else f"{years:g} years' experience"
     words.append(
         f"{experience} (percentile {100 * float(info['exp_pct'][r]):.0f} of reps) for a book of "
-        f"{float(info['pot_pct'][t]) * 100:.0f}th-percentile potential"
+        f"{ordinal(round(float(info['pot_pct'][t]) * 100))}-percentile potential"
     )
     share = float(info["share"][r, t])
     if info["is_current"][r, t]:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from terraplan.domain import GeoKind, GeoUnit, Plan, Rep, RepRole
 from terraplan.errors import DataError, InfeasibleError, InvalidParameterError, NotFoundError
+from terraplan.io.outputs import write_files
 from terraplan.planning.design import (
     DesignOutcome,
     design_territories,
@@ -367,23 +368,18 @@ def balance_criteria_record(outcome: DesignOutcome) -> dict[str, Any]:
     }
 
 
-def write_design_files(run: DesignRun, out: Path) -> list[Path]:
-    """``out`` as a folder or file stem: ``<stem>.csv`` (alignment) and ``<stem>.geojson`` (dissolved territories)."""
+def write_design_files(run: DesignRun, out: Path, *, overwrite: bool = False) -> list[Path]:
+    """``out`` as a folder or file stem: ``<stem>.csv`` (alignment) and ``<stem>.geojson`` (dissolved territories).
+
+    Existing files are refused (:class:`ConflictError`) unless ``overwrite``; both are checked
+    before either is written, and each is written atomically.
+    """
     stem = out / run.plan.id if out.suffix == "" else out.with_suffix("")
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    csv_path = stem.with_suffix(".csv")
-    csv_path.write_text(alignment_csv(run.outcome), encoding="utf-8")
-    written = [csv_path]
+    files: dict[str, str] = {f"{stem.name}.csv": alignment_csv(run.outcome)}
     geo_units = [u for u in run.units if isinstance(u, GeoUnit)]
-    if not any(u.polygon for u in geo_units):
-        geo_units = []
-    if geo_units:
-        geojson_path = stem.with_suffix(".geojson")
-        geojson_path.write_text(
-            json.dumps(territories_geojson(run.outcome, geo_units)), encoding="utf-8"
-        )
-        written.append(geojson_path)
-    return written
+    if any(u.polygon for u in geo_units):
+        files[f"{stem.name}.geojson"] = json.dumps(territories_geojson(run.outcome, geo_units))
+    return write_files(stem.parent, files, overwrite=overwrite)
 
 
 def design_tradeoff(

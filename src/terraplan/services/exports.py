@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from terraplan.io.outputs import check_output
 from terraplan.io.writers import write_table
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
@@ -19,8 +20,13 @@ _JSON_FIELDS = (
 )
 
 
-def export_records(db: Database, kind: str, path: str | Path) -> int:
-    """Write every ``kind`` record to ``path`` (format from the extension); returns the count."""
+def export_records(db: Database, kind: str, path: str | Path, *, overwrite: bool = False) -> int:
+    """Write every ``kind`` record to ``path`` (format from the extension); returns the count.
+
+    An existing ``path`` is refused (:class:`ConflictError`) unless ``overwrite``; the file
+    is written atomically and text a spreadsheet would run as a formula is neutralised.
+    """
+    check_output(path, overwrite=overwrite)
     with db.connect() as connection:
         table = bulk.read_arrow(connection, kind)
     records = table.to_pylist()
@@ -29,5 +35,5 @@ def export_records(db: Database, kind: str, path: str | Path) -> int:
             value = record.get(name)
             if isinstance(value, str):
                 record[name] = json.loads(value)
-    write_table(records, path, kind=kind)
+    write_table(records, path, kind=kind, overwrite=overwrite)
     return len(records)

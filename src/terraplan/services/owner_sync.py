@@ -170,7 +170,12 @@ def assignment_rows(db: Database, plan_id: str | None = None) -> tuple[str, list
 
 
 def export_assignments(
-    db: Database, path: Any, *, plan_id: str | None = None, salesforce: bool = False
+    db: Database,
+    path: Any,
+    *,
+    plan_id: str | None = None,
+    salesforce: bool = False,
+    overwrite: bool = False,
 ) -> tuple[str, int]:
     """Write the plan's account assignments to ``path`` (CSV/XLSX/Parquet by suffix).
 
@@ -196,5 +201,5 @@ def export_assignments(
             {c: [r[c] for r in rows] for c in ASSIGNMENT_COLUMNS},
             schema=dict.fromkeys(ASSIGNMENT_COLUMNS, pl.String),
         )
-    write_table(frame, path, sheet_name="assignments")
+    write_table(frame, path, sheet_name="assignments", overwrite=overwrite)
     return plan_id, frame.height

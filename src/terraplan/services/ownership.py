@@ -11,7 +11,7 @@ from typing import Any, Literal
 import polars as pl
 
 from terraplan.domain import Plan, RecordKind
-from terraplan.errors import InvalidParameterError, RuleError
+from terraplan.errors import DataError, InvalidParameterError, RuleError
 from terraplan.rules import (
     AuditReport,
     RouteResult,
@@ -45,7 +45,7 @@ def read_rule_file(path: str | Path, plan: Plan | None = None) -> RuleSet:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise InvalidParameterError(
+        raise DataError(
             f"{path}: cannot read the rule file ({exc.strerror})", details={"file": str(path)}
         ) from None
     except UnicodeDecodeError as exc:

@@ -1,0 +1,154 @@
+"""Readable tables (amounts, percentages, ordinals, exact sums) and documented exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from terraplan.cli.console import compact_amount, percent
+from terraplan.cli.demo import revenue_by_year
+from terraplan.planning.matching import ordinal
+
+RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (6_412_345.0, "6.4M"),
+        (849_600, "850k"),
+        (999_999, "1.0M"),
+        (1_250_000_000, "1.2B"),
+        (114_000_000, "114M"),
+        (-12_345, "-12.3k"),
+        (950.4, "950"),
+        (0, "0"),
+    ],
+)
+def test_amounts_read_like_people_write_them(value: float, shown: str) -> None:
+    assert compact_amount(value) == shown
+
+
+def test_ratios_are_percentages() -> None:
+    assert [percent(v) for v in (0.0651, -0.142, 1.2, 0.0, None)] == [
+        "6.5%",
+        "-14.2%",
+        "120%",
+        "0.0%",
+        "",
+    ]
+
+
+def test_ordinals() -> None:
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 41, 62, 100, 101, 111)] == [
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "22nd",
+        "23rd",
+        "41st",
+        "62nd",
+        "100th",
+        "101st",
+        "111th",
+    ]
+
+
+def test_revenue_by_year_sums_exact_amounts() -> None:
+    lines = [
+        SimpleNamespace(date=date(2025, 3, 1), amount=0.6),
+        SimpleNamespace(date=date(2025, 4, 1), amount=0.6),
+        SimpleNamespace(date=date(2025, 5, 1), amount=1999.99),
+        SimpleNamespace(date=date(2026, 1, 2), amount=-0.5),  # a credit note
+        SimpleNamespace(date=date(2024, 1, 2), amount=10.25),
+    ]
+    assert revenue_by_year(lines) == pytest.approx({2024: 10.25, 2025: 2001.19, 2026: -0.5})
+    assert list(revenue_by_year(lines)) == [2024, 2025, 2026]
+
+
+def _error(result: subprocess.CompletedProcess[str]) -> str:
+    assert "Traceback" not in result.stderr
+    assert "unexpected" not in result.stderr
+    assert result.stderr.startswith("Error:"), result.stderr
+    return " ".join(result.stderr.split())
+
+
+def test_user_errors_have_documented_exit_codes(run_cli: RunCli, tmp_path: Path) -> None:
+    binary = tmp_path / "rules.yaml"
+    binary.write_bytes(b"\x00\xff\xfe\x89PNG\r\n\x1a\n\x00\x00")
+    result = run_cli("rules", "check", str(binary))
+    assert result.returncode == 3
+    assert "rules.yaml: not a text rule file" in _error(result)
+
+    result = run_cli("rules", "check", str(tmp_path / "missing.yaml"))
+    assert result.returncode == 3
+    assert "missing.yaml: cannot read the rule file" in _error(result)
+
+    garbage = tmp_path / "garbage.yaml"
+    garbage.write_text(": : [ not yaml", encoding="utf-8")
+    result = run_cli("rules", "check", str(garbage))
+    assert result.returncode == 3
+    _error(result)
+
+    existing = tmp_path / "report.html"
+    existing.write_text("mine", encoding="utf-8")
+    for args in (
+        ("report", "--plan", "P001", "--out", str(existing)),
+        ("kpis", "--plan", "P001", "--out", str(existing)),
+    ):
+        result = run_cli(*args)
+        assert result.returncode == 5, args
+        assert f"{existing} already exists" in _error(result)
+    assert existing.read_text(encoding="utf-8") == "mine"
+
+    folder = tmp_path / "demo-out"
+    folder.mkdir()
+    (folder / "P001.csv").write_text("old", encoding="utf-8")
+    result = run_cli("demo", "--out", str(folder))
+    assert result.returncode == 5
+    assert "already holds 1 files (P001.csv)" in _error(result)
+    assert (folder / "P001.csv").read_text(encoding="utf-8") == "old"
+
+    result = run_cli("db", "upgrade", "no-such-revision")
+    assert result.returncode == 2
+    assert "schema revision 'no-such-revision'" in _error(result)
+
+    result = run_cli("report", "--plan", "P404", "--out", str(tmp_path / "new.html"))
+    assert result.returncode == 4
+    assert "P404" in _error(result)
+    assert not (tmp_path / "new.html").exists()
+
+
+def test_a_warning_is_one_plain_note_however_often_it_arrives(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import logging
+
+    from terraplan.cli.console import NoteHandler, note, show_warning
+
+    fact = "unit 4711 alone is 1.55x an equal share (band +15%)"
+    logger = logging.getLogger("terraplan.test_notes")
+    logger.addHandler(NoteHandler())
+    logger.propagate = False
+    try:
+        logger.warning("territory design diagnosis: %s; unit 4712 too", fact)
+        show_warning(
+            UserWarning(f"territory design: {fact}; unit 4712 too"), UserWarning, "x.py", 1
+        )
+        note(fact)  # the command's own report of one part
+    finally:
+        logger.handlers.clear()
+    err = capsys.readouterr().err
+    assert err.count("note:") == 1, err
+    assert "x.py" not in err and "UserWarning" not in err and "WARNING" not in err
+    assert f"note: {fact}; unit 4712 too" in " ".join(err.split())
