@@ -9,7 +9,6 @@ the individual commands.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -139,7 +138,8 @@ def _main_job(
     from terraplan.services.monitoring import plan_alerts, plan_kpis, plan_report_html
     from terraplan.services.ownership import apply_rules, route_record
     from terraplan.services.reps_targets import plan_capacity, plan_matching, plan_targets
-    from terraplan.storage.unit_of_work import UnitOfWork
+    from terraplan.services.scenarios import activate_plan, change_status
+    from terraplan.services.users import create_demo_users
 
     console = stdout()
     sellers = [r for r in dataset.reps if r.role.value != "manager"]
@@ -219,7 +219,8 @@ def _main_job(
     console.print(
         f"Targets {year}: company {targets.company_target:,.0f} split exactly over "
         f"{len(targets.territories)} territories, {len(targets.reps)} reps and 12 months; "
-        f"target/potential CV {fairness['cv_target_to_potential']:.2f}."
+        f"target/potential CV {fairness['cv_target_to_potential']:.2f} "
+        f"({escape(targets.basis.text)})."
     )
 
     console.rule("[bold]5. Performance and alerts")
@@ -250,11 +251,9 @@ def _main_job(
     console.print(f"Wrote {escape(str(report))} (open it in a browser)")
 
     console.rule("[bold]6. Approve, activate and route a lead")
-    with UnitOfWork(db) as uow:
-        plan = uow.plans.get(plan_id)
-        for status in (PlanStatus.IN_REVIEW, PlanStatus.APPROVED, PlanStatus.ACTIVE):
-            plan = uow.plans.save(replace(plan.transition(status, by="demo")))
-        uow.commit()
+    for status in (PlanStatus.IN_REVIEW, PlanStatus.APPROVED):
+        change_status(db, plan_id, status, by="demo")
+    activate_plan(db, plan_id, by="demo")
     lead = {
         "id": "demo-lead",
         "company": "Example Co",
@@ -267,6 +266,17 @@ def _main_job(
         f"A lead from ZIP 80202 (Denver) goes to {routed.territory_name} ({routed.result.territory_id}), "
         f"owner {routed.owner_name}: {escape(routed.result.explanation[:160])}"
     )
+    console.rule("[bold]7. Users")
+    users = create_demo_users(db)
+    render_rows(
+        [
+            {"user": name, "role": role.value, "password": password}
+            for name, role, password in users
+        ],
+        title="Demo users (passwords are new on every run)",
+    )
     console.print(
-        f"[bold green]Done.[/bold green] Plan {plan_id} is active. Try `terraplan route --postal-code 94107` or `terraplan kpis --plan {plan_id}`."
+        f"[bold green]Done.[/bold green] Plan {plan_id} is active. Try `terraplan route "
+        f"--postal-code 94107` or `terraplan kpis --plan {plan_id}`; `terraplan serve` starts "
+        "the API (sign in at /auth/login with a user above; interactive docs at /docs)."
     )

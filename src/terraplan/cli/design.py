@@ -90,6 +90,14 @@ def design(
     states: Annotated[
         str | None, typer.Option("--states", help="Only these states, e.g. CA,NV,OR.")
     ] = None,
+    lock: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--lock",
+            help="UNIT:TERRITORY kept in that territory (repeatable), e.g. 06037:T03; with "
+            "--from-plan the plan's locked units are kept too.",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same plan).")] = 0,
     time_limit: Annotated[
         float, typer.Option("--time-limit", help="Seconds the solver may use.")
@@ -122,6 +130,7 @@ def design(
     from terraplan.services.design import (
         design_plan,
         parse_balance,
+        parse_locks,
         territory_rows,
         write_design_files,
     )
@@ -155,6 +164,7 @@ def design(
             centres_from_reps=centers is Centers.reps,
             from_plan=from_plan,
             max_moved=_share(max_moved),
+            locks=parse_locks(lock or []),
             seed=seed,
             time_limit=time_limit,
             method=method.value,

@@ -185,6 +185,42 @@ def compile_command(
     typer.echo(compile_sql(rule_set, dialect.value, table))
 
 
+@rules_app.command("export")
+def export_command(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Argument(help="File to write: .yaml/.yml or .json.")],
+    plan: Annotated[str, typer.Option("--plan", help="Plan whose latest rule set to write.")],
+    force: ForceOption = False,
+) -> None:
+    """Write a plan's latest rule set as a rule file (edit it, then `rules save` it back)."""
+    import json
+
+    import yaml
+
+    from terraplan.errors import InvalidParameterError
+    from terraplan.io.outputs import write_text
+    from terraplan.rules import rule_set_to_dict
+    from terraplan.services.ownership import plan_rule_set
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    suffix = out.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".json"):
+        raise InvalidParameterError(
+            f"{out}: write the rule set to a .yaml, .yml or .json file",
+            details={"parameter": "out", "value": str(out)},
+        )
+    with UnitOfWork(app_context(ctx).database()) as uow:
+        rule_set, version = plan_rule_set(uow, uow.plans.get(plan))
+    data = rule_set_to_dict(rule_set)
+    text = (
+        json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        if suffix == ".json"
+        else yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    )
+    write_text(out, text, overwrite=force)
+    stdout().print(f"Wrote {escape(str(out))} (plan {plan}, rule set version {version})")
+
+
 @rules_app.command("export-etm")
 def export_etm_command(
     ctx: typer.Context,

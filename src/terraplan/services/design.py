@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from terraplan.domain import GeoKind, GeoUnit, Plan, Rep, RepRole
+from terraplan.domain import GeoKind, GeoUnit, Plan, RecordKind, Rep, RepRole
 from terraplan.errors import DataError, InfeasibleError, InvalidParameterError, NotFoundError
 from terraplan.io.outputs import write_files
 from terraplan.planning.design import (
@@ -127,6 +127,24 @@ def with_account_metrics(units: list[Any], uow: UnitOfWork, metrics: list[str]) 
     ]
 
 
+def parse_locks(values: list[str]) -> dict[str, str]:
+    """``["06037:T03", ...]`` -> ``{"06037": "T03"}`` (unit id -> territory id)."""
+    locks: dict[str, str] = {}
+    for value in values:
+        unit, sep, territory = value.partition(":")
+        if not sep or not unit.strip() or not territory.strip():
+            raise InvalidParameterError(
+                f"--lock {value!r}: give UNIT:TERRITORY, e.g. 06037:T03",
+                details={"parameter": "lock", "value": value},
+            )
+        if unit.strip() in locks:
+            raise InvalidParameterError(
+                f"--lock: unit {unit.strip()} is locked twice", details={"parameter": "lock"}
+            )
+        locks[unit.strip()] = territory.strip()
+    return locks
+
+
 def design_plan(
     db: Database,
     *,
@@ -137,6 +155,7 @@ def design_plan(
     centres_from_reps: bool = False,
     from_plan: str | None = None,
     max_moved: float | None = None,
+    locks: Mapping[str, str] | None = None,
     seed: int = 0,
     time_limit: float = 30.0,
     method: Literal["auto", "heuristic", "exact"] = "auto",
@@ -185,6 +204,7 @@ def design_plan(
         contiguous=contiguous,
         current=current,
         max_moved=max_moved,
+        locks=_with_plan_locks(locks, current) or None,
         seed=seed,
         time_limit=time_limit,
         method=method,
@@ -241,6 +261,19 @@ def design_plan(
             )
         uow.commit()
     return DesignRun(outcome=outcome, plan=saved, units=tuple(chosen), seconds=seconds)
+
+
+def _with_plan_locks(locks: Mapping[str, str] | None, current: Plan | None) -> dict[str, str]:
+    """The locks asked for, plus the units the current plan locked (kept where they are)."""
+    merged = dict(locks or {})
+    if current is not None:
+        from terraplan.planning.plan_edits import locked_units
+
+        aligned = current.alignment_map(RecordKind.GEO_UNIT)
+        for unit in sorted(locked_units(current)):
+            if unit in aligned:
+                merged.setdefault(unit, aligned[unit])
+    return merged
 
 
 def _next_plan_id(uow: UnitOfWork) -> str:
