@@ -159,13 +159,7 @@ def _main_job(
         )
     summary = design_summary(run.outcome, run.seconds)
     rows = territory_rows(run.outcome)
-    metrics = [m for m in summary["metrics"] if m in rows[0]]
-    render_rows(
-        rows[:10],
-        columns=["name", "units", *(c for m in metrics for c in (m, f"{m} dev"))],
-        title=f"Plan {run.plan.id}: first 10 of {len(rows)} territories",
-        amounts=metrics,
-    )
+    render_rows(rows[:10], title=f"Plan {run.plan.id}: first 10 of {len(rows)} territories")
     deviations = ", ".join(
         f"{m} {d:.1%} (tolerance {t:.0%})"
         for m, d, t in zip(
