@@ -140,3 +140,32 @@ def test_workbench_end_to_end(demo_plan: Database, as_user: Callable[[str], Test
     assert all(entry["at"].endswith("Z") for entry in audit)
     assert rep.get("/audit").status_code == 403
     assert planner.delete("/plans/P2").status_code == 409  # active plans stay
+
+
+def test_create_a_plan_from_scratch(
+    demo_plan: Database, as_user: Callable[[str], TestClient]
+) -> None:
+    planner = as_user("planner")
+    created = planner.post(
+        "/plans",
+        json={
+            "name": "Blank",
+            "territories": [{"id": "W", "name": "West"}, {"id": "E", "name": "East"}],
+        },
+    )
+    assert created.status_code == 201, created.text
+    plan_id = created.json()["id"]
+    moved = planner.post(
+        f"/plans/{plan_id}/edits",
+        json={"edit": {"op": "move_units", "units": ["06037"], "to": "W"}, "version": 1},
+    )
+    assert moved.status_code == 200, moved.text
+    assert (
+        as_user("rep")
+        .post("/plans", json={"name": "x", "territories": [{"id": "A", "name": "A"}]})
+        .status_code
+        == 403
+    )
+    empty = planner.post("/plans", json={"name": "x", "territories": []})
+    assert empty.status_code == 422
+    assert set(empty.json()) == {"error"}

@@ -249,3 +249,34 @@ def test_comments_change_requests_and_the_audit_log(
     status = audit_log(db, plan_id="C1", action="status")[0]
     assert (status.before or {})["status"] == "draft"
     assert (status.after or {})["status"] == "in_review"
+
+
+def test_a_plan_from_scratch_then_aligned_by_hand(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    from terraplan.errors import InvalidParameterError
+    from terraplan.services.plan_edits import edit_plan
+    from terraplan.services.scenarios import create_plan
+
+    db, _ = regions
+    plan = create_plan(
+        db,
+        "Blank",
+        [{"id": "W", "name": "West"}, {"id": "E", "name": "East", "type": "geo"}],
+        created_by="pat",
+    )
+    assert (plan.status, plan.alignment, [t.id for t in plan.territories]) == (
+        PlanStatus.DRAFT,
+        (),
+        ["W", "E"],
+    )
+    edited = edit_plan(db, plan.id, {"op": "move_units", "units": ["06037", "06059"], "to": "W"})
+    assert {e.territory: e.units for e in edited.effects} == {"W": 2}
+    with pytest.raises(InvalidParameterError, match=r"territories\[1\]"):
+        create_plan(db, "Bad", [{"id": "A", "name": "A"}, {"name": "no id"}])
+    with pytest.raises(InvalidParameterError, match=r"territories\[0\]"):
+        create_plan(db, "Bad", [{"id": "A", "name": "A", "type": "galaxy"}])
+    with pytest.raises(InvalidParameterError, match="at least one"):
+        create_plan(db, "Empty", [])
+    with pytest.raises(ConflictError):
+        create_plan(db, "Again", [{"id": "A", "name": "A"}], plan_id=plan.id)

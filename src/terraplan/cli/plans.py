@@ -119,6 +119,37 @@ def show_plan(
     render_rows(rows, fmt=fmt)
 
 
+@plans_app.command("new")
+def new(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Name of the plan.")],
+    territory: Annotated[
+        list[str],
+        typer.Option("--territory", help="ID=NAME of a territory (repeatable), e.g. T1=West."),
+    ],
+    plan_id: Annotated[
+        str | None, typer.Option("--plan-id", help="Id (default: next free).")
+    ] = None,
+) -> None:
+    """Create an empty draft plan with these territories; align units with `plans move`."""
+    from terraplan.errors import InvalidParameterError
+    from terraplan.services.scenarios import create_plan
+
+    specs = []
+    for value in territory:
+        tid, sep, label = value.partition("=")
+        if not sep or not tid.strip() or not label.strip():
+            raise InvalidParameterError(
+                f"--territory {value!r}: give ID=NAME, e.g. T1=West",
+                details={"parameter": "territory"},
+            )
+        specs.append({"id": tid.strip(), "name": label.strip()})
+    created = create_plan(
+        app_context(ctx).database(), name, specs, plan_id=plan_id, created_by="cli"
+    )
+    stdout().print(f"Plan {created.id} ({created.name}) created with {len(specs)} territories.")
+
+
 @plans_app.command("copy")
 def copy(
     ctx: typer.Context,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import polars as pl
 
@@ -81,6 +82,61 @@ def copy_plan(
         uow.audit.record(
             "copy", "plan", plan_id, actor=created_by, plan_id=plan_id,
             after={"based_on": source.id, "name": saved.name},
+        )  # fmt: skip
+        uow.commit()
+    return saved
+
+
+def create_plan(
+    db: Database,
+    name: str,
+    territories: list[dict[str, Any]],
+    *,
+    plan_id: str | None = None,
+    created_by: str | None = None,
+) -> Plan:
+    """A new empty draft (no alignment yet) with the given territories.
+
+    ``territories``: ``{"id", "name"}`` and optionally ``parent_id``, ``type`` (geo, named,
+    vertical, segment, overlay, catch_all), ``level``. Geo units and accounts are then aligned
+    with edits (``move_units``, ``move_accounts``) or by a design from this plan.
+    """
+    from terraplan.domain import Territory, TerritoryType
+    from terraplan.errors import DataError
+
+    if not territories:
+        raise InvalidParameterError(
+            "a plan needs at least one territory", details={"field": "territories"}
+        )
+    built = []
+    for index, spec in enumerate(territories):
+        try:
+            built.append(
+                Territory(
+                    id=str(spec["id"]),
+                    name=str(spec.get("name") or spec["id"]),
+                    type=TerritoryType(spec.get("type", "geo")),
+                    parent_id=spec.get("parent_id"),
+                    level=str(spec.get("level", "territory")),
+                )
+            )
+        except (KeyError, ValueError) as exc:  # DataError is a ValueError too
+            reason = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise InvalidParameterError(
+                f"territories[{index}]: {reason}", details={"field": f"territories[{index}]"}
+            ) from None
+    with UnitOfWork(db) as uow:
+        new_id = plan_id or next_plan_id(uow)
+        if uow.plans.exists(new_id):
+            raise ConflictError(f"plan {new_id!r} already exists", details={"id": new_id})
+        try:
+            plan = Plan(id=new_id, name=name, territories=tuple(built), created_by=created_by)
+        except DataError as exc:
+            raise InvalidParameterError(exc.message, details={"field": "territories"}) from None
+        saved = uow.plans.add(plan)
+        uow.audit.record(
+            "create", "plan", new_id, actor=created_by, plan_id=new_id,
+            after={"name": name, "territories": len(built)},
         )  # fmt: skip
         uow.commit()
     return saved

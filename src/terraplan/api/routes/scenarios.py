@@ -63,6 +63,40 @@ class PlanRef(BaseModel):
     based_on_plan_id: str | None = None
 
 
+class TerritoryCreate(BaseModel):
+    id: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=255)
+    parent_id: str | None = Field(default=None, max_length=100)
+    type: str = Field(
+        default="geo", description="geo, named, vertical, segment, overlay, catch_all"
+    )
+    level: str = Field(default="territory", max_length=60)
+
+
+class PlanCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=255)
+    plan_id: str | None = Field(default=None, max_length=100)
+    territories: list[TerritoryCreate] = Field(min_length=1, max_length=5_000)
+
+
+@router.post("/plans", operation_id="create_plan", status_code=201)
+def create_plan_route(principal: CurrentPrincipal, db: DatabaseDep, body: PlanCreate) -> PlanRef:
+    """A new empty draft with these territories (align units with edits, or design from it)."""
+    from terraplan.services.scenarios import create_plan
+
+    authorize(principal, Action.EDIT_PLAN)
+    created = create_plan(
+        db,
+        body.name,
+        [t.model_dump() for t in body.territories],
+        plan_id=body.plan_id,
+        created_by=principal.user.username,
+    )
+    return PlanRef(
+        id=created.id, name=created.name, version=created.version, status=created.status.value
+    )
+
+
 @router.post("/plans/{plan_id}/copy", operation_id="copy_plan", status_code=201)
 def copy_plan_route(
     principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: PlanCopyCreate
