@@ -199,3 +199,79 @@ def test_managers_and_reps_see_kpis_of_their_territories_only(
     assert {r["key"]: r["revenue"] for r in west["rows"]} == {"TW1": 1000.0, "TW2": 2000.0}
     by_rep = manager.get("/plans/PN/kpis", params={**params, "by": "rep"}).json()
     assert {r["key"] for r in by_rep["rows"]} <= {"M1", "R1", "R2"}
+
+
+#: Workbench calls on the seeded plans (all in review): (method, path, body) -> status per role.
+WORKBENCH: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
+    ("POST", "/plans/PW/copy", {}, {"admin": 201, "planner": 201, "manager": 403, "rep": 403}),
+    ("POST", "/plans/PE/copy", {}, {"admin": 201, "planner": 201, "manager": 404, "rep": 404}),
+    (
+        "POST",
+        "/plans",
+        {"name": "Blank", "territories": [{"id": "T", "name": "T"}]},
+        {"admin": 201, "planner": 201, "manager": 403, "rep": 403},
+    ),
+    ("GET", "/plans/PW/comments", None, {"admin": 200, "planner": 200, "manager": 200, "rep": 200}),
+    (
+        "POST",
+        "/plans/PW/comments",
+        {"body": "fine"},
+        {"admin": 201, "planner": 201, "manager": 201, "rep": 201},
+    ),
+    (
+        "POST",
+        "/plans/PW/comments",
+        {
+            "body": "move A2",
+            "proposed_edit": {"op": "move_accounts", "accounts": ["A2"], "to": "TW1"},
+        },
+        {"admin": 201, "planner": 201, "manager": 201, "rep": 201},
+    ),
+    (
+        "POST",
+        "/plans/PE/comments",
+        {"body": "hi"},
+        {"admin": 201, "planner": 201, "manager": 404, "rep": 404},
+    ),
+    (
+        "GET",
+        "/plans/PW/compare/PN",
+        None,
+        {"admin": 200, "planner": 200, "manager": 403, "rep": 403},
+    ),
+    (
+        "POST",
+        "/plans/PW/edits",
+        {"edit": {"op": "rename", "territory": "TW1", "name": "X"}, "version": 1},
+        {"admin": 409, "planner": 409, "manager": 403, "rep": 403},  # in review: drafts only
+    ),
+    (
+        "POST",
+        "/plans/PW/activate",
+        {"version": 1},
+        {"admin": 409, "planner": 409, "manager": 403, "rep": 403},
+    ),
+    ("DELETE", "/plans/PE", None, {"admin": 409, "planner": 409, "manager": 404, "rep": 404}),
+    ("GET", "/audit", None, {"admin": 200, "planner": 200, "manager": 403, "rep": 403}),
+    (
+        "POST",
+        "/jobs",
+        {"kind": "rules_apply", "parameters": {"plan_id": "PW"}},
+        {"admin": 202, "planner": 202, "manager": 403, "rep": 403},
+    ),
+    ("GET", "/jobs", None, {"admin": 200, "planner": 200, "manager": 200, "rep": 200}),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_workbench_endpoints_for_every_role(
+    role: str, as_user: Callable[[str], TestClient], anonymous: TestClient, db: Database
+) -> None:
+    _seed(db)
+    client = as_user(role)
+    for method, path, body, expected in WORKBENCH:
+        response = client.request(method, path, json=body)
+        assert response.status_code == expected[role], (method, path, role, response.text)
+        if response.status_code >= 400:
+            assert set(response.json()) == {"error"}, path
+        assert anonymous.request(method, path, json=body).status_code == 401, path
