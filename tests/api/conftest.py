@@ -32,8 +32,9 @@ TEST_REPS = (
 )
 
 
-def _app(db: Database) -> TestClient:
-    settings = Settings(database_url=db.url, session_cookie_secure=True)
+def _app(db: Database, *, job_workers: int = 0) -> TestClient:
+    # No job worker unless a test runs jobs (tests/api/test_workbench_api.py starts one).
+    settings = Settings(database_url=db.url, session_cookie_secure=True, job_workers=job_workers)
     # https base URL: the session cookie is Secure, as in production.
     return TestClient(create_app(settings), base_url="https://testserver")
 
@@ -76,8 +77,8 @@ def as_user(db: Database, users: dict[str, str]) -> Iterator[Callable[[str], Tes
     """``as_user("rep")``: a client signed in as that user (each call: its own cookie jar)."""
     clients: list[TestClient] = []
 
-    def make(username: str) -> TestClient:
-        test_client = _app(db)
+    def make(username: str, *, job_workers: int = 0) -> TestClient:
+        test_client = _app(db, job_workers=job_workers)
         test_client.__enter__()
         clients.append(test_client)
         return login(test_client, username)

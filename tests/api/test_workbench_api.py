@@ -52,7 +52,7 @@ def _wait(client: TestClient, job_id: str, seconds: float = 120) -> dict[str, ob
 
 
 def test_workbench_end_to_end(demo_plan: Database, as_user: Callable[[str], TestClient]) -> None:
-    planner = as_user("planner")
+    planner = as_user("planner", job_workers=1)
     rep = as_user("rep")
     manager = as_user("manager")
 

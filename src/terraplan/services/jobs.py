@@ -32,6 +32,7 @@ from terraplan.storage.workflow import (
     claim_next_job,
     fail_orphaned_jobs,
     finish_job,
+    pending_jobs,
     report_job_progress,
 )
 
@@ -223,6 +224,10 @@ class JobWorker:
 
     def run_once(self) -> str | None:
         """Fail orphans, claim one job and run it; returns its id (None when idle)."""
+        with self.db.engine.connect() as connection:
+            # One cheap read per idle poll; writes only when there is something to do.
+            if not pending_jobs(connection):
+                return None
         with self.db.engine.begin() as connection:
             failed = fail_orphaned_jobs(connection, stale_after=self.stale_after)
             if failed:

@@ -122,6 +122,12 @@ class Jobs:
         return self.get(job_id)
 
 
+def pending_jobs(connection: Connection) -> bool:
+    """True when some job is queued or running (a worker's cheap idle check)."""
+    query = select(JobRow.id).where(JobRow.status.in_(("queued", "running"))).limit(1)
+    return connection.execute(query).first() is not None
+
+
 def claim_next_job(connection: Connection, worker_id: str, kinds: tuple[str, ...]) -> str | None:
     """Claim the oldest queued job of ``kinds`` for ``worker_id``; returns its id or None.
 
