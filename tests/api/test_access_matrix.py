@@ -122,6 +122,8 @@ READS: dict[tuple[str, str], dict[str, Any]] = {
         "manager": 403,
         "rep": 403,
     },
+    ("GET", "/accounts/A1/owners"): {"admin": 200, "planner": 200, "manager": 200, "rep": 200},
+    ("GET", "/accounts/A3/owners"): {"admin": 200, "planner": 200, "manager": 404, "rep": 404},
     ("GET", "/kpis/definitions"): {"admin": 200, "planner": 200, "manager": 200, "rep": 200},
     ("GET", "/auth/me"): {"admin": 200, "planner": 200, "manager": 200, "rep": 200},
 }

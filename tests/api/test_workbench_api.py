@@ -127,6 +127,15 @@ def test_workbench_end_to_end(demo_plan: Database, as_user: Callable[[str], Test
         }
     assert assigned and set(assigned.values()) == {target}
 
+    # Ownership is effective-dated: LA's accounts are in the new territory from 2027-01-01.
+    some_la = sorted(la)[0]
+    periods = planner.get(f"/accounts/{some_la}/owners").json()
+    assert [(p["territory_id"], p["valid_from"], p["plan_id"]) for p in periods] == [
+        (target, "2027-01-01", "P2")
+    ]
+    assert planner.get(f"/accounts/{some_la}/owners", params={"on": "2026-12-31"}).json() == []
+    assert rep.get(f"/accounts/{some_la}/owners").status_code == 404
+
     # Routing follows the active plan: a Los Angeles lead goes to the new territory.
     routed = planner.post("/route", json={"company": "Acme", "postal_code": "90012"})
     assert routed.status_code == 200, routed.text

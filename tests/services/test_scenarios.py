@@ -280,3 +280,43 @@ def test_a_plan_from_scratch_then_aligned_by_hand(
         create_plan(db, "Empty", [])
     with pytest.raises(ConflictError):
         create_plan(db, "Again", [{"id": "A", "name": "A"}], plan_id=plan.id)
+
+
+def test_ownership_is_effective_dated_across_activations(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    from datetime import date as day
+
+    from terraplan.services.plan_edits import edit_plan
+    from terraplan.services.scenarios import ownership_history
+
+    db, county_territory = regions
+    for step in ("in_review", "approved"):
+        change_status(db, "P1", step)
+    activate_plan(db, "P1", effective_from=day(2027, 1, 1))
+    copy_plan(db, new_id="P2")
+    old = county_territory["06037"]
+    new = next(t for t in set(county_territory.values()) if t != old)
+    edit_plan(db, "P2", {"op": "move_units", "units": ["06037"], "to": new})
+    with UnitOfWork(db) as uow:
+        accounts = uow.accounts.list()
+    moved = next(a.id for a in accounts if a.county_fips == "06037")
+    stayed = next(a.id for a in accounts if a.county_fips and a.county_fips != "06037"
+                  and county_territory.get(a.county_fips) == old)  # fmt: skip
+    for step in ("in_review", "approved"):
+        change_status(db, "P2", step)
+    activate_plan(db, "P2", effective_from=day(2027, 7, 1))
+
+    periods, _ = ownership_history(db, moved)
+    assert [(p.territory_id, p.valid_from, p.valid_to, p.plan_id) for p in periods] == [
+        (old, day(2027, 1, 1), day(2027, 6, 30), "P1"),
+        (new, day(2027, 7, 1), None, "P2"),
+    ]
+    kept, _ = ownership_history(db, stayed)
+    assert [(p.territory_id, p.valid_from, p.valid_to) for p in kept] == [
+        (old, day(2027, 1, 1), None)
+    ]
+    on_day, _ = ownership_history(db, moved, day=day(2027, 3, 15))
+    assert [p.territory_id for p in on_day] == [old]
+    before, _ = ownership_history(db, moved, day=day(2026, 12, 31))
+    assert before == []

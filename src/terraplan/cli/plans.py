@@ -38,6 +38,7 @@ _STEP_STATUS = {
 
 def register(app: typer.Typer) -> None:
     app.add_typer(plans_app, name="plans")
+    app.command("owners")(owners_history)
 
 
 def _amount(value: float) -> str:
@@ -226,6 +227,8 @@ def compare(
         {"measure": "revenue moved" + (f" ({window})" if window else ""),
          "value": _amount(comparison.revenue_moved)},
         {"measure": "open pipeline moved", "value": _amount(comparison.pipeline_moved)},
+        {"measure": "pipeline protected (stays with its owner)",
+         "value": _amount(comparison.pipeline_protected)},
         {"measure": "reps gaining accounts",
          "value": ", ".join(names.get(r, r) for r in summary["reps_gaining"]) or "none"},
         {"measure": "reps losing accounts",
@@ -508,3 +511,33 @@ def audit(
         )
         return
     render_rows(rows, fmt=fmt)
+
+
+def owners_history(
+    ctx: typer.Context,
+    account: Annotated[str, typer.Argument(help="Account id.")],
+    on: Annotated[
+        str | None, typer.Option("--on", help="Only the owner on this day (YYYY-MM-DD).")
+    ] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Who owned an account, in which territory, over time (recorded at each activation)."""
+    from terraplan.services.scenarios import ownership_history, parse_effective_date
+
+    day = parse_effective_date(on, parameter="on")
+    periods, names = ownership_history(app_context(ctx).database(), account, day=day)
+    rows = [
+        {
+            "from": p.valid_from,
+            "to": p.valid_to or "",
+            "territory": p.territory_name or p.territory_id or "(none)",
+            "owner": names.get(p.owner_id or "", p.owner_id or "(vacant)"),
+            "plan": p.plan_id,
+        }
+        for p in periods
+    ]
+    if not rows and fmt is OutputFormat.TABLE:
+        when = f" on {day}" if day else ""
+        stdout().print(f"No ownership recorded for {account}{when}: no plan was active then.")
+        return
+    render_rows(rows, fmt=fmt, title=f"Owners of {account}")

@@ -67,6 +67,7 @@ class PlanComparison:
     potential_moved: float
     revenue_moved: float
     pipeline_moved: float
+    pipeline_protected: float
     total_potential: float
     reps_gaining: tuple[str, ...]
     reps_losing: tuple[str, ...]
@@ -95,6 +96,7 @@ class PlanComparison:
             "potential_share_moved": self.potential_share_moved,
             "revenue_moved": self.revenue_moved,
             "pipeline_moved": self.pipeline_moved,
+            "pipeline_protected": self.pipeline_protected,
             "reps_gaining": list(self.reps_gaining),
             "reps_losing": list(self.reps_losing),
         }
@@ -130,7 +132,9 @@ def compare_plans(
     ``*_alignment``: account id -> territory id in each plan. ``owner_of``: the accounts'
     current owners, used as the base owner of accounts whose base territory has no primary
     rep (default: the base territory's primary rep only). An account "moves" when its
-    territory id differs between the plans; an "owner change" when its owner differs.
+    territory id differs between the plans; an "owner change" when its owner differs. The open
+    pipeline of accounts changing owner is *protected*: activation leaves open opportunities
+    with their current owner until they close.
     """
     base_owner = primary_owner(base)
     other_owner = primary_owner(other)
@@ -140,7 +144,7 @@ def compare_plans(
     tallies: dict[str, list[float]] = {}
     gaining: set[str] = set()
     losing: set[str] = set()
-    potential_moved = revenue_moved = pipeline_moved = total_potential = 0.0
+    potential_moved = revenue_moved = pipeline_moved = protected = total_potential = 0.0
     counted = owner_changes = 0
     for facts in accounts:
         old = base_alignment.get(facts.id)
@@ -161,6 +165,8 @@ def compare_plans(
         new_owner = other_owner.get(new) if new else None
         if old_owner != new_owner:
             owner_changes += 1
+            # Open opportunities stay with their current owner until they close.
+            protected += facts.open_pipeline
             if old_owner:
                 losing.add(old_owner)
             if new_owner:
@@ -214,6 +220,7 @@ def compare_plans(
         potential_moved=potential_moved,
         revenue_moved=revenue_moved,
         pipeline_moved=pipeline_moved,
+        pipeline_protected=protected,
         total_potential=total_potential,
         reps_gaining=tuple(sorted(gaining)),
         reps_losing=tuple(sorted(losing)),

@@ -325,10 +325,21 @@ def activate_plan(
             after={"status": "active", "effective_from": start.isoformat()},
         )  # fmt: skip
         uow.commit()
-    # Accounts and their owners follow the plan that is now active.
+    # Accounts and their owners follow the plan that is now active, and who owns what from
+    # its first day is recorded (effective-dated: the previous owners' periods end the day before).
     from terraplan.services.ownership import apply_rules
+    from terraplan.storage.ownership_history import record_ownership
 
     apply_rules(db, plan_id)
+    names = {t.id: t.name for t in saved.territories}
+    with UnitOfWork(db) as uow:
+        owners = {
+            a.record_id: (a.territory_id, names.get(a.territory_id or ""), a.owner_id)
+            for a in uow.assignments.current(plan_id)
+            if a.record_kind == "account"
+        }
+        record_ownership(uow.connection, plan_id, start, owners)
+        uow.commit()
     return saved
 
 
@@ -359,12 +370,30 @@ def rule_set_text(db: Database, plan_id: str) -> str:
     return dump_rule_set(rule_set)
 
 
-def parse_effective_date(text: str | None) -> date | None:
+def parse_effective_date(text: str | None, *, parameter: str = "effective") -> date | None:
     if text is None:
         return None
     try:
         return date.fromisoformat(text)
     except ValueError:
         raise InvalidParameterError(
-            f"--effective: {text!r} is not a date (YYYY-MM-DD)", details={"parameter": "effective"}
+            f"--{parameter}: {text!r} is not a date (YYYY-MM-DD)",
+            details={"parameter": parameter},
         ) from None
+
+
+def ownership_history(
+    db: Database, account_id: str, *, day: date | None = None
+) -> tuple[list[Any], dict[str, str]]:
+    """The account's ownership periods (or the one covering ``day``) and rep names."""
+    from terraplan.storage.ownership_history import history, owner_on
+
+    with UnitOfWork(db) as uow:
+        uow.accounts.get(account_id)  # NotFoundError for an unknown account
+        names = {r.id: r.name for r in uow.reps.list()}
+        if day is None:
+            periods = history(uow.connection, account_id)
+        else:
+            found = owner_on(uow.connection, account_id, day)
+            periods = [found] if found is not None else []
+    return periods, names

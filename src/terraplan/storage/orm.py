@@ -467,3 +467,22 @@ class BrowserSessionRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class OwnershipPeriodRow(Base):
+    """Who owned an account, in which territory, from which day to which day (effective-dated:
+    written when a plan is activated, never overwritten, so history survives realignments)."""
+
+    __tablename__ = "ownership_periods"
+    __table_args__ = (Index("ix_ownership_periods_record", "record_kind", "record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_kind: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(ID)
+    territory_id: Mapped[str | None] = mapped_column(ID)
+    territory_name: Mapped[str | None] = mapped_column(String(255))
+    owner_id: Mapped[str | None] = mapped_column(ID)
+    plan_id: Mapped[str] = mapped_column(ID)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)

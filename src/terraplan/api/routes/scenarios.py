@@ -346,3 +346,50 @@ def audit_route(
         AuditEntryPublic(**{**{name: getattr(e, name) for name in e.__slots__}, "at": aware(e.at)})
         for e in entries
     ]
+
+
+class OwnershipPeriodPublic(BaseModel):
+    territory_id: str | None
+    territory_name: str | None
+    owner_id: str | None
+    owner_name: str | None
+    plan_id: str
+    valid_from: date
+    valid_to: date | None
+
+
+@router.get("/accounts/{account_id}/owners", operation_id="get_account_owners")
+def account_owners_route(
+    principal: CurrentPrincipal,
+    db: DatabaseDep,
+    account_id: str,
+    on: Annotated[date | None, Query(description="Only the period covering this day")] = None,
+) -> list[OwnershipPeriodPublic]:
+    """Who owned the account, in which territory, from which day (recorded at activations)."""
+    from terraplan.services.access import account_resource
+    from terraplan.services.scenarios import ownership_history
+
+    with UnitOfWork(db) as uow:
+        account = uow.accounts.get(account_id)
+        resource = account_resource(uow, account.id, account.owner_id)
+    require_visible(
+        principal.user,
+        resource,
+        NotFoundError(
+            f"no account with id {account_id!r}", details={"kind": "accounts", "id": account_id}
+        ),
+        scopes=principal.scopes,
+    )
+    periods, names = ownership_history(db, account_id, day=on)
+    return [
+        OwnershipPeriodPublic(
+            territory_id=p.territory_id,
+            territory_name=p.territory_name,
+            owner_id=p.owner_id,
+            owner_name=names.get(p.owner_id or ""),
+            plan_id=p.plan_id,
+            valid_from=p.valid_from,
+            valid_to=p.valid_to,
+        )
+        for p in periods
+    ]
