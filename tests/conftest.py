@@ -75,3 +75,42 @@ def db(database_url: str) -> Iterator[Database]:
     migrate.upgrade(database)
     yield database
     database.dispose()
+
+
+def seed_region_plan(
+    db: Database, *, n_accounts: int, seed: int, plan_id: str = "P1", units_parameter: bool = True
+) -> dict[str, str]:
+    """Load the demo (``n_accounts``) and store ``plan_id``: one territory per demo region
+    (``T-<region id>``), aligned by county, with the rule set a design would generate.
+
+    Returns the county FIPS -> territory id alignment.
+    """
+    from terraplan.domain import AlignmentEntry, GeoKind, Plan, RecordKind, Territory
+    from terraplan.rules import dump_rule_set
+    from terraplan.services.demo import load_demo
+    from terraplan.services.ownership import rules_for_design
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    dataset, _ = load_demo(db, n_accounts=n_accounts, seed=seed)
+    region_of = {state: region for region in dataset.regions for state in region.states}
+    county_territory = {
+        unit.id: f"T-{region_of[unit.state].id}"
+        for unit in dataset.geo_units
+        if unit.kind is GeoKind.COUNTY and unit.state in region_of
+    }
+    plan = Plan(
+        id=plan_id,
+        name="Regions",
+        territories=tuple(Territory(f"T-{r.id}", r.name) for r in dataset.regions),
+        alignment=tuple(
+            AlignmentEntry(RecordKind.GEO_UNIT, unit, territory)
+            for unit, territory in county_territory.items()
+        ),
+        parameters={"units": "counties"} if units_parameter else {},
+    )
+    with UnitOfWork(db) as uow:
+        stored = uow.plans.add(plan)
+        rule_set = rules_for_design(stored, list(dataset.geo_units))
+        uow.rule_sets.add(plan_id, dump_rule_set(rule_set), plan_version=stored.version)
+        uow.commit()
+    return county_territory

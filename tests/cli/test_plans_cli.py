@@ -7,13 +7,10 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from terraplan.domain import AlignmentEntry, GeoKind, Plan, RecordKind, Territory
-from terraplan.rules import dump_rule_set
-from terraplan.services.demo import load_demo
-from terraplan.services.ownership import rules_for_design
+from tests.conftest import seed_region_plan
+
 from terraplan.storage import migrate
 from terraplan.storage.database import Database
-from terraplan.storage.unit_of_work import UnitOfWork
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -22,24 +19,7 @@ def _database(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path}/plans.db"
     db = Database(url)
     migrate.upgrade(db)
-    dataset, _ = load_demo(db, n_accounts=300, seed=3)
-    region_of = {state: region for region in dataset.regions for state in region.states}
-    plan = Plan(
-        id="P1",
-        name="Regions",
-        territories=tuple(Territory(f"T-{r.id}", r.name) for r in dataset.regions),
-        alignment=tuple(
-            AlignmentEntry(RecordKind.GEO_UNIT, u.id, f"T-{region_of[u.state].id}")
-            for u in dataset.geo_units
-            if u.kind is GeoKind.COUNTY and u.state in region_of
-        ),
-        parameters={"units": "counties"},
-    )
-    with UnitOfWork(db) as uow:
-        stored = uow.plans.add(plan)
-        rules = rules_for_design(stored, list(dataset.geo_units))
-        uow.rule_sets.add("P1", dump_rule_set(rules), plan_version=1)
-        uow.commit()
+    seed_region_plan(db, n_accounts=300, seed=3)
     db.dispose()
     return url
 

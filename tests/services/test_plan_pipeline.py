@@ -7,17 +7,15 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from tests.conftest import seed_region_plan
 
-from terraplan.domain import AlignmentEntry, GeoKind, Plan, RecordKind, Territory
-from terraplan.rules import dump_rule_set
-from terraplan.services.demo import load_demo
 from terraplan.services.monitoring import (
     plan_alerts,
     plan_kpis,
     plan_report_html,
     territory_priorities,
 )
-from terraplan.services.ownership import apply_rules, rules_for_design
+from terraplan.services.ownership import apply_rules
 from terraplan.services.reps_targets import plan_capacity, plan_matching, plan_targets
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -25,21 +23,9 @@ from terraplan.storage.unit_of_work import UnitOfWork
 
 @pytest.fixture
 def demo_plan(db: Database) -> Database:
-    """The demo (600 accounts) and a plan of one territory per region, aligned by county."""
-    dataset, _ = load_demo(db, n_accounts=600, seed=11)
-    region_of = {state: region for region in dataset.regions for state in region.states}
-    territories = tuple(Territory(id=f"T-{r.id}", name=r.name) for r in dataset.regions)
-    alignment = tuple(
-        AlignmentEntry(RecordKind.GEO_UNIT, unit.id, f"T-{region_of[unit.state].id}")
-        for unit in dataset.geo_units
-        if unit.kind is GeoKind.COUNTY and unit.state in region_of
-    )
-    plan = Plan(id="P1", name="Regions", territories=territories, alignment=alignment)
-    with UnitOfWork(db) as uow:
-        stored = uow.plans.add(plan)
-        rule_set = rules_for_design(stored, list(dataset.geo_units))
-        uow.rule_sets.add("P1", dump_rule_set(rule_set), plan_version=stored.version)
-        uow.commit()
+    """The demo (600 accounts) and a plan of one territory per region, aligned by county (its
+    code space known from the stored geo units' kind only: no design parameters)."""
+    seed_region_plan(db, n_accounts=600, seed=11, units_parameter=False)
     return db
 
 

@@ -6,12 +6,11 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from tests.conftest import seed_region_plan
 
-from terraplan.domain import AlignmentEntry, GeoKind, Plan, PlanStatus, RecordKind, Territory
+from terraplan.domain import Plan, PlanStatus, RecordKind, Territory
 from terraplan.errors import ConflictError, NotFoundError
-from terraplan.rules import dump_rule_set
-from terraplan.services.demo import load_demo
-from terraplan.services.ownership import apply_rules, rules_for_design
+from terraplan.services.ownership import apply_rules
 from terraplan.services.scenarios import (
     activate_plan,
     change_status,
@@ -26,30 +25,7 @@ from terraplan.storage.unit_of_work import UnitOfWork
 @pytest.fixture
 def regions(db: Database) -> tuple[Database, dict[str, str]]:
     """The demo (400 accounts) and P1: one territory per region, aligned by county, with rules."""
-    dataset, _ = load_demo(db, n_accounts=400, seed=5)
-    region_of = {state: region for region in dataset.regions for state in region.states}
-    territories = tuple(Territory(id=f"T-{r.id}", name=r.name, owners=()) for r in dataset.regions)
-    county_territory = {
-        unit.id: f"T-{region_of[unit.state].id}"
-        for unit in dataset.geo_units
-        if unit.kind is GeoKind.COUNTY and unit.state in region_of
-    }
-    alignment = tuple(
-        AlignmentEntry(RecordKind.GEO_UNIT, u, t) for u, t in county_territory.items()
-    )
-    plan = Plan(
-        id="P1",
-        name="Regions",
-        territories=territories,
-        alignment=alignment,
-        parameters={"units": "counties"},
-    )
-    with UnitOfWork(db) as uow:
-        stored = uow.plans.add(plan)
-        rule_set = rules_for_design(stored, list(dataset.geo_units))
-        uow.rule_sets.add("P1", dump_rule_set(rule_set), plan_version=stored.version)
-        uow.commit()
-    return db, county_territory
+    return db, seed_region_plan(db, n_accounts=400, seed=5)
 
 
 def test_copy_then_move_a_county_and_compare(regions: tuple[Database, dict[str, str]]) -> None:
