@@ -122,7 +122,8 @@ def overlaps(
     """Pairs ``(i, j, share)`` of geometries whose intersection covers more than ``min_share``
     of the smaller one's area (shared borders and corners have no area and are fine)."""
     index = [i for i, g in enumerate(geometries) if g is not None]
-    shapes = np.asarray([to_shape(geometries[i]) for i in index], dtype=object)  # type: ignore[arg-type]
+    shapes = np.empty(len(index), dtype=object)
+    shapes[:] = [to_shape(g) for g in geometries if g is not None]
     if shapes.size < 2:
         return []
     tree = shapely.STRtree(shapes)
