@@ -1,11 +1,11 @@
 """Exports of a designed plan as data structures (the CLI/API write the files).
 
 - :func:`territories_geojson`: a GeoJSON FeatureCollection, one feature per territory,
-  dissolved from its member units' polygons with shapely (:func:`terraplan.planning.geometry.dissolve`:
+  dissolved from its member units' polygons with shapely (:func:`terraplan.geometry.dissolve`:
   ``union_all`` on a 1e-7 degree grid after ``make_valid``), so every territory is a valid
   MultiPolygon; where member polygons of two territories overlap, the shared area stays
-  with one territory only (:func:`~terraplan.planning.geometry.dissolve_groups`). Units without a polygon are left out of the geometry (their count is a
-  property).
+  with one territory only (:func:`~terraplan.geometry.dissolve_groups`). Units without a
+  polygon are left out of the geometry (their count is a property).
 - :func:`alignment_rows` / :func:`alignment_csv`: one row per aligned unit.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 
 from terraplan.domain import GeoUnit
 from terraplan.planning.design import DesignOutcome
-from terraplan.planning.geometry import dissolve, dissolve_groups
+from terraplan.geometry import dissolve, dissolve_groups
 
 __all__ = ["alignment_csv", "alignment_rows", "dissolve", "territories_geojson"]
 

@@ -1,4 +1,7 @@
-"""Territory geometry with shapely: dissolve member polygons, validate, find overlaps.
+"""Polygon geometry with shapely, shared by ``planning`` (territories) and ``io`` (geo units):
+dissolve, repair, validate, find overlaps, separate overlapping shapes.
+
+It sits beside ``domain`` and ``engine`` in the layers (it imports neither).
 
 Geometries travel as GeoJSON mappings (``{"type": "Polygon" | "MultiPolygon", ...}``, WGS84
 degrees); shapely objects stay inside this module.
