@@ -22,6 +22,8 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping, shape
 
+from terraplan.errors import DataError
+
 #: Coordinates are snapped to this grid (degrees; 1e-7 degrees is about 1 cm).
 GRID_SIZE = 1e-7
 
@@ -143,3 +145,56 @@ def overlaps(
         for a, b, s in zip(left.tolist(), right.tolist(), share.tolist(), strict=True)
         if s > min_share
     ]
+
+
+def separate_mappings(
+    geometries: Sequence[Mapping[str, Any] | None], *, grid_size: float = GRID_SIZE
+) -> list[shapely.Geometry | None]:
+    """:func:`separate` on GeoJSON geometries (None stays None)."""
+    index = [i for i, g in enumerate(geometries) if g is not None]
+    shapes = separate([to_shape(geometries[i]) for i in index], grid_size=grid_size)  # type: ignore[arg-type]
+    result: list[shapely.Geometry | None] = [None] * len(geometries)
+    for i, s in zip(index, shapes, strict=True):
+        result[i] = s
+    return result
+
+
+def voronoi_cells(
+    points: Sequence[tuple[float, float]], region: shapely.Geometry, *, grid_size: float = GRID_SIZE
+) -> list[shapely.Geometry]:
+    """The Voronoi cell of each ``(lon, lat)`` point clipped to ``region``: the cells tile
+    ``region`` without overlap. Distances are measured with longitudes scaled by the
+    cosine of the mean latitude (degrees of longitude shrink away from the equator).
+
+    Points that coincide are moved apart by a few metres first, so each gets a cell; a
+    point far outside ``region`` may get an empty cell.
+    """
+    if not points:
+        return []
+    if len(points) == 1:
+        return [region]
+    xy = np.asarray(points, dtype=float)
+    scale = max(float(np.cos(np.radians(np.mean(xy[:, 1])))), 0.05)
+    xy[:, 0] *= scale
+    seen: set[tuple[float, float]] = set()
+    for i, (x0, y) in enumerate(xy.tolist()):
+        x = x0
+        while (round(x, 6), round(y, 6)) in seen:
+            x += 3e-5
+        seen.add((round(x, 6), round(y, 6)))
+        xy[i, 0] = x
+    sites = shapely.multipoints(xy)
+    minx, miny, maxx, maxy = region.bounds
+    frame = shapely.box(minx * scale - 1, miny - 1, maxx * scale + 1, maxy + 1)
+    diagram = shapely.voronoi_polygons(sites, extend_to=frame, ordered=True)
+    cells = list(shapely.get_parts(diagram))
+    if len(cells) != len(points):  # pragma: no cover - GEOS keeps one cell per distinct site
+        raise DataError(
+            f"the Voronoi diagram has {len(cells)} cells for {len(points)} points",
+            details={"reason": "coinciding points"},
+        )
+    unscaled = shapely.transform(
+        np.asarray(cells, dtype=object), lambda c: c / np.array([scale, 1.0])
+    )
+    clipped = shapely.intersection(unscaled, region)
+    return [polygonal(c) for c in clipped.tolist()]

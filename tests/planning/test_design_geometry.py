@@ -11,9 +11,9 @@ import shapely
 from shapely.geometry import shape
 
 from terraplan.data.counties import load_counties
+from terraplan.geometry import dissolve, dissolve_groups, invalid_reasons, overlaps
 from terraplan.planning.design import design_territories
 from terraplan.planning.design_export import territories_geojson
-from terraplan.geometry import dissolve, dissolve_groups, invalid_reasons, overlaps
 
 
 def _box(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from terraplan.domain import GeoUnit
-from terraplan.planning.design import DesignOutcome
 from terraplan.geometry import dissolve, dissolve_groups
+from terraplan.planning.design import DesignOutcome
 
 __all__ = ["alignment_csv", "alignment_rows", "dissolve", "territories_geojson"]
 

@@ -76,7 +76,11 @@ def load_units(uow: UnitOfWork, units: UnitChoice, *, states: set[str] | None = 
     elif units == "zips":
         from terraplan.io.zip_units import zip_geo_units
 
-        chosen = zip_geo_units(states=states) if states else zip_geo_units()
+        chosen = (
+            zip_geo_units(states=states, with_polygons=True)
+            if states
+            else zip_geo_units(with_polygons=True)
+        )
     else:
         raise InvalidParameterError(f"--units must be counties, zips or accounts, not {units!r}")
     if states and units != "zips":
