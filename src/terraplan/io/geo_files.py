@@ -21,6 +21,9 @@ A geometry that is not a polygon (a point, a line) is passed on as the ``polygon
 validation rejects that row with ``polygon: not a GeoJSON Polygon or MultiPolygon``; a
 feature without geometry has no centroid and is rejected for its missing latitude.
 
+Limits: at most :data:`MAX_FEATURES` features; property cells obey the limits of
+:mod:`terraplan.io.readers` (the computed polygon cell does not: shapes may be detailed).
+
 Property columns go through the usual column mapping (:mod:`terraplan.io.mapping`): e.g.
 ``{"PLZ": "id", "NAME": "name"}``; numeric properties become attributes (population, ...).
 """
@@ -42,6 +45,7 @@ from terraplan.errors import DataError
 from terraplan.geometry import multipolygon_coordinates, overlaps, polygonal
 from terraplan.io.mapping import ColumnMap, resolve_columns
 from terraplan.io.readers import ROW, SourceTable
+from terraplan.io.readers import _check_sizes as check_sizes
 from terraplan.io.report import short
 
 #: File suffixes read by :func:`read_geo_table`.
@@ -71,6 +75,7 @@ def read_geo_table(
     if kind != "geo_units":
         raise _fail(path, f"polygon files are imported as geo_units, not {kind}")
     frame, shapes, crs, warnings = _read(path)
+    check_sizes(path, frame)
     headers = [c for c in frame.columns if c != ROW]
     replaced = [h for h in headers if h.lower() in _COMPUTED]
     for header in replaced:
