@@ -53,39 +53,47 @@ def polygonal(geom: shapely.Geometry) -> shapely.Geometry:
 
 
 def dissolve(
-    geometries: Sequence[Mapping[str, Any]], *, grid_size: float = GRID_SIZE
+    geometries: Sequence[Mapping[str, Any]], *, precision: int | None = None
 ) -> MultiPolygonCoordinates:
     """MultiPolygon coordinates of the union of GeoJSON Polygons/MultiPolygons.
 
     The result is valid (no self-intersecting ring, holes inside their shell) whatever the
     inputs: invalid inputs are repaired with ``make_valid`` and the union runs on a grid of
-    ``grid_size`` degrees, so coordinates written to JSON keep the topology.
+    ``10**-precision`` degrees (default :data:`GRID_SIZE`), so coordinates written to JSON
+    keep the topology.
     """
+    grid_size = GRID_SIZE if precision is None else 10.0**-precision
     shapes = [to_shape(g) for g in geometries]
     shapes = [s for s in shapes if not s.is_empty]
     if not shapes:
         return []
-    union = polygonal(shapely.union_all(shapes, grid_size=grid_size))
-    return multipolygon_coordinates(union)
+    return multipolygon_coordinates(_union(shapes, grid_size))
 
 
 def dissolve_groups(
-    groups: Sequence[Sequence[Mapping[str, Any]]], *, grid_size: float = GRID_SIZE
+    groups: Sequence[Sequence[Mapping[str, Any]]], *, precision: int | None = None
 ) -> list[MultiPolygonCoordinates]:
     """One dissolved MultiPolygon per group (e.g. per territory), with no two sharing area.
 
     Unit polygons from real sources overlap a little here and there (the bundled counties
     have 26 such pairs, the largest about 0.4% of a county). Where two dissolved groups
     share area, the later group loses the shared part (differences on the same grid), so
-    the result tiles without overlap.
+    the result tiles without overlap. ``precision`` as in :func:`dissolve`.
     """
+    grid_size = GRID_SIZE if precision is None else 10.0**-precision
     shapes: list[shapely.Geometry] = []
     for group in groups:
         parts = [s for s in (to_shape(g) for g in group) if not s.is_empty]
-        union = shapely.union_all(parts, grid_size=grid_size) if parts else shapely.MultiPolygon()
-        shapes.append(polygonal(union))
+        shapes.append(_union(parts, grid_size) if parts else shapely.MultiPolygon())
     separated = separate(shapes, grid_size=grid_size)
     return [multipolygon_coordinates(s) for s in separated]
+
+
+def _union(shapes: Sequence[shapely.Geometry], grid_size: float) -> shapely.Geometry:
+    """Union on the grid (shapely returns a lone geometry as it is, so snap that one)."""
+    if len(shapes) == 1:
+        return polygonal(shapely.set_precision(shapes[0], grid_size))
+    return polygonal(shapely.union_all(shapes, grid_size=grid_size))
 
 
 def separate(

@@ -76,3 +76,10 @@ def test_every_territory_of_a_county_design_is_valid_and_none_overlap() -> None:
     assert sum(f["properties"]["units"] for f in features) == 3109
     for a, b in itertools.pairwise(features):
         assert a["properties"]["territory_id"] < b["properties"]["territory_id"]
+
+
+def test_dissolve_snaps_to_the_precision_grid_even_for_one_polygon() -> None:
+    triangle = {"type": "Polygon", "coordinates": [[[0, 0], [1.123456789, 0], [1, 1], [0, 0]]]}
+    coords = dissolve([triangle], precision=3)
+    assert sorted(map(tuple, coords[0][0][:-1])) == [(0.0, 0.0), (1.0, 1.0), (1.123, 0.0)]
+    assert shapely.LinearRing(coords[0][0]).is_ccw

@@ -24,8 +24,11 @@ from terraplan.planning.design import DesignOutcome
 __all__ = ["alignment_csv", "alignment_rows", "dissolve", "territories_geojson"]
 
 
-def territories_geojson(outcome: DesignOutcome, units: Sequence[GeoUnit]) -> dict[str, Any]:
-    """FeatureCollection of territories (MultiPolygon each) with totals as properties."""
+def territories_geojson(
+    outcome: DesignOutcome, units: Sequence[GeoUnit], *, precision: int | None = None
+) -> dict[str, Any]:
+    """FeatureCollection of territories (MultiPolygon each) with totals as properties;
+    coordinates on a grid of ``10**-precision`` degrees (default 1e-7)."""
     by_id = {u.id: u for u in units}
     members: dict[int, list[GeoUnit]] = defaultdict(list)
     for uid, label in zip(outcome.unit_ids, outcome.labels.tolist(), strict=True):
@@ -38,7 +41,7 @@ def territories_geojson(outcome: DesignOutcome, units: Sequence[GeoUnit]) -> dic
         [u.polygon for u in members.get(t, []) if u.polygon is not None]
         for t in range(len(territories))
     ]
-    shapes = dissolve_groups(polygons_of)
+    shapes = dissolve_groups(polygons_of, precision=precision)
     for t, territory in enumerate(territories):
         group = members.get(t, [])
         polygons = polygons_of[t]
