@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
 import pytest
+from shapely.geometry import shape
 
 from terraplan.domain import PlanStatus, RecordKind
 from terraplan.errors import DataError, InvalidParameterError, NotFoundError
@@ -50,8 +52,16 @@ def test_design_on_real_zips_is_saved_as_a_contiguous_balanced_draft(
     assert plan.parameters["seed"] == 7
 
     files = write_design_files(run, tmp_path / "out")
-    assert [f.suffix for f in files] == [".csv"]  # ZIPs carry no polygons: no GeoJSON
+    assert [f.suffix for f in files] == [".csv", ".geojson"]  # ZIP cells give the map shapes
     assert files[0].read_text().count("\n") == len(run.units) + 1
+    features = json.loads(files[1].read_text())["features"]
+    assert len(features) == 4
+    assert sum(f["properties"]["units"] for f in features) == len(run.units)
+    assert all(f["properties"]["units_without_polygon"] == 0 for f in features)
+    shapes = [shape(f["geometry"]) for f in features]
+    assert all(s.is_valid and s.area > 0 for s in shapes)
+    for i, j in itertools.combinations(range(4), 2):
+        assert shapes[i].intersection(shapes[j]).area <= 1e-9 * min(shapes[i].area, shapes[j].area)
 
     # Same input and seed: same alignment.
     again = design_plan(

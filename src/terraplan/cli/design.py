@@ -25,6 +25,7 @@ from terraplan.errors import InvalidParameterError
 class Units(StrEnum):
     counties = "counties"
     zips = "zips"
+    custom = "custom"
     accounts = "accounts"
 
 
@@ -60,7 +61,11 @@ def _share(value: str | None) -> float | None:
 def design(
     ctx: typer.Context,
     units: Annotated[
-        Units, typer.Option("--units", help="What to group: counties, zips or accounts.")
+        Units,
+        typer.Option(
+            "--units",
+            help="What to group: counties, zips, custom (imported polygons) or accounts.",
+        ),
     ] = Units.counties,
     territories: Annotated[
         int | None, typer.Option("--territories", "-k", min=1, help="Number of territories.")

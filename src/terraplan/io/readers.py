@@ -122,6 +122,12 @@ def read_table(
     if not path.is_file():
         raise _fail(path, "file not found")
     suffix = path.suffix.lower()
+    if suffix in (".geojson", ".gpkg", ".zip", ".shp") or (
+        suffix == ".json" and spec.kind == "geo_units"
+    ):
+        from terraplan.io.geo_files import read_geo_table
+
+        return read_geo_table(path, spec.kind, mapping, mapping_source=mapping_source)
     details: dict[str, Any] = {}
     fractional: dict[str, list[int]] = {}
     if suffix in (".xlsx", ".xlsm"):
@@ -135,7 +141,9 @@ def read_table(
         fmt = "csv"
     else:
         raise _fail(
-            path, f"unsupported file type {short(suffix) or '(none)'!r}; use CSV, XLSX or Parquet"
+            path,
+            f"unsupported file type {short(suffix) or '(none)'!r}; use CSV, XLSX or Parquet"
+            + (" (or GeoJSON, GeoPackage, zipped Shapefile)" if spec.kind == "geo_units" else ""),
         )
     _check_sizes(path, frame)
     headers = [c for c in frame.columns if c != ROW]

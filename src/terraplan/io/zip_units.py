@@ -3,11 +3,19 @@
 ZIPs have no polygons here, so their neighbours come from a Delaunay triangulation of the
 centroids (edges longer than ``max_edge_km`` dropped, except where that would leave a ZIP
 alone), which is what the design engine needs for contiguity.
+
+With ``with_polygons``, each ZIP gets an approximate area for maps and the GeoJSON export:
+the Voronoi cell of its centroid among the ZIPs of its county, clipped to the bundled county
+polygon (:func:`zip_cells`). The cells of a county tile it; where county polygons overlap,
+the shared area goes to one county first, so no two ZIP cells overlap. A ZIP whose county
+has no polygon gets none.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -15,6 +23,7 @@ import pyarrow.compute as pc
 from scipy.spatial import Delaunay
 
 from terraplan.domain import GeoKind, GeoUnit
+from terraplan.geometry import multipolygon_coordinates, separate_mappings, voronoi_cells
 from terraplan.io.geocoding import ZipDirectory
 
 #: States of the contiguous US plus DC (the demo's geography).
@@ -81,11 +90,13 @@ def zip_geo_units(
     states: Collection[str] | None = LOWER_48_AND_DC,
     populated_only: bool = True,
     max_edge_km: float = 80.0,
+    with_polygons: bool = False,
 ) -> list[GeoUnit]:
     """ZIP geo units (id = 5-digit ZIP) with population, households and median income.
 
     ``states`` filters by postal abbreviation (None: all); ``populated_only`` drops ZIPs
-    with no residents (PO boxes, unique ZIPs).
+    with no residents (PO boxes, unique ZIPs); ``with_polygons`` adds the ZIP cells of
+    :func:`zip_cells`.
     """
     table = (directory or ZipDirectory()).table
     if states is not None:
@@ -99,6 +110,11 @@ def zip_geo_units(
     lon = np.radians([r["lon"] for r in rows])
     neighbours = _delaunay_neighbours(lat, lon, max_edge_km)
     ids = [r["zip"] for r in rows]
+    cells = (
+        zip_cells([(r["zip"], r["lon"], r["lat"], r["county_fips"]) for r in rows])
+        if with_polygons
+        else {}
+    )
     units = []
     for i, row in enumerate(rows):
         attributes = {
@@ -121,9 +137,44 @@ def zip_geo_units(
                 parent_id=row["county_fips"],
                 attributes=attributes,
                 neighbours=tuple(ids[j] for j in neighbours[i]),
+                polygon=cells.get(row["zip"]),
             )
         )
     return units
+
+
+def zip_cells(
+    zips: Sequence[tuple[str, float, float, str | None]],
+    counties: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """ZIP -> GeoJSON polygon of its cell, for ``(zip, lon, lat, county_fips)`` rows.
+
+    ``counties`` maps county FIPS -> GeoJSON polygon (default: the bundled counties). ZIPs
+    without a county polygon, or whose cell misses their county entirely, are left out.
+    """
+    if counties is None:
+        from terraplan.data.counties import load_counties
+
+        counties = {u.id: u.polygon for u in load_counties(with_polygons=True) if u.polygon}
+    by_county: dict[str, list[tuple[str, float, float]]] = defaultdict(list)
+    for zip_code, lon, lat, county in zips:
+        if county is not None and county in counties:
+            by_county[county].append((zip_code, float(lon), float(lat)))
+    fips = sorted(by_county)
+    regions = separate_mappings([counties[f] for f in fips])
+    cells: dict[str, dict[str, Any]] = {}
+    for county, region in zip(fips, regions, strict=True):
+        members = by_county[county]
+        if region is None or region.is_empty:
+            continue
+        shapes = voronoi_cells([(lon, lat) for _, lon, lat in members], region)
+        for (zip_code, _, _), cell in zip(members, shapes, strict=True):
+            if not cell.is_empty:
+                cells[zip_code] = {
+                    "type": "MultiPolygon",
+                    "coordinates": multipolygon_coordinates(cell),
+                }
+    return cells
 
 
 def _delaunay_neighbours(lat: np.ndarray, lon: np.ndarray, max_edge_km: float) -> list[list[int]]:

@@ -33,6 +33,7 @@ _UNITS_PARAMETER: dict[str, GeoCodeSpace] = {
     "county": "county",
     "zips": "zip",
     "zip": "zip",
+    "custom": "custom",
 }
 
 
@@ -135,6 +136,8 @@ def align_accounts(
             elif territory is None and space == "zip":
                 code = zip5(account.postal_code)
                 territory = geo.get(code) if code else None
+            elif territory is None and space == "custom" and account.postal_code:
+                territory = geo.get(str(account.postal_code).strip())
         if territory is None or territory not in known:
             unaligned += 1
         else:
@@ -144,6 +147,7 @@ def align_accounts(
     where = {
         "county": "the plan's geo alignment, by each account's county",
         "zip": "the plan's geo alignment, by each account's ZIP code",
+        "custom": "the plan's geo alignment, by each account's postal code",
     }.get(space or "", "the plan's named accounts")
     return AccountAlignment(territory_of, where, unaligned)
 

@@ -26,7 +26,7 @@ from terraplan.services.progress import Progress, no_progress
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
-UnitChoice = Literal["counties", "zips", "accounts"]
+UnitChoice = Literal["counties", "zips", "custom", "accounts"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,7 +58,9 @@ def parse_balance(values: list[str]) -> dict[str, float]:
 
 
 def load_units(uow: UnitOfWork, units: UnitChoice, *, states: set[str] | None = None) -> list[Any]:
-    """The units to design: stored counties (else the bundled ones), ZIPs from the ZIP table, or stored accounts."""
+    """The units to design: stored counties (else the bundled ones), ZIPs from the ZIP table
+    (with their cells as polygons), stored custom geo units (e.g. imported polygons), or
+    stored accounts."""
     if units == "accounts":
         chosen: list[Any] = uow.accounts.list()
         if not chosen:
@@ -73,12 +75,26 @@ def load_units(uow: UnitOfWork, units: UnitChoice, *, states: set[str] | None = 
             from terraplan.data.counties import load_counties
 
             chosen = load_counties(with_polygons=True)
+    elif units == "custom":
+        chosen = uow.geo_units.list(where={"kind": GeoKind.CUSTOM.value})
+        if not chosen:
+            raise DataError(
+                "no custom geo units are stored; import polygons first "
+                "(`terraplan import geo_units FILE.geojson`, a GeoPackage or a zipped Shapefile)",
+                details={"field": "geo_units", "reason": "no records"},
+            )
     elif units == "zips":
         from terraplan.io.zip_units import zip_geo_units
 
-        chosen = zip_geo_units(states=states) if states else zip_geo_units()
+        chosen = (
+            zip_geo_units(states=states, with_polygons=True)
+            if states
+            else zip_geo_units(with_polygons=True)
+        )
     else:
-        raise InvalidParameterError(f"--units must be counties, zips or accounts, not {units!r}")
+        raise InvalidParameterError(
+            f"--units must be counties, zips, custom or accounts, not {units!r}"
+        )
     if states and units != "zips":
         chosen = [u for u in chosen if (u.state or "") in states]
     if not chosen:
@@ -93,7 +109,8 @@ ACCOUNT_METRICS = ("potential", "workload", "annual_revenue", "count")
 def with_account_metrics(units: list[Any], uow: UnitOfWork, metrics: list[str]) -> list[Any]:
     """Geo units with the stored accounts' totals of ``metrics`` added to their attributes.
 
-    Accounts are matched to counties by county FIPS and to ZIP units by postal code; units
+    Accounts are matched to counties by county FIPS and to ZIP and custom units (e.g.
+    another country's postal areas) by postal code; units
     without accounts get 0. Metrics a unit already carries are left as they are. A metric
     with no accounts at all, missing for more than half of the accounts
     (:data:`~terraplan.planning.design.MAX_MISSING_SHARE`) or 0 everywhere raises a
@@ -110,7 +127,7 @@ def with_account_metrics(units: list[Any], uow: UnitOfWork, metrics: list[str]) 
             raise error
         if metric != "count" and not any(getattr(a, metric) for a in accounts):
             raise metric_zero_error(metric, what="accounts")
-    by_zip = any(u.kind is GeoKind.ZIP for u in units)
+    by_zip = any(u.kind in (GeoKind.ZIP, GeoKind.CUSTOM) for u in units)
     totals: dict[str, dict[str, float]] = {}
     for account in accounts:
         key = account.postal_code if by_zip else account.county_fips
