@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -11,6 +10,7 @@ from pydantic import BaseModel, Field
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
 from terraplan.api.routes.scenarios import aware
+from terraplan.api.schemas import Timestamp
 from terraplan.domain.access import Action, sees_everything
 from terraplan.errors import NotFoundError
 from terraplan.storage.workflow import Job
@@ -51,9 +51,9 @@ class JobPublic(BaseModel):
     error: dict[str, Any] | None
     cancel_requested: bool
     created_by: str | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+    created_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
 
 
 def _public(job: Job) -> JobPublic:
