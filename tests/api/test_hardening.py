@@ -44,6 +44,7 @@ OPERATION_IDS = sorted(
         "logout",
         "redo_plan_edit",
         "route_lead",
+        "submit_import",
         "submit_job",
         "undo_plan_edit",
         "update_plan_status",
@@ -183,3 +184,40 @@ def test_a_body_over_the_limit_is_a_413_in_the_error_shape(small_limit: TestClie
         headers={"content-type": "application/json"},
     )
     assert small_chunks.status_code == ok.status_code
+
+
+def _wait_for(client: TestClient, job_id: str, timeout: float = 60.0) -> dict[str, Any]:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = client.get(f"/jobs/{job_id}").json()
+        if job["status"] in ("succeeded", "failed", "cancelled"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not end in {timeout} s")
+
+
+def test_an_uploaded_file_is_imported_as_a_job(client: TestClient, db: Database) -> None:
+    rows = ["id,name,postal_code,state", *(f"A{i},Co {i},94105,CA" for i in range(25))]
+    rows.append("A25,,94105,CA")  # no name: a bad row
+    body = "\n".join(rows).encode()
+    refused = client.post("/imports/accounts", content=body, headers={"content-type": "text/csv"})
+    assert refused.status_code == 202
+    failed = _wait_for(client, refused.json()["id"])
+    assert failed["status"] == "failed"
+    assert client.get("/accounts").json()["total"] == 0  # abort: nothing written
+    skipped = client.post(
+        "/imports/accounts",
+        params={"on_error": "skip"},
+        content=body,
+        headers={"content-type": "text/csv"},
+    )
+    job = _wait_for(client, skipped.json()["id"])
+    assert job["status"] == "succeeded", job["error"]
+    assert job["result"]["written"] == 25, job["result"]
+    assert job["result"]["rejected"] == 1
+    assert client.get("/accounts").json()["total"] == 25
+    empty = client.post("/imports/accounts", content=b"")
+    assert empty.status_code == 422
+    assert client.post("/imports/planets", content=body).status_code == 422

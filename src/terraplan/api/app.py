@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from terraplan.api.routes import (
         auth,
         health,
+        imports,
         jobs,
         monitoring,
         plans,
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(monitoring.router)
     app.include_router(scenarios.router)
     app.include_router(jobs.router)
+    app.include_router(imports.router)
     return app
 
 

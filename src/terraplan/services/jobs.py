@@ -65,16 +65,22 @@ def _design(db: Database, parameters: Mapping[str, Any], progress: Progress) -> 
 
 
 def _import(db: Database, parameters: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
+    from pathlib import Path
+
     from terraplan.services.imports import import_file
 
-    outcome = import_file(
-        db,
-        parameters["path"],
-        parameters["kind"],
-        mapping=parameters.get("mapping"),
-        on_error=parameters.get("on_error", "abort"),
-        progress=progress,
-    )
+    try:
+        outcome = import_file(
+            db,
+            parameters["path"],
+            parameters["kind"],
+            mapping=parameters.get("mapping"),
+            on_error=parameters.get("on_error", "abort"),
+            progress=progress,
+        )
+    finally:
+        if parameters.get("uploaded"):  # a file sent to POST /imports/{kind}: ours to remove
+            Path(parameters["path"]).unlink(missing_ok=True)
     report = outcome.report
     return {
         "kind": parameters["kind"],

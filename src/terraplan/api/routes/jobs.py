@@ -56,7 +56,7 @@ class JobPublic(BaseModel):
     finished_at: Timestamp | None
 
 
-def _public(job: Job) -> JobPublic:
+def job_public(job: Job) -> JobPublic:
     return JobPublic(
         id=job.id,
         kind=job.kind,
@@ -90,7 +90,7 @@ def submit_job_route(principal: CurrentPrincipal, db: DatabaseDep, body: JobCrea
     parameters = dict(body.parameters)
     if body.kind == "design":
         parameters["created_by"] = principal.user.username
-    return _public(submit_job(db, body.kind, parameters, created_by=principal.user.username))
+    return job_public(submit_job(db, body.kind, parameters, created_by=principal.user.username))
 
 
 @router.get("", operation_id="list_jobs")
@@ -107,7 +107,7 @@ def list_jobs_route(
     with UnitOfWork(db) as uow:
         jobs = uow.jobs.list(status=status, limit=limit, offset=offset)
     return [
-        _public(j)
+        job_public(j)
         for j in jobs
         if sees_everything(principal.user) or j.created_by == principal.user.username
     ]
@@ -118,7 +118,7 @@ def get_job_route(principal: CurrentPrincipal, db: DatabaseDep, job_id: str) -> 
     from terraplan.services.jobs import get_job
 
     authorize(principal, Action.READ)
-    return _public(_own_job(principal, get_job(db, job_id)))
+    return job_public(_own_job(principal, get_job(db, job_id)))
 
 
 @router.post("/{job_id}/cancel", operation_id="cancel_job")
@@ -129,4 +129,4 @@ def cancel_job_route(principal: CurrentPrincipal, db: DatabaseDep, job_id: str) 
     authorize(principal, Action.READ)
     job = _own_job(principal, get_job(db, job_id))
     authorize(principal, JOB_ACTIONS.get(job.kind, Action.EDIT_PLAN))
-    return _public(cancel_job(db, job_id, by=principal.user.username))
+    return job_public(cancel_job(db, job_id, by=principal.user.username))
