@@ -150,13 +150,17 @@ class _Reporter:
     job_id: str
     interval: float = 0.5
     _last: float = 0.0
+    _step: str | None = None
 
     def __call__(self, step: str, done: int, total: int | None) -> None:
         now = time.monotonic()
         finished = total is not None and done >= total
-        if now - self._last < self.interval and not finished:
+        # A new step is always reported (the user sees where the job is); within a step,
+        # at most every ``interval`` seconds, and its end.
+        if now - self._last < self.interval and not finished and step == self._step:
             return
         self._last = now
+        self._step = step
         share = done / total if total else 0.0
         with self.db.engine.begin() as connection:
             cancelled = report_job_progress(connection, self.job_id, progress=share, step=f"{step}")
