@@ -95,6 +95,7 @@ async def load(
     ]
     latencies: dict[str, list[float]] = {"read": [], "route": []}
     errors: dict[str, int] = {"read": 0, "route": 0}
+    statuses.clear()
     stop_at = time.perf_counter() + seconds
 
     async def client(c: int) -> None:
@@ -125,11 +126,16 @@ async def load(
                 latencies[kind].append(time.perf_counter() - start)
                 if status != 200:
                     errors[kind] += 1
+                    statuses[status] = statuses.get(status, 0) + 1
         finally:
             writer.close()
 
     await asyncio.gather(*(client(c) for c in range(clients)))
     return latencies, errors
+
+
+#: Status of each failed request -> count (0: connection error), printed with the figures.
+statuses: dict[int, int] = {}
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -190,6 +196,8 @@ def run(database: str, clients: int, seconds: float) -> None:
     )
     for path, took in first.items():
         print(f"  first {path} after start-up: {took * 1000:.0f} ms (target < 1000 ms)")
+    if statuses:
+        print("  errors by status: " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())))
     for kind, target in (("read", 100.0), ("route", 10.0)):
         values = latencies[kind]
         p50, p99 = _percentile(values, 0.5), _percentile(values, 0.99)
