@@ -35,6 +35,17 @@ class Settings(BaseSettings):
     job_workers: int = Field(
         default=1, ge=0, le=16, description="Job worker threads per API process (0: none)."
     )
+    max_body_bytes: int = Field(
+        default=1_048_576, gt=0, description="Largest request body (413 above it), uploads aside."
+    )
+    max_upload_bytes: int = Field(
+        default=268_435_456, gt=0, description="Largest file sent to POST /imports/{kind} (413)."
+    )
+    monitoring_refresh_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often the API checks whether the active plans' KPI data changed.",
+    )
     job_stale_seconds: float = Field(
         default=60.0,
         gt=0,

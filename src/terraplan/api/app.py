@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
@@ -17,6 +17,9 @@ from fastapi.staticfiles import StaticFiles
 
 from terraplan import __version__
 from terraplan.api.errors import install_error_handlers
+from terraplan.api.limits import BodySizeLimit
+from terraplan.api.openapi import install_openapi
+from terraplan.api.warmer import MonitoringWarmer
 from terraplan.config import Settings, get_settings
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.services.jobs import JobWorker
@@ -44,7 +47,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ]
         for worker in workers:
             worker.start()
+        warmer = MonitoringWarmer(
+            database, app.state.monitoring_cache, interval=settings.monitoring_refresh_seconds
+        )
+        warmer.start()
         yield
+        warmer.stop()
         for worker in workers:
             worker.stop()
         database.dispose()
@@ -60,10 +68,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     _install_offline_docs(app)
     install_error_handlers(app)
+    install_openapi(app)
+    app.add_middleware(BodySizeLimit, limit_for=_body_limits(settings))
 
     from terraplan.api.routes import (
         auth,
         health,
+        imports,
         jobs,
         monitoring,
         plans,
@@ -80,7 +91,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(monitoring.router)
     app.include_router(scenarios.router)
     app.include_router(jobs.router)
+    app.include_router(imports.router)
     return app
+
+
+#: Paths that take file uploads (their own, larger body limit).
+UPLOAD_PREFIX = "/imports/"
+
+
+def _body_limits(settings: Settings) -> Callable[[str], int]:
+    def limit_for(path: str) -> int:
+        if path.startswith(UPLOAD_PREFIX):
+            return settings.max_upload_bytes
+        return settings.max_body_bytes
+
+    return limit_for
 
 
 #: Where the Swagger UI and ReDoc files are served from (no CDN, see ``_install_offline_docs``).

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 T = TypeVar("T")
+
+
+def _utc(value: datetime) -> datetime:
+    """Stored timestamps are naive UTC: say so (an aware value is converted to UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+#: Every timestamp the API answers: timezone-aware (UTC), ``format: date-time`` in the schema.
+Timestamp = Annotated[datetime, AfterValidator(_utc)]
 
 
 class Page(BaseModel, Generic[T]):
@@ -97,9 +106,9 @@ class PlanPublic(BaseModel):
     description: str | None
     based_on_plan_id: str | None
     created_by: str | None
-    created_at: datetime | None
+    created_at: Timestamp | None
     updated_by: str | None = None
-    updated_at: datetime | None
+    updated_at: Timestamp | None
     territories: list[TerritoryPublic]
 
 

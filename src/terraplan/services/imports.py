@@ -90,14 +90,15 @@ def import_file(
         )
     frame = result.frame
     written = 0
+    step = f"write {kind.replace('_', ' ')}"
+    # Progress is reported outside the write transaction: the report is a write of its own
+    # (the job row), which SQLite would have to wait for until this transaction ends.
+    progress(step, 0, frame.height)
     with UnitOfWork(db) as uow:
         if frame.height:
-            total = frame.height
-            progress(f"write {kind.replace('_', ' ')}", 0, total)
             written = uow.records(kind).upsert_arrow(
                 _storage_table(frame, _written_columns(frame, report))
             )
-            progress(f"write {kind.replace('_', ' ')}", written, total)
         uow.session.add(
             ImportRunRow(
                 kind=kind,
@@ -110,6 +111,7 @@ def import_file(
             )
         )
         uow.commit()
+    progress(step, frame.height, frame.height)
     return ImportOutcome(report=report, written=written, on_error=on_error)
 
 

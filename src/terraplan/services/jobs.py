@@ -66,16 +66,22 @@ def _design(db: Database, parameters: Mapping[str, Any], progress: Progress) -> 
 
 
 def _import(db: Database, parameters: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
+    from pathlib import Path
+
     from terraplan.services.imports import import_file
 
-    outcome = import_file(
-        db,
-        parameters["path"],
-        parameters["kind"],
-        mapping=parameters.get("mapping"),
-        on_error=parameters.get("on_error", "abort"),
-        progress=progress,
-    )
+    try:
+        outcome = import_file(
+            db,
+            parameters["path"],
+            parameters["kind"],
+            mapping=parameters.get("mapping"),
+            on_error=parameters.get("on_error", "abort"),
+            progress=progress,
+        )
+    finally:
+        if parameters.get("uploaded"):  # a file sent to POST /imports/{kind}: ours to remove
+            Path(parameters["path"]).unlink(missing_ok=True)
     report = outcome.report
     return {
         "kind": parameters["kind"],
@@ -145,13 +151,17 @@ class _Reporter:
     job_id: str
     interval: float = 0.5
     _last: float = 0.0
+    _step: str | None = None
 
     def __call__(self, step: str, done: int, total: int | None) -> None:
         now = time.monotonic()
         finished = total is not None and done >= total
-        if now - self._last < self.interval and not finished:
+        # A new step is always reported (the user sees where the job is); within a step,
+        # at most every ``interval`` seconds, and its end.
+        if now - self._last < self.interval and not finished and step == self._step:
             return
         self._last = now
+        self._step = step
         share = done / total if total else 0.0
         with self.db.engine.begin() as connection:
             cancelled = report_job_progress(connection, self.job_id, progress=share, step=f"{step}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -16,6 +15,7 @@ from terraplan.api.auth import (
     set_session_cookies,
 )
 from terraplan.api.deps import DatabaseDep, SettingsDep
+from terraplan.api.schemas import Timestamp
 from terraplan.domain.user import User
 from terraplan.services.access import Principal
 
@@ -38,8 +38,8 @@ class UserPublic(BaseModel):
     rep_id: str | None
     region: str | None
     active: bool
-    created_at: datetime | None
-    last_login_at: datetime | None
+    created_at: Timestamp | None
+    last_login_at: Timestamp | None
 
 
 class MePublic(UserPublic):
@@ -50,7 +50,7 @@ class MePublic(UserPublic):
 class SessionPublic(BaseModel):
     user: UserPublic
     csrf_token: str = Field(description="also in the terraplan_csrf cookie; send as X-CSRF-Token")
-    expires_at: datetime
+    expires_at: Timestamp
 
 
 def user_public(user: User) -> UserPublic:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -11,6 +10,7 @@ from pydantic import BaseModel, Field
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
 from terraplan.api.routes.scenarios import aware
+from terraplan.api.schemas import Timestamp
 from terraplan.domain.access import Action, sees_everything
 from terraplan.errors import NotFoundError
 from terraplan.storage.workflow import Job
@@ -51,12 +51,12 @@ class JobPublic(BaseModel):
     error: dict[str, Any] | None
     cancel_requested: bool
     created_by: str | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+    created_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
 
 
-def _public(job: Job) -> JobPublic:
+def job_public(job: Job) -> JobPublic:
     return JobPublic(
         id=job.id,
         kind=job.kind,
@@ -90,7 +90,7 @@ def submit_job_route(principal: CurrentPrincipal, db: DatabaseDep, body: JobCrea
     parameters = dict(body.parameters)
     if body.kind == "design":
         parameters["created_by"] = principal.user.username
-    return _public(submit_job(db, body.kind, parameters, created_by=principal.user.username))
+    return job_public(submit_job(db, body.kind, parameters, created_by=principal.user.username))
 
 
 @router.get("", operation_id="list_jobs")
@@ -107,7 +107,7 @@ def list_jobs_route(
     with UnitOfWork(db) as uow:
         jobs = uow.jobs.list(status=status, limit=limit, offset=offset)
     return [
-        _public(j)
+        job_public(j)
         for j in jobs
         if sees_everything(principal.user) or j.created_by == principal.user.username
     ]
@@ -118,7 +118,7 @@ def get_job_route(principal: CurrentPrincipal, db: DatabaseDep, job_id: str) -> 
     from terraplan.services.jobs import get_job
 
     authorize(principal, Action.READ)
-    return _public(_own_job(principal, get_job(db, job_id)))
+    return job_public(_own_job(principal, get_job(db, job_id)))
 
 
 @router.post("/{job_id}/cancel", operation_id="cancel_job")
@@ -129,4 +129,4 @@ def cancel_job_route(principal: CurrentPrincipal, db: DatabaseDep, job_id: str) 
     authorize(principal, Action.READ)
     job = _own_job(principal, get_job(db, job_id))
     authorize(principal, JOB_ACTIONS.get(job.kind, Action.EDIT_PLAN))
-    return _public(cancel_job(db, job_id, by=principal.user.username))
+    return job_public(cancel_job(db, job_id, by=principal.user.username))

@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import date
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep, UowDep
@@ -119,7 +119,7 @@ def get_plan(principal: CurrentPrincipal, uow: UowDep, plan_id: str) -> PlanPubl
 
 class PlanStatusUpdate(BaseModel):
     status: PlanStatus
-    version: int
+    version: int = Field(ge=1, le=2**31 - 1, description="The plan version the change is made on")
     effective_from: date | None = None
 
 

@@ -23,7 +23,7 @@ router = APIRouter(
 )
 
 Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=2**31)]
 
 
 def _not_found(kind: str, record_id: str) -> NotFoundError:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
+from terraplan.api.schemas import Timestamp
 from terraplan.domain.access import Action, require_visible, sees_everything
 from terraplan.errors import NotFoundError, PermissionDeniedError
 from terraplan.services.access import Principal, plan_resource
@@ -147,11 +148,11 @@ class EditRequest(BaseModel):
     edit: dict[str, Any] = Field(
         description='e.g. {"op": "move_units", "units": ["06037"], "to": "T03"}'
     )
-    version: int = Field(ge=1, description="The plan version the edit was made on")
+    version: int = Field(ge=1, le=2**31 - 1, description="The plan version the edit was made on")
 
 
 class VersionBody(BaseModel):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=2**31 - 1)
 
 
 @router.post("/plans/{plan_id}/edits", operation_id="edit_plan")
@@ -188,7 +189,7 @@ def redo_route(
 
 
 class ActivationRequest(BaseModel):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=2**31 - 1)
     effective_from: date | None = Field(default=None, description="First day (default: today)")
 
 
@@ -243,11 +244,11 @@ class CommentPublic(BaseModel):
     kind: str
     body: str
     author: str | None
-    created_at: datetime
+    created_at: Timestamp
     status: str | None
     proposed_edit: dict[str, Any] | None
     resolved_by: str | None
-    resolved_at: datetime | None
+    resolved_at: Timestamp | None
     resolution: str | None
 
 
@@ -300,7 +301,10 @@ class ChangeDecision(BaseModel):
 
 @router.post("/comments/{comment_id}/decision", operation_id="decide_change_request")
 def decide_route(
-    principal: CurrentPrincipal, db: DatabaseDep, comment_id: int, body: ChangeDecision
+    principal: CurrentPrincipal,
+    db: DatabaseDep,
+    comment_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: ChangeDecision,
 ) -> CommentPublic:
     """A planner accepts (the proposed edit is applied to the draft) or rejects a request."""
     from terraplan.services.feedback import resolve_change_request
@@ -317,7 +321,7 @@ def decide_route(
 
 class AuditEntryPublic(BaseModel):
     id: int
-    at: datetime
+    at: Timestamp
     actor: str | None
     action: str
     object_kind: str

@@ -1,0 +1,73 @@
+"""Keeps the monitoring cache warm for the active plans, so KPIs and alerts answer fast.
+
+Loading a plan's monitoring data takes seconds on the demo; a request should not pay it.
+A daemon thread loads the active plans' data and the default KPI table and alerts at start-up,
+then checks every ``interval`` seconds whether the data behind them changed (the cache's
+fingerprint) and reloads them when it did. The cache stays the one source of truth: a request
+that arrives before the thread has finished computes and fills it the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from terraplan.domain.plan import PlanStatus
+from terraplan.errors import TerraplanError
+from terraplan.services.monitoring import MonitoringCache, plan_alerts, plan_kpis
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+#: What the API's KPI endpoint computes when asked with no parameters.
+DEFAULT_PERIOD = "YTD"
+DEFAULT_DIMENSION = "territory"
+
+
+class MonitoringWarmer:
+    """Warm ``cache`` for the active plans now and whenever their data changes."""
+
+    def __init__(self, db: Database, cache: MonitoringCache, *, interval: float = 10.0) -> None:
+        self.db = db
+        self.cache = cache
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def warm_once(self) -> list[str]:
+        """Fill the cache for every active plan; returns their ids."""
+        with UnitOfWork(self.db) as uow:
+            plan_ids = [row.id for row in uow.plans.list(status=PlanStatus.ACTIVE)]
+        for plan_id in plan_ids[: self.cache.max_plans]:
+            if self._stop.is_set():
+                break
+            try:
+                plan_kpis(
+                    self.db,
+                    plan_id,
+                    periods=[DEFAULT_PERIOD],
+                    dimensions=[DEFAULT_DIMENSION],
+                    cache=self.cache,
+                )
+                plan_alerts(self.db, plan_id, cache=self.cache)
+            except TerraplanError as exc:  # e.g. a plan with no data yet: nothing to warm
+                log.info("monitoring cache: %s not warmed: %s", plan_id, exc.message)
+        return plan_ids
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.warm_once()
+            except Exception:  # the API keeps serving; requests compute what they need
+                log.exception("monitoring cache refresh failed")
+            self._stop.wait(self.interval)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="monitoring-warmer", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
