@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -22,10 +22,12 @@ OPERATION_IDS = sorted(
         "cancel_job",
         "compare_plans",
         "copy_plan",
+        "create_plan",
         "decide_change_request",
         "delete_plan",
         "edit_plan",
         "get_account",
+        "get_account_owners",
         "get_health",
         "get_job",
         "get_me",
@@ -198,7 +200,10 @@ def _wait_for(client: TestClient, job_id: str, timeout: float = 60.0) -> dict[st
     raise AssertionError(f"job {job_id} did not end in {timeout} s")
 
 
-def test_an_uploaded_file_is_imported_as_a_job(client: TestClient, db: Database) -> None:
+def test_an_uploaded_file_is_imported_as_a_job(
+    as_user: Callable[..., TestClient], db: Database
+) -> None:
+    client = as_user("planner", job_workers=1)
     rows = ["id,name,postal_code,state", *(f"A{i},Co {i},94105,CA" for i in range(25))]
     rows.append("A25,,94105,CA")  # no name: a bad row
     body = "\n".join(rows).encode()
