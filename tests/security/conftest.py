@@ -58,7 +58,12 @@ def cli(
 ) -> RunInProcess:
     """Run ``terraplan ARGS`` in this process (the real entry point, its error mapping
     included) against the seeded database; returns the exit code and the output."""
-    from terraplan.cli.main import run
+    from terraplan.cli import main
+
+    if not getattr(main, "_corpus_registered", False):
+        main._register()  # the sub-commands, once: each call of _register adds them again
+        main._corpus_registered = True  # type: ignore[attr-defined]
+    monkeypatch.setattr(main, "_register", lambda: None)
 
     def invoke(*args: str, cwd: Path | None = None) -> CliResult:
         monkeypatch.setenv("TERRAPLAN_DATABASE_URL", unchanged.url)
@@ -70,7 +75,7 @@ def cli(
         capsys.readouterr()
         code = 0
         try:
-            run()
+            main.run()
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         out, err = capsys.readouterr()
