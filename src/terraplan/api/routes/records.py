@@ -23,7 +23,8 @@ router = APIRouter(
 )
 
 Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
+# bounded: a larger offset overflowed the database's 64-bit integer (a 500, not a 422)
+Offset = Annotated[int, Query(ge=0, le=1_000_000_000)]
 
 
 def _not_found(kind: str, record_id: str) -> NotFoundError:
