@@ -60,10 +60,10 @@ rules:
 """
 
 ACCOUNTS = (
-    "id,name,postal_code,industry,potential,owner_id\n"
-    "A1,Acme West,94107,Software,1000,R1\n"
-    "A2,Beta West,94110,Retail,2000,R2\n"
-    "A3,Gamma East,10001,Health,3000,R3\n"
+    "id,name,postal_code,industry,potential,workload,owner_id\n"
+    "A1,Acme West,94107,Software,1000,100,R1\n"
+    "A2,Beta West,94110,Retail,2000,200,R2\n"
+    "A3,Gamma East,10001,Health,3000,300,R3\n"
 )
 
 
