@@ -57,7 +57,22 @@ def cli(
     unchanged: Seeded, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> RunInProcess:
     """Run ``terraplan ARGS`` in this process (the real entry point, its error mapping
-    included) against the seeded database; returns the exit code and the output."""
+    included) against the seeded database; returns the exit code and the output. The
+    database must be unchanged afterwards."""
+    return _runner(unchanged, capsys, monkeypatch)
+
+
+@pytest.fixture
+def cli_that_may_write(
+    seeded: Seeded, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> RunInProcess:
+    """:func:`cli` for commands that store results (capacity, KPIs cache them)."""
+    return _runner(seeded, capsys, monkeypatch)
+
+
+def _runner(
+    unchanged: Seeded, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> RunInProcess:
     from terraplan.cli import main
 
     if not getattr(main, "_corpus_registered", False):
