@@ -208,9 +208,10 @@ def write_files(
         check_output(target, overwrite=True)
     written = []
     for target, content in zip(targets, files.values(), strict=True):
-        text = content if isinstance(content, str) else None
-        if text is not None and target.suffix.lower() == ".csv":
-            text = neutralise_csv_text(text)
-        data = text.encode("utf-8") if text is not None else bytes(content)
+        if isinstance(content, str):
+            text = neutralise_csv_text(content) if target.suffix.lower() == ".csv" else content
+            data = text.encode("utf-8")
+        else:
+            data = content
         written.append(write_bytes(target, data, overwrite=overwrite))
     return written
