@@ -127,7 +127,9 @@ def test_a_lead_with_coordinates_routes_by_the_county_of_its_zip(
     assert canadian["gap"] is True
 
 
-def test_health_answers_while_a_hostile_route_request_runs(db: Database) -> None:
+def test_health_answers_while_a_hostile_route_request_runs(
+    db: Database, users: dict[str, str]
+) -> None:
     """A live server: a catastrophic-regex routing request never stops /health."""
     import inspect
     import json
@@ -143,7 +145,11 @@ def test_health_answers_while_a_hostile_route_request_runs(db: Database) -> None
     from terraplan.config import Settings
 
     assert not inspect.iscoroutinefunction(route_lead)  # runs in the thread pool
+    from terraplan.domain.access import Scope
+    from terraplan.services.users import create_token
+
     _county_plan(db)
+    _, token = create_token(db, "planner", frozenset({Scope.ROUTE}))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -172,7 +178,7 @@ def test_health_answers_while_a_hostile_route_request_runs(db: Database) -> None
             request = urllib.request.Request(
                 f"{base}/route",
                 data=json.dumps({"industry": "a" * 100_000 + "!"}).encode(),
-                headers={"Content-Type": "application/json"},
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
             )
             with urllib.request.urlopen(request, timeout=30) as response:
                 assert response.status == 200

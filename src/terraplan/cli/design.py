@@ -142,6 +142,8 @@ def design(
 
     if territories is None and centers is None:
         raise InvalidParameterError("give --territories N or --centers reps")
+    if out is not None and tradeoff is None:
+        _check_outputs(out, plan_id, overwrite=force)
     db = app_context(ctx).database()
     state_set = {s.strip().upper() for s in states.split(",") if s.strip()} if states else None
     if tradeoff is not None:
@@ -274,3 +276,19 @@ def _tradeoff(
         rows,
         title=f"Non-dominated designs: compactness against {'disruption' if from_plan else 'balance'} (parameter = {what})",
     )
+
+
+def _check_outputs(out: Path, plan_id: str | None, *, overwrite: bool) -> None:
+    """Refuse existing output files before the design runs (it saves its plan as it ends)."""
+    from terraplan.io.outputs import check_output
+
+    if out.suffix:
+        stem = out.with_suffix("")
+    elif plan_id is not None:
+        stem = out / plan_id
+    else:
+        if out.exists() and not out.is_dir():
+            raise InvalidParameterError(f"--out {out}: is a file; give a folder or a file stem")
+        return  # the plan id (and so the file names) is known only once it is saved
+    for suffix in (".csv", ".geojson"):
+        check_output(stem.with_suffix(suffix), overwrite=overwrite)

@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from terraplan.errors import DataError
+from terraplan.errors import DataError, RuleError
 from terraplan.io.report import short
 from terraplan.io.schema import kind_spec
 
@@ -166,10 +166,30 @@ class ColumnMap:
 
 def load_mapping(path: str | Path) -> dict[str, Any]:
     """Read a user mapping file (YAML or JSON, either form of the module docstring)."""
+    from terraplan.rules.document import MAX_DOCUMENT_BYTES, read_document
+
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+            raise ValueError(f"more than {MAX_DOCUMENT_BYTES:,} bytes")
         text = path.read_text(encoding="utf-8-sig")
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        # Bounded like a rule file: nesting, aliases ("billion laughs") and size are limited,
+        # so a hostile mapping file is refused instead of exhausting the stack or the memory.
+        data = json.loads(text) if path.suffix.lower() == ".json" else None
+        if data is None:
+            data = read_document(text)
+    except RuleError as exc:
+        reason = exc.message.removeprefix("rule set: ")[:200]
+        raise DataError(
+            f"{path}: cannot read the column mapping ({reason})",
+            details={"file": str(path), "reason": reason},
+        ) from None
+    except RecursionError:
+        reason = "it nests too deeply"
+        raise DataError(
+            f"{path}: cannot read the column mapping ({reason})",
+            details={"file": str(path), "reason": reason},
+        ) from None
     except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
         reason = str(exc)[:200]
         raise DataError(

@@ -15,8 +15,11 @@ Three promises, the same for every command that writes a file:
 from __future__ import annotations
 
 import contextlib
+import csv
 import errno
+import io
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -30,6 +33,7 @@ __all__ = [
     "check_output",
     "looks_like_formula",
     "neutralise_csv_cell",
+    "neutralise_csv_text",
     "write_bytes",
     "write_files",
     "write_text",
@@ -55,6 +59,30 @@ def neutralise_csv_cell(value: object) -> object:
     if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_PREFIXES):
         return f"'{value}"
     return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def neutralise_csv_text(text: str) -> str:
+    """CSV ``text`` with every cell a spreadsheet would run as a formula neutralised.
+
+    For CSV made as text (design alignments, Salesforce ETM files): cells are all text there,
+    so a cell that reads as a number (``-5``, ``+1.5``) is a number and left as it is.
+    """
+    if not re.search(r"(^|[,\n\"])'*[=+\-@\t\r]", text):
+        return text  # nothing to neutralise (the common case): the text stays byte for byte
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        writer.writerow([cell if _is_number(cell) else neutralise_csv_cell(cell) for cell in row])
+    return buffer.getvalue()
 
 
 def check_output(path: str | Path, *, overwrite: bool = False) -> Path:
@@ -180,6 +208,10 @@ def write_files(
         check_output(target, overwrite=True)
     written = []
     for target, content in zip(targets, files.values(), strict=True):
-        data = content.encode("utf-8") if isinstance(content, str) else content
+        if isinstance(content, str):
+            text = neutralise_csv_text(content) if target.suffix.lower() == ".csv" else content
+            data = text.encode("utf-8")
+        else:
+            data = content
         written.append(write_bytes(target, data, overwrite=overwrite))
     return written

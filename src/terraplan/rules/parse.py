@@ -55,6 +55,8 @@ TEXT_ONLY = frozenset({Op.STARTS_WITH, Op.ENDS_WITH, Op.CONTAINS, Op.NOT_CONTAIN
 COMPARE = frozenset({Op.LT, Op.LE, Op.GT, Op.GE, Op.BETWEEN})
 LOCATION = "location"
 MAX_ID_LENGTH = 80
+#: Territory names are stored in a column of this width (and shown in every table).
+MAX_NAME_LENGTH = 255
 MAX_PATH_SHOWN = 200
 #: Longest text operand of a condition (characters).
 MAX_TEXT_VALUE = 10_000
@@ -318,6 +320,10 @@ def _file_territories(raw: Any, known: dict[str, RuleTerritory]) -> dict[str, Ru
         name = data.get("name", tid)
         if not isinstance(name, str) or not name.strip():
             raise _fail(_join(path, "name"), "a territory name must be non-empty text")
+        if len(name) > MAX_NAME_LENGTH:
+            raise _fail(
+                _join(path, "name"), f"a territory name is longer than {MAX_NAME_LENGTH} characters"
+            )
         if tid in known and known[tid].type is not ttype:
             raise _fail(
                 _join(path, "type"), f"{tid!r} is a {known[tid].type} territory in the plan"
@@ -483,6 +489,8 @@ def parse_rule_set(
         role = entry.get("role", "overlay")
         if not isinstance(role, str) or not role.strip():
             raise _fail(_join(path, "role"), "a role must be non-empty text")
+        if len(role) > MAX_ID_LENGTH:
+            raise _fail(_join(path, "role"), f"a role is longer than {MAX_ID_LENGTH} characters")
         if "when" not in entry:
             raise _fail(_join(path, "when"), "an overlay needs a 'when' condition")
         overlays.append(

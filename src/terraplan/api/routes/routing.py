@@ -7,7 +7,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
+from terraplan.domain.access import Action
 from terraplan.services.ownership import route_record
 
 router = APIRouter(tags=["routing"])
@@ -63,13 +65,17 @@ class RoutePublic(BaseModel):
 
 
 @router.post("/route", operation_id="route_lead")
-def route_lead(request: Request, db: DatabaseDep, body: RouteRequest) -> RoutePublic:
+def route_lead(
+    principal: CurrentPrincipal, request: Request, db: DatabaseDep, body: RouteRequest
+) -> RoutePublic:
     """Route one lead under the active plan's rules; reps of a shared territory take stored turns.
 
     A plain ``def``: FastAPI runs it in its thread pool, so a slow request (a large rule set,
     a busy database) never holds the event loop and ``/health`` keeps answering. A missing
     county, state or location is filled from the ZIP (also when coordinates are sent).
+    Needs a signed-in user allowed to route (a planner or admin, or a token with ``route``).
     """
+    authorize(principal, Action.ROUTE)
     record: dict[str, Any] = body.model_dump(exclude={"plan_id", "method"}, exclude_none=True)
     record.setdefault("name", record.get("company") or record["id"])
     routed = route_record(
