@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from terraplan.api.routes import (
         auth,
+        geometry,
         health,
         jobs,
         monitoring,
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         records,
         routing,
         scenarios,
+        web,
     )
 
     app.include_router(health.router)
@@ -80,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(monitoring.router)
     app.include_router(scenarios.router)
     app.include_router(jobs.router)
+    app.include_router(geometry.router)
+    web.install_web(app)
     return app
 
 
