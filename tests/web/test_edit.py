@@ -56,10 +56,12 @@ def test_move_a_county_and_see_the_balance_the_api_reports_then_undo_and_redo(
     assert _potential(page, "T-R1") == effects["T-R1"]["totals"]["potential"]
     assert _potential(page, "T-R2") == effects["T-R2"]["totals"]["potential"]
     la = sum(
-        row[5] for row in planner.get("/plans/EDIT1/map").json()["accounts"]["rows"]
+        row[5]
+        for row in planner.get("/plans/EDIT1/map").json()["accounts"]["rows"]
         if row[4] == "T-R2"
     ) - sum(
-        row[5] for row in planner.get("/plans/P1/map").json()["accounts"]["rows"]
+        row[5]
+        for row in planner.get("/plans/P1/map").json()["accounts"]["rows"]
         if row[4] == "T-R2"
     )
     assert la > 0
@@ -69,7 +71,9 @@ def test_move_a_county_and_see_the_balance_the_api_reports_then_undo_and_redo(
     assert float(page.get_attribute("#territory-table", "data-update-ms")) < 200
     assert elapsed < 5, f"move took {elapsed:.2f} s end to end"
     # The county is recoloured with its new territory's colour.
-    colours = page.evaluate("() => [TPMap.layers['06037'].options.fillColor, TPMap.colours['T-R2']]")
+    colours = page.evaluate(
+        "() => [TPMap.layers['06037'].options.fillColor, TPMap.colours['T-R2']]"
+    )
     assert colours[0] == colours[1]
     assert "Moved 1 unit(s) to Central" in page.inner_text("#message")
     shot(page, tmp_path, "after-move")

@@ -249,6 +249,7 @@ const TPMap = {
     this.selected.clear();
     for (const u of new Set([...before, ...moved])) this.restyle(u);
     this.renderSelection();
+    if (moved.length && this.layers[moved[0]]) this.showInfo(moved[0]);
     document.getElementById("undo").disabled = !result.can_undo;
     document.getElementById("redo").disabled = !result.can_redo;
     document.getElementById("territory-table").dataset.version = String(result.version);

@@ -113,13 +113,14 @@ const TPViews = {
       const j = await api("GET", `/jobs/${encodeURIComponent(job.id)}`);
       bar.value = j.progress;
       status.textContent = `${j.status}${j.step ? ": " + j.step : ""} (${Math.round(j.progress * 100)} %)`;
-      status.dataset.status = j.status;
       if (j.status === "succeeded") {
         await loadPlans(j.result.plan_id);
         await openPlan(j.result.plan_id);
         status.append(" — opened plan ", el("strong", {}, j.result.plan_id));
+        status.dataset.status = j.status;  // after the result is open
         return;
       }
+      status.dataset.status = j.status;
       if (j.status === "failed" || j.status === "cancelled") {
         status.textContent = `${j.status}: ${(j.error && j.error.message) || ""}`;
         return;
