@@ -101,6 +101,11 @@ def test_dashboard_shows_kpis_per_territory_and_alerts(
     page.wait_for_selector("#kpi-table tbody tr")
     assert page.locator("#kpi-table tbody tr").count() == len(expected["rows"])
     assert page.locator("#kpi-chart .hbar").count() == len(expected["rows"])
+    # No targets on this plan: the chart shows revenue, with the API's figures.
+    assert page.get_attribute("#kpi-chart", "data-metric") == "revenue"
+    west = next(r for r in expected["rows"] if r["key"] == "T-R1")
+    assert page.inner_text("#kpi-table tr[data-key=T-R1] td:first-child") == "West"
+    assert f"{west['revenue'] / 1e3:.0f}k" in page.inner_text("#kpi-chart")
     page.wait_for_selector("#realignment >> text=ealignment")
     shot(page, tmp_path, "dashboard")
 

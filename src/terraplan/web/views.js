@@ -134,18 +134,24 @@ const TPViews = {
     const planId = TP.plan.id;
     const kpis = await api("GET", `/plans/${encodeURIComponent(planId)}/kpis?dimension=territory`);
     const rows = kpis.rows;
+    const names = {};
+    for (const t of (TP.mapData ? TP.mapData.territories : [])) names[t.id] = t.name;
+    const wanted = ["revenue", "revenue_growth", "target", "attainment", "open_pipeline", "pipeline_coverage",
+      "win_rate", "account_count", "potential", "penetration", "whitespace"];
+    const cols = wanted.filter((c) => rows.some((r) => c in r));
     const table = document.getElementById("kpi-table");
-    const cols = rows.length ? Object.keys(rows[0]) : [];
-    table.tHead.replaceChildren(el("tr", {}, ...cols.map((c) => el("th", {}, c.replaceAll("_", " ")))));
-    table.tBodies[0].replaceChildren(...rows.map((r) => el("tr", {}, ...cols.map((c) => el("td", {class: typeof r[c] === "number" ? "num" : ""}, fmt(r[c]))))));
-    const metric = cols.find((c) => c.includes("attainment")) || cols.find((c) => c.includes("revenue")) || cols.find((c) => typeof (rows[0] || {})[c] === "number");
+    table.tHead.replaceChildren(el("tr", {}, el("th", {}, "territory"), ...cols.map((c) => el("th", {}, c.replaceAll("_", " ")))));
+    table.tBodies[0].replaceChildren(...rows.map((r) => el("tr", {"data-key": r.key}, el("td", {}, names[r.key] || r.key),
+      ...cols.map((c) => el("td", {class: "num"}, fmt(r[c]))))));
+    // The chart shows the first of these that has figures (attainment needs targets).
+    const metric = ["attainment", "revenue", "potential"].find((c) => rows.some((r) => typeof r[c] === "number"));
     const chart = document.getElementById("kpi-chart");
     chart.replaceChildren();
     if (metric) {
-      const label = cols.find((c) => c.endsWith("name")) || cols[0];
       const max = Math.max(...rows.map((r) => Math.abs(Number(r[metric]) || 0)), 1e-9);
-      chart.append(el("h3", {}, metric.replaceAll("_", " ") + " by territory (table below)"),
-        ...rows.map((r) => el("div", {class: "hbar"}, el("span", {class: "hbar-label"}, String(r[label])),
+      chart.dataset.metric = metric;
+      chart.append(el("h3", {}, metric.replaceAll("_", " ") + " by territory (figures in the table below)"),
+        ...rows.map((r) => el("div", {class: "hbar"}, el("span", {class: "hbar-label"}, names[r.key] || r.key),
           el("span", {class: "hbar-track"}, Object.assign(el("span", {class: "hbar-fill"}), {style: `width:${(100 * Math.abs(Number(r[metric]) || 0) / max).toFixed(1)}%`})),
           el("span", {class: "num"}, fmt(r[metric])))));
     }
