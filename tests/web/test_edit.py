@@ -76,8 +76,11 @@ def test_move_a_county_and_see_the_balance_the_api_reports_then_undo_and_redo(
     )
     assert colours[0] == colours[1]
     assert "Moved 1 unit(s) to Central" in page.inner_text("#message")
+    page.wait_for_selector("#map[data-outlines-version='2']")  # borders redrawn
+    assert "Territory: Central" in page.inner_text("#info")
     shot(page, tmp_path, "after-move")
 
+    assert page.evaluate("() => TPMap.unitOf['06037']") == "T-R2"
     page.click("#undo")
     page.wait_for_selector("#message >> text=Undone")
     assert _potential(page, "T-R1") == before["T-R1"]["balance"]["totals"]["potential"]

@@ -144,3 +144,20 @@ def test_a_rep_sees_only_their_own_territory(
     assert shown == {"T-R1"}
     assert rep.get("/plans/P1/compare/P1").status == 403
     shot(page, tmp_path, "rep-map")
+
+
+def test_a_manager_sees_their_region_and_comments(
+    page_as: Callable[[str], object], api: Callable[[str], Api]
+) -> None:
+    planner = api("planner")
+    assert planner.post("/plans/P1/copy", {"plan_id": "MGR1", "name": "Manager test"}).ok
+    page = page_as("manager")
+    _open(page, "MGR1", "workflow")
+    assert page.get_attribute("#map", "data-territories") == "1"
+    assert page.is_hidden("nav [data-view=design]")
+    page.wait_for_selector("#wf-status >> text=draft")
+    page.fill("#comment-body", "Fine by the West")
+    page.click("#comment-form button[type=submit]")
+    page.wait_for_selector("#comments li >> text=Fine by the West")
+    comments = planner.get("/plans/MGR1/comments").json()
+    assert [(c["author"], c["body"]) for c in comments] == [("manager", "Fine by the West")]

@@ -277,11 +277,13 @@ const TPMap = {
   },
 
   async refreshOutlines() {
-    // Outlines are redrawn from the server's dissolve after the table and colours updated.
+    // Borders and labels are redrawn from the server's dissolve after the colours and table.
     const planId = TP.plan.id;
-    const data = await api("GET", `/plans/${encodeURIComponent(planId)}/map`);
+    const data = await api("GET", `/plans/${encodeURIComponent(planId)}/outlines`);
     if (TP.plan.id !== planId) return;
-    this.drawOutlines(data);
+    const names = Object.fromEntries(Object.values(this.territories).map((t) => [t.id, t.name]));
+    this.drawOutlines({territories: data.territories.map((t) => ({...t, name: names[t.id] || t.id}))});
+    document.getElementById("map").dataset.outlinesVersion = String(data.version);
   },
 };
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from terraplan.api.auth import CurrentPrincipal
 from terraplan.api.deps import DatabaseDep
 from terraplan.api.routes.plans import _visible_plan
-from terraplan.domain import GeoUnit, Plan, RecordKind
+from terraplan.domain import GeoKind, GeoUnit, Plan, RecordKind
 from terraplan.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(
@@ -90,9 +90,12 @@ def plan_map(principal: CurrentPrincipal, db: DatabaseDep, plan_id: str) -> dict
         rep_names = {r.id: r.name for r in uow.reps.list()}
         accounts = []
         pinned = plan.alignment_map(RecordKind.ACCOUNT)
+        # Accounts sit in the unit of their ZIP on ZIP plans, of their county otherwise.
+        by_zip = any(u.kind is GeoKind.ZIP for u in units.values())
         for a in uow.accounts.list():
-            territory = pinned.get(a.id) or geo.get(a.county_fips or "")
-            if territory not in shown or a.latitude is None or a.longitude is None:
+            key = (a.postal_code or "")[:5] if by_zip else (a.county_fips or "")
+            home = pinned.get(a.id) or geo.get(key)
+            if home not in shown or a.latitude is None or a.longitude is None:
                 continue
             accounts.append(
                 [
@@ -100,7 +103,7 @@ def plan_map(principal: CurrentPrincipal, db: DatabaseDep, plan_id: str) -> dict
                     a.name,
                     round(a.latitude, _DECIMALS),
                     round(a.longitude, _DECIMALS),
-                    territory,
+                    home,
                     float(a.potential or 0.0),
                     float(a.annual_revenue or 0.0),
                 ]
@@ -155,4 +158,25 @@ def plan_map(principal: CurrentPrincipal, db: DatabaseDep, plan_id: str) -> dict
             "columns": ["id", "name", "lat", "lon", "territory", "potential", "revenue"],
             "rows": accounts,
         },
+    }
+
+
+@router.get("/plans/{plan_id}/outlines", operation_id="get_plan_outlines")
+def plan_outlines(principal: CurrentPrincipal, db: DatabaseDep, plan_id: str) -> dict[str, Any]:
+    """Each visible territory's dissolved outline and label point (the map redraws its borders
+    with this after an edit, without reloading the units and accounts)."""
+    with UnitOfWork(db) as uow:
+        plan = _visible_plan(uow, principal, uow.plans.get(plan_id))
+        units = _units(uow, plan)
+    members: dict[str, list[GeoUnit]] = {}
+    for unit_id, territory in plan.alignment_map(RecordKind.GEO_UNIT).items():
+        if unit_id in units:
+            members.setdefault(territory, []).append(units[unit_id])
+    return {
+        "plan_id": plan.id,
+        "version": plan.version,
+        "territories": [
+            {"id": t, "label": _label_point(group), "outline": _outline(group)}
+            for t, group in members.items()
+        ],
     }
