@@ -196,6 +196,9 @@ const TPMap = {
   renderEditPanel() {
     const editable = canPlan() && TP.plan.status === "draft";
     document.getElementById("edit-panel").hidden = !editable;
+    if (canPlan() && !editable) {
+      document.getElementById("info").textContent = `This plan is ${TP.plan.status.replace("_", " ")}: copy it (Workflow) or send it back to draft to edit it.`;
+    }
     document.getElementById("move-target").replaceChildren(...Object.values(this.territories).map((t) => el("option", {value: t.id}, t.name)));
     document.getElementById("unit-list").replaceChildren(...Object.values(this.layers).slice(0, 5000).map((l) => el("option", {value: l.feature.id}, `${l.feature.properties.name}, ${l.feature.properties.state}`)));
     this.renderSelection();
