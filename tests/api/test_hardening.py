@@ -34,6 +34,8 @@ OPERATION_IDS = sorted(
         "get_plan",
         "get_plan_alerts",
         "get_plan_kpis",
+        "get_plan_map",
+        "get_plan_outlines",
         "get_rep",
         "list_accounts",
         "list_audit_log",

@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from terraplan.api.routes import (
         auth,
+        geometry,
         health,
         imports,
         jobs,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         records,
         routing,
         scenarios,
+        web,
     )
 
     app.include_router(health.router)
@@ -92,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(scenarios.router)
     app.include_router(jobs.router)
     app.include_router(imports.router)
+    app.include_router(geometry.router)
+    web.install_web(app)
     return app
 
 

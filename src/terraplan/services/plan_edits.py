@@ -160,6 +160,13 @@ def _result(
     return EditResult(plan, effects, bool(history["done"]), bool(history["undone"]))
 
 
+def plan_balance(uow: UnitOfWork, plan: Plan) -> list[TerritoryEffect]:
+    """Balance, contiguity and disruption of every leaf territory of ``plan`` (what the web
+    UI's territory table shows before the first edit; same figures as an edit returns)."""
+    leaves = tuple(t.id for t in plan.leaves())
+    return _result(uow, plan, leaves, {"done": [], "undone": []}).effects
+
+
 def edit_plan(
     db: Database,
     plan_id: str,

@@ -1,0 +1,306 @@
+"use strict";
+// The territory map: units filled by territory colour, dissolved outlines, labels, accounts
+// (clustered), a legend; selection (click, shift-drag box, search) and moves with live balance.
+
+// Okabe-Ito and Tableau-like colours first (distinguishable with common colour blindness),
+// then golden-angle hues for larger plans.
+const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+  "#999999", "#882255", "#44AA99", "#117733", "#DDCC77", "#332288", "#AA4499", "#88CCEE"];
+
+function territoryColour(index) {
+  if (index < PALETTE.length) return PALETTE[index];
+  const hue = (index * 137.508) % 360;
+  const light = [45, 60, 35][index % 3];
+  return `hsl(${hue.toFixed(0)}, 65%, ${light}%)`;
+}
+
+const ACCOUNT_ICON = L.divIcon({className: "account-dot", iconSize: [8, 8]});
+
+const TPMap = {
+  map: null, unitLayer: null, outlineLayer: null, labelLayer: null, accountLayer: null,
+  colours: {}, territories: {}, unitOf: {}, layers: {}, selected: new Set(),
+
+  init() {
+    this.map = L.map("map", {preferCanvas: true, boxZoom: false, zoomSnap: 0.25, minZoom: 2, maxZoom: 14});
+    if (TP.config.tile_url) {
+      L.tileLayer(TP.config.tile_url, {maxZoom: 18, attribution: "map tiles"}).addTo(this.map);
+    }
+    this.map.setView([39, -96], 4);
+    this.installBoxSelect();
+    document.getElementById("move").addEventListener("click", () => this.move().catch((e) => this.fail(e)));
+    document.getElementById("undo").addEventListener("click", () => this.undoRedo("undo").catch((e) => this.fail(e)));
+    document.getElementById("redo").addEventListener("click", () => this.undoRedo("redo").catch((e) => this.fail(e)));
+    document.getElementById("clear-selection").addEventListener("click", () => this.clearSelection());
+    document.getElementById("unit-search").addEventListener("change", (e) => this.selectBySearch(e.target.value));
+  },
+
+  fail(error) {
+    if (error.status === 409 && error.body && error.body.error.details && error.body.error.details.stored_version) {
+      say(error.message + " — reloading the plan.", "error");
+      this.load(TP.plan.id, {keepMessage: true});
+      return;
+    }
+    say(error.message, "error");
+  },
+
+  async load(planId, opts) {
+    const data = await api("GET", `/plans/${encodeURIComponent(planId)}/map`);
+    TP.mapData = data;
+    TP.plan = data.plan;
+    this.territories = {};
+    this.colours = {};
+    data.territories.forEach((t, i) => { this.territories[t.id] = t; this.colours[t.id] = territoryColour(i); });
+    this.unitOf = {};
+    for (const f of data.units.features) this.unitOf[f.id] = f.properties.territory;
+    this.selected.clear();
+    this.draw(data);
+    this.renderLegend();
+    this.renderTable();
+    this.renderEditPanel();
+    if (!(opts && opts.keepMessage)) say("");
+  },
+
+  draw(data) {
+    for (const layer of [this.unitLayer, this.outlineLayer, this.labelLayer, this.accountLayer]) {
+      if (layer) this.map.removeLayer(layer);
+    }
+    this.layers = {};
+    this.unitLayer = L.geoJSON(data.units, {
+      style: (f) => this.unitStyle(f.id),
+      onEachFeature: (f, layer) => {
+        this.layers[f.id] = layer;
+        layer.on("mouseover", () => this.showInfo(f.id));
+        layer.on("click", (e) => { this.toggle(f.id, e.originalEvent.shiftKey || e.originalEvent.ctrlKey); this.showInfo(f.id); });
+      },
+    }).addTo(this.map);
+    this.drawOutlines(data);
+    const cluster = L.markerClusterGroup({chunkedLoading: true, disableClusteringAtZoom: 9});
+    const markers = data.accounts.rows.map((r) => {
+      const m = L.marker([r[2], r[3]], {icon: ACCOUNT_ICON, title: r[1], alt: r[1]});
+      m.bindPopup(() => `<strong>${escapeHtml(r[1])}</strong><br>${escapeHtml(r[0])}<br>potential ${fmt(r[5])}<br>revenue ${fmt(r[6])}<br>territory ${escapeHtml(this.nameOf(r[4]))}`);
+      return m;
+    });
+    cluster.addTo(this.map);
+    cluster.addLayers(markers);
+    this.accountLayer = cluster;
+    if (this.layerControl) this.layerControl.remove();
+    this.layerControl = L.control.layers(null, {"Accounts": cluster}, {collapsed: false}).addTo(this.map);
+    const bounds = this.unitLayer.getBounds();
+    if (bounds.isValid()) this.map.fitBounds(bounds, {padding: [10, 10]});
+    document.getElementById("map").dataset.territories = String(data.territories.length);
+    document.getElementById("map").dataset.units = String(data.units.features.length);
+    document.getElementById("map").dataset.accounts = String(data.accounts.rows.length);
+  },
+
+  drawOutlines(data) {
+    if (this.outlineLayer) this.map.removeLayer(this.outlineLayer);
+    if (this.labelLayer) this.map.removeLayer(this.labelLayer);
+    const outlines = data.territories.filter((t) => t.outline).map((t) => ({type: "Feature", id: t.id, properties: {}, geometry: t.outline}));
+    this.outlineLayer = L.geoJSON({type: "FeatureCollection", features: outlines}, {
+      interactive: false, style: {color: "#1a1a1a", weight: 2, fill: false},
+    }).addTo(this.map);
+    this.labelLayer = L.layerGroup(data.territories.filter((t) => t.label).map((t) => L.marker(t.label, {
+      interactive: false, keyboard: false,
+      icon: L.divIcon({className: "territory-label", html: escapeHtml(t.name), iconSize: null}),
+    }))).addTo(this.map);
+  },
+
+  unitStyle(unitId) {
+    const selected = this.selected.has(unitId);
+    return {
+      fillColor: this.colours[this.unitOf[unitId]] || "#ccc", fillOpacity: selected ? 0.9 : 0.6,
+      color: selected ? "#000" : "#ffffff", weight: selected ? 2.5 : 0.4,
+    };
+  },
+
+  nameOf(territoryId) { return (this.territories[territoryId] || {name: territoryId}).name; },
+
+  showInfo(unitId) {
+    const t = this.territories[this.unitOf[unitId]];
+    const f = this.layers[unitId].feature;
+    const info = document.getElementById("info");
+    info.replaceChildren(el("strong", {}, `${f.properties.name}, ${f.properties.state || ""}`), " ", `(${unitId})`);
+    if (!t) return;
+    const owners = t.owners.map((o) => o.name).join(", ") || "no owner";
+    info.append(el("br"), `Territory: ${t.name}`, el("br"), `Rep: ${owners}`);
+    if (t.balance) {
+      for (const [metric, total] of Object.entries(t.balance.totals)) {
+        info.append(el("br"), `${metric}: ${fmt(total)} (${pct(t.balance.deviation[metric])})`);
+      }
+      info.append(el("br"), `units: ${t.balance.units}`);
+    }
+  },
+
+  toggle(unitId, add) {
+    if (!add) { const before = [...this.selected]; this.selected.clear(); before.forEach((u) => this.restyle(u)); }
+    if (this.selected.has(unitId)) this.selected.delete(unitId); else this.selected.add(unitId);
+    this.restyle(unitId);
+    this.renderSelection();
+  },
+
+  clearSelection() {
+    const before = [...this.selected];
+    this.selected.clear();
+    before.forEach((u) => this.restyle(u));
+    this.renderSelection();
+  },
+
+  restyle(unitId) { if (this.layers[unitId]) this.layers[unitId].setStyle(this.unitStyle(unitId)); },
+
+  selectBySearch(text) {
+    const query = text.trim().toLowerCase();
+    if (!query) return;
+    const match = Object.values(this.layers).find((l) => l.feature.id.toLowerCase() === query)
+      || Object.values(this.layers).find((l) => `${l.feature.properties.name}, ${l.feature.properties.state}`.toLowerCase().startsWith(query));
+    if (!match) { say(`no unit ${text} on this map`, "error"); return; }
+    this.selected.add(match.feature.id);
+    this.restyle(match.feature.id);
+    this.renderSelection();
+    this.showInfo(match.feature.id);
+    document.getElementById("unit-search").value = "";
+  },
+
+  installBoxSelect() {
+    const map = this.map;
+    let start = null, rect = null;
+    map.on("mousedown", (e) => {
+      if (!e.originalEvent.shiftKey) return;
+      map.dragging.disable();
+      start = e.latlng;
+      rect = L.rectangle([start, start], {color: "#000", weight: 1, dashArray: "4", fill: false, interactive: false}).addTo(map);
+    });
+    map.on("mousemove", (e) => { if (start) rect.setBounds([start, e.latlng]); });
+    map.on("mouseup", () => {
+      if (!start) return;
+      const bounds = rect.getBounds();
+      map.removeLayer(rect);
+      start = null; rect = null;
+      map.dragging.enable();
+      for (const [id, layer] of Object.entries(this.layers)) {
+        if (bounds.contains(layer.getBounds().getCenter())) { this.selected.add(id); this.restyle(id); }
+      }
+      this.renderSelection();
+    });
+  },
+
+  renderSelection() {
+    const n = this.selected.size;
+    const text = n === 0 ? "No unit selected. Click units (shift-drag a box to select many)."
+      : n <= 5 ? "Selected: " + [...this.selected].map((u) => `${this.layers[u].feature.properties.name} (${this.nameOf(this.unitOf[u])})`).join("; ")
+      : `${n} units selected`;
+    const node = document.getElementById("selection");
+    node.textContent = text;
+    node.dataset.count = String(n);
+  },
+
+  renderEditPanel() {
+    const editable = canPlan() && TP.plan.status === "draft";
+    document.getElementById("edit-panel").hidden = !editable;
+    if (canPlan() && !editable) {
+      document.getElementById("info").textContent = `This plan is ${TP.plan.status.replace("_", " ")}: copy it (Workflow) or send it back to draft to edit it.`;
+    }
+    document.getElementById("move-target").replaceChildren(...Object.values(this.territories).map((t) => el("option", {value: t.id}, t.name)));
+    document.getElementById("unit-list").replaceChildren(...Object.values(this.layers).slice(0, 5000).map((l) => el("option", {value: l.feature.id}, `${l.feature.properties.name}, ${l.feature.properties.state}`)));
+    this.renderSelection();
+  },
+
+  renderLegend() {
+    document.getElementById("legend").replaceChildren(...Object.values(this.territories).map((t) => el("li", {},
+      el("span", {class: "swatch", style: `background:${this.colours[t.id]}`}), ` ${t.name}`,
+      el("span", {class: "muted"}, t.owners.length ? ` — ${t.owners.map((o) => o.name).join(", ")}` : ""))));
+  },
+
+  metrics() {
+    const first = Object.values(this.territories).find((t) => t.balance);
+    return first ? Object.keys(first.balance.totals) : [];
+  },
+
+  renderTable() {
+    const metrics = this.metrics();
+    const table = document.getElementById("territory-table");
+    table.tHead.replaceChildren(el("tr", {}, el("th", {}, "Territory"), el("th", {}, "Rep"), el("th", {}, "Units"),
+      ...metrics.map((m) => el("th", {}, m)), ...metrics.map((m) => el("th", {}, `${m} balance`)), el("th", {}, "Pieces"), el("th", {}, "Units moved")));
+    table.tBodies[0].replaceChildren(...Object.values(this.territories).map((t) => this.row(t, metrics)));
+  },
+
+  row(t, metrics) {
+    const b = t.balance || {totals: {}, deviation: {}, within_tolerance: {}, units: 0, pieces: "", units_moved: ""};
+    return el("tr", {"data-territory": t.id},
+      el("td", {}, el("span", {class: "swatch", style: `background:${this.colours[t.id]}`}), " ", t.name),
+      el("td", {}, t.owners.map((o) => o.name).join(", ")),
+      el("td", {class: "num", "data-metric": "units"}, b.units),
+      ...metrics.map((m) => el("td", {class: "num", "data-metric": m, "data-value": String(b.totals[m])}, fmt(b.totals[m]))),
+      ...metrics.map((m) => el("td", {}, balanceBar(b.deviation[m], b.within_tolerance[m]))),
+      el("td", {class: "num"}, b.pieces), el("td", {class: "num"}, b.units_moved));
+  },
+
+  applyResult(result, moved, to) {
+    const started = performance.now();
+    TP.plan.version = result.version;
+    for (const unitId of moved) { this.unitOf[unitId] = to; }
+    if (to === null) for (const unitId of moved) this.unitOf[unitId] = undefined;
+    for (const e of result.effects) {
+      if (this.territories[e.territory]) this.territories[e.territory].balance = e;
+    }
+    const metrics = this.metrics();
+    const tbody = document.getElementById("territory-table").tBodies[0];
+    for (const e of result.effects) {
+      const old = tbody.querySelector(`tr[data-territory="${CSS.escape(e.territory)}"]`);
+      if (old && this.territories[e.territory]) old.replaceWith(this.row(this.territories[e.territory], metrics));
+    }
+    const before = [...this.selected];
+    this.selected.clear();
+    for (const u of new Set([...before, ...moved])) this.restyle(u);
+    this.renderSelection();
+    if (moved.length && this.layers[moved[0]]) this.showInfo(moved[0]);
+    document.getElementById("undo").disabled = !result.can_undo;
+    document.getElementById("redo").disabled = !result.can_redo;
+    document.getElementById("territory-table").dataset.version = String(result.version);
+    document.getElementById("territory-table").dataset.updateMs = (performance.now() - started).toFixed(1);
+    this.refreshOutlines();
+  },
+
+  async move() {
+    const units = [...this.selected];
+    if (!units.length) { say("select at least one unit first", "error"); return; }
+    const to = document.getElementById("move-target").value;
+    const result = await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/edits`,
+      {edit: {op: "move_units", units, to}, version: TP.plan.version});
+    this.applyResult(result, units, to);
+    say(`Moved ${units.length} unit(s) to ${this.nameOf(to)}; plan version ${result.version}.`);
+  },
+
+  async undoRedo(direction) {
+    const result = await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/${direction}`, {version: TP.plan.version});
+    // Which units changed hands is not part of the answer: reload the alignment, keep the figures.
+    await this.load(TP.plan.id, {keepMessage: true});
+    document.getElementById("undo").disabled = !result.can_undo;
+    document.getElementById("redo").disabled = !result.can_redo;
+    say(`${direction === "undo" ? "Undone" : "Redone"}; plan version ${result.version}.`);
+  },
+
+  async refreshOutlines() {
+    // Borders and labels are redrawn from the server's dissolve after the colours and table.
+    const planId = TP.plan.id;
+    const data = await api("GET", `/plans/${encodeURIComponent(planId)}/outlines`);
+    if (TP.plan.id !== planId) return;
+    const names = Object.fromEntries(Object.values(this.territories).map((t) => [t.id, t.name]));
+    this.drawOutlines({territories: data.territories.map((t) => ({...t, name: names[t.id] || t.id}))});
+    document.getElementById("map").dataset.outlinesVersion = String(data.version);
+  },
+};
+
+function balanceBar(deviation, within) {
+  if (deviation === undefined || deviation === null) return "";
+  const clamped = Math.max(-0.5, Math.min(0.5, deviation));
+  const bar = el("span", {class: "bar " + (within ? "ok" : "off"), role: "img", "aria-label": `${pct(deviation)} from the mean${within ? ", within tolerance" : ", outside tolerance"}`});
+  const fill = el("span", {class: "fill"});
+  fill.style.left = clamped < 0 ? `${50 + clamped * 100}%` : "50%";
+  fill.style.width = `${Math.abs(clamped) * 100}%`;
+  bar.append(fill);
+  return el("span", {class: "balance"}, bar, " ", pct(deviation));
+}
+
+function escapeHtml(text) {
+  return String(text ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
+}

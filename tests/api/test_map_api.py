@@ -1,0 +1,93 @@
+"""``GET /plans/{id}/map`` and ``/outlines``: what the web UI's map draws, per role (both databases)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from terraplan.domain import AlignmentEntry, GeoKind, Plan, RecordKind, Territory
+from terraplan.domain.territory import TerritoryOwner
+from terraplan.services.demo import load_demo
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+
+@pytest.fixture
+def two_territories(db: Database) -> Database:
+    """California's counties split in two: T-N (R1's) north of 36° N, T-S (R3's) south."""
+    dataset, _ = load_demo(db, n_accounts=300, seed=4)
+    ca = [u for u in dataset.geo_units if u.kind is GeoKind.COUNTY and u.state == "CA"]
+    plan = Plan(
+        id="P1",
+        name="California",
+        territories=(
+            Territory("T-N", "North", owners=(TerritoryOwner("R1"),)),
+            Territory("T-S", "South", owners=(TerritoryOwner("R3"),)),
+        ),
+        alignment=tuple(
+            AlignmentEntry(RecordKind.GEO_UNIT, u.id, "T-N" if u.latitude > 36 else "T-S")
+            for u in ca
+        ),
+    )
+    with UnitOfWork(db) as uow:
+        uow.plans.add(plan)
+        uow.commit()
+    return db
+
+
+def test_map_has_every_unit_polygon_outline_balance_and_account(
+    two_territories: Database, as_user: Callable[[str], TestClient]
+) -> None:
+    answer = as_user("planner").get("/plans/P1/map")
+    assert answer.status_code == 200, answer.text
+    data = answer.json()
+    assert data["plan"] == {
+        "id": "P1", "name": "California", "version": 1, "status": "draft", "based_on_plan_id": None,
+    }  # fmt: skip
+    assert len(data["units"]["features"]) == 58  # California's counties
+    by_territory = {t["id"]: t for t in data["territories"]}
+    assert sorted(by_territory) == ["T-N", "T-S"]
+    assert by_territory["T-N"]["owners"] == [
+        {"rep_id": "R1", "name": "Rae West", "role": "primary"}
+    ]
+    assert by_territory["T-N"]["outline"]["type"] == "MultiPolygon"
+    assert by_territory["T-N"]["label"][0] > 36 > by_territory["T-S"]["label"][0]
+    with UnitOfWork(two_territories) as uow:
+        accounts = [a for a in uow.accounts.list() if a.state == "CA" and a.county_fips]
+        units = {f["id"]: f["properties"]["territory"] for f in data["units"]["features"]}
+    south = sum(a.potential or 0.0 for a in accounts if units.get(a.county_fips) == "T-S")
+    assert by_territory["T-S"]["balance"]["totals"]["potential"] == pytest.approx(south)
+    assert data["accounts"]["columns"][:5] == ["id", "name", "lat", "lon", "territory"]
+    assert len(data["accounts"]["rows"]) == len(accounts)
+    outlines = as_user("planner").get("/plans/P1/outlines").json()
+    assert {t["id"]: t["outline"] for t in outlines["territories"]} == {
+        t: by_territory[t]["outline"] for t in ("T-N", "T-S")
+    }
+
+
+def test_a_rep_maps_only_their_own_territory_and_others_get_404(
+    two_territories: Database, as_user: Callable[[str], TestClient], anonymous: TestClient
+) -> None:
+    data = as_user("rep").get("/plans/P1/map").json()
+    assert [t["id"] for t in data["territories"]] == ["T-N"]
+    assert {f["properties"]["territory"] for f in data["units"]["features"]} == {"T-N"}
+    assert {row[4] for row in data["accounts"]["rows"]} == {"T-N"}
+    assert as_user("rep").get("/plans/NOPE/map").status_code == 404
+    assert anonymous.get("/plans/P1/map").status_code == 401
+
+
+def test_the_web_ui_is_served_signed_out_and_signed_in(
+    two_territories: Database, as_user: Callable[[str], TestClient], anonymous: TestClient
+) -> None:
+    signed_out = anonymous.get("/")
+    assert signed_out.status_code == 200
+    assert "<title>terraplan — sign in</title>" in signed_out.text
+    signed_in = as_user("manager").get("/")
+    assert (
+        "data-config=" in signed_in.text
+        and "&quot;role&quot;: &quot;manager&quot;" in signed_in.text
+    )
+    leaflet = anonymous.get("/static/web/vendor/leaflet/leaflet.js")
+    assert leaflet.status_code == 200 and "Leaflet 1.9.4" in leaflet.text[:500]

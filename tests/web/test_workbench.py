@@ -1,0 +1,163 @@
+"""Compare, workflow (comment, submit, approve, activate), a design job, dashboard, rules,
+and what a rep sees, in a real Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from .conftest import Api, shot
+
+
+def _open(page: object, plan_id: str, view: str) -> None:
+    page.select_option("#plan-select", plan_id)  # type: ignore[attr-defined]
+    page.wait_for_function(f"() => TP.plan && TP.plan.id === '{plan_id}'")  # type: ignore[attr-defined]
+    page.click(f"nav [data-view={view}]")  # type: ignore[attr-defined]
+
+
+def test_compare_two_scenarios_shows_the_moved_county_and_its_accounts(
+    page_as: Callable[[str], object], api: Callable[[str], Api], tmp_path: Path
+) -> None:
+    planner = api("planner")
+    assert planner.post("/plans/P1/copy", {"plan_id": "CMP1", "name": "Compare test"}).ok
+    moved = planner.post(
+        "/plans/CMP1/edits",
+        {"edit": {"op": "move_units", "units": ["06037"], "to": "T-R2"}, "version": 1},
+    )
+    assert moved.ok, moved.text()
+    expected = planner.get("/plans/P1/compare/CMP1").json()
+    assert expected["accounts_moved"] > 0
+    page = page_as("planner")
+    page.click("nav [data-view=compare]")
+    page.select_option("#compare-base", "P1")
+    page.select_option("#compare-other", "CMP1")
+    page.click("#compare")
+    page.wait_for_selector("#compare-summary")
+    units = page.inner_text("#compare-summary tr[data-key=units_moved] td")
+    accounts = page.inner_text("#compare-summary tr[data-key=accounts_moved] td")
+    assert (units, accounts) == ("1", str(expected["accounts_moved"]))
+    rows = page.locator("table[data-section=moved] tbody tr")
+    assert rows.count() == expected["accounts_moved"]
+    shot(page, tmp_path, "compare")
+
+
+def test_comment_submit_approve_and_activate_from_the_workflow_view(
+    page_as: Callable[[str], object], api: Callable[[str], Api], tmp_path: Path
+) -> None:
+    planner = api("planner")
+    assert planner.post("/plans/P1/copy", {"plan_id": "WF1", "name": "Workflow test"}).ok
+    page = page_as("planner")
+    _open(page, "WF1", "workflow")
+    page.wait_for_selector("#wf-status >> text=draft")
+    page.select_option("#comment-target", "T-R1")
+    page.fill("#comment-body", "West looks thin")
+    page.click("#comment-form button[type=submit]")
+    page.wait_for_selector("#comments li >> text=West looks thin")
+    page.click("#wf-submit")
+    page.wait_for_selector("#wf-status >> text=in review")
+    page.click("#wf-approve")
+    page.wait_for_selector("#wf-status >> text=approved")
+    page.fill("#wf-date", "2027-01-01")
+    page.click("#wf-activate")
+    page.wait_for_selector("#wf-status >> text=active")
+    assert "active from 2027-01-01" in page.inner_text("#message")
+    stored = planner.get("/plans/WF1").json()
+    assert (stored["status"], stored["effective_from"]) == ("active", "2027-01-01")
+    comments = planner.get("/plans/WF1/comments").json()
+    assert [(c["author"], c["target_id"], c["body"]) for c in comments] == [
+        ("planner", "T-R1", "West looks thin")
+    ]
+    audit = page.locator("#audit tbody tr").all_inner_texts()
+    assert any("activate" in row for row in audit), audit
+    shot(page, tmp_path, "workflow")
+
+
+def test_design_job_runs_with_progress_and_opens_the_result(
+    page_as: Callable[[str], object], api: Callable[[str], Api], tmp_path: Path
+) -> None:
+    page = page_as("planner")
+    page.click("nav [data-view=design]")
+    page.fill("#d-states", "NV, UT")
+    page.fill("#d-n", "2")
+    page.select_option("#d-metric", "count")
+    page.fill("#d-tol", "50")
+    page.click("#design-form button[type=submit]")
+    page.wait_for_selector("#d-status[data-status=succeeded]", timeout=120_000)
+    assert page.get_attribute("#d-progress", "value") == "1"
+    plan_id = page.evaluate("() => TP.plan.id")
+    designed = api("planner").get(f"/plans/{plan_id}").json()
+    assert designed["status"] == "draft"
+    assert len(designed["territories"]) == 2
+    assert page.get_attribute("#map", "data-territories") == "2"
+    shot(page, tmp_path, "design")
+
+
+def test_dashboard_shows_kpis_per_territory_and_alerts(
+    page_as: Callable[[str], object], api: Callable[[str], Api], tmp_path: Path
+) -> None:
+    expected = api("planner").get("/plans/P1/kpis?dimension=territory").json()
+    page = page_as("planner")
+    _open(page, "P1", "dashboard")
+    page.wait_for_selector("#kpi-table tbody tr")
+    assert page.locator("#kpi-table tbody tr").count() == len(expected["rows"])
+    assert page.locator("#kpi-chart .hbar").count() == len(expected["rows"])
+    # No targets on this plan: the chart shows revenue, with the API's figures.
+    assert page.get_attribute("#kpi-chart", "data-metric") == "revenue"
+    west = next(r for r in expected["rows"] if r["key"] == "T-R1")
+    assert page.inner_text("#kpi-table tr[data-key=T-R1] td:first-child") == "West"
+    assert f"{west['revenue'] / 1e3:.0f}k" in page.inner_text("#kpi-chart")
+    page.wait_for_selector("#realignment >> text=ealignment")
+    shot(page, tmp_path, "dashboard")
+
+
+def test_test_route_a_lead_shows_the_territory_and_explanation(
+    page_as: Callable[[str], object], api: Callable[[str], Api]
+) -> None:
+    expected = (
+        api("planner")
+        .post("/route", {"company": "Acme", "postal_code": "90012", "plan_id": "P1"})
+        .json()
+    )
+    page = page_as("planner")
+    _open(page, "P1", "rules")
+    page.click("#route-form button[type=submit]")
+    page.wait_for_selector("#route-explanation")
+    assert page.inner_text("#route-explanation") == expected["explanation"]
+    assert expected["territory_name"] in page.inner_text("#route-result")
+
+
+def test_a_rep_sees_only_their_own_territory(
+    page_as: Callable[[str], object], api: Callable[[str], Api], tmp_path: Path
+) -> None:
+    page = page_as("rep")
+    _open(page, "P1", "map")
+    page.wait_for_selector("#map[data-territories='1']")
+    assert [t.strip() for t in page.locator("#legend li").all_inner_texts()] == [
+        "West — Paula Flores"
+    ]
+    assert page.locator("#territory-table tbody tr").count() == 1
+    assert page.is_hidden("#edit-panel")
+    assert page.is_hidden("nav [data-view=design]")
+    # Another rep's account is not on the map, and the API hides it (404).
+    rep = api("rep")
+    shown = {row[4] for row in rep.get("/plans/P1/map").json()["accounts"]["rows"]}
+    assert shown == {"T-R1"}
+    assert rep.get("/plans/P1/compare/P1").status == 403
+    shot(page, tmp_path, "rep-map")
+
+
+def test_a_manager_sees_their_region_and_comments(
+    page_as: Callable[[str], object], api: Callable[[str], Api]
+) -> None:
+    planner = api("planner")
+    assert planner.post("/plans/P1/copy", {"plan_id": "MGR1", "name": "Manager test"}).ok
+    page = page_as("manager")
+    _open(page, "MGR1", "workflow")
+    assert page.get_attribute("#map", "data-territories") == "1"
+    assert page.is_hidden("nav [data-view=design]")
+    page.wait_for_selector("#wf-status >> text=draft")
+    page.fill("#comment-body", "Fine by the West")
+    page.click("#comment-form button[type=submit]")
+    page.wait_for_selector("#comments li >> text=Fine by the West")
+    comments = planner.get("/plans/MGR1/comments").json()
+    assert [(c["author"], c["body"]) for c in comments] == [("manager", "Fine by the West")]
