@@ -156,8 +156,8 @@ CASES: list[tuple[str, str, str, str, Any, int, tuple[str, ...]]] = [
         "POST",
         "/plans/P/status",
         {"status": "archived", "version": 10**30},
-        409,
-        ("changed by someone else",),
+        422,
+        ("body.version",),
     ),
     (
         "status-stale-version",
