@@ -281,7 +281,11 @@ def test_fit_reports_unknown_counties_and_ties() -> None:
     plan = Plan("p", "P", territories=(Territory("a", "A"), Territory("b", "B")))
     rules = rules_from_alignment(plan.territories, "county", {"06075": "a", "99999": "b"})
     fitted = fit_for_etm(rules, {"94105": "06075", "94110": "06075"})
-    assert "1 counties have no ZIP" in fitted.problems[0].reason
+    assert [(p.rule, p.reason.split(" (")[0].split(";")[0]) for p in fitted.problems] == [
+        ("b-county", "its counties have no ZIP in the ZIP-county table"),
+        (None, "1 counties have no ZIP in the ZIP-county table"),
+    ]
+    assert [r.id for r in fitted.rule_set.rules] == ["a-county"]  # never an empty startsWith
     from terraplan.rules import parse_rule_set
 
     overlapping = parse_rule_set(

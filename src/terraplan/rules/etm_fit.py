@@ -100,6 +100,14 @@ def _to_postal(
     return cond
 
 
+def _has_empty(cond: Condition) -> bool:
+    if isinstance(cond, AllOf | AnyOf):
+        return any(_has_empty(c) for c in cond.items)
+    if isinstance(cond, NotOf):
+        return _has_empty(cond.item)
+    return isinstance(cond, Predicate) and cond.op is Op.STARTS_WITH and not cond.values
+
+
 def _chunks(values: tuple[Any, ...]) -> list[tuple[Any, ...]]:
     out: list[tuple[Any, ...]] = []
     current: list[Any] = []
@@ -204,6 +212,13 @@ def fit_for_etm(rule_set: RuleSet, zip_counties: Mapping[str, str]) -> FittedRul
             rules.append(rule)
             continue
         when = _to_postal(rule.when, counties, rule_set.geographies)
+        if _has_empty(when):
+            problems.append(
+                EtmProblem(
+                    rule.id, "its counties have no ZIP in the ZIP-county table; not exported"
+                )
+            )
+            continue
         parts = _split(when)
         if parts is None:
             problems.append(
@@ -231,7 +246,7 @@ def fit_for_etm(rule_set: RuleSet, zip_counties: Mapping[str, str]) -> FittedRul
             EtmProblem(
                 None,
                 f"{len(counties.missing)} counties have no ZIP in the ZIP-county table "
-                f"({shown}); their rules match no postal code",
+                f"({shown}); no postal-code criterion covers them",
             )
         )
     fitted = replace(rule_set, rules=tuple(rules), overlays=tuple(overlays))
