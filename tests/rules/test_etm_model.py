@@ -249,6 +249,15 @@ def test_round_trip_keeps_every_account_in_its_territory(county_plan) -> None:  
     assert exported.fitted.split  # county lists needed several rules per territory
     assert "County_FIPS__c" not in "".join(files.values())
     assert {r["State"] for r in _rows(files["Territory2Model.csv"])} == {"Planning"}
+    # items are created while the rule's BooleanFilter is empty; the filters come after
+    assert {r["BooleanFilter"] for r in _rows(files["ObjectTerritory2AssignmentRule.csv"])} == {""}
+    filters = _rows(files["ObjectTerritory2AssignmentRule_BooleanFilter.csv"])
+    assert any(" OR " in r["BooleanFilter"] for r in filters)
+    assert list(files)[-3:] == [
+        "ObjectTerritory2AssignmentRuleItem.csv",
+        "ObjectTerritory2AssignmentRule_BooleanFilter.csv",
+        "RuleTerritory2Association.csv",
+    ]
     devs = [r["DeveloperName"] for r in _rows(files["Territory2.csv"])]
     devs += [r["DeveloperName"] for r in _rows(files["ObjectTerritory2AssignmentRule.csv"])]
     assert all(re.match(r"^[A-Za-z]\w{0,79}$", d) and "__" not in d for d in devs)

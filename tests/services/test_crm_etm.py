@@ -85,6 +85,7 @@ def test_export_import_apply_round_trip(approved_plan: Database, tmp_path: Path)
             "ObjectTerritory2Association.csv",
             "ObjectTerritory2AssignmentRule.csv",
             "ObjectTerritory2AssignmentRuleItem.csv",
+            "ObjectTerritory2AssignmentRule_BooleanFilter.csv",
             "RuleTerritory2Association.csv",
             OWNER_FILE,
         ]
@@ -200,7 +201,7 @@ def test_cli_import_and_export(approved_plan: Database, database_url: str, tmp_p
     out = tmp_path / "load"
     done = run("crm", "export-etm", "--plan", "P1", "--out", str(out))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.count("Wrote ") == 9 and "Traceback" not in done.stderr
+    assert done.stdout.count("Wrote ") == 10 and "Traceback" not in done.stderr
     notes = " ".join(done.stderr.split())
     assert notes.count("note:") == 1 and "10 counties have no ZIP" in notes, notes
     again = run("crm", "export-etm", "--plan", "P1", "--out", str(out))
@@ -209,6 +210,12 @@ def test_cli_import_and_export(approved_plan: Database, database_url: str, tmp_p
     assert done.returncode == 0, done.stderr
     said = " ".join(done.stdout.split())
     assert "as plan SF1: 6 territories (3 leaves), 3 user assignments, 0 named accounts" in said
+    rules_only = tmp_path / "rules"
+    done = run("rules", "export-etm", "--plan", "P1", "--out", str(rules_only))
+    assert done.returncode == 0, done.stderr
+    items = _rows(rules_only / "ObjectTerritory2AssignmentRuleItem.csv")
+    assert {r["Field"] for r in items} == {"Account.BillingPostalCode"}
+    assert max(len(r["Value"]) for r in items) <= 255
     done = run("crm", "diff", str(out), "--plan", "SF1")
     assert done.returncode == 0, done.stderr
     assert "0 added, 0 removed, 0 renamed, 0 moved territories" in " ".join(done.stdout.split())

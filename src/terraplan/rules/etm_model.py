@@ -51,6 +51,9 @@ TYPE_FILE = "Territory2Type.csv"
 TERRITORY_FILE = "Territory2.csv"
 USER_FILE = "UserTerritory2Association.csv"
 OBJECT_FILE = "ObjectTerritory2Association.csv"
+#: Salesforce creates rule items only while the rule's BooleanFilter is empty: rules are
+#: loaded without it, then their items, then this update sets the filters.
+FILTER_FILE = "ObjectTerritory2AssignmentRule_BooleanFilter.csv"
 #: Load order (each file refers only to files before it).
 MODEL_FILES = (
     MODEL_FILE,
@@ -60,6 +63,7 @@ MODEL_FILES = (
     OBJECT_FILE,
     RULE_FILE,
     ITEM_FILE,
+    FILTER_FILE,
     ASSOCIATION_FILE,
 )
 REQUIRED_FILES = (TERRITORY_FILE,)
@@ -368,9 +372,15 @@ def _read_rules(
         for r in _rows(files.get(RULE_FILE))
         if not model_keys or r.get("Territory2ModelId", "") in ("", *model_keys)
     ]
+    filters = {
+        r.get("DeveloperName", ""): r.get("BooleanFilter", "")
+        for r in _rows(files.get(FILTER_FILE))
+    }
     rule_names: dict[str, str] = {}
     labels: set[str] = set()
     for row in rule_rows:
+        if filters.get(row.get("DeveloperName", "")):
+            row["BooleanFilter"] = filters[row["DeveloperName"]]
         dev = row.get("DeveloperName", "")
         rule_names[dev] = dev
         if row.get("Id"):
@@ -509,6 +519,16 @@ def write_etm_model(
     fitted = fit_for_etm(rule_set, zip_counties)
     exported = export_etm(fitted.rule_set, territory_names=devs, model=model_dev)
     files.update(exported.files())
+    rules = _rows(exported.rules_csv)
+    header = list(rules[0]) if rules else ["DeveloperName", "BooleanFilter"]
+    files[RULE_FILE] = _csv(
+        header, ([r[h] if h != "BooleanFilter" else "" for h in header] for r in rules)
+    )
+    files[FILTER_FILE] = _csv(
+        ["DeveloperName", "BooleanFilter"],
+        ([r["DeveloperName"], r["BooleanFilter"]] for r in rules),
+    )
+    files = {name: files[name] for name in MODEL_FILES}
     problems = list(fitted.problems) + [
         p for p in exported.problems if "named-account pins" not in p.reason
     ]
