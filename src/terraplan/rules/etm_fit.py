@@ -12,13 +12,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from terraplan.rules.etm import MAX_ITEMS, MAX_VALUE, EtmProblem
-from terraplan.rules.evaluate import evaluate_condition
-from terraplan.rules.fields import record_values
 from terraplan.rules.model import (
     AllOf,
     Always,
@@ -35,21 +34,31 @@ _POSITIVE = (Op.EQUALS, Op.IN, Op.STARTS_WITH, Op.CONTAINS)
 _NEGATIVE = (Op.NOT_EQUALS, Op.NOT_IN, Op.NOT_CONTAINS)
 
 
-def zip_prefixes(zips: Iterable[str], universe: Iterable[str]) -> list[str]:
+def _prefix_counts(zips: Iterable[str]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for z in zips:
+        counts.update(z[:k] for k in range(1, 6))
+    return counts
+
+
+def zip_prefixes(
+    zips: Iterable[str], universe: Iterable[str], *, universe_counts: Counter[str] | None = None
+) -> list[str]:
     """The fewest prefixes covering ``zips`` and no other ZIP of ``universe``.
 
     A prefix is used only when every known ZIP starting with it is in ``zips``; ZIPs unknown
-    to ``universe`` then follow their prefix (a new ZIP of the same area).
+    to ``universe`` then follow their prefix (a new ZIP of the same area). ``universe_counts``
+    (:func:`_prefix_counts` of the universe) saves recounting it on every call.
     """
     chosen = {z for z in zips if len(z) == 5 and z.isdigit()}
-    known = {z for z in universe if len(z) == 5 and z.isdigit()} | chosen
-    bad: set[str] = set()  # prefixes that hold a known ZIP outside ``chosen``
-    for z in known - chosen:
-        bad.update(z[:k] for k in range(1, 6))
+    known = universe_counts
+    if known is None:
+        known = _prefix_counts({z for z in universe if len(z) == 5 and z.isdigit()} | chosen)
+    mine = _prefix_counts(chosen)
     out: set[str] = set()
     for z in chosen:
         for k in range(1, 6):
-            if z[:k] not in bad:
+            if mine[z[:k]] >= known[z[:k]]:
                 out.add(z[:k])
                 break
     # drop prefixes covered by a shorter chosen prefix
@@ -63,6 +72,7 @@ class _CountyCodes:
         for z, county in zip_counties.items():
             self.by_county.setdefault(county, set()).add(z)
         self.missing: set[str] = set()
+        self.counts = _prefix_counts(z for z in zip_counties if len(z) == 5 and z.isdigit())
 
     def prefixes(self, counties: Iterable[object]) -> list[str]:
         zips: set[str] = set()
@@ -72,7 +82,7 @@ class _CountyCodes:
                 self.missing.add(str(county))
             else:
                 zips |= found
-        return zip_prefixes(zips, self.zip_counties)
+        return zip_prefixes(zips, self.zip_counties, universe_counts=self.counts)
 
 
 def _to_postal(
@@ -261,12 +271,31 @@ class EtmTie:
 
 def etm_ties(rule_set: RuleSet, records: Iterable[Any]) -> list[EtmTie]:
     """Records matched by rules of more than one primary territory (ETM assigns them to none
-    at one level, without a word). Named-account pins are manual and never tie."""
-    ties: list[EtmTie] = []
+    at one level, without a word). Named-account pins are manual and never tie.
+
+    Column-wise (the batch evaluator): each rule's matching rows once, not each record
+    through every rule.
+    """
+    import numpy as np
+
+    from terraplan.rules.batch import prepare_frame
+    from terraplan.rules.vector import MaskEvaluator
+
     active = [r for r in rule_set.rules if not r.pinned]
-    for record in records:
-        values = record_values(record)
-        hits = sorted({r.territory_id for r in active if evaluate_condition(r.when, values)})
-        if len(hits) > 1:
-            ties.append(EtmTie(str(values.get("id")), tuple(hits)))
-    return ties
+    frame = prepare_frame(list(records), rule_set)
+    if frame.height == 0 or not active:
+        return []
+    evaluator = MaskEvaluator(frame, [r.when for r in active])
+    by_territory: dict[str, np.ndarray] = {}
+    for rule in active:
+        hit = by_territory.setdefault(rule.territory_id, np.zeros(frame.height, dtype=bool))
+        hit[evaluator.rows(rule.when)] = True
+    territories = sorted(by_territory)
+    counts = np.zeros(frame.height, dtype=np.int64)
+    for tid in territories:
+        counts += by_territory[tid]
+    ids = frame["id"].to_list()
+    return [
+        EtmTie(str(ids[i]), tuple(t for t in territories if by_territory[t][i]))
+        for i in np.flatnonzero(counts > 1)
+    ]

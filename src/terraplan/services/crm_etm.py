@@ -9,7 +9,7 @@ from typing import Any
 
 from terraplan.domain import Plan, PlanStatus, RecordKind
 from terraplan.errors import ConflictError, DataError
-from terraplan.rules import RuleSet, dump_rule_set, route
+from terraplan.rules import RuleSet, assign_batch, dump_rule_set
 from terraplan.rules.etm import EtmProblem
 from terraplan.rules.etm_diff import ModelDiff, ModelSnapshot, diff_models
 from terraplan.rules.etm_fit import EtmTie, etm_ties
@@ -213,7 +213,11 @@ def diff_model(
     before = ModelSnapshot(
         names={t.id: t.name for t in imported.territories},
         parents={t.id: t.parent_id for t in imported.territories},
-        accounts={a.id: route(a, imported.rule_set).territory_id for a in accounts},
+        accounts=dict(
+            assign_batch(accounts, imported.rule_set).select("id", "territory_id").iter_rows()
+        )
+        if accounts
+        else {},
         users=_users(imported.territories, same),
     )
     devs = unique_developer_names(t.id for t in plan.territories)
