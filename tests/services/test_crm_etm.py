@@ -161,6 +161,7 @@ def test_diff_against_a_changed_plan(approved_plan: Database, tmp_path: Path) ->
     moved_to = {new for _, old, new in diff.accounts if old == removed_dev}
     assert moved_to == {leaves[1].replace("-", "_")}
     assert any(user for user, left, _ in diff.users if left == (removed_dev,))
+    assert {u for u, _, _ in diff.users} <= set(outcome.user_names)  # reps: shown by name
 
 
 def test_export_needs_an_approved_plan(db: Database, tmp_path: Path) -> None:

@@ -79,7 +79,8 @@ def export_etm_command(
         note(f"not expressible in ETM: {problem}")
     if outcome.ties:
         shown = ", ".join(
-            f"{t.record_id} ({' / '.join(t.territory_ids)})" for t in outcome.ties[:5]
+            f"{outcome.account_names.get(t.record_id, t.record_id)} ({' / '.join(t.territory_ids)})"
+            for t in outcome.ties[:5]
         )
         note(
             f"{len(outcome.ties)} accounts match rules of several territories; ETM assigns them "
@@ -145,7 +146,7 @@ def diff_command(
         render_rows(
             [
                 {
-                    "user": user,
+                    "user": outcome.user_names.get(user, user),
                     "leaves": ", ".join(name(d, before) for d in left) or "-",
                     "joins": ", ".join(name(d, after) for d in joined) or "-",
                 }

@@ -126,6 +126,7 @@ class ExportOutcome:
     ties: tuple[EtmTie, ...]
     split: dict[str, int]
     owner_rows: int | None  # None: no owner file (the plan's rules were never applied)
+    account_names: dict[str, str]  # of the accounts in ``ties``
 
 
 def _approved(uow: UnitOfWork, plan_id: str) -> tuple[Plan, RuleSet]:
@@ -177,6 +178,7 @@ def export_model(
         tuple(ties),
         exported.fitted.split,
         rows,
+        {a.id: a.name for a in accounts if a.id in {t.record_id for t in ties}},
     )
 
 
@@ -194,6 +196,7 @@ class DiffOutcome:
     before_names: dict[str, str]
     after_names: dict[str, str]
     account_names: dict[str, str]
+    user_names: dict[str, str]  # users who are reps here -> rep name
     source: str  # where the plan's account territories come from, in words
 
 
@@ -209,6 +212,7 @@ def diff_model(
         plan = uow.plans.get(plan_id)
         accounts = uow.accounts.list()
         alignment = plan_alignment(uow, plan, accounts)
+        reps = {r.id: r.name for r in uow.reps.list()}
     same = {t.id: t.id for t in imported.territories}
     before = ModelSnapshot(
         names={t.id: t.name for t in imported.territories},
@@ -234,5 +238,6 @@ def diff_model(
         dict(before.names),
         dict(after.names),
         {a.id: a.name for a in accounts},
+        reps,
         alignment.source,
     )
