@@ -65,6 +65,7 @@ def main(
 
 def _register() -> None:
     from terraplan.cli import (
+        crm,
         db,
         demo,
         design,
@@ -88,6 +89,7 @@ def _register() -> None:
     monitor.register(app)
     plans.register(app)
     users.register(app)
+    crm.register(app)
     serve.register(app)
 
 

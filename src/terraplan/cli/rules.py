@@ -228,7 +228,8 @@ def export_etm_command(
     out: Annotated[Path, typer.Option("--out", help="Folder for the Salesforce ETM CSV files.")],
     force: ForceOption = False,
 ) -> None:
-    """Write the rule set as Salesforce Enterprise Territory Management assignment-rule CSVs."""
+    """Write the rule set as Salesforce Enterprise Territory Management assignment-rule CSVs
+    (county rules as BillingPostalCode criteria, split to ETM's limits)."""
     if out.exists() and not out.is_dir():
         from terraplan.errors import InvalidParameterError
 
@@ -236,17 +237,20 @@ def export_etm_command(
             f"--out {out}: is a file; give a folder for the ETM CSV files",
             details={"parameter": "out", "value": str(out)},
         )
+    from terraplan.data.counties import load_zip_counties
     from terraplan.io.outputs import write_files
     from terraplan.rules import export_etm
+    from terraplan.rules.etm_fit import fit_for_etm
     from terraplan.services.ownership import plan_rule_set
     from terraplan.storage.unit_of_work import UnitOfWork
 
     with UnitOfWork(app_context(ctx).database()) as uow:
         rule_set, _ = plan_rule_set(uow, uow.plans.get(plan))
-    exported = export_etm(rule_set)
+    fitted = fit_for_etm(rule_set, load_zip_counties())  # counties -> BillingPostalCode
+    exported = export_etm(fitted.rule_set)
     for path in write_files(out, exported.files(), overwrite=force):
         stdout().print(f"Wrote {escape(str(path))}")
-    for problem in exported.problems:
+    for problem in (*fitted.problems, *exported.problems):
         where = f"{problem.rule}: " if problem.rule else ""
         stderr().print(
             f"[yellow]note:[/yellow] not expressible in ETM: {escape(where + problem.reason)}",

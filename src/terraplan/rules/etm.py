@@ -207,8 +207,19 @@ def _csv(header: list[str], rows: Iterable[list[Any]]) -> str:
     return buffer.getvalue()
 
 
-def export_etm(rule_set: RuleSet) -> EtmExport:
-    """ETM CSVs for every expressible primary and overlay rule, plus the list of problems."""
+def export_etm(
+    rule_set: RuleSet,
+    *,
+    territory_names: Mapping[str, str] | None = None,
+    model: str | None = None,
+) -> EtmExport:
+    """ETM CSVs for every expressible primary and overlay rule, plus the list of problems.
+
+    ``territory_names`` maps territory id -> its Territory2 DeveloperName (default: derived
+    from the id); with ``model`` the rules carry ``Territory2ModelId`` (the model's
+    DeveloperName), which a full model load needs.
+    """
+    names = territory_names or {}
     problems: list[EtmProblem] = []
     rule_rows: list[list[Any]] = []
     item_rows: list[list[Any]] = []
@@ -237,10 +248,12 @@ def export_etm(rule_set: RuleSet) -> EtmExport:
         while name in used:
             name = name[:76] + f"_{len(used) % 1000}"
         used.add(name)
-        rule_rows.append([name, rule_id[:80], boolean_filter, "Account", "true"])
+        rule_rows.append(
+            [name, rule_id[:80], boolean_filter, "Account", "true"] + ([model] if model else [])
+        )
         for order, (field, operation, value) in enumerate(items, start=1):
             item_rows.append([name, order, field, operation, value])
-        assoc_rows.append([name, developer_name(tid)])
+        assoc_rows.append([name, names.get(tid) or developer_name(tid)])
     if rule_set.exclusions:
         problems.append(EtmProblem(None, "ETM has no exclusions; they were not exported"))
     if rule_set.catch_all:
@@ -255,7 +268,9 @@ def export_etm(rule_set: RuleSet) -> EtmExport:
         )
     return EtmExport(
         _csv(
-            ["DeveloperName", "MasterLabel", "BooleanFilter", "ObjectType", "IsActive"], rule_rows
+            ["DeveloperName", "MasterLabel", "BooleanFilter", "ObjectType", "IsActive"]
+            + (["Territory2ModelId"] if model else []),
+            rule_rows,
         ),
         _csv(["RuleId", "SortOrder", "Field", "Operation", "Value"], item_rows),
         _csv(["RuleId", "Territory2Id"], assoc_rows),

@@ -1,0 +1,243 @@
+"""Salesforce territory model (ETM) in and out: import a model as a plan, export a plan as load
+files, and diff the two (what an admin deploys)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from terraplan.domain import Plan, PlanStatus, RecordKind
+from terraplan.errors import ConflictError, DataError
+from terraplan.rules import RuleSet, assign_batch, dump_rule_set
+from terraplan.rules.etm import EtmProblem
+from terraplan.rules.etm_diff import ModelDiff, ModelSnapshot, diff_models
+from terraplan.rules.etm_fit import EtmTie, etm_ties
+from terraplan.rules.etm_model import (
+    MODEL_FILES,
+    REQUIRED_FILES,
+    EtmModel,
+    read_etm_model,
+    unique_developer_names,
+    write_etm_model,
+)
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+OWNER_FILE = "Account_OwnerId.csv"
+
+
+def read_model_folder(folder: str | Path) -> dict[str, str]:
+    """File name -> text of the ETM CSVs in ``folder`` (names matched ignoring case)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(
+            f"{folder}: not a folder (give the folder of the Data Loader CSV files)",
+            details={"file": str(folder), "reason": "not a folder"},
+        )
+    present = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
+    files: dict[str, str] = {}
+    for name in MODEL_FILES:
+        path = present.get(name.lower())
+        if path is None:
+            continue
+        try:
+            files[name] = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                f"{path}: not UTF-8 text (byte {exc.start}); export the CSV as UTF-8",
+                details={"file": str(path), "reason": "not UTF-8"},
+            ) from None
+    missing = [n for n in REQUIRED_FILES if n not in files]
+    if missing:
+        raise DataError(
+            f"{folder}: no {', '.join(missing)} (the folder needs at least the territories)",
+            details={"file": str(folder / missing[0]), "reason": "missing file"},
+        )
+    return files
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    plan: Plan
+    model: EtmModel
+    rule_set_version: int | None
+    problems: tuple[str, ...]  # everything not kept as it was, in words
+
+
+def import_model(
+    db: Database,
+    folder: str | Path,
+    *,
+    plan_id: str | None = None,
+    model: str | None = None,
+    created_by: str | None = None,
+) -> ImportOutcome:
+    """Read a model folder and store it as a new draft plan with its rule set (one transaction)."""
+    from terraplan.services.scenarios import next_plan_id
+
+    imported = read_etm_model(read_model_folder(folder), model=model)
+    problems = [_say(p) for p in imported.problems]
+    with UnitOfWork(db) as uow:
+        new_id = plan_id or next_plan_id(uow)
+        if uow.plans.exists(new_id):
+            raise ConflictError(f"plan {new_id!r} already exists", details={"id": new_id})
+        reps = {r.id for r in uow.reps.list()}
+        accounts = {a.id for a in uow.accounts.list()}
+        users = sorted({o.rep_id for t in imported.territories for o in t.owners} - reps)
+        if users:
+            problems.append(
+                f"{len(users)} users are not reps here ({', '.join(users[:5])}); "
+                "they stay territory owners by id"
+            )
+        strangers = sorted(set(imported.named_accounts) - accounts)
+        if strangers:
+            problems.append(
+                f"{len(strangers)} manually assigned accounts are not imported here "
+                f"({', '.join(strangers[:5])}); they stay named accounts by id"
+            )
+        saved = uow.plans.add(imported.plan(new_id))
+        version = None
+        if imported.rule_set.rules:
+            stored = uow.rule_sets.add(
+                new_id,
+                dump_rule_set(imported.rule_set),
+                plan_version=saved.version,
+                created_by=created_by,
+            )
+            version = stored.version
+        uow.audit.record(
+            "import", "plan", new_id, actor=created_by, plan_id=new_id,
+            after={"source": "salesforce_etm", "model": imported.developer_name},
+        )  # fmt: skip
+        uow.commit()
+    return ImportOutcome(saved, imported, version, tuple(problems))
+
+
+def _say(problem: EtmProblem) -> str:
+    return f"{problem.rule}: {problem.reason}" if problem.rule else problem.reason
+
+
+@dataclass(frozen=True, slots=True)
+class ExportOutcome:
+    plan_id: str
+    files: tuple[Path, ...]
+    problems: tuple[str, ...]
+    ties: tuple[EtmTie, ...]
+    split: dict[str, int]
+    owner_rows: int | None  # None: no owner file (the plan's rules were never applied)
+    account_names: dict[str, str]  # of the accounts in ``ties``
+
+
+def _approved(uow: UnitOfWork, plan_id: str) -> tuple[Plan, RuleSet]:
+    from terraplan.services.ownership import plan_rule_set
+
+    plan = uow.plans.get(plan_id)
+    if plan.status not in (PlanStatus.APPROVED, PlanStatus.ACTIVE):
+        raise ConflictError(
+            f"plan {plan_id!r} is {plan.status.value.replace('_', ' ')}; export an approved or "
+            "active plan",
+            details={"id": plan_id, "status": plan.status.value},
+        )
+    rule_set, _ = plan_rule_set(uow, plan)
+    return plan, rule_set
+
+
+def export_model(
+    db: Database, plan_id: str, out: str | Path, *, overwrite: bool = False
+) -> ExportOutcome:
+    """Write the plan as a new ETM model (Planning state): all load files, plus the
+    ``Id,OwnerId`` owner update file of its latest rule run when there is one."""
+    from terraplan.data.counties import load_zip_counties
+    from terraplan.io.outputs import write_files
+    from terraplan.services.owner_sync import export_assignments
+
+    with UnitOfWork(db) as uow:
+        plan, rule_set = _approved(uow, plan_id)
+        accounts = uow.accounts.list()
+        has_run = uow.assignments.latest_run(plan_id) is not None
+    exported = write_etm_model(plan, rule_set, load_zip_counties())
+    ties = etm_ties(exported.fitted.rule_set, accounts)
+    out = Path(out)
+    if has_run and (out / OWNER_FILE).exists() and not overwrite:
+        raise ConflictError(
+            f"{out / OWNER_FILE} already exists; use --force to replace it",
+            details={"file": str(out / OWNER_FILE), "reason": "exists"},
+        )
+    written = write_files(out, exported.files, overwrite=overwrite)
+    rows = None
+    if has_run:
+        _, rows = export_assignments(
+            db, out / OWNER_FILE, plan_id=plan_id, salesforce=True, overwrite=True
+        )
+        written.append(out / OWNER_FILE)
+    return ExportOutcome(
+        plan_id,
+        tuple(written),
+        tuple(_say(p) for p in exported.problems),
+        tuple(ties),
+        exported.fitted.split,
+        rows,
+        {a.id: a.name for a in accounts if a.id in {t.record_id for t in ties}},
+    )
+
+
+def _users(territories: Any, names: dict[str, str]) -> dict[str, frozenset[str]]:
+    users: dict[str, set[str]] = {}
+    for t in territories:
+        for o in t.owners:
+            users.setdefault(o.rep_id, set()).add(names[t.id])
+    return {u: frozenset(ts) for u, ts in users.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class DiffOutcome:
+    diff: ModelDiff
+    before_names: dict[str, str]
+    after_names: dict[str, str]
+    account_names: dict[str, str]
+    user_names: dict[str, str]  # users who are reps here -> rep name
+    source: str  # where the plan's account territories come from, in words
+
+
+def diff_model(
+    db: Database, folder: str | Path, plan_id: str, *, model: str | None = None
+) -> DiffOutcome:
+    """The imported model in ``folder`` (accounts placed by its manual assignments and rules)
+    against the plan (accounts placed by the plan's alignment), keyed by DeveloperName."""
+    from terraplan.services.alignment import plan_alignment
+
+    imported = read_etm_model(read_model_folder(folder), model=model)
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(plan_id)
+        accounts = uow.accounts.list()
+        alignment = plan_alignment(uow, plan, accounts)
+        reps = {r.id: r.name for r in uow.reps.list()}
+    same = {t.id: t.id for t in imported.territories}
+    before = ModelSnapshot(
+        names={t.id: t.name for t in imported.territories},
+        parents={t.id: t.parent_id for t in imported.territories},
+        accounts=dict(
+            assign_batch(accounts, imported.rule_set).select("id", "territory_id").iter_rows()
+        )
+        if accounts
+        else {},
+        users=_users(imported.territories, same),
+    )
+    devs = unique_developer_names(t.id for t in plan.territories)
+    named = plan.alignment_map(RecordKind.ACCOUNT)
+    placed = {**alignment.territory_of, **named}
+    after = ModelSnapshot(
+        names={devs[t.id]: t.name for t in plan.territories},
+        parents={devs[t.id]: devs[t.parent_id] if t.parent_id else None for t in plan.territories},
+        accounts={a.id: devs[placed[a.id]] if a.id in placed else None for a in accounts},
+        users=_users(plan.territories, devs),
+    )
+    return DiffOutcome(
+        diff_models(before, after),
+        dict(before.names),
+        dict(after.names),
+        {a.id: a.name for a in accounts},
+        reps,
+        alignment.source,
+    )
