@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from terraplan.domain import GeoKind, Plan, PlanStatus, RecordKind
+from terraplan.domain import Plan, PlanStatus, RecordKind
 from terraplan.errors import ConflictError
 from terraplan.planning.plan_edits import TerritoryEffect, apply_edits, territory_effects
 from terraplan.storage.database import Database
@@ -63,35 +63,71 @@ def balance_tolerances(plan: Plan) -> dict[str, float]:
 def _unit_facts(
     uow: UnitOfWork, plan: Plan, metrics: list[str]
 ) -> tuple[dict[str, dict[str, float]], dict[str, tuple[str, ...]]]:
-    """Metric totals per geo unit (unit attributes, else the accounts' sums) and neighbours."""
+    """Metric totals per geo unit (unit attributes, else the accounts' sums) and neighbours.
+
+    Read as columns (no polygons, no account objects): an edit of the 20,000-account demo
+    answers in a fraction of a second.
+    """
+    import json
+
+    import polars as pl
+
+    from terraplan.planning.alignment import zip5
+    from terraplan.services.alignment import plan_code_space
+    from terraplan.storage import bulk
+
     geo = plan.alignment_map(RecordKind.GEO_UNIT)
-    stored = {u.id: u for u in uow.geo_units.list() if u.id in geo}
-    if not stored and geo:
+    units = pl.from_arrow(
+        bulk.read_arrow(uow.connection, "geo_units", ["id", "attributes", "neighbours"])
+    )
+    assert isinstance(units, pl.DataFrame)
+    units = units.filter(pl.col("id").is_in(list(geo)))
+    attributes: dict[str, dict[str, float]] = {}
+    neighbours: dict[str, tuple[str, ...]] = {}
+    if units.height:
+        for uid, attrs, near in units.iter_rows():
+            attributes[uid] = json.loads(attrs) if attrs else {}
+            neighbours[uid] = tuple(json.loads(near) if near else ())
+    elif geo:
         from terraplan.data.counties import load_counties
 
-        stored = {u.id: u for u in load_counties() if u.id in geo}
-    by_zip = (
-        any(u.kind is GeoKind.ZIP for u in stored.values())
-        or plan.parameters.get("units") == "zips"
-    )
-    facts: dict[str, dict[str, float]] = {
-        u: {m: float(stored[u].attributes.get(m, 0.0)) if u in stored else 0.0 for m in metrics}
-        for u in geo
-    }
+        for unit in load_counties():
+            if unit.id in geo:
+                attributes[unit.id] = dict(unit.attributes)
+                neighbours[unit.id] = unit.neighbours
+    facts = {u: {m: float(attributes.get(u, {}).get(m, 0.0) or 0.0) for m in metrics} for u in geo}
     from_accounts = [
         m for m in metrics if m in ("potential", "workload", "annual_revenue", "count")
     ]
-    if from_accounts:
-        for unit in facts.values():
-            for m in from_accounts:
-                unit[m] = 0.0
-        for account in uow.accounts.list():
-            key = account.postal_code[:5] if by_zip and account.postal_code else account.county_fips
-            if key is None or key not in facts:
-                continue
-            for m in from_accounts:
-                facts[key][m] += 1.0 if m == "count" else float(getattr(account, m) or 0.0)
-    neighbours = {u: stored[u].neighbours for u in stored}
+    if not from_accounts:
+        return facts, neighbours
+    space = plan_code_space(uow, plan)
+    accounts = pl.from_arrow(
+        bulk.read_arrow(
+            uow.connection,
+            "accounts",
+            ["county_fips", "postal_code", "potential", "workload", "annual_revenue"],
+        )
+    )
+    assert isinstance(accounts, pl.DataFrame)
+    if space == "county":
+        key = pl.col("county_fips")
+    elif space == "zip":
+        key = pl.col("postal_code").map_elements(zip5, return_dtype=pl.String)
+    else:
+        key = pl.col("postal_code").str.strip_chars()
+    sums = (
+        accounts.with_columns(key.alias("unit"), pl.lit(1.0).alias("count"))
+        .filter(pl.col("unit").is_in(list(geo)))
+        .group_by("unit")
+        .agg(pl.col(m).fill_null(0.0).sum() for m in from_accounts)
+    )
+    for totals in facts.values():
+        for m in from_accounts:
+            totals[m] = 0.0
+    for row in sums.iter_rows(named=True):
+        for m in from_accounts:
+            facts[row["unit"]][m] = float(row[m])
     return facts, neighbours
 
 
