@@ -271,6 +271,7 @@ def _main_job(
     )
     console.print(
         f"[bold green]Done.[/bold green] Plan {plan_id} is active. Try `terraplan route "
-        f"--postal-code 94107` or `terraplan kpis --plan {plan_id}`; `terraplan serve` starts "
-        "the API (sign in at /auth/login with a user above; interactive docs at /docs)."
+        f"--postal-code 94107` or `terraplan kpis --plan {plan_id}`. `terraplan serve` starts "
+        "the web UI and the API: open http://127.0.0.1:8000/ and sign in as a user above to see "
+        "the map (interactive API docs at /docs)."
     )
