@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from terraplan.api.app import create_app
 from terraplan.config import Settings
 from terraplan.domain.user import Role, Scope
 from terraplan.services.users import create_token, create_user
+from terraplan.storage import migrate
 from terraplan.storage.database import Database
 
 from .test_live_server import seed_demo_plan
@@ -40,13 +42,17 @@ SEED = 20_261_202
 
 
 @pytest.fixture
-def api(db: Database) -> Iterator[tuple[FastAPI, dict[str, str]]]:
+def api(tmp_path: Path) -> Iterator[tuple[FastAPI, dict[str, str]]]:
+    """On SQLite only (the time budget); the other API tests run on PostgreSQL too."""
+    db = Database(f"sqlite:///{tmp_path}/schemathesis.db")
+    migrate.upgrade(db)
     seed_demo_plan(db, n_accounts=200)
     create_user(db, "planner", Role.PLANNER, "correct horse battery")
     _, secret = create_token(db, "planner", frozenset(Scope), expires_in=timedelta(hours=1))
     app = create_app(Settings(database_url=db.url, job_workers=0))
     with TestClient(app):  # runs the lifespan: database, caches
         yield app, {"Authorization": f"Bearer {secret}"}
+    db.dispose()
 
 
 def _error_shape(response: Any) -> None:
@@ -59,9 +65,7 @@ def _error_shape(response: Any) -> None:
 
 
 @pytest.mark.slow
-def test_generated_requests_get_documented_answers(
-    api: tuple[FastAPI, dict[str, str]], sqlite_only: None
-) -> None:
+def test_generated_requests_get_documented_answers(api: tuple[FastAPI, dict[str, str]]) -> None:
     app, headers = api
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -89,9 +93,7 @@ def test_generated_requests_get_documented_answers(
 
 
 @pytest.mark.slow
-def test_stateful_sequences_get_documented_answers(
-    api: tuple[FastAPI, dict[str, str]], sqlite_only: None
-) -> None:
+def test_stateful_sequences_get_documented_answers(api: tuple[FastAPI, dict[str, str]]) -> None:
     app, headers = api
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     machine = schema.as_state_machine()
@@ -123,10 +125,3 @@ def test_stateful_sequences_get_documented_answers(
             suppress_health_check=list(HealthCheck),
         ),
     )
-
-
-@pytest.fixture
-def sqlite_only(database_url: str) -> None:
-    """The generated run needs no second database: the API tests cover PostgreSQL."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("schemathesis runs on SQLite (time budget); API tests cover PostgreSQL")
