@@ -112,4 +112,6 @@ def test_health_answers_while_a_slow_request_works(server: tuple[LiveServer, str
     # in a fraction of that time, many times over.
     assert slow["seconds"] > 0.3, slow
     assert len(health) >= 3, (slow, health)
-    assert max(health) < max(0.5, float(slow["seconds"]) / 3), (slow, health)
+    # (A blocked event loop would make a /health call wait as long as the KPI request.)
+    assert sorted(health)[len(health) // 2] < float(slow["seconds"]) / 3, (slow, health)
+    assert max(health) < float(slow["seconds"]) * 0.8, (slow, health)

@@ -43,8 +43,7 @@ SEED = 20_261_202
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[tuple[FastAPI, dict[str, str]]]:
-    """The app on a SQLite file: the generated run needs no second database (the other API
-    tests run on PostgreSQL too), and its time budget goes to more cases."""
+    """On SQLite only (the time budget); the other API tests run on PostgreSQL too."""
     db = Database(f"sqlite:///{tmp_path}/schemathesis.db")
     migrate.upgrade(db)
     seed_demo_plan(db, n_accounts=200)
@@ -66,9 +65,7 @@ def _error_shape(response: Any) -> None:
 
 
 @pytest.mark.slow
-def test_generated_requests_get_documented_answers(
-    api: tuple[FastAPI, dict[str, str]],
-) -> None:
+def test_generated_requests_get_documented_answers(api: tuple[FastAPI, dict[str, str]]) -> None:
     app, headers = api
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -96,9 +93,7 @@ def test_generated_requests_get_documented_answers(
 
 
 @pytest.mark.slow
-def test_stateful_sequences_get_documented_answers(
-    api: tuple[FastAPI, dict[str, str]],
-) -> None:
+def test_stateful_sequences_get_documented_answers(api: tuple[FastAPI, dict[str, str]]) -> None:
     app, headers = api
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     machine = schema.as_state_machine()

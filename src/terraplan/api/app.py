@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import (
     get_redoc_html,
@@ -27,6 +28,9 @@ from terraplan.services.monitoring import MonitoringCache
 from terraplan.storage.database import Database
 from terraplan.storage.migrate import is_up_to_date, upgrade
 
+#: Worker threads for the routes (plain ``def``) per process: see ``lifespan``.
+API_THREADS = 16
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API for ``settings`` (default: read from the environment)."""
@@ -34,6 +38,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Routes run in this many threads at once; each may hold two database connections,
+        # which the engine's pool (storage.database.POOL) has room for.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = API_THREADS
         database = Database(settings.database_url)
         if not is_up_to_date(database):
             upgrade(database)

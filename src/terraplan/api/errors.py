@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from terraplan.errors import (
@@ -76,6 +77,15 @@ def install_error_handlers(app: FastAPI) -> None:
                 "invalid_parameter", f"{first['path']}: {first['reason']}", {"problems": problems}
             ),
             status_code=422,
+        )
+
+    @app.exception_handler(SQLAlchemyTimeoutError)
+    async def _pool_timeout(_: Request, exc: SQLAlchemyTimeoutError) -> JSONResponse:
+        # No database connection came free in time: the server is overloaded, try again.
+        return JSONResponse(
+            error_body("database_busy", "the database is busy; try again in a moment"),
+            status_code=503,
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -3,7 +3,7 @@
 FastAPI documents only the success response and its own 422. Here each operation gets, from
 what it takes as its own document says (security, path parameters, body):
 401/403 when it needs a signed-in user, 404 when it names a resource, 409 when it changes
-state, 413 when it takes a body, 422 when it takes any input — each with the ``ErrorPublic``
+state, 413 when it takes a body, 422 when it takes any input, 503 always — each with the ``ErrorPublic``
 schema, the body :mod:`terraplan.api.errors` writes.
 """
 
@@ -35,6 +35,7 @@ DESCRIPTIONS = {
     "409": "Stale version, or a step the current state does not allow",
     "413": "The request body is larger than the limit",
     "422": "Invalid parameter or body (details.problems names each field)",
+    "503": "The database is unreachable or busy; try again",
 }
 
 #: FastAPI's default descriptions (the HTTP reason phrase), replaced by ours.
@@ -55,6 +56,7 @@ def _statuses(method: str, operation: dict[str, Any]) -> list[str]:
         statuses |= {"409", "413"}
     if parameters or changes or "requestBody" in operation:
         statuses.add("422")
+    statuses.add("503")  # the database is unreachable or busy (storage_error, database_busy)
     return sorted(statuses)
 
 

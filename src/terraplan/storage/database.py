@@ -21,6 +21,12 @@ from terraplan.errors import InvalidParameterError, StorageError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
+#: Connections per engine (one engine per process). A request of the API may hold two at once
+#: (its unit of work and a service's short transaction), so the pool must hold twice the API's
+#: worker threads (``terraplan.api.app.API_THREADS``) plus the background threads; SQLAlchemy's
+#: default (5 + 10) ran out under 200 concurrent clients and requests waited 30 s, then failed.
+POOL = {"pool_size": 10, "max_overflow": 30}
+
 
 def normalize_url(url: str) -> str:
     """Accept ``postgresql://`` URLs and use the psycopg 3 driver for them."""
@@ -51,11 +57,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, echo=echo)
+        engine = create_engine(parsed, echo=echo, **POOL)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, echo=echo, pool_pre_ping=True)
+        return create_engine(parsed, echo=echo, pool_pre_ping=True, **POOL)
     raise InvalidParameterError(
         f"database backend {parsed.get_backend_name()!r} is not supported (use sqlite or postgresql)",
         details={"field": "database_url"},
