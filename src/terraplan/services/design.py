@@ -199,7 +199,9 @@ def design_plan(
                 raise NotFoundError(
                     "--centers reps: no active rep has a home base (latitude/longitude)"
                 )
-        new_id = plan_id or _next_plan_id(uow)
+        from terraplan.services.scenarios import next_plan_id
+
+        new_id = plan_id or next_plan_id(uow)
         if uow.plans.exists(new_id):
             raise InvalidParameterError(f"plan {new_id!r} already exists; choose another --plan-id")
     started = time.perf_counter()
@@ -291,14 +293,6 @@ def _with_plan_locks(locks: Mapping[str, str] | None, current: Plan | None) -> d
             if unit in aligned:
                 merged.setdefault(unit, aligned[unit])
     return merged
-
-
-def _next_plan_id(uow: UnitOfWork) -> str:
-    taken = {row.id for row in uow.plans.list()}
-    number = 1
-    while f"P{number:03d}" in taken:
-        number += 1
-    return f"P{number:03d}"
 
 
 def territory_rows(outcome: DesignOutcome) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from terraplan.domain import Plan, PlanStatus
 from terraplan.errors import ConflictError, InvalidParameterError, NotFoundError
 from terraplan.planning.scenarios import AccountFacts, PlanComparison, compare_plans
 from terraplan.rules import assign_frame, dump_rule_set
-from terraplan.services.alignment import plan_alignment
+from terraplan.services.alignment import plan_alignment_frame
 from terraplan.services.ownership import accounts_frame, plan_rule_set
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
@@ -199,24 +199,13 @@ def compare_stored_plans(
 ) -> tuple[PlanComparison, str | None]:
     """Compare two stored plans; also returns the revenue window used (None: no sales lines)."""
     facts, accounts, window = _account_facts(db)
-    rows = [_Located(i, c, z) for i, c, z in zip(
-        accounts["id"], accounts["county_fips"], accounts["postal_code"], strict=True
-    )]  # fmt: skip
     with UnitOfWork(db) as uow:
         base = uow.plans.get(base_id)
         other = uow.plans.get(other_id)
-        base_alignment = plan_alignment(uow, base, rows).territory_of
-        other_alignment = plan_alignment(uow, other, rows).territory_of
-    return compare_plans(base, other, base_alignment, other_alignment, facts), window
-
-
-class _Located:
-    __slots__ = ("county_fips", "id", "postal_code")
-
-    def __init__(self, id: str, county_fips: str | None, postal_code: str | None) -> None:
-        self.id = id
-        self.county_fips = county_fips
-        self.postal_code = postal_code
+        alignments = [
+            dict(plan_alignment_frame(uow, plan, accounts)[0].iter_rows()) for plan in (base, other)
+        ]
+    return compare_plans(base, other, alignments[0], alignments[1], facts), window
 
 
 def change_status(
