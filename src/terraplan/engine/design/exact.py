@@ -111,6 +111,7 @@ def solve_exact_assignment(
     current: npt.ArrayLike | None = None,
     moved_weight: npt.ArrayLike | None = None,
     max_moved_weight: float | None = None,
+    disruption_cap: tuple[npt.ArrayLike, float] | None = None,
     time_limit: float = 5.0,
     mip_gap: float = 1e-6,
     callback: Callback | None = None,
@@ -125,7 +126,9 @@ def solve_exact_assignment(
     (k,)`` distinct unit indices, each forced into its territory and used as the root of
     its contiguity (-1: a territory without centre, rooted at its largest piece);
     ``current (n,)`` labels or -1 and ``moved_weight (n,)`` (default ones)
-    with ``max_moved_weight`` for a disruption budget. ``time_limit`` seconds for the whole
+    with ``max_moved_weight`` for a disruption budget; ``disruption_cap = (weight (n,), cap)``
+    adds a second such budget on another weight (the lexicographic second stage keeps the
+    least disruption found by the first). ``time_limit`` seconds for the whole
     re-solve loop; ``mip_gap`` relative optimality gap; ``callback(step, objective)`` is
     called after each solve and may return False to stop; ``explain_infeasible=False``
     skips the extra solves that name the constraints an infeasible model cannot meet
@@ -151,7 +154,9 @@ def solve_exact_assignment(
         if centre_units is None
         else distinct_units(centre_units, "centre_units", n, k, allow_none=True)
     )
-    budget = _budget(current, moved_weight, max_moved_weight, n, k)
+    budget = [_budget(current, moved_weight, max_moved_weight, n, k)]
+    if disruption_cap is not None:
+        budget.append(_budget(current, disruption_cap[0], disruption_cap[1], n, k))
     limit = positive_seconds(time_limit, "time_limit")
     gap = gap_value(mip_gap)
     if callback is not None and not callable(callback):
@@ -207,7 +212,7 @@ def _model_blocks(
     w: FloatArray,
     lo: FloatArray,
     hi: FloatArray,
-    budget: tuple[IntArray, FloatArray, float] | None,
+    budgets: list[tuple[IntArray, FloatArray, float] | None],
 ) -> tuple[RowBlock, list[RowBlock]]:
     """The assignment rows and the optional blocks (balance per metric, budget)."""
     n, m = w.shape
@@ -228,7 +233,9 @@ def _model_blocks(
         data = np.tile(w[:, q], keep.size)
         matrix = sparse.csr_matrix((data, (rows, cols)), shape=(keep.size, n_vars))
         optional.append(RowBlock(f"balance window of metric {q}", matrix, lo[keep, q], hi[keep, q]))
-    if budget is not None:
+    for budget in budgets:
+        if budget is None:
+            continue
         labels, weight, most = budget
         has = np.flatnonzero(labels >= 0)
         cols = has * k + labels[has]
@@ -248,7 +255,7 @@ def _solve(
     mask: BoolArray,
     graph: sparse.csr_matrix | None,
     centres: IntArray,
-    budget: tuple[IntArray, FloatArray, float] | None,
+    budget: list[tuple[IntArray, FloatArray, float] | None],
     started: float,
     limit: float,
     gap: float,
