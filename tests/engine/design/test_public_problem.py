@@ -186,3 +186,35 @@ def test_one_default_time_limit() -> None:
     )
     cli_default = inspect.signature(cli_design.design).parameters["time_limit"].default
     assert cli_default == DEFAULT_TIME_LIMIT
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 10_000), st.booleans())
+def test_exact_least_diameter_equals_brute_force(seed: int, fixed: bool) -> None:
+    points, weights = _points(seed, 8)
+    extra: dict[str, object] = {"centres": np.array([0, 1, 2])} if fixed else {"n_territories": 3}
+    problem = DesignProblem(
+        weights=weights, coords=points, coords_kind="planar", tolerance=0.35,
+        compactness_objective="diameter", **extra,  # type: ignore[arg-type]
+    )  # fmt: skip
+    prep = prepare(problem)
+    pairs = np.linalg.norm(points[:, None] - points[None], axis=2)
+    best = np.inf
+    for combo in itertools.product(range(3), repeat=8):
+        labels = np.array(combo)
+        if fixed and not (labels[0] == 0 and labels[1] == 1 and labels[2] == 2):
+            continue
+        totals = np.bincount(labels, weights=weights[:, 0], minlength=3)
+        if np.any(totals < prep.lower[:, 0] - 1e-9) or np.any(totals > prep.upper[:, 0] + 1e-9):
+            continue
+        diameter = max(
+            (pairs[np.ix_(labels == t, labels == t)].max(initial=0.0) for t in range(3)),
+        )
+        best = min(best, diameter)
+    if not np.isfinite(best):
+        with pytest.raises(InfeasibleError):
+            _solve(ExactSolver(time_limit=20), problem)
+        return
+    result = _solve(ExactSolver(time_limit=20), problem)
+    assert result.stats.proven_optimal
+    assert result.report.compactness.max_diameter == pytest.approx(best, rel=1e-9)

@@ -96,7 +96,10 @@ class ExactSolver:
             )
             else np.zeros(prep.k, dtype=bool)
         )
-        if fixed.all():
+        if prep.diameter:
+            outcome = self._diameter(prep, bool(fixed.all()))
+            labels = np.asarray(outcome.labels, dtype=np.int64)
+        elif fixed.all():
             outcome = self._fixed(prep)
             labels = np.asarray(outcome.labels, dtype=np.int64)
         else:
@@ -141,6 +144,22 @@ class ExactSolver:
             time_limit=float(self.time_limit), mip_gap=float(self.mip_gap),
             callback=self.callback,
         )  # fmt: skip
+
+    # -- largest diameter: bisection on conflict models ------------------------------------
+    def _diameter(self, prep: Prepared, fixed: bool) -> Any:
+        """Least largest diameter; then, with fixed centres, the ``distance_power`` cost
+        (free centres: any plan of least diameter, territories without a centre)."""
+        from terraplan.engine.design.exact_diameter import solve_min_diameter
+        from terraplan.engine.design.objectives import pair_distances
+
+        cost = fixed_cost(prep) if fixed else np.zeros((prep.n, prep.k))
+        outcome, _ = solve_min_diameter(
+            pair_distances(prep), cost, prep.weights, prep.lower, prep.upper, _allowed(prep),
+            adjacency=prep.adjacency if prep.contiguous else None,
+            centre_units=prep.centre_units if fixed else None,
+            time_limit=float(self.time_limit), mip_gap=float(self.mip_gap),
+        )  # fmt: skip
+        return outcome
 
     # -- free centres: p-median MILP ---------------------------------------------------------
     def _free(

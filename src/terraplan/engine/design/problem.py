@@ -66,6 +66,11 @@ class DesignProblem:
     - ``current (n,)``: existing alignment (territory index or -1) for realignment.
     - ``compactness_metric``: column of ``weights`` weighting distances (None: unweighted);
       ``distance_power`` 1 (distance) or 2 (squared distance, inertia).
+    - ``compactness_objective``: ``"inertia"`` (weighted squared distance to the centre,
+      ``distance_power=2``), ``"distance"`` (weighted distance, the p-median,
+      ``distance_power=1``), or ``"diameter"`` (the largest distance between two units of a
+      territory, minimised over all territories, then the ``distance_power`` term among
+      the plans of least diameter); None follows ``distance_power``.
     - ``disruption_metric``: column summed over moved units (None: count of moved units);
       ``disruption_weight`` its weight against compactness (see the solver docs);
       ``max_moved_units`` / ``max_moved_share`` budgets; ``priority`` ``"weighted"`` or
@@ -100,6 +105,7 @@ class DesignProblem:
     coords_kind: CoordsKind = "latlon"
     centre_costs: npt.ArrayLike | None = None
     groups: npt.ArrayLike | None = None
+    compactness_objective: Literal["inertia", "distance", "diameter"] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,6 +149,7 @@ class Prepared:
     planar: bool = False
     centre_costs: FloatArray | None = None
     groups: IntArray | None = None
+    diameter: bool = False
 
     @property
     def lower(self) -> FloatArray:
@@ -279,6 +286,11 @@ def prepare(problem: DesignProblem) -> Prepared:
     disrupt_w = _column(weights, problem.disruption_metric, "disruption_metric")
     if problem.distance_power not in (1, 2):
         raise _bad("distance_power", "must be 1 or 2")
+    power = {"inertia": 2, "distance": 1}.get(
+        str(problem.compactness_objective), int(problem.distance_power)
+    )
+    if problem.compactness_objective not in (None, "inertia", "distance", "diameter"):
+        raise _bad("compactness_objective", "must be 'inertia', 'distance', 'diameter' or None")
     if not np.isfinite(problem.disruption_weight) or problem.disruption_weight < 0:
         raise _bad("disruption_weight", "must be >= 0")
     if problem.max_moved_units is not None and problem.max_moved_units < 0:
@@ -296,11 +308,12 @@ def prepare(problem: DesignProblem) -> Prepared:
         distances=distances, adjacency=adjacency, contiguous=bool(problem.contiguous) or adjacency is not None,
         centre_units=centre_units, centre_points=centre_points, free_centres=free,
         locked=locked, allowed=allowed, current=current, compact_w=compact_w,
-        power=int(problem.distance_power), disrupt_w=disrupt_w,
+        power=power, disrupt_w=disrupt_w,
         disruption_weight=float(problem.disruption_weight),
         max_moved_units=problem.max_moved_units, max_moved_share=problem.max_moved_share,
         priority=problem.priority, metric_names=tuple(names), windows=windows, planar=planar,
         centre_costs=centre_costs, groups=groups,
+        diameter=problem.compactness_objective == "diameter",
     )  # fmt: skip
 
 

@@ -43,9 +43,12 @@ def exact_is_quick(prep: Prepared) -> bool:
 
     Every centre fixed: ``n * k`` up to :data:`AUTO_FIXED_CELLS` (or
     :data:`AUTO_FIXED_CONTIGUOUS_CELLS` with contiguity); free centres: up to
-    :data:`AUTO_FREE_MAX_UNITS` units and :data:`AUTO_FREE_CELLS` unit-territory pairs.
+    :data:`AUTO_FREE_MAX_UNITS` units and :data:`AUTO_FREE_CELLS` unit-territory pairs
+    (the same for the diameter objective, whatever the centres).
     """
     cells = prep.n * prep.k
+    if prep.diameter:  # one conflict row per far pair and territory: small instances only
+        return prep.n <= AUTO_FREE_MAX_UNITS and cells <= AUTO_FREE_CELLS
     fixed = prep.centre_costs is not None or (
         (prep.centre_units is not None or prep.centre_points is not None)
         and not bool(np.any(prep.free_centres))
