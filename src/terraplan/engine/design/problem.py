@@ -41,7 +41,8 @@ class DesignProblem:
     - ``n_territories`` k, or implied by ``targets``/``centres``.
     - ``targets (k, m)``: per-territory targets; default equal shares of the totals.
     - ``tolerance`` scalar or ``(m,)``: allowed relative deviation from the target (0.05).
-    - ``lower`` / ``upper``: absolute balance windows in metric units, ``(k, m)`` or ``(m,)``
+    - ``lower`` / ``upper``: absolute balance windows in metric units, ``(k, m)``, ``(m,)`` or
+      a scalar
       (asymmetric allowed, ``-inf``/``inf`` open); a side left None is the relative band
       ``targets * (1 -/+ tolerance)``. With a window and no ``targets``, each target is the
       window's midpoint (or the equal share when the window is open).
@@ -358,8 +359,8 @@ def _windows(
             arr = np.array(given, dtype=np.float64, copy=True)
         except (TypeError, ValueError) as exc:
             raise _bad(name, f"cannot be read as float array ({exc})") from None
-        if arr.shape == (m,):
-            arr = np.tile(arr, (k, 1))
+        if arr.ndim == 0 or arr.shape == (m,):
+            arr = np.tile(np.broadcast_to(arr, (m,)), (k, 1))
         if arr.shape != (k, m) or np.any(np.isnan(arr)):
             raise _bad(name, f"must have shape ({k}, {m}) or ({m},) without NaN")
         sides.append(arr)
