@@ -79,7 +79,8 @@ def test_windows_validated_and_prepared() -> None:
     prep = prepare(DesignProblem(**base, lower=[[1.0], [2.0]], upper=[[np.inf], [9.0]]))  # type: ignore[arg-type]
     assert prep.lower.tolist() == [[1.0], [2.0]]
     assert prep.upper[0, 0] == np.inf and prep.upper[1, 0] == 9.0
-    assert prep.targets[1, 0] == 5.5  # the window's midpoint
+    share = float(weights.sum()) / 2
+    assert share > 9.0 and prep.targets[:, 0].tolist() == [share, 9.0]  # share, moved into window
 
 
 def test_planar_coordinates_measure_in_the_callers_unit() -> None:

@@ -45,7 +45,7 @@ class DesignProblem:
       a scalar
       (asymmetric allowed, ``-inf``/``inf`` open); a side left None is the relative band
       ``targets * (1 -/+ tolerance)``. With a window and no ``targets``, each target is the
-      window's midpoint (or the equal share when the window is open).
+      equal share moved into the window (the nearest end when it lies outside).
     - ``coords (n, 2)``: latitude/longitude degrees (``coords_kind="latlon"``) or planar
       ``x, y`` in any projected unit (``coords_kind="planar"``, distances in that unit); or
       ``distances (n, n)``: any distance or travel-time matrix (then ``centres`` must be unit
@@ -226,8 +226,7 @@ def prepare(problem: DesignProblem) -> Prepared:
         targets_given = False
     windows = _windows(problem, targets, tol, k, m)
     if windows is not None and problem.targets is None:
-        mid = (windows[0] + windows[1]) / 2.0
-        targets = np.where(np.isfinite(mid), mid, targets)
+        targets = np.clip(targets, windows[0], windows[1])
         targets_given = True
     if problem.coords_kind not in ("latlon", "planar"):
         raise _bad("coords_kind", "must be 'latlon' or 'planar'")

@@ -17,7 +17,7 @@ centre cost matrix. The method:
 
 Each growth keeps the previous plan feasible in the larger model, so the objective never gets
 worse. Neighbouring territories: joined by an edge of the unit graph, or (without a graph)
-holding units whose three cheapest territories include the other.
+holding a unit whose cheapest other territory is the other.
 """
 
 from __future__ import annotations
@@ -47,8 +47,13 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-#: Cheapest territories of a unit that count as neighbours of its own (no unit graph).
-NEAREST = 3
+#: Cheapest other territories of a unit that count as neighbours of its own (no unit
+#: graph): 1 gives a sparse, Delaunay-like territory graph, so rings grow gradually.
+NEAREST = 1
+
+#: Largest ``n * k`` realigned this way when the boundary search could do it instead (a
+#: ring may grow to the whole model).
+MAX_CELLS = 200_000
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -74,9 +79,10 @@ def realign_applies(prep: Prepared) -> bool:
     )
     if not fixed:
         return False
-    budgets = prep.max_moved_units is not None or prep.max_moved_share is not None
-    if budgets and prep.centre_costs is None:
-        return False  # the boundary search keeps disruption budgets
+    if prep.centre_costs is None:
+        budgets = prep.max_moved_units is not None or prep.max_moved_share is not None
+        if budgets or prep.n * prep.k > MAX_CELLS:
+            return False  # the boundary search keeps budgets and scales further
     lexicographic = prep.priority == "lexicographic" and prep.current is not None
     return lexicographic or prep.centre_costs is not None
 
@@ -200,7 +206,9 @@ def _territory_links(
         coo = prep.adjacency.tocoo()
         links[labels[coo.row], labels[coo.col]] = True
     if prep.adjacency is None or not prep.contiguous:
-        near = np.argsort(np.where(allowed, cost, np.inf), axis=1)[:, : min(NEAREST, k)]
+        price = np.where(allowed, cost, np.inf)
+        price[np.arange(prep.n), labels] = np.inf
+        near = np.argsort(price, axis=1)[:, : min(NEAREST, k - 1)]
         for j in range(near.shape[1]):
             links[labels, near[:, j]] = True
     links |= links.T
