@@ -13,7 +13,9 @@ plan (``HeuristicSolver``: seeded from the current plan, repaired exactly on the
 out of band and their neighbours), the gap (units moved above the optimum, else compactness
 above it; target <= 1 %), the rings of territories it solved ("all": the last ring
 held every territory, so it solved the full model), wall and CPU seconds. A named baseline in the same run: the
-current plan itself (how many territories it leaves out of band).
+current plan itself (how many territories it leaves out of band, column "out"), and on the
+instances up to 100 units the boundary search of before (weighted mode with a hand-tuned
+``disruption_weight`` of 1,000 on a unit x unit matrix holding the same travel costs).
 
 Run by hand: ``.venv/bin/python benchmarks/design_realign.py [--quick]``.
 """
@@ -31,6 +33,10 @@ from terraplan.engine.design import DesignProblem, ExactSolver, HeuristicSolver
 from terraplan.errors import TerraplanError
 
 TOLERANCES = (0.10, 0.15, 0.20)
+#: The disruption weight the boundary-search baseline needed to reach least disruption.
+BASELINE_WEIGHT = 1000.0
+#: The baseline runs on the instances up to this many units (it takes tens of seconds).
+BASELINE_MAX_UNITS = 100
 
 
 def instance(index: int) -> dict[str, object]:
@@ -53,6 +59,7 @@ def instance(index: int) -> dict[str, object]:
         "last_year": last_year,
         "this_year": this_year,
         "tolerance": tolerance,
+        "bases": bases,
     }
 
 
@@ -68,6 +75,26 @@ def problem(data: dict[str, object], current: np.ndarray | None) -> DesignProble
         distance_power=1,
         current=current,
         priority="lexicographic",
+    )
+
+
+def baseline_problem(data: dict[str, object], current: np.ndarray) -> DesignProblem:
+    """The same realignment for the boundary search of before (a unit x unit matrix whose
+    base columns are the travel costs, weighted mode with a hand-tuned disruption weight)."""
+    points = np.asarray(data["points"])
+    matrix = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=2)
+    bases = np.asarray(data["bases"])
+    matrix[:, bases] = np.asarray(data["costs"])
+    matrix[bases, :] = np.asarray(data["costs"]).T
+    return DesignProblem(
+        weights=np.asarray(data["this_year"])[:, None],
+        distances=matrix,
+        centres=bases,
+        tolerance=float(data["tolerance"]),  # type: ignore[arg-type]
+        compactness_metric=0,
+        distance_power=1,
+        current=current,
+        disruption_weight=BASELINE_WEIGHT,
     )
 
 
@@ -103,6 +130,7 @@ def main() -> None:
     gaps: list[float] = []
     proven = 0
     rings_whole = 0
+    baseline_rows: list[str] = []
     times: list[tuple[float, float, float, float]] = []
     for index in indices:
         data = instance(index)
@@ -112,6 +140,11 @@ def main() -> None:
             prob = problem(data, current)
             exact, e_wall, e_cpu = timed(ExactSolver(time_limit=args.time_limit), prob)
             heur, h_wall, h_cpu = timed(HeuristicSolver(time_limit=args.time_limit), prob)
+            base = None
+            if int(data["n"]) <= BASELINE_MAX_UNITS:  # type: ignore[call-overload]
+                base, b_wall, b_cpu = timed(
+                    HeuristicSolver(time_limit=args.time_limit), baseline_problem(data, current)
+                )
         except TerraplanError as exc:
             print(f"{index:>2} {data['n']:>4} {data['k']:>3}  error: {exc}")
             continue
@@ -128,6 +161,14 @@ def main() -> None:
         if is_proven:
             gaps.append(g)
         times.append((e_wall, e_cpu, h_wall, h_cpu))
+        if base is not None:
+            b_moved = base.report.disruption.units_moved  # type: ignore[attr-defined]
+            within_b = base.report.balance.all_within  # type: ignore[attr-defined]
+            baseline_rows.append(
+                f"{index:>2} {data['n']:>4}: boundary search moved {b_moved} (optimum {e_moved}, "
+                f"ratio {b_moved / max(e_moved, 1):.2f}), in band {within_b}, "
+                f"{b_wall:.1f} s wall / {b_cpu:.1f} s CPU"
+            )
         print(
             f"{index:>2} {data['n']:>4} {data['k']:>3} {data['tolerance']:>4.2f} {out:>3} | "
             f"{e_moved:>11} {'yes' if is_proven else 'no':>6} {e_wall:>6.2f} {e_cpu:>5.2f} | "
@@ -153,6 +194,12 @@ def main() -> None:
             f"heuristic: median {np.median(arr[:, 2]):.2f} s wall / {np.median(arr[:, 3]):.2f} s "
             f"CPU, max {arr[:, 2].max():.2f} s wall / {arr[:, 3].max():.2f} s CPU"
         )
+    if baseline_rows:
+        print(
+            "\nbaseline, the boundary search of before (weighted mode, disruption_weight "
+            f"{BASELINE_WEIGHT:g}, same time limit):"
+        )
+        print("\n".join(baseline_rows))
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
 

@@ -11,6 +11,12 @@ chord distance in km (coords) or the given matrix; centres are units (free: chos
 MILP, a p-median; fixed points: as given). Disruption (``disruption_weight > 0``) adds
 ``disruption_weight * w_disrupt_i * mean_cost / mean_w_disrupt`` when ``t`` differs from the
 unit's current territory; budgets become the MILP's moved-weight limit.
+With ``priority="lexicographic"`` and a current plan the fixed-centre model is solved in
+two stages instead (:mod:`terraplan.engine.design.exact_lexicographic`: least disruption,
+then compactness), and ``compactness_objective="diameter"`` minimises the largest
+territory diameter (:mod:`terraplan.engine.design.exact_diameter`). ``centre_costs``
+replace the distances to fixed centres; keep-together groups are solved on the contracted
+problem (:mod:`terraplan.engine.design.groups`).
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ least-disruption mode (``priority="lexicographic"``), or when the problem gives 
 centre cost matrix. The method:
 
 1. start from ``current`` (units without a territory, locked or not allowed where they are
-   go to their cheapest allowed territory; centre units to their own territory); without a
-   current plan, from the cheapest assignment;
+   go to their cheapest allowed territory; centre units to their own territory); in the
+   weighted mode, or without a current plan, from the cheapest assignment (disruption
+   priced in);
 2. find the territories out of their balance window (or in pieces, with contiguity);
 3. solve the exact model (:mod:`terraplan.engine.design.exact_lexicographic`: least
    disruption, then compactness; or the weighted cost) restricted to those territories and
@@ -99,7 +100,7 @@ def realign_plan(prep: Prepared, deadline: float) -> RealignOutcome:
     lexicographic = prep.priority == "lexicographic" and prep.current is not None
     if not lexicographic and prep.current is not None:
         cost = cost + _disruption_cost(prep, cost)
-    labels = _start(prep, cost, allowed)
+    labels = _start(prep, cost, allowed, from_current=lexicographic)
     moved_w = _moved_weights(prep, cost.shape[1])
     links = _territory_links(prep, labels, cost, allowed)
     chosen = _unfit(prep, labels)
@@ -167,10 +168,11 @@ def _moved_weights(prep: Prepared, k: int) -> FloatArray:
     return out
 
 
-def _start(prep: Prepared, cost: FloatArray, allowed: BoolArray) -> IntArray:
-    """The current plan made admissible, or the cheapest allowed assignment."""
+def _start(prep: Prepared, cost: FloatArray, allowed: BoolArray, *, from_current: bool) -> IntArray:
+    """The current plan made admissible (least disruption), or the cheapest allowed
+    assignment (the weighted cost, disruption price included, is then the best start)."""
     cheapest: IntArray = np.argmin(np.where(allowed, cost, np.inf), axis=1).astype(np.int64)
-    if prep.current is None:
+    if prep.current is None or not from_current:
         labels = cheapest
     else:
         labels = prep.current.copy()
