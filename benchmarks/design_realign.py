@@ -167,7 +167,7 @@ def main() -> None:
             baseline_rows.append(
                 f"{index:>2} {data['n']:>4}: boundary search moved {b_moved} (optimum {e_moved}, "
                 f"ratio {b_moved / max(e_moved, 1):.2f}), in band {within_b}, "
-                f"{b_wall:.1f} s wall / {b_cpu:.1f} s CPU"
+                f"{b_wall:.2f} s wall / {b_cpu:.2f} s CPU"
             )
         print(
             f"{index:>2} {data['n']:>4} {data['k']:>3} {data['tolerance']:>4.2f} {out:>3} | "
