@@ -219,3 +219,24 @@ def test_exact_least_diameter_equals_brute_force(seed: int, fixed: bool) -> None
     result = _solve(ExactSolver(time_limit=20), problem)
     assert result.stats.proven_optimal
     assert result.report.compactness.max_diameter == pytest.approx(best, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_heuristic_diameter_descent_never_widens_and_keeps_balance(seed: int) -> None:
+    points, weights = _points(seed, 40)
+    plans = {}
+    for objective in ("inertia", "diameter"):
+        problem = DesignProblem(
+            weights=weights, coords=points, coords_kind="planar", centres=np.arange(4),
+            tolerance=0.15, compactness_objective=objective,  # type: ignore[arg-type]
+        )  # fmt: skip
+        plans[objective] = _solve(HeuristicSolver(random_state=0, time_limit=20), problem)
+    assert plans["diameter"].report.balance.all_within
+    assert (
+        plans["diameter"].report.compactness.max_diameter
+        <= plans["inertia"].report.compactness.max_diameter + 1e-9
+    )
+    exact = _solve(ExactSolver(time_limit=20), problem)
+    assert exact.report.compactness.max_diameter <= (
+        plans["diameter"].report.compactness.max_diameter + 1e-9
+    )

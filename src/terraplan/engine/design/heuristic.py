@@ -26,6 +26,7 @@ from terraplan.engine.design.construct import (
     spread_seeds,
 )
 from terraplan.engine.design.diagnosis import Diagnosis, diagnose
+from terraplan.engine.design.diameter_search import reduce_max_diameter
 from terraplan.engine.design.groups import solve_grouped
 from terraplan.engine.design.params import (
     DEFAULT_TIME_LIMIT,
@@ -258,6 +259,9 @@ class HeuristicSolver:
             repaired, objective, repair_cut = centroid_repair(prep, best[2], deadline)
             if objective < best[1]:
                 best = (best[0], objective, repaired, best[3], best[4])
+        if prep.diameter and not stopped:  # largest-diameter objective (diameter_search.py)
+            narrow, cut = reduce_max_diameter(prep, best[2], deadline)
+            best, repair_cut = (best[0], best[1], narrow, best[3], best[4]), repair_cut or cut
         # Every clock check compares against the deadline: a run that ends before it was
         # never cut by the clock, so its plan is the same on any machine.
         timed_out = repair_cut or time.perf_counter() > deadline

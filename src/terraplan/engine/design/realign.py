@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -275,6 +275,11 @@ def realign_result(
     from terraplan.engine.design.heuristic import _result
 
     outcome = realign_plan(prep, deadline)
+    if prep.diameter:
+        from terraplan.engine.design.diameter_search import reduce_max_diameter
+
+        narrow, cut = reduce_max_diameter(prep, outcome.labels, deadline)
+        outcome = replace(outcome, labels=narrow, cut=outcome.cut or cut)
     status = "time_limit" if outcome.cut else "optimal" if outcome.proven else "converged"
     stats = SolverStats(
         method="heuristic",
