@@ -23,7 +23,7 @@ from terraplan.errors import InvalidParameterError, SolverError
 #: (with balance windows, without contiguity) in about a second on one core.
 AUTO_FIXED_CELLS = 12_000
 #: ... with contiguity cuts the re-solves multiply: a smaller model.
-AUTO_FIXED_CONTIGUOUS_CELLS = 4_000
+AUTO_FIXED_CONTIGUOUS_CELLS = 1_000
 #: Free centres: the p-median model has ``n**2`` binaries; at most this many units ...
 AUTO_FREE_MAX_UNITS = 80
 #: ... and ``n * k`` at most this.
