@@ -180,11 +180,15 @@ def _attainment_section(
         reference=1.0,
     )
     if _same(attainment, pace):
-        # a complete period: pace to target is attainment, one chart says it
+        # a complete period (pace to target is attainment) or no targets: one chart says it
+        why = (
+            "No territory has a target for this period."
+            if all(a is None for a in attainment)
+            else "The period is complete: pace to target equals attainment."
+        )
         return (
             '<section id="attainment"><h2>Attainment by territory</h2>'
-            f'{note}<p class="note">The period is complete: pace to target equals '
-            f"attainment.</p>{chart}</section>"
+            f'{note}<p class="note">{why}</p>{chart}</section>'
         )
     pace_chart = bar_chart(
         list(zip(keys, pace, strict=True)), title=f"Pace to target, {period}", reference=1.0
