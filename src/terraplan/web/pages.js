@@ -54,18 +54,24 @@ const TPPages = {
     const page = document.getElementById("tp-page");
     if (!this.territoryId) { page.hidden = true; return; }
     if (territories.some((t) => t.id === this.territoryId)) select.value = this.territoryId;
+    // Only the answer to the latest request is shown (a slower, older one must not overwrite it).
+    const ticket = (this.pageTicket = (this.pageTicket || 0) + 1);
+    const view = document.getElementById("view-territory");
+    view.dataset.state = "loading";
     let data;
     try {
       data = await api("GET", `/plans/${encodeURIComponent(TP.plan.id)}/territories/${encodeURIComponent(this.territoryId)}/page`);
     } catch (e) {
+      if (ticket !== this.pageTicket) return;
       page.hidden = true;
-      document.getElementById("view-territory").dataset.state = e.status === 404 ? "not-found" : "error";
+      view.dataset.state = e.status === 404 ? "not-found" : "error";
       say(e.status === 404 ? `No territory ${this.territoryId} in plan ${TP.plan.id} that you can see.` : e.message, "error");
       return;
     }
+    if (ticket !== this.pageTicket) return;
     page.hidden = false;
-    document.getElementById("view-territory").dataset.state = "loaded";
     this.renderTerritory(data);
+    view.dataset.state = "loaded";
   },
 
   renderTerritory(data) {
