@@ -72,7 +72,7 @@ const TPChart = {
     return el("table", attrs || {},
       el("thead", {}, el("tr", {}, ...columns.map((c) => el("th", {}, c.label)))),
       el("tbody", {}, ...rows.map((r) => el("tr", {"data-key": r.key ?? ""},
-        ...columns.map((c, i) => el(i ? "td" : "th", {class: i ? "num" : "", "data-col": c.key}, (c.format || fmt)(r[c.key])))))));
+        ...columns.map((c, i) => el(i ? "td" : "th", {class: i && typeof r[c.key] === "number" ? "num" : "", "data-col": c.key}, (c.format || fmt)(r[c.key])))))));
   },
 };
 
