@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from tests.conftest import seed_region_plan
 
-from terraplan.domain import PlanStatus
+from terraplan.domain import Plan, PlanStatus, Territory
 from terraplan.errors import ConflictError, InvalidParameterError, RuleError
 from terraplan.services.monitoring import plan_report_html
 from terraplan.services.rule_editing import (
@@ -26,7 +26,16 @@ from terraplan.storage.unit_of_work import UnitOfWork
 
 @pytest.fixture
 def plan(db: Database) -> Database:
-    seed_region_plan(db, n_accounts=120, seed=5)
+    """A plan of two territories with no data behind them: the notes need nothing more."""
+    with UnitOfWork(db) as uow:
+        uow.plans.add(
+            Plan(
+                id="P1",
+                name="Two",
+                territories=(Territory("T1", "North"), Territory("T2", "South")),
+            )
+        )
+        uow.commit()
     return db
 
 

@@ -101,15 +101,20 @@ def test_a_rep_cannot_reach_another_reps_territory_page(
     assert refused.status == 403
 
 
-def test_rules_validation_names_the_offending_line(
-    page_as: Callable[[str], object], api: Callable[[str], Api]
+def test_rules_validation_at_a_line_then_the_coverage_audit_on_the_map(
+    page_as: Callable[[str], object], api: Callable[[str], Api], tmp_path: Path
 ) -> None:
-    answer = api("planner").post("/plans/P1/rules/validate", {"document": UNKNOWN_TERRITORY})
+    planner = api("planner")
+    answer = planner.post("/plans/P1/rules/validate", {"document": UNKNOWN_TERRITORY})
     problem = answer.json()["problems"][0]
     assert (problem["line"], problem["path"]) == (5, "rules[0].territory")
+    expected = planner.post("/plans/P1/rules/audit", {"document": ONLY_CALIFORNIA}).json()
+    gaps = expected["accounts"]["gaps"]
+    assert gaps > 0 and not expected["ok"]
     page = page_as("planner")
     _open(page, "P1", "rules")
     page.wait_for_function("() => document.getElementById('rules-text').value.length > 0")
+    # validation: the problem at its line
     page.fill("#rules-text", UNKNOWN_TERRITORY)
     page.click("#rules-validate")
     item = page.locator("#rules-problems li[data-line='5']")
@@ -117,17 +122,7 @@ def test_rules_validation_names_the_offending_line(
     assert "Line 5" in item.inner_text()
     assert "T-NOWHERE" in item.inner_text()
     assert page.get_attribute("#rules-status", "data-ok") == "false"
-
-
-def test_coverage_audit_lists_the_gaps_and_shows_them_on_the_map(
-    page_as: Callable[[str], object], api: Callable[[str], Api], tmp_path: Path
-) -> None:
-    expected = api("planner").post("/plans/P1/rules/audit", {"document": ONLY_CALIFORNIA}).json()
-    gaps = expected["accounts"]["gaps"]
-    assert gaps > 0 and not expected["ok"]
-    page = page_as("planner")
-    _open(page, "P1", "rules")
-    page.wait_for_function("() => document.getElementById('rules-text').value.length > 0")
+    # the coverage audit of a rule set with gaps: listed, then shown on the map
     page.fill("#rules-text", ONLY_CALIFORNIA)
     page.click("#rules-audit")
     page.wait_for_selector(f"#rules-audit-result[data-gaps='{gaps}']")
