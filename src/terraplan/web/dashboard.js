@@ -121,6 +121,10 @@ const TPDashboard = {
     const dim = this.region ? "territory" : this.dimension;
     const kpis = await api("GET", `/plans/${planId}/kpis?by=${dim}&period=${encodeURIComponent(this.period)}`);
     let rows = kpis.rows;
+    // A grain ("quarter", "year") answers every such period: show the latest one.
+    const latest = rows.reduce((m, r) => (r.period_start && r.period_start > m ? r.period_start : m), "");
+    if (latest) rows = rows.filter((r) => !r.period_start || r.period_start === latest);
+    const shownPeriod = rows.length ? rows[0].period : kpis.period;
     if (this.region) {
       const inside = this.territoriesIn(this.region);
       rows = rows.filter((r) => inside.has(r.key));
@@ -128,7 +132,7 @@ const TPDashboard = {
     const label = (key) => names[key] || key;
     document.getElementById("db-scope").replaceChildren(
       this.region ? el("span", {}, `Territories of ${label(this.region)} `, el("button", {type: "button", onclick: () => { this.region = null; this.dimension = "region"; this.refresh(); }}, "Back to regions")) : "",
-      el("span", {class: "muted"}, ` ${kpis.period}, as of ${kpis.as_of || "the last data"}; alignment: ${kpis.alignment_source}.`));
+      el("span", {class: "muted"}, ` ${shownPeriod}, as of ${kpis.as_of || "the last data"}; alignment: ${kpis.alignment_source}.`));
     this.renderTable(rows, dim, label);
     this.renderMain(rows, label);
     this.renderCoverage(rows, label);
