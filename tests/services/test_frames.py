@@ -150,3 +150,10 @@ def test_pandas_stays_optional(monkeypatch: pytest.MonkeyPatch) -> None:
         tf.to_frame(frame)
     with pytest.raises(DataError, match="expected a pandas or Polars DataFrame"):
         tf.as_polars({"id": ["A1"]})
+
+
+def test_planning_says_where_dataframes_go(demo: dict[str, pd.DataFrame]) -> None:
+    from terraplan.planning.design import design_territories
+
+    with pytest.raises(InvalidParameterError, match=r"use terraplan\.frames\.design_territories"):
+        design_territories(demo["geo_units"], n_territories=3)
