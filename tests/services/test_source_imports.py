@@ -242,3 +242,19 @@ def test_cli_imports_a_table(tmp_path: Path) -> None:
     assert [(i["row"], i["field"]) for i in json.loads(refused.stdout)["issues"]] == [
         (80, "potential")
     ]
+
+
+def test_each_warning_is_said_once_over_all_batches(tmp_path: Path, target: Database) -> None:
+    path = tmp_path / "crm.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE reps (pk INTEGER PRIMARY KEY, Id TEXT, Name TEXT)")
+        connection.executemany(
+            "INSERT INTO reps VALUES (?, ?, ?)", [(i, f"R{i}", f"Rep {i}") for i in range(1, 6)]
+        )
+    source = parse_source(f"sqlite:///{path}?table=reps")
+    assert source is not None
+    # batches of 2, 2 and 1 rep: "2 reps (e.g. R1) have..." twice, then "rep R5 has..."
+    outcome = import_source(target, source, "reps", batch_rows=2)
+    homeless = [w for w in outcome.report.warnings if "no home base" in w]
+    assert len(homeless) == 1
+    assert homeless[0].startswith("5 reps (e.g. R1) have no home base")

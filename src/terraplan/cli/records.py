@@ -19,7 +19,7 @@ from terraplan.cli.console import (
 )
 from terraplan.cli.context import app_context
 from terraplan.cli.progress import progress_bar
-from terraplan.errors import DataError
+from terraplan.errors import DataError, InvalidParameterError
 
 
 class Kind(StrEnum):
@@ -115,6 +115,12 @@ def import_command(
     from terraplan.services.source_imports import import_source
 
     source = parse_source(file)
+    if source is not None and (encoding is not None or sheet is not None):
+        raise InvalidParameterError(
+            f"{'--encoding' if encoding is not None else '--sheet'} applies to a file,"
+            f" not to {source.display}",
+            details={"parameter": "--encoding" if encoding is not None else "--sheet"},
+        )
     decimal: Decimal | None = None
     if decimal_comma is not None:
         decimal = "comma" if decimal_comma else "point"

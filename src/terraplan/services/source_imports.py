@@ -170,6 +170,22 @@ def _drop_repeated_ids(
 
 _COUNT = re.compile(r"^(\d[\d,]*) (.*)$", re.DOTALL)
 _EXAMPLES = re.compile(r" ?\((?:e\.g\.|rows) [^)]*\)")
+_ONE_REP = re.compile(r"^rep (\S+) has (.*)$", re.DOTALL)  # locations: one rep without a home
+
+
+def _counted(warning: str) -> tuple[int, str, str] | None:
+    """``(count, text after the count, key)`` of a warning that counts rows, else ``None``.
+    The key leaves out examples and plural endings, so that "1 account names ..." and
+    "3 accounts name ..." of two batches are one warning."""
+    one = _ONE_REP.match(warning)
+    if one is not None:
+        warning = f"1 reps (e.g. {one.group(1)}) have {one.group(2)}"
+    match = _COUNT.match(warning)
+    if match is None:
+        return None
+    text = match.group(2)
+    key = re.sub(r"(?<=\w)s\b", "", _EXAMPLES.sub("", text)).replace(" have ", " ha ")
+    return int(match.group(1).replace(",", "")), text, key.replace(" has ", " ha ")
 
 
 class _Merged:
@@ -180,7 +196,7 @@ class _Merged:
         self.report = ImportReport(file=source.label, kind=kind)
         self.report.details["source"] = source.display
         self.report.details["batches"] = 0
-        self._counted: dict[str, tuple[int, str]] = {}
+        self._counted: dict[str, tuple[int, str, str]] = {}
 
     @property
     def ok(self) -> bool:
@@ -199,15 +215,15 @@ class _Merged:
         for key, value in part.details.items():
             total.details.setdefault(key, value)
         for warning in part.warnings:
-            match = _COUNT.match(warning)
-            if match is None:
+            counted = _counted(warning)
+            if counted is None:
                 if warning not in total.warnings:
                     total.warnings.append(warning)
                 continue
-            count = int(match.group(1).replace(",", ""))
-            key = _EXAMPLES.sub("", match.group(2))
-            before, text = self._counted.get(key, (0, match.group(2)))
-            self._counted[key] = (before + count, text)
+            count, text, key = counted
+            before, plural, single = self._counted.get(key, (0, "", warning))
+            # said as the batch said it when once in all, else in the first plural form
+            self._counted[key] = (before + count, plural or (text if count > 1 else ""), single)
             if before == 0:
                 total.warnings.append(key)  # placeholder, filled in by finish()
 
@@ -222,8 +238,9 @@ class _Merged:
         files = {issue.file: None for issue in report.issues}
         order = {file: index for index, file in enumerate(files)}
         report.issues.sort(key=lambda i: (order[i.file], -1 if i.row is None else i.row))
-        for key, (count, text) in self._counted.items():
+        for key, (count, text, single) in self._counted.items():
             index = report.warnings.index(key)
-            report.warnings[index] = f"{count:,} {text}"
+            plural = text or (_counted(single) or (0, single, ""))[1]
+            report.warnings[index] = single if count == 1 else f"{count:,} {plural}"
         self._counted.clear()
         return report
