@@ -85,7 +85,9 @@ def import_source(
                 own.update(table.frame[column].drop_nulls().str.strip_chars().to_list())
         known_ids[spec.kind] = own
     merged = _Merged(source, spec.kind)
-    seen = pl.DataFrame(schema={"id": pl.String, "file": pl.String, ROW: pl.Int64})
+    # ids accepted so far, with where they were: the file as its index in ``files``
+    seen = pl.DataFrame(schema={"id": pl.String, "file": pl.Int32, ROW: pl.Int64})
+    files: list[str] = []
     written = 0
     step = f"import {spec.kind.replace('_', ' ')}"
     with UnitOfWork(db) as uow:
@@ -94,8 +96,12 @@ def import_source(
             merged.add(result.report)
             if result.report.file_errors:
                 break
-            frame = _drop_repeated_ids(result, _accepted_rows(table, result), seen, merged)
-            seen = pl.concat([seen, frame.select("id", pl.lit(table.file).alias("file"), ROW)])
+            if not files or files[-1] != table.file:
+                files.append(table.file)
+            rows = _accepted_rows(table, result)
+            frame = _drop_repeated_ids(result, rows, seen, files, merged)
+            file_index = pl.lit(len(files) - 1, dtype=pl.Int32).alias("file")
+            seen = pl.concat([seen, frame.select("id", file_index, ROW)])
             frame = frame.drop(ROW)
             if frame.height and (merged.ok or on_error == "skip"):
                 written += uow.records(spec.kind).upsert_arrow(
@@ -147,7 +153,11 @@ def _accepted_rows(table: SourceTable, result: ValidationResult) -> pl.Series:
 
 
 def _drop_repeated_ids(
-    result: ValidationResult, rows: pl.Series, seen: pl.DataFrame, merged: _Merged
+    result: ValidationResult,
+    rows: pl.Series,
+    seen: pl.DataFrame,
+    files: list[str],
+    merged: _Merged,
 ) -> pl.DataFrame:
     """The accepted frame (with its ``__row__``) less the ids an earlier batch had: those rows
     become errors naming the first row."""
@@ -161,7 +171,11 @@ def _drop_repeated_ids(
     hits = frame.filter(repeated).select("id", ROW).join(first, on="id", how="left")
     file = result.report.file
     for record_id, row, first_file, first_row in hits.iter_rows():
-        where = f"row {first_row}" if first_file == file else f"{first_file} row {first_row}"
+        where = (
+            f"row {first_row}"
+            if files[first_file] == file
+            else f"{files[first_file]} row {first_row}"
+        )
         merged.reject(
             ImportIssue(file, row, "id", "id", record_id, f"duplicate id (first at {where})")
         )
