@@ -258,3 +258,53 @@ def test_each_warning_is_said_once_over_all_batches(tmp_path: Path, target: Data
     homeless = [w for w in outcome.report.warnings if "no home base" in w]
     assert len(homeless) == 1
     assert homeless[0].startswith("5 reps (e.g. R1) have no home base")
+
+
+@pytest.mark.postgres
+def test_typed_postgresql_columns_read_as_their_values(
+    postgres_admin_url: str, target: Database, tmp_path: Path
+) -> None:
+    """DATE, TIMESTAMP, NUMERIC and BOOLEAN columns (an opportunities table of a CRM)."""
+    accounts = parse_source(_sqlite_source(tmp_path)(GOOD))
+    assert accounts is not None
+    import_source(target, accounts, "accounts")
+    schema = f"crm_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+            connection.execute(
+                text(
+                    f'CREATE TABLE "{schema}".opportunity (id TEXT PRIMARY KEY, account_id TEXT,'
+                    " amount NUMERIC(12, 2), created_date TIMESTAMP, close_date DATE,"
+                    " is_closed BOOLEAN, is_won BOOLEAN, stage TEXT)"
+                )
+            )
+            connection.execute(
+                text(
+                    f'INSERT INTO "{schema}".opportunity VALUES'
+                    " ('O1', 'A1', 1200.50, '2025-03-01 09:30:00', '2025-04-30', true, true, 'Closed Won'),"
+                    " ('O2', 'A2', 99.00, '2025-05-02 00:00:00', NULL, false, false, 'Prospecting'),"
+                    " ('O3', 'ZZ', 5.00, '2025-05-02 00:00:00', NULL, false, false, 'Prospecting')"
+                )
+            )
+        source = parse_source(f"{postgres_admin_url}?table={schema}.opportunity")
+        assert source is not None
+        with pytest.raises(DataError) as caught:
+            import_source(target, source, "opportunities")
+        issues = caught.value.details["report"]["issues"]
+        assert [(i["row"], i["field"], i["value"]) for i in issues] == [(3, "account_id", "ZZ")]
+        outcome = import_source(target, source, "opportunities", on_error="skip")
+        assert outcome.written == 2
+        with UnitOfWork(target) as uow:
+            won = {o.id: o for o in uow.opportunities.list()}["O1"]
+        assert (won.amount, won.created_date.isoformat(), won.close_date.isoformat()) == (
+            1200.5,
+            "2025-03-01",
+            "2025-04-30",
+        )
+        assert (won.is_closed, won.is_won) == (True, True)
+    finally:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()
