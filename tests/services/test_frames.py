@@ -93,6 +93,8 @@ def test_frames_read_like_files_and_round_trip(demo: dict[str, pd.DataFrame]) ->
 def test_design_from_frames(design: tf.Design, oregon: pd.DataFrame, demo: Any) -> None:
     alignment = design.to_frame()
     assert list(alignment.columns) == ["unit_id", "unit", "territory_id", "territory"]
+    entries = tf.to_frame(design.plan, library="polars")
+    assert dict(entries.select("record_id", "territory_id").rows()) == design.territory_of
     assert sorted(alignment["unit_id"]) == sorted(oregon["id"])
     assert alignment["unit"].str.endswith((", OR", ", WA")).all()
     balance = design.balance()

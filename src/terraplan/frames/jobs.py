@@ -309,7 +309,8 @@ def demo_frames(
 
 
 def to_frame(result: Any, library: Library = "pandas") -> Any:
-    """A result as a DataFrame: a :class:`Design` (alignment), a match
+    """A result as a DataFrame: a :class:`Design` (alignment), a plan (its alignment entries:
+    ``record_kind, record_id, territory_id, territory``), a match
     (:class:`~terraplan.planning.matching.MatchResult`: one row per rep and territory), a
     target plan (:class:`~terraplan.planning.target_report.TargetPlan`: one row per
     territory), an import report (its issues), a Polars frame, or a list of domain records."""
@@ -317,6 +318,21 @@ def to_frame(result: Any, library: Library = "pandas") -> Any:
 
     if isinstance(result, Design):
         return result.to_frame(library)
+    if isinstance(result, Plan):
+        names = {t.id: t.name for t in result.territories}
+        entries = result.alignment
+        frame = pl.DataFrame(
+            {
+                "record_kind": [e.record_kind.value for e in entries],
+                "record_id": [e.record_id for e in entries],
+                "territory_id": [e.territory_id for e in entries],
+                "territory": [names.get(e.territory_id) for e in entries],
+            },
+            schema=dict.fromkeys(
+                ("record_kind", "record_id", "territory_id", "territory"), pl.String
+            ),
+        )
+        return to_library(frame, library)
     if isinstance(result, pl.DataFrame):
         return to_library(result, library)
     if isinstance(result, ImportReport):
