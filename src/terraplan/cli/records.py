@@ -19,7 +19,7 @@ from terraplan.cli.console import (
 )
 from terraplan.cli.context import app_context
 from terraplan.cli.progress import progress_bar
-from terraplan.errors import DataError
+from terraplan.errors import DataError, InvalidParameterError
 
 
 class Kind(StrEnum):
@@ -58,7 +58,15 @@ def register(app: typer.Typer) -> None:
 def import_command(
     ctx: typer.Context,
     kind: Annotated[Kind, typer.Argument(help="What the file holds.")],
-    file: Annotated[Path, typer.Argument(help="CSV (any delimiter), XLSX or Parquet file.")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="CSV (any delimiter), XLSX or Parquet file; a folder of Parquet files; or a"
+            " database table: postgresql://...?table=schema.name, sqlite:///crm.db?table=name,"
+            " duckdb:///w.duckdb?table=name.",
+            metavar="SOURCE",
+        ),
+    ],
     mapping: Annotated[
         Path | None,
         typer.Option(
@@ -91,24 +99,57 @@ def import_command(
     fmt: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Report as table or json.")
     ] = OutputFormat.TABLE,
+    batch_rows: Annotated[
+        int,
+        typer.Option(
+            "--batch-rows",
+            min=1,
+            help="Database table or Parquet folder: records read, checked and written at a time.",
+        ),
+    ] = 50_000,
 ) -> None:
-    """Import KIND records from FILE (upsert by id); every bad row is reported with row, column and reason."""
+    """Import KIND records from SOURCE (upsert by id); every bad row is reported with row, column and reason."""
+    from terraplan.io.parsing import Decimal
+    from terraplan.io.table_source import parse_source
     from terraplan.services.imports import import_file
+    from terraplan.services.source_imports import import_source
 
+    source = parse_source(file)
+    if source is not None and (encoding is not None or sheet is not None):
+        raise InvalidParameterError(
+            f"{'--encoding' if encoding is not None else '--sheet'} applies to a file,"
+            f" not to {source.display}",
+            details={"parameter": "--encoding" if encoding is not None else "--sheet"},
+        )
+    decimal: Decimal | None = None
+    if decimal_comma is not None:
+        decimal = "comma" if decimal_comma else "point"
     db = app_context(ctx).database()
     try:
         with progress_bar(quiet=fmt is OutputFormat.JSON) as progress:
-            outcome = import_file(
-                db,
-                file,
-                kind.value,
-                mapping=mapping,
-                encoding=encoding,
-                sheet=sheet,
-                decimal=None if decimal_comma is None else ("comma" if decimal_comma else "point"),
-                on_error=on_error.value,
-                progress=progress,
-            )
+            if source is not None:
+                outcome = import_source(
+                    db,
+                    source,
+                    kind.value,
+                    mapping=mapping,
+                    decimal=decimal,
+                    on_error=on_error.value,
+                    batch_rows=batch_rows,
+                    progress=progress,
+                )
+            else:
+                outcome = import_file(
+                    db,
+                    Path(file),
+                    kind.value,
+                    mapping=mapping,
+                    encoding=encoding,
+                    sheet=sheet,
+                    decimal=decimal,
+                    on_error=on_error.value,
+                    progress=progress,
+                )
     except DataError as exc:
         report = exc.details.get("report")
         if report is not None:
@@ -137,11 +178,12 @@ def _show_report(report: dict, fmt: OutputFormat) -> None:  # type: ignore[type-
     issues = report["issues"]
     if issues:
         shown = issues[:50]
+        # A Parquet folder: each issue names its own file.
+        keys: tuple[str, ...] = ("row", "column", "field", "value", "reason", "severity")
+        if any(issue["file"] != report["file"] for issue in issues):
+            keys = ("file", *keys)
         render_rows(
-            [
-                {k: issue[k] for k in ("row", "column", "field", "value", "reason", "severity")}
-                for issue in shown
-            ],
+            [{k: issue[k] for k in keys} for issue in shown],
             title="Problems"
             + (
                 f" (first 50 of {len(issues)}; use --format json for all)"

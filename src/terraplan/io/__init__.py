@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     )
     from terraplan.io.report import ImportIssue, ImportReport
     from terraplan.io.schema import KINDS
+    from terraplan.io.table_source import TableSource, iter_source_tables, parse_source
     from terraplan.io.validation import ValidationResult, canonical_schema, validate
     from terraplan.io.writers import write_table
 
@@ -46,6 +47,9 @@ _EXPORTS = {
     "ImportIssue": "report",
     "ImportReport": "report",
     "KINDS": "schema",
+    "TableSource": "table_source",
+    "iter_source_tables": "table_source",
+    "parse_source": "table_source",
     "ValidationResult": "validation",
     "canonical_schema": "validation",
     "validate": "validation",
@@ -58,12 +62,15 @@ __all__ = [
     "ImportIssue",
     "ImportReport",
     "SourceTable",
+    "TableSource",
     "ValidationResult",
     "canonical_schema",
     "iter_record_batches",
     "iter_records",
+    "iter_source_tables",
     "load_file",
     "load_mapping",
+    "parse_source",
     "read_table",
     "records_to_frame",
     "to_domain",

@@ -442,6 +442,17 @@ def _read_parquet(path: Path) -> tuple[pl.DataFrame, dict[str, list[int]]]:
             path, f"not a readable Parquet file ({type(exc).__name__}: {short(str(exc), 200)})"
         ) from None
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(ROW))
+    return cells_as_text(frame)
+
+
+def cells_as_text(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, list[int]]]:
+    """Every column of a typed ``frame`` (with its ``__row__`` column) as text cells.
+
+    Whole floats read as their digits (``1234.0`` -> ``"1234"``); lists are joined with
+    ``;``, structs become JSON, dates ISO text. Returns the frame and, per column, the row
+    numbers whose float was fractional, NaN or infinite (see :attr:`SourceTable.fractional`).
+    Used for Parquet files, database tables and DataFrames alike.
+    """
     casts = []
     fractional: dict[str, list[int]] = {}
     for name, dtype in frame.schema.items():
@@ -452,6 +463,14 @@ def _read_parquet(path: Path) -> tuple[pl.DataFrame, dict[str, list[int]]]:
             casts.append(column.cast(pl.List(pl.String)).list.join(";").alias(name))
         elif isinstance(dtype, pl.Struct):
             casts.append(column.struct.json_encode().alias(name))
+        elif isinstance(dtype, pl.Datetime):  # midnight reads as a date
+            midnight = column.dt.time() == time(0)
+            casts.append(
+                pl.when(midnight)
+                .then(column.dt.date().cast(pl.String))
+                .otherwise(column.dt.strftime("%Y-%m-%dT%H:%M:%S"))
+                .alias(name)
+            )
         elif dtype.is_float():
             whole = column.is_finite() & (column == column.floor()) & (column.abs() < 2.0**53)
             casts.append(

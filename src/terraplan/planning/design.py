@@ -121,6 +121,12 @@ def design_territories(
     - ``named_accounts``: account ids left out of the geo design.
     - ``method``: "heuristic", "exact" (small instances) or "auto".
     """
+    if hasattr(units, "columns") and not isinstance(units, Sequence):  # a DataFrame
+        raise InvalidParameterError(
+            "units is a DataFrame: use terraplan.frames.design_territories(df, ...), which"
+            " checks its rows and takes DataFrames (this function takes records)",
+            details={"parameter": "units"},
+        )
     if not units:
         raise InvalidParameterError("no units to design", details={"parameter": "units"})
     kind = RecordKind.ACCOUNT if isinstance(units[0], Account) else RecordKind.GEO_UNIT

@@ -1,0 +1,206 @@
+"""DataFrames in and out: pandas or Polars frames to validated records, results to frames.
+
+A frame passed where the library takes records has the import columns (our field names, or
+the Salesforce names a file import recognises, or a ``mapping``); it is checked by the same
+validation as a file (:func:`terraplan.io.validation.validate`), so a bad cell is reported
+with its row index, column and reason. Rows are named by the frame's index: a pandas index
+of integers as it is (``df.loc[row]`` finds the row), else the position from 0 (Polars
+frames, other pandas indexes).
+
+pandas is optional: it is imported only when a pandas frame comes in or ``library="pandas"``
+goes out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+
+from terraplan.errors import DataError, InvalidParameterError
+from terraplan.io.geocoding import ZipDirectory
+from terraplan.io.mapping import load_mapping, resolve_columns
+from terraplan.io.parsing import Decimal
+from terraplan.io.readers import MAX_COLUMNS, ROW, SourceTable, cells_as_text
+from terraplan.io.records import records_to_frame, to_domain
+from terraplan.io.schema import kind_spec
+from terraplan.io.validation import ValidationResult, validate
+
+Library = Literal["pandas", "polars"]
+
+
+def is_frame(value: object) -> bool:
+    """Whether ``value`` is a pandas or Polars DataFrame (without importing pandas)."""
+    if isinstance(value, pl.DataFrame | pl.LazyFrame):
+        return True
+    module = type(value).__module__
+    return module.split(".", 1)[0] in ("pandas", "geopandas") and hasattr(value, "columns")
+
+
+def as_polars(frame: Any, name: str = "frame") -> tuple[pl.DataFrame, pl.Series]:
+    """A Polars copy of a pandas/Polars ``frame`` and the row names (see the module docstring).
+
+    Raises :class:`DataError` for a value that is not a DataFrame.
+    """
+    if isinstance(frame, pl.LazyFrame):
+        frame = frame.collect()
+    if isinstance(frame, pl.DataFrame):
+        return frame, pl.int_range(0, frame.height, dtype=pl.Int64, eager=True)
+    if not is_frame(frame):
+        raise DataError(
+            f"{name}: expected a pandas or Polars DataFrame, got {type(frame).__name__}",
+            details={"file": name, "reason": "not a DataFrame"},
+        )
+    if "geometry" in frame.columns and hasattr(frame, "to_wkt"):  # a GeoDataFrame
+        frame = frame.drop(columns=["geometry"])
+    index = frame.index
+    rows = (
+        pl.Series(ROW, [int(i) for i in index], dtype=pl.Int64)
+        if index.dtype.kind in "iu"
+        else pl.int_range(0, len(frame), dtype=pl.Int64, eager=True)
+    )
+    plain = frame.reset_index(drop=True)
+    plain.columns = [str(c) for c in plain.columns]
+    try:
+        converted = pl.from_pandas(plain)
+    except Exception:  # mixed-type object columns: read them as text
+        text = plain.astype(object).where(plain.notna(), None)
+        converted = pl.DataFrame(
+            {c: [None if v is None else str(v) for v in text[c]] for c in text.columns},
+            schema=dict.fromkeys(text.columns, pl.String),
+        )
+    return converted, rows
+
+
+def validate_frame(
+    frame: Any,
+    kind: str,
+    *,
+    mapping: Mapping[str, Any] | str | Path | None = None,
+    name: str | None = None,
+    decimal: Decimal | None = None,
+    known_ids: Mapping[str, Collection[str]] | None = None,
+    geocoder: ZipDirectory | None = None,
+    geocode: bool = True,
+) -> ValidationResult:
+    """Check every row of a pandas/Polars ``frame`` of ``kind`` records, as a file import does.
+
+    ``name`` is what the report calls the frame (default ``"<kind> DataFrame"``); the other
+    parameters are those of :func:`terraplan.io.validation.validate` and
+    :func:`terraplan.io.readers.read_table`. Row problems are in ``result.report``.
+    """
+    spec = kind_spec(kind)
+    label = name or f"{spec.kind} DataFrame"
+    data, rows = as_polars(frame, label)
+    if data.width > MAX_COLUMNS:
+        raise DataError(
+            f"{label}: {data.width:,} columns; the limit is {MAX_COLUMNS:,}",
+            details={"file": label, "reason": "too many columns"},
+        )
+    data = data.with_columns(rows.alias(ROW))
+    text, fractional = cells_as_text(data)
+    mapping_source = "mapping"
+    if isinstance(mapping, str | Path):
+        mapping_source = str(mapping)
+        mapping = load_mapping(mapping)
+    headers = [c for c in text.columns if c != ROW]
+    columns = resolve_columns(headers, spec.kind, mapping, mapping_source=mapping_source)
+    table = SourceTable(
+        file=label,
+        kind=spec.kind,
+        format="dataframe",
+        frame=text,
+        columns=columns,
+        warnings=columns.warnings,
+        details={"row": "the DataFrame's row index"},
+        decimal=decimal,
+        fractional=fractional,
+    )
+    return validate(table, known_ids=known_ids, geocoder=geocoder, geocode=geocode)
+
+
+def records(
+    frame: Any,
+    kind: str,
+    *,
+    mapping: Mapping[str, Any] | str | Path | None = None,
+    name: str | None = None,
+    decimal: Decimal | None = None,
+    known_ids: Mapping[str, Collection[str]] | None = None,
+    geocoder: ZipDirectory | None = None,
+    geocode: bool = True,
+) -> list[Any]:
+    """Domain records (:class:`~terraplan.domain.Account`, ...) of a DataFrame, or of records.
+
+    A sequence of domain objects is returned as a list unchanged. A DataFrame is validated
+    (:func:`validate_frame`); any bad row raises :class:`DataError` whose message names the
+    first (row index, column, reason) and whose ``details["report"]`` holds them all.
+    """
+    if not is_frame(frame):
+        if isinstance(frame, str | bytes) or not isinstance(frame, Sequence | Collection):
+            raise InvalidParameterError(
+                f"expected a DataFrame or a list of {kind}, got {type(frame).__name__}",
+                details={"parameter": kind},
+            )
+        return list(frame)
+    result = validate_frame(
+        frame,
+        kind,
+        mapping=mapping,
+        name=name,
+        decimal=decimal,
+        known_ids=known_ids,
+        geocoder=geocoder,
+        geocode=geocode,
+    )
+    report = result.report
+    if not report.ok:
+        first = report.errors[0]
+        more = len(report.errors) - 1
+        tail = f" (and {more} more problem{'s' if more != 1 else ''})" if more else ""
+        where = f"row {first.row}, " if first.row is not None else ""
+        what = f"column {first.column!r}: " if first.column else ""
+        value = f"value {first.value!r}: " if first.value is not None else ""
+        raise DataError(
+            f"{report.file}: {where}{what}{value}{first.reason}{tail}",
+            details={"file": report.file, "report": report.to_dict()},
+        )
+    return to_domain(result.frame, kind_spec(kind).kind)
+
+
+def to_library(frame: pl.DataFrame, library: Library = "pandas") -> Any:
+    """``frame`` as a pandas DataFrame (default) or returned as the Polars one."""
+    if library == "polars":
+        return frame
+    if library != "pandas":
+        raise InvalidParameterError(
+            f"library must be 'pandas' or 'polars', got {library!r}",
+            details={"parameter": "library"},
+        )
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        raise InvalidParameterError(
+            "pandas is not installed: pip install pandas, or ask for library='polars'",
+            details={"parameter": "library"},
+        ) from None
+    return frame.to_pandas()
+
+
+def records_frame(items: Sequence[Any], kind: str, library: Library = "pandas") -> Any:
+    """Domain records as a DataFrame with the import columns (custom attributes as columns
+    of their own, lists joined with ``;``), so that it reads back with :func:`records`."""
+    frame = records_to_frame(items, kind)
+    if "attributes" in frame.columns:
+        dtype = frame.schema["attributes"]
+        fields = [f.name for f in dtype.fields] if isinstance(dtype, pl.Struct) else []
+        taken = set(frame.columns)
+        frame = frame.with_columns(
+            pl.col("attributes").struct.field(f).alias(f) for f in fields if f not in taken
+        ).drop("attributes")
+    lists = [n for n, t in frame.schema.items() if isinstance(t, pl.List)]
+    if lists:
+        frame = frame.with_columns(pl.col(n).list.join(";") for n in lists)
+    return to_library(frame, library)

@@ -1,0 +1,260 @@
+"""Import records from a database table or a Parquet folder, batch by batch, all-or-nothing.
+
+The source is read in batches (:func:`terraplan.io.table_source.iter_source_tables`); each
+batch is validated like a file and its good rows are written inside one transaction that
+spans the whole import. With ``on_error="abort"`` the first bad row stops the writing (the
+remaining batches are still validated, so the report lists every problem) and the
+transaction is rolled back; with ``on_error="skip"`` the good rows of every batch go in.
+Memory holds one batch of records, plus the ids read so far (one text column, to find an id
+repeated in a later batch).
+
+Checks across batches: an id seen in an earlier batch is a duplicate (naming the first row);
+a reference to the source's own kind (an account's ``parent_id``, a rep's ``manager_id``)
+may name any id of the source or of the database (the ids are read in a first pass).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from terraplan.errors import DataError, InvalidParameterError
+from terraplan.io.geocoding import ZipDirectory
+from terraplan.io.parsing import Decimal
+from terraplan.io.readers import ROW, SourceTable
+from terraplan.io.report import ImportIssue, ImportReport
+from terraplan.io.schema import kind_spec
+from terraplan.io.table_source import DEFAULT_BATCH_ROWS, TableSource, iter_source_tables
+from terraplan.io.validation import ValidationResult, validate
+from terraplan.services.imports import (
+    ImportOutcome,
+    OnError,
+    _known_ids,
+    _refusal,
+    _storage_table,
+    _written_columns,
+)
+from terraplan.services.progress import Progress, no_progress
+from terraplan.storage.database import Database
+from terraplan.storage.orm import ImportRunRow
+from terraplan.storage.unit_of_work import UnitOfWork
+
+
+def import_source(
+    db: Database,
+    source: TableSource,
+    kind: str,
+    *,
+    mapping: Mapping[str, Any] | str | Path | None = None,
+    decimal: Decimal | None = None,
+    on_error: OnError = "abort",
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    geocoder: ZipDirectory | None = None,
+    progress: Progress = no_progress,
+) -> ImportOutcome:
+    """Import the records of ``source`` as ``kind`` (upsert by id), ``batch_rows`` at a time.
+
+    Same contract as :func:`terraplan.services.imports.import_file`: raises
+    :class:`DataError` (with ``details["report"]``) when ``on_error="abort"`` and any row is
+    bad, or when the source cannot be read; nothing is written then.
+    """
+    if on_error not in ("abort", "skip"):
+        raise InvalidParameterError(
+            f"on_error must be 'abort' or 'skip', got {on_error!r}", details={"field": "on_error"}
+        )
+    spec = kind_spec(kind)
+    known_ids, rep_names = _known_ids(db, spec.kind)
+    geocoder = geocoder or ZipDirectory()
+
+    def batches() -> Iterator[SourceTable]:
+        return iter_source_tables(
+            source, spec.kind, mapping=mapping, decimal=decimal, batch_rows=batch_rows
+        )
+
+    progress("read source", 0, None)
+    if _has_self_reference(spec.kind, batches):
+        own: set[str] = set(known_ids.get(spec.kind, ()))
+        for table in batches():
+            column = table.columns.fields.get("id")
+            if column is not None:
+                own.update(table.frame[column].drop_nulls().str.strip_chars().to_list())
+        known_ids[spec.kind] = own
+    merged = _Merged(source, spec.kind)
+    # ids accepted so far, with where they were: the file as its index in ``files``
+    seen = pl.DataFrame(schema={"id": pl.String, "file": pl.Int32, ROW: pl.Int64})
+    files: list[str] = []
+    written = 0
+    step = f"import {spec.kind.replace('_', ' ')}"
+    with UnitOfWork(db) as uow:
+        for table in batches():
+            result = validate(table, known_ids=known_ids, geocoder=geocoder, rep_names=rep_names)
+            merged.add(result.report)
+            if result.report.file_errors:
+                break
+            if not files or files[-1] != table.file:
+                files.append(table.file)
+            rows = _accepted_rows(table, result)
+            frame = _drop_repeated_ids(result, rows, seen, files, merged)
+            file_index = pl.lit(len(files) - 1, dtype=pl.Int32).alias("file")
+            seen = pl.concat([seen, frame.select("id", file_index, ROW)])
+            frame = frame.drop(ROW)
+            if frame.height and (merged.ok or on_error == "skip"):
+                written += uow.records(spec.kind).upsert_arrow(
+                    _storage_table(frame, _written_columns(frame, result.report))
+                )
+            progress(step, merged.report.rows_read, None)
+        final = merged.finish()
+        if final.file_errors or (not final.ok and on_error == "abort"):
+            raise DataError(
+                _refusal(final, on_error), details={"file": final.file, "report": final.to_dict()}
+            )
+        uow.session.add(
+            ImportRunRow(
+                kind=spec.kind,
+                source=source.display,
+                rows_read=final.rows_read,
+                accepted=final.accepted,
+                rejected=final.rejected,
+                on_error=on_error,
+                finished_at=datetime.now(UTC).replace(tzinfo=None),
+            )
+        )
+        uow.commit()
+    return ImportOutcome(report=final, written=written, on_error=on_error)
+
+
+def _has_self_reference(kind: str, batches: Callable[[], Iterator[SourceTable]]) -> bool:
+    """Whether a field referring to the source's own kind is mapped (peeks at one batch)."""
+    fields = [f.name for f in kind_spec(kind).fields if f.references == kind]
+    if not fields:
+        return False
+    tables = batches()
+    try:
+        first = next(tables, None)
+    finally:  # a generator: close it (and the cursor it holds) now
+        close = getattr(tables, "close", None)
+        if close is not None:
+            close()
+    return first is not None and any(first.columns.fields.get(f) for f in fields)
+
+
+def _accepted_rows(table: SourceTable, result: ValidationResult) -> pl.Series:
+    """The row numbers of ``result.frame`` (validation keeps the table's row order)."""
+    bad = {i.row for i in result.report.issues if i.severity == "error" and i.row is not None}
+    rows = table.frame[ROW].filter(~table.frame[ROW].is_in(list(bad)))
+    if rows.len() != result.frame.height:  # pragma: no cover - validation keeps order
+        raise AssertionError("accepted rows and row numbers disagree")
+    return rows
+
+
+def _drop_repeated_ids(
+    result: ValidationResult,
+    rows: pl.Series,
+    seen: pl.DataFrame,
+    files: list[str],
+    merged: _Merged,
+) -> pl.DataFrame:
+    """The accepted frame (with its ``__row__``) less the ids an earlier batch had: those rows
+    become errors naming the first row."""
+    frame = result.frame.with_columns(rows.alias(ROW))
+    if seen.height == 0 or frame.height == 0:
+        return frame
+    repeated = frame["id"].is_in(seen["id"].implode())
+    if not repeated.any():
+        return frame
+    first = seen.unique("id", keep="first", maintain_order=True)
+    hits = frame.filter(repeated).select("id", ROW).join(first, on="id", how="left")
+    file = result.report.file
+    for record_id, row, first_file, first_row in hits.iter_rows():
+        where = (
+            f"row {first_row}"
+            if files[first_file] == file
+            else f"{files[first_file]} row {first_row}"
+        )
+        merged.reject(
+            ImportIssue(file, row, "id", "id", record_id, f"duplicate id (first at {where})")
+        )
+    return frame.filter(~repeated)
+
+
+_COUNT = re.compile(r"^(\d[\d,]*) (.*)$", re.DOTALL)
+_EXAMPLES = re.compile(r" ?\((?:e\.g\.|rows) [^)]*\)")
+_ONE_REP = re.compile(r"^rep (\S+) has (.*)$", re.DOTALL)  # locations: one rep without a home
+
+
+def _counted(warning: str) -> tuple[int, str, str] | None:
+    """``(count, text after the count, key)`` of a warning that counts rows, else ``None``.
+    The key leaves out examples and plural endings, so that "1 account names ..." and
+    "3 accounts name ..." of two batches are one warning."""
+    one = _ONE_REP.match(warning)
+    if one is not None:
+        warning = f"1 reps (e.g. {one.group(1)}) have {one.group(2)}"
+    match = _COUNT.match(warning)
+    if match is None:
+        return None
+    text = match.group(2)
+    key = re.sub(r"(?<=\w)s\b", "", _EXAMPLES.sub("", text)).replace(" have ", " ha ")
+    return int(match.group(1).replace(",", "")), text, key.replace(" has ", " ha ")
+
+
+class _Merged:
+    """One report for every batch: counts summed, issues in order, each warning once (a
+    warning that counts rows, "1,234 accounts name an owner...", is summed over batches)."""
+
+    def __init__(self, source: TableSource, kind: str) -> None:
+        self.report = ImportReport(file=source.label, kind=kind)
+        self.report.details["source"] = source.display
+        self.report.details["batches"] = 0
+        self._counted: dict[str, tuple[int, str, str]] = {}
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+    def add(self, part: ImportReport) -> None:
+        total = self.report
+        total.details["batches"] += 1
+        total.rows_read += part.rows_read
+        total.accepted += part.accepted
+        total.rejected += part.rejected
+        total.geocoded += part.geocoded
+        total.issues.extend(part.issues)
+        for column, field in part.columns.items():
+            total.columns.setdefault(column, field)
+        for key, value in part.details.items():
+            total.details.setdefault(key, value)
+        for warning in part.warnings:
+            counted = _counted(warning)
+            if counted is None:
+                if warning not in total.warnings:
+                    total.warnings.append(warning)
+                continue
+            count, text, key = counted
+            before, plural, single = self._counted.get(key, (0, "", warning))
+            # said as the batch said it when once in all, else in the first plural form
+            self._counted[key] = (before + count, plural or (text if count > 1 else ""), single)
+            if before == 0:
+                total.warnings.append(key)  # placeholder, filled in by finish()
+
+    def reject(self, issue: ImportIssue) -> None:
+        """An accepted row found bad afterwards (an id an earlier batch had)."""
+        self.report.issues.append(issue)
+        self.report.accepted -= 1
+        self.report.rejected += 1
+
+    def finish(self) -> ImportReport:
+        report = self.report
+        files = {issue.file: None for issue in report.issues}
+        order = {file: index for index, file in enumerate(files)}
+        report.issues.sort(key=lambda i: (order[i.file], -1 if i.row is None else i.row))
+        for key, (count, text, single) in self._counted.items():
+            index = report.warnings.index(key)
+            plural = text or (_counted(single) or (0, single, ""))[1]
+            report.warnings[index] = single if count == 1 else f"{count:,} {plural}"
+        self._counted.clear()
+        return report

@@ -1,0 +1,161 @@
+"""DataFrames in the library (terraplan.frames): pandas/Polars in, validation, frames out."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pandas as pd
+import polars as pl
+import pytest
+
+import terraplan.frames as tf
+from terraplan.domain import Account
+from terraplan.errors import DataError, InvalidParameterError
+
+
+@pytest.fixture(scope="module")
+def demo() -> dict[str, pd.DataFrame]:
+    return tf.demo_frames(seed=7, n_accounts=300)
+
+
+@pytest.fixture(scope="module")
+def oregon(demo: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    units = demo["geo_units"]
+    return units[units["state"].isin(["OR", "WA"])]
+
+
+@pytest.fixture(scope="module")
+def design(oregon: pd.DataFrame, demo: dict[str, pd.DataFrame]) -> tf.Design:
+    return tf.design_territories(
+        oregon,
+        accounts=demo["accounts"],
+        n_territories=4,
+        balance={"population": 0.2, "count": 0.5},
+        contiguous=True,
+        seed=3,
+        method="heuristic",
+        time_limit=10,
+    )
+
+
+def test_a_bad_row_names_the_index_and_field() -> None:
+    frame = pd.DataFrame(
+        {
+            "Id": ["A1", "A2", "A3"],
+            "Name": ["Acme", "Beta", None],
+            "BillingPostalCode": ["94107", "10001", "60601"],
+            "potential": [10.0, -1.0, 3.0],
+        },
+        index=[100, 101, 102],
+    )
+    with pytest.raises(DataError) as caught:
+        tf.records(frame, "accounts")
+    assert caught.value.message.startswith(
+        "accounts DataFrame: row 101, column 'potential': value '-1': must be >= 0"
+    )
+    issues = caught.value.details["report"]["issues"]
+    assert [(i["row"], i["column"], i["field"]) for i in issues] == [
+        (101, "potential", "potential"),
+        (102, "Name", "name"),
+    ]
+    # Polars frames are named by position from 0; the report reads as a frame too.
+    result = tf.validate_frame(pl.from_pandas(frame), "accounts")
+    report = tf.to_frame(result.report, library="polars")
+    assert report.select("row", "field").rows() == [(1, "potential"), (2, "name")]
+    assert result.frame["id"].to_list() == ["A1"]
+
+
+def test_frames_read_like_files_and_round_trip(demo: dict[str, pd.DataFrame]) -> None:
+    accounts = tf.records(demo["accounts"], "accounts")
+    assert len(accounts) == 300 and all(isinstance(a, Account) for a in accounts)
+    again = tf.records(tf.to_frame(accounts), "accounts")
+    assert again == accounts
+    # Salesforce column names and messy values: the file import's rules apply.
+    crm = pd.DataFrame(
+        {
+            "Id": ["001A"],
+            "Account Name": ["Acme"],
+            "BillingPostalCode": ["94107-1234"],
+            "Billing State/Province": ["California"],
+            "AnnualRevenue": ["$1,200,000"],
+        }
+    )
+    (acme,) = tf.records(crm, "accounts")
+    assert (acme.postal_code, acme.state, acme.annual_revenue, acme.county_fips) == (
+        "94107",
+        "CA",
+        1_200_000.0,
+        "06075",
+    )
+
+
+def test_design_from_frames(design: tf.Design, oregon: pd.DataFrame, demo: Any) -> None:
+    alignment = design.to_frame()
+    assert list(alignment.columns) == ["unit_id", "unit", "territory_id", "territory"]
+    entries = tf.to_frame(design.plan, library="polars")
+    assert dict(entries.select("record_id", "territory_id").rows()) == design.territory_of
+    assert sorted(alignment["unit_id"]) == sorted(oregon["id"])
+    assert alignment["unit"].str.endswith((", OR", ", WA")).all()
+    balance = design.balance()
+    assert set(balance["metric"]) == {"population", "count"}
+    counts = balance[balance["metric"] == "count"]
+    accounts = demo["accounts"]
+    in_area = accounts["county_fips"].isin(oregon["id"]).sum()
+    assert counts["total"].sum() == pytest.approx(in_area)
+    assert counts["units"].sum() == len(oregon)
+    population = balance[balance["metric"] == "population"]
+    assert population["total"].sum() == pytest.approx(oregon["population"].sum())
+    within = (population["deviation"].abs() <= population["tolerance"] + 1e-9).tolist()
+    assert within == population["within_tolerance"].tolist()
+
+
+def test_rules_of_a_design_assign_accounts_as_the_alignment(design: tf.Design, demo: Any) -> None:
+    rules = design.rules()
+    assigned = tf.assign_accounts(demo["accounts"], rules, library="polars")
+    county = dict(zip(demo["accounts"]["id"], demo["accounts"]["county_fips"], strict=True))
+    territory_of = design.territory_of
+    for account_id, territory in assigned.select("id", "territory_id").rows():
+        assert territory == territory_of.get(county[account_id])
+
+
+def test_kpis_and_geodataframe(design: tf.Design, demo: Any) -> None:
+    kpis = tf.compute_kpis(
+        design.plan,
+        sales_lines=demo["sales_lines"],
+        accounts=demo["accounts"],
+        periods=["2025"],
+        dimensions=["territory"],
+        library="polars",
+    )
+    assert isinstance(kpis, pl.DataFrame)
+    assert set(kpis["key"]) <= {t.id for t in design.plan.territories}
+    revenue = kpis["revenue"].sum()
+    lines = demo["sales_lines"]
+    in_area = set(demo["accounts"]["id"][demo["accounts"]["county_fips"].isin(design.territory_of)])
+    dates = pd.to_datetime(lines["date"])
+    mine = lines[lines["account_id"].isin(in_area) & (dates.dt.year == 2025)]
+    assert revenue == pytest.approx(mine["amount"].sum())
+
+    gdf = design.to_geodataframe()
+    assert gdf.crs.to_epsg() == 4326
+    assert sorted(gdf["territory_id"]) == sorted(t.id for t in design.plan.territories)
+    assert (~gdf.geometry.is_empty).all() and gdf.geometry.is_valid.all()
+    assert gdf["population"].sum() == pytest.approx(design.balance()["total"][::2].sum())
+
+
+def test_pandas_stays_optional(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = pl.DataFrame({"a": [1]})
+    assert tf.to_frame(frame, library="polars") is frame
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(InvalidParameterError, match="pandas is not installed"):
+        tf.to_frame(frame)
+    with pytest.raises(DataError, match="expected a pandas or Polars DataFrame"):
+        tf.as_polars({"id": ["A1"]})
+
+
+def test_planning_says_where_dataframes_go(demo: dict[str, pd.DataFrame]) -> None:
+    from terraplan.planning.design import design_territories
+
+    with pytest.raises(InvalidParameterError, match=r"use terraplan\.frames\.design_territories"):
+        design_territories(demo["geo_units"], n_territories=3)
