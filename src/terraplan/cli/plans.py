@@ -17,6 +17,10 @@ plans_app = typer.Typer(
 )
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json or csv")]
+ScopeOption = Annotated[
+    str | None,
+    typer.Option("--scope", help='Part of the market, e.g. "West" (default: the whole market).'),
+]
 
 
 class Step(StrEnum):
@@ -48,6 +52,19 @@ def _amount(value: float) -> str:
     return f"{value:.0f}"
 
 
+def _signed(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return ("+" if value > 0 else "") + _amount(value)
+
+
+def _target_change(base: float | None, other: float | None) -> str:
+    if base is None and other is None:
+        return "no targets stored"
+    shown = [_amount(v) if v is not None else "none" for v in (base, other)]
+    return f"{shown[0]} -> {shown[1]} ({_signed((other or 0.0) - (base or 0.0))})"
+
+
 @plans_app.command("list")
 def list_plans(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Every plan with its status, version and effective dates."""
@@ -59,6 +76,7 @@ def list_plans(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> No
                 "plan": row.id,
                 "name": row.name,
                 "status": row.status.replace("_", " "),
+                "scope": row.scope or "(whole market)",
                 "version": row.version,
                 "from": row.effective_from,
                 "to": row.effective_to,
@@ -80,11 +98,14 @@ def show_plan(
     """A plan's territories with their owners and aligned units."""
     from collections import Counter
 
+    from terraplan.services.scenarios import reopen_reasons, scope_label
     from terraplan.storage.unit_of_work import UnitOfWork
 
-    with UnitOfWork(app_context(ctx).database()) as uow:
+    db = app_context(ctx).database()
+    with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         names = {r.id: r.name for r in uow.reps.list()}
+    reopened = reopen_reasons(db, plan_id)
     aligned = Counter(e.territory_id for e in plan.alignment)
     rows = [
         {
@@ -107,6 +128,10 @@ def show_plan(
                 "effective_from": plan.effective_from,
                 "effective_to": plan.effective_to,
                 "based_on_plan_id": plan.based_on_plan_id,
+                "scope": plan.scope,
+                "back_to_draft": [
+                    {"at": at, "by": by, "reason": reason} for at, by, reason in reopened
+                ],
                 "territories": rows,
             }
         )
@@ -114,9 +139,15 @@ def show_plan(
     if fmt is OutputFormat.TABLE:
         stdout().print(
             f"[bold]{plan.name}[/bold] ({plan.id}), {plan.status.value.replace('_', ' ')}, "
-            f"version {plan.version}"
+            f"version {plan.version}, {scope_label(plan.scope)}"
             + (f", effective from {plan.effective_from}" if plan.effective_from else "")
         )
+        for at, by, reason in reopened:
+            stdout().print(
+                f"Sent back to draft on {at:%Y-%m-%d %H:%M}"
+                + (f" by {by}" if by else "")
+                + f": {reason}"
+            )
     render_rows(rows, fmt=fmt)
 
 
@@ -131,6 +162,7 @@ def new(
     plan_id: Annotated[
         str | None, typer.Option("--plan-id", help="Id (default: next free).")
     ] = None,
+    scope: ScopeOption = None,
 ) -> None:
     """Create an empty draft plan with these territories; align units with `plans move`."""
     from terraplan.errors import InvalidParameterError
@@ -146,7 +178,7 @@ def new(
             )
         specs.append({"id": tid.strip(), "name": label.strip()})
     created = create_plan(
-        app_context(ctx).database(), name, specs, plan_id=plan_id, created_by="cli"
+        app_context(ctx).database(), name, specs, plan_id=plan_id, created_by="cli", scope=scope
     )
     stdout().print(f"Plan {created.id} ({created.name}) created with {len(specs)} territories.")
 
@@ -161,13 +193,22 @@ def copy(
         str | None, typer.Option("--plan-id", help="Id of the copy (default: next free).")
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="Name of the copy.")] = None,
+    scope: Annotated[
+        str | None,
+        typer.Option(
+            "--scope",
+            help='Part of the market of the copy (default: the source\'s; "" = whole market); '
+            "without a plan to copy, the active plan of this scope is copied.",
+        ),
+    ] = None,
 ) -> None:
     """Copy a plan (its territories, owners, alignment and rule set) into a new draft."""
-    from terraplan.services.scenarios import copy_plan
+    from terraplan.services.scenarios import copy_plan, scope_label
 
-    copied = copy_plan(app_context(ctx).database(), source, new_id=plan_id, name=name)
+    copied = copy_plan(app_context(ctx).database(), source, new_id=plan_id, name=name, scope=scope)
     stdout().print(
-        f"Plan {copied.id} ({copied.name}) is a draft copy of {copied.based_on_plan_id}."
+        f"Plan {copied.id} ({copied.name}, {scope_label(copied.scope)}) is a draft copy of "
+        f"{copied.based_on_plan_id}."
     )
 
 
@@ -197,8 +238,8 @@ def compare(
             "account": m.account,
             "from": m.old_territory,
             "to": m.new_territory,
-            "old owner": names.get(m.old_owner or "", m.old_owner),
-            "new owner": names.get(m.new_owner or "", m.new_owner),
+            "old owner": m.old_owner_name,
+            "new owner": m.new_owner_name,
             "potential": m.potential,
             "revenue": m.revenue,
             "pipeline": m.open_pipeline,
@@ -233,11 +274,29 @@ def compare(
          "value": ", ".join(names.get(r, r) for r in summary["reps_gaining"]) or "none"},
         {"measure": "reps losing accounts",
          "value": ", ".join(names.get(r, r) for r in summary["reps_losing"]) or "none"},
+        {"measure": f"targets ({base} -> {other})",
+         "value": _target_change(comparison.target_base, comparison.target_other)},
     ]  # fmt: skip
     if fmt is OutputFormat.CSV:
         render_rows(moved_rows, fmt=fmt)
         return
     render_rows(rows, title=f"{other} compared with {base}")
+    render_rows(
+        [
+            {
+                "territory": t.name[:24],
+                "accounts": f"{t.accounts_base:,} -> {t.accounts_other:,}",
+                "potential": _signed(t.potential_other - t.potential_base),
+                f"target {base}"[:14]: _amount(t.target_base) if t.target_base is not None else "-",
+                f"target {other}"[:14]: (
+                    _amount(t.target_other) if t.target_other is not None else "-"
+                ),
+                "target change": _signed(t.target_change) if t.target_change is not None else "-",
+            }
+            for t in comparison.territories
+        ],
+        title="Per territory (changes: other minus base)",
+    )
     if moved and moved_rows:
         render_rows(
             [
@@ -257,12 +316,22 @@ def status(
     version: Annotated[
         int | None, typer.Option("--version", help="The version you reviewed (stale -> exit 5).")
     ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", help="Why it goes back to draft (needed to reopen)."),
+    ] = None,
 ) -> None:
-    """Move a plan through review: submit (draft -> in review), approve, reopen, archive."""
+    """Move a plan through review: submit (draft -> in review), approve, reopen (with a
+    --reason), archive."""
     from terraplan.services.scenarios import change_status
 
     saved = change_status(
-        app_context(ctx).database(), plan_id, _STEP_STATUS[step], version=version, by="cli"
+        app_context(ctx).database(),
+        plan_id,
+        _STEP_STATUS[step],
+        version=version,
+        by="cli",
+        reason=reason,
     )
     stdout().print(
         f"Plan {saved.id} is now {saved.status.value.replace('_', ' ')} (version {saved.version})."
@@ -278,7 +347,8 @@ def activate(
     ] = None,
     version: Annotated[int | None, typer.Option("--version", help="Expected version.")] = None,
 ) -> None:
-    """Activate an approved plan; the previous active plan is archived the day before."""
+    """Activate an approved plan; the previous active plan of its scope is archived the day
+    before (plans of other scopes stay active)."""
     from terraplan.services.scenarios import activate_plan, parse_effective_date
 
     saved = activate_plan(
