@@ -198,7 +198,7 @@ def copy(
         typer.Option(
             "--scope",
             help='Part of the market of the copy (default: the source\'s; "" = whole market); '
-            "without a plan to copy, the active plan of this scope is copied.",
+            "without a plan to copy, the active plan of this scope (else the whole-market one).",
         ),
     ] = None,
 ) -> None:

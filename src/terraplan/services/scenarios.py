@@ -92,10 +92,18 @@ def copy_plan(
     created_by: str | None = None,
     scope: str | None = None,
 ) -> Plan:
-    """A new draft copy of ``source_id`` (default: the active plan of ``scope``) with its latest
-    rule set. The copy keeps the source's scope unless ``scope`` is given ("" = whole market)."""
+    """A new draft copy of ``source_id`` with its latest rule set. Without a source: the active
+    plan of ``scope`` when there is one, else the whole-market (or only) active plan. The copy
+    keeps the source's scope unless ``scope`` is given ("" = whole market)."""
     with UnitOfWork(db) as uow:
-        source = uow.plans.get(source_id or active_plan_id(uow, scope))
+        if source_id is None:
+            try:
+                source_id = active_plan_id(uow, scope)
+            except NotFoundError:
+                if normalize_scope(scope) is None:
+                    raise
+                source_id = active_plan_id(uow)
+        source = uow.plans.get(source_id)
         plan_id = new_id or next_plan_id(uow)
         if uow.plans.exists(plan_id):
             raise ConflictError(f"plan {plan_id!r} already exists", details={"id": plan_id})
