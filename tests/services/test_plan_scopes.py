@@ -18,10 +18,10 @@ from terraplan.services.ownership import (
     save_rules,
 )
 from terraplan.services.plan_edits import edit_plan
+from terraplan.services.plan_scopes import active_plan
 from terraplan.services.reps_targets import plan_targets
 from terraplan.services.scenarios import (
     activate_plan,
-    active_plan,
     change_status,
     copy_plan,
     create_plan,

@@ -106,7 +106,7 @@ def kpis(
     from terraplan.services.monitoring import plan_kpis
 
     if plan is None:
-        from terraplan.services.scenarios import active_plan
+        from terraplan.services.plan_scopes import active_plan
 
         plan = active_plan(app_context(ctx).database(), scope).id
     if balance:

@@ -41,6 +41,9 @@ _STEP_STATUS = {
 
 
 def register(app: typer.Typer) -> None:
+    from terraplan.cli import plan_edits
+
+    plan_edits.register(plans_app)
     app.add_typer(plans_app, name="plans")
     app.command("owners")(owners_history)
 
@@ -98,7 +101,8 @@ def show_plan(
     """A plan's territories with their owners and aligned units."""
     from collections import Counter
 
-    from terraplan.services.scenarios import reopen_reasons, scope_label
+    from terraplan.services.plan_scopes import scope_label
+    from terraplan.services.scenarios import reopen_reasons
     from terraplan.storage.unit_of_work import UnitOfWork
 
     db = app_context(ctx).database()
@@ -203,7 +207,8 @@ def copy(
     ] = None,
 ) -> None:
     """Copy a plan (its territories, owners, alignment and rule set) into a new draft."""
-    from terraplan.services.scenarios import copy_plan, scope_label
+    from terraplan.services.plan_scopes import scope_label
+    from terraplan.services.scenarios import copy_plan
 
     copied = copy_plan(app_context(ctx).database(), source, new_id=plan_id, name=name, scope=scope)
     stdout().print(
@@ -321,8 +326,7 @@ def status(
         typer.Option("--reason", help="Why it goes back to draft (needed to reopen)."),
     ] = None,
 ) -> None:
-    """Move a plan through review: submit (draft -> in review), approve, reopen (with a
-    --reason), archive."""
+    """Move a plan through review: submit, approve, reopen (needs --reason), archive."""
     from terraplan.services.scenarios import change_status
 
     saved = change_status(
@@ -347,8 +351,7 @@ def activate(
     ] = None,
     version: Annotated[int | None, typer.Option("--version", help="Expected version.")] = None,
 ) -> None:
-    """Activate an approved plan; the previous active plan of its scope is archived the day
-    before (plans of other scopes stay active)."""
+    """Activate an approved plan; the previous active plan of its scope is archived."""
     from terraplan.services.scenarios import activate_plan, parse_effective_date
 
     saved = activate_plan(
@@ -371,141 +374,6 @@ def delete(
 
     delete_plan(app_context(ctx).database(), plan_id)
     stdout().print(f"Plan {plan_id} deleted.")
-
-
-def _split(text: str | None) -> list[str]:
-    return [part.strip() for part in (text or "").split(",") if part.strip()]
-
-
-def _show_edit(result: Any, fmt: OutputFormat) -> None:
-    if fmt is OutputFormat.JSON:
-        render_json(result.to_dict())
-        return
-    rows = []
-    for effect in result.effects:
-        row: dict[str, Any] = {
-            "territory": effect.territory,
-            "name": effect.name,
-            "units": effect.units,
-        }
-        for metric, total in effect.totals.items():
-            row[metric] = _amount(total)
-            flag = "" if effect.within_tolerance.get(metric, True) else " !"
-            row[f"{metric} dev"] = f"{effect.deviation[metric]:+.1%}{flag}"
-        row["pieces"] = effect.pieces
-        rows.append(row)
-    if fmt is OutputFormat.TABLE:
-        stdout().print(f"Plan {result.plan.id} is now version {result.plan.version}.")
-    if rows:
-        render_rows(rows, fmt=fmt, title="Territories changed (! = outside the plan's band)")
-
-
-VersionOption = Annotated[
-    int | None, typer.Option("--version", help="The version you edited (stale -> exit 5).")
-]
-
-
-@plans_app.command("move")
-def move(
-    ctx: typer.Context,
-    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
-    to: Annotated[str, typer.Option("--to", help="Territory receiving them.")],
-    units: Annotated[
-        str | None, typer.Option("--units", help="Geo unit ids, e.g. 06037,06059.")
-    ] = None,
-    accounts: Annotated[
-        str | None, typer.Option("--accounts", help="Account ids to pin to the territory.")
-    ] = None,
-    version: VersionOption = None,
-    fmt: FormatOption = OutputFormat.TABLE,
-) -> None:
-    """Move geo units, or pin accounts, to another territory; prints the new balance."""
-    from terraplan.errors import InvalidParameterError
-    from terraplan.services.plan_edits import edit_plan
-
-    if bool(units) == bool(accounts):
-        raise InvalidParameterError("give either --units or --accounts")
-    edit = (
-        {"op": "move_units", "units": _split(units), "to": to}
-        if units
-        else {"op": "move_accounts", "accounts": _split(accounts), "to": to}
-    )
-    _show_edit(
-        edit_plan(app_context(ctx).database(), plan_id, edit, version=version, by="cli"), fmt
-    )
-
-
-@plans_app.command("rename")
-def rename(
-    ctx: typer.Context,
-    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
-    territory: Annotated[str, typer.Argument(help="Territory id.")],
-    name: Annotated[str, typer.Argument(help="New name.")],
-    version: VersionOption = None,
-) -> None:
-    """Rename a territory of a draft plan."""
-    from terraplan.services.plan_edits import edit_plan
-
-    edit = {"op": "rename", "territory": territory, "name": name}
-    result = edit_plan(app_context(ctx).database(), plan_id, edit, version=version, by="cli")
-    stdout().print(f"Territory {territory} is now {name!r} (plan version {result.plan.version}).")
-
-
-@plans_app.command("owners")
-def owners(
-    ctx: typer.Context,
-    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
-    territory: Annotated[str, typer.Argument(help="Territory id.")],
-    reps: Annotated[str, typer.Argument(help="Primary rep ids, comma-separated ('' = vacant).")],
-    version: VersionOption = None,
-) -> None:
-    """Set a territory's primary reps in a draft plan."""
-    from terraplan.services.plan_edits import edit_plan
-
-    edit = {"op": "set_owners", "territory": territory, "reps": _split(reps)}
-    result = edit_plan(app_context(ctx).database(), plan_id, edit, version=version, by="cli")
-    stdout().print(f"Territory {territory} owners set (plan version {result.plan.version}).")
-
-
-@plans_app.command("lock")
-def lock(
-    ctx: typer.Context,
-    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
-    units: Annotated[str, typer.Argument(help="Geo unit ids, comma-separated.")],
-    unlock: Annotated[bool, typer.Option("--unlock", help="Unlock them instead.")] = False,
-    version: VersionOption = None,
-) -> None:
-    """Lock geo units in their territory (or unlock them with --unlock)."""
-    from terraplan.services.plan_edits import edit_plan
-
-    edit = {"op": "unlock" if unlock else "lock", "units": _split(units)}
-    result = edit_plan(app_context(ctx).database(), plan_id, edit, version=version, by="cli")
-    word = "unlocked" if unlock else "locked"
-    stdout().print(f"{len(_split(units))} unit(s) {word} (plan version {result.plan.version}).")
-
-
-@plans_app.command("undo")
-def undo(
-    ctx: typer.Context,
-    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
-    fmt: FormatOption = OutputFormat.TABLE,
-) -> None:
-    """Undo the plan's last edit."""
-    from terraplan.services.plan_edits import undo_edit
-
-    _show_edit(undo_edit(app_context(ctx).database(), plan_id, by="cli"), fmt)
-
-
-@plans_app.command("redo")
-def redo(
-    ctx: typer.Context,
-    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
-    fmt: FormatOption = OutputFormat.TABLE,
-) -> None:
-    """Redo the last undone edit."""
-    from terraplan.services.plan_edits import redo_edit
-
-    _show_edit(redo_edit(app_context(ctx).database(), plan_id, by="cli"), fmt)
 
 
 @plans_app.command("comment")

@@ -14,6 +14,7 @@ from terraplan.planning.scenarios import AccountFacts, PlanComparison, compare_p
 from terraplan.rules import assign_frame, dump_rule_set
 from terraplan.services.alignment import plan_alignment_frame
 from terraplan.services.ownership import accounts_frame, plan_rule_set
+from terraplan.services.plan_scopes import active_plan_id, normalize_scope, same_scope
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -30,57 +31,6 @@ def next_plan_id(uow: UnitOfWork) -> str:
     while f"P{number:03d}" in taken:
         number += 1
     return f"P{number:03d}"
-
-
-def normalize_scope(scope: str | None) -> str | None:
-    """A plan's scope as stored: stripped text, None (the whole market) when empty."""
-    return (scope or "").strip() or None
-
-
-def same_scope(a: str | None, b: str | None) -> bool:
-    """Scopes compare without case ("West" is "west")."""
-    return (normalize_scope(a) or "").casefold() == (normalize_scope(b) or "").casefold()
-
-
-def scope_label(scope: str | None) -> str:
-    return normalize_scope(scope) or "whole market"
-
-
-def active_plan_id(uow: UnitOfWork, scope: str | None = None) -> str:
-    """The active plan of ``scope``; without one, the whole-market plan, else the only active
-    plan. NotFoundError when there is none; InvalidParameterError (naming the active scopes)
-    when several plans are active and none covers the whole market."""
-    rows = uow.plans.list(status=PlanStatus.ACTIVE)
-    scopes = sorted({scope_label(row.scope) for row in rows})
-    wanted = normalize_scope(scope)
-    if wanted is not None:
-        matching = [r for r in rows if same_scope(r.scope, wanted)]
-        if not matching:
-            raise NotFoundError(
-                f"no active plan for scope {wanted!r} (active: {', '.join(scopes) or 'none'})",
-                details={"kind": "plans", "status": "active", "scope": wanted, "scopes": scopes},
-            )
-        return matching[-1].id
-    if not rows:
-        raise NotFoundError(
-            "there is no active plan; name the plan",
-            details={"kind": "plans", "status": "active"},
-        )
-    whole = [r for r in rows if normalize_scope(r.scope) is None]
-    if whole:
-        return whole[-1].id
-    if len(rows) == 1:
-        return rows[0].id
-    raise InvalidParameterError(
-        f"several plans are active ({', '.join(scopes)}); say which with scope",
-        details={"parameter": "scope", "scopes": scopes},
-    )
-
-
-def active_plan(db: Database, scope: str | None = None) -> Plan:
-    """The active plan of ``scope`` (see :func:`active_plan_id`)."""
-    with UnitOfWork(db) as uow:
-        return uow.plans.get(active_plan_id(uow, scope))
 
 
 def copy_plan(

@@ -155,7 +155,7 @@ def active_plan_route(
     ] = None,
 ) -> PlanRef:
     """The active plan of a part of the market: its id is what KPIs, alerts and the map ask for."""
-    from terraplan.services.scenarios import active_plan
+    from terraplan.services.plan_scopes import active_plan
 
     plan = active_plan(db, scope)
     _check_plan(db, principal, plan.id, Action.READ)
