@@ -319,7 +319,8 @@ def reopen_reasons(db: Database, plan_id: str) -> list[tuple[datetime, str | Non
 
 
 def activation_problems(db: Database, plan_id: str) -> list[str]:
-    """Why the plan cannot be activated (empty when it can): no rule set, or accounts in no territory."""
+    """Why the plan cannot be activated (empty when it can): no rule set; for a whole-market
+    plan, accounts in no territory; for a scoped plan, no account in any territory."""
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         try:
