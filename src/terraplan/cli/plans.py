@@ -286,21 +286,22 @@ def compare(
         render_rows(moved_rows, fmt=fmt)
         return
     render_rows(rows, title=f"{other} compared with {base}")
+    base_head, other_head = base[:10], other[:10]
+    if base_head == other_head:
+        base_head, other_head = "base", "other"
     render_rows(
         [
             {
-                "territory": t.name[:24],
-                "accounts": f"{t.accounts_base:,} -> {t.accounts_other:,}",
+                "territory": t.name[:22],
+                "accounts": f"{t.accounts_base:,}->{t.accounts_other:,}",
                 "potential": _signed(t.potential_other - t.potential_base),
-                f"target {base}"[:14]: _amount(t.target_base) if t.target_base is not None else "-",
-                f"target {other}"[:14]: (
-                    _amount(t.target_other) if t.target_other is not None else "-"
-                ),
-                "target change": _signed(t.target_change) if t.target_change is not None else "-",
+                base_head: _amount(t.target_base) if t.target_base is not None else "-",
+                other_head: _amount(t.target_other) if t.target_other is not None else "-",
+                "change": _signed(t.target_change),
             }
             for t in comparison.territories
         ],
-        title="Per territory (changes: other minus base)",
+        title=f"Per territory: potential change, targets of {base} and {other}, change",
     )
     if moved and moved_rows:
         render_rows(
