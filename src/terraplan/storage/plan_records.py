@@ -408,10 +408,8 @@ def routing_versions(
                 f"several plans are active ({', '.join(scopes)}); say which with scope",
                 details={"parameter": "scope", "scopes": scopes},
             )
-    elif (
-        plan_id is None and scope is not None and "\x00" in scope
-    ):  # PostgreSQL text cannot hold NUL: no such scope
-        rows = []
+    elif plan_id is None and scope is not None and "\x00" in scope:
+        rows = []  # PostgreSQL text cannot hold NUL: there is no such scope
     elif plan_id is None:
         rows = connection.exec_driver_sql(
             _ROUTING_VERSIONS.format(
