@@ -62,6 +62,8 @@ def test_two_scopes_active_at_once(db: Database) -> None:
     assert route_record(db, LA_LEAD, scope="Enterprise").plan_id == "E1"
     with pytest.raises(NotFoundError, match="Enterprise, West"):
         route_record(db, LA_LEAD, scope="Nowhere")
+    with pytest.raises(NotFoundError):
+        route_record(db, LA_LEAD, scope="We\x00st")
 
     # A new West plan archives the previous West plan only, at its effective date.
     activate_plan(db, "W2", effective_from=date(2026, 7, 1))
