@@ -6,7 +6,9 @@ to Parquet first (outside the timing: "data already stored"). Then, timed in the
 - terraplan: ``compute_kpis`` reading the Parquet files lazily — all KPIs, dimensions
   territory/region/rep/segment/industry, periods: every month, quarter, year and YTD;
 - baseline: pandas reading the same files and grouping revenue by territory and month
-  (the revenue KPI only).
+  (the revenue KPI only);
+- owner of the day: ``compute_kpis`` by rep with and without the effective-dated ownership
+  history (10% of accounts changed rep on 2025-07-01), and the ratio between the two.
 
 Usage: .venv/bin/python benchmarks/kpis.py [--data-dir DIR] [--lines N] [--regenerate]
 """
@@ -17,7 +19,7 @@ import argparse
 import os
 import resource
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -146,6 +148,49 @@ def generate(directory: Path, n_lines: int, n_opps: int, seed: int = 7) -> None:
     ).write_parquet(directory / "opportunities.parquet")
 
 
+MOVE = date(2025, 7, 1)
+
+
+def write_ownership(directory: Path, seed: int = 11) -> None:
+    """Every account owned by its territory's rep from FIRST; 10% had another rep until MOVE."""
+    rng = np.random.default_rng(seed)
+    alignment = pl.read_parquet(directory / "alignment.parquet")
+    today = alignment.select(
+        "account_id", ("rep" + pl.col("territory_id").str.slice(1)).alias("owner_id")
+    )
+    moved = rng.random(today.height) < 0.10
+    other = (pl.col("owner_id").str.slice(3).cast(pl.Int64) + 1) % N_TERRITORIES
+    before = today.filter(pl.Series(moved)).with_columns(
+        pl.format("rep{}", other.cast(pl.String).str.zfill(3)).alias("owner_id"),
+        pl.lit(FIRST).alias("valid_from"),
+        pl.lit(MOVE - timedelta(days=1)).alias("valid_to"),
+    )
+    after = today.with_columns(
+        pl.when(pl.Series(moved)).then(pl.lit(MOVE)).otherwise(pl.lit(FIRST)).alias("valid_from"),
+        pl.lit(None, dtype=pl.Date).alias("valid_to"),
+    )
+    pl.concat([before, after], how="vertical_relaxed").write_parquet(
+        directory / "ownership.parquet"
+    )
+
+
+def run_by_rep(directory: Path, with_history: bool) -> tuple[float, float, pl.DataFrame]:
+    start, cpu = time.perf_counter(), time.process_time()
+    inputs = KpiInputs(
+        sales_lines=pl.scan_parquet(directory / "sales_*.parquet"),
+        opportunities=pl.scan_parquet(directory / "opportunities.parquet"),
+        targets=pl.scan_parquet(directory / "targets.parquet"),
+        accounts=pl.scan_parquet(directory / "accounts.parquet"),
+        alignment=pl.scan_parquet(directory / "alignment.parquet"),
+        territories=pl.scan_parquet(directory / "territories.parquet"),
+        ownership=pl.scan_parquet(directory / "ownership.parquet") if with_history else None,
+    )
+    result = compute_kpis(
+        inputs, as_of=AS_OF, periods=["month", "quarter", "year", "YTD"], dimensions=["rep"]
+    )
+    return time.perf_counter() - start, time.process_time() - cpu, result
+
+
 def run_terraplan(directory: Path) -> tuple[float, float, pl.DataFrame]:
     start, cpu = time.perf_counter(), time.process_time()
     inputs = KpiInputs(
@@ -229,6 +274,23 @@ def main() -> None:
     print(
         f"ratio all-KPIs terraplan / revenue-only pandas: wall {seconds / pandas_seconds:.2f}, "
         f"CPU {cpu / pandas_cpu:.2f}"
+    )
+    write_ownership(args.data_dir)
+    plain = [run_by_rep(args.data_dir, False) for _ in range(args.repeat)]
+    dated = [run_by_rep(args.data_dir, True) for _ in range(args.repeat)]
+    p_wall, p_cpu, p_result = min(plain, key=lambda r: r[0])
+    d_wall, d_cpu, d_result = min(dated, key=lambda r: r[0])
+    shifted = (
+        p_result.filter(pl.col("grain") == "year")
+        .join(d_result.filter(pl.col("grain") == "year"), on=["key", "period"], suffix="_dated")
+        .select((pl.col("revenue") - pl.col("revenue_dated")).abs().sum())
+        .item()
+    )
+    print(
+        f"KPIs by rep, today's owner (best of {args.repeat}): {p_wall:.2f} s wall, "
+        f"{p_cpu:.2f} s CPU; owner of the day: {d_wall:.2f} s wall, {d_cpu:.2f} s CPU; "
+        f"ratio wall {d_wall / p_wall:.2f}, CPU {d_cpu / p_cpu:.2f}; "
+        f"yearly revenue moved between reps: {shifted / 2:,.0f}"
     )
     print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 

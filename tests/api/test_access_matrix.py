@@ -167,7 +167,9 @@ def test_every_endpoint_for_every_role(
         assert anonymous.request(method, path).status_code == 401, path
 
     for plan_id, (status, expected) in STATUS_CHANGES.items():
-        response = client.post(f"/plans/{plan_id}/status", json={"status": status, "version": 1})
+        response = client.post(
+            f"/plans/{plan_id}/status", json={"status": status, "version": 1, "reason": "matrix"}
+        )
         assert response.status_code == expected[role], (plan_id, role, response.text)
         if response.status_code == 200:
             assert response.json()["status"] == status

@@ -28,6 +28,7 @@ OPERATION_IDS = sorted(
         "edit_plan",
         "get_account",
         "get_account_owners",
+        "get_active_plan",
         "get_health",
         "get_job",
         "get_me",

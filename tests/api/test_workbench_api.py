@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import seed_region_plan
 
 from terraplan.domain import RecordKind
+from terraplan.services.reps_targets import plan_targets
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -60,6 +62,25 @@ def test_workbench_end_to_end(demo_plan: Database, as_user: Callable[[str], Test
     assert planner.get(f"/plans/{designed}").json()["status"] == "draft"
     assert rep.post("/jobs", json={"kind": "design", "parameters": {}}).status_code == 403
 
+    # The regions plan gets one rep per territory, targets, and is active from 2024-01-01.
+    territories = [t["id"] for t in planner.get("/plans/P1").json()["territories"]]
+    rep_of = {tid: f"REP-{i + 1:03d}" for i, tid in enumerate(territories)}
+    for tid, rep_id in rep_of.items():
+        version = planner.get("/plans/P1").json()["version"]
+        owners = {"op": "set_owners", "territory": tid, "reps": [rep_id]}
+        done = planner.post("/plans/P1/edits", json={"edit": owners, "version": version})
+        assert done.status_code == 200, done.text
+    plan_targets(demo_plan, "P1", company_target=3_000_000, period=2026)
+    for status in ("in_review", "approved"):
+        version = planner.get("/plans/P1").json()["version"]
+        changed = planner.post("/plans/P1/status", json={"status": status, "version": version})
+        assert changed.status_code == 200, changed.text
+    version = planner.get("/plans/P1").json()["version"]
+    first = planner.post(
+        "/plans/P1/activate", json={"version": version, "effective_from": "2024-01-01"}
+    )
+    assert first.status_code == 200, first.text
+
     # Copy the plan and move Los Angeles County to another territory.
     copied = planner.post("/plans/P1/copy", json={"plan_id": "P2", "name": "What if"})
     assert copied.status_code == 201, copied.text
@@ -77,25 +98,51 @@ def test_workbench_end_to_end(demo_plan: Database, as_user: Callable[[str], Test
     assert "reload" in stale.json()["error"]["message"]
     assert rep.post("/plans/P2/edits", json={"edit": edit, "version": 2}).status_code in (403, 404)
 
+    plan_targets(demo_plan, "P2", company_target=3_300_000, period=2026)
     compared = planner.get("/plans/P1/compare/P2").json()
     with UnitOfWork(demo_plan) as uow:
         in_la = sum(1 for a in uow.accounts.list() if a.county_fips == "06037")
+        rep_names = {r.id: r.name for r in uow.reps.list()}
     assert compared["units_moved"] == 1
     assert compared["accounts_moved"] == in_la
     assert len(compared["moved"]) == in_la
+    # Targets of each plan per territory and in total, and the change between them.
+    assert compared["target_base"] == pytest.approx(3_000_000, rel=1e-6)
+    assert compared["target_other"] == pytest.approx(3_300_000, rel=1e-6)
+    assert compared["target_change"] == pytest.approx(300_000, rel=1e-6)
+    per_territory = {t["territory"]: t for t in compared["territories"]}
+    assert set(per_territory) >= set(territories)
+    assert sum(t["target_base"] for t in per_territory.values()) == pytest.approx(3_000_000)
+    for t in per_territory.values():
+        assert t["target_change"] == pytest.approx(t["target_other"] - t["target_base"])
+    # Owners of moved accounts by name, not id.
+    assert {(m["old_owner_name"], m["new_owner_name"]) for m in compared["moved"]} == {
+        (rep_names[rep_of[current]], rep_names[rep_of[target]])
+    }
 
     # Feedback: a manager comments; the planner reviews, approves and activates on a date.
     note = manager.post("/plans/P2/comments", json={"body": "LA moves: fine by me"})
     assert note.status_code in (201, 404)  # managers see plans they have a territory in
     comment = planner.post("/plans/P2/comments", json={"body": "Checked the balance"})
     assert comment.status_code == 201
-    for status in ("in_review", "approved"):
+
+    def step(status: str, **extra: str) -> Any:
         version = planner.get("/plans/P2").json()["version"]
-        changed = planner.post("/plans/P2/status", json={"status": status, "version": version})
-        assert changed.status_code == 200, changed.text
+        return planner.post(
+            "/plans/P2/status", json={"status": status, "version": version, **extra}
+        )
+
+    assert step("in_review").status_code == 200
+    # Back to draft needs a reason (422 in the one error shape), kept in the audit log.
+    refused = step("draft")
+    assert refused.status_code == 422, refused.text
+    assert set(refused.json()) == {"error"} and "reason" in refused.json()["error"]["message"]
+    assert step("draft", reason="LA needs a second look").status_code == 200
+    for status in ("in_review", "approved"):
+        assert step(status).status_code == 200
     version = planner.get("/plans/P2").json()["version"]
     activated = planner.post(
-        "/plans/P2/activate", json={"version": version, "effective_from": "2027-01-01"}
+        "/plans/P2/activate", json={"version": version, "effective_from": "2026-01-01"}
     )
     assert activated.status_code == 200, activated.text
     assert activated.json()["status"] == "active"
@@ -108,14 +155,29 @@ def test_workbench_end_to_end(demo_plan: Database, as_user: Callable[[str], Test
         }
     assert assigned and set(assigned.values()) == {target}
 
-    # Ownership is effective-dated: LA's accounts are in the new territory from 2027-01-01.
+    # Ownership is effective-dated: LA's accounts are in the new territory from 2026-01-01.
     some_la = sorted(la)[0]
     periods = planner.get(f"/accounts/{some_la}/owners").json()
     assert [(p["territory_id"], p["valid_from"], p["plan_id"]) for p in periods] == [
-        (target, "2027-01-01", "P2")
+        (current, "2024-01-01", "P1"),
+        (target, "2026-01-01", "P2"),
     ]
-    assert planner.get(f"/accounts/{some_la}/owners", params={"on": "2026-12-31"}).json() == []
+    on_day = planner.get(f"/accounts/{some_la}/owners", params={"on": "2025-12-31"}).json()
+    assert [p["owner_name"] for p in on_day] == [rep_names[rep_of[current]]]
+    assert planner.get(f"/accounts/{some_la}/owners", params={"on": "2023-12-31"}).json() == []
     assert rep.get(f"/accounts/{some_la}/owners").status_code == 404
+
+    # Revenue is credited to the owner of the day: LA's 2025 sales stay with its old rep,
+    # its 2026 sales go to the new one; territory KPIs follow today's alignment.
+    la_revenue = _revenue_by_year(demo_plan, la)
+    by_territory = _yearly(planner, "territory")
+    by_rep = _yearly(planner, "rep")
+    for year in ("2025", "2026"):
+        old, new = by_territory[year][current], by_territory[year][target]
+        moved_then = la_revenue.get(year, 0.0) if year == "2025" else 0.0
+        assert by_rep[year][rep_of[current]] == pytest.approx(old + moved_then)
+        assert by_rep[year][rep_of[target]] == pytest.approx(new - moved_then)
+    assert la_revenue.get("2025", 0.0) > 0
 
     # Routing follows the active plan: a Los Angeles lead goes to the new territory.
     routed = planner.post("/route", json={"company": "Acme", "postal_code": "90012"})
@@ -130,6 +192,50 @@ def test_workbench_end_to_end(demo_plan: Database, as_user: Callable[[str], Test
     assert all(entry["at"].endswith("Z") for entry in audit)
     assert rep.get("/audit").status_code == 403
     assert planner.delete("/plans/P2").status_code == 409  # active plans stay
+    reopened = [e for e in audit if e["action"] == "status" and e["after"]["status"] == "draft"]
+    assert [e["after"]["reason"] for e in reopened] == ["LA needs a second look"]
+
+    # P1 was archived at P2's activation: read-only on every edit endpoint.
+    assert planner.get("/plans/P1").json()["status"] == "archived"
+    assert planner.get("/active-plan").json()["id"] == "P2"
+    v1 = planner.get("/plans/P1").json()["version"]
+    for path, body in (
+        ("edits", {"edit": edit, "version": v1}),
+        ("undo", {"version": v1}),
+        ("redo", {"version": v1}),
+        ("status", {"status": "draft", "version": v1, "reason": "again"}),
+        ("activate", {"version": v1}),
+    ):
+        answer = planner.post(f"/plans/P1/{path}", json=body)
+        assert answer.status_code == 409, (path, answer.text)
+    job = planner.post("/jobs", json={"kind": "rules_apply", "parameters": {"plan_id": "P1"}})
+    finished = _wait(planner, job.json()["id"])
+    assert finished["status"] == "failed"
+    assert "archived" in finished["error"]["message"]  # type: ignore[index]
+
+
+def _yearly(client: TestClient, by: str) -> dict[str, dict[str, float]]:
+    """Revenue of P2 per year and ``by`` key: ``{"2025": {key: revenue}}``. KPIs by rep say
+    once which dates fall back to today's owner."""
+    answer = client.get("/plans/P2/kpis", params={"by": by, "period": "year"})
+    assert answer.status_code == 200, answer.text
+    if by == "rep":
+        notes = answer.json()["notes"]
+        assert len(notes) == 1 and "before 2024-01-01" in notes[0]
+    table: dict[str, dict[str, float]] = {}
+    for row in answer.json()["rows"]:
+        table.setdefault(row["period"], {})[row["key"]] = row["revenue"]
+    return table
+
+
+def _revenue_by_year(db: Database, accounts: set[str]) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    with UnitOfWork(db) as uow:
+        for line in uow.sales_lines.list():
+            if line.account_id in accounts:
+                year = str(line.date.year)
+                totals[year] = totals.get(year, 0.0) + float(line.amount)
+    return totals
 
 
 def test_create_a_plan_from_scratch(

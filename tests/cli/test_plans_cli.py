@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from tests.conftest import seed_region_plan
 
 from terraplan.storage import migrate
@@ -24,8 +25,45 @@ def _database(tmp_path: Path) -> str:
     return url
 
 
+def _owned_and_active(url: str) -> dict[str, str]:
+    """P1 gets one rep per territory and targets, and is active from 2024-01-01 (set up
+    in-process: the CLI verbs for these are tested elsewhere). Returns territory -> rep id."""
+    from datetime import date
+
+    from terraplan.services.plan_edits import edit_plan
+    from terraplan.services.reps_targets import plan_targets
+    from terraplan.services.scenarios import activate_plan, change_status
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    db = Database(url)
+    with UnitOfWork(db) as uow:
+        territories = [t.id for t in uow.plans.get("P1").territories]
+    rep_of = {tid: f"REP-{i + 1:03d}" for i, tid in enumerate(territories)}
+    for tid, rep_id in rep_of.items():
+        edit_plan(db, "P1", {"op": "set_owners", "territory": tid, "reps": [rep_id]})
+    plan_targets(db, "P1", company_target=2_000_000, period=2026)
+    for step in ("in_review", "approved"):
+        change_status(db, "P1", step)
+    activate_plan(db, "P1", effective_from=date(2024, 1, 1))
+    db.dispose()
+    return rep_of
+
+
+def _revenue(tmp_path: Path, year: str) -> float:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "plans.db") as connection:
+        (total,) = connection.execute(
+            "SELECT SUM(s.amount) FROM sales_lines s JOIN accounts a ON a.id = s.account_id "
+            "WHERE a.county_fips = '06037' AND s.date LIKE ?",
+            (f"{year}-%",),
+        ).fetchone()
+    return float(total or 0.0)
+
+
 def test_plans_verbs(run_cli: RunCli, tmp_path: Path) -> None:
     url = _database(tmp_path)
+    rep_of = _owned_and_active(url)
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return run_cli(*args, database_url=url)
@@ -33,8 +71,15 @@ def test_plans_verbs(run_cli: RunCli, tmp_path: Path) -> None:
     copied = cli("plans", "copy", "P1", "--plan-id", "P2", "--name", "What if")
     assert copied.returncode == 0, copied.stderr
     assert "P2" in copied.stdout and "draft copy of P1" in copied.stdout
+    scoped = cli("plans", "copy", "--plan-id", "P3", "--scope", "West")
+    assert scoped.returncode == 0, scoped.stderr
+    assert "West" in scoped.stdout and "copy of P1" in scoped.stdout  # the active plan
     listed = json.loads(cli("plans", "list", "-f", "json").stdout)
-    assert [(p["plan"], p["status"]) for p in listed] == [("P1", "draft"), ("P2", "draft")]
+    assert [(p["plan"], p["status"], p["scope"]) for p in listed] == [
+        ("P1", "active", "(whole market)"),
+        ("P2", "draft", "(whole market)"),
+        ("P3", "draft", "West"),
+    ]
 
     compared = json.loads(cli("plans", "compare", "P1", "P2", "-f", "json").stdout)
     assert compared["accounts"] == 300
@@ -61,17 +106,50 @@ def test_plans_verbs(run_cli: RunCli, tmp_path: Path) -> None:
     undone = cli("plans", "undo", "P2", "-f", "json")
     assert undone.returncode == 0, undone.stderr
     assert json.loads(undone.stdout)["can_redo"] is True
+    assert cli("plans", "redo", "P2", "-f", "json").returncode == 0
     neither = cli("plans", "move", "P2", "--to", territories[0])
     assert neither.returncode == 2
 
+    # Compare shows each plan's targets per territory and in total, at 80 columns.
+    table = cli("plans", "compare", "P1", "P2")
+    assert table.returncode == 0, table.stderr
+    assert "targets (P1 -> P2)" in table.stdout and "2.0M -> none" in table.stdout
+    assert "targets of P1 and P2" in table.stdout
+    assert max(len(line) for line in table.stdout.splitlines()) <= 80
+
+    assert cli("plans", "status", "P2", "submit").returncode == 0
+    assert cli("plans", "status", "P2", "reopen", "--reason", "LA again").returncode == 0
+    assert "LA again" in cli("plans", "show", "P2").stdout  # "Sent back to draft ...: LA again"
     assert cli("plans", "status", "P2", "submit").returncode == 0
     stale = cli("plans", "status", "P2", "approve", "--version", "1")
     assert stale.returncode == 5
     assert "version" in stale.stderr
     assert cli("plans", "status", "P2", "approve").returncode == 0
-    activated = cli("plans", "activate", "P2", "--effective", "2027-01-01")
+    activated = cli("plans", "activate", "P2", "--effective", "2026-01-01")
     assert activated.returncode == 0, activated.stderr
-    assert "active from 2027-01-01" in activated.stdout
+    assert "active from 2026-01-01" in activated.stdout
+
+    # KPIs by rep: LA's 2025 revenue stays with its old rep after the realignment.
+    def by_rep(period: str) -> dict[str, float]:
+        answer = cli("kpis", "--by", "rep", "--period", period, "-f", "json")
+        assert answer.returncode == 0, answer.stderr
+        return {row["key"]: row["revenue"] for row in json.loads(answer.stdout)}
+
+    from terraplan.services.monitoring import plan_kpis
+
+    db = Database(url)
+    _, frame = plan_kpis(db, "P2", periods=["2025"], dimensions=["territory"])
+    db.dispose()
+    terr = dict(zip(frame["key"], frame["revenue"], strict=True))
+    la_2025 = _revenue(tmp_path, "2025")
+    old_rep, new_rep = rep_of[current], rep_of[territories[0]]
+    reps = by_rep("2025")
+    assert la_2025 > 0
+    assert reps[old_rep] == pytest.approx(terr[current] + la_2025)
+    assert reps[new_rep] == pytest.approx(terr[territories[0]] - la_2025)
+    shown = cli("kpis", "--by", "rep", "--period", "2025")
+    assert shown.stdout.count("credited to today's owners") == 1
+
     refused = cli("plans", "delete", "P2")
     assert refused.returncode == 5
     assert "Traceback" not in refused.stderr

@@ -81,7 +81,7 @@ def test_review_activate_archives_the_previous_active_plan(
     change_status(db, "P2", "in_review")
     change_status(db, "P2", "approved")
     with pytest.raises(ConflictError, match="version"):
-        change_status(db, "P2", "draft", version=1)  # stale version
+        change_status(db, "P2", "draft", version=1, reason="recheck")  # stale version
     second = activate_plan(db, "P2", effective_from=date(2027, 7, 1))
     with UnitOfWork(db) as uow:
         previous = uow.plans.get("P1")

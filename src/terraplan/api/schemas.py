@@ -94,6 +94,7 @@ class PlanSummaryPublic(BaseModel):
     status: str
     territories: int
     aligned_records: int
+    scope: str | None = None
 
 
 class PlanPublic(BaseModel):
@@ -110,6 +111,7 @@ class PlanPublic(BaseModel):
     updated_by: str | None = None
     updated_at: Timestamp | None
     territories: list[TerritoryPublic]
+    scope: str | None = None  # part of the market; None = the whole market
 
 
 class HealthPublic(BaseModel):

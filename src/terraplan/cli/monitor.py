@@ -63,7 +63,13 @@ def _rows(frame: Any) -> list[dict[str, Any]]:
 
 def kpis(
     ctx: typer.Context,
-    plan: PlanOption,
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="Plan id (default: the active plan).")
+    ] = None,
+    scope: Annotated[
+        str | None,
+        typer.Option("--scope", help="Without --plan: the active plan of this part of the market."),
+    ] = None,
     by: Annotated[
         Dimension, typer.Option("--by", help="territory, region, rep, segment or industry")
     ] = Dimension.territory,
@@ -99,6 +105,10 @@ def kpis(
     from terraplan.planning.kpi_registry import KPI_NAMES, KPIS
     from terraplan.services.monitoring import plan_kpis
 
+    if plan is None:
+        from terraplan.services.plan_scopes import active_plan
+
+        plan = active_plan(app_context(ctx).database(), scope).id
     if balance:
         _balance_table(ctx, plan, balance_tolerance, fmt)
         return
@@ -129,6 +139,8 @@ def kpis(
     if fmt is KpiFormat.csv:
         render_rows(_rows(frame), fmt=OutputFormat.CSV)
         return
+    if by is Dimension.rep and data.crediting_note:
+        stdout().print(f"Note: {data.crediting_note}.", style="dim")
     shown = (
         columns
         if kpi

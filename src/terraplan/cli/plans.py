@@ -17,6 +17,10 @@ plans_app = typer.Typer(
 )
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json or csv")]
+ScopeOption = Annotated[
+    str | None,
+    typer.Option("--scope", help='Part of the market, e.g. "West" (default: the whole market).'),
+]
 
 
 class Step(StrEnum):
@@ -37,7 +41,10 @@ _STEP_STATUS = {
 
 
 def register(app: typer.Typer) -> None:
+    from terraplan.cli import plan_edits
     from terraplan.cli.notes import notes_command
+
+    plan_edits.register(plans_app)
 
     plans_app.command("notes")(notes_command)
     app.add_typer(plans_app, name="plans")
@@ -51,6 +58,19 @@ def _amount(value: float) -> str:
     return f"{value:.0f}"
 
 
+def _signed(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return ("+" if value > 0 else "") + _amount(value)
+
+
+def _target_change(base: float | None, other: float | None) -> str:
+    if base is None and other is None:
+        return "no targets stored"
+    shown = [_amount(v) if v is not None else "none" for v in (base, other)]
+    return f"{shown[0]} -> {shown[1]} ({_signed((other or 0.0) - (base or 0.0))})"
+
+
 @plans_app.command("list")
 def list_plans(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Every plan with its status, version and effective dates."""
@@ -62,6 +82,7 @@ def list_plans(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> No
                 "plan": row.id,
                 "name": row.name,
                 "status": row.status.replace("_", " "),
+                "scope": row.scope or "(whole market)",
                 "version": row.version,
                 "from": row.effective_from,
                 "to": row.effective_to,
@@ -83,11 +104,15 @@ def show_plan(
     """A plan's territories with their owners and aligned units."""
     from collections import Counter
 
+    from terraplan.services.plan_scopes import scope_label
+    from terraplan.services.scenarios import reopen_reasons
     from terraplan.storage.unit_of_work import UnitOfWork
 
-    with UnitOfWork(app_context(ctx).database()) as uow:
+    db = app_context(ctx).database()
+    with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         names = {r.id: r.name for r in uow.reps.list()}
+    reopened = reopen_reasons(db, plan_id)
     aligned = Counter(e.territory_id for e in plan.alignment)
     rows = [
         {
@@ -110,6 +135,10 @@ def show_plan(
                 "effective_from": plan.effective_from,
                 "effective_to": plan.effective_to,
                 "based_on_plan_id": plan.based_on_plan_id,
+                "scope": plan.scope,
+                "back_to_draft": [
+                    {"at": at, "by": by, "reason": reason} for at, by, reason in reopened
+                ],
                 "territories": rows,
             }
         )
@@ -117,9 +146,15 @@ def show_plan(
     if fmt is OutputFormat.TABLE:
         stdout().print(
             f"[bold]{plan.name}[/bold] ({plan.id}), {plan.status.value.replace('_', ' ')}, "
-            f"version {plan.version}"
+            f"version {plan.version}, {scope_label(plan.scope)}"
             + (f", effective from {plan.effective_from}" if plan.effective_from else "")
         )
+        for at, by, reason in reopened:
+            stdout().print(
+                f"Sent back to draft on {at:%Y-%m-%d %H:%M}"
+                + (f" by {by}" if by else "")
+                + f": {reason}"
+            )
     render_rows(rows, fmt=fmt)
 
 
@@ -134,6 +169,7 @@ def new(
     plan_id: Annotated[
         str | None, typer.Option("--plan-id", help="Id (default: next free).")
     ] = None,
+    scope: ScopeOption = None,
 ) -> None:
     """Create an empty draft plan with these territories; align units with `plans move`."""
     from terraplan.errors import InvalidParameterError
@@ -149,7 +185,7 @@ def new(
             )
         specs.append({"id": tid.strip(), "name": label.strip()})
     created = create_plan(
-        app_context(ctx).database(), name, specs, plan_id=plan_id, created_by="cli"
+        app_context(ctx).database(), name, specs, plan_id=plan_id, created_by="cli", scope=scope
     )
     stdout().print(f"Plan {created.id} ({created.name}) created with {len(specs)} territories.")
 
@@ -164,13 +200,23 @@ def copy(
         str | None, typer.Option("--plan-id", help="Id of the copy (default: next free).")
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="Name of the copy.")] = None,
+    scope: Annotated[
+        str | None,
+        typer.Option(
+            "--scope",
+            help='Part of the market of the copy (default: the source\'s; "" = whole market); '
+            "without a plan to copy, the active plan of this scope (else the whole-market one).",
+        ),
+    ] = None,
 ) -> None:
     """Copy a plan (its territories, owners, alignment and rule set) into a new draft."""
+    from terraplan.services.plan_scopes import scope_label
     from terraplan.services.scenarios import copy_plan
 
-    copied = copy_plan(app_context(ctx).database(), source, new_id=plan_id, name=name)
+    copied = copy_plan(app_context(ctx).database(), source, new_id=plan_id, name=name, scope=scope)
     stdout().print(
-        f"Plan {copied.id} ({copied.name}) is a draft copy of {copied.based_on_plan_id}."
+        f"Plan {copied.id} ({copied.name}, {scope_label(copied.scope)}) is a draft copy of "
+        f"{copied.based_on_plan_id}."
     )
 
 
@@ -200,8 +246,8 @@ def compare(
             "account": m.account,
             "from": m.old_territory,
             "to": m.new_territory,
-            "old owner": names.get(m.old_owner or "", m.old_owner),
-            "new owner": names.get(m.new_owner or "", m.new_owner),
+            "old owner": m.old_owner_name,
+            "new owner": m.new_owner_name,
             "potential": m.potential,
             "revenue": m.revenue,
             "pipeline": m.open_pipeline,
@@ -236,11 +282,30 @@ def compare(
          "value": ", ".join(names.get(r, r) for r in summary["reps_gaining"]) or "none"},
         {"measure": "reps losing accounts",
          "value": ", ".join(names.get(r, r) for r in summary["reps_losing"]) or "none"},
+        {"measure": f"targets ({base} -> {other})",
+         "value": _target_change(comparison.target_base, comparison.target_other)},
     ]  # fmt: skip
     if fmt is OutputFormat.CSV:
         render_rows(moved_rows, fmt=fmt)
         return
     render_rows(rows, title=f"{other} compared with {base}")
+    base_head, other_head = base[:10], other[:10]
+    if base_head == other_head:
+        base_head, other_head = "base", "other"
+    render_rows(
+        [
+            {
+                "territory": t.name[:22],
+                "accounts": f"{t.accounts_base:,}->{t.accounts_other:,}",
+                "potential": _signed(t.potential_other - t.potential_base),
+                base_head: _amount(t.target_base) if t.target_base is not None else "-",
+                other_head: _amount(t.target_other) if t.target_other is not None else "-",
+                "change": _signed(t.target_change),
+            }
+            for t in comparison.territories
+        ],
+        title=f"Per territory: potential change, targets of {base} and {other}, change",
+    )
     if moved and moved_rows:
         render_rows(
             [
@@ -260,12 +325,21 @@ def status(
     version: Annotated[
         int | None, typer.Option("--version", help="The version you reviewed (stale -> exit 5).")
     ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", help="Why it goes back to draft (needed to reopen)."),
+    ] = None,
 ) -> None:
-    """Move a plan through review: submit (draft -> in review), approve, reopen, archive."""
+    """Move a plan through review: submit, approve, reopen (needs --reason), archive."""
     from terraplan.services.scenarios import change_status
 
     saved = change_status(
-        app_context(ctx).database(), plan_id, _STEP_STATUS[step], version=version, by="cli"
+        app_context(ctx).database(),
+        plan_id,
+        _STEP_STATUS[step],
+        version=version,
+        by="cli",
+        reason=reason,
     )
     stdout().print(
         f"Plan {saved.id} is now {saved.status.value.replace('_', ' ')} (version {saved.version})."
@@ -281,7 +355,7 @@ def activate(
     ] = None,
     version: Annotated[int | None, typer.Option("--version", help="Expected version.")] = None,
 ) -> None:
-    """Activate an approved plan; the previous active plan is archived the day before."""
+    """Activate an approved plan; the previous active plan of its scope is archived."""
     from terraplan.services.scenarios import activate_plan, parse_effective_date
 
     saved = activate_plan(
@@ -304,141 +378,6 @@ def delete(
 
     delete_plan(app_context(ctx).database(), plan_id)
     stdout().print(f"Plan {plan_id} deleted.")
-
-
-def _split(text: str | None) -> list[str]:
-    return [part.strip() for part in (text or "").split(",") if part.strip()]
-
-
-def _show_edit(result: Any, fmt: OutputFormat) -> None:
-    if fmt is OutputFormat.JSON:
-        render_json(result.to_dict())
-        return
-    rows = []
-    for effect in result.effects:
-        row: dict[str, Any] = {
-            "territory": effect.territory,
-            "name": effect.name,
-            "units": effect.units,
-        }
-        for metric, total in effect.totals.items():
-            row[metric] = _amount(total)
-            flag = "" if effect.within_tolerance.get(metric, True) else " !"
-            row[f"{metric} dev"] = f"{effect.deviation[metric]:+.1%}{flag}"
-        row["pieces"] = effect.pieces
-        rows.append(row)
-    if fmt is OutputFormat.TABLE:
-        stdout().print(f"Plan {result.plan.id} is now version {result.plan.version}.")
-    if rows:
-        render_rows(rows, fmt=fmt, title="Territories changed (! = outside the plan's band)")
-
-
-VersionOption = Annotated[
-    int | None, typer.Option("--version", help="The version you edited (stale -> exit 5).")
-]
-
-
-@plans_app.command("move")
-def move(
-    ctx: typer.Context,
-    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
-    to: Annotated[str, typer.Option("--to", help="Territory receiving them.")],
-    units: Annotated[
-        str | None, typer.Option("--units", help="Geo unit ids, e.g. 06037,06059.")
-    ] = None,
-    accounts: Annotated[
-        str | None, typer.Option("--accounts", help="Account ids to pin to the territory.")
-    ] = None,
-    version: VersionOption = None,
-    fmt: FormatOption = OutputFormat.TABLE,
-) -> None:
-    """Move geo units, or pin accounts, to another territory; prints the new balance."""
-    from terraplan.errors import InvalidParameterError
-    from terraplan.services.plan_edits import edit_plan
-
-    if bool(units) == bool(accounts):
-        raise InvalidParameterError("give either --units or --accounts")
-    edit = (
-        {"op": "move_units", "units": _split(units), "to": to}
-        if units
-        else {"op": "move_accounts", "accounts": _split(accounts), "to": to}
-    )
-    _show_edit(
-        edit_plan(app_context(ctx).database(), plan_id, edit, version=version, by="cli"), fmt
-    )
-
-
-@plans_app.command("rename")
-def rename(
-    ctx: typer.Context,
-    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
-    territory: Annotated[str, typer.Argument(help="Territory id.")],
-    name: Annotated[str, typer.Argument(help="New name.")],
-    version: VersionOption = None,
-) -> None:
-    """Rename a territory of a draft plan."""
-    from terraplan.services.plan_edits import edit_plan
-
-    edit = {"op": "rename", "territory": territory, "name": name}
-    result = edit_plan(app_context(ctx).database(), plan_id, edit, version=version, by="cli")
-    stdout().print(f"Territory {territory} is now {name!r} (plan version {result.plan.version}).")
-
-
-@plans_app.command("owners")
-def owners(
-    ctx: typer.Context,
-    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
-    territory: Annotated[str, typer.Argument(help="Territory id.")],
-    reps: Annotated[str, typer.Argument(help="Primary rep ids, comma-separated ('' = vacant).")],
-    version: VersionOption = None,
-) -> None:
-    """Set a territory's primary reps in a draft plan."""
-    from terraplan.services.plan_edits import edit_plan
-
-    edit = {"op": "set_owners", "territory": territory, "reps": _split(reps)}
-    result = edit_plan(app_context(ctx).database(), plan_id, edit, version=version, by="cli")
-    stdout().print(f"Territory {territory} owners set (plan version {result.plan.version}).")
-
-
-@plans_app.command("lock")
-def lock(
-    ctx: typer.Context,
-    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
-    units: Annotated[str, typer.Argument(help="Geo unit ids, comma-separated.")],
-    unlock: Annotated[bool, typer.Option("--unlock", help="Unlock them instead.")] = False,
-    version: VersionOption = None,
-) -> None:
-    """Lock geo units in their territory (or unlock them with --unlock)."""
-    from terraplan.services.plan_edits import edit_plan
-
-    edit = {"op": "unlock" if unlock else "lock", "units": _split(units)}
-    result = edit_plan(app_context(ctx).database(), plan_id, edit, version=version, by="cli")
-    word = "unlocked" if unlock else "locked"
-    stdout().print(f"{len(_split(units))} unit(s) {word} (plan version {result.plan.version}).")
-
-
-@plans_app.command("undo")
-def undo(
-    ctx: typer.Context,
-    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
-    fmt: FormatOption = OutputFormat.TABLE,
-) -> None:
-    """Undo the plan's last edit."""
-    from terraplan.services.plan_edits import undo_edit
-
-    _show_edit(undo_edit(app_context(ctx).database(), plan_id, by="cli"), fmt)
-
-
-@plans_app.command("redo")
-def redo(
-    ctx: typer.Context,
-    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
-    fmt: FormatOption = OutputFormat.TABLE,
-) -> None:
-    """Redo the last undone edit."""
-    from terraplan.services.plan_edits import redo_edit
-
-    _show_edit(redo_edit(app_context(ctx).database(), plan_id, by="cli"), fmt)
 
 
 @plans_app.command("comment")

@@ -273,6 +273,10 @@ def route_command(
     plan: Annotated[
         str | None, typer.Option("--plan", help="Plan to route with (default: the active plan).")
     ] = None,
+    scope: Annotated[
+        str | None,
+        typer.Option("--scope", help="Without --plan: the active plan of this part of the market."),
+    ] = None,
     method: Annotated[
         OwnerMethod, typer.Option("--method", help="How several reps of a territory take turns.")
     ] = OwnerMethod.round_robin,
@@ -301,7 +305,9 @@ def route_command(
 
             raise InvalidParameterError(f"--field {item!r}: use NAME=VALUE")
         record[key] = value
-    routed = route_record(app_context(ctx).database(), record, plan_id=plan, method=method.value)
+    routed = route_record(
+        app_context(ctx).database(), record, plan_id=plan, method=method.value, scope=scope
+    )
     if fmt is OutputFormat.JSON:
         render_json(routed.to_dict())
         return

@@ -76,6 +76,9 @@ class Plan:
     updated_by: str | None = None
     updated_at: datetime | None = None
     parameters: dict[str, object] = field(default_factory=dict)
+    #: The part of the market the plan covers (e.g. "West", "Enterprise"); None = the whole
+    #: market. One plan per scope is active at a time.
+    scope: str | None = None
 
     def __post_init__(self) -> None:
         require_text("Plan", "id", self.id)
@@ -155,6 +158,14 @@ class Plan:
                 details={"plan_id": self.id, "from": str(self.status), "to": str(status)},
             )
         return replace(self, status=status, updated_by=by, updated_at=at)
+
+    def require_writable(self, action: str) -> None:
+        """Raise :class:`ConflictError` when the plan is archived (archived plans are read-only)."""
+        if self.status is PlanStatus.ARCHIVED:
+            raise ConflictError(
+                f"plan {self.id} is archived and read-only: cannot {action} (copy it instead)",
+                details={"plan_id": self.id, "status": self.status.value},
+            )
 
     def with_alignment(self, entries: Iterable[AlignmentEntry]) -> Plan:
         return replace(self, alignment=tuple(entries))

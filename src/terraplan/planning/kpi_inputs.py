@@ -15,10 +15,15 @@ territories     id                                                              
 leads           id, created_date (date)                                                   converted_opportunity_id, territory_id, segment, industry
 costs           territory_id, period_start, period_end (dates), amount (acquisition spend) -
 reps            id                                                                        capacity_hours, capacity_accounts, name
+ownership       account_id, owner_id, valid_from, valid_to (dates; null = still)          -
 =============== ======================================================================== ==========
 
 Sales lines and opportunities of accounts known to neither ``accounts`` nor ``alignment`` are
 ignored. Accounts without a territory still count for their segment and industry.
+
+Ownership: who owned an account on which days (effective-dated, recorded at activations); when
+given, KPIs by rep credit revenue, wins and pipeline to the owner of the day
+(:mod:`terraplan.planning.kpi_credit`).
 
 Leads: a lead counts toward a territory through ``territory_id`` (where routing put it) or, when
 that is null, through the account of its converted opportunity. ``converted_opportunity_id``
@@ -58,9 +63,18 @@ REQUIRED: Mapping[str, tuple[str, ...]] = {
     "leads": ("id", "created_date"),
     "costs": ("territory_id", "period_start", "period_end", "amount"),
     "reps": ("id",),
+    "ownership": ("account_id", "owner_id", "valid_from", "valid_to"),
 }
 
-DATE_COLUMNS = ("date", "created_date", "close_date", "period_start", "period_end")
+DATE_COLUMNS = (
+    "date",
+    "created_date",
+    "close_date",
+    "period_start",
+    "period_end",
+    "valid_from",
+    "valid_to",
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,7 @@ class KpiInputs:
     leads: FrameLike | None = None
     costs: FrameLike | None = None
     reps: FrameLike | None = None
+    ownership: FrameLike | None = None
 
     def frame(self, name: str) -> pl.LazyFrame | None:
         """The named input as a validated LazyFrame (None when not given)."""

@@ -20,6 +20,12 @@ from datetime import date
 import polars as pl
 
 from terraplan.errors import DataError, InvalidParameterError, TerraplanError
+from terraplan.planning.kpi_credit import (
+    apply_corrections,
+    credit_corrections,
+    ownership_periods,
+    today_owners,
+)
 from terraplan.planning.kpi_facts import (
     account_events,
     account_months,
@@ -211,6 +217,12 @@ def _compute(
     by_group = rollup(
         cube, territories, keys=("month", "late"), measures=measures, dimensions=dims
     ).collect()
+    history = ownership_periods(inputs) if "rep" in dims else None
+    if history is not None:  # reps: revenue, wins and pipeline to the owner of the day
+        owners = today_owners(coded, territories)
+        late_from = shift_year(as_of, -1)
+        corrections = credit_corrections(inputs, history, owners, as_of, late_from)
+        by_group = apply_corrections(by_group, corrections)
 
     flows = _flows(by_group.lazy(), months)
     stocks = _stocks(by_group.lazy(), ptable.lazy())

@@ -40,11 +40,16 @@ class MovedAccount:
     potential: float
     revenue: float
     open_pipeline: float
+    old_owner_name: str | None = None
+    new_owner_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class TerritoryChange:
-    """One territory's totals in the base plan and in the other plan (by territory id)."""
+    """One territory's totals in the base plan and in the other plan (by territory id).
+
+    ``target_*``: the plan's stored revenue target of the territory (currency, summed over the
+    target period; None when that plan sets none for it)."""
 
     territory: str
     name: str
@@ -54,6 +59,15 @@ class TerritoryChange:
     potential_other: float
     revenue_base: float
     revenue_other: float
+    target_base: float | None = None
+    target_other: float | None = None
+
+    @property
+    def target_change(self) -> float | None:
+        """``target_other - target_base`` (a missing target counts as 0; None if both missing)."""
+        if self.target_base is None and self.target_other is None:
+            return None
+        return (self.target_other or 0.0) - (self.target_base or 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +87,15 @@ class PlanComparison:
     reps_losing: tuple[str, ...]
     territories: tuple[TerritoryChange, ...]
     moved: tuple[MovedAccount, ...] = field(default=())
+    #: Sum of each plan's territory targets (None: the plan has no stored targets).
+    target_base: float | None = None
+    target_other: float | None = None
+
+    @property
+    def target_change(self) -> float | None:
+        if self.target_base is None and self.target_other is None:
+            return None
+        return (self.target_other or 0.0) - (self.target_base or 0.0)
 
     @property
     def share_moved(self) -> float:
@@ -99,12 +122,17 @@ class PlanComparison:
             "pipeline_protected": self.pipeline_protected,
             "reps_gaining": list(self.reps_gaining),
             "reps_losing": list(self.reps_losing),
+            "target_base": self.target_base,
+            "target_other": self.target_other,
+            "target_change": self.target_change,
         }
 
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.summary(),
-            "territories": [vars_of(t) for t in self.territories],
+            "territories": [
+                {**vars_of(t), "target_change": t.target_change} for t in self.territories
+            ],
             "moved": [vars_of(m) for m in self.moved],
         }
 
@@ -126,12 +154,17 @@ def compare_plans(
     accounts: Iterable[AccountFacts],
     *,
     owner_of: Mapping[str, str | None] | None = None,
+    base_targets: Mapping[str, float] | None = None,
+    other_targets: Mapping[str, float] | None = None,
+    rep_names: Mapping[str, str] | None = None,
 ) -> PlanComparison:
     """What changes from ``base`` to ``other``.
 
     ``*_alignment``: account id -> territory id in each plan. ``owner_of``: the accounts'
     current owners, used as the base owner of accounts whose base territory has no primary
-    rep (default: the base territory's primary rep only). An account "moves" when its
+    rep (default: the base territory's primary rep only). ``*_targets``: territory id -> the
+    plan's revenue target (None or empty: the plan has none). ``rep_names``: rep id -> name,
+    for the owners of moved accounts. An account "moves" when its
     territory id differs between the plans; an "owner change" when its owner differs. The open
     pipeline of accounts changing owner is *protected*: activation leaves open opportunities
     with their current owner until they close.
@@ -187,6 +220,8 @@ def compare_plans(
                 facts.potential,
                 facts.revenue,
                 facts.open_pipeline,
+                _name(rep_names, old_owner),
+                _name(rep_names, new_owner),
             )
         )
     base_geo = base.alignment_map(RecordKind.GEO_UNIT)
@@ -196,6 +231,9 @@ def compare_plans(
         for unit in base_geo.keys() | other_geo.keys()
         if base_geo.get(unit) != other_geo.get(unit)
     )
+    for targets in (base_targets, other_targets):
+        for tid in targets or {}:
+            tallies.setdefault(tid, [0.0] * 6)
     territories = tuple(
         TerritoryChange(
             tid,
@@ -206,6 +244,8 @@ def compare_plans(
             t[3],
             t[4],
             t[5],
+            (base_targets or {}).get(tid),
+            (other_targets or {}).get(tid),
         )
         for tid, t in sorted(tallies.items())
     )
@@ -226,4 +266,12 @@ def compare_plans(
         reps_losing=tuple(sorted(losing)),
         territories=territories,
         moved=tuple(moved),
+        target_base=sum(base_targets.values()) if base_targets else None,
+        target_other=sum(other_targets.values()) if other_targets else None,
     )
+
+
+def _name(names: Mapping[str, str] | None, rep_id: str | None) -> str | None:
+    if rep_id is None:
+        return None
+    return (names or {}).get(rep_id, rep_id)

@@ -16,6 +16,8 @@ from terraplan.errors import NotFoundError
 from terraplan.planning.alerts import AlertReport, AlertThresholds, evaluate_alerts
 from terraplan.planning.balance_criteria import BalanceCriteria, plan_balance_criteria
 from terraplan.planning.kpi_balance import territory_balance
+from terraplan.planning.kpi_credit import crediting_note, today_owners
+from terraplan.planning.kpi_groups import account_table, territory_table
 from terraplan.planning.kpi_inputs import KpiInputs
 from terraplan.planning.kpis import compute_kpis
 from terraplan.planning.priorities import PriorityWeights, prioritise_accounts
@@ -42,6 +44,8 @@ class PlanData:
     design: dict[str, Any] | None = None
     #: Where revenue came from: ``sales_lines``, ``opportunities`` (Closed Won) or ``none``.
     revenue_source: str = "sales_lines"
+    #: KPIs by rep: which dates fall back to today's owner (None: every date has its owner).
+    crediting_note: str | None = None
 
     def balance_criteria(
         self, *, balance: Mapping[str, float] | None = None, tolerance: float | None = None
@@ -206,6 +210,7 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
                 "source",
             ],
         )
+        ownership = ownership_frame(connection)
         try:
             rule_set, _ = plan_rule_set(uow, plan)
         except NotFoundError:
@@ -245,10 +250,50 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
         alignment=alignment,
         territories=territories,
         reps=reps,
+        ownership=ownership,
     )
     as_of = revenue.frame["date"].max() if revenue.frame.height else None
     totals = {str(k): float(v) for k, v in (baseline or {}).get("potential", {}).items()} or None
-    return PlanData(plan, inputs, as_of, source, totals, design, revenue.source)  # type: ignore[arg-type]
+    first_day = revenue.frame["date"].min() if revenue.frame.height else None
+    coded = account_table(inputs).collect()
+    note = crediting_note(
+        ownership if ownership.height else None,
+        today_owners(coded, territory_table(inputs)),
+        first_day,  # type: ignore[arg-type]
+    )
+    return PlanData(
+        plan,
+        inputs,
+        as_of,  # type: ignore[arg-type]
+        source,
+        totals,
+        design,
+        revenue.source,
+        note,
+    )
+
+
+def ownership_frame(connection: Any) -> pl.DataFrame:
+    """Every account's ownership periods: ``account_id, owner_id, valid_from, valid_to``."""
+    from sqlalchemy import select
+
+    from terraplan.storage.orm import OwnershipPeriodRow as Row
+
+    rows = connection.execute(
+        select(Row.record_id, Row.owner_id, Row.valid_from, Row.valid_to).where(
+            Row.record_kind == "account"
+        )
+    ).all()
+    return pl.DataFrame(
+        rows,
+        schema={
+            "account_id": pl.String,
+            "owner_id": pl.String,
+            "valid_from": pl.Date,
+            "valid_to": pl.Date,
+        },
+        orient="row",
+    )
 
 
 def _routed_leads(leads: pl.DataFrame, rule_set: RuleSet | None) -> pl.DataFrame | None:

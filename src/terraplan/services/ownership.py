@@ -114,6 +114,7 @@ def save_rules(
     """Store ``rule_set`` as the plan's next rule-set version; returns the version."""
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
+        plan.require_writable("save rules")
         # The stored text must load again against this plan (territories and geographies exist).
         load_rule_set(
             dump_rule_set(rule_set),
@@ -161,6 +162,7 @@ def apply_rules(db: Database, plan_id: str) -> ApplyOutcome:
     every territory or owner change logged."""
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
+        plan.require_writable("apply its rules")
         rule_set, version = plan_rule_set(uow, plan)
     frame = accounts_frame(db)
     result, _ = assign_frame(frame, rule_set, locate=zip_locator())
@@ -239,6 +241,7 @@ def route_record(
     plan_id: str | None = None,
     method: OwnerMethod = "round_robin",
     rule_cache: RoutingCache | None = None,
+    scope: str | None = None,
 ) -> Routed:
     """Route one lead/account: territory, explanation and owner (turns stored in the database).
 
@@ -248,7 +251,7 @@ def route_record(
     Per call: one short read (which plan, which versions) and, when the territory has several
     primary reps, one atomic turn; the parsed rules are reused while the versions stay the same.
     """
-    context = _routing_context(db, plan_id, rule_cache)
+    context = _routing_context(db, plan_id, rule_cache, scope)
     plan = context.plan
     result = route(dict(record), context.rule_set, locate=zip_locator())
     owner_id = None
@@ -273,10 +276,10 @@ def route_record(
 
 
 def _routing_context(
-    db: Database, plan_id: str | None, cache: RoutingCache | None
+    db: Database, plan_id: str | None, cache: RoutingCache | None, scope: str | None = None
 ) -> RoutingContext:
     with db.connect() as connection:
-        plan_id, plan_version, rules_version = routing_versions(connection, plan_id)
+        plan_id, plan_version, rules_version = routing_versions(connection, plan_id, scope=scope)
     key = (plan_id, plan_version, rules_version)
     if cache is not None and key in cache:
         return cache[key]

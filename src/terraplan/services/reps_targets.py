@@ -86,6 +86,8 @@ def plan_matching(
     """Match reps to the plan's leaf territories; with ``apply`` the plan's primary owners change (new version)."""
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
+        if apply:
+            plan.require_writable("change its owners")
         accounts = uow.accounts.list()
         reps = uow.reps.list()
         territory_of = plan_alignment(uow, plan, accounts).territory_of
@@ -146,6 +148,7 @@ def plan_targets(
     source = parse_source(revenue_source)
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
+        plan.require_writable("set its targets")
         accounts = uow.accounts.list()
         reps = uow.reps.list()
         sales_lines = uow.sales_lines.list() if source != "opportunities" else []

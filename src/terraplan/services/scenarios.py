@@ -14,6 +14,7 @@ from terraplan.planning.scenarios import AccountFacts, PlanComparison, compare_p
 from terraplan.rules import assign_frame, dump_rule_set
 from terraplan.services.alignment import plan_alignment_frame
 from terraplan.services.ownership import accounts_frame, plan_rule_set
+from terraplan.services.plan_scopes import active_plan_id, normalize_scope, same_scope
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -32,16 +33,6 @@ def next_plan_id(uow: UnitOfWork) -> str:
     return f"P{number:03d}"
 
 
-def active_plan_id(uow: UnitOfWork) -> str:
-    rows = uow.plans.list(status=PlanStatus.ACTIVE)
-    if not rows:
-        raise NotFoundError(
-            "there is no active plan; name the plan to copy",
-            details={"kind": "plans", "status": "active"},
-        )
-    return rows[-1].id
-
-
 def copy_plan(
     db: Database,
     source_id: str | None = None,
@@ -49,10 +40,20 @@ def copy_plan(
     new_id: str | None = None,
     name: str | None = None,
     created_by: str | None = None,
+    scope: str | None = None,
 ) -> Plan:
-    """A new draft copy of ``source_id`` (default: the active plan) with its latest rule set."""
+    """A new draft copy of ``source_id`` with its latest rule set. Without a source: the active
+    plan of ``scope`` when there is one, else the whole-market (or only) active plan. The copy
+    keeps the source's scope unless ``scope`` is given ("" = whole market)."""
     with UnitOfWork(db) as uow:
-        source = uow.plans.get(source_id or active_plan_id(uow))
+        if source_id is None:
+            try:
+                source_id = active_plan_id(uow, scope)
+            except NotFoundError:
+                if normalize_scope(scope) is None:
+                    raise
+                source_id = active_plan_id(uow)
+        source = uow.plans.get(source_id)
         plan_id = new_id or next_plan_id(uow)
         if uow.plans.exists(plan_id):
             raise ConflictError(f"plan {plan_id!r} already exists", details={"id": plan_id})
@@ -65,6 +66,7 @@ def copy_plan(
             effective_from=None,
             effective_to=None,
             based_on_plan_id=source.id,
+            scope=source.scope if scope is None else normalize_scope(scope),
             created_by=created_by,
             created_at=None,
             updated_by=created_by,
@@ -81,7 +83,7 @@ def copy_plan(
             )
         uow.audit.record(
             "copy", "plan", plan_id, actor=created_by, plan_id=plan_id,
-            after={"based_on": source.id, "name": saved.name},
+            after={"based_on": source.id, "name": saved.name, "scope": saved.scope},
         )  # fmt: skip
         uow.commit()
     return saved
@@ -94,8 +96,10 @@ def create_plan(
     *,
     plan_id: str | None = None,
     created_by: str | None = None,
+    scope: str | None = None,
 ) -> Plan:
-    """A new empty draft (no alignment yet) with the given territories.
+    """A new empty draft (no alignment yet) with the given territories, covering ``scope``
+    (a part of the market, e.g. "West"; None or "" = the whole market).
 
     ``territories``: ``{"id", "name"}`` and optionally ``parent_id``, ``type`` (geo, named,
     vertical, segment, overlay, catch_all), ``level``. Geo units and accounts are then aligned
@@ -130,13 +134,19 @@ def create_plan(
         if uow.plans.exists(new_id):
             raise ConflictError(f"plan {new_id!r} already exists", details={"id": new_id})
         try:
-            plan = Plan(id=new_id, name=name, territories=tuple(built), created_by=created_by)
+            plan = Plan(
+                id=new_id,
+                name=name,
+                territories=tuple(built),
+                created_by=created_by,
+                scope=normalize_scope(scope),
+            )
         except DataError as exc:
             raise InvalidParameterError(exc.message, details={"field": "territories"}) from None
         saved = uow.plans.add(plan)
         uow.audit.record(
             "create", "plan", new_id, actor=created_by, plan_id=new_id,
-            after={"name": name, "territories": len(built)},
+            after={"name": name, "territories": len(built), "scope": plan.scope},
         )  # fmt: skip
         uow.commit()
     return saved
@@ -197,7 +207,10 @@ def _account_facts(db: Database) -> tuple[list[AccountFacts], pl.DataFrame, str 
 def compare_stored_plans(
     db: Database, base_id: str, other_id: str
 ) -> tuple[PlanComparison, str | None]:
-    """Compare two stored plans; also returns the revenue window used (None: no sales lines)."""
+    """Compare two stored plans; also returns the revenue window used (None: no sales lines).
+
+    Each territory carries each plan's stored revenue target; owners of moved accounts carry
+    rep names."""
     facts, accounts, window = _account_facts(db)
     with UnitOfWork(db) as uow:
         base = uow.plans.get(base_id)
@@ -205,7 +218,48 @@ def compare_stored_plans(
         alignments = [
             dict(plan_alignment_frame(uow, plan, accounts)[0].iter_rows()) for plan in (base, other)
         ]
-    return compare_plans(base, other, alignments[0], alignments[1], facts), window
+        rep_names = {r.id: r.name for r in uow.reps.list()}
+        connection = uow.connection
+        targets = [_territory_targets(connection, plan_id) for plan_id in (base_id, other_id)]
+    comparison = compare_plans(
+        base,
+        other,
+        alignments[0],
+        alignments[1],
+        facts,
+        base_targets=targets[0],
+        other_targets=targets[1],
+        rep_names=rep_names,
+    )
+    return comparison, window
+
+
+def _territory_targets(connection: Any, plan_id: str) -> dict[str, float]:
+    """``territory id -> revenue target`` of the plan's stored targets (one layer: monthly
+    targets when a territory has them, else its longer ones), summed over their periods."""
+    from terraplan.services.monitoring import _finest_targets
+
+    frame = pl.from_arrow(
+        bulk.read_arrow(
+            connection,
+            "targets",
+            ["plan_id", "territory_id", "rep_id", "period_start", "period_end", "amount", "metric"],
+        )
+    )
+    assert isinstance(frame, pl.DataFrame)
+    frame = frame.filter(
+        (pl.col("plan_id") == plan_id)
+        & pl.col("territory_id").is_not_null()
+        & (pl.col("metric").is_null() | (pl.col("metric") == "revenue"))
+    )
+    if frame.height == 0:
+        return {}
+    grouped = (
+        _finest_targets(frame.drop("plan_id")).group_by("territory_id").agg(pl.col("amount").sum())
+    )
+    return {
+        str(k): float(v) for k, v in zip(grouped["territory_id"], grouped["amount"], strict=True)
+    }
 
 
 def change_status(
@@ -216,27 +270,57 @@ def change_status(
     version: int | None = None,
     by: str | None = None,
     effective_from: date | None = None,
+    reason: str | None = None,
 ) -> Plan:
-    """Move a plan through its workflow; activation goes through :func:`activate_plan`."""
+    """Move a plan through its workflow; activation goes through :func:`activate_plan`.
+
+    Sending a plan in review or approved back to draft needs a ``reason`` (stored in the
+    audit log); InvalidParameterError without one."""
     status = PlanStatus(status)
     if status is PlanStatus.ACTIVE:
         return activate_plan(db, plan_id, effective_from=effective_from, version=version, by=by)
+    reason = (reason or "").strip() or None
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
+        if (
+            status is PlanStatus.DRAFT
+            and plan.status in (PlanStatus.IN_REVIEW, PlanStatus.APPROVED)
+            and reason is None
+        ):
+            raise InvalidParameterError(
+                f"plan {plan_id} is {plan.status.value.replace('_', ' ')}: give a reason to send "
+                "it back to draft",
+                details={"field": "reason", "plan_id": plan_id, "status": plan.status.value},
+            )
         if version is not None:
             plan = replace(plan, version=version)
         saved = uow.plans.save(plan.transition(status, by=by, at=_now()))
+        after: dict[str, Any] = {"status": saved.status.value, "version": saved.version}
+        if reason is not None:
+            after["reason"] = reason
         uow.audit.record(
             "status", "plan", plan_id, actor=by, plan_id=plan_id,
             before={"status": plan.status.value, "version": plan.version},
-            after={"status": saved.status.value, "version": saved.version},
+            after=after,
         )  # fmt: skip
         uow.commit()
     return saved
 
 
+def reopen_reasons(db: Database, plan_id: str) -> list[tuple[datetime, str | None, str]]:
+    """``(when, who, reason)`` of each time the plan was sent back to draft, oldest first."""
+    with UnitOfWork(db) as uow:
+        entries = uow.audit.list(plan_id=plan_id, action="status", limit=5_000)
+    return [
+        (e.at, e.actor, str(e.after["reason"]))
+        for e in entries
+        if e.after and e.after.get("status") == "draft" and e.after.get("reason")
+    ]
+
+
 def activation_problems(db: Database, plan_id: str) -> list[str]:
-    """Why the plan cannot be activated (empty when it can): no rule set, or accounts in no territory."""
+    """Why the plan cannot be activated (empty when it can): no rule set; for a whole-market
+    plan, accounts in no territory; for a scoped plan, no account in any territory."""
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         try:
@@ -251,6 +335,11 @@ def activation_problems(db: Database, plan_id: str) -> list[str]:
         return []
     result, _ = assign_frame(frame, rule_set)
     uncovered = result.filter(pl.col("territory_id").is_null())
+    if plan.scope is not None:
+        # A plan of one part of the market leaves the other accounts to the other plans.
+        if uncovered.height == result.height:
+            return [f"plan {plan_id} ({plan.scope}) puts no account in a territory"]
+        return []
     if uncovered.height:
         sample = ", ".join(uncovered["id"].head(3).to_list())
         return [
@@ -269,9 +358,10 @@ def activate_plan(
     by: str | None = None,
 ) -> Plan:
     """Activate an approved plan from ``effective_from`` (default today); the previous active plan
-    is archived with ``effective_to`` the day before, and the plan's rules are applied to every
-    account (owners follow its primary reps). Refused (ConflictError) when the plan has no rule
-    set or leaves accounts without a territory."""
+    of the same scope is archived with ``effective_to`` the day before (plans of other scopes stay
+    active), and the plan's rules are applied to every account (owners follow its primary reps).
+    Refused (ConflictError) when the plan has no rule set or, for a whole-market plan, leaves
+    accounts without a territory."""
     with UnitOfWork(db) as uow:
         current = uow.plans.get(plan_id)
     current.transition(PlanStatus.ACTIVE)  # a step the status does not allow is refused first
@@ -295,7 +385,7 @@ def activate_plan(
             plan = replace(plan, version=version)
         activated = replace(plan.transition(PlanStatus.ACTIVE, by=by, at=now), effective_from=start)
         for row in uow.plans.list(status=PlanStatus.ACTIVE):
-            if row.id == plan_id:
+            if row.id == plan_id or not same_scope(row.scope, plan.scope):
                 continue
             previous = uow.plans.get(row.id)
             end = max(start - timedelta(days=1), previous.effective_from or date.min)
@@ -311,7 +401,7 @@ def activate_plan(
         uow.audit.record(
             "activate", "plan", plan_id, actor=by, plan_id=plan_id,
             before={"status": plan.status.value},
-            after={"status": "active", "effective_from": start.isoformat()},
+            after={"status": "active", "effective_from": start.isoformat(), "scope": plan.scope},
         )  # fmt: skip
         uow.commit()
     # Accounts and their owners follow the plan that is now active, and who owns what from
@@ -325,7 +415,7 @@ def activate_plan(
         owners = {
             a.record_id: (a.territory_id, names.get(a.territory_id or ""), a.owner_id)
             for a in uow.assignments.current(plan_id)
-            if a.record_kind == "account"
+            if a.record_kind == "account" and (saved.scope is None or a.territory_id is not None)
         }
         record_ownership(uow.connection, plan_id, start, owners)
         uow.commit()

@@ -29,7 +29,9 @@ SELECT
   (SELECT SUM(amount) FROM sales_lines),
   (SELECT COUNT(*) FROM opportunities),
   (SELECT SUM(amount) FROM opportunities),
-  (SELECT COUNT(*) FROM acquisition_costs)
+  (SELECT COUNT(*) FROM acquisition_costs),
+  (SELECT MAX(id) FROM ownership_periods),
+  (SELECT COUNT(*) FROM ownership_periods WHERE valid_to IS NULL)
 """
 
 

@@ -195,6 +195,7 @@ class PlanRow(Base):
     updated_by: Mapped[str | None] = mapped_column(String(120))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime)
     parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    scope: Mapped[str | None] = mapped_column(String(120))
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 

@@ -150,6 +150,7 @@ class PlanRepository:
             updated_by=row.updated_by,
             updated_at=row.updated_at,
             parameters=dict(row.parameters or {}),
+            scope=row.scope,
             territories=tuple(
                 Territory(
                     id=t.id,
@@ -263,6 +264,7 @@ class PlanRepository:
         row.updated_by = plan.updated_by
         row.updated_at = updated_at
         row.parameters = dict(plan.parameters)
+        row.scope = plan.scope or None
 
     def _write_children(self, plan: Plan) -> None:
         connection = self._session.connection()

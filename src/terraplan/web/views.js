@@ -66,7 +66,13 @@ const TPViews = {
   },
 
   async setStatus(status) {
-    await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/status`, {status, version: TP.plan.version});
+    const body = {status, version: TP.plan.version};
+    if (status === "draft" && TP.plan.status !== "draft") {
+      const reason = window.prompt("Why does this plan go back to draft?");  // the API requires one
+      if (!reason || !reason.trim()) return;
+      body.reason = reason.trim();
+    }
+    await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/status`, body);
     say(`Plan ${TP.plan.id} is now ${status.replace("_", " ")}.`);
     await this.workflow();
     TPMap.renderEditPanel();

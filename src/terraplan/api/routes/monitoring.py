@@ -87,6 +87,7 @@ class KpiTablePublic(BaseModel):
     as_of: date | None
     alignment_source: str
     rows: list[dict[str, Any]]
+    notes: list[str] = []
 
 
 class AlertPublic(BaseModel):
@@ -159,6 +160,7 @@ def plan_kpis_route(
         as_of=data.as_of,
         alignment_source=data.alignment_source,
         rows=rows,
+        notes=[data.crediting_note] if by == "rep" and data.crediting_note else [],
     )
 
 

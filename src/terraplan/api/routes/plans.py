@@ -72,6 +72,7 @@ def _public(plan: Plan) -> PlanPublic:
         created_at=plan.created_at,
         updated_by=plan.updated_by,
         updated_at=plan.updated_at,
+        scope=plan.scope,
         territories=[
             TerritoryPublic(
                 id=t.id,
@@ -107,6 +108,7 @@ def list_plans(principal: CurrentPrincipal, uow: UowDep) -> list[PlanSummaryPubl
                 status=plan.status.value,
                 territories=len(plan.territories),
                 aligned_records=len(plan.alignment),
+                scope=plan.scope,
             )
         )
     return result
@@ -121,6 +123,11 @@ class PlanStatusUpdate(BaseModel):
     status: PlanStatus
     version: int = Field(ge=1, le=2**31 - 1, description="The plan version the change is made on")
     effective_from: date | None = None
+    reason: str | None = Field(
+        default=None,
+        max_length=2_000,
+        description="Why a plan in review or approved goes back to draft (required then)",
+    )
 
 
 @router.post("/{plan_id}/status", operation_id="update_plan_status", responses={404: {}, 409: {}})
@@ -147,6 +154,7 @@ def update_plan_status(
         version=body.version,
         by=principal.user.username,
         effective_from=body.effective_from,
+        reason=body.reason,
     )
     if visible is stored:
         return _public(saved)

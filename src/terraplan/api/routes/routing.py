@@ -40,6 +40,12 @@ class RouteRequest(BaseModel):
     plan_id: str | None = Field(
         default=None, description="Plan to route with (default: the active plan)."
     )
+    scope: str | None = Field(
+        default=None,
+        max_length=120,
+        description="Route with the active plan of this part of the market (e.g. West); "
+        "default: the whole-market plan, or the only active plan.",
+    )
     method: Literal["round_robin", "weighted"] = "round_robin"
 
 
@@ -76,7 +82,9 @@ def route_lead(
     Needs a signed-in user allowed to route (a planner or admin, or a token with ``route``).
     """
     authorize(principal, Action.ROUTE)
-    record: dict[str, Any] = body.model_dump(exclude={"plan_id", "method"}, exclude_none=True)
+    record: dict[str, Any] = body.model_dump(
+        exclude={"plan_id", "method", "scope"}, exclude_none=True
+    )
     record.setdefault("name", record.get("company") or record["id"])
     routed = route_record(
         db,
@@ -84,6 +92,7 @@ def route_lead(
         plan_id=body.plan_id,
         method=body.method,
         rule_cache=request.app.state.rule_cache,
+        scope=body.scope,
     )
     result = routed.result
     return RoutePublic(

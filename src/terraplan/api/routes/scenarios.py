@@ -51,9 +51,21 @@ def _check_plan(db: Database, principal: Principal, plan_id: str, action: Action
     authorize(principal, action, resource)
 
 
+ScopeField = Field(
+    default=None,
+    max_length=120,
+    description='Part of the market the plan covers, e.g. "West" ("" or null: the whole market)',
+)
+
+
 class PlanCopyCreate(BaseModel):
     plan_id: str | None = Field(default=None, max_length=100, description="Id of the copy")
     name: str | None = Field(default=None, max_length=255)
+    scope: str | None = Field(
+        default=None,
+        max_length=120,
+        description='Part of the market of the copy (default: the source\'s; "" = whole market)',
+    )
 
 
 class PlanRef(BaseModel):
@@ -62,6 +74,18 @@ class PlanRef(BaseModel):
     version: int
     status: str
     based_on_plan_id: str | None = None
+    scope: str | None = None
+
+
+def _ref(plan: Any) -> PlanRef:
+    return PlanRef(
+        id=plan.id,
+        name=plan.name,
+        version=plan.version,
+        status=plan.status.value,
+        based_on_plan_id=plan.based_on_plan_id,
+        scope=plan.scope,
+    )
 
 
 class TerritoryCreate(BaseModel):
@@ -78,6 +102,7 @@ class PlanCreate(BaseModel):
     name: str = Field(min_length=1, max_length=255)
     plan_id: str | None = Field(default=None, max_length=100)
     territories: list[TerritoryCreate] = Field(min_length=1, max_length=5_000)
+    scope: str | None = ScopeField
 
 
 @router.post("/plans", operation_id="create_plan", status_code=201)
@@ -92,10 +117,9 @@ def create_plan_route(principal: CurrentPrincipal, db: DatabaseDep, body: PlanCr
         [t.model_dump() for t in body.territories],
         plan_id=body.plan_id,
         created_by=principal.user.username,
+        scope=body.scope,
     )
-    return PlanRef(
-        id=created.id, name=created.name, version=created.version, status=created.status.value
-    )
+    return _ref(created)
 
 
 @router.post("/plans/{plan_id}/copy", operation_id="copy_plan", status_code=201)
@@ -107,15 +131,35 @@ def copy_plan_route(
 
     _check_plan(db, principal, plan_id, Action.EDIT_PLAN)
     copied = copy_plan(
-        db, plan_id, new_id=body.plan_id, name=body.name, created_by=principal.user.username
+        db,
+        plan_id,
+        new_id=body.plan_id,
+        name=body.name,
+        created_by=principal.user.username,
+        scope=body.scope,
     )
-    return PlanRef(
-        id=copied.id,
-        name=copied.name,
-        version=copied.version,
-        status=copied.status.value,
-        based_on_plan_id=copied.based_on_plan_id,
-    )
+    return _ref(copied)
+
+
+@router.get("/active-plan", operation_id="get_active_plan")
+def active_plan_route(
+    principal: CurrentPrincipal,
+    db: DatabaseDep,
+    scope: Annotated[
+        str | None,
+        Query(
+            max_length=120,
+            description="Part of the market (default: the whole-market plan, or the only "
+            "active plan; 422 naming the scopes when several are active)",
+        ),
+    ] = None,
+) -> PlanRef:
+    """The active plan of a part of the market: its id is what KPIs, alerts and the map ask for."""
+    from terraplan.services.plan_scopes import active_plan
+
+    plan = active_plan(db, scope)
+    _check_plan(db, principal, plan.id, Action.READ)
+    return _ref(plan)
 
 
 @router.get("/plans/{base_id}/compare/{other_id}", operation_id="compare_plans")
@@ -197,8 +241,9 @@ class ActivationRequest(BaseModel):
 def activate_route(
     principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: ActivationRequest
 ) -> PlanRef:
-    """Activate an approved plan from a date; the previous active plan is archived the day
-    before. Refused (409) without a rule set or with accounts in no territory."""
+    """Activate an approved plan from a date; the previous active plan of the same scope is
+    archived the day before (other scopes stay active). Refused (409) without a rule set or,
+    for a whole-market plan, with accounts in no territory."""
     from terraplan.services.scenarios import activate_plan
 
     _check_plan(db, principal, plan_id, Action.ACTIVATE_PLAN)
@@ -209,13 +254,7 @@ def activate_route(
         version=body.version,
         by=principal.user.username,
     )
-    return PlanRef(
-        id=saved.id,
-        name=saved.name,
-        version=saved.version,
-        status=saved.status.value,
-        based_on_plan_id=saved.based_on_plan_id,
-    )
+    return _ref(saved)
 
 
 @router.delete("/plans/{plan_id}", operation_id="delete_plan", status_code=204)

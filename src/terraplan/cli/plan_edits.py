@@ -1,0 +1,154 @@
+"""``terraplan plans move|rename|owners|lock|undo|redo``: edits of a draft plan."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from terraplan.cli.console import OutputFormat, render_json, render_rows, stdout
+from terraplan.cli.context import app_context
+from terraplan.cli.plans import FormatOption, _amount
+
+edits_app = typer.Typer()
+
+
+def register(plans_app: typer.Typer) -> None:
+    """Add the edit commands to ``terraplan plans``."""
+    for command in edits_app.registered_commands:
+        plans_app.registered_commands.append(command)
+
+
+def _split(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _show_edit(result: Any, fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.JSON:
+        render_json(result.to_dict())
+        return
+    rows = []
+    for effect in result.effects:
+        row: dict[str, Any] = {
+            "territory": effect.territory,
+            "name": effect.name,
+            "units": effect.units,
+        }
+        for metric, total in effect.totals.items():
+            row[metric] = _amount(total)
+            flag = "" if effect.within_tolerance.get(metric, True) else " !"
+            row[f"{metric} dev"] = f"{effect.deviation[metric]:+.1%}{flag}"
+        row["pieces"] = effect.pieces
+        rows.append(row)
+    if fmt is OutputFormat.TABLE:
+        stdout().print(f"Plan {result.plan.id} is now version {result.plan.version}.")
+    if rows:
+        render_rows(rows, fmt=fmt, title="Territories changed (! = outside the plan's band)")
+
+
+VersionOption = Annotated[
+    int | None, typer.Option("--version", help="The version you edited (stale -> exit 5).")
+]
+
+
+@edits_app.command("move")
+def move(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
+    to: Annotated[str, typer.Option("--to", help="Territory receiving them.")],
+    units: Annotated[
+        str | None, typer.Option("--units", help="Geo unit ids, e.g. 06037,06059.")
+    ] = None,
+    accounts: Annotated[
+        str | None, typer.Option("--accounts", help="Account ids to pin to the territory.")
+    ] = None,
+    version: VersionOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Move geo units, or pin accounts, to another territory; prints the new balance."""
+    from terraplan.errors import InvalidParameterError
+    from terraplan.services.plan_edits import edit_plan
+
+    if bool(units) == bool(accounts):
+        raise InvalidParameterError("give either --units or --accounts")
+    edit = (
+        {"op": "move_units", "units": _split(units), "to": to}
+        if units
+        else {"op": "move_accounts", "accounts": _split(accounts), "to": to}
+    )
+    _show_edit(
+        edit_plan(app_context(ctx).database(), plan_id, edit, version=version, by="cli"), fmt
+    )
+
+
+@edits_app.command("rename")
+def rename(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
+    territory: Annotated[str, typer.Argument(help="Territory id.")],
+    name: Annotated[str, typer.Argument(help="New name.")],
+    version: VersionOption = None,
+) -> None:
+    """Rename a territory of a draft plan."""
+    from terraplan.services.plan_edits import edit_plan
+
+    edit = {"op": "rename", "territory": territory, "name": name}
+    result = edit_plan(app_context(ctx).database(), plan_id, edit, version=version, by="cli")
+    stdout().print(f"Territory {territory} is now {name!r} (plan version {result.plan.version}).")
+
+
+@edits_app.command("owners")
+def owners(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
+    territory: Annotated[str, typer.Argument(help="Territory id.")],
+    reps: Annotated[str, typer.Argument(help="Primary rep ids, comma-separated ('' = vacant).")],
+    version: VersionOption = None,
+) -> None:
+    """Set a territory's primary reps in a draft plan."""
+    from terraplan.services.plan_edits import edit_plan
+
+    edit = {"op": "set_owners", "territory": territory, "reps": _split(reps)}
+    result = edit_plan(app_context(ctx).database(), plan_id, edit, version=version, by="cli")
+    stdout().print(f"Territory {territory} owners set (plan version {result.plan.version}).")
+
+
+@edits_app.command("lock")
+def lock(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
+    units: Annotated[str, typer.Argument(help="Geo unit ids, comma-separated.")],
+    unlock: Annotated[bool, typer.Option("--unlock", help="Unlock them instead.")] = False,
+    version: VersionOption = None,
+) -> None:
+    """Lock geo units in their territory (or unlock them with --unlock)."""
+    from terraplan.services.plan_edits import edit_plan
+
+    edit = {"op": "unlock" if unlock else "lock", "units": _split(units)}
+    result = edit_plan(app_context(ctx).database(), plan_id, edit, version=version, by="cli")
+    word = "unlocked" if unlock else "locked"
+    stdout().print(f"{len(_split(units))} unit(s) {word} (plan version {result.plan.version}).")
+
+
+@edits_app.command("undo")
+def undo(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Undo the plan's last edit."""
+    from terraplan.services.plan_edits import undo_edit
+
+    _show_edit(undo_edit(app_context(ctx).database(), plan_id, by="cli"), fmt)
+
+
+@edits_app.command("redo")
+def redo(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Redo the last undone edit."""
+    from terraplan.services.plan_edits import redo_edit
+
+    _show_edit(redo_edit(app_context(ctx).database(), plan_id, by="cli"), fmt)

@@ -1,0 +1,237 @@
+"""Credit to the owner of the day: rep-level revenue, wins and pipeline under effective-dated
+ownership.
+
+KPIs by rep first sum the territories each rep owns in the plan (today's owner). With an
+``ownership`` frame (``account_id, owner_id, valid_from, valid_to``: who owned the account on
+which days, ``valid_to`` null = still), each sales line is credited to the rep who owned its
+account on the line's date, and each opportunity to the rep who owned the account on the day it
+was opened (an open opportunity stays with that rep until it closes). Dates no period covers
+keep today's owner.
+
+Only accounts whose recorded owner differs from today's owner at some time need their lines
+looked at: for those, :func:`credit_corrections` moves each line (or opportunity) from today's
+owner to the owner of the day, as ``+amount`` / ``-amount`` rows per ``(rep, month, late)``
+that are added to the rep rows of the rolled-up measures. Everything is columnar (one
+``join_asof`` per frame, on those accounts' rows only).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
+
+#: Measures credited to the owner of the day (the rest stay with today's owner).
+CREDITED_MEASURES = (
+    "revenue",
+    "pipeline_delta",
+    "opps_closed",
+    "opps_won",
+    "won_amount",
+    "cycle_days",
+)
+
+
+def today_owners(coded: pl.DataFrame, territories: pl.DataFrame) -> pl.DataFrame:
+    """``account_id, today`` (String): the primary rep of each account's leaf territory."""
+    owners = territories.filter(pl.col("is_leaf")).select(
+        "territory_id", pl.col("owner_id").alias("today")
+    )
+    return coded.select("account_id", "territory_id").join(owners, on="territory_id", how="left")
+
+
+def ownership_periods(inputs: KpiInputs) -> pl.DataFrame | None:
+    """The ownership frame as ``account_id, owner_id, valid_from, valid_to`` (None if absent)."""
+    frame = inputs.frame("ownership")
+    if frame is None:
+        return None
+    return frame.select(
+        pl.col("account_id").cast(pl.String),
+        pl.col("owner_id").cast(pl.String),
+        pl.col("valid_from").cast(pl.Date),
+        pl.col("valid_to").cast(pl.Date),
+    ).collect()
+
+
+def credit_corrections(
+    inputs: KpiInputs,
+    periods: pl.DataFrame,
+    owners: pl.DataFrame,
+    as_of: date,
+    late_from: date,
+) -> pl.DataFrame:
+    """Rows ``key (rep id), month, late`` + :data:`CREDITED_MEASURES` that move each line and
+    opportunity of a re-owned account from today's owner to the owner of the day.
+
+    ``owners``: :func:`today_owners`. Months are month starts; ``late`` as in
+    :func:`terraplan.planning.kpi_facts.account_months` (dated after ``late_from``).
+    """
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
+        "key": pl.String,
+        "month": pl.Date,
+        "late": pl.Boolean,
+        **{m: pl.Float64 for m in CREDITED_MEASURES},
+    }
+    changed = (
+        periods.join(owners, on="account_id", how="inner")
+        .filter(pl.col("owner_id").ne_missing(pl.col("today")))
+        .select("account_id")
+        .unique()
+    )
+    if changed.is_empty():
+        return pl.DataFrame(schema=schema)
+    spans = periods.join(changed, on="account_id", how="semi").sort("valid_from")
+    parts: list[pl.LazyFrame] = []
+    sales = inputs.frame("sales_lines")
+    assert sales is not None
+    lines = (
+        sales.select(
+            pl.col("account_id").cast(pl.String), "date", pl.col("amount").cast(pl.Float64)
+        )
+        .filter(pl.col("date") <= as_of)
+        .join(changed.lazy(), on="account_id", how="semi")
+        .collect()
+    )
+    if lines.height:
+        credited = _owner_of_day(lines, "date", spans, owners)
+        parts.append(
+            _moves(
+                credited.lazy().select(
+                    "owner",
+                    "today",
+                    pl.col("date").dt.month_start().alias("month"),
+                    (pl.col("date") > late_from).alias("late"),
+                    pl.col("amount").alias("revenue"),
+                )
+            )
+        )
+    opps = inputs.frame("opportunities")
+    if opps is not None:
+        opps = optional_columns(opps, ("close_date",), pl.Date)
+        closed_on = pl.coalesce(pl.col("close_date"), pl.col("created_date"))
+        base = (
+            opps.with_columns(pl.col("account_id").cast(pl.String))
+            .filter(pl.col("created_date") <= as_of)
+            .join(changed.lazy(), on="account_id", how="semi")
+            .select(
+                "account_id",
+                pl.col("created_date"),
+                closed_on.alias("closed_on"),
+                pl.col("amount").cast(pl.Float64),
+                (pl.col("is_closed").fill_null(False) & (closed_on <= as_of)).alias("closed"),
+                pl.col("is_won").fill_null(False).alias("won"),
+            )
+            .collect()
+        )
+        if base.height:
+            of_day = _owner_of_day(base, "created_date", spans, owners).lazy()
+            opened = of_day.select(
+                "owner",
+                "today",
+                pl.col("created_date").dt.month_start().alias("month"),
+                pl.lit(False).alias("late"),
+                pl.col("amount").alias("pipeline_delta"),
+            )
+            closed = of_day.filter(pl.col("closed")).select(
+                "owner",
+                "today",
+                pl.col("closed_on").dt.month_start().alias("month"),
+                pl.lit(False).alias("late"),
+                (-pl.col("amount")).alias("pipeline_delta"),
+                pl.lit(1.0).alias("opps_closed"),
+                pl.col("won").cast(pl.Float64).alias("opps_won"),
+                pl.when(pl.col("won")).then(pl.col("amount")).otherwise(0.0).alias("won_amount"),
+                pl.when(pl.col("won"))
+                .then((pl.col("closed_on") - pl.col("created_date")).dt.total_days())
+                .otherwise(0)
+                .cast(pl.Float64)
+                .alias("cycle_days"),
+            )
+            parts.append(_moves(pl.concat([opened, closed], how="diagonal_relaxed")))
+    if not parts:
+        return pl.DataFrame(schema=schema)
+    stacked = optional_columns(
+        pl.concat(parts, how="diagonal_relaxed"), CREDITED_MEASURES, pl.Float64
+    )
+    return (
+        stacked.with_columns(pl.col(m).fill_null(0.0) for m in CREDITED_MEASURES)
+        .group_by("key", "month", "late")
+        .agg(pl.col(m).sum() for m in CREDITED_MEASURES)
+        .collect()
+    )
+
+
+def _owner_of_day(
+    rows: pl.DataFrame, day: str, spans: pl.DataFrame, owners: pl.DataFrame
+) -> pl.DataFrame:
+    """``rows`` with ``owner`` (the owner on column ``day``, else today's) and ``today``."""
+    matched = (
+        rows.sort(day)
+        .join_asof(
+            spans.select("account_id", "owner_id", "valid_from", "valid_to"),
+            left_on=day,
+            right_on="valid_from",
+            by="account_id",
+            strategy="backward",
+            check_sortedness=False,  # both sides are sorted on the dates above
+        )
+        .join(owners.select("account_id", "today"), on="account_id", how="left")
+    )
+    covered = pl.col("valid_from").is_not_null() & (
+        pl.col("valid_to").is_null() | (pl.col(day) <= pl.col("valid_to"))
+    )
+    return matched.with_columns(
+        pl.when(covered).then(pl.col("owner_id")).otherwise(pl.col("today")).alias("owner")
+    ).filter(pl.col("owner").ne_missing(pl.col("today")))
+
+
+def _moves(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Each row's measures added to ``owner`` and taken from ``today`` (rows keyed by rep)."""
+    measures = [c for c in frame.collect_schema().names() if c in CREDITED_MEASURES]
+    gained = frame.select(pl.col("owner").alias("key"), "month", "late", *measures)
+    lost = frame.select(
+        pl.col("today").alias("key"), "month", "late", *[(-pl.col(m)).alias(m) for m in measures]
+    )
+    return pl.concat([gained, lost]).filter(pl.col("key").is_not_null())
+
+
+def apply_corrections(by_group: pl.DataFrame, corrections: pl.DataFrame) -> pl.DataFrame:
+    """Add the rep ``corrections`` to the rolled-up rows ``dimension, key, month, late, ...``."""
+    if corrections.is_empty():
+        return by_group
+    rows = corrections.with_columns(pl.lit("rep").alias("dimension"))
+    stacked = pl.concat([by_group, rows], how="diagonal_relaxed")
+    measures = [c for c in by_group.columns if c not in ("dimension", "key", "month", "late")]
+    return (
+        stacked.with_columns(pl.col(m).fill_null(0.0) for m in measures)
+        .group_by("dimension", "key", "month", "late")
+        .agg(pl.col(m).sum() for m in measures)
+        .select(by_group.columns)
+    )
+
+
+def crediting_note(
+    periods: pl.DataFrame | None, owners: pl.DataFrame, first_day: date | None
+) -> str | None:
+    """One sentence saying which dates fall back to today's owner (None when none do).
+
+    ``first_day``: the earliest sales line or opportunity date.
+    """
+    if periods is None or periods.is_empty():
+        return (
+            "no ownership history is recorded yet (no plan was activated): "
+            "revenue is credited to today's owners"
+        )
+    first = periods["valid_from"].min()
+    assert first is None or isinstance(first, date)
+    without = owners.join(periods, on="account_id", how="anti").height
+    parts = []
+    if first is not None and first_day is not None and first_day < first:
+        parts.append(f"before {first.isoformat()} (the first recorded activation)")
+    if without:
+        parts.append(f"for {without:,} account(s) with no recorded owner")
+    if not parts:
+        return None
+    return "revenue and opportunities " + " and ".join(parts) + " are credited to today's owners"

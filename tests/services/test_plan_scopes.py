@@ -1,0 +1,120 @@
+"""One active plan per scope (part of the market); back to draft with a reason; archived plans
+are read-only. On the real demo data, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from tests.conftest import seed_region_plan
+
+from terraplan.domain import PlanStatus
+from terraplan.errors import ConflictError, InvalidParameterError, NotFoundError
+from terraplan.services.ownership import (
+    apply_rules,
+    plan_rule_set,
+    route_record,
+    rules_for_design,
+    save_rules,
+)
+from terraplan.services.plan_edits import edit_plan
+from terraplan.services.plan_scopes import active_plan
+from terraplan.services.reps_targets import plan_targets
+from terraplan.services.scenarios import (
+    activate_plan,
+    change_status,
+    copy_plan,
+    create_plan,
+    reopen_reasons,
+)
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+LA_LEAD = {"id": "L1", "name": "Acme", "postal_code": "90012"}
+
+
+def _approve(db: Database, plan_id: str) -> None:
+    for step in ("in_review", "approved"):
+        change_status(db, plan_id, step)
+
+
+def test_two_scopes_active_at_once(db: Database) -> None:
+    seed_region_plan(db, n_accounts=100, seed=3)
+    west = copy_plan(db, "P1", new_id="W1", scope="West")
+    ent = copy_plan(db, "P1", new_id="E1", scope=" Enterprise ")
+    assert (west.scope, ent.scope) == ("West", "Enterprise")
+    assert copy_plan(db, "W1", new_id="W2").scope == "West"  # a copy keeps its scope
+    for plan_id in ("W1", "E1", "W2"):
+        _approve(db, plan_id)
+    activate_plan(db, "W1", effective_from=date(2026, 1, 1))
+    activate_plan(db, "E1", effective_from=date(2026, 1, 1))
+    with UnitOfWork(db) as uow:
+        active = {row.id for row in uow.plans.list(status=PlanStatus.ACTIVE)}
+    assert active == {"W1", "E1"}  # other scopes stay active
+
+    # Without a scope and without a whole-market plan, the choice is ambiguous: say the scopes.
+    with pytest.raises(InvalidParameterError, match="Enterprise, West") as ambiguous:
+        route_record(db, LA_LEAD)
+    assert ambiguous.value.details["scopes"] == ["Enterprise", "West"]
+    with pytest.raises(InvalidParameterError, match="Enterprise, West"):
+        active_plan(db)
+    assert route_record(db, LA_LEAD, scope="west").plan_id == "W1"
+    assert route_record(db, LA_LEAD, scope="Enterprise").plan_id == "E1"
+    with pytest.raises(NotFoundError, match="Enterprise, West"):
+        route_record(db, LA_LEAD, scope="Nowhere")
+    with pytest.raises(NotFoundError):
+        route_record(db, LA_LEAD, scope="We\x00st")
+
+    # A new West plan archives the previous West plan only, at its effective date.
+    activate_plan(db, "W2", effective_from=date(2026, 7, 1))
+    with UnitOfWork(db) as uow:
+        w1, e1 = uow.plans.get("W1"), uow.plans.get("E1")
+    assert (w1.status, w1.effective_to) == (PlanStatus.ARCHIVED, date(2026, 6, 30))
+    assert e1.status is PlanStatus.ACTIVE
+    assert active_plan(db, "WEST").id == "W2"
+
+    # A whole-market plan is the default once there is one.
+    _approve(db, "P1")
+    activate_plan(db, "P1", effective_from=date(2026, 7, 1))
+    assert route_record(db, LA_LEAD).plan_id == "P1"
+    assert active_plan(db).id == "P1"
+    assert active_plan(db, "Enterprise").id == "E1"
+
+    # A plan of one part of the market may leave the other accounts to the other plans.
+    created = create_plan(db, "LA only", [{"id": "LA", "name": "Los Angeles"}], scope="LA")
+    edit_plan(db, created.id, {"op": "move_units", "units": ["06037"], "to": "LA"})
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(created.id)
+        units = [u for u in uow.geo_units.list() if u.id == "06037"]
+    save_rules(db, created.id, rules_for_design(plan, units))  # LA's accounts only
+    _approve(db, created.id)
+    activated = activate_plan(db, created.id, effective_from=date(2026, 1, 1))
+    assert (activated.scope, activated.status) == ("LA", PlanStatus.ACTIVE)
+    assert route_record(db, LA_LEAD, scope="LA").result.territory_id == "LA"
+    assert route_record(db, LA_LEAD).plan_id == "P1"
+
+
+def test_back_to_draft_needs_a_reason_and_archived_plans_are_read_only(db: Database) -> None:
+    seed_region_plan(db, n_accounts=100, seed=2)
+    change_status(db, "P1", "in_review")
+    with pytest.raises(InvalidParameterError, match="reason") as missing:
+        change_status(db, "P1", "draft")
+    assert missing.value.details["field"] == "reason"
+    change_status(db, "P1", "draft", reason="  split the North  ", by="lee")
+    assert [(who, why) for _, who, why in reopen_reasons(db, "P1")] == [("lee", "split the North")]
+    change_status(db, "P1", "archived")
+    with UnitOfWork(db) as uow:
+        archived = uow.plans.get("P1")
+        rule_set, _ = plan_rule_set(uow, archived)
+    assert archived.status is PlanStatus.ARCHIVED
+    attempts = [
+        lambda: edit_plan(db, "P1", {"op": "rename", "territory": "T-R1", "name": "x"}),
+        lambda: save_rules(db, "P1", rule_set),
+        lambda: apply_rules(db, "P1"),
+        lambda: plan_targets(db, "P1", company_target=1_000_000, period=2026),
+        lambda: change_status(db, "P1", "draft", reason="again"),
+        lambda: activate_plan(db, "P1"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ConflictError):
+            attempt()
