@@ -1,7 +1,7 @@
 """territory notes
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02 05:50:00
 """
 
