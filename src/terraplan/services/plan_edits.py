@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,9 +14,12 @@ from sqlalchemy import text
 from terraplan.domain import AlignmentEntry, Plan, PlanStatus, RecordKind
 from terraplan.errors import ConflictError
 from terraplan.planning.plan_edits import (
+    Changes,
     EditablePlan,
+    EditOutcome,
     TerritoryEffect,
     apply_edits,
+    locked_units,
     territory_effects,
 )
 from terraplan.storage.database import Database
@@ -36,6 +39,8 @@ class EditResult:
     effects: list[TerritoryEffect]
     can_undo: bool
     can_redo: bool
+    changes: Changes = field(default_factory=dict)
+    territories_changed: tuple[str, ...] = ()
 
     @property
     def plan(self) -> Plan:
@@ -49,6 +54,11 @@ class EditResult:
             "effects": [e.to_dict() for e in self.effects],
             "can_undo": self.can_undo,
             "can_redo": self.can_redo,
+            # What changed, so that a client redraws without reloading the plan:
+            "units": {r: t for (k, r), t in self.changes.items() if k is RecordKind.GEO_UNIT},
+            "accounts": {r: t for (k, r), t in self.changes.items() if k is RecordKind.ACCOUNT},
+            "locked": sorted(locked_units(self.state.plan)),
+            "territories_changed": list(self.territories_changed),
         }
 
 
@@ -257,7 +267,11 @@ def _history(uow: UnitOfWork, plan_id: str) -> dict[str, list[Any]]:
 
 
 def _result(
-    uow: UnitOfWork, state: EditablePlan, affected: tuple[str, ...], history: dict[str, list[Any]]
+    uow: UnitOfWork,
+    state: EditablePlan,
+    affected: tuple[str, ...],
+    history: dict[str, list[Any]],
+    outcome: EditOutcome | None = None,
 ) -> EditResult:
     tolerance = balance_tolerances(state.plan)
     facts, neighbours = _unit_facts(uow, state, sorted(tolerance))
@@ -266,7 +280,14 @@ def _result(
     if based_on and uow.plans.exists(based_on):
         base = uow.plans.alignment_map(based_on, RecordKind.GEO_UNIT)
     effects = territory_effects(state, affected, facts, neighbours, tolerance, base=base)
-    return EditResult(state, effects, bool(history["done"]), bool(history["undone"]))
+    return EditResult(
+        state,
+        effects,
+        bool(history["done"]),
+        bool(history["undone"]),
+        dict(outcome.changes) if outcome else {},
+        outcome.territories if outcome else (),
+    )
 
 
 def plan_balance(uow: UnitOfWork, plan: Plan) -> list[TerritoryEffect]:
@@ -358,6 +379,6 @@ def _change(
             before={"version": header.version},
             after={"version": new_version, "edit": dict(applied)},
         )  # fmt: skip
-        result = _result(uow, saved, outcome.affected, history)
+        result = _result(uow, saved, outcome.affected, history, outcome)
         uow.commit()
     return result
