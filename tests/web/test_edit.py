@@ -94,11 +94,12 @@ def test_move_a_county_and_see_the_balance_the_api_reports_then_undo_and_redo(
     # Lock Los Angeles: marked on the map, and a move of it is refused with the reason.
     page.fill("#unit-search", "06037")
     page.locator("#unit-search").dispatch_event("change")
-    page.click("#lock")
+    with page.expect_response(lambda r: r.url.endswith("/plans/EDIT1/edits")) as answer:
+        page.click("#lock")
     page.wait_for_selector("#message >> text=Locked 1 unit(s)")
+    assert answer.value.json()["locked"] == ["06037"]
     assert page.evaluate("() => TPMap.layers['06037'].options.dashArray") == "4 3"
     assert "Locked unit" in page.inner_text("#legend")
-    assert planner.get("/plans/EDIT1/map").json()["locked"] == ["06037"]
     page.fill("#unit-search", "06037")
     page.locator("#unit-search").dispatch_event("change")
     page.select_option("#move-target", "T-R1")
@@ -109,17 +110,16 @@ def test_move_a_county_and_see_the_balance_the_api_reports_then_undo_and_redo(
     assert page.evaluate("() => TPMap.layers['06037'].options.dashArray") is None
 
     # Pin a named account (found by name in the account table) to East.
-    rows = planner.get("/plans/EDIT1/map").json()["accounts"]["rows"]
-    account = next(r for r in rows if r[4] == "T-R1")
+    account = page.evaluate("() => TPMap.accounts.find((r) => r[4] === 'T-R1')")
     page.select_option("#move-target", "T-R3")
     page.fill("#account-search", account[1])
     row = page.locator(f"#account-table tr[data-account='{account[0]}']")
-    row.locator("button.pin").click()
+    with page.expect_response(lambda r: r.url.endswith("/plans/EDIT1/edits")) as answer:
+        row.locator("button.pin").click()
     page.wait_for_selector(f"#message >> text=Pinned {account[1]} to East")
+    assert answer.value.json()["accounts"] == {account[0]: "T-R3"}
     assert row.locator("td").nth(1).inner_text() == "East"
     assert row.locator("td").nth(3).inner_text() == "pinned"
-    pinned = {r[0]: r for r in planner.get("/plans/EDIT1/map").json()["accounts"]["rows"]}
-    assert pinned[account[0]][4] == "T-R3" and pinned[account[0]][7] == 1
     shot(page, tmp_path, "after-pin")
 
 

@@ -165,7 +165,7 @@ def test_a_rep_sees_only_their_own_territory(
     page = page_as("rep")
     _open(page, "P1", "map")
     page.wait_for_selector("#map[data-territories='1']")
-    assert [t.strip() for t in page.locator("#legend li").all_inner_texts()] == [
+    assert [t.strip() for t in page.locator("#legend li[data-territory]").all_inner_texts()] == [
         "West — Paula Flores"
     ]
     assert page.locator("#territory-table tbody tr").count() == 1

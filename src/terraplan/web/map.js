@@ -225,7 +225,7 @@ const TPMap = {
   },
 
   renderLegend() {
-    document.getElementById("legend").replaceChildren(...Object.values(this.territories).map((t) => el("li", {},
+    document.getElementById("legend").replaceChildren(...Object.values(this.territories).map((t) => el("li", {"data-territory": t.id},
       el("span", {class: "swatch", style: `background:${this.colours[t.id]}`}), ` ${t.name}`,
       el("span", {class: "muted"}, t.owners.length ? ` — ${t.owners.map((o) => o.name).join(", ")}` : ""))),
       el("li", {"data-legend": "locked"}, el("span", {class: "swatch locked-swatch"}), " Locked unit (dashed border)"),

@@ -31,6 +31,7 @@ from terraplan.api.auth import CurrentPrincipal
 from terraplan.api.deps import DatabaseDep
 from terraplan.api.routes.plans import _visible_plan
 from terraplan.domain import GeoKind, GeoUnit, Plan, RecordKind
+from terraplan.storage import bulk
 from terraplan.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(
@@ -56,6 +57,9 @@ _PAYLOADS_LOCK = threading.Lock()
 _PAYLOADS_KEEP = 8
 
 #: Changes whenever something the map shows besides the plan itself changes.
+_UNITS_FINGERPRINT = text(
+    "SELECT (SELECT COUNT(*) FROM geo_units), (SELECT MAX(id) FROM import_runs)"
+)
 _DATA_FINGERPRINT = text(
     "SELECT (SELECT COUNT(*) FROM accounts), (SELECT SUM(potential) FROM accounts), "
     "(SELECT SUM(workload) FROM accounts), (SELECT MAX(id) FROM accounts), "
@@ -85,16 +89,20 @@ def _simplified(geometries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     shapes = np.empty(len(geometries), dtype=object)
     shapes[:] = [shape(g) for g in geometries]
     simple = shapely.simplify(shapes, _SIMPLIFY, preserve_topology=True)
+    rounded = shapely.transform(simple, lambda xy: np.round(xy, _POLYGON_DECIMALS))
     result = []
-    for original, geom in zip(geometries, simple.tolist(), strict=True):
+    for original, geom in zip(geometries, rounded.tolist(), strict=True):
         if geom is None or geom.is_empty:
             result.append({"type": original["type"], "coordinates": []})
-            continue
-        data = mapping(geom)
-        result.append(
-            {"type": data["type"], "coordinates": _round(data["coordinates"], _POLYGON_DECIMALS)}
-        )
+        else:
+            result.append(dict(mapping(geom)))
     return result
+
+
+#: Simplified dissolved outlines by their member units (an edit changes two territories:
+#: the others are not dissolved again). Newest last.
+_OUTLINES: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
+_OUTLINES_KEEP = 512
 
 
 def _send(request: Request, key: str, build: Any) -> Response:
@@ -132,17 +140,29 @@ def _units(uow: UnitOfWork, plan: Plan) -> dict[str, GeoUnit]:
     return stored
 
 
-def _outline(units: list[GeoUnit]) -> dict[str, Any] | None:
+def _outline(units: list[GeoUnit], salt: str = "") -> dict[str, Any] | None:
     """The territory's dissolved outline (the one dissolve of planning.design_export),
-    simplified like the units."""
+    simplified like the units; kept by member set (and ``salt``, what the unit polygons
+    were read from), so only changed territories are dissolved again."""
     from terraplan.planning.design_export import dissolve
 
     polygons = [u.polygon for u in units if u.polygon is not None]
     if not polygons:
         return None
-    return _simplified([{"type": "MultiPolygon", "coordinates": dissolve(polygons, precision=6)}])[
-        0
-    ]
+    key = hashlib.sha256(
+        json.dumps([salt, sorted(u.id for u in units if u.polygon)]).encode()
+    ).hexdigest()
+    with _PAYLOADS_LOCK:
+        if key in _OUTLINES:
+            _OUTLINES.move_to_end(key)
+            return _OUTLINES[key]
+    coordinates = dissolve(polygons, precision=6)
+    outline = _simplified([{"type": "MultiPolygon", "coordinates": coordinates}])[0]
+    with _PAYLOADS_LOCK:
+        _OUTLINES[key] = outline
+        while len(_OUTLINES) > _OUTLINES_KEEP:
+            _OUTLINES.popitem(last=False)
+    return outline
 
 
 def _label_point(units: list[GeoUnit]) -> list[float] | None:
@@ -206,25 +226,32 @@ def _map_payload(db: Any, stored: Plan, plan: Plan) -> dict[str, Any]:
             if unit_id in units:
                 members.setdefault(territory, []).append(units[unit_id])
         reps = {r.id: r for r in uow.reps.list()}
+        salt = repr(tuple(uow.connection.execute(_UNITS_FINGERPRINT).one()))
         accounts = []
         pinned = plan.alignment_map(RecordKind.ACCOUNT)
         # Accounts sit in the unit of their ZIP on ZIP plans, of their county otherwise.
         by_zip = any(u.kind is GeoKind.ZIP for u in units.values())
-        for a in uow.accounts.list():
-            key = (a.postal_code or "")[:5] if by_zip else (a.county_fips or "")
-            home = pinned.get(a.id) or geo.get(key)
-            if home not in shown or a.latitude is None or a.longitude is None:
+        columns = ["id", "name", "latitude", "longitude", "postal_code", "county_fips"]
+        table = bulk.read_arrow(
+            uow.connection, "accounts", [*columns, "potential", "annual_revenue"]
+        )
+        for account_id, name, lat, lon, postal, county, potential, revenue in zip(
+            *(table.column(c).to_pylist() for c in table.column_names), strict=True
+        ):
+            key = (postal or "")[:5] if by_zip else (county or "")
+            home = pinned.get(account_id) or geo.get(key)
+            if home not in shown or lat is None or lon is None:
                 continue
             accounts.append(
                 [
-                    a.id,
-                    a.name,
-                    round(a.latitude, _DECIMALS),
-                    round(a.longitude, _DECIMALS),
+                    account_id,
+                    name,
+                    round(lat, _DECIMALS),
+                    round(lon, _DECIMALS),
                     home,
-                    _number(a.potential),
-                    _number(a.annual_revenue),
-                    1 if a.id in pinned else 0,
+                    _number(potential),
+                    _number(revenue),
+                    1 if account_id in pinned else 0,
                 ]
             )
     rep_names = {rep_id: rep.name for rep_id, rep in reps.items()}
@@ -249,7 +276,7 @@ def _map_payload(db: Any, stored: Plan, plan: Plan) -> dict[str, Any]:
                     for o in t.owners
                 ],
                 "label": _label_point(group),
-                "outline": _outline(group),
+                "outline": _outline(group, salt),
                 "balance": effects.get(t.id),
             }
         )
@@ -301,6 +328,7 @@ def plan_outlines(principal: CurrentPrincipal, db: DatabaseDep, plan_id: str) ->
     with UnitOfWork(db) as uow:
         plan = _visible_plan(uow, principal, uow.plans.get(plan_id))
         units = _units(uow, plan)
+        salt = repr(tuple(uow.connection.execute(_UNITS_FINGERPRINT).one()))
     members: dict[str, list[GeoUnit]] = {}
     for unit_id, territory in plan.alignment_map(RecordKind.GEO_UNIT).items():
         if unit_id in units:
@@ -309,7 +337,7 @@ def plan_outlines(principal: CurrentPrincipal, db: DatabaseDep, plan_id: str) ->
         "plan_id": plan.id,
         "version": plan.version,
         "territories": [
-            {"id": t, "label": _label_point(group), "outline": _outline(group)}
+            {"id": t, "label": _label_point(group), "outline": _outline(group, salt)}
             for t, group in members.items()
         ],
     }
