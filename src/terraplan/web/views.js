@@ -180,10 +180,12 @@ const TPViews = {
     // in the table below, where each design can be opened (run again with its tolerance).
     const metric = Object.keys(parameters.balance)[0];
     const sorted = [...points].sort((a, b) => a.max_deviation - b.max_deviation);
-    const W = 520, H = 280, L = 70, R = 20, T = 20, B = 50;
+    const W = 560, H = 280, L = 110, R = 20, T = 20, B = 50;
     const xs = sorted.map((p) => p.max_deviation), ys = sorted.map((p) => p.weighted_inertia);
-    const span = (v) => { const lo = Math.min(...v), hi = Math.max(...v); return hi > lo ? [lo, hi] : [lo - 1e-9 - Math.abs(lo) * 0.1, hi + 1e-9 + Math.abs(hi) * 0.1]; };
-    const [x0, x1] = span(xs), [y0, y1] = span(ys);
+    // Deviations start at 0; a single inertia gets a ±5 % band so that its point shows.
+    const x0 = 0, x1 = Math.max(...xs, 0.01) * 1.1;
+    const ylo = Math.min(...ys), yhi = Math.max(...ys);
+    const [y0, y1] = yhi > ylo ? [ylo, yhi] : [ylo * 0.95, yhi * 1.05 + 1e-9];
     const px = (x) => L + (x - x0) / (x1 - x0) * (W - L - R);
     const py = (y) => H - B - (y - y0) / (y1 - y0) * (H - T - B);
     const NS = "http://www.w3.org/2000/svg";
@@ -192,7 +194,7 @@ const TPViews = {
       "aria-label": `Trade-off curve: compactness against ${metric} balance for ${sorted.length} designs (figures in the table below)`});
     chart.append(svg("line", {x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: "#555"}), svg("line", {x1: L, y1: T, x2: L, y2: H - B, stroke: "#555"}),
       svg("text", {x: (L + W - R) / 2, y: H - 12, "text-anchor": "middle"}, `largest ${metric} deviation reached`),
-      svg("text", {x: 14, y: (T + H - B) / 2, "text-anchor": "middle", transform: `rotate(-90 14 ${(T + H - B) / 2})`}, "weighted inertia (lower: more compact)"),
+      svg("text", {x: 16, y: (T + H - B) / 2, "text-anchor": "middle", transform: `rotate(-90 16 ${(T + H - B) / 2})`}, "weighted inertia (lower: tighter)"),
       svg("text", {x: L, y: H - B + 16, "text-anchor": "middle"}, pct(x0).replace("+", "")), svg("text", {x: W - R, y: H - B + 16, "text-anchor": "end"}, pct(x1).replace("+", "")),
       svg("text", {x: L - 6, y: py(y0), "text-anchor": "end"}, fmt(y0)), svg("text", {x: L - 6, y: py(y1) + 4, "text-anchor": "end"}, fmt(y1)),
       svg("polyline", {points: sorted.map((p) => `${px(p.max_deviation)},${py(p.weighted_inertia)}`).join(" "), fill: "none", stroke: "#0072B2", "stroke-width": 2}));
