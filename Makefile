@@ -18,8 +18,8 @@ $(STAMP): pyproject.toml
 browser:
 	@if command -v chromium >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 \
-	  || { apt-get update -qq && apt-get install -y --no-install-recommends chromium >/dev/null; }; \
+	  apt-get install -y -o DPkg::Lock::Timeout=300 --no-install-recommends chromium >/dev/null 2>&1 \
+	  || { apt-get update -qq && apt-get install -y -o DPkg::Lock::Timeout=300 --no-install-recommends chromium >/dev/null; }; \
 	else echo "note: no chromium: the web UI's browser tests will be skipped (apt-get install chromium)"; fi
 
 install: $(STAMP)

@@ -52,6 +52,17 @@ OPERATION_IDS = sorted(
         "submit_job",
         "undo_plan_edit",
         "update_plan_status",
+        # territory pages, rule texts, team, balance (web UI pages)
+        "audit_plan_rule_text",
+        "compute_plan_team",
+        "get_plan_balance",
+        "get_plan_rule_text",
+        "get_plan_team",
+        "get_territory_notes",
+        "get_territory_page",
+        "save_plan_rule_text",
+        "update_territory_notes",
+        "validate_plan_rule_text",
     ]
 )
 

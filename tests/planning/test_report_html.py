@@ -60,8 +60,9 @@ def test_report_holds_charts_alerts_and_no_external_resources(inputs: KpiInputs)
     assert html.startswith("<!DOCTYPE html>")
     assert not re.search(r"https?://", html)
     assert "<script" not in html and "<link" not in html and "@import" not in html
-    # attainment + pace, trend, balance of potential and account count (no workload data)
-    assert html.count("<svg") == 2 + 1 + 2
+    # attainment (pace equals it as of the quarter's end: not drawn twice), trend, balance of
+    # potential and account count (no workload data)
+    assert html.count("<svg") == 1 + 1 + 2
     assert 'id="attainment"' in html and "Attainment vs target, YTD" in html
     assert "<polyline" in html  # trend lines
     assert 'class="band"' in html  # tolerance band
@@ -86,3 +87,51 @@ def test_report_without_alerts_or_balance(inputs: KpiInputs) -> None:
         render_report_html(kpis, period="1999")
     with pytest.raises(InvalidParameterError):
         render_report_html(pl.DataFrame({"x": [1]}))
+
+
+def _square(x: float, y: float) -> list[list[list[list[float]]]]:
+    """MultiPolygon coordinates of a 1-degree square with its south-west corner at (x, y)."""
+    return [[[[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]]]
+
+
+def test_report_map_legend_and_names_instead_of_ids(inputs: KpiInputs) -> None:
+    kpis = compute_kpis(inputs, as_of=AS_OF)
+    alerts = evaluate_alerts(inputs, as_of=AS_OF, kpis=kpis, period="YTD")
+    html = render_report_html(
+        kpis,
+        alerts=alerts,
+        balance=territory_balance(inputs),
+        as_of=AS_OF,
+        names={"North": "Northern Plains", "South": "Gulf Coast", "<West>": "West & Co"},
+        reps={"North": "Ana Ruiz", "South": "Bo Chen"},
+        shapes=[("North", _square(-100, 45)), ("South", _square(-95, 30)), ("<West>", [])],
+    )
+    map_part = html[html.index('<section id="map">') : html.index('<section id="attainment">')]
+    # one path per territory with geometry, coloured as the web map colours them
+    assert map_part.count("<path") == 2
+    assert 'fill="#0072B2"' in map_part and 'fill="#E69F00"' in map_part
+    legend = map_part[map_part.index('<ul class="legend">') :]
+    assert "Northern Plains — Ana Ruiz" in legend and "Gulf Coast — Bo Chen" in legend
+    assert "West &amp; Co (no geometry)" in legend
+    # the southern square is drawn below the northern one (y grows downwards)
+    paths = re.findall(r'<path d="M([\d.]+) ([\d.]+)', map_part)
+    assert float(paths[0][1]) < float(paths[1][1])
+    # names, not ids, in the charts and tables
+    table = html[html.index('<section id="kpis">') :]
+    assert "<td>Northern Plains</td><td>Ana Ruiz</td>" in table
+    charts = html[html.index('<section id="attainment">') : html.index('<section id="alerts">')]
+    assert "Northern Plains" in charts and "West &amp; Co" in charts
+    assert ">North<" not in charts + table and "&lt;West&gt;" not in charts + table
+    assert "Realignment recommended</strong> for West &amp; Co, Northern Plains" in html
+
+
+def test_a_complete_period_shows_attainment_once(inputs: KpiInputs) -> None:
+    # as of the quarter's last day the quarter is complete: pace to target == attainment
+    kpis = compute_kpis(inputs, as_of=AS_OF, periods=["2026Q1"], dimensions=["territory"])
+    rows = kpis.filter(pl.col("attainment").is_not_null())
+    assert rows["pace_to_target"].to_list() == rows["attainment"].to_list()
+    html = render_report_html(kpis)
+    assert "Pace to target, 2026Q1" not in html and "pace to target equals attainment" in html
+    # a period still running keeps both charts
+    running = compute_kpis(inputs, as_of=date(2026, 2, 15), periods=["2026"])
+    assert "Pace to target, 2026" in render_report_html(running)

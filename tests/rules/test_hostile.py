@@ -147,6 +147,15 @@ def test_deep_nesting_and_long_lists_are_refused_with_the_limit() -> None:
     with pytest.raises(RuleError) as info:
         load_rule_set(long_list)
     assert info.value.details["limit"] == "list_items"
+    long_json = '{"rules": [' + ",".join(["1"] * (MAX_LIST_ITEMS + 1)) + "]}"
+    with pytest.raises(RuleError) as info:
+        load_rule_set(long_json)
+    assert info.value.details["limit"] == "list_items"
+    inner = "[" + ",".join(["1"] * 50_000) + "]"
+    many_json = '{"rules": [' + ",".join([inner] * (MAX_NODES // 50_000 + 1)) + "]}"
+    with pytest.raises(RuleError) as info:
+        load_rule_set(many_json)
+    assert info.value.details["limit"] == "nodes"
 
 
 def test_huge_values_are_cut_in_messages() -> None:

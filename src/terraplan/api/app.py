@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from terraplan.api.routes import (
         auth,
+        dashboard,
         geometry,
         health,
         imports,
@@ -88,7 +89,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         plans,
         records,
         routing,
+        rule_texts,
         scenarios,
+        team,
+        territory_pages,
         web,
     )
 
@@ -102,6 +106,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs.router)
     app.include_router(imports.router)
     app.include_router(geometry.router)
+    app.include_router(territory_pages.router)
+    app.include_router(rule_texts.router)
+    app.include_router(team.router)
+    app.include_router(dashboard.router)
     web.install_web(app)
     return app
 

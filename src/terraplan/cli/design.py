@@ -106,7 +106,7 @@ def design(
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same plan).")] = 0,
     time_limit: Annotated[
         float, typer.Option("--time-limit", help="Seconds the solver may use.")
-    ] = 30.0,
+    ] = 60.0,  # engine.design.params.DEFAULT_TIME_LIMIT (not imported: --help stays instant)
     method: Annotated[
         Method, typer.Option("--method", help="auto, heuristic or exact (small instances).")
     ] = Method.auto,

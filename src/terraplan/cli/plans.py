@@ -37,6 +37,9 @@ _STEP_STATUS = {
 
 
 def register(app: typer.Typer) -> None:
+    from terraplan.cli.notes import notes_command
+
+    plans_app.command("notes")(notes_command)
     app.add_typer(plans_app, name="plans")
     app.command("owners")(owners_history)
 

@@ -30,7 +30,7 @@ from terraplan.domain import (
 )
 from terraplan.engine.design import DesignProblem, DesignResult, get_solver
 from terraplan.engine.design.diagnosis import Diagnosis, Issue
-from terraplan.engine.design.registry import SOLVERS
+from terraplan.engine.design.params import DEFAULT_TIME_LIMIT
 from terraplan.engine.design.report import DesignReport, SolverStats
 from terraplan.errors import (
     ConvergenceWarning,
@@ -48,11 +48,6 @@ ACCOUNT_FIELDS = ("potential", "workload", "annual_revenue", "employees")
 #: A balance metric missing for more than this share of the accounts (or units) stops the
 #: design with a :class:`DataError` instead of balancing mostly zeros.
 MAX_MISSING_SHARE = 0.5
-
-#: Largest ``n_units * n_territories`` that ``method="auto"`` hands to the exact solver.
-AUTO_EXACT_LIMIT = 600
-#: ... and at most this many units (the free-centre MILP has n**2 variables).
-AUTO_EXACT_MAX_UNITS = 80
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,7 +94,7 @@ def design_territories(
     forbidden: Mapping[str, Sequence[str]] | None = None,
     named_accounts: Sequence[str] = (),
     seed: int = 0,
-    time_limit: float = 60.0,
+    time_limit: float = DEFAULT_TIME_LIMIT,
     method: Method = "auto",
     callback: Callable[[int, float], bool | None] | None = None,
     plan_id: str = "design",
@@ -305,11 +300,8 @@ def _solve(
 ) -> DesignResult:
     if method not in ("auto", "heuristic", "exact"):
         raise InvalidParameterError(f"unknown method {method!r}", details={"parameter": "method"})
-    if method == "auto":
-        small = n <= AUTO_EXACT_MAX_UNITS and n * k <= AUTO_EXACT_LIMIT
-        method = "exact" if "exact" in SOLVERS and small else "heuristic"
     params: dict[str, Any] = {"time_limit": float(time_limit), "callback": callback}
-    if method == "heuristic":
+    if method != "exact":
         params["random_state"] = seed
     return get_solver(method, **params).solve(problem)
 

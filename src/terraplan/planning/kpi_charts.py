@@ -212,3 +212,82 @@ def line_chart(
         body.append(f'<rect x="{lx}" y="{height - 14}" width="12" height="4" fill="{colour}"/>')
         body.append(_text(lx + 16, height - 8, name, size=11))
     return _svg(height, body, title)
+
+
+#: Territory fill colours, as in the web map (Okabe-Ito first: distinguishable with common
+#: colour blindness), then golden-angle hues for larger plans.
+MAP_COLOURS = (
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999",
+    "#882255", "#44AA99", "#117733", "#DDCC77", "#332288", "#AA4499", "#88CCEE",
+)  # fmt: skip
+_MAP_WIDTH = 720
+_MAP_MAX_HEIGHT = 520
+
+
+def map_colour(index: int) -> str:
+    """The fill colour of the ``index``-th territory (the web map's order)."""
+    if index < len(MAP_COLOURS):
+        return MAP_COLOURS[index]
+    hue = (index * 137.508) % 360
+    light = (45, 60, 35)[index % 3]
+    return f"hsl({hue:.0f},65%,{light}%)"
+
+
+Ring = Sequence[Sequence[float]]
+
+
+def territory_map(
+    shapes: Sequence[tuple[str, str, Sequence[Sequence[Ring]]]], *, title: str = "Territories"
+) -> str:
+    """An inline SVG map: ``shapes`` are ``(label, colour, polygons)`` with polygons as
+    GeoJSON MultiPolygon coordinates (longitude, latitude in degrees).
+
+    Projection: equirectangular around the shapes' mean latitude (x = longitude x
+    cos(mean latitude), y = latitude, flipped), fitted to a 720-wide box — close enough to an
+    equal-area view over a country, and dependency-free. Points closer than half a pixel to
+    the previous one are dropped, so a plan of 3,000 counties stays a small document.
+    """
+    points = [
+        (float(p[0]), float(p[1]))
+        for _, _, polygons in shapes
+        for polygon in polygons
+        for ring in polygon
+        for p in ring
+    ]
+    if not points:
+        return ""
+    mid_lat = sum(p[1] for p in points) / len(points)
+    k = math.cos(math.radians(mid_lat))
+    xs = [p[0] * k for p in points]
+    ys = [p[1] for p in points]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    span_x, span_y = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
+    pad = 8.0
+    scale = min((_MAP_WIDTH - 2 * pad) / span_x, (_MAP_MAX_HEIGHT - 2 * pad) / span_y)
+    height = span_y * scale + 2 * pad
+
+    def ring_path(ring: Ring) -> str:
+        out: list[str] = []
+        last: tuple[float, float] | None = None
+        for p in ring:
+            x = pad + (float(p[0]) * k - x0) * scale
+            y = pad + (y1 - float(p[1])) * scale
+            if last is not None and abs(x - last[0]) + abs(y - last[1]) < 0.5:
+                continue
+            out.append(f"{x:.1f} {y:.1f}")
+            last = (x, y)
+        return ("M" + "L".join(out) + "Z") if len(out) >= 3 else ""
+
+    body = []
+    for label, colour, polygons in shapes:
+        d = "".join(ring_path(ring) for polygon in polygons for ring in polygon)
+        if d:
+            body.append(
+                f'<path d="{d}" fill="{escape(colour)}" fill-rule="evenodd" stroke="#ffffff" '
+                f'stroke-width="0.8"><title>{escape(label)}</title></path>'
+            )
+    return (
+        f'<svg viewBox="0 0 {_MAP_WIDTH} {height:.0f}" width="100%" role="img" '
+        f'aria-label="{escape(title)}" class="chart map">'
+        f"<title>{escape(title)}</title>{''.join(body)}</svg>"
+    )

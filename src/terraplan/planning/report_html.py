@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from html import escape
+from typing import Any
 
 import polars as pl
 
 from terraplan.errors import InvalidParameterError
 from terraplan.planning.alerts import AlertReport
-from terraplan.planning.kpi_charts import band_chart, bar_chart, line_chart
+from terraplan.planning.kpi_charts import (
+    band_chart,
+    bar_chart,
+    line_chart,
+    map_colour,
+    territory_map,
+)
 from terraplan.planning.kpi_registry import kpi_definition
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -44,6 +52,9 @@ th{background:#f5f5f5;font-weight:600}td.num{text-align:right;font-variant-numer
 .ok{border-left:4px solid #2e7d32;background:#e8f5e9;padding:8px 12px}
 .note{color:#616161;font-size:12px;margin:0 0 6px}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:12px}
+.legend{list-style:none;padding:0;margin:8px 0 0;columns:3 14em;font-size:13px}
+.swatch{display:inline-block;width:12px;height:12px;border:1px solid #555;margin-right:6px;
+vertical-align:-1px}
 @media (max-width:900px){.grid{grid-template-columns:1fr}}
 """
 
@@ -58,6 +69,9 @@ def render_report_html(
     as_of: date | None = None,
     max_bars: int = 40,
     balance_criteria: str | None = None,
+    names: Mapping[str, str] | None = None,
+    reps: Mapping[str, str] | None = None,
+    shapes: Sequence[tuple[str, Sequence[Any]]] | None = None,
 ) -> str:
     """Render a one-page report as HTML text.
 
@@ -72,6 +86,10 @@ def render_report_html(
             the KPI table always lists every territory.
         balance_criteria: what the balance is judged by, shown above the balance charts
             (e.g. :meth:`~terraplan.planning.balance_criteria.BalanceCriteria.describe`).
+        names: territory id -> name (shown instead of ids; ids are kept for unnamed ones).
+        reps: territory id -> its reps' names (the KPI table and the map's legend).
+        shapes: ``(territory id, MultiPolygon coordinates)`` in the plan's order, for the
+            territory map (inline SVG, coloured as in the web map, with a legend).
 
     Returns:
         A complete HTML5 document; charts are inline SVG, styles inline, nothing is fetched.
@@ -92,12 +110,14 @@ def render_report_html(
             f"no KPI rows for period {period!r}", details={"field": "period", "value": period}
         )
     rows = territory.filter(pl.col("period") == period).sort("key") if period else territory.head(0)
+    label = _Labels(names or {}, reps or {})
     sections = [
-        _attainment_section(rows, period, max_bars),
+        _map_section(shapes, label),
+        _attainment_section(rows, period, max_bars, label),
         _trend_section(territory, as_of),
-        _balance_section(balance, max_bars, balance_criteria),
-        _alerts_section(alerts),
-        _table_section(rows, period),
+        _balance_section(balance, max_bars, balance_criteria, label),
+        _alerts_section(alerts, label),
+        _table_section(rows, period, label),
     ]
     subtitle = f"Period {period or '-'}" + (f" · as of {as_of.isoformat()}" if as_of else "")
     return (
@@ -110,7 +130,37 @@ def render_report_html(
     )
 
 
-def _attainment_section(rows: pl.DataFrame, period: str | None, max_bars: int) -> str:
+class _Labels:
+    """Territory and rep names for ids (an id without a name shows as itself)."""
+
+    def __init__(self, names: Mapping[str, str], reps: Mapping[str, str]) -> None:
+        self.names = names
+        self.reps = reps
+
+    def __call__(self, territory_id: object) -> str:
+        return self.names.get(str(territory_id), str(territory_id))
+
+
+def _map_section(shapes: Sequence[tuple[str, Sequence[Any]]] | None, label: _Labels) -> str:
+    if not shapes:
+        return ""
+    coloured = [(label(tid), map_colour(i), polygons) for i, (tid, polygons) in enumerate(shapes)]
+    svg = territory_map(
+        [c for c in coloured if c[2]], title=f"Map of the {len(shapes)} territories"
+    )
+    items = "".join(
+        f'<li><span class="swatch" style="background:{escape(colour)}"></span>{escape(name)}'
+        + (f" — {escape(label.reps[tid])}" if label.reps.get(tid) else "")
+        + ("" if polygons else " (no geometry)")
+        + "</li>"
+        for (tid, polygons), (name, colour, _) in zip(shapes, coloured, strict=True)
+    )
+    return f'<section id="map"><h2>Territories</h2>{svg}<ul class="legend">{items}</ul></section>'
+
+
+def _attainment_section(
+    rows: pl.DataFrame, period: str | None, max_bars: int, label: _Labels
+) -> str:
     if rows.is_empty():
         return "<section><h2>Attainment by territory</h2><p>No territories.</p></section>"
     # the territories furthest behind first, those without a target last
@@ -121,13 +171,40 @@ def _attainment_section(rows: pl.DataFrame, period: str | None, max_bars: int) -
         if shown.height < rows.height
         else ""
     )
-    items = list(zip(shown["key"].to_list(), shown["attainment"].to_list(), strict=True))
-    chart = bar_chart(items, title=f"Attainment vs target, {period}", reference=1.0)
-    pace = list(zip(shown["key"].to_list(), shown["pace_to_target"].to_list(), strict=True))
-    pace_chart = bar_chart(pace, title=f"Pace to target, {period}", reference=1.0)
+    keys = [label(k) for k in shown["key"].to_list()]
+    attainment = shown["attainment"].to_list()
+    pace = shown["pace_to_target"].to_list()
+    chart = bar_chart(
+        list(zip(keys, attainment, strict=True)),
+        title=f"Attainment vs target, {period}",
+        reference=1.0,
+    )
+    if _same(attainment, pace):
+        # a complete period (pace to target is attainment) or no targets: one chart says it
+        why = (
+            "No territory has a target for this period."
+            if all(a is None for a in attainment)
+            else "The period is complete: pace to target equals attainment."
+        )
+        return (
+            '<section id="attainment"><h2>Attainment by territory</h2>'
+            f'{note}<p class="note">{why}</p>{chart}</section>'
+        )
+    pace_chart = bar_chart(
+        list(zip(keys, pace, strict=True)), title=f"Pace to target, {period}", reference=1.0
+    )
     return (
         '<section id="attainment"><h2>Attainment by territory</h2>'
         f'{note}<div class="grid"><div>{chart}</div><div>{pace_chart}</div></div></section>'
+    )
+
+
+def _same(a: Sequence[float | None], b: Sequence[float | None]) -> bool:
+    """Equal lists of figures (None equals None; numbers within 1e-9 relative)."""
+    return all(
+        (x is None and y is None)
+        or (x is not None and y is not None and abs(x - y) <= 1e-9 * max(1.0, abs(x)))
+        for x, y in zip(a, b, strict=True)
     )
 
 
@@ -162,7 +239,7 @@ def _trend_section(territory: pl.DataFrame, as_of: date | None) -> str:
 
 
 def _balance_section(
-    balance: pl.DataFrame | None, max_bars: int, criteria: str | None = None
+    balance: pl.DataFrame | None, max_bars: int, criteria: str | None, label: _Labels
 ) -> str:
     if balance is None or balance.is_empty():
         return ""
@@ -179,7 +256,13 @@ def _balance_section(
         first = part.row(0, named=True)
         charts.append(
             band_chart(
-                list(zip(part["territory_id"].to_list(), part["value"].to_list(), strict=True)),
+                list(
+                    zip(
+                        [label(t) for t in part["territory_id"].to_list()],
+                        part["value"].to_list(),
+                        strict=True,
+                    )
+                ),
                 title=f"{metric.replace('_', ' ').capitalize()} per territory "
                 f"(band: {'target' if criteria else 'mean'} ±{first['tolerance']:.0%})",
                 mean=first["mean"],
@@ -194,14 +277,14 @@ def _balance_section(
     )
 
 
-def _alerts_section(alerts: AlertReport | None) -> str:
+def _alerts_section(alerts: AlertReport | None, label: _Labels) -> str:
     if alerts is None:
         return ""
     advice = alerts.realignment
     if advice.recommended:
         box = (
             '<div class="recommend"><strong>Realignment recommended</strong> for '
-            f"{escape(', '.join(advice.territories))}.<ul>"
+            f"{escape(', '.join(label(t) for t in advice.territories))}.<ul>"
             + "".join(f"<li>{escape(r)}</li>" for r in advice.reasons)
             + "</ul></div>"
         )
@@ -212,7 +295,8 @@ def _alerts_section(alerts: AlertReport | None) -> str:
     else:
         body = "".join(
             f'<tr><td class="sev-{escape(a.severity)}">{escape(a.severity)}</td>'
-            f"<td>{escape(a.kind)}</td><td>{escape(a.subject_kind)} {escape(a.subject_id)}</td>"
+            f"<td>{escape(a.kind)}</td><td>{escape(a.subject_kind)} "
+            f"{escape(label(a.subject_id) if a.subject_kind == 'territory' else a.subject_id)}</td>"
             f"<td>{escape(a.reason)}</td></tr>"
             for a in alerts.alerts
         )
@@ -236,18 +320,20 @@ def _cell(name: str, value: object) -> str:
     return f'<td class="num">{escape(text)}</td>'
 
 
-def _table_section(rows: pl.DataFrame, period: str | None) -> str:
+def _table_section(rows: pl.DataFrame, period: str | None, label: _Labels) -> str:
     if rows.is_empty():
         return ""
     head = "".join(f"<th>{escape(kpi_definition(k).label)}</th>" for k in TABLE_KPIS)
+    rep_head = "<th>Rep</th>" if label.reps else ""
     body = "".join(
-        f"<tr><td>{escape(str(r['key']))}</td>"
+        f"<tr><td>{escape(label(r['key']))}</td>"
+        + (f"<td>{escape(label.reps.get(str(r['key']), ''))}</td>" if label.reps else "")
         + "".join(_cell(k, r[k]) for k in TABLE_KPIS)
         + "</tr>"
         for r in rows.iter_rows(named=True)
     )
     return (
         f'<section id="kpis"><h2>Territory KPIs, {escape(period or "")}</h2>'
-        f"<table><thead><tr><th>Territory</th>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f"<table><thead><tr><th>Territory</th>{rep_head}{head}</tr></thead><tbody>{body}</tbody></table>"
         "</section>"
     )

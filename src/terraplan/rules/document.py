@@ -27,7 +27,7 @@ from terraplan.rules.model import AllOf, AnyOf, Condition, NotOf
 MAX_DOCUMENT_BYTES = 50_000_000
 MAX_NODES = 2_000_000
 MAX_DEPTH = 64
-MAX_LIST_ITEMS = 500_000
+MAX_LIST_ITEMS = 100_000
 #: Tests (predicates, all/any/not) in all conditions once named conditions are expanded.
 MAX_CONDITION_NODES = 200_000
 
@@ -141,6 +141,25 @@ def _json_depth(text: str) -> int:
     return deepest
 
 
+def _check_values(root: Any) -> None:
+    """Element count and list lengths of parsed JSON data (no aliases: a plain walk)."""
+    count = 0
+    stack = [root]
+    while stack:
+        value = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise _too_many_nodes()
+        if isinstance(value, dict | list):
+            if len(value) > MAX_LIST_ITEMS:
+                raise _refuse(
+                    "list_items",
+                    f"a list or mapping has {len(value):,} items; at most "
+                    f"{MAX_LIST_ITEMS:,} are allowed",
+                )
+            stack.extend(value.values() if isinstance(value, dict) else value)
+
+
 def read_document(text: str) -> Any:
     """The data of a YAML or JSON rule-set text (JSON when it starts with ``{``), bounded."""
     size = len(text.encode("utf-8", errors="replace"))
@@ -154,7 +173,9 @@ def read_document(text: str) -> Any:
         if stripped.startswith("{"):
             if _json_depth(text) > MAX_DEPTH:
                 raise _refuse("depth", f"the document nests deeper than {MAX_DEPTH} levels")
-            return json.loads(text)
+            data = json.loads(text)
+            _check_values(data)
+            return data
         return _yaml(text)
     except RuleError:
         raise

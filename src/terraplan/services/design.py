@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from terraplan.domain import GeoKind, GeoUnit, Plan, RecordKind, Rep, RepRole
+from terraplan.engine.design.params import DEFAULT_TIME_LIMIT
 from terraplan.errors import DataError, InfeasibleError, InvalidParameterError, NotFoundError
 from terraplan.io.outputs import write_files
 from terraplan.planning.design import (
@@ -174,7 +175,7 @@ def design_plan(
     max_moved: float | None = None,
     locks: Mapping[str, str] | None = None,
     seed: int = 0,
-    time_limit: float = 30.0,
+    time_limit: float = DEFAULT_TIME_LIMIT,
     method: Literal["auto", "heuristic", "exact"] = "auto",
     states: set[str] | None = None,
     plan_id: str | None = None,

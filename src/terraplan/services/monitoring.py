@@ -391,6 +391,11 @@ def plan_report_html(db: Database, plan_id: str, *, period: str | None = None) -
         criteria=criteria,
     )
     balance = territory_balance(data.inputs, criteria=criteria)
+    from terraplan.services.report_map import report_names, territory_shapes
+
+    with UnitOfWork(db) as uow:
+        names, reps = report_names(uow, data.plan)
+        shapes = territory_shapes(uow, data.plan)
     return render_report_html(
         kpis,
         period=period,
@@ -399,4 +404,7 @@ def plan_report_html(db: Database, plan_id: str, *, period: str | None = None) -
         title=f"{data.plan.name} ({data.plan.id})",
         as_of=data.as_of,
         balance_criteria=criteria.describe(),
+        names=names,
+        reps=reps,
+        shapes=shapes,
     )

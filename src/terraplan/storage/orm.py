@@ -486,3 +486,24 @@ class OwnershipPeriodRow(Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class TerritoryNotesRow(Base):
+    """A territory's plan page text (strategy, marketing plans, outreach initiatives) as saved
+    for one plan version; ``revision`` counts the saves of that row (stale writes are refused)."""
+
+    __tablename__ = "territory_notes"
+    __table_args__ = (
+        Index("ix_territory_notes_key", "plan_id", "territory_id", "plan_version", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan_id: Mapped[str] = mapped_column(ID, ForeignKey("plans.id", ondelete="CASCADE"))
+    territory_id: Mapped[str] = mapped_column(ID)
+    plan_version: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer)
+    strategy: Mapped[str] = mapped_column(Text)
+    marketing: Mapped[str] = mapped_column(Text)
+    outreach: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str | None] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)

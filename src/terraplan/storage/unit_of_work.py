@@ -12,6 +12,7 @@ from terraplan.errors import StorageError
 from terraplan.storage.database import Database
 from terraplan.storage.plan_records import Assignments, PlanResults, RuleSets
 from terraplan.storage.repositories import PlanRepository, RecordRepository
+from terraplan.storage.territory_notes import TerritoryNotesRepository
 from terraplan.storage.users import ApiTokenRepository, BrowserSessionRepository, UserRepository
 from terraplan.storage.workflow import AuditLog, Comments, Jobs
 
@@ -40,6 +41,7 @@ class UnitOfWork:
         self.jobs = Jobs(session)
         self.audit = AuditLog(session)
         self.comments = Comments(session)
+        self.territory_notes = TerritoryNotesRepository(session)
         self.users = UserRepository(session)
         self.api_tokens = ApiTokenRepository(session)
         self.browser_sessions = BrowserSessionRepository(session)

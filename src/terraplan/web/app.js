@@ -16,6 +16,7 @@ async function loadPlans(selectId) {
 async function openPlan(planId) {
   document.getElementById("plan-select").value = planId;
   history.replaceState(null, "", "#plan=" + encodeURIComponent(planId));
+  TPPages.planChanged();
   await TPMap.load(planId);
   const status = document.getElementById("plan-status");
   status.textContent = TP.plan.status.replace("_", " ");
@@ -46,6 +47,7 @@ async function boot() {
   });
   TPMap.init();
   TPViews.init();
+  TPPages.init();
   await loadPlans();
   document.getElementById("plan-select").addEventListener("change", (e) => openPlan(e.target.value).catch((err) => say(err.message, "error")));
   if (!TP.plans.length) { say("No plan to show yet: run a design or import one."); return; }

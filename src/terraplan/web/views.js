@@ -1,5 +1,6 @@
 "use strict";
-// Compare, workflow, design (job with progress), dashboard (KPIs, alerts), rules (test-route).
+// Compare, workflow, design (job with progress), rules (test-route); the dashboard, territory
+// pages, rule editing and team views are in dashboard.js and pages.js (TPPages.refresh).
 const TPViews = {
   current: "map",
 
@@ -19,7 +20,7 @@ const TPViews = {
   async refreshCurrent() {
     if (!TP.plan) return;
     if (this.current === "workflow") await this.workflow();
-    if (this.current === "dashboard") await this.dashboard();
+    await TPPages.refresh(this.current);
   },
 
   // --- compare ---------------------------------------------------------------------------
@@ -210,39 +211,6 @@ const TPViews = {
         el("td", {class: "num"}, fmt(p.weighted_inertia)), el("td", {}, p.within_tolerance ? "yes" : "no"), el("td", {}, p.contiguous ? "yes" : "no"),
         el("td", {}, el("button", {type: "button", class: "open-point", onclick: () => open(p)}, "Open this design"))))));
     document.getElementById("d-curve-result").replaceChildren(el("h3", {}, "Price of balance"), chart, table);
-  },
-
-  // --- dashboard -------------------------------------------------------------------------
-  async dashboard() {
-    const planId = TP.plan.id;
-    const kpis = await api("GET", `/plans/${encodeURIComponent(planId)}/kpis?dimension=territory`);
-    const rows = kpis.rows;
-    const names = {};
-    for (const t of (TP.mapData ? TP.mapData.territories : [])) names[t.id] = t.name;
-    const wanted = ["revenue", "revenue_growth", "target", "attainment", "open_pipeline", "pipeline_coverage",
-      "win_rate", "account_count", "potential", "penetration", "whitespace"];
-    const cols = wanted.filter((c) => rows.some((r) => c in r));
-    const table = document.getElementById("kpi-table");
-    table.tHead.replaceChildren(el("tr", {}, el("th", {}, "territory"), ...cols.map((c) => el("th", {}, c.replaceAll("_", " ")))));
-    table.tBodies[0].replaceChildren(...rows.map((r) => el("tr", {"data-key": r.key}, el("td", {}, names[r.key] || r.key),
-      ...cols.map((c) => el("td", {class: "num"}, fmt(r[c]))))));
-    // The chart shows the first of these that has figures (attainment needs targets).
-    const metric = ["attainment", "revenue", "potential"].find((c) => rows.some((r) => typeof r[c] === "number"));
-    const chart = document.getElementById("kpi-chart");
-    chart.replaceChildren();
-    if (metric) {
-      const max = Math.max(...rows.map((r) => Math.abs(Number(r[metric]) || 0)), 1e-9);
-      chart.dataset.metric = metric;
-      chart.append(el("h3", {}, metric.replaceAll("_", " ") + " by territory (figures in the table below)"),
-        ...rows.map((r) => el("div", {class: "hbar"}, el("span", {class: "hbar-label"}, names[r.key] || r.key),
-          el("span", {class: "hbar-track"}, Object.assign(el("span", {class: "hbar-fill"}), {style: `width:${(100 * Math.abs(Number(r[metric]) || 0) / max).toFixed(1)}%`})),
-          el("span", {class: "num"}, fmt(r[metric])))));
-    }
-    const alerts = await api("GET", `/plans/${encodeURIComponent(planId)}/alerts`);
-    document.getElementById("realignment").textContent = alerts.realignment_recommended
-      ? "Realignment recommended: " + alerts.realignment_reasons.join("; ") : "No realignment recommended.";
-    document.getElementById("alerts").replaceChildren(...alerts.alerts.map((a) => el("li", {class: "alert-" + a.severity},
-      el("strong", {}, a.severity), ` ${a.subject_kind} ${a.subject_id}: ${a.reason}`)));
   },
 
   // --- rules -----------------------------------------------------------------------------

@@ -111,6 +111,8 @@ def solve_exact_assignment(
     current: npt.ArrayLike | None = None,
     moved_weight: npt.ArrayLike | None = None,
     max_moved_weight: float | None = None,
+    disruption_cap: tuple[npt.ArrayLike, float] | None = None,
+    conflicts: npt.ArrayLike | None = None,
     time_limit: float = 5.0,
     mip_gap: float = 1e-6,
     callback: Callback | None = None,
@@ -125,7 +127,10 @@ def solve_exact_assignment(
     (k,)`` distinct unit indices, each forced into its territory and used as the root of
     its contiguity (-1: a territory without centre, rooted at its largest piece);
     ``current (n,)`` labels or -1 and ``moved_weight (n,)`` (default ones)
-    with ``max_moved_weight`` for a disruption budget. ``time_limit`` seconds for the whole
+    with ``max_moved_weight`` for a disruption budget; ``disruption_cap = (weight (n,), cap)``
+    adds a second such budget on another weight (the lexicographic second stage keeps the
+    least disruption found by the first); ``conflicts (p, 2)`` unit pairs that must not
+    share a territory (the diameter model). ``time_limit`` seconds for the whole
     re-solve loop; ``mip_gap`` relative optimality gap; ``callback(step, objective)`` is
     called after each solve and may return False to stop; ``explain_infeasible=False``
     skips the extra solves that name the constraints an infeasible model cannot meet
@@ -151,15 +156,22 @@ def solve_exact_assignment(
         if centre_units is None
         else distinct_units(centre_units, "centre_units", n, k, allow_none=True)
     )
-    budget = _budget(current, moved_weight, max_moved_weight, n, k)
+    budget = [_budget(current, moved_weight, max_moved_weight, n, k)]
+    if disruption_cap is not None:
+        budget.append(_budget(current, disruption_cap[0], disruption_cap[1], n, k))
     limit = positive_seconds(time_limit, "time_limit")
     gap = gap_value(mip_gap)
     if callback is not None and not callable(callback):
         raise bad("callback", "must be callable")
     _check_allowed(mask, centres)
+    pairs = (
+        np.zeros((0, 2), dtype=np.int64)
+        if conflicts is None
+        else int_array(np.reshape(conflicts, (-1, 2)), "conflicts", (None, 2), 0, n)
+    )
     return _solve(
         np.where(mask, c, 0.0), w, lo, hi, mask, graph, centres, budget,
-        started, limit, gap, callback, explain_infeasible,
+        started, limit, gap, callback, explain_infeasible, pairs,
     )  # fmt: skip
 
 
@@ -207,7 +219,7 @@ def _model_blocks(
     w: FloatArray,
     lo: FloatArray,
     hi: FloatArray,
-    budget: tuple[IntArray, FloatArray, float] | None,
+    budgets: list[tuple[IntArray, FloatArray, float] | None],
 ) -> tuple[RowBlock, list[RowBlock]]:
     """The assignment rows and the optional blocks (balance per metric, budget)."""
     n, m = w.shape
@@ -228,7 +240,9 @@ def _model_blocks(
         data = np.tile(w[:, q], keep.size)
         matrix = sparse.csr_matrix((data, (rows, cols)), shape=(keep.size, n_vars))
         optional.append(RowBlock(f"balance window of metric {q}", matrix, lo[keep, q], hi[keep, q]))
-    if budget is not None:
+    for budget in budgets:
+        if budget is None:
+            continue
         labels, weight, most = budget
         has = np.flatnonzero(labels >= 0)
         cols = has * k + labels[has]
@@ -248,16 +262,19 @@ def _solve(
     mask: BoolArray,
     graph: sparse.csr_matrix | None,
     centres: IntArray,
-    budget: tuple[IntArray, FloatArray, float] | None,
+    budget: list[tuple[IntArray, FloatArray, float] | None],
     started: float,
     limit: float,
     gap: float,
     callback: Callback | None,
     explain_infeasible: bool = True,
+    conflicts: IntArray | None = None,
 ) -> ExactOutcome:
     n, k = cost.shape
     n_vars = n * k
     core, optional = _model_blocks(w, lo, hi, budget)
+    if conflicts is not None and conflicts.shape[0]:
+        optional.append(_conflict_rows(conflicts, n, k))
     var_lo = np.zeros(n_vars)
     var_hi = mask.ravel().astype(np.float64)
     fixed = np.flatnonzero(centres >= 0)
@@ -295,6 +312,18 @@ def _solve(
         time=time.monotonic() - started,
         centres=frozen(centres),
     )
+
+
+def _conflict_rows(pairs: IntArray, n: int, k: int) -> RowBlock:
+    """Rows ``x[i, t] + x[j, t] <= 1`` for every pair ``(i, j)`` and territory ``t``."""
+    p = pairs.shape[0]
+    rows = np.repeat(np.arange(p * k), 2)
+    terr = np.tile(np.arange(k), p)
+    first = np.repeat(pairs[:, 0], k) * k + terr
+    second = np.repeat(pairs[:, 1], k) * k + terr
+    cols = np.column_stack([first, second]).ravel()
+    matrix = sparse.csr_matrix((np.ones(2 * p * k), (rows, cols)), shape=(p * k, n * k))
+    return RowBlock("largest diameter", matrix, np.full(p * k, -np.inf), np.ones(p * k))
 
 
 def _variable_of(k: int) -> Callable[[IntArray, int], IntArray]:

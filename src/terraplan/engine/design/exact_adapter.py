@@ -11,6 +11,12 @@ chord distance in km (coords) or the given matrix; centres are units (free: chos
 MILP, a p-median; fixed points: as given). Disruption (``disruption_weight > 0``) adds
 ``disruption_weight * w_disrupt_i * mean_cost / mean_w_disrupt`` when ``t`` differs from the
 unit's current territory; budgets become the MILP's moved-weight limit.
+With ``priority="lexicographic"`` and a current plan the fixed-centre model is solved in
+two stages instead (:mod:`terraplan.engine.design.exact_lexicographic`: least disruption,
+then compactness), and ``compactness_objective="diameter"`` minimises the largest
+territory diameter (:mod:`terraplan.engine.design.exact_diameter`). ``centre_costs``
+replace the distances to fixed centres; keep-together groups are solved on the contracted
+problem (:mod:`terraplan.engine.design.groups`).
 """
 
 from __future__ import annotations
@@ -24,9 +30,13 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial.distance import cdist
 
-from terraplan.engine.design.diagnosis import diagnose
+from terraplan.engine.design.diagnosis import Diagnosis, diagnose
+from terraplan.engine.design.exact_costs import allowed_pairs as _allowed
+from terraplan.engine.design.exact_costs import fixed_cost
+from terraplan.engine.design.exact_costs import weighted_disruption_cost as _disruption_cost
+from terraplan.engine.design.groups import solve_grouped
 from terraplan.engine.design.heuristic import _one_unit_each, _result, report_diagnosis
-from terraplan.engine.design.params import Param, validate_params
+from terraplan.engine.design.params import DEFAULT_TIME_LIMIT, Param, validate_params
 from terraplan.engine.design.problem import DesignProblem, Prepared, prepare
 from terraplan.engine.design.report import DesignResult, SolverStats
 from terraplan.errors import InvalidParameterError, SolverError
@@ -51,7 +61,11 @@ class ExactSolver:
     parameters = EXACT_PARAMETERS
 
     def __init__(
-        self, *, time_limit: float = 30.0, mip_gap: float = 1e-6, callback: Any = None
+        self,
+        *,
+        time_limit: float = DEFAULT_TIME_LIMIT,
+        mip_gap: float = 1e-6,
+        callback: Any = None,
     ) -> None:
         self.time_limit = time_limit
         self.mip_gap = mip_gap
@@ -63,20 +77,35 @@ class ExactSolver:
     def solve(self, problem: DesignProblem) -> DesignResult:
         """Solve ``problem`` exactly (within the time limit); never mutates it."""
         validate_params(self.parameters, self.get_params())
-        began = time.perf_counter()
         prep = prepare(problem)
+        if prep.groups is not None:
+            return solve_grouped(prep, self._solve_prepared)
         diagnosis, prep = diagnose(prep)
         report_diagnosis(diagnosis)
+        return self._solve_prepared(prep, diagnosis)
+
+    def _solve_prepared(self, prep: Prepared, diagnosis: Diagnosis | None = None) -> DesignResult:
+        """The core on a validated problem (diagnosed here when ``diagnosis`` is None)."""
+        began = time.perf_counter()
+        if diagnosis is None:
+            diagnosis, prep = diagnose(prep)
         if prep.n <= prep.k:
             labels = _one_unit_each(prep)
             stats = SolverStats("exact", time.perf_counter() - began, 0, 0.0, True, "trivial")
             return _result(prep, labels, diagnosis, stats)
         fixed = (
             ~prep.free_centres
-            if (prep.centre_units is not None or prep.centre_points is not None)
+            if (
+                prep.centre_units is not None
+                or prep.centre_points is not None
+                or prep.centre_costs is not None
+            )
             else np.zeros(prep.k, dtype=bool)
         )
-        if fixed.all():
+        if prep.diameter:
+            outcome = self._diameter(prep, bool(fixed.all()))
+            labels = np.asarray(outcome.labels, dtype=np.int64)
+        elif fixed.all():
             outcome = self._fixed(prep)
             labels = np.asarray(outcome.labels, dtype=np.int64)
         else:
@@ -98,17 +127,21 @@ class ExactSolver:
     def _fixed(self, prep: Prepared) -> Any:
         from terraplan.engine.design.exact import solve_exact_assignment
 
-        if prep.xyz is not None:
-            centres = (
-                prep.centre_points
-                if prep.centre_points is not None
-                else prep.xyz[prep.centre_units]
-            )
-            dist = cdist(prep.xyz, centres)
-        else:
-            assert prep.distances is not None and prep.centre_units is not None
-            dist = prep.distances[:, prep.centre_units]
-        cost = prep.compact_w[:, None] * dist**prep.power
+        cost = fixed_cost(prep)
+        if prep.priority == "lexicographic" and prep.current is not None:
+            from terraplan.engine.design.exact_lexicographic import solve_lexicographic
+
+            budget = _budget_args(prep)
+            budget.pop("current", None)
+            outcome, _ = solve_lexicographic(
+                cost, prep.weights, prep.lower, prep.upper, _allowed(prep),
+                current=prep.current, disruption_weight=prep.disrupt_w,
+                adjacency=prep.adjacency if prep.contiguous else None,
+                centre_units=prep.centre_units, **budget,
+                time_limit=float(self.time_limit), mip_gap=float(self.mip_gap),
+                callback=self.callback,
+            )  # fmt: skip
+            return outcome
         cost = cost + _disruption_cost(prep, cost)
         return solve_exact_assignment(
             cost, prep.weights, prep.lower, prep.upper, _allowed(prep),
@@ -117,6 +150,22 @@ class ExactSolver:
             time_limit=float(self.time_limit), mip_gap=float(self.mip_gap),
             callback=self.callback,
         )  # fmt: skip
+
+    # -- largest diameter: bisection on conflict models ------------------------------------
+    def _diameter(self, prep: Prepared, fixed: bool) -> Any:
+        """Least largest diameter; then, with fixed centres, the ``distance_power`` cost
+        (free centres: any plan of least diameter, territories without a centre)."""
+        from terraplan.engine.design.exact_diameter import solve_min_diameter
+        from terraplan.engine.design.objectives import pair_distances
+
+        cost = fixed_cost(prep) if fixed else np.zeros((prep.n, prep.k))
+        outcome, _ = solve_min_diameter(
+            pair_distances(prep), cost, prep.weights, prep.lower, prep.upper, _allowed(prep),
+            adjacency=prep.adjacency if prep.contiguous else None,
+            centre_units=prep.centre_units if fixed else None,
+            time_limit=float(self.time_limit), mip_gap=float(self.mip_gap),
+        )  # fmt: skip
+        return outcome
 
     # -- free centres: p-median MILP ---------------------------------------------------------
     def _free(
@@ -130,7 +179,8 @@ class ExactSolver:
                 details={"parameter": "centres"},
             )
         if prep.current is not None and (
-            prep.disruption_weight > 0
+            prep.priority == "lexicographic"
+            or prep.disruption_weight > 0
             or prep.max_moved_units is not None
             or prep.max_moved_share is not None
         ):
@@ -234,25 +284,6 @@ def _not_proven(outcome: Any) -> Any:
         iterations = outcome.iterations
 
     return _Outcome
-
-
-def _allowed(prep: Prepared) -> npt.NDArray[np.bool_]:
-    allowed = np.ones((prep.n, prep.k), dtype=bool) if prep.allowed is None else prep.allowed.copy()
-    locked = np.flatnonzero(prep.locked >= 0)
-    allowed[locked] = False
-    allowed[locked, prep.locked[locked]] = True
-    return allowed
-
-
-def _disruption_cost(prep: Prepared, cost: FloatArray) -> FloatArray:
-    if prep.current is None or prep.disruption_weight <= 0:
-        return np.zeros_like(cost)
-    scale = float(np.mean(cost)) / max(float(np.mean(prep.disrupt_w)), 1e-300)
-    extra = np.repeat((prep.disruption_weight * scale * prep.disrupt_w)[:, None], prep.k, axis=1)
-    has = prep.current >= 0
-    extra[np.flatnonzero(has), prep.current[has]] = 0.0
-    extra[~has] = 0.0
-    return np.asarray(extra, dtype=np.float64)
 
 
 def _budget_args(prep: Prepared) -> dict[str, Any]:

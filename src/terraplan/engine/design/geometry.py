@@ -33,6 +33,15 @@ def to_xyz(coords: FloatArray) -> FloatArray:
     )
 
 
+def planar_xyz(coords: FloatArray) -> FloatArray:
+    """``(n, 2)`` planar ``x, y`` (any projected unit) -> ``(n, 3)`` points ``(x, y, 0)``.
+
+    The engine then measures straight-line distances in the caller's unit, with the same
+    code paths as Earth-centred points.
+    """
+    return np.column_stack((coords[:, 0], coords[:, 1], np.zeros(coords.shape[0])))
+
+
 def to_latlon(xyz: FloatArray) -> FloatArray:
     """``(n, 3)`` points (any length) -> ``(n, 2)`` latitude/longitude degrees of their direction."""
     norm = np.linalg.norm(xyz, axis=1)
@@ -55,27 +64,30 @@ def haversine_km(a: FloatArray, b: FloatArray) -> FloatArray:
 
 
 def build_neighbourhood(
-    coords: FloatArray, *, method: str = "delaunay", k_neighbours: int = 6
+    coords: FloatArray, *, method: str = "delaunay", k_neighbours: int = 6, planar: bool = False
 ) -> sparse.csr_matrix:
     """A symmetric, connected unit graph from point locations.
 
+    ``coords (n, 2)``: latitude/longitude degrees, or planar ``x, y`` when ``planar``.
     ``method="delaunay"`` joins units whose Delaunay triangles share an edge (computed on a
     local equal-area-ish projection), ``"knn"`` joins each unit to its ``k_neighbours``
     nearest. Either graph is symmetrised, then :func:`connect_components` bridges pieces.
     Returns an ``(n, n)`` boolean CSR matrix.
     """
     n = coords.shape[0]
-    xyz = to_xyz(coords)
+    xyz = planar_xyz(coords) if planar else to_xyz(coords)
     if n < 2:
         return sparse.csr_matrix((n, n), dtype=bool)
     rows: IntArray
     cols: IntArray
     if method == "delaunay" and n >= 4:
-        plane = _project(coords)
+        plane = coords if planar else _project(coords)
         try:
             tri = Delaunay(plane, qhull_options="QJ")
         except QhullError:
-            return build_neighbourhood(coords, method="knn", k_neighbours=k_neighbours)
+            return build_neighbourhood(
+                coords, method="knn", k_neighbours=k_neighbours, planar=planar
+            )
         simplices = tri.simplices.astype(np.int64)
         rows = np.concatenate([simplices[:, 0], simplices[:, 1], simplices[:, 2]])
         cols = np.concatenate([simplices[:, 1], simplices[:, 2], simplices[:, 0]])

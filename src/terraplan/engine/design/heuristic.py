@@ -26,8 +26,17 @@ from terraplan.engine.design.construct import (
     spread_seeds,
 )
 from terraplan.engine.design.diagnosis import Diagnosis, diagnose
-from terraplan.engine.design.params import Param, is_random_state, make_rng, validate_params
+from terraplan.engine.design.diameter_search import reduce_max_diameter
+from terraplan.engine.design.groups import solve_grouped
+from terraplan.engine.design.params import (
+    DEFAULT_TIME_LIMIT,
+    Param,
+    is_random_state,
+    make_rng,
+    validate_params,
+)
 from terraplan.engine.design.problem import DesignProblem, Prepared, prepare
+from terraplan.engine.design.realign import realign_applies, realign_result
 from terraplan.engine.design.repair import (
     centroid_costs,
     centroid_repair,
@@ -110,7 +119,7 @@ class HeuristicSolver:
     def __init__(
         self,
         *,
-        time_limit: float = 60.0,
+        time_limit: float = DEFAULT_TIME_LIMIT,
         n_starts: int = 2,
         max_sweeps: int = 200,
         allocation_iterations: int = 60,
@@ -140,6 +149,8 @@ class HeuristicSolver:
         """Design territories for ``problem``; never mutates it or the solver."""
         validate_params(self.parameters, self.get_params())
         prep = prepare(problem)
+        if prep.groups is not None:  # keep-together groups: solve the contraction (groups.py)
+            return solve_grouped(prep, self._solve_prepared)
         diagnosis, prep = diagnose(prep)
         report_diagnosis(diagnosis)
         return self._solve_prepared(prep, diagnosis)
@@ -162,6 +173,8 @@ class HeuristicSolver:
             labels = _one_unit_each(prep)
             stats = SolverStats("heuristic", time.perf_counter() - began, 0, 0.0, True, "trivial")
             return _result(prep, labels, diagnosis, stats)
+        if realign_applies(prep):  # fixed centres, least disruption: exact repair (realign.py)
+            return realign_result(prep, diagnosis, began, deadline)
         trace: list[TraceRow] = []
         step = 0
         stopped = False
@@ -246,6 +259,9 @@ class HeuristicSolver:
             repaired, objective, repair_cut = centroid_repair(prep, best[2], deadline)
             if objective < best[1]:
                 best = (best[0], objective, repaired, best[3], best[4])
+        if prep.diameter and not stopped:  # largest-diameter objective (diameter_search.py)
+            narrow, cut = reduce_max_diameter(prep, best[2], deadline)
+            best, repair_cut = (best[0], best[1], narrow, best[3], best[4]), repair_cut or cut
         # Every clock check compares against the deadline: a run that ends before it was
         # never cut by the clock, so its plan is the same on any machine.
         timed_out = repair_cut or time.perf_counter() > deadline

@@ -16,6 +16,10 @@ import numpy as np
 
 from terraplan.errors import InvalidParameterError
 
+#: Default time limit in seconds of every design solver, the planning layer and the CLI.
+#: A safety stop: solvers end on their own work budgets well before it on usual instances.
+DEFAULT_TIME_LIMIT = 60.0
+
 
 @dataclass(frozen=True, slots=True)
 class Param:

@@ -17,6 +17,7 @@ from scipy import sparse
 from terraplan.engine.design.geometry import (
     build_neighbourhood,
     connect_components,
+    planar_xyz,
     symmetric_graph,
     to_xyz,
 )
@@ -27,6 +28,7 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 Priority = Literal["weighted", "lexicographic"]
+CoordsKind = Literal["latlon", "planar"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,8 +41,22 @@ class DesignProblem:
     - ``n_territories`` k, or implied by ``targets``/``centres``.
     - ``targets (k, m)``: per-territory targets; default equal shares of the totals.
     - ``tolerance`` scalar or ``(m,)``: allowed relative deviation from the target (0.05).
-    - ``coords (n, 2)``: latitude/longitude degrees; or ``distances (n, n)``: any distance or
-      travel-time matrix (then ``centres`` must be unit indices).
+    - ``lower`` / ``upper``: absolute balance windows in metric units, ``(k, m)``, ``(m,)`` or
+      a scalar
+      (asymmetric allowed, ``-inf``/``inf`` open); a side left None is the relative band
+      ``targets * (1 -/+ tolerance)``. With a window and no ``targets``, each target is the
+      equal share moved into the window (the nearest end when it lies outside).
+    - ``coords (n, 2)``: latitude/longitude degrees (``coords_kind="latlon"``) or planar
+      ``x, y`` in any projected unit (``coords_kind="planar"``, distances in that unit); or
+      ``distances (n, n)``: any distance or travel-time matrix (then ``centres`` must be unit
+      indices).
+    - ``centre_costs (n, k)``: cost (travel time, distance) from each unit to each
+      territory's fixed centre (a rep's base); every centre is then fixed and compactness is
+      ``sum w_i * centre_costs[i, t] ** distance_power``. ``coords`` or ``distances`` are
+      still needed for the unit graph and the report.
+    - ``groups (n,)``: keep-together group id per unit (>= 0) or -1: the units of one group
+      always share a territory (solved on the contracted problem, see
+      :mod:`terraplan.engine.design.groups`).
     - ``adjacency (n, n)``: scipy.sparse unit graph; ``contiguous=True`` makes every
       territory one connected piece (a graph is built from ``coords`` when missing, with
       ``neighbourhood`` = ``"delaunay"`` or ``"knn"``); a given adjacency implies contiguity.
@@ -51,6 +67,11 @@ class DesignProblem:
     - ``current (n,)``: existing alignment (territory index or -1) for realignment.
     - ``compactness_metric``: column of ``weights`` weighting distances (None: unweighted);
       ``distance_power`` 1 (distance) or 2 (squared distance, inertia).
+    - ``compactness_objective``: ``"inertia"`` (weighted squared distance to the centre,
+      ``distance_power=2``), ``"distance"`` (weighted distance, the p-median,
+      ``distance_power=1``), or ``"diameter"`` (the largest distance between two units of a
+      territory, minimised over all territories, then the ``distance_power`` term among
+      the plans of least diameter); None follows ``distance_power``.
     - ``disruption_metric``: column summed over moved units (None: count of moved units);
       ``disruption_weight`` its weight against compactness (see the solver docs);
       ``max_moved_units`` / ``max_moved_share`` budgets; ``priority`` ``"weighted"`` or
@@ -80,11 +101,24 @@ class DesignProblem:
     max_moved_share: float | None = None
     priority: Priority = "weighted"
     metric_names: tuple[str, ...] | None = None
+    lower: npt.ArrayLike | None = None
+    upper: npt.ArrayLike | None = None
+    coords_kind: CoordsKind = "latlon"
+    centre_costs: npt.ArrayLike | None = None
+    groups: npt.ArrayLike | None = None
+    compactness_objective: Literal["inertia", "distance", "diameter"] | None = None
 
 
 @dataclass(frozen=True, eq=False)
 class Prepared:
-    """A validated problem: private copies, never the caller's arrays."""
+    """A validated problem: private copies, never the caller's arrays.
+
+    ``xyz (n, 3)`` are Earth-centred km for latitude/longitude, or ``(x, y, 0)`` in the
+    caller's unit when ``planar``; ``windows`` holds the absolute ``(lower, upper)``
+    ``(k, m)`` windows when the caller gave any (else the bands are relative to
+    ``targets``); ``centre_costs (n, k)`` unit-to-centre costs or None; ``groups (n,)``
+    keep-together group ids (-1: none) or None.
+    """
 
     n: int
     m: int
@@ -112,13 +146,24 @@ class Prepared:
     max_moved_share: float | None
     priority: str
     metric_names: tuple[str, ...]
+    windows: tuple[FloatArray, FloatArray] | None = None
+    planar: bool = False
+    centre_costs: FloatArray | None = None
+    groups: IntArray | None = None
+    diameter: bool = False
 
     @property
     def lower(self) -> FloatArray:
+        """``(k, m)`` lowest allowed total per territory and metric."""
+        if self.windows is not None:
+            return self.windows[0]
         return self.targets * (1.0 - self.tolerance)
 
     @property
     def upper(self) -> FloatArray:
+        """``(k, m)`` highest allowed total per territory and metric (may be ``inf``)."""
+        if self.windows is not None:
+            return self.windows[1]
         return self.targets * (1.0 + self.tolerance)
 
 
@@ -179,14 +224,21 @@ def prepare(problem: DesignProblem) -> Prepared:
     else:
         targets = np.tile(totals / k, (k, 1))
         targets_given = False
+    windows = _windows(problem, targets, tol, k, m)
+    if windows is not None and problem.targets is None:
+        targets = np.clip(targets, windows[0], windows[1])
+        targets_given = True
+    if problem.coords_kind not in ("latlon", "planar"):
+        raise _bad("coords_kind", "must be 'latlon' or 'planar'")
+    planar = problem.coords_kind == "planar"
     coords = xyz = distances = None
     if problem.coords is not None:
         coords = _array(problem.coords, "coords", float, 2)
         if coords.shape != (n, 2):
             raise _bad("coords", f"must have shape ({n}, 2)")
-        if np.any(np.abs(coords[:, 0]) > 90) or np.any(np.abs(coords[:, 1]) > 180):
+        if not planar and (np.any(np.abs(coords[:, 0]) > 90) or np.any(np.abs(coords[:, 1]) > 180)):
             raise _bad("coords", "latitude/longitude out of range")
-        xyz = to_xyz(coords)
+        xyz = planar_xyz(coords) if planar else to_xyz(coords)
     if problem.distances is not None:
         distances = _array(problem.distances, "distances", float, 2)
         if distances.shape != (n, n) or np.any(distances < 0):
@@ -203,8 +255,22 @@ def prepare(problem: DesignProblem) -> Prepared:
     elif problem.contiguous:
         if coords is None:
             raise _bad("adjacency", "contiguity with a distance matrix needs an adjacency")
-        adjacency = build_neighbourhood(coords, method=problem.neighbourhood)
-    centre_units, centre_points, free = _centres(problem, n, k, xyz)
+        adjacency = build_neighbourhood(coords, method=problem.neighbourhood, planar=planar)
+    centre_units, centre_points, free = _centres(problem, n, k, xyz, planar)
+    centre_costs = None
+    if problem.centre_costs is not None:
+        centre_costs = _array(problem.centre_costs, "centre_costs", float, 2)
+        if centre_costs.shape != (n, k) or np.any(centre_costs < 0):
+            raise _bad("centre_costs", f"must be non-negative with shape ({n}, {k})")
+        if problem.free_centres is not None and np.any(problem.free_centres):
+            raise _bad("free_centres", "centre_costs fix every centre")
+        free = np.zeros(k, dtype=bool)
+    groups = None
+    if problem.groups is not None:
+        groups = _array(problem.groups, "groups", float, 1)
+        if groups.shape != (n,) or np.any(groups != np.round(groups)) or np.any(groups < -1):
+            raise _bad("groups", f"must be {n} integer group ids (>= 0) or -1")
+        groups = groups.astype(np.int64)
     locked = (
         _int_labels(problem.locked, "locked", n, k)
         if problem.locked is not None
@@ -220,6 +286,11 @@ def prepare(problem: DesignProblem) -> Prepared:
     disrupt_w = _column(weights, problem.disruption_metric, "disruption_metric")
     if problem.distance_power not in (1, 2):
         raise _bad("distance_power", "must be 1 or 2")
+    power = {"inertia": 2, "distance": 1}.get(
+        str(problem.compactness_objective), int(problem.distance_power)
+    )
+    if problem.compactness_objective not in (None, "inertia", "distance", "diameter"):
+        raise _bad("compactness_objective", "must be 'inertia', 'distance', 'diameter' or None")
     if not np.isfinite(problem.disruption_weight) or problem.disruption_weight < 0:
         raise _bad("disruption_weight", "must be >= 0")
     if problem.max_moved_units is not None and problem.max_moved_units < 0:
@@ -237,10 +308,12 @@ def prepare(problem: DesignProblem) -> Prepared:
         distances=distances, adjacency=adjacency, contiguous=bool(problem.contiguous) or adjacency is not None,
         centre_units=centre_units, centre_points=centre_points, free_centres=free,
         locked=locked, allowed=allowed, current=current, compact_w=compact_w,
-        power=int(problem.distance_power), disrupt_w=disrupt_w,
+        power=power, disrupt_w=disrupt_w,
         disruption_weight=float(problem.disruption_weight),
         max_moved_units=problem.max_moved_units, max_moved_share=problem.max_moved_share,
-        priority=problem.priority, metric_names=tuple(names),
+        priority=problem.priority, metric_names=tuple(names), windows=windows, planar=planar,
+        centre_costs=centre_costs, groups=groups,
+        diameter=problem.compactness_objective == "diameter",
     )  # fmt: skip
 
 
@@ -256,6 +329,8 @@ def _resolve_k(problem: DesignProblem) -> int:
         candidates.append(int(np.shape(problem.targets)[0]))
     if problem.centres is not None:
         candidates.append(int(np.shape(problem.centres)[0]))
+    if problem.centre_costs is not None and np.ndim(problem.centre_costs) == 2:
+        candidates.append(int(np.shape(problem.centre_costs)[1]))
     if not candidates:
         raise _bad("n_territories", "give n_territories, targets or centres")
     if len(set(candidates)) > 1:
@@ -265,10 +340,46 @@ def _resolve_k(problem: DesignProblem) -> int:
     return candidates[0]
 
 
+def _windows(
+    problem: DesignProblem, targets: FloatArray, tol: FloatArray, k: int, m: int
+) -> tuple[FloatArray, FloatArray] | None:
+    """Absolute ``(lower, upper)`` ``(k, m)`` windows, or None when neither side is given."""
+    if problem.lower is None and problem.upper is None:
+        return None
+    sides = []
+    for name, given, relative in (
+        ("lower", problem.lower, targets * (1.0 - tol)),
+        ("upper", problem.upper, targets * (1.0 + tol)),
+    ):
+        if given is None:
+            sides.append(relative)
+            continue
+        try:
+            arr = np.array(given, dtype=np.float64, copy=True)
+        except (TypeError, ValueError) as exc:
+            raise _bad(name, f"cannot be read as float array ({exc})") from None
+        if arr.ndim == 0 or arr.shape == (m,):
+            arr = np.tile(np.broadcast_to(arr, (m,)), (k, 1))
+        if arr.shape != (k, m) or np.any(np.isnan(arr)):
+            raise _bad(name, f"must have shape ({k}, {m}) or ({m},) without NaN")
+        sides.append(arr)
+    low, high = sides
+    if np.any(low == np.inf) or np.any(high == -np.inf):
+        raise _bad("lower", "lower must not be +inf and upper not -inf")
+    if np.any(low > high):
+        j, q = (int(v) for v in np.argwhere(low > high)[0])
+        raise _bad(
+            "lower", f"territory {j}, metric {q}: lower {low[j, q]:g} > upper {high[j, q]:g}"
+        )
+    return np.maximum(low, 0.0), high
+
+
 def _centres(
-    problem: DesignProblem, n: int, k: int, xyz: FloatArray | None
+    problem: DesignProblem, n: int, k: int, xyz: FloatArray | None, planar: bool = False
 ) -> tuple[IntArray | None, FloatArray | None, BoolArray]:
     if problem.centres is None:
+        if problem.centre_costs is not None:
+            return None, None, np.zeros(k, dtype=bool)
         if problem.free_centres is not None and not np.all(problem.free_centres):
             raise _bad("free_centres", "fixed centres need centres")
         return None, None, np.ones(k, dtype=bool)
@@ -285,7 +396,7 @@ def _centres(
         if xyz is None:
             raise _bad("centres", "centre points need coords; with distances give unit indices")
         pts = _array(arr, "centres", float, 2)
-        points = to_xyz(pts)
+        points = planar_xyz(pts) if planar else to_xyz(pts)
     else:
         raise _bad("centres", "must be (k,) unit indices or (k, 2) latitude/longitude")
     free = (

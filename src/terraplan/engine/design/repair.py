@@ -136,8 +136,8 @@ class GroupResplit:
     def __init__(self, prep: Prepared, costs: npt.NDArray[np.float64]) -> None:
         self.prep = prep
         self.costs = costs
-        self.lower = prep.targets * (1.0 - prep.tolerance)
-        self.upper = prep.targets * (1.0 + prep.tolerance)
+        self.lower = prep.lower  # the problem's windows (relative bands or absolute)
+        self.upper = prep.upper
         allowed = (
             np.ones((prep.n, prep.k), dtype=bool) if prep.allowed is None else prep.allowed.copy()
         )

@@ -174,7 +174,8 @@ def evaluate_prepared(
     targets = prep.targets
     safe = np.where(targets > 0, targets, 1.0)
     deviation = np.where(targets > 0, totals / safe - 1.0, np.where(totals > 0, np.inf, 0.0))
-    within = np.abs(deviation) <= prep.tolerance[None, :] + 1e-9
+    slack = 1e-9 * np.maximum(np.abs(targets), 1.0)
+    within = (totals >= prep.lower - slack) & (totals <= prep.upper + slack)
     balance = BalanceReport(
         metric_names=prep.metric_names,
         totals=_frozen(totals),
@@ -252,11 +253,13 @@ def _compactness(
         centres = territory_centres(prep, labels)
         diff = prep.xyz - centres[labels]
         sq = np.einsum("ij,ij->i", diff, diff)
-        dist = haversine_km(prep.coords, to_latlon(centres)[labels])  # type: ignore[arg-type]
+        dist = (
+            np.sqrt(sq) if prep.planar else haversine_km(prep.coords, to_latlon(centres)[labels])  # type: ignore[arg-type]
+        )
         for t in range(k):
             members = order[bounds[t] : bounds[t + 1]]
             diam[t] = _diameter_km(prep, members)
-        centre_latlon: FloatArray | None = to_latlon(centres)
+        centre_latlon: FloatArray | None = centres[:, :2] if prep.planar else to_latlon(centres)
         cunits = None
     else:
         assert prep.distances is not None
@@ -271,6 +274,8 @@ def _compactness(
         centre_latlon = None
     inertia = np.bincount(labels, weights=w * sq, minlength=k)
     objective = float(np.sum(w * (sq if prep.power == 2 else dist)))
+    if prep.centre_costs is not None:
+        objective = float(np.sum(w * prep.centre_costs[np.arange(prep.n), labels] ** prep.power))
     return CompactnessReport(
         weighted_inertia=float(inertia.sum()),
         inertia=_frozen(inertia),
@@ -288,6 +293,8 @@ def _diameter_km(prep: Prepared, members: IntArray) -> float:
     assert prep.xyz is not None and prep.coords is not None
     if members.size < 2:
         return 0.0
+    if prep.planar:
+        return float(pdist(prep.xyz[members, :2]).max())
     pts = prep.xyz[members]
     if members.size > 60:
         try:

@@ -1,0 +1,125 @@
+"""A plan's rule set as text, for the web UI's rules view: read it, validate a text (problems
+at their line), save a text as the next version, run the coverage audit.
+
+Rule sets name every territory of a plan, so these routes are for planners and admins (a
+manager or rep gets 403); saving needs the ``edit_rules`` permission.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from terraplan.api.auth import CurrentPrincipal, authorize
+from terraplan.api.deps import DatabaseDep
+from terraplan.domain.access import Action, sees_everything
+from terraplan.errors import PermissionDeniedError
+from terraplan.services.access import Principal
+
+router = APIRouter(
+    tags=["rules"],
+    responses={
+        401: {"description": "Not signed in"},
+        403: {"description": "Only planners and admins read and edit rule sets"},
+        404: {"description": "No such plan (or no rule set yet)"},
+    },
+)
+
+#: Longest rule-set text accepted from the UI (characters).
+MAX_RULE_TEXT = 5_000_000
+
+
+class RuleText(BaseModel):
+    document: str = Field(max_length=MAX_RULE_TEXT, description="YAML or JSON rule set")
+
+
+class RuleTextPublic(BaseModel):
+    version: int | None = Field(description="Rule-set version; None when none is stored")
+    document: str
+
+
+class RuleProblemPublic(BaseModel):
+    message: str
+    path: str
+    line: int | None = Field(description="1-based line of the offending element")
+    column: int | None
+
+
+class RuleValidationPublic(BaseModel):
+    ok: bool
+    problems: list[RuleProblemPublic]
+    rules: int
+    overlays: int
+    territories: int
+
+
+class RuleSavedPublic(BaseModel):
+    version: int
+
+
+def _planner(principal: Principal, action: Action) -> None:
+    if not sees_everything(principal.user):
+        raise PermissionDeniedError(
+            f"{principal.user.username} may not read rule sets: they name every territory "
+            "of the plan (planners and admins only)",
+            details={"action": action.value, "role": principal.user.role.value},
+        )
+    authorize(principal, action)
+
+
+@router.get("/plans/{plan_id}/rules", operation_id="get_plan_rule_text")
+def get_rules_route(principal: CurrentPrincipal, db: DatabaseDep, plan_id: str) -> RuleTextPublic:
+    """The latest rule set as YAML text."""
+    from terraplan.services.rule_editing import rule_text
+
+    _planner(principal, Action.READ)
+    return RuleTextPublic(**rule_text(db, plan_id))
+
+
+@router.post("/plans/{plan_id}/rules/validate", operation_id="validate_plan_rule_text")
+def validate_rules_route(
+    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: RuleText
+) -> RuleValidationPublic:
+    """Validate a text against the plan (nothing is stored); a problem names its line."""
+    from terraplan.services.rule_editing import validate_rule_text
+
+    _planner(principal, Action.READ)
+    return RuleValidationPublic(**validate_rule_text(db, plan_id, body.document))
+
+
+@router.put(
+    "/plans/{plan_id}/rules",
+    operation_id="save_plan_rule_text",
+    responses={409: {"description": "The plan is archived"}, 422: {"description": "Invalid"}},
+)
+def save_rules_route(
+    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: RuleText
+) -> RuleSavedPublic:
+    """Save a text as the plan's next rule-set version (audit-logged)."""
+    from terraplan.services.rule_editing import save_rule_text
+
+    _planner(principal, Action.EDIT_RULES)
+    return RuleSavedPublic(
+        version=save_rule_text(db, plan_id, body.document, by=principal.user.username)
+    )
+
+
+class RuleAuditRequest(BaseModel):
+    document: str | None = Field(
+        default=None, max_length=MAX_RULE_TEXT, description="A text to audit; default: stored"
+    )
+
+
+@router.post("/plans/{plan_id}/rules/audit", operation_id="audit_plan_rule_text")
+def audit_rules_route(
+    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: RuleAuditRequest
+) -> dict[str, Any]:
+    """Coverage of the stored accounts (and a sample of leads): gaps, conflicts, unused and
+    shadowed rules, per-territory tallies, and ``places`` (where the sampled gap and conflict
+    accounts are)."""
+    from terraplan.services.rule_editing import audit_rule_text
+
+    _planner(principal, Action.READ)
+    return audit_rule_text(db, plan_id, body.document)

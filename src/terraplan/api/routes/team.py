@@ -1,0 +1,89 @@
+"""Team and targets of a plan: capacity (reps needed against reps there), the rep–territory
+matching with each pair's explanation, the targets with their seasonality and fairness.
+
+``GET`` returns what was last computed for the plan (``terraplan capacity``, ``terraplan
+match``, ``terraplan targets`` or the ``POST`` routes here); ``POST .../team/capacity`` and
+``.../team/matching`` compute them again with default parameters (planners; matching only
+proposes, it never changes the plan's owners). Planners and admins only: these figures span
+every territory and rep of the plan.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from terraplan.api.auth import CurrentPrincipal, authorize
+from terraplan.api.deps import DatabaseDep
+from terraplan.domain.access import Action, sees_everything
+from terraplan.errors import PermissionDeniedError
+from terraplan.services.access import Principal
+from terraplan.storage.unit_of_work import UnitOfWork
+
+router = APIRouter(
+    tags=["team"],
+    responses={
+        401: {"description": "Not signed in"},
+        403: {"description": "Only planners and admins see team figures"},
+        404: {"description": "No such plan"},
+    },
+)
+
+TEAM_KINDS = ("capacity", "matching", "targets")
+
+
+class TeamPublic(BaseModel):
+    plan_id: str
+    capacity: dict[str, Any] | None = Field(description="Last capacity report, or None")
+    matching: dict[str, Any] | None = Field(description="Last rep–territory matching, or None")
+    targets: dict[str, Any] | None = Field(description="The plan's targets report, or None")
+    territory_names: dict[str, str]
+
+
+def _planner(principal: Principal, action: Action) -> None:
+    if not sees_everything(principal.user):
+        raise PermissionDeniedError(
+            f"{principal.user.username} may not see team figures: they span every territory "
+            "and rep (planners and admins only)",
+            details={"action": action.value, "role": principal.user.role.value},
+        )
+    authorize(principal, action)
+
+
+def _team(db: Any, plan_id: str) -> TeamPublic:
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(plan_id)
+        stored = {kind: uow.plan_results.get(plan_id, kind) for kind in TEAM_KINDS}
+    return TeamPublic(
+        plan_id=plan_id,
+        territory_names={t.id: t.name for t in plan.territories},
+        **stored,
+    )
+
+
+@router.get("/plans/{plan_id}/team", operation_id="get_plan_team")
+def team_route(principal: CurrentPrincipal, db: DatabaseDep, plan_id: str) -> TeamPublic:
+    """Capacity, matching and targets as last computed for the plan."""
+    _planner(principal, Action.READ)
+    return _team(db, plan_id)
+
+
+@router.post("/plans/{plan_id}/team/{kind}", operation_id="compute_plan_team")
+def compute_team_route(
+    principal: CurrentPrincipal,
+    db: DatabaseDep,
+    plan_id: str,
+    kind: Literal["capacity", "matching"],
+) -> TeamPublic:
+    """Compute capacity (1,600 h per rep, 80 % utilisation) or the matching (default weights)
+    again and store it with the plan; the plan itself does not change."""
+    from terraplan.services.reps_targets import plan_capacity, plan_matching
+
+    _planner(principal, Action.EDIT_PLAN)
+    if kind == "capacity":
+        plan_capacity(db, plan_id)
+    else:
+        plan_matching(db, plan_id)
+    return _team(db, plan_id)

@@ -1,0 +1,120 @@
+"""Territory plan pages: the text a planner writes per territory (strategy, marketing plans,
+outreach initiatives), stored with the plan version it was written for.
+
+One row per (plan, territory, plan version). Reading a plan at version ``v`` gives the row of the
+highest plan version ``<= v``, so notes carry over to later versions until rewritten; saving at
+version ``v`` updates that version's row (or starts it). ``revision`` counts the saves of a row:
+a save names the revision it started from and is refused (:class:`ConflictError`) when someone
+saved in between. No method commits: the unit of work does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from terraplan.errors import ConflictError
+from terraplan.storage.orm import TerritoryNotesRow
+from terraplan.storage.workflow import utc_now
+
+#: The text fields of a territory page, in the order the page shows them.
+NOTE_FIELDS = ("strategy", "marketing", "outreach")
+
+
+@dataclass(frozen=True, slots=True)
+class TerritoryNotes:
+    plan_id: str
+    territory_id: str
+    plan_version: int
+    revision: int
+    strategy: str
+    marketing: str
+    outreach: str
+    updated_by: str | None
+    updated_at: datetime | None
+
+
+def _notes(row: TerritoryNotesRow) -> TerritoryNotes:
+    return TerritoryNotes(
+        row.plan_id,
+        row.territory_id,
+        row.plan_version,
+        row.revision,
+        row.strategy,
+        row.marketing,
+        row.outreach,
+        row.updated_by,
+        row.updated_at,
+    )
+
+
+class TerritoryNotesRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def _row(self, plan_id: str, territory_id: str, plan_version: int) -> TerritoryNotesRow | None:
+        query = (
+            select(TerritoryNotesRow)
+            .where(
+                TerritoryNotesRow.plan_id == plan_id,
+                TerritoryNotesRow.territory_id == territory_id,
+                TerritoryNotesRow.plan_version <= plan_version,
+            )
+            .order_by(TerritoryNotesRow.plan_version.desc())
+            .limit(1)
+        )
+        return self._session.scalars(query).first()
+
+    def get(self, plan_id: str, territory_id: str, plan_version: int) -> TerritoryNotes:
+        """The notes in force at ``plan_version`` (empty, revision 0, when none were written)."""
+        row = self._row(plan_id, territory_id, plan_version)
+        if row is None:
+            return TerritoryNotes(plan_id, territory_id, plan_version, 0, "", "", "", None, None)
+        return _notes(row)
+
+    def save(
+        self,
+        plan_id: str,
+        territory_id: str,
+        plan_version: int,
+        *,
+        revision: int,
+        texts: dict[str, str],
+        by: str | None,
+    ) -> tuple[TerritoryNotes, TerritoryNotes]:
+        """Store ``texts`` (keys of :data:`NOTE_FIELDS`) for ``plan_version``; returns
+        (before, after). ``revision`` is the revision the caller read."""
+        before = self.get(plan_id, territory_id, plan_version)
+        if before.revision != revision:
+            raise ConflictError(
+                f"the notes of territory {territory_id} were saved by {before.updated_by or 'someone'}"
+                f" since you opened them (revision {before.revision}, yours {revision}); reload",
+                details={
+                    "plan_id": plan_id,
+                    "territory_id": territory_id,
+                    "stored_revision": before.revision,
+                    "revision": revision,
+                },
+            )
+        row = self._session.scalars(
+            select(TerritoryNotesRow).where(
+                TerritoryNotesRow.plan_id == plan_id,
+                TerritoryNotesRow.territory_id == territory_id,
+                TerritoryNotesRow.plan_version == plan_version,
+            )
+        ).first()
+        if row is None:
+            row = TerritoryNotesRow(
+                plan_id=plan_id, territory_id=territory_id, plan_version=plan_version
+            )
+            self._session.add(row)
+        row.revision = revision + 1
+        for name in NOTE_FIELDS:
+            setattr(row, name, texts.get(name, ""))
+        row.updated_by = by
+        row.updated_at = utc_now()
+        self._session.flush()
+        return before, _notes(row)

@@ -1,0 +1,170 @@
+"""Least-disruption realignment: the exact two-stage model against brute force, the
+heuristic's exact repair on rings of territories, and the ``auto`` choice."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from terraplan.engine.design import DesignProblem, ExactSolver, HeuristicSolver, get_solver
+from terraplan.engine.design.problem import prepare
+from terraplan.engine.design.registry import AutoSolver, exact_is_quick
+from terraplan.errors import InfeasibleError
+
+
+def _instance(seed: int, n: int, k: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    points = rng.random((n, 2)) * 50.0
+    bases = rng.choice(n, k, replace=False)
+    costs = np.linalg.norm(points[:, None] - points[bases][None], axis=2) * rng.uniform(
+        1.0, 1.3, size=(n, k)
+    )
+    weights = rng.integers(1, 10, size=(n, 1)).astype(float)
+    current = rng.integers(0, k, size=n)
+    return {"points": points, "costs": costs, "weights": weights, "current": current}
+
+
+def _problem(data: dict[str, np.ndarray], tolerance: object, **extra: object) -> DesignProblem:
+    params: dict[str, object] = {
+        "weights": data["weights"],
+        "coords": data["points"],
+        "coords_kind": "planar",
+        "centre_costs": data["costs"],
+        "tolerance": tolerance,
+        "current": data["current"],
+        "priority": "lexicographic",
+    }
+    params.update(extra)
+    return DesignProblem(**params)  # type: ignore[arg-type]
+
+
+def _brute_force(data: dict[str, np.ndarray], lower: np.ndarray, upper: np.ndarray):
+    """Lexicographic optimum (moved units, cost) over every labelling within the windows."""
+    n, k = data["costs"].shape
+    best = None
+    rows = np.arange(n)
+    for combo in itertools.product(range(k), repeat=n):
+        labels = np.array(combo)
+        totals = np.bincount(labels, weights=data["weights"][:, 0], minlength=k)
+        if np.any(totals < lower - 1e-9) or np.any(totals > upper + 1e-9):
+            continue
+        key = (
+            int(np.sum(labels != data["current"])),
+            float(data["costs"][rows, labels].sum()),
+        )
+        if best is None or key < best:
+            best = key
+    return best
+
+
+def _solve(solver: object, problem: DesignProblem):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return solver.solve(problem)  # type: ignore[attr-defined]
+
+
+def _key(result, data: dict[str, np.ndarray]) -> tuple[int, float]:
+    labels = np.asarray(result.labels)
+    rows = np.arange(labels.shape[0])
+    return int(np.sum(labels != data["current"])), float(data["costs"][rows, labels].sum())
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([0.1, 0.2, 0.3]))
+def test_exact_and_heuristic_equal_brute_force_lexicographic_optimum(
+    seed: int, tolerance: float
+) -> None:
+    data = _instance(seed, 7, 3)
+    problem = _problem(data, tolerance, distance_power=1)
+    prep = prepare(problem)
+    best = _brute_force(data, prep.lower[:, 0], prep.upper[:, 0])
+    if best is None:
+        with pytest.raises(InfeasibleError):
+            _solve(ExactSolver(time_limit=10), problem)
+        return
+    exact = _solve(ExactSolver(time_limit=10), problem)
+    assert exact.stats.proven_optimal
+    assert _key(exact, data)[0] == best[0]
+    assert _key(exact, data)[1] == pytest.approx(best[1], rel=1e-6)
+    heuristic = _solve(HeuristicSolver(time_limit=10), problem)
+    assert _key(heuristic, data)[0] == best[0]
+    assert _key(heuristic, data)[1] <= best[1] * 1.01 + 1e-9
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 10_000))
+def test_lexicographic_never_moves_more_than_weighted(seed: int) -> None:
+    data = _instance(seed, 30, 4)
+    lexi = _solve(ExactSolver(time_limit=10), _problem(data, 0.15))
+    for weight in (0.0, 1.0, 10.0):
+        weighted = _solve(
+            ExactSolver(time_limit=10),
+            _problem(data, 0.15, priority="weighted", disruption_weight=weight),
+        )
+        assert lexi.report.disruption.units_moved <= weighted.report.disruption.units_moved
+
+
+def test_disruption_counted_as_a_metric_moved() -> None:
+    data = _instance(5, 40, 4)
+    potential = np.random.default_rng(1).uniform(0, 100, size=(40, 1))
+    weights = np.hstack([data["weights"], potential])
+    problem = _problem(data, [0.15, 0.99], weights=weights, disruption_metric=1)
+    by_potential = _solve(ExactSolver(time_limit=10), problem)
+    by_units = _solve(ExactSolver(time_limit=10), _problem(data, [0.15, 0.99], weights=weights))
+    moved = lambda r: float(potential[np.asarray(r.labels) != data["current"], 0].sum())  # noqa: E731
+    assert moved(by_potential) <= moved(by_units) + 1e-9
+    assert by_units.report.disruption.units_moved <= by_potential.report.disruption.units_moved
+
+
+def test_heuristic_realignment_matches_exact_on_a_mid_sized_instance() -> None:
+    data = _instance(11, 150, 8)
+    # a current plan balanced on other weights, then a drift of the weights
+    base = _problem(data, 0.1, current=None, priority="weighted")
+    current = np.asarray(_solve(ExactSolver(time_limit=20), base).labels)
+    drift = data["weights"] * np.random.default_rng(2).lognormal(0, 0.3, size=(150, 1))
+    problem = _problem({**data, "current": current}, 0.1, weights=drift, current=current)
+    exact = _solve(ExactSolver(time_limit=20), problem)
+    heuristic = _solve(HeuristicSolver(time_limit=20), problem)
+    assert exact.stats.proven_optimal and heuristic.report.balance.all_within
+    e = _key(exact, {**data, "current": current})
+    h = _key(heuristic, {**data, "current": current})
+    assert h[0] == e[0]
+    assert h[1] <= e[1] * 1.01
+    assert 0 < e[0] < 150 // 4  # a realignment, not a redesign
+
+
+def test_realignment_keeps_contiguity() -> None:
+    from terraplan.engine.design.geometry import lattice
+
+    coords, adjacency = lattice(8, 8)
+    rng = np.random.default_rng(4)
+    weights = rng.uniform(1, 3, size=(64, 1))
+    centres = np.array([0, 7, 56, 63])
+    current = np.where(np.arange(64) % 8 < 4, 0, 1) + np.where(np.arange(64) < 32, 0, 2)
+    problem = DesignProblem(
+        weights=weights, coords=coords, adjacency=adjacency, centres=centres,
+        current=current, tolerance=0.05, priority="lexicographic",
+    )  # fmt: skip
+    exact = _solve(ExactSolver(time_limit=20), problem)
+    heuristic = _solve(HeuristicSolver(time_limit=20), problem)
+    for result in (exact, heuristic):
+        assert result.report.contiguity.all_contiguous
+        assert result.report.balance.all_within
+    assert heuristic.report.disruption.units_moved == exact.report.disruption.units_moved
+
+
+def test_auto_picks_exact_for_a_few_hundred_units_with_fixed_centres() -> None:
+    data = _instance(3, 300, 10)
+    problem = _problem(data, 0.2, current=None, priority="weighted")
+    assert exact_is_quick(prepare(problem))
+    result = _solve(get_solver("auto", time_limit=30), problem)
+    assert result.stats.method == "exact" and result.stats.proven_optimal
+    free = DesignProblem(weights=data["weights"], coords=data["points"], coords_kind="planar",
+                         n_territories=10)  # fmt: skip
+    assert not exact_is_quick(prepare(free))
+    assert isinstance(get_solver("auto"), AutoSolver)
