@@ -46,6 +46,8 @@ def test_compare_two_scenarios_shows_the_moved_county_and_its_accounts(
     result = page.inner_text("#compare-result")
     assert "Paula Flores" in page.inner_text("#compare-summary li[data-key=reps]")
     assert "REP-" not in result and "T-R" not in result
+    # The scenario's map with the moved unit (Los Angeles County) outlined.
+    page.wait_for_selector("#compare-map[data-moved-units='1']")
     shot(page, tmp_path, "compare")
 
 

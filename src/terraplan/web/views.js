@@ -62,6 +62,36 @@ const TPViews = {
         el("td", {class: "owner-old"}, rName(m.old_owner)), el("td", {class: "owner-new"}, rName(m.new_owner)),
         el("td", {class: "num"}, fmt(m.potential))))));
     out.replaceChildren(el("h3", {}, `${basePlan.name} → ${otherPlan.name}`), el("h4", {}, "Disruption"), summary, metrics, moved);
+    await this.compareMap(base, other);
+  },
+
+  async compareMap(base, other) {
+    // One map of the scenario, its territories in their colours, the units that changed
+    // territory since the base outlined in black (cached, gzip payloads of both plans).
+    const enc = encodeURIComponent;
+    const [a, b] = await Promise.all([api("GET", `/plans/${enc(base)}/map`), api("GET", `/plans/${enc(other)}/map`)]);
+    const before = {};
+    for (const f of a.units.features) before[f.id] = f.properties.territory;
+    const colours = {};
+    b.territories.forEach((t, i) => { colours[t.id] = territoryColour(i); });
+    const node = document.getElementById("compare-map");
+    node.hidden = false;
+    if (!this.cmpMap) {
+      this.cmpMap = L.map("compare-map", {preferCanvas: true, zoomSnap: 0.25, minZoom: 2, maxZoom: 14});
+      if (TP.config.tile_url) L.tileLayer(TP.config.tile_url, {maxZoom: 18, attribution: "map tiles"}).addTo(this.cmpMap);
+    }
+    if (this.cmpLayer) this.cmpMap.removeLayer(this.cmpLayer);
+    let movedUnits = 0;
+    this.cmpLayer = L.geoJSON(b.units, {style: (f) => {
+      const moved = before[f.id] !== f.properties.territory;
+      if (moved) movedUnits += 1;
+      return {fillColor: colours[f.properties.territory] || "#ccc", fillOpacity: moved ? 0.9 : 0.45,
+        color: moved ? "#000" : "#fff", weight: moved ? 2.5 : 0.3};
+    }}).addTo(this.cmpMap);
+    this.cmpMap.invalidateSize();
+    const bounds = this.cmpLayer.getBounds();
+    if (bounds.isValid()) this.cmpMap.fitBounds(bounds, {padding: [10, 10]});
+    node.dataset.movedUnits = String(movedUnits);
   },
 
   // --- workflow --------------------------------------------------------------------------
