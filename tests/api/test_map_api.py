@@ -91,3 +91,38 @@ def test_the_web_ui_is_served_signed_out_and_signed_in(
     )
     leaflet = anonymous.get("/static/web/vendor/leaflet/leaflet.js")
     assert leaflet.status_code == 200 and "Leaflet 1.9.4" in leaflet.text[:500]
+
+
+def test_map_is_gzipped_with_an_etag_and_shows_rep_homes_and_locks(
+    two_territories: Database, as_user: Callable[[str], TestClient]
+) -> None:
+    from dataclasses import replace
+
+    with UnitOfWork(two_territories) as uow:
+        rae = uow.reps.get("R1")
+        uow.reps.add_many([replace(rae, home_latitude=37.8044, home_longitude=-122.2712)])
+        uow.commit()
+    planner = as_user("planner")
+    first = planner.get("/plans/P1/map", headers={"Accept-Encoding": "gzip"})
+    assert first.headers["content-encoding"] == "gzip"
+    assert int(first.headers["content-length"]) < len(first.content) / 3
+    etag = first.headers["etag"]
+    again = planner.get("/plans/P1/map", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    homes = {r["name"]: r for r in first.json()["reps"]}
+    assert homes["Rae West"] == {
+        "id": "R1", "name": "Rae West", "lat": 37.8044, "lon": -122.2712, "territories": ["North"],
+    }  # fmt: skip
+    assert first.json()["locked"] == []
+    with UnitOfWork(two_territories) as uow:
+        version = uow.plans.version("P1")
+    locked = planner.post(
+        "/plans/P1/edits",
+        json={"edit": {"op": "lock", "units": ["06037"]}, "version": version},
+    )
+    assert locked.status_code == 200, locked.text
+    assert locked.json()["locked"] == ["06037"]
+    after = planner.get("/plans/P1/map", headers={"If-None-Match": etag})
+    assert after.status_code == 200  # a new version: a new ETag
+    assert after.headers["etag"] != etag
+    assert after.json()["locked"] == ["06037"]

@@ -88,6 +88,39 @@ def test_move_a_county_and_see_the_balance_the_api_reports_then_undo_and_redo(
     page.wait_for_selector("#message >> text=Redone")
     assert _potential(page, "T-R1") == effects["T-R1"]["totals"]["potential"]
     assert planner.get("/plans/EDIT1").json()["version"] == 4
+    # Undo and redo re-coloured the county from the answer (no reload of the plan).
+    assert page.evaluate("() => TPMap.layers['06037'].options.fillColor") == colours[1]
+
+    # Lock Los Angeles: marked on the map, and a move of it is refused with the reason.
+    page.fill("#unit-search", "06037")
+    page.locator("#unit-search").dispatch_event("change")
+    with page.expect_response(lambda r: r.url.endswith("/plans/EDIT1/edits")) as answer:
+        page.click("#lock")
+    page.wait_for_selector("#message >> text=Locked 1 unit(s)")
+    assert answer.value.json()["locked"] == ["06037"]
+    assert page.evaluate("() => TPMap.layers['06037'].options.dashArray") == "4 3"
+    assert "Locked unit" in page.inner_text("#legend")
+    page.fill("#unit-search", "06037")
+    page.locator("#unit-search").dispatch_event("change")
+    page.select_option("#move-target", "T-R1")
+    page.click("#move")
+    page.wait_for_selector("#message.error >> text=locked")
+    page.click("#unlock")
+    page.wait_for_selector("#message >> text=Unlocked 1 unit(s)")
+    assert page.evaluate("() => TPMap.layers['06037'].options.dashArray") is None
+
+    # Pin a named account (found by name in the account table) to East.
+    account = page.evaluate("() => TPMap.accounts.find((r) => r[4] === 'T-R1')")
+    page.select_option("#move-target", "T-R3")
+    page.fill("#account-search", account[1])
+    row = page.locator(f"#account-table tr[data-account='{account[0]}']")
+    with page.expect_response(lambda r: r.url.endswith("/plans/EDIT1/edits")) as answer:
+        row.locator("button.pin").click()
+    page.wait_for_selector(f"#message >> text=Pinned {account[1]} to East")
+    assert answer.value.json()["accounts"] == {account[0]: "T-R3"}
+    assert row.locator("td").nth(1).inner_text() == "East"
+    assert row.locator("td").nth(3).inner_text() == "pinned"
+    shot(page, tmp_path, "after-pin")
 
 
 def test_a_stale_version_says_reload_and_reloads_the_plan(

@@ -32,7 +32,7 @@ def test_planner_map_shows_every_territory_with_legend_labels_and_table(
     mapped = api("planner").get("/plans/P1/map").json()
     assert page.get_attribute("#map", "data-units") == str(len(mapped["units"]["features"]))
     assert int(page.get_attribute("#map", "data-units")) > 3000  # the lower 48's counties
-    assert page.locator("#legend li").count() == 3
+    assert page.locator("#legend li[data-territory]").count() == 3
     assert page.locator(".territory-label").all_inner_texts() == ["West", "Central", "East"]
     assert "Paula Flores" in page.inner_text("#legend")
     rows = page.locator("#territory-table tbody tr")
@@ -49,4 +49,15 @@ def test_planner_map_shows_every_territory_with_legend_labels_and_table(
     page.locator("#unit-search").dispatch_event("change")
     page.wait_for_selector("#selection[data-count='1']")
     assert "West" in page.inner_text("#info") and "Paula Flores" in page.inner_text("#info")
+    # Rep home bases: one marker per owning rep with a home, a legend entry, a toggle.
+    homes = mapped["reps"]
+    assert [r["territories"] for r in homes if r["name"] == "Paula Flores"] == [["West"]]
+    assert page.get_attribute("#map", "data-reps") == str(len(homes)) != "0"
+    assert page.locator(".leaflet-marker-icon.rep-home").count() == len(homes)
+    assert page.locator("[title='Paula Flores — West']").count() == 1
+    assert "Rep home base" in page.inner_text("#legend")
+    page.get_by_label("Rep home bases").uncheck()
+    assert page.locator(".leaflet-marker-icon.rep-home").count() == 0
+    page.get_by_label("Rep home bases").check()
+    assert page.locator(".leaflet-marker-icon.rep-home").count() == len(homes)
     shot(page, tmp_path, "map")

@@ -33,12 +33,29 @@ def test_compare_two_scenarios_shows_the_moved_county_and_its_accounts(
     page.select_option("#compare-other", "CMP1")
     page.click("#compare")
     page.wait_for_selector("#compare-summary")
-    units = page.inner_text("#compare-summary tr[data-key=units_moved] td")
-    accounts = page.inner_text("#compare-summary tr[data-key=accounts_moved] td")
-    assert (units, accounts) == ("1", str(expected["accounts_moved"]))
+    summary = page.inner_text("#compare-summary li[data-key=accounts_moved]")
+    assert summary.startswith(
+        f"{expected['accounts_moved']:,} of {expected['accounts']:,} accounts"
+    )
+    assert "1 units move" in summary
     rows = page.locator("table[data-section=moved] tbody tr")
     assert rows.count() == expected["accounts_moved"]
+    # Names, never ids: territories and owners of the moved accounts, the reps losing them.
+    first = rows.nth(0).locator("td").all_inner_texts()
+    assert first[1:5] == ["West", "Central", "Paula Flores", expected_owner(planner)], first
+    result = page.inner_text("#compare-result")
+    assert "Paula Flores" in page.inner_text("#compare-summary li[data-key=reps]")
+    assert "REP-" not in result and "T-R" not in result
+    # The scenario's map with the moved unit (Los Angeles County) outlined.
+    page.wait_for_selector("#compare-map[data-moved-units='1']")
     shot(page, tmp_path, "compare")
+
+
+def expected_owner(planner: Api) -> str:
+    """The name of Central's primary rep (the new owner of Los Angeles' accounts)."""
+    central = next(t for t in planner.get("/plans/CMP1").json()["territories"] if t["id"] == "T-R2")
+    rep_id = central["owners"][0]["rep_id"]
+    return str(planner.get(f"/reps/{rep_id}").json()["name"])
 
 
 def test_comment_submit_approve_and_activate_from_the_workflow_view(
@@ -91,6 +108,24 @@ def test_design_job_runs_with_progress_and_opens_the_result(
     assert page.get_attribute("#map", "data-territories") == "2"
     shot(page, tmp_path, "design")
 
+    # The price-of-balance curve on the same small design: chart and table show the same
+    # points; opening one runs that design and opens it.
+    page.click("nav [data-view=design]")
+    page.check("#d-curve")
+    page.fill("#d-curve-tols", "5, 50")
+    page.click("#design-form button[type=submit]")
+    page.wait_for_selector("#tradeoff-table", timeout=120_000)
+    rows = page.locator("#tradeoff-table tbody tr")
+    assert rows.count() >= 1
+    assert page.locator("#tradeoff-chart circle.tradeoff-point").count() == rows.count()
+    first = rows.nth(0).locator("td").all_inner_texts()
+    assert first[0] in ("±5 %", "±50 %") and first[1].endswith("%")
+    shot(page, tmp_path, "tradeoff")
+    rows.nth(0).locator("button.open-point").click()
+    page.wait_for_function(f"() => TP.plan && TP.plan.id !== '{plan_id}'", timeout=120_000)
+    page.wait_for_selector("#d-status[data-status=succeeded]", timeout=120_000)
+    assert page.get_attribute("#map", "data-territories") == "2"
+
 
 def test_dashboard_shows_kpis_per_territory_and_alerts(
     page_as: Callable[[str], object], api: Callable[[str], Api], tmp_path: Path
@@ -132,7 +167,7 @@ def test_a_rep_sees_only_their_own_territory(
     page = page_as("rep")
     _open(page, "P1", "map")
     page.wait_for_selector("#map[data-territories='1']")
-    assert [t.strip() for t in page.locator("#legend li").all_inner_texts()] == [
+    assert [t.strip() for t in page.locator("#legend li[data-territory]").all_inner_texts()] == [
         "West — Paula Flores"
     ]
     assert page.locator("#territory-table tbody tr").count() == 1

@@ -16,7 +16,7 @@ An edit is a small JSON-ready mapping so that a history of them can be stored wi
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from terraplan.domain import (
@@ -35,12 +35,56 @@ _OPS = ("move_units", "move_accounts", "rename", "set_owners", "lock", "unlock")
 
 
 @dataclass(frozen=True, slots=True)
-class EditOutcome:
-    """The edited plan, the edit that undoes it, and the territories whose content changed."""
+class EditablePlan:
+    """A plan as an edit sees it: its header (territories, parameters, version; ``alignment``
+    is not read) and its alignment as two maps, record id -> leaf territory id.
+
+    Built from storage without an :class:`AlignmentEntry` per record, so that an edit of a
+    plan of 40,000 ZIPs costs what the edit changes, not what the plan holds.
+    """
 
     plan: Plan
+    geo: Mapping[str, str]
+    accounts: Mapping[str, str]
+
+    @classmethod
+    def of(cls, plan: Plan) -> EditablePlan:
+        return cls(
+            replace(plan, alignment=()),
+            plan.alignment_map(RecordKind.GEO_UNIT),
+            plan.alignment_map(RecordKind.ACCOUNT),
+        )
+
+    def alignment_map(self, kind: RecordKind) -> Mapping[str, str]:
+        return self.geo if kind is RecordKind.GEO_UNIT else self.accounts
+
+    def to_plan(self) -> Plan:
+        """The full domain plan (validated; costs one entry object per record)."""
+        entries = [AlignmentEntry(RecordKind.GEO_UNIT, r, t) for r, t in self.geo.items()]
+        entries.extend(AlignmentEntry(RecordKind.ACCOUNT, r, t) for r, t in self.accounts.items())
+        return self.plan.with_alignment(entries)
+
+
+#: An alignment change: (record kind, record id) -> its new territory, None for none.
+Changes = dict[tuple[RecordKind, str], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class EditOutcome:
+    """The edited plan, the edit that undoes it, the territories whose content changed, and
+    what a store must write: the alignment ``changes``, the ``territories`` whose name or
+    owners changed, and whether the plan's parameters (its locks) changed."""
+
+    state: EditablePlan
     inverse: Edit
     affected: tuple[str, ...]
+    changes: Changes = field(default_factory=dict)
+    territories: tuple[str, ...] = ()
+    parameters_changed: bool = False
+
+    @property
+    def plan(self) -> Plan:
+        return self.state.to_plan()
 
 
 def locked_units(plan: Plan) -> set[str]:
@@ -74,8 +118,14 @@ def _leaf(plan: Plan, territory_id: object) -> str:
     return territory_id
 
 
-def apply_edit(plan: Plan, edit: Mapping[str, Any]) -> EditOutcome:
+def _state(plan: Plan | EditablePlan) -> EditablePlan:
+    return plan if isinstance(plan, EditablePlan) else EditablePlan.of(plan)
+
+
+def apply_edit(plan: Plan | EditablePlan, edit: Mapping[str, Any]) -> EditOutcome:
     """Apply one edit to ``plan`` (not stored; the version is left to the caller)."""
+    state = _state(plan)
+    header = state.plan
     edit = dict(edit)
     op = edit.get("op")
     inverse: Edit
@@ -86,20 +136,21 @@ def apply_edit(plan: Plan, edit: Mapping[str, Any]) -> EditOutcome:
     if op in ("move_units", "move_accounts"):
         # "to": null takes units out of the alignment and unpins accounts (undo needs both).
         target = edit.get("to")
-        to = None if target is None else _leaf(plan, target)
+        to = None if target is None else _leaf(header, target)
         if op == "move_units":
-            return _move(plan, RecordKind.GEO_UNIT, _ids(edit, "units"), to)
-        return _move(plan, RecordKind.ACCOUNT, _ids(edit, "accounts"), to)
+            return _move(state, RecordKind.GEO_UNIT, _ids(edit, "units"), to)
+        return _move(state, RecordKind.ACCOUNT, _ids(edit, "accounts"), to)
     if op == "rename":
-        territory = plan.territory(_territory(plan, edit))
+        territory = header.territory(_territory(header, edit))
         name = edit.get("name")
         if not isinstance(name, str) or not name.strip():
             raise InvalidParameterError("rename: 'name' must be a non-empty text")
         renamed = replace(territory, name=name.strip())
         inverse = {"op": "rename", "territory": territory.id, "name": territory.name}
-        return EditOutcome(_with_territory(plan, renamed), inverse, ())
+        edited = replace(state, plan=_with_territory(header, renamed))
+        return EditOutcome(edited, inverse, (), territories=(territory.id,))
     if op == "set_owners":
-        territory = plan.territory(_territory(plan, edit))
+        territory = header.territory(_territory(header, edit))
         reps = edit.get("reps") or []
         if not isinstance(reps, list | tuple) or not all(isinstance(r, str) for r in reps):
             raise InvalidParameterError("set_owners: 'reps' must be a list of rep ids")
@@ -110,9 +161,10 @@ def apply_edit(plan: Plan, edit: Mapping[str, Any]) -> EditOutcome:
             "territory": territory.id,
             "reps": list(territory.primary_owner_ids),
         }
-        return EditOutcome(_with_territory(plan, replace(territory, owners=owners)), inverse, ())
+        edited = replace(state, plan=_with_territory(header, replace(territory, owners=owners)))
+        return EditOutcome(edited, inverse, (), territories=(territory.id,))
     units = _ids(edit, "units")
-    locked = locked_units(plan)
+    locked = locked_units(header)
     if op == "lock":
         changed = [u for u in units if u not in locked]
         after = sorted(locked | set(units))
@@ -121,8 +173,8 @@ def apply_edit(plan: Plan, edit: Mapping[str, Any]) -> EditOutcome:
         changed = [u for u in units if u in locked]
         after = sorted(locked - set(units))
         inverse = {"op": "lock", "units": changed} if changed else {"op": "unlock", "units": units}
-    edited = replace(plan, parameters={**plan.parameters, LOCKED: after})
-    return EditOutcome(edited, inverse, ())
+    edited = replace(state, plan=replace(header, parameters={**header.parameters, LOCKED: after}))
+    return EditOutcome(edited, inverse, (), parameters_changed=True)
 
 
 def _territory(plan: Plan, edit: Mapping[str, Any]) -> str:
@@ -142,10 +194,10 @@ def _with_territory(plan: Plan, territory: Any) -> Plan:
     )
 
 
-def _move(plan: Plan, kind: RecordKind, ids: list[str], to: str | None) -> EditOutcome:
-    current = plan.alignment_map(kind)
+def _move(state: EditablePlan, kind: RecordKind, ids: list[str], to: str | None) -> EditOutcome:
+    current = state.alignment_map(kind)
     if kind is RecordKind.GEO_UNIT:
-        locked = sorted(set(ids) & locked_units(plan))
+        locked = sorted(set(ids) & locked_units(state.plan))
         if locked:
             raise ConflictError(
                 f"unit(s) {', '.join(locked[:5])} are locked; unlock them first",
@@ -156,30 +208,56 @@ def _move(plan: Plan, kind: RecordKind, ids: list[str], to: str | None) -> EditO
     for record in ids:
         by_old.setdefault(current.get(record), []).append(record)
     affected = {t for t in by_old if t is not None} | ({to} if to else set())
-    entries = [e for e in plan.alignment if not (e.record_kind is kind and e.record_id in ids)]
-    if to is not None:
-        entries.extend(AlignmentEntry(kind, record, to) for record in ids)
-    field = "units" if kind is RecordKind.GEO_UNIT else "accounts"
+    after = dict(current)
+    changes: Changes = {}
+    for record in ids:
+        if current.get(record) == to:
+            continue
+        changes[(kind, record)] = to
+        if to is None:
+            after.pop(record, None)
+        else:
+            after[record] = to
+    field_name = "units" if kind is RecordKind.GEO_UNIT else "accounts"
     op = "move_units" if kind is RecordKind.GEO_UNIT else "move_accounts"
-    steps = [{"op": op, field: records, "to": old} for old, records in by_old.items()]
+    steps = [{"op": op, field_name: records, "to": old} for old, records in by_old.items()]
     inverse: Edit = steps[0] if len(steps) == 1 else {"op": "batch", "edits": steps}
-    return EditOutcome(plan.with_alignment(entries), inverse, tuple(sorted(affected)))
+    edited = (
+        replace(state, geo=after) if kind is RecordKind.GEO_UNIT else replace(state, accounts=after)
+    )
+    return EditOutcome(edited, inverse, tuple(sorted(affected)), changes)
 
 
-def apply_edits(plan: Plan, edits: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> EditOutcome:
+def apply_edits(
+    plan: Plan | EditablePlan, edits: Sequence[Mapping[str, Any]] | Mapping[str, Any]
+) -> EditOutcome:
     """Apply one edit or a ``{"op": "batch", "edits": [...]}`` of them, in order."""
     if isinstance(edits, Mapping) and edits.get("op") != "batch":
         return apply_edit(plan, edits)
+    state = _state(plan)
     steps = edits["edits"] if isinstance(edits, Mapping) else edits
     inverses: list[Edit] = []
     affected: set[str] = set()
+    changes: Changes = {}
+    territories: set[str] = set()
+    parameters_changed = False
     for step in steps:
-        outcome = apply_edits(plan, step)
-        plan = outcome.plan
+        outcome = apply_edits(state, step)
+        state = outcome.state
         inverses.insert(0, outcome.inverse)
         affected.update(outcome.affected)
+        changes.update(outcome.changes)
+        territories.update(outcome.territories)
+        parameters_changed = parameters_changed or outcome.parameters_changed
     inverse = inverses[0] if len(inverses) == 1 else {"op": "batch", "edits": inverses}
-    return EditOutcome(plan, inverse, tuple(sorted(affected)))
+    return EditOutcome(
+        state,
+        inverse,
+        tuple(sorted(affected)),
+        changes,
+        tuple(sorted(territories)),
+        parameters_changed,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,22 +279,23 @@ class TerritoryEffect:
 
 
 def territory_effects(
-    plan: Plan,
+    plan: Plan | EditablePlan,
     territories: Iterable[str],
     unit_metrics: Mapping[str, Mapping[str, float]],
     neighbours: Mapping[str, Iterable[str]],
     tolerance: Mapping[str, float],
     *,
-    base: Plan | None = None,
+    base: Plan | Mapping[str, str] | None = None,
 ) -> list[TerritoryEffect]:
     """Balance, contiguity and disruption of ``territories`` in ``plan``.
 
     ``unit_metrics``: geo unit id -> metric -> value (e.g. potential summed over the unit's
     accounts); the target of each metric is its mean over the plan's leaf territories that
     hold geo units. ``tolerance``: metric -> relative band (0.1 = ±10 %). ``units_moved``:
-    this territory's units that were elsewhere in ``base``.
+    this territory's units that were elsewhere in ``base`` (a plan, or its geo alignment map).
     """
     geo = plan.alignment_map(RecordKind.GEO_UNIT)
+    header = plan.plan if isinstance(plan, EditablePlan) else plan
     members: dict[str, list[str]] = {}
     for unit, territory in geo.items():
         members.setdefault(territory, []).append(unit)
@@ -224,8 +303,8 @@ def territory_effects(
     holding = [t for t in members if members[t]]
     total = {m: sum(unit_metrics.get(u, {}).get(m, 0.0) for u in geo) for m in metrics}
     target = {m: total[m] / len(holding) if holding else 0.0 for m in metrics}
-    base_geo = base.alignment_map(RecordKind.GEO_UNIT) if base is not None else {}
-    names = {t.id: t.name for t in plan.territories}
+    base_geo = base.alignment_map(RecordKind.GEO_UNIT) if isinstance(base, Plan) else base or {}
+    names = {t.id: t.name for t in header.territories}
     effects = []
     for territory in sorted(set(territories)):
         units = members.get(territory, [])

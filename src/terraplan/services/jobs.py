@@ -51,7 +51,7 @@ def _design(db: Database, parameters: Mapping[str, Any], progress: Progress) -> 
     allowed = {
         "units", "n_territories", "balance", "contiguous", "centres_from_reps", "from_plan",
         "max_moved", "seed", "time_limit", "method", "states", "plan_id", "plan_name",
-        "created_by",
+        "created_by", "tradeoff",
     }  # fmt: skip
     unknown = sorted(set(parameters) - allowed)
     if unknown:
@@ -61,8 +61,40 @@ def _design(db: Database, parameters: Mapping[str, Any], progress: Progress) -> 
     kwargs = dict(parameters)
     if kwargs.get("states") is not None:
         kwargs["states"] = set(kwargs["states"])
+    if kwargs.get("tradeoff") is not None:
+        return _tradeoff(db, kwargs, progress)
+    kwargs.pop("tradeoff", None)
     run = design_plan(db, progress=progress, **kwargs)
     return {"plan_id": run.plan.id, "summary": design_summary(run.outcome, run.seconds)}
+
+
+def _tradeoff(db: Database, kwargs: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """``tradeoff``: the tolerances (or, with ``from_plan``, disruption budgets) to sweep;
+    the result lists the non-dominated designs (nothing is saved: the user picks one and
+    runs that design)."""
+    from terraplan.services.design import design_tradeoff
+
+    values = kwargs.pop("tradeoff")
+    if (
+        not isinstance(values, list)
+        or not 1 <= len(values) <= 12
+        or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in values
+        )
+    ):
+        raise InvalidParameterError(
+            "design job: 'tradeoff' must be a list of 1 to 12 numbers >= 0 (tolerances as "
+            "shares, e.g. [0.05, 0.1, 0.2])",
+            details={"field": "tradeoff"},
+        )
+    accepted = ("units", "n_territories", "balance", "contiguous", "from_plan", "seed", "time_limit", "states")  # fmt: skip
+    points = design_tradeoff(
+        db,
+        parameters=[float(v) for v in values],
+        progress=progress,
+        **{k: v for k, v in kwargs.items() if k in accepted},
+    )
+    return {"tradeoff": points}
 
 
 def _import(db: Database, parameters: Mapping[str, Any], progress: Progress) -> dict[str, Any]:

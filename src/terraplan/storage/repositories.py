@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -112,6 +113,22 @@ class PlanRepository:
         self._session = session
 
     def get(self, plan_id: str) -> Plan:
+        alignment = self._session.execute(
+            select(AlignmentRow.record_kind, AlignmentRow.record_id, AlignmentRow.territory_id)
+            .where(AlignmentRow.plan_id == plan_id)
+            .order_by(AlignmentRow.record_kind, AlignmentRow.record_id)
+        ).all()
+        return replace(
+            self.header(plan_id),
+            alignment=tuple(
+                AlignmentEntry(RecordKind(kind), record_id, territory_id)
+                for kind, record_id, territory_id in alignment
+            ),
+        )
+
+    def header(self, plan_id: str) -> Plan:
+        """The plan without its alignment (hierarchy, owners, parameters, version): what an
+        edit needs besides :meth:`alignment_map`."""
         row = self._session.get(PlanRow, plan_id)
         if row is None:
             raise NotFoundError(
@@ -131,11 +148,6 @@ class PlanRepository:
             owners.setdefault(owner.territory_id, []).append(
                 TerritoryOwner(rep_id=owner.rep_id, role=OwnerRole(owner.role), share=owner.share)
             )
-        alignment = self._session.execute(
-            select(AlignmentRow.record_kind, AlignmentRow.record_id, AlignmentRow.territory_id)
-            .where(AlignmentRow.plan_id == plan_id)
-            .order_by(AlignmentRow.record_kind, AlignmentRow.record_id)
-        ).all()
         return Plan(
             id=row.id,
             name=row.name,
@@ -162,11 +174,111 @@ class PlanRepository:
                 )
                 for t in territories
             ),
-            alignment=tuple(
-                AlignmentEntry(RecordKind(kind), record_id, territory_id)
-                for kind, record_id, territory_id in alignment
-            ),
         )
+
+    def alignment_map(self, plan_id: str, kind: RecordKind) -> dict[str, str]:
+        """``record id -> territory id`` of one record kind, read as plain rows."""
+        table = AlignmentRow.__table__
+        rows = self._session.connection().execute(
+            select(table.c.record_id, table.c.territory_id).where(
+                table.c.plan_id == plan_id, table.c.record_kind == kind.value
+            )
+        )
+        return {str(record_id): str(territory_id) for record_id, territory_id in rows}
+
+    def save_edit(
+        self,
+        plan: Plan,
+        changes: Mapping[tuple[RecordKind, str], str | None],
+        *,
+        territories: Collection[str] = (),
+        parameters: bool = False,
+        updated_at: datetime | None = None,
+    ) -> int:
+        """Store an edit of ``plan`` (a header, at the version the edit was made on): only the
+        alignment rows in ``changes`` (record -> new territory, None: removed), the named
+        ``territories``' name and owners, the parameters when ``parameters``; the version goes
+        up by one in the same statement that checks it. Returns the new version.
+
+        Raises ConflictError when the stored version is not ``plan.version`` (someone saved
+        in between), NotFoundError when the plan is gone.
+        """
+        now = updated_at or datetime.now(UTC).replace(tzinfo=None)
+        values: dict[str, Any] = {
+            "version": PlanRow.version + 1,
+            "updated_by": plan.updated_by,
+            "updated_at": now,
+        }
+        if parameters:
+            values["parameters"] = dict(plan.parameters)
+        bumped = self._session.execute(
+            update(PlanRow)
+            .where(PlanRow.id == plan.id, PlanRow.version == plan.version)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(bumped, "rowcount", 0) != 1:
+            stored = self.version(plan.id)  # NotFoundError when the plan is gone
+            raise ConflictError(
+                f"plan {plan.id!r} was changed by someone else (stored version {stored}, "
+                f"yours {plan.version}); reload it and try again",
+                details={"id": plan.id, "stored_version": stored, "version": plan.version},
+            )
+        connection = self._session.connection()
+        by_kind: dict[RecordKind, list[str]] = {}
+        for kind, record_id in changes:
+            by_kind.setdefault(kind, []).append(record_id)
+        for kind, ids in by_kind.items():
+            for start in range(0, len(ids), 500):
+                connection.execute(
+                    delete(AlignmentRow).where(
+                        AlignmentRow.plan_id == plan.id,
+                        AlignmentRow.record_kind == kind.value,
+                        AlignmentRow.record_id.in_(ids[start : start + 500]),
+                    )
+                )
+        rows = [
+            {
+                "plan_id": plan.id,
+                "record_kind": kind.value,
+                "record_id": record_id,
+                "territory_id": territory_id,
+            }
+            for (kind, record_id), territory_id in changes.items()
+            if territory_id is not None
+        ]
+        if rows:
+            connection.execute(insert(AlignmentRow), rows)
+        for territory_id in territories:
+            territory = plan.territory(territory_id)
+            connection.execute(
+                update(TerritoryRow)
+                .where(TerritoryRow.plan_id == plan.id, TerritoryRow.id == territory_id)
+                .values(name=territory.name)
+            )
+            connection.execute(
+                delete(TerritoryOwnerRow).where(
+                    TerritoryOwnerRow.plan_id == plan.id,
+                    TerritoryOwnerRow.territory_id == territory_id,
+                )
+            )
+            owners = [
+                {
+                    "plan_id": plan.id,
+                    "territory_id": territory_id,
+                    "rep_id": o.rep_id,
+                    "role": o.role.value,
+                    "share": o.share,
+                    "position": position,
+                }
+                for position, o in enumerate(territory.owners)
+            ]
+            if owners:
+                connection.execute(insert(TerritoryOwnerRow), owners)
+        cached = self._session.identity_map.get(self._session.identity_key(PlanRow, plan.id))
+        if cached is not None:
+            self._session.expire(cached)  # its version and parameters changed underneath
+        return plan.version + 1
 
     def list(self, *, status: PlanStatus | None = None) -> list[PlanRow]:
         query = select(PlanRow).order_by(PlanRow.created_at, PlanRow.id)

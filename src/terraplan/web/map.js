@@ -18,7 +18,8 @@ const ACCOUNT_ICON = L.divIcon({className: "account-dot", iconSize: [8, 8]});
 
 const TPMap = {
   map: null, unitLayer: null, outlineLayer: null, labelLayer: null, accountLayer: null,
-  colours: {}, territories: {}, unitOf: {}, layers: {}, selected: new Set(),
+  colours: {}, territories: {}, unitOf: {}, layers: {}, selected: new Set(), locked: new Set(),
+  repLayer: null, accounts: [],
 
   init() {
     this.map = L.map("map", {preferCanvas: true, boxZoom: false, zoomSnap: 0.25, minZoom: 2, maxZoom: 14});
@@ -32,6 +33,10 @@ const TPMap = {
     document.getElementById("redo").addEventListener("click", () => this.undoRedo("redo").catch((e) => this.fail(e)));
     document.getElementById("clear-selection").addEventListener("click", () => this.clearSelection());
     document.getElementById("unit-search").addEventListener("change", (e) => this.selectBySearch(e.target.value));
+    document.getElementById("lock").addEventListener("click", () => this.lock("lock").catch((e) => this.fail(e)));
+    document.getElementById("unlock").addEventListener("click", () => this.lock("unlock").catch((e) => this.fail(e)));
+    document.getElementById("account-search").addEventListener("input", () => this.renderAccounts());
+    document.getElementById("move-target").addEventListener("change", () => this.renderAccounts());
   },
 
   fail(error) {
@@ -52,11 +57,14 @@ const TPMap = {
     data.territories.forEach((t, i) => { this.territories[t.id] = t; this.colours[t.id] = territoryColour(i); });
     this.unitOf = {};
     for (const f of data.units.features) this.unitOf[f.id] = f.properties.territory;
+    this.locked = new Set(data.locked || []);
+    this.accounts = data.accounts.rows;
     this.selected.clear();
     this.draw(data);
     this.renderLegend();
     this.renderTable();
     this.renderEditPanel();
+    this.renderAccounts();
     if (!(opts && opts.keepMessage)) say("");
   },
 
@@ -83,8 +91,16 @@ const TPMap = {
     cluster.addTo(this.map);
     cluster.addLayers(markers);
     this.accountLayer = cluster;
+    if (this.repLayer) this.map.removeLayer(this.repLayer);
+    // Rep home bases: a house marker each (name and territories on hover/focus and click).
+    this.repLayer = L.layerGroup((data.reps || []).map((r) => L.marker([r.lat, r.lon], {
+      icon: L.divIcon({className: "rep-home", html: "<span aria-hidden='true'>&#8962;</span>", iconSize: [18, 18]}),
+      title: `${r.name} — ${r.territories.join(", ")}`, alt: `Home base of ${r.name}`, keyboard: true,
+    }).bindPopup(`<strong>${escapeHtml(r.name)}</strong><br>home base<br>territory ${escapeHtml(r.territories.join(", "))}`)
+    )).addTo(this.map);
     if (this.layerControl) this.layerControl.remove();
-    this.layerControl = L.control.layers(null, {"Accounts": cluster}, {collapsed: false}).addTo(this.map);
+    this.layerControl = L.control.layers(null, {"Accounts": cluster, "Rep home bases": this.repLayer}, {collapsed: false}).addTo(this.map);
+    document.getElementById("map").dataset.reps = String((data.reps || []).length);
     const bounds = this.unitLayer.getBounds();
     if (bounds.isValid()) this.map.fitBounds(bounds, {padding: [10, 10]});
     document.getElementById("map").dataset.territories = String(data.territories.length);
@@ -107,9 +123,12 @@ const TPMap = {
 
   unitStyle(unitId) {
     const selected = this.selected.has(unitId);
+    const locked = this.locked.has(unitId);
+    // Locked units: a dashed black border (marked on the map and in the legend).
     return {
       fillColor: this.colours[this.unitOf[unitId]] || "#ccc", fillOpacity: selected ? 0.9 : 0.6,
-      color: selected ? "#000" : "#ffffff", weight: selected ? 2.5 : 0.4,
+      color: selected || locked ? "#000" : "#ffffff", weight: selected ? 2.5 : locked ? 1.8 : 0.4,
+      dashArray: locked ? "4 3" : null,
     };
   },
 
@@ -119,7 +138,8 @@ const TPMap = {
     const t = this.territories[this.unitOf[unitId]];
     const f = this.layers[unitId].feature;
     const info = document.getElementById("info");
-    info.replaceChildren(el("strong", {}, `${f.properties.name}, ${f.properties.state || ""}`), " ", `(${unitId})`);
+    info.replaceChildren(el("strong", {}, `${f.properties.name}, ${f.properties.state || ""}`), " ", `(${unitId})`,
+      this.locked.has(unitId) ? " — locked" : "");
     if (!t) return;
     const owners = t.owners.map((o) => o.name).join(", ") || "no owner";
     info.append(el("br"), `Territory: ${t.name}`, el("br"), `Rep: ${owners}`);
@@ -205,9 +225,11 @@ const TPMap = {
   },
 
   renderLegend() {
-    document.getElementById("legend").replaceChildren(...Object.values(this.territories).map((t) => el("li", {},
+    document.getElementById("legend").replaceChildren(...Object.values(this.territories).map((t) => el("li", {"data-territory": t.id},
       el("span", {class: "swatch", style: `background:${this.colours[t.id]}`}), ` ${t.name}`,
-      el("span", {class: "muted"}, t.owners.length ? ` — ${t.owners.map((o) => o.name).join(", ")}` : ""))));
+      el("span", {class: "muted"}, t.owners.length ? ` — ${t.owners.map((o) => o.name).join(", ")}` : ""))),
+      el("li", {"data-legend": "locked"}, el("span", {class: "swatch locked-swatch"}), " Locked unit (dashed border)"),
+      el("li", {"data-legend": "reps"}, el("span", {class: "rep-home legend-icon", "aria-hidden": "true"}, "\u2302"), " Rep home base"));
   },
 
   metrics() {
@@ -234,11 +256,21 @@ const TPMap = {
       el("td", {class: "num"}, b.pieces), el("td", {class: "num"}, b.units_moved));
   },
 
-  applyResult(result, moved, to) {
+  applyResult(result) {
+    // Re-colour and re-tabulate from the edit's answer alone (no reload of the plan).
     const started = performance.now();
     TP.plan.version = result.version;
-    for (const unitId of moved) { this.unitOf[unitId] = to; }
-    if (to === null) for (const unitId of moved) this.unitOf[unitId] = undefined;
+    const moved = Object.keys(result.units || {});
+    for (const [unitId, to] of Object.entries(result.units || {})) this.unitOf[unitId] = to === null ? undefined : to;
+    const relock = new Set([...this.locked, ...(result.locked || [])]);
+    this.locked = new Set(result.locked || []);
+    for (const row of this.accounts) {
+      if (result.accounts && row[0] in result.accounts) {
+        const to = result.accounts[row[0]];
+        row[7] = to === null ? 0 : 1;
+        if (to !== null) row[4] = to;
+      }
+    }
     for (const e of result.effects) {
       if (this.territories[e.territory]) this.territories[e.territory].balance = e;
     }
@@ -250,14 +282,22 @@ const TPMap = {
     }
     const before = [...this.selected];
     this.selected.clear();
-    for (const u of new Set([...before, ...moved])) this.restyle(u);
+    for (const u of new Set([...before, ...moved, ...relock])) this.restyle(u);
     this.renderSelection();
     if (moved.length && this.layers[moved[0]]) this.showInfo(moved[0]);
     document.getElementById("undo").disabled = !result.can_undo;
     document.getElementById("redo").disabled = !result.can_redo;
-    document.getElementById("territory-table").dataset.version = String(result.version);
-    document.getElementById("territory-table").dataset.updateMs = (performance.now() - started).toFixed(1);
-    this.refreshOutlines();
+    const table = document.getElementById("territory-table");
+    table.dataset.version = String(result.version);
+    table.dataset.updateMs = (performance.now() - started).toFixed(1);
+    if (result.accounts && Object.keys(result.accounts).length) this.renderAccounts();
+    const unpinned = Object.values(result.accounts || {}).some((t) => t === null);
+    if (unpinned || (result.territories_changed && result.territories_changed.length)) {
+      // An unpinned account follows its unit again, a renamed territory shows everywhere: reload.
+      return this.load(TP.plan.id, {keepMessage: true});  // a rename or new owners: names everywhere
+    }
+    if (moved.length) this.refreshOutlines();
+    return null;
   },
 
   async move() {
@@ -266,16 +306,48 @@ const TPMap = {
     const to = document.getElementById("move-target").value;
     const result = await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/edits`,
       {edit: {op: "move_units", units, to}, version: TP.plan.version});
-    this.applyResult(result, units, to);
+    this.applyResult(result);
     say(`Moved ${units.length} unit(s) to ${this.nameOf(to)}; plan version ${result.version}.`);
+  },
+
+  async lock(op) {
+    const units = [...this.selected];
+    if (!units.length) { say("select at least one unit first", "error"); return; }
+    const result = await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/edits`,
+      {edit: {op, units}, version: TP.plan.version});
+    this.applyResult(result);
+    say(`${op === "lock" ? "Locked" : "Unlocked"} ${units.length} unit(s); plan version ${result.version}.`);
+  },
+
+  async pin(accountId, to) {
+    const result = await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/edits`,
+      {edit: {op: "move_accounts", accounts: [accountId], to}, version: TP.plan.version});
+    await this.applyResult(result);
+    const row = this.accounts.find((r) => r[0] === accountId);
+    const name = row ? row[1] : accountId;
+    say(to ? `Pinned ${name} to ${this.nameOf(to)}; plan version ${result.version}.` : `Unpinned ${name}: it follows its unit again; plan version ${result.version}.`);
+  },
+
+  renderAccounts() {
+    // The account table: search by name, pin to the territory chosen under "To territory".
+    const query = document.getElementById("account-search").value.trim().toLowerCase();
+    const rows = (query ? this.accounts.filter((r) => r[1].toLowerCase().includes(query)) : this.accounts.filter((r) => r[7])).slice(0, 25);
+    const editable = canPlan() && TP.plan && TP.plan.status === "draft";
+    const body = document.getElementById("account-table").tBodies[0];
+    body.replaceChildren(...rows.map((r) => el("tr", {"data-account": r[0]},
+      el("td", {}, r[1]), el("td", {}, this.nameOf(r[4])), el("td", {class: "num"}, fmt(r[5])),
+      el("td", {}, r[7] ? "pinned" : ""),
+      el("td", {}, editable ? el("button", {type: "button", class: "pin", onclick: () => this.pin(r[0], document.getElementById("move-target").value).catch((e) => this.fail(e))},
+        `Pin to ${this.nameOf(document.getElementById("move-target").value)}`) : "",
+      editable && r[7] ? el("button", {type: "button", class: "unpin", onclick: () => this.pin(r[0], null).catch((e) => this.fail(e))}, "Unpin") : ""))));
+    document.getElementById("account-count").textContent = query
+      ? `${rows.length} shown of the accounts matching “${query}”` : `${rows.length} pinned account(s); type a name to find others`;
   },
 
   async undoRedo(direction) {
     const result = await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/${direction}`, {version: TP.plan.version});
-    // Which units changed hands is not part of the answer: reload the alignment, keep the figures.
-    await this.load(TP.plan.id, {keepMessage: true});
-    document.getElementById("undo").disabled = !result.can_undo;
-    document.getElementById("redo").disabled = !result.can_redo;
+    // The answer says which units and accounts changed hands: re-colour them, no reload.
+    await this.applyResult(result);
     say(`${direction === "undo" ? "Undone" : "Redone"}; plan version ${result.version}.`);
   },
 

@@ -27,19 +27,71 @@ const TPViews = {
   async compare() {
     const base = document.getElementById("compare-base").value;
     const other = document.getElementById("compare-other").value;
-    const c = await api("GET", `/plans/${encodeURIComponent(base)}/compare/${encodeURIComponent(other)}?moved_limit=200`);
+    const enc = encodeURIComponent;
+    const [c, basePlan, otherPlan, reps] = await Promise.all([
+      api("GET", `/plans/${enc(base)}/compare/${enc(other)}?moved_limit=200`),
+      api("GET", `/plans/${enc(base)}`), api("GET", `/plans/${enc(other)}`),
+      api("GET", "/reps?limit=1000").catch(() => ({items: []})),
+    ]);
+    // Names, never ids: territories from both plans, reps from the reps the caller may see.
+    const territory = {};
+    for (const t of [...basePlan.territories, ...otherPlan.territories]) territory[t.id] = t.name;
+    const rep = {};
+    for (const r of reps.items || []) rep[r.id] = r.name;
+    const tName = (id) => id === null || id === undefined ? "—" : (territory[id] || "(unknown territory)");
+    const rName = (id) => id === null || id === undefined ? "no owner" : (rep[id] || "(a rep you cannot see)");
+    const names = (ids) => ids.length ? ids.map(rName).join(", ") : "none";
+    const share = (x) => (100 * x).toFixed(1) + " %";
     const out = document.getElementById("compare-result");
-    const summary = Object.entries(c).filter(([, v]) => typeof v === "number" || typeof v === "string");
-    const tables = [el("h3", {}, `${base} → ${other}`),
-      el("table", {id: "compare-summary"}, el("tbody", {}, ...summary.map(([k, v]) => el("tr", {"data-key": k}, el("th", {}, k.replaceAll("_", " ")), el("td", {class: "num"}, fmt(v))))))];
-    for (const [key, rows] of Object.entries(c)) {
-      if (!Array.isArray(rows) || !rows.length || typeof rows[0] !== "object") continue;
-      const cols = Object.keys(rows[0]).filter((k) => typeof rows[0][k] !== "object");
-      tables.push(el("h3", {}, key.replaceAll("_", " ") + ` (${rows.length}${key === "moved" ? " shown" : ""})`),
-        el("table", {"data-section": key}, el("thead", {}, el("tr", {}, ...cols.map((k) => el("th", {}, k.replaceAll("_", " "))))),
-          el("tbody", {}, ...rows.slice(0, 200).map((r) => el("tr", {}, ...cols.map((k) => el("td", {}, fmt(r[k]))))))));
+    const summary = el("ul", {id: "compare-summary"},
+      el("li", {"data-key": "accounts_moved"}, `${c.accounts_moved.toLocaleString()} of ${c.accounts.toLocaleString()} accounts (${share(c.share_moved)}) change territory; ${c.units_moved.toLocaleString()} units move.`),
+      el("li", {"data-key": "owner_changes"}, `${c.owner_changes.toLocaleString()} accounts change owner.`),
+      el("li", {"data-key": "potential_moved"}, `Potential moved: ${fmt(c.potential_moved)} (${share(c.potential_share_moved)}); revenue moved: ${fmt(c.revenue_moved)}.`),
+      el("li", {"data-key": "pipeline"}, `Open pipeline moved: ${fmt(c.pipeline_moved)}, of which ${fmt(c.pipeline_protected)} stays with its current owner until it closes.`),
+      el("li", {"data-key": "reps"}, `Reps gaining accounts: ${names(c.reps_gaining)}. Reps losing accounts: ${names(c.reps_losing)}.`));
+    const metrics = el("table", {"data-section": "territories"},
+      el("caption", {}, "Territories in both plans"),
+      el("thead", {}, el("tr", {}, ...["Territory", "Accounts (base)", "Accounts (scenario)", "Potential (base)", "Potential (scenario)", "Revenue (base)", "Revenue (scenario)"].map((h) => el("th", {scope: "col"}, h)))),
+      el("tbody", {}, ...c.territories.map((t) => el("tr", {}, el("th", {scope: "row"}, t.name),
+        ...[t.accounts_base, t.accounts_other, t.potential_base, t.potential_other, t.revenue_base, t.revenue_other].map((v) => el("td", {class: "num"}, fmt(v)))))));
+    const moved = el("table", {"data-section": "moved"},
+      el("caption", {}, `Moved accounts (${c.moved.length} shown of ${c.accounts_moved.toLocaleString()})`),
+      el("thead", {}, el("tr", {}, ...["Account", "From territory", "To territory", "Old owner", "New owner", "Potential"].map((h) => el("th", {scope: "col"}, h)))),
+      el("tbody", {}, ...c.moved.map((m) => el("tr", {"data-account": m.account_id}, el("td", {}, m.account),
+        el("td", {}, tName(m.old_territory)), el("td", {}, tName(m.new_territory)),
+        el("td", {class: "owner-old"}, rName(m.old_owner)), el("td", {class: "owner-new"}, rName(m.new_owner)),
+        el("td", {class: "num"}, fmt(m.potential))))));
+    out.replaceChildren(el("h3", {}, `${basePlan.name} → ${otherPlan.name}`), el("h4", {}, "Disruption"), summary, metrics, moved);
+    await this.compareMap(base, other);
+  },
+
+  async compareMap(base, other) {
+    // One map of the scenario, its territories in their colours, the units that changed
+    // territory since the base outlined in black (cached, gzip payloads of both plans).
+    const enc = encodeURIComponent;
+    const [a, b] = await Promise.all([api("GET", `/plans/${enc(base)}/map`), api("GET", `/plans/${enc(other)}/map`)]);
+    const before = {};
+    for (const f of a.units.features) before[f.id] = f.properties.territory;
+    const colours = {};
+    b.territories.forEach((t, i) => { colours[t.id] = territoryColour(i); });
+    const node = document.getElementById("compare-map");
+    node.hidden = false;
+    if (!this.cmpMap) {
+      this.cmpMap = L.map("compare-map", {preferCanvas: true, zoomSnap: 0.25, minZoom: 2, maxZoom: 14});
+      if (TP.config.tile_url) L.tileLayer(TP.config.tile_url, {maxZoom: 18, attribution: "map tiles"}).addTo(this.cmpMap);
     }
-    out.replaceChildren(...tables);
+    if (this.cmpLayer) this.cmpMap.removeLayer(this.cmpLayer);
+    let movedUnits = 0;
+    this.cmpLayer = L.geoJSON(b.units, {style: (f) => {
+      const moved = before[f.id] !== f.properties.territory;
+      if (moved) movedUnits += 1;
+      return {fillColor: colours[f.properties.territory] || "#ccc", fillOpacity: moved ? 0.9 : 0.45,
+        color: moved ? "#000" : "#fff", weight: moved ? 2.5 : 0.3};
+    }}).addTo(this.cmpMap);
+    this.cmpMap.invalidateSize();
+    const bounds = this.cmpLayer.getBounds();
+    if (bounds.isValid()) this.cmpMap.fitBounds(bounds, {padding: [10, 10]});
+    node.dataset.movedUnits = String(movedUnits);
   },
 
   // --- workflow --------------------------------------------------------------------------
@@ -104,36 +156,97 @@ const TPViews = {
   },
 
   // --- design ----------------------------------------------------------------------------
-  async design() {
+  designParameters() {
     const states = document.getElementById("d-states").value.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
     const parameters = {
       units: "counties",
       n_territories: Number(document.getElementById("d-n").value),
       balance: {[document.getElementById("d-metric").value]: Number(document.getElementById("d-tol").value) / 100},
       contiguous: document.getElementById("d-contig").checked,
+      seed: 1,
     };
     if (states.length) parameters.states = states;
+    return parameters;
+  },
+
+  async runJob(parameters) {
+    // A design job with its progress bar; the job's result, or null when it failed.
     const job = await api("POST", "/jobs", {kind: "design", parameters});
     const bar = document.getElementById("d-progress");
     const status = document.getElementById("d-status");
+    delete status.dataset.status;
     for (;;) {
       const j = await api("GET", `/jobs/${encodeURIComponent(job.id)}`);
       bar.value = j.progress;
       status.textContent = `${j.status}${j.step ? ": " + j.step : ""} (${Math.round(j.progress * 100)} %)`;
-      if (j.status === "succeeded") {
-        await loadPlans(j.result.plan_id);
-        await openPlan(j.result.plan_id);
-        status.append(" — opened plan ", el("strong", {}, j.result.plan_id));
-        status.dataset.status = j.status;  // after the result is open
-        return;
-      }
-      status.dataset.status = j.status;
+      if (j.status === "succeeded") return j.result;
       if (j.status === "failed" || j.status === "cancelled") {
         status.textContent = `${j.status}: ${(j.error && j.error.message) || ""}`;
-        return;
+        status.dataset.status = j.status;
+        return null;
       }
       await new Promise((r) => setTimeout(r, 500));
     }
+  },
+
+  async openDesign(parameters) {
+    const result = await this.runJob(parameters);
+    if (!result) return;
+    const status = document.getElementById("d-status");
+    await loadPlans(result.plan_id);
+    await openPlan(result.plan_id);
+    status.append(" — opened plan ", el("strong", {}, result.plan_id));
+    status.dataset.status = "succeeded";  // after the result is open
+  },
+
+  async design() {
+    const parameters = this.designParameters();
+    document.getElementById("d-curve-result").replaceChildren();
+    if (!document.getElementById("d-curve").checked) { await this.openDesign(parameters); return; }
+    const tolerances = document.getElementById("d-curve-tols").value.split(/[,\s]+/).filter(Boolean).map((v) => Number(v) / 100);
+    if (!tolerances.length || tolerances.some((t) => !(t >= 0))) { say("give the tolerances to sweep as percentages, e.g. 5, 10, 20", "error"); return; }
+    const result = await this.runJob({...parameters, tradeoff: tolerances, time_limit: 10});
+    if (!result) return;
+    document.getElementById("d-status").dataset.status = "succeeded";
+    this.renderCurve(result.tradeoff, parameters);
+  },
+
+  renderCurve(points, parameters) {
+    // The price of balance: compactness (weighted inertia, lower is tighter) against the
+    // largest balance deviation reached, one point per non-dominated design; same figures
+    // in the table below, where each design can be opened (run again with its tolerance).
+    const metric = Object.keys(parameters.balance)[0];
+    const sorted = [...points].sort((a, b) => a.max_deviation - b.max_deviation);
+    const W = 560, H = 280, L = 110, R = 20, T = 20, B = 50;
+    const xs = sorted.map((p) => p.max_deviation), ys = sorted.map((p) => p.weighted_inertia);
+    // Deviations start at 0; a single inertia gets a ±5 % band so that its point shows.
+    const x0 = 0, x1 = Math.max(...xs, 0.01) * 1.1;
+    const ylo = Math.min(...ys), yhi = Math.max(...ys);
+    const [y0, y1] = yhi > ylo ? [ylo, yhi] : [ylo * 0.95, yhi * 1.05 + 1e-9];
+    const px = (x) => L + (x - x0) / (x1 - x0) * (W - L - R);
+    const py = (y) => H - B - (y - y0) / (y1 - y0) * (H - T - B);
+    const NS = "http://www.w3.org/2000/svg";
+    const svg = (tag, attrs, ...kids) => { const n = document.createElementNS(NS, tag); for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v); n.append(...kids); return n; };
+    const chart = svg("svg", {id: "tradeoff-chart", viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img",
+      "aria-label": `Trade-off curve: compactness against ${metric} balance for ${sorted.length} designs (figures in the table below)`});
+    chart.append(svg("line", {x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: "#555"}), svg("line", {x1: L, y1: T, x2: L, y2: H - B, stroke: "#555"}),
+      svg("text", {x: (L + W - R) / 2, y: H - 12, "text-anchor": "middle"}, `largest ${metric} deviation reached`),
+      svg("text", {x: 16, y: (T + H - B) / 2, "text-anchor": "middle", transform: `rotate(-90 16 ${(T + H - B) / 2})`}, "weighted inertia (lower: tighter)"),
+      svg("text", {x: L, y: H - B + 16, "text-anchor": "middle"}, pct(x0).replace("+", "")), svg("text", {x: W - R, y: H - B + 16, "text-anchor": "end"}, pct(x1).replace("+", "")),
+      svg("text", {x: L - 6, y: py(y0), "text-anchor": "end"}, fmt(y0)), svg("text", {x: L - 6, y: py(y1) + 4, "text-anchor": "end"}, fmt(y1)),
+      svg("polyline", {points: sorted.map((p) => `${px(p.max_deviation)},${py(p.weighted_inertia)}`).join(" "), fill: "none", stroke: "#0072B2", "stroke-width": 2}));
+    sorted.forEach((p, i) => chart.append(svg("circle", {cx: px(p.max_deviation), cy: py(p.weighted_inertia), r: 6, fill: "#E69F00", stroke: "#1a1a1a", "data-point": i, class: "tradeoff-point"},
+      svg("title", {}, `tolerance ±${(p.parameter * 100).toFixed(0)} %: deviation ${pct(p.max_deviation)}, inertia ${fmt(p.weighted_inertia)}`))));
+    // The sweep ran the heuristic at each tolerance with this seed and time limit: so does the re-run.
+    const open = (p) => this.openDesign({...parameters, balance: {[metric]: p.parameter}, method: "heuristic", time_limit: 10}).catch((e) => say(e.message, "error"));
+    chart.querySelectorAll("circle").forEach((c) => c.addEventListener("click", () => open(sorted[Number(c.dataset.point)])));
+    const table = el("table", {id: "tradeoff-table"}, el("caption", {}, "Non-dominated designs (the points of the curve)"),
+      el("thead", {}, el("tr", {}, ...["Tolerance", `Largest ${metric} deviation`, "Weighted inertia", "Within tolerance", "Contiguous", ""].map((h) => el("th", {scope: "col"}, h)))),
+      el("tbody", {}, ...sorted.map((p, i) => el("tr", {"data-point": i},
+        el("td", {class: "num"}, `±${(p.parameter * 100).toFixed(0)} %`), el("td", {class: "num"}, pct(p.max_deviation)),
+        el("td", {class: "num"}, fmt(p.weighted_inertia)), el("td", {}, p.within_tolerance ? "yes" : "no"), el("td", {}, p.contiguous ? "yes" : "no"),
+        el("td", {}, el("button", {type: "button", class: "open-point", onclick: () => open(p)}, "Open this design"))))));
+    document.getElementById("d-curve-result").replaceChildren(el("h3", {}, "Price of balance"), chart, table);
   },
 
   // --- rules -----------------------------------------------------------------------------

@@ -37,10 +37,11 @@ def aware(value: datetime | None) -> datetime | None:
 def _check_plan(db: Database, principal: Principal, plan_id: str, action: Action) -> None:
     """404 when the caller cannot see the plan, 403 when they see it but may not ``action``."""
     with UnitOfWork(db) as uow:
-        plan = uow.plans.get(plan_id)
         if sees_everything(principal.user):
+            uow.plans.version(plan_id)  # 404 when there is no such plan
             authorize(principal, action)
             return
+        plan = uow.plans.get(plan_id)
         resource, _ = plan_resource(uow, plan)
     require_visible(
         principal.user,
