@@ -202,6 +202,8 @@ def curve(sizes: list[int], plot: str) -> None:
         proc.start()
         row = queue.get()
         proc.join()
+        queue.close()
+        queue.join_thread()
         prev = rows[-1] if rows else None
         growth = (
             f"{row[0] / prev[0]:>7.1f} {row[3] / max(prev[3], 1e-3):>6.1f} {row[4] / prev[4]:>5.1f}"

@@ -101,8 +101,10 @@ def test_heuristic_bands_reported_feasible_are_met_and_runs_repeat(
     target = weights.sum(axis=0) / k
     inside = bool(np.all(np.abs(totals - target) <= tolerance * target + 1e-6))
     assert first.report.balance.all_within == inside  # type: ignore[attr-defined]
+    # counted work never overshoots its budget by more than one sub-problem
     work = first.extras["work"]  # type: ignore[attr-defined]
     assert work["repair"] <= work["repair_budget"] + n * k
+    assert work["balance"] <= work["balance_budget"] + n * k
 
 
 def test_500_units_converge_well_under_the_limit() -> None:
