@@ -7,8 +7,9 @@ connected in the territory graph, chosen so that their pooled totals can fit the
 bands), and re-splits their units with a small MILP (SciPy's HiGHS):
 
     x[i, j] binary         unit i of the group in territory j of the group
-    s[j, q] >= 0           how far territory j's total of metric q is beyond its band
-    minimise  BIG * sum_jq s[j, q] / scale[q]  +  MOVE_COST * (units moved)
+    s[j, q] >= 0           how far territory j's total of metric q is beyond its band, in
+                           shares of the metric's mean target (rows are scaled the same way)
+    minimise  BIG * sum_jq s[j, q]  +  MOVE_COST * (units moved)
               +  sum_ij cost[i, j] x[i, j] / cost_scale
     subject to  sum_j x[i, j] = 1;  lower[j, q] - s <= sum_i w[i, q] x[i, j] <= upper[j, q] + s;
                 locks and forbidden pairs; one anchor unit per territory fixed to it;
@@ -389,9 +390,8 @@ class _GroupSolver:
         moved[np.arange(nm), here] = 0.0
         cost = np.zeros(nvar)
         cost[:nx] = (MOVE_COST * moved + c / (c_scale if c_scale > 0 else 1.0)).ravel()
-        slack_cost = BIG / np.tile(self.scale, g)
-        cost[nx : nx + g * m] = slack_cost
-        cost[nx + g * m :] = slack_cost
+        # balance rows and slacks in shares of the metric's mean target (well-scaled numbers)
+        cost[nx:] = BIG
         lower_b = np.zeros(nvar)
         upper_b = np.full(nvar, np.inf)
         upper_b[:nx] = np.where(self.allowed[np.ix_(members, gidx)], 1.0, 0.0).ravel()
@@ -428,9 +428,10 @@ class _GroupSolver:
                 sm = nx + g * m + pos * m + q
                 rows.append(np.full(nm + 2, n_rows))
                 cols.append(np.concatenate([xi, [sp, sm]]))
-                vals.append(np.concatenate([w[:, q], [-1.0, 1.0]]))
-                lo_rows.append(np.array([prep.lower[group[pos], q] * (1 + 1e-12) + _EPS]))
-                up_rows.append(np.array([prep.upper[group[pos], q] * (1 - 1e-12) - _EPS]))
+                sc = float(self.scale[q])
+                vals.append(np.concatenate([w[:, q] / sc, [-1.0, 1.0]]))
+                lo_rows.append(np.array([prep.lower[group[pos], q] / sc + _EPS]))
+                up_rows.append(np.array([prep.upper[group[pos], q] / sc - _EPS]))
                 n_rows += 1
         for weight, cap in self.move_caps():
             # moved outside the group + moved inside it <= cap, i.e. the units kept in their
