@@ -194,13 +194,7 @@ def balance_repair(
                         continue
                     tried.add(key)
                     before = float(ex[list(group)].sum())
-                    clock = time.process_time()
                     found = solver(members, group, labels, costs, budget, deadline)
-                    logger.debug(
-                        "group %s (%d units): %s in %.2f s cpu", group, members.size,
-                        "no re-split" if found is None else "re-split",
-                        time.process_time() - clock,
-                    )  # fmt: skip
                     if found is None:
                         continue
                     new_tal = tallies.copy()
@@ -501,10 +495,6 @@ class _GroupSolver:
                 budget.capped = True  # the safety cap, not the counted limits, stopped it
             if res.x is None:
                 return None
-            logger.debug(
-                "  solve: status %s objective %.6g slack %.4g (%s)", res.status, res.fun,
-                float(res.x[nx:] @ cost[nx:]), res.message,
-            )  # fmt: skip
             x = np.asarray(res.x[:nx]).reshape(nm, g)
             columns = np.argmax(x, axis=1).astype(np.int64)
             found: IntArray = gidx[columns]
