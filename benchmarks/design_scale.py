@@ -7,8 +7,14 @@
 2. 1,000,000 synthetic accounts (clustered around 300 metro-like centres) into 1,000
    territories balancing potential +-5 % and account count +-10 %, no contiguity
    (target: under 5 minutes and 4 GB; peak memory printed).
+3. ``--curve``: time and peak memory against size. The N ZIPs nearest the centre of the
+   lower 48 (one connected region) for N = 100 ... all, into N / 84 contiguous territories
+   at +-5 % (the units per territory of case 1), each size in a fresh process (so its peak
+   memory is its own). Printed as a table with the growth of each step against the growth
+   of the instance, and saved as an SVG plot (``design_scale.svg``, or ``--plot PATH``).
 
-Run: .venv/bin/python benchmarks/design_scale.py [--zip-only | --accounts-only]
+Run: .venv/bin/python benchmarks/design_scale.py [--zip-only | --accounts-only | --curve
+     [--sizes 100,1000,...]]
 """
 
 from __future__ import annotations
@@ -104,7 +110,126 @@ def accounts_case() -> None:
     )
 
 
+CURVE_SIZES = (100, 300, 1_000, 3_000, 10_000, 20_000, 42_000)
+UNITS_PER_TERRITORY = 84
+
+
+def zip_arrays() -> tuple[np.ndarray, np.ndarray]:
+    table = pq.read_table(zip_table_path(), columns=["lat", "lon", "population", "state"])
+    frame = table.to_pandas().dropna(subset=["lat", "lon"])
+    frame = frame[~frame["state"].isin(OUTSIDE_LOWER_48)]
+    return frame[["lat", "lon"]].to_numpy(float), frame["population"].fillna(0).to_numpy(float)
+
+
+def curve_point(size: int, queue: object) -> None:
+    """One size, run in a fresh process: ``(units, k, wall s, cpu s, peak MB, status, ok)``."""
+    coords, pop = zip_arrays()
+    centre = np.array([39.0, -97.0])
+    order = np.argsort(np.linalg.norm(coords - centre, axis=1), kind="stable")[:size]
+    coords, pop = coords[order], pop[order][:, None]
+    k = max(2, round(len(order) / UNITS_PER_TERRITORY))
+    problem = DesignProblem(
+        weights=pop, n_territories=k, tolerance=0.05, coords=coords, contiguous=True,
+        compactness_metric=0, metric_names=("population",),
+    )  # fmt: skip
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = HeuristicSolver(random_state=0, time_limit=600.0).solve(problem)
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    ok = result.report.balance.all_within and result.report.contiguity.all_contiguous is not False
+    queue.put((len(order), k, wall, cpu, peak_mb(), result.stats.status, ok))  # type: ignore[attr-defined]
+
+
+def svg_plot(rows: list[tuple], path: str) -> None:
+    """Log-log plot of CPU seconds and peak MB against units (hand-written SVG)."""
+    width, height, pad = 640, 400, 60
+    xs = np.log10([r[0] for r in rows])
+    series = {"CPU s": [r[3] for r in rows], "peak MB": [r[4] for r in rows]}
+    ys_all = np.log10(np.maximum(np.concatenate([np.asarray(v) for v in series.values()]), 1e-3))
+    x0, x1 = float(xs.min()), float(xs.max()) or 1.0
+    y0, y1 = float(np.floor(ys_all.min())), float(np.ceil(ys_all.max()))
+
+    def px(x: float) -> float:
+        return pad + (x - x0) / max(x1 - x0, 1e-9) * (width - 2 * pad)
+
+    def py(y: float) -> float:
+        return height - pad - (y - y0) / max(y1 - y0, 1e-9) * (height - 2 * pad)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        'font-family="sans-serif" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="black"/>',
+        f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="black"/>',
+        f'<text x="{width / 2}" y="{height - 15}" text-anchor="middle">units (log scale)</text>',
+        f'<text x="{width / 2}" y="25" text-anchor="middle">Territory design: CPU seconds and '
+        "peak memory against units</text>",
+    ]
+    for r, x in zip(rows, xs, strict=True):
+        parts.append(
+            f'<text x="{px(x)}" y="{height - pad + 15}" text-anchor="middle">{r[0]:,}</text>'
+        )
+    for e in range(int(y0), int(y1) + 1):
+        parts.append(f'<text x="{pad - 8}" y="{py(e) + 4}" text-anchor="end">1e{e}</text>')
+    for (name, values), colour in zip(series.items(), ("#1f77b4", "#d62728"), strict=True):
+        pts = " ".join(
+            f"{px(x):.1f},{py(float(np.log10(max(v, 1e-3)))):.1f}"
+            for x, v in zip(xs, values, strict=True)
+        )
+        parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        last = values[-1]
+        parts.append(
+            f'<text x="{px(xs[-1]) - 4}" y="{py(float(np.log10(max(last, 1e-3)))) - 8}" '
+            f'text-anchor="end" fill="{colour}">{name}</text>'
+        )
+    parts.append("</svg>")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(parts) + "\n")
+
+
+def curve(sizes: list[int], plot: str) -> None:
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    print("\n== time and peak memory against size (ZIPs nearest the centre, contiguous, +-5 %)")
+    print(f"  {'units':>7} {'terr.':>5} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} "
+          f"{'x units':>7} {'x cpu':>6} {'x MB':>5}  status")  # fmt: skip
+    rows: list[tuple] = []
+    for size in sizes:
+        queue = ctx.Queue()
+        proc = ctx.Process(target=curve_point, args=(size, queue))
+        proc.start()
+        row = queue.get()
+        proc.join()
+        queue.close()
+        queue.join_thread()
+        prev = rows[-1] if rows else None
+        growth = (
+            f"{row[0] / prev[0]:>7.1f} {row[3] / max(prev[3], 1e-3):>6.1f} {row[4] / prev[4]:>5.1f}"
+            if prev
+            else f"{'':>7} {'':>6} {'':>5}"
+        )
+        print(
+            f"  {row[0]:>7,} {row[1]:>5} {row[2]:>8.1f} {row[3]:>8.1f} {row[4]:>8,.0f} {growth}"
+            f"  {row[5]}{'' if row[6] else ' (bands or contiguity missed)'}",
+            flush=True,
+        )
+        rows.append(row)
+    svg_plot(rows, plot)
+    print(f"  plot saved to {plot}")
+
+
 def main() -> None:
+    if "--curve" in sys.argv:
+        sizes = list(CURVE_SIZES)
+        if "--sizes" in sys.argv:
+            sizes = [int(x) for x in sys.argv[sys.argv.index("--sizes") + 1].split(",")]
+        plot = (
+            sys.argv[sys.argv.index("--plot") + 1] if "--plot" in sys.argv else "design_scale.svg"
+        )
+        curve(sizes, plot)
+        return
     if "--accounts-only" not in sys.argv:
         zip_case()
     if "--zip-only" not in sys.argv:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from terraplan.engine.design.balance_milp import WorkBudget
 from terraplan.engine.design.exact import solve_exact_assignment
 from terraplan.engine.design.problem import Prepared
 from terraplan.engine.design.report import territory_centres
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 MAX_PAIR_UNITS = 400
 
 #: Seconds one group's exact re-split may take (a safety stop: groups solve in milliseconds).
-GROUP_SECONDS = 2.0
+GROUP_SECONDS = 10.0
 
 #: Up to this many territories, chained groups of four are re-split too (few such groups exist).
 SMALL_K = 12
@@ -63,14 +64,20 @@ def centroid_costs(prep: Prepared, labels: npt.NDArray[Any]) -> npt.NDArray[np.f
 
 
 def centroid_repair(
-    prep: Prepared, labels: npt.NDArray[Any], deadline: float, *, rounds: int = 6
+    prep: Prepared,
+    labels: npt.NDArray[Any],
+    deadline: float,
+    *,
+    rounds: int = 6,
+    budget: WorkBudget | None = None,
 ) -> tuple[npt.NDArray[np.int64], float, bool]:
     """Free centres: alternate exact group re-splits towards the current centroids with
     moving the centroids, while the weighted inertia falls.
 
     Both steps can only lower the inertia (the re-split is optimal for fixed centroids, and
     the centroid is the best centre of a fixed territory), so the result is never worse
-    than ``labels``. Returns ``(labels, inertia, cut short by the clock)``.
+    than ``labels``. ``budget``: counted work shared by all rounds (see
+    :func:`exact_pair_repair`). Returns ``(labels, inertia, cut short by the clock)``.
     """
     best = np.asarray(labels, dtype=np.int64).copy()
     costs = centroid_costs(prep, best)
@@ -78,7 +85,7 @@ def centroid_repair(
     best_inertia = float(costs[np.arange(prep.n), best].sum())
     cut = False
     for _ in range(rounds):
-        candidate, cut = exact_pair_repair(prep, best, costs, deadline)
+        candidate, cut = exact_pair_repair(prep, best, costs, deadline, budget=budget)
         costs = centroid_costs(prep, candidate)
         assert costs is not None
         inertia = float(costs[np.arange(prep.n), candidate].sum())
@@ -87,19 +94,28 @@ def centroid_repair(
                 best, best_inertia = candidate, inertia
             break
         best, best_inertia = candidate, inertia
+        if budget is not None and budget.exhausted:
+            break
     return best, best_inertia, cut
 
 
 def exact_pair_repair(
-    prep: Prepared, labels: npt.NDArray[Any], costs: npt.NDArray[np.float64], deadline: float
+    prep: Prepared,
+    labels: npt.NDArray[Any],
+    costs: npt.NDArray[np.float64],
+    deadline: float,
+    *,
+    budget: WorkBudget | None = None,
 ) -> tuple[npt.NDArray[np.int64], bool]:
     """Improve ``labels (n,)`` by optimal re-splits of adjacent territory pairs until none helps.
 
     Every re-split keeps both territories within their balance windows, contiguous when the
     problem asks for it, and respects locks and forbidden pairs; a group whose sub-problem is
-    infeasible or not solved to optimality is left as it was. Returns the labels and whether
-    the clock cut the repair short (the deadline, or a sub-problem's own
-    :data:`GROUP_SECONDS`), which makes the result depend on the machine's speed.
+    infeasible or not solved to optimality is left as it was. ``budget``: counted work (a
+    group costs its units x territories); the repair stops when it is spent, so how much
+    repair runs grows with the instance, not with the machine's speed. Returns the labels
+    and whether the deadline cut the repair short. A sub-problem stopped by its own
+    :data:`GROUP_SECONDS` safety cap is only skipped (``GroupResplit.capped``).
     """
     labels = np.asarray(labels, dtype=np.int64).copy()
     resplit = GroupResplit(prep, costs)
@@ -110,9 +126,14 @@ def exact_pair_repair(
         for group in adjacent_groups(prep, labels, size):
             if time.perf_counter() >= deadline:
                 return labels, True
+            if budget is not None and budget.exhausted:
+                budget.capped = budget.capped or resplit.capped
+                return labels, resplit.cut
             members = np.flatnonzero(np.isin(labels, group))
             if members.size > MAX_PAIR_UNITS:
                 continue
+            if budget is not None:
+                budget.spend(members.size * len(group))
             before = float(costs[members, labels[members]].sum())
             found = resplit(members, group, deadline)
             if found is not None and found[1] < before * (1.0 - 1e-9) - 1e-9:
@@ -121,6 +142,8 @@ def exact_pair_repair(
                 logger.debug("repair %s: %.6g -> %.6g", group, before, found[1])
         # Pairs first; when no pair helps, triples of chained territories; back to pairs after a gain.
         size = 2 if improved else size + 1
+    if budget is not None and resplit.capped:
+        budget.capped = True
     return labels, resplit.cut
 
 
@@ -130,7 +153,9 @@ class GroupResplit:
     ``costs (n, k)`` compactness cost of each unit in each territory. Calling it with the
     ``members`` (units) and ``group`` (territories) returns the new territory of each member
     and the group's cost, or None when the sub-problem is infeasible or not solved to proven
-    optimality; ``cut`` records whether the clock ever stopped a sub-problem.
+    optimality; ``cut`` records whether the caller's deadline stopped a sub-problem,
+    ``capped`` whether a sub-problem's own :data:`GROUP_SECONDS` safety cap did (the group is
+    then skipped; the run is not marked ``time_limit`` for it).
     """
 
     def __init__(self, prep: Prepared, costs: npt.NDArray[np.float64]) -> None:
@@ -146,6 +171,7 @@ class GroupResplit:
         allowed[np.flatnonzero(locked), prep.locked[locked]] = True
         self.allowed = allowed
         self.cut = False
+        self.capped = False
 
     def __call__(
         self, members: npt.NDArray[np.int64], group: tuple[int, ...], deadline: float
@@ -175,12 +201,20 @@ class GroupResplit:
                 explain_infeasible=False,
             )
         except TerraplanError as exc:
-            self.cut = self.cut or exc.details.get("reason") == "time_limit"
+            if exc.details.get("reason") == "time_limit":
+                self._clock(deadline)
             return None
         if not outcome.proven_optimal:
-            self.cut = True
+            self._clock(deadline)
             return None
         return pair[np.asarray(outcome.labels)], float(outcome.objective)
+
+    def _clock(self, deadline: float) -> None:
+        """Record who stopped a sub-problem: the caller's deadline, or its own cap."""
+        if time.perf_counter() >= deadline - 0.05:
+            self.cut = True
+        else:
+            self.capped = True
 
 
 def adjacent_groups(
