@@ -15,7 +15,8 @@ three parts:
   never served after a change made through terraplan; and the plan's generation, which the
   monitoring warmer (:mod:`terraplan.api.warmer`) bumps when the full fingerprint (which also
   sums the record tables) changes while the marker did not: records written outside terraplan
-  (SQL by hand) show within ``TERRAPLAN_MONITORING_REFRESH_SECONDS``. Bodies of older versions
+  (SQL by hand) show within ``TERRAPLAN_MONITORING_REFRESH_SECONDS``. The full fingerprint is
+  first read when a plan's first body is cached, before that body's data. Bodies of older versions
   are never asked for again and age out (least recently used first).
 
 The ETag is a hash of the body, so it is the same in every server process; a request whose
@@ -29,12 +30,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request, Response
 from pydantic import BaseModel
 
 from terraplan.storage.database import Database
-from terraplan.storage.fingerprint import change_marker
+from terraplan.storage.fingerprint import change_marker, monitoring_fingerprint
 
 #: Bodies kept per process (least recently used dropped first), and their total size at most.
 MAX_ENTRIES = 256
@@ -69,6 +71,7 @@ class ResponseCache:
         self._entries: OrderedDict[Hashable, CachedBody] = OrderedDict()
         self._bytes = 0
         self._generations: dict[str, int] = {}
+        self._fingerprints: dict[str, tuple[Any, ...]] = {}
         #: Lookups answered from the cache and lookups that had to build the body.
         self.hits = 0
         self.misses = 0
@@ -107,19 +110,30 @@ class ResponseCache:
             self._bytes = 0
 
     def generation(self, plan_id: str) -> int:
-        """The plan's generation: part of its keys; :meth:`invalidate` moves it on."""
+        """The plan's generation: part of its keys; :meth:`note_fingerprint` moves it on."""
         with self._lock:
             return self._generations.get(plan_id, 0)
 
-    def invalidate(self, plan_id: str) -> None:
-        """Never serve the plan's bodies cached so far (their keys hold the old generation)."""
+    def knows(self, plan_id: str) -> bool:
+        """Whether the plan's full fingerprint has been noted (see :meth:`note_fingerprint`)."""
         with self._lock:
-            self._generations[plan_id] = self._generations.get(plan_id, 0) + 1
+            return plan_id in self._fingerprints
 
-    def plan_ids(self) -> set[str]:
-        """Plans with bodies in the cache (the second part of every key)."""
+    def note_fingerprint(self, plan_id: str, fingerprint: tuple[Any, ...]) -> bool:
+        """Note the plan's full fingerprint, read before any data of a body built from now on;
+        when it differs from the one noted before, invalidate the plan's bodies (True)."""
         with self._lock:
-            return {key[1] for key in self._entries if isinstance(key, tuple) and len(key) > 1}
+            old = self._fingerprints.get(plan_id)
+            self._fingerprints[plan_id] = fingerprint
+            if old is None or old == fingerprint:
+                return False
+            self._generations[plan_id] = self._generations.get(plan_id, 0) + 1
+            return True
+
+    def plan_ids(self) -> list[str]:
+        """The plans whose fingerprint has been noted (every plan a body was cached for)."""
+        with self._lock:
+            return sorted(self._fingerprints)
 
     def fetch(self, key: Hashable, build: Callable[[], BaseModel]) -> CachedBody:
         """The cached body of ``key``, else ``build()``'s model serialised and stored."""
@@ -152,7 +166,16 @@ def plan_data_version(request: Request, db: Database, plan_id: str) -> tuple[obj
     """The data version part of a plan's keys: its generation and change marker (read in this
     order, before the body's data, so a body is never older than its key); None when there is
     no such plan (then nothing is cached)."""
-    generation = response_cache(request).generation(plan_id)
+    cache = response_cache(request)
+    if not cache.knows(plan_id):
+        # First body of this plan in this process: note the full fingerprint the warmer
+        # compares with (see the module's docstring), read before the body's data.
+        with db.connect() as connection:
+            fingerprint = monitoring_fingerprint(connection, plan_id)
+        if fingerprint[0] is None:
+            return None
+        cache.note_fingerprint(plan_id, fingerprint)
+    generation = cache.generation(plan_id)
     with db.connect() as connection:
         marker = change_marker(connection, plan_id)
     return (generation, *marker) if marker[0] is not None else None

@@ -9,15 +9,15 @@ that arrives before the thread has finished computes and fills it the same way.
 The same thread keeps the API's cache of response bodies honest about writes made outside
 terraplan: the bodies are keyed by a cheap change marker that every write through terraplan
 moves (:func:`terraplan.storage.fingerprint.change_marker`); each round, the full fingerprint
-of every plan with cached bodies is compared with the last one seen, and when it changed the
-plan's bodies are invalidated (:meth:`terraplan.api.response_cache.ResponseCache.invalidate`).
+of every plan with cached bodies is compared with the one last noted, and when it changed the
+plan's bodies are invalidated
+(:meth:`terraplan.api.response_cache.ResponseCache.note_fingerprint`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 
 from terraplan.api.response_cache import ResponseCache
 from terraplan.domain.plan import PlanStatus
@@ -49,7 +49,6 @@ class MonitoringWarmer:
         self.cache = cache
         self.interval = interval
         self.responses = responses
-        self._fingerprints: dict[str, tuple[Any, ...]] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -74,19 +73,15 @@ class MonitoringWarmer:
         return plan_ids
 
     def check_responses(self) -> list[str]:
-        """Invalidate the cached bodies of every plan whose full fingerprint changed since the
-        last check (or was not seen before); returns those plans' ids."""
+        """Invalidate the cached bodies of every plan whose full fingerprint changed since it
+        was last noted; returns those plans' ids."""
         if self.responses is None:
             return []
         changed = []
-        for plan_id in sorted(self.responses.plan_ids()):
+        for plan_id in self.responses.plan_ids():
             with self.db.connect() as connection:
                 fingerprint = monitoring_fingerprint(connection, plan_id)
-            if self._fingerprints.get(plan_id) != fingerprint:
-                # Bumped after reading: bodies cached from now on were built from data at
-                # least as new as this fingerprint.
-                self.responses.invalidate(plan_id)
-                self._fingerprints[plan_id] = fingerprint
+            if self.responses.note_fingerprint(plan_id, fingerprint):
                 changed.append(plan_id)
         return changed
 
