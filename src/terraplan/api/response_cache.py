@@ -176,7 +176,7 @@ def plan_data_version(request: Request, db: Database, plan_id: str) -> tuple[obj
             return None
         cache.note_fingerprint(plan_id, fingerprint)
     generation = cache.generation(plan_id)
-    with db.connect() as connection:
+    with db.single_statement() as connection:
         marker = change_marker(connection, plan_id)
     return (generation, *marker) if marker[0] is not None else None
 

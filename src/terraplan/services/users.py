@@ -319,12 +319,13 @@ def create_token(
 def resolve_token(db: Database, secret: str) -> tuple[User, ApiToken]:
     """The user and token of a bearer secret, else AuthenticationError.
 
-    Checked against the database on every call (one indexed statement, no ORM session), so a
-    revoked or expired token or a disabled user is refused from the next request on."""
+    Checked against the database on every call (one indexed statement, no ORM session, no
+    transaction around it), so a revoked or expired token or a disabled user is refused from
+    the next request on. The time of last use is written at most once a minute."""
     if not secret.startswith(TOKEN_PREFIX):
         raise AuthenticationError("the bearer token is not a terraplan API token (tp_...)")
     now = _now()
-    with db.connect() as connection:
+    with db.single_statement() as connection:
         found = find_token(connection, sha256(secret))
         if found is None:
             raise AuthenticationError("unknown API token")
