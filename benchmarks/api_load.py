@@ -12,7 +12,8 @@ The load model (default, open loop): each of ``--clients`` users has its own kee
 connection (plain HTTP/1.1 with pre-built requests, so that the client's own cost stays small
 beside the server's on the same cores). A user sends a request, then thinks for a time drawn
 from a seeded exponential distribution (mean ``--think`` seconds, default ``clients / rate`` so
-that the offered load is ``--rate`` requests/s in total), and so on. Send times are scheduled
+that the offered load is ``--rate`` requests/s in total), and so on (reopening its connection
+when the server closed it while idle, as HTTP clients do). Send times are scheduled
 in advance; a request whose user is still waiting for the previous answer goes out as soon as
 that answer arrives, and its latency counts from the scheduled time, so a server that falls
 behind shows it (no coordinated omission). Half of the requests are reads (``GET
@@ -112,6 +113,8 @@ class Results:
     errors: dict[str, int] = field(default_factory=dict)
     statuses: dict[int, int] = field(default_factory=dict)
     elapsed: float = 0.0
+    #: Connections reopened after the server closed them while idle (not errors).
+    reconnects: int = 0
 
     def add(self, kind: str, path: str, latency: float, status: int) -> None:
         for name in (kind, path):
@@ -151,6 +154,12 @@ async def load(
                 delay = due - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
+                if reader.at_eof():
+                    # The server closed the idle keep-alive connection (uvicorn: after 5 s), as
+                    # it may; an HTTP client opens a new one, and so does this user.
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                    results.reconnects += 1
                 try:
                     writer.write(request)
                     status = await _read_response(reader)
@@ -323,6 +332,8 @@ def _report(
             "  errors by status: "
             + ", ".join(f"{k}: {v}" for k, v in sorted(results.statuses.items()))
         )
+    if results.reconnects:
+        print(f"  idle connections closed by the server and reopened: {results.reconnects:,}")
     server_cpu, client_cpu = cpu
     print(
         f"  CPU over the run: server {server_cpu:.1f} s ({server_cpu / max(total, 1) * 1000:.2f} ms "
