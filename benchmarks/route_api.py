@@ -5,7 +5,8 @@ Usage: ``python benchmarks/route_api.py [--rate 500] [--seconds 60] [--workers 1
 Sets up a SQLite database in a temporary folder: real ZIP geo units of a few states are
 designed into territories (``terraplan.services.design``), which produces the rule set;
 the plan is activated, every territory gets three reps (so each request also takes a stored
-routing turn, a database write). Then a uvicorn server runs in a child process on
+routing turn, a database write), and a planner gets an API token that every request sends.
+Then a uvicorn server runs in a child process on
 127.0.0.1 and an open-loop asyncio client (plain HTTP/1.1 over keep-alive connections, so
 that the client's own cost stays small) sends leads with real ZIP codes at the given rate. Latency is measured per request from its scheduled send time, so a server that
 falls behind shows it (no coordinated omission). Target: p99 <= 10 ms, 0 errors at 500/s.
@@ -28,8 +29,10 @@ from dataclasses import replace
 import httpx2
 
 from terraplan.domain import PlanStatus, Rep, TerritoryOwner
+from terraplan.domain.user import Role, Scope
 from terraplan.io.zip_units import zip_geo_units
 from terraplan.services.design import design_plan
+from terraplan.services.users import create_token, create_user
 from terraplan.storage import migrate
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -37,8 +40,9 @@ from terraplan.storage.unit_of_work import UnitOfWork
 STATES = {"CA", "NV", "OR", "WA"}
 
 
-def prepare(url: str) -> list[str]:
-    """A designed, active plan with three reps per territory; returns ZIPs to send."""
+def prepare(url: str) -> tuple[list[str], str]:
+    """A designed, active plan with three reps per territory; returns ZIPs to send and a
+    planner's API token."""
     db = Database(url)
     migrate.upgrade(db)
     run = design_plan(
@@ -62,8 +66,10 @@ def prepare(url: str) -> list[str]:
         for status in (PlanStatus.IN_REVIEW, PlanStatus.APPROVED, PlanStatus.ACTIVE):
             plan = uow.plans.save(plan.transition(status, by="bench"))
         uow.commit()
+    create_user(db, "bench", Role.PLANNER, "bench password 123")
+    _, token = create_token(db, "bench", frozenset({Scope.ROUTE}))
     db.dispose()
-    return [u.id for u in zip_geo_units(states=STATES)]
+    return [u.id for u in zip_geo_units(states=STATES)], token
 
 
 def free_port() -> int:
@@ -72,10 +78,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _request(host: str, port: int, body: bytes) -> bytes:
+def _request(host: str, port: int, token: str, body: bytes) -> bytes:
     return (
         f"POST /route HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Length: {len(body)}\r\n\r\n"
     ).encode() + body
 
 
@@ -90,7 +96,13 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 
 
 async def load(
-    host: str, port: int, zips: list[str], rate: float, seconds: float, connections: int = 32
+    host: str,
+    port: int,
+    token: str,
+    zips: list[str],
+    rate: float,
+    seconds: float,
+    connections: int = 32,
 ) -> tuple[list[float], int, int]:
     """Open-loop load: request i is due at start + i/rate on keep-alive connection i % connections.
 
@@ -115,7 +127,7 @@ async def load(
                     {"id": f"L{i}", "postal_code": zips[i % len(zips)], "industry": "Software"}
                 )
                 try:
-                    writer.write(_request(host, port, body.encode()))
+                    writer.write(_request(host, port, token, body.encode()))
                     status, payload = await _read_response(reader)
                     ok = status == 200 and json.loads(payload).get("territory_id") is not None
                 except (OSError, asyncio.IncompleteReadError, ValueError):
@@ -138,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/route.db"
-        zips = prepare(url)
+        zips, token = prepare(url)
         port = free_port()
         env = {**os.environ, "TERRAPLAN_DATABASE_URL": url}
         server = subprocess.Popen(
@@ -167,9 +179,9 @@ def main(argv: list[str] | None = None) -> int:
                         break
                 except httpx2.HTTPError:
                     time.sleep(0.2)
-            asyncio.run(load("127.0.0.1", port, zips, 50, 2))  # warm-up: caches, connections
+            asyncio.run(load("127.0.0.1", port, token, zips, 50, 2))  # warm-up: caches, connections
             latencies, errors, total = asyncio.run(
-                load("127.0.0.1", port, zips, args.rate, args.seconds)
+                load("127.0.0.1", port, token, zips, args.rate, args.seconds)
             )
         finally:
             server.terminate()

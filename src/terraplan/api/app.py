@@ -20,6 +20,7 @@ from terraplan import __version__
 from terraplan.api.errors import install_error_handlers
 from terraplan.api.limits import BodySizeLimit
 from terraplan.api.openapi import install_openapi
+from terraplan.api.response_cache import ResponseCache
 from terraplan.api.warmer import MonitoringWarmer
 from terraplan.config import Settings, get_settings
 from terraplan.io.geocoding import ZipDirectory
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.zip_directory = ZipDirectory()
         app.state.rule_cache = {}
         app.state.monitoring_cache = MonitoringCache()
+        app.state.response_cache = ResponseCache()
         workers = [
             JobWorker(database, stale_after=timedelta(seconds=settings.job_stale_seconds))
             for _ in range(settings.job_workers)
@@ -55,7 +57,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for worker in workers:
             worker.start()
         warmer = MonitoringWarmer(
-            database, app.state.monitoring_cache, interval=settings.monitoring_refresh_seconds
+            database,
+            app.state.monitoring_cache,
+            interval=settings.monitoring_refresh_seconds,
+            responses=app.state.response_cache,
         )
         warmer.start()
         yield

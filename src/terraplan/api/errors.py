@@ -90,5 +90,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's answer to a body it cannot decode (bytes that are not UTF-8, say): bad
+            # input like any other, so a 422 in the one shape.
+            reason = str(exc.detail)
+            return JSONResponse(
+                error_body(
+                    "invalid_parameter",
+                    f"body: {reason}",
+                    {"problems": [{"path": "body", "reason": reason}]},
+                ),
+                status_code=422,
+            )
         code = "not_found" if exc.status_code == 404 else "http_error"
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)

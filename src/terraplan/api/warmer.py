@@ -5,6 +5,13 @@ A daemon thread loads the active plans' data and the default KPI table and alert
 then checks every ``interval`` seconds whether the data behind them changed (the cache's
 fingerprint) and reloads them when it did. The cache stays the one source of truth: a request
 that arrives before the thread has finished computes and fills it the same way.
+
+The same thread keeps the API's cache of response bodies honest about writes made outside
+terraplan: the bodies are keyed by a cheap change marker that every write through terraplan
+moves (:func:`terraplan.storage.fingerprint.change_marker`); each round, the full fingerprint
+of every plan with cached bodies is compared with the one last noted, and when it changed the
+plan's bodies are invalidated
+(:meth:`terraplan.api.response_cache.ResponseCache.note_fingerprint`).
 """
 
 from __future__ import annotations
@@ -12,10 +19,12 @@ from __future__ import annotations
 import logging
 import threading
 
+from terraplan.api.response_cache import ResponseCache
 from terraplan.domain.plan import PlanStatus
 from terraplan.errors import TerraplanError
 from terraplan.services.monitoring import MonitoringCache, plan_alerts, plan_kpis
 from terraplan.storage.database import Database
+from terraplan.storage.fingerprint import monitoring_fingerprint
 from terraplan.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -28,10 +37,18 @@ DEFAULT_DIMENSION = "territory"
 class MonitoringWarmer:
     """Warm ``cache`` for the active plans now and whenever their data changes."""
 
-    def __init__(self, db: Database, cache: MonitoringCache, *, interval: float = 10.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        cache: MonitoringCache,
+        *,
+        interval: float = 10.0,
+        responses: ResponseCache | None = None,
+    ) -> None:
         self.db = db
         self.cache = cache
         self.interval = interval
+        self.responses = responses
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -55,10 +72,24 @@ class MonitoringWarmer:
                 log.info("monitoring cache: %s not warmed: %s", plan_id, exc.message)
         return plan_ids
 
+    def check_responses(self) -> list[str]:
+        """Invalidate the cached bodies of every plan whose full fingerprint changed since it
+        was last noted; returns those plans' ids."""
+        if self.responses is None:
+            return []
+        changed = []
+        for plan_id in self.responses.plan_ids():
+            with self.db.connect() as connection:
+                fingerprint = monitoring_fingerprint(connection, plan_id)
+            if self.responses.note_fingerprint(plan_id, fingerprint):
+                changed.append(plan_id)
+        return changed
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
                 self.warm_once()
+                self.check_responses()
             except Exception:  # the API keeps serving; requests compute what they need
                 log.exception("monitoring cache refresh failed")
             self._stop.wait(self.interval)

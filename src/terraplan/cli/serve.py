@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from terraplan.cli.console import stderr
 from terraplan.cli.context import app_context
 from terraplan.errors import InvalidParameterError
+
+if TYPE_CHECKING:
+    from terraplan.storage.database import Database
 
 #: The app factory uvicorn imports (``uvicorn --factory terraplan.api.app:app_from_environment``).
 APP_FACTORY = "terraplan.api.app:app_from_environment"
@@ -52,7 +55,8 @@ def serve(
     if reload and workers > 1:
         raise InvalidParameterError("--reload runs one process; leave out --workers")
     _check_port_free(host, port)
-    app_context(ctx).database()  # reachable, schema up to date: exit 8 here, not in a worker
+    # Reachable, schema up to date: exit 8 here, not in a worker.
+    _warn_connections(app_context(ctx).database(), workers)
     # The app factory reads the settings from the environment: pass --database-url on.
     os.environ["TERRAPLAN_DATABASE_URL"] = settings.database_url
     stderr().print(
@@ -70,6 +74,27 @@ def serve(
         reload_dirs=[str(Path(__file__).resolve().parents[1])] if reload else None,
         log_level=settings.log_level.lower(),
     )
+
+
+def _warn_connections(db: Database, workers: int) -> None:
+    """Warn when ``workers`` processes may open more PostgreSQL connections than the server
+    allows (each process's pool: ``terraplan.storage.database.POOL``)."""
+    if db.dialect != "postgresql":
+        return
+    from sqlalchemy import text
+
+    from terraplan.storage.database import POOL
+
+    per_process = POOL["pool_size"] + POOL["max_overflow"]
+    with db.connect() as connection:
+        allowed = int(connection.execute(text("SHOW max_connections")).scalar_one())
+    if workers * per_process > allowed:
+        stderr().print(
+            f"warning: --workers {workers} may open up to {workers * per_process} database "
+            f"connections ({per_process} per process) and the PostgreSQL server allows "
+            f"{allowed}: lower --workers or raise max_connections",
+            highlight=False,
+        )
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -262,7 +262,7 @@ def route_record(
         if len(primaries) == 1:
             owner_id = primaries[0].rep_id
         elif primaries:
-            with db.connect() as connection:
+            with db.single_statement() as connection:  # one atomic upsert: one round trip
                 turn = take_routing_turn(connection, plan.id, territory.id)
             owner_id = pick_owner(primaries, turn - 1, method)
     return Routed(
@@ -278,7 +278,7 @@ def route_record(
 def _routing_context(
     db: Database, plan_id: str | None, cache: RoutingCache | None, scope: str | None = None
 ) -> RoutingContext:
-    with db.connect() as connection:
+    with db.single_statement() as connection:
         plan_id, plan_version, rules_version = routing_versions(connection, plan_id, scope=scope)
     key = (plan_id, plan_version, rules_version)
     if cache is not None and key in cache:

@@ -23,6 +23,7 @@ from terraplan.domain.user import ApiToken, Role, Scope, User
 from terraplan.errors import AuthenticationError, DataError, InvalidParameterError, NotFoundError
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
+from terraplan.storage.users import find_token, touch_token
 
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 1024
@@ -316,12 +317,16 @@ def create_token(
 
 
 def resolve_token(db: Database, secret: str) -> tuple[User, ApiToken]:
-    """The user and token of a bearer secret, else AuthenticationError."""
+    """The user and token of a bearer secret, else AuthenticationError.
+
+    Checked against the database on every call (one indexed statement, no ORM session, no
+    transaction around it), so a revoked or expired token or a disabled user is refused from
+    the next request on. The time of last use is written at most once a minute."""
     if not secret.startswith(TOKEN_PREFIX):
         raise AuthenticationError("the bearer token is not a terraplan API token (tp_...)")
     now = _now()
-    with UnitOfWork(db) as uow:
-        found = uow.api_tokens.find(sha256(secret))
+    with db.single_statement() as connection:
+        found = find_token(connection, sha256(secret))
         if found is None:
             raise AuthenticationError("unknown API token")
         token, user = found
@@ -331,8 +336,7 @@ def resolve_token(db: Database, secret: str) -> tuple[User, ApiToken]:
         if not user.active:
             raise AuthenticationError(f"the API token's user {user.username} is disabled")
         if token.last_used_at is None or now - token.last_used_at >= TOUCH_INTERVAL:
-            uow.api_tokens.touch(token.id, now)
-            uow.commit()
+            touch_token(connection, token.id, now)
     return user, token
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from terraplan.domain.user import ApiToken, Role, Scope, User
@@ -200,6 +200,66 @@ class ApiTokenRepository:
         self._session.execute(
             update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used_at=_naive(now))
         )
+
+
+_TOKENS = ApiTokenRow.__table__.c
+_USERS = UserRow.__table__.c
+#: Built once: the API runs it on every request made with a token (see :func:`find_token`).
+_FIND_TOKEN = (
+    select(
+        *_TOKENS,
+        _USERS.username,
+        _USERS.role,
+        _USERS.rep_id,
+        _USERS.region,
+        _USERS.active,
+        _USERS.created_at.label("user_created_at"),
+        _USERS.last_login_at,
+    )
+    .join_from(ApiTokenRow.__table__, UserRow.__table__, _USERS.id == _TOKENS.user_id)
+    .where(_TOKENS.token_hash == bindparam("token_hash"))
+)
+_TOUCH_TOKEN = (
+    update(ApiTokenRow)
+    .where(ApiTokenRow.id == bindparam("token_id"))
+    .values(last_used_at=bindparam("now"))
+)
+
+
+def find_token(connection: Connection, token_hash: str) -> tuple[ApiToken, User] | None:
+    """The token of ``token_hash`` and its user: one indexed statement on a plain connection
+    (no ORM session), as cheap as a lookup gets; what the API asks on every token request."""
+    row = connection.execute(_FIND_TOKEN, {"token_hash": token_hash}).first()
+    if row is None:
+        return None
+    m = row._mapping
+    token = ApiToken(
+        id=m["id"],
+        user_id=m["user_id"],
+        username=m["username"],
+        prefix=m["prefix"],
+        scopes=frozenset(Scope(s) for s in m["scopes"]),
+        created_at=_aware(m["created_at"]),
+        expires_at=_aware(m["expires_at"]),
+        revoked_at=_aware(m["revoked_at"]),
+        last_used_at=_aware(m["last_used_at"]),
+    )
+    user = User(
+        id=m["user_id"],
+        username=m["username"],
+        role=Role(m["role"]),
+        rep_id=m["rep_id"],
+        region=m["region"],
+        active=m["active"],
+        created_at=_aware(m["user_created_at"]),
+        last_login_at=_aware(m["last_login_at"]),
+    )
+    return token, user
+
+
+def touch_token(connection: Connection, token_id: int, now: datetime) -> None:
+    """Record the token's last use (the caller's transaction commits it)."""
+    connection.execute(_TOUCH_TOKEN, {"token_id": token_id, "now": _naive(now)})
 
 
 class BrowserSessionRepository:

@@ -6,11 +6,12 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
+from terraplan.api.response_cache import plan_data_version, serve_cached
 from terraplan.domain.access import Action, require_visible, sees_everything
 from terraplan.domain.user import Role
 from terraplan.errors import InvalidParameterError, NotFoundError, PermissionDeniedError
@@ -48,6 +49,14 @@ class _Scope:
         if kind == "region":
             return self.region is not None and key == self.region
         return False
+
+    def key(self) -> tuple[frozenset[str], frozenset[str], str | None]:
+        """What this caller sees, as a cache key part: callers with equal keys see equal rows."""
+        return frozenset(self.territories), self.reps, self.region
+
+
+def _scope_key(scope: _Scope | None) -> object:
+    return "all" if scope is None else scope.key()
 
 
 def _scope(db: Database, principal: Principal, plan_id: str) -> _Scope | None:
@@ -120,7 +129,19 @@ def kpi_definitions(principal: CurrentPrincipal) -> list[KpiDefinitionPublic]:
     return [KpiDefinitionPublic(**asdict(k)) for k in KPIS]
 
 
-@router.get("/plans/{plan_id}/kpis", operation_id="get_plan_kpis", responses={404: {}})
+#: Documented for the two cached reads: an ETag on every 200, 304 for a matching If-None-Match.
+_CACHED_READ: dict[int | str, dict[str, object]] = {
+    404: {},
+    304: {"description": "Not modified: the If-None-Match header names the current ETag"},
+}
+
+
+@router.get(
+    "/plans/{plan_id}/kpis",
+    operation_id="get_plan_kpis",
+    response_model=KpiTablePublic,
+    responses=_CACHED_READ,
+)
 def plan_kpis_route(
     request: Request,
     principal: CurrentPrincipal,
@@ -132,8 +153,11 @@ def plan_kpis_route(
     period: Annotated[
         str, Query(description="2026Q3, 2026-07, 2026, YTD, month, quarter or year")
     ] = "YTD",
-) -> KpiTablePublic:
-    from terraplan.services.monitoring import plan_kpis
+) -> Response:
+    """The KPI table of the plan by ``by`` for ``period`` (managers and reps: their rows).
+
+    Served from a per-process cache of the serialised body while the plan's data is unchanged
+    (see :mod:`terraplan.api.response_cache`); the ETag lets a client revalidate for a 304."""
 
     if by not in DIMENSIONS:
         raise InvalidParameterError(
@@ -145,6 +169,16 @@ def plan_kpis_route(
             f"KPIs by {by} add up territories that are not yours; ask by territory or rep",
             details={"field": "by", "value": by, "role": principal.user.role.value},
         )
+    version = plan_data_version(request, db, plan_id)
+    key = ("kpis", plan_id, by, period, _scope_key(scope), version) if version else None
+    return serve_cached(request, key, lambda: _kpi_table(request, db, plan_id, by, period, scope))
+
+
+def _kpi_table(
+    request: Request, db: Database, plan_id: str, by: str, period: str, scope: _Scope | None
+) -> KpiTablePublic:
+    from terraplan.services.monitoring import plan_kpis
+
     data, frame = plan_kpis(
         db, plan_id, periods=[period], dimensions=[by], cache=request.app.state.monitoring_cache
     )
@@ -164,19 +198,34 @@ def plan_kpis_route(
     )
 
 
-@router.get("/plans/{plan_id}/alerts", operation_id="get_plan_alerts", responses={404: {}})
+@router.get(
+    "/plans/{plan_id}/alerts",
+    operation_id="get_plan_alerts",
+    response_model=AlertsPublic,
+    responses=_CACHED_READ,
+)
 def plan_alerts_route(
     request: Request,
     principal: CurrentPrincipal,
     db: DatabaseDep,
     plan_id: str,
     period: str | None = None,
-) -> AlertsPublic:
+) -> Response:
     """Alerts of the plan; managers and reps get those about their territories and reps (the
-    realignment reasons, which name every territory concerned, only go to planners)."""
+    realignment reasons, which name every territory concerned, only go to planners).
+
+    Cached and revalidated like the KPI table (ETag, 304)."""
+    scope = _scope(db, principal, plan_id)
+    version = plan_data_version(request, db, plan_id)
+    key = ("alerts", plan_id, period, _scope_key(scope), version) if version else None
+    return serve_cached(request, key, lambda: _alerts(request, db, plan_id, period, scope))
+
+
+def _alerts(
+    request: Request, db: Database, plan_id: str, period: str | None, scope: _Scope | None
+) -> AlertsPublic:
     from terraplan.services.monitoring import plan_alerts
 
-    scope = _scope(db, principal, plan_id)
     _, report = plan_alerts(db, plan_id, period=period, cache=request.app.state.monitoring_cache)
     return AlertsPublic(
         plan_id=plan_id,

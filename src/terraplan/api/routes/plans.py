@@ -6,13 +6,15 @@ Managers and reps see the plans they have a territory in, with only those territ
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Hashable
 from datetime import date
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep, UowDep
+from terraplan.api.response_cache import plan_data_version, serve_cached
 from terraplan.api.schemas import (
     PlanPublic,
     PlanSummaryPublic,
@@ -114,9 +116,40 @@ def list_plans(principal: CurrentPrincipal, uow: UowDep) -> list[PlanSummaryPubl
     return result
 
 
-@router.get("/{plan_id}", operation_id="get_plan", responses={404: {}})
-def get_plan(principal: CurrentPrincipal, uow: UowDep, plan_id: str) -> PlanPublic:
-    return _public(_visible_plan(uow, principal, uow.plans.get(plan_id)))
+@router.get(
+    "/{plan_id}",
+    operation_id="get_plan",
+    response_model=PlanPublic,
+    responses={
+        404: {},
+        304: {"description": "Not modified: the If-None-Match header names the current ETag"},
+    },
+)
+def get_plan(
+    request: Request, principal: CurrentPrincipal, db: DatabaseDep, plan_id: str
+) -> Response:
+    """The plan with its territories (managers and reps: theirs only).
+
+    Served from a per-process cache of the serialised body while the plan's data is unchanged
+    (see :mod:`terraplan.api.response_cache`); the ETag lets a client revalidate for a 304."""
+    if sees_everything(principal.user):
+        authorize(principal, Action.READ)
+        version = plan_data_version(request, db, plan_id)
+        key: Hashable = ("plan", plan_id, "all", version) if version else None
+
+        def build() -> PlanPublic:
+            with UnitOfWork(db) as uow:
+                return _public(uow.plans.get(plan_id))
+
+        return serve_cached(request, key, build)
+    # Managers and reps: what they see is computed from the stored plan on every request (exact);
+    # the body is cached per set of territories shown.
+    version = plan_data_version(request, db, plan_id)
+    with UnitOfWork(db) as uow:
+        plan = _visible_plan(uow, principal, uow.plans.get(plan_id))
+    shown = frozenset(t.id for t in plan.territories)
+    key = ("plan", plan_id, shown, version) if version else None
+    return serve_cached(request, key, lambda: _public(plan))
 
 
 class PlanStatusUpdate(BaseModel):
