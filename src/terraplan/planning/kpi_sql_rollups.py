@@ -12,6 +12,7 @@ from terraplan.planning.kpi_sql_base import (
     LEAD_FLOWS,
     READ,
     SqlContext,
+    empty,
     integer,
     text,
     union,
