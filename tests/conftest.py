@@ -114,3 +114,31 @@ def seed_region_plan(
         uow.rule_sets.add(plan_id, dump_rule_set(rule_set), plan_version=stored.version)
         uow.commit()
     return county_territory
+
+
+def _spark_missing_reason() -> str | None:
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None:
+        return "pyspark is not installed (pip install -e '.[dev]')"
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "no Java runtime for Spark (make java, or apt-get install default-jre-headless)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """One local Spark session for the whole run (local[2], no UI, 2 shuffle partitions);
+    skipped with the reason when pyspark or Java is missing, unless CI=true."""
+    reason = _spark_missing_reason()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: Spark tests must run)")
+        pytest.skip(reason)
+    from terraplan.services.warehouse import local_spark
+
+    session = local_spark(cores=2, shuffle_partitions=2)
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

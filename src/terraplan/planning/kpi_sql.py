@@ -51,6 +51,7 @@ from terraplan.planning.kpi_periods import (
 )
 from terraplan.planning.kpi_registry import DIMENSIONS
 from terraplan.planning.kpi_sql_base import (
+    COLUMNS,
     KPI_DIALECTS,
     MAX_DEPTH,
     READ,
@@ -69,11 +70,13 @@ from terraplan.planning.kpi_sql_base import (
 )
 
 __all__ = [
+    "COLUMNS",
     "KPI_DIALECTS",
     "MAX_DEPTH",
     "TABLES",
     "KpiTables",
     "check_tables",
+    "compile_data_dates_sql",
     "compile_kpi_expression",
     "compile_kpi_sql",
     "quote_table",
@@ -209,6 +212,37 @@ def period_tables(b: SqlContext) -> None:
             {"period": "VARCHAR", "m": "INT", "is_prior": "BOOLEAN", "allow_late": "BOOLEAN"}
         ),
     )
+
+
+def compile_data_dates_sql(tables: KpiTables, *, dialect: str = "duckdb") -> str:
+    """A query of one row per dated table: ``lo`` and ``hi`` (earliest and latest date) of
+    the sales lines, then of the opportunities (created to closed) when given. Its first row's
+    ``hi`` is the default as-of date of the KPI query; the smallest ``lo`` is its ``first``."""
+    check_tables(tables)
+    parts: list[exp.Query] = [
+        sqlglot.select(
+            exp.alias_(integer(0), "part"),
+            exp.alias_(exp.Min(this=exp.column("date")), "lo"),
+            exp.alias_(exp.Max(this=exp.column("date")), "hi"),
+        ).from_(tables.table("sales_lines"))
+    ]
+    if tables.has("opportunities"):
+        created = exp.column("created_date")
+        latest: exp.Expr = exp.Max(this=created)
+        if "close_date" not in tables.missing.get("opportunities", ()):
+            latest = exp.func(
+                "GREATEST",
+                latest,
+                exp.func("COALESCE", exp.Max(this=exp.column("close_date")), exp.Max(this=created)),
+            )
+        parts.append(
+            sqlglot.select(
+                exp.alias_(integer(1), "part"),
+                exp.alias_(exp.Min(this=created), "lo"),
+                exp.alias_(latest, "hi"),
+            ).from_(tables.table("opportunities"))
+        )
+    return union(parts).sql(dialect=check_dialect(dialect))
 
 
 def quote_table(name: str, dialect: str) -> str:

@@ -26,6 +26,24 @@ TABLES: tuple[str, ...] = (
     "leads",
     "costs",
 )
+#: Columns the query reads per table: (required, optional). An optional column a table lacks
+#: is named in :attr:`KpiTables.missing` and read as NULL.
+COLUMNS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "accounts": (("id",), ("segment", "industry", "potential")),
+    "sales_lines": (("account_id", "date", "amount"), ()),
+    "alignment": (("account_id", "territory_id"), ()),
+    "opportunities": (
+        ("account_id", "created_date", "amount", "is_closed", "is_won"),
+        ("id", "close_date"),
+    ),
+    "targets": (("period_start", "period_end", "amount"), ("territory_id", "rep_id", "metric")),
+    "territories": (("id",), ("parent_id", "owner_id")),
+    "leads": (
+        ("created_date",),
+        ("converted_opportunity_id", "territory_id", "segment", "industry"),
+    ),
+    "costs": (("territory_id", "period_start", "period_end", "amount"), ()),
+}
 #: Levels of the territory hierarchy above a leaf that regions are read from.
 MAX_DEPTH = 8
 

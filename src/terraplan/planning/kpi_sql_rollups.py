@@ -177,7 +177,7 @@ def spread(b: SqlContext, name: str, cte: str, *, whole_period: bool) -> None:
         .from_(b.source(name, "t"))
         .join("tp_periods AS p", on=exp.true())
     )
-    if name == "targets" and "metric" not in b.tables.missing.get("targets", ("metric",)):
+    if name == "targets" and "metric" not in b.tables.missing.get("targets", ()):
         q = q.where("t.metric IS NULL OR t.metric = 'revenue'")
     b.add(f"{cte}_raw", q)
     b.add(
