@@ -179,7 +179,11 @@ def _data_dates(conn: _Engine, tables: KpiTables, dialect: str) -> tuple[date | 
 
 
 def _as_date(value: Any) -> date:
-    return value.date() if hasattr(value, "date") and callable(value.date) else value
+    """A date from a driver's date or datetime value."""
+    day = value.date() if hasattr(value, "date") and callable(value.date) else value
+    if not isinstance(day, date):
+        raise DataError(f"expected a date, got {value!r}", details={"reason": "not a date"})
+    return day
 
 
 @contextmanager
