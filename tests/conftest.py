@@ -129,8 +129,9 @@ def _spark_missing_reason() -> str | None:
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[object]:
-    """One local Spark session for the whole run (local[2], no UI, 2 shuffle partitions);
-    skipped with the reason when pyspark or Java is missing, unless CI=true."""
+    """One local Spark session for the whole run (local[2], no UI, one shuffle partition,
+    no adaptive re-planning: small data); skipped with the reason when pyspark or Java is
+    missing, unless CI=true."""
     reason = _spark_missing_reason()
     if reason is not None:
         if os.environ.get("CI") == "true":
@@ -138,7 +139,20 @@ def spark() -> Iterator[object]:
         pytest.skip(reason)
     from terraplan.services.warehouse import local_spark
 
-    session = local_spark(cores=2, shuffle_partitions=2)
+    session = local_spark(cores=2, shuffle_partitions=1, adaptive=False)
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+    import gc
+    import warnings
+
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    if gateway is not None:  # close py4j's sockets now, not in the garbage collector later
+        gateway.shutdown()
+        SparkContext._gateway = None
+        SparkContext._jvm = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()

@@ -159,12 +159,15 @@ def test_postgres_equals_in_process(
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+@pytest.mark.filterwarnings(
+    "ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning"
+)  # py4j leaves its gateway sockets to the garbage collector
 def test_spark_equals_in_process(demo: tuple[KpiInputs, date, Path], spark: Any) -> None:
     """The same query on a local Spark (fewer periods and groups: Spark plans each of the
     query's steps as stages, a second or more each on a small machine)."""
     inputs, as_of, folder = demo
-    periods, dims = ["YTD", "quarter"], ["territory", "region", "rep"]
+    periods, dims = ["YTD"], ["territory", "region"]
     run = warehouse_kpis("spark", str(folder), spark=spark, periods=periods, dimensions=dims)
     want = compute_kpis(inputs, as_of=as_of, periods=periods, dimensions=dims)
-    assert want.height > 20
+    assert want.height > 5
     wd.assert_same_kpis(want, run.frame)

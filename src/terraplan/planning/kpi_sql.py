@@ -97,7 +97,7 @@ def compile_kpi_sql(
     """The KPI query for ``dialect`` (one of :data:`KPI_DIALECTS`).
 
     ``periods`` as for :func:`~terraplan.planning.kpis.compute_kpis`; grains ("month"...) run
-    from ``first`` (default: the as-of year) to ``as_of``.
+    from ``first`` (default and at the latest: ``as_of``, as in-process) to ``as_of``.
     """
     return compile_kpi_expression(
         tables,
@@ -134,7 +134,7 @@ def compile_kpi_expression(
         raise InvalidParameterError(
             "inactive_months must be >= 1", details={"field": "inactive_months"}
         )
-    start = first if first is not None and first <= as_of else date(as_of.year, 1, 1)
+    start = first if first is not None and first <= as_of else as_of
     plist = resolve_periods(periods, as_of=as_of, first=start)
     if not plist:
         raise InvalidParameterError("no periods to report", details={"field": "periods"})

@@ -288,8 +288,9 @@ def _postgres(location: str, tables: dict[str, str]) -> Iterator[_Engine]:
         engine.dispose()
 
 
-def local_spark(cores: int = 2, shuffle_partitions: int = 4) -> Any:
-    """A local Spark session (``local[cores]``, no web UI, few shuffle partitions)."""
+def local_spark(cores: int = 2, shuffle_partitions: int = 4, *, adaptive: bool = True) -> Any:
+    """A local Spark session (``local[cores]``, no web UI, few shuffle partitions; without
+    ``adaptive`` query execution for small data, where re-planning each stage costs most)."""
     from pyspark.sql import SparkSession
 
     return (
@@ -300,6 +301,8 @@ def local_spark(cores: int = 2, shuffle_partitions: int = 4) -> Any:
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", "1g")
+        .config("spark.sql.adaptive.enabled", "true" if adaptive else "false")
+        .config("spark.default.parallelism", str(cores))
         .getOrCreate()
     )
 
