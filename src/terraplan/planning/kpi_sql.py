@@ -26,6 +26,9 @@ Only ``accounts`` (or ``alignment``) and ``sales_lines`` are required; a column 
 :attr:`KpiTables.missing` is read as NULL. Periods and the as-of date are resolved here and
 written into the query as constants: a scheduled job recompiles when they change.
 
+Rep KPIs credit the owner of each leaf territory (``territories.owner_id``), as the in-process
+rollup of :mod:`terraplan.planning.kpi_groups` does when this is written.
+
 Every per-record step is a join or a group-by on month numbers (``year * 12 + month - 1``);
 the hierarchy is unrolled :data:`MAX_DEPTH` levels deep (no recursive SQL, which Spark lacks).
 """
