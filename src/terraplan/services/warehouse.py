@@ -331,7 +331,7 @@ def write_kpi_tables(inputs: KpiInputs, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name in TABLES:
-        frame = inputs.frame("costs" if name == "costs" else name)
+        frame = inputs.frame(name)
         if frame is None:
             continue
         path = folder / f"{name}.parquet"
