@@ -50,7 +50,6 @@ from terraplan.planning.kpi_periods import (
     elapsed_months,
     elapsed_share,
     resolve_periods,
-    shift_year,
 )
 from terraplan.planning.kpi_registry import DIMENSIONS
 from terraplan.planning.kpi_sql_base import (
@@ -64,7 +63,6 @@ from terraplan.planning.kpi_sql_base import (
     check_dialect,
     check_tables,
     date_literal,
-    empty,
     integer,
     month_index,
     number,
@@ -167,6 +165,10 @@ def build(b: SqlContext) -> exp.Select:
 
 
 def period_tables(b: SqlContext) -> None:
+    """``tp_periods``: one row per period with its month numbers (``start_m``, ``cut_m``: the
+    month of min(end, as-of)) and whether it is cut short by the as-of date (``partial``).
+    A period's months are ``start_m .. cut_m``; its prior-year window the same months minus
+    12 (the as-of day shifted back a year stays in its month)."""
     rows = []
     for p in b.periods:
         cut = min(p.end, b.as_of)
@@ -179,6 +181,7 @@ def period_tables(b: SqlContext) -> None:
                 exp.alias_(date_literal(cut), "cut"),
                 exp.alias_(integer(month_index(p.start)), "start_m"),
                 exp.alias_(integer(month_index(cut)), "cut_m"),
+                exp.alias_(exp.Boolean(this=cut < p.end), "partial"),
                 exp.alias_(number(elapsed_share(p, b.as_of)), "elapsed_share"),
                 exp.alias_(number(elapsed_months(p, b.as_of) / 12.0), "period_years"),
                 exp.alias_(
@@ -187,34 +190,6 @@ def period_tables(b: SqlContext) -> None:
             )
         )
     b.add("tp_periods", union(rows))
-    months = []
-    for p in b.periods:
-        cut = min(p.end, b.as_of)
-        if cut < p.start:
-            continue
-        partial = cut < p.end
-        windows = (
-            (p.start, cut, False, True),
-            (shift_year(p.start, -1), shift_year(cut, -1), True, not partial),
-        )
-        for start, end, prior, allow_late in windows:
-            for m in range(month_index(start), month_index(end) + 1):
-                months.append(
-                    sqlglot.select(
-                        exp.alias_(text(p.label), "period"),
-                        exp.alias_(integer(m), "m"),
-                        exp.alias_(exp.Boolean(this=prior), "is_prior"),
-                        exp.alias_(exp.Boolean(this=allow_late), "allow_late"),
-                    )
-                )
-    b.add(
-        "tp_month_map",
-        union(months)
-        if months
-        else empty(
-            {"period": "VARCHAR", "m": "INT", "is_prior": "BOOLEAN", "allow_late": "BOOLEAN"}
-        ),
-    )
 
 
 def compile_data_dates_sql(tables: KpiTables, *, dialect: str = "duckdb") -> str:

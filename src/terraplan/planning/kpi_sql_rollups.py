@@ -54,23 +54,26 @@ def group_months(b: SqlContext) -> None:
 
 
 def flows_and_stocks(b: SqlContext) -> None:
+    # a period's months, then its prior-year window: the same months a year earlier, where
+    # lines after as-of - 1 year are left out when the period is cut short by the as-of date
     flows = [
-        f"SUM(CASE WHEN NOT mm.is_prior THEN gm.{m} ELSE 0.0 END) AS {m}"
+        f"SUM(CASE WHEN gm.m >= p.start_m THEN gm.{m} ELSE 0.0 END) AS {m}"
         for m in (*FLOWS, *LEAD_FLOWS)
     ]
+    prior = (
+        "SUM(CASE WHEN gm.m <= p.cut_m - 12 AND (NOT p.partial OR NOT gm.late) "
+        "THEN gm.revenue ELSE 0.0 END) AS revenue_prior_year"
+    )
     b.add(
         "tp_flows",
-        sqlglot.select(
-            "gm.dimension",
-            "gm.key",
-            "mm.period",
-            *flows,
-            "SUM(CASE WHEN mm.is_prior THEN gm.revenue ELSE 0.0 END) AS revenue_prior_year",
-        )
+        sqlglot.select("gm.dimension", "gm.key", "p.period", *flows, prior)
         .from_("tp_gm AS gm")
-        .join("tp_month_map AS mm", on="mm.m = gm.m")
-        .where("mm.allow_late OR NOT gm.late")
-        .group_by("gm.dimension", "gm.key", "mm.period"),
+        .join(
+            "tp_periods AS p",
+            on="p.cut_m >= p.start_m AND ((gm.m >= p.start_m AND gm.m <= p.cut_m) "
+            "OR (gm.m >= p.start_m - 12 AND gm.m <= p.cut_m - 12))",
+        )
+        .group_by("gm.dimension", "gm.key", "p.period"),
     )
     b.add(
         "tp_gm_stock",

@@ -7,6 +7,7 @@ WITH tp_periods AS (
     CAST('2026-03-15' AS DATE) AS cut,
     24312 AS start_m,
     24314 AS cut_m,
+    TRUE AS partial,
     0.8222222222222222 AS elapsed_share,
     0.20698924731182797 AS period_years,
     1 AS grain_order
@@ -19,81 +20,10 @@ WITH tp_periods AS (
     CAST('2026-03-15' AS DATE) AS cut,
     24312 AS start_m,
     24314 AS cut_m,
+    FALSE AS partial,
     1.0 AS elapsed_share,
     0.20698924731182797 AS period_years,
     3 AS grain_order
-), tp_month_map AS (
-  SELECT
-    '2026Q1' AS period,
-    24312 AS m,
-    FALSE AS is_prior,
-    TRUE AS allow_late
-  UNION ALL
-  SELECT
-    '2026Q1' AS period,
-    24313 AS m,
-    FALSE AS is_prior,
-    TRUE AS allow_late
-  UNION ALL
-  SELECT
-    '2026Q1' AS period,
-    24314 AS m,
-    FALSE AS is_prior,
-    TRUE AS allow_late
-  UNION ALL
-  SELECT
-    '2026Q1' AS period,
-    24300 AS m,
-    TRUE AS is_prior,
-    FALSE AS allow_late
-  UNION ALL
-  SELECT
-    '2026Q1' AS period,
-    24301 AS m,
-    TRUE AS is_prior,
-    FALSE AS allow_late
-  UNION ALL
-  SELECT
-    '2026Q1' AS period,
-    24302 AS m,
-    TRUE AS is_prior,
-    FALSE AS allow_late
-  UNION ALL
-  SELECT
-    'YTD' AS period,
-    24312 AS m,
-    FALSE AS is_prior,
-    TRUE AS allow_late
-  UNION ALL
-  SELECT
-    'YTD' AS period,
-    24313 AS m,
-    FALSE AS is_prior,
-    TRUE AS allow_late
-  UNION ALL
-  SELECT
-    'YTD' AS period,
-    24314 AS m,
-    FALSE AS is_prior,
-    TRUE AS allow_late
-  UNION ALL
-  SELECT
-    'YTD' AS period,
-    24300 AS m,
-    TRUE AS is_prior,
-    TRUE AS allow_late
-  UNION ALL
-  SELECT
-    'YTD' AS period,
-    24301 AS m,
-    TRUE AS is_prior,
-    TRUE AS allow_late
-  UNION ALL
-  SELECT
-    'YTD' AS period,
-    24302 AS m,
-    TRUE AS is_prior,
-    TRUE AS allow_late
 ), tp_acc_raw AS (
   SELECT
     CAST(a.id AS STRING) AS account_id,
@@ -546,26 +476,40 @@ WITH tp_periods AS (
   SELECT
     gm.dimension,
     gm.key,
-    mm.period,
-    SUM(CASE WHEN NOT mm.is_prior THEN gm.revenue ELSE 0.0 END) AS revenue,
-    SUM(CASE WHEN NOT mm.is_prior THEN gm.new_customers ELSE 0.0 END) AS new_customers,
-    SUM(CASE WHEN NOT mm.is_prior THEN gm.opps_closed ELSE 0.0 END) AS opps_closed,
-    SUM(CASE WHEN NOT mm.is_prior THEN gm.opps_won ELSE 0.0 END) AS opps_won,
-    SUM(CASE WHEN NOT mm.is_prior THEN gm.won_amount ELSE 0.0 END) AS won_amount,
-    SUM(CASE WHEN NOT mm.is_prior THEN gm.cycle_days ELSE 0.0 END) AS cycle_days,
-    SUM(CASE WHEN NOT mm.is_prior THEN gm.leads ELSE 0.0 END) AS leads,
-    SUM(CASE WHEN NOT mm.is_prior THEN gm.leads_converted ELSE 0.0 END) AS leads_converted,
-    SUM(CASE WHEN NOT mm.is_prior THEN gm.leads_won ELSE 0.0 END) AS leads_won,
-    SUM(CASE WHEN mm.is_prior THEN gm.revenue ELSE 0.0 END) AS revenue_prior_year
+    p.period,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.revenue ELSE 0.0 END) AS revenue,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.new_customers ELSE 0.0 END) AS new_customers,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.opps_closed ELSE 0.0 END) AS opps_closed,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.opps_won ELSE 0.0 END) AS opps_won,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.won_amount ELSE 0.0 END) AS won_amount,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.cycle_days ELSE 0.0 END) AS cycle_days,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.leads ELSE 0.0 END) AS leads,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.leads_converted ELSE 0.0 END) AS leads_converted,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.leads_won ELSE 0.0 END) AS leads_won,
+    SUM(
+      CASE
+        WHEN gm.m <= p.cut_m - 12 AND (
+          NOT p.partial OR NOT gm.late
+        )
+        THEN gm.revenue
+        ELSE 0.0
+      END
+    ) AS revenue_prior_year
   FROM tp_gm AS gm
-  JOIN tp_month_map AS mm
-    ON mm.m = gm.m
-  WHERE
-    mm.allow_late OR NOT gm.late
+  JOIN tp_periods AS p
+    ON p.cut_m >= p.start_m
+    AND (
+      (
+        gm.m >= p.start_m AND gm.m <= p.cut_m
+      )
+      OR (
+        gm.m >= p.start_m - 12 AND gm.m <= p.cut_m - 12
+      )
+    )
   GROUP BY
     gm.dimension,
     gm.key,
-    mm.period
+    p.period
 ), tp_gm_stock AS (
   SELECT
     dimension,
