@@ -143,16 +143,16 @@ def spark() -> Iterator[object]:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
-    import gc
-    import warnings
-
     from pyspark import SparkContext
 
     gateway = SparkContext._gateway
-    if gateway is not None:  # close py4j's sockets now, not in the garbage collector later
+    if gateway is not None:  # close py4j's sockets and the JVM's pipe now, not in the GC later
+        process = getattr(gateway, "proc", None)
         gateway.shutdown()
         SparkContext._gateway = None
         SparkContext._jvm = None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
+        if process is not None:
+            for pipe in (process.stdin, process.stdout, process.stderr):
+                if pipe is not None:
+                    pipe.close()
+            process.wait(timeout=60)
