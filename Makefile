@@ -4,13 +4,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck install browser clean
+.PHONY: demo test lint typecheck install browser java clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@$(MAKE) --no-print-directory browser
+	@$(MAKE) --no-print-directory java
 	touch $(STAMP)
 
 ## Chromium for the web UI's browser tests (Debian's package, driven by Playwright from PyPI):
@@ -21,6 +22,15 @@ browser:
 	  apt-get install -y -o DPkg::Lock::Timeout=300 --no-install-recommends chromium >/dev/null 2>&1 \
 	  || { apt-get update -qq && apt-get install -y -o DPkg::Lock::Timeout=300 --no-install-recommends chromium >/dev/null; }; \
 	else echo "note: no chromium: the web UI's browser tests will be skipped (apt-get install chromium)"; fi
+
+## Java for the Spark tests (PySpark from PyPI runs on Debian's default JRE, 17 on Debian 12):
+## installed with apt-get when running as root; otherwise those tests skip and say why.
+java:
+	@if command -v java >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get install -y --no-install-recommends default-jre-headless >/dev/null 2>&1 \
+	  || { apt-get update -qq && apt-get install -y --no-install-recommends default-jre-headless >/dev/null; }; \
+	else echo "note: no java: the Spark tests will be skipped (apt-get install default-jre-headless)"; fi
 
 install: $(STAMP)
 

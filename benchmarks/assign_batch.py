@@ -5,9 +5,12 @@ Prints, measured in the same run:
 * DuckDB executing the compiled SQL (``compile_sql(..., "duckdb")``) over the Arrow table,
 * a straightforward per-record Python loop (``route`` for each record) on a sample,
   extrapolated linearly to all records (stated in the output),
-and the speed-up of the batch paths over the loop.
+and the speed-up of the batch paths over the loop; then, unless ``--spark-accounts 0``, the
+same rule set compiled to Spark SQL and run on a local Spark (``local[2]``) over the first
+``--spark-accounts`` accounts written as Parquet, compared with the Polars batch result.
 
 Usage: .venv/bin/python benchmarks/assign_batch.py [--accounts 1000000] [--rules 500]
+       [--spark-accounts 10000000]   (more than --accounts: the accounts are generated again)
 """
 
 from __future__ import annotations
@@ -120,6 +123,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=1_000_000)
     parser.add_argument("--rules", type=int, default=500)
     parser.add_argument("--sample", type=int, default=2_000)
+    parser.add_argument("--spark-accounts", type=int, default=10_000_000)
     args = parser.parse_args()
     rng = np.random.default_rng(7)
     accounts = make_accounts(args.accounts, rng)
@@ -173,6 +177,64 @@ def main() -> None:
         pl.col("territory_id").n_unique().alias("territories"),
     ).row(0, named=True)
     print(f"result: {counts}")
+    if args.spark_accounts > 0:
+        spark_run(args.spark_accounts, args.rules, accounts, rule_set, batch)
+
+
+def spark_run(
+    n: int, n_rules: int, accounts: pl.DataFrame, rule_set: Any, batch: pl.DataFrame
+) -> None:
+    """The compiled Spark SQL on a local Spark over ``n`` accounts (Parquet, written in
+    chunks to a temporary folder, deleted afterwards)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from terraplan.services.warehouse import local_spark
+
+    folder = Path(tempfile.mkdtemp(prefix="assign_spark_"))
+    try:
+        if n <= accounts.height:
+            accounts.head(n).write_parquet(folder / "part-0.parquet")
+            reference: pl.DataFrame | None = batch.head(n)
+        else:  # generate the accounts again in chunks (same rules), compare on the first chunk
+            rng = np.random.default_rng(8)
+            done = 0
+            while done < n:
+                size = min(1_000_000, n - done)
+                chunk = make_accounts(size, rng).with_columns(
+                    (pl.lit("S") + pl.col("id") + pl.lit(f"-{done}")).alias("id")
+                )
+                chunk.write_parquet(folder / f"part-{done // 1_000_000:04d}.parquet")
+                done += size
+            reference = None
+        start, cpu = time.perf_counter(), time.process_time()
+        spark = local_spark(cores=2, shuffle_partitions=4)
+        spark.sparkContext.setLogLevel("ERROR")
+        started = time.perf_counter() - start
+        spark.read.parquet(str(folder)).createOrReplaceTempView("accounts")
+        sql = compile_sql(rule_set, "spark")
+        start = time.perf_counter()
+        result = spark.sql(sql)
+        counts = result.groupBy().agg({"gap": "sum", "conflict": "sum"}).collect()[0]
+        t_spark = time.perf_counter() - start
+        print(
+            f"spark compiled SQL : {t_spark:8.2f} s over {n:,} accounts x {n_rules} rules "
+            f"(local[2]; session start {started:.1f} s; driver CPU "
+            f"{time.process_time() - cpu:.1f} s; gaps+conflicts {counts[0]}+{counts[1]})"
+        )
+        if reference is not None:
+            rows = result.select("id", "territory_id", "rule_id").collect()
+            got = pl.DataFrame(
+                [tuple(r) for r in rows],
+                schema={"id": pl.Utf8, "territory_id": pl.Utf8, "rule_id": pl.Utf8},
+                orient="row",
+            ).sort("id")
+            same = got.equals(reference.select("id", "territory_id", "rule_id").sort("id"))
+            print(f"agreement: spark SQL == batch on {n:,} accounts: {same}")
+        spark.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -114,3 +114,45 @@ def seed_region_plan(
         uow.rule_sets.add(plan_id, dump_rule_set(rule_set), plan_version=stored.version)
         uow.commit()
     return county_territory
+
+
+def _spark_missing_reason() -> str | None:
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None:
+        return "pyspark is not installed (pip install -e '.[dev]')"
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "no Java runtime for Spark (make java, or apt-get install default-jre-headless)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """One local Spark session for the whole run (local[2], no UI, one shuffle partition,
+    no adaptive re-planning: small data); skipped with the reason when pyspark or Java is
+    missing, unless CI=true."""
+    reason = _spark_missing_reason()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: Spark tests must run)")
+        pytest.skip(reason)
+    from terraplan.services.warehouse import local_spark
+
+    session = local_spark(cores=2, shuffle_partitions=1, adaptive=False)
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    if gateway is not None:  # close py4j's sockets and the JVM's pipe now, not in the GC later
+        process = getattr(gateway, "proc", None)
+        gateway.shutdown()
+        SparkContext._gateway = None
+        SparkContext._jvm = None
+        if process is not None:
+            for pipe in (process.stdin, process.stdout, process.stderr):
+                if pipe is not None:
+                    pipe.close()
+            process.wait(timeout=60)

@@ -31,6 +31,20 @@ class KpiFormat(StrEnum):
     xlsx = "xlsx"
 
 
+class Engine(StrEnum):
+    duckdb = "duckdb"
+    postgres = "postgres"
+    spark = "spark"
+
+
+class SqlDialect(StrEnum):
+    duckdb = "duckdb"
+    postgres = "postgres"
+    spark = "spark"
+    snowflake = "snowflake"
+    bigquery = "bigquery"
+
+
 class Dimension(StrEnum):
     territory = "territory"
     region = "region"
@@ -100,6 +114,45 @@ def kpis(
         float | None,
         typer.Option("--balance-tolerance", help="With --balance: one tolerance for every metric."),
     ] = None,
+    engine: Annotated[
+        Engine | None,
+        typer.Option(
+            "--engine", help="Run the compiled KPI query in place: duckdb, postgres or spark."
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="With --engine: a folder of Parquet files (duckdb, spark), a DuckDB file, "
+            "or a postgresql:// URL.",
+        ),
+    ] = None,
+    table: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--table", help="INPUT=TABLE: where an input lives (e.g. sales_lines=crm.sales)."
+        ),
+    ] = None,
+    sql: Annotated[
+        SqlDialect | None,
+        typer.Option(
+            "--sql",
+            help="Print (or --out FILE.sql) the KPI query for duckdb, postgres, spark, "
+            "snowflake or bigquery instead of running it.",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Reporting date YYYY-MM-DD (default: the latest sale)."),
+    ] = None,
+    write_tables_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-tables",
+            help="Write the plan's KPI inputs as one Parquet file each to this folder.",
+        ),
+    ] = None,
 ) -> None:
     """KPIs per territory, region, rep, segment or industry for a period (definitions: README)."""
     from terraplan.planning.kpi_registry import KPI_NAMES, KPIS
@@ -112,6 +165,14 @@ def kpis(
     if balance:
         _balance_table(ctx, plan, balance_tolerance, fmt)
         return
+    from terraplan.cli.kpi_warehouse import print_sql, warehouse_table, write_tables
+
+    if sql is not None:
+        print_sql(sql.value, table, period, by.value, as_of, out, force)
+        return
+    if write_tables_to is not None:
+        write_tables(ctx, plan, write_tables_to, force)
+        return
 
     if out is not None:
         from terraplan.io.outputs import check_output
@@ -120,9 +181,15 @@ def kpis(
     unknown = [k for k in kpi or [] if k not in KPI_NAMES]
     if unknown:
         raise InvalidParameterError(f"unknown KPI {unknown[0]!r}; known: {', '.join(KPI_NAMES)}")
-    data, frame = plan_kpis(
-        app_context(ctx).database(), plan, periods=[period], dimensions=[by.value]
-    )
+    if engine is not None:
+        data, frame, where = warehouse_table(
+            ctx, plan, engine.value, source, table, period, by.value, as_of
+        )
+    else:
+        data, frame = plan_kpis(
+            app_context(ctx).database(), plan, periods=[period], dimensions=[by.value]
+        )
+        where = f"alignment from {data.alignment_source}"
     columns = ["key", "period", *(kpi or KPI_NAMES)]
     frame = frame.select(columns).sort("key")
     if fmt is KpiFormat.xlsx or out is not None:
@@ -157,7 +224,7 @@ def kpis(
     render_rows(
         rows,
         columns=shown,
-        title=f"KPIs by {by.value}, {period} (alignment from {data.alignment_source})",
+        title=f"KPIs by {by.value}, {period} ({where})",
         amounts=[c for c in shown if units.get(c, "").startswith("currency")],
         percents=[c for c in shown if units.get(c) == "ratio"],
     )

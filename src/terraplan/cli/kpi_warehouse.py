@@ -1,0 +1,110 @@
+"""``terraplan kpis`` in a warehouse: run the compiled KPI query in place (``--engine``), print
+it for scheduling (``--sql``), or write a plan's KPI inputs as Parquet (``--write-tables``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+
+from terraplan.cli.console import stdout
+from terraplan.cli.context import app_context
+from terraplan.errors import InvalidParameterError
+
+
+def _table_map(table: list[str] | None) -> dict[str, str]:
+    """``INPUT=TABLE`` options as a mapping."""
+    out: dict[str, str] = {}
+    for item in table or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise InvalidParameterError(
+                f"--table {item!r}: write INPUT=TABLE, e.g. sales_lines=crm.sales"
+            )
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _day(text: str | None) -> Any:
+    from datetime import date
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidParameterError(f"--as-of {text!r}: write a date as YYYY-MM-DD") from None
+
+
+def print_sql(
+    dialect: str,
+    table: list[str] | None,
+    period: str,
+    by: str,
+    as_of: str | None,
+    out: Path | None,
+    force: bool,
+) -> None:
+    from datetime import date
+
+    from terraplan.planning.kpi_sql import TABLES, KpiTables, compile_kpi_sql
+
+    tables = {name: name for name in TABLES}
+    tables.update(_table_map(table))
+    day = _day(as_of) or date.today()
+    query = compile_kpi_sql(
+        KpiTables(tables), as_of=day, periods=[period], dimensions=[by], dialect=dialect
+    )
+    if out is None:
+        print(query + ";")  # noqa: T201  (plain SQL on stdout, no console markup)
+        return
+    from terraplan.io.outputs import check_output
+
+    check_output(out, overwrite=force).write_text(query + ";\n", encoding="utf-8")
+    stdout().print(f"Wrote the {dialect} KPI query to {escape(str(out))}")
+
+
+def write_tables(ctx: typer.Context, plan: str, folder: Path, force: bool) -> None:
+    from terraplan.services.monitoring import load_plan_data
+    from terraplan.services.warehouse import write_kpi_tables
+
+    if folder.exists() and any(folder.iterdir()) and not force:
+        raise InvalidParameterError(f"{folder} is not empty; add --force to replace its files")
+    data = load_plan_data(app_context(ctx).database(), plan)
+    written = write_kpi_tables(data.inputs, folder)
+    names = ", ".join(p.stem for p in written)
+    stdout().print(f"Wrote {len(written)} Parquet files to {escape(str(folder))}: {names}")
+
+
+def warehouse_table(
+    ctx: typer.Context,
+    plan: str,
+    engine: str,
+    source: str | None,
+    table: list[str] | None,
+    period: str,
+    by: str,
+    as_of: str | None,
+) -> tuple[Any, Any, str]:
+    """Run the KPI query on ``engine``; names of groups still come from the plan."""
+    from types import SimpleNamespace
+
+    from terraplan.services.warehouse import warehouse_kpis
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    if source is None:
+        raise InvalidParameterError("--engine needs --source (a folder, a file or a URL)")
+    run = warehouse_kpis(
+        engine,
+        source,
+        tables=_table_map(table),
+        periods=[period],
+        dimensions=[by],
+        as_of=_day(as_of),
+    )
+    with UnitOfWork(app_context(ctx).database()) as uow:
+        stored = uow.plans.get(plan)
+    data = SimpleNamespace(plan=stored, inputs=SimpleNamespace(reps=None))
+    return data, run.frame, f"{engine}, as of {run.as_of.isoformat()}, {run.seconds:.1f} s"

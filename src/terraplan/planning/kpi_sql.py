@@ -1,0 +1,228 @@
+"""Compile the KPI registry into one SQL query that runs inside a warehouse.
+
+:func:`compile_kpi_sql` returns one ``SELECT`` (built with SQLGlot's expression builder, written
+for DuckDB, PostgreSQL, Spark SQL, Snowflake or BigQuery) that reads the tables the user names
+(:class:`KpiTables`) and returns the frame of :func:`terraplan.planning.kpis.compute_kpis`:
+the columns ``dimension, key, period, grain, period_start, period_end`` then one column per KPI
+of :data:`~terraplan.planning.kpi_registry.KPIS`, same rows, same figures (float sums may differ
+in the last digits). It is pure: nothing is read or run here.
+
+The tables hold the columns of the KPI input contract (:mod:`terraplan.planning.kpi_inputs`):
+
+=============== ===========================================================================
+table           columns read
+=============== ===========================================================================
+accounts        id, segment, industry, potential (per year)
+alignment       account_id, territory_id (leaf territory)
+sales_lines     account_id, date, amount
+opportunities   id, account_id, created_date, close_date, amount, is_closed, is_won
+targets         territory_id, rep_id, period_start, period_end, amount [, metric]
+territories     id, parent_id, owner_id
+leads           created_date, converted_opportunity_id, territory_id, segment, industry
+costs           territory_id, period_start, period_end, amount
+=============== ===========================================================================
+
+Only ``accounts`` (or ``alignment``) and ``sales_lines`` are required; a column named in
+:attr:`KpiTables.missing` is read as NULL. Periods and the as-of date are resolved here and
+written into the query as constants: a scheduled job recompiles when they change.
+
+Rep KPIs credit the owner of each leaf territory (``territories.owner_id``), as the in-process
+rollup of :mod:`terraplan.planning.kpi_groups` does when this is written.
+
+Every per-record step is a join or a group-by on month numbers (``year * 12 + month - 1``);
+the hierarchy is unrolled :data:`MAX_DEPTH` levels deep (no recursive SQL, which Spark lacks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import sqlglot
+from sqlglot import exp
+
+from terraplan.errors import InvalidParameterError
+from terraplan.planning import kpi_sql_facts as facts
+from terraplan.planning import kpi_sql_rollups as rollups
+from terraplan.planning.kpi_periods import (
+    GRAINS,
+    Period,
+    elapsed_months,
+    elapsed_share,
+    resolve_periods,
+)
+from terraplan.planning.kpi_registry import DIMENSIONS
+from terraplan.planning.kpi_sql_base import (
+    COLUMNS,
+    KPI_DIALECTS,
+    MAX_DEPTH,
+    READ,
+    TABLES,
+    KpiTables,
+    SqlContext,
+    check_dialect,
+    check_tables,
+    date_literal,
+    integer,
+    month_index,
+    number,
+    text,
+    union,
+)
+
+__all__ = [
+    "COLUMNS",
+    "KPI_DIALECTS",
+    "MAX_DEPTH",
+    "TABLES",
+    "KpiTables",
+    "check_tables",
+    "compile_data_dates_sql",
+    "compile_kpi_expression",
+    "compile_kpi_sql",
+    "quote_table",
+]
+
+
+def compile_kpi_sql(
+    tables: KpiTables,
+    *,
+    as_of: date,
+    periods: Iterable[str | Period] | None = None,
+    first: date | None = None,
+    dimensions: Sequence[str] = DIMENSIONS,
+    inactive_months: int = 6,
+    dialect: str = "duckdb",
+    pretty: bool = True,
+) -> str:
+    """The KPI query for ``dialect`` (one of :data:`KPI_DIALECTS`).
+
+    ``periods`` as for :func:`~terraplan.planning.kpis.compute_kpis`; grains ("month"...) run
+    from ``first`` (default and at the latest: ``as_of``, as in-process) to ``as_of``.
+    """
+    return compile_kpi_expression(
+        tables,
+        as_of=as_of,
+        periods=periods,
+        first=first,
+        dimensions=dimensions,
+        inactive_months=inactive_months,
+    ).sql(dialect=check_dialect(dialect), pretty=pretty)
+
+
+def compile_kpi_expression(
+    tables: KpiTables,
+    *,
+    as_of: date,
+    periods: Iterable[str | Period] | None = None,
+    first: date | None = None,
+    dimensions: Sequence[str] = DIMENSIONS,
+    inactive_months: int = 6,
+) -> exp.Select:
+    """The KPI query as a SQLGlot expression (see :func:`compile_kpi_sql`)."""
+    check_tables(tables)
+    dims = tuple(dict.fromkeys(dimensions))
+    if not dims or any(d not in DIMENSIONS for d in dims):
+        raise InvalidParameterError(
+            f"unknown dimensions {list(dims)!r}",
+            details={"field": "dimensions", "allowed": list(DIMENSIONS)},
+        )
+    if isinstance(inactive_months, bool) or not isinstance(inactive_months, int):
+        raise InvalidParameterError(
+            "inactive_months must be an integer", details={"field": "inactive_months"}
+        )
+    if inactive_months < 1:
+        raise InvalidParameterError(
+            "inactive_months must be >= 1", details={"field": "inactive_months"}
+        )
+    start = first if first is not None and first <= as_of else as_of
+    plist = resolve_periods(periods, as_of=as_of, first=start)
+    if not plist:
+        raise InvalidParameterError("no periods to report", details={"field": "periods"})
+    return build(SqlContext(tables, as_of, plist, dims, inactive_months))
+
+
+def build(b: SqlContext) -> exp.Select:
+    """Add every CTE in order and return the final query."""
+    period_tables(b)
+    facts.accounts(b)
+    facts.hierarchy(b)
+    facts.account_groups(b)
+    facts.sales(b)
+    facts.opportunities(b)
+    facts.events(b)
+    facts.leads(b)
+    rollups.group_months(b)
+    rollups.flows_and_stocks(b)
+    rollups.static_and_whitespace(b)
+    rollups.spread(b, "targets", "tp_targets", whole_period=True)
+    rollups.spread(b, "costs", "tp_costs", whole_period=False)
+    rollups.keys(b)
+    final = rollups.final(b)
+    for name, query in b.ctes:
+        final = final.with_(name, as_=query)
+    return final
+
+
+def period_tables(b: SqlContext) -> None:
+    """``tp_periods``: one row per period with its month numbers (``start_m``, ``cut_m``: the
+    month of min(end, as-of)) and whether it is cut short by the as-of date (``partial``).
+    A period's months are ``start_m .. cut_m``; its prior-year window the same months minus
+    12 (the as-of day shifted back a year stays in its month)."""
+    rows = []
+    for p in b.periods:
+        cut = min(p.end, b.as_of)
+        rows.append(
+            sqlglot.select(
+                exp.alias_(text(p.label), "period"),
+                exp.alias_(text(p.grain), "grain"),
+                exp.alias_(date_literal(p.start), "period_start"),
+                exp.alias_(date_literal(p.end), "period_end"),
+                exp.alias_(date_literal(cut), "cut"),
+                exp.alias_(integer(month_index(p.start)), "start_m"),
+                exp.alias_(integer(month_index(cut)), "cut_m"),
+                exp.alias_(exp.Boolean(this=cut < p.end), "partial"),
+                exp.alias_(number(elapsed_share(p, b.as_of)), "elapsed_share"),
+                exp.alias_(number(elapsed_months(p, b.as_of) / 12.0), "period_years"),
+                exp.alias_(
+                    integer(GRAINS.index(p.grain) if p.grain in GRAINS else 9), "grain_order"
+                ),
+            )
+        )
+    b.add("tp_periods", union(rows))
+
+
+def compile_data_dates_sql(tables: KpiTables, *, dialect: str = "duckdb") -> str:
+    """A query of one row per dated table: ``lo`` and ``hi`` (earliest and latest date) of
+    the sales lines, then of the opportunities (created to closed) when given. Its first row's
+    ``hi`` is the default as-of date of the KPI query; the smallest ``lo`` is its ``first``."""
+    check_tables(tables)
+    parts: list[exp.Query] = [
+        sqlglot.select(
+            exp.alias_(integer(0), "part"),
+            exp.alias_(exp.Min(this=exp.column("date")), "lo"),
+            exp.alias_(exp.Max(this=exp.column("date")), "hi"),
+        ).from_(tables.table("sales_lines"))
+    ]
+    if tables.has("opportunities"):
+        created = exp.column("created_date")
+        latest: exp.Expr = exp.Max(this=created)
+        if "close_date" not in tables.missing.get("opportunities", ()):
+            latest = exp.func(
+                "GREATEST",
+                latest,
+                exp.func("COALESCE", exp.Max(this=exp.column("close_date")), exp.Max(this=created)),
+            )
+        parts.append(
+            sqlglot.select(
+                exp.alias_(integer(1), "part"),
+                exp.alias_(exp.Min(this=created), "lo"),
+                exp.alias_(latest, "hi"),
+            ).from_(tables.table("opportunities"))
+        )
+    return union(parts).sql(dialect=check_dialect(dialect))
+
+
+def quote_table(name: str, dialect: str) -> str:
+    """A table name as ``dialect`` writes it (for messages and scheduled jobs)."""
+    return exp.to_table(name, dialect=READ).sql(dialect=check_dialect(dialect))

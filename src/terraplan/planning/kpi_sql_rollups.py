@@ -1,0 +1,406 @@
+"""CTEs of the KPI query that sum events per group and period and the final KPI formulas."""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+
+from terraplan.planning.kpi_registry import DIMENSIONS, KPI_NAMES
+from terraplan.planning.kpi_sql_base import (
+    EVENT_MEASURES,
+    FLOWS,
+    LEAD_FLOWS,
+    READ,
+    SqlContext,
+    empty,
+    integer,
+    text,
+    union,
+)
+from terraplan.planning.kpi_sql_facts import group_rows
+
+
+def group_months(b: SqlContext) -> None:
+    """``tp_gm (dimension, key, m, late, <measures>)``: every measure per group and month."""
+    sums = [f"SUM(e.{m}) AS {m}" for m in EVENT_MEASURES]
+    parts: list[exp.Query] = [
+        sqlglot.select(
+            "g.dimension",
+            "g.key",
+            "e.m",
+            "e.late",
+            *sums,
+            *(f"0.0 AS {m}" for m in LEAD_FLOWS),
+        )
+        .from_("tp_events AS e")
+        .join("tp_acc_groups AS g", on="g.account_id = e.account_id")
+        .group_by("g.dimension", "g.key", "e.m", "e.late")
+    ]
+    if b.tables.has("leads"):
+        b.add("tp_lead_groups", group_rows(b, "tp_lead_rows", ("m", *LEAD_FLOWS)))
+        parts.append(
+            sqlglot.select(
+                "dimension",
+                "key",
+                "m",
+                "FALSE AS late",
+                *(f"0.0 AS {m}" for m in EVENT_MEASURES),
+                *(f"SUM({m}) AS {m}" for m in LEAD_FLOWS),
+            )
+            .from_("tp_lead_groups")
+            .group_by("dimension", "key", "m")
+        )
+    b.add("tp_gm", union(parts))
+
+
+def flows_and_stocks(b: SqlContext) -> None:
+    # a period's months, then its prior-year window: the same months a year earlier, where
+    # lines after as-of - 1 year are left out when the period is cut short by the as-of date
+    flows = [
+        f"SUM(CASE WHEN gm.m >= p.start_m THEN gm.{m} ELSE 0.0 END) AS {m}"
+        for m in (*FLOWS, *LEAD_FLOWS)
+    ]
+    prior = (
+        "SUM(CASE WHEN gm.m <= p.cut_m - 12 AND (NOT p.partial OR NOT gm.late) "
+        "THEN gm.revenue ELSE 0.0 END) AS revenue_prior_year"
+    )
+    b.add(
+        "tp_flows",
+        sqlglot.select("gm.dimension", "gm.key", "p.period", *flows, prior)
+        .from_("tp_gm AS gm")
+        .join(
+            "tp_periods AS p",
+            on="p.cut_m >= p.start_m AND ((gm.m >= p.start_m AND gm.m <= p.cut_m) "
+            "OR (gm.m >= p.start_m - 12 AND gm.m <= p.cut_m - 12))",
+        )
+        .group_by("gm.dimension", "gm.key", "p.period"),
+    )
+    b.add(
+        "tp_gm_stock",
+        sqlglot.select(
+            "dimension",
+            "key",
+            "m",
+            "SUM(pipeline_delta) AS pipeline_delta",
+            "SUM(active_delta) AS active_delta",
+        )
+        .from_("tp_gm")
+        .group_by("dimension", "key", "m"),
+    )
+    b.add(
+        "tp_stocks",
+        sqlglot.select(
+            "s.dimension",
+            "s.key",
+            "p.period",
+            "SUM(s.pipeline_delta) AS open_pipeline",
+            "SUM(s.active_delta) AS active_accounts",
+        )
+        .from_("tp_gm_stock AS s")
+        .join("tp_periods AS p", on="s.m <= p.cut_m")
+        .group_by("s.dimension", "s.key", "p.period"),
+    )
+
+
+def static_and_whitespace(b: SqlContext) -> None:
+    b.add(
+        "tp_static",
+        sqlglot.select(
+            "g.dimension",
+            "g.key",
+            "CAST(COUNT(*) AS DOUBLE) AS account_count",
+            "SUM(COALESCE(a.potential, 0.0)) AS potential",
+        )
+        .from_("tp_acc_groups AS g")
+        .join("tp_acc AS a", on="a.account_id = g.account_id")
+        .group_by("g.dimension", "g.key"),
+    )
+    b.add(
+        "tp_acc_period",
+        sqlglot.select(
+            "am.account_id",
+            "p.period",
+            "MIN(a.potential * p.period_years) AS share",
+            "SUM(am.revenue) AS revenue",
+        )
+        .from_("tp_am AS am")
+        .join("tp_acc AS a", on="a.account_id = am.account_id")
+        .join("tp_periods AS p", on="am.m >= p.start_m AND am.m <= p.cut_m")
+        .where("a.potential IS NOT NULL")
+        .group_by("am.account_id", "p.period"),
+    )
+    b.add(
+        "tp_bought",
+        sqlglot.select(
+            "g.dimension", "g.key", "r.period", "SUM(LEAST(r.share, r.revenue)) AS bought"
+        )
+        .from_("tp_acc_period AS r")
+        .join("tp_acc_groups AS g", on="g.account_id = r.account_id")
+        .group_by("g.dimension", "g.key", "r.period"),
+    )
+
+
+def spread(b: SqlContext, name: str, cte: str, *, whole_period: bool) -> None:
+    """Targets or costs per (dimension, key, period), spread evenly over their days; a
+    region or rep without amounts of its own sums its leaf territories'."""
+    no_rows = {"dimension": "VARCHAR", "key": "VARCHAR", "period": "VARCHAR", "amount": "DOUBLE"}
+    wanted = [d for d in b.dims if d in ("territory", "region", "rep")]
+    if not b.tables.has(name) or not wanted:
+        b.add(cte, empty(no_rows))
+        return
+    rep = b.col(name, "rep_id", "t") if name == "targets" else exp.cast(exp.null(), "VARCHAR")
+    p_end = "p.period_end" if whole_period else "p.cut"
+    lo = "GREATEST(CAST(t.period_start AS DATE), p.period_start)"
+    hi = f"LEAST(CAST(t.period_end AS DATE), {p_end})"
+    overlap = exp.Add(
+        this=exp.DateDiff(
+            this=sqlglot.parse_one(hi, read=READ),
+            expression=sqlglot.parse_one(lo, read=READ),
+            unit=exp.var("DAY"),
+        ),
+        expression=integer(1),
+    )
+    length = exp.Add(
+        this=exp.DateDiff(
+            this=sqlglot.parse_one("CAST(t.period_end AS DATE)", read=READ),
+            expression=sqlglot.parse_one("CAST(t.period_start AS DATE)", read=READ),
+            unit=exp.var("DAY"),
+        ),
+        expression=integer(1),
+    )
+    q = (
+        sqlglot.select(
+            exp.alias_(b.col(name, "territory_id", "t"), "territory_id"),
+            exp.alias_(rep, "rep_id"),
+            "p.period",
+            exp.alias_(exp.cast(overlap, "DOUBLE"), "overlap"),
+            exp.alias_(exp.cast(length, "DOUBLE"), "span_days"),
+            "CAST(t.amount AS DOUBLE) AS amount",
+        )
+        .from_(b.source(name, "t"))
+        .join("tp_periods AS p", on=exp.true())
+    )
+    if name == "targets" and "metric" not in b.tables.missing.get("targets", ()):
+        q = q.where("t.metric IS NULL OR t.metric = 'revenue'")
+    b.add(f"{cte}_raw", q)
+    b.add(
+        f"{cte}_spread",
+        sqlglot.select("territory_id", "rep_id", "period", "amount * overlap / span_days AS amount")
+        .from_(f"{cte}_raw")
+        .where("overlap > 0"),
+    )
+    b.add(
+        f"{cte}_terr",
+        sqlglot.select("s.territory_id", "s.period", "SUM(s.amount) AS amount", "n.is_leaf")
+        .from_(f"{cte}_spread AS s")
+        .join("tp_nodes AS n", on="n.territory_id = s.territory_id", join_type="LEFT")
+        .where("s.territory_id IS NOT NULL")
+        .group_by("s.territory_id", "s.period", "n.is_leaf"),
+    )
+    parts: list[exp.Query] = []
+    leaf = "COALESCE(r.is_leaf, FALSE)"
+    if "territory" in wanted:
+        parts.append(
+            sqlglot.select(
+                "'territory' AS dimension",
+                "r.territory_id AS key",
+                "r.period",
+                "r.amount",
+                "1 AS direct",
+            )
+            .from_(f"{cte}_terr AS r")
+            .where(leaf)
+        )
+    if "region" in wanted:
+        parts.append(
+            sqlglot.select(
+                "'region' AS dimension",
+                "r.territory_id AS key",
+                "r.period",
+                "r.amount",
+                "1 AS direct",
+            )
+            .from_(f"{cte}_terr AS r")
+            .where(f"NOT {leaf}")
+        )
+        parts.append(
+            sqlglot.select(
+                "'region' AS dimension",
+                "g.ancestor_id AS key",
+                "r.period",
+                "r.amount",
+                "0 AS direct",
+            )
+            .from_(f"{cte}_terr AS r")
+            .join("tp_anc AS g", on="g.territory_id = r.territory_id")
+            .where(leaf)
+        )
+    if "rep" in wanted:
+        parts.append(
+            sqlglot.select(
+                "'rep' AS dimension", "s.rep_id AS key", "s.period", "s.amount", "1 AS direct"
+            )
+            .from_(f"{cte}_spread AS s")
+            .where("s.rep_id IS NOT NULL")
+        )
+        parts.append(
+            sqlglot.select(
+                "'rep' AS dimension", "g.owner_id AS key", "r.period", "r.amount", "0 AS direct"
+            )
+            .from_(f"{cte}_terr AS r")
+            .join("tp_nodes AS g", on="g.territory_id = r.territory_id")
+            .where(f"{leaf} AND g.owner_id IS NOT NULL")
+        )
+    b.add(f"{cte}_parts", union(parts))
+    b.add(
+        cte,
+        sqlglot.select(
+            "dimension",
+            "key",
+            "period",
+            "COALESCE(SUM(CASE WHEN direct = 1 THEN amount END), "
+            "SUM(CASE WHEN direct = 0 THEN amount END)) AS amount",
+        )
+        .from_(f"{cte}_parts")
+        .group_by("dimension", "key", "period"),
+    )
+
+
+def keys(b: SqlContext) -> None:
+    parts: list[exp.Query] = []
+    for dim in b.dims:
+        if dim == "territory":
+            q = (
+                sqlglot.select("'territory' AS dimension", "territory_id AS key")
+                .from_("tp_nodes")
+                .where("is_leaf")
+            )
+        elif dim == "region":
+            q = (
+                sqlglot.select("'region' AS dimension", "territory_id AS key")
+                .from_("tp_nodes")
+                .where("NOT is_leaf")
+            )
+        elif dim == "rep":
+            q = (
+                sqlglot.select("'rep' AS dimension", "owner_id AS key")
+                .from_("tp_nodes")
+                .where("is_leaf")
+            )
+        else:
+            q = sqlglot.select(
+                exp.alias_(text(dim), "dimension"), exp.alias_(exp.column(dim), "key")
+            ).from_("tp_acc")
+        column = {"territory": "territory_id", "region": "territory_id", "rep": "owner_id"}.get(
+            dim, dim
+        )
+        parts.append(q.where(exp.column(column).is_(exp.null()).not_()))
+    parts.append(sqlglot.select("dimension", "key").from_("tp_gm"))
+    b.add("tp_keys", union(parts, distinct=True))
+
+
+def final(b: SqlContext) -> exp.Select:
+    measures = [
+        *(f"COALESCE(f.{m}, 0.0) AS {m}" for m in (*FLOWS, *LEAD_FLOWS, "revenue_prior_year")),
+        "COALESCE(s.open_pipeline, 0.0) AS open_pipeline",
+        "COALESCE(s.active_accounts, 0.0) AS active_accounts",
+        "COALESCE(c.account_count, 0.0) AS account_count",
+        "COALESCE(c.potential, 0.0) * p.period_years AS potential",
+        "COALESCE(w.bought, 0.0) AS bought",
+        "t.amount AS target",
+        "x.amount AS acquisition_cost",
+    ]
+    inner = (
+        sqlglot.select(
+            "k.dimension",
+            "k.key",
+            "p.period",
+            "p.grain",
+            "p.period_start",
+            "p.period_end",
+            "p.elapsed_share",
+            "p.grain_order",
+            *measures,
+        )
+        .from_("tp_keys AS k")
+        .join("tp_periods AS p", on=exp.true())
+        .join(
+            "tp_flows AS f",
+            on="f.dimension = k.dimension AND f.key = k.key AND f.period = p.period",
+            join_type="LEFT",
+        )
+        .join(
+            "tp_stocks AS s",
+            on="s.dimension = k.dimension AND s.key = k.key AND s.period = p.period",
+            join_type="LEFT",
+        )
+        .join("tp_static AS c", on="c.dimension = k.dimension AND c.key = k.key", join_type="LEFT")
+        .join(
+            "tp_bought AS w",
+            on="w.dimension = k.dimension AND w.key = k.key AND w.period = p.period",
+            join_type="LEFT",
+        )
+        .join(
+            "tp_targets AS t",
+            on="t.dimension = k.dimension AND t.key = k.key AND t.period = p.period",
+            join_type="LEFT",
+        )
+        .join(
+            "tp_costs AS x",
+            on="x.dimension = k.dimension AND x.key = k.key AND x.period = p.period",
+            join_type="LEFT",
+        )
+    )
+    b.add("tp_joined", inner)
+
+    def ratio(num: str, den: str) -> str:
+        return f"CASE WHEN {den} > 0 THEN {num} / {den} END"
+
+    attainment = ratio("revenue", "target")
+    formulas = {
+        "revenue": "revenue",
+        "revenue_prior_year": "revenue_prior_year",
+        "revenue_growth": f"{ratio('revenue', 'revenue_prior_year')} - 1.0",
+        "target": "target",
+        "attainment": attainment,
+        "elapsed_share": "elapsed_share",
+        "pace_to_target": ratio(f"({attainment})", "elapsed_share"),
+        "open_pipeline": "open_pipeline",
+        "pipeline_coverage": ratio("open_pipeline", "(target - revenue)"),
+        "win_rate": ratio("opps_won", "opps_closed"),
+        "lead_conversion_rate": ratio("leads_converted", "leads"),
+        "lead_win_rate": ratio("leads_won", "leads"),
+        "new_customers": "new_customers",
+        "acquisition_cost": "acquisition_cost",
+        "customer_acquisition_cost": ratio("acquisition_cost", "new_customers"),
+        "average_deal_size": ratio("won_amount", "opps_won"),
+        "sales_cycle_days": ratio("cycle_days", "opps_won"),
+        "account_count": "account_count",
+        "revenue_per_account": ratio("revenue", "account_count"),
+        "potential": "potential",
+        "penetration": ratio("revenue", "potential"),
+        "whitespace": "potential - bought",
+        "inactive_accounts": "account_count - active_accounts",
+    }
+    assert tuple(formulas) == KPI_NAMES, "every KPI of the registry has a SQL formula"
+    dim_order = exp.Case()
+    for i, d in enumerate(DIMENSIONS):
+        dim_order = dim_order.when(
+            exp.EQ(this=exp.column("dimension"), expression=text(d)), integer(i)
+        )
+    return (
+        sqlglot.select(
+            "dimension",
+            "key",
+            "period",
+            "grain",
+            "period_start",
+            "period_end",
+            *(
+                exp.alias_(exp.cast(sqlglot.parse_one(f, read=READ), "DOUBLE"), name)
+                for name, f in formulas.items()
+            ),
+        )
+        .from_("tp_joined")
+        .order_by(dim_order, "key", "grain_order", "period_start", "period")
+    )

@@ -1,0 +1,873 @@
+WITH tp_periods AS (
+  SELECT
+    '2026Q1' AS period,
+    'quarter' AS grain,
+    CAST('2026-01-01' AS DATE) AS period_start,
+    CAST('2026-03-31' AS DATE) AS period_end,
+    CAST('2026-03-15' AS DATE) AS cut,
+    24312 AS start_m,
+    24314 AS cut_m,
+    TRUE AS partial,
+    0.8222222222222222 AS elapsed_share,
+    0.20698924731182797 AS period_years,
+    1 AS grain_order
+  UNION ALL
+  SELECT
+    'YTD' AS period,
+    'ytd' AS grain,
+    CAST('2026-01-01' AS DATE) AS period_start,
+    CAST('2026-03-15' AS DATE) AS period_end,
+    CAST('2026-03-15' AS DATE) AS cut,
+    24312 AS start_m,
+    24314 AS cut_m,
+    FALSE AS partial,
+    1.0 AS elapsed_share,
+    0.20698924731182797 AS period_years,
+    3 AS grain_order
+), tp_acc_raw AS (
+  SELECT
+    CAST(a.id AS STRING) AS account_id,
+    CAST(a.segment AS STRING) AS segment,
+    CAST(a.industry AS STRING) AS industry,
+    CAST(a.potential AS FLOAT64) AS potential
+  FROM crm.accounts AS a
+), tp_ali AS (
+  SELECT
+    CAST(l.account_id AS STRING) AS account_id,
+    CAST(l.territory_id AS STRING) AS territory_id
+  FROM crm.alignment AS l
+), tp_acc AS (
+  SELECT
+    COALESCE(a.account_id, l.account_id) AS account_id,
+    l.territory_id,
+    a.segment,
+    a.industry,
+    a.potential
+  FROM tp_acc_raw AS a
+  FULL OUTER JOIN tp_ali AS l
+    ON a.account_id = l.account_id
+), tp_terr0 AS (
+  SELECT
+    CAST(t.id AS STRING) AS territory_id,
+    CAST(t.parent_id AS STRING) AS parent_id,
+    CAST(t.owner_id AS STRING) AS owner_id
+  FROM crm.territories AS t
+), tp_terr AS (
+  SELECT
+    *
+  FROM tp_terr0
+  UNION ALL
+  SELECT DISTINCT
+    l.territory_id,
+    CAST(NULL AS STRING) AS parent_id,
+    CAST(NULL AS STRING) AS owner_id
+  FROM tp_ali AS l
+  LEFT JOIN tp_terr0 AS k
+    ON k.territory_id = l.territory_id
+  WHERE
+    NOT l.territory_id IS NULL AND k.territory_id IS NULL
+), tp_parents AS (
+  SELECT DISTINCT
+    parent_id
+  FROM tp_terr
+  WHERE
+    NOT parent_id IS NULL
+), tp_nodes AS (
+  SELECT
+    t.territory_id,
+    t.parent_id,
+    t.owner_id,
+    p.parent_id IS NULL AS is_leaf
+  FROM tp_terr AS t
+  LEFT JOIN tp_parents AS p
+    ON p.parent_id = t.territory_id
+), tp_anc AS (
+  SELECT
+    n0.territory_id,
+    n0.parent_id AS ancestor_id
+  FROM tp_nodes AS n0
+  WHERE
+    n0.is_leaf AND NOT n0.parent_id IS NULL
+  UNION DISTINCT
+  SELECT
+    n0.territory_id,
+    n1.parent_id AS ancestor_id
+  FROM tp_nodes AS n0
+  JOIN tp_nodes AS n1
+    ON n1.territory_id = n0.parent_id
+  WHERE
+    n0.is_leaf AND NOT n1.parent_id IS NULL
+  UNION DISTINCT
+  SELECT
+    n0.territory_id,
+    n2.parent_id AS ancestor_id
+  FROM tp_nodes AS n0
+  JOIN tp_nodes AS n1
+    ON n1.territory_id = n0.parent_id
+  JOIN tp_nodes AS n2
+    ON n2.territory_id = n1.parent_id
+  WHERE
+    n0.is_leaf AND NOT n2.parent_id IS NULL
+  UNION DISTINCT
+  SELECT
+    n0.territory_id,
+    n3.parent_id AS ancestor_id
+  FROM tp_nodes AS n0
+  JOIN tp_nodes AS n1
+    ON n1.territory_id = n0.parent_id
+  JOIN tp_nodes AS n2
+    ON n2.territory_id = n1.parent_id
+  JOIN tp_nodes AS n3
+    ON n3.territory_id = n2.parent_id
+  WHERE
+    n0.is_leaf AND NOT n3.parent_id IS NULL
+  UNION DISTINCT
+  SELECT
+    n0.territory_id,
+    n4.parent_id AS ancestor_id
+  FROM tp_nodes AS n0
+  JOIN tp_nodes AS n1
+    ON n1.territory_id = n0.parent_id
+  JOIN tp_nodes AS n2
+    ON n2.territory_id = n1.parent_id
+  JOIN tp_nodes AS n3
+    ON n3.territory_id = n2.parent_id
+  JOIN tp_nodes AS n4
+    ON n4.territory_id = n3.parent_id
+  WHERE
+    n0.is_leaf AND NOT n4.parent_id IS NULL
+  UNION DISTINCT
+  SELECT
+    n0.territory_id,
+    n5.parent_id AS ancestor_id
+  FROM tp_nodes AS n0
+  JOIN tp_nodes AS n1
+    ON n1.territory_id = n0.parent_id
+  JOIN tp_nodes AS n2
+    ON n2.territory_id = n1.parent_id
+  JOIN tp_nodes AS n3
+    ON n3.territory_id = n2.parent_id
+  JOIN tp_nodes AS n4
+    ON n4.territory_id = n3.parent_id
+  JOIN tp_nodes AS n5
+    ON n5.territory_id = n4.parent_id
+  WHERE
+    n0.is_leaf AND NOT n5.parent_id IS NULL
+  UNION DISTINCT
+  SELECT
+    n0.territory_id,
+    n6.parent_id AS ancestor_id
+  FROM tp_nodes AS n0
+  JOIN tp_nodes AS n1
+    ON n1.territory_id = n0.parent_id
+  JOIN tp_nodes AS n2
+    ON n2.territory_id = n1.parent_id
+  JOIN tp_nodes AS n3
+    ON n3.territory_id = n2.parent_id
+  JOIN tp_nodes AS n4
+    ON n4.territory_id = n3.parent_id
+  JOIN tp_nodes AS n5
+    ON n5.territory_id = n4.parent_id
+  JOIN tp_nodes AS n6
+    ON n6.territory_id = n5.parent_id
+  WHERE
+    n0.is_leaf AND NOT n6.parent_id IS NULL
+  UNION DISTINCT
+  SELECT
+    n0.territory_id,
+    n7.parent_id AS ancestor_id
+  FROM tp_nodes AS n0
+  JOIN tp_nodes AS n1
+    ON n1.territory_id = n0.parent_id
+  JOIN tp_nodes AS n2
+    ON n2.territory_id = n1.parent_id
+  JOIN tp_nodes AS n3
+    ON n3.territory_id = n2.parent_id
+  JOIN tp_nodes AS n4
+    ON n4.territory_id = n3.parent_id
+  JOIN tp_nodes AS n5
+    ON n5.territory_id = n4.parent_id
+  JOIN tp_nodes AS n6
+    ON n6.territory_id = n5.parent_id
+  JOIN tp_nodes AS n7
+    ON n7.territory_id = n6.parent_id
+  WHERE
+    n0.is_leaf AND NOT n7.parent_id IS NULL
+), tp_acc_groups AS (
+  SELECT
+    'territory' AS dimension,
+    r.territory_id AS key,
+    r.account_id
+  FROM tp_acc AS r
+  WHERE
+    NOT r.territory_id IS NULL
+  UNION ALL
+  SELECT
+    'rep' AS dimension,
+    g.owner_id AS key,
+    r.account_id
+  FROM tp_acc AS r
+  JOIN tp_nodes AS g
+    ON g.territory_id = r.territory_id
+  WHERE
+    g.is_leaf AND NOT g.owner_id IS NULL
+), tp_sales AS (
+  SELECT
+    s.account_id,
+    (
+      CAST(EXTRACT(YEAR FROM s.date) AS INT64) * 12 + CAST(EXTRACT(MONTH FROM s.date) AS INT64) - 1
+    ) AS m,
+    s.date > CAST('2025-03-15' AS DATE) AS late,
+    SUM(CAST(s.amount AS FLOAT64)) AS revenue
+  FROM crm.sales_lines AS s
+  WHERE
+    s.date <= CAST('2026-03-15' AS DATE)
+  GROUP BY
+    1,
+    2,
+    3
+), tp_am AS (
+  SELECT
+    a.account_id,
+    s.m,
+    s.late,
+    s.revenue
+  FROM tp_sales AS s
+  JOIN tp_acc AS a
+    ON a.account_id = CAST(s.account_id AS STRING)
+), tp_opp AS (
+  SELECT
+    CAST(o.id AS STRING) AS opp_id,
+    a.account_id,
+    (
+      CAST(EXTRACT(YEAR FROM o.created_date) AS INT64) * 12 + CAST(EXTRACT(MONTH FROM o.created_date) AS INT64) - 1
+    ) AS cm,
+    (
+      CAST(EXTRACT(YEAR FROM COALESCE(o.close_date, o.created_date)) AS INT64) * 12 + CAST(EXTRACT(MONTH FROM COALESCE(o.close_date, o.created_date)) AS INT64) - 1
+    ) AS xm,
+    CAST(o.amount AS FLOAT64) AS amount,
+    COALESCE(o.is_closed, FALSE)
+    AND COALESCE(o.close_date, o.created_date) <= CAST('2026-03-15' AS DATE) AS closed,
+    COALESCE(o.is_won, FALSE) AS won,
+    COALESCE(o.is_won, FALSE)
+    AND COALESCE(o.close_date, o.created_date) <= CAST('2026-03-15' AS DATE) AS won_by_as_of,
+    CAST(DATE_DIFF(COALESCE(o.close_date, o.created_date), o.created_date, DAY) AS FLOAT64) AS days
+  FROM crm.opportunities AS o
+  LEFT JOIN tp_acc AS a
+    ON a.account_id = CAST(o.account_id AS STRING)
+  WHERE
+    o.created_date <= CAST('2026-03-15' AS DATE)
+), tp_new AS (
+  SELECT
+    account_id,
+    MIN(m) AS m
+  FROM tp_am
+  WHERE
+    revenue > 0
+  GROUP BY
+    account_id
+), tp_opp_known AS (
+  SELECT
+    *
+  FROM tp_opp
+  WHERE
+    NOT account_id IS NULL
+), tp_act AS (
+  SELECT
+    account_id,
+    m
+  FROM tp_am
+  WHERE
+    revenue > 0
+  UNION DISTINCT
+  SELECT
+    account_id,
+    cm AS m
+  FROM tp_opp_known
+), tp_act_runs AS (
+  SELECT
+    account_id,
+    m,
+    LEAST(
+      m + 6,
+      COALESCE(LEAD(m) OVER (PARTITION BY account_id ORDER BY m NULLS LAST), m + 6)
+    ) AS ends
+  FROM tp_act
+), tp_events AS (
+  SELECT
+    account_id,
+    m AS m,
+    late AS late,
+    revenue AS revenue,
+    0.0 AS new_customers,
+    0.0 AS opps_closed,
+    0.0 AS opps_won,
+    0.0 AS won_amount,
+    0.0 AS cycle_days,
+    0.0 AS pipeline_delta,
+    0.0 AS active_delta
+  FROM tp_am
+  UNION ALL
+  SELECT
+    account_id,
+    m AS m,
+    FALSE AS late,
+    0.0 AS revenue,
+    1.0 AS new_customers,
+    0.0 AS opps_closed,
+    0.0 AS opps_won,
+    0.0 AS won_amount,
+    0.0 AS cycle_days,
+    0.0 AS pipeline_delta,
+    0.0 AS active_delta
+  FROM tp_new
+  UNION ALL
+  SELECT
+    account_id,
+    cm AS m,
+    FALSE AS late,
+    0.0 AS revenue,
+    0.0 AS new_customers,
+    0.0 AS opps_closed,
+    0.0 AS opps_won,
+    0.0 AS won_amount,
+    0.0 AS cycle_days,
+    amount AS pipeline_delta,
+    0.0 AS active_delta
+  FROM tp_opp_known
+  UNION ALL
+  SELECT
+    account_id,
+    xm AS m,
+    FALSE AS late,
+    0.0 AS revenue,
+    0.0 AS new_customers,
+    1.0 AS opps_closed,
+    CASE WHEN won THEN 1.0 ELSE 0.0 END AS opps_won,
+    CASE WHEN won THEN amount ELSE 0.0 END AS won_amount,
+    CASE WHEN won THEN days ELSE 0.0 END AS cycle_days,
+    -amount AS pipeline_delta,
+    0.0 AS active_delta
+  FROM tp_opp_known
+  WHERE
+    closed
+  UNION ALL
+  SELECT
+    account_id,
+    m AS m,
+    FALSE AS late,
+    0.0 AS revenue,
+    0.0 AS new_customers,
+    0.0 AS opps_closed,
+    0.0 AS opps_won,
+    0.0 AS won_amount,
+    0.0 AS cycle_days,
+    0.0 AS pipeline_delta,
+    1.0 AS active_delta
+  FROM tp_act_runs
+  UNION ALL
+  SELECT
+    account_id,
+    ends AS m,
+    FALSE AS late,
+    0.0 AS revenue,
+    0.0 AS new_customers,
+    0.0 AS opps_closed,
+    0.0 AS opps_won,
+    0.0 AS won_amount,
+    0.0 AS cycle_days,
+    0.0 AS pipeline_delta,
+    -1.0 AS active_delta
+  FROM tp_act_runs
+), tp_lead_rows AS (
+  SELECT
+    (
+      CAST(EXTRACT(YEAR FROM d.created_date) AS INT64) * 12 + CAST(EXTRACT(MONTH FROM d.created_date) AS INT64) - 1
+    ) AS m,
+    COALESCE(CAST(d.territory_id AS STRING), a.territory_id) AS territory_id,
+    COALESCE(CAST(d.segment AS STRING), a.segment) AS segment,
+    COALESCE(CAST(d.industry AS STRING), a.industry) AS industry,
+    1.0 AS leads,
+    CASE
+      WHEN NOT CAST(d.converted_opportunity_id AS STRING) IS NULL
+      THEN 1.0
+      ELSE 0.0
+    END AS leads_converted,
+    CASE WHEN o.won_by_as_of THEN 1.0 ELSE 0.0 END AS leads_won
+  FROM crm.leads AS d
+  LEFT JOIN tp_opp AS o
+    ON o.opp_id = CAST(d.converted_opportunity_id AS STRING)
+  LEFT JOIN tp_acc AS a
+    ON a.account_id = o.account_id
+  WHERE
+    d.created_date <= CAST('2026-03-15' AS DATE)
+), tp_lead_groups AS (
+  SELECT
+    'territory' AS dimension,
+    r.territory_id AS key,
+    r.m,
+    r.leads,
+    r.leads_converted,
+    r.leads_won
+  FROM tp_lead_rows AS r
+  WHERE
+    NOT r.territory_id IS NULL
+  UNION ALL
+  SELECT
+    'rep' AS dimension,
+    g.owner_id AS key,
+    r.m,
+    r.leads,
+    r.leads_converted,
+    r.leads_won
+  FROM tp_lead_rows AS r
+  JOIN tp_nodes AS g
+    ON g.territory_id = r.territory_id
+  WHERE
+    g.is_leaf AND NOT g.owner_id IS NULL
+), tp_gm AS (
+  SELECT
+    g.dimension,
+    g.key,
+    e.m,
+    e.late,
+    SUM(e.revenue) AS revenue,
+    SUM(e.new_customers) AS new_customers,
+    SUM(e.opps_closed) AS opps_closed,
+    SUM(e.opps_won) AS opps_won,
+    SUM(e.won_amount) AS won_amount,
+    SUM(e.cycle_days) AS cycle_days,
+    SUM(e.pipeline_delta) AS pipeline_delta,
+    SUM(e.active_delta) AS active_delta,
+    0.0 AS leads,
+    0.0 AS leads_converted,
+    0.0 AS leads_won
+  FROM tp_events AS e
+  JOIN tp_acc_groups AS g
+    ON g.account_id = e.account_id
+  GROUP BY
+    g.dimension,
+    g.key,
+    e.m,
+    e.late
+  UNION ALL
+  SELECT
+    dimension,
+    key,
+    m,
+    FALSE AS late,
+    0.0 AS revenue,
+    0.0 AS new_customers,
+    0.0 AS opps_closed,
+    0.0 AS opps_won,
+    0.0 AS won_amount,
+    0.0 AS cycle_days,
+    0.0 AS pipeline_delta,
+    0.0 AS active_delta,
+    SUM(leads) AS leads,
+    SUM(leads_converted) AS leads_converted,
+    SUM(leads_won) AS leads_won
+  FROM tp_lead_groups
+  GROUP BY
+    dimension,
+    key,
+    m
+), tp_flows AS (
+  SELECT
+    gm.dimension,
+    gm.key,
+    p.period,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.revenue ELSE 0.0 END) AS revenue,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.new_customers ELSE 0.0 END) AS new_customers,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.opps_closed ELSE 0.0 END) AS opps_closed,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.opps_won ELSE 0.0 END) AS opps_won,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.won_amount ELSE 0.0 END) AS won_amount,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.cycle_days ELSE 0.0 END) AS cycle_days,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.leads ELSE 0.0 END) AS leads,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.leads_converted ELSE 0.0 END) AS leads_converted,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.leads_won ELSE 0.0 END) AS leads_won,
+    SUM(
+      CASE
+        WHEN gm.m <= p.cut_m - 12 AND (
+          NOT p.partial OR NOT gm.late
+        )
+        THEN gm.revenue
+        ELSE 0.0
+      END
+    ) AS revenue_prior_year
+  FROM tp_gm AS gm
+  JOIN tp_periods AS p
+    ON p.cut_m >= p.start_m
+    AND (
+      (
+        gm.m >= p.start_m AND gm.m <= p.cut_m
+      )
+      OR (
+        gm.m >= p.start_m - 12 AND gm.m <= p.cut_m - 12
+      )
+    )
+  GROUP BY
+    gm.dimension,
+    gm.key,
+    p.period
+), tp_gm_stock AS (
+  SELECT
+    dimension,
+    key,
+    m,
+    SUM(pipeline_delta) AS pipeline_delta,
+    SUM(active_delta) AS active_delta
+  FROM tp_gm
+  GROUP BY
+    dimension,
+    key,
+    m
+), tp_stocks AS (
+  SELECT
+    s.dimension,
+    s.key,
+    p.period,
+    SUM(s.pipeline_delta) AS open_pipeline,
+    SUM(s.active_delta) AS active_accounts
+  FROM tp_gm_stock AS s
+  JOIN tp_periods AS p
+    ON s.m <= p.cut_m
+  GROUP BY
+    s.dimension,
+    s.key,
+    p.period
+), tp_static AS (
+  SELECT
+    g.dimension,
+    g.key,
+    CAST(COUNT(*) AS FLOAT64) AS account_count,
+    SUM(COALESCE(a.potential, 0.0)) AS potential
+  FROM tp_acc_groups AS g
+  JOIN tp_acc AS a
+    ON a.account_id = g.account_id
+  GROUP BY
+    g.dimension,
+    g.key
+), tp_acc_period AS (
+  SELECT
+    am.account_id,
+    p.period,
+    MIN(a.potential * p.period_years) AS share,
+    SUM(am.revenue) AS revenue
+  FROM tp_am AS am
+  JOIN tp_acc AS a
+    ON a.account_id = am.account_id
+  JOIN tp_periods AS p
+    ON am.m >= p.start_m AND am.m <= p.cut_m
+  WHERE
+    NOT a.potential IS NULL
+  GROUP BY
+    am.account_id,
+    p.period
+), tp_bought AS (
+  SELECT
+    g.dimension,
+    g.key,
+    r.period,
+    SUM(LEAST(r.share, r.revenue)) AS bought
+  FROM tp_acc_period AS r
+  JOIN tp_acc_groups AS g
+    ON g.account_id = r.account_id
+  GROUP BY
+    g.dimension,
+    g.key,
+    r.period
+), tp_targets_raw AS (
+  SELECT
+    CAST(t.territory_id AS STRING) AS territory_id,
+    CAST(t.rep_id AS STRING) AS rep_id,
+    p.period,
+    CAST(DATE_DIFF(
+      LEAST(CAST(t.period_end AS DATE), p.period_end),
+      GREATEST(CAST(t.period_start AS DATE), p.period_start),
+      DAY
+    ) + 1 AS FLOAT64) AS overlap,
+    CAST(DATE_DIFF(CAST(t.period_end AS DATE), CAST(t.period_start AS DATE), DAY) + 1 AS FLOAT64) AS span_days,
+    CAST(t.amount AS FLOAT64) AS amount
+  FROM crm.targets AS t
+  JOIN tp_periods AS p
+    ON TRUE
+  WHERE
+    t.metric IS NULL OR t.metric = 'revenue'
+), tp_targets_spread AS (
+  SELECT
+    territory_id,
+    rep_id,
+    period,
+    amount * overlap / span_days AS amount
+  FROM tp_targets_raw
+  WHERE
+    overlap > 0
+), tp_targets_terr AS (
+  SELECT
+    s.territory_id,
+    s.period,
+    SUM(s.amount) AS amount,
+    n.is_leaf
+  FROM tp_targets_spread AS s
+  LEFT JOIN tp_nodes AS n
+    ON n.territory_id = s.territory_id
+  WHERE
+    NOT s.territory_id IS NULL
+  GROUP BY
+    s.territory_id,
+    s.period,
+    n.is_leaf
+), tp_targets_parts AS (
+  SELECT
+    'territory' AS dimension,
+    r.territory_id AS key,
+    r.period,
+    r.amount,
+    1 AS direct
+  FROM tp_targets_terr AS r
+  WHERE
+    COALESCE(r.is_leaf, FALSE)
+  UNION ALL
+  SELECT
+    'rep' AS dimension,
+    s.rep_id AS key,
+    s.period,
+    s.amount,
+    1 AS direct
+  FROM tp_targets_spread AS s
+  WHERE
+    NOT s.rep_id IS NULL
+  UNION ALL
+  SELECT
+    'rep' AS dimension,
+    g.owner_id AS key,
+    r.period,
+    r.amount,
+    0 AS direct
+  FROM tp_targets_terr AS r
+  JOIN tp_nodes AS g
+    ON g.territory_id = r.territory_id
+  WHERE
+    COALESCE(r.is_leaf, FALSE) AND NOT g.owner_id IS NULL
+), tp_targets AS (
+  SELECT
+    dimension,
+    key,
+    period,
+    COALESCE(
+      SUM(CASE WHEN direct = 1 THEN amount END),
+      SUM(CASE WHEN direct = 0 THEN amount END)
+    ) AS amount
+  FROM tp_targets_parts
+  GROUP BY
+    dimension,
+    key,
+    period
+), tp_costs_raw AS (
+  SELECT
+    CAST(t.territory_id AS STRING) AS territory_id,
+    CAST(NULL AS STRING) AS rep_id,
+    p.period,
+    CAST(DATE_DIFF(
+      LEAST(CAST(t.period_end AS DATE), p.cut),
+      GREATEST(CAST(t.period_start AS DATE), p.period_start),
+      DAY
+    ) + 1 AS FLOAT64) AS overlap,
+    CAST(DATE_DIFF(CAST(t.period_end AS DATE), CAST(t.period_start AS DATE), DAY) + 1 AS FLOAT64) AS span_days,
+    CAST(t.amount AS FLOAT64) AS amount
+  FROM crm.costs AS t
+  JOIN tp_periods AS p
+    ON TRUE
+), tp_costs_spread AS (
+  SELECT
+    territory_id,
+    rep_id,
+    period,
+    amount * overlap / span_days AS amount
+  FROM tp_costs_raw
+  WHERE
+    overlap > 0
+), tp_costs_terr AS (
+  SELECT
+    s.territory_id,
+    s.period,
+    SUM(s.amount) AS amount,
+    n.is_leaf
+  FROM tp_costs_spread AS s
+  LEFT JOIN tp_nodes AS n
+    ON n.territory_id = s.territory_id
+  WHERE
+    NOT s.territory_id IS NULL
+  GROUP BY
+    s.territory_id,
+    s.period,
+    n.is_leaf
+), tp_costs_parts AS (
+  SELECT
+    'territory' AS dimension,
+    r.territory_id AS key,
+    r.period,
+    r.amount,
+    1 AS direct
+  FROM tp_costs_terr AS r
+  WHERE
+    COALESCE(r.is_leaf, FALSE)
+  UNION ALL
+  SELECT
+    'rep' AS dimension,
+    s.rep_id AS key,
+    s.period,
+    s.amount,
+    1 AS direct
+  FROM tp_costs_spread AS s
+  WHERE
+    NOT s.rep_id IS NULL
+  UNION ALL
+  SELECT
+    'rep' AS dimension,
+    g.owner_id AS key,
+    r.period,
+    r.amount,
+    0 AS direct
+  FROM tp_costs_terr AS r
+  JOIN tp_nodes AS g
+    ON g.territory_id = r.territory_id
+  WHERE
+    COALESCE(r.is_leaf, FALSE) AND NOT g.owner_id IS NULL
+), tp_costs AS (
+  SELECT
+    dimension,
+    key,
+    period,
+    COALESCE(
+      SUM(CASE WHEN direct = 1 THEN amount END),
+      SUM(CASE WHEN direct = 0 THEN amount END)
+    ) AS amount
+  FROM tp_costs_parts
+  GROUP BY
+    dimension,
+    key,
+    period
+), tp_keys AS (
+  SELECT
+    'territory' AS dimension,
+    territory_id AS key
+  FROM tp_nodes
+  WHERE
+    is_leaf AND NOT territory_id IS NULL
+  UNION DISTINCT
+  SELECT
+    'rep' AS dimension,
+    owner_id AS key
+  FROM tp_nodes
+  WHERE
+    is_leaf AND NOT owner_id IS NULL
+  UNION DISTINCT
+  SELECT
+    dimension,
+    key
+  FROM tp_gm
+), tp_joined AS (
+  SELECT
+    k.dimension,
+    k.key,
+    p.period,
+    p.grain,
+    p.period_start,
+    p.period_end,
+    p.elapsed_share,
+    p.grain_order,
+    COALESCE(f.revenue, 0.0) AS revenue,
+    COALESCE(f.new_customers, 0.0) AS new_customers,
+    COALESCE(f.opps_closed, 0.0) AS opps_closed,
+    COALESCE(f.opps_won, 0.0) AS opps_won,
+    COALESCE(f.won_amount, 0.0) AS won_amount,
+    COALESCE(f.cycle_days, 0.0) AS cycle_days,
+    COALESCE(f.leads, 0.0) AS leads,
+    COALESCE(f.leads_converted, 0.0) AS leads_converted,
+    COALESCE(f.leads_won, 0.0) AS leads_won,
+    COALESCE(f.revenue_prior_year, 0.0) AS revenue_prior_year,
+    COALESCE(s.open_pipeline, 0.0) AS open_pipeline,
+    COALESCE(s.active_accounts, 0.0) AS active_accounts,
+    COALESCE(c.account_count, 0.0) AS account_count,
+    COALESCE(c.potential, 0.0) * p.period_years AS potential,
+    COALESCE(w.bought, 0.0) AS bought,
+    t.amount AS target,
+    x.amount AS acquisition_cost
+  FROM tp_keys AS k
+  JOIN tp_periods AS p
+    ON TRUE
+  LEFT JOIN tp_flows AS f
+    ON f.dimension = k.dimension AND f.key = k.key AND f.period = p.period
+  LEFT JOIN tp_stocks AS s
+    ON s.dimension = k.dimension AND s.key = k.key AND s.period = p.period
+  LEFT JOIN tp_static AS c
+    ON c.dimension = k.dimension AND c.key = k.key
+  LEFT JOIN tp_bought AS w
+    ON w.dimension = k.dimension AND w.key = k.key AND w.period = p.period
+  LEFT JOIN tp_targets AS t
+    ON t.dimension = k.dimension AND t.key = k.key AND t.period = p.period
+  LEFT JOIN tp_costs AS x
+    ON x.dimension = k.dimension AND x.key = k.key AND x.period = p.period
+)
+SELECT
+  dimension,
+  key,
+  period,
+  grain,
+  period_start,
+  period_end,
+  CAST(revenue AS FLOAT64) AS revenue,
+  CAST(revenue_prior_year AS FLOAT64) AS revenue_prior_year,
+  CAST(CASE WHEN revenue_prior_year > 0 THEN revenue / revenue_prior_year END - 1.0 AS FLOAT64) AS revenue_growth,
+  CAST(target AS FLOAT64) AS target,
+  CAST(CASE WHEN target > 0 THEN revenue / target END AS FLOAT64) AS attainment,
+  CAST(elapsed_share AS FLOAT64) AS elapsed_share,
+  CAST(CASE
+    WHEN elapsed_share > 0
+    THEN (
+      CASE WHEN target > 0 THEN revenue / target END
+    ) / elapsed_share
+  END AS FLOAT64) AS pace_to_target,
+  CAST(open_pipeline AS FLOAT64) AS open_pipeline,
+  CAST(CASE
+    WHEN (
+      target - revenue
+    ) > 0
+    THEN open_pipeline / (
+      target - revenue
+    )
+  END AS FLOAT64) AS pipeline_coverage,
+  CAST(CASE WHEN opps_closed > 0 THEN opps_won / opps_closed END AS FLOAT64) AS win_rate,
+  CAST(CASE WHEN leads > 0 THEN leads_converted / leads END AS FLOAT64) AS lead_conversion_rate,
+  CAST(CASE WHEN leads > 0 THEN leads_won / leads END AS FLOAT64) AS lead_win_rate,
+  CAST(new_customers AS FLOAT64) AS new_customers,
+  CAST(acquisition_cost AS FLOAT64) AS acquisition_cost,
+  CAST(CASE WHEN new_customers > 0 THEN acquisition_cost / new_customers END AS FLOAT64) AS customer_acquisition_cost,
+  CAST(CASE WHEN opps_won > 0 THEN won_amount / opps_won END AS FLOAT64) AS average_deal_size,
+  CAST(CASE WHEN opps_won > 0 THEN cycle_days / opps_won END AS FLOAT64) AS sales_cycle_days,
+  CAST(account_count AS FLOAT64) AS account_count,
+  CAST(CASE WHEN account_count > 0 THEN revenue / account_count END AS FLOAT64) AS revenue_per_account,
+  CAST(potential AS FLOAT64) AS potential,
+  CAST(CASE WHEN potential > 0 THEN revenue / potential END AS FLOAT64) AS penetration,
+  CAST(potential - bought AS FLOAT64) AS whitespace,
+  CAST(account_count - active_accounts AS FLOAT64) AS inactive_accounts
+FROM tp_joined
+ORDER BY
+  CASE
+    WHEN dimension = 'territory'
+    THEN 0
+    WHEN dimension = 'region'
+    THEN 1
+    WHEN dimension = 'rep'
+    THEN 2
+    WHEN dimension = 'segment'
+    THEN 3
+    WHEN dimension = 'industry'
+    THEN 4
+  END,
+  key,
+  grain_order,
+  period_start,
+  period
