@@ -261,7 +261,7 @@ def assert_equal(want: pl.DataFrame, rows: list[tuple[Any, ...]]) -> None:
                 assert math.isclose(a, float(b), rel_tol=1e-9, abs_tol=1e-6), (name, mine[:3], a, b)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kpi_inputs())
 def test_duckdb_equals_in_process(case: tuple[KpiInputs, date]) -> None:
     inputs, as_of = case
@@ -293,7 +293,7 @@ def pg(postgres_admin_url: str) -> Iterator[Any]:
 
 @pytest.mark.postgres
 @settings(
-    max_examples=5,
+    max_examples=3,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
