@@ -110,7 +110,7 @@ CASES: list[tuple[str, str, str, str, Any, int, tuple[str, ...]]] = [
     ("route-string-body", "planner", "POST", "/route", '"hello"', 422, ("body",)),
     ("route-bad-json", "planner", "POST", "/route", '{"company": ', 422, ()),
     ("route-empty-body", "planner", "POST", "/route", "", 422, ()),
-    ("route-deep-json", "planner", "POST", "/route", _deep(100_000), 400, ()),
+    ("route-deep-json", "planner", "POST", "/route", _deep(100_000), 422, ("body",)),
     ("route-as-rep", "rep", "POST", "/route", {"company": "x"}, 403, ()),
     ("route-anonymous", "anonymous", "POST", "/route", {"company": "x"}, 401, ()),
     # --- plans: status changes, edits, copies ------------------------------------------------
@@ -390,7 +390,7 @@ CASES: list[tuple[str, str, str, str, Any, int, tuple[str, ...]]] = [
         422,
         ("body.password", "1024"),
     ),
-    ("login-deep-json", "anonymous", "POST", "/auth/login", _deep(100_000), 400, ()),
+    ("login-deep-json", "anonymous", "POST", "/auth/login", _deep(100_000), 422, ("body",)),
 ]
 
 

@@ -142,22 +142,32 @@ def _json_depth(text: str) -> int:
 
 
 def _check_values(root: Any) -> None:
-    """Element count and list lengths of parsed JSON data (no aliases: a plain walk)."""
+    """Element count and list lengths of parsed JSON data (no aliases: a plain walk);
+    a refused list is named by its path (``rules[3].when.value``)."""
     count = 0
-    stack = [root]
+    stack: list[tuple[Any, str]] = [(root, "")]
     while stack:
-        value = stack.pop()
+        value, path = stack.pop()
         count += 1
         if count > MAX_NODES:
             raise _too_many_nodes()
         if isinstance(value, dict | list):
             if len(value) > MAX_LIST_ITEMS:
-                raise _refuse(
-                    "list_items",
+                where = f"{path}: " if path else ""
+                reason = (
                     f"a list or mapping has {len(value):,} items; at most "
-                    f"{MAX_LIST_ITEMS:,} are allowed",
+                    f"{MAX_LIST_ITEMS:,} are allowed"
                 )
-            stack.extend(value.values() if isinstance(value, dict) else value)
+                raise RuleError(
+                    f"rule set: {where}{reason}",
+                    details={"path": path, "limit": "list_items", "reason": reason},
+                )
+            if isinstance(value, dict):
+                stack.extend(
+                    (item, f"{path}.{key}" if path else str(key)) for key, item in value.items()
+                )
+            else:
+                stack.extend((item, f"{path}[{index}]") for index, item in enumerate(value))
 
 
 def read_document(text: str) -> Any:
