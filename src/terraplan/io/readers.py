@@ -34,7 +34,7 @@ import io
 import logging
 import math
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -360,6 +360,7 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pl.DataFrame, dict[
             path, f"not a readable XLSX workbook ({type(exc).__name__}: {short(str(exc), 200)})"
         ) from None
     fractional: dict[str, list[int]] = {}
+    rows: Generator[tuple[Any, ...], None, None] | None = None
     try:
         names = book.sheetnames
         if sheet is None:
@@ -408,6 +409,9 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pl.DataFrame, dict[
             path, f"not a readable XLSX workbook ({type(exc).__name__}: {short(str(exc), 200)})"
         ) from None
     finally:
+        # a row iterator left open keeps the workbook's file open past book.close()
+        if rows is not None:
+            rows.close()
         book.close()
     data: dict[str, pl.Series] = {
         h: pl.Series(h, c, dtype=pl.String) for h, c in zip(headers, columns, strict=True)
