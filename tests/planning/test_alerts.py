@@ -69,8 +69,12 @@ def inputs(
             {"account_id": [a for a, _ in aligned], "territory_id": [t for _, t in aligned]}
         ),
         territories=pl.DataFrame(
-            {"id": territories, "owner_id": [owners[t] for t in territories]},
-            schema={"id": pl.String, "owner_id": pl.String},
+            {
+                "id": territories,
+                "name": [f"Zone {t[1:]}" for t in territories],
+                "owner_id": [owners[t] for t in territories],
+            },
+            schema={"id": pl.String, "name": pl.String, "owner_id": pl.String},
         ),
         targets=pl.DataFrame(
             {
@@ -127,6 +131,8 @@ def test_balance_alert_and_dispersion() -> None:
     assert ("balance", "T3") in kinds(report)
     assert report.realignment.recommended
     assert "T3" in report.realignment.territories
+    # the reasons speak of territories by name
+    assert "Zone 3" in report.realignment.reasons[0] and "T3" not in report.realignment.reasons[0]
 
 
 def test_gini_hand_values() -> None:
@@ -197,6 +203,7 @@ def test_drift_recommends_realignment() -> None:
     assert kinds(moved) == [("drift", "T1")]
     assert moved.alerts[0].value == pytest.approx(1000 / 700 - 1)
     assert moved.realignment.recommended and moved.realignment.territories == ("T1",)
+    assert moved.realignment.reasons[0].endswith("design: Zone 1")
     assert moved.to_frame().height == 1
 
 

@@ -18,6 +18,7 @@ from terraplan.services.rule_editing import (
     save_rule_text,
     validate_rule_text,
 )
+from terraplan.services.scenarios import copy_plan
 from terraplan.services.territory_pages import save_territory_notes, territory_page
 from terraplan.storage import migrate
 from terraplan.storage.database import Database
@@ -85,6 +86,15 @@ def test_notes_are_kept_per_plan_version_and_refuse_stale_or_archived_saves(
     assert territory_page(db, "P1", territory)["editable"] is False
     with pytest.raises(ConflictError, match="archived"):
         save_territory_notes(db, "P1", territory, {"strategy": "x"}, revision=1, by="pat")
+    # a copied scenario starts with the territory pages in force in its source
+    copy_plan(db, "P1", new_id="P2", created_by="lee")
+    copied = territory_page(db, "P2", territory)["notes"]
+    assert (copied["strategy"], copied["outreach"], copied["revision"]) == (
+        "Win the coast",
+        "Roadshow",
+        1,
+    )
+    assert territory_page(db, "P2", "T2")["notes"]["revision"] == 0
 
 
 @pytest.fixture

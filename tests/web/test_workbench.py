@@ -46,8 +46,17 @@ def test_compare_two_scenarios_shows_the_moved_county_and_its_accounts(
     result = page.inner_text("#compare-result")
     assert "Paula Flores" in page.inner_text("#compare-summary li[data-key=reps]")
     assert "REP-" not in result and "T-R" not in result
-    # The scenario's map with the moved unit (Los Angeles County) outlined.
+    # Base and scenario side by side, the moved unit (Los Angeles County) outlined on both,
+    # coloured by its territory on each side, and the two maps panned together.
     page.wait_for_selector("#compare-map[data-moved-units='1']")
+    assert page.get_attribute("#compare-map-base", "data-moved-units") == "1"
+    assert page.inner_text("#compare-map-base-title").startswith("Base: ")
+    assert page.inner_text("#compare-map-title") == "Scenario: Compare test"
+    page.evaluate("() => TPViews.cmpMap.setView([34.05, -118.24], 7, {animate: false})")
+    centre = page.evaluate(
+        "() => [TPViews.cmpBaseMap.getCenter().lat, TPViews.cmpBaseMap.getZoom()]"
+    )
+    assert abs(centre[0] - 34.05) < 0.01 and centre[1] == 7
     shot(page, tmp_path, "compare")
 
 

@@ -217,7 +217,9 @@ def evaluate_alerts(
 
     order = {k: i for i, k in enumerate(ALERT_KINDS)}
     alerts.sort(key=lambda a: (order[a.kind], a.subject_id, a.metric))
-    realignment = _recommend(balance, drift_alerts, limits, criteria)
+    frame = inputs.territories
+    names = dict(zip(frame["id"], frame["name"], strict=True)) if "name" in frame.columns else {}
+    realignment = _recommend(balance, drift_alerts, limits, criteria, names)
     return AlertReport(tuple(alerts), realignment, label, as_of, limits, criteria)
 
 
@@ -345,15 +347,21 @@ def _recommend(
     drift_alerts: list[Alert],
     limits: AlertThresholds,
     criteria: BalanceCriteria | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> RealignmentRecommendation:
+    """Whether to realign, and why; the reasons name territories by name (ids in ``concerned``)."""
     reasons: list[str] = []
+
+    def listed(ids: list[str]) -> str:
+        return ", ".join((names or {}).get(i) or i for i in ids)
+
     concerned: set[str] = set()
     if drift_alerts:
         moved = sorted({a.subject_id for a in drift_alerts})
         concerned.update(moved)
         reasons.append(
             f"{len(moved)} territories moved more than {limits.drift_threshold:.0%} vs the "
-            f"plan's design: {', '.join(moved)}"
+            f"plan's design: {listed(moved)}"
         )
     if not balance.is_empty():
         territories = balance["territory_id"].n_unique()
@@ -363,6 +371,6 @@ def _recommend(
             reasons.append(
                 f"{len(out)} of {territories} territories are outside the balance tolerance "
                 + (f"[{criteria.describe()}] " if criteria is not None else "")
-                + f"(more than {limits.max_out_of_balance_share:.0%}): {', '.join(out)}"
+                + f"(more than {limits.max_out_of_balance_share:.0%}): {listed(out)}"
             )
     return RealignmentRecommendation(bool(reasons), tuple(reasons), tuple(sorted(concerned)))

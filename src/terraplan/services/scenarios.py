@@ -81,6 +81,7 @@ def copy_plan(
             uow.rule_sets.add(
                 plan_id, stored.document, plan_version=saved.version, created_by=created_by
             )
+        uow.territory_notes.copy(source.id, source.version, plan_id, saved.version, created_by)
         uow.audit.record(
             "copy", "plan", plan_id, actor=created_by, plan_id=plan_id,
             after={"based_on": source.id, "name": saved.name, "scope": saved.scope},

@@ -118,3 +118,37 @@ class TerritoryNotesRepository:
         row.updated_at = utc_now()
         self._session.flush()
         return before, _notes(row)
+
+    def copy(
+        self, source_id: str, source_version: int, plan_id: str, plan_version: int, by: str | None
+    ) -> int:
+        """Start ``plan_id`` at ``plan_version`` with the notes of every territory of
+        ``source_id`` in force at ``source_version`` (a copied scenario keeps its territory
+        pages); returns how many territories had notes."""
+        rows = self._session.scalars(
+            select(TerritoryNotesRow)
+            .where(
+                TerritoryNotesRow.plan_id == source_id,
+                TerritoryNotesRow.plan_version <= source_version,
+            )
+            .order_by(TerritoryNotesRow.territory_id, TerritoryNotesRow.plan_version.desc())
+        ).all()
+        latest: dict[str, TerritoryNotesRow] = {}
+        for row in rows:
+            latest.setdefault(row.territory_id, row)
+        for territory_id, row in latest.items():
+            self._session.add(
+                TerritoryNotesRow(
+                    plan_id=plan_id,
+                    territory_id=territory_id,
+                    plan_version=plan_version,
+                    revision=1,
+                    strategy=row.strategy,
+                    marketing=row.marketing,
+                    outreach=row.outreach,
+                    updated_by=by,
+                    updated_at=utc_now(),
+                )
+            )
+        self._session.flush()
+        return len(latest)

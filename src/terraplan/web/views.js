@@ -66,32 +66,63 @@ const TPViews = {
   },
 
   async compareMap(base, other) {
-    // One map of the scenario, its territories in their colours, the units that changed
-    // territory since the base outlined in black (cached, gzip payloads of both plans).
+    // Two maps side by side, base and scenario, panned and zoomed together; a territory has the
+    // same colour in both; units that changed territory are outlined in black on both maps.
     const enc = encodeURIComponent;
     const [a, b] = await Promise.all([api("GET", `/plans/${enc(base)}/map`), api("GET", `/plans/${enc(other)}/map`)]);
     const before = {};
     for (const f of a.units.features) before[f.id] = f.properties.territory;
+    const after = {};
+    for (const f of b.units.features) after[f.id] = f.properties.territory;
     const colours = {};
-    b.territories.forEach((t, i) => { colours[t.id] = territoryColour(i); });
-    const node = document.getElementById("compare-map");
-    node.hidden = false;
-    if (!this.cmpMap) {
-      this.cmpMap = L.map("compare-map", {preferCanvas: true, zoomSnap: 0.25, minZoom: 2, maxZoom: 14});
-      if (TP.config.tile_url) L.tileLayer(TP.config.tile_url, {maxZoom: 18, attribution: "map tiles"}).addTo(this.cmpMap);
-    }
-    if (this.cmpLayer) this.cmpMap.removeLayer(this.cmpLayer);
-    let movedUnits = 0;
-    this.cmpLayer = L.geoJSON(b.units, {style: (f) => {
-      const moved = before[f.id] !== f.properties.territory;
-      if (moved) movedUnits += 1;
+    [...a.territories, ...b.territories].forEach((t) => {
+      if (!(t.id in colours)) colours[t.id] = territoryColour(Object.keys(colours).length);
+    });
+    document.getElementById("compare-maps").hidden = false;
+    const style = (other) => (f) => {
+      const moved = other[f.id] !== undefined && other[f.id] !== f.properties.territory;
       return {fillColor: colours[f.properties.territory] || "#ccc", fillOpacity: moved ? 0.9 : 0.45,
         color: moved ? "#000" : "#fff", weight: moved ? 2.5 : 0.3};
-    }}).addTo(this.cmpMap);
-    this.cmpMap.invalidateSize();
-    const bounds = this.cmpLayer.getBounds();
+    };
+    const draw = (key, nodeId, data, other) => {
+      if (!this[key]) {
+        this[key] = L.map(nodeId, {preferCanvas: true, zoomSnap: 0.25, minZoom: 2, maxZoom: 14});
+        if (TP.config.tile_url) L.tileLayer(TP.config.tile_url, {maxZoom: 18, attribution: "map tiles"}).addTo(this[key]);
+      }
+      const layerKey = key + "Layer";
+      if (this[layerKey]) this[key].removeLayer(this[layerKey]);
+      this[layerKey] = L.geoJSON(data.units, {style: style(other)}).addTo(this[key]);
+      this[key].invalidateSize();
+      return this[layerKey];
+    };
+    draw("cmpBaseMap", "compare-map-base", a, after);
+    const layer = draw("cmpMap", "compare-map", b, before);
+    if (!this.cmpSynced) {
+      // moving one map moves the other (the flag stops the echo)
+      let syncing = false;
+      const follow = (from, to) => from.on("move", () => {
+        if (syncing) return;
+        syncing = true;
+        to.setView(from.getCenter(), from.getZoom(), {animate: false});
+        syncing = false;
+      });
+      follow(this.cmpMap, this.cmpBaseMap);
+      follow(this.cmpBaseMap, this.cmpMap);
+      this.cmpSynced = true;
+    }
+    const bounds = layer.getBounds();
     if (bounds.isValid()) this.cmpMap.fitBounds(bounds, {padding: [10, 10]});
-    node.dataset.movedUnits = String(movedUnits);
+    let movedUnits = 0;
+    for (const id of Object.keys(after)) if (before[id] !== undefined && before[id] !== after[id]) movedUnits += 1;
+    document.getElementById("compare-map").dataset.movedUnits = String(movedUnits);
+    document.getElementById("compare-map-base").dataset.movedUnits = String(movedUnits);
+    document.getElementById("compare-map-base-title").textContent = `Base: ${this.planName(base)}`;
+    document.getElementById("compare-map-title").textContent = `Scenario: ${this.planName(other)}`;
+  },
+
+  planName(id) {
+    const plan = (TP.plans || []).find((p) => p.id === id);
+    return plan ? plan.name : id;
   },
 
   // --- workflow --------------------------------------------------------------------------
