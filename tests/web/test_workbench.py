@@ -52,7 +52,7 @@ def test_compare_two_scenarios_shows_the_moved_county_and_its_accounts(
     assert page.get_attribute("#compare-map-base", "data-moved-units") == "1"
     assert page.inner_text("#compare-map-base-title").startswith("Base: ")
     assert page.inner_text("#compare-map-title") == "Scenario: Compare test"
-    page.evaluate("() => TPViews.cmpMap.setView([34.05, -118.24], 7, {animate: false})")
+    page.evaluate("() => { TPViews.cmpMap.setView([34.05, -118.24], 7, {animate: false}); }")
     centre = page.evaluate(
         "() => [TPViews.cmpBaseMap.getCenter().lat, TPViews.cmpBaseMap.getZoom()]"
     )

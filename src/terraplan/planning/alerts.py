@@ -218,7 +218,9 @@ def evaluate_alerts(
     order = {k: i for i, k in enumerate(ALERT_KINDS)}
     alerts.sort(key=lambda a: (order[a.kind], a.subject_id, a.metric))
     frame = inputs.territories
-    names = dict(zip(frame["id"], frame["name"], strict=True)) if "name" in frame.columns else {}
+    names: dict[str, str] = {}
+    if frame is not None and "name" in frame.columns:
+        names = dict(zip(frame["id"].to_list(), frame["name"].to_list(), strict=True))
     realignment = _recommend(balance, drift_alerts, limits, criteria, names)
     return AlertReport(tuple(alerts), realignment, label, as_of, limits, criteria)
 
