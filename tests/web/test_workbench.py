@@ -37,7 +37,7 @@ def test_compare_two_scenarios_shows_the_moved_county_and_its_accounts(
     assert summary.startswith(
         f"{expected['accounts_moved']:,} of {expected['accounts']:,} accounts"
     )
-    assert "1 units move" in summary
+    assert "; 1 unit moves." in summary
     rows = page.locator("table[data-section=moved] tbody tr")
     assert rows.count() == expected["accounts_moved"]
     # Names, never ids: territories and owners of the moved accounts, the reps losing them.

@@ -44,7 +44,7 @@ const TPViews = {
     const share = (x) => (100 * x).toFixed(1) + " %";
     const out = document.getElementById("compare-result");
     const summary = el("ul", {id: "compare-summary"},
-      el("li", {"data-key": "accounts_moved"}, `${c.accounts_moved.toLocaleString()} of ${c.accounts.toLocaleString()} accounts (${share(c.share_moved)}) change territory; ${c.units_moved.toLocaleString()} units move.`),
+      el("li", {"data-key": "accounts_moved"}, `${c.accounts_moved.toLocaleString()} of ${c.accounts.toLocaleString()} accounts (${share(c.share_moved)}) change territory; ${c.units_moved.toLocaleString()} ${c.units_moved === 1 ? "unit moves" : "units move"}.`),
       el("li", {"data-key": "owner_changes"}, `${c.owner_changes.toLocaleString()} accounts change owner.`),
       el("li", {"data-key": "potential_moved"}, `Potential moved: ${fmt(c.potential_moved)} (${share(c.potential_share_moved)}); revenue moved: ${fmt(c.revenue_moved)}.`),
       el("li", {"data-key": "pipeline"}, `Open pipeline moved: ${fmt(c.pipeline_moved)}, of which ${fmt(c.pipeline_protected)} stays with its current owner until it closes.`),
