@@ -40,7 +40,9 @@ def planar(n: int, k: int, m: int, tolerance: float, seed: int) -> DesignProblem
 def solve(problem: DesignProblem, seed: int, **params: float) -> object:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return HeuristicSolver(random_state=seed, **params).solve(problem)  # type: ignore[arg-type]
+        # the balance phase is opt-in: these tests run it
+        options = {"balance_work": 6.0, **params}
+        return HeuristicSolver(random_state=seed, **options).solve(problem)  # type: ignore[arg-type]
 
 
 def test_balance_repair_fixes_two_metrics_a_move_cannot() -> None:
