@@ -9,7 +9,7 @@ back as DataFrames (``library="pandas"`` by default, or ``"polars"``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
@@ -19,10 +19,8 @@ from terraplan.domain import Account, GeoKind, GeoUnit, Plan
 from terraplan.errors import DataError, InvalidParameterError
 from terraplan.frames.convert import Library, is_frame, records, records_frame, to_library
 from terraplan.planning.design import DesignOutcome
+from terraplan.planning.unit_metrics import ACCOUNT_METRICS, sum_account_metrics
 from terraplan.rules import RuleSet
-
-#: Account figures summed onto geo units for balancing (``count``: number of accounts).
-ACCOUNT_METRICS = ("potential", "workload", "annual_revenue", "count")
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,26 +153,7 @@ def add_account_metrics(
     """Geo units with the accounts' totals of ``metrics`` (of :data:`ACCOUNT_METRICS`) in
     their attributes: by county FIPS for counties, by postal code for ZIP and custom units;
     units without accounts get 0; a metric a unit already carries is kept."""
-    missing = [
-        m for m in metrics if m in ACCOUNT_METRICS and any(m not in u.attributes for u in units)
-    ]
-    if not missing:
-        return list(units)
-    by_zip = any(u.kind in (GeoKind.ZIP, GeoKind.CUSTOM) for u in units)
-    totals: dict[str, dict[str, float]] = {}
-    for account in accounts:
-        key = account.postal_code if by_zip else account.county_fips
-        if key is None:
-            continue
-        row = totals.setdefault(key, dict.fromkeys(missing, 0.0))
-        for metric in missing:
-            row[metric] += 1.0 if metric == "count" else float(getattr(account, metric) or 0.0)
-    return [
-        replace(
-            u, attributes={**dict.fromkeys(missing, 0.0), **totals.get(u.id, {}), **u.attributes}
-        )
-        for u in units
-    ]
+    return sum_account_metrics(units, accounts, [m for m in metrics if m in ACCOUNT_METRICS])
 
 
 def design_territories(

@@ -23,6 +23,7 @@ from terraplan.planning.design import (
     metric_zero_error,
 )
 from terraplan.planning.design_export import alignment_csv, territories_geojson
+from terraplan.planning.unit_metrics import ACCOUNT_METRICS, sum_account_metrics
 from terraplan.services.progress import Progress, no_progress
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -103,10 +104,6 @@ def load_units(uow: UnitOfWork, units: UnitChoice, *, states: set[str] | None = 
     return chosen
 
 
-#: Account figures that can be summed onto geo units to balance them (``count`` = number of accounts).
-ACCOUNT_METRICS = ("potential", "workload", "annual_revenue", "count")
-
-
 def with_account_metrics(units: list[Any], uow: UnitOfWork, metrics: list[str]) -> list[Any]:
     """Geo units with the stored accounts' totals of ``metrics`` added to their attributes.
 
@@ -128,21 +125,7 @@ def with_account_metrics(units: list[Any], uow: UnitOfWork, metrics: list[str]) 
             raise error
         if metric != "count" and not any(getattr(a, metric) for a in accounts):
             raise metric_zero_error(metric, what="accounts")
-    by_zip = any(u.kind in (GeoKind.ZIP, GeoKind.CUSTOM) for u in units)
-    totals: dict[str, dict[str, float]] = {}
-    for account in accounts:
-        key = account.postal_code if by_zip else account.county_fips
-        if key is None:
-            continue
-        row = totals.setdefault(key, dict.fromkeys(missing, 0.0))
-        for metric in missing:
-            row[metric] += 1.0 if metric == "count" else float(getattr(account, metric) or 0.0)
-    return [
-        replace(
-            u, attributes={**dict.fromkeys(missing, 0.0), **totals.get(u.id, {}), **u.attributes}
-        )
-        for u in units
-    ]
+    return sum_account_metrics(units, accounts, missing)
 
 
 def parse_locks(values: list[str]) -> dict[str, str]:

@@ -1,0 +1,40 @@
+"""Account figures summed onto geo units, so that a design can balance them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from terraplan.domain import Account, GeoKind, GeoUnit
+
+#: Account figures that can be summed onto geo units to balance them (``count`` = number of accounts).
+ACCOUNT_METRICS = ("potential", "workload", "annual_revenue", "count")
+
+
+def sum_account_metrics(
+    units: Sequence[GeoUnit], accounts: Sequence[Account], metrics: Sequence[str]
+) -> list[GeoUnit]:
+    """``units`` with the totals of ``metrics`` over ``accounts`` added to their attributes.
+
+    Accounts are matched to counties by county FIPS and to ZIP and custom units (e.g. another
+    country's postal areas) by postal code; units without accounts get 0; a metric a unit
+    already carries is kept. ``count`` counts accounts; a missing figure counts as 0.
+    """
+    missing = [m for m in metrics if any(m not in u.attributes for u in units)]
+    if not missing:
+        return list(units)
+    by_zip = any(u.kind in (GeoKind.ZIP, GeoKind.CUSTOM) for u in units)
+    totals: dict[str, dict[str, float]] = {}
+    for account in accounts:
+        key = account.postal_code if by_zip else account.county_fips
+        if key is None:
+            continue
+        row = totals.setdefault(key, dict.fromkeys(missing, 0.0))
+        for metric in missing:
+            row[metric] += 1.0 if metric == "count" else float(getattr(account, metric) or 0.0)
+    return [
+        replace(
+            u, attributes={**dict.fromkeys(missing, 0.0), **totals.get(u.id, {}), **u.attributes}
+        )
+        for u in units
+    ]
