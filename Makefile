@@ -28,8 +28,8 @@ browser:
 java:
 	@if command -v java >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  apt-get install -y --no-install-recommends default-jre-headless >/dev/null 2>&1 \
-	  || { apt-get update -qq && apt-get install -y --no-install-recommends default-jre-headless >/dev/null; }; \
+	  apt-get install -y -o DPkg::Lock::Timeout=300 --no-install-recommends default-jre-headless >/dev/null 2>&1 \
+	  || { apt-get update -qq && apt-get install -y -o DPkg::Lock::Timeout=300 --no-install-recommends default-jre-headless >/dev/null; }; \
 	else echo "note: no java: the Spark tests will be skipped (apt-get install default-jre-headless)"; fi
 
 install: $(STAMP)
