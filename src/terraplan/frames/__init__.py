@@ -19,7 +19,6 @@ optional; importing this module imports neither.
 
 from terraplan.frames.convert import as_polars, is_frame, records, records_frame, validate_frame
 from terraplan.frames.jobs import (
-    ACCOUNT_METRICS,
     Design,
     add_account_metrics,
     assign_accounts,
@@ -30,6 +29,7 @@ from terraplan.frames.jobs import (
     set_targets,
     to_frame,
 )
+from terraplan.planning.unit_metrics import ACCOUNT_METRICS
 
 __all__ = [
     "ACCOUNT_METRICS",
