@@ -37,6 +37,7 @@ def _fmt(value: float) -> str:
 
 
 def _open(page: object, plan_id: str, view: str) -> None:
+    page.wait_for_selector("body[data-ready='true']")  # type: ignore[attr-defined]
     page.select_option("#plan-select", plan_id)  # type: ignore[attr-defined]
     page.wait_for_function(f"() => TP.plan && TP.plan.id === '{plan_id}'")  # type: ignore[attr-defined]
     page.click(f"nav [data-view={view}]")  # type: ignore[attr-defined]

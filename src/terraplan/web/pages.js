@@ -34,6 +34,7 @@ const TPPages = {
   planChanged() {
     this.clearHighlight();
     this.rulesPlan = null;
+    this.rulesLoading = null;
     document.getElementById("rules-audit-result").replaceChildren();
     document.getElementById("rules-problems").replaceChildren();
   },
@@ -118,13 +119,24 @@ const TPPages = {
   },
 
   // --- rules --------------------------------------------------------------------------------
-  async loadRules() {
-    if (this.rulesPlan === TP.plan.id) return;
-    const r = await api("GET", `/plans/${encodeURIComponent(TP.plan.id)}/rules`);
-    document.getElementById("rules-text").value = r.document;
-    document.getElementById("rules-version").textContent = r.version ? `version ${r.version}` : "no rule set yet";
-    document.getElementById("rules-save").hidden = TP.plan.status === "archived";
-    this.rulesPlan = TP.plan.id;
+  loadRules() {
+    // One load per plan, even when the view is refreshed twice at once (opening a plan while
+    // the tab is shown): a second answer must not overwrite what the user has typed since.
+    const planId = TP.plan.id;
+    if (this.rulesPlan === planId) return Promise.resolve();
+    if (this.rulesLoading && this.rulesLoading.plan === planId) return this.rulesLoading.promise;
+    const promise = (async () => {
+      const r = await api("GET", `/plans/${encodeURIComponent(planId)}/rules`);
+      if (TP.plan.id !== planId) return;
+      document.getElementById("rules-text").value = r.document;
+      document.getElementById("rules-version").textContent = r.version ? `version ${r.version}` : "no rule set yet";
+      document.getElementById("rules-save").hidden = TP.plan.status === "archived";
+      this.rulesPlan = planId;
+    })();
+    this.rulesLoading = {plan: planId, promise};
+    return promise.finally(() => {
+      if (this.rulesLoading && this.rulesLoading.promise === promise) this.rulesLoading = null;
+    });
   },
 
   rulesText() { return document.getElementById("rules-text").value; },
