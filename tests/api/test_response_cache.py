@@ -5,6 +5,7 @@ production, so a leak between scopes would show."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from terraplan.domain.user import Scope
 from terraplan.services.demo import load_demo
 from terraplan.services.imports import import_file
 from terraplan.services.monitoring import MonitoringCache
+from terraplan.services.reps_targets import plan_targets
 from terraplan.services.users import create_token
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -57,6 +59,11 @@ def _bearer(db: Database, username: str) -> dict[str, str]:
 def _revenue(client: TestClient, auth: dict[str, str]) -> float:
     rows = client.get("/plans/P/kpis?period=2025", headers=auth).json()["rows"]
     return float(sum(row["revenue"] for row in rows))
+
+
+def _targets(client: TestClient, auth: dict[str, str]) -> float:
+    rows = client.get("/plans/P/kpis?period=2025", headers=auth).json()["rows"]
+    return float(sum(row["target"] or 0 for row in rows))
 
 
 def test_hot_reads_are_cached_revalidated_scoped_and_follow_every_change(
@@ -103,6 +110,11 @@ def test_hot_reads_are_cached_revalidated_scoped_and_follow_every_change(
     lines.write_text(f"id,account_id,date,amount\nNEW1,{account},2025-06-01,12345.5\n")
     import_file(db, lines, "sales_lines")
     assert _revenue(anonymous, planner) == pytest.approx(before + 12345.5)
+
+    # Targets set through terraplan (no import, no plan edit): the next KPI table shows them.
+    assert _targets(anonymous, planner) == 0
+    plan_targets(db, "P", company_target=5_000_000, period=2025, as_of=date(2026, 1, 1))
+    assert _targets(anonymous, planner) == pytest.approx(5_000_000, rel=0.01)
 
     # Records changed by hand (not through terraplan) do not move the change marker; the
     # warmer's check of the full fingerprint invalidates the plan's bodies.

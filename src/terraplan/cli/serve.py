@@ -83,9 +83,9 @@ def _warn_connections(db: Database, workers: int) -> None:
         return
     from sqlalchemy import text
 
-    from terraplan.storage.database import POOL
+    from terraplan.storage.database import AUTOCOMMIT_POOL, POOL
 
-    per_process = POOL["pool_size"] + POOL["max_overflow"]
+    per_process = sum(POOL.values()) + sum(AUTOCOMMIT_POOL.values())
     with db.connect() as connection:
         allowed = int(connection.execute(text("SHOW max_connections")).scalar_one())
     if workers * per_process > allowed:

@@ -6,6 +6,7 @@ and the CLI can share one file safely.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from terraplan.errors import InvalidParameterError, StorageError
@@ -25,7 +26,15 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: (its unit of work and a service's short transaction), so the pool must hold twice the API's
 #: worker threads (``terraplan.api.app.API_THREADS``) plus the background threads; SQLAlchemy's
 #: default (5 + 10) ran out under 200 concurrent clients and requests waited 30 s, then failed.
-POOL = {"pool_size": 10, "max_overflow": 30}
+#: Most of them are kept open (``pool_size``): an overflow connection is closed when it is
+#: returned, and under load the API then opened a new one for most requests.
+POOL = {"pool_size": 24, "max_overflow": 6}
+
+#: PostgreSQL: the separate pool of autocommit connections behind
+#: :meth:`Database.single_statement` (the API's per-request reads and its routing turns).
+#: Switching a pooled connection to autocommit and back cost two more round trips per
+#: statement than the statement itself.
+AUTOCOMMIT_POOL = {"pool_size": 12, "max_overflow": 3}
 
 
 def normalize_url(url: str) -> str:
@@ -46,8 +55,36 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine for ``url`` (SQLite file or PostgreSQL), configured for terraplan."""
+#: A pooled PostgreSQL connection idle for longer than this is tested (``SELECT 1``) before
+#: use, and replaced if the server closed it (restart, idle timeout). SQLAlchemy's
+#: ``pool_pre_ping`` tests on every checkout: one more round trip for each statement of the
+#: API, which doubled the cost of a cached read. A connection that dies within this window
+#: fails one statement, and SQLAlchemy then replaces every connection of the pool.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    idle_since = record.info.get("checked_in_at")
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()  # end the transaction the driver opened for the ping
+    except Exception as exc:  # the driver's own error types: any failure means a dead link
+        raise DisconnectionError(str(exc)) from exc
+
+
+def make_engine(url: str, *, echo: bool = False, autocommit: bool = False) -> Engine:
+    """Create an engine for ``url`` (SQLite file or PostgreSQL), configured for terraplan;
+    ``autocommit`` (PostgreSQL): its connections run each statement on its own."""
     try:
         parsed = make_url(normalize_url(url))
     except ArgumentError as exc:
@@ -61,7 +98,15 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, echo=echo, pool_pre_ping=True, **POOL)
+        if autocommit:
+            engine = create_engine(
+                parsed, echo=echo, isolation_level="AUTOCOMMIT", **AUTOCOMMIT_POOL
+            )
+        else:
+            engine = create_engine(parsed, echo=echo, **POOL)
+        event.listen(engine, "checkin", _note_checkin)
+        event.listen(engine, "checkout", _ping_if_idle)
+        return engine
     raise InvalidParameterError(
         f"database backend {parsed.get_backend_name()!r} is not supported (use sqlite or postgresql)",
         details={"field": "database_url"},
@@ -89,9 +134,12 @@ class Database:
     engine: Engine = field(init=False)
     sessions: sessionmaker[Session] = field(init=False)
     _display_url: str = field(init=False, repr=False)
+    _autocommit: Engine | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.url, echo=self.echo)
+        if self.engine.dialect.name == "postgresql":
+            self._autocommit = make_engine(self.url, echo=self.echo, autocommit=True)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._display_url = self.engine.url.render_as_string(hide_password=True)
 
@@ -111,12 +159,19 @@ class Database:
 
     @contextmanager
     def single_statement(self) -> Iterator[Connection]:
-        """A connection in autocommit mode, for work that is one statement (a read, or one
-        atomic write such as ``INSERT ... ON CONFLICT ... RETURNING``), needing no transaction
-        around it: on PostgreSQL one round trip instead of three (no BEGIN, no COMMIT). Use
-        :meth:`connect` whenever two statements must see or change the data together."""
-        with translated_errors(self.display_url), self.engine.connect() as connection:
-            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+        """A connection for work that is one statement (a read, or one atomic write such as
+        ``INSERT ... ON CONFLICT ... RETURNING``), needing no transaction around it: on
+        PostgreSQL an autocommit connection from its own pool, one round trip (no BEGIN, no
+        COMMIT). Use :meth:`connect` whenever two statements must see or change the data
+        together."""
+        if self._autocommit is None:
+            # SQLite: the sqlite3 driver opens a transaction only before a write, so a read
+            # costs no BEGIN/COMMIT here anyway, and a write is committed at once.
+            with translated_errors(self.display_url), self.engine.begin() as connection:
+                yield connection
+            return
+        with translated_errors(self.display_url), self._autocommit.connect() as connection:
+            yield connection
 
     def table_names(self) -> list[str]:
         with translated_errors(self.display_url):
@@ -124,3 +179,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._autocommit is not None:
+            self._autocommit.dispose()

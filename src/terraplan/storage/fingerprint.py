@@ -6,10 +6,12 @@ Two statements of scalar sub-queries (counts, sums and latest ids):
   removed or changed through terraplan (imports, rule runs, targets, plan edits), at least one
   of its figures changes. It sums whole record tables (the sales lines' amounts: 15-20 ms on
   the demo's 250,000 lines), so it is for caches of computed data, checked once per use.
-- :func:`change_marker`, the per-request one (well under a millisecond): the plan's own
-  figures (version, time of change, rule sets, rule runs, stored results, targets) and the
-  latest import run. terraplan writes the record tables only through imports, which add their
-  import run in the same transaction, so every write through terraplan changes it. Writes that
+- :func:`change_marker`, the per-request one (about a tenth of a millisecond): the plan's own
+  figures (version, time of change, rule sets, rule runs, stored results) and the latest
+  import run, each one index lookup. terraplan writes the record tables only through imports,
+  which add their import run in the same transaction, and sets a plan's targets together with
+  its stored targets result (a new ``created_at``), so every write through terraplan changes
+  it without scanning a table. Writes that
   bypass terraplan (SQL by hand) change only the full fingerprint: a cache keyed by the marker
   must also check the full fingerprint now and then (the API's monitoring warmer does).
 """
@@ -26,12 +28,12 @@ _PLAN_PARTS = """
   (SELECT MAX(version) FROM rule_sets WHERE plan_id = :plan_id),
   (SELECT MAX(id) FROM assignment_runs WHERE plan_id = :plan_id),
   (SELECT MAX(created_at) FROM plan_results WHERE plan_id = :plan_id),
-  (SELECT COUNT(*) FROM targets WHERE plan_id = :plan_id),
-  (SELECT SUM(amount) FROM targets WHERE plan_id = :plan_id),
   (SELECT MAX(id) FROM import_runs)"""
 
 _FINGERPRINT = f"""
 SELECT{_PLAN_PARTS},
+  (SELECT COUNT(*) FROM targets WHERE plan_id = :plan_id),
+  (SELECT SUM(amount) FROM targets WHERE plan_id = :plan_id),
   (SELECT COUNT(*) FROM accounts),
   (SELECT SUM(potential) FROM accounts),
   (SELECT COUNT(*) FROM reps),

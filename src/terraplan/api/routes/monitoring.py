@@ -7,9 +7,10 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from terraplan.api.auth import CurrentPrincipal, authorize
+from terraplan.api.auth import Caller, CurrentCaller, CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
 from terraplan.api.response_cache import plan_data_version, serve_cached
 from terraplan.domain.access import Action, require_visible, sees_everything
@@ -142,9 +143,9 @@ _CACHED_READ: dict[int | str, dict[str, object]] = {
     response_model=KpiTablePublic,
     responses=_CACHED_READ,
 )
-def plan_kpis_route(
+async def plan_kpis_route(
     request: Request,
-    principal: CurrentPrincipal,
+    caller: CurrentCaller,
     db: DatabaseDep,
     plan_id: str,
     by: Annotated[
@@ -158,11 +159,17 @@ def plan_kpis_route(
 
     Served from a per-process cache of the serialised body while the plan's data is unchanged
     (see :mod:`terraplan.api.response_cache`); the ETag lets a client revalidate for a 304."""
-
     if by not in DIMENSIONS:
         raise InvalidParameterError(
             f"by must be one of {', '.join(DIMENSIONS)}", details={"field": "by", "value": by}
         )
+    return await run_in_threadpool(_kpis_response, request, caller, db, plan_id, by, period)
+
+
+def _kpis_response(
+    request: Request, caller: Caller, db: Database, plan_id: str, by: str, period: str
+) -> Response:
+    principal = caller.principal()
     scope = _scope(db, principal, plan_id)
     if scope is not None and not (by in ("territory", "rep") or (by == "region" and scope.region)):
         raise PermissionDeniedError(
@@ -204,9 +211,9 @@ def _kpi_table(
     response_model=AlertsPublic,
     responses=_CACHED_READ,
 )
-def plan_alerts_route(
+async def plan_alerts_route(
     request: Request,
-    principal: CurrentPrincipal,
+    caller: CurrentCaller,
     db: DatabaseDep,
     plan_id: str,
     period: str | None = None,
@@ -215,7 +222,13 @@ def plan_alerts_route(
     realignment reasons, which name every territory concerned, only go to planners).
 
     Cached and revalidated like the KPI table (ETag, 304)."""
-    scope = _scope(db, principal, plan_id)
+    return await run_in_threadpool(_alerts_response, request, caller, db, plan_id, period)
+
+
+def _alerts_response(
+    request: Request, caller: Caller, db: Database, plan_id: str, period: str | None
+) -> Response:
+    scope = _scope(db, caller.principal(), plan_id)
     version = plan_data_version(request, db, plan_id)
     key = ("alerts", plan_id, period, _scope_key(scope), version) if version else None
     return serve_cached(request, key, lambda: _alerts(request, db, plan_id, period, scope))

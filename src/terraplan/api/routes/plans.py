@@ -10,9 +10,10 @@ from collections.abc import Hashable
 from datetime import date
 
 from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from terraplan.api.auth import CurrentPrincipal, authorize
+from terraplan.api.auth import Caller, CurrentCaller, CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep, UowDep
 from terraplan.api.response_cache import plan_data_version, serve_cached
 from terraplan.api.schemas import (
@@ -25,6 +26,7 @@ from terraplan.domain import Plan, PlanStatus
 from terraplan.domain.access import Action, require_visible, sees_everything, status_action
 from terraplan.errors import NotFoundError
 from terraplan.services.access import Principal, plan_resource, visible_territories
+from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(
@@ -125,13 +127,18 @@ def list_plans(principal: CurrentPrincipal, uow: UowDep) -> list[PlanSummaryPubl
         304: {"description": "Not modified: the If-None-Match header names the current ETag"},
     },
 )
-def get_plan(
-    request: Request, principal: CurrentPrincipal, db: DatabaseDep, plan_id: str
+async def get_plan(
+    request: Request, caller: CurrentCaller, db: DatabaseDep, plan_id: str
 ) -> Response:
     """The plan with its territories (managers and reps: theirs only).
 
     Served from a per-process cache of the serialised body while the plan's data is unchanged
     (see :mod:`terraplan.api.response_cache`); the ETag lets a client revalidate for a 304."""
+    return await run_in_threadpool(_plan_response, request, caller, db, plan_id)
+
+
+def _plan_response(request: Request, caller: Caller, db: Database, plan_id: str) -> Response:
+    principal = caller.principal()
     if sees_everything(principal.user):
         authorize(principal, Action.READ)
         version = plan_data_version(request, db, plan_id)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from terraplan.api.auth import CurrentPrincipal, authorize
+from terraplan.api.auth import Caller, CurrentCaller, authorize
 from terraplan.api.deps import DatabaseDep
 from terraplan.domain.access import Action
 from terraplan.services.ownership import route_record
+from terraplan.storage.database import Database
 
 router = APIRouter(tags=["routing"])
 
@@ -70,18 +72,23 @@ class RoutePublic(BaseModel):
     gap: bool
 
 
-@router.post("/route", operation_id="route_lead")
-def route_lead(
-    principal: CurrentPrincipal, request: Request, db: DatabaseDep, body: RouteRequest
-) -> RoutePublic:
+@router.post("/route", operation_id="route_lead", response_model=RoutePublic)
+async def route_lead(
+    caller: CurrentCaller, request: Request, db: DatabaseDep, body: RouteRequest
+) -> Response:
     """Route one lead under the active plan's rules; reps of a shared territory take stored turns.
 
-    A plain ``def``: FastAPI runs it in its thread pool, so a slow request (a large rule set,
-    a busy database) never holds the event loop and ``/health`` keeps answering. A missing
-    county, state or location is filled from the ZIP (also when coordinates are sent).
-    Needs a signed-in user allowed to route (a planner or admin, or a token with ``route``).
+    The work (checking the caller, the rules, the turn) runs in one trip to the thread pool, so a
+    slow request (a large rule set, a busy database) never holds the event loop and ``/health``
+    keeps answering. A missing county, state or location is filled from the ZIP (also when
+    coordinates are sent). Needs a signed-in user allowed to route (a planner or admin, or a
+    token with ``route``).
     """
-    authorize(principal, Action.ROUTE)
+    return await run_in_threadpool(_route, caller, request, db, body)
+
+
+def _route(caller: Caller, request: Request, db: Database, body: RouteRequest) -> Response:
+    authorize(caller.principal(), Action.ROUTE)
     record: dict[str, Any] = body.model_dump(
         exclude={"plan_id", "method", "scope"}, exclude_none=True
     )
@@ -95,7 +102,7 @@ def route_lead(
         scope=body.scope,
     )
     result = routed.result
-    return RoutePublic(
+    answer = RoutePublic(
         plan_id=routed.plan_id,
         territory_id=result.territory_id,
         territory_name=routed.territory_name,
@@ -112,3 +119,4 @@ def route_lead(
         conflict=result.conflict,
         gap=result.gap,
     )
+    return Response(answer.model_dump_json().encode(), media_type="application/json")
