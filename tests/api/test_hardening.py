@@ -29,6 +29,8 @@ OPERATION_IDS = sorted(
         "get_account",
         "get_account_owners",
         "get_active_plan",
+        "get_active_plan_alerts",
+        "get_active_plan_kpis",
         "get_health",
         "get_job",
         "get_me",

@@ -51,6 +51,8 @@ def test_no_route_works_on_the_event_loop() -> None:
         "get_plan",
         "plan_kpis_route",
         "plan_alerts_route",
+        "active_plan_kpis_route",
+        "active_plan_alerts_route",
         "route_lead",
     }
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from terraplan.domain import AlignmentEntry, GeoKind, Plan, RecordKind, Territory
+from terraplan.domain import AlignmentEntry, GeoKind, Plan, PlanStatus, RecordKind, Territory
 from terraplan.planning.kpi_registry import KPI_NAMES
 from terraplan.services.demo import load_demo
 from terraplan.storage.database import Database
@@ -42,3 +42,52 @@ def test_kpis_and_alerts_of_a_plan(client: TestClient, db: Database) -> None:
     assert bad.status_code == 422
     assert bad.json()["error"]["details"]["field"] == "by"
     assert client.get("/plans/NOPE/alerts").status_code == 404
+
+
+def test_kpis_and_alerts_of_the_active_plan_of_a_scope(
+    client: TestClient, anonymous: TestClient, db: Database
+) -> None:
+    """``/active-plan/kpis?scope=`` answers for the active plan of that part of the market,
+    as ``/plans/{id}/kpis`` does; without a scope, the whole-market plan."""
+    dataset, _ = load_demo(db, n_accounts=300, seed=5)
+    region_of = {state: region.id for region in dataset.regions for state in region.states}
+    west = next(r for r in dataset.regions if r.name == "West")
+
+    def plan(plan_id: str, scope: str | None, regions: list[str]) -> Plan:
+        return Plan(
+            id=plan_id,
+            name=plan_id,
+            status=PlanStatus.ACTIVE,
+            scope=scope,
+            territories=tuple(Territory(id=r.id, name=r.name) for r in dataset.regions),
+            alignment=tuple(
+                AlignmentEntry(RecordKind.GEO_UNIT, u.id, region_of[u.state])
+                for u in dataset.geo_units
+                if u.kind is GeoKind.COUNTY and region_of.get(u.state) in regions
+            ),
+        )
+
+    with UnitOfWork(db) as uow:
+        uow.plans.add(plan("WHOLE", None, [r.id for r in dataset.regions]))
+        uow.plans.add(plan("WEST", "West", [west.id]))
+        uow.commit()
+
+    assert anonymous.get("/active-plan/kpis", params={"scope": "West"}).status_code == 401
+    for scope, plan_id in ((None, "WHOLE"), ("west", "WEST")):
+        params = {"period": "2025", **({"scope": scope} if scope else {})}
+        table = client.get("/active-plan/kpis", params=params).json()
+        same = client.get(f"/plans/{plan_id}/kpis", params={"period": "2025"}).json()
+        assert table["plan_id"] == plan_id
+        assert table["rows"] == same["rows"]
+        alerts = client.get(
+            "/active-plan/alerts", params={k: v for k, v in params.items() if k == "scope"}
+        )
+        assert alerts.json()["plan_id"] == plan_id
+    west_revenue = {row["key"]: row["revenue"] for row in table["rows"]}
+    assert {k for k, v in west_revenue.items() if v} == {west.id}
+
+    missing = client.get("/active-plan/kpis", params={"scope": "Nowhere"})
+    assert missing.status_code == 404
+    assert missing.json()["error"]["details"]["scopes"] == ["West", "whole market"]
+    bad = client.get("/active-plan/kpis", params={"scope": "West", "by": "planet"})
+    assert bad.status_code == 422

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from terraplan.api.warmer import MonitoringWarmer
 from terraplan.domain import AlignmentEntry, GeoKind, Plan, RecordKind, Territory, TerritoryOwner
@@ -157,16 +157,30 @@ def _check_scopes(anonymous: TestClient, db: Database, territories: list[str]) -
     # Twice round, planner first: the second round is served from the cache. The West manager
     # may not see this plan (it has East territories): a 404, cached bodies or not.
     cache = anonymous.app.state.response_cache  # type: ignore[attr-defined]
+    statements: list[str] = []
+    engine = anonymous.app.state.database.engine  # type: ignore[attr-defined]
+
+    def note(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
     for round_ in range(2):
         hits = cache.hits
         for name in ("planner", "rep"):
+            statements.clear()
             got = seen(name)
             assert got["plan"] == got["kpis"] == expected[name], name
             assert got["alerts"] <= expected[name], name
+            if round_ == 1:
+                # From the cache, with what the caller may see remembered too: nothing of the
+                # plan's territories or alignment is read again.
+                plan_reads = [s for s in statements if "alignments" in s or "territories" in s]
+                assert plan_reads == [], (name, plan_reads)
         for path in READS:
             assert anonymous.get(path, headers=auth["manager"]).status_code == 404, path
         if round_ == 1:  # the planner's and the rep's three reads, each from the cache
             assert cache.hits - hits == 6
+    event.remove(engine, "before_cursor_execute", note)
 
     # The planner hands the second territory to R1: the rep sees it from the next request on.
     edit = {"edit": {"op": "set_owners", "territory": territories[1], "reps": ["R1"]}, "version": 1}

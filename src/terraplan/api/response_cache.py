@@ -30,17 +30,22 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from fastapi import Request, Response
 from pydantic import BaseModel
 
+from terraplan.services.access import Principal
 from terraplan.storage.database import Database
 from terraplan.storage.fingerprint import change_marker, monitoring_fingerprint
 
 #: Bodies kept per process (least recently used dropped first), and their total size at most.
 MAX_ENTRIES = 256
 MAX_BYTES = 64 * 1024 * 1024
+#: Small derived values kept per process (see :meth:`ResponseCache.remember`).
+MAX_VALUES = 4096
+
+_T = TypeVar("_T")
 
 #: Sent with every cached read: the body depends on who asks (private) and may change at any
 #: moment, so a client must revalidate (``If-None-Match``) before reusing it (no-cache).
@@ -71,6 +76,7 @@ class ResponseCache:
         self._entries: OrderedDict[Hashable, CachedBody] = OrderedDict()
         self._bytes = 0
         self._generations: dict[str, int] = {}
+        self._values: OrderedDict[Hashable, object] = OrderedDict()
         self._fingerprints: dict[str, tuple[Any, ...]] = {}
         #: Lookups answered from the cache and lookups that had to build the body.
         self.hits = 0
@@ -107,7 +113,23 @@ class ResponseCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._values.clear()
             self._bytes = 0
+
+    def remember(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """``compute()``'s value for ``key``, computed once while the key stays the same (keys
+        carry a data version, like the bodies' keys); an exception is not remembered. For small
+        derived values, e.g. which territories of a plan a manager may see."""
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return cast(_T, self._values[key])
+        value = compute()
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > MAX_VALUES:
+                self._values.popitem(last=False)
+        return value
 
     def generation(self, plan_id: str) -> int:
         """The plan's generation: part of its keys; :meth:`note_fingerprint` moves it on."""
@@ -198,3 +220,11 @@ def response_cache(request: Request) -> ResponseCache:
     """The app's cache (created with the app's state at start-up)."""
     cache: ResponseCache = request.app.state.response_cache
     return cache
+
+
+def caller_key(principal: Principal) -> Hashable:
+    """Who asks, as far as what they may see goes: the user (with their current role, region
+    and rep, read from the database on this request) and the token's scopes."""
+    user = principal.user
+    scopes = None if principal.scopes is None else frozenset(principal.scopes)
+    return (user.id, user.role.value, user.region, user.rep_id, scopes)

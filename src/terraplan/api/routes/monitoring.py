@@ -12,7 +12,12 @@ from pydantic import BaseModel
 
 from terraplan.api.auth import Caller, CurrentCaller, CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
-from terraplan.api.response_cache import plan_data_version, serve_cached
+from terraplan.api.response_cache import (
+    caller_key,
+    plan_data_version,
+    response_cache,
+    serve_cached,
+)
 from terraplan.domain.access import Action, require_visible, sees_everything
 from terraplan.domain.user import Role
 from terraplan.errors import InvalidParameterError, NotFoundError, PermissionDeniedError
@@ -79,6 +84,23 @@ def _scope(db: Database, principal: Principal, plan_id: str) -> _Scope | None:
     return _Scope(visible_territories(principal, territories), reps, region)
 
 
+def _visible_scope(
+    request: Request,
+    db: Database,
+    principal: Principal,
+    plan_id: str,
+    version: tuple[object, ...] | None,
+) -> _Scope | None:
+    """:func:`_scope`, worked out once per caller and data version of the plan: a manager's or
+    rep's cached read then loads nothing of the plan."""
+    if version is None or sees_everything(principal.user):
+        return _scope(db, principal, plan_id)
+    return response_cache(request).remember(
+        ("kpi scope", plan_id, version, caller_key(principal)),
+        lambda: _scope(db, principal, plan_id),
+    )
+
+
 DIMENSIONS = ("territory", "region", "rep", "segment", "industry")
 
 
@@ -130,7 +152,26 @@ def kpi_definitions(principal: CurrentPrincipal) -> list[KpiDefinitionPublic]:
     return [KpiDefinitionPublic(**asdict(k)) for k in KPIS]
 
 
-#: Documented for the two cached reads: an ETag on every 200, 304 for a matching If-None-Match.
+#: The part of the market whose active plan is meant (as ``GET /active-plan`` takes it).
+_MarketScope = Annotated[
+    str | None,
+    Query(
+        max_length=120,
+        description="Part of the market (default: the whole-market plan, or the only active "
+        "plan; 422 naming the scopes when several are active)",
+    ),
+]
+
+
+def _active_plan_id(db: Database, market: str | None) -> str:
+    """The id of the active plan of ``market`` (asked only after the caller is signed in)."""
+    from terraplan.services.plan_scopes import active_plan_id
+
+    with UnitOfWork(db) as uow:
+        return active_plan_id(uow, market)
+
+
+#: Documented for the cached reads: an ETag on every 200, 304 for a matching If-None-Match.
 _CACHED_READ: dict[int | str, dict[str, object]] = {
     404: {},
     304: {"description": "Not modified: the If-None-Match header names the current ETag"},
@@ -163,20 +204,54 @@ async def plan_kpis_route(
         raise InvalidParameterError(
             f"by must be one of {', '.join(DIMENSIONS)}", details={"field": "by", "value": by}
         )
-    return await run_in_threadpool(_kpis_response, request, caller, db, plan_id, by, period)
+    return await run_in_threadpool(_kpis_response, request, caller, db, plan_id, None, by, period)
+
+
+@router.get(
+    "/active-plan/kpis",
+    operation_id="get_active_plan_kpis",
+    response_model=KpiTablePublic,
+    responses=_CACHED_READ,
+)
+async def active_plan_kpis_route(
+    request: Request,
+    caller: CurrentCaller,
+    db: DatabaseDep,
+    scope: _MarketScope = None,
+    by: Annotated[
+        str, Query(description="territory, region, rep, segment or industry")
+    ] = "territory",
+    period: Annotated[
+        str, Query(description="2026Q3, 2026-07, 2026, YTD, month, quarter or year")
+    ] = "YTD",
+) -> Response:
+    """The KPI table of the active plan of a part of the market (``scope``), as
+    ``/plans/{plan_id}/kpis`` gives it; the body names the plan."""
+    if by not in DIMENSIONS:
+        raise InvalidParameterError(
+            f"by must be one of {', '.join(DIMENSIONS)}", details={"field": "by", "value": by}
+        )
+    return await run_in_threadpool(_kpis_response, request, caller, db, None, scope, by, period)
 
 
 def _kpis_response(
-    request: Request, caller: Caller, db: Database, plan_id: str, by: str, period: str
+    request: Request,
+    caller: Caller,
+    db: Database,
+    plan_id: str | None,
+    market: str | None,
+    by: str,
+    period: str,
 ) -> Response:
     principal = caller.principal()
-    scope = _scope(db, principal, plan_id)
+    plan_id = plan_id or _active_plan_id(db, market)
+    version = plan_data_version(request, db, plan_id)
+    scope = _visible_scope(request, db, principal, plan_id, version)
     if scope is not None and not (by in ("territory", "rep") or (by == "region" and scope.region)):
         raise PermissionDeniedError(
             f"KPIs by {by} add up territories that are not yours; ask by territory or rep",
             details={"field": "by", "value": by, "role": principal.user.role.value},
         )
-    version = plan_data_version(request, db, plan_id)
     key = ("kpis", plan_id, by, period, _scope_key(scope), version) if version else None
     return serve_cached(request, key, lambda: _kpi_table(request, db, plan_id, by, period, scope))
 
@@ -222,14 +297,39 @@ async def plan_alerts_route(
     realignment reasons, which name every territory concerned, only go to planners).
 
     Cached and revalidated like the KPI table (ETag, 304)."""
-    return await run_in_threadpool(_alerts_response, request, caller, db, plan_id, period)
+    return await run_in_threadpool(_alerts_response, request, caller, db, plan_id, None, period)
+
+
+@router.get(
+    "/active-plan/alerts",
+    operation_id="get_active_plan_alerts",
+    response_model=AlertsPublic,
+    responses=_CACHED_READ,
+)
+async def active_plan_alerts_route(
+    request: Request,
+    caller: CurrentCaller,
+    db: DatabaseDep,
+    scope: _MarketScope = None,
+    period: str | None = None,
+) -> Response:
+    """Alerts of the active plan of a part of the market (``scope``), as
+    ``/plans/{plan_id}/alerts`` gives them; the body names the plan."""
+    return await run_in_threadpool(_alerts_response, request, caller, db, None, scope, period)
 
 
 def _alerts_response(
-    request: Request, caller: Caller, db: Database, plan_id: str, period: str | None
+    request: Request,
+    caller: Caller,
+    db: Database,
+    plan_id: str | None,
+    market: str | None,
+    period: str | None,
 ) -> Response:
-    scope = _scope(db, caller.principal(), plan_id)
+    principal = caller.principal()
+    plan_id = plan_id or _active_plan_id(db, market)
     version = plan_data_version(request, db, plan_id)
+    scope = _visible_scope(request, db, principal, plan_id, version)
     key = ("alerts", plan_id, period, _scope_key(scope), version) if version else None
     return serve_cached(request, key, lambda: _alerts(request, db, plan_id, period, scope))
 

@@ -15,7 +15,12 @@ from pydantic import BaseModel, Field
 
 from terraplan.api.auth import Caller, CurrentCaller, CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep, UowDep
-from terraplan.api.response_cache import plan_data_version, serve_cached
+from terraplan.api.response_cache import (
+    caller_key,
+    plan_data_version,
+    response_cache,
+    serve_cached,
+)
 from terraplan.api.schemas import (
     PlanPublic,
     PlanSummaryPublic,
@@ -149,14 +154,21 @@ def _plan_response(request: Request, caller: Caller, db: Database, plan_id: str)
                 return _public(uow.plans.get(plan_id))
 
         return serve_cached(request, key, build)
-    # Managers and reps: what they see is computed from the stored plan on every request (exact);
-    # the body is cached per set of territories shown.
+    # Managers and reps: which territories they see is worked out from the stored plan once
+    # per caller and data version; the body is cached per set of territories shown.
     version = plan_data_version(request, db, plan_id)
-    with UnitOfWork(db) as uow:
-        plan = _visible_plan(uow, principal, uow.plans.get(plan_id))
-    shown = frozenset(t.id for t in plan.territories)
-    key = ("plan", plan_id, shown, version) if version else None
-    return serve_cached(request, key, lambda: _public(plan))
+
+    def visible() -> Plan:
+        with UnitOfWork(db) as uow:
+            return _visible_plan(uow, principal, uow.plans.get(plan_id))
+
+    if version is None:
+        return serve_cached(request, None, lambda: _public(visible()))
+    shown: frozenset[str] = response_cache(request).remember(
+        ("shown territories", plan_id, version, caller_key(principal)),
+        lambda: frozenset(t.id for t in visible().territories),
+    )
+    return serve_cached(request, ("plan", plan_id, shown, version), lambda: _public(visible()))
 
 
 class PlanStatusUpdate(BaseModel):
