@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from terraplan.api.response_cache import ResponseCache
 from terraplan.domain.plan import PlanStatus
@@ -51,14 +52,24 @@ class MonitoringWarmer:
         self.responses = responses
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        #: The full fingerprint each active plan was last warmed at.
+        self._warmed: dict[str, tuple[Any, ...]] = {}
+        #: Fingerprints read in the current round of the loop (None outside a round).
+        self._round: dict[str, tuple[Any, ...]] | None = None
 
     def warm_once(self) -> list[str]:
-        """Fill the cache for every active plan; returns their ids."""
+        """Fill the cache for every active plan whose data changed since the last round (all of
+        them the first time); returns the active plans' ids."""
         with UnitOfWork(self.db) as uow:
             plan_ids = [row.id for row in uow.plans.list(status=PlanStatus.ACTIVE)]
         for plan_id in plan_ids[: self.cache.max_plans]:
             if self._stop.is_set():
                 break
+            # One full fingerprint per plan and round: unchanged data is not asked again
+            # (each ask sums the record tables), and check_responses reuses it.
+            fingerprint = self._fingerprint(plan_id)
+            if self._warmed.get(plan_id) == fingerprint:
+                continue
             try:
                 plan_kpis(
                     self.db,
@@ -68,6 +79,7 @@ class MonitoringWarmer:
                     cache=self.cache,
                 )
                 plan_alerts(self.db, plan_id, cache=self.cache)
+                self._warmed[plan_id] = fingerprint
             except TerraplanError as exc:  # e.g. a plan with no data yet: nothing to warm
                 log.info("monitoring cache: %s not warmed: %s", plan_id, exc.message)
         return plan_ids
@@ -79,19 +91,29 @@ class MonitoringWarmer:
             return []
         changed = []
         for plan_id in self.responses.plan_ids():
-            with self.db.connect() as connection:
-                fingerprint = monitoring_fingerprint(connection, plan_id)
+            known = self._round.get(plan_id) if self._round is not None else None
+            fingerprint = known or self._fingerprint(plan_id)
             if self.responses.note_fingerprint(plan_id, fingerprint):
                 changed.append(plan_id)
         return changed
 
+    def _fingerprint(self, plan_id: str) -> tuple[Any, ...]:
+        with self.db.connect() as connection:
+            fingerprint = monitoring_fingerprint(connection, plan_id)
+        if self._round is not None:
+            self._round[plan_id] = fingerprint
+        return fingerprint
+
     def _loop(self) -> None:
         while not self._stop.is_set():
+            self._round = {}
             try:
                 self.warm_once()
                 self.check_responses()
             except Exception:  # the API keeps serving; requests compute what they need
                 log.exception("monitoring cache refresh failed")
+            finally:
+                self._round = None
             self._stop.wait(self.interval)
 
     def start(self) -> None:
