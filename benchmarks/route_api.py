@@ -1,8 +1,10 @@
 """Load test of ``POST /route`` on loopback: p50/p99 latency and errors at a fixed request rate.
 
-Usage: ``python benchmarks/route_api.py [--rate 500] [--seconds 60] [--workers 1]``
+Usage: ``python benchmarks/route_api.py [--rate 500] [--seconds 60] [--workers 1]
+[--database sqlite|postgresql|both]``
 
-Sets up a SQLite database in a temporary folder: real ZIP geo units of a few states are
+Sets up a SQLite database in a temporary folder, then a fresh schema of the local PostgreSQL
+(``TERRAPLAN_TEST_POSTGRES_URL``): real ZIP geo units of a few states are
 designed into territories (``terraplan.services.design``), which produces the rule set;
 the plan is activated, every territory gets three reps (so each request also takes a stored
 routing turn, a database write), and a planner gets an API token that every request sends.
@@ -24,9 +26,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 import httpx2
+from sqlalchemy import create_engine, text
 
 from terraplan.domain import PlanStatus, Rep, TerritoryOwner
 from terraplan.domain.user import Role, Scope
@@ -37,7 +43,13 @@ from terraplan.storage import migrate
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
+sys.path.insert(0, os.path.dirname(__file__))
+from api_load import _process_tree_cpu
+
 STATES = {"CA", "NV", "OR", "WA"}
+POSTGRES = os.environ.get(
+    "TERRAPLAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def prepare(url: str) -> tuple[list[str], str]:
@@ -147,56 +159,89 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/route.db"
-        zips, token = prepare(url)
-        port = free_port()
-        env = {**os.environ, "TERRAPLAN_DATABASE_URL": url}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "terraplan.api.app:app_from_environment",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    if httpx2.get(f"{base}/health", timeout=1).status_code == 200:
-                        break
-                except httpx2.HTTPError:
-                    time.sleep(0.2)
-            asyncio.run(load("127.0.0.1", port, token, zips, 50, 2))  # warm-up: caches, connections
-            latencies, errors, total = asyncio.run(
-                load("127.0.0.1", port, token, zips, args.rate, args.seconds)
-            )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    for database in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
+        with tempfile.TemporaryDirectory() as tmp, _database_url(database, tmp) as url:
+            _run(database, url, args.rate, args.seconds, args.workers)
+    return 0
+
+
+@contextmanager
+def _database_url(database: str, folder: str) -> Iterator[str]:
+    """A SQLite file in ``folder``, or a fresh schema of the local PostgreSQL test database
+    (``TERRAPLAN_TEST_POSTGRES_URL``), dropped afterwards."""
+    if database == "sqlite":
+        yield f"sqlite:///{folder}/route.db"
+        return
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in POSTGRES else "?"
+    try:
+        yield f"{POSTGRES}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _run(database: str, url: str, rate: float, seconds: float, workers: int) -> None:
+    zips, token = prepare(url)
+    port = free_port()
+    env = {**os.environ, "TERRAPLAN_DATABASE_URL": url}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "terraplan.api.app:app_from_environment",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx2.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx2.HTTPError:
+                time.sleep(0.2)
+        asyncio.run(load("127.0.0.1", port, token, zips, 50, 2))  # warm-up: caches, connections
+        load_before = os.getloadavg()[0]
+        cpu_before = _process_tree_cpu(server.pid)
+        latencies, errors, total = asyncio.run(load("127.0.0.1", port, token, zips, rate, seconds))
+        server_cpu = _process_tree_cpu(server.pid) - cpu_before
+        load_after = os.getloadavg()[0]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
     ms = sorted(x * 1000 for x in latencies)
     p50 = statistics.median(ms)
     p99 = ms[min(len(ms) - 1, int(0.99 * len(ms)))]
     print(
-        f"POST /route at {args.rate:.0f}/s for {args.seconds:.0f} s on loopback: {total:,} requests"
+        f"{database}: POST /route at {rate:.0f}/s for {seconds:.0f} s on loopback, "
+        f"{workers} server process(es): {total:,} requests"
     )
-    print(f"p50 {p50:.2f} ms   p99 {p99:.2f} ms   max {ms[-1]:.2f} ms   errors {errors}")
+    print(f"  p50 {p50:.2f} ms   p99 {p99:.2f} ms   max {ms[-1]:.2f} ms   errors {errors}")
     print(
-        f"targets: p99 <= 10 ms -> {'met' if p99 <= 10 else 'NOT met'}; 0 errors -> {'met' if errors == 0 else 'NOT met'}"
+        f"  targets: p99 <= 10 ms -> {'met' if p99 <= 10 else 'NOT met'}; "
+        f"0 errors -> {'met' if errors == 0 else 'NOT met'}"
     )
-    return 0
+    print(
+        f"  server CPU {server_cpu:.1f} s ({server_cpu / max(total, 1) * 1000:.2f} ms per "
+        f"request); load average {load_before:.1f} before, {load_after:.1f} after (1 min)"
+    )
 
 
 if __name__ == "__main__":

@@ -59,3 +59,17 @@ def test_a_recently_used_connection_is_not_pinged(
         assert _backend_pid(db) != first
     finally:
         db.dispose()
+
+
+@pytest.mark.postgres
+def test_single_statements_do_not_wait_for_the_disk_but_transactions_do(
+    postgres_url: str,
+) -> None:
+    db = Database(postgres_url)
+    try:
+        with db.single_statement() as connection:
+            assert connection.execute(text("SHOW synchronous_commit")).scalar() == "off"
+        with db.connect() as connection:
+            assert connection.execute(text("SHOW synchronous_commit")).scalar() == "on"
+    finally:
+        db.dispose()
