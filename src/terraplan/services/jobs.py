@@ -72,7 +72,7 @@ def _tradeoff(db: Database, kwargs: dict[str, Any], progress: Progress) -> dict[
     """``tradeoff``: the tolerances (or, with ``from_plan``, disruption budgets) to sweep;
     the result lists the non-dominated designs (nothing is saved: the user picks one and
     runs that design)."""
-    from terraplan.services.design import design_tradeoff
+    from terraplan.services.design_tradeoff import design_tradeoff
 
     values = kwargs.pop("tradeoff")
     if (
