@@ -103,6 +103,11 @@ def read_design_csv(
         line = reader.line_num
         if not any(cell.strip() for cell in record):
             continue
+        if len(record) > len(header) and any(cell.strip() for cell in record[len(header) :]):
+            raise fail(
+                file, line, "row", f"{len(record)} fields but the header has {len(header)} "
+                "(quote numbers written with a thousands separator)"
+            )  # fmt: skip
         cells = {name: (record[i].strip() if i < len(record) else "") for name, i in found.items()}
         rows.append(Row(line, cells))
     if not rows:

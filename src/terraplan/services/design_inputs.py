@@ -257,3 +257,23 @@ def option_record(
     if travel_costs:
         record["travel_costs"] = len(travel_costs)
     return record
+
+
+#: A design job's parameters beside ``design_plan``'s plain ones, and their converters.
+JOB_CONVERTERS = {
+    "keep_together": keep_together_json,
+    "windows": windows_json,
+    "travel_costs": travel_costs_json,
+}
+
+
+def design_job_options(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """``parameters`` with the JSON ``keep_together``, ``windows`` and ``travel_costs``
+    turned into what :func:`~terraplan.services.design.design_plan` takes (absent or null:
+    left out). Raises :class:`InvalidParameterError` naming the JSON path."""
+    out = dict(parameters)
+    for key, convert in JOB_CONVERTERS.items():
+        value = out.pop(key, None)
+        if value is not None:
+            out[key] = convert(value)
+    return out
