@@ -108,7 +108,9 @@ def test_parent_families_and_the_units_that_hold_them() -> None:
         "A": "Acme Holdings", "B": "Acme Holdings", "C": "Acme Holdings",
         "E": "GONE", "F": "GONE",
     }  # fmt: skip
-    units = [GeoUnit(f, GeoKind.COUNTY, f, 42.0, -75.0) for f in ("36001", "36083", "36093", "36091")]
+    units = [
+        GeoUnit(f, GeoKind.COUNTY, f, 42.0, -75.0) for f in ("36001", "36083", "36093", "36091")
+    ]
     # the GONE family lives in one county: nothing to keep together there
     assert unit_families(units, accounts) == dict.fromkeys(
         ("36001", "36083", "36093"), "Acme Holdings"
