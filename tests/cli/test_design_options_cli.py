@@ -73,6 +73,8 @@ def test_travel_costs_to_reps_home_bases(run_cli: RunCli, tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["territories"] == 3 and summary["all_within_tolerance"]
+    travel = summary["travel_minutes"]
+    assert 10 <= travel["mean"] <= 200 and 10 <= travel["weighted"] <= 200
 
     (tmp_path / "bad.csv").write_text("unit,rep,minutes\n34001,R9,12\n")
     bad = run_cli(

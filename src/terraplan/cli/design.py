@@ -239,6 +239,12 @@ def design(
         f"Max deviation: {deviations}; within tolerance: "
         f"{'yes' if summary['all_within_tolerance'] else 'NO'}."
     )
+    if summary.get("travel_minutes"):
+        travel = summary["travel_minutes"]
+        console.print(
+            f"Travel to the rep's base: {travel['mean']:.0f} minutes per unit on average, "
+            f"{travel['weighted']:.0f} weighted by {summary['metrics'][0]}."
+        )
     if summary.get("keep_together"):
         groups = summary["keep_together"]
         console.print(

@@ -8,7 +8,6 @@ alignment entry per unit, plus the engine's report and diagnosis.
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from terraplan.domain import (
     TerritoryType,
 )
 from terraplan.engine.design import DesignProblem, DesignResult, get_solver
-from terraplan.engine.design.diagnosis import Diagnosis, Issue
+from terraplan.engine.design.diagnosis import Diagnosis
 from terraplan.engine.design.params import DEFAULT_TIME_LIMIT
 from terraplan.engine.design.report import DesignReport, SolverStats
 from terraplan.errors import (
@@ -53,8 +52,11 @@ from terraplan.planning.design_options import (
     TravelCost,
     broken_groups,
     cost_matrix,
+    explained,
     group_labels,
+    issue_text,
     named_group_error,
+    travel_minutes,
     window_arrays,
     window_metrics,
     window_record,
@@ -101,6 +103,9 @@ class DesignOutcome:
     #: asked for, and the metrics balanced only by windows (no tolerance).
     windows: dict[str, dict[str, list[float | None]]] | None = None
     window_only: tuple[str, ...] = ()
+    #: With travel costs: each unit's minutes to its territory's rep, averaged over the
+    #: units (``"mean"``) and weighted by the compactness metric (``"weighted"``).
+    travel_minutes: dict[str, float] | None = None
 
 
 def design_territories(
@@ -275,7 +280,7 @@ def design_territories(
             if named is not exc:
                 raise named from None
             names_of = tuple(_label(u) for u in chosen)
-            raise _explained(exc, problem, names_of, territory_names, labels) from None
+            raise explained(exc, problem, names_of, territory_names, labels) from None
     unit_names = tuple(_label(u) for u in chosen)
     notes.extend(
         issue_text(issue, unit_names, territory_names, labels) for issue in result.diagnosis.issues
@@ -326,6 +331,9 @@ def design_territories(
         groups=labels,
         windows=window_record(lower, upper, territory_ids, names, windows),
         window_only=window_only,
+        travel_minutes=None
+        if centre_costs is None
+        else travel_minutes(centre_costs, result.labels, weights, names, comp_metric),
     )
 
 
@@ -336,83 +344,6 @@ def _label(unit: Any) -> str:
     if isinstance(unit, GeoUnit) and state and not name.endswith(f", {state}"):
         return f"{name}, {state}"
     return name
-
-
-def issue_text(
-    issue: Issue,
-    unit_names: Sequence[str],
-    territory_names: Sequence[str],
-    groups: GroupLabels | None = None,
-) -> str:
-    """A diagnosis finding in words, units, groups and territories named (the engine only
-    has indices)."""
-
-    def unit(i: int) -> str:
-        return unit_names[i] if 0 <= i < len(unit_names) else f"unit {i}"
-
-    def territory(t: int) -> str:
-        return territory_names[t] if 0 <= t < len(territory_names) else f"territory {t}"
-
-    if issue.code == "group_over_band" and groups is not None:
-        found = sorted({int(groups.ids[i]) for i in issue.units if 0 <= i < len(groups.ids)})
-        described = "; ".join(groups.describe(g) for g in found if g >= 0) or issue.message
-        if issue.remedied and issue.territories:
-            return (
-                f"{described} must stay together: it gets {territory(issue.territories[0])} of "
-                "its own and the other territories are balanced around the mean of the rest"
-            )
-        return (
-            f"{described} is heavier than the band of every allowed territory; loosen the "
-            "tolerance or window, design fewer territories, or split the group"
-        )
-    if issue.code == "oversize_unit" and issue.units and issue.territories:
-        metric = f" of {issue.metric}" if issue.metric else ""
-        share = f" {issue.share:.2f}x" if issue.share is not None else " more than"
-        return (
-            f"{unit(issue.units[0])} alone holds{share} an equal share{metric}: it gets "
-            f"{territory(issue.territories[0])} of its own and the other territories are "
-            "balanced around the mean of the remaining ones"
-        )
-    if issue.code == "unit_over_band" and issue.units:
-        first = ", ".join(unit(i) for i in issue.units[:3])
-        more = f" and {len(issue.units) - 3:,} more" if len(issue.units) > 3 else ""
-        return (
-            f"{first}{more} alone exceed(s) the upper band of every allowed territory; "
-            "loosen the tolerance or design more territories"
-        )
-    if issue.code == "locked_over_band" and issue.territories:
-        names = ", ".join(territory(t) for t in issue.territories[:3])
-        return f"locked units alone exceed the upper band of {names}"
-    return issue.message
-
-
-def _explained(
-    exc: InfeasibleError,
-    problem: DesignProblem,
-    unit_names: Sequence[str],
-    territory_names: Sequence[str],
-    groups: GroupLabels | None,
-) -> InfeasibleError:
-    """A solver's infeasibility told in the user's words: the diagnosis findings (units,
-    groups, territories named) when it has any, else the solver's reason, metrics named."""
-    from terraplan.engine.design.diagnosis import diagnose
-    from terraplan.engine.design.groups import contract, expand_diagnosis
-    from terraplan.engine.design.problem import prepare
-
-    prep = prepare(problem)
-    if prep.groups is not None:
-        small, con = contract(prep)
-        diagnosis = expand_diagnosis(diagnose(small)[0], con)
-    else:
-        diagnosis = diagnose(prep)[0]
-    findings = [issue_text(i, unit_names, territory_names, groups) for i in diagnosis.issues]
-    reason = str(exc)
-    for j, name in enumerate(prep.metric_names):
-        reason = re.sub(rf"\bmetric {j}\b", name, reason)
-    return InfeasibleError(
-        "the balance asked cannot be met: " + "; ".join(findings or [reason]),
-        details={**exc.details, "findings": findings},
-    )
 
 
 def _solve(

@@ -15,6 +15,7 @@ JSON path) and the field and reason.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 from terraplan.domain import Rep
+from terraplan.engine.design import DesignProblem
+from terraplan.engine.design.diagnosis import Issue
 from terraplan.errors import DataError, InfeasibleError
 
 FloatArray = npt.NDArray[np.float64]
@@ -289,3 +292,97 @@ def named_group_error(
         "territory; split the group or unlock its units",
         details={**exc.details, "group": labels.names[group]},
     )
+
+
+def issue_text(
+    issue: Issue,
+    unit_names: Sequence[str],
+    territory_names: Sequence[str],
+    groups: GroupLabels | None = None,
+) -> str:
+    """A diagnosis finding in words, units, groups and territories named (the engine only
+    has indices)."""
+
+    def unit(i: int) -> str:
+        return unit_names[i] if 0 <= i < len(unit_names) else f"unit {i}"
+
+    def territory(t: int) -> str:
+        return territory_names[t] if 0 <= t < len(territory_names) else f"territory {t}"
+
+    if issue.code == "group_over_band" and groups is not None:
+        found = sorted({int(groups.ids[i]) for i in issue.units if 0 <= i < len(groups.ids)})
+        described = "; ".join(groups.describe(g) for g in found if g >= 0) or issue.message
+        if issue.remedied and issue.territories:
+            return (
+                f"{described} must stay together: it gets {territory(issue.territories[0])} of "
+                "its own and the other territories are balanced around the mean of the rest"
+            )
+        return (
+            f"{described} is heavier than the band of every allowed territory; loosen the "
+            "tolerance or window, design fewer territories, or split the group"
+        )
+    if issue.code == "oversize_unit" and issue.units and issue.territories:
+        metric = f" of {issue.metric}" if issue.metric else ""
+        share = f" {issue.share:.2f}x" if issue.share is not None else " more than"
+        return (
+            f"{unit(issue.units[0])} alone holds{share} an equal share{metric}: it gets "
+            f"{territory(issue.territories[0])} of its own and the other territories are "
+            "balanced around the mean of the remaining ones"
+        )
+    if issue.code == "unit_over_band" and issue.units:
+        first = ", ".join(unit(i) for i in issue.units[:3])
+        more = f" and {len(issue.units) - 3:,} more" if len(issue.units) > 3 else ""
+        return (
+            f"{first}{more} alone exceed(s) the upper band of every allowed territory; "
+            "loosen the tolerance or design more territories"
+        )
+    if issue.code == "locked_over_band" and issue.territories:
+        names = ", ".join(territory(t) for t in issue.territories[:3])
+        return f"locked units alone exceed the upper band of {names}"
+    return issue.message
+
+
+def explained(
+    exc: InfeasibleError,
+    problem: DesignProblem,
+    unit_names: Sequence[str],
+    territory_names: Sequence[str],
+    groups: GroupLabels | None,
+) -> InfeasibleError:
+    """A solver's infeasibility told in the user's words: the diagnosis findings (units,
+    groups, territories named) when it has any, else the solver's reason, metrics named."""
+    from terraplan.engine.design.diagnosis import diagnose
+    from terraplan.engine.design.groups import contract, expand_diagnosis
+    from terraplan.engine.design.problem import prepare
+
+    prep = prepare(problem)
+    if prep.groups is not None:
+        small, con = contract(prep)
+        diagnosis = expand_diagnosis(diagnose(small)[0], con)
+    else:
+        diagnosis = diagnose(prep)[0]
+    findings = [issue_text(i, unit_names, territory_names, groups) for i in diagnosis.issues]
+    reason = str(exc)
+    for j, name in enumerate(prep.metric_names):
+        reason = re.sub(rf"\bmetric {j}\b", name, reason)
+    return InfeasibleError(
+        "the balance asked cannot be met: " + "; ".join(findings or [reason]),
+        details={**exc.details, "findings": findings},
+    )
+
+
+def travel_minutes(
+    costs: npt.NDArray[np.float64],
+    labels: npt.NDArray[np.int64],
+    weights: npt.NDArray[np.float64],
+    names: Sequence[str],
+    metric: str | None,
+) -> dict[str, float]:
+    """Mean minutes from each unit to its rep's base, plain and weighted by ``metric``."""
+    minutes = costs[np.arange(labels.shape[0]), labels]
+    if metric is not None and metric in names:
+        w = weights[:, list(names).index(metric)]
+    else:
+        w = np.ones_like(minutes)
+    weighted = float(np.dot(w, minutes) / w.sum()) if w.sum() > 0 else float(minutes.mean())
+    return {"mean": float(minutes.mean()), "weighted": weighted}

@@ -18,12 +18,16 @@ from terraplan.io.outputs import write_files
 from terraplan.planning.design import (
     DesignOutcome,
     design_territories,
-    issue_text,
     metric_coverage_error,
     metric_zero_error,
 )
 from terraplan.planning.design_export import alignment_csv, territories_geojson
-from terraplan.planning.design_options import BalanceWindow, TravelCost, window_metrics
+from terraplan.planning.design_options import (
+    BalanceWindow,
+    TravelCost,
+    issue_text,
+    window_metrics,
+)
 from terraplan.planning.unit_metrics import ACCOUNT_METRICS, sum_account_metrics
 from terraplan.services.design_inputs import KeepTogether, option_record, resolve_groups
 from terraplan.services.progress import Progress, no_progress
@@ -378,6 +382,8 @@ def design_summary(outcome: DesignOutcome, seconds: float) -> dict[str, Any]:
     if outcome.windows is not None:
         summary["windows"] = outcome.windows
         summary["window_only_metrics"] = list(outcome.window_only)
+    if outcome.travel_minutes is not None:
+        summary["travel_minutes"] = outcome.travel_minutes
     if outcome.groups is not None:
         summary["keep_together"] = [
             {"group": name, "units": int((outcome.groups.ids == g).sum()), "share": share}
