@@ -155,7 +155,7 @@ def test_geojson_is_written_for_units_with_polygons(db: Database, tmp_path: Path
 
 
 def test_tradeoff_curves_are_non_dominated(db: Database) -> None:
-    from terraplan.services.design import design_tradeoff
+    from terraplan.services.design_tradeoff import design_tradeoff
 
     balance_curve = design_tradeoff(
         db,

@@ -103,6 +103,32 @@ def design(
             "--from-plan the plan's locked units are kept too.",
         ),
     ] = None,
+    keep_together: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--keep-together",
+            help="Units that must share a territory (repeatable): 'parent' (the accounts of one "
+            "parent account family, or the units holding them) or a CSV file of unit,group "
+            "(e.g. the counties of one metro area).",
+        ),
+    ] = None,
+    window: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--window",
+            help="Absolute window (repeatable): METRIC:MIN:MAX for every territory (a side may "
+            "be empty, e.g. workload::1800; 2.5M, 40k accepted), or a CSV file of "
+            "territory,metric,lower,upper for single territories.",
+        ),
+    ] = None,
+    travel_costs: Annotated[
+        Path | None,
+        typer.Option(
+            "--travel-costs",
+            help="CSV of unit,rep,minutes: travel time from each unit to each rep's home base "
+            "(with --centers reps); compactness becomes the weighted travel time.",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same plan).")] = 0,
     time_limit: Annotated[
         float, typer.Option("--time-limit", help="Seconds the solver may use.")
@@ -139,9 +165,16 @@ def design(
         territory_rows,
         write_design_files,
     )
+    from terraplan.services.design_inputs import (
+        keep_together_option,
+        read_travel_costs,
+        window_option,
+    )
 
     if territories is None and centers is None:
         raise InvalidParameterError("give --territories N or --centers reps")
+    if travel_costs is not None and centers is None:
+        raise InvalidParameterError("--travel-costs needs --centers reps (the reps' home bases)")
     if out is not None and tradeoff is None:
         _check_outputs(out, plan_id, overwrite=force)
     db = app_context(ctx).database()
@@ -179,6 +212,9 @@ def design(
             plan_id=plan_id,
             plan_name=name,
             progress=progress,
+            keep_together=keep_together_option(keep_together or []),
+            windows=window_option(window or []),
+            travel_costs=read_travel_costs(travel_costs) if travel_costs else [],
         )
     from terraplan.services.design import design_summary
 
@@ -191,8 +227,9 @@ def design(
     for message in summary["diagnosis"]:  # each finding once, units named
         note(message)
     render_rows(territory_rows(run.outcome), title=f"Plan {run.plan.id}: {run.plan.name}")
+    window_only = set(summary.get("window_only_metrics", []))
     deviations = ", ".join(
-        f"{m} {d:.1%} (tolerance {t:.0%})"
+        f"{m} {d:.1%} ({'window' if m in window_only else f'tolerance {t:.0%}'})"
         for m, d, t in zip(
             summary["metrics"], summary["max_abs_deviation"], summary["tolerance"], strict=True
         )
@@ -202,6 +239,18 @@ def design(
         f"Max deviation: {deviations}; within tolerance: "
         f"{'yes' if summary['all_within_tolerance'] else 'NO'}."
     )
+    if summary.get("travel_minutes"):
+        travel = summary["travel_minutes"]
+        console.print(
+            f"Travel to the rep's base: {travel['mean']:.0f} minutes per unit on average, "
+            f"{travel['weighted']:.0f} weighted by {summary['metrics'][0]}."
+        )
+    if summary.get("keep_together"):
+        groups = summary["keep_together"]
+        console.print(
+            f"Kept together: {len(groups)} group(s) of {sum(g['units'] for g in groups)} units, "
+            "each in one territory."
+        )
     shape = [f"contiguous: {_yes_no(summary['all_contiguous'])}"]
     if summary["cut_edges"] is not None:
         shape.append(f"cut edges: {summary['cut_edges']}")
@@ -246,7 +295,8 @@ def _tradeoff(
     states: set[str] | None,
     fmt: OutputFormat,
 ) -> None:
-    from terraplan.services.design import design_tradeoff, parse_balance
+    from terraplan.services.design import parse_balance
+    from terraplan.services.design_tradeoff import design_tradeoff
 
     parameters = []
     for value in values.split(","):

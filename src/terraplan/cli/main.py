@@ -121,7 +121,8 @@ def run() -> None:
     except TerraplanError as exc:
         if debug:
             raise
-        stderr().print(f"[red]Error:[/red] {escape(exc.message)}", highlight=False)
+        # emoji=False: a value such as "population:x:3M" must not print as an emoji
+        stderr().print(f"[red]Error:[/red] {escape(exc.message)}", highlight=False, emoji=False)
         sys.exit(EXIT_CODES.get(exc.code, 1))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 from terraplan.domain import (
     Account,
@@ -25,18 +24,42 @@ from terraplan.domain import (
     RecordKind,
     Rep,
     Territory,
-    TerritoryOwner,
     TerritoryType,
 )
 from terraplan.engine.design import DesignProblem, DesignResult, get_solver
-from terraplan.engine.design.diagnosis import Diagnosis, Issue
+from terraplan.engine.design.diagnosis import Diagnosis
 from terraplan.engine.design.params import DEFAULT_TIME_LIMIT
 from terraplan.engine.design.report import DesignReport, SolverStats
 from terraplan.errors import (
     ConvergenceWarning,
     DataError,
     DataQualityWarning,
+    InfeasibleError,
     InvalidParameterError,
+)
+from terraplan.planning.design_arrays import (
+    metric_index,
+    moved_budget,
+    territory_index,
+    territory_list,
+    unit_coords,
+    unit_graph,
+    unit_position,
+)
+from terraplan.planning.design_options import (
+    BalanceWindow,
+    GroupLabels,
+    TravelCost,
+    broken_groups,
+    cost_matrix,
+    explained,
+    group_labels,
+    issue_text,
+    named_group_error,
+    travel_minutes,
+    window_arrays,
+    window_metrics,
+    window_record,
 )
 
 Method = Literal["auto", "heuristic", "exact"]
@@ -74,6 +97,15 @@ class DesignOutcome:
     notes: tuple[str, ...] = ()
     #: Display names of ``unit_ids`` ("Los Angeles County, CA"; account names).
     unit_names: tuple[str, ...] = ()
+    #: The keep-together groups designed (None: none), to name them in findings.
+    groups: GroupLabels | None = None
+    #: Territory id -> metric -> ``[lower, upper]`` (None: open) of the absolute windows
+    #: asked for, and the metrics balanced only by windows (no tolerance).
+    windows: dict[str, dict[str, list[float | None]]] | None = None
+    window_only: tuple[str, ...] = ()
+    #: With travel costs: each unit's minutes to its territory's rep, averaged over the
+    #: units (``"mean"``) and weighted by the compactness metric (``"weighted"``).
+    travel_minutes: dict[str, float] | None = None
 
 
 def design_territories(
@@ -99,6 +131,9 @@ def design_territories(
     callback: Callable[[int, float], bool | None] | None = None,
     plan_id: str = "design",
     plan_name: str = "Territory design",
+    groups: Mapping[str, str] | None = None,
+    windows: Sequence[BalanceWindow] = (),
+    travel_costs: Sequence[TravelCost] = (),
 ) -> DesignOutcome:
     """Design territories from ``units`` (geo units or accounts).
 
@@ -120,6 +155,14 @@ def design_territories(
     - ``locks``: unit id -> territory id; ``forbidden``: unit id -> territory ids.
     - ``named_accounts``: account ids left out of the geo design.
     - ``method``: "heuristic", "exact" (small instances) or "auto".
+    - ``groups``: unit id -> keep-together group name; a group's units always share a
+      territory (:mod:`terraplan.planning.design_groups` builds parent-account families).
+    - ``windows``: absolute ``[lower, upper]`` totals per metric for every territory or one
+      (a metric not in ``balance`` is balanced by its windows only; without ``balance`` the
+      windows' metrics are the only ones balanced).
+    - ``travel_costs``: minutes from units to the ``centres`` reps' home bases (fixed
+      centres); compactness becomes the weighted travel time, and a unit-rep pair without a
+      cost is forbidden.
     """
     if hasattr(units, "columns") and not isinstance(units, Sequence):  # a DataFrame
         raise InvalidParameterError(
@@ -139,26 +182,27 @@ def design_territories(
     ids = [u.id for u in chosen]
     if len(set(ids)) != len(ids):
         raise DataError("duplicate unit ids", details={"field": "id", "reason": "duplicate"})
-    balance = dict(
-        balance or ({"population": 0.05} if kind is RecordKind.GEO_UNIT else {"count": 0.10})
-    )
-    names = tuple(balance)
+    default = {"population": 0.05} if kind is RecordKind.GEO_UNIT else {"count": 0.10}
+    balance = dict(balance or ({} if windows else default))
+    window_only = tuple(m for m in window_metrics(windows) if m not in balance)
+    names = (*balance, *window_only)
     weights, notes = _weights(chosen, names, kind)
-    coords = _coords(chosen, kind)
-    territory_ids, territory_names, owners, k = _territories(n_territories, centres, current)
+    coords = unit_coords(chosen, kind)
+    territory_ids, territory_names, owners, k = territory_list(n_territories, centres, current)
     index = {tid: t for t, tid in enumerate(territory_ids)}
     unit_pos = {uid: i for i, uid in enumerate(ids)}
-    adjacency = _adjacency(chosen, unit_pos) if contiguous and kind is RecordKind.GEO_UNIT else None
+    adjacency = unit_graph(chosen, unit_pos) if contiguous and kind is RecordKind.GEO_UNIT else None
     locked = np.full(len(ids), -1, dtype=np.int64)
     for uid, tid in (locks or {}).items():
-        locked[_position(unit_pos, uid, "locks")] = _territory(index, tid, "locks")
+        locked[unit_position(unit_pos, uid, "locks")] = territory_index(index, tid, "locks")
     allowed = None
     if forbidden:
         allowed = np.ones((len(ids), k), dtype=bool)
         for uid, tids in forbidden.items():
             for tid in tids:
                 allowed[
-                    _position(unit_pos, uid, "forbidden"), _territory(index, tid, "forbidden")
+                    unit_position(unit_pos, uid, "forbidden"),
+                    territory_index(index, tid, "forbidden"),
                 ] = False
     current_labels = None
     if current is not None:
@@ -166,12 +210,43 @@ def design_territories(
         current_labels = np.array(
             [index.get(mapping.get(uid, ""), -1) for uid in ids], dtype=np.int64
         )
-    max_units, max_share = _budget(max_moved)
+    max_units, max_share = moved_budget(max_moved)
     comp_metric = names[0] if compactness == "auto" else compactness
+    lower = upper = centre_costs = None
+    if windows:
+        lower, upper = window_arrays(
+            windows, names=names, tolerance=[balance.get(n, 0.0) for n in names],
+            weights=weights, territory_ids=territory_ids, territory_names=territory_names,
+            balanced=tuple(balance),
+        )  # fmt: skip
+    labels = group_labels(groups, ids, weights, names, k) if groups else None
+    if labels is not None and adjacency is not None:
+        broken = broken_groups(labels, adjacency)
+        if broken:
+            notes.append(
+                f"keep-together group(s) {', '.join(broken[:5])} are not one connected piece, "
+                "so their territories cannot be contiguous"
+            )
+    if travel_costs:
+        if centres is None or free_centres:
+            raise InvalidParameterError(
+                "travel costs need territories centred on reps' home bases (--centers reps), "
+                "with fixed centres",
+                details={"parameter": "travel_costs"},
+            )
+        centre_costs, served, cost_notes = cost_matrix(travel_costs, ids, centres)
+        notes.extend(cost_notes)
+        if served is not None:
+            allowed = served if allowed is None else allowed & served
     problem = DesignProblem(
         weights=weights,
         n_territories=k,
-        tolerance=np.array([balance[name] for name in names], dtype=float),
+        tolerance=np.array([balance.get(name, 0.0) for name in names], dtype=float),
+        lower=lower,
+        upper=upper,
+        groups=None if labels is None else labels.ids,
+        centre_costs=centre_costs,
+        distance_power=1 if centre_costs is not None else 2,
         coords=coords,
         adjacency=adjacency,
         contiguous=contiguous,
@@ -184,10 +259,10 @@ def design_territories(
         locked=locked,
         allowed=allowed,
         current=current_labels,
-        compactness_metric=None if comp_metric is None else _metric_index(names, comp_metric),
+        compactness_metric=None if comp_metric is None else metric_index(names, comp_metric),
         disruption_metric=None
         if disruption_metric is None
-        else _metric_index(names, disruption_metric),
+        else metric_index(names, disruption_metric),
         disruption_weight=disruption_weight,
         max_moved_units=max_units,
         max_moved_share=max_share,
@@ -196,18 +271,19 @@ def design_territories(
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = _solve(
-            problem,
-            method=method,
-            seed=seed,
-            time_limit=time_limit,
-            callback=callback,
-            n=len(ids),
-            k=k,
-        )
+        try:
+            result = _solve(
+                problem, method=method, seed=seed, time_limit=time_limit, callback=callback
+            )
+        except InfeasibleError as exc:
+            named = named_group_error(exc, labels, territory_names)
+            if named is not exc:
+                raise named from None
+            names_of = tuple(_label(u) for u in chosen)
+            raise explained(exc, problem, names_of, territory_names, labels) from None
     unit_names = tuple(_label(u) for u in chosen)
     notes.extend(
-        issue_text(issue, unit_names, territory_names) for issue in result.diagnosis.issues
+        issue_text(issue, unit_names, territory_names, labels) for issue in result.diagnosis.issues
     )
     summary = result.diagnosis.summary()
     for warning in caught:
@@ -252,6 +328,12 @@ def design_territories(
         excluded=tuple(u.id for u in units if u.id in excluded_set),
         notes=tuple(dict.fromkeys(notes)),
         unit_names=unit_names,
+        groups=labels,
+        windows=window_record(lower, upper, territory_ids, names, windows),
+        window_only=window_only,
+        travel_minutes=None
+        if centre_costs is None
+        else travel_minutes(centre_costs, result.labels, weights, names, comp_metric),
     )
 
 
@@ -264,36 +346,6 @@ def _label(unit: Any) -> str:
     return name
 
 
-def issue_text(issue: Issue, unit_names: Sequence[str], territory_names: Sequence[str]) -> str:
-    """A diagnosis finding in words, units and territories named (the engine only has indices)."""
-
-    def unit(i: int) -> str:
-        return unit_names[i] if 0 <= i < len(unit_names) else f"unit {i}"
-
-    def territory(t: int) -> str:
-        return territory_names[t] if 0 <= t < len(territory_names) else f"territory {t}"
-
-    if issue.code == "oversize_unit" and issue.units and issue.territories:
-        metric = f" of {issue.metric}" if issue.metric else ""
-        share = f" {issue.share:.2f}x" if issue.share is not None else " more than"
-        return (
-            f"{unit(issue.units[0])} alone holds{share} an equal share{metric}: it gets "
-            f"{territory(issue.territories[0])} of its own and the other territories are "
-            "balanced around the mean of the remaining ones"
-        )
-    if issue.code == "unit_over_band" and issue.units:
-        first = ", ".join(unit(i) for i in issue.units[:3])
-        more = f" and {len(issue.units) - 3:,} more" if len(issue.units) > 3 else ""
-        return (
-            f"{first}{more} alone exceed(s) the upper band of every allowed territory; "
-            "loosen the tolerance or design more territories"
-        )
-    if issue.code == "locked_over_band" and issue.territories:
-        names = ", ".join(territory(t) for t in issue.territories[:3])
-        return f"locked units alone exceed the upper band of {names}"
-    return issue.message
-
-
 def _solve(
     problem: DesignProblem,
     *,
@@ -301,8 +353,6 @@ def _solve(
     seed: int,
     time_limit: float,
     callback: Callable[[int, float], bool | None] | None,
-    n: int,
-    k: int,
 ) -> DesignResult:
     if method not in ("auto", "heuristic", "exact"):
         raise InvalidParameterError(f"unknown method {method!r}", details={"parameter": "method"})
@@ -389,116 +439,3 @@ def _metric_value(unit: Any, name: str, kind: RecordKind) -> float | None:
     if raw is None or isinstance(raw, bool | str):
         return None
     return float(raw)
-
-
-def _coords(units: Sequence[Any], kind: RecordKind) -> npt.NDArray[np.float64]:
-    coords = np.zeros((len(units), 2))
-    for i, unit in enumerate(units):
-        if unit.latitude is None or unit.longitude is None:
-            raise DataError(
-                f"{kind} {unit.id!r} has no latitude/longitude (geocode it or name it)",
-                details={"row": unit.id, "field": "latitude", "reason": "missing"},
-            )
-        coords[i] = (unit.latitude, unit.longitude)
-    return coords
-
-
-def _adjacency(units: Sequence[Any], pos: Mapping[str, int]) -> sparse.csr_matrix | None:
-    rows, cols = [], []
-    for i, unit in enumerate(units):
-        for other in unit.neighbours:
-            j = pos.get(other)
-            if j is not None:
-                rows.append(i)
-                cols.append(j)
-    if not rows:
-        return None  # the engine builds a neighbourhood from the centroids
-    n = len(units)
-    graph = sparse.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n, n))
-    return sparse.csr_matrix((graph + graph.T).astype(bool))
-
-
-def _territories(
-    n_territories: int | None, centres: Sequence[Rep] | None, current: Plan | None
-) -> tuple[list[str], list[str], list[tuple[TerritoryOwner, ...]], int]:
-    if current is not None:
-        leaves = [t for t in current.leaves() if t.type is TerritoryType.GEO]
-        if not leaves:
-            raise InvalidParameterError(
-                "the current plan has no geo territory", details={"parameter": "current"}
-            )
-        if n_territories is not None and n_territories != len(leaves):
-            raise InvalidParameterError(
-                f"n_territories={n_territories} but the current plan has {len(leaves)} geo territories",
-                details={"parameter": "n_territories"},
-            )
-        return (
-            [t.id for t in leaves],
-            [t.name for t in leaves],
-            [t.owners for t in leaves],
-            len(leaves),
-        )
-    if centres is not None:
-        if n_territories is not None and n_territories != len(centres):
-            raise InvalidParameterError(
-                "n_territories and centres disagree", details={"parameter": "n_territories"}
-            )
-        for rep in centres:
-            if rep.home_latitude is None or rep.home_longitude is None:
-                raise DataError(
-                    f"rep {rep.id!r} has no home base coordinates",
-                    details={"row": rep.id, "field": "home_latitude", "reason": "missing"},
-                )
-        k = len(centres)
-        owners: list[tuple[TerritoryOwner, ...]] = [(TerritoryOwner(rep.id),) for rep in centres]
-    elif n_territories is not None and n_territories >= 1:
-        k = n_territories
-        owners = [tuple[TerritoryOwner, ...]() for _ in range(k)]
-    else:
-        raise InvalidParameterError(
-            "give n_territories >= 1, centres or current", details={"parameter": "n_territories"}
-        )
-    width = max(2, len(str(k)))
-    ids = [f"T{t + 1:0{width}d}" for t in range(k)]
-    names = [
-        f"Territory {t + 1:0{width}d}" if centres is None else f"{centres[t].name}"
-        for t in range(k)
-    ]
-    return ids, names, owners, k
-
-
-def _position(pos: Mapping[str, int], uid: str, field: str) -> int:
-    if uid not in pos:
-        raise InvalidParameterError(f"{field}: unknown unit {uid!r}", details={"parameter": field})
-    return pos[uid]
-
-
-def _territory(index: Mapping[str, int], tid: str, field: str) -> int:
-    if tid not in index:
-        raise InvalidParameterError(
-            f"{field}: unknown territory {tid!r}", details={"parameter": field}
-        )
-    return index[tid]
-
-
-def _metric_index(names: Sequence[str], name: str) -> int:
-    if name not in names:
-        raise InvalidParameterError(
-            f"metric {name!r} is not one of the balance metrics {list(names)}",
-            details={"parameter": "metric"},
-        )
-    return list(names).index(name)
-
-
-def _budget(max_moved: float | None) -> tuple[int | None, float | None]:
-    if max_moved is None:
-        return None, None
-    if isinstance(max_moved, bool) or not isinstance(max_moved, int | float) or max_moved < 0:
-        raise InvalidParameterError(
-            "max_moved must be a non-negative number", details={"parameter": "max_moved"}
-        )
-    if isinstance(max_moved, int):
-        return max_moved, None
-    if max_moved >= 1:
-        return int(max_moved), None
-    return None, float(max_moved)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,12 +18,18 @@ from terraplan.io.outputs import write_files
 from terraplan.planning.design import (
     DesignOutcome,
     design_territories,
-    issue_text,
     metric_coverage_error,
     metric_zero_error,
 )
 from terraplan.planning.design_export import alignment_csv, territories_geojson
+from terraplan.planning.design_options import (
+    BalanceWindow,
+    TravelCost,
+    issue_text,
+    window_metrics,
+)
 from terraplan.planning.unit_metrics import ACCOUNT_METRICS, sum_account_metrics
+from terraplan.services.design_inputs import KeepTogether, option_record, resolve_groups
 from terraplan.services.progress import Progress, no_progress
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -165,12 +171,25 @@ def design_plan(
     plan_name: str | None = None,
     created_by: str | None = None,
     progress: Progress = no_progress,
+    keep_together: Sequence[KeepTogether] = (),
+    windows: Sequence[BalanceWindow] = (),
+    travel_costs: Sequence[TravelCost] = (),
 ) -> DesignRun:
-    """Run the design on the stored data (nothing is written until it has finished) and save a draft plan."""
+    """Run the design on the stored data (nothing is written until it has finished) and save a draft plan.
+
+    ``keep_together``, ``windows`` and ``travel_costs``: see
+    :mod:`terraplan.services.design_inputs` (``"parent"`` or unit -> group mappings; absolute
+    windows; minutes to the reps' home bases, with ``centres_from_reps``).
+    """
+    metrics = list(dict.fromkeys([*(balance or {}), *window_metrics(windows)]))
     with UnitOfWork(db) as uow:
         chosen = load_units(uow, units, states=states)
-        if units != "accounts" and balance:
-            chosen = with_account_metrics(chosen, uow, [m for m in balance if m in ACCOUNT_METRICS])
+        if units != "accounts" and metrics:
+            chosen = with_account_metrics(chosen, uow, [m for m in metrics if m in ACCOUNT_METRICS])
+        needs_accounts = units != "accounts" and any(isinstance(s, str) for s in keep_together)
+        groups = resolve_groups(
+            keep_together, chosen, uow.accounts.list() if needs_accounts else []
+        )
         current = uow.plans.get(from_plan) if from_plan else None
         reps: list[Rep] = []
         if centres_from_reps:
@@ -214,13 +233,16 @@ def design_plan(
         callback=callback,
         plan_id=new_id,
         plan_name=plan_name or f"{units.title()} design, {len(reps) or n_territories} territories",
+        groups=groups,
+        windows=windows,
+        travel_costs=travel_costs,
     )
     progress("design territories", 100, 100)
     seconds = time.perf_counter() - started
     if not outcome.diagnosis.feasible:
         names = [t.name for t in outcome.plan.territories]
         findings = [
-            issue_text(issue, outcome.unit_names, names)
+            issue_text(issue, outcome.unit_names, names, outcome.groups)
             for issue in outcome.diagnosis.issues
             if not issue.remedied
         ]
@@ -248,6 +270,7 @@ def design_plan(
             "method": method,
             "states": sorted(states) if states else None,
             "designed_at": now.isoformat(timespec="seconds"),
+            **option_record(keep_together, windows, travel_costs, outcome),
         },
     )
     from terraplan.rules import dump_rule_set
@@ -356,6 +379,18 @@ def design_summary(outcome: DesignOutcome, seconds: float) -> dict[str, Any]:
         },
         "excluded_named_accounts": list(outcome.excluded),
     }
+    if outcome.windows is not None:
+        summary["windows"] = outcome.windows
+        summary["window_only_metrics"] = list(outcome.window_only)
+    if outcome.travel_minutes is not None:
+        summary["travel_minutes"] = outcome.travel_minutes
+    if outcome.groups is not None:
+        summary["keep_together"] = [
+            {"group": name, "units": int((outcome.groups.ids == g).sum()), "share": share}
+            for g, (name, share) in enumerate(
+                zip(outcome.groups.names, outcome.groups.shares, strict=True)
+            )
+        ]
     if report.disruption is not None:
         summary["disruption"] = {
             "units_moved": report.disruption.units_moved,
@@ -375,8 +410,12 @@ def balance_criteria_record(outcome: DesignOutcome) -> dict[str, Any]:
     territory_ids = [t.id for t in outcome.plan.territories]
     names = outcome.metric_names
     targets = balance.targets
-    return {
-        "metrics": {n: float(t) for n, t in zip(names, balance.tolerance, strict=True)},
+    record: dict[str, Any] = {
+        "metrics": {
+            n: float(t)
+            for n, t in zip(names, balance.tolerance, strict=True)
+            if n not in outcome.window_only  # balanced by absolute windows only
+        },
         "targets": {
             tid: {n: float(targets[t, j]) for j, n in enumerate(names)}
             for t, tid in enumerate(territory_ids)
@@ -394,6 +433,9 @@ def balance_criteria_record(outcome: DesignOutcome) -> dict[str, Any]:
             for u, t in outcome.diagnosis.dedicated
         ],
     }
+    if outcome.windows is not None:
+        record["windows"] = outcome.windows
+    return record
 
 
 def write_design_files(run: DesignRun, out: Path, *, overwrite: bool = False) -> list[Path]:
@@ -408,80 +450,3 @@ def write_design_files(run: DesignRun, out: Path, *, overwrite: bool = False) ->
     if any(u.polygon for u in geo_units):
         files[f"{stem.name}.geojson"] = json.dumps(territories_geojson(run.outcome, geo_units))
     return write_files(stem.parent, files, overwrite=overwrite)
-
-
-def design_tradeoff(
-    db: Database,
-    *,
-    parameters: list[float],
-    units: UnitChoice = "counties",
-    n_territories: int | None = None,
-    balance: Mapping[str, float] | None = None,
-    contiguous: bool = False,
-    from_plan: str | None = None,
-    seed: int = 0,
-    time_limit: float = 10.0,
-    states: set[str] | None = None,
-    progress: Progress = no_progress,
-) -> list[dict[str, Any]]:
-    """The non-dominated designs between compactness and a second goal (nothing is saved).
-
-    With ``from_plan``: compactness against disruption, ``parameters`` being disruption budgets
-    (unit counts, or shares below 1). Without: compactness against balance (the price of
-    balance), ``parameters`` being tolerances applied to every balanced metric. Each point is
-    a full design run of ``time_limit`` seconds.
-    """
-    from terraplan.engine.design.pareto import tradeoff_curve
-
-    with UnitOfWork(db) as uow:
-        chosen = load_units(uow, units, states=states)
-        names = list(balance or {"population": 0.05})
-        if units != "accounts":
-            chosen = with_account_metrics(chosen, uow, [m for m in names if m in ACCOUNT_METRICS])
-        current = uow.plans.get(from_plan) if from_plan else None
-    outcomes: dict[float, DesignOutcome] = {}
-
-    def solve(parameter: float) -> tuple[Any, float, float]:
-        progress("trade-off curve", len(outcomes), len(parameters))
-        if current is not None:
-            budget = int(parameter) if parameter >= 1 else parameter
-            outcome = design_territories(
-                chosen,
-                n_territories=n_territories,
-                balance=dict(balance) if balance else None,
-                contiguous=contiguous,
-                current=current,
-                max_moved=budget,
-                seed=seed,
-                time_limit=time_limit,
-                method="heuristic",
-            )
-            disruption = outcome.report.disruption
-            second = float(disruption.units_moved) if disruption is not None else 0.0
-        else:
-            outcome = design_territories(
-                chosen,
-                n_territories=n_territories,
-                balance=dict.fromkeys(names, parameter),
-                contiguous=contiguous,
-                seed=seed,
-                time_limit=time_limit,
-                method="heuristic",
-            )
-            second = float(max(abs(x) for x in outcome.report.balance.max_abs_deviation))
-        outcomes[parameter] = outcome
-        return outcome.labels, float(outcome.report.compactness.weighted_inertia), second
-
-    points = tradeoff_curve(solve, parameters)
-    progress("trade-off curve", len(parameters), len(parameters))
-    second_name = "units_moved" if current is not None else "max_deviation"
-    return [
-        {
-            "parameter": p.parameter,
-            "weighted_inertia": p.compactness,
-            second_name: p.second,
-            "within_tolerance": outcomes[p.parameter].report.balance.all_within,
-            "contiguous": outcomes[p.parameter].report.contiguity.all_contiguous,
-        }
-        for p in points
-    ]

@@ -51,14 +51,16 @@ def _design(db: Database, parameters: Mapping[str, Any], progress: Progress) -> 
     allowed = {
         "units", "n_territories", "balance", "contiguous", "centres_from_reps", "from_plan",
         "max_moved", "seed", "time_limit", "method", "states", "plan_id", "plan_name",
-        "created_by", "tradeoff",
+        "created_by", "tradeoff", "keep_together", "windows", "travel_costs",
     }  # fmt: skip
     unknown = sorted(set(parameters) - allowed)
     if unknown:
         raise InvalidParameterError(
             f"design job: unknown parameter {unknown[0]!r}", details={"field": unknown[0]}
         )
-    kwargs = dict(parameters)
+    from terraplan.services.design_inputs import design_job_options
+
+    kwargs = design_job_options(parameters)
     if kwargs.get("states") is not None:
         kwargs["states"] = set(kwargs["states"])
     if kwargs.get("tradeoff") is not None:
@@ -72,7 +74,7 @@ def _tradeoff(db: Database, kwargs: dict[str, Any], progress: Progress) -> dict[
     """``tradeoff``: the tolerances (or, with ``from_plan``, disruption budgets) to sweep;
     the result lists the non-dominated designs (nothing is saved: the user picks one and
     runs that design)."""
-    from terraplan.services.design import design_tradeoff
+    from terraplan.services.design_tradeoff import design_tradeoff
 
     values = kwargs.pop("tradeoff")
     if (

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
 from terraplan.api.routes.scenarios import aware
 from terraplan.api.schemas import Timestamp
 from terraplan.domain.access import Action, sees_everything
-from terraplan.errors import NotFoundError
+from terraplan.errors import InvalidParameterError, NotFoundError
 from terraplan.storage.workflow import Job
 
 router = APIRouter(
@@ -30,13 +30,93 @@ router = APIRouter(
 JOB_ACTIONS = {"design": Action.RUN_DESIGN, "rules_apply": Action.EDIT_RULES}
 
 
+class DesignWindow(BaseModel):
+    """An absolute window on a metric's total, for every territory or one."""
+
+    model_config = ConfigDict(extra="forbid")
+    metric: str = Field(description="Metric name, e.g. potential (balanced by this window)")
+    lower: float | None = Field(None, ge=0, description="Lowest total (null: none)")
+    upper: float | None = Field(None, ge=0, description="Highest total (null: no limit)")
+    territory: str | None = Field(
+        None, description="Territory id or name (T03, a rep's name); null: every territory"
+    )
+
+
+class DesignTravelCost(BaseModel):
+    """Travel time from a unit to a rep's home base (with ``centres_from_reps``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    unit: str = Field(description="Unit id: county FIPS, ZIP or account id")
+    rep: str = Field(description="Rep id or name")
+    minutes: float = Field(ge=0, description="Travel time (or any non-negative cost)")
+
+
+class DesignJobParameters(BaseModel):
+    """The parameters of a ``design`` job (those of ``terraplan design``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    units: Literal["counties", "zips", "custom", "accounts"] | None = None
+    n_territories: int | None = Field(None, ge=1)
+    balance: dict[str, float] | None = Field(
+        None, description='metric -> tolerance, e.g. {"potential": 0.1}'
+    )
+    contiguous: bool | None = None
+    centres_from_reps: bool | None = Field(
+        None, description="One territory per active rep, centred on the home base"
+    )
+    from_plan: str | None = Field(None, description="Realign this plan")
+    max_moved: float | None = Field(None, ge=0, description="Units (>= 1) or a share (< 1)")
+    seed: int | None = None
+    time_limit: float | None = Field(None, gt=0)
+    method: Literal["auto", "heuristic", "exact"] | None = None
+    states: list[str] | None = None
+    plan_id: str | None = None
+    plan_name: str | None = None
+    tradeoff: list[float] | None = Field(
+        None, description="Sweep these tolerances (or disruption budgets); nothing is saved"
+    )
+    keep_together: Literal["parent"] | dict[str, str] | list[Literal["parent"] | dict[str, str]] | None = Field(
+        None,
+        description='"parent" (accounts of one parent family, or the units holding them '
+        "stay in one territory) and/or objects unit id -> group name (e.g. the counties of "
+        "a metro area)",
+    )  # fmt: skip
+    windows: list[DesignWindow] | None = Field(
+        None, description="Absolute windows; a metric not in balance is balanced by them"
+    )
+    travel_costs: list[DesignTravelCost] | None = Field(
+        None,
+        description="Unit -> rep travel times (needs centres_from_reps); compactness becomes "
+        "the weighted travel time and a pair without a time is not allowed",
+    )
+
+
 class JobCreate(BaseModel):
     kind: Literal["design", "rules_apply"]
-    parameters: dict[str, Any] = Field(
+    parameters: dict[str, Any] | DesignJobParameters = Field(
         default_factory=dict,
-        description='design: {"units": "counties", "n_territories": 40, "balance": '
-        '{"potential": 0.1}, "contiguous": true, ...}; rules_apply: {"plan_id": "P001"}',
+        description='design: DesignJobParameters, e.g. {"units": "counties", "n_territories": '
+        '40, "balance": {"potential": 0.1}, "contiguous": true}; rules_apply: {"plan_id": '
+        '"P001"}',
     )
+
+
+def check_design_parameters(parameters: dict[str, Any]) -> None:
+    """Refuse a design job's bad parameters at once (422), naming the JSON path."""
+    from terraplan.services.design_inputs import design_job_options
+
+    try:
+        DesignJobParameters.model_validate(parameters)
+    except ValidationError as exc:
+        problems = [
+            {"path": ".".join(["parameters", *(str(p) for p in e["loc"])]), "reason": e["msg"]}
+            for e in exc.errors()
+        ]
+        first = problems[0]
+        raise InvalidParameterError(
+            f"{first['path']}: {first['reason']}", details={"problems": problems}
+        ) from None
+    design_job_options(parameters)
 
 
 class JobPublic(BaseModel):
@@ -87,8 +167,13 @@ def submit_job_route(principal: CurrentPrincipal, db: DatabaseDep, body: JobCrea
     from terraplan.services.jobs import submit_job
 
     authorize(principal, JOB_ACTIONS[body.kind])
-    parameters = dict(body.parameters)
+    parameters = (
+        dict(body.parameters)
+        if isinstance(body.parameters, dict)
+        else body.parameters.model_dump(exclude_none=True)
+    )
     if body.kind == "design":
+        check_design_parameters(parameters)
         parameters["created_by"] = principal.user.username
     return job_public(submit_job(db, body.kind, parameters, created_by=principal.user.username))
 

@@ -1,6 +1,12 @@
-"""The heuristic's step for the largest-diameter objective: a descent on the widest territory.
+"""The heuristic's step for the largest-diameter objective: bisection with repair, then a descent.
 
-Repeatedly take the territory whose diameter is largest and the two units farthest apart
+First (:mod:`terraplan.engine.design.diameter_repair`) a bisection on the diameter bound:
+for each bound a counted tabu search repairs the plan until no two units farther apart than
+the bound share a territory, windows, locks and contiguity kept. It is skipped for a
+realignment whose priority is least disruption (its moves would disrupt), when the plan is
+off balance and above :data:`~terraplan.engine.design.diameter_repair.MAX_UNITS` units. Then the descent below polishes the widest territory.
+
+The descent: repeatedly take the territory whose diameter is largest and the two units farthest apart
 in it, and move one of them to another territory where
 
 - the giving territory stays above its lower window and the receiving one below its upper,
@@ -22,6 +28,8 @@ import time
 import numpy as np
 import numpy.typing as npt
 
+from terraplan.engine.design import diameter_repair
+from terraplan.engine.design.diameter_repair import Bounds, bisect_diameter, window_scale
 from terraplan.engine.design.exact_costs import allowed_pairs
 from terraplan.engine.design.objectives import pair_distances
 from terraplan.engine.design.problem import Prepared
@@ -41,7 +49,7 @@ def reduce_max_diameter(
     """Lower the largest territory diameter of ``labels (n,)`` by single moves.
 
     Returns the new labels and whether the clock (``deadline``, a
-    :func:`time.perf_counter` instant) cut the descent.
+    :func:`time.perf_counter` instant) cut the search.
     """
     out = np.asarray(labels, dtype=np.int64).copy()
     if prep.n > MAX_UNITS or prep.n <= prep.k:
@@ -53,6 +61,21 @@ def reduce_max_diameter(
         fixed[prep.centre_units] = True
     tallies = np.zeros((prep.k, prep.m))
     np.add.at(tallies, out, prep.weights)
+    slack = 1e-9 * np.maximum(np.abs(prep.targets), 1.0)
+    balanced = bool(np.all(tallies >= prep.lower - slack) and np.all(tallies <= prep.upper + slack))
+    least_disruption = prep.current is not None and prep.priority == "lexicographic"
+    if balanced and not least_disruption and prep.n <= diameter_repair.MAX_UNITS:
+        bounds = Bounds(
+            d=d, weights=prep.weights, lower=prep.lower, upper=prep.upper, allowed=allowed,
+            movable=~fixed & (prep.locked < 0),
+            graph=prep.adjacency if prep.contiguous else None,
+            scale=window_scale(prep.weights, prep.lower, prep.upper),
+        )  # fmt: skip
+        out, cut, _ = bisect_diameter(bounds, out, deadline)
+        if cut:
+            return out, True
+        tallies = np.zeros((prep.k, prep.m))
+        np.add.at(tallies, out, prep.weights)
     members: list[list[int]] = [np.flatnonzero(out == t).tolist() for t in range(prep.k)]
     diam = np.array([_diameter(d, m) for m in members])
     graph = prep.adjacency if prep.contiguous else None

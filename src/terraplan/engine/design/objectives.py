@@ -7,9 +7,9 @@
   distances they use (chord km for latitude/longitude, the caller's unit for planar
   coordinates, else the given matrix).
 
-Under ``compactness_objective="diameter"`` the heuristic ends with the descent of
-:mod:`terraplan.engine.design.diameter_search` (its search could score plans with
-:func:`max_diameter` too); the exact model is :mod:`terraplan.engine.design.exact_diameter`.
+Under ``compactness_objective="diameter"`` the heuristic ends with the bisection and descent
+of :mod:`terraplan.engine.design.diameter_search`; the exact model is
+:mod:`terraplan.engine.design.exact_diameter`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,90 @@
+"""The trade-off curve of a design: compactness against balance or against disruption."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from terraplan.planning.design import DesignOutcome, design_territories
+from terraplan.planning.unit_metrics import ACCOUNT_METRICS
+from terraplan.services.design import UnitChoice, load_units, with_account_metrics
+from terraplan.services.progress import Progress, no_progress
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+
+def design_tradeoff(
+    db: Database,
+    *,
+    parameters: list[float],
+    units: UnitChoice = "counties",
+    n_territories: int | None = None,
+    balance: Mapping[str, float] | None = None,
+    contiguous: bool = False,
+    from_plan: str | None = None,
+    seed: int = 0,
+    time_limit: float = 10.0,
+    states: set[str] | None = None,
+    progress: Progress = no_progress,
+) -> list[dict[str, Any]]:
+    """The non-dominated designs between compactness and a second goal (nothing is saved).
+
+    With ``from_plan``: compactness against disruption, ``parameters`` being disruption budgets
+    (unit counts, or shares below 1). Without: compactness against balance (the price of
+    balance), ``parameters`` being tolerances applied to every balanced metric. Each point is
+    a full design run of ``time_limit`` seconds.
+    """
+    from terraplan.engine.design.pareto import tradeoff_curve
+
+    with UnitOfWork(db) as uow:
+        chosen = load_units(uow, units, states=states)
+        names = list(balance or {"population": 0.05})
+        if units != "accounts":
+            chosen = with_account_metrics(chosen, uow, [m for m in names if m in ACCOUNT_METRICS])
+        current = uow.plans.get(from_plan) if from_plan else None
+    outcomes: dict[float, DesignOutcome] = {}
+
+    def solve(parameter: float) -> tuple[Any, float, float]:
+        progress("trade-off curve", len(outcomes), len(parameters))
+        if current is not None:
+            budget = int(parameter) if parameter >= 1 else parameter
+            outcome = design_territories(
+                chosen,
+                n_territories=n_territories,
+                balance=dict(balance) if balance else None,
+                contiguous=contiguous,
+                current=current,
+                max_moved=budget,
+                seed=seed,
+                time_limit=time_limit,
+                method="heuristic",
+            )
+            disruption = outcome.report.disruption
+            second = float(disruption.units_moved) if disruption is not None else 0.0
+        else:
+            outcome = design_territories(
+                chosen,
+                n_territories=n_territories,
+                balance=dict.fromkeys(names, parameter),
+                contiguous=contiguous,
+                seed=seed,
+                time_limit=time_limit,
+                method="heuristic",
+            )
+            second = float(max(abs(x) for x in outcome.report.balance.max_abs_deviation))
+        outcomes[parameter] = outcome
+        return outcome.labels, float(outcome.report.compactness.weighted_inertia), second
+
+    points = tradeoff_curve(solve, parameters)
+    progress("trade-off curve", len(parameters), len(parameters))
+    second_name = "units_moved" if current is not None else "max_deviation"
+    return [
+        {
+            "parameter": p.parameter,
+            "weighted_inertia": p.compactness,
+            second_name: p.second,
+            "within_tolerance": outcomes[p.parameter].report.balance.all_within,
+            "contiguous": outcomes[p.parameter].report.contiguity.all_contiguous,
+        }
+        for p in points
+    ]
