@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from terraplan.domain import Account, GeoKind, GeoUnit
+from terraplan.domain import Account, GeoUnit
+from terraplan.planning.unit_metrics import account_unit_key
 
 
 def parent_families(accounts: Sequence[Account]) -> dict[str, str]:
@@ -55,13 +56,13 @@ def unit_families(units: Sequence[GeoUnit], accounts: Sequence[Account]) -> dict
     code (as their metrics are summed onto units). Units holding accounts of several
     families join those families into one group.
     """
-    by_zip = any(u.kind in (GeoKind.ZIP, GeoKind.CUSTOM) for u in units)
+    unit_key = account_unit_key(units)
     designed = {u.id for u in units}
     families = parent_families(accounts)
     grouping: dict[str, list[str]] = {}
     for account in accounts:
         family = families.get(account.id)
-        key = account.postal_code if by_zip else account.county_fips
+        key = unit_key(account)
         if family is not None and key in designed:
             grouping.setdefault(family, []).append(str(key))
     return merge_groupings(

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from terraplan.domain import Account, GeoKind, GeoUnit
 
 #: Account figures that can be summed onto geo units to balance them (``count`` = number of accounts).
 ACCOUNT_METRICS = ("potential", "workload", "annual_revenue", "count")
+
+
+def account_unit_key(units: Sequence[GeoUnit]) -> Callable[[Account], str | None]:
+    """How an account is matched to one of ``units``: by county FIPS for counties, by postal
+    code for ZIP and custom units (e.g. another country's postal areas)."""
+    if any(u.kind in (GeoKind.ZIP, GeoKind.CUSTOM) for u in units):
+        return lambda account: account.postal_code
+    return lambda account: account.county_fips
 
 
 def sum_account_metrics(
@@ -23,10 +31,10 @@ def sum_account_metrics(
     missing = [m for m in metrics if any(m not in u.attributes for u in units)]
     if not missing:
         return list(units)
-    by_zip = any(u.kind in (GeoKind.ZIP, GeoKind.CUSTOM) for u in units)
+    unit_key = account_unit_key(units)
     totals: dict[str, dict[str, float]] = {}
     for account in accounts:
-        key = account.postal_code if by_zip else account.county_fips
+        key = unit_key(account)
         if key is None:
             continue
         row = totals.setdefault(key, dict.fromkeys(missing, 0.0))
