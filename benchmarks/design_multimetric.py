@@ -89,7 +89,11 @@ def demo_case(seeds: int, time_limit: float) -> None:
         if ok:
             certificates.append(seed)
         if seed == 0:
-            print(f"  diagnosis before the search: {outcome.diagnosis.summary()}")
+            from terraplan.planning.design import issue_text
+
+            names = [t.name for t in outcome.plan.territories]
+            found = [issue_text(i, outcome.unit_names, names) for i in outcome.diagnosis.issues]
+            print(f"  diagnosis before the search: {'; '.join(found) or 'no issue'}")
         dev = bal.max_abs_deviation
         print(
             f"  {seed:>4} {dev[0]:>9.1%} {dev[1]:>9.1%} {outside:>7} {wall:>7.1f} {cpu:>6.1f}"

@@ -23,7 +23,7 @@ It forbids only territories that wind back towards their anchor, which balance n
 territory's anchor, so among balanced re-splits the most compact one that moves few units
 wins. A re-split is kept only when the group's total band excess falls.
 
-Work is counted, not timed: each solve costs its binary variables against a
+Work is counted, not timed: each solve costs its free binary variables against a
 :class:`~terraplan.engine.design.balance_milp.WorkBudget` fixed from the instance size,
 and HiGHS runs with a node limit, so the same input gives the same plan on any machine.
 The clock (the caller's deadline, a per-solve safety cap) only stops the phase early.
@@ -70,6 +70,8 @@ MIP_GAP = 0.05
 MOVE_COST = 0.02
 #: Weight of one target-share of band excess against the group's compactness.
 BIG = 1.0e4
+#: A unit may join a territory of the group only within this many hops of its units.
+REACH = 3
 #: Seconds one solve may take: a safety stop only.
 SOLVE_SECONDS = 20.0
 _EPS = 1e-9
@@ -244,6 +246,10 @@ class _Resplit:
         lower_b = np.zeros(nvar)
         upper_b = np.full(nvar, np.inf)
         allowed = np.isfinite(steps.T)  # (nm, g)
+        # a unit may only join a territory it lies within REACH hops of (fewer variables;
+        # units deep inside a territory keep it)
+        for j in range(g):
+            allowed[:, j] &= hop[:, local == j].min(axis=1) <= REACH
         if prep.allowed is not None:
             allowed &= prep.allowed[np.ix_(members, gidx)]
         locked = prep.locked[members]
@@ -288,7 +294,7 @@ class _Resplit:
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             return None
-        budget.spend(nx)
+        budget.spend(float(allowed.sum()))  # the free binaries
         self.solves += 1
         try:
             res = milp(
