@@ -30,7 +30,7 @@ from terraplan.engine.design.diagnosis import Diagnosis, diagnose
 from terraplan.engine.design.diameter_search import reduce_max_diameter
 from terraplan.engine.design.groups import solve_grouped
 from terraplan.engine.design.ordered_resplit import applies as resplit_applies
-from terraplan.engine.design.ordered_resplit import ordered_balance_repair
+from terraplan.engine.design.ordered_resplit import resplit_and_search
 from terraplan.engine.design.params import (
     DEFAULT_TIME_LIMIT,
     Param,
@@ -240,38 +240,21 @@ class HeuristicSolver:
         trace: list[TraceRow],
         began: float,
     ) -> tuple[float, float, np.ndarray[Any, Any], bool, int]:
-        """Exact group re-splits (:mod:`ordered_resplit`) of the best plan's out-of-band
-        territories, then a search that keeps the bands and tidies the boundaries; returns
-        the new best when its balance penalty is lower."""
-        outcome = ordered_balance_repair(prep, best[2], budget=budget, deadline=deadline)
-        if outcome.groups == 0:
-            return best
-        logger.debug(
-            "re-split phase: %d groups in %d solves (work %.0f of %.0f), %d still out",
-            outcome.groups, outcome.solves, budget.used, budget.total, len(outcome.unresolved),
+        """:func:`resplit_and_search` on the best plan; the new best when it is better."""
+
+        def on_sweep(_sweep: int, phase: str, state: SearchState) -> bool:
+            row = TraceRow(len(trace) + 1, f"{phase}#resplit", state.objective, state.penalty,
+                           time.perf_counter() - began)  # fmt: skip
+            trace.append(row)
+            return self.callback is None or self.callback(row.step, state.objective) is not False
+
+        found = resplit_and_search(
+            prep, best[2], budget=budget, deadline=deadline, max_sweeps=self.max_sweeps,
+            min_improvement=float(self.min_improvement), on_sweep=on_sweep,
         )  # fmt: skip
-        centres = territory_centres(prep, outcome.labels)
-        state = SearchState(prep, outcome.labels, centres)
-
-        def on_sweep(_sweep: int, phase: str) -> bool:
-            trace.append(
-                TraceRow(
-                    len(trace) + 1,
-                    f"{phase}#resplit",
-                    state.objective,
-                    state.penalty,
-                    time.perf_counter() - began,
-                )
-            )
-            return True
-
-        converged, _ = local_search(
-            state,
-            deadline=deadline,
-            max_sweeps=self.max_sweeps,
-            on_sweep=on_sweep,
-            min_improvement=float(self.min_improvement),
-        )
+        if found is None:
+            return best
+        state, converged = found
         key = (round(state.penalty, 12), state.objective)
         if key < best[:2]:
             return (key[0], key[1], state.labels.copy(), converged, best[4] + state.moves)

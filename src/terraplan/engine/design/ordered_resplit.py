@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,8 @@ from terraplan.engine.design.balance_milp import (
     tallies_of,
 )
 from terraplan.engine.design.problem import Prepared
+from terraplan.engine.design.report import territory_centres
+from terraplan.engine.design.search import SearchState, local_search
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +165,38 @@ def ordered_balance_repair(
                 break
         if not done:
             failed.add(t)
+
+
+def resplit_and_search(
+    prep: Prepared,
+    labels: npt.NDArray[Any],
+    *,
+    budget: WorkBudget,
+    deadline: float,
+    max_sweeps: int,
+    min_improvement: float,
+    on_sweep: Callable[[int, str, SearchState], bool],
+) -> tuple[SearchState, bool] | None:
+    """:func:`ordered_balance_repair`, then a local search on its plan (balance first, then
+    compactness moves that never raise the band excess) to tidy the re-split boundaries.
+    Returns the search state and whether the search converged, or None when no group was
+    re-split. ``on_sweep(sweep, phase, state)`` returning False stops the search."""
+    outcome = ordered_balance_repair(prep, labels, budget=budget, deadline=deadline)
+    if outcome.groups == 0:
+        return None
+    logger.debug(
+        "re-split phase: %d groups in %d solves (work %.0f of %.0f), %d still out",
+        outcome.groups, outcome.solves, budget.used, budget.total, len(outcome.unresolved),
+    )  # fmt: skip
+    state = SearchState(prep, outcome.labels, territory_centres(prep, outcome.labels))
+    converged, _ = local_search(
+        state,
+        deadline=deadline,
+        max_sweeps=max_sweeps,
+        on_sweep=lambda sweep, phase: on_sweep(sweep, phase, state),
+        min_improvement=min_improvement,
+    )
+    return state, converged
 
 
 def _pooled_fit(prep: Prepared, tallies: FloatArray, group: list[int]) -> float:
