@@ -49,16 +49,20 @@ SELECT{_PLAN_PARTS},
 
 _MARKER = f"SELECT{_PLAN_PARTS}"
 
+#: Parsed once: the API reads the marker on every hot read.
+_FINGERPRINT_QUERY = text(_FINGERPRINT)
+_MARKER_QUERY = text(_MARKER)
+
 
 def monitoring_fingerprint(connection: Connection, plan_id: str) -> tuple[Any, ...]:
     """A tuple that changes whenever the data behind the plan's KPIs changes (first item: the
     plan's version, None when there is no such plan)."""
-    row = connection.execute(text(_FINGERPRINT), {"plan_id": plan_id}).one()
+    row = connection.execute(_FINGERPRINT_QUERY, {"plan_id": plan_id}).one()
     return tuple(row)
 
 
 def change_marker(connection: Connection, plan_id: str) -> tuple[Any, ...]:
     """A tuple that changes whenever the plan or the records change through terraplan (first
     item: the plan's version, None when there is no such plan); see the module's docstring."""
-    row = connection.execute(text(_MARKER), {"plan_id": plan_id}).one()
+    row = connection.execute(_MARKER_QUERY, {"plan_id": plan_id}).one()
     return tuple(row)
