@@ -141,11 +141,30 @@ def differences(want: pl.DataFrame, got: pl.DataFrame) -> int:
     return bad
 
 
-def timed(label: str, run: object) -> tuple[object, float, float]:
+def jvm_cpu(spark: object) -> float:
+    """CPU seconds (user + system) of the local Spark's JVM so far (0 when unknown)."""
+    try:
+        pid = spark.sparkContext._gateway.proc.pid  # type: ignore[attr-defined]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (AttributeError, OSError, IndexError, ValueError):
+        return 0.0
+
+
+def timed(label: str, run: object, spark: object = None) -> tuple[object, float, float]:
+    """Run ``run`` and print its wall time, this process's CPU time (plus the Spark JVM's
+    when ``spark`` is given), peak RSS and the load average (other work shares the cores)."""
     start, cpu = time.perf_counter(), time.process_time()
+    jvm = jvm_cpu(spark) if spark is not None else 0.0
     result = run() if callable(run) else run
     wall, used = time.perf_counter() - start, time.process_time() - cpu
-    print(f"{label:<44}: {wall:7.1f} s wall, {used:7.1f} s CPU, peak RSS {peak_mb():,.0f} MB")
+    extra = ""
+    if spark is not None:
+        extra = f" (+ {jvm_cpu(spark) - jvm:.1f} s CPU in the Spark JVM)"
+    print(
+        f"{label:<44}: {wall:7.1f} s wall, {used:7.1f} s CPU{extra}, peak RSS "
+        f"{peak_mb():,.0f} MB, load average {os.getloadavg()[0]:.1f}"
+    )
     return result, wall, used
 
 
@@ -208,6 +227,7 @@ def main() -> None:
             on_spark, _, _ = timed(
                 f"spark compiled SQL, {small_lines:,} lines",
                 lambda: warehouse_kpis("spark", str(small), spark=spark, **options).frame,
+                spark,
             )
             assert isinstance(on_spark, pl.DataFrame)
             print(f"  spark differing cells vs polars: {differences(want, on_spark)}")
