@@ -220,7 +220,7 @@ def spark_run(
                 )
                 chunk.write_parquet(folder / f"part-{done // 1_000_000:04d}.parquet")
                 if reference is None:
-                    reference = assign_batch(rule_set, chunk)
+                    reference = assign_batch(chunk, rule_set)
                 done += size
         start, cpu = time.perf_counter(), time.process_time()
         spark = local_spark(cores=2, shuffle_partitions=4)
