@@ -230,7 +230,9 @@ def spark_run(
         sql = compile_sql(rule_set, "spark")
         start, jvm = time.perf_counter(), jvm_cpu(spark)
         result = spark.sql(sql)
-        counts = result.groupBy().agg({"gap": "sum", "conflict": "sum"}).collect()[0]
+        counts = result.selectExpr(
+            "SUM(CASE WHEN gap THEN 1 ELSE 0 END)", "SUM(CASE WHEN conflict THEN 1 ELSE 0 END)"
+        ).collect()[0]
         t_spark = time.perf_counter() - start
         print(
             f"spark compiled SQL : {t_spark:8.2f} s over {n:,} accounts x {n_rules} rules "
