@@ -185,6 +185,8 @@ class SqlContext:
         self.dims = dims
         self.n = inactive_months
         self.ctes: list[tuple[str, exp.Query]] = []
+        #: Reps are credited with the owner of the day (an ownership table and reps asked).
+        self.credits = tables.has("ownership") and "rep" in dims
 
     # -- helpers -----------------------------------------------------------------------------
 

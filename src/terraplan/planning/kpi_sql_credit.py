@@ -8,8 +8,9 @@ who owned the account on the day it was opened; dates no ownership row covers ke
 owner. This is :mod:`terraplan.planning.kpi_credit` (the in-process path) in SQL:
 
 * ``tp_changed``: the accounts some ownership row gives to another rep than today's owner;
-* their sales lines, summed per (account, day) (a second read of the sales lines, which the
-  engine narrows to those accounts' lines), and their opportunities;
+* their sales lines, summed per (account, day) (a second read of the sales lines, joined
+  on the lines' own account ids so that the engine narrows it to those accounts' lines
+  without a cast per line), and their opportunities;
 * the owner of each such day: the ownership row with the latest ``valid_from`` on or before
   it, when its ``valid_to`` has not passed;
 * ``tp_credit (key, m, <measures>)``: for every line or opportunity whose owner of the day is
@@ -33,7 +34,7 @@ MOVED = "owner IS DISTINCT FROM today"
 
 def corrections(b: SqlContext) -> None:
     """Add ``tp_credit`` when an ownership table is given and reps are reported."""
-    if not b.tables.has("ownership") or "rep" not in b.dims:
+    if not b.credits:
         return
     b.add(
         "tp_own",
@@ -62,6 +63,16 @@ def corrections(b: SqlContext) -> None:
         .join("tp_own AS o", on="o.account_id = t.account_id")
         .where("o.owner_id IS DISTINCT FROM t.today"),
     )
+    # the changed accounts' ids as the sales lines write them (from the grouped lines), so
+    # that the second read of the lines compares ids as they are, with no cast per line
+    b.add(
+        "tp_changed_ids",
+        sqlglot.select("am.source_id", "c.account_id", "c.today")
+        .distinct()
+        .from_("tp_am AS am")
+        .join("tp_acc AS a", on="a.acc = am.acc")
+        .join("tp_changed AS c", on="c.account_id = a.account_id"),
+    )
     day = exp.column("date", "s")
     b.add(
         "tp_moved_lines",
@@ -72,7 +83,7 @@ def corrections(b: SqlContext) -> None:
             "SUM(CAST(s.amount AS DOUBLE)) AS amount",
         )
         .from_(b.source("sales_lines", "s"))
-        .join("tp_changed AS c", on="c.account_id = CAST(s.account_id AS VARCHAR)")
+        .join("tp_changed_ids AS c", on="c.source_id = s.account_id")
         .where(exp.LTE(this=day.copy(), expression=date_literal(b.as_of)))
         .group_by("1", "2", "3"),
     )

@@ -246,17 +246,20 @@ def sales(b: SqlContext) -> None:
         .group_by("1", "2")
     )
     b.add("tp_sales", grouped)
+    columns = [
+        "a.acc",
+        "a.cell",
+        "a.potential",
+        "CAST(s.m AS INT) AS m",
+        "s.early",
+        "s.late",
+        "s.early > 0 OR s.late > 0 AS sold",
+    ]
+    if b.credits:  # the lines' own account ids, to find a re-owned account's lines uncast
+        columns.append("s.account_id AS source_id")
     b.add(
         "tp_am",
-        sqlglot.select(
-            "a.acc",
-            "a.cell",
-            "a.potential",
-            "CAST(s.m AS INT) AS m",
-            "s.early",
-            "s.late",
-            "s.early > 0 OR s.late > 0 AS sold",
-        )
+        sqlglot.select(*columns)
         .from_("tp_sales AS s")
         .join("tp_acc AS a", on="a.account_id = CAST(s.account_id AS VARCHAR)"),
     )

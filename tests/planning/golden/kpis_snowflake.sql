@@ -244,7 +244,8 @@ WITH tp_periods AS (
     CAST(s.m AS INT) AS m,
     s.early,
     s.late,
-    s.early > 0 OR s.late > 0 AS sold
+    s.early > 0 OR s.late > 0 AS sold,
+    s.account_id AS source_id
   FROM tp_sales AS s
   JOIN tp_acc AS a
     ON a.account_id = CAST(s.account_id AS VARCHAR)
@@ -491,6 +492,16 @@ WITH tp_periods AS (
     ON o.account_id = t.account_id
   WHERE
     o.owner_id IS DISTINCT FROM t.today
+), tp_changed_ids AS (
+  SELECT DISTINCT
+    am.source_id,
+    c.account_id,
+    c.today
+  FROM tp_am AS am
+  JOIN tp_acc AS a
+    ON a.acc = am.acc
+  JOIN tp_changed AS c
+    ON c.account_id = a.account_id
 ), tp_moved_lines AS (
   SELECT
     c.account_id,
@@ -498,8 +509,8 @@ WITH tp_periods AS (
     s.date AS day,
     SUM(CAST(s.amount AS DOUBLE)) AS amount
   FROM crm.sales_lines AS s
-  JOIN tp_changed AS c
-    ON c.account_id = CAST(s.account_id AS VARCHAR)
+  JOIN tp_changed_ids AS c
+    ON c.source_id = s.account_id
   WHERE
     s.date <= CAST('2026-03-15' AS DATE)
   GROUP BY
