@@ -12,7 +12,7 @@ spread over 36 months; then prints, measured in the same run:
 
 The data is deleted afterwards. Usage:
   .venv/bin/python benchmarks/kpis_warehouse.py [--lines 100000000] [--small-lines 10000000]
-      [--spark-lines 10000000] [--accounts 200000] [--dir /tmp]
+      [--spark-lines 10000000] [--accounts 200000] [--dir /tmp] [--ownership]
 """
 
 from __future__ import annotations
@@ -101,8 +101,26 @@ def write_tables(folder: Path, n_lines: int, n_accounts: int, small_lines: int) 
         },
         schema_overrides={"rep_id": pl.String},
     ).write_parquet(everything / "targets.parquet")
+    # ownership history, in its own folder (read only by the --ownership run): every 50th
+    # account was owned by the next territory's rep until 2025-06-30
+    history = folder / "history"
+    history.mkdir()
+    moved = ids[::50]
+    switch = date(2025, 7, 1)
+    today = [f"rep{i % TERRITORIES:03d}" for i in moved]
+    before = [f"rep{(i + 1) % TERRITORIES:03d}" for i in moved]
+    pl.DataFrame(
+        {
+            "account_id": np.concatenate([moved, moved]),
+            "owner_id": before + today,
+            "valid_from": [date(2020, 1, 1)] * len(moved) + [switch] * len(moved),
+            "valid_to": [date(2025, 6, 30)] * len(moved) + [None] * len(moved),
+        }
+    ).write_parquet(history / "ownership.parquet")
     for name in ("accounts", "alignment", "territories", "opportunities", "targets"):
         (small / f"{name}.parquet").symlink_to(everything / f"{name}.parquet")
+        (history / f"{name}.parquet").symlink_to(everything / f"{name}.parquet")
+    (history / "sales_lines").symlink_to(everything / "sales_lines")
     done = 0
     while done < n_lines:
         size = min(CHUNK, n_lines - done)
@@ -141,11 +159,30 @@ def differences(want: pl.DataFrame, got: pl.DataFrame) -> int:
     return bad
 
 
-def timed(label: str, run: object) -> tuple[object, float, float]:
+def jvm_cpu(spark: object) -> float:
+    """CPU seconds (user + system) of the local Spark's JVM so far (0 when unknown)."""
+    try:
+        pid = spark.sparkContext._gateway.proc.pid  # type: ignore[attr-defined]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (AttributeError, OSError, IndexError, ValueError):
+        return 0.0
+
+
+def timed(label: str, run: object, spark: object = None) -> tuple[object, float, float]:
+    """Run ``run`` and print its wall time, this process's CPU time (plus the Spark JVM's
+    when ``spark`` is given), peak RSS and the load average (other work shares the cores)."""
     start, cpu = time.perf_counter(), time.process_time()
+    jvm = jvm_cpu(spark) if spark is not None else 0.0
     result = run() if callable(run) else run
     wall, used = time.perf_counter() - start, time.process_time() - cpu
-    print(f"{label:<44}: {wall:7.1f} s wall, {used:7.1f} s CPU, peak RSS {peak_mb():,.0f} MB")
+    extra = ""
+    if spark is not None:
+        extra = f" (+ {jvm_cpu(spark) - jvm:.1f} s CPU in the Spark JVM)"
+    print(
+        f"{label:<44}: {wall:7.1f} s wall, {used:7.1f} s CPU{extra}, peak RSS "
+        f"{peak_mb():,.0f} MB, load average {os.getloadavg()[0]:.1f}"
+    )
     return result, wall, used
 
 
@@ -156,6 +193,12 @@ def main() -> None:
     parser.add_argument("--spark-lines", type=int, default=10_000_000)
     parser.add_argument("--accounts", type=int, default=200_000)
     parser.add_argument("--dir", default=tempfile.gettempdir())
+    parser.add_argument(
+        "--ownership",
+        action="store_true",
+        help="also time reps credited with the owner of the day (2%% of accounts re-owned) "
+        "beside reps credited with today's owner, over all --lines",
+    )
     args = parser.parse_args()
     small_lines = min(args.small_lines, args.lines)
     folder = Path(tempfile.mkdtemp(prefix="kpis_warehouse_", dir=args.dir))
@@ -178,6 +221,16 @@ def main() -> None:
         )
         print(f"  {run.frame.height:,} rows (territory x month), target <= 30 s: "
               f"{'met' if big_wall <= 30 else 'NOT met'}")  # fmt: skip
+        if args.ownership:
+            reps = {"periods": ["month"], "dimensions": ["territory", "rep"], "as_of": AS_OF}
+            timed(
+                f"duckdb, territories and reps, {args.lines:,} lines",
+                lambda: warehouse_kpis("duckdb", str(folder / "all"), **reps),
+            )
+            timed(
+                "  the same, reps with the owner of the day",
+                lambda: warehouse_kpis("duckdb", str(folder / "history"), **reps),
+            )
         small = folder / "small"
         inputs = KpiInputs(
             **{
@@ -208,6 +261,7 @@ def main() -> None:
             on_spark, _, _ = timed(
                 f"spark compiled SQL, {small_lines:,} lines",
                 lambda: warehouse_kpis("spark", str(small), spark=spark, **options).frame,
+                spark,
             )
             assert isinstance(on_spark, pl.DataFrame)
             print(f"  spark differing cells vs polars: {differences(want, on_spark)}")

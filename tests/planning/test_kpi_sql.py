@@ -218,8 +218,35 @@ def kpi_inputs(draw: st.DrawFn) -> tuple[KpiInputs, date]:
             "amount": [3000.0],
         }
     )
+    # who owned which account when (rep9 owns no territory today; a null owner is no rep)
+    own_rows = draw(
+        st.lists(
+            st.tuples(
+                account,
+                st.sampled_from(["rep1", "rep2", "rep9", None]),
+                days,
+                st.one_of(st.none(), st.integers(0, 300)),
+            ),
+            max_size=4,
+        )
+    )
+    ownership = pl.DataFrame(
+        {
+            "account_id": [r[0] for r in own_rows],
+            "owner_id": [r[1] for r in own_rows],
+            "valid_from": [day(r[2]) for r in own_rows],
+            "valid_to": [None if r[3] is None else day(r[2] + r[3]) for r in own_rows],
+        },
+        schema={
+            "account_id": pl.String,
+            "owner_id": pl.String,
+            "valid_from": pl.Date,
+            "valid_to": pl.Date,
+        },
+    )
     inputs = KpiInputs(
         sales_lines=sales,
+        ownership=ownership if ownership.height else None,
         opportunities=opps if opps.height else None,
         targets=targets if targets.height else None,
         accounts=accounts,
@@ -311,3 +338,55 @@ def test_postgres_equals_in_process(pg: Any, case: tuple[KpiInputs, date]) -> No
                 pg.cursor().executemany(f"INSERT INTO in_{name} VALUES ({marks})", frame.rows())
         sql = compile_kpi_sql(tables_of(data), as_of=as_of, first=first, dialect="postgres")
         assert_equal(want, pg.execute(sql).fetchall())
+
+
+def test_reps_are_credited_with_the_owner_of_the_day() -> None:
+    """A1 sits in T1 (rep1's today); rep2 owned it until day 99: its sale of day 50 and the
+    opportunity opened that day go to rep2, the sale of day 150 to rep1, as in-process."""
+    accounts = pl.DataFrame({"id": ["A1"], "segment": ["smb"]})
+    alignment = pl.DataFrame({"account_id": ["A1"], "territory_id": ["T1"]})
+    sales = pl.DataFrame(
+        {"account_id": ["A1", "A1"], "date": [day(50), day(150)], "amount": [100.0, 40.0]}
+    )
+    opps = pl.DataFrame(
+        {
+            "id": ["O1"],
+            "account_id": ["A1"],
+            "created_date": [day(50)],
+            "close_date": [day(120)],
+            "amount": [70.0],
+            "is_closed": [True],
+            "is_won": [True],
+        }
+    )
+    ownership = pl.DataFrame(
+        {
+            "account_id": ["A1", "A1"],
+            "owner_id": ["rep2", "rep1"],
+            "valid_from": [day(0), day(100)],
+            "valid_to": [day(99), None],
+        }
+    )
+    inputs = KpiInputs(
+        sales_lines=sales,
+        opportunities=opps,
+        accounts=accounts,
+        alignment=alignment,
+        territories=TERRITORIES,
+        ownership=ownership,
+    )
+    options: dict[str, Any] = {"as_of": day(200), "periods": ["month"], "dimensions": ["rep"]}
+    want = compute_kpis(inputs, **options)
+    data = frames(inputs)
+    with duckdb.connect() as conn:
+        for name, frame in data.items():
+            conn.register(f"in_{name}", frame.to_arrow())
+        first, _ = data_dates(inputs)
+        sql = compile_kpi_sql(tables_of(data), first=first, dialect="duckdb", **options)
+        rows = conn.sql(sql).fetchall()
+    assert_equal(want, rows)
+    got = pl.DataFrame(rows, schema=want.schema, orient="row")
+    revenue = got.group_by("key").agg(pl.col("revenue").sum()).sort("key")
+    assert revenue.rows() == [("rep1", 40.0), ("rep2", 100.0)]
+    won = got.filter(pl.col("average_deal_size").is_not_null())
+    assert won.select("key", "average_deal_size").rows() == [("rep2", 70.0)]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Iterator
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -181,3 +182,76 @@ def test_spark_equals_in_process(
     assert want.filter(pl.col("target").is_not_null()).height > 0
     assert want.filter(pl.col("win_rate").is_not_null()).height > 0
     wd.assert_same_kpis(want, run.frame)
+
+
+@pytest.fixture(scope="module")
+def owned(
+    demo: tuple[KpiInputs, date, Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[KpiInputs, date, Path]:
+    """The demo with an ownership history: every third account had another rep (the owner of
+    the next territory) until 200 days before the as-of date, then today's owner."""
+    inputs, as_of, _ = demo
+    alignment = inputs.frame("alignment")
+    territories = inputs.frame("territories")
+    assert alignment is not None and territories is not None
+    owners = territories.collect().filter(pl.col("owner_id").is_not_null())
+    leaf_owner = dict(zip(owners["id"], owners["owner_id"], strict=True))
+    reps = sorted(set(leaf_owner.values()))
+    switch = as_of - timedelta(days=200)
+    rows = []
+    for i, (account, territory) in enumerate(
+        alignment.collect().select("account_id", "territory_id").rows()
+    ):
+        today = leaf_owner.get(territory)
+        if i % 3 or today is None:
+            continue
+        before = reps[(reps.index(today) + 1) % len(reps)]
+        rows.append((account, before, date(2000, 1, 1), switch - timedelta(days=1)))
+        rows.append((account, today, switch, None))
+    ownership = pl.DataFrame(
+        rows,
+        schema={
+            "account_id": pl.String,
+            "owner_id": pl.String,
+            "valid_from": pl.Date,
+            "valid_to": pl.Date,
+        },
+        orient="row",
+    )
+    with_history = replace(inputs, ownership=ownership)
+    folder = tmp_path_factory.mktemp("owned")
+    write_kpi_tables(with_history, folder)
+    assert (folder / "ownership.parquet").is_file()
+    return with_history, as_of, folder
+
+
+def test_duckdb_credits_the_owner_of_the_day(owned: tuple[KpiInputs, date, Path]) -> None:
+    inputs, as_of, folder = owned
+    options: dict[str, Any] = {"periods": ["quarter", "YTD"], "dimensions": ["rep"]}
+    want = compute_kpis(inputs, as_of=as_of, **options)
+    today_only = compute_kpis(replace(inputs, ownership=None), as_of=as_of, **options)
+    assert not want["revenue"].equals(today_only["revenue"])  # the history changes reps' figures
+    run = warehouse_kpis("duckdb", str(folder), **options)
+    wd.assert_same_kpis(want, run.frame)
+
+
+@pytest.mark.postgres
+def test_postgres_credits_the_owner_of_the_day(
+    owned: tuple[KpiInputs, date, Path], postgres_admin_url: str
+) -> None:
+    import uuid
+
+    import psycopg
+
+    inputs, as_of, folder = owned
+    url = postgres_admin_url.replace("postgresql+psycopg://", "postgresql://")
+    schema = f"wh_{uuid.uuid4().hex[:10]}"
+    load_postgres(url, folder, schema)
+    try:
+        tables = {p.stem: f"{schema}.{p.stem}" for p in folder.glob("*.parquet")}
+        options: dict[str, Any] = {"periods": ["quarter", "YTD"], "dimensions": ["rep"]}
+        run = warehouse_kpis("postgres", url, tables=tables, **options)
+        wd.assert_same_kpis(compute_kpis(inputs, as_of=as_of, **options), run.frame)
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

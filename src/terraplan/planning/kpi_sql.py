@@ -20,17 +20,20 @@ targets         territory_id, rep_id, period_start, period_end, amount [, metric
 territories     id, parent_id, owner_id
 leads           created_date, converted_opportunity_id, territory_id, segment, industry
 costs           territory_id, period_start, period_end, amount
+ownership       account_id, owner_id, valid_from, valid_to (null = still)
 =============== ===========================================================================
 
 Only ``accounts`` (or ``alignment``) and ``sales_lines`` are required; a column named in
 :attr:`KpiTables.missing` is read as NULL. Periods and the as-of date are resolved here and
 written into the query as constants: a scheduled job recompiles when they change.
 
-Rep KPIs credit the owner of each leaf territory (``territories.owner_id``), as the in-process
-rollup of :mod:`terraplan.planning.kpi_groups` does when this is written.
+Rep KPIs credit the owner of each leaf territory (``territories.owner_id``: today's owner);
+with an ``ownership`` table, revenue, wins and pipeline go to the owner of the day, as
+in-process (:mod:`terraplan.planning.kpi_sql_credit`).
 
-Every per-record step is a join or a group-by on month numbers (``year * 12 + month - 1``);
-the hierarchy is unrolled :data:`MAX_DEPTH` levels deep (no recursive SQL, which Spark lacks).
+The sales lines are read once, grouped by (account, month); every later step runs on those
+rows or smaller ones, on integer keys (:mod:`terraplan.planning.kpi_sql_facts`). The hierarchy
+is unrolled :data:`MAX_DEPTH` levels deep (no recursive SQL, which Spark lacks).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ import sqlglot
 from sqlglot import exp
 
 from terraplan.errors import InvalidParameterError
+from terraplan.planning import kpi_sql_credit as credit
 from terraplan.planning import kpi_sql_facts as facts
 from terraplan.planning import kpi_sql_rollups as rollups
 from terraplan.planning.kpi_periods import (
@@ -147,11 +151,12 @@ def build(b: SqlContext) -> exp.Select:
     period_tables(b)
     facts.accounts(b)
     facts.hierarchy(b)
-    facts.account_groups(b)
+    facts.cells(b)
     facts.sales(b)
     facts.opportunities(b)
     facts.events(b)
     facts.leads(b)
+    credit.corrections(b)
     rollups.group_months(b)
     rollups.flows_and_stocks(b)
     rollups.static_and_whitespace(b)

@@ -25,6 +25,7 @@ TABLES: tuple[str, ...] = (
     "territories",
     "leads",
     "costs",
+    "ownership",
 )
 #: Columns the query reads per table: (required, optional). An optional column a table lacks
 #: is named in :attr:`KpiTables.missing` and read as NULL.
@@ -43,6 +44,7 @@ COLUMNS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("converted_opportunity_id", "territory_id", "segment", "industry"),
     ),
     "costs": (("territory_id", "period_start", "period_end", "amount"), ()),
+    "ownership": (("account_id", "owner_id", "valid_from", "valid_to"), ()),
 }
 #: Levels of the territory hierarchy above a leaf that regions are read from.
 MAX_DEPTH = 8
@@ -52,7 +54,26 @@ READ = "duckdb"  # the dialect of the fragments below; SQLGlot writes the target
 FLOWS = ("revenue", "new_customers", "opps_closed", "opps_won", "won_amount", "cycle_days")
 LEAD_FLOWS = ("leads", "leads_converted", "leads_won")
 STOCKS = ("pipeline_delta", "active_delta")
-EVENT_MEASURES = (*FLOWS, *STOCKS)
+#: Measures summed per (cell or group, month). Revenue comes in two parts: lines dated up to
+#: ``as_of - 1 year`` (``revenue_early``) and after (``revenue_late``), which the prior-year
+#: window of a period cut short by the as-of date leaves out.
+EVENT_MEASURES = (
+    "revenue_early",
+    "revenue_late",
+    *FLOWS[1:],
+    *STOCKS,
+)
+#: Measures credited to the owner of the day when an ownership table is given (as
+#: :data:`terraplan.planning.kpi_credit.CREDITED_MEASURES`).
+CREDITED = (
+    "revenue_early",
+    "revenue_late",
+    "pipeline_delta",
+    "opps_closed",
+    "opps_won",
+    "won_amount",
+    "cycle_days",
+)
 
 
 @dataclass(frozen=True)
@@ -105,8 +126,11 @@ def check_dialect(dialect: str) -> str:
     return dialect
 
 
-def month_of(column: str) -> str:
-    """Month number ``year * 12 + month - 1`` of a date column (SQL fragment)."""
+def month_of(column: str, *, cast: bool = True) -> str:
+    """Month number ``year * 12 + month - 1`` of a date column (SQL fragment); without
+    ``cast``, in the engine's own EXTRACT type (cheaper per sales line; cast once grouped)."""
+    if not cast:
+        return f"(EXTRACT(YEAR FROM {column}) * 12 + EXTRACT(MONTH FROM {column}) - 1)"
     return f"(CAST(EXTRACT(YEAR FROM {column}) AS INT) * 12 + CAST(EXTRACT(MONTH FROM {column}) AS INT) - 1)"
 
 
@@ -161,6 +185,8 @@ class SqlContext:
         self.dims = dims
         self.n = inactive_months
         self.ctes: list[tuple[str, exp.Query]] = []
+        #: Reps are credited with the owner of the day (an ownership table and reps asked).
+        self.credits = tables.has("ownership") and "rep" in dims
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -1,5 +1,11 @@
 """CTEs of the KPI query that read the user's tables: accounts, the hierarchy, sales lines,
-opportunities, leads, and one event row per account and month."""
+opportunities, leads, and every measure per cell and month.
+
+As in-process (:mod:`terraplan.planning.kpi_facts`), the per-account work runs on integer
+keys: an account code ``acc``, a *cell* (the account's territory x segment x industry
+combination) and a month number ``m``. Sales lines are grouped once by (account, month); all
+later steps read those rows (one per account and month) or smaller ones, and everything is
+summed per (cell, month) before it is spread over the dimensions."""
 
 from __future__ import annotations
 
@@ -70,7 +76,28 @@ def accounts(b: SqlContext) -> None:
             "CAST(NULL AS VARCHAR) AS industry",
             "CAST(NULL AS DOUBLE) AS potential",
         ).from_("tp_ali")
-    b.add("tp_acc", acc)
+    # integer keys for the per-account work: ``acc`` per account row, ``cell`` per
+    # (territory, segment, industry) combination
+    b.add("tp_acc_base", acc)
+    b.add(
+        "tp_acc",
+        sqlglot.select(
+            "account_id",
+            "territory_id",
+            "segment",
+            "industry",
+            "potential",
+            exp.alias_(
+                sqlglot.parse_one("ROW_NUMBER() OVER (ORDER BY account_id)", read=READ), "acc"
+            ),
+            exp.alias_(
+                sqlglot.parse_one(
+                    "DENSE_RANK() OVER (ORDER BY territory_id, segment, industry)", read=READ
+                ),
+                "cell",
+            ),
+        ).from_("tp_acc_base"),
+    )
 
 
 def hierarchy(b: SqlContext) -> None:
@@ -184,29 +211,55 @@ def group_rows(b: SqlContext, relation: str, carry: Sequence[str]) -> exp.Query:
     return union(parts)
 
 
-def account_groups(b: SqlContext) -> None:
-    b.add("tp_acc_groups", group_rows(b, "tp_acc", ("account_id",)))
+def cells(b: SqlContext) -> None:
+    """``tp_cells (cell, territory_id, segment, industry)``."""
+    b.add(
+        "tp_cells",
+        sqlglot.select("cell", "territory_id", "segment", "industry").distinct().from_("tp_acc"),
+    )
 
 
 def sales(b: SqlContext) -> None:
-    late_from = shift_year(b.as_of, -1)
+    """``tp_am (acc, cell, potential, m, early, late, sold)``: sales per account and month.
+
+    The only step that reads every sales line, once: a group-by on the line's own account id
+    and month number (no join, no cast per line), the lines dated after ``as_of - 1 year``
+    summed apart (``late``). ``sold``: the account bought that month (a positive sum on either
+    side of that date, as in-process). The account join runs on the grouped rows."""
+    late_from = date_literal(shift_year(b.as_of, -1))
+    day = exp.column("date", "s")
+    amount = exp.cast(exp.column("amount", "s"), "DOUBLE")
+    is_late = exp.GT(this=day, expression=late_from)
+    zero = number(0)
     grouped = (
         sqlglot.select(
             "s.account_id",
-            exp.alias_(sqlglot.parse_one(month_of("s.date"), read=READ), "m"),
+            exp.alias_(sqlglot.parse_one(month_of("s.date", cast=False), read=READ), "m"),
+            exp.alias_(exp.Sum(this=exp.Case().when(is_late, zero).else_(amount.copy())), "early"),
             exp.alias_(
-                exp.GT(this=exp.column("date", "s"), expression=date_literal(late_from)), "late"
+                exp.Sum(this=exp.Case().when(is_late.copy(), amount.copy()).else_(zero.copy())),
+                "late",
             ),
-            "SUM(CAST(s.amount AS DOUBLE)) AS revenue",
         )
         .from_(b.source("sales_lines", "s"))
-        .where(exp.LTE(this=exp.column("date", "s"), expression=date_literal(b.as_of)))
-        .group_by("1", "2", "3")
+        .where(exp.LTE(this=day.copy(), expression=date_literal(b.as_of)))
+        .group_by("1", "2")
     )
     b.add("tp_sales", grouped)
+    columns = [
+        "a.acc",
+        "a.cell",
+        "a.potential",
+        "CAST(s.m AS INT) AS m",
+        "s.early",
+        "s.late",
+        "s.early > 0 OR s.late > 0 AS sold",
+    ]
+    if b.credits:  # the lines' own account ids, to find a re-owned account's lines uncast
+        columns.append("s.account_id AS source_id")
     b.add(
         "tp_am",
-        sqlglot.select("a.account_id", "s.m", "s.late", "s.revenue")
+        sqlglot.select(*columns)
         .from_("tp_sales AS s")
         .join("tp_acc AS a", on="a.account_id = CAST(s.account_id AS VARCHAR)"),
     )
@@ -223,6 +276,9 @@ def opportunities(b: SqlContext) -> None:
         sqlglot.select(
             exp.alias_(b.col("opportunities", "id", "o"), "opp_id"),
             "a.account_id",
+            "a.acc",
+            "a.cell",
+            exp.alias_(exp.cast(exp.column("created_date", "o"), "DATE"), "created_date"),
             exp.alias_(sqlglot.parse_one(month_of("o.created_date"), read=READ), "cm"),
             exp.alias_(sqlglot.parse_one(month_of(closed_on), read=READ), "xm"),
             "CAST(o.amount AS DOUBLE) AS amount",
@@ -263,78 +319,122 @@ def opportunities(b: SqlContext) -> None:
         .join("tp_acc AS a", on="a.account_id = CAST(o.account_id AS VARCHAR)", join_type="LEFT")
         .where(exp.LTE(this=exp.column("created_date", "o"), expression=date_literal(b.as_of))),
     )
+    b.add("tp_opp_known", sqlglot.select("*").from_("tp_opp").where("acc IS NOT NULL"))
+
+
+def measure_row(
+    source: str, m: str, *, key: str = "cell", key_alias: str = "cell", **values: str
+) -> exp.Select:
+    """``key AS key_alias, m`` and every measure of :data:`EVENT_MEASURES` (0.0 unless
+    given) from ``source`` (a table, or joined tables)."""
+
+    def named(sql: str, name: str) -> exp.Expr:
+        value = sqlglot.parse_one(sql, read=READ)
+        return value if sql == name else exp.alias_(value, name)
+
+    return sqlglot.select(
+        named(key, key_alias),
+        named(m, "m"),
+        *(named(values.get(name, "0.0"), name) for name in EVENT_MEASURES),
+    ).from_(source)
+
+
+def opportunity_rows(
+    source: str, *, key: str = "cell", key_alias: str = "cell", sign: str = ""
+) -> list[exp.Select]:
+    """Rows of the opportunities of ``source`` opened (pipeline in, month ``cm``) and closed
+    (pipeline out and wins, month ``xm``); ``sign`` "-" negates every measure."""
+    opened = measure_row(source, "cm", key=key, key_alias=key_alias, pipeline_delta=f"{sign}amount")
+    closed = measure_row(
+        source,
+        "xm",
+        key=key,
+        key_alias=key_alias,
+        pipeline_delta="amount" if sign else "-amount",
+        opps_closed=f"{sign}1.0",
+        opps_won=f"{sign}CASE WHEN won THEN 1.0 ELSE 0.0 END",
+        won_amount=f"{sign}CASE WHEN won THEN amount ELSE 0.0 END",
+        cycle_days=f"{sign}CASE WHEN won THEN days ELSE 0.0 END",
+    ).where("closed")
+    return [opened, closed]
 
 
 def events(b: SqlContext) -> None:
-    """``tp_events (account_id, m, late, <event measures>)``: one row per account event."""
-
-    def row(source: str, m: str, late: str, **values: str) -> exp.Select:
-        cols = [
-            exp.alias_(sqlglot.parse_one(values.get(name, "0.0"), read=READ), name)
-            for name in EVENT_MEASURES
-        ]
-        return sqlglot.select(
-            "account_id",
-            exp.alias_(sqlglot.parse_one(m, read=READ), "m"),
-            exp.alias_(sqlglot.parse_one(late, read=READ), "late"),
-            *cols,
-        ).from_(source)
-
+    """``tp_cm (cell, m, <event measures>)``: every measure per cell and month, and
+    ``tp_cm_named`` with the cells' territory, segment and industry."""
+    b.add(
+        "tp_rev",
+        sqlglot.select("cell", "m", "SUM(early) AS revenue_early", "SUM(late) AS revenue_late")
+        .from_("tp_am")
+        .group_by("cell", "m"),
+    )
     b.add(
         "tp_new",
-        sqlglot.select("account_id", "MIN(m) AS m")
-        .from_("tp_am")
-        .where("revenue > 0")
-        .group_by("account_id"),
+        sqlglot.select("acc", "MIN(m) AS m").from_("tp_am").where("sold").group_by("acc"),
     )
-    activity: list[exp.Query] = [
-        sqlglot.select("account_id", "m").from_("tp_am").where("revenue > 0")
-    ]
     parts: list[exp.Query] = [
-        row("tp_am", "m", "late", revenue="revenue"),
-        row("tp_new", "m", "FALSE", new_customers="1.0"),
+        measure_row("tp_rev", "m", revenue_early="revenue_early", revenue_late="revenue_late"),
+        measure_row(
+            "tp_new AS n JOIN tp_acc AS a ON a.acc = n.acc",
+            "n.m",
+            key="a.cell",
+            new_customers="1.0",
+        ),
     ]
+    activity: list[exp.Query] = [sqlglot.select("acc", "cell", "m").from_("tp_am").where("sold")]
     if b.tables.has("opportunities"):
-        b.add("tp_opp_known", sqlglot.select("*").from_("tp_opp").where("account_id IS NOT NULL"))
-        parts.append(row("tp_opp_known", "cm", "FALSE", pipeline_delta="amount"))
-        parts.append(
-            row(
-                "tp_opp_known",
-                "xm",
-                "FALSE",
-                pipeline_delta="-amount",
-                opps_closed="1.0",
-                opps_won="CASE WHEN won THEN 1.0 ELSE 0.0 END",
-                won_amount="CASE WHEN won THEN amount ELSE 0.0 END",
-                cycle_days="CASE WHEN won THEN days ELSE 0.0 END",
-            ).where("closed")
-        )
-        activity.append(sqlglot.select("account_id", "cm AS m").from_("tp_opp_known"))
-    b.add("tp_act", union(activity, distinct=True))
-    # an account is active in month t when it has an event in t - N + 1 .. t: each event
-    # starts a run that the next event (or N months) ends; +1 at its start, -1 after its end
-    n = b.n
+        parts.extend(opportunity_rows("tp_opp_known"))
+        activity.append(sqlglot.select("acc", "cell", "cm AS m").from_("tp_opp_known"))
+    b.add("tp_act", union(activity))
+    # an account is active in month t when it has an event in t - N + 1 .. t: the union of
+    # [m, m + N) over its events. Only where that union starts (+1) and ends (-1) is a row:
+    # an event starts a stretch when the previous one is N or more months earlier, and ends
+    # it (at m + N) when the next is N or more months later. An account's events that fall in
+    # one month (a sale and an opportunity) are one event: the first of them ends nothing,
+    # the second starts nothing.
+    n = integer(b.n)
+    window = "OVER (PARTITION BY acc ORDER BY m)"
     b.add(
         "tp_act_runs",
         sqlglot.select(
-            "account_id",
+            "cell",
             "m",
-            exp.alias_(
-                exp.replace_placeholders(
-                    sqlglot.parse_one(
-                        "LEAST(m + :n, COALESCE(LEAD(m) OVER (PARTITION BY account_id ORDER BY m),"
-                        " m + :n))",
-                        read=READ,
-                    ),
-                    n=integer(n),
-                ),
-                "ends",
-            ),
+            exp.alias_(sqlglot.parse_one(f"LAG(m) {window}", read=READ), "prev_m"),
+            exp.alias_(sqlglot.parse_one(f"LEAD(m) {window}", read=READ), "next_m"),
         ).from_("tp_act"),
     )
-    parts.append(row("tp_act_runs", "m", "FALSE", active_delta="1.0"))
-    parts.append(row("tp_act_runs", "ends", "FALSE", active_delta="-1.0"))
+    parts.append(
+        measure_row("tp_act_runs", "m", active_delta="1.0").where(
+            exp.or_("prev_m IS NULL", exp.GTE(this=sqlglot.parse_one("m - prev_m"), expression=n))
+        )
+    )
+    parts.append(
+        measure_row(
+            "tp_act_runs",
+            exp.Add(this=exp.column("m"), expression=n.copy()).sql(dialect=READ),
+            active_delta="-1.0",
+        ).where(
+            exp.or_(
+                "next_m IS NULL",
+                exp.GTE(this=sqlglot.parse_one("next_m - m"), expression=n.copy()),
+            )
+        )
+    )
     b.add("tp_events", union(parts))
+    b.add(
+        "tp_cm",
+        sqlglot.select("cell", "m", *(f"SUM({m}) AS {m}" for m in EVENT_MEASURES))
+        .from_("tp_events")
+        .group_by("cell", "m"),
+    )
+    b.add(
+        "tp_cm_named",
+        sqlglot.select(
+            "c.territory_id", "c.segment", "c.industry", "x.m", *(f"x.{m}" for m in EVENT_MEASURES)
+        )
+        .from_("tp_cm AS x")
+        .join("tp_cells AS c", on="c.cell = x.cell"),
+    )
 
 
 def leads(b: SqlContext) -> None:

@@ -14,6 +14,7 @@ from terraplan.planning.kpi_sql_base import (
     SqlContext,
     empty,
     integer,
+    month_index,
     text,
     union,
 )
@@ -21,20 +22,13 @@ from terraplan.planning.kpi_sql_facts import group_rows
 
 
 def group_months(b: SqlContext) -> None:
-    """``tp_gm (dimension, key, m, late, <measures>)``: every measure per group and month."""
-    sums = [f"SUM(e.{m}) AS {m}" for m in EVENT_MEASURES]
+    """``tp_gm (dimension, key, m, <measures>, revenue)``: every measure per group and month,
+    from the cell-month sums, the leads and (reps) the credit to the owner of the day."""
+    b.add("tp_cm_groups", group_rows(b, "tp_cm_named", ("m", *EVENT_MEASURES)))
     parts: list[exp.Query] = [
         sqlglot.select(
-            "g.dimension",
-            "g.key",
-            "e.m",
-            "e.late",
-            *sums,
-            *(f"0.0 AS {m}" for m in LEAD_FLOWS),
-        )
-        .from_("tp_events AS e")
-        .join("tp_acc_groups AS g", on="g.account_id = e.account_id")
-        .group_by("g.dimension", "g.key", "e.m", "e.late")
+            "dimension", "key", "m", *EVENT_MEASURES, *(f"0.0 AS {m}" for m in LEAD_FLOWS)
+        ).from_("tp_cm_groups")
     ]
     if b.tables.has("leads"):
         b.add("tp_lead_groups", group_rows(b, "tp_lead_rows", ("m", *LEAD_FLOWS)))
@@ -43,14 +37,33 @@ def group_months(b: SqlContext) -> None:
                 "dimension",
                 "key",
                 "m",
-                "FALSE AS late",
                 *(f"0.0 AS {m}" for m in EVENT_MEASURES),
-                *(f"SUM({m}) AS {m}" for m in LEAD_FLOWS),
-            )
-            .from_("tp_lead_groups")
-            .group_by("dimension", "key", "m")
+                *LEAD_FLOWS,
+            ).from_("tp_lead_groups")
         )
-    b.add("tp_gm", union(parts))
+    if any(name == "tp_credit" for name, _ in b.ctes):
+        parts.append(
+            sqlglot.select(
+                "'rep' AS dimension",
+                "key",
+                "m",
+                *EVENT_MEASURES,
+                *(f"0.0 AS {m}" for m in LEAD_FLOWS),
+            ).from_("tp_credit")
+        )
+    b.add("tp_gm_rows", union(parts))
+    b.add(
+        "tp_gm",
+        sqlglot.select(
+            "dimension",
+            "key",
+            "m",
+            *(f"SUM({m}) AS {m}" for m in (*EVENT_MEASURES, *LEAD_FLOWS)),
+            "SUM(revenue_early) + SUM(revenue_late) AS revenue",
+        )
+        .from_("tp_gm_rows")
+        .group_by("dimension", "key", "m"),
+    )
 
 
 def flows_and_stocks(b: SqlContext) -> None:
@@ -61,8 +74,9 @@ def flows_and_stocks(b: SqlContext) -> None:
         for m in (*FLOWS, *LEAD_FLOWS)
     ]
     prior = (
-        "SUM(CASE WHEN gm.m <= p.cut_m - 12 AND (NOT p.partial OR NOT gm.late) "
-        "THEN gm.revenue ELSE 0.0 END) AS revenue_prior_year"
+        "SUM(CASE WHEN gm.m <= p.cut_m - 12 THEN gm.revenue_early + "
+        "CASE WHEN p.partial THEN 0.0 ELSE gm.revenue_late END ELSE 0.0 END) "
+        "AS revenue_prior_year"
     )
     b.add(
         "tp_flows",
@@ -76,18 +90,6 @@ def flows_and_stocks(b: SqlContext) -> None:
         .group_by("gm.dimension", "gm.key", "p.period"),
     )
     b.add(
-        "tp_gm_stock",
-        sqlglot.select(
-            "dimension",
-            "key",
-            "m",
-            "SUM(pipeline_delta) AS pipeline_delta",
-            "SUM(active_delta) AS active_delta",
-        )
-        .from_("tp_gm")
-        .group_by("dimension", "key", "m"),
-    )
-    b.add(
         "tp_stocks",
         sqlglot.select(
             "s.dimension",
@@ -96,47 +98,117 @@ def flows_and_stocks(b: SqlContext) -> None:
             "SUM(s.pipeline_delta) AS open_pipeline",
             "SUM(s.active_delta) AS active_accounts",
         )
-        .from_("tp_gm_stock AS s")
+        .from_("tp_gm AS s")
         .join("tp_periods AS p", on="s.m <= p.cut_m")
         .group_by("s.dimension", "s.key", "p.period"),
     )
 
 
 def static_and_whitespace(b: SqlContext) -> None:
+    """``tp_static`` (accounts and potential per group) and ``tp_bought`` (per group and
+    period: the sum over accounts with a potential of min(potential x period years, revenue
+    in the period))."""
+    b.add(
+        "tp_static_cells",
+        sqlglot.select(
+            "c.territory_id",
+            "c.segment",
+            "c.industry",
+            "x.account_count",
+            "x.potential",
+        )
+        .from_(
+            sqlglot.select(
+                "cell",
+                "CAST(COUNT(*) AS DOUBLE) AS account_count",
+                "SUM(COALESCE(potential, 0.0)) AS potential",
+            )
+            .from_("tp_acc")
+            .group_by("cell")
+            .subquery("x")
+        )
+        .join("tp_cells AS c", on="c.cell = x.cell"),
+    )
+    b.add("tp_static_groups", group_rows(b, "tp_static_cells", ("account_count", "potential")))
     b.add(
         "tp_static",
         sqlglot.select(
-            "g.dimension",
-            "g.key",
-            "CAST(COUNT(*) AS DOUBLE) AS account_count",
-            "SUM(COALESCE(a.potential, 0.0)) AS potential",
+            "dimension",
+            "key",
+            "SUM(account_count) AS account_count",
+            "SUM(potential) AS potential",
         )
-        .from_("tp_acc_groups AS g")
-        .join("tp_acc AS a", on="a.account_id = g.account_id")
-        .group_by("g.dimension", "g.key"),
+        .from_("tp_static_groups")
+        .group_by("dimension", "key"),
     )
+    spans = [(month_index(p.start), month_index(min(p.end, b.as_of))) for p in b.periods]
+    spans = [
+        (lo, hi)
+        for (lo, hi), p in zip(spans, b.periods, strict=True)
+        if min(p.end, b.as_of) >= p.start
+    ]
+    parts: list[exp.Query] = []
+    if any(lo == hi for lo, hi in spans):
+        # a one-month period's revenue per account is its (account, month) row: no group-by
+        parts.append(
+            sqlglot.select(
+                "am.cell",
+                "p.period",
+                "SUM(LEAST(am.potential * p.period_years, am.early + am.late)) AS bought",
+            )
+            .from_("tp_am AS am")
+            .join("tp_periods AS p", on="p.start_m = am.m")
+            .where("p.cut_m = p.start_m AND p.cut >= p.period_start AND am.potential IS NOT NULL")
+            .group_by("am.cell", "p.period")
+        )
+    if any(lo < hi for lo, hi in spans):
+        b.add("tp_months", sqlglot.select("m").distinct().from_("tp_rev"))
+        b.add(
+            "tp_period_months",
+            sqlglot.select("p.period", "t.m")
+            .from_("tp_months AS t")
+            .join("tp_periods AS p", on="t.m >= p.start_m AND t.m <= p.cut_m")
+            .where("p.cut_m > p.start_m"),
+        )
+        b.add(
+            "tp_acc_period",
+            sqlglot.select("am.acc", "pm.period", "SUM(am.early + am.late) AS revenue")
+            .from_("tp_am AS am")
+            .join("tp_period_months AS pm", on="pm.m = am.m")
+            .where("am.potential IS NOT NULL")
+            .group_by("am.acc", "pm.period"),
+        )
+        parts.append(
+            sqlglot.select(
+                "a.cell",
+                "r.period",
+                "SUM(LEAST(a.potential * p.period_years, r.revenue)) AS bought",
+            )
+            .from_("tp_acc_period AS r")
+            .join("tp_acc AS a", on="a.acc = r.acc")
+            .join("tp_periods AS p", on="p.period = r.period")
+            .group_by("a.cell", "r.period")
+        )
+    if not parts:
+        b.add(
+            "tp_bought",
+            empty(
+                {"dimension": "VARCHAR", "key": "VARCHAR", "period": "VARCHAR", "bought": "DOUBLE"}
+            ),
+        )
+        return
     b.add(
-        "tp_acc_period",
-        sqlglot.select(
-            "am.account_id",
-            "p.period",
-            "MIN(a.potential * p.period_years) AS share",
-            "SUM(am.revenue) AS revenue",
-        )
-        .from_("tp_am AS am")
-        .join("tp_acc AS a", on="a.account_id = am.account_id")
-        .join("tp_periods AS p", on="am.m >= p.start_m AND am.m <= p.cut_m")
-        .where("a.potential IS NOT NULL")
-        .group_by("am.account_id", "p.period"),
+        "tp_bought_cells",
+        sqlglot.select("c.territory_id", "c.segment", "c.industry", "x.period", "x.bought")
+        .from_(union(parts).subquery("x"))
+        .join("tp_cells AS c", on="c.cell = x.cell"),
     )
+    b.add("tp_bought_groups", group_rows(b, "tp_bought_cells", ("period", "bought")))
     b.add(
         "tp_bought",
-        sqlglot.select(
-            "g.dimension", "g.key", "r.period", "SUM(LEAST(r.share, r.revenue)) AS bought"
-        )
-        .from_("tp_acc_period AS r")
-        .join("tp_acc_groups AS g", on="g.account_id = r.account_id")
-        .group_by("g.dimension", "g.key", "r.period"),
+        sqlglot.select("dimension", "key", "period", "SUM(bought) AS bought")
+        .from_("tp_bought_groups")
+        .group_by("dimension", "key", "period"),
     )
 
 

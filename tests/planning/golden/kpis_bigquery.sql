@@ -36,7 +36,7 @@ WITH tp_periods AS (
     CAST(l.account_id AS STRING) AS account_id,
     CAST(l.territory_id AS STRING) AS territory_id
   FROM crm.alignment AS l
-), tp_acc AS (
+), tp_acc_base AS (
   SELECT
     COALESCE(a.account_id, l.account_id) AS account_id,
     l.territory_id,
@@ -46,6 +46,16 @@ WITH tp_periods AS (
   FROM tp_acc_raw AS a
   FULL OUTER JOIN tp_ali AS l
     ON a.account_id = l.account_id
+), tp_acc AS (
+  SELECT
+    account_id,
+    territory_id,
+    segment,
+    industry,
+    potential,
+    ROW_NUMBER() OVER (ORDER BY account_id NULLS LAST) AS acc,
+    DENSE_RANK() OVER (ORDER BY territory_id NULLS LAST, segment NULLS LAST, industry NULLS LAST) AS cell
+  FROM tp_acc_base
 ), tp_terr0 AS (
   SELECT
     CAST(t.id AS STRING) AS territory_id,
@@ -193,45 +203,49 @@ WITH tp_periods AS (
     ON n7.territory_id = n6.parent_id
   WHERE
     n0.is_leaf AND NOT n7.parent_id IS NULL
-), tp_acc_groups AS (
-  SELECT
-    'territory' AS dimension,
-    r.territory_id AS key,
-    r.account_id
-  FROM tp_acc AS r
-  WHERE
-    NOT r.territory_id IS NULL
-  UNION ALL
-  SELECT
-    'rep' AS dimension,
-    g.owner_id AS key,
-    r.account_id
-  FROM tp_acc AS r
-  JOIN tp_nodes AS g
-    ON g.territory_id = r.territory_id
-  WHERE
-    g.is_leaf AND NOT g.owner_id IS NULL
+), tp_cells AS (
+  SELECT DISTINCT
+    cell,
+    territory_id,
+    segment,
+    industry
+  FROM tp_acc
 ), tp_sales AS (
   SELECT
     s.account_id,
     (
-      CAST(EXTRACT(YEAR FROM s.date) AS INT64) * 12 + CAST(EXTRACT(MONTH FROM s.date) AS INT64) - 1
+      EXTRACT(YEAR FROM s.date) * 12 + EXTRACT(MONTH FROM s.date) - 1
     ) AS m,
-    s.date > CAST('2025-03-15' AS DATE) AS late,
-    SUM(CAST(s.amount AS FLOAT64)) AS revenue
+    SUM(
+      CASE
+        WHEN s.date > CAST('2025-03-15' AS DATE)
+        THEN 0.0
+        ELSE CAST(s.amount AS FLOAT64)
+      END
+    ) AS early,
+    SUM(
+      CASE
+        WHEN s.date > CAST('2025-03-15' AS DATE)
+        THEN CAST(s.amount AS FLOAT64)
+        ELSE 0.0
+      END
+    ) AS late
   FROM crm.sales_lines AS s
   WHERE
     s.date <= CAST('2026-03-15' AS DATE)
   GROUP BY
     1,
-    2,
-    3
+    2
 ), tp_am AS (
   SELECT
-    a.account_id,
-    s.m,
+    a.acc,
+    a.cell,
+    a.potential,
+    CAST(s.m AS INT64) AS m,
+    s.early,
     s.late,
-    s.revenue
+    s.early > 0 OR s.late > 0 AS sold,
+    s.account_id AS source_id
   FROM tp_sales AS s
   JOIN tp_acc AS a
     ON a.account_id = CAST(s.account_id AS STRING)
@@ -239,6 +253,9 @@ WITH tp_periods AS (
   SELECT
     CAST(o.id AS STRING) AS opp_id,
     a.account_id,
+    a.acc,
+    a.cell,
+    CAST(o.created_date AS DATE) AS created_date,
     (
       CAST(EXTRACT(YEAR FROM o.created_date) AS INT64) * 12 + CAST(EXTRACT(MONTH FROM o.created_date) AS INT64) - 1
     ) AS cm,
@@ -257,48 +274,58 @@ WITH tp_periods AS (
     ON a.account_id = CAST(o.account_id AS STRING)
   WHERE
     o.created_date <= CAST('2026-03-15' AS DATE)
-), tp_new AS (
-  SELECT
-    account_id,
-    MIN(m) AS m
-  FROM tp_am
-  WHERE
-    revenue > 0
-  GROUP BY
-    account_id
 ), tp_opp_known AS (
   SELECT
     *
   FROM tp_opp
   WHERE
-    NOT account_id IS NULL
+    NOT acc IS NULL
+), tp_rev AS (
+  SELECT
+    cell,
+    m,
+    SUM(early) AS revenue_early,
+    SUM(late) AS revenue_late
+  FROM tp_am
+  GROUP BY
+    cell,
+    m
+), tp_new AS (
+  SELECT
+    acc,
+    MIN(m) AS m
+  FROM tp_am
+  WHERE
+    sold
+  GROUP BY
+    acc
 ), tp_act AS (
   SELECT
-    account_id,
+    acc,
+    cell,
     m
   FROM tp_am
   WHERE
-    revenue > 0
-  UNION DISTINCT
+    sold
+  UNION ALL
   SELECT
-    account_id,
+    acc,
+    cell,
     cm AS m
   FROM tp_opp_known
 ), tp_act_runs AS (
   SELECT
-    account_id,
+    cell,
     m,
-    LEAST(
-      m + 6,
-      COALESCE(LEAD(m) OVER (PARTITION BY account_id ORDER BY m NULLS LAST), m + 6)
-    ) AS ends
+    LAG(m) OVER (PARTITION BY acc ORDER BY m NULLS LAST) AS prev_m,
+    LEAD(m) OVER (PARTITION BY acc ORDER BY m NULLS LAST) AS next_m
   FROM tp_act
 ), tp_events AS (
   SELECT
-    account_id,
-    m AS m,
-    late AS late,
-    revenue AS revenue,
+    cell,
+    m,
+    revenue_early,
+    revenue_late,
     0.0 AS new_customers,
     0.0 AS opps_closed,
     0.0 AS opps_won,
@@ -306,13 +333,13 @@ WITH tp_periods AS (
     0.0 AS cycle_days,
     0.0 AS pipeline_delta,
     0.0 AS active_delta
-  FROM tp_am
+  FROM tp_rev
   UNION ALL
   SELECT
-    account_id,
-    m AS m,
-    FALSE AS late,
-    0.0 AS revenue,
+    a.cell AS cell,
+    n.m AS m,
+    0.0 AS revenue_early,
+    0.0 AS revenue_late,
     1.0 AS new_customers,
     0.0 AS opps_closed,
     0.0 AS opps_won,
@@ -320,13 +347,15 @@ WITH tp_periods AS (
     0.0 AS cycle_days,
     0.0 AS pipeline_delta,
     0.0 AS active_delta
-  FROM tp_new
+  FROM tp_new AS n
+    JOIN tp_acc AS a
+      ON a.acc = n.acc
   UNION ALL
   SELECT
-    account_id,
+    cell,
     cm AS m,
-    FALSE AS late,
-    0.0 AS revenue,
+    0.0 AS revenue_early,
+    0.0 AS revenue_late,
     0.0 AS new_customers,
     0.0 AS opps_closed,
     0.0 AS opps_won,
@@ -337,10 +366,10 @@ WITH tp_periods AS (
   FROM tp_opp_known
   UNION ALL
   SELECT
-    account_id,
+    cell,
     xm AS m,
-    FALSE AS late,
-    0.0 AS revenue,
+    0.0 AS revenue_early,
+    0.0 AS revenue_late,
     0.0 AS new_customers,
     1.0 AS opps_closed,
     CASE WHEN won THEN 1.0 ELSE 0.0 END AS opps_won,
@@ -353,10 +382,10 @@ WITH tp_periods AS (
     closed
   UNION ALL
   SELECT
-    account_id,
-    m AS m,
-    FALSE AS late,
-    0.0 AS revenue,
+    cell,
+    m,
+    0.0 AS revenue_early,
+    0.0 AS revenue_late,
     0.0 AS new_customers,
     0.0 AS opps_closed,
     0.0 AS opps_won,
@@ -365,12 +394,14 @@ WITH tp_periods AS (
     0.0 AS pipeline_delta,
     1.0 AS active_delta
   FROM tp_act_runs
+  WHERE
+    prev_m IS NULL OR m - prev_m >= 6
   UNION ALL
   SELECT
-    account_id,
-    ends AS m,
-    FALSE AS late,
-    0.0 AS revenue,
+    cell,
+    m + 6 AS m,
+    0.0 AS revenue_early,
+    0.0 AS revenue_late,
     0.0 AS new_customers,
     0.0 AS opps_closed,
     0.0 AS opps_won,
@@ -379,6 +410,43 @@ WITH tp_periods AS (
     0.0 AS pipeline_delta,
     -1.0 AS active_delta
   FROM tp_act_runs
+  WHERE
+    next_m IS NULL OR next_m - m >= 6
+), tp_cm AS (
+  SELECT
+    cell,
+    m,
+    SUM(revenue_early) AS revenue_early,
+    SUM(revenue_late) AS revenue_late,
+    SUM(new_customers) AS new_customers,
+    SUM(opps_closed) AS opps_closed,
+    SUM(opps_won) AS opps_won,
+    SUM(won_amount) AS won_amount,
+    SUM(cycle_days) AS cycle_days,
+    SUM(pipeline_delta) AS pipeline_delta,
+    SUM(active_delta) AS active_delta
+  FROM tp_events
+  GROUP BY
+    cell,
+    m
+), tp_cm_named AS (
+  SELECT
+    c.territory_id,
+    c.segment,
+    c.industry,
+    x.m,
+    x.revenue_early,
+    x.revenue_late,
+    x.new_customers,
+    x.opps_closed,
+    x.opps_won,
+    x.won_amount,
+    x.cycle_days,
+    x.pipeline_delta,
+    x.active_delta
+  FROM tp_cm AS x
+  JOIN tp_cells AS c
+    ON c.cell = x.cell
 ), tp_lead_rows AS (
   SELECT
     (
@@ -401,6 +469,255 @@ WITH tp_periods AS (
     ON a.account_id = o.account_id
   WHERE
     d.created_date <= CAST('2026-03-15' AS DATE)
+), tp_own AS (
+  SELECT
+    CAST(o.account_id AS STRING) AS account_id,
+    CAST(o.owner_id AS STRING) AS owner_id,
+    CAST(o.valid_from AS DATE) AS valid_from,
+    CAST(o.valid_to AS DATE) AS valid_to
+  FROM crm.ownership AS o
+), tp_today AS (
+  SELECT
+    a.account_id,
+    n.owner_id AS today
+  FROM tp_acc AS a
+  LEFT JOIN tp_nodes AS n
+    ON n.territory_id = a.territory_id AND n.is_leaf
+), tp_changed AS (
+  SELECT DISTINCT
+    t.account_id,
+    t.today
+  FROM tp_today AS t
+  JOIN tp_own AS o
+    ON o.account_id = t.account_id
+  WHERE
+    o.owner_id IS DISTINCT FROM t.today
+), tp_changed_ids AS (
+  SELECT DISTINCT
+    am.source_id,
+    c.account_id,
+    c.today
+  FROM tp_am AS am
+  JOIN tp_acc AS a
+    ON a.acc = am.acc
+  JOIN tp_changed AS c
+    ON c.account_id = a.account_id
+), tp_moved_lines AS (
+  SELECT
+    c.account_id,
+    c.today,
+    s.date AS day,
+    SUM(CAST(s.amount AS FLOAT64)) AS amount
+  FROM crm.sales_lines AS s
+  JOIN tp_changed_ids AS c
+    ON c.source_id = s.account_id
+  WHERE
+    s.date <= CAST('2026-03-15' AS DATE)
+  GROUP BY
+    1,
+    2,
+    3
+), tp_moved_opps AS (
+  SELECT
+    c.account_id,
+    c.today,
+    o.created_date AS day,
+    o.cm,
+    o.xm,
+    o.amount,
+    o.closed,
+    o.won,
+    o.days
+  FROM tp_opp AS o
+  JOIN tp_changed AS c
+    ON c.account_id = o.account_id
+), tp_credit_days AS (
+  SELECT
+    account_id,
+    day
+  FROM tp_moved_lines
+  UNION DISTINCT
+  SELECT
+    account_id,
+    day
+  FROM tp_moved_opps
+), tp_day_spans AS (
+  SELECT
+    d.account_id,
+    d.day,
+    o.owner_id,
+    o.valid_to,
+    ROW_NUMBER() OVER (
+      PARTITION BY d.account_id, d.day
+      ORDER BY o.valid_from DESC, o.owner_id NULLS LAST
+    ) AS pos
+  FROM tp_credit_days AS d
+  JOIN tp_own AS o
+    ON o.account_id = d.account_id AND o.valid_from <= d.day
+), tp_day_owner AS (
+  SELECT
+    account_id,
+    day,
+    owner_id,
+    valid_to IS NULL OR day <= valid_to AS covered
+  FROM tp_day_spans
+  WHERE
+    pos = 1
+), tp_credit_lines AS (
+  SELECT
+    l.today,
+    CASE WHEN COALESCE(x.covered, FALSE) THEN x.owner_id ELSE l.today END AS owner,
+    (
+      CAST(EXTRACT(YEAR FROM l.day) AS INT64) * 12 + CAST(EXTRACT(MONTH FROM l.day) AS INT64) - 1
+    ) AS m,
+    CASE WHEN l.day > CAST('2025-03-15' AS DATE) THEN 0.0 ELSE l.amount END AS early,
+    CASE WHEN l.day > CAST('2025-03-15' AS DATE) THEN l.amount ELSE 0.0 END AS late
+  FROM tp_moved_lines AS l
+  LEFT JOIN tp_day_owner AS x
+    ON x.account_id = l.account_id AND x.day = l.day
+), tp_credit_opps AS (
+  SELECT
+    l.*,
+    CASE WHEN COALESCE(x.covered, FALSE) THEN x.owner_id ELSE l.today END AS owner
+  FROM tp_moved_opps AS l
+  LEFT JOIN tp_day_owner AS x
+    ON x.account_id = l.account_id AND x.day = l.day
+), tp_credit AS (
+  SELECT
+    owner AS key,
+    m,
+    early AS revenue_early,
+    late AS revenue_late,
+    0.0 AS new_customers,
+    0.0 AS opps_closed,
+    0.0 AS opps_won,
+    0.0 AS won_amount,
+    0.0 AS cycle_days,
+    0.0 AS pipeline_delta,
+    0.0 AS active_delta
+  FROM tp_credit_lines
+  WHERE
+    NOT owner IS NULL AND owner IS DISTINCT FROM today
+  UNION ALL
+  SELECT
+    today AS key,
+    m,
+    -early AS revenue_early,
+    -late AS revenue_late,
+    0.0 AS new_customers,
+    0.0 AS opps_closed,
+    0.0 AS opps_won,
+    0.0 AS won_amount,
+    0.0 AS cycle_days,
+    0.0 AS pipeline_delta,
+    0.0 AS active_delta
+  FROM tp_credit_lines
+  WHERE
+    NOT today IS NULL AND owner IS DISTINCT FROM today
+  UNION ALL
+  SELECT
+    owner AS key,
+    cm AS m,
+    0.0 AS revenue_early,
+    0.0 AS revenue_late,
+    0.0 AS new_customers,
+    0.0 AS opps_closed,
+    0.0 AS opps_won,
+    0.0 AS won_amount,
+    0.0 AS cycle_days,
+    amount AS pipeline_delta,
+    0.0 AS active_delta
+  FROM tp_credit_opps
+  WHERE
+    NOT owner IS NULL AND owner IS DISTINCT FROM today
+  UNION ALL
+  SELECT
+    owner AS key,
+    xm AS m,
+    0.0 AS revenue_early,
+    0.0 AS revenue_late,
+    0.0 AS new_customers,
+    1.0 AS opps_closed,
+    CASE WHEN won THEN 1.0 ELSE 0.0 END AS opps_won,
+    CASE WHEN won THEN amount ELSE 0.0 END AS won_amount,
+    CASE WHEN won THEN days ELSE 0.0 END AS cycle_days,
+    -amount AS pipeline_delta,
+    0.0 AS active_delta
+  FROM tp_credit_opps
+  WHERE
+    closed AND (
+      NOT owner IS NULL AND owner IS DISTINCT FROM today
+    )
+  UNION ALL
+  SELECT
+    today AS key,
+    cm AS m,
+    0.0 AS revenue_early,
+    0.0 AS revenue_late,
+    0.0 AS new_customers,
+    0.0 AS opps_closed,
+    0.0 AS opps_won,
+    0.0 AS won_amount,
+    0.0 AS cycle_days,
+    -amount AS pipeline_delta,
+    0.0 AS active_delta
+  FROM tp_credit_opps
+  WHERE
+    NOT today IS NULL AND owner IS DISTINCT FROM today
+  UNION ALL
+  SELECT
+    today AS key,
+    xm AS m,
+    0.0 AS revenue_early,
+    0.0 AS revenue_late,
+    0.0 AS new_customers,
+    -1.0 AS opps_closed,
+    -CASE WHEN won THEN 1.0 ELSE 0.0 END AS opps_won,
+    -CASE WHEN won THEN amount ELSE 0.0 END AS won_amount,
+    -CASE WHEN won THEN days ELSE 0.0 END AS cycle_days,
+    amount AS pipeline_delta,
+    0.0 AS active_delta
+  FROM tp_credit_opps
+  WHERE
+    closed AND (
+      NOT today IS NULL AND owner IS DISTINCT FROM today
+    )
+), tp_cm_groups AS (
+  SELECT
+    'territory' AS dimension,
+    r.territory_id AS key,
+    r.m,
+    r.revenue_early,
+    r.revenue_late,
+    r.new_customers,
+    r.opps_closed,
+    r.opps_won,
+    r.won_amount,
+    r.cycle_days,
+    r.pipeline_delta,
+    r.active_delta
+  FROM tp_cm_named AS r
+  WHERE
+    NOT r.territory_id IS NULL
+  UNION ALL
+  SELECT
+    'rep' AS dimension,
+    g.owner_id AS key,
+    r.m,
+    r.revenue_early,
+    r.revenue_late,
+    r.new_customers,
+    r.opps_closed,
+    r.opps_won,
+    r.won_amount,
+    r.cycle_days,
+    r.pipeline_delta,
+    r.active_delta
+  FROM tp_cm_named AS r
+  JOIN tp_nodes AS g
+    ON g.territory_id = r.territory_id
+  WHERE
+    g.is_leaf AND NOT g.owner_id IS NULL
 ), tp_lead_groups AS (
   SELECT
     'territory' AS dimension,
@@ -425,38 +742,31 @@ WITH tp_periods AS (
     ON g.territory_id = r.territory_id
   WHERE
     g.is_leaf AND NOT g.owner_id IS NULL
-), tp_gm AS (
+), tp_gm_rows AS (
   SELECT
-    g.dimension,
-    g.key,
-    e.m,
-    e.late,
-    SUM(e.revenue) AS revenue,
-    SUM(e.new_customers) AS new_customers,
-    SUM(e.opps_closed) AS opps_closed,
-    SUM(e.opps_won) AS opps_won,
-    SUM(e.won_amount) AS won_amount,
-    SUM(e.cycle_days) AS cycle_days,
-    SUM(e.pipeline_delta) AS pipeline_delta,
-    SUM(e.active_delta) AS active_delta,
+    dimension,
+    key,
+    m,
+    revenue_early,
+    revenue_late,
+    new_customers,
+    opps_closed,
+    opps_won,
+    won_amount,
+    cycle_days,
+    pipeline_delta,
+    active_delta,
     0.0 AS leads,
     0.0 AS leads_converted,
     0.0 AS leads_won
-  FROM tp_events AS e
-  JOIN tp_acc_groups AS g
-    ON g.account_id = e.account_id
-  GROUP BY
-    g.dimension,
-    g.key,
-    e.m,
-    e.late
+  FROM tp_cm_groups
   UNION ALL
   SELECT
     dimension,
     key,
     m,
-    FALSE AS late,
-    0.0 AS revenue,
+    0.0 AS revenue_early,
+    0.0 AS revenue_late,
     0.0 AS new_customers,
     0.0 AS opps_closed,
     0.0 AS opps_won,
@@ -464,10 +774,47 @@ WITH tp_periods AS (
     0.0 AS cycle_days,
     0.0 AS pipeline_delta,
     0.0 AS active_delta,
+    leads,
+    leads_converted,
+    leads_won
+  FROM tp_lead_groups
+  UNION ALL
+  SELECT
+    'rep' AS dimension,
+    key,
+    m,
+    revenue_early,
+    revenue_late,
+    new_customers,
+    opps_closed,
+    opps_won,
+    won_amount,
+    cycle_days,
+    pipeline_delta,
+    active_delta,
+    0.0 AS leads,
+    0.0 AS leads_converted,
+    0.0 AS leads_won
+  FROM tp_credit
+), tp_gm AS (
+  SELECT
+    dimension,
+    key,
+    m,
+    SUM(revenue_early) AS revenue_early,
+    SUM(revenue_late) AS revenue_late,
+    SUM(new_customers) AS new_customers,
+    SUM(opps_closed) AS opps_closed,
+    SUM(opps_won) AS opps_won,
+    SUM(won_amount) AS won_amount,
+    SUM(cycle_days) AS cycle_days,
+    SUM(pipeline_delta) AS pipeline_delta,
+    SUM(active_delta) AS active_delta,
     SUM(leads) AS leads,
     SUM(leads_converted) AS leads_converted,
-    SUM(leads_won) AS leads_won
-  FROM tp_lead_groups
+    SUM(leads_won) AS leads_won,
+    SUM(revenue_early) + SUM(revenue_late) AS revenue
+  FROM tp_gm_rows
   GROUP BY
     dimension,
     key,
@@ -488,10 +835,8 @@ WITH tp_periods AS (
     SUM(CASE WHEN gm.m >= p.start_m THEN gm.leads_won ELSE 0.0 END) AS leads_won,
     SUM(
       CASE
-        WHEN gm.m <= p.cut_m - 12 AND (
-          NOT p.partial OR NOT gm.late
-        )
-        THEN gm.revenue
+        WHEN gm.m <= p.cut_m - 12
+        THEN gm.revenue_early + CASE WHEN p.partial THEN 0.0 ELSE gm.revenue_late END
         ELSE 0.0
       END
     ) AS revenue_prior_year
@@ -510,18 +855,6 @@ WITH tp_periods AS (
     gm.dimension,
     gm.key,
     p.period
-), tp_gm_stock AS (
-  SELECT
-    dimension,
-    key,
-    m,
-    SUM(pipeline_delta) AS pipeline_delta,
-    SUM(active_delta) AS active_delta
-  FROM tp_gm
-  GROUP BY
-    dimension,
-    key,
-    m
 ), tp_stocks AS (
   SELECT
     s.dimension,
@@ -529,54 +862,141 @@ WITH tp_periods AS (
     p.period,
     SUM(s.pipeline_delta) AS open_pipeline,
     SUM(s.active_delta) AS active_accounts
-  FROM tp_gm_stock AS s
+  FROM tp_gm AS s
   JOIN tp_periods AS p
     ON s.m <= p.cut_m
   GROUP BY
     s.dimension,
     s.key,
     p.period
+), tp_static_cells AS (
+  SELECT
+    c.territory_id,
+    c.segment,
+    c.industry,
+    x.account_count,
+    x.potential
+  FROM (
+    SELECT
+      cell,
+      CAST(COUNT(*) AS FLOAT64) AS account_count,
+      SUM(COALESCE(potential, 0.0)) AS potential
+    FROM tp_acc
+    GROUP BY
+      cell
+  ) AS x
+  JOIN tp_cells AS c
+    ON c.cell = x.cell
+), tp_static_groups AS (
+  SELECT
+    'territory' AS dimension,
+    r.territory_id AS key,
+    r.account_count,
+    r.potential
+  FROM tp_static_cells AS r
+  WHERE
+    NOT r.territory_id IS NULL
+  UNION ALL
+  SELECT
+    'rep' AS dimension,
+    g.owner_id AS key,
+    r.account_count,
+    r.potential
+  FROM tp_static_cells AS r
+  JOIN tp_nodes AS g
+    ON g.territory_id = r.territory_id
+  WHERE
+    g.is_leaf AND NOT g.owner_id IS NULL
 ), tp_static AS (
   SELECT
-    g.dimension,
-    g.key,
-    CAST(COUNT(*) AS FLOAT64) AS account_count,
-    SUM(COALESCE(a.potential, 0.0)) AS potential
-  FROM tp_acc_groups AS g
-  JOIN tp_acc AS a
-    ON a.account_id = g.account_id
+    dimension,
+    key,
+    SUM(account_count) AS account_count,
+    SUM(potential) AS potential
+  FROM tp_static_groups
   GROUP BY
-    g.dimension,
-    g.key
+    dimension,
+    key
+), tp_months AS (
+  SELECT DISTINCT
+    m
+  FROM tp_rev
+), tp_period_months AS (
+  SELECT
+    p.period,
+    t.m
+  FROM tp_months AS t
+  JOIN tp_periods AS p
+    ON t.m >= p.start_m AND t.m <= p.cut_m
+  WHERE
+    p.cut_m > p.start_m
 ), tp_acc_period AS (
   SELECT
-    am.account_id,
-    p.period,
-    MIN(a.potential * p.period_years) AS share,
-    SUM(am.revenue) AS revenue
+    am.acc,
+    pm.period,
+    SUM(am.early + am.late) AS revenue
   FROM tp_am AS am
-  JOIN tp_acc AS a
-    ON a.account_id = am.account_id
-  JOIN tp_periods AS p
-    ON am.m >= p.start_m AND am.m <= p.cut_m
+  JOIN tp_period_months AS pm
+    ON pm.m = am.m
   WHERE
-    NOT a.potential IS NULL
+    NOT am.potential IS NULL
   GROUP BY
-    am.account_id,
-    p.period
+    am.acc,
+    pm.period
+), tp_bought_cells AS (
+  SELECT
+    c.territory_id,
+    c.segment,
+    c.industry,
+    x.period,
+    x.bought
+  FROM (
+    SELECT
+      a.cell,
+      r.period,
+      SUM(LEAST(a.potential * p.period_years, r.revenue)) AS bought
+    FROM tp_acc_period AS r
+    JOIN tp_acc AS a
+      ON a.acc = r.acc
+    JOIN tp_periods AS p
+      ON p.period = r.period
+    GROUP BY
+      a.cell,
+      r.period
+  ) AS x
+  JOIN tp_cells AS c
+    ON c.cell = x.cell
+), tp_bought_groups AS (
+  SELECT
+    'territory' AS dimension,
+    r.territory_id AS key,
+    r.period,
+    r.bought
+  FROM tp_bought_cells AS r
+  WHERE
+    NOT r.territory_id IS NULL
+  UNION ALL
+  SELECT
+    'rep' AS dimension,
+    g.owner_id AS key,
+    r.period,
+    r.bought
+  FROM tp_bought_cells AS r
+  JOIN tp_nodes AS g
+    ON g.territory_id = r.territory_id
+  WHERE
+    g.is_leaf AND NOT g.owner_id IS NULL
 ), tp_bought AS (
   SELECT
-    g.dimension,
-    g.key,
-    r.period,
-    SUM(LEAST(r.share, r.revenue)) AS bought
-  FROM tp_acc_period AS r
-  JOIN tp_acc_groups AS g
-    ON g.account_id = r.account_id
+    dimension,
+    key,
+    period,
+    SUM(bought) AS bought
+  FROM tp_bought_groups
   GROUP BY
-    g.dimension,
-    g.key,
-    r.period
+    dimension,
+    key,
+    period
 ), tp_targets_raw AS (
   SELECT
     CAST(t.territory_id AS STRING) AS territory_id,
