@@ -24,7 +24,7 @@ behind shows it (no coordinated omission). Half of the requests are reads (``GET
 time); this saturates any server, so latency there is clients / throughput: the mode prints the
 saturation throughput, not a verdict.
 
-Prints, per database: requests sent and the achieved rate; p50/p95/p99 per kind (reads, each
+The measured run follows a 5 s warm-up at the same load. Prints, per database: requests sent and the achieved rate; p50/p95/p99 per kind (reads, each
 read path, routing) against the targets (reads p99 <= 100 ms, routing p99 <= 10 ms, 0 errors);
 errors by status; the CPU seconds of the server processes and of the client over the run; and
 the load average before and after. Also prints how long the first KPI and alert requests took
@@ -263,8 +263,9 @@ def run(
                     began = time.perf_counter()
                     assert httpx2.get(base + path, headers=auth, timeout=60).status_code == 200
                     first[path] = time.perf_counter() - began
-                # Warm-up: every worker process fills its caches and opens its connections.
-                asyncio.run(load(port, token, 20, 3, think=0.1, seed=seed + 1))
+                # Warm-up, 5 s at the measured load: every worker process fills its caches and
+                # the server accepts the users' connections, as a server in service has.
+                asyncio.run(load(port, token, clients, 5, think=think or 0.5, seed=seed + 1))
                 load_before = os.getloadavg()
                 server_cpu = _process_tree_cpu(server.pid)
                 client_cpu = time.process_time()

@@ -73,3 +73,13 @@ def test_single_statements_do_not_wait_for_the_disk_but_transactions_do(
             assert connection.execute(text("SHOW synchronous_commit")).scalar() == "on"
     finally:
         db.dispose()
+
+
+def test_a_server_opens_its_connections_before_taking_requests(db: Database) -> None:
+    db.open_connections(5)
+    pools = [db.engine.pool]
+    if db.dialect == "postgresql":
+        pools.append(db._autocommit.pool)  # type: ignore[union-attr]
+    for pool in pools:
+        assert pool.checkedin() == 5  # type: ignore[attr-defined]
+        assert pool.checkedout() == 0  # type: ignore[attr-defined]

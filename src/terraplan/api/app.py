@@ -53,6 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         database = Database(settings.database_url)
         if not is_up_to_date(database):
             upgrade(database)
+        # Each worker thread's first request would otherwise open its connections itself.
+        database.open_connections(API_THREADS)
         app.state.database = database
         app.state.zip_directory = ZipDirectory()
         app.state.rule_cache = {}

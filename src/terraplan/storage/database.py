@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -185,6 +185,18 @@ class Database:
             return
         with translated_errors(self.display_url), self._autocommit.connect() as connection:
             yield connection
+
+    def open_connections(self, count: int) -> None:
+        """Open up to ``count`` connections in each pool now and keep them (a server does this
+        before it takes requests, so that its first busy second does not open them one by one
+        while requests wait: a PostgreSQL connection costs a new server process)."""
+        pools = [(self.engine, int(POOL["pool_size"]))]
+        if self._autocommit is not None:
+            pools.append((self._autocommit, int(AUTOCOMMIT_POOL["pool_size"])))
+        with translated_errors(self.display_url), ExitStack() as held:
+            for engine, size in pools:
+                for _ in range(min(count, size)):
+                    held.enter_context(engine.connect())
 
     def table_names(self) -> list[str]:
         with translated_errors(self.display_url):
