@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -33,12 +32,6 @@ from terraplan.storage.migrate import is_up_to_date, upgrade
 #: Worker threads for the routes (plain ``def``) per process: see ``lifespan``.
 API_THREADS = 16
 
-#: Seconds a thread may hold the GIL while another waits for it (Python's default: 0.005).
-#: The event loop (which reads requests and writes answers) waits for the GIL after every
-#: socket call while worker threads run Python; with the default, a busy worker made every
-#: answer of the process wait up to 5 ms at each step, which set the API's tail latency.
-GIL_SWITCH_INTERVAL = 0.0005
-
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API for ``settings`` (default: read from the environment)."""
@@ -49,7 +42,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Routes run in this many threads at once; each may hold two database connections,
         # which the engine's pool (storage.database.POOL) has room for.
         anyio.to_thread.current_default_thread_limiter().total_tokens = API_THREADS
-        sys.setswitchinterval(GIL_SWITCH_INTERVAL)
         database = Database(settings.database_url)
         if not is_up_to_date(database):
             upgrade(database)

@@ -262,7 +262,7 @@ def route_record(
         if len(primaries) == 1:
             owner_id = primaries[0].rep_id
         elif primaries:
-            with db.single_statement() as connection:  # one atomic upsert: one round trip
+            with db.single_write() as connection:  # one atomic upsert: one round trip
                 turn = take_routing_turn(connection, plan.id, territory.id)
             owner_id = pick_owner(primaries, turn - 1, method)
     return Routed(
