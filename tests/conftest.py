@@ -20,6 +20,10 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI") == "true":
     settings.load_profile("ci")
 
+# Every test app (and live server started from here) opens only a couple of connections at
+# start-up: dozens of apps run at once in a test session, against one PostgreSQL.
+os.environ.setdefault("TERRAPLAN_API_OPEN_CONNECTIONS", "1")
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "TERRAPLAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     job_workers: int = Field(
         default=1, ge=0, le=16, description="Job worker threads per API process (0: none)."
     )
+    api_open_connections: int = Field(
+        default=16,
+        ge=0,
+        le=64,
+        description="Database connections each API process opens at start-up (per pool), so "
+        "that its first busy second does not open them while requests wait.",
+    )
     max_body_bytes: int = Field(
         default=1_048_576, gt=0, description="Largest request body (413 above it), uploads aside."
     )

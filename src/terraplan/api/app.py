@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not is_up_to_date(database):
             upgrade(database)
         # Each worker thread's first request would otherwise open its connections itself.
-        database.open_connections(API_THREADS)
+        database.open_connections(settings.api_open_connections)
         app.state.database = database
         app.state.zip_directory = ZipDirectory()
         app.state.rule_cache = {}
