@@ -152,6 +152,17 @@ def kpi_definitions(principal: CurrentPrincipal) -> list[KpiDefinitionPublic]:
     return [KpiDefinitionPublic(**asdict(k)) for k in KPIS]
 
 
+_Dimension = Annotated[str, Query(description="territory, region, rep, segment or industry")]
+_Period = Annotated[str, Query(description="2026Q3, 2026-07, 2026, YTD, month, quarter or year")]
+
+
+def _check_dimension(by: str) -> None:
+    if by not in DIMENSIONS:
+        raise InvalidParameterError(
+            f"by must be one of {', '.join(DIMENSIONS)}", details={"field": "by", "value": by}
+        )
+
+
 #: The part of the market whose active plan is meant (as ``GET /active-plan`` takes it).
 _MarketScope = Annotated[
     str | None,
@@ -189,21 +200,14 @@ async def plan_kpis_route(
     caller: CurrentCaller,
     db: DatabaseDep,
     plan_id: str,
-    by: Annotated[
-        str, Query(description="territory, region, rep, segment or industry")
-    ] = "territory",
-    period: Annotated[
-        str, Query(description="2026Q3, 2026-07, 2026, YTD, month, quarter or year")
-    ] = "YTD",
+    by: _Dimension = "territory",
+    period: _Period = "YTD",
 ) -> Response:
     """The KPI table of the plan by ``by`` for ``period`` (managers and reps: their rows).
 
     Served from a per-process cache of the serialised body while the plan's data is unchanged
     (see :mod:`terraplan.api.response_cache`); the ETag lets a client revalidate for a 304."""
-    if by not in DIMENSIONS:
-        raise InvalidParameterError(
-            f"by must be one of {', '.join(DIMENSIONS)}", details={"field": "by", "value": by}
-        )
+    _check_dimension(by)
     return await run_in_threadpool(_kpis_response, request, caller, db, plan_id, None, by, period)
 
 
@@ -218,19 +222,12 @@ async def active_plan_kpis_route(
     caller: CurrentCaller,
     db: DatabaseDep,
     scope: _MarketScope = None,
-    by: Annotated[
-        str, Query(description="territory, region, rep, segment or industry")
-    ] = "territory",
-    period: Annotated[
-        str, Query(description="2026Q3, 2026-07, 2026, YTD, month, quarter or year")
-    ] = "YTD",
+    by: _Dimension = "territory",
+    period: _Period = "YTD",
 ) -> Response:
     """The KPI table of the active plan of a part of the market (``scope``), as
     ``/plans/{plan_id}/kpis`` gives it; the body names the plan."""
-    if by not in DIMENSIONS:
-        raise InvalidParameterError(
-            f"by must be one of {', '.join(DIMENSIONS)}", details={"field": "by", "value": by}
-        )
+    _check_dimension(by)
     return await run_in_threadpool(_kpis_response, request, caller, db, None, scope, by, period)
 
 
