@@ -305,28 +305,23 @@ def _stays_connected(graph: sparse.csr_matrix, lab: IntArray, leaving: int) -> b
     local = [int(v) for v in row[lab[row] == s]]
     if len(local) <= 1:
         return True
-    ring = set(local)
-    seen_local = {local[0]}
-    stack = [local[0]]
-    while stack:
-        u = stack.pop()
-        for v in graph.indices[graph.indptr[u] : graph.indptr[u + 1]].tolist():
-            if v in ring and v not in seen_local:
-                seen_local.add(v)
-                stack.append(v)
-    if len(seen_local) == len(ring):
+    if one_piece(graph, local):
         return True
-    units = np.flatnonzero(lab == s)
-    rest = [int(u) for u in units if u != leaving]
-    if len(rest) <= 1:
+    return one_piece(graph, [int(u) for u in np.flatnonzero(lab == s) if u != leaving])
+
+
+def one_piece(graph: sparse.csr_matrix, members: list[int]) -> bool:
+    """True when ``members`` (unit indices) form one connected piece of ``graph`` (an empty or
+    one-unit set does)."""
+    if len(members) <= 1:
         return True
-    inside = set(rest)
-    seen = {rest[0]}
-    stack = [rest[0]]
+    inside = set(members)
+    seen = {members[0]}
+    stack = [members[0]]
     while stack:
         u = stack.pop()
         for v in graph.indices[graph.indptr[u] : graph.indptr[u + 1]].tolist():
             if v in inside and v not in seen:
                 seen.add(v)
                 stack.append(v)
-    return len(seen) == len(rest)
+    return len(seen) == len(members)

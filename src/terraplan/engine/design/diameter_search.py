@@ -29,7 +29,12 @@ import numpy as np
 import numpy.typing as npt
 
 from terraplan.engine.design import diameter_repair
-from terraplan.engine.design.diameter_repair import Bounds, bisect_diameter, window_scale
+from terraplan.engine.design.diameter_repair import (
+    Bounds,
+    bisect_diameter,
+    one_piece,
+    window_scale,
+)
 from terraplan.engine.design.exact_costs import allowed_pairs
 from terraplan.engine.design.objectives import pair_distances
 from terraplan.engine.design.problem import Prepared
@@ -159,18 +164,4 @@ def _best_move(
 
 def _stays_connected(graph: object, units: list[int], leaving: int) -> bool:
     """True when ``units`` without ``leaving`` are one connected piece of ``graph``."""
-    rest = [u for u in units if u != leaving]
-    if len(rest) <= 1:
-        return True
-    inside = set(rest)
-    seen = {rest[0]}
-    stack = [rest[0]]
-    indptr = graph.indptr  # type: ignore[attr-defined]
-    indices = graph.indices  # type: ignore[attr-defined]
-    while stack:
-        u = stack.pop()
-        for v in indices[indptr[u] : indptr[u + 1]].tolist():
-            if v in inside and v not in seen:
-                seen.add(v)
-                stack.append(v)
-    return len(seen) == len(rest)
+    return one_piece(graph, [u for u in units if u != leaving])
