@@ -180,11 +180,30 @@ def _database_url(database: str, folder: str) -> Iterator[str]:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in POSTGRES else "?"
     try:
-        yield f"{POSTGRES}{sep}options=-csearch_path%3D{schema}"
+        # The application name tells this run's server connections apart (their CPU is printed).
+        yield f"{POSTGRES}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def _backend_cpu(url: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL server process serving ``url``'s application name (none
+    for SQLite, which runs inside the server's own processes)."""
+    if not url.startswith("postgresql"):
+        return {}
+    name = url.rsplit("application_name=", 1)[1]
+    engine = create_engine(POSTGRES)
+    try:
+        with engine.connect() as connection:
+            pids = connection.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+                {"name": name},
+            ).scalars()
+            return {pid: _process_tree_cpu(pid) for pid in pids}
+    finally:
+        engine.dispose()
 
 
 def _run(database: str, url: str, rate: float, seconds: float, workers: int) -> None:
@@ -220,8 +239,13 @@ def _run(database: str, url: str, rate: float, seconds: float, workers: int) -> 
         asyncio.run(load("127.0.0.1", port, token, zips, 50, 2))  # warm-up: caches, connections
         load_before = os.getloadavg()[0]
         cpu_before = _process_tree_cpu(server.pid)
+        backends_before = _backend_cpu(url)
+        client_before = time.process_time()
         latencies, errors, total = asyncio.run(load("127.0.0.1", port, token, zips, rate, seconds))
+        client_cpu = time.process_time() - client_before
         server_cpu = _process_tree_cpu(server.pid) - cpu_before
+        backends = _backend_cpu(url)
+        backend_cpu = sum(cpu - backends_before.get(pid, 0.0) for pid, cpu in backends.items())
         load_after = os.getloadavg()[0]
     finally:
         server.terminate()
@@ -242,6 +266,9 @@ def _run(database: str, url: str, rate: float, seconds: float, workers: int) -> 
         f"  server CPU {server_cpu:.1f} s ({server_cpu / max(total, 1) * 1000:.2f} ms per "
         f"request); load average {load_before:.1f} before, {load_after:.1f} after (1 min)"
     )
+    per = 1000 / max(total, 1)
+    database_cpu = f"PostgreSQL {backend_cpu * per:.2f} ms, " if database == "postgresql" else ""
+    print(f"  CPU per request elsewhere: {database_cpu}load client {client_cpu * per:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -13,16 +13,15 @@ import pytest
 
 
 def _register_helpers() -> None:
-    """Make ``rules_helpers`` (next to this file) importable under --import-mode=importlib."""
-    if "rules_helpers" in sys.modules:
-        return
-    spec = importlib.util.spec_from_file_location(
-        "rules_helpers", Path(__file__).with_name("rules_helpers.py")
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["rules_helpers"] = module
-    spec.loader.exec_module(module)
+    """Make the helper modules next to this file importable under --import-mode=importlib."""
+    for name in ("rules_helpers", "rule_strategies"):
+        if name in sys.modules:
+            continue
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
 
 
 _register_helpers()

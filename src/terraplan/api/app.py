@@ -103,11 +103,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web,
     )
 
+    # Routing first: its path is matched before the others', and it is the busiest.
+    app.include_router(routing.router)
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(records.router)
     app.include_router(plans.router)
-    app.include_router(routing.router)
     app.include_router(monitoring.router)
     app.include_router(scenarios.router)
     app.include_router(jobs.router)

@@ -22,6 +22,7 @@ from typing import Any
 
 from terraplan.domain import Account, Lead
 from terraplan.rules.fields import ZipLookup, code_number, fill_location, label, record_values
+from terraplan.rules.index import RuleIndex
 from terraplan.rules.model import (
     EARTH_RADIUS_KM,
     NEGATED,
@@ -285,13 +286,25 @@ class RouteResult:
         }
 
 
-def matching_rules(rule_set: RuleSet, values: Mapping[str, Any]) -> list[Rule]:
-    """Primary rules whose condition holds and whose territory does not exclude the record."""
+def matching_rules(
+    rule_set: RuleSet, values: Mapping[str, Any], index: RuleIndex | None = None
+) -> list[Rule]:
+    """Primary rules whose condition holds and whose territory does not exclude the record.
+
+    With ``index`` (built for this rule set), only the rules it names as candidates are tried:
+    the same answer, at the cost of a few look-ups instead of one test per rule.
+    """
+    if index is None:
+        rules: Iterable[Rule] = rule_set.rules
+        exclusion_for = rule_set.exclusion_for
+    else:
+        rules = index.candidates(values)
+        exclusion_for = index.exclusion_for
     excluded: dict[str, bool] = {}
     found = []
-    for rule in rule_set.rules:
+    for rule in rules:
         if rule.territory_id not in excluded:
-            exclusion = rule_set.exclusion_for(rule.territory_id)
+            exclusion = exclusion_for(rule.territory_id)
             excluded[rule.territory_id] = exclusion is not None and evaluate_condition(
                 exclusion, values
             )
@@ -305,21 +318,24 @@ def route(
     rule_set: RuleSet,
     *,
     locate: ZipLookup | None = None,
+    index: RuleIndex | None = None,
 ) -> RouteResult:
     """Assign one record: the primary territory, the deciding rule, overlays and why.
 
     With ``locate``, a US record's missing county FIPS, state and coordinates are filled from
     its ZIP first (as :func:`terraplan.rules.assign_batch` does with the same look-up).
-    Pure apart from calling ``locate``.
+    ``index``: a :class:`~terraplan.rules.index.RuleIndex` of ``rule_set``, for routing many
+    records with one rule set (same result, fewer rules tried). Pure apart from ``locate``.
     """
     values = record_values(record)
     if locate is not None:
         fill_location(values, locate)
     names = rule_set.territories
+    exclusion_for = rule_set.exclusion_for if index is None else index.exclusion_for
     hits: dict[str, OverlayMatch] = {}
     for overlay in rule_set.overlays:
         if overlay.territory_id not in hits and evaluate_condition(overlay.when, values):
-            exclusion = rule_set.exclusion_for(overlay.territory_id)
+            exclusion = exclusion_for(overlay.territory_id)
             if exclusion is None or not evaluate_condition(exclusion, values):
                 hits[overlay.territory_id] = OverlayMatch(
                     overlay.territory_id, overlay.role, overlay.id
@@ -327,7 +343,7 @@ def route(
     # overlays are listed in the order their territories first appear in the rule set
     first = list(dict.fromkeys(o.territory_id for o in rule_set.overlays))
     overlays = [hits[t] for t in first if t in hits]
-    found = matching_rules(rule_set, values)
+    found = matching_rules(rule_set, values, index)
     if not found:
         if rule_set.catch_all is not None:
             target = names[rule_set.catch_all]
@@ -359,5 +375,7 @@ def route_many(
     *,
     locate: ZipLookup | None = None,
 ) -> list[RouteResult]:
-    """:func:`route` for each record: the straightforward per-record loop (reference, baseline)."""
-    return [route(record, rule_set, locate=locate) for record in records]
+    """:func:`route` for each record: the per-record loop (reference, baseline), with one
+    :class:`~terraplan.rules.index.RuleIndex` for all of them."""
+    index = RuleIndex(rule_set)
+    return [route(record, rule_set, locate=locate, index=index) for record in records]

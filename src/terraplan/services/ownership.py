@@ -24,6 +24,7 @@ from terraplan.rules import (
     route,
     rules_from_alignment,
 )
+from terraplan.rules.index import RuleIndex
 from terraplan.services.locations import zip_locator
 from terraplan.services.owner_sync import OwnerSync, pick_owners, sync_in
 from terraplan.storage import bulk
@@ -209,6 +210,7 @@ class RoutingContext:
     plan: Plan
     rule_set: RuleSet
     rep_names: dict[str, str]
+    index: RuleIndex
 
 
 RoutingCache = dict[tuple[str, int, int], RoutingContext]
@@ -253,7 +255,7 @@ def route_record(
     """
     context = _routing_context(db, plan_id, rule_cache, scope)
     plan = context.plan
-    result = route(dict(record), context.rule_set, locate=zip_locator())
+    result = route(dict(record), context.rule_set, locate=zip_locator(), index=context.index)
     owner_id = None
     turn = None
     territory = next((t for t in plan.territories if t.id == result.territory_id), None)
@@ -288,13 +290,10 @@ def _routing_context(
         stored = uow.rule_sets.get(plan_id, rules_version)
         owner_ids = {o.rep_id for t in plan.territories for o in t.owners}
         rep_names = {r.id: r.name for r in uow.reps.list() if r.id in owner_ids}
-    context = RoutingContext(
-        plan,
-        load_rule_set(
-            stored.document, territories=plan.territories, geographies=plan_geographies(plan)
-        ),
-        rep_names,
+    rule_set = load_rule_set(
+        stored.document, territories=plan.territories, geographies=plan_geographies(plan)
     )
+    context = RoutingContext(plan, rule_set, rep_names, RuleIndex(rule_set))
     if cache is not None:
         cache.clear()  # only the newest version of each plan is worth keeping
         cache[key] = context

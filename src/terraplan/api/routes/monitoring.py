@@ -10,8 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from terraplan.api.auth import Caller, CurrentCaller, CurrentPrincipal, authorize
-from terraplan.api.deps import DatabaseDep
+from terraplan.api.auth import CALLER_SECURITY, Caller, CurrentCaller, CurrentPrincipal, authorize
 from terraplan.api.response_cache import (
     caller_key,
     plan_data_version,
@@ -194,11 +193,11 @@ _CACHED_READ: dict[int | str, dict[str, object]] = {
     operation_id="get_plan_kpis",
     response_model=KpiTablePublic,
     responses=_CACHED_READ,
+    openapi_extra=CALLER_SECURITY,
 )
 async def plan_kpis_route(
     request: Request,
     caller: CurrentCaller,
-    db: DatabaseDep,
     plan_id: str,
     by: _Dimension = "territory",
     period: _Period = "YTD",
@@ -208,7 +207,9 @@ async def plan_kpis_route(
     Served from a per-process cache of the serialised body while the plan's data is unchanged
     (see :mod:`terraplan.api.response_cache`); the ETag lets a client revalidate for a 304."""
     _check_dimension(by)
-    return await run_in_threadpool(_kpis_response, request, caller, db, plan_id, None, by, period)
+    return await run_in_threadpool(
+        _kpis_response, request, caller, caller.database, plan_id, None, by, period
+    )
 
 
 @router.get(
@@ -216,11 +217,11 @@ async def plan_kpis_route(
     operation_id="get_active_plan_kpis",
     response_model=KpiTablePublic,
     responses=_CACHED_READ,
+    openapi_extra=CALLER_SECURITY,
 )
 async def active_plan_kpis_route(
     request: Request,
     caller: CurrentCaller,
-    db: DatabaseDep,
     scope: _MarketScope = None,
     by: _Dimension = "territory",
     period: _Period = "YTD",
@@ -228,7 +229,9 @@ async def active_plan_kpis_route(
     """The KPI table of the active plan of a part of the market (``scope``), as
     ``/plans/{plan_id}/kpis`` gives it; the body names the plan."""
     _check_dimension(by)
-    return await run_in_threadpool(_kpis_response, request, caller, db, None, scope, by, period)
+    return await run_in_threadpool(
+        _kpis_response, request, caller, caller.database, None, scope, by, period
+    )
 
 
 def _kpis_response(
@@ -282,11 +285,11 @@ def _kpi_table(
     operation_id="get_plan_alerts",
     response_model=AlertsPublic,
     responses=_CACHED_READ,
+    openapi_extra=CALLER_SECURITY,
 )
 async def plan_alerts_route(
     request: Request,
     caller: CurrentCaller,
-    db: DatabaseDep,
     plan_id: str,
     period: str | None = None,
 ) -> Response:
@@ -294,7 +297,9 @@ async def plan_alerts_route(
     realignment reasons, which name every territory concerned, only go to planners).
 
     Cached and revalidated like the KPI table (ETag, 304)."""
-    return await run_in_threadpool(_alerts_response, request, caller, db, plan_id, None, period)
+    return await run_in_threadpool(
+        _alerts_response, request, caller, caller.database, plan_id, None, period
+    )
 
 
 @router.get(
@@ -302,17 +307,19 @@ async def plan_alerts_route(
     operation_id="get_active_plan_alerts",
     response_model=AlertsPublic,
     responses=_CACHED_READ,
+    openapi_extra=CALLER_SECURITY,
 )
 async def active_plan_alerts_route(
     request: Request,
     caller: CurrentCaller,
-    db: DatabaseDep,
     scope: _MarketScope = None,
     period: str | None = None,
 ) -> Response:
     """Alerts of the active plan of a part of the market (``scope``), as
     ``/plans/{plan_id}/alerts`` gives them; the body names the plan."""
-    return await run_in_threadpool(_alerts_response, request, caller, db, None, scope, period)
+    return await run_in_threadpool(
+        _alerts_response, request, caller, caller.database, None, scope, period
+    )
 
 
 def _alerts_response(

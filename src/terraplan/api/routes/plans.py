@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from terraplan.api.auth import Caller, CurrentCaller, CurrentPrincipal, authorize
+from terraplan.api.auth import CALLER_SECURITY, Caller, CurrentCaller, CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep, UowDep
 from terraplan.api.response_cache import (
     caller_key,
@@ -127,19 +127,18 @@ def list_plans(principal: CurrentPrincipal, uow: UowDep) -> list[PlanSummaryPubl
     "/{plan_id}",
     operation_id="get_plan",
     response_model=PlanPublic,
+    openapi_extra=CALLER_SECURITY,
     responses={
         404: {},
         304: {"description": "Not modified: the If-None-Match header names the current ETag"},
     },
 )
-async def get_plan(
-    request: Request, caller: CurrentCaller, db: DatabaseDep, plan_id: str
-) -> Response:
+async def get_plan(request: Request, caller: CurrentCaller, plan_id: str) -> Response:
     """The plan with its territories (managers and reps: theirs only).
 
     Served from a per-process cache of the serialised body while the plan's data is unchanged
     (see :mod:`terraplan.api.response_cache`); the ETag lets a client revalidate for a 304."""
-    return await run_in_threadpool(_plan_response, request, caller, db, plan_id)
+    return await run_in_threadpool(_plan_response, request, caller, caller.database, plan_id)
 
 
 def _plan_response(request: Request, caller: Caller, db: Database, plan_id: str) -> Response:

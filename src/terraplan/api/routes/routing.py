@@ -8,8 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from terraplan.api.auth import Caller, CurrentCaller, authorize
-from terraplan.api.deps import DatabaseDep
+from terraplan.api.auth import CALLER_SECURITY, Caller, CurrentCaller, authorize
 from terraplan.domain.access import Action
 from terraplan.services.ownership import route_record
 from terraplan.storage.database import Database
@@ -72,10 +71,13 @@ class RoutePublic(BaseModel):
     gap: bool
 
 
-@router.post("/route", operation_id="route_lead", response_model=RoutePublic)
-async def route_lead(
-    caller: CurrentCaller, request: Request, db: DatabaseDep, body: RouteRequest
-) -> Response:
+@router.post(
+    "/route",
+    operation_id="route_lead",
+    response_model=RoutePublic,
+    openapi_extra=CALLER_SECURITY,
+)
+async def route_lead(caller: CurrentCaller, request: Request, body: RouteRequest) -> Response:
     """Route one lead under the active plan's rules; reps of a shared territory take stored turns.
 
     The work (checking the caller, the rules, the turn) runs in one trip to the thread pool, so a
@@ -84,7 +86,7 @@ async def route_lead(
     coordinates are sent). Needs a signed-in user allowed to route (a planner or admin, or a
     token with ``route``).
     """
-    return await run_in_threadpool(_route, caller, request, db, body)
+    return await run_in_threadpool(_route, caller, request, caller.database, body)
 
 
 def _route(caller: Caller, request: Request, db: Database, body: RouteRequest) -> Response:
