@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import gc
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -103,3 +105,27 @@ def test_listing_an_empty_database(client: TestClient, path: str) -> None:
     assert items == []
     # Only the reps the test users are linked to.
     assert [r["id"] for r in client.get("/reps").json()["items"]] == ["M1", "R1", "R2", "R3"]
+
+
+def test_a_server_process_loads_routing_data_and_freezes_its_start_up_heap(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uvicorn's factory prepares the process (ZIP look-up loaded, start-up objects out of the
+    collector's sight); an app built inside another program leaves the process alone."""
+    from terraplan.api.app import app_from_environment, create_app
+    from terraplan.config import Settings
+    from terraplan.services.locations import zip_locator
+
+    monkeypatch.setenv("TERRAPLAN_DATABASE_URL", db.url)
+    gc.unfreeze()
+    zip_locator.cache_clear()
+    try:
+        with TestClient(create_app(Settings(database_url=db.url))):
+            assert gc.get_freeze_count() == 0
+            assert zip_locator.cache_info().currsize == 0
+        with TestClient(app_from_environment()) as served:
+            assert gc.get_freeze_count() > 10_000
+            assert zip_locator.cache_info().currsize == 1
+            assert served.get("/health").status_code == 200
+    finally:
+        gc.unfreeze()

@@ -4,9 +4,12 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from terraplan.domain import Plan, PlanStatus, Rep, Territory, TerritoryOwner
+from terraplan.domain.user import Scope
 from terraplan.rules import dump_rule_set, load_rule_set
+from terraplan.services.users import create_token
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -193,3 +196,50 @@ def test_health_answers_while_a_hostile_route_request_runs(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_a_lead_sent_with_a_token_takes_one_read_and_one_turn(
+    anonymous: TestClient, db: Database, users: dict[str, str]
+) -> None:
+    """The token, the plan and its versions are read in one statement; the turn is the other."""
+    _active_plan(db)
+    _, secret = create_token(db, "planner", frozenset({Scope.ROUTE}))
+    headers = {"Authorization": f"Bearer {secret}"}
+    lead = {"company": "Acme", "postal_code": "94105"}  # West: three reps take turns
+    first = anonymous.post("/route", json=lead, headers=headers)
+    assert first.status_code == 200, first.text
+    database = anonymous.app.state.database  # type: ignore[attr-defined]
+    engines = [e for e in (database.engine, database._autocommit) if e is not None]
+    statements: list[str] = []
+
+    def note(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(" ".join(statement.split()))
+
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", note)
+    try:
+        second = anonymous.post("/route", json=lead, headers=headers)
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", note)
+    assert second.status_code == 200
+    assert (second.json()["territory_id"], second.json()["turn"]) == ("W", first.json()["turn"] + 1)
+    assert len(statements) == 2, statements
+    assert "api_tokens" in statements[0] and "rule_sets" in statements[0]
+    assert statements[1].startswith("INSERT INTO routing_turns")
+
+    # What the one read answers is checked in the usual order: who (401), may they (403),
+    # then which plan (404).
+    nowhere = {**lead, "scope": "Nowhere"}
+    unknown = anonymous.post("/route", json=nowhere, headers={"Authorization": "Bearer tp_x"})
+    assert unknown.status_code == 401
+    _, reader = create_token(db, "planner", frozenset({Scope.READ}))
+    denied = anonymous.post("/route", json=nowhere, headers={"Authorization": f"Bearer {reader}"})
+    assert denied.status_code == 403
+    missing = anonymous.post("/route", json=nowhere, headers=headers)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["message"] == (
+        "no active plan for scope 'Nowhere' (active: whole market)"
+    )
+    other = anonymous.post("/route", json={**lead, "plan_id": "nope"}, headers=headers)
+    assert other.status_code == 404 and "no plan with id 'nope'" in other.text

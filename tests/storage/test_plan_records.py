@@ -4,7 +4,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from terraplan.domain import Plan, Territory
 from terraplan.storage.database import Database
-from terraplan.storage.plan_records import AssignmentRecord, take_routing_turn
+from terraplan.storage.plan_records import AssignmentRecord
+from terraplan.storage.routing_reads import take_routing_turn
 from terraplan.storage.unit_of_work import UnitOfWork
 
 

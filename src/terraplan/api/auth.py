@@ -21,8 +21,15 @@ from terraplan.domain.access import Action, Resource, require
 from terraplan.domain.user import User
 from terraplan.errors import AuthenticationError, PermissionDeniedError
 from terraplan.services.access import Principal
-from terraplan.services.users import NewSession, resolve_session, resolve_token, secrets_match
+from terraplan.services.users import (
+    NewSession,
+    resolve_session,
+    resolve_token,
+    resolve_token_for_routing,
+    secrets_match,
+)
 from terraplan.storage.database import Database
+from terraplan.storage.routing_reads import RoutingTarget, VersionRows
 
 SESSION_COOKIE = "terraplan_session"
 CSRF_COOKIE = "terraplan_csrf"
@@ -125,6 +132,16 @@ class Caller:
     def principal(self) -> Principal:
         """The signed-in caller (AuthenticationError 401 if none); runs a database statement."""
         return _resolve_principal(self._request, self._db, self._bearer, self._session_id)
+
+    def principal_for_routing(self, target: RoutingTarget) -> tuple[Principal, VersionRows | None]:
+        """:meth:`principal`; with an API token, also the rows saying which plan and versions
+        route a lead for ``target``, read in the same statement (None with a session)."""
+        if self._request.headers.get("Authorization") and self._bearer and self._bearer.credentials:
+            user, token, rows = resolve_token_for_routing(
+                self._db, self._bearer.credentials.strip(), target
+            )
+            return Principal(user=user, scopes=token.scopes, via="token"), rows
+        return self.principal(), None
 
 
 def _bearer_credentials(request: Request) -> HTTPAuthorizationCredentials | None:

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from terraplan.domain import Plan, RecordKind
+from terraplan.domain import Plan, RecordKind, Territory
 from terraplan.errors import DataError, InvalidParameterError, RuleError
 from terraplan.rules import (
     AuditReport,
@@ -29,10 +29,13 @@ from terraplan.services.locations import zip_locator
 from terraplan.services.owner_sync import OwnerSync, pick_owners, sync_in
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
-from terraplan.storage.plan_records import (
-    AssignmentRecord,
-    AssignmentRunSummary,
-    routing_versions,
+from terraplan.storage.plan_records import AssignmentRecord, AssignmentRunSummary
+from terraplan.storage.routing_reads import (
+    RoutingTarget,
+    VersionRows,
+    active_scopes,
+    read_version_rows,
+    routing_versions_from_rows,
     take_routing_turn,
 )
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -211,6 +214,7 @@ class RoutingContext:
     rule_set: RuleSet
     rep_names: dict[str, str]
     index: RuleIndex
+    territories: dict[str, Territory]
 
 
 RoutingCache = dict[tuple[str, int, int], RoutingContext]
@@ -244,21 +248,23 @@ def route_record(
     method: OwnerMethod = "round_robin",
     rule_cache: RoutingCache | None = None,
     scope: str | None = None,
+    version_rows: VersionRows | None = None,
 ) -> Routed:
     """Route one lead/account: territory, explanation and owner (turns stored in the database).
 
     A US record's missing county FIPS, state and coordinates are filled from its ZIP (see
     :mod:`terraplan.services.locations`), as rule runs and audits do.
 
-    Per call: one short read (which plan, which versions) and, when the territory has several
+    Per call: one short read (which plan, which versions; none when the caller passes
+    ``version_rows``, read together with its API token) and, when the territory has several
     primary reps, one atomic turn; the parsed rules are reused while the versions stay the same.
     """
-    context = _routing_context(db, plan_id, rule_cache, scope)
+    context = _routing_context(db, RoutingTarget(plan_id, scope), rule_cache, version_rows)
     plan = context.plan
     result = route(dict(record), context.rule_set, locate=zip_locator(), index=context.index)
     owner_id = None
     turn = None
-    territory = next((t for t in plan.territories if t.id == result.territory_id), None)
+    territory = context.territories.get(result.territory_id or "")
     if territory is not None:
         primaries = [o for o in territory.owners if o.role.value == "primary"]
         if len(primaries) == 1:
@@ -278,10 +284,19 @@ def route_record(
 
 
 def _routing_context(
-    db: Database, plan_id: str | None, cache: RoutingCache | None, scope: str | None = None
+    db: Database,
+    target: RoutingTarget,
+    cache: RoutingCache | None,
+    version_rows: VersionRows | None = None,
 ) -> RoutingContext:
-    with db.single_statement() as connection:
-        plan_id, plan_version, rules_version = routing_versions(connection, plan_id, scope=scope)
+    def scopes() -> list[str]:
+        with db.single_statement() as connection:
+            return active_scopes(connection)
+
+    if version_rows is None:
+        with db.single_statement() as connection:
+            version_rows = read_version_rows(connection, target)
+    plan_id, plan_version, rules_version = routing_versions_from_rows(version_rows, target, scopes)
     key = (plan_id, plan_version, rules_version)
     if cache is not None and key in cache:
         return cache[key]
@@ -293,7 +308,8 @@ def _routing_context(
     rule_set = load_rule_set(
         stored.document, territories=plan.territories, geographies=plan_geographies(plan)
     )
-    context = RoutingContext(plan, rule_set, rep_names, RuleIndex(rule_set))
+    territories = {t.id: t for t in plan.territories}
+    context = RoutingContext(plan, rule_set, rep_names, RuleIndex(rule_set), territories)
     if cache is not None:
         cache.clear()  # only the newest version of each plan is worth keeping
         cache[key] = context

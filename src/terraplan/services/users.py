@@ -17,11 +17,17 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection
 
 from terraplan.domain import RepRole
 from terraplan.domain.user import ApiToken, Role, Scope, User
 from terraplan.errors import AuthenticationError, DataError, InvalidParameterError, NotFoundError
 from terraplan.storage.database import Database
+from terraplan.storage.routing_reads import (
+    RoutingTarget,
+    VersionRows,
+    find_token_and_routing_versions,
+)
 from terraplan.storage.unit_of_work import UnitOfWork
 from terraplan.storage.users import find_token, touch_token
 
@@ -322,21 +328,46 @@ def resolve_token(db: Database, secret: str) -> tuple[User, ApiToken]:
     Checked against the database on every call (one indexed statement, no ORM session, no
     transaction around it), so a revoked or expired token or a disabled user is refused from
     the next request on. The time of last use is written at most once a minute."""
+    _check_token_form(secret)
+    with db.single_statement() as connection:
+        user, token = _usable_token(connection, find_token(connection, sha256(secret)))
+    return user, token
+
+
+def resolve_token_for_routing(
+    db: Database, secret: str, target: RoutingTarget
+) -> tuple[User, ApiToken, VersionRows]:
+    """:func:`resolve_token`, reading in the same statement which plan and versions would
+    route a lead for ``target`` (rows for :func:`terraplan.services.ownership.route_record`):
+    routing's one read per lead."""
+    _check_token_form(secret)
+    with db.single_statement() as connection:
+        found, rows = find_token_and_routing_versions(connection, sha256(secret), target)
+        user, token = _usable_token(connection, found)
+    return user, token, rows
+
+
+def _check_token_form(secret: str) -> None:
     if not secret.startswith(TOKEN_PREFIX):
         raise AuthenticationError("the bearer token is not a terraplan API token (tp_...)")
+
+
+def _usable_token(
+    connection: Connection, found: tuple[ApiToken, User] | None
+) -> tuple[User, ApiToken]:
+    """The user and token if the token may be used now (its last use noted at most once a
+    minute), else AuthenticationError."""
     now = _now()
-    with db.single_statement() as connection:
-        found = find_token(connection, sha256(secret))
-        if found is None:
-            raise AuthenticationError("unknown API token")
-        token, user = found
-        state = token.state(now)
-        if state != "active":
-            raise AuthenticationError(f"the API token {token.prefix}… is {state}")
-        if not user.active:
-            raise AuthenticationError(f"the API token's user {user.username} is disabled")
-        if token.last_used_at is None or now - token.last_used_at >= TOUCH_INTERVAL:
-            touch_token(connection, token.id, now)
+    if found is None:
+        raise AuthenticationError("unknown API token")
+    token, user = found
+    state = token.state(now)
+    if state != "active":
+        raise AuthenticationError(f"the API token {token.prefix}… is {state}")
+    if not user.active:
+        raise AuthenticationError(f"the API token's user {user.username} is disabled")
+    if token.last_used_at is None or now - token.last_used_at >= TOUCH_INTERVAL:
+        touch_token(connection, token.id, now)
     return user, token
 
 

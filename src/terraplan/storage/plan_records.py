@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from terraplan.errors import InvalidParameterError, NotFoundError
+from terraplan.errors import NotFoundError
 from terraplan.storage.orm import (
     AccountRow,
     AssignmentRow,
@@ -371,94 +371,3 @@ def _insert_chunks(
             chunk = []
     if chunk:
         connection.execute(insert(row_class), chunk)
-
-
-_ROUTING_VERSIONS = (
-    "SELECT p.id, p.version, (SELECT max(r.version) FROM rule_sets r WHERE r.plan_id = p.id), "
-    "p.scope FROM plans p WHERE {where} "
-    "ORDER BY CASE WHEN coalesce(p.scope, '') = '' THEN 0 ELSE 1 END, p.updated_at DESC, p.id "
-    "LIMIT 2"
-)
-
-
-def active_scopes(connection: Connection) -> list[str]:
-    """The scopes of the active plans ("whole market" for a plan without one), sorted."""
-    rows = connection.exec_driver_sql("SELECT scope FROM plans WHERE status = 'active'").all()
-    return sorted({(row[0] or "").strip() or "whole market" for row in rows})
-
-
-def routing_versions(
-    connection: Connection, plan_id: str | None, *, scope: str | None = None
-) -> tuple[str, int, int]:
-    """``(plan id, plan version, latest rule-set version)`` of the given plan, or of the active
-    plan of ``scope`` (None: the whole-market plan, else the only active plan).
-
-    One plain statement: routing asks this on every request to know whether its cached rules
-    are still current.
-    """
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    scope = (scope or "").strip() or None
-    if plan_id is None and scope is None:
-        rows = connection.exec_driver_sql(
-            _ROUTING_VERSIONS.format(where="p.status = 'active'")
-        ).all()
-        if len(rows) == 2 and (rows[0][3] or "").strip():
-            scopes = active_scopes(connection)
-            raise InvalidParameterError(
-                f"several plans are active ({', '.join(scopes)}); say which with scope",
-                details={"parameter": "scope", "scopes": scopes},
-            )
-    elif plan_id is None and scope is not None and "\x00" in scope:
-        rows = []  # PostgreSQL text cannot hold NUL: there is no such scope
-    elif plan_id is None:
-        rows = connection.exec_driver_sql(
-            _ROUTING_VERSIONS.format(
-                where=f"p.status = 'active' AND lower(p.scope) = lower({marker})"
-            ),
-            (scope,),
-        ).all()
-    else:
-        rows = connection.exec_driver_sql(
-            _ROUTING_VERSIONS.format(where=f"p.id = {marker}"), (plan_id,)
-        ).all()
-    row = rows[0] if rows else None
-    if row is None:
-        if plan_id is None and scope is not None:
-            scopes = active_scopes(connection)
-            raise NotFoundError(
-                f"no active plan for scope {scope!r} (active: {', '.join(scopes) or 'none'})",
-                details={"kind": "plans", "status": "active", "scope": scope, "scopes": scopes},
-            )
-        if plan_id is None:
-            raise NotFoundError(
-                "no active plan to route with; pass a plan id (or activate a plan)",
-                details={"kind": "plans", "status": "active"},
-            )
-        raise NotFoundError(
-            f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}
-        )
-    if row[2] is None:
-        raise NotFoundError(
-            f"plan {row[0]!r} has no rule set yet (run `terraplan rules save FILE --plan {row[0]}`)",
-            details={"kind": "rule_sets", "plan_id": row[0]},
-        )
-    return str(row[0]), int(row[1]), int(row[2])
-
-
-def take_routing_turn(connection: Connection, plan_id: str, territory_id: str) -> int:
-    """Atomically increment and return the territory's routing turn (1 for the first call).
-
-    One statement (upsert ... RETURNING, on SQLite and PostgreSQL alike): two concurrent
-    callers never get the same turn, and the counter survives restarts. Call it in its own
-    short transaction.
-    """
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    row = connection.exec_driver_sql(
-        "INSERT INTO routing_turns (plan_id, territory_id, turns) "
-        f"VALUES ({marker}, {marker}, 1) "
-        "ON CONFLICT (plan_id, territory_id) DO UPDATE SET turns = routing_turns.turns + 1 "
-        "RETURNING turns",
-        (plan_id, territory_id),
-    ).first()
-    assert row is not None
-    return int(row[0])

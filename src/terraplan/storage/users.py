@@ -7,7 +7,9 @@ Times are stored as naive UTC (like every table here) and returned timezone-awar
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -205,7 +207,7 @@ class ApiTokenRepository:
 _TOKENS = ApiTokenRow.__table__.c
 _USERS = UserRow.__table__.c
 #: Built once: the API runs it on every request made with a token (see :func:`find_token`).
-_FIND_TOKEN = (
+FIND_TOKEN = (
     select(
         *_TOKENS,
         _USERS.username,
@@ -229,10 +231,12 @@ _TOUCH_TOKEN = (
 def find_token(connection: Connection, token_hash: str) -> tuple[ApiToken, User] | None:
     """The token of ``token_hash`` and its user: one indexed statement on a plain connection
     (no ORM session), as cheap as a lookup gets; what the API asks on every token request."""
-    row = connection.execute(_FIND_TOKEN, {"token_hash": token_hash}).first()
-    if row is None:
-        return None
-    m = row._mapping
+    row = connection.execute(FIND_TOKEN, {"token_hash": token_hash}).first()
+    return None if row is None else token_and_user(row._mapping)
+
+
+def token_and_user(m: Mapping[Any, Any]) -> tuple[ApiToken, User]:
+    """The token and user of a row of :data:`FIND_TOKEN`'s columns."""
     token = ApiToken(
         id=m["id"],
         user_id=m["user_id"],

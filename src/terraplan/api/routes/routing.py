@@ -12,6 +12,7 @@ from terraplan.api.auth import CALLER_SECURITY, Caller, CurrentCaller, authorize
 from terraplan.domain.access import Action
 from terraplan.services.ownership import route_record
 from terraplan.storage.database import Database
+from terraplan.storage.routing_reads import RoutingTarget
 
 router = APIRouter(tags=["routing"])
 
@@ -90,7 +91,8 @@ async def route_lead(caller: CurrentCaller, request: Request, body: RouteRequest
 
 
 def _route(caller: Caller, request: Request, db: Database, body: RouteRequest) -> Response:
-    authorize(caller.principal(), Action.ROUTE)
+    principal, version_rows = caller.principal_for_routing(RoutingTarget(body.plan_id, body.scope))
+    authorize(principal, Action.ROUTE)
     record: dict[str, Any] = body.model_dump(
         exclude={"plan_id", "method", "scope"}, exclude_none=True
     )
@@ -102,6 +104,7 @@ def _route(caller: Caller, request: Request, db: Database, body: RouteRequest) -
         method=body.method,
         rule_cache=request.app.state.rule_cache,
         scope=body.scope,
+        version_rows=version_rows,
     )
     result = routed.result
     answer = RoutePublic(

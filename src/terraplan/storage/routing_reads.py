@@ -1,0 +1,210 @@
+"""The statements of routing one lead: which plan and versions route it, and its stored turn.
+
+Routing runs for every incoming lead, so each of these is one plain statement, and a lead sent
+with an API token reads its token and the routing versions together
+(:func:`find_token_and_routing_versions`): on PostgreSQL every statement is a round trip to
+the server and most of what a routed lead costs there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    column,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.sql.selectable import TextualSelect
+
+from terraplan.domain.user import ApiToken, User
+from terraplan.errors import InvalidParameterError, NotFoundError
+from terraplan.storage.orm import ApiTokenRow, UserRow
+from terraplan.storage.users import FIND_TOKEN, find_token, token_and_user
+
+_VERSIONS = (
+    "SELECT p.id AS plan_id, p.version AS plan_version, "
+    "(SELECT max(r.version) FROM rule_sets r WHERE r.plan_id = p.id) AS rules_version, "
+    "p.scope AS plan_scope FROM plans p WHERE {where} "
+    "ORDER BY CASE WHEN coalesce(p.scope, '') = '' THEN 0 ELSE 1 END, p.updated_at DESC, p.id "
+    "LIMIT 2"
+)
+#: Which plans a lead may be routed with: the active ones, those of one scope, or one plan.
+_WHERE = {
+    "active": "p.status = 'active'",
+    "scope": "p.status = 'active' AND lower(p.scope) = lower(:scope)",
+    "plan": "p.id = :plan_id",
+}
+
+#: ``(plan id, plan version, latest rule-set version, scope)`` rows, at most two.
+VersionRows = Sequence[Sequence[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingTarget:
+    """What a lead asks to be routed with: a plan id, or the active plan of a scope (None: the
+    whole-market plan, else the only active plan)."""
+
+    plan_id: str | None = None
+    scope: str | None = None
+
+    @property
+    def variant(self) -> str | None:
+        """Which statement reads the versions (None: no plan can match, no statement needed)."""
+        if self.plan_id is not None:
+            return "plan"
+        scope = self.normalized_scope
+        if scope is None:
+            return "active"
+        return None if "\x00" in scope else "scope"  # PostgreSQL text cannot hold NUL
+
+    @property
+    def normalized_scope(self) -> str | None:
+        return (self.scope or "").strip() or None
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        variant = self.variant
+        if variant == "plan":
+            return {"plan_id": self.plan_id}
+        if variant == "scope":
+            return {"scope": self.normalized_scope}
+        return {}
+
+
+@cache
+def _versions_statement(variant: str) -> TextualSelect:
+    return text(_VERSIONS.format(where=_WHERE[variant])).columns(
+        column("plan_id", String),
+        column("plan_version", Integer),
+        column("rules_version", Integer),
+        column("plan_scope", String),
+    )
+
+
+def active_scopes(connection: Connection) -> list[str]:
+    """The scopes of the active plans ("whole market" for a plan without one), sorted."""
+    rows = connection.exec_driver_sql("SELECT scope FROM plans WHERE status = 'active'").all()
+    return sorted({(row[0] or "").strip() or "whole market" for row in rows})
+
+
+def read_version_rows(connection: Connection, target: RoutingTarget) -> VersionRows:
+    """The rows :func:`routing_versions_from_rows` reads (one statement, or none)."""
+    variant = target.variant
+    if variant is None:
+        return []
+    return connection.execute(_versions_statement(variant), target.parameters).all()
+
+
+def routing_versions_from_rows(
+    rows: VersionRows, target: RoutingTarget, scopes: Callable[[], list[str]]
+) -> tuple[str, int, int]:
+    """``(plan id, plan version, latest rule-set version)`` from the rows read for ``target``;
+    NotFoundError or InvalidParameterError when they name no plan, several, or a plan without
+    rules (naming the active scopes, which only then are read, with ``scopes``)."""
+    scope = target.normalized_scope
+    plan_id = target.plan_id
+    if plan_id is None and scope is None and len(rows) == 2 and (rows[0][3] or "").strip():
+        active = scopes()
+        raise InvalidParameterError(
+            f"several plans are active ({', '.join(active)}); say which with scope",
+            details={"parameter": "scope", "scopes": active},
+        )
+    row = rows[0] if rows else None
+    if row is None:
+        if plan_id is None and scope is not None:
+            active = scopes()
+            raise NotFoundError(
+                f"no active plan for scope {scope!r} (active: {', '.join(active) or 'none'})",
+                details={"kind": "plans", "status": "active", "scope": scope, "scopes": active},
+            )
+        if plan_id is None:
+            raise NotFoundError(
+                "no active plan to route with; pass a plan id (or activate a plan)",
+                details={"kind": "plans", "status": "active"},
+            )
+        raise NotFoundError(
+            f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}
+        )
+    if row[2] is None:
+        raise NotFoundError(
+            f"plan {row[0]!r} has no rule set yet (run `terraplan rules save FILE --plan {row[0]}`)",
+            details={"kind": "rule_sets", "plan_id": row[0]},
+        )
+    return str(row[0]), int(row[1]), int(row[2])
+
+
+def routing_versions(
+    connection: Connection, plan_id: str | None, *, scope: str | None = None
+) -> tuple[str, int, int]:
+    """``(plan id, plan version, latest rule-set version)`` of the given plan, or of the active
+    plan of ``scope`` (None: the whole-market plan, else the only active plan).
+
+    One plain statement: routing asks this on every request to know whether its cached rules
+    are still current.
+    """
+    target = RoutingTarget(plan_id, scope)
+    rows = read_version_rows(connection, target)
+    return routing_versions_from_rows(rows, target, lambda: active_scopes(connection))
+
+
+@cache
+def _token_and_versions_statement(variant: str) -> Select[Any]:
+    tokens, users = ApiTokenRow.__table__, UserRow.__table__
+    versions = _versions_statement(variant).subquery("v")
+    return (
+        select(*FIND_TOKEN.selected_columns, *versions.c)
+        .select_from(tokens.join(users, users.c.id == tokens.c.user_id).outerjoin(versions, true()))
+        .where(tokens.c.token_hash == bindparam("token_hash"))
+    )
+
+
+def find_token_and_routing_versions(
+    connection: Connection, token_hash: str, target: RoutingTarget
+) -> tuple[tuple[ApiToken, User] | None, VersionRows]:
+    """:func:`terraplan.storage.users.find_token` and :func:`read_version_rows` in one
+    statement: the token and its user (None if unknown), and the version rows for ``target``
+    (to check with :func:`routing_versions_from_rows` once the caller may route)."""
+    variant = target.variant
+    if variant is None:
+        return find_token(connection, token_hash), []
+    rows = connection.execute(
+        _token_and_versions_statement(variant), {"token_hash": token_hash, **target.parameters}
+    ).all()
+    if not rows:
+        return None, []
+    found = token_and_user(rows[0]._mapping)
+    versions = [
+        (row.plan_id, row.plan_version, row.rules_version, row.plan_scope)
+        for row in rows
+        if row.plan_id is not None
+    ]
+    return found, versions
+
+
+def take_routing_turn(connection: Connection, plan_id: str, territory_id: str) -> int:
+    """Atomically increment and return the territory's routing turn (1 for the first call).
+
+    One statement (upsert ... RETURNING, on SQLite and PostgreSQL alike): two concurrent
+    callers never get the same turn, and the counter survives restarts. Call it in its own
+    short transaction.
+    """
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    row = connection.exec_driver_sql(
+        "INSERT INTO routing_turns (plan_id, territory_id, turns) "
+        f"VALUES ({marker}, {marker}, 1) "
+        "ON CONFLICT (plan_id, territory_id) DO UPDATE SET turns = routing_turns.turns + 1 "
+        "RETURNING turns",
+        (plan_id, territory_id),
+    ).first()
+    assert row is not None
+    return int(row[0])
