@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from terraplan.engine.design import DesignProblem, HeuristicSolver
+from terraplan.engine.design import DesignProblem, HeuristicSolver, ordered_resplit
 from terraplan.engine.design.balance_milp import WorkBudget, excess, tallies_of
 from terraplan.engine.design.geometry import lattice, territory_components
 from terraplan.engine.design.ordered_resplit import ordered_balance_repair
@@ -112,3 +113,46 @@ def test_heuristic_meets_both_skewed_bands_with_the_resplit_phase() -> None:
     assert result.report.contiguity.all_contiguous
     off = HeuristicSolver(random_state=0, n_starts=1, resplit_work=0.0).get_params()
     assert off["resplit_work"] == 0.0
+
+
+def short_region_strip() -> tuple[DesignProblem, np.ndarray]:
+    """Five vertical stripes of a 4 x 20 grid: the first stripe's units weigh 0.7, the
+    last's 1.3, the others' 1.0 (both metrics), so the first territory is 30 % short, the
+    last 30 % long, and every adjacent pair is too far out to fix on its own."""
+    coords, adjacency = lattice(4, 20)
+    col = np.tile(np.arange(20), 4)
+    w = np.where(col < 4, 0.7, np.where(col >= 16, 1.3, 1.0))
+    problem = DesignProblem(
+        weights=np.column_stack([w, w]),
+        n_territories=5,
+        tolerance=np.array([0.10, 0.15]),
+        coords=coords,
+        adjacency=adjacency,
+        contiguous=True,
+    )
+    return problem, stripes(4, 20, 5)
+
+
+def test_a_short_region_is_fixed_by_a_path_of_territories() -> None:
+    problem, labels = short_region_strip()
+    prep = prepare(problem)
+    tallies = tallies_of(prep, labels)
+    pooled = tallies[0] + tallies[1]
+    assert np.all(pooled < 0.9 * (prep.targets[0] + prep.targets[1]))  # no pair can fix it
+    outcome = ordered_balance_repair(
+        prep, labels, budget=WorkBudget(1e6), deadline=float("inf"), max_group=2
+    )
+    assert outcome.unresolved == ()
+    assert excess(prep, tallies_of(prep, outcome.labels)).max() <= 1e-9  # float sums at a band edge
+    assert prep.adjacency is not None
+    assert np.all(territory_components(prep.adjacency, outcome.labels, prep.k) == 1)
+
+
+def test_without_paths_the_short_region_stays_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ordered_resplit, "PATHS_TRIED", 0)
+    problem, labels = short_region_strip()
+    prep = prepare(problem)
+    outcome = ordered_balance_repair(
+        prep, labels, budget=WorkBudget(1e6), deadline=float("inf"), max_group=2
+    )
+    assert 0 in outcome.unresolved

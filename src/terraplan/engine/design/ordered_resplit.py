@@ -3,7 +3,11 @@
 When the local search leaves territories outside a band (several skewed metrics, lumpy
 units), this phase takes the out-of-band territory with the largest excess, grows a group
 of neighbouring territories around it until the group's pooled totals sit well inside its
-pooled bands, and re-splits the group's units with one small MILP (SciPy's HiGHS):
+pooled bands, and re-splits the group's units with one small MILP (SciPy's HiGHS). When
+no such group helps (the territory's whole region is short or long in a metric), it tries
+paths of territories from it to one with room to spare, each passing units on to the
+next (:func:`_candidate_groups`). Rounds of re-splits alternate with a tidy-up search.
+The MILP of a group:
 
     x[i, j] binary     unit i of the group in territory j of the group
     s[j, q] >= 0       band excess of territory j in metric q (shares of the mean target)
@@ -33,7 +37,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +64,10 @@ IntArray = npt.NDArray[np.int64]
 
 #: Largest number of territories re-split together.
 MAX_GROUP = 5
+#: Longest path of territories re-split together (see :func:`_candidate_groups`).
+MAX_PATH = 8
+#: Paths tried per out-of-band territory once the grown groups fail.
+PATHS_TRIED = 3
 #: Largest number of units in one re-split (bigger groups are not tried).
 MAX_GROUP_UNITS = 1_500
 #: A group is solved once its pooled totals lie within this share of its pooled half-band
@@ -75,6 +83,10 @@ MOVE_COST = 0.02
 BIG = 1.0e4
 #: A unit may join a territory of the group only within this many hops of its units.
 REACH = 3
+#: Rounds of re-splits, each followed by a tidy-up search: the search often brings a
+#: territory the re-splits left just outside its band back inside, and the next round
+#: starts from its plan.
+ROUNDS = 3
 #: Seconds one solve may take: a safety stop only.
 SOLVE_SECONDS = 20.0
 _EPS = 1e-9
@@ -113,10 +125,9 @@ def ordered_balance_repair(
 ) -> ResplitOutcome:
     """Lower the band excess of ``labels (n,)`` by exact re-splits of territory groups.
 
-    Out-of-band territories are taken largest excess first; for each, groups of 2 to
-    ``max_group`` connected territories are grown one neighbour at a time (the neighbour
-    that brings the pooled totals closest to the pooled bands' middle) and solved once
-    their pooled fit is within :data:`POOLED_FIT`. Never raises a group's excess; every
+    Out-of-band territories are taken largest excess first; for each, the groups of
+    :func:`_candidate_groups` (grown blobs of 2 to ``max_group`` territories, then paths)
+    are solved in turn until one lowers its excess. Never raises a group's excess; every
     territory stays one connected piece. Stops when all are within, the ``budget`` is
     spent or the ``deadline`` (``time.perf_counter``) passes.
     """
@@ -133,19 +144,16 @@ def ordered_balance_repair(
             return ResplitOutcome(labels, kept, solver.solves, tuple(sorted(out)))
         t = todo[0]
         graph = _territory_graph(prep, labels)
-        group = [t]
+        tried: list[list[int]] = []
         done = False
-        for _ in range(max_group - 1):
-            nbrs = sorted({o for g in group for o in graph[g] if o not in group})
-            if not nbrs:
-                break
-            group.append(min(nbrs, key=lambda o: (_pooled_fit(prep, tallies, [*group, o]), o)))
-            if _pooled_fit(prep, tallies, group) > POOLED_FIT:
+        for group in _candidate_groups(prep, tallies, graph, t, max_group):
+            if sorted(group) in tried:
                 continue
+            tried.append(sorted(group))
             gidx = np.array(sorted(group), dtype=np.int64)
             members = np.flatnonzero(np.isin(labels, gidx))
             if members.size > MAX_GROUP_UNITS:
-                break
+                continue
             if budget.exhausted or time.perf_counter() > deadline:
                 break
             found = solver(members, gidx, labels, budget, deadline)
@@ -167,6 +175,54 @@ def ordered_balance_repair(
             failed.add(t)
 
 
+def _candidate_groups(
+    prep: Prepared,
+    tallies: FloatArray,
+    graph: dict[int, set[int]],
+    t: int,
+    max_group: int,
+) -> Iterator[list[int]]:
+    """Groups of territories holding ``t`` to re-split, in the order they are tried.
+
+    First a blob grown one neighbour at a time (the one that brings the pooled totals
+    closest to the pooled bands' middle), yielded at each size from 2 to ``max_group`` once
+    its pooled fit is within :data:`POOLED_FIT`. Then paths: when ``t``'s whole region is
+    short (or long) in a metric, no blob of a few neighbours can fix it, but a chain of
+    territories from ``t`` to one with room to spare can, each passing units on to the
+    next. The paths are shortest paths in the territory graph from ``t`` to each territory
+    fewer than :data:`MAX_PATH` steps away, the shortest first (then the best pooled fit),
+    at most :data:`PATHS_TRIED` of those whose pooled fit is within :data:`POOLED_FIT`.
+    """
+    group = [t]
+    for _ in range(max_group - 1):
+        nbrs = sorted({o for g in group for o in graph[g] if o not in group})
+        if not nbrs:
+            break
+        group.append(min(nbrs, key=lambda o: (_pooled_fit(prep, tallies, [*group, o]), o)))
+        if _pooled_fit(prep, tallies, group) <= POOLED_FIT:
+            yield list(group)
+    parent = {t: t}
+    frontier = [t]
+    paths: list[tuple[int, float, list[int]]] = []
+    for length in range(2, MAX_PATH + 1):
+        reached = []
+        for a in frontier:
+            for b in sorted(graph[a]):
+                if b not in parent:
+                    parent[b] = a
+                    reached.append(b)
+        for o in reached:
+            path = [o]
+            while path[-1] != t:
+                path.append(parent[path[-1]])
+            fit = _pooled_fit(prep, tallies, path)
+            if fit <= POOLED_FIT:
+                paths.append((length, fit, path))
+        frontier = reached
+    for _, _, path in sorted(paths)[:PATHS_TRIED]:
+        yield path
+
+
 def resplit_and_search(
     prep: Prepared,
     labels: npt.NDArray[Any],
@@ -178,25 +234,37 @@ def resplit_and_search(
     on_sweep: Callable[[int, str, SearchState], bool],
 ) -> tuple[SearchState, bool] | None:
     """:func:`ordered_balance_repair`, then a local search on its plan (balance first, then
-    compactness moves that never raise the band excess) to tidy the re-split boundaries.
-    Returns the search state and whether the search converged, or None when no group was
-    re-split. ``on_sweep(sweep, phase, state)`` returning False stops the search."""
-    outcome = ordered_balance_repair(prep, labels, budget=budget, deadline=deadline)
-    if outcome.groups == 0:
-        return None
-    logger.debug(
-        "re-split phase: %d groups in %d solves (work %.0f of %.0f), %d still out",
-        outcome.groups, outcome.solves, budget.used, budget.total, len(outcome.unresolved),
-    )  # fmt: skip
-    state = SearchState(prep, outcome.labels, territory_centres(prep, outcome.labels))
-    converged, _ = local_search(
-        state,
-        deadline=deadline,
-        max_sweeps=max_sweeps,
-        on_sweep=lambda sweep, phase: on_sweep(sweep, phase, state),
-        min_improvement=min_improvement,
-    )
-    return state, converged
+    compactness moves that never raise the band excess) to tidy the re-split boundaries;
+    up to :data:`ROUNDS` times while territories stay outside a band and the ``budget``
+    lasts. Returns the round's state with the lowest band penalty (the earliest on a tie)
+    and whether its search converged, or None when no group was re-split. ``on_sweep(sweep, phase, state)`` returning False stops the search."""
+    best: tuple[SearchState, bool] | None = None
+    for _ in range(ROUNDS):
+        outcome = ordered_balance_repair(prep, labels, budget=budget, deadline=deadline)
+        if outcome.groups == 0:
+            break
+        logger.debug(
+            "re-split phase: %d groups in %d solves (work %.0f of %.0f), %d still out",
+            outcome.groups, outcome.solves, budget.used, budget.total, len(outcome.unresolved),
+        )  # fmt: skip
+        live = SearchState(prep, outcome.labels, territory_centres(prep, outcome.labels))
+
+        def report(sweep: int, phase: str, live: SearchState = live) -> bool:
+            return on_sweep(sweep, phase, live)
+
+        converged, _ = local_search(
+            live,
+            deadline=deadline,
+            max_sweeps=max_sweeps,
+            on_sweep=report,
+            min_improvement=min_improvement,
+        )
+        if best is None or round(live.penalty, 12) < round(best[0].penalty, 12):
+            best = (live, converged)
+        if live.penalty <= 0:
+            break
+        labels = live.labels
+    return best
 
 
 def _pooled_fit(prep: Prepared, tallies: FloatArray, group: list[int]) -> float:
