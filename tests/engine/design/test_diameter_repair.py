@@ -22,15 +22,23 @@ from terraplan.engine.design.objectives import pair_distances
 from terraplan.engine.design.problem import prepare
 
 
-def _problem(seed: int, n: int, k: int, *, contiguous: bool, fixed: bool) -> DesignProblem:
+def _problem(
+    seed: int, n: int, k: int, *, contiguous: bool, fixed: bool, points_first: bool = False
+) -> DesignProblem:
+    """A planar instance; ``points_first`` draws the points before the weights (the order of
+    ``benchmarks/design_diameter.py``, whose instance of the same seed it then is)."""
     rng = np.random.default_rng(seed)
+    points = rng.random((n, 2)) * 100.0 if points_first else None
+    weights = rng.uniform(1.0, 10.0, size=(n, 1))
+    if points is None:
+        points = rng.random((n, 2)) * 100.0
     extra: dict[str, object] = (
         {"centres": np.arange(k), "locked": np.r_[np.arange(k), np.full(n - k, -1)]}
         if fixed
         else {"n_territories": k}
     )
     return DesignProblem(
-        weights=rng.uniform(1.0, 10.0, size=(n, 1)), coords=rng.random((n, 2)) * 100.0,
+        weights=weights, coords=points,
         coords_kind="planar", tolerance=0.15, contiguous=contiguous,
         compactness_objective="diameter", **extra,  # type: ignore[arg-type]
     )  # fmt: skip
@@ -48,6 +56,9 @@ def test_the_heuristic_reaches_the_proven_least_diameter_where_the_descent_stopp
     for problem in (
         _problem(111, 25, 4, contiguous=True, fixed=True),
         _problem(100, 25, 4, contiguous=False, fixed=False),
+        # ... and two where the bisection ran out of counted moves (1.16 % and 5.76 % above)
+        _problem(11, 20, 3, contiguous=True, fixed=True, points_first=True),
+        _problem(300, 30, 5, contiguous=False, fixed=False, points_first=True),
     ):
         exact = _solve(ExactSolver(time_limit=60), problem)
         assert exact.stats.proven_optimal

@@ -35,10 +35,11 @@ from terraplan.engine.design.exact_costs import allowed_pairs as _allowed
 from terraplan.engine.design.exact_costs import fixed_cost
 from terraplan.engine.design.exact_costs import weighted_disruption_cost as _disruption_cost
 from terraplan.engine.design.groups import solve_grouped
-from terraplan.engine.design.heuristic import _one_unit_each, _result, report_diagnosis
+from terraplan.engine.design.heuristic import _result, report_diagnosis
 from terraplan.engine.design.params import DEFAULT_TIME_LIMIT, Param, validate_params
 from terraplan.engine.design.problem import DesignProblem, Prepared, prepare
 from terraplan.engine.design.report import DesignResult, SolverStats
+from terraplan.engine.design.starts import one_unit_each
 from terraplan.errors import InvalidParameterError, SolverError
 
 FloatArray = npt.NDArray[np.float64]
@@ -90,7 +91,7 @@ class ExactSolver:
         if diagnosis is None:
             diagnosis, prep = diagnose(prep)
         if prep.n <= prep.k:
-            labels = _one_unit_each(prep)
+            labels = one_unit_each(prep)
             stats = SolverStats("exact", time.perf_counter() - began, 0, 0.0, True, "trivial")
             return _result(prep, labels, diagnosis, stats)
         fixed = (

@@ -17,15 +17,6 @@ from typing import Any
 import numpy as np
 
 from terraplan.engine.design.balance_milp import WorkBudget, balance_repair
-from terraplan.engine.design.construct import (
-    balanced_allocation,
-    flood_fill,
-    matrix_allocation,
-    recursive_bisection,
-    repair_contiguity,
-    seed_units,
-    spread_seeds,
-)
 from terraplan.engine.design.diagnosis import Diagnosis, diagnose
 from terraplan.engine.design.diameter_search import reduce_max_diameter
 from terraplan.engine.design.groups import solve_grouped
@@ -55,6 +46,13 @@ from terraplan.engine.design.report import (
     territory_centres,
 )
 from terraplan.engine.design.search import SearchState, local_search
+from terraplan.engine.design.starts import (
+    RELAX_CYCLE,
+    RELAX_MAX_UNITS,
+    band_schedule,
+    construct_start,
+    one_unit_each,
+)
 from terraplan.errors import ConvergenceWarning, DataQualityWarning
 
 logger = logging.getLogger(__name__)
@@ -276,7 +274,7 @@ class HeuristicSolver:
         deadline = began + float(self.time_limit)
         rng = make_rng(self.random_state)
         if prep.n <= prep.k:
-            labels = _one_unit_each(prep)
+            labels = one_unit_each(prep)
             stats = SolverStats("heuristic", time.perf_counter() - began, 0, 0.0, True, "trivial")
             return _result(prep, labels, diagnosis, stats)
         if realign_applies(prep):  # fixed centres, least disruption: exact repair (realign.py)
@@ -290,7 +288,7 @@ class HeuristicSolver:
         # one counted budget for the balance phases of all starts (it scales with the units)
         balance = WorkBudget(float(self.balance_work) * prep.n)
         for start in range(starts):
-            labels, centres = _construct(prep, rng, self.allocation_iterations, start)
+            labels, centres = construct_start(prep, rng, self.allocation_iterations, start)
             holder: list[SearchState] = []
 
             def on_sweep(
@@ -322,8 +320,8 @@ class HeuristicSolver:
                 return True
 
             converged = False
-            relax = self._relax_factor(prep.n) * _RELAX_CYCLE[start % len(_RELAX_CYCLE)]
-            for scale in _schedule(relax, prep.current is not None):
+            relax = self._relax_factor(prep.n) * RELAX_CYCLE[start % len(RELAX_CYCLE)]
+            for scale in band_schedule(relax, prep.current is not None):
                 stage = (
                     prep
                     if scale == 1.0
@@ -420,24 +418,6 @@ class HeuristicSolver:
         return result
 
 
-#: Largest instance (units) whose search starts with loose bands by default.
-RELAX_MAX_UNITS = 200_000
-
-
-#: Multi-start varies the first-stage band scale around ``relax_factor`` for diversity.
-_RELAX_CYCLE = (1.0, 2.0, 0.5)
-
-
-def _schedule(relax: float, realigning: bool) -> tuple[float, ...]:
-    """Band scales of the search stages: loose bands first let the plan reorganise."""
-    if relax <= 1.0 or realigning:
-        return (1.0,)
-    scales = [relax]
-    while scales[-1] / 2.0 > 1.0:
-        scales.append(scales[-1] / 2.0)
-    return (*scales, 1.0)
-
-
 def report_diagnosis(diagnosis: Diagnosis) -> None:
     """Warn (:class:`DataQualityWarning`) about what the diagnosis found (logged at INFO only:
     the warning is the one message; the planning layer turns it into a note)."""
@@ -466,61 +446,3 @@ def _result(
     out = labels.astype(np.int64).copy()
     out.flags.writeable = False
     return DesignResult(labels=out, report=report, diagnosis=diagnosis, stats=stats)
-
-
-def _construct(
-    prep: Prepared, rng: np.random.Generator, iterations: int, start: int = 0
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Starting labels and centres (``(k, 3)`` km, or ``(k,)`` units as float with a matrix)."""
-    if prep.current is not None:
-        labels = prep.current.copy()
-        if prep.allowed is not None:
-            bad = (labels >= 0) & ~prep.allowed[np.arange(prep.n), np.maximum(labels, 0)]
-            labels[bad] = -1
-        lock = prep.locked >= 0
-        labels[lock] = prep.locked[lock]
-        centres = _centres_of(prep, np.where(labels >= 0, labels, 0), rng)
-        labels = flood_fill(prep, labels, centres)
-        if prep.contiguous and prep.adjacency is not None:
-            labels = repair_contiguity(prep, labels, centres)
-        return labels, _centres_of(prep, labels, rng)
-    if prep.distances is not None:
-        seeds = seed_units(prep, rng)
-        labels = matrix_allocation(prep, seeds, iterations=iterations)
-        centres = seeds.astype(np.float64)
-    elif bool(np.all(prep.free_centres)) and not np.any(prep.locked >= 0):
-        labels = recursive_bisection(prep, rng, jitter=0.15 if start == 0 else 0.35)
-        centres = territory_centres(prep, labels)
-    else:
-        centres = spread_seeds(prep, rng)
-        labels, centres = balanced_allocation(prep, centres, iterations=iterations)
-    if prep.contiguous and prep.adjacency is not None:
-        labels = repair_contiguity(prep, labels, centres)
-    return labels, _centres_of(prep, labels, rng) if prep.distances is not None else centres
-
-
-def _centres_of(
-    prep: Prepared, labels: np.ndarray[Any, Any], rng: np.random.Generator
-) -> np.ndarray[Any, Any]:
-    if prep.distances is not None:
-        med = medoids(prep, labels)
-        if np.any(med < 0):
-            seeds = seed_units(prep, rng)
-            med = np.where(med >= 0, med, seeds)
-        return med.astype(np.float64)
-    return territory_centres(prep, labels)
-
-
-def _one_unit_each(prep: Prepared) -> np.ndarray[Any, Any]:
-    labels = np.full(prep.n, -1, dtype=np.int64)
-    used: set[int] = set()
-    for i in range(prep.n):
-        if prep.locked[i] >= 0:
-            labels[i] = prep.locked[i]
-            used.add(int(prep.locked[i]))
-    for i in np.flatnonzero(labels < 0).tolist():
-        allowed = np.ones(prep.k, dtype=bool) if prep.allowed is None else prep.allowed[i]
-        free = [t for t in np.flatnonzero(allowed).tolist() if t not in used]
-        labels[i] = free[0] if free else int(np.flatnonzero(allowed)[0])
-        used.add(int(labels[i]))
-    return labels
