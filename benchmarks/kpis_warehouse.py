@@ -8,7 +8,8 @@ spread over 36 months; then prints, measured in the same run:
   months): wall time, this process's CPU time and peak memory (target: <= 30 s on 2 cores),
 * on the first ``--small-lines``: the in-process Polars path (``compute_kpis``), DuckDB again
   (the ratio between the two) and, unless ``--spark-lines 0``, the same SQL on a local Spark
-  (``local[2]``) over ``--spark-lines``; each result is compared with the Polars one.
+  (``local[2]``, run as the steps of ``compile_kpi_steps``) over ``--spark-lines``; each
+  result is compared with the Polars one.
 
 The data is deleted afterwards. Usage:
   .venv/bin/python benchmarks/kpis_warehouse.py [--lines 100000000] [--small-lines 10000000]

@@ -25,6 +25,7 @@ from terraplan.planning.kpi_sql import (
     TABLES,
     KpiTables,
     compile_kpi_sql,
+    compile_kpi_steps,
 )
 from terraplan.planning.kpis import compute_kpis, data_dates
 
@@ -78,6 +79,8 @@ def test_names_and_options_are_checked() -> None:
         compile_kpi_sql(ALL_TABLES, as_of=date(2026, 1, 1), dimensions=["planet"])
     with pytest.raises(InvalidParameterError, match="inactive_months"):
         compile_kpi_sql(ALL_TABLES, as_of=date(2026, 1, 1), inactive_months=0)
+    with pytest.raises(InvalidParameterError, match="suffix"):
+        compile_kpi_steps(ALL_TABLES, as_of=date(2026, 1, 1), suffix="; DROP TABLE x")
 
 
 # -- equivalence on random data --------------------------------------------------------------
@@ -299,6 +302,28 @@ def test_duckdb_equals_in_process(case: tuple[KpiInputs, date]) -> None:
             conn.register(f"in_{name}", frame.to_arrow())
         sql = compile_kpi_sql(tables_of(data), as_of=as_of, first=first, dialect="duckdb")
         assert_equal(want, conn.sql(sql).fetchall())
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kpi_inputs(), st.sampled_from([("territory", "rep"), ("region", "segment", "rep")]))
+def test_steps_equal_in_process(case: tuple[KpiInputs, date], dims: tuple[str, ...]) -> None:
+    """The query cut into steps (each shared CTE kept as a table, as Spark runs it) gives
+    the in-process KPIs too; every step reads only inputs and the steps before it."""
+    inputs, as_of = case
+    first, _ = data_dates(inputs)
+    want = compute_kpis(inputs, as_of=as_of, dimensions=dims)
+    data = frames(inputs)
+    steps = compile_kpi_steps(
+        tables_of(data), as_of=as_of, first=first, dimensions=dims, dialect="duckdb", suffix="_s1"
+    )
+    names = [name for name, _ in steps]
+    assert names[-1] == "" and len(names) > 2 and all(n.endswith("_s1") for n in names[:-1])
+    with duckdb.connect() as conn:
+        for name, frame in data.items():
+            conn.register(f"in_{name}", frame.to_arrow())
+        for name, sql in steps[:-1]:
+            conn.execute(f"CREATE TABLE {name} AS {sql}")
+        assert_equal(want, conn.sql(steps[-1][1]).fetchall())
 
 
 PG_TYPES = {

@@ -160,30 +160,6 @@ def test_postgres_equals_in_process(
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-@pytest.mark.filterwarnings(
-    "ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning"
-)  # py4j leaves its gateway sockets to the garbage collector
-def test_spark_equals_in_process(
-    demo: tuple[KpiInputs, date, Path], spark: Any, tmp_path: Path
-) -> None:
-    """The same query on a local Spark, reduced to one period, territories and the tables
-    that exercise its date functions and windows (sales, opportunities, targets): Spark plans
-    each step of the query as its own stages, a second or more each on a small machine."""
-    inputs, as_of, folder = demo
-    names = ("sales_lines", "accounts", "alignment", "territories", "opportunities", "targets")
-    for name in names:
-        (tmp_path / f"{name}.parquet").symlink_to(folder / f"{name}.parquet")
-    run = warehouse_kpis(
-        "spark", str(tmp_path), spark=spark, periods=["YTD"], dimensions=["territory"]
-    )
-    only = KpiInputs(**{name: getattr(inputs, name) for name in names})
-    want = compute_kpis(only, as_of=as_of, periods=["YTD"], dimensions=["territory"])
-    assert want.height > 5
-    assert want.filter(pl.col("target").is_not_null()).height > 0
-    assert want.filter(pl.col("win_rate").is_not_null()).height > 0
-    wd.assert_same_kpis(want, run.frame)
-
-
 @pytest.fixture(scope="module")
 def owned(
     demo: tuple[KpiInputs, date, Path], tmp_path_factory: pytest.TempPathFactory
@@ -255,3 +231,41 @@ def test_postgres_credits_the_owner_of_the_day(
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.mark.filterwarnings(
+    "ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning"
+)  # py4j leaves its gateway sockets to the garbage collector
+def test_spark_equals_in_process(
+    owned: tuple[KpiInputs, date, Path], spark: Any, tmp_path: Path
+) -> None:
+    """The same query on a local Spark, reduced to one period, territories and reps and the
+    tables that exercise its date functions, windows and the owner-of-the-day credit (sales,
+    opportunities, targets, ownership): each step of the query is a Spark job, a second or
+    more on a small machine, so one run covers both dimensions."""
+    inputs, as_of, folder = owned
+    names = (
+        "sales_lines",
+        "accounts",
+        "alignment",
+        "territories",
+        "opportunities",
+        "targets",
+        "ownership",
+    )
+    for name in names:
+        (tmp_path / f"{name}.parquet").symlink_to(folder / f"{name}.parquet")
+    options: dict[str, Any] = {"periods": ["YTD"], "dimensions": ["territory", "rep"]}
+    only = KpiInputs(**{name: getattr(inputs, name) for name in names})
+    want = compute_kpis(only, as_of=as_of, **options)
+    assert want.filter(pl.col("dimension") == "territory").height > 5
+    assert want.filter(pl.col("target").is_not_null()).height > 0
+    assert want.filter(pl.col("win_rate").is_not_null()).height > 0
+    today_only = compute_kpis(replace(only, ownership=None), as_of=as_of, **options)
+    reps = pl.col("dimension") == "rep"
+    for kpi in ("revenue", "win_rate"):  # the history changes reps' sales and opportunities
+        assert not want.filter(reps)[kpi].equals(today_only.filter(reps)[kpi])
+    run = warehouse_kpis("spark", str(tmp_path), spark=spark, **options)
+    wd.assert_same_kpis(want, run.frame)
+    views = {v.name for v in spark.catalog.listTables()}
+    assert not {v for v in views if v.startswith("tp_") and not v.startswith("tp_in_")}

@@ -31,6 +31,9 @@ Rep KPIs credit the owner of each leaf territory (``territories.owner_id``: toda
 with an ``ownership`` table, revenue, wins and pipeline go to the owner of the day, as
 in-process (:mod:`terraplan.planning.kpi_sql_credit`).
 
+Spark copies each CTE into every place that reads it; :func:`compile_kpi_steps` gives it the
+query as steps instead, each CTE read more than once computed and kept before the next.
+
 The sales lines are read once, grouped by (account, month); every later step runs on those
 rows or smaller ones, on integer keys (:mod:`terraplan.planning.kpi_sql_facts`). The hierarchy
 is unrolled :data:`MAX_DEPTH` levels deep (no recursive SQL, which Spark lacks).
@@ -38,6 +41,8 @@ is unrolled :data:`MAX_DEPTH` levels deep (no recursive SQL, which Spark lacks).
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -84,6 +89,7 @@ __all__ = [
     "compile_data_dates_sql",
     "compile_kpi_expression",
     "compile_kpi_sql",
+    "compile_kpi_steps",
     "quote_table",
 ]
 
@@ -112,6 +118,79 @@ def compile_kpi_sql(
         dimensions=dimensions,
         inactive_months=inactive_months,
     ).sql(dialect=check_dialect(dialect), pretty=pretty)
+
+
+def compile_kpi_steps(
+    tables: KpiTables,
+    *,
+    as_of: date,
+    periods: Iterable[str | Period] | None = None,
+    first: date | None = None,
+    dimensions: Sequence[str] = DIMENSIONS,
+    inactive_months: int = 6,
+    dialect: str = "spark",
+    suffix: str = "",
+) -> list[tuple[str, str]]:
+    """The query of :func:`compile_kpi_sql` cut into steps, for engines that copy a CTE into
+    every place that reads it (Spark inlines each deterministic CTE: the sales lines would be
+    read and grouped once per reader, a dozen times). Each CTE read more than once becomes a
+    step ``(name + suffix, SELECT)`` whose result the engine keeps (a cached or temporary
+    table of that name) before the steps after it run; CTEs read once stay inside the one
+    step that reads them. The last step is ``("", final SELECT)``: the KPI rows.
+    """
+    if not re.fullmatch(r"[A-Za-z0-9_]*", suffix):
+        raise InvalidParameterError(
+            "suffix must be letters, digits and _", details={"field": "suffix"}
+        )
+    query = compile_kpi_expression(
+        tables,
+        as_of=as_of,
+        periods=periods,
+        first=first,
+        dimensions=dimensions,
+        inactive_months=inactive_months,
+    )
+    return [
+        (name, step.sql(dialect=check_dialect(dialect))) for name, step in _steps(query, suffix)
+    ]
+
+
+def _steps(query: exp.Select, suffix: str) -> list[tuple[str, exp.Select]]:
+    """``query`` (its CTEs in order) as steps: see :func:`compile_kpi_steps`."""
+    final = query.copy()
+    with_ = final.args.get("with_")
+    final.set("with_", None)
+    ctes: dict[str, exp.Query] = {c.alias: c.this for c in (with_.expressions if with_ else [])}
+
+    def reads(q: exp.Expr) -> list[str]:
+        return [t.name for t in q.find_all(exp.Table) if not t.db and t.name in ctes]
+
+    counts = Counter(name for q in (*ctes.values(), final) for name in reads(q))
+    shared = [name for name in ctes if counts[name] > 1]
+
+    def step(body: exp.Query) -> exp.Select:
+        # the CTEs read once that ``body`` needs (through each other), in their order
+        needed: set[str] = set()
+        todo = [n for n in reads(body) if n not in shared]
+        while todo:
+            name = todo.pop()
+            if name not in needed:
+                needed.add(name)
+                todo.extend(n for n in reads(ctes[name]) if n not in shared)
+        if isinstance(body, exp.Select):
+            out = body.copy()
+        else:  # a UNION: its branches may read the CTEs added below
+            out = sqlglot.select("*").from_(body.subquery("tp_step"))
+        for name in (n for n in ctes if n in needed):
+            out = out.with_(name, as_=ctes[name].copy())
+        for table in out.find_all(exp.Table):  # shared CTEs are read from the kept steps
+            if not table.db and table.name in shared:
+                if not table.alias:
+                    table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name)))
+                table.set("this", exp.to_identifier(table.name + suffix))
+        return out
+
+    return [*((name + suffix, step(ctes[name])) for name in shared), ("", step(final))]
 
 
 def compile_kpi_expression(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from terraplan.planning.kpi_sql import (
     KpiTables,
     compile_data_dates_sql,
     compile_kpi_sql,
+    compile_kpi_steps,
 )
 from terraplan.planning.kpis import KEY_COLUMNS
 
@@ -60,17 +62,20 @@ class WarehouseRun:
 
 
 class _Engine:
-    """One connection: list a table's columns, run a query to rows."""
+    """One connection: list a table's columns, run a query to rows; ``staged`` (Spark) runs
+    the query as the steps of :func:`compile_kpi_steps` instead of one statement."""
 
     def __init__(
         self,
         columns: Callable[[str], list[str]],
         rows: Callable[[str], list[tuple[Any, ...]]],
         tables: dict[str, str],
+        staged: Callable[[list[tuple[str, str]]], list[tuple[Any, ...]]] | None = None,
     ) -> None:
         self.columns = columns
         self.rows = rows
         self.tables = tables
+        self.staged = staged
 
 
 def warehouse_kpis(
@@ -104,18 +109,22 @@ def warehouse_kpis(
                 "no sales lines or opportunities to take the as-of date from; pass as_of",
                 details={"field": "as_of"},
             )
-        sql = compile_kpi_sql(
-            kpi_tables,
-            as_of=day,
-            periods=periods,
-            first=first,
-            dimensions=dimensions,
-            inactive_months=inactive_months,
-            dialect=dialect,
-        )
+        options: dict[str, Any] = {
+            "as_of": day,
+            "periods": periods,
+            "first": first,
+            "dimensions": dimensions,
+            "inactive_months": inactive_months,
+            "dialect": dialect,
+        }
+        sql = compile_kpi_sql(kpi_tables, **options)
         started, cpu = time.perf_counter(), time.process_time()
         try:
-            rows = conn.rows(sql)
+            if conn.staged is not None:
+                suffix = f"_{uuid.uuid4().hex[:12]}"  # another run on the session keeps its own
+                rows = conn.staged(compile_kpi_steps(kpi_tables, suffix=suffix, **options))
+            else:
+                rows = conn.rows(sql)
         except TerraplanError:
             raise
         except Exception as exc:  # each engine raises its own types: name the engine and reason
@@ -322,7 +331,27 @@ def _spark(location: str, tables: dict[str, str], spark: Any) -> _Engine:
         lambda t: list(session.table(t).columns),
         lambda sql: [tuple(r) for r in session.sql(sql).collect()],
         names,
+        lambda steps: _spark_steps(session, steps),
     )
+
+
+def _spark_steps(session: Any, steps: list[tuple[str, str]]) -> list[tuple[Any, ...]]:
+    """Run the KPI query's steps on ``session``: each shared step computed once and kept
+    (cached, as a temporary view of its name) for the steps after it, then the final one.
+    As one statement Spark would copy every shared CTE into each reader and read the sales
+    lines a dozen times; the views and the cache are dropped at the end."""
+    kept = []
+    try:
+        for name, sql in steps[:-1]:
+            frame = session.sql(sql).persist()
+            kept.append((name, frame))
+            frame.count()  # computed now, once: the steps after it read the cache
+            frame.createOrReplaceTempView(name)
+        return [tuple(r) for r in session.sql(steps[-1][1]).collect()]
+    finally:
+        for name, frame in kept:
+            session.catalog.dropTempView(name)
+            frame.unpersist()
 
 
 def write_kpi_tables(inputs: KpiInputs, folder: Path) -> list[Path]:
