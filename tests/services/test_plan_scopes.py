@@ -11,8 +11,10 @@ from tests.conftest import seed_region_plan
 from terraplan.domain import PlanStatus
 from terraplan.errors import ConflictError, InvalidParameterError, NotFoundError
 from terraplan.services.ownership import (
+    RoutingCache,
     apply_rules,
     plan_rule_set,
+    prepare_routing,
     route_record,
     rules_for_design,
     save_rules,
@@ -51,6 +53,16 @@ def test_two_scopes_active_at_once(db: Database) -> None:
     with UnitOfWork(db) as uow:
         active = {row.id for row in uow.plans.list(status=PlanStatus.ACTIVE)}
     assert active == {"W1", "E1"}  # other scopes stay active
+
+    # A server loads both plans' rules at start-up, and leads of the two scopes routed in turn
+    # reuse them (each plan keeps its entry in the cache).
+    cache: RoutingCache = {}
+    assert prepare_routing(db, cache) == ["E1", "W1"]
+    loaded = dict(cache)
+    for scope in ("West", "Enterprise", "west"):
+        route_record(db, LA_LEAD, scope=scope, rule_cache=cache)
+    assert cache.keys() == loaded.keys()
+    assert all(cache[key] is loaded[key] for key in loaded)
 
     # Without a scope and without a whole-market plan, the choice is ambiguous: say the scopes.
     with pytest.raises(InvalidParameterError, match="Enterprise, West") as ambiguous:

@@ -28,6 +28,7 @@ from terraplan.io.geocoding import ZipDirectory
 from terraplan.services.jobs import JobWorker
 from terraplan.services.locations import zip_locator
 from terraplan.services.monitoring import MonitoringCache
+from terraplan.services.ownership import prepare_routing
 from terraplan.storage.database import Database
 from terraplan.storage.migrate import is_up_to_date, upgrade
 
@@ -73,11 +74,12 @@ def create_app(settings: Settings | None = None, *, server_process: bool = False
         )
         warmer.start()
         if server_process:
-            # The ZIP look-up of routing (about 40,000 places) is loaded now rather than by the
-            # first lead, and what start-up built is moved out of the garbage collector's
-            # sight: collections over it took 5-300 ms, a pause every request in flight
-            # waited for.
+            # The ZIP look-up of routing (about 40,000 places) and the active plans' rules are
+            # loaded now rather than by the first leads, which queued behind them for seconds,
+            # and what start-up built is moved out of the garbage collector's sight:
+            # collections over it took 5-300 ms, a pause every request in flight waited for.
             zip_locator()
+            await anyio.to_thread.run_sync(prepare_routing, database, app.state.rule_cache)
             gc.collect()
             gc.freeze()
         yield

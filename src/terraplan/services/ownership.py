@@ -11,7 +11,7 @@ from typing import Any, Literal
 import polars as pl
 
 from terraplan.domain import Plan, RecordKind, Territory
-from terraplan.errors import DataError, InvalidParameterError, RuleError
+from terraplan.errors import DataError, InvalidParameterError, NotFoundError, RuleError
 from terraplan.rules import (
     AuditReport,
     RouteResult,
@@ -33,6 +33,7 @@ from terraplan.storage.plan_records import AssignmentRecord, AssignmentRunSummar
 from terraplan.storage.routing_reads import (
     RoutingTarget,
     VersionRows,
+    active_plan_ids,
     active_scopes,
     read_version_rows,
     routing_versions_from_rows,
@@ -219,6 +220,10 @@ class RoutingContext:
 
 RoutingCache = dict[tuple[str, int, int], RoutingContext]
 
+#: Plans whose parsed rules a routing cache keeps (the active plan of each scope, and plans
+#: routed by id); the oldest entry goes first.
+ROUTING_CACHE_PLANS = 16
+
 
 @dataclass(frozen=True, slots=True)
 class Routed:
@@ -311,6 +316,27 @@ def _routing_context(
     territories = {t.id: t for t in plan.territories}
     context = RoutingContext(plan, rule_set, rep_names, RuleIndex(rule_set), territories)
     if cache is not None:
-        cache.clear()  # only the newest version of each plan is worth keeping
+        # Only the newest version of each plan is worth keeping; the plans of several scopes
+        # routed in turn each keep theirs (one entry in all made them reload each other's).
+        for stale in [k for k in list(cache) if k[0] == plan_id]:
+            cache.pop(stale, None)
+        while len(cache) >= ROUTING_CACHE_PLANS:
+            cache.pop(next(iter(list(cache))), None)
         cache[key] = context
     return context
+
+
+def prepare_routing(db: Database, cache: RoutingCache) -> list[str]:
+    """Load the rules of every active plan that has some into ``cache``, so that the first
+    leads after a server starts do not wait for them (loading a plan's rules takes a while on
+    a large plan, and leads queue behind it meanwhile). Returns the plan ids loaded."""
+    with db.single_statement() as connection:
+        plan_ids = active_plan_ids(connection)
+    loaded = []
+    for plan_id in plan_ids:
+        try:
+            _routing_context(db, RoutingTarget(plan_id=plan_id), cache)
+        except NotFoundError:  # no rule set yet: routing with it says so when asked
+            continue
+        loaded.append(plan_id)
+    return loaded

@@ -97,6 +97,12 @@ def active_scopes(connection: Connection) -> list[str]:
     return sorted({(row[0] or "").strip() or "whole market" for row in rows})
 
 
+def active_plan_ids(connection: Connection) -> list[str]:
+    """The ids of the active plans (one per scope), sorted."""
+    rows = connection.exec_driver_sql("SELECT id FROM plans WHERE status = 'active'").all()
+    return sorted(str(row[0]) for row in rows)
+
+
 def read_version_rows(connection: Connection, target: RoutingTarget) -> VersionRows:
     """The rows :func:`routing_versions_from_rows` reads (one statement, or none)."""
     variant = target.variant
