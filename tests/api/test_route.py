@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
@@ -243,3 +245,54 @@ def test_a_lead_sent_with_a_token_takes_one_read_and_one_turn(
     )
     other = anonymous.post("/route", json={**lead, "plan_id": "nope"}, headers=headers)
     assert other.status_code == 404 and "no plan with id 'nope'" in other.text
+
+
+BROKEN_RULES = """
+territories:
+  - {id: W, name: West, type: geo}
+rules:
+  - {id: west, territory: W, when: {field: state, op: in, value: [CA]}}
+  - {id: geo, territory: W, when: {field: county_fips, op: in_geography, value: W}}
+"""
+
+
+def test_a_server_starts_when_an_active_plans_rules_no_longer_load(
+    client: TestClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stored rule set that no longer loads (here: a geography the plan's territory lost)
+    fails routing with that plan, with the reason; the server still starts and answers."""
+    from terraplan.api.app import app_from_environment
+
+    _active_plan(db)
+    with UnitOfWork(db) as uow:
+        uow.rule_sets.add("P", BROKEN_RULES, plan_version=uow.plans.get("P").version)
+        uow.commit()
+    monkeypatch.setenv("TERRAPLAN_DATABASE_URL", db.url)
+    try:
+        with TestClient(app_from_environment()) as served:
+            assert served.get("/health").status_code == 200
+            assert served.app.state.rule_cache == {}  # type: ignore[attr-defined]
+    finally:
+        gc.unfreeze()
+    refused = client.post("/route", json={"postal_code": "94105"})
+    assert refused.status_code == 422
+    assert "geography" in refused.json()["error"]["message"]
+
+
+def test_a_plan_id_no_database_can_hold_is_checked_after_the_token(
+    anonymous: TestClient, db: Database, users: dict[str, str]
+) -> None:
+    _active_plan(db)
+    _, secret = create_token(db, "planner", frozenset({Scope.ROUTE}))
+    lead = '{"postal_code": "94105", "plan_id": "a\\u0000b"}'
+    json_body = {"content-type": "application/json"}
+    unknown = {**json_body, "Authorization": "Bearer tp_unknown"}
+    valid = {**json_body, "Authorization": f"Bearer {secret}"}
+    assert anonymous.post("/route", content=lead, headers=unknown).status_code == 401
+    missing = anonymous.post("/route", content=lead, headers=valid)
+    assert missing.status_code == 404 and "no plan with id" in missing.text
+    surrogate = '{"postal_code": "94105", "plan_id": "\\ud800"}'
+    for headers in (unknown, valid):
+        refused = anonymous.post("/route", content=surrogate, headers=headers)
+        assert refused.status_code == 422
+        assert refused.json()["error"]["details"]["problems"][0]["path"] == "body.plan_id"

@@ -150,6 +150,7 @@ def _bearer_credentials(request: Request) -> HTTPAuthorizationCredentials | None
     if not authorization:
         return None
     scheme, _, credentials = authorization.partition(" ")
+    credentials = credentials.strip()
     if not credentials or scheme.lower() != "bearer":
         return None
     return HTTPAuthorizationCredentials(scheme=scheme, credentials=credentials)

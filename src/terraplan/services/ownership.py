@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -11,7 +12,13 @@ from typing import Any, Literal
 import polars as pl
 
 from terraplan.domain import Plan, RecordKind, Territory
-from terraplan.errors import DataError, InvalidParameterError, NotFoundError, RuleError
+from terraplan.errors import (
+    DataError,
+    InvalidParameterError,
+    NotFoundError,
+    RuleError,
+    TerraplanError,
+)
 from terraplan.rules import (
     AuditReport,
     RouteResult,
@@ -40,6 +47,8 @@ from terraplan.storage.routing_reads import (
     take_routing_turn,
 )
 from terraplan.storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 OwnerMethod = Literal["round_robin", "weighted"]
 
@@ -221,7 +230,7 @@ class RoutingContext:
 RoutingCache = dict[tuple[str, int, int], RoutingContext]
 
 #: Plans whose parsed rules a routing cache keeps (the active plan of each scope, and plans
-#: routed by id); the oldest entry goes first.
+#: routed by id); the least recently used goes first.
 ROUTING_CACHE_PLANS = 16
 
 
@@ -303,8 +312,12 @@ def _routing_context(
             version_rows = read_version_rows(connection, target)
     plan_id, plan_version, rules_version = routing_versions_from_rows(version_rows, target, scopes)
     key = (plan_id, plan_version, rules_version)
-    if cache is not None and key in cache:
-        return cache[key]
+    if cache is not None and (cached := cache.get(key)) is not None:
+        # Least recently used goes first: the active plans that route every lead stay, even
+        # while other plans are routed by id. (Two threads may both do this: same entry.)
+        cache.pop(key, None)
+        cache[key] = cached
+        return cached
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         stored = uow.rule_sets.get(plan_id, rules_version)
@@ -337,6 +350,12 @@ def prepare_routing(db: Database, cache: RoutingCache) -> list[str]:
         try:
             _routing_context(db, RoutingTarget(plan_id=plan_id), cache)
         except NotFoundError:  # no rule set yet: routing with it says so when asked
+            continue
+        except TerraplanError as exc:
+            # Rules that no longer load (a hand-written set the plan's edits left behind):
+            # routing with this plan says why when asked; the other plans and the server
+            # carry on.
+            log.warning("the rules of active plan %s were not loaded: %s", plan_id, exc)
             continue
         loaded.append(plan_id)
     return loaded

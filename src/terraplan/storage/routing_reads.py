@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    DateTime,
     Integer,
     Select,
     String,
@@ -34,8 +35,10 @@ from terraplan.storage.users import FIND_TOKEN, find_token, token_and_user
 _VERSIONS = (
     "SELECT p.id AS plan_id, p.version AS plan_version, "
     "(SELECT max(r.version) FROM rule_sets r WHERE r.plan_id = p.id) AS rules_version, "
-    "p.scope AS plan_scope FROM plans p WHERE {where} "
-    "ORDER BY CASE WHEN coalesce(p.scope, '') = '' THEN 0 ELSE 1 END, p.updated_at DESC, p.id "
+    "p.scope AS plan_scope, "
+    "CASE WHEN coalesce(p.scope, '') = '' THEN 0 ELSE 1 END AS plan_rank, "
+    "p.updated_at AS plan_updated_at FROM plans p WHERE {where} "
+    "ORDER BY plan_rank, plan_updated_at DESC, plan_id "
     "LIMIT 2"
 )
 #: Which plans a lead may be routed with: the active ones, those of one scope, or one plan.
@@ -61,7 +64,7 @@ class RoutingTarget:
     def variant(self) -> str | None:
         """Which statement reads the versions (None: no plan can match, no statement needed)."""
         if self.plan_id is not None:
-            return "plan"
+            return None if "\x00" in self.plan_id else "plan"  # as for scopes: no such id
         scope = self.normalized_scope
         if scope is None:
             return "active"
@@ -88,6 +91,8 @@ def _versions_statement(variant: str) -> TextualSelect:
         column("plan_version", Integer),
         column("rules_version", Integer),
         column("plan_scope", String),
+        column("plan_rank", Integer),
+        column("plan_updated_at", DateTime),
     )
 
 
@@ -171,6 +176,9 @@ def _token_and_versions_statement(variant: str) -> Select[Any]:
         select(*FIND_TOKEN.selected_columns, *versions.c)
         .select_from(tokens.join(users, users.c.id == tokens.c.user_id).outerjoin(versions, true()))
         .where(tokens.c.token_hash == bindparam("token_hash"))
+        # The whole-market plan first, as in the versions' own statement: a join need not
+        # keep the order of its subquery.
+        .order_by(versions.c.plan_rank, versions.c.plan_updated_at.desc(), versions.c.plan_id)
     )
 
 

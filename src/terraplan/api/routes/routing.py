@@ -40,7 +40,9 @@ class RouteRequest(BaseModel):
     annual_revenue: float | None = Field(default=None, ge=0)
     source: str | None = None
     plan_id: str | None = Field(
-        default=None, description="Plan to route with (default: the active plan)."
+        default=None,
+        max_length=200,
+        description="Plan to route with (default: the active plan).",
     )
     scope: str | None = Field(
         default=None,
