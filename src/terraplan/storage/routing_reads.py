@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    DateTime,
     Integer,
     Select,
     String,
@@ -92,7 +91,7 @@ def _versions_statement(variant: str) -> TextualSelect:
         column("rules_version", Integer),
         column("plan_scope", String),
         column("plan_rank", Integer),
-        column("plan_updated_at", DateTime),
+        column("plan_updated_at"),  # only to order by: left as the driver gives it
     )
 
 
