@@ -6,7 +6,9 @@ of neighbouring territories around it until the group's pooled totals sit well i
 pooled bands, and re-splits the group's units with one small MILP (SciPy's HiGHS). When
 no such group helps (the territory's whole region is short or long in a metric), it tries
 paths of territories from it to one with room to spare, each passing units on to the
-next (:func:`_candidate_groups`). Rounds of re-splits alternate with a tidy-up search.
+next (:func:`_candidate_groups`). Rounds of re-splits alternate with a tidy-up search;
+when territories stay outside after them, one territory is moved from a short region to a
+heavy one (:mod:`~terraplan.engine.design.region_move`) and the rounds resume.
 The MILP of a group:
 
     x[i, j] binary     unit i of the group in territory j of the group
@@ -89,6 +91,10 @@ REACH = 3
 ROUNDS = 3
 #: Seconds one solve may take: a safety stop only.
 SOLVE_SECONDS = 20.0
+#: Territories moved between regions (:mod:`region_move`) once the re-splits are stuck.
+REGION_MOVES = 2
+#: Counted work per unit added to the budget for the region moves and the rounds after them.
+REGION_WORK_PER_UNIT = 3.0
 _EPS = 1e-9
 
 
@@ -236,18 +242,19 @@ def resplit_and_search(
     """:func:`ordered_balance_repair`, then a local search on its plan (balance first, then
     compactness moves that never raise the band excess) to tidy the re-split boundaries;
     up to :data:`ROUNDS` times while territories stay outside a band and the ``budget``
-    lasts. Returns the round's state with the lowest band penalty (the earliest on a tie)
-    and whether its search converged, or None when no group was re-split. ``on_sweep(sweep, phase, state)`` returning False stops the search."""
+    lasts. When territories are still outside after that, up to :data:`REGION_MOVES` times
+    one territory is moved from a short region to a heavy one
+    (:func:`~terraplan.engine.design.region_move.region_move`, which no re-split can do),
+    followed by a search and more rounds. Returns the state with the lowest band penalty
+    (the earliest on a tie) and whether its search converged, or None when nothing was
+    re-split. ``on_sweep(sweep, phase, state)`` returning False stops the search."""
+    from terraplan.engine.design.region_move import region_move
+
     best: tuple[SearchState, bool] | None = None
-    for _ in range(ROUNDS):
-        outcome = ordered_balance_repair(prep, labels, budget=budget, deadline=deadline)
-        if outcome.groups == 0:
-            break
-        logger.debug(
-            "re-split phase: %d groups in %d solves (work %.0f of %.0f), %d still out",
-            outcome.groups, outcome.solves, budget.used, budget.total, len(outcome.unresolved),
-        )  # fmt: skip
-        live = SearchState(prep, outcome.labels, territory_centres(prep, outcome.labels))
+
+    def search(labels: IntArray) -> SearchState:
+        nonlocal best
+        live = SearchState(prep, labels, territory_centres(prep, labels))
 
         def report(sweep: int, phase: str, live: SearchState = live) -> bool:
             return on_sweep(sweep, phase, live)
@@ -261,10 +268,36 @@ def resplit_and_search(
         )
         if best is None or round(live.penalty, 12) < round(best[0].penalty, 12):
             best = (live, converged)
-        if live.penalty <= 0:
-            break
-        labels = live.labels
-    return best
+        return live
+
+    moves = 0
+    while True:
+        for _ in range(ROUNDS):
+            outcome = ordered_balance_repair(prep, labels, budget=budget, deadline=deadline)
+            if outcome.groups == 0:
+                break
+            logger.debug(
+                "re-split phase: %d groups in %d solves (work %.0f of %.0f), %d still out",
+                outcome.groups, outcome.solves, budget.used, budget.total,
+                len(outcome.unresolved),
+            )  # fmt: skip
+            live = search(outcome.labels)
+            if live.penalty <= 0:
+                break
+            labels = live.labels
+        if best is not None and best[0].penalty <= 0:
+            return best
+        if moves >= REGION_MOVES or time.perf_counter() > deadline:
+            return best
+        if moves == 0:  # the move's own counted allowance: the rounds spend theirs first
+            budget.total = max(budget.total, budget.used) + REGION_WORK_PER_UNIT * prep.n
+        start = best[0].labels if best is not None else np.asarray(labels, dtype=np.int64)
+        moved = region_move(prep, start, budget=budget, deadline=deadline)
+        if moved is None:
+            return best
+        moves += 1
+        logger.debug("region move %d (work %.0f of %.0f)", moves, budget.used, budget.total)
+        labels = search(moved).labels
 
 
 def _pooled_fit(prep: Prepared, tallies: FloatArray, group: list[int]) -> float:
@@ -322,7 +355,14 @@ class _Resplit:
         labels: IntArray,
         budget: WorkBudget,
         deadline: float,
+        reach: int = REACH,
+        node_limit: int = NODE_LIMIT,
+        mip_gap: float = MIP_GAP,
     ) -> IntArray | None:
+        """New labels of ``members (nm,)`` among the territories ``gidx (g,)`` (each must
+        hold a unit of ``members`` in ``labels``), or None when no solution was found; a
+        unit may join a territory only within ``reach`` hops of its units; HiGHS stops at
+        ``node_limit`` branch-and-bound nodes or the relative gap ``mip_gap``."""
         from scipy.optimize import Bounds, LinearConstraint, milp
 
         prep = self.prep
@@ -349,10 +389,10 @@ class _Resplit:
         lower_b = np.zeros(nvar)
         upper_b = np.full(nvar, np.inf)
         allowed = np.isfinite(steps.T)  # (nm, g)
-        # a unit may only join a territory it lies within REACH hops of (fewer variables;
+        # a unit may only join a territory it lies within `reach` hops of (fewer variables;
         # units deep inside a territory keep it)
         for j in range(g):
-            allowed[:, j] &= hop[:, local == j].min(axis=1) <= REACH
+            allowed[:, j] &= hop[:, local == j].min(axis=1) <= reach
         if prep.allowed is not None:
             allowed &= prep.allowed[np.ix_(members, gidx)]
         locked = prep.locked[members]
@@ -409,8 +449,8 @@ class _Resplit:
                 ],
                 options={
                     "time_limit": max(min(SOLVE_SECONDS, remaining), 1e-3),
-                    "node_limit": NODE_LIMIT,
-                    "mip_rel_gap": MIP_GAP,
+                    "node_limit": node_limit,
+                    "mip_rel_gap": mip_gap,
                     "disp": False,
                 },
             )
