@@ -29,6 +29,9 @@ from terraplan.engine.design.params import (
     make_rng,
     validate_params,
 )
+from terraplan.engine.design.pmedian_repair import WORK_PER_UNIT as PMEDIAN_WORK_PER_UNIT
+from terraplan.engine.design.pmedian_repair import applies as pmedian_applies
+from terraplan.engine.design.pmedian_repair import pmedian_repair
 from terraplan.engine.design.problem import DesignProblem, Prepared, prepare
 from terraplan.engine.design.realign import realign_applies, realign_result
 from terraplan.engine.design.repair import (
@@ -360,6 +363,7 @@ class HeuristicSolver:
             self._REPAIR_WORK_PER_UNIT if costs is not None else self._CENTROID_REPAIR_WORK_PER_UNIT
         )
         budget = WorkBudget(per_unit * prep.n)
+        pmedian = WorkBudget(PMEDIAN_WORK_PER_UNIT * prep.n)
         if costs is not None:
             # Re-split adjacent pairs exactly: moves and swaps stop short of what a joint split finds.
             repaired, repair_cut = exact_pair_repair(prep, best[2], costs, deadline, budget=budget)
@@ -368,16 +372,23 @@ class HeuristicSolver:
                 best = (best[0], objective, repaired, best[3], best[4])
         elif (
             not stopped
-            and not resplit_ran
+            and (not resplit_ran or pmedian_applies(prep))
             and best[0] == 0
             and centroid_costs(prep, best[2]) is not None
         ):
-            # Not after the re-split phase: its territories sit at band edges, where each
-            # exact pair re-split needs many contiguity cuts (on the demo's counties the
-            # polish took 50 s of CPU for about 1 % lower inertia).
-            repaired, objective, repair_cut = centroid_repair(
-                prep, best[2], deadline, budget=budget
+            # Not after the re-split phase (but on tiny instances): its territories sit at
+            # band edges, where each exact pair re-split needs many contiguity cuts (on the
+            # demo's counties the polish took 50 s of CPU for about 1 % lower inertia).
+            start_labels = best[2]
+            if pmedian_applies(prep):
+                # tiny instances: the band blocks the moves that would reshape territories,
+                # and re-splits towards this plan's own centroids keep its shape; choose
+                # new centres by exact p-median re-splits of adjacent groups first
+                start_labels, repair_cut = pmedian_repair(prep, start_labels, deadline, pmedian)
+            repaired, objective, repair_cut2 = centroid_repair(
+                prep, start_labels, deadline, budget=budget
             )
+            repair_cut = repair_cut or repair_cut2
             if objective < best[1]:
                 best = (best[0], objective, repaired, best[3], best[4])
         if prep.diameter and not stopped:  # largest-diameter objective (diameter_search.py)
@@ -404,7 +415,8 @@ class HeuristicSolver:
             reproducible=not timed_out
             and not budget.capped
             and not balance.capped
-            and not resplit.capped,
+            and not resplit.capped
+            and not pmedian.capped,
         )
         result = _result(prep, best[2], diagnosis, stats)
         result.extras["work"] = {
@@ -414,6 +426,8 @@ class HeuristicSolver:
             "repair_budget": budget.total,
             "resplit": resplit.used,
             "resplit_budget": resplit.total,
+            "pmedian": pmedian.used,
+            "pmedian_budget": pmedian.total,
         }
         return result
 
