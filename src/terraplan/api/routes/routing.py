@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from terraplan.api.auth import CALLER_SECURITY, Caller, CurrentCaller, authorize
 from terraplan.domain.access import Action
@@ -40,9 +40,7 @@ class RouteRequest(BaseModel):
     annual_revenue: float | None = Field(default=None, ge=0)
     source: str | None = None
     plan_id: str | None = Field(
-        default=None,
-        max_length=200,
-        description="Plan to route with (default: the active plan).",
+        default=None, description="Plan to route with (default: the active plan)."
     )
     scope: str | None = Field(
         default=None,
@@ -51,6 +49,18 @@ class RouteRequest(BaseModel):
         "default: the whole-market plan, or the only active plan.",
     )
     method: Literal["round_robin", "weighted"] = "round_robin"
+
+    @field_validator("plan_id")
+    @classmethod
+    def _plan_id_is_text(cls, value: str | None) -> str | None:
+        # A lone surrogate (JSON "\ud800") is not text any database can compare: refuse it
+        # here, in the one error shape, rather than fail in the driver.
+        if value is not None:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("must be valid Unicode text (no lone surrogates)") from None
+        return value
 
 
 class OverlayPublic(BaseModel):
