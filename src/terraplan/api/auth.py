@@ -136,9 +136,9 @@ class Caller:
     def principal_for_routing(self, target: RoutingTarget) -> tuple[Principal, VersionRows | None]:
         """:meth:`principal`; with an API token, also the rows saying which plan and versions
         route a lead for ``target``, read in the same statement (None with a session)."""
-        if self._request.headers.get("Authorization") and self._bearer and self._bearer.credentials:
+        if self._bearer is not None:  # built only from a non-empty "Bearer ..." header
             user, token, rows = resolve_token_for_routing(
-                self._db, self._bearer.credentials.strip(), target
+                self._db, self._bearer.credentials, target
             )
             return Principal(user=user, scopes=token.scopes, via="token"), rows
         return self.principal(), None

@@ -1,4 +1,5 @@
-"""Things stored with a plan: reports, rule sets, assignment runs and routing turns."""
+"""Things stored with a plan: reports, rule sets and assignment runs (routing's per-lead
+statements live in :mod:`terraplan.storage.routing_reads`)."""
 
 from __future__ import annotations
 
