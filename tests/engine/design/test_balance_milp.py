@@ -112,7 +112,9 @@ def test_heuristic_bands_reported_feasible_are_met_and_runs_repeat(
 def test_500_units_converge_well_under_the_limit() -> None:
     # Regression: at exactly 500 units a repair without a work budget ran into the 60 s limit
     # (and 600 units finished in a second). Work now grows with the instance.
-    problem = planar(500, 10, 1, 0.05, seed=500)
+    # two metrics: a one-metric problem starts from the capacitated Lloyd start, after
+    # which the exact pair repair does not run
+    problem = planar(500, 10, 2, 0.05, seed=500)
     result = solve(problem, 0, time_limit=60.0, n_starts=1)
     stats = result.stats  # type: ignore[attr-defined]
     assert not stats.status.startswith("time_limit")

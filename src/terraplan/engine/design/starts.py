@@ -1,8 +1,9 @@
 """Starting plans of the heuristic designer and the band schedule of its first stages.
 
-:func:`construct_start` builds one start (the current alignment when realigning; else
-recursive bisection for free centres, a balanced location-allocation around spread seeds,
-or a matrix allocation around seed units), made contiguous when asked;
+:func:`construct_start` builds one start (the current alignment when realigning; else a
+capacitated Lloyd power diagram for free centres balanced on one metric (:mod:`lloyd`),
+recursive bisection for free centres and several metrics, a balanced location-allocation
+around spread seeds, or a matrix allocation around seed units), made contiguous when asked;
 :func:`band_schedule` gives the band scales of the search stages that follow it (loose
 bands first, so the plan can reorganise before the real bands are enforced).
 """
@@ -22,6 +23,8 @@ from terraplan.engine.design.construct import (
     seed_units,
     spread_seeds,
 )
+from terraplan.engine.design.lloyd import applies as lloyd_applies
+from terraplan.engine.design.lloyd import capacitated_lloyd
 from terraplan.engine.design.problem import Prepared
 from terraplan.engine.design.report import medoids, territory_centres
 
@@ -63,6 +66,8 @@ def construct_start(
         seeds = seed_units(prep, rng)
         labels = matrix_allocation(prep, seeds, iterations=iterations)
         centres = seeds.astype(np.float64)
+    elif lloyd_applies(prep):
+        labels, centres = capacitated_lloyd(prep, rng)
     elif bool(np.all(prep.free_centres)) and not np.any(prep.locked >= 0):
         labels = recursive_bisection(prep, rng, jitter=0.15 if start == 0 else 0.35)
         centres = territory_centres(prep, labels)
