@@ -75,8 +75,8 @@ BALANCE_WORK_PER_UNIT = 0.0
 #: re-splits with hop-ordered contiguity (:mod:`ordered_resplit`) that run when the search
 #: leaves territories outside a band. On the demo's counties (3,109 units, 40 territories,
 #: potential +-10 %, workload +-15 %, design seeds 0-9) the plans meet both bands on 10 of
-#: 10 seeds (before: 0), with the paths and the region move of :mod:`region_move`: 3.3-12.3 s
-#: of CPU for the whole solve on 8 seeds, 17.5 and 25.8 s on seeds 2 and 9.
+#: 10 seeds (before: 0), with the paths and the region move of :mod:`region_move`, in
+#: 2.6-13.2 s of CPU for the whole solve (seeds 2 and 9 the slowest, 12.9 and 13.2 s).
 RESPLIT_WORK_PER_UNIT = 8.0
 
 HEURISTIC_PARAMETERS: tuple[Param, ...] = (
