@@ -11,10 +11,11 @@ from scipy import sparse
 from scipy.spatial import Delaunay
 
 from terraplan.engine.design import DesignProblem, HeuristicSolver
-from terraplan.engine.design.balance_milp import WorkBudget, balance_repair, excess, tallies_of
+from terraplan.engine.design.balance_milp import WorkBudget, balance_repair
 from terraplan.engine.design.geometry import lattice
 from terraplan.engine.design.problem import prepare
 from terraplan.engine.design.report import evaluate_design
+from terraplan.engine.design.tallies import excess, tallies_of
 
 
 def planar(n: int, k: int, m: int, tolerance: float, seed: int) -> DesignProblem:

@@ -8,10 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from terraplan.engine.design import DesignProblem, HeuristicSolver, ordered_resplit
-from terraplan.engine.design.balance_milp import WorkBudget, excess, tallies_of
+from terraplan.engine.design.balance_milp import WorkBudget
 from terraplan.engine.design.geometry import lattice, territory_components
 from terraplan.engine.design.ordered_resplit import ordered_balance_repair
 from terraplan.engine.design.problem import prepare
+from terraplan.engine.design.tallies import excess, tallies_of
 
 
 def skewed_grid(rows: int, cols: int, k: int, seed: int) -> DesignProblem:

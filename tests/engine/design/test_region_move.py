@@ -10,11 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from terraplan.engine.design import DesignProblem, ordered_resplit, region_move
-from terraplan.engine.design.balance_milp import WorkBudget, excess, tallies_of
+from terraplan.engine.design.balance_milp import WorkBudget
 from terraplan.engine.design.geometry import lattice, territory_components
 from terraplan.engine.design.problem import Prepared, prepare
 from terraplan.engine.design.region_move import free_territories
 from terraplan.engine.design.search import SearchState
+from terraplan.engine.design.tallies import excess, tallies_of
 
 
 def two_regions(

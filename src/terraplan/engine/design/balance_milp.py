@@ -41,6 +41,7 @@ from scipy import sparse
 
 from terraplan.engine.design.exact_core import cut_rows, neighbour_rows, stray_pieces
 from terraplan.engine.design.problem import Prepared
+from terraplan.engine.design.tallies import excess, metric_scale, tallies_of, territory_graph
 
 logger = logging.getLogger(__name__)
 
@@ -107,26 +108,6 @@ class BalanceOutcome:
     groups: int
     solves: int
     clock_cut: bool
-
-
-def excess(prep: Prepared, tallies: FloatArray) -> FloatArray:
-    """``(k,)`` band excess of each territory: sum over metrics of the distance of its total
-    (``tallies (k, m)``) beyond its band, in shares of the metric's mean target."""
-    scale = _scale(prep)
-    over = np.maximum(tallies - prep.upper, prep.lower - tallies)
-    return np.asarray((np.maximum(over, 0.0) / scale).sum(axis=1), dtype=np.float64)
-
-
-def _scale(prep: Prepared) -> FloatArray:
-    tot = prep.weights.sum(axis=0)
-    return np.asarray(np.where(tot > 0, tot / prep.k, 1.0), dtype=np.float64)
-
-
-def tallies_of(prep: Prepared, labels: IntArray) -> FloatArray:
-    """``(k, m)`` metric totals of each territory."""
-    out = np.zeros((prep.k, prep.m))
-    np.add.at(out, labels, prep.weights)
-    return out
 
 
 def unit_costs(prep: Prepared, labels: IntArray) -> FloatArray:
@@ -218,20 +199,6 @@ def balance_repair(
     return BalanceOutcome(labels, kept, solver.solves, solver.clock_cut)
 
 
-def _territory_graph(prep: Prepared, labels: IntArray) -> dict[int, set[int]]:
-    neighbours: dict[int, set[int]] = {t: set() for t in range(prep.k)}
-    if prep.adjacency is None:
-        for t in range(prep.k):
-            neighbours[t] = set(range(prep.k)) - {t}
-        return neighbours
-    coo = prep.adjacency.tocoo()
-    la, lb = labels[coo.row], labels[coo.col]
-    cut = la != lb
-    for a, b in np.unique(np.column_stack([la[cut], lb[cut]]), axis=0).tolist():
-        neighbours[int(a)].add(int(b))
-    return neighbours
-
-
 def _candidate_groups(
     prep: Prepared, labels: IntArray, tallies: FloatArray, t: int, size: int
 ) -> list[tuple[int, ...]]:
@@ -241,7 +208,7 @@ def _candidate_groups(
     The possible gain of a group is its band excess minus its pooled excess (how far its
     summed totals are beyond its summed bands, which no re-split can remove).
     """
-    graph = _territory_graph(prep, labels)
+    graph = territory_graph(prep, labels)
     groups: set[tuple[int, ...]] = {(t,)}
     for _ in range(size - 1):
         grown = set()
@@ -253,7 +220,7 @@ def _candidate_groups(
         groups = grown
         if len(groups) > 5_000:  # dense territory graphs: keep the best by pooled fit
             groups = set(sorted(groups, key=lambda g: _fit(prep, tallies, g))[:500])
-    scale = _scale(prep)
+    scale = metric_scale(prep)
     ex = excess(prep, tallies)
 
     gains = {g: float(ex[list(g)].sum()) - _fit(prep, tallies, g, scale) for g in groups}
@@ -267,7 +234,7 @@ def _fit(
     idx = list(group)
     total = tallies[idx].sum(axis=0)
     lo, up = prep.lower[idx].sum(axis=0), prep.upper[idx].sum(axis=0)
-    sc = _scale(prep) if scale is None else scale
+    sc = metric_scale(prep) if scale is None else scale
     return float((np.maximum(np.maximum(total - up, lo - total), 0.0) / sc).sum())
 
 
@@ -302,7 +269,7 @@ class _GroupSolver:
 
     def __init__(self, prep: Prepared) -> None:
         self.prep = prep
-        self.scale = _scale(prep)
+        self.scale = metric_scale(prep)
         allowed = (
             np.ones((prep.n, prep.k), dtype=bool) if prep.allowed is None else prep.allowed.copy()
         )

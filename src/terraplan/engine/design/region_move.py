@@ -9,7 +9,7 @@ holds one territory too many, and some other region one too few. This move
    (each step adds the neighbour that brings the pooled totals closest to ``m - 1`` bands),
    dissolves one of them (``t0``) into its neighbours in the group (a multi-source
    breadth-first flood, so every piece stays connected) and re-splits the group's units
-   into ``m - 1`` territories with the exact MILP of :mod:`ordered_resplit`;
+   into ``m - 1`` territories with the exact MILP of :mod:`resplit_milp`;
 2. grows a disjoint *split group* of ``m'`` territories whose pooled totals fit ``m' + 1``
    bands (heaviest territories tried first), cuts its largest territory in two halves (a
    two-source flood from the two units farthest apart in hops; one half takes ``t0``'s
@@ -34,14 +34,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from terraplan.engine.design.balance_milp import (
-    WorkBudget,
-    _territory_graph,
-    excess,
-    tallies_of,
-)
-from terraplan.engine.design.ordered_resplit import _Resplit
+from terraplan.engine.design.balance_milp import WorkBudget
 from terraplan.engine.design.problem import Prepared
+from terraplan.engine.design.resplit_milp import HopOrderedResplit
+from terraplan.engine.design.tallies import excess, tallies_of, territory_graph
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +65,11 @@ REGION_REACH = 6
 REGION_SLACK = 1.0
 #: Branch-and-bound nodes and relative gap of those re-splits: they must balance, while
 #: their compactness is tidied by the search after them (a full search for the most
-#: compact split took seconds per solve on the demo's counties).
-REGION_NODES = 50
+#: compact split took seconds per solve on the demo's counties). Most solves stop at the
+#: root; a branching one took 11 s of CPU at 50 nodes (demo design seed 20), and on design
+#: seeds 0-29 the plans at 10 nodes are those at 50 but for two seeds (19, 28: both still
+#: within their bands).
+REGION_NODES = 10
 REGION_GAP = 0.5
 _EPS = 1e-9
 
@@ -102,7 +101,7 @@ def region_move(
     if before <= _EPS:
         return None
     free = free_territories(prep)
-    graph = _territory_graph(prep, labels)
+    graph = territory_graph(prep, labels)
     counts = np.bincount(labels, minlength=prep.k)
     steps = _Steps(prep, labels, budget, deadline, limit=before + REGION_SLACK)
     for t in [int(t) for t in np.argsort(-ex, kind="stable") if ex[t] > _EPS and free[t]]:
@@ -135,7 +134,7 @@ class _Steps:
     ) -> None:
         self.prep, self.labels, self.budget, self.deadline = prep, labels, budget, deadline
         self.limit = limit
-        self.resplit = _Resplit(prep)
+        self.resplit = HopOrderedResplit(prep)
         self.tallies = tallies_of(prep, labels)
         self.ex = excess(prep, self.tallies)
         self.merged: dict[tuple[tuple[int, ...], int], tuple[IntArray, IntArray] | None] = {}

@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from terraplan.engine.design.construct import candidate_centres
+from terraplan.engine.design.contiguity_memo import ContiguityMemo
 from terraplan.engine.design.problem import Prepared
 
 FloatArray = npt.NDArray[np.float64]
@@ -114,8 +115,8 @@ class SearchState:
         self.objective = self.compute_objective()
         self.comp_ref = self.objective if self.objective > 0 else 1.0
         self.moves = 0
-        self._out: dict[int, list[tuple[int, int]]] = {}
-        self._in: dict[int, list[tuple[int, int]]] = {}
+        # sweeps, swaps and chains re-check the same moves: remember the contiguity checks
+        self._contiguity = ContiguityMemo(self.lab, k)
 
     # ---- measures -------------------------------------------------------------------
     def _pen_rows(self, tallies: FloatArray, terr: IntArray) -> FloatArray:
@@ -323,7 +324,13 @@ class SearchState:
         return self.removable(i, a)
 
     def removable(self, i: int, a: int) -> bool:
-        """True when territory ``a`` stays connected without unit ``i``."""
+        """True when territory ``a`` stays connected without unit ``i`` (memoised)."""
+        found = self._contiguity.get(i, a)
+        if found is None:
+            found = self._contiguity.put(i, a, self._connected_without(i, a))
+        return found
+
+    def _connected_without(self, i: int, a: int) -> bool:
         adj, lab = self.adj, self.lab
         if adj is None:
             return True
@@ -400,6 +407,7 @@ class SearchState:
         self.moved_units += dn
         self.moved_amount += ddis
         self.moves += 1
+        self._contiguity.moved(i, a, b)
 
     def fill_empty(self) -> None:
         """Give every empty territory one unit: the nearest movable, allowed unit whose
