@@ -36,11 +36,11 @@ def test_memoised_contiguity_checks_match_fresh_ones(seed: int) -> None:
         pick = int(rng.integers(units.size))
         i, a, b = int(units[pick]), int(src[pick]), int(dest[pick])
         if state.keeps_contiguity(i, a, b):
-            _, ta, tb = state._dpen_one(i, a, b)
-            state.apply(i, a, b, ta, tb, state._dcomp_one(i, a, b), 0.0, 0)
+            _, ta, tb = state.dpen_one(i, a, b)
+            state.apply(i, a, b, ta, tb, state.dcomp_one(i, a, b), 0.0, 0)
             if rng.random() < 0.3:  # undo, back to a plan seen before
-                _, tb2, ta2 = state._dpen_one(i, b, a)
-                state.apply(i, b, a, tb2, ta2, state._dcomp_one(i, b, a), 0.0, 0)
+                _, tb2, ta2 = state.dpen_one(i, b, a)
+                state.apply(i, b, a, tb2, ta2, state.dcomp_one(i, b, a), 0.0, 0)
         fresh = SearchState(prep, state.labels, state.centres)
         for j in rng.choice(48, size=8, replace=False).tolist():
             t = int(state.labels[j])

@@ -14,7 +14,7 @@ import time
 import numpy as np
 import numpy.typing as npt
 
-from terraplan.engine.design.search import _FLOW, _PEN_EPS, SearchState
+from terraplan.engine.design.search import FLOW, PEN_EPS, SearchState
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -39,7 +39,7 @@ def swap_sweep(state: SearchState, deadline: float, *, cap: int = 200, tries: in
         if time.perf_counter() > deadline:
             break
         a, b = divmod(pair, k)
-        if state.pen[a] <= _PEN_EPS and state.pen[b] <= _PEN_EPS:
+        if state.pen[a] <= PEN_EPS and state.pen[b] <= PEN_EPS:
             continue
         ab = units[order[starts[a * k + b] : starts[a * k + b + 1]]][:cap]
         ba = units[order[starts[b * k + a] : starts[b * k + a + 1]]][:cap]
@@ -53,11 +53,11 @@ def swap_sweep(state: SearchState, deadline: float, *, cap: int = 200, tries: in
         pa = _pen_grid(state, ta, a)
         pb = _pen_grid(state, tb, b)
         dpen = pa + pb - state.pen[a] - state.pen[b]
-        ddev = state._dev_rows(ta, a) + state._dev_rows(tb, b) - state.dev[a] - state.dev[b]
-        delta = np.where(dpen <= _PEN_EPS, dpen + _FLOW * ddev, np.inf)
+        ddev = state.dev_rows(ta, a) + state.dev_rows(tb, b) - state.dev[a] - state.dev[b]
+        delta = np.where(dpen <= PEN_EPS, dpen + FLOW * ddev, np.inf)
         flat = np.argsort(delta, axis=None, kind="stable")[:tries]
         for f in flat.tolist():
-            if delta.flat[f] >= -_PEN_EPS:
+            if delta.flat[f] >= -PEN_EPS:
                 break
             i, j = int(ab[f // ba.size]), int(ba[f % ba.size])
             if _try_swap(state, i, j, a, b):
@@ -106,7 +106,7 @@ def compact_swap_sweep(
             - state.pen[a]
             - state.pen[b]
         )
-        approx = np.where(dpen <= _PEN_EPS, approx, np.inf)
+        approx = np.where(dpen <= PEN_EPS, approx, np.inf)
         for f in np.argsort(approx, axis=None, kind="stable")[:tries].tolist():
             if approx.flat[f] >= 0:
                 break
@@ -127,18 +127,18 @@ def _try_compact_swap(state: SearchState, i: int, j: int, a: int, b: int) -> boo
     ddis = state.moved_amount - amount0
     dobj = state.objective - obj0
     score = dobj / state.comp_ref + state.prep.disruption_weight * ddis / state.d_total
-    good = state.penalty <= pen0 + _PEN_EPS and (
+    good = state.penalty <= pen0 + PEN_EPS and (
         (ddis < 0 or (ddis <= 0 and dobj < 0)) if lexi else score < -1e-13
     )
     if good:
         return True
     # undo: j back to b, then i back to a
-    d2, n2 = state._ddis_one(j, a, b)
-    _, ta, tb = state._dpen_one(j, a, b)
-    state.apply(j, a, b, ta, tb, state._dcomp_one(j, a, b), d2, n2)
-    d1, n1 = state._ddis_one(i, b, a)
-    _, tb2, ta2 = state._dpen_one(i, b, a)
-    state.apply(i, b, a, tb2, ta2, state._dcomp_one(i, b, a), d1, n1)
+    d2, n2 = state.ddis_one(j, a, b)
+    _, ta, tb = state.dpen_one(j, a, b)
+    state.apply(j, a, b, ta, tb, state.dcomp_one(j, a, b), d2, n2)
+    d1, n1 = state.ddis_one(i, b, a)
+    _, tb2, ta2 = state.dpen_one(i, b, a)
+    state.apply(i, b, a, tb2, ta2, state.dcomp_one(i, b, a), d1, n1)
     state.moves -= 4
     state.moved_units, state.moved_amount = moved0, amount0
     return False
@@ -154,7 +154,7 @@ def chain_sweep(state: SearchState, deadline: float, *, depth: int = 4, width: i
     chains = _Chains(state, units, src, dest, width)
     applied = 0
     for t in np.argsort(-state.pen, kind="stable").tolist():
-        if state.pen[t] <= _PEN_EPS or time.perf_counter() > deadline:
+        if state.pen[t] <= PEN_EPS or time.perf_counter() > deadline:
             break
         if chains.eject(t, depth, {t}, state.penalty):
             applied += 1
@@ -178,8 +178,8 @@ class _Chains:
     def move(self, i: int, a: int, b: int, dd: float, dn: int) -> None:
         """Move unit ``i`` from ``a`` to ``b`` (``dd``, ``dn``: its disruption change)."""
         state = self.state
-        _, ta, tb = state._dpen_one(i, a, b)
-        state.apply(i, a, b, ta, tb, state._dcomp_one(i, a, b), dd, dn)
+        _, ta, tb = state.dpen_one(i, a, b)
+        state.apply(i, a, b, ta, tb, state.dcomp_one(i, a, b), dd, dn)
 
     def eject(self, t: int, depth: int, visited: set[int], start: float) -> bool:
         """Try chains from out-of-band ``t`` (``depth`` moves at most, never through the
@@ -202,7 +202,7 @@ class _Chains:
             a, b = (t, other) if over else (other, t)
             if state.lab[i] != a or other in visited:
                 continue
-            dd, dn = state._ddis_one(i, a, b)
+            dd, dn = state.ddis_one(i, a, b)
             if not state.within_budget(dd, dn) or not state.keeps_contiguity(i, a, b):
                 continue
             tried += 1
@@ -212,7 +212,7 @@ class _Chains:
             if depth > 1:
                 flipped = bool(np.any(state.tallies[t] > state.upper[t])) != over
                 for nxt in (other, t):
-                    if state.pen[nxt] <= _PEN_EPS or (nxt == t and not flipped):
+                    if state.pen[nxt] <= PEN_EPS or (nxt == t and not flipped):
                         continue
                     if nxt != t and nxt in visited:
                         continue
@@ -238,19 +238,19 @@ def _pen_grid(state: SearchState, tallies: FloatArray, t: int) -> FloatArray:
 
 
 def _try_swap(state: SearchState, i: int, j: int, a: int, b: int) -> bool:
-    d1, n1 = state._ddis_one(i, a, b)
-    d2, n2 = state._ddis_one(j, b, a)
+    d1, n1 = state.ddis_one(i, a, b)
+    d2, n2 = state.ddis_one(j, b, a)
     if not state.within_budget(d1 + d2, n1 + n2):
         return False
     if not state.keeps_contiguity(i, a, b):
         return False
-    _, ta, tb = state._dpen_one(i, a, b)
-    state.apply(i, a, b, ta, tb, state._dcomp_one(i, a, b), d1, n1)
+    _, ta, tb = state.dpen_one(i, a, b)
+    state.apply(i, a, b, ta, tb, state.dcomp_one(i, a, b), d1, n1)
     if state.keeps_contiguity(j, b, a):
-        _, tb2, ta2 = state._dpen_one(j, b, a)
-        state.apply(j, b, a, tb2, ta2, state._dcomp_one(j, b, a), d2, n2)
+        _, tb2, ta2 = state.dpen_one(j, b, a)
+        state.apply(j, b, a, tb2, ta2, state.dcomp_one(j, b, a), d2, n2)
         return True
-    _, tb3, ta3 = state._dpen_one(i, b, a)
-    state.apply(i, b, a, tb3, ta3, state._dcomp_one(i, b, a), -d1, -n1)
+    _, tb3, ta3 = state.dpen_one(i, b, a)
+    state.apply(i, b, a, tb3, ta3, state.dcomp_one(i, b, a), -d1, -n1)
     state.moves -= 2
     return False

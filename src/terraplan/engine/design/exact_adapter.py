@@ -35,7 +35,7 @@ from terraplan.engine.design.exact_costs import allowed_pairs as _allowed
 from terraplan.engine.design.exact_costs import fixed_cost
 from terraplan.engine.design.exact_costs import weighted_disruption_cost as _disruption_cost
 from terraplan.engine.design.groups import solve_grouped
-from terraplan.engine.design.heuristic import _result, report_diagnosis
+from terraplan.engine.design.heuristic import design_result, report_diagnosis
 from terraplan.engine.design.params import DEFAULT_TIME_LIMIT, Param, validate_params
 from terraplan.engine.design.problem import DesignProblem, Prepared, prepare
 from terraplan.engine.design.report import DesignResult, SolverStats
@@ -93,7 +93,7 @@ class ExactSolver:
         if prep.n <= prep.k:
             labels = one_unit_each(prep)
             stats = SolverStats("exact", time.perf_counter() - began, 0, 0.0, True, "trivial")
-            return _result(prep, labels, diagnosis, stats)
+            return design_result(prep, labels, diagnosis, stats)
         fixed = (
             ~prep.free_centres
             if (
@@ -122,7 +122,7 @@ class ExactSolver:
             gap=float(outcome.gap),
             proven_optimal=bool(outcome.proven_optimal),
         )
-        return _result(prep, labels, diagnosis, stats)
+        return design_result(prep, labels, diagnosis, stats)
 
     # -- fixed centres: assignment MILP --------------------------------------------------
     def _fixed(self, prep: Prepared) -> Any:

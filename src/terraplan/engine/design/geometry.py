@@ -81,7 +81,7 @@ def build_neighbourhood(
     rows: IntArray
     cols: IntArray
     if method == "delaunay" and n >= 4:
-        plane = coords if planar else _project(coords)
+        plane = coords if planar else equirectangular_km(coords)
         try:
             tri = Delaunay(plane, qhull_options="QJ")
         except QhullError:
@@ -166,8 +166,9 @@ def _symmetric(rows: npt.ArrayLike, cols: npt.ArrayLike, n: int) -> sparse.csr_m
     return symmetric_graph(graph)
 
 
-def _project(coords: FloatArray) -> FloatArray:
-    """Equirectangular projection around the mean latitude (km), for Delaunay only."""
+def equirectangular_km(coords: FloatArray) -> FloatArray:
+    """``(n, 2)`` km: equirectangular projection of ``(n, 2)`` lat/lon degrees around their
+    mean latitude (for Delaunay neighbourhoods and convex hulls)."""
     lat0 = np.radians(float(np.mean(coords[:, 0])))
     x = np.radians(coords[:, 1]) * np.cos(lat0) * EARTH_RADIUS_KM
     y = np.radians(coords[:, 0]) * EARTH_RADIUS_KM

@@ -190,7 +190,7 @@ def solve_grouped(prep: Prepared, core: Callable[[Prepared], DesignResult]) -> D
     """Solve ``prep`` (which has ``groups``) on its contraction with ``core`` and return the
     result on the full problem (one diagnosis warning, naming groups; one convergence
     warning)."""
-    from terraplan.engine.design.heuristic import _result, report_diagnosis
+    from terraplan.engine.design.heuristic import design_result, report_diagnosis
 
     small, con = contract(prep)
     with warnings.catch_warnings(record=True) as caught:
@@ -204,4 +204,4 @@ def solve_grouped(prep: Prepared, core: Callable[[Prepared], DesignResult]) -> D
     labels = con.expand(inner.labels)
     full = replace(prep, targets=diagnosis.targets)
     stats = replace(inner.stats, status=inner.stats.status.split(":")[0])
-    return _result(full, labels, diagnosis, stats)
+    return design_result(full, labels, diagnosis, stats)

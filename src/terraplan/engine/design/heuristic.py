@@ -51,7 +51,7 @@ from terraplan.engine.design.report import (
     medoids,
     territory_centres,
 )
-from terraplan.engine.design.search import SearchState, local_search
+from terraplan.engine.design.search import SearchState
 from terraplan.engine.design.starts import (
     RELAX_CYCLE,
     RELAX_MAX_UNITS,
@@ -59,6 +59,7 @@ from terraplan.engine.design.starts import (
     construct_start,
     one_unit_each,
 )
+from terraplan.engine.design.sweeps import local_search
 from terraplan.errors import ConvergenceWarning, DataQualityWarning
 
 logger = logging.getLogger(__name__)
@@ -286,7 +287,7 @@ class HeuristicSolver:
         if prep.n <= prep.k:
             labels = one_unit_each(prep)
             stats = SolverStats("heuristic", time.perf_counter() - began, 0, 0.0, True, "trivial")
-            return _result(prep, labels, diagnosis, stats)
+            return design_result(prep, labels, diagnosis, stats)
         if realign_applies(prep):  # fixed centres, least disruption: exact repair (realign.py)
             return realign_result(prep, diagnosis, began, deadline)
         trace: list[TraceRow] = []
@@ -424,7 +425,7 @@ class HeuristicSolver:
             and not resplit.capped
             and not pmedian.capped,
         )
-        result = _result(prep, best[2], diagnosis, stats)
+        result = design_result(prep, best[2], diagnosis, stats)
         result.extras["work"] = {
             "balance": balance.used,
             "balance_budget": balance.total,
@@ -446,9 +447,11 @@ def report_diagnosis(diagnosis: Diagnosis) -> None:
         warnings.warn(f"territory design: {diagnosis.summary()}", DataQualityWarning, stacklevel=3)
 
 
-def _result(
+def design_result(
     prep: Prepared, labels: np.ndarray[Any, Any], diagnosis: Diagnosis, stats: SolverStats
 ) -> DesignResult:
+    """The result of any solver: the report of ``labels (n,)``, a :class:`ConvergenceWarning`
+    (and a status suffix) when the bands or contiguity were missed, read-only labels."""
     cu = medoids(prep, labels) if prep.distances is not None else None
     report = evaluate_prepared(prep, labels, centre_units=cu)
     problems = []

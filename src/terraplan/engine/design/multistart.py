@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from terraplan.engine.design.problem import Prepared
-from terraplan.engine.design.search import SearchState, local_search
+from terraplan.engine.design.search import SearchState
+from terraplan.engine.design.sweeps import local_search
 
 
 @dataclass

@@ -34,7 +34,8 @@ from terraplan.engine.design.balance_milp import WorkBudget
 from terraplan.engine.design.problem import Prepared
 from terraplan.engine.design.report import territory_centres
 from terraplan.engine.design.resplit_milp import HopOrderedResplit
-from terraplan.engine.design.search import SearchState, local_search
+from terraplan.engine.design.search import SearchState
+from terraplan.engine.design.sweeps import local_search
 from terraplan.engine.design.tallies import excess, tallies_of, territory_graph
 
 logger = logging.getLogger(__name__)

@@ -272,7 +272,7 @@ def realign_result(
 ) -> DesignResult:
     """:func:`realign_plan` wrapped as the heuristic's :class:`DesignResult`
     (``began``/``deadline`` are :func:`time.perf_counter` instants)."""
-    from terraplan.engine.design.heuristic import _result
+    from terraplan.engine.design.heuristic import design_result
 
     outcome = realign_plan(prep, deadline)
     if prep.diameter:
@@ -291,4 +291,4 @@ def realign_result(
         reproducible=not outcome.cut,
         proven_optimal=outcome.proven,
     )
-    return _result(prep, outcome.labels, diagnosis, stats)
+    return design_result(prep, outcome.labels, diagnosis, stats)

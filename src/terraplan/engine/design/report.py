@@ -17,8 +17,8 @@ from scipy.spatial.distance import pdist
 from terraplan.engine.design.diagnosis import Diagnosis
 from terraplan.engine.design.geometry import (
     EARTH_RADIUS_KM,
-    _project,
     cut_edges,
+    equirectangular_km,
     haversine_km,
     territory_components,
     to_latlon,
@@ -298,7 +298,7 @@ def _diameter_km(prep: Prepared, members: IntArray) -> float:
     pts = prep.xyz[members]
     if members.size > 60:
         try:
-            hull = ConvexHull(_project(prep.coords[members]))
+            hull = ConvexHull(equirectangular_km(prep.coords[members]))
             pts = pts[hull.vertices]
         except QhullError:
             pass

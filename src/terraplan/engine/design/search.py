@@ -1,4 +1,4 @@
-"""Local search on boundary moves with incrementally updated tallies.
+"""The local search's working state: boundary moves with incrementally updated tallies.
 
 A move sends unit ``i`` from territory ``a`` to ``b``. Candidate moves are screened in
 bulk with numpy (every boundary pair, or each unit's nearest centres when there is no
@@ -15,17 +15,13 @@ graph), then applied one by one after an exact O(m) re-check against the live ta
   unit's same-territory neighbours are reached) when the unit has >= 2 of them;
 - disruption against the current alignment and the moved-units / moved-share budgets.
 
-Balance sweeps accept moves lowering the penalty; compactness sweeps accept moves that
-keep it from rising and improve the objective (weighted with disruption, or
-lexicographically: disruption first).
+The sweeps that choose the moves, and the search loop, are in :mod:`sweeps`.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections import deque
-from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -37,10 +33,10 @@ from terraplan.engine.design.problem import Prepared
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-_PEN_EPS = 1e-12
+PEN_EPS = 1e-12
 #: Weight of the squared deviation from target during balance sweeps: it lets territories
 #: inside their band pass weight on (making room for an over-full neighbour).
-_FLOW = 0.1
+FLOW = 0.1
 
 
 class SearchState:
@@ -62,8 +58,8 @@ class SearchState:
             self.tallies[:, j] = np.bincount(self.labels, weights=prep.weights[:, j], minlength=k)
         self.count = np.bincount(self.labels, minlength=k).astype(np.int64)
         self.targets = prep.targets
-        self.pen = self._pen_rows(self.tallies, np.arange(k))
-        self.dev = self._dev_rows(self.tallies, np.arange(k))
+        self.pen = self.pen_rows(self.tallies, np.arange(k))
+        self.dev = self.dev_rows(self.tallies, np.arange(k))
         self.cw = prep.compact_w
         self.matrix = prep.distances is not None
         self.hartigan = not self.matrix and prep.power == 2
@@ -119,12 +115,12 @@ class SearchState:
         self._contiguity = ContiguityMemo(self.lab, k)
 
     # ---- measures -------------------------------------------------------------------
-    def _pen_rows(self, tallies: FloatArray, terr: IntArray) -> FloatArray:
+    def pen_rows(self, tallies: FloatArray, terr: IntArray) -> FloatArray:
         over = np.maximum(tallies - self.upper[terr], self.lower[terr] - tallies)
         e = np.maximum(over, 0.0) / self.scale
         return np.asarray((e + e * e).sum(axis=1), dtype=np.float64)
 
-    def _dev_rows(self, tallies: FloatArray, terr: IntArray | int) -> FloatArray:
+    def dev_rows(self, tallies: FloatArray, terr: IntArray | int) -> FloatArray:
         d = (tallies - self.targets[terr]) / self.scale
         return np.asarray((d * d).sum(axis=-1), dtype=np.float64)
 
@@ -205,16 +201,16 @@ class SearchState:
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Vectorised ``(d_penalty, d_compactness, d_disruption)`` of candidate moves."""
         w = self.weights[units]
-        new_a = self._pen_rows(self.tallies[src] - w, src)
-        new_b = self._pen_rows(self.tallies[dest] + w, dest)
+        new_a = self.pen_rows(self.tallies[src] - w, src)
+        new_b = self.pen_rows(self.tallies[dest] + w, dest)
         dpen = new_a + new_b - self.pen[src] - self.pen[dest]
         self.last_ddev = (
-            self._dev_rows(self.tallies[src] - w, src)
-            + self._dev_rows(self.tallies[dest] + w, dest)
+            self.dev_rows(self.tallies[src] - w, src)
+            + self.dev_rows(self.tallies[dest] + w, dest)
             - self.dev[src]
             - self.dev[dest]
         )
-        dcomp = self._dcomp_bulk(units, src, dest)
+        dcomp = self.dcomp_bulk(units, src, dest)
         ddis = np.zeros(units.shape[0])
         if self.current is not None:
             cur = self.current[units]
@@ -222,7 +218,7 @@ class SearchState:
             ddis[cur < 0] = 0.0
         return dpen, dcomp, ddis
 
-    def _dcomp_bulk(self, units: IntArray, src: IntArray, dest: IntArray) -> FloatArray:
+    def dcomp_bulk(self, units: IntArray, src: IntArray, dest: IntArray) -> FloatArray:
         cw = self.cw[units]
         if self.matrix:
             assert self.prep.distances is not None
@@ -248,10 +244,10 @@ class SearchState:
         return np.asarray(cw * (fb * db - fa * da), dtype=np.float64)
 
     # ---- single moves -------------------------------------------------------------------
-    def _dcomp_one(self, i: int, a: int, b: int) -> float:
+    def dcomp_one(self, i: int, a: int, b: int) -> float:
         if self.matrix:
             arr = np.array([i], dtype=np.int64)
-            return float(self._dcomp_bulk(arr, np.array([a]), np.array([b]))[0])
+            return float(self.dcomp_bulk(arr, np.array([a]), np.array([b]))[0])
         x0, x1, x2 = self.xyz_l[i]
         ca, cb = self.cen_l[a], self.cen_l[b]
         da = (x0 - ca[0]) ** 2 + (x1 - ca[1]) ** 2 + (x2 - ca[2]) ** 2
@@ -269,7 +265,7 @@ class SearchState:
             fa = sa / rest if rest > 1e-12 * max(sa, 1.0) else 1.0
         return c * (fb * db - fa * da)
 
-    def _pen_val(self, t: int, row: list[float]) -> float:
+    def pen_val(self, t: int, row: list[float]) -> float:
         up, lo, sc = self.up_l[t], self.lo_l[t], self.sc_l
         total = 0.0
         for j, x in enumerate(row):
@@ -279,18 +275,18 @@ class SearchState:
                 total += e + e * e
         return total
 
-    def _dev_val(self, t: int, row: list[float]) -> float:
+    def dev_val(self, t: int, row: list[float]) -> float:
         tg, sc = self.tg_l[t], self.sc_l
         return sum(((x - tg[j]) / sc[j]) ** 2 for j, x in enumerate(row))
 
-    def _dpen_one(self, i: int, a: int, b: int) -> tuple[float, list[float], list[float]]:
+    def dpen_one(self, i: int, a: int, b: int) -> tuple[float, list[float], list[float]]:
         w = self.w_l[i]
         ta = [x - y for x, y in zip(self.tal_l[a], w, strict=True)]
         tb = [x + y for x, y in zip(self.tal_l[b], w, strict=True)]
-        dp = self._pen_val(a, ta) + self._pen_val(b, tb) - self.pen_l[a] - self.pen_l[b]
+        dp = self.pen_val(a, ta) + self.pen_val(b, tb) - self.pen_l[a] - self.pen_l[b]
         return dp, ta, tb
 
-    def _ddis_one(self, i: int, a: int, b: int) -> tuple[float, int]:
+    def ddis_one(self, i: int, a: int, b: int) -> tuple[float, int]:
         if self.current is None:
             return 0.0, 0
         cur = int(self.current[i])
@@ -382,10 +378,10 @@ class SearchState:
         self.tallies[b] = tb
         self.tal_l[a] = ta
         self.tal_l[b] = tb
-        pa, pb = self._pen_val(a, ta), self._pen_val(b, tb)
+        pa, pb = self.pen_val(a, ta), self.pen_val(b, tb)
         self.pen[a] = self.pen_l[a] = pa
         self.pen[b] = self.pen_l[b] = pb
-        va, vb = self._dev_val(a, ta), self._dev_val(b, tb)
+        va, vb = self.dev_val(a, ta), self.dev_val(b, tb)
         self.dev[a] = self.dev_l[a] = va
         self.dev[b] = self.dev_l[b] = vb
         self.count[a] -= 1
@@ -425,135 +421,10 @@ class SearchState:
             for i in np.flatnonzero(ok)[np.argsort(dist[ok], kind="stable")][:5000].tolist():
                 a = self.lab[i]
                 if self.count[a] > 1 and self.removable(i, a):
-                    _, ta, tb = self._dpen_one(i, a, int(t))
-                    dd, dn = self._ddis_one(i, a, int(t))
-                    self.apply(i, a, int(t), ta, tb, self._dcomp_one(i, a, int(t)), dd, dn)
+                    _, ta, tb = self.dpen_one(i, a, int(t))
+                    dd, dn = self.ddis_one(i, a, int(t))
+                    self.apply(i, a, int(t), ta, tb, self.dcomp_one(i, a, int(t)), dd, dn)
                     if self.matrix:
                         self.centres[t] = i
                     break
         self.objective = self.compute_objective()
-
-    # ---- sweeps ---------------------------------------------------------------------------
-    def sweep(self, phase: str, deadline: float) -> int:
-        """One pass of ``phase`` ("balance" or "compact"); returns the moves applied."""
-        units, src, dest = self.candidates()
-        if units.size == 0:
-            return 0
-        dpen, dcomp, ddis = self.screen(units, src, dest)
-        lexi = self.prep.priority == "lexicographic"
-        dweight = self.prep.disruption_weight
-        if phase == "balance":
-            keep = dpen < -_PEN_EPS
-            # cheapest compactness per unit of penalty removed first
-            cost = (dcomp / self.comp_ref) / np.maximum(-dpen, 1e-300)
-            order_keys: tuple[FloatArray, ...] = (cost, ddis) if lexi else (cost,)
-        elif phase == "flow":
-            flow = dpen + _FLOW * self.last_ddev
-            keep = (dpen <= _PEN_EPS) & (flow < -_PEN_EPS)
-            cost = (dcomp / self.comp_ref) / np.maximum(-flow, 1e-300)
-            order_keys = (cost, ddis) if lexi else (cost,)
-        else:
-            score = dcomp / self.comp_ref + dweight * ddis / self.d_total
-            keep = dpen <= _PEN_EPS
-            if lexi:
-                keep &= (ddis < 0) | ((ddis <= 0) & (dcomp < 0))
-                order_keys = (dcomp, ddis)
-            else:
-                keep &= score < -1e-13
-                order_keys = (score,)
-        idx = np.flatnonzero(keep)
-        if idx.size == 0:
-            return 0
-        order = idx[np.lexsort(tuple(key[idx] for key in order_keys))]
-        applied = 0
-        u_list, a_list, b_list = units[order].tolist(), src[order].tolist(), dest[order].tolist()
-        for pos, (i, a, b) in enumerate(zip(u_list, a_list, b_list, strict=True)):
-            if pos % 2048 == 0 and pos and time.perf_counter() > deadline:
-                break
-            if self.lab[i] != a:
-                continue
-            dp, ta, tb = self._dpen_one(i, a, b)
-            if phase == "balance":
-                if dp >= -_PEN_EPS:
-                    continue
-            elif phase == "flow":
-                ddv = self._dev_val(a, ta) + self._dev_val(b, tb) - self.dev_l[a] - self.dev_l[b]
-                if dp > _PEN_EPS or dp + _FLOW * ddv >= -_PEN_EPS:
-                    continue
-            elif dp > _PEN_EPS:
-                continue
-            dd, dn = self._ddis_one(i, a, b)
-            if not self.within_budget(dd, dn):
-                continue
-            dc = self._dcomp_one(i, a, b)
-            if phase == "compact":
-                if lexi:
-                    if not (dd < 0 or (dd <= 0 and dc < 0)):
-                        continue
-                elif dc / self.comp_ref + dweight * dd / self.d_total >= -1e-13:
-                    continue
-            if not self.keeps_contiguity(i, a, b):
-                continue
-            self.apply(i, a, b, ta, tb, dc, dd, dn)
-            applied += 1
-        return applied
-
-
-def local_search(
-    state: SearchState,
-    *,
-    deadline: float,
-    max_sweeps: int,
-    on_sweep: Callable[[int, str], bool],
-    max_rounds: int = 4,
-    min_improvement: float = 0.0,
-) -> tuple[bool, int]:
-    """Rounds of a balance stage (sweeps until the penalty is 0 or no move helps: strict
-    moves, then flow through in-band territories, swaps, ejection chains) then a
-    compactness stage (sweeps until no move helps or a sweep gains less than
-    ``min_improvement`` of the objective); a new round only when the balance penalty fell. Stops at ``max_sweeps``, the deadline, or when ``on_sweep(step, phase)``
-    returns False. Returns ``(converged, sweeps)``."""
-    from terraplan.engine.design import compound
-
-    sweeps = 0
-    converged = False
-    for _ in range(max_rounds):
-        pen_before = state.penalty
-        while state.penalty > _PEN_EPS and sweeps < max_sweeps:
-            moved = state.sweep("balance", deadline)
-            if moved == 0:
-                moved = state.sweep("flow", deadline)
-            if moved == 0:
-                moved = compound.swap_sweep(state, deadline)
-            if moved == 0:
-                moved = compound.chain_sweep(state, deadline)
-            sweeps += 1
-            if not on_sweep(sweeps, "balance"):
-                return False, sweeps
-            if moved == 0 or time.perf_counter() > deadline:
-                break
-        converged = False
-        while sweeps < max_sweeps and time.perf_counter() < deadline:
-            before_sweep = state.objective
-            moved = state.sweep("compact", deadline)
-            if moved == 0 and state.hartigan:
-                moved = compound.compact_swap_sweep(state, deadline)
-            if not state.hartigan:
-                before = state.objective
-                state.recentre()
-                if state.objective < before - 1e-9 * max(1.0, abs(before)):
-                    moved += 1
-            sweeps += 1
-            if not on_sweep(sweeps, "compact"):
-                return False, sweeps
-            if moved == 0 or (
-                before_sweep - state.objective < min_improvement * abs(before_sweep)
-                and state.penalty <= _PEN_EPS
-            ):
-                converged = True
-                break
-        if time.perf_counter() > deadline or sweeps >= max_sweeps:
-            return False, sweeps
-        if state.penalty <= _PEN_EPS or state.penalty >= pen_before - _PEN_EPS:
-            break
-    return converged, sweeps
