@@ -296,3 +296,59 @@ def test_ownership_is_effective_dated_across_activations(
     assert [p.territory_id for p in on_day] == [old]
     before, _ = ownership_history(db, moved, day=day(2026, 12, 31))
     assert before == []
+
+
+def _fail_ownership_writes(db: Database) -> None:
+    """A real storage failure on the last write of an activation: the database itself
+    refuses every new ownership period (a trigger), as a full disk or a lost connection would."""
+    from sqlalchemy import text
+
+    with db.connect() as connection:
+        if db.dialect == "sqlite":
+            connection.execute(text(
+                "CREATE TRIGGER tp_refuse BEFORE INSERT ON ownership_periods "
+                "BEGIN SELECT RAISE(ABORT, 'storage refused'); END"
+            ))  # fmt: skip
+        else:
+            connection.execute(text(
+                "CREATE FUNCTION tp_refuse() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'storage refused'; END $$ LANGUAGE plpgsql"
+            ))  # fmt: skip
+            connection.execute(text(
+                "CREATE TRIGGER tp_refuse BEFORE INSERT ON ownership_periods "
+                "FOR EACH ROW EXECUTE FUNCTION tp_refuse()"
+            ))  # fmt: skip
+
+
+def test_activation_that_fails_to_write_leaves_everything_as_it_was(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """Activating writes the plan's status, the archived predecessor, the accounts' territories
+    and owners and the ownership history in one transaction: when the last write fails, the
+    previous plan is still active and no account has moved."""
+    from terraplan.services.plan_edits import edit_plan
+
+    db, county_territory = regions
+    for step in ("in_review", "approved"):
+        change_status(db, "P1", step)
+    activate_plan(db, "P1", effective_from=date(2027, 1, 1))
+    copy_plan(db, new_id="P2")
+    old = county_territory["06037"]
+    new = next(t for t in sorted(set(county_territory.values())) if t != old)
+    edit_plan(db, "P2", {"op": "move_units", "units": ["06037"], "to": new})
+    for step in ("in_review", "approved"):
+        change_status(db, "P2", step)
+    with UnitOfWork(db) as uow:
+        owners_before = {a.id: a.owner_id for a in uow.accounts.list()}
+        runs_before = uow.assignments.latest_run("P2")
+    _fail_ownership_writes(db)
+
+    with pytest.raises(Exception, match="storage refused"):
+        activate_plan(db, "P2", effective_from=date(2027, 7, 1))
+
+    with UnitOfWork(db) as uow:
+        assert uow.plans.get("P1").status is PlanStatus.ACTIVE
+        assert uow.plans.get("P1").effective_to is None
+        assert uow.plans.get("P2").status is PlanStatus.APPROVED
+        assert {a.id: a.owner_id for a in uow.accounts.list()} == owners_before
+        assert uow.assignments.latest_run("P2") == runs_before  # no run of P2 was stored

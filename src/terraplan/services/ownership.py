@@ -170,10 +170,20 @@ class ApplyOutcome:
     owners: OwnerSync
 
 
-def apply_rules(db: Database, plan_id: str) -> ApplyOutcome:
-    """Assign every stored account under the plan's latest rule set and give each assigned
-    account its territory's primary rep as owner (accounts table too); one transaction;
-    every territory or owner change logged."""
+@dataclass(frozen=True, slots=True)
+class RuleApplication:
+    """The plan's rules evaluated on every stored account, not yet written: the assignment
+    records (owners chosen) and per-territory tallies."""
+
+    plan: Plan
+    rule_set_version: int
+    records: list[AssignmentRecord]
+    per_territory: list[dict[str, Any]]
+
+
+def evaluate_rules(db: Database, plan_id: str) -> RuleApplication:
+    """Assign every stored account under the plan's latest rule set and choose each assigned
+    account's owner (its territory's primary rep); reads only."""
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         plan.require_writable("apply its rules")
@@ -198,22 +208,44 @@ def apply_rules(db: Database, plan_id: str) -> ApplyOutcome:
         tally["potential"] += potential.get(row["id"]) or 0.0
     owners, _ = pick_owners(plan, records, current)
     records = [replace(r, owner_id=owners.get(r.record_id)) for r in records]
-    with UnitOfWork(db) as uow:
-        run = uow.assignments.record_run(
-            plan_id, plan_version=plan.version, rule_set_version=version, assignments=records
-        )
-        logged = {c["record_id"] for c in uow.assignments.changes(plan_id, run_id=run.run_id)}
-        synced = sync_in(uow, plan, already_logged=logged)
-        run = replace(run, owner_changes=run.owner_changes + synced.changed)
-        uow.commit()
     names = {t.id: t.name for t in plan.territories}
     per_territory = [
         {"territory": tid, "name": names.get(tid or "", ""), **values}
         for tid, values in sorted(tallies.items(), key=lambda kv: str(kv[0]))
     ]
-    return ApplyOutcome(
-        run=run, rule_set_version=version, per_territory=per_territory, owners=synced
+    return RuleApplication(plan, version, records, per_territory)
+
+
+def write_rule_application(uow: UnitOfWork, application: RuleApplication) -> ApplyOutcome:
+    """Store the evaluated assignments and the accounts' new owners inside the caller's unit
+    of work (the caller commits); every territory or owner change is logged."""
+    plan = application.plan
+    run = uow.assignments.record_run(
+        plan.id,
+        plan_version=plan.version,
+        rule_set_version=application.rule_set_version,
+        assignments=application.records,
     )
+    logged = {c["record_id"] for c in uow.assignments.changes(plan.id, run_id=run.run_id)}
+    synced = sync_in(uow, plan, already_logged=logged)
+    run = replace(run, owner_changes=run.owner_changes + synced.changed)
+    return ApplyOutcome(
+        run=run,
+        rule_set_version=application.rule_set_version,
+        per_territory=application.per_territory,
+        owners=synced,
+    )
+
+
+def apply_rules(db: Database, plan_id: str) -> ApplyOutcome:
+    """Assign every stored account under the plan's latest rule set and give each assigned
+    account its territory's primary rep as owner (accounts table too); one transaction;
+    every territory or owner change logged."""
+    application = evaluate_rules(db, plan_id)
+    with UnitOfWork(db) as uow:
+        outcome = write_rule_application(uow, application)
+        uow.commit()
+    return outcome
 
 
 @dataclass(frozen=True, eq=False)

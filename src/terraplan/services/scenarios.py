@@ -378,6 +378,13 @@ def activate_plan(
             f"plan {plan_id} cannot be activated: {problems[0]}",
             details={"plan_id": plan_id, "problems": problems},
         )
+    # The rules are evaluated first (reads only); the activation, the archived predecessor,
+    # the accounts' territories and owners and the ownership history are then written in one
+    # transaction, so a failure leaves the previous plan active and every account as it was.
+    from terraplan.services.ownership import evaluate_rules, write_rule_application
+    from terraplan.storage.ownership_history import record_ownership
+
+    application = evaluate_rules(db, plan_id)
     start = effective_from or date.today()
     now = _now()
     with UnitOfWork(db) as uow:
@@ -404,15 +411,11 @@ def activate_plan(
             before={"status": plan.status.value},
             after={"status": "active", "effective_from": start.isoformat(), "scope": plan.scope},
         )  # fmt: skip
-        uow.commit()
-    # Accounts and their owners follow the plan that is now active, and who owns what from
-    # its first day is recorded (effective-dated: the previous owners' periods end the day before).
-    from terraplan.services.ownership import apply_rules
-    from terraplan.storage.ownership_history import record_ownership
-
-    apply_rules(db, plan_id)
-    names = {t.id: t.name for t in saved.territories}
-    with UnitOfWork(db) as uow:
+        # Accounts and their owners follow the plan that is now active, and who owns what
+        # from its first day is recorded (effective-dated: the previous owners' periods end
+        # the day before).
+        write_rule_application(uow, replace(application, plan=saved))
+        names = {t.id: t.name for t in saved.territories}
         owners = {
             a.record_id: (a.territory_id, names.get(a.territory_id or ""), a.owner_id)
             for a in uow.assignments.current(plan_id)
