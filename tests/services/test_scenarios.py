@@ -258,29 +258,37 @@ def test_a_plan_from_scratch_then_aligned_by_hand(
         create_plan(db, "Again", [{"id": "A", "name": "A"}], plan_id=plan.id)
 
 
+def _p2_moves_los_angeles(db: Database, county_territory: dict[str, str]) -> tuple[str, str]:
+    """P1 active from 2027-01-01; P2, its copy with Los Angeles County moved to another
+    territory, approved. Returns Los Angeles' territory in P1 and in P2."""
+    from terraplan.services.plan_edits import edit_plan
+
+    for step in ("in_review", "approved"):
+        change_status(db, "P1", step)
+    activate_plan(db, "P1", effective_from=date(2027, 1, 1))
+    copy_plan(db, new_id="P2")
+    old = county_territory["06037"]
+    new = next(t for t in sorted(set(county_territory.values())) if t != old)
+    edit_plan(db, "P2", {"op": "move_units", "units": ["06037"], "to": new})
+    for step in ("in_review", "approved"):
+        change_status(db, "P2", step)
+    return old, new
+
+
 def test_ownership_is_effective_dated_across_activations(
     regions: tuple[Database, dict[str, str]],
 ) -> None:
     from datetime import date as day
 
-    from terraplan.services.plan_edits import edit_plan
     from terraplan.services.scenarios import ownership_history
 
     db, county_territory = regions
-    for step in ("in_review", "approved"):
-        change_status(db, "P1", step)
-    activate_plan(db, "P1", effective_from=day(2027, 1, 1))
-    copy_plan(db, new_id="P2")
-    old = county_territory["06037"]
-    new = next(t for t in set(county_territory.values()) if t != old)
-    edit_plan(db, "P2", {"op": "move_units", "units": ["06037"], "to": new})
+    old, new = _p2_moves_los_angeles(db, county_territory)
     with UnitOfWork(db) as uow:
         accounts = uow.accounts.list()
     moved = next(a.id for a in accounts if a.county_fips == "06037")
     stayed = next(a.id for a in accounts if a.county_fips and a.county_fips != "06037"
                   and county_territory.get(a.county_fips) == old)  # fmt: skip
-    for step in ("in_review", "approved"):
-        change_status(db, "P2", step)
     activate_plan(db, "P2", effective_from=day(2027, 7, 1))
 
     periods, _ = ownership_history(db, moved)
@@ -326,18 +334,8 @@ def test_activation_that_fails_to_write_leaves_everything_as_it_was(
     """Activating writes the plan's status, the archived predecessor, the accounts' territories
     and owners and the ownership history in one transaction: when the last write fails, the
     previous plan is still active and no account has moved."""
-    from terraplan.services.plan_edits import edit_plan
-
     db, county_territory = regions
-    for step in ("in_review", "approved"):
-        change_status(db, "P1", step)
-    activate_plan(db, "P1", effective_from=date(2027, 1, 1))
-    copy_plan(db, new_id="P2")
-    old = county_territory["06037"]
-    new = next(t for t in sorted(set(county_territory.values())) if t != old)
-    edit_plan(db, "P2", {"op": "move_units", "units": ["06037"], "to": new})
-    for step in ("in_review", "approved"):
-        change_status(db, "P2", step)
+    _p2_moves_los_angeles(db, county_territory)
     with UnitOfWork(db) as uow:
         owners_before = {a.id: a.owner_id for a in uow.accounts.list()}
         runs_before = uow.assignments.latest_run("P2")

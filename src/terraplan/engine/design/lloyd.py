@@ -6,9 +6,9 @@ minimising ``|x_i - c_t|^2 + price_t``, and each centre is its territory's weigh
 centroid. :func:`capacitated_lloyd` alternates the two conditions from weighted k-means++
 seeds: prices are raised on heavy territories and lowered on light ones until the loads
 settle, then centres move to their centroids. On the 3,109 US counties into 30
-territories at +-5 % this start leads the search to about 4 % lower inertia than the
-recursive bisection (whose axis-aligned cells fix how many territories each region gets),
-at the same cost.
+territories at +-5 % this start led the search to 3 % lower inertia than the recursive
+bisection (whose strips fix how many territories each region gets) in half the time; into
+50 territories, 16 % lower.
 
 Work is counted, never timed: ``outer`` centre moves, each with a fixed number of price
 rounds over the ``L`` nearest centres of every unit (``O(n L)`` each).
