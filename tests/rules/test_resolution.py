@@ -144,6 +144,37 @@ def test_explanation_names_values_and_territory() -> None:
     assert route(RECORDS[5], rule_set()).explanation == "no rule matched → catch-all Pool"
 
 
+def test_explanation_counts_a_long_list_and_names_the_value() -> None:
+    """A county list of 40 is counted, not listed by its first eight codes (which say nothing
+    about the record); the record's own code gets its display name; a short list and a list
+    the value is not in are still shown."""
+    codes = [f"08{i:03d}" for i in range(1, 80, 2)]
+    rs = parse_rule_set(
+        {
+            "territories": [{"id": "t", "name": "Front Range"}, {"id": "u", "name": "Rest"}],
+            "rules": [
+                {"id": "r", "territory": "t",
+                 "when": {"field": "county_fips", "op": "in", "value": codes}},
+                {"id": "s", "territory": "u",
+                 "when": {"field": "county_fips", "op": "not_in", "value": codes}},
+            ],
+        }
+    )  # fmt: skip
+    names = {"county_fips": {"08031": "Denver County, CO"}}
+    denver = route({"id": "x", "county_fips": "08031"}, rs, value_names=names)
+    assert denver.explanation == (
+        "county FIPS 08031 (Denver County, CO) is in the rule's list of 40 → Front Range"
+    )
+    assert route({"id": "x", "county_fips": "08031"}, rs).explanation == (
+        "county FIPS 08031 is in the rule's list of 40 → Front Range"
+    )
+    outside = route({"id": "y", "county_fips": "06075"}, rs, value_names=names)
+    assert outside.explanation == (
+        "county FIPS 06075 is not in [08001, 08003, 08005, 08007, 08009, 08011, 08013, 08015,"
+        " … 32 more] → Rest"
+    )
+
+
 def test_explanation_of_negations_and_distance() -> None:
     rs = parse_rule_set(
         {

@@ -252,3 +252,31 @@ def test_leads_with_coordinates_route_by_the_county_of_their_zip(
     assert (audit.leads.records, audit.leads.gaps) == (3, 0)
     # accounts: A1-A3 are in San Francisco/Los Angeles, A4 New York, A5 Chicago
     assert audit.accounts.rule_wins == {"oxford": 0, "sf": 1}
+
+
+def test_route_explanation_names_the_county_and_zip_stored(db: Database, tmp_path: Path) -> None:
+    """The explanation speaks the user's words: the stored county's name beside its FIPS code,
+    a ZIP unit's city beside the ZIP (its name without the leading code)."""
+    from terraplan.domain import GeoKind, GeoUnit
+
+    _seed(db)
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get("P")
+        uow.geo_units.add_many(
+            [
+                GeoUnit("23017", GeoKind.COUNTY, "Oxford County", 44.5, -70.7, state="ME"),
+                GeoUnit("94107", GeoKind.ZIP, "94107 San Francisco", 37.76, -122.4, state="CA"),
+            ]
+        )
+        uow.commit()
+    save_rules(db, "P", read_rule_file(_rules_file(tmp_path, COUNTY_RULES), plan))
+    oxford = route_record(db, {"id": "L", "postal_code": "04040"}, plan_id="P")
+    assert oxford.result.territory_id == "E"
+    assert "county FIPS 23017 (Oxford County, ME) is " in oxford.result.explanation
+    zip_rules = COUNTY_RULES.replace("field: county_fips", "field: postal_code").replace(
+        "'06075'", "'94107'"
+    )
+    save_rules(db, "P", read_rule_file(_rules_file(tmp_path, zip_rules), plan))
+    sf = route_record(db, {"id": "M", "postal_code": "94107"}, plan_id="P")
+    assert sf.result.territory_id == "W"
+    assert sf.result.explanation == "postal code 94107 (San Francisco, CA) is in [94107] → West"

@@ -187,7 +187,18 @@ def _fmt(value: Any) -> str:
     return shorten(str(value), 80)
 
 
-def _operand(pred: Predicate) -> str:
+#: Display names of field values, ``{field: {value: name}}`` (e.g. ``{"county_fips":
+#: {"08031": "Denver County, CO"}}``): explanations show the name beside the value.
+ValueNames = Mapping[str, Mapping[str, str]]
+
+#: Values of a list shown in an explanation; a longer list is counted, not listed, when the
+#: record's value is in it (its first codes say nothing about the record).
+SHOWN_VALUES = 8
+
+
+def _operand(pred: Predicate, inside: bool = False) -> str:
+    """The right-hand side; ``inside``: the record's value is in the list (``in`` holds, or
+    ``not_in`` fails), so a long list is counted instead of listed."""
     if pred.op is Op.BETWEEN:
         return f"{_fmt(pred.values[0])}–{_fmt(pred.values[1])}"
     if pred.op is Op.IN_GEOGRAPHY:
@@ -195,14 +206,19 @@ def _operand(pred: Predicate) -> str:
     if pred.op is Op.REGEX:
         return f"/{shorten(str(pred.values[0]), 80)}/"
     if pred.op in (Op.IN, Op.NOT_IN) or len(pred.values) > 1:
-        shown = ", ".join(_fmt(v) for v in pred.values[:8])
-        more = f", … {len(pred.values) - 8} more" if len(pred.values) > 8 else ""
+        if inside and pred.op in (Op.IN, Op.NOT_IN) and len(pred.values) > SHOWN_VALUES:
+            return f"the rule's list of {len(pred.values):,}"
+        shown = ", ".join(_fmt(v) for v in pred.values[:SHOWN_VALUES])
+        extra = len(pred.values) - SHOWN_VALUES
+        more = f", … {extra} more" if extra > 0 else ""
         prefix = "one of " if pred.op not in (Op.IN, Op.NOT_IN) else ""
         return f"{prefix}[{shown}{more}]"
     return _fmt(pred.values[0]) if pred.values else ""
 
 
-def _phrase(pred: Predicate, values: Mapping[str, Any], holds: bool) -> str:
+def _phrase(
+    pred: Predicate, values: Mapping[str, Any], holds: bool, names: ValueNames | None = None
+) -> str:
     if pred.op is Op.WITHIN and pred.distance is not None:
         d = pred.distance
         lat, lon = _number(values.get("latitude")), _number(values.get("longitude"))
@@ -217,6 +233,9 @@ def _phrase(pred: Predicate, values: Mapping[str, Any], holds: bool) -> str:
         return f"location ({lat:g}, {lon:g}) is {dist:.1f} {unit} from {centre}, {word} {radius}"
     actual = values.get(pred.field)
     shown = "(empty)" if actual is None or actual == "" else _fmt(actual)
+    named = (names or {}).get(pred.field, {}).get(shown)
+    if named:
+        shown = f"{shown} ({named})"
     word = _WORDS[pred.op][0 if holds else 1]
     if pred.op in (Op.IS_EMPTY, Op.NOT_EMPTY):
         return (
@@ -224,25 +243,33 @@ def _phrase(pred: Predicate, values: Mapping[str, Any], holds: bool) -> str:
             if shown == "(empty)"
             else (f"{label(pred.field)} {shown} {word}")
         )
-    return f"{label(pred.field)} {shown} {word} {_operand(pred)}".rstrip()
+    inside = holds != (pred.op in NEGATED)
+    return f"{label(pred.field)} {shown} {word} {_operand(pred, inside)}".rstrip()
 
 
-def explain_condition(cond: Condition, values: Mapping[str, Any], holds: bool = True) -> str:
-    """Plain words for why ``cond`` holds (``holds=True``) or fails for a record."""
+def explain_condition(
+    cond: Condition,
+    values: Mapping[str, Any],
+    holds: bool = True,
+    names: ValueNames | None = None,
+) -> str:
+    """Plain words for why ``cond`` holds (``holds=True``) or fails for a record, with the
+    display ``names`` of its values where given ("county FIPS 08031 (Denver County, CO) is
+    in the rule's list of 180")."""
     if isinstance(cond, Always):
         return "every record matches" if holds else "nothing"
     if isinstance(cond, NotOf):
-        return explain_condition(cond.item, values, not holds)
+        return explain_condition(cond.item, values, not holds, names)
     if isinstance(cond, AllOf | AnyOf):
         conjunction = isinstance(cond, AllOf) == holds
         parts = [c for c in cond.items if evaluate_condition(c, values) == holds]
         if not conjunction:
             parts = parts[:1]
         text = (" and " if conjunction else " or ").join(
-            explain_condition(c, values, holds) for c in parts
+            explain_condition(c, values, holds, names) for c in parts
         )
         return f"({text})" if len(parts) > 1 and not conjunction else text
-    return _phrase(cond, values, holds)
+    return _phrase(cond, values, holds, names)
 
 
 # -- routing ----------------------------------------------------------------------------------------
@@ -319,13 +346,15 @@ def route(
     *,
     locate: ZipLookup | None = None,
     index: RuleIndex | None = None,
+    value_names: ValueNames | None = None,
 ) -> RouteResult:
     """Assign one record: the primary territory, the deciding rule, overlays and why.
 
     With ``locate``, a US record's missing county FIPS, state and coordinates are filled from
     its ZIP first (as :func:`terraplan.rules.assign_batch` does with the same look-up).
     ``index``: a :class:`~terraplan.rules.index.RuleIndex` of ``rule_set``, for routing many
-    records with one rule set (same result, fewer rules tried). Pure apart from ``locate``.
+    records with one rule set (same result, fewer rules tried). ``value_names``: display names of
+    field values for the explanation (see :data:`ValueNames`). Pure apart from ``locate``.
     """
     values = record_values(record)
     if locate is not None:
@@ -356,13 +385,13 @@ def route(
     contenders = tuple(dict.fromkeys(r.territory_id for r in best))
     if len(contenders) > 1 and rule_set.tie_breaker is TieBreaker.NONE:
         parts = "; ".join(
-            f"rule {r.id} → {names[r.territory_id].name}: {explain_condition(r.when, values)}"
+            f"rule {r.id} → {names[r.territory_id].name}: {explain_condition(r.when, values, names=value_names)}"
             for r in best
         )
         why = f"conflict at the same priority: {parts}"
         return RouteResult(None, None, None, why, tuple(overlays), True, contenders)
     target = names[winner.territory_id]
-    reason = explain_condition(winner.when, values)
+    reason = explain_condition(winner.when, values, names=value_names)
     if winner.pinned:
         reason = f"account {values.get('id')} is a named account of {target.name}"
     why = f"{reason} → {target.name}"

@@ -31,6 +31,7 @@ from terraplan.rules import (
     route,
     rules_from_alignment,
 )
+from terraplan.rules.evaluate import ValueNames
 from terraplan.rules.index import RuleIndex
 from terraplan.services.locations import zip_locator
 from terraplan.services.owner_sync import OwnerSync, pick_owners, sync_in
@@ -42,6 +43,7 @@ from terraplan.storage.routing_reads import (
     VersionRows,
     active_plan_ids,
     active_scopes,
+    geo_value_names,
     read_version_rows,
     routing_versions_from_rows,
     take_routing_turn,
@@ -257,6 +259,8 @@ class RoutingContext:
     rep_names: dict[str, str]
     index: RuleIndex
     territories: dict[str, Territory]
+    #: Display names of county FIPS codes and ZIPs for the explanations ("Denver County, CO").
+    value_names: ValueNames
 
 
 RoutingCache = dict[tuple[str, int, int], RoutingContext]
@@ -307,7 +311,13 @@ def route_record(
     """
     context = _routing_context(db, RoutingTarget(plan_id, scope), rule_cache, version_rows)
     plan = context.plan
-    result = route(dict(record), context.rule_set, locate=zip_locator(), index=context.index)
+    result = route(
+        dict(record),
+        context.rule_set,
+        locate=zip_locator(),
+        index=context.index,
+        value_names=context.value_names,
+    )
     owner_id = None
     turn = None
     territory = context.territories.get(result.territory_id or "")
@@ -355,11 +365,15 @@ def _routing_context(
         stored = uow.rule_sets.get(plan_id, rules_version)
         owner_ids = {o.rep_id for t in plan.territories for o in t.owners}
         rep_names = {r.id: r.name for r in uow.reps.list() if r.id in owner_ids}
+    with db.single_statement() as connection:
+        value_names = geo_value_names(connection)
     rule_set = load_rule_set(
         stored.document, territories=plan.territories, geographies=plan_geographies(plan)
     )
     territories = {t.id: t for t in plan.territories}
-    context = RoutingContext(plan, rule_set, rep_names, RuleIndex(rule_set), territories)
+    context = RoutingContext(
+        plan, rule_set, rep_names, RuleIndex(rule_set), territories, value_names
+    )
     if cache is not None:
         # Only the newest version of each plan is worth keeping; the plans of several scopes
         # routed in turn each keep theirs (one entry in all made them reload each other's).

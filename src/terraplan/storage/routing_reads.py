@@ -221,3 +221,27 @@ def take_routing_turn(connection: Connection, plan_id: str, territory_id: str) -
     ).first()
     assert row is not None
     return int(row[0])
+
+
+#: Which record field names a geo unit of each kind: a county's id is its FIPS code, a
+#: ZIP unit's id is the ZIP code.
+_FIELD_OF_KIND = {"county": "county_fips", "zip": "postal_code"}
+
+
+def geo_value_names(connection: Connection) -> dict[str, dict[str, str]]:
+    """``{field: {code: name}}`` of the stored counties and ZIP units, for explanations:
+    ``{"county_fips": {"08031": "Denver County, CO"}, "postal_code": {"94107": "San
+    Francisco, CA"}}`` (one statement; a ZIP unit's name loses its leading code)."""
+    rows = connection.execute(
+        text("SELECT id, kind, name, state FROM geo_units WHERE kind IN ('county', 'zip')")
+    )
+    names: dict[str, dict[str, str]] = {field: {} for field in _FIELD_OF_KIND.values()}
+    for unit_id, kind, name, state in rows:
+        shown = str(name or "").strip()
+        if shown.startswith(str(unit_id)):
+            shown = shown[len(str(unit_id)) :].strip(" ,-")
+        if state and shown and not shown.endswith(f", {state}"):
+            shown = f"{shown}, {state}"
+        if shown:
+            names[_FIELD_OF_KIND[kind]][str(unit_id)] = shown
+    return names
