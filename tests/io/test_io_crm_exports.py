@@ -110,22 +110,25 @@ def test_states_and_countries_become_codes(make_file: Any, zips: Any, fmt: str) 
             9,
             "country",
             "Canada",
-            "account outside the US (country CA): kept, not geocoded; no ZIP, county or"
-            " state territory will place it",
+            "account outside the US (country CA): kept, not geocoded; ZIP, county and"
+            " state rules will not place it, rules on its coordinates (custom areas) or other"
+            " fields can",
         ),
         (
             10,
             "country",
             None,
-            "account outside the US (country CA): kept, not geocoded; no ZIP, county or"
-            " state territory will place it",
+            "account outside the US (country CA): kept, not geocoded; ZIP, county and"
+            " state rules will not place it, rules on its coordinates (custom areas) or other"
+            " fields can",
         ),
         (
             11,
             "country",
             "Deutschland",
-            "account outside the US (country DE): kept, not geocoded; no ZIP, county or"
-            " state territory will place it",
+            "account outside the US (country DE): kept, not geocoded; ZIP, county and"
+            " state rules will not place it, rules on its coordinates (custom areas) or other"
+            " fields can",
         ),
     ]
     assert all(i.severity == "warning" for i in report.issues)

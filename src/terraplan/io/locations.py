@@ -120,7 +120,10 @@ def normalize_places(checker: Checker) -> None:
                 pl.lit(f"{label} outside the US (country "),
                 col("country"),
                 pl.when(known).then(pl.lit("")).otherwise(pl.lit(", not a known country")),
-                pl.lit("): kept, not geocoded; no ZIP, county or state territory will place it"),
+                pl.lit(
+                    "): kept, not geocoded; ZIP, county and state rules will not place it,"
+                    " rules on its coordinates (custom areas) or other fields can"
+                ),
             ),
             severity="warning",
         )
