@@ -74,14 +74,15 @@ def test_windows_bound_every_territory_and_one_territory_overrides(
 
 
 def test_window_arrays_keep_relative_bands_elsewhere_and_name_bad_rows() -> None:
-    weights = np.array([[10.0, 1.0], [30.0, 1.0]])
     lower, upper = window_arrays(
         [BalanceWindow("b", 0.5, None, territory="North", source="w.csv, row 2")],
-        names=("a", "b"), tolerance=[0.1, 0.0], weights=weights, territory_ids=("T1", "T2"),
+        names=("a", "b"), territory_ids=("T1", "T2"),
         territory_names=("North", "South"), balanced=("a",),
     )  # fmt: skip
-    assert lower.tolist() == [[18.0, 0.5], [18.0, 0.0]]
-    assert upper.tolist() == [[22.0, math.inf], [22.0, math.inf]]
+    # "a" keeps its relative band (NaN: the engine sets it around each territory's target)
+    assert np.isnan(lower[:, 0]).all() and np.isnan(upper[:, 0]).all()
+    assert lower[:, 1].tolist() == [0.5, 0.0]
+    assert upper[:, 1].tolist() == [math.inf, math.inf]
     cases = [
         (BalanceWindow("a", 5, 2, source="w.csv, row 3"), "w.csv, row 3: lower"),
         (BalanceWindow("a", 1, 2, territory="T9", source="w.csv, row 4"), "unknown territory"),
@@ -90,7 +91,7 @@ def test_window_arrays_keep_relative_bands_elsewhere_and_name_bad_rows() -> None
     for window, expected in cases:
         with pytest.raises(DataError, match=expected):
             window_arrays(
-                [window], names=("a", "b"), tolerance=[0.1, 0.0], weights=weights,
+                [window], names=("a", "b"),
                 territory_ids=("T1", "T2"), territory_names=("North", "South"), balanced=("a",),
             )  # fmt: skip
 

@@ -215,9 +215,8 @@ def design_territories(
     lower = upper = centre_costs = None
     if windows:
         lower, upper = window_arrays(
-            windows, names=names, tolerance=[balance.get(n, 0.0) for n in names],
-            weights=weights, territory_ids=territory_ids, territory_names=territory_names,
-            balanced=tuple(balance),
+            windows, names=names, territory_ids=territory_ids,
+            territory_names=territory_names, balanced=tuple(balance),
         )  # fmt: skip
     labels = group_labels(groups, ids, weights, names, k) if groups else None
     if labels is not None and adjacency is not None:
@@ -329,7 +328,17 @@ def design_territories(
         notes=tuple(dict.fromkeys(notes)),
         unit_names=unit_names,
         groups=labels,
-        windows=window_record(lower, upper, territory_ids, names, windows),
+        windows=window_record(
+            lower,
+            upper,
+            territory_ids,
+            names,
+            windows,
+            relative=(
+                result.report.balance.targets * (1.0 - result.report.balance.tolerance),
+                result.report.balance.targets * (1.0 + result.report.balance.tolerance),
+            ),
+        ),
         window_only=window_only,
         travel_minutes=None
         if centre_costs is None

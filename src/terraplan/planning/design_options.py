@@ -91,28 +91,25 @@ def window_arrays(
     windows: Sequence[BalanceWindow],
     *,
     names: Sequence[str],
-    tolerance: npt.ArrayLike,
-    weights: FloatArray,
     territory_ids: Sequence[str],
     territory_names: Sequence[str],
     balanced: Sequence[str],
 ) -> tuple[FloatArray, FloatArray]:
     """``(lower, upper)``, each ``(k, m)``, in metric units.
 
-    A territory and metric without a window keep the relative band around an equal share
-    (``total / k * (1 -/+ tolerance)``) when the metric is in ``balanced``, else no limit.
+    A territory and metric without a window keep the relative band around the territory's
+    target when the metric is in ``balanced`` (``NaN``: the engine sets it, an equal share
+    or, when an oversize unit gets a territory of its own, the mean of the others), else no
+    limit.
     A window on one territory overrides a window on every territory; the same territory
     and metric windowed twice is an error.
     """
     k, m = len(territory_ids), len(names)
-    tol = np.broadcast_to(np.asarray(tolerance, dtype=np.float64), (m,))
-    share = weights.sum(axis=0) / k
     lower = np.zeros((k, m))
     upper = np.full((k, m), np.inf)
     for j, name in enumerate(names):
         if name in balanced:
-            lower[:, j] = share[j] * (1.0 - tol[j])
-            upper[:, j] = share[j] * (1.0 + tol[j])
+            lower[:, j] = upper[:, j] = np.nan
     index = {tid: t for t, tid in enumerate(territory_ids)}
     for t, tname in enumerate(territory_names):
         index.setdefault(tname, t)
@@ -262,10 +259,15 @@ def window_record(
     territory_ids: Sequence[str],
     names: Sequence[str],
     windows: Sequence[BalanceWindow],
+    relative: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None,
 ) -> dict[str, dict[str, list[float | None]]] | None:
-    """The windows asked for, JSON-ready: territory id -> metric -> [lower, upper]."""
+    """The windows asked for, JSON-ready: territory id -> metric -> [lower, upper]; a
+    ``NaN`` (relative) cell is read from ``relative``, the design's own ``(lower, upper)``."""
     if lower is None or upper is None:
         return None
+    if relative is not None:
+        lower = np.where(np.isnan(lower), relative[0], lower)
+        upper = np.where(np.isnan(upper), relative[1], upper)
     metrics = {w.metric for w in windows}
     return {
         tid: {

@@ -83,6 +83,45 @@ def test_windows_validated_and_prepared() -> None:
     assert share > 9.0 and prep.targets[:, 0].tolist() == [share, 9.0]  # share, moved into window
 
 
+def test_a_window_on_one_metric_keeps_the_oversize_remedy_on_the_other() -> None:
+    """Potential balanced by tolerance, workload capped by a window: the unit holding 40 % of
+    the potential (2x an equal share of 5) still gets a territory of its own, the rest are
+    balanced on potential around the mean of the others, and the cap holds everywhere. With
+    the window on potential itself there is no remedy: the unit is named as over the band."""
+    rng = np.random.default_rng(3)
+    points = rng.random((60, 2)) * 100.0
+    potential = rng.uniform(1.0, 3.0, 60)
+    potential[17] = 0.4 / 0.6 * (potential.sum() - potential[17])  # 40 % of the total
+    workload = rng.uniform(5.0, 10.0, 60)
+    weights = np.column_stack([potential, workload])
+    cap = workload.sum() / 5 * 1.5
+    problem = DesignProblem(
+        weights=weights, n_territories=5, tolerance=[0.15, 0.0], coords=points,
+        coords_kind="planar", lower=[np.nan, 0.0], upper=[np.nan, cap],
+        metric_names=("potential", "workload"),
+    )  # fmt: skip
+    result = _solve(HeuristicSolver(random_state=0), problem)
+    assert [i.code for i in result.diagnosis.issues] == ["oversize_unit"]
+    assert result.diagnosis.dedicated and result.diagnosis.dedicated[0][0] == 17
+    labels = np.asarray(result.labels)
+    own = labels[17]
+    assert np.flatnonzero(labels == own).tolist() == [17]
+    totals = np.array([weights[labels == t].sum(axis=0) for t in range(5)])
+    others = [t for t in range(5) if t != own]
+    rest_mean = (potential.sum() - potential[17]) / 4
+    assert np.all(np.abs(totals[others, 0] / rest_mean - 1) <= 0.15 + 1e-9)
+    assert np.all(totals[:, 1] <= cap + 1e-9)
+    windowed = DesignProblem(
+        weights=weights, n_territories=5, coords=points, coords_kind="planar",
+        lower=[0.0, 0.0], upper=[potential.sum() / 5 * 1.15, cap],
+    )  # fmt: skip
+    from terraplan.engine.design import diagnose_problem
+
+    diagnosis = diagnose_problem(windowed)
+    assert not diagnosis.dedicated and not diagnosis.feasible
+    assert any(17 in issue.units for issue in diagnosis.issues)
+
+
 def test_planar_coordinates_measure_in_the_callers_unit() -> None:
     coords = np.array([[0.0, 0.0], [3.0, 4.0], [1000.0, 0.0], [1000.0, 8.0]])
     problem = DesignProblem(

@@ -82,8 +82,9 @@ def diagnose(prep: Prepared) -> tuple[Diagnosis, Prepared]:
         )
         feasible = False
     dedicated: list[tuple[int, int]] = []
-    if not prep.targets_given and prep.n >= prep.k:
-        prep, dedicated, found = _dedicate_oversize(prep)
+    relative = ~prep.absolute_metrics()
+    if not prep.targets_given and prep.n >= prep.k and relative.any():
+        prep, dedicated, found = _dedicate_oversize(prep, relative)
         issues.extend(found)
     over = _units_over_band(prep, dedicated)
     if over:
@@ -134,7 +135,13 @@ def _hard_checks(prep: Prepared) -> None:
         )
 
 
-def _dedicate_oversize(prep: Prepared) -> tuple[Prepared, list[tuple[int, int]], list[Issue]]:
+def _dedicate_oversize(
+    prep: Prepared, relative: npt.NDArray[np.bool_]
+) -> tuple[Prepared, list[tuple[int, int]], list[Issue]]:
+    """Give each unit heavier than the band of a ``relative`` ``(m,)`` metric (one without an
+    absolute window) a territory of its own; those metrics' other targets become the mean of
+    the rest. Windowed metrics keep their windows (the diagnosis that follows says when the
+    unit's territory cannot meet them)."""
     w, k, tol = prep.weights, prep.k, prep.tolerance
     totals = w.sum(axis=0)
     chosen: list[int] = []
@@ -143,12 +150,14 @@ def _dedicate_oversize(prep: Prepared) -> tuple[Prepared, list[tuple[int, int]],
         if rest <= 1:
             break
         mean = (totals - w[chosen].sum(axis=0)) / rest
-        heavy = np.flatnonzero(np.any(w > mean[None, :] * (1 + tol[None, :]) + 1e-12, axis=1))
+        over = w > mean[None, :] * (1 + tol[None, :]) + 1e-12
+        heavy = np.flatnonzero(np.any(over[:, relative], axis=1))
         new = [int(u) for u in heavy if int(u) not in chosen]
         if not new:
             break
         # one at a time, heaviest first: the remaining mean changes after each
-        new.sort(key=lambda u: -float(np.max(w[u] / np.where(mean > 0, mean, np.inf))))
+        ratio = w / np.where(mean > 0, mean, np.inf)[None, :]
+        new.sort(key=lambda u: -float(np.max(ratio[u, relative])))
         chosen.append(new[0])
     if not chosen:
         return prep, [], []
@@ -163,7 +172,7 @@ def _dedicate_oversize(prep: Prepared) -> tuple[Prepared, list[tuple[int, int]],
     targets = prep.targets.copy()
     rest_mean = (totals - w[chosen].sum(axis=0)) / (k - len(chosen))
     others = np.array(sorted(set(range(k)) - used), dtype=np.int64)
-    targets[others] = rest_mean
+    targets[np.ix_(others, np.flatnonzero(relative))] = rest_mean[relative]
     issues = []
     for u, t in pairs:
         locked[u] = t
@@ -171,13 +180,14 @@ def _dedicate_oversize(prep: Prepared) -> tuple[Prepared, list[tuple[int, int]],
         allowed[u, :] = False
         allowed[u, t] = True
         targets[t] = w[u]
-        ratios = w[u] / np.where(totals > 0, totals / k, np.inf)
+        ratios = np.where(relative, w[u] / np.where(totals > 0, totals / k, np.inf), 0.0)
         share = float(np.max(ratios))
         metric = prep.metric_names[int(np.argmax(ratios))] if prep.metric_names else None
         issues.append(
             Issue(
                 "oversize_unit",
-                f"unit {u} alone is {share:.2f}x an equal share (band +{float(tol.max()):.0%}); "
+                f"unit {u} alone is {share:.2f}x an equal share "
+                f"(band +{float(tol[relative].max()):.0%}); "
                 f"it gets territory {t} of its own and the other territories are balanced "
                 "around the mean of the remaining ones",
                 units=(u,),

@@ -43,9 +43,11 @@ class DesignProblem:
     - ``tolerance`` scalar or ``(m,)``: allowed relative deviation from the target (0.05).
     - ``lower`` / ``upper``: absolute balance windows in metric units, ``(k, m)``, ``(m,)`` or
       a scalar
-      (asymmetric allowed, ``-inf``/``inf`` open); a side left None is the relative band
-      ``targets * (1 -/+ tolerance)``. With a window and no ``targets``, each target is the
-      equal share moved into the window (the nearest end when it lies outside).
+      (asymmetric allowed, ``-inf``/``inf`` open); a side left None, and a ``NaN`` cell, is
+      the relative band ``targets * (1 -/+ tolerance)``. With a window and no ``targets``,
+      each target is the equal share moved into the window (the nearest end when it lies
+      outside). A metric with no absolute cell keeps the oversize-unit remedy (see
+      :mod:`~terraplan.engine.design.diagnosis`); a windowed metric does not.
     - ``coords (n, 2)``: latitude/longitude degrees (``coords_kind="latlon"``) or planar
       ``x, y`` in any projected unit (``coords_kind="planar"``, distances in that unit); or
       ``distances (n, n)``: any distance or travel-time matrix (then ``centres`` must be unit
@@ -115,8 +117,8 @@ class Prepared:
 
     ``xyz (n, 3)`` are Earth-centred km for latitude/longitude, or ``(x, y, 0)`` in the
     caller's unit when ``planar``; ``windows`` holds the absolute ``(lower, upper)``
-    ``(k, m)`` windows when the caller gave any (else the bands are relative to
-    ``targets``); ``centre_costs (n, k)`` unit-to-centre costs or None; ``groups (n,)``
+    ``(k, m)`` windows when the caller gave any, ``NaN`` where a side is relative to
+    ``targets`` (all of it when ``windows`` is None); ``centre_costs (n, k)`` unit-to-centre costs or None; ``groups (n,)``
     keep-together group ids (-1: none) or None.
     """
 
@@ -155,16 +157,25 @@ class Prepared:
     @property
     def lower(self) -> FloatArray:
         """``(k, m)`` lowest allowed total per territory and metric."""
-        if self.windows is not None:
-            return self.windows[0]
-        return self.targets * (1.0 - self.tolerance)
+        relative = self.targets * (1.0 - self.tolerance)
+        if self.windows is None:
+            return relative
+        return np.where(np.isnan(self.windows[0]), relative, self.windows[0])
 
     @property
     def upper(self) -> FloatArray:
         """``(k, m)`` highest allowed total per territory and metric (may be ``inf``)."""
-        if self.windows is not None:
-            return self.windows[1]
-        return self.targets * (1.0 + self.tolerance)
+        relative = self.targets * (1.0 + self.tolerance)
+        if self.windows is None:
+            return relative
+        return np.where(np.isnan(self.windows[1]), relative, self.windows[1])
+
+    def absolute_metrics(self) -> BoolArray:
+        """``(m,)`` True for a metric with an absolute window on some territory or side."""
+        if self.windows is None:
+            return np.zeros(self.m, dtype=bool)
+        fixed = ~np.isnan(self.windows[0]) | ~np.isnan(self.windows[1])
+        return np.asarray(fixed.any(axis=0), dtype=bool)
 
 
 def _bad(field: str, reason: str) -> InvalidParameterError:
@@ -226,8 +237,8 @@ def prepare(problem: DesignProblem) -> Prepared:
         targets_given = False
     windows = _windows(problem, targets, tol, k, m)
     if windows is not None and problem.targets is None:
-        targets = np.clip(targets, windows[0], windows[1])
-        targets_given = True
+        # fmax/fmin skip the NaN (relative) cells
+        targets = np.fmin(np.fmax(targets, windows[0]), windows[1])
     if problem.coords_kind not in ("latlon", "planar"):
         raise _bad("coords_kind", "must be 'latlon' or 'planar'")
     planar = problem.coords_kind == "planar"
@@ -343,16 +354,14 @@ def _resolve_k(problem: DesignProblem) -> int:
 def _windows(
     problem: DesignProblem, targets: FloatArray, tol: FloatArray, k: int, m: int
 ) -> tuple[FloatArray, FloatArray] | None:
-    """Absolute ``(lower, upper)`` ``(k, m)`` windows, or None when neither side is given."""
+    """Absolute ``(lower, upper)`` ``(k, m)`` windows (``NaN``: the relative band), or None
+    when no cell is absolute."""
     if problem.lower is None and problem.upper is None:
         return None
     sides = []
-    for name, given, relative in (
-        ("lower", problem.lower, targets * (1.0 - tol)),
-        ("upper", problem.upper, targets * (1.0 + tol)),
-    ):
+    for name, given in (("lower", problem.lower), ("upper", problem.upper)):
         if given is None:
-            sides.append(relative)
+            sides.append(np.full((k, m), np.nan))
             continue
         try:
             arr = np.array(given, dtype=np.float64, copy=True)
@@ -360,18 +369,23 @@ def _windows(
             raise _bad(name, f"cannot be read as float array ({exc})") from None
         if arr.ndim == 0 or arr.shape == (m,):
             arr = np.tile(np.broadcast_to(arr, (m,)), (k, 1))
-        if arr.shape != (k, m) or np.any(np.isnan(arr)):
-            raise _bad(name, f"must have shape ({k}, {m}) or ({m},) without NaN")
+        if arr.shape != (k, m):
+            raise _bad(name, f"must have shape ({k}, {m}) or ({m},)")
         sides.append(arr)
     low, high = sides
+    if np.all(np.isnan(low)) and np.all(np.isnan(high)):
+        return None
     if np.any(low == np.inf) or np.any(high == -np.inf):
         raise _bad("lower", "lower must not be +inf and upper not -inf")
-    if np.any(low > high):
-        j, q = (int(v) for v in np.argwhere(low > high)[0])
+    filled_low = np.where(np.isnan(low), targets * (1.0 - tol), low)
+    filled_high = np.where(np.isnan(high), targets * (1.0 + tol), high)
+    if np.any(filled_low > filled_high):
+        j, q = (int(v) for v in np.argwhere(filled_low > filled_high)[0])
         raise _bad(
-            "lower", f"territory {j}, metric {q}: lower {low[j, q]:g} > upper {high[j, q]:g}"
+            "lower",
+            f"territory {j}, metric {q}: lower {filled_low[j, q]:g} > upper {filled_high[j, q]:g}",
         )
-    return np.maximum(low, 0.0), high
+    return np.where(np.isnan(low), np.nan, np.maximum(low, 0.0)), high
 
 
 def _centres(
