@@ -106,6 +106,27 @@ def test_infeasible_design_raises_and_saves_nothing(db: Database) -> None:
     assert _plan_count(db) == 0
 
 
+def test_a_window_no_plan_can_meet_stops_before_the_search(db: Database) -> None:
+    """Los Angeles County alone holds more population than the window allows: the design
+    stops before any search step (the progress bar never moves past 0), names the county,
+    advises once, and saves nothing."""
+    from terraplan.planning.design_options import BalanceWindow
+
+    steps: list[int] = []
+    with pytest.raises(InfeasibleError, match="nothing was saved") as caught:
+        design_plan(
+            db, states={"CA"}, n_territories=8,
+            windows=[BalanceWindow("population", None, 6e6, source="--window")],
+            progress=lambda _what, done, _total: steps.append(done),
+        )  # fmt: skip
+    message = str(caught.value)
+    assert "Los Angeles County, CA alone exceed(s) the upper band" in message
+    assert message.lower().count("loosen the tolerance") == 1
+    assert caught.value.details["constraints"] == ["unit_over_band"]
+    assert steps == [0]
+    assert _plan_count(db) == 0
+
+
 def test_oversize_county_is_named_once_and_csv_names_counties(db: Database) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no Python warning reaches the caller

@@ -26,7 +26,7 @@ from terraplan.domain import (
     Territory,
     TerritoryType,
 )
-from terraplan.engine.design import DesignProblem, DesignResult, get_solver
+from terraplan.engine.design import DesignProblem, DesignResult, diagnose_problem, get_solver
 from terraplan.engine.design.diagnosis import Diagnosis
 from terraplan.engine.design.params import DEFAULT_TIME_LIMIT
 from terraplan.engine.design.report import DesignReport, SolverStats
@@ -50,6 +50,7 @@ from terraplan.planning.design_options import (
     BalanceWindow,
     GroupLabels,
     TravelCost,
+    balance_infeasible,
     broken_groups,
     cost_matrix,
     explained,
@@ -134,6 +135,7 @@ def design_territories(
     groups: Mapping[str, str] | None = None,
     windows: Sequence[BalanceWindow] = (),
     travel_costs: Sequence[TravelCost] = (),
+    stop_if_infeasible: bool = False,
 ) -> DesignOutcome:
     """Design territories from ``units`` (geo units or accounts).
 
@@ -163,6 +165,9 @@ def design_territories(
     - ``travel_costs``: minutes from units to the ``centres`` reps' home bases (fixed
       centres); compactness becomes the weighted travel time, and a unit-rep pair without a
       cost is forbidden.
+    - ``stop_if_infeasible``: raise :class:`~terraplan.errors.InfeasibleError` (findings
+      named) before any search when the diagnosis proves that no plan meets the bands; by
+      default the best plan the solver finds is returned with the diagnosis.
     """
     if hasattr(units, "columns") and not isinstance(units, Sequence):  # a DataFrame
         raise InvalidParameterError(
@@ -268,6 +273,12 @@ def design_territories(
         priority="lexicographic" if lexicographic else "weighted",
         metric_names=names,
     )
+    if stop_if_infeasible:
+        diagnosis = diagnose_problem(problem)
+        if not diagnosis.feasible:
+            raise balance_infeasible(
+                diagnosis, tuple(_label(u) for u in chosen), territory_names, labels, names
+            )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

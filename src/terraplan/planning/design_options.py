@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from terraplan.domain import Rep
 from terraplan.engine.design import DesignProblem
-from terraplan.engine.design.diagnosis import Issue
+from terraplan.engine.design.diagnosis import Diagnosis, Issue
 from terraplan.errors import DataError, InfeasibleError
 
 FloatArray = npt.NDArray[np.float64]
@@ -342,6 +342,38 @@ def issue_text(
         names = ", ".join(territory(t) for t in issue.territories[:3])
         return f"locked units alone exceed the upper band of {names}"
     return issue.message
+
+
+def balance_infeasible(
+    diagnosis: Diagnosis,
+    unit_names: Sequence[str],
+    territory_names: Sequence[str],
+    groups: GroupLabels | None,
+    metric_names: Sequence[str],
+) -> InfeasibleError:
+    """The error of a design whose bands no plan can meet, each finding in plain words (units
+    and territories by name) and what to change."""
+    findings = [
+        issue_text(issue, unit_names, territory_names, groups)
+        for issue in diagnosis.issues
+        if not issue.remedied
+    ]
+    codes = {i.code for i in diagnosis.issues if not i.remedied}
+    advice = (
+        ""  # the finding advises already
+        if codes == {"unit_over_band"}
+        else ". Loosen the tolerance, change the number of territories or balance on another metric"
+    )
+    return InfeasibleError(
+        "the balance asked cannot be met, nothing was saved: "
+        + "; ".join(findings or [diagnosis.summary()])
+        + advice
+        + ".",
+        details={
+            "constraints": sorted({i.code for i in diagnosis.issues}),
+            "metrics": list(metric_names),
+        },
+    )
 
 
 def explained(

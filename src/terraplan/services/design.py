@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from terraplan.domain import GeoKind, GeoUnit, Plan, RecordKind, Rep, RepRole
 from terraplan.engine.design.params import DEFAULT_TIME_LIMIT
-from terraplan.errors import DataError, InfeasibleError, InvalidParameterError, NotFoundError
+from terraplan.errors import DataError, InvalidParameterError, NotFoundError
 from terraplan.io.outputs import write_files
 from terraplan.planning.design import (
     DesignOutcome,
@@ -25,7 +25,7 @@ from terraplan.planning.design_export import alignment_csv, territories_geojson
 from terraplan.planning.design_options import (
     BalanceWindow,
     TravelCost,
-    issue_text,
+    balance_infeasible,
     window_metrics,
 )
 from terraplan.planning.unit_metrics import ACCOUNT_METRICS, sum_account_metrics
@@ -236,25 +236,17 @@ def design_plan(
         groups=groups,
         windows=windows,
         travel_costs=travel_costs,
+        stop_if_infeasible=True,
     )
     progress("design territories", 100, 100)
     seconds = time.perf_counter() - started
-    if not outcome.diagnosis.feasible:
-        names = [t.name for t in outcome.plan.territories]
-        findings = [
-            issue_text(issue, outcome.unit_names, names, outcome.groups)
-            for issue in outcome.diagnosis.issues
-            if not issue.remedied
-        ]
-        raise InfeasibleError(
-            "the balance asked cannot be met, nothing was saved: "
-            + "; ".join(findings or [outcome.diagnosis.summary()])
-            + ". Loosen the tolerance, change the number of territories or balance on "
-            "another metric.",
-            details={
-                "constraints": sorted({i.code for i in outcome.diagnosis.issues}),
-                "metrics": list(outcome.metric_names),
-            },
+    if not outcome.diagnosis.feasible:  # found during the search (the diagnosis stops first)
+        raise balance_infeasible(
+            outcome.diagnosis,
+            outcome.unit_names,
+            [t.name for t in outcome.plan.territories],
+            outcome.groups,
+            outcome.metric_names,
         )
     now = datetime.now(UTC).replace(tzinfo=None)
     plan = replace(
