@@ -326,7 +326,14 @@ def _parse(table: SourceTable, spec: KindSpec, report: ImportReport) -> pl.DataF
         mode = decimal
         if not declared and spec_field.type in ("float", "int"):
             mode = parsing.detect_decimal([text[name]]) or decimal
-        parsed = _parser(spec_field, mode)(pl.col(name))
+        if spec_field.type == "date" and parsing.slashed_day_first(text[name]):
+            parsed = parsing.parse_date(pl.col(name), day_first=True)
+            report.warnings.append(
+                f"column {fields[name]!r} writes dates day first (e.g. 25/03/2025):"
+                " its slashed dates are read as day/month/year"
+            )
+        else:
+            parsed = _parser(spec_field, mode)(pl.col(name))
         if spec_field.type not in ("str", "list"):
             exprs.append(pl.col(name).alias(name + RAW))
         if spec_field.default is not None:
