@@ -8,6 +8,7 @@ format can carry it.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -369,3 +370,97 @@ def test_geo_unit_states_become_codes(make_file: Any) -> None:
     text = "id,kind,name,latitude,longitude,state\nG1,custom,North,40,-75,pennsylvania\n"
     result = load_file(make_file(text), "geo_units", geocode=False)
     assert _records(result)["G1"]["state"] == "PA"
+
+
+# --- opportunities: closed and won from the stage -------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_stage_only_report_marks_closed_and_won(make_file: Any, fmt: str) -> None:
+    # A Salesforce opportunity report with Stage but no Closed/Won column: the closed deals
+    # used to read as open (counted as open pipeline, no win rate, no deal size).
+    text = (
+        "Opportunity ID,Account ID,Stage,Amount,Created Date,Close Date\n"
+        "O1,A1,Closed Won,100,2025-01-02,2025-02-01\n"
+        "O2,A1,Closed Lost,200,2025-01-02,2025-02-01\n"
+        "O3,A1,Prospecting,300,2025-01-02,2025-06-01\n"
+        "O4,A1,closed - won,400,2025-01-02,2025-02-01\n"
+        "O5,A1,Closed/Lost (no budget),500,2025-01-02,2025-02-01\n"
+        "O6,A1,Negotiation/Review,600,2025-01-02,2025-06-01\n"
+    )
+    result = load_file(make_file(text, fmt), "opportunities", known_ids={"accounts": ["A1"]})
+    assert result.report.ok, result.report.summary()
+    got = {i: (r["is_closed"], r["is_won"]) for i, r in _records(result).items()}
+    assert got == {
+        "O1": (True, True),
+        "O2": (True, False),
+        "O3": (False, False),
+        "O4": (True, True),
+        "O5": (True, False),
+        "O6": (False, False),
+    }
+    assert result.report.warnings == [
+        "no is_closed or is_won column: read from the stage (4 closed, 2 won; 'Closed Won' is"
+        " won, a stage starting with 'Closed' is closed)"
+    ]
+
+
+def test_won_column_without_closed_column_closes_the_won(make_file: Any) -> None:
+    text = (
+        "Id,AccountId,StageName,Amount,CreatedDate,IsWon\n"
+        "O1,A1,Won - signed,100,2025-01-02,true\n"
+        "O2,A1,Closed Lost,200,2025-01-02,false\n"
+        "O3,A1,Prospecting,300,2025-01-02,false\n"
+    )
+    result = load_file(make_file(text), "opportunities", known_ids={"accounts": ["A1"]})
+    assert result.report.ok, result.report.summary()
+    got = {i: (r["is_closed"], r["is_won"]) for i, r in _records(result).items()}
+    assert got == {"O1": (True, True), "O2": (True, False), "O3": (False, False)}
+
+
+def test_closed_and_won_columns_are_kept_as_given(make_file: Any) -> None:
+    text = (
+        "Id,AccountId,StageName,Amount,CreatedDate,IsClosed,IsWon\n"
+        "O1,A1,Closed Won,100,2025-01-02,false,false\n"
+    )
+    result = load_file(make_file(text), "opportunities", known_ids={"accounts": ["A1"]})
+    assert _records(result)["O1"]["is_closed"] is False
+    assert result.report.warnings == []
+
+
+# --- dates --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_day_first_dates_are_read_day_first_in_their_column(make_file: Any, fmt: str) -> None:
+    # A UK export: 05/03/2025 used to be read as 3 May (only 25/03/2025 was refused, so
+    # --on-error skip kept the early days of each month with month and day swapped).
+    text = (
+        "id,account_id,date,amount\n"
+        "L1,A1,05/03/2025,100\n"
+        "L2,A1,25/03/2025,200\n"
+        "L3,A1,1/12/2024,300\n"
+    )
+    result = load_file(make_file(text, fmt), "sales_lines", known_ids={"accounts": ["A1"]})
+    assert result.report.ok, result.report.summary()
+    got = {i: r["date"] for i, r in _records(result).items()}
+    assert got == {"L1": date(2025, 3, 5), "L2": date(2025, 3, 25), "L3": date(2024, 12, 1)}
+    assert result.report.warnings == [
+        "column 'date' writes dates day first (e.g. 25/03/2025): its slashed dates are read as"
+        " day/month/year"
+    ]
+
+
+def test_slashed_dates_stay_month_first_unless_the_column_shows_otherwise(
+    make_file: Any,
+) -> None:
+    text = "id,account_id,date,amount\nL1,A1,05/03/2025,1\nL2,A1,03/25/2025,2\n"
+    result = load_file(make_file(text), "sales_lines", known_ids={"accounts": ["A1"]})
+    got = {i: r["date"] for i, r in _records(result).items()}
+    assert got == {"L1": date(2025, 5, 3), "L2": date(2025, 3, 25)}
+    assert result.report.warnings == []
+    both = "id,account_id,date,amount\nL1,A1,25/03/2025,1\nL2,A1,03/25/2025,2\n"
+    report = load_file(make_file(both), "sales_lines", known_ids={"accounts": ["A1"]}).report
+    assert [(i.row, i.field, i.reason) for i in report.errors] == [
+        (2, "date", "not a date (use YYYY-MM-DD)")
+    ]

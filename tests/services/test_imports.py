@@ -186,3 +186,78 @@ def test_header_bomb_and_impossible_dates_write_nothing(db: Database, tmp_path: 
     assert (outcome.written, outcome.report.rejected) == (1, 1)
     with UnitOfWork(db) as uow:
         assert [o.created_date.year for o in uow.opportunities.list()] == [2024]
+
+
+def _store_plans(db: Database, plans: dict[str, list[str]]) -> None:
+    from terraplan.domain import Plan, Territory
+
+    with UnitOfWork(db) as uow:
+        for plan_id, territories in plans.items():
+            uow.plans.add(
+                Plan(
+                    id=plan_id,
+                    name=plan_id,
+                    territories=tuple(Territory(t, t) for t in territories),
+                )
+            )
+        uow.commit()
+
+
+def _stored_target_plans(db: Database) -> dict[str, str | None]:
+    with UnitOfWork(db) as uow:
+        return {t.id: t.plan_id for t in uow.records("targets").list()}
+
+
+QUOTAS = (
+    "id,Territory,Start Date,End Date,Quota\n"
+    'Q1,T01,1/1/2025,3/31/2025,"$250,000"\n'
+    'Q2,T02,1/1/2025,3/31/2025,"$200,000"\n'
+)
+
+
+def test_quotas_without_a_plan_take_their_territorys_plan(db: Database, tmp_path: Path) -> None:
+    # A quota file without a plan column used to import with exit 0 and count in no plan's
+    # KPIs (target and attainment empty).
+    _store_plans(db, {"P1": ["T01", "T02"]})
+    outcome = import_file(db, _write(tmp_path, "q.csv", QUOTAS), "targets")
+    assert outcome.written == 2
+    assert outcome.report.warnings == [
+        "2 targets name no plan: given the plan of the territory (e.g. T01 -> P1)"
+    ]
+    assert _stored_target_plans(db) == {"Q1": "P1", "Q2": "P1"}
+    rep = "id,rep_id,period_start,period_end,amount\nR1,R9,2025-01-01,2025-12-31,5\n"
+    import_file(db, _write(tmp_path, "reps.csv", "id,name\nR9,Ann\n"), "reps")
+    outcome = import_file(db, _write(tmp_path, "r.csv", rep), "targets")
+    assert outcome.report.warnings == ["1 rep target names no plan: given the only plan, P1"]
+    assert _stored_target_plans(db)["R1"] == "P1"
+
+
+def test_quotas_naming_a_territory_of_several_plans_need_the_plan(
+    db: Database, tmp_path: Path
+) -> None:
+    _store_plans(db, {"P1": ["T01", "T02"], "P2": ["T01"]})
+    with pytest.raises(DataError) as caught:
+        import_file(db, _write(tmp_path, "q.csv", QUOTAS), "targets")
+    issues = caught.value.details["report"]["issues"]
+    assert [(i["row"], i["field"], i["reason"]) for i in issues] == [
+        (
+            2,
+            "territory_id",
+            "territory 'T01' is in several plans (P1, P2): name one in a plan_id column",
+        )
+    ]
+    wrong = "id,territory,plan,start,end,quota\nQ1,T02,P2,2025-01-01,2025-03-31,5\n"
+    with pytest.raises(DataError) as caught:
+        import_file(db, _write(tmp_path, "w.csv", wrong), "targets")
+    issues = caught.value.details["report"]["issues"]
+    assert [(i["row"], i["reason"]) for i in issues] == [
+        (2, "territory 'T02' is not in plan P2 (it is in P1)")
+    ]
+    rep = "id,rep_id,period_start,period_end,amount\nR1,R9,2025-01-01,2025-12-31,5\n"
+    import_file(db, _write(tmp_path, "reps.csv", "id,name\nR9,Ann\n"), "reps")
+    outcome = import_file(db, _write(tmp_path, "r.csv", rep), "targets")
+    assert outcome.report.warnings == [
+        "1 rep target names no plan: kept, but no plan's KPIs count them; name the plan in a"
+        " plan_id column"
+    ]
+    assert _stored_target_plans(db) == {"R1": None}

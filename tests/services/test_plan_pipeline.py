@@ -114,6 +114,43 @@ def test_kpi_targets_count_each_target_once(demo_plan: Database) -> None:
     assert kpis["target"].sum() == pytest.approx(9_000_000)
 
 
+def test_last_years_quarterly_quotas_count_beside_next_years_monthly_targets(
+    demo_plan: Database, tmp_path: Path
+) -> None:
+    # Quotas of 2025 imported from the CRM used to vanish from the 2025 KPIs (target and
+    # attainment empty, exit 0) once `terraplan targets` had stored monthly targets for 2026.
+    from terraplan.services.imports import import_file
+
+    db = demo_plan
+    apply_rules(db, "P1")
+    plan_targets(db, "P1", company_target="9M", growth="0%", period=2026, unit=1000)
+    with UnitOfWork(db) as uow:
+        territories = [t.id for t in uow.plans.get("P1").territories]
+    quarters = [("1/1/2025", "3/31/2025"), ("4/1/2025", "6/30/2025")]
+    quarters += [("7/1/2025", "9/30/2025"), ("10/1/2025", "12/31/2025")]
+    quotas = tmp_path / "quotas.csv"
+    quotas.write_text(
+        "id,Territory,Start Date,End Date,Quota,Plan\n"
+        + "".join(
+            f'Q{t}{q},{t},{start},{end},"$250,000",P1\n'
+            for t in territories
+            for q, (start, end) in enumerate(quarters)
+        ),
+        encoding="utf-8",
+    )
+    assert import_file(db, quotas, "targets").written == 4 * len(territories)
+    _, kpis = plan_kpis(db, "P1", periods=["2025", "2025Q3", "2026"], dimensions=["territory"])
+    by_period = kpis.group_by("period").agg(
+        pl.col("target").sum(), pl.col("target").null_count().alias("missing")
+    )
+    got = {p: (t, n) for p, t, n in by_period.iter_rows()}
+    assert got == {
+        "2025": (pytest.approx(1_000_000 * len(territories)), 0),
+        "2025Q3": (pytest.approx(250_000 * len(territories)), 0),
+        "2026": (pytest.approx(9_000_000), 0),
+    }
+
+
 def test_leads_are_routed_by_the_plan_rules_for_conversion_kpis(demo_plan: Database) -> None:
     data, kpis = plan_kpis(demo_plan, "P1", periods=["2026"], dimensions=["territory"])
     leads = data.inputs.leads

@@ -40,6 +40,7 @@ def check_kind(checker: Checker) -> None:
         if checker.has("polygon"):
             _check_polygons(checker)
     elif kind == "opportunities":
+        _closed_and_won_from_stage(checker)
         checker.add(col("is_won") & ~col("is_closed"), "is_won", "a won opportunity must be closed")
         checker.add(
             col("close_date") < col("created_date"),
@@ -58,6 +59,52 @@ def check_kind(checker: Checker) -> None:
             neither, "territory_id", "give exactly one of territory_id and rep_id (neither given)"
         )
         checker.add(col("period_end") < col("period_start"), "period_end", "ends before it starts")
+
+
+#: Stage words (lower case, runs of non-letters as one space) that say an opportunity is won.
+WON_STAGES = ("closed won", "won")
+#: Stage words that say an opportunity is closed without being won.
+LOST_STAGES = ("closed lost", "lost")
+
+
+def _closed_and_won_from_stage(checker: Checker) -> None:
+    """Fill ``is_closed``/``is_won`` from the stage when the file has no such column.
+
+    A Salesforce opportunity report often carries ``Stage`` but neither ``Closed`` nor
+    ``Won``; without this every opportunity would read as open (closed deals counted as
+    open pipeline, no win rate). A stage reading "Closed Won" (or "Won") is closed and won,
+    one starting with "Closed" (or reading "Lost") is closed; ``is_closed`` also follows a
+    won flag given in the file. One warning says what was read (none when all are open).
+    """
+    has_closed, has_won = checker.has("is_closed"), checker.has("is_won")
+    if not checker.has("stage") or (has_closed and has_won):
+        return
+    words = pl.col("stage").str.to_lowercase().str.replace_all(r"[^a-z]+", " ").str.strip_chars()
+    won_stage = words.is_in(WON_STAGES).fill_null(False)
+    closed_stage = (
+        won_stage
+        | words.is_in(LOST_STAGES)
+        | (words == "closed")
+        | words.str.starts_with("closed ")
+    ).fill_null(False)
+    updates: list[pl.Expr] = []
+    if not has_won:
+        updates.append(won_stage.alias("is_won"))
+    if not has_closed:
+        won = won_stage if not has_won else pl.col("is_won").fill_null(False)
+        updates.append((closed_stage | won).alias("is_closed"))
+    checker.ctx = checker.ctx.with_columns(updates)
+    closed = int(checker.ctx["is_closed"].sum())
+    won_count = int(checker.ctx["is_won"].sum())
+    if not closed:
+        return  # every opportunity is open, as without the columns
+    missing = " or ".join(
+        name for name, given in (("is_closed", has_closed), ("is_won", has_won)) if not given
+    )
+    checker.warnings.append(
+        f"no {missing} column: read from the stage ({closed:,} closed, {won_count:,} won;"
+        " 'Closed Won' is won, a stage starting with 'Closed' is closed)"
+    )
 
 
 def _check_polygons(checker: Checker) -> None:

@@ -15,7 +15,8 @@ Accepted spellings:
 - whole numbers: as numbers, with no fractional part (``12.0`` is 12);
 - dates: ISO ``2024-03-05``, ISO date-times with any time zone (Salesforce
   ``2024-03-05T10:11:12.000+0000``; the date is taken as written, not converted), US
-  ``3/5/2024`` (month first) and ``05.03.2024`` (day first);
+  ``3/5/2024`` (month first; day first in a column whose dates show it, ``25/03/2024``:
+  :func:`slashed_day_first`) and ``05.03.2024`` (day first);
 - booleans: true/false, yes/no, y/n, t/f, 1/0 (any case);
 - lists: items separated by ``;`` or ``,``, blanks dropped.
 """
@@ -46,6 +47,7 @@ _COMMA_EVIDENCE = (
     r"|^[+-]?\d*,(\d{1,2}|\d{4,})$|^[+-]?(\d{4,}|0),\d+$"
 )
 _ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$"
+_SLASHED = r"^(\d{1,2})/(\d{1,2})/\d{4}$"
 _INT_TEXT = r"^[+-]?(0|[1-9]\d{0,17})$"
 _FLOAT_TEXT = r"^[+-]?((0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|\.\d+)$"
 
@@ -195,14 +197,30 @@ def parse_int(text: pl.Expr, decimal: Decimal | None = "point") -> pl.Expr:
     return pl.when(whole).then(value.cast(pl.Int64, strict=False))
 
 
-def parse_date(text: pl.Expr) -> pl.Expr:
-    """Date of ``text`` (null when not one of the accepted spellings)."""
+def parse_date(text: pl.Expr, *, day_first: bool = False) -> pl.Expr:
+    """Date of ``text`` (null when not one of the accepted spellings).
+
+    Slashed dates are month first (``3/5/2024`` is 5 March) unless ``day_first`` (see
+    :func:`slashed_day_first`).
+    """
     iso = pl.when(text.str.contains(_ISO_DATE)).then(
         text.str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})", 1).str.to_date("%Y-%m-%d", strict=False)
     )
-    us = text.str.to_date("%m/%d/%Y", strict=False)
+    us = text.str.to_date("%d/%m/%Y" if day_first else "%m/%d/%Y", strict=False)
     dotted = text.str.to_date("%d.%m.%Y", strict=False)
     return pl.coalesce(iso, us, dotted)
+
+
+def slashed_day_first(values: pl.Series) -> bool:
+    """True when the slashed dates of ``values`` show the day first and never the month.
+
+    ``25/03/2025`` shows the day first (no 25th month), ``03/25/2025`` the month first;
+    ``05/03/2025`` shows nothing. A column showing both, or nothing, reads month first.
+    """
+    parts = values.drop_nulls().str.extract_groups(_SLASHED)
+    first = parts.struct.field("1").cast(pl.Int64, strict=False)
+    second = parts.struct.field("2").cast(pl.Int64, strict=False)
+    return bool((first > 12).any()) and not bool((second > 12).any())
 
 
 def parse_bool(text: pl.Expr) -> pl.Expr:

@@ -19,11 +19,13 @@ def check_references(
     checker: Checker,
     known_ids: Mapping[str, Collection[str]],
     rep_names: Mapping[str, str] | None = None,
+    territory_plans: Mapping[str, Collection[str]] | None = None,
 ) -> None:
     """Reference checks (see :mod:`terraplan.io.validation`).
 
     ``rep_names`` (rep id -> name) lets an owner column holding names (a Salesforce report's
-    "Account Owner") resolve to rep ids.
+    "Account Owner") resolve to rep ids. ``territory_plans`` (territory id -> ids of the
+    plans holding it) gives a target that names no plan the plan of its territory.
     """
     kind = checker.spec.kind
     singular = {
@@ -74,6 +76,8 @@ def check_references(
                 break
             flagged = now
         checker.add(pl.col(ROW).is_in(flagged.implode()), spec.name, reason)
+    if kind == "targets" and territory_plans is not None:
+        _plans_of_targets(checker, territory_plans, known_ids.get("plans", ()))
 
 
 def _name_key(text: pl.Expr) -> pl.Expr:
@@ -124,3 +128,77 @@ def _external_reference(checker: Checker, name: str, label: str, known: pl.Serie
         f"{count:,} {noun} an owner that is not a known {label} yet"
         f" (e.g. {example}): kept; import {label}s to resolve"
     )
+
+
+def _plans_of_targets(
+    checker: Checker,
+    territory_plans: Mapping[str, Collection[str]],
+    plans: Collection[str],
+) -> None:
+    """A target without a plan takes its territory's plan (a rep target: the only plan).
+
+    A plan's KPIs count only the plan's own targets, so a quota file without a plan column
+    would import fine and count nowhere. A territory id that several plans hold (designs
+    number territories T01, T02... in every plan) is an error naming them, and so is a
+    territory that is not in the plan the row names; a rep target while several plans are
+    stored is kept with one warning.
+    """
+    listed = {t: ", ".join(sorted(p)) for t, p in territory_plans.items() if p}
+    plans_of = pl.col("territory_id").replace_strict(listed, default=None, return_dtype=pl.String)
+    bad = checker.error_rows().implode()
+    pairs = pl.Series([f"{t}\x00{p}" for t, ps in territory_plans.items() for p in ps])
+    pair = pl.concat_str(pl.col("territory_id"), pl.lit("\x00"), pl.col("plan_id"))
+    checker.add(
+        pl.col("plan_id").is_not_null()
+        & plans_of.is_not_null()
+        & ~pair.is_in(pairs.implode())
+        & ~pl.col(ROW).is_in(bad),
+        "territory_id",
+        pl.concat_str(
+            pl.lit("territory '"),
+            pl.col("territory_id"),
+            pl.lit("' is not in plan "),
+            pl.col("plan_id"),
+            pl.lit(" (it is in "),
+            plans_of,
+            pl.lit(")"),
+        ),
+    )
+    bad = checker.error_rows().implode()
+    no_plan = pl.col("plan_id").is_null() & ~pl.col(ROW).is_in(bad)
+    by_territory = no_plan & pl.col("territory_id").is_not_null()
+    several = by_territory & plans_of.str.contains(",", literal=True).fill_null(False)
+    checker.add(
+        several,
+        "territory_id",
+        pl.concat_str(
+            pl.lit("territory '"),
+            pl.col("territory_id"),
+            pl.lit("' is in several plans ("),
+            plans_of,
+            pl.lit("): name one in a plan_id column"),
+        ),
+    )
+    one = by_territory & ~several & plans_of.is_not_null()
+    filled = checker.ctx.filter(one).select("territory_id", plans_of.alias("plan"))
+    only = sorted(plans)[0] if len(plans) == 1 else None
+    by_rep = no_plan & pl.col("territory_id").is_null() & pl.col("rep_id").is_not_null()
+    reps = checker.ctx.filter(by_rep).height
+    rep_plan = pl.lit(only, dtype=pl.String)
+    fill = pl.when(one).then(plans_of).when(by_rep & rep_plan.is_not_null()).then(rep_plan)
+    checker.ctx = checker.ctx.with_columns(fill.otherwise(pl.col("plan_id")).alias("plan_id"))
+    if filled.height:
+        example = f"{filled['territory_id'][0][:MAX_QUOTED]} -> {filled['plan'][0]}"
+        noun = "targets name" if filled.height != 1 else "target names"
+        checker.warnings.append(
+            f"{filled.height:,} {noun} no plan: given the plan of the territory (e.g. {example})"
+        )
+    if reps and only is not None:
+        noun = "rep targets name" if reps != 1 else "rep target names"
+        checker.warnings.append(f"{reps:,} {noun} no plan: given the only plan, {only}")
+    elif reps:
+        noun = "rep targets name" if reps != 1 else "rep target names"
+        checker.warnings.append(
+            f"{reps:,} {noun} no plan: kept, but no plan's KPIs count them;"
+            " name the plan in a plan_id column"
+        )

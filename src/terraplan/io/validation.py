@@ -206,6 +206,7 @@ def validate(
     geocoder: ZipDirectory | None = None,
     geocode: bool = True,
     rep_names: Mapping[str, str] | None = None,
+    territory_plans: Mapping[str, Collection[str]] | None = None,
 ) -> ValidationResult:
     """Check every row of ``table``; return the accepted rows and the report.
 
@@ -213,8 +214,9 @@ def validate(
     the ids that exist already (see the module docstring). ``geocoder`` is the ZIP table used
     to check US postal codes and fill missing coordinates (default: a fresh
     :class:`ZipDirectory`); ``geocode=False`` skips both. ``rep_names`` (id -> name of the
-    known reps) resolves owner columns that hold rep names. Row problems become issues, never
-    exceptions.
+    known reps) resolves owner columns that hold rep names; ``territory_plans`` (territory id
+    -> ids of the plans holding it) gives targets without a plan their territory's plan.
+    Row problems become issues, never exceptions.
     """
     from terraplan.io import kind_checks, locations, references
 
@@ -253,7 +255,7 @@ def validate(
     _required_checks(checker)
     _duplicate_checks(checker)
     if known_ids is not None:
-        references.check_references(checker, known_ids, rep_names)
+        references.check_references(checker, known_ids, rep_names, territory_plans)
     report.warnings.extend(checker.warnings)
     report.warnings[:] = list(dict.fromkeys(report.warnings))
 
@@ -324,7 +326,14 @@ def _parse(table: SourceTable, spec: KindSpec, report: ImportReport) -> pl.DataF
         mode = decimal
         if not declared and spec_field.type in ("float", "int"):
             mode = parsing.detect_decimal([text[name]]) or decimal
-        parsed = _parser(spec_field, mode)(pl.col(name))
+        if spec_field.type == "date" and parsing.slashed_day_first(text[name]):
+            parsed = parsing.parse_date(pl.col(name), day_first=True)
+            report.warnings.append(
+                f"column {fields[name]!r} writes dates day first (e.g. 25/03/2025):"
+                " its slashed dates are read as day/month/year"
+            )
+        else:
+            parsed = _parser(spec_field, mode)(pl.col(name))
         if spec_field.type not in ("str", "list"):
             exprs.append(pl.col(name).alias(name + RAW))
         if spec_field.default is not None:

@@ -80,7 +80,13 @@ def import_file(
     table = read_table(path, kind, mapping=mapping, encoding=encoding, sheet=sheet, decimal=decimal)
     progress("validate rows", 0, table.frame.height)
     known_ids, rep_names = _known_ids(db, kind)
-    result = validate(table, known_ids=known_ids, geocoder=geocoder, rep_names=rep_names)
+    result = validate(
+        table,
+        known_ids=known_ids,
+        geocoder=geocoder,
+        rep_names=rep_names,
+        territory_plans=territory_plans(db, kind),
+    )
     report = result.report
     progress("validate rows", table.frame.height, table.frame.height)
     if report.file_errors or (not report.ok and on_error == "abort"):
@@ -168,6 +174,15 @@ def _known_ids(db: Database, kind: str) -> tuple[dict[str, set[str]], dict[str, 
             else:
                 known[ref] = uow.records(ref).ids()
     return known, names
+
+
+def territory_plans(db: Database, kind: str) -> dict[str, set[str]] | None:
+    """For targets: territory id -> the plans holding it (a target without a plan takes its
+    territory's plan); ``None`` for other kinds."""
+    if kind != "targets":
+        return None
+    with UnitOfWork(db) as uow:
+        return uow.plans.territory_plans()
 
 
 def _refusal(report: ImportReport, on_error: OnError) -> str:

@@ -315,20 +315,35 @@ def _routed_leads(leads: pl.DataFrame, rule_set: RuleSet | None) -> pl.DataFrame
 
 
 def _finest_targets(targets: pl.DataFrame) -> pl.DataFrame:
-    """Keep one layer of targets per territory or rep: the monthly ones when there are any.
+    """Keep one layer of targets per territory or rep: a target longer than a month is
+    dropped where monthly targets of the same territory or rep (and metric) overlap its dates.
 
     ``terraplan targets`` stores a year target and its twelve months for the same territory;
-    summing both would count the target twice.
+    summing both would count the target twice. Targets of other periods stay: last year's
+    quarterly quotas imported from the CRM still count beside next year's monthly targets.
     """
+    if targets.height == 0:
+        return targets
     monthly = (pl.col("period_end") - pl.col("period_start")).dt.total_days() < 31
-    subject = pl.concat_str(
-        [pl.col("territory_id").fill_null(""), pl.lit("|"), pl.col("rep_id").fill_null("")]
+    parts = [pl.col("territory_id").fill_null(""), pl.lit("|"), pl.col("rep_id").fill_null("")]
+    if "metric" in targets.columns:
+        parts += [pl.lit("|"), pl.col("metric").fill_null("revenue")]
+    marked = targets.with_row_index("_row").with_columns(
+        monthly.alias("_monthly"), pl.concat_str(parts).alias("_subject")
     )
-    return (
-        targets.with_columns(monthly.alias("_monthly"), subject.alias("_subject"))
-        .with_columns(pl.col("_monthly").any().over("_subject").alias("_has_monthly"))
-        .filter(pl.col("_monthly") | ~pl.col("_has_monthly"))
-        .drop("_monthly", "_subject", "_has_monthly")
+    months = marked.filter(pl.col("_monthly")).select(
+        "_subject", pl.col("period_start").alias("_start"), pl.col("period_end").alias("_end")
+    )
+    covered = (
+        marked.filter(~pl.col("_monthly"))
+        .join(months, on="_subject")
+        .filter(
+            (pl.col("_start") <= pl.col("period_end")) & (pl.col("_end") >= pl.col("period_start"))
+        )["_row"]
+        .unique()
+    )
+    return marked.filter(~pl.col("_row").is_in(covered.implode())).drop(
+        "_row", "_monthly", "_subject"
     )
 
 

@@ -38,6 +38,7 @@ from terraplan.services.imports import (
     _refusal,
     _storage_table,
     _written_columns,
+    territory_plans,
 )
 from terraplan.services.progress import Progress, no_progress
 from terraplan.storage.database import Database
@@ -69,6 +70,7 @@ def import_source(
         )
     spec = kind_spec(kind)
     known_ids, rep_names = _known_ids(db, spec.kind)
+    plans_of_territories = territory_plans(db, spec.kind)
     geocoder = geocoder or ZipDirectory()
 
     def batches() -> Iterator[SourceTable]:
@@ -92,7 +94,13 @@ def import_source(
     step = f"import {spec.kind.replace('_', ' ')}"
     with UnitOfWork(db) as uow:
         for table in batches():
-            result = validate(table, known_ids=known_ids, geocoder=geocoder, rep_names=rep_names)
+            result = validate(
+                table,
+                known_ids=known_ids,
+                geocoder=geocoder,
+                rep_names=rep_names,
+                territory_plans=plans_of_territories,
+            )
             merged.add(result.report)
             if result.report.file_errors:
                 break

@@ -316,6 +316,13 @@ class PlanRepository:
         """Ids of the territories of every stored plan."""
         return set(self._session.scalars(select(TerritoryRow.id).distinct()))
 
+    def territory_plans(self) -> dict[str, set[str]]:
+        """Territory id -> ids of the stored plans holding a territory of that id."""
+        plans: dict[str, set[str]] = {}
+        for territory, plan in self._session.execute(select(TerritoryRow.id, TerritoryRow.plan_id)):
+            plans.setdefault(territory, set()).add(plan)
+        return plans
+
     def exists(self, plan_id: str) -> bool:
         return self._session.get(PlanRow, plan_id) is not None
 
