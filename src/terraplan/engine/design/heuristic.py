@@ -361,7 +361,11 @@ class HeuristicSolver:
         resplit_ran = best[0] > 0 and not stopped and resplit_applies(prep) and resplit.total > 0
         if resplit_ran:
             best = self._resplit_phase(prep, best, deadline, resplit, trace, began)
-        costs = fixed_centre_costs(prep) if not stopped and best[0] == 0 else None
+        # the diameter objective reshapes territories in its own descent below: the repairs
+        # that lower the distance sum first cost up to 5 s on 30 units and no diameter
+        costs = (
+            fixed_centre_costs(prep) if not stopped and best[0] == 0 and not prep.diameter else None
+        )
         repair_cut = False
         per_unit = (
             self._REPAIR_WORK_PER_UNIT if costs is not None else self._CENTROID_REPAIR_WORK_PER_UNIT
@@ -376,6 +380,7 @@ class HeuristicSolver:
                 best = (best[0], objective, repaired, best[3], best[4])
         elif (
             not stopped
+            and not prep.diameter
             and (not resplit_ran or pmedian_applies(prep))
             and (pmedian_applies(prep) or not lloyd_applies(prep))
             and best[0] == 0
