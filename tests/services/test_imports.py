@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -243,7 +244,8 @@ def test_quotas_naming_a_territory_of_several_plans_need_the_plan(
         (
             2,
             "territory_id",
-            "territory 'T01' is in several plans (P1, P2): name one in a plan_id column",
+            "territory 'T01' is in several plans (P1, P2), none of them or several active:"
+            " name one in a plan_id column",
         )
     ]
     wrong = "id,territory,plan,start,end,quota\nQ1,T02,P2,2025-01-01,2025-03-31,5\n"
@@ -261,3 +263,28 @@ def test_quotas_naming_a_territory_of_several_plans_need_the_plan(
         " plan_id column"
     ]
     assert _stored_target_plans(db) == {"R1": None}
+
+
+def test_quotas_of_a_territory_several_plans_hold_go_to_the_active_one(
+    db: Database, tmp_path: Path
+) -> None:
+    """A scenario copies its plan's territory ids: a quota file without a plan column then
+    goes to the active plan (with a warning), and so do rep targets."""
+    from terraplan.domain import PlanStatus
+
+    _store_plans(db, {"P1": ["T01", "T02"], "P2": ["T01", "T02"], "P3": ["T01"]})
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get("P2")
+        uow.plans.save(replace(plan, status=PlanStatus.ACTIVE))
+        uow.commit()
+    outcome = import_file(db, _write(tmp_path, "q.csv", QUOTAS), "targets")
+    assert outcome.report.warnings == [
+        "2 targets name no plan and a territory several plans hold: given the active plan"
+        " (e.g. T01 -> P2)"
+    ]
+    assert _stored_target_plans(db) == {"Q1": "P2", "Q2": "P2"}
+    rep = "id,rep_id,period_start,period_end,amount\nR1,R9,2025-01-01,2025-12-31,5\n"
+    import_file(db, _write(tmp_path, "reps.csv", "id,name\nR9,Ann\n"), "reps")
+    outcome = import_file(db, _write(tmp_path, "r.csv", rep), "targets")
+    assert outcome.report.warnings == ["1 rep target names no plan: given the active plan, P2"]
+    assert _stored_target_plans(db)["R1"] == "P2"

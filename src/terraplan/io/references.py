@@ -77,7 +77,12 @@ def check_references(
             flagged = now
         checker.add(pl.col(ROW).is_in(flagged.implode()), spec.name, reason)
     if kind == "targets" and territory_plans is not None:
-        _plans_of_targets(checker, territory_plans, known_ids.get("plans", ()))
+        _plans_of_targets(
+            checker,
+            territory_plans,
+            known_ids.get("plans", ()),
+            known_ids.get("active_plans", ()),
+        )
 
 
 def _name_key(text: pl.Expr) -> pl.Expr:
@@ -134,15 +139,22 @@ def _plans_of_targets(
     checker: Checker,
     territory_plans: Mapping[str, Collection[str]],
     plans: Collection[str],
+    active: Collection[str] = (),
 ) -> None:
-    """A target without a plan takes its territory's plan (a rep target: the only plan).
+    """A target without a plan takes its territory's plan (a rep target: the only plan, or
+    else the only active one).
 
     A plan's KPIs count only the plan's own targets, so a quota file without a plan column
     would import fine and count nowhere. A territory id that several plans hold (designs
-    number territories T01, T02... in every plan) is an error naming them, and so is a
-    territory that is not in the plan the row names; a rep target while several plans are
-    stored is kept with one warning.
+    number territories T01, T02... in every plan, and a scenario copies its plan's ids)
+    goes to the one of them that is active, with a warning; when none or several are active
+    it is an error naming them. A territory that is not in the plan the row names is an
+    error; a rep target while several plans are stored and none or several are active is
+    kept with one warning.
     """
+    live = set(active)
+    chosen = {t: sorted(set(p) & live) for t, p in territory_plans.items()}
+    active_of = {t: a[0] for t, a in chosen.items() if len(a) == 1 and len(territory_plans[t]) > 1}
     listed = {t: ", ".join(sorted(p)) for t, p in territory_plans.items() if p}
     plans_of = pl.col("territory_id").replace_strict(listed, default=None, return_dtype=pl.String)
     bad = checker.error_rows().implode()
@@ -167,7 +179,12 @@ def _plans_of_targets(
     bad = checker.error_rows().implode()
     no_plan = pl.col("plan_id").is_null() & ~pl.col(ROW).is_in(bad)
     by_territory = no_plan & pl.col("territory_id").is_not_null()
-    several = by_territory & plans_of.str.contains(",", literal=True).fill_null(False)
+    active_plan = pl.col("territory_id").replace_strict(
+        active_of, default=None, return_dtype=pl.String
+    )
+    ambiguous = by_territory & plans_of.str.contains(",", literal=True).fill_null(False)
+    to_active = ambiguous & active_plan.is_not_null()
+    several = ambiguous & active_plan.is_null()
     checker.add(
         several,
         "territory_id",
@@ -176,16 +193,26 @@ def _plans_of_targets(
             pl.col("territory_id"),
             pl.lit("' is in several plans ("),
             plans_of,
-            pl.lit("): name one in a plan_id column"),
+            pl.lit("), none of them or several active: name one in a plan_id column"),
         ),
     )
-    one = by_territory & ~several & plans_of.is_not_null()
+    one = by_territory & ~ambiguous & plans_of.is_not_null()
     filled = checker.ctx.filter(one).select("territory_id", plans_of.alias("plan"))
+    to_live = checker.ctx.filter(to_active).select("territory_id", active_plan.alias("plan"))
     only = sorted(plans)[0] if len(plans) == 1 else None
+    if only is None and len(live) == 1:
+        only = next(iter(live))
     by_rep = no_plan & pl.col("territory_id").is_null() & pl.col("rep_id").is_not_null()
     reps = checker.ctx.filter(by_rep).height
     rep_plan = pl.lit(only, dtype=pl.String)
-    fill = pl.when(one).then(plans_of).when(by_rep & rep_plan.is_not_null()).then(rep_plan)
+    fill = (
+        pl.when(one)
+        .then(plans_of)
+        .when(to_active)
+        .then(active_plan)
+        .when(by_rep & rep_plan.is_not_null())
+        .then(rep_plan)
+    )
     checker.ctx = checker.ctx.with_columns(fill.otherwise(pl.col("plan_id")).alias("plan_id"))
     if filled.height:
         example = f"{filled['territory_id'][0][:MAX_QUOTED]} -> {filled['plan'][0]}"
@@ -193,9 +220,17 @@ def _plans_of_targets(
         checker.warnings.append(
             f"{filled.height:,} {noun} no plan: given the plan of the territory (e.g. {example})"
         )
+    if to_live.height:
+        example = f"{to_live['territory_id'][0][:MAX_QUOTED]} -> {to_live['plan'][0]}"
+        noun = "targets name" if to_live.height != 1 else "target names"
+        checker.warnings.append(
+            f"{to_live.height:,} {noun} no plan and a territory several plans hold: given the"
+            f" active plan (e.g. {example})"
+        )
     if reps and only is not None:
         noun = "rep targets name" if reps != 1 else "rep target names"
-        checker.warnings.append(f"{reps:,} {noun} no plan: given the only plan, {only}")
+        which = "only plan" if len(plans) == 1 else "active plan"
+        checker.warnings.append(f"{reps:,} {noun} no plan: given the {which}, {only}")
     elif reps:
         noun = "rep targets name" if reps != 1 else "rep target names"
         checker.warnings.append(

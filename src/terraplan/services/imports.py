@@ -18,6 +18,7 @@ from typing import Any, Literal
 import polars as pl
 import pyarrow as pa
 
+from terraplan.domain import PlanStatus
 from terraplan.errors import DataError, InvalidParameterError
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.parsing import Decimal
@@ -169,6 +170,9 @@ def _known_ids(db: Database, kind: str) -> tuple[dict[str, set[str]], dict[str, 
         for ref in REFERENCED_KINDS.get(kind, ()):
             if ref == "plans":
                 known[ref] = {row.id for row in uow.plans.list()}
+                if kind == "targets":  # a target without a plan prefers the active one
+                    active = uow.plans.list(status=PlanStatus.ACTIVE)
+                    known["active_plans"] = {row.id for row in active}
             elif ref == "territories":
                 known[ref] = uow.plans.territory_ids()
             else:
