@@ -80,3 +80,42 @@ def test_hubspot_and_salesforce_ids_of_other_kinds(make_file: Any, kind: str, he
     result = load_file(make_file(text), kind, geocode=False)
     assert result.report.ok, result.report.summary()
     assert result.report.columns[header] == "id"
+
+
+# --- repeated headers -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_repeated_header_is_named_as_written_with_its_positions(make_file: Any, fmt: str) -> None:
+    text = (
+        "Line ID,Account ID,Date,Amount,Product,Quantity,Region,Notes,Amount\n"
+        "L1,A1,2025-03-05,100,X,1,West,,999\n"
+    )
+    result = load_file(make_file(text, fmt), "sales_lines", known_ids={"accounts": ["A1"]})
+    assert result.report.ok, result.report.summary()
+    assert _records(result)["L1"]["amount"] == 100.0
+    assert "columns 4 and 9 are both named 'Amount': the first is used" in result.report.warnings
+    assert not any("duplicated" in w for w in result.report.warnings)
+
+
+def test_a_repeated_header_is_not_kept_as_a_custom_attribute(make_file: Any) -> None:
+    text = "id,name,Tier,Tier,Tier\nA1,Acme,Gold,x,y\n"
+    result = load_file(make_file(text), "accounts", geocode=False)
+    assert result.report.warnings == ["columns 3, 4 and 5 are all named 'Tier': the first is used"]
+    assert _records(result)["A1"]["attributes"] == {"Tier": "Gold"}
+
+
+def test_headers_equal_once_stripped_are_repeats(make_file: Any) -> None:
+    # polars kept " id" and "id" apart; stripping them made two columns of one name
+    result = load_file(make_file("id,name, id \nA1,Acme,A2\n"), "accounts", geocode=False)
+    assert result.report.ok and list(_records(result)) == ["A1"]
+    assert result.report.warnings == ["columns 1 and 3 are both named 'id': the first is used"]
+
+
+def test_a_repeated_xlsx_column_keeps_its_numbers_to_itself(
+    tmp_path: Any, xlsx_writer: Any
+) -> None:
+    path = xlsx_writer(tmp_path / "a.xlsx", ["id", "name", "id"], [[1, "Acme", 2.5]])
+    result = load_file(path, "accounts", geocode=False)
+    assert result.report.ok, result.report.summary()
+    assert list(_records(result)) == ["1"]

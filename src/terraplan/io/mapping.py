@@ -150,6 +150,31 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 _SEPARATORS = re.compile(r"[\s_\-./]+")
 
 
+def unique_headers(written: Sequence[str | None]) -> tuple[list[str], list[int], list[str]]:
+    """The headers of a file's columns, each once: names, positions kept and warnings.
+
+    ``written`` holds the header cells in file order. A header is stripped; an empty one is
+    named by its position (``column_3``). A header repeating an earlier one drops its column
+    (the first is used) and the warning names the header as written and the positions
+    (1-based): ``columns 4 and 9 are both named 'Amount': the first is used``. Returns the
+    names of the kept columns, their 0-based positions in ``written`` and the warnings.
+    """
+    positions: dict[str, list[int]] = {}
+    for index, header in enumerate(written):
+        name = (header or "").strip() or f"column_{index + 1}"
+        positions.setdefault(name, []).append(index)
+    warnings = []
+    for name, where in positions.items():
+        if len(where) > 1:
+            numbers = [str(i + 1) for i in where]
+            listed = ", ".join(numbers[:-1]) + " and " + numbers[-1]
+            both = "both" if len(where) == 2 else "all"
+            warnings.append(f"columns {listed} are {both} named {short(name)!r}: the first is used")
+    kept = sorted(where[0] for where in positions.values())
+    names = {where[0]: name for name, where in positions.items()}
+    return [names[i] for i in kept], kept, warnings
+
+
 def normalize_header(header: str) -> str:
     """Lower-case ``header`` without separators and without a Salesforce ``__c`` suffix."""
     text = header.strip().lstrip("\ufeff")
