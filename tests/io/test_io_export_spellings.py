@@ -7,11 +7,14 @@ format can carry it.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+import polars as pl
 import pytest
 
 from terraplan.io import iter_records, load_file
+from terraplan.io.parsing import parse_date, two_digit_year_limit
 
 FORMATS = ["csv", "xlsx", "parquet"]
 
@@ -119,3 +122,91 @@ def test_a_repeated_xlsx_column_keeps_its_numbers_to_itself(
     result = load_file(path, "accounts", geocode=False)
     assert result.report.ok, result.report.summary()
     assert list(_records(result)) == ["1"]
+
+
+# --- dates ------------------------------------------------------------------------------
+
+
+def _dates(texts: list[str], **options: Any) -> list[date | None]:
+    frame = pl.DataFrame({"t": texts}, schema={"t": pl.String})
+    return frame.select(parse_date(pl.col("t"), **options))["t"].to_list()
+
+
+def test_two_digit_years_read_in_the_2000s_up_to_ten_years_ahead() -> None:
+    assert two_digit_year_limit(date(2026, 12, 2)) == 2036
+    got = _dates(
+        ["3/5/25", "12/31/36", "1/1/37", "7/4/99", "05.03.25", "2/29/24", "2/29/23"],
+        year_limit=2036,
+    )
+    assert got == [
+        date(2025, 3, 5),
+        date(2036, 12, 31),
+        date(1937, 1, 1),
+        date(1999, 7, 4),
+        date(2025, 3, 5),
+        date(2024, 2, 29),
+        None,
+    ]
+    assert _dates(["1/1/37"], year_limit=2037) == [date(2037, 1, 1)]
+    assert _dates(["25/03/25"], day_first=True, year_limit=2036) == [date(2025, 3, 25)]
+    assert _dates(["1/2/3", "3/5/025", "3/5/2025x"]) == [None, None, None]
+
+
+def test_us_date_times_keep_the_date_as_written() -> None:
+    texts = [
+        "3/5/2025 10:30 AM",
+        "3/5/2025 14:30",
+        "03/05/2025 10:30:00 PM",
+        "3/5/2025, 10:30 pm",
+        "3/5/2025 12:00 a.m.",
+        "3/5/25 23:59:59",
+        "05.03.2025 14:30",
+    ]
+    assert _dates(texts) == [date(2025, 3, 5)] * len(texts)
+    # a time that is no time makes the cell no date (never a silent guess)
+    bad = [
+        "3/5/2025 13:30 PM",
+        "3/5/2025 24:00",
+        "3/5/2025 10:61",
+        "3/5/2025 0:30 AM",
+        "3/5/2025 10:30 XM",
+        "3/5/2025 10",
+    ]
+    assert _dates(bad) == [None] * len(bad)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_short_years_and_date_times_in_a_file(make_file: Any, fmt: str) -> None:
+    text = (
+        "id,account_id,date,amount\n"
+        "L1,A1,3/5/25,100\n"
+        "L2,A1,3/5/2025 10:30 AM,100\n"
+        "L3,A1,03/05/2025 10:30:00 PM,100\n"
+        "L4,A1,3/5/2025 14:30,100\n"
+        "L5,A1,2025-03-05T10:11:12.000+0000,100\n"
+    )
+    result = load_file(make_file(text, fmt), "sales_lines", known_ids={"accounts": ["A1"]})
+    assert result.report.ok, result.report.summary()
+    assert {r["date"] for r in _records(result).values()} == {date(2025, 3, 5)}
+    last = two_digit_year_limit()
+    assert result.report.warnings == [
+        f"column 'date' writes two-digit years (e.g. '3/5/25'): 00-{last % 100:02d} are read as"
+        f" {last - last % 100}-{last}, {last % 100 + 1:02d}-99 as {last - 99}-{last - last % 100 - 1}"
+    ]
+
+
+def test_a_day_first_column_with_short_years_and_times(make_file: Any) -> None:
+    text = "id,account_id,date,amount\nL1,A1,25/03/25 14:30,1\nL2,A1,05/03/25,2\n"
+    result = load_file(make_file(text), "sales_lines", known_ids={"accounts": ["A1"]})
+    got = {i: r["date"] for i, r in _records(result).items()}
+    assert got == {"L1": date(2025, 3, 25), "L2": date(2025, 3, 5)}
+    assert any("day first" in w for w in result.report.warnings)
+
+
+def test_a_bad_time_is_a_row_error_naming_file_row_and_field(make_file: Any) -> None:
+    text = "id,account_id,date,amount\nL1,A1,3/5/2025 10:30 AM,1\nL2,A1,3/5/2025 25:30,2\n"
+    path = make_file(text)
+    report = load_file(path, "sales_lines", known_ids={"accounts": ["A1"]}).report
+    assert [(i.file, i.row, i.field, i.value, i.reason) for i in report.errors] == [
+        (str(path), 3, "date", "3/5/2025 25:30", "not a date (use YYYY-MM-DD)")
+    ]
