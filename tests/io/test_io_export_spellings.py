@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from terraplan.io import iter_records, load_file
+from terraplan.io.geocoding import ZipDirectory, normalize_us_postal_code
 from terraplan.io.parsing import parse_date, two_digit_year_limit
 
 FORMATS = ["csv", "xlsx", "parquet"]
@@ -210,3 +211,78 @@ def test_a_bad_time_is_a_row_error_naming_file_row_and_field(make_file: Any) -> 
     assert [(i.file, i.row, i.field, i.value, i.reason) for i in report.errors] == [
         (str(path), 3, "date", "3/5/2025 25:30", "not a date (use YYYY-MM-DD)")
     ]
+
+
+# --- ZIP+4 without its dash ---------------------------------------------------------------
+
+UNDASHED = "9 digits read as a ZIP+4 without its dash: the first 5 are the ZIP, the +4 is dropped"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_nine_digits_are_a_zip_plus_4_without_its_dash(
+    make_file: Any, fmt: str, zips: ZipDirectory
+) -> None:
+    text = "id,name,postal_code\nA1,Acme,941071234\nA2,Beta,94107-1234\nA3,Gamma,021341234\n"
+    result = load_file(make_file(text, fmt), "accounts", geocoder=zips)
+    assert result.report.ok, result.report.summary()
+    records = _records(result)
+    assert {i: r["postal_code"] for i, r in records.items()} == {
+        "A1": "94107",
+        "A2": "94107",
+        "A3": "02134",
+    }
+    assert records["A1"]["county_fips"] == records["A2"]["county_fips"] == "06075"
+    assert records["A3"]["state"] == "MA"
+    first = 1 if fmt == "parquet" else 2  # Parquet rows are record numbers
+    assert [(i.row, i.field, i.value, i.severity, i.reason) for i in result.report.issues] == [
+        (first, "postal_code", "941071234", "warning", UNDASHED),
+        (first + 2, "postal_code", "021341234", "warning", UNDASHED),
+    ]
+
+
+def test_a_spreadsheet_number_of_nine_digits_is_read_too(
+    tmp_path: Any, xlsx_writer: Any, zips: ZipDirectory
+) -> None:
+    path = xlsx_writer(
+        tmp_path / "reps.xlsx", ["id", "name", "home_postal_code"], [["R1", "Ann", 941071234]]
+    )
+    result = load_file(path, "reps", geocoder=zips)
+    assert result.report.ok, result.report.summary()
+    assert _records(result)["R1"]["home_postal_code"] == "94107"
+    assert _records(result)["R1"]["home_latitude"] is not None
+
+
+def test_eight_digits_are_not_guessed(make_file: Any, zips: ZipDirectory) -> None:
+    # 21341234 may be 02134-1234 that lost its zero in a spreadsheet, or a mistyped ZIP+4
+    text = "id,name,postal_code\nA1,Acme,21341234\nA2,Beta,9410712\n"
+    path = make_file(text)
+    report = load_file(path, "accounts", geocoder=zips).report
+    assert [(i.file, i.row, i.field, i.reason) for i in report.errors] == [
+        (
+            str(path),
+            2,
+            "postal_code",
+            "not a US ZIP code: 8 digits, not guessed (if it is a ZIP+4 that lost its leading"
+            " zero, write 02134-1234); fix it, or give latitude and longitude",
+        ),
+        (
+            str(path),
+            3,
+            "postal_code",
+            "not a US ZIP code (5 digits or ZIP+4); fix it, or give latitude and longitude",
+        ),
+    ]
+
+
+def test_many_undashed_zips_make_one_warning(make_file: Any, zips: ZipDirectory) -> None:
+    rows = "".join(f"A{i},Acme {i},941071234\n" for i in range(8))
+    report = load_file(make_file("id,name,postal_code\n" + rows), "accounts", geocoder=zips).report
+    assert report.ok and report.issues == []
+    assert report.warnings == [f"8 rows, field postal_code: {UNDASHED} (rows 2, 3, 4, ...)"]
+
+
+def test_the_zip_of_a_postal_code() -> None:
+    assert normalize_us_postal_code("941071234") == "94107"
+    assert normalize_us_postal_code("94107-1234") == "94107"
+    assert normalize_us_postal_code("21341234") is None
+    assert normalize_us_postal_code("2134") == "02134"
