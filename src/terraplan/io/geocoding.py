@@ -50,6 +50,9 @@ class ZipLocation:
 def normalize_us_postal_code(raw: str | int | None) -> str | None:
     """Return the 5-digit ZIP of ``raw`` ("2134" -> "02134", "94107-1234" -> "94107").
 
+    A ZIP+4 without its dash (``941071234``) is ZIP 94107; 6-8 digits are not a ZIP (see
+    :data:`terraplan.io.places.US_ZIP_SHAPE`).
+
     Returns ``None`` when ``raw`` does not look like a US ZIP (the caller reports it).
     """
     if raw is None:
@@ -59,6 +62,8 @@ def normalize_us_postal_code(raw: str | int | None) -> str | None:
         text = text.split("-", 1)[0]
     if text.endswith(".0"):  # spreadsheets turn ZIPs into floats
         text = text[:-2]
+    if len(text) == 9 and text.isdigit():  # ZIP+4 without its dash
+        text = text[:5]
     if not text.isdigit() or not 3 <= len(text) <= 5:
         return None
     return text.zfill(5)

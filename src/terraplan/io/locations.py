@@ -10,9 +10,11 @@ is not geocoded and no US ZIP, county or state rule will place it.
 
 One rule for US postal codes, for accounts, leads and rep home ZIPs alike (geocoding on):
 
-- the code must look like a ZIP: 5 digits, ZIP+4 (``94107-1234`` -> ``94107``), or 3-4 digits
-  that lost their leading zeros in a spreadsheet (``2134`` -> ``02134``); anything else on a
-  US row is an error;
+- the code must look like a ZIP: 5 digits, ZIP+4 (``94107-1234`` -> ``94107``; without its
+  dash, ``941071234``, too, with a warning saying so), or 3-4 digits that lost their leading
+  zeros in a spreadsheet (``2134`` -> ``02134``); anything else on a US row is an error, 8
+  digits too (``21341234`` may be ``02134-1234`` that lost its zero, or a mistyped ZIP+4: the
+  error says so, nothing is guessed);
 - a well-formed code must be in the ZIP table; an unknown one is an error, unless the row
   gives coordinates (then it is a warning and the coordinates are used);
 - a known ZIP fills missing coordinates and ``county_fips``, sets ``country`` to ``US`` and
@@ -31,6 +33,7 @@ import polars as pl
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.places import (
     FOREIGN_POSTAL,
+    UNDASHED_ZIP4,
     US_ZIP_SHAPE,
     country_code,
     normalize_country,
@@ -45,6 +48,7 @@ _ZIP_COLUMNS = ["__zip__", "__lat__", "__lon__", "__fips__", "__state__"]
 def zip5(text: pl.Expr) -> pl.Expr:
     """The 5-digit ZIP of ``text`` or null (as :func:`normalize_us_postal_code`)."""
     head = text.str.strip_chars().str.split("-").list.first().str.replace(r"\.0$", "")
+    head = pl.when(head.str.contains(UNDASHED_ZIP4)).then(head.str.slice(0, 5)).otherwise(head)
     return pl.when(head.str.contains(r"^\d{3,5}$")).then(head.str.zfill(5))
 
 
@@ -155,10 +159,25 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory) -> None:
         )
     else:
         follows = "; fix it, or give latitude and longitude"
+    eight = col(postal).str.contains(r"^\d{8}$")
     checker.add(
-        us & given & ~well_formed,
+        us & given & ~well_formed & ~eight,
         postal,
         "not a US ZIP code (5 digits or ZIP+4)" + follows,
+    )
+    checker.add(  # a lost leading zero or a mistyped ZIP+4: not guessed
+        us & given & eight,
+        postal,
+        pl.concat_str(
+            pl.lit(
+                "not a US ZIP code: 8 digits, not guessed (if it is a ZIP+4 that lost its"
+                " leading zero, write 0"
+            ),
+            col(postal).str.slice(0, 4),
+            pl.lit("-"),
+            col(postal).str.slice(4),
+            pl.lit(")" + follows),
+        ),
     )
     checker.add(
         us & given & well_formed & ~found & ~has_coords,
@@ -169,6 +188,12 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory) -> None:
         us & given & well_formed & ~found & has_coords,
         postal,
         "unknown US postal code: kept, located by its coordinates",
+        severity="warning",
+    )
+    checker.add(
+        us & found & col(postal).str.contains(UNDASHED_ZIP4),
+        postal,
+        "9 digits read as a ZIP+4 without its dash: the first 5 are the ZIP, the +4 is dropped",
         severity="warning",
     )
     raw_missing = (

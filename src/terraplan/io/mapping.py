@@ -10,7 +10,8 @@ A header is matched, in this order, against
    (compared ignoring case and extra spaces; a value of ``null`` empties the cell);
 2. the canonical field names of the kind;
 3. built-in aliases: out-of-the-box Salesforce export names (Account, Lead, User,
-   Opportunity) and a few common spellings (``zip``, ``lat``, ``lng``...).
+   Opportunity, OpportunityLineItem, ForecastingQuota), HubSpot's (``Record ID``, ``Deal
+   ID``, ``Line Item ID``) and a few common spellings (``zip``, ``lat``, ``lng``...).
 
 Steps 2 and 3 compare headers case-insensitively, ignoring spaces, underscores, hyphens
 and dots, and ignoring a Salesforce custom-field suffix ``__c``. Headers that match nothing
@@ -36,7 +37,7 @@ from terraplan.io.schema import kind_spec
 ATTRIBUTE_PREFIX = "attributes."
 
 _ACCOUNT_ALIASES = {
-    "id": ("accountid", "account id"),
+    "id": ("accountid", "account id", "companyid", "recordid", "hsobjectid"),
     "name": ("accountname", "company", "companyname"),
     "street": ("billingstreet", "address", "street address"),
     "city": ("billingcity",),
@@ -64,7 +65,7 @@ _ACCOUNT_ALIASES = {
 _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "accounts": _ACCOUNT_ALIASES,
     "leads": {
-        "id": ("leadid",),
+        "id": ("leadid", "contactid", "recordid", "hsobjectid"),
         "company": ("companyaccount", "companyname", "account name"),
         "postal_code": ("zip", "zipcode", "postcode", "zip/postal code"),
         "state": ("stateprovince",),
@@ -96,12 +97,26 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "parent_id": ("parent", "county_fips"),
     },
     "sales_lines": {
+        "id": (
+            "lineid",
+            "lineitemid",
+            "opportunitylineitemid",
+            "opportunityproductid",
+            "orderitemid",
+            "orderlineid",
+            "orderlineitemid",
+            "invoicelineid",
+            "invoicelineitemid",
+            "saleslineid",
+            "recordid",
+            "hsobjectid",
+        ),
         "account_id": ("accountid",),
         "date": ("invoicedate", "orderdate"),
         "product": ("productname", "productcode"),
     },
     "opportunities": {
-        "id": ("opportunityid",),
+        "id": ("opportunityid", "dealid", "recordid", "hsobjectid"),
         "account_id": ("accountid",),
         "owner_id": ("ownerid", "opportunityowner", "opportunityownerid", "owner"),
         "name": ("opportunityname",),
@@ -115,14 +130,16 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "product": ("productname",),
     },
     "acquisition_costs": {
+        "id": ("costid", "acquisitioncostid", "expenseid"),
         "territory_id": ("territory",),
         "amount": ("cost", "spend"),
         "period_start": ("startdate", "start"),
         "period_end": ("enddate", "end"),
     },
     "targets": {
+        "id": ("quotaid", "forecastingquotaid", "targetid"),
         "territory_id": ("territory",),
-        "rep_id": ("ownerid", "userid", "rep"),
+        "rep_id": ("ownerid", "userid", "rep", "quotaownerid"),
         "plan_id": ("plan",),
         "amount": ("quota", "quotaamount", "target"),
         "period_start": ("startdate", "start"),
@@ -131,6 +148,31 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 _SEPARATORS = re.compile(r"[\s_\-./]+")
+
+
+def unique_headers(written: Sequence[str | None]) -> tuple[list[str], list[int], list[str]]:
+    """The headers of a file's columns, each once: names, positions kept and warnings.
+
+    ``written`` holds the header cells in file order. A header is stripped; an empty one is
+    named by its position (``column_3``). A header repeating an earlier one drops its column
+    (the first is used) and the warning names the header as written and the positions
+    (1-based): ``columns 4 and 9 are both named 'Amount': the first is used``. Returns the
+    names of the kept columns, their 0-based positions in ``written`` and the warnings.
+    """
+    positions: dict[str, list[int]] = {}
+    for index, header in enumerate(written):
+        name = (header or "").strip() or f"column_{index + 1}"
+        positions.setdefault(name, []).append(index)
+    warnings = []
+    for name, where in positions.items():
+        if len(where) > 1:
+            numbers = [str(i + 1) for i in where]
+            listed = ", ".join(numbers[:-1]) + " and " + numbers[-1]
+            both = "both" if len(where) == 2 else "all"
+            warnings.append(f"columns {listed} are {both} named {short(name)!r}: the first is used")
+    kept = sorted(where[0] for where in positions.values())
+    names = {where[0]: name for name, where in positions.items()}
+    return [names[i] for i in kept], kept, warnings
 
 
 def normalize_header(header: str) -> str:

@@ -16,7 +16,10 @@ Accepted spellings:
 - dates: ISO ``2024-03-05``, ISO date-times with any time zone (Salesforce
   ``2024-03-05T10:11:12.000+0000``; the date is taken as written, not converted), US
   ``3/5/2024`` (month first; day first in a column whose dates show it, ``25/03/2024``:
-  :func:`slashed_day_first`) and ``05.03.2024`` (day first);
+  :func:`slashed_day_first`) and ``05.03.2024`` (day first). Slashed and dotted dates may
+  have a two-digit year (``3/5/24``: :func:`two_digit_year_limit`) and a time, taken off as
+  for ISO: ``3/5/2024 10:30 AM``, ``3/5/2024, 10:30:00 PM``, ``3/5/2024 14:30``,
+  ``05.03.2024 14:30`` (hours 0-23, or 1-12 with AM/PM; minutes and seconds 00-59);
 - booleans: true/false, yes/no, y/n, t/f, 1/0 (any case);
 - lists: items separated by ``;`` or ``,``, blanks dropped.
 """
@@ -24,6 +27,7 @@ Accepted spellings:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Literal
 
 import polars as pl
@@ -47,7 +51,12 @@ _COMMA_EVIDENCE = (
     r"|^[+-]?\d*,(\d{1,2}|\d{4,})$|^[+-]?(\d{4,}|0),\d+$"
 )
 _ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$"
-_SLASHED = r"^(\d{1,2})/(\d{1,2})/\d{4}$"
+_CLOCK = r"(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
+_TIME = rf"(?:,?\s+(?:(?:0?[1-9]|1[0-2]):[0-5]\d(?::[0-5]\d)?\s*[ap]\.?m\.?|{_CLOCK}))?"
+#: Groups: first number, second number, year (4 or 2 digits); then an optional time.
+_SLASHED = rf"(?i)^(\d{{1,2}})/(\d{{1,2}})/(\d{{4}}|\d{{2}}){_TIME}$"
+_DOTTED = rf"^(\d{{1,2}})\.(\d{{1,2}})\.(\d{{4}}|\d{{2}})(?:,?\s+{_CLOCK})?$"
+_SHORT_YEAR = r"^(\d{1,2}[/.]\d{1,2}[/.]\d{2})\b"
 _INT_TEXT = r"^[+-]?(0|[1-9]\d{0,17})$"
 _FLOAT_TEXT = r"^[+-]?((0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|\.\d+)$"
 
@@ -197,18 +206,71 @@ def parse_int(text: pl.Expr, decimal: Decimal | None = "point") -> pl.Expr:
     return pl.when(whole).then(value.cast(pl.Int64, strict=False))
 
 
-def parse_date(text: pl.Expr, *, day_first: bool = False) -> pl.Expr:
+YEARS_AHEAD = 10
+"""A two-digit year is read in the 2000s unless that is more than this many years ahead."""
+
+
+def two_digit_year_limit(today: date | None = None) -> int:
+    """The last year a two-digit year reads as: ``today``'s year + :data:`YEARS_AHEAD`.
+
+    ``YY`` is ``20YY`` when that is at most the limit, else ``19YY``: imported in 2026,
+    ``00``-``36`` are 2000-2036 and ``37``-``99`` are 1937-1999 (a quota period or a close
+    date a few years ahead reads right, a hire date in the eighties too).
+    """
+    return (today or date.today()).year + YEARS_AHEAD
+
+
+def _numbered_date(text: pl.Expr, shape: str, *, day_first: bool, year_limit: int) -> pl.Expr:
+    """Date of ``text`` matching ``shape`` (groups: two numbers and the year), or null."""
+    parts = text.str.extract_groups(shape)
+    first, second = parts.struct.field("1"), parts.struct.field("2")
+    year_text = parts.struct.field("3")
+    year = year_text.cast(pl.Int64, strict=False)
+    century = pl.when(year + 2000 <= year_limit).then(year + 2000).otherwise(year + 1900)
+    year = pl.when(year_text.str.len_chars() == 2).then(century).otherwise(year)
+    month, day = (second, first) if day_first else (first, second)
+    iso = pl.concat_str(
+        year.cast(pl.String).str.zfill(4), month.str.zfill(2), day.str.zfill(2), separator="-"
+    )
+    return iso.str.to_date("%Y-%m-%d", strict=False)
+
+
+def parse_date(text: pl.Expr, *, day_first: bool = False, year_limit: int | None = None) -> pl.Expr:
     """Date of ``text`` (null when not one of the accepted spellings).
 
     Slashed dates are month first (``3/5/2024`` is 5 March) unless ``day_first`` (see
-    :func:`slashed_day_first`).
+    :func:`slashed_day_first`). A two-digit year is read up to ``year_limit`` (default:
+    :func:`two_digit_year_limit` of today).
     """
+    limit = two_digit_year_limit() if year_limit is None else year_limit
     iso = pl.when(text.str.contains(_ISO_DATE)).then(
         text.str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})", 1).str.to_date("%Y-%m-%d", strict=False)
     )
-    us = text.str.to_date("%d/%m/%Y" if day_first else "%m/%d/%Y", strict=False)
-    dotted = text.str.to_date("%d.%m.%Y", strict=False)
+    us = _numbered_date(text, _SLASHED, day_first=day_first, year_limit=limit)
+    dotted = _numbered_date(text, _DOTTED, day_first=True, year_limit=limit)
     return pl.coalesce(iso, us, dotted)
+
+
+def column_dates(values: pl.Series, column: str, year_limit: int) -> tuple[pl.Expr, list[str]]:
+    """The date parser of the text ``values`` of ``column``, and warnings saying how its
+    slashed dates are read: day first (:func:`slashed_day_first`), two-digit years."""
+    day_first = slashed_day_first(values)
+    notes = []
+    if day_first:
+        notes.append(
+            f"column {column!r} writes dates day first (e.g. 25/03/2025):"
+            " its slashed dates are read as day/month/year"
+        )
+    short = values.drop_nulls().str.extract(_SHORT_YEAR, 1).drop_nulls()
+    if short.len():
+        last = year_limit % 100
+        notes.append(
+            f"column {column!r} writes two-digit years (e.g. {short[0]!r}):"
+            f" 00-{last:02d} are read as {year_limit - last}-{year_limit},"
+            f" {last + 1:02d}-99 as {year_limit - 99}-{year_limit - last - 1}"
+        )
+    parser = parse_date(pl.col(values.name), day_first=day_first, year_limit=year_limit)
+    return parser, notes
 
 
 def slashed_day_first(values: pl.Series) -> bool:
@@ -216,6 +278,7 @@ def slashed_day_first(values: pl.Series) -> bool:
 
     ``25/03/2025`` shows the day first (no 25th month), ``03/25/2025`` the month first;
     ``05/03/2025`` shows nothing. A column showing both, or nothing, reads month first.
+    Two-digit years and times count as for :func:`parse_date`.
     """
     parts = values.drop_nulls().str.extract_groups(_SLASHED)
     first = parts.struct.field("1").cast(pl.Int64, strict=False)

@@ -7,8 +7,8 @@
 - Countries become ISO 3166 alpha-2 codes from the code, the alpha-3 code or a common name
   (``"United States"``, ``"USA"``, ``"U.S."``, ``"Canada"``, ``"Deutschland"``...); an unknown
   spelling is kept as typed.
-- Postal codes: :data:`US_ZIP_SHAPE` (5 digits, ZIP+4, or 3-4 digits that lost their leading
-  zeros in a spreadsheet) and :data:`FOREIGN_POSTAL` (Canadian and British shapes, which tell
+- Postal codes: :data:`US_ZIP_SHAPE` (5 digits, ZIP+4 with or without its dash, or 3-4
+  digits that lost their leading zeros in a spreadsheet) and :data:`FOREIGN_POSTAL` (Canadian and British shapes, which tell
   a non-US record when its country is empty).
 """
 
@@ -223,9 +223,12 @@ CANADIAN_POSTAL = r"^[ABCEGHJ-NPRSTVXYabceghj-nprstvxy]\d[A-Za-z]\s?\d[A-Za-z]\d
 BRITISH_POSTAL = r"^[A-Za-z]{1,2}\d[A-Za-z\d]?\s?\d[A-Za-z]{2}$"
 #: Country of a postal code shape that is clearly not a US ZIP.
 FOREIGN_POSTAL: dict[str, str] = {"CA": CANADIAN_POSTAL, "GB": BRITISH_POSTAL}
-#: What a US ZIP may look like in a file: 5 digits, ZIP+4, or 3-4 digits (lost zeros), or
-#: a spreadsheet float (``"2134.0"``).
-US_ZIP_SHAPE = r"^\d{3,5}(\.0)?$|^\d{5}-\d{4}$"
+#: What a US ZIP may look like in a file: 5 digits, ZIP+4 (``94107-1234``, or ``941071234``
+#: without its dash), or 3-4 digits (lost zeros), or a spreadsheet float (``"2134.0"``). Not
+#: 6-8 digits: ``21341234`` may be ``02134-1234`` that lost its zero or a mistyped ZIP+4.
+US_ZIP_SHAPE = r"^\d{3,5}(\.0)?$|^\d{5}-\d{4}$|^\d{9}$"
+#: A ZIP+4 written without its dash (``941071234``: ZIP 94107).
+UNDASHED_ZIP4 = r"^\d{9}$"
 
 
 def _key(text: pl.Expr) -> pl.Expr:

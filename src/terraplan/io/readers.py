@@ -17,6 +17,10 @@ without a byte-order mark), else Windows-1252 (Windows Excel "CSV": ``€``, cur
 Latin-1 where a byte is undefined in Windows-1252) unless the caller names one. Blank lines
 are skipped. A record with more fields than the header loses the extra fields.
 
+Headers (CSV, XLSX) are stripped; an empty one is named by its position (``column_3``); a
+header repeating an earlier one is ignored with a warning naming it and both positions
+(:func:`terraplan.io.mapping.unique_headers`).
+
 Limits (hostile or broken files fail fast with a :class:`DataError` naming the limit, the file
 and the row): at most :data:`MAX_COLUMNS` columns, :data:`MAX_FIELD_BYTES` bytes in a cell and
 :data:`MAX_LINE_BYTES` bytes in a CSV line.
@@ -44,7 +48,7 @@ import numpy as np
 import polars as pl
 
 from terraplan.errors import DataError
-from terraplan.io.mapping import ColumnMap, load_mapping, resolve_columns
+from terraplan.io.mapping import ColumnMap, load_mapping, resolve_columns, unique_headers
 from terraplan.io.parsing import Decimal
 from terraplan.io.report import short
 from terraplan.io.schema import kind_spec
@@ -130,14 +134,15 @@ def read_table(
         return read_geo_table(path, spec.kind, mapping, mapping_source=mapping_source)
     details: dict[str, Any] = {}
     fractional: dict[str, list[int]] = {}
+    warnings: list[str] = []
     if suffix in (".xlsx", ".xlsm"):
-        frame, fractional = _read_xlsx(path, sheet)
+        frame, fractional, warnings = _read_xlsx(path, sheet)
         fmt = "xlsx"
     elif suffix in (".parquet", ".pq"):
         frame, fractional = _read_parquet(path)
         fmt = "parquet"
     elif suffix in (".csv", ".txt", ".tsv"):
-        frame, details = _read_csv(path, encoding)
+        frame, details, warnings = _read_csv(path, encoding)
         fmt = "csv"
     else:
         raise _fail(
@@ -147,11 +152,6 @@ def read_table(
         )
     _check_sizes(path, frame)
     headers = [c for c in frame.columns if c != ROW]
-    warnings = [
-        f"column {short(h)!r} repeats an earlier header and is ignored"
-        for h in headers
-        if "_duplicated_" in h
-    ]
     columns = resolve_columns(headers, spec.kind, mapping, mapping_source=mapping_source)
     return SourceTable(
         file=str(path),
@@ -283,7 +283,7 @@ def _check_csv_lines(path: Path, data: bytes, offset: int) -> None:
         )
 
 
-def _read_csv(path: Path, encoding: str | None) -> tuple[pl.DataFrame, dict[str, Any]]:
+def _read_csv(path: Path, encoding: str | None) -> tuple[pl.DataFrame, dict[str, Any], list[str]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -303,6 +303,7 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pl.DataFrame, dict[str,
         frame = pl.read_csv(
             io.BytesIO(data),
             separator=delimiter,
+            has_header=False,  # the header as written: polars renames repeated ones
             infer_schema=False,
             quote_char='"',
             truncate_ragged_lines=True,
@@ -312,7 +313,10 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pl.DataFrame, dict[str,
         raise _fail(
             path, f"not a readable CSV file ({type(exc).__name__}: {short(str(exc), 200)})"
         ) from None
-    frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
+    names, kept, warnings = unique_headers(list(frame.row(0)) if frame.height else [])
+    frame = frame.slice(1).select(
+        pl.col(frame.columns[i]).alias(name) for i, name in zip(kept, names, strict=True)
+    )
     # Physical lines: fast path when every record is one line (the usual case).
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if lines == frame.height + 1:
@@ -328,7 +332,7 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pl.DataFrame, dict[str,
     data_columns = [c for c in frame.columns if c != ROW]
     if data_columns:  # blank lines come back as all-null records
         frame = frame.filter(~pl.all_horizontal(pl.col(data_columns).is_null()))
-    return frame, {"delimiter": delimiter, "encoding": used}
+    return frame, {"delimiter": delimiter, "encoding": used}, warnings
 
 
 # --- XLSX ------------------------------------------------------------------------------
@@ -349,7 +353,9 @@ def _cell_text(value: object) -> str | None:
     return text if text.strip() else None
 
 
-def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pl.DataFrame, dict[str, list[int]]]:
+def _read_xlsx(
+    path: Path, sheet: str | int | None
+) -> tuple[pl.DataFrame, dict[str, list[int]], list[str]]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -386,21 +392,20 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pl.DataFrame, dict[
         if len(headers) > MAX_COLUMNS:
             raise _fail(path, f"{len(headers):,} columns; the limit is {MAX_COLUMNS:,}")
         width = len(headers)
-        headers = [h.strip() or f"column_{i + 1}" for i, h in enumerate(headers)]
-        headers = _dedupe(headers)
-        columns: list[list[str | None]] = [[] for _ in range(width)]
+        names, kept, warnings = unique_headers(headers)
+        columns: list[list[str | None]] = [[] for _ in kept]
         numbers: list[int] = []
         for number, row in enumerate(rows, start=2):
             values = row[:width]
             cells = [_cell_text(v) for v in values]
             if not any(c is not None for c in cells):
                 continue
-            for header, value in zip(headers, values, strict=False):
-                if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
-                    fractional.setdefault(header, []).append(number)
             cells.extend([None] * (width - len(cells)))
-            for column, cell in zip(columns, cells, strict=True):
-                column.append(cell)
+            for name, index, column in zip(names, kept, columns, strict=True):
+                value = values[index] if index < len(values) else None
+                if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+                    fractional.setdefault(name, []).append(number)
+                column.append(cells[index])
             numbers.append(number)
     except DataError:
         raise
@@ -414,20 +419,10 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pl.DataFrame, dict[
             rows.close()
         book.close()
     data: dict[str, pl.Series] = {
-        h: pl.Series(h, c, dtype=pl.String) for h, c in zip(headers, columns, strict=True)
+        h: pl.Series(h, c, dtype=pl.String) for h, c in zip(names, columns, strict=True)
     }
     data[ROW] = pl.Series(ROW, numbers, dtype=pl.Int64)
-    return pl.DataFrame(data), fractional
-
-
-def _dedupe(headers: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for header in headers:
-        count = seen.get(header, 0)
-        seen[header] = count + 1
-        out.append(header if count == 0 else f"{header}_duplicated_{count - 1}")
-    return out
+    return pl.DataFrame(data), fractional, warnings
 
 
 # --- Parquet ---------------------------------------------------------------------------

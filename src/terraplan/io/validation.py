@@ -313,6 +313,7 @@ def _parse(table: SourceTable, spec: KindSpec, report: ImportReport) -> pl.DataF
     decimal = _decimal_mode(table, spec, text)
     report.details["decimal"] = decimal or "unknown"
     declared = table.decimal is not None
+    year_limit = parsing.two_digit_year_limit()
     exprs: list[pl.Expr] = []
     for spec_field in spec.fields:
         name = spec_field.name
@@ -326,12 +327,9 @@ def _parse(table: SourceTable, spec: KindSpec, report: ImportReport) -> pl.DataF
         mode = decimal
         if not declared and spec_field.type in ("float", "int"):
             mode = parsing.detect_decimal([text[name]]) or decimal
-        if spec_field.type == "date" and parsing.slashed_day_first(text[name]):
-            parsed = parsing.parse_date(pl.col(name), day_first=True)
-            report.warnings.append(
-                f"column {fields[name]!r} writes dates day first (e.g. 25/03/2025):"
-                " its slashed dates are read as day/month/year"
-            )
+        if spec_field.type == "date":
+            parsed, notes = parsing.column_dates(text[name], short(fields[name]), year_limit)
+            report.warnings.extend(notes)
         else:
             parsed = _parser(spec_field, mode)(pl.col(name))
         if spec_field.type not in ("str", "list"):
@@ -423,8 +421,6 @@ def _parser(spec: FieldSpec, decimal: parsing.Decimal | None):  # type: ignore[n
         return lambda e: parsing.parse_float(e, decimal)
     if spec.type == "int":
         return lambda e: parsing.parse_int(e, decimal)
-    if spec.type == "date":
-        return parsing.parse_date
     if spec.type == "bool":
         return parsing.parse_bool
     if spec.type == "list":
