@@ -9,6 +9,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -16,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from terraplan.errors import DataError, InvalidParameterError
-from terraplan.io.table_source import iter_source_tables, parse_source
+from terraplan.io.table_source import TableSource, iter_source_tables, parse_source
 from terraplan.services.source_imports import import_source
 from terraplan.storage import migrate
 from terraplan.storage.database import Database
@@ -308,3 +309,50 @@ def test_typed_postgresql_columns_read_as_their_values(
         with engine.connect() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         engine.dispose()
+
+
+def _sales_table(tmp_path: Path, name: str, dates: list[str]) -> tuple[TableSource, TableSource]:
+    """A CRM database with one account and its sales lines dated by text ``dates``."""
+    path = tmp_path / f"{name}.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE accounts (pk INTEGER PRIMARY KEY, Id TEXT, Name TEXT)")
+        connection.execute("INSERT INTO accounts VALUES (1, 'A1', 'Acme')")
+        connection.execute(
+            "CREATE TABLE lines (pk INTEGER PRIMARY KEY, Id TEXT, AccountId TEXT,"
+            " Date TEXT, Amount TEXT)"
+        )
+        connection.executemany(
+            "INSERT INTO lines VALUES (?, ?, 'A1', ?, '100')",
+            [(i, f"L{i}", day) for i, day in enumerate(dates, start=1)],
+        )
+    accounts = parse_source(f"sqlite:///{path}?table=accounts")
+    lines = parse_source(f"sqlite:///{path}?table=lines")
+    assert accounts is not None and lines is not None
+    return accounts, lines
+
+
+def test_batches_read_a_date_column_in_one_order(tmp_path: Path, target: Database) -> None:
+    """A UK export loaded as text into a table: the first batch shows day-first dates
+    (25/03/2025), the second only ambiguous ones (05/03/2025). Read batch by batch, the second
+    used to be read month first (3 May) with exit 0; every batch now reads day first. The other
+    way round (ambiguous dates first, the sign later) is refused: nothing is written."""
+    accounts, lines = _sales_table(
+        tmp_path, "uk", ["25/03/2025", "26/03/2025", "05/03/2025", "04/02/2025"]
+    )
+    import_source(target, accounts, "accounts")
+    outcome = import_source(target, lines, "sales_lines", batch_rows=2)
+    assert outcome.written == 4
+    with UnitOfWork(target) as uow:
+        stored = {line.id: line.date for line in uow.sales_lines.list()}
+    assert stored == {
+        "L1": date(2025, 3, 25), "L2": date(2025, 3, 26),
+        "L3": date(2025, 3, 5), "L4": date(2025, 2, 4),
+    }  # fmt: skip
+    _, late = _sales_table(
+        tmp_path, "late", ["05/03/2025", "04/02/2025", "25/03/2025", "26/03/2025"]
+    )
+    with pytest.raises(DataError, match="shows day-first dates in this batch") as caught:
+        import_source(target, late, "sales_lines", batch_rows=2)
+    assert "nothing was imported" in str(caught.value)
+    with UnitOfWork(target) as uow:  # the lines of the first import, unchanged
+        assert {line.id: line.date for line in uow.sales_lines.list()} == stored

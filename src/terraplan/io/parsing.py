@@ -251,10 +251,14 @@ def parse_date(text: pl.Expr, *, day_first: bool = False, year_limit: int | None
     return pl.coalesce(iso, us, dotted)
 
 
-def column_dates(values: pl.Series, column: str, year_limit: int) -> tuple[pl.Expr, list[str]]:
+def column_dates(
+    values: pl.Series, column: str, year_limit: int, *, day_first: bool | None = None
+) -> tuple[pl.Expr, list[str]]:
     """The date parser of the text ``values`` of ``column``, and warnings saying how its
-    slashed dates are read: day first (:func:`slashed_day_first`), two-digit years."""
-    day_first = slashed_day_first(values)
+    slashed dates are read: day first (:func:`slashed_day_first`, unless ``day_first`` is
+    given: an earlier batch of the same import decided), two-digit years."""
+    if day_first is None:
+        day_first = slashed_day_first(values)
     notes = []
     if day_first:
         notes.append(
@@ -271,6 +275,15 @@ def column_dates(values: pl.Series, column: str, year_limit: int) -> tuple[pl.Ex
         )
     parser = parse_date(pl.col(values.name), day_first=day_first, year_limit=year_limit)
     return parser, notes
+
+
+def slashed_orders(values: pl.Series) -> tuple[bool, bool, bool]:
+    """What the slashed dates of ``values`` show: ``(day first, month first, any slashed)``
+    (``25/03/2025`` shows the day first, ``03/25/2025`` the month first)."""
+    parts = values.drop_nulls().str.extract_groups(_SLASHED)
+    first = parts.struct.field("1").cast(pl.Int64, strict=False)
+    second = parts.struct.field("2").cast(pl.Int64, strict=False)
+    return bool((first > 12).any()), bool((second > 12).any()), bool(first.is_not_null().any())
 
 
 def slashed_day_first(values: pl.Series) -> bool:

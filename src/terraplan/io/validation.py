@@ -37,6 +37,7 @@ from datetime import date
 import polars as pl
 
 from terraplan.io import parsing
+from terraplan.io.batch_readings import BatchReadings
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.readers import ROW, SourceTable
 from terraplan.io.report import MAX_QUOTED, ImportIssue, ImportReport, short
@@ -207,6 +208,7 @@ def validate(
     geocode: bool = True,
     rep_names: Mapping[str, str] | None = None,
     territory_plans: Mapping[str, Collection[str]] | None = None,
+    readings: BatchReadings | None = None,
 ) -> ValidationResult:
     """Check every row of ``table``; return the accepted rows and the report.
 
@@ -216,7 +218,9 @@ def validate(
     :class:`ZipDirectory`); ``geocode=False`` skips both. ``rep_names`` (id -> name of the
     known reps) resolves owner columns that hold rep names; ``territory_plans`` (territory id
     -> ids of the plans holding it) gives targets without a plan their territory's plan.
-    Row problems become issues, never exceptions.
+    ``readings``: the date orders earlier batches of the same import decided (updated), so
+    that every batch reads a column the same way. Row problems become issues, never
+    exceptions.
     """
     from terraplan.io import kind_checks, locations, references
 
@@ -246,7 +250,11 @@ def validate(
         report.rejected = report.rows_read
         return ValidationResult(empty_frame(spec.kind), report)
 
-    checker = Checker(table, spec, _parse(table, spec, report))
+    parsed = _parse(table, spec, report, readings)
+    if report.file_errors:
+        report.rejected = report.rows_read
+        return ValidationResult(empty_frame(spec.kind), report)
+    checker = Checker(table, spec, parsed)
     _generic_checks(checker)
     kind_checks.check_kind(checker)
     locations.normalize_places(checker)
@@ -293,7 +301,9 @@ def _column_present(table: SourceTable, spec: KindSpec, field: str) -> bool:
     return spec.kind == "geo_units" and field in ("latitude", "longitude")
 
 
-def _parse(table: SourceTable, spec: KindSpec, report: ImportReport) -> pl.DataFrame:
+def _parse(
+    table: SourceTable, spec: KindSpec, report: ImportReport, readings: BatchReadings | None
+) -> pl.DataFrame:
     """Clean and type every mapped column; build ``ctx`` (see :class:`Checker`)."""
     fields = table.columns.fields
     text = table.frame.select(
@@ -328,7 +338,12 @@ def _parse(table: SourceTable, spec: KindSpec, report: ImportReport) -> pl.DataF
         if not declared and spec_field.type in ("float", "int"):
             mode = parsing.detect_decimal([text[name]]) or decimal
         if spec_field.type == "date":
-            parsed, notes = parsing.column_dates(text[name], short(fields[name]), year_limit)
+            order = (
+                None if readings is None else readings.day_first(table, name, text[name], report)
+            )
+            parsed, notes = parsing.column_dates(
+                text[name], short(fields[name]), year_limit, day_first=order
+            )
             report.warnings.extend(notes)
         else:
             parsed = _parser(spec_field, mode)(pl.col(name))

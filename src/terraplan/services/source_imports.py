@@ -24,6 +24,7 @@ from typing import Any
 import polars as pl
 
 from terraplan.errors import DataError, InvalidParameterError
+from terraplan.io.batch_readings import BatchReadings
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.parsing import Decimal
 from terraplan.io.readers import ROW, SourceTable
@@ -92,6 +93,7 @@ def import_source(
     files: list[str] = []
     written = 0
     step = f"import {spec.kind.replace('_', ' ')}"
+    readings = BatchReadings()  # every batch reads a date column in the same order
     with UnitOfWork(db) as uow:
         for table in batches():
             result = validate(
@@ -100,6 +102,7 @@ def import_source(
                 geocoder=geocoder,
                 rep_names=rep_names,
                 territory_plans=plans_of_territories,
+                readings=readings,
             )
             merged.add(result.report)
             if result.report.file_errors:

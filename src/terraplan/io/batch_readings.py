@@ -1,0 +1,58 @@
+"""One reading of a date column over the batches of an import.
+
+A database table or Parquet folder is checked ``batch_rows`` records at a time, and each
+batch alone decides whether its slashed dates are day first (``25/03/2025`` shows it). A
+batch without the sign would read ``05/03/2025`` month first after an earlier batch showed
+day-first dates: a silent swap. :class:`BatchReadings` carries the order from batch to
+batch, and refuses the import when a batch shows day-first dates after earlier slashed
+dates were read month first without either sign (nothing is written: the import is one
+transaction).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from terraplan.io import parsing
+from terraplan.io.readers import SourceTable
+from terraplan.io.report import ImportIssue, ImportReport, short
+
+
+@dataclass
+class BatchReadings:
+    """How the slashed dates of each date field were read by the earlier batches of one
+    import: ``"day"`` or ``"month"`` first once a batch showed it (``25/03`` or ``03/25``),
+    ``"default"`` when they were read month first without either sign."""
+
+    orders: dict[str, str] = field(default_factory=dict)
+
+    def day_first(
+        self, table: SourceTable, name: str, values: pl.Series, report: ImportReport
+    ) -> bool | None:
+        """The order to read ``name`` in this batch (None: decide on this batch alone); a
+        file error when this batch shows day-first dates after earlier rows were read month
+        first by default."""
+        day, month, any_slashed = parsing.slashed_orders(values)
+        known = self.orders.get(name)
+        if known in ("day", "month"):
+            return known == "day"
+        if day and not month:
+            if known == "default":
+                report.issues.append(
+                    ImportIssue(
+                        table.file, None, None, name, None,
+                        f"column {short(table.columns.fields[name])!r} shows day-first dates"
+                        " in this batch (e.g. 25/03) while an earlier batch was read month"
+                        " first; import it in one batch (a larger --batch-rows) or write the"
+                        " dates as YYYY-MM-DD",
+                    )
+                )  # fmt: skip
+            self.orders[name] = "day"
+            return True
+        if month:
+            self.orders[name] = "month"
+        elif any_slashed:
+            self.orders.setdefault(name, "default")
+        return False
