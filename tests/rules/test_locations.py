@@ -104,5 +104,7 @@ def test_batch_looks_each_distinct_zip_up_once_and_the_audit_uses_it() -> None:
 def test_without_a_lookup_nothing_is_invented() -> None:
     assert route({"id": "x", "postal_code": "04040"}, RULES).territory_id == "pool"
     assert zip5("94107-1234") == "94107"
+    assert zip5("941071234") == "94107" and zip5(941071234) == "94107"
+    assert zip5("21341234") is None  # 8 digits: a ZIP+4 missing a digit, not guessed
     assert zip5(2134) == "02134"
     assert zip5("ABCDE") is None

@@ -102,6 +102,8 @@ US_COUNTRIES: frozenset[str] = frozenset(
     {"us", "usa", "u.s.", "u.s.a.", "united states", "united states of america"}
 )
 _ZIP = re.compile(r"([0-9]{3,5})(?:\.0+|-[0-9]{4})?\Z")
+#: A ZIP+4 that lost its dash (``941071234``): nine digits can only be 5 + 4.
+_ZIP9 = re.compile(r"([0-9]{5})[0-9]{4}(?:\.0+)?\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,11 +137,14 @@ def code_text(value: Any) -> Any:
 
 
 def zip5(value: Any) -> str | None:
-    """The 5-digit US ZIP of a postal code (``94107-1234``, ``2134``, ``94107.0``), or None."""
+    """The 5-digit US ZIP of a postal code (``94107-1234``, ``941071234``, ``2134``,
+    ``94107.0``), or None (as the importer reads them)."""
     text = code_text(value)
+    if isinstance(text, int) and not isinstance(text, bool):
+        text = str(text)  # a number too long for a plain ZIP: perhaps a ZIP+4
     if not isinstance(text, str):
         return None
-    match = _ZIP.match(text.strip())
+    match = _ZIP.match(text.strip()) or _ZIP9.match(text.strip())
     return match.group(1).zfill(5) if match else None
 
 
