@@ -124,6 +124,27 @@ def test_activation_is_refused_without_rules_or_with_gaps(
         activate_plan(db, "GAPS")
 
 
+def test_activation_checks_coverage_as_the_rules_are_applied(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """An account with a ZIP but no county FIPS (a lead converted by hand, say) is placed by
+    the county of its ZIP when the rules are applied; the coverage check before activation
+    used to test the rules without that look-up and refused the plan ("match no rule")."""
+    from terraplan.domain import Account
+
+    db, _ = regions
+    with UnitOfWork(db) as uow:
+        uow.accounts.add_many([Account(id="ZIP-ONLY", name="Zip Only", postal_code="80202")])
+        uow.commit()
+    for step in ("in_review", "approved"):
+        change_status(db, "P1", step)
+    activated = activate_plan(db, "P1")
+    assert activated.status is PlanStatus.ACTIVE
+    with UnitOfWork(db) as uow:
+        placed = {a.record_id: a.territory_id for a in uow.assignments.current("P1")}
+    assert placed["ZIP-ONLY"] is not None
+
+
 def test_edit_undo_redo_with_versions_and_effects(
     regions: tuple[Database, dict[str, str]],
 ) -> None:

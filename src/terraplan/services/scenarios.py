@@ -11,9 +11,9 @@ import polars as pl
 from terraplan.domain import Plan, PlanStatus
 from terraplan.errors import ConflictError, InvalidParameterError, NotFoundError
 from terraplan.planning.scenarios import AccountFacts, PlanComparison, compare_plans
-from terraplan.rules import assign_frame, dump_rule_set
+from terraplan.rules import dump_rule_set
 from terraplan.services.alignment import plan_alignment_frame
-from terraplan.services.ownership import accounts_frame, plan_rule_set
+from terraplan.services.ownership import RuleApplication, plan_rule_set
 from terraplan.services.plan_scopes import active_plan_id, normalize_scope, same_scope
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
@@ -319,32 +319,23 @@ def reopen_reasons(db: Database, plan_id: str) -> list[tuple[datetime, str | Non
     ]
 
 
-def activation_problems(db: Database, plan_id: str) -> list[str]:
-    """Why the plan cannot be activated (empty when it can): no rule set; for a whole-market
-    plan, accounts in no territory; for a scoped plan, no account in any territory."""
-    with UnitOfWork(db) as uow:
-        plan = uow.plans.get(plan_id)
-        try:
-            rule_set, _ = plan_rule_set(uow, plan)
-        except NotFoundError:
-            return [
-                f"plan {plan_id} has no rule set: routing would fail "
-                f"(run `terraplan rules save FILE --plan {plan_id}`)"
-            ]
-    frame = accounts_frame(db)
-    if frame.height == 0:
+def activation_problems(plan: Plan, application: RuleApplication) -> list[str]:
+    """Why the plan cannot be activated (empty when it can), from its rules evaluated on
+    every account: for a whole-market plan, accounts in no territory; for a scoped plan, no
+    account in any territory."""
+    records = application.records
+    uncovered = [r.record_id for r in records if r.territory_id is None]
+    if not records:
         return []
-    result, _ = assign_frame(frame, rule_set)
-    uncovered = result.filter(pl.col("territory_id").is_null())
     if plan.scope is not None:
         # A plan of one part of the market leaves the other accounts to the other plans.
-        if uncovered.height == result.height:
-            return [f"plan {plan_id} ({plan.scope}) puts no account in a territory"]
+        if len(uncovered) == len(records):
+            return [f"plan {plan.id} ({plan.scope}) puts no account in a territory"]
         return []
-    if uncovered.height:
-        sample = ", ".join(uncovered["id"].head(3).to_list())
+    if uncovered:
+        sample = ", ".join(uncovered[:3])
         return [
-            f"{uncovered.height:,} account(s) match no rule and there is no catch-all territory "
+            f"{len(uncovered):,} account(s) match no rule and there is no catch-all territory "
             f"(e.g. {sample}): add rules or a catch-all, then activate"
         ]
     return []
@@ -372,19 +363,29 @@ def activate_plan(
             f"yours {version}); reload it and try again",
             details={"id": plan_id, "stored_version": current.version, "version": version},
         )
-    problems = activation_problems(db, plan_id)
+    # The rules are evaluated first (reads only, the same evaluation that is written below);
+    # the activation, the archived predecessor, the accounts' territories and owners and the
+    # ownership history are then written in one transaction, so a failure leaves the
+    # previous plan active and every account as it was.
+    from terraplan.services.ownership import evaluate_rules, write_rule_application
+    from terraplan.storage.ownership_history import record_ownership
+
+    try:
+        application = evaluate_rules(db, plan_id)
+    except NotFoundError as exc:
+        if exc.details.get("kind") != "rule_sets":
+            raise
+        raise ConflictError(
+            f"plan {plan_id} cannot be activated: plan {plan_id} has no rule set: routing would "
+            f"fail (run `terraplan rules save FILE --plan {plan_id}`)",
+            details={"plan_id": plan_id, "problems": ["no rule set"]},
+        ) from None
+    problems = activation_problems(current, application)
     if problems:
         raise ConflictError(
             f"plan {plan_id} cannot be activated: {problems[0]}",
             details={"plan_id": plan_id, "problems": problems},
         )
-    # The rules are evaluated first (reads only); the activation, the archived predecessor,
-    # the accounts' territories and owners and the ownership history are then written in one
-    # transaction, so a failure leaves the previous plan active and every account as it was.
-    from terraplan.services.ownership import evaluate_rules, write_rule_application
-    from terraplan.storage.ownership_history import record_ownership
-
-    application = evaluate_rules(db, plan_id)
     start = effective_from or date.today()
     now = _now()
     with UnitOfWork(db) as uow:
