@@ -277,8 +277,9 @@ def design_territories(
         diagnosis = diagnose_problem(problem)
         if not diagnosis.feasible:
             raise balance_infeasible(
-                diagnosis, tuple(_label(u) for u in chosen), territory_names, labels, names
-            )
+                diagnosis, tuple(_label(u) for u in chosen), territory_names, labels, names,
+                windowed=window_metrics(windows),
+            )  # fmt: skip
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -293,7 +294,8 @@ def design_territories(
             raise explained(exc, problem, names_of, territory_names, labels) from None
     unit_names = tuple(_label(u) for u in chosen)
     notes.extend(
-        issue_text(issue, unit_names, territory_names, labels) for issue in result.diagnosis.issues
+        issue_text(issue, unit_names, territory_names, labels, window_metrics(windows))
+        for issue in result.diagnosis.issues
     )
     summary = result.diagnosis.summary()
     for warning in caught:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -301,9 +301,10 @@ def issue_text(
     unit_names: Sequence[str],
     territory_names: Sequence[str],
     groups: GroupLabels | None = None,
+    windowed: Collection[str] = (),
 ) -> str:
     """A diagnosis finding in words, units, groups and territories named (the engine only
-    has indices)."""
+    has indices); ``windowed``: the metrics with absolute windows (their advice differs)."""
 
     def unit(i: int) -> str:
         return unit_names[i] if 0 <= i < len(unit_names) else f"unit {i}"
@@ -334,9 +335,15 @@ def issue_text(
     if issue.code == "unit_over_band" and issue.units:
         first = ", ".join(unit(i) for i in issue.units[:3])
         more = f" and {len(issue.units) - 3:,} more" if len(issue.units) > 3 else ""
+        if issue.metric is not None and issue.metric in windowed:
+            advice = f"raise the upper end of the {issue.metric} window"
+        else:
+            # more territories make the equal share, and so the band, smaller
+            of = f" of {issue.metric}" if issue.metric else ""
+            advice = f"loosen the tolerance{of} or design fewer territories"
         return (
-            f"{first}{more} alone exceed(s) the upper band of every allowed territory; "
-            "loosen the tolerance or design more territories"
+            f"{first}{more} alone exceed(s) the upper band{' of ' + issue.metric if issue.metric else ''}"
+            f" of every allowed territory; {advice}"
         )
     if issue.code == "locked_over_band" and issue.territories:
         names = ", ".join(territory(t) for t in issue.territories[:3])
@@ -350,11 +357,12 @@ def balance_infeasible(
     territory_names: Sequence[str],
     groups: GroupLabels | None,
     metric_names: Sequence[str],
+    windowed: Collection[str] = (),
 ) -> InfeasibleError:
     """The error of a design whose bands no plan can meet, each finding in plain words (units
     and territories by name) and what to change."""
     findings = [
-        issue_text(issue, unit_names, territory_names, groups)
+        issue_text(issue, unit_names, territory_names, groups, windowed)
         for issue in diagnosis.issues
         if not issue.remedied
     ]

@@ -247,6 +247,7 @@ def design_plan(
             [t.name for t in outcome.plan.territories],
             outcome.groups,
             outcome.metric_names,
+            windowed=window_metrics(windows),
         )
     now = datetime.now(UTC).replace(tzinfo=None)
     plan = replace(

@@ -122,6 +122,40 @@ def test_a_window_on_one_metric_keeps_the_oversize_remedy_on_the_other() -> None
     assert any(17 in issue.units for issue in diagnosis.issues)
 
 
+def test_a_unit_too_heavy_for_the_window_is_named_not_given_a_territory() -> None:
+    """Potential balanced by tolerance, workload capped by a window the heavy unit alone
+    exceeds: giving it a territory of its own cannot help, so it is named as over the band
+    (on workload, the windowed metric) instead of a "locked units" finding about a territory
+    the remedy made. A window on one territory only keeps the remedy, and the other
+    territories' relative workload bands follow the mean of the rest."""
+    from terraplan.engine.design import diagnose_problem
+
+    rng = np.random.default_rng(3)
+    points = rng.random((60, 2)) * 100.0
+    potential = rng.uniform(1.0, 3.0, 60)
+    potential[17] = 0.4 / 0.6 * (potential.sum() - potential[17])
+    workload = rng.uniform(5.0, 10.0, 60)
+    workload[17] = 300.0
+    weights = np.column_stack([potential, workload])
+    base = {"weights": weights, "n_territories": 5, "coords": points, "coords_kind": "planar",
+            "metric_names": ("potential", "workload")}  # fmt: skip
+    cap = DesignProblem(**base, tolerance=[0.15, 0.0], lower=[np.nan, 0.0], upper=[np.nan, 226.0])  # type: ignore[arg-type]
+    diagnosis = diagnose_problem(cap)
+    assert not diagnosis.dedicated and not diagnosis.feasible
+    over = [i for i in diagnosis.issues if i.code == "unit_over_band"]
+    assert len(over) == 1 and over[0].units == (17,) and over[0].metric == "workload"
+    assert not [i for i in diagnosis.issues if i.code == "locked_over_band"]
+    upper = np.full((5, 2), np.nan)
+    upper[0, 1] = 1e6  # one territory's workload window, far from binding
+    one = DesignProblem(**base, tolerance=[0.15, 0.1], upper=upper)  # type: ignore[arg-type]
+    diagnosis = diagnose_problem(one)
+    assert [u for u, _ in diagnosis.dedicated] == [17]
+    own = diagnosis.dedicated[0][1]
+    rest = (workload.sum() - workload[17]) / 4
+    others = [t for t in range(5) if t not in (own, 0)]
+    assert np.allclose(diagnosis.targets[others, 1], rest)
+
+
 def test_planar_coordinates_measure_in_the_callers_unit() -> None:
     coords = np.array([[0.0, 0.0], [3.0, 4.0], [1000.0, 0.0], [1000.0, 8.0]])
     problem = DesignProblem(

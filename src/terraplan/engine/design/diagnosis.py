@@ -102,8 +102,8 @@ def diagnose(prep: Prepared) -> tuple[Diagnosis, Prepared]:
             issues.append(
                 Issue(
                     "targets_do_not_add_up",
-                    f"{prep.metric_names[j]}: total {totals[j]:.6g} is outside the sum of the "
-                    f"bands [{low:.6g}, {high:.6g}]",
+                    f"{prep.metric_names[j]}: the territories' bands add up to "
+                    f"{_amount(low)}-{_amount(high)} but the total is {_amount(totals[j])}",
                     metric=prep.metric_names[j],
                 )
             )
@@ -115,6 +115,13 @@ def diagnose(prep: Prepared) -> tuple[Diagnosis, Prepared]:
         targets=prep.targets.copy(),
     )
     return diagnosis, prep
+
+
+def _amount(value: float) -> str:
+    """``328909000.0 -> "328,909,000"``; small and fractional values keep 6 digits."""
+    if np.isinf(value):
+        return "unlimited"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.6g}"
 
 
 def _hard_checks(prep: Prepared) -> None:
@@ -151,7 +158,9 @@ def _dedicate_oversize(
             break
         mean = (totals - w[chosen].sum(axis=0)) / rest
         over = w > mean[None, :] * (1 + tol[None, :]) + 1e-12
-        heavy = np.flatnonzero(np.any(over[:, relative], axis=1))
+        # a unit no territory's absolute windows can hold alone is not given one: the
+        # diagnosis names it as over the band instead
+        heavy = np.flatnonzero(np.any(over[:, relative], axis=1) & (_fitting(prep).sum(axis=1) > 0))
         new = [int(u) for u in heavy if int(u) not in chosen]
         if not new:
             break
@@ -163,8 +172,9 @@ def _dedicate_oversize(
         return prep, [], []
     used: set[int] = set()
     pairs: list[tuple[int, int]] = []
+    fitting = _fitting(prep)
     for u in chosen:
-        territory = _territory_for(prep, u, used)
+        territory = _territory_for(prep, u, used, fitting[u])
         used.add(territory)
         pairs.append((u, territory))
     locked = prep.locked.copy()
@@ -172,7 +182,14 @@ def _dedicate_oversize(
     targets = prep.targets.copy()
     rest_mean = (totals - w[chosen].sum(axis=0)) / (k - len(chosen))
     others = np.array(sorted(set(range(k)) - used), dtype=np.int64)
-    targets[np.ix_(others, np.flatnonzero(relative))] = rest_mean[relative]
+    # the relative bands (NaN window cells) of every metric follow the mean of the rest
+    relative_cells = np.ones((k, prep.m), dtype=bool)
+    if prep.windows is not None:
+        relative_cells = np.isnan(prep.windows[0]) & np.isnan(prep.windows[1])
+    rows = np.zeros(k, dtype=bool)
+    rows[others] = True
+    follow = relative_cells & rows[:, None]
+    targets = np.where(follow, rest_mean[None, :], targets)
     issues = []
     for u, t in pairs:
         locked[u] = t
@@ -205,10 +222,24 @@ def _dedicate_oversize(
     return new_prep, pairs, issues
 
 
-def _territory_for(prep: Prepared, unit: int, used: set[int]) -> int:
+def _fitting(prep: Prepared) -> npt.NDArray[np.bool_]:
+    """``(n, k)`` True where the unit alone meets the territory's absolute windows (every
+    territory when there are none; a relative band is set to the unit's own weight)."""
+    if prep.windows is None:
+        return np.ones((prep.n, prep.k), dtype=bool)
+    low = np.nan_to_num(prep.windows[0], nan=0.0)
+    high = np.nan_to_num(prep.windows[1], nan=np.inf)
+    w = prep.weights[:, None, :]
+    return np.asarray(
+        np.all((w >= low[None] - 1e-9) & (w <= high[None] + 1e-9), axis=2), dtype=bool
+    )
+
+
+def _territory_for(prep: Prepared, unit: int, used: set[int], fits: npt.NDArray[np.bool_]) -> int:
     if prep.locked[unit] >= 0:
         return int(prep.locked[unit])
     free = [t for t in range(prep.k) if t not in used]
+    free = [t for t in free if fits[t]] or free
     if prep.allowed is not None:
         free = [t for t in free if prep.allowed[unit, t]] or free
     if prep.xyz is not None and (prep.centre_points is not None or prep.centre_units is not None):
@@ -237,12 +268,17 @@ def _units_over_band(prep: Prepared, dedicated: list[tuple[int, int]]) -> list[I
     over = np.array([u for u in over if int(u) not in skip], dtype=np.int64)
     if over.size == 0:
         return []
+    # name a metric with an absolute window first: no remedy can lift it
+    exceeded = prep.weights[over[0]] > best[over[0]] + 1e-9
+    preferred = exceeded & prep.absolute_metrics()
+    first = int(np.argmax(preferred if preferred.any() else exceeded))
     return [
         Issue(
             "unit_over_band",
             f"{over.size} unit(s) alone exceed the upper band of every allowed territory "
             f"(first: unit {int(over[0])})",
             units=tuple(int(u) for u in over[:50]),
+            metric=prep.metric_names[first] if prep.metric_names else None,
         )
     ]
 
