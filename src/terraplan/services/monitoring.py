@@ -27,6 +27,7 @@ from terraplan.rules import RuleSet, assign_batch
 from terraplan.services.alignment import plan_alignment_frame
 from terraplan.services.locations import zip_locator
 from terraplan.services.ownership import plan_rule_set
+from terraplan.services.target_layers import finest_targets
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
 from terraplan.storage.fingerprint import monitoring_fingerprint
@@ -217,7 +218,7 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
             rule_set = None
         alignment, source = plan_alignment_frame(uow, plan, accounts)
     revenue = revenue_frame(sales, opportunities, source=parse_source(revenue_source))
-    targets = _finest_targets(targets.filter(pl.col("plan_id") == plan_id).drop("plan_id"))
+    targets = finest_targets(targets.filter(pl.col("plan_id") == plan_id).drop("plan_id"))
     primary = {
         t.id: next((o.rep_id for o in t.owners if o.role.value == "primary"), None)
         for t in plan.territories
@@ -311,39 +312,6 @@ def _routed_leads(leads: pl.DataFrame, rule_set: RuleSet | None) -> pl.DataFrame
         territory = routed["territory_id"].to_list()
     return leads.select("id", "created_date", "converted_opportunity_id", "industry").with_columns(
         pl.Series("territory_id", territory, dtype=pl.String)
-    )
-
-
-def _finest_targets(targets: pl.DataFrame) -> pl.DataFrame:
-    """Keep one layer of targets per territory or rep: a target longer than a month is
-    dropped where monthly targets of the same territory or rep (and metric) overlap its dates.
-
-    ``terraplan targets`` stores a year target and its twelve months for the same territory;
-    summing both would count the target twice. Targets of other periods stay: last year's
-    quarterly quotas imported from the CRM still count beside next year's monthly targets.
-    """
-    if targets.height == 0:
-        return targets
-    monthly = (pl.col("period_end") - pl.col("period_start")).dt.total_days() < 31
-    parts = [pl.col("territory_id").fill_null(""), pl.lit("|"), pl.col("rep_id").fill_null("")]
-    if "metric" in targets.columns:
-        parts += [pl.lit("|"), pl.col("metric").fill_null("revenue")]
-    marked = targets.with_row_index("_row").with_columns(
-        monthly.alias("_monthly"), pl.concat_str(parts).alias("_subject")
-    )
-    months = marked.filter(pl.col("_monthly")).select(
-        "_subject", pl.col("period_start").alias("_start"), pl.col("period_end").alias("_end")
-    )
-    covered = (
-        marked.filter(~pl.col("_monthly"))
-        .join(months, on="_subject")
-        .filter(
-            (pl.col("_start") <= pl.col("period_end")) & (pl.col("_end") >= pl.col("period_start"))
-        )["_row"]
-        .unique()
-    )
-    return marked.filter(~pl.col("_row").is_in(covered.implode())).drop(
-        "_row", "_monthly", "_subject"
     )
 
 

@@ -238,7 +238,7 @@ def compare_stored_plans(
 def _territory_targets(connection: Any, plan_id: str) -> dict[str, float]:
     """``territory id -> revenue target`` of the plan's stored targets (one layer: monthly
     targets when a territory has them, else its longer ones), summed over their periods."""
-    from terraplan.services.monitoring import _finest_targets
+    from terraplan.services.target_layers import finest_targets
 
     frame = pl.from_arrow(
         bulk.read_arrow(
@@ -256,7 +256,7 @@ def _territory_targets(connection: Any, plan_id: str) -> dict[str, float]:
     if frame.height == 0:
         return {}
     grouped = (
-        _finest_targets(frame.drop("plan_id")).group_by("territory_id").agg(pl.col("amount").sum())
+        finest_targets(frame.drop("plan_id")).group_by("territory_id").agg(pl.col("amount").sum())
     )
     return {
         str(k): float(v) for k, v in zip(grouped["territory_id"], grouped["amount"], strict=True)
