@@ -387,6 +387,9 @@ def test_stage_only_report_marks_closed_and_won(make_file: Any, fmt: str) -> Non
         "O4,A1,closed - won,400,2025-01-02,2025-02-01\n"
         "O5,A1,Closed/Lost (no budget),500,2025-01-02,2025-02-01\n"
         "O6,A1,Negotiation/Review,600,2025-01-02,2025-06-01\n"
+        "O7,A1,closedwon,700,2025-01-02,2025-02-01\n"
+        "O8,A1,Closed Won - Renewal,800,2025-01-02,2025-02-01\n"
+        "O9,A1,closedlost,900,2025-01-02,2025-02-01\n"
     )
     result = load_file(make_file(text, fmt), "opportunities", known_ids={"accounts": ["A1"]})
     assert result.report.ok, result.report.summary()
@@ -398,10 +401,14 @@ def test_stage_only_report_marks_closed_and_won(make_file: Any, fmt: str) -> Non
         "O4": (True, True),
         "O5": (True, False),
         "O6": (False, False),
+        "O7": (True, True),  # HubSpot's stage id
+        "O8": (True, True),
+        "O9": (True, False),
     }
     assert result.report.warnings == [
-        "no is_closed or is_won column: read from the stage (4 closed, 2 won; 'Closed Won' is"
-        " won, a stage starting with 'Closed' is closed)"
+        "7 opportunities read as closed from the stage: no is_closed or is_won column"
+        " ('Closed Won' is won, a stage starting with 'Closed' is closed)",
+        "4 opportunities read as won from the stage",
     ]
 
 

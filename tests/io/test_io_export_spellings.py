@@ -240,6 +240,14 @@ def test_nine_digits_are_a_zip_plus_4_without_its_dash(
     ]
 
 
+def test_a_nine_digit_zip_saved_as_a_float_is_read_too(make_file: Any, zips: ZipDirectory) -> None:
+    """``941071234.0`` (a spreadsheet's float, as ``2134.0`` is read) is the same ZIP+4."""
+    text = "id,name,postal_code\nA1,Acme,941071234.0\n"
+    result = load_file(make_file(text, "csv"), "accounts", geocoder=zips)
+    assert result.report.ok, result.report.summary()
+    assert _records(result)["A1"]["postal_code"] == "94107"
+
+
 def test_a_spreadsheet_number_of_nine_digits_is_read_too(
     tmp_path: Any, xlsx_writer: Any, zips: ZipDirectory
 ) -> None:

@@ -61,10 +61,11 @@ def check_kind(checker: Checker) -> None:
         checker.add(col("period_end") < col("period_start"), "period_end", "ends before it starts")
 
 
-#: Stage words (lower case, runs of non-letters as one space) that say an opportunity is won.
-WON_STAGES = ("closed won", "won")
+#: Stage words (lower case, runs of non-letters as one space) that say an opportunity is won;
+#: HubSpot's internal stage ids run the words together (``closedwon``).
+WON_STAGES = ("closed won", "won", "closedwon")
 #: Stage words that say an opportunity is closed without being won.
-LOST_STAGES = ("closed lost", "lost")
+LOST_STAGES = ("closed lost", "lost", "closedlost")
 
 
 def _closed_and_won_from_stage(checker: Checker) -> None:
@@ -80,12 +81,14 @@ def _closed_and_won_from_stage(checker: Checker) -> None:
     if not checker.has("stage") or (has_closed and has_won):
         return
     words = pl.col("stage").str.to_lowercase().str.replace_all(r"[^a-z]+", " ").str.strip_chars()
-    won_stage = words.is_in(WON_STAGES).fill_null(False)
+    # "Closed Won - Renewal", "Closed Won (Expansion)": won too
+    won_stage = (words.is_in(WON_STAGES) | words.str.starts_with("closed won ")).fill_null(False)
     closed_stage = (
         won_stage
         | words.is_in(LOST_STAGES)
         | (words == "closed")
         | words.str.starts_with("closed ")
+        | words.str.starts_with("closedlost")
     ).fill_null(False)
     updates: list[pl.Expr] = []
     if not has_won:
@@ -101,10 +104,13 @@ def _closed_and_won_from_stage(checker: Checker) -> None:
     missing = " or ".join(
         name for name, given in (("is_closed", has_closed), ("is_won", has_won)) if not given
     )
+    # counts first: the batches of a table import add such warnings up into one each
     checker.warnings.append(
-        f"no {missing} column: read from the stage ({closed:,} closed, {won_count:,} won;"
-        " 'Closed Won' is won, a stage starting with 'Closed' is closed)"
+        f"{closed:,} opportunities read as closed from the stage: no {missing} column"
+        " ('Closed Won' is won, a stage starting with 'Closed' is closed)"
     )
+    if won_count and not has_won:
+        checker.warnings.append(f"{won_count:,} opportunities read as won from the stage")
 
 
 def _check_polygons(checker: Checker) -> None:

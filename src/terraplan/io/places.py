@@ -226,9 +226,9 @@ FOREIGN_POSTAL: dict[str, str] = {"CA": CANADIAN_POSTAL, "GB": BRITISH_POSTAL}
 #: What a US ZIP may look like in a file: 5 digits, ZIP+4 (``94107-1234``, or ``941071234``
 #: without its dash), or 3-4 digits (lost zeros), or a spreadsheet float (``"2134.0"``). Not
 #: 6-8 digits: ``21341234`` may be ``02134-1234`` that lost its zero or a mistyped ZIP+4.
-US_ZIP_SHAPE = r"^\d{3,5}(\.0)?$|^\d{5}-\d{4}$|^\d{9}$"
+US_ZIP_SHAPE = r"^\d{3,5}(\.0)?$|^\d{5}-\d{4}$|^\d{9}(\.0)?$"
 #: A ZIP+4 written without its dash (``941071234``: ZIP 94107).
-UNDASHED_ZIP4 = r"^\d{9}$"
+UNDASHED_ZIP4 = r"^\d{9}(\.0)?$"
 
 
 def _key(text: pl.Expr) -> pl.Expr:
