@@ -86,6 +86,7 @@ def _key(result, data: dict[str, np.ndarray]) -> tuple[int, float]:
 @settings(max_examples=12, deadline=None)
 @given(st.integers(0, 10_000), st.sampled_from([0.1, 0.2, 0.3]))
 @example(537, 0.1)  # one unit heavier than the band: the brute force must see the remedy too
+@example(68, 0.3)  # a wider ring finds a cheaper plan moving as few units: it must be kept
 def test_exact_and_heuristic_equal_brute_force_lexicographic_optimum(
     seed: int, tolerance: float
 ) -> None:

@@ -137,7 +137,7 @@ def realign_plan(prep: Prepared, deadline: float) -> RealignOutcome:
             return RealignOutcome(labels, best_key[1], best_key[0], iterations, False, True)
         objective, disruption = _measure(cost, moved_w, found)
         key = (disruption, objective) if lexicographic else (0.0, objective)
-        improved = best_key is None or key < _shade(best_key)
+        improved = best_key is None or _better(key, best_key)
         if improved:
             labels, best_key = found, key
         proven = bool(chosen.all() and sub_proven)
@@ -147,9 +147,13 @@ def realign_plan(prep: Prepared, deadline: float) -> RealignOutcome:
             return RealignOutcome(labels, best_key[1], best_key[0], iterations, proven, False)
 
 
-def _shade(key: tuple[float, float]) -> tuple[float, float]:
-    """A key a little better than ``key``: gains below a relative 1e-9 are noise."""
-    return (key[0] - 1e-9 * max(1.0, abs(key[0])), key[1] - 1e-9 * max(1.0, abs(key[1])))
+def _better(key: tuple[float, float], best: tuple[float, float]) -> bool:
+    """``key`` beats ``best`` lexicographically (disruption, then cost); gains below a
+    relative 1e-9 are noise, so an equal disruption falls through to the cost."""
+    noise = [1e-9 * max(1.0, abs(b)) for b in best]
+    if key[0] < best[0] - noise[0]:
+        return True
+    return key[0] <= best[0] + noise[0] and key[1] < best[1] - noise[1]
 
 
 def _measure(cost: FloatArray, moved_w: FloatArray, labels: IntArray) -> tuple[float, float]:
