@@ -333,7 +333,7 @@ def test_invalid_shapes_and_windows() -> None:
 
 
 def test_time_limit_with_incumbent_returns_unproven(monkeypatch) -> None:
-    def limited(cost, rows, lo, hi, *, time_limit, mip_gap):
+    def limited(cost, rows, lo, hi, *, time_limit, mip_gap, node_limit=None):
         x = np.array([1.0, 0.0, 0.0, 1.0])
         return MilpAnswer(1, x, float(cost @ x), 0.5, "time limit reached")
 

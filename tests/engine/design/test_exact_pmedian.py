@@ -12,7 +12,7 @@ from scipy import sparse
 
 from terraplan.engine.design.exact_core import is_contiguous, symmetric_adjacency
 from terraplan.engine.design.exact_pmedian import solve_exact_pmedian
-from terraplan.errors import InfeasibleError, InvalidParameterError
+from terraplan.errors import InfeasibleError, InvalidParameterError, SolverError
 
 
 def path_or_grid(rows: int, cols: int) -> sparse.csr_matrix:
@@ -180,3 +180,19 @@ def test_callback_is_called_per_solve() -> None:
         callback=lambda step, objective: seen.append(step),
     )  # fmt: skip
     assert seen == list(range(1, out.iterations + 1))
+
+
+def test_node_limit_stops_a_hard_solve_with_counted_work() -> None:
+    # 80 equal units on a grid into 7 territories: far more than a few nodes to prove
+    xs, ys = np.meshgrid(np.arange(10.0), np.arange(8.0))
+    points = np.c_[xs.ravel(), ys.ravel()]
+    dist = ((points[:, None, :] - points[None, :, :]) ** 2).sum(axis=2)
+    args = (dist, np.ones((80, 1)), 7, [80 / 7 * 0.9], [80 / 7 * 1.1])
+    try:
+        out = solve_exact_pmedian(*args, time_limit=60.0, node_limit=1)
+    except SolverError as exc:  # no plan within one node: said so, not blamed on the clock
+        assert exc.details["reason"] == "node_limit"
+        return
+    assert out.status == "node_limit" and not out.proven_optimal
+    sizes = np.bincount(np.asarray(out.labels), minlength=7)
+    assert np.all((sizes >= 80 / 7 * 0.9) & (sizes <= 80 / 7 * 1.1))

@@ -50,6 +50,8 @@ Callback = Callable[[int, float], "bool | None"]
 MILP_OPTIMAL = 0
 MILP_LIMIT = 1
 MILP_INFEASIBLE = 2
+#: Our own code for a run stopped by its ``node_limit`` (SciPy reports it as unrecognised).
+MILP_NODE_LIMIT = 101
 MILP_UNBOUNDED = 3
 
 #: Name of the contiguity cut block (used in infeasibility messages).
@@ -135,8 +137,11 @@ def run_milp(
     *,
     time_limit: float,
     mip_gap: float,
+    node_limit: int | None = None,
 ) -> MilpAnswer:
-    """Minimise ``cost @ x`` over binary ``x`` within ``var_lower/var_upper`` and ``rows``.
+    """Minimise ``cost @ x`` over binary ``x`` within ``var_lower/var_upper`` and ``rows``,
+    stopping after ``node_limit`` branch-and-bound nodes when given (a limit of counted
+    work, the same on every machine; the answer's status is then :data:`MILP_NODE_LIMIT`).
 
     HiGHS failures become :class:`SolverError`; SciPy exceptions never escape.
     """
@@ -147,6 +152,8 @@ def run_milp(
         "mip_rel_gap": float(mip_gap),
         "disp": False,
     }
+    if node_limit is not None:
+        options["node_limit"] = int(node_limit)
     constraints = (
         [LinearConstraint(rows.matrix, rows.lower, rows.upper)] if rows.matrix.shape[0] else []
     )
@@ -169,7 +176,12 @@ def run_milp(
     bound = float(raw_bound) if raw_bound is not None else float("-inf")
     if res.status == MILP_OPTIMAL and not np.isfinite(bound):
         bound = objective
-    return MilpAnswer(int(res.status), x, objective, bound, str(res.message))
+    status = int(res.status)
+    if node_limit is not None and status not in (MILP_OPTIMAL, MILP_INFEASIBLE):
+        nodes = getattr(res, "mip_node_count", None)
+        if nodes is not None and int(nodes) >= int(node_limit):
+            status = MILP_NODE_LIMIT
+    return MilpAnswer(status, x, objective, bound, str(res.message))
 
 
 def relative_gap(objective: float, bound: float) -> float:

@@ -19,6 +19,7 @@ from scipy import sparse
 from terraplan.engine.design.exact_core import (
     MILP_INFEASIBLE,
     MILP_LIMIT,
+    MILP_NODE_LIMIT,
     MILP_OPTIMAL,
     Callback,
     FloatArray,
@@ -66,7 +67,8 @@ class CutModel:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class LoopResult:
-    """Last contiguous solution of the loop, with the best bound seen and loop counts."""
+    """Last contiguous solution of the loop, with the best bound seen and loop counts;
+    ``node_limited``: the node limit stopped the last solve."""
 
     x: FloatArray
     columns: IntArray
@@ -75,6 +77,7 @@ class LoopResult:
     proven: bool
     iterations: int
     cuts_added: int
+    node_limited: bool = False
 
 
 def cut_loop(
@@ -85,13 +88,16 @@ def cut_loop(
     gap: float,
     callback: Callback | None,
     explain_infeasible: bool = True,
+    node_limit: int | None = None,
 ) -> LoopResult:
     """Solve ``model``, adding contiguity cuts until the solution is contiguous.
 
     Raises :class:`InfeasibleError` naming the blocks that cannot be met (only when
     ``explain_infeasible``: naming them takes more solves), or
     :class:`SolverError` when the time limit or the callback stops the loop before a
-    contiguous solution exists.
+    contiguous solution exists. ``node_limit`` caps the branch-and-bound nodes of each solve
+    (counted work): a solve it stops returns its incumbent, not proven, or raises
+    :class:`SolverError` with reason ``node_limit`` when it has none.
     """
     n_vars = model.cost.shape[0]
     deadline = started + limit
@@ -109,7 +115,13 @@ def cut_loop(
             )
         rows = stack_blocks([*model.core, *model.optional, *cuts], n_vars)
         answer = run_milp(
-            model.cost, rows, model.var_lower, model.var_upper, time_limit=remaining, mip_gap=gap
+            model.cost,
+            rows,
+            model.var_lower,
+            model.var_upper,
+            time_limit=remaining,
+            mip_gap=gap,
+            node_limit=node_limit,
         )
         iterations += 1
         if answer.status == MILP_INFEASIBLE and not explain_infeasible:
@@ -126,7 +138,9 @@ def cut_loop(
                 seconds=deadline - time.monotonic(),
             )
         if answer.x is None:
-            reason = "time_limit" if answer.status == MILP_LIMIT else "backend"
+            reason = {MILP_LIMIT: "time_limit", MILP_NODE_LIMIT: "node_limit"}.get(
+                answer.status, "backend"
+            )
             raise SolverError(
                 f"no feasible solution found ({answer.message})",
                 details={"reason": reason, "iterations": iterations},
@@ -140,7 +154,16 @@ def cut_loop(
         if not pieces:
             proven = answer.status == MILP_OPTIMAL
             bound = min(best_bound, objective) if proven else best_bound
-            return LoopResult(answer.x, columns, objective, bound, proven, iterations, n_cuts)
+            return LoopResult(
+                answer.x,
+                columns,
+                objective,
+                bound,
+                proven,
+                iterations,
+                n_cuts,
+                node_limited=answer.status == MILP_NODE_LIMIT,
+            )
         if stop:
             raise SolverError(
                 "stopped by the callback before a contiguous solution was found",

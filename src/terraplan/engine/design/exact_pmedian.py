@@ -68,6 +68,7 @@ def solve_exact_pmedian(
     time_limit: float = 5.0,
     mip_gap: float = 1e-6,
     callback: Callback | None = None,
+    node_limit: int | None = None,
 ) -> ExactOutcome:
     """Optimal centres and assignment with balance (see the module docstring).
 
@@ -79,7 +80,8 @@ def solve_exact_pmedian(
     must be equal, they are interchangeable); ``unit_weight (n,)`` multiplies distances
     (default ones); ``fixed_centres (f,)`` distinct units that must be centres of
     territories ``0..f-1``; ``time_limit`` seconds, ``mip_gap`` and ``callback(step,
-    objective)`` as in :func:`solve_exact_assignment`. Returns an :class:`ExactOutcome` whose ``centres (k,)`` holds
+    objective)`` as in :func:`solve_exact_assignment`; ``node_limit`` caps each MILP solve's
+    branch-and-bound nodes (status ``"node_limit"`` when it stopped the answer). Returns an :class:`ExactOutcome` whose ``centres (k,)`` holds
     each territory's centre unit.
 
     Raises :class:`InfeasibleError` naming what cannot be met, :class:`SolverError`
@@ -124,7 +126,9 @@ def solve_exact_pmedian(
                 f"fixed centre {int(unit)} is not allowed in its own territory {t}",
                 details={"constraints": [f"centre of territory {t}"], "unit": int(unit)},
             )
-    return _solve(d, w, k, lo, hi, mask, uw, graph, fixed, started, limit, gap, callback)
+    return _solve(
+        d, w, k, lo, hi, mask, uw, graph, fixed, started, limit, gap, callback, node_limit
+    )
 
 
 def _candidate_tables(
@@ -161,6 +165,7 @@ def _solve(
     limit: float,
     gap: float,
     callback: Callback | None,
+    node_limit: int | None,
 ) -> ExactOutcome:
     n = d.shape[0]
     nx = n * n
@@ -193,7 +198,9 @@ def _solve(
         graph=graph,
         column_rows=column_rows,
     )
-    result = cut_loop(model, started=started, limit=limit, gap=gap, callback=callback)
+    result = cut_loop(
+        model, started=started, limit=limit, gap=gap, callback=callback, node_limit=node_limit
+    )
     chosen = np.flatnonzero(result.x[nx:] > 0.5)
     free = np.setdiff1d(chosen, fixed)
     centres = np.concatenate([fixed, np.sort(free)]).astype(np.int64)
@@ -205,7 +212,11 @@ def _solve(
         bound=float(result.bound),
         gap=relative_gap(result.objective, result.bound),
         proven_optimal=result.proven,
-        status="optimal" if result.proven else "time_limit",
+        status="optimal"
+        if result.proven
+        else "node_limit"
+        if result.node_limited
+        else "time_limit",
         iterations=result.iterations,
         cuts_added=result.cuts_added,
         time=time.monotonic() - started,
