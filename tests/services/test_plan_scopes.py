@@ -4,12 +4,15 @@ are read-only. On the real demo data, SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from tests.conftest import seed_region_plan
 
 from terraplan.domain import PlanStatus
 from terraplan.errors import ConflictError, InvalidParameterError, NotFoundError
+from terraplan.services.imports import import_file
 from terraplan.services.ownership import (
     RoutingCache,
     apply_rules,
@@ -130,3 +133,26 @@ def test_back_to_draft_needs_a_reason_and_archived_plans_are_read_only(db: Datab
     for attempt in attempts:
         with pytest.raises(ConflictError):
             attempt()
+
+
+def test_a_cached_routing_context_follows_a_reimport_of_the_names_it_shows(
+    db: Database, tmp_path: Path
+) -> None:
+    """A server keeps each plan's rules with the rep and unit names its answers show: a
+    re-import (a rep renamed in the CRM, a county renamed) must reach the next answer."""
+    seed_region_plan(db, n_accounts=100, seed=3)
+    edit_plan(db, "P1", {"op": "set_owners", "territory": "T-R1", "reps": ["MGR-01"]})
+    lead = {**LA_LEAD, "county_fips": "06037"}
+    cache: RoutingCache = {}
+    before = route_record(db, lead, plan_id="P1", rule_cache=cache)
+    assert before.owner_name == "Megan Miller"
+    assert "(Los Angeles County, CA)" in before.result.explanation
+    with db.engine.begin() as connection:  # a renamed county, as a geo re-import would store it
+        connection.execute(text("UPDATE geo_units SET name = 'Los Angeles' WHERE id = '06037'"))
+    reps = tmp_path / "User.csv"
+    reps.write_text("Id,Name,Email\nMGR-01,Megan Miller-Jones,megan@example.com\n")
+    import_file(db, reps, "reps")
+    after = route_record(db, lead, plan_id="P1", rule_cache=cache)
+    assert after.owner_name == "Megan Miller-Jones"
+    assert "(Los Angeles, CA)" in after.result.explanation
+    assert len(cache) == 1  # the stale entry of the plan was replaced, not kept beside

@@ -263,7 +263,7 @@ class RoutingContext:
     value_names: ValueNames
 
 
-RoutingCache = dict[tuple[str, int, int], RoutingContext]
+RoutingCache = dict[tuple[str, int, int, int], RoutingContext]
 
 #: Plans whose parsed rules a routing cache keeps (the active plan of each scope, and plans
 #: routed by id); the least recently used goes first.
@@ -352,8 +352,11 @@ def _routing_context(
     if version_rows is None:
         with db.single_statement() as connection:
             version_rows = read_version_rows(connection, target)
-    plan_id, plan_version, rules_version = routing_versions_from_rows(version_rows, target, scopes)
-    key = (plan_id, plan_version, rules_version)
+    plan_id, plan_version, rules_version, data_version = routing_versions_from_rows(
+        version_rows, target, scopes
+    )
+    # the data version: a re-import renames units or reps the explanations name
+    key = (plan_id, plan_version, rules_version, data_version)
     if cache is not None and (cached := cache.get(key)) is not None:
         # Least recently used goes first: the active plans that route every lead stay, even
         # while other plans are routed by id. (Two threads may both do this: same entry.)

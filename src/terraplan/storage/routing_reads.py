@@ -36,7 +36,8 @@ _VERSIONS = (
     "(SELECT max(r.version) FROM rule_sets r WHERE r.plan_id = p.id) AS rules_version, "
     "p.scope AS plan_scope, "
     "CASE WHEN coalesce(p.scope, '') = '' THEN 0 ELSE 1 END AS plan_rank, "
-    "p.updated_at AS plan_updated_at FROM plans p WHERE {where} "
+    "p.updated_at AS plan_updated_at, "
+    "(SELECT max(i.id) FROM import_runs i) AS data_version FROM plans p WHERE {where} "
     "ORDER BY plan_rank, plan_updated_at DESC, plan_id "
     "LIMIT 2"
 )
@@ -47,7 +48,9 @@ _WHERE = {
     "plan": "p.id = :plan_id",
 }
 
-#: ``(plan id, plan version, latest rule-set version, scope)`` rows, at most two.
+#: ``(plan id, plan version, latest rule-set version, scope, rank, updated at, data version)``
+#: rows, at most two; the data version (latest import run) changes with every import, so
+#: what routing keeps beside the rules (unit names, rep names) follows a re-import.
 VersionRows = Sequence[Sequence[Any]]
 
 
@@ -92,6 +95,7 @@ def _versions_statement(variant: str) -> TextualSelect:
         column("plan_scope", String),
         column("plan_rank", Integer),
         column("plan_updated_at"),  # only to order by: left as the driver gives it
+        column("data_version", Integer),
     )
 
 
@@ -117,8 +121,9 @@ def read_version_rows(connection: Connection, target: RoutingTarget) -> VersionR
 
 def routing_versions_from_rows(
     rows: VersionRows, target: RoutingTarget, scopes: Callable[[], list[str]]
-) -> tuple[str, int, int]:
-    """``(plan id, plan version, latest rule-set version)`` from the rows read for ``target``;
+) -> tuple[str, int, int, int]:
+    """``(plan id, plan version, latest rule-set version, data version)`` from the rows read
+    for ``target`` (data version: the latest import run's id, 0 before any import);
     NotFoundError or InvalidParameterError when they name no plan, several, or a plan without
     rules (naming the active scopes, which only then are read, with ``scopes``)."""
     scope = target.normalized_scope
@@ -150,13 +155,14 @@ def routing_versions_from_rows(
             f"plan {row[0]!r} has no rule set yet (run `terraplan rules save FILE --plan {row[0]}`)",
             details={"kind": "rule_sets", "plan_id": row[0]},
         )
-    return str(row[0]), int(row[1]), int(row[2])
+    return str(row[0]), int(row[1]), int(row[2]), int(row[6] or 0)
 
 
 def routing_versions(
     connection: Connection, plan_id: str | None, *, scope: str | None = None
-) -> tuple[str, int, int]:
-    """``(plan id, plan version, latest rule-set version)`` of the given plan, or of the active
+) -> tuple[str, int, int, int]:
+    """``(plan id, plan version, latest rule-set version, data version)`` of the given plan,
+    or of the active
     plan of ``scope`` (None: the whole-market plan, else the only active plan).
 
     One plain statement: routing asks this on every request to know whether its cached rules
@@ -197,7 +203,15 @@ def find_token_and_routing_versions(
         return None, []
     found = token_and_user(rows[0]._mapping)
     versions = [
-        (row.plan_id, row.plan_version, row.rules_version, row.plan_scope)
+        (
+            row.plan_id,
+            row.plan_version,
+            row.rules_version,
+            row.plan_scope,
+            row.plan_rank,
+            row.plan_updated_at,
+            row.data_version,
+        )
         for row in rows
         if row.plan_id is not None
     ]
