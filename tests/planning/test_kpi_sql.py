@@ -415,3 +415,45 @@ def test_reps_are_credited_with_the_owner_of_the_day() -> None:
     assert revenue.rows() == [("rep1", 40.0), ("rep2", 100.0)]
     won = got.filter(pl.col("average_deal_size").is_not_null())
     assert won.select("key", "average_deal_size").rows() == [("rep2", 70.0)]
+
+
+def test_a_year_and_its_months_count_once_in_process_and_in_duckdb() -> None:
+    """The warehouse query used to add a year target to its months (attainment halved); both
+    paths now count each day from the finest target: January and February their own, March
+    the Q1 target's share, the rest the year's share."""
+    targets = pl.DataFrame(
+        {
+            "territory_id": ["T1", "T1", "T1", "T1", "T2"],
+            "rep_id": [None, None, None, None, None],
+            "period_start": [date(2025, 1, 1), date(2025, 1, 1), date(2025, 1, 1),
+                             date(2025, 2, 1), date(2025, 1, 1)],
+            "period_end": [date(2025, 12, 31), date(2025, 3, 31), date(2025, 1, 31),
+                           date(2025, 2, 28), date(2025, 12, 31)],
+            "amount": [1200.0, 300.0, 100.0, 100.0, 500.0],
+        },
+        schema={"territory_id": pl.String, "rep_id": pl.String, "period_start": pl.Date,
+                "period_end": pl.Date, "amount": pl.Float64},
+    )  # fmt: skip
+    inputs = KpiInputs(
+        sales_lines=pl.DataFrame(
+            {"account_id": ["A0"], "date": [date(2025, 6, 1)], "amount": [10.0]},
+            schema={"account_id": pl.String, "date": pl.Date, "amount": pl.Float64},
+        ),
+        accounts=pl.DataFrame({"id": ["A0"]}),
+        alignment=pl.DataFrame({"account_id": ["A0"], "territory_id": ["T1"]}),
+        territories=TERRITORIES,
+        targets=targets,
+    )
+    as_of = date(2025, 12, 31)
+    want = compute_kpis(inputs, as_of=as_of, periods=["2025"], dimensions=["territory"])
+    by_key = dict(zip(want["key"], want["target"], strict=True))
+    assert by_key["T1"] == pytest.approx(100 + 100 + 300 * 31 / 90 + 1200 * 275 / 365)
+    assert by_key["T2"] == pytest.approx(500.0)
+    data = frames(inputs)
+    with duckdb.connect() as conn:
+        for name, frame in data.items():
+            conn.register(f"in_{name}", frame.to_arrow())
+        sql = compile_kpi_sql(
+            tables_of(data), as_of=as_of, periods=["2025"], dimensions=["territory"]
+        )
+        assert_equal(want, conn.sql(sql).fetchall())

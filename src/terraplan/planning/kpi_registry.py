@@ -59,7 +59,8 @@ KPIS: tuple[KpiDefinition, ...] = (
         "Target",
         "currency",
         None,
-        "Revenue targets spread evenly over their days, summed over the whole period. A group "
+        "Revenue targets spread evenly over their days, summed over the whole period; a day "
+        "covered by targets of several lengths counts once, from the shortest. A group "
         "uses targets set on it directly, else the sum over its territories; null when none.",
     ),
     KpiDefinition(

@@ -19,6 +19,7 @@ from terraplan.planning.kpi_sql_base import (
     union,
 )
 from terraplan.planning.kpi_sql_facts import group_rows
+from terraplan.planning.kpi_sql_targets import day_number, target_segments
 
 
 def group_months(b: SqlContext) -> None:
@@ -212,16 +213,27 @@ def static_and_whitespace(b: SqlContext) -> None:
     )
 
 
-def spread(b: SqlContext, name: str, cte: str, *, whole_period: bool) -> None:
-    """Targets or costs per (dimension, key, period), spread evenly over their days; a
-    region or rep without amounts of its own sums its leaf territories'."""
-    no_rows = {"dimension": "VARCHAR", "key": "VARCHAR", "period": "VARCHAR", "amount": "DOUBLE"}
-    wanted = [d for d in b.dims if d in ("territory", "region", "rep")]
-    if not b.tables.has(name) or not wanted:
-        b.add(cte, empty(no_rows))
-        return
-    rep = b.col(name, "rep_id", "t") if name == "targets" else exp.cast(exp.null(), "VARCHAR")
-    p_end = "p.period_end" if whole_period else "p.cut"
+def _target_rows(b: SqlContext, cte: str, p_end: str) -> exp.Select:
+    """Revenue targets' segments (each day once, :mod:`kpi_sql_targets`) x periods."""
+    fine = target_segments(b, cte)
+    lo = exp.func("GREATEST", exp.column("d_start", table="t"), day_number("p.period_start"))
+    hi = exp.func("LEAST", exp.column("d_end", table="t"), day_number(p_end))
+    return (
+        sqlglot.select(
+            "t.territory_id",
+            "t.rep_id",
+            "p.period",
+            exp.alias_(exp.cast(exp.Add(this=exp.Sub(this=hi, expression=lo), expression=integer(1)), "DOUBLE"), "overlap"),
+            "CAST(t.d_end - t.d_start + 1 AS DOUBLE) AS span_days",
+            "t.amount",
+        )
+        .from_(f"{fine} AS t")
+        .join("tp_periods AS p", on=exp.true())
+    )  # fmt: skip
+
+
+def _cost_rows(b: SqlContext, name: str, p_end: str) -> exp.Select:
+    """Costs (or any dated amounts) x periods, with their overlap in days."""
     lo = "GREATEST(CAST(t.period_start AS DATE), p.period_start)"
     hi = f"LEAST(CAST(t.period_end AS DATE), {p_end})"
     overlap = exp.Add(
@@ -240,10 +252,10 @@ def spread(b: SqlContext, name: str, cte: str, *, whole_period: bool) -> None:
         ),
         expression=integer(1),
     )
-    q = (
+    return (
         sqlglot.select(
             exp.alias_(b.col(name, "territory_id", "t"), "territory_id"),
-            exp.alias_(rep, "rep_id"),
+            exp.alias_(exp.cast(exp.null(), "VARCHAR"), "rep_id"),
             "p.period",
             exp.alias_(exp.cast(overlap, "DOUBLE"), "overlap"),
             exp.alias_(exp.cast(length, "DOUBLE"), "span_days"),
@@ -252,8 +264,18 @@ def spread(b: SqlContext, name: str, cte: str, *, whole_period: bool) -> None:
         .from_(b.source(name, "t"))
         .join("tp_periods AS p", on=exp.true())
     )
-    if name == "targets" and "metric" not in b.tables.missing.get("targets", ()):
-        q = q.where("t.metric IS NULL OR t.metric = 'revenue'")
+
+
+def spread(b: SqlContext, name: str, cte: str, *, whole_period: bool) -> None:
+    """Targets or costs per (dimension, key, period), spread evenly over their days; a
+    region or rep without amounts of its own sums its leaf territories'."""
+    no_rows = {"dimension": "VARCHAR", "key": "VARCHAR", "period": "VARCHAR", "amount": "DOUBLE"}
+    wanted = [d for d in b.dims if d in ("territory", "region", "rep")]
+    if not b.tables.has(name) or not wanted:
+        b.add(cte, empty(no_rows))
+        return
+    p_end = "p.period_end" if whole_period else "p.cut"
+    q = _target_rows(b, cte, p_end) if name == "targets" else _cost_rows(b, name, p_end)
     b.add(f"{cte}_raw", q)
     b.add(
         f"{cte}_spread",

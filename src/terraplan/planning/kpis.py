@@ -44,6 +44,7 @@ from terraplan.planning.kpi_periods import (
     shift_year,
 )
 from terraplan.planning.kpi_registry import DIMENSIONS, KPI_NAMES
+from terraplan.planning.target_days import finest_target_segments
 
 logger = logging.getLogger(__name__)
 
@@ -352,6 +353,7 @@ def _spread_by_group(
     if name == "targets":
         frame = optional_columns(frame, ("metric",))
         frame = frame.filter(pl.col("metric").is_null() | (pl.col("metric") == "revenue"))
+        frame = finest_target_segments(frame)  # a year and its months count once
     else:
         frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("rep_id"))
     end_col = "period_end" if whole_period else "cut"

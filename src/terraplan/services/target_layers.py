@@ -5,8 +5,10 @@ targets`` stores a year target and its twelve months; a yearly quota imported fr
 may sit beside monthly targets set for the first quarter only. Summing every layer would
 count the same days twice; dropping a long target because some months have their own would
 lose the rest of it. :func:`finest_targets` keeps, for each subject (territory, rep,
-metric) and each day, the shortest target covering that day: a longer target keeps only the
-days no shorter one covers, as pieces whose amounts are its amount prorated by days.
+metric) and each day, the shortest target covering that day (then the earlier start, then
+the larger amount, as :mod:`terraplan.planning.target_days` does inside the KPIs): a longer
+target keeps only the days no shorter one covers, as pieces whose amounts are its amount
+prorated by days.
 """
 
 from __future__ import annotations
@@ -34,7 +36,13 @@ def finest_targets(targets: pl.DataFrame) -> pl.DataFrame:
     for _, group in groupby(rows, key=subject):
         covered: set[int] = set()
         by_length = sorted(
-            group, key=lambda r: (_days(r), r["period_start"] or date.min, str(r.get("id")))
+            group,
+            key=lambda r: (
+                _days(r),
+                r["period_start"] or date.min,
+                -(r["amount"] or 0.0),  # as the KPI query: the larger of two equal targets
+                str(r.get("id")),
+            ),
         )
         for row in by_length:
             start, end = row["period_start"], row["period_end"]

@@ -997,23 +997,78 @@ WITH tp_periods AS (
     dimension,
     key,
     period
-), tp_targets_raw AS (
+), tp_targets_keyed AS (
   SELECT
     CAST(t.territory_id AS STRING) AS territory_id,
     CAST(t.rep_id AS STRING) AS rep_id,
-    p.period,
-    CAST(DATE_DIFF(
-      LEAST(CAST(t.period_end AS DATE), p.period_end),
-      GREATEST(CAST(t.period_start AS DATE), p.period_start),
-      DAY
-    ) + 1 AS FLOAT64) AS overlap,
-    CAST(DATE_DIFF(CAST(t.period_end AS DATE), CAST(t.period_start AS DATE), DAY) + 1 AS FLOAT64) AS span_days,
+    COALESCE(CAST(t.territory_id AS STRING), '') AS k_t,
+    COALESCE(CAST(t.rep_id AS STRING), '') AS k_r,
+    DATE_DIFF(CAST(t.period_start AS DATE), CAST('1970-01-01' AS DATE), DAY) AS d_s,
+    DATE_DIFF(CAST(t.period_end AS DATE), CAST('1970-01-01' AS DATE), DAY) + 1 AS d_e,
     CAST(t.amount AS FLOAT64) AS amount
   FROM crm.targets AS t
+  WHERE
+    CAST(t.period_end AS DATE) >= CAST(t.period_start AS DATE)
+    AND (
+      t.metric IS NULL OR t.metric = 'revenue'
+    )
+), tp_targets_cuts AS (
+  SELECT
+    k_t,
+    k_r,
+    d_s AS a
+  FROM tp_targets_keyed
+  UNION DISTINCT
+  SELECT
+    k_t,
+    k_r,
+    d_e AS a
+  FROM tp_targets_keyed
+), tp_targets_pieces AS (
+  SELECT
+    k_t,
+    k_r,
+    a,
+    LEAD(a) OVER (PARTITION BY k_t, k_r ORDER BY a) AS b
+  FROM tp_targets_cuts
+), tp_targets_ranked AS (
+  SELECT
+    k.territory_id,
+    k.rep_id,
+    s.a,
+    s.b,
+    k.amount * (
+      s.b - s.a
+    ) / (
+      k.d_e - k.d_s
+    ) AS amount,
+    ROW_NUMBER() OVER (PARTITION BY s.k_t, s.k_r, s.a ORDER BY k.d_e - k.d_s, k.d_s, k.amount DESC) AS rn
+  FROM tp_targets_pieces AS s
+  JOIN tp_targets_keyed AS k
+    ON k.k_t = s.k_t AND k.k_r = s.k_r AND k.d_s <= s.a AND s.a < k.d_e
+  WHERE
+    NOT s.b IS NULL
+), tp_targets_fine AS (
+  SELECT
+    territory_id,
+    rep_id,
+    a AS d_start,
+    b - 1 AS d_end,
+    amount
+  FROM tp_targets_ranked
+  WHERE
+    rn = 1
+), tp_targets_raw AS (
+  SELECT
+    t.territory_id,
+    t.rep_id,
+    p.period,
+    CAST(LEAST(t.d_end, DATE_DIFF(p.period_end, CAST('1970-01-01' AS DATE), DAY)) - GREATEST(t.d_start, DATE_DIFF(p.period_start, CAST('1970-01-01' AS DATE), DAY)) + 1 AS FLOAT64) AS overlap,
+    CAST(t.d_end - t.d_start + 1 AS FLOAT64) AS span_days,
+    t.amount
+  FROM tp_targets_fine AS t
   JOIN tp_periods AS p
     ON TRUE
-  WHERE
-    t.metric IS NULL OR t.metric = 'revenue'
 ), tp_targets_spread AS (
   SELECT
     territory_id,

@@ -997,23 +997,81 @@ WITH tp_periods AS (
     dimension,
     key,
     period
-), tp_targets_raw AS (
+), tp_targets_keyed AS (
   SELECT
     CAST(t.territory_id AS VARCHAR) AS territory_id,
     CAST(t.rep_id AS VARCHAR) AS rep_id,
-    p.period,
-    CAST(DATEDIFF(
-      DAY,
-      GREATEST_IGNORE_NULLS(CAST(t.period_start AS DATE), p.period_start),
-      LEAST_IGNORE_NULLS(CAST(t.period_end AS DATE), p.period_end)
-    ) + 1 AS DOUBLE) AS overlap,
-    CAST(DATEDIFF(DAY, CAST(t.period_start AS DATE), CAST(t.period_end AS DATE)) + 1 AS DOUBLE) AS span_days,
+    COALESCE(CAST(t.territory_id AS VARCHAR), '') AS k_t,
+    COALESCE(CAST(t.rep_id AS VARCHAR), '') AS k_r,
+    DATEDIFF(DAY, CAST('1970-01-01' AS DATE), CAST(t.period_start AS DATE)) AS d_s,
+    DATEDIFF(DAY, CAST('1970-01-01' AS DATE), CAST(t.period_end AS DATE)) + 1 AS d_e,
     CAST(t.amount AS DOUBLE) AS amount
   FROM crm.targets AS t
+  WHERE
+    CAST(t.period_end AS DATE) >= CAST(t.period_start AS DATE)
+    AND (
+      t.metric IS NULL OR t.metric = 'revenue'
+    )
+), tp_targets_cuts AS (
+  SELECT
+    k_t,
+    k_r,
+    d_s AS a
+  FROM tp_targets_keyed
+  UNION
+  SELECT
+    k_t,
+    k_r,
+    d_e AS a
+  FROM tp_targets_keyed
+), tp_targets_pieces AS (
+  SELECT
+    k_t,
+    k_r,
+    a,
+    LEAD(a) OVER (PARTITION BY k_t, k_r ORDER BY a NULLS FIRST) AS b
+  FROM tp_targets_cuts
+), tp_targets_ranked AS (
+  SELECT
+    k.territory_id,
+    k.rep_id,
+    s.a,
+    s.b,
+    k.amount * (
+      s.b - s.a
+    ) / (
+      k.d_e - k.d_s
+    ) AS amount,
+    ROW_NUMBER() OVER (
+      PARTITION BY s.k_t, s.k_r, s.a
+      ORDER BY k.d_e - k.d_s NULLS FIRST, k.d_s NULLS FIRST, k.amount DESC NULLS LAST
+    ) AS rn
+  FROM tp_targets_pieces AS s
+  JOIN tp_targets_keyed AS k
+    ON k.k_t = s.k_t AND k.k_r = s.k_r AND k.d_s <= s.a AND s.a < k.d_e
+  WHERE
+    NOT s.b IS NULL
+), tp_targets_fine AS (
+  SELECT
+    territory_id,
+    rep_id,
+    a AS d_start,
+    b - 1 AS d_end,
+    amount
+  FROM tp_targets_ranked
+  WHERE
+    rn = 1
+), tp_targets_raw AS (
+  SELECT
+    t.territory_id,
+    t.rep_id,
+    p.period,
+    CAST(LEAST_IGNORE_NULLS(t.d_end, DATEDIFF(DAY, CAST('1970-01-01' AS DATE), p.period_end)) - GREATEST_IGNORE_NULLS(t.d_start, DATEDIFF(DAY, CAST('1970-01-01' AS DATE), p.period_start)) + 1 AS DOUBLE) AS overlap,
+    CAST(t.d_end - t.d_start + 1 AS DOUBLE) AS span_days,
+    t.amount
+  FROM tp_targets_fine AS t
   JOIN tp_periods AS p
     ON TRUE
-  WHERE
-    t.metric IS NULL OR t.metric = 'revenue'
 ), tp_targets_spread AS (
   SELECT
     territory_id,
