@@ -1,0 +1,425 @@
+"""Currencies of the amount-bearing kinds: which columns name them, rates, one amount basis.
+
+A CRM with several currencies exports each record's amount in the record's own currency,
+with the currency in a column of its own (Salesforce ``CurrencyIsoCode`` or a report's
+``Amount Currency``, HubSpot ``Currency``/``deal_currency_code``, Dynamics
+``Currency``/``transactioncurrencyid``); reports may add the amount converted to the
+corporate currency (``Amount (converted)``, Dynamics ``Amount (Base)``, HubSpot ``Amount in
+company currency``) and that currency (``Amount (converted) Currency``). Summing amounts of
+several currencies gives wrong revenue, pipeline, targets and attainment, so an import of
+:data:`MONEY_KINDS` reads them like this (:class:`CurrencyTally`):
+
+1. a converted amount column, when the file has one, is the amount (the plain amount column
+   is then not used); its currency is the converted currency column's, else the corporate
+   currency the file does not name;
+2. otherwise the amount is in the record's currency: amounts of one currency are fine; amounts
+   of several are converted with the rates the caller gives (:class:`Currencies`, from a file
+   ``currency,rate`` read by :func:`read_currencies`: one unit of ``currency`` is worth
+   ``rate`` units of the reporting currency), else the import is refused with the currencies
+   found and their row counts;
+3. amounts of one currency other than the reporting currency the caller named are refused
+   too, unless a rate converts them.
+
+A currency cell is a 3-letter ISO 4217 code in any case (``eur`` is ``EUR``); anything else is
+an error naming the row. A blank cell means the reporting currency when one is named, else
+the file's one currency. The counts run over every batch of an import (a currency first seen
+in a later batch counts too): :meth:`CurrencyTally.finish` decides once all were read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from terraplan.errors import DataError, InvalidParameterError
+from terraplan.io.report import ImportIssue, ImportReport, short
+
+if TYPE_CHECKING:
+    from terraplan.io.validation import Checker
+
+#: The kinds whose ``amount`` is money and may carry a currency.
+MONEY_KINDS: tuple[str, ...] = ("sales_lines", "opportunities", "targets", "acquisition_costs")
+
+#: Fields a file of a money kind may map besides those of its domain class (read, never stored).
+CURRENCY_FIELDS: tuple[str, ...] = ("currency", "amount_converted", "converted_currency")
+
+_CODE = r"^[A-Z]{3}$"
+
+#: Normalized headers (see :func:`terraplan.io.mapping.normalize_header`) naming a record's currency.
+CURRENCY_HEADERS: tuple[str, ...] = (
+    "currencyisocode",
+    "currencycode",
+    "isocurrencycode",
+    "dealcurrencycode",
+    "transactioncurrencyid",
+    "transactioncurrency",
+    "opportunitycurrency",
+)
+
+# Suffixes and prefixes that turn a header of the amount (``Amount``, ``Total Price``, ``Quota``)
+# into the header of its converted amount, its currency or the converted amount's currency.
+_CONVERTED_SUFFIXES = (
+    "(converted)",
+    "converted",
+    "(base)",
+    "base",
+    "inhomecurrency",
+    "incompanycurrency",
+    "incorporatecurrency",
+)
+_CURRENCY_SUFFIXES = ("currency", "currencycode", "currencyisocode")
+
+
+def amount_headers(amount_keys: set[str]) -> dict[str, str]:
+    """Normalized header -> currency field, derived from the normalized headers of the amount.
+
+    ``{"amount"}`` gives ``amount(converted)`` and ``convertedamount`` -> ``amount_converted``,
+    ``amountcurrency`` -> ``currency``, ``amount(converted)currency`` -> ``converted_currency``.
+    """
+    found: dict[str, str] = dict.fromkeys(CURRENCY_HEADERS, "currency")
+    for key in sorted(amount_keys):
+        for suffix in _CONVERTED_SUFFIXES:
+            found.setdefault(key + suffix, "amount_converted")
+            for currency in _CURRENCY_SUFFIXES:
+                found.setdefault(key + suffix + currency, "converted_currency")
+        found.setdefault("converted" + key, "amount_converted")
+        for currency in _CURRENCY_SUFFIXES:
+            found.setdefault(key + currency, "currency")
+    return found
+
+
+def normalize_code(text: str, what: str = "currency") -> str:
+    """``text`` as an upper-case 3-letter code, or :class:`InvalidParameterError`."""
+    code = text.strip().upper()
+    if not re.match(_CODE, code):
+        raise InvalidParameterError(
+            f"{what} {short(text)!r} is not a 3-letter currency code (ISO 4217, e.g. USD, EUR)",
+            details={"parameter": what, "value": short(text)},
+        )
+    return code
+
+
+@dataclass(frozen=True, slots=True)
+class Currencies:
+    """How an import reads the currencies of its amounts.
+
+    ``reporting`` is the ISO code of the currency amounts are stored in (``None``: not named);
+    ``rates`` maps a currency to the units of the reporting currency one unit of it is worth
+    (``{"EUR": 1.08}``: 100 EUR are stored as 108; empty: no conversion); ``source`` names
+    where the rates came from, for messages.
+    """
+
+    reporting: str | None = None
+    rates: Mapping[str, float] = field(default_factory=dict)
+    source: str = "the rates"
+
+    @classmethod
+    def of(
+        cls,
+        reporting: str | None = None,
+        rates: Mapping[str, float] | None = None,
+        source: str = "the rates",
+    ) -> Currencies:
+        """Checked settings: codes of 3 letters (any case), rates finite and > 0.
+
+        The reporting currency is ``reporting``, else the one currency whose rate is 1;
+        rates without a reporting currency that can be told raise :class:`InvalidParameterError`.
+        """
+        code = None if reporting is None else normalize_code(reporting, "reporting currency")
+        table: dict[str, float] = {}
+        for name, rate in (rates or {}).items():
+            key = normalize_code(str(name))
+            if isinstance(rate, bool) or not isinstance(rate, int | float):
+                raise _bad_rate(source, key, rate)
+            if not (math.isfinite(rate) and rate > 0):
+                raise _bad_rate(source, key, rate)
+            if key in table:
+                raise InvalidParameterError(
+                    f"{source}: {key} is given twice", details={"parameter": "rates", "value": key}
+                )
+            table[key] = float(rate)
+        if table and code is None:
+            ones = [name for name, rate in table.items() if rate == 1.0]
+            if len(ones) != 1:
+                raise InvalidParameterError(
+                    f"{source}: name the reporting currency the rates convert to (--currency"
+                    " USD, or a line USD,1 in the rates file)",
+                    details={"parameter": "currency"},
+                )
+            code = ones[0]
+        if code is not None and code in table and table[code] != 1.0:
+            raise InvalidParameterError(
+                f"{source}: the reporting currency {code} has rate {table[code]:g}; it must be 1",
+                details={"parameter": "rates", "value": code},
+            )
+        table.pop(code or "", None)
+        return cls(code, table, source)
+
+    def rate(self, code: str) -> float | None:
+        """Units of the reporting currency per unit of ``code`` (1 for the reporting currency)."""
+        if code == self.reporting:
+            return 1.0
+        return self.rates.get(code)
+
+
+def _bad_rate(source: str, code: str, rate: object) -> InvalidParameterError:
+    return InvalidParameterError(
+        f"{source}: the rate of {code} must be a number > 0, got {short(str(rate))!r}",
+        details={"parameter": "rates", "value": code},
+    )
+
+
+def read_currencies(rates: str | Path | None = None, reporting: str | None = None) -> Currencies:
+    """:class:`Currencies` from a rates file (CSV ``currency,rate``, header optional; ``,``
+    ``;`` or tab; decimal point) and the reporting currency's code.
+
+    A line ``EUR,1.08`` says one euro is worth 1.08 units of the reporting currency. Raises
+    :class:`DataError` naming the file and line for a file that cannot be read or a bad line.
+    """
+    if rates is None:
+        return Currencies.of(reporting)
+    path = Path(rates)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = f"cannot read the rates file ({short(str(exc), 200)})"
+        raise DataError(
+            f"{path}: {reason}", details={"file": str(path), "reason": reason}
+        ) from None
+    sample = text.splitlines()[0] if text.strip() else ""
+    delimiter = max((";", "\t", ","), key=sample.count)
+    table: dict[str, float] = {}
+    for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+        cells = [c.strip() for c in row]
+        if not any(cells):
+            continue
+        if len(cells) < 2:
+            raise _rates_error(path, number, "give currency,rate")
+        code, value = cells[0], cells[1]
+        try:
+            rate = float(value)
+        except ValueError:
+            if number == 1 and not table:  # the header
+                continue
+            raise _rates_error(path, number, f"rate {short(value)!r} is not a number") from None
+        if not re.match(_CODE, code.upper()):
+            reason = f"{short(code)!r} is not a 3-letter currency code"
+            raise _rates_error(path, number, reason)
+        if not (math.isfinite(rate) and rate > 0):
+            raise _rates_error(path, number, f"the rate of {code.upper()} must be > 0")
+        if code.upper() in table:
+            raise _rates_error(path, number, f"{code.upper()} is given twice")
+        table[code.upper()] = rate
+    if not table:
+        raise _rates_error(path, None, "no rates (give lines currency,rate)")
+    try:
+        return Currencies.of(reporting, table, source=path.name)
+    except InvalidParameterError as exc:
+        raise DataError(exc.message, details={"file": str(path), "reason": exc.message}) from None
+
+
+def _rates_error(path: Path, line: int | None, reason: str) -> DataError:
+    where = f"{path}:{line}" if line is not None else str(path)
+    return DataError(
+        f"{where}: {reason}", details={"file": str(path), "row": line, "reason": reason}
+    )
+
+
+def parse_rates(text: str) -> dict[str, float]:
+    """Rates written inline, ``EUR:1.08,GBP=1.27`` -> ``{"EUR": 1.08, "GBP": 1.27}``."""
+    table: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in re.split(r"[,;\s]+", text))):
+        code, sep, value = part.replace("=", ":").partition(":")
+        try:
+            table[code.strip().upper()] = float(value) if sep else math.nan
+        except ValueError:
+            table[code.strip().upper()] = math.nan
+    return table
+
+
+#: Decimals a converted amount is rounded to (units of the reporting currency): removes the
+#: float noise of a product (100 x 1.08 = 108.00000000000001) and nothing a ledger shows.
+CONVERTED_DECIMALS = 4
+
+_WAYS_OUT = (
+    "either export the amounts converted to one currency (Salesforce: the report column"
+    " 'Amount (converted)'; Dynamics: 'Amount (Base)'; HubSpot: 'Amount in company currency'),"
+    " or give exchange rates: --rates rates.csv with lines currency,rate (1 unit of the currency"
+    " = rate units of the reporting currency; --currency names the reporting currency)"
+)
+
+
+@dataclass
+class CurrencyTally:
+    """The currencies the batches of one import hold, for :meth:`finish` to judge at the end.
+
+    :meth:`apply` runs on each batch (validation calls it): it checks the codes, converts the
+    amounts when rates are given, and counts the rows of each currency; :meth:`finish` adds
+    the file-level errors and the notes to the report of the whole import.
+    """
+
+    #: Currency code -> rows holding it; first file and row holding it.
+    counts: dict[str, int] = field(default_factory=dict)
+    first: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: Rows of a money kind read, and how many of them name no currency.
+    rows: int = 0
+    blank: int = 0
+    file: str | None = None
+    column: str | None = None
+    amount_column: str | None = None
+    converted: bool = False
+    replaced: str | None = None
+
+    def apply(self, checker: Checker, currencies: Currencies) -> None:
+        """Check and count this batch's currencies; convert its amounts when rates are given."""
+        from terraplan.io.readers import ROW
+
+        if checker.spec.kind not in MONEY_KINDS:
+            return
+        table = checker.table
+        columns = table.columns
+        self.file = self.file or table.file
+        self.converted = self.converted or columns.converted
+        self.replaced = self.replaced or columns.replaced
+        self.amount_column = self.amount_column or columns.fields.get("amount")
+        self.rows += checker.ctx.height
+        if not checker.has("currency"):
+            self.blank += checker.ctx.height
+            return
+        self.column = self.column or columns.fields["currency"]
+        code = pl.col("currency").str.to_uppercase()
+        valid = code.str.contains(_CODE).fill_null(False)
+        checker.add(
+            pl.col("currency").is_not_null() & ~valid,
+            "currency",
+            "not a 3-letter currency code (ISO 4217, e.g. USD, EUR; a mapping file's values"
+            " can rename others)",
+        )
+        self.blank += checker.ctx["currency"].null_count()
+        checker.ctx = checker.ctx.with_columns(pl.when(valid).then(code).alias("currency"))
+        found = (
+            checker.ctx.filter(pl.col("currency").is_not_null())
+            .group_by("currency")
+            .agg(pl.len().alias("n"), pl.col(ROW).min().alias("first"))
+        )
+        for name, count, first in found.iter_rows():
+            self.counts[name] = self.counts.get(name, 0) + count
+            self.first.setdefault(name, (table.file, first))
+        if currencies.rates and currencies.reporting is not None:
+            self._convert(checker, currencies)
+
+    def _convert(self, checker: Checker, currencies: Currencies) -> None:
+        assert currencies.reporting is not None
+        table = {currencies.reporting: 1.0, **currencies.rates}
+        factor = pl.col("currency").replace_strict(table, default=None, return_dtype=pl.Float64)
+        missing = pl.col("currency").is_not_null() & factor.is_null()
+        reason = pl.concat_str(
+            pl.lit("no exchange rate for "),
+            pl.col("currency"),
+            pl.lit(f" in {currencies.source}; add a line "),
+            pl.col("currency"),
+            pl.lit(",rate"),
+        )
+        checker.add(missing, "currency", reason)
+        converted = (pl.col("amount") * factor).round(CONVERTED_DECIMALS)
+        checker.ctx = checker.ctx.with_columns(
+            pl.when(factor.is_not_null())
+            .then(converted)
+            .otherwise(pl.col("amount"))
+            .alias("amount")
+        )
+
+    def finish(self, report: ImportReport, currencies: Currencies) -> None:
+        """Judge the currencies of every batch: file-level errors and notes into ``report``."""
+        if self.file is None:
+            return
+        codes = sorted(self.counts)
+        reporting = currencies.reporting
+        if self.converted:
+            self._converted_note(report, codes)
+        if currencies.rates and reporting is not None:
+            self._rates_notes(report, codes, currencies)
+            return
+        if len(codes) > 1:
+            self._error(report, f"amounts in {len(codes)} currencies ({self._listing(codes)})"
+                        f"; summed as one they would be wrong: {_WAYS_OUT}")  # fmt: skip
+            return
+        if codes and reporting is not None and codes[0] != reporting:
+            self._error(
+                report,
+                f"amounts are in {codes[0]} ({self._listing(codes)}), not in the reporting"
+                f" currency {reporting}: give a rate for {codes[0]} (--rates), or export the"
+                f" amounts converted to {reporting}",
+            )
+            return
+        if codes and not self.converted:
+            report.warnings.append(
+                f"amounts are in {codes[0]} (column {short(str(self.column))!r})"
+            )
+        read_as = reporting or (codes[0] if codes else None)
+        if self.blank and self.column is not None and read_as is not None:
+            which = "the reporting currency" if reporting else "the file's one currency"
+            report.warnings.append(
+                f"{_rows(self.blank)} with no currency read as {read_as} ({which})"
+            )
+
+    def _listing(self, codes: list[str]) -> str:
+        parts = []
+        for code in codes:
+            file, row = self.first[code]
+            where = f"row {row}" if file == self.file else f"{file} row {row}"
+            parts.append(f"{code}: {_rows(self.counts[code])}, first at {where}")
+        if self.blank and self.column is not None:
+            parts.append(f"no currency: {_rows(self.blank)}")
+        column = f"column {short(str(self.column))!r}: " if self.column else ""
+        return column + "; ".join(parts)
+
+    def _converted_note(self, report: ImportReport, codes: list[str]) -> None:
+        if len(codes) == 1:
+            currency = f" in {codes[0]}"
+        elif not codes:
+            currency = " in the corporate currency (the file does not name it)"
+        else:
+            currency = ""
+        note = f"amounts read from column {short(str(self.amount_column))!r}{currency}"
+        if self.replaced is not None:
+            note += f" (converted amounts; column {short(self.replaced)!r} is not used)"
+        report.warnings.append(note)
+
+    def _rates_notes(self, report: ImportReport, codes: list[str], currencies: Currencies) -> None:
+        reporting = currencies.reporting
+        converted = [c for c in codes if c != reporting and c in currencies.rates]
+        if converted:
+            parts = ", ".join(
+                f"{c} at {currencies.rates[c]:g} ({_rows(self.counts[c])})" for c in converted
+            )
+            report.warnings.append(
+                f"amounts converted to {reporting} with {currencies.source}: {parts}"
+            )
+        elif self.column is None:
+            what = "the converted amounts are" if self.converted else "no currency column: amounts"
+            report.warnings.append(f"{what} read as {reporting}; {currencies.source} not used")
+        elif not [c for c in codes if c != reporting]:
+            report.warnings.append(f"every amount is in {reporting}: {currencies.source} not used")
+        if self.blank and self.column is not None:
+            report.warnings.append(
+                f"{_rows(self.blank)} with no currency read as {reporting} (the reporting currency)"
+            )
+
+    def _error(self, report: ImportReport, reason: str) -> None:
+        column = None if self.column is None else short(self.column)
+        report.issues.append(
+            ImportIssue(self.file or report.file, None, column, "currency", None, reason)
+        )
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row{'' if count == 1 else 's'}"
