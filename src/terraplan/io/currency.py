@@ -415,9 +415,9 @@ class CurrencyTally:
             )
 
     def _error(self, report: ImportReport, reason: str) -> None:
-        column = None if self.column is None else short(self.column)
+        # the reason names the column (a refusal message shows the reason alone)
         report.issues.append(
-            ImportIssue(self.file or report.file, None, column, "currency", None, reason)
+            ImportIssue(self.file or report.file, None, None, "currency", None, reason)
         )
 
 
