@@ -269,3 +269,19 @@ def test_inline_rates_and_a_bad_reporting_currency() -> None:
         Currencies.of("US Dollar")
     with pytest.raises(InvalidParameterError, match="must be a number > 0"):
         Currencies.of("USD", parse_rates("EUR:x"))
+
+
+def test_amounts_written_with_two_currency_symbols_are_refused(make_file: Any) -> None:
+    text = (
+        "Line ID,Account ID,Date,Amount\n"
+        'L1,001A,2025-01-10,"€ 1,000"\nL2,001A,2025-01-11,$500\nL3,001A,2025-01-12,€20\n'
+    )
+    refused = _load(make_file(text), "sales_lines")
+    [error] = refused.report.file_errors
+    assert error.reason.startswith(
+        "amounts carry 2 currency symbols (column 'Amount': $: 1 row, first at row 3;"
+        " €: 2 rows, first at row 2) and no currency column says which currency each is in"
+    )
+    one = _load(make_file(text.replace("$", "€")), "sales_lines")
+    assert one.report.ok, one.report.summary()
+    assert _amounts(one) == {"L1": 1000.0, "L2": 500.0, "L3": 20.0}

@@ -18,7 +18,9 @@ several currencies gives wrong revenue, pipeline, targets and attainment, so an 
    ``rate`` units of the reporting currency), else the import is refused with the currencies
    found and their row counts;
 3. amounts of one currency other than the reporting currency the caller named are refused
-   too, unless a rate converts them.
+   too, unless a rate converts them;
+4. without a currency column, amount cells written with two currency symbols (``€ 1,200`` and
+   ``$300``) are refused: number parsing drops the symbols, and would sum them as one.
 
 A currency cell is a 3-letter ISO 4217 code in any case (``eur`` is ``EUR``); anything else is
 an error naming the row. A blank cell means the reporting currency when one is named, else
@@ -52,6 +54,8 @@ MONEY_KINDS: tuple[str, ...] = ("sales_lines", "opportunities", "targets", "acqu
 CURRENCY_FIELDS: tuple[str, ...] = ("currency", "amount_converted", "converted_currency")
 
 _CODE = r"^[A-Z]{3}$"
+#: Currency symbols number parsing drops (see :mod:`terraplan.io.parsing`).
+_SYMBOLS = "$€£¥"
 
 #: Normalized headers (see :func:`terraplan.io.mapping.normalize_header`) naming a record's currency.
 CURRENCY_HEADERS: tuple[str, ...] = (
@@ -272,6 +276,9 @@ class CurrencyTally:
     #: Rows of a money kind read, and how many of them name no currency.
     rows: int = 0
     blank: int = 0
+    #: Currency symbol written in amount cells ($, €, £, ¥) -> rows; first file and row.
+    symbols: dict[str, int] = field(default_factory=dict)
+    symbol_first: dict[str, tuple[str, int]] = field(default_factory=dict)
     file: str | None = None
     column: str | None = None
     amount_column: str | None = None
@@ -293,6 +300,7 @@ class CurrencyTally:
         self.rows += checker.ctx.height
         if not checker.has("currency"):
             self.blank += checker.ctx.height
+            self._count_symbols(checker)
             return
         self.column = self.column or columns.fields["currency"]
         code = pl.col("currency").str.to_uppercase()
@@ -315,6 +323,27 @@ class CurrencyTally:
             self.first.setdefault(name, (table.file, first))
         if currencies.rates and currencies.reporting is not None:
             self._convert(checker, currencies)
+
+    def _count_symbols(self, checker: Checker) -> None:
+        """Count the currency symbols of the amount cells (``€ 1,200``, ``$300``): read as
+        numbers alone, amounts of two symbols would be summed as one currency."""
+        from terraplan.io.readers import ROW
+        from terraplan.io.validation import RAW
+
+        if "amount" + RAW not in checker.ctx.columns:
+            return
+        found = (
+            checker.ctx.select(
+                pl.col("amount" + RAW).str.extract(f"([{_SYMBOLS}])", 1).alias("symbol"),
+                pl.col(ROW),
+            )
+            .drop_nulls("symbol")
+            .group_by("symbol")
+            .agg(pl.len().alias("n"), pl.col(ROW).min().alias("first"))
+        )
+        for symbol, count, first in found.iter_rows():
+            self.symbols[symbol] = self.symbols.get(symbol, 0) + count
+            self.symbol_first.setdefault(symbol, (checker.table.file, first))
 
     def _convert(self, checker: Checker, currencies: Currencies) -> None:
         assert currencies.reporting is not None
@@ -343,6 +372,21 @@ class CurrencyTally:
             return
         codes = sorted(self.counts)
         reporting = currencies.reporting
+        if len(self.symbols) > 1:
+            listed = "; ".join(
+                f"{symbol}: {_rows(self.symbols[symbol])}, first at"
+                f" {self._where(*self.symbol_first[symbol])}"
+                for symbol in sorted(self.symbols)
+            )
+            self._error(
+                report,
+                f"amounts carry {len(self.symbols)} currency symbols (column"
+                f" {short(str(self.amount_column))!r}: {listed}) and no currency column says"
+                " which currency each is in; export the currency column (Salesforce:"
+                " CurrencyIsoCode) with the amounts, or the amounts converted to one currency"
+                " ('Amount (converted)')",
+            )
+            return
         if self.converted:
             self._converted_note(report, codes)
         if currencies.rates and reporting is not None:
@@ -374,13 +418,16 @@ class CurrencyTally:
     def _listing(self, codes: list[str]) -> str:
         parts = []
         for code in codes:
-            file, row = self.first[code]
-            where = f"row {row}" if file == self.file else f"{file} row {row}"
-            parts.append(f"{code}: {_rows(self.counts[code])}, first at {where}")
+            parts.append(
+                f"{code}: {_rows(self.counts[code])}, first at {self._where(*self.first[code])}"
+            )
         if self.blank and self.column is not None:
             parts.append(f"no currency: {_rows(self.blank)}")
         column = f"column {short(str(self.column))!r}: " if self.column else ""
         return column + "; ".join(parts)
+
+    def _where(self, file: str, row: int) -> str:
+        return f"row {row}" if file == self.file else f"{file} row {row}"
 
     def _converted_note(self, report: ImportReport, codes: list[str]) -> None:
         if len(codes) == 1:
