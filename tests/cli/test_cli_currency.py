@@ -67,6 +67,9 @@ def test_import_with_rates_then_kpis(run_cli: RunCli, tmp_path: Path) -> None:
 
     accounts = cli("import", "accounts", "Account.csv", "-f", "json")
     assert accounts.returncode == 0, accounts.stderr
+    not_money = cli("import", "accounts", "Account.csv", "--currency", "EUR")
+    assert not_money.returncode != 0
+    assert "--currency applies to the amounts of sales_lines" in not_money.stderr
 
     # Three currencies and no rates: refused, naming the file, the currencies and the ways out.
     refused = cli("import", "sales_lines", "OrderLines.csv", "-f", "json")

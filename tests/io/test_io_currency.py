@@ -229,7 +229,7 @@ def test_accounts_keep_a_currency_column_as_an_attribute(make_file: Any) -> None
 
 def test_a_rates_file_names_its_reporting_currency(tmp_path: Path) -> None:
     path = tmp_path / "rates.csv"
-    path.write_text("currency;rate\neur;1.08\nUSD;1\n\nGBP;1.25\n", encoding="utf-8")
+    path.write_text("currency;rate\neur;1,08\nUSD;1\n\nGBP;1.25\n", encoding="utf-8")
     rates = read_currencies(path)
     assert (rates.reporting, dict(rates.rates)) == ("USD", {"EUR": 1.08, "GBP": 1.25})
     assert rates.rate("USD") == 1.0 and rates.rate("JPY") is None

@@ -183,7 +183,8 @@ def _bad_rate(source: str, code: str, rate: object) -> InvalidParameterError:
 
 def read_currencies(rates: str | Path | None = None, reporting: str | None = None) -> Currencies:
     """:class:`Currencies` from a rates file (CSV ``currency,rate``, header optional; ``,``
-    ``;`` or tab; decimal point) and the reporting currency's code.
+    ``;`` or tab; a decimal point, or a comma when ``;`` or tab delimits) and the reporting
+    currency's code.
 
     A line ``EUR,1.08`` says one euro is worth 1.08 units of the reporting currency. Raises
     :class:`DataError` naming the file and line for a file that cannot be read or a bad line.
@@ -208,6 +209,8 @@ def read_currencies(rates: str | Path | None = None, reporting: str | None = Non
         if len(cells) < 2:
             raise _rates_error(path, number, "give currency,rate")
         code, value = cells[0], cells[1]
+        if delimiter != ",":  # EUR;1,08: a decimal comma
+            value = value.replace(",", ".")
         try:
             rate = float(value)
         except ValueError:
@@ -273,8 +276,7 @@ class CurrencyTally:
     #: Currency code -> rows holding it; first file and row holding it.
     counts: dict[str, int] = field(default_factory=dict)
     first: dict[str, tuple[str, int]] = field(default_factory=dict)
-    #: Rows of a money kind read, and how many of them name no currency.
-    rows: int = 0
+    #: Rows that name no currency (a blank cell, or no currency column).
     blank: int = 0
     #: Currency symbol written in amount cells ($, €, £, ¥) -> rows; first file and row.
     symbols: dict[str, int] = field(default_factory=dict)
@@ -297,7 +299,6 @@ class CurrencyTally:
         self.converted = self.converted or columns.converted
         self.replaced = self.replaced or columns.replaced
         self.amount_column = self.amount_column or columns.fields.get("amount")
-        self.rows += checker.ctx.height
         if not checker.has("currency"):
             self.blank += checker.ctx.height
             self._count_symbols(checker)
