@@ -285,3 +285,32 @@ def test_amounts_written_with_two_currency_symbols_are_refused(make_file: Any) -
     one = _load(make_file(text.replace("$", "€")), "sales_lines")
     assert one.report.ok, one.report.summary()
     assert _amounts(one) == {"L1": 1000.0, "L2": 500.0, "L3": 20.0}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_formatted_report_writes_the_code_in_the_amount(make_file: Any, fmt: str) -> None:
+    """Salesforce's formatted reports write ``EUR 1,000.00``: the code is the row's currency."""
+    text = (
+        "Opportunity ID,Account ID,Created Date,Stage,Amount\n"
+        '006A,001A,2025-01-10,New,"EUR 1,000.00"\n006B,001A,2025-01-10,New,USD 250.00\n'
+        '006C,001A,2025-01-10,New,"2,000.00 GBP"\n006D,001A,2025-01-10,New,75\n'
+    )
+    path = make_file(text, fmt)
+    refused = _load(path)
+    [error] = refused.report.file_errors
+    first = 2
+    assert error.reason.startswith(
+        f"amounts in 3 currencies (column 'Amount': EUR: 1 row, first at row {first};"
+    )
+    result = _load(path, currencies=USD)
+    assert result.report.ok, result.report.summary()
+    assert _amounts(result) == {"006A": 1080.0, "006B": 250.0, "006C": 2500.0, "006D": 75.0}
+    assert result.report.columns["Amount"] == "amount"
+    one = _load(make_file(text.replace("USD", "EUR").replace("GBP", "EUR"), fmt))
+    assert one.report.ok, one.report.summary()
+    assert _amounts(one) == {"006A": 1000.0, "006B": 250.0, "006C": 2000.0, "006D": 75.0}
+    assert "amounts are in EUR (column 'Amount')" in one.report.warnings
+    words = _load(make_file(text.replace("EUR 1,000.00", "1.5 Mio"), fmt), currencies=USD)
+    assert [(e.row, e.field, e.reason) for e in words.report.errors] == [
+        (2, "amount", "not a number")
+    ]

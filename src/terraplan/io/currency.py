@@ -19,8 +19,10 @@ several currencies gives wrong revenue, pipeline, targets and attainment, so an 
    found and their row counts;
 3. amounts of one currency other than the reporting currency the caller named are refused
    too, unless a rate converts them;
-4. without a currency column, amount cells written with two currency symbols (``€ 1,200`` and
-   ``$300``) are refused: number parsing drops the symbols, and would sum them as one.
+4. without a currency column, amount cells written with their code (``EUR 1,000.00``, as
+   Salesforce's formatted reports write them) name the row's currency; amount cells written
+   with two currency symbols (``€ 1,200`` and ``$300``) are refused: number parsing drops the
+   symbols, and would sum them as one.
 
 A currency cell is a 3-letter ISO 4217 code in any case (``eur`` is ``EUR``); anything else is
 an error naming the row. A blank cell means the reporting currency when one is named, else
@@ -109,6 +111,37 @@ def normalize_code(text: str, what: str = "currency") -> str:
             details={"parameter": what, "value": short(text)},
         )
     return code
+
+
+#: An amount cell written with its currency code, as Salesforce's formatted reports do:
+#: ``EUR 1,000.00`` (or ``1,000.00 EUR``). Upper case only: ``1.5 Mio`` is no amount in "MIO".
+_CODED_AMOUNT = r"^(?:[A-Z]{3}\s*[-+(]?[\d.,]|[-+(]?[\d.,].*\d\)?\s*[A-Z]{3}$)"
+_LEADING_CODE = r"^([A-Z]{3})\s*([-+(]?[\d.,].*)$"
+_TRAILING_CODE = r"^([-+(]?[\d.,].*?)\s*([A-Z]{3})$"
+
+
+def codes_in_amounts(kind: str, fields: Mapping[str, str], frame: pl.DataFrame) -> str | None:
+    """The amount column when its cells carry currency codes (``EUR 1,000.00``) and no column
+    names the currency: that column is then read as ``currency`` too (see :func:`split_codes`)."""
+    if kind not in MONEY_KINDS or "currency" in fields or "amount" not in fields:
+        return None
+    column = fields["amount"]
+    if column not in frame.columns or frame.schema[column] != pl.String:
+        return None
+    coded = frame[column].str.strip_chars().str.contains(_CODED_AMOUNT).fill_null(False)
+    return column if bool(coded.any()) else None
+
+
+def split_codes(text: pl.DataFrame) -> pl.DataFrame:
+    """``amount`` and ``currency`` of cleaned cells that both hold ``EUR 1,000.00``: the number
+    in ``amount``, the code (or null) in ``currency``."""
+    amount = pl.col("amount")
+    leading = amount.str.extract_groups(_LEADING_CODE)
+    trailing = amount.str.extract_groups(_TRAILING_CODE)
+    return text.with_columns(
+        pl.coalesce(leading.struct.field("2"), trailing.struct.field("1"), amount).alias("amount"),
+        pl.coalesce(leading.struct.field("1"), trailing.struct.field("2")).alias("currency"),
+    )
 
 
 @dataclass(frozen=True, slots=True)

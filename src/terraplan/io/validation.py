@@ -31,14 +31,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import polars as pl
 
 from terraplan.io import parsing
 from terraplan.io.batch_readings import BatchReadings
-from terraplan.io.currency import Currencies, CurrencyTally
+from terraplan.io.currency import Currencies, CurrencyTally, codes_in_amounts, split_codes
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.readers import ROW, SourceTable
 from terraplan.io.report import MAX_QUOTED, ImportIssue, ImportReport, short
@@ -230,12 +230,16 @@ def validate(
     from terraplan.io import kind_checks, locations, references
 
     spec = kind_spec(table.kind)
+    coded = codes_in_amounts(spec.kind, table.columns.fields, table.frame)
+    if coded is not None:  # EUR 1,000.00: the amount column names the currency too
+        fields = {**table.columns.fields, "currency": coded}
+        table = replace(table, columns=replace(table.columns, fields=fields))
     report = ImportReport(
         file=table.file,
         kind=spec.kind,
         rows_read=table.frame.height,
         warnings=list(table.warnings),
-        columns={column: field for field, column in table.columns.fields.items()},
+        columns={column: field for field, column in reversed(table.columns.fields.items())},
         details=dict(table.details),
     )
     for name, column in table.columns.attributes.items():
@@ -333,6 +337,8 @@ def _parse(
             for name in table.columns.values
             if name in text.columns
         )
+    if "currency" in fields and fields["currency"] == fields.get("amount"):
+        text = split_codes(text)
     decimal = _decimal_mode(table, spec, text)
     report.details["decimal"] = decimal or "unknown"
     declared = table.decimal is not None
