@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from terraplan.io import parsing
-from terraplan.io.currency import CurrencyTally
+from terraplan.io.currency_tally import CurrencyTally
 from terraplan.io.readers import SourceTable
 from terraplan.io.report import ImportIssue, ImportReport, short
 

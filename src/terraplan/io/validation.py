@@ -31,14 +31,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
 
 from terraplan.io import parsing
 from terraplan.io.batch_readings import BatchReadings
-from terraplan.io.currency import Currencies, CurrencyTally, codes_in_amounts, split_codes
+from terraplan.io.currency import Currencies, split_codes, with_codes_in_amounts
+from terraplan.io.currency_tally import CurrencyTally
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.readers import ROW, SourceTable
 from terraplan.io.report import MAX_QUOTED, ImportIssue, ImportReport, short
@@ -230,10 +231,7 @@ def validate(
     from terraplan.io import kind_checks, locations, references
 
     spec = kind_spec(table.kind)
-    coded = codes_in_amounts(spec.kind, table.columns.fields, table.frame)
-    if coded is not None:  # EUR 1,000.00: the amount column names the currency too
-        fields = {**table.columns.fields, "currency": coded}
-        table = replace(table, columns=replace(table.columns, fields=fields))
+    table = with_codes_in_amounts(table)  # EUR 1,000.00: the currency in the amount
     report = ImportReport(
         file=table.file,
         kind=spec.kind,
