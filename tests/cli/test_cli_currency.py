@@ -111,6 +111,8 @@ def test_import_with_rates_then_kpis(run_cli: RunCli, tmp_path: Path) -> None:
     assert imported.returncode == 0, imported.stderr
     report = json.loads(imported.stdout)
     assert report["accepted"] == 24
+    assert report["details"]["currencies"] == {"EUR": 11, "GBP": 6, "USD": 6}
+    assert report["details"]["reporting_currency"] == "USD"
     notes = [w for w in report["warnings"] if "currenc" in w or "converted" in w]
     assert notes == [
         "amounts converted to USD with rates.csv: EUR at 1.1 (11 rows), GBP at 1.25 (6 rows)",

@@ -135,11 +135,16 @@ class CurrencyTally:
         )
 
     def finish(self, report: ImportReport, currencies: Currencies) -> None:
-        """Judge the currencies of every batch: file-level errors and notes into ``report``."""
+        """Judge the currencies of every batch: file-level errors and notes into ``report``;
+        ``report.details["currencies"]`` gets the rows of each currency code (before
+        conversion), ``details["reporting_currency"]`` the reporting currency when named."""
         if self.file is None:
             return
         codes = sorted(self.counts)
         reporting = currencies.reporting
+        report.details["currencies"] = {code: self.counts[code] for code in codes}
+        if reporting is not None:
+            report.details["reporting_currency"] = reporting
         if len(self.symbols) > 1:
             listed = "; ".join(
                 f"{symbol}: {_rows(self.symbols[symbol])}, first at"
