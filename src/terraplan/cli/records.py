@@ -107,8 +107,26 @@ def import_command(
             help="Database table or Parquet folder: records read, checked and written at a time.",
         ),
     ] = 50_000,
+    rates: Annotated[
+        Path | None,
+        typer.Option(
+            "--rates",
+            help="CSV currency,rate: 1 unit of the currency = rate units of the reporting"
+            " currency; converts amounts in several currencies (sales lines, opportunities,"
+            " targets, acquisition costs).",
+        ),
+    ] = None,
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            "--currency",
+            help="The reporting currency (e.g. USD); default: the rates file's currency of"
+            " rate 1. Amounts in another currency need a rate.",
+        ),
+    ] = None,
 ) -> None:
     """Import KIND records from SOURCE (upsert by id); every bad row is reported with row, column and reason."""
+    from terraplan.io.currency import MONEY_KINDS, read_currencies
     from terraplan.io.parsing import Decimal
     from terraplan.io.table_source import parse_source
     from terraplan.services.imports import import_file
@@ -124,6 +142,13 @@ def import_command(
     decimal: Decimal | None = None
     if decimal_comma is not None:
         decimal = "comma" if decimal_comma else "point"
+    if (rates is not None or currency is not None) and kind.value not in MONEY_KINDS:
+        option = "--rates" if rates is not None else "--currency"
+        raise InvalidParameterError(
+            f"{option} applies to the amounts of {', '.join(MONEY_KINDS)}, not to {kind.value}",
+            details={"parameter": option},
+        )
+    currencies = read_currencies(rates, currency)
     db = app_context(ctx).database()
     try:
         with progress_bar(quiet=fmt is OutputFormat.JSON) as progress:
@@ -137,6 +162,7 @@ def import_command(
                     on_error=on_error.value,
                     batch_rows=batch_rows,
                     progress=progress,
+                    currencies=currencies,
                 )
             else:
                 outcome = import_file(
@@ -149,6 +175,7 @@ def import_command(
                     decimal=decimal,
                     on_error=on_error.value,
                     progress=progress,
+                    currencies=currencies,
                 )
     except DataError as exc:
         report = exc.details.get("report")

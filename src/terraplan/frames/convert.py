@@ -20,6 +20,7 @@ from typing import Any, Literal
 import polars as pl
 
 from terraplan.errors import DataError, InvalidParameterError
+from terraplan.io.currency import Currencies
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.mapping import load_mapping, resolve_columns
 from terraplan.io.parsing import Decimal
@@ -84,12 +85,15 @@ def validate_frame(
     known_ids: Mapping[str, Collection[str]] | None = None,
     geocoder: ZipDirectory | None = None,
     geocode: bool = True,
+    currencies: Currencies | None = None,
 ) -> ValidationResult:
     """Check every row of a pandas/Polars ``frame`` of ``kind`` records, as a file import does.
 
     ``name`` is what the report calls the frame (default ``"<kind> DataFrame"``); the other
     parameters are those of :func:`terraplan.io.validation.validate` and
-    :func:`terraplan.io.readers.read_table`. Row problems are in ``result.report``.
+    :func:`terraplan.io.readers.read_table` (``currencies``: the reporting currency and the
+    rates converting a money kind's amounts; a frame of several currencies without them is
+    refused as a file is). Row problems are in ``result.report``.
     """
     spec = kind_spec(kind)
     label = name or f"{spec.kind} DataFrame"
@@ -118,7 +122,9 @@ def validate_frame(
         decimal=decimal,
         fractional=fractional,
     )
-    return validate(table, known_ids=known_ids, geocoder=geocoder, geocode=geocode)
+    return validate(
+        table, known_ids=known_ids, geocoder=geocoder, geocode=geocode, currencies=currencies
+    )
 
 
 def records(
@@ -131,6 +137,7 @@ def records(
     known_ids: Mapping[str, Collection[str]] | None = None,
     geocoder: ZipDirectory | None = None,
     geocode: bool = True,
+    currencies: Currencies | None = None,
 ) -> list[Any]:
     """Domain records (:class:`~terraplan.domain.Account`, ...) of a DataFrame, or of records.
 
@@ -154,6 +161,7 @@ def records(
         known_ids=known_ids,
         geocoder=geocoder,
         geocode=geocode,
+        currencies=currencies,
     )
     report = result.report
     if not report.ok:

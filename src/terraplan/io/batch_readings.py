@@ -6,7 +6,9 @@ batch without the sign would read ``05/03/2025`` month first after an earlier ba
 day-first dates: a silent swap. :class:`BatchReadings` carries the order from batch to
 batch, and refuses the import when a batch shows day-first dates after earlier slashed
 dates were read month first without either sign (nothing is written: the import is one
-transaction).
+transaction). It also carries the currencies of the amounts
+(:class:`~terraplan.io.currency.CurrencyTally`): a currency first seen in a later batch
+counts as if the table were one file.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from terraplan.io import parsing
+from terraplan.io.currency_tally import CurrencyTally
 from terraplan.io.readers import SourceTable
 from terraplan.io.report import ImportIssue, ImportReport, short
 
@@ -27,6 +30,8 @@ class BatchReadings:
     ``"default"`` when they were read month first without either sign."""
 
     orders: dict[str, str] = field(default_factory=dict)
+    #: The currencies of the amounts read so far (judged after the last batch).
+    currencies: CurrencyTally = field(default_factory=CurrencyTally)
 
     def day_first(
         self, table: SourceTable, name: str, values: pl.Series, report: ImportReport

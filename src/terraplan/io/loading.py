@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
+from terraplan.io.currency import Currencies
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.parsing import Decimal
 from terraplan.io.readers import read_table
@@ -24,6 +25,7 @@ def load_file(
     geocoder: ZipDirectory | None = None,
     geocode: bool = True,
     rep_names: Mapping[str, str] | None = None,
+    currencies: Currencies | None = None,
 ) -> ValidationResult:
     """:func:`read_table` then :func:`validate` (see both for the parameters).
 
@@ -32,5 +34,10 @@ def load_file(
     """
     table = read_table(path, kind, mapping=mapping, encoding=encoding, sheet=sheet, decimal=decimal)
     return validate(
-        table, known_ids=known_ids, geocoder=geocoder, geocode=geocode, rep_names=rep_names
+        table,
+        known_ids=known_ids,
+        geocoder=geocoder,
+        geocode=geocode,
+        rep_names=rep_names,
+        currencies=currencies,
     )

@@ -12,6 +12,11 @@ A header is matched, in this order, against
 3. built-in aliases: out-of-the-box Salesforce export names (Account, Lead, User,
    Opportunity, OpportunityLineItem, ForecastingQuota), HubSpot's (``Record ID``, ``Deal
    ID``, ``Line Item ID``) and a few common spellings (``zip``, ``lat``, ``lng``...).
+   The money kinds (sales lines, opportunities, targets, acquisition costs) also take the
+   fields ``currency``, ``amount_converted`` and ``converted_currency``, recognised from the
+   CRMs' currency columns (``CurrencyIsoCode``, ``Amount Currency``, ``Amount (converted)``,
+   ``Amount (Base)``...): a converted amount column becomes ``amount`` (see
+   :mod:`terraplan.io.currency`).
 
 Steps 2 and 3 compare headers case-insensitively, ignoring spaces, underscores, hyphens
 and dots, and ignoring a Salesforce custom-field suffix ``__c``. Headers that match nothing
@@ -31,6 +36,7 @@ from typing import Any
 import yaml
 
 from terraplan.errors import DataError, RuleError
+from terraplan.io.currency import CURRENCY_FIELDS, MONEY_KINDS, amount_headers
 from terraplan.io.report import short
 from terraplan.io.schema import kind_spec
 
@@ -113,6 +119,7 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "account_id": ("accountid",),
         "date": ("invoicedate", "orderdate"),
+        "amount": ("totalprice",),
         "product": ("productname", "productcode"),
     },
     "opportunities": {
@@ -198,6 +205,11 @@ class ColumnMap:
     warnings: tuple[str, ...] = ()
     #: Canonical field -> {value in file: value to read instead} (from the mapping).
     values: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    #: Money kinds: ``amount`` is read from a converted amount column (``Amount (converted)``),
+    #: and ``currency`` from its currency column (see :mod:`terraplan.io.currency`).
+    converted: bool = False
+    #: The amount column the converted amount column replaced (not used), if the file has one.
+    replaced: str | None = None
 
     def column_of(self, name: str) -> str:
         """The file column of field ``name`` (or of attribute ``attributes.<name>``)."""
@@ -309,10 +321,16 @@ def resolve_columns(
     column_mapping, value_mapping = split_mapping(mapping or {}, mapping_source)
     mapping = column_mapping
     canonical = {n for n in spec.names if n != "attributes"}
+    if spec.kind in MONEY_KINDS:
+        canonical.update(CURRENCY_FIELDS)
     lookup: dict[str, str] = {normalize_header(n): n for n in canonical}
     for field_name, aliases in _ALIASES.get(kind, {}).items():
         for alias in aliases:
             lookup.setdefault(normalize_header(alias), field_name)
+    if spec.kind in MONEY_KINDS:
+        amounts = {key for key, role in lookup.items() if role == "amount"}
+        for key, role in amount_headers(amounts).items():
+            lookup.setdefault(key, role)
     user = dict(mapping or {})
     user_normalized = {normalize_header(k): v for k, v in user.items()}
     for wanted in user.values():
@@ -360,6 +378,15 @@ def resolve_columns(
             )
         else:
             fields[target] = header
+    converted, replaced = False, None
+    if spec.kind in MONEY_KINDS:
+        amount = fields.get("amount")
+        user_amount = amount is not None and (
+            amount in user or normalize_header(amount) in user_normalized
+        )
+        converted, replaced = _prefer_converted(fields, ignored, warnings, user_amount)
+        renamed = {"converted_currency": "currency", "amount_converted": "amount"}
+        value_mapping = {renamed.get(k, k): v for k, v in value_mapping.items()}
     values: dict[str, dict[str, str | None]] = {}
     by_header = {normalize_header(column): name for name, column in fields.items()}
     for key, table in value_mapping.items():
@@ -371,4 +398,46 @@ def resolve_columns(
                 details={"file": mapping_source, "reason": reason, "field": key},
             )
         values.setdefault(name, {}).update(table)
-    return ColumnMap(fields, attributes, tuple(ignored), tuple(warnings), values)
+    return ColumnMap(
+        fields, attributes, tuple(ignored), tuple(warnings), values, converted, replaced
+    )
+
+
+def _prefer_converted(
+    fields: dict[str, str], ignored: list[str], warnings: list[str], user_amount: bool
+) -> tuple[bool, str | None]:
+    """Read ``amount`` from the converted amount column, if the file has one (updates the
+    arguments in place). Returns whether it does and the amount column it replaced.
+
+    The converted amount's currency column, if any, becomes ``currency`` (the record's own
+    currency is no longer the amount's). An amount column the caller's mapping names keeps
+    its place: the converted column is then ignored, with a warning.
+    """
+    column = fields.pop("amount_converted", None)
+    converted_currency = fields.pop("converted_currency", None)
+    if column is None:
+        if converted_currency is not None:
+            ignored.append(converted_currency)
+            warnings.append(
+                f"column {short(converted_currency)!r} names the currency of converted amounts,"
+                " but the file has no converted amount column; it is ignored"
+            )
+        return False, None
+    if user_amount:
+        ignored.append(column)
+        warnings.append(
+            f"column {short(column)!r} (converted amounts) is ignored: the mapping reads"
+            f" amount from {short(fields['amount'])!r}"
+        )
+        if converted_currency is not None:
+            ignored.append(converted_currency)
+        return False, None
+    replaced = fields.pop("amount", None)
+    fields["amount"] = column
+    own_currency = fields.pop("currency", None)
+    for header in (replaced, own_currency):
+        if header is not None:
+            ignored.append(header)
+    if converted_currency is not None:
+        fields["currency"] = converted_currency
+    return True, replaced

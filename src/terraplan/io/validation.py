@@ -38,6 +38,8 @@ import polars as pl
 
 from terraplan.io import parsing
 from terraplan.io.batch_readings import BatchReadings
+from terraplan.io.currency import Currencies, split_codes, with_codes_in_amounts
+from terraplan.io.currency_tally import CurrencyTally
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.readers import ROW, SourceTable
 from terraplan.io.report import MAX_QUOTED, ImportIssue, ImportReport, short
@@ -209,6 +211,7 @@ def validate(
     rep_names: Mapping[str, str] | None = None,
     territory_plans: Mapping[str, Collection[str]] | None = None,
     readings: BatchReadings | None = None,
+    currencies: Currencies | None = None,
 ) -> ValidationResult:
     """Check every row of ``table``; return the accepted rows and the report.
 
@@ -218,19 +221,23 @@ def validate(
     :class:`ZipDirectory`); ``geocode=False`` skips both. ``rep_names`` (id -> name of the
     known reps) resolves owner columns that hold rep names; ``territory_plans`` (territory id
     -> ids of the plans holding it) gives targets without a plan their territory's plan.
-    ``readings``: the date orders earlier batches of the same import decided (updated), so
-    that every batch reads a column the same way. Row problems become issues, never
-    exceptions.
+    ``readings``: what earlier batches of the same import decided (updated), so that every
+    batch reads a column the same way: the date orders, and the currencies seen (the caller
+    then judges them after the last batch: ``readings.currencies.finish``).
+    ``currencies``: the reporting currency and exchange rates of a money kind's amounts (see
+    :mod:`terraplan.io.currency`; default: none named, no rates, so that amounts of several
+    currencies are refused). Row problems become issues, never exceptions.
     """
     from terraplan.io import kind_checks, locations, references
 
     spec = kind_spec(table.kind)
+    table = with_codes_in_amounts(table)  # EUR 1,000.00: the currency in the amount
     report = ImportReport(
         file=table.file,
         kind=spec.kind,
         rows_read=table.frame.height,
         warnings=list(table.warnings),
-        columns={column: field for field, column in table.columns.fields.items()},
+        columns={column: field for field, column in reversed(table.columns.fields.items())},
         details=dict(table.details),
     )
     for name, column in table.columns.attributes.items():
@@ -257,6 +264,9 @@ def validate(
     checker = Checker(table, spec, parsed)
     _generic_checks(checker)
     kind_checks.check_kind(checker)
+    currencies = currencies or Currencies()
+    tally = CurrencyTally() if readings is None else readings.currencies
+    tally.apply(checker, currencies)
     locations.normalize_places(checker)
     if geocode and (spec.postal_field is not None or spec.kind == "geo_units"):
         locations.apply_geocoding(checker, geocoder or ZipDirectory())
@@ -284,6 +294,11 @@ def validate(
         for row in issues.select(list(_ISSUE_SCHEMA)).iter_rows(named=True)
     )
     _collapse_repeated_warnings(report)
+    if readings is None:  # one table: judge its currencies now
+        tally.finish(report, currencies)
+        if report.file_errors:
+            frame = empty_frame(spec.kind)
+            report.accepted, report.rejected = 0, report.rows_read
     logger.info(
         "%s: %d rows, %d accepted, %d rejected",
         table.file,
@@ -320,6 +335,8 @@ def _parse(
             for name in table.columns.values
             if name in text.columns
         )
+    if "currency" in fields and fields["currency"] == fields.get("amount"):
+        text = split_codes(text)
     decimal = _decimal_mode(table, spec, text)
     report.details["decimal"] = decimal or "unknown"
     declared = table.decimal is not None

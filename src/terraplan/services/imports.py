@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from terraplan.domain import PlanStatus
 from terraplan.errors import DataError, InvalidParameterError
+from terraplan.io.currency import Currencies
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.parsing import Decimal
 from terraplan.io.readers import read_table
@@ -64,11 +65,15 @@ def import_file(
     on_error: OnError = "abort",
     geocoder: ZipDirectory | None = None,
     progress: Progress = no_progress,
+    currencies: Currencies | None = None,
 ) -> ImportOutcome:
     """Import ``path`` as ``kind`` records; upsert by id (re-importing never duplicates).
 
     ``decimal`` declares the decimal separator of text numbers ("point" or "comma"; default:
-    detected, see :mod:`terraplan.io.validation`).
+    detected, see :mod:`terraplan.io.validation`). ``currencies`` names the reporting
+    currency and the exchange rates that convert the amounts of sales lines, opportunities,
+    targets and acquisition costs into it (:func:`terraplan.io.currency.read_currencies`);
+    without rates, a file whose amounts are in several currencies is refused.
 
     Raises :class:`DataError` (with ``details["report"]``) when ``on_error="abort"`` and any
     row is bad, or when the file itself is unusable; nothing is written then.
@@ -87,6 +92,7 @@ def import_file(
         geocoder=geocoder,
         rep_names=rep_names,
         territory_plans=territory_plans(db, kind),
+        currencies=currencies,
     )
     report = result.report
     progress("validate rows", table.frame.height, table.frame.height)

@@ -102,9 +102,15 @@ def _tradeoff(db: Database, kwargs: dict[str, Any], progress: Progress) -> dict[
 def _import(db: Database, parameters: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
     from pathlib import Path
 
+    from terraplan.io.currency import Currencies
     from terraplan.services.imports import import_file
 
     try:
+        currencies = None
+        if parameters.get("currency") or parameters.get("rates"):
+            currencies = Currencies.of(
+                parameters.get("currency"), parameters.get("rates"), source="rates"
+            )
         outcome = import_file(
             db,
             parameters["path"],
@@ -112,6 +118,7 @@ def _import(db: Database, parameters: Mapping[str, Any], progress: Progress) -> 
             mapping=parameters.get("mapping"),
             on_error=parameters.get("on_error", "abort"),
             progress=progress,
+            currencies=currencies,
         )
     finally:
         if parameters.get("uploaded"):  # a file sent to POST /imports/{kind}: ours to remove

@@ -25,6 +25,7 @@ import polars as pl
 
 from terraplan.errors import DataError, InvalidParameterError
 from terraplan.io.batch_readings import BatchReadings
+from terraplan.io.currency import Currencies
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.parsing import Decimal
 from terraplan.io.readers import ROW, SourceTable
@@ -58,10 +59,13 @@ def import_source(
     batch_rows: int = DEFAULT_BATCH_ROWS,
     geocoder: ZipDirectory | None = None,
     progress: Progress = no_progress,
+    currencies: Currencies | None = None,
 ) -> ImportOutcome:
     """Import the records of ``source`` as ``kind`` (upsert by id), ``batch_rows`` at a time.
 
-    Same contract as :func:`terraplan.services.imports.import_file`: raises
+    Same contract as :func:`terraplan.services.imports.import_file` (``currencies`` too: the
+    currencies of every batch count, so amounts in EUR in one batch and in USD in a later one
+    are refused without rates, and nothing is written): raises
     :class:`DataError` (with ``details["report"]``) when ``on_error="abort"`` and any row is
     bad, or when the source cannot be read; nothing is written then.
     """
@@ -103,6 +107,7 @@ def import_source(
                 rep_names=rep_names,
                 territory_plans=plans_of_territories,
                 readings=readings,
+                currencies=currencies,
             )
             merged.add(result.report)
             if result.report.file_errors:
@@ -120,6 +125,9 @@ def import_source(
                 )
             progress(step, merged.report.rows_read, None)
         final = merged.finish()
+        readings.currencies.finish(final, currencies or Currencies())
+        if final.file_errors:
+            final.accepted, final.rejected = 0, final.rows_read
         if final.file_errors or (not final.ok and on_error == "abort"):
             raise DataError(
                 _refusal(final, on_error), details={"file": final.file, "report": final.to_dict()}

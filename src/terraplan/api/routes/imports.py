@@ -53,9 +53,27 @@ def submit_import(
         Literal["abort", "skip"],
         Query(description="abort: import nothing if a row is bad; skip: import the good rows"),
     ] = "abort",
+    currency: Annotated[
+        str | None,
+        Query(
+            description="Reporting currency of the amounts (e.g. USD); default: the rate-1"
+            " currency of `rates`",
+            max_length=3,
+        ),
+    ] = None,
+    rates: Annotated[
+        str | None,
+        Query(
+            description="Exchange rates `EUR:1.08,GBP:1.27`: 1 unit of the currency = rate units"
+            " of the reporting currency (sales lines, opportunities, targets, acquisition"
+            " costs in several currencies)",
+            max_length=2000,
+        ),
+    ] = None,
 ) -> JobPublic:
     """Queue the import of the uploaded file as ``kind`` records (upsert by id). It runs as a
     job (poll ``GET /jobs/{id}``) and writes all its rows in one transaction, or none."""
+    from terraplan.io.currency import MONEY_KINDS, Currencies, parse_rates
     from terraplan.services.jobs import submit_job
 
     authorize(principal, Action.EDIT_PLAN)
@@ -63,8 +81,23 @@ def submit_import(
         raise InvalidParameterError(
             "the request body is empty; send the file's bytes", details={"field": "body"}
         )
+    money: dict[str, object] = {}
+    if currency is not None or rates is not None:
+        if kind not in MONEY_KINDS:
+            raise InvalidParameterError(
+                f"currency and rates apply to {', '.join(MONEY_KINDS)}, not to {kind}",
+                details={"field": "rates" if rates is not None else "currency"},
+            )
+        checked = Currencies.of(currency, parse_rates(rates or ""), source="rates")
+        money = {"currency": checked.reporting, "rates": dict(checked.rates)}
     path = upload_dir() / f"{uuid.uuid4().hex}.{format}"
     path.write_bytes(body)
-    parameters = {"path": str(path), "kind": kind, "on_error": on_error, "uploaded": True}
+    parameters = {
+        "path": str(path),
+        "kind": kind,
+        "on_error": on_error,
+        "uploaded": True,
+        **money,
+    }
     job = submit_job(db, "import", parameters, created_by=principal.user.username)
     return job_public(job)

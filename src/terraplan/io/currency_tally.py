@@ -1,0 +1,245 @@
+"""The currencies of one import's amounts, batch after batch (rules: :mod:`terraplan.io.currency`).
+
+Validation calls :meth:`CurrencyTally.apply` on every batch (a file is one batch); the import
+calls :meth:`CurrencyTally.finish` once after the last, which refuses amounts of several
+currencies without rates, or of one currency other than the reporting currency, and writes
+the notes (each once) into the import's report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from terraplan.io.currency import CODE, MONEY_KINDS, SYMBOLS, Currencies
+from terraplan.io.report import ImportIssue, ImportReport, short
+
+if TYPE_CHECKING:
+    from terraplan.io.validation import Checker
+
+#: Decimals a converted amount is rounded to (units of the reporting currency): removes the
+#: float noise of a product (100 x 1.08 = 108.00000000000001) and nothing a ledger shows.
+CONVERTED_DECIMALS = 4
+
+_WAYS_OUT = (
+    "either export the amounts converted to one currency (Salesforce: the report column"
+    " 'Amount (converted)'; Dynamics: 'Amount (Base)'; HubSpot: 'Amount in company currency'),"
+    " or give exchange rates: --rates rates.csv with lines currency,rate (1 unit of the currency"
+    " = rate units of the reporting currency; --currency names the reporting currency)"
+)
+
+
+@dataclass
+class CurrencyTally:
+    """The currencies the batches of one import hold, for :meth:`finish` to judge at the end.
+
+    :meth:`apply` runs on each batch (validation calls it): it checks the codes, converts the
+    amounts when rates are given, and counts the rows of each currency; :meth:`finish` adds
+    the file-level errors and the notes to the report of the whole import.
+    """
+
+    #: Currency code -> rows holding it; first file and row holding it.
+    counts: dict[str, int] = field(default_factory=dict)
+    first: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: Rows that name no currency (a blank cell, or no currency column).
+    blank: int = 0
+    #: Currency symbol written in amount cells ($, €, £, ¥) -> rows; first file and row.
+    symbols: dict[str, int] = field(default_factory=dict)
+    symbol_first: dict[str, tuple[str, int]] = field(default_factory=dict)
+    file: str | None = None
+    column: str | None = None
+    amount_column: str | None = None
+    converted: bool = False
+    replaced: str | None = None
+
+    def apply(self, checker: Checker, currencies: Currencies) -> None:
+        """Check and count this batch's currencies; convert its amounts when rates are given."""
+        from terraplan.io.readers import ROW
+
+        if checker.spec.kind not in MONEY_KINDS:
+            return
+        table = checker.table
+        columns = table.columns
+        self.file = self.file or table.file
+        self.converted = self.converted or columns.converted
+        self.replaced = self.replaced or columns.replaced
+        self.amount_column = self.amount_column or columns.fields.get("amount")
+        if not checker.has("currency"):
+            self.blank += checker.ctx.height
+            self._count_symbols(checker)
+            return
+        self.column = self.column or columns.fields["currency"]
+        code = pl.col("currency").str.to_uppercase()
+        valid = code.str.contains(CODE).fill_null(False)
+        checker.add(
+            pl.col("currency").is_not_null() & ~valid,
+            "currency",
+            "not a 3-letter currency code (ISO 4217, e.g. USD, EUR; a mapping file's values"
+            " can rename others)",
+        )
+        self.blank += checker.ctx["currency"].null_count()
+        checker.ctx = checker.ctx.with_columns(pl.when(valid).then(code).alias("currency"))
+        found = (
+            checker.ctx.filter(pl.col("currency").is_not_null())
+            .group_by("currency")
+            .agg(pl.len().alias("n"), pl.col(ROW).min().alias("first"))
+        )
+        for name, count, first in found.iter_rows():
+            self.counts[name] = self.counts.get(name, 0) + count
+            self.first.setdefault(name, (table.file, first))
+        if currencies.rates and currencies.reporting is not None:
+            self._convert(checker, currencies)
+
+    def _count_symbols(self, checker: Checker) -> None:
+        """Count the currency symbols of the amount cells (``€ 1,200``, ``$300``): read as
+        numbers alone, amounts of two symbols would be summed as one currency."""
+        from terraplan.io.readers import ROW
+        from terraplan.io.validation import RAW
+
+        if "amount" + RAW not in checker.ctx.columns:
+            return
+        found = (
+            checker.ctx.select(
+                pl.col("amount" + RAW).str.extract(f"([{SYMBOLS}])", 1).alias("symbol"),
+                pl.col(ROW),
+            )
+            .drop_nulls("symbol")
+            .group_by("symbol")
+            .agg(pl.len().alias("n"), pl.col(ROW).min().alias("first"))
+        )
+        for symbol, count, first in found.iter_rows():
+            self.symbols[symbol] = self.symbols.get(symbol, 0) + count
+            self.symbol_first.setdefault(symbol, (checker.table.file, first))
+
+    def _convert(self, checker: Checker, currencies: Currencies) -> None:
+        assert currencies.reporting is not None
+        table = {currencies.reporting: 1.0, **currencies.rates}
+        factor = pl.col("currency").replace_strict(table, default=None, return_dtype=pl.Float64)
+        missing = pl.col("currency").is_not_null() & factor.is_null()
+        reason = pl.concat_str(
+            pl.lit("no exchange rate for "),
+            pl.col("currency"),
+            pl.lit(f" in {currencies.source}; add a line "),
+            pl.col("currency"),
+            pl.lit(",rate"),
+        )
+        checker.add(missing, "currency", reason)
+        converted = (pl.col("amount") * factor).round(CONVERTED_DECIMALS)
+        checker.ctx = checker.ctx.with_columns(
+            pl.when(factor.is_not_null())
+            .then(converted)
+            .otherwise(pl.col("amount"))
+            .alias("amount")
+        )
+
+    def finish(self, report: ImportReport, currencies: Currencies) -> None:
+        """Judge the currencies of every batch: file-level errors and notes into ``report``;
+        ``report.details["currencies"]`` gets the rows of each currency code (before
+        conversion), ``details["reporting_currency"]`` the reporting currency when named."""
+        if self.file is None:
+            return
+        codes = sorted(self.counts)
+        reporting = currencies.reporting
+        report.details["currencies"] = {code: self.counts[code] for code in codes}
+        if reporting is not None:
+            report.details["reporting_currency"] = reporting
+        if len(self.symbols) > 1:
+            listed = "; ".join(
+                f"{symbol}: {_rows(self.symbols[symbol])}, first at"
+                f" {self._where(*self.symbol_first[symbol])}"
+                for symbol in sorted(self.symbols)
+            )
+            self._error(
+                report,
+                f"amounts carry {len(self.symbols)} currency symbols (column"
+                f" {short(str(self.amount_column))!r}: {listed}) and no currency column says"
+                " which currency each is in; export the currency column (Salesforce:"
+                " CurrencyIsoCode) with the amounts, or the amounts converted to one currency"
+                " ('Amount (converted)')",
+            )
+            return
+        if self.converted:
+            self._converted_note(report, codes)
+        if currencies.rates and reporting is not None:
+            self._rates_notes(report, codes, currencies)
+            return
+        if len(codes) > 1:
+            self._error(report, f"amounts in {len(codes)} currencies ({self._listing(codes)})"
+                        f"; summed as one they would be wrong: {_WAYS_OUT}")  # fmt: skip
+            return
+        if codes and reporting is not None and codes[0] != reporting:
+            self._error(
+                report,
+                f"amounts are in {codes[0]} ({self._listing(codes)}), not in the reporting"
+                f" currency {reporting}: give a rate for {codes[0]} (--rates), or export the"
+                f" amounts converted to {reporting}",
+            )
+            return
+        if codes and not self.converted:
+            report.warnings.append(
+                f"amounts are in {codes[0]} (column {short(str(self.column))!r})"
+            )
+        read_as = reporting or (codes[0] if codes else None)
+        if self.blank and self.column is not None and read_as is not None:
+            which = "the reporting currency" if reporting else "the file's one currency"
+            report.warnings.append(
+                f"{_rows(self.blank)} with no currency read as {read_as} ({which})"
+            )
+
+    def _listing(self, codes: list[str]) -> str:
+        parts = []
+        for code in codes:
+            parts.append(
+                f"{code}: {_rows(self.counts[code])}, first at {self._where(*self.first[code])}"
+            )
+        if self.blank and self.column is not None:
+            parts.append(f"no currency: {_rows(self.blank)}")
+        column = f"column {short(str(self.column))!r}: " if self.column else ""
+        return column + "; ".join(parts)
+
+    def _where(self, file: str, row: int) -> str:
+        return f"row {row}" if file == self.file else f"{file} row {row}"
+
+    def _converted_note(self, report: ImportReport, codes: list[str]) -> None:
+        if len(codes) == 1:
+            currency = f" in {codes[0]}"
+        elif not codes:
+            currency = " in the corporate currency (the file does not name it)"
+        else:
+            currency = ""
+        note = f"amounts read from column {short(str(self.amount_column))!r}{currency}"
+        if self.replaced is not None:
+            note += f" (converted amounts; column {short(self.replaced)!r} is not used)"
+        report.warnings.append(note)
+
+    def _rates_notes(self, report: ImportReport, codes: list[str], currencies: Currencies) -> None:
+        reporting = currencies.reporting
+        converted = [c for c in codes if c != reporting and c in currencies.rates]
+        if converted:
+            parts = ", ".join(
+                f"{c} at {currencies.rates[c]:g} ({_rows(self.counts[c])})" for c in converted
+            )
+            report.warnings.append(
+                f"amounts converted to {reporting} with {currencies.source}: {parts}"
+            )
+        elif self.column is None:
+            what = "the converted amounts are" if self.converted else "no currency column: amounts"
+            report.warnings.append(f"{what} read as {reporting}; {currencies.source} not used")
+        elif not [c for c in codes if c != reporting]:
+            report.warnings.append(f"every amount is in {reporting}: {currencies.source} not used")
+        if self.blank and self.column is not None:
+            report.warnings.append(
+                f"{_rows(self.blank)} with no currency read as {reporting} (the reporting currency)"
+            )
+
+    def _error(self, report: ImportReport, reason: str) -> None:
+        # the reason names the column (a refusal message shows the reason alone)
+        report.issues.append(
+            ImportIssue(self.file or report.file, None, None, "currency", None, reason)
+        )
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row{'' if count == 1 else 's'}"

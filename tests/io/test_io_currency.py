@@ -1,0 +1,316 @@
+"""Currencies of the money kinds: the columns CRMs export, converted amounts, rates, refusals.
+
+Files are built in code the way the CRMs write them; each test asserts the amounts read, which
+would be wrong if currencies were summed as one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from terraplan.errors import DataError, InvalidParameterError
+from terraplan.io import iter_records, load_file
+from terraplan.io.currency import Currencies, parse_rates, read_currencies
+
+FORMATS = ["csv", "xlsx", "parquet"]
+USD = Currencies.of("USD", {"EUR": 1.08, "GBP": 1.25}, source="rates.csv")
+
+
+def _amounts(result: Any) -> dict[str, float]:
+    return {r["id"]: r["amount"] for r in iter_records(result.frame)}
+
+
+def _load(path: Path, kind: str = "opportunities", **kwargs: Any) -> Any:
+    return load_file(path, kind, geocode=False, **kwargs)
+
+
+# --- converted amount columns ---------------------------------------------------------------
+
+SALESFORCE_REPORT = """\
+Opportunity ID,Account ID,Created Date,Stage,Amount Currency,Amount,Amount (converted) Currency,Amount (converted)
+006A,001A,2025-01-10,Closed Won,EUR,"1,000.00",USD,"1,080.00"
+006B,001A,2025-02-10,Closed Won,GBP,500.00,USD,625.00
+006C,001B,2025-03-10,Prospecting,USD,200.00,USD,200.00
+006D,001B,2025-03-11,Prospecting,JPY,n/a,USD,90.50
+"""
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_salesforce_report_reads_the_converted_amount(make_file: Any, fmt: str) -> None:
+    result = _load(make_file(SALESFORCE_REPORT, fmt))
+    report = result.report
+    assert report.ok, report.summary()
+    assert _amounts(result) == {"006A": 1080.0, "006B": 625.0, "006C": 200.0, "006D": 90.5}
+    assert report.columns["Amount (converted)"] == "amount"
+    assert report.columns["Amount (converted) Currency"] == "currency"
+    notes = [w for w in report.warnings if "amount" in w.lower()]
+    assert notes == [
+        "amounts read from column 'Amount (converted)' in USD"
+        " (converted amounts; column 'Amount' is not used)"
+    ]
+
+
+def test_a_converted_column_without_its_currency_says_so(make_file: Any) -> None:
+    text = "Id,AccountId,CreatedDate,StageName,Amount,Amount (converted)\n006A,001A,2025-01-10,New,10,12\n"
+    result = _load(make_file(text))
+    assert _amounts(result) == {"006A": 12.0}
+    assert (
+        "amounts read from column 'Amount (converted)' in the corporate currency (the file does"
+        " not name it) (converted amounts; column 'Amount' is not used)" in result.report.warnings
+    )
+
+
+def test_dynamics_amount_base_is_the_amount(make_file: Any) -> None:
+    text = (
+        "Line ID,Account ID,Date,Amount,Currency,Amount (Base)\n"
+        "L1,001A,2025-01-10,100,Euro,108\nL2,001A,2025-01-11,50,Pound Sterling,62.5\n"
+    )
+    result = _load(make_file(text), "sales_lines")
+    assert result.report.ok, result.report.summary()
+    assert _amounts(result) == {"L1": 108.0, "L2": 62.5}
+
+
+def test_a_mapped_amount_keeps_its_place(make_file: Any) -> None:
+    text = "Id,AccountId,CreatedDate,StageName,Betrag,Amount (converted)\n006A,001A,2025-01-10,New,10,12\n"
+    result = _load(make_file(text), mapping={"Betrag": "amount"})
+    assert _amounts(result) == {"006A": 10.0}
+    assert any(
+        "'Amount (converted)' (converted amounts) is ignored" in w for w in result.report.warnings
+    )
+
+
+# --- a record currency column -----------------------------------------------------------------
+
+DATA_EXPORT = """\
+Id,AccountId,CreatedDate,StageName,Amount,CurrencyIsoCode
+006A,001A,2025-01-10,Closed Won,1000,EUR
+006B,001A,2025-02-10,Closed Won,400,GBP
+006C,001B,2025-03-10,Closed Won,200,USD
+006D,001B,2025-03-11,Closed Won,300,eur
+006E,001B,2025-03-12,Closed Won,50,
+006F,001B,2025-03-13,Closed Won,80,usd
+"""
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_three_currencies_without_rates_are_refused(make_file: Any, fmt: str) -> None:
+    path = make_file(DATA_EXPORT, fmt)
+    result = _load(path)
+    report = result.report
+    assert not report.ok
+    assert result.frame.height == 0 and report.accepted == 0 and report.rejected == 6
+    [error] = report.file_errors
+    assert (error.file, error.row, error.field) == (str(path), None, "currency")
+    first = 1 if fmt == "parquet" else 2  # the record index + 1, or the CSV/sheet line
+    assert error.reason.startswith(
+        f"amounts in 3 currencies (column 'CurrencyIsoCode': EUR: 2 rows, first at row {first};"
+        f" GBP: 1 row, first at row {first + 1}; USD: 2 rows, first at row {first + 2};"
+        " no currency: 1 row)"
+    )
+    assert "'Amount (converted)'" in error.reason and "--rates" in error.reason
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_rates_convert_every_amount_to_the_reporting_currency(make_file: Any, fmt: str) -> None:
+    result = _load(make_file(DATA_EXPORT, fmt), currencies=USD)
+    report = result.report
+    assert report.ok, report.summary()
+    amounts = _amounts(result)
+    assert amounts == {
+        "006A": 1080.0,
+        "006B": 500.0,
+        "006C": 200.0,
+        "006D": 324.0,
+        "006E": 50.0,  # blank: the reporting currency
+        "006F": 80.0,
+    }
+    assert sum(amounts.values()) == pytest.approx(2234.0)
+    assert report.warnings[-2:] == [
+        "amounts converted to USD with rates.csv: EUR at 1.08 (2 rows), GBP at 1.25 (1 row)",
+        "1 row with no currency read as USD (the reporting currency)",
+    ]
+
+
+def test_a_currency_without_a_rate_is_an_error_on_its_rows(make_file: Any) -> None:
+    text = DATA_EXPORT + "006G,001B,2025-03-14,Closed Won,9000,jpy\n"
+    result = _load(make_file(text), currencies=USD)
+    errors = [(i.row, i.field, i.value, i.reason) for i in result.report.errors]
+    assert errors == [
+        (8, "currency", "JPY", "no exchange rate for JPY in rates.csv; add a line JPY,rate")
+    ]
+    assert set(_amounts(result)) == {"006A", "006B", "006C", "006D", "006E", "006F"}
+
+
+def test_codes_that_are_not_three_letters_are_row_errors(make_file: Any) -> None:
+    text = (
+        "Id,AccountId,CreatedDate,StageName,Amount,CurrencyIsoCode\n"
+        "006A,001A,2025-01-10,New,10,EUR\n006B,001A,2025-01-10,New,10,€\n"
+        "006C,001A,2025-01-10,New,10,EURO\n006D,001A,2025-01-10,New,10, eur \n"
+    )
+    result = _load(make_file(text))
+    errors = [(i.row, i.column, i.field, i.value) for i in result.report.errors]
+    assert errors == [
+        (3, "CurrencyIsoCode", "currency", "€"),
+        (4, "CurrencyIsoCode", "currency", "EURO"),
+    ]
+    assert "3-letter currency code" in result.report.errors[0].reason
+    assert _amounts(result) == {"006A": 10.0, "006D": 10.0}
+    assert "amounts are in EUR (column 'CurrencyIsoCode')" in result.report.warnings
+
+
+def test_one_currency_throughout_is_fine_and_named(make_file: Any) -> None:
+    text = (
+        "Deal ID,account_id,created_date,stage,Amount,deal_currency_code\n"
+        "D1,C1,2025-01-10,closedwon,100,EUR\nD2,C1,2025-01-11,appointmentscheduled,50,\n"
+    )
+    result = _load(make_file(text))
+    assert result.report.ok, result.report.summary()
+    assert _amounts(result) == {"D1": 100.0, "D2": 50.0}
+    assert result.report.warnings[-2:] == [
+        "amounts are in EUR (column 'deal_currency_code')",
+        "1 row with no currency read as EUR (the file's one currency)",
+    ]
+
+
+def test_one_currency_other_than_the_reporting_one_needs_a_rate(make_file: Any) -> None:
+    text = (
+        "Deal ID,account_id,created_date,stage,Amount,Currency\n"
+        "D1,C1,2025-01-10,closedwon,100,eur\nD2,C1,2025-01-11,closedwon,50,EUR\n"
+    )
+    path = make_file(text)
+    refused = _load(path, currencies=Currencies.of("USD"))
+    [error] = refused.report.file_errors
+    assert error.reason.startswith("amounts are in EUR (column 'Currency': EUR: 2 rows")
+    assert "not in the reporting currency USD" in error.reason
+    assert refused.frame.height == 0
+    converted = _load(path, currencies=USD)
+    assert _amounts(converted) == {"D1": 108.0, "D2": 54.0}
+
+
+def test_targets_and_costs_convert_too(make_file: Any) -> None:
+    quotas = (
+        "Id,QuotaOwnerId,StartDate,EndDate,QuotaAmount,CurrencyIsoCode\n"
+        "Q1,R1,2025-01-01,2025-12-31,100000,GBP\nQ2,R2,2025-01-01,2025-12-31,100000,USD\n"
+    )
+    targets = _load(make_file(quotas), "targets", currencies=USD)
+    assert _amounts(targets) == {"Q1": 125000.0, "Q2": 100000.0}
+    assert not _load(make_file(quotas), "targets").report.ok
+    spend = (
+        "Cost ID,Territory,Start,End,Spend,Spend Currency\n"
+        "C1,T1,2025-01-01,2025-03-31,1000,EUR\nC2,T1,2025-04-01,2025-06-30,1000,EUR\n"
+    )
+    costs = _load(make_file(spend), "acquisition_costs", currencies=USD)
+    assert _amounts(costs) == {"C1": 1080.0, "C2": 1080.0}
+
+
+def test_a_mapping_renames_currency_columns_and_values(make_file: Any) -> None:
+    text = "Id,AccountId,CreatedDate,StageName,Amount,Währung\n006A,001A,2025-01-10,New,10,Euro\n006B,001A,2025-01-10,New,10,Dollar\n"
+    mapping = {
+        "columns": {"Währung": "currency"},
+        "values": {"currency": {"euro": "EUR", "Dollar": "USD"}},
+    }
+    result = _load(make_file(text), mapping=mapping, currencies=USD)
+    assert result.report.ok, result.report.summary()
+    assert _amounts(result) == {"006A": 10.8, "006B": 10.0}
+
+
+def test_accounts_keep_a_currency_column_as_an_attribute(make_file: Any) -> None:
+    text = "Id,Name,CurrencyIsoCode\n001A,Acme,EUR\n"
+    result = load_file(make_file(text), "accounts", geocode=False)
+    assert result.report.ok
+    assert next(iter_records(result.frame))["attributes"] == {"CurrencyIsoCode": "EUR"}
+
+
+# --- rates ------------------------------------------------------------------------------------
+
+
+def test_a_rates_file_names_its_reporting_currency(tmp_path: Path) -> None:
+    path = tmp_path / "rates.csv"
+    path.write_text("currency;rate\neur;1,08\nUSD;1\n\nGBP;1.25\n", encoding="utf-8")
+    rates = read_currencies(path)
+    assert (rates.reporting, dict(rates.rates)) == ("USD", {"EUR": 1.08, "GBP": 1.25})
+    assert rates.rate("USD") == 1.0 and rates.rate("JPY") is None
+    named = read_currencies(path, "usd")
+    assert named.reporting == "USD"
+
+
+@pytest.mark.parametrize(
+    ("text", "reporting", "reason"),
+    [
+        ("currency,rate\nEUR,1.08\nGBP,1.25\n", None, "name the reporting currency"),
+        ("EUR,1.08\nEUR,1.1\n", "USD", "rates.csv:2: EUR is given twice"),
+        ("EUR,-1\n", "USD", "rates.csv:1: the rate of EUR must be > 0"),
+        ("currency,rate\nEUR,abc\n", "USD", "rates.csv:2: rate 'abc' is not a number"),
+        ("EURO,1.1\n", "USD", "'EURO' is not a 3-letter currency code"),
+        ("currency,rate\n", "USD", "no rates"),
+        ("USD,1.2\nEUR,1.1\n", "USD", "the reporting currency USD has rate 1.2"),
+    ],
+)
+def test_bad_rates_files_are_refused(
+    tmp_path: Path, text: str, reporting: str | None, reason: str
+) -> None:
+    path = tmp_path / "rates.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        read_currencies(path, reporting)
+    assert str(path) in caught.value.message or "rates.csv:" in caught.value.message
+    assert reason in caught.value.message
+
+
+def test_inline_rates_and_a_bad_reporting_currency() -> None:
+    assert dict(Currencies.of("usd", parse_rates("EUR:1.08, gbp=1.25")).rates) == {
+        "EUR": 1.08,
+        "GBP": 1.25,
+    }
+    with pytest.raises(InvalidParameterError, match="3-letter"):
+        Currencies.of("US Dollar")
+    with pytest.raises(InvalidParameterError, match="must be a number > 0"):
+        Currencies.of("USD", parse_rates("EUR:x"))
+
+
+def test_amounts_written_with_two_currency_symbols_are_refused(make_file: Any) -> None:
+    text = (
+        "Line ID,Account ID,Date,Amount\n"
+        'L1,001A,2025-01-10,"€ 1,000"\nL2,001A,2025-01-11,$500\nL3,001A,2025-01-12,€20\n'
+    )
+    refused = _load(make_file(text), "sales_lines")
+    [error] = refused.report.file_errors
+    assert error.reason.startswith(
+        "amounts carry 2 currency symbols (column 'Amount': $: 1 row, first at row 3;"
+        " €: 2 rows, first at row 2) and no currency column says which currency each is in"
+    )
+    one = _load(make_file(text.replace("$", "€")), "sales_lines")
+    assert one.report.ok, one.report.summary()
+    assert _amounts(one) == {"L1": 1000.0, "L2": 500.0, "L3": 20.0}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_formatted_report_writes_the_code_in_the_amount(make_file: Any, fmt: str) -> None:
+    """Salesforce's formatted reports write ``EUR 1,000.00``: the code is the row's currency."""
+    text = (
+        "Opportunity ID,Account ID,Created Date,Stage,Amount\n"
+        '006A,001A,2025-01-10,New,"EUR 1,000.00"\n006B,001A,2025-01-10,New,USD 250.00\n'
+        '006C,001A,2025-01-10,New,"2,000.00 GBP"\n006D,001A,2025-01-10,New,75\n'
+    )
+    path = make_file(text, fmt)
+    refused = _load(path)
+    [error] = refused.report.file_errors
+    first = 2
+    assert error.reason.startswith(
+        f"amounts in 3 currencies (column 'Amount': EUR: 1 row, first at row {first};"
+    )
+    result = _load(path, currencies=USD)
+    assert result.report.ok, result.report.summary()
+    assert _amounts(result) == {"006A": 1080.0, "006B": 250.0, "006C": 2500.0, "006D": 75.0}
+    assert result.report.columns["Amount"] == "amount"
+    one = _load(make_file(text.replace("USD", "EUR").replace("GBP", "EUR"), fmt))
+    assert one.report.ok, one.report.summary()
+    assert _amounts(one) == {"006A": 1000.0, "006B": 250.0, "006C": 2000.0, "006D": 75.0}
+    assert "amounts are in EUR (column 'Amount')" in one.report.warnings
+    words = _load(make_file(text.replace("EUR 1,000.00", "1.5 Mio"), fmt), currencies=USD)
+    assert [(e.row, e.field, e.reason) for e in words.report.errors] == [
+        (2, "amount", "not a number")
+    ]
