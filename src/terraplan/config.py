@@ -6,6 +6,8 @@ The library itself takes explicit parameters; only the apps read settings, throu
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -52,6 +54,17 @@ class Settings(BaseSettings):
         default=10.0,
         gt=0,
         description="How often the API checks whether the active plans' KPI data changed.",
+    )
+    fiscal_year_start: int = Field(
+        default=1,
+        ge=1,
+        le=12,
+        description="Month the fiscal year starts in (1-12; 1: calendar years). KPI quarters, "
+        "years and YTD follow it; with another month, periods are written FY2027Q1 or FY2027.",
+    )
+    fiscal_year_naming: Literal["end", "start"] = Field(
+        default="end",
+        description="A fiscal year is named by the calendar year it ends in (end) or starts in.",
     )
     job_stale_seconds: float = Field(
         default=60.0,

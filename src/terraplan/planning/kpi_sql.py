@@ -53,6 +53,7 @@ from terraplan.errors import InvalidParameterError
 from terraplan.planning import kpi_sql_credit as credit
 from terraplan.planning import kpi_sql_facts as facts
 from terraplan.planning import kpi_sql_rollups as rollups
+from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.kpi_periods import (
     GRAINS,
     Period,
@@ -104,11 +105,13 @@ def compile_kpi_sql(
     inactive_months: int = 6,
     dialect: str = "duckdb",
     pretty: bool = True,
+    fiscal: FiscalCalendar | int | None = None,
 ) -> str:
     """The KPI query for ``dialect`` (one of :data:`KPI_DIALECTS`).
 
-    ``periods`` as for :func:`~terraplan.planning.kpis.compute_kpis`; grains ("month"...) run
-    from ``first`` (default and at the latest: ``as_of``, as in-process) to ``as_of``.
+    ``periods`` and ``fiscal`` as for :func:`~terraplan.planning.kpis.compute_kpis`; grains
+    ("month"...) run from ``first`` (default and at the latest: ``as_of``, as in-process) to
+    ``as_of``. Periods are resolved here, so fiscal quarters reach the query as their dates.
     """
     return compile_kpi_expression(
         tables,
@@ -117,6 +120,7 @@ def compile_kpi_sql(
         first=first,
         dimensions=dimensions,
         inactive_months=inactive_months,
+        fiscal=fiscal,
     ).sql(dialect=check_dialect(dialect), pretty=pretty)
 
 
@@ -130,6 +134,7 @@ def compile_kpi_steps(
     inactive_months: int = 6,
     dialect: str = "spark",
     suffix: str = "",
+    fiscal: FiscalCalendar | int | None = None,
 ) -> list[tuple[str, str]]:
     """The query of :func:`compile_kpi_sql` cut into steps, for engines that copy a CTE into
     every place that reads it (Spark inlines each deterministic CTE: the sales lines would be
@@ -149,6 +154,7 @@ def compile_kpi_steps(
         first=first,
         dimensions=dimensions,
         inactive_months=inactive_months,
+        fiscal=fiscal,
     )
     return [
         (name, step.sql(dialect=check_dialect(dialect))) for name, step in _steps(query, suffix)
@@ -201,6 +207,7 @@ def compile_kpi_expression(
     first: date | None = None,
     dimensions: Sequence[str] = DIMENSIONS,
     inactive_months: int = 6,
+    fiscal: FiscalCalendar | int | None = None,
 ) -> exp.Select:
     """The KPI query as a SQLGlot expression (see :func:`compile_kpi_sql`)."""
     check_tables(tables)
@@ -219,7 +226,7 @@ def compile_kpi_expression(
             "inactive_months must be >= 1", details={"field": "inactive_months"}
         )
     start = first if first is not None and first <= as_of else as_of
-    plist = resolve_periods(periods, as_of=as_of, first=start)
+    plist = resolve_periods(periods, as_of=as_of, first=start, fiscal=fiscal)
     if not plist:
         raise InvalidParameterError("no periods to report", details={"field": "periods"})
     return build(SqlContext(tables, as_of, plist, dims, inactive_months))
