@@ -327,16 +327,18 @@ def period_table(periods: Sequence[Period], as_of: date) -> pl.DataFrame:
 def month_map(periods: Sequence[Period], as_of: date) -> pl.DataFrame:
     """Which months make up each period (``prior=False``) and its prior-year window
     (``prior=True``). ``allow_late`` is False where lines after ``as_of - 1 year`` must be
-    left out (the prior-year window of a period still in progress)."""
+    left out (the prior-year window of a period that reaches the as-of date: one still in
+    progress, or YTD, which ends on it)."""
     rows: dict[str, list[object]] = {"period": [], "month": [], "prior": [], "allow_late": []}
     for p in periods:
         cut = min(p.end, as_of)
         if cut < p.start:
             continue
-        partial = cut < p.end
+        # a period reaching the as-of date (YTD ends on it) compares with last year to the day
+        reaches = p.end >= as_of
         windows = (
             (p.start, cut, False, True),
-            (shift_year(p.start, -1), shift_year(cut, -1), True, not partial),
+            (shift_year(p.start, -1), shift_year(cut, -1), True, not reaches),
         )
         for start, end, prior, allow_late in windows:
             month = start.replace(day=1)
