@@ -318,8 +318,9 @@ def test_duckdb_equals_in_process_with_a_fiscal_year(
     year = fiscal.year_of(as_of)
     periods = ["quarter", "year", "YTD", f"FY{year}Q1", f"CY{as_of.year}Q1"]
     want = compute_kpis(inputs, as_of=as_of, periods=periods, fiscal=fiscal)
-    assert want.filter(pl.col("period") == f"FY{year}Q1")["period_start"][0] == (
-        fiscal.year_bounds(year)[0]
+    assert (
+        want.filter(pl.col("period") == f"FY{year}Q1")["period_start"][0]
+        == (fiscal.year_bounds(year)[0])
     )
     data = frames(inputs)
     with duckdb.connect() as conn:

@@ -140,7 +140,9 @@ def test_the_report_names_the_fiscal_period_and_year() -> None:
 def test_a_january_start_gives_todays_results() -> None:
     today = compute_kpis(inputs(), as_of=AS_OF)
     assert_frame_equal(compute_kpis(inputs(), as_of=AS_OF, fiscal=1), today)
-    assert_frame_equal(compute_kpis(inputs(), as_of=AS_OF, fiscal=FiscalCalendar(1, "start")), today)
+    assert_frame_equal(
+        compute_kpis(inputs(), as_of=AS_OF, fiscal=FiscalCalendar(1, "start")), today
+    )
     assert "2026Q1" in today["period"].to_list()
 
 

@@ -26,6 +26,8 @@ FiscalOption = Annotated[
     int | None,
     typer.Option(
         "--fiscal-year-start",
+        min=1,
+        max=12,
         help="Month the fiscal year starts in, 1-12 (default: TERRAPLAN_FISCAL_YEAR_START, "
         "else 1 = calendar years). Quarters, years and YTD follow it: --period FY2027Q1.",
         show_default=False,
@@ -208,6 +210,7 @@ def kpis(
         )
         where = f"alignment from {data.alignment_source}"
     columns = ["key", "period", *(kpi or KPI_NAMES)]
+    title = _period_title(frame, period)
     frame = frame.select(columns).sort("key")
     if fmt is KpiFormat.xlsx or out is not None:
         if out is None:
@@ -241,7 +244,7 @@ def kpis(
     render_rows(
         rows,
         columns=shown,
-        title=f"KPIs by {by.value}, {_period_title(frame, period)} ({where})",
+        title=f"KPIs by {by.value}, {title} ({where})",
         amounts=[c for c in shown if units.get(c, "").startswith("currency")],
         percents=[c for c in shown if units.get(c) == "ratio"],
     )
