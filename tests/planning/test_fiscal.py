@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -150,7 +151,7 @@ def test_fiscal_quarters_partition_their_fiscal_year(
     assert first.day == 1 and first.month == start_month
     quarters = [cal.quarter_bounds(fiscal_year, q) for q in (1, 2, 3, 4)]
     assert quarters[0][0] == first and quarters[-1][1] == last
-    for (_, end), (start, _) in zip(quarters, quarters[1:], strict=False):
+    for (_, end), (start, _) in pairwise(quarters):
         assert start == end + timedelta(days=1)  # no gap, no overlap
     assert sum((end - start).days + 1 for start, end in quarters) == (last - first).days + 1
     assert (last - first).days + 1 in (365, 366)
