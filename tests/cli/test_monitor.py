@@ -81,6 +81,9 @@ def test_fiscal_quarters_from_the_option_and_the_setting(
     alerts = run_cli("alerts", "--plan", "PW", "-f", "json")
     assert alerts.returncode == 0, alerts.stderr
     assert json.loads(alerts.stdout)["period"] == latest  # the current fiscal quarter
+    alert_table = run_cli("alerts", "--plan", "PW")
+    assert alert_table.returncode == 0, alert_table.stderr
+    assert f"Alerts, {latest[:6]} {latest[6:]} (" in alert_table.stdout
     report = run_cli("report", "--plan", "PW", "--out", str(tmp_path / "r.html"))
     assert report.returncode == 0, report.stderr
     assert "Monthly revenue, FY" in (tmp_path / "r.html").read_text(encoding="utf-8")

@@ -339,12 +339,14 @@ def alerts(
 ) -> None:
     """Alerts with reasons (balance, pace, coverage, capacity, unowned large accounts) and a realignment call."""
     from terraplan.planning.alerts import AlertThresholds
+    from terraplan.planning.kpi_periods import period_title
     from terraplan.services.design import parse_balance
     from terraplan.services.monitoring import plan_alerts
 
     thresholds = AlertThresholds(
         min_pace=min_pace, min_pipeline_coverage=min_coverage, drift_threshold=drift
     )
+    fiscal = app_context(ctx).fiscal(fiscal_year_start)
     data, report_ = plan_alerts(
         app_context(ctx).database(),
         plan,
@@ -352,7 +354,7 @@ def alerts(
         thresholds=thresholds,
         balance=parse_balance(balance) if balance else None,
         balance_tolerance=balance_tolerance,
-        fiscal=app_context(ctx).fiscal(fiscal_year_start),
+        fiscal=fiscal,
     )
     rows = [asdict(a) for a in report_.alerts]
     if fmt is OutputFormat.JSON:
@@ -384,7 +386,8 @@ def alerts(
         shown,
         columns=columns,
         fmt=fmt,
-        title=f"Alerts, {report_.period} (as of {report_.as_of})",
+        title=f"Alerts, {period_title(report_.period, as_of=report_.as_of, fiscal=fiscal)} "
+        f"(as of {report_.as_of})",
     )
     if fmt is OutputFormat.TABLE:
         if report_.criteria is not None:
