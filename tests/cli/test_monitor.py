@@ -109,3 +109,39 @@ def test_bad_fiscal_values_name_the_option_or_the_period(
     setting = run_cli("kpis", "--plan", "P")
     assert setting.returncode == 2
     assert "TERRAPLAN_FISCAL_YEAR_START" in setting.stderr
+
+
+def test_fiscal_year_targets_then_attainment(run_cli: Any, tmp_path: Path) -> None:
+    """``terraplan targets --period FY2027`` sets February-to-January targets; the KPIs of
+    FY2027 then carry the whole company target, and FY2027Q1 its February-April months."""
+    _demo_plan(f"sqlite:///{tmp_path}/cli.db")
+    fy = ("--fiscal-year-start", "2")
+    targets = run_cli(
+        "targets",
+        "--plan",
+        "PW",
+        "--company-target",
+        "12M",
+        "--period",
+        "FY2027",
+        *fy,
+        "-f",
+        "json",
+    )
+    assert targets.returncode == 0, targets.stderr
+    body = json.loads(targets.stdout)
+    assert (body["period_start"], body["period_end"]) == ("2026-02-01", "2027-01-31")
+    q1_months = sum(
+        value
+        for row in body["monthly"]
+        for month, value in row.items()
+        if month in ("2026-02", "2026-03", "2026-04")
+    )
+    kpis = run_cli("kpis", "--plan", "PW", "--period", "FY2027", *fy, "-f", "json")
+    assert kpis.returncode == 0, kpis.stderr
+    year = json.loads(kpis.stdout)
+    assert math.isclose(sum(r["target"] or 0.0 for r in year), 12e6, rel_tol=1e-9)
+    quarter = run_cli("kpis", "--plan", "PW", "--period", "FY2027Q1", *fy, "-f", "json")
+    assert quarter.returncode == 0, quarter.stderr
+    got = sum(r["target"] or 0.0 for r in json.loads(quarter.stdout))
+    assert math.isclose(got, q1_months, rel_tol=1e-9), (got, q1_months)

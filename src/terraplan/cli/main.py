@@ -53,7 +53,7 @@ def main(
     """terraplan — sales territory planning and management."""
     from terraplan.config import get_settings
 
-    overrides = {"database_url": database_url} if database_url else {}
+    overrides: dict[str, object] = {"database_url": database_url} if database_url else {}
     settings = _settings(get_settings, overrides)
     level = (
         logging.DEBUG if debug else getattr(logging, settings.log_level.upper(), logging.WARNING)
