@@ -6,10 +6,13 @@ The library itself takes explicit parameters; only the apps read settings, throu
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from terraplan.planning.fiscal import FiscalCalendar
 
 
 class Settings(BaseSettings):
@@ -71,6 +74,12 @@ class Settings(BaseSettings):
         gt=0,
         description="A running job whose worker has not reported for this long is marked failed.",
     )
+
+    def fiscal_calendar(self) -> FiscalCalendar:
+        """The fiscal calendar of ``fiscal_year_start`` and ``fiscal_year_naming``."""
+        from terraplan.planning.fiscal import FiscalCalendar
+
+        return FiscalCalendar(self.fiscal_year_start, self.fiscal_year_naming)
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -132,6 +132,8 @@ def test_kpis_and_alerts_follow_the_fiscal_year_setting(
         as_of = date.fromisoformat(ytd["as_of"])
         (row,) = ytd["rows"]
         assert date.fromisoformat(row["period_start"]).month == 2
+        page = client.get("/plans/P/territories/T/page").json()  # its figures: fiscal YTD
+        assert page["figures"]["revenue"] == row["revenue"]
         assert ytd["period_titles"]["YTD"] == f"YTD ({row['period_start']} to {as_of})"
 
         fiscal = FiscalCalendar(2)

@@ -33,10 +33,11 @@ class AppContext:
     def fiscal(self, start_month: int | None = None) -> FiscalCalendar:
         """The fiscal calendar of the settings, with ``start_month`` (a command's
         ``--fiscal-year-start``) instead of ``TERRAPLAN_FISCAL_YEAR_START`` when given."""
+        if start_month is None:
+            return self.settings.fiscal_calendar()
         from terraplan.planning.fiscal import FiscalCalendar
 
-        month = self.settings.fiscal_year_start if start_month is None else start_month
-        return FiscalCalendar(month, self.settings.fiscal_year_naming)
+        return FiscalCalendar(start_month, self.settings.fiscal_year_naming)
 
     def close(self) -> None:
         if self._db is not None:

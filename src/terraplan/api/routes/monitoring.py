@@ -175,8 +175,8 @@ _AlertPeriod = Annotated[
 
 def _fiscal(request: Request) -> FiscalCalendar:
     """The fiscal calendar of the app's settings."""
-    settings = request.app.state.settings
-    return FiscalCalendar(settings.fiscal_year_start, settings.fiscal_year_naming)
+    fiscal: FiscalCalendar = request.app.state.settings.fiscal_calendar()
+    return fiscal
 
 
 def _check_dimension(by: str) -> None:
