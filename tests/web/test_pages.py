@@ -197,5 +197,12 @@ def test_the_dashboard_offers_and_labels_fiscal_periods(
     shown = page.locator("#kpi-chart table tbody tr").count()
     assert shown == sum(1 for r in kpis["rows"] if r["period"] == latest["period"])
     shot(page, tmp_path, "dashboard-fiscal")
+    # a territory page's figures are fiscal year to date, and say so
+    figures = api("planner", fiscal_server).get("/plans/P1/territories/T-R1/page").json()
+    page.click("nav [data-view=territory]")
+    page.select_option("#tp-territory", "T-R1")
+    page.wait_for_selector("#view-territory[data-state=loaded]")
+    revenue = page.locator("#tp-figures tr", has_text="Revenue (fiscal year to date)")
+    assert revenue.locator("td").inner_text() == _fmt(figures["figures"]["revenue"])
     # no script error (failed resource loads are console errors too: not what this test checks)
     assert not [e for e in page.errors if not e.startswith("Failed to load resource")]
