@@ -97,8 +97,8 @@ def territory_page_route(
     plan_id: str,
     territory_id: str,
 ) -> TerritoryPagePublic:
-    """The territory's plan page: figures (year to date, fiscal under a fiscal year), notes, top 20 accounts by priority,
-    reps and managers by name."""
+    """The territory's plan page: figures (year to date, fiscal under a fiscal year), notes,
+    top 20 accounts by priority, reps and managers by name."""
     from terraplan.services.monitoring import plan_kpis
     from terraplan.services.territory_pages import territory_page, territory_priority_rows
 
