@@ -6,8 +6,13 @@ The library itself takes explicit parameters; only the apps read settings, throu
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from terraplan.planning.fiscal import FiscalCalendar
 
 
 class Settings(BaseSettings):
@@ -53,11 +58,28 @@ class Settings(BaseSettings):
         gt=0,
         description="How often the API checks whether the active plans' KPI data changed.",
     )
+    fiscal_year_start: int = Field(
+        default=1,
+        ge=1,
+        le=12,
+        description="Month the fiscal year starts in (1-12; 1: calendar years). KPI quarters, "
+        "years and YTD follow it; with another month, periods are written FY2027Q1 or FY2027.",
+    )
+    fiscal_year_naming: Literal["end", "start"] = Field(
+        default="end",
+        description="A fiscal year is named by the calendar year it ends in (end) or starts in.",
+    )
     job_stale_seconds: float = Field(
         default=60.0,
         gt=0,
         description="A running job whose worker has not reported for this long is marked failed.",
     )
+
+    def fiscal_calendar(self) -> FiscalCalendar:
+        """The fiscal calendar of ``fiscal_year_start`` and ``fiscal_year_naming``."""
+        from terraplan.planning.fiscal import FiscalCalendar
+
+        return FiscalCalendar(self.fiscal_year_start, self.fiscal_year_naming)
 
 
 def get_settings(**overrides: object) -> Settings:

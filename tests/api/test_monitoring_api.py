@@ -91,3 +91,76 @@ def test_kpis_and_alerts_of_the_active_plan_of_a_scope(
     assert missing.json()["error"]["details"]["scopes"] == ["West", "whole market"]
     bad = client.get("/active-plan/kpis", params={"scope": "West", "by": "planet"})
     assert bad.status_code == 422
+
+
+def test_kpis_and_alerts_follow_the_fiscal_year_setting(
+    db: Database, users: dict[str, str]
+) -> None:
+    """With TERRAPLAN_FISCAL_YEAR_START=2, ``FY2027Q1`` is February to April 2026, YTD and the
+    alerts' quarter are fiscal, and the bodies say which months a period holds."""
+    from datetime import date
+
+    from fastapi.testclient import TestClient
+
+    from terraplan.api.app import create_app
+    from terraplan.config import Settings
+    from terraplan.planning.fiscal import FiscalCalendar
+
+    from .conftest import login
+
+    dataset, _ = load_demo(db, n_accounts=300, seed=5)
+    plan = Plan(
+        id="P",
+        name="All",
+        territories=(Territory(id="T", name="Everything"),),
+        alignment=tuple(
+            AlignmentEntry(RecordKind.GEO_UNIT, u.id, "T")
+            for u in dataset.geo_units
+            if u.kind is GeoKind.COUNTY
+        ),
+    )
+    with UnitOfWork(db) as uow:
+        uow.plans.add(plan)
+        uow.commit()
+    settings = Settings(
+        database_url=db.url, session_cookie_secure=True, job_workers=0, fiscal_year_start=2
+    )
+    with TestClient(create_app(settings), base_url="https://testserver") as client:
+        login(client, "planner")
+        ytd = client.get("/plans/P/kpis", params={"period": "YTD"}).json()
+        assert ytd["fiscal_year_start"] == 2
+        as_of = date.fromisoformat(ytd["as_of"])
+        (row,) = ytd["rows"]
+        assert date.fromisoformat(row["period_start"]).month == 2
+        page = client.get("/plans/P/territories/T/page").json()  # its figures: fiscal YTD
+        assert page["figures"]["revenue"] == row["revenue"]
+        assert ytd["period_titles"]["YTD"] == f"YTD ({row['period_start']} to {as_of})"
+
+        fiscal = FiscalCalendar(2)
+        last_year = fiscal.year_of(as_of) - 1
+        start, end = fiscal.quarter_bounds(last_year, 1)
+        label = f"FY{last_year}Q1"
+        quarter = client.get("/plans/P/kpis", params={"period": label}).json()
+        (row,) = quarter["rows"]
+        assert (row["period"], row["period_start"], row["period_end"]) == (
+            label,
+            start.isoformat(),
+            end.isoformat(),
+        )
+        total = sum(
+            line.amount
+            for line in dataset.sales_lines
+            if start <= line.date <= end and line.account_id in {a.id for a in dataset.accounts}
+        )
+        assert abs(row["revenue"] - total) < 1e-6 * max(1.0, abs(total))
+        assert quarter["period_titles"][label].startswith(f"FY{last_year} Q1 (Feb")
+
+        alerts = client.get("/plans/P/alerts").json()
+        now = fiscal.quarter_of(as_of)
+        assert alerts["period"] == f"FY{now[0]}Q{now[1]}"
+        assert alerts["period_title"].startswith(f"FY{now[0]} Q{now[1]} (")
+
+        ambiguous = client.get("/plans/P/kpis", params={"period": f"{last_year}Q1"})
+        assert ambiguous.status_code == 422
+        assert ambiguous.json()["error"]["details"]["field"] == "period"
+        assert "ambiguous" in ambiguous.json()["error"]["message"]

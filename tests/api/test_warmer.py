@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import event, text
 
 from terraplan.api.response_cache import ResponseCache
@@ -80,3 +81,29 @@ def test_a_round_reads_each_fingerprint_once_and_rewarms_only_after_a_change(
     again = cache.plan_data(db, "P")
     assert again is not first
     assert responses.generation("P") == 2
+
+
+def test_the_warmer_warms_what_a_fiscal_server_asks(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a fiscal year the routes ask for fiscal KPIs and alerts: the warmer computes
+    those (the cache keys hold the calendar), so the first request finds them ready."""
+    from terraplan.planning.fiscal import FiscalCalendar
+    from terraplan.services import monitoring
+
+    _active_plan(db)
+    cache = MonitoringCache()
+    fiscal = FiscalCalendar(7)
+    MonitoringWarmer(db, cache, fiscal=fiscal).warm_once()
+
+    def computed_again(*_: object, **__: object) -> None:
+        raise AssertionError("not warmed")
+
+    monkeypatch.setattr(monitoring, "compute_kpis", computed_again)
+    monkeypatch.setattr(monitoring, "evaluate_alerts", computed_again)
+    _, kpis = monitoring.plan_kpis(
+        db, "P", periods=["YTD"], dimensions=["territory"], cache=cache, fiscal=fiscal
+    )
+    assert kpis["period_start"][0].month == 7
+    _, alerts = monitoring.plan_alerts(db, "P", cache=cache, fiscal=fiscal)
+    assert alerts.period.startswith("FY")

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from terraplan.errors import InvalidParameterError
+from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.kpi_inputs import KpiInputs
 from terraplan.planning.kpi_sql import (
     COLUMNS,
@@ -301,6 +302,33 @@ def test_duckdb_equals_in_process(case: tuple[KpiInputs, date]) -> None:
         for name, frame in data.items():
             conn.register(f"in_{name}", frame.to_arrow())
         sql = compile_kpi_sql(tables_of(data), as_of=as_of, first=first, dialect="duckdb")
+        assert_equal(want, conn.sql(sql).fetchall())
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kpi_inputs(), st.integers(2, 12), st.sampled_from(["end", "start"]))
+def test_duckdb_equals_in_process_with_a_fiscal_year(
+    case: tuple[KpiInputs, date], start_month: int, naming: str
+) -> None:
+    """Fiscal quarters, years and YTD (and an explicit fiscal quarter and calendar quarter)
+    give the same rows in DuckDB as in-process."""
+    inputs, as_of = case
+    fiscal = FiscalCalendar(start_month, naming)
+    first, _ = data_dates(inputs)
+    year = fiscal.year_of(as_of)
+    periods = ["quarter", "year", "YTD", f"FY{year}Q1", f"CY{as_of.year}Q1"]
+    want = compute_kpis(inputs, as_of=as_of, periods=periods, fiscal=fiscal)
+    assert (
+        want.filter(pl.col("period") == f"FY{year}Q1")["period_start"][0]
+        == (fiscal.year_bounds(year)[0])
+    )
+    data = frames(inputs)
+    with duckdb.connect() as conn:
+        for name, frame in data.items():
+            conn.register(f"in_{name}", frame.to_arrow())
+        sql = compile_kpi_sql(
+            tables_of(data), as_of=as_of, first=first, periods=periods, fiscal=fiscal
+        )
         assert_equal(want, conn.sql(sql).fetchall())
 
 

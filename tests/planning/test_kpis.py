@@ -210,6 +210,8 @@ def test_ytd_and_year(kpis: pl.DataFrame) -> None:
     assert ytd["target"] == pytest.approx(740.0)
     assert ytd["attainment"] == pytest.approx(120 / 740)
     assert ytd["pace_to_target"] == pytest.approx(120 / 740)
+    # last year's YTD stops on 2025-03-15: s1 (100), not s5 of 2025-03-20
+    assert ytd["revenue_prior_year"] == pytest.approx(100.0)
     year = row(kpis, "territory", "T1", "2025")
     assert year["revenue"] == pytest.approx(140.0)
     assert year["new_customers"] == 2

@@ -358,3 +358,26 @@ def test_parse_adjustment() -> None:
     assert parse_adjustment("T2:-1.5M:lost account").amount == -1_500_000
     with pytest.raises(InvalidParameterError, match=r"'T1:5k' is not TERRITORY:AMOUNT:REASON"):
         parse_adjustment("T1:5k")
+
+
+def test_fiscal_year_targets_take_the_fiscal_months() -> None:
+    """With a February fiscal year, FY2027 (or 2027 as a year, or the default year after the
+    history) runs from February 2026 to January 2027; FY2027Q1 is February to April 2026."""
+    args = (_plan(), _accounts(), _sales(year=2025))
+    by_text = set_targets(*args, company_target=12_000, unit=1, period="FY2027", fiscal=2)
+    assert (by_text.period_start, by_text.period_end) == (date(2026, 2, 1), date(2027, 1, 31))
+    assert by_text.months[0] == "2026-02" and by_text.months[-1] == "2027-01"
+    by_year = set_targets(*args, company_target=12_000, unit=1, period=2027, fiscal=2)
+    assert (by_year.period_start, by_year.period_end) == (date(2026, 2, 1), date(2027, 1, 31))
+    # history to 2025-12: the next fiscal year after FY2026 (Feb 2025 - Jan 2026) is FY2027
+    default = set_targets(*args, company_target=12_000, unit=1, fiscal=2, as_of=date(2026, 1, 5))
+    assert (default.period_start, default.period_end) == (date(2026, 2, 1), date(2027, 1, 31))
+    quarter = set_targets(*args, company_target=3000, unit=1, period="FY2027Q1", fiscal=2)
+    assert quarter.months == ("2026-02", "2026-03", "2026-04")
+    _check_exact(quarter)
+    with pytest.raises(InvalidParameterError, match="ambiguous"):
+        set_targets(*args, company_target=3000, period="2027", fiscal=2)
+    with pytest.raises(InvalidParameterError, match="a year, a quarter or a month"):
+        set_targets(*args, company_target=3000, period="YTD", fiscal=2)
+    calendar = set_targets(*args, company_target=12_000, unit=1, period="2027")
+    assert (calendar.period_start, calendar.period_end) == (date(2027, 1, 1), date(2027, 12, 31))

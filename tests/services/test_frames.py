@@ -136,6 +136,18 @@ def test_kpis_and_geodataframe(design: tf.Design, demo: Any) -> None:
     dates = pd.to_datetime(lines["date"])
     mine = lines[lines["account_id"].isin(in_area) & (dates.dt.year == 2025)]
     assert revenue == pytest.approx(mine["amount"].sum())
+    fiscal = tf.compute_kpis(  # FY2026 of a July start: 2025-07-01 to 2026-06-30
+        design.plan,
+        sales_lines=demo["sales_lines"],
+        accounts=demo["accounts"],
+        periods=["FY2026"],
+        dimensions=["territory"],
+        library="polars",
+        fiscal=7,
+    )
+    start, end = pd.Timestamp(2025, 7, 1), pd.Timestamp(2026, 6, 30)
+    mine = lines[lines["account_id"].isin(in_area) & (dates >= start) & (dates <= end)]
+    assert fiscal["revenue"].sum() == pytest.approx(mine["amount"].sum())
 
     gdf = design.to_geodataframe()
     assert gdf.crs.to_epsg() == 4326

@@ -71,6 +71,21 @@ def test_duckdb_on_parquet_equals_in_process(
     wd.assert_same_kpis(expected, run.frame)
 
 
+def test_duckdb_with_a_fiscal_year_equals_in_process(demo: tuple[KpiInputs, date, Path]) -> None:
+    """Fiscal quarters, years and YTD (a July start) run in place as in-process."""
+    from terraplan.planning.fiscal import FiscalCalendar
+
+    inputs, as_of, folder = demo
+    fiscal = FiscalCalendar(7)
+    periods = ["quarter", "year", "YTD"]
+    run = warehouse_kpis("duckdb", str(folder), periods=periods, fiscal=fiscal)
+    want = compute_kpis(inputs, as_of=as_of, periods=periods, fiscal=fiscal)
+    assert set(run.frame["period"]) >= {"YTD"} and any(
+        p.startswith("FY") for p in run.frame["period"]
+    )
+    wd.assert_same_kpis(want, run.frame)
+
+
 def test_duckdb_database_file_with_named_tables(
     demo: tuple[KpiInputs, date, Path], tmp_path: Path
 ) -> None:

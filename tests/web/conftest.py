@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -117,8 +118,8 @@ WEB_USERS = {  # username: (role, rep id, region)
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[str]:
-    """Base URL of a running server on a fresh demo database (one per test session)."""
+def web_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """URL of a fresh demo database with the :data:`WEB_USERS` (one per test session)."""
     folder = tmp_path_factory.mktemp("web-db")
     url = f"sqlite:///{folder}/terraplan.db"
     db = _demo_database(url)
@@ -132,7 +133,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iter
             )
         uow.commit()
     db.dispose()
-    settings = Settings(database_url=url, session_cookie_secure=False, job_workers=1)
+    return url
+
+
+@contextmanager
+def _serve(settings: Settings) -> Iterator[str]:
+    """Run the app of ``settings`` in a thread; yields its base URL."""
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -150,6 +156,24 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iter
     yield base
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(web_database: str, chromium: str) -> Iterator[str]:
+    """Base URL of a running server on the demo database."""
+    settings = Settings(database_url=web_database, session_cookie_secure=False, job_workers=1)
+    with _serve(settings) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def fiscal_server(web_database: str, chromium: str) -> Iterator[str]:
+    """A second server on the same database whose fiscal year starts in February."""
+    settings = Settings(
+        database_url=web_database, session_cookie_secure=False, job_workers=0, fiscal_year_start=2
+    )
+    with _serve(settings) as base:
+        yield base
 
 
 class Api:
@@ -172,14 +196,15 @@ class Api:
 
 
 @pytest.fixture
-def api(browser: object, live_server: str) -> Iterator[Callable[[str], Api]]:
-    """``api("planner")``: the API signed in as that user (its own cookie jar)."""
+def api(browser: object, live_server: str) -> Iterator[Callable[..., Api]]:
+    """``api("planner")``: the API signed in as that user (its own cookie jar; on ``server``
+    when given, else the live server)."""
     contexts = []
 
-    def make(username: str) -> Api:
+    def make(username: str, server: str | None = None) -> Api:
         context = browser.new_context()  # type: ignore[attr-defined]
         contexts.append(context)
-        return Api(context, live_server, username)
+        return Api(context, server or live_server, username)
 
     yield make
     for context in contexts:
@@ -199,11 +224,12 @@ def browser(chromium: str) -> Iterator[object]:
 
 
 @pytest.fixture
-def page_as(browser: object, live_server: str, tmp_path: Path) -> Iterator[Callable[[str], object]]:
-    """``page_as("planner")``: a fresh browser page signed in through the login form."""
+def page_as(browser: object, live_server: str, tmp_path: Path) -> Iterator[Callable[..., object]]:
+    """``page_as("planner")``: a fresh browser page signed in through the login form (on
+    ``server`` when given, else the live server)."""
     contexts = []
 
-    def make(username: str) -> object:
+    def make(username: str, server: str | None = None) -> object:
         context = browser.new_context(viewport={"width": 1400, "height": 900})  # type: ignore[attr-defined]
         contexts.append(context)
         page = context.new_page()
@@ -211,7 +237,7 @@ def page_as(browser: object, live_server: str, tmp_path: Path) -> Iterator[Calla
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.errors = errors
-        page.goto(live_server + "/")
+        page.goto((server or live_server) + "/")
         page.fill("#username", username)
         page.fill("#password", PASSWORD)
         page.click("button[type=submit]")

@@ -170,3 +170,39 @@ def test_dashboard_charts_and_tables_agree_with_the_api(
     assert table.count() == sum(1 for r in balance["rows"] if r["metric"] == metrics[0])
     page.wait_for_selector("#realignment >> text=ealignment")
     shot(page, tmp_path, "dashboard")
+
+
+def test_the_dashboard_offers_and_labels_fiscal_periods(
+    page_as: Callable[..., object],
+    api: Callable[..., Api],
+    fiscal_server: str,
+    tmp_path: Path,
+) -> None:
+    """On a server whose fiscal year starts in February the period picker offers the fiscal
+    quarter and year, and the dashboard names the period with its months, as the API does."""
+    kpis = api("planner", fiscal_server).get("/plans/P1/kpis?by=territory&period=quarter").json()
+    assert kpis["fiscal_year_start"] == 2
+    latest = max(kpis["rows"], key=lambda r: r["period_start"])
+    assert latest["period"].startswith("FY") and int(latest["period_start"][5:7]) in (2, 5, 8, 11)
+    title = kpis["period_titles"][latest["period"]]  # FY2026 Q3 (Aug–Oct 2025)
+    page = page_as("planner", fiscal_server)
+    _open(page, "P1", "dashboard")
+    page.wait_for_selector("#view-dashboard[data-loaded='P1:territory:YTD']")
+    options = page.locator("#db-period option").all_inner_texts()
+    assert options == ["fiscal year to date", "this fiscal quarter", "this fiscal year"]
+    page.select_option("#db-period", "quarter")
+    page.wait_for_selector("#view-dashboard[data-loaded='P1:territory:quarter']")
+    scope = page.inner_text("#db-scope")
+    assert title in scope, scope
+    shown = page.locator("#kpi-chart table tbody tr").count()
+    assert shown == sum(1 for r in kpis["rows"] if r["period"] == latest["period"])
+    shot(page, tmp_path, "dashboard-fiscal")
+    # a territory page's figures are fiscal year to date, and say so
+    figures = api("planner", fiscal_server).get("/plans/P1/territories/T-R1/page").json()
+    page.click("nav [data-view=territory]")
+    page.select_option("#tp-territory", "T-R1")
+    page.wait_for_selector("#view-territory[data-state=loaded]")
+    revenue = page.locator("#tp-figures tr", has_text="Revenue (fiscal year to date)")
+    assert revenue.locator("td").inner_text() == _fmt(figures["figures"]["revenue"])
+    # no script error (failed resource loads are console errors too: not what this test checks)
+    assert not [e for e in page.errors if not e.startswith("Failed to load resource")]

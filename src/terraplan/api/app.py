@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, *, server_process: bool = False
             app.state.monitoring_cache,
             interval=settings.monitoring_refresh_seconds,
             responses=app.state.response_cache,
+            fiscal=settings.fiscal_calendar(),
         )
         warmer.start()
         if server_process:

@@ -23,6 +23,7 @@ from typing import Any
 from terraplan.api.response_cache import ResponseCache
 from terraplan.domain.plan import PlanStatus
 from terraplan.errors import TerraplanError
+from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.services.monitoring import MonitoringCache, plan_alerts, plan_kpis
 from terraplan.storage.database import Database
 from terraplan.storage.fingerprint import monitoring_fingerprint
@@ -45,8 +46,11 @@ class MonitoringWarmer:
         *,
         interval: float = 10.0,
         responses: ResponseCache | None = None,
+        fiscal: FiscalCalendar | None = None,
     ) -> None:
         self.db = db
+        #: The fiscal calendar the routes ask with (the cache keys hold it).
+        self.fiscal = fiscal
         self.cache = cache
         self.interval = interval
         self.responses = responses
@@ -77,8 +81,9 @@ class MonitoringWarmer:
                     periods=[DEFAULT_PERIOD],
                     dimensions=[DEFAULT_DIMENSION],
                     cache=self.cache,
+                    fiscal=self.fiscal,
                 )
-                plan_alerts(self.db, plan_id, cache=self.cache)
+                plan_alerts(self.db, plan_id, cache=self.cache, fiscal=self.fiscal)
                 self._warmed[plan_id] = fingerprint
             except TerraplanError as exc:  # e.g. a plan with no data yet: nothing to warm
                 log.info("monitoring cache: %s not warmed: %s", plan_id, exc.message)

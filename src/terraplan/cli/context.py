@@ -9,6 +9,7 @@ import typer
 
 if TYPE_CHECKING:  # the database stack is imported by the commands that use it
     from terraplan.config import Settings
+    from terraplan.planning.fiscal import FiscalCalendar
     from terraplan.storage.database import Database
 
 
@@ -28,6 +29,15 @@ class AppContext:
             if migrate and not is_up_to_date(self._db):
                 upgrade(self._db)
         return self._db
+
+    def fiscal(self, start_month: int | None = None) -> FiscalCalendar:
+        """The fiscal calendar of the settings, with ``start_month`` (a command's
+        ``--fiscal-year-start``) instead of ``TERRAPLAN_FISCAL_YEAR_START`` when given."""
+        if start_month is None:
+            return self.settings.fiscal_calendar()
+        from terraplan.planning.fiscal import FiscalCalendar
+
+        return FiscalCalendar(start_month, self.settings.fiscal_year_naming)
 
     def close(self) -> None:
         if self._db is not None:

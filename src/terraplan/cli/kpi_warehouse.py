@@ -4,7 +4,7 @@ it for scheduling (``--sql``), or write a plan's KPI inputs as Parquet (``--writ
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -12,6 +12,9 @@ from rich.markup import escape
 from terraplan.cli.console import stdout
 from terraplan.cli.context import app_context
 from terraplan.errors import InvalidParameterError
+
+if TYPE_CHECKING:
+    from terraplan.planning.fiscal import FiscalCalendar
 
 
 def _table_map(table: list[str] | None) -> dict[str, str]:
@@ -46,6 +49,7 @@ def print_sql(
     as_of: str | None,
     out: Path | None,
     force: bool,
+    fiscal: FiscalCalendar | None = None,
 ) -> None:
     from datetime import date
 
@@ -55,7 +59,12 @@ def print_sql(
     tables.update(_table_map(table))
     day = _day(as_of) or date.today()
     query = compile_kpi_sql(
-        KpiTables(tables), as_of=day, periods=[period], dimensions=[by], dialect=dialect
+        KpiTables(tables),
+        as_of=day,
+        periods=[period],
+        dimensions=[by],
+        dialect=dialect,
+        fiscal=fiscal,
     )
     if out is None:
         print(query + ";")  # noqa: T201  (plain SQL on stdout, no console markup)
@@ -87,6 +96,7 @@ def warehouse_table(
     period: str,
     by: str,
     as_of: str | None,
+    fiscal: FiscalCalendar | None = None,
 ) -> tuple[Any, Any, str]:
     """Run the KPI query on ``engine``; names of groups still come from the plan."""
     from types import SimpleNamespace
@@ -103,6 +113,7 @@ def warehouse_table(
         periods=[period],
         dimensions=[by],
         as_of=_day(as_of),
+        fiscal=fiscal,
     )
     with UnitOfWork(app_context(ctx).database()) as uow:
         stored = uow.plans.get(plan)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 import warnings
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -13,7 +14,10 @@ from rich.markup import escape
 from terraplan import __version__
 from terraplan.cli.console import NoteHandler, show_warning, stderr
 from terraplan.cli.context import AppContext
-from terraplan.errors import EXIT_CODES, DataError, TerraplanError
+from terraplan.errors import EXIT_CODES, DataError, InvalidParameterError, TerraplanError
+
+if TYPE_CHECKING:
+    from terraplan.config import Settings
 
 app = typer.Typer(
     name="terraplan",
@@ -49,8 +53,8 @@ def main(
     """terraplan — sales territory planning and management."""
     from terraplan.config import get_settings
 
-    overrides = {"database_url": database_url} if database_url else {}
-    settings = get_settings(**overrides)
+    overrides: dict[str, object] = {"database_url": database_url} if database_url else {}
+    settings = _settings(get_settings, overrides)
     level = (
         logging.DEBUG if debug else getattr(logging, settings.log_level.upper(), logging.WARNING)
     )
@@ -61,6 +65,20 @@ def main(
     context = AppContext(settings=settings, debug=debug)
     ctx.obj = context
     ctx.call_on_close(context.close)
+
+
+def _settings(read: Callable[..., Settings], overrides: dict[str, object]) -> Settings:
+    """The settings, a bad ``TERRAPLAN_*`` value told by its variable's name."""
+    from pydantic import ValidationError
+
+    try:
+        return read(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = "TERRAPLAN_" + "_".join(str(part) for part in error["loc"]).upper()
+        raise InvalidParameterError(
+            f"{name}: {error['msg']} (got {error.get('input')!r})", details={"field": name}
+        ) from None
 
 
 def _register() -> None:

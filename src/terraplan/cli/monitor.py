@@ -22,6 +22,17 @@ from terraplan.cli.context import app_context
 from terraplan.errors import InvalidParameterError
 
 PlanOption = Annotated[str, typer.Option("--plan", help="Plan id.")]
+FiscalOption = Annotated[
+    int | None,
+    typer.Option(
+        "--fiscal-year-start",
+        min=1,
+        max=12,
+        help="Month the fiscal year starts in, 1-12 (default: TERRAPLAN_FISCAL_YEAR_START, "
+        "else 1 = calendar years). Quarters, years and YTD follow it: --period FY2027Q1.",
+        show_default=False,
+    ),
+]
 
 
 class KpiFormat(StrEnum):
@@ -90,7 +101,9 @@ def kpis(
     period: Annotated[
         str,
         typer.Option(
-            "--period", help="2026Q3, 2026-07, 2026, YTD, or a grain: month/quarter/year."
+            "--period",
+            help="2026Q3, 2026-07, 2026, YTD, or a grain: month/quarter/year; with a fiscal "
+            "year: FY2027Q1, FY2027 (CY2026Q3: a calendar quarter).",
         ),
     ] = "YTD",
     kpi: Annotated[
@@ -153,6 +166,7 @@ def kpis(
             help="Write the plan's KPI inputs as one Parquet file each to this folder.",
         ),
     ] = None,
+    fiscal_year_start: FiscalOption = None,
 ) -> None:
     """KPIs per territory, region, rep, segment or industry for a period (definitions: README)."""
     from terraplan.planning.kpi_registry import KPI_NAMES, KPIS
@@ -165,10 +179,11 @@ def kpis(
     if balance:
         _balance_table(ctx, plan, balance_tolerance, fmt)
         return
+    fiscal = app_context(ctx).fiscal(fiscal_year_start)
     from terraplan.cli.kpi_warehouse import print_sql, warehouse_table, write_tables
 
     if sql is not None:
-        print_sql(sql.value, table, period, by.value, as_of, out, force)
+        print_sql(sql.value, table, period, by.value, as_of, out, force, fiscal)
         return
     if write_tables_to is not None:
         write_tables(ctx, plan, write_tables_to, force)
@@ -183,14 +198,19 @@ def kpis(
         raise InvalidParameterError(f"unknown KPI {unknown[0]!r}; known: {', '.join(KPI_NAMES)}")
     if engine is not None:
         data, frame, where = warehouse_table(
-            ctx, plan, engine.value, source, table, period, by.value, as_of
+            ctx, plan, engine.value, source, table, period, by.value, as_of, fiscal
         )
     else:
         data, frame = plan_kpis(
-            app_context(ctx).database(), plan, periods=[period], dimensions=[by.value]
+            app_context(ctx).database(),
+            plan,
+            periods=[period],
+            dimensions=[by.value],
+            fiscal=fiscal,
         )
         where = f"alignment from {data.alignment_source}"
     columns = ["key", "period", *(kpi or KPI_NAMES)]
+    title = _period_title(frame, period)
     frame = frame.select(columns).sort("key")
     if fmt is KpiFormat.xlsx or out is not None:
         if out is None:
@@ -224,7 +244,7 @@ def kpis(
     render_rows(
         rows,
         columns=shown,
-        title=f"KPIs by {by.value}, {period} ({where})",
+        title=f"KPIs by {by.value}, {title} ({where})",
         amounts=[c for c in shown if units.get(c, "").startswith("currency")],
         percents=[c for c in shown if units.get(c) == "ratio"],
     )
@@ -233,6 +253,18 @@ def kpis(
             "More KPIs: --kpi NAME (repeatable), or --format csv/json for all of them.",
             style="dim",
         )
+
+
+def _period_title(frame: Any, period: str) -> str:
+    """``FY2027 Q1 (Feb–Apr 2026)`` for a one-period table, else the text asked for."""
+    from terraplan.planning.kpi_periods import Period
+
+    if "period_start" not in frame.columns or frame.is_empty():
+        return period
+    spans = frame.select("period", "period_start", "period_end", "grain").unique()
+    if spans.height != 1:
+        return period
+    return Period(*spans.select("period_start", "period_end", "period", "grain").row(0)).title
 
 
 def _balance_table(ctx: typer.Context, plan: str, tolerance: float | None, fmt: KpiFormat) -> None:
@@ -272,7 +304,11 @@ def alerts(
     plan: PlanOption,
     period: Annotated[
         str | None,
-        typer.Option("--period", help="Period for pace and coverage (default: current quarter)."),
+        typer.Option(
+            "--period",
+            help="Period for pace and coverage (default: the current quarter, fiscal with a "
+            "fiscal year).",
+        ),
     ] = None,
     balance: Annotated[
         list[str] | None,
@@ -299,15 +335,18 @@ def alerts(
     fmt: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table, json or csv")
     ] = OutputFormat.TABLE,
+    fiscal_year_start: FiscalOption = None,
 ) -> None:
     """Alerts with reasons (balance, pace, coverage, capacity, unowned large accounts) and a realignment call."""
     from terraplan.planning.alerts import AlertThresholds
+    from terraplan.planning.kpi_periods import period_title
     from terraplan.services.design import parse_balance
     from terraplan.services.monitoring import plan_alerts
 
     thresholds = AlertThresholds(
         min_pace=min_pace, min_pipeline_coverage=min_coverage, drift_threshold=drift
     )
+    fiscal = app_context(ctx).fiscal(fiscal_year_start)
     data, report_ = plan_alerts(
         app_context(ctx).database(),
         plan,
@@ -315,6 +354,7 @@ def alerts(
         thresholds=thresholds,
         balance=parse_balance(balance) if balance else None,
         balance_tolerance=balance_tolerance,
+        fiscal=fiscal,
     )
     rows = [asdict(a) for a in report_.alerts]
     if fmt is OutputFormat.JSON:
@@ -346,7 +386,8 @@ def alerts(
         shown,
         columns=columns,
         fmt=fmt,
-        title=f"Alerts, {report_.period} (as of {report_.as_of})",
+        title=f"Alerts, {period_title(report_.period, as_of=report_.as_of, fiscal=fiscal)} "
+        f"(as of {report_.as_of})",
     )
     if fmt is OutputFormat.TABLE:
         if report_.criteria is not None:
@@ -418,14 +459,18 @@ def report(
     ctx: typer.Context,
     plan: PlanOption,
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
-    period: Annotated[str | None, typer.Option("--period")] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="Default: YTD (fiscal with a fiscal year).")
+    ] = None,
     force: ForceOption = False,
+    fiscal_year_start: FiscalOption = None,
 ) -> None:
     """Write a self-contained HTML report (charts embedded, no external requests)."""
     from terraplan.io.outputs import check_output, write_text
     from terraplan.services.monitoring import plan_report_html
 
     check_output(out, overwrite=force)
-    html = plan_report_html(app_context(ctx).database(), plan, period=period)
+    fiscal = app_context(ctx).fiscal(fiscal_year_start)
+    html = plan_report_html(app_context(ctx).database(), plan, period=period, fiscal=fiscal)
     write_text(out, html, overwrite=force)
     stdout().print(f"Wrote {escape(str(out))} ({len(html) / 1024:.0f} KB)")

@@ -209,11 +209,12 @@ def targets(
         str, typer.Option("--growth", help="Growth over the prior period, e.g. 8%.")
     ] = "0%",
     period: Annotated[
-        int | None,
+        str | None,
         typer.Option(
             "--period",
-            help="Target year (default: the plan's effective dates, else the year after the "
-            "revenue history).",
+            help="Target year, e.g. 2027, or with a fiscal year FY2027 (also a quarter FY2027Q1 "
+            "or a month 2027-03); default: the plan's effective dates, else the year after the "
+            "revenue history.",
         ),
     ] = None,
     revenue_source: Annotated[
@@ -239,6 +240,17 @@ def targets(
     fmt: FormatOption = OutputFormat.TABLE,
     out: OutOption = None,
     force: ForceOption = False,
+    fiscal_year_start: Annotated[
+        int | None,
+        typer.Option(
+            "--fiscal-year-start",
+            min=1,
+            max=12,
+            help="Month the fiscal year starts in (default: TERRAPLAN_FISCAL_YEAR_START, else "
+            "1); the target year is then written FY2027.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Set targets per territory, rep and month (exact sums at every level) and save them with the plan."""
     from terraplan.services.reps_targets import plan_targets
@@ -256,6 +268,7 @@ def targets(
         seasonality=seasonality,
         adjustments=adjust or [],
         revenue_source=revenue_source,
+        fiscal=app_context(ctx).fiscal(fiscal_year_start),
     )
     if fmt is OutputFormat.JSON:
         render_json(result.to_dict())

@@ -19,6 +19,7 @@ from terraplan.domain import Account, GeoKind, GeoUnit, Plan
 from terraplan.errors import DataError, InvalidParameterError
 from terraplan.frames.convert import Library, is_frame, records, records_frame, to_library
 from terraplan.planning.design import DesignOutcome
+from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.unit_metrics import ACCOUNT_METRICS, sum_account_metrics
 from terraplan.rules import RuleSet
 
@@ -218,9 +219,11 @@ def compute_kpis(
     as_of: date | None = None,
     dimensions: Sequence[str] | None = None,
     library: Library = "pandas",
+    fiscal: FiscalCalendar | int | None = None,
 ) -> Any:
     """:func:`terraplan.planning.kpis.compute_kpis` for ``plan`` from DataFrames or records
-    (accounts are placed in the plan's territories by county, else ZIP)."""
+    (accounts are placed in the plan's territories by county, else ZIP); ``fiscal``: the
+    fiscal calendar or the fiscal year's start month (default: calendar years)."""
     from terraplan.planning.kpi_inputs import KpiInputs
     from terraplan.planning.kpi_registry import DIMENSIONS
     from terraplan.planning.kpis import compute_kpis as kpis
@@ -238,6 +241,7 @@ def compute_kpis(
         periods=periods,
         as_of=as_of,
         dimensions=DIMENSIONS if dimensions is None else dimensions,
+        fiscal=fiscal,
     )
     return to_library(table, library)
 

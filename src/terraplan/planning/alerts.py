@@ -11,10 +11,11 @@ import polars as pl
 
 from terraplan.errors import InvalidParameterError
 from terraplan.planning.balance_criteria import BalanceCriteria
+from terraplan.planning.fiscal import FiscalCalendar, fiscal_calendar
 from terraplan.planning.kpi_balance import rep_capacity, territory_balance, territory_totals
 from terraplan.planning.kpi_groups import account_table, territory_table
 from terraplan.planning.kpi_inputs import FrameLike, KpiInputs, as_lazy
-from terraplan.planning.kpi_periods import quarter_period
+from terraplan.planning.kpi_periods import current_quarter, parse_period
 from terraplan.planning.kpis import compute_kpis, data_dates
 
 #: Alert kinds in report order.
@@ -128,6 +129,7 @@ def evaluate_alerts(
     thresholds: AlertThresholds | None = None,
     design_totals: FrameLike | Mapping[str, float] | None = None,
     criteria: BalanceCriteria | None = None,
+    fiscal: FiscalCalendar | int | None = None,
 ) -> AlertReport:
     """Check the plan and the period's KPIs against ``thresholds``.
 
@@ -135,8 +137,9 @@ def evaluate_alerts(
         inputs: the KPI inputs.
         kpis: a :func:`compute_kpis` frame that holds territory rows for ``period``; computed
             when omitted.
-        period: the period label to check pace and coverage on; default the quarter holding
-            ``as_of``.
+        period: the period to check pace and coverage on (a text
+            :func:`~terraplan.planning.kpi_periods.parse_period` reads; the report names its
+            label); default the (fiscal) quarter holding ``as_of``.
         as_of: default the latest data date.
         design_totals: territory totals when the plan was designed: a mapping
             ``territory_id -> potential`` or a frame with ``territory_id`` and ``potential``
@@ -145,11 +148,19 @@ def evaluate_alerts(
         criteria: the plan's balance criteria (:func:`plan_balance_criteria`): balance is
             checked on its metrics, tolerances, targets and territories only, and
             ``thresholds.balance_tolerance`` is not used.
+        fiscal: the fiscal calendar of quarters and years (default: calendar years); ``kpis``
+            must have been computed with the same one.
     """
     limits = thresholds or AlertThresholds()
     if as_of is None:
         as_of = data_dates(inputs)[1] or date.today()
-    label = period or quarter_period(as_of.year, (as_of.month - 1) // 3 + 1).label
+    calendar = fiscal_calendar(fiscal)
+    if period is None:
+        label = current_quarter(as_of, calendar).label
+    elif period.strip().lower() in ("month", "quarter", "year"):
+        label = period  # a grain names no one period: no pace or coverage rows
+    else:
+        label = parse_period(period, as_of=as_of, fiscal=calendar).label
     alerts: list[Alert] = []
 
     only: set[str] | None = None
@@ -175,7 +186,9 @@ def evaluate_alerts(
         )  # fmt: skip
 
     if kpis is None:
-        kpis = compute_kpis(inputs, periods=[label], as_of=as_of, dimensions=["territory"])
+        kpis = compute_kpis(
+            inputs, periods=[label], as_of=as_of, dimensions=["territory"], fiscal=calendar
+        )
     rows = kpis.filter((pl.col("dimension") == "territory") & (pl.col("period") == label))
     for r in rows.filter(pl.col("pace_to_target") < limits.min_pace).iter_rows(named=True):
         alerts.append(

@@ -53,6 +53,7 @@ from terraplan.errors import InvalidParameterError
 from terraplan.planning import kpi_sql_credit as credit
 from terraplan.planning import kpi_sql_facts as facts
 from terraplan.planning import kpi_sql_rollups as rollups
+from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.kpi_periods import (
     GRAINS,
     Period,
@@ -104,11 +105,13 @@ def compile_kpi_sql(
     inactive_months: int = 6,
     dialect: str = "duckdb",
     pretty: bool = True,
+    fiscal: FiscalCalendar | int | None = None,
 ) -> str:
     """The KPI query for ``dialect`` (one of :data:`KPI_DIALECTS`).
 
-    ``periods`` as for :func:`~terraplan.planning.kpis.compute_kpis`; grains ("month"...) run
-    from ``first`` (default and at the latest: ``as_of``, as in-process) to ``as_of``.
+    ``periods`` and ``fiscal`` as for :func:`~terraplan.planning.kpis.compute_kpis`; grains
+    ("month"...) run from ``first`` (default and at the latest: ``as_of``, as in-process) to
+    ``as_of``. Periods are resolved here, so fiscal quarters reach the query as their dates.
     """
     return compile_kpi_expression(
         tables,
@@ -117,6 +120,7 @@ def compile_kpi_sql(
         first=first,
         dimensions=dimensions,
         inactive_months=inactive_months,
+        fiscal=fiscal,
     ).sql(dialect=check_dialect(dialect), pretty=pretty)
 
 
@@ -130,6 +134,7 @@ def compile_kpi_steps(
     inactive_months: int = 6,
     dialect: str = "spark",
     suffix: str = "",
+    fiscal: FiscalCalendar | int | None = None,
 ) -> list[tuple[str, str]]:
     """The query of :func:`compile_kpi_sql` cut into steps, for engines that copy a CTE into
     every place that reads it (Spark inlines each deterministic CTE: the sales lines would be
@@ -149,6 +154,7 @@ def compile_kpi_steps(
         first=first,
         dimensions=dimensions,
         inactive_months=inactive_months,
+        fiscal=fiscal,
     )
     return [
         (name, step.sql(dialect=check_dialect(dialect))) for name, step in _steps(query, suffix)
@@ -201,6 +207,7 @@ def compile_kpi_expression(
     first: date | None = None,
     dimensions: Sequence[str] = DIMENSIONS,
     inactive_months: int = 6,
+    fiscal: FiscalCalendar | int | None = None,
 ) -> exp.Select:
     """The KPI query as a SQLGlot expression (see :func:`compile_kpi_sql`)."""
     check_tables(tables)
@@ -219,7 +226,7 @@ def compile_kpi_expression(
             "inactive_months must be >= 1", details={"field": "inactive_months"}
         )
     start = first if first is not None and first <= as_of else as_of
-    plist = resolve_periods(periods, as_of=as_of, first=start)
+    plist = resolve_periods(periods, as_of=as_of, first=start, fiscal=fiscal)
     if not plist:
         raise InvalidParameterError("no periods to report", details={"field": "periods"})
     return build(SqlContext(tables, as_of, plist, dims, inactive_months))
@@ -250,7 +257,8 @@ def build(b: SqlContext) -> exp.Select:
 
 def period_tables(b: SqlContext) -> None:
     """``tp_periods``: one row per period with its month numbers (``start_m``, ``cut_m``: the
-    month of min(end, as-of)) and whether it is cut short by the as-of date (``partial``).
+    month of min(end, as-of)) and whether it reaches the as-of date (``partial``: in progress, or
+    YTD, which ends on it; its prior-year window then stops on the same day a year earlier).
     A period's months are ``start_m .. cut_m``; its prior-year window the same months minus
     12 (the as-of day shifted back a year stays in its month)."""
     rows = []
@@ -265,7 +273,7 @@ def period_tables(b: SqlContext) -> None:
                 exp.alias_(date_literal(cut), "cut"),
                 exp.alias_(integer(month_index(p.start)), "start_m"),
                 exp.alias_(integer(month_index(cut)), "cut_m"),
-                exp.alias_(exp.Boolean(this=cut < p.end), "partial"),
+                exp.alias_(exp.Boolean(this=p.end >= b.as_of), "partial"),
                 exp.alias_(number(elapsed_share(p, b.as_of)), "elapsed_share"),
                 exp.alias_(number(elapsed_months(p, b.as_of) / 12.0), "period_years"),
                 exp.alias_(

@@ -20,6 +20,7 @@ from datetime import date
 import polars as pl
 
 from terraplan.errors import DataError, InvalidParameterError, TerraplanError
+from terraplan.planning.fiscal import FiscalCalendar, fiscal_calendar
 from terraplan.planning.kpi_credit import (
     apply_corrections,
     credit_corrections,
@@ -84,6 +85,7 @@ def compute_kpis(
     as_of: date | None = None,
     dimensions: Sequence[str] = DIMENSIONS,
     inactive_months: int = 6,
+    fiscal: FiscalCalendar | int | None = None,
 ) -> pl.DataFrame:
     """Compute every KPI for every group of ``dimensions`` and every period.
 
@@ -96,12 +98,17 @@ def compute_kpis(
             or opportunity date.
         dimensions: subset of :data:`DIMENSIONS`.
         inactive_months: N of the ``inactive_accounts`` KPI (>= 1).
+        fiscal: the fiscal calendar (a :class:`~terraplan.planning.fiscal.FiscalCalendar` or
+            the fiscal year's start month): quarters, years and YTD are fiscal ones, period
+            texts read as :func:`~terraplan.planning.kpi_periods.parse_period` says. Default:
+            calendar years.
 
     Returns:
         A DataFrame with :data:`KEY_COLUMNS` then one column per KPI name (registry order),
         sorted by dimension, key, grain and period start. Every group appears in every period.
     """
     dims = _check_dimensions(dimensions)
+    calendar = fiscal_calendar(fiscal)
     if isinstance(inactive_months, bool) or not isinstance(inactive_months, int):
         raise InvalidParameterError(
             "inactive_months must be an integer", details={"field": "inactive_months"}
@@ -112,7 +119,7 @@ def compute_kpis(
             details={"field": "inactive_months", "value": inactive_months},
         )
     try:
-        return _compute(inputs, periods, as_of, dims, inactive_months)
+        return _compute(inputs, periods, as_of, dims, inactive_months, calendar)
     except TerraplanError:
         raise
     except (pl.exceptions.PolarsError, TypeError, ValueError) as exc:
@@ -165,6 +172,7 @@ def _compute(
     as_of: date | None,
     dims: tuple[str, ...],
     inactive_months: int,
+    fiscal: FiscalCalendar,
 ) -> pl.DataFrame:
     first, last, sales_end = _data_dates(inputs)
     if as_of is None:
@@ -174,7 +182,7 @@ def _compute(
             )
         as_of = last
     first = first if first is not None and first <= as_of else as_of
-    plist = resolve_periods(periods, as_of=as_of, first=first)
+    plist = resolve_periods(periods, as_of=as_of, first=first, fiscal=fiscal)
     if not plist:
         raise InvalidParameterError("no periods to report", details={"field": "periods"})
     ptable = period_table(plist, as_of)

@@ -11,6 +11,7 @@ import polars as pl
 
 from terraplan.errors import InvalidParameterError
 from terraplan.planning.alerts import AlertReport
+from terraplan.planning.fiscal import FiscalCalendar, fiscal_calendar
 from terraplan.planning.kpi_charts import (
     band_chart,
     bar_chart,
@@ -18,6 +19,7 @@ from terraplan.planning.kpi_charts import (
     map_colour,
     territory_map,
 )
+from terraplan.planning.kpi_periods import Period, fiscal_year_period, parse_period
 from terraplan.planning.kpi_registry import kpi_definition
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -72,13 +74,15 @@ def render_report_html(
     names: Mapping[str, str] | None = None,
     reps: Mapping[str, str] | None = None,
     shapes: Sequence[tuple[str, Sequence[Any]]] | None = None,
+    fiscal: FiscalCalendar | int | None = None,
 ) -> str:
     """Render a one-page report as HTML text.
 
     Args:
         kpis: a :func:`~terraplan.planning.kpis.compute_kpis` frame with ``territory`` rows for
             ``period`` and, for the trend chart, monthly rows of this year and last.
-        period: the period label to show (default "YTD" if present, else the latest period).
+        period: the period to show: a label, or a text :func:`~terraplan.planning.kpi_periods.
+            parse_period` reads to one (default "YTD" if present, else the latest period).
         alerts: an :func:`~terraplan.planning.alerts.evaluate_alerts` report.
         balance: a :func:`~terraplan.planning.kpi_balance.territory_balance` frame.
         title: page title; as_of: shown in the header.
@@ -90,6 +94,8 @@ def render_report_html(
         reps: territory id -> its reps' names (the KPI table and the map's legend).
         shapes: ``(territory id, MultiPolygon coordinates)`` in the plan's order, for the
             territory map (inline SVG, coloured as in the web map, with a legend).
+        fiscal: the fiscal calendar ``kpis`` was computed with: the header names the period's
+            months and the trend chart runs over the fiscal year (default: calendar years).
 
     Returns:
         A complete HTML5 document; charts are inline SVG, styles inline, nothing is fetched.
@@ -100,6 +106,9 @@ def render_report_html(
     if territory is None or "period" not in kpis.columns:
         raise InvalidParameterError("kpis must be a compute_kpis frame", details={"field": "kpis"})
     labels = territory["period"].unique().to_list()
+    calendar = fiscal_calendar(fiscal)
+    if period is not None and period not in labels and period.strip().upper() != "YTD":
+        period = parse_period(period, as_of=as_of, fiscal=calendar).label
     if period is None:
         if "YTD" in labels:
             period = "YTD"
@@ -114,12 +123,18 @@ def render_report_html(
     sections = [
         _map_section(shapes, label),
         _attainment_section(rows, period, max_bars, label),
-        _trend_section(territory, as_of),
+        _trend_section(territory, as_of, calendar),
         _balance_section(balance, max_bars, balance_criteria, label),
         _alerts_section(alerts, label),
         _table_section(rows, period, label),
     ]
-    subtitle = f"Period {period or '-'}" + (f" · as of {as_of.isoformat()}" if as_of else "")
+    shown = period or "-"
+    if not rows.is_empty():
+        first = rows.row(0, named=True)
+        shown = Period(
+            first["period_start"], first["period_end"], period or "", first["grain"]
+        ).title
+    subtitle = f"Period {shown}" + (f" · as of {as_of.isoformat()}" if as_of else "")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -208,32 +223,40 @@ def _same(a: Sequence[float | None], b: Sequence[float | None]) -> bool:
     )
 
 
-def _trend_section(territory: pl.DataFrame, as_of: date | None) -> str:
+def _trend_section(territory: pl.DataFrame, as_of: date | None, fiscal: FiscalCalendar) -> str:
+    """Monthly revenue over the (fiscal) year holding ``as_of`` against the year before."""
     months = territory.filter(pl.col("grain") == "month")
     if months.is_empty():
         return ""
-    year = as_of.year if as_of else max(months["period_start"].to_list()).year
+    day = as_of if as_of else max(months["period_start"].to_list())
+    year = fiscal.year_of(day)
+    start = fiscal.year_bounds(year)[0]
+    position = (
+        pl.col("period_start").dt.year().cast(pl.Int64) * 12
+        + pl.col("period_start").dt.month().cast(pl.Int64)
+        - (start.year * 12 + start.month)
+    ).alias("m")
     totals = (
-        months.filter(pl.col("period_start").dt.year() == year)
-        .group_by(pl.col("period_start").dt.month().alias("m"))
+        months.filter(position.is_between(0, 11))
+        .group_by(position)
         .agg(pl.col("revenue").sum(), pl.col("revenue_prior_year").sum())
     )
     this_year: list[float | None] = [None] * 12
     last_year: list[float | None] = [None] * 12
     for m, revenue, prior in totals.iter_rows():
-        this_year[m - 1] = revenue
-        last_year[m - 1] = prior
+        this_year[m] = revenue
+        last_year[m] = prior
     earlier = (
-        months.filter(pl.col("period_start").dt.year() == year - 1)
-        .group_by(pl.col("period_start").dt.month().alias("m"))
-        .agg(pl.col("revenue").sum())
+        months.filter(position.is_between(-12, -1)).group_by(position).agg(pl.col("revenue").sum())
     )
     for m, revenue in earlier.iter_rows():
-        last_year[m - 1] = revenue
+        last_year[m + 12] = revenue
+    names = [MONTHS[(start.month - 1 + i) % 12] for i in range(12)]
+    now, before = (fiscal_year_period(y, fiscal).label for y in (year, year - 1))
     chart = line_chart(
-        MONTHS,
-        [(str(year), this_year), (str(year - 1), last_year)],
-        title=f"Monthly revenue, {year} vs {year - 1} (all territories)",
+        names,
+        [(now, this_year), (before, last_year)],
+        title=f"Monthly revenue, {now} vs {before} (all territories)",
     )
     return f'<section id="trend"><h2>Revenue trend</h2>{chart}</section>'
 

@@ -23,6 +23,8 @@ import numpy as np
 
 from terraplan.engine import quotas
 from terraplan.errors import InvalidParameterError
+from terraplan.planning.fiscal import FiscalCalendar, fiscal_calendar
+from terraplan.planning.kpi_periods import parse_period
 from terraplan.planning.reps_support import parse_amount
 from terraplan.planning.revenue import describe_source
 
@@ -126,30 +128,41 @@ def data_coverage(dates: Sequence[date], as_of: date | None = None) -> tuple[dat
 
 
 def resolve_period(
-    period: int | tuple[date, date] | None,
+    period: int | str | tuple[date, date] | None,
     effective: tuple[date | None, date | None],
     coverage: tuple[date, date] | None,
+    fiscal: FiscalCalendar | int | None = None,
 ) -> tuple[date, date]:
-    """The target period: ``period`` (a year or whole months), else the plan's effective
-    dates, else the year after the revenue history."""
+    """The target period: ``period`` (a year, a period text such as ``FY2027`` or
+    ``FY2027Q1``, or whole months), else the plan's effective dates, else the year after the
+    revenue history. Years are the fiscal years of ``fiscal`` (default: calendar years)."""
+    calendar_ = fiscal_calendar(fiscal)
     if period is None:
         if effective[0] is not None and effective[1] is not None:
             period = (effective[0], effective[1])
         elif coverage is not None:
-            period = coverage[1].year + 1
+            period = calendar_.year_of(coverage[1]) + 1
         else:
             raise InvalidParameterError(
                 "period is required (a year such as 2027, or first and last day): the plan has "
                 "no effective dates and there is no revenue history to follow",
                 details={"parameter": "period"},
             )
+    if isinstance(period, str):
+        if period.strip().lower() in ("ytd", "month", "quarter", "year"):
+            raise InvalidParameterError(
+                f"a target period is a year, a quarter or a month, got {period!r}",
+                details={"parameter": "period"},
+            )
+        parsed = parse_period(period, fiscal=calendar_)
+        return parsed.start, parsed.end
     if isinstance(period, int) and not isinstance(period, bool):
         if not 1900 <= period <= 9999:
             raise InvalidParameterError(
                 f"period year must be between 1900 and 9999, got {period}",
                 details={"parameter": "period"},
             )
-        return date(period, 1, 1), date(period, 12, 31)
+        return calendar_.year_bounds(period)
     if not (isinstance(period, tuple) and len(period) == 2):
         raise InvalidParameterError("period must be a year or a (first day, last day) pair")
     start, end = period

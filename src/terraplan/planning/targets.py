@@ -31,6 +31,7 @@ from terraplan.engine import capacity as cap
 from terraplan.engine import quota_allocation as alloc
 from terraplan.engine import quotas
 from terraplan.errors import DataError, InvalidParameterError
+from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.reps_support import (
     account_territories,
     months_between,
@@ -145,7 +146,7 @@ def set_targets(
     company_target: float | str | None = None,
     method: str | TargetMethod = "blend:history=0.6,potential=0.4",
     growth: float | str = 0.08,
-    period: int | tuple[date, date] | None = None,
+    period: int | str | tuple[date, date] | None = None,
     history_period: tuple[date, date] | None = None,
     unit: float | str = 1000,
     seasonality: str | Sequence[float] = "history",
@@ -159,6 +160,7 @@ def set_targets(
     revenue_source: str = "auto",
     as_of: date | None = None,
     territory_of: Mapping[str, str] | None = None,
+    fiscal: FiscalCalendar | int | None = None,
 ) -> TargetPlan:
     """Set targets for every territory of ``plan`` (overlays excluded), its reps and months.
 
@@ -167,8 +169,12 @@ def set_targets(
     there are any, else Closed Won opportunities at their close date). Its coverage runs to
     the last month of data (never past the last month completed before ``as_of``).
 
-    ``period``: a year or an inclusive ``(first day, last day)`` of whole months; defaults
-    to the plan's effective dates, else the year after the revenue history. ``history_period``
+    ``period``: a year, a period text (``2027``, ``FY2027``, ``FY2027Q1``, ``2027-03``: see
+    :func:`~terraplan.planning.kpi_periods.parse_period`) or an inclusive ``(first day, last
+    day)`` of whole months; defaults to the plan's effective dates, else the year after the
+    revenue history. Years are the fiscal years of ``fiscal`` (a
+    :class:`~terraplan.planning.fiscal.FiscalCalendar` or the start month; default: calendar
+    years), so that targets match the KPIs' fiscal periods. ``history_period``
     defaults to the same number of months just before ``period``, moved back to end with the
     data when the data ends earlier ("last 12 months to 2026-10-31"), and scaled up when the
     data holds fewer months ("2026 annualised from 10 months"); ``TargetPlan.basis`` says
@@ -191,7 +197,7 @@ def set_targets(
     step = parse_amount(unit, name="unit")
     revenue = revenue_history(sales_lines, opportunities, source=revenue_source)
     coverage = data_coverage([line.date for line in revenue.lines], as_of)
-    start, end = resolve_period(period, (plan.effective_from, plan.effective_to), coverage)
+    start, end = resolve_period(period, (plan.effective_from, plan.effective_to), coverage, fiscal)
     months = period_months(start, end)
     window = history_basis(start, len(months), coverage, revenue.source, history_period)
     if not (math.isfinite(contradiction_tolerance) and contradiction_tolerance >= 0):

@@ -15,6 +15,7 @@ from terraplan.domain import Plan
 from terraplan.errors import NotFoundError
 from terraplan.planning.alerts import AlertReport, AlertThresholds, evaluate_alerts
 from terraplan.planning.balance_criteria import BalanceCriteria, plan_balance_criteria
+from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.kpi_balance import territory_balance
 from terraplan.planning.kpi_credit import crediting_note, today_owners
 from terraplan.planning.kpi_groups import account_table, territory_table
@@ -322,15 +323,18 @@ def plan_kpis(
     periods: list[str] | None = None,
     dimensions: list[str] | None = None,
     cache: MonitoringCache | None = None,
+    fiscal: FiscalCalendar | None = None,
 ) -> tuple[PlanData, pl.DataFrame]:
+    """The plan's KPIs for ``periods`` (quarters, years and YTD of the ``fiscal`` calendar)."""
+
     def compute(data: PlanData) -> pl.DataFrame:
-        kwargs: dict[str, Any] = {"periods": periods, "as_of": data.as_of}
+        kwargs: dict[str, Any] = {"periods": periods, "as_of": data.as_of, "fiscal": fiscal}
         if dimensions:
             kwargs["dimensions"] = tuple(dimensions)
         return compute_kpis(data.inputs, **kwargs)
 
     if cache is not None:
-        key = ("kpis", tuple(periods or ()), tuple(dimensions or ()))
+        key = ("kpis", tuple(periods or ()), tuple(dimensions or ()), fiscal)
         data, frame = cache.memo(db, plan_id, key, compute)
         return data, frame
     data = load_plan_data(db, plan_id)
@@ -360,6 +364,7 @@ def plan_alerts(
     balance: Mapping[str, float] | None = None,
     balance_tolerance: float | None = None,
     cache: MonitoringCache | None = None,
+    fiscal: FiscalCalendar | None = None,
 ) -> tuple[PlanData, AlertReport]:
     """Alerts; balance is judged by the plan's own criteria unless ``balance`` (metric ->
     tolerance) or ``balance_tolerance`` override them."""
@@ -372,6 +377,7 @@ def plan_alerts(
             thresholds=thresholds,
             design_totals=data.design_totals,
             criteria=data.balance_criteria(balance=balance, tolerance=balance_tolerance),
+            fiscal=fiscal,
         )
 
     if cache is not None:
@@ -381,6 +387,7 @@ def plan_alerts(
             repr(thresholds),
             tuple(sorted((balance or {}).items())),
             balance_tolerance,
+            fiscal,
         )
         data, report = cache.memo(db, plan_id, key, compute)
         return data, report
@@ -406,9 +413,11 @@ def territory_priorities(
     )
 
 
-def plan_report_html(db: Database, plan_id: str, *, period: str | None = None) -> str:
+def plan_report_html(
+    db: Database, plan_id: str, *, period: str | None = None, fiscal: FiscalCalendar | None = None
+) -> str:
     data = load_plan_data(db, plan_id)
-    kpis = compute_kpis(data.inputs, as_of=data.as_of, dimensions=("territory",))
+    kpis = compute_kpis(data.inputs, as_of=data.as_of, dimensions=("territory",), fiscal=fiscal)
     criteria = data.balance_criteria()
     alerts = evaluate_alerts(
         data.inputs,
@@ -417,6 +426,7 @@ def plan_report_html(db: Database, plan_id: str, *, period: str | None = None) -
         as_of=data.as_of,
         design_totals=data.design_totals,
         criteria=criteria,
+        fiscal=fiscal,
     )
     balance = territory_balance(data.inputs, criteria=criteria)
     from terraplan.services.report_map import report_names, territory_shapes
@@ -435,4 +445,5 @@ def plan_report_html(db: Database, plan_id: str, *, period: str | None = None) -
         names=names,
         reps=reps,
         shapes=shapes,
+        fiscal=fiscal,
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 from terraplan.domain import OwnerRole, Plan, TerritoryOwner
 from terraplan.planning.capacity import CapacityReport, forecast_hiring, size_team
+from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.matching import MatchResult, match_reps
 from terraplan.planning.revenue import parse_source
 from terraplan.planning.targets import TargetPlan, parse_adjustment, set_targets
@@ -132,18 +133,20 @@ def plan_targets(
     company_target: str | float | None,
     method: str = "blend:history=0.6,potential=0.4",
     growth: str | float = 0.0,
-    period: int | None = None,
+    period: int | str | None = None,
     unit: float = 1000.0,
     seasonality: str = "history",
     adjustments: Sequence[str] = (),
     revenue_source: str = "auto",
     as_of: date | None = None,
+    fiscal: FiscalCalendar | None = None,
 ) -> TargetPlan:
     """Set the plan's targets and store them (replacing the plan's previous targets).
 
     Revenue history is the sales lines, else the Closed Won opportunities (``revenue_source``
-    chooses); only months completed before ``as_of`` (default today) count. ``period``
-    defaults to the plan's effective dates, else the year after the revenue history.
+    chooses); only months completed before ``as_of`` (default today) count. ``period`` (a
+    year or a text such as ``FY2027``; years are ``fiscal`` years) defaults to the plan's
+    effective dates, else the year after the revenue history.
     """
     source = parse_source(revenue_source)
     with UnitOfWork(db) as uow:
@@ -170,6 +173,7 @@ def plan_targets(
         revenue_source=source,
         as_of=as_of or date.today(),
         territory_of=territory_of,
+        fiscal=fiscal,
     )
     with UnitOfWork(db) as uow:
         uow.targets.delete_where({"plan_id": plan_id})

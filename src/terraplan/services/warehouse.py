@@ -31,6 +31,7 @@ from typing import Any
 import polars as pl
 
 from terraplan.errors import DataError, InvalidParameterError, TerraplanError
+from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.kpi_inputs import KpiInputs
 from terraplan.planning.kpi_registry import DIMENSIONS, KPI_NAMES
 from terraplan.planning.kpi_sql import (
@@ -88,11 +89,13 @@ def warehouse_kpis(
     dimensions: Sequence[str] = DIMENSIONS,
     inactive_months: int = 6,
     spark: Any = None,
+    fiscal: FiscalCalendar | None = None,
 ) -> WarehouseRun:
     """Compile the KPI query for ``engine``, run it on ``location`` and return its result.
 
     ``as_of`` defaults to the latest sales line (else opportunity) date, as ``terraplan kpis``
-    does in-process; grains ("month" ...) start at the earliest sales line or opportunity.
+    does in-process; grains ("month" ...) start at the earliest sales line or opportunity;
+    quarters, years and YTD follow ``fiscal`` (default: calendar years).
     """
     if engine not in ENGINES:
         raise InvalidParameterError(
@@ -116,6 +119,7 @@ def warehouse_kpis(
             "dimensions": dimensions,
             "inactive_months": inactive_months,
             "dialect": dialect,
+            "fiscal": fiscal,
         }
         sql = compile_kpi_sql(kpi_tables, **options)
         started, cpu = time.perf_counter(), time.process_time()

@@ -86,6 +86,10 @@ const TPDashboard = {
   init() {
     document.getElementById("db-by").addEventListener("change", (e) => { this.dimension = e.target.value; this.region = null; this.refresh().catch((err) => say(err.message, "error")); });
     document.getElementById("db-period").addEventListener("change", (e) => { this.period = e.target.value; this.refresh().catch((err) => say(err.message, "error")); });
+    if ((TP.config.fiscal_year_start || 1) !== 1) {  // quarters, years and YTD are fiscal ones: say so
+      const names = {YTD: "fiscal year to date", quarter: "this fiscal quarter", year: "this fiscal year"};
+      for (const option of document.querySelectorAll("#db-period option")) option.textContent = names[option.value] || option.textContent;
+    }
     if (!canPlan() && TP.config.user.role !== "manager") {
       document.querySelector("#db-by option[value=region]").remove();
     }
@@ -124,7 +128,8 @@ const TPDashboard = {
     // A grain ("quarter", "year") answers every such period: show the latest one.
     const latest = rows.reduce((m, r) => (r.period_start && r.period_start > m ? r.period_start : m), "");
     if (latest) rows = rows.filter((r) => !r.period_start || r.period_start === latest);
-    const shownPeriod = rows.length ? rows[0].period : kpis.period;
+    const shownLabel = rows.length ? rows[0].period : kpis.period;
+    const shownPeriod = (kpis.period_titles || {})[shownLabel] || shownLabel;
     if (this.region) {
       const inside = this.territoriesIn(this.region);
       rows = rows.filter((r) => inside.has(r.key));

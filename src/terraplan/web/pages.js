@@ -84,7 +84,8 @@ const TPPages = {
       el("span", {}, "Manager: ", el("strong", {id: "tp-manager"}, data.managers.join(", ") || "none")), " · ",
       el("span", {class: "muted"}, `plan ${data.plan.name} v${data.plan.version}, ${data.plan.status.replace("_", " ")}`));
     const f = data.figures;
-    const figures = [["Target (year to date)", fmt(f.target)], ["Revenue (year to date)", fmt(f.revenue)],
+    const ytd = (TP.config.fiscal_year_start || 1) !== 1 ? "fiscal year to date" : "year to date";
+    const figures = [[`Target (${ytd})`, fmt(f.target)], [`Revenue (${ytd})`, fmt(f.revenue)],
       ["Attainment", ratio(f.attainment)], ["Open pipeline", fmt(f.open_pipeline)],
       ["Pipeline coverage", f.pipeline_coverage == null ? "" : f.pipeline_coverage.toFixed(2) + "×"], ["Potential", fmt(f.potential)]];
     document.getElementById("tp-figures").replaceChildren(el("tbody", {}, ...figures.map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", {class: "num"}, v)))));

@@ -20,7 +20,7 @@ WITH tp_periods AS (
     CAST('2026-03-15' AS DATE) AS cut,
     24312 AS start_m,
     24314 AS cut_m,
-    FALSE AS partial,
+    TRUE AS partial,
     1.0 AS elapsed_share,
     0.20698924731182797 AS period_years,
     3 AS grain_order

@@ -20,6 +20,7 @@ from terraplan.api.response_cache import (
 from terraplan.domain.access import Action, require_visible, sees_everything
 from terraplan.domain.user import Role
 from terraplan.errors import InvalidParameterError, NotFoundError, PermissionDeniedError
+from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.services.access import (
     Principal,
     plan_resource,
@@ -119,6 +120,10 @@ class KpiTablePublic(BaseModel):
     alignment_source: str
     rows: list[dict[str, Any]]
     notes: list[str] = []
+    #: Each period label of the rows as people read it: ``FY2027Q1`` -> ``FY2027 Q1 (Feb–Apr 2026)``.
+    period_titles: dict[str, str] = {}
+    #: Month the fiscal year starts in (1: calendar years), from the settings.
+    fiscal_year_start: int = 1
 
 
 class AlertPublic(BaseModel):
@@ -135,6 +140,8 @@ class AlertPublic(BaseModel):
 class AlertsPublic(BaseModel):
     plan_id: str
     period: str
+    #: ``FY2027 Q1 (Feb–Apr 2026)``: the period with its months.
+    period_title: str = ""
     as_of: date
     alerts: list[AlertPublic]
     realignment_recommended: bool
@@ -152,7 +159,24 @@ def kpi_definitions(principal: CurrentPrincipal) -> list[KpiDefinitionPublic]:
 
 
 _Dimension = Annotated[str, Query(description="territory, region, rep, segment or industry")]
-_Period = Annotated[str, Query(description="2026Q3, 2026-07, 2026, YTD, month, quarter or year")]
+_Period = Annotated[
+    str,
+    Query(
+        description="2026Q3, 2026-07, 2026, YTD, month, quarter or year; with a fiscal year "
+        "(TERRAPLAN_FISCAL_YEAR_START) quarters, years and YTD are fiscal: FY2027Q1, FY2027, "
+        "CY2026Q3 for a calendar quarter"
+    ),
+]
+_AlertPeriod = Annotated[
+    str | None,
+    Query(description="As for the KPIs; default the current (fiscal) quarter"),
+]
+
+
+def _fiscal(request: Request) -> FiscalCalendar:
+    """The fiscal calendar of the app's settings."""
+    fiscal: FiscalCalendar = request.app.state.settings.fiscal_calendar()
+    return fiscal
 
 
 def _check_dimension(by: str) -> None:
@@ -259,11 +283,23 @@ def _kpis_response(
 def _kpi_table(
     request: Request, db: Database, plan_id: str, by: str, period: str, scope: _Scope | None
 ) -> KpiTablePublic:
+    from terraplan.planning.kpi_periods import Period
     from terraplan.services.monitoring import plan_kpis
 
+    fiscal = _fiscal(request)
     data, frame = plan_kpis(
-        db, plan_id, periods=[period], dimensions=[by], cache=request.app.state.monitoring_cache
+        db,
+        plan_id,
+        periods=[period],
+        dimensions=[by],
+        cache=request.app.state.monitoring_cache,
+        fiscal=fiscal,
     )
+    spans = frame.select("period", "period_start", "period_end", "grain").unique()
+    titles = {
+        label: Period(start, end, label, grain).title
+        for label, start, end, grain in spans.iter_rows()
+    }
     rows = [
         {k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()}
         for row in frame.sort("key").iter_rows(named=True)
@@ -277,6 +313,8 @@ def _kpi_table(
         alignment_source=data.alignment_source,
         rows=rows,
         notes=[data.crediting_note] if by == "rep" and data.crediting_note else [],
+        period_titles=titles,
+        fiscal_year_start=fiscal.start_month,
     )
 
 
@@ -291,7 +329,7 @@ async def plan_alerts_route(
     request: Request,
     caller: CurrentCaller,
     plan_id: str,
-    period: str | None = None,
+    period: _AlertPeriod = None,
 ) -> Response:
     """Alerts of the plan; managers and reps get those about their territories and reps (the
     realignment reasons, which name every territory concerned, only go to planners).
@@ -313,7 +351,7 @@ async def active_plan_alerts_route(
     request: Request,
     caller: CurrentCaller,
     scope: _MarketScope = None,
-    period: str | None = None,
+    period: _AlertPeriod = None,
 ) -> Response:
     """Alerts of the active plan of a part of the market (``scope``), as
     ``/plans/{plan_id}/alerts`` gives them; the body names the plan."""
@@ -341,12 +379,17 @@ def _alerts_response(
 def _alerts(
     request: Request, db: Database, plan_id: str, period: str | None, scope: _Scope | None
 ) -> AlertsPublic:
+    from terraplan.planning.kpi_periods import period_title
     from terraplan.services.monitoring import plan_alerts
 
-    _, report = plan_alerts(db, plan_id, period=period, cache=request.app.state.monitoring_cache)
+    fiscal = _fiscal(request)
+    _, report = plan_alerts(
+        db, plan_id, period=period, cache=request.app.state.monitoring_cache, fiscal=fiscal
+    )
     return AlertsPublic(
         plan_id=plan_id,
         period=report.period,
+        period_title=period_title(report.period, as_of=report.as_of, fiscal=fiscal),
         as_of=report.as_of,
         alerts=[
             AlertPublic(**asdict(a))

@@ -97,14 +97,17 @@ def territory_page_route(
     plan_id: str,
     territory_id: str,
 ) -> TerritoryPagePublic:
-    """The territory's plan page: figures (year to date), notes, top 20 accounts by priority,
-    reps and managers by name."""
+    """The territory's plan page: figures (year to date, fiscal under a fiscal year), notes,
+    top 20 accounts by priority, reps and managers by name."""
     from terraplan.services.monitoring import plan_kpis
     from terraplan.services.territory_pages import territory_page, territory_priority_rows
 
     check_territory(db, principal, plan_id, territory_id, Action.READ)
     cache = request.app.state.monitoring_cache
-    _, frame = plan_kpis(db, plan_id, periods=["YTD"], dimensions=["territory"], cache=cache)
+    fiscal = request.app.state.settings.fiscal_calendar()
+    _, frame = plan_kpis(
+        db, plan_id, periods=["YTD"], dimensions=["territory"], cache=cache, fiscal=fiscal
+    )
     row = next((r for r in frame.iter_rows(named=True) if r["key"] == territory_id), {})
     priorities = territory_priority_rows(db, plan_id, territory_id, top=20, cache=cache)
     page = territory_page(db, plan_id, territory_id, kpis=row, priorities=priorities)

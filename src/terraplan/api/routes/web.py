@@ -58,6 +58,7 @@ def index(request: Request) -> HTMLResponse:
             "region": user.region,
         },
         "tile_url": settings.map_tile_url,
+        "fiscal_year_start": settings.fiscal_year_start,
     }
     body = _page("app.html").replace("{{CONFIG}}", html.escape(json.dumps(config), quote=True))
     return HTMLResponse(body, headers=headers)

@@ -1,0 +1,147 @@
+"""``terraplan kpis``, ``alerts`` and ``report`` under a fiscal year (``--fiscal-year-start``
+or ``TERRAPLAN_FISCAL_YEAR_START``)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from terraplan.storage import migrate
+from terraplan.storage.database import Database
+
+
+def _demo_plan(url: str) -> None:
+    path = Path(__file__).parents[1] / "services" / "warehouse_demo.py"
+    if "warehouse_demo" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("warehouse_demo", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["warehouse_demo"] = module
+        spec.loader.exec_module(module)
+    db = Database(url)
+    migrate.upgrade(db)
+    sys.modules["warehouse_demo"].demo_plan(db, n_accounts=300, seed=5)
+    db.dispose()
+
+
+def _same_rows(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> None:
+    """Equal rows; floats within 1e-9 relative (sums may differ in the last digits)."""
+    assert len(got) == len(want)
+    for a, b in zip(got, want, strict=True):
+        assert a.keys() == b.keys()
+        for name, value in a.items():
+            if isinstance(value, float) and isinstance(b[name], float):
+                assert math.isclose(value, b[name], rel_tol=1e-9, abs_tol=1e-6), name
+            else:
+                assert value == b[name], name
+
+
+def test_fiscal_quarters_from_the_option_and_the_setting(
+    run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _demo_plan(f"sqlite:///{tmp_path}/cli.db")
+    args = ("kpis", "--plan", "PW", "--by", "region", "--period", "quarter", "-f", "json")
+    by_option = run_cli(*args, "--fiscal-year-start", "2")
+    assert by_option.returncode == 0, by_option.stderr
+    rows = json.loads(by_option.stdout)
+    assert rows and all(r["period"].startswith("FY") for r in rows)
+    # the same figures as the library gives for the same fiscal quarters
+    from terraplan.planning.fiscal import FiscalCalendar
+    from terraplan.services.monitoring import plan_kpis
+
+    db = Database(f"sqlite:///{tmp_path}/cli.db")
+    _, frame = plan_kpis(
+        db, "PW", periods=["quarter"], dimensions=["region"], fiscal=FiscalCalendar(2)
+    )
+    db.dispose()
+    assert set(frame["period_start"].dt.month().to_list()) <= {2, 5, 8, 11}
+    want = {(r["key"], r["period"]): r["revenue"] for r in frame.iter_rows(named=True)}
+    assert len(want) == len(rows)
+    for r in rows:
+        assert math.isclose(r["revenue"], want[r["key"], r["period"]], abs_tol=1e-6)
+
+    monkeypatch.setenv("TERRAPLAN_FISCAL_YEAR_START", "2")
+    by_setting = run_cli(*args)
+    assert by_setting.returncode == 0, by_setting.stderr
+    _same_rows(json.loads(by_setting.stdout), rows)
+    table = run_cli("kpis", "--plan", "PW", "--period", "YTD")
+    assert table.returncode == 0, table.stderr
+    assert "KPIs by territory, YTD (20" in table.stdout  # the dates of the fiscal YTD
+    latest = frame.sort("period_start")["period"][-1]
+    one = run_cli("kpis", "--plan", "PW", "--period", latest)
+    assert one.returncode == 0, one.stderr
+    assert f"{latest[:6]} {latest[6:]} (" in one.stdout  # FY2027 Q1 (Feb–Apr 2026)
+
+    alerts = run_cli("alerts", "--plan", "PW", "-f", "json")
+    assert alerts.returncode == 0, alerts.stderr
+    assert json.loads(alerts.stdout)["period"] == latest  # the current fiscal quarter
+    alert_table = run_cli("alerts", "--plan", "PW")
+    assert alert_table.returncode == 0, alert_table.stderr
+    assert f"Alerts, {latest[:6]} {latest[6:]} (" in alert_table.stdout
+    report = run_cli("report", "--plan", "PW", "--out", str(tmp_path / "r.html"))
+    assert report.returncode == 0, report.stderr
+    assert "Monthly revenue, FY" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_bad_fiscal_values_name_the_option_or_the_period(
+    run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for month in ("0", "13"):
+        bad = run_cli("kpis", "--plan", "P", "--fiscal-year-start", month)
+        assert bad.returncode == 2
+        assert "--fiscal-year-start" in bad.stderr
+    ambiguous = run_cli(
+        "kpis", "--plan", "P", "--sql", "duckdb", "--period", "2026Q1", "--fiscal-year-start", "7"
+    )
+    assert ambiguous.returncode != 0
+    assert "ambiguous" in ambiguous.stderr and "FY2026Q1" in ambiguous.stderr
+    quarter5 = run_cli(
+        "kpis", "--plan", "P", "--sql", "duckdb", "--period", "FY27Q5", "--fiscal-year-start", "7"
+    )
+    assert quarter5.returncode != 0 and "Q1 to Q4" in quarter5.stderr
+    monkeypatch.setenv("TERRAPLAN_FISCAL_YEAR_START", "13")
+    setting = run_cli("kpis", "--plan", "P")
+    assert setting.returncode == 2
+    assert "TERRAPLAN_FISCAL_YEAR_START" in setting.stderr
+
+
+def test_fiscal_year_targets_then_attainment(run_cli: Any, tmp_path: Path) -> None:
+    """``terraplan targets --period FY2027`` sets February-to-January targets; the KPIs of
+    FY2027 then carry the whole company target, and FY2027Q1 its February-April months."""
+    _demo_plan(f"sqlite:///{tmp_path}/cli.db")
+    fy = ("--fiscal-year-start", "2")
+    targets = run_cli(
+        "targets",
+        "--plan",
+        "PW",
+        "--company-target",
+        "12M",
+        "--period",
+        "FY2027",
+        *fy,
+        "-f",
+        "json",
+    )
+    assert targets.returncode == 0, targets.stderr
+    body = json.loads(targets.stdout)
+    assert (body["period_start"], body["period_end"]) == ("2026-02-01", "2027-01-31")
+    q1_months = sum(
+        value
+        for row in body["monthly"]
+        for month, value in row.items()
+        if month in ("2026-02", "2026-03", "2026-04")
+    )
+    kpis = run_cli("kpis", "--plan", "PW", "--period", "FY2027", *fy, "-f", "json")
+    assert kpis.returncode == 0, kpis.stderr
+    year = json.loads(kpis.stdout)
+    assert math.isclose(sum(r["target"] or 0.0 for r in year), 12e6, rel_tol=1e-9)
+    quarter = run_cli("kpis", "--plan", "PW", "--period", "FY2027Q1", *fy, "-f", "json")
+    assert quarter.returncode == 0, quarter.stderr
+    got = sum(r["target"] or 0.0 for r in json.loads(quarter.stdout))
+    assert math.isclose(got, q1_months, rel_tol=1e-9), (got, q1_months)
