@@ -12,8 +12,12 @@ def test_signed_out_gets_the_login_page_and_a_wrong_password_says_so(
     browser: object, live_server: str, tmp_path: Path
 ) -> None:
     page = browser.new_page()  # type: ignore[attr-defined]
+    errors: list[str] = []  # a missing asset (the tab's icon too) is a console error
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(live_server + "/")
+    page.wait_for_load_state("networkidle")
     assert page.title() == "terraplan — sign in"
+    assert errors == []
     page.fill("#username", "planner")
     page.fill("#password", "wrong")
     page.click("button[type=submit]")
