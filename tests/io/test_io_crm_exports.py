@@ -435,6 +435,43 @@ def test_closed_and_won_columns_are_kept_as_given(make_file: Any) -> None:
     assert result.report.warnings == []
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_hubspot_deal_export_imports_as_opportunities(make_file: Any, fmt: str) -> None:
+    # HubSpot's deal export, headers as it writes them: every row used to be refused (no
+    # account_id, created_date or stage column), and a deal of two companies lists both ids
+    # in "Associated Company IDs"; the primary one has a column of its own.
+    text = (
+        "Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount,Create Date,Pipeline,"
+        "Associated Company IDs,Associated Company IDs (Primary)\n"
+        "9001,Acme renewal,Closed won,2025-02-01 10:15,,1200,2025-01-02 09:00,Sales,A2;A1,A1\n"
+        "9002,Beta new,Closed lost,2025-03-01 11:00,,800,2025-01-05 09:00,Sales,A1,A1\n"
+        "9003,Gamma,Appointment scheduled,,,500,2025-02-10 09:00,Sales,A2,A2\n"
+    )
+    result = load_file(make_file(text, fmt), "opportunities", known_ids={"accounts": ["A1", "A2"]})
+    assert result.report.ok, result.report.summary()
+    got = {
+        i: (r["account_id"], r["name"], r["created_date"], r["close_date"], r["is_won"])
+        for i, r in _records(result).items()
+    }
+    assert got == {
+        "9001": ("A1", "Acme renewal", date(2025, 1, 2), date(2025, 2, 1), True),
+        "9002": ("A1", "Beta new", date(2025, 1, 5), date(2025, 3, 1), False),
+        "9003": ("A2", "Gamma", date(2025, 2, 10), None, False),
+    }
+    assert (
+        "column 'Associated Company IDs' also maps to 'account_id' (taken from "
+        "'Associated Company IDs (Primary)'); it is ignored" in result.report.warnings
+    )
+
+
+def test_opportunity_line_items_date_by_their_service_date(make_file: Any) -> None:
+    text = "Id,OpportunityId,AccountId,ServiceDate,TotalPrice\nL1,O1,A1,2025-04-30,250.5\n"
+    result = load_file(make_file(text), "sales_lines", known_ids={"accounts": ["A1"]})
+    assert result.report.ok, result.report.summary()
+    assert _records(result)["L1"]["date"] == date(2025, 4, 30)
+    assert _records(result)["L1"]["amount"] == 250.5
+
+
 # --- dates --------------------------------------------------------------------------------
 
 

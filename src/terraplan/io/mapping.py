@@ -81,7 +81,7 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "employees": ("numberofemployees",),
         "annual_revenue": ("annualrevenue", "revenue"),
         "source": ("leadsource",),
-        "created_date": ("createddate",),
+        "created_date": ("createddate", "createdate"),
         "converted_opportunity_id": ("convertedopportunityid",),
     },
     "reps": {
@@ -118,17 +118,32 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
             "hsobjectid",
         ),
         "account_id": ("accountid",),
-        "date": ("invoicedate", "orderdate"),
+        "date": ("invoicedate", "orderdate", "servicedate"),
         "amount": ("totalprice",),
         "product": ("productname", "productcode"),
     },
     "opportunities": {
         "id": ("opportunityid", "dealid", "recordid", "hsobjectid"),
-        "account_id": ("accountid",),
-        "owner_id": ("ownerid", "opportunityowner", "opportunityownerid", "owner"),
-        "name": ("opportunityname",),
-        "stage": ("stagename",),
-        "created_date": ("createddate",),
+        # HubSpot's deal export names the company by "Associated Company IDs (Primary)"
+        "account_id": (
+            "accountid",
+            "associatedcompanyidsprimary",
+            "associatedcompanyids(primary)",
+            "associatedcompanyid",
+            "associatedcompanyids",
+            "companyid",
+        ),
+        "owner_id": (
+            "ownerid",
+            "opportunityowner",
+            "opportunityownerid",
+            "owner",
+            "dealowner",
+            "hubspotownerid",
+        ),
+        "name": ("opportunityname", "dealname"),
+        "stage": ("stagename", "dealstage"),
+        "created_date": ("createddate", "createdate"),
         "close_date": ("closedate",),
         "amount": ("amountusd", "totalamount"),
         "is_closed": ("isclosed", "closed"),
@@ -155,6 +170,17 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 _SEPARATORS = re.compile(r"[\s_\-./]+")
+
+
+def _precedence(kind: str, field: str, key: str, user: Mapping[str, str | None]) -> int:
+    """Which of two columns of one field wins (lower first): a column the mapping file
+    names, then the field's own name, then its aliases in their order (HubSpot's
+    "Associated Company IDs (Primary)" before "Associated Company IDs"); any other header
+    (a converted amount's) after them all, so that the file's order decides among those."""
+    if key in user or key == normalize_header(field):
+        return 0
+    aliases = [normalize_header(a) for a in _ALIASES.get(kind, {}).get(field, ())]
+    return 1 + aliases.index(key) if key in aliases else 1 + len(aliases)
 
 
 def unique_headers(written: Sequence[str | None]) -> tuple[list[str], list[int], list[str]]:
@@ -370,10 +396,16 @@ def resolve_columns(
         if target.startswith(ATTRIBUTE_PREFIX):
             attributes.setdefault(target[len(ATTRIBUTE_PREFIX) :], header)
         elif target in fields:
-            ignored.append(header)
+            kept, dropped = fields[target], header
+            if _precedence(kind, target, key, user_normalized) < _precedence(
+                kind, target, normalize_header(kept), user_normalized
+            ):
+                kept, dropped = header, kept
+                fields[target] = header
+            ignored.append(dropped)
             warnings.append(
-                f"column {short(header)!r} also maps to {target!r} (taken from"
-                f" {short(fields[target])!r});"
+                f"column {short(dropped)!r} also maps to {target!r} (taken from"
+                f" {short(kept)!r});"
                 " it is ignored"
             )
         else:
