@@ -148,17 +148,32 @@ def test_codes_that_are_not_three_letters_are_row_errors(make_file: Any) -> None
     text = (
         "Id,AccountId,CreatedDate,StageName,Amount,CurrencyIsoCode\n"
         "006A,001A,2025-01-10,New,10,EUR\n006B,001A,2025-01-10,New,10,€\n"
-        "006C,001A,2025-01-10,New,10,EURO\n006D,001A,2025-01-10,New,10, eur \n"
+        "006C,001A,2025-01-10,New,10,Euros\n006D,001A,2025-01-10,New,10, eur \n"
     )
     result = _load(make_file(text))
     errors = [(i.row, i.column, i.field, i.value) for i in result.report.errors]
     assert errors == [
         (3, "CurrencyIsoCode", "currency", "€"),
-        (4, "CurrencyIsoCode", "currency", "EURO"),
+        (4, "CurrencyIsoCode", "currency", "Euros"),
     ]
     assert "3-letter currency code" in result.report.errors[0].reason
     assert _amounts(result) == {"006A": 10.0, "006D": 10.0}
     assert "amounts are in EUR (column 'CurrencyIsoCode')" in result.report.warnings
+
+
+def test_dynamics_currency_names_read_as_codes(make_file: Any) -> None:
+    # Dynamics 365 shows the currency lookup by its name: these rows used to be errors
+    text = (
+        "Opportunity,Account,Created On,Status,Est. Revenue,Currency\n"
+        "O1,A1,2025-01-10,Won,100,US Dollar\nO2,A1,2025-01-11,Won,100,Euro\n"
+        "O3,A1,2025-01-12,Won,100,pound  sterling\nO4,A1,2025-01-13,Won,100,Dollar\n"
+    )
+    mapping = {"Opportunity": "id", "Account": "account_id", "Created On": "created_date",
+               "Status": "stage", "Est. Revenue": "amount"}  # fmt: skip
+    result = _load(make_file(text), mapping=mapping, currencies=USD)
+    errors = [(i.row, i.value) for i in result.report.errors]
+    assert errors == [(5, "Dollar")]  # a bare "Dollar" is not guessed
+    assert _amounts(result) == {"O1": 100.0, "O2": 108.0, "O3": 125.0}
 
 
 def test_one_currency_throughout_is_fine_and_named(make_file: Any) -> None:

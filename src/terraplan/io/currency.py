@@ -57,6 +57,24 @@ MONEY_KINDS: tuple[str, ...] = ("sales_lines", "opportunities", "targets", "acqu
 CURRENCY_FIELDS: tuple[str, ...] = ("currency", "amount_converted", "converted_currency")
 
 CODE = r"^[A-Z]{3}$"
+
+#: Currency names as CRMs show them (Dynamics 365's currency lookup shows "US Dollar",
+#: "Euro"), lower case, single spaces -> ISO 4217 code. Names only; a bare "Dollar" or
+#: "Krone" is ambiguous and stays an error.
+CURRENCY_NAMES: dict[str, str] = {
+    "us dollar": "USD", "u.s. dollar": "USD", "united states dollar": "USD",
+    "euro": "EUR", "pound sterling": "GBP", "british pound": "GBP",
+    "british pound sterling": "GBP", "canadian dollar": "CAD", "australian dollar": "AUD",
+    "new zealand dollar": "NZD", "japanese yen": "JPY", "swiss franc": "CHF",
+    "indian rupee": "INR", "chinese yuan": "CNY", "yuan renminbi": "CNY",
+    "chinese yuan renminbi": "CNY", "swedish krona": "SEK", "norwegian krone": "NOK",
+    "danish krone": "DKK", "mexican peso": "MXN", "brazilian real": "BRL",
+    "singapore dollar": "SGD", "hong kong dollar": "HKD", "south african rand": "ZAR",
+    "polish zloty": "PLN", "czech koruna": "CZK", "hungarian forint": "HUF",
+    "israeli new shekel": "ILS", "south korean won": "KRW", "korean won": "KRW",
+    "turkish lira": "TRY", "uae dirham": "AED", "united arab emirates dirham": "AED",
+    "saudi riyal": "SAR",
+}  # fmt: skip
 #: Currency symbols number parsing drops (see :mod:`terraplan.io.parsing`).
 SYMBOLS = "$€£¥"
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from terraplan.io.currency import CODE, MONEY_KINDS, SYMBOLS, Currencies
+from terraplan.io.currency import CODE, CURRENCY_NAMES, MONEY_KINDS, SYMBOLS, Currencies
 from terraplan.io.report import ImportIssue, ImportReport, short
 
 if TYPE_CHECKING:
@@ -71,12 +71,18 @@ class CurrencyTally:
             self._count_symbols(checker)
             return
         self.column = self.column or columns.fields["currency"]
-        code = pl.col("currency").str.to_uppercase()
+        written = pl.col("currency").str.strip_chars()
+        code = (
+            written.str.to_lowercase()
+            .str.replace_all(r"\s+", " ")
+            .replace_strict(CURRENCY_NAMES, default=written.str.to_uppercase())
+        )
         valid = code.str.contains(CODE).fill_null(False)
         checker.add(
             pl.col("currency").is_not_null() & ~valid,
             "currency",
-            "not a 3-letter currency code (ISO 4217, e.g. USD, EUR; a mapping file's values"
+            "not a 3-letter currency code (ISO 4217, e.g. USD, EUR) nor a currency name"
+            " (US Dollar, Euro); a mapping file's values"
             " can rename others)",
         )
         self.blank += checker.ctx["currency"].null_count()
