@@ -6,12 +6,13 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pytest
 
 from terraplan.engine.design import DesignProblem, ExactSolver, get_solver
 from terraplan.engine.design.problem import prepare
 from terraplan.engine.design.registry import AUTO_EXACT_SHARE, exact_is_quick, plan_rank
 from terraplan.engine.design.report import evaluate_design
-from terraplan.errors import SolverError
+from terraplan.errors import InvalidParameterError, SolverError
 
 
 def _lattice_problem() -> DesignProblem:
@@ -96,3 +97,24 @@ def test_plan_rank_orders_bands_then_moved_units_then_compactness() -> None:
     lopsided[[5, 6]] = 0  # territory 0 over its band, 1 under
     assert rank_of(lopsided) > best
     assert rank_of(current) <= best  # the current plan is balanced and moves nothing
+
+
+def test_the_exact_solver_refuses_a_pairwise_model_far_beyond_its_size() -> None:
+    # 1,500 free-centre units used to take 3 GB and twice a 5 s limit, to find no plan
+    rng = np.random.default_rng(0)
+    problem = DesignProblem(
+        weights=np.ones((601, 1)),
+        coords=rng.random((601, 2)) * 100.0,
+        coords_kind="planar",
+        n_territories=5,
+    )
+    with pytest.raises(InvalidParameterError, match="601 units make 361,201 unit pairs") as info:
+        ExactSolver(time_limit=5).solve(problem)
+    assert info.value.details == {"parameter": "method", "units": 601, "limit": 600}
+    fixed = DesignProblem(
+        weights=np.ones((601, 1)),
+        coords=rng.random((601, 2)) * 100.0,
+        coords_kind="planar",
+        centres=[0, 100, 200, 300, 400],
+    )
+    assert ExactSolver(time_limit=30).solve(fixed).stats.proven_optimal  # n x k: fine

@@ -44,6 +44,11 @@ from terraplan.errors import InvalidParameterError, SolverError
 
 FloatArray = npt.NDArray[np.float64]
 
+#: Most units of an exact model whose variables or rows pair every unit with every unit
+#: (free centres: the p-median; the diameter objective). HiGHS's own clock is checked between
+#: steps, so above this the model's size alone overruns the time limit and fills memory.
+MAX_PAIRWISE_UNITS = 600
+
 EXACT_PARAMETERS: tuple[Param, ...] = (
     Param("time_limit", (int, float), low=1e-3, doc="seconds for the whole solve"),
     Param("mip_gap", (int, float), low=0.0, high=1.0),
@@ -103,6 +108,15 @@ class ExactSolver:
             )
             else np.zeros(prep.k, dtype=bool)
         )
+        pairwise = prep.diameter or not fixed.all()
+        if pairwise and prep.n > MAX_PAIRWISE_UNITS:
+            raise InvalidParameterError(
+                f"the exact model with free centres or the diameter objective grows with the "
+                f"square of the units: {prep.n:,} units make {prep.n**2:,} unit pairs, beyond "
+                f"the {MAX_PAIRWISE_UNITS:,} units it is meant for (1,500 units took 3 GB and "
+                f"twice the time limit without a plan); use the 'heuristic' or 'auto' method",
+                details={"parameter": "method", "units": prep.n, "limit": MAX_PAIRWISE_UNITS},
+            )
         if prep.diameter:
             outcome = self._diameter(prep, bool(fixed.all()))
             labels = np.asarray(outcome.labels, dtype=np.int64)
