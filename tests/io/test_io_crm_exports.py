@@ -464,6 +464,21 @@ def test_hubspot_deal_export_imports_as_opportunities(make_file: Any, fmt: str) 
     )
 
 
+def test_a_deal_listing_several_companies_says_so(make_file: Any) -> None:
+    # an older HubSpot export has only the list of associated companies
+    text = (
+        "Record ID,Deal Name,Deal Stage,Amount,Create Date,Associated Company IDs\n"
+        "9001,Acme,Closed won,1200,2025-01-02,A2;A1\n9002,Beta,Closed won,800,2025-01-05,A9\n"
+    )
+    result = load_file(make_file(text), "opportunities", known_ids={"accounts": ["A1", "A2"]})
+    reasons = [(i.row, i.reason) for i in result.report.errors]
+    assert reasons == [
+        (2, "lists several accounts 'A2;A1' where a record has one (HubSpot's deal export"
+            " gives the primary one in 'Associated Company IDs (Primary)')"),
+        (3, "unknown account 'A9'"),
+    ]  # fmt: skip
+
+
 def test_opportunity_line_items_date_by_their_service_date(make_file: Any) -> None:
     text = "Id,OpportunityId,AccountId,ServiceDate,TotalPrice\nL1,O1,A1,2025-04-30,250.5\n"
     result = load_file(make_file(text), "sales_lines", known_ids={"accounts": ["A1"]})

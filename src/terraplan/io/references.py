@@ -62,7 +62,19 @@ def check_references(
             continue
         reason = pl.concat_str(pl.lit(f"unknown {label} '"), pl.col(spec.name), pl.lit("'"))
         if target != kind:
-            checker.add(~pl.col(spec.name).is_in(known.implode()), spec.name, reason)
+            # an association export lists every company of a deal in one cell ('A2;A1')
+            several = pl.concat_str(
+                pl.lit(f"lists several {label}s '"),
+                pl.col(spec.name),
+                pl.lit("' where a record has one (HubSpot's deal export gives the primary one"
+                       " in 'Associated Company IDs (Primary)')"),
+            )  # fmt: skip
+            listed = pl.col(spec.name).str.contains(";", literal=True).fill_null(False)
+            checker.add(
+                ~pl.col(spec.name).is_in(known.implode()),
+                spec.name,
+                pl.when(listed).then(several).otherwise(reason),
+            )
             continue
         # Self-reference: ids of rows accepted so far also count; repeat until stable.
         flagged = pl.Series("row", [], dtype=pl.Int64)
