@@ -170,6 +170,19 @@ def test_seasonality_from_history_given_profile_and_quarters() -> None:
     assert row["Q1"] + row["Q2"] + row["Q3"] + row["Q4"] == t1q.final
 
 
+def test_quarterly_seasonality_follows_the_fiscal_quarters() -> None:
+    # February start: "4,3,2,1" puts 40 % in February-April (fiscal Q1), not January-March
+    result = set_targets(
+        _plan(), _accounts(), _sales(), company_target=12_000, period="FY2027", unit=1,
+        seasonality="4,3,2,1", fiscal=2,
+    )  # fmt: skip
+    assert result.months[0] == "2026-02" and result.months[-1] == "2027-01"
+    for t in result.territories:
+        assert sum(t.months) == t.final
+        assert sum(t.months[:3]) == pytest.approx(0.4 * t.final, abs=3)  # Feb, Mar, Apr
+        assert sum(t.months[9:]) == pytest.approx(0.1 * t.final, abs=3)  # Nov, Dec, Jan
+
+
 def test_quarter_period_and_own_territory_pattern() -> None:
     result = set_targets(
         _plan(), _accounts(), _sales(year=2025), company_target=9000, unit=1,
@@ -309,7 +322,7 @@ def test_company_number_contradicting_bottom_up() -> None:
         ({"method": "blend:history=0,potential=0"}, InvalidParameterError, r"weights are both 0"),
         ({"method": "potential+capacity"}, InvalidParameterError, r"\+capacity needs the reps"),
         ({"period": (date(2026, 1, 2), date(2026, 3, 31))}, InvalidParameterError, r"must run from the first day of a month"),
-        ({"seasonality": [1, 2, 3]}, InvalidParameterError, r"12 monthly \(Jan..Dec\) or 4 quarterly weights"),
+        ({"seasonality": [1, 2, 3]}, InvalidParameterError, r"12 monthly \(Jan..Dec\) or 4 quarterly \(fiscal Q1..Q4\) weights"),
         ({"period": 0}, InvalidParameterError, r"period year must be between 1900 and 9999"),
         ({"adjustments": [Adjustment("T1", "1k", "x")]}, InvalidParameterError, r"amount must be a number"),
         ({"seasonality": "weather"}, InvalidParameterError, r"seasonality must be history, territory, flat"),

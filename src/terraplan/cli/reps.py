@@ -228,7 +228,11 @@ def targets(
         float, typer.Option("--unit", help="Rounding unit: targets are whole multiples of it.")
     ] = 1000.0,
     seasonality: Annotated[
-        str, typer.Option("--seasonality", help="history | territory | flat | 12 monthly weights")
+        str,
+        typer.Option(
+            "--seasonality",
+            help="history | territory | flat | 12 monthly (Jan..Dec) or 4 quarterly (fiscal Q1..Q4) weights",
+        ),
     ] = "history",
     adjust: Annotated[
         list[str] | None,

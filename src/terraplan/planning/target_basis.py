@@ -265,11 +265,14 @@ def month_profile(
     monthly_hist: np.ndarray,
     company_monthly: np.ndarray,
     warnings: list[str],
+    fiscal: FiscalCalendar | int | None = None,
 ) -> np.ndarray:
     """Weights ``(n_leaves, n_months)`` from a calendar-month profile.
 
     ``monthly_hist`` ``(n_leaves, 12)`` and ``company_monthly`` ``(12,)`` are average sales
-    per calendar month (see :func:`seasonal_sales`).
+    per calendar month (see :func:`seasonal_sales`). Four quarterly weights are the quarters
+    of ``fiscal``'s year (the first weight is the fiscal Q1); twelve weights are January to
+    December whatever the fiscal year.
     """
     n = monthly_hist.shape[0]
     cols = [m - 1 for _, m in months]
@@ -298,10 +301,12 @@ def month_profile(
     except (TypeError, ValueError):
         values = np.zeros(0)
     if values.size == 4:
-        values = quotas.expand_quarters(values)
+        # calendar month m belongs to fiscal quarter ((m - start) mod 12) // 3
+        values = np.roll(quotas.expand_quarters(values), fiscal_calendar(fiscal).start_month - 1)
     if values.size != 12 or np.any(~np.isfinite(values)) or np.any(values < 0) or values.sum() <= 0:
         raise InvalidParameterError(
-            "a seasonality profile lists 12 monthly (Jan..Dec) or 4 quarterly weights >= 0 "
+            "a seasonality profile lists 12 monthly (Jan..Dec) or 4 quarterly (fiscal Q1..Q4) "
+            "weights >= 0 "
             "with a positive sum",
             details={"parameter": "seasonality"},
         )

@@ -268,7 +268,7 @@ def set_targets(
     note = uncovered_months_note(counts)
     if note and isinstance(seasonality, str) and seasonality.strip().lower() != "flat":
         warnings.append(note)
-    profile = month_profile(seasonality, months, monthly_hist, company_monthly, warnings)
+    profile = month_profile(seasonality, months, monthly_hist, company_monthly, warnings, fiscal)
     leaf_months = alloc.allocate_rows(top_down + delta + offset, profile)
     node_months = rollup(parent, tree.depth, leaves, leaf_months)
     final = node_months.sum(axis=1)
