@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from terraplan.engine.design import DesignProblem
+from terraplan.engine.design import DesignProblem, HeuristicSolver
 from terraplan.engine.design.geometry import lattice
 from terraplan.engine.design.multistart import StartRun, run_stages
 from terraplan.engine.design.problem import prepare
@@ -81,3 +82,27 @@ def test_a_halted_run_stops_after_the_current_stage() -> None:
         deadline=float("inf"), max_sweeps=10, min_improvement=0.0,
     )  # fmt: skip
     assert len(start.holder) == 1 and list(start.loose) == [4.0]
+
+
+def _skewed_lattice(metrics: int) -> DesignProblem:
+    coords, adj = lattice(10, 10)
+    rng = np.random.default_rng(5)
+    weights = rng.pareto(1.5, size=(100, metrics)) + 1.0  # a few heavy units, as in cities
+    return DesignProblem(
+        weights=weights, n_territories=5, tolerance=0.1, coords=coords, adjacency=adj
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_default_starts_are_four_with_the_lloyd_start_and_two_elsewhere(seed: int) -> None:
+    """With the capacitated Lloyd start (one metric, free centres) the default runs four
+    starts, whose first two are the two of ``n_starts=2``: the plan is never less compact."""
+    one = _skewed_lattice(1)
+    default = HeuristicSolver(random_state=seed).solve(one)
+    two = HeuristicSolver(random_state=seed, n_starts=2).solve(one)
+    assert default.stats.starts == 4 and two.stats.starts == 2
+    assert default.report.balance.all_within and two.report.balance.all_within
+    assert default.stats.objective <= two.stats.objective * (1 + 1e-9)
+    several = HeuristicSolver(random_state=seed).solve(_skewed_lattice(2))
+    assert several.stats.starts == 2
+    assert HeuristicSolver(random_state=seed, n_starts=3).solve(one).stats.starts == 3
