@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from terraplan.planning.target_days import finest_target_segments
 from terraplan.services.target_layers import finest_targets
 
 SCHEMA = {
@@ -99,3 +100,36 @@ def test_every_day_is_counted_by_one_target(specs: list[tuple[int, int, float]])
     assert len(days) == len(set(days))
     wanted = {d for r in rows for d in range(r[2].toordinal(), r[3].toordinal() + 1)}
     assert set(days) == wanted
+
+
+tied = st.tuples(
+    st.sampled_from(["T1", "T2"]),
+    st.integers(0, 60),
+    st.sampled_from([0, 6, 29, 30, 89]),
+    st.sampled_from([1.0, 2.0, 10.0]),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(tied, min_size=1, max_size=8))
+def test_scenario_totals_equal_the_kpi_segments(specs: list[tuple[str, int, int, float]]) -> None:
+    """The scenario comparison (this function) and the KPIs
+    (:func:`~terraplan.planning.target_days.finest_target_segments`) take the same layer per
+    day, ties included (equal lengths: the earlier start, then the larger amount), so a
+    territory's target total is the same figure in both."""
+    base = date(2026, 1, 1)
+    rows = [
+        (f"t{i}", t, base + timedelta(days=s), base + timedelta(days=s + n), a)
+        for i, (t, s, n, a) in enumerate(specs)
+    ]
+    frame = _frame(rows)
+    ours = finest_targets(frame).group_by("territory_id").agg(pl.col("amount").sum())
+    theirs = (
+        finest_target_segments(frame.lazy())
+        .collect()
+        .group_by("territory_id")
+        .agg(pl.col("amount").sum())
+    )
+    assert dict(ours.sort("territory_id").rows()) == pytest.approx(
+        dict(theirs.sort("territory_id").rows()), rel=1e-9
+    )

@@ -28,7 +28,6 @@ from terraplan.rules import RuleSet, assign_batch
 from terraplan.services.alignment import plan_alignment_frame
 from terraplan.services.locations import zip_locator
 from terraplan.services.ownership import plan_rule_set
-from terraplan.services.target_layers import finest_targets
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
 from terraplan.storage.fingerprint import monitoring_fingerprint
@@ -219,7 +218,8 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
             rule_set = None
         alignment, source = plan_alignment_frame(uow, plan, accounts)
     revenue = revenue_frame(sales, opportunities, source=parse_source(revenue_source))
-    targets = finest_targets(targets.filter(pl.col("plan_id") == plan_id).drop("plan_id"))
+    # one layer per day (a year and its months count once) is taken inside compute_kpis
+    targets = targets.filter(pl.col("plan_id") == plan_id).drop("plan_id")
     primary = {
         t.id: next((o.rep_id for o in t.owners if o.role.value == "primary"), None)
         for t in plan.territories
