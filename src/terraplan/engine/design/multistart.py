@@ -15,7 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from terraplan.engine.design import lp_tighten
+from terraplan.engine.design.construct import repair_contiguity
 from terraplan.engine.design.problem import Prepared
+from terraplan.engine.design.report import territory_centres
 from terraplan.engine.design.search import SearchState
 from terraplan.engine.design.sweeps import local_search
 
@@ -59,8 +62,12 @@ def run_stages(
     """Local searches of ``run`` at these band ``scales`` (tolerances times the scale, at
     most 0.95) in turn, each from the plan the previous one left, until ``halted()`` (the
     caller's callback stopped the run); a loose stage's final penalty goes to
-    ``run.loose``. The first state of a start gives every empty territory a unit."""
+    ``run.loose``. The first state of a start gives every empty territory a unit. The
+    real-band stage after loose ones starts from the plan balanced by one transportation
+    LP where :func:`lp_tighten.applies` (contiguity repaired)."""
     for scale in scales:
+        if scale == 1.0 and run.holder and lp_tighten.applies(prep):
+            _tighten(prep, run, deadline)
         stage = (
             prep
             if scale == 1.0
@@ -82,3 +89,14 @@ def run_stages(
             run.loose[scale] = round(state.penalty, 12)
         if halted():
             break
+
+
+def _tighten(prep: Prepared, run: StartRun, deadline: float) -> None:
+    """``run``'s loose plan balanced at the real bands by :mod:`lp_tighten` (kept as it was
+    when the LP finds nothing)."""
+    labels = lp_tighten.tighten_to_bands(prep, run.labels, deadline)
+    if labels is None:
+        return
+    if prep.contiguous and prep.adjacency is not None:
+        labels = repair_contiguity(prep, labels, territory_centres(prep, labels))
+    run.labels, run.centres = labels, territory_centres(prep, labels)
