@@ -288,3 +288,31 @@ def test_quotas_of_a_territory_several_plans_hold_go_to_the_active_one(
     outcome = import_file(db, _write(tmp_path, "r.csv", rep), "targets")
     assert outcome.report.warnings == ["1 rep target names no plan: given the active plan, P2"]
     assert _stored_target_plans(db)["R1"] == "P2"
+
+
+def test_acquisition_costs_belong_to_one_plan_like_targets(db: Database, tmp_path: Path) -> None:
+    """Spend on a territory id that several plans hold would count in every one of them:
+    a cost without a plan takes its territory's plan, or is an error naming the plans."""
+    _store_plans(db, {"P1": ["T01", "T02"], "P2": ["T01"]})
+    spend = "id,territory,start,end,spend\nC1,T02,2025-01-01,2025-03-31,500\n"
+    outcome = import_file(db, _write(tmp_path, "c.csv", spend), "acquisition_costs")
+    assert outcome.report.warnings == [
+        "1 cost names no plan: given the plan of the territory (e.g. T02 -> P1)"
+    ]
+    shared = "id,territory,start,end,spend\nC2,T01,2025-01-01,2025-03-31,700\n"
+    with pytest.raises(DataError) as caught:
+        import_file(db, _write(tmp_path, "s.csv", shared), "acquisition_costs")
+    issues = caught.value.details["report"]["issues"]
+    assert [(i["row"], i["field"], i["reason"]) for i in issues] == [
+        (
+            2,
+            "territory_id",
+            "territory 'T01' is in several plans (P1, P2), none of them or several active:"
+            " name one in a plan_id column",
+        )
+    ]
+    named = "id,territory,plan,start,end,spend\nC2,T01,P2,2025-01-01,2025-03-31,700\n"
+    assert import_file(db, _write(tmp_path, "n.csv", named), "acquisition_costs").written == 1
+    with UnitOfWork(db) as uow:
+        stored = {c.id: c.plan_id for c in uow.records("acquisition_costs").list()}
+    assert stored == {"C1": "P1", "C2": "P2"}

@@ -181,8 +181,19 @@ def test_imported_acquisition_costs_give_the_acquisition_cost_kpi(
         + "".join(f"C{i},{t},2025-01-01,2025-12-31,120000\n" for i, t in enumerate(territories)),
         encoding="utf-8",
     )
+    # a scenario copies P1's territory ids: the costs imported while P1 was the only plan
+    # holding them count in P1 only (they used to count in every plan with those ids)
     outcome = import_file(db, costs, "acquisition_costs")
     assert outcome.written == len(territories)
+    assert outcome.report.warnings[0].startswith(
+        f"{len(territories)} costs name no plan: given the plan of the territory (e.g. "
+    )
+    from terraplan.services.scenarios import copy_plan
+
+    scenario = copy_plan(db, "P1", new_id="P9")
+    _, copied = plan_kpis(db, scenario.id, periods=["2025"], dimensions=["territory"])
+    assert copied.height == len(territories)
+    assert copied["acquisition_cost"].null_count() == copied.height
     _, kpis = plan_kpis(db, "P1", periods=["2025"], dimensions=["territory"])
     assert kpis["acquisition_cost"].to_list() == [120000.0] * len(territories)
     with_new = kpis.filter(pl.col("new_customers") > 0)

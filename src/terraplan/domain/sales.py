@@ -84,7 +84,7 @@ class AcquisitionCost:
     """Money spent to win new customers in a territory over a period (campaigns, events, SDRs).
 
     ``amount`` in currency over ``[period_start, period_end]`` (inclusive dates); it feeds the
-    customer acquisition cost KPI.
+    customer acquisition cost KPI of its plan (``plan_id``: territory ids repeat across plans).
     """
 
     id: str
@@ -93,6 +93,7 @@ class AcquisitionCost:
     period_end: date
     amount: float
     category: str | None = None
+    plan_id: str | None = None
 
     def __post_init__(self) -> None:
         require_text("AcquisitionCost", "id", self.id)

@@ -157,6 +157,7 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "amount": ("cost", "spend"),
         "period_start": ("startdate", "start"),
         "period_end": ("enddate", "end"),
+        "plan_id": ("plan",),
     },
     "targets": {
         "id": ("quotaid", "forecastingquotaid", "targetid"),

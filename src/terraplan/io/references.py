@@ -12,6 +12,7 @@ import polars as pl
 
 from terraplan.io.readers import ROW
 from terraplan.io.report import MAX_QUOTED
+from terraplan.io.schema import PLANNED_KINDS
 from terraplan.io.validation import Checker
 
 
@@ -88,12 +89,13 @@ def check_references(
                 break
             flagged = now
         checker.add(pl.col(ROW).is_in(flagged.implode()), spec.name, reason)
-    if kind == "targets" and territory_plans is not None:
-        _plans_of_targets(
+    if kind in PLANNED_KINDS and territory_plans is not None:
+        _plans_of_rows(
             checker,
             territory_plans,
             known_ids.get("plans", ()),
             known_ids.get("active_plans", ()),
+            noun=PLANNED_KINDS[kind],
         )
 
 
@@ -147,17 +149,20 @@ def _external_reference(checker: Checker, name: str, label: str, known: pl.Serie
     )
 
 
-def _plans_of_targets(
+def _plans_of_rows(
     checker: Checker,
     territory_plans: Mapping[str, Collection[str]],
     plans: Collection[str],
     active: Collection[str] = (),
+    *,
+    noun: str = "target",
 ) -> None:
-    """A target without a plan takes its territory's plan (a rep target: the only plan, or
-    else the only active one).
+    """A target or acquisition cost (``noun``) without a plan takes its territory's plan (a
+    rep target: the only plan, or else the only active one).
 
-    A plan's KPIs count only the plan's own targets, so a quota file without a plan column
-    would import fine and count nowhere. A territory id that several plans hold (designs
+    A plan's KPIs count only the plan's own targets and costs, so a quota file without a
+    plan column would import fine and count nowhere, and spend on a territory id that
+    several plans hold would count in all of them. A territory id that several plans hold (designs
     number territories T01, T02... in every plan, and a scenario copies its plan's ids)
     goes to the one of them that is active, with a warning; when none or several are active
     it is an error naming them. A territory that is not in the plan the row names is an
@@ -214,7 +219,11 @@ def _plans_of_targets(
     only = sorted(plans)[0] if len(plans) == 1 else None
     if only is None and len(live) == 1:
         only = next(iter(live))
-    by_rep = no_plan & pl.col("territory_id").is_null() & pl.col("rep_id").is_not_null()
+    by_rep = (
+        no_plan & pl.col("territory_id").is_null() & pl.col("rep_id").is_not_null()
+        if "rep_id" in checker.ctx.columns
+        else pl.lit(False)
+    )
     reps = checker.ctx.filter(by_rep).height
     rep_plan = pl.lit(only, dtype=pl.String)
     fill = (
@@ -228,24 +237,24 @@ def _plans_of_targets(
     checker.ctx = checker.ctx.with_columns(fill.otherwise(pl.col("plan_id")).alias("plan_id"))
     if filled.height:
         example = f"{filled['territory_id'][0][:MAX_QUOTED]} -> {filled['plan'][0]}"
-        noun = "targets name" if filled.height != 1 else "target names"
+        names = f"{noun}s name" if filled.height != 1 else f"{noun} names"
         checker.warnings.append(
-            f"{filled.height:,} {noun} no plan: given the plan of the territory (e.g. {example})"
+            f"{filled.height:,} {names} no plan: given the plan of the territory (e.g. {example})"
         )
     if to_live.height:
         example = f"{to_live['territory_id'][0][:MAX_QUOTED]} -> {to_live['plan'][0]}"
-        noun = "targets name" if to_live.height != 1 else "target names"
+        names = f"{noun}s name" if to_live.height != 1 else f"{noun} names"
         checker.warnings.append(
-            f"{to_live.height:,} {noun} no plan and a territory several plans hold: given the"
+            f"{to_live.height:,} {names} no plan and a territory several plans hold: given the"
             f" active plan (e.g. {example})"
         )
     if reps and only is not None:
-        noun = "rep targets name" if reps != 1 else "rep target names"
+        names = "rep targets name" if reps != 1 else "rep target names"
         which = "only plan" if len(plans) == 1 else "active plan"
-        checker.warnings.append(f"{reps:,} {noun} no plan: given the {which}, {only}")
+        checker.warnings.append(f"{reps:,} {names} no plan: given the {which}, {only}")
     elif reps:
-        noun = "rep targets name" if reps != 1 else "rep target names"
+        names = "rep targets name" if reps != 1 else "rep target names"
         checker.warnings.append(
-            f"{reps:,} {noun} no plan: kept, but no plan's KPIs count them;"
+            f"{reps:,} {names} no plan: kept, but no plan's KPIs count them;"
             " name the plan in a plan_id column"
         )

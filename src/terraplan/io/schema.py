@@ -40,6 +40,10 @@ KINDS: tuple[str, ...] = (
     "acquisition_costs",
 )
 
+#: Kinds whose rows belong to one plan (``plan_id``; territory ids repeat across plans) ->
+#: what a row is called in messages.
+PLANNED_KINDS: dict[str, str] = {"targets": "target", "acquisition_costs": "cost"}
+
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
@@ -257,6 +261,7 @@ KIND_SPECS: dict[str, KindSpec] = {
             FieldSpec("period_end", "date", required=True),
             _num("amount", required=True),
             _s("category"),
+            _s("plan_id", references="plans"),
         ),
     ),
 }

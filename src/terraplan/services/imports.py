@@ -25,6 +25,7 @@ from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.parsing import Decimal
 from terraplan.io.readers import read_table
 from terraplan.io.report import ImportReport
+from terraplan.io.schema import PLANNED_KINDS
 from terraplan.io.validation import validate
 from terraplan.services.progress import Progress, no_progress
 from terraplan.storage.database import Database
@@ -42,7 +43,7 @@ REFERENCED_KINDS: Mapping[str, tuple[str, ...]] = {
     "sales_lines": ("accounts",),
     "opportunities": ("accounts", "reps"),
     "targets": ("reps", "plans", "territories"),
-    "acquisition_costs": ("territories",),
+    "acquisition_costs": ("plans", "territories"),
 }
 
 
@@ -176,7 +177,7 @@ def _known_ids(db: Database, kind: str) -> tuple[dict[str, set[str]], dict[str, 
         for ref in REFERENCED_KINDS.get(kind, ()):
             if ref == "plans":
                 known[ref] = {row.id for row in uow.plans.list()}
-                if kind == "targets":  # a target without a plan prefers the active one
+                if kind in PLANNED_KINDS:  # a row without a plan prefers the active one
                     active = uow.plans.list(status=PlanStatus.ACTIVE)
                     known["active_plans"] = {row.id for row in active}
             elif ref == "territories":
@@ -187,9 +188,9 @@ def _known_ids(db: Database, kind: str) -> tuple[dict[str, set[str]], dict[str, 
 
 
 def territory_plans(db: Database, kind: str) -> dict[str, set[str]] | None:
-    """For targets: territory id -> the plans holding it (a target without a plan takes its
-    territory's plan); ``None`` for other kinds."""
-    if kind != "targets":
+    """For targets and acquisition costs: territory id -> the plans holding it (a row
+    without a plan takes its territory's plan); ``None`` for other kinds."""
+    if kind not in PLANNED_KINDS:
         return None
     with UnitOfWork(db) as uow:
         return uow.plans.territory_plans()

@@ -192,7 +192,7 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
         costs = _frame(
             connection,
             "acquisition_costs",
-            ["territory_id", "period_start", "period_end", "amount"],
+            ["territory_id", "period_start", "period_end", "amount", "plan_id"],
         )
         leads = _frame(
             connection,
@@ -241,7 +241,12 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
         },
     )
     territory_ids = {t.id for t in plan.territories}
-    costs = costs.filter(pl.col("territory_id").is_in(list(territory_ids)))
+    # a cost counts in its own plan; one stored before costs named a plan (plan_id null)
+    # counts wherever its territory id is
+    costs = costs.filter(
+        pl.col("territory_id").is_in(list(territory_ids))
+        & (pl.col("plan_id").is_null() | (pl.col("plan_id") == plan_id))
+    ).drop("plan_id")
     inputs = KpiInputs(
         costs=costs if costs.height else None,
         leads=_routed_leads(leads, rule_set),

@@ -177,6 +177,7 @@ class AcquisitionCostRow(Base):
     period_end: Mapped[date] = mapped_column(Date)
     amount: Mapped[float] = mapped_column(Float)
     category: Mapped[str | None] = mapped_column(String(120))
+    plan_id: Mapped[str | None] = mapped_column(ID, index=True)
 
 
 class PlanRow(Base):
