@@ -93,10 +93,21 @@ def run_stages(
 
 def _tighten(prep: Prepared, run: StartRun, deadline: float) -> None:
     """``run``'s loose plan balanced at the real bands by :mod:`lp_tighten` (kept as it was
-    when the LP finds nothing)."""
+    when the LP finds nothing, or when its plan, contiguity repaired, misses the bands by
+    more than the loose plan does)."""
     labels = lp_tighten.tighten_to_bands(prep, run.labels, deadline)
     if labels is None:
         return
     if prep.contiguous and prep.adjacency is not None:
         labels = repair_contiguity(prep, labels, territory_centres(prep, labels))
+    if _band_excess(prep, labels) > _band_excess(prep, run.labels) + 1e-9:
+        return  # the contiguity repair undid the balance: keep the loose plan
     run.labels, run.centres = labels, territory_centres(prep, labels)
+
+
+def _band_excess(prep: Prepared, labels: np.ndarray[Any, Any]) -> float:
+    """Total amount by which ``labels``' territories miss the real band of the one
+    balance metric (0 when every territory is within it)."""
+    totals = np.bincount(labels, weights=prep.weights[:, 0], minlength=prep.k)
+    lower, upper = prep.lower[:, 0], prep.upper[:, 0]
+    return float(np.sum(np.maximum(lower - totals, 0) + np.maximum(totals - upper, 0)))
