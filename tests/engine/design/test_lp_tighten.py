@@ -132,3 +132,22 @@ def test_valid_labels_and_within_band_for_unit_weights(widths: list[int], seed: 
         _problem(10, cols, 4, np.ones((10 * cols, 1)))
     )
     assert result.report.balance.all_within
+
+
+def test_without_a_unit_graph_the_nearest_units_stand_in_for_neighbours() -> None:
+    """No adjacency (territories need not be contiguous): the LP still re-assigns only
+    units near a boundary, here judged by each unit's six nearest units, so a unit five
+    columns or more from every other strip keeps its territory."""
+    coords, _ = lattice(12, 24)
+    prep = prepare(
+        DesignProblem(weights=np.ones((288, 1)), n_territories=3, tolerance=0.05, coords=coords)
+    )
+    start = _strips(12, 24, [6, 8, 10])
+    out = tighten_to_bands(prep, start, FAR)
+    assert out is not None
+    assert _excess(prep, start) > 0 and _excess(prep, out) == 0.0
+    column = np.tile(np.arange(24), 12)
+    borders = np.array([6, 14])  # first column of strips 1 and 2
+    far = np.min(np.abs(column[:, None] - (borders[None, :] - 0.5)), axis=1) >= 5
+    assert far.any()
+    assert np.all(out[far] == start[far])
