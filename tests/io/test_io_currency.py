@@ -329,3 +329,51 @@ def test_a_formatted_report_writes_the_code_in_the_amount(make_file: Any, fmt: s
     assert [(e.row, e.field, e.reason) for e in words.report.errors] == [
         (2, "amount", "not a number")
     ]
+
+
+# --- accounts: annual revenue in the account's currency ---------------------------------------
+
+ACCOUNTS = """\
+Account ID,Account Name,Billing Zip/Postal Code,Account Currency,Annual Revenue
+001A,Acme GmbH,10115,EUR,"1,000,000.00"
+001B,Acme Ltd,94107,GBP,"2,000,000.00"
+001C,Acme Inc,94107,USD,"3,000,000.00"
+"""
+
+
+def _revenues(result: Any) -> dict[str, float]:
+    return {r["id"]: r["annual_revenue"] for r in iter_records(result.frame)}
+
+
+def test_account_revenue_in_several_currencies_is_refused_without_rates(make_file: Any) -> None:
+    """A multi-currency org exports AnnualRevenue in each account's currency: summed as one
+    (or compared with a rule's 'annual revenue over 1 million'), the figures would be wrong."""
+    result = _load(make_file(ACCOUNTS), "accounts")
+    assert not result.report.ok
+    reasons = " ".join(issue.reason for issue in result.report.file_errors)
+    assert "amounts in 3 currencies" in reasons and "EUR: 1 row" in reasons
+
+
+def test_account_revenue_is_converted_with_rates(make_file: Any) -> None:
+    result = _load(make_file(ACCOUNTS), "accounts", currencies=USD)
+    assert result.report.ok, result.report.summary()
+    assert _revenues(result) == {"001A": 1_080_000.0, "001B": 2_500_000.0, "001C": 3_000_000.0}
+    assert "currency" not in result.frame.columns  # read, never stored
+
+
+def test_account_revenue_converted_by_the_crm_is_read_as_it_is(make_file: Any) -> None:
+    text = (
+        "Account ID,Account Name,Billing Zip/Postal Code,Annual Revenue Currency,Annual Revenue,"
+        "Annual Revenue (converted)\n"
+        "001A,Acme GmbH,10115,EUR,1000,1080\n001B,Acme Ltd,94107,GBP,2000,2500\n"
+    )
+    result = _load(make_file(text), "accounts")
+    assert result.report.ok, result.report.summary()
+    assert _revenues(result) == {"001A": 1080.0, "001B": 2500.0}
+
+
+def test_accounts_of_one_currency_import_as_before(make_file: Any) -> None:
+    text = "id,name,postal_code,annual_revenue\n001A,Acme,94107,1000\n"
+    result = _load(make_file(text), "accounts")
+    assert result.report.ok and _revenues(result) == {"001A": 1000.0}
+    assert not [w for w in result.report.warnings if "currenc" in w]

@@ -316,3 +316,25 @@ def test_acquisition_costs_belong_to_one_plan_like_targets(db: Database, tmp_pat
     with UnitOfWork(db) as uow:
         stored = {c.id: c.plan_id for c in uow.records("acquisition_costs").list()}
     assert stored == {"C1": "P1", "C2": "P2"}
+
+
+def test_account_revenue_is_stored_in_the_reporting_currency(db: Database, tmp_path: Path) -> None:
+    """A multi-currency org's accounts: AnnualRevenue in each account's currency is stored
+    converted, and the currency column stays an attribute the rules can read."""
+    from terraplan.io.currency import Currencies
+
+    text = (
+        "Account ID,Account Name,Billing Zip/Postal Code,CurrencyIsoCode,Annual Revenue\n"
+        "001A,Acme GmbH,10115,EUR,1000000\n001B,Acme Inc,94107,USD,3000000\n"
+    )
+    path = _write(tmp_path, "a.csv", text)
+    with pytest.raises(DataError):
+        import_file(db, path, "accounts")
+    rates = Currencies.of("USD", {"EUR": 1.1}, source="rates.csv")
+    assert import_file(db, path, "accounts", currencies=rates).written == 2
+    with UnitOfWork(db) as uow:
+        stored = {a.id: (a.annual_revenue, a.attributes) for a in uow.records("accounts").list()}
+    assert stored == {
+        "001A": (1_100_000.0, {"CurrencyIsoCode": "EUR"}),
+        "001B": (3_000_000.0, {"CurrencyIsoCode": "USD"}),
+    }

@@ -50,8 +50,16 @@ from terraplan.io.report import short
 if TYPE_CHECKING:
     from terraplan.io.readers import SourceTable
 
-#: The kinds whose ``amount`` is money and may carry a currency.
-MONEY_KINDS: tuple[str, ...] = ("sales_lines", "opportunities", "targets", "acquisition_costs")
+#: The kinds whose amounts are money and may carry a currency -> the field holding them (an
+#: account's annual revenue is exported in the account's currency, as a deal's amount is).
+MONEY_FIELDS: dict[str, str] = {
+    "sales_lines": "amount",
+    "opportunities": "amount",
+    "targets": "amount",
+    "acquisition_costs": "amount",
+    "accounts": "annual_revenue",
+}
+MONEY_KINDS: tuple[str, ...] = tuple(MONEY_FIELDS)
 
 #: Fields a file of a money kind may map besides those of its domain class (read, never stored).
 CURRENCY_FIELDS: tuple[str, ...] = ("currency", "amount_converted", "converted_currency")
@@ -143,9 +151,10 @@ def with_codes_in_amounts(table: SourceTable) -> SourceTable:
     """``table``, its amount column also read as ``currency`` when its cells carry currency
     codes (``EUR 1,000.00``) and no column names the currency (see :func:`split_codes`)."""
     fields = table.columns.fields
-    if table.kind not in MONEY_KINDS or "currency" in fields or "amount" not in fields:
+    money = MONEY_FIELDS.get(table.kind)
+    if money is None or "currency" in fields or money not in fields:
         return table
-    column = fields["amount"]
+    column = fields[money]
     if column not in table.frame.columns or table.frame.schema[column] != pl.String:
         return table
     coded = table.frame[column].str.strip_chars().str.contains(_CODED_AMOUNT).fill_null(False)
@@ -155,14 +164,14 @@ def with_codes_in_amounts(table: SourceTable) -> SourceTable:
     return replace(table, columns=columns)
 
 
-def split_codes(text: pl.DataFrame) -> pl.DataFrame:
-    """``amount`` and ``currency`` of cleaned cells that both hold ``EUR 1,000.00``: the number
-    in ``amount``, the code (or null) in ``currency``."""
-    amount = pl.col("amount")
+def split_codes(text: pl.DataFrame, money: str = "amount") -> pl.DataFrame:
+    """``money`` (the amount field) and ``currency`` of cleaned cells that both hold
+    ``EUR 1,000.00``: the number in ``money``, the code (or null) in ``currency``."""
+    amount = pl.col(money)
     leading = amount.str.extract_groups(_LEADING_CODE)
     trailing = amount.str.extract_groups(_TRAILING_CODE)
     return text.with_columns(
-        pl.coalesce(leading.struct.field("2"), trailing.struct.field("1"), amount).alias("amount"),
+        pl.coalesce(leading.struct.field("2"), trailing.struct.field("1"), amount).alias(money),
         pl.coalesce(leading.struct.field("1"), trailing.struct.field("2")).alias("currency"),
     )
 

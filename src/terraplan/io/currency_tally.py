@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from terraplan.io.currency import CODE, CURRENCY_NAMES, MONEY_KINDS, SYMBOLS, Currencies
+from terraplan.io.currency import CODE, CURRENCY_NAMES, MONEY_FIELDS, SYMBOLS, Currencies
 from terraplan.io.report import ImportIssue, ImportReport, short
 
 if TYPE_CHECKING:
@@ -58,17 +58,18 @@ class CurrencyTally:
         """Check and count this batch's currencies; convert its amounts when rates are given."""
         from terraplan.io.readers import ROW
 
-        if checker.spec.kind not in MONEY_KINDS:
+        if checker.spec.kind not in MONEY_FIELDS:
             return
+        money = MONEY_FIELDS[checker.spec.kind]
         table = checker.table
         columns = table.columns
         self.file = self.file or table.file
         self.converted = self.converted or columns.converted
         self.replaced = self.replaced or columns.replaced
-        self.amount_column = self.amount_column or columns.fields.get("amount")
+        self.amount_column = self.amount_column or columns.fields.get(money)
         if not checker.has("currency"):
             self.blank += checker.ctx.height
-            self._count_symbols(checker)
+            self._count_symbols(checker, money)
             return
         self.column = self.column or columns.fields["currency"]
         written = pl.col("currency").str.strip_chars()
@@ -96,19 +97,19 @@ class CurrencyTally:
             self.counts[name] = self.counts.get(name, 0) + count
             self.first.setdefault(name, (table.file, first))
         if currencies.rates and currencies.reporting is not None:
-            self._convert(checker, currencies)
+            self._convert(checker, currencies, money)
 
-    def _count_symbols(self, checker: Checker) -> None:
+    def _count_symbols(self, checker: Checker, money: str) -> None:
         """Count the currency symbols of the amount cells (``€ 1,200``, ``$300``): read as
         numbers alone, amounts of two symbols would be summed as one currency."""
         from terraplan.io.readers import ROW
         from terraplan.io.validation import RAW
 
-        if "amount" + RAW not in checker.ctx.columns:
+        if money + RAW not in checker.ctx.columns:
             return
         found = (
             checker.ctx.select(
-                pl.col("amount" + RAW).str.extract(f"([{SYMBOLS}])", 1).alias("symbol"),
+                pl.col(money + RAW).str.extract(f"([{SYMBOLS}])", 1).alias("symbol"),
                 pl.col(ROW),
             )
             .drop_nulls("symbol")
@@ -119,7 +120,7 @@ class CurrencyTally:
             self.symbols[symbol] = self.symbols.get(symbol, 0) + count
             self.symbol_first.setdefault(symbol, (checker.table.file, first))
 
-    def _convert(self, checker: Checker, currencies: Currencies) -> None:
+    def _convert(self, checker: Checker, currencies: Currencies, money: str) -> None:
         assert currencies.reporting is not None
         table = {currencies.reporting: 1.0, **currencies.rates}
         factor = pl.col("currency").replace_strict(table, default=None, return_dtype=pl.Float64)
@@ -132,12 +133,9 @@ class CurrencyTally:
             pl.lit(",rate"),
         )
         checker.add(missing, "currency", reason)
-        converted = (pl.col("amount") * factor).round(CONVERTED_DECIMALS)
+        converted = (pl.col(money) * factor).round(CONVERTED_DECIMALS)
         checker.ctx = checker.ctx.with_columns(
-            pl.when(factor.is_not_null())
-            .then(converted)
-            .otherwise(pl.col("amount"))
-            .alias("amount")
+            pl.when(factor.is_not_null()).then(converted).otherwise(pl.col(money)).alias(money)
         )
 
     def finish(self, report: ImportReport, currencies: Currencies) -> None:

@@ -36,7 +36,7 @@ from typing import Any
 import yaml
 
 from terraplan.errors import DataError, RuleError
-from terraplan.io.currency import CURRENCY_FIELDS, MONEY_KINDS, amount_headers
+from terraplan.io.currency import CURRENCY_FIELDS, MONEY_FIELDS, MONEY_KINDS, amount_headers
 from terraplan.io.report import short
 from terraplan.io.schema import kind_spec
 
@@ -63,6 +63,7 @@ _ACCOUNT_ALIASES = {
     "customer_type": ("type", "accounttype"),
     "employees": ("numberofemployees", "employeecount", "noofemployees"),
     "annual_revenue": ("annualrevenue", "revenue"),
+    "currency": ("accountcurrency",),
     "owner_id": ("ownerid", "accountownerid", "accountowner", "owner"),
     "parent_id": ("parentid", "parentaccountid"),
     "industry": ("billingindustry", "accountindustry"),
@@ -355,7 +356,7 @@ def resolve_columns(
         for alias in aliases:
             lookup.setdefault(normalize_header(alias), field_name)
     if spec.kind in MONEY_KINDS:
-        amounts = {key for key, role in lookup.items() if role == "amount"}
+        amounts = {key for key, role in lookup.items() if role == MONEY_FIELDS[spec.kind]}
         for key, role in amount_headers(amounts).items():
             lookup.setdefault(key, role)
     user = dict(mapping or {})
@@ -413,13 +414,20 @@ def resolve_columns(
             fields[target] = header
     converted, replaced = False, None
     if spec.kind in MONEY_KINDS:
-        amount = fields.get("amount")
+        money = MONEY_FIELDS[spec.kind]
+        own_currency = fields.get("currency")
+        amount = fields.get(money)
         user_amount = amount is not None and (
             amount in user or normalize_header(amount) in user_normalized
         )
-        converted, replaced = _prefer_converted(fields, ignored, warnings, user_amount)
-        renamed = {"converted_currency": "currency", "amount_converted": "amount"}
+        converted, replaced = _prefer_converted(fields, ignored, warnings, user_amount, money)
+        renamed = {"converted_currency": "currency", "amount_converted": money}
         value_mapping = {renamed.get(k, k): v for k, v in value_mapping.items()}
+        if own_currency is not None and spec.extra_columns == "any":
+            # an account's currency also stays an attribute: rules may route by it
+            attributes.setdefault(own_currency.strip(), own_currency)
+            if own_currency in ignored:
+                ignored.remove(own_currency)
     values: dict[str, dict[str, str | None]] = {}
     by_header = {normalize_header(column): name for name, column in fields.items()}
     for key, table in value_mapping.items():
@@ -437,9 +445,13 @@ def resolve_columns(
 
 
 def _prefer_converted(
-    fields: dict[str, str], ignored: list[str], warnings: list[str], user_amount: bool
+    fields: dict[str, str],
+    ignored: list[str],
+    warnings: list[str],
+    user_amount: bool,
+    money: str = "amount",
 ) -> tuple[bool, str | None]:
-    """Read ``amount`` from the converted amount column, if the file has one (updates the
+    """Read ``money`` (the amount field) from the converted amount column, if the file has one (updates the
     arguments in place). Returns whether it does and the amount column it replaced.
 
     The converted amount's currency column, if any, becomes ``currency`` (the record's own
@@ -460,13 +472,13 @@ def _prefer_converted(
         ignored.append(column)
         warnings.append(
             f"column {short(column)!r} (converted amounts) is ignored: the mapping reads"
-            f" amount from {short(fields['amount'])!r}"
+            f" {money} from {short(fields[money])!r}"
         )
         if converted_currency is not None:
             ignored.append(converted_currency)
         return False, None
-    replaced = fields.pop("amount", None)
-    fields["amount"] = column
+    replaced = fields.pop(money, None)
+    fields[money] = column
     own_currency = fields.pop("currency", None)
     for header in (replaced, own_currency):
         if header is not None:

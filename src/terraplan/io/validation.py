@@ -38,7 +38,7 @@ import polars as pl
 
 from terraplan.io import parsing
 from terraplan.io.batch_readings import BatchReadings
-from terraplan.io.currency import Currencies, split_codes, with_codes_in_amounts
+from terraplan.io.currency import MONEY_FIELDS, Currencies, split_codes, with_codes_in_amounts
 from terraplan.io.currency_tally import CurrencyTally
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.readers import ROW, SourceTable
@@ -335,8 +335,9 @@ def _parse(
             for name in table.columns.values
             if name in text.columns
         )
-    if "currency" in fields and fields["currency"] == fields.get("amount"):
-        text = split_codes(text)
+    money = MONEY_FIELDS.get(spec.kind, "amount")
+    if "currency" in fields and fields["currency"] == fields.get(money):
+        text = split_codes(text, money)
     decimal = _decimal_mode(table, spec, text)
     report.details["decimal"] = decimal or "unknown"
     declared = table.decimal is not None
