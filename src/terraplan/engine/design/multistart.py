@@ -21,6 +21,7 @@ from terraplan.engine.design.problem import Prepared
 from terraplan.engine.design.report import territory_centres
 from terraplan.engine.design.search import SearchState
 from terraplan.engine.design.sweeps import local_search
+from terraplan.engine.design.tallies import excess, tallies_of
 
 
 @dataclass
@@ -100,14 +101,11 @@ def _tighten(prep: Prepared, run: StartRun, deadline: float) -> None:
         return
     if prep.contiguous and prep.adjacency is not None:
         labels = repair_contiguity(prep, labels, territory_centres(prep, labels))
-    if _band_excess(prep, labels) > _band_excess(prep, run.labels) + 1e-9:
+    if _band_excess(prep, labels) > _band_excess(prep, run.labels) + 1e-12:
         return  # the contiguity repair undid the balance: keep the loose plan
     run.labels, run.centres = labels, territory_centres(prep, labels)
 
 
 def _band_excess(prep: Prepared, labels: np.ndarray[Any, Any]) -> float:
-    """Total amount by which ``labels``' territories miss the real band of the one
-    balance metric (0 when every territory is within it)."""
-    totals = np.bincount(labels, weights=prep.weights[:, 0], minlength=prep.k)
-    lower, upper = prep.lower[:, 0], prep.upper[:, 0]
-    return float(np.sum(np.maximum(lower - totals, 0) + np.maximum(totals - upper, 0)))
+    """Total band excess of ``labels`` (:func:`tallies.excess`, 0 when all are within)."""
+    return float(excess(prep, tallies_of(prep, labels)).sum())
