@@ -43,7 +43,7 @@ def test_an_upload_in_several_currencies_needs_rates(
     bad = client.post("/imports/sales_lines", params={"rates": "EUR:-1"}, content=body)
     assert bad.status_code == 422
     assert "rate of EUR" in bad.text
-    wrong_kind = client.post("/imports/accounts", params={"currency": "USD"}, content=body)
+    wrong_kind = client.post("/imports/reps", params={"currency": "USD"}, content=body)
     assert wrong_kind.status_code == 422
 
     sent = client.post(

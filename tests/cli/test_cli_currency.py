@@ -67,7 +67,7 @@ def test_import_with_rates_then_kpis(run_cli: RunCli, tmp_path: Path) -> None:
 
     accounts = cli("import", "accounts", "Account.csv", "-f", "json")
     assert accounts.returncode == 0, accounts.stderr
-    not_money = cli("import", "accounts", "Account.csv", "--currency", "EUR")
+    not_money = cli("import", "reps", "Account.csv", "--currency", "EUR")
     assert not_money.returncode != 0
     assert "--currency applies to the amounts of sales_lines" in not_money.stderr
 
