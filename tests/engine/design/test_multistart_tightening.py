@@ -1,4 +1,4 @@
-"""Review of the band tightening (lp_tighten.py, multistart._tighten): found defects."""
+"""The loose plan is kept when the tightened one, contiguity repaired, misses the bands (multistart._tighten)."""
 
 from __future__ import annotations
 
