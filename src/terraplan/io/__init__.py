@@ -19,6 +19,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from terraplan.io.canonical import canonical_schema
     from terraplan.io.loading import load_file
     from terraplan.io.mapping import ColumnMap, load_mapping
     from terraplan.io.readers import SourceTable, read_table
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from terraplan.io.report import ImportIssue, ImportReport
     from terraplan.io.schema import KINDS
     from terraplan.io.table_source import TableSource, iter_source_tables, parse_source
-    from terraplan.io.validation import ValidationResult, canonical_schema, validate
+    from terraplan.io.validation import ValidationResult, validate
     from terraplan.io.writers import write_table
 
 _EXPORTS = {
@@ -51,7 +52,7 @@ _EXPORTS = {
     "iter_source_tables": "table_source",
     "parse_source": "table_source",
     "ValidationResult": "validation",
-    "canonical_schema": "validation",
+    "canonical_schema": "canonical",
     "validate": "validation",
     "write_table": "writers",
 }

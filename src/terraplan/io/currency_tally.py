@@ -17,7 +17,7 @@ from terraplan.io.currency import CODE, CURRENCY_NAMES, MONEY_FIELDS, SYMBOLS, C
 from terraplan.io.report import ImportIssue, ImportReport, short
 
 if TYPE_CHECKING:
-    from terraplan.io.validation import Checker
+    from terraplan.io.checker import Checker
 
 #: Decimals a converted amount is rounded to (units of the reporting currency): removes the
 #: float noise of a product (100 x 1.08 = 108.00000000000001) and nothing a ledger shows.
@@ -102,8 +102,8 @@ class CurrencyTally:
     def _count_symbols(self, checker: Checker, money: str) -> None:
         """Count the currency symbols of the amount cells (``€ 1,200``, ``$300``): read as
         numbers alone, amounts of two symbols would be summed as one currency."""
+        from terraplan.io.checker import RAW
         from terraplan.io.readers import ROW
-        from terraplan.io.validation import RAW
 
         if money + RAW not in checker.ctx.columns:
             return

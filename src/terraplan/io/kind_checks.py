@@ -6,7 +6,7 @@ import json
 
 import polars as pl
 
-from terraplan.io.validation import Checker
+from terraplan.io.checker import Checker
 
 
 def check_kind(checker: Checker) -> None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from terraplan.io.checker import GEOCODED, RAW, Checker
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.places import (
     FOREIGN_POSTAL,
@@ -40,7 +41,6 @@ from terraplan.io.places import (
     normalize_state,
     state_code,
 )
-from terraplan.io.validation import GEOCODED, RAW, Checker
 
 _ZIP_COLUMNS = ["__zip__", "__lat__", "__lon__", "__fips__", "__state__"]
 

@@ -17,8 +17,8 @@ from typing import Any
 import polars as pl
 
 from terraplan.errors import InvalidParameterError
+from terraplan.io.canonical import canonical_schema
 from terraplan.io.schema import kind_of, kind_spec
-from terraplan.io.validation import canonical_schema
 
 
 def _clean(record: dict[str, Any]) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from collections.abc import Collection, Mapping
 
 import polars as pl
 
+from terraplan.io.checker import Checker
 from terraplan.io.readers import ROW
 from terraplan.io.report import MAX_QUOTED
 from terraplan.io.schema import PLANNED_KINDS
-from terraplan.io.validation import Checker
 
 
 def check_references(

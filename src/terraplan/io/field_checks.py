@@ -1,0 +1,115 @@
+"""The checks every kind shares: unparsable cells, bounds, date range, coordinate pairs,
+required fields and duplicate ids.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from terraplan.io import parsing
+from terraplan.io.checker import RAW, Checker
+from terraplan.io.readers import ROW
+
+DATE_MIN = date(1900, 1, 1)
+"""Earliest date an import accepts."""
+DATE_MAX = date(2199, 12, 31)
+"""Latest date an import accepts."""
+
+_NOT_TEXT = r"(?i)^[+-]?(nan|inf|infinity)$"
+
+_PARSE_REASONS = {
+    "float": "not a number",
+    "int": "not a whole number",
+    "date": "not a date (use YYYY-MM-DD)",
+    "bool": "not a boolean (true/false, yes/no, 1/0)",
+}
+
+
+def check_fields(checker: Checker) -> None:
+    """Unparsable cells, lower bounds, coordinate pairs and ranges."""
+    for spec in checker.spec.fields:
+        name = spec.name
+        if not checker.has(name):
+            continue
+        raw = pl.col(name + RAW) if name + RAW in checker.ctx.columns else None
+        if raw is not None and spec.type in ("float", "int"):
+            ambiguous = raw.is_not_null() & pl.col(name).is_null() & parsing.ambiguous_number(raw)
+            checker.add(
+                ambiguous,
+                name,
+                "ambiguous number: nothing in the file tells whether its decimal separator is"
+                " a point or a comma (1,200 is 1200 or 1.2); declare it"
+                " (--decimal-comma or --decimal-point)",
+            )
+            checker.add(
+                raw.is_not_null() & pl.col(name).is_null() & ~parsing.ambiguous_number(raw),
+                name,
+                _PARSE_REASONS[spec.type],
+            )
+        elif raw is not None and spec.type in _PARSE_REASONS:
+            checker.add(raw.is_not_null() & pl.col(name).is_null(), name, _PARSE_REASONS[spec.type])
+        if spec.type == "enum" and raw is not None:
+            reason = f"unknown {name}; use one of {', '.join(spec.choices)}"
+            checker.add(raw.is_not_null() & pl.col(name).is_null(), name, reason)
+        if spec.minimum is not None and spec.type in ("float", "int"):
+            checker.add(pl.col(name) < spec.minimum, name, f"must be >= {spec.minimum:g}")
+        if spec.type == "date":
+            out = (pl.col(name) < DATE_MIN) | (pl.col(name) > DATE_MAX)
+            checker.add(out, name, f"date out of range ({DATE_MIN} .. {DATE_MAX})")
+            # reported once: later checks (ends before it starts) see no date
+            checker.ctx = checker.ctx.with_columns(
+                pl.when(out).then(None).otherwise(pl.col(name)).alias(name)
+            )
+        if spec.type == "str":
+            rows = checker.table.fractional.get(checker.column_of(name))
+            if rows:
+                not_text = (
+                    pl.when(pl.col(name).str.contains(_NOT_TEXT))
+                    .then(pl.lit("NaN or infinity stored as a number: not a text value"))
+                    .otherwise(pl.lit("a fractional number where text is expected"))
+                )
+                checker.add(pl.col(ROW).is_in(rows), name, not_text)
+    for column in checker.ctx.columns:
+        if column.startswith("attributes.") and column + RAW in checker.ctx.columns:
+            mask = pl.col(column + RAW).is_not_null() & pl.col(column).is_null()
+            checker.add(mask, column, "not a number")
+    prefix = "home_" if checker.spec.kind == "reps" else ""
+    _coordinate_checks(checker, prefix + "latitude", prefix + "longitude")
+
+
+def _coordinate_checks(checker: Checker, lat: str, lon: str) -> None:
+    if not (checker.has(lat) or checker.has(lon)):
+        return
+    checker.add(pl.col(lat).abs() > 90, lat, "latitude is outside [-90, 90]")
+    checker.add(pl.col(lon).abs() > 180, lon, "longitude is outside [-180, 180]")
+    if checker.spec.kind == "geo_units":
+        return  # missing centroids are "required" issues after geocoding
+    # A coordinate that failed to parse is already reported; do not blame its partner.
+    lat_text = pl.col(lat + RAW) if checker.has(lat) else pl.lit(None, dtype=pl.String)
+    lon_text = pl.col(lon + RAW) if checker.has(lon) else pl.lit(None, dtype=pl.String)
+    pair = "latitude and longitude go together"
+    checker.add(lat_text.is_null() & lon_text.is_not_null(), lat, pair)
+    checker.add(lon_text.is_null() & lat_text.is_not_null(), lon, pair)
+
+
+def check_required(checker: Checker) -> None:
+    for spec in checker.spec.fields:
+        if not spec.required or spec.type == "attributes":
+            continue
+        name = spec.name
+        if name + RAW in checker.ctx.columns:  # unparsable cells were reported already
+            mask = pl.col(name).is_null() & pl.col(name + RAW).is_null()
+        else:
+            mask = pl.col(name).is_null()
+        checker.add(mask, name, "is required")
+
+
+def check_duplicates(checker: Checker) -> None:
+    first = pl.col(ROW).first().over("id")
+    reason = pl.concat_str(
+        pl.lit("duplicate id (first at row "), first.cast(pl.String), pl.lit(")")
+    )
+    mask = pl.col("id").is_not_null() & ~pl.col("id").is_first_distinct()
+    checker.add(mask, "id", reason)

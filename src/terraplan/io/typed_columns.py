@@ -1,0 +1,139 @@
+"""Typing the mapped columns of a source table: cleaned text, mapped values and the decimal
+separator, parsed into the typed fields and custom attributes that validation checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+from terraplan.io import parsing
+from terraplan.io.batch_readings import BatchReadings
+from terraplan.io.canonical import DTYPES
+from terraplan.io.checker import RAW
+from terraplan.io.currency import MONEY_FIELDS, split_codes
+from terraplan.io.readers import ROW, SourceTable
+from terraplan.io.report import ImportReport, short
+from terraplan.io.schema import GEO_NUMERIC_ATTRIBUTES, FieldSpec, KindSpec
+
+
+def typed_columns(
+    table: SourceTable, spec: KindSpec, report: ImportReport, readings: BatchReadings | None
+) -> pl.DataFrame:
+    """Clean and type every mapped column; build ``ctx`` (see :class:`~terraplan.io.checker.Checker`)."""
+    fields = table.columns.fields
+    text = table.frame.select(
+        pl.col(ROW),
+        *(parsing.clean_text(column).alias(field) for field, column in fields.items()),
+        *(
+            parsing.clean_text(column).alias(f"attributes.{name}")
+            for name, column in table.columns.attributes.items()
+        ),
+    )
+    if table.columns.values:
+        text = text.with_columns(
+            _map_values(pl.col(name), table.columns.values[name]).alias(name)
+            for name in table.columns.values
+            if name in text.columns
+        )
+    money = MONEY_FIELDS.get(spec.kind, "amount")
+    if "currency" in fields and fields["currency"] == fields.get(money):
+        text = split_codes(text, money)
+    decimal = _decimal_mode(table, spec, text)
+    report.details["decimal"] = decimal or "unknown"
+    declared = table.decimal is not None
+    year_limit = parsing.two_digit_year_limit()
+    exprs: list[pl.Expr] = []
+    for spec_field in spec.fields:
+        name = spec_field.name
+        if spec_field.type == "attributes":
+            continue
+        if name not in fields:
+            exprs.append(pl.lit(spec_field.default, dtype=DTYPES[spec_field.type]).alias(name))
+            if spec_field.type == "list":
+                exprs[-1] = pl.lit([], dtype=pl.List(pl.String)).alias(name)
+            continue
+        mode = decimal
+        if not declared and spec_field.type in ("float", "int"):
+            mode = parsing.detect_decimal([text[name]]) or decimal
+        if spec_field.type == "date":
+            order = (
+                None if readings is None else readings.day_first(table, name, text[name], report)
+            )
+            parsed, notes = parsing.column_dates(
+                text[name], short(fields[name]), year_limit, day_first=order
+            )
+            report.warnings.extend(notes)
+        else:
+            parsed = _parser(spec_field, mode)(pl.col(name))
+        if spec_field.type not in ("str", "list"):
+            exprs.append(pl.col(name).alias(name + RAW))
+        if spec_field.default is not None:
+            parsed = (
+                pl.when(pl.col(name).is_null()).then(pl.lit(spec_field.default)).otherwise(parsed)
+            )
+        exprs.append(parsed.alias(name))
+    attribute_types: dict[str, pl.DataType] = {}
+    for name in table.columns.attributes:
+        column = f"attributes.{name}"
+        if spec.extra_columns == "numeric":
+            dtype = parsing.text_type(text[column])
+            if name.lower() not in GEO_NUMERIC_ATTRIBUTES and dtype not in (
+                pl.Int64,
+                pl.Float64,
+            ):
+                report.warnings.append(
+                    f"column {table.columns.attributes[name]!r} is not numeric and is ignored"
+                )
+                continue
+            exprs.append(pl.col(column).alias(column + RAW))
+            exprs.append(parsing.parse_float(pl.col(column)).alias(column))
+            attribute_types[name] = pl.Float64()
+        else:
+            dtype = parsing.text_type(text[column])
+            exprs.append(parsing.cast_text(pl.col(column), dtype).alias(column))
+            attribute_types[name] = dtype
+    ctx = text.with_columns(exprs)
+    dropped = [f"attributes.{n}" for n in table.columns.attributes if n not in attribute_types]
+    return ctx.drop(dropped)
+
+
+def _map_values(text: pl.Expr, table: Mapping[str, str | None]) -> pl.Expr:
+    """``text`` with the mapping file's values replaced (ignoring case and extra spaces)."""
+    keyed = {" ".join(k.split()).lower(): v for k, v in table.items()}
+    key = text.str.replace_all(r"\s+", " ").str.strip_chars().str.to_lowercase()
+    mapped = key.replace_strict(keyed, default=None, return_dtype=pl.String)
+    return pl.when(key.is_in(list(keyed))).then(mapped).otherwise(text)
+
+
+def _decimal_mode(table: SourceTable, spec: KindSpec, text: pl.DataFrame) -> parsing.Decimal | None:
+    """Declared, else shown by the numbers, else by the format (see the module docstring)."""
+    if table.decimal is not None:
+        return table.decimal
+    numeric = [f.name for f in spec.fields if f.type in ("float", "int") and f.name in text.columns]
+    # Amounts first: coordinates often keep a decimal point in files with decimal commas.
+    amounts = [n for n in numeric if not n.endswith(("latitude", "longitude"))]
+    detected = parsing.detect_decimal([text[n] for n in amounts]) or parsing.detect_decimal(
+        [text[n] for n in numeric]
+    )
+    if detected is not None:
+        return detected
+    if table.format != "csv" or table.details.get("delimiter", ",") == ",":
+        return "point"
+    return None
+
+
+def _parser(spec: FieldSpec, decimal: parsing.Decimal | None):  # type: ignore[no-untyped-def]
+    if spec.type == "float":
+        return lambda e: parsing.parse_float(e, decimal)
+    if spec.type == "int":
+        return lambda e: parsing.parse_int(e, decimal)
+    if spec.type == "bool":
+        return parsing.parse_bool
+    if spec.type == "list":
+        return parsing.parse_list
+    if spec.type == "enum":
+        synonyms = parsing.ENUM_SYNONYMS.get(spec.name, {})
+        return lambda e: parsing.parse_enum(e, spec.choices, synonyms)
+    return lambda e: e
