@@ -1,0 +1,236 @@
+"""Parsing the conditions of a rule set (``all``/``any``/``not``/``use`` trees of predicates on
+fields, geographies and distances) and its references to territories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from terraplan.rules.element_checks import (
+    as_list,
+    as_mapping,
+    check_keys,
+    fail,
+    is_number,
+    join_path,
+)
+from terraplan.rules.fields import CODE_FIELDS, field_kind
+from terraplan.rules.model import (
+    KM_PER_MILE,
+    AllOf,
+    AnyOf,
+    Condition,
+    Distance,
+    NotOf,
+    Op,
+    Predicate,
+    RuleTerritory,
+    Scalar,
+)
+from terraplan.rules.regex import regex_problem
+
+TEXT_ONLY = frozenset({Op.STARTS_WITH, Op.ENDS_WITH, Op.CONTAINS, Op.NOT_CONTAINS, Op.REGEX})
+COMPARE = frozenset({Op.LT, Op.LE, Op.GT, Op.GE, Op.BETWEEN})
+LOCATION = "location"
+#: Longest text operand of a condition (characters).
+MAX_TEXT_VALUE = 10_000
+MAX_USE_DEPTH = 32
+
+
+class ConditionParser:
+    """Builds the conditions of one rule set: ``territories`` it may name, ``geographies``
+    (territory id -> units) for ``in_geography``, ``attribute_kinds`` of its custom
+    attributes, and its named conditions (``named_raw`` as given, ``named`` once parsed)."""
+
+    def __init__(
+        self,
+        data: Mapping[str, Any],
+        territories: dict[str, RuleTerritory],
+        geographies: Mapping[str, frozenset[str]],
+    ) -> None:
+        self.data = data
+        self.territories = territories
+        self.geographies = geographies
+        self.attribute_kinds: dict[str, str] = {}
+        self.named_raw: Mapping[str, Any] = {}
+        self.named: dict[str, Condition] = {}
+        self.resolving: list[str] = []
+
+    # -- conditions -------------------------------------------------------------------------
+    def condition(self, raw: Any, path: str) -> Condition:
+        data = as_mapping(raw, path, "a condition")
+        combinators = [k for k in ("all", "any", "not", "use") if k in data]
+        if combinators:
+            key = combinators[0]
+            if len(data) != 1:
+                extra = next(k for k in data if k != key)
+                raise fail(
+                    join_path(path, str(extra)),
+                    f"a {key!r} condition takes no other key ({extra!r})",
+                )
+            sub = join_path(path, key)
+            if key == "not":
+                return NotOf(self.condition(data[key], sub))
+            if key == "use":
+                return self.use(data[key], sub)
+            items = as_list(data[key], sub, f"{key!r}")
+            parsed = tuple(self.condition(item, f"{sub}[{i}]") for i, item in enumerate(items))
+            return AllOf(parsed) if key == "all" else AnyOf(parsed)
+        return self.predicate(data, path)
+
+    def use(self, name: Any, path: str) -> Condition:
+        if not isinstance(name, str) or name not in self.named_raw:
+            raise fail(path, f"unknown named condition {name!r}")
+        if name in self.named:
+            return self.named[name]
+        if name in self.resolving:
+            cycle = " -> ".join([*self.resolving[self.resolving.index(name) :], name])
+            raise fail(path, f"cyclic reference between named conditions: {cycle}")
+        if len(self.resolving) >= MAX_USE_DEPTH:
+            raise fail(path, f"named conditions nest deeper than {MAX_USE_DEPTH} levels")
+        self.resolving.append(name)
+        parsed = self.condition(self.named_raw[name], f"conditions.{name}")
+        self.resolving.pop()
+        self.named[name] = parsed
+        return parsed
+
+    def predicate(self, data: Mapping[str, Any], path: str) -> Predicate:
+        check_keys(data, ("field", "op", "value", "case_sensitive"), path)
+        if "op" not in data:
+            raise fail(join_path(path, "op"), "an operator ('op') is required")
+        op_raw = data["op"]
+        try:
+            op = Op(op_raw)
+        except ValueError:
+            raise fail(
+                join_path(path, "op"),
+                f"unknown operator {op_raw!r}; expected one of {[o.value for o in Op]}",
+            ) from None
+        case = data.get("case_sensitive", False)
+        if not isinstance(case, bool):
+            raise fail(join_path(path, "case_sensitive"), "must be true or false")
+        vpath = join_path(path, "value")
+        if op is Op.WITHIN:
+            field = data.get("field", LOCATION)
+            if field != LOCATION:
+                raise fail(join_path(path, "field"), "'within' tests the field 'location'")
+            return Predicate(LOCATION, op, distance=self.distance(data.get("value"), vpath))
+        if "field" not in data:
+            raise fail(join_path(path, "field"), "a field is required")
+        field = data["field"]
+        kind = field_kind(field, self.attribute_kinds) if isinstance(field, str) else None
+        if kind is None:
+            raise fail(join_path(path, "field"), f"unknown field {field!r}")
+        if op in (Op.IS_EMPTY, Op.NOT_EMPTY):
+            if "value" in data:
+                raise fail(vpath, f"{op.value!r} takes no value")
+            return Predicate(field, op, numeric=kind == "number")
+        if "value" not in data:
+            raise fail(vpath, f"{op.value!r} needs a value")
+        value = data["value"]
+        if op is Op.IN_GEOGRAPHY:
+            if field not in CODE_FIELDS:
+                raise fail(
+                    join_path(path, "field"), "'in_geography' tests postal_code or county_fips"
+                )
+            if not isinstance(value, str) or value not in self.territories:
+                raise fail(vpath, f"unknown territory {value!r}")
+            if value not in self.geographies:
+                raise fail(vpath, f"no geography was supplied for territory {value!r}")
+            units = tuple(sorted(self.geographies[value]))
+            return Predicate(field, op, units, case, geography=value)
+        if op in TEXT_ONLY and kind != "text":
+            raise fail(
+                join_path(path, "op"), f"{op.value!r} needs a text field; {field!r} is a number"
+            )
+        if op in COMPARE and kind == "text" and field not in CODE_FIELDS:
+            raise fail(
+                join_path(path, "op"),
+                f"{op.value!r} needs a number field (or postal_code/county_fips); {field!r} is text",
+            )
+        numeric = kind == "number" or op in COMPARE
+        if op is Op.BETWEEN:
+            pair = as_list(value, vpath, "'between'")
+            if len(pair) != 2:
+                raise fail(vpath, "'between' needs exactly [min, max]")
+            low, high = (
+                self.scalar(v, f"{vpath}[{i}]", numeric, field) for i, v in enumerate(pair)
+            )
+            if low > high:  # type: ignore[operator]
+                raise fail(vpath, f"'between' has min {low!r} > max {high!r}")
+            return Predicate(field, op, (low, high), case, numeric=kind == "number")
+        if op is Op.REGEX:
+            if not isinstance(value, str) or not value:
+                raise fail(vpath, "'regex' needs a non-empty pattern text")
+            problem = regex_problem(value)
+            if problem is not None:
+                raise fail(vpath, problem)
+            return Predicate(field, op, (value,), case)
+        many = op in (Op.IN, Op.NOT_IN) or op in TEXT_ONLY
+        if op in (Op.IN, Op.NOT_IN):
+            items = as_list(value, vpath, f"{op.value!r}")
+            values = tuple(
+                self.scalar(v, f"{vpath}[{i}]", numeric, field) for i, v in enumerate(items)
+            )
+        elif many and isinstance(value, list | tuple):
+            items = as_list(value, vpath, f"{op.value!r}")
+            values = tuple(
+                self.scalar(v, f"{vpath}[{i}]", False, field) for i, v in enumerate(items)
+            )
+        else:
+            values = (self.scalar(value, vpath, numeric, field),)
+        if op in TEXT_ONLY and any(v == "" for v in values):
+            raise fail(vpath, f"{op.value!r} needs non-empty text")
+        return Predicate(field, op, values, case, numeric=kind == "number")
+
+    def scalar(self, value: Any, path: str, numeric: bool, field: str) -> Scalar:
+        if numeric:
+            if not is_number(value):
+                raise fail(path, f"expected a number for {field!r}, got {value!r}")
+            if field in CODE_FIELDS and (not float(value).is_integer() or not 0 <= value <= 99999):
+                raise fail(path, f"a {field} range bound is a whole number 0..99999")
+            return (
+                int(value)
+                if field in CODE_FIELDS
+                else float(value)
+                if isinstance(value, float)
+                else int(value)
+            )
+        if not isinstance(value, str):
+            hint = " (quote codes in YAML)" if is_number(value) else ""
+            raise fail(path, f"expected text for {field!r}, got {value!r}{hint}")
+        if len(value) > MAX_TEXT_VALUE:
+            raise fail(
+                path,
+                f"the text has {len(value):,} characters; at most {MAX_TEXT_VALUE:,} are allowed",
+            )
+        return value
+
+    def distance(self, value: Any, path: str) -> Distance:
+        data = as_mapping(value, path, "'within' value")
+        check_keys(data, ("lat", "lon", "km", "mi"), path)
+        for key in ("lat", "lon"):
+            if key not in data or not is_number(data[key]):
+                raise fail(join_path(path, key), f"{key!r} must be a number")
+        if not -90 <= data["lat"] <= 90:
+            raise fail(join_path(path, "lat"), "latitude must be in [-90, 90]")
+        if not -180 <= data["lon"] <= 180:
+            raise fail(join_path(path, "lon"), "longitude must be in [-180, 180]")
+        units = [k for k in ("km", "mi") if k in data]
+        if len(units) != 1:
+            raise fail(path, "give the radius as exactly one of 'km' or 'mi'")
+        unit = units[0]
+        radius = data[unit]
+        if not is_number(radius) or radius <= 0:
+            raise fail(
+                join_path(path, unit), f"the radius must be a positive number, got {radius!r}"
+            )
+        km = float(radius) * (KM_PER_MILE if unit == "mi" else 1.0)
+        return Distance(float(data["lat"]), float(data["lon"]), km, unit)
+
+    # -- references ---------------------------------------------------------------------------
+    def territory(self, value: Any, path: str) -> str:
+        if not isinstance(value, str) or value not in self.territories:
+            raise fail(path, f"unknown territory {value!r}")
+        return value
