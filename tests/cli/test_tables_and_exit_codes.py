@@ -12,7 +12,7 @@ import pytest
 
 from terraplan.cli.console import compact_amount, percent
 from terraplan.cli.demo import revenue_by_year
-from terraplan.planning.matching import ordinal
+from terraplan.planning.match_explain import ordinal
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
