@@ -34,9 +34,13 @@ def status(
         f"[bold]Database[/bold] {report.url}  schema {schema}"
         + ("" if report.up_to_date else f" (newest: {report.head})")
     )
-    render_rows(
-        [{"records": kind, "rows": n} for kind, n in report.counts.items()], title="Records"
-    )
+    rows: list[dict[str, object]] = [
+        {"records": kind, "rows": n} for kind, n in report.counts.items()
+    ]
+    if report.currencies:  # the column only once an import has named a currency
+        for row in rows:
+            row["amounts in"] = report.currencies.get(str(row["records"]), "")
+    render_rows(rows, title="Records")
     if report.plans:
         render_rows([asdict(p) for p in report.plans], title="Plans")
     else:

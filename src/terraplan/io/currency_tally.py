@@ -141,7 +141,9 @@ class CurrencyTally:
     def finish(self, report: ImportReport, currencies: Currencies) -> None:
         """Judge the currencies of every batch: file-level errors and notes into ``report``;
         ``report.details["currencies"]`` gets the rows of each currency code (before
-        conversion), ``details["reporting_currency"]`` the reporting currency when named."""
+        conversion), ``details["reporting_currency"]`` the reporting currency when named, and
+        ``details["amounts_currency"]`` (when the file maps the amount field) the currency the
+        stored amounts are in, or None when nothing names it."""
         if self.file is None:
             return
         codes = sorted(self.counts)
@@ -149,6 +151,8 @@ class CurrencyTally:
         report.details["currencies"] = {code: self.counts[code] for code in codes}
         if reporting is not None:
             report.details["reporting_currency"] = reporting
+        if self.amount_column is not None:
+            report.details["amounts_currency"] = self._stored_currency(codes, currencies)
         if len(self.symbols) > 1:
             listed = "; ".join(
                 f"{symbol}: {_rows(self.symbols[symbol])}, first at"
@@ -191,6 +195,15 @@ class CurrencyTally:
             report.warnings.append(
                 f"{_rows(self.blank)} with no currency read as {read_as} ({which})"
             )
+
+    def _stored_currency(self, codes: list[str], currencies: Currencies) -> str | None:
+        """The one currency the amounts are stored in once read: the reporting currency
+        when rates convert them or no row names another, else the file's one code; None
+        when nothing names it (no currency column, or converted amounts of an unnamed
+        corporate currency) or several remain (the import is refused then)."""
+        if currencies.reporting is not None and (currencies.rates or not codes):
+            return currencies.reporting
+        return codes[0] if len(codes) == 1 else None
 
     def _listing(self, codes: list[str]) -> str:
         parts = []

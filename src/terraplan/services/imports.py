@@ -27,6 +27,7 @@ from terraplan.io.readers import read_table
 from terraplan.io.report import ImportReport
 from terraplan.io.schema import PLANNED_KINDS
 from terraplan.io.validation import validate
+from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
 from terraplan.services.progress import Progress, no_progress
 from terraplan.storage.database import Database
 from terraplan.storage.orm import ImportRunRow
@@ -102,6 +103,8 @@ def import_file(
             _refusal(report, on_error),
             details={"file": report.file, "report": report.to_dict()},
         )
+    with db.connect() as connection:
+        check_amounts_currency(connection, kind, report)
     frame = result.frame
     written = 0
     step = f"write {kind.replace('_', ' ')}"
@@ -122,6 +125,7 @@ def import_file(
                 rejected=report.rejected,
                 on_error=on_error,
                 finished_at=datetime.now(UTC).replace(tzinfo=None),
+                currency=amounts_currency(report),
             )
         )
         uow.commit()

@@ -33,6 +33,7 @@ from terraplan.io.report import ImportIssue, ImportReport
 from terraplan.io.schema import kind_spec
 from terraplan.io.table_source import DEFAULT_BATCH_ROWS, TableSource, iter_source_tables
 from terraplan.io.validation import ValidationResult, validate
+from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
 from terraplan.services.imports import (
     ImportOutcome,
     OnError,
@@ -132,6 +133,7 @@ def import_source(
             raise DataError(
                 _refusal(final, on_error), details={"file": final.file, "report": final.to_dict()}
             )
+        check_amounts_currency(uow.session.connection(), spec.kind, final)
         uow.session.add(
             ImportRunRow(
                 kind=spec.kind,
@@ -141,6 +143,7 @@ def import_source(
                 rejected=final.rejected,
                 on_error=on_error,
                 finished_at=datetime.now(UTC).replace(tzinfo=None),
+                currency=amounts_currency(final),
             )
         )
         uow.commit()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from terraplan.services.amount_currency import stored_currencies
 from terraplan.storage import bulk, migrate
 from terraplan.storage.database import Database
 from terraplan.storage.orm import AlignmentRow, ImportRunRow, PlanRow, TerritoryRow
@@ -29,6 +30,8 @@ class DatabaseStatus:
     counts: dict[str, int]
     plans: tuple[PlanSummary, ...]
     imports: int
+    #: Record kind -> the currency its stored amounts are in, where an import named it.
+    currencies: dict[str, str] = field(default_factory=dict)
 
     @property
     def up_to_date(self) -> bool:
@@ -41,6 +44,7 @@ def database_status(db: Database) -> DatabaseStatus:
     counts: dict[str, int] = {}
     plans: list[PlanSummary] = []
     imports = 0
+    currencies: dict[str, str] = {}
     if revision is not None:
         with db.connect() as connection:
             counts = {kind: bulk.count_rows(connection, kind) for kind in bulk.RECORD_TABLES}
@@ -72,6 +76,8 @@ def database_status(db: Database) -> DatabaseStatus:
             imports = int(
                 connection.execute(select(func.count()).select_from(ImportRunRow)).scalar_one()
             )
+            if revision == migrate.head_revision():  # older schemas do not record currencies
+                currencies = {e.kind: e.currency for e in stored_currencies(connection)}
     return DatabaseStatus(
         url=db.display_url,
         revision=revision,
@@ -79,4 +85,5 @@ def database_status(db: Database) -> DatabaseStatus:
         counts=counts,
         plans=tuple(plans),
         imports=imports,
+        currencies=currencies,
     )

@@ -263,6 +263,8 @@ class ImportRunRow(Base):
     rejected: Mapped[int] = mapped_column(Integer)
     on_error: Mapped[str] = mapped_column(String(10))
     finished_at: Mapped[datetime] = mapped_column(DateTime)
+    #: The currency the imported amounts are stored in, when the file named it.
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
 
 
 class PlanResultRow(Base):
