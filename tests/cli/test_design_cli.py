@@ -107,3 +107,13 @@ def test_capacity_without_workload_exits_3_and_a_model_states_its_figures(
     assert "Assumed:" in out
     assert "1,600 selling hours per rep per year x 80% utilisation = 1,280 hours" in out
     assert "workload estimated for 20 of 20 accounts by the visit model: 12 visits per year" in out
+
+
+def test_the_clock_note_names_what_cut_the_run() -> None:
+    from terraplan.cli.design import _clock_note
+
+    limit = _clock_note({"status": "time_limit:balance"})
+    assert limit.startswith("the time limit cut the search") and "--time-limit" in limit
+    capped = _clock_note({"status": "converged:balance"})
+    assert capped.startswith("an exact step of the search") and "own time cap" in capped
+    assert "--time-limit" not in capped  # a longer limit would not change a sub-solve's cap

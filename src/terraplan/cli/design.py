@@ -263,18 +263,29 @@ def design(
         f"{solver['status']}{gap}. Saved as draft plan [bold]{run.plan.id}[/bold]."
     )
     if not solver["reproducible"]:
-        stderr().print(
-            "[yellow]note:[/yellow] the time limit cut the search, so the same seed may give "
-            "another plan on a faster or slower machine; raise --time-limit for a "
-            "reproducible plan.",
-            highlight=False,
-        )
+        stderr().print(f"[yellow]note:[/yellow] {_clock_note(solver)}", highlight=False)
     if "disruption" in summary:
         moved = summary["disruption"]
         shares = ", ".join(f"{k} {v:.1%}" for k, v in moved["share_moved"].items())
         console.print(f"Disruption: {moved['units_moved']} units moved ({shares}).")
     for path in files:
         console.print(f"Wrote {path}")
+
+
+def _clock_note(solver: dict[str, Any]) -> str:
+    """Why the plan depends on the machine's speed: the run's time limit, or an exact step
+    stopped by its own time cap (``auto``'s exact attempt, a re-split of neighbouring
+    territories) while the run was within its limit."""
+    same_seed = "so the same seed may give another plan on a faster or slower machine"
+    if str(solver["status"]).startswith("time_limit"):
+        return (
+            f"the time limit cut the search, {same_seed}; raise --time-limit for a"
+            " reproducible plan."
+        )
+    return (
+        "an exact step of the search (auto's exact attempt, or a re-split of neighbouring"
+        f" territories) stopped at its own time cap, {same_seed}."
+    )
 
 
 def _yes_no(value: bool | None) -> str:
