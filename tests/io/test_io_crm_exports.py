@@ -325,8 +325,10 @@ def test_owner_names_from_a_report_export_resolve_to_rep_ids(make_file: Any) -> 
     owners = {i: r["owner_id"] for i, r in _records(result).items()}
     assert owners == {"A1": "R1", "A2": "R2", "A3": "Sam Smith", "A4": "Unknown Person"}
     assert result.report.warnings == [
+        "1 row names the owner by a name several reps share (e.g. Sam Smith: reps R3, R4):"
+        " kept as written; give the rep's id",
         "1 row names the owner by name (e.g. ann  lee -> R1): replaced by the rep id",
-        "2 accounts name an owner that is not a known rep yet (e.g. Sam Smith): kept;"
+        "1 account names an owner that is not a known rep yet (e.g. Unknown Person): kept;"
         " import reps to resolve",
     ]
 

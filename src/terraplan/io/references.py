@@ -13,6 +13,7 @@ import polars as pl
 from terraplan.io.checker import Checker
 from terraplan.io.readers import ROW
 from terraplan.io.report import MAX_QUOTED
+from terraplan.io.salesforce_ids import match_id_forms
 from terraplan.io.schema import PLANNED_KINDS
 
 
@@ -56,10 +57,15 @@ def check_references(
             continue
         if target != kind and target not in known_ids:
             continue
+        own = checker.ctx["id"].drop_nulls() if target == kind and checker.has("id") else None
+        _other_id_forms(
+            checker, spec.name, label, known if own is None else pl.concat([known, own])
+        )
         if spec.external:
+            shared: list[str] = []
             if target == "reps" and rep_names:
-                _names_to_ids(checker, spec.name, known, rep_names)
-            _external_reference(checker, spec.name, label, known)
+                shared = _names_to_ids(checker, spec.name, known, rep_names)
+            _external_reference(checker, spec.name, label, known, shared)
             continue
         reason = pl.concat_str(pl.lit(f"unknown {label} '"), pl.col(spec.name), pl.lit("'"))
         if target != kind:
@@ -99,26 +105,52 @@ def check_references(
         )
 
 
+def _other_id_forms(checker: Checker, name: str, label: str, known: pl.Series) -> None:
+    """Cells naming a stored record by its Salesforce id in the other form (18 characters
+    for a stored 15, or 15 for a stored 18) become the stored id; one warning."""
+    col = pl.col(name)
+    values = checker.ctx.filter(col.is_not_null() & ~col.is_in(known.implode()))[name]
+    if values.len() == 0:
+        return
+    table = match_id_forms(values.unique().to_list(), known.to_list())
+    if not table:
+        return
+    hits = checker.ctx.filter(col.is_in(list(table))).height
+    checker.ctx = checker.ctx.with_columns(
+        col.replace_strict(table, default=col, return_dtype=pl.String).alias(name)
+    )
+    first = sorted(table)[0]
+    form = "18-character" if len(first) == 18 else "15-character"
+    rows = f"{hits:,} rows name" if hits != 1 else "1 row names"
+    checker.warnings.append(
+        f"{rows} the {label} by its {form} Salesforce id (e.g. {first} -> {table[first]}):"
+        " matched to the stored id"
+    )
+
+
 def _name_key(text: pl.Expr) -> pl.Expr:
     return text.str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
 
 
 def _names_to_ids(
     checker: Checker, name: str, known: pl.Series, rep_names: Mapping[str, str]
-) -> None:
-    """Owner cells naming a rep by their (unique) name become the rep's id; one warning."""
+) -> list[str]:
+    """Owner cells naming a rep by their (unique) name become the rep's id; one warning.
+    Cells naming a name several reps share are kept as written, with one warning of their
+    own; returns those cells' values (so that they are not also called unknown)."""
     counts: dict[str, list[str]] = {}
     for rep_id, rep_name in rep_names.items():
         counts.setdefault(" ".join(rep_name.split()).lower(), []).append(rep_id)
+    shared = _shared_names(checker, name, known, counts)
     table = {key: ids[0] for key, ids in counts.items() if len(ids) == 1}
     if not table:
-        return
+        return shared
     col = pl.col(name)
     resolved = _name_key(col).replace_strict(table, default=None, return_dtype=pl.String)
     by_name = col.is_not_null() & ~col.is_in(known.implode()) & resolved.is_not_null()
     hits = checker.ctx.filter(by_name).select(col, resolved.alias("__id__"))
     if hits.height == 0:
-        return
+        return shared
     checker.ctx = checker.ctx.with_columns(
         pl.when(by_name).then(resolved).otherwise(col).alias(name)
     )
@@ -128,13 +160,44 @@ def _names_to_ids(
         f"{hits.height:,} {noun} the {name.replace('_id', '')} by name (e.g. {example}):"
         " replaced by the rep id"
     )
+    return shared
 
 
-def _external_reference(checker: Checker, name: str, label: str, known: pl.Series) -> None:
-    """One warning for the rows naming a record not known yet (kept as given)."""
+def _shared_names(
+    checker: Checker, name: str, known: pl.Series, counts: Mapping[str, list[str]]
+) -> list[str]:
+    """Values of ``name`` naming a rep name that several reps share; one warning."""
+    shared = {key: ids for key, ids in counts.items() if len(ids) > 1}
+    if not shared:
+        return []
+    col = pl.col(name)
+    rows = checker.ctx.filter(
+        col.is_not_null() & ~col.is_in(known.implode()) & _name_key(col).is_in(list(shared))
+    )[name]
+    if rows.len() == 0:
+        return []
+    first = rows[0]
+    ids = ", ".join(sorted(shared[" ".join(first.split()).lower()]))
+    noun = "rows name" if rows.len() != 1 else "row names"
+    checker.warnings.append(
+        f"{rows.len():,} {noun} the {name.replace('_id', '')} by a name several reps share"
+        f" (e.g. {first[:MAX_QUOTED]}: reps {ids}): kept as written; give the rep's id"
+    )
+    return rows.unique().to_list()
+
+
+def _external_reference(
+    checker: Checker, name: str, label: str, known: pl.Series, shared: list[str]
+) -> None:
+    """One warning for the rows naming a record not known yet (kept as given); ``shared``
+    values (names several reps share) have their own warning."""
     bad = checker.error_rows().implode()
+    col = pl.col(name)
     unknown = checker.ctx.filter(
-        pl.col(name).is_not_null() & ~pl.col(name).is_in(known.implode()) & ~pl.col(ROW).is_in(bad)
+        col.is_not_null()
+        & ~col.is_in(known.implode())
+        & ~col.is_in(pl.Series(shared, dtype=pl.String).implode())
+        & ~pl.col(ROW).is_in(bad)
     )[name]
     if unknown.len() == 0:
         return
