@@ -51,6 +51,7 @@ from terraplan.errors import DataError
 from terraplan.io.mapping import ColumnMap, load_mapping, resolve_columns, unique_headers
 from terraplan.io.parsing import Decimal
 from terraplan.io.report import short
+from terraplan.io.report_footer import strip_report_footer
 from terraplan.io.schema import kind_spec
 
 logger = logging.getLogger(__name__)
@@ -150,6 +151,10 @@ def read_table(
             f"unsupported file type {short(suffix) or '(none)'!r}; use CSV, XLSX or Parquet"
             + (" (or GeoJSON, GeoPackage, zipped Shapefile)" if spec.kind == "geo_units" else ""),
         )
+    if fmt != "parquet":  # report exports are CSV or Excel
+        frame, footer = strip_report_footer(frame, ROW)
+        if footer is not None:
+            warnings = [*warnings, footer]
     _check_sizes(path, frame)
     headers = [c for c in frame.columns if c != ROW]
     columns = resolve_columns(headers, spec.kind, mapping, mapping_source=mapping_source)
