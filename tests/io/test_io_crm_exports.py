@@ -525,3 +525,28 @@ def test_slashed_dates_stay_month_first_unless_the_column_shows_otherwise(
     assert [(i.row, i.field, i.reason) for i in report.errors] == [
         (2, "date", "not a date (use YYYY-MM-DD)")
     ]
+
+
+def test_hubspot_company_export_and_billing_zip_headers(make_file: Any) -> None:
+    # HubSpot's company export as it writes its headers; the owner is a rep's name
+    text = (
+        "Record ID,Company name,Company owner,Industry,Annual Revenue,City,State/Region,"
+        "Postal Code,Country/Region,Number of Employees\n"
+        "1001,Hub One,Dana North,COMPUTER_SOFTWARE,1000000,Boston,Massachusetts,02108,"
+        "United States,50\n"
+    )
+    names = {"005D": "Dana North"}
+    result = load_file(
+        make_file(text), "accounts", known_ids={"reps": list(names)}, rep_names=names
+    )
+    record = _records(result)["1001"]
+    assert (record["owner_id"], record["state"], record["postal_code"], record["country"]) == (
+        "005D",
+        "MA",
+        "02108",
+        "US",
+    )
+    assert not [w for w in result.report.warnings if "is ignored" in w or "attribute" in w]
+    # a report's "Billing Zip" is the postal code (it used to become an attribute)
+    zips = load_file(make_file("Id,Name,Billing Zip\nX1,Test,94107\n"), "accounts")
+    assert _records(zips)["X1"]["postal_code"] == "94107"

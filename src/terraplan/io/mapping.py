@@ -47,16 +47,25 @@ _ACCOUNT_ALIASES = {
     "name": ("accountname", "company", "companyname"),
     "street": ("billingstreet", "address", "street address"),
     "city": ("billingcity",),
-    "state": ("billingstate", "billingstateprovince", "billing state/province", "stateprovince"),
+    "state": (
+        "billingstate",
+        "billingstateprovince",
+        "billing state/province",
+        "stateprovince",
+        "stateregion",  # HubSpot companies: "State/Region"
+    ),
     "postal_code": (
         "billingpostalcode",
         "billing zip/postal code",
+        "billingzip",
+        "billingzipcode",
+        "billingpostcode",
         "zip",
         "zipcode",
         "postcode",
         "zip/postal code",
     ),
-    "country": ("billingcountry", "billingcountrycode", "countrycode"),
+    "country": ("billingcountry", "billingcountrycode", "countrycode", "countryregion"),
     "latitude": ("billinglatitude", "lat"),
     "longitude": ("billinglongitude", "lon", "lng", "long"),
     "county_fips": ("countyfips", "fips"),
@@ -64,7 +73,14 @@ _ACCOUNT_ALIASES = {
     "employees": ("numberofemployees", "employeecount", "noofemployees"),
     "annual_revenue": ("annualrevenue", "revenue"),
     "currency": ("accountcurrency",),
-    "owner_id": ("ownerid", "accountownerid", "accountowner", "owner"),
+    "owner_id": (
+        "ownerid",
+        "accountownerid",
+        "accountowner",
+        "owner",
+        "companyowner",  # HubSpot companies
+        "hubspotownerid",
+    ),
     "parent_id": ("parentid", "parentaccountid"),
     "industry": ("billingindustry", "accountindustry"),
 }
