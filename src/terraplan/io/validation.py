@@ -53,6 +53,7 @@ from terraplan.io.field_checks import (
     check_required,
 )
 from terraplan.io.geocoding import ZipDirectory
+from terraplan.io.period_ends import fill_period_ends, infers_end
 from terraplan.io.readers import ROW, SourceTable
 from terraplan.io.report import ImportIssue, ImportReport
 from terraplan.io.schema import KindSpec, kind_spec
@@ -156,6 +157,13 @@ def validate(
         return ValidationResult(empty_frame(spec.kind), report)
     checker = Checker(table, spec, parsed)
     check_fields(checker)
+    unknown_length = fill_period_ends(checker)
+    if unknown_length is not None:
+        report.issues.append(
+            ImportIssue(table.file, None, None, "period_end", None, unknown_length)
+        )
+        report.rejected = report.rows_read
+        return ValidationResult(empty_frame(spec.kind), report)
     kind_checks.check_kind(checker)
     currencies = currencies or Currencies()
     tally = CurrencyTally() if readings is None else readings.currencies
@@ -205,6 +213,8 @@ def validate(
 def _column_present(table: SourceTable, spec: KindSpec, field: str) -> bool:
     if table.columns.fields.get(field) is not None:
         return True
+    if field == "period_end" and infers_end(spec.kind, set(table.columns.fields)):
+        return True  # read from the start dates (period_ends.py)
     # Geo units of kind ZIP can take their centroid from the ZIP table.
     return spec.kind == "geo_units" and field in ("latitude", "longitude")
 
