@@ -45,6 +45,7 @@ from terraplan.io.canonical import canonical_frame, canonical_schema, empty_fram
 from terraplan.io.checker import GEOCODED, RAW, Checker
 from terraplan.io.currency import Currencies, with_codes_in_amounts
 from terraplan.io.currency_tally import CurrencyTally
+from terraplan.io.derived_ids import derives_ids, fill_ids
 from terraplan.io.field_checks import (
     DATE_MAX,
     DATE_MIN,
@@ -158,6 +159,7 @@ def validate(
     checker = Checker(table, spec, parsed)
     check_fields(checker)
     unknown_length = fill_period_ends(checker)
+    fill_ids(checker)
     if unknown_length is not None:
         report.issues.append(
             ImportIssue(table.file, None, None, "period_end", None, unknown_length)
@@ -215,6 +217,8 @@ def _column_present(table: SourceTable, spec: KindSpec, field: str) -> bool:
         return True
     if field == "period_end" and infers_end(spec.kind, set(table.columns.fields)):
         return True  # read from the start dates (period_ends.py)
+    if field == "id" and derives_ids(spec.kind, set(table.columns.fields)):
+        return True  # made from each row's key fields (derived_ids.py)
     # Geo units of kind ZIP can take their centroid from the ZIP table.
     return spec.kind == "geo_units" and field in ("latitude", "longitude")
 
