@@ -108,14 +108,17 @@ def test_percentile_rank_ties_and_missing() -> None:
     )
 
 
-def test_distance_cost_scales_and_zeroes_unknown() -> None:
-    km, cost = eng.distance_cost(
-        np.array([[0.0, 0.0], [np.nan, np.nan]]), np.array([[1.0, 0.0]]), distance_scale_km=100.0
-    )
+def test_distance_cost_scales_and_puts_unknown_homes_at_the_middle() -> None:
+    homes = np.array([[0.0, 0.0], [np.nan, np.nan], [2.0, 0.0], [3.0, 0.0]])
+    centres = np.array([[1.0, 0.0], [np.nan, np.nan]])
+    km, cost = eng.distance_cost(homes, centres, distance_scale_km=100.0)
     assert km[0, 0] == pytest.approx(111.195, abs=0.01)
     assert np.isnan(km[1, 0])
     assert cost[0, 0] == pytest.approx(1.11195, abs=1e-4)
-    assert cost[1, 0] == 0.0
+    # the rep with no home costs the median of the others for that territory (1, 1 and 2 deg)
+    assert cost[1, 0] == pytest.approx(1.11195, abs=1e-4)
+    assert cost[1, 0] > cost[0, 0] - 1e-9 and cost[1, 0] < cost[3, 0]
+    assert (cost[:, 1] == 0.0).all()  # a territory with no known centre: 0 for everyone
 
 
 def test_combine_costs_rejects_unknown_parts_and_negative_weights() -> None:

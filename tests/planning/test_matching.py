@@ -169,7 +169,10 @@ def test_missing_rep_data_is_warned_not_silent() -> None:
     reps = [Rep("x", "No data"), *_reps(3)]
     result = match_reps(_plan(), reps, _accounts())
     joined = " | ".join(result.warnings)
-    assert "1 rep(s) have no home base; their distance cost is 0" in joined
+    assert (
+        "1 rep(s) have no home base; their distance cost to each territory is the median of the"
+        " other reps'" in joined
+    )
     assert "1 rep(s) have no experience_years; placed at the middle" in joined
     assert "1 rep(s) list no skills" in joined
 
@@ -186,3 +189,12 @@ def test_parse_weights() -> None:
         parse_weights("skill=-1")
     with pytest.raises(InvalidParameterError, match="cannot read 'lots' as an amount"):
         parse_weights("skill=lots")
+
+
+def test_a_rep_with_no_home_base_does_not_beat_the_rep_who_lives_there() -> None:
+    reps = [Rep("x", "No Home"), *_reps(4)]
+    result = match_reps(_plan(), reps, _accounts(), weights="distance=1")
+    owner = {p.territory_id: p.rep_id for p in result.pairs}
+    assert "x" not in owner.values()  # at the middle, not at 0: the local reps keep theirs
+    rows = {r["rep_id"]: r for r in result.rows()}
+    assert rows["x"]["rep"] == "No Home"  # the unassigned rep is named, not only its id

@@ -91,7 +91,10 @@ def distance_cost(
 
     ``rep_home`` ``(r, 2)``, ``territory_centre`` ``(t, 2)`` in degrees (NaN when unknown).
     Returns ``(km, cost)``, both ``(r, t)``: ``km`` is NaN where either end is unknown and
-    ``cost = km / distance_scale_km`` with unknown distances costing 0.
+    ``cost = km / distance_scale_km``. A rep with no home base costs, for each territory, the
+    median of the known reps' costs for it (the middle, neither favoured nor held back: at 0
+    such a rep would beat the rep who lives in the territory); a territory with no known
+    distance costs 0 for everyone.
     """
     if not (math.isfinite(distance_scale_km) and distance_scale_km > 0):
         raise InvalidParameterError(
@@ -99,7 +102,12 @@ def distance_cost(
             details={"parameter": "distance_scale_km"},
         )
     km = haversine_matrix_km(rep_home, territory_centre)
-    cost: FloatArray = np.nan_to_num(km / distance_scale_km, nan=0.0)
+    scaled = km / distance_scale_km
+    known = np.isfinite(scaled)
+    middle = np.zeros(scaled.shape[1])
+    for t in np.flatnonzero(known.any(axis=0)):
+        middle[t] = float(np.median(scaled[known[:, t], t]))
+    cost: FloatArray = np.where(known, scaled, middle[None, :])
     return km, cost
 
 

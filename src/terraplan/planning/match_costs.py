@@ -149,7 +149,8 @@ def cost_parts(
     ).reshape(n_r, 2)
     if np.isnan(home[:, 0]).any():
         facts.warnings.append(
-            f"{int(np.isnan(home[:, 0]).sum())} rep(s) have no home base; their distance cost is 0"
+            f"{int(np.isnan(home[:, 0]).sum())} rep(s) have no home base; their distance cost"
+            " to each territory is the median of the other reps'"
         )
     km, dist = eng.distance_cost(home, facts.centre, distance_scale_km=distance_scale_km)
     share = np.divide(owned, mass[None, :], out=np.zeros_like(owned), where=mass[None, :] > 0)

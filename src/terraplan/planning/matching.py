@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -94,6 +94,8 @@ class MatchResult:
     reps_moved: int
     weights: Mapping[str, float]
     warnings: tuple[str, ...] = ()
+    #: Rep and territory id -> name, for the rows of vacant territories and unassigned reps.
+    names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def assignment(self) -> dict[str, str]:
@@ -121,11 +123,16 @@ class MatchResult:
             row.update({f"cost_{k}": round(v, 4) for k, v in p.parts.items()})
             rows.append(row)
         rows.extend(
-            {**blank, "territory_id": t, "why": "open headcount (vacant)"}
+            {
+                **blank,
+                "territory_id": t,
+                "territory": self.names.get(t),
+                "why": "open headcount (vacant)",
+            }
             for t in self.vacant_territories
         )
         rows.extend(
-            {**blank, "rep_id": r, "why": "unassigned (overlay or bench)"}
+            {**blank, "rep_id": r, "rep": self.names.get(r), "why": "unassigned (overlay or bench)"}
             for r in self.unassigned_reps
         )
         return rows
@@ -242,4 +249,8 @@ def match_reps(
         reps_moved=moved,
         weights=w,
         warnings=tuple(facts.warnings),
+        names={
+            **{t.id: t.name for t in facts.territories},
+            **{r.id: r.name for r in facts.reps},
+        },
     )
