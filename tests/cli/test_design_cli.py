@@ -117,3 +117,33 @@ def test_the_clock_note_names_what_cut_the_run() -> None:
     capped = _clock_note({"status": "converged:balance"})
     assert capped.startswith("an exact step of the search") and "own time cap" in capped
     assert "--time-limit" not in capped  # a longer limit would not change a sub-solve's cap
+
+
+def test_the_hiring_forecast_reads_at_80_columns() -> None:
+    from terraplan.cli.reps import _forecast_row
+
+    row = _forecast_row(
+        {
+            "month": "2027-01",
+            "hires": 1.5,
+            "leavers": 0.0,
+            "headcount": 4.0,
+            "productive_fte": 3.5,
+            "capacity_hours": 373.33,
+            "workload_hours": 91.4,
+            "coverage": 4.0845,
+            "fte_gap": -2.6,
+        }
+    )
+    assert row == {
+        "month": "2027-01",  # was cut to "2027-…" among nine wide headings
+        "hires": 1.5,
+        "leavers": 0,
+        "heads": 4,
+        "FTE": 3.5,
+        "hours": 373,
+        "needed": 91,
+        "cover": "408%",
+        "FTE gap": -2.6,
+    }
+    assert all(len(key) <= 7 for key in row)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -110,7 +110,7 @@ def capacity(
     if fmt is OutputFormat.TABLE:
         render_rows(report.marginal_rows(), title="One rep fewer / as now / one more")
         if forecast:
-            render_rows(forecast, title="Hiring forecast")
+            render_rows([_forecast_row(row) for row in forecast], title="Hiring forecast")
         stdout().print(
             f"Reps needed: [bold]{report.reps_needed}[/bold] (now {report.current_reps}); saved with plan {plan}."
         )
@@ -380,3 +380,23 @@ def _write_rows(rows: list[dict[str, object]], out: Path, force: bool) -> None:
         raise InvalidParameterError(f"--out {out}: use .csv, .xlsx or .parquet")
     write_table(pl.DataFrame(rows, infer_schema_length=None), out, overwrite=force)
     stdout().print(f"Wrote {len(rows):,} rows to {out}")
+
+
+def _forecast_row(row: dict[str, Any]) -> dict[str, object]:
+    """A hiring-forecast month in 80 columns: short headings (hours: the productive reps'
+    capacity, needed: the hours of workload), whole hours, people to a tenth."""
+
+    def people(value: float) -> float | int:
+        return int(value) if float(value).is_integer() else round(value, 1)
+
+    return {
+        "month": row["month"],
+        "hires": people(row["hires"]),
+        "leavers": people(row["leavers"]),
+        "heads": people(row["headcount"]),
+        "FTE": round(row["productive_fte"], 1),
+        "hours": round(row["capacity_hours"]),
+        "needed": round(row["workload_hours"]),
+        "cover": f"{row['coverage']:.0%}",
+        "FTE gap": round(row["fte_gap"], 1),
+    }
