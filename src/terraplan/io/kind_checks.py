@@ -6,7 +6,7 @@ import json
 
 import polars as pl
 
-from terraplan.io.checker import Checker
+from terraplan.io.checker import RAW, Checker
 
 
 def check_kind(checker: Checker) -> None:
@@ -40,6 +40,7 @@ def check_kind(checker: Checker) -> None:
         if checker.has("polygon"):
             _check_polygons(checker)
     elif kind == "opportunities":
+        _blank_amounts(checker)
         _closed_and_won_from_stage(checker)
         checker.add(col("is_won") & ~col("is_closed"), "is_won", "a won opportunity must be closed")
         checker.add(
@@ -136,3 +137,25 @@ def _check_polygons(checker: Checker) -> None:
     )
     checker.add(pl.col("__bad_polygon__"), "polygon", "not a GeoJSON Polygon or MultiPolygon")
     checker.ctx = checker.ctx.drop("__bad_polygon__")
+
+
+def _blank_amounts(checker: Checker) -> None:
+    """Opportunities with a blank amount (early stages often have none in Salesforce) are
+    counted as 0, as the CRM's own report sums count them, with one note; an amount that
+    could not be read stays an error."""
+    if not checker.has("amount"):
+        return
+    raw = "amount" + RAW
+    blank = pl.col("amount").is_null()
+    if raw in checker.ctx.columns:
+        blank = blank & pl.col(raw).is_null()
+    count = checker.ctx.select(blank.sum()).item()
+    if not count:
+        return
+    checker.ctx = checker.ctx.with_columns(
+        pl.when(blank).then(pl.lit(0.0)).otherwise(pl.col("amount")).alias("amount")
+    )
+    noun = "opportunities have" if count != 1 else "opportunity has"
+    checker.warnings.append(
+        f"{count:,} {noun} no amount: counted as 0 in pipeline, won revenue and deal sizes"
+    )

@@ -1,0 +1,32 @@
+"""Opportunities with a blank amount are counted as 0 with one note; an unreadable amount
+is still an error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from terraplan.io import iter_records, load_file
+
+
+def test_a_blank_amount_counts_as_0_with_one_note(make_file: Any) -> None:
+    text = (
+        "Id,AccountId,StageName,Amount,CreatedDate\n"
+        "006P1,001B1,Prospecting,,2026-01-15\n"
+        "006P2,001B1,Closed Won,1000,2026-01-15\n"
+        "006P3,001B2,Qualification,,2026-01-16\n"
+    )
+    result = load_file(make_file(text), "opportunities", known_ids={"accounts": ["001B1", "001B2"]})
+    assert result.report.ok, result.report.issues
+    amounts = {r["id"]: r["amount"] for r in iter_records(result.frame)}
+    assert amounts == {"006P1": 0.0, "006P2": 1000.0, "006P3": 0.0}
+    assert [w for w in result.report.warnings if "no amount" in w] == [
+        "2 opportunities have no amount: counted as 0 in pipeline, won revenue and deal sizes"
+    ]
+
+
+def test_an_unreadable_amount_is_still_an_error(make_file: Any) -> None:
+    text = "Id,AccountId,StageName,Amount,CreatedDate\n006P1,001B1,Prospecting,abc,2026-01-15\n"
+    result = load_file(make_file(text), "opportunities", known_ids={"accounts": ["001B1"]})
+    assert not result.report.ok
+    assert [(i.row, i.field) for i in result.report.errors] == [(2, "amount")]
+    assert not [w for w in result.report.warnings if "no amount" in w]
