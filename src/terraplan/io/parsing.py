@@ -8,7 +8,9 @@ Accepted spellings:
 
 - numbers: ``1234.5``, ``-3``, ``1e6``, thousands separators ``1,234,567.89`` and
   ``1.234.567,89``, a decimal comma ``1234,5``, currency symbols and spaces (``$1,200.50``,
-  ``1 200 €``); NaN and infinities are rejected. ``1,200`` and ``1.200`` read by the file's
+  ``1 200 €``; one symbol at most: ``$$5`` is no number); NaN and infinities are rejected.
+  With a decimal point a comma only separates thousands, in groups of three: ``12,34`` and
+  ``1,2345`` are no numbers then. ``1,200`` and ``1.200`` read by the file's
   decimal separator (:data:`Decimal`: declared, or see :func:`detect_decimal`): with a decimal
   point they are 1200 and 1.2, with a decimal comma 1.2 and 1200; when the separator is
   unknown they are *ambiguous* (:func:`ambiguous_number`) and reported;
@@ -35,6 +37,7 @@ import polars as pl
 #: The decimal separator of a file's numbers; ``None`` when it cannot be known.
 Decimal = Literal["point", "comma"]
 
+_SYMBOL = r"[$€£¥]"
 _NOISE = r"[\s\u00a0\u202f'$€£¥]"
 _PLAIN = r"^[+-]?(\d+(\.\d+)?|\.\d+)([eE][+-]?\d+)?$"
 _AMBIGUOUS_COMMA = r"^[+-]?\d{1,3},\d{3}$"
@@ -169,11 +172,20 @@ def parse_float(text: pl.Expr, decimal: Decimal | None = "point") -> pl.Expr:
         .then(no_commas)
         .when(t.str.contains(_POINT_GROUPS))
         .then(european)
-        .when(t.str.contains(_DECIMAL_COMMA))
-        .then(t.str.replace(",", ".", literal=True))
     )
+    if decimal != "point":  # with a decimal point a comma only groups thousands
+        plain = plain.when(t.str.contains(_DECIMAL_COMMA)).then(
+            t.str.replace(",", ".", literal=True)
+        )
     value = plain.cast(pl.Float64, strict=False)
-    return pl.when(value.is_finite()).then(value)
+    one_symbol = text.str.count_matches(_SYMBOL) <= 1
+    return pl.when(value.is_finite() & one_symbol).then(value)
+
+
+def comma_in_point_number(text: pl.Expr) -> pl.Expr:
+    """True where ``text`` would be a number with a decimal comma (``12,34``, ``1,2345``):
+    not a number in a column whose decimal separator is a point."""
+    return _number_text(text).str.contains(_DECIMAL_COMMA)
 
 
 def ambiguous_number(text: pl.Expr) -> pl.Expr:

@@ -100,7 +100,9 @@ def typed_columns(
                 )
                 continue
             exprs.append(pl.col(column).alias(column + RAW))
-            exprs.append(parsing.parse_float(pl.col(column)).alias(column))
+            shown = None if declared else parsing.detect_decimal([text[column]])
+            mode = shown or decimal or "point"
+            exprs.append(parsing.parse_float(pl.col(column), mode).alias(column))
             attribute_types[name] = pl.Float64()
         else:
             dtype = parsing.text_type(text[column])
