@@ -43,7 +43,7 @@ def check_fields(checker: Checker) -> None:
                 " a point or a comma (1,200 is 1200 or 1.2); declare it"
                 " (--decimal-comma or --decimal-point)",
             )
-            reason = (
+            parse_reason = (
                 pl.when(parsing.comma_in_point_number(raw))
                 .then(
                     pl.lit(
@@ -56,7 +56,7 @@ def check_fields(checker: Checker) -> None:
             checker.add(
                 raw.is_not_null() & pl.col(name).is_null() & ~parsing.ambiguous_number(raw),
                 name,
-                reason,
+                parse_reason,
             )
         elif raw is not None and spec.type in _PARSE_REASONS:
             checker.add(raw.is_not_null() & pl.col(name).is_null(), name, _PARSE_REASONS[spec.type])
