@@ -296,3 +296,10 @@ def test_a_plan_id_no_database_can_hold_is_checked_after_the_token(
         refused = anonymous.post("/route", content=surrogate, headers=headers)
         assert refused.status_code == 422
         assert refused.json()["error"]["details"]["problems"][0]["path"] == "body.plan_id"
+
+
+def test_route_reads_a_typed_state_name_as_its_code(client: TestClient, db: Database) -> None:
+    _active_plan(db)
+    body = client.post("/route", json={"company": "Acme", "state": " New York "}).json()
+    assert (body["territory_id"], body["owner_id"]) == ("E", "R9")
+    assert body["explanation"].startswith("state NY")

@@ -550,3 +550,46 @@ def test_hubspot_company_export_and_billing_zip_headers(make_file: Any) -> None:
     # a report's "Billing Zip" is the postal code (it used to become an attribute)
     zips = load_file(make_file("Id,Name,Billing Zip\nX1,Test,94107\n"), "accounts")
     assert _records(zips)["X1"]["postal_code"] == "94107"
+
+
+def test_a_column_without_its_own_date_order_follows_the_files_other_dates(
+    make_file: Any,
+) -> None:
+    # A day-first export: Close Date shows it (15/01), Created Date's days are all <= 12 and
+    # used to be read month first with no warning (01/12/2024 as 12 January), so sales cycle
+    # lengths came out months wrong with exit 0.
+    text = (
+        "Opportunity ID;Account ID;Stage;Amount;Close Date;Created Date\n"
+        "O1;A1;Closed Won;1.500,00;15/01/2025;01/12/2024\n"
+        "O2;A1;Closed Won;2.000,00;28/02/2026;01/01/2026\n"
+        "O3;A1;Prospecting;3.000,00;05/03/2025;01/02/2025\n"
+    )
+    result = load_file(make_file(text), "opportunities", known_ids={"accounts": ["A1"]})
+    assert result.report.ok, result.report.summary()
+    got = {i: (r["created_date"], r["close_date"]) for i, r in _records(result).items()}
+    assert got == {
+        "O1": (date(2024, 12, 1), date(2025, 1, 15)),
+        "O2": (date(2026, 1, 1), date(2026, 2, 28)),
+        "O3": (date(2025, 2, 1), date(2025, 3, 5)),
+    }
+    notes = [w for w in result.report.warnings if "date" in w]
+    assert notes == [
+        "column 'Created Date' does not show its date order (every day and month is 12 or"
+        " less): its slashed dates are read as day/month/year, like column 'Close Date'",
+        "column 'Close Date' writes dates day first (e.g. 25/03/2025): its slashed dates are"
+        " read as day/month/year",
+    ]
+
+
+def test_a_date_column_showing_both_orders_decides_nothing_for_the_others(
+    make_file: Any,
+) -> None:
+    text = (
+        "Opportunity ID,Account ID,Stage,Amount,Close Date,Created Date\n"
+        "O1,A1,Prospecting,1,15/01/2025,01/12/2024\n"
+        "O2,A1,Prospecting,1,01/25/2025,01/11/2024\n"
+    )
+    result = load_file(make_file(text), "opportunities", known_ids={"accounts": ["A1"]})
+    created = {i: r["created_date"] for i, r in _records(result).items()}
+    assert created == {"O2": date(2024, 1, 11)}  # O1's close date is an error
+    assert not any("date order" in w or "day first" in w for w in result.report.warnings)

@@ -294,3 +294,41 @@ def test_the_zip_of_a_postal_code() -> None:
     assert normalize_us_postal_code("94107-1234") == "94107"
     assert normalize_us_postal_code("21341234") is None
     assert normalize_us_postal_code("2134") == "02134"
+
+
+# --- numbers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("decimal", [None, "point"])
+def test_with_a_decimal_point_a_comma_only_groups_thousands_in_threes(
+    make_file: Any, decimal: str | None
+) -> None:
+    # 12,34 and 1,2345 used to be read as 12.34 and 1.2345 beside 1,200.50 (exit 0).
+    text = (
+        "Line ID,Account ID,Date,Amount\n"
+        'Q1,A1,2025-01-02,"1,200.50"\n'
+        'Q2,A1,2025-01-02,"12,34"\n'
+        'Q3,A1,2025-01-02,"1,2345"\n'
+        'Q4,A1,2025-01-02,"$ 2,500"\n'
+    )
+    result = load_file(
+        make_file(text), "sales_lines", known_ids={"accounts": ["A1"]}, decimal=decimal
+    )
+    assert {i: r["amount"] for i, r in _records(result).items()} == {"Q1": 1200.5, "Q4": 2500.0}
+    reason = (
+        "not a number: the decimal separator is a point, so a comma can only separate"
+        " thousands in groups of three (1,234.5)"
+    )
+    assert [(i.row, i.value, i.reason) for i in result.report.errors] == [
+        (3, "12,34", reason),
+        (4, "1,2345", reason),
+    ]
+
+
+def test_a_doubled_currency_symbol_is_no_number(make_file: Any) -> None:
+    text = "Line ID,Account ID,Date,Amount\nN1,A1,2025-05-01,$$5\nN2,A1,2025-05-01,$5\n"
+    result = load_file(make_file(text), "sales_lines", known_ids={"accounts": ["A1"]})
+    assert {i: r["amount"] for i, r in _records(result).items()} == {"N2": 5.0}
+    assert [(i.row, i.value, i.reason) for i in result.report.errors] == [
+        (2, "$$5", "not a number")
+    ]

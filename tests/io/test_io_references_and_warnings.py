@@ -109,8 +109,11 @@ def test_mapping_helpers() -> None:
 
 def test_parsers_directly() -> None:
     frame = pl.DataFrame({"t": ["1,234.5", "1234,5", "-3", "1e3", "nan", "inf", "x", None]})
-    values = frame.select(parse_float(pl.col("t")))["t"].to_list()
+    values = frame.select(parse_float(pl.col("t"), None).alias("t"))["t"].to_list()
     assert values == [1234.5, 1234.5, -3.0, 1000.0, None, None, None, None]
+    # with a decimal point a comma only groups thousands: 1234,5 is no number
+    values = frame.select(parse_float(pl.col("t"), "point"))["t"].to_list()
+    assert values == [1234.5, None, -3.0, 1000.0, None, None, None, None]
     dates = pl.DataFrame(
         {"t": ["2024-02-29", "2024-02-30", "2/29/2024", "29.02.2024", "2024-02-29Tx"]}
     )

@@ -280,3 +280,20 @@ def test_route_explanation_names_the_county_and_zip_stored(db: Database, tmp_pat
     sf = route_record(db, {"id": "M", "postal_code": "94107"}, plan_id="P")
     assert sf.result.territory_id == "W"
     assert sf.result.explanation == "postal code 94107 (San Francisco, CA) is in [94107] → West"
+
+
+def test_route_reads_states_and_countries_as_imports_do(db: Database, tmp_path: Path) -> None:
+    # "California" and " CA" used to miss the CA rule (gap) while "CA" hit it.
+    _seed(db)
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get("P")
+    save_rules(db, "P", read_rule_file(_rules_file(tmp_path), plan))
+
+    def territory(**fields: str) -> str | None:
+        return route_record(db, {"id": "L", **fields}, plan_id="P").result.territory_id
+
+    for state in ("California", " CA", "ca", "Calif."):
+        assert territory(state=state) == "W", state
+    assert territory(state="new  york", country="United States") == "E"
+    assert territory(state="N.Y.", country="USA") == "E"
+    assert territory(state="California", country="Germany") is None  # not a US state then

@@ -356,3 +356,38 @@ def test_batches_read_a_date_column_in_one_order(tmp_path: Path, target: Databas
     assert "nothing was imported" in str(caught.value)
     with UnitOfWork(target) as uow:  # the lines of the first import, unchanged
         assert {line.id: line.date for line in uow.sales_lines.list()} == stored
+
+
+def test_batches_read_an_undecided_date_column_like_the_others(
+    tmp_path: Path, target: Database
+) -> None:
+    """Created dates whose days are all <= 12 follow the close dates, which show the day
+    first (15/01/2025) in the first batch only: every batch reads them day first."""
+    path = tmp_path / "opps.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE accounts (pk INTEGER PRIMARY KEY, Id TEXT, Name TEXT)")
+        connection.execute("INSERT INTO accounts VALUES (1, 'A1', 'Acme')")
+        connection.execute(
+            "CREATE TABLE opps (pk INTEGER PRIMARY KEY, Id TEXT, AccountId TEXT,"
+            " StageName TEXT, Amount TEXT, CloseDate TEXT, CreatedDate TEXT)"
+        )
+        connection.executemany(
+            "INSERT INTO opps VALUES (?, ?, 'A1', 'Prospecting', '100', ?, ?)",
+            [
+                (1, "O1", "15/01/2025", "01/12/2024"),
+                (2, "O2", "05/03/2025", "01/02/2025"),
+                (3, "O3", "06/03/2025", "02/01/2025"),
+            ],
+        )
+    accounts = parse_source(f"sqlite:///{path}?table=accounts")
+    opps = parse_source(f"sqlite:///{path}?table=opps")
+    assert accounts is not None and opps is not None
+    import_source(target, accounts, "accounts")
+    import_source(target, opps, "opportunities", batch_rows=2)
+    with UnitOfWork(target) as uow:
+        stored = {o.id: (o.created_date, o.close_date) for o in uow.opportunities.list()}
+    assert stored == {
+        "O1": (date(2024, 12, 1), date(2025, 1, 15)),
+        "O2": (date(2025, 2, 1), date(2025, 3, 5)),
+        "O3": (date(2025, 1, 2), date(2025, 3, 6)),
+    }

@@ -6,7 +6,9 @@ batch without the sign would read ``05/03/2025`` month first after an earlier ba
 day-first dates: a silent swap. :class:`BatchReadings` carries the order from batch to
 batch, and refuses the import when a batch shows day-first dates after earlier slashed
 dates were read month first without either sign (nothing is written: the import is one
-transaction). It also carries the currencies of the amounts
+transaction). A column showing no order of its own follows the other date columns of the
+import (:func:`~terraplan.io.parsing.file_day_first`), counting the orders earlier batches
+showed; once read day first that way it stays so. It also carries the currencies of the amounts
 (:class:`~terraplan.io.currency.CurrencyTally`): a currency first seen in a later batch
 counts as if the table were one file.
 """
@@ -27,22 +29,36 @@ from terraplan.io.report import ImportIssue, ImportReport, short
 class BatchReadings:
     """How the slashed dates of each date field were read by the earlier batches of one
     import: ``"day"`` or ``"month"`` first once a batch showed it (``25/03`` or ``03/25``),
-    ``"default"`` when they were read month first without either sign."""
+    ``"default"`` when they were read month first without either sign, ``"file"`` when
+    read day first because other date columns showed it."""
 
     orders: dict[str, str] = field(default_factory=dict)
     #: The currencies of the amounts read so far (judged after the last batch).
     currencies: CurrencyTally = field(default_factory=CurrencyTally)
 
+    def shown(self, name: str) -> tuple[bool, bool]:
+        """``(day first, month first)`` as earlier batches showed them for ``name``."""
+        known = self.orders.get(name)
+        return known == "day", known == "month"
+
     def day_first(
-        self, table: SourceTable, name: str, values: pl.Series, report: ImportReport
+        self,
+        table: SourceTable,
+        name: str,
+        values: pl.Series,
+        report: ImportReport,
+        *,
+        follow_day_first: bool = False,
     ) -> bool | None:
         """The order to read ``name`` in this batch (None: decide on this batch alone); a
         file error when this batch shows day-first dates after earlier rows were read month
-        first by default."""
+        first by default. ``follow_day_first``: the import's other date columns show the
+        day first (:func:`~terraplan.io.parsing.file_day_first`), for a column showing no
+        order of its own and not yet read month first."""
         day, month, any_slashed = parsing.slashed_orders(values)
         known = self.orders.get(name)
-        if known in ("day", "month"):
-            return known == "day"
+        if known in ("day", "month", "file"):
+            return known != "month"
         if day and not month:
             if known == "default":
                 report.issues.append(
@@ -58,6 +74,9 @@ class BatchReadings:
             return True
         if month:
             self.orders[name] = "month"
+        elif any_slashed and follow_day_first and known is None:
+            self.orders[name] = "file"
+            return True
         elif any_slashed:
             self.orders.setdefault(name, "default")
         return False

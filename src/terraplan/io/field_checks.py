@@ -43,10 +43,20 @@ def check_fields(checker: Checker) -> None:
                 " a point or a comma (1,200 is 1200 or 1.2); declare it"
                 " (--decimal-comma or --decimal-point)",
             )
+            parse_reason = (
+                pl.when(parsing.comma_in_point_number(raw))
+                .then(
+                    pl.lit(
+                        "not a number: the decimal separator is a point, so a comma can only"
+                        " separate thousands in groups of three (1,234.5)"
+                    )
+                )
+                .otherwise(pl.lit(_PARSE_REASONS[spec.type]))
+            )
             checker.add(
                 raw.is_not_null() & pl.col(name).is_null() & ~parsing.ambiguous_number(raw),
                 name,
-                _PARSE_REASONS[spec.type],
+                parse_reason,
             )
         elif raw is not None and spec.type in _PARSE_REASONS:
             checker.add(raw.is_not_null() & pl.col(name).is_null(), name, _PARSE_REASONS[spec.type])

@@ -8,7 +8,9 @@ Accepted spellings:
 
 - numbers: ``1234.5``, ``-3``, ``1e6``, thousands separators ``1,234,567.89`` and
   ``1.234.567,89``, a decimal comma ``1234,5``, currency symbols and spaces (``$1,200.50``,
-  ``1 200 €``); NaN and infinities are rejected. ``1,200`` and ``1.200`` read by the file's
+  ``1 200 €``; one symbol at most: ``$$5`` is no number); NaN and infinities are rejected.
+  With a decimal point a comma only separates thousands, in groups of three: ``12,34`` and
+  ``1,2345`` are no numbers then. ``1,200`` and ``1.200`` read by the file's
   decimal separator (:data:`Decimal`: declared, or see :func:`detect_decimal`): with a decimal
   point they are 1200 and 1.2, with a decimal comma 1.2 and 1200; when the separator is
   unknown they are *ambiguous* (:func:`ambiguous_number`) and reported;
@@ -26,7 +28,7 @@ Accepted spellings:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Literal
 
@@ -35,6 +37,7 @@ import polars as pl
 #: The decimal separator of a file's numbers; ``None`` when it cannot be known.
 Decimal = Literal["point", "comma"]
 
+_SYMBOL = r"[$€£¥]"
 _NOISE = r"[\s\u00a0\u202f'$€£¥]"
 _PLAIN = r"^[+-]?(\d+(\.\d+)?|\.\d+)([eE][+-]?\d+)?$"
 _AMBIGUOUS_COMMA = r"^[+-]?\d{1,3},\d{3}$"
@@ -169,11 +172,20 @@ def parse_float(text: pl.Expr, decimal: Decimal | None = "point") -> pl.Expr:
         .then(no_commas)
         .when(t.str.contains(_POINT_GROUPS))
         .then(european)
-        .when(t.str.contains(_DECIMAL_COMMA))
-        .then(t.str.replace(",", ".", literal=True))
     )
+    if decimal != "point":  # with a decimal point a comma only groups thousands
+        plain = plain.when(t.str.contains(_DECIMAL_COMMA)).then(
+            t.str.replace(",", ".", literal=True)
+        )
     value = plain.cast(pl.Float64, strict=False)
-    return pl.when(value.is_finite()).then(value)
+    one_symbol = text.str.count_matches(_SYMBOL) <= 1
+    return pl.when(value.is_finite() & one_symbol).then(value)
+
+
+def comma_in_point_number(text: pl.Expr) -> pl.Expr:
+    """True where ``text`` would be a number with a decimal comma (``12,34``, ``1,2345``):
+    not a number in a column whose decimal separator is a point."""
+    return _number_text(text).str.contains(_DECIMAL_COMMA)
 
 
 def ambiguous_number(text: pl.Expr) -> pl.Expr:
@@ -252,15 +264,29 @@ def parse_date(text: pl.Expr, *, day_first: bool = False, year_limit: int | None
 
 
 def column_dates(
-    values: pl.Series, column: str, year_limit: int, *, day_first: bool | None = None
+    values: pl.Series,
+    column: str,
+    year_limit: int,
+    *,
+    day_first: bool | None = None,
+    like: Sequence[str] = (),
 ) -> tuple[pl.Expr, list[str]]:
     """The date parser of the text ``values`` of ``column``, and warnings saying how its
     slashed dates are read: day first (:func:`slashed_day_first`, unless ``day_first`` is
-    given: an earlier batch of the same import decided), two-digit years."""
+    given: an earlier batch of the same import decided), two-digit years. ``like``: the
+    other date columns of the file that decided a day-first order this column does not show
+    (:func:`file_day_first`)."""
     if day_first is None:
         day_first = slashed_day_first(values)
     notes = []
-    if day_first:
+    if day_first and like:
+        others = ", ".join(repr(c) for c in like)
+        notes.append(
+            f"column {column!r} does not show its date order (every day and month is 12 or"
+            f" less): its slashed dates are read as day/month/year, like column"
+            f"{'s' if len(like) > 1 else ''} {others}"
+        )
+    elif day_first:
         notes.append(
             f"column {column!r} writes dates day first (e.g. 25/03/2025):"
             " its slashed dates are read as day/month/year"
@@ -284,6 +310,20 @@ def slashed_orders(values: pl.Series) -> tuple[bool, bool, bool]:
     first = parts.struct.field("1").cast(pl.Int64, strict=False)
     second = parts.struct.field("2").cast(pl.Int64, strict=False)
     return bool((first > 12).any()), bool((second > 12).any()), bool(first.is_not_null().any())
+
+
+def file_day_first(shown: Mapping[str, tuple[bool, bool]]) -> list[str]:
+    """The date columns that decide a day-first order for the file's other date columns.
+
+    ``shown``: per date column, ``(day first, month first)`` as :func:`slashed_orders` saw
+    them. A column showing no order of its own (``01/12/2024``) follows the file when some
+    columns show the day first (``15/01/2025``) and none shows the month first, in either
+    column alone or mixed with day-first dates; the answer is then those columns, else
+    empty (the columns disagree, or nothing decides: such a column reads month first).
+    """
+    if any(month for _, month in shown.values()):
+        return []
+    return [column for column, (day, _) in shown.items() if day]
 
 
 def slashed_day_first(values: pl.Series) -> bool:

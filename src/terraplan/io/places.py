@@ -14,6 +14,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import polars as pl
 
 US_STATES: dict[str, str] = {
@@ -267,3 +270,20 @@ def normalize_state(text: pl.Expr) -> pl.Expr:
 def normalize_country(text: pl.Expr) -> pl.Expr:
     """The ISO code when ``text`` spells a known country, else ``text`` as typed (trimmed)."""
     return pl.coalesce(country_code(text), text.str.strip_chars())
+
+
+def normalize_record_places(record: Mapping[str, Any]) -> dict[str, Any]:
+    """``record`` (one lead or account typed in, e.g. to route it) with its country and, when
+    it is in the US (no country, or the US), its state as codes, as an import writes them
+    (``"California"``, ``" ca"`` -> ``CA``); unknown spellings are kept, trimmed."""
+    out = dict(record)
+    texts = {key: out[key] for key in ("state", "country") if isinstance(out.get(key), str)}
+    if not texts:
+        return out
+    frame = pl.DataFrame({key: [value] for key, value in texts.items()})
+    if "country" in texts:
+        out["country"] = frame.select(normalize_country(pl.col("country"))).item()
+    country = out.get("country")
+    if "state" in texts and (country is None or country in ("", "US")):
+        out["state"] = frame.select(normalize_state(pl.col("state"))).item()
+    return out

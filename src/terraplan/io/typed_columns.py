@@ -44,6 +44,8 @@ def typed_columns(
     report.details["decimal"] = decimal or "unknown"
     declared = table.decimal is not None
     year_limit = parsing.two_digit_year_limit()
+    dates = _date_orders(table, spec, text, readings)
+    deciders = parsing.file_day_first({short(fields[n]): shown for n, (shown, _) in dates.items()})
     exprs: list[pl.Expr] = []
     for spec_field in spec.fields:
         name = spec_field.name
@@ -58,11 +60,21 @@ def typed_columns(
         if not declared and spec_field.type in ("float", "int"):
             mode = parsing.detect_decimal([text[name]]) or decimal
         if spec_field.type == "date":
-            order = (
-                None if readings is None else readings.day_first(table, name, text[name], report)
-            )
+            (day, month), any_slashed = dates[name]
+            follows = bool(deciders) and any_slashed and not (day or month)
+            if readings is not None:
+                order = readings.day_first(
+                    table, name, text[name], report, follow_day_first=bool(deciders)
+                )
+                follows = readings.orders.get(name) == "file"
+            else:
+                order = True if follows else None
             parsed, notes = parsing.column_dates(
-                text[name], short(fields[name]), year_limit, day_first=order
+                text[name],
+                short(fields[name]),
+                year_limit,
+                day_first=order,
+                like=deciders if follows else (),
             )
             report.warnings.extend(notes)
         else:
@@ -88,7 +100,9 @@ def typed_columns(
                 )
                 continue
             exprs.append(pl.col(column).alias(column + RAW))
-            exprs.append(parsing.parse_float(pl.col(column)).alias(column))
+            shown = None if declared else parsing.detect_decimal([text[column]])
+            mode = shown or decimal or "point"
+            exprs.append(parsing.parse_float(pl.col(column), mode).alias(column))
             attribute_types[name] = pl.Float64()
         else:
             dtype = parsing.text_type(text[column])
@@ -97,6 +111,24 @@ def typed_columns(
     ctx = text.with_columns(exprs)
     dropped = [f"attributes.{n}" for n in table.columns.attributes if n not in attribute_types]
     return ctx.drop(dropped)
+
+
+def _date_orders(
+    table: SourceTable, spec: KindSpec, text: pl.DataFrame, readings: BatchReadings | None
+) -> dict[str, tuple[tuple[bool, bool], bool]]:
+    """Per mapped date field: ``((day first, month first), any slashed date)`` as this table
+    shows them, with what earlier batches showed (see :func:`parsing.file_day_first`)."""
+    shown: dict[str, tuple[tuple[bool, bool], bool]] = {}
+    for spec_field in spec.fields:
+        name = spec_field.name
+        if spec_field.type != "date" or name not in table.columns.fields:
+            continue
+        day, month, any_slashed = parsing.slashed_orders(text[name])
+        if readings is not None:
+            was_day, was_month = readings.shown(name)
+            day, month = day or was_day, month or was_month
+        shown[name] = ((day, month), any_slashed)
+    return shown
 
 
 def _map_values(text: pl.Expr, table: Mapping[str, str | None]) -> pl.Expr:

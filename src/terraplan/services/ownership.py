@@ -19,6 +19,7 @@ from terraplan.errors import (
     RuleError,
     TerraplanError,
 )
+from terraplan.io.places import normalize_record_places
 from terraplan.rules import (
     AuditReport,
     RouteResult,
@@ -302,7 +303,9 @@ def route_record(
 ) -> Routed:
     """Route one lead/account: territory, explanation and owner (turns stored in the database).
 
-    A US record's missing county FIPS, state and coordinates are filled from its ZIP (see
+    Its state and country are read as an import reads them (``"California"``, ``" ca"`` ->
+    ``CA``: :func:`~terraplan.io.places.normalize_record_places`). A US record's missing county
+    FIPS, state and coordinates are filled from its ZIP (see
     :mod:`terraplan.services.locations`), as rule runs and audits do.
 
     Per call: one short read (which plan, which versions; none when the caller passes
@@ -312,7 +315,7 @@ def route_record(
     context = _routing_context(db, RoutingTarget(plan_id, scope), rule_cache, version_rows)
     plan = context.plan
     result = route(
-        dict(record),
+        normalize_record_places(record),
         context.rule_set,
         locate=zip_locator(),
         index=context.index,
