@@ -134,7 +134,7 @@ def plan_targets(
     method: str = "blend:history=0.6,potential=0.4",
     growth: str | float = 0.0,
     period: int | str | None = None,
-    unit: float = 1000.0,
+    unit: float | None = None,
     seasonality: str = "history",
     adjustments: Sequence[str] = (),
     revenue_source: str = "auto",
