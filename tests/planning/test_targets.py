@@ -195,11 +195,11 @@ def test_quarter_period_and_own_territory_pattern() -> None:
 
 def test_history_method_without_company_number_uses_bottom_up() -> None:
     result = set_targets(_plan(), _accounts(), _sales(), method="history", growth=0.1, period=2026)
-    # 3,600 of history x 1.1 = 3,960 -> rounded to the 1,000 unit.
+    # 3,600 of history x 1.1 = 3,960, kept whole: the rounding unit follows the figures.
     assert result.bottom_up == pytest.approx(3960.0)
-    assert result.company_target == 4000
+    assert result.company_target == 3960
     assert any(
-        "no company target given; using the bottom-up figure 4,000" in w for w in result.warnings
+        "no company target given; using the bottom-up figure 3,960" in w for w in result.warnings
     )
 
 
@@ -316,7 +316,7 @@ def test_company_number_contradicting_bottom_up() -> None:
     ("kwargs", "error", "message"),
     [
         ({"growth": "-100%"}, InvalidParameterError, r"growth must be > -100%, got -100.0%"),
-        ({"company_target": 1_234_567}, InvalidParameterError, r"not a whole multiple of the rounding unit 1,000"),
+        ({"company_target": 1_234_567, "unit": 1000}, InvalidParameterError, r"not a whole multiple of the rounding unit 1,000"),
         ({"company_target": "lots"}, InvalidParameterError, r"company_target: cannot read 'lots'"),
         ({"method": "magic"}, InvalidParameterError, r"method: cannot read 'magic'"),
         ({"method": "blend:history=0,potential=0"}, InvalidParameterError, r"weights are both 0"),

@@ -137,7 +137,9 @@ def test_targets_command_defaults_and_formats(tmp_path: Path) -> None:
     months = [f"2027-{m:02d}" for m in range(1, 13)]
     assert all(m in rows[0] for m in months)  # the default period: the year after the data
     finals = {r["territory_id"]: float(r["final"]) for r in rows}
-    assert sum(finals.values()) == pytest.approx(round(720_000 * 1.08 / 1000) * 1000)
+    # The rounding unit follows the figures: the bottom-up 777,600 is kept as it is (it was
+    # rounded to 778,000 by a fixed 1,000 unit).
+    assert sum(finals.values()) == pytest.approx(720_000 * 1.08)
     for r in rows:
         assert min(float(r[m]) for m in months) > 0
         assert sum(float(r[m]) for m in months) == pytest.approx(float(r["final"]))

@@ -225,8 +225,14 @@ def targets(
         ),
     ] = "auto",
     unit: Annotated[
-        float, typer.Option("--unit", help="Rounding unit: targets are whole multiples of it.")
-    ] = 1000.0,
+        float | None,
+        typer.Option(
+            "--unit",
+            help="Rounding unit: targets are whole multiples of it (default: 1000, 100, 10 or "
+            "1, at most 1% of the smallest target).",
+            show_default=False,
+        ),
+    ] = None,
     seasonality: Annotated[
         str,
         typer.Option(

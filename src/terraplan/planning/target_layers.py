@@ -55,7 +55,7 @@ def company_total(
         units = round(bottom_up / step)
         warnings.append(
             f"no company target given; using the bottom-up figure {units * step:,.0f} "
-            f"(history x (1 + growth), rounded to {step:,g})"
+            f"(history x (1 + growth), rounded to {'whole units' if step == 1 else f'{step:,g}'})"
         )
         return int(units)
     amount = parse_amount(company_target, name="company_target")

@@ -5,7 +5,8 @@ separate layer and a fairness report.
 Method (selectable and combinable): ``"history"`` (prior period x (1 + growth)),
 ``"potential"`` (share of potential), ``"blend:history=0.6,potential=0.4"``; append
 ``"+capacity"`` to give territories of new or ramping reps a reduced share. Amounts are in
-currency, rounded to whole multiples of ``unit`` with the largest-remainder rule.
+currency, rounded to whole multiples of ``unit`` with the largest-remainder rule; without a
+``unit`` it follows the figures (:mod:`~terraplan.planning.target_units`).
 """
 
 from __future__ import annotations
@@ -66,10 +67,10 @@ from terraplan.planning.target_report import (
     build_targets,
     fairness_report,
     rep_history,
-    rollup,
     split_to_reps,
     territory_records,
 )
+from terraplan.planning.target_units import Split, choose_unit, given_unit_note, split_in
 
 __all__ = [
     "Adjustment",
@@ -148,7 +149,7 @@ def set_targets(
     growth: float | str = 0.08,
     period: int | str | tuple[date, date] | None = None,
     history_period: tuple[date, date] | None = None,
-    unit: float | str = 1000,
+    unit: float | str | None = None,
     seasonality: str | Sequence[float] = "history",
     ramp_months: int = 6,
     adjustments: Sequence[Adjustment] = (),
@@ -181,7 +182,9 @@ def set_targets(
     which. ``territory_of`` (account id -> leaf territory id) defaults to
     ``account_territories(plan, accounts)``. ``company_target``
     (e.g. ``"120M"``, a multiple of ``unit``) defaults to the bottom-up figure, history x
-    (1 + growth). Leaf territories are weighted by the method's basis; the company number
+    (1 + growth). ``unit``: targets are whole multiples of it; by default the largest of
+    1,000, 100, 10 and 1 that is at most 1 % of the smallest target (and divides the company
+    number and the adjustments); a unit given that moves a target by more than 1 % is noted. Leaf territories are weighted by the method's basis; the company number
     goes down the hierarchy by largest remainder, exact at every level. ``adjustments`` form
     a separate bottom-up layer (``rebalance_adjustments`` offsets them on the other
     territories so the company total holds). Months follow ``seasonality``: ``"history"``
@@ -194,7 +197,11 @@ def set_targets(
     """
     how = parse_method(method)
     rate = parse_percent(growth, name="growth")
-    step = parse_amount(unit, name="unit")
+    step = None if unit is None else parse_amount(unit, name="unit")
+    if step is not None and not step > 0:
+        raise InvalidParameterError(
+            f"unit must be > 0, got {step:g}", details={"parameter": "unit"}
+        )
     revenue = revenue_history(sales_lines, opportunities, source=revenue_source)
     coverage = data_coverage([line.date for line in revenue.lines], as_of)
     start, end = resolve_period(period, (plan.effective_from, plan.effective_to), coverage, fiscal)
@@ -246,31 +253,62 @@ def set_targets(
     )
     _data_warnings(nodes, leaves, history, potential, basis, how, warnings)
     bottom_up = float((basis.history_used * (1 + rate)).sum())
-    total = company_total(company_target, bottom_up, step, str(how), warnings)
+    weight = np.zeros(len(nodes))
+    weight[leaves] = basis.basis
+    profile_notes: list[str] = []
+    note = uncovered_months_note(counts)
+    if note and isinstance(seasonality, str) and seasonality.strip().lower() != "flat":
+        profile_notes.append(note)
+    profile = month_profile(
+        seasonality, months, monthly_hist, company_monthly, profile_notes, fiscal
+    )
+
+    def split(unit_step: float, notes: list[str]) -> Split:
+        def months_of(units: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+            leaf_months = alloc.allocate_rows(units, profile)
+            return leaf_months, split_to_reps(owners, leaf_months)
+
+        return split_in(
+            unit_step, parent, weight, leaves,
+            lambda s, w: company_total(company_target, bottom_up, s, str(how), w),
+            lambda top, s, total, w: adjust(
+                adjustments, leaf_pos, top, s, rebalance_adjustments, total, w
+            ),
+            months_of, notes,
+        )  # fmt: skip
+
+    labels = (
+        [t.name for t in nodes], leaves, [f"{y:04d}-{m:02d}" for y, m in months],
+        {r.id: r.name for r in reps or ()},
+    )  # fmt: skip
+    if step is None:
+        # The unit follows the figures: split in whole currency units first, then in the
+        # largest unit that moves no target by more than 1 %.
+        fine = split(1.0, [])
+        fixed = [a.amount for a in adjustments]
+        if company_target is not None:
+            fixed.append(parse_amount(company_target, name="company_target"))
+        step = choose_unit(fine.figures(*labels)[1], fixed)
+        final_split = split(step, warnings)
+    else:
+        final_split = split(step, warnings)
+        rounding = given_unit_note(split, final_split, labels)
+        if rounding:
+            warnings.append(rounding)
+    total, tree = final_split.total, final_split.tree
+    delta, offset, reasons = final_split.delta, final_split.offset, final_split.reasons
     if company_target is not None and np.any(~np.isnan(history)):
         contradiction(
             total * step, bottom_up, rate, contradiction_tolerance, on_contradiction, warnings
         )
-
-    weight = np.zeros(len(nodes))
-    weight[leaves] = basis.basis
-    tree = alloc.allocate_tree(total, parent, weight)
     if tree.equal_split.size:
         names = [nodes[i].id if i >= 0 else "(company)" for i in tree.equal_split[:3]]
         warnings.append(
             f"{tree.equal_split.size} node(s) had no basis under them and split equally "
             f"(e.g. {', '.join(names)})"
         )
-    top_down = tree.units[leaves]
-    delta, offset, reasons = adjust(
-        adjustments, leaf_pos, top_down, step, rebalance_adjustments, total, warnings
-    )
-    note = uncovered_months_note(counts)
-    if note and isinstance(seasonality, str) and seasonality.strip().lower() != "flat":
-        warnings.append(note)
-    profile = month_profile(seasonality, months, monthly_hist, company_monthly, warnings, fiscal)
-    leaf_months = alloc.allocate_rows(top_down + delta + offset, profile)
-    node_months = rollup(parent, tree.depth, leaves, leaf_months)
+    warnings.extend(profile_notes)
+    node_months = final_split.node_months
     final = node_months.sum(axis=1)
     records = territory_records(
         nodes,
@@ -281,7 +319,7 @@ def set_targets(
         (basis.basis, potential, history, productivity),
         step,
     )
-    rep_units = split_to_reps(owners, leaf_months)
+    rep_units = final_split.rep_units
     rep_rows = tuple(
         (rep_id, tuple(float(v) * step for v in rep_units[rep_id])) for rep_id in sorted(rep_units)
     )

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from terraplan.domain import OwnerRole, Plan, TerritoryOwner
+from terraplan.domain import OwnerRole, Plan, Rep, Target, TerritoryOwner
 from terraplan.planning.capacity import CapacityReport, forecast_hiring, size_team
 from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.matching import MatchResult, match_reps
@@ -134,14 +134,18 @@ def plan_targets(
     method: str = "blend:history=0.6,potential=0.4",
     growth: str | float = 0.0,
     period: int | str | None = None,
-    unit: float = 1000.0,
+    unit: float | None = None,
     seasonality: str = "history",
     adjustments: Sequence[str] = (),
     revenue_source: str = "auto",
     as_of: date | None = None,
     fiscal: FiscalCalendar | None = None,
 ) -> TargetPlan:
-    """Set the plan's targets and store them (replacing the plan's previous targets).
+    """Set the plan's targets and store them.
+
+    The plan's revenue targets whose dates overlap the new period (an earlier run for the
+    period, an imported quota inside it) are replaced, and a note in the result's warnings
+    says which; its targets for other periods (last year's imported quotas) are kept.
 
     Revenue history is the sales lines, else the Closed Won opportunities (``revenue_source``
     chooses); only months completed before ``as_of`` (default today) count. ``period`` (a
@@ -176,13 +180,61 @@ def plan_targets(
         fiscal=fiscal,
     )
     with UnitOfWork(db) as uow:
-        uow.targets.delete_where({"plan_id": plan_id})
+        stored = uow.targets.list(where={"plan_id": plan_id})
+        replaced = [t for t in stored if _replaced_by(t, result)]
+        note = _replaced_note(replaced, result, plan, reps)
+        if note:
+            result = replace(result, warnings=(*result.warnings, note))
+        if replaced:
+            # Rewrite the plan's targets without the replaced ones (one statement, not one
+            # per target); the kept ones go back unchanged.
+            gone = {t.id for t in replaced}
+            uow.targets.delete_where({"plan_id": plan_id})
+            uow.targets.upsert_records(to_record(t) for t in stored if t.id not in gone)
         uow.targets.upsert_records(
             {**to_record(target), "plan_id": plan_id} for target in result.targets
         )
         uow.plan_results.put(plan_id, "targets", _jsonable(result.to_dict()))
         uow.commit()
     return result
+
+
+def _replaced_by(target: Target, result: TargetPlan) -> bool:
+    """Whether setting ``result`` replaces the stored ``target``: a revenue target of the plan
+    whose dates overlap the new period."""
+    return (
+        target.metric == "revenue"
+        and target.period_start <= result.period_end
+        and target.period_end >= result.period_start
+    )
+
+
+def _replaced_note(
+    replaced: Sequence[Target], result: TargetPlan, plan: Plan, reps: Sequence[Rep]
+) -> str | None:
+    """One plain sentence on the stored targets the new ones replace (none: ``None``)."""
+    if not replaced:
+        return None
+    period = f"{result.period_start} to {result.period_end}"
+    own = {t.id for t in result.targets}
+    earlier = [t for t in replaced if t.id in own]
+    others = [t for t in replaced if t.id not in own]
+    if not others:
+        return f"replaced the {len(earlier):,} targets an earlier run set for {period}"
+    names = {t.id: t.name for t in plan.territories} | {r.id: r.name for r in reps}
+
+    def describe(t: Target) -> str:
+        who = names.get(t.territory_id or t.rep_id or "", t.territory_id or t.rep_id or "")
+        return f"{who} {t.period_start} to {t.period_end} ({t.amount:,.0f})"
+
+    shown = sorted(others, key=lambda t: (t.period_start, t.territory_id or "", t.rep_id or ""))
+    more = f" and {len(shown) - 3:,} more" if len(shown) > 3 else ""
+    return (
+        f"replaced {len(others):,} stored target(s) of the plan that overlap {period}: "
+        f"{'; '.join(describe(t) for t in shown[:3])}{more}"
+        + (f" (and the {len(earlier):,} an earlier run set for it)" if earlier else "")
+        + "; targets for other periods are kept"
+    )
 
 
 def _jsonable(value: Any) -> Any:
