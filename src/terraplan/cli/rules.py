@@ -98,14 +98,16 @@ def save(
     plan: Annotated[str, typer.Option("--plan", help="Plan the rules belong to.")],
 ) -> None:
     """Store FILE as the plan's next rule-set version (rejected as a whole if malformed)."""
-    from terraplan.services.ownership import read_rule_file, save_rules
+    from terraplan.services.ownership import read_rule_file, save_rules_noted
     from terraplan.storage.unit_of_work import UnitOfWork
 
     db = app_context(ctx).database()
     with UnitOfWork(db) as uow:
         stored_plan = uow.plans.get(plan)
-    version = save_rules(db, plan, read_rule_file(file, stored_plan))
-    stdout().print(f"Saved rule set version {version} of plan {plan}.")
+    saved = save_rules_noted(db, plan, read_rule_file(file, stored_plan), created_by="cli")
+    stdout().print(f"Saved rule set version {saved.version} of plan {plan}.")
+    for note in saved.notes:
+        stderr().print(f"note: {escape(note)}.", highlight=False)
 
 
 @rules_app.command("apply")

@@ -3,7 +3,7 @@ the code space of its geo alignment, read once and handed to :mod:`terraplan.pla
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import polars as pl
 
@@ -30,6 +30,21 @@ def latest_rule_run(uow: UnitOfWork, plan_id: str) -> dict[str, str | None]:
     }
 
 
+def rule_run_with_pins(
+    uow: UnitOfWork, plan_id: str, pins: Mapping[str, str]
+) -> dict[str, str | None]:
+    """The plan's latest rule run with the plan's named-account ``pins`` on top.
+
+    A pin (``plans move --accounts``) is also stored in the plan's rule set as a named-account
+    entry, which wins over every rule: the next ``rules apply`` puts the account where it is
+    pinned. Until then the pin is the answer too, rather than the run from before the move.
+    Empty when the rules were never applied (the pins then count as the named accounts)."""
+    run = latest_rule_run(uow, plan_id)
+    if not run:
+        return run
+    return run | {a: t for a, t in pins.items() if a in run}
+
+
 def plan_code_space(uow: UnitOfWork, plan: Plan) -> GeoCodeSpace | None:
     """The code space of the plan's geo alignment (design parameters, else stored unit kinds)."""
     if not plan.alignment_map(RecordKind.GEO_UNIT):
@@ -49,7 +64,7 @@ def plan_alignment(
     return align_accounts(
         plan,
         accounts,
-        assignments=latest_rule_run(uow, plan.id),
+        assignments=rule_run_with_pins(uow, plan.id, plan.alignment_map(RecordKind.ACCOUNT)),
         code_space=plan_code_space(uow, plan),
     )
 
@@ -61,6 +76,6 @@ def plan_alignment_frame(
     return alignment_frame(
         plan,
         accounts,
-        assignments=latest_rule_run(uow, plan.id),
+        assignments=rule_run_with_pins(uow, plan.id, plan.alignment_map(RecordKind.ACCOUNT)),
         code_space=plan_code_space(uow, plan),
     )

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
@@ -50,6 +50,9 @@ from terraplan.storage.routing_reads import (
     take_routing_turn,
 )
 from terraplan.storage.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from terraplan.services.rule_editing import SavedRules
 
 log = logging.getLogger(__name__)
 
@@ -129,28 +132,63 @@ def save_rules(
     db: Database, plan_id: str, rule_set: RuleSet, *, created_by: str | None = None
 ) -> int:
     """Store ``rule_set`` as the plan's next rule-set version; returns the version."""
+    return save_rules_noted(db, plan_id, rule_set, created_by=created_by).version
+
+
+def save_rules_noted(
+    db: Database, plan_id: str, rule_set: RuleSet, *, created_by: str | None = None
+) -> SavedRules:
+    """:func:`save_rules`, with the territories it added to the plan: those the rule set
+    routes accounts to that the plan did not have (see
+    :func:`terraplan.services.rule_editing.store_rule_set`)."""
+    from terraplan.services.rule_editing import store_rule_set
+
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         plan.require_writable("save rules")
         # The stored text must load again against this plan (territories and geographies exist).
-        load_rule_set(
-            dump_rule_set(rule_set),
-            territories=plan.territories,
-            geographies=plan_geographies(plan),
-        )
-        stored = uow.rule_sets.add(
-            plan_id, dump_rule_set(rule_set), plan_version=plan.version, created_by=created_by
-        )
+        document = dump_rule_set(rule_set)
+        load_rule_set(document, territories=plan.territories, geographies=plan_geographies(plan))
+        saved = store_rule_set(uow, plan, rule_set, document, by=created_by)
         uow.commit()
-    return stored.version
+    return saved
 
 
 def plan_rule_set(uow: UnitOfWork, plan: Plan) -> tuple[RuleSet, int]:
+    """The plan's latest rule set, with the plan's named-account pins (``plans move
+    --accounts``) as named-account entries: a pin wins over every rule, and over a named entry
+    of the stored text that puts the account elsewhere (the move is the later decision)."""
     stored = uow.rule_sets.latest(plan.id)
-    rule_set = load_rule_set(
-        stored.document, territories=plan.territories, geographies=plan_geographies(plan)
+    geographies = plan_geographies(plan)
+    rule_set = load_rule_set(stored.document, territories=plan.territories, geographies=geographies)
+    return with_pins(rule_set, plan, geographies), stored.version
+
+
+def with_pins(
+    rule_set: RuleSet, plan: Plan, geographies: Mapping[str, set[str]] | None = None
+) -> RuleSet:
+    """``rule_set`` with the plan's account pins as named accounts (unchanged when it already
+    names every pinned account where the plan pins it)."""
+    from terraplan.rules import parse_rule_set, rule_set_to_dict
+
+    pins = plan.alignment_map(RecordKind.ACCOUNT)
+    named = {a: t for t, ids in rule_set.named_accounts.items() for a in ids}
+    if all(named.get(a) == t for a, t in pins.items()):
+        return rule_set
+    entries: dict[str, list[str]] = {}
+    for territory, ids in rule_set.named_accounts.items():
+        entries[territory] = [a for a in ids if a not in pins]
+    for account, territory in sorted(pins.items()):
+        entries.setdefault(territory, []).append(account)
+    data = rule_set_to_dict(rule_set)
+    data["named_accounts"] = [
+        {"territory": t, "accounts": ids} for t, ids in entries.items() if ids
+    ]
+    return parse_rule_set(
+        data,
+        territories=plan.territories,
+        geographies=plan_geographies(plan) if geographies is None else geographies,
     )
-    return rule_set, stored.version
 
 
 def rules_for_design(plan: Plan, units: list[Any]) -> RuleSet:

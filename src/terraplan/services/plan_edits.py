@@ -274,6 +274,19 @@ def _result(
     outcome: EditOutcome | None = None,
 ) -> EditResult:
     tolerance = balance_tolerances(state.plan)
+    if not state.geo:
+        # A plan aligned by its rules and pins alone: the figures are its accounts'.
+        from terraplan.services.account_pins import account_effects
+
+        effects = account_effects(uow, state, affected, tolerance)
+        return EditResult(
+            state,
+            effects,
+            bool(history["done"]),
+            bool(history["undone"]),
+            dict(outcome.changes) if outcome else {},
+            outcome.territories if outcome else (),
+        )
     facts, neighbours = _unit_facts(uow, state, sorted(tolerance))
     base = None
     based_on = state.plan.based_on_plan_id

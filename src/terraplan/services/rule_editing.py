@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
-from terraplan.domain import Plan, PlanStatus
+from terraplan.domain import Plan, PlanStatus, Territory, TerritoryType
 from terraplan.errors import ConflictError, NotFoundError, RuleError
 from terraplan.rules import RuleSet, load_rule_set
 from terraplan.rules.positions import error_position
@@ -21,6 +23,88 @@ from terraplan.storage.unit_of_work import UnitOfWork
 
 #: Statuses in which a plan's rules can no longer be changed.
 FROZEN_STATUSES = frozenset({PlanStatus.ARCHIVED})
+
+
+@dataclass(frozen=True, slots=True)
+class AddedTerritory:
+    """A territory the saved rule set routes accounts to that the plan did not have: it was
+    added to the plan (``rules``: the rule ids sending accounts there, ``named accounts`` and
+    ``catch-all`` included)."""
+
+    id: str
+    name: str
+    type: str
+    rules: tuple[str, ...]
+
+    def note(self, plan: Plan) -> str:
+        verb = "sends" if len(self.rules) == 1 else "send"
+        return (
+            f"territory {self.name} was not in plan {plan.name} and is added to it "
+            f"({', '.join(self.rules)} {verb} accounts there); it has no owner yet "
+            f"(`terraplan plans owners {plan.id} {self.id} REP`)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SavedRules:
+    """A stored rule-set version and the territories it added to the plan."""
+
+    version: int
+    plan: Plan
+    added: tuple[AddedTerritory, ...] = ()
+
+    @property
+    def notes(self) -> list[str]:
+        return [a.note(self.plan) for a in self.added]
+
+
+def routed_outside_plan(plan: Plan, rule_set: RuleSet) -> list[AddedTerritory]:
+    """Territories the rule set sends accounts to (rules, named accounts, catch-all) that the
+    plan does not have, with what sends them there; overlays own no accounts and are left out."""
+    known = {t.id for t in plan.territories}
+    senders: dict[str, list[str]] = {}
+    for rule in rule_set.rules:
+        label = "the named accounts" if rule.pinned else f"rule {rule.id}"
+        senders.setdefault(rule.territory_id, []).append(label)
+    if rule_set.catch_all is not None:
+        senders.setdefault(rule_set.catch_all, []).append("the catch-all")
+    added = []
+    for tid, labels in senders.items():
+        territory = rule_set.territories[tid]
+        if tid in known or territory.type is TerritoryType.OVERLAY:
+            continue
+        added.append(AddedTerritory(tid, territory.name, territory.type.value, tuple(labels)))
+    return added
+
+
+def store_rule_set(
+    uow: UnitOfWork, plan: Plan, rule_set: RuleSet, document: str, *, by: str | None
+) -> SavedRules:
+    """Store ``document`` (the text of ``rule_set``) as the plan's next rule-set version inside
+    the caller's unit of work. Territories it routes accounts to that the plan lacks (declared
+    in the rule set's own ``territories``) are added to the plan first, so that KPIs, targets
+    and comparisons count their accounts; the caller shows :attr:`SavedRules.notes`."""
+    added = routed_outside_plan(plan, rule_set)
+    if added:
+        now = datetime.now(UTC).replace(tzinfo=None)
+        extra = tuple(Territory(a.id, a.name, TerritoryType(a.type)) for a in added)
+        plan = uow.plans.save(
+            replace(plan, territories=plan.territories + extra, updated_by=by, updated_at=now)
+        )
+        uow.audit.record(
+            "add_territories", "plan", plan.id, actor=by, plan_id=plan.id,
+            after={"territories": [a.id for a in added], "reason": "rule set routes there"},
+        )  # fmt: skip
+    stored = uow.rule_sets.add(plan.id, document, plan_version=plan.version, created_by=by)
+    uow.audit.record(
+        "save_rules",
+        "rule_set",
+        str(stored.version),
+        actor=by,
+        plan_id=plan.id,
+        after={"version": stored.version, "characters": len(document)},
+    )
+    return SavedRules(stored.version, plan, tuple(added))
 
 
 def rule_text(db: Database, plan_id: str) -> dict[str, Any]:
@@ -86,7 +170,14 @@ def validate_rule_text(db: Database, plan_id: str, text: str) -> dict[str, Any]:
 
 def save_rule_text(db: Database, plan_id: str, text: str, *, by: str | None) -> int:
     """Store ``text`` as the plan's next rule-set version (RuleError, at the first problem, when
-    it does not load; ConflictError for an archived plan); returns the version."""
+    it does not load; ConflictError for an archived plan); returns the version. Territories
+    the text routes accounts to that the plan lacks are added to the plan
+    (:func:`store_rule_set`)."""
+    return save_rule_text_noted(db, plan_id, text, by=by).version
+
+
+def save_rule_text_noted(db: Database, plan_id: str, text: str, *, by: str | None) -> SavedRules:
+    """:func:`save_rule_text`, with the territories it added to the plan."""
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         if plan.status in FROZEN_STATUSES:
@@ -94,18 +185,9 @@ def save_rule_text(db: Database, plan_id: str, text: str, *, by: str | None) -> 
                 f"plan {plan_id} is {plan.status.value}: its rules can no longer change",
                 details={"plan_id": plan_id, "status": plan.status.value},
             )
-        _load(text, plan)
-        stored = uow.rule_sets.add(plan_id, text, plan_version=plan.version, created_by=by)
-        uow.audit.record(
-            "save_rules",
-            "rule_set",
-            str(stored.version),
-            actor=by,
-            plan_id=plan_id,
-            after={"version": stored.version, "characters": len(text)},
-        )
+        saved = store_rule_set(uow, plan, _load(text, plan), text, by=by)
         uow.commit()
-    return stored.version
+    return saved
 
 
 def audit_rule_text(

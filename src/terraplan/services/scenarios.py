@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from terraplan.domain import Plan, PlanStatus
+from terraplan.domain import Plan, PlanStatus, RecordKind
 from terraplan.errors import ConflictError, InvalidParameterError, NotFoundError
 from terraplan.planning.scenarios import AccountFacts, PlanComparison, compare_plans
 from terraplan.rules import dump_rule_set
@@ -42,7 +42,8 @@ def copy_plan(
     created_by: str | None = None,
     scope: str | None = None,
 ) -> Plan:
-    """A new draft copy of ``source_id`` with its latest rule set. Without a source: the active
+    """A new draft copy of ``source_id`` with its latest rule set and the accounts' territories
+    and owners of its latest rule run. Without a source: the active
     plan of ``scope`` when there is one, else the whole-market (or only) active plan. The copy
     keeps the source's scope unless ``scope`` is given ("" = whole market)."""
     with UnitOfWork(db) as uow:
@@ -78,9 +79,26 @@ def copy_plan(
         except NotFoundError:
             stored = None
         if stored is not None:
-            uow.rule_sets.add(
+            copied = uow.rule_sets.add(
                 plan_id, stored.document, plan_version=saved.version, created_by=created_by
             )
+            # The source's latest rule run is its alignment (who is in which territory) for a
+            # rule-based plan: the copy starts from the same one, so an unchanged copy compares
+            # as unchanged and has the same KPIs until its own rules are applied.
+            # (A geo-aligned plan's copy keeps its own geo alignment instead, so that edits of
+            # the copy show before its rules are applied.)
+            run = (
+                []
+                if source.alignment_map(RecordKind.GEO_UNIT)
+                else uow.assignments.current(source.id)
+            )
+            if run:
+                uow.assignments.record_run(
+                    plan_id,
+                    plan_version=saved.version,
+                    rule_set_version=copied.version,
+                    assignments=run,
+                )
         uow.territory_notes.copy(source.id, source.version, plan_id, saved.version, created_by)
         uow.audit.record(
             "copy", "plan", plan_id, actor=created_by, plan_id=plan_id,

@@ -1,0 +1,105 @@
+"""Plans aligned only by hand-written rules (no geo alignment): copies, named-account moves and
+rule sets naming territories the plan does not have."""
+
+from __future__ import annotations
+
+import pytest
+
+from terraplan.domain import Account
+from terraplan.services.alignment import plan_alignment
+from terraplan.services.ownership import apply_rules
+from terraplan.services.rule_editing import save_rule_text, save_rule_text_noted
+from terraplan.services.scenarios import compare_stored_plans, copy_plan, create_plan
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+RULES = """\
+territories:
+  - {id: west, name: West, type: geo}
+  - {id: east, name: East, type: geo}
+rules:
+  - {id: w, territory: west, when: {field: state, op: in, value: [CA, WA]}}
+  - {id: e, territory: east, when: {field: state, op: in, value: [NY, MA, NJ]}}
+"""
+
+
+@pytest.fixture
+def rule_plan(db: Database) -> Database:
+    """P1 (West, East) with state rules applied to five accounts."""
+    states = {"A1": "CA", "A2": "WA", "A3": "NY", "A4": "MA", "A5": "NJ"}
+    with UnitOfWork(db) as uow:
+        uow.accounts.add_many(
+            [
+                Account(id=a, name=f"Account {a}", state=s, potential=100_000.0)
+                for a, s in states.items()
+            ]
+        )
+        uow.commit()
+    create_plan(
+        db, "FY25", [{"id": "west", "name": "West"}, {"id": "east", "name": "East"}], plan_id="P1"
+    )
+    save_rule_text(db, "P1", RULES, by="test")
+    apply_rules(db, "P1")
+    return db
+
+
+def test_a_copy_of_a_rule_based_plan_compares_as_unchanged(rule_plan: Database) -> None:
+    db = rule_plan
+    copy_plan(db, "P1", new_id="P2", name="copy")
+    comparison, _ = compare_stored_plans(db, "P1", "P2")
+    assert comparison.accounts_moved == 0
+    assert comparison.potential_moved == 0
+    by_territory = {t.territory: t for t in comparison.territories}
+    assert (by_territory["west"].accounts_base, by_territory["west"].accounts_other) == (2, 2)
+    assert (by_territory["east"].accounts_base, by_territory["east"].accounts_other) == (3, 3)
+
+
+def test_a_rule_set_routing_to_a_territory_the_plan_lacks_adds_it(rule_plan: Database) -> None:
+
+    db = rule_plan
+    with UnitOfWork(db) as uow:
+        uow.accounts.add_many([Account(id="A6", name="Account A6", state="TX", potential=60.0)])
+        uow.commit()
+    extra = (
+        RULES.replace(
+            "rules:",
+            "  - {id: south, name: South, type: geo}\n"
+            "  - {id: spec, name: Specialists, type: overlay}\n"
+            "rules:",
+        )
+        + "  - {id: s, territory: south, when: {field: state, op: in, value: [TX]}}\n"
+    )
+    saved = save_rule_text_noted(db, "P1", extra, by="test")
+    assert [a.id for a in saved.added] == ["south"]
+    assert saved.notes == [
+        "territory South was not in plan FY25 and is added to it (rule s sends accounts "
+        "there); it has no owner yet (`terraplan plans owners P1 south REP`)"
+    ]
+    apply_rules(db, "P1")
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get("P1")
+        assert [t.id for t in plan.territories] == ["west", "east", "south"]
+        territory_of = plan_alignment(uow, plan, uow.accounts.list()).territory_of
+    assert territory_of["A6"] == "south"
+    assert len(territory_of) == 6
+
+
+def test_a_named_account_move_on_a_rule_based_plan_is_kept(rule_plan: Database) -> None:
+    from terraplan.services.plan_edits import edit_plan, undo_edit
+
+    db = rule_plan
+    result = edit_plan(db, "P1", {"op": "move_accounts", "accounts": ["A1"], "to": "east"})
+    east = {e.territory: e for e in result.effects}["east"]
+    assert east.totals["count"] == 4
+    assert east.totals["potential"] == pytest.approx(400_000.0)
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get("P1")
+        assert plan_alignment(uow, plan, uow.accounts.list()).territory_of["A1"] == "east"
+    apply_rules(db, "P1")  # the move survives the rules
+    with UnitOfWork(db) as uow:
+        run = {a.record_id: a for a in uow.assignments.current("P1")}
+    assert (run["A1"].territory_id, run["A1"].rule_id) == ("east", "named:east")
+    undo_edit(db, "P1")
+    apply_rules(db, "P1")
+    with UnitOfWork(db) as uow:
+        assert {a.record_id: a.territory_id for a in uow.assignments.current("P1")}["A1"] == "west"
