@@ -103,3 +103,21 @@ def test_a_named_account_move_on_a_rule_based_plan_is_kept(rule_plan: Database) 
     apply_rules(db, "P1")
     with UnitOfWork(db) as uow:
         assert {a.record_id: a.territory_id for a in uow.assignments.current("P1")}["A1"] == "west"
+
+
+def test_accounts_the_catch_all_takes_are_in_the_catch_all_territory(rule_plan: Database) -> None:
+    db = rule_plan
+    with UnitOfWork(db) as uow:
+        uow.accounts.add_many([Account(id="A6", name="Account A6", state="TX", potential=60.0)])
+        uow.commit()
+    with_catch_all = RULES.replace(
+        "rules:", "  - {id: other, name: Other, type: catch_all}\ncatch_all: other\nrules:"
+    )
+    save_rule_text(db, "P1", with_catch_all, by="test")
+    apply_rules(db, "P1")
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get("P1")
+        alignment = plan_alignment(uow, plan, uow.accounts.list())
+    # it used to be counted in no territory: the Other row showed 0 and totals missed it
+    assert alignment.territory_of["A6"] == "other"
+    assert sum(1 for t in alignment.territory_of.values() if t is not None) == 6

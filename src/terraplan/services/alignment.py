@@ -21,10 +21,11 @@ from terraplan.storage.unit_of_work import UnitOfWork
 
 
 def latest_rule_run(uow: UnitOfWork, plan_id: str) -> dict[str, str | None]:
-    """``account id -> territory id`` (None for a gap or conflict) of the plan's latest rule run;
-    empty when the plan's rules were never applied."""
+    """``account id -> territory id`` of the plan's latest rule run: a gap the catch-all took is
+    in the catch-all territory (its reason to exist); None for a conflict or an uncaught gap.
+    Empty when the plan's rules were never applied."""
     return {
-        a.record_id: a.territory_id if a.status == "assigned" else None
+        a.record_id: a.territory_id if a.status in ("assigned", "gap") else None
         for a in uow.assignments.current(plan_id)
         if a.record_kind == "account"
     }

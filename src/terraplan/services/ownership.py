@@ -244,7 +244,8 @@ def evaluate_rules(db: Database, plan_id: str) -> RuleApplication:
                 "account", row["id"], row["territory_id"], None, row["rule_id"], status
             )
         )
-        tally = tallies[row["territory_id"] if status == "assigned" else f"({status})"]
+        caught = status == "gap" and row["territory_id"] is not None  # by the catch-all
+        tally = tallies[row["territory_id"] if status == "assigned" or caught else f"({status})"]
         tally["accounts"] += 1
         tally["potential"] += potential.get(row["id"]) or 0.0
     owners, _ = pick_owners(plan, records, current)
