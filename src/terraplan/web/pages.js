@@ -183,7 +183,7 @@ const TPPages = {
     if (!(await this.validateRules())) { say("Fix the rule set before saving it.", "error"); return; }
     const saved = await api("PUT", `/plans/${encodeURIComponent(TP.plan.id)}/rules`, {document: this.rulesText()});
     document.getElementById("rules-version").textContent = `version ${saved.version}`;
-    say(`Saved rule set version ${saved.version} of plan ${TP.plan.id}.`);
+    say([`Saved rule set version ${saved.version} of plan ${TP.plan.id}.`, ...(saved.notes || [])].join(" "));
   },
 
   async auditRules() {

@@ -57,6 +57,10 @@ class RuleValidationPublic(BaseModel):
 
 class RuleSavedPublic(BaseModel):
     version: int
+    notes: list[str] = Field(
+        default_factory=list,
+        description="Territories the rule set routes to that the plan lacked, now added to it",
+    )
 
 
 def _planner(principal: Principal, action: Action) -> None:
@@ -98,12 +102,11 @@ def save_rules_route(
     principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: RuleText
 ) -> RuleSavedPublic:
     """Save a text as the plan's next rule-set version (audit-logged)."""
-    from terraplan.services.rule_editing import save_rule_text
+    from terraplan.services.rule_editing import save_rule_text_noted
 
     _planner(principal, Action.EDIT_RULES)
-    return RuleSavedPublic(
-        version=save_rule_text(db, plan_id, body.document, by=principal.user.username)
-    )
+    saved = save_rule_text_noted(db, plan_id, body.document, by=principal.user.username)
+    return RuleSavedPublic(version=saved.version, notes=saved.notes)
 
 
 class RuleAuditRequest(BaseModel):

@@ -1,0 +1,35 @@
+"""Saving a rule text through the API says which territories it added to the plan."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from terraplan.storage.database import Database
+
+from .test_access_matrix import _seed
+
+TEXT = """\
+territories:
+  - {id: TW1, name: West One, type: geo}
+  - {id: TWX, name: West Extra, type: geo}
+rules:
+  - {id: a, territory: TW1, when: {field: state, op: equals, value: CA}}
+  - {id: b, territory: TWX, when: {field: state, op: equals, value: OR}}
+"""
+
+
+def test_a_saved_rule_text_names_the_territories_it_added(
+    as_user: Callable[[str], TestClient], db: Database
+) -> None:
+    _seed(db)
+    client = as_user("planner")
+    saved = client.put("/plans/PW/rules", json={"document": TEXT})
+    assert saved.status_code == 200, saved.text
+    body = saved.json()
+    assert body["version"] == 1
+    assert len(body["notes"]) == 1
+    assert body["notes"][0].startswith("territory West Extra was not in plan")
+    again = client.put("/plans/PW/rules", json={"document": TEXT})
+    assert again.json()["notes"] == []  # it is in the plan now
