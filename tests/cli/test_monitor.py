@@ -145,3 +145,54 @@ def test_fiscal_year_targets_then_attainment(run_cli: Any, tmp_path: Path) -> No
     assert quarter.returncode == 0, quarter.stderr
     got = sum(r["target"] or 0.0 for r in json.loads(quarter.stdout))
     assert math.isclose(got, q1_months, rel_tol=1e-9), (got, q1_months)
+
+
+def _flat_plan(url: str) -> None:
+    """The demo with plan P1: one territory per region, no parent territories."""
+    from tests.conftest import seed_region_plan
+
+    db = Database(url)
+    migrate.upgrade(db)
+    seed_region_plan(db, n_accounts=100, seed=4)
+    db.dispose()
+
+
+def test_as_of_is_checked_used_and_shown(run_cli: Any, tmp_path: Path) -> None:
+    _flat_plan(f"sqlite:///{tmp_path}/cli.db")
+    for bad in ("banana", "2026-3-31", "2026-02-30"):
+        refused = run_cli("kpis", "--plan", "P1", "--as-of", bad)
+        assert refused.returncode != 0
+        assert "--as-of" in refused.stderr and "YYYY-MM-DD" in refused.stderr
+        assert not refused.stdout.strip()
+    latest = run_cli("kpis", "--plan", "P1", "--period", "year", "-f", "json")
+    assert latest.returncode == 0, latest.stderr
+    rows = json.loads(latest.stdout)
+    default_day = rows[0]["as_of"]
+    assert {r["as_of"] for r in rows} == {default_day}
+    # a day before the latest sale: less revenue, and the figures say which day they are at
+    from datetime import date, timedelta
+
+    earlier = (date.fromisoformat(default_day) - timedelta(days=45)).isoformat()
+    cut = run_cli("kpis", "--plan", "P1", "--period", "year", "-f", "json", "--as-of", earlier)
+    assert cut.returncode == 0, cut.stderr
+    cut_rows = json.loads(cut.stdout)
+    assert {r["as_of"] for r in cut_rows} == {earlier}
+    total = sum(r["revenue"] for r in rows if r["period"] == rows[-1]["period"])
+    cut_total = sum(r["revenue"] for r in cut_rows if r["period"] == rows[-1]["period"])
+    assert cut_total < total
+    table = run_cli("kpis", "--plan", "P1", "--as-of", earlier)
+    assert table.returncode == 0, table.stderr
+    assert f"as of {earlier}" in " ".join(table.stdout.split())
+
+
+def test_an_empty_grouping_says_why(run_cli: Any, tmp_path: Path) -> None:
+    _flat_plan(f"sqlite:///{tmp_path}/cli.db")
+    table = run_cli("kpis", "--plan", "P1", "--by", "region")
+    assert table.returncode == 0, table.stderr
+    text = " ".join(table.stdout.split())
+    assert "has no regions: none of its territories has a parent territory" in text
+    assert text.count("has no regions") == 1
+    csv = run_cli("kpis", "--plan", "P1", "--by", "region", "-f", "csv")
+    assert csv.returncode == 0
+    assert not csv.stdout.strip()
+    assert "has no regions" in " ".join(csv.stderr.split())

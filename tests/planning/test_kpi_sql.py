@@ -485,3 +485,27 @@ def test_a_year_and_its_months_count_once_in_process_and_in_duckdb() -> None:
             tables_of(data), as_of=as_of, periods=["2025"], dimensions=["territory"]
         )
         assert_equal(want, conn.sql(sql).fetchall())
+
+
+def test_accounts_without_an_industry_are_a_group_in_duckdb_as_in_process() -> None:
+    accounts = pl.DataFrame(
+        {"id": ["A1", "A2"], "segment": [None, "smb"], "industry": ["Energy", None]}
+    )
+    sales = pl.DataFrame(
+        {
+            "account_id": ["A1", "A2"],
+            "date": [date(2025, 2, 1), date(2025, 3, 1)],
+            "amount": [400.0, 700.0],
+        }
+    )
+    alignment = pl.DataFrame({"account_id": ["A1", "A2"], "territory_id": ["T1", "T1"]})
+    inputs = KpiInputs(sales_lines=sales, accounts=accounts, alignment=alignment)
+    as_of = date(2025, 12, 31)
+    want = compute_kpis(inputs, as_of=as_of, periods=["2025"])
+    assert {"(no industry)", "(no segment)"} <= set(want["key"])
+    data = frames(inputs)
+    with duckdb.connect() as conn:
+        for name, frame in data.items():
+            conn.register(f"in_{name}", frame.to_arrow())
+        sql = compile_kpi_sql(tables_of(data), as_of=as_of, periods=["2025"], dialect="duckdb")
+        assert_equal(want, conn.sql(sql).fetchall())

@@ -306,3 +306,35 @@ def test_blocked_dense_arrays_agree(monkeypatch: pytest.MonkeyPatch, kpis: pl.Da
         small_inputs(), as_of=AS_OF, periods=["2026Q1", "2026-02", "YTD", "2025", "2025-06"]
     )
     assert blocked.equals(kpis)
+
+
+def test_accounts_without_a_segment_or_industry_are_a_group_of_their_own() -> None:
+    """An account with no industry is reported as ``(no industry)``, not left out: the groups
+    of a dimension add up to the territories' total."""
+    accounts = pl.DataFrame(
+        {
+            "id": ["A1", "A2", "A3"],
+            "segment": ["smb", None, "ent"],
+            "industry": ["Energy", "Retail", None],
+        }
+    )
+    sales = pl.DataFrame(
+        {
+            "account_id": ["A1", "A2", "A3", "A3"],
+            "date": [date(2025, 2, 1), date(2025, 3, 1), date(2025, 4, 1), date(2025, 5, 1)],
+            "amount": [400.0, 500.0, 600.0, 100.0],
+        }
+    )
+    alignment = pl.DataFrame({"account_id": ["A1", "A2", "A3"], "territory_id": ["T1"] * 3})
+    inputs = KpiInputs(sales_lines=sales, accounts=accounts, alignment=alignment)
+    kpis = compute_kpis(
+        inputs, as_of=date(2025, 12, 31), periods=["2025"], dimensions=("segment", "industry")
+    )
+    for dimension, missing, alone in (
+        ("industry", "(no industry)", 700.0),
+        ("segment", "(no segment)", 500.0),
+    ):
+        rows = kpis.filter(pl.col("dimension") == dimension)
+        assert rows["revenue"].sum() == pytest.approx(1600.0)
+        assert rows["account_count"].sum() == 3
+        assert row(kpis, dimension, missing, "2025")["revenue"] == pytest.approx(alone)

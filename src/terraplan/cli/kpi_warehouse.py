@@ -3,6 +3,7 @@ it for scheduling (``--sql``), or write a plan's KPI inputs as Parquet (``--writ
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,15 +31,20 @@ def _table_map(table: list[str] | None) -> dict[str, str]:
     return out
 
 
-def _day(text: str | None) -> Any:
-    from datetime import date
-
+def parse_as_of(text: str | None) -> date | None:
+    """The ``--as-of`` date; a clear refusal for anything but a calendar date YYYY-MM-DD."""
     if text is None:
         return None
+    value = text.strip()
     try:
-        return date.fromisoformat(text)
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
     except ValueError:
-        raise InvalidParameterError(f"--as-of {text!r}: write a date as YYYY-MM-DD") from None
+        raise InvalidParameterError(
+            f"--as-of {text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-03-31",
+            details={"field": "as_of", "value": text},
+        ) from None
 
 
 def print_sql(
@@ -51,13 +57,11 @@ def print_sql(
     force: bool,
     fiscal: FiscalCalendar | None = None,
 ) -> None:
-    from datetime import date
-
     from terraplan.planning.kpi_sql import TABLES, KpiTables, compile_kpi_sql
 
     tables = {name: name for name in TABLES}
     tables.update(_table_map(table))
-    day = _day(as_of) or date.today()
+    day = parse_as_of(as_of) or date.today()
     query = compile_kpi_sql(
         KpiTables(tables),
         as_of=day,
@@ -112,10 +116,10 @@ def warehouse_table(
         tables=_table_map(table),
         periods=[period],
         dimensions=[by],
-        as_of=_day(as_of),
+        as_of=parse_as_of(as_of),
         fiscal=fiscal,
     )
     with UnitOfWork(app_context(ctx).database()) as uow:
         stored = uow.plans.get(plan)
-    data = SimpleNamespace(plan=stored, inputs=SimpleNamespace(reps=None))
+    data = SimpleNamespace(plan=stored, inputs=SimpleNamespace(reps=None), as_of=run.as_of)
     return data, run.frame, f"{engine}, as of {run.as_of.isoformat()}, {run.seconds:.1f} s"

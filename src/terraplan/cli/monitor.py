@@ -169,9 +169,14 @@ def kpis(
     fiscal_year_start: FiscalOption = None,
 ) -> None:
     """KPIs per territory, region, rep, segment or industry for a period (definitions: README)."""
+    from terraplan.cli.kpi_warehouse import parse_as_of, print_sql, warehouse_table, write_tables
     from terraplan.planning.kpi_registry import KPI_NAMES, KPIS
     from terraplan.services.monitoring import plan_kpis
 
+    day = parse_as_of(as_of)
+    if day is not None and (balance or write_tables_to is not None):
+        what = "--balance" if balance else "--write-tables"
+        raise InvalidParameterError(f"--as-of does not apply to {what}; leave one of them out")
     if plan is None:
         from terraplan.services.plan_scopes import active_plan
 
@@ -180,7 +185,6 @@ def kpis(
         _balance_table(ctx, plan, balance_tolerance, fmt)
         return
     fiscal = app_context(ctx).fiscal(fiscal_year_start)
-    from terraplan.cli.kpi_warehouse import print_sql, warehouse_table, write_tables
 
     if sql is not None:
         print_sql(sql.value, table, period, by.value, as_of, out, force, fiscal)
@@ -207,11 +211,21 @@ def kpis(
             periods=[period],
             dimensions=[by.value],
             fiscal=fiscal,
+            as_of=day,
         )
-        where = f"alignment from {data.alignment_source}"
-    columns = ["key", "period", *(kpi or KPI_NAMES)]
+        where = f"as of {data.as_of}, alignment from {data.alignment_source}"
+    import polars as pl
+
+    from terraplan.services.monitoring import grouping_notes
+
+    notes = grouping_notes(data, by.value, frame["key"].unique().to_list())
+    columns = ["key", "period", "as_of", *(kpi or KPI_NAMES)]
     title = _period_title(frame, period)
+    frame = frame.with_columns(pl.lit(data.as_of, dtype=pl.Date).alias("as_of"))
     frame = frame.select(columns).sort("key")
+    if fmt is not KpiFormat.table or out is not None:  # keep stdout to the rows
+        for note in notes:
+            stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
     if fmt is KpiFormat.xlsx or out is not None:
         if out is None:
             raise InvalidParameterError("--format xlsx needs --out FILE.xlsx")
@@ -248,7 +262,9 @@ def kpis(
         amounts=[c for c in shown if units.get(c, "").startswith("currency")],
         percents=[c for c in shown if units.get(c) == "ratio"],
     )
-    if not kpi:
+    for note in notes:
+        stdout().print(f"Note: {escape(note)}.", highlight=False)
+    if not kpi and rows:
         stdout().print(
             "More KPIs: --kpi NAME (repeatable), or --format csv/json for all of them.",
             style="dim",

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
-from terraplan.planning.kpi_registry import DIMENSIONS
+from terraplan.planning.kpi_registry import DIMENSIONS, missing_group
 
 ATTRIBUTE_COLUMNS = ("segment", "industry")
 
@@ -140,7 +140,9 @@ def rollup(
     """Sum ``measures`` per ``(dimension, key, *keys)``.
 
     ``frame`` has String columns territory_id, segment, industry (nullable) plus ``keys`` and
-    ``measures``. Rows whose grouping value is null are left out of that dimension.
+    ``measures``. Rows without a territory (or whose territory has no owner) are left out of
+    the territory, region and rep dimensions; rows without a segment or industry make the
+    group :func:`~terraplan.planning.kpi_registry.missing_group` (``(no industry)``).
     """
     sums = [pl.col(m).sum() for m in measures]
     leaves = territories.filter(pl.col("is_leaf"))
@@ -170,7 +172,7 @@ def rollup(
             owners = leaves.select("territory_id", pl.col("owner_id").alias("key")).lazy()
             source = by_territory.join(owners, on="territory_id", how="inner")
         else:
-            source = frame.rename({dimension: "key"})
+            source = frame.with_columns(_attribute_key(dimension)).rename({dimension: "key"})
         parts.append(
             source.filter(pl.col("key").is_not_null())
             .group_by(["key", *keys])
@@ -179,6 +181,11 @@ def rollup(
             .select(["dimension", "key", *keys, *measures])
         )
     return pl.concat(parts, how="vertical_relaxed")
+
+
+def _attribute_key(dimension: str) -> pl.Expr:
+    """The account attribute ``dimension``, its missing values named as a group of their own."""
+    return pl.col(dimension).fill_null(pl.lit(missing_group(dimension), dtype=pl.String))
 
 
 def group_keys(
@@ -199,7 +206,7 @@ def group_keys(
         elif dimension == "rep":
             keys = leaves.select(pl.col("owner_id").alias("key")).lazy()
         else:
-            keys = accounts.select(pl.col(dimension).alias("key"))
+            keys = accounts.select(_attribute_key(dimension).alias("key"))
         parts.append(
             keys.filter(pl.col("key").is_not_null())
             .unique()

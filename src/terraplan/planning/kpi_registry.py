@@ -12,6 +12,15 @@ from terraplan.errors import InvalidParameterError
 
 #: The groupings a KPI can be computed for.
 DIMENSIONS: tuple[str, ...] = ("territory", "region", "rep", "segment", "industry")
+#: The groupings by an account attribute, which an account may lack.
+ATTRIBUTE_DIMENSIONS: tuple[str, ...] = ("segment", "industry")
+
+
+def missing_group(dimension: str) -> str:
+    """The key of the group of accounts with no value for ``dimension``: ``(no industry)``.
+
+    Such accounts form their own group, so the groups of a dimension add up to the whole."""
+    return f"(no {dimension})"
 
 
 @dataclass(frozen=True, slots=True)

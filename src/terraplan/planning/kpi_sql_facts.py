@@ -15,6 +15,7 @@ import sqlglot
 from sqlglot import exp
 
 from terraplan.planning.kpi_periods import shift_year
+from terraplan.planning.kpi_registry import missing_group
 from terraplan.planning.kpi_sql_base import (
     EVENT_MEASURES,
     MAX_DEPTH,
@@ -197,16 +198,11 @@ def group_rows(b: SqlContext, relation: str, carry: Sequence[str]) -> exp.Query:
                 .join("tp_nodes AS g", on="g.territory_id = r.territory_id")
                 .where("g.is_leaf AND g.owner_id IS NOT NULL")
             )
-        else:
-            q = (
-                sqlglot.select(
-                    exp.alias_(text(dim), "dimension"),
-                    exp.alias_(exp.column(dim, "r"), "key"),
-                    *cols,
-                )
-                .from_(f"{relation} AS r")
-                .where(exp.column(dim, "r").is_(exp.null()).not_())
-            )
+        else:  # a missing segment or industry is a group of its own, as in-process
+            key = exp.func("COALESCE", exp.column(dim, "r"), text(missing_group(dim)))
+            q = sqlglot.select(
+                exp.alias_(text(dim), "dimension"), exp.alias_(key, "key"), *cols
+            ).from_(f"{relation} AS r")
         parts.append(q)
     return union(parts)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
-from terraplan.planning.kpi_registry import DIMENSIONS, KPI_NAMES
+from terraplan.planning.kpi_registry import DIMENSIONS, KPI_NAMES, missing_group
 from terraplan.planning.kpi_sql_base import (
     EVENT_MEASURES,
     FLOWS,
@@ -361,34 +361,28 @@ def spread(b: SqlContext, name: str, cte: str, *, whole_period: bool) -> None:
 
 
 def keys(b: SqlContext) -> None:
+    """Every group to report; a missing segment or industry is a group of its own."""
+    nodes = {
+        "territory": ("territory_id", "is_leaf"),
+        "region": ("territory_id", "NOT is_leaf"),
+        "rep": ("owner_id", "is_leaf"),
+    }
     parts: list[exp.Query] = []
     for dim in b.dims:
-        if dim == "territory":
-            q = (
-                sqlglot.select("'territory' AS dimension", "territory_id AS key")
+        if dim in nodes:
+            column, where = nodes[dim]
+            parts.append(
+                sqlglot.select(exp.alias_(text(dim), "dimension"), f"{column} AS key")
                 .from_("tp_nodes")
-                .where("is_leaf")
-            )
-        elif dim == "region":
-            q = (
-                sqlglot.select("'region' AS dimension", "territory_id AS key")
-                .from_("tp_nodes")
-                .where("NOT is_leaf")
-            )
-        elif dim == "rep":
-            q = (
-                sqlglot.select("'rep' AS dimension", "owner_id AS key")
-                .from_("tp_nodes")
-                .where("is_leaf")
+                .where(f"{where} AND {column} IS NOT NULL")
             )
         else:
-            q = sqlglot.select(
-                exp.alias_(text(dim), "dimension"), exp.alias_(exp.column(dim), "key")
-            ).from_("tp_acc")
-        column = {"territory": "territory_id", "region": "territory_id", "rep": "owner_id"}.get(
-            dim, dim
-        )
-        parts.append(q.where(exp.column(column).is_(exp.null()).not_()))
+            key = exp.func("COALESCE", exp.column(dim), text(missing_group(dim)))
+            parts.append(
+                sqlglot.select(exp.alias_(text(dim), "dimension"), exp.alias_(key, "key")).from_(
+                    "tp_acc"
+                )
+            )
     parts.append(sqlglot.select("dimension", "key").from_("tp_gm"))
     b.add("tp_keys", union(parts, distinct=True))
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -20,7 +20,8 @@ from terraplan.planning.kpi_balance import territory_balance
 from terraplan.planning.kpi_credit import crediting_note, today_owners
 from terraplan.planning.kpi_groups import account_table, territory_table
 from terraplan.planning.kpi_inputs import KpiInputs
-from terraplan.planning.kpis import compute_kpis
+from terraplan.planning.kpi_registry import ATTRIBUTE_DIMENSIONS, missing_group
+from terraplan.planning.kpis import compute_kpis, data_dates
 from terraplan.planning.priorities import PriorityWeights, prioritise_accounts
 from terraplan.planning.report_html import render_report_html
 from terraplan.planning.revenue import parse_source, revenue_frame
@@ -329,21 +330,55 @@ def plan_kpis(
     dimensions: list[str] | None = None,
     cache: MonitoringCache | None = None,
     fiscal: FiscalCalendar | None = None,
+    as_of: date | None = None,
 ) -> tuple[PlanData, pl.DataFrame]:
-    """The plan's KPIs for ``periods`` (quarters, years and YTD of the ``fiscal`` calendar)."""
+    """The plan's KPIs for ``periods`` (quarters, years and YTD of the ``fiscal`` calendar)
+    as of ``as_of`` (default: the latest revenue date). The returned data's ``as_of`` is the
+    date the figures were computed at."""
+
+    def reporting_day(data: PlanData) -> date | None:
+        if as_of is not None:
+            return as_of
+        return data.as_of if data.as_of is not None else data_dates(data.inputs)[1]
 
     def compute(data: PlanData) -> pl.DataFrame:
-        kwargs: dict[str, Any] = {"periods": periods, "as_of": data.as_of, "fiscal": fiscal}
+        day = reporting_day(data)
+        kwargs: dict[str, Any] = {"periods": periods, "as_of": day, "fiscal": fiscal}
         if dimensions:
             kwargs["dimensions"] = tuple(dimensions)
         return compute_kpis(data.inputs, **kwargs)
 
     if cache is not None:
-        key = ("kpis", tuple(periods or ()), tuple(dimensions or ()), fiscal)
+        key = ("kpis", tuple(periods or ()), tuple(dimensions or ()), fiscal, as_of)
         data, frame = cache.memo(db, plan_id, key, compute)
-        return data, frame
-    data = load_plan_data(db, plan_id)
-    return data, compute(data)
+    else:
+        data = load_plan_data(db, plan_id)
+        frame = compute(data)
+    day = reporting_day(data)
+    return (data if day == data.as_of else replace(data, as_of=day)), frame
+
+
+def grouping_notes(data: PlanData, dimension: str, keys: Sequence[object]) -> list[str]:
+    """What a reader of a KPI table by ``dimension`` with groups ``keys`` must know: why it has
+    no rows, or that no account has the attribute grouped by (plain words, each once)."""
+    name = data.plan.name
+    territories = data.plan.territories
+    if keys:
+        if dimension in ATTRIBUTE_DIMENSIONS and set(keys) == {missing_group(dimension)}:
+            return [f"no account has a {dimension}: all are in {missing_group(dimension)}"]
+        return []
+    if not territories:
+        return [f"plan {name} has no territories"]
+    if dimension == "region":
+        return [
+            f"plan {name} has no regions: none of its territories has a parent territory "
+            "(a region sums the territories under it); ask --by territory"
+        ]
+    if dimension == "rep":
+        return [f"no territory of plan {name} has a primary owner; ask --by territory"]
+    if dimension in ATTRIBUTE_DIMENSIONS:
+        return [f"no accounts are stored, so there is no {dimension} to group by"]
+    return []
 
 
 def plan_balance(
