@@ -260,7 +260,7 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
         reps=reps,
         ownership=ownership,
     )
-    as_of = revenue.frame["date"].max() if revenue.frame.height else None
+    as_of = latest_fact(revenue.frame, opportunities)
     totals = {str(k): float(v) for k, v in (baseline or {}).get("potential", {}).items()} or None
     first_day = revenue.frame["date"].min() if revenue.frame.height else None
     coded = account_table(inputs).collect()
@@ -272,13 +272,31 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
     return PlanData(
         plan,
         inputs,
-        as_of,  # type: ignore[arg-type]
+        as_of,
         source,
         totals,
         design,
         revenue.source,
         note,
     )
+
+
+def latest_fact(sales_lines: pl.DataFrame, opportunities: pl.DataFrame | None) -> date | None:
+    """The default reporting day: the latest thing that happened, a sale, an opportunity
+    created, or one closed (won or lost). An open opportunity's close date is a forecast,
+    not a fact, so it does not count (it would put the day in the future)."""
+    days: list[date] = []
+    if sales_lines.height:
+        days.append(sales_lines["date"].max())  # type: ignore[arg-type]
+    if opportunities is not None and opportunities.height:
+        created = opportunities["created_date"].max()
+        if created is not None:
+            days.append(created)  # type: ignore[arg-type]
+        if "close_date" in opportunities.columns and "is_closed" in opportunities.columns:
+            closed = opportunities.filter(pl.col("is_closed").fill_null(False))["close_date"].max()
+            if closed is not None:
+                days.append(closed)  # type: ignore[arg-type]
+    return max(days) if days else None
 
 
 def ownership_frame(connection: Any) -> pl.DataFrame:
@@ -333,7 +351,7 @@ def plan_kpis(
     as_of: date | None = None,
 ) -> tuple[PlanData, pl.DataFrame]:
     """The plan's KPIs for ``periods`` (quarters, years and YTD of the ``fiscal`` calendar)
-    as of ``as_of`` (default: the latest revenue date). The returned data's ``as_of`` is the
+    as of ``as_of`` (default: :func:`latest_fact`). The returned data's ``as_of`` is the
     date the figures were computed at."""
 
     def reporting_day(data: PlanData) -> date | None:
