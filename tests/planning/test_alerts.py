@@ -131,6 +131,8 @@ def test_balance_alert_and_dispersion() -> None:
     assert ("balance", "T3") in kinds(report)
     assert report.realignment.recommended
     assert "T3" in report.realignment.territories
+    where = report.realignment.territories.index("T3")
+    assert report.realignment.territory_names[where] == "Zone 3"  # what the CLI prints
     # the reasons speak of territories by name
     assert "Zone 3" in report.realignment.reasons[0] and "T3" not in report.realignment.reasons[0]
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import polars as pl
 
-from terraplan.services.monitoring import latest_fact
+from terraplan.services.reporting_day import latest_fact
 
 
 def _opps(rows: list[tuple[date, date | None, bool]]) -> pl.DataFrame:

@@ -413,7 +413,7 @@ def alerts(
         realign = report_.realignment
         if realign.recommended:
             stdout().print(
-                f"[bold red]Realignment recommended[/bold red] for {', '.join(realign.territories) or 'the plan'}:"
+                f"[bold red]Realignment recommended[/bold red] for {', '.join(realign.territory_names) or 'the plan'}:"
             )
             for reason in realign.reasons:
                 stdout().print(f"  - {escape(reason)}")
@@ -423,7 +423,7 @@ def alerts(
 
 def priorities(
     ctx: typer.Context,
-    territory: Annotated[str, typer.Option("--territory", help="Territory id.")],
+    territory: Annotated[str, typer.Option("--territory", help="Territory id or name.")],
     plan: PlanOption,
     top: Annotated[int, typer.Option("--top", min=1)] = 50,
     why: Annotated[

@@ -92,6 +92,8 @@ class RealignmentRecommendation:
     recommended: bool
     reasons: tuple[str, ...] = ()
     territories: tuple[str, ...] = ()
+    #: The ``territories``' names, in the same order (an id when the territory has none).
+    territory_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,4 +390,10 @@ def _recommend(
                 + (f"[{criteria.describe()}] " if criteria is not None else "")
                 + f"(more than {limits.max_out_of_balance_share:.0%}): {listed(out)}"
             )
-    return RealignmentRecommendation(bool(reasons), tuple(reasons), tuple(sorted(concerned)))
+    ids = sorted(concerned)
+    return RealignmentRecommendation(
+        bool(reasons),
+        tuple(reasons),
+        tuple(ids),
+        tuple((names or {}).get(i) or i for i in ids),
+    )

@@ -29,6 +29,8 @@ from terraplan.rules import RuleSet, assign_batch
 from terraplan.services.alignment import plan_alignment_frame
 from terraplan.services.locations import zip_locator
 from terraplan.services.ownership import plan_rule_set
+from terraplan.services.reporting_day import latest_fact
+from terraplan.services.territory_lookup import territory_named
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
 from terraplan.storage.fingerprint import monitoring_fingerprint
@@ -281,24 +283,6 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
     )
 
 
-def latest_fact(sales_lines: pl.DataFrame, opportunities: pl.DataFrame | None) -> date | None:
-    """The default reporting day: the latest thing that happened, a sale, an opportunity
-    created, or one closed (won or lost). An open opportunity's close date is a forecast,
-    not a fact, so it does not count (it would put the day in the future)."""
-    days: list[date] = []
-    if sales_lines.height:
-        days.append(sales_lines["date"].max())  # type: ignore[arg-type]
-    if opportunities is not None and opportunities.height:
-        created = opportunities["created_date"].max()
-        if created is not None:
-            days.append(created)  # type: ignore[arg-type]
-        if "close_date" in opportunities.columns and "is_closed" in opportunities.columns:
-            closed = opportunities.filter(pl.col("is_closed").fill_null(False))["close_date"].max()
-            if closed is not None:
-                days.append(closed)  # type: ignore[arg-type]
-    return max(days) if days else None
-
-
 def ownership_frame(connection: Any) -> pl.DataFrame:
     """Every account's ownership periods: ``account_id, owner_id, valid_from, valid_to``."""
     from sqlalchemy import select
@@ -462,6 +446,7 @@ def territory_priorities(
     weights: PriorityWeights | None = None,
 ) -> pl.DataFrame:
     data = load_plan_data(db, plan_id)
+    territory_id = territory_named(data.plan, territory_id)
     ranked = prioritise_accounts(data.inputs, as_of=data.as_of, weights=weights, top_n=top)
     accounts = data.inputs.accounts
     assert isinstance(accounts, pl.DataFrame)
