@@ -152,3 +152,38 @@ def test_a_warning_is_one_plain_note_however_often_it_arrives(
     assert err.count("note:") == 1, err
     assert "x.py" not in err and "UserWarning" not in err and "WARNING" not in err
     assert f"note: {fact}; unit 4712 too" in " ".join(err.split())
+
+
+def test_rules_check_names_the_gap_accounts(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "Account.csv").write_text(
+        "Id,Name,BillingState\n001A1,Acme West,CA\n001A6,Zeta Dallas,TX\n", encoding="utf-8"
+    )
+    imported = run_cli("import", "accounts", "Account.csv")
+    assert imported.returncode == 0, imported.stderr
+    (tmp_path / "rules.yaml").write_text(
+        "territories:\n  - {id: west, name: West, type: geo}\n"
+        "rules:\n  - {id: w, territory: west, when: {field: state, op: in, value: [CA]}}\n",
+        encoding="utf-8",
+    )
+    checked = run_cli("rules", "check", "rules.yaml")
+    assert checked.returncode == 3  # a gap
+    assert "gap accounts: Zeta Dallas (001A6)" in checked.stdout
+    assert "gap ids" not in checked.stdout
+
+
+def test_a_commands_own_exit_code_reaches_the_shell(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "rules.yaml").write_text(
+        "territories:\n  - {id: west, name: West, type: geo}\n"
+        "rules:\n  - {id: w, territory: west, when: {field: state, op: in, value: [CA]}}\n",
+        encoding="utf-8",
+    )
+    init = run_cli("init")
+    assert init.returncode == 0, init.stderr
+    saved = run_cli("plans", "new", "FY", "--territory", "west=West", "--plan-id", "P1")
+    assert saved.returncode == 0, saved.stderr
+    stored = run_cli("rules", "save", "rules.yaml", "--plan", "P1")
+    assert stored.returncode == 0, stored.stderr
+    # no rule places a Texas lead: the route says why and exits 6 (it used to exit 0)
+    routed = run_cli("route", "--state", "TX", "--plan", "P1")
+    assert routed.returncode == 6, (routed.stdout, routed.stderr)
+    assert "No territory" in routed.stdout

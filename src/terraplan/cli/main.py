@@ -135,7 +135,11 @@ def run() -> None:
     if not debug:
         warnings.showwarning = show_warning
     try:
-        app(standalone_mode=False)
+        # Outside standalone mode click returns the code of a typer.Exit instead of exiting:
+        # a command's own exit code (3 for an audit that found gaps) must reach the shell.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code != 0:
+            sys.exit(code)
     except TerraplanError as exc:
         if debug:
             raise

@@ -55,7 +55,7 @@ def check(
     ] = OutputFormat.TABLE,
 ) -> None:
     """Validate FILE and audit it against the stored accounts (and a sample of leads)."""
-    from terraplan.services.ownership import check_rules
+    from terraplan.services.ownership import account_names, check_rules
 
     rule_set, audit = check_rules(app_context(ctx).database(), file, plan_id=plan)
     report = audit.to_dict()
@@ -74,8 +74,15 @@ def check(
         [{"measure": k.replace("_", " "), "value": v} for k, v in summary.items()],
         title="Coverage of the stored accounts",
     )
+    named = account_names(
+        app_context(ctx).database(), [*audit.accounts.gap_ids, *audit.accounts.conflict_ids]
+    )
     for key, value in accounts.items():
-        if isinstance(value, list) and value and isinstance(value[0], dict):
+        if key in ("gap_ids", "conflict_ids") and value:
+            title = "gap accounts" if key == "gap_ids" else "conflict accounts"
+            listed = [f"{named[i]} ({i})" if i in named else str(i) for i in value[:30]]
+            console.print(f"{title}: {', '.join(listed)}" + (" ..." if len(value) > 30 else ""))
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
             render_rows(
                 value[:30],
                 title=key.replace("_", " ")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -126,6 +126,15 @@ def check_rules(
     rule_set = read_rule_file(path, plan)
     audit = audit_rule_set(accounts_frame(db), rule_set, leads=leads or None, locate=zip_locator())
     return rule_set, audit
+
+
+def account_names(db: Database, ids: Iterable[str]) -> dict[str, str]:
+    """``account id -> name`` for the stored accounts among ``ids`` (to show, not ids)."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    with UnitOfWork(db) as uow:
+        return {a.id: a.name for a in uow.accounts.list(any_of={"id": wanted})}
 
 
 def save_rules(
