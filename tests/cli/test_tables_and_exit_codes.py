@@ -187,3 +187,40 @@ def test_a_commands_own_exit_code_reaches_the_shell(run_cli: RunCli, tmp_path: P
     routed = run_cli("route", "--state", "TX", "--plan", "P1")
     assert routed.returncode == 6, (routed.stdout, routed.stderr)
     assert "No territory" in routed.stdout
+
+
+def test_compare_and_kpi_tables_speak_names_and_whole_counts(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    (tmp_path / "Account.csv").write_text(
+        "Id,Name,BillingState,Potential\n001A1,Acme West,CA,100\n001A2,Beta East,NY,200\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "rules.yaml").write_text(
+        "territories:\n  - {id: west, name: West Coast, type: geo}\n"
+        "  - {id: east, name: East Coast, type: geo}\n"
+        "rules:\n  - {id: w, territory: west, when: {field: state, op: in, value: [CA]}}\n"
+        "  - {id: e, territory: east, when: {field: state, op: in, value: [NY]}}\n",
+        encoding="utf-8",
+    )
+    steps = [
+        ("import", "accounts", "Account.csv"),
+        ("plans", "new", "FY", "--territory", "west=West Coast", "--territory", "east=East Coast",
+         "--plan-id", "P1"),
+        ("rules", "save", "rules.yaml", "--plan", "P1"),
+        ("rules", "apply", "--plan", "P1"),
+        ("plans", "copy", "P1", "--plan-id", "P2", "--name", "What if"),
+        ("plans", "move", "P2", "--accounts", "001A1", "--to", "east"),
+    ]  # fmt: skip
+    for step in steps:
+        done = run_cli(*step)
+        assert done.returncode == 0, (step, done.stderr)
+    compared = run_cli("plans", "compare", "P1", "P2", "--moved")
+    assert compared.returncode == 0, compared.stderr
+    moved = [line for line in compared.stdout.splitlines() if "Acme West" in line]
+    assert moved and "West Coast" in moved[-1] and "East Coast" in moved[-1]
+    assert "│ west" not in compared.stdout
+    kpis = run_cli("kpis", "--plan", "P1", "--kpi", "account_count", "--as-of", "2025-12-31")
+    assert kpis.returncode == 0, kpis.stderr
+    counts = [line for line in kpis.stdout.splitlines() if "West Coast" in line]
+    assert counts and counts[0].rstrip(" │").endswith(" 1") and "1.00" not in counts[0]

@@ -247,11 +247,17 @@ def kpis(
         if kpi
         else ["key", "revenue", "revenue_growth", "attainment", "open_pipeline", "win_rate"]
     )
-    shown = [c for c in shown if c in frame.columns]
+    shown = [c for c in shown if c in frame.columns and c != "as_of"]  # the title says it
     units = {d.name: d.unit for d in KPIS}
     names = group_names(data, by.value)
+    counts = [c for c in shown if units.get(c) == "count"]
     rows = [
-        {by.value: names.get(str(row["key"]), row["key"]), **row}
+        {
+            by.value: names.get(str(row["key"]), row["key"]),
+            **row,
+            # 3 accounts, not 3.00
+            **{c: int(row[c]) for c in counts if isinstance(row[c], float) and row[c].is_integer()},
+        }
         for row in _rows(frame.select(shown))
     ]
     shown = [by.value if c == "key" else c for c in shown]

@@ -307,9 +307,15 @@ def compare(
         title=f"Per territory: potential change, targets of {base} and {other}, change",
     )
     if moved and moved_rows:
+        territory_names = {t.territory: t.name for t in comparison.territories}
         render_rows(
             [
-                {**r, "potential": _amount(m.potential)}
+                {
+                    **r,
+                    "from": territory_names.get(str(r["from"]), r["from"]),
+                    "to": territory_names.get(str(r["to"]), r["to"]),
+                    "potential": _amount(m.potential),
+                }
                 for r, m in zip(moved_rows, comparison.moved[:200], strict=False)
             ],
             columns=["account", "from", "to", "new owner", "potential"],

@@ -178,7 +178,9 @@ def _compute(
     if as_of is None:
         if last is None:
             raise InvalidParameterError(
-                "no data to take the as-of date from; pass as_of", details={"field": "as_of"}
+                "no sales lines or opportunities to take the as-of date from; name the day (--as-of"
+                " YYYY-MM-DD, or as_of= in the library)",
+                details={"field": "as_of"},
             )
         as_of = last
     first = first if first is not None and first <= as_of else as_of
