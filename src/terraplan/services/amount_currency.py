@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Connection, select
 
@@ -36,7 +37,9 @@ class StoredCurrency:
     def describe(self) -> str:
         """``the sales lines imported from X on 2026-12-01``."""
         what = self.kind.replace("_", " ")
-        return f"the {what} imported from {short(self.source)} on {self.finished_at:%Y-%m-%d}"
+        # a file by its name (the folder is noise); a database source as written
+        source = self.source if "://" in self.source else Path(self.source).name
+        return f"the {what} imported from {short(source)} on {self.finished_at:%Y-%m-%d}"
 
 
 def stored_currencies(connection: Connection) -> list[StoredCurrency]:
