@@ -279,20 +279,13 @@ def _result(
         from terraplan.services.account_pins import account_effects
 
         effects = account_effects(uow, state, affected, tolerance)
-        return EditResult(
-            state,
-            effects,
-            bool(history["done"]),
-            bool(history["undone"]),
-            dict(outcome.changes) if outcome else {},
-            outcome.territories if outcome else (),
-        )
-    facts, neighbours = _unit_facts(uow, state, sorted(tolerance))
-    base = None
-    based_on = state.plan.based_on_plan_id
-    if based_on and uow.plans.exists(based_on):
-        base = uow.plans.alignment_map(based_on, RecordKind.GEO_UNIT)
-    effects = territory_effects(state, affected, facts, neighbours, tolerance, base=base)
+    else:
+        facts, neighbours = _unit_facts(uow, state, sorted(tolerance))
+        base = None
+        based_on = state.plan.based_on_plan_id
+        if based_on and uow.plans.exists(based_on):
+            base = uow.plans.alignment_map(based_on, RecordKind.GEO_UNIT)
+        effects = territory_effects(state, affected, facts, neighbours, tolerance, base=base)
     return EditResult(
         state,
         effects,
