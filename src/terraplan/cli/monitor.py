@@ -219,9 +219,18 @@ def kpis(
     from terraplan.services.monitoring import grouping_notes
 
     notes = grouping_notes(data, by.value, frame["key"].unique().to_list())
-    columns = ["key", "period", "as_of", *(kpi or KPI_NAMES)]
+    names = group_names(data, by.value)
+    named = ["name"] if names else []  # files speak names too; the key stays for joins
+    columns = ["key", *named, "period", "as_of", *(kpi or KPI_NAMES)]
     title = _period_title(frame, period)
     frame = frame.with_columns(pl.lit(data.as_of, dtype=pl.Date).alias("as_of"))
+    if names:
+        frame = frame.with_columns(
+            pl.col("key")
+            .cast(pl.String)
+            .replace_strict(names, default=pl.col("key").cast(pl.String))
+            .alias("name")
+        )
     frame = frame.select(columns).sort("key")
     if fmt is not KpiFormat.table or out is not None:  # keep stdout to the rows
         for note in notes:
@@ -247,9 +256,9 @@ def kpis(
         if kpi
         else ["key", "revenue", "revenue_growth", "attainment", "open_pipeline", "win_rate"]
     )
-    shown = [c for c in shown if c in frame.columns and c != "as_of"]  # the title says it
+    # the title states the as-of day; the first column already speaks names
+    shown = [c for c in shown if c in frame.columns and c not in {"as_of", "name"}]
     units = {d.name: d.unit for d in KPIS}
-    names = group_names(data, by.value)
     counts = [c for c in shown if units.get(c) == "count"]
     rows = [
         {

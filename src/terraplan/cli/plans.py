@@ -241,16 +241,25 @@ def compare(
     comparison, window = compare_stored_plans(db, base, other)
     with UnitOfWork(db) as uow:
         names = {r.id: r.name for r in uow.reps.list()}
+    territory_names = {t.territory: t.name for t in comparison.territories}
+
+    def _named(territory: str | None) -> str | None:
+        return territory_names.get(territory, territory) if territory is not None else None
+
     moved_rows = [
         {
             "account": m.account,
-            "from": m.old_territory,
-            "to": m.new_territory,
+            "from": _named(m.old_territory),
+            "to": _named(m.new_territory),
             "old owner": m.old_owner_name,
             "new owner": m.new_owner_name,
             "potential": m.potential,
             "revenue": m.revenue,
             "pipeline": m.open_pipeline,
+            # ids last, for joins back to the CRM and the plans
+            "account id": m.account_id,
+            "from id": m.old_territory,
+            "to id": m.new_territory,
         }
         for m in comparison.moved
     ]
@@ -307,15 +316,9 @@ def compare(
         title=f"Per territory: potential change, targets of {base} and {other}, change",
     )
     if moved and moved_rows:
-        territory_names = {t.territory: t.name for t in comparison.territories}
         render_rows(
             [
-                {
-                    **r,
-                    "from": territory_names.get(str(r["from"]), r["from"]),
-                    "to": territory_names.get(str(r["to"]), r["to"]),
-                    "potential": _amount(m.potential),
-                }
+                {**r, "potential": _amount(m.potential)}
                 for r, m in zip(moved_rows, comparison.moved[:200], strict=False)
             ],
             columns=["account", "from", "to", "new owner", "potential"],

@@ -106,7 +106,8 @@ def capacity(
     if fmt is OutputFormat.JSON:
         render_json({**report.to_dict(), "forecast": forecast})
         return
-    render_rows(report.rows(), fmt=fmt, title=f"Reps needed at {utilization:.0%} of {hours:,.0f} h")
+    rows = report.rows(ids=fmt is not OutputFormat.TABLE)
+    render_rows(rows, fmt=fmt, title=f"Reps needed at {utilization:.0%} of {hours:,.0f} h")
     if fmt is OutputFormat.TABLE:
         render_rows(report.marginal_rows(), title="One rep fewer / as now / one more")
         if forecast:
@@ -119,7 +120,7 @@ def capacity(
             stdout().print(f"  - {line}", highlight=False)
     _warn(report.warnings)
     if out:
-        _write_rows(report.rows(), out, force)
+        _write_rows(report.rows(ids=True), out, force)
 
 
 def match(

@@ -54,8 +54,15 @@ __all__ = [
 # --------------------------------------------------------------------------- team sizing
 
 
+#: Groupings by an account attribute rather than by territories.
+_ATTRIBUTES = ("segment", "industry")
+
+
 @dataclass(frozen=True, slots=True)
 class GroupNeed:
+    """One group's need. ``group`` is the key (a territory id when grouped by territory or a
+    hierarchy level); ``name`` what users call it (the territory's name, else the key)."""
+
     group: str
     accounts: int
     workload_hours: float
@@ -63,6 +70,7 @@ class GroupNeed:
     fte_needed: float
     reps_needed: int
     current_reps: int | None
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +116,14 @@ class CapacityReport:
     def effective_hours_per_rep(self) -> float:
         return self.hours_per_rep * self.utilization
 
-    def rows(self) -> list[dict[str, object]]:
-        """One row per group plus a ``TOTAL`` row."""
+    def rows(self, *, ids: bool = False) -> list[dict[str, object]]:
+        """One row per group plus a ``TOTAL`` row, groups by name; ``ids`` adds an ``id``
+        column (the territory id) when the groups are territories, for files and joins."""
+        keyed = ids and any(g.name and g.name != g.group for g in self.groups)
         rows: list[dict[str, object]] = [
             {
-                self.group_by: g.group,
+                self.group_by: g.name or g.group,
+                **({"id": g.group} if keyed else {}),
                 "accounts": g.accounts,
                 "workload_hours": round(g.workload_hours, 1),
                 "potential": round(g.potential, 2),
@@ -125,6 +136,7 @@ class CapacityReport:
         rows.append(
             {
                 self.group_by: "TOTAL",
+                **({"id": ""} if keyed else {}),
                 "accounts": sum(g.accounts for g in self.groups),
                 "workload_hours": round(self.total_workload_hours, 1),
                 "potential": round(self.total_potential, 2),
@@ -160,7 +172,7 @@ class CapacityReport:
             "reps_needed": self.reps_needed,
             "current_reps": self.current_reps,
             "group_by": self.group_by,
-            "groups": self.rows()[:-1],
+            "groups": self.rows(ids=True)[:-1],
             "marginal": self.marginal_rows(),
             "warnings": list(self.warnings),
             "assumptions": list(self.assumptions),
@@ -225,6 +237,7 @@ def size_team(
     sellers = [r for r in reps if r.active and r.role in SELLING_ROLES]
     current_by_group = _current_reps(plan, sellers, group_by)
     needs: list[GroupNeed] = []
+    names = _territory_names(plan) if group_by not in _ATTRIBUTES else {}
     keys, inverse = np.unique(np.array(groups, dtype=object).astype(str), return_inverse=True)
     sizes = np.bincount(inverse, minlength=keys.size)
     work_by = np.bincount(inverse, weights=hours, minlength=keys.size)
@@ -241,6 +254,7 @@ def size_team(
                 fte_needed=fte,
                 reps_needed=_ceil(fte),
                 current_reps=current_by_group.get(key) if current_by_group is not None else None,
+                name=names.get(key, key),
             )
         )
     total = float(hours.sum())
@@ -330,7 +344,7 @@ def _ceil(fte: float) -> int:
 def _group_keys(
     plan: Plan, accounts: Sequence[Account], group_by: str, territory_of: Mapping[str, str]
 ) -> list[str]:
-    if group_by in ("segment", "industry"):
+    if group_by in _ATTRIBUTES:
         return [getattr(a, group_by) or "(none)" for a in accounts]
     if group_by == "territory":
         return [territory_of.get(a.id, "(unaligned)") for a in accounts]
@@ -343,6 +357,18 @@ def _group_keys(
         )
     up = ancestor_at_level(plan, group_by)
     return [up[territory_of[a.id]] if a.id in territory_of else "(unaligned)" for a in accounts]
+
+
+def _territory_names(plan: Plan) -> dict[str, str]:
+    """Territory names by id; a name two territories share keeps its id beside it."""
+    counts: dict[str, int] = defaultdict(int)
+    for t in plan.territories:
+        counts[t.name] += 1
+    return {
+        t.id: t.name if counts[t.name] == 1 else f"{t.name} ({t.id})"
+        for t in plan.territories
+        if t.name
+    }
 
 
 def _current_reps(plan: Plan, sellers: Sequence[Rep], group_by: str) -> dict[str, int] | None:
