@@ -64,6 +64,19 @@ def test_unknown_manager_is_still_an_error(make_file: Any) -> None:
     ]
 
 
+def test_a_refused_manager_is_named_by_row_not_called_unknown(make_file: Any) -> None:
+    """One bad row (an unknown role) must read as one fix, not a cascade of unknown reps."""
+    text = "id,name,role,manager_id\nM1,Ann,Wizard,\nR1,Bob,,M1\nR2,Cy,,R1\nR3,Di,,ZZ\n"
+    report = load_file(make_file(text), "reps", known_ids={}).report
+    got = [(i.row, i.field, i.reason) for i in report.errors]
+    assert got[0][:2] == (2, "role")
+    assert got[1:] == [
+        (3, "manager_id", "rep 'M1' is on row 2, which is refused: fix that row first"),
+        (4, "manager_id", "rep 'R1' is on row 3, which is refused: fix that row first"),
+        (5, "manager_id", "unknown rep 'ZZ'"),
+    ]
+
+
 # --- states, countries, ZIPs ------------------------------------------------------------
 
 PLACES = (

@@ -94,7 +94,11 @@ def check_references(
             if now.len() == flagged.len():
                 break
             flagged = now
-        checker.add(pl.col(ROW).is_in(flagged.implode()), spec.name, reason)
+        checker.add(
+            pl.col(ROW).is_in(flagged.implode()),
+            spec.name,
+            _self_reason(checker, label, spec.name, flagged),
+        )
     if kind in PLANNED_KINDS and territory_plans is not None:
         _plans_of_rows(
             checker,
@@ -103,6 +107,27 @@ def check_references(
             known_ids.get("active_plans", ()),
             noun=PLANNED_KINDS[kind],
         )
+
+
+def _self_reason(checker: Checker, label: str, name: str, flagged: pl.Series) -> pl.Expr:
+    """Why a row's reference to a record of its own file fails: unknown, or a record the
+    file holds on a row refused for its own reason (that row named, so one fix is seen as
+    one fix, not a cascade of unknown records)."""
+    col = pl.col(name)
+    bad = pl.concat([checker.error_rows(), flagged]).unique()
+    refused = checker.ctx.filter(pl.col(ROW).is_in(bad.implode()))
+    rows = {str(i): str(r) for i, r in refused.select("id", ROW).iter_rows() if i is not None}
+    unknown = pl.concat_str(pl.lit(f"unknown {label} '"), col, pl.lit("'"))
+    if not rows:
+        return unknown
+    held = pl.concat_str(
+        pl.lit(f"{label} '"),
+        col,
+        pl.lit("' is on row "),
+        col.replace_strict(rows, default=None, return_dtype=pl.String),
+        pl.lit(", which is refused: fix that row first"),
+    )
+    return pl.when(col.is_in(list(rows))).then(held).otherwise(unknown)
 
 
 def _other_id_forms(checker: Checker, name: str, label: str, known: pl.Series) -> None:
