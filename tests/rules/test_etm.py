@@ -265,3 +265,46 @@ def test_code_prefixes_cover_the_range_exactly(a: int, b: int) -> None:
         text = f"{code:05d}"
         assert any(text.startswith(p) for p in prefixes) == (low <= code <= high)
     assert code_prefixes(94000, 94999) == ["94"]
+
+
+STATES = {"state": {"CA": "California", "NY": "New York"}}
+
+
+def _items(export: Any) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(export.items_csv)))
+
+
+def test_state_items_list_both_spellings_a_crm_may_hold() -> None:
+    """A picklist org holds 'California' in BillingState, others 'CA': match either."""
+    rule_set = parse_rule_set(
+        {
+            "territories": [{"id": "w", "name": "West"}],
+            "rules": [
+                {"id": "ca", "territory": "w", "when": {"field": "state", "op": "in",
+                                                        "value": ["CA", "NY", "ZZ"]}},
+                {"id": "pre", "territory": "w", "when": {"field": "state", "op": "starts_with",
+                                                         "value": "C"}},
+            ],
+        }
+    )  # fmt: skip
+    plain = {r["RuleId"]: r["Value"] for r in _items(export_etm(rule_set))}
+    assert plain == {"ca": "CA,NY,ZZ", "pre": "C"}
+    both = {r["RuleId"]: r["Value"] for r in _items(export_etm(rule_set, spellings=STATES))}
+    assert both == {"ca": "CA,NY,ZZ,California,New York", "pre": "C"}
+
+
+def test_state_names_and_code_fields_come_back_as_stored_codes() -> None:
+    rules_csv = "DeveloperName,MasterLabel,BooleanFilter,ObjectType,IsActive\nr,r,,Account,true\n"
+    items_csv = (
+        "RuleId,SortOrder,Field,Operation,Value\n"
+        'r,1,Account.BillingState,equals,"california,CA, New York"\n'
+        "r,2,Account.BillingStateCode,notEqual,Ohio\n"
+    )
+    back = import_etm(rules_csv, items_csv, "RuleId,Territory2Id\nr,T1\n", spellings=STATES)
+    assert not back.problems
+    (rule,) = back.rule_set.rules
+    first, second = rule.when.items  # type: ignore[attr-defined]
+    assert (first.field, list(first.values)) == ("state", ["CA", "NY"])
+    assert (second.field, list(second.values)) == ("state", ["Ohio"])  # not in the table: kept
+    assert evaluate_condition(rule.when, record_values({"state": "NY"}))
+    assert not evaluate_condition(rule.when, record_values({"state": "TX"}))

@@ -250,13 +250,14 @@ def export_etm_command(
     from terraplan.io.outputs import write_files
     from terraplan.rules import export_etm
     from terraplan.rules.etm_fit import fit_for_etm
+    from terraplan.services.crm_etm import ETM_SPELLINGS
     from terraplan.services.ownership import plan_rule_set
     from terraplan.storage.unit_of_work import UnitOfWork
 
     with UnitOfWork(app_context(ctx).database()) as uow:
         rule_set, _ = plan_rule_set(uow, uow.plans.get(plan))
     fitted = fit_for_etm(rule_set, load_zip_counties())  # counties -> BillingPostalCode
-    exported = export_etm(fitted.rule_set)
+    exported = export_etm(fitted.rule_set, spellings=ETM_SPELLINGS)
     for path in write_files(out, exported.files(), overwrite=force):
         stdout().print(f"Wrote {escape(str(path))}")
     for problem in (*fitted.problems, *exported.problems):

@@ -56,6 +56,8 @@ SALESFORCE_FIELDS: dict[str, str] = {
     "owner_id": "OwnerId",
 }
 _FROM_SALESFORCE = {v.lower(): k for k, v in SALESFORCE_FIELDS.items()}
+# orgs with state and country picklists may write rules on the code fields
+_FROM_SALESFORCE |= {"billingstatecode": "state", "billingcountrycode": "country"}
 _SIMPLE = {
     Op.EQUALS: "equals",
     Op.IN: "equals",
@@ -165,14 +167,21 @@ def _joined(values: Iterable[Any]) -> str:
     return text
 
 
-def _items(cond: Condition, items: list[tuple[str, str, str]]) -> str:
+_ANY_OF = (Op.EQUALS, Op.IN, Op.IN_GEOGRAPHY, Op.NOT_EQUALS, Op.NOT_IN)
+
+
+def _items(
+    cond: Condition,
+    items: list[tuple[str, str, str]],
+    spellings: Mapping[str, Mapping[str, str]],
+) -> str:
     if isinstance(cond, Always):
         raise _InexpressibleError("a rule without conditions cannot be expressed in ETM")
     if isinstance(cond, AllOf | AnyOf):
         glue = " AND " if isinstance(cond, AllOf) else " OR "
-        return "(" + glue.join(_items(c, items) for c in cond.items) + ")"
+        return "(" + glue.join(_items(c, items, spellings) for c in cond.items) + ")"
     if isinstance(cond, NotOf):
-        return "NOT " + _items(cond.item, items)
+        return "NOT " + _items(cond.item, items, spellings)
     field = _sf_field(cond.field) if cond.op is not Op.WITHIN else ""
     if cond.case_sensitive and not cond.numeric:
         raise _InexpressibleError(
@@ -195,7 +204,13 @@ def _items(cond: Condition, items: list[tuple[str, str, str]]) -> str:
         return f"({len(items) - 1} AND {len(items)})"
     if cond.op not in _SIMPLE:
         raise _InexpressibleError(f"operator {cond.op.value!r} has no ETM equivalent")
-    items.append((field, _SIMPLE[cond.op], _joined(cond.values)))
+    values: list[Any] = list(cond.values)
+    other = spellings.get(cond.field)
+    if other and cond.op in _ANY_OF:
+        # the CRM's field may hold either spelling ('CA' typed, 'California' from a picklist)
+        values += [other[v] for v in cond.values if isinstance(v, str) and v in other]
+        values = list(dict.fromkeys(values))
+    items.append((field, _SIMPLE[cond.op], _joined(values)))
     return str(len(items))
 
 
@@ -212,12 +227,15 @@ def export_etm(
     *,
     territory_names: Mapping[str, str] | None = None,
     model: str | None = None,
+    spellings: Mapping[str, Mapping[str, str]] | None = None,
 ) -> EtmExport:
     """ETM CSVs for every expressible primary and overlay rule, plus the list of problems.
 
     ``territory_names`` maps territory id -> its Territory2 DeveloperName (default: derived
     from the id); with ``model`` the rules carry ``Territory2ModelId`` (the model's
-    DeveloperName), which a full model load needs.
+    DeveloperName), which a full model load needs. ``spellings`` gives, per field, the other
+    spelling of a value the CRM may hold instead (``{"state": {"CA": "California"}}``): an
+    equals / not-equal item then lists both, so the rule matches either way the CRM writes it.
     """
     names = territory_names or {}
     problems: list[EtmProblem] = []
@@ -233,7 +251,7 @@ def export_etm(
             continue
         items: list[tuple[str, str, str]] = []
         try:
-            boolean_filter = _items(when, items)
+            boolean_filter = _items(when, items, spellings or {})
         except _InexpressibleError as exc:
             problems.append(EtmProblem(rule_id, str(exc)))
             continue
@@ -299,7 +317,15 @@ def _our_field(sf_field: str) -> str:
     return ATTRIBUTE_PREFIX + (name[:-3] if name.endswith("__c") else name)
 
 
-def _predicate(field: str, operation: str, value: str, numeric: bool) -> dict[str, Any]:
+def _predicate(
+    field: str,
+    operation: str,
+    value: str,
+    numeric: bool,
+    codes: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """One rule item as a predicate; ``codes`` (lower-case spelling -> the stored form, e.g.
+    'california' -> 'CA') rewrites equality values to the form the records are stored in."""
     key = operation.lower()
     if key not in _OPS_BACK:
         raise _InexpressibleError(f"operation {operation!r} is not supported by terraplan rules")
@@ -315,6 +341,8 @@ def _predicate(field: str, operation: str, value: str, numeric: bool) -> dict[st
         except ValueError:
             raise _InexpressibleError(f"{value!r} is not a number") from None
     values: list[Any] = parts
+    if codes and key in ("equals", "notequal"):
+        values = list(dict.fromkeys(codes.get(p.strip().lower(), p) for p in parts))
     if numeric:
         try:
             values = [float(p) for p in parts]
@@ -382,12 +410,22 @@ def import_etm(
     associations_csv: str,
     *,
     territories: Iterable[Territory | _RuleTerritory] | None = None,
+    spellings: Mapping[str, Mapping[str, str]] | None = None,
 ) -> EtmImport:
     """Rebuild a rule set from ETM CSVs. Rules we cannot read are skipped and listed as problems.
 
     Territories not in ``territories`` are created as geo territories (named after their
-    DeveloperName). All rules get order 0 (ETM has no rule priority).
+    DeveloperName). All rules get order 0 (ETM has no rule priority). ``spellings`` as for
+    :func:`export_etm` (stored form -> other spelling): equality values in the other
+    spelling (``BillingState equals California``) become the stored form (``CA``).
     """
+    codes = {
+        field: {
+            **{other.lower(): stored for stored, other in table.items()},
+            **{stored.lower(): stored for stored in table},
+        }
+        for field, table in (spellings or {}).items()
+    }
     known = {t.id: t for t in territories or ()}
     by_developer_name = {developer_name(tid): tid for tid in known}
     items_by_rule: dict[str, list[dict[str, str]]] = {}
@@ -415,7 +453,7 @@ def import_etm(
                 field = _our_field(item["Field"])
                 numeric = field in NUMBER_FIELDS
                 parsed[int(item["SortOrder"])] = _predicate(
-                    field, item["Operation"], item.get("Value", ""), numeric
+                    field, item["Operation"], item.get("Value", ""), numeric, codes.get(field)
                 )
             if not parsed:
                 raise _InexpressibleError("the rule has no items")

@@ -68,8 +68,10 @@ def write_etm_model(
     zip_counties: Mapping[str, str],
     *,
     model_name: str | None = None,
+    spellings: Mapping[str, Mapping[str, str]] | None = None,
 ) -> EtmModelExport:
-    """The full set of load files for ``plan`` as a new model in Planning state."""
+    """The full set of load files for ``plan`` as a new model in Planning state
+    (``spellings``: see :func:`terraplan.rules.etm.export_etm`)."""
     name = model_name or plan.name
     model_dev = unique_developer_names([name], prefix="M")[name]
     devs = unique_developer_names(t.id for t in plan.territories)
@@ -140,7 +142,9 @@ def write_etm_model(
         [[a, devs[t], "Territory2Manual"] for a, t in sorted(named.items())],
     )
     fitted = fit_for_etm(rule_set, zip_counties)
-    exported = export_etm(fitted.rule_set, territory_names=devs, model=model_dev)
+    exported = export_etm(
+        fitted.rule_set, territory_names=devs, model=model_dev, spellings=spellings
+    )
     files.update(exported.files())
     rules = read_rows(exported.rules_csv)
     header = list(rules[0]) if rules else ["DeveloperName", "BooleanFilter"]

@@ -132,8 +132,14 @@ def _pick_model(
     return model
 
 
-def read_etm_model(files: Mapping[str, str], *, model: str | None = None) -> EtmModel:
-    """Rebuild a model from its Data Loader CSVs (file name -> text).
+def read_etm_model(
+    files: Mapping[str, str],
+    *,
+    model: str | None = None,
+    spellings: Mapping[str, Mapping[str, str]] | None = None,
+) -> EtmModel:
+    """Rebuild a model from its Data Loader CSVs (file name -> text); ``spellings`` as for
+    :func:`terraplan.rules.etm.import_etm` (rule values such as 'California' -> 'CA').
 
     Raises :class:`DataError` (file, row, field) when a territory cannot be read; what
     terraplan cannot express is listed in ``problems``, never dropped silently.
@@ -273,7 +279,7 @@ def read_etm_model(files: Mapping[str, str], *, model: str | None = None) -> Etm
             )
         else:
             named[account] = tid
-    rule_set = _read_rules(files, ids, model_keys, territories, named, problems)
+    rule_set = _read_rules(files, ids, model_keys, territories, named, problems, spellings)
     return EtmModel(
         name=chosen.get("Name") or chosen.get("DeveloperName") or "Imported territory model",
         developer_name=chosen.get("DeveloperName", ""),
@@ -294,6 +300,7 @@ def _read_rules(
     territories: list[Territory],
     named: Mapping[str, str],
     problems: list[EtmProblem],
+    spellings: Mapping[str, Mapping[str, str]] | None = None,
 ) -> RuleSet:
     rule_rows = [
         r
@@ -344,6 +351,7 @@ def _read_rules(
         text(items, ["RuleId", "SortOrder", "Field", "Operation", "Value"]),
         text(assocs, ["RuleId", "Territory2Id"]),
         territories=territories,
+        spellings=spellings,
     )
     problems.extend(imported.problems)
     data = rule_set_to_dict(imported.rule_set)

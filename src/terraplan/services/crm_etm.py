@@ -9,6 +9,7 @@ from typing import Any
 
 from terraplan.domain import Plan, PlanStatus, RecordKind
 from terraplan.errors import ConflictError, DataError
+from terraplan.io.places import US_STATES
 from terraplan.rules import RuleSet, assign_batch, dump_rule_set
 from terraplan.rules.etm import EtmProblem
 from terraplan.rules.etm_diff import ModelDiff, ModelSnapshot, diff_models
@@ -25,6 +26,9 @@ from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
 OWNER_FILE = "Account_OwnerId.csv"
+#: What a state is called beside its code: a Salesforce org with state picklists holds
+#: 'California' in BillingState, one without them whatever its users typed, often 'CA'.
+ETM_SPELLINGS = {"state": US_STATES}
 
 
 def read_model_folder(folder: str | Path) -> dict[str, str]:
@@ -76,7 +80,7 @@ def import_model(
     """Read a model folder and store it as a new draft plan with its rule set (one transaction)."""
     from terraplan.services.scenarios import next_plan_id
 
-    imported = read_etm_model(read_model_folder(folder), model=model)
+    imported = read_etm_model(read_model_folder(folder), model=model, spellings=ETM_SPELLINGS)
     problems = [_say(p) for p in imported.problems]
     with UnitOfWork(db) as uow:
         new_id = plan_id or next_plan_id(uow)
@@ -156,7 +160,7 @@ def export_model(
         plan, rule_set = _approved(uow, plan_id)
         accounts = uow.accounts.list()
         has_run = uow.assignments.latest_run(plan_id) is not None
-    exported = write_etm_model(plan, rule_set, load_zip_counties())
+    exported = write_etm_model(plan, rule_set, load_zip_counties(), spellings=ETM_SPELLINGS)
     ties = etm_ties(exported.fitted.rule_set, accounts)
     out = Path(out)
     if has_run and (out / OWNER_FILE).exists() and not overwrite:
@@ -207,7 +211,7 @@ def diff_model(
     against the plan (accounts placed by the plan's alignment), keyed by DeveloperName."""
     from terraplan.services.alignment import plan_alignment
 
-    imported = read_etm_model(read_model_folder(folder), model=model)
+    imported = read_etm_model(read_model_folder(folder), model=model, spellings=ETM_SPELLINGS)
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         accounts = uow.accounts.list()
