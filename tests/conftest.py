@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import os
+import subprocess
+import sys
+import traceback
 import uuid
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -160,3 +167,69 @@ def spark() -> Iterator[object]:
                 if pipe is not None:
                     pipe.close()
             process.wait(timeout=60)
+
+
+#: ``run(*args, database_url=None, cwd=None, input=None, env=None)`` -> the command's exit code
+#: (``returncode``) and what it printed (``stdout``, ``stderr``).
+TerraplanCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def terraplan_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> TerraplanCli:
+    """Run ``terraplan ARGS`` in this process: the real entry point (``terraplan.cli.main.run``,
+    its error mapping and exit codes included) without paying an interpreter start and the
+    imports for every call. The database defaults to a SQLite file in ``tmp_path``, which is
+    also the working folder unless ``cwd`` names another; ``input`` is what stdin holds.
+    A few tests still start the installed command as a process (start-up, the README, the
+    demo, progress on a terminal)."""
+    from terraplan.cli import main
+
+    def run(
+        *args: str,
+        database_url: str | None = None,
+        cwd: Path | None = None,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        with monkeypatch.context() as patch:
+            patch.setenv("TERRAPLAN_DATABASE_URL", database_url or f"sqlite:///{tmp_path}/cli.db")
+            patch.setenv("COLUMNS", "200")
+            for name, value in (env or {}).items():
+                patch.setenv(name, value)
+            patch.setattr(sys, "argv", ["terraplan", *args])
+            patch.setattr(sys, "stdin", io.StringIO(input or ""))
+            patch.setattr(warnings, "showwarning", warnings.showwarning)
+            patch.chdir(cwd or tmp_path)
+            capsys.readouterr()
+            code = 0
+            root = logging.getLogger()
+            handlers, level = root.handlers[:], root.level  # the run sets up its own
+            with warnings.catch_warnings():
+                _interpreter_warning_filters()  # the suite's "error" is not the user's
+                try:
+                    main.run()
+                except SystemExit as exc:
+                    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+                except Exception:  # what the interpreter does with --debug
+                    traceback.print_exc()
+                    code = 1
+                finally:
+                    for handler in root.handlers[:]:
+                        if handler not in handlers:
+                            root.removeHandler(handler)
+                            handler.close()
+                    root.handlers[:] = handlers
+                    root.setLevel(level)
+            out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["terraplan", *args], code, out, err)
+
+    return run
+
+
+def _interpreter_warning_filters() -> None:
+    """The filters a plain ``python`` starts with (what a user's shell gives the command)."""
+    warnings.resetwarnings()
+    for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+        warnings.filterwarnings("ignore", category=category)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import subprocess
 from collections.abc import Callable
 from datetime import date
@@ -224,3 +226,27 @@ def test_compare_and_kpi_tables_speak_names_and_whole_counts(
     assert kpis.returncode == 0, kpis.stderr
     counts = [line for line in kpis.stdout.splitlines() if "West Coast" in line]
     assert counts and counts[0].rstrip(" │").endswith(" 1") and "1.00" not in counts[0]
+    assert "as_of" not in kpis.stdout.splitlines()[2]
+
+    # files speak names too, the ids kept beside them for joins
+    moved_csv = run_cli("plans", "compare", "P1", "P2", "--out", "moved.csv")
+    assert moved_csv.returncode == 0, moved_csv.stderr
+    (row,) = list(csv.DictReader(io.StringIO((tmp_path / "moved.csv").read_text("utf-8"))))
+    assert (row["account"], row["from"], row["to"]) == ("Acme West", "West Coast", "East Coast")
+    assert (row["account id"], row["from id"], row["to id"]) == ("001A1", "west", "east")
+    as_csv = run_cli("kpis", "--plan", "P1", "--as-of", "2025-12-31", "-f", "csv")
+    assert as_csv.returncode == 0, as_csv.stderr
+    names = {r["key"]: r["name"] for r in csv.DictReader(io.StringIO(as_csv.stdout))}
+    assert names == {"west": "West Coast", "east": "East Coast"}
+    needs = run_cli(
+        "capacity", "--plan", "P1", "--by", "territory", "--workload-model", "visits=12",
+        "-f", "csv",
+    )  # fmt: skip
+    assert needs.returncode == 0, needs.stderr
+    groups = {r["territory"]: r["id"] for r in csv.DictReader(io.StringIO(needs.stdout))}
+    assert groups == {"East Coast": "east", "West Coast": "west", "TOTAL": ""}
+    table = run_cli(
+        "capacity", "--plan", "P1", "--by", "territory", "--workload-model", "visits=12"
+    )
+    assert table.returncode == 0, table.stderr
+    assert "West Coast" in table.stdout and "│ west" not in table.stdout

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,29 +14,11 @@ from terraplan.services.users import authenticate, resolve_token
 from terraplan.storage.database import Database
 
 
-def _with_stdin(tmp_path: Path, text: str, *args: str) -> subprocess.CompletedProcess[str]:
-    import os
-
-    env = {
-        **os.environ,
-        "TERRAPLAN_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db",
-        "COLUMNS": "200",
-        "PYTHONWARNINGS": "ignore",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "terraplan", *args],
-        input=text,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=300,
-        check=False,
-    )
-
-
 @pytest.mark.slow
 def test_users_and_tokens_commands(run_cli: RunCli, tmp_path: Path) -> None:
+    def _with_stdin(_: Path, text: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return run_cli(*args, input=text)
+
     added = _with_stdin(
         tmp_path, "long enough pw\n", "users", "add", "ops", "--role", "planner", "--password-stdin"
     )

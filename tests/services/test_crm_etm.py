@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import csv
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.conftest import TerraplanCli
 
 from terraplan.domain import (
     AlignmentEntry,
@@ -186,18 +185,11 @@ def test_import_names_a_missing_folder_or_file(db: Database, tmp_path: Path) -> 
         assert uow.plans.list() == []
 
 
-def test_cli_import_and_export(approved_plan: Database, database_url: str, tmp_path: Path) -> None:
-    env = {**os.environ, "TERRAPLAN_DATABASE_URL": database_url, "COLUMNS": "80"}
-
+def test_cli_import_and_export(
+    approved_plan: Database, database_url: str, tmp_path: Path, terraplan_cli: TerraplanCli
+) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "terraplan", *args],
-            check=False,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return terraplan_cli(*args, database_url=database_url, env={"COLUMNS": "80"})
 
     out = tmp_path / "load"
     done = run("crm", "export-etm", "--plan", "P1", "--out", str(out))

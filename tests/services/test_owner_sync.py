@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from tests.conftest import TerraplanCli
 
 from terraplan.domain import Account, Plan, Rep, Territory, TerritoryOwner
 from terraplan.errors import NotFoundError
@@ -151,24 +152,15 @@ def test_a_plan_never_applied_has_nothing_to_sync(db: Database) -> None:
     assert _owners(db)["W0"] == "OLD"
 
 
-def test_cli_apply_then_export_for_data_loader(db: Database, tmp_path: Path) -> None:
-    import os
+def test_cli_apply_then_export_for_data_loader(
+    db: Database, tmp_path: Path, terraplan_cli: TerraplanCli
+) -> None:
     import subprocess
-    import sys
 
     _seed(db)
-    env = {**os.environ, "TERRAPLAN_DATABASE_URL": db.url, "COLUMNS": "120"}
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "terraplan", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=tmp_path,
-            timeout=300,
-            check=False,
-        )
+        return terraplan_cli(*args, database_url=db.url, env={"COLUMNS": "120"})
 
     applied = cli("rules", "apply", "--plan", "P")
     assert applied.returncode == 0, applied.stderr

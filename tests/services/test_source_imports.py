@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -15,6 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from sqlalchemy import create_engine, text
+from tests.conftest import TerraplanCli
 
 from terraplan.errors import DataError, InvalidParameterError
 from terraplan.io.table_source import TableSource, iter_source_tables, parse_source
@@ -222,23 +220,10 @@ def test_unusable_sources_are_refused_clearly(tmp_path: Path, target: Database) 
         import_source(target, parse_source(str(empty)), "accounts")  # type: ignore[arg-type]
 
 
-def _run_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TERRAPLAN_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "terraplan", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=300,
-        check=False,
-    )
-
-
-def test_cli_imports_a_table(tmp_path: Path) -> None:
+def test_cli_imports_a_table(tmp_path: Path, terraplan_cli: TerraplanCli) -> None:
     """The import command takes a URL where it takes a file (exit code 3 for bad rows)."""
     url = _sqlite_source(tmp_path)(GOOD + BAD[:1])
-    refused = _run_cli(tmp_path, "import", "accounts", url, "-f", "json")
+    refused = terraplan_cli("import", "accounts", url, "-f", "json")
     assert refused.returncode == 3
     assert [(i["row"], i["field"]) for i in json.loads(refused.stdout)["issues"]] == [
         (80, "potential")

@@ -5,13 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
+from tests.conftest import TerraplanCli
 
 from terraplan.domain import (
     Account,
@@ -115,17 +114,12 @@ def test_targets_from_won_opportunities_when_history_ends_in_october(db: Databas
         )
 
 
-def _run(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """The real ``terraplan`` command in a subprocess."""
-    env = {**os.environ, "TERRAPLAN_DATABASE_URL": url, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "terraplan", *args],
-        capture_output=True, text=True, env=env, timeout=300, check=False,
-    )  # fmt: skip
-
-
-def test_targets_command_defaults_and_formats(tmp_path: Path) -> None:
+def test_targets_command_defaults_and_formats(tmp_path: Path, terraplan_cli: TerraplanCli) -> None:
     url = f"sqlite:///{tmp_path}/crm.db"
+
+    def _run(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return terraplan_cli(*args, database_url=url)
+
     database = Database(url)
     migrate.upgrade(database)
     _load(database)

@@ -42,6 +42,11 @@ def stderr() -> Console:
 _NOTES_SHOWN: set[str] = set()
 
 
+def reset_notes() -> None:
+    """Forget the notes shown (a new run of the command line in the same process)."""
+    _NOTES_SHOWN.clear()
+
+
 def _note_text(text: str) -> str:
     """``"territory design diagnosis: unit 18 ..."`` -> ``"unit 18 ..."`` (the fact, not the topic)."""
     topic, sep, rest = text.partition(": ")

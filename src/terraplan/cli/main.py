@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from terraplan import __version__
-from terraplan.cli.console import NoteHandler, show_warning, stderr
+from terraplan.cli.console import NoteHandler, reset_notes, show_warning, stderr
 from terraplan.cli.context import AppContext
 from terraplan.errors import EXIT_CODES, DataError, InvalidParameterError, TerraplanError
 
@@ -58,10 +58,11 @@ def main(
     level = (
         logging.DEBUG if debug else getattr(logging, settings.log_level.upper(), logging.WARNING)
     )
+    # force: a second run in one process (a notebook, a test) sets up its own handler
     if debug or level < logging.WARNING:
-        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
     else:  # warnings and errors as plain notes, each fact once (see console.note)
-        logging.basicConfig(level=level, handlers=[NoteHandler()])
+        logging.basicConfig(level=level, handlers=[NoteHandler()], force=True)
     context = AppContext(settings=settings, debug=debug)
     ctx.obj = context
     ctx.call_on_close(context.close)
@@ -81,7 +82,15 @@ def _settings(read: Callable[..., Settings], overrides: dict[str, object]) -> Se
         ) from None
 
 
+_registered = False
+
+
 def _register() -> None:
+    """Add the sub-commands to ``app``, once per process."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
     from terraplan.cli import (
         crm,
         db,
@@ -131,6 +140,7 @@ def _file_problem(exc: OSError | UnicodeDecodeError) -> str:
 def run() -> None:
     """Entry point: map terraplan errors to ``Error: ...`` and an exit code (traceback only with --debug)."""
     _register()
+    reset_notes()  # each run says each fact once, a second run in one process too
     debug = "--debug" in sys.argv
     if not debug:
         warnings.showwarning = show_warning
