@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 import warnings
@@ -82,15 +83,9 @@ def _settings(read: Callable[..., Settings], overrides: dict[str, object]) -> Se
         ) from None
 
 
-_registered = False
-
-
+@functools.cache  # once per process: a second run must not add every command again
 def _register() -> None:
-    """Add the sub-commands to ``app``, once per process."""
-    global _registered
-    if _registered:
-        return
-    _registered = True
+    """Add the sub-commands to ``app``."""
     from terraplan.cli import (
         crm,
         db,
