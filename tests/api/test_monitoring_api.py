@@ -33,6 +33,7 @@ def test_kpis_and_alerts_of_a_plan(client: TestClient, db: Database) -> None:
     assert sorted(row["key"] for row in table["rows"]) == sorted(r.id for r in dataset.regions)
     total = sum(line.amount for line in dataset.sales_lines if line.date.year == 2025)
     assert abs(sum(row["revenue"] for row in table["rows"]) - total) < 1e-6 * abs(total)
+    assert table["notes"] == []  # every account is in a territory
 
     alerts = client.get("/plans/P/alerts").json()
     assert alerts["plan_id"] == "P"
@@ -85,6 +86,12 @@ def test_kpis_and_alerts_of_the_active_plan_of_a_scope(
         assert alerts.json()["plan_id"] == plan_id
     west_revenue = {row["key"]: row["revenue"] for row in table["rows"]}
     assert {k for k, v in west_revenue.items() if v} == {west.id}
+    # the West plan leaves the rest of the market out, and says so
+    (note,) = table["notes"]
+    assert "accounts with sales or opportunities are in no territory of plan WEST" in note
+    assert note.endswith("their figures are in no row here (by industry or by segment they count)")
+    whole = client.get("/plans/WHOLE/kpis", params={"period": "2025"}).json()
+    assert whole["notes"] == []
 
     missing = client.get("/active-plan/kpis", params={"scope": "Nowhere"})
     assert missing.status_code == 404

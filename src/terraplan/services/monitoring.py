@@ -368,6 +368,8 @@ def grouping_notes(data: PlanData, dimension: str, keys: Sequence[object]) -> li
     if keys:
         if dimension in ATTRIBUTE_DIMENSIONS and set(keys) == {missing_group(dimension)}:
             return [f"no account has a {dimension}: all are in {missing_group(dimension)}"]
+        if dimension not in ATTRIBUTE_DIMENSIONS:
+            return _outside_note(data)
         return []
     if not territories:
         return [f"plan {name} has no territories"]
@@ -381,6 +383,45 @@ def grouping_notes(data: PlanData, dimension: str, keys: Sequence[object]) -> li
     if dimension in ATTRIBUTE_DIMENSIONS:
         return [f"no accounts are stored, so there is no {dimension} to group by"]
     return []
+
+
+def _outside_note(data: PlanData) -> list[str]:
+    """Accounts with sales or opportunities but no territory in the plan: a table by
+    territory, region or rep leaves their figures out, one by segment or industry counts them."""
+    accounts = data.inputs.frame("accounts")
+    if accounts is None:
+        return []
+    aligned = data.inputs.frame("alignment")
+    active = [
+        frame.select(pl.col("account_id").cast(pl.String))
+        for frame in (data.inputs.frame("sales_lines"), data.inputs.frame("opportunities"))
+        if frame is not None
+    ]
+    if not active:
+        return []
+    with_facts = pl.concat(active).unique()
+    outside = accounts.select(
+        pl.col("id").cast(pl.String),
+        *([pl.col("name")] if "name" in accounts.collect_schema() else []),
+    ).join(with_facts, left_on="id", right_on="account_id", how="semi")
+    if aligned is not None:
+        placed = aligned.select(pl.col("account_id").cast(pl.String))
+        outside = outside.join(placed, left_on="id", right_on="account_id", how="anti")
+    found = outside.sort("id").collect()
+    if found.height == 0:
+        return []
+    names = found["name" if "name" in found.columns else "id"].fill_null(found["id"]).to_list()
+    shown = ", ".join(str(n) for n in names[:3]) + (", ..." if len(names) > 3 else "")
+    count = (
+        f"{found.height:,} accounts with sales or opportunities are"
+        if found.height != 1
+        else ("1 account with sales or opportunities is")
+    )
+    return [
+        f"{count} in no territory of plan {data.plan.name} ({shown}): "
+        f"{'its' if found.height == 1 else 'their'} figures are in no row here "
+        "(by industry or by segment they count)"
+    ]
 
 
 def plan_balance(
