@@ -196,3 +196,42 @@ def test_an_empty_grouping_says_why(run_cli: Any, tmp_path: Path) -> None:
     assert csv.returncode == 0
     assert not csv.stdout.strip()
     assert "has no regions" in " ".join(csv.stderr.split())
+
+
+def test_growth_before_the_sales_history_is_empty_and_said_once(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    """An export whose sales start in November 2025: 2026 has no known prior year."""
+    (tmp_path / "a.csv").write_text("id,name,state\nA1,Acme,CA\nA2,Beta,TX\n", encoding="utf-8")
+    (tmp_path / "s.csv").write_text(
+        "id,account_id,date,amount\nS1,A1,2025-11-15,1000\nS2,A1,2026-06-01,1000\n"
+        "S3,A2,2026-12-01,500\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "r.yaml").write_text(
+        "territories:\n  - {id: w, name: West, type: geo}\n"
+        "rules:\n  - {id: w, territory: w, when: {field: state, op: in, value: [CA]}}\n",
+        encoding="utf-8",
+    )
+    for step in (
+        ("import", "accounts", "a.csv"),
+        ("import", "sales_lines", "s.csv"),
+        ("plans", "new", "FY", "--territory", "w=West", "--plan-id", "P1"),
+        ("rules", "save", "r.yaml", "--plan", "P1"),
+        ("rules", "apply", "--plan", "P1"),
+    ):
+        done = run_cli(*step)
+        assert done.returncode == 0, (step, done.stderr)
+    args = ("kpis", "--plan", "P1", "--period", "2026", "--as-of", "2026-12-31")
+    rows = json.loads(run_cli(*args, "-f", "json").stdout)
+    (west,) = rows
+    assert west["revenue"] == 1000.0
+    assert west["revenue_prior_year"] is None and west["revenue_growth"] is None
+    table = run_cli(*args)
+    said = " ".join(table.stdout.split())
+    assert said.count("growth is empty for 2026: the sales history starts on 2025-11-15,") == 1
+    # Beta (Texas) sold in December but is in no territory: said, named, once
+    assert (
+        said.count("1 account with sales or opportunities is in no territory of plan FY (Beta)")
+        == 1
+    )

@@ -509,3 +509,48 @@ def test_accounts_without_an_industry_are_a_group_in_duckdb_as_in_process() -> N
             conn.register(f"in_{name}", frame.to_arrow())
         sql = compile_kpi_sql(tables_of(data), as_of=as_of, periods=["2025"], dialect="duckdb")
         assert_equal(want, conn.sql(sql).fetchall())
+
+
+def test_growth_is_unknown_where_the_history_starts_inside_last_years_window() -> None:
+    """An export of the last 14 months: 2025 holds six weeks of sales, so 2026 did not grow by
+    300 %; last year's revenue is unknown (null) there, in-process and in DuckDB, and known
+    (0 when nothing sold) for the months whose prior-year window the history covers."""
+    sales = pl.DataFrame(
+        {
+            "account_id": ["A1", "A1", "A1", "A1", "A2"],
+            "date": [date(2025, 11, 15), date(2026, 2, 1), date(2026, 6, 1),
+                     date(2026, 11, 20), date(2026, 12, 5)],
+            "amount": [1000.0, 1000.0, 1000.0, 1000.0, 500.0],
+        },
+        schema={"account_id": pl.String, "date": pl.Date, "amount": pl.Float64},
+    )  # fmt: skip
+    inputs = KpiInputs(
+        sales_lines=sales,
+        accounts=pl.DataFrame({"id": ["A1", "A2"]}),
+        alignment=pl.DataFrame({"account_id": ["A1", "A2"], "territory_id": ["T1", "T2"]}),
+        territories=TERRITORIES,
+    )
+    as_of = date(2026, 12, 31)
+    periods = ["2026", "2026Q4", "2026-11", "2026-12", "2026-10"]
+    want = compute_kpis(inputs, as_of=as_of, periods=periods, dimensions=["territory"])
+    cells = {
+        (k, p): (prior, growth)
+        for k, p, prior, growth in want.select(
+            "key", "period", "revenue_prior_year", "revenue_growth"
+        ).iter_rows()
+    }
+    # the year and its last quarter reach back before 2025-11: unknown
+    assert cells["T1", "2026"] == (None, None) and cells["T1", "2026Q4"] == (None, None)
+    assert cells["T1", "2026-10"] == (None, None)
+    # November and December 2026 have their prior months in the history
+    assert cells["T1", "2026-11"] == (1000.0, 0.0)
+    assert cells["T1", "2026-12"] == (0.0, None)  # nothing sold in December 2025
+    assert cells["T2", "2026-12"] == (0.0, None)
+    data = frames(inputs)
+    with duckdb.connect() as conn:
+        for name, frame in data.items():
+            conn.register(f"in_{name}", frame.to_arrow())
+        sql = compile_kpi_sql(
+            tables_of(data), as_of=as_of, periods=periods, dimensions=["territory"]
+        )
+        assert_equal(want, conn.sql(sql).fetchall())

@@ -121,5 +121,7 @@ def warehouse_table(
     )
     with UnitOfWork(app_context(ctx).database()) as uow:
         stored = uow.plans.get(plan)
-    data = SimpleNamespace(plan=stored, inputs=SimpleNamespace(reps=None), as_of=run.as_of)
+    # the facts are in the warehouse, not here: notes that read them have nothing to read
+    inputs = SimpleNamespace(reps=None, frame=lambda name: None)
+    data = SimpleNamespace(plan=stored, inputs=inputs, as_of=run.as_of)
     return data, run.frame, f"{engine}, as of {run.as_of.isoformat()}, {run.seconds:.1f} s"

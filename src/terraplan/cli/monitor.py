@@ -216,9 +216,12 @@ def kpis(
         where = f"as of {data.as_of}, alignment from {data.alignment_source}"
     import polars as pl
 
-    from terraplan.services.monitoring import grouping_notes
+    from terraplan.services.monitoring import grouping_notes, prior_year_note
 
-    notes = grouping_notes(data, by.value, frame["key"].unique().to_list())
+    notes = [
+        *grouping_notes(data, by.value, frame["key"].unique().to_list()),
+        *prior_year_note(data, frame),
+    ]
     names = group_names(data, by.value)
     named = ["name"] if names else []  # files speak names too; the key stays for joins
     columns = ["key", *named, "period", "as_of", *(kpi or KPI_NAMES)]

@@ -54,14 +54,15 @@ KPIS: tuple[KpiDefinition, ...] = (
         "currency",
         None,
         "Revenue over the same dates one year earlier (for a period in progress: from its start "
-        "to the as-of date, both shifted back one year).",
+        "to the as-of date, both shifted back one year). Null (unknown, not 0) when the sales "
+        "history starts after the first month of those dates.",
     ),
     KpiDefinition(
         "revenue_growth",
         "Growth vs last year",
         "ratio",
         True,
-        "revenue / revenue_prior_year - 1; null when revenue_prior_year <= 0.",
+        "revenue / revenue_prior_year - 1; null when revenue_prior_year is null or <= 0.",
     ),
     KpiDefinition(
         "target",

@@ -389,7 +389,10 @@ def keys(b: SqlContext) -> None:
 
 def final(b: SqlContext) -> exp.Select:
     measures = [
-        *(f"COALESCE(f.{m}, 0.0) AS {m}" for m in (*FLOWS, *LEAD_FLOWS, "revenue_prior_year")),
+        *(f"COALESCE(f.{m}, 0.0) AS {m}" for m in (*FLOWS, *LEAD_FLOWS)),
+        # unknown, not 0, where the sales history starts after the prior-year window does
+        "CASE WHEN p.start_m - 12 >= h.first_m THEN COALESCE(f.revenue_prior_year, 0.0) END "
+        "AS revenue_prior_year",
         "COALESCE(s.open_pipeline, 0.0) AS open_pipeline",
         "COALESCE(s.active_accounts, 0.0) AS active_accounts",
         "COALESCE(c.account_count, 0.0) AS account_count",
@@ -398,6 +401,7 @@ def final(b: SqlContext) -> exp.Select:
         "t.amount AS target",
         "x.amount AS acquisition_cost",
     ]
+    b.add("tp_history", sqlglot.select("MIN(m) AS first_m").from_("tp_sales"))
     inner = (
         sqlglot.select(
             "k.dimension",
@@ -412,6 +416,7 @@ def final(b: SqlContext) -> exp.Select:
         )
         .from_("tp_keys AS k")
         .join("tp_periods AS p", on=exp.true())
+        .join("tp_history AS h", on=exp.true())
         .join(
             "tp_flows AS f",
             on="f.dimension = k.dimension AND f.key = k.key AND f.period = p.period",

@@ -260,7 +260,7 @@ def _compute(
         ],
         how="vertical_relaxed",
     ).unique()
-    base = keys.join(ptable.lazy(), how="cross")
+    base = keys.join(ptable.lazy().with_columns(_prior_covered(sales, as_of)), how="cross")
     joined = (
         base.join(flows, on=["dimension", "key", "period"], how="left")
         .join(stocks, on=["dimension", "key", "period"], how="left")
@@ -446,6 +446,19 @@ def _spread_by_group(
     )
 
 
+def _prior_covered(sales: pl.LazyFrame, as_of: date) -> pl.Expr:
+    """Whether the sales history reaches back to the first month of each period's prior-year
+    window (``prior_covered``). Where it starts later (an export of the last 14 months, a CRM
+    adopted last spring), last year's revenue is unknown rather than small: without this a
+    year with six weeks of history behind it grew by 300 %."""
+    first = sales.filter(pl.col("date") <= as_of).select(pl.col("date").min()).collect().item()
+    if first is None:
+        return pl.lit(False).alias("prior_covered")
+    start = pl.col("period_start")
+    prior_month = start.dt.year().cast(pl.Int64) * 12 + start.dt.month().cast(pl.Int64) - 13
+    return (prior_month >= first.year * 12 + first.month - 1).alias("prior_covered")
+
+
 def _ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
     """numerator / denominator, null where the denominator is null or <= 0."""
     return pl.when(denominator > 0).then(numerator / denominator).otherwise(None)
@@ -466,7 +479,11 @@ def _kpi_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
     potential_share = (pl.col("potential").fill_null(0.0) * pl.col("period_years")).alias(
         "potential"
     )
-    frame = frame.with_columns(*zero, potential_share)
+    frame = frame.with_columns(*zero, potential_share).with_columns(
+        pl.when(pl.col("prior_covered"))
+        .then(pl.col("revenue_prior_year"))
+        .alias("revenue_prior_year")
+    )
     revenue = pl.col("revenue")
     attainment = _ratio(revenue, pl.col("target"))
     remaining = pl.col("target") - revenue

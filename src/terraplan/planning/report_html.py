@@ -239,7 +239,14 @@ def _trend_section(territory: pl.DataFrame, as_of: date | None, fiscal: FiscalCa
     totals = (
         months.filter(position.is_between(0, 11))
         .group_by(position)
-        .agg(pl.col("revenue").sum(), pl.col("revenue_prior_year").sum())
+        .agg(
+            pl.col("revenue").sum(),
+            # a month before the sales history is a gap in the line, not a zero
+            pl.when(pl.col("revenue_prior_year").is_null().all())
+            .then(None)
+            .otherwise(pl.col("revenue_prior_year").sum())
+            .alias("revenue_prior_year"),
+        )
     )
     this_year: list[float | None] = [None] * 12
     last_year: list[float | None] = [None] * 12

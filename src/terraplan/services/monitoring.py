@@ -385,6 +385,22 @@ def grouping_notes(data: PlanData, dimension: str, keys: Sequence[object]) -> li
     return []
 
 
+def prior_year_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
+    """Why growth is empty in some rows of a KPI ``frame``: last year's dates lie before the
+    sales history (one note, with the history's first day)."""
+    if "revenue_prior_year" not in frame.columns or frame["revenue_prior_year"].null_count() == 0:
+        return []
+    sales = data.inputs.frame("sales_lines")
+    first = None if sales is None else sales.select(pl.col("date").min()).collect().item()
+    since = f" on {first.isoformat()}," if first is not None else ""
+    unknown = frame.filter(pl.col("revenue_prior_year").is_null())["period"].unique().sort()
+    periods = ", ".join(unknown.head(3).to_list()) + (", ..." if unknown.len() > 3 else "")
+    return [
+        f"growth is empty for {periods}: the sales history starts{since} after the start of "
+        "the same dates a year earlier, so last year's revenue there is unknown"
+    ]
+
+
 def _outside_note(data: PlanData) -> list[str]:
     """Accounts with sales or opportunities but no territory in the plan: a table by
     territory, region or rep leaves their figures out, one by segment or industry counts them."""

@@ -1246,6 +1246,10 @@ WITH tp_periods AS (
     dimension,
     key
   FROM tp_gm
+), tp_history AS (
+  SELECT
+    MIN(m) AS first_m
+  FROM tp_sales
 ), tp_joined AS (
   SELECT
     k.dimension,
@@ -1265,7 +1269,7 @@ WITH tp_periods AS (
     COALESCE(f.leads, 0.0) AS leads,
     COALESCE(f.leads_converted, 0.0) AS leads_converted,
     COALESCE(f.leads_won, 0.0) AS leads_won,
-    COALESCE(f.revenue_prior_year, 0.0) AS revenue_prior_year,
+    CASE WHEN p.start_m - 12 >= h.first_m THEN COALESCE(f.revenue_prior_year, 0.0) END AS revenue_prior_year,
     COALESCE(s.open_pipeline, 0.0) AS open_pipeline,
     COALESCE(s.active_accounts, 0.0) AS active_accounts,
     COALESCE(c.account_count, 0.0) AS account_count,
@@ -1275,6 +1279,8 @@ WITH tp_periods AS (
     x.amount AS acquisition_cost
   FROM tp_keys AS k
   JOIN tp_periods AS p
+    ON TRUE
+  JOIN tp_history AS h
     ON TRUE
   LEFT JOIN tp_flows AS f
     ON f.dimension = k.dimension AND f.key = k.key AND f.period = p.period

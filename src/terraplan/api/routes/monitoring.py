@@ -284,7 +284,7 @@ def _kpi_table(
     request: Request, db: Database, plan_id: str, by: str, period: str, scope: _Scope | None
 ) -> KpiTablePublic:
     from terraplan.planning.kpi_periods import Period
-    from terraplan.services.monitoring import grouping_notes, plan_kpis
+    from terraplan.services.monitoring import grouping_notes, plan_kpis, prior_year_note
 
     fiscal = _fiscal(request)
     data, frame = plan_kpis(
@@ -315,6 +315,7 @@ def _kpi_table(
         notes=[
             *([data.crediting_note] if by == "rep" and data.crediting_note else []),
             *grouping_notes(data, by, frame["key"].unique().to_list()),
+            *prior_year_note(data, frame),
         ],
         period_titles=titles,
         fiscal_year_start=fiscal.start_month,
