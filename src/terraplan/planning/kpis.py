@@ -451,7 +451,8 @@ def _prior_covered(sales: pl.LazyFrame, as_of: date) -> pl.Expr:
     window (``prior_covered``). Where it starts later (an export of the last 14 months, a CRM
     adopted last spring), last year's revenue is unknown rather than small: without this a
     year with six weeks of history behind it grew by 300 %."""
-    first = sales.filter(pl.col("date") <= as_of).select(pl.col("date").min()).collect().item()
+    found = sales.filter(pl.col("date") <= as_of).select(pl.col("date").min()).collect()
+    first: date | None = found.item()
     if first is None:
         return pl.lit(False).alias("prior_covered")
     start = pl.col("period_start")
