@@ -149,8 +149,20 @@ def test_dashboard_shows_kpis_per_territory_and_alerts(
     assert page.get_attribute("#kpi-chart", "data-metric") == "revenue"
     west = next(r for r in expected["rows"] if r["key"] == "T-R1")
     assert page.inner_text("#kpi-table tr[data-key=T-R1] td:first-child") == "West"
+    # shares as percentages, as in the CLI: growth -12.0 %, not -0.12
+    growth = page.inner_text("#kpi-table tr[data-key=T-R1] td[data-col=revenue_growth]")
+    assert growth == f"{west['revenue_growth'] * 100:.1f} %"
     assert f"{west['revenue'] / 1e3:.0f}k" in page.inner_text("#kpi-chart")
     page.wait_for_selector("#realignment >> text=ealignment")
+    # the API's notes are shown, the growth one only as it concerns the period on screen
+    notes = page.locator("#db-scope .kpi-note").all_inner_texts()
+    said = [n for n in expected["notes"] if not n.startswith("growth is empty")]
+    assert notes[: len(said)] == [f"Note: {n}." for n in said]
+    shown = expected["rows"]
+    latest = max(r["period_start"] for r in shown)
+    unknown = any(r["revenue_prior_year"] is None for r in shown if r["period_start"] == latest)
+    assert len(notes) == len(said) + unknown
+    assert not any("growth is empty for" in n for n in notes)
     shot(page, tmp_path, "dashboard")
 
 

@@ -138,7 +138,7 @@ const TPDashboard = {
     document.getElementById("db-scope").replaceChildren(
       this.region ? el("span", {}, `Territories of ${label(this.region)} `, el("button", {type: "button", onclick: () => { this.region = null; this.dimension = "region"; this.refresh(); }}, "Back to regions")) : "",
       el("span", {class: "muted"}, ` ${shownPeriod}, as of ${kpis.as_of || "the last data"}; alignment: ${kpis.alignment_source}.`),
-      ...(kpis.notes || []).map((n) => el("p", {class: "kpi-note"}, `Note: ${n}.`)));
+      ...this.notes(kpis.notes || [], rows).map((n) => el("p", {class: "kpi-note"}, `Note: ${n}.`)));
     this.renderTable(rows, dim, label);
     this.renderMain(rows, label);
     this.renderCoverage(rows, label);
@@ -146,6 +146,23 @@ const TPDashboard = {
     await this.renderBalance();
     await this.renderAlerts(label);
     document.getElementById("view-dashboard").dataset.loaded = `${TP.plan.id}:${dim}:${this.period}`;
+  },
+
+  // The API's notes speak of every period it answered; the growth one is said here of the
+  // period on screen only (a grain answers earlier years too, whose prior year may be unknown).
+  notes(notes, rows) {
+    const kept = notes.filter((n) => !n.startsWith("growth is empty"));
+    if (rows.some((r) => r.revenue_prior_year === null)) {
+      kept.push("growth is empty where the same dates a year earlier start before the sales history: last year's revenue there is unknown");
+    }
+    return kept;
+  },
+
+  // Shares read as percentages (growth -12.0 %, not -0.12); coverage as a multiple (3.0×).
+  figure(column, value) {
+    if (["revenue_growth", "attainment", "win_rate", "penetration"].includes(column)) return ratio(value);
+    if (column === "pipeline_coverage") return value === null || value === undefined || !isFinite(value) ? "" : `${value.toFixed(1)}×`;
+    return fmt(value);
   },
 
   renderTable(rows, dim, label) {
@@ -158,7 +175,7 @@ const TPDashboard = {
       let cell = label(r.key);
       if (dim === "region") cell = el("button", {type: "button", class: "link", onclick: () => { this.region = r.key; this.refresh().catch((e) => say(e.message, "error")); }}, label(r.key));
       if (dim === "territory") cell = el("a", {href: `#plan=${encodeURIComponent(TP.plan.id)}&territory=${encodeURIComponent(r.key)}`, onclick: (e) => { e.preventDefault(); TPPages.openTerritory(r.key); }}, label(r.key));
-      return el("tr", {"data-key": r.key}, el("td", {}, cell), ...cols.map((c) => el("td", {class: "num"}, fmt(r[c]))));
+      return el("tr", {"data-key": r.key}, el("td", {}, cell), ...cols.map((c) => el("td", {class: "num", "data-col": c}, this.figure(c, r[c]))));
     }));
   },
 
