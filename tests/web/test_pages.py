@@ -28,11 +28,13 @@ rules:
 
 
 def _fmt(value: float) -> str:
-    """The UI's ``fmt`` of a figure (api.js): 1.5M, 354k, 12.34."""
+    """The UI's ``fmt`` of a figure (api.js): 1.5M, 354k, 5.5k, 12.34."""
     if abs(value) >= 1e6:
         return f"{value / 1e6:.1f}M"
     if abs(value) >= 1e4:
         return f"{value / 1e3:.0f}k"
+    if abs(value) >= 1e3:
+        return f"{value / 1e3:.1f}k"
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
 

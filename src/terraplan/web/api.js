@@ -59,6 +59,7 @@ function fmt(value) {
   const abs = Math.abs(value);
   if (abs >= 1e6) return (value / 1e6).toFixed(1) + "M";
   if (abs >= 1e4) return (value / 1e3).toFixed(0) + "k";
+  if (abs >= 1e3) return (value / 1e3).toFixed(1) + "k";  // 5.5k, as the CLI, not 5522.28
   return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }
 
