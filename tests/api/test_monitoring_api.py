@@ -34,6 +34,9 @@ def test_kpis_and_alerts_of_a_plan(client: TestClient, db: Database) -> None:
     total = sum(line.amount for line in dataset.sales_lines if line.date.year == 2025)
     assert abs(sum(row["revenue"] for row in table["rows"]) - total) < 1e-6 * abs(total)
     assert table["notes"] == []  # every account is in a territory
+    assert {row["key"]: row["name"] for row in table["rows"]} == {
+        r.id: r.name for r in dataset.regions
+    }
 
     alerts = client.get("/plans/P/alerts").json()
     assert alerts["plan_id"] == "P"

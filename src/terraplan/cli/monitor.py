@@ -73,13 +73,9 @@ def register(app: typer.Typer) -> None:
 
 def group_names(data: Any, by: str) -> dict[str, str]:
     """Names of the KPI groups (territories, regions, reps) by id, for tables: names, not ids."""
-    if by in {"territory", "region"}:
-        return {t.id: t.name for t in data.plan.territories}
-    if by == "rep" and data.inputs.reps is not None:
-        reps = data.inputs.frame("reps").collect()
-        if "name" in reps.columns:
-            return {str(i): n for i, n in reps.select("id", "name").iter_rows() if n}
-    return {}
+    from terraplan.services.monitoring import group_names as names_of
+
+    return names_of(data, by)
 
 
 def _rows(frame: Any) -> list[dict[str, Any]]:

@@ -385,6 +385,18 @@ def grouping_notes(data: PlanData, dimension: str, keys: Sequence[object]) -> li
     return []
 
 
+def group_names(data: PlanData, by: str) -> dict[str, str]:
+    """Names of the KPI groups (territories, regions, reps) by id: names, not ids."""
+    if by in {"territory", "region"}:
+        return {t.id: t.name for t in data.plan.territories}
+    reps = data.inputs.frame("reps") if data.inputs.reps is not None else None
+    if by == "rep" and reps is not None:
+        found = reps.collect()
+        if "name" in found.columns:
+            return {str(i): n for i, n in found.select("id", "name").iter_rows() if n}
+    return {}
+
+
 def prior_year_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
     """Why growth is empty in some rows of a KPI ``frame``: last year's dates lie before the
     sales history (one note, with the history's first day)."""

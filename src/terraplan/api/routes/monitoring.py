@@ -284,7 +284,12 @@ def _kpi_table(
     request: Request, db: Database, plan_id: str, by: str, period: str, scope: _Scope | None
 ) -> KpiTablePublic:
     from terraplan.planning.kpi_periods import Period
-    from terraplan.services.monitoring import grouping_notes, plan_kpis, prior_year_note
+    from terraplan.services.monitoring import (
+        group_names,
+        grouping_notes,
+        plan_kpis,
+        prior_year_note,
+    )
 
     fiscal = _fiscal(request)
     data, frame = plan_kpis(
@@ -300,8 +305,13 @@ def _kpi_table(
         label: Period(start, end, label, grain).title
         for label, start, end, grain in spans.iter_rows()
     }
+    names = group_names(data, by)
     rows = [
-        {k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()}
+        {
+            **{k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()},
+            # what people call the group; the key stays for joins (as in the CLI's files)
+            **({"name": names.get(str(row["key"]), str(row["key"]))} if names else {}),
+        }
         for row in frame.sort("key").iter_rows(named=True)
         if scope is None or scope.shows(by, str(row["key"]))
     ]
