@@ -368,7 +368,8 @@ def grouping_notes(data: PlanData, dimension: str, keys: Sequence[object]) -> li
     if keys:
         if dimension in ATTRIBUTE_DIMENSIONS and set(keys) == {missing_group(dimension)}:
             return [f"no account has a {dimension}: all are in {missing_group(dimension)}"]
-        if dimension not in ATTRIBUTE_DIMENSIONS:
+        # by rep, an owner of the day may still be credited with them: said by territory only
+        if dimension in {"territory", "region"}:
             return _outside_note(data)
         return []
     if not territories:
@@ -415,7 +416,7 @@ def prior_year_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
 
 def _outside_note(data: PlanData) -> list[str]:
     """Accounts with sales or opportunities but no territory in the plan: a table by
-    territory, region or rep leaves their figures out, one by segment or industry counts them."""
+    territory or region leaves their figures out, one by segment or industry counts them."""
     accounts = data.inputs.frame("accounts")
     if accounts is None:
         return []
