@@ -75,11 +75,6 @@ def _runner(
 ) -> RunInProcess:
     from terraplan.cli import main
 
-    if not getattr(main, "_corpus_registered", False):
-        main._register()  # the sub-commands, once: each call of _register adds them again
-        main._corpus_registered = True  # type: ignore[attr-defined]
-    monkeypatch.setattr(main, "_register", lambda: None)
-
     def invoke(*args: str, cwd: Path | None = None) -> CliResult:
         monkeypatch.setenv("TERRAPLAN_DATABASE_URL", unchanged.url)
         monkeypatch.setenv("COLUMNS", "200")
