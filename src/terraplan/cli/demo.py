@@ -126,7 +126,6 @@ def _region_table(dataset: Any) -> None:
 def _main_job(
     db: Database, dataset: Any, *, seed: int, time_limit: float, out: Path, force: bool
 ) -> None:
-    from terraplan.cli.monitor import group_names
     from terraplan.domain import PlanStatus
     from terraplan.io.outputs import write_text
     from terraplan.services.design import (
@@ -135,7 +134,7 @@ def _main_job(
         territory_rows,
         write_design_files,
     )
-    from terraplan.services.monitoring import plan_alerts, plan_kpis, plan_report_html
+    from terraplan.services.monitoring import group_names, plan_alerts, plan_kpis, plan_report_html
     from terraplan.services.ownership import apply_rules, route_record
     from terraplan.services.reps_targets import plan_capacity, plan_matching, plan_targets
     from terraplan.services.scenarios import activate_plan, change_status

@@ -71,13 +71,6 @@ def register(app: typer.Typer) -> None:
     app.command("report")(report)
 
 
-def group_names(data: Any, by: str) -> dict[str, str]:
-    """Names of the KPI groups (territories, regions, reps) by id, for tables: names, not ids."""
-    from terraplan.services.monitoring import group_names as names_of
-
-    return names_of(data, by)
-
-
 def _rows(frame: Any) -> list[dict[str, Any]]:
     return list(frame.iter_rows(named=True))
 
@@ -212,7 +205,7 @@ def kpis(
         where = f"as of {data.as_of}, alignment from {data.alignment_source}"
     import polars as pl
 
-    from terraplan.services.monitoring import grouping_notes, prior_year_note
+    from terraplan.services.monitoring import group_names, grouping_notes, prior_year_note
 
     notes = [
         *grouping_notes(data, by.value, frame["key"].unique().to_list()),
@@ -371,7 +364,7 @@ def alerts(
     from terraplan.planning.alerts import AlertThresholds
     from terraplan.planning.kpi_periods import period_title
     from terraplan.services.design import parse_balance
-    from terraplan.services.monitoring import plan_alerts
+    from terraplan.services.monitoring import group_names, plan_alerts
 
     thresholds = AlertThresholds(
         min_pace=min_pace, min_pipeline_coverage=min_coverage, drift_threshold=drift
