@@ -11,8 +11,9 @@ graph), then applied one by one after an exact O(m) re-check against the live ta
   exact change (Hartigan's formula) is used and centroids follow each move in O(1);
   otherwise centres are held during a sweep and re-estimated between sweeps;
 - contiguity: the destination must touch the unit; the source must stay connected, which
-  is only searched (breadth-first inside the territory, stopping as soon as all the
-  unit's same-territory neighbours are reached) when the unit has >= 2 of them;
+  is only searched when the unit has >= 2 same-territory neighbours not linked among
+  themselves (one breadth-first search from each, in turns, until they all meet or one
+  runs dry);
 - disruption against the current alignment and the moved-units / moved-share budgets.
 
 The sweeps that choose the moves, and the search loop, are in :mod:`sweeps`.
@@ -346,20 +347,7 @@ class SearchState:
                     stack.append(v)
         if len(reach) == len(ring):
             return True
-        wanted = set(same[1:])
-        seen = {i, same[0]}
-        queue = deque([same[0]])
-        while queue:
-            u = queue.popleft()
-            for v in adj[u]:
-                if v not in seen and lab[v] == a:
-                    if v in wanted:
-                        wanted.discard(v)
-                        if not wanted:
-                            return True
-                    seen.add(v)
-                    queue.append(v)
-        return False
+        return _pieces_meet(adj, lab, a, i, same)
 
     def apply(
         self,
@@ -428,3 +416,54 @@ class SearchState:
                         self.centres[t] = i
                     break
         self.objective = self.compute_objective()
+
+
+def _pieces_meet(adj: list[list[int]], lab: list[int], a: int, i: int, same: list[int]) -> bool:
+    """True when ``same`` (the neighbours of ``i`` in territory ``a``) stay linked in ``a``
+    without ``i``.
+
+    One breadth-first search grows from each neighbour, in turns of one unit each; searches
+    that meet are merged. When ``i`` is a cut vertex one side is usually a small pocket, and
+    its search runs dry after walking only that pocket (the answer is then False), where a
+    single search would walk the whole remaining territory to learn the same.
+    """
+    group = list(range(len(same)))  # union-find over the searches
+
+    def root(s: int) -> int:
+        while group[s] != s:
+            group[s] = group[group[s]]
+            s = group[s]
+        return s
+
+    owner: dict[int, int] = {i: -1}
+    frontier: list[deque[int]] = []
+    for s, j in enumerate(same):
+        owner[j] = s
+        frontier.append(deque([j]))
+    groups = len(same)
+    active = list(range(len(same)))
+    while True:
+        for s in active:
+            if group[s] != s:
+                continue
+            queue = frontier[s]
+            if not queue:
+                return False  # this side is closed and holds only some of the neighbours
+            u = queue.popleft()
+            for v in adj[u]:
+                if lab[v] != a:
+                    continue
+                t = owner.get(v)
+                if t is None:
+                    owner[v] = s
+                    queue.append(v)
+                elif t >= 0:
+                    r = root(t)
+                    if r != s:
+                        group[r] = s
+                        queue.extend(frontier[r])
+                        frontier[r].clear()
+                        groups -= 1
+                        if groups == 1:
+                            return True
+        active = [s for s in active if group[s] == s]
