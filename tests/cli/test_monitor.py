@@ -235,3 +235,32 @@ def test_growth_before_the_sales_history_is_empty_and_said_once(
         said.count("1 account with sales or opportunities is in no territory of plan FY (Beta)")
         == 1
     )
+
+
+def test_a_territory_with_two_primary_reps_is_said_by_rep(run_cli: Any, tmp_path: Path) -> None:
+    """By rep, a shared territory's accounts sit under its first primary rep: said, by name."""
+    (tmp_path / "reps.csv").write_text(
+        "id,name,email\nR1,Ann Lee,ann@x.test\nR2,Raj Patel,raj@x.test\n", encoding="utf-8"
+    )
+    (tmp_path / "a.csv").write_text("id,name,state\nA1,Acme,CA\nA2,Beta,CA\n", encoding="utf-8")
+    (tmp_path / "r.yaml").write_text(
+        "territories:\n  - {id: w, name: West, type: geo}\n"
+        "rules:\n  - {id: w, territory: w, when: {field: state, op: in, value: [CA]}}\n",
+        encoding="utf-8",
+    )
+    for step in (
+        ("import", "reps", "reps.csv"),
+        ("import", "accounts", "a.csv"),
+        ("plans", "new", "FY", "--territory", "w=West", "--plan-id", "P1"),
+        ("rules", "save", "r.yaml", "--plan", "P1"),
+        ("plans", "owners", "P1", "w", "R1,R2"),
+    ):
+        done = run_cli(*step)
+        assert done.returncode == 0, (step, done.stderr)
+    args = ("kpis", "--plan", "P1", "--as-of", "2026-06-30")
+    done = run_cli(*args, "--by", "rep")
+    said = " ".join((done.stdout + done.stderr).split())
+    assert said.count("West has several primary reps (Ann Lee, Raj Patel)") == 1
+    assert "counted under the first (Ann Lee)" in said
+    by_territory = " ".join(run_cli(*args).stdout.split())
+    assert "several primary reps" not in by_territory

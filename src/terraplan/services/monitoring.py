@@ -371,6 +371,8 @@ def grouping_notes(data: PlanData, dimension: str, keys: Sequence[object]) -> li
         # by rep, an owner of the day may still be credited with them: said by territory only
         if dimension in {"territory", "region"}:
             return _outside_note(data)
+        if dimension == "rep":
+            return _shared_note(data)
         return []
     if not territories:
         return [f"plan {name} has no territories"]
@@ -411,6 +413,28 @@ def prior_year_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
     return [
         f"growth is empty for {periods}: the sales history starts{since} after the start of "
         "the same dates a year earlier, so last year's revenue there is unknown"
+    ]
+
+
+def _shared_note(data: PlanData) -> list[str]:
+    """Territories with several primary reps: a table by rep counts each whole under its first
+    primary rep (the rep rows sum territories), which it must say rather than let one rep
+    look overloaded and the other idle."""
+    shared = [t for t in data.plan.territories if len(t.primary_owner_ids) > 1]
+    if not shared:
+        return []
+    names = group_names(data, "rep")
+
+    def who(rep_ids: tuple[str, ...]) -> str:
+        return ", ".join(names.get(r, r) for r in rep_ids)
+
+    first = shared[0]
+    more = f" and {len(shared) - 1} more" if len(shared) > 1 else ""
+    return [
+        f"{first.name}{more} {'have' if more else 'has'} several primary reps ({who(first.primary_owner_ids)}): "
+        f"by rep, {'their' if more else 'its'} accounts, potential and targets are all counted under "
+        f"the first ({names.get(first.primary_owner_ids[0], first.primary_owner_ids[0])}), and so is "
+        "revenue on days with no recorded owner; by territory the figures are whole"
     ]
 
 
