@@ -147,3 +147,22 @@ def test_the_hiring_forecast_reads_at_80_columns() -> None:
         "FTE gap": -2.6,
     }
     assert all(len(key) <= 7 for key in row)
+
+
+def test_accounts_with_no_county_are_named_as_left_out(tmp_path: Path) -> None:
+    """Two accounts with only a state: nothing places them on a county, and the design says so."""
+    accounts = [
+        *(Account(f"001{i:04d}", f"Co {i}", county_fips="44007", potential=100.0) for i in range(6)),
+        *(Account(f"001{i:04d}", f"Co {i}", county_fips="44009", potential=100.0) for i in range(6, 9)),
+        Account("0019998", "Stateless One", state="RI", potential=500.0),
+        Account("0019999", "Stateless Two", state="RI", potential=500.0),
+    ]  # fmt: skip
+    url = _database(tmp_path, accounts)
+    result = _run(
+        url, tmp_path, "design", "--states", "RI", "-k", "2", "--balance", "potential:50%",
+        "--time-limit", "5",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert said.count("2 accounts have no county") == 1, result.stderr
+    assert "left out of the design: Stateless One, Stateless Two" in said

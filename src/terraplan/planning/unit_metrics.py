@@ -14,9 +14,13 @@ ACCOUNT_METRICS = ("potential", "workload", "annual_revenue", "count")
 def account_unit_key(units: Sequence[GeoUnit]) -> Callable[[Account], str | None]:
     """How an account is matched to one of ``units``: by county FIPS for counties, by postal
     code for ZIP and custom units (e.g. another country's postal areas)."""
-    if any(u.kind in (GeoKind.ZIP, GeoKind.CUSTOM) for u in units):
+    if _by_postal_code(units):
         return lambda account: account.postal_code
     return lambda account: account.county_fips
+
+
+def _by_postal_code(units: Sequence[GeoUnit]) -> bool:
+    return any(u.kind in (GeoKind.ZIP, GeoKind.CUSTOM) for u in units)
 
 
 def sum_account_metrics(
@@ -46,3 +50,21 @@ def sum_account_metrics(
         )
         for u in units
     ]
+
+
+def unplaced_accounts_note(units: Sequence[GeoUnit], accounts: Sequence[Account]) -> str | None:
+    """A note naming the accounts that no unit can hold because they lack the key (a county
+    for counties, a postal code for ZIP and custom units): their figures are in no territory
+    of the design, which must not go unsaid."""
+    unit_key = account_unit_key(units)
+    lacking = [a for a in accounts if not unit_key(a)]
+    if not lacking:
+        return None
+    what = (
+        "postal code"
+        if _by_postal_code(units)
+        else "county (no ZIP code or coordinates to find it)"
+    )
+    names = ", ".join(a.name for a in lacking[:3]) + (", ..." if len(lacking) > 3 else "")
+    count = f"{len(lacking):,} accounts have" if len(lacking) != 1 else "1 account has"
+    return f"{count} no {what} and {'is' if len(lacking) == 1 else 'are'} left out of the design: {names}"

@@ -28,7 +28,11 @@ from terraplan.planning.design_options import (
     balance_infeasible,
     window_metrics,
 )
-from terraplan.planning.unit_metrics import ACCOUNT_METRICS, sum_account_metrics
+from terraplan.planning.unit_metrics import (
+    ACCOUNT_METRICS,
+    sum_account_metrics,
+    unplaced_accounts_note,
+)
 from terraplan.services.design_inputs import KeepTogether, option_record, resolve_groups
 from terraplan.services.progress import Progress, no_progress
 from terraplan.storage.database import Database
@@ -110,7 +114,9 @@ def load_units(uow: UnitOfWork, units: UnitChoice, *, states: set[str] | None = 
     return chosen
 
 
-def with_account_metrics(units: list[Any], uow: UnitOfWork, metrics: list[str]) -> list[Any]:
+def with_account_metrics(
+    units: list[Any], uow: UnitOfWork, metrics: list[str]
+) -> tuple[list[Any], list[str]]:
     """Geo units with the stored accounts' totals of ``metrics`` added to their attributes.
 
     Accounts are matched to counties by county FIPS and to ZIP and custom units (e.g.
@@ -118,11 +124,12 @@ def with_account_metrics(units: list[Any], uow: UnitOfWork, metrics: list[str]) 
     without accounts get 0. Metrics a unit already carries are left as they are. A metric
     with no accounts at all, missing for more than half of the accounts
     (:data:`~terraplan.planning.design.MAX_MISSING_SHARE`) or 0 everywhere raises a
-    :class:`DataError` that says how to supply it.
+    :class:`DataError` that says how to supply it. Also returns a note naming the accounts no
+    unit can hold (no county or postal code).
     """
     missing = [m for m in metrics if any(m not in u.attributes for u in units)]
     if not missing:
-        return units
+        return units, []
     accounts = uow.accounts.list()
     for metric in missing:
         lacking = 0 if metric == "count" else sum(getattr(a, metric) is None for a in accounts)
@@ -131,7 +138,8 @@ def with_account_metrics(units: list[Any], uow: UnitOfWork, metrics: list[str]) 
             raise error
         if metric != "count" and not any(getattr(a, metric) for a in accounts):
             raise metric_zero_error(metric, what="accounts")
-    return sum_account_metrics(units, accounts, missing)
+    note = unplaced_accounts_note(units, accounts)
+    return sum_account_metrics(units, accounts, missing), [note] if note else []
 
 
 def parse_locks(values: list[str]) -> dict[str, str]:
@@ -182,10 +190,13 @@ def design_plan(
     windows; minutes to the reps' home bases, with ``centres_from_reps``).
     """
     metrics = list(dict.fromkeys([*(balance or {}), *window_metrics(windows)]))
+    input_notes: list[str] = []
     with UnitOfWork(db) as uow:
         chosen = load_units(uow, units, states=states)
         if units != "accounts" and metrics:
-            chosen = with_account_metrics(chosen, uow, [m for m in metrics if m in ACCOUNT_METRICS])
+            chosen, input_notes = with_account_metrics(
+                chosen, uow, [m for m in metrics if m in ACCOUNT_METRICS]
+            )
         needs_accounts = units != "accounts" and any(isinstance(s, str) for s in keep_together)
         groups = resolve_groups(
             keep_together, chosen, uow.accounts.list() if needs_accounts else []
@@ -240,6 +251,8 @@ def design_plan(
     )
     progress("design territories", 100, 100)
     seconds = time.perf_counter() - started
+    if input_notes:
+        outcome = replace(outcome, notes=(*input_notes, *outcome.notes))
     if not outcome.diagnosis.feasible:  # found during the search (the diagnosis stops first)
         raise balance_infeasible(
             outcome.diagnosis,

@@ -40,7 +40,9 @@ def design_tradeoff(
         chosen = load_units(uow, units, states=states)
         names = list(balance or {"population": 0.05})
         if units != "accounts":
-            chosen = with_account_metrics(chosen, uow, [m for m in names if m in ACCOUNT_METRICS])
+            chosen, _ = with_account_metrics(
+                chosen, uow, [m for m in names if m in ACCOUNT_METRICS]
+            )
         current = uow.plans.get(from_plan) if from_plan else None
     outcomes: dict[float, DesignOutcome] = {}
 
