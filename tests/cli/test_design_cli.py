@@ -166,3 +166,20 @@ def test_accounts_with_no_county_are_named_as_left_out(tmp_path: Path) -> None:
     said = " ".join(result.stderr.split())
     assert said.count("2 accounts have no county") == 1, result.stderr
     assert "left out of the design: Stateless One, Stateless Two" in said
+
+
+def test_accounts_without_a_location_are_all_named_with_the_way_out(tmp_path: Path) -> None:
+    placed = [
+        Account(f"001{i:04d}", f"Co {i}", latitude=41.8 + i / 100, longitude=-71.4)
+        for i in range(6)
+    ]
+    url = _database(
+        tmp_path,
+        [*placed, Account("0019998", "Nowhere One"), Account("0019999", "Nowhere Two")],
+    )
+    result = _run(url, tmp_path, "design", "--units", "accounts", "-k", "2")
+    assert result.returncode == 3, result.stderr
+    said = " ".join(result.stderr.split())
+    assert "2 accounts have no latitude/longitude" in said
+    assert "Nowhere One (0019998), Nowhere Two (0019999)" in said
+    assert "--units counties" in said and "Traceback" not in said

@@ -15,14 +15,30 @@ from terraplan.errors import DataError, InvalidParameterError
 
 def unit_coords(units: Sequence[Any], kind: RecordKind) -> npt.NDArray[np.float64]:
     coords = np.zeros((len(units), 2))
+    lacking = [u for u in units if u.latitude is None or u.longitude is None]
+    if lacking:
+        raise DataError(_no_location(lacking, kind), details={
+            "row": lacking[0].id, "field": "latitude", "reason": "missing",
+        })  # fmt: skip
     for i, unit in enumerate(units):
-        if unit.latitude is None or unit.longitude is None:
-            raise DataError(
-                f"{kind} {unit.id!r} has no latitude/longitude (geocode it or name it)",
-                details={"row": unit.id, "field": "latitude", "reason": "missing"},
-            )
         coords[i] = (unit.latitude, unit.longitude)
     return coords
+
+
+def _no_location(lacking: Sequence[Any], kind: RecordKind) -> str:
+    """Every unit without coordinates, by name, and what to do: one fix, not one per run."""
+    shown = ", ".join(
+        f"{u.name} ({u.id})" if getattr(u, "name", None) else repr(u.id) for u in lacking[:5]
+    ) + (", ..." if len(lacking) > 5 else "")
+    if kind is RecordKind.ACCOUNT:
+        count = f"{len(lacking):,} accounts have" if len(lacking) != 1 else "1 account has"
+        return (
+            f"{count} no latitude/longitude and no ZIP code to place them: {shown}; import "
+            "their ZIP codes or coordinates, or design on counties or ZIPs (--units counties), "
+            "which leave such accounts out and name them"
+        )
+    count = f"{len(lacking):,} units have" if len(lacking) != 1 else "1 unit has"
+    return f"{count} no latitude/longitude: {shown}; give each unit its centre"
 
 
 def unit_graph(units: Sequence[Any], pos: Mapping[str, int]) -> sparse.csr_matrix | None:
