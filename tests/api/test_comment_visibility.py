@@ -101,3 +101,31 @@ def test_change_requests_naming_hidden_territories_are_refused_and_not_listed(
     assert _bodies(planner, "PN") == ["rename mine", "rename"]
     assert _bodies(rep, "PN") == ["rename mine"]
     assert _bodies(manager, "PN") == ["rename mine"]
+
+
+def test_plan_permissions_say_what_each_role_may_do(
+    as_user: Callable[[str], TestClient], db: Database
+) -> None:
+    _seed(db)
+    everything = [
+        "comment",
+        "request_change",
+        "edit_plan",
+        "submit_plan",
+        "approve_plan",
+        "activate_plan",
+    ]
+    feedback = ["comment", "request_change"]
+    expected = {
+        # PW lies wholly in the West: its manager may approve it; PN spans two regions.
+        ("planner", "PN"): everything,
+        ("admin", "PW"): everything,
+        ("manager", "PW"): [*feedback, "approve_plan"],
+        ("manager", "PN"): feedback,
+        ("rep", "PW"): feedback,
+    }
+    for (role, plan_id), actions in expected.items():
+        response = as_user(role).get(f"/plans/{plan_id}/permissions")
+        assert response.status_code == 200, response.text
+        assert response.json() == {"actions": actions}, (role, plan_id)
+    assert as_user("rep").get("/plans/PE/permissions").status_code == 404

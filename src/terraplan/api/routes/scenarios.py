@@ -365,6 +365,43 @@ def add_comment_route(
     )
 
 
+#: The actions on a plan the UI offers (or hides) by what the policy says.
+PLAN_ACTIONS = (
+    Action.COMMENT,
+    Action.REQUEST_CHANGE,
+    Action.EDIT_PLAN,
+    Action.SUBMIT_PLAN,
+    Action.APPROVE_PLAN,
+    Action.ACTIVATE_PLAN,
+)
+
+
+class PlanPermissionsPublic(BaseModel):
+    actions: list[str] = Field(
+        description="What the caller may do on this plan by their role and scope "
+        "(its status may still refuse a step, with 409)"
+    )
+
+
+@router.get("/plans/{plan_id}/permissions", operation_id="get_plan_permissions")
+def plan_permissions_route(
+    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str
+) -> PlanPermissionsPublic:
+    """The plan actions the caller may take (e.g. a manager approves only a plan wholly in
+    their region), so that a client offers only those."""
+    with UnitOfWork(db) as uow:
+        resource, _ = plan_resource(uow, uow.plans.get(plan_id))
+    require_visible(
+        principal.user,
+        resource,
+        NotFoundError(f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}),
+        scopes=principal.scopes,
+    )
+    return PlanPermissionsPublic(
+        actions=[a.value for a in PLAN_ACTIONS if principal.can(a, resource)]
+    )
+
+
 class ChangeDecision(BaseModel):
     accept: bool
     note: str | None = Field(default=None, max_length=2_000)
