@@ -229,7 +229,20 @@ WORKBENCH: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
             "body": "move A2",
             "proposed_edit": {"op": "move_accounts", "accounts": ["A2"], "to": "TW1"},
         },
+        # A2 is R2's: the rep (R1) does not see it, so may not ask for it either.
+        {"admin": 201, "planner": 201, "manager": 201, "rep": 404},
+    ),
+    (
+        "POST",
+        "/plans/PW/comments",
+        {"body": "mine", "proposed_edit": {"op": "rename", "territory": "TW1", "name": "W"}},
         {"admin": 201, "planner": 201, "manager": 201, "rep": 201},
+    ),
+    (
+        "POST",
+        "/plans/PW/comments",
+        {"body": "R2's", "target_kind": "territory", "target_id": "TW2"},
+        {"admin": 201, "planner": 201, "manager": 201, "rep": 404},
     ),
     (
         "POST",

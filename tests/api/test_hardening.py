@@ -39,6 +39,7 @@ OPERATION_IDS = sorted(
         "get_plan_kpis",
         "get_plan_map",
         "get_plan_outlines",
+        "get_plan_permissions",
         "get_rep",
         "list_accounts",
         "list_audit_log",

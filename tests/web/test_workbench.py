@@ -4,7 +4,12 @@ and what a rep sees, in a real Chromium."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
+
+from terraplan.domain import Target
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
 
 from .conftest import Api, shot
 
@@ -15,8 +20,21 @@ def _open(page: object, plan_id: str, view: str) -> None:
     page.click(f"nav [data-view={view}]")  # type: ignore[attr-defined]
 
 
+def _add_targets(url: str, targets: list[Target]) -> None:
+    db = Database(url)
+    try:
+        with UnitOfWork(db) as uow:
+            uow.targets.add_many(targets)
+            uow.commit()
+    finally:
+        db.dispose()
+
+
 def test_compare_two_scenarios_shows_the_moved_county_and_its_accounts(
-    page_as: Callable[[str], object], api: Callable[[str], Api], tmp_path: Path
+    page_as: Callable[[str], object],
+    api: Callable[[str], Api],
+    web_database: str,
+    tmp_path: Path,
 ) -> None:
     planner = api("planner")
     assert planner.post("/plans/P1/copy", {"plan_id": "CMP1", "name": "Compare test"}).ok
@@ -25,8 +43,19 @@ def test_compare_two_scenarios_shows_the_moved_county_and_its_accounts(
         {"edit": {"op": "move_units", "units": ["06037"], "to": "T-R2"}, "version": 1},
     )
     assert moved.ok, moved.text()
+    # Revenue targets on the scenario only (West's two quarters, Central's year): the base
+    # plan sets none, so its column says "-".
+    _add_targets(
+        web_database,
+        [
+            Target("CMP-W1", date(2026, 1, 1), date(2026, 3, 31), 50_000, "T-R1", plan_id="CMP1"),
+            Target("CMP-W2", date(2026, 4, 1), date(2026, 6, 30), 70_000, "T-R1", plan_id="CMP1"),
+            Target("CMP-C", date(2026, 1, 1), date(2026, 12, 31), 300_000, "T-R2", plan_id="CMP1"),
+        ],
+    )
     expected = planner.get("/plans/P1/compare/CMP1").json()
     assert expected["accounts_moved"] > 0
+    assert (expected["target_base"], expected["target_other"]) == (None, 420_000)
     page = page_as("planner")
     page.click("nav [data-view=compare]")
     page.select_option("#compare-base", "P1")
@@ -46,6 +75,15 @@ def test_compare_two_scenarios_shows_the_moved_county_and_its_accounts(
     result = page.inner_text("#compare-result")
     assert "Paula Flores" in page.inner_text("#compare-summary li[data-key=reps]")
     assert "REP-" not in result and "T-R" not in result
+    # The targets per territory and in total, with the change.
+    targets = "table[data-section=territories] tr[data-territory={}] td[data-col^=target]"
+    assert page.locator(targets.format("T-R1")).all_inner_texts() == ["-", "120k", "+120k"]
+    assert page.locator(targets.format("T-R2")).all_inner_texts() == ["-", "300k", "+300k"]
+    assert page.locator(targets.format("T-R3")).all_inner_texts() == ["-", "-", "-"]
+    assert page.locator(targets.format("total")).all_inner_texts() == ["-", "420k", "+420k"]
+    assert page.inner_text("#compare-summary li[data-key=targets]") == (
+        "Revenue targets: - → 420k (+420k)."
+    )
     # Base and scenario side by side, the moved unit (Los Angeles County) outlined on both,
     # coloured by its territory on each side, and the two maps panned together.
     page.wait_for_selector("#compare-map[data-moved-units='1']")
@@ -79,16 +117,21 @@ def test_comment_submit_approve_and_activate_from_the_workflow_view(
     page.fill("#comment-body", "West looks thin")
     page.click("#comment-form button[type=submit]")
     page.wait_for_selector("#comments li >> text=West looks thin")
+    # The territory by its name, not its id.
+    assert "planner on territory West (" in page.inner_text("#comments li")
+    assert "T-R1" not in page.inner_text("#comments")
     page.click("#wf-submit")
     page.wait_for_selector("#wf-status >> text=in review")
     page.click("#wf-approve")
     page.wait_for_selector("#wf-status >> text=approved")
-    page.fill("#wf-date", "2027-01-01")
+    # No date: the server activates from today, and the message says the day it stored.
+    page.fill("#wf-date", "")
     page.click("#wf-activate")
     page.wait_for_selector("#wf-status >> text=active")
-    assert "active from 2027-01-01" in page.inner_text("#message")
     stored = planner.get("/plans/WF1").json()
-    assert (stored["status"], stored["effective_from"]) == ("active", "2027-01-01")
+    assert stored["status"] == "active" and stored["effective_from"]
+    assert f"active from {stored['effective_from']}." in page.inner_text("#message")
+    assert page.inner_text("#wf-effective") == f" from {stored['effective_from']}"
     comments = planner.get("/plans/WF1/comments").json()
     assert [(c["author"], c["target_id"], c["body"]) for c in comments] == [
         ("planner", "T-R1", "West looks thin")
@@ -202,6 +245,40 @@ def test_a_rep_sees_only_their_own_territory(
     shot(page, tmp_path, "rep-map")
 
 
+def test_a_rep_gets_no_workflow_actions_and_only_their_territorys_comments(
+    page_as: Callable[[str], object], api: Callable[[str], Api], tmp_path: Path
+) -> None:
+    planner = api("planner")
+    assert planner.post("/plans/P1/copy", {"plan_id": "REP1", "name": "Rep test"}).ok
+    for target, body in (("T-R2", "Central rep is underperforming"), ("T-R1", "West is fine")):
+        posted = planner.post(
+            "/plans/REP1/comments",
+            {"body": body, "target_kind": "territory", "target_id": target},
+        )
+        assert posted.ok, posted.text()
+    page = page_as("rep")
+    # Compare and the rules (editing, test-routing) are for planners: their tabs are hidden.
+    for view in ("compare", "rules", "design", "team"):
+        assert page.is_hidden(f"nav [data-view={view}]"), view
+    _open(page, "REP1", "workflow")
+    page.wait_for_selector("#comments li >> text=West is fine")
+    assert page.locator("#comments li").all_inner_texts() == [
+        page.locator("#comments li").nth(0).inner_text()
+    ]
+    assert "planner on territory West (" in page.inner_text("#comments li")
+    assert "Central" not in page.inner_text("#view-workflow")
+    for button in ("#wf-submit", "#wf-approve", "#wf-draft", "#wf-activate", "#wf-copy"):
+        assert page.is_hidden(button), button
+    assert page.is_hidden("#audit")
+    # Commenting on their own territory still works.
+    page.select_option("#comment-target", "T-R1")
+    page.fill("#comment-body", "Agreed")
+    page.click("#comment-form button[type=submit]")
+    page.wait_for_selector("#comments li >> text=Agreed")
+    assert page.errors == []  # type: ignore[attr-defined]
+    shot(page, tmp_path, "rep-workflow")
+
+
 def test_a_manager_sees_their_region_and_comments(
     page_as: Callable[[str], object], api: Callable[[str], Api]
 ) -> None:
@@ -217,3 +294,16 @@ def test_a_manager_sees_their_region_and_comments(
     page.wait_for_selector("#comments li >> text=Fine by the West")
     comments = planner.get("/plans/MGR1/comments").json()
     assert [(c["author"], c["body"]) for c in comments] == [("manager", "Fine by the West")]
+    # A draft: nothing a manager may do to its status; no audit log (planners and admins).
+    for button in ("#wf-submit", "#wf-approve", "#wf-draft", "#wf-activate", "#wf-copy"):
+        assert page.is_hidden(button), button
+    assert page.is_hidden("#audit")
+    # In review it still spans three regions: no manager approves it, so no button either
+    # (a plan wholly in their region gets Approve: tests/api/test_comment_visibility.py).
+    assert planner.post("/plans/MGR1/status", {"status": "in_review", "version": 1}).ok
+    page.click("nav [data-view=map]")
+    page.click("nav [data-view=workflow]")
+    page.wait_for_selector("#wf-status >> text=in review")
+    for button in ("#wf-submit", "#wf-approve", "#wf-draft", "#wf-activate", "#wf-copy"):
+        assert page.is_hidden(button), button
+    assert page.errors == []  # type: ignore[attr-defined]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from terraplan.errors import InvalidParameterError
+from terraplan.domain import Plan, RecordKind
+from terraplan.errors import InvalidParameterError, NotFoundError
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 from terraplan.storage.workflow import AuditEntry, Comment
@@ -31,6 +32,63 @@ def _check(body: str, target_kind: str) -> str:
     return text
 
 
+@dataclass(frozen=True, slots=True)
+class Concerns:
+    """What a comment or change request is about, beyond the plan itself: territories (named,
+    or holding the units it names) and accounts. Who may read or write it depends on them."""
+
+    territories: frozenset[str] = frozenset()
+    accounts: frozenset[str] = frozenset()
+
+
+def concerns(
+    plan: Plan,
+    target_kind: str,
+    target_id: str | None,
+    proposed_edit: Mapping[str, Any] | None = None,
+) -> Concerns:
+    """The territories and accounts a comment on ``target_kind``/``target_id`` (and its proposed
+    edit, batches included) names; a unit counts as the territory it is aligned to."""
+    unit_territory = {
+        e.record_id: e.territory_id for e in plan.alignment if e.record_kind is RecordKind.GEO_UNIT
+    }
+    territories: set[str] = set()
+    accounts: set[str] = set()
+
+    def units(ids: object) -> None:
+        if isinstance(ids, list | tuple):
+            territories.update(unit_territory[u] for u in ids if u in unit_territory)
+
+    def walk(edit: object) -> None:
+        if not isinstance(edit, Mapping):
+            return
+        for key in ("to", "territory"):
+            if isinstance(edit.get(key), str):
+                territories.add(edit[key])
+        units(edit.get("units"))
+        named = edit.get("accounts")
+        if isinstance(named, list | tuple):
+            accounts.update(a for a in named if isinstance(a, str))
+        nested = edit.get("edits")
+        if isinstance(nested, list | tuple):
+            for inner in nested:
+                walk(inner)
+
+    if target_id is not None:
+        if target_kind == "territory":
+            territories.add(target_id)
+        elif target_kind == "unit":
+            units([target_id])
+        elif target_kind == "account":
+            accounts.add(target_id)
+    walk(proposed_edit)
+    return Concerns(frozenset(territories), frozenset(accounts))
+
+
+#: Says whether the caller may see what a comment is about (None: everything).
+Shown = Callable[[Concerns], bool]
+
+
 def add_comment(
     db: Database,
     plan_id: str,
@@ -40,12 +98,23 @@ def add_comment(
     target_kind: str = "plan",
     target_id: str | None = None,
     proposed_edit: Mapping[str, Any] | None = None,
+    shown: Shown | None = None,
 ) -> Comment:
     """A comment, or a change request when ``proposed_edit`` is given (an edit a planner can
-    accept as is: see :mod:`terraplan.planning.plan_edits`)."""
+    accept as is: see :mod:`terraplan.planning.plan_edits`).
+
+    ``shown`` (for a caller who sees a part of the plan) says whether they see what the comment
+    is about; when not, it is refused as if the territory or account did not exist."""
     text = _check(body, target_kind)
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
+        if shown is not None and not shown(concerns(plan, target_kind, target_id, proposed_edit)):
+            raise NotFoundError(
+                f"plan {plan_id} has no {target_kind} {target_id!r}"
+                if target_id is not None and target_kind != "plan"
+                else f"plan {plan_id}: the change names a territory or account not found",
+                details={"kind": "comment_targets", "plan_id": plan_id, "id": target_id},
+            )
         if target_kind == "territory" and target_id not in {t.id for t in plan.territories}:
             raise InvalidParameterError(
                 f"plan {plan_id} has no territory {target_id!r}", details={"field": "target_id"}
@@ -71,10 +140,19 @@ def add_comment(
     return comment
 
 
-def list_comments(db: Database, plan_id: str) -> list[Comment]:
+def list_comments(db: Database, plan_id: str, *, shown: Shown | None = None) -> list[Comment]:
+    """The plan's comments and change requests; with ``shown``, only those about what the
+    caller sees (comments on the plan as a whole, and on their territories and accounts)."""
     with UnitOfWork(db) as uow:
-        uow.plans.get(plan_id)
-        return uow.comments.list(plan_id)
+        plan = uow.plans.get(plan_id) if shown is not None else None
+        if plan is None:
+            uow.plans.version(plan_id)  # 404 when there is no such plan
+        comments = uow.comments.list(plan_id)
+    if shown is None or plan is None:
+        return comments
+    return [
+        c for c in comments if shown(concerns(plan, c.target_kind, c.target_id, c.proposed_edit))
+    ]
 
 
 def resolve_change_request(

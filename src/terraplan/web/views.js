@@ -43,17 +43,29 @@ const TPViews = {
     const names = (ids) => ids.length ? ids.map(rName).join(", ") : "none";
     const share = (x) => (100 * x).toFixed(1) + " %";
     const out = document.getElementById("compare-result");
+    // Revenue targets as each plan stores them; "-" where a plan sets none.
+    const target = (v) => v === null || v === undefined ? "-" : fmt(v);
+    const change = (v) => v === null || v === undefined ? "-" : (v > 0 ? "+" : "") + fmt(v);
     const summary = el("ul", {id: "compare-summary"},
       el("li", {"data-key": "accounts_moved"}, `${c.accounts_moved.toLocaleString()} of ${c.accounts.toLocaleString()} accounts (${share(c.share_moved)}) change territory; ${c.units_moved.toLocaleString()} ${c.units_moved === 1 ? "unit moves" : "units move"}.`),
       el("li", {"data-key": "owner_changes"}, `${c.owner_changes.toLocaleString()} accounts change owner.`),
       el("li", {"data-key": "potential_moved"}, `Potential moved: ${fmt(c.potential_moved)} (${share(c.potential_share_moved)}); revenue moved: ${fmt(c.revenue_moved)}.`),
       el("li", {"data-key": "pipeline"}, `Open pipeline moved: ${fmt(c.pipeline_moved)}, of which ${fmt(c.pipeline_protected)} stays with its current owner until it closes.`),
-      el("li", {"data-key": "reps"}, `Reps gaining accounts: ${names(c.reps_gaining)}. Reps losing accounts: ${names(c.reps_losing)}.`));
+      el("li", {"data-key": "reps"}, `Reps gaining accounts: ${names(c.reps_gaining)}. Reps losing accounts: ${names(c.reps_losing)}.`),
+      el("li", {"data-key": "targets"}, c.target_base === null && c.target_other === null ? "Neither plan sets revenue targets."
+        : `Revenue targets: ${target(c.target_base)} → ${target(c.target_other)} (${change(c.target_change)}).`));
+    const targetCells = (x) => [
+      el("td", {class: "num", "data-col": "target_base"}, target(x.target_base)),
+      el("td", {class: "num", "data-col": "target_other"}, target(x.target_other)),
+      el("td", {class: "num", "data-col": "target_change"}, change(x.target_change))];
     const metrics = el("table", {"data-section": "territories"},
       el("caption", {}, "Territories in both plans"),
-      el("thead", {}, el("tr", {}, ...["Territory", "Accounts (base)", "Accounts (scenario)", "Potential (base)", "Potential (scenario)", "Revenue (base)", "Revenue (scenario)"].map((h) => el("th", {scope: "col"}, h)))),
-      el("tbody", {}, ...c.territories.map((t) => el("tr", {}, el("th", {scope: "row"}, t.name),
-        ...[t.accounts_base, t.accounts_other, t.potential_base, t.potential_other, t.revenue_base, t.revenue_other].map((v) => el("td", {class: "num"}, fmt(v)))))));
+      el("thead", {}, el("tr", {}, ...["Territory", "Accounts (base)", "Accounts (scenario)", "Potential (base)", "Potential (scenario)", "Revenue (base)", "Revenue (scenario)", "Target (base)", "Target (scenario)", "Target change"].map((h) => el("th", {scope: "col"}, h)))),
+      el("tbody", {}, ...c.territories.map((t) => el("tr", {"data-territory": t.territory}, el("th", {scope: "row"}, t.name),
+        ...[t.accounts_base, t.accounts_other, t.potential_base, t.potential_other, t.revenue_base, t.revenue_other].map((v) => el("td", {class: "num"}, fmt(v))),
+        ...targetCells(t)))),
+      el("tfoot", {}, el("tr", {"data-territory": "total"}, el("th", {scope: "row"}, "Total targets"),
+        ...Array.from({length: 6}, () => el("td", {})), ...targetCells(c))));
     const moved = el("table", {"data-section": "moved"},
       el("caption", {}, `Moved accounts (${c.moved.length} shown of ${c.accounts_moved.toLocaleString()})`),
       el("thead", {}, el("tr", {}, ...["Account", "From territory", "To territory", "Old owner", "New owner", "Potential"].map((h) => el("th", {scope: "col"}, h)))),
@@ -132,19 +144,47 @@ const TPViews = {
     TP.plan.version = plan.version;
     TP.plan.status = plan.status;
     document.getElementById("wf-status").textContent = plan.status.replace("_", " ");
+    document.getElementById("wf-effective").textContent = plan.effective_from ? ` from ${plan.effective_from}` : "";
     document.getElementById("wf-version").textContent = plan.version;
     document.getElementById("plan-status").textContent = plan.status.replace("_", " ");
+    const allowed = await api("GET", `/plans/${encodeURIComponent(planId)}/permissions`);
+    this.showActions(plan, allowed.actions);
     const target = document.getElementById("comment-target");
     target.replaceChildren(el("option", {value: ""}, "the plan"), ...plan.territories.map((t) => el("option", {value: t.id}, `territory ${t.name}`)));
     const comments = await api("GET", `/plans/${encodeURIComponent(planId)}/comments`);
-    document.getElementById("comments").replaceChildren(...comments.map((c) => el("li", {},
-      el("strong", {}, c.author || "?"), ` on ${c.target_kind}${c.target_id ? " " + c.target_id : ""} (${c.created_at.slice(0, 16).replace("T", " ")}): `, c.body)));
-    if (canPlan() || TP.config.user.role === "manager") {
+    // Names, never ids: the territories are the plan's (the API lists only comments on
+    // territories the caller sees).
+    const territory = {};
+    for (const t of plan.territories) territory[t.id] = t.name;
+    const unitName = (id) => { const layer = (TPMap.layers || {})[id]; return layer ? `${layer.feature.properties.name}, ${layer.feature.properties.state || ""}` : id; };
+    const account = {};
+    for (const r of (TP.mapData && TP.mapData.accounts ? TP.mapData.accounts.rows : [])) account[r[0]] = r[1];
+    const on = (c) => c.target_kind === "plan" || !c.target_id ? "the plan"
+      : c.target_kind === "territory" ? `territory ${territory[c.target_id] || "(not shown)"}`
+      : c.target_kind === "unit" ? `county ${unitName(c.target_id)}`
+      : c.target_kind === "account" ? `account ${account[c.target_id] || c.target_id}`
+      : c.target_kind;
+    document.getElementById("comments").replaceChildren(...comments.map((c) => el("li", {"data-target": c.target_kind},
+      el("strong", {}, c.author || "?"), ` on ${on(c)} (${c.created_at.slice(0, 16).replace("T", " ")}): `, c.body)));
+    // The audit log is for planners and admins (GET /audit answers 403 to others).
+    document.getElementById("audit-section").hidden = !canPlan();
+    if (canPlan()) {
       try {
         const audit = await api("GET", `/audit?plan_id=${encodeURIComponent(planId)}`);
         document.getElementById("audit").tBodies[0].replaceChildren(...audit.slice(0, 100).map((a) => el("tr", {},
           el("td", {}, (a.at || "").slice(0, 19).replace("T", " ")), el("td", {}, a.actor || ""), el("td", {}, a.action))));
       } catch (e) { document.getElementById("audit").tBodies[0].replaceChildren(); }
+    }
+    return plan;
+  },
+
+  showActions(plan, actions) {
+    // Only the steps the API's policy allows the user (GET /plans/{id}/permissions): planners
+    // and admins submit, activate and copy; a manager approves or sends back a plan in review
+    // that lies wholly in their region; reps take none of them.
+    const reviewer = canPlan() || (actions.includes("approve_plan") && plan.status === "in_review");
+    for (const node of document.querySelectorAll("#wf-actions [data-needs]")) {
+      node.hidden = node.dataset.needs === "planner" ? !canPlan() : !reviewer;
     }
   },
 
@@ -164,8 +204,9 @@ const TPViews = {
   async activate() {
     const date = document.getElementById("wf-date").value || null;
     const saved = await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/activate`, {version: TP.plan.version, effective_from: date});
-    say(`Plan ${saved.id} is active from ${date}.`);
-    await this.workflow();
+    // With no date the server activates from today: say the date it stored.
+    const plan = await this.workflow();
+    say(`Plan ${saved.name} is active from ${plan.effective_from || date || "today"}.`);
     TPMap.renderEditPanel();
   },
 

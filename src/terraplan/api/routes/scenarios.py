@@ -15,6 +15,7 @@ from terraplan.api.schemas import Timestamp
 from terraplan.domain.access import Action, require_visible, sees_everything
 from terraplan.errors import NotFoundError, PermissionDeniedError
 from terraplan.services.access import Principal, plan_resource
+from terraplan.services.feedback import Concerns, Shown
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -302,14 +303,43 @@ def _comment(c: Any) -> CommentPublic:
     )
 
 
+def _shown(db: Database, principal: Principal, plan_id: str) -> Shown | None:
+    """For a caller who sees part of the plan: does a comment concern only territories and
+    accounts they see? (None for planners and admins, who see everything.)"""
+    from terraplan.services.access import account_resource, visible_territories
+
+    if sees_everything(principal.user):
+        return None
+    with UnitOfWork(db) as uow:
+        _, territories = plan_resource(uow, uow.plans.get(plan_id))
+    visible = visible_territories(principal, territories)
+    accounts: dict[str, bool] = {}
+
+    def account_seen(account_id: str) -> bool:
+        if account_id not in accounts:
+            with UnitOfWork(db) as uow:
+                found = uow.accounts.list(any_of={"id": [account_id]})
+                accounts[account_id] = bool(found) and principal.can(
+                    Action.READ, account_resource(uow, found[0].id, found[0].owner_id)
+                )
+        return accounts[account_id]
+
+    def shown(concerned: Concerns) -> bool:
+        return concerned.territories <= visible and all(map(account_seen, concerned.accounts))
+
+    return shown
+
+
 @router.get("/plans/{plan_id}/comments", operation_id="list_plan_comments")
 def list_comments_route(
     principal: CurrentPrincipal, db: DatabaseDep, plan_id: str
 ) -> list[CommentPublic]:
+    """Comments on the plan, and on the territories and accounts the caller sees."""
     from terraplan.services.feedback import list_comments
 
     _check_plan(db, principal, plan_id, Action.READ)
-    return [_comment(c) for c in list_comments(db, plan_id)]
+    shown = _shown(db, principal, plan_id)
+    return [_comment(c) for c in list_comments(db, plan_id, shown=shown)]
 
 
 @router.post("/plans/{plan_id}/comments", operation_id="add_plan_comment", status_code=201)
@@ -330,7 +360,45 @@ def add_comment_route(
             target_kind=body.target_kind,
             target_id=body.target_id,
             proposed_edit=body.proposed_edit,
+            shown=_shown(db, principal, plan_id),
         )
+    )
+
+
+#: The actions on a plan the UI offers (or hides) by what the policy says.
+PLAN_ACTIONS = (
+    Action.COMMENT,
+    Action.REQUEST_CHANGE,
+    Action.EDIT_PLAN,
+    Action.SUBMIT_PLAN,
+    Action.APPROVE_PLAN,
+    Action.ACTIVATE_PLAN,
+)
+
+
+class PlanPermissionsPublic(BaseModel):
+    actions: list[str] = Field(
+        description="What the caller may do on this plan by their role and scope "
+        "(its status may still refuse a step, with 409)"
+    )
+
+
+@router.get("/plans/{plan_id}/permissions", operation_id="get_plan_permissions")
+def plan_permissions_route(
+    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str
+) -> PlanPermissionsPublic:
+    """The plan actions the caller may take (e.g. a manager approves only a plan wholly in
+    their region), so that a client offers only those."""
+    with UnitOfWork(db) as uow:
+        resource, _ = plan_resource(uow, uow.plans.get(plan_id))
+    require_visible(
+        principal.user,
+        resource,
+        NotFoundError(f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}),
+        scopes=principal.scopes,
+    )
+    return PlanPermissionsPublic(
+        actions=[a.value for a in PLAN_ACTIONS if principal.can(a, resource)]
     )
 
 

@@ -1,0 +1,131 @@
+"""Comments and change requests follow what the caller sees: a comment on a territory (or a
+unit or account in it) is listed only to those who see that territory; writing one about a
+territory or account the caller cannot see is a 404, as for any hidden record.
+
+Data as in :mod:`tests.api.test_access_matrix`: plan PN spans West (TN1, rep R1, account A1)
+and East (TN2, rep R3, account A3); PW is all West (TW1: R1 and A1, TW2: R2 and A2). The
+signed-in rep is R1, the manager leads the West (R1, R2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from terraplan.storage.database import Database
+
+from .test_access_matrix import _seed
+
+
+def _bodies(client: TestClient, plan_id: str) -> list[str]:
+    response = client.get(f"/plans/{plan_id}/comments")
+    assert response.status_code == 200, response.text
+    return [c["body"] for c in response.json()]
+
+
+def test_comments_on_hidden_territories_are_not_listed(
+    as_user: Callable[[str], TestClient], db: Database
+) -> None:
+    _seed(db)
+    planner = as_user("planner")
+    posts = [
+        {"body": "on the plan"},
+        {"body": "East rep is underperforming", "target_kind": "territory", "target_id": "TN2"},
+        {"body": "West looks fine", "target_kind": "territory", "target_id": "TN1"},
+        {"body": "about Crane", "target_kind": "account", "target_id": "A3"},
+        {
+            "body": "give Crane to the West",
+            "proposed_edit": {"op": "move_accounts", "accounts": ["A3"], "to": "TN1"},
+        },
+    ]
+    for post in posts:
+        assert planner.post("/plans/PN/comments", json=post).status_code == 201
+    everything = [p["body"] for p in posts]
+    assert _bodies(planner, "PN") == everything
+    assert _bodies(as_user("admin"), "PN") == everything
+    for role in ("rep", "manager"):
+        assert _bodies(as_user(role), "PN") == ["on the plan", "West looks fine"], role
+
+
+def test_commenting_on_a_hidden_territory_or_account_is_a_404(
+    as_user: Callable[[str], TestClient], db: Database
+) -> None:
+    _seed(db)
+    rep, manager = as_user("rep"), as_user("manager")
+    hidden = {"body": "hi", "target_kind": "territory", "target_id": "TN2"}
+    for client in (rep, manager):
+        response = client.post("/plans/PN/comments", json=hidden)
+        assert response.status_code == 404, response.text
+        assert response.json()["error"]["code"] == "not_found"
+        assert "TN2" in response.json()["error"]["message"]
+    # A rep sees TW1 only; the West manager sees both West territories and accounts.
+    other = {"body": "hi", "target_kind": "territory", "target_id": "TW2"}
+    assert rep.post("/plans/PW/comments", json=other).status_code == 404
+    assert manager.post("/plans/PW/comments", json=other).status_code == 201
+    account = {"body": "Bolt?", "target_kind": "account", "target_id": "A2"}
+    assert rep.post("/plans/PW/comments", json=account).status_code == 404
+    assert manager.post("/plans/PW/comments", json=account).status_code == 201
+    own = {"body": "mine", "target_kind": "territory", "target_id": "TW1"}
+    assert rep.post("/plans/PW/comments", json=own).status_code == 201
+    # Nothing was stored for the refused ones.
+    assert _bodies(as_user("planner"), "PN") == []
+
+
+def test_change_requests_naming_hidden_territories_are_refused_and_not_listed(
+    as_user: Callable[[str], TestClient], db: Database
+) -> None:
+    _seed(db)
+    rep, manager = as_user("rep"), as_user("manager")
+    into_hidden = {
+        "body": "take A1 East",
+        "proposed_edit": {"op": "move_accounts", "accounts": ["A1"], "to": "TN2"},
+    }
+    rename_hidden = {
+        "body": "rename",
+        "proposed_edit": {
+            "op": "batch",
+            "edits": [{"op": "rename", "territory": "TN2", "name": "Far East"}],
+        },
+    }
+    for client in (rep, manager):
+        for request in (into_hidden, rename_hidden):
+            response = client.post("/plans/PN/comments", json=request)
+            assert response.status_code == 404, (request, response.text)
+    ok = {"body": "rename mine", "proposed_edit": {"op": "rename", "territory": "TN1", "name": "W"}}
+    created = rep.post("/plans/PN/comments", json=ok)
+    assert created.status_code == 201, created.text
+    assert created.json()["kind"] == "change_request"
+    planner = as_user("planner")
+    assert planner.post("/plans/PN/comments", json=rename_hidden).status_code == 201
+    assert _bodies(planner, "PN") == ["rename mine", "rename"]
+    assert _bodies(rep, "PN") == ["rename mine"]
+    assert _bodies(manager, "PN") == ["rename mine"]
+
+
+def test_plan_permissions_say_what_each_role_may_do(
+    as_user: Callable[[str], TestClient], db: Database
+) -> None:
+    _seed(db)
+    everything = [
+        "comment",
+        "request_change",
+        "edit_plan",
+        "submit_plan",
+        "approve_plan",
+        "activate_plan",
+    ]
+    feedback = ["comment", "request_change"]
+    expected = {
+        # PW lies wholly in the West: its manager may approve it; PN spans two regions.
+        ("planner", "PN"): everything,
+        ("admin", "PW"): everything,
+        ("manager", "PW"): [*feedback, "approve_plan"],
+        ("manager", "PN"): feedback,
+        ("rep", "PW"): feedback,
+    }
+    for (role, plan_id), actions in expected.items():
+        response = as_user(role).get(f"/plans/{plan_id}/permissions")
+        assert response.status_code == 200, response.text
+        assert response.json() == {"actions": actions}, (role, plan_id)
+    assert as_user("rep").get("/plans/PE/permissions").status_code == 404
