@@ -113,3 +113,31 @@ def test_a_rename_is_capped_like_other_names(regions: tuple[Database, dict[str, 
     edit_plan(db, "P1", {"op": "rename", "territory": "T-R1", "name": "y" * 255})
     with UnitOfWork(db) as uow:
         assert uow.plans.get("P1").territory("T-R1").name == "y" * 255
+
+
+def test_an_owner_who_left_after_the_plan_named_them_is_noted(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """Reps imported later as inactive: activation and routing say so (they are not refused)."""
+    from terraplan.services.edit_checks import inactive_owner_notes
+    from terraplan.services.ownership import route_record
+
+    db, _ = regions
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get("P1")
+        first, second = uow.reps.list(limit=2)
+    west = plan.territory("T-R1")
+    for territory, rep in ((west.id, first), ("T-R2", second)):
+        edit_plan(db, "P1", {"op": "set_owners", "territory": territory, "reps": [rep.id]})
+    assert inactive_owner_notes(db, "P1") == []
+    with UnitOfWork(db) as uow:
+        uow.reps.add_many([replace(first, active=False)])
+        uow.commit()
+    assert inactive_owner_notes(db, "P1") == [
+        f"territory {west.name}'s owner {first.name} is inactive"
+    ]
+    county = next(c for c, t in sorted(regions[1].items()) if t == west.id)
+    routed = route_record(db, {"id": "L1", "name": "Lead", "county_fips": county}, plan_id="P1")
+    assert routed.owner_id == first.id
+    assert routed.notes == (f"territory {west.name}'s owner {first.name} is inactive",)
+    assert routed.to_dict()["notes"] == list(routed.notes)

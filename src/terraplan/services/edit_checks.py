@@ -4,7 +4,8 @@ stored data before the edit is applied.
 A plan that names a rep who is not in the data, or who has left, routes leads and hands
 accounts to nobody who can work them; a bogus unit stored as locked or moved shows up later
 as a territory figure nobody can explain. So an edit is refused when it names one, with
-the ids (a few of them, and how many) or the rep's name.
+the ids (a few of them, and how many) or the rep's name. A rep marked inactive after a plan
+named them is said as a note when the plan is activated (:func:`inactive_owner_notes`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from terraplan.errors import ConflictError, NotFoundError
 from terraplan.planning.alignment import geo_code_space
 from terraplan.planning.plan_edits import EditablePlan, locked_units
 from terraplan.storage import bulk
+from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
 #: How many unknown ids a message lists before it counts the rest.
@@ -136,3 +138,19 @@ def _bundled_units(state: EditablePlan, candidates: Sequence[str]) -> set[str]:
         directory = ZipDirectory()
         found.update(c for c in candidates if len(c) == 5 and c.isdigit() and c in directory)
     return found
+
+
+def inactive_owner_notes(db: Database, plan_id: str) -> list[str]:
+    """One note per leaf territory of the plan whose primary owner the rep data marks inactive
+    (a rep import after the plan was made): its accounts and leads go to someone who left.
+    What `plans activate` and ``POST /plans/{id}/activate`` say after activating."""
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.header(plan_id)
+        owner_ids = {r for t in plan.leaves() for r in t.primary_owner_ids}
+        reps = {r.id: r for r in uow.reps.list(any_of={"id": owner_ids})} if owner_ids else {}
+    return [
+        f"territory {territory.name}'s owner {reps[rep_id].name} is inactive"
+        for territory in plan.leaves()
+        for rep_id in territory.primary_owner_ids
+        if rep_id in reps and not reps[rep_id].active
+    ]

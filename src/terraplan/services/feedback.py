@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from terraplan.errors import InvalidParameterError
+from terraplan.planning.plan_edits import parse_edit
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 from terraplan.storage.workflow import AuditEntry, Comment
@@ -44,6 +45,8 @@ def add_comment(
     """A comment, or a change request when ``proposed_edit`` is given (an edit a planner can
     accept as is: see :mod:`terraplan.planning.plan_edits`)."""
     text = _check(body, target_kind)
+    if proposed_edit is not None:  # a malformed edit is refused now, not when a planner decides
+        proposed_edit = parse_edit(proposed_edit)
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         if target_kind == "territory" and target_id not in {t.id for t in plan.territories}:
