@@ -117,3 +117,18 @@ def test_effects_balance_pieces_and_moves() -> None:
     assert effects["B"].within_tolerance == {"potential": False}
     assert (effects["A"].pieces, effects["B"].pieces) == (2, 2)
     assert (effects["A"].units_moved, effects["B"].units_moved) == (0, 1)
+
+
+def test_every_op_needs_its_fields_and_no_others() -> None:
+    from terraplan.planning.plan_edits import FIELDS, parse_edit
+
+    full = {"units": ["u1"], "accounts": ["acc1"], "to": "A", "territory": "A", "name": "N"}
+    for op, fields in FIELDS.items():
+        edit = {"op": op, **{f: full.get(f, []) for f in fields}}
+        assert parse_edit(edit) == edit
+        with pytest.raises(InvalidParameterError, match=f"'{fields[0]}' is missing"):
+            parse_edit({k: v for k, v in edit.items() if k != fields[0]})
+        with pytest.raises(InvalidParameterError, match="unknown field 'extra'"):
+            parse_edit({**edit, "extra": 1})
+    with pytest.raises(InvalidParameterError, match="at most 255"):
+        apply_edits(_plan(), {"op": "rename", "territory": "A", "name": "x" * 256})

@@ -375,6 +375,11 @@ def activate(
         by="cli",
     )
     stdout().print(f"Plan {saved.id} is active from {saved.effective_from}.")
+    from terraplan.cli.console import note
+    from terraplan.services.edit_checks import inactive_owner_notes
+
+    for text in inactive_owner_notes(app_context(ctx).database(), saved.id):
+        note(text)
 
 
 @plans_app.command("delete")

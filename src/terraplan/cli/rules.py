@@ -333,3 +333,7 @@ def route_command(
     console.print(f"Why: {escape(result.explanation)}")
     for overlay in result.overlays:
         console.print(f"Overlay: {overlay.territory_id} ({overlay.role})")
+    from terraplan.cli.console import note
+
+    for text in routed.notes:
+        note(text)

@@ -11,6 +11,8 @@ An edit is a small JSON-ready mapping so that a history of them can be stored wi
 - ``{"op": "set_owners", "territory": "T03", "reps": ["R07"]}``: its primary reps;
 - ``{"op": "lock", "units": [...]}`` / ``{"op": "unlock", "units": [...]}``: a locked unit
   cannot be moved (by hand or by a realignment that starts from this plan).
+
+Every field is required and no other is taken (:func:`parse_edit`).
 """
 
 from __future__ import annotations
@@ -27,11 +29,21 @@ from terraplan.domain import (
     TerritoryOwner,
 )
 from terraplan.errors import ConflictError, InvalidParameterError, NotFoundError
+from terraplan.rules.parse import MAX_NAME_LENGTH
 
 Edit = dict[str, Any]
 
 LOCKED = "locked_units"
-_OPS = ("move_units", "move_accounts", "rename", "set_owners", "lock", "unlock")
+#: Each edit's fields besides ``op``; every one is required (``to`` may be null).
+FIELDS: Mapping[str, tuple[str, ...]] = {
+    "move_units": ("units", "to"),
+    "move_accounts": ("accounts", "to"),
+    "rename": ("territory", "name"),
+    "set_owners": ("territory", "reps"),
+    "lock": ("units",),
+    "unlock": ("units",),
+}
+_OPS = tuple(FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +118,49 @@ def _ids(edit: Edit, key: str) -> list[str]:
     return list(dict.fromkeys(value))
 
 
+def parse_edit(edit: object) -> Edit:
+    """Check an edit's shape before it touches a plan, so that a misspelt field is refused
+    rather than read as absent (``"owners"`` for ``"reps"`` would have emptied the owners).
+
+    Every field of the op is required and no other field is allowed; a ``batch`` (what undo
+    stores) is checked step by step. Returns the edit as a plain dict. Whether the ids exist
+    is the caller's question (it needs the stored data).
+    """
+    if not isinstance(edit, Mapping):
+        raise InvalidParameterError(
+            "an edit is an object with an 'op' field", details={"field": "edit"}
+        )
+    op = edit.get("op")
+    if op == "batch":
+        steps = edit.get("edits")
+        extra = sorted(str(k) for k in set(edit) - {"op", "edits"})
+        if not isinstance(steps, list | tuple) or not steps or extra:
+            raise InvalidParameterError(
+                "batch: 'edits' must be a non-empty list of edits, and nothing else",
+                details={"field": extra[0] if extra else "edits"},
+            )
+        return {"op": "batch", "edits": [parse_edit(step) for step in steps]}
+    if not isinstance(op, str) or op not in FIELDS:
+        raise InvalidParameterError(
+            f"unknown edit {op!r}; use one of {', '.join(_OPS)}", details={"field": "op"}
+        )
+    fields = FIELDS[op]
+    takes = f"{op} takes {', '.join(repr(f) for f in fields)}"
+    unknown = sorted(str(k) for k in edit if k != "op" and k not in fields)
+    if unknown:
+        raise InvalidParameterError(
+            f"{op}: unknown field {', '.join(repr(k) for k in unknown)} ({takes})",
+            details={"field": unknown[0], "op": op},
+        )
+    missing = [f for f in fields if f not in edit]
+    if missing:
+        raise InvalidParameterError(
+            f"{op}: {', '.join(repr(f) for f in missing)} is missing ({takes})",
+            details={"field": missing[0], "op": op},
+        )
+    return dict(edit)
+
+
 def _leaf(plan: Plan, territory_id: object) -> str:
     leaves = {t.id for t in plan.leaves()}
     if not isinstance(territory_id, str) or territory_id not in leaves:
@@ -126,13 +181,11 @@ def apply_edit(plan: Plan | EditablePlan, edit: Mapping[str, Any]) -> EditOutcom
     """Apply one edit to ``plan`` (not stored; the version is left to the caller)."""
     state = _state(plan)
     header = state.plan
-    edit = dict(edit)
-    op = edit.get("op")
+    edit = parse_edit(edit)
+    op = edit["op"]
     inverse: Edit
-    if op not in _OPS:
-        raise InvalidParameterError(
-            f"unknown edit {op!r}; use one of {', '.join(_OPS)}", details={"field": "op"}
-        )
+    if op == "batch":
+        return apply_edits(state, edit)
     if op in ("move_units", "move_accounts"):
         # "to": null takes units out of the alignment and unpins accounts (undo needs both).
         target = edit.get("to")
@@ -144,16 +197,27 @@ def apply_edit(plan: Plan | EditablePlan, edit: Mapping[str, Any]) -> EditOutcom
         territory = header.territory(_territory(header, edit))
         name = edit.get("name")
         if not isinstance(name, str) or not name.strip():
-            raise InvalidParameterError("rename: 'name' must be a non-empty text")
+            raise InvalidParameterError(
+                "rename: 'name' must be a non-empty text", details={"field": "name"}
+            )
+        if len(name.strip()) > MAX_NAME_LENGTH:
+            raise InvalidParameterError(
+                f"rename: a territory name is at most {MAX_NAME_LENGTH} characters "
+                f"(this one has {len(name.strip()):,})",
+                details={"field": "name", "limit": MAX_NAME_LENGTH},
+            )
         renamed = replace(territory, name=name.strip())
         inverse = {"op": "rename", "territory": territory.id, "name": territory.name}
         edited = replace(state, plan=_with_territory(header, renamed))
         return EditOutcome(edited, inverse, (), territories=(territory.id,))
     if op == "set_owners":
         territory = header.territory(_territory(header, edit))
-        reps = edit.get("reps") or []
+        reps = edit["reps"]
         if not isinstance(reps, list | tuple) or not all(isinstance(r, str) for r in reps):
-            raise InvalidParameterError("set_owners: 'reps' must be a list of rep ids")
+            raise InvalidParameterError(
+                "set_owners: 'reps' must be a list of rep ids ([] leaves it vacant)",
+                details={"field": "reps"},
+            )
         others = tuple(o for o in territory.owners if o.role is not OwnerRole.PRIMARY)
         owners = tuple(TerritoryOwner(r) for r in dict.fromkeys(reps)) + others
         inverse = {
@@ -235,7 +299,7 @@ def apply_edits(
     if isinstance(edits, Mapping) and edits.get("op") != "batch":
         return apply_edit(plan, edits)
     state = _state(plan)
-    steps = edits["edits"] if isinstance(edits, Mapping) else edits
+    steps = parse_edit(edits)["edits"] if isinstance(edits, Mapping) else edits
     inverses: list[Edit] = []
     affected: set[str] = set()
     changes: Changes = {}

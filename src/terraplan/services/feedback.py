@@ -8,6 +8,7 @@ from typing import Any
 
 from terraplan.domain import Plan, RecordKind
 from terraplan.errors import InvalidParameterError, NotFoundError
+from terraplan.planning.plan_edits import parse_edit
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 from terraplan.storage.workflow import AuditEntry, Comment
@@ -106,6 +107,8 @@ def add_comment(
     ``shown`` (for a caller who sees a part of the plan) says whether they see what the comment
     is about; when not, it is refused as if the territory or account did not exist."""
     text = _check(body, target_kind)
+    if proposed_edit is not None:  # a malformed edit is refused now, not when a planner decides
+        proposed_edit = parse_edit(proposed_edit)
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         if shown is not None and not shown(concerns(plan, target_kind, target_id, proposed_edit)):

@@ -310,6 +310,8 @@ class RoutingContext:
     territories: dict[str, Territory]
     #: Display names of county FIPS codes and ZIPs for the explanations ("Denver County, CO").
     value_names: ValueNames
+    #: Owners the rep data marks inactive (they left after the plan named them).
+    inactive: frozenset[str] = frozenset()
 
 
 RoutingCache = dict[tuple[str, int, int, int], RoutingContext]
@@ -327,6 +329,7 @@ class Routed:
     owner_name: str | None
     turn: int | None
     territory_name: str | None
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -336,6 +339,7 @@ class Routed:
             "owner_id": self.owner_id,
             "owner_name": self.owner_name,
             "turn": self.turn,
+            "notes": list(self.notes),
         }
 
 
@@ -380,13 +384,12 @@ def route_record(
             with db.single_write() as connection:  # one atomic upsert: one round trip
                 turn = take_routing_turn(connection, plan.id, territory.id)
             owner_id = pick_owner(primaries, turn - 1, method)
+    owner_name = context.rep_names.get(owner_id) if owner_id else None
+    notes: tuple[str, ...] = ()
+    if owner_id in context.inactive and territory is not None:
+        notes = (f"territory {territory.name}'s owner {owner_name or owner_id} is inactive",)
     return Routed(
-        plan.id,
-        result,
-        owner_id,
-        context.rep_names.get(owner_id) if owner_id else None,
-        turn,
-        territory.name if territory else None,
+        plan.id, result, owner_id, owner_name, turn, territory.name if territory else None, notes
     )
 
 
@@ -418,7 +421,9 @@ def _routing_context(
         plan = uow.plans.get(plan_id)
         stored = uow.rule_sets.get(plan_id, rules_version)
         owner_ids = {o.rep_id for t in plan.territories for o in t.owners}
-        rep_names = {r.id: r.name for r in uow.reps.list() if r.id in owner_ids}
+        owners = [r for r in uow.reps.list() if r.id in owner_ids]
+    rep_names = {r.id: r.name for r in owners}
+    inactive = frozenset(r.id for r in owners if not r.active)
     with db.single_statement() as connection:
         value_names = geo_value_names(connection)
     rule_set = load_rule_set(
@@ -426,7 +431,7 @@ def _routing_context(
     )
     territories = {t.id: t for t in plan.territories}
     context = RoutingContext(
-        plan, rule_set, rep_names, RuleIndex(rule_set), territories, value_names
+        plan, rule_set, rep_names, RuleIndex(rule_set), territories, value_names, inactive
     )
     if cache is not None:
         # Only the newest version of each plan is worth keeping; the plans of several scopes

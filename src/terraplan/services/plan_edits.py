@@ -20,6 +20,7 @@ from terraplan.planning.plan_edits import (
     TerritoryEffect,
     apply_edits,
     locked_units,
+    parse_edit,
     territory_effects,
 )
 from terraplan.storage.database import Database
@@ -314,8 +315,11 @@ def edit_plan(
     """Apply ``edit`` (see :mod:`terraplan.planning.plan_edits`) to a draft; one transaction.
 
     The plan's version goes up by one; ``version`` (the one the user saw) must be current.
+    A misspelt or missing field is refused (InvalidParameterError), and so are reps, units
+    and accounts the data does not hold and inactive reps
+    (:func:`~terraplan.services.edit_checks.check_edit_references`).
     """
-    return _change(db, plan_id, version, by, edit=dict(edit))
+    return _change(db, plan_id, version, by, edit=edit)
 
 
 def undo_edit(
@@ -336,7 +340,7 @@ def _change(
     version: int | None,
     by: str | None,
     *,
-    edit: dict[str, Any] | None = None,
+    edit: Mapping[str, Any] | None = None,
     direction: str | None = None,
 ) -> EditResult:
     with UnitOfWork(db) as uow:
@@ -350,9 +354,14 @@ def _change(
         )
         history = _history(uow, plan_id)
         if edit is not None:
-            applied: Mapping[str, Any] = edit
+            from terraplan.services.edit_checks import check_edit_references
+
+            # Checked once the plan is known to be an editable draft (that answer comes first).
+            parsed = parse_edit(edit)
+            check_edit_references(uow, state, parsed)
+            applied: Mapping[str, Any] = parsed
             outcome = apply_edits(state, applied)
-            history["done"].append({"edit": edit, "inverse": outcome.inverse})
+            history["done"].append({"edit": parsed, "inverse": outcome.inverse})
             history["undone"] = []
         else:
             source, target = ("done", "undone") if direction == "undo" else ("undone", "done")

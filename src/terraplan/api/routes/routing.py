@@ -82,6 +82,9 @@ class RoutePublic(BaseModel):
     overlays: list[OverlayPublic]
     conflict: bool
     gap: bool
+    notes: list[str] = Field(
+        default=[], description="Plain notes, e.g. the owner is marked inactive (has left)"
+    )
 
 
 @router.post(
@@ -135,5 +138,6 @@ def _route(caller: Caller, request: Request, db: Database, body: RouteRequest) -
         ],
         conflict=result.conflict,
         gap=result.gap,
+        notes=list(routed.notes),
     )
     return Response(answer.model_dump_json().encode(), media_type="application/json")

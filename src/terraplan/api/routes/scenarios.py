@@ -79,6 +79,12 @@ class PlanRef(BaseModel):
     scope: str | None = None
 
 
+class ActivationPublic(PlanRef):
+    notes: list[str] = Field(
+        default=[], description="Plain notes, e.g. a territory's owner is marked inactive"
+    )
+
+
 def _ref(plan: Any) -> PlanRef:
     return PlanRef(
         id=plan.id,
@@ -242,7 +248,7 @@ class ActivationRequest(BaseModel):
 @router.post("/plans/{plan_id}/activate", operation_id="activate_plan")
 def activate_route(
     principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: ActivationRequest
-) -> PlanRef:
+) -> ActivationPublic:
     """Activate an approved plan from a date; the previous active plan of the same scope is
     archived the day before (other scopes stay active). Refused (409) without a rule set or,
     for a whole-market plan, with accounts in no territory."""
@@ -256,7 +262,9 @@ def activate_route(
         version=body.version,
         by=principal.user.username,
     )
-    return _ref(saved)
+    from terraplan.services.edit_checks import inactive_owner_notes
+
+    return ActivationPublic(**_ref(saved).model_dump(), notes=inactive_owner_notes(db, saved.id))
 
 
 @router.delete("/plans/{plan_id}", operation_id="delete_plan", status_code=204)

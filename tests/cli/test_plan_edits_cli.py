@@ -1,0 +1,33 @@
+"""``terraplan plans owners|move|lock``: what the data does not hold is refused by name, with the
+documented exit code, and the plan is left as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import TerraplanCli, seed_region_plan
+
+from terraplan.storage import migrate
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+
+def test_unknown_reps_and_units_exit_4_and_are_named(
+    terraplan_cli: TerraplanCli, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path}/edits.db"
+    db = Database(url)
+    migrate.upgrade(db)
+    seed_region_plan(db, n_accounts=100, seed=2)
+
+    ghost = terraplan_cli("plans", "owners", "P1", "T-R1", "GHOST", database_url=url)
+    assert ghost.returncode == 4, ghost.stderr
+    assert "GHOST" in ghost.stderr and "not in the rep data" in ghost.stderr
+    bogus = terraplan_cli("plans", "lock", "P1", "99999", database_url=url)
+    assert bogus.returncode == 4, bogus.stderr
+    assert "99999" in bogus.stderr
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get("P1")
+    assert plan.version == 1
+    assert plan.parameters.get("locked_units") in (None, [])
+    db.dispose()
