@@ -168,7 +168,9 @@ def submit_job(
     with UnitOfWork(db) as uow:
         if kind == "rules_apply" and uow.plans.exists(str(parameters.get("plan_id"))):
             # Refused at once rather than as a failed job (the job checks again when it runs).
-            require_owners_may_follow(uow, uow.plans.header(str(parameters["plan_id"])))
+            plan = uow.plans.header(str(parameters["plan_id"]))
+            plan.require_writable("apply its rules")
+            require_owners_may_follow(uow, plan)
         job = uow.jobs.create(kind, parameters, created_by=created_by)
         uow.audit.record("submit", "job", job.id, actor=created_by, after={"kind": kind})
         uow.commit()

@@ -298,7 +298,9 @@ def apply_rules(db: Database, plan_id: str) -> ApplyOutcome:
     from terraplan.services.plan_scopes import require_owners_may_follow
 
     with UnitOfWork(db) as uow:
-        require_owners_may_follow(uow, uow.plans.header(plan_id))
+        plan = uow.plans.header(plan_id)
+        plan.require_writable("apply its rules")
+        require_owners_may_follow(uow, plan)
     application = evaluate_rules(db, plan_id)
     with UnitOfWork(db) as uow:
         # Checked again in the writing transaction: a plan may have been activated meanwhile.
