@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from fastapi.testclient import TestClient
 
+from terraplan.domain import PlanStatus
 from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
 
 from .test_access_matrix import _seed
 
@@ -25,6 +28,12 @@ def test_a_saved_rule_text_names_the_territories_it_added(
 ) -> None:
     _seed(db)
     client = as_user("planner")
+    refused = client.put("/plans/PW/rules", json={"document": TEXT})
+    assert refused.status_code == 409, refused.text  # in review: only drafts' rules change
+    assert "only a draft's rules can change" in refused.json()["error"]["message"]
+    with UnitOfWork(db) as uow:
+        uow.plans.save(replace(uow.plans.get("PW"), status=PlanStatus.DRAFT))
+        uow.commit()
     saved = client.put("/plans/PW/rules", json={"document": TEXT})
     assert saved.status_code == 200, saved.text
     body = saved.json()

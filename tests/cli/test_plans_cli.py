@@ -158,3 +158,39 @@ def test_plans_verbs(run_cli: RunCli, tmp_path: Path) -> None:
     assert cli("plans", "delete", "P1").returncode == 0
     missing = cli("plans", "show", "P1")
     assert missing.returncode == 4
+
+
+def test_the_cli_refuses_what_would_bypass_activation(run_cli: RunCli, tmp_path: Path) -> None:
+    """With P1 active: a copy's rules are not applied (exit 5, accounts untouched), the active
+    plan's rules are not replaced (exit 5), and a scope or id that names nothing exits 2."""
+    import sqlite3
+
+    url = _database(tmp_path)
+    _owned_and_active(url)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return run_cli(*args, database_url=url)
+
+    def owners() -> list[tuple[str, str]]:
+        with sqlite3.connect(tmp_path / "plans.db") as connection:
+            return connection.execute("SELECT id, owner_id FROM accounts ORDER BY id").fetchall()
+
+    assert cli("plans", "copy", "P1", "--plan-id", "P2").returncode == 0
+    before = owners()
+    applied = cli("rules", "apply", "--plan", "P2")
+    assert applied.returncode == 5, applied.stdout
+    assert "plan P1 (Regions) is active for the whole market" in applied.stderr
+    assert owners() == before
+
+    assert cli("rules", "export", str(tmp_path / "r.yaml"), "--plan", "P1").returncode == 0
+    saved = cli("rules", "save", str(tmp_path / "r.yaml"), "--plan", "P1")
+    assert saved.returncode == 5
+    assert "only a draft's rules can change" in saved.stderr
+    assert cli("rules", "save", str(tmp_path / "r.yaml"), "--plan", "P2").returncode == 0
+
+    nowhere = cli("plans", "copy", "P1", "--plan-id", "P3", "--scope", "Nowhere")
+    assert nowhere.returncode == 2
+    assert "names no part of the market" in nowhere.stderr and "West" in nowhere.stderr
+    odd = cli("plans", "new", "Odd", "--territory", "a/b?c#d=X")
+    assert odd.returncode == 2
+    assert "not a usable id" in odd.stderr

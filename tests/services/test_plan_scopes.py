@@ -156,3 +156,81 @@ def test_a_cached_routing_context_follows_a_reimport_of_the_names_it_shows(
     assert after.owner_name == "Megan Miller-Jones"
     assert "(Los Angeles, CA)" in after.result.explanation
     assert len(cache) == 1  # the stale entry of the plan was replaced, not kept beside
+
+
+def _owners(db: Database) -> dict[str, str | None]:
+    with UnitOfWork(db) as uow:
+        return {a.id: a.owner_id for a in uow.accounts.list()}
+
+
+def test_a_drafts_rules_move_no_owner_while_an_active_plan_covers_its_accounts(
+    db: Database,
+) -> None:
+    """With no active plan a draft's rules may be applied (how the first plan is set up);
+    once a plan is active, a copy's rules are refused: owners follow the active plan until the
+    copy is activated. A scoped copy is refused too while the whole-market plan is active."""
+    seed_region_plan(db, n_accounts=300, seed=7)
+    with UnitOfWork(db) as uow:
+        territories = [t.id for t in uow.plans.get("P1").territories]
+    for index, territory in enumerate(territories):
+        edit_plan(
+            db, "P1", {"op": "set_owners", "territory": territory, "reps": [f"REP-{index + 1:03d}"]}
+        )
+    assert apply_rules(db, "P1").run.records == 300  # bootstrap: nothing active yet
+    _approve(db, "P1")
+    activate_plan(db, "P1")
+    copy = copy_plan(db, "P1", new_id="P2", name="What if")
+    edit_plan(db, "P2", {"op": "set_owners", "territory": territories[0], "reps": ["REP-009"]})
+    before = _owners(db)
+
+    with pytest.raises(ConflictError) as refused:
+        apply_rules(db, "P2")
+    message = refused.value.message
+    assert "plan P1 (Regions) is active for the whole market" in message
+    assert "activate" in message and copy.name in message
+    assert refused.value.details["active_plan_id"] == "P1"
+    assert _owners(db) == before
+
+    copy_plan(db, "P1", new_id="W1", scope="West")
+    with pytest.raises(ConflictError, match="active for the whole market"):
+        apply_rules(db, "W1")  # the whole-market plan covers the West too
+    assert _owners(db) == before
+
+
+def test_rule_sets_change_on_drafts_only(db: Database) -> None:
+    """Saving rules of a plan in review, approved or active is refused, as plan edits are:
+    the rules reviewed are the rules activated, and routing changes only by activation."""
+    seed_region_plan(db, n_accounts=200, seed=7)
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get("P1")
+        rule_set, _ = plan_rule_set(uow, plan)
+    for status, hint in (
+        ("in_review", "send it back to draft"),
+        ("approved", "send it back to draft"),
+        ("active", "copy it"),
+    ):
+        if status == "active":
+            activate_plan(db, "P1")
+        else:
+            change_status(db, "P1", status)
+        with pytest.raises(ConflictError, match=f"only a draft's rules can change; {hint}"):
+            save_rules(db, "P1", rule_set)
+    with UnitOfWork(db) as uow:
+        assert uow.rule_sets.latest("P1").version == 1
+    assert save_rules(db, copy_plan(db, "P1", new_id="P2").id, rule_set) == 2
+
+
+def test_a_scope_must_name_a_part_of_the_market(db: Database) -> None:
+    seed_region_plan(db, n_accounts=200, seed=7)
+    with pytest.raises(InvalidParameterError) as refused:
+        copy_plan(db, "P1", new_id="X1", scope="Nowhere")
+    message = refused.value.message
+    assert "scope 'Nowhere' names no part of the market" in message
+    assert "regions: Central, East, West" in message and "Enterprise" in message
+    with pytest.raises(InvalidParameterError, match="names no part of the market"):
+        create_plan(db, "X", [{"id": "X", "name": "X"}], scope="Atlantis")
+    with UnitOfWork(db) as uow:
+        assert [p.id for p in uow.plans.list()] == ["P1"]
+    # Known scopes are kept as the data spells them; "" is the whole market.
+    assert copy_plan(db, "P1", new_id="W1", scope="west").scope == "West"
+    assert copy_plan(db, "W1", new_id="A1", scope="").scope is None

@@ -114,12 +114,13 @@ def test_activation_is_refused_without_rules_or_with_gaps(
     with UnitOfWork(db) as uow:
         plan = uow.plans.get("GAPS")
         rules = load_rule_set(uow.rule_sets.latest("GAPS").document)
-        uow.plans.save(replace(plan, status=PlanStatus.APPROVED))
-        uow.commit()
     first = plan.territories[0].id
     narrowed = replace(rules, rules=tuple(r for r in rules.rules if r.territory_id != first))
     assert len(narrowed.rules) < len(rules.rules)
-    save_rules(db, "GAPS", narrowed)
+    save_rules(db, "GAPS", narrowed)  # while a draft: rules of approved plans cannot change
+    with UnitOfWork(db) as uow:
+        uow.plans.save(replace(uow.plans.get("GAPS"), status=PlanStatus.APPROVED))
+        uow.commit()
     with pytest.raises(ConflictError, match="match no rule"):
         activate_plan(db, "GAPS")
 

@@ -127,6 +127,7 @@ def _main_job(
     db: Database, dataset: Any, *, seed: int, time_limit: float, out: Path, force: bool
 ) -> None:
     from terraplan.domain import PlanStatus
+    from terraplan.errors import ConflictError
     from terraplan.io.outputs import write_text
     from terraplan.services.design import (
         design_plan,
@@ -176,11 +177,15 @@ def _main_job(
 
     plan_id = run.plan.id
     console.rule("[bold]3. Ownership rules and assignment")
-    applied = apply_rules(db, plan_id)
-    console.print(
-        f"Rules generated from the design assign {applied.run.records:,} accounts: "
-        f"{applied.run.gaps} gaps, {applied.run.conflicts} conflicts."
-    )
+    try:
+        applied = apply_rules(db, plan_id)
+    except ConflictError as exc:  # --keep: an earlier active plan decides owners until step 6
+        note(f"rules not applied now ({exc.message}); activation applies them")
+    else:
+        console.print(
+            f"Rules generated from the design assign {applied.run.records:,} accounts: "
+            f"{applied.run.gaps} gaps, {applied.run.conflicts} conflicts."
+        )
 
     console.rule("[bold]4. Reps, team size and targets")
     matched, _ = plan_matching(

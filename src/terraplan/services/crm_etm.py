@@ -78,14 +78,12 @@ def import_model(
     created_by: str | None = None,
 ) -> ImportOutcome:
     """Read a model folder and store it as a new draft plan with its rule set (one transaction)."""
-    from terraplan.services.scenarios import next_plan_id
+    from terraplan.services.plan_ids import new_plan_id
 
     imported = read_etm_model(read_model_folder(folder), model=model, spellings=ETM_SPELLINGS)
     problems = [_say(p) for p in imported.problems]
     with UnitOfWork(db) as uow:
-        new_id = plan_id or next_plan_id(uow)
-        if uow.plans.exists(new_id):
-            raise ConflictError(f"plan {new_id!r} already exists", details={"id": new_id})
+        new_id = new_plan_id(uow, plan_id)
         reps = {r.id for r in uow.reps.list()}
         accounts = {a.id for a in uow.accounts.list()}
         users = sorted({o.rep_id for t in imported.territories for o in t.owners} - reps)

@@ -10,6 +10,7 @@ from terraplan.data.demo import DemoDataset, generate_demo
 from terraplan.services.progress import Progress, no_progress
 from terraplan.storage.database import Database
 from terraplan.storage.mappers import to_record
+from terraplan.storage.ownership_history import clear_history
 from terraplan.storage.unit_of_work import UnitOfWork
 
 #: Order matters: referenced records first, and the reverse order for deletion.
@@ -41,8 +42,8 @@ def load_demo(
 ) -> tuple[DemoDataset, DemoSummary]:
     """Generate the demo and write it in ONE transaction (all or nothing).
 
-    With ``reset`` the record tables (and plans, targets) are emptied first, in the same
-    transaction, so a re-run gives the same database.
+    With ``reset`` the record tables (and plans, targets, ownership history and the audit log
+    of plans) are emptied first, in the same transaction, so a re-run gives the same database.
     """
     progress("generate demo data", 0, None)
     dataset = generate_demo(seed=seed, n_accounts=n_accounts)
@@ -53,6 +54,10 @@ def load_demo(
         if reset:
             for plan in uow.plans.list():
                 uow.plans.delete(plan.id)
+            # The history that names the deleted plans and accounts goes too: plan ids are
+            # never given twice while it remembers them, and the re-run starts at P001.
+            clear_history(uow.connection)
+            uow.audit.forget_plans()
             for kind in ("targets", *reversed(DEMO_KINDS)):
                 uow.records(kind).delete_all()
         for kind, objects in collections.items():

@@ -213,11 +213,9 @@ def design_plan(
                 raise NotFoundError(
                     "--centers reps: no active rep has a home base (latitude/longitude)"
                 )
-        from terraplan.services.scenarios import next_plan_id
+        from terraplan.services.plan_ids import new_plan_id
 
-        new_id = plan_id or next_plan_id(uow)
-        if uow.plans.exists(new_id):
-            raise InvalidParameterError(f"plan {new_id!r} already exists; choose another --plan-id")
+        new_id = new_plan_id(uow, plan_id)
     started = time.perf_counter()
     deadline = max(time_limit, 1e-9)
 

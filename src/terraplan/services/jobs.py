@@ -24,6 +24,7 @@ from datetime import timedelta
 from typing import Any
 
 from terraplan.errors import InvalidParameterError, TerraplanError
+from terraplan.services.plan_scopes import require_owners_may_follow
 from terraplan.services.progress import Progress
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -165,6 +166,11 @@ def submit_job(
             details={"field": "kind"},
         )
     with UnitOfWork(db) as uow:
+        if kind == "rules_apply" and uow.plans.exists(str(parameters.get("plan_id"))):
+            # Refused at once rather than as a failed job (the job checks again when it runs).
+            plan = uow.plans.header(str(parameters["plan_id"]))
+            plan.require_writable("apply its rules")
+            require_owners_may_follow(uow, plan)
         job = uow.jobs.create(kind, parameters, created_by=created_by)
         uow.audit.record("submit", "job", job.id, actor=created_by, after={"kind": kind})
         uow.commit()

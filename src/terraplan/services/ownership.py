@@ -150,11 +150,11 @@ def save_rules_noted(
     """:func:`save_rules`, with the territories it added to the plan: those the rule set
     routes accounts to that the plan did not have (see
     :func:`terraplan.services.rule_editing.store_rule_set`)."""
-    from terraplan.services.rule_editing import store_rule_set
+    from terraplan.services.rule_editing import require_rules_editable, store_rule_set
 
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
-        plan.require_writable("save rules")
+        require_rules_editable(plan)
         # The stored text must load again against this plan (territories and geographies exist).
         document = dump_rule_set(rule_set)
         load_rule_set(document, territories=plan.territories, geographies=plan_geographies(plan))
@@ -291,9 +291,20 @@ def write_rule_application(uow: UnitOfWork, application: RuleApplication) -> App
 def apply_rules(db: Database, plan_id: str) -> ApplyOutcome:
     """Assign every stored account under the plan's latest rule set and give each assigned
     account its territory's primary rep as owner (accounts table too); one transaction;
-    every territory or owner change logged."""
+    every territory or owner change logged.
+
+    Refused (ConflictError) when another active plan covers the same accounts: only the
+    active plan's rules decide owners, and activation is how another plan takes over."""
+    from terraplan.services.plan_scopes import require_owners_may_follow
+
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.header(plan_id)
+        plan.require_writable("apply its rules")
+        require_owners_may_follow(uow, plan)
     application = evaluate_rules(db, plan_id)
     with UnitOfWork(db) as uow:
+        # Checked again in the writing transaction: a plan may have been activated meanwhile.
+        require_owners_may_follow(uow, uow.plans.header(plan_id))
         outcome = write_rule_application(uow, application)
         uow.commit()
     return outcome

@@ -7,9 +7,12 @@ the only active plan) is meant; several scoped plans and no whole-market one is 
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from terraplan.domain import Plan, PlanStatus
-from terraplan.errors import InvalidParameterError, NotFoundError
+from terraplan.errors import ConflictError, InvalidParameterError, NotFoundError
 from terraplan.storage.database import Database
+from terraplan.storage.orm import AccountRow, RepRow
 from terraplan.storage.unit_of_work import UnitOfWork
 
 
@@ -62,3 +65,81 @@ def active_plan(db: Database, scope: str | None = None) -> Plan:
     """The active plan of ``scope`` (see :func:`active_plan_id`)."""
     with UnitOfWork(db) as uow:
         return uow.plans.get(active_plan_id(uow, scope))
+
+
+def known_scopes(uow: UnitOfWork) -> dict[str, list[str]]:
+    """The parts of the market the stored data names, by kind: reps' regions, accounts'
+    segments and states. A plan's scope must be one of them: a scope that names nothing
+    would leave the whole-market plan active beside it over the same accounts."""
+    found: dict[str, list[str]] = {}
+    for kind, column in (
+        ("regions", RepRow.region),
+        ("segments", AccountRow.segment),
+        ("states", AccountRow.state),
+    ):
+        values = uow.connection.execute(select(column).distinct()).scalars()
+        found[kind] = sorted({v.strip() for v in values if v and v.strip()}, key=str.casefold)
+    return found
+
+
+def check_scope(uow: UnitOfWork, scope: str | None) -> str | None:
+    """``scope`` as the stored data spells it when it names one of their regions, segments or
+    states (compared without case), None for the whole market ("" or None);
+    InvalidParameterError listing the valid scopes otherwise."""
+    wanted = normalize_scope(scope)
+    if wanted is None:
+        return None
+    known = known_scopes(uow)
+    for values in known.values():
+        for value in values:
+            if same_scope(wanted, value):
+                return value  # as the data spells it ("west" is stored as "West")
+    listed = "; ".join(f"{kind}: {', '.join(values)}" for kind, values in known.items() if values)
+    shown = wanted if len(wanted) <= 60 else wanted[:57] + "..."
+    raise InvalidParameterError(
+        f"scope {shown!r} names no part of the market; use a region, segment or state of the "
+        f"stored data ({listed or 'none stored yet: import reps and accounts first'}), or no "
+        "scope for the whole market",
+        details={"field": "scope", "value": shown, "scopes": known},
+    )
+
+
+def status_words(plan: Plan) -> str:
+    """ "a draft", "in review", "approved"... as a sentence says it."""
+    if plan.status is PlanStatus.DRAFT:
+        return "a draft"
+    return plan.status.value.replace("_", " ")
+
+
+def covering_active_plan(uow: UnitOfWork, plan: Plan) -> Plan | None:
+    """An active plan (not ``plan``) whose accounts ``plan``'s rules would also place: the
+    whole-market plan, a plan of the same scope, or, for a whole-market ``plan``, any."""
+    for row in uow.plans.list(status=PlanStatus.ACTIVE):
+        if row.id == plan.id:
+            continue
+        if plan.scope is None or row.scope is None or same_scope(row.scope, plan.scope):
+            return uow.plans.header(row.id)
+    return None
+
+
+def require_owners_may_follow(uow: UnitOfWork, plan: Plan) -> None:
+    """Refuse (ConflictError) to give accounts the owners of ``plan`` while another active plan
+    covers them: the accounts' owners, routing and ownership history follow the active plan,
+    and activation is the one step that moves them to another plan. With no such active plan
+    (a first plan being set up) a draft's rules may be applied."""
+    active = covering_active_plan(uow, plan)
+    if active is None:
+        return
+    raise ConflictError(
+        f"plan {plan.id} ({plan.name}) is {status_words(plan)} and plan "
+        f"{active.id} ({active.name}) is active for the {scope_label(active.scope)}: accounts "
+        f"and their owners follow the active plan. To move them to plan {plan.id}, submit, "
+        "approve and activate it (activation applies its rules); `plans compare "
+        f"{active.id} {plan.id}` shows what would change",
+        details={
+            "plan_id": plan.id,
+            "status": plan.status.value,
+            "active_plan_id": active.id,
+            "active_scope": active.scope,
+        },
+    )

@@ -16,6 +16,7 @@ from terraplan.planning.revenue import parse_source
 from terraplan.planning.targets import TargetPlan, parse_adjustment, set_targets
 from terraplan.services.alignment import plan_alignment
 from terraplan.services.owner_sync import sync_in
+from terraplan.services.plan_scopes import covering_active_plan
 from terraplan.storage.database import Database
 from terraplan.storage.mappers import to_record
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -105,7 +106,10 @@ def plan_matching(
         uow.plan_results.put(plan_id, "matching", _jsonable(result.to_dict()))
         if apply:
             plan = uow.plans.save(with_primary_owners(plan, result.assignment))
-            sync_in(uow, plan)  # accounts of the latest rule run get the new primary reps
+            if covering_active_plan(uow, plan) is None:
+                # Accounts of the latest rule run get the new primary reps, unless another
+                # active plan decides their owners (activation will move them).
+                sync_in(uow, plan)
         uow.commit()
     return result, plan
 

@@ -18,11 +18,29 @@ from terraplan.domain import Plan, PlanStatus, Territory, TerritoryType
 from terraplan.errors import ConflictError, NotFoundError, RuleError
 from terraplan.rules import RuleSet, load_rule_set
 from terraplan.rules.positions import error_position
+from terraplan.services.plan_ids import check_id
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
-#: Statuses in which a plan's rules can no longer be changed.
-FROZEN_STATUSES = frozenset({PlanStatus.ARCHIVED})
+
+def require_rules_editable(plan: Plan) -> None:
+    """Refuse (ConflictError) a new rule set for a plan that is not a draft. Rules decide
+    where accounts and leads go: a plan under review or approved must stay what was reviewed,
+    and the active plan's routing changes only through a reviewed copy that is activated;
+    archived plans are read-only. Plan edits follow the same rule."""
+    if plan.status is PlanStatus.DRAFT:
+        return
+    status = plan.status.value.replace("_", " ")
+    if plan.status in (PlanStatus.IN_REVIEW, PlanStatus.APPROVED):
+        how = f"send it back to draft (`terraplan plans status {plan.id} reopen --reason ...`)"
+    elif plan.status is PlanStatus.ACTIVE:
+        how = "copy it, change the copy's rules, then review and activate the copy"
+    else:
+        how = "copy it"
+    raise ConflictError(
+        f"plan {plan.id} ({plan.name}) is {status}: only a draft's rules can change; {how}",
+        details={"plan_id": plan.id, "status": plan.status.value},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +101,14 @@ def store_rule_set(
     """Store ``document`` (the text of ``rule_set``) as the plan's next rule-set version inside
     the caller's unit of work. Territories it routes accounts to that the plan lacks (declared
     in the rule set's own ``territories``) are added to the plan first, so that KPIs, targets
-    and comparisons count their accounts; the caller shows :attr:`SavedRules.notes`."""
+    and comparisons count their accounts; the caller shows :attr:`SavedRules.notes`.
+    Only drafts take a new rule set (:func:`require_rules_editable`)."""
+    require_rules_editable(plan)
     added = routed_outside_plan(plan, rule_set)
+    for territory in added:
+        # An added territory's id becomes part of URLs (its page, its KPIs): check it as
+        # `plans new` checks ids.
+        check_id(territory.id, f"the id of rule-set territory {territory.name!r}")
     if added:
         now = datetime.now(UTC).replace(tzinfo=None)
         extra = tuple(Territory(a.id, a.name, TerritoryType(a.type)) for a in added)
@@ -170,7 +194,7 @@ def validate_rule_text(db: Database, plan_id: str, text: str) -> dict[str, Any]:
 
 def save_rule_text(db: Database, plan_id: str, text: str, *, by: str | None) -> int:
     """Store ``text`` as the plan's next rule-set version (RuleError, at the first problem, when
-    it does not load; ConflictError for an archived plan); returns the version. Territories
+    it does not load; ConflictError for a plan that is not a draft); returns the version. Territories
     the text routes accounts to that the plan lacks are added to the plan
     (:func:`store_rule_set`)."""
     return save_rule_text_noted(db, plan_id, text, by=by).version
@@ -180,11 +204,7 @@ def save_rule_text_noted(db: Database, plan_id: str, text: str, *, by: str | Non
     """:func:`save_rule_text`, with the territories it added to the plan."""
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
-        if plan.status in FROZEN_STATUSES:
-            raise ConflictError(
-                f"plan {plan_id} is {plan.status.value}: its rules can no longer change",
-                details={"plan_id": plan_id, "status": plan.status.value},
-            )
+        require_rules_editable(plan)  # before parsing: a frozen plan's answer needs no text
         saved = store_rule_set(uow, plan, _load(text, plan), text, by=by)
         uow.commit()
     return saved

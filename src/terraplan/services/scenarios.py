@@ -14,7 +14,8 @@ from terraplan.planning.scenarios import AccountFacts, PlanComparison, compare_p
 from terraplan.rules import dump_rule_set
 from terraplan.services.alignment import plan_alignment_frame
 from terraplan.services.ownership import RuleApplication, plan_rule_set
-from terraplan.services.plan_scopes import active_plan_id, normalize_scope, same_scope
+from terraplan.services.plan_ids import check_id, new_plan_id
+from terraplan.services.plan_scopes import active_plan_id, check_scope, normalize_scope, same_scope
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -22,15 +23,6 @@ from terraplan.storage.unit_of_work import UnitOfWork
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def next_plan_id(uow: UnitOfWork) -> str:
-    """The first free id of the form ``P001``, ``P002``..."""
-    taken = {row.id for row in uow.plans.list()}
-    number = 1
-    while f"P{number:03d}" in taken:
-        number += 1
-    return f"P{number:03d}"
 
 
 def copy_plan(
@@ -55,9 +47,8 @@ def copy_plan(
                     raise
                 source_id = active_plan_id(uow)
         source = uow.plans.get(source_id)
-        plan_id = new_id or next_plan_id(uow)
-        if uow.plans.exists(plan_id):
-            raise ConflictError(f"plan {plan_id!r} already exists", details={"id": plan_id})
+        plan_id = new_plan_id(uow, new_id)
+        new_scope = source.scope if scope is None else check_scope(uow, scope)
         copy = replace(
             source,
             id=plan_id,
@@ -67,7 +58,7 @@ def copy_plan(
             effective_from=None,
             effective_to=None,
             based_on_plan_id=source.id,
-            scope=source.scope if scope is None else normalize_scope(scope),
+            scope=new_scope,
             created_by=created_by,
             created_at=None,
             updated_by=created_by,
@@ -133,6 +124,8 @@ def create_plan(
         )
     built = []
     for index, spec in enumerate(territories):
+        if spec.get("id") is not None:  # ids become URL paths: refuse those no route reaches
+            check_id(spec["id"], f"territories[{index}].id")
         try:
             built.append(
                 Territory(
@@ -149,16 +142,15 @@ def create_plan(
                 f"territories[{index}]: {reason}", details={"field": f"territories[{index}]"}
             ) from None
     with UnitOfWork(db) as uow:
-        new_id = plan_id or next_plan_id(uow)
-        if uow.plans.exists(new_id):
-            raise ConflictError(f"plan {new_id!r} already exists", details={"id": new_id})
+        new_id = new_plan_id(uow, plan_id)
+        scope = check_scope(uow, scope)
         try:
             plan = Plan(
                 id=new_id,
                 name=name,
                 territories=tuple(built),
                 created_by=created_by,
-                scope=normalize_scope(scope),
+                scope=scope,
             )
         except DataError as exc:
             raise InvalidParameterError(exc.message, details={"field": "territories"}) from None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, insert, or_, select, update
+from sqlalchemy import Connection, Table, and_, delete, insert, or_, select, update
 
 from terraplan.storage.orm import OwnershipPeriodRow
 
@@ -132,3 +132,9 @@ def owner_on(
         .limit(1)
     ).first()
     return None if row is None else _period(row)
+
+
+def clear_history(connection: Connection) -> None:
+    """Delete every ownership period: only for starting a database over (the demo's reset),
+    where the accounts and plans the periods name are deleted too."""
+    connection.execute(delete(OwnershipPeriodRow))

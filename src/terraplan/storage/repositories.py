@@ -25,7 +25,14 @@ from terraplan.domain import (
 from terraplan.errors import ConflictError, NotFoundError
 from terraplan.storage import bulk
 from terraplan.storage.mappers import from_record, to_record
-from terraplan.storage.orm import AlignmentRow, PlanRow, TerritoryOwnerRow, TerritoryRow
+from terraplan.storage.orm import (
+    AlignmentRow,
+    AuditRow,
+    OwnershipPeriodRow,
+    PlanRow,
+    TerritoryOwnerRow,
+    TerritoryRow,
+)
 
 
 class RecordRepository:
@@ -325,6 +332,32 @@ class PlanRepository:
 
     def exists(self, plan_id: str) -> bool:
         return self._session.get(PlanRow, plan_id) is not None
+
+    def used_ids(self) -> set[str]:
+        """Every plan id the database remembers: stored plans, the plans they are based on,
+        and plans named by the audit log or the ownership history (deleted ones included),
+        so that a new plan never takes the id, and with it the history, of an old one."""
+        used: set[str] = set()
+        for column in (
+            PlanRow.id,
+            PlanRow.based_on_plan_id,
+            AuditRow.plan_id,
+            OwnershipPeriodRow.plan_id,
+        ):
+            used.update(v for v in self._session.execute(select(column).distinct()).scalars() if v)
+        return used
+
+    def was_used(self, plan_id: str) -> bool:
+        """Whether ``plan_id`` is or was a plan's id (see :meth:`used_ids`)."""
+        for column in (
+            PlanRow.id,
+            PlanRow.based_on_plan_id,
+            AuditRow.plan_id,
+            OwnershipPeriodRow.plan_id,
+        ):
+            if self._session.execute(select(column).where(column == plan_id).limit(1)).first():
+                return True
+        return False
 
     def add(self, plan: Plan) -> Plan:
         """Store a new plan; raises ConflictError if its id is taken."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.orm import Session
 
 from terraplan.errors import ConflictError, NotFoundError
@@ -261,6 +261,11 @@ class AuditLog:
             )
         )
         self._session.flush()
+
+    def forget_plans(self) -> None:
+        """Delete every entry about a plan: only for starting a database over (the demo's
+        reset), where the plans themselves are deleted and their ids are given again."""
+        self._session.execute(delete(AuditRow).where(AuditRow.plan_id.is_not(None)))
 
     def list(
         self,

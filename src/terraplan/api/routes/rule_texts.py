@@ -96,7 +96,7 @@ def validate_rules_route(
 @router.put(
     "/plans/{plan_id}/rules",
     operation_id="save_plan_rule_text",
-    responses={409: {"description": "The plan is archived"}, 422: {"description": "Invalid"}},
+    responses={409: {"description": "The plan is not a draft"}, 422: {"description": "Invalid"}},
 )
 def save_rules_route(
     principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: RuleText
