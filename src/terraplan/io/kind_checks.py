@@ -7,6 +7,7 @@ import json
 import polars as pl
 
 from terraplan.io.checker import RAW, Checker
+from terraplan.io.report import short
 
 
 def check_kind(checker: Checker) -> None:
@@ -66,7 +67,14 @@ def check_kind(checker: Checker) -> None:
 #: HubSpot's internal stage ids run the words together (``closedwon``).
 WON_STAGES = ("closed won", "won", "closedwon")
 #: Stage words that say an opportunity is closed without being won.
-LOST_STAGES = ("closed lost", "lost", "closedlost")
+LOST_STAGES = ("closed lost", "lost", "closedlost", "closed", "disqualified")
+#: First words of a stage that say it is won (``Won - Renewal``, ``Closed Won (Expansion)``)
+#: or closed (``Lost - No Decision``, ``Closed/Lost (no budget)``, ``Disqualified - Spam``):
+#: only words that cannot mean an open deal ("Unqualified" may be a stage before qualifying).
+WON_PREFIXES = ("closed won ", "won ")
+CLOSED_PREFIXES = ("closed ", "lost ", "disqualified ", "closedlost")
+#: How many of the stages read as open the warning names.
+OPEN_STAGES_SHOWN = 4
 
 
 def _closed_and_won_from_stage(checker: Checker) -> None:
@@ -74,22 +82,25 @@ def _closed_and_won_from_stage(checker: Checker) -> None:
 
     A Salesforce opportunity report often carries ``Stage`` but neither ``Closed`` nor
     ``Won``; without this every opportunity would read as open (closed deals counted as
-    open pipeline, no win rate). A stage reading "Closed Won" (or "Won") is closed and won,
-    one starting with "Closed" (or reading "Lost") is closed; ``is_closed`` also follows a
-    won flag given in the file. One warning says what was read (none when all are open).
+    open pipeline, no win rate). A stage reading "Won" or "Closed Won", or starting with
+    them ("Won - Renewal"), is closed and won; one reading or starting with "Closed", "Lost"
+    or "Disqualified" is closed; ``is_closed`` also follows a won flag given in the file.
+    One warning says what was read as closed (none when all are open), and one names the
+    stages read as open with their counts, so that a closed stage worded otherwise
+    ("Abandoned") shows among them and can be renamed with a mapping file.
     """
     has_closed, has_won = checker.has("is_closed"), checker.has("is_won")
     if not checker.has("stage") or (has_closed and has_won):
         return
     words = pl.col("stage").str.to_lowercase().str.replace_all(r"[^a-z]+", " ").str.strip_chars()
-    # "Closed Won - Renewal", "Closed Won (Expansion)": won too
-    won_stage = (words.is_in(WON_STAGES) | words.str.starts_with("closed won ")).fill_null(False)
+    spaced = pl.concat_str(words, pl.lit(" "))  # "won" starts with "won " too
+    won_stage = (
+        words.is_in(WON_STAGES) | pl.any_horizontal(spaced.str.starts_with(p) for p in WON_PREFIXES)
+    ).fill_null(False)
     closed_stage = (
         won_stage
         | words.is_in(LOST_STAGES)
-        | (words == "closed")
-        | words.str.starts_with("closed ")
-        | words.str.starts_with("closedlost")
+        | pl.any_horizontal(spaced.str.starts_with(p) for p in CLOSED_PREFIXES)
     ).fill_null(False)
     updates: list[pl.Expr] = []
     if not has_won:
@@ -100,18 +111,48 @@ def _closed_and_won_from_stage(checker: Checker) -> None:
     checker.ctx = checker.ctx.with_columns(updates)
     closed = int(checker.ctx["is_closed"].sum())
     won_count = int(checker.ctx["is_won"].sum())
-    if not closed:
-        return  # every opportunity is open, as without the columns
+    open_note = None if has_closed else _open_stages(checker.ctx)
+    if not closed:  # every opportunity is open, as without the columns
+        checker.warnings.extend([open_note] if open_note else [])
+        return
     missing = " or ".join(
         name for name, given in (("is_closed", has_closed), ("is_won", has_won)) if not given
     )
     # counts first: the batches of a table import add such warnings up into one each
     checker.warnings.append(
         f"{closed:,} opportunities read as closed from the stage: no {missing} column"
-        " ('Closed Won' is won, a stage starting with 'Closed' is closed)"
+        " ('Won' or 'Closed Won' is won, a stage starting with 'Closed', 'Lost' or"
+        " 'Disqualified' is closed)",
     )
     if won_count and not has_won:
         checker.warnings.append(f"{won_count:,} opportunities read as won from the stage")
+    checker.warnings.extend([open_note] if open_note else [])
+
+
+def _open_stages(ctx: pl.DataFrame) -> str | None:
+    """The warning naming the stages read as open, the most frequent first, with counts
+    (None when none is open)."""
+    stages = (
+        ctx.filter(~pl.col("is_closed").fill_null(False) & pl.col("stage").is_not_null())
+        .group_by("stage")
+        .len()
+        .sort(["len", "stage"], descending=[True, False])
+    )
+    total = int(stages["len"].sum())
+    if not total:
+        return None
+    shown = ", ".join(
+        f"{short(stage)!r}: {count:,}"
+        for stage, count in stages.head(OPEN_STAGES_SHOWN).iter_rows()
+    )
+    more = ", …" if stages.height > OPEN_STAGES_SHOWN else ""
+    noun = "opportunities" if total != 1 else "opportunity"
+    # counts first, examples in "(e.g. …)": the batches of a table import add them up
+    return (
+        f"{total:,} {noun} read as open from the stage (e.g. {shown}{more}): if one of these"
+        " stages means closed, rename it to 'Closed Lost' or 'Closed Won' in a mapping"
+        " file's values"
+    )
 
 
 def _check_polygons(checker: Checker) -> None:
