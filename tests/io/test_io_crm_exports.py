@@ -481,7 +481,8 @@ def test_open_stages_are_named_even_when_none_is_closed(make_file: Any) -> None:
     text = "Id,AccountId,StageName,Amount,CreatedDate\nO1,A1,Abandoned,10,2025-01-02\n"
     report = load_file(make_file(text), "opportunities", known_ids={"accounts": ["A1"]}).report
     assert report.warnings == [
-        "1 opportunity read as open from the stage (e.g. 'Abandoned': 1): if one of these"
+        # one noun for any count, as the closed ones: a table's batches add the counts up
+        "1 opportunities read as open from the stage (e.g. 'Abandoned': 1): if one of these"
         " stages means closed, rename it to 'Closed Lost' or 'Closed Won' in a mapping"
         " file's values"
     ]

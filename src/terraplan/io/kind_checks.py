@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import polars as pl
 
 from terraplan.io.checker import RAW, Checker
+from terraplan.io.readers import ROW
 from terraplan.io.report import short
 
 
-def check_kind(checker: Checker) -> None:
-    """Cross-field checks of ``checker.spec.kind``."""
+def check_kind(checker: Checker, today: date | None = None) -> None:
+    """Cross-field checks of ``checker.spec.kind``; ``today`` (default: the real one) is the
+    day dates after it are called out (:func:`future_dates`)."""
     kind = checker.spec.kind
     col = pl.col
     if kind == "accounts" and checker.has("parent_id"):
@@ -43,12 +46,15 @@ def check_kind(checker: Checker) -> None:
     elif kind == "opportunities":
         _blank_amounts(checker)
         _closed_and_won_from_stage(checker)
+        future_dates(checker, today)
         checker.add(col("is_won") & ~col("is_closed"), "is_won", "a won opportunity must be closed")
         checker.add(
             col("close_date") < col("created_date"),
             "close_date",
             "closes before it was created",
         )
+    elif kind in ("sales_lines", "leads"):
+        future_dates(checker, today)
     elif kind == "acquisition_costs":
         checker.add(col("period_end") < col("period_start"), "period_end", "ends before it starts")
     elif kind == "targets":
@@ -146,12 +152,52 @@ def _open_stages(ctx: pl.DataFrame) -> str | None:
         for stage, count in stages.head(OPEN_STAGES_SHOWN).iter_rows()
     )
     more = ", …" if stages.height > OPEN_STAGES_SHOWN else ""
-    noun = "opportunities" if total != 1 else "opportunity"
-    # counts first, examples in "(e.g. …)": the batches of a table import add them up
+    # counts first, examples in "(e.g. …)", one noun: the batches of a table import add them up
     return (
-        f"{total:,} {noun} read as open from the stage (e.g. {shown}{more}): if one of these"
+        f"{total:,} opportunities read as open from the stage (e.g. {shown}{more}): if one of these"
         " stages means closed, rename it to 'Closed Lost' or 'Closed Won' in a mapping"
         " file's values"
+    )
+
+
+#: Days after today a date may lie before it is called out: an export made this evening in
+#: one time zone and imported in another is dated tomorrow there.
+FUTURE_SLACK_DAYS = 1
+
+
+def future_dates(checker: Checker, today: date | None = None) -> None:
+    """One warning for the rows dated after ``today`` (default: the real today): what has
+    happened cannot lie ahead, so such a date is a typo (``2052`` for ``2025``), and kept
+    silently it would move the KPIs' as-of date, which is the latest date, years ahead.
+    Sales lines' dates, created dates, and the close dates of closed opportunities count;
+    an open opportunity's close date is a forecast, and is rightly ahead. The rows are kept."""
+    today = today or date.today()
+    limit = today + timedelta(days=FUTURE_SLACK_DAYS)
+    kind = checker.spec.kind
+    checks: list[tuple[str, pl.Expr]] = [("date", pl.lit(True))] if kind == "sales_lines" else []
+    checks.append(("created_date", pl.lit(True)))
+    if kind == "opportunities":
+        checks.append(("close_date", pl.col("is_closed").fill_null(False)))
+    checks = [(name, when) for name, when in checks if checker.has(name)]
+    if not checks:
+        return
+    ahead = [((pl.col(name) > limit) & when).fill_null(False) for name, when in checks]
+    found = checker.ctx.select(
+        pl.col(ROW),
+        *(mask.alias(name) for mask, (name, _) in zip(ahead, checks, strict=True)),
+        *(checker.value_of(name).alias(f"{name}{RAW}") for name, _ in checks),
+    ).filter(pl.any_horizontal(name for name, _ in checks))
+    if not found.height:
+        return
+    first = found.row(0, named=True)
+    name = next(name for name, _ in checks if first[name])
+    value = short(str(first[f"{name}{RAW}"]))
+    noun = "rows have" if found.height != 1 else "row has"
+    # counts first, example in "(e.g. …)": the batches of a table import add them up
+    checker.warnings.append(
+        f"{found.height:,} {noun} a date after today, {today}"
+        f" (e.g. row {first[ROW]}, column {short(checker.column_of(name))!r}: {value!r}): kept;"
+        " if it is a typo, fix it and import again, as KPIs are computed as of the latest date"
     )
 
 
