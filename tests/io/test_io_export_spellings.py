@@ -192,7 +192,10 @@ def test_short_years_and_date_times_in_a_file(make_file: Any, fmt: str) -> None:
     last = two_digit_year_limit()
     assert result.report.warnings == [
         f"column 'date' writes two-digit years (e.g. '3/5/25'): 00-{last % 100:02d} are read as"
-        f" {last - last % 100}-{last}, {last % 100 + 1:02d}-99 as {last - 99}-{last - last % 100 - 1}"
+        f" {last - last % 100}-{last}, {last % 100 + 1:02d}-99 as {last - 99}-{last - last % 100 - 1}",
+        "column 'date' does not show the date order (every day and month is 12 or less):"
+        " slashed dates are read as month/day/year; if they are day/month/year, write them"
+        " as YYYY-MM-DD",
     ]
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import polars as pl
 
 from terraplan.io.checker import RAW, Checker
+from terraplan.io.readers import ROW
+from terraplan.io.report import short
 
 
-def check_kind(checker: Checker) -> None:
-    """Cross-field checks of ``checker.spec.kind``."""
+def check_kind(checker: Checker, today: date | None = None) -> None:
+    """Cross-field checks of ``checker.spec.kind``; ``today`` (default: the real one) is the
+    day dates after it are called out (:func:`future_dates`)."""
     kind = checker.spec.kind
     col = pl.col
     if kind == "accounts" and checker.has("parent_id"):
@@ -42,12 +46,15 @@ def check_kind(checker: Checker) -> None:
     elif kind == "opportunities":
         _blank_amounts(checker)
         _closed_and_won_from_stage(checker)
+        future_dates(checker, today)
         checker.add(col("is_won") & ~col("is_closed"), "is_won", "a won opportunity must be closed")
         checker.add(
             col("close_date") < col("created_date"),
             "close_date",
             "closes before it was created",
         )
+    elif kind in ("sales_lines", "leads"):
+        future_dates(checker, today)
     elif kind == "acquisition_costs":
         checker.add(col("period_end") < col("period_start"), "period_end", "ends before it starts")
     elif kind == "targets":
@@ -66,7 +73,14 @@ def check_kind(checker: Checker) -> None:
 #: HubSpot's internal stage ids run the words together (``closedwon``).
 WON_STAGES = ("closed won", "won", "closedwon")
 #: Stage words that say an opportunity is closed without being won.
-LOST_STAGES = ("closed lost", "lost", "closedlost")
+LOST_STAGES = ("closed lost", "lost", "closedlost", "closed", "disqualified")
+#: First words of a stage that say it is won (``Won - Renewal``, ``Closed Won (Expansion)``)
+#: or closed (``Lost - No Decision``, ``Closed/Lost (no budget)``, ``Disqualified - Spam``):
+#: only words that cannot mean an open deal ("Unqualified" may be a stage before qualifying).
+WON_PREFIXES = ("closed won ", "won ")
+CLOSED_PREFIXES = ("closed ", "lost ", "disqualified ", "closedlost")
+#: How many of the stages read as open the warning names.
+OPEN_STAGES_SHOWN = 4
 
 
 def _closed_and_won_from_stage(checker: Checker) -> None:
@@ -74,22 +88,25 @@ def _closed_and_won_from_stage(checker: Checker) -> None:
 
     A Salesforce opportunity report often carries ``Stage`` but neither ``Closed`` nor
     ``Won``; without this every opportunity would read as open (closed deals counted as
-    open pipeline, no win rate). A stage reading "Closed Won" (or "Won") is closed and won,
-    one starting with "Closed" (or reading "Lost") is closed; ``is_closed`` also follows a
-    won flag given in the file. One warning says what was read (none when all are open).
+    open pipeline, no win rate). A stage reading "Won" or "Closed Won", or starting with
+    them ("Won - Renewal"), is closed and won; one reading or starting with "Closed", "Lost"
+    or "Disqualified" is closed; ``is_closed`` also follows a won flag given in the file.
+    One warning says what was read as closed (none when all are open), and one names the
+    stages read as open with their counts, so that a closed stage worded otherwise
+    ("Abandoned") shows among them and can be renamed with a mapping file.
     """
     has_closed, has_won = checker.has("is_closed"), checker.has("is_won")
     if not checker.has("stage") or (has_closed and has_won):
         return
     words = pl.col("stage").str.to_lowercase().str.replace_all(r"[^a-z]+", " ").str.strip_chars()
-    # "Closed Won - Renewal", "Closed Won (Expansion)": won too
-    won_stage = (words.is_in(WON_STAGES) | words.str.starts_with("closed won ")).fill_null(False)
+    spaced = pl.concat_str(words, pl.lit(" "))  # "won" starts with "won " too
+    won_stage = (
+        words.is_in(WON_STAGES) | pl.any_horizontal(spaced.str.starts_with(p) for p in WON_PREFIXES)
+    ).fill_null(False)
     closed_stage = (
         won_stage
         | words.is_in(LOST_STAGES)
-        | (words == "closed")
-        | words.str.starts_with("closed ")
-        | words.str.starts_with("closedlost")
+        | pl.any_horizontal(spaced.str.starts_with(p) for p in CLOSED_PREFIXES)
     ).fill_null(False)
     updates: list[pl.Expr] = []
     if not has_won:
@@ -100,18 +117,88 @@ def _closed_and_won_from_stage(checker: Checker) -> None:
     checker.ctx = checker.ctx.with_columns(updates)
     closed = int(checker.ctx["is_closed"].sum())
     won_count = int(checker.ctx["is_won"].sum())
-    if not closed:
-        return  # every opportunity is open, as without the columns
+    open_note = None if has_closed else _open_stages(checker.ctx)
+    if not closed:  # every opportunity is open, as without the columns
+        checker.warnings.extend([open_note] if open_note else [])
+        return
     missing = " or ".join(
         name for name, given in (("is_closed", has_closed), ("is_won", has_won)) if not given
     )
     # counts first: the batches of a table import add such warnings up into one each
     checker.warnings.append(
         f"{closed:,} opportunities read as closed from the stage: no {missing} column"
-        " ('Closed Won' is won, a stage starting with 'Closed' is closed)"
+        " ('Won' or 'Closed Won' is won, a stage starting with 'Closed', 'Lost' or"
+        " 'Disqualified' is closed)",
     )
     if won_count and not has_won:
         checker.warnings.append(f"{won_count:,} opportunities read as won from the stage")
+    checker.warnings.extend([open_note] if open_note else [])
+
+
+def _open_stages(ctx: pl.DataFrame) -> str | None:
+    """The warning naming the stages read as open, the most frequent first, with counts
+    (None when none is open)."""
+    stages = (
+        ctx.filter(~pl.col("is_closed").fill_null(False) & pl.col("stage").is_not_null())
+        .group_by("stage")
+        .len()
+        .sort(["len", "stage"], descending=[True, False])
+    )
+    total = int(stages["len"].sum())
+    if not total:
+        return None
+    shown = ", ".join(
+        f"{short(stage)!r}: {count:,}"
+        for stage, count in stages.head(OPEN_STAGES_SHOWN).iter_rows()
+    )
+    more = ", …" if stages.height > OPEN_STAGES_SHOWN else ""
+    # counts first, examples in "(e.g. …)", one noun: the batches of a table import add them up
+    return (
+        f"{total:,} opportunities read as open from the stage (e.g. {shown}{more}): if one of these"
+        " stages means closed, rename it to 'Closed Lost' or 'Closed Won' in a mapping"
+        " file's values"
+    )
+
+
+#: Days after today a date may lie before it is called out: an export made this evening in
+#: one time zone and imported in another is dated tomorrow there.
+FUTURE_SLACK_DAYS = 1
+
+
+def future_dates(checker: Checker, today: date | None = None) -> None:
+    """One warning for the rows dated after ``today`` (default: the real today): what has
+    happened cannot lie ahead, so such a date is a typo (``2052`` for ``2025``), and kept
+    silently it would move the KPIs' as-of date, which is the latest date, years ahead.
+    Sales lines' dates, created dates, and the close dates of closed opportunities count;
+    an open opportunity's close date is a forecast, and is rightly ahead. The rows are kept."""
+    today = today or date.today()
+    limit = today + timedelta(days=FUTURE_SLACK_DAYS)
+    kind = checker.spec.kind
+    checks: list[tuple[str, pl.Expr]] = [("date", pl.lit(True))] if kind == "sales_lines" else []
+    checks.append(("created_date", pl.lit(True)))
+    if kind == "opportunities":
+        checks.append(("close_date", pl.col("is_closed").fill_null(False)))
+    checks = [(name, when) for name, when in checks if checker.has(name)]
+    if not checks:
+        return
+    ahead = [((pl.col(name) > limit) & when).fill_null(False) for name, when in checks]
+    found = checker.ctx.select(
+        pl.col(ROW),
+        *(mask.alias(name) for mask, (name, _) in zip(ahead, checks, strict=True)),
+        *(checker.value_of(name).alias(f"{name}{RAW}") for name, _ in checks),
+    ).filter(pl.any_horizontal(name for name, _ in checks))
+    if not found.height:
+        return
+    first = found.row(0, named=True)
+    name = next(name for name, _ in checks if first[name])
+    value = short(str(first[f"{name}{RAW}"]))
+    noun = "rows have" if found.height != 1 else "row has"
+    # counts first, example in "(e.g. …)": the batches of a table import add them up
+    checker.warnings.append(
+        f"{found.height:,} {noun} a date after today, {today}"
+        f" (e.g. row {first[ROW]}, column {short(checker.column_of(name))!r}: {value!r}): kept;"
+        " if it is a typo, fix it and import again, as KPIs are computed as of the latest date"
+    )
 
 
 def _check_polygons(checker: Checker) -> None:

@@ -18,7 +18,8 @@ Accepted spellings:
 - dates: ISO ``2024-03-05``, ISO date-times with any time zone (Salesforce
   ``2024-03-05T10:11:12.000+0000``; the date is taken as written, not converted), US
   ``3/5/2024`` (month first; day first in a column whose dates show it, ``25/03/2024``:
-  :func:`slashed_day_first`) and ``05.03.2024`` (day first). Slashed and dotted dates may
+  :func:`slashed_day_first`, or when no date shows the order and the numbers have a decimal
+  comma: :func:`guessed_order`) and ``05.03.2024`` (day first). Slashed and dotted dates may
   have a two-digit year (``3/5/24``: :func:`two_digit_year_limit`) and a time, taken off as
   for ISO: ``3/5/2024 10:30 AM``, ``3/5/2024, 10:30:00 PM``, ``3/5/2024 14:30``,
   ``05.03.2024 14:30`` (hours 0-23, or 1-12 with AM/PM; minutes and seconds 00-59);
@@ -263,6 +264,38 @@ def parse_date(text: pl.Expr, *, day_first: bool = False, year_limit: int | None
     return pl.coalesce(iso, us, dotted)
 
 
+#: Why slashed dates are read in an order no date of the file shows (every day and month is
+#: 12 or less): the file's numbers are written with a decimal comma (``1.000,00``, the
+#: European way, whose dates are day first), or nothing tells (month first, the US way).
+Guess = Literal["decimal comma", "month first"]
+
+
+def guessed_order(decimal: Decimal | None) -> Guess:
+    """The order slashed dates are read in when no date of the file shows it: day first in a
+    file whose numbers have a decimal comma (a European export: ``01/12/2025;1.000,00`` is
+    1 December), else month first."""
+    return "decimal comma" if decimal == "comma" else "month first"
+
+
+def guessed_order_note(columns: Sequence[str], guess: Guess) -> str:
+    """The note saying which order the slashed dates of ``columns`` were read in, and how to
+    have them read otherwise (no option names the order: the dates themselves must show it)."""
+    names = ", ".join(repr(c) for c in columns)
+    which = f"column{'s' if len(columns) > 1 else ''} {names}"
+    if guess == "decimal comma":
+        return (
+            f"{which} do{'es' if len(columns) == 1 else ''} not show the date order (every day"
+            " and month is 12 or less): slashed dates are read as day/month/year, as the"
+            " file's numbers are written with a decimal comma (1.000,50); if they are"
+            " month/day/year, write them as YYYY-MM-DD"
+        )
+    return (
+        f"{which} do{'es' if len(columns) == 1 else ''} not show the date order (every day"
+        " and month is 12 or less): slashed dates are read as month/day/year; if they are"
+        " day/month/year, write them as YYYY-MM-DD"
+    )
+
+
 def column_dates(
     values: pl.Series,
     column: str,
@@ -270,16 +303,23 @@ def column_dates(
     *,
     day_first: bool | None = None,
     like: Sequence[str] = (),
+    guess: Guess | None = None,
 ) -> tuple[pl.Expr, list[str]]:
     """The date parser of the text ``values`` of ``column``, and warnings saying how its
     slashed dates are read: day first (:func:`slashed_day_first`, unless ``day_first`` is
     given: an earlier batch of the same import decided), two-digit years. ``like``: the
     other date columns of the file that decided a day-first order this column does not show
-    (:func:`file_day_first`)."""
-    if day_first is None:
+    (:func:`file_day_first`). ``guess``: no date of the file shows the order, which is read
+    as :func:`guessed_order` says (the caller says so once for all such columns:
+    :func:`guessed_order_note`)."""
+    if guess is not None:
+        day_first = guess == "decimal comma"
+    elif day_first is None:
         day_first = slashed_day_first(values)
     notes = []
-    if day_first and like:
+    if guess is not None:
+        pass
+    elif day_first and like:
         others = ", ".join(repr(c) for c in like)
         notes.append(
             f"column {column!r} does not show its date order (every day and month is 12 or"

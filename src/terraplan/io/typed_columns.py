@@ -46,6 +46,10 @@ def typed_columns(
     year_limit = parsing.two_digit_year_limit()
     dates = _date_orders(table, spec, text, readings)
     deciders = parsing.file_day_first({short(fields[n]): shown for n, (shown, _) in dates.items()})
+    # no date of the file shows the order: the numbers' decimal separator decides it
+    shows_order = any(day or month for (day, month), _ in dates.values())
+    guess = None if shows_order else parsing.guessed_order(decimal)
+    guessed: dict[parsing.Guess, list[str]] = {}
     exprs: list[pl.Expr] = []
     for spec_field in spec.fields:
         name = spec_field.name
@@ -64,19 +68,34 @@ def typed_columns(
             follows = bool(deciders) and any_slashed and not (day or month)
             if readings is not None:
                 order = readings.day_first(
-                    table, name, text[name], report, follow_day_first=bool(deciders)
+                    table,
+                    name,
+                    text[name],
+                    report,
+                    follow_day_first=bool(deciders),
+                    decimal_comma=guess == "decimal comma",
                 )
-                follows = readings.orders.get(name) == "file"
+                state = readings.orders.get(name)
+                follows = state == "file"
+                column_guess: parsing.Guess | None = None
+                if state == "comma" and any_slashed:
+                    column_guess = "decimal comma"
+                elif state == "default" and any_slashed and guess is not None:
+                    column_guess = "month first"
             else:
                 order = True if follows else None
+                column_guess = guess if any_slashed and not (day or month) else None
             parsed, notes = parsing.column_dates(
                 text[name],
                 short(fields[name]),
                 year_limit,
                 day_first=order,
                 like=deciders if follows else (),
+                guess=column_guess,
             )
             report.warnings.extend(notes)
+            if column_guess is not None:
+                guessed.setdefault(column_guess, []).append(short(fields[name]))
         else:
             parsed = _parser(spec_field, mode)(pl.col(name))
         if spec_field.type not in ("str", "list"):
@@ -108,6 +127,7 @@ def typed_columns(
             dtype = parsing.text_type(text[column])
             exprs.append(parsing.cast_text(pl.col(column), dtype).alias(column))
             attribute_types[name] = dtype
+    report.warnings.extend(parsing.guessed_order_note(c, g) for g, c in guessed.items())
     ctx = text.with_columns(exprs)
     dropped = [f"attributes.{n}" for n in table.columns.attributes if n not in attribute_types]
     return ctx.drop(dropped)
