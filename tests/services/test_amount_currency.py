@@ -198,7 +198,7 @@ def test_pound_amounts_are_stored_as_gbp_and_refuse_euros_later(
     _write(tmp_path / "Account.csv", "Id,Name", ["A1,Acme"])
     import_file(db, tmp_path / "Account.csv", "accounts")
     pounds = import_file(db, _lines(tmp_path, "gbp.csv", ["£1000", "£500", "20"]), "sales_lines")
-    assert "amounts are in GBP (column 'Amount', written with £)" in pounds.report.warnings
+    assert pounds.report.details["amounts_currency"] == "GBP"
     assert database_status(db).currencies == {"sales_lines": "GBP"}
     euros = _write(tmp_path / "eur.csv", "Id,AccountId,Date,Amount", ["E1,A1,2025-03-05,EUR 100"])
     with pytest.raises(DataError, match=r"amounts are in EUR \(column 'Amount', first at row 2\)"):
@@ -215,7 +215,7 @@ def test_dollar_amounts_follow_the_dollar_the_import_names(db: Database, tmp_pat
         "sales_lines",
         currencies=Currencies.of("CAD", source="--currency"),
     )
-    assert "amounts are in CAD (column 'Amount', written with $)" in cad.report.warnings
+    assert cad.report.details["amounts_currency"] == "CAD"
     assert database_status(db).currencies == {"sales_lines": "CAD"}
     # a later plain $ file is read as USD by default: refused beside the Canadian dollars
     with pytest.raises(DataError, match=r"amounts are in USD .*are in CAD"):

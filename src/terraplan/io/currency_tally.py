@@ -215,10 +215,10 @@ class CurrencyTally:
                 f" amounts converted to {reporting}",
             )
             return
-        if codes and not self.converted:
+        if codes and not self.converted and codes[0] not in self.symbol_codes.values():
+            # (a symbol is no news: `status` and any refusal say what it was read as)
             report.warnings.append(
-                f"amounts are in {codes[0]} (column {short(str(self.column))!r}"
-                f"{self._written_with(codes[0], reporting)})"
+                f"amounts are in {codes[0]} (column {short(str(self.column))!r})"
             )
         for sign, code in sorted(self.symbol_codes.items()):
             if code is None:
@@ -250,19 +250,6 @@ class CurrencyTally:
         signs = [s for s, code in self.symbol_codes.items() if code == name]
         written = f", written with {signs[0]}" if signs else ""
         return f"column {short(str(column))!r}, first at {self._where(file, row)}{written}"
-
-    def _written_with(self, code: str, reporting: str | None) -> str:
-        """``, written with €`` when symbols named ``code``; for ``$`` read as USD because
-        nothing named another dollar, how to name one."""
-        signs = [s for s, c in self.symbol_codes.items() if c == code]
-        if not signs:
-            return ""
-        text = f", written with {signs[0]}"
-        options = SYMBOL_CURRENCIES[signs[0]]
-        if len(options) > 1 and code == options[0] and reporting != code:
-            text += f"; for another currency written {signs[0]}, name it with --currency"
-            text += f" ({', '.join(options[1:3])}…)"
-        return text
 
     def _listing(self, codes: list[str]) -> str:
         parts = []
