@@ -28,6 +28,7 @@ from terraplan.io.report import ImportReport
 from terraplan.io.schema import PLANNED_KINDS, kind_spec
 from terraplan.io.validation import missing_columns, validate
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
+from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
 from terraplan.storage.database import Database
 from terraplan.storage.orm import ImportRunRow
@@ -115,6 +116,8 @@ def import_file(
     progress(step, 0, frame.height)
     with UnitOfWork(db) as uow:
         written = write_rows(uow, kind, frame, report, stored)
+        if kind == "reps" and written:
+            resolve_into(uow.session.connection(), report)
         uow.session.add(
             ImportRunRow(
                 kind=kind,

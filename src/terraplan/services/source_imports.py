@@ -43,6 +43,7 @@ from terraplan.services.imports import (
     territory_plans,
     write_rows,
 )
+from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
 from terraplan.storage.database import Database
 from terraplan.storage.orm import ImportRunRow
@@ -137,6 +138,8 @@ def import_source(
                 _refusal(final, on_error), details={"file": final.file, "report": final.to_dict()}
             )
         check_amounts_currency(uow.session.connection(), spec.kind, final)
+        if spec.kind == "reps" and written:
+            resolve_into(uow.session.connection(), final)
         uow.session.add(
             ImportRunRow(
                 kind=spec.kind,
