@@ -13,7 +13,7 @@ import pytest
 
 from terraplan.errors import DataError, InvalidParameterError
 from terraplan.io import iter_records, load_file
-from terraplan.io.currency import Currencies, parse_rates, read_currencies
+from terraplan.io.currency import Currencies, parse_rates, read_currencies, symbol_currency
 
 FORMATS = ["csv", "xlsx", "parquet"]
 USD = Currencies.of("USD", {"EUR": 1.08, "GBP": 1.25}, source="rates.csv")
@@ -377,3 +377,39 @@ def test_accounts_of_one_currency_import_as_before(make_file: Any) -> None:
     result = _load(make_file(text), "accounts")
     assert result.report.ok and _revenues(result) == {"001A": 1000.0}
     assert not [w for w in result.report.warnings if "currenc" in w]
+
+
+def test_a_currency_symbol_names_its_currency() -> None:
+    assert symbol_currency("€", Currencies()) == "EUR"
+    assert symbol_currency("£", Currencies.of("USD")) == "GBP"
+    assert symbol_currency("$", Currencies()) == "USD"
+    assert symbol_currency("$", Currencies.of("cad")) == "CAD"
+    assert symbol_currency("$", Currencies.of("EUR", {"AUD": 0.6})) == "AUD"
+    assert symbol_currency("$", Currencies.of("EUR", {"AUD": 0.6, "USD": 0.9})) == "USD"
+    assert symbol_currency("¥", Currencies()) is None
+    assert symbol_currency("¥", Currencies.of("EUR", {"CNY": 0.13})) == "CNY"
+
+
+def test_amounts_written_with_one_symbol_carry_its_currency(make_file: Any) -> None:
+    text = 'Line ID,Account ID,Date,Amount\nL1,001A,2025-01-10,"€ 1,000"\nL2,001A,2025-01-11,20\n'
+    path = make_file(text)
+    plain = _load(path, "sales_lines")
+    assert plain.report.details["amounts_currency"] == "EUR"
+    assert not [w for w in plain.report.warnings if w.startswith("amounts are in")]
+    assert "1 row with no currency read as EUR (the file's one currency)" in plain.report.warnings
+    refused = _load(path, "sales_lines", currencies=Currencies.of("USD"))
+    [error] = refused.report.file_errors
+    assert error.reason.startswith(
+        "amounts are in EUR (column 'Amount': EUR: 1 row, first at row 2"
+    )
+    assert "not in the reporting currency USD" in error.reason
+    converted = _load(path, "sales_lines", currencies=USD)
+    assert converted.report.ok, converted.report.summary()
+    assert _amounts(converted) == {"L1": 1080.0, "L2": 20.0}
+    dollars = _load(make_file(text.replace("€ ", "$")), "sales_lines")
+    assert dollars.report.details["amounts_currency"] == "USD"
+    euros = Currencies.of("EUR", {"GBP": 1.2}, source="rates.csv")
+    missing = _load(make_file(text.replace("€ ", "$")), "sales_lines", currencies=euros)
+    assert [(e.row, e.field, e.reason) for e in missing.report.errors] == [
+        (2, "currency", "no exchange rate for USD in rates.csv; add a line USD,rate")
+    ]

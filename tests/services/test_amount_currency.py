@@ -60,7 +60,10 @@ def test_dollars_after_euros_are_refused_and_nothing_is_written(
     with pytest.raises(DataError) as refused:
         import_file(db, _dollar_opportunities(tmp_path), "opportunities")
     message = refused.value.message
-    assert "Opportunity.csv: amounts are in USD, but the sales lines" in message
+    assert (
+        "Opportunity.csv: amounts are in USD (column 'CurrencyIsoCode', first at row 2),"
+        " but the sales lines" in message
+    )
     assert message.endswith("; nothing was imported")
     assert "SalesLines.csv" in message and "are in EUR" in message
     assert "--rates" in message and "--currency EUR" in message
@@ -100,7 +103,9 @@ def test_account_revenue_in_another_currency_is_refused(
         "Id,Name,AnnualRevenue,CurrencyIsoCode",
         ["A1,Acme,2000000,GBP"],
     )
-    with pytest.raises(DataError, match="amounts are in GBP, but the sales lines"):
+    with pytest.raises(
+        DataError, match=r"amounts are in GBP \(column 'CurrencyIsoCode', first at row 2\), but the"
+    ):
         import_file(euro_lines, tmp_path / "Account2.csv", "accounts")
     assert _count(euro_lines, "SELECT COUNT(*) FROM accounts WHERE annual_revenue > 0") == 0
 
@@ -152,6 +157,94 @@ def test_a_database_source_is_checked_the_same_way(euro_lines: Database, tmp_pat
         )
     source = parse_source(f"sqlite:///{path}?table=opps")
     assert source is not None
-    with pytest.raises(DataError, match="amounts are in USD, but the sales lines"):
+    with pytest.raises(
+        DataError,
+        match=r"amounts are in USD \(column 'CurrencyIsoCode', first at row 1\), but the sales",
+    ):
         import_source(euro_lines, source, "opportunities", batch_rows=1)
     assert _count(euro_lines, "SELECT COUNT(*) FROM opportunities") == 0
+
+
+# --- amounts written with a currency symbol ---------------------------------------------
+
+
+def _lines(tmp_path: Path, name: str, amounts: list[str]) -> Path:
+    rows = [f'S{i},A1,2025-03-0{i},"{amount}"' for i, amount in enumerate(amounts, start=1)]
+    return _write(tmp_path / name, "Id,AccountId,Date,Amount", rows)
+
+
+def test_dollar_amounts_after_euros_are_refused(euro_lines: Database, tmp_path: Path) -> None:
+    """``$3000`` is not in EUR: the file is refused, not noted as taken to be in EUR."""
+    before = _count(euro_lines, "SELECT COUNT(*) FROM sales_lines")
+    with pytest.raises(DataError) as refused:
+        import_file(euro_lines, _lines(tmp_path, "usd.csv", ["$3000"]), "sales_lines")
+    message = refused.value.message
+    assert (
+        "usd.csv: amounts are in USD (column 'Amount', first at row 2, written with $)" in message
+    )
+    assert "are in EUR" in message and "--currency EUR" in message
+    assert refused.value.details["where"] == "column 'Amount', first at row 2, written with $"
+    assert _count(euro_lines, "SELECT COUNT(*) FROM sales_lines") == before
+    # converted with a rate for the dollar, the file goes in, in EUR
+    euros = Currencies.of("EUR", {"USD": 0.9}, source="rates.csv")
+    outcome = import_file(euro_lines, tmp_path / "usd.csv", "sales_lines", currencies=euros)
+    assert outcome.written == 1
+    assert _count(euro_lines, "SELECT amount FROM sales_lines WHERE id = 'S1'") == 2700.0
+
+
+def test_pound_amounts_are_stored_as_gbp_and_refuse_euros_later(
+    db: Database, tmp_path: Path
+) -> None:
+    _write(tmp_path / "Account.csv", "Id,Name", ["A1,Acme"])
+    import_file(db, tmp_path / "Account.csv", "accounts")
+    pounds = import_file(db, _lines(tmp_path, "gbp.csv", ["£1000", "£500", "20"]), "sales_lines")
+    assert pounds.report.details["amounts_currency"] == "GBP"
+    assert database_status(db).currencies == {"sales_lines": "GBP"}
+    euros = _write(tmp_path / "eur.csv", "Id,AccountId,Date,Amount", ["E1,A1,2025-03-05,EUR 100"])
+    with pytest.raises(DataError, match=r"amounts are in EUR \(column 'Amount', first at row 2\)"):
+        import_file(db, euros, "sales_lines")
+    assert _count(db, "SELECT SUM(amount) FROM sales_lines") == 1520.0
+
+
+def test_dollar_amounts_follow_the_dollar_the_import_names(db: Database, tmp_path: Path) -> None:
+    _write(tmp_path / "Account.csv", "Id,Name", ["A1,Acme"])
+    import_file(db, tmp_path / "Account.csv", "accounts")
+    cad = import_file(
+        db,
+        _lines(tmp_path, "cad.csv", ["$100"]),
+        "sales_lines",
+        currencies=Currencies.of("CAD", source="--currency"),
+    )
+    assert cad.report.details["amounts_currency"] == "CAD"
+    assert database_status(db).currencies == {"sales_lines": "CAD"}
+    # a later plain $ file is read as USD by default: refused beside the Canadian dollars
+    with pytest.raises(DataError, match=r"amounts are in USD .*are in CAD"):
+        import_file(db, _lines(tmp_path, "more.csv", ["$5"]), "sales_lines")
+
+
+def test_yen_amounts_name_no_currency_but_are_told_from_euros(
+    euro_lines: Database, tmp_path: Path
+) -> None:
+    yen = _lines(tmp_path, "yen.csv", ["¥3000"])
+    with pytest.raises(DataError) as refused:
+        import_file(euro_lines, yen, "sales_lines")
+    assert (
+        "amounts written with ¥ (column 'Amount', first at row 2) are in JPY or CNY, but the"
+        " sales lines imported from SalesLines.csv" in refused.value.message
+    )
+    assert refused.value.details["stored_currency"] == "EUR"
+    # named with --currency JPY and converted, it goes in
+    euros = Currencies.of("EUR", {"JPY": 0.006}, source="rates.csv")
+    assert import_file(euro_lines, yen, "sales_lines", currencies=euros).written == 1
+
+
+def test_yen_amounts_beside_stored_yen_go_in(db: Database, tmp_path: Path) -> None:
+    _write(tmp_path / "Account.csv", "Id,Name", ["A1,Acme"])
+    import_file(db, tmp_path / "Account.csv", "accounts")
+    first = _lines(tmp_path, "jpy.csv", ["¥3000"])
+    import_file(db, first, "sales_lines", currencies=Currencies.of("JPY", source="--currency"))
+    again = import_file(db, _lines(tmp_path, "more.csv", ["¥10", "¥20"]), "sales_lines")
+    assert again.written == 2
+    assert any(
+        w.startswith("amounts written with ¥ taken to be in JPY") for w in again.report.warnings
+    )

@@ -117,7 +117,10 @@ def test_a_currency_in_a_later_batch_counts(tmp_path: Path) -> None:
     one = parse_source(_sqlite_lines(tmp_path, euros))
     assert one is not None
     # ... but the lines stored are in USD now: EUR ones are refused unless named on purpose
-    with pytest.raises(DataError, match="amounts are in EUR, but the sales lines imported from"):
+    with pytest.raises(
+        DataError,
+        match=r"amounts are in EUR \(column 'CurrencyIsoCode', first at row 10\), but the sales lines",
+    ):
         import_source(db, one, "sales_lines", batch_rows=4)
     plain = import_source(db, one, "sales_lines", batch_rows=4, currencies=Currencies.of("EUR"))
     assert "amounts are in EUR (column 'CurrencyIsoCode')" in plain.report.warnings

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -229,7 +230,12 @@ def test_quotas_without_a_plan_take_their_territorys_plan(db: Database, tmp_path
     rep = "id,rep_id,period_start,period_end,amount\nR1,R9,2025-01-01,2025-12-31,5\n"
     import_file(db, _write(tmp_path, "reps.csv", "id,name\nR9,Ann\n"), "reps")
     outcome = import_file(db, _write(tmp_path, "r.csv", rep), "targets")
-    assert outcome.report.warnings == ["1 rep target names no plan: given the only plan, P1"]
+    assert outcome.report.warnings == [
+        "1 rep target names no plan: given the only plan, P1",
+        # the quotas' $ named USD
+        "no currency named: amounts taken to be in USD, like the targets imported from q.csv"
+        f" on {datetime.now(UTC):%Y-%m-%d}",
+    ]
     assert _stored_target_plans(db)["R1"] == "P1"
 
 
@@ -286,7 +292,12 @@ def test_quotas_of_a_territory_several_plans_hold_go_to_the_active_one(
     rep = "id,rep_id,period_start,period_end,amount\nR1,R9,2025-01-01,2025-12-31,5\n"
     import_file(db, _write(tmp_path, "reps.csv", "id,name\nR9,Ann\n"), "reps")
     outcome = import_file(db, _write(tmp_path, "r.csv", rep), "targets")
-    assert outcome.report.warnings == ["1 rep target names no plan: given the active plan, P2"]
+    assert outcome.report.warnings == [
+        "1 rep target names no plan: given the active plan, P2",
+        # the quotas' $ named USD
+        "no currency named: amounts taken to be in USD, like the targets imported from q.csv"
+        f" on {datetime.now(UTC):%Y-%m-%d}",
+    ]
     assert _stored_target_plans(db)["R1"] == "P2"
 
 

@@ -81,3 +81,26 @@ def test_large_upsert_spans_several_chunks(db: Database) -> None:
         assert bulk.upsert_records(connection, "accounts", _accounts(n, prefix="B")) == n
     with db.connect() as connection:
         assert bulk.count_rows(connection, "accounts") == n
+
+
+def test_an_update_without_a_required_column_keeps_the_stored_value(db: Database) -> None:
+    """Rows leaving out ``name`` (NOT NULL) can only update: SQLite would refuse an upsert."""
+    with db.connect() as connection:
+        bulk.upsert_records(connection, "accounts", _accounts(3))
+    with db.connect() as connection:
+        written = bulk.upsert_records(
+            connection,
+            "accounts",
+            [{"id": "A0001", "potential": 7.0}, {"id": "A0002", "potential": None}],
+        )
+        rows = {r["id"]: r for r in bulk.read_arrow(connection, "accounts").to_pylist()}
+    assert written == 2
+    assert (rows["A0001"]["name"], rows["A0001"]["potential"]) == ("Company 1", 7.0)
+    assert (rows["A0002"]["name"], rows["A0002"]["potential"]) == ("Company 2", None)
+    # a new id has no name to keep: refused (SQLite names the rows, PostgreSQL the column)
+    with db.connect() as connection, pytest.raises(DataError, match=r"rows name no stored|name"):
+        bulk.upsert_records(
+            connection,
+            "accounts",
+            [{"id": "A0001", "potential": 8.0}, {"id": "NEW", "potential": 1.0}],
+        )

@@ -20,9 +20,11 @@ several currencies gives wrong revenue, pipeline, targets and attainment, so an 
 3. amounts of one currency other than the reporting currency the caller named are refused
    too, unless a rate converts them;
 4. without a currency column, amount cells written with their code (``EUR 1,000.00``, as
-   Salesforce's formatted reports write them) name the row's currency; amount cells written
-   with two currency symbols (``€ 1,200`` and ``$300``) are refused: number parsing drops the
-   symbols, and would sum them as one.
+   Salesforce's formatted reports write them) name the row's currency, and so do cells
+   written with one symbol (``€ 1,200``: EUR; ``$300``: USD unless the import names another
+   dollar, see :func:`symbol_currency`), so that a later import in another currency is told
+   apart; amount cells written with two currency symbols (``€ 1,200`` and ``$300``) are
+   refused: number parsing drops the symbols, and would sum them as one.
 
 A currency cell is a 3-letter ISO 4217 code in any case (``eur`` is ``EUR``); anything else is
 an error naming the row. A blank cell means the reporting currency when one is named, else
@@ -85,6 +87,18 @@ CURRENCY_NAMES: dict[str, str] = {
 }  # fmt: skip
 #: Currency symbols number parsing drops (see :mod:`terraplan.io.parsing`).
 SYMBOLS = "$€£¥"
+
+#: The currencies an amount written with a symbol may be in, the one it names when nothing
+#: else tells first: ``$`` is the US dollar unless the import names another dollar; ``¥``
+#: is the yen or the yuan alike, so it names one only when the import does.
+SYMBOL_CURRENCIES: dict[str, tuple[str, ...]] = {
+    "€": ("EUR",),
+    "£": ("GBP",),
+    "$": ("USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN"),
+    "¥": ("JPY", "CNY"),
+}
+#: Symbols that name no currency unless the import picks one of theirs.
+AMBIGUOUS_SYMBOLS = frozenset("¥")
 
 #: Normalized headers (see :func:`terraplan.io.mapping.normalize_header`) naming a record's currency.
 CURRENCY_HEADERS: tuple[str, ...] = (
@@ -174,6 +188,21 @@ def split_codes(text: pl.DataFrame, money: str = "amount") -> pl.DataFrame:
         pl.coalesce(leading.struct.field("2"), trailing.struct.field("1"), amount).alias(money),
         pl.coalesce(leading.struct.field("1"), trailing.struct.field("2")).alias("currency"),
     )
+
+
+def symbol_currency(symbol: str, currencies: Currencies) -> str | None:
+    """The currency of amounts written with ``symbol`` (``$300``): the one of its currencies
+    the import names as reporting currency, else the one its rates name, else the symbol's
+    usual one (``$``: USD); ``None`` for ``¥`` when the import names neither JPY nor CNY."""
+    options = SYMBOL_CURRENCIES.get(symbol, ())
+    if currencies.reporting in options:
+        return currencies.reporting
+    rated = [code for code in options if code in currencies.rates]
+    if len(rated) == 1:
+        return rated[0]
+    if not options or symbol in AMBIGUOUS_SYMBOLS:
+        return None
+    return options[0]
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from terraplan.io.currency import CODE, CURRENCY_NAMES, MONEY_FIELDS, SYMBOLS, Currencies
+from terraplan.io.currency import (
+    CODE,
+    CURRENCY_NAMES,
+    MONEY_FIELDS,
+    SYMBOL_CURRENCIES,
+    SYMBOLS,
+    Currencies,
+    symbol_currency,
+)
 from terraplan.io.report import ImportIssue, ImportReport, short
 
 if TYPE_CHECKING:
@@ -48,6 +56,8 @@ class CurrencyTally:
     #: Currency symbol written in amount cells ($, €, £, ¥) -> rows; first file and row.
     symbols: dict[str, int] = field(default_factory=dict)
     symbol_first: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: Symbol -> the currency it was read as (None: ``¥`` with neither JPY nor CNY named).
+    symbol_codes: dict[str, str | None] = field(default_factory=dict)
     file: str | None = None
     column: str | None = None
     amount_column: str | None = None
@@ -68,8 +78,7 @@ class CurrencyTally:
         self.replaced = self.replaced or columns.replaced
         self.amount_column = self.amount_column or columns.fields.get(money)
         if not checker.has("currency"):
-            self.blank += checker.ctx.height
-            self._count_symbols(checker, money)
+            self._read_symbols(checker, currencies, money)
             return
         self.column = self.column or columns.fields["currency"]
         written = pl.col("currency").str.strip_chars()
@@ -99,26 +108,39 @@ class CurrencyTally:
         if currencies.rates and currencies.reporting is not None:
             self._convert(checker, currencies, money)
 
-    def _count_symbols(self, checker: Checker, money: str) -> None:
-        """Count the currency symbols of the amount cells (``€ 1,200``, ``$300``): read as
-        numbers alone, amounts of two symbols would be summed as one currency."""
+    def _read_symbols(self, checker: Checker, currencies: Currencies, money: str) -> None:
+        """Count the currency symbols of the amount cells (``€ 1,200``, ``$300``) and read
+        each as the currency it names: read as numbers alone, amounts of two symbols would
+        be summed as one currency, and ``$`` amounts taken for the euros already stored."""
         from terraplan.io.checker import RAW
         from terraplan.io.readers import ROW
 
         if money + RAW not in checker.ctx.columns:
+            self.blank += checker.ctx.height
             return
+        symbol = pl.col(money + RAW).str.extract(f"([{SYMBOLS}])", 1)
+        names = {s: symbol_currency(s, currencies) for s in SYMBOL_CURRENCIES}
+        checker.ctx = checker.ctx.with_columns(
+            symbol.replace_strict(names, default=None, return_dtype=pl.String).alias("currency")
+        )
+        self.blank += checker.ctx["currency"].null_count()
         found = (
-            checker.ctx.select(
-                pl.col(money + RAW).str.extract(f"([{SYMBOLS}])", 1).alias("symbol"),
-                pl.col(ROW),
-            )
+            checker.ctx.select(symbol.alias("symbol"), pl.col(ROW))
             .drop_nulls("symbol")
             .group_by("symbol")
             .agg(pl.len().alias("n"), pl.col(ROW).min().alias("first"))
         )
-        for symbol, count, first in found.iter_rows():
-            self.symbols[symbol] = self.symbols.get(symbol, 0) + count
-            self.symbol_first.setdefault(symbol, (checker.table.file, first))
+        for sign, count, first in found.iter_rows():
+            self.symbols[sign] = self.symbols.get(sign, 0) + count
+            self.symbol_first.setdefault(sign, (checker.table.file, first))
+            code = self.symbol_codes.setdefault(sign, names.get(sign))
+            if code is None:
+                continue
+            self.column = self.column or checker.table.columns.fields.get(money)
+            self.counts[code] = self.counts.get(code, 0) + count
+            self.first.setdefault(code, (checker.table.file, first))
+        if currencies.rates and currencies.reporting is not None:
+            self._convert(checker, currencies, money)
 
     def _convert(self, checker: Checker, currencies: Currencies, money: str) -> None:
         assert currencies.reporting is not None
@@ -152,7 +174,15 @@ class CurrencyTally:
         if reporting is not None:
             report.details["reporting_currency"] = reporting
         if self.amount_column is not None:
-            report.details["amounts_currency"] = self._stored_currency(codes, currencies)
+            stored = self._stored_currency(codes, currencies)
+            report.details["amounts_currency"] = stored
+            if stored is not None and stored in self.first:
+                report.details["amounts_where"] = self._first_of(stored)
+            unnamed = [s for s, code in self.symbol_codes.items() if code is None]
+            if stored is None and len(self.symbols) == 1 and unnamed:
+                # ¥: the cross-import check still tells it from the euros already stored
+                report.details["amounts_symbol"] = unnamed[0]
+                report.details["amounts_where"] = self._first_of(unnamed[0])
         if len(self.symbols) > 1:
             listed = "; ".join(
                 f"{symbol}: {_rows(self.symbols[symbol])}, first at"
@@ -185,10 +215,18 @@ class CurrencyTally:
                 f" amounts converted to {reporting}",
             )
             return
-        if codes and not self.converted:
+        if codes and not self.converted and codes[0] not in self.symbol_codes.values():
+            # (a symbol is no news: `status` and any refusal say what it was read as)
             report.warnings.append(
                 f"amounts are in {codes[0]} (column {short(str(self.column))!r})"
             )
+        for sign, code in sorted(self.symbol_codes.items()):
+            if code is None:
+                options = " or ".join(SYMBOL_CURRENCIES[sign])
+                report.warnings.append(
+                    f"amounts written with {sign} (column {short(str(self.amount_column))!r})"
+                    f" may be in {options}: name which with --currency"
+                )
         read_as = reporting or (codes[0] if codes else None)
         if self.blank and self.column is not None and read_as is not None:
             which = "the reporting currency" if reporting else "the file's one currency"
@@ -204,6 +242,14 @@ class CurrencyTally:
         if currencies.reporting is not None and (currencies.rates or not codes):
             return currencies.reporting
         return codes[0] if len(codes) == 1 else None
+
+    def _first_of(self, name: str) -> str:
+        """``column 'Amount', first at row 2`` for a currency code or a symbol."""
+        file, row = self.first[name] if name in self.first else self.symbol_first[name]
+        column = self.amount_column if name in self.symbol_codes else self.column
+        signs = [s for s, code in self.symbol_codes.items() if code == name]
+        written = f", written with {signs[0]}" if signs else ""
+        return f"column {short(str(column))!r}, first at {self._where(file, row)}{written}"
 
     def _listing(self, codes: list[str]) -> str:
         parts = []

@@ -4,6 +4,7 @@ required fields and duplicate ids.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 import polars as pl
@@ -104,9 +105,11 @@ def _coordinate_checks(checker: Checker, lat: str, lon: str) -> None:
     checker.add(lon_text.is_null() & lat_text.is_not_null(), lon, pair)
 
 
-def check_required(checker: Checker) -> None:
+def check_required(checker: Checker, skip: Collection[str] = ()) -> None:
+    """Each required field has a value; ``skip``: fields the file has no column for whose
+    stored values the rows keep (checked by the caller for rows with new ids)."""
     for spec in checker.spec.fields:
-        if not spec.required or spec.type == "attributes":
+        if not spec.required or spec.type == "attributes" or spec.name in skip:
             continue
         name = spec.name
         if name + RAW in checker.ctx.columns:  # unparsable cells were reported already

@@ -107,6 +107,7 @@ def validate(
     territory_plans: Mapping[str, Collection[str]] | None = None,
     readings: BatchReadings | None = None,
     currencies: Currencies | None = None,
+    stored_ids: Collection[str] | None = None,
 ) -> ValidationResult:
     """Check every row of ``table``; return the accepted rows and the report.
 
@@ -121,7 +122,10 @@ def validate(
     then judges them after the last batch: ``readings.currencies.finish``).
     ``currencies``: the reporting currency and exchange rates of a money kind's amounts (see
     :mod:`terraplan.io.currency`; default: none named, no rates, so that amounts of several
-    currencies are refused). Row problems become issues, never exceptions.
+    currencies are refused). ``stored_ids``: the ids of this kind already stored; a row
+    updating one of them may leave out a required column (the stored value stays, as for any
+    column the file lacks), a row with a new id is an error naming the field. Row problems
+    become issues, never exceptions.
     """
     from terraplan.io import kind_checks, locations, references
 
@@ -137,8 +141,12 @@ def validate(
     )
     for name, column in table.columns.attributes.items():
         report.columns[column] = f"attributes.{name}"
-    missing = [f for f in spec.required_columns if not _column_present(table, spec, f)]
+    missing = missing_columns(table)
+    updating = "id" not in missing and _updates_stored(table, stored_ids)
+    kept = [f for f in missing if f != "id"] if updating else []
     for field in missing:
+        if field in kept:
+            continue
         report.issues.append(
             ImportIssue(
                 table.file, None, None, field, None, f"required column {field!r} is missing"
@@ -173,7 +181,9 @@ def validate(
     locations.normalize_places(checker)
     if geocode and (spec.postal_field is not None or spec.kind == "geo_units"):
         locations.apply_geocoding(checker, geocoder or ZipDirectory())
-    check_required(checker)
+    if kept:
+        _new_rows_need(checker, kept, stored_ids or ())
+    check_required(checker, skip=kept)
     check_duplicates(checker)
     if known_ids is not None:
         references.check_references(checker, known_ids, rep_names, territory_plans)
@@ -210,6 +220,37 @@ def validate(
         report.rejected,
     )
     return ValidationResult(frame, report)
+
+
+def missing_columns(table: SourceTable) -> list[str]:
+    """The required fields ``table`` has no column for (nor derives)."""
+    spec = kind_spec(table.kind)
+    return [f for f in spec.required_columns if not _column_present(table, spec, f)]
+
+
+def _updates_stored(table: SourceTable, stored_ids: Collection[str] | None) -> bool:
+    """Whether some row of ``table`` names a stored record (else a missing required column
+    is the file's error, as for a first import)."""
+    column = table.columns.fields.get("id")
+    if not stored_ids or column is None:
+        return False
+    ids = table.frame[column].cast(pl.String).str.strip_chars()
+    return bool(ids.is_in(pl.Series(list(stored_ids), dtype=pl.String).implode()).any())
+
+
+def _new_rows_need(checker: Checker, kept: list[str], stored_ids: Collection[str]) -> None:
+    """A row whose id is stored keeps its stored values of the fields the file has no column
+    for; a row with a new id has none to keep, so each such field is an error on it."""
+    stored = pl.Series(list(stored_ids), dtype=pl.String).implode()
+    new = pl.col("id").is_not_null() & ~pl.col("id").is_in(stored)
+    what = checker.spec.kind.replace("_", " ").removesuffix("s")
+    for field in kept:
+        checker.add(
+            new,
+            field,
+            f"is required for a new {what} (its id is not stored yet, and the file has no"
+            " column for it)",
+        )
 
 
 def _column_present(table: SourceTable, spec: KindSpec, field: str) -> bool:

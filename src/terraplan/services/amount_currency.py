@@ -15,11 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 from sqlalchemy import Connection, select
 
 from terraplan.errors import DataError
-from terraplan.io.currency import MONEY_FIELDS
+from terraplan.io.currency import MONEY_FIELDS, SYMBOL_CURRENCIES
 from terraplan.io.report import ImportReport, short
 from terraplan.storage import bulk
 from terraplan.storage.orm import ImportRunRow
@@ -82,6 +83,28 @@ def check_amounts_currency(connection: Connection, kind: str, report: ImportRepo
     if not stored:
         return
     own = amounts_currency(report)
+    where = report.details.get("amounts_where")
+    symbol = report.details.get("amounts_symbol")
+    if own is None and symbol is not None:
+        options = SYMBOL_CURRENCIES.get(str(symbol), ())
+        first = stored[0]
+        if first.currency in options:
+            report.warnings.append(
+                f"amounts written with {symbol} taken to be in {first.currency}, like"
+                f" {first.describe()}"
+            )
+            return
+        either = " or ".join(options)
+        _refuse(
+            report,
+            either,
+            first,
+            f"amounts written with {symbol} ({where}) are in {either}, but {first.describe()}"
+            f" are in {first.currency}: summed together they would be wrong. Name which"
+            f" currency with --currency and convert the amounts with --rates (a line"
+            f" {options[0]},<rate>) to {first.currency}, or export them converted to"
+            f" {first.currency}",
+        )
     if own is None:
         first = stored[0]
         report.warnings.append(
@@ -100,13 +123,21 @@ def check_amounts_currency(connection: Connection, kind: str, report: ImportRepo
             )
         return
     other = others[0]
-    reason = (
-        f"amounts are in {own}, but {other.describe()} are in {other.currency}: summed"
+    at = f" ({where})" if where else ""
+    _refuse(
+        report,
+        own,
+        other,
+        f"amounts are in {own}{at}, but {other.describe()} are in {other.currency}: summed"
         f" together they would be wrong. Convert this file's amounts with --rates (a line"
         f" {own},<rate>) and --currency {other.currency}, or export them converted to"
         f" {other.currency}; to switch every amount to {own} on purpose, name it with"
-        f" --currency {own} and re-import the other records converted to it"
+        f" --currency {own} and re-import the other records converted to it",
     )
+
+
+def _refuse(report: ImportReport, own: str, other: StoredCurrency, reason: str) -> NoReturn:
+    """Refuse the import: its amounts in ``own`` would be summed with ``other``'s."""
     raise DataError(
         f"{report.file}: {reason}; nothing was imported",
         details={
@@ -114,6 +145,7 @@ def check_amounts_currency(connection: Connection, kind: str, report: ImportRepo
             "field": "currency",
             "reason": reason,
             "currency": own,
+            "where": report.details.get("amounts_where"),
             "stored_currency": other.currency,
             "stored_kind": other.kind,
         },

@@ -9,7 +9,7 @@ the middle of the write leaves the database as it was before (the transaction ne
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,11 +23,12 @@ from terraplan.errors import DataError, InvalidParameterError
 from terraplan.io.currency import Currencies
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.parsing import Decimal
-from terraplan.io.readers import read_table
+from terraplan.io.readers import SourceTable, read_table
 from terraplan.io.report import ImportReport
-from terraplan.io.schema import PLANNED_KINDS
-from terraplan.io.validation import validate
+from terraplan.io.schema import PLANNED_KINDS, kind_spec
+from terraplan.io.validation import missing_columns, validate
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
+from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
 from terraplan.storage.database import Database
 from terraplan.storage.orm import ImportRunRow
@@ -88,6 +89,7 @@ def import_file(
     table = read_table(path, kind, mapping=mapping, encoding=encoding, sheet=sheet, decimal=decimal)
     progress("validate rows", 0, table.frame.height)
     known_ids, rep_names = _known_ids(db, kind)
+    stored = stored_ids(db, table, known_ids)
     result = validate(
         table,
         known_ids=known_ids,
@@ -95,6 +97,7 @@ def import_file(
         rep_names=rep_names,
         territory_plans=territory_plans(db, kind),
         currencies=currencies,
+        stored_ids=stored,
     )
     report = result.report
     progress("validate rows", table.frame.height, table.frame.height)
@@ -112,10 +115,9 @@ def import_file(
     # (the job row), which SQLite would have to wait for until this transaction ends.
     progress(step, 0, frame.height)
     with UnitOfWork(db) as uow:
-        if frame.height:
-            written = uow.records(kind).upsert_arrow(
-                _storage_table(frame, _written_columns(frame, report))
-            )
+        written = write_rows(uow, kind, frame, report, stored)
+        if kind == "reps" and written:
+            resolve_into(uow.session.connection(), report)
         uow.session.add(
             ImportRunRow(
                 kind=kind,
@@ -160,14 +162,79 @@ def _storage_table(frame: pl.DataFrame, columns: list[str]) -> pa.Table:
     return frame.select(expressions).to_arrow()
 
 
-def _written_columns(frame: pl.DataFrame, report: ImportReport) -> list[str]:
-    """The columns the file carries (or that were derived or defaulted): the rest keep their stored values."""
+#: Fields filled from another field when the file has no column for them (not a default).
+DERIVED_FROM: Mapping[str, str] = {"is_closed": "stage", "is_won": "stage"}
+
+
+def write_rows(
+    uow: UnitOfWork,
+    kind: str,
+    frame: pl.DataFrame,
+    report: ImportReport,
+    stored: Collection[str] | None,
+) -> int:
+    """Upsert the accepted rows. Rows updating a stored record (``stored``: its kind's ids,
+    when known) write only what the file says: a field the file has no column for keeps its
+    stored value rather than a default (a rep's role, an opportunity's ``is_won``)."""
+    if not frame.height:
+        return 0
+    records = uow.records(kind)
+    if stored is None:
+        return records.upsert_arrow(_storage_table(frame, _written_columns(frame, report)))
+    known = pl.col("id").is_in(pl.Series(list(stored), dtype=pl.String).implode())
+    written = 0
+    for part, update in ((frame.filter(known), True), (frame.filter(~known), False)):
+        if part.height:
+            columns = _written_columns(part, report, update=update)
+            written += records.upsert_arrow(_storage_table(part, columns))
+    return written
+
+
+def _written_columns(
+    frame: pl.DataFrame, report: ImportReport, *, update: bool = False
+) -> list[str]:
+    """The columns the file carries (or that were derived, or defaulted for new records):
+    the rest keep their stored values."""
     mapped = {field.split(".", 1)[0] for field in report.columns.values()}
-    return [
-        name
-        for name in frame.columns
-        if name == "id" or name in mapped or frame[name].null_count() < frame.height
+    defaulted = {f.name for f in kind_spec(report.kind).fields if f.default is not None}
+    columns = []
+    for name in frame.columns:
+        if name != "id" and name not in mapped:
+            if frame[name].null_count() == frame.height:
+                continue
+            if update and name in defaulted and DERIVED_FROM.get(name) not in mapped:
+                continue
+            if update and isinstance(frame.schema[name], pl.List) and _all_empty(frame[name]):
+                continue  # a list field the file has no column for
+        columns.append(name)
+    return columns
+
+
+def _all_empty(values: pl.Series) -> bool:
+    return bool((values.list.len().fill_null(0) == 0).all())
+
+
+def stored_ids(
+    db: Database, table: SourceTable, known: Mapping[str, Collection[str]]
+) -> Collection[str] | None:
+    """The ids of ``table``'s kind already stored, when the file leaves out a column whose
+    stored values rows updating them keep (a required field, or one with a default); else
+    ``None`` (nothing to tell apart, and a big table's ids are not read for nothing)."""
+    spec = kind_spec(table.kind)
+    fields = set(table.columns.fields)
+    defaulted = [
+        f.name
+        for f in spec.fields
+        if (f.default is not None or f.type == "list")
+        and f.name not in fields
+        and DERIVED_FROM.get(f.name) not in fields
     ]
+    if not defaulted and not [f for f in missing_columns(table) if f != "id"]:
+        return None
+    if spec.kind in known:
+        return known[spec.kind]
+    with UnitOfWork(db) as uow:
+        return uow.records(spec.kind).ids()
 
 
 def _known_ids(db: Database, kind: str) -> tuple[dict[str, set[str]], dict[str, str]]:

@@ -16,7 +16,7 @@ may name any id of the source or of the database (the ids are read in a first pa
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,10 +39,11 @@ from terraplan.services.imports import (
     OnError,
     _known_ids,
     _refusal,
-    _storage_table,
-    _written_columns,
+    stored_ids,
     territory_plans,
+    write_rows,
 )
+from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
 from terraplan.storage.database import Database
 from terraplan.storage.orm import ImportRunRow
@@ -76,6 +77,7 @@ def import_source(
         )
     spec = kind_spec(kind)
     known_ids, rep_names = _known_ids(db, spec.kind)
+    stored_known = dict(known_ids)  # before the source's own ids join them
     plans_of_territories = territory_plans(db, spec.kind)
     geocoder = geocoder or ZipDirectory()
 
@@ -99,8 +101,11 @@ def import_source(
     written = 0
     step = f"import {spec.kind.replace('_', ' ')}"
     readings = BatchReadings()  # every batch reads a date column in the same order
+    stored: Collection[str] | None = None
     with UnitOfWork(db) as uow:
-        for table in batches():
+        for number, table in enumerate(batches()):
+            if number == 0:  # every batch has the columns of the first
+                stored = stored_ids(db, table, stored_known)
             result = validate(
                 table,
                 known_ids=known_ids,
@@ -109,6 +114,7 @@ def import_source(
                 territory_plans=plans_of_territories,
                 readings=readings,
                 currencies=currencies,
+                stored_ids=stored,
             )
             merged.add(result.report)
             if result.report.file_errors:
@@ -121,9 +127,7 @@ def import_source(
             seen = pl.concat([seen, frame.select("id", file_index, ROW)])
             frame = frame.drop(ROW)
             if frame.height and (merged.ok or on_error == "skip"):
-                written += uow.records(spec.kind).upsert_arrow(
-                    _storage_table(frame, _written_columns(frame, result.report))
-                )
+                written += write_rows(uow, spec.kind, frame, result.report, stored)
             progress(step, merged.report.rows_read, None)
         final = merged.finish()
         readings.currencies.finish(final, currencies or Currencies())
@@ -134,6 +138,8 @@ def import_source(
                 _refusal(final, on_error), details={"file": final.file, "report": final.to_dict()}
             )
         check_amounts_currency(uow.session.connection(), spec.kind, final)
+        if spec.kind == "reps" and written:
+            resolve_into(uow.session.connection(), final)
         uow.session.add(
             ImportRunRow(
                 kind=spec.kind,

@@ -121,10 +121,13 @@ def _write_rows(
         )
     dbapi = connection.dialect.dbapi
     try:
-        if connection.dialect.name == "sqlite":
+        update_only = _leaves_out_required(table, columns)
+        if connection.dialect.name == "sqlite" and update_only:
+            _sqlite_update(connection, kind, table.name, columns, rows)
+        elif connection.dialect.name == "sqlite":
             _sqlite_upsert(connection, table.name, columns, rows)
         else:
-            _postgres_upsert(connection, table.name, columns, rows)
+            _postgres_upsert(connection, kind, table.name, columns, rows, update_only)
     except dbapi.IntegrityError as exc:  # type: ignore[union-attr]
         raise DataError(
             f"{kind}: the database refused the rows ({str(exc).splitlines()[0]}); "
@@ -166,8 +169,53 @@ def _sqlite_upsert(
     cursor.close()
 
 
+def _leaves_out_required(table: Table, columns: Sequence[str]) -> bool:
+    """Whether ``columns`` lack a NOT NULL column without a default: the rows can only
+    update stored records (SQLite checks NOT NULL before an upsert turns into an update)."""
+    given = set(columns)
+    return any(
+        not c.nullable and not c.primary_key and c.default is None and c.server_default is None
+        for c in table.columns
+        if c.name not in given
+    )
+
+
+def _sqlite_update(
+    connection: Connection,
+    kind: str,
+    table: str,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+) -> None:
+    """Update stored records in place with the given columns (the others keep their values)."""
+    at = list(columns).index("id")
+    sets = ", ".join(f'"{c}" = ?' for c in columns if c != "id")
+    if not sets:
+        return
+    values = [row[:at] + row[at + 1 :] + (row[at],) for row in rows]
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.executemany(f'UPDATE "{table}" SET {sets} WHERE "id" = ?', values)
+    updated = cursor.rowcount
+    cursor.close()
+    _check_updated(kind, updated, len(rows))
+
+
+def _check_updated(kind: str, updated: int, rows: int) -> None:
+    if updated != rows:
+        reason = f"{rows - updated} of {rows} rows name no stored record"
+        raise DataError(
+            f"{kind}: cannot update without every required column: {reason}",
+            details={"kind": kind, "reason": reason},
+        )
+
+
 def _postgres_upsert(
-    connection: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    connection: Connection,
+    kind: str,
+    table: str,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    update_only: bool = False,
 ) -> None:
     names = ", ".join(f'"{c}"' for c in columns)
     updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c != "id")
@@ -182,6 +230,17 @@ def _postgres_upsert(
         with cursor.copy(f'COPY "{staging}" ({names}) FROM STDIN') as copy:
             for row in rows:
                 copy.write_row(row)
+        if update_only:  # NOT NULL columns left out: PostgreSQL checks them before ON CONFLICT
+            sets = ", ".join(f'"{c}" = s."{c}"' for c in columns if c != "id")
+            if sets:
+                cursor.execute(
+                    f'UPDATE "{table}" AS t SET {sets} FROM (SELECT DISTINCT ON ("id") {names}'
+                    f' FROM "{staging}") AS s WHERE t."id" = s."id"'
+                )
+                _check_updated(
+                    kind, cursor.rowcount, len({row[columns.index("id")] for row in rows})
+                )
+            return
         action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
         cursor.execute(
             f'INSERT INTO "{table}" ({names}) SELECT DISTINCT ON ("id") {names} FROM "{staging}" '
