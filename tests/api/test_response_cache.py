@@ -13,7 +13,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, text
 
 from terraplan.api.warmer import MonitoringWarmer
-from terraplan.domain import AlignmentEntry, GeoKind, Plan, RecordKind, Territory, TerritoryOwner
+from terraplan.domain import (
+    AlignmentEntry,
+    GeoKind,
+    Plan,
+    RecordKind,
+    Rep,
+    Territory,
+    TerritoryOwner,
+)
 from terraplan.domain.user import Scope
 from terraplan.services.demo import load_demo
 from terraplan.services.imports import import_file
@@ -46,6 +54,11 @@ def _plan(db: Database) -> list[str]:
         ),
     )
     with UnitOfWork(db) as uow:
+        known = {r.id for r in uow.reps.list()}
+        # plan edits name stored reps only: the owners must exist as reps
+        uow.reps.add_many(
+            [Rep(id=r, name=f"Rep {r}") for r in ("R1", "R2", "R3") if r not in known]
+        )
         uow.plans.add(plan)
         uow.commit()
     return [r.id for r in dataset.regions]
