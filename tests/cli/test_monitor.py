@@ -264,3 +264,7 @@ def test_a_territory_with_two_primary_reps_is_said_by_rep(run_cli: Any, tmp_path
     assert "counted under the first (Ann Lee)" in said
     by_territory = " ".join(run_cli(*args).stdout.split())
     assert "several primary reps" not in by_territory
+    by_industry = run_cli(*args, "--by", "industry")
+    assert "no account has an industry" in " ".join(
+        (by_industry.stdout + by_industry.stderr).split()
+    )

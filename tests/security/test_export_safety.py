@@ -72,9 +72,14 @@ def injected(seeded: Seeded) -> Iterator[Seeded]:
             plan_version=stored.version,
         )
         uow.commit()
-    from terraplan.services.ownership import apply_rules
+    from terraplan.services.ownership import evaluate_rules, write_rule_application
 
-    apply_rules(db, "X")
+    # X is a draft beside the active plan P, whose owners apply_rules would keep: the
+    # assignments are written as a rules run writes them, so every export has X's rows.
+    application = evaluate_rules(db, "X")
+    with UnitOfWork(db) as uow:
+        write_rule_application(uow, application)
+        uow.commit()
     yield seeded
 
 

@@ -128,6 +128,7 @@ def test_comment_submit_approve_and_activate_from_the_workflow_view(
     page.fill("#wf-date", "")
     page.click("#wf-activate")
     page.wait_for_selector("#wf-status >> text=active")
+    page.wait_for_selector("#message >> text=is active from")  # said after the status shows
     stored = planner.get("/plans/WF1").json()
     assert stored["status"] == "active" and stored["effective_from"]
     assert f"active from {stored['effective_from']}." in page.inner_text("#message")

@@ -367,7 +367,8 @@ def grouping_notes(data: PlanData, dimension: str, keys: Sequence[object]) -> li
     territories = data.plan.territories
     if keys:
         if dimension in ATTRIBUTE_DIMENSIONS and set(keys) == {missing_group(dimension)}:
-            return [f"no account has a {dimension}: all are in {missing_group(dimension)}"]
+            article = "an" if dimension[:1] in "aeiou" else "a"
+            return [f"no account has {article} {dimension}: all are in {missing_group(dimension)}"]
         # by rep, an owner of the day may still be credited with them: said by territory only
         if dimension in {"territory", "region"}:
             return _outside_note(data)
