@@ -7,6 +7,7 @@ import importlib.util
 import json
 import math
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -268,3 +269,37 @@ def test_a_territory_with_two_primary_reps_is_said_by_rep(run_cli: Any, tmp_path
     assert "no account has an industry" in " ".join(
         (by_industry.stdout + by_industry.stderr).split()
     )
+
+
+def test_a_typo_date_in_the_future_does_not_move_the_reporting_day(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    """One sales line dated 2052: the figures stay as of today, and a note says why."""
+    (tmp_path / "a.csv").write_text("id,name,state\nA1,Acme,CA\n", encoding="utf-8")
+    (tmp_path / "s.csv").write_text(
+        "id,account_id,date,amount\nS1,A1,2025-06-01,1000\nS2,A1,2052-03-01,500\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "r.yaml").write_text(
+        "territories:\n  - {id: w, name: West, type: geo}\n"
+        "rules:\n  - {id: w, territory: w, when: {field: state, op: in, value: [CA]}}\n",
+        encoding="utf-8",
+    )
+    for step in (
+        ("import", "accounts", "a.csv"),
+        ("import", "sales_lines", "s.csv"),
+        ("plans", "new", "FY", "--territory", "w=West", "--plan-id", "P1"),
+        ("rules", "save", "r.yaml", "--plan", "P1"),
+        ("rules", "apply", "--plan", "P1"),
+    ):
+        done = run_cli(*step)
+        assert done.returncode == 0, (step, done.stderr)
+    rows = json.loads(run_cli("kpis", "--plan", "P1", "--period", "2025", "-f", "json").stdout)
+    (west,) = rows
+    assert west["as_of"] == date.today().isoformat()
+    assert west["revenue"] == 1000.0
+    table = run_cli("kpis", "--plan", "P1", "--period", "2025")
+    said = " ".join((table.stdout + table.stderr).split())
+    assert said.count("some records are dated after today, up to 2052-03-01") == 1
+    named = run_cli("kpis", "--plan", "P1", "--period", "2025", "--as-of", "2025-12-31")
+    assert "dated after today" not in named.stdout + named.stderr

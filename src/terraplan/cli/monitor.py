@@ -205,9 +205,15 @@ def kpis(
         where = f"as of {data.as_of}, alignment from {data.alignment_source}"
     import polars as pl
 
-    from terraplan.services.monitoring import group_names, grouping_notes, prior_year_note
+    from terraplan.services.monitoring import (
+        future_facts_note,
+        group_names,
+        grouping_notes,
+        prior_year_note,
+    )
 
     notes = [
+        *future_facts_note(data),
         *grouping_notes(data, by.value, frame["key"].unique().to_list()),
         *prior_year_note(data, frame),
     ]

@@ -50,6 +50,9 @@ class PlanData:
     revenue_source: str = "sales_lines"
     #: KPIs by rep: which dates fall back to today's owner (None: every date has its owner).
     crediting_note: str | None = None
+    #: The latest fact when it lies after the day the data was loaded, which is then the
+    #: default reporting day instead (a typo such as 2052 must not move every period).
+    future_facts: date | None = None
 
     def balance_criteria(
         self, *, balance: Mapping[str, float] | None = None, tolerance: float | None = None
@@ -263,6 +266,9 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
         ownership=ownership,
     )
     as_of = latest_fact(revenue.frame, opportunities)
+    future = None
+    if as_of is not None and as_of > date.today():
+        as_of, future = date.today(), as_of
     totals = {str(k): float(v) for k, v in (baseline or {}).get("potential", {}).items()} or None
     first_day = revenue.frame["date"].min() if revenue.frame.height else None
     coded = account_table(inputs).collect()
@@ -280,6 +286,7 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
         design,
         revenue.source,
         note,
+        future,
     )
 
 
@@ -357,7 +364,9 @@ def plan_kpis(
         data = load_plan_data(db, plan_id)
         frame = compute(data)
     day = reporting_day(data)
-    return (data if day == data.as_of else replace(data, as_of=day)), frame
+    if day == data.as_of:
+        return data, frame
+    return replace(data, as_of=day, future_facts=None), frame
 
 
 def grouping_notes(data: PlanData, dimension: str, keys: Sequence[object]) -> list[str]:
@@ -414,6 +423,17 @@ def prior_year_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
     return [
         f"growth is empty for {periods}: the sales history starts{since} after the start of "
         "the same dates a year earlier, so last year's revenue there is unknown"
+    ]
+
+
+def future_facts_note(data: PlanData) -> list[str]:
+    """Records dated after today: the figures are reported as of today and leave them out."""
+    if data.future_facts is None or data.as_of is None:
+        return []
+    return [
+        f"some records are dated after today, up to {data.future_facts.isoformat()}: the "
+        f"figures are as of today ({data.as_of.isoformat()}) and leave them out; check those "
+        "dates, or name the day (--as-of, as_of in the API)"
     ]
 
 

@@ -285,6 +285,7 @@ def _kpi_table(
 ) -> KpiTablePublic:
     from terraplan.planning.kpi_periods import Period
     from terraplan.services.monitoring import (
+        future_facts_note,
         group_names,
         grouping_notes,
         plan_kpis,
@@ -323,6 +324,7 @@ def _kpi_table(
         alignment_source=data.alignment_source,
         rows=rows,
         notes=[
+            *future_facts_note(data),
             *([data.crediting_note] if by == "rep" and data.crediting_note else []),
             *grouping_notes(data, by, frame["key"].unique().to_list()),
             *prior_year_note(data, frame),
