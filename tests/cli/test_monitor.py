@@ -238,12 +238,24 @@ def test_growth_before_the_sales_history_is_empty_and_said_once(
     )
 
 
-def test_a_territory_with_two_primary_reps_is_said_by_rep(run_cli: Any, tmp_path: Path) -> None:
-    """By rep, a shared territory's accounts sit under its first primary rep: said, by name."""
+def test_a_territory_with_two_primary_reps_splits_by_rep(run_cli: Any, tmp_path: Path) -> None:
+    """By rep, each of a shared territory's primary reps counts the accounts they own and half
+    of its target; by territory the figures are whole. (Before, the first took it all.)"""
     (tmp_path / "reps.csv").write_text(
         "id,name,email\nR1,Ann Lee,ann@x.test\nR2,Raj Patel,raj@x.test\n", encoding="utf-8"
     )
-    (tmp_path / "a.csv").write_text("id,name,state\nA1,Acme,CA\nA2,Beta,CA\n", encoding="utf-8")
+    (tmp_path / "a.csv").write_text(
+        "id,name,state,owner_id\nA1,Acme,CA,R2\nA2,Beta,CA,R1\n", encoding="utf-8"
+    )
+    (tmp_path / "s.csv").write_text(
+        "id,account_id,date,amount\nS1,A1,2025-03-01,1000\nS2,A2,2025-04-01,300\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "t.csv").write_text(
+        "id,plan_id,territory_id,period_start,period_end,amount\n"
+        "Q1,P1,w,2025-01-01,2025-12-31,1000\n",
+        encoding="utf-8",
+    )
     (tmp_path / "r.yaml").write_text(
         "territories:\n  - {id: w, name: West, type: geo}\n"
         "rules:\n  - {id: w, territory: w, when: {field: state, op: in, value: [CA]}}\n",
@@ -252,19 +264,24 @@ def test_a_territory_with_two_primary_reps_is_said_by_rep(run_cli: Any, tmp_path
     for step in (
         ("import", "reps", "reps.csv"),
         ("import", "accounts", "a.csv"),
+        ("import", "sales_lines", "s.csv"),
         ("plans", "new", "FY", "--territory", "w=West", "--plan-id", "P1"),
         ("rules", "save", "r.yaml", "--plan", "P1"),
         ("plans", "owners", "P1", "w", "R1,R2"),
+        ("rules", "apply", "--plan", "P1"),
+        ("import", "targets", "t.csv"),
     ):
         done = run_cli(*step)
         assert done.returncode == 0, (step, done.stderr)
-    args = ("kpis", "--plan", "P1", "--as-of", "2026-06-30")
-    done = run_cli(*args, "--by", "rep")
-    said = " ".join((done.stdout + done.stderr).split())
-    assert said.count("West has several primary reps (Ann Lee, Raj Patel)") == 1
-    assert "counted under the first (Ann Lee)" in said
-    by_territory = " ".join(run_cli(*args).stdout.split())
-    assert "several primary reps" not in by_territory
+    args = ("kpis", "--plan", "P1", "--period", "2025", "--as-of", "2025-12-31")
+    rows = json.loads(run_cli(*args, "--by", "rep", "-f", "json").stdout)
+    got = {r["name"]: (r["revenue"], r["account_count"], r["target"]) for r in rows}
+    assert got == {"Ann Lee": (300.0, 1, 500.0), "Raj Patel": (1000.0, 1, 500.0)}
+    (west,) = json.loads(run_cli(*args, "-f", "json").stdout)
+    assert (west["revenue"], west["account_count"], west["target"]) == (1300.0, 2, 1000.0)
+    table = run_cli(*args, "--by", "rep")
+    said = " ".join((table.stdout + table.stderr).split())
+    assert said.count("West is shared by several primary reps (Ann Lee, Raj Patel)") == 1
     by_industry = run_cli(*args, "--by", "industry")
     assert "no account has an industry" in " ".join(
         (by_industry.stdout + by_industry.stderr).split()

@@ -338,3 +338,60 @@ def test_accounts_without_a_segment_or_industry_are_a_group_of_their_own() -> No
         assert rows["revenue"].sum() == pytest.approx(1600.0)
         assert rows["account_count"].sum() == 3
         assert row(kpis, dimension, missing, "2025")["revenue"] == pytest.approx(alone)
+
+
+def test_a_territory_shared_by_two_primary_reps_splits_by_rep_and_stays_whole() -> None:
+    """T1 has two primary reps (weights 3 and 1): by rep, each counts the accounts they own
+    there and their share of T1's target; by territory and region nothing changes."""
+    plan = Plan(
+        id="p",
+        name="P",
+        territories=(
+            Territory("R1", "Region 1", level="region"),
+            Territory(
+                "T1", "T1", parent_id="R1",
+                owners=(TerritoryOwner("rep1", share=0.75), TerritoryOwner("rep3", share=0.25)),
+            ),
+            Territory("T2", "T2", parent_id="R1", owners=(TerritoryOwner("rep2"),)),
+        ),
+        alignment=tuple(
+            AlignmentEntry(RecordKind.ACCOUNT, a, t)
+            for a, t in [("A1", "T1"), ("A2", "T1"), ("A3", "T1"), ("A4", "T2")]
+        ),
+    )  # fmt: skip
+    accounts = [
+        Account("A1", "a1", potential=100, owner_id="rep1"),
+        Account("A2", "a2", potential=200, owner_id="rep3"),
+        Account("A3", "a3", potential=400, owner_id="someone else"),  # held by the first
+        Account("A4", "a4", potential=800, owner_id="rep2"),
+    ]
+    sales = [
+        SalesLine(f"s{i}", a, date(2026, 2, 1), amount)
+        for i, (a, amount) in enumerate([("A1", 10), ("A2", 20), ("A3", 40), ("A4", 80)])
+    ]
+    targets = [Target("t1", date(2026, 1, 1), date(2026, 3, 31), 1000, territory_id="T1")]
+    inputs = KpiInputs.from_domain(sales_lines=sales, targets=targets, accounts=accounts, plan=plan)
+    frame = compute_kpis(inputs, as_of=date(2026, 3, 31), periods=["2026Q1"])
+    by_rep = {
+        key: (revenue, count, potential, target)
+        for key, revenue, count, potential, target in frame.filter(pl.col("dimension") == "rep")
+        .select("key", "revenue", "account_count", "potential", "target")
+        .iter_rows()
+    }
+    assert by_rep == {  # potential for a quarter: a quarter of the yearly figure
+        "rep1": (50.0, 2, 125.0, 750.0),
+        "rep3": (20.0, 1, 50.0, 250.0),
+        "rep2": (80.0, 1, 200.0, None),
+    }
+    t1 = row(frame, "territory", "T1", "2026Q1")
+    assert (t1["revenue"], t1["account_count"], t1["target"]) == (70.0, 3, 1000.0)
+    region = row(frame, "region", "R1", "2026Q1")
+    assert (region["revenue"], region["account_count"], region["target"]) == (150.0, 4, 1000.0)
+    from terraplan.planning.kpi_balance import rep_capacity
+
+    load = {
+        r: (t, n) for r, t, n in rep_capacity(inputs).select(
+            "rep_id", "territories", "account_count"
+        ).iter_rows()
+    }  # fmt: skip
+    assert load == {"rep1": (1, 2.0), "rep3": (1, 1.0), "rep2": (1, 1.0)}

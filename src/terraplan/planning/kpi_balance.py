@@ -57,6 +57,39 @@ def territory_totals(inputs: KpiInputs) -> pl.DataFrame:
     )
 
 
+def _rep_territory_loads(inputs: KpiInputs) -> pl.DataFrame:
+    """``territory_id, rep_id, account_count, workload`` per leaf territory and primary rep: a
+    territory's owner carries its accounts, or, where several primary reps share it, each
+    carries those they hold (every one of them counts the territory, even with no account)."""
+    leaves = territory_table(inputs).filter(pl.col("is_leaf") & pl.col("owner_id").is_not_null())
+    owners = leaves.select("territory_id", pl.col("owner_id").alias("rep_id"))
+    shared = inputs.frame("shared_owners")
+    if shared is not None:
+        extra = shared.select(
+            pl.col("territory_id").cast(pl.String), pl.col("rep_id").cast(pl.String)
+        ).collect()
+        owners = pl.concat([owners, extra]).unique(maintain_order=True)
+    held = (
+        account_table(inputs)
+        .filter(pl.col("territory_id").is_not_null())
+        .join(
+            leaves.lazy().select("territory_id", "owner_id"),
+            on="territory_id",
+            how="inner",
+            suffix="_territory",
+        )
+        .group_by("territory_id", pl.coalesce("holder_id", "owner_id_territory").alias("rep_id"))
+        .agg(
+            pl.len().cast(pl.Float64).alias("account_count"),
+            pl.col("workload").fill_null(0.0).sum(),
+        )
+        .collect()
+    )
+    return owners.join(held, on=["territory_id", "rep_id"], how="left").with_columns(
+        pl.col("account_count", "workload").fill_null(0.0)
+    )
+
+
 def territory_balance(
     inputs: KpiInputs,
     *,
@@ -182,9 +215,8 @@ def rep_capacity(inputs: KpiInputs, *, tolerance: float = 0.10) -> pl.DataFrame:
     if not 0 <= tolerance < 10:
         raise InvalidParameterError("tolerance must be in [0, 10)", details={"field": "tolerance"})
     load = (
-        territory_totals(inputs)
-        .filter(pl.col("owner_id").is_not_null())
-        .group_by(pl.col("owner_id").alias("rep_id"))
+        _rep_territory_loads(inputs)
+        .group_by("rep_id")
         .agg(
             pl.len().alias("territories"),
             pl.col("account_count").sum(),

@@ -35,11 +35,15 @@ CREDITED_MEASURES = (
 
 
 def today_owners(coded: pl.DataFrame, territories: pl.DataFrame) -> pl.DataFrame:
-    """``account_id, today`` (String): the primary rep of each account's leaf territory."""
+    """``account_id, today`` (String): the primary rep of each account's leaf territory (in
+    one with several, the one holding the account: ``holder_id``)."""
     owners = territories.filter(pl.col("is_leaf")).select(
         "territory_id", pl.col("owner_id").alias("today")
     )
-    return coded.select("account_id", "territory_id").join(owners, on="territory_id", how="left")
+    found = coded.join(owners, on="territory_id", how="left")
+    if "holder_id" in coded.columns:
+        found = found.with_columns(pl.coalesce("holder_id", "today").alias("today"))
+    return found.select("account_id", "territory_id", "today")
 
 
 def ownership_periods(inputs: KpiInputs) -> pl.DataFrame | None:

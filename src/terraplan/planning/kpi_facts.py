@@ -18,7 +18,7 @@ import polars as pl
 from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
 from terraplan.planning.kpi_periods import Period
 
-GROUP_COLUMNS = ("territory_id", "segment", "industry")
+GROUP_COLUMNS = ("territory_id", "segment", "industry", "holder_id")
 _DENSE_LIMIT = 20_000_000  # cells of the dense (accounts x months) blocks
 _KEY_SPAN = 1 << 20  # > 2 x the largest month index (year * 12 + month)
 
@@ -241,6 +241,7 @@ def lead_rows(inputs: KpiInputs, accounts: pl.DataFrame, as_of: date) -> pl.Lazy
         pl.col("territory_id").alias("a_territory"),
         pl.col("segment").alias("a_segment"),
         pl.col("industry").alias("a_industry"),
+        pl.col("holder_id").alias("a_holder"),
     )
     frame = frame.join(acc, on="account_id", how="left")
     return (
@@ -248,6 +249,11 @@ def lead_rows(inputs: KpiInputs, accounts: pl.DataFrame, as_of: date) -> pl.Lazy
             pl.coalesce("territory_id", "a_territory").alias("territory_id"),
             pl.coalesce("segment", "a_segment").alias("segment"),
             pl.coalesce("industry", "a_industry").alias("industry"),
+            # the account's holder only where the lead counts through that account
+            pl.when(pl.col("territory_id").is_null())
+            .then(pl.col("a_holder"))
+            .otherwise(pl.lit(None, dtype=pl.String))
+            .alias("holder_id"),
             "month",
             pl.lit(False).alias("late"),
             pl.lit(1.0).alias("leads"),

@@ -2,7 +2,8 @@
 
 Measures are first summed per ``(territory_id, segment, industry, ...)`` and then rolled up to
 each dimension by :func:`rollup`; a region (any inner node of the hierarchy) sums its leaves and a
-rep sums the leaf territories they own (``territories.owner_id``).
+rep sums the leaf territories they own (``territories.owner_id``) or, in a territory with several
+primary reps, the accounts they hold there (``holder_id``).
 """
 
 from __future__ import annotations
@@ -21,8 +22,26 @@ def account_table(inputs: KpiInputs) -> pl.LazyFrame:
     """One row per account known to ``accounts`` or ``alignment``.
 
     Columns: account_id (String), territory_id (String), segment, industry, owner_id (String),
-    potential, workload (Float64; null when unknown).
+    potential, workload (Float64; null when unknown), holder_id (String: the rep holding the
+    account in a territory with several primary reps; null = the territory's owner).
     """
+    return _with_holder(_accounts(inputs), inputs.frame("shared_owners"))
+
+
+def _with_holder(table: pl.LazyFrame, shared: pl.LazyFrame | None) -> pl.LazyFrame:
+    """Add ``holder_id``: the account's owner when it is one of its territory's several
+    primary reps (see the ``shared_owners`` input), else null."""
+    if shared is None:
+        return table.with_columns(pl.lit(None, dtype=pl.String).alias("holder_id"))
+    holders = shared.select(
+        pl.col("territory_id").cast(pl.String),
+        pl.col("rep_id").cast(pl.String).alias("owner_id"),
+        pl.col("rep_id").cast(pl.String).alias("holder_id"),
+    ).unique(["territory_id", "owner_id"])
+    return table.join(holders, on=["territory_id", "owner_id"], how="left")
+
+
+def _accounts(inputs: KpiInputs) -> pl.LazyFrame:
     accounts = inputs.frame("accounts")
     alignment = inputs.frame("alignment")
     if accounts is not None:
@@ -148,11 +167,13 @@ def rollup(
     leaves = territories.filter(pl.col("is_leaf"))
     parts: list[pl.LazyFrame] = []
     by_territory: pl.LazyFrame | None = None
+    # who holds what in a territory with several primary reps (null: the territory's owner)
+    held = ["holder_id"] if "holder_id" in frame.collect_schema() else []
     if any(d in ("territory", "region", "rep") for d in dimensions):
         # regions and reps are sums of territories: roll those up, not the finer rows
         by_territory = (
             frame.filter(pl.col("territory_id").is_not_null())
-            .group_by(["territory_id", *keys])
+            .group_by(["territory_id", *held, *keys])
             .agg(sums)
             .collect()
             .lazy()
@@ -171,6 +192,8 @@ def rollup(
             assert by_territory is not None
             owners = leaves.select("territory_id", pl.col("owner_id").alias("key")).lazy()
             source = by_territory.join(owners, on="territory_id", how="inner")
+            if held:
+                source = source.with_columns(pl.coalesce("holder_id", "key").alias("key"))
         else:
             source = frame.with_columns(_attribute_key(dimension)).rename({dimension: "key"})
         parts.append(
@@ -205,6 +228,8 @@ def group_keys(
             )
         elif dimension == "rep":
             keys = leaves.select(pl.col("owner_id").alias("key")).lazy()
+            if "holder_id" in accounts.collect_schema():
+                keys = pl.concat([keys, accounts.select(pl.col("holder_id").alias("key"))])
         else:
             keys = accounts.select(_attribute_key(dimension).alias("key"))
         parts.append(

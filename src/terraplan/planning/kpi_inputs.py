@@ -16,6 +16,7 @@ leads           id, created_date (date)                                         
 costs           territory_id, period_start, period_end (dates), amount (acquisition spend) -
 reps            id                                                                        capacity_hours, capacity_accounts, name
 ownership       account_id, owner_id, valid_from, valid_to (dates; null = still)          -
+shared_owners   territory_id, rep_id, share (float > 0)                                  -
 =============== ======================================================================== ==========
 
 Sales lines and opportunities of accounts known to neither ``accounts`` nor ``alignment`` are
@@ -24,6 +25,11 @@ ignored. Accounts without a territory still count for their segment and industry
 Ownership: who owned an account on which days (effective-dated, recorded at activations); when
 given, KPIs by rep credit revenue, wins and pipeline to the owner of the day
 (:mod:`terraplan.planning.kpi_credit`).
+
+Shared owners: the primary reps of territories that have several (one row each, ``share``
+their weight). By rep, such a territory's accounts count for the rep who holds them (their
+``owner_id`` when it is one of those reps, else the territory's ``owner_id``) and its targets
+are split by the shares; by territory nothing changes.
 
 Leads: a lead counts toward a territory through ``territory_id`` (where routing put it) or, when
 that is null, through the account of its converted opportunity. ``converted_opportunity_id``
@@ -64,6 +70,7 @@ REQUIRED: Mapping[str, tuple[str, ...]] = {
     "costs": ("territory_id", "period_start", "period_end", "amount"),
     "reps": ("id",),
     "ownership": ("account_id", "owner_id", "valid_from", "valid_to"),
+    "shared_owners": ("territory_id", "rep_id", "share"),
 }
 
 DATE_COLUMNS = (
@@ -91,6 +98,7 @@ class KpiInputs:
     costs: FrameLike | None = None
     reps: FrameLike | None = None
     ownership: FrameLike | None = None
+    shared_owners: FrameLike | None = None
 
     def frame(self, name: str) -> pl.LazyFrame | None:
         """The named input as a validated LazyFrame (None when not given)."""
@@ -295,7 +303,27 @@ class KpiInputs:
             leads=lead_frame if lead_list else None,
             costs=cost_frame if cost_list else None,
             reps=rep_frame if rep_list else None,
+            shared_owners=shared_owner_frame(plan) if plan is not None else None,
         )
+
+
+def shared_owner_frame(plan: Plan) -> pl.DataFrame | None:
+    """``territory_id, rep_id, share`` for the territories of ``plan`` with several primary
+    reps (None when there are none): see the module docstring."""
+    rows = [
+        (t.id, o.rep_id, o.share)
+        for t in plan.territories
+        if len(t.primary_owner_ids) > 1
+        for o in t.owners
+        if o.rep_id in t.primary_owner_ids
+    ]
+    if not rows:
+        return None
+    return pl.DataFrame(
+        rows,
+        schema={"territory_id": pl.String, "rep_id": pl.String, "share": pl.Float64},
+        orient="row",
+    )
 
 
 def as_lazy(value: FrameLike, name: str) -> pl.LazyFrame:

@@ -432,7 +432,9 @@ def _spread_by_group(
     direct = pl.concat(direct_parts, how="vertical_relaxed")
     if not rolled_dims:
         return direct
-    leaves = by_territory.join(leaf_ids, on="territory_id", how="semi").with_columns(
+    leaves = _split_shared(
+        by_territory.join(leaf_ids, on="territory_id", how="semi"), inputs.frame("shared_owners")
+    ).with_columns(
         pl.lit(None, dtype=pl.String).alias("segment"),
         pl.lit(None, dtype=pl.String).alias("industry"),
     )
@@ -444,6 +446,25 @@ def _spread_by_group(
         .join(direct, on=["dimension", "key", "period"], how="full", coalesce=True)
         .select("dimension", "key", "period", pl.coalesce("amount", "rolled").alias("amount"))
     )
+
+
+def _split_shared(amounts: pl.LazyFrame, shared: pl.LazyFrame | None) -> pl.LazyFrame:
+    """Per-territory ``amount`` rows with ``holder_id``: a territory with several primary reps
+    splits its amount among them by their shares (null holder elsewhere: the owner)."""
+    if shared is None:
+        return amounts.with_columns(pl.lit(None, dtype=pl.String).alias("holder_id"))
+    weights = shared.select(
+        pl.col("territory_id").cast(pl.String),
+        pl.col("rep_id").cast(pl.String).alias("holder_id"),
+        (pl.col("share") / pl.col("share").sum().over("territory_id")).alias("weight"),
+    )
+    split = amounts.join(weights, on="territory_id", how="inner").with_columns(
+        pl.col("amount") * pl.col("weight")
+    )
+    whole = amounts.join(weights, on="territory_id", how="anti").with_columns(
+        pl.lit(None, dtype=pl.String).alias("holder_id")
+    )
+    return pl.concat([whole, split.drop("weight")], how="diagonal_relaxed")
 
 
 def _prior_covered(sales: pl.LazyFrame, as_of: date) -> pl.Expr:

@@ -19,7 +19,7 @@ from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.kpi_balance import territory_balance
 from terraplan.planning.kpi_credit import crediting_note, today_owners
 from terraplan.planning.kpi_groups import account_table, territory_table
-from terraplan.planning.kpi_inputs import KpiInputs
+from terraplan.planning.kpi_inputs import KpiInputs, shared_owner_frame
 from terraplan.planning.kpi_registry import ATTRIBUTE_DIMENSIONS, missing_group
 from terraplan.planning.kpis import compute_kpis, data_dates
 from terraplan.planning.priorities import PriorityWeights, prioritise_accounts
@@ -264,6 +264,7 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
         territories=territories,
         reps=reps,
         ownership=ownership,
+        shared_owners=shared_owner_frame(plan),
     )
     as_of = latest_fact(revenue.frame, opportunities)
     future = None
@@ -438,24 +439,19 @@ def future_facts_note(data: PlanData) -> list[str]:
 
 
 def _shared_note(data: PlanData) -> list[str]:
-    """Territories with several primary reps: a table by rep counts each whole under its first
-    primary rep (the rep rows sum territories), which it must say rather than let one rep
-    look overloaded and the other idle."""
+    """Territories with several primary reps: by rep each counts the accounts they hold and a
+    share of the territory's targets, which a reader of two partial rows must be told."""
     shared = [t for t in data.plan.territories if len(t.primary_owner_ids) > 1]
     if not shared:
         return []
     names = group_names(data, "rep")
-
-    def who(rep_ids: tuple[str, ...]) -> str:
-        return ", ".join(names.get(r, r) for r in rep_ids)
-
     first = shared[0]
-    more = f" and {len(shared) - 1} more" if len(shared) > 1 else ""
+    reps = ", ".join(names.get(r, r) for r in first.primary_owner_ids)
+    more = f" and {len(shared) - 1} more territories" if len(shared) > 1 else ""
     return [
-        f"{first.name}{more} {'have' if more else 'has'} several primary reps ({who(first.primary_owner_ids)}): "
-        f"by rep, {'their' if more else 'its'} accounts, potential and targets are all counted under "
-        f"the first ({names.get(first.primary_owner_ids[0], first.primary_owner_ids[0])}), and so is "
-        "revenue on days with no recorded owner; by territory the figures are whole"
+        f"{first.name}{more} {'are' if more else 'is'} shared by several primary reps ({reps}"
+        f"{', ...' if more else ''}): each rep counts the accounts they own there and a share "
+        "of the territory's targets (by their weights); by territory the figures are whole"
     ]
 
 
