@@ -441,6 +441,8 @@ def future_facts_note(data: PlanData) -> list[str]:
 def _shared_note(data: PlanData) -> list[str]:
     """Territories with several primary reps: by rep each counts the accounts they hold and a
     share of the territory's targets, which a reader of two partial rows must be told."""
+    if data.inputs.frame("shared_owners") is None:  # e.g. KPIs the warehouse computed
+        return []
     shared = [t for t in data.plan.territories if len(t.primary_owner_ids) > 1]
     if not shared:
         return []
