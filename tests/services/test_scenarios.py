@@ -372,3 +372,28 @@ def test_activation_that_fails_to_write_leaves_everything_as_it_was(
         assert uow.plans.get("P2").status is PlanStatus.APPROVED
         assert {a.id: a.owner_id for a in uow.accounts.list()} == owners_before
         assert uow.assignments.latest_run("P2") == runs_before  # no run of P2 was stored
+
+
+def test_a_rename_shows_in_the_generated_rules_and_new_owners_add_no_version(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """Routing explains with the rules' territory names: a rename rebuilds generated rules
+    (the 'why' said the old name); an owner change reads the same, so no new version."""
+    from terraplan.rules import load_rule_set
+    from terraplan.services.plan_edits import edit_plan
+
+    db, _ = regions
+    copy = copy_plan(db, "P1", name="What if")
+    territory = copy.territories[0].id
+    with UnitOfWork(db) as uow:
+        before = uow.rule_sets.latest("P001").version
+        rep = uow.reps.list()[0].id
+    edit_plan(db, "P001", {"op": "rename", "territory": territory, "name": "Greater Somewhere"})
+    with UnitOfWork(db) as uow:
+        renamed = uow.rule_sets.latest("P001")
+    assert renamed.version == before + 1
+    names = {k: t.name for k, t in load_rule_set(renamed.document).territories.items()}
+    assert names[territory] == "Greater Somewhere"
+    edit_plan(db, "P001", {"op": "set_owners", "territory": territory, "reps": [rep]})
+    with UnitOfWork(db) as uow:
+        assert uow.rule_sets.latest("P001").version == renamed.version

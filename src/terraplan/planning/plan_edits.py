@@ -264,7 +264,8 @@ def _move(state: EditablePlan, kind: RecordKind, ids: list[str], to: str | None)
         locked = sorted(set(ids) & locked_units(state.plan))
         if locked:
             raise ConflictError(
-                f"unit(s) {', '.join(locked[:5])} are locked; unlock them first",
+                f"unit(s) {', '.join(locked[:5])} are locked; unlock them first "
+                f"(`terraplan plans lock {state.plan.id} {','.join(locked)} --unlock`)",
                 details={"units": locked},
             )
     # The inverse puts each record back where it was, grouped by its old territory.

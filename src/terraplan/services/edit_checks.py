@@ -83,7 +83,7 @@ def check_reps(uow: UnitOfWork, rep_ids: Iterable[str]) -> None:
     if unknown:
         raise NotFoundError(
             f"{_count(unknown, 'rep')} not in the rep data: {listed(unknown)} "
-            "(`terraplan reps` lists them)",
+            "(`terraplan export reps FILE` or `GET /reps` lists them)",
             details={"kind": "reps", "ids": unknown[:SHOWN], "count": len(unknown)},
         )
     inactive = [reps[r] for r in wanted if not reps[r].active]

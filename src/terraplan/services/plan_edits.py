@@ -63,11 +63,21 @@ class EditResult:
         }
 
 
+def _way_to_edit(plan: Plan) -> str:
+    """What to do instead, by status: only a plan in review or approved can go back to draft."""
+    if plan.status in (PlanStatus.IN_REVIEW, PlanStatus.APPROVED):
+        return (
+            f"send it back to draft: `terraplan plans status {plan.id} reopen --reason ...`, "
+            "or copy it"
+        )
+    return f"copy it: `terraplan plans copy {plan.id}`"
+
+
 def _editable(plan: Plan, version: int | None) -> Plan:
     if plan.status is not PlanStatus.DRAFT:
         raise ConflictError(
             f"plan {plan.id} is {plan.status.value.replace('_', ' ')}: only drafts can be edited "
-            "(copy it, or send it back to draft)",
+            f"({_way_to_edit(plan)})",
             details={"plan_id": plan.id, "status": plan.status.value},
         )
     if version is not None and version != plan.version:
@@ -222,8 +232,8 @@ def regenerate_rules(uow: UnitOfWork, plan: Plan | EditablePlan, *, by: str | No
     """Keep a generated rule set in step with the plan's alignment after an edit.
 
     Rule sets that a design generated (county or ZIP lists, named ``... (generated)``) are
-    rebuilt from the edited alignment, named-account pins included, and stored as the next
-    rule-set version; hand-written rule sets are left alone (their ``in_geography``
+    rebuilt from the edited alignment and territory names, named-account pins included, and
+    stored as the next rule-set version when they read differently; hand-written rule sets are left alone (their ``in_geography``
     conditions read the plan's alignment anyway). Returns the new version, or None.
     """
     from terraplan.errors import NotFoundError
@@ -256,8 +266,11 @@ def regenerate_rules(uow: UnitOfWork, plan: Plan | EditablePlan, *, by: str | No
             {"territory": t, "accounts": sorted(ids)} for t, ids in sorted(pins.items())
         ]
         rebuilt = parse_rule_set(data, territories=state.plan.leaves())
+    document = dump_rule_set(rebuilt)
+    if document == stored.document:  # e.g. new owners: the rules read the same
+        return None
     added = uow.rule_sets.add(
-        state.plan.id, dump_rule_set(rebuilt), plan_version=state.plan.version, created_by=by
+        state.plan.id, document, plan_version=state.plan.version, created_by=by
     )
     return added.version
 
@@ -387,7 +400,7 @@ def _change(
         )
         saved = replace(outcome.state, plan=replace(edited, version=new_version))
         uow.plan_results.put(plan_id, HISTORY, history)
-        if outcome.affected:
+        if outcome.affected or outcome.territories:  # a rename shows in the rules' reasons
             regenerate_rules(uow, saved, by=by)
         uow.audit.record(
             direction or "edit", "plan", plan_id, actor=by, plan_id=plan_id,

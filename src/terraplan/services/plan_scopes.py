@@ -130,11 +130,19 @@ def require_owners_may_follow(uow: UnitOfWork, plan: Plan) -> None:
     active = covering_active_plan(uow, plan)
     if active is None:
         return
+    steps = {
+        PlanStatus.DRAFT: "submit, approve and activate it",
+        PlanStatus.IN_REVIEW: "approve and activate it",
+        PlanStatus.APPROVED: "activate it",
+    }.get(
+        plan.status,
+        f"copy it (`terraplan plans copy {plan.id}`), then review and activate the copy",
+    )
     raise ConflictError(
         f"plan {plan.id} ({plan.name}) is {status_words(plan)} and plan "
         f"{active.id} ({active.name}) is active for the {scope_label(active.scope)}: accounts "
-        f"and their owners follow the active plan. To move them to plan {plan.id}, submit, "
-        "approve and activate it (activation applies its rules); `plans compare "
+        f"and their owners follow the active plan. To move them to plan {plan.id}, {steps} "
+        "(activation applies its rules); `plans compare "
         f"{active.id} {plan.id}` shows what would change",
         details={
             "plan_id": plan.id,

@@ -300,7 +300,7 @@ def change_status(
         ):
             raise InvalidParameterError(
                 f"plan {plan_id} is {plan.status.value.replace('_', ' ')}: give a reason to send "
-                "it back to draft",
+                "it back to draft (--reason TEXT)",
                 details={"field": "reason", "plan_id": plan_id, "status": plan.status.value},
             )
         if version is not None:
