@@ -67,8 +67,9 @@ def test_a_new_id_without_the_required_column_is_refused(
 
 
 def test_a_file_of_new_ids_only_still_misses_its_column(accounts: Database, tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="required column 'name' is missing"):
+    with pytest.raises(DataError, match="required column 'name' is missing") as refused:
         import_file(accounts, _write(tmp_path, "p.csv", "Id,Potential\nA7,1\n"), "accounts")
+    assert "none of the file's ids is stored yet" in str(refused.value)
 
 
 def test_reps_keep_their_role_and_skills_when_a_file_sets_emails(

@@ -144,14 +144,18 @@ def validate(
     missing = missing_columns(table)
     updating = "id" not in missing and _updates_stored(table, stored_ids)
     kept = [f for f in missing if f != "id"] if updating else []
+    # a file of ids and a few columns updates stored records; said when none of them is
+    new_only = "id" not in missing and bool(stored_ids) and not updating
     for field in missing:
         if field in kept:
             continue
-        report.issues.append(
-            ImportIssue(
-                table.file, None, None, field, None, f"required column {field!r} is missing"
+        reason = f"required column {field!r} is missing"
+        if new_only:
+            reason += (
+                " (none of the file's ids is stored yet, so every row is new and needs it; "
+                "a file updating stored records may leave it out)"
             )
-        )
+        report.issues.append(ImportIssue(table.file, None, None, field, None, reason))
     if table.frame.height == 0:
         report.issues.append(
             ImportIssue(table.file, None, None, None, None, "the file has no data rows")
