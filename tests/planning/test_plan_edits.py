@@ -119,6 +119,32 @@ def test_effects_balance_pieces_and_moves() -> None:
     assert (effects["A"].units_moved, effects["B"].units_moved) == (0, 1)
 
 
+def test_a_pinned_account_takes_its_figures_from_its_units_territory() -> None:
+    """acc1 (4 of potential, in unit u0 of West) is pinned to East: West loses it, East gains
+    it, the mean stays; an account outside the plan's units adds to the whole."""
+    plan = _plan()
+    metrics = {u: {"potential": 10.0} for u in UNITS}
+    pinned = {"acc1": ("u0", {"potential": 4.0})}
+    effects = {
+        e.territory: e
+        for e in territory_effects(
+            plan, ["A", "B"], metrics, NEIGHBOURS, {"potential": 0.1}, pinned=pinned
+        )
+    }
+    assert effects["A"].totals == {"potential": 36.0}
+    assert effects["B"].totals == {"potential": 44.0}
+    assert effects["A"].deviation["potential"] == pytest.approx(36 / 40 - 1)
+    outside = {
+        e.territory: e
+        for e in territory_effects(
+            plan, ["A", "B"], metrics, NEIGHBOURS, {"potential": 0.1},
+            pinned={"acc1": (None, {"potential": 4.0})},
+        )
+    }  # fmt: skip
+    assert outside["A"].totals == {"potential": 40.0}
+    assert outside["B"].deviation["potential"] == pytest.approx(44 / 42 - 1)
+
+
 def test_every_op_needs_its_fields_and_no_others() -> None:
     from terraplan.planning.plan_edits import FIELDS, parse_edit
 

@@ -397,3 +397,34 @@ def test_a_rename_shows_in_the_generated_rules_and_new_owners_add_no_version(
     edit_plan(db, "P001", {"op": "set_owners", "territory": territory, "reps": [rep]})
     with UnitOfWork(db) as uow:
         assert uow.rule_sets.latest("P001").version == renamed.version
+
+
+def test_pinning_an_account_moves_its_figures_out_of_its_countys_territory(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """The edit's table shows both sides of a pin: the territory holding the account's county
+    loses its potential, the pin's territory gains it (the source was left out before)."""
+    from terraplan.services.plan_edits import edit_plan
+
+    db, county_territory = regions
+    copy = copy_plan(db, "P1", name="Pins")
+    with UnitOfWork(db) as uow:
+        placed = [a for a in uow.accounts.list() if a.county_fips in county_territory]
+    account = max(placed, key=lambda a: (a.potential or 0.0, a.id))
+    source = county_territory[account.county_fips or ""]
+    target = next(t.id for t in copy.territories if t.id != source)
+    from terraplan.services.plan_edits import plan_balance
+
+    with UnitOfWork(db) as uow:
+        before = {
+            e.territory: e.totals["potential"] for e in plan_balance(uow, uow.plans.get("P001"))
+        }
+    after = {
+        e.territory: e.totals["potential"]
+        for e in edit_plan(
+            db, "P001", {"op": "move_accounts", "accounts": [account.id], "to": target}
+        ).effects
+    }
+    assert source in after and target in after
+    assert after[source] == pytest.approx(before[source] - (account.potential or 0.0))
+    assert (account.potential or 0.0) > 0

@@ -351,6 +351,7 @@ def territory_effects(
     tolerance: Mapping[str, float],
     *,
     base: Plan | Mapping[str, str] | None = None,
+    pinned: Mapping[str, tuple[str | None, Mapping[str, float]]] | None = None,
 ) -> list[TerritoryEffect]:
     """Balance, contiguity and disruption of ``territories`` in ``plan``.
 
@@ -358,6 +359,8 @@ def territory_effects(
     accounts); the target of each metric is its mean over the plan's leaf territories that
     hold geo units. ``tolerance``: metric -> relative band (0.1 = ±10 %). ``units_moved``:
     this territory's units that were elsewhere in ``base`` (a plan, or its geo alignment map).
+    ``pinned``: account id -> (its geo unit, its metrics) for the plan's named-account pins,
+    whose figures leave their unit's territory for the pin's.
     """
     geo = plan.alignment_map(RecordKind.GEO_UNIT)
     header = plan.plan if isinstance(plan, EditablePlan) else plan
@@ -367,13 +370,29 @@ def territory_effects(
     metrics = sorted(tolerance) or sorted({m for values in unit_metrics.values() for m in values})
     holding = [t for t in members if members[t]]
     total = {m: sum(unit_metrics.get(u, {}).get(m, 0.0) for u in geo) for m in metrics}
+    shift: dict[str, dict[str, float]] = {}
+    for account, territory in plan.alignment_map(RecordKind.ACCOUNT).items():
+        home, values = (pinned or {}).get(account, (None, {}))
+        for m in metrics:
+            value = values.get(m, 0.0)
+            shift.setdefault(territory, {}).setdefault(m, 0.0)
+            shift[territory][m] += value
+            if home is not None and home in geo:
+                shift.setdefault(geo[home], {}).setdefault(m, 0.0)
+                shift[geo[home]][m] -= value
+            else:  # an account outside the plan's units adds to the whole
+                total[m] += value
     target = {m: total[m] / len(holding) if holding else 0.0 for m in metrics}
     base_geo = base.alignment_map(RecordKind.GEO_UNIT) if isinstance(base, Plan) else base or {}
     names = {t.id: t.name for t in header.territories}
     effects = []
     for territory in sorted(set(territories)):
         units = members.get(territory, [])
-        totals = {m: sum(unit_metrics.get(u, {}).get(m, 0.0) for u in units) for m in metrics}
+        totals = {
+            m: sum(unit_metrics.get(u, {}).get(m, 0.0) for u in units)
+            + shift.get(territory, {}).get(m, 0.0)
+            for m in metrics
+        }
         deviation = {m: (totals[m] / target[m] - 1.0) if target[m] else 0.0 for m in metrics}
         within = {m: abs(deviation[m]) <= tolerance[m] + 1e-9 for m in metrics if m in tolerance}
         moved = sum(1 for u in units if base is not None and base_geo.get(u) != territory)

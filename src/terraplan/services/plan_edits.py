@@ -157,7 +157,6 @@ def _read_unit_facts(
 
     import polars as pl
 
-    from terraplan.planning.alignment import zip5
     from terraplan.storage import bulk
 
     geo = state.geo
@@ -192,14 +191,8 @@ def _read_unit_facts(
         )
     )
     assert isinstance(accounts, pl.DataFrame)
-    if space == "county":
-        key = pl.col("county_fips")
-    elif space == "zip":
-        key = pl.col("postal_code").map_elements(zip5, return_dtype=pl.String)
-    else:
-        key = pl.col("postal_code").str.strip_chars()
     sums = (
-        accounts.with_columns(key.alias("unit"), pl.lit(1.0).alias("count"))
+        accounts.with_columns(_unit_key(space).alias("unit"), pl.lit(1.0).alias("count"))
         .filter(pl.col("unit").is_in(list(keys)))
         .group_by("unit")
         .agg(pl.col(m).fill_null(0.0).sum() for m in from_accounts)
@@ -280,6 +273,41 @@ def _history(uow: UnitOfWork, plan_id: str) -> dict[str, list[Any]]:
     return {"done": list(stored.get("done", [])), "undone": list(stored.get("undone", []))}
 
 
+def _unit_key(space: str | None) -> Any:
+    """The polars expression of an account's geo unit in the plan's code ``space``."""
+    import polars as pl
+
+    from terraplan.planning.alignment import zip5
+
+    if space == "county":
+        return pl.col("county_fips")
+    if space == "zip":
+        return pl.col("postal_code").map_elements(zip5, return_dtype=pl.String)
+    return pl.col("postal_code").str.strip_chars()
+
+
+def _pinned_facts(
+    uow: UnitOfWork, state: EditablePlan, metrics: list[str]
+) -> dict[str, tuple[str | None, dict[str, float]]]:
+    """Each pinned account's geo unit and figures, so a pin moves them between territories."""
+    import polars as pl
+
+    from terraplan.services.alignment import plan_code_space
+    from terraplan.storage import bulk
+
+    space = plan_code_space(uow, _code_space_probe(state))
+    columns = ["id", "county_fips", "postal_code", "potential", "workload", "annual_revenue"]
+    accounts = pl.from_arrow(bulk.read_arrow(uow.connection, "accounts", columns))
+    assert isinstance(accounts, pl.DataFrame)
+    rows = accounts.filter(pl.col("id").is_in(list(state.accounts))).with_columns(
+        _unit_key(space).alias("unit"), pl.lit(1.0).alias("count")
+    )
+    return {
+        row["id"]: (row["unit"], {m: float(row.get(m) or 0.0) for m in metrics})
+        for row in rows.iter_rows(named=True)
+    }
+
+
 def _result(
     uow: UnitOfWork,
     state: EditablePlan,
@@ -299,7 +327,16 @@ def _result(
         based_on = state.plan.based_on_plan_id
         if based_on and uow.plans.exists(based_on):
             base = uow.plans.alignment_map(based_on, RecordKind.GEO_UNIT)
-        effects = territory_effects(state, affected, facts, neighbours, tolerance, base=base)
+        pinned = _pinned_facts(uow, state, sorted(tolerance)) if state.accounts else {}
+        moved_accounts = [
+            r for k, r in (outcome.changes if outcome else {}) if k is RecordKind.ACCOUNT
+        ]
+        # a pinned account also leaves the territory its geo unit is in: show that one too
+        sources = {state.geo.get(pinned[a][0] or "") for a in moved_accounts if a in pinned}
+        affected = tuple(sorted({*affected, *(t for t in sources if t)}))
+        effects = territory_effects(
+            state, affected, facts, neighbours, tolerance, base=base, pinned=pinned
+        )
     return EditResult(
         state,
         effects,
