@@ -84,3 +84,13 @@ def test_a_change_request_with_a_malformed_edit_is_refused_when_made(planner: Te
     assert answer.status_code == 422, answer.text
     assert "frobnicate" in answer.json()["error"]["message"]
     assert planner.get("/plans/P1/comments").json() == []
+
+
+def test_a_misspelt_field_beside_the_edit_is_refused_not_ignored(planner: TestClient) -> None:
+    """``versoin`` beside ``edit`` used to be dropped silently: 422 naming it."""
+    got = planner.post(
+        "/plans/P1/edits",
+        json={"edit": {"op": "rename", "territory": "T", "name": "N"}, "versoin": 1},
+    )
+    assert got.status_code == 422
+    assert "versoin" in got.text

@@ -187,7 +187,8 @@ def new(
     created = create_plan(
         app_context(ctx).database(), name, specs, plan_id=plan_id, created_by="cli", scope=scope
     )
-    stdout().print(f"Plan {created.id} ({created.name}) created with {len(specs)} territories.")
+    count = f"{len(specs)} territor{'y' if len(specs) == 1 else 'ies'}"
+    stdout().print(f"Plan {created.id} ({created.name}) created with {count}.")
 
 
 @plans_app.command("copy")

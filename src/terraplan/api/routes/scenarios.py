@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
@@ -61,6 +61,8 @@ ScopeField = Field(
 
 
 class PlanCopyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is refused, not ignored
+
     plan_id: str | None = Field(default=None, max_length=100, description="Id of the copy")
     name: str | None = Field(default=None, max_length=255)
     scope: str | None = Field(
@@ -197,6 +199,8 @@ def compare_plans_route(
 
 
 class EditRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is refused, not ignored
+
     edit: dict[str, Any] = Field(
         description='e.g. {"op": "move_units", "units": ["06037"], "to": "T03"}'
     )
@@ -204,6 +208,8 @@ class EditRequest(BaseModel):
 
 
 class VersionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is refused, not ignored
+
     version: int = Field(ge=1, le=2**31 - 1)
 
 
@@ -241,6 +247,8 @@ def redo_route(
 
 
 class ActivationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is refused, not ignored
+
     version: int = Field(ge=1, le=2**31 - 1)
     effective_from: date | None = Field(default=None, description="First day (default: today)")
 
