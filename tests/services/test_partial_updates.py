@@ -72,6 +72,20 @@ def test_a_file_of_new_ids_only_still_misses_its_column(accounts: Database, tmp_
     assert "none of the file's ids is stored yet" in str(refused.value)
 
 
+def test_a_file_without_locations_keeps_stored_reps_home_bases_without_a_warning(
+    db: Database, tmp_path: Path
+) -> None:
+    reps = "Id,Name,Home ZIP\nR1,Ann,94107\n"
+    import_file(db, _write(tmp_path, "reps.csv", reps), "reps")
+    outcome = import_file(db, _write(tmp_path, "left.csv", "Id,IsActive\nR1,false\n"), "reps")
+    assert not any("home base" in w for w in outcome.report.warnings), outcome.report.warnings
+    ann = _stored(db, "reps")["R1"]
+    assert ann.home_latitude is not None and ann.active is False  # type: ignore[attr-defined]
+    # a new rep in a file without locations has none: still said
+    fresh = import_file(db, _write(tmp_path, "new.csv", "Id,Name\nR9,Ida\n"), "reps")
+    assert any("rep R9 has no home base" in w for w in fresh.report.warnings)
+
+
 def test_reps_keep_their_role_and_skills_when_a_file_sets_emails(
     db: Database, tmp_path: Path
 ) -> None:

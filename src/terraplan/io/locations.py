@@ -28,6 +28,8 @@ centroid take it from the ZIP table.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import polars as pl
 
 from terraplan.io.checker import GEOCODED, RAW, Checker
@@ -133,8 +135,9 @@ def normalize_places(checker: Checker) -> None:
         )
 
 
-def apply_geocoding(checker: Checker, geocoder: ZipDirectory) -> None:
-    """Check US postal codes and fill locations (see the module docstring)."""
+def apply_geocoding(checker: Checker, geocoder: ZipDirectory, stored: Collection[str] = ()) -> None:
+    """Check US postal codes and fill locations (see the module docstring). ``stored``: ids
+    already stored, whose home base a file without location columns leaves as it is."""
     kind = checker.spec.kind
     col = pl.col
     if kind == "geo_units":
@@ -144,7 +147,7 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory) -> None:
     assert postal is not None
     lat, lon = ("home_latitude", "home_longitude") if kind == "reps" else ("latitude", "longitude")
     if not checker.has(postal):
-        _homeless_reps(checker, lat, lon)
+        _homeless_reps(checker, lat, lon, stored)
         return
     _join_zips(checker, col(postal), geocoder)
     us = _is_us(checker)
@@ -237,18 +240,21 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory) -> None:
             .alias("county_fips")
         )
     checker.ctx = checker.ctx.with_columns(updates).drop(_ZIP_COLUMNS)
-    _homeless_reps(checker, lat, lon)
+    _homeless_reps(checker, lat, lon, stored)
 
 
-def _homeless_reps(checker: Checker, lat: str, lon: str) -> None:
-    """One warning for the reps kept without a home location (nothing to geocode)."""
+def _homeless_reps(checker: Checker, lat: str, lon: str, stored: Collection[str]) -> None:
+    """One warning for the reps kept without a home location (nothing to geocode); a stored
+    rep updated by a file with no location column keeps the home base it has."""
     if checker.spec.kind != "reps":
         return
     bad = checker.error_rows().implode()
     col = pl.col
-    homeless = checker.ctx.filter(
-        col(lat).is_null() & col(lon).is_null() & ~col("__row__").is_in(bad)
-    )["id"].drop_nulls()
+    without = col(lat).is_null() & col(lon).is_null() & ~col("__row__").is_in(bad)
+    located = any(checker.has(f) for f in (lat, lon, checker.spec.postal_field or lat))
+    if stored and not located:
+        without = without & ~col("id").is_in(pl.Series(list(stored), dtype=pl.String).implode())
+    homeless = checker.ctx.filter(without)["id"].drop_nulls()
     if homeless.len() == 0:
         return
     if homeless.len() == 1:

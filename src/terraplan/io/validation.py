@@ -184,7 +184,9 @@ def validate(
     tally.apply(checker, currencies)
     locations.normalize_places(checker)
     if geocode and (spec.postal_field is not None or spec.kind == "geo_units"):
-        locations.apply_geocoding(checker, geocoder or ZipDirectory())
+        locations.apply_geocoding(
+            checker, geocoder or ZipDirectory(), stored=(stored_ids or ()) if updating else ()
+        )
     if kept:
         _new_rows_need(checker, kept, stored_ids or ())
     check_required(checker, skip=kept)
