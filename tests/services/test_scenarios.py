@@ -428,3 +428,62 @@ def test_pinning_an_account_moves_its_figures_out_of_its_countys_territory(
     assert source in after and target in after
     assert after[source] == pytest.approx(before[source] - (account.potential or 0.0))
     assert (account.potential or 0.0) > 0
+
+
+def test_compare_predicts_the_owners_activation_gives_a_shared_territory(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """A territory with two primary reps shares its accounts between them by weight when the
+    plan is activated; the comparison before it predicts each account's owner the same way
+    (it used to give every account the territory's first primary rep)."""
+    from terraplan.services.plan_edits import edit_plan
+
+    db, county_territory = regions
+    with UnitOfWork(db) as uow:
+        reps = sorted(r.id for r in uow.reps.list() if r.active)
+        territories = [t.id for t in uow.plans.get("P1").territories]
+    assert len(reps) > len(territories)
+    for territory, rep in zip(territories, reps, strict=False):
+        edit_plan(db, "P1", {"op": "set_owners", "territory": territory, "reps": [rep]})
+    for step in ("in_review", "approved"):
+        change_status(db, "P1", step)
+    activate_plan(db, "P1", effective_from=date(2027, 1, 1))
+
+    # P2: the largest territory shared with a rep who owns nothing yet, and one county moved
+    # into it from another territory.
+    copy_plan(db, "P1", new_id="P2")
+    with UnitOfWork(db) as uow:
+        before = {a.id: a.owner_id for a in uow.accounts.list()}
+        counties = {a.id: a.county_fips for a in uow.accounts.list()}
+    owned = {rep: sum(o == rep for o in before.values()) for rep in reps}
+    largest = max(territories, key=lambda t: owned[reps[territories.index(t)]])
+    first = reps[territories.index(largest)]
+    newcomer = reps[len(territories)]
+    assert owned[newcomer] == 0
+    edit_plan(db, "P2", {"op": "set_owners", "territory": largest, "reps": [first, newcomer]})
+    county = next(
+        c
+        for c in sorted(set(counties.values()) - {None})
+        if c in county_territory and county_territory[c] != largest
+    )
+    edit_plan(db, "P2", {"op": "move_units", "units": [county], "to": largest})
+
+    comparison, _ = compare_stored_plans(db, "P1", "P2")
+    for step in ("in_review", "approved"):
+        change_status(db, "P2", step)
+    activate_plan(db, "P2", effective_from=date(2027, 7, 1))
+    with UnitOfWork(db) as uow:
+        after = {a.id: a.owner_id for a in uow.accounts.list()}
+
+    changed = {a for a in after if after[a] != before[a]}
+    assert newcomer in {after[a] for a in changed}  # the shared territory was shared
+    assert comparison.owner_changes == len(changed)
+    assert set(comparison.reps_gaining) == {after[a] for a in changed}
+    assert set(comparison.reps_losing) == {before[a] for a in changed}
+    assert comparison.moved  # the county's accounts
+    assert {m.account_id: m.new_owner for m in comparison.moved} == {
+        m.account_id: after[m.account_id] for m in comparison.moved
+    }
+    assert {m.account_id: m.old_owner for m in comparison.moved} == {
+        m.account_id: before[m.account_id] for m in comparison.moved
+    }

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from terraplan.domain import Plan, RecordKind
+from terraplan.rules.owners import plan_owners
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,11 +142,6 @@ def vars_of(obj: Any) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in obj.__slots__}
 
 
-def primary_owner(plan: Plan) -> dict[str, str | None]:
-    """``territory id -> its first primary rep`` (None when vacant)."""
-    return {t.id: t.primary_owner_ids[0] if t.primary_owner_ids else None for t in plan.territories}
-
-
 def compare_plans(
     base: Plan,
     other: Plan,
@@ -161,16 +157,20 @@ def compare_plans(
     """What changes from ``base`` to ``other``.
 
     ``*_alignment``: account id -> territory id in each plan. ``owner_of``: the accounts'
-    current owners, used as the base owner of accounts whose base territory has no primary
-    rep (default: the base territory's primary rep only). ``*_targets``: territory id -> the
-    plan's revenue target (None or empty: the plan has none). ``rep_names``: rep id -> name,
-    for the owners of moved accounts. An account "moves" when its
-    territory id differs between the plans; an "owner change" when its owner differs. The open
-    pipeline of accounts changing owner is *protected*: activation leaves open opportunities
-    with their current owner until they close.
+    current owners (default: none known). Each plan's owner of an account is the one its
+    activation would give (:func:`plan_owners`, as rule runs and owner syncs choose): its
+    territory's primary rep, several primary reps sharing a territory's accounts by their
+    weights (an account keeps a current owner who is one of them and under their share); an
+    account in a territory with no primary rep, or in none, keeps its current owner.
+    ``*_targets``: territory id -> the plan's revenue target (None or empty: the plan has
+    none). ``rep_names``: rep id -> name, for the owners of moved accounts. An account "moves"
+    when its territory id differs between the plans; an "owner change" when its owner differs.
+    The open pipeline of accounts changing owner is *protected*: activation leaves open
+    opportunities with their current owner until they close.
     """
-    base_owner = primary_owner(base)
-    other_owner = primary_owner(other)
+    current = owner_of or {}
+    base_owner, _ = plan_owners(base, base_alignment.items(), current)
+    other_owner, _ = plan_owners(other, other_alignment.items(), current)
     names = {t.id: t.name for t in base.territories}
     names.update({t.id: t.name for t in other.territories})
     moved: list[MovedAccount] = []
@@ -192,10 +192,8 @@ def compare_plans(
                 tally[column] += 1
                 tally[2 + column] += facts.potential
                 tally[4 + column] += facts.revenue
-        old_owner = base_owner.get(old) if old else None
-        if old_owner is None and owner_of is not None:
-            old_owner = owner_of.get(facts.id)
-        new_owner = other_owner.get(new) if new else None
+        old_owner = base_owner.get(facts.id, current.get(facts.id))
+        new_owner = other_owner.get(facts.id, current.get(facts.id))
         if old_owner != new_owner:
             owner_changes += 1
             # Open opportunities stay with their current owner until they close.

@@ -13,10 +13,11 @@ record); these functions only read it, so the same counter always gives the same
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
-from terraplan.domain import OwnerRole, TerritoryOwner
+from terraplan.domain import OwnerRole, Plan, TerritoryOwner
 from terraplan.errors import InvalidParameterError
 
 GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
@@ -125,3 +126,31 @@ def balance_owners(
         chosen[record_id] = rep
         count[rep] += 1
     return chosen
+
+
+def plan_owners(
+    plan: Plan,
+    placed: Iterable[tuple[str, str | None]],
+    current: Mapping[str, str | None],
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """``(record id -> primary rep, vacant territory -> its record ids)`` for ``placed``
+    records (``(record id, territory id or None)``; those without a territory are skipped),
+    each territory's records shared among its primary reps by :func:`balance_owners` from
+    their ``current`` owners. The one owner choice of rule runs, owner syncs, activation and
+    plan comparisons."""
+    primaries = {
+        t.id: [o for o in t.owners if o.role is OwnerRole.PRIMARY] for t in plan.territories
+    }
+    by_territory: dict[str, list[str]] = defaultdict(list)
+    for record_id, territory_id in placed:
+        if territory_id is not None:
+            by_territory[territory_id].append(record_id)
+    chosen: dict[str, str] = {}
+    vacant: dict[str, list[str]] = {}
+    for territory_id, records in sorted(by_territory.items()):
+        owners = primaries.get(territory_id, [])
+        if not owners:
+            vacant[territory_id] = records
+            continue
+        chosen.update(balance_owners([(r, current.get(r)) for r in records], owners))
+    return chosen, vacant

@@ -8,13 +8,12 @@ plan's latest assignment run, in one transaction; `rules apply` and `match --app
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from terraplan.domain import OwnerRole, Plan, PlanStatus
+from terraplan.domain import Plan, PlanStatus
 from terraplan.errors import InvalidParameterError, NotFoundError
-from terraplan.rules.owners import balance_owners
+from terraplan.rules.owners import plan_owners
 from terraplan.storage.database import Database
 from terraplan.storage.plan_records import AssignmentRecord, OwnerChange
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -37,23 +36,8 @@ def pick_owners(
     plan: Plan, assignments: list[AssignmentRecord], current: dict[str, str | None]
 ) -> tuple[dict[str, str], dict[str, list[str]]]:
     """``(record id -> primary rep, vacant territory -> its record ids)`` for the assigned
-    records, shared among several primary reps by weight (see :func:`balance_owners`)."""
-    primaries = {
-        t.id: [o for o in t.owners if o.role is OwnerRole.PRIMARY] for t in plan.territories
-    }
-    by_territory: dict[str, list[str]] = defaultdict(list)
-    for a in assignments:
-        if a.territory_id is not None:
-            by_territory[a.territory_id].append(a.record_id)
-    chosen: dict[str, str] = {}
-    vacant: dict[str, list[str]] = {}
-    for territory_id, records in sorted(by_territory.items()):
-        owners = primaries.get(territory_id, [])
-        if not owners:
-            vacant[territory_id] = records
-            continue
-        chosen.update(balance_owners([(r, current.get(r)) for r in records], owners))
-    return chosen, vacant
+    records, shared among several primary reps by weight (see :func:`plan_owners`)."""
+    return plan_owners(plan, ((a.record_id, a.territory_id) for a in assignments), current)
 
 
 def sync_in(uow: UnitOfWork, plan: Plan, *, already_logged: set[str] | None = None) -> OwnerSync:

@@ -168,7 +168,9 @@ def _account_facts(db: Database) -> tuple[list[AccountFacts], pl.DataFrame, str 
     with db.connect() as connection:
         accounts = pl.from_arrow(
             bulk.read_arrow(
-                connection, "accounts", ["id", "name", "potential", "county_fips", "postal_code"]
+                connection,
+                "accounts",
+                ["id", "name", "potential", "county_fips", "postal_code", "owner_id"],
             )
         )
         sales = pl.from_arrow(
@@ -221,7 +223,8 @@ def compare_stored_plans(
     """Compare two stored plans; also returns the revenue window used (None: no sales lines).
 
     Each territory carries each plan's stored revenue target; owners of moved accounts carry
-    rep names."""
+    rep names. Each plan's owners are those its activation would give, from the accounts'
+    current owners (see :func:`compare_plans`)."""
     facts, accounts, window = _account_facts(db)
     with UnitOfWork(db) as uow:
         base = uow.plans.get(base_id)
@@ -238,6 +241,7 @@ def compare_stored_plans(
         alignments[0],
         alignments[1],
         facts,
+        owner_of=dict(zip(accounts["id"], accounts["owner_id"], strict=True)),
         base_targets=targets[0],
         other_targets=targets[1],
         rep_names=rep_names,
