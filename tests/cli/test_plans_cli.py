@@ -148,7 +148,10 @@ def test_plans_verbs(run_cli: RunCli, tmp_path: Path) -> None:
     assert reps[old_rep] == pytest.approx(terr[current] + la_2025)
     assert reps[new_rep] == pytest.approx(terr[territories[0]] - la_2025)
     shown = cli("kpis", "--by", "rep", "--period", "2025")
-    assert shown.stdout.count("credited to today's owners") == 1
+    # 2023 precedes the history (P1's activation): those dates go to each first recorded owner
+    said = " ".join(shown.stdout.split())
+    assert said.count("before 2024-01-01") == 1
+    assert said.count("credited to that first recorded owner") == 1
 
     refused = cli("plans", "delete", "P2")
     assert refused.returncode == 5

@@ -115,18 +115,51 @@ def test_opportunities_stay_with_the_owner_who_opened_them() -> None:
     assert credited["b"]["revenue"] == pytest.approx(1.0)  # A1 has no history: today's owner
 
 
+def test_dates_before_the_history_go_to_the_first_recorded_owner() -> None:
+    """P001 activated on 2026-04-01 (history starts then), P002 (today's plan) moves A0 and A1
+    to rep b from dates after that: what A0 and A1 sold before 2026-04-01 goes to their first
+    recorded owner, not to today's owner; A2 has no history and stays with today's owner."""
+    lines = [
+        ("A0", date(2026, 1, 15), 100.0),  # before A0's history: a, its first owner
+        ("A0", date(2026, 5, 1), 10.0),  # inside a's period
+        ("A1", date(2026, 3, 1), 1000.0),  # before A1's history: d (first), not b (latest)
+        ("A1", date(2026, 5, 10), 3.0),  # inside b's period
+        ("A2", date(2026, 2, 1), 7.0),  # no history: c, today's owner
+    ]
+    periods = [
+        ("A0", "a", date(2026, 4, 1), date(2026, 12, 31)),
+        ("A0", "b", date(2027, 1, 1), None),
+        ("A1", "b", date(2026, 5, 1), None),
+        ("A1", "d", date(2026, 4, 1), date(2026, 4, 30)),
+    ]
+    opps = [("A0", date(2026, 2, 1), date(2026, 3, 1), 60.0, True)]  # opened before: a's
+    credited = _by_rep(_inputs(lines, periods, opps))
+    assert credited["a"]["revenue"] == pytest.approx(110.0)
+    assert credited["a"]["average_deal_size"] == pytest.approx(60.0)
+    assert credited["d"]["revenue"] == pytest.approx(1000.0)
+    assert credited["b"]["revenue"] == pytest.approx(3.0)
+    assert credited["b"]["average_deal_size"] is None
+    assert credited["c"]["revenue"] == pytest.approx(7.0)
+
+
 def test_a_gap_in_the_history_falls_back_to_today_and_is_said_once() -> None:
     lines = [("A0", date(2026, 2, 1), 40.0), ("A0", date(2026, 5, 1), 2.0)]
     periods = [("A0", "a", date(2026, 3, 1), date(2026, 4, 30))]
     inputs = _inputs(lines, periods)
     credited = _by_rep(inputs)
-    assert credited["b"]["revenue"] == pytest.approx(42.0)  # both dates outside a's period
-    assert credited.get("a", {"revenue": 0.0})["revenue"] == pytest.approx(0.0)
+    assert credited["a"]["revenue"] == pytest.approx(40.0)  # before the history: first owner
+    assert credited["b"]["revenue"] == pytest.approx(2.0)  # after a's period ended: today's
     coded = account_table(inputs).collect()
     owners = today_owners(coded, territory_table(inputs))
     note = crediting_note(ownership_periods(inputs), owners, date(2026, 2, 1))
     assert note is not None
-    assert "before 2026-03-01" in note and "2 account(s) with no recorded owner" in note
+    assert "before 2026-03-01" in note and "credited to that first recorded owner" in note
+    assert "2 account(s) with no recorded owner are credited to today's owners" in note
+    alone = crediting_note(ownership_periods(inputs), owners, date(2026, 3, 1))
+    assert alone == (
+        "revenue and opportunities of 2 account(s) with no recorded owner are credited to "
+        "today's owners"
+    )
     assert "no ownership history" in str(crediting_note(None, owners, date(2026, 2, 1)))
 
 

@@ -394,29 +394,36 @@ def test_postgres_equals_in_process(pg: Any, case: tuple[KpiInputs, date]) -> No
 
 
 def test_reps_are_credited_with_the_owner_of_the_day() -> None:
-    """A1 sits in T1 (rep1's today); rep2 owned it until day 99: its sale of day 50 and the
-    opportunity opened that day go to rep2, the sale of day 150 to rep1, as in-process."""
-    accounts = pl.DataFrame({"id": ["A1"], "segment": ["smb"]})
-    alignment = pl.DataFrame({"account_id": ["A1"], "territory_id": ["T1"]})
+    """A1 sits in T1 (rep1's today); rep2 owned it from day 30 to day 99: its sale of day 50
+    and the opportunity opened that day go to rep2, the sale of day 150 to rep1. The sale of
+    day 10 and the opportunity opened on day 5 precede the history: they go to its first
+    recorded owner, rep2. A2 (T2, rep2's today) has no history: its sale stays with rep2. As
+    in-process."""
+    accounts = pl.DataFrame({"id": ["A1", "A2"], "segment": ["smb", "smb"]})
+    alignment = pl.DataFrame({"account_id": ["A1", "A2"], "territory_id": ["T1", "T2"]})
     sales = pl.DataFrame(
-        {"account_id": ["A1", "A1"], "date": [day(50), day(150)], "amount": [100.0, 40.0]}
+        {
+            "account_id": ["A1", "A1", "A1", "A2"],
+            "date": [day(10), day(50), day(150), day(20)],
+            "amount": [5.0, 100.0, 40.0, 9.0],
+        }
     )
     opps = pl.DataFrame(
         {
-            "id": ["O1"],
-            "account_id": ["A1"],
-            "created_date": [day(50)],
-            "close_date": [day(120)],
-            "amount": [70.0],
-            "is_closed": [True],
-            "is_won": [True],
+            "id": ["O1", "O0"],
+            "account_id": ["A1", "A1"],
+            "created_date": [day(50), day(5)],
+            "close_date": [day(120), day(160)],
+            "amount": [70.0, 30.0],
+            "is_closed": [True, True],
+            "is_won": [True, True],
         }
     )
     ownership = pl.DataFrame(
         {
             "account_id": ["A1", "A1"],
             "owner_id": ["rep2", "rep1"],
-            "valid_from": [day(0), day(100)],
+            "valid_from": [day(30), day(100)],
             "valid_to": [day(99), None],
         }
     )
@@ -428,7 +435,7 @@ def test_reps_are_credited_with_the_owner_of_the_day() -> None:
         territories=TERRITORIES,
         ownership=ownership,
     )
-    options: dict[str, Any] = {"as_of": day(200), "periods": ["month"], "dimensions": ["rep"]}
+    options: dict[str, Any] = {"as_of": day(200), "periods": ["year"], "dimensions": ["rep"]}
     want = compute_kpis(inputs, **options)
     data = frames(inputs)
     with duckdb.connect() as conn:
@@ -440,9 +447,9 @@ def test_reps_are_credited_with_the_owner_of_the_day() -> None:
     assert_equal(want, rows)
     got = pl.DataFrame(rows, schema=want.schema, orient="row")
     revenue = got.group_by("key").agg(pl.col("revenue").sum()).sort("key")
-    assert revenue.rows() == [("rep1", 40.0), ("rep2", 100.0)]
-    won = got.filter(pl.col("average_deal_size").is_not_null())
-    assert won.select("key", "average_deal_size").rows() == [("rep2", 70.0)]
+    assert revenue.rows() == [("rep1", 40.0), ("rep2", 114.0)]
+    won = got.group_by("key").agg(pl.col("average_deal_size").max()).sort("key")
+    assert won.rows() == [("rep1", None), ("rep2", 50.0)]
 
 
 def test_a_year_and_its_months_count_once_in_process_and_in_duckdb() -> None:

@@ -5,8 +5,11 @@ KPIs by rep first sum the territories each rep owns in the plan (today's owner).
 ``ownership`` frame (``account_id, owner_id, valid_from, valid_to``: who owned the account on
 which days, ``valid_to`` null = still), each sales line is credited to the rep who owned its
 account on the line's date, and each opportunity to the rep who owned the account on the day it
-was opened (an open opportunity stays with that rep until it closes). Dates no period covers
-keep today's owner.
+was opened (an open opportunity stays with that rep until it closes). A date before an
+account's first recorded period goes to the owner of that first period (the earliest known
+owner is the best evidence for earlier dates: a plan activated on a later day must not take
+them); other dates no period covers (a gap, or after the last period ended), and accounts with
+no recorded period at all, keep today's owner.
 
 Only accounts whose recorded owner differs from today's owner at some time need their lines
 looked at: for those, :func:`credit_corrections` moves each line (or opportunity) from today's
@@ -86,7 +89,13 @@ def credit_corrections(
     )
     if changed.is_empty():
         return pl.DataFrame(schema=schema)
-    spans = periods.join(changed, on="account_id", how="semi").sort("valid_from")
+    # among periods starting on the same day the smallest owner id wins (as in the SQL): the
+    # as-of join takes the last of them, so owners are sorted descending within a day
+    spans = (
+        periods.join(changed, on="account_id", how="semi")
+        .filter(pl.col("valid_from").is_not_null())
+        .sort(["valid_from", "owner_id"], descending=[False, True], nulls_last=False)
+    )
     parts: list[pl.LazyFrame] = []
     sales = inputs.frame("sales_lines")
     assert sales is not None
@@ -170,12 +179,21 @@ def credit_corrections(
 def _owner_of_day(
     rows: pl.DataFrame, day: str, spans: pl.DataFrame, owners: pl.DataFrame
 ) -> pl.DataFrame:
-    """``rows`` with ``owner`` (the owner on column ``day``, else today's) and ``today``."""
+    """``rows`` with ``owner`` and ``today``, keeping the rows whose owner is not today's.
+
+    ``owner``: the owner of the period covering column ``day``; before the account's first
+    period, the owner of that first period; in a gap or after the last period, today's owner.
+    ``spans``: the accounts' periods, sorted as in :func:`credit_corrections`.
+    """
+    first = spans.group_by("account_id").agg(pl.col("valid_from").min().alias("first_from"))
     matched = (
-        rows.sort(day)
+        rows.join(first, on="account_id", how="left")
+        # a day before the first period is looked up on the first period's start
+        .with_columns(pl.max_horizontal(day, "first_from").alias("_on"))
+        .sort("_on")
         .join_asof(
             spans.select("account_id", "owner_id", "valid_from", "valid_to"),
-            left_on=day,
+            left_on="_on",
             right_on="valid_from",
             by="account_id",
             strategy="backward",
@@ -184,11 +202,17 @@ def _owner_of_day(
         .join(owners.select("account_id", "today"), on="account_id", how="left")
     )
     covered = pl.col("valid_from").is_not_null() & (
-        pl.col("valid_to").is_null() | (pl.col(day) <= pl.col("valid_to"))
+        (pl.col(day) < pl.col("first_from"))
+        | pl.col("valid_to").is_null()
+        | (pl.col(day) <= pl.col("valid_to"))
     )
-    return matched.with_columns(
-        pl.when(covered).then(pl.col("owner_id")).otherwise(pl.col("today")).alias("owner")
-    ).filter(pl.col("owner").ne_missing(pl.col("today")))
+    return (
+        matched.with_columns(
+            pl.when(covered).then(pl.col("owner_id")).otherwise(pl.col("today")).alias("owner")
+        )
+        .drop("first_from", "_on")
+        .filter(pl.col("owner").ne_missing(pl.col("today")))
+    )
 
 
 def _moves(frame: pl.LazyFrame) -> pl.LazyFrame:
@@ -219,7 +243,9 @@ def apply_corrections(by_group: pl.DataFrame, corrections: pl.DataFrame) -> pl.D
 def crediting_note(
     periods: pl.DataFrame | None, owners: pl.DataFrame, first_day: date | None
 ) -> str | None:
-    """One sentence saying which dates fall back to today's owner (None when none do).
+    """One sentence saying which dates have no owner of the day and whom they are credited to
+    (None when every date has one): dates before an account's first recorded owner go to that
+    owner, accounts with no recorded owner to today's owners.
 
     ``first_day``: the earliest sales line or opportunity date.
     """
@@ -233,9 +259,14 @@ def crediting_note(
     without = owners.join(periods, on="account_id", how="anti").height
     parts = []
     if first is not None and first_day is not None and first_day < first:
-        parts.append(f"before {first.isoformat()} (the first recorded activation)")
+        parts.append(
+            f"revenue and opportunities before {first.isoformat()} (the first recorded "
+            "activation), or before an account's first recorded owner, are credited to that "
+            "first recorded owner"
+        )
     if without:
-        parts.append(f"for {without:,} account(s) with no recorded owner")
-    if not parts:
-        return None
-    return "revenue and opportunities " + " and ".join(parts) + " are credited to today's owners"
+        parts.append(
+            f"{'those' if parts else 'revenue and opportunities'} of {without:,} account(s) "
+            "with no recorded owner are credited to today's owners"
+        )
+    return "; ".join(parts) or None

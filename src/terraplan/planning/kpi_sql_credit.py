@@ -4,15 +4,17 @@ Without an ``ownership`` table, KPIs by rep sum the leaf territories each rep ow
 (``territories.owner_id``: today's owner). With one (``account_id, owner_id, valid_from,
 valid_to``: who owned an account on which days, ``valid_to`` null = still), each sales line is
 credited to the rep who owned its account on the line's date, and each opportunity to the rep
-who owned the account on the day it was opened; dates no ownership row covers keep today's
-owner. This is :mod:`terraplan.planning.kpi_credit` (the in-process path) in SQL:
+who owned the account on the day it was opened; a date before an account's first ownership
+row goes to that row's owner, other dates no ownership row covers (and accounts with none) keep
+today's owner. This is :mod:`terraplan.planning.kpi_credit` (the in-process path) in SQL:
 
 * ``tp_changed``: the accounts some ownership row gives to another rep than today's owner;
 * their sales lines, summed per (account, day) (a second read of the sales lines, joined
   on the lines' own account ids so that the engine narrows it to those accounts' lines
   without a cast per line), and their opportunities;
 * the owner of each such day: the ownership row with the latest ``valid_from`` on or before
-  it, when its ``valid_to`` has not passed;
+  it, when its ``valid_to`` has not passed; before the account's first row (``tp_first_own``),
+  the owner of that first row (the day is looked up on the first row's start);
 * ``tp_credit (key, m, <measures>)``: for every line or opportunity whose owner of the day is
   not today's owner, its measures added to that owner and taken from today's owner, per rep
   and month. :func:`terraplan.planning.kpi_sql_rollups.group_months` adds these rows to the
@@ -108,12 +110,21 @@ def corrections(b: SqlContext) -> None:
         )
         days.append(sqlglot.select("account_id", "day").from_("tp_moved_opps"))
     b.add("tp_credit_days", union(days, distinct=True))
+    b.add(
+        "tp_first_own",
+        sqlglot.select("account_id", "MIN(valid_from) AS first_from")
+        .from_("tp_own")
+        .group_by("account_id"),
+    )
     latest_first = "ORDER BY o.valid_from DESC, o.owner_id"
+    # a day before the account's first ownership row is looked up on that row's start
+    looked_up = "CASE WHEN d.day < f.first_from THEN f.first_from ELSE d.day END"
     b.add(
         "tp_day_spans",
         sqlglot.select(
             "d.account_id",
             "d.day",
+            "f.first_from",
             "o.owner_id",
             "o.valid_to",
             exp.alias_(
@@ -125,7 +136,11 @@ def corrections(b: SqlContext) -> None:
             ),
         )
         .from_("tp_credit_days AS d")
-        .join("tp_own AS o", on="o.account_id = d.account_id AND o.valid_from <= d.day"),
+        .join("tp_first_own AS f", on="f.account_id = d.account_id")
+        .join(
+            "tp_own AS o",
+            on=f"o.account_id = d.account_id AND o.valid_from <= {looked_up}",
+        ),
     )
     b.add(
         "tp_day_owner",
@@ -133,7 +148,7 @@ def corrections(b: SqlContext) -> None:
             "account_id",
             "day",
             "owner_id",
-            "valid_to IS NULL OR day <= valid_to AS covered",
+            "day < first_from OR valid_to IS NULL OR day <= valid_to AS covered",
         )
         .from_("tp_day_spans")
         .where("pos = 1"),

@@ -48,7 +48,8 @@ class PlanData:
     design: dict[str, Any] | None = None
     #: Where revenue came from: ``sales_lines``, ``opportunities`` (Closed Won) or ``none``.
     revenue_source: str = "sales_lines"
-    #: KPIs by rep: which dates fall back to today's owner (None: every date has its owner).
+    #: KPIs by rep: which dates have no owner of the day and whom they are credited to
+    #: (None: every date has its owner).
     crediting_note: str | None = None
     #: The latest fact when it lies after the day the data was loaded, which is then the
     #: default reporting day instead (a typo such as 2052 must not move every period).

@@ -541,10 +541,18 @@ WITH tp_periods AS (
     account_id,
     day
   FROM tp_moved_opps
+), tp_first_own AS (
+  SELECT
+    account_id,
+    MIN(valid_from) AS first_from
+  FROM tp_own
+  GROUP BY
+    account_id
 ), tp_day_spans AS (
   SELECT
     d.account_id,
     d.day,
+    f.first_from,
     o.owner_id,
     o.valid_to,
     ROW_NUMBER() OVER (
@@ -552,14 +560,17 @@ WITH tp_periods AS (
       ORDER BY o.valid_from DESC NULLS LAST, o.owner_id
     ) AS pos
   FROM tp_credit_days AS d
+  JOIN tp_first_own AS f
+    ON f.account_id = d.account_id
   JOIN tp_own AS o
-    ON o.account_id = d.account_id AND o.valid_from <= d.day
+    ON o.account_id = d.account_id
+    AND o.valid_from <= CASE WHEN d.day < f.first_from THEN f.first_from ELSE d.day END
 ), tp_day_owner AS (
   SELECT
     account_id,
     day,
     owner_id,
-    valid_to IS NULL OR day <= valid_to AS covered
+    day < first_from OR valid_to IS NULL OR day <= valid_to AS covered
   FROM tp_day_spans
   WHERE
     pos = 1
