@@ -199,30 +199,41 @@ def test_an_empty_grouping_says_why(run_cli: Any, tmp_path: Path) -> None:
     assert "has no regions" in " ".join(csv.stderr.split())
 
 
+def _west_plan(
+    run_cli: Any, tmp_path: Path, files: dict[str, str], steps: tuple[tuple[str, ...], ...]
+) -> None:
+    """Plan P1 ("FY") with one territory, West, taking the Californian accounts: ``files``
+    written to ``tmp_path``, then ``steps`` run around the plan's creation and its rules
+    (``"plan"`` in ``steps`` stands for them)."""
+    files = {
+        **files,
+        "r.yaml": "territories:\n  - {id: w, name: West, type: geo}\n"
+        "rules:\n  - {id: w, territory: w, when: {field: state, op: in, value: [CA]}}\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    plan = (
+        ("plans", "new", "FY", "--territory", "w=West", "--plan-id", "P1"),
+        ("rules", "save", "r.yaml", "--plan", "P1"),
+    )
+    for step in (s for part in steps for s in (plan if part == ("plan",) else (part,))):
+        done = run_cli(*step)
+        assert done.returncode == 0, (step, done.stderr)
+
+
 def test_growth_before_the_sales_history_is_empty_and_said_once(
     run_cli: Any, tmp_path: Path
 ) -> None:
     """An export whose sales start in November 2025: 2026 has no known prior year."""
-    (tmp_path / "a.csv").write_text("id,name,state\nA1,Acme,CA\nA2,Beta,TX\n", encoding="utf-8")
-    (tmp_path / "s.csv").write_text(
-        "id,account_id,date,amount\nS1,A1,2025-11-15,1000\nS2,A1,2026-06-01,1000\n"
+    files = {
+        "a.csv": "id,name,state\nA1,Acme,CA\nA2,Beta,TX\n",
+        "s.csv": "id,account_id,date,amount\nS1,A1,2025-11-15,1000\nS2,A1,2026-06-01,1000\n"
         "S3,A2,2026-12-01,500\n",
-        encoding="utf-8",
-    )
-    (tmp_path / "r.yaml").write_text(
-        "territories:\n  - {id: w, name: West, type: geo}\n"
-        "rules:\n  - {id: w, territory: w, when: {field: state, op: in, value: [CA]}}\n",
-        encoding="utf-8",
-    )
-    for step in (
-        ("import", "accounts", "a.csv"),
-        ("import", "sales_lines", "s.csv"),
-        ("plans", "new", "FY", "--territory", "w=West", "--plan-id", "P1"),
-        ("rules", "save", "r.yaml", "--plan", "P1"),
+    }
+    _west_plan(run_cli, tmp_path, files, (
+        ("import", "accounts", "a.csv"), ("import", "sales_lines", "s.csv"), ("plan",),
         ("rules", "apply", "--plan", "P1"),
-    ):
-        done = run_cli(*step)
-        assert done.returncode == 0, (step, done.stderr)
+    ))  # fmt: skip
     args = ("kpis", "--plan", "P1", "--period", "2026", "--as-of", "2026-12-31")
     rows = json.loads(run_cli(*args, "-f", "json").stdout)
     (west,) = rows
@@ -241,38 +252,18 @@ def test_growth_before_the_sales_history_is_empty_and_said_once(
 def test_a_territory_with_two_primary_reps_splits_by_rep(run_cli: Any, tmp_path: Path) -> None:
     """By rep, each of a shared territory's primary reps counts the accounts they own and half
     of its target; by territory the figures are whole. (Before, the first took it all.)"""
-    (tmp_path / "reps.csv").write_text(
-        "id,name,email\nR1,Ann Lee,ann@x.test\nR2,Raj Patel,raj@x.test\n", encoding="utf-8"
-    )
-    (tmp_path / "a.csv").write_text(
-        "id,name,state,owner_id\nA1,Acme,CA,R2\nA2,Beta,CA,R1\n", encoding="utf-8"
-    )
-    (tmp_path / "s.csv").write_text(
-        "id,account_id,date,amount\nS1,A1,2025-03-01,1000\nS2,A2,2025-04-01,300\n",
-        encoding="utf-8",
-    )
-    (tmp_path / "t.csv").write_text(
-        "id,plan_id,territory_id,period_start,period_end,amount\n"
+    files = {
+        "reps.csv": "id,name,email\nR1,Ann Lee,ann@x.test\nR2,Raj Patel,raj@x.test\n",
+        "a.csv": "id,name,state,owner_id\nA1,Acme,CA,R2\nA2,Beta,CA,R1\n",
+        "s.csv": "id,account_id,date,amount\nS1,A1,2025-03-01,1000\nS2,A2,2025-04-01,300\n",
+        "t.csv": "id,plan_id,territory_id,period_start,period_end,amount\n"
         "Q1,P1,w,2025-01-01,2025-12-31,1000\n",
-        encoding="utf-8",
-    )
-    (tmp_path / "r.yaml").write_text(
-        "territories:\n  - {id: w, name: West, type: geo}\n"
-        "rules:\n  - {id: w, territory: w, when: {field: state, op: in, value: [CA]}}\n",
-        encoding="utf-8",
-    )
-    for step in (
-        ("import", "reps", "reps.csv"),
-        ("import", "accounts", "a.csv"),
-        ("import", "sales_lines", "s.csv"),
-        ("plans", "new", "FY", "--territory", "w=West", "--plan-id", "P1"),
-        ("rules", "save", "r.yaml", "--plan", "P1"),
-        ("plans", "owners", "P1", "w", "R1,R2"),
-        ("rules", "apply", "--plan", "P1"),
-        ("import", "targets", "t.csv"),
-    ):
-        done = run_cli(*step)
-        assert done.returncode == 0, (step, done.stderr)
+    }
+    _west_plan(run_cli, tmp_path, files, (
+        ("import", "reps", "reps.csv"), ("import", "accounts", "a.csv"),
+        ("import", "sales_lines", "s.csv"), ("plan",), ("plans", "owners", "P1", "w", "R1,R2"),
+        ("rules", "apply", "--plan", "P1"), ("import", "targets", "t.csv"),
+    ))  # fmt: skip
     args = ("kpis", "--plan", "P1", "--period", "2025", "--as-of", "2025-12-31")
     rows = json.loads(run_cli(*args, "--by", "rep", "-f", "json").stdout)
     got = {r["name"]: (r["revenue"], r["account_count"], r["target"]) for r in rows}
@@ -292,25 +283,14 @@ def test_a_typo_date_in_the_future_does_not_move_the_reporting_day(
     run_cli: Any, tmp_path: Path
 ) -> None:
     """One sales line dated 2052: the figures stay as of today, and a note says why."""
-    (tmp_path / "a.csv").write_text("id,name,state\nA1,Acme,CA\n", encoding="utf-8")
-    (tmp_path / "s.csv").write_text(
-        "id,account_id,date,amount\nS1,A1,2025-06-01,1000\nS2,A1,2052-03-01,500\n",
-        encoding="utf-8",
-    )
-    (tmp_path / "r.yaml").write_text(
-        "territories:\n  - {id: w, name: West, type: geo}\n"
-        "rules:\n  - {id: w, territory: w, when: {field: state, op: in, value: [CA]}}\n",
-        encoding="utf-8",
-    )
-    for step in (
-        ("import", "accounts", "a.csv"),
-        ("import", "sales_lines", "s.csv"),
-        ("plans", "new", "FY", "--territory", "w=West", "--plan-id", "P1"),
-        ("rules", "save", "r.yaml", "--plan", "P1"),
+    files = {
+        "a.csv": "id,name,state\nA1,Acme,CA\n",
+        "s.csv": "id,account_id,date,amount\nS1,A1,2025-06-01,1000\nS2,A1,2052-03-01,500\n",
+    }
+    _west_plan(run_cli, tmp_path, files, (
+        ("import", "accounts", "a.csv"), ("import", "sales_lines", "s.csv"), ("plan",),
         ("rules", "apply", "--plan", "P1"),
-    ):
-        done = run_cli(*step)
-        assert done.returncode == 0, (step, done.stderr)
+    ))  # fmt: skip
     rows = json.loads(run_cli("kpis", "--plan", "P1", "--period", "2025", "-f", "json").stdout)
     (west,) = rows
     assert west["as_of"] == date.today().isoformat()
