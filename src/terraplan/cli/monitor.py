@@ -205,7 +205,7 @@ def kpis(
         where = f"as of {data.as_of}, alignment from {data.alignment_source}"
     import polars as pl
 
-    from terraplan.services.monitoring import (
+    from terraplan.services.kpi_notes import (
         future_facts_note,
         group_names,
         grouping_notes,
@@ -370,7 +370,8 @@ def alerts(
     from terraplan.planning.alerts import AlertThresholds
     from terraplan.planning.kpi_periods import period_title
     from terraplan.services.design import parse_balance
-    from terraplan.services.monitoring import group_names, plan_alerts
+    from terraplan.services.kpi_notes import group_names
+    from terraplan.services.monitoring import plan_alerts
 
     thresholds = AlertThresholds(
         min_pace=min_pace, min_pipeline_coverage=min_coverage, drift_threshold=drift

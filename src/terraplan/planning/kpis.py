@@ -45,7 +45,7 @@ from terraplan.planning.kpi_periods import (
     shift_year,
 )
 from terraplan.planning.kpi_registry import DIMENSIONS, KPI_NAMES
-from terraplan.planning.target_days import finest_target_segments
+from terraplan.planning.kpi_spread import spread_by_group
 
 logger = logging.getLogger(__name__)
 
@@ -250,8 +250,8 @@ def _compute(
     whitespace = rollup(
         bought.lazy(), territories, keys=("period",), measures=("bought",), dimensions=dims
     )
-    targets = _spread_by_group(inputs, "targets", ptable, territories, dims, whole_period=True)
-    costs = _spread_by_group(inputs, "costs", ptable, territories, dims, whole_period=False)
+    targets = spread_by_group(inputs, "targets", ptable, territories, dims, whole_period=True)
+    costs = spread_by_group(inputs, "costs", ptable, territories, dims, whole_period=False)
 
     keys = pl.concat(
         [
@@ -339,132 +339,6 @@ def _stocks(by_group: pl.LazyFrame, ptable: pl.LazyFrame) -> pl.LazyFrame:
         strategy="backward",
         check_sortedness=False,
     ).select("dimension", "key", "period", "open_pipeline", "active_accounts")
-
-
-def _spread_by_group(
-    inputs: KpiInputs,
-    name: str,
-    ptable: pl.DataFrame,
-    territories: pl.DataFrame,
-    dims: tuple[str, ...],
-    *,
-    whole_period: bool,
-) -> pl.LazyFrame:
-    """Targets or costs per (dimension, key, period), each amount spread evenly over its days.
-
-    A group uses amounts set on it directly; without any, the sum over its leaf territories
-    (regions, reps). Segments and industries get none. ``whole_period`` sums over the full
-    period (targets), otherwise up to the cut date (costs).
-    """
-    schema = {"dimension": pl.String, "key": pl.String, "period": pl.String, "amount": pl.Float64}
-    frame = inputs.frame(name)
-    if frame is None:
-        return pl.LazyFrame(schema=schema)
-    if name == "targets":
-        frame = optional_columns(frame, ("metric",))
-        frame = frame.filter(pl.col("metric").is_null() | (pl.col("metric") == "revenue"))
-        frame = finest_target_segments(frame)  # a year and its months count once
-    else:
-        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("rep_id"))
-    end_col = "period_end" if whole_period else "cut"
-    spread = (
-        frame.select(
-            pl.col("territory_id").cast(pl.String),
-            pl.col("rep_id").cast(pl.String),
-            pl.col("period_start").alias("t_start"),
-            pl.col("period_end").alias("t_end"),
-            pl.col("amount").cast(pl.Float64),
-        )
-        .join(
-            ptable.lazy().select("period", "period_start", pl.col(end_col).alias("p_end")),
-            how="cross",
-        )
-        .with_columns(
-            (
-                (
-                    pl.min_horizontal("t_end", "p_end")
-                    - pl.max_horizontal("t_start", "period_start")
-                ).dt.total_days()
-                + 1
-            ).alias("overlap"),
-            ((pl.col("t_end") - pl.col("t_start")).dt.total_days() + 1).alias("length"),
-        )
-        .filter(pl.col("overlap") > 0)
-        .with_columns((pl.col("amount") * pl.col("overlap") / pl.col("length")).alias("amount"))
-    )
-    by_territory = (
-        spread.filter(pl.col("territory_id").is_not_null())
-        .group_by("territory_id", "period")
-        .agg(pl.col("amount").sum())
-    )
-    leaf_ids = territories.filter(pl.col("is_leaf")).select("territory_id").lazy()
-    direct_parts = []
-    if "territory" in dims:
-        direct_parts.append(
-            by_territory.join(leaf_ids, on="territory_id", how="semi").select(
-                pl.lit("territory").alias("dimension"),
-                pl.col("territory_id").alias("key"),
-                "period",
-                "amount",
-            )
-        )
-    if "region" in dims:
-        direct_parts.append(
-            by_territory.join(leaf_ids, on="territory_id", how="anti").select(
-                pl.lit("region").alias("dimension"),
-                pl.col("territory_id").alias("key"),
-                "period",
-                "amount",
-            )
-        )
-    if "rep" in dims:
-        direct_parts.append(
-            spread.filter(pl.col("rep_id").is_not_null())
-            .group_by("rep_id", "period")
-            .agg(pl.col("amount").sum())
-            .select(
-                pl.lit("rep").alias("dimension"), pl.col("rep_id").alias("key"), "period", "amount"
-            )
-        )
-    rolled_dims = tuple(d for d in dims if d in ("region", "rep"))
-    if not direct_parts:
-        return pl.LazyFrame(schema=schema)
-    direct = pl.concat(direct_parts, how="vertical_relaxed")
-    if not rolled_dims:
-        return direct
-    leaves = _split_shared(
-        by_territory.join(leaf_ids, on="territory_id", how="semi"), inputs.frame("shared_owners")
-    ).with_columns(
-        pl.lit(None, dtype=pl.String).alias("segment"),
-        pl.lit(None, dtype=pl.String).alias("industry"),
-    )
-    rolled = rollup(
-        leaves, territories, keys=("period",), measures=("amount",), dimensions=rolled_dims
-    )
-    return (
-        rolled.rename({"amount": "rolled"})
-        .join(direct, on=["dimension", "key", "period"], how="full", coalesce=True)
-        .select("dimension", "key", "period", pl.coalesce("amount", "rolled").alias("amount"))
-    )
-
-
-def _split_shared(amounts: pl.LazyFrame, shared: pl.LazyFrame | None) -> pl.LazyFrame:
-    """Per-territory ``amount`` rows with ``holder_id``: a territory with several primary reps
-    splits its amount among them by their shares (null holder elsewhere: the owner)."""
-    if shared is None:
-        return amounts.with_columns(pl.lit(None, dtype=pl.String).alias("holder_id"))
-    weights = shared.select(
-        pl.col("territory_id").cast(pl.String),
-        pl.col("rep_id").cast(pl.String).alias("holder_id"),
-        (pl.col("share") / pl.col("share").sum().over("territory_id")).alias("weight"),
-    )
-    split = amounts.join(weights, on="territory_id", how="inner").with_columns(
-        pl.col("amount") * pl.col("weight")
-    )
-    whole = amounts.join(weights, on="territory_id", how="anti").with_columns(
-        pl.lit(None, dtype=pl.String).alias("holder_id")
-    )
-    return pl.concat([whole, split.drop("weight")], how="diagonal_relaxed")
 
 
 def _prior_covered(sales: pl.LazyFrame, as_of: date) -> pl.Expr:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -20,7 +20,6 @@ from terraplan.planning.kpi_balance import territory_balance
 from terraplan.planning.kpi_credit import crediting_note, today_owners
 from terraplan.planning.kpi_groups import account_table, territory_table
 from terraplan.planning.kpi_inputs import KpiInputs, shared_owner_frame
-from terraplan.planning.kpi_registry import ATTRIBUTE_DIMENSIONS, missing_group
 from terraplan.planning.kpis import compute_kpis, data_dates
 from terraplan.planning.priorities import PriorityWeights, prioritise_accounts
 from terraplan.planning.report_html import render_report_html
@@ -369,132 +368,6 @@ def plan_kpis(
     if day == data.as_of:
         return data, frame
     return replace(data, as_of=day, future_facts=None), frame
-
-
-def grouping_notes(data: PlanData, dimension: str, keys: Sequence[object]) -> list[str]:
-    """What a reader of a KPI table by ``dimension`` with groups ``keys`` must know: why it has
-    no rows, or that no account has the attribute grouped by (plain words, each once)."""
-    name = data.plan.name
-    territories = data.plan.territories
-    if keys:
-        if dimension in ATTRIBUTE_DIMENSIONS and set(keys) == {missing_group(dimension)}:
-            article = "an" if dimension[:1] in "aeiou" else "a"
-            return [f"no account has {article} {dimension}: all are in {missing_group(dimension)}"]
-        # by rep, an owner of the day may still be credited with them: said by territory only
-        if dimension in {"territory", "region"}:
-            return _outside_note(data)
-        if dimension == "rep":
-            return _shared_note(data)
-        return []
-    if not territories:
-        return [f"plan {name} has no territories"]
-    if dimension == "region":
-        return [
-            f"plan {name} has no regions: none of its territories has a parent territory "
-            "(a region sums the territories under it); ask --by territory"
-        ]
-    if dimension == "rep":
-        return [f"no territory of plan {name} has a primary owner; ask --by territory"]
-    if dimension in ATTRIBUTE_DIMENSIONS:
-        return [f"no accounts are stored, so there is no {dimension} to group by"]
-    return []
-
-
-def group_names(data: PlanData, by: str) -> dict[str, str]:
-    """Names of the KPI groups (territories, regions, reps) by id: names, not ids."""
-    if by in {"territory", "region"}:
-        return {t.id: t.name for t in data.plan.territories}
-    reps = data.inputs.frame("reps") if data.inputs.reps is not None else None
-    if by == "rep" and reps is not None:
-        found = reps.collect()
-        if "name" in found.columns:
-            return {str(i): n for i, n in found.select("id", "name").iter_rows() if n}
-    return {}
-
-
-def prior_year_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
-    """Why growth is empty in some rows of a KPI ``frame``: last year's dates lie before the
-    sales history (one note, with the history's first day)."""
-    if "revenue_prior_year" not in frame.columns or frame["revenue_prior_year"].null_count() == 0:
-        return []
-    sales = data.inputs.frame("sales_lines")
-    first = None if sales is None else sales.select(pl.col("date").min()).collect().item()
-    since = f" on {first.isoformat()}," if first is not None else ""
-    unknown = frame.filter(pl.col("revenue_prior_year").is_null())["period"].unique().sort()
-    periods = ", ".join(unknown.head(3).to_list()) + (", ..." if unknown.len() > 3 else "")
-    return [
-        f"growth is empty for {periods}: the sales history starts{since} after the start of "
-        "the same dates a year earlier, so last year's revenue there is unknown"
-    ]
-
-
-def future_facts_note(data: PlanData) -> list[str]:
-    """Records dated after today: the figures are reported as of today and leave them out."""
-    if data.future_facts is None or data.as_of is None:
-        return []
-    return [
-        f"some records are dated after today, up to {data.future_facts.isoformat()}: the "
-        f"figures are as of today ({data.as_of.isoformat()}) and leave them out; check those "
-        "dates, or name the day (--as-of, as_of in the API)"
-    ]
-
-
-def _shared_note(data: PlanData) -> list[str]:
-    """Territories with several primary reps: by rep each counts the accounts they hold and a
-    share of the territory's targets, which a reader of two partial rows must be told."""
-    if data.inputs.frame("shared_owners") is None:  # e.g. KPIs the warehouse computed
-        return []
-    shared = [t for t in data.plan.territories if len(t.primary_owner_ids) > 1]
-    if not shared:
-        return []
-    names = group_names(data, "rep")
-    first = shared[0]
-    reps = ", ".join(names.get(r, r) for r in first.primary_owner_ids)
-    more = f" and {len(shared) - 1} more territories" if len(shared) > 1 else ""
-    return [
-        f"{first.name}{more} {'are' if more else 'is'} shared by several primary reps ({reps}"
-        f"{', ...' if more else ''}): each rep counts the accounts they own there and a share "
-        "of the territory's targets (by their weights); by territory the figures are whole"
-    ]
-
-
-def _outside_note(data: PlanData) -> list[str]:
-    """Accounts with sales or opportunities but no territory in the plan: a table by
-    territory or region leaves their figures out, one by segment or industry counts them."""
-    accounts = data.inputs.frame("accounts")
-    if accounts is None:
-        return []
-    aligned = data.inputs.frame("alignment")
-    active = [
-        frame.select(pl.col("account_id").cast(pl.String))
-        for frame in (data.inputs.frame("sales_lines"), data.inputs.frame("opportunities"))
-        if frame is not None
-    ]
-    if not active:
-        return []
-    with_facts = pl.concat(active).unique()
-    outside = accounts.select(
-        pl.col("id").cast(pl.String),
-        *([pl.col("name")] if "name" in accounts.collect_schema() else []),
-    ).join(with_facts, left_on="id", right_on="account_id", how="semi")
-    if aligned is not None:
-        placed = aligned.select(pl.col("account_id").cast(pl.String))
-        outside = outside.join(placed, left_on="id", right_on="account_id", how="anti")
-    found = outside.sort("id").collect()
-    if found.height == 0:
-        return []
-    names = found["name" if "name" in found.columns else "id"].fill_null(found["id"]).to_list()
-    shown = ", ".join(str(n) for n in names[:3]) + (", ..." if len(names) > 3 else "")
-    count = (
-        f"{found.height:,} accounts with sales or opportunities are"
-        if found.height != 1
-        else ("1 account with sales or opportunities is")
-    )
-    return [
-        f"{count} in no territory of plan {data.plan.name} ({shown}): "
-        f"{'its' if found.height == 1 else 'their'} figures are in no row here "
-        "(by industry or by segment they count)"
-    ]
 
 
 def plan_balance(

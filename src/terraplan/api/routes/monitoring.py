@@ -284,13 +284,13 @@ def _kpi_table(
     request: Request, db: Database, plan_id: str, by: str, period: str, scope: _Scope | None
 ) -> KpiTablePublic:
     from terraplan.planning.kpi_periods import Period
-    from terraplan.services.monitoring import (
+    from terraplan.services.kpi_notes import (
         future_facts_note,
         group_names,
         grouping_notes,
-        plan_kpis,
         prior_year_note,
     )
+    from terraplan.services.monitoring import plan_kpis
 
     fiscal = _fiscal(request)
     data, frame = plan_kpis(
