@@ -189,6 +189,34 @@ def test_large_unowned_account() -> None:
     assert kinds(report) == [("unowned_account", "A_T2"), ("unowned_account", "BIG")]
 
 
+def test_a_territory_whose_rep_left_is_critical() -> None:
+    """rep_T2 is marked inactive after the plan named them: T2 is flagged, by the rep's name."""
+    from dataclasses import replace
+
+    data = inputs({"T1": 1000, "T2": 1000})
+    data = replace(
+        data,
+        reps=pl.DataFrame(
+            {
+                "id": ["rep_T1", "rep_T2"],
+                "name": ["Ann Lee", "Raj Patel"],
+                "capacity_hours": [1000.0, 1000.0],
+                "active": [True, False],
+            }
+        ),
+    )
+    limits = AlertThresholds(balance_tolerance=9, min_pace=0, min_pipeline_coverage=0)
+    report = evaluate_alerts(data, as_of=AS_OF, thresholds=limits)
+    assert kinds(report) == [("inactive_owner", "T2")]
+    assert report.alerts[0].severity == "critical"
+    assert "Raj Patel is marked inactive" in report.alerts[0].reason
+    # without an active flag in the rep data nothing is assumed
+    assert (
+        kinds(evaluate_alerts(inputs({"T1": 1000, "T2": 1000}), as_of=AS_OF, thresholds=limits))
+        == []
+    )
+
+
 def test_drift_recommends_realignment() -> None:
     data = inputs({"T1": 1000, "T2": 1000})
     limits = AlertThresholds(min_pace=0, min_pipeline_coverage=0)

@@ -141,3 +141,10 @@ def test_an_owner_who_left_after_the_plan_named_them_is_noted(
     assert routed.owner_id == first.id
     assert routed.notes == (f"territory {west.name}'s owner {first.name} is inactive",)
     assert routed.to_dict()["notes"] == list(routed.notes)
+    # the plan's alerts flag the territory too, by the rep's name (a critical alert)
+    from terraplan.services.monitoring import plan_alerts
+
+    _, report = plan_alerts(db, "P1")
+    flagged = [a for a in report.alerts if a.kind == "inactive_owner"]
+    assert [(a.subject_id, a.severity) for a in flagged] == [(west.id, "critical")]
+    assert f"{first.name} is marked inactive" in flagged[0].reason

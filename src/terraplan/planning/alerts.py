@@ -14,7 +14,7 @@ from terraplan.planning.balance_criteria import BalanceCriteria
 from terraplan.planning.fiscal import FiscalCalendar, fiscal_calendar
 from terraplan.planning.kpi_balance import rep_capacity, territory_balance, territory_totals
 from terraplan.planning.kpi_groups import account_table, territory_table
-from terraplan.planning.kpi_inputs import FrameLike, KpiInputs, as_lazy
+from terraplan.planning.kpi_inputs import FrameLike, KpiInputs, as_lazy, optional_columns
 from terraplan.planning.kpi_periods import current_quarter, parse_period
 from terraplan.planning.kpis import compute_kpis, data_dates
 
@@ -24,6 +24,7 @@ ALERT_KINDS: tuple[str, ...] = (
     "pace",
     "pipeline_coverage",
     "rep_capacity",
+    "inactive_owner",
     "unowned_account",
     "drift",
 )
@@ -226,6 +227,7 @@ def evaluate_alerts(
             )
         )  # fmt: skip
 
+    alerts.extend(_inactive_owners(inputs))
     alerts.extend(_unowned_accounts(inputs, limits))
     drift_alerts = _drift(inputs, design_totals, limits, only)
     alerts.extend(drift_alerts)
@@ -258,6 +260,44 @@ def _baseline_frame(criteria: BalanceCriteria) -> pl.DataFrame | None:
 
 def _num(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def _inactive_owners(inputs: KpiInputs) -> list[Alert]:
+    """Territories whose primary rep is marked inactive (left the company, or the CRM says so)
+    after the plan named them: their accounts and new leads go to nobody who works them."""
+    reps = inputs.frame("reps")
+    if reps is None or "active" not in reps.collect_schema():
+        return []
+    reps = optional_columns(reps, ("name",))
+    gone = (
+        reps.filter(pl.col("active").cast(pl.Boolean).not_())
+        .select(pl.col("id").cast(pl.String).alias("rep_id"), pl.col("name").cast(pl.String))
+        .collect()
+    )
+    if gone.is_empty():
+        return []
+    owners = (
+        territory_table(inputs)
+        .filter(pl.col("is_leaf"))
+        .select("territory_id", pl.col("owner_id").alias("rep_id"))
+    )
+    shared = inputs.frame("shared_owners")
+    if shared is not None:
+        owners = pl.concat([
+            owners,
+            shared.select(
+                pl.col("territory_id").cast(pl.String), pl.col("rep_id").cast(pl.String)
+            ).collect(),
+        ]).unique(maintain_order=True)  # fmt: skip
+    found = owners.join(gone, on="rep_id", how="inner").sort("territory_id", "rep_id")
+    return [
+        Alert(
+            "inactive_owner", "critical", "territory", r["territory_id"], "owner", None, None,
+            f"its primary rep {r['name'] or r['rep_id']} is marked inactive: give the territory "
+            "an active rep (its accounts and new leads still go to them)",
+        )
+        for r in found.iter_rows(named=True)
+    ]  # fmt: skip
 
 
 def _unowned_accounts(inputs: KpiInputs, limits: AlertThresholds) -> list[Alert]:

@@ -14,7 +14,7 @@ alignment       account_id, territory_id (leaf territory)                       
 territories     id                                                                        parent_id, owner_id (primary rep), name, level
 leads           id, created_date (date)                                                   converted_opportunity_id, territory_id, segment, industry
 costs           territory_id, period_start, period_end (dates), amount (acquisition spend) -
-reps            id                                                                        capacity_hours, capacity_accounts, name
+reps            id                                                                        capacity_hours, capacity_accounts, name, active (bool)
 ownership       account_id, owner_id, valid_from, valid_to (dates; null = still)          -
 shared_owners   territory_id, rep_id, share (float > 0)                                  -
 =============== ======================================================================== ==========
@@ -250,12 +250,14 @@ class KpiInputs:
                 "name": [r.name for r in rep_list],
                 "capacity_hours": [r.capacity_hours for r in rep_list],
                 "capacity_accounts": [r.capacity_accounts for r in rep_list],
+                "active": [r.active for r in rep_list],
             },
             schema={
                 "id": pl.String,
                 "name": pl.String,
                 "capacity_hours": pl.Float64,
                 "capacity_accounts": pl.Int64,
+                "active": pl.Boolean,
             },
         )
         created = dict(lead_created or {})

@@ -194,7 +194,9 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
                 "postal_code",
             ],
         )
-        reps = _frame(connection, "reps", ["id", "name", "capacity_hours", "capacity_accounts"])
+        reps = _frame(
+            connection, "reps", ["id", "name", "capacity_hours", "capacity_accounts", "active"]
+        )
         costs = _frame(
             connection,
             "acquisition_costs",
