@@ -3,11 +3,20 @@ spread evenly over their days, then summed per territory, region and rep."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import polars as pl
 
 from terraplan.planning.kpi_groups import rollup
 from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
 from terraplan.planning.target_days import finest_target_segments
+
+#: Where an amount set on a territory id counts: on a leaf (semi join with the leaves) for
+#: that territory, on an inner node (anti join) for that region.
+_DIRECT: tuple[tuple[str, Literal["semi", "anti"]], ...] = (
+    ("territory", "semi"),
+    ("region", "anti"),
+)
 
 
 def spread_by_group(
@@ -67,25 +76,16 @@ def spread_by_group(
         .agg(pl.col("amount").sum())
     )
     leaf_ids = territories.filter(pl.col("is_leaf")).select("territory_id").lazy()
-    direct_parts = []
-    if "territory" in dims:
-        direct_parts.append(
-            by_territory.join(leaf_ids, on="territory_id", how="semi").select(
-                pl.lit("territory").alias("dimension"),
-                pl.col("territory_id").alias("key"),
-                "period",
-                "amount",
-            )
+    direct_parts = [
+        by_territory.join(leaf_ids, on="territory_id", how=how).select(
+            pl.lit(dimension).alias("dimension"),
+            pl.col("territory_id").alias("key"),
+            "period",
+            "amount",
         )
-    if "region" in dims:
-        direct_parts.append(
-            by_territory.join(leaf_ids, on="territory_id", how="anti").select(
-                pl.lit("region").alias("dimension"),
-                pl.col("territory_id").alias("key"),
-                "period",
-                "amount",
-            )
-        )
+        for dimension, how in _DIRECT
+        if dimension in dims
+    ]
     if "rep" in dims:
         direct_parts.append(
             spread.filter(pl.col("rep_id").is_not_null())

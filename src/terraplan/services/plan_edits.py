@@ -293,15 +293,17 @@ def _pinned_facts(
     import polars as pl
 
     from terraplan.services.alignment import plan_code_space
-    from terraplan.storage import bulk
 
     space = plan_code_space(uow, _code_space_probe(state))
     columns = ["id", "county_fips", "postal_code", "potential", "workload", "annual_revenue"]
-    accounts = pl.from_arrow(bulk.read_arrow(uow.connection, "accounts", columns))
-    assert isinstance(accounts, pl.DataFrame)
-    rows = accounts.filter(pl.col("id").is_in(list(state.accounts))).with_columns(
-        _unit_key(space).alias("unit"), pl.lit(1.0).alias("count")
+    # only the pinned accounts are read, not the whole table, on every edit
+    pinned = uow.accounts.list(any_of={"id": set(state.accounts)})
+    accounts = pl.DataFrame(
+        [[getattr(a, c) for c in columns] for a in pinned],
+        schema={c: pl.String if c in columns[:3] else pl.Float64 for c in columns},
+        orient="row",
     )
+    rows = accounts.with_columns(_unit_key(space).alias("unit"), pl.lit(1.0).alias("count"))
     return {
         row["id"]: (row["unit"], {m: float(row.get(m) or 0.0) for m in metrics})
         for row in rows.iter_rows(named=True)
