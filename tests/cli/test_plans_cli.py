@@ -114,6 +114,9 @@ def test_plans_verbs(run_cli: RunCli, tmp_path: Path) -> None:
     table = cli("plans", "compare", "P1", "P2")
     assert table.returncode == 0, table.stderr
     assert "targets (P1 -> P2)" in table.stdout and "2.0M -> none" in table.stdout
+    # P2 has not set targets yet: no "-2.0M" change, and a note says how to set them.
+    assert "-2.0M" not in table.stdout
+    assert "no targets are stored for plan P2" in " ".join(table.stderr.split())
     assert "targets of P1 and P2" in table.stdout
     assert max(len(line) for line in table.stdout.splitlines()) <= 80
 

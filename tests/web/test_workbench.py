@@ -77,13 +77,16 @@ def test_compare_two_scenarios_shows_the_moved_county_and_its_accounts(
     assert "REP-" not in result and "T-R" not in result
     # The targets per territory and in total, with the change.
     targets = "table[data-section=territories] tr[data-territory={}] td[data-col^=target]"
-    assert page.locator(targets.format("T-R1")).all_inner_texts() == ["-", "120k", "+120k"]
-    assert page.locator(targets.format("T-R2")).all_inner_texts() == ["-", "300k", "+300k"]
+    # The base plan stores no targets: they are not set yet, not zero, so no change is shown
+    # (a what-if copy without targets used to show its base's whole target as a cut).
+    assert page.locator(targets.format("T-R1")).all_inner_texts() == ["-", "120k", "-"]
+    assert page.locator(targets.format("T-R2")).all_inner_texts() == ["-", "300k", "-"]
     assert page.locator(targets.format("T-R3")).all_inner_texts() == ["-", "-", "-"]
-    assert page.locator(targets.format("total")).all_inner_texts() == ["-", "420k", "+420k"]
+    assert page.locator(targets.format("total")).all_inner_texts() == ["-", "420k", "-"]
     assert page.inner_text("#compare-summary li[data-key=targets]") == (
-        "Revenue targets: - → 420k (+420k)."
+        "Revenue targets: - → 420k."
     )
+    assert "no targets are stored for plan P1" in page.inner_text("#compare-result .compare-note")
     # Base and scenario side by side, the moved unit (Los Angeles County) outlined on both,
     # coloured by its territory on each side, and the two maps panned together.
     page.wait_for_selector("#compare-map[data-moved-units='1']")

@@ -106,8 +106,10 @@ def create_app(settings: Settings | None = None, *, server_process: bool = False
     from terraplan.api.routes import (
         auth,
         dashboard,
+        feedback,
         geometry,
         health,
+        history,
         imports,
         jobs,
         monitoring,
@@ -129,6 +131,8 @@ def create_app(settings: Settings | None = None, *, server_process: bool = False
     app.include_router(plans.router)
     app.include_router(monitoring.router)
     app.include_router(scenarios.router)
+    app.include_router(feedback.router)
+    app.include_router(history.router)
     app.include_router(jobs.router)
     app.include_router(imports.router)
     app.include_router(geometry.router)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from terraplan.cli.console import OutputFormat, render_json, render_rows, stdout
+from terraplan.cli.console import OutputFormat, note, render_json, render_rows, stdout
 from terraplan.cli.context import app_context
 from terraplan.cli.plans import FormatOption, _amount
 
@@ -24,6 +24,7 @@ def _split(text: str | None) -> list[str]:
 
 
 def _show_edit(result: Any, fmt: OutputFormat) -> None:
+    _notes(result)
     if fmt is OutputFormat.JSON:
         render_json(result.to_dict())
         return
@@ -44,6 +45,11 @@ def _show_edit(result: Any, fmt: OutputFormat) -> None:
         stdout().print(f"Plan {result.plan.id} is now version {result.plan.version}.")
     if rows:
         render_rows(rows, fmt=fmt, title="Territories changed (! = outside the plan's band)")
+
+
+def _notes(result: Any) -> None:
+    for text in result.notes:
+        note(text)
 
 
 VersionOption = Annotated[
@@ -94,6 +100,7 @@ def rename(
 
     edit = {"op": "rename", "territory": territory, "name": name}
     result = edit_plan(app_context(ctx).database(), plan_id, edit, version=version, by="cli")
+    _notes(result)
     stdout().print(f"Territory {territory} is now {name!r} (plan version {result.plan.version}).")
 
 

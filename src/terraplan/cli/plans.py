@@ -68,7 +68,9 @@ def _target_change(base: float | None, other: float | None) -> str:
     if base is None and other is None:
         return "no targets stored"
     shown = [_amount(v) if v is not None else "none" for v in (base, other)]
-    return f"{shown[0]} -> {shown[1]} ({_signed((other or 0.0) - (base or 0.0))})"
+    if base is None or other is None:
+        return f"{shown[0]} -> {shown[1]}"  # one plan has not set them yet: no change to show
+    return f"{shown[0]} -> {shown[1]} ({_signed(other - base)})"
 
 
 @plans_app.command("list")
@@ -235,11 +237,14 @@ def compare(
     ] = None,
 ) -> None:
     """What changes from one plan to another: accounts, potential, revenue, pipeline, reps."""
+    from terraplan.cli.console import note
     from terraplan.services.scenarios import compare_stored_plans
     from terraplan.storage.unit_of_work import UnitOfWork
 
     db = app_context(ctx).database()
     comparison, window = compare_stored_plans(db, base, other)
+    for text in comparison.notes:
+        note(text)
     with UnitOfWork(db) as uow:
         names = {r.id: r.name for r in uow.reps.list()}
     territory_names = {t.territory: t.name for t in comparison.territories}

@@ -62,11 +62,15 @@ class TerritoryChange:
     revenue_other: float
     target_base: float | None = None
     target_other: float | None = None
+    #: False when one of the plans stores no targets at all (a fresh what-if copy): its
+    #: territories' targets are not set yet, not zero, so no change is computed.
+    targets_compared: bool = True
 
     @property
     def target_change(self) -> float | None:
-        """``target_other - target_base`` (a missing target counts as 0; None if both missing)."""
-        if self.target_base is None and self.target_other is None:
+        """``target_other - target_base`` (a territory missing from a plan that has targets
+        counts as 0; None if both are missing or a plan has no targets at all)."""
+        if not self.targets_compared or (self.target_base is None and self.target_other is None):
             return None
         return (self.target_other or 0.0) - (self.target_base or 0.0)
 
@@ -92,11 +96,15 @@ class PlanComparison:
     target_base: float | None = None
     target_other: float | None = None
 
+    #: Plain notes for the reader (e.g. one plan has no targets yet; stale rules).
+    notes: tuple[str, ...] = ()
+
     @property
     def target_change(self) -> float | None:
-        if self.target_base is None and self.target_other is None:
+        """None unless both plans store targets (a plan without any has not set them yet)."""
+        if self.target_base is None or self.target_other is None:
             return None
-        return (self.target_other or 0.0) - (self.target_base or 0.0)
+        return self.target_other - self.target_base
 
     @property
     def share_moved(self) -> float:
@@ -126,6 +134,7 @@ class PlanComparison:
             "target_base": self.target_base,
             "target_other": self.target_other,
             "target_change": self.target_change,
+            "notes": list(self.notes),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -244,8 +253,15 @@ def compare_plans(
             t[5],
             (base_targets or {}).get(tid),
             (other_targets or {}).get(tid),
+            bool(base_targets) and bool(other_targets),
         )
         for tid, t in sorted(tallies.items())
+    )
+    notes = tuple(
+        f"no targets are stored for plan {plan.id}, so target changes are shown once both "
+        f"plans have them (`terraplan targets --plan {plan.id}`)"
+        for plan, targets in ((base, base_targets), (other, other_targets))
+        if not targets and (base_targets or other_targets)
     )
     moved.sort(key=lambda m: (-m.potential, m.account_id))
     return PlanComparison(
@@ -266,6 +282,7 @@ def compare_plans(
         moved=tuple(moved),
         target_base=sum(base_targets.values()) if base_targets else None,
         target_other=sum(other_targets.values()) if other_targets else None,
+        notes=notes,
     )
 
 

@@ -23,6 +23,7 @@ from terraplan.planning.plan_edits import (
     parse_edit,
     territory_effects,
 )
+from terraplan.services.rules_follow import RulesFollow, regenerate_rules
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -42,6 +43,8 @@ class EditResult:
     can_redo: bool
     changes: Changes = field(default_factory=dict)
     territories_changed: tuple[str, ...] = ()
+    #: Plain notes (e.g. hand-written rules the edit did not change).
+    notes: tuple[str, ...] = ()
 
     @property
     def plan(self) -> Plan:
@@ -60,6 +63,7 @@ class EditResult:
             "accounts": {r: t for (k, r), t in self.changes.items() if k is RecordKind.ACCOUNT},
             "locked": sorted(locked_units(self.state.plan)),
             "territories_changed": list(self.territories_changed),
+            "notes": list(self.notes),
         }
 
 
@@ -204,68 +208,6 @@ def _read_unit_facts(
         for m in from_accounts:
             facts[row["unit"]][m] = float(row[m])
     return facts, neighbours
-
-
-def _rule_set_name(document: str) -> str:
-    """The ``name`` of a stored rule-set document (JSON; else parsed in full)."""
-    import json
-
-    try:
-        data = json.loads(document)
-    except ValueError:
-        data = None
-    if isinstance(data, dict):
-        return str(data.get("name") or "")
-    from terraplan.rules import load_rule_set
-
-    return load_rule_set(document).name or ""
-
-
-def regenerate_rules(uow: UnitOfWork, plan: Plan | EditablePlan, *, by: str | None) -> int | None:
-    """Keep a generated rule set in step with the plan's alignment after an edit.
-
-    Rule sets that a design generated (county or ZIP lists, named ``... (generated)``) are
-    rebuilt from the edited alignment and territory names, named-account pins included, and
-    stored as the next rule-set version when they read differently; hand-written rule sets are left alone (their ``in_geography``
-    conditions read the plan's alignment anyway). Returns the new version, or None.
-    """
-    from terraplan.errors import NotFoundError
-    from terraplan.planning.alignment import geo_code_space
-    from terraplan.rules import (
-        dump_rule_set,
-        parse_rule_set,
-        rule_set_to_dict,
-        rules_from_alignment,
-    )
-
-    state = plan if isinstance(plan, EditablePlan) else EditablePlan.of(plan)
-    try:
-        stored = uow.rule_sets.latest(state.plan.id)
-    except NotFoundError:
-        return None
-    name = _rule_set_name(stored.document)
-    if not name.endswith("(generated)") or not state.geo:
-        return None
-    space = geo_code_space(_code_space_probe(state))
-    if space not in ("county", "zip"):
-        return None
-    rebuilt = rules_from_alignment(state.plan.leaves(), space, state.geo, name=name)
-    pins: dict[str, list[str]] = {}
-    for account, territory in state.accounts.items():
-        pins.setdefault(territory, []).append(account)
-    if pins:
-        data = rule_set_to_dict(rebuilt)
-        data["named_accounts"] = [
-            {"territory": t, "accounts": sorted(ids)} for t, ids in sorted(pins.items())
-        ]
-        rebuilt = parse_rule_set(data, territories=state.plan.leaves())
-    document = dump_rule_set(rebuilt)
-    if document == stored.document:  # e.g. new owners: the rules read the same
-        return None
-    added = uow.rule_sets.add(
-        state.plan.id, document, plan_version=state.plan.version, created_by=by
-    )
-    return added.version
 
 
 def _history(uow: UnitOfWork, plan_id: str) -> dict[str, list[Any]]:
@@ -439,13 +381,16 @@ def _change(
         )
         saved = replace(outcome.state, plan=replace(edited, version=new_version))
         uow.plan_results.put(plan_id, HISTORY, history)
+        follow = RulesFollow()
         if outcome.affected or outcome.territories:  # a rename shows in the rules' reasons
-            regenerate_rules(uow, saved, by=by)
+            follow = regenerate_rules(uow, saved, by=by, before=state)
         uow.audit.record(
             direction or "edit", "plan", plan_id, actor=by, plan_id=plan_id,
             before={"version": header.version},
             after={"version": new_version, "edit": dict(applied)},
         )  # fmt: skip
         result = _result(uow, saved, outcome.affected, history, outcome)
+        if follow.note:
+            result = replace(result, notes=(follow.note,))
         uow.commit()
     return result

@@ -225,16 +225,28 @@ def compare_stored_plans(
     Each territory carries each plan's stored revenue target; owners of moved accounts carry
     rep names. Each plan's owners are those its activation would give, from the accounts'
     current owners (see :func:`compare_plans`)."""
+    from terraplan.services.rules_follow import pending_rules, pending_rules_note, rules_alignment
+
     facts, accounts, window = _account_facts(db)
     with UnitOfWork(db) as uow:
         base = uow.plans.get(base_id)
         other = uow.plans.get(other_id)
+        pending = [pending_rules(uow, plan) for plan in (base, other)]
         alignments = [
-            dict(plan_alignment_frame(uow, plan, accounts)[0].iter_rows()) for plan in (base, other)
+            {} if version else dict(plan_alignment_frame(uow, plan, accounts)[0].iter_rows())
+            for plan, version in zip((base, other), pending, strict=True)
         ]
         rep_names = {r.id: r.name for r in uow.reps.list()}
         connection = uow.connection
         targets = [_territory_targets(connection, plan_id) for plan_id in (base_id, other_id)]
+    stale = []
+    for i, (plan, version) in enumerate(zip((base, other), pending, strict=True)):
+        if version:
+            # Saved rules not applied yet: count accounts where activation will put them.
+            known = {t.id for t in plan.territories}
+            routed = rules_alignment(db, plan)
+            alignments[i] = {a: t for a, t in routed.items() if t is not None and t in known}
+            stale.append(pending_rules_note(plan, version))
     comparison = compare_plans(
         base,
         other,
@@ -246,6 +258,8 @@ def compare_stored_plans(
         other_targets=targets[1],
         rep_names=rep_names,
     )
+    if stale:
+        comparison = replace(comparison, notes=(*stale, *comparison.notes))
     return comparison, window
 
 

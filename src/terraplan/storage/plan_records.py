@@ -158,6 +158,8 @@ class AssignmentRunSummary:
     gaps: int
     conflicts: int
     owner_changes: int
+    #: The rule set version the run applied.
+    rule_set_version: int | None = None
 
 
 class Assignments:
@@ -243,7 +245,9 @@ class Assignments:
         )
         _insert_chunks(connection, OwnerChangeRow, changes)
         self._session.flush()
-        return AssignmentRunSummary(run.id, run.records, run.gaps, run.conflicts, run.owner_changes)
+        return AssignmentRunSummary(
+            run.id, run.records, run.gaps, run.conflicts, run.owner_changes, rule_set_version
+        )
 
     def latest_run(self, plan_id: str) -> AssignmentRunSummary | None:
         """The plan's newest assignment run, or None when rules were never applied."""
@@ -255,7 +259,9 @@ class Assignments:
         ).first()
         if row is None:
             return None
-        return AssignmentRunSummary(row.id, row.records, row.gaps, row.conflicts, row.owner_changes)
+        return AssignmentRunSummary(
+            row.id, row.records, row.gaps, row.conflicts, row.owner_changes, row.rule_set_version
+        )
 
     def accounts_named(self) -> dict[str, tuple[str, str | None]]:
         """``account id -> (name, owner id)`` of every stored account."""

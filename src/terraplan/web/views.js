@@ -53,7 +53,7 @@ const TPViews = {
       el("li", {"data-key": "pipeline"}, `Open pipeline moved: ${fmt(c.pipeline_moved)}, of which ${fmt(c.pipeline_protected)} stays with its current owner until it closes.`),
       el("li", {"data-key": "reps"}, `Reps gaining accounts: ${names(c.reps_gaining)}. Reps losing accounts: ${names(c.reps_losing)}.`),
       el("li", {"data-key": "targets"}, c.target_base === null && c.target_other === null ? "Neither plan sets revenue targets."
-        : `Revenue targets: ${target(c.target_base)} → ${target(c.target_other)} (${change(c.target_change)}).`));
+        : `Revenue targets: ${target(c.target_base)} → ${target(c.target_other)}${c.target_change === null ? "" : ` (${change(c.target_change)})`}.`));
     const targetCells = (x) => [
       el("td", {class: "num", "data-col": "target_base"}, target(x.target_base)),
       el("td", {class: "num", "data-col": "target_other"}, target(x.target_other)),
@@ -73,7 +73,8 @@ const TPViews = {
         el("td", {}, tName(m.old_territory)), el("td", {}, tName(m.new_territory)),
         el("td", {class: "owner-old"}, rName(m.old_owner)), el("td", {class: "owner-new"}, rName(m.new_owner)),
         el("td", {class: "num"}, fmt(m.potential))))));
-    out.replaceChildren(el("h3", {}, `${basePlan.name} → ${otherPlan.name}`), el("h4", {}, "Disruption"), summary, metrics, moved);
+    const notes = (c.notes || []).map((n) => el("p", {class: "compare-note"}, `Note: ${n}.`));
+    out.replaceChildren(el("h3", {}, `${basePlan.name} → ${otherPlan.name}`), el("h4", {}, "Disruption"), summary, ...notes, metrics, moved);
     await this.compareMap(base, other);
   },
 

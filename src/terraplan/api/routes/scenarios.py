@@ -1,21 +1,20 @@
-"""Scenarios: copy, compare, edit (with undo/redo), activate, delete; comments and change
-requests; the audit log. Every route asks the one access policy."""
+"""Scenarios: create, copy, compare, edit (with undo/redo), activate, delete. Every route
+asks the one access policy; comments live in :mod:`feedback`, the audit log and ownership
+history in :mod:`history`."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
-from terraplan.api.schemas import Timestamp
 from terraplan.domain.access import Action, require_visible, sees_everything
 from terraplan.errors import NotFoundError, PermissionDeniedError
 from terraplan.services.access import Principal, plan_resource
-from terraplan.services.feedback import Concerns, Shown
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -35,7 +34,7 @@ def aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
-def _check_plan(db: Database, principal: Principal, plan_id: str, action: Action) -> None:
+def check_plan(db: Database, principal: Principal, plan_id: str, action: Action) -> None:
     """404 when the caller cannot see the plan, 403 when they see it but may not ``action``."""
     with UnitOfWork(db) as uow:
         if sees_everything(principal.user):
@@ -139,7 +138,7 @@ def copy_plan_route(
     """A draft copy of the plan (territories, owners, alignment and latest rule set)."""
     from terraplan.services.scenarios import copy_plan
 
-    _check_plan(db, principal, plan_id, Action.EDIT_PLAN)
+    check_plan(db, principal, plan_id, Action.EDIT_PLAN)
     copied = copy_plan(
         db,
         plan_id,
@@ -168,7 +167,7 @@ def active_plan_route(
     from terraplan.services.plan_scopes import active_plan
 
     plan = active_plan(db, scope)
-    _check_plan(db, principal, plan.id, Action.READ)
+    check_plan(db, principal, plan.id, Action.READ)
     return _ref(plan)
 
 
@@ -185,7 +184,7 @@ def compare_plans_route(
     from terraplan.services.scenarios import compare_stored_plans
 
     for plan_id in (base_id, other_id):
-        _check_plan(db, principal, plan_id, Action.READ)
+        check_plan(db, principal, plan_id, Action.READ)
     if not sees_everything(principal.user):
         raise PermissionDeniedError(
             "comparing whole plans shows every territory; ask a planner",
@@ -221,7 +220,7 @@ def edit_plan_route(
     balance, contiguity and units moved. A stale version is a 409."""
     from terraplan.services.plan_edits import edit_plan
 
-    _check_plan(db, principal, plan_id, Action.EDIT_PLAN)
+    check_plan(db, principal, plan_id, Action.EDIT_PLAN)
     result = edit_plan(db, plan_id, body.edit, version=body.version, by=principal.user.username)
     return result.to_dict()
 
@@ -232,7 +231,7 @@ def undo_route(
 ) -> dict[str, Any]:
     from terraplan.services.plan_edits import undo_edit
 
-    _check_plan(db, principal, plan_id, Action.EDIT_PLAN)
+    check_plan(db, principal, plan_id, Action.EDIT_PLAN)
     return undo_edit(db, plan_id, version=body.version, by=principal.user.username).to_dict()
 
 
@@ -242,7 +241,7 @@ def redo_route(
 ) -> dict[str, Any]:
     from terraplan.services.plan_edits import redo_edit
 
-    _check_plan(db, principal, plan_id, Action.EDIT_PLAN)
+    check_plan(db, principal, plan_id, Action.EDIT_PLAN)
     return redo_edit(db, plan_id, version=body.version, by=principal.user.username).to_dict()
 
 
@@ -262,7 +261,7 @@ def activate_route(
     for a whole-market plan, with accounts in no territory."""
     from terraplan.services.scenarios import activate_plan
 
-    _check_plan(db, principal, plan_id, Action.ACTIVATE_PLAN)
+    check_plan(db, principal, plan_id, Action.ACTIVATE_PLAN)
     saved = activate_plan(
         db,
         plan_id,
@@ -280,244 +279,5 @@ def delete_route(principal: CurrentPrincipal, db: DatabaseDep, plan_id: str) -> 
     """Delete a draft or archived plan (409 for plans in review, approved or active)."""
     from terraplan.services.scenarios import delete_plan
 
-    _check_plan(db, principal, plan_id, Action.EDIT_PLAN)
+    check_plan(db, principal, plan_id, Action.EDIT_PLAN)
     delete_plan(db, plan_id, by=principal.user.username)
-
-
-class CommentCreate(BaseModel):
-    body: str = Field(min_length=1, max_length=10_000)
-    target_kind: str = Field(default="plan", description="plan, territory, move, unit, account")
-    target_id: str | None = Field(default=None, max_length=100)
-    proposed_edit: dict[str, Any] | None = Field(
-        default=None, description="Makes it a change request a planner can accept as is"
-    )
-
-
-class CommentPublic(BaseModel):
-    id: int
-    plan_id: str
-    target_kind: str
-    target_id: str | None
-    kind: str
-    body: str
-    author: str | None
-    created_at: Timestamp
-    status: str | None
-    proposed_edit: dict[str, Any] | None
-    resolved_by: str | None
-    resolved_at: Timestamp | None
-    resolution: str | None
-
-
-def _comment(c: Any) -> CommentPublic:
-    return CommentPublic(
-        **{
-            **{name: getattr(c, name) for name in c.__slots__},
-            "created_at": aware(c.created_at),
-            "resolved_at": aware(c.resolved_at),
-        }
-    )
-
-
-def _shown(db: Database, principal: Principal, plan_id: str) -> Shown | None:
-    """For a caller who sees part of the plan: does a comment concern only territories and
-    accounts they see? (None for planners and admins, who see everything.)"""
-    from terraplan.services.access import account_resource, visible_territories
-
-    if sees_everything(principal.user):
-        return None
-    with UnitOfWork(db) as uow:
-        _, territories = plan_resource(uow, uow.plans.get(plan_id))
-    visible = visible_territories(principal, territories)
-    accounts: dict[str, bool] = {}
-
-    def account_seen(account_id: str) -> bool:
-        if account_id not in accounts:
-            with UnitOfWork(db) as uow:
-                found = uow.accounts.list(any_of={"id": [account_id]})
-                accounts[account_id] = bool(found) and principal.can(
-                    Action.READ, account_resource(uow, found[0].id, found[0].owner_id)
-                )
-        return accounts[account_id]
-
-    def shown(concerned: Concerns) -> bool:
-        return concerned.territories <= visible and all(map(account_seen, concerned.accounts))
-
-    return shown
-
-
-@router.get("/plans/{plan_id}/comments", operation_id="list_plan_comments")
-def list_comments_route(
-    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str
-) -> list[CommentPublic]:
-    """Comments on the plan, and on the territories and accounts the caller sees."""
-    from terraplan.services.feedback import list_comments
-
-    _check_plan(db, principal, plan_id, Action.READ)
-    shown = _shown(db, principal, plan_id)
-    return [_comment(c) for c in list_comments(db, plan_id, shown=shown)]
-
-
-@router.post("/plans/{plan_id}/comments", operation_id="add_plan_comment", status_code=201)
-def add_comment_route(
-    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: CommentCreate
-) -> CommentPublic:
-    """A comment, or a change request when ``proposed_edit`` is given."""
-    from terraplan.services.feedback import add_comment
-
-    action = Action.REQUEST_CHANGE if body.proposed_edit is not None else Action.COMMENT
-    _check_plan(db, principal, plan_id, action)
-    return _comment(
-        add_comment(
-            db,
-            plan_id,
-            body.body,
-            author=principal.user.username,
-            target_kind=body.target_kind,
-            target_id=body.target_id,
-            proposed_edit=body.proposed_edit,
-            shown=_shown(db, principal, plan_id),
-        )
-    )
-
-
-#: The actions on a plan the UI offers (or hides) by what the policy says.
-PLAN_ACTIONS = (
-    Action.COMMENT,
-    Action.REQUEST_CHANGE,
-    Action.EDIT_PLAN,
-    Action.SUBMIT_PLAN,
-    Action.APPROVE_PLAN,
-    Action.ACTIVATE_PLAN,
-)
-
-
-class PlanPermissionsPublic(BaseModel):
-    actions: list[str] = Field(
-        description="What the caller may do on this plan by their role and scope "
-        "(its status may still refuse a step, with 409)"
-    )
-
-
-@router.get("/plans/{plan_id}/permissions", operation_id="get_plan_permissions")
-def plan_permissions_route(
-    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str
-) -> PlanPermissionsPublic:
-    """The plan actions the caller may take (e.g. a manager approves only a plan wholly in
-    their region), so that a client offers only those."""
-    with UnitOfWork(db) as uow:
-        resource, _ = plan_resource(uow, uow.plans.get(plan_id))
-    require_visible(
-        principal.user,
-        resource,
-        NotFoundError(f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}),
-        scopes=principal.scopes,
-    )
-    return PlanPermissionsPublic(
-        actions=[a.value for a in PLAN_ACTIONS if principal.can(a, resource)]
-    )
-
-
-class ChangeDecision(BaseModel):
-    accept: bool
-    note: str | None = Field(default=None, max_length=2_000)
-
-
-@router.post("/comments/{comment_id}/decision", operation_id="decide_change_request")
-def decide_route(
-    principal: CurrentPrincipal,
-    db: DatabaseDep,
-    comment_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-    body: ChangeDecision,
-) -> CommentPublic:
-    """A planner accepts (the proposed edit is applied to the draft) or rejects a request."""
-    from terraplan.services.feedback import resolve_change_request
-
-    with UnitOfWork(db) as uow:
-        plan_id = uow.comments.get(comment_id).plan_id
-    _check_plan(db, principal, plan_id, Action.EDIT_PLAN)
-    return _comment(
-        resolve_change_request(
-            db, comment_id, accept=body.accept, by=principal.user.username, note=body.note
-        )
-    )
-
-
-class AuditEntryPublic(BaseModel):
-    id: int
-    at: Timestamp
-    actor: str | None
-    action: str
-    object_kind: str
-    object_id: str | None
-    plan_id: str | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-
-@router.get("/audit", operation_id="list_audit_log")
-def audit_route(
-    principal: CurrentPrincipal,
-    db: DatabaseDep,
-    plan_id: str | None = None,
-    actor: str | None = None,
-    action: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=5_000)] = 500,
-    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
-) -> list[AuditEntryPublic]:
-    """Who changed what and when (planners and admins)."""
-    from terraplan.services.feedback import audit_log
-
-    authorize(principal, Action.EDIT_PLAN)
-    entries = audit_log(db, plan_id=plan_id, actor=actor, action=action, limit=limit, offset=offset)
-    return [
-        AuditEntryPublic(**{**{name: getattr(e, name) for name in e.__slots__}, "at": aware(e.at)})
-        for e in entries
-    ]
-
-
-class OwnershipPeriodPublic(BaseModel):
-    territory_id: str | None
-    territory_name: str | None
-    owner_id: str | None
-    owner_name: str | None
-    plan_id: str
-    valid_from: date
-    valid_to: date | None
-
-
-@router.get("/accounts/{account_id}/owners", operation_id="get_account_owners")
-def account_owners_route(
-    principal: CurrentPrincipal,
-    db: DatabaseDep,
-    account_id: str,
-    on: Annotated[date | None, Query(description="Only the period covering this day")] = None,
-) -> list[OwnershipPeriodPublic]:
-    """Who owned the account, in which territory, from which day (recorded at activations)."""
-    from terraplan.services.access import account_resource
-    from terraplan.services.scenarios import ownership_history
-
-    with UnitOfWork(db) as uow:
-        account = uow.accounts.get(account_id)
-        resource = account_resource(uow, account.id, account.owner_id)
-    require_visible(
-        principal.user,
-        resource,
-        NotFoundError(
-            f"no account with id {account_id!r}", details={"kind": "accounts", "id": account_id}
-        ),
-        scopes=principal.scopes,
-    )
-    periods, names = ownership_history(db, account_id, day=on)
-    return [
-        OwnershipPeriodPublic(
-            territory_id=p.territory_id,
-            territory_name=p.territory_name,
-            owner_id=p.owner_id,
-            owner_name=names.get(p.owner_id or ""),
-            plan_id=p.plan_id,
-            valid_from=p.valid_from,
-            valid_to=p.valid_to,
-        )
-        for p in periods
-    ]

@@ -1,0 +1,188 @@
+"""Feedback on a plan: comments, change requests and their decisions, and the actions a
+caller may take (so that a client offers only those)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
+
+from terraplan.api.auth import CurrentPrincipal
+from terraplan.api.deps import DatabaseDep
+from terraplan.api.routes.scenarios import aware, check_plan
+from terraplan.api.schemas import Timestamp
+from terraplan.domain.access import Action, require_visible, sees_everything
+from terraplan.errors import NotFoundError
+from terraplan.services.access import Principal, plan_resource
+from terraplan.services.feedback import Concerns, Shown
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+router = APIRouter(
+    tags=["scenarios"],
+    responses={
+        401: {"description": "Not signed in"},
+        403: {"description": "The role, region or the token's scopes do not allow it"},
+        404: {"description": "No such plan (or not visible to you)"},
+    },
+)
+
+
+class CommentCreate(BaseModel):
+    body: str = Field(min_length=1, max_length=10_000)
+    target_kind: str = Field(default="plan", description="plan, territory, move, unit, account")
+    target_id: str | None = Field(default=None, max_length=100)
+    proposed_edit: dict[str, Any] | None = Field(
+        default=None, description="Makes it a change request a planner can accept as is"
+    )
+
+
+class CommentPublic(BaseModel):
+    id: int
+    plan_id: str
+    target_kind: str
+    target_id: str | None
+    kind: str
+    body: str
+    author: str | None
+    created_at: Timestamp
+    status: str | None
+    proposed_edit: dict[str, Any] | None
+    resolved_by: str | None
+    resolved_at: Timestamp | None
+    resolution: str | None
+
+
+def _comment(c: Any) -> CommentPublic:
+    return CommentPublic(
+        **{
+            **{name: getattr(c, name) for name in c.__slots__},
+            "created_at": aware(c.created_at),
+            "resolved_at": aware(c.resolved_at),
+        }
+    )
+
+
+def _shown(db: Database, principal: Principal, plan_id: str) -> Shown | None:
+    """For a caller who sees part of the plan: does a comment concern only territories and
+    accounts they see? (None for planners and admins, who see everything.)"""
+    from terraplan.services.access import account_resource, visible_territories
+
+    if sees_everything(principal.user):
+        return None
+    with UnitOfWork(db) as uow:
+        _, territories = plan_resource(uow, uow.plans.get(plan_id))
+    visible = visible_territories(principal, territories)
+    accounts: dict[str, bool] = {}
+
+    def account_seen(account_id: str) -> bool:
+        if account_id not in accounts:
+            with UnitOfWork(db) as uow:
+                found = uow.accounts.list(any_of={"id": [account_id]})
+                accounts[account_id] = bool(found) and principal.can(
+                    Action.READ, account_resource(uow, found[0].id, found[0].owner_id)
+                )
+        return accounts[account_id]
+
+    def shown(concerned: Concerns) -> bool:
+        return concerned.territories <= visible and all(map(account_seen, concerned.accounts))
+
+    return shown
+
+
+@router.get("/plans/{plan_id}/comments", operation_id="list_plan_comments")
+def list_comments_route(
+    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str
+) -> list[CommentPublic]:
+    """Comments on the plan, and on the territories and accounts the caller sees."""
+    from terraplan.services.feedback import list_comments
+
+    check_plan(db, principal, plan_id, Action.READ)
+    shown = _shown(db, principal, plan_id)
+    return [_comment(c) for c in list_comments(db, plan_id, shown=shown)]
+
+
+@router.post("/plans/{plan_id}/comments", operation_id="add_plan_comment", status_code=201)
+def add_comment_route(
+    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: CommentCreate
+) -> CommentPublic:
+    """A comment, or a change request when ``proposed_edit`` is given."""
+    from terraplan.services.feedback import add_comment
+
+    action = Action.REQUEST_CHANGE if body.proposed_edit is not None else Action.COMMENT
+    check_plan(db, principal, plan_id, action)
+    return _comment(
+        add_comment(
+            db,
+            plan_id,
+            body.body,
+            author=principal.user.username,
+            target_kind=body.target_kind,
+            target_id=body.target_id,
+            proposed_edit=body.proposed_edit,
+            shown=_shown(db, principal, plan_id),
+        )
+    )
+
+
+#: The actions on a plan the UI offers (or hides) by what the policy says.
+PLAN_ACTIONS = (
+    Action.COMMENT,
+    Action.REQUEST_CHANGE,
+    Action.EDIT_PLAN,
+    Action.SUBMIT_PLAN,
+    Action.APPROVE_PLAN,
+    Action.ACTIVATE_PLAN,
+)
+
+
+class PlanPermissionsPublic(BaseModel):
+    actions: list[str] = Field(
+        description="What the caller may do on this plan by their role and scope "
+        "(its status may still refuse a step, with 409)"
+    )
+
+
+@router.get("/plans/{plan_id}/permissions", operation_id="get_plan_permissions")
+def plan_permissions_route(
+    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str
+) -> PlanPermissionsPublic:
+    """The plan actions the caller may take (e.g. a manager approves only a plan wholly in
+    their region), so that a client offers only those."""
+    with UnitOfWork(db) as uow:
+        resource, _ = plan_resource(uow, uow.plans.get(plan_id))
+    require_visible(
+        principal.user,
+        resource,
+        NotFoundError(f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}),
+        scopes=principal.scopes,
+    )
+    return PlanPermissionsPublic(
+        actions=[a.value for a in PLAN_ACTIONS if principal.can(a, resource)]
+    )
+
+
+class ChangeDecision(BaseModel):
+    accept: bool
+    note: str | None = Field(default=None, max_length=2_000)
+
+
+@router.post("/comments/{comment_id}/decision", operation_id="decide_change_request")
+def decide_route(
+    principal: CurrentPrincipal,
+    db: DatabaseDep,
+    comment_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: ChangeDecision,
+) -> CommentPublic:
+    """A planner accepts (the proposed edit is applied to the draft) or rejects a request."""
+    from terraplan.services.feedback import resolve_change_request
+
+    with UnitOfWork(db) as uow:
+        plan_id = uow.comments.get(comment_id).plan_id
+    check_plan(db, principal, plan_id, Action.EDIT_PLAN)
+    return _comment(
+        resolve_change_request(
+            db, comment_id, accept=body.accept, by=principal.user.username, note=body.note
+        )
+    )

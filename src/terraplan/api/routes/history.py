@@ -1,0 +1,106 @@
+"""History: the audit log (who changed what and when) and an account's owners over time."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from terraplan.api.auth import CurrentPrincipal, authorize
+from terraplan.api.deps import DatabaseDep
+from terraplan.api.routes.scenarios import aware
+from terraplan.api.schemas import Timestamp
+from terraplan.domain.access import Action, require_visible
+from terraplan.errors import NotFoundError
+from terraplan.storage.unit_of_work import UnitOfWork
+
+router = APIRouter(
+    tags=["scenarios"],
+    responses={
+        401: {"description": "Not signed in"},
+        403: {"description": "The role, region or the token's scopes do not allow it"},
+        404: {"description": "No such plan (or not visible to you)"},
+    },
+)
+
+
+class AuditEntryPublic(BaseModel):
+    id: int
+    at: Timestamp
+    actor: str | None
+    action: str
+    object_kind: str
+    object_id: str | None
+    plan_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@router.get("/audit", operation_id="list_audit_log")
+def audit_route(
+    principal: CurrentPrincipal,
+    db: DatabaseDep,
+    plan_id: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=5_000)] = 500,
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+) -> list[AuditEntryPublic]:
+    """Who changed what and when (planners and admins)."""
+    from terraplan.services.feedback import audit_log
+
+    authorize(principal, Action.EDIT_PLAN)
+    entries = audit_log(db, plan_id=plan_id, actor=actor, action=action, limit=limit, offset=offset)
+    return [
+        AuditEntryPublic(**{**{name: getattr(e, name) for name in e.__slots__}, "at": aware(e.at)})
+        for e in entries
+    ]
+
+
+class OwnershipPeriodPublic(BaseModel):
+    territory_id: str | None
+    territory_name: str | None
+    owner_id: str | None
+    owner_name: str | None
+    plan_id: str
+    valid_from: date
+    valid_to: date | None
+
+
+@router.get("/accounts/{account_id}/owners", operation_id="get_account_owners")
+def account_owners_route(
+    principal: CurrentPrincipal,
+    db: DatabaseDep,
+    account_id: str,
+    on: Annotated[date | None, Query(description="Only the period covering this day")] = None,
+) -> list[OwnershipPeriodPublic]:
+    """Who owned the account, in which territory, from which day (recorded at activations)."""
+    from terraplan.services.access import account_resource
+    from terraplan.services.scenarios import ownership_history
+
+    with UnitOfWork(db) as uow:
+        account = uow.accounts.get(account_id)
+        resource = account_resource(uow, account.id, account.owner_id)
+    require_visible(
+        principal.user,
+        resource,
+        NotFoundError(
+            f"no account with id {account_id!r}", details={"kind": "accounts", "id": account_id}
+        ),
+        scopes=principal.scopes,
+    )
+    periods, names = ownership_history(db, account_id, day=on)
+    return [
+        OwnershipPeriodPublic(
+            territory_id=p.territory_id,
+            territory_name=p.territory_name,
+            owner_id=p.owner_id,
+            owner_name=names.get(p.owner_id or ""),
+            plan_id=p.plan_id,
+            valid_from=p.valid_from,
+            valid_to=p.valid_to,
+        )
+        for p in periods
+    ]
