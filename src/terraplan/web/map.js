@@ -307,7 +307,7 @@ const TPMap = {
     const result = await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/edits`,
       {edit: {op: "move_units", units, to}, version: TP.plan.version});
     this.applyResult(result);
-    say(`Moved ${units.length} unit(s) to ${this.nameOf(to)}; plan version ${result.version}.`);
+    say(`Moved ${units.length} unit(s) to ${this.nameOf(to)}; plan version ${result.version}.${this.notesOf(result)}`);
   },
 
   async lock(op) {
@@ -348,7 +348,12 @@ const TPMap = {
     const result = await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/${direction}`, {version: TP.plan.version});
     // The answer says which units and accounts changed hands: re-colour them, no reload.
     await this.applyResult(result);
-    say(`${direction === "undo" ? "Undone" : "Redone"}; plan version ${result.version}.`);
+    say(`${direction === "undo" ? "Undone" : "Redone"}; plan version ${result.version}.${this.notesOf(result)}`);
+  },
+
+  notesOf(result) {
+    // What the edit did not do, said plainly (e.g. hand-saved rules it leaves as they are).
+    return (result.notes || []).map((n) => ` Note: ${n}.`).join("");
   },
 
   async refreshOutlines() {
