@@ -171,3 +171,29 @@ def test_cli_apply_then_export_for_data_loader(
     assert "Wrote 6 owner changes of plan P" in exported.stdout
     lines = (tmp_path / "loader.csv").read_text(encoding="utf-8").splitlines()
     assert lines[0] == "Id,OwnerId" and len(lines) == 7
+
+
+def test_the_loader_file_after_activation_still_lists_every_owner_change(
+    db: Database, tmp_path: Path
+) -> None:
+    """The README order: apply the draft's rules, review, activate, export for Data Loader.
+    Activation re-applies the rules and changes no owner itself; the file must still hold the
+    six accounts whose owner the CRM has as OLD (it used to be empty after activation)."""
+    from terraplan.services.scenarios import activate_plan, change_status
+
+    _seed(db)
+    from sqlalchemy import text
+
+    with db.connect() as connection:  # the account no rule places would refuse activation
+        connection.execute(text("DELETE FROM accounts WHERE id = 'X0'"))
+    apply_rules(db, "P")
+    change_status(db, "P", "in_review")
+    change_status(db, "P", "approved")
+    activate_plan(db, "P")
+    with UnitOfWork(db) as uow:
+        assert uow.assignments.latest_run("P").owner_changes == 0  # type: ignore[union-attr]
+    _, changed = export_assignments(db, tmp_path / "owners.csv", plan_id="P", salesforce=True)
+    lines = (tmp_path / "owners.csv").read_text(encoding="utf-8").splitlines()
+    assert changed == 6 and sorted(lines[1:]) == [f"W{i},R1" for i in range(6)]
+    _, rows = assignment_rows(db, "P")
+    assert {r["account_id"]: r["old_owner_id"] for r in rows}["W0"] == "OLD"

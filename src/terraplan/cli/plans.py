@@ -382,9 +382,10 @@ def activate(
     )
     stdout().print(f"Plan {saved.id} is active from {saved.effective_from}.")
     from terraplan.cli.console import note
-    from terraplan.services.edit_checks import inactive_owner_notes
+    from terraplan.services.edit_checks import inactive_owner_notes, scheduled_activation_notes
 
-    for text in inactive_owner_notes(app_context(ctx).database(), saved.id):
+    db = app_context(ctx).database()
+    for text in [*scheduled_activation_notes(db, saved.id), *inactive_owner_notes(db, saved.id)]:
         note(text)
 
 

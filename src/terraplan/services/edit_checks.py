@@ -154,3 +154,35 @@ def inactive_owner_notes(db: Database, plan_id: str) -> list[str]:
         for rep_id in territory.primary_owner_ids
         if rep_id in reps and not reps[rep_id].active
     ]
+
+
+def scheduled_activation_notes(db: Database, plan_id: str) -> list[str]:
+    """A note when the plan was activated from a later day: until then the plan it archived
+    stays in force for routing (its last day named), while the accounts' owner fields and the
+    owner export already show the new owners (for the CRM update on the day)."""
+    from datetime import date, timedelta
+
+    from terraplan.domain import PlanStatus
+
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.header(plan_id)
+        start = plan.effective_from
+        if plan.status is not PlanStatus.ACTIVE or start is None or start <= date.today():
+            return []
+        scope = (plan.scope or "").strip().lower()
+        before = [
+            (row.id, row.name)
+            for row in uow.plans.list(status=PlanStatus.ARCHIVED)
+            if row.effective_to == start - timedelta(days=1)
+            and (row.scope or "").strip().lower() == scope
+        ]
+    last = start - timedelta(days=1)
+    until = (
+        f"leads are routed with plan {before[0][0]} ({before[0][1]}) until {last}"
+        if before
+        else "no plan routes leads of its scope until then"
+    )
+    return [
+        f"plan {plan.id} takes over on {start}: {until}; the accounts' owner fields and "
+        "`terraplan export assignments` already show its owners, for the CRM update on that day"
+    ]

@@ -112,7 +112,8 @@ ASSIGNMENT_COLUMNS = (
 
 def assignment_rows(db: Database, plan_id: str | None = None) -> tuple[str, list[dict[str, Any]]]:
     """``(plan id, rows)``: every account of the plan's latest rule run with its territory,
-    the owner before that run and the owner now (names beside ids), and the deciding rule."""
+    the owner the CRM gave it (before the first owner change logged for it) and the owner now
+    (names beside ids), and the deciding rule."""
     with UnitOfWork(db) as uow:
         plan_id = _plan_id(uow, plan_id)
         plan = uow.plans.get(plan_id)
@@ -124,13 +125,12 @@ def assignment_rows(db: Database, plan_id: str | None = None) -> tuple[str, list
                 details={"kind": "assignments", "plan_id": plan_id},
             )
         assignments = [a for a in uow.assignments.current(plan_id) if a.record_kind == "account"]
-        changes = uow.assignments.changes(plan_id, run_id=run.run_id)
+        # The old owner is the one the CRM gave the account (before the first owner change
+        # logged for it), not the owner before the latest run: an activation re-runs rules
+        # that changed owners already, and its own run changes none.
+        before = uow.assignments.owners_before_changes()
         accounts = uow.assignments.accounts_named()
         reps = {r.id: r.name for r in uow.reps.list()}
-    before: dict[str, str | None] = {}
-    for change in changes:  # the first change of the run holds the owner before it
-        if change["record_kind"] == "account":
-            before.setdefault(change["record_id"], change["old_owner_id"])
     names = {t.id: t.name for t in plan.territories}
     rows = []
     for a in assignments:

@@ -344,6 +344,21 @@ class Assignments:
         )
         return [AssignmentRecord(*row) for row in rows]
 
+    def owners_before_changes(self) -> dict[str, str | None]:
+        """``account id -> owner`` before the first owner change logged for it (by any plan's
+        rule run, activation or owner sync): the owner the CRM gave the account. Accounts with
+        no change logged are left out. (A change already pushed to the CRM stays in: sending
+        an owner the CRM has again is harmless, leaving one out is not.)"""
+        query = (
+            select(OwnerChangeRow.record_id, OwnerChangeRow.old_owner_id)
+            .where(OwnerChangeRow.record_kind == "account")
+            .order_by(OwnerChangeRow.id)
+        )
+        first: dict[str, str | None] = {}
+        for record_id, old in self._session.execute(query):
+            first.setdefault(record_id, old)
+        return first
+
     def changes(self, plan_id: str, *, run_id: int | None = None) -> list[dict[str, Any]]:
         query = (
             select(OwnerChangeRow)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -41,10 +42,16 @@ _VERSIONS = (
     "ORDER BY plan_rank, plan_updated_at DESC, plan_id "
     "LIMIT 2"
 )
-#: Which plans a lead may be routed with: the active ones, those of one scope, or one plan.
+#: The plans in force on ``:today``: an active plan from its first day; before it (a plan
+#: activated ahead, from a later day), the plan it archived, until its last day.
+_IN_FORCE = (
+    "((p.status = 'active' AND (p.effective_from IS NULL OR p.effective_from <= :today)) "
+    "OR (p.status = 'archived' AND p.effective_from <= :today AND p.effective_to >= :today))"
+)
+#: Which plans a lead may be routed with: those in force, those of one scope, or one plan.
 _WHERE = {
-    "active": "p.status = 'active'",
-    "scope": "p.status = 'active' AND lower(p.scope) = lower(:scope)",
+    "active": _IN_FORCE,
+    "scope": f"{_IN_FORCE} AND lower(p.scope) = lower(:scope)",
     "plan": "p.id = :plan_id",
 }
 
@@ -82,8 +89,8 @@ class RoutingTarget:
         if variant == "plan":
             return {"plan_id": self.plan_id}
         if variant == "scope":
-            return {"scope": self.normalized_scope}
-        return {}
+            return {"scope": self.normalized_scope, "today": date.today()}
+        return {"today": date.today()}
 
 
 @cache

@@ -207,7 +207,7 @@ const TPViews = {
     const saved = await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/activate`, {version: TP.plan.version, effective_from: date});
     // With no date the server activates from today: say the date it stored.
     const plan = await this.workflow();
-    say(`Plan ${saved.name} is active from ${plan.effective_from || date || "today"}.`);
+    say(`Plan ${saved.name} is active from ${plan.effective_from || date || "today"}.${(saved.notes || []).map((n) => ` Note: ${n}.`).join("")}`);
     TPMap.renderEditPanel();
   },
 

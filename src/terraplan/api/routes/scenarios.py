@@ -269,9 +269,10 @@ def activate_route(
         version=body.version,
         by=principal.user.username,
     )
-    from terraplan.services.edit_checks import inactive_owner_notes
+    from terraplan.services.edit_checks import inactive_owner_notes, scheduled_activation_notes
 
-    return ActivationPublic(**_ref(saved).model_dump(), notes=inactive_owner_notes(db, saved.id))
+    notes = [*scheduled_activation_notes(db, saved.id), *inactive_owner_notes(db, saved.id)]
+    return ActivationPublic(**_ref(saved).model_dump(), notes=notes)
 
 
 @router.delete("/plans/{plan_id}", operation_id="delete_plan", status_code=204)
