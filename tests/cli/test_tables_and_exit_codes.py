@@ -250,3 +250,5 @@ def test_compare_and_kpi_tables_speak_names_and_whole_counts(
     )
     assert table.returncode == 0, table.stderr
     assert "West Coast" in table.stdout and "│ west" not in table.stdout
+    # Both capacity tables read whole at 80 columns: no cut number or name.
+    assert "…" not in table.stdout

@@ -80,6 +80,10 @@ def test_size_team_hand_checked() -> None:
     assert rows[2].potential_covered == pytest.approx(5500.0)
     assert rows[2].delta_potential == pytest.approx(-500.0)
     assert rows[2].workload_per_rep == pytest.approx(1000.0)
+    # 1,000 h of workload per rep against 800 h of capacity each (80 % of 1,000 h): 1.25
+    # (it was read against the 1,000 h before the utilisation: 1.0, "just full").
+    assert rows[2].load_vs_capacity == pytest.approx(1.25)
+    assert rows[2].capacity_hours == pytest.approx(1600.0)
     assert rows[3].potential_covered == pytest.approx(6000.0)
     assert rows[4].delta_potential == pytest.approx(0.0)
     table = report.rows()

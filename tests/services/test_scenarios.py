@@ -487,3 +487,60 @@ def test_compare_predicts_the_owners_activation_gives_a_shared_territory(
     assert {m.account_id: m.old_owner for m in comparison.moved} == {
         m.account_id: before[m.account_id] for m in comparison.moved
     }
+
+
+def test_a_plan_activated_ahead_routes_from_its_first_day(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """P2 activated from a later day: until then leads go with P1 (archived the day before P2
+    starts, so in force until then), as the ownership history says; activation says so."""
+    from datetime import timedelta
+
+    from terraplan.services.edit_checks import scheduled_activation_notes
+    from terraplan.services.ownership import route_record
+    from terraplan.services.plan_edits import edit_plan
+
+    db, county_territory = regions
+    lead = {"id": "L1", "name": "Lead", "county_fips": "06037"}
+    for step in ("in_review", "approved"):
+        change_status(db, "P1", step)
+    activate_plan(db, "P1")
+    assert scheduled_activation_notes(db, "P1") == []
+    copy_plan(db, new_id="P2")
+    old = county_territory["06037"]
+    new = next(t for t in sorted(set(county_territory.values())) if t != old)
+    edit_plan(db, "P2", {"op": "move_units", "units": ["06037"], "to": new})
+    for step in ("in_review", "approved"):
+        change_status(db, "P2", step)
+    start = date.today() + timedelta(days=20)
+    activate_plan(db, "P2", effective_from=start)
+
+    routed = route_record(db, lead)
+    assert (routed.plan_id, routed.result.territory_id) == ("P1", old)
+    (note,) = scheduled_activation_notes(db, "P2")
+    assert "routed with plan P1" in note and str(start - timedelta(days=1)) in note
+    with UnitOfWork(db) as uow:
+        assert uow.plans.get("P1").status is PlanStatus.ARCHIVED
+    # Named, the scheduled plan routes as it will from its first day.
+    assert route_record(db, lead, plan_id="P2").result.territory_id == new
+
+
+def test_a_first_plan_activated_ahead_routes_at_once(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """With no plan before it, the plan activated from a later day routes leads already
+    (there is no other), and its note says so."""
+    from datetime import timedelta
+
+    from terraplan.services.ownership import route_record
+
+    db, _ = regions
+    for step in ("in_review", "approved"):
+        change_status(db, "P1", step)
+    activate_plan(db, "P1", effective_from=date.today() + timedelta(days=3))
+    lead = {"id": "L1", "name": "Lead", "county_fips": "06037"}
+    assert route_record(db, lead).plan_id == "P1"
+    from terraplan.services.edit_checks import scheduled_activation_notes
+
+    (note,) = scheduled_activation_notes(db, "P1")
+    assert "routes leads already" in note

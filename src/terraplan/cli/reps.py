@@ -17,6 +17,7 @@ from terraplan.cli.console import (
     stdout,
 )
 from terraplan.cli.context import app_context
+from terraplan.cli.plans import _amount
 from terraplan.errors import InvalidParameterError
 
 if TYPE_CHECKING:
@@ -107,9 +108,14 @@ def capacity(
         render_json({**report.to_dict(), "forecast": forecast})
         return
     rows = report.rows(ids=fmt is not OutputFormat.TABLE)
+    if fmt is OutputFormat.TABLE:
+        rows = [_need_row(row, report.group_by) for row in rows]
     render_rows(rows, fmt=fmt, title=f"Reps needed at {utilization:.0%} of {hours:,.0f} h")
     if fmt is OutputFormat.TABLE:
-        render_rows(report.marginal_rows(), title="One rep fewer / as now / one more")
+        render_rows(
+            [_marginal_row(row) for row in report.marginal_rows()],
+            title="One rep fewer / as now / one more (load 1.00 = full)",
+        )
         if forecast:
             render_rows([_forecast_row(row) for row in forecast], title="Hiring forecast")
         stdout().print(
@@ -389,9 +395,36 @@ def _write_rows(rows: list[dict[str, object]], out: Path, force: bool) -> None:
     stdout().print(f"Wrote {len(rows):,} rows to {out}")
 
 
+def _need_row(row: dict[str, Any], group_by: str) -> dict[str, object]:
+    """A group's need in 80 columns: its name kept whole, amounts short (1.2M), hours whole."""
+    return {
+        group_by: row[group_by],
+        "accounts": f"{row['accounts']:,}",
+        "hours": f"{round(row['workload_hours']):,}",
+        "potential": _amount(row["potential"]),
+        "FTE": f"{row['fte_needed']:.2f}",
+        "needed": row["reps_needed"],
+        "now": "-" if row["current_reps"] is None else row["current_reps"],
+    }
+
+
+def _marginal_row(row: dict[str, Any]) -> dict[str, object]:
+    """One team size in 80 columns: amounts short (9.2M), shares and loads readable."""
+    return {
+        "reps": row["reps"],
+        "capacity h": f"{round(row['capacity_hours']):,}",
+        "covered": _amount(row["potential_covered"]),
+        "share": f"{row['potential_covered_share']:.0%}",
+        "hours/rep": f"{round(row['workload_per_rep']):,}",
+        "load": f"{row['load_vs_capacity']:.2f}",
+        "vs now": ("+" if row["delta_potential"] > 0 else "") + _amount(row["delta_potential"]),
+    }
+
+
 def _forecast_row(row: dict[str, Any]) -> dict[str, object]:
     """A hiring-forecast month in 80 columns: short headings (hours: the productive reps'
-    capacity, needed: the hours of workload), whole hours, people to a tenth."""
+    capacity, needed: the hours of workload), whole hours, people to a tenth, FTE to a
+    hundredth (as the gap is their difference)."""
 
     def people(value: float) -> float | int:
         return int(value) if float(value).is_integer() else round(value, 1)
@@ -401,9 +434,9 @@ def _forecast_row(row: dict[str, Any]) -> dict[str, object]:
         "hires": people(row["hires"]),
         "leavers": people(row["leavers"]),
         "heads": people(row["headcount"]),
-        "FTE": round(row["productive_fte"], 1),
+        "FTE": round(row["productive_fte"], 2),
         "hours": round(row["capacity_hours"]),
         "needed": round(row["workload_hours"]),
         "cover": f"{row['coverage']:.0%}",
-        "FTE gap": round(row["fte_gap"], 1),
+        "FTE gap": round(row["fte_gap"], 2),
     }

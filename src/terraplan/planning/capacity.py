@@ -77,8 +77,9 @@ class GroupNeed:
 class MarginalRow:
     """The team at ``reps`` heads (current selling reps -1 / +0 / +1; reps needed when there
     are none): capacity at the chosen utilisation, the most potential it can cover (best
-    potential per hour first), workload per rep, workload per rep / ``hours_per_rep``, and
-    the potential gained or lost against the current team."""
+    potential per hour first), workload per rep, workload per rep / each rep's capacity at
+    that utilisation (1.0: exactly full), and the potential gained or lost against the
+    current team."""
 
     reps: int
     capacity_hours: float
@@ -272,7 +273,7 @@ def size_team(
             potential_covered=float(c),
             potential_covered_share=float(c) / total_pot if total_pot > 0 else 0.0,
             workload_per_rep=total / n,
-            load_vs_capacity=(total / n) / hours_per_rep,
+            load_vs_capacity=(total / n) / effective,
             delta_potential=float(c - covered[counts.index(base)]),
         )
         for n, c in zip(counts, covered, strict=True)

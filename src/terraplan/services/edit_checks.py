@@ -180,7 +180,7 @@ def scheduled_activation_notes(db: Database, plan_id: str) -> list[str]:
     until = (
         f"leads are routed with plan {before[0][0]} ({before[0][1]}) until {last}"
         if before
-        else "no plan routes leads of its scope until then"
+        else "no plan was in force before it, so it routes leads already"
     )
     return [
         f"plan {plan.id} takes over on {start}: {until}; the accounts' owner fields and "

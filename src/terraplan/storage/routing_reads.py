@@ -38,20 +38,28 @@ _VERSIONS = (
     "p.scope AS plan_scope, "
     "CASE WHEN coalesce(p.scope, '') = '' THEN 0 ELSE 1 END AS plan_rank, "
     "p.updated_at AS plan_updated_at, "
-    "(SELECT max(i.id) FROM import_runs i) AS data_version FROM plans p WHERE {where} "
-    "ORDER BY plan_rank, plan_updated_at DESC, plan_id "
+    "(SELECT max(i.id) FROM import_runs i) AS data_version, "
+    "{waiting} AS plan_waiting FROM plans p WHERE {where} "
+    "ORDER BY plan_rank, plan_waiting, plan_updated_at DESC, plan_id "
     "LIMIT 2"
 )
-#: The plans in force on ``:today``: an active plan from its first day; before it (a plan
-#: activated ahead, from a later day), the plan it archived, until its last day.
-_IN_FORCE = (
-    "((p.status = 'active' AND (p.effective_from IS NULL OR p.effective_from <= :today)) "
+#: The plans a lead may be routed with when none is named: the active ones, and an archived
+#: plan still in force on ``:today`` (its successor was activated from a later day).
+_CURRENT = (
+    "(p.status = 'active' "
     "OR (p.status = 'archived' AND p.effective_from <= :today AND p.effective_to >= :today))"
 )
-#: Which plans a lead may be routed with: those in force, those of one scope, or one plan.
+#: 1 for an active plan whose first day is still to come: the plan it archived routes until
+#: then (it comes first); with no such plan, the waiting one routes.
+_WAITING = {
+    "active": "CASE WHEN p.effective_from > :today THEN 1 ELSE 0 END",
+    "scope": "CASE WHEN p.effective_from > :today THEN 1 ELSE 0 END",
+    "plan": "0",
+}
+#: Which plans a lead may be routed with: the current ones, those of one scope, or one plan.
 _WHERE = {
-    "active": _IN_FORCE,
-    "scope": f"{_IN_FORCE} AND lower(p.scope) = lower(:scope)",
+    "active": _CURRENT,
+    "scope": f"{_CURRENT} AND lower(p.scope) = lower(:scope)",
     "plan": "p.id = :plan_id",
 }
 
@@ -95,7 +103,7 @@ class RoutingTarget:
 
 @cache
 def _versions_statement(variant: str) -> TextualSelect:
-    return text(_VERSIONS.format(where=_WHERE[variant])).columns(
+    return text(_VERSIONS.format(where=_WHERE[variant], waiting=_WAITING[variant])).columns(
         column("plan_id", String),
         column("plan_version", Integer),
         column("rules_version", Integer),
@@ -103,6 +111,7 @@ def _versions_statement(variant: str) -> TextualSelect:
         column("plan_rank", Integer),
         column("plan_updated_at"),  # only to order by: left as the driver gives it
         column("data_version", Integer),
+        column("plan_waiting", Integer),
     )
 
 
@@ -190,7 +199,12 @@ def _token_and_versions_statement(variant: str) -> Select[Any]:
         .where(tokens.c.token_hash == bindparam("token_hash"))
         # The whole-market plan first, as in the versions' own statement: a join need not
         # keep the order of its subquery.
-        .order_by(versions.c.plan_rank, versions.c.plan_updated_at.desc(), versions.c.plan_id)
+        .order_by(
+            versions.c.plan_rank,
+            versions.c.plan_waiting,
+            versions.c.plan_updated_at.desc(),
+            versions.c.plan_id,
+        )
     )
 
 
