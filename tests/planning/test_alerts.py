@@ -21,7 +21,7 @@ def inputs(
     *,
     owners: dict[str, str | None] | None = None,
     extra_accounts: list[tuple[str, float, str | None, str | None]] = (),
-    capacity: float = 1000.0,
+    capacity: float | None = 1000.0,
     revenue: float = 100.0,
     target: float = 1000.0,
     pipeline: float = 0.0,
@@ -169,6 +169,20 @@ def test_rep_capacity() -> None:
     )
     assert kinds(report) == [("rep_capacity", "rep_T2")]
     assert report.alerts[0].value == pytest.approx(2.0)
+    assert report.notes == ()
+
+
+def test_rep_capacity_unknown_is_said_not_passed_as_fine() -> None:
+    """A Salesforce User export has no capacity: no rep can be judged, and the report says
+    the check did not run (it said "0 alerts" as if every rep were within capacity)."""
+    data = inputs({"T1": 1000, "T2": 20000}, capacity=None)
+    report = evaluate_alerts(
+        data,
+        as_of=AS_OF,
+        thresholds=AlertThresholds(balance_tolerance=9, min_pace=0, min_pipeline_coverage=0),
+    )
+    assert kinds(report) == []
+    assert len(report.notes) == 1 and "rep capacity was not checked" in report.notes[0]
 
 
 def test_large_unowned_account() -> None:

@@ -394,6 +394,7 @@ def alerts(
                 "as_of": report_.as_of,
                 "alerts": rows,
                 "realignment": asdict(report_.realignment),
+                "notes": list(report_.notes),
                 "balance_criteria": None
                 if report_.criteria is None
                 else {
@@ -424,6 +425,8 @@ def alerts(
             stdout().print(f"Balance judged by: {escape(report_.criteria.describe())}")
             for note in report_.criteria.notes:
                 stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
+        for note in report_.notes:
+            stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
         realign = report_.realignment
         if realign.recommended:
             stdout().print(

@@ -107,6 +107,8 @@ class AlertReport:
     #: The balance criteria the plan was judged by (None: ``thresholds.balance_tolerance``
     #: on every territory).
     criteria: BalanceCriteria | None = None
+    #: Checks that could not run, said plainly (e.g. no rep capacity in the rep data).
+    notes: tuple[str, ...] = ()
 
     def to_frame(self) -> pl.DataFrame:
         """The alerts as a DataFrame (one row per alert, columns = :class:`Alert` fields)."""
@@ -227,6 +229,15 @@ def evaluate_alerts(
             )
         )  # fmt: skip
 
+    notes: list[str] = []
+    loaded = capacity.filter(pl.col("workload") > 0)
+    if loaded.height and (loaded["status"] == "unknown").all():
+        notes.append(
+            "rep capacity was not checked: the rep data gives no capacity_hours or "
+            "capacity_accounts (import them; `terraplan capacity` sizes the team from the "
+            "workload instead)"
+        )
+
     alerts.extend(_inactive_owners(inputs))
     alerts.extend(_unowned_accounts(inputs, limits))
     drift_alerts = _drift(inputs, design_totals, limits, only)
@@ -239,7 +250,9 @@ def evaluate_alerts(
     if frame is not None and "name" in frame.columns:
         names = dict(zip(frame["id"].to_list(), frame["name"].to_list(), strict=True))
     realignment = _recommend(balance, drift_alerts, limits, criteria, names)
-    return AlertReport(tuple(alerts), realignment, label, as_of, limits, criteria)
+    return AlertReport(
+        tuple(alerts), realignment, label, as_of, limits, criteria, notes=tuple(notes)
+    )
 
 
 def _baseline_frame(criteria: BalanceCriteria) -> pl.DataFrame | None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from terraplan.api.auth import CALLER_SECURITY, Caller, CurrentCaller, CurrentPrincipal, authorize
 from terraplan.api.response_cache import (
@@ -147,6 +147,7 @@ class AlertsPublic(BaseModel):
     realignment_recommended: bool
     realignment_reasons: list[str]
     realignment_territories: list[str]
+    notes: list[str] = Field(default=[], description="Checks that could not run, said plainly")
 
 
 @router.get("/kpis/definitions", operation_id="list_kpi_definitions")
@@ -417,4 +418,5 @@ def _alerts(
         realignment_territories=[
             t for t in report.realignment.territories if scope is None or t in scope.territories
         ],
+        notes=list(report.notes),
     )
