@@ -168,6 +168,25 @@ def test_accounts_with_no_county_are_named_as_left_out(tmp_path: Path) -> None:
     assert "left out of the design: Stateless One, Stateless Two" in said
 
 
+def test_a_county_design_says_how_many_accounts_lack_a_metric(tmp_path: Path) -> None:
+    """Blank potentials count as 0 in their county's total: a county design says so, as a
+    design on accounts does (it said nothing)."""
+    accounts = [
+        *(Account(f"001{i:04d}", f"Co {i}", county_fips="44007", potential=100.0) for i in range(6)),
+        *(Account(f"001{i:04d}", f"Co {i}", county_fips="44009", potential=100.0) for i in range(6, 9)),
+        Account("0019997", "Blank One", county_fips="44009"),
+        Account("0019998", "Blank Two", county_fips="44007"),
+    ]  # fmt: skip
+    url = _database(tmp_path, accounts)
+    result = _run(
+        url, tmp_path, "design", "--states", "RI", "-k", "2", "--balance", "potential:50%",
+        "--time-limit", "5",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert said.count("2 of 11 accounts lack the metric 'potential'; counted as 0") == 1, said
+
+
 def test_accounts_without_a_location_are_all_named_with_the_way_out(tmp_path: Path) -> None:
     placed = [
         Account(f"001{i:04d}", f"Co {i}", latitude=41.8 + i / 100, longitude=-71.4)

@@ -124,13 +124,14 @@ def with_account_metrics(
     without accounts get 0. Metrics a unit already carries are left as they are. A metric
     with no accounts at all, missing for more than half of the accounts
     (:data:`~terraplan.planning.design.MAX_MISSING_SHARE`) or 0 everywhere raises a
-    :class:`DataError` that says how to supply it. Also returns a note naming the accounts no
-    unit can hold (no county or postal code).
+    :class:`DataError` that says how to supply it. Also returns notes naming the accounts no
+    unit can hold (no county or postal code) and counting those lacking a metric.
     """
     missing = [m for m in metrics if any(m not in u.attributes for u in units)]
     if not missing:
         return units, []
     accounts = uow.accounts.list()
+    notes: list[str] = []
     for metric in missing:
         lacking = 0 if metric == "count" else sum(getattr(a, metric) is None for a in accounts)
         error = metric_coverage_error(metric, missing=lacking, total=len(accounts), what="accounts")
@@ -138,8 +139,13 @@ def with_account_metrics(
             raise error
         if metric != "count" and not any(getattr(a, metric) for a in accounts):
             raise metric_zero_error(metric, what="accounts")
+        if lacking:  # as a design on accounts says it: a blank is not a zero the user chose
+            notes.append(
+                f"{lacking:,} of {len(accounts):,} accounts lack the metric {metric!r}; "
+                "counted as 0 in their unit's total"
+            )
     note = unplaced_accounts_note(units, accounts)
-    return sum_account_metrics(units, accounts, missing), [note] if note else []
+    return sum_account_metrics(units, accounts, missing), [*([note] if note else []), *notes]
 
 
 def parse_locks(values: list[str]) -> dict[str, str]:
