@@ -115,3 +115,28 @@ def test_text_amounts_with_a_decimal_comma_in_other_formats(make_file: Any, fmt:
     text = 'id,account_id,date,amount\nL1,A1,02/03/2025,"1.000,50"\n'
     result = load_file(make_file(text, fmt), "sales_lines", known_ids={"accounts": ["A1"]})
     assert _dates(result) == {"L1": date(2025, 3, 2)}
+
+
+def test_a_comma_typo_beside_dollar_thousands_is_refused_not_divided(make_file: Any) -> None:
+    """A US comma-separated export where one cell reads "12,34": that cell alone used to make
+    the column decimal-comma, so "$10,000" was stored as 10. The cells contradict each other:
+    each thousands value is reported, naming its row, and nothing is read as 10."""
+    text = (
+        "Account ID,Account Name,Potential\n"
+        'A1,One,"12,34"\n'
+        'A2,Two,"$10,000"\n'
+        "A3,Three,250\n"
+    )
+    result = load_file(make_file(text), "accounts")
+    assert not result.report.ok
+    problems = [(e.row, e.value) for e in result.report.errors]
+    assert (3, "$10,000") in problems
+    assert all("ambiguous number" in e.reason for e in result.report.errors if e.row == 3)
+
+
+def test_decimal_commas_in_a_semicolon_file_still_read_as_such(make_file: Any) -> None:
+    text = "Account ID;Account Name;Potential\nA1;One;12,34\nA2;Two;1.200,50\n"
+    result = load_file(make_file(text), "accounts")
+    assert result.report.ok, result.report.summary()
+    potentials = {r["id"]: r["potential"] for r in iter_records(result.frame)}
+    assert potentials == {"A1": pytest.approx(12.34), "A2": pytest.approx(1200.5)}

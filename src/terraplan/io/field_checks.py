@@ -40,8 +40,8 @@ def check_fields(checker: Checker) -> None:
             checker.add(
                 ambiguous,
                 name,
-                "ambiguous number: nothing in the file tells whether its decimal separator is"
-                " a point or a comma (1,200 is 1200 or 1.2); declare it"
+                "ambiguous number: the file's numbers do not settle whether its decimal"
+                " separator is a point or a comma (1,200 is 1200 or 1.2); declare it"
                 " (--decimal-comma or --decimal-point)",
             )
             parse_reason = (

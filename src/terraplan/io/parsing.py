@@ -195,6 +195,17 @@ def ambiguous_number(text: pl.Expr) -> pl.Expr:
     return t.str.contains(_AMBIGUOUS_COMMA) | t.str.contains(_AMBIGUOUS_POINT)
 
 
+def any_thousands_comma(texts: Iterable[pl.Series]) -> bool:
+    """Does any value look like a whole number with thousands commas (``$10,000``,
+    ``1,200``)? In a comma-separated file such a value contradicts a decimal comma shown by
+    another cell (``"12,34"``, most likely a typo): then the separator is left unknown and
+    each such value is reported rather than read as 10 or 1.2."""
+    return any(
+        bool(series.drop_nulls().str.replace_all(_NOISE, "").str.contains(_AMBIGUOUS_COMMA).any())
+        for series in texts
+    )
+
+
 def detect_decimal(texts: Iterable[pl.Series]) -> Decimal | None:
     """The decimal separator the numbers in ``texts`` show, or ``None`` (none or both).
 

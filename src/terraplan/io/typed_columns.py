@@ -63,6 +63,12 @@ def typed_columns(
         mode = decimal
         if not declared and spec_field.type in ("float", "int"):
             mode = parsing.detect_decimal([text[name]]) or decimal
+            if (
+                mode == "comma"
+                and _comma_separated(table)
+                and parsing.any_thousands_comma([text[name]])
+            ):
+                mode = None  # "12,34" beside "$10,000" in a comma-separated file: ask
         if spec_field.type == "date":
             (day, month), any_slashed = dates[name]
             follows = bool(deciders) and any_slashed and not (day or month)
@@ -169,11 +175,21 @@ def _decimal_mode(table: SourceTable, spec: KindSpec, text: pl.DataFrame) -> par
     detected = parsing.detect_decimal([text[n] for n in amounts]) or parsing.detect_decimal(
         [text[n] for n in numeric]
     )
+    if (
+        detected == "comma"
+        and _comma_separated(table)
+        and parsing.any_thousands_comma([text[n] for n in numeric])
+    ):
+        return None  # the cells contradict each other: each ambiguous one is reported
     if detected is not None:
         return detected
     if table.format != "csv" or table.details.get("delimiter", ",") == ",":
         return "point"
     return None
+
+
+def _comma_separated(table: SourceTable) -> bool:
+    return table.format == "csv" and table.details.get("delimiter", ",") == ","
 
 
 def _parser(spec: FieldSpec, decimal: parsing.Decimal | None):  # type: ignore[no-untyped-def]
