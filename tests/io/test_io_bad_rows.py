@@ -147,6 +147,16 @@ CASES = [
         "unknown US postal code",
     ),
     Case(
+        # Oregon "9720" is 97201 cut short, not APO 09720 (Armed Forces Europe): it used to
+        # be padded and the state overwritten to AE, with only a warning.
+        "acc-zip-cut-short",
+        "accounts",
+        "id,name,state,postal_code\nA1,Acme,MA,2134\nA2,B,Oregon,9720\n",
+        3,
+        "postal_code",
+        "only 4 digits: read as ZIP 09720, which is in AE, not OR",
+    ),
+    Case(
         "acc-zip-not-digits",
         "accounts",
         "id,name,postal_code,country\nA1,Acme,02134,\nA2,B,ABC12,United States\n",

@@ -12,7 +12,8 @@ One rule for US postal codes, for accounts, leads and rep home ZIPs alike (geoco
 
 - the code must look like a ZIP: 5 digits, ZIP+4 (``94107-1234`` -> ``94107``; without its
   dash, ``941071234``, too, with a warning saying so), or 3-4 digits that lost their leading
-  zeros in a spreadsheet (``2134`` -> ``02134``); anything else on a US row is an error, 8
+  zeros in a spreadsheet (``2134`` -> ``02134``; an error when that ZIP is in another state
+  than the row's, as Oregon ``9720``: a ZIP cut short); anything else on a US row is an error, 8
   digits too (``21341234`` may be ``02134-1234`` that lost its zero, or a mistyped ZIP+4: the
   error says so, nothing is guessed);
 - a well-formed code must be in the ZIP table; an unknown one is an error, unless the row
@@ -217,6 +218,27 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory, stored: Collection
         contradiction = (
             known & col("state").is_not_null() & (typed.is_null() | (typed != col("__state__")))
         )
+        # A 3-4 digit code is taken for a ZIP that lost its leading zeros; when the ZIP that
+        # makes is in another state than the typed one, it was more likely cut short
+        # (Oregon "9720" is 97201 without its last digit, not APO 09720): refuse the row.
+        padded = col(postal).cast(pl.String).str.strip_chars().str.contains(r"^\d{3,4}$")
+        cut_short = (contradiction & typed.is_not_null() & padded).fill_null(False)
+        checker.add(
+            cut_short,
+            postal,
+            pl.concat_str(
+                pl.lit("only "),
+                col(postal).cast(pl.String).str.strip_chars().str.len_chars().cast(pl.String),
+                pl.lit(" digits: read as ZIP "),
+                col("__zip__"),
+                pl.lit(", which is in "),
+                col("__state__"),
+                pl.lit(", not "),
+                typed,
+                pl.lit(" as the row's state says; write the ZIP's 5 digits"),
+            ),
+        )
+        contradiction = contradiction & ~cut_short
         checker.add(
             contradiction.fill_null(False),
             "state",
