@@ -31,3 +31,31 @@ def test_unknown_reps_and_units_exit_4_and_are_named(
     assert plan.version == 1
     assert plan.parameters.get("locked_units") in (None, [])
     db.dispose()
+
+
+def test_owners_may_be_named_as_the_user_knows_them(
+    terraplan_cli: TerraplanCli, tmp_path: Path
+) -> None:
+    """A rep named (any case) is the rep; a name two reps share is refused with their ids."""
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path}/names.db"
+    db = Database(url)
+    migrate.upgrade(db)
+    seed_region_plan(db, n_accounts=100, seed=2)
+    with UnitOfWork(db) as uow:
+        first, second = uow.reps.list(limit=2)
+    named = terraplan_cli("plans", "owners", "P1", "T-R1", first.name.upper(), database_url=url)
+    assert named.returncode == 0, named.stderr
+    with UnitOfWork(db) as uow:
+        owners = [o.rep_id for o in uow.plans.get("P1").territory("T-R1").owners]
+    assert owners == [first.id]
+    with db.connect() as connection:
+        connection.execute(
+            text("UPDATE reps SET name = :n WHERE id = :i"), {"n": first.name, "i": second.id}
+        )
+    twice = terraplan_cli("plans", "owners", "P1", "T-R1", first.name, database_url=url)
+    assert twice.returncode == 2, twice.stderr
+    said = " ".join(twice.stderr.split())
+    assert first.id in said and second.id in said and "give the id" in said
+    db.dispose()

@@ -151,10 +151,11 @@ def test_plans_verbs(run_cli: RunCli, tmp_path: Path) -> None:
     assert reps[old_rep] == pytest.approx(terr[current] + la_2025)
     assert reps[new_rep] == pytest.approx(terr[territories[0]] - la_2025)
     shown = cli("kpis", "--by", "rep", "--period", "2025")
-    # 2023 precedes the history (P1's activation): those dates go to each first recorded owner
+    # 2023 precedes the history (P1's activation): those dates go to the owner the CRM data
+    # gave each account whose owner P1 changed, else to its first recorded owner
     said = " ".join(shown.stdout.split())
     assert said.count("before 2024-01-01") == 1
-    assert said.count("credited to that first recorded owner") == 1
+    assert said.count("credited to the owner the CRM gave each account") == 1
 
     refused = cli("plans", "delete", "P2")
     assert refused.returncode == 5

@@ -197,3 +197,38 @@ def test_the_loader_file_after_activation_still_lists_every_owner_change(
     assert changed == 6 and sorted(lines[1:]) == [f"W{i},R1" for i in range(6)]
     _, rows = assignment_rows(db, "P")
     assert {r["account_id"]: r["old_owner_id"] for r in rows}["W0"] == "OLD"
+
+
+def test_revenue_before_the_plan_is_credited_to_the_crms_owner(db: Database) -> None:
+    """The West accounts belonged to Rep 5 in the CRM export; the plan gives them to Rep 1.
+    Their sales before the activation are Rep 5's in KPIs by rep (they were all Rep 1's: the
+    plan's new owner was credited with a year he never sold in)."""
+    from datetime import date
+
+    from sqlalchemy import text
+
+    from terraplan.domain import SalesLine
+    from terraplan.services.monitoring import plan_kpis
+    from terraplan.services.scenarios import activate_plan, change_status
+
+    _seed(db)
+    with db.connect() as connection:
+        connection.execute(text("DELETE FROM accounts WHERE id = 'X0'"))
+        connection.execute(text("UPDATE accounts SET owner_id = 'R5' WHERE id LIKE 'W%'"))
+    with UnitOfWork(db) as uow:
+        uow.sales_lines.add_many(
+            [
+                SalesLine("S1", "W0", date(2025, 6, 1), 1000.0),
+                SalesLine("S2", "E0", date(2025, 6, 1), 300.0),
+            ]
+        )
+        uow.commit()
+    apply_rules(db, "P")
+    change_status(db, "P", "in_review")
+    change_status(db, "P", "approved")
+    activate_plan(db, "P")
+    _, kpis = plan_kpis(db, "P", periods=["2025"], dimensions=["rep"])
+    revenue = dict(zip(kpis["key"], kpis["revenue"], strict=True))
+    assert revenue.get("R5") == pytest.approx(1000.0)
+    assert revenue.get("R2") == pytest.approx(300.0)  # the plan kept East's owner
+    assert not revenue.get("R1")

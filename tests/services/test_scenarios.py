@@ -544,3 +544,18 @@ def test_a_first_plan_activated_ahead_routes_at_once(
 
     (note,) = scheduled_activation_notes(db, "P1")
     assert "routes leads already" in note
+
+
+def test_a_lead_with_an_unknown_zip_says_why_no_rule_placed_it(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    from terraplan.services.ownership import route_record
+
+    db, _ = regions
+    lost = route_record(db, {"id": "L9", "name": "Typo", "postal_code": "99999"}, plan_id="P1")
+    assert lost.result.territory_id is None
+    assert lost.notes == (
+        "ZIP 99999 is not in the ZIP table, so no county or state could be found for it",
+    )
+    found = route_record(db, {"id": "L8", "name": "LA", "postal_code": "90012"}, plan_id="P1")
+    assert found.result.territory_id is not None and found.notes == ()

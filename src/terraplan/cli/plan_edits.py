@@ -47,6 +47,34 @@ def _show_edit(result: Any, fmt: OutputFormat) -> None:
         render_rows(rows, fmt=fmt, title="Territories changed (! = outside the plan's band)")
 
 
+def _rep_ids(db: Any, given: list[str]) -> list[str]:
+    """Rep ids for what was typed: an id as it is, else the one rep of that name (any case).
+    A name two reps share is refused naming their ids; an unknown one is left for the edit's
+    own check (which names it)."""
+    from terraplan.errors import InvalidParameterError
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        reps = uow.reps.list()
+    ids = {r.id for r in reps}
+    by_name: dict[str, list[str]] = {}
+    for rep in reps:
+        by_name.setdefault(" ".join(rep.name.split()).lower(), []).append(rep.id)
+    out = []
+    for text in given:
+        found = by_name.get(" ".join(text.split()).lower(), [])
+        if text in ids or not found:
+            out.append(text)
+        elif len(found) == 1:
+            out.append(found[0])
+        else:
+            raise InvalidParameterError(
+                f"{len(found)} reps are named {text!r} ({', '.join(sorted(found))}): give the id",
+                details={"field": "reps", "value": text, "ids": sorted(found)},
+            )
+    return out
+
+
 def _notes(result: Any) -> None:
     for text in result.notes:
         note(text)
@@ -109,14 +137,17 @@ def owners(
     ctx: typer.Context,
     plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
     territory: Annotated[str, typer.Argument(help="Territory id.")],
-    reps: Annotated[str, typer.Argument(help="Primary rep ids, comma-separated ('' = vacant).")],
+    reps: Annotated[
+        str, typer.Argument(help="Primary reps by id or name, comma-separated ('' = vacant).")
+    ],
     version: VersionOption = None,
 ) -> None:
     """Set a territory's primary reps in a draft plan."""
     from terraplan.services.plan_edits import edit_plan
 
-    edit = {"op": "set_owners", "territory": territory, "reps": _split(reps)}
-    result = edit_plan(app_context(ctx).database(), plan_id, edit, version=version, by="cli")
+    db = app_context(ctx).database()
+    edit = {"op": "set_owners", "territory": territory, "reps": _rep_ids(db, _split(reps))}
+    result = edit_plan(db, plan_id, edit, version=version, by="cli")
     stdout().print(f"Territory {territory} owners set (plan version {result.plan.version}).")
 
 

@@ -180,7 +180,7 @@ def import_command(
     except DataError as exc:
         report = exc.details.get("report")
         if report is not None:
-            _show_report(report, fmt)
+            _show_report(report, fmt, refused=True)
         raise
     _show_report(outcome.report.to_dict(), fmt)
     if fmt is OutputFormat.TABLE:
@@ -190,15 +190,18 @@ def import_command(
         )
 
 
-def _show_report(report: dict, fmt: OutputFormat) -> None:  # type: ignore[type-arg]
+def _show_report(report: dict, fmt: OutputFormat, *, refused: bool = False) -> None:  # type: ignore[type-arg]
     if fmt is OutputFormat.JSON:
         render_json(report)
         return
     console = stdout()
+    # A refused import wrote nothing: its good rows are valid, not accepted or geocoded.
+    good = "valid" if refused else "accepted"
+    located = "" if refused else f", {report['geocoded']:,} geocoded"
     console.print(
         f"[bold]{escape(report['file'])}[/bold] ({report['kind']}): {report['rows_read']:,} rows read, "
-        f"[green]{report['accepted']:,} accepted[/green], [red]{report['rejected']:,} rejected[/red], "
-        f"{report['geocoded']:,} geocoded"
+        f"[green]{report['accepted']:,} {good}[/green], [red]{report['rejected']:,} rejected[/red]"
+        f"{located}"
     )
     for warning in report["warnings"]:
         stderr().print(f"[yellow]warning:[/yellow] {escape(warning)}")

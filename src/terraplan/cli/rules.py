@@ -151,8 +151,13 @@ def apply(
         stdout().print(
             f"Run {run.run_id}: {run.records:,} accounts assigned with rule set v{outcome.rule_set_version}; "
             f"{run.gaps:,} gaps, {run.conflicts:,} conflicts, {run.owner_changes:,} owner changes "
-            "(each account now owned by its territory's primary rep; "
-            f"`terraplan export assignments FILE --plan {plan}` lists them)."
+            + (
+                "(each account in a territory with a primary rep is now owned by that rep; "
+                if outcome.owners.vacant < run.records
+                else "(no territory has a primary rep yet: `terraplan match --plan "
+                f"{plan} --apply` or `terraplan plans owners`; "
+            )
+            + f"`terraplan export assignments FILE --plan {plan}` lists them)."
         )
         vacant, places = outcome.owners.vacant, len(outcome.owners.vacant_territories)
         if vacant:
@@ -323,8 +328,12 @@ def route_command(
         return
     result = routed.result
     console = stdout()
+    from terraplan.cli.console import note
+
     if result.territory_id is None:
         console.print(f"[red]No territory[/red]: {escape(result.explanation)}")
+        for text in routed.notes:
+            note(text)
         raise typer.Exit(6)
     owner = f"{routed.owner_name} ({routed.owner_id})" if routed.owner_id else "nobody (vacant)"
     console.print(
@@ -333,7 +342,5 @@ def route_command(
     console.print(f"Why: {escape(result.explanation)}")
     for overlay in result.overlays:
         console.print(f"Overlay: {overlay.territory_id} ({overlay.role})")
-    from terraplan.cli.console import note
-
     for text in routed.notes:
         note(text)

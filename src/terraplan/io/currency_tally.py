@@ -95,7 +95,7 @@ class CurrencyTally:
             " (US Dollar, Euro); a mapping file's values"
             " can rename others)",
         )
-        self.blank += checker.ctx["currency"].null_count()
+        self.blank += _unnamed(checker.ctx, money)
         checker.ctx = checker.ctx.with_columns(pl.when(valid).then(code).alias("currency"))
         found = (
             checker.ctx.filter(pl.col("currency").is_not_null())
@@ -116,14 +116,14 @@ class CurrencyTally:
         from terraplan.io.readers import ROW
 
         if money + RAW not in checker.ctx.columns:
-            self.blank += checker.ctx.height
+            self.blank += _unnamed(checker.ctx, money)
             return
         symbol = pl.col(money + RAW).str.extract(f"([{SYMBOLS}])", 1)
         names = {s: symbol_currency(s, currencies) for s in SYMBOL_CURRENCIES}
         checker.ctx = checker.ctx.with_columns(
             symbol.replace_strict(names, default=None, return_dtype=pl.String).alias("currency")
         )
-        self.blank += checker.ctx["currency"].null_count()
+        self.blank += _unnamed(checker.ctx, money)
         found = (
             checker.ctx.select(symbol.alias("symbol"), pl.col(ROW))
             .drop_nulls("symbol")
@@ -306,3 +306,11 @@ class CurrencyTally:
 
 def _rows(count: int) -> str:
     return f"{count:,} row{'' if count == 1 else 's'}"
+
+
+def _unnamed(ctx: pl.DataFrame, money: str) -> int:
+    """Rows with an amount and no currency (a row with no amount has none to read)."""
+    missing = pl.col("currency").is_null() if "currency" in ctx.columns else pl.lit(True)
+    if money in ctx.columns:
+        missing = missing & pl.col(money).is_not_null()
+    return int(ctx.with_columns(missing.alias("__unnamed__"))["__unnamed__"].sum() or 0)

@@ -37,6 +37,11 @@ CREDITED_MEASURES = (
 )
 
 
+#: The first day of an account's period with the owner the CRM gave it, before the first
+#: recorded activation (see ``terraplan.services.monitoring.ownership_frame``).
+CRM_HISTORY_START = date(1900, 1, 1)
+
+
 def today_owners(coded: pl.DataFrame, territories: pl.DataFrame) -> pl.DataFrame:
     """``account_id, today`` (String): the primary rep of each account's leaf territory (in
     one with several, the one holding the account: ``holder_id``)."""
@@ -254,11 +259,19 @@ def crediting_note(
             "no ownership history is recorded yet (no plan was activated): "
             "revenue is credited to today's owners"
         )
-    first = periods["valid_from"].min()
+    from_crm = periods.filter(pl.col("valid_from") == CRM_HISTORY_START)
+    first = periods.filter(pl.col("valid_from") != CRM_HISTORY_START)["valid_from"].min()
     assert first is None or isinstance(first, date)
     without = owners.join(periods, on="account_id", how="anti").height
     parts = []
-    if first is not None and first_day is not None and first_day < first:
+    if first is not None and first_day is not None and first_day < first and from_crm.height:
+        parts.append(
+            f"revenue and opportunities before {first.isoformat()} (the first recorded "
+            f"activation) are credited to the owner the CRM gave each account "
+            f"({from_crm.height:,} account(s) whose owner the plans changed), or else to its "
+            "first recorded owner"
+        )
+    elif first is not None and first_day is not None and first_day < first:
         parts.append(
             f"revenue and opportunities before {first.isoformat()} (the first recorded "
             "activation), or before an account's first recorded owner, are credited to that "

@@ -304,15 +304,52 @@ def ownership_frame(connection: Any) -> pl.DataFrame:
             Row.record_kind == "account"
         )
     ).all()
-    return pl.DataFrame(
-        rows,
-        schema={
-            "account_id": pl.String,
-            "owner_id": pl.String,
-            "valid_from": pl.Date,
-            "valid_to": pl.Date,
-        },
-        orient="row",
+    schema = {
+        "account_id": pl.String,
+        "owner_id": pl.String,
+        "valid_from": pl.Date,
+        "valid_to": pl.Date,
+    }
+    periods = pl.DataFrame(rows, schema=schema, orient="row")
+    before = _crm_owner_periods(connection, periods)
+    return pl.concat([before, periods]) if before.height else periods
+
+
+def _crm_owner_periods(connection: Any, periods: pl.DataFrame) -> pl.DataFrame:
+    """For each account whose owner a rule run, activation or owner sync changed: the owner
+    the CRM gave it, from :data:`CRM_HISTORY_START` to the day before its first recorded
+    period. The CRM export's owner is the best word on who sold there before the plan (the
+    plan's new owner did not)."""
+    from sqlalchemy import select
+
+    from terraplan.planning.kpi_credit import CRM_HISTORY_START
+    from terraplan.storage.orm import OwnerChangeRow as Change
+
+    first_old: dict[str, str] = {}
+    for record_id, old in connection.execute(
+        select(Change.record_id, Change.old_owner_id)
+        .where(Change.record_kind == "account")
+        .order_by(Change.id)
+    ):
+        if record_id not in first_old and old is not None:
+            first_old[record_id] = old
+        first_old.setdefault(record_id, "")
+    crm = pl.DataFrame(
+        {"account_id": list(first_old), "crm_owner": list(first_old.values())},
+        schema={"account_id": pl.String, "crm_owner": pl.String},
+    ).filter(pl.col("crm_owner") != "")
+    if crm.height == 0 or periods.height == 0:
+        return periods.clear()
+    first = periods.sort("valid_from").group_by("account_id", maintain_order=True).first()
+    return (
+        first.join(crm, on="account_id")
+        .filter(pl.col("crm_owner") != pl.col("owner_id"))
+        .select(
+            "account_id",
+            pl.col("crm_owner").alias("owner_id"),
+            pl.lit(CRM_HISTORY_START).alias("valid_from"),
+            (pl.col("valid_from") - pl.duration(days=1)).alias("valid_to"),
+        )
     )
 
 

@@ -310,6 +310,17 @@ def apply_rules(db: Database, plan_id: str) -> ApplyOutcome:
     return outcome
 
 
+def _unknown_zip_note(record: Mapping[str, Any]) -> tuple[str, ...]:
+    """Why a lead no rule placed may have had no county: its ZIP is in no ZIP table (a typo,
+    or a ZIP the bundled tables lack)."""
+    from terraplan.planning.alignment import zip5
+
+    code = zip5(record.get("postal_code"))
+    if not code or record.get("county_fips") or zip_locator()(code) is not None:
+        return ()
+    return (f"ZIP {code} is not in the ZIP table, so no county or state could be found for it",)
+
+
 @dataclass(frozen=True, eq=False)
 class RoutingContext:
     """A plan's parsed rule set and the names of its owners, cached per plan and rule-set version."""
@@ -399,6 +410,8 @@ def route_record(
     notes: tuple[str, ...] = ()
     if owner_id in context.inactive and territory is not None:
         notes = (f"territory {territory.name}'s owner {owner_name or owner_id} is inactive",)
+    if territory is None:
+        notes += _unknown_zip_note(record)
     return Routed(
         plan.id, result, owner_id, owner_name, turn, territory.name if territory else None, notes
     )
@@ -437,6 +450,11 @@ def _routing_context(
     inactive = frozenset(r.id for r in owners if not r.active)
     with db.single_statement() as connection:
         value_names = geo_value_names(connection)
+    if not value_names.get("county_fips"):
+        # No counties stored (a CRM import alone): the bundled ones name them all the same.
+        from terraplan.data.counties import load_counties
+
+        value_names["county_fips"] = {u.id: f"{u.name}, {u.state}" for u in load_counties()}
     rule_set = load_rule_set(
         stored.document, territories=plan.territories, geographies=plan_geographies(plan)
     )
