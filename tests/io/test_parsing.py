@@ -121,12 +121,7 @@ def test_a_comma_typo_beside_dollar_thousands_is_refused_not_divided(make_file: 
     """A US comma-separated export where one cell reads "12,34": that cell alone used to make
     the column decimal-comma, so "$10,000" was stored as 10. The cells contradict each other:
     each thousands value is reported, naming its row, and nothing is read as 10."""
-    text = (
-        "Account ID,Account Name,Potential\n"
-        'A1,One,"12,34"\n'
-        'A2,Two,"$10,000"\n'
-        "A3,Three,250\n"
-    )
+    text = 'Account ID,Account Name,Potential\nA1,One,"12,34"\nA2,Two,"$10,000"\nA3,Three,250\n'
     result = load_file(make_file(text), "accounts")
     assert not result.report.ok
     problems = [(e.row, e.value) for e in result.report.errors]
