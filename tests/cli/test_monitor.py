@@ -300,3 +300,25 @@ def test_a_typo_date_in_the_future_does_not_move_the_reporting_day(
     assert said.count("some records are dated after today, up to 2052-03-01") == 1
     named = run_cli("kpis", "--plan", "P1", "--period", "2025", "--as-of", "2025-12-31")
     assert "dated after today" not in named.stdout + named.stderr
+
+
+def test_priorities_why_reads_at_80_columns(run_cli: Any, tmp_path: Path) -> None:
+    """The score's parts, two decimals each, whole at 80 columns (every cell was cut to
+    "0.…"); the parts add up to the score."""
+    _flat_plan(f"sqlite:///{tmp_path}/cli.db")
+    table = run_cli(
+        "priorities", "--plan", "P1", "--territory", "T-R1", "--why", "--top", "5",
+        env={"COLUMNS": "80"},
+    )  # fmt: skip
+    assert table.returncode == 0, table.stderr
+    assert "…" not in table.stdout
+    assert max(len(line) for line in table.stdout.splitlines()) <= 80
+    rows = [
+        [cell.strip() for cell in line.split("│")[1:-1]]
+        for line in table.stdout.splitlines()
+        if line.startswith("│") and line.split("│")[1].strip().isdigit()
+    ]
+    assert len(rows) == 5
+    for row in rows:
+        score, parts = float(row[2]), [float(x) for x in row[3:]]
+        assert score == pytest.approx(sum(parts), abs=0.03)

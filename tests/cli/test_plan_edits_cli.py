@@ -59,3 +59,20 @@ def test_owners_may_be_named_as_the_user_knows_them(
     said = " ".join(twice.stderr.split())
     assert first.id in said and second.id in said and "give the id" in said
     db.dispose()
+
+
+def test_a_move_reads_whole_at_80_columns(terraplan_cli: TerraplanCli, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/move.db"
+    db = Database(url)
+    migrate.upgrade(db)
+    county_territory = seed_region_plan(db, n_accounts=100, seed=2)
+    db.dispose()
+    county, source = sorted(county_territory.items())[0]
+    to = next(t for t in sorted(set(county_territory.values())) if t != source)
+    moved = terraplan_cli(
+        "plans", "move", "P1", "--units", county, "--to", to, database_url=url,
+        env={"COLUMNS": "80"},
+    )  # fmt: skip
+    assert moved.returncode == 0, moved.stderr
+    assert "…" not in moved.stdout
+    assert max(len(line) for line in moved.stdout.splitlines()) <= 80

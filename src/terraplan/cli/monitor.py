@@ -480,12 +480,39 @@ def priorities(
 
     with UnitOfWork(app_context(ctx).database()) as uow:
         name = {t.id: t.name for t in uow.plans.get(plan).territories}.get(territory, territory)
+    if fmt is OutputFormat.TABLE and why:
+        # The score and its parts, two decimals each, in 80 columns; the figures behind them
+        # are in --format csv/json.
+        shown = [
+            {
+                "rank": row["rank"],
+                "account": row["account"],
+                "score": f"{row['score']:.2f}",
+                **{_part_heading(p): f"{row[p]:.2f}" for p in parts},
+            }
+            for row in frame.select("rank", "account", "score", *parts).iter_rows(named=True)
+        ]
+        render_rows(shown, title=f"Top {top} accounts of {name}: the parts of each score")
+        return
     render_rows(
         _rows(frame.select(columns)),
         fmt=fmt,
         title=f"Top {top} accounts of {name}",
         amounts=["potential", "whitespace", "open_pipeline"],
     )
+
+
+def _part_heading(column: str) -> str:
+    """``win_history_part`` -> ``wins``: short enough for five parts in 80 columns."""
+    short = {
+        "potential": "pot.",
+        "whitespace": "space",
+        "recency": "recent",
+        "pipeline": "pipe",
+        "win_history": "wins",
+    }
+    name = column.removesuffix("_part")
+    return short.get(name, name.replace("_", " ")[:8])
 
 
 def report(

@@ -29,16 +29,23 @@ def _show_edit(result: Any, fmt: OutputFormat) -> None:
         render_json(result.to_dict())
         return
     rows = []
+    table = fmt is OutputFormat.TABLE
     for effect in result.effects:
-        row: dict[str, Any] = {
-            "territory": effect.territory,
-            "name": effect.name,
-            "units": effect.units,
-        }
+        # The table names territories (ids are in csv/json) and keeps each metric's headings
+        # short, so that two metrics read whole at 80 columns.
+        row: dict[str, Any] = (
+            {"territory": effect.name}
+            if table
+            else {"territory": effect.territory, "name": effect.name}
+        )
+        row["units"] = effect.units
         for metric, total in effect.totals.items():
-            row[metric] = _amount(total)
-            flag = "" if effect.within_tolerance.get(metric, True) else " !"
-            row[f"{metric} dev"] = f"{effect.deviation[metric]:+.1%}{flag}"
+            head = metric[:9] if table else metric
+            row[head] = _amount(total)
+            flag = "!" if not effect.within_tolerance.get(metric, True) else ""
+            row["dev" if table and len(effect.totals) == 1 else f"{head} dev"] = (
+                f"{effect.deviation[metric]:+.1%}{flag}"
+            )
         row["pieces"] = effect.pieces
         rows.append(row)
     if fmt is OutputFormat.TABLE:
