@@ -76,3 +76,14 @@ def test_a_move_reads_whole_at_80_columns(terraplan_cli: TerraplanCli, tmp_path:
     assert moved.returncode == 0, moved.stderr
     assert "…" not in moved.stdout
     assert max(len(line) for line in moved.stdout.splitlines()) <= 80
+    audit = terraplan_cli(
+        "plans", "audit", "--plan", "P1", database_url=url, env={"COLUMNS": "80"}
+    )  # fmt: skip
+    assert audit.returncode == 0, audit.stderr
+    lines = audit.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    edits = [line for line in lines if "│ edit " in line]
+    assert len(edits) == 1 and "plan P1" in edits[0]
+    import re
+
+    assert re.search(r"│ \d{4}-\d\d-\d\d \d\d:\d\d │", edits[0])  # the minute, whole

@@ -64,6 +64,23 @@ def _signed(value: float | None) -> str:
     return ("+" if value > 0 else "") + _amount(value)
 
 
+def _short_after(after: Any) -> str:
+    """An audit entry's ``after`` as ``key=value`` pairs, at most 60 characters."""
+    if not after:
+        return ""
+    if isinstance(after, str):
+        try:
+            import json
+
+            after = json.loads(after)
+        except ValueError:
+            return after[:60]
+    if not isinstance(after, dict):
+        return str(after)[:60]
+    text = ", ".join(f"{k}={v}" for k, v in after.items() if v not in (None, "", [], {}))
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
 def _target_change(base: float | None, other: float | None) -> str:
     if base is None and other is None:
         return "no targets stored"
@@ -467,9 +484,19 @@ def audit(
 
         write_table(pl.DataFrame(rows, infer_schema_length=None), out)
     if fmt is OutputFormat.TABLE:
+        # 80 columns: the minute (UTC), who, what on which object, and a short "after"
+        # (the whole of it is in --format json/csv and --out).
         render_rows(
-            [{**r, "at": r["at"].replace(microsecond=0)} for r in rows],
-            columns=["at", "actor", "action", "object_kind", "object_id", "after"],
+            [
+                {
+                    "at (UTC)": r["at"].strftime("%Y-%m-%d %H:%M"),
+                    "actor": r["actor"] or "-",
+                    "action": r["action"],
+                    "object": f"{r['object_kind']} {r['object_id'] or ''}".strip(),
+                    "after": _short_after(r["after"]),
+                }
+                for r in rows
+            ],
             title="Audit log",
         )
         return
