@@ -335,7 +335,7 @@ def _print_targets(result: TargetPlan, *, months: bool) -> None:
         table.add_column(name, justify="right")
     table.add_column("potential", justify="right")
     for t in nodes:
-        change = "" if not t.history else f"{t.final / t.history - 1:+.0%}"
+        change = "" if not t.history else _percent_change(t.final / t.history - 1)
         cells = [t.name, *((t.level,) if levels else ())]
         layer = t.adjustment + t.rebalance
         shown = ("+" if layer > 0 else "") + _money(layer) if layer else ""
@@ -393,6 +393,12 @@ def _write_rows(rows: list[dict[str, object]], out: Path, force: bool) -> None:
         raise InvalidParameterError(f"--out {out}: use .csv, .xlsx or .parquet")
     write_table(pl.DataFrame(rows, infer_schema_length=None), out, overwrite=force)
     stdout().print(f"Wrote {len(rows):,} rows to {out}")
+
+
+def _percent_change(share: float) -> str:
+    """``+8%``, ``-3%``; ``0%`` for a change that rounds to nothing (never ``-0%``)."""
+    text = f"{share:+.0%}"
+    return "0%" if text in ("+0%", "-0%") else text
 
 
 def _need_row(row: dict[str, Any], group_by: str) -> dict[str, object]:
