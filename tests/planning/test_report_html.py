@@ -135,3 +135,23 @@ def test_a_complete_period_shows_attainment_once(inputs: KpiInputs) -> None:
     # a period still running keeps both charts
     running = compute_kpis(inputs, as_of=date(2026, 2, 15), periods=["2026"])
     assert "Pace to target, 2026" in render_report_html(running)
+
+
+def test_the_trend_line_ends_with_the_last_month_sold() -> None:
+    """Four days into December with no sale yet: this year's line stops at November instead
+    of falling to zero; last year's runs the whole year."""
+    from terraplan.planning.fiscal import FiscalCalendar
+    from terraplan.planning.report_html import _trend_section
+
+    rows = [
+        {
+            "grain": "month",
+            "period_start": date(2026, m, 1),
+            "revenue": 100.0 if m < 12 else 0.0,
+            "revenue_prior_year": 90.0,
+        }
+        for m in range(1, 13)
+    ]
+    html = _trend_section(pl.DataFrame(rows), date(2026, 12, 4), FiscalCalendar())
+    lines = [p.split() for p in re.findall(r'<polyline[^>]*points="([^"]*)"', html)]
+    assert sorted(len(points) for points in lines) == [11, 12]

@@ -253,6 +253,11 @@ def _trend_section(territory: pl.DataFrame, as_of: date | None, fiscal: FiscalCa
     for m, revenue, prior in totals.iter_rows():
         this_year[m] = revenue
         last_year[m] = prior
+    # This year's line ends at its last month with sales: a month just begun (or not yet
+    # reported) is not a fall to zero.
+    sold = [m for m, value in enumerate(this_year) if value]
+    for m in range((sold[-1] + 1) if sold else 0, 12):
+        this_year[m] = None
     earlier = (
         months.filter(position.is_between(-12, -1)).group_by(position).agg(pl.col("revenue").sum())
     )
