@@ -523,6 +523,11 @@ def test_a_plan_activated_ahead_routes_from_its_first_day(
         assert uow.plans.get("P1").status is PlanStatus.ARCHIVED
     # Named, the scheduled plan routes as it will from its first day.
     assert route_record(db, lead, plan_id="P2").result.territory_id == new
+    # KPIs without a plan report the plan in force today, as routing does.
+    from terraplan.services.plan_scopes import active_plan_id, plan_in_force_id
+
+    with UnitOfWork(db) as uow:
+        assert (active_plan_id(uow), plan_in_force_id(uow)) == ("P2", "P1")
 
 
 def test_a_first_plan_activated_ahead_routes_at_once(

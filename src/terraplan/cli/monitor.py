@@ -167,9 +167,11 @@ def kpis(
         what = "--balance" if balance else "--write-tables"
         raise InvalidParameterError(f"--as-of does not apply to {what}; leave one of them out")
     if plan is None:
-        from terraplan.services.plan_scopes import active_plan
+        from terraplan.services.plan_scopes import plan_in_force_id
+        from terraplan.storage.unit_of_work import UnitOfWork
 
-        plan = active_plan(app_context(ctx).database(), scope).id
+        with UnitOfWork(app_context(ctx).database()) as uow:
+            plan = plan_in_force_id(uow, scope)
     if balance:
         _balance_table(ctx, plan, balance_tolerance, fmt)
         return

@@ -61,6 +61,28 @@ def active_plan_id(uow: UnitOfWork, scope: str | None = None) -> str:
     )
 
 
+def plan_in_force_id(uow: UnitOfWork, scope: str | None = None) -> str:
+    """The plan in force today for ``scope``: the active plan (see :func:`active_plan_id`),
+    or, while it waits for its first day (activated from a later day), the plan it
+    archived, in force until the day before: what routing uses and KPIs report by default."""
+    from datetime import date
+
+    plan_id = active_plan_id(uow, scope)
+    active = uow.plans.header(plan_id)
+    today = date.today()
+    if active.effective_from is None or active.effective_from <= today:
+        return plan_id
+    for row in uow.plans.list(status=PlanStatus.ARCHIVED):
+        if (
+            same_scope(row.scope, active.scope)
+            and row.effective_from is not None
+            and row.effective_to is not None
+            and row.effective_from <= today <= row.effective_to
+        ):
+            return str(row.id)
+    return plan_id
+
+
 def active_plan(db: Database, scope: str | None = None) -> Plan:
     """The active plan of ``scope`` (see :func:`active_plan_id`)."""
     with UnitOfWork(db) as uow:

@@ -199,11 +199,12 @@ _MarketScope = Annotated[
 
 
 def _active_plan_id(db: Database, market: str | None) -> str:
-    """The id of the active plan of ``market`` (asked only after the caller is signed in)."""
-    from terraplan.services.plan_scopes import active_plan_id
+    """The id of the plan in force today for ``market`` (the active plan, or the one it
+    archived while it waits for its first day); asked only after the caller is signed in."""
+    from terraplan.services.plan_scopes import plan_in_force_id
 
     with UnitOfWork(db) as uow:
-        return active_plan_id(uow, market)
+        return plan_in_force_id(uow, market)
 
 
 #: Documented for the cached reads: an ETag on every 200, 304 for a matching If-None-Match.
