@@ -69,12 +69,13 @@ def _short_after(after: Any) -> str:
     if not after:
         return ""
     if isinstance(after, str):
+        text = after
         try:
             import json
 
-            after = json.loads(after)
+            after = json.loads(text)
         except ValueError:
-            return after[:60]
+            return text[:60]
     if not isinstance(after, dict):
         return str(after)[:60]
     text = ", ".join(f"{k}={v}" for k, v in after.items() if v not in (None, "", [], {}))
