@@ -126,7 +126,7 @@ def cost_parts(
         out=np.zeros((n_r, n_t)),
         where=count[None, :] > 0,
     )
-    no_skills = [r.id for r in facts.reps if not r.skills_industries and not r.skills_segments]
+    no_skills = [r.name for r in facts.reps if not r.skills_industries and not r.skills_segments]
     if no_skills and (has_ind.any() or has_seg.any()):
         facts.warnings.append(
             f"{len(no_skills)} rep(s) list no skills (e.g. {no_skills[0]!r}); "

@@ -441,7 +441,7 @@ def _owners(
             if o.role is OwnerRole.PRIMARY and (known is None or o.rep_id in known)
         ]  # fmt: skip
         if not listed:
-            vacant.append(nodes[i].id)
+            vacant.append(nodes[i].name)
             owners.append([])
             continue
         prods = np.array([productivity_of(o.rep_id) for o in listed])
@@ -468,7 +468,7 @@ def _data_warnings(
     how: TargetMethod,
     warnings: list[str],
 ) -> None:
-    ids = [nodes[i].id for i in leaves]
+    ids = [nodes[i].name for i in leaves]  # names, as the user knows them
     missing = [ids[k] for k in np.flatnonzero(basis.imputed)]
     if missing and how.history > 0:
         ratio = basis.history_to_potential

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Date,
     Integer,
     Select,
     String,
@@ -103,7 +104,11 @@ class RoutingTarget:
 
 @cache
 def _versions_statement(variant: str) -> TextualSelect:
-    return text(_VERSIONS.format(where=_WHERE[variant], waiting=_WAITING[variant])).columns(
+    statement = text(_VERSIONS.format(where=_WHERE[variant], waiting=_WAITING[variant]))
+    if variant != "plan":
+        # typed, so each driver gets the day as its dialect stores dates
+        statement = statement.bindparams(bindparam("today", type_=Date))
+    return statement.columns(
         column("plan_id", String),
         column("plan_version", Integer),
         column("rules_version", Integer),
