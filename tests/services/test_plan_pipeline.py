@@ -34,12 +34,22 @@ def test_rules_match_capacity_and_targets_on_the_demo(demo_plan: Database) -> No
     applied = apply_rules(db, "P1")
     assert (applied.run.records, applied.run.gaps, applied.run.conflicts) == (600, 0, 0)
 
-    result, saved = plan_matching(db, "P1", weights="distance=1,skill=0.2", apply=True)
+    with UnitOfWork(db) as uow:
+        owners_before = {a.id: a.owner_id for a in uow.accounts.list()}
+    outcome = plan_matching(db, "P1", weights="distance=1,skill=0.2", apply=True, by="morgan")
+    result, saved = outcome
     assert len(result.pairs) == 3
     assert saved.version == 2
     assert {t.id: t.primary_owner_ids for t in saved.territories} == {
         p.territory_id: (p.rep_id,) for p in result.pairs
     }
+    # The accounts followed the new primary reps: the sync says how many, the audit log too.
+    with UnitOfWork(db) as uow:
+        owners_after = {a.id: a.owner_id for a in uow.accounts.list()}
+        (entry,) = uow.audit.list(plan_id="P1", action="match", limit=10)
+    changed = sum(owners_before[a] != owners_after[a] for a in owners_after)
+    assert outcome.synced is not None and outcome.synced.changed == changed > 0
+    assert entry.actor == "morgan" and entry.after["accounts_changed_owner"] == changed
 
     report, _ = plan_capacity(db, "P1", hours_per_rep=1600, utilization=0.8)
     assert report.group_by == "territory"

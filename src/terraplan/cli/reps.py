@@ -158,14 +158,16 @@ def match(
 
     _check_out(out, force)
     db = app_context(ctx).database()
-    result, saved = plan_matching(
+    outcome = plan_matching(
         db,
         plan,
         weights=weights,
         must=_pairs(must or [], "--must"),
         must_not=_pairs(must_not or [], "--must-not"),
         apply=apply,
+        by="cli",
     )
+    result, saved = outcome.result, outcome.plan
     if fmt is OutputFormat.JSON:
         render_json(result.to_dict())
         return
@@ -195,6 +197,18 @@ def match(
                 else " (use --apply to save the owners)"
             )
         )
+        if outcome.synced is not None:
+            changed = outcome.synced.changed
+            stdout().print(
+                f"{changed:,} account{'s' if changed != 1 else ''} changed owner to follow "
+                f"the new primary reps (`terraplan export assignments FILE --plan {plan}` "
+                "lists them)."
+            )
+        elif apply:
+            stdout().print(
+                "The accounts keep their owners: another active plan decides them (this "
+                "plan's activation will move them)."
+            )
     _warn(result.warnings)
     if out:
         _write_rows(result.rows(), out, force)

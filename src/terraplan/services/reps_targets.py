@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -15,7 +15,7 @@ from terraplan.planning.matching import MatchResult, match_reps
 from terraplan.planning.revenue import parse_source
 from terraplan.planning.targets import TargetPlan, parse_adjustment, set_targets
 from terraplan.services.alignment import plan_alignment
-from terraplan.services.owner_sync import sync_in
+from terraplan.services.owner_sync import OwnerSync, sync_in
 from terraplan.services.plan_scopes import covering_active_plan
 from terraplan.storage.database import Database
 from terraplan.storage.mappers import to_record
@@ -84,8 +84,11 @@ def plan_matching(
     must: Sequence[tuple[str, str]] = (),
     must_not: Sequence[tuple[str, str]] = (),
     apply: bool = False,
-) -> tuple[MatchResult, Plan]:
-    """Match reps to the plan's leaf territories; with ``apply`` the plan's primary owners change (new version)."""
+    by: str | None = None,
+) -> MatchOutcome:
+    """Match reps to the plan's leaf territories; with ``apply`` the plan's primary owners
+    change (new version, in the audit log), and so do the owners of its accounts when no
+    other active plan decides them."""
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         if apply:
@@ -102,16 +105,39 @@ def plan_matching(
         must_not=list(must_not),
         territory_of=territory_of,
     )
+    synced = None
     with UnitOfWork(db) as uow:
         uow.plan_results.put(plan_id, "matching", _jsonable(result.to_dict()))
         if apply:
+            before = {t.id: list(t.primary_owner_ids) for t in plan.leaves()}
             plan = uow.plans.save(with_primary_owners(plan, result.assignment))
             if covering_active_plan(uow, plan) is None:
                 # Accounts of the latest rule run get the new primary reps, unless another
                 # active plan decides their owners (activation will move them).
-                sync_in(uow, plan)
+                synced = sync_in(uow, plan)
+            uow.audit.record(
+                "match", "plan", plan_id, actor=by, plan_id=plan_id,
+                before={"owners": before},
+                after={
+                    "owners": {t.id: list(t.primary_owner_ids) for t in plan.leaves()},
+                    "accounts_changed_owner": synced.changed if synced else 0,
+                },
+            )  # fmt: skip
         uow.commit()
-    return result, plan
+    return MatchOutcome(result, plan, synced)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchOutcome:
+    """The matching, the plan (a new version when applied) and, when the accounts' owners
+    followed the new primary reps, what that sync changed (None: they did not)."""
+
+    result: MatchResult
+    plan: Plan
+    synced: OwnerSync | None = None
+
+    def __iter__(self) -> Any:  # ``result, plan = plan_matching(...)`` reads as before
+        return iter((self.result, self.plan))
 
 
 def with_primary_owners(plan: Plan, rep_of: Mapping[str, str]) -> Plan:
