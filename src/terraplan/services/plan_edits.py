@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from terraplan.domain import AlignmentEntry, Plan, PlanStatus, RecordKind
+from terraplan.domain import Plan, PlanStatus, RecordKind
 from terraplan.errors import ConflictError
 from terraplan.planning.plan_edits import (
     Changes,
@@ -23,7 +23,7 @@ from terraplan.planning.plan_edits import (
     parse_edit,
     territory_effects,
 )
-from terraplan.services.rules_follow import RulesFollow, regenerate_rules
+from terraplan.services.rules_follow import RulesFollow, code_space_probe, regenerate_rules
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -117,16 +117,6 @@ _FACTS_KEEP = 4
 UnitFacts = tuple[dict[str, dict[str, float]], dict[str, tuple[str, ...]]]
 
 
-def _code_space_probe(state: EditablePlan) -> Plan:
-    """A plan to ask the code-space questions of (:func:`plan_code_space`,
-    :func:`geo_code_space`): they read the alignment only to see that it is not empty when
-    the plan records its ``units``, so one entry does; otherwise the whole plan."""
-    if isinstance(state.plan.parameters.get("units"), str) and state.geo:
-        unit, territory = next(iter(state.geo.items()))
-        return state.plan.with_alignment([AlignmentEntry(RecordKind.GEO_UNIT, unit, territory)])
-    return state.to_plan()
-
-
 def _unit_facts(uow: UnitOfWork, state: EditablePlan, metrics: list[str]) -> UnitFacts:
     """Metric totals per geo unit (unit attributes, else the accounts' sums) and neighbours.
 
@@ -136,7 +126,7 @@ def _unit_facts(uow: UnitOfWork, state: EditablePlan, metrics: list[str]) -> Uni
     """
     from terraplan.services.alignment import plan_code_space
 
-    space = plan_code_space(uow, _code_space_probe(state)) if state.geo else None
+    space = plan_code_space(uow, code_space_probe(state)) if state.geo else None
     fingerprint = tuple(uow.connection.execute(_FACTS_FINGERPRINT).one())
     url = uow.connection.engine.url.render_as_string(hide_password=False)
     key = (url, space, tuple(metrics), fingerprint)
@@ -236,7 +226,7 @@ def _pinned_facts(
 
     from terraplan.services.alignment import plan_code_space
 
-    space = plan_code_space(uow, _code_space_probe(state))
+    space = plan_code_space(uow, code_space_probe(state))
     columns = ["id", "county_fips", "postal_code", "potential", "workload", "annual_revenue"]
     # only the pinned accounts are read, not the whole table, on every edit
     pinned = uow.accounts.list(any_of={"id": set(state.accounts)})

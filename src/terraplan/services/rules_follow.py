@@ -25,7 +25,7 @@ from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
 
-def _probe(state: EditablePlan) -> Plan:
+def code_space_probe(state: EditablePlan) -> Plan:
     """A plan to ask the code-space question of: it reads the alignment only to see that it
     is not empty when the plan records its ``units``, so one entry does; otherwise the whole
     plan."""
@@ -42,7 +42,7 @@ def generated_rules(uow: UnitOfWork, state: EditablePlan, name: str) -> RuleSet 
 
     if not state.geo:
         return None
-    space = geo_code_space(_probe(state))
+    space = geo_code_space(code_space_probe(state))
     if space not in ("county", "zip"):
         return None
     rebuilt = rules_from_alignment(state.plan.leaves(), space, state.geo, name=name)

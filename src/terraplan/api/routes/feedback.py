@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from terraplan.api.auth import CurrentPrincipal
 from terraplan.api.deps import DatabaseDep
-from terraplan.api.routes.scenarios import aware, check_plan
+from terraplan.api.routes.scenarios import PLAN_RESPONSES, aware, check_plan
 from terraplan.api.schemas import Timestamp
 from terraplan.domain.access import Action, require_visible, sees_everything
 from terraplan.errors import NotFoundError
@@ -19,14 +19,7 @@ from terraplan.services.feedback import Concerns, Shown
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
-router = APIRouter(
-    tags=["scenarios"],
-    responses={
-        401: {"description": "Not signed in"},
-        403: {"description": "The role, region or the token's scopes do not allow it"},
-        404: {"description": "No such plan (or not visible to you)"},
-    },
-)
+router = APIRouter(tags=["scenarios"], responses=PLAN_RESPONSES)
 
 
 class CommentCreate(BaseModel):

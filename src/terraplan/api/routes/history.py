@@ -10,20 +10,13 @@ from pydantic import BaseModel
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
-from terraplan.api.routes.scenarios import aware
+from terraplan.api.routes.scenarios import PLAN_RESPONSES, aware
 from terraplan.api.schemas import Timestamp
 from terraplan.domain.access import Action, require_visible
 from terraplan.errors import NotFoundError
 from terraplan.storage.unit_of_work import UnitOfWork
 
-router = APIRouter(
-    tags=["scenarios"],
-    responses={
-        401: {"description": "Not signed in"},
-        403: {"description": "The role, region or the token's scopes do not allow it"},
-        404: {"description": "No such plan (or not visible to you)"},
-    },
-)
+router = APIRouter(tags=["scenarios"], responses=PLAN_RESPONSES)
 
 
 class AuditEntryPublic(BaseModel):

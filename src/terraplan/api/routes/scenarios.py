@@ -18,12 +18,18 @@ from terraplan.services.access import Principal, plan_resource
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
+#: The answers every plan route may give besides its own (shared with the feedback and
+#: history routes).
+PLAN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not signed in"},
+    403: {"description": "The role, region or the token's scopes do not allow it"},
+    404: {"description": "No such plan (or not visible to you)"},
+}
+
 router = APIRouter(
     tags=["scenarios"],
     responses={
-        401: {"description": "Not signed in"},
-        403: {"description": "The role, region or the token's scopes do not allow it"},
-        404: {"description": "No such plan (or not visible to you)"},
+        **PLAN_RESPONSES,
         409: {"description": "Stale version, or a step the plan's status does not allow"},
     },
 )
