@@ -72,7 +72,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _rows(frame: Any) -> list[dict[str, Any]]:
-    return list(frame.iter_rows(named=True))
+    from terraplan.planning.kpi_registry import shown_value
+
+    return [{k: shown_value(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
 
 
 def kpis(

@@ -6,6 +6,7 @@ the frame returned by :func:`terraplan.planning.kpis.compute_kpis`, in this orde
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from terraplan.errors import InvalidParameterError
@@ -217,6 +218,15 @@ KPIS: tuple[KpiDefinition, ...] = (
 )
 
 KPI_NAMES: tuple[str, ...] = tuple(k.name for k in KPIS)
+
+
+def shown_value(value: object) -> object:
+    """A KPI value as files and the API give it: a float rounded to 12 significant digits
+    (sums of cents carry binary noise: ``1027879.6000000001`` is ``1027879.6``); anything
+    else as it is."""
+    if isinstance(value, float) and math.isfinite(value):
+        return float(f"{value:.12g}")
+    return value
 
 
 def kpi_definition(name: str) -> KpiDefinition:

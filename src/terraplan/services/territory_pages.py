@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from terraplan.domain import Plan, PlanStatus, RepRole
 from terraplan.errors import ConflictError, InvalidParameterError, NotFoundError
+from terraplan.planning.kpi_registry import shown_value
 from terraplan.storage.database import Database
 from terraplan.storage.territory_notes import NOTE_FIELDS, TerritoryNotes
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -126,7 +127,7 @@ def territory_page(
         "editable": plan.status not in READ_ONLY_STATUSES,
         "reps": reps,
         "managers": managers,
-        "figures": {k: (kpis or {}).get(k) for k in PAGE_FIGURES},
+        "figures": {k: shown_value((kpis or {}).get(k)) for k in PAGE_FIGURES},
         "notes": notes_public(notes),
         "priorities": priorities or [],
     }

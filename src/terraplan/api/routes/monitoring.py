@@ -286,6 +286,7 @@ def _kpi_table(
     request: Request, db: Database, plan_id: str, by: str, period: str, scope: _Scope | None
 ) -> KpiTablePublic:
     from terraplan.planning.kpi_periods import Period
+    from terraplan.planning.kpi_registry import shown_value
     from terraplan.services.kpi_notes import (
         future_facts_note,
         group_names,
@@ -311,7 +312,10 @@ def _kpi_table(
     names = group_names(data, by)
     rows = [
         {
-            **{k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()},
+            **{
+                k: (v.isoformat() if isinstance(v, date) else shown_value(v))
+                for k, v in row.items()
+            },
             # what people call the group; the key stays for joins (as in the CLI's files)
             **({"name": names.get(str(row["key"]), str(row["key"]))} if names else {}),
         }
