@@ -148,3 +148,24 @@ def test_an_owner_who_left_after_the_plan_named_them_is_noted(
     flagged = [a for a in report.alerts if a.kind == "inactive_owner"]
     assert [(a.subject_id, a.severity) for a in flagged] == [(west.id, "critical")]
     assert f"{first.name} is marked inactive" in flagged[0].reason
+
+
+def test_undo_bringing_back_a_rep_who_left_says_so(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """Undo replays the stored edit unchecked (the plan must go back as it was); the rep it
+    brings back as owner has since been marked inactive, and the answer says so."""
+    from terraplan.services.plan_edits import undo_edit
+
+    db, _ = regions
+    with UnitOfWork(db) as uow:
+        first, second = uow.reps.list(limit=2)
+    edit_plan(db, "P1", {"op": "set_owners", "territory": "T-R1", "reps": [first.id]})
+    edit_plan(db, "P1", {"op": "set_owners", "territory": "T-R1", "reps": [second.id]})
+    with UnitOfWork(db) as uow:
+        uow.reps.add_many([replace(first, active=False)])
+        uow.commit()
+    undone = undo_edit(db, "P1")
+    assert undone.state.plan.territory("T-R1").primary_owner_ids == (first.id,)
+    west = undone.state.plan.territory("T-R1").name
+    assert undone.notes == (f"territory {west}'s owner {first.name} is inactive",)

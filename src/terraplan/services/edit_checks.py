@@ -38,7 +38,8 @@ def listed(ids: Sequence[str], shown: int = SHOWN) -> str:
 def check_edit_references(uow: UnitOfWork, state: EditablePlan, edit: Mapping[str, Any]) -> None:
     """Refuse ``edit`` (already parsed: :func:`~terraplan.planning.plan_edits.parse_edit`) when
     it names a rep, geo unit or account that the data does not hold (NotFoundError) or a rep
-    who is inactive (ConflictError). Undo and redo replay stored edits and are not checked."""
+    who is inactive (ConflictError). Undo and redo replay stored edits and are not checked
+    (a rep they bring back who has since left is said as a note)."""
     op = edit["op"]
     if op == "batch":
         for step in edit["edits"]:
@@ -140,17 +141,21 @@ def _bundled_units(state: EditablePlan, candidates: Sequence[str]) -> set[str]:
     return found
 
 
-def inactive_owner_notes(db: Database, plan_id: str) -> list[str]:
-    """One note per leaf territory of the plan whose primary owner the rep data marks inactive
-    (a rep import after the plan was made): its accounts and leads go to someone who left.
-    What `plans activate` and ``POST /plans/{id}/activate`` say after activating."""
+def inactive_owner_notes(
+    db: Database, plan_id: str, *, territories: set[str] | None = None
+) -> list[str]:
+    """One note per leaf territory of the plan (of ``territories`` only, when given) whose
+    primary owner the rep data marks inactive (a rep import after the plan was made): its
+    accounts and leads go to someone who left. What `plans activate` and
+    ``POST /plans/{id}/activate`` say after activating, and undo/redo after replaying."""
     with UnitOfWork(db) as uow:
         plan = uow.plans.header(plan_id)
-        owner_ids = {r for t in plan.leaves() for r in t.primary_owner_ids}
+        leaves = [t for t in plan.leaves() if territories is None or t.id in territories]
+        owner_ids = {r for t in leaves for r in t.primary_owner_ids}
         reps = {r.id: r for r in uow.reps.list(any_of={"id": owner_ids})} if owner_ids else {}
     return [
         f"territory {territory.name}'s owner {reps[rep_id].name} is inactive"
-        for territory in plan.leaves()
+        for territory in leaves
         for rep_id in territory.primary_owner_ids
         if rep_id in reps and not reps[rep_id].active
     ]

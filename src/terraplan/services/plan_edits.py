@@ -309,13 +309,26 @@ def edit_plan(
 def undo_edit(
     db: Database, plan_id: str, *, version: int | None = None, by: str | None = None
 ) -> EditResult:
-    return _change(db, plan_id, version, by, direction="undo")
+    return _replayed(db, _change(db, plan_id, version, by, direction="undo"))
 
 
 def redo_edit(
     db: Database, plan_id: str, *, version: int | None = None, by: str | None = None
 ) -> EditResult:
-    return _change(db, plan_id, version, by, direction="redo")
+    return _replayed(db, _change(db, plan_id, version, by, direction="redo"))
+
+
+def _replayed(db: Database, result: EditResult) -> EditResult:
+    """Undo and redo replay stored edits, which are not checked again: a rep they bring back
+    as owner who has since been marked inactive is said as a note (activation says it too)."""
+    if not result.territories_changed:
+        return result
+    from terraplan.services.edit_checks import inactive_owner_notes
+
+    notes = inactive_owner_notes(
+        db, result.state.plan.id, territories=set(result.territories_changed)
+    )
+    return replace(result, notes=(*result.notes, *notes)) if notes else result
 
 
 def _change(
