@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlglot
 
 from terraplan.storage import migrate
@@ -61,6 +62,18 @@ def test_write_tables_then_duckdb_gives_the_in_process_table(run_cli: Any, tmp_p
     assert table.returncode == 0, table.stderr
     assert "duckdb, as of" in table.stdout
     assert "R-" not in table.stdout  # names, not ids
+    # by rep as a table too (it stopped on a missing crediting note), the same figures
+    by_rep = ("kpis", "--plan", "PW", "--by", "rep", "--period", "quarter")
+    shown = run_cli(*by_rep, "--engine", "duckdb", "--source", str(folder))
+    assert shown.returncode == 0, shown.stderr
+    assert "Traceback" not in shown.stderr and "duckdb, as of" in shown.stdout
+    local_rep = json.loads(run_cli(*by_rep, "-f", "json").stdout)
+    remote_rep = json.loads(
+        run_cli(*by_rep, "-f", "json", "--engine", "duckdb", "--source", str(folder)).stdout
+    )
+    assert {r["key"]: r["revenue"] for r in local_rep} == pytest.approx(
+        {r["key"]: r["revenue"] for r in remote_rep}
+    )
 
 
 def test_sql_for_scheduling_and_errors(run_cli: Any, tmp_path: Path) -> None:

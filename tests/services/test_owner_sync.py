@@ -197,6 +197,12 @@ def test_the_loader_file_after_activation_still_lists_every_owner_change(
     assert changed == 6 and sorted(lines[1:]) == [f"W{i},R1" for i in range(6)]
     _, rows = assignment_rows(db, "P")
     assert {r["account_id"]: r["old_owner_id"] for r in rows}["W0"] == "OLD"
+    # The Texan sits in a territory with no primary rep and keeps Rep 9: so says the history
+    # (it said "vacant", and Rep 9's sales went to nobody by rep).
+    from terraplan.services.scenarios import ownership_history
+
+    periods, _ = ownership_history(db, "T0")
+    assert [(p.territory_id, p.owner_id) for p in periods] == [("V", "R9")]
 
 
 def test_revenue_before_the_plan_is_credited_to_the_crms_owner(db: Database) -> None:
@@ -232,3 +238,20 @@ def test_revenue_before_the_plan_is_credited_to_the_crms_owner(db: Database) -> 
     assert revenue.get("R5") == pytest.approx(1000.0)
     assert revenue.get("R2") == pytest.approx(300.0)  # the plan kept East's owner
     assert not revenue.get("R1")
+
+
+def test_an_owner_changed_back_is_sent_again(db: Database, tmp_path: Path) -> None:
+    """West goes from OLD to Rep 1 (a file loaded), then back to OLD: the CRM now says Rep 1,
+    so the next file must carry OLD again (it left the account out: OLD was the CRM's first
+    owner, so nothing looked changed)."""
+    plan = _seed(db)
+    apply_rules(db, "P")
+    back = Territory(id="W", name="West", owners=(TerritoryOwner("OLD"),))
+    with UnitOfWork(db) as uow:
+        uow.reps.add_many([Rep(id="OLD", name="Old Owner")])
+        uow.plans.save(replace(plan, territories=(back, *plan.territories[1:])))
+        uow.commit()
+    assert sync_account_owners(db, "P").changed == 6
+    _, count = export_assignments(db, tmp_path / "back.csv", plan_id="P", salesforce=True)
+    lines = (tmp_path / "back.csv").read_text(encoding="utf-8").splitlines()
+    assert count == 6 and sorted(lines[1:]) == [f"W{i},OLD" for i in range(6)]

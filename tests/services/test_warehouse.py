@@ -86,6 +86,24 @@ def test_duckdb_with_a_fiscal_year_equals_in_process(demo: tuple[KpiInputs, date
     wd.assert_same_kpis(want, run.frame)
 
 
+def test_duckdb_database_file_found_by_plain_table_names(
+    demo: tuple[KpiInputs, date, Path], tmp_path: Path
+) -> None:
+    """Tables named as terraplan names them, in the file's main schema, are found without
+    --table (the listing's first column, the database name, was taken for the table's)."""
+    inputs, as_of, folder = demo
+    path = tmp_path / "plain.duckdb"
+    names = ("sales_lines", "accounts", "alignment", "territories")
+    with duckdb.connect(str(path)) as conn:
+        for name in names:
+            conn.read_parquet(str(folder / f"{name}.parquet")).create(name)
+    run = warehouse_kpis("duckdb", str(path), periods=["quarter"], dimensions=["territory"])
+    only = KpiInputs(**{name: getattr(inputs, name) for name in names})
+    want = compute_kpis(only, as_of=as_of, periods=["quarter"], dimensions=["territory"])
+    assert run.frame.height == want.height > 0
+    wd.assert_same_kpis(want, run.frame)
+
+
 def test_duckdb_database_file_with_named_tables(
     demo: tuple[KpiInputs, date, Path], tmp_path: Path
 ) -> None:

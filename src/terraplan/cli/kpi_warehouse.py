@@ -123,5 +123,7 @@ def warehouse_table(
         stored = uow.plans.get(plan)
     # the facts are in the warehouse, not here: notes that read them have nothing to read
     inputs = SimpleNamespace(reps=None, frame=lambda name: None)
-    data = SimpleNamespace(plan=stored, inputs=inputs, as_of=run.as_of, future_facts=None)
+    data = SimpleNamespace(
+        plan=stored, inputs=inputs, as_of=run.as_of, future_facts=None, crediting_note=None
+    )
     return data, run.frame, f"{engine}, as of {run.as_of.isoformat()}, {run.seconds:.1f} s"

@@ -148,7 +148,11 @@ def kpis(
     ] = None,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Reporting date YYYY-MM-DD (default: the latest sale)."),
+        typer.Option(
+            "--as-of",
+            help="Reporting date YYYY-MM-DD (default: the latest sale or opportunity, never "
+            "after today; with --sql, today).",
+        ),
     ] = None,
     write_tables_to: Annotated[
         Path | None,
@@ -221,6 +225,16 @@ def kpis(
         *grouping_notes(data, by.value, frame["key"].unique().to_list()),
         *prior_year_note(data, frame),
     ]
+    if engine is not None and by.value == "rep":
+        shared = [t for t in data.plan.leaves() if len(t.primary_owner_ids) > 1]
+        if shared:
+            named = ", ".join(t.name for t in shared[:3]) + (", ..." if len(shared) > 3 else "")
+            verb, whose = ("counts", "its") if len(shared) == 1 else ("count", "each one's")
+            notes.append(
+                f"the warehouse tables hold one owner per territory, so by rep {named} "
+                f"{verb} wholly for {whose} first primary rep; `terraplan kpis` without "
+                "--engine shares a territory between its primary reps"
+            )
     names = group_names(data, by.value)
     named = ["name"] if names else []  # files speak names too; the key stays for joins
     columns = ["key", *named, "period", "as_of", *(kpi or KPI_NAMES)]

@@ -286,8 +286,9 @@ def period_tables(b: SqlContext) -> None:
 
 def compile_data_dates_sql(tables: KpiTables, *, dialect: str = "duckdb") -> str:
     """A query of one row per dated table: ``lo`` and ``hi`` (earliest and latest date) of
-    the sales lines, then of the opportunities (created to closed) when given. Its first row's
-    ``hi`` is the default as-of date of the KPI query; the smallest ``lo`` is its ``first``."""
+    the sales lines, then of the opportunities (created, to the latest closed one's close
+    date) when given. The largest ``hi``, at most today, is the default as-of date of the KPI
+    query, as in-process (the latest fact); the smallest ``lo`` is its ``first``."""
     check_tables(tables)
     parts: list[exp.Query] = [
         sqlglot.select(
@@ -300,10 +301,14 @@ def compile_data_dates_sql(tables: KpiTables, *, dialect: str = "duckdb") -> str
         created = exp.column("created_date")
         latest: exp.Expr = exp.Max(this=created)
         if "close_date" not in tables.missing.get("opportunities", ()):
+            # an open opportunity's close date is a forecast, not a fact: closed ones count
+            closed = exp.Max(
+                this=exp.Case(
+                    ifs=[exp.If(this=exp.column("is_closed"), true=exp.column("close_date"))]
+                )
+            )
             latest = exp.func(
-                "GREATEST",
-                latest,
-                exp.func("COALESCE", exp.Max(this=exp.column("close_date")), exp.Max(this=created)),
+                "GREATEST", latest, exp.func("COALESCE", closed, exp.Max(this=created))
             )
         parts.append(
             sqlglot.select(

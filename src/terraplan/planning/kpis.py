@@ -257,6 +257,9 @@ def _compute(
         [
             group_keys(accounts, territories, dims),
             by_group.lazy().select("dimension", "key"),
+            # a rep with a target and no accounts of their own (the second primary rep of a
+            # shared territory holding none yet) is still a rep to report, with that target
+            targets.filter(pl.col("dimension") == "rep").select("dimension", "key"),
         ],
         how="vertical_relaxed",
     ).unique()

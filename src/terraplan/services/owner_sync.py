@@ -163,8 +163,9 @@ def export_assignments(
 ) -> tuple[str, int]:
     """Write the plan's account assignments to ``path`` (CSV/XLSX/Parquet by suffix).
 
-    With ``salesforce``: only the accounts whose owner changed, as ``Id,OwnerId`` — the shape
-    Salesforce Data Loader updates Account owners from. Returns ``(plan id, rows written)``.
+    With ``salesforce``: the accounts whose owner terraplan changed (even if later changed
+    back), as ``Id,OwnerId`` — the shape Salesforce Data Loader updates Account owners from.
+    Returns ``(plan id, rows written)``.
     """
     import polars as pl
 
@@ -172,7 +173,17 @@ def export_assignments(
 
     plan_id, rows = assignment_rows(db, plan_id)
     if salesforce:
-        changed = [r for r in rows if r["new_owner_id"] and r["new_owner_id"] != r["old_owner_id"]]
+        # Every account whose owner terraplan ever changed, with its owner now: a change sent
+        # before and then undone (R2 -> R1 loaded, later back to R2) must be sent again, and
+        # an owner the CRM already has changes nothing there.
+        with UnitOfWork(db) as uow:
+            touched = set(uow.assignments.owners_before_changes())
+        changed = [
+            r
+            for r in rows
+            if r["new_owner_id"]
+            and (r["new_owner_id"] != r["old_owner_id"] or r["account_id"] in touched)
+        ]
         frame = pl.DataFrame(
             {
                 "Id": [r["account_id"] for r in changed],

@@ -445,8 +445,15 @@ def activate_plan(
         # the day before).
         write_rule_application(uow, replace(application, plan=saved))
         names = {t.id: t.name for t in saved.territories}
+        # An account in a territory with no primary rep keeps the owner it has: that owner,
+        # not "vacant", is who owns it from this day (and is credited with its sales).
+        kept = {a: owner for a, (_, owner) in uow.assignments.accounts_named().items()}
         owners = {
-            a.record_id: (a.territory_id, names.get(a.territory_id or ""), a.owner_id)
+            a.record_id: (
+                a.territory_id,
+                names.get(a.territory_id or ""),
+                a.owner_id or kept.get(a.record_id),
+            )
             for a in uow.assignments.current(plan_id)
             if a.record_kind == "account" and (saved.scope is None or a.territory_id is not None)
         }

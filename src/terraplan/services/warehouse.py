@@ -93,8 +93,8 @@ def warehouse_kpis(
 ) -> WarehouseRun:
     """Compile the KPI query for ``engine``, run it on ``location`` and return its result.
 
-    ``as_of`` defaults to the latest sales line (else opportunity) date, as ``terraplan kpis``
-    does in-process; grains ("month" ...) start at the earliest sales line or opportunity;
+    ``as_of`` defaults to the latest fact (a sale, an opportunity created or closed; never
+    after today), as ``terraplan kpis`` does in-process; grains ("month" ...) start at the earliest sales line or opportunity;
     quarters, years and YTD follow ``fiscal`` (default: calendar years).
     """
     if engine not in ENGINES:
@@ -183,8 +183,9 @@ def _data_dates(conn: _Engine, tables: KpiTables, dialect: str) -> tuple[date | 
     rows = sorted(conn.rows(compile_data_dates_sql(tables, dialect=dialect)), key=lambda r: r[0])
     lows = [_as_date(r[1]) for r in rows if r[1] is not None]
     highs = [_as_date(r[2]) for r in rows if r[2] is not None]
-    sales_end = _as_date(rows[0][2]) if rows and rows[0][2] is not None else None
-    last = sales_end if sales_end is not None else (max(highs) if highs else None)
+    # the latest fact (a sale, an opportunity created or closed), never after today: the
+    # reporting day `terraplan kpis` takes in-process
+    last = min(max(highs), date.today()) if highs else None
     first = min(lows) if lows else None
     if first is not None and last is not None and first > last:
         first = last
@@ -245,10 +246,12 @@ def _duckdb(location: str, tables: dict[str, str]) -> Iterator[_Engine]:
             names[name] = name
     elif path.is_file():
         conn = duckdb.connect(str(path), read_only=True)
-        listed = {str(r[0]).lower() for r in conn.sql("SHOW ALL TABLES").fetchall()}
-        listed |= {
-            f"{r[1]}.{r[2]}".lower() for r in conn.sql("SHOW ALL TABLES").fetchall()
-        }  # schema.table
+        # SHOW ALL TABLES gives (database, schema, name, ...): a table is found by its name,
+        # schema.name or database.schema.name
+        shown = conn.sql("SHOW ALL TABLES").fetchall()
+        listed = {str(r[2]).lower() for r in shown}
+        listed |= {f"{r[1]}.{r[2]}".lower() for r in shown}
+        listed |= {f"{r[0]}.{r[1]}.{r[2]}".lower() for r in shown}
         names = {n: tables.get(n, n) for n in TABLES if tables.get(n, n).lower() in listed}
     else:
         raise InvalidParameterError(
