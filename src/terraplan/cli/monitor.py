@@ -228,10 +228,10 @@ def kpis(
     if engine is not None and by.value == "rep":
         shared = [t for t in data.plan.leaves() if len(t.primary_owner_ids) > 1]
         if shared:
-            named = ", ".join(t.name for t in shared[:3]) + (", ..." if len(shared) > 3 else "")
+            which = ", ".join(t.name for t in shared[:3]) + (", ..." if len(shared) > 3 else "")
             verb, whose = ("counts", "its") if len(shared) == 1 else ("count", "each one's")
             notes.append(
-                f"the warehouse tables hold one owner per territory, so by rep {named} "
+                f"the warehouse tables hold one owner per territory, so by rep {which} "
                 f"{verb} wholly for {whose} first primary rep; `terraplan kpis` without "
                 "--engine shares a territory between its primary reps"
             )
