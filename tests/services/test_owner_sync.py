@@ -255,3 +255,17 @@ def test_an_owner_changed_back_is_sent_again(db: Database, tmp_path: Path) -> No
     _, count = export_assignments(db, tmp_path / "back.csv", plan_id="P", salesforce=True)
     lines = (tmp_path / "back.csv").read_text(encoding="utf-8").splitlines()
     assert count == 6 and sorted(lines[1:]) == [f"W{i},OLD" for i in range(6)]
+
+
+def test_files_from_an_older_rule_run_say_so(db: Database) -> None:
+    """Rules saved after the latest run (not applied: another plan is active, say): the
+    assignment files are that run's, and the note says the rules are newer."""
+    from terraplan.services.rule_editing import save_rule_text
+    from terraplan.services.rules_follow import stale_run_note
+
+    _seed(db)
+    apply_rules(db, "P")
+    assert stale_run_note(db, "P") is None
+    save_rule_text(db, "P", RULES.replace("value: TX", "value: IL"), by="analyst")
+    note = stale_run_note(db, "P")
+    assert note is not None and "rules (version 2) are not applied yet" in note

@@ -72,6 +72,17 @@ def test_hand_saved_rules_survive_a_map_edit_and_are_what_compare_counts(
     assert {m.account_id for m in comparison.moved} == _accounts_in(db, first)
     assert all(m.new_territory == to for m in comparison.moved)
     assert any("not applied yet" in n and "P001" in n for n in comparison.notes)
+    # The draft's KPIs count them there too, and say where the alignment comes from.
+    from terraplan.services.monitoring import plan_kpis
+
+    data, kpis = plan_kpis(db, "P001", periods=["year"], dimensions=["territory"])
+    _, base = plan_kpis(db, "P1", periods=["year"], dimensions=["territory"])
+    counts = dict(zip(kpis["key"], kpis["account_count"], strict=True))
+    before = dict(zip(base["key"], base["account_count"], strict=True))
+    moved = len(_accounts_in(db, first))
+    assert counts[to] == before[to] + moved
+    assert counts[county_territory[first]] == before[county_territory[first]] - moved
+    assert "not applied yet" in data.alignment_source
 
     # A map edit afterwards does not rewrite the hand-saved rules (it used to put the county
     # back where the map had it, silently), and says so.

@@ -75,6 +75,11 @@ def export_etm_command(
         )
     if outcome.owner_rows is None:
         note(f"no owner update file: run `terraplan rules apply --plan {plan}` first")
+    else:
+        from terraplan.services.rules_follow import stale_run_note
+
+        if (stale := stale_run_note(app_context(ctx).database(), plan)) is not None:
+            note(stale.replace("this file is", "the owner update file is"))
     for problem in outcome.problems:
         note(f"not expressible in ETM: {problem}")
     if outcome.ties:

@@ -254,6 +254,11 @@ def export_command(
         )
         what = "owner changes" if salesforce else "account assignments"
         stdout().print(f"Wrote {count:,} {what} of plan {plan_id} to {escape(str(file))}")
+        from terraplan.cli.console import note
+        from terraplan.services.rules_follow import stale_run_note
+
+        if (stale := stale_run_note(db, plan_id)) is not None:
+            note(stale)
         return
     count = export_records(db, kind.value, file, overwrite=force)
     stdout().print(f"Wrote {count:,} {kind.value.replace('_', ' ')} to {escape(str(file))}")

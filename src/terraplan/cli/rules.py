@@ -182,7 +182,8 @@ def compile_command(
         str, typer.Option("--table", help="Table (or view) holding the accounts.")
     ] = "accounts",
 ) -> None:
-    """Print one SQL query that assigns every row of TABLE exactly as terraplan does."""
+    """Print one SQL query that assigns every row of TABLE as terraplan does, for rows as
+    terraplan stores them (state codes, 5-digit ZIPs, a county FIPS: what `export` writes)."""
     from terraplan.rules import compile_sql
     from terraplan.services.ownership import plan_rule_set, read_rule_file
     from terraplan.storage.unit_of_work import UnitOfWork

@@ -29,6 +29,7 @@ from terraplan.services.alignment import plan_alignment_frame
 from terraplan.services.locations import zip_locator
 from terraplan.services.ownership import plan_rule_set
 from terraplan.services.reporting_day import latest_fact
+from terraplan.services.rules_follow import pending_rules, rules_alignment
 from terraplan.services.territory_lookup import territory_named
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
@@ -225,6 +226,20 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
         except NotFoundError:
             rule_set = None
         alignment, source = plan_alignment_frame(uow, plan, accounts)
+        pending = pending_rules(uow, plan)
+    if pending:
+        # Rules saved after the plan's alignment (not applied yet): its accounts are counted
+        # where those rules send them, as its activation will and `plans compare` does.
+        known = {t.id for t in plan.territories}
+        routed = rules_alignment(db, plan)
+        alignment = pl.DataFrame(
+            {
+                "account_id": [a for a, t in routed.items() if t in known],
+                "territory_id": [t for t in routed.values() if t in known],
+            },
+            schema={"account_id": pl.String, "territory_id": pl.String},
+        )
+        source = f"the plan's saved rules (version {pending}, not applied yet)"
     revenue = revenue_frame(sales, opportunities, source=parse_source(revenue_source))
     # one layer per day (a year and its months count once) is taken inside compute_kpis
     targets = targets.filter(pl.col("plan_id") == plan_id).drop("plan_id")

@@ -173,3 +173,18 @@ def rules_alignment(db: Database, plan: Plan) -> dict[str, str | None]:
         row["id"]: None if row["conflict"] else row["territory_id"]
         for row in result.select("id", "territory_id", "conflict").iter_rows(named=True)
     }
+
+
+def stale_run_note(db: Database, plan_id: str) -> str | None:
+    """For files written from the plan's latest rule run (the assignments, the owner update
+    file): a note when its saved rules are newer than that run."""
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(plan_id)
+        version = pending_rules(uow, plan)
+    if not version:
+        return None
+    return (
+        f"plan {plan_id}'s rules (version {version}) are not applied yet: this file is its "
+        "latest rule run; its activation applies them (`terraplan plans compare` shows where "
+        "they send accounts)"
+    )

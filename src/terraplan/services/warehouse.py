@@ -362,15 +362,39 @@ def _spark_steps(session: Any, steps: list[tuple[str, str]]) -> list[tuple[Any, 
 
 
 def write_kpi_tables(inputs: KpiInputs, folder: Path) -> list[Path]:
-    """Write each KPI input of ``inputs`` as ``folder/<input>.parquet`` (the layout the
-    duckdb and spark engines read); return the files written."""
+    """Write every KPI input table as ``folder/<input>.parquet`` (the layout the duckdb and
+    spark engines read), each with every column the KPI query reads: an input the plan lacks
+    is an empty table, a column it lacks is null, so that the query ``kpis --sql`` prints runs
+    on these files as they are. Returns the files written."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name in TABLES:
-        frame = inputs.frame(name)
-        if frame is None:
-            continue
+        required, optional = COLUMNS[name]
+        found = inputs.frame(name)
+        frame = (
+            found.collect()
+            if found is not None
+            else pl.DataFrame(schema={c: _column_type(c) for c in required})
+        )
+        frame = frame.with_columns(
+            pl.lit(None, dtype=_column_type(c)).alias(c)
+            for c in (*required, *optional)
+            if c not in frame.columns
+        )
         path = folder / f"{name}.parquet"
-        frame.collect().write_parquet(path)
+        frame.write_parquet(path)
         written.append(path)
     return written
+
+
+def _column_type(column: str) -> pl.DataType:
+    """The type of a KPI input column the plan did not give, by its name."""
+    if column in ("date", "period_start", "period_end", "valid_from", "valid_to") or (
+        column.endswith("_date")
+    ):
+        return pl.Date()
+    if column in ("amount", "potential"):
+        return pl.Float64()
+    if column.startswith("is_"):
+        return pl.Boolean()
+    return pl.String()
