@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi.testclient import TestClient
 
 from terraplan.domain import AlignmentEntry, GeoKind, Plan, PlanStatus, RecordKind, Territory
@@ -37,6 +39,20 @@ def test_kpis_and_alerts_of_a_plan(client: TestClient, db: Database) -> None:
     assert {row["key"]: row["name"] for row in table["rows"]} == {
         r.id: r.name for r in dataset.regions
     }
+
+    # as_of, as the notes name it: the year to date at mid-2025 counts that half year only
+    half = client.get(
+        "/plans/P/kpis", params={"by": "territory", "period": "YTD", "as_of": "2025-06-30"}
+    ).json()
+    assert half["as_of"] == "2025-06-30"
+    first_half = sum(
+        line.amount
+        for line in dataset.sales_lines
+        if date(2025, 1, 1) <= line.date <= date(2025, 6, 30)
+    )
+    assert abs(sum(row["revenue"] for row in half["rows"]) - first_half) < 1e-6 * abs(first_half)
+    bad_day = client.get("/plans/P/kpis", params={"as_of": "2025-02-30"})
+    assert bad_day.status_code == 422
 
     alerts = client.get("/plans/P/alerts").json()
     assert alerts["plan_id"] == "P"

@@ -160,6 +160,13 @@ def kpi_definitions(principal: CurrentPrincipal) -> list[KpiDefinitionPublic]:
 
 
 _Dimension = Annotated[str, Query(description="territory, region, rep, segment or industry")]
+_AsOf = Annotated[
+    date | None,
+    Query(
+        description="Reporting day YYYY-MM-DD (default: the latest sale or opportunity, "
+        "never after today)"
+    ),
+]
 _Period = Annotated[
     str,
     Query(
@@ -227,6 +234,7 @@ async def plan_kpis_route(
     plan_id: str,
     by: _Dimension = "territory",
     period: _Period = "YTD",
+    as_of: _AsOf = None,
 ) -> Response:
     """The KPI table of the plan by ``by`` for ``period`` (managers and reps: their rows).
 
@@ -234,7 +242,7 @@ async def plan_kpis_route(
     (see :mod:`terraplan.api.response_cache`); the ETag lets a client revalidate for a 304."""
     _check_dimension(by)
     return await run_in_threadpool(
-        _kpis_response, request, caller, caller.database, plan_id, None, by, period
+        _kpis_response, request, caller, caller.database, plan_id, None, by, period, as_of
     )
 
 
@@ -251,12 +259,13 @@ async def active_plan_kpis_route(
     scope: _MarketScope = None,
     by: _Dimension = "territory",
     period: _Period = "YTD",
+    as_of: _AsOf = None,
 ) -> Response:
     """The KPI table of the active plan of a part of the market (``scope``), as
     ``/plans/{plan_id}/kpis`` gives it; the body names the plan."""
     _check_dimension(by)
     return await run_in_threadpool(
-        _kpis_response, request, caller, caller.database, None, scope, by, period
+        _kpis_response, request, caller, caller.database, None, scope, by, period, as_of
     )
 
 
@@ -268,6 +277,7 @@ def _kpis_response(
     market: str | None,
     by: str,
     period: str,
+    as_of: date | None = None,
 ) -> Response:
     principal = caller.principal()
     plan_id = plan_id or _active_plan_id(db, market)
@@ -278,12 +288,20 @@ def _kpis_response(
             f"KPIs by {by} add up territories that are not yours; ask by territory or rep",
             details={"field": "by", "value": by, "role": principal.user.role.value},
         )
-    key = ("kpis", plan_id, by, period, _scope_key(scope), version) if version else None
-    return serve_cached(request, key, lambda: _kpi_table(request, db, plan_id, by, period, scope))
+    key = ("kpis", plan_id, by, period, as_of, _scope_key(scope), version) if version else None
+    return serve_cached(
+        request, key, lambda: _kpi_table(request, db, plan_id, by, period, scope, as_of)
+    )
 
 
 def _kpi_table(
-    request: Request, db: Database, plan_id: str, by: str, period: str, scope: _Scope | None
+    request: Request,
+    db: Database,
+    plan_id: str,
+    by: str,
+    period: str,
+    scope: _Scope | None,
+    as_of: date | None = None,
 ) -> KpiTablePublic:
     from terraplan.planning.kpi_periods import Period
     from terraplan.planning.kpi_registry import shown_value
@@ -303,6 +321,7 @@ def _kpi_table(
         dimensions=[by],
         cache=request.app.state.monitoring_cache,
         fiscal=fiscal,
+        as_of=as_of,
     )
     spans = frame.select("period", "period_start", "period_end", "grain").unique()
     titles = {
