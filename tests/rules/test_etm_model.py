@@ -341,3 +341,25 @@ def test_diff_lists_what_the_admin_deploys() -> None:
     assert diff.accounts == (("002", "C", "D"), ("003", "C", None))
     assert diff.users == (("u2", ("C",), ("D",)), ("u3", (), ("A",)))
     assert not diff.empty and diff_models(before, before).empty
+
+
+def test_a_catch_all_territory_comes_back_as_the_catch_all() -> None:
+    """ETM has no catch-all: a model whose one territory is of a catch-all type gives it the
+    accounts no rule places again on import (they were gaps after a round trip)."""
+    org = dict(ORG)
+    org["Territory2Type.csv"] = _csv(
+        ["Id", "DeveloperName", "MasterLabel", "Priority"],
+        [
+            ["0M5000000000001AAA", "Geo", "Geography", "2"],
+            ["0M5000000000002AAA", "Named_Accounts", "Named accounts", "1"],
+            ["0M5000000000003AAA", "Catch_all", "Catch-all", "9"],
+        ],
+    )
+    org["Territory2.csv"] = ORG["Territory2.csv"].rstrip("\n") + (
+        "\n0MI05,Pool,Pool,0MA000000000001AAA,0M5000000000003AAA,\n"
+    )
+    model = read_etm_model(org)
+    assert model.rule_set.catch_all == "Pool"
+    assert route(
+        {"id": "c", "postal_code": "10001", "state": "NY"}, model.rule_set
+    ).territory_id == ("Pool")

@@ -359,6 +359,11 @@ def _read_rules(
     for account, tid in sorted(named.items()):
         grouped.setdefault(tid, []).append(account)
     data["named_accounts"] = [{"territory": t, "accounts": a} for t, a in grouped.items()]
+    catch_alls = [t.id for t in territories if t.type is TerritoryType.CATCH_ALL]
+    if not data.get("catch_all") and len(catch_alls) == 1:
+        # ETM has no catch-all: the model's one territory of that type takes what no rule
+        # places again, as it did in the plan the model was exported from
+        data["catch_all"] = catch_alls[0]
     data.pop("territories", None)
     try:
         return parse_rule_set(data, territories=territories)
