@@ -363,3 +363,16 @@ def test_a_catch_all_territory_comes_back_as_the_catch_all() -> None:
     assert route(
         {"id": "c", "postal_code": "10001", "state": "NY"}, model.rule_set
     ).territory_id == ("Pool")
+
+
+def test_two_owners_of_a_territory_both_stay_primary() -> None:
+    """A territory two reps own (a plan's shared territory, exported as two Owners) comes
+    back with both as primary reps (the second was made secondary, losing its share)."""
+    org = dict(ORG)
+    org["UserTerritory2Association.csv"] = _csv(
+        ["Id", "UserId", "Territory2Id", "RoleInTerritory2", "IsActive"],
+        [["1", "005A", "0MI02", "Owner", "true"], ["2", "005F", "0MI02", "Owner", "true"]],
+    )
+    model = read_etm_model(org)
+    norcal = next(t for t in model.territories if t.id == "NorCal")
+    assert norcal.primary_owner_ids == ("005A", "005F")

@@ -205,14 +205,8 @@ def read_etm_model(
             continue
         role = _role_of(row.get("RoleInTerritory2", ""))
         current = owners.setdefault(tid, [])
-        if role is OwnerRole.PRIMARY and any(o.role is OwnerRole.PRIMARY for o in current):
-            role = OwnerRole.SECONDARY
-            problems.append(
-                EtmProblem(
-                    None,
-                    f"{USER_FILE} row {i}: {tid} already has a primary owner; {user} is secondary",
-                )
-            )
+        # Several owners of one territory stay primary reps: they share its accounts by
+        # equal weights, as the plan the model was exported from did.
         if any(o.rep_id == user and o.role is role for o in current):
             continue
         current.append(TerritoryOwner(user, role))
