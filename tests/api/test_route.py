@@ -60,6 +60,14 @@ def test_route_returns_territory_owner_and_explanation(client: TestClient, db: D
     assert body["explanation"].startswith("state NY")  # geocoded from ZIP 10001
     gap = client.post("/route", json={"postal_code": "60601"}).json()
     assert gap["gap"] is True and gap["territory_id"] is None
+    # A misspelt field is kept as a custom one, and the answer says no rule reads it
+    typo = client.post("/route", json={"postalCode": "10001", "plan": "NO-SUCH"}).json()
+    assert typo["gap"] is True
+    assert typo["notes"] == [
+        "plan, postalCode are not lead fields and no rule of plan P reads them "
+        "(a misspelling of postal_code or plan_id, say?)"
+    ]
+    assert body["notes"] == []
 
 
 def test_concurrent_requests_share_the_rotation_fairly(client: TestClient, db: Database) -> None:

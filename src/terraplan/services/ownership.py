@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -310,6 +310,23 @@ def apply_rules(db: Database, plan_id: str) -> ApplyOutcome:
     return outcome
 
 
+def _fields_read(rule_set: RuleSet) -> set[str]:
+    """The record fields the rule set's conditions read."""
+    from terraplan.rules.model import AllOf, AnyOf, NotOf, Predicate
+
+    found: set[str] = set()
+    stack: list[Any] = [rule.when for rule in rule_set.rules]
+    while stack:
+        condition = stack.pop()
+        if isinstance(condition, Predicate):
+            found.add(condition.field)
+        elif isinstance(condition, AllOf | AnyOf):
+            stack.extend(condition.items)
+        elif isinstance(condition, NotOf):
+            stack.append(condition.item)
+    return found
+
+
 def _unknown_zip_note(record: Mapping[str, Any]) -> tuple[str, ...]:
     """Why a lead no rule placed may have had no county: its ZIP is in no ZIP table (a typo,
     or a ZIP the bundled tables lack)."""
@@ -374,6 +391,7 @@ def route_record(
     rule_cache: RoutingCache | None = None,
     scope: str | None = None,
     version_rows: VersionRows | None = None,
+    extra_fields: Collection[str] = (),
 ) -> Routed:
     """Route one lead/account: territory, explanation and owner (turns stored in the database).
 
@@ -412,6 +430,15 @@ def route_record(
         notes = (f"territory {territory.name}'s owner {owner_name or owner_id} is inactive",)
     if territory is None:
         notes += _unknown_zip_note(record)
+    unread = sorted(set(extra_fields) - _fields_read(context.rule_set))
+    if unread:
+        # a misspelt field (postalCode, plan) is kept as a custom one: say no rule reads it
+        notes += (
+            f"{', '.join(unread)} "
+            f"{'is not a lead field' if len(unread) == 1 else 'are not lead fields'} "
+            f"and no rule of plan {plan.id} reads {'it' if len(unread) == 1 else 'them'} "
+            "(a misspelling of postal_code or plan_id, say?)",
+        )
     return Routed(
         plan.id, result, owner_id, owner_name, turn, territory.name if territory else None, notes
     )

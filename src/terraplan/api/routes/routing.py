@@ -120,6 +120,7 @@ def _route(caller: Caller, request: Request, db: Database, body: RouteRequest) -
         rule_cache=request.app.state.rule_cache,
         scope=body.scope,
         version_rows=version_rows,
+        extra_fields=tuple(body.model_extra or ()),
     )
     result = routed.result
     answer = RoutePublic(
