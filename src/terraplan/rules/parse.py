@@ -111,7 +111,10 @@ def _file_territories(raw: Any, known: dict[str, RuleTerritory]) -> dict[str, Ru
             )
         if tid in known and known[tid].type is not ttype:
             raise fail(
-                join_path(path, "type"), f"{tid!r} is a {known[tid].type} territory in the plan"
+                join_path(path, "type"),
+                f"{tid!r} is a {known[tid].type} territory in the plan, not {ttype}: declare it "
+                f"{known[tid].type} here, or leave it out of the plan (a territory the rule "
+                "set routes to and the plan lacks is added with the rule set's type)",
             )
         territories[tid] = RuleTerritory(tid, name, ttype)
         if "parent" in data:

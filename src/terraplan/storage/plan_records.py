@@ -98,8 +98,8 @@ class RuleSets:
         ).first()
         if row is None:
             raise NotFoundError(
-                f"plan {plan_id!r} has no rule set yet (run `terraplan rules apply --plan {plan_id}` "
-                "after `terraplan rules save`, or design the plan)",
+                f"plan {plan_id!r} has no rule set yet (save one: `terraplan rules save FILE "
+                f"--plan {plan_id}`, or design the plan)",
                 details={"kind": "rule_sets", "plan_id": plan_id},
             )
         return _stored(row)
