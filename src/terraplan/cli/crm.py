@@ -88,8 +88,9 @@ def export_etm_command(
             for t in outcome.ties[:5]
         )
         note(
-            f"{len(outcome.ties)} accounts match rules of several territories; ETM assigns them "
-            f"to none of them at that level: {shown}"
+            f"{len(outcome.ties)} accounts match rules of several territories; ETM puts each in "
+            "all of them (terraplan gives each one owner), and its opportunity assignment finds "
+            f"a tie there: {shown}"
         )
 
 

@@ -270,8 +270,9 @@ class EtmTie:
 
 
 def etm_ties(rule_set: RuleSet, records: Iterable[Any]) -> list[EtmTie]:
-    """Records matched by rules of more than one primary territory (ETM assigns them to none
-    at one level, without a word). Named-account pins are manual and never tie.
+    """Records matched by rules of more than one primary territory: ETM puts them in all of
+    those territories (where terraplan's rules pick one), and its opportunity assignment by
+    type priority finds a tie. Named-account pins are manual and never tie.
 
     Column-wise (the batch evaluator): each rule's matching rows once, not each record
     through every rule.
