@@ -119,10 +119,18 @@ def warehouse_table(
         as_of=parse_as_of(as_of),
         fiscal=fiscal,
     )
+    import polars as pl
+
     with UnitOfWork(app_context(ctx).database()) as uow:
         stored = uow.plans.get(plan)
-    # the facts are in the warehouse, not here: notes that read them have nothing to read
-    inputs = SimpleNamespace(reps=None, frame=lambda name: None)
+        reps = pl.DataFrame(
+            [(r.id, r.name) for r in uow.reps.list()],
+            schema={"id": pl.String, "name": pl.String},
+            orient="row",
+        )
+    # the facts are in the warehouse, not here: notes that read them have nothing to read;
+    # the reps' names come from here, as the plan's territory names do
+    inputs = SimpleNamespace(reps=reps, frame=lambda name: reps.lazy() if name == "reps" else None)
     data = SimpleNamespace(
         plan=stored, inputs=inputs, as_of=run.as_of, future_facts=None, crediting_note=None
     )
