@@ -75,9 +75,7 @@ def test_write_tables_then_duckdb_gives_the_in_process_table(run_cli: Any, tmp_p
         {r["key"]: r["revenue"] for r in remote_rep}
     )
     # reps by name in both (the engine's rows had no name column)
-    assert [(r["key"], r["name"]) for r in remote_rep] == [
-        (r["key"], r["name"]) for r in local_rep
-    ]
+    assert [(r["key"], r["name"]) for r in remote_rep] == [(r["key"], r["name"]) for r in local_rep]
 
 
 def test_sql_for_scheduling_and_errors(run_cli: Any, tmp_path: Path) -> None:
