@@ -88,9 +88,9 @@ def export_etm_command(
             for t in outcome.ties[:5]
         )
         note(
-            f"{len(outcome.ties)} accounts match rules of several territories; ETM puts each in "
-            "all of them (terraplan gives each one owner), and its opportunity assignment finds "
-            f"a tie there: {shown}"
+            f"{len(outcome.ties)} accounts would be in several territories in ETM (rules of "
+            "several, or a manual assignment and another territory's rule), where terraplan "
+            f"gives each one owner; ETM's opportunity assignment then finds a tie: {shown}"
         )
 
 

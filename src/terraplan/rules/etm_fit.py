@@ -270,9 +270,9 @@ class EtmTie:
 
 
 def etm_ties(rule_set: RuleSet, records: Iterable[Any]) -> list[EtmTie]:
-    """Records matched by rules of more than one primary territory: ETM puts them in all of
-    those territories (where terraplan's rules pick one), and its opportunity assignment by
-    type priority finds a tie. Named-account pins are manual and never tie.
+    """Records matched by rules of more than one primary territory, or pinned to one and
+    matched by a rule of another: ETM puts them in all of those territories (where terraplan
+    gives each one owner), and its opportunity assignment by type priority finds a tie.
 
     Column-wise (the batch evaluator): each rule's matching rows once, not each record
     through every rule.
@@ -296,7 +296,19 @@ def etm_ties(rule_set: RuleSet, records: Iterable[Any]) -> list[EtmTie]:
     for tid in territories:
         counts += by_territory[tid]
     ids = frame["id"].to_list()
-    return [
+    ties = [
         EtmTie(str(ids[i]), tuple(t for t in territories if by_territory[t][i]))
         for i in np.flatnonzero(counts > 1)
     ]
+    # A pinned account a rule of another territory also matches: ETM keeps the manual
+    # assignment and adds the rule's, so the account is in both territories there.
+    row_of = {str(account): i for i, account in enumerate(ids)}
+    for pinned_to, accounts in rule_set.named_accounts.items():
+        for account in accounts:
+            i = row_of.get(str(account))
+            if i is None:
+                continue
+            also = tuple(t for t in territories if t != pinned_to and by_territory[t][i])
+            if also:
+                ties.append(EtmTie(str(account), (pinned_to, *also)))
+    return ties
