@@ -140,9 +140,14 @@ def test_export_shapes_and_field_mapping() -> None:
         (i["Field"], i["Operation"], i["Value"]) for i in items
     ]
     assert "west_tech" in out.associations_csv
-    # vertical and geo rules: ETM cannot keep the type priority, and says so
-    assert [p.rule for p in out.problems] == [None]
-    assert "priorities" in out.problems[0].reason
+    # a custom field the org must have, and vertical and geo rules: ETM cannot keep the type
+    # priority; both are said
+    assert [p.rule for p in out.problems] == [None, None]
+    assert out.problems[0].reason == (
+        "the rules read custom Account fields the org must have: Account.Segment__c, "
+        "Account.tier__c"
+    )
+    assert "priorities" in out.problems[1].reason
 
 
 def test_round_trip_gives_an_equivalent_rule_set() -> None:

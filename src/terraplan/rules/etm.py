@@ -272,6 +272,15 @@ def export_etm(
         for order, (field, operation, value) in enumerate(items, start=1):
             item_rows.append([name, order, field, operation, value])
         assoc_rows.append([name, names.get(tid) or developer_name(tid)])
+    custom = sorted({str(row[2]) for row in item_rows if str(row[2]).endswith("__c")})
+    if custom:
+        # standard Account fields exist in every org; custom ones must be created first
+        problems.append(
+            EtmProblem(
+                None,
+                f"the rules read custom Account fields the org must have: {', '.join(custom)}",
+            )
+        )
     if rule_set.exclusions:
         problems.append(EtmProblem(None, "ETM has no exclusions; they were not exported"))
     if rule_set.catch_all:
