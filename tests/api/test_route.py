@@ -311,3 +311,9 @@ def test_route_reads_a_typed_state_name_as_its_code(client: TestClient, db: Data
     body = client.post("/route", json={"company": "Acme", "state": " New York "}).json()
     assert (body["territory_id"], body["owner_id"]) == ("E", "R9")
     assert body["explanation"].startswith("state NY")
+
+
+def test_a_wrong_method_has_its_own_code(client: TestClient) -> None:
+    answer = client.get("/route")
+    assert answer.status_code == 405
+    assert answer.json()["error"]["code"] == "method_not_allowed"

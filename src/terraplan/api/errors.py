@@ -102,5 +102,5 @@ def install_error_handlers(app: FastAPI) -> None:
                 ),
                 status_code=422,
             )
-        code = "not_found" if exc.status_code == 404 else "http_error"
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
