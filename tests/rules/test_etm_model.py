@@ -341,6 +341,29 @@ def test_fit_reports_unknown_counties_and_ties() -> None:
     )
     both = etm_ties(pinned, [{"id": "y", "state": "CA"}, {"id": "z", "state": "NV"}])
     assert [(t.record_id, t.territory_ids) for t in both] == [("y", ("b", "a"))]
+    # pinned to b and matched by two rules of other territories: counted once
+    third = Territory("c", "C")
+    plan3 = Plan("p", "P", territories=(*plan.territories, third))
+    once = parse_rule_set(
+        {
+            "rules": [
+                {
+                    "id": "ca",
+                    "territory": "a",
+                    "when": {"field": "state", "op": "equals", "value": "CA"},
+                },
+                {
+                    "id": "sf",
+                    "territory": "c",
+                    "when": {"field": "postal_code", "op": "starts_with", "value": "941"},
+                },
+            ],
+            "named_accounts": [{"territory": "b", "accounts": ["x"]}],
+        },
+        territories=plan3.territories,
+    )
+    counted = etm_ties(once, [{"id": "x", "state": "CA", "postal_code": "94105"}])
+    assert [(t.record_id, t.territory_ids) for t in counted] == [("x", ("b", "a", "c"))]
 
 
 def test_diff_lists_what_the_admin_deploys() -> None:
@@ -393,8 +416,14 @@ def test_two_owners_of_a_territory_both_stay_primary() -> None:
     org = dict(ORG)
     org["UserTerritory2Association.csv"] = _csv(
         ["Id", "UserId", "Territory2Id", "RoleInTerritory2", "IsActive"],
-        [["1", "005A", "0MI02", "Owner", "true"], ["2", "005F", "0MI02", "Owner", "true"]],
+        [
+            ["1", "005A", "0MI02", "Owner", "true"],
+            ["2", "005F", "0MI02", "Owner", "true"],
+            ["3", "005G", "0MI02", "", "true"],
+        ],
     )
     model = read_etm_model(org)
     norcal = next(t for t in model.territories if t.id == "NorCal")
     assert norcal.primary_owner_ids == ("005A", "005F")
+    # a user with no role beside the owners supports them
+    assert [o.rep_id for o in norcal.owners if o.role is OwnerRole.SECONDARY] == ["005G"]

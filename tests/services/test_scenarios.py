@@ -564,3 +564,49 @@ def test_a_lead_with_an_unknown_zip_says_why_no_rule_placed_it(
     )
     found = route_record(db, {"id": "L8", "name": "LA", "postal_code": "90012"}, plan_id="P1")
     assert found.result.territory_id is not None and found.notes == ()
+
+
+def test_a_scoped_plan_waiting_for_its_day_leaves_routing_to_its_predecessor(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """The only active plan covers West; its successor waits 20 days. Routing without a
+    scope goes on with the plan in force (it said "several plans are active (West)")."""
+    from datetime import timedelta
+
+    from terraplan.services.ownership import route_record
+
+    db, _ = regions
+    with UnitOfWork(db) as uow:
+        uow.plans.save(replace(uow.plans.get("P1"), scope="West"))
+        uow.commit()
+    for step in ("in_review", "approved"):
+        change_status(db, "P1", step)
+    activate_plan(db, "P1")
+    copy_plan(db, new_id="P2")
+    for step in ("in_review", "approved"):
+        change_status(db, "P2", step)
+    activate_plan(db, "P2", effective_from=date.today() + timedelta(days=20))
+    lead = {"id": "L1", "name": "Lead", "county_fips": "06037"}
+    assert route_record(db, lead).plan_id == "P1"
+
+
+def test_the_crm_owner_survives_a_run_through_a_territory_with_no_rep(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """Rules applied before reps are matched leave the accounts with their CRM owners; the
+    next run gives them a rep. The logged old owner is the CRM's (it was None, so exports
+    showed no old owner and revenue before activation went to the new rep)."""
+    from terraplan.services.plan_edits import edit_plan
+
+    db, _ = regions
+    with UnitOfWork(db) as uow:
+        crm = {a.id: a.owner_id for a in uow.accounts.list()}
+        rep = uow.reps.list(limit=1)[0].id
+    apply_rules(db, "P1")  # no territory has a primary rep yet
+    edit_plan(db, "P1", {"op": "set_owners", "territory": "T-R1", "reps": [rep]})
+    apply_rules(db, "P1")
+    with UnitOfWork(db) as uow:
+        before = uow.assignments.owners_before_changes()
+        now = {a.id: a.owner_id for a in uow.accounts.list()}
+    moved = [a for a in now if now[a] == rep and crm[a] != rep]
+    assert moved and all(before[a] == crm[a] for a in moved)

@@ -296,10 +296,10 @@ def etm_ties(rule_set: RuleSet, records: Iterable[Any]) -> list[EtmTie]:
     for tid in territories:
         counts += by_territory[tid]
     ids = frame["id"].to_list()
-    ties = [
-        EtmTie(str(ids[i]), tuple(t for t in territories if by_territory[t][i]))
+    found: dict[str, tuple[str, ...]] = {
+        str(ids[i]): tuple(t for t in territories if by_territory[t][i])
         for i in np.flatnonzero(counts > 1)
-    ]
+    }
     # A pinned account a rule of another territory also matches: ETM keeps the manual
     # assignment and adds the rule's, so the account is in both territories there.
     row_of = {str(account): i for i, account in enumerate(ids)}
@@ -310,5 +310,5 @@ def etm_ties(rule_set: RuleSet, records: Iterable[Any]) -> list[EtmTie]:
                 continue
             also = tuple(t for t in territories if t != pinned_to and by_territory[t][i])
             if also:
-                ties.append(EtmTie(str(account), (pinned_to, *also)))
-    return ties
+                found[str(account)] = (pinned_to, *also)  # one entry per account
+    return [EtmTie(account, tids) for account, tids in found.items()]

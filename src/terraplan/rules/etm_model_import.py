@@ -203,10 +203,25 @@ def read_etm_model(
                 )
             )
             continue
-        role = _role_of(row.get("RoleInTerritory2", ""))
+        label = row.get("RoleInTerritory2", "")
+        role = _role_of(label)
         current = owners.setdefault(tid, [])
-        # Several owners of one territory stay primary reps: they share its accounts by
-        # equal weights, as the plan the model was exported from did.
+        # Several users named Owner of one territory stay primary reps: they share its
+        # accounts by equal weights, as the plan the model was exported from did. A user with
+        # no role beside a primary one is taken for support, not a second owner.
+        if (
+            role is OwnerRole.PRIMARY
+            and "owner" not in label.lower()
+            and any(o.role is OwnerRole.PRIMARY for o in current)
+        ):
+            role = OwnerRole.SECONDARY
+            problems.append(
+                EtmProblem(
+                    None,
+                    f"{USER_FILE} row {i}: {tid} already has a primary owner and {user} has no "
+                    "role; taken as secondary (give the role Owner to share the territory)",
+                )
+            )
         if any(o.rep_id == user and o.role is role for o in current):
             continue
         current.append(TerritoryOwner(user, role))

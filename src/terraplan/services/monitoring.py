@@ -343,7 +343,10 @@ def _crm_owner_periods(connection: Any, periods: pl.DataFrame) -> pl.DataFrame:
     first_old: dict[str, str] = {}
     for record_id, old in connection.execute(
         select(Change.record_id, Change.old_owner_id)
-        .where(Change.record_kind == "account")
+        .where(
+            Change.record_kind == "account",
+            Change.old_owner_id.is_distinct_from(Change.new_owner_id),
+        )
         .order_by(Change.id)
     ):
         if record_id not in first_old and old is not None:

@@ -430,7 +430,7 @@ def route_record(
         notes = (f"territory {territory.name}'s owner {owner_name or owner_id} is inactive",)
     if territory is None:
         notes += _unknown_zip_note(record)
-    unread = sorted(set(extra_fields) - _fields_read(context.rule_set))
+    unread = sorted(set(extra_fields) - _fields_read(context.rule_set)) if extra_fields else []
     if unread:
         # a misspelt field (postalCode, plan) is kept as a custom one: say no rule reads it
         notes += (

@@ -204,23 +204,41 @@ class Assignments:
         )
         self._session.add(run)
         self._session.flush()
-        changes = []
-        for a in assignments:
-            before = previous.get((a.record_kind, a.record_id))
-            if before is not None and before != (a.territory_id, a.owner_id):
-                changes.append(
-                    {
-                        "run_id": run.id,
-                        "plan_id": plan_id,
-                        "record_kind": a.record_kind,
-                        "record_id": a.record_id,
-                        "old_territory_id": before[0],
-                        "new_territory_id": a.territory_id,
-                        "old_owner_id": before[1],
-                        "new_owner_id": a.owner_id,
-                        "changed_at": now,
-                    }
+        changed = [
+            (a, before)
+            for a in assignments
+            if (before := previous.get((a.record_kind, a.record_id))) is not None
+            and before != (a.territory_id, a.owner_id)
+        ]
+        # An account's old owner is the one it has (the accounts table, not yet updated by
+        # this run): the previous run left an account in a territory with no primary rep with
+        # no owner of its own, while the account kept the one the CRM gave it.
+        account_owner: dict[str, str | None] = {}
+        if any(a.record_kind == "account" for a, _ in changed):
+            account_owner = {
+                account: owner
+                for account, owner in self._session.execute(
+                    select(AccountRow.id, AccountRow.owner_id)
                 )
+            }
+        changes = [
+            {
+                "run_id": run.id,
+                "plan_id": plan_id,
+                "record_kind": a.record_kind,
+                "record_id": a.record_id,
+                "old_territory_id": before[0],
+                "new_territory_id": a.territory_id,
+                "old_owner_id": (
+                    account_owner.get(a.record_id, before[1])
+                    if a.record_kind == "account"
+                    else before[1]
+                ),
+                "new_owner_id": a.owner_id,
+                "changed_at": now,
+            }
+            for a, before in changed
+        ]
         run.owner_changes = len(changes)
         connection = self._session.connection()
         connection.execute(delete(AssignmentRow).where(AssignmentRow.plan_id == plan_id))
@@ -351,7 +369,11 @@ class Assignments:
         an owner the CRM has again is harmless, leaving one out is not.)"""
         query = (
             select(OwnerChangeRow.record_id, OwnerChangeRow.old_owner_id)
-            .where(OwnerChangeRow.record_kind == "account")
+            .where(
+                OwnerChangeRow.record_kind == "account",
+                # a territory change that kept the owner is no owner change
+                OwnerChangeRow.old_owner_id.is_distinct_from(OwnerChangeRow.new_owner_id),
+            )
             .order_by(OwnerChangeRow.id)
         )
         first: dict[str, str | None] = {}

@@ -149,7 +149,14 @@ def routing_versions_from_rows(
     rules (naming the active scopes, which only then are read, with ``scopes``)."""
     scope = target.normalized_scope
     plan_id = target.plan_id
-    if plan_id is None and scope is None and len(rows) == 2 and (rows[0][3] or "").strip():
+    if (
+        plan_id is None
+        and scope is None
+        and len(rows) == 2
+        and (rows[0][3] or "").strip()
+        # two rows of one scope are its plan in force and the successor waiting for its day
+        and (rows[0][3] or "").strip().lower() != (rows[1][3] or "").strip().lower()
+    ):
         active = scopes()
         raise InvalidParameterError(
             f"several plans are active ({', '.join(active)}); say which with scope",
