@@ -335,23 +335,14 @@ def _crm_owner_periods(connection: Any, periods: pl.DataFrame) -> pl.DataFrame:
     the CRM gave it, from :data:`CRM_HISTORY_START` to the day before its first recorded
     period. The CRM export's owner is the best word on who sold there before the plan (the
     plan's new owner did not)."""
-    from sqlalchemy import select
-
     from terraplan.planning.kpi_credit import CRM_HISTORY_START
-    from terraplan.storage.orm import OwnerChangeRow as Change
+    from terraplan.storage.plan_records import first_owner_changes
 
-    first_old: dict[str, str] = {}
-    for record_id, old in connection.execute(
-        select(Change.record_id, Change.old_owner_id)
-        .where(
-            Change.record_kind == "account",
-            Change.old_owner_id.is_distinct_from(Change.new_owner_id),
-        )
-        .order_by(Change.id)
-    ):
-        if record_id not in first_old and old is not None:
-            first_old[record_id] = old
-        first_old.setdefault(record_id, "")
+    first_old = {
+        account: old
+        for account, old in connection.execute(first_owner_changes())
+        if old is not None
+    }
     crm = pl.DataFrame(
         {"account_id": list(first_old), "crm_owner": list(first_old.values())},
         schema={"account_id": pl.String, "crm_owner": pl.String},

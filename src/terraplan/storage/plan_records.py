@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from terraplan.errors import NotFoundError
@@ -160,6 +160,23 @@ class AssignmentRunSummary:
     owner_changes: int
     #: The rule set version the run applied.
     rule_set_version: int | None = None
+
+
+def first_owner_changes() -> Select[str, str | None]:
+    """``(account id, old owner)`` of each account's first logged owner change (one row per
+    account, picked in the database): the owner the CRM gave it. A territory change that
+    kept the owner is no owner change."""
+    first = (
+        select(func.min(OwnerChangeRow.id))
+        .where(
+            OwnerChangeRow.record_kind == "account",
+            OwnerChangeRow.old_owner_id.is_distinct_from(OwnerChangeRow.new_owner_id),
+        )
+        .group_by(OwnerChangeRow.record_id)
+    )
+    return select(OwnerChangeRow.record_id, OwnerChangeRow.old_owner_id).where(
+        OwnerChangeRow.id.in_(first)
+    )
 
 
 class Assignments:
@@ -367,19 +384,7 @@ class Assignments:
         rule run, activation or owner sync): the owner the CRM gave the account. Accounts with
         no change logged are left out. (A change already pushed to the CRM stays in: sending
         an owner the CRM has again is harmless, leaving one out is not.)"""
-        query = (
-            select(OwnerChangeRow.record_id, OwnerChangeRow.old_owner_id)
-            .where(
-                OwnerChangeRow.record_kind == "account",
-                # a territory change that kept the owner is no owner change
-                OwnerChangeRow.old_owner_id.is_distinct_from(OwnerChangeRow.new_owner_id),
-            )
-            .order_by(OwnerChangeRow.id)
-        )
-        first: dict[str, str | None] = {}
-        for record_id, old in self._session.execute(query):
-            first.setdefault(record_id, old)
-        return first
+        return {account: old for account, old in self._session.execute(first_owner_changes())}
 
     def changes(self, plan_id: str, *, run_id: int | None = None) -> list[dict[str, Any]]:
         query = (
