@@ -346,7 +346,7 @@ def _crm_owner_periods(connection: Any, periods: pl.DataFrame) -> pl.DataFrame:
     crm = pl.DataFrame(
         {"account_id": list(first_old), "crm_owner": list(first_old.values())},
         schema={"account_id": pl.String, "crm_owner": pl.String},
-    ).filter(pl.col("crm_owner") != "")
+    )
     if crm.height == 0 or periods.height == 0:
         return periods.clear()
     first = periods.sort("valid_from").group_by("account_id", maintain_order=True).first()

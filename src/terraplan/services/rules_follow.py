@@ -35,7 +35,7 @@ def code_space_probe(state: EditablePlan) -> Plan:
     return state.to_plan()
 
 
-def generated_rules(uow: UnitOfWork, state: EditablePlan, name: str) -> RuleSet | None:
+def generated_rules(state: EditablePlan, name: str) -> RuleSet | None:
     """The rules a design would generate from the plan's map and account pins (None when the
     plan has no county or ZIP map)."""
     from terraplan.planning.alignment import geo_code_space
@@ -71,10 +71,10 @@ def _name(document: str) -> str:
     return load_rule_set(document).name or ""
 
 
-def follows_map(uow: UnitOfWork, state: EditablePlan, document: str) -> bool:
+def follows_map(state: EditablePlan, document: str) -> bool:
     """Does the stored rule-set ``document`` say what the plan's map generates (same rules,
     whatever its layout)? False for rules written or edited by hand."""
-    generated = generated_rules(uow, state, _name(document))
+    generated = generated_rules(state, _name(document))
     if generated is None:
         return False
     try:
@@ -109,7 +109,7 @@ def regenerate_rules(
     name = _name(stored.document)
     if not name.endswith("(generated)") or not plan.geo:
         return RulesFollow()
-    if not follows_map(uow, before, stored.document):
+    if not follows_map(before, stored.document):
         return RulesFollow(
             note=(
                 f"plan {plan.plan.id}'s rules (version {stored.version}) were saved by hand, "
@@ -117,7 +117,7 @@ def regenerate_rules(
                 f"those rules (`terraplan rules export --plan {plan.plan.id}` shows them)"
             )
         )
-    rebuilt = generated_rules(uow, plan, name)
+    rebuilt = generated_rules(plan, name)
     if rebuilt is None:
         return RulesFollow()
     document = dump_rule_set(rebuilt)
@@ -146,7 +146,7 @@ def pending_rules(uow: UnitOfWork, plan: Plan) -> int | None:
         return None
     if plan.alignment_map(RecordKind.GEO_UNIT):
         state = EditablePlan.of(plan)
-        return None if follows_map(uow, state, stored.document) else stored.version
+        return None if follows_map(state, stored.document) else stored.version
     return stored.version
 
 
