@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from terraplan.domain import Plan
 from terraplan.domain.access import Action, Resource, can, sees_everything
 from terraplan.domain.user import Role, Scope, User
+from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
 
@@ -120,6 +121,35 @@ def plan_resource(uow: UnitOfWork, plan: Plan) -> tuple[Resource, dict[str, Reso
         unscoped=not leaves or any(r.unscoped for r in leaves),
     )
     return resource, territories
+
+
+def approval_resource(db: Database, plan: Plan, resource: Resource) -> Resource:
+    """The plan ``resource`` widened by the regions of the accounts its activation would place,
+    as their owners stand today: a manager approves a plan only when it takes nothing from
+    another region (its territories' new owners alone do not say where its accounts come
+    from). Accounts without an owner, or whose owner has no region, widen nothing."""
+    from dataclasses import replace
+
+    from terraplan.errors import NotFoundError
+    from terraplan.services.ownership import evaluate_rules
+
+    try:
+        application = evaluate_rules(db, plan.id)
+    except NotFoundError as exc:
+        if exc.details.get("kind") != "rule_sets":
+            raise
+        return resource  # no rules: activation is refused anyway
+    from sqlalchemy import select
+
+    from terraplan.storage.orm import AccountRow
+
+    placed = {r.record_id for r in application.records if r.territory_id is not None}
+    with UnitOfWork(db) as uow:
+        rows = uow.connection.execute(select(AccountRow.id, AccountRow.owner_id))
+        owners = {owner for account, owner in rows if owner and account in placed}
+        regions = rep_regions(uow, owners)
+    found = {r for r in regions.values() if r}
+    return replace(resource, regions=resource.regions | found)
 
 
 def visible_territories(principal: Principal, territories: Mapping[str, Resource]) -> set[str]:

@@ -40,6 +40,9 @@ class Concerns:
 
     territories: frozenset[str] = frozenset()
     accounts: frozenset[str] = frozenset()
+    #: It names a unit aligned to no territory, or something the plan does not hold: no
+    #: territory's owner holds it, so only planners and admins see it.
+    unplaced: bool = False
 
 
 def concerns(
@@ -49,16 +52,21 @@ def concerns(
     proposed_edit: Mapping[str, Any] | None = None,
 ) -> Concerns:
     """The territories and accounts a comment on ``target_kind``/``target_id`` (and its proposed
-    edit, batches included) names; a unit counts as the territory it is aligned to."""
+    edit, batches included) names; a unit counts as the territory it is aligned to, and a
+    unit aligned to none (or a target the plan does not hold) marks it ``unplaced``."""
     unit_territory = {
         e.record_id: e.territory_id for e in plan.alignment if e.record_kind is RecordKind.GEO_UNIT
     }
+    territory_ids = {t.id for t in plan.territories}
     territories: set[str] = set()
     accounts: set[str] = set()
+    unplaced = False
 
     def units(ids: object) -> None:
+        nonlocal unplaced
         if isinstance(ids, list | tuple):
             territories.update(unit_territory[u] for u in ids if u in unit_territory)
+            unplaced = unplaced or any(u not in unit_territory for u in ids)
 
     def walk(edit: object) -> None:
         if not isinstance(edit, Mapping):
@@ -82,8 +90,13 @@ def concerns(
             units([target_id])
         elif target_kind == "account":
             accounts.add(target_id)
+        elif target_kind == "move":  # names the territory (or unit) the move is about
+            if target_id in territory_ids:
+                territories.add(target_id)
+            else:
+                units([target_id])
     walk(proposed_edit)
-    return Concerns(frozenset(territories), frozenset(accounts))
+    return Concerns(frozenset(territories), frozenset(accounts), unplaced)
 
 
 #: Says whether the caller may see what a comment is about (None: everything).

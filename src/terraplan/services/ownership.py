@@ -229,16 +229,21 @@ class RuleApplication:
     rule_set_version: int
     records: list[AssignmentRecord]
     per_territory: list[dict[str, Any]]
+    #: Accounts outside a scoped plan's scope, left to other plans (not in ``records``).
+    outside_scope: int = 0
 
 
 def evaluate_rules(db: Database, plan_id: str) -> RuleApplication:
-    """Assign every stored account under the plan's latest rule set and choose each assigned
-    account's owner (its territory's primary rep); reads only."""
+    """Assign every stored account under the plan's latest rule set (of a scoped plan, every
+    account in its scope: see :func:`~terraplan.services.plan_scopes.narrow_to_scope`) and
+    choose each assigned account's owner (its territory's primary rep); reads only."""
+    from terraplan.services.plan_scopes import narrow_to_scope
+
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         plan.require_writable("apply its rules")
         rule_set, version = plan_rule_set(uow, plan)
-    frame = accounts_frame(db)
+    frame, outside = narrow_to_scope(db, accounts_frame(db), plan.scope)
     result, _ = assign_frame(frame, rule_set, locate=zip_locator())
     potential = dict(zip(frame["id"].to_list(), frame["potential"].to_list(), strict=True))
     current = dict(zip(frame["id"].to_list(), frame["owner_id"].to_list(), strict=True))
@@ -264,7 +269,7 @@ def evaluate_rules(db: Database, plan_id: str) -> RuleApplication:
         {"territory": tid, "name": names.get(tid or "", ""), **values}
         for tid, values in sorted(tallies.items(), key=lambda kv: str(kv[0]))
     ]
-    return RuleApplication(plan, version, records, per_territory)
+    return RuleApplication(plan, version, records, per_territory, outside)
 
 
 def write_rule_application(uow: UnitOfWork, application: RuleApplication) -> ApplyOutcome:

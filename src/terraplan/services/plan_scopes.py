@@ -7,6 +7,7 @@ the only active plan) is meant; several scoped plans and no whole-market one is 
 
 from __future__ import annotations
 
+import polars as pl
 from sqlalchemy import select
 
 from terraplan.domain import Plan, PlanStatus
@@ -124,6 +125,37 @@ def check_scope(uow: UnitOfWork, scope: str | None) -> str | None:
         "scope for the whole market",
         details={"field": "scope", "value": shown, "scopes": known},
     )
+
+
+def narrow_to_scope(
+    db: Database, accounts: pl.DataFrame, scope: str | None
+) -> tuple[pl.DataFrame, int]:
+    """The accounts of ``accounts`` (a frame with ``owner_id``, ``segment``, ``state``) that lie
+    in ``scope``, and how many do not. A scoped plan places only these: the others stay with
+    the plans of their own part of the market, whatever its rules match.
+
+    In a rep region: accounts owned by a rep of that region, or by no rep of another region
+    (no owner yet, an owner with no region); in a segment or a state: accounts of it. A scope
+    naming several kinds (a region and a segment both called "West") takes either."""
+    wanted = (normalize_scope(scope) or "").lower()
+    if not wanted or accounts.is_empty():
+        return accounts, 0
+    with UnitOfWork(db) as uow:
+        known = known_scopes(uow)
+        reps = uow.reps.list() if any(v.lower() == wanted for v in known["regions"]) else []
+    tests: list[pl.Expr] = []
+    if any(v.lower() == wanted for v in known["regions"]):
+        elsewhere = [r.id for r in reps if r.region and r.region.strip().lower() != wanted]
+        tests.append(pl.col("owner_id").is_in(elsewhere).not_().fill_null(True))
+    for kind, column in (("segments", "segment"), ("states", "state")):
+        if any(v.lower() == wanted for v in known[kind]):
+            tests.append(
+                (pl.col(column).str.strip_chars().str.to_lowercase() == wanted).fill_null(False)
+            )
+    if not tests:  # the scope names nothing stored any more: no account is in it
+        return accounts.clear(), accounts.height
+    inside = accounts.filter(pl.any_horizontal(tests))
+    return inside, accounts.height - inside.height
 
 
 def status_words(plan: Plan) -> str:

@@ -159,15 +159,17 @@ def pending_rules_note(plan: Plan, version: int) -> str:
 
 def rules_alignment(db: Database, plan: Plan) -> dict[str, str | None]:
     """``account id -> territory id`` by evaluating the plan's latest rules (and pins) on every
-    stored account, without writing (a gap the catch-all takes is in the catch-all; None for a
-    conflict or an uncaught gap): where activation would put each account."""
+    stored account (of a scoped plan, in its scope), without writing (a gap the catch-all takes
+    is in the catch-all; None for a conflict or an uncaught gap): where activation would put
+    each account."""
     from terraplan.rules import assign_frame
     from terraplan.services.locations import zip_locator
     from terraplan.services.ownership import accounts_frame, plan_rule_set
+    from terraplan.services.plan_scopes import narrow_to_scope
 
     with UnitOfWork(db) as uow:
         rule_set, _ = plan_rule_set(uow, plan)
-    frame = accounts_frame(db)
+    frame, _ = narrow_to_scope(db, accounts_frame(db), plan.scope)
     result, _ = assign_frame(frame, rule_set, locate=zip_locator())
     return {
         row["id"]: None if row["conflict"] else row["territory_id"]

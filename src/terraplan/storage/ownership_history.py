@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, and_, delete, insert, or_, select, update
 
+from terraplan.errors import ConflictError
 from terraplan.storage.orm import OwnershipPeriodRow
 
 
@@ -67,6 +68,7 @@ def record_ownership(
     end = start - timedelta(days=1)
     to_close: list[int] = []
     to_drop: list[int] = []
+    later: list[Any] = []
     opened = []
     now = datetime.now(UTC).replace(tzinfo=None)
     for record_id, (territory_id, territory_name, owner_id) in owners.items():
@@ -74,6 +76,8 @@ def record_ownership(
         if row is not None and (row.territory_id, row.owner_id) == (territory_id, owner_id):
             continue
         if row is not None:
+            if row.valid_from > start:
+                later.append(row)
             (to_drop if row.valid_from > end else to_close).append(row.id)
         opened.append(
             {
@@ -88,6 +92,19 @@ def record_ownership(
                 "recorded_at": now,
             }
         )
+    if later:
+        # History is not rewritten: a period that began after ``start`` would be deleted
+        # and the sales of its days credited again.
+        first = max(later, key=lambda r: r.valid_from)
+        since = first.valid_from
+        raise ConflictError(
+            f"plan {plan_id} cannot take effect on {start}: {len(later):,} {record_kind}(s) "
+            f"have an owner recorded from a later day (e.g. {first.record_id} since {since}, "
+            f"plan {first.plan_id}); ownership history is not rewritten: take effect on "
+            f"{since} or later",
+            details={"plan_id": plan_id, "effective_from": start.isoformat(),
+                     "earliest": since.isoformat(), "records": len(later)},
+        )  # fmt: skip
     for chunk in _chunks(to_close):
         connection.execute(update(table).where(table.c.id.in_(chunk)).values(valid_to=end))
     for chunk in _chunks(to_drop):

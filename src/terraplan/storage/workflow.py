@@ -102,10 +102,20 @@ class Jobs:
         self._session.refresh(row)
         return _job(row)
 
-    def list(self, *, status: str | None = None, limit: int = 100, offset: int = 0) -> list[Job]:
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        created_by: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Job]:
+        """Newest first; ``created_by`` narrows to one user's jobs before the page is cut."""
         query = select(JobRow).order_by(JobRow.created_at.desc(), JobRow.id)
         if status is not None:
             query = query.where(JobRow.status == status)
+        if created_by is not None:
+            query = query.where(JobRow.created_by == created_by)
         return [_job(r) for r in self._session.scalars(query.limit(limit).offset(offset))]
 
     def request_cancel(self, job_id: str) -> Job:

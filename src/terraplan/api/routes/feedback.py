@@ -8,13 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from terraplan.api.auth import CurrentPrincipal
+from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
 from terraplan.api.routes.scenarios import PLAN_RESPONSES, aware, check_plan
 from terraplan.api.schemas import Timestamp
+from terraplan.domain import PlanStatus
 from terraplan.domain.access import Action, require_visible, sees_everything
 from terraplan.errors import NotFoundError
-from terraplan.services.access import Principal, plan_resource
+from terraplan.services.access import Principal, approval_resource, plan_resource
 from terraplan.services.feedback import Concerns, Shown
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -79,7 +80,11 @@ def _shown(db: Database, principal: Principal, plan_id: str) -> Shown | None:
         return accounts[account_id]
 
     def shown(concerned: Concerns) -> bool:
-        return concerned.territories <= visible and all(map(account_seen, concerned.accounts))
+        return (
+            not concerned.unplaced
+            and concerned.territories <= visible
+            and all(map(account_seen, concerned.accounts))
+        )
 
     return shown
 
@@ -151,9 +156,16 @@ def plan_permissions_route(
         NotFoundError(f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}),
         scopes=principal.scopes,
     )
-    return PlanPermissionsPublic(
-        actions=[a.value for a in PLAN_ACTIONS if principal.can(a, resource)]
-    )
+    actions = [a for a in PLAN_ACTIONS if principal.can(a, resource)]
+    if Action.APPROVE_PLAN in actions and not sees_everything(principal.user):
+        # What its activation would take counts too (not only its territories' owners).
+        with UnitOfWork(db) as uow:
+            plan = uow.plans.get(plan_id)
+        if plan.status is PlanStatus.IN_REVIEW and not principal.can(
+            Action.APPROVE_PLAN, approval_resource(db, plan, resource)
+        ):
+            actions.remove(Action.APPROVE_PLAN)
+    return PlanPermissionsPublic(actions=[a.value for a in actions])
 
 
 class ChangeDecision(BaseModel):
@@ -171,6 +183,9 @@ def decide_route(
     """A planner accepts (the proposed edit is applied to the draft) or rejects a request."""
     from terraplan.services.feedback import resolve_change_request
 
+    # Whoever may not decide at all is told so before any comment is looked up: the answer
+    # then says nothing about which comments (and plans) exist.
+    authorize(principal, Action.EDIT_PLAN)
     with UnitOfWork(db) as uow:
         plan_id = uow.comments.get(comment_id).plan_id
     check_plan(db, principal, plan_id, Action.EDIT_PLAN)

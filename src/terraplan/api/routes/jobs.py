@@ -91,6 +91,13 @@ class DesignJobParameters(BaseModel):
     )
 
 
+class RulesApplyJobParameters(BaseModel):
+    """The parameters of a ``rules_apply`` job (those of ``terraplan rules apply``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    plan_id: str = Field(min_length=1, max_length=120, description="The plan whose rules run")
+
+
 class JobCreate(BaseModel):
     kind: Literal["design", "rules_apply"]
     parameters: dict[str, Any] | DesignJobParameters = Field(
@@ -101,12 +108,10 @@ class JobCreate(BaseModel):
     )
 
 
-def check_design_parameters(parameters: dict[str, Any]) -> None:
-    """Refuse a design job's bad parameters at once (422), naming the JSON path."""
-    from terraplan.services.design_inputs import design_job_options
-
+def _check_parameters(model: type[BaseModel], parameters: dict[str, Any]) -> None:
+    """Refuse a job's bad parameters at once (422), naming the JSON path."""
     try:
-        DesignJobParameters.model_validate(parameters)
+        model.model_validate(parameters)
     except ValidationError as exc:
         problems = [
             {"path": ".".join(["parameters", *(str(p) for p in e["loc"])]), "reason": e["msg"]}
@@ -116,6 +121,13 @@ def check_design_parameters(parameters: dict[str, Any]) -> None:
         raise InvalidParameterError(
             f"{first['path']}: {first['reason']}", details={"problems": problems}
         ) from None
+
+
+def check_design_parameters(parameters: dict[str, Any]) -> None:
+    """Refuse a design job's bad parameters at once (422), naming the JSON path."""
+    from terraplan.services.design_inputs import design_job_options
+
+    _check_parameters(DesignJobParameters, parameters)
     design_job_options(parameters)
 
 
@@ -175,6 +187,8 @@ def submit_job_route(principal: CurrentPrincipal, db: DatabaseDep, body: JobCrea
     if body.kind == "design":
         check_design_parameters(parameters)
         parameters["created_by"] = principal.user.username
+    else:
+        _check_parameters(RulesApplyJobParameters, parameters)
     return job_public(submit_job(db, body.kind, parameters, created_by=principal.user.username))
 
 
@@ -189,13 +203,10 @@ def list_jobs_route(
     from terraplan.storage.unit_of_work import UnitOfWork
 
     authorize(principal, Action.READ)
+    mine = None if sees_everything(principal.user) else principal.user.username
     with UnitOfWork(db) as uow:
-        jobs = uow.jobs.list(status=status, limit=limit, offset=offset)
-    return [
-        job_public(j)
-        for j in jobs
-        if sees_everything(principal.user) or j.created_by == principal.user.username
-    ]
+        jobs = uow.jobs.list(status=status, created_by=mine, limit=limit, offset=offset)
+    return [job_public(j) for j in jobs]
 
 
 @router.get("/{job_id}", operation_id="get_job")

@@ -40,12 +40,22 @@ router = APIRouter(
 
 
 class _Scope:
-    """What a manager or rep sees of a plan's KPIs and alerts: territories, reps, region."""
+    """What a manager or rep sees of a plan's KPIs and alerts: territories, reps, and (for a
+    manager) the region rows: parent territories whose every territory below is owned by reps
+    of their region, whatever the parent is called (a row over a territory of another region
+    would give that territory's figures away by subtraction)."""
 
-    def __init__(self, territories: set[str], reps: frozenset[str], region: str | None) -> None:
+    def __init__(
+        self,
+        territories: set[str],
+        reps: frozenset[str],
+        region: str | None,
+        regions: frozenset[str] = frozenset(),
+    ) -> None:
         self.territories = territories
         self.reps = reps
         self.region = region
+        self.regions = regions
 
     def shows(self, kind: str, key: str) -> bool:
         if kind == "territory":
@@ -53,12 +63,12 @@ class _Scope:
         if kind == "rep":
             return key in self.reps
         if kind == "region":
-            return self.region is not None and key == self.region
+            return key in self.regions
         return False
 
-    def key(self) -> tuple[frozenset[str], frozenset[str], str | None]:
+    def key(self) -> tuple[frozenset[str], frozenset[str], str | None, frozenset[str]]:
         """What this caller sees, as a cache key part: callers with equal keys see equal rows."""
-        return frozenset(self.territories), self.reps, self.region
+        return frozenset(self.territories), self.reps, self.region, self.regions
 
 
 def _scope_key(scope: _Scope | None) -> object:
@@ -81,7 +91,16 @@ def _scope(db: Database, principal: Principal, plan_id: str) -> _Scope | None:
         )
         reps = visible_rep_ids(uow, principal.user) or frozenset()
     region = principal.user.region if principal.user.role is Role.MANAGER else None
-    return _Scope(visible_territories(principal, territories), reps, region)
+    parents = {t.parent_id for t in plan.territories if t.parent_id}
+    regions = frozenset(
+        tid
+        for tid in parents
+        if region is not None
+        and tid in territories
+        and territories[tid].regions == {region}
+        and not territories[tid].unscoped
+    )
+    return _Scope(visible_territories(principal, territories), reps, region, regions)
 
 
 def _visible_scope(

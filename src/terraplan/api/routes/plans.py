@@ -30,7 +30,12 @@ from terraplan.api.schemas import (
 from terraplan.domain import Plan, PlanStatus
 from terraplan.domain.access import Action, require_visible, sees_everything, status_action
 from terraplan.errors import NotFoundError
-from terraplan.services.access import Principal, plan_resource, visible_territories
+from terraplan.services.access import (
+    Principal,
+    approval_resource,
+    plan_resource,
+    visible_territories,
+)
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -197,7 +202,10 @@ def update_plan_status(
         stored = uow.plans.get(plan_id)
         visible = _visible_plan(uow, principal, stored)
         resource, _ = plan_resource(uow, stored)
-        authorize(principal, status_action(stored.status, body.status), resource)
+    action = status_action(stored.status, body.status)
+    if action is Action.APPROVE_PLAN and not sees_everything(principal.user):
+        resource = approval_resource(db, stored, resource)
+    authorize(principal, action, resource)
     saved = change_status(
         db,
         plan_id,

@@ -1,0 +1,135 @@
+"""What a plan reaches, on the real demo data (both databases): a manager approves only a plan
+whose accounts come from their region (not only one whose territories their reps own), a
+scoped plan places only the accounts of its scope, and an activation never rewrites the
+ownership history before the plan in force."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.conftest import seed_region_plan
+
+from terraplan.services.scenarios import activate_plan, change_status
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+
+@pytest.fixture
+def active_p1(db: Database) -> Database:
+    """The demo's regions as plan P1, active."""
+    seed_region_plan(db, n_accounts=300, seed=4)
+    for step in ("in_review", "approved"):
+        change_status(db, "P1", step)
+    activate_plan(db, "P1")
+    return db
+
+
+def _copy_owned_by_r1(planner: TestClient, plan_id: str, scope: str | None = None) -> None:
+    """A copy of P1 whose every territory the West rep R1 owns, submitted for review."""
+    body: dict[str, object] = {"plan_id": plan_id}
+    if scope is not None:
+        body["scope"] = scope
+    assert planner.post("/plans/P1/copy", json=body).status_code == 201
+    plan = planner.get(f"/plans/{plan_id}").json()
+    version = plan["version"]
+    for territory in plan["territories"]:
+        edit = {"op": "set_owners", "territory": territory["id"], "reps": ["R1"]}
+        done = planner.post(f"/plans/{plan_id}/edits", json={"edit": edit, "version": version})
+        assert done.status_code == 200, done.text
+        version = done.json()["version"]
+    moved = planner.post(
+        f"/plans/{plan_id}/status", json={"status": "in_review", "version": version}
+    )
+    assert moved.status_code == 200, moved.text
+
+
+def _owner_regions(db: Database) -> dict[str, str | None]:
+    with UnitOfWork(db) as uow:
+        regions = {r.id: r.region for r in uow.reps.list()}
+        return {a.id: regions.get(a.owner_id or "") for a in uow.accounts.list()}
+
+
+def test_a_manager_cannot_approve_a_plan_that_takes_other_regions_accounts(
+    active_p1: Database, as_user: Callable[[str], TestClient]
+) -> None:
+    planner, manager = as_user("planner"), as_user("manager")
+    regions = set(_owner_regions(active_p1).values())
+    assert {"East", "Central"} & regions, "the demo's accounts are owned across regions"
+    _copy_owned_by_r1(planner, "P10")
+    # Every territory is owned by a West rep, yet the plan takes every account of the market.
+    assert "approve_plan" not in manager.get("/plans/P10/permissions").json()["actions"]
+    version = manager.get("/plans/P10").json()["version"]
+    refused = manager.post("/plans/P10/status", json={"status": "approved", "version": version})
+    assert refused.status_code == 403, refused.text
+    assert "not within region West" in refused.json()["error"]["message"]
+    assert planner.get("/plans/P10").json()["status"] == "in_review"
+
+
+def test_a_scoped_plan_places_only_its_scopes_accounts(
+    active_p1: Database, as_user: Callable[[str], TestClient]
+) -> None:
+    planner, manager = as_user("planner"), as_user("manager")
+    before = _owner_regions(active_p1)
+    with UnitOfWork(active_p1) as uow:
+        owners_before = {a.id: a.owner_id for a in uow.accounts.list()}
+    _copy_owned_by_r1(planner, "P11", scope="West")
+    # Its rules match the whole market, but it places only West's accounts: the West
+    # manager may approve it.
+    assert "approve_plan" in manager.get("/plans/P11/permissions").json()["actions"]
+    version = manager.get("/plans/P11").json()["version"]
+    approved = manager.post("/plans/P11/status", json={"status": "approved", "version": version})
+    assert approved.status_code == 200, approved.text
+    version = planner.get("/plans/P11").json()["version"]
+    activated = planner.post("/plans/P11/activate", json={"version": version})
+    assert activated.status_code == 200, activated.text
+    with UnitOfWork(active_p1) as uow:
+        owners_after = {a.id: a.owner_id for a in uow.accounts.list()}
+    west = [a for a, region in before.items() if region == "West"]
+    others = [a for a, region in before.items() if region in ("East", "Central")]
+    assert west and others
+    assert all(owners_after[a] == "R1" for a in west)
+    assert all(owners_after[a] == owners_before[a] for a in others)
+    # The whole-market plan stays active beside it.
+    statuses = {p["id"]: p["status"] for p in planner.get("/plans").json()}
+    assert statuses["P1"] == "active" and statuses["P11"] == "active"
+
+
+def test_an_activation_does_not_rewrite_history_before_the_plan_in_force(
+    active_p1: Database, as_user: Callable[[str], TestClient]
+) -> None:
+    planner = as_user("planner")
+    _copy_owned_by_r1(planner, "P12")
+    version = planner.get("/plans/P12").json()["version"]
+    assert (
+        planner.post(
+            "/plans/P12/status", json={"status": "approved", "version": version}
+        ).status_code
+        == 200
+    )
+    with UnitOfWork(active_p1) as uow:
+        before = uow.connection.exec_driver_sql(
+            "SELECT record_id, plan_id, valid_from, valid_to FROM ownership_periods "
+            "ORDER BY record_id, valid_from"
+        ).all()
+    version = planner.get("/plans/P12").json()["version"]
+    backdated = planner.post(
+        "/plans/P12/activate", json={"version": version, "effective_from": "2020-01-01"}
+    )
+    assert backdated.status_code == 409, backdated.text
+    message = backdated.json()["error"]["message"]
+    assert "plan P12 cannot take effect on 2020-01-01" in message
+    assert "plan P1 (Regions) is in force from" in message
+    too_early = planner.post(
+        "/plans/P12/activate", json={"version": version, "effective_from": "0001-01-01"}
+    )
+    assert too_early.status_code == 422, too_early.text
+    assert "effective_from 0001-01-01 is too early" in too_early.json()["error"]["message"]
+    with UnitOfWork(active_p1) as uow:
+        after = uow.connection.exec_driver_sql(
+            "SELECT record_id, plan_id, valid_from, valid_to FROM ownership_periods "
+            "ORDER BY record_id, valid_from"
+        ).all()
+    assert after == before
+    assert planner.get("/plans/P12").json()["status"] == "approved"
