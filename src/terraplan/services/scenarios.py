@@ -20,6 +20,10 @@ from terraplan.storage import bulk
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
+#: No plan takes effect before this day (sales records do not go further back; earlier dates
+#: are typing slips, and the day before the first must exist).
+EARLIEST_START = date(1900, 1, 1)
+
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
@@ -238,7 +242,8 @@ def compare_stored_plans(
         ]
         rep_names = {r.id: r.name for r in uow.reps.list()}
         connection = uow.connection
-        targets = [_territory_targets(connection, plan_id) for plan_id in (base_id, other_id)]
+        rows = [_territory_target_rows(connection, plan_id) for plan_id in (base_id, other_id)]
+    targets, target_notes = _comparable_targets((base_id, other_id), rows)
     stale = []
     for i, (plan, version) in enumerate(zip((base, other), pending, strict=True)):
         if version:
@@ -258,14 +263,76 @@ def compare_stored_plans(
         other_targets=targets[1],
         rep_names=rep_names,
     )
-    if stale:
-        comparison = replace(comparison, notes=(*stale, *comparison.notes))
+    if stale or target_notes:
+        comparison = replace(comparison, notes=(*stale, *target_notes, *comparison.notes))
     return comparison, window
 
 
-def _territory_targets(connection: Any, plan_id: str) -> dict[str, float]:
-    """``territory id -> revenue target`` of the plan's stored targets (one layer: monthly
-    targets when a territory has them, else its longer ones), summed over their periods."""
+def _comparable_targets(
+    plan_ids: tuple[str, str], rows: list[pl.DataFrame]
+) -> tuple[list[dict[str, float]], list[str]]:
+    """Each plan's ``territory id -> revenue target`` over the same periods, and notes.
+
+    ``rows``: each plan's :func:`_territory_target_rows`. When both plans store targets, only
+    the periods both set count (last year's targets kept beside next year's would otherwise
+    be summed with them and read as a cut); the notes name those periods, or say that the
+    plans share none (then no target change is shown)."""
+    spans = [
+        {(r["period_start"], r["period_end"]) for r in frame.iter_rows(named=True)}
+        for frame in rows
+    ]
+    notes: list[str] = []
+    if all(spans):
+        common = spans[0] & spans[1]
+        if not common:
+            shown = [_periods_text(s) for s in spans]
+            notes.append(
+                f"the plans set targets for different periods ({plan_ids[0]}: {shown[0]}; "
+                f"{plan_ids[1]}: {shown[1]}), so no target change is shown"
+            )
+            return [{}, {}], notes
+        if common != spans[0] or common != spans[1]:
+            notes.append(
+                f"targets are compared over {_periods_text(common)}, the periods both plans "
+                "set (their other targets are left out)"
+            )
+        rows = [
+            frame.filter(
+                pl.struct("period_start", "period_end").is_in(
+                    [{"period_start": a, "period_end": b} for a, b in sorted(common)]
+                )
+            )
+            for frame in rows
+        ]
+    totals = []
+    for frame in rows:
+        grouped = frame.group_by("territory_id").agg(pl.col("amount").sum())
+        totals.append(
+            {
+                str(k): float(v)
+                for k, v in zip(grouped["territory_id"], grouped["amount"], strict=True)
+            }
+        )
+    return totals, notes
+
+
+def _periods_text(spans: set[tuple[date, date]]) -> str:
+    """The days a set of target periods covers, as a reader says them: "2027" for a whole
+    calendar year, else "2026-07-01 to 2027-06-30" (gaps between periods are not shown)."""
+    dated = [(a, b) for a, b in spans if a is not None and b is not None]
+    if not dated:
+        return "undated periods"
+    first = min(a for a, _ in dated)
+    last = max(b for _, b in dated)
+    if first == date(first.year, 1, 1) and last == date(first.year, 12, 31):
+        return str(first.year)
+    return f"{first.isoformat()} to {last.isoformat()}"
+
+
+def _territory_target_rows(connection: Any, plan_id: str) -> pl.DataFrame:
+    """``territory_id, period_start, period_end, amount``: the plan's stored revenue targets
+    of territories (one layer: monthly targets when a territory has them, else its longer
+    ones)."""
     from terraplan.services.target_layers import finest_targets
 
     frame = pl.from_arrow(
@@ -281,14 +348,10 @@ def _territory_targets(connection: Any, plan_id: str) -> dict[str, float]:
         & pl.col("territory_id").is_not_null()
         & (pl.col("metric").is_null() | (pl.col("metric") == "revenue"))
     )
+    columns = ["territory_id", "period_start", "period_end", "amount"]
     if frame.height == 0:
-        return {}
-    grouped = (
-        finest_targets(frame.drop("plan_id")).group_by("territory_id").agg(pl.col("amount").sum())
-    )
-    return {
-        str(k): float(v) for k, v in zip(grouped["territory_id"], grouped["amount"], strict=True)
-    }
+        return frame.select(columns)
+    return finest_targets(frame.drop("plan_id")).select(columns)
 
 
 def change_status(
@@ -353,12 +416,18 @@ def activation_problems(plan: Plan, application: RuleApplication) -> list[str]:
     account in any territory."""
     records = application.records
     uncovered = [r.record_id for r in records if r.territory_id is None]
-    if not records:
-        return []
     if plan.scope is not None:
         # A plan of one part of the market leaves the other accounts to the other plans.
-        if len(uncovered) == len(records):
-            return [f"plan {plan.id} ({plan.scope}) puts no account in a territory"]
+        if len(uncovered) == len(records) and (records or application.outside_scope):
+            outside = (
+                f" (the {application.outside_scope:,} account(s) outside {plan.scope} stay "
+                "with the plans of their own part of the market)"
+                if application.outside_scope
+                else ""
+            )
+            return [f"plan {plan.id} ({plan.scope}) puts no account in a territory{outside}"]
+        return []
+    if not records:
         return []
     if uncovered:
         sample = ", ".join(uncovered[:3])
@@ -415,6 +484,12 @@ def activate_plan(
             details={"plan_id": plan_id, "problems": problems},
         )
     start = effective_from or date.today()
+    if start < EARLIEST_START:
+        raise InvalidParameterError(
+            f"effective_from {start} is too early: a plan takes effect from "
+            f"{EARLIEST_START} at the earliest",
+            details={"field": "effective_from", "value": start.isoformat()},
+        )
     now = _now()
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
@@ -425,6 +500,16 @@ def activate_plan(
             if row.id == plan_id or not same_scope(row.scope, plan.scope):
                 continue
             previous = uow.plans.get(row.id)
+            if previous.effective_from is not None and start < previous.effective_from:
+                # The plan it replaces would end before it began: history is not rewritten.
+                raise ConflictError(
+                    f"plan {plan_id} cannot take effect on {start}: plan {previous.id} "
+                    f"({previous.name}) is in force from {previous.effective_from}; take "
+                    f"effect on {previous.effective_from} or later",
+                    details={"plan_id": plan_id, "effective_from": start.isoformat(),
+                             "active_plan_id": previous.id,
+                             "earliest": previous.effective_from.isoformat()},
+                )  # fmt: skip
             end = max(start - timedelta(days=1), previous.effective_from or date.min)
             uow.plans.save(
                 replace(previous.transition(PlanStatus.ARCHIVED, by=by, at=now), effective_to=end)
