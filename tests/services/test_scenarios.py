@@ -610,3 +610,48 @@ def test_the_crm_owner_survives_a_run_through_a_territory_with_no_rep(
         now = {a.id: a.owner_id for a in uow.accounts.list()}
     moved = [a for a in now if now[a] == rep and crm[a] != rep]
     assert moved and all(before[a] == crm[a] for a in moved)
+
+
+def test_compare_sets_targets_of_the_same_periods_side_by_side(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """Last year's targets kept beside next year's (the usual state at realignment time) are
+    not summed against the other plan's one year: only the periods both plans set count."""
+    from terraplan.domain import Target
+
+    db, _ = regions
+    copy = copy_plan(db, "P1", name="Next year")
+    tids = [t.id for t in copy.territories]
+
+    def year(plan_id: str, y: int, amount: float) -> list[Target]:
+        return [
+            Target(
+                f"{plan_id}-{y}-{tid}", date(y, 1, 1), date(y, 12, 31), amount, tid, None, plan_id
+            )
+            for tid in tids
+        ]
+
+    with UnitOfWork(db) as uow:
+        uow.targets.add_many([*year("P1", 2026, 900.0), *year("P1", 2027, 1000.0)])
+        uow.targets.add_many(year(copy.id, 2027, 1100.0))
+        uow.commit()
+    comparison, _ = compare_stored_plans(db, "P1", copy.id)
+    assert comparison.target_base == pytest.approx(1000.0 * len(tids))
+    assert comparison.target_other == pytest.approx(1100.0 * len(tids))
+    assert all(t.target_change == pytest.approx(100.0) for t in comparison.territories)
+    assert (
+        "targets are compared over 2027, the periods both plans set (their other targets are "
+        "left out)" in comparison.notes
+    )
+    # Plans that share no period: no change shown, and said.
+    with UnitOfWork(db) as uow:
+        uow.targets.delete_where({"plan_id": "P1"})
+        uow.targets.add_many(year("P1", 2026, 900.0))
+        uow.commit()
+    apart, _ = compare_stored_plans(db, "P1", copy.id)
+    assert apart.target_change is None
+    assert all(t.target_change is None for t in apart.territories)
+    assert any(
+        f"the plans set targets for different periods (P1: 2026; {copy.id}: 2027)" in n
+        for n in apart.notes
+    )
