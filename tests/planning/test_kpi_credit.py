@@ -205,3 +205,32 @@ def test_crediting_moves_revenue_between_reps_without_creating_any(
         assert frame["revenue"].sum() == pytest.approx(total, abs=1e-6)
         if history is None:
             assert set(frame["key"]) <= {"b", "c"}
+
+
+def test_credit_moved_away_and_back_leaves_zero_not_a_residue() -> None:
+    """0.1 + 0.2 credited to today's owner and taken away again as 0.3 left 5.6e-17 of
+    revenue: a rep with nothing showed a growth rate that changed from run to run."""
+    from terraplan.planning.kpi_credit import apply_corrections
+    from terraplan.planning.kpis import _ratio
+
+    month = date(2026, 1, 1)
+    by_group = pl.DataFrame(
+        {
+            "dimension": ["rep", "rep"],
+            "key": ["b", "c"],
+            "month": [month, month],
+            "late": [False, False],
+            "revenue": [0.1 + 0.2, 5.0],
+        }
+    )
+    corrections = pl.DataFrame(
+        {"key": ["b", "a"], "month": [month, month], "late": [False, False], "revenue": [-0.3, 0.3]}
+    )
+    assert 0.1 + 0.2 - 0.3 != 0.0  # the residue this guards against
+    rows = apply_corrections(by_group, corrections)
+    revenue = dict(zip(rows["key"], rows["revenue"], strict=True))
+    assert revenue == {"a": 0.3, "b": 0.0, "c": 5.0}
+    growth = pl.DataFrame({"num": [0.0, 1.0], "den": [1e-10, 2.0]}).select(
+        _ratio(pl.col("num"), pl.col("den")).alias("ratio")
+    )
+    assert growth["ratio"].to_list() == [None, 0.5]

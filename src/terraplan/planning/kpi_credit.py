@@ -230,6 +230,10 @@ def _moves(frame: pl.LazyFrame) -> pl.LazyFrame:
     return pl.concat([gained, lost]).filter(pl.col("key").is_not_null())
 
 
+#: Decimals kept of a credited sum (see :func:`apply_corrections`).
+CREDIT_DECIMALS = 6
+
+
 def apply_corrections(by_group: pl.DataFrame, corrections: pl.DataFrame) -> pl.DataFrame:
     """Add the rep ``corrections`` to the rolled-up rows ``dimension, key, month, late, ...``."""
     if corrections.is_empty():
@@ -237,10 +241,13 @@ def apply_corrections(by_group: pl.DataFrame, corrections: pl.DataFrame) -> pl.D
     rows = corrections.with_columns(pl.lit("rep").alias("dimension"))
     stacked = pl.concat([by_group, rows], how="diagonal_relaxed")
     measures = [c for c in by_group.columns if c not in ("dimension", "key", "month", "late")]
+    # A measure moved away and back sums to a float residue (about 1e-10) whose sign and size
+    # follow the summation order: rounded off, a rep with nothing shows 0 (and no ratio), the
+    # same on every run. Money and counts need no more than 6 decimals.
     return (
         stacked.with_columns(pl.col(m).fill_null(0.0) for m in measures)
         .group_by("dimension", "key", "month", "late")
-        .agg(pl.col(m).sum() for m in measures)
+        .agg(pl.col(m).sum().round(CREDIT_DECIMALS) for m in measures)
         .select(by_group.columns)
     )
 

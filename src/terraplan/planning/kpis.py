@@ -359,8 +359,9 @@ def _prior_covered(sales: pl.LazyFrame, as_of: date) -> pl.Expr:
 
 
 def _ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
-    """numerator / denominator, null where the denominator is null or <= 0."""
-    return pl.when(denominator > 0).then(numerator / denominator).otherwise(None)
+    """numerator / denominator, null where the denominator is null or not above 1e-6 (a
+    float residue of sums that cancel is no base for a rate)."""
+    return pl.when(denominator > 1e-6).then(numerator / denominator).otherwise(None)
 
 
 def _kpi_columns(frame: pl.LazyFrame) -> pl.LazyFrame:

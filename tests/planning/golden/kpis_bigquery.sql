@@ -812,19 +812,23 @@ WITH tp_periods AS (
     dimension,
     key,
     m,
-    SUM(revenue_early) AS revenue_early,
-    SUM(revenue_late) AS revenue_late,
-    SUM(new_customers) AS new_customers,
-    SUM(opps_closed) AS opps_closed,
-    SUM(opps_won) AS opps_won,
-    SUM(won_amount) AS won_amount,
-    SUM(cycle_days) AS cycle_days,
-    SUM(pipeline_delta) AS pipeline_delta,
-    SUM(active_delta) AS active_delta,
-    SUM(leads) AS leads,
-    SUM(leads_converted) AS leads_converted,
-    SUM(leads_won) AS leads_won,
-    SUM(revenue_early) + SUM(revenue_late) AS revenue
+    CASE WHEN ABS(SUM(revenue_early)) < 1e-6 THEN 0.0 ELSE SUM(revenue_early) END AS revenue_early,
+    CASE WHEN ABS(SUM(revenue_late)) < 1e-6 THEN 0.0 ELSE SUM(revenue_late) END AS revenue_late,
+    CASE WHEN ABS(SUM(new_customers)) < 1e-6 THEN 0.0 ELSE SUM(new_customers) END AS new_customers,
+    CASE WHEN ABS(SUM(opps_closed)) < 1e-6 THEN 0.0 ELSE SUM(opps_closed) END AS opps_closed,
+    CASE WHEN ABS(SUM(opps_won)) < 1e-6 THEN 0.0 ELSE SUM(opps_won) END AS opps_won,
+    CASE WHEN ABS(SUM(won_amount)) < 1e-6 THEN 0.0 ELSE SUM(won_amount) END AS won_amount,
+    CASE WHEN ABS(SUM(cycle_days)) < 1e-6 THEN 0.0 ELSE SUM(cycle_days) END AS cycle_days,
+    CASE WHEN ABS(SUM(pipeline_delta)) < 1e-6 THEN 0.0 ELSE SUM(pipeline_delta) END AS pipeline_delta,
+    CASE WHEN ABS(SUM(active_delta)) < 1e-6 THEN 0.0 ELSE SUM(active_delta) END AS active_delta,
+    CASE WHEN ABS(SUM(leads)) < 1e-6 THEN 0.0 ELSE SUM(leads) END AS leads,
+    CASE WHEN ABS(SUM(leads_converted)) < 1e-6 THEN 0.0 ELSE SUM(leads_converted) END AS leads_converted,
+    CASE WHEN ABS(SUM(leads_won)) < 1e-6 THEN 0.0 ELSE SUM(leads_won) END AS leads_won,
+    CASE
+      WHEN ABS(SUM(revenue_early) + SUM(revenue_late)) < 1e-6
+      THEN 0.0
+      ELSE SUM(revenue_early) + SUM(revenue_late)
+    END AS revenue
   FROM tp_gm_rows
   GROUP BY
     dimension,
@@ -1312,37 +1316,37 @@ SELECT
   period_end,
   CAST(revenue AS FLOAT64) AS revenue,
   CAST(revenue_prior_year AS FLOAT64) AS revenue_prior_year,
-  CAST(CASE WHEN revenue_prior_year > 0 THEN revenue / revenue_prior_year END - 1.0 AS FLOAT64) AS revenue_growth,
+  CAST(CASE WHEN revenue_prior_year > 1e-6 THEN revenue / revenue_prior_year END - 1.0 AS FLOAT64) AS revenue_growth,
   CAST(target AS FLOAT64) AS target,
-  CAST(CASE WHEN target > 0 THEN revenue / target END AS FLOAT64) AS attainment,
+  CAST(CASE WHEN target > 1e-6 THEN revenue / target END AS FLOAT64) AS attainment,
   CAST(elapsed_share AS FLOAT64) AS elapsed_share,
   CAST(CASE
-    WHEN elapsed_share > 0
+    WHEN elapsed_share > 1e-6
     THEN (
-      CASE WHEN target > 0 THEN revenue / target END
+      CASE WHEN target > 1e-6 THEN revenue / target END
     ) / elapsed_share
   END AS FLOAT64) AS pace_to_target,
   CAST(open_pipeline AS FLOAT64) AS open_pipeline,
   CAST(CASE
     WHEN (
       target - revenue
-    ) > 0
+    ) > 1e-6
     THEN open_pipeline / (
       target - revenue
     )
   END AS FLOAT64) AS pipeline_coverage,
-  CAST(CASE WHEN opps_closed > 0 THEN opps_won / opps_closed END AS FLOAT64) AS win_rate,
-  CAST(CASE WHEN leads > 0 THEN leads_converted / leads END AS FLOAT64) AS lead_conversion_rate,
-  CAST(CASE WHEN leads > 0 THEN leads_won / leads END AS FLOAT64) AS lead_win_rate,
+  CAST(CASE WHEN opps_closed > 1e-6 THEN opps_won / opps_closed END AS FLOAT64) AS win_rate,
+  CAST(CASE WHEN leads > 1e-6 THEN leads_converted / leads END AS FLOAT64) AS lead_conversion_rate,
+  CAST(CASE WHEN leads > 1e-6 THEN leads_won / leads END AS FLOAT64) AS lead_win_rate,
   CAST(new_customers AS FLOAT64) AS new_customers,
   CAST(acquisition_cost AS FLOAT64) AS acquisition_cost,
-  CAST(CASE WHEN new_customers > 0 THEN acquisition_cost / new_customers END AS FLOAT64) AS customer_acquisition_cost,
-  CAST(CASE WHEN opps_won > 0 THEN won_amount / opps_won END AS FLOAT64) AS average_deal_size,
-  CAST(CASE WHEN opps_won > 0 THEN cycle_days / opps_won END AS FLOAT64) AS sales_cycle_days,
+  CAST(CASE WHEN new_customers > 1e-6 THEN acquisition_cost / new_customers END AS FLOAT64) AS customer_acquisition_cost,
+  CAST(CASE WHEN opps_won > 1e-6 THEN won_amount / opps_won END AS FLOAT64) AS average_deal_size,
+  CAST(CASE WHEN opps_won > 1e-6 THEN cycle_days / opps_won END AS FLOAT64) AS sales_cycle_days,
   CAST(account_count AS FLOAT64) AS account_count,
-  CAST(CASE WHEN account_count > 0 THEN revenue / account_count END AS FLOAT64) AS revenue_per_account,
+  CAST(CASE WHEN account_count > 1e-6 THEN revenue / account_count END AS FLOAT64) AS revenue_per_account,
   CAST(potential AS FLOAT64) AS potential,
-  CAST(CASE WHEN potential > 0 THEN revenue / potential END AS FLOAT64) AS penetration,
+  CAST(CASE WHEN potential > 1e-6 THEN revenue / potential END AS FLOAT64) AS penetration,
   CAST(potential - bought AS FLOAT64) AS whitespace,
   CAST(account_count - active_accounts AS FLOAT64) AS inactive_accounts
 FROM tp_joined
