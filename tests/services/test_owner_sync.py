@@ -269,3 +269,63 @@ def test_files_from_an_older_rule_run_say_so(db: Database) -> None:
     save_rule_text(db, "P", RULES.replace("value: TX", "value: IL"), by="analyst")
     note = stale_run_note(db, "P")
     assert note is not None and "rules (version 2) are not applied yet" in note
+
+
+def test_after_the_crm_is_imported_again_the_file_holds_only_what_changed_since(
+    db: Database, tmp_path: Path
+) -> None:
+    """Year two: the first file was loaded into the CRM and its accounts imported again.
+    The next file holds the owners changed since (it held every change since year one, and
+    named year one's owner as the old one)."""
+    from terraplan.services.imports import import_file
+
+    plan = _seed(db)
+    apply_rules(db, "P")
+    _, first = export_assignments(db, tmp_path / "y1.csv", plan_id="P", salesforce=True)
+    assert first == 6  # West: OLD -> R1
+    crm = tmp_path / "Account.csv"
+    with crm.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Id", "OwnerId"])
+        writer.writerows(sorted(_owners(db).items()))
+    outcome = import_file(db, crm, "accounts")
+    assert (outcome.written, outcome.new, outcome.absent) == (9, 0, 0)
+    _, none = export_assignments(db, tmp_path / "same.csv", plan_id="P", salesforce=True)
+    assert none == 0
+    # Year two: West goes to Rep 3.
+    west = Territory(id="W", name="West", owners=(TerritoryOwner("R3"),))
+    with UnitOfWork(db) as uow:
+        uow.plans.save(replace(plan, territories=(west, *plan.territories[1:])))
+        uow.commit()
+    assert sync_account_owners(db, "P").changed == 6
+    _, second = export_assignments(db, tmp_path / "y2.csv", plan_id="P", salesforce=True)
+    lines = (tmp_path / "y2.csv").read_text(encoding="utf-8").splitlines()
+    assert second == 6 and sorted(lines[1:]) == [f"W{i},R3" for i in range(6)]
+    _, rows = assignment_rows(db, "P")
+    assert {r["account_id"]: r["old_owner_id"] for r in rows}["W0"] == "R1"
+
+
+def test_an_import_that_leaves_stored_accounts_out_says_so(db: Database, tmp_path: Path) -> None:
+    """A full export without the accounts closed since: they are kept, and a note says how
+    many (a partial file, such as a web form's, leaves most out on purpose: no note)."""
+    from terraplan.services.imports import import_file
+
+    _seed(db)
+    full = tmp_path / "Account.csv"
+    kept = ["W0", "W1", "W2", "W3", "W4", "E0", "T0"]
+    with full.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Id", "Name", "BillingState"])
+        writer.writerows([[a, f"Account {a}", "CA"] for a in kept] + [["N1", "New one", "CA"]])
+    outcome = import_file(db, full, "accounts")
+    assert (outcome.written, outcome.new, outcome.absent) == (8, 1, 2)
+    assert outcome.absent_sample == ("W5", "X0")
+    assert outcome.absent_note("accounts") == (
+        "2 stored accounts are not in this file (e.g. W5, X0); they are kept as they were, "
+        "and still count in designs, balance and KPIs"
+    )
+    web = tmp_path / "webform.csv"
+    web.write_text("Id,Name,BillingState\nN2,Web lead,CA\n", encoding="utf-8")
+    partial = import_file(db, web, "accounts")
+    assert (partial.new, partial.absent) == (1, 10)
+    assert partial.absent_note("accounts") is None

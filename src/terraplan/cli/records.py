@@ -12,6 +12,7 @@ from rich.markup import escape
 from terraplan.cli.console import (
     ForceOption,
     OutputFormat,
+    note,
     render_json,
     render_rows,
     stderr,
@@ -185,9 +186,18 @@ def import_command(
     _show_report(outcome.report.to_dict(), fmt)
     if fmt is OutputFormat.TABLE:
         skipped = f"; {outcome.report.rejected} bad rows skipped" if outcome.report.rejected else ""
-        stdout().print(
-            f"[green]Imported[/green] {outcome.written:,} {kind.value.replace('_', ' ')}{skipped}."
+        split = (
+            f" ({outcome.new:,} new, {outcome.written - outcome.new:,} updated)"
+            if outcome.new is not None
+            else ""
         )
+        stdout().print(
+            f"[green]Imported[/green] {outcome.written:,} {kind.value.replace('_', ' ')}"
+            f"{split}{skipped}."
+        )
+    absent = outcome.absent_note(kind.value)
+    if absent:
+        note(absent)
 
 
 def _show_report(report: dict, fmt: OutputFormat, *, refused: bool = False) -> None:  # type: ignore[type-arg]

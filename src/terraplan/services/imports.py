@@ -54,6 +54,26 @@ class ImportOutcome:
     report: ImportReport
     written: int
     on_error: OnError
+    #: Accounts and reps: how many written records are new (None: not counted).
+    new: int | None = None
+    #: Accounts and reps stored before that the file does not hold (a few ids as examples).
+    absent: int = 0
+    absent_sample: tuple[str, ...] = ()
+
+    def absent_note(self, kind: str) -> str | None:
+        """A note when the file looks like a full export (it updates at least half the
+        stored records) yet leaves some out: closed in the CRM, perhaps, but kept here."""
+        if self.new is None or not self.absent:
+            return None
+        updated = self.written - self.new
+        if updated < self.absent:
+            return None  # a partial file (a web form, one region): leaving most out is its point
+        words = kind.replace("_", " ")
+        sample = ", ".join(self.absent_sample)
+        return (
+            f"{self.absent:,} stored {words} are not in this file (e.g. {sample}); they are "
+            "kept as they were, and still count in designs, balance and KPIs"
+        )
 
 
 def import_file(
@@ -115,6 +135,7 @@ def import_file(
     # (the job row), which SQLite would have to wait for until this transaction ends.
     progress(step, 0, frame.height)
     with UnitOfWork(db) as uow:
+        before = uow.records(kind).ids() if kind in COUNTED_KINDS else None
         written = write_rows(uow, kind, frame, report, stored)
         if kind == "reps" and written:
             resolve_into(uow.session.connection(), report)
@@ -132,7 +153,22 @@ def import_file(
         )
         uow.commit()
     progress(step, frame.height, frame.height)
-    return ImportOutcome(report=report, written=written, on_error=on_error)
+    if before is None or not frame.height:
+        return ImportOutcome(report=report, written=written, on_error=on_error)
+    in_file = set(frame["id"].to_list())
+    absent = sorted(before - in_file)
+    return ImportOutcome(
+        report=report,
+        written=written,
+        on_error=on_error,
+        new=len(in_file - before),
+        absent=len(absent),
+        absent_sample=tuple(absent[:3]),
+    )
+
+
+#: Kinds whose imports say how many records are new and which stored ones the file leaves out.
+COUNTED_KINDS = ("accounts", "reps")
 
 
 def _storage_table(frame: pl.DataFrame, columns: list[str]) -> pa.Table:

@@ -125,9 +125,14 @@ def _import(db: Database, parameters: Mapping[str, Any], progress: Progress) -> 
         if parameters.get("uploaded"):  # a file sent to POST /imports/{kind}: ours to remove
             Path(parameters["path"]).unlink(missing_ok=True)
     report = outcome.report
+    absent = outcome.absent_note(parameters["kind"])
+    if absent:
+        warnings.warn(absent, stacklevel=1)  # the job's notes, as the CLI's note
     return {
         "kind": parameters["kind"],
         "written": outcome.written,
+        "new": outcome.new,
+        "absent": outcome.absent,
         "rows_read": report.rows_read,
         "rejected": report.rejected,
     }

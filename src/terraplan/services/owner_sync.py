@@ -125,10 +125,10 @@ def assignment_rows(db: Database, plan_id: str | None = None) -> tuple[str, list
                 details={"kind": "assignments", "plan_id": plan_id},
             )
         assignments = [a for a in uow.assignments.current(plan_id) if a.record_kind == "account"]
-        # The old owner is the one the CRM gave the account (before the first owner change
-        # logged for it), not the owner before the latest run: an activation re-runs rules
-        # that changed owners already, and its own run changes none.
-        before = uow.assignments.owners_before_changes()
+        # The old owner is the one the CRM gave the account in the latest import, not the
+        # owner before the latest run: an activation re-runs rules that changed owners
+        # already, and its own run changes none.
+        before = uow.assignments.crm_owners()
         accounts = uow.assignments.accounts_named()
         reps = {r.id: r.name for r in uow.reps.list()}
     names = {t.id: t.name for t in plan.territories}
@@ -163,8 +163,9 @@ def export_assignments(
 ) -> tuple[str, int]:
     """Write the plan's account assignments to ``path`` (CSV/XLSX/Parquet by suffix).
 
-    With ``salesforce``: the accounts whose owner terraplan changed (even if later changed
-    back), as ``Id,OwnerId`` — the shape Salesforce Data Loader updates Account owners from.
+    With ``salesforce``: the accounts whose owner differs from the one the CRM gave them in
+    the latest import, as ``Id,OwnerId`` — the shape Salesforce Data Loader updates Account
+    owners from.
     Returns ``(plan id, rows written)``.
     """
     import polars as pl
@@ -173,11 +174,12 @@ def export_assignments(
 
     plan_id, rows = assignment_rows(db, plan_id)
     if salesforce:
-        # Every account whose owner terraplan ever changed, with its owner now: a change sent
-        # before and then undone (R2 -> R1 loaded, later back to R2) must be sent again, and
-        # an owner the CRM already has changes nothing there.
+        # Every account whose owner now differs from the one the CRM gave it in the latest
+        # import, or changed since that import (a file loaded, then the change undone: the
+        # CRM may hold the undone owner): what the CRM needs. Once the file is loaded and the
+        # CRM's accounts imported again, the next file holds only what changed since.
         with UnitOfWork(db) as uow:
-            touched = set(uow.assignments.owners_before_changes())
+            touched = uow.assignments.changed_since_crm()
         changed = [
             r
             for r in rows

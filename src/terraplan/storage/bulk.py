@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from itertools import islice
 from typing import Any
 
@@ -113,6 +113,18 @@ def _write_rows(
     connection: Connection, kind: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> int:
     table = record_table(kind)
+    if kind == "accounts" and "owner_id" in columns and "crm_owner_id" not in columns:
+        # Bulk writes of accounts bring the CRM's data (imports, the demo): the owner they
+        # carry is the one the CRM has, what an owner update file is measured against.
+        # (terraplan's own owner changes are SQL updates of owner_id alone.)
+        at = list(columns).index("owner_id")
+        now = datetime.now(UTC).replace(tzinfo=None)
+        # SQLite keeps DateTime as text: the form SQLAlchemy writes, so that it compares
+        seen: Any = (
+            now.strftime("%Y-%m-%d %H:%M:%S.%f") if connection.dialect.name == "sqlite" else now
+        )
+        columns = [*columns, "crm_owner_id", "crm_seen_at"]
+        rows = [(*row, row[at], seen) for row in rows]
     unknown = set(columns) - set(table.c.keys())
     if unknown or "id" not in columns:
         raise InvalidParameterError(

@@ -64,6 +64,11 @@ class AccountRow(Base):
     parent_id: Mapped[str | None] = mapped_column(ID)
     owner_id: Mapped[str | None] = mapped_column(ID, index=True)
     attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: The owner the CRM gave the account in the latest import that carried one (owner_id
+    #: also changes when a plan's owners follow): what an owner update file is measured from.
+    crm_owner_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    #: When that import wrote it (UTC): owner changes logged later are not in the CRM yet.
+    crm_seen_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class LeadRow(Base):

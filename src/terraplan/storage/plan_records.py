@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from terraplan.errors import NotFoundError
@@ -379,12 +379,30 @@ class Assignments:
         )
         return [AssignmentRecord(*row) for row in rows]
 
-    def owners_before_changes(self) -> dict[str, str | None]:
-        """``account id -> owner`` before the first owner change logged for it (by any plan's
-        rule run, activation or owner sync): the owner the CRM gave the account. Accounts with
-        no change logged are left out. (A change already pushed to the CRM stays in: sending
-        an owner the CRM has again is harmless, leaving one out is not.)"""
-        return {account: old for account, old in self._session.execute(first_owner_changes())}
+    def crm_owners(self) -> dict[str, str | None]:
+        """``account id -> owner`` the CRM gave each stored account in the latest import that
+        carried an owner (None: it had none then, or no import carried one)."""
+        rows = self._session.execute(select(AccountRow.id, AccountRow.crm_owner_id))
+        return {account_id: owner for account_id, owner in rows}
+
+    def changed_since_crm(self) -> set[str]:
+        """Accounts with an owner change logged after the import that gave their CRM owner
+        (any change, when no import did): owners the CRM may not have yet, even where the
+        owner is back to the CRM's (a file loaded since, and the change undone)."""
+        query = (
+            select(OwnerChangeRow.record_id)
+            .distinct()
+            .join(AccountRow, AccountRow.id == OwnerChangeRow.record_id)
+            .where(
+                OwnerChangeRow.record_kind == "account",
+                OwnerChangeRow.old_owner_id.is_distinct_from(OwnerChangeRow.new_owner_id),
+                or_(
+                    AccountRow.crm_seen_at.is_(None),
+                    OwnerChangeRow.changed_at > AccountRow.crm_seen_at,
+                ),
+            )
+        )
+        return set(self._session.scalars(query))
 
     def changes(self, plan_id: str, *, run_id: int | None = None) -> list[dict[str, Any]]:
         query = (
