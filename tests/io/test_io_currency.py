@@ -262,6 +262,8 @@ def test_a_rates_file_names_its_reporting_currency(tmp_path: Path) -> None:
         ("EURO,1.1\n", "USD", "'EURO' is not a 3-letter currency code"),
         ("currency,rate\n", "USD", "no rates"),
         ("USD,1.2\nEUR,1.1\n", "USD", "the reporting currency USD has rate 1.2"),
+        # a decimal comma in a comma-separated line read as the rate 1
+        ("EUR,1,08\nUSD,1\n", "USD", "rates.csv:1: 'EUR,1,08' has more than two cells"),
     ],
 )
 def test_bad_rates_files_are_refused(
@@ -413,3 +415,25 @@ def test_amounts_written_with_one_symbol_carry_its_currency(make_file: Any) -> N
     assert [(e.row, e.field, e.reason) for e in missing.report.errors] == [
         (2, "currency", "no exchange rate for USD in rates.csv; add a line USD,rate")
     ]
+
+
+def test_a_symbol_beside_codes_in_one_column_names_its_own_currency(make_file: Any) -> None:
+    """$500 among CHF 1'000.50 cells was stored as 500 CHF (the file's one code)."""
+    text = (
+        "Opportunity ID,Account ID,Created Date,Stage,Amount\n"
+        "006A,001A,2025-01-10,Prospecting,CHF 1'000.50\n"
+        "006B,001A,2025-01-11,Prospecting,$500\n"
+    )
+    refused = _load(make_file(text))
+    [error] = refused.report.file_errors
+    assert error.reason.startswith("amounts in 2 currencies")
+    assert "CHF: 1 row" in error.reason and "USD: 1 row" in error.reason
+    converted = _load(
+        make_file(text), currencies=Currencies.of("USD", {"CHF": 1.1}, source="rates.csv")
+    )
+    assert converted.report.ok, converted.report.summary()
+    assert _amounts(converted) == {"006A": pytest.approx(1100.55), "006B": 500.0}
+    yen = _load(make_file(text.replace("$500", "¥100000")))
+    assert any("names no one currency" in issue.reason for issue in yen.report.issues), (
+        yen.report.summary()
+    )

@@ -190,3 +190,61 @@ def test_long_header_is_cut_in_issues(make_file: Any, tmp_path: Path) -> None:
     report = load_file(path, "accounts", mapping=mapping).report
     (issue,) = report.errors
     assert issue.column is not None and len(issue.column) < 120 and len(str(issue)) < 400
+
+
+def test_typed_numbers_are_never_read_with_a_decimal_comma(tmp_path: Path) -> None:
+    """A typed 2.125 (an XLSX number, a Parquet float or decimal) read as the text "2.125"
+    became 2125 when the file's text numbers showed, or were declared with, a decimal comma."""
+    from decimal import Decimal
+
+    from terraplan.io import iter_records
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["id", "name", "potential", "workload"])
+    sheet.append(["A1", "Acme", "1.200,50", 1.234])
+    sheet.append(["A2", "Bolt", "3.000,75", 2.125])
+    book.save(tmp_path / "mixed.xlsx")
+    mixed = load_file(tmp_path / "mixed.xlsx", "accounts", geocode=False)
+    assert mixed.report.ok, mixed.report.summary()
+    read = {r["id"]: (r["potential"], r["workload"]) for r in iter_records(mixed.frame)}
+    assert read == {"A1": (1200.5, 1.234), "A2": (3000.75, 2.125)}
+    declared = load_file(tmp_path / "mixed.xlsx", "accounts", geocode=False, decimal="comma")
+    assert [r["workload"] for r in iter_records(declared.frame)] == [1.234, 2.125]
+
+    pl.DataFrame(
+        {
+            "id": ["P1", "P2"],
+            "name": ["Acme", "Bolt"],
+            "potential": pl.Series([Decimal("1.234"), Decimal("12.500")], dtype=pl.Decimal(12, 3)),
+            "annual_revenue": [2.125, 3.125],
+            "workload": ["12,5", "7,25"],
+        }
+    ).write_parquet(tmp_path / "typed.parquet")
+    typed = load_file(tmp_path / "typed.parquet", "accounts", geocode=False)
+    assert typed.report.ok, typed.report.summary()
+    values = {
+        r["id"]: (r["potential"], r["annual_revenue"], r["workload"])
+        for r in iter_records(typed.frame)
+    }
+    assert values == {"P1": (1.234, 2.125, 12.5), "P2": (12.5, 3.125, 7.25)}
+
+
+def test_parquet_bytes_and_durations_are_read_or_refused_by_name(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    frame = pl.DataFrame(
+        {
+            "id": ["B1", "B2"],
+            "name": [b"Acme", b"\xffBolt"],
+            "Dur": [timedelta(seconds=90), None],
+        }
+    )
+    frame.write_parquet(tmp_path / "bytes.parquet")
+    error = _refused(tmp_path / "bytes.parquet")
+    assert "row 2, column 'name': binary data that is not UTF-8 text" in error.message
+    frame.with_columns(pl.Series("name", [b"Acme", b"Bolt"])).write_parquet(tmp_path / "ok.parquet")
+    read = load_file(tmp_path / "ok.parquet", "accounts", geocode=False)
+    assert read.report.ok, read.report.summary()
+    assert read.frame["name"].to_list() == ["Acme", "Bolt"]

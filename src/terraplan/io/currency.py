@@ -302,6 +302,15 @@ def read_currencies(rates: str | Path | None = None, reporting: str | None = Non
             continue
         if len(cells) < 2:
             raise _rates_error(path, number, "give currency,rate")
+        if len([c for c in cells if c]) > 2:
+            # EUR,1,08: a decimal comma in a comma-separated line reads as rate 1
+            shown = delimiter.join(cells)
+            raise _rates_error(
+                path,
+                number,
+                f"{short(shown)!r} has more than two cells; write currency,rate with a decimal "
+                "point (EUR,1.08), or separate with ; for a decimal comma (EUR;1,08)",
+            )
         code, value = cells[0], cells[1]
         if delimiter != ",":  # EUR;1,08: a decimal comma
             value = value.replace(",", ".")

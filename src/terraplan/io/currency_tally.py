@@ -87,6 +87,24 @@ class CurrencyTally:
             .str.replace_all(r"\s+", " ")
             .replace_strict(CURRENCY_NAMES, default=written.str.to_uppercase())
         )
+        from terraplan.io.checker import RAW
+
+        if money + RAW in checker.ctx.columns:
+            # A blank currency beside an amount written with a symbol ($500 among CHF 1'000
+            # cells): the symbol says it, not the file's other rows.
+            symbol = pl.col(money + RAW).str.extract(f"([{SYMBOLS}])", 1)
+            names = {s: symbol_currency(s, currencies) for s in SYMBOL_CURRENCIES}
+            named = symbol.replace_strict(names, default=None, return_dtype=pl.String)
+            blank = pl.col("currency").is_null()
+            checker.add(
+                blank & symbol.is_not_null() & named.is_null(),
+                "currency",
+                "the symbol names no one currency (¥: the yen or the yuan); write the code "
+                "(JPY, CNY) or name it with --currency",
+            )
+            checker.ctx = checker.ctx.with_columns(
+                pl.when(blank).then(named).otherwise(pl.col("currency")).alias("currency")
+            )
         valid = code.str.contains(CODE).fill_null(False)
         checker.add(
             pl.col("currency").is_not_null() & ~valid,

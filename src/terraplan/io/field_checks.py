@@ -28,6 +28,10 @@ _PARSE_REASONS = {
 }
 
 
+#: The largest magnitude a number of a record may have (a quadrillion: no sales figure is near).
+LARGEST_NUMBER = 1e15
+
+
 def check_fields(checker: Checker) -> None:
     """Unparsable cells, lower bounds, coordinate pairs and ranges."""
     for spec in checker.spec.fields:
@@ -66,6 +70,13 @@ def check_fields(checker: Checker) -> None:
             checker.add(raw.is_not_null() & pl.col(name).is_null(), name, reason)
         if spec.minimum is not None and spec.type in ("float", "int"):
             checker.add(pl.col(name) < spec.minimum, name, f"must be >= {spec.minimum:g}")
+        if spec.type in ("float", "int"):
+            # 1e308 is a finite float, but sums of it overflow (a design's balance, KPIs)
+            checker.add(
+                pl.col(name).abs() > LARGEST_NUMBER,
+                name,
+                f"larger than {LARGEST_NUMBER:.0e} in absolute value: not a real figure",
+            )
         if spec.type == "date":
             out = (pl.col(name) < DATE_MIN) | (pl.col(name) > DATE_MAX)
             checker.add(out, name, f"date out of range ({DATE_MIN} .. {DATE_MAX})")

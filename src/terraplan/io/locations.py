@@ -255,14 +255,82 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory, stored: Collection
         updates.append(pl.when(known).then(col("__state__")).otherwise(col("state")).alias("state"))
         updates.append(pl.when(known).then(pl.lit("US")).otherwise(col("country")).alias("country"))
     if kind == "accounts":
+        # A county code that lost its leading zero in a spreadsheet (6075: San Francisco) is
+        # padded; a known ZIP's county wins over a typed one, as its state does, so that
+        # accounts, routed leads and designs agree on the county.
+        typed_fips = col("county_fips").cast(pl.String).str.strip_chars()
+        typed_fips = (
+            pl.when(typed_fips.str.contains(r"^\d{4}$"))
+            .then(typed_fips.str.zfill(5))
+            .otherwise(typed_fips)
+        )
+        zip_county = known & col("__fips__").is_not_null()
+        checker.add(
+            (zip_county & typed_fips.is_not_null() & (typed_fips != col("__fips__"))).fill_null(
+                False
+            ),
+            "county_fips",
+            pl.concat_str(
+                pl.lit("contradicts ZIP "),
+                col("__zip__"),
+                pl.lit(" (in county "),
+                col("__fips__"),
+                pl.lit("): the ZIP wins"),
+            ),
+            severity="warning",
+        )
         updates.append(
-            pl.when(known & col("county_fips").is_null())
-            .then(col("__fips__"))
-            .otherwise(col("county_fips"))
-            .alias("county_fips")
+            pl.when(zip_county).then(col("__fips__")).otherwise(typed_fips).alias("county_fips")
+        )
+    # Coordinates the file gives are kept; far from their ZIP (a typo, latitude and longitude
+    # swapped, 0,0 for "unknown") they are said to be, once per row.
+    far = _km_apart(col(lat), col(lon), col("__lat__"), col("__lon__")) > FAR_FROM_ZIP_KM
+    checker.add(
+        (known & ~fill & col(lat).is_not_null() & col(lon).is_not_null() & far).fill_null(False),
+        lat,
+        pl.concat_str(
+            pl.lit("coordinates "),
+            _km_apart(col(lat), col(lon), col("__lat__"), col("__lon__"))
+            .round(0)
+            .cast(pl.Int64)
+            .cast(pl.String),
+            pl.lit(" km from ZIP "),
+            col("__zip__"),
+            pl.lit(": kept (latitude and longitude swapped, or 0,0 for unknown?)"),
+        ),
+        severity="warning",
+    )
+    if kind != "reps":
+        inside = col(lat).is_between(13.0, 72.0) & (
+            col(lon).is_between(-180.0, -64.0) | col(lon).is_between(144.0, 180.0)
+        )
+        checker.add(
+            (us & ~known & has_coords & ~inside & _on_earth(col(lat), col(lon))).fill_null(False),
+            lat,
+            "coordinates outside the United States for a US row: kept (latitude and "
+            "longitude swapped, or 0,0 for unknown?)",
+            severity="warning",
         )
     checker.ctx = checker.ctx.with_columns(updates).drop(_ZIP_COLUMNS)
     _homeless_reps(checker, lat, lon, stored)
+
+
+#: Given coordinates this far from their ZIP's centre are said to be (no US ZIP is this wide).
+FAR_FROM_ZIP_KM = 150.0
+
+
+def _on_earth(lat: pl.Expr, lon: pl.Expr) -> pl.Expr:
+    """Coordinates in range (those out of range are errors of their own)."""
+    return lat.is_between(-90.0, 90.0) & lon.is_between(-180.0, 180.0)
+
+
+def _km_apart(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
+    """Great-circle distance in km between two points in degrees (haversine)."""
+    radians = 3.141592653589793 / 180.0
+    dlat = (lat2 - lat1) * radians / 2.0
+    dlon = (lon2 - lon1) * radians / 2.0
+    a = dlat.sin().pow(2) + (lat1 * radians).cos() * (lat2 * radians).cos() * dlon.sin().pow(2)
+    return 2.0 * 6371.0 * a.sqrt().clip(upper_bound=1.0).arcsin()
 
 
 def _homeless_reps(checker: Checker, lat: str, lon: str, stored: Collection[str]) -> None:

@@ -15,7 +15,8 @@ Row numbers (``SourceTable.frame["__row__"]``) are what a user sees in the file:
 CSV files: the delimiter is sniffed among ``, ; TAB |``; the encoding is UTF-8 (with or
 without a byte-order mark), else Windows-1252 (Windows Excel "CSV": ``€``, curly quotes;
 Latin-1 where a byte is undefined in Windows-1252) unless the caller names one. Blank lines
-are skipped. A record with more fields than the header loses the extra fields.
+are skipped. A record with more non-empty fields than the header (an unquoted comma inside a
+value) is refused naming its line; empty extra fields (a trailing delimiter) are dropped.
 
 Headers (CSV, XLSX) are stripped; an empty one is named by its position (``column_3``); a
 header repeating an earlier one is ignored with a warning naming it and both positions
@@ -37,6 +38,7 @@ import csv
 import io
 import logging
 import math
+import re
 import zipfile
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
@@ -311,13 +313,12 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pl.DataFrame, dict[str,
             has_header=False,  # the header as written: polars renames repeated ones
             infer_schema=False,
             quote_char='"',
-            truncate_ragged_lines=True,
             raise_if_empty=False,
         )
     except Exception as exc:  # polars raises several types for malformed CSV
-        raise _fail(
-            path, f"not a readable CSV file ({type(exc).__name__}: {short(str(exc), 200)})"
-        ) from None
+        # A record longer than the header, a stray quote: read again record by record, to
+        # name the line (or read what polars could not, as a quote inside a value).
+        frame = _read_csv_records(path, data, delimiter, offset, exc)
     names, kept, warnings = unique_headers(list(frame.row(0)) if frame.height else [])
     frame = frame.slice(1).select(
         pl.col(frame.columns[i]).alias(name) for i, name in zip(kept, names, strict=True)
@@ -338,6 +339,53 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pl.DataFrame, dict[str,
     if data_columns:  # blank lines come back as all-null records
         frame = frame.filter(~pl.all_horizontal(pl.col(data_columns).is_null()))
     return frame, {"delimiter": delimiter, "encoding": used}, warnings
+
+
+def _read_csv_records(
+    path: Path, data: bytes, delimiter: str, offset: int, cause: Exception
+) -> pl.DataFrame:
+    """The CSV ``data`` read by Python's csv module, as ``pl.read_csv(has_header=False)``
+    reads it: every record a row of text columns ``column_1``.... A record with more
+    non-empty fields than the header (an unquoted delimiter inside a value: ``Acme, Inc.``)
+    or an unclosed quote is refused naming its line."""
+    text = data.decode("utf-8")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[list[str]] = []
+    width = 0
+    try:
+        for record in reader:
+            if not records:
+                width = len(record)
+            elif len(record) > width and any(cell.strip() for cell in record[width:]):
+                line = reader.line_num + offset
+                raise DataError(
+                    f"{path}: line {line} has {len(record)} fields where the header has "
+                    f"{width} (a {_shown_delimiter(delimiter)} inside a value that is not "
+                    'quoted? write it "Acme, Inc.")',
+                    details={"file": str(path), "row": line, "reason": "too many fields"},
+                )
+            records.append(record[:width] + [""] * (width - len(record)))
+    except csv.Error as exc:
+        line = reader.line_num + offset
+        raise DataError(
+            f"{path}: line {line}: {exc} (an unclosed or stray quote?)",
+            details={"file": str(path), "row": line, "reason": str(exc)},
+        ) from None
+    if not records:
+        raise _fail(
+            path, f"not a readable CSV file ({type(cause).__name__}: {short(str(cause), 200)})"
+        )
+    columns = [f"column_{i + 1}" for i in range(width)]
+    return pl.DataFrame(
+        {
+            name: pl.Series(name, [r[i] or None for r in records], dtype=pl.String)
+            for i, name in enumerate(columns)
+        }
+    )
+
+
+def _shown_delimiter(delimiter: str) -> str:
+    return {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}.get(delimiter, repr(delimiter))
 
 
 # --- XLSX ------------------------------------------------------------------------------
@@ -374,8 +422,9 @@ def _read_xlsx(
     rows: Generator[tuple[Any, ...], None, None] | None = None
     try:
         names = book.sheetnames
-        if sheet is None:
-            name = names[0]
+        if sheet is None:  # the first sheet a user sees (a hidden lookup sheet is not it)
+            visible = [n for n in names if getattr(book[n], "sheet_state", "visible") == "visible"]
+            name = (visible or names)[0]
         elif isinstance(sheet, int):
             if not 0 <= sheet < len(names):
                 raise _fail(path, f"no sheet number {sheet} (the workbook has {len(names)})")
@@ -385,6 +434,15 @@ def _read_xlsx(
         else:
             raise _fail(
                 path, f"no sheet named {short(sheet)!r} (sheets: {short(', '.join(names))})"
+            )
+        uncomputed = _uncomputed_formulas(path, getattr(book[name], "_worksheet_path", None))
+        if uncomputed:
+            shown = ", ".join(uncomputed[:3])
+            raise _fail(
+                path,
+                f"sheet {short(name)!r}: formula cells without a computed value (e.g. {shown}) "
+                "would read as empty; open the file in Excel or LibreOffice, save it, and "
+                "import it again",
             )
         rows = book[name].iter_rows(min_row=1, values_only=True)
         try:
@@ -430,6 +488,31 @@ def _read_xlsx(
     return pl.DataFrame(data), fractional, warnings
 
 
+_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"(?:\s[^>]*)?(?<!/)>(.*?)</c>', re.DOTALL)
+#: A cached value (``<v></v>`` is one: a formula whose result is "" in Excel's files); none
+#: or ``<v />`` is what a writer that does not calculate leaves.
+_VALUE = re.compile(rb"<v(?:\s[^>]*)?(?<!/)>")
+
+
+def _uncomputed_formulas(path: Path, sheet_path: str | None) -> list[str]:
+    """The cells of the sheet holding a formula with no cached value (files written by
+    scripts, which do not calculate): openpyxl reads them as empty."""
+    if sheet_path is None:
+        return []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            data = archive.read(sheet_path.lstrip("/"))
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return []
+    if b"<f" not in data:
+        return []
+    return [
+        ref.decode()
+        for ref, content in _CELL.findall(data)
+        if b"<f" in content and not _VALUE.search(content)
+    ]
+
+
 # --- Parquet ---------------------------------------------------------------------------
 
 
@@ -446,10 +529,27 @@ def _read_parquet(path: Path) -> tuple[pl.DataFrame, dict[str, list[int]]]:
             path, f"not a readable Parquet file ({type(exc).__name__}: {short(str(exc), 200)})"
         ) from None
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(ROW))
-    return cells_as_text(frame)
+    return cells_as_text(frame, path)
 
 
-def cells_as_text(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, list[int]]]:
+def _utf8_column(frame: pl.DataFrame, name: str, source: str | Path) -> pl.Series:
+    """A binary column as text, when every cell is UTF-8; else refused naming the row."""
+    texts: list[str | None] = []
+    for row, value in zip(frame[ROW], frame[name], strict=True):
+        try:
+            texts.append(None if value is None else bytes(value).decode("utf-8"))
+        except UnicodeDecodeError:
+            raise _fail(
+                source,
+                f"row {row}, column {short(name)!r}: binary data that is not UTF-8 text "
+                "(write it as a text column)",
+            ) from None
+    return pl.Series(name, texts, dtype=pl.String)
+
+
+def cells_as_text(
+    frame: pl.DataFrame, source: str | Path = "the table"
+) -> tuple[pl.DataFrame, dict[str, list[int]]]:
     """Every column of a typed ``frame`` (with its ``__row__`` column) as text cells.
 
     Whole floats read as their digits (``1234.0`` -> ``"1234"``); lists are joined with
@@ -459,10 +559,13 @@ def cells_as_text(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, list[int
     """
     casts = []
     fractional: dict[str, list[int]] = {}
-    for name, dtype in frame.schema.items():
-        if dtype == pl.String or name == ROW:
+    for name, stored in frame.schema.items():
+        if stored == pl.String or name == ROW:
             continue
         column = pl.col(name)
+        dtype = stored
+        if isinstance(stored, pl.Decimal):  # 12.500 is the number 12.5, as a float column
+            column, dtype = column.cast(pl.Float64), pl.Float64()
         if isinstance(dtype, pl.List | pl.Array):
             casts.append(column.cast(pl.List(pl.String)).list.join(";").alias(name))
         elif isinstance(dtype, pl.Struct):
@@ -486,6 +589,10 @@ def cells_as_text(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, list[int
             rows = frame.filter(column.is_not_null() & ~whole)[ROW]
             if rows.len():
                 fractional[name] = rows.to_list()
+        elif isinstance(dtype, pl.Binary):  # text in bytes: UTF-8, else refused by name
+            casts.append(pl.lit(_utf8_column(frame, name, source)).alias(name))
+        elif isinstance(dtype, pl.Duration):  # ISO 8601: PT1M30S
+            casts.append(column.dt.to_string().alias(name))
         else:
             casts.append(column.cast(pl.String).alias(name))
     return frame.with_columns(casts), fractional

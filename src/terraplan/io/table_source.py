@@ -142,7 +142,7 @@ def iter_source_tables(
     def table_of(label: str, frame: pl.DataFrame, fmt: str) -> SourceTable:
         if frame.width - 1 > MAX_COLUMNS:
             raise _fail(label, f"{frame.width - 1:,} columns; the limit is {MAX_COLUMNS:,}")
-        frame, fractional = cells_as_text(frame)
+        frame, fractional = cells_as_text(frame, label)
         headers = [c for c in frame.columns if c != ROW]
         key = label + "\x00" + "\x00".join(headers)
         if key not in columns:

@@ -40,7 +40,22 @@ def typed_columns(
     money = MONEY_FIELDS.get(spec.kind, "amount")
     if "currency" in fields and fields["currency"] == fields.get(money):
         text = split_codes(text, money)
-    decimal = _decimal_mode(table, spec, text)
+    # Cells that were typed numbers (XLSX numbers, Parquet floats) with a fraction read as
+    # "2.125" whatever the file's text numbers use: they show no decimal separator and are
+    # always read with a point (a decimal comma would make 2.125 into 2125).
+    typed = {
+        column: rows
+        for column, source in (
+            *fields.items(),
+            *((f"attributes.{n}", c) for n, c in table.columns.attributes.items()),
+        )
+        if (rows := table.fractional.get(source))
+    }
+    shown_text = text.with_columns(
+        pl.when(pl.col(ROW).is_in(rows)).then(None).otherwise(pl.col(column)).alias(column)
+        for column, rows in typed.items()
+    )
+    decimal = _decimal_mode(table, spec, shown_text)
     report.details["decimal"] = decimal or "unknown"
     declared = table.decimal is not None
     year_limit = parsing.two_digit_year_limit()
@@ -62,11 +77,11 @@ def typed_columns(
             continue
         mode = decimal
         if not declared and spec_field.type in ("float", "int"):
-            mode = parsing.detect_decimal([text[name]]) or decimal
+            mode = parsing.detect_decimal([shown_text[name]]) or decimal
             if (
                 mode == "comma"
                 and _comma_separated(table)
-                and parsing.any_thousands_comma([text[name]])
+                and parsing.any_thousands_comma([shown_text[name]])
             ):
                 mode = None  # "12,34" beside "$10,000" in a comma-separated file: ask
         if spec_field.type == "date":
@@ -104,6 +119,12 @@ def typed_columns(
                 guessed.setdefault(column_guess, []).append(short(fields[name]))
         else:
             parsed = _parser(spec_field, mode)(pl.col(name))
+            if spec_field.type in ("float", "int") and name in typed:
+                parsed = (
+                    pl.when(pl.col(ROW).is_in(typed[name]))
+                    .then(_parser(spec_field, "point")(pl.col(name)))
+                    .otherwise(parsed)
+                )
         if spec_field.type not in ("str", "list"):
             exprs.append(pl.col(name).alias(name + RAW))
         if spec_field.default is not None:
@@ -125,9 +146,13 @@ def typed_columns(
                 )
                 continue
             exprs.append(pl.col(column).alias(column + RAW))
-            shown = None if declared else parsing.detect_decimal([text[column]])
+            shown = None if declared else parsing.detect_decimal([shown_text[column]])
             mode = shown or decimal or "point"
-            exprs.append(parsing.parse_float(pl.col(column), mode).alias(column))
+            value = parsing.parse_float(pl.col(column), mode)
+            if column in typed:
+                point = parsing.parse_float(pl.col(column), "point")
+                value = pl.when(pl.col(ROW).is_in(typed[column])).then(point).otherwise(value)
+            exprs.append(value.alias(column))
             attribute_types[name] = pl.Float64()
         else:
             dtype = parsing.text_type(text[column])
