@@ -248,3 +248,74 @@ def test_parquet_bytes_and_durations_are_read_or_refused_by_name(tmp_path: Path)
     read = load_file(tmp_path / "ok.parquet", "accounts", geocode=False)
     assert read.report.ok, read.report.summary()
     assert read.frame["name"].to_list() == ["Acme", "Bolt"]
+
+
+def test_a_record_longer_than_its_header_or_a_stray_quote_names_its_line(tmp_path: Path) -> None:
+    """An unquoted "Acme, Inc." stored the name "Acme" and the industry "Inc." and dropped the
+    real industry; a quote inside a value refused the file with a parser's message."""
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("id,name,industry\nA1,Acme, Inc.,Retail\n", encoding="utf-8")
+    error = _refused(ragged)
+    assert "line 2 has 4 fields where the header has 3" in error.message
+    trailing = tmp_path / "trailing.csv"
+    trailing.write_text("id,name,industry\nA1,Acme,Retail,\nA2,Bolt,Oil,\n", encoding="utf-8")
+    read = load_file(trailing, "accounts", geocode=False)
+    assert read.frame["industry"].to_list() == ["Retail", "Oil"]
+    stray = tmp_path / "stray.csv"
+    stray.write_text('id,name\nA1,The 12" Pipe Co\nA2,Bolt\n', encoding="utf-8")
+    assert load_file(stray, "accounts", geocode=False).frame["name"].to_list() == [
+        'The 12" Pipe Co',
+        "Bolt",
+    ]
+    unclosed = tmp_path / "unclosed.csv"
+    unclosed.write_text('id,name\nA1,"Acme\nA2,Bolt\n', encoding="utf-8")
+    assert "line 3: unexpected end of data" in _refused(unclosed).message
+
+
+def test_formulas_without_a_value_are_refused_and_hidden_sheets_skipped(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    lookup = book.active
+    assert lookup is not None
+    lookup.title = "Lookup"
+    lookup.append(["id", "name"])
+    lookup.append(["L1", "not an account"])
+    lookup.sheet_state = "hidden"
+    accounts = book.create_sheet("Accounts")
+    accounts.append(["id", "name", "potential"])
+    accounts.append(["A1", "Acme", 1000])
+    book.save(tmp_path / "hidden.xlsx")
+    read = load_file(tmp_path / "hidden.xlsx", "accounts", geocode=False)
+    assert read.frame["id"].to_list() == ["A1"]
+    accounts.append(["A2", "Bolt", "=10*100"])  # openpyxl stores no computed value
+    book.save(tmp_path / "formula.xlsx")
+    error = _refused(tmp_path / "formula.xlsx")
+    assert "sheet 'Accounts': formula cells without a computed value (e.g. C3)" in error.message
+
+
+def test_location_fields_that_contradict_the_zip(tmp_path: Path) -> None:
+    """A county code typed as 6075 (San Francisco, its zero lost) beside a Boston ZIP was
+    stored as "6075"; coordinates in Los Angeles or swapped were kept without a word."""
+    from terraplan.io import iter_records
+
+    path = tmp_path / "geo.csv"
+    path.write_text(
+        "id,name,postal_code,latitude,longitude,county_fips,potential\n"
+        "G1,Fips,02134,,,6075,1\n"
+        "G2,Far,02134,34.05,-118.24,,1\n"
+        "G3,Swapped,,,,,1\n"
+        "G4,Huge,02134,,,,1e308\n",
+        encoding="utf-8",
+    )
+    text = path.read_text(encoding="utf-8").replace("G3,Swapped,,,,", "G3,Swapped,,-71.06,42.36,")
+    path.write_text(text, encoding="utf-8")
+    result = load_file(path, "accounts")
+    issues = {(i.row, i.field, i.severity): i.reason for i in result.report.issues}
+    assert (
+        issues[(2, "county_fips", "warning")]
+        == "contradicts ZIP 02134 (in county 25025): the ZIP wins"
+    )
+    assert issues[(3, "latitude", "warning")].startswith("coordinates 4164 km from ZIP 02134")
+    assert issues[(4, "latitude", "warning")].startswith("coordinates outside the United States")
+    assert issues[(5, "potential", "error")].startswith("larger than 1e+15")
+    counties = {r["id"]: r["county_fips"] for r in iter_records(result.frame)}
+    assert counties["G1"] == "25025"
