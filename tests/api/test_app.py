@@ -35,6 +35,17 @@ def test_health_reports_database_and_schema(client: TestClient, db: Database) ->
     assert body["status"] == "ok"
     assert body["database"] == db.dialect
     assert body["schema_revision"] is not None
+    assert body["schema_expected"] == body["schema_revision"]
+
+
+def test_health_says_when_the_schema_is_not_the_codes(client: TestClient, db: Database) -> None:
+    """The database downgraded (or migrated by a newer version) under a running server: it
+    said "ok" while imports failed on a missing column."""
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0010'")
+    body = client.get("/health").json()
+    assert (body["status"], body["schema_revision"]) == ("schema_mismatch", "0010")
+    assert body["schema_expected"] != "0010"
 
 
 def test_error_body_shape_is_pinned(client: TestClient) -> None:

@@ -115,3 +115,34 @@ def test_two_workers_never_claim_the_same_job(db: Database) -> None:
     together = claimed["a"] + claimed["b"]
     assert sorted(together) == sorted(ids)
     assert len(set(together)) == len(together)
+
+
+def test_a_job_that_reports_no_progress_for_long_is_not_taken_for_dead(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An exact solve reports no progress: the other process failed it as "worker lost" after
+    the stale time while it went on, and then saved its plan. The heartbeat now has a thread
+    of its own."""
+    import time
+
+    from terraplan.services import jobs as jobs_module
+
+    def quiet(db: Database, parameters: object, progress: object) -> dict[str, object]:
+        time.sleep(2.0)  # no progress reported
+        return {"done": True}
+
+    monkeypatch.setitem(jobs_module.JOB_KINDS, "rules_apply", quiet)
+    job = submit_job(db, "rules_apply", {"plan_id": "P1"})
+    stale = timedelta(seconds=0.8)
+    worker = JobWorker(db, stale_after=stale)
+    runner = threading.Thread(target=worker.run_once)
+    runner.start()
+    failed = 0
+    for _ in range(8):  # the other process's polls while it runs
+        time.sleep(0.25)
+        with db.engine.begin() as connection:
+            failed += fail_orphaned_jobs(connection, stale_after=stale)
+    runner.join(30)
+    finished = get_job(db, job.id)
+    assert failed == 0
+    assert (finished.status, finished.result) == ("succeeded", {"done": True})

@@ -95,8 +95,9 @@ def test_two_scopes_active_at_once(db: Database) -> None:
     assert active_plan(db).id == "P1"
     assert active_plan(db, "Enterprise").id == "E1"
 
-    # A plan of one part of the market may leave the other accounts to the other plans.
-    created = create_plan(db, "LA only", [{"id": "LA", "name": "Los Angeles"}], scope="LA")
+    # A plan of one part of the market (here a state: California) may leave the other
+    # accounts to the other plans.
+    created = create_plan(db, "LA only", [{"id": "LA", "name": "Los Angeles"}], scope="CA")
     edit_plan(db, created.id, {"op": "move_units", "units": ["06037"], "to": "LA"})
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(created.id)
@@ -104,8 +105,8 @@ def test_two_scopes_active_at_once(db: Database) -> None:
     save_rules(db, created.id, rules_for_design(plan, units))  # LA's accounts only
     _approve(db, created.id)
     activated = activate_plan(db, created.id, effective_from=date(2026, 1, 1))
-    assert (activated.scope, activated.status) == ("LA", PlanStatus.ACTIVE)
-    assert route_record(db, LA_LEAD, scope="LA").result.territory_id == "LA"
+    assert (activated.scope, activated.status) == ("CA", PlanStatus.ACTIVE)
+    assert route_record(db, LA_LEAD, scope="CA").result.territory_id == "LA"
     assert route_record(db, LA_LEAD).plan_id == "P1"
 
 
@@ -234,3 +235,26 @@ def test_a_scope_must_name_a_part_of_the_market(db: Database) -> None:
     # Known scopes are kept as the data spells them; "" is the whole market.
     assert copy_plan(db, "P1", new_id="W1", scope="west").scope == "West"
     assert copy_plan(db, "W1", new_id="A1", scope="").scope is None
+
+
+def test_a_scoped_plan_places_only_the_accounts_of_its_scope(db: Database) -> None:
+    """A plan scoped to a state took every account its rules matched, in other states too
+    (a scope was only a label): the whole-market plan and it then both owned them."""
+    seed_region_plan(db, n_accounts=200, seed=3)
+    _approve(db, "P1")
+    activate_plan(db, "P1", effective_from=date(2026, 1, 1))
+    with UnitOfWork(db) as uow:
+        before = {a.id: (a.state, a.owner_id) for a in uow.accounts.list()}
+    copy = copy_plan(db, "P1", new_id="C1", scope="CA")  # the whole market's rules
+    rep = next(owner for state, owner in before.values() if state != "CA" and owner)
+    for territory in copy.territories:
+        edit_plan(db, "C1", {"op": "set_owners", "territory": territory.id, "reps": [rep]})
+    _approve(db, "C1")
+    activate_plan(db, "C1", effective_from=date(2026, 2, 1))
+    with UnitOfWork(db) as uow:
+        after = {a.id: a.owner_id for a in uow.accounts.list()}
+    california = [a for a, (state, _) in before.items() if state == "CA"]
+    elsewhere = [a for a, (state, _) in before.items() if state != "CA"]
+    assert california and elsewhere
+    assert all(after[a] == rep for a in california)
+    assert all(after[a] == before[a][1] for a in elsewhere)

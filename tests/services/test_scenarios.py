@@ -606,7 +606,9 @@ def test_the_crm_owner_survives_a_run_through_a_territory_with_no_rep(
     edit_plan(db, "P1", {"op": "set_owners", "territory": "T-R1", "reps": [rep]})
     apply_rules(db, "P1")
     with UnitOfWork(db) as uow:
-        before = uow.assignments.owners_before_changes()
+        from terraplan.storage.plan_records import first_owner_changes
+
+        before = {a: old for a, old in uow.session.execute(first_owner_changes())}
         now = {a.id: a.owner_id for a in uow.accounts.list()}
     moved = [a for a in now if now[a] == rep and crm[a] != rep]
     assert moved and all(before[a] == crm[a] for a in moved)
@@ -655,3 +657,85 @@ def test_compare_sets_targets_of_the_same_periods_side_by_side(
         f"the plans set targets for different periods (P1: 2026; {copy.id}: 2027)" in n
         for n in apart.notes
     )
+
+
+def test_of_two_decisions_on_a_change_request_one_wins_and_the_plan_follows_it(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """An accept and a reject at the same moment left the request "rejected" with its edit
+    applied. Now the request is claimed first: while one planner's accept applies the edit,
+    the other's reject is refused naming the decision, and a refused edit reopens it."""
+    from terraplan.services.feedback import add_comment, resolve_change_request
+
+    db, county_territory = regions
+    copy = copy_plan(db, "P1", name="What if")
+    county, old = next(iter(county_territory.items()))
+    new = next(t.id for t in copy.territories if t.id != old)
+    request = add_comment(
+        db,
+        copy.id,
+        "move it",
+        author="morgan",
+        proposed_edit={"op": "move_units", "units": [county], "to": new},
+    )
+    # The other planner's accept is under way: the request is held.
+    with UnitOfWork(db) as uow:
+        uow.comments.claim(request.id, "accepting", by="ana", note=None)
+        uow.commit()
+    with pytest.raises(ConflictError, match=r"it is being accepted by ana"):
+        resolve_change_request(db, request.id, accept=False, by="ben")
+    with UnitOfWork(db) as uow:  # ana's edit failed: given back
+        uow.comments.claim(request.id, "open", was="accepting", by=None, note=None)
+        uow.commit()
+    version = copy.version
+    accepted = resolve_change_request(db, request.id, accept=True, by="ben", note="fine")
+    assert (accepted.status, accepted.resolved_by) == ("accepted", "ben")
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(copy.id)
+    assert plan.version > version
+    assert {e.record_id: e.territory_id for e in plan.alignment}[county] == new
+    with pytest.raises(ConflictError, match=r"it is accepted by ben"):
+        resolve_change_request(db, request.id, accept=False, by="ana")
+    # An edit that cannot apply gives the request back, open.
+    bad = add_comment(
+        db,
+        copy.id,
+        "to nowhere",
+        author="morgan",
+        proposed_edit={"op": "move_units", "units": [county], "to": "NO-SUCH"},
+    )
+    with pytest.raises(NotFoundError):
+        resolve_change_request(db, bad.id, accept=True, by="ben")
+    with UnitOfWork(db) as uow:
+        assert uow.comments.get(bad.id).status == "open"
+
+
+def test_plans_created_at_the_same_moment_each_get_an_id(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """Two copies with generated ids from two processes at once: one was refused with a
+    database error (both had picked the same next id)."""
+    import threading
+
+    db, _ = regions
+    barrier = threading.Barrier(4)
+    made: list[str] = []
+    errors: list[BaseException] = []
+
+    def copy() -> None:
+        barrier.wait()
+        try:
+            made.append(copy_plan(db, "P1", name="at once").id)
+        except BaseException as exc:  # collected, asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=copy) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert len(made) == 4 and len(set(made)) == 4
+    with UnitOfWork(db) as uow:
+        for plan_id in made:
+            assert uow.rule_sets.latest(plan_id).plan_id == plan_id

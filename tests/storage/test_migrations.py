@@ -33,3 +33,58 @@ def test_sqlite_connections_enforce_foreign_keys_and_use_wal(tmp_path) -> None:
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
     finally:
         db.dispose()
+
+
+def test_a_database_newer_than_the_code_is_refused_by_name(database_url: str) -> None:
+    """A colleague's newer terraplan migrated the team database: every command said
+    "unexpected CommandError: Can't locate revision" and exited as a bug."""
+    import pytest
+
+    from terraplan.errors import StorageError
+
+    db = Database(database_url)
+    try:
+        migrate.ensure_schema(db)
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+        with pytest.raises(StorageError) as caught:
+            migrate.ensure_schema(db)
+        head = migrate.head_revision()
+        assert caught.value.message == (
+            f"the database schema is at revision 9999, newer than this terraplan's ({head}): "
+            "another, newer terraplan migrated it; upgrade terraplan to use it"
+        )
+        assert migrate.schema_status(db) == ("9999", head)
+    finally:
+        db.dispose()
+
+
+def test_servers_starting_together_on_a_new_database_all_come_up(postgres_url: str) -> None:
+    """Two servers starting at once on an empty PostgreSQL database (a team's deployment):
+    one exited with a duplicate-key error creating alembic_version. Migrations now take an
+    advisory lock, and the second finds the schema up to date."""
+    import threading
+
+    databases = [Database(postgres_url) for _ in range(3)]
+    barrier = threading.Barrier(len(databases))
+    errors: list[BaseException] = []
+
+    def start(db: Database) -> None:
+        barrier.wait()
+        try:
+            migrate.ensure_schema(db)
+        except BaseException as exc:  # collected, asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(db,)) for db in databases]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert errors == []
+        assert migrate.current_revision(databases[0]) == migrate.head_revision()
+        assert migrate.schema_drift(databases[0]) == []
+    finally:
+        for db in databases:
+            db.dispose()

@@ -30,7 +30,7 @@ from terraplan.services.locations import zip_locator
 from terraplan.services.monitoring import MonitoringCache
 from terraplan.services.ownership import prepare_routing
 from terraplan.storage.database import Database
-from terraplan.storage.migrate import is_up_to_date, upgrade
+from terraplan.storage.migrate import ensure_schema
 
 #: Worker threads for the routes (plain ``def``) per process: see ``lifespan``.
 API_THREADS = 16
@@ -51,8 +51,7 @@ def create_app(settings: Settings | None = None, *, server_process: bool = False
         # which the engine's pool (storage.database.POOL) has room for.
         anyio.to_thread.current_default_thread_limiter().total_tokens = API_THREADS
         database = Database(settings.database_url)
-        if not is_up_to_date(database):
-            upgrade(database)
+        ensure_schema(database)
         # Each worker thread's first request would otherwise open its connections itself.
         database.open_connections(settings.api_open_connections)
         app.state.database = database

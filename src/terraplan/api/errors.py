@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -42,6 +43,13 @@ HTTP_STATUS: Mapping[type[TerraplanError], int] = {
     StorageError: 503,
     TerraplanError: 500,
 }
+
+
+#: The answer to a write the database refused because another was saved at the same moment.
+CONCURRENT_WRITE = (
+    "conflict",
+    "someone else saved a change at the same moment; reload and try again",
+)
 
 
 def status_for(exc: TerraplanError) -> int:
@@ -87,6 +95,12 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=503,
             headers={"Retry-After": "1"},
         )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+        # Two writers at the same moment (the same new id, the next version of a rule set):
+        # the database kept one; the other is told, in the one shape.
+        return JSONResponse(error_body(*CONCURRENT_WRITE), status_code=409)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

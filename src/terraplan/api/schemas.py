@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
 
@@ -115,7 +115,8 @@ class PlanPublic(BaseModel):
 
 
 class HealthPublic(BaseModel):
-    status: str
+    status: str = Field(description='"ok", or "schema_mismatch" (see schema_expected)')
     version: str
     database: str
     schema_revision: str | None
+    schema_expected: str = Field(description="The schema revision this server's code expects")

@@ -23,11 +23,11 @@ class AppContext:
         """The database of the settings; its schema is brought up to date unless told not to."""
         if self._db is None:
             from terraplan.storage.database import Database
-            from terraplan.storage.migrate import is_up_to_date, upgrade
+            from terraplan.storage.migrate import ensure_schema
 
             self._db = Database(self.settings.database_url)
-            if migrate and not is_up_to_date(self._db):
-                upgrade(self._db)
+            if migrate:
+                ensure_schema(self._db)
         return self._db
 
     def fiscal(self, start_month: int | None = None) -> FiscalCalendar:

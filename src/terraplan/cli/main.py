@@ -15,7 +15,13 @@ from rich.markup import escape
 from terraplan import __version__
 from terraplan.cli.console import NoteHandler, reset_notes, show_warning, stderr
 from terraplan.cli.context import AppContext
-from terraplan.errors import EXIT_CODES, DataError, InvalidParameterError, TerraplanError
+from terraplan.errors import (
+    EXIT_CODES,
+    ConflictError,
+    DataError,
+    InvalidParameterError,
+    TerraplanError,
+)
 
 if TYPE_CHECKING:
     from terraplan.config import Settings
@@ -132,6 +138,12 @@ def _file_problem(exc: OSError | UnicodeDecodeError) -> str:
     return f"{where}cannot read or write ({exc.strerror or type(exc).__name__})"
 
 
+def _lost_a_race(exc: BaseException) -> bool:
+    """A database integrity error: the write collided with another one (sqlalchemy is not
+    imported here, so that ``--help`` stays light)."""
+    return type(exc).__name__ == "IntegrityError" and type(exc).__module__.startswith("sqlalchemy")
+
+
 def run() -> None:
     """Entry point: map terraplan errors to ``Error: ...`` and an exit code (traceback only with --debug)."""
     _register()
@@ -174,6 +186,13 @@ def run() -> None:
             sys.exit(exit_code)
         if debug:
             raise
+        if _lost_a_race(exc):
+            # Another writer (a server, a colleague's command) saved the same record meanwhile.
+            stderr().print(
+                "[red]Error:[/red] someone else saved a change at the same moment; try again",
+                highlight=False,
+            )
+            sys.exit(EXIT_CODES[ConflictError.code])
         stderr().print(
             f"[red]Error:[/red] unexpected {type(exc).__name__}: {escape(str(exc))} "
             "(run with --debug for the traceback)",

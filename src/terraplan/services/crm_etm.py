@@ -98,7 +98,8 @@ def import_model(
                 f"{len(strangers)} manually assigned accounts are not imported here "
                 f"({', '.join(strangers[:5])}); they stay named accounts by id"
             )
-        saved = uow.plans.add(imported.plan(new_id))
+        saved = uow.plans.add(imported.plan(new_id), generated=plan_id is None)
+        new_id = saved.id
         version = None
         if imported.rule_set.rules:
             stored = uow.rule_sets.add(

@@ -288,7 +288,8 @@ def design_plan(
 
     rule_set = rules_for_design(plan, chosen) if units != "accounts" else None
     with UnitOfWork(db) as uow:
-        saved = uow.plans.add(plan)
+        # A design runs for a while: another plan may have taken the id picked at its start.
+        saved = uow.plans.add(plan, generated=plan_id is None)
         uow.plan_results.put(saved.id, "design", design_summary(outcome, seconds))
         if rule_set is not None:
             # Design -> rules: every designed plan can assign accounts and route leads at once.

@@ -174,23 +174,40 @@ def list_comments(db: Database, plan_id: str, *, shown: Shown | None = None) -> 
 def resolve_change_request(
     db: Database, comment_id: int, *, accept: bool, by: str | None, note: str | None = None
 ) -> Comment:
-    """Accept (the proposed edit is applied to the draft, a new version) or reject a request."""
+    """Accept (the proposed edit is applied to the draft, a new version) or reject a request.
+
+    The request is claimed first, in one conditional update: of two planners deciding at the
+    same moment one wins and the other is told who did (an accept marks it "accepting" while
+    its edit is applied, and gives it back if the edit is refused)."""
     with UnitOfWork(db) as uow:
         request = uow.comments.get(comment_id)
-    if request.kind != "change_request" or request.status != "open":
-        from terraplan.errors import ConflictError
+        if request.kind != "change_request":
+            from terraplan.errors import ConflictError
 
-        raise ConflictError(
-            f"comment {comment_id} is not an open change request",
-            details={"id": comment_id, "status": request.status},
+            raise ConflictError(
+                f"comment {comment_id} is not an open change request",
+                details={"id": comment_id, "status": request.status},
+            )
+        uow.comments.claim(
+            comment_id, "accepting" if accept else "rejected", by=by, note=None if accept else note
         )
-    if accept and request.proposed_edit:
-        from terraplan.services.plan_edits import edit_plan
+        uow.commit()
+    if accept:
+        try:
+            if request.proposed_edit:
+                from terraplan.services.plan_edits import edit_plan
 
-        edit_plan(db, request.plan_id, request.proposed_edit, by=by)
+                edit_plan(db, request.plan_id, request.proposed_edit, by=by)
+        except BaseException:
+            with UnitOfWork(db) as uow:  # the edit was refused: the request is open again
+                uow.comments.claim(comment_id, "open", was="accepting", by=None, note=None)
+                uow.commit()
+            raise
     with UnitOfWork(db) as uow:
-        resolved = uow.comments.resolve(
-            comment_id, "accepted" if accept else "rejected", by=by, note=note
+        resolved = (
+            uow.comments.claim(comment_id, "accepted", was="accepting", by=by, note=note)
+            if accept
+            else uow.comments.get(comment_id)
         )
         uow.audit.record(
             "accept" if accept else "reject",

@@ -30,6 +30,7 @@ from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 from terraplan.storage.workflow import (
     Job,
+    beat_job,
     claim_next_job,
     fail_orphaned_jobs,
     finish_job,
@@ -221,10 +222,44 @@ class _Reporter:
             raise JobCancelledError(self.job_id)
 
 
-def run_job(db: Database, job_id: str) -> Job:
-    """Run a claimed job to its end; the job row says how it ended."""
+class _Heartbeat:
+    """Keeps a running job's heartbeat fresh from a thread of its own: a step that reports no
+    progress for long (an exact solve, an import's write) must not look like a dead worker
+    to the other processes, which would fail the job while it goes on and saves."""
+
+    def __init__(self, db: Database, job_id: str, seconds: float) -> None:
+        self._db, self._job_id, self._seconds = db, job_id, seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._seconds):
+            try:
+                with self._db.engine.begin() as connection:
+                    beat_job(connection, self._job_id)
+            except Exception:  # a busy or restarting database: the next beat may pass
+                log.debug("heartbeat of job %s not written", self._job_id, exc_info=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def run_job(db: Database, job_id: str, *, heartbeat_seconds: float = 15.0) -> Job:
+    """Run a claimed job to its end; the job row says how it ended. Its heartbeat is written
+    every ``heartbeat_seconds`` while it runs, whatever it reports."""
     with UnitOfWork(db) as uow:
         job = uow.jobs.get(job_id)
+    with _Heartbeat(db, job_id, heartbeat_seconds):
+        return _run(db, job)
+
+
+def _run(db: Database, job: Job) -> Job:
+    job_id = job.id
     function = JOB_KINDS[job.kind]
     reporter = _Reporter(db, job_id)
     notes: list[str] = []
@@ -297,7 +332,8 @@ class JobWorker:
         with self.db.engine.begin() as connection:
             job_id = claim_next_job(connection, self.worker_id, self.kinds)
         if job_id is not None:
-            run_job(self.db, job_id)
+            beat = max(0.2, self.stale_after.total_seconds() / 4)
+            run_job(self.db, job_id, heartbeat_seconds=beat)
         return job_id
 
     def _loop(self) -> None:

@@ -38,11 +38,7 @@ def check_id(value: object, field: str) -> str:
 
 def next_plan_id(uow: UnitOfWork) -> str:
     """The first id of the form ``P001``, ``P002``... that no plan has ever had."""
-    taken = uow.plans.used_ids()
-    number = 1
-    while f"P{number:03d}" in taken:
-        number += 1
-    return f"P{number:03d}"
+    return uow.plans.next_id()
 
 
 def new_plan_id(uow: UnitOfWork, plan_id: str | None, *, field: str = "plan_id") -> str:

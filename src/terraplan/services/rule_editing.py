@@ -200,14 +200,37 @@ def save_rule_text(db: Database, plan_id: str, text: str, *, by: str | None) -> 
     return save_rule_text_noted(db, plan_id, text, by=by).version
 
 
-def save_rule_text_noted(db: Database, plan_id: str, text: str, *, by: str | None) -> SavedRules:
-    """:func:`save_rule_text`, with the territories it added to the plan."""
+def save_rule_text_noted(
+    db: Database, plan_id: str, text: str, *, by: str | None, based_on: int | None = None
+) -> SavedRules:
+    """:func:`save_rule_text`, with the territories it added to the plan. ``based_on``: the
+    rule-set version the text was edited from (0: none); a newer one stored since is a
+    ConflictError naming who saved it (another planner's save is not lost)."""
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         require_rules_editable(plan)  # before parsing: a frozen plan's answer needs no text
+        if based_on is not None:
+            _require_latest(uow, plan_id, based_on)
         saved = store_rule_set(uow, plan, _load(text, plan), text, by=by)
         uow.commit()
     return saved
+
+
+def _require_latest(uow: UnitOfWork, plan_id: str, based_on: int) -> None:
+    try:
+        latest = uow.rule_sets.latest(plan_id)
+    except NotFoundError:
+        stored, who = 0, None
+    else:
+        stored, who = latest.version, latest.created_by
+    if stored == based_on:
+        return
+    by = f" by {who}" if who else ""
+    raise ConflictError(
+        f"the rules of plan {plan_id} were saved since you loaded them (version {stored}{by}; "
+        f"yours was based on version {based_on}); reload them and apply your change again",
+        details={"plan_id": plan_id, "stored_version": stored, "version": based_on, "by": who},
+    )
 
 
 def audit_rule_text(

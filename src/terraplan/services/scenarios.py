@@ -68,7 +68,8 @@ def copy_plan(
             updated_by=created_by,
             updated_at=None,
         )
-        saved = uow.plans.add(copy)
+        saved = uow.plans.add(copy, generated=new_id is None)
+        plan_id = saved.id  # another plan may have taken the id picked first
         try:
             stored = uow.rule_sets.latest(source.id)
         except NotFoundError:
@@ -158,7 +159,8 @@ def create_plan(
             )
         except DataError as exc:
             raise InvalidParameterError(exc.message, details={"field": "territories"}) from None
-        saved = uow.plans.add(plan)
+        saved = uow.plans.add(plan, generated=plan_id is None)
+        new_id = saved.id
         uow.audit.record(
             "create", "plan", new_id, actor=created_by, plan_id=new_id,
             after={"name": name, "territories": len(built), "scope": plan.scope},

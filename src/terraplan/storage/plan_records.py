@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from terraplan.errors import NotFoundError
+from terraplan.errors import ConflictError, NotFoundError
 from terraplan.storage.orm import (
     AccountRow,
     AssignmentRow,
@@ -86,7 +87,15 @@ class RuleSets:
             created_at=_now(),
         )
         self._session.add(row)
-        self._session.flush()
+        try:
+            self._session.flush()
+        except IntegrityError:
+            # Another save took this version number at the same moment.
+            raise ConflictError(
+                f"the rules of plan {plan_id} were saved by someone else at the same moment; "
+                "reload them and try again",
+                details={"plan_id": plan_id, "version": row.version},
+            ) from None
         return _stored(row)
 
     def latest(self, plan_id: str) -> StoredRuleSet:

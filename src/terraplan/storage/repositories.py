@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -359,17 +361,45 @@ class PlanRepository:
                 return True
         return False
 
-    def add(self, plan: Plan) -> Plan:
-        """Store a new plan; raises ConflictError if its id is taken."""
-        if self.exists(plan.id):
-            raise ConflictError(f"plan {plan.id!r} already exists", details={"id": plan.id})
-        now = datetime.now(UTC).replace(tzinfo=None)
-        row = PlanRow(id=plan.id, version=1)
-        self._fill(row, plan, created_at=plan.created_at or now, updated_at=plan.updated_at or now)
-        self._session.add(row)
-        self._session.flush()
-        self._write_children(plan)
-        return self.get(plan.id)
+    def add(self, plan: Plan, *, generated: bool = False) -> Plan:
+        """Store a new plan; raises ConflictError if its id is taken. With ``generated`` (an
+        id picked by :meth:`next_id`, not given by the user) a taken id is replaced by the
+        next free one: two plans created at the same moment both get theirs."""
+        for _ in range(50):
+            if self.exists(plan.id):
+                if not generated:
+                    raise ConflictError(f"plan {plan.id!r} already exists", details={"id": plan.id})
+                plan = replace(plan, id=self.next_id())
+                continue
+            try:
+                with self._session.begin_nested():  # a savepoint: a lost race undoes only it
+                    now = datetime.now(UTC).replace(tzinfo=None)
+                    row = PlanRow(id=plan.id, version=1)
+                    created, updated = plan.created_at or now, plan.updated_at or now
+                    self._fill(row, plan, created_at=created, updated_at=updated)
+                    self._session.add(row)
+                    self._session.flush()
+            except IntegrityError:
+                if not generated:
+                    raise ConflictError(
+                        f"plan {plan.id!r} already exists", details={"id": plan.id}
+                    ) from None
+                plan = replace(plan, id=self.next_id(after=plan.id))
+                continue
+            self._write_children(plan)
+            return self.get(plan.id)
+        raise ConflictError("no free plan id was found; try again", details={"id": plan.id})
+
+    def next_id(self, *, after: str | None = None) -> str:
+        """The first id of the form ``P001``, ``P002``... that no plan has ever had (and past
+        ``after``, an id another writer is taking now)."""
+        taken = self.used_ids()
+        number = 1
+        if after is not None and re.fullmatch(r"P\d+", after):
+            number = int(after[1:]) + 1
+        while f"P{number:03d}" in taken:
+            number += 1
+        return f"P{number:03d}"
 
     def save(self, plan: Plan) -> Plan:
         """Update a stored plan. ``plan.version`` must be the stored version (else ConflictError)."""

@@ -184,6 +184,15 @@ def report_job_progress(
     return bool(cancel)
 
 
+def beat_job(connection: Connection, job_id: str) -> None:
+    """The heartbeat alone, while the job is running (a long step reports no progress)."""
+    connection.execute(
+        update(JobRow)
+        .where(JobRow.id == job_id, JobRow.status == "running")
+        .values(heartbeat_at=utc_now())
+    )
+
+
 def finish_job(
     connection: Connection,
     job_id: str,
@@ -386,20 +395,29 @@ class Comments:
         query = select(CommentRow).where(CommentRow.plan_id == plan_id).order_by(CommentRow.id)
         return [_comment(r) for r in self._session.scalars(query)]
 
-    def resolve(self, comment_id: int, status: str, *, by: str | None, note: str | None) -> Comment:
-        row = self._session.get(CommentRow, comment_id)
-        if row is None:
-            raise NotFoundError(
-                f"no comment with id {comment_id}", details={"kind": "comments", "id": comment_id}
+    def claim(
+        self, comment_id: int, status: str, *, was: str = "open", by: str | None, note: str | None
+    ) -> Comment:
+        """Move a change request from ``was`` to ``status`` in one conditional update, so that
+        of two deciders at the same moment exactly one does (ConflictError for the other,
+        naming the decision that won)."""
+        done = self._session.execute(
+            update(CommentRow)
+            .where(
+                CommentRow.id == comment_id,
+                CommentRow.kind == "change_request",
+                CommentRow.status == was,
             )
-        if row.kind != "change_request" or row.status != "open":
-            raise ConflictError(
-                f"comment {comment_id} is not an open change request",
-                details={"id": comment_id, "status": row.status},
-            )
-        row.status = status
-        row.resolved_by = by
-        row.resolved_at = utc_now()
-        row.resolution = note
-        self._session.flush()
-        return _comment(row)
+            .values(status=status, resolved_by=by, resolved_at=utc_now(), resolution=note)
+            .execution_options(synchronize_session=False)
+        )
+        self._session.expire_all()  # the row as the update left it, not as first read
+        if done.rowcount == 1:  # type: ignore[attr-defined]
+            return self.get(comment_id)
+        current = self.get(comment_id)
+        who = f" by {current.resolved_by}" if current.resolved_by else ""
+        state = "being accepted" if current.status == "accepting" else current.status
+        raise ConflictError(
+            f"comment {comment_id} is not an open change request (it is {state}{who})",
+            details={"id": comment_id, "status": current.status, "by": current.resolved_by},
+        )

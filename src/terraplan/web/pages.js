@@ -131,6 +131,7 @@ const TPPages = {
       if (TP.plan.id !== planId) return;
       document.getElementById("rules-text").value = r.document;
       document.getElementById("rules-version").textContent = r.version ? `version ${r.version}` : "no rule set yet";
+      this.rulesVersion = r.version || 0;  // a save says which version it was based on
       document.getElementById("rules-save").hidden = TP.plan.status === "archived";
       this.rulesPlan = planId;
     })();
@@ -181,7 +182,8 @@ const TPPages = {
 
   async saveRules() {
     if (!(await this.validateRules())) { say("Fix the rule set before saving it.", "error"); return; }
-    const saved = await api("PUT", `/plans/${encodeURIComponent(TP.plan.id)}/rules`, {document: this.rulesText()});
+    const saved = await api("PUT", `/plans/${encodeURIComponent(TP.plan.id)}/rules`, {document: this.rulesText(), version: this.rulesVersion});
+    this.rulesVersion = saved.version;
     document.getElementById("rules-version").textContent = `version ${saved.version}`;
     say([`Saved rule set version ${saved.version} of plan ${TP.plan.id}.`, ...(saved.notes || [])].join(" "));
   },

@@ -35,6 +35,15 @@ class RuleText(BaseModel):
     document: str = Field(max_length=MAX_RULE_TEXT, description="YAML or JSON rule set")
 
 
+class RuleTextSave(RuleText):
+    version: int | None = Field(
+        default=None,
+        ge=0,
+        description="The rule-set version the text was based on (from GET; 0: none yet): a "
+        "newer one saved since is a 409 naming who saved it (null: no check)",
+    )
+
+
 class RuleTextPublic(BaseModel):
     version: int | None = Field(description="Rule-set version; None when none is stored")
     document: str
@@ -96,16 +105,21 @@ def validate_rules_route(
 @router.put(
     "/plans/{plan_id}/rules",
     operation_id="save_plan_rule_text",
-    responses={409: {"description": "The plan is not a draft"}, 422: {"description": "Invalid"}},
+    responses={
+        409: {"description": "The plan is not a draft, or its rules were saved since `version`"},
+        422: {"description": "Invalid"},
+    },
 )
 def save_rules_route(
-    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: RuleText
+    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: RuleTextSave
 ) -> RuleSavedPublic:
     """Save a text as the plan's next rule-set version (audit-logged)."""
     from terraplan.services.rule_editing import save_rule_text_noted
 
     _planner(principal, Action.EDIT_RULES)
-    saved = save_rule_text_noted(db, plan_id, body.document, by=principal.user.username)
+    saved = save_rule_text_noted(
+        db, plan_id, body.document, by=principal.user.username, based_on=body.version
+    )
     return RuleSavedPublic(version=saved.version, notes=saved.notes)
 
 
