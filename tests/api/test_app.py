@@ -140,3 +140,29 @@ def test_a_server_process_loads_routing_data_and_freezes_its_start_up_heap(
             assert served.get("/health").status_code == 200
     finally:
         gc.unfreeze()
+
+
+def test_a_write_that_lost_a_race_is_a_409_in_the_error_shape() -> None:
+    """Two writers taking the same key at once: the database refuses one (a plain-text 500
+    reached the client)."""
+    from fastapi import FastAPI
+    from sqlalchemy.exc import IntegrityError
+
+    from terraplan.api.errors import install_error_handlers
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/collide")
+    def collide() -> None:
+        raise IntegrityError("INSERT ...", {}, Exception("duplicate key value"))
+
+    answer = TestClient(app).get("/collide")
+    assert answer.status_code == 409
+    assert answer.json() == {
+        "error": {
+            "code": "conflict",
+            "message": "someone else saved a change at the same moment; reload and try again",
+            "details": {},
+        }
+    }

@@ -42,3 +42,31 @@ def test_a_saved_rule_text_names_the_territories_it_added(
     assert body["notes"][0].startswith("territory West Extra was not in plan")
     again = client.put("/plans/PW/rules", json={"document": TEXT})
     assert again.json()["notes"] == []  # it is in the plan now
+
+
+def test_a_save_based_on_an_older_version_is_refused_naming_who_saved(
+    as_user: Callable[[str], TestClient], db: Database
+) -> None:
+    """Two planners edit the same rules: the second save silently dropped the first one's
+    change. A save now says which version it was based on."""
+    _seed(db)
+    with UnitOfWork(db) as uow:
+        uow.plans.save(replace(uow.plans.get("PW"), status=PlanStatus.DRAFT))
+        uow.commit()
+    ana, admin = as_user("planner"), as_user("admin")
+    first = ana.put("/plans/PW/rules", json={"document": TEXT, "version": 0})
+    assert first.status_code == 200, first.text
+    loaded = ana.get("/plans/PW/rules").json()["version"]
+    assert loaded == first.json()["version"] == 1
+    theirs = admin.put("/plans/PW/rules", json={"document": TEXT.replace("OR", "WA"), "version": 1})
+    assert theirs.status_code == 200, theirs.text
+    stale = ana.put("/plans/PW/rules", json={"document": TEXT.replace("CA", "NV"), "version": 1})
+    assert stale.status_code == 409, stale.text
+    error = stale.json()["error"]
+    assert error["message"] == (
+        "the rules of plan PW were saved since you loaded them (version 2 by admin; yours was "
+        "based on version 1); reload them and apply your change again"
+    )
+    assert "WA" in ana.get("/plans/PW/rules").json()["document"]
+    unchecked = ana.put("/plans/PW/rules", json={"document": TEXT})  # no version: no check
+    assert unchecked.status_code == 200 and unchecked.json()["version"] == 3
