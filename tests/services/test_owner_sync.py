@@ -329,3 +329,37 @@ def test_an_import_that_leaves_stored_accounts_out_says_so(db: Database, tmp_pat
     partial = import_file(db, web, "accounts")
     assert (partial.new, partial.absent) == (1, 10)
     assert partial.absent_note("accounts") is None
+
+
+def test_a_rep_who_leaves_while_owning_a_territory_is_said(db: Database, tmp_path: Path) -> None:
+    """The reps import made Rep 1 inactive without a word while he owned West in the active
+    plan; the owner file then gave his accounts to an inactive user, which Salesforce
+    refuses."""
+    from sqlalchemy import text
+
+    from terraplan.services.imports import import_file
+    from terraplan.services.owner_sync import inactive_owner_note
+    from terraplan.services.scenarios import activate_plan, change_status
+
+    _seed(db)
+    with db.connect() as connection:  # the account no rule places would refuse activation
+        connection.execute(text("DELETE FROM accounts WHERE id = 'X0'"))
+    apply_rules(db, "P")
+    change_status(db, "P", "in_review")
+    change_status(db, "P", "approved")
+    activate_plan(db, "P")
+    users = tmp_path / "User.csv"
+    users.write_text("Id,Name,IsActive\nR1,Rep 1,false\n", encoding="utf-8")
+    outcome = import_file(db, users, "reps")
+    assert outcome.notes == (
+        "Rep 1 is inactive and owns West in the active plan P (FY27): its accounts and leads "
+        "go to them until a copy with another owner is activated (`terraplan plans copy P`, "
+        "then `plans owners` or `match --apply`)",
+    )
+    path = tmp_path / "owners.csv"
+    _, count = export_assignments(db, path, plan_id="P", salesforce=True)
+    assert count == 6
+    assert inactive_owner_note(db, "P", path) == (
+        "6 account(s) of the file go to inactive reps (Rep 1): Salesforce refuses an inactive "
+        "owner, so those rows will fail to load; name active owners in plan P first"
+    )

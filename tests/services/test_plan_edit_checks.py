@@ -133,13 +133,11 @@ def test_an_owner_who_left_after_the_plan_named_them_is_noted(
     with UnitOfWork(db) as uow:
         uow.reps.add_many([replace(first, active=False)])
         uow.commit()
-    assert inactive_owner_notes(db, "P1") == [
-        f"territory {west.name}'s owner {first.name} is inactive"
-    ]
+    assert inactive_owner_notes(db, "P1") == [f"{first.name}, owner of {west.name}, is inactive"]
     county = next(c for c, t in sorted(regions[1].items()) if t == west.id)
     routed = route_record(db, {"id": "L1", "name": "Lead", "county_fips": county}, plan_id="P1")
     assert routed.owner_id == first.id
-    assert routed.notes == (f"territory {west.name}'s owner {first.name} is inactive",)
+    assert routed.notes == (f"{first.name}, owner of {west.name}, is inactive",)
     assert routed.to_dict()["notes"] == list(routed.notes)
     # the plan's alerts flag the territory too, by the rep's name (a critical alert)
     from terraplan.services.monitoring import plan_alerts
@@ -168,4 +166,4 @@ def test_undo_bringing_back_a_rep_who_left_says_so(
     undone = undo_edit(db, "P1")
     assert undone.state.plan.territory("T-R1").primary_owner_ids == (first.id,)
     west = undone.state.plan.territory("T-R1").name
-    assert undone.notes == (f"territory {west}'s owner {first.name} is inactive",)
+    assert undone.notes == (f"{first.name}, owner of {west}, is inactive",)

@@ -198,6 +198,8 @@ def import_command(
     absent = outcome.absent_note(kind.value)
     if absent:
         note(absent)
+    for text in outcome.notes:
+        note(text)
 
 
 def _show_report(report: dict, fmt: OutputFormat, *, refused: bool = False) -> None:  # type: ignore[type-arg]
@@ -269,6 +271,11 @@ def export_command(
 
         if (stale := stale_run_note(db, plan_id)) is not None:
             note(stale)
+        if salesforce and count:
+            from terraplan.services.owner_sync import inactive_owner_note
+
+            if (inactive := inactive_owner_note(db, plan_id, file)) is not None:
+                note(inactive)
         return
     count = export_records(db, kind.value, file, overwrite=force)
     stdout().print(f"Wrote {count:,} {kind.value.replace('_', ' ')} to {escape(str(file))}")

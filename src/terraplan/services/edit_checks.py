@@ -154,7 +154,7 @@ def inactive_owner_notes(
         owner_ids = {r for t in leaves for r in t.primary_owner_ids}
         reps = {r.id: r for r in uow.reps.list(any_of={"id": owner_ids})} if owner_ids else {}
     return [
-        f"territory {territory.name}'s owner {reps[rep_id].name} is inactive"
+        f"{reps[rep_id].name}, owner of {territory.name}, is inactive"
         for territory in leaves
         for rep_id in territory.primary_owner_ids
         if rep_id in reps and not reps[rep_id].active

@@ -59,6 +59,9 @@ class ImportOutcome:
     #: Accounts and reps stored before that the file does not hold (a few ids as examples).
     absent: int = 0
     absent_sample: tuple[str, ...] = ()
+    #: Plain notes about what the import changed elsewhere (a rep now inactive owns a
+    #: territory of the active plan).
+    notes: tuple[str, ...] = ()
 
     def absent_note(self, kind: str) -> str | None:
         """A note when the file looks like a full export (it updates at least half the
@@ -153,8 +156,9 @@ def import_file(
         )
         uow.commit()
     progress(step, frame.height, frame.height)
+    notes = tuple(inactive_owner_notes(db)) if kind == "reps" and written else ()
     if before is None or not frame.height:
-        return ImportOutcome(report=report, written=written, on_error=on_error)
+        return ImportOutcome(report=report, written=written, on_error=on_error, notes=notes)
     in_file = set(frame["id"].to_list())
     absent = sorted(before - in_file)
     return ImportOutcome(
@@ -164,7 +168,32 @@ def import_file(
         new=len(in_file - before),
         absent=len(absent),
         absent_sample=tuple(absent[:3]),
+        notes=notes,
     )
+
+
+def inactive_owner_notes(db: Database) -> list[str]:
+    """One note per rep marked inactive who is a primary owner in an active plan: their
+    accounts and leads go to someone who left until another owner is named."""
+    from terraplan.domain import PlanStatus
+
+    with UnitOfWork(db) as uow:
+        inactive = {r.id: r.name for r in uow.reps.list(where={"active": False})}
+        if not inactive:
+            return []
+        notes = []
+        for row in uow.plans.list(status=PlanStatus.ACTIVE):
+            plan = uow.plans.get(row.id)
+            for territory in plan.leaves():
+                for rep_id in territory.primary_owner_ids:
+                    if rep_id in inactive:
+                        notes.append(
+                            f"{inactive[rep_id]} is inactive and owns {territory.name} in the "
+                            f"active plan {plan.id} ({plan.name}): its accounts and leads go to "
+                            f"them until a copy with another owner is activated (`terraplan "
+                            f"plans copy {plan.id}`, then `plans owners` or `match --apply`)"
+                        )
+    return notes
 
 
 #: Kinds whose imports say how many records are new and which stored ones the file leaves out.

@@ -200,3 +200,32 @@ def export_assignments(
         )
     write_table(frame, path, sheet_name="assignments", overwrite=overwrite)
     return plan_id, frame.height
+
+
+def inactive_owner_note(db: Database, plan_id: str, path: Any) -> str | None:
+    """A note when the owner update file at ``path`` (``Id,OwnerId``) gives accounts to reps
+    the rep data marks inactive: Salesforce refuses an inactive user as owner, so those rows
+    would fail to load."""
+    import polars as pl
+
+    from terraplan.io.readers import read_table
+
+    with UnitOfWork(db) as uow:
+        inactive = {r.id: r.name for r in uow.reps.list(where={"active": False})}
+    if not inactive:
+        return None
+    frame = read_table(path, "accounts", mapping={"Id": "id", "OwnerId": "owner_id"}).frame
+    owners = frame.get_column("OwnerId") if "OwnerId" in frame.columns else pl.Series([])
+    counts: dict[str, int] = {}
+    for owner in owners.to_list():
+        if owner in inactive:
+            counts[owner] = counts.get(owner, 0) + 1
+    if not counts:
+        return None
+    names = ", ".join(inactive[r] for r in sorted(counts, key=lambda r: -counts[r]))
+    total = sum(counts.values())
+    return (
+        f"{total:,} account(s) of the file go to inactive reps ({names}): Salesforce refuses an "
+        f"inactive owner, so those rows will fail to load; name active owners in plan "
+        f"{plan_id} first"
+    )

@@ -432,7 +432,7 @@ def route_record(
     owner_name = context.rep_names.get(owner_id) if owner_id else None
     notes: tuple[str, ...] = ()
     if owner_id in context.inactive and territory is not None:
-        notes = (f"territory {territory.name}'s owner {owner_name or owner_id} is inactive",)
+        notes = (f"{owner_name or owner_id}, owner of {territory.name}, is inactive",)
     if territory is None:
         notes += _unknown_zip_note(record)
     unread = sorted(set(extra_fields) - _fields_read(context.rule_set)) if extra_fields else []
