@@ -258,3 +258,12 @@ def test_bad_thresholds() -> None:
         AlertThresholds(large_account_quantile=2)
     with pytest.raises(InvalidParameterError):
         territory_balance(inputs({"T1": 1.0}), metrics=["height"])
+
+
+def test_an_alert_never_reads_a_value_below_itself() -> None:
+    """ "pace 0.90 < 0.90": the value rounded to the limit's digits said nothing."""
+    from terraplan.planning.alerts import _below
+
+    assert _below(0.8999, 0.9, 2) == "0.8999 < 0.90"
+    assert _below(0.5, 0.9, 2) == "0.50 < 0.90"
+    assert _below(1.96, 2.0, 1) == "1.96 < 2.0"

@@ -8,6 +8,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 import pytest
+from tests.conftest import TerraplanCli
 
 from terraplan.domain import Account, SalesLine
 from terraplan.services.design import design_plan
@@ -84,3 +85,23 @@ def test_a_fresh_design_raises_no_balance_alert_and_no_realignment(db: Database)
 
     html = plan_report_html(db, run.plan.id)
     assert "Judged by: potential ±10%, workload ±15% (from the plan&#x27;s design)" in html
+
+
+def test_the_balance_table_names_territories(db: Database, terraplan_cli: TerraplanCli) -> None:
+    """`kpis --balance` showed territory ids (T01) where every other table shows names."""
+    from dataclasses import replace
+
+    _accounts(db)
+    run = design_plan(
+        db, states={"CT", "RI", "MA"}, n_territories=4, balance={"potential": 0.2}, seed=2,
+        time_limit=10, method="heuristic",
+    )  # fmt: skip
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(run.plan.id)
+        named = tuple(replace(t, name=f"New England {i}") for i, t in enumerate(plan.territories))
+        uow.plans.save(replace(plan, territories=named))
+        uow.commit()
+    shown = terraplan_cli("kpis", "--plan", run.plan.id, "--balance", database_url=db.url)
+    assert shown.returncode == 0, shown.stderr
+    assert "New England 0" in shown.stdout
+    assert not any(t.id in shown.stdout.split() for t in plan.territories)

@@ -318,8 +318,13 @@ def _balance_table(ctx: typer.Context, plan: str, tolerance: float | None, fmt: 
     from terraplan.services.design import compact_amount
     from terraplan.services.monitoring import plan_balance
 
-    criteria, frame = plan_balance(app_context(ctx).database(), plan, balance_tolerance=tolerance)
+    db = app_context(ctx).database()
+    criteria, frame = plan_balance(db, plan, balance_tolerance=tolerance)
     rows = _rows(frame.sort("territory_id", "metric")) if not frame.is_empty() else []
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        names = {t.id: t.name for t in uow.plans.get(plan).territories}
     if fmt is KpiFormat.json:
         render_json(
             {"criteria": criteria.describe(), "skipped": dict(criteria.skipped), "rows": rows}
@@ -330,7 +335,7 @@ def _balance_table(ctx: typer.Context, plan: str, tolerance: float | None, fmt: 
         return
     shown = [
         {
-            "territory": r["territory_id"],
+            "territory": names.get(r["territory_id"]) or r["territory_id"],
             "metric": r["metric"],
             "total": compact_amount(r["value"]),
             "target": compact_amount(r["mean"]),
@@ -341,7 +346,8 @@ def _balance_table(ctx: typer.Context, plan: str, tolerance: float | None, fmt: 
     ]
     render_rows(shown, title=f"Balance of {plan}: {criteria.describe()}")
     for territory, why in sorted(criteria.skipped.items()):
-        stdout().print(f"Not checked: {territory} ({escape(why)})", highlight=False)
+        shown_name = escape(names.get(territory) or territory)
+        stdout().print(f"Not checked: {shown_name} ({escape(why)})", highlight=False)
     for note in criteria.notes:
         stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
 

@@ -201,7 +201,7 @@ def evaluate_alerts(
                 "pace", "critical" if r["pace_to_target"] < limits.min_pace / 2 else "warning",
                 "territory", r["key"], "pace_to_target", r["pace_to_target"], limits.min_pace,
                 f"{label}: attainment {r['attainment']:.0%} with {r['elapsed_share']:.0%} of the "
-                f"period gone (pace {r['pace_to_target']:.2f} < {limits.min_pace:.2f})",
+                f"period gone (pace {_below(r['pace_to_target'], limits.min_pace, 2)})",
             )
         )  # fmt: skip
     low_cover = rows.filter(pl.col("pipeline_coverage") < limits.min_pipeline_coverage)
@@ -212,7 +212,8 @@ def evaluate_alerts(
                 r["pipeline_coverage"], limits.min_pipeline_coverage,
                 f"{label}: open pipeline {r['open_pipeline']:,.0f} covers "
                 f"{r['pipeline_coverage']:.1f}x the remaining target "
-                f"{r['target'] - r['revenue']:,.0f} (< {limits.min_pipeline_coverage:.1f}x)",
+                f"{r['target'] - r['revenue']:,.0f} "
+                f"({_below(r['pipeline_coverage'], limits.min_pipeline_coverage, 1)}x)",
             )
         )  # fmt: skip
 
@@ -269,6 +270,17 @@ def _baseline_frame(criteria: BalanceCriteria) -> pl.DataFrame | None:
         },
         schema={"territory_id": pl.String, **dict.fromkeys(metrics, pl.Float64)},
     )
+
+
+def _below(value: float, limit: float, decimals: int) -> str:
+    """``"0.896 < 0.90"``: the value with as many more decimals as it takes to read below the
+    limit ("0.90 < 0.90" said nothing)."""
+    shown = f"{value:.{decimals}f}"
+    for more in range(decimals, decimals + 4):
+        shown = f"{value:.{more}f}"
+        if float(shown) < limit:
+            break
+    return f"{shown} < {limit:.{decimals}f}"
 
 
 def _num(value: float) -> str:
