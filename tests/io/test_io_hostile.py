@@ -319,3 +319,33 @@ def test_location_fields_that_contradict_the_zip(tmp_path: Path) -> None:
     assert issues[(5, "potential", "error")].startswith("larger than 1e+15")
     counties = {r["id"]: r["county_fips"] for r in iter_records(result.frame)}
     assert counties["G1"] == "25025"
+
+
+def test_what_windows_excel_writes_around_a_csv(tmp_path: Path) -> None:
+    """Excel's "Unicode text" (UTF-16 with tabs) was refused as binary; its "sep=;" line was
+    read as the header; a DOS end-of-file mark became a row; #N/A was stored as a name."""
+    from terraplan.io import iter_records
+
+    text = "id\tname\tindustry\nA1\tCafé Müller\tRetail\n"
+    (tmp_path / "unicode.txt").write_bytes(text.encode("utf-16"))
+    read = load_file(tmp_path / "unicode.txt", "accounts", geocode=False)
+    assert [r["name"] for r in iter_records(read.frame)] == ["Café Müller"]
+    (tmp_path / "sep.csv").write_text("sep=;\nid;name\nA1;Acme\nA2;\n", encoding="utf-8")
+    sep = load_file(tmp_path / "sep.csv", "accounts", geocode=False)
+    [issue] = sep.report.issues
+    assert (issue.row, issue.field) == (4, "name")  # the physical line, "sep=;" counted
+    (tmp_path / "dos.csv").write_bytes(b"id,name\r\nA1,Acme\r\n\x1a")
+    assert load_file(tmp_path / "dos.csv", "accounts", geocode=False).report.ok
+    (tmp_path / "errors.csv").write_text("id,name\nA1,#N/A\n", encoding="utf-8")
+    [error] = load_file(tmp_path / "errors.csv", "accounts", geocode=False).report.issues
+    assert error.reason.startswith("an Excel error value")
+
+
+def test_a_misspelt_mapping_column_is_said(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.csv"
+    path.write_text("Id,Account Nmae,Potential\nA1,Acme,5\n", encoding="utf-8")
+    read = load_file(path, "accounts", geocode=False, mapping={"Account Name": "name"})
+    assert (
+        "the mapping names column 'Account Name', which the file does not have; did you mean "
+        "'Account Nmae'?"
+    ) in read.report.warnings

@@ -28,6 +28,11 @@ _PARSE_REASONS = {
 }
 
 
+#: What a spreadsheet shows for a formula that failed (kept as text by CSV and XLSX exports).
+EXCEL_ERRORS = frozenset(
+    ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#GETTING_DATA")
+)
+
 #: The largest magnitude a number of a record may have (a quadrillion: no sales figure is near).
 LARGEST_NUMBER = 1e15
 
@@ -85,6 +90,11 @@ def check_fields(checker: Checker) -> None:
                 pl.when(out).then(None).otherwise(pl.col(name)).alias(name)
             )
         if spec.type == "str":
+            checker.add(
+                pl.col(name).is_in(list(EXCEL_ERRORS)),
+                name,
+                "an Excel error value, not a value: fix the formula or clear the cell",
+            )
             rows = checker.table.fractional.get(checker.column_of(name))
             if rows:
                 not_text = (

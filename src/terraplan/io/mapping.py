@@ -428,6 +428,7 @@ def resolve_columns(
             )
         else:
             fields[target] = header
+    warnings.extend(_misspelt_columns(user, headers))
     converted, replaced = False, None
     if spec.kind in MONEY_KINDS:
         money = MONEY_FIELDS[spec.kind]
@@ -458,6 +459,27 @@ def resolve_columns(
     return ColumnMap(
         fields, attributes, tuple(ignored), tuple(warnings), values, converted, replaced
     )
+
+
+def _misspelt_columns(user: Mapping[str, Any], headers: Sequence[str]) -> list[str]:
+    """A warning per mapped column the file lacks while one of its columns is spelt almost
+    the same (``Nmae`` for ``Name``): the mapping would otherwise do nothing, silently. (A
+    column simply absent is not said: one mapping often serves several files.)"""
+    import difflib
+
+    present = {normalize_header(h): h for h in headers}
+    found = []
+    for column in user:
+        key = normalize_header(column)
+        if column in headers or key in present:
+            continue
+        close = difflib.get_close_matches(key, list(present), n=1, cutoff=0.75)
+        if close:
+            found.append(
+                f"the mapping names column {short(column)!r}, which the file does not have; "
+                f"did you mean {short(present[close[0]])!r}?"
+            )
+    return found
 
 
 def _prefer_converted(

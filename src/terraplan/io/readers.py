@@ -222,6 +222,13 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[bytes, str]:
         return text.encode("utf-8"), encoding
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16
+        try:
+            return data.decode("utf-16").encode("utf-8"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise _fail(
+                path, f"cannot decode the file as UTF-16: {exc.reason} at byte {exc.start}"
+            ) from None
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -303,9 +310,18 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pl.DataFrame, dict[str,
         raise _fail(path, "the file is empty (no header row)")
     body = data.lstrip(b"\r\n")  # blank lines before the header
     offset = data[: len(data) - len(body)].count(b"\n")
-    data = body
+    data = body.rstrip(b"\x1a")  # the end-of-file mark of DOS-era exports
+    # Excel writes "sep=;" above the header when asked for a delimiter: a hint, not a row.
+    hint = re.match(rb"sep=([,;\t|])\r?\n", data)
+    excel_delimiter = None
+    if hint is not None:
+        excel_delimiter = hint.group(1).decode()
+        data = data[hint.end() :]
+        offset += 1
     _check_csv_lines(path, data, offset)
-    delimiter = _sniff_delimiter(data[:_SNIFF_BYTES].decode("utf-8", errors="ignore"))
+    delimiter = excel_delimiter or _sniff_delimiter(
+        data[:_SNIFF_BYTES].decode("utf-8", errors="ignore")
+    )
     try:
         frame = pl.read_csv(
             io.BytesIO(data),
