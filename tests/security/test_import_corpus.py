@@ -442,12 +442,6 @@ FILE_CASES: list[Case] = [
     Case("empty-xlsx-name", "accounts", raw_file("empty.xlsx", b""), ("empty.xlsx",)),
     Case("empty-parquet-name", "accounts", raw_file("empty.parquet", b""), ("empty.parquet",)),
     Case(
-        "utf16-csv",
-        "accounts",
-        raw_file("utf16.csv", "id,name\nA9,Acme\n".encode("utf-16")),
-        ("utf16.csv",),
-    ),
-    Case(
         "utf32-csv",
         "accounts",
         raw_file("utf32.csv", "id,name\nA9,Acme\n".encode("utf-32")),

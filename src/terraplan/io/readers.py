@@ -222,6 +222,8 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[bytes, str]:
         return text.encode("utf-8"), encoding
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    elif data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise _fail(path, "UTF-32 text is not read: save the file as UTF-8 (or UTF-16)")
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16
         try:
             return data.decode("utf-16").encode("utf-8"), "utf-16"
