@@ -349,3 +349,20 @@ def test_a_misspelt_mapping_column_is_said(tmp_path: Path) -> None:
         "the mapping names column 'Account Name', which the file does not have; did you mean "
         "'Account Nmae'?"
     ) in read.report.warnings
+
+
+def test_us_territories_are_us_rows(tmp_path: Path) -> None:
+    """ "Puerto Rico" was not a known country: its accounts were kept outside the US and never
+    geocoded, though its ZIPs are USPS ZIPs."""
+    from terraplan.io import iter_records
+
+    path = tmp_path / "pr.csv"
+    path.write_text(
+        "Id,Name,BillingPostalCode,BillingCountry\nK1,Ponce Co,00731,Puerto Rico\n"
+        "K2,Guam Co,96910,Guam\n",
+        encoding="utf-8",
+    )
+    read = load_file(path, "accounts")
+    assert read.report.ok and not read.report.warnings, read.report.summary()
+    rows = {r["id"]: (r["country"], r["state"], r["county_fips"]) for r in iter_records(read.frame)}
+    assert rows == {"K1": ("US", "PR", "72113"), "K2": ("US", "GU", "66010")}
