@@ -134,3 +134,23 @@ def test_a_rules_jobs_parameters_are_checked_when_it_is_submitted(
     assert missing.status_code == 422, missing.text
     assert "parameters.plan_id" in missing.json()["error"]["message"]
     assert planner.get("/jobs").json() == []
+
+
+def test_kpi_notes_about_the_whole_plan_are_for_planners(
+    as_user: Callable[[str], TestClient], db: Database
+) -> None:
+    """A rep's KPI notes counted the accounts of the whole market (by territory: those in no
+    territory of the plan; by rep: every account whose owner the plans changed)."""
+    _seed_hierarchy(db, east_child=False)
+    planner_notes = as_user("planner").get("/plans/PH/kpis?by=territory&period=2026").json()
+    assert any("in no territory of plan" in n for n in planner_notes["notes"])
+    for role in ("rep", "manager"):
+        notes = as_user(role).get("/plans/PH/kpis?by=territory&period=2026").json()["notes"]
+        assert not any("in no territory of plan" in n for n in notes), role
+    from terraplan.api.routes.monitoring import SCOPED_CREDITING_NOTE, _crediting_notes, _Scope
+
+    counted = "revenue ... (12,280 account(s) whose owner the plans changed)"
+    assert _crediting_notes(counted, None) == [counted]
+    assert _crediting_notes(counted, _Scope({"WA"}, frozenset({"R1"}), None)) == [
+        SCOPED_CREDITING_NOTE
+    ]

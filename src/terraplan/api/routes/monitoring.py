@@ -71,6 +71,20 @@ class _Scope:
         return frozenset(self.territories), self.reps, self.region, self.regions
 
 
+#: How revenue by rep is credited, in words that count nothing beyond the caller's scope.
+SCOPED_CREDITING_NOTE = (
+    "revenue and opportunities are credited to the rep who owned each account on their date "
+    "(before the first recorded activation, to the owner the CRM gave it)"
+)
+
+
+def _crediting_notes(note: str | None, scope: _Scope | None) -> list[str]:
+    """The crediting note; for a manager or rep, without the company-wide counts it holds."""
+    if note is None:
+        return []
+    return [note if scope is None else SCOPED_CREDITING_NOTE]
+
+
 def _scope_key(scope: _Scope | None) -> object:
     return "all" if scope is None else scope.key()
 
@@ -369,8 +383,9 @@ def _kpi_table(
         rows=rows,
         notes=[
             *future_facts_note(data),
-            *([data.crediting_note] if by == "rep" and data.crediting_note else []),
-            *grouping_notes(data, by, frame["key"].unique().to_list()),
+            *_crediting_notes(data.crediting_note if by == "rep" else None, scope),
+            # about the whole plan (its other territories, shared ones): planners only
+            *(grouping_notes(data, by, frame["key"].unique().to_list()) if scope is None else []),
             *prior_year_note(data, frame),
         ],
         period_titles=titles,
