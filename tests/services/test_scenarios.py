@@ -739,3 +739,41 @@ def test_plans_created_at_the_same_moment_each_get_an_id(
     with UnitOfWork(db) as uow:
         for plan_id in made:
             assert uow.rule_sets.latest(plan_id).plan_id == plan_id
+
+
+def test_compare_says_when_open_pipeline_stays_with_a_rep_who_left(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """Open opportunities stay with their owner through a realignment ("pipeline
+    protected"), even when that owner has left: nobody saw it."""
+    from sqlalchemy import text
+
+    from terraplan.services.plan_edits import edit_plan
+
+    db, _ = regions
+    with db.connect() as connection:
+        owner, name = connection.execute(
+            text(
+                "SELECT o.owner_id, r.name FROM opportunities o JOIN reps r ON r.id = o.owner_id "
+                "WHERE NOT o.is_closed ORDER BY o.id LIMIT 1"
+            )
+        ).one()
+        open_amount = connection.execute(
+            text("SELECT SUM(amount) FROM opportunities WHERE owner_id = :o AND NOT is_closed"),
+            {"o": owner},
+        ).scalar_one()
+        connection.execute(
+            text("UPDATE reps SET active = :f WHERE id = :o"), {"f": False, "o": owner}
+        )
+        other = connection.execute(
+            text("SELECT id FROM reps WHERE id <> :o ORDER BY id LIMIT 1"), {"o": owner}
+        ).scalar_one()
+    copy = copy_plan(db, "P1", name="What if")
+    for territory in copy.territories:  # every account changes owner
+        edit_plan(db, copy.id, {"op": "set_owners", "territory": territory.id, "reps": [other]})
+    comparison, _ = compare_stored_plans(db, "P1", copy.id)
+    assert comparison.pipeline_protected > 0
+    assert (
+        f"{open_amount:,.0f} of open pipeline is owned by inactive reps ({name}): it stays with "
+        "them until those opportunities are reassigned in the CRM"
+    ) in comparison.notes

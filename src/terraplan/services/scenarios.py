@@ -265,9 +265,36 @@ def compare_stored_plans(
         other_targets=targets[1],
         rep_names=rep_names,
     )
-    if stale or target_notes:
-        comparison = replace(comparison, notes=(*stale, *target_notes, *comparison.notes))
+    held = _inactive_pipeline_note(db) if comparison.pipeline_protected else None
+    if stale or target_notes or held:
+        extra = (*stale, *target_notes, *([held] if held else []))
+        comparison = replace(comparison, notes=(*extra, *comparison.notes))
     return comparison, window
+
+
+def _inactive_pipeline_note(db: Database) -> str | None:
+    """A note when open opportunities belong to reps marked inactive: the pipeline a
+    realignment leaves with its owner would stay with someone who left."""
+    from sqlalchemy import select
+
+    from terraplan.storage.orm import OpportunityRow, RepRow
+
+    with db.connect() as connection:
+        rows = connection.execute(
+            select(RepRow.name, OpportunityRow.amount)
+            .join(RepRow, RepRow.id == OpportunityRow.owner_id)
+            .where(RepRow.active.is_(False), OpportunityRow.is_closed.isnot(True))
+        ).all()
+    if not rows:
+        return None
+    total: dict[str, float] = {}
+    for name, amount in rows:
+        total[name] = total.get(name, 0.0) + float(amount or 0.0)
+    names = ", ".join(sorted(total, key=lambda n: -total[n]))
+    return (
+        f"{sum(total.values()):,.0f} of open pipeline is owned by inactive reps ({names}): "
+        "it stays with them until those opportunities are reassigned in the CRM"
+    )
 
 
 def _comparable_targets(
