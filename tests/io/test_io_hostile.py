@@ -366,3 +366,19 @@ def test_us_territories_are_us_rows(tmp_path: Path) -> None:
     assert read.report.ok and not read.report.warnings, read.report.summary()
     rows = {r["id"]: (r["country"], r["state"], r["county_fips"]) for r in iter_records(read.frame)}
     assert rows == {"K1": ("US", "PR", "72113"), "K2": ("US", "GU", "66010")}
+
+
+def test_codes_that_look_like_exponents_stay_codes(tmp_path: Path) -> None:
+    """A custom column of part codes "1E5", "12E4" was stored as 100000.0 and 120000.0: a rule
+    on the code could never match again."""
+    from terraplan.io import iter_records
+
+    path = tmp_path / "codes.csv"
+    path.write_text(
+        "id,name,PartCode,Revenue Index\nA1,Acme,1E5,1.5E+07\nA2,Bolt,12E4,2.0\n",
+        encoding="utf-8",
+    )
+    read = load_file(path, "accounts", geocode=False)
+    attributes = {r["id"]: r["attributes"] for r in iter_records(read.frame)}
+    assert attributes["A1"]["PartCode"] == "1E5" and attributes["A2"]["PartCode"] == "12E4"
+    assert attributes["A1"]["Revenue Index"] == 1.5e7  # as a spreadsheet writes a number

@@ -63,6 +63,8 @@ _DOTTED = rf"^(\d{{1,2}})\.(\d{{1,2}})\.(\d{{4}}|\d{{2}})(?:,?\s+{_CLOCK})?$"
 _SHORT_YEAR = r"^(\d{1,2}[/.]\d{1,2}[/.]\d{2})\b"
 _INT_TEXT = r"^[+-]?(0|[1-9]\d{0,17})$"
 _FLOAT_TEXT = r"^[+-]?((0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|\.\d+)$"
+#: An exponent not written the way a spreadsheet writes one (``1E5``, ``3e2``; not ``1.5E+07``).
+_BARE_EXPONENT = r"^[+-]?\d+[eE]\d+$"
 
 _TRUE = ("true", "yes", "y", "t", "1", "x")
 _FALSE = ("false", "no", "n", "f", "0")
@@ -435,7 +437,9 @@ def text_type(values: pl.Series) -> pl.DataType:
         return pl.Boolean()
     if present.str.contains(_INT_TEXT).all():
         return pl.Int64()
-    if present.str.contains(_FLOAT_TEXT).all():
+    # "1E5" or "12e4" are codes (part numbers), not numbers: an exponent counts only as a
+    # spreadsheet writes one (1.23E+15)
+    if present.str.contains(_FLOAT_TEXT).all() and not present.str.contains(_BARE_EXPONENT).any():
         return pl.Float64()
     return pl.String()
 
