@@ -382,3 +382,19 @@ def test_codes_that_look_like_exponents_stay_codes(tmp_path: Path) -> None:
     attributes = {r["id"]: r["attributes"] for r in iter_records(read.frame)}
     assert attributes["A1"]["PartCode"] == "1E5" and attributes["A2"]["PartCode"] == "12E4"
     assert attributes["A1"]["Revenue Index"] == 1.5e7  # as a spreadsheet writes a number
+
+
+def test_a_title_row_above_the_header_is_named_as_the_likely_cause(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Account export - Q3 2025"])
+    sheet.append([])
+    sheet.append(["Id", "Name"])
+    sheet.append(["A1", "Acme"])
+    book.save(tmp_path / "title.xlsx")
+    read = load_file(tmp_path / "title.xlsx", "accounts", geocode=False)
+    reasons = [i.reason for i in read.report.issues]
+    assert reasons[0].startswith("required column 'id' is missing (the first row names at most")
+    assert "title above the header" in reasons[0]
+    assert sum("title above the header" in r for r in reasons) == 1

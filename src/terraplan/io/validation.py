@@ -35,6 +35,7 @@ accepted rows.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
@@ -97,6 +98,13 @@ class ValidationResult:
         return self.report.ok
 
 
+def _title_row(table: SourceTable) -> bool:
+    """Does the first row look like a title ("Accounts report, May 2026") over the header?"""
+    headers = [c for c in table.frame.columns if c != ROW]
+    named = [h for h in headers if not re.fullmatch(r"column_\d+", h)]
+    return len(named) <= 1
+
+
 def validate(
     table: SourceTable,
     *,
@@ -150,6 +158,11 @@ def validate(
         if field in kept:
             continue
         reason = f"required column {field!r} is missing"
+        if not report.issues and _title_row(table):  # said once, on the first
+            reason += (
+                " (the first row names at most one column: is a title above the header? "
+                "the header must be the first row)"
+            )
         if new_only:
             reason += (
                 " (none of the file's ids is stored yet, so every row is new and needs it; "
