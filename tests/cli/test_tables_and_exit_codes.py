@@ -252,3 +252,29 @@ def test_compare_and_kpi_tables_speak_names_and_whole_counts(
     assert "West Coast" in table.stdout and "│ west" not in table.stdout
     # Both capacity tables read whole at 80 columns: no cut number or name.
     assert "…" not in table.stdout
+
+
+def test_dates_and_long_words_are_never_cut_at_80_columns(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`plans list` cut the end date of an archived plan to "2026-12-…" (the one thing looked
+    for there) and plan names to "territori…"."""
+    from terraplan.cli.console import render_rows
+
+    monkeypatch.setenv("COLUMNS", "80")
+    rows = [
+        {
+            "plan": "P001",
+            "name": "Counties design, 40 territories",
+            "status": "archived",
+            "scope": "(whole market)",
+            "version": 6,
+            "from": date(2026, 1, 1),
+            "to": date(2026, 12, 31),
+        }
+    ]
+    render_rows(rows, title="Plans")
+    out = capsys.readouterr().out
+    assert "…" not in out
+    assert "2026-12-31" in out and "2026-01-01" in out
+    assert max(len(line) for line in out.splitlines()) <= 80

@@ -174,7 +174,17 @@ def render_rows(
             isinstance(r.get(column), int | float) and not isinstance(r.get(column), bool)
             for r in rows
         )
-        table.add_column(column.replace("_", " "), justify="right" if numeric else "left")
+        # a date cut to "2026-12-…" says nothing: date columns keep their ten characters
+        dated = any(r.get(column) is not None for r in rows) and all(
+            _is_day(r.get(column)) for r in rows if r.get(column) is not None
+        )
+        table.add_column(
+            column.replace("_", " "),
+            justify="right" if numeric else "left",
+            no_wrap=dated,
+            min_width=10 if dated else None,
+            overflow="fold",  # a long word folds onto the next line rather than losing its end
+        )
     shown = {c: compact_amount for c in amounts} | {c: percent for c in percents}
 
     def cell(column: str, value: Any) -> str:
@@ -186,6 +196,12 @@ def render_rows(
     for row in rows:
         table.add_row(*(cell(c, row.get(c)) for c in columns))
     stdout().print(table)
+
+
+def _is_day(value: Any) -> bool:
+    if isinstance(value, date):
+        return True
+    return isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-"
 
 
 def render_json(payload: Any) -> None:
