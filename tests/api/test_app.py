@@ -153,11 +153,22 @@ def test_a_write_that_lost_a_race_is_a_409_in_the_error_shape() -> None:
     app = FastAPI()
     install_error_handlers(app)
 
+    class UniqueViolationError(Exception):
+        sqlstate = "23505"  # as PostgreSQL's driver says it
+
+    class ForeignKeyViolationError(Exception):
+        sqlstate = "23503"
+
     @app.get("/collide")
     def collide() -> None:
-        raise IntegrityError("INSERT ...", {}, Exception("duplicate key value"))
+        raise IntegrityError("INSERT ...", {}, UniqueViolationError("duplicate key value"))
 
-    answer = TestClient(app).get("/collide")
+    @app.get("/dangling")
+    def dangling() -> None:
+        raise IntegrityError("INSERT ...", {}, ForeignKeyViolationError("violates foreign key"))
+
+    client = TestClient(app, raise_server_exceptions=False)
+    answer = client.get("/collide")
     assert answer.status_code == 409
     assert answer.json() == {
         "error": {
@@ -166,3 +177,7 @@ def test_a_write_that_lost_a_race_is_a_409_in_the_error_shape() -> None:
             "details": {},
         }
     }
+    # Any other integrity error is no race: retrying would not help, so it is not said to.
+    other = client.get("/dangling")
+    assert other.status_code == 500
+    assert other.json()["error"]["code"] == "internal_error"

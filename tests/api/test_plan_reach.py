@@ -58,13 +58,18 @@ def test_a_manager_cannot_approve_a_plan_that_takes_other_regions_accounts(
     regions = set(_owner_regions(active_p1).values())
     assert {"East", "Central"} & regions, "the demo's accounts are owned across regions"
     _copy_owned_by_r1(planner, "P10")
-    # Every territory is owned by a West rep, yet the plan takes every account of the market.
-    assert "approve_plan" not in manager.get("/plans/P10/permissions").json()["actions"]
+    # Every territory is owned by a West rep, yet the plan takes every account of the market:
+    # the approval, checked in full when sent, is refused.
     version = manager.get("/plans/P10").json()["version"]
     refused = manager.post("/plans/P10/status", json={"status": "approved", "version": version})
     assert refused.status_code == 403, refused.text
     assert "not within region West" in refused.json()["error"]["message"]
     assert planner.get("/plans/P10").json()["status"] == "in_review"
+    # Sending it back to draft takes nothing: allowed.
+    back = manager.post(
+        "/plans/P10/status", json={"status": "draft", "version": version, "reason": "too wide"}
+    )
+    assert back.status_code == 200, back.text
 
 
 def test_a_scoped_plan_places_only_its_scopes_accounts(

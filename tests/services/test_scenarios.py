@@ -777,3 +777,18 @@ def test_compare_says_when_open_pipeline_stays_with_a_rep_who_left(
         f"{open_amount:,.0f} of open pipeline is owned by inactive reps ({name}): it stays with "
         "them until those opportunities are reassigned in the CRM"
     ) in comparison.notes
+
+
+def test_a_plan_whose_creation_fails_leaves_nothing(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """A savepoint around the new plan's row committed it early on SQLite: a creation that
+    failed after it left an empty plan under an id."""
+    db, _ = regions
+    with pytest.raises(RuntimeError), UnitOfWork(db) as uow:
+        source = uow.plans.get("P1")
+        uow.plans.add(replace(source, id="P900", version=1), generated=True)
+        raise RuntimeError("a later step failed")
+    with UnitOfWork(db) as uow:
+        assert not uow.plans.exists("P900")
+        assert [p.id for p in uow.plans.list()] == ["P1"]

@@ -5,6 +5,7 @@ Every error response body is ``{"error": {"code": str, "message": str, "details"
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +29,8 @@ from terraplan.errors import (
     StorageError,
     TerraplanError,
 )
+
+log = logging.getLogger(__name__)
 
 #: Error class -> HTTP status. The most specific class listed wins.
 HTTP_STATUS: Mapping[type[TerraplanError], int] = {
@@ -98,9 +101,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
-        # Two writers at the same moment (the same new id, the next version of a rule set):
-        # the database kept one; the other is told, in the one shape.
-        return JSONResponse(error_body(*CONCURRENT_WRITE), status_code=409)
+        from terraplan.storage.database import is_unique_violation
+
+        if is_unique_violation(exc):
+            # Two writers at the same moment (the same new id, the next version of a rule
+            # set): the database kept one; the other is told, in the one shape.
+            return JSONResponse(error_body(*CONCURRENT_WRITE), status_code=409)
+        log.error("integrity error: %s", exc)  # a bug: say it in the log, and in the shape
+        return JSONResponse(
+            error_body("internal_error", "the database refused the change; see the server log"),
+            status_code=500,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -141,7 +141,11 @@ def _file_problem(exc: OSError | UnicodeDecodeError) -> str:
 def _lost_a_race(exc: BaseException) -> bool:
     """A database integrity error: the write collided with another one (sqlalchemy is not
     imported here, so that ``--help`` stays light)."""
-    return type(exc).__name__ == "IntegrityError" and type(exc).__module__.startswith("sqlalchemy")
+    if type(exc).__name__ != "IntegrityError" or not type(exc).__module__.startswith("sqlalchemy"):
+        return False
+    from terraplan.storage.database import is_unique_violation
+
+    return is_unique_violation(exc)
 
 
 def run() -> None:

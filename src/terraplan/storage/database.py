@@ -222,3 +222,15 @@ class Database:
         self.engine.dispose()
         if self._autocommit is not None:
             self._autocommit.dispose()
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """Is ``exc`` a unique-key violation (two writers took the same key at once), rather than
+    another integrity error (a missing reference, a NULL), which retrying cannot mend?"""
+    orig = getattr(exc, "orig", None)
+    if orig is None:
+        return False
+    if getattr(orig, "sqlstate", None) == "23505":  # PostgreSQL unique_violation
+        return True
+    name = getattr(orig, "sqlite_errorname", "")
+    return name in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")

@@ -365,6 +365,10 @@ class PlanRepository:
         """Store a new plan; raises ConflictError if its id is taken. With ``generated`` (an
         id picked by :meth:`next_id`, not given by the user) a taken id is replaced by the
         next free one: two plans created at the same moment both get theirs."""
+        if generated and self._session.get_bind().dialect.name == "sqlite":
+            # Take SQLite's write lock before looking for a free id: another writer's new plan
+            # is then committed and seen (writes there wait for each other).
+            self._session.execute(update(PlanRow).where(PlanRow.id.is_(None)).values(id=PlanRow.id))
         for _ in range(50):
             if self.exists(plan.id):
                 if not generated:
@@ -372,15 +376,9 @@ class PlanRepository:
                 plan = replace(plan, id=self.next_id())
                 continue
             try:
-                with self._session.begin_nested():  # a savepoint: a lost race undoes only it
-                    now = datetime.now(UTC).replace(tzinfo=None)
-                    row = PlanRow(id=plan.id, version=1)
-                    created, updated = plan.created_at or now, plan.updated_at or now
-                    self._fill(row, plan, created_at=created, updated_at=updated)
-                    self._session.add(row)
-                    self._session.flush()
+                self._insert_row(plan, savepoint=generated)
             except IntegrityError:
-                if not generated:
+                if not generated or self._session.get_bind().dialect.name != "postgresql":
                     raise ConflictError(
                         f"plan {plan.id!r} already exists", details={"id": plan.id}
                     ) from None
@@ -389,6 +387,23 @@ class PlanRepository:
             self._write_children(plan)
             return self.get(plan.id)
         raise ConflictError("no free plan id was found; try again", details={"id": plan.id})
+
+    def _insert_row(self, plan: Plan, *, savepoint: bool) -> None:
+        """The plan's row. On PostgreSQL a generated id is inserted in a savepoint, so that a
+        lost race (another plan took the id) undoes only the insert and the next id is
+        tried. Not on SQLite: its driver would commit the savepoint, and with it the plan
+        before its territories (there the write lock taken first keeps the id free)."""
+        now = datetime.now(UTC).replace(tzinfo=None)
+        row = PlanRow(id=plan.id, version=1)
+        created, updated = plan.created_at or now, plan.updated_at or now
+        self._fill(row, plan, created_at=created, updated_at=updated)
+        if savepoint and self._session.get_bind().dialect.name == "postgresql":
+            with self._session.begin_nested():
+                self._session.add(row)
+                self._session.flush()
+            return
+        self._session.add(row)
+        self._session.flush()
 
     def next_id(self, *, after: str | None = None) -> str:
         """The first id of the form ``P001``, ``P002``... that no plan has ever had (and past

@@ -203,7 +203,9 @@ def update_plan_status(
         visible = _visible_plan(uow, principal, stored)
         resource, _ = plan_resource(uow, stored)
     action = status_action(stored.status, body.status)
-    if action is Action.APPROVE_PLAN and not sees_everything(principal.user):
+    if body.status is PlanStatus.APPROVED and not sees_everything(principal.user):
+        # an approval takes the accounts its activation would place: their regions count
+        # (sending a plan back to draft takes nothing)
         resource = approval_resource(db, stored, resource)
     authorize(principal, action, resource)
     saved = change_status(
