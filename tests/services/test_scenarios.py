@@ -792,3 +792,33 @@ def test_a_plan_whose_creation_fails_leaves_nothing(
     with UnitOfWork(db) as uow:
         assert not uow.plans.exists("P900")
         assert [p.id for p in uow.plans.list()] == ["P1"]
+
+
+def test_a_change_request_left_accepting_by_a_dead_process_can_be_decided_again(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    from terraplan.services.feedback import add_comment, resolve_change_request
+
+    db, _ = regions
+    copy = copy_plan(db, "P1", name="What if")
+    request = add_comment(
+        db, copy.id, "rename", author="morgan",
+        proposed_edit={"op": "rename", "territory": copy.territories[0].id, "name": "North"},
+    )  # fmt: skip
+    with UnitOfWork(db) as uow:
+        uow.comments.claim(request.id, "accepting", by="ana", note=None)
+        uow.commit()
+    with pytest.raises(ConflictError, match="being accepted by ana"):
+        resolve_change_request(db, request.id, accept=False, by="ben")
+    long_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=30)
+    with db.connect() as connection:
+        connection.execute(
+            text("UPDATE plan_comments SET resolved_at = :t WHERE id = :i"),
+            {"t": long_ago, "i": request.id},
+        )
+    decided = resolve_change_request(db, request.id, accept=False, by="ben")
+    assert (decided.status, decided.resolved_by) == ("rejected", "ben")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from terraplan.errors import ConflictError, NotFoundError
@@ -353,6 +353,11 @@ def _comment(r: CommentRow) -> Comment:
     )
 
 
+#: Minutes after which a change request left "accepting" (its process died while applying
+#: the edit) may be decided again.
+ACCEPTING_MINUTES = 10
+
+
 class Comments:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -401,13 +406,16 @@ class Comments:
         """Move a change request from ``was`` to ``status`` in one conditional update, so that
         of two deciders at the same moment exactly one does (ConflictError for the other,
         naming the decision that won)."""
+        state_now = CommentRow.status == was
+        if was == "open":
+            # an accept whose process died while applying the edit gives the request back
+            stuck = utc_now() - timedelta(minutes=ACCEPTING_MINUTES)
+            state_now = or_(
+                state_now, and_(CommentRow.status == "accepting", CommentRow.resolved_at < stuck)
+            )
         done = self._session.execute(
             update(CommentRow)
-            .where(
-                CommentRow.id == comment_id,
-                CommentRow.kind == "change_request",
-                CommentRow.status == was,
-            )
+            .where(CommentRow.id == comment_id, CommentRow.kind == "change_request", state_now)
             .values(status=status, resolved_by=by, resolved_at=utc_now(), resolution=note)
             .execution_options(synchronize_session=False)
         )
