@@ -334,9 +334,16 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pl.DataFrame, dict[str,
             raise_if_empty=False,
         )
     except Exception as exc:  # polars raises several types for malformed CSV
-        # A record longer than the header, a stray quote: read again record by record, to
-        # name the line (or read what polars could not, as a quote inside a value).
-        frame = _read_csv_records(path, data, delimiter, offset, exc)
+        try:
+            # Usually records longer than the header: a trailing delimiter (fine) or an
+            # unquoted delimiter inside a value (refused, naming the line).
+            frame = _read_csv_wider(path, data, delimiter, offset)
+        except DataError:
+            raise
+        except Exception:
+            # A stray quote: read again record by record, to name the line (or read what
+            # polars could not, as a quote inside a value).
+            frame = _read_csv_records(path, data, delimiter, offset, exc)
     names, kept, warnings = unique_headers(list(frame.row(0)) if frame.height else [])
     frame = frame.slice(1).select(
         pl.col(frame.columns[i]).alias(name) for i, name in zip(kept, names, strict=True)
@@ -357,6 +364,43 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pl.DataFrame, dict[str,
     if data_columns:  # blank lines come back as all-null records
         frame = frame.filter(~pl.all_horizontal(pl.col(data_columns).is_null()))
     return frame, {"delimiter": delimiter, "encoding": used}, warnings
+
+
+def _read_csv_wider(path: Path, data: bytes, delimiter: str, offset: int) -> pl.DataFrame:
+    """``data`` read by polars one column wider than its header (as ``has_header=False``
+    names them); a record with a value in that column is refused naming its line, the
+    empty extra fields of a trailing delimiter are dropped."""
+    end = data.find(b"\n")
+    first = data[: end if end >= 0 else len(data)].decode("utf-8").rstrip("\r")
+    width = len(next(csv.reader([first], delimiter=delimiter)))
+    header = delimiter.join(f"c{i}" for i in range(width + 1)).encode() + b"\n"
+    frame = pl.read_csv(
+        io.BytesIO(header + data),
+        separator=delimiter,
+        has_header=True,
+        infer_schema=False,
+        quote_char='"',
+        truncate_ragged_lines=True,
+        raise_if_empty=False,
+    )
+    extra = frame.get_column(f"c{width}").str.strip_chars()
+    over = (extra.is_not_null() & (extra != "")).arg_true()
+    if over.len():
+        index = int(over[0])
+        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        if lines == frame.height:
+            line = index + 1
+        else:  # records over several lines: number them exactly (the slow path, once)
+            starts = _record_start_lines(data, delimiter)
+            line = starts[index - 1] if 0 < index <= len(starts) else index + 1
+        line += offset
+        raise DataError(
+            f"{path}: line {line} has more fields than the header's {width} (a "
+            f"{_shown_delimiter(delimiter)} inside a value that is not quoted? write it "
+            '"Acme, Inc.")',
+            details={"file": str(path), "row": line, "reason": "too many fields"},
+        )
+    return frame.drop(f"c{width}").rename({f"c{i}": f"column_{i + 1}" for i in range(width)})
 
 
 def _read_csv_records(
