@@ -561,18 +561,29 @@ def _uncomputed_formulas(path: Path, sheet_path: str | None) -> list[str]:
     scripts, which do not calculate): openpyxl reads them as empty."""
     if sheet_path is None:
         return []
+    found: list[str] = []
     try:
-        with zipfile.ZipFile(path) as archive:
-            data = archive.read(sheet_path.lstrip("/"))
+        with zipfile.ZipFile(path) as archive, archive.open(sheet_path.lstrip("/")) as sheet:
+            # Streamed in chunks (a sheet's XML can be a gigabyte): the complete cells of
+            # each chunk are looked at, the rest carried over; a few examples are enough.
+            carry = b""
+            while len(found) < 3:
+                chunk = sheet.read(1 << 22)
+                data = carry + chunk
+                cut = data.rfind(b"</c>") + 4 if chunk else len(data)
+                complete, carry = (data[:cut], data[cut:]) if cut >= 4 else (b"", data)
+                if b"<f" in complete:
+                    for match in _CELL.finditer(complete):
+                        ref, content = match.groups()
+                        if b"<f" in content and not _VALUE.search(content):
+                            found.append(ref.decode())
+                            if len(found) == 3:
+                                break
+                if not chunk:
+                    break
     except (KeyError, OSError, zipfile.BadZipFile):
         return []
-    if b"<f" not in data:
-        return []
-    return [
-        ref.decode()
-        for ref, content in _CELL.findall(data)
-        if b"<f" in content and not _VALUE.search(content)
-    ]
+    return found
 
 
 # --- Parquet ---------------------------------------------------------------------------
