@@ -154,3 +154,24 @@ def test_kpi_notes_about_the_whole_plan_are_for_planners(
     assert _crediting_notes(counted, _Scope({"WA"}, frozenset({"R1"}), None)) == [
         SCOPED_CREDITING_NOTE
     ]
+
+
+def test_a_manager_may_ask_for_an_unassigned_unit_and_sees_their_own_request(
+    as_user: Callable[[str], TestClient], db: Database
+) -> None:
+    """Hiding comments about unaligned units from other regions refused a manager's own
+    request to take one in."""
+    _seed_hierarchy(db, east_child=True)
+    manager = as_user("manager")
+    asked = manager.post(
+        "/plans/PH/comments",
+        json={
+            "body": "give us the unassigned county",
+            "proposed_edit": {"op": "move_units", "units": ["01001"], "to": "WA"},
+        },
+    )
+    assert asked.status_code == 201, asked.text
+    mine = [c["body"] for c in manager.get("/plans/PH/comments").json()]
+    assert mine == ["give us the unassigned county"]
+    assert as_user("rep").get("/plans/PH/comments").json() == []
+    assert len(as_user("planner").get("/plans/PH/comments").json()) == 1

@@ -156,9 +156,12 @@ def add_comment(
     return comment
 
 
-def list_comments(db: Database, plan_id: str, *, shown: Shown | None = None) -> list[Comment]:
+def list_comments(
+    db: Database, plan_id: str, *, shown: Shown | None = None, author: str | None = None
+) -> list[Comment]:
     """The plan's comments and change requests; with ``shown``, only those about what the
-    caller sees (comments on the plan as a whole, and on their territories and accounts)."""
+    caller sees (comments on the plan as a whole, and on their territories and accounts),
+    and the caller's own (``author``)."""
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id) if shown is not None else None
         if plan is None:
@@ -167,7 +170,10 @@ def list_comments(db: Database, plan_id: str, *, shown: Shown | None = None) -> 
     if shown is None or plan is None:
         return comments
     return [
-        c for c in comments if shown(concerns(plan, c.target_kind, c.target_id, c.proposed_edit))
+        c
+        for c in comments
+        if (author is not None and c.author == author)
+        or shown(concerns(plan, c.target_kind, c.target_id, c.proposed_edit))
     ]
 
 

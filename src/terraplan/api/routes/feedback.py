@@ -57,9 +57,13 @@ def _comment(c: Any) -> CommentPublic:
     )
 
 
-def _shown(db: Database, principal: Principal, plan_id: str) -> Shown | None:
+def _shown(
+    db: Database, principal: Principal, plan_id: str, *, posting: bool = False
+) -> Shown | None:
     """For a caller who sees part of the plan: does a comment concern only territories and
-    accounts they see? (None for planners and admins, who see everything.)"""
+    accounts they see? (None for planners and admins, who see everything.) A unit aligned
+    to no territory may be written about (a request to take it in), not read about in
+    others' comments."""
     from terraplan.services.access import account_resource, visible_territories
 
     if sees_everything(principal.user):
@@ -80,7 +84,7 @@ def _shown(db: Database, principal: Principal, plan_id: str) -> Shown | None:
 
     def shown(concerned: Concerns) -> bool:
         return (
-            not concerned.unplaced
+            (posting or not concerned.unplaced)
             and concerned.territories <= visible
             and all(map(account_seen, concerned.accounts))
         )
@@ -97,7 +101,8 @@ def list_comments_route(
 
     check_plan(db, principal, plan_id, Action.READ)
     shown = _shown(db, principal, plan_id)
-    return [_comment(c) for c in list_comments(db, plan_id, shown=shown)]
+    mine = principal.user.username
+    return [_comment(c) for c in list_comments(db, plan_id, shown=shown, author=mine)]
 
 
 @router.post("/plans/{plan_id}/comments", operation_id="add_plan_comment", status_code=201)
@@ -118,7 +123,7 @@ def add_comment_route(
             target_kind=body.target_kind,
             target_id=body.target_id,
             proposed_edit=body.proposed_edit,
-            shown=_shown(db, principal, plan_id),
+            shown=_shown(db, principal, plan_id, posting=True),
         )
     )
 
