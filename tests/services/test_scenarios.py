@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from tests.conftest import seed_region_plan
@@ -822,3 +822,32 @@ def test_a_change_request_left_accepting_by_a_dead_process_can_be_decided_again(
         )
     decided = resolve_change_request(db, request.id, accept=False, by="ben")
     assert (decided.status, decided.resolved_by) == ("rejected", "ben")
+
+
+def test_compare_sets_a_year_set_monthly_against_the_same_year_set_whole(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    from terraplan.domain import Target
+
+    db, _ = regions
+    copy = copy_plan(db, "P1", name="Monthly")
+    tids = [t.id for t in copy.territories]
+    yearly = [
+        Target(f"Y-{tid}", date(2027, 1, 1), date(2027, 12, 31), 1200.0, tid, None, "P1")
+        for tid in tids
+    ]
+    monthly = [
+        Target(
+            f"M{m}-{tid}", date(2027, m, 1),
+            date(2027, m + 1, 1) - timedelta(days=1) if m < 12 else date(2027, 12, 31),
+            110.0, tid, None, copy.id,
+        )
+        for tid in tids
+        for m in range(1, 13)
+    ]  # fmt: skip
+    with UnitOfWork(db) as uow:
+        uow.targets.add_many([*yearly, *monthly])
+        uow.commit()
+    comparison, _ = compare_stored_plans(db, "P1", copy.id)
+    assert comparison.target_change == pytest.approx(120.0 * len(tids))
+    assert not any("different periods" in n for n in comparison.notes)

@@ -301,9 +301,11 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory, stored: Collection
         severity="warning",
     )
     if kind != "reps":
-        inside = col(lat).is_between(13.0, 72.0) & (
-            col(lon).is_between(-180.0, -64.0) | col(lon).is_between(144.0, 180.0)
-        )
+        inside = (
+            col(lat).is_between(13.0, 72.0)
+            & (col(lon).is_between(-180.0, -64.0) | col(lon).is_between(144.0, 180.0))
+        ) | (col(lat).is_between(-15.0, -10.0) & col(lon).is_between(-172.0, -168.0))
+        # the last box: American Samoa, south of the equator
         checker.add(
             (us & ~known & has_coords & ~inside & _on_earth(col(lat), col(lon))).fill_null(False),
             lat,

@@ -160,12 +160,15 @@ def import_file(
     if before is None or not frame.height:
         return ImportOutcome(report=report, written=written, on_error=on_error, notes=notes)
     in_file = set(frame["id"].to_list())
+    column = table.columns.fields.get("id")
+    if column is not None:  # rows refused (--on-error skip) are in the file all the same
+        in_file |= {str(v).strip() for v in table.frame[column].drop_nulls().to_list()}
     absent = sorted(before - in_file)
     return ImportOutcome(
         report=report,
         written=written,
         on_error=on_error,
-        new=len(in_file - before),
+        new=len(set(frame["id"].to_list()) - before),
         absent=len(absent),
         absent_sample=tuple(absent[:3]),
         notes=notes,

@@ -300,39 +300,38 @@ def _inactive_pipeline_note(db: Database) -> str | None:
 def _comparable_targets(
     plan_ids: tuple[str, str], rows: list[pl.DataFrame]
 ) -> tuple[list[dict[str, float]], list[str]]:
-    """Each plan's ``territory id -> revenue target`` over the same periods, and notes.
+    """Each plan's ``territory id -> revenue target`` over the same days, and notes.
 
     ``rows``: each plan's :func:`_territory_target_rows`. When both plans store targets, only
-    the periods both set count (last year's targets kept beside next year's would otherwise
-    be summed with them and read as a cut); the notes name those periods, or say that the
-    plans share none (then no target change is shown)."""
+    those within the days both plans' targets cover count (last year's targets kept beside
+    next year's would otherwise be summed with them and read as a cut; a year set monthly in
+    one plan and as a whole in the other compares whole); the notes name the days compared,
+    or say that the plans share none (then no target change is shown)."""
     spans = [
-        {(r["period_start"], r["period_end"]) for r in frame.iter_rows(named=True)}
-        for frame in rows
+        {(a, b) for a, b in zip(f["period_start"], f["period_end"], strict=True) if a and b}
+        for f in rows
     ]
     notes: list[str] = []
     if all(spans):
-        common = spans[0] & spans[1]
-        if not common:
+        start = max(min(a for a, _ in s) for s in spans)
+        end = min(max(b for _, b in s) for s in spans)
+        inside = [
+            f.filter((pl.col("period_start") >= start) & (pl.col("period_end") <= end))
+            for f in rows
+        ]
+        if start > end or any(f.is_empty() for f in inside):
             shown = [_periods_text(s) for s in spans]
             notes.append(
                 f"the plans set targets for different periods ({plan_ids[0]}: {shown[0]}; "
                 f"{plan_ids[1]}: {shown[1]}), so no target change is shown"
             )
             return [{}, {}], notes
-        if common != spans[0] or common != spans[1]:
+        if any(f.height != g.height for f, g in zip(inside, rows, strict=True)):
             notes.append(
-                f"targets are compared over {_periods_text(common)}, the periods both plans "
-                "set (their other targets are left out)"
+                f"targets are compared over {_periods_text({(start, end)})}, the periods both "
+                "plans set (their other targets are left out)"
             )
-        rows = [
-            frame.filter(
-                pl.struct("period_start", "period_end").is_in(
-                    [{"period_start": a, "period_end": b} for a, b in sorted(common)]
-                )
-            )
-            for frame in rows
-        ]
+        rows = inside
     totals = []
     for frame in rows:
         grouped = frame.group_by("territory_id").agg(pl.col("amount").sum())
