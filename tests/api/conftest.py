@@ -92,3 +92,17 @@ def as_user(db: Database, users: dict[str, str]) -> Iterator[Callable[[str], Tes
 def client(as_user: Callable[[str], TestClient]) -> TestClient:
     """A client signed in as a planner (sees and may do everything but user admin)."""
     return as_user("planner")
+
+
+@pytest.fixture
+def active_p1(db: Database) -> Database:
+    """The demo's regions as plan P1, active."""
+    from tests.conftest import seed_region_plan
+
+    from terraplan.services.scenarios import activate_plan, change_status
+
+    seed_region_plan(db, n_accounts=300, seed=4)
+    for step in ("in_review", "approved"):
+        change_status(db, "P1", step)
+    activate_plan(db, "P1")
+    return db

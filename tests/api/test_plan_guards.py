@@ -6,23 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from fastapi.testclient import TestClient
-from tests.conftest import seed_region_plan
 
-from terraplan.services.scenarios import activate_plan, change_status
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
-
-
-@pytest.fixture
-def active_p1(db: Database) -> Database:
-    """The demo's regions as plan P1, active."""
-    seed_region_plan(db, n_accounts=300, seed=4)
-    for step in ("in_review", "approved"):
-        change_status(db, "P1", step)
-    activate_plan(db, "P1")
-    return db
 
 
 def _owners(db: Database) -> dict[str, str | None]:

@@ -57,6 +57,21 @@ def _seed(db: Database) -> Plan:
     return stored
 
 
+def _seed_active(db: Database) -> None:
+    """:func:`_seed`, its rules applied, reviewed and activated as the README orders it."""
+    from sqlalchemy import text
+
+    from terraplan.services.scenarios import activate_plan, change_status
+
+    _seed(db)
+    with db.connect() as connection:  # the account no rule places would refuse activation
+        connection.execute(text("DELETE FROM accounts WHERE id = 'X0'"))
+    apply_rules(db, "P")
+    change_status(db, "P", "in_review")
+    change_status(db, "P", "approved")
+    activate_plan(db, "P")
+
+
 def _owners(db: Database) -> dict[str, str | None]:
     with UnitOfWork(db) as uow:
         return {a.id: a.owner_id for a in uow.accounts.list()}
@@ -179,17 +194,7 @@ def test_the_loader_file_after_activation_still_lists_every_owner_change(
     """The README order: apply the draft's rules, review, activate, export for Data Loader.
     Activation re-applies the rules and changes no owner itself; the file must still hold the
     six accounts whose owner the CRM has as OLD (it used to be empty after activation)."""
-    from terraplan.services.scenarios import activate_plan, change_status
-
-    _seed(db)
-    from sqlalchemy import text
-
-    with db.connect() as connection:  # the account no rule places would refuse activation
-        connection.execute(text("DELETE FROM accounts WHERE id = 'X0'"))
-    apply_rules(db, "P")
-    change_status(db, "P", "in_review")
-    change_status(db, "P", "approved")
-    activate_plan(db, "P")
+    _seed_active(db)
     with UnitOfWork(db) as uow:
         assert uow.assignments.latest_run("P").owner_changes == 0  # type: ignore[union-attr]
     _, changed = export_assignments(db, tmp_path / "owners.csv", plan_id="P", salesforce=True)
@@ -335,19 +340,10 @@ def test_a_rep_who_leaves_while_owning_a_territory_is_said(db: Database, tmp_pat
     """The reps import made Rep 1 inactive without a word while he owned West in the active
     plan; the owner file then gave his accounts to an inactive user, which Salesforce
     refuses."""
-    from sqlalchemy import text
-
     from terraplan.services.imports import import_file
     from terraplan.services.owner_sync import inactive_owner_note
-    from terraplan.services.scenarios import activate_plan, change_status
 
-    _seed(db)
-    with db.connect() as connection:  # the account no rule places would refuse activation
-        connection.execute(text("DELETE FROM accounts WHERE id = 'X0'"))
-    apply_rules(db, "P")
-    change_status(db, "P", "in_review")
-    change_status(db, "P", "approved")
-    activate_plan(db, "P")
+    _seed_active(db)
     users = tmp_path / "User.csv"
     users.write_text("Id,Name,IsActive\nR1,Rep 1,false\n", encoding="utf-8")
     outcome = import_file(db, users, "reps")
