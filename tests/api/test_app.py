@@ -98,7 +98,11 @@ def test_plan_status_workflow_with_stale_version_conflict(client: TestClient, db
 
     stale = client.post("/plans/P1/status", json={"status": "approved", "version": 1})
     assert stale.status_code == 409
-    assert "changed by someone else" in stale.json()["error"]["message"]
+    assert (
+        "changed by someone else (stored version 2, last by planner at "
+        in (stale.json()["error"]["message"])
+    )
+    assert stale.json()["error"]["details"]["by"] == "planner"
 
     skipped = client.post("/plans/P1/status", json={"status": "active", "version": 2})
     assert skipped.status_code == 409

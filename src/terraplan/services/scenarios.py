@@ -483,11 +483,8 @@ def activate_plan(
         current = uow.plans.get(plan_id)
     current.transition(PlanStatus.ACTIVE)  # a step the status does not allow is refused first
     if version is not None and version != current.version:
-        raise ConflictError(
-            f"plan {plan_id!r} was changed by someone else (stored version {current.version}, "
-            f"yours {version}); reload it and try again",
-            details={"id": plan_id, "stored_version": current.version, "version": version},
-        )
+        with UnitOfWork(db) as uow:
+            raise uow.plans.stale(plan_id, current.version, version)
     # The rules are evaluated first (reads only, the same evaluation that is written below);
     # the activation, the archived predecessor, the accounts' territories and owners and the
     # ownership history are then written in one transaction, so a failure leaves the

@@ -228,11 +228,7 @@ class PlanRepository:
         )
         if getattr(bumped, "rowcount", 0) != 1:
             stored = self.version(plan.id)  # NotFoundError when the plan is gone
-            raise ConflictError(
-                f"plan {plan.id!r} was changed by someone else (stored version {stored}, "
-                f"yours {plan.version}); reload it and try again",
-                details={"id": plan.id, "stored_version": stored, "version": plan.version},
-            )
+            raise self.stale(plan.id, stored, plan.version)
         connection = self._session.connection()
         by_kind: dict[RecordKind, list[str]] = {}
         for kind, record_id in changes:
@@ -405,6 +401,26 @@ class PlanRepository:
         self._session.add(row)
         self._session.flush()
 
+    def stale(self, plan_id: str, stored: int, yours: int) -> ConflictError:
+        """The answer to a change made on an older version: who changed the plan last, when."""
+        last = self._session.execute(
+            select(PlanRow.updated_by, PlanRow.updated_at).where(PlanRow.id == plan_id)
+        ).first()
+        who = ""
+        if last is not None and last.updated_by:
+            when = f" at {last.updated_at:%Y-%m-%d %H:%M} UTC" if last.updated_at else ""
+            who = f", last by {last.updated_by}{when}"
+        return ConflictError(
+            f"plan {plan_id!r} was changed by someone else (stored version {stored}{who}; "
+            f"yours {yours}); reload it and try again",
+            details={
+                "id": plan_id,
+                "stored_version": stored,
+                "version": yours,
+                "by": last.updated_by if last is not None else None,
+            },
+        )
+
     def next_id(self, *, after: str | None = None) -> str:
         """The first id of the form ``P001``, ``P002``... that no plan has ever had (and past
         ``after``, an id another writer is taking now)."""
@@ -424,11 +440,7 @@ class PlanRepository:
                 f"no plan with id {plan.id!r}", details={"kind": "plans", "id": plan.id}
             )
         if row.version != plan.version:
-            raise ConflictError(
-                f"plan {plan.id!r} was changed by someone else (stored version {row.version}, "
-                f"yours {plan.version}); reload it and try again",
-                details={"id": plan.id, "stored_version": row.version, "version": plan.version},
-            )
+            raise self.stale(plan.id, row.version, plan.version)
         now = datetime.now(UTC).replace(tzinfo=None)
         self._fill(row, plan, created_at=row.created_at, updated_at=now)
         try:
