@@ -409,10 +409,10 @@ class PlanRepository:
         who = ""
         if last is not None and last.updated_by:
             when = f" at {last.updated_at:%Y-%m-%d %H:%M} UTC" if last.updated_at else ""
-            who = f", last by {last.updated_by}{when}"
+            who = f"; last changed by {last.updated_by}{when}"
         return ConflictError(
-            f"plan {plan_id!r} was changed by someone else (stored version {stored}{who}; "
-            f"yours {yours}); reload it and try again",
+            f"plan {plan_id!r} was changed by someone else (stored version {stored}, "
+            f"yours {yours}{who}); reload it and try again",
             details={
                 "id": plan_id,
                 "stored_version": stored,
