@@ -99,7 +99,7 @@ def test_plan_status_workflow_with_stale_version_conflict(client: TestClient, db
     stale = client.post("/plans/P1/status", json={"status": "approved", "version": 1})
     assert stale.status_code == 409
     assert (
-        "changed by someone else (stored version 2, last by planner at "
+        "(stored version 2, yours 1; last changed by planner at "
         in (stale.json()["error"]["message"])
     )
     assert stale.json()["error"]["details"]["by"] == "planner"
