@@ -398,3 +398,19 @@ def test_a_title_row_above_the_header_is_named_as_the_likely_cause(tmp_path: Pat
     assert reasons[0].startswith("required column 'id' is missing (the first row names at most")
     assert "title above the header" in reasons[0]
     assert sum("title above the header" in r for r in reasons) == 1
+
+
+def test_two_exports_joined_in_two_encodings_read_line_by_line(tmp_path: Path) -> None:
+    """A UTF-8 export and a Windows "CSV" joined: the whole file was decoded as
+    Windows-1252 and the UTF-8 names stored garbled ("MÃ¼ller StraÃŸe AG")."""
+    from terraplan.io import iter_records
+
+    path = tmp_path / "joined.csv"
+    path.write_bytes(
+        "id,name\nA1,Müller Straße AG\n".encode() + "A2,Café Noir – Paris\n".encode("cp1252")
+    )
+    read = load_file(path, "accounts", geocode=False)
+    assert [r["name"] for r in iter_records(read.frame)] == [
+        "Müller Straße AG",
+        "Café Noir – Paris",
+    ]

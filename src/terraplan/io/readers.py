@@ -241,10 +241,32 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[bytes, str]:
         raise _fail(path, "not a text file (binary content)")
     # Windows Excel "CSV": Windows-1252 (a superset of Latin-1's printable characters, with
     # euro sign and curly quotes at 0x80-0x9F); Latin-1 when a byte is undefined in it.
+    if _UTF8_LETTER.search(data):
+        # Two exports joined (one UTF-8, one Windows "CSV"): each line as it was written, or
+        # the UTF-8 names would read garbled ("MÃ¼ller"). A Windows-1252 line is hardly
+        # ever valid UTF-8 with letters beyond ASCII.
+        return b"\n".join(_line_as_utf8(line) for line in data.split(b"\n")), "utf-8+cp1252"
     try:
         return data.decode("cp1252").encode("utf-8"), "cp1252"
     except UnicodeDecodeError:
         return data.decode("latin-1").encode("utf-8"), "latin-1"
+
+
+#: A UTF-8 letter beyond ASCII (two to four bytes).
+_UTF8_LETTER = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _line_as_utf8(line: bytes) -> bytes:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return line.decode("cp1252").encode("utf-8")
+        except UnicodeDecodeError:
+            return line.decode("latin-1").encode("utf-8")
+    return line
 
 
 def _sniff_delimiter(sample: str) -> str:
