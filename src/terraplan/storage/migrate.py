@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 from typing import Any
 
@@ -23,7 +24,10 @@ def _config() -> Config:
     return config
 
 
+@functools.cache
 def head_revision() -> str:
+    """The newest revision shipped (read once: the package's migrations do not change while a
+    process runs, and ``/health`` asks on every call)."""
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None
     return head
