@@ -84,6 +84,21 @@ def test_accounts_are_paginated_and_filtered(client: TestClient, db: Database) -
     assert client.get("/accounts/A4").json()["name"] == "Co 4"
 
 
+def test_closed_accounts_are_listed_on_request(client: TestClient, db: Database) -> None:
+    from sqlalchemy import text
+
+    _seed(db)
+    with db.connect() as connection:
+        connection.execute(text("UPDATE accounts SET closed_on = '2026-11-30' WHERE id = 'A1'"))
+        connection.commit()
+    listed = client.get("/accounts").json()
+    assert (listed["total"], "A1" in [a["id"] for a in listed["items"]]) == (4, False)
+    closed = client.get("/accounts", params={"status": "closed"}).json()
+    assert [(a["id"], a["closed_on"]) for a in closed["items"]] == [("A1", "2026-11-30")]
+    assert client.get("/accounts", params={"status": "all"}).json()["total"] == 5
+    assert client.get("/accounts/A1").json()["closed_on"] == "2026-11-30"
+
+
 def test_plan_status_workflow_with_stale_version_conflict(client: TestClient, db: Database) -> None:
     _seed(db)
     plan = client.get("/plans/P1").json()

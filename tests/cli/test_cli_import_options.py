@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from tests.cli.conftest import RunCli
@@ -33,3 +34,28 @@ def test_decimal_comma_option_and_value_mapping(run_cli: RunCli, tmp_path: Path)
     done = run_cli("import", "reps", str(reps), "--mapping", str(mapping), "-f", "json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["accepted"] == 2
+
+
+def test_close_missing_closes_what_a_full_export_leaves_out(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    rows = "".join(f"A{i},Account {i},94107,{i + 1}00\n" for i in range(6))
+    book = tmp_path / "book.csv"
+    book.write_text("id,name,postal_code,potential\n" + rows, encoding="utf-8")
+    assert run_cli("import", "accounts", str(book)).returncode == 0
+    later = tmp_path / "later.csv"
+    later.write_text(
+        "id,name,postal_code,potential\n" + "".join(rows.splitlines(keepends=True)[1:]),
+        encoding="utf-8",
+    )
+    done = run_cli("import", "accounts", str(later), "--close-missing")
+    assert done.returncode == 0, done.stderr
+    notes = " ".join(done.stderr.split())
+    assert "1 accounts closed (1 because the file leaves them out) (e.g. A0)" in notes
+    out = tmp_path / "out.csv"
+    assert run_cli("export", "accounts", str(out)).returncode == 0
+    exported = {line.split(",")[0]: line for line in out.read_text(encoding="utf-8").splitlines()}
+    assert "closed_on" in exported["id"]
+    assert exported["A0"].count(date.today().isoformat()) == 1
+    refused = run_cli("import", "reps", str(book), "--close-missing")
+    assert refused.returncode != 0 and "accounts only" in refused.stderr

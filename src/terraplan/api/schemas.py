@@ -48,6 +48,8 @@ class AccountPublic(BaseModel):
     parent_id: str | None = None
     owner_id: str | None = None
     attributes: dict[str, Any] = {}
+    #: The day the account was closed; null while it is open.
+    closed_on: date | None = None
 
 
 class RepPublic(BaseModel):

@@ -125,6 +125,15 @@ def import_command(
             " rate 1. Amounts in another currency need a rate.",
         ),
     ] = None,
+    close_missing: Annotated[
+        bool,
+        typer.Option(
+            "--close-missing",
+            help="Accounts: close every stored open account this file leaves out (a full"
+            " export of the CRM). Closed accounts keep their history and leave designs,"
+            " rules, balance and owner files.",
+        ),
+    ] = False,
 ) -> None:
     """Import KIND records from SOURCE (upsert by id); every bad row is reported with row, column and reason."""
     from terraplan.io.currency import MONEY_KINDS, read_currencies
@@ -164,6 +173,7 @@ def import_command(
                     batch_rows=batch_rows,
                     progress=progress,
                     currencies=currencies,
+                    close_missing=close_missing,
                 )
             else:
                 outcome = import_file(
@@ -177,6 +187,7 @@ def import_command(
                     on_error=on_error.value,
                     progress=progress,
                     currencies=currencies,
+                    close_missing=close_missing,
                 )
     except DataError as exc:
         report = exc.details.get("report")

@@ -18,6 +18,10 @@ class Account:
 
     Units: ``potential`` and ``annual_revenue`` in the plan's currency per year;
     ``workload`` in hours per year; coordinates in WGS84 degrees.
+
+    ``closed_on`` is the day the account was closed (churned, merged, deleted in the CRM):
+    a closed account keeps its history (sales, opportunities, KPIs of past periods) but is
+    left out of designs, ownership rules, balance and owner update files.
     """
 
     id: str
@@ -40,6 +44,11 @@ class Account:
     parent_id: str | None = None
     owner_id: str | None = None
     attributes: dict[str, AttributeValue] = field(default_factory=dict)
+    closed_on: date | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
 
     def __post_init__(self) -> None:
         require_text("Account", "id", self.id)

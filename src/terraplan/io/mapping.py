@@ -83,6 +83,8 @@ _ACCOUNT_ALIASES = {
     ),
     "parent_id": ("parentid", "parentaccountid"),
     "industry": ("billingindustry", "accountindustry"),
+    "closed_on": ("closeddate", "churndate", "churnedon", "inactivedate", "deactivationdate"),
+    "active": ("isactive", "activeaccount"),
 }
 
 _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {

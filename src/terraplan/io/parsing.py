@@ -66,8 +66,8 @@ _FLOAT_TEXT = r"^[+-]?((0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|\.\d+)$"
 #: An exponent not written the way a spreadsheet writes one (``1E5``, ``3e2``; not ``1.5E+07``).
 _BARE_EXPONENT = r"^[+-]?\d+[eE]\d+$"
 
-_TRUE = ("true", "yes", "y", "t", "1", "x")
-_FALSE = ("false", "no", "n", "f", "0")
+_TRUE = ("true", "yes", "y", "t", "1", "x", "active")
+_FALSE = ("false", "no", "n", "f", "0", "inactive")
 
 #: Spellings of enum values beside the value itself (keys normalised as by :func:`enum_key`).
 ENUM_SYNONYMS: Mapping[str, Mapping[str, str]] = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
 from enum import Enum
 from typing import Any
 
@@ -70,10 +71,13 @@ def to_domain(frame: pl.DataFrame, kind: str) -> list[Any]:
             converters[field.name] = tuple
         elif field_spec.type == "enum":
             converters[field.name] = _enum_class(spec.domain_class, field.name)
-    names = set(spec.names)
+    # Fields of the file that are not the domain class's own (an account's ``active``)
+    names = set(spec.names) & {field.name for field in dataclasses.fields(spec.domain_class)}
     out = []
     for record in iter_records(frame):
         values = {k: v for k, v in record.items() if k in names}
+        if record.get("active") is False and kind == "accounts" and not values.get("closed_on"):
+            values["closed_on"] = date.today()
         for name, convert in converters.items():
             if values.get(name) is not None:
                 values[name] = convert(values[name])

@@ -134,6 +134,9 @@ KIND_SPECS: dict[str, KindSpec] = {
             _s("parent_id", references="accounts"),
             _s("owner_id", references="reps", external=True),
             FieldSpec("attributes", "attributes"),
+            FieldSpec("closed_on", "date"),
+            # Not stored as such: an inactive row is closed on the day of the import.
+            FieldSpec("active", "bool"),
         ),
         extra_columns="any",
         postal_field="postal_code",

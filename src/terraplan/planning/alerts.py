@@ -13,7 +13,7 @@ from terraplan.errors import InvalidParameterError
 from terraplan.planning.balance_criteria import BalanceCriteria
 from terraplan.planning.fiscal import FiscalCalendar, fiscal_calendar
 from terraplan.planning.kpi_balance import rep_capacity, territory_balance, territory_totals
-from terraplan.planning.kpi_groups import account_table, territory_table
+from terraplan.planning.kpi_groups import open_account_table, territory_table
 from terraplan.planning.kpi_inputs import FrameLike, KpiInputs, as_lazy, optional_columns
 from terraplan.planning.kpi_periods import current_quarter, parse_period
 from terraplan.planning.kpis import compute_kpis, data_dates
@@ -326,7 +326,7 @@ def _inactive_owners(inputs: KpiInputs) -> list[Alert]:
 
 
 def _unowned_accounts(inputs: KpiInputs, limits: AlertThresholds) -> list[Alert]:
-    accounts = account_table(inputs).collect()
+    accounts = open_account_table(inputs).collect()
     with_potential = accounts.filter(pl.col("potential").is_not_null())
     if with_potential.is_empty():
         return []

@@ -9,7 +9,7 @@ import polars as pl
 
 from terraplan.errors import InvalidParameterError
 from terraplan.planning.balance_criteria import BalanceCriteria
-from terraplan.planning.kpi_groups import account_table, territory_table
+from terraplan.planning.kpi_groups import open_account_table, territory_table
 from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
 
 #: Territory metrics balance is checked on: account sums of potential (currency per year) and
@@ -39,7 +39,7 @@ def territory_totals(inputs: KpiInputs) -> pl.DataFrame:
     """
     territories = territory_table(inputs)
     sums = (
-        account_table(inputs)
+        open_account_table(inputs)
         .filter(pl.col("territory_id").is_not_null())
         .group_by("territory_id")
         .agg(
@@ -70,7 +70,7 @@ def _rep_territory_loads(inputs: KpiInputs) -> pl.DataFrame:
         ).collect()
         owners = pl.concat([owners, extra]).unique(maintain_order=True)
     held = (
-        account_table(inputs)
+        open_account_table(inputs)
         .filter(pl.col("territory_id").is_not_null())
         .join(
             leaves.lazy().select("territory_id", "owner_id"),

@@ -28,6 +28,20 @@ def account_table(inputs: KpiInputs) -> pl.LazyFrame:
     return _with_holder(_accounts(inputs), inputs.frame("shared_owners"))
 
 
+def open_account_table(inputs: KpiInputs) -> pl.LazyFrame:
+    """:func:`account_table` less the closed accounts (``accounts.closed_on`` set): what a
+    territory holds now, for balance, capacity and priorities (closed accounts keep their
+    history in the KPIs of periods)."""
+    table = account_table(inputs)
+    accounts = inputs.frame("accounts")
+    if accounts is None or "closed_on" not in accounts.collect_schema().names():
+        return table
+    closed = accounts.filter(pl.col("closed_on").is_not_null()).select(
+        pl.col("id").cast(pl.String).alias("account_id")
+    )
+    return table.join(closed, on="account_id", how="anti")
+
+
 def _with_holder(table: pl.LazyFrame, shared: pl.LazyFrame | None) -> pl.LazyFrame:
     """Add ``holder_id``: the account's owner when it is one of its territory's several
     primary reps (see the ``shared_owners`` input), else null."""

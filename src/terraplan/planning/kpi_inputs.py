@@ -9,7 +9,7 @@ frame           required columns (type)                                         
 sales_lines     account_id, date (date), amount (float, negative = return)               id, product, quantity
 opportunities   account_id, created_date (date), amount, is_closed (bool), is_won (bool) close_date, id, owner_id, stage, lead_source
 targets         period_start, period_end (dates), amount, territory_id, rep_id           metric (only "revenue" used)
-accounts        id                                                                        potential, workload, segment, industry, owner_id, customer_type, name
+accounts        id                                                                        potential, workload, segment, industry, owner_id, customer_type, name, closed_on
 alignment       account_id, territory_id (leaf territory)                                 -
 territories     id                                                                        parent_id, owner_id (primary rep), name, level
 leads           id, created_date (date)                                                   converted_opportunity_id, territory_id, segment, industry
@@ -18,6 +18,9 @@ reps            id                                                              
 ownership       account_id, owner_id, valid_from, valid_to (dates; null = still)          -
 shared_owners   territory_id, rep_id, share (float > 0)                                  -
 =============== ======================================================================== ==========
+
+Closed accounts (``closed_on`` set) keep their sales and opportunities in the KPIs of periods;
+balance, capacity, priorities and the unowned-account alert count open accounts only.
 
 Sales lines and opportunities of accounts known to neither ``accounts`` nor ``alignment`` are
 ignored. Accounts without a territory still count for their segment and industry.

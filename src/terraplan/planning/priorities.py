@@ -22,7 +22,7 @@ from datetime import date
 import polars as pl
 
 from terraplan.errors import InvalidParameterError
-from terraplan.planning.kpi_groups import account_table, territory_table
+from terraplan.planning.kpi_groups import account_table, open_account_table, territory_table
 from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
 from terraplan.planning.kpi_periods import add_months
 from terraplan.planning.kpis import data_dates
@@ -95,7 +95,7 @@ def prioritise_accounts(
     # the lookback window: lines dated after the same day lookback_months earlier, up to as_of
     window_start = _months_before(as_of, lookback_months)
 
-    accounts = account_table(inputs).filter(pl.col("territory_id").is_not_null())
+    accounts = open_account_table(inputs).filter(pl.col("territory_id").is_not_null())
     sales = inputs.frame("sales_lines")
     assert sales is not None
     sales = sales.filter(pl.col("date") <= as_of).select(

@@ -391,7 +391,8 @@ def _facts(
         k = leaf_pos.get(territory_of.get(a.id, ""))
         if k is not None:
             account_leaf[a.id] = k
-            potential[k] += a.potential or 0.0
+            if a.closed_on is None:  # a closed account's sales are history; its potential gone
+                potential[k] += a.potential or 0.0
     history = np.zeros(n)
     seen = np.zeros(n, dtype=bool)
     monthly = np.zeros((n, 12))

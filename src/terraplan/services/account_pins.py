@@ -33,7 +33,7 @@ def account_effects(
     """The edit's figures for a plan without geo units: each territory's accounts (where the
     rule run with the pins on top, else the pins, put them) summed per metric."""
     columns = ["id", "county_fips", "postal_code", *ACCOUNT_METRICS]
-    frame = pl.from_arrow(bulk.read_arrow(uow.connection, "accounts", columns))
+    frame = pl.from_arrow(bulk.read_open_accounts(uow.connection, columns))
     assert isinstance(frame, pl.DataFrame)
     rows: list[dict[str, Any]] = frame.to_dicts()
     located = [_Located(r["id"], r["county_fips"], r["postal_code"]) for r in rows]

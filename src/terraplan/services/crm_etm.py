@@ -23,6 +23,7 @@ from terraplan.rules.etm_model import (
     write_etm_model,
 )
 from terraplan.storage.database import Database
+from terraplan.storage.repositories import OPEN
 from terraplan.storage.unit_of_work import UnitOfWork
 
 OWNER_FILE = "Account_OwnerId.csv"
@@ -157,7 +158,7 @@ def export_model(
 
     with UnitOfWork(db) as uow:
         plan, rule_set = _approved(uow, plan_id)
-        accounts = uow.accounts.list()
+        accounts = uow.accounts.list(where=OPEN)
         has_run = uow.assignments.latest_run(plan_id) is not None
     exported = write_etm_model(plan, rule_set, load_zip_counties(), spellings=ETM_SPELLINGS)
     ties = etm_ties(exported.fitted.rule_set, accounts)
@@ -213,7 +214,7 @@ def diff_model(
     imported = read_etm_model(read_model_folder(folder), model=model, spellings=ETM_SPELLINGS)
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
-        accounts = uow.accounts.list()
+        accounts = uow.accounts.list(where=OPEN)
         alignment = plan_alignment(uow, plan, accounts)
         reps = {r.id: r.name for r in uow.reps.list()}
     same = {t.id: t.id for t in imported.territories}

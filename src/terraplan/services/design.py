@@ -36,6 +36,7 @@ from terraplan.planning.unit_metrics import (
 from terraplan.services.design_inputs import KeepTogether, option_record, resolve_groups
 from terraplan.services.progress import Progress, no_progress
 from terraplan.storage.database import Database
+from terraplan.storage.repositories import OPEN
 from terraplan.storage.unit_of_work import UnitOfWork
 
 UnitChoice = Literal["counties", "zips", "custom", "accounts"]
@@ -74,7 +75,7 @@ def load_units(uow: UnitOfWork, units: UnitChoice, *, states: set[str] | None = 
     (with their cells as polygons), stored custom geo units (e.g. imported polygons), or
     stored accounts."""
     if units == "accounts":
-        chosen: list[Any] = uow.accounts.list()
+        chosen: list[Any] = uow.accounts.list(where=OPEN)
         if not chosen:
             raise DataError(
                 "no accounts are stored, so there is nothing to design; import them "
@@ -130,7 +131,7 @@ def with_account_metrics(
     missing = [m for m in metrics if any(m not in u.attributes for u in units)]
     if not missing:
         return units, []
-    accounts = uow.accounts.list()
+    accounts = uow.accounts.list(where=OPEN)
     notes: list[str] = []
     for metric in missing:
         lacking = 0 if metric == "count" else sum(getattr(a, metric) is None for a in accounts)
@@ -205,7 +206,7 @@ def design_plan(
             )
         needs_accounts = units != "accounts" and any(isinstance(s, str) for s in keep_together)
         groups = resolve_groups(
-            keep_together, chosen, uow.accounts.list() if needs_accounts else []
+            keep_together, chosen, uow.accounts.list(where=OPEN) if needs_accounts else []
         )
         current = uow.plans.get(from_plan) if from_plan else None
         reps: list[Rep] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,6 +27,13 @@ from terraplan.io.readers import SourceTable, read_table
 from terraplan.io.report import ImportReport
 from terraplan.io.schema import PLANNED_KINDS, kind_spec
 from terraplan.io.validation import missing_columns, validate
+from terraplan.services.account_status import (
+    STATUS_FIELDS,
+    StatusChange,
+    apply_status,
+    closed_ids,
+    status_frame,
+)
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
 from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
@@ -62,6 +69,9 @@ class ImportOutcome:
     #: Plain notes about what the import changed elsewhere (a rep now inactive owns a
     #: territory of the active plan).
     notes: tuple[str, ...] = ()
+    #: Accounts closed and closed ones opened again by this import.
+    closed: int = 0
+    reopened: int = 0
 
     def absent_note(self, kind: str) -> str | None:
         """A note when the file looks like a full export (it updates at least half the
@@ -92,8 +102,13 @@ def import_file(
     geocoder: ZipDirectory | None = None,
     progress: Progress = no_progress,
     currencies: Currencies | None = None,
+    close_missing: bool = False,
 ) -> ImportOutcome:
     """Import ``path`` as ``kind`` records; upsert by id (re-importing never duplicates).
+
+    Accounts: ``close_missing`` closes every stored open account the file leaves out (a full
+    export of the CRM); see :mod:`terraplan.services.account_status` for the other ways a
+    file closes or reopens accounts.
 
     ``decimal`` declares the decimal separator of text numbers ("point" or "comma"; default:
     detected, see :mod:`terraplan.io.validation`). ``currencies`` names the reporting
@@ -107,6 +122,11 @@ def import_file(
     if on_error not in ("abort", "skip"):
         raise InvalidParameterError(
             f"on_error must be 'abort' or 'skip', got {on_error!r}", details={"field": "on_error"}
+        )
+    if close_missing and kind != "accounts":
+        raise InvalidParameterError(
+            f"close_missing applies to accounts only, not {kind.replace('_', ' ')}",
+            details={"field": "close_missing", "kind": kind},
         )
     progress("read file", 0, None)
     table = read_table(path, kind, mapping=mapping, encoding=encoding, sheet=sheet, decimal=decimal)
@@ -134,12 +154,33 @@ def import_file(
     frame = result.frame
     written = 0
     step = f"write {kind.replace('_', ' ')}"
+    in_file = set(frame["id"].to_list())
+    column = table.columns.fields.get("id")
+    if column is not None:  # rows refused (--on-error skip) are in the file all the same
+        in_file |= {str(v).strip() for v in table.frame[column].drop_nulls().to_list()}
+    status = None
+    if kind == "accounts":
+        mapped = {field.split(".", 1)[0] for field in report.columns.values()}
+        status = status_frame(frame, mapped)
+        frame = frame.drop([f for f in STATUS_FIELDS if f in frame.columns])
+    change = StatusChange()
     # Progress is reported outside the write transaction: the report is a write of its own
     # (the job row), which SQLite would have to wait for until this transaction ends.
     progress(step, 0, frame.height)
     with UnitOfWork(db) as uow:
         before = uow.records(kind).ids() if kind in COUNTED_KINDS else None
+        closed_before = closed_ids(uow.connection) if status is not None else {}
         written = write_rows(uow, kind, frame, report, stored)
+        if status is not None and before is not None:
+            change = apply_status(
+                uow.connection,
+                status,
+                day=date.today(),
+                before=before,
+                closed_before=closed_before,
+                close_missing=close_missing,
+                in_file=in_file,
+            )
         if kind == "reps" and written:
             resolve_into(uow.session.connection(), report)
         uow.session.add(
@@ -157,13 +198,20 @@ def import_file(
         uow.commit()
     progress(step, frame.height, frame.height)
     notes = tuple(inactive_owner_notes(db)) if kind == "reps" and written else ()
+    notes = (*notes, *change.notes())
     if before is None or not frame.height:
-        return ImportOutcome(report=report, written=written, on_error=on_error, notes=notes)
-    in_file = set(frame["id"].to_list())
-    column = table.columns.fields.get("id")
-    if column is not None:  # rows refused (--on-error skip) are in the file all the same
-        in_file |= {str(v).strip() for v in table.frame[column].drop_nulls().to_list()}
-    absent = sorted(before - in_file)
+        return ImportOutcome(
+            report=report,
+            written=written,
+            on_error=on_error,
+            notes=notes,
+            closed=change.closed,
+            reopened=change.reopened,
+        )
+    # Closed ones are not news: a full export without them is what closed them.
+    absent = sorted(before - in_file - (closed_before.keys() if status is not None else set()))
+    if close_missing:
+        absent = []
     return ImportOutcome(
         report=report,
         written=written,
@@ -172,6 +220,8 @@ def import_file(
         absent=len(absent),
         absent_sample=tuple(absent[:3]),
         notes=notes,
+        closed=change.closed,
+        reopened=change.reopened,
     )
 
 

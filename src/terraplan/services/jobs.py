@@ -121,19 +121,22 @@ def _import(db: Database, parameters: Mapping[str, Any], progress: Progress) -> 
             on_error=parameters.get("on_error", "abort"),
             progress=progress,
             currencies=currencies,
+            close_missing=bool(parameters.get("close_missing", False)),
         )
     finally:
         if parameters.get("uploaded"):  # a file sent to POST /imports/{kind}: ours to remove
             Path(parameters["path"]).unlink(missing_ok=True)
     report = outcome.report
     absent = outcome.absent_note(parameters["kind"])
-    if absent:
-        warnings.warn(absent, stacklevel=1)  # the job's notes, as the CLI's note
+    for text in (*([absent] if absent else []), *outcome.notes):
+        warnings.warn(text, stacklevel=1)  # the job's notes, as the CLI's notes
     return {
         "kind": parameters["kind"],
         "written": outcome.written,
         "new": outcome.new,
         "absent": outcome.absent,
+        "closed": outcome.closed,
+        "reopened": outcome.reopened,
         "rows_read": report.rows_read,
         "rejected": report.rejected,
     }

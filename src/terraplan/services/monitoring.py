@@ -193,6 +193,7 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
                 "customer_type",
                 "county_fips",
                 "postal_code",
+                "closed_on",
             ],
         )
         reps = _frame(

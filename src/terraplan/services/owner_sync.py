@@ -134,6 +134,8 @@ def assignment_rows(db: Database, plan_id: str | None = None) -> tuple[str, list
     names = {t.id: t.name for t in plan.territories}
     rows = []
     for a in assignments:
+        if a.record_id not in accounts:
+            continue  # closed since the run: it needs no owner
         name, owner = accounts.get(a.record_id, ("", None))
         new = a.owner_id or owner
         old = before.get(a.record_id, new)

@@ -104,7 +104,7 @@ def plan_geographies(plan: Plan) -> dict[str, set[str]]:
 def accounts_frame(db: Database) -> pl.DataFrame:
     """Stored accounts as a Polars frame; custom attributes unnested as ``attr_<name>`` columns."""
     with db.connect() as connection:
-        frame = pl.from_arrow(bulk.read_arrow(connection, "accounts"))
+        frame = pl.from_arrow(bulk.read_open_accounts(connection))
     assert isinstance(frame, pl.DataFrame)
     if frame.height and frame["attributes"].null_count() < frame.height:
         decoded = frame["attributes"].str.json_decode(infer_schema_length=None)
@@ -113,7 +113,7 @@ def accounts_frame(db: Database) -> pl.DataFrame:
             frame = frame.with_columns(
                 [attributes[name].alias(f"attr_{name}") for name in attributes.columns]
             )
-    return frame.drop("attributes")
+    return frame.drop("attributes", "closed_on")
 
 
 def check_rules(

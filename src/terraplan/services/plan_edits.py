@@ -178,9 +178,8 @@ def _read_unit_facts(
     if not from_accounts:
         return facts, neighbours
     accounts = pl.from_arrow(
-        bulk.read_arrow(
+        bulk.read_open_accounts(
             uow.connection,
-            "accounts",
             ["county_fips", "postal_code", "potential", "workload", "annual_revenue"],
         )
     )

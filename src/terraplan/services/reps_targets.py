@@ -19,6 +19,7 @@ from terraplan.services.owner_sync import OwnerSync, sync_in
 from terraplan.services.plan_scopes import covering_active_plan
 from terraplan.storage.database import Database
 from terraplan.storage.mappers import to_record
+from terraplan.storage.repositories import OPEN
 from terraplan.storage.unit_of_work import UnitOfWork
 
 
@@ -42,7 +43,7 @@ def plan_capacity(
     """
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
-        accounts = uow.accounts.list()
+        accounts = uow.accounts.list(where=OPEN)
         reps = uow.reps.list()
         territory_of = plan_alignment(uow, plan, accounts).territory_of
     if group_by is None:
@@ -93,7 +94,7 @@ def plan_matching(
         plan = uow.plans.get(plan_id)
         if apply:
             plan.require_writable("change its owners")
-        accounts = uow.accounts.list()
+        accounts = uow.accounts.list(where=OPEN)
         reps = uow.reps.list()
         territory_of = plan_alignment(uow, plan, accounts).territory_of
     result = match_reps(

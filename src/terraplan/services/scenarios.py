@@ -173,10 +173,8 @@ def _account_facts(db: Database) -> tuple[list[AccountFacts], pl.DataFrame, str 
     """Potential, revenue of the last 12 months of history and open pipeline per account."""
     with db.connect() as connection:
         accounts = pl.from_arrow(
-            bulk.read_arrow(
-                connection,
-                "accounts",
-                ["id", "name", "potential", "county_fips", "postal_code", "owner_id"],
+            bulk.read_open_accounts(
+                connection, ["id", "name", "potential", "county_fips", "postal_code", "owner_id"]
             )
         )
         sales = pl.from_arrow(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,14 @@ from terraplan.io.report import ImportIssue, ImportReport
 from terraplan.io.schema import kind_spec
 from terraplan.io.table_source import DEFAULT_BATCH_ROWS, TableSource, iter_source_tables
 from terraplan.io.validation import ValidationResult, validate
+from terraplan.services.account_status import (
+    STATUS_FIELDS,
+    StatusChange,
+    apply_status,
+    closed_ids,
+    no_status,
+    status_frame,
+)
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
 from terraplan.services.imports import (
     ImportOutcome,
@@ -62,6 +70,7 @@ def import_source(
     geocoder: ZipDirectory | None = None,
     progress: Progress = no_progress,
     currencies: Currencies | None = None,
+    close_missing: bool = False,
 ) -> ImportOutcome:
     """Import the records of ``source`` as ``kind`` (upsert by id), ``batch_rows`` at a time.
 
@@ -76,6 +85,11 @@ def import_source(
             f"on_error must be 'abort' or 'skip', got {on_error!r}", details={"field": "on_error"}
         )
     spec = kind_spec(kind)
+    if close_missing and spec.kind != "accounts":
+        raise InvalidParameterError(
+            f"close_missing applies to accounts only, not {spec.kind.replace('_', ' ')}",
+            details={"field": "close_missing", "kind": spec.kind},
+        )
     known_ids, rep_names = _known_ids(db, spec.kind)
     stored_known = dict(known_ids)  # before the source's own ids join them
     plans_of_territories = territory_plans(db, spec.kind)
@@ -102,7 +116,12 @@ def import_source(
     step = f"import {spec.kind.replace('_', ' ')}"
     readings = BatchReadings()  # every batch reads a date column in the same order
     stored: Collection[str] | None = None
+    statuses: list[pl.DataFrame] = []  # accounts: each batch's open/closed rows
+    in_source: set[str] = set()  # accounts: every id of the source, refused rows too
+    change = StatusChange()
     with UnitOfWork(db) as uow:
+        accounts_before = uow.records("accounts").ids() if spec.kind == "accounts" else set()
+        closed_before = closed_ids(uow.connection) if spec.kind == "accounts" else {}
         for number, table in enumerate(batches()):
             if number == 0:  # every batch has the columns of the first
                 stored = stored_ids(db, table, stored_known)
@@ -126,6 +145,14 @@ def import_source(
             file_index = pl.lit(len(files) - 1, dtype=pl.Int32).alias("file")
             seen = pl.concat([seen, frame.select("id", file_index, ROW)])
             frame = frame.drop(ROW)
+            if spec.kind == "accounts":
+                mapped = {f.split(".", 1)[0] for f in result.report.columns.values()}
+                statuses.append(status_frame(frame, mapped))
+                frame = frame.drop([f for f in STATUS_FIELDS if f in frame.columns])
+                column = table.columns.fields.get("id")
+                if column is not None:
+                    ids = table.frame[column].drop_nulls().cast(pl.String).str.strip_chars()
+                    in_source.update(ids.to_list())
             if frame.height and (merged.ok or on_error == "skip"):
                 written += write_rows(uow, spec.kind, frame, result.report, stored)
             progress(step, merged.report.rows_read, None)
@@ -136,6 +163,16 @@ def import_source(
         if final.file_errors or (not final.ok and on_error == "abort"):
             raise DataError(
                 _refusal(final, on_error), details={"file": final.file, "report": final.to_dict()}
+            )
+        if spec.kind == "accounts" and (written or close_missing):
+            change = apply_status(
+                uow.connection,
+                pl.concat(statuses, how="vertical_relaxed") if statuses else no_status(),
+                day=date.today(),
+                before=accounts_before,
+                closed_before=closed_before,
+                close_missing=close_missing,
+                in_file=in_source,
             )
         check_amounts_currency(uow.session.connection(), spec.kind, final)
         if spec.kind == "reps" and written:
@@ -153,7 +190,14 @@ def import_source(
             )
         )
         uow.commit()
-    return ImportOutcome(report=final, written=written, on_error=on_error)
+    return ImportOutcome(
+        report=final,
+        written=written,
+        on_error=on_error,
+        notes=tuple(change.notes()),
+        closed=change.closed,
+        reopened=change.reopened,
+    )
 
 
 def _has_self_reference(kind: str, batches: Callable[[], Iterator[SourceTable]]) -> bool:

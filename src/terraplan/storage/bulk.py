@@ -308,6 +308,20 @@ def read_arrow(connection: Connection, kind: str, columns: Sequence[str] | None 
     return pa.Table.from_batches(batches, schema=schema)
 
 
+def read_open_accounts(connection: Connection, columns: Sequence[str] | None = None) -> pa.Table:
+    """The accounts that are not closed (``closed_on`` null), as :func:`read_arrow` reads
+    them: ``columns`` (default: all, ``closed_on`` among them)."""
+    wanted = list(columns) if columns is not None else None
+    read = (
+        None if wanted is None else [*wanted, *(["closed_on"] if "closed_on" not in wanted else [])]
+    )
+    data = read_arrow(connection, "accounts", read)
+    data = data.filter(pc.is_null(data.column("closed_on")))
+    if wanted is not None and "closed_on" not in wanted:
+        data = data.drop_columns(["closed_on"])
+    return data
+
+
 def _read_arrow_sqlite(
     connection: Connection, table: str, schema: pa.Schema, json_columns: set[str]
 ) -> pa.Table:

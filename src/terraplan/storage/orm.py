@@ -69,6 +69,8 @@ class AccountRow(Base):
     crm_owner_id: Mapped[str | None] = mapped_column(ID, nullable=True)
     #: When that import wrote it (UTC): owner changes logged later are not in the CRM yet.
     crm_seen_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    #: The day the account was closed (Account.closed_on); NULL while it is open.
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
 
 
 class LeadRow(Base):

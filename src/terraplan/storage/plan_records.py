@@ -308,8 +308,13 @@ class Assignments:
         )
 
     def accounts_named(self) -> dict[str, tuple[str, str | None]]:
-        """``account id -> (name, owner id)`` of every stored account."""
-        rows = self._session.execute(select(AccountRow.id, AccountRow.name, AccountRow.owner_id))
+        """``account id -> (name, owner id)`` of every stored open account (closed ones get no
+        new owner and are in no owner file)."""
+        rows = self._session.execute(
+            select(AccountRow.id, AccountRow.name, AccountRow.owner_id).where(
+                AccountRow.closed_on.is_(None)
+            )
+        )
         return {account_id: (name, owner) for account_id, name, owner in rows}
 
     def set_owners(

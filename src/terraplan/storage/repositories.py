@@ -36,6 +36,9 @@ from terraplan.storage.orm import (
     TerritoryRow,
 )
 
+#: ``where=`` for accounts that are not closed (see ``Account.closed_on``).
+OPEN: Mapping[str, Any] = {"closed_on": None}
+
 
 class RecordRepository:
     """Accounts, leads, reps, geo units, sales lines, opportunities or targets."""
@@ -63,14 +66,18 @@ class RecordRepository:
         offset: int = 0,
         where: Mapping[str, Any] | None = None,
         any_of: Mapping[str, Collection[Any]] | None = None,
+        not_null: Collection[str] = (),
     ) -> list[Any]:
-        """Objects ordered by id; ``where`` filters on column equality (``{"owner_id": "R01"}``),
-        ``any_of`` on membership (``{"owner_id": {"R01", "R02"}}``)."""
+        """Objects ordered by id; ``where`` filters on column equality (``{"owner_id": "R01"}``,
+        None: IS NULL), ``any_of`` on membership (``{"owner_id": {"R01", "R02"}}``),
+        ``not_null`` on columns that have a value (``("closed_on",)``)."""
         query = select(self._table).order_by(self._table.c.id).offset(offset)
         for column, value in (where or {}).items():
             query = query.where(self._table.c[column] == value)
         for column, values in (any_of or {}).items():
             query = query.where(self._table.c[column].in_(list(values)))
+        for column in not_null:
+            query = query.where(self._table.c[column].is_not(None))
         if limit is not None:
             query = query.limit(limit)
         return [from_record(self.kind, dict(row._mapping)) for row in self._session.execute(query)]
@@ -79,12 +86,15 @@ class RecordRepository:
         self,
         where: Mapping[str, Any] | None = None,
         any_of: Mapping[str, Collection[Any]] | None = None,
+        not_null: Collection[str] = (),
     ) -> int:
         query = select(func.count()).select_from(self._table)
         for column, value in (where or {}).items():
             query = query.where(self._table.c[column] == value)
         for column, values in (any_of or {}).items():
             query = query.where(self._table.c[column].in_(list(values)))
+        for column in not_null:
+            query = query.where(self._table.c[column].is_not(None))
         return int(self._session.execute(query).scalar_one())
 
     def ids(self) -> set[str]:

@@ -70,6 +70,13 @@ def submit_import(
             max_length=2000,
         ),
     ] = None,
+    close_missing: Annotated[
+        bool,
+        Query(
+            description="Accounts only: close every stored open account the file leaves out"
+            " (a full export of the CRM's accounts)"
+        ),
+    ] = False,
 ) -> JobPublic:
     """Queue the import of the uploaded file as ``kind`` records (upsert by id). It runs as a
     job (poll ``GET /jobs/{id}``) and writes all its rows in one transaction, or none."""
@@ -80,6 +87,11 @@ def submit_import(
     if not body:
         raise InvalidParameterError(
             "the request body is empty; send the file's bytes", details={"field": "body"}
+        )
+    if close_missing and kind != "accounts":
+        raise InvalidParameterError(
+            f"close_missing applies to accounts only, not {kind.replace('_', ' ')}",
+            details={"field": "close_missing"},
         )
     money: dict[str, object] = {}
     if currency is not None or rates is not None:
@@ -97,6 +109,7 @@ def submit_import(
         "kind": kind,
         "on_error": on_error,
         "uploaded": True,
+        **({"close_missing": True} if close_missing else {}),
         **money,
     }
     job = submit_job(db, "import", parameters, created_by=principal.user.username)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
@@ -40,14 +40,23 @@ def list_accounts(
     limit: Limit = 100,
     offset: Offset = 0,
     owner_id: str | None = None,
+    status: Annotated[
+        Literal["open", "closed", "all"],
+        Query(description="open (default): accounts not closed; closed; or all"),
+    ] = "open",
 ) -> Page[AccountPublic]:
     """Accounts: all for planners and admins, their region's for managers, their own for reps."""
     authorize(principal, Action.READ)
-    where = {"owner_id": owner_id} if owner_id else None
+    where: dict[str, Any] = {"owner_id": owner_id} if owner_id else {}
+    if status == "open":
+        where["closed_on"] = None
     visible = visible_rep_ids(uow, principal.user)
     any_of: dict[str, Any] | None = None if visible is None else {"owner_id": visible}
-    items = uow.accounts.list(limit=limit, offset=offset, where=where, any_of=any_of)
-    total = uow.accounts.count(where, any_of)
+    closed = ("closed_on",) if status == "closed" else ()
+    items = uow.accounts.list(
+        limit=limit, offset=offset, where=where, any_of=any_of, not_null=closed
+    )
+    total = uow.accounts.count(where, any_of, not_null=closed)
     return Page[AccountPublic](
         items=[AccountPublic.model_validate(to_record(a)) for a in items],
         total=total,

@@ -1,0 +1,149 @@
+"""Open and closed accounts, as an accounts import says them.
+
+A CRM export says an account is closed in one of three ways: a close date (``closed_on``:
+"Churn Date", "Closed Date"), an active flag (``active``: "Active__c", "IsActive"; an
+inactive row is closed on the day of the import, or on the day it was closed before), or by
+leaving it out of a full export (``close_missing``: every stored open account the file does
+not hold is closed that day). An account a file holds with no such column is open: it is in
+the CRM's export, so it is in the CRM (a closed one comes back).
+
+Closed accounts keep their history (sales lines and opportunities, KPIs of past periods) and
+are left out of designs, ownership rules, balance and owner update files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Set
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, bindparam, select, update
+
+from terraplan.errors import DataError
+from terraplan.storage.orm import AccountRow
+
+#: Above this share of the stored open accounts, ``close_missing`` is refused: a partial
+#: file (one region, a web form) would close most of the book.
+MOST_OF_THE_BOOK = 0.5
+
+#: Fields of an accounts file that say whether an account is closed (not written as such).
+STATUS_FIELDS = ("closed_on", "active")
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """What an accounts import changed in which accounts are closed."""
+
+    closed: int = 0
+    reopened: int = 0
+    closed_missing: int = 0
+    closed_sample: tuple[str, ...] = ()
+
+    def notes(self) -> list[str]:
+        notes = []
+        if self.closed:
+            how = (
+                f" ({self.closed_missing:,} because the file leaves them out)"
+                if self.closed_missing
+                else ""
+            )
+            sample = ", ".join(self.closed_sample)
+            notes.append(
+                f"{self.closed:,} accounts closed{how} (e.g. {sample}): they keep their sales "
+                "and KPIs of past periods and are left out of designs, rules, balance and "
+                "owner update files"
+            )
+        if self.reopened:
+            notes.append(
+                f"{self.reopened:,} closed accounts are in this file again and are open again"
+            )
+        return notes
+
+
+def status_frame(frame: pl.DataFrame, mapped: Collection[str]) -> pl.DataFrame:
+    """``id, closed_on, keep`` per row of a validated accounts frame: the close date the row
+    asks for (null: open) and whether a stored earlier close date wins (an inactive row
+    without a date). ``mapped``: the fields the file has a column for."""
+    has_date = "closed_on" in mapped and "closed_on" in frame.columns
+    has_flag = "active" in mapped and "active" in frame.columns
+    closed_on = pl.col("closed_on") if has_date else pl.lit(None, dtype=pl.Date)
+    if has_flag:
+        inactive = pl.col("active").eq(False).fill_null(False)
+        return frame.select(
+            "id",
+            pl.when(inactive).then(closed_on).otherwise(None).alias("closed_on"),
+            (inactive & closed_on.is_null()).alias("keep"),
+        )
+    return frame.select("id", closed_on.alias("closed_on"), pl.lit(False).alias("keep"))
+
+
+def no_status() -> pl.DataFrame:
+    """A status frame without rows (a source with no accepted account)."""
+    return pl.DataFrame(schema={"id": pl.String, "closed_on": pl.Date, "keep": pl.Boolean})
+
+
+def closed_ids(connection: Connection) -> dict[str, date]:
+    """Stored closed accounts: ``id -> closed_on``."""
+    rows = connection.execute(
+        select(AccountRow.id, AccountRow.closed_on).where(AccountRow.closed_on.is_not(None))
+    )
+    return {row.id: row.closed_on for row in rows}
+
+
+def apply_status(
+    connection: Connection,
+    status: pl.DataFrame,
+    *,
+    day: date,
+    before: Set[str],
+    closed_before: dict[str, date],
+    close_missing: bool,
+    in_file: Set[str],
+) -> StatusChange:
+    """Write the file's open/closed status in the caller's transaction.
+
+    ``before``: the ids stored before the import; ``closed_before``: those closed then;
+    ``in_file``: every id the file holds (refused rows too, so that they are not closed).
+    Raises :class:`DataError` when ``close_missing`` would close most of the open book.
+    """
+    dates: dict[str, date | None] = {}
+    for account_id, closed_on, keep in status.iter_rows():
+        if keep:
+            dates[account_id] = closed_before.get(account_id, day)
+        else:
+            dates[account_id] = closed_on
+    missing: list[str] = []
+    if close_missing:
+        open_before = before - closed_before.keys()
+        missing = sorted(open_before - in_file)
+        if open_before and len(missing) > MOST_OF_THE_BOOK * len(open_before):
+            raise DataError(
+                f"--close-missing would close {len(missing):,} of the {len(open_before):,} "
+                "open accounts: this file does not look like a full export of the CRM's "
+                "accounts (nothing was written)",
+                details={
+                    "field": "close_missing",
+                    "closing": len(missing),
+                    "open": len(open_before),
+                },
+            )
+        for account_id in missing:
+            dates[account_id] = day
+    changes = [(i, d) for i, d in dates.items() if closed_before.get(i) != d]
+    if changes:
+        statement = (
+            update(AccountRow)
+            .where(AccountRow.id == bindparam("b_id"))
+            .values(closed_on=bindparam("b_closed_on"))
+        )
+        params: list[dict[str, Any]] = [{"b_id": i, "b_closed_on": d} for i, d in changes]
+        connection.execute(statement.execution_options(synchronize_session=False), params)
+    newly = sorted(i for i, d in changes if d is not None and i not in closed_before)
+    return StatusChange(
+        closed=len(newly),
+        reopened=sum(1 for i, d in changes if d is None),
+        closed_missing=len(set(missing) & set(newly)),
+        closed_sample=tuple(newly[:3]),
+    )
