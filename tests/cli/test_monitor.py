@@ -89,6 +89,30 @@ def test_fiscal_quarters_from_the_option_and_the_setting(
     assert report.returncode == 0, report.stderr
     assert "Monthly revenue, FY" in (tmp_path / "r.html").read_text(encoding="utf-8")
 
+    # Without --plan: the plan in force (none yet, then PW once active), as `kpis` takes it.
+    none_active = run_cli("alerts")
+    assert none_active.returncode != 0 and "active" in none_active.stderr
+    from terraplan.rules import dump_rule_set
+    from terraplan.services.ownership import rules_for_design
+    from terraplan.services.scenarios import activate_plan, change_status
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    db = Database(f"sqlite:///{tmp_path}/cli.db")
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get("PW")
+        rule_set = rules_for_design(plan, uow.geo_units.list())
+        uow.rule_sets.add("PW", dump_rule_set(rule_set), plan_version=plan.version)
+        uow.commit()
+    for step in ("in_review", "approved"):
+        change_status(db, "PW", step)
+    activate_plan(db, "PW", effective_from=date(2024, 1, 1))
+    db.dispose()
+    by_default = run_cli("alerts", "-f", "json")
+    assert by_default.returncode == 0, by_default.stderr
+    assert json.loads(by_default.stdout)["period"] == latest
+    assert run_cli("report", "--out", str(tmp_path / "d.html")).returncode == 0
+    assert "Monthly revenue, FY" in (tmp_path / "d.html").read_text(encoding="utf-8")
+
 
 def test_bad_fiscal_values_name_the_option_or_the_period(
     run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -42,3 +42,27 @@ def test_a_closed_account_leaves_balance_and_capacity_but_keeps_its_sales() -> N
     revenue = kpis_after.filter(pl.col("key") == "T1")["revenue"].to_list()
     assert revenue == [100.0]
     assert kpis_before["revenue"].to_list() == kpis_after["revenue"].to_list()
+
+
+def test_balance_leaves_out_a_metric_no_account_carries() -> None:
+    from terraplan.domain import Plan, Territory
+    from terraplan.planning.balance_criteria import plan_balance_criteria
+    from terraplan.services.monitoring import _measurable
+
+    data = inputs({"T1": 1000.0, "T2": 500.0}, extra_accounts=[("X", 10.0, "T1", None)])
+    accounts = data.frame("accounts").collect()
+    blank = accounts.with_columns(
+        pl.lit(None, dtype=pl.Float64).alias("workload"),
+        pl.when(pl.col("id") == "X").then(None).otherwise(pl.col("potential")).alias("potential"),
+    )
+    plan = Plan(id="P", name="P", territories=(Territory("T1", "A"), Territory("T2", "B")))
+    criteria = _measurable(plan_balance_criteria(plan), replace(data, accounts=blank))
+    assert "workload" not in criteria.tolerances
+    assert {"potential", "account_count"} <= set(criteria.tolerances)
+    assert "no account carries a workload, so workload balance is not checked" in criteria.notes
+    assert "1 of 3 accounts have no potential: they count as 0 in potential balance" in (
+        criteria.notes
+    )
+    # With every metric carried, the criteria are the plan's own.
+    full = plan_balance_criteria(plan)
+    assert _measurable(full, data) is full

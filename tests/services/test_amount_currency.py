@@ -248,3 +248,25 @@ def test_yen_amounts_beside_stored_yen_go_in(db: Database, tmp_path: Path) -> No
     assert any(
         w.startswith("amounts written with ¥ taken to be in JPY") for w in again.report.warnings
     )
+
+
+def test_the_stored_currency_named_is_of_the_same_kind(
+    euro_lines: Database, tmp_path: Path
+) -> None:
+    """Targets in USD beside sales lines in EUR: more sales lines naming no currency are taken
+    in the sales lines' EUR, and the note says so (it named the targets before)."""
+    _write(tmp_path / "reps.csv", "Id,Name", ["R1,Ann"])
+    import_file(euro_lines, tmp_path / "reps.csv", "reps")
+    usd = Currencies.of("USD", {"EUR": 1.1}, source="rates.csv")
+    _write(
+        tmp_path / "targets.csv",
+        "rep_id,period_start,period_end,amount,CurrencyIsoCode",
+        ["R1,2025-01-01,2025-12-31,1000,USD"],
+    )
+    import_file(euro_lines, tmp_path / "targets.csv", "targets", currencies=usd)
+    path = _write(tmp_path / "more-lines.csv", "Id,AccountId,Date,Amount", ["L3,A1,2025-03-05,50"])
+    outcome = import_file(euro_lines, path, "sales_lines")
+    notes = [w for w in outcome.report.warnings if "currency" in w]
+    assert any(
+        n.startswith("no currency named: amounts taken to be in EUR, like the sales") for n in notes
+    ), notes

@@ -21,7 +21,22 @@ from terraplan.cli.console import (
 from terraplan.cli.context import app_context
 from terraplan.errors import InvalidParameterError
 
-PlanOption = Annotated[str, typer.Option("--plan", help="Plan id.")]
+PlanOption = Annotated[
+    str | None, typer.Option("--plan", help="Plan id (default: the active plan in force).")
+]
+
+
+def _plan_in_force(ctx: typer.Context, plan: str | None) -> str:
+    """``plan``, else the company-wide plan in force today (as `kpis` takes it)."""
+    if plan is not None:
+        return plan
+    from terraplan.services.plan_scopes import plan_in_force_id
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(app_context(ctx).database()) as uow:
+        return plan_in_force_id(uow, None)
+
+
 FiscalOption = Annotated[
     int | None,
     typer.Option(
@@ -218,10 +233,12 @@ def kpis(
         group_names,
         grouping_notes,
         prior_year_note,
+        revenue_source_note,
     )
 
     notes = [
         *future_facts_note(data),
+        *revenue_source_note(data),
         *grouping_notes(data, by.value, frame["key"].unique().to_list()),
         *prior_year_note(data, frame),
     ]
@@ -354,7 +371,7 @@ def _balance_table(ctx: typer.Context, plan: str, tolerance: float | None, fmt: 
 
 def alerts(
     ctx: typer.Context,
-    plan: PlanOption,
+    plan: PlanOption = None,
     period: Annotated[
         str | None,
         typer.Option(
@@ -403,7 +420,7 @@ def alerts(
     fiscal = app_context(ctx).fiscal(fiscal_year_start)
     data, report_ = plan_alerts(
         app_context(ctx).database(),
-        plan,
+        _plan_in_force(ctx, plan),
         period=period,
         thresholds=thresholds,
         balance=parse_balance(balance) if balance else None,
@@ -465,7 +482,7 @@ def alerts(
 def priorities(
     ctx: typer.Context,
     territory: Annotated[str, typer.Option("--territory", help="Territory id or name.")],
-    plan: PlanOption,
+    plan: PlanOption = None,
     top: Annotated[int, typer.Option("--top", min=1)] = 50,
     why: Annotated[
         bool, typer.Option("--why", help="Show every part of the score (wide).")
@@ -477,6 +494,7 @@ def priorities(
     """The territory's accounts ranked for its rep, with the parts of each score."""
     from terraplan.services.monitoring import territory_priorities
 
+    plan = _plan_in_force(ctx, plan)
     frame = territory_priorities(app_context(ctx).database(), plan, territory, top=top)
     if frame.height == 0:
         raise InvalidParameterError(
@@ -541,7 +559,7 @@ def _part_heading(column: str) -> str:
 
 def report(
     ctx: typer.Context,
-    plan: PlanOption,
+    plan: PlanOption = None,
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
     period: Annotated[
         str | None, typer.Option("--period", help="Default: YTD (fiscal with a fiscal year).")
@@ -555,6 +573,7 @@ def report(
 
     check_output(out, overwrite=force)
     fiscal = app_context(ctx).fiscal(fiscal_year_start)
+    plan = _plan_in_force(ctx, plan)
     html = plan_report_html(app_context(ctx).database(), plan, period=period, fiscal=fiscal)
     write_text(out, html, overwrite=force)
     stdout().print(f"Wrote {escape(str(out))} ({len(html) / 1024:.0f} KB)")

@@ -213,7 +213,8 @@ KPIS: tuple[KpiDefinition, ...] = (
         "count",
         False,
         "Accounts of the group with no month of positive net sales and no opportunity created in the "
-        "N months (parameter inactive_months, default 6) ending with the period's last month.",
+        "N months (parameter inactive_months, default 6) ending with the period's last month "
+        "(capped at the as-of month: a year to date looks back from the reporting month).",
     ),
 )
 

@@ -75,8 +75,10 @@ def render_report_html(
     reps: Mapping[str, str] | None = None,
     shapes: Sequence[tuple[str, Sequence[Any]]] | None = None,
     fiscal: FiscalCalendar | int | None = None,
+    notes: Sequence[str] = (),
 ) -> str:
-    """Render a one-page report as HTML text.
+    """Render a one-page report as HTML text (``notes``: plain notes shown under the title,
+    such as where revenue came from).
 
     Args:
         kpis: a :func:`~terraplan.planning.kpis.compute_kpis` frame with ``territory`` rows for
@@ -139,7 +141,9 @@ def render_report_html(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
-        f"<header><h1>{escape(title)}</h1><p>{escape(subtitle)}</p></header><main>"
+        f"<header><h1>{escape(title)}</h1><p>{escape(subtitle)}</p>"
+        + "".join(f'<p class="note">{escape(n)}</p>' for n in notes)
+        + "</header><main>"
         + "".join(sections)
         + "</main></body></html>\n"
     )
@@ -199,7 +203,8 @@ def _attainment_section(
         why = (
             "No territory has a target for this period."
             if all(a is None for a in attainment)
-            else "The period is complete: pace to target equals attainment."
+            else "The period has ended by the reporting day (a year to date ends on it): "
+            "pace to target equals attainment."
         )
         return (
             '<section id="attainment"><h2>Attainment by territory</h2>'

@@ -12,6 +12,7 @@ currency is noted as taken to be in the stored one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -87,7 +88,7 @@ def check_amounts_currency(connection: Connection, kind: str, report: ImportRepo
     symbol = report.details.get("amounts_symbol")
     if own is None and symbol is not None:
         options = SYMBOL_CURRENCIES.get(str(symbol), ())
-        first = stored[0]
+        first = _same_kind_first(stored, kind)
         if first.currency in options:
             report.warnings.append(
                 f"amounts written with {symbol} taken to be in {first.currency}, like"
@@ -106,7 +107,7 @@ def check_amounts_currency(connection: Connection, kind: str, report: ImportRepo
             f" {first.currency}",
         )
     if own is None:
-        first = stored[0]
+        first = _same_kind_first(stored, kind)
         report.warnings.append(
             f"no currency named: amounts taken to be in {first.currency}, like {first.describe()}"
         )
@@ -150,3 +151,9 @@ def _refuse(report: ImportReport, own: str, other: StoredCurrency, reason: str) 
             "stored_kind": other.kind,
         },
     )
+
+
+def _same_kind_first(stored: Sequence[StoredCurrency], kind: str) -> StoredCurrency:
+    """The stored currency entry to name: one of the same kind of record when there is one
+    (sales lines are "like the sales lines imported from ...", not like the targets)."""
+    return next((entry for entry in stored if entry.kind == kind), stored[0])

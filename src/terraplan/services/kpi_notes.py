@@ -64,9 +64,26 @@ def prior_year_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
     unknown = frame.filter(pl.col("revenue_prior_year").is_null())["period"].unique().sort()
     periods = ", ".join(unknown.head(3).to_list()) + (", ..." if unknown.len() > 3 else "")
     return [
-        f"growth is empty for {periods}: the sales history starts{since} after the start of "
+        f"growth is empty for {periods}: the {_history(data)} starts{since} after the start of "
         "the same dates a year earlier, so last year's revenue there is unknown"
     ]
+
+
+def _history(data: PlanData) -> str:
+    if data.revenue_source == "opportunities":
+        return "revenue history (Closed Won opportunities)"
+    return "sales history"
+
+
+def revenue_source_note(data: PlanData) -> list[str]:
+    """Where revenue came from, when it is not sales lines: every output that shows revenue
+    says so."""
+    if data.revenue_source == "opportunities":
+        return [
+            "revenue is the amount of Closed Won opportunities on their close dates (no sales "
+            "lines are stored)"
+        ]
+    return []
 
 
 def future_facts_note(data: PlanData) -> list[str]:

@@ -18,7 +18,7 @@ from terraplan.planning.balance_criteria import BalanceCriteria, plan_balance_cr
 from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.kpi_balance import territory_balance
 from terraplan.planning.kpi_credit import crediting_note, today_owners
-from terraplan.planning.kpi_groups import account_table, territory_table
+from terraplan.planning.kpi_groups import account_table, open_account_table, territory_table
 from terraplan.planning.kpi_inputs import KpiInputs, shared_owner_frame
 from terraplan.planning.kpis import compute_kpis, data_dates
 from terraplan.planning.priorities import PriorityWeights, prioritise_accounts
@@ -58,8 +58,37 @@ class PlanData:
     def balance_criteria(
         self, *, balance: Mapping[str, float] | None = None, tolerance: float | None = None
     ) -> BalanceCriteria:
-        """The plan's balance criteria (its design's), overridden by flags when given."""
-        return plan_balance_criteria(self.plan, self.design, balance=balance, tolerance=tolerance)
+        """The plan's balance criteria (its design's), overridden by flags when given; a
+        metric no open account carries is not checked (a note says so), and one some lack
+        is checked with a note that they count as 0."""
+        criteria = plan_balance_criteria(
+            self.plan, self.design, balance=balance, tolerance=tolerance
+        )
+        return _measurable(criteria, self.inputs)
+
+
+def _measurable(criteria: BalanceCriteria, inputs: KpiInputs) -> BalanceCriteria:
+    """``criteria`` less the account metrics no open account carries, with notes."""
+    from dataclasses import replace
+
+    accounts = open_account_table(inputs).collect()
+    tolerances = dict(criteria.tolerances)
+    notes = list(criteria.notes)
+    for metric in ("potential", "workload"):
+        if metric not in tolerances or metric not in accounts.columns:
+            continue
+        lacking = accounts[metric].null_count()
+        if accounts.height and lacking == accounts.height and len(tolerances) > 1:
+            del tolerances[metric]
+            notes.append(f"no account carries a {metric}, so {metric} balance is not checked")
+        elif lacking:
+            notes.append(
+                f"{lacking:,} of {accounts.height:,} accounts have no {metric}: they count as 0"
+                f" in {metric} balance"
+            )
+    if tolerances == dict(criteria.tolerances) and notes == list(criteria.notes):
+        return criteria
+    return replace(criteria, tolerances=tolerances, notes=tuple(notes))
 
 
 def _frame(connection: Any, kind: str, columns: list[str]) -> pl.DataFrame:
@@ -508,6 +537,7 @@ def plan_report_html(
         fiscal=fiscal,
     )
     balance = territory_balance(data.inputs, criteria=criteria)
+    from terraplan.services.kpi_notes import revenue_source_note
     from terraplan.services.report_map import report_names, territory_shapes
 
     with UnitOfWork(db) as uow:
@@ -525,4 +555,5 @@ def plan_report_html(
         reps=reps,
         shapes=shapes,
         fiscal=fiscal,
+        notes=revenue_source_note(data),
     )

@@ -343,6 +343,7 @@ def _kpi_table(
         group_names,
         grouping_notes,
         prior_year_note,
+        revenue_source_note,
     )
     from terraplan.services.monitoring import plan_kpis
 
@@ -383,6 +384,7 @@ def _kpi_table(
         rows=rows,
         notes=[
             *future_facts_note(data),
+            *revenue_source_note(data),
             *_crediting_notes(data.crediting_note if by == "rep" else None, scope),
             # about the whole plan (its other territories, shared ones): planners only
             *(grouping_notes(data, by, frame["key"].unique().to_list()) if scope is None else []),
