@@ -116,7 +116,36 @@ def test_effects_balance_pieces_and_moves() -> None:
     assert effects["A"].deviation["potential"] == pytest.approx(-0.25)
     assert effects["B"].within_tolerance == {"potential": False}
     assert (effects["A"].pieces, effects["B"].pieces) == (2, 2)
-    assert (effects["A"].units_moved, effects["B"].units_moved) == (0, 1)
+    # u1 left A and joined B: both changed by one unit
+    assert (effects["A"].units_moved, effects["B"].units_moved) == (1, 1)
+
+
+def test_effects_follow_the_plans_own_balance_criteria() -> None:
+    """As the dashboard judges the plan: a territory its design gave an oversize unit alone is
+    not checked (and says why), and the mean is over the checked ones times their design
+    targets."""
+    from terraplan.planning.balance_criteria import plan_balance_criteria
+
+    plan = _plan()
+    metrics = {u: {"potential": 10.0} for u in UNITS}
+    design = {
+        "balance_criteria": {
+            "targets": {"A": {"potential": 1.0}, "B": {"potential": 1.0}},
+            "dedicated": [{"territory_id": "B", "unit_id": "u4", "unit": "Big County"}],
+        }
+    }
+    criteria = plan_balance_criteria(plan, design, balance={"potential": 0.1})
+    effects = {
+        e.territory: e
+        for e in territory_effects(
+            plan, ["A", "B"], metrics, NEIGHBOURS, {"potential": 0.1}, criteria=criteria
+        )
+    }
+    assert effects["B"].unchecked == "given to Big County alone by the design"
+    assert effects["B"].deviation == {} and effects["B"].within_tolerance == {}
+    # A is the only territory checked: it is its own mean
+    assert effects["A"].deviation["potential"] == pytest.approx(0.0)
+    assert effects["A"].unchecked is None
 
 
 def test_a_pinned_account_takes_its_figures_from_its_units_territory() -> None:
@@ -158,3 +187,21 @@ def test_every_op_needs_its_fields_and_no_others() -> None:
             parse_edit({**edit, "extra": 1})
     with pytest.raises(InvalidParameterError, match="at most 255"):
         apply_edits(_plan(), {"op": "rename", "territory": "A", "name": "x" * 256})
+
+
+def test_effects_weigh_the_mean_by_each_territorys_design_target() -> None:
+    from terraplan.planning.balance_criteria import plan_balance_criteria
+
+    plan = _plan()  # A and B hold 40 each
+    metrics = {u: {"potential": 10.0} for u in UNITS}
+    design = {"balance_criteria": {"targets": {"A": {"potential": 1.0}, "B": {"potential": 3.0}}}}
+    criteria = plan_balance_criteria(plan, design, balance={"potential": 0.1})
+    effects = {
+        e.territory: e
+        for e in territory_effects(
+            plan, ["A", "B"], metrics, NEIGHBOURS, {"potential": 0.1}, criteria=criteria
+        )
+    }
+    # targets: 40 x 1/2 = 20 for A, 40 x 3/2 = 60 for B
+    assert effects["A"].deviation["potential"] == pytest.approx(1.0)
+    assert effects["B"].deviation["potential"] == pytest.approx(40 / 60 - 1)

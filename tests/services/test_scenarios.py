@@ -851,3 +851,47 @@ def test_compare_sets_a_year_set_monthly_against_the_same_year_set_whole(
     comparison, _ = compare_stored_plans(db, "P1", copy.id)
     assert comparison.target_change == pytest.approx(120.0 * len(tids))
     assert not any("different periods" in n for n in comparison.notes)
+
+
+def test_a_copy_keeps_the_targets_costs_and_design_of_its_source(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """A scenario activated in place of its source keeps the quotas (it had none before)."""
+    from terraplan.domain import AcquisitionCost, Target
+
+    db, _ = regions
+    with UnitOfWork(db) as uow:
+        territory = uow.plans.get("P1").leaves()[0].id
+        uow.targets.add_many(
+            [
+                Target("P1/T/2026", date(2026, 1, 1), date(2026, 12, 31), 1000.0,
+                       territory_id=territory, plan_id="P1"),
+                Target("other", date(2026, 1, 1), date(2026, 12, 31), 5.0, territory_id=territory),
+            ]
+        )  # fmt: skip
+        uow.records("acquisition_costs").add_many(
+            [
+                AcquisitionCost(
+                    "C1", territory, date(2026, 1, 1), date(2026, 3, 31), 50.0, plan_id="P1"
+                )
+            ]
+        )
+        uow.plan_results.put("P1", "design", {"balance_criteria": {"dedicated": []}})
+        uow.commit()
+    copy = copy_plan(db, "P1", name="What if")
+    with UnitOfWork(db) as uow:
+        copied = uow.targets.list(where={"plan_id": copy.id})
+        costs = uow.records("acquisition_costs").list(where={"plan_id": copy.id})
+        assert uow.plan_results.get(copy.id, "design") == {"balance_criteria": {"dedicated": []}}
+        # the source keeps its own
+        assert len(uow.targets.list(where={"plan_id": "P1"})) == 1
+    assert [(t.id, t.amount, t.territory_id) for t in copied] == [
+        (f"{copy.id}/T/2026", 1000.0, territory)
+    ]
+    assert [(c.id, c.amount) for c in costs] == [(f"{copy.id}/C1", 50.0)]
+    comparison, _ = compare_stored_plans(db, "P1", copy.id)
+    assert not comparison.notes  # both plans have targets now
+    delete_plan(db, copy.id)
+    with UnitOfWork(db) as uow:
+        assert uow.targets.list(where={"plan_id": copy.id}) == []
+        assert uow.records("acquisition_costs").list(where={"plan_id": copy.id}) == []

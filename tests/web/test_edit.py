@@ -138,9 +138,13 @@ def test_a_stale_version_says_reload_and_reloads_the_plan(
     page.locator("#unit-search").dispatch_event("change")
     page.select_option("#move-target", "T-R2")
     page.click("#move")
-    page.wait_for_selector("#message.error >> text=reload")
+    page.wait_for_selector("#message.error >> text=reloaded with that change")
     assert "stored version 2, yours 1" in page.inner_text("#message")
+    assert "reload it and try again" not in page.inner_text("#message")
     page.wait_for_function("() => TP.plan.version === 2")
+    # The selection survives the reload: the user tries again without picking it again.
+    page.wait_for_selector("#selection[data-count='1']")
+    assert "Los Angeles County" in page.inner_text("#selection")
     # After the reload, Orange County shows in East, as the other user left it.
     assert page.evaluate("() => TPMap.unitOf['06059']") == "T-R3"
 

@@ -43,13 +43,17 @@ def _show_edit(result: Any, fmt: OutputFormat) -> None:
             head = metric[:9] if table else metric
             row[head] = _amount(total)
             flag = "!" if not effect.within_tolerance.get(metric, True) else ""
+            deviation = effect.deviation.get(metric)
             row["dev" if table and len(effect.totals) == 1 else f"{head} dev"] = (
-                f"{effect.deviation[metric]:+.1%}{flag}"
+                "not checked" if deviation is None else f"{deviation:+.1%}{flag}"
             )
         row["pieces"] = effect.pieces
         rows.append(row)
     if fmt is OutputFormat.TABLE:
         stdout().print(f"Plan {result.plan.id} is now version {result.plan.version}.")
+        for effect in result.effects:
+            if effect.unchecked:
+                note(f"{effect.name} is not balance-checked: {effect.unchecked}")
     if rows:
         render_rows(rows, fmt=fmt, title="Territories changed (! = outside the plan's band)")
 

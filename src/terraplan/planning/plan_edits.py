@@ -29,6 +29,7 @@ from terraplan.domain import (
     TerritoryOwner,
 )
 from terraplan.errors import ConflictError, InvalidParameterError, NotFoundError
+from terraplan.planning.balance_criteria import DESIGN_TO_MONITORED, BalanceCriteria
 from terraplan.rules.parse import MAX_NAME_LENGTH
 
 Edit = dict[str, Any]
@@ -338,6 +339,9 @@ class TerritoryEffect:
     within_tolerance: dict[str, bool]
     pieces: int
     units_moved: int
+    #: Why the balance check leaves this territory out (a named territory, one a design gave
+    #: an oversize unit alone); None when it is checked.
+    unchecked: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -352,15 +356,19 @@ def territory_effects(
     *,
     base: Plan | Mapping[str, str] | None = None,
     pinned: Mapping[str, tuple[str | None, Mapping[str, float]]] | None = None,
+    criteria: BalanceCriteria | None = None,
 ) -> list[TerritoryEffect]:
     """Balance, contiguity and disruption of ``territories`` in ``plan``.
 
     ``unit_metrics``: geo unit id -> metric -> value (e.g. potential summed over the unit's
     accounts); the target of each metric is its mean over the plan's leaf territories that
-    hold geo units. ``tolerance``: metric -> relative band (0.1 = ±10 %). ``units_moved``:
-    this territory's units that were elsewhere in ``base`` (a plan, or its geo alignment map).
+    hold geo units. With ``criteria`` (the plan's own, as monitoring judges it): the mean
+    over the territories it checks, times each one's relative design target; the others
+    have no deviation and say why (``unchecked``). ``tolerance``: metric -> relative band
+    (0.1 = ±10 %). ``base``: the plan it was copied from (a plan, or its geo alignment map).
     ``pinned``: account id -> (its geo unit, its metrics) for the plan's named-account pins,
-    whose figures leave their unit's territory for the pin's.
+    whose figures leave their unit's territory for the pin's. ``units_moved`` counts the
+    territory's units that were elsewhere in ``base`` and its units of ``base`` now elsewhere.
     """
     geo = plan.alignment_map(RecordKind.GEO_UNIT)
     header = plan.plan if isinstance(plan, EditablePlan) else plan
@@ -383,19 +391,50 @@ def territory_effects(
             else:  # an account outside the plan's units adds to the whole
                 total[m] += value
     target = {m: total[m] / len(holding) if holding else 0.0 for m in metrics}
-    base_geo = base.alignment_map(RecordKind.GEO_UNIT) if isinstance(base, Plan) else base or {}
-    names = {t.id: t.name for t in header.territories}
-    effects = []
-    for territory in sorted(set(territories)):
+
+    def totals_of(territory: str) -> dict[str, float]:
         units = members.get(territory, [])
-        totals = {
+        return {
             m: sum(unit_metrics.get(u, {}).get(m, 0.0) for u in units)
             + shift.get(territory, {}).get(m, 0.0)
             for m in metrics
         }
-        deviation = {m: (totals[m] / target[m] - 1.0) if target[m] else 0.0 for m in metrics}
-        within = {m: abs(deviation[m]) <= tolerance[m] + 1e-9 for m in metrics if m in tolerance}
+
+    checked: set[str] | None = None
+    if criteria is not None:
+        leaves = {t.id for t in header.leaves()}
+        checked = set(criteria.territories) & leaves
+        if checked:
+            sums = [totals_of(t) for t in sorted(checked)]
+            target = {m: sum(row[m] for row in sums) / len(sums) for m in metrics}
+    base_geo = base.alignment_map(RecordKind.GEO_UNIT) if isinstance(base, Plan) else base or {}
+    lost: dict[str, int] = {}
+    if base is not None:
+        for unit, was in base_geo.items():
+            if geo.get(unit) != was:
+                lost[was] = lost.get(was, 0) + 1
+    names = {t.id: t.name for t in header.territories}
+    effects = []
+    for territory in sorted(set(territories)):
+        units = members.get(territory, [])
+        totals = totals_of(territory)
+        # in or out: a territory that gave units away changed as much as the one that took them
         moved = sum(1 for u in units if base is not None and base_geo.get(u) != territory)
+        moved += lost.get(territory, 0)
+        if checked is not None and territory not in checked:
+            assert criteria is not None
+            why = criteria.skipped.get(territory, "not a balanced territory")
+            effects.append(
+                TerritoryEffect(
+                    territory, names.get(territory, territory), len(units), totals, {}, {},
+                    _pieces(units, neighbours), moved, unchecked=why,
+                )
+            )  # fmt: skip
+            continue
+        weights = criteria.weights.get(territory, {}) if criteria is not None else {}
+        own = {m: target[m] * weights.get(DESIGN_TO_MONITORED.get(m, m), 1.0) for m in metrics}
+        deviation = {m: (totals[m] / own[m] - 1.0) if own[m] else 0.0 for m in metrics}
+        within = {m: abs(deviation[m]) <= tolerance[m] + 1e-9 for m in metrics if m in tolerance}
         effects.append(
             TerritoryEffect(
                 territory,

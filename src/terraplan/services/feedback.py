@@ -236,10 +236,16 @@ def audit_log(
     action: str | None = None,
     limit: int = 500,
     offset: int = 0,
+    newest_first: bool = False,
 ) -> list[AuditEntry]:
     with UnitOfWork(db) as uow:
         return uow.audit.list(
-            plan_id=plan_id, actor=actor, action=action, limit=limit, offset=offset
+            plan_id=plan_id,
+            actor=actor,
+            action=action,
+            limit=limit,
+            offset=offset,
+            newest_first=newest_first,
         )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import text
 
 from terraplan.domain import Plan, PlanStatus, RecordKind
-from terraplan.errors import ConflictError
+from terraplan.errors import ConflictError, InvalidParameterError
 from terraplan.planning.plan_edits import (
     Changes,
     EditablePlan,
@@ -204,6 +204,12 @@ def _history(uow: UnitOfWork, plan_id: str) -> dict[str, list[Any]]:
     return {"done": list(stored.get("done", [])), "undone": list(stored.get("undone", []))}
 
 
+def edit_history(uow: UnitOfWork, plan_id: str) -> tuple[bool, bool]:
+    """``(can_undo, can_redo)`` of the plan's edit history."""
+    history = _history(uow, plan_id)
+    return bool(history["done"]), bool(history["undone"])
+
+
 def _unit_key(space: str | None) -> Any:
     """The polars expression of an account's geo unit in the plan's code ``space``."""
     import polars as pl
@@ -267,8 +273,20 @@ def _result(
         # a pinned account also leaves the territory its geo unit is in: show that one too
         sources = {state.geo.get(pinned[a][0] or "") for a in moved_accounts if a in pinned}
         affected = tuple(sorted({*affected, *(t for t in sources if t)}))
+        from terraplan.planning.balance_criteria import plan_balance_criteria
+
+        # the plan's own criteria, as the dashboard judges it: the same verdicts on both
+        design = uow.plan_results.get(state.plan.id, "design")
+        criteria = plan_balance_criteria(state.plan, design)
         effects = territory_effects(
-            state, affected, facts, neighbours, tolerance, base=base, pinned=pinned
+            state,
+            affected,
+            facts,
+            neighbours,
+            tolerance,
+            base=base,
+            pinned=pinned,
+            criteria=criteria,
         )
     return EditResult(
         state,
@@ -330,6 +348,21 @@ def _replayed(db: Database, result: EditResult) -> EditResult:
     return replace(result, notes=(*result.notes, *notes)) if notes else result
 
 
+def _refuse_no_change(state: EditablePlan, edit: Mapping[str, Any], outcome: Any) -> None:
+    """A move that moves nothing (every unit or account is where it would go) is refused
+    rather than saved as a version, an audit row and an undo step that change nothing."""
+    if edit.get("op") not in ("move_units", "move_accounts") or outcome.changes:
+        return
+    target = edit.get("to")
+    names = {t.id: t.name for t in state.plan.territories}
+    where = names.get(str(target), str(target)) if target else "no territory"
+    what = "units are" if edit["op"] == "move_units" else "accounts are"
+    raise InvalidParameterError(
+        f"nothing to move: the {what} in {where} already",
+        details={"field": "to", "value": target},
+    )
+
+
 def _change(
     db: Database,
     plan_id: str,
@@ -357,6 +390,7 @@ def _change(
             check_edit_references(uow, state, parsed)
             applied: Mapping[str, Any] = parsed
             outcome = apply_edits(state, applied)
+            _refuse_no_change(state, parsed, outcome)
             history["done"].append({"edit": parsed, "inverse": outcome.inverse})
             history["undone"] = []
         else:

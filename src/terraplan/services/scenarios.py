@@ -14,6 +14,7 @@ from terraplan.planning.scenarios import AccountFacts, PlanComparison, compare_p
 from terraplan.rules import dump_rule_set
 from terraplan.services.alignment import plan_alignment_frame
 from terraplan.services.ownership import RuleApplication, plan_rule_set
+from terraplan.services.plan_copy_records import copy_plan_records
 from terraplan.services.plan_ids import check_id, new_plan_id
 from terraplan.services.plan_scopes import active_plan_id, check_scope, normalize_scope, same_scope
 from terraplan.storage import bulk
@@ -96,9 +97,10 @@ def copy_plan(
                     assignments=run,
                 )
         uow.territory_notes.copy(source.id, source.version, plan_id, saved.version, created_by)
+        carried = copy_plan_records(uow, source.id, plan_id)
         uow.audit.record(
             "copy", "plan", plan_id, actor=created_by, plan_id=plan_id,
-            after={"based_on": source.id, "name": saved.name, "scope": saved.scope},
+            after={"based_on": source.id, "name": saved.name, "scope": saved.scope, **carried},
         )  # fmt: skip
         uow.commit()
     return saved
@@ -581,6 +583,7 @@ def delete_plan(db: Database, plan_id: str, *, by: str | None = None) -> None:
                 details={"plan_id": plan_id, "status": plan.status.value},
             )
         uow.targets.delete_where({"plan_id": plan_id})
+        uow.records("acquisition_costs").delete_where({"plan_id": plan_id})
         uow.plans.delete(plan_id)
         uow.audit.record(
             "delete", "plan", plan_id, actor=by, plan_id=plan_id,

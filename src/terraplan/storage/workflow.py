@@ -294,8 +294,9 @@ class AuditLog:
         action: str | None = None,
         limit: int = 500,
         offset: int = 0,
+        newest_first: bool = False,
     ) -> list[AuditEntry]:
-        query = select(AuditRow).order_by(AuditRow.id)
+        query = select(AuditRow).order_by(AuditRow.id.desc() if newest_first else AuditRow.id)
         if plan_id is not None:
             query = query.where(AuditRow.plan_id == plan_id)
         if actor is not None:

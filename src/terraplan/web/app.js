@@ -10,7 +10,10 @@ async function loadPlans(selectId) {
   }
   if (TP.plans.length > 1) document.getElementById("compare-other").selectedIndex = 1;
   const wanted = selectId || new URLSearchParams(location.hash.slice(1)).get("plan");
+  // With no plan asked for, the active plan opens (not an archived one listed first).
+  const active = TP.plans.find((p) => p.status === "active");
   if (wanted && TP.plans.some((p) => p.id === wanted)) select.value = wanted;
+  else if (active) select.value = active.id;
 }
 
 async function openPlan(planId) {
@@ -52,6 +55,13 @@ async function boot() {
   document.getElementById("plan-select").addEventListener("change", (e) => openPlan(e.target.value).catch((err) => say(err.message, "error")));
   if (!TP.plans.length) { say("No plan to show yet: run a design or import one."); return; }
   await openPlan(document.getElementById("plan-select").value);
+  // A link or Back to another #plan= opens it in this tab.
+  window.addEventListener("hashchange", () => {
+    const wanted = new URLSearchParams(location.hash.slice(1)).get("plan");
+    if (wanted && TP.plan && wanted !== TP.plan.id && TP.plans.some((p) => p.id === wanted)) {
+      openPlan(wanted).catch((err) => say(err.message, "error"));
+    }
+  });
   document.body.dataset.ready = "true";
 }
 

@@ -122,6 +122,17 @@ const TPDashboard = {
   async refresh() {
     const planId = encodeURIComponent(TP.plan.id);
     const names = await this.names();
+    // A plan whose territories have no parent has no regions: not offered, not asked for.
+    const regionOption = document.querySelector("#db-by option[value=region]");
+    const hasRegions = this.plan.territories.some((t) => t.parent_id);
+    if (regionOption) {
+      regionOption.disabled = !hasRegions;
+      regionOption.textContent = hasRegions ? "region" : "region (this plan has none)";
+    }
+    if (!hasRegions && this.dimension === "region") {
+      this.dimension = "territory";
+      document.getElementById("db-by").value = "territory";
+    }
     const dim = this.region ? "territory" : this.dimension;
     const kpis = await api("GET", `/plans/${planId}/kpis?by=${dim}&period=${encodeURIComponent(this.period)}`);
     let rows = kpis.rows;
@@ -159,9 +170,13 @@ const TPDashboard = {
   },
 
   // Shares read as percentages (growth -12.0 %, not -0.12); coverage as a multiple (3.0×).
-  figure(column, value) {
+  figure(column, value, row) {
     if (["revenue_growth", "attainment", "win_rate", "penetration"].includes(column)) return ratio(value);
-    if (column === "pipeline_coverage") return value === null || value === undefined || !isFinite(value) ? "" : `${value.toFixed(1)}×`;
+    if (column === "pipeline_coverage") {
+      // no gap left to cover: the target is met already
+      if ((value === null || value === undefined) && row && row.target > 0 && row.revenue >= row.target) return "target met";
+      return value === null || value === undefined || !isFinite(value) ? "" : `${value.toFixed(1)}×`;
+    }
     return fmt(value);
   },
 
@@ -170,12 +185,14 @@ const TPDashboard = {
       "win_rate", "account_count", "potential", "penetration", "whitespace"];
     const cols = wanted.filter((c) => rows.some((r) => c in r));
     const table = document.getElementById("kpi-table");
-    table.tHead.replaceChildren(el("tr", {}, el("th", {}, dim), ...cols.map((c) => el("th", {}, c.replaceAll("_", " ")))));
+    // Potential here is the period's share of the yearly potential (the map shows a year's).
+    const heading = (c) => c === "potential" ? "potential (period share)" : c.replaceAll("_", " ");
+    table.tHead.replaceChildren(el("tr", {}, el("th", {}, dim), ...cols.map((c) => el("th", {}, heading(c)))));
     table.tBodies[0].replaceChildren(...rows.map((r) => {
       let cell = label(r.key);
       if (dim === "region") cell = el("button", {type: "button", class: "link", onclick: () => { this.region = r.key; this.refresh().catch((e) => say(e.message, "error")); }}, label(r.key));
       if (dim === "territory") cell = el("a", {href: `#plan=${encodeURIComponent(TP.plan.id)}&territory=${encodeURIComponent(r.key)}`, onclick: (e) => { e.preventDefault(); TPPages.openTerritory(r.key); }}, label(r.key));
-      return el("tr", {"data-key": r.key}, el("td", {}, cell), ...cols.map((c) => el("td", {class: "num", "data-col": c}, this.figure(c, r[c]))));
+      return el("tr", {"data-key": r.key}, el("td", {}, cell), ...cols.map((c) => el("td", {class: "num", "data-col": c}, this.figure(c, r[c], r))));
     }));
   },
 

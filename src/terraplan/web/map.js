@@ -35,14 +35,22 @@ const TPMap = {
     document.getElementById("unit-search").addEventListener("change", (e) => this.selectBySearch(e.target.value));
     document.getElementById("lock").addEventListener("click", () => this.lock("lock").catch((e) => this.fail(e)));
     document.getElementById("unlock").addEventListener("click", () => this.lock("unlock").catch((e) => this.fail(e)));
+    document.getElementById("request-send").addEventListener("click", () => this.requestChange().catch((e) => say(e.message, "error")));
+    document.getElementById("request-search").addEventListener("change", (e) => { this.selectBySearch(e.target.value); e.target.value = ""; });
     document.getElementById("account-search").addEventListener("input", () => this.renderAccounts());
     document.getElementById("move-target").addEventListener("change", () => this.renderAccounts());
   },
 
   fail(error) {
     if (error.status === 409 && error.body && error.body.error.details && error.body.error.details.stored_version) {
-      say(error.message + " — reloading the plan.", "error");
-      this.load(TP.plan.id, {keepMessage: true});
+      // The server's words say who changed it and when; here the reload is done for the user.
+      const said = error.message.replace(/;?\s*reload it and try again\.?$/, "");
+      say(`${said} — reloaded with that change; your selection is kept: try again.`, "error");
+      const kept = [...this.selected];
+      this.load(TP.plan.id, {keepMessage: true}).then(() => {
+        for (const u of kept) if (this.layers[u]) { this.selected.add(u); this.restyle(u); }
+        this.renderSelection();
+      });
       return;
     }
     say(error.message, "error");
@@ -60,6 +68,10 @@ const TPMap = {
     this.locked = new Set(data.locked || []);
     this.accounts = data.accounts.rows;
     this.selected.clear();
+    // What this user may do on this plan (a manager or rep may request a change)
+    this.actions = await api("GET", `/plans/${encodeURIComponent(planId)}/permissions`).then((r) => r.actions).catch(() => []);
+    document.getElementById("undo").disabled = !data.can_undo;
+    document.getElementById("redo").disabled = !data.can_redo;
     this.draw(data);
     this.renderLegend();
     this.renderTable();
@@ -84,7 +96,8 @@ const TPMap = {
     this.drawOutlines(data);
     const cluster = L.markerClusterGroup({chunkedLoading: true, disableClusteringAtZoom: 9});
     const markers = data.accounts.rows.map((r) => {
-      const m = L.marker([r[2], r[3]], {icon: ACCOUNT_ICON, title: r[1], alt: r[1]});
+      // not a tab stop each (thousands): the account table below is the keyboard's way in
+      const m = L.marker([r[2], r[3]], {icon: ACCOUNT_ICON, title: r[1], alt: r[1], keyboard: false});
       m.bindPopup(() => `<strong>${escapeHtml(r[1])}</strong><br>${escapeHtml(r[0])}<br>potential ${fmt(r[5])}<br>revenue ${fmt(r[6])}<br>territory ${escapeHtml(this.nameOf(r[4]))}`);
       return m;
     });
@@ -145,8 +158,10 @@ const TPMap = {
     info.append(el("br"), `Territory: ${t.name}`, el("br"), `Rep: ${owners}`);
     if (t.balance) {
       for (const [metric, total] of Object.entries(t.balance.totals)) {
-        info.append(el("br"), `${metric}: ${fmt(total)} (${pct(t.balance.deviation[metric])})`);
+        const deviation = t.balance.deviation[metric];
+        info.append(el("br"), `${metric}: ${fmt(total)}${deviation === undefined ? "" : ` (${pct(deviation)})`}`);
       }
+      if (t.balance.unchecked) info.append(el("br"), `Not balance-checked: ${t.balance.unchecked}`);
       info.append(el("br"), `units: ${t.balance.units}`);
     }
   },
@@ -208,17 +223,31 @@ const TPMap = {
     const text = n === 0 ? "No unit selected. Click units (shift-drag a box to select many)."
       : n <= 5 ? "Selected: " + [...this.selected].map((u) => `${this.layers[u].feature.properties.name} (${this.nameOf(this.unitOf[u])})`).join("; ")
       : `${n} units selected`;
-    const node = document.getElementById("selection");
-    node.textContent = text;
-    node.dataset.count = String(n);
+    for (const id of ["selection", "request-selection"]) {
+      const node = document.getElementById(id);
+      node.textContent = text;
+      node.dataset.count = String(n);
+    }
   },
 
   renderEditPanel() {
-    const editable = canPlan() && TP.plan.status === "draft";
+    const status = TP.plan.status;
+    const editable = canPlan() && status === "draft";
     document.getElementById("edit-panel").hidden = !editable;
+    // Managers and reps propose moves on a plan still being worked on; a planner decides.
+    const requestable = !editable && (this.actions || []).includes("request_change") && (status === "draft" || status === "in_review");
+    document.getElementById("request-panel").hidden = !requestable;
+    const info = document.getElementById("info");
     if (canPlan() && !editable) {
-      document.getElementById("info").textContent = `This plan is ${TP.plan.status.replace("_", " ")}: copy it (Workflow) or send it back to draft to edit it.`;
+      const how = status === "in_review" || status === "approved"
+        ? "send it back to draft (Workflow) to edit it, or copy it"
+        : "copy it (Workflow) to edit a scenario of it";
+      info.textContent = `This plan is ${status.replace("_", " ")}: ${how}.`;
+    } else {
+      info.textContent = "Hover or click a county.";
     }
+    const options = () => Object.values(this.territories).map((t) => el("option", {value: t.id}, t.name));
+    document.getElementById("request-target").replaceChildren(...options());
     document.getElementById("move-target").replaceChildren(...Object.values(this.territories).map((t) => el("option", {value: t.id}, t.name)));
     document.getElementById("unit-list").replaceChildren(...Object.values(this.layers).slice(0, 5000).map((l) => el("option", {value: l.feature.id}, `${l.feature.properties.name}, ${l.feature.properties.state}`)));
     this.renderSelection();
@@ -247,13 +276,33 @@ const TPMap = {
 
   row(t, metrics) {
     const b = t.balance || {totals: {}, deviation: {}, within_tolerance: {}, units: 0, pieces: "", units_moved: ""};
+    // A territory the plan's balance check leaves out (named, or an oversize unit's own) says why.
+    const balance = b.unchecked
+      ? [el("td", {colspan: String(metrics.length || 1), class: "muted", "data-unchecked": "true"}, `not checked: ${b.unchecked}`)]
+      : metrics.map((m) => el("td", {}, balanceBar(b.deviation[m], b.within_tolerance[m])));
     return el("tr", {"data-territory": t.id},
       el("td", {}, el("span", {class: "swatch", style: `background:${this.colours[t.id]}`}), " ", t.name),
-      el("td", {}, t.owners.map((o) => o.name).join(", ")),
+      el("td", {}, t.owners.map((o) => o.name).join(", ") || el("span", {class: "muted"}, "no owner")),
       el("td", {class: "num", "data-metric": "units"}, b.units),
       ...metrics.map((m) => el("td", {class: "num", "data-metric": m, "data-value": String(b.totals[m])}, fmt(b.totals[m]))),
-      ...metrics.map((m) => el("td", {}, balanceBar(b.deviation[m], b.within_tolerance[m]))),
+      ...balance,
       el("td", {class: "num"}, b.pieces), el("td", {class: "num"}, b.units_moved));
+  },
+
+  async requestChange() {
+    const units = [...this.selected];
+    if (!units.length) { say("select at least one unit first", "error"); return; }
+    const to = document.getElementById("request-target").value;
+    const reason = document.getElementById("request-reason").value.trim();
+    const names = units.map((u) => this.layers[u].feature.properties.name).join(", ");
+    await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/comments`, {
+      body: reason || `Please move ${names} to ${this.nameOf(to)}.`,
+      target_kind: "territory", target_id: to,
+      proposed_edit: {op: "move_units", units, to},
+    });
+    document.getElementById("request-reason").value = "";
+    this.clearSelection();
+    say(`Change request sent: move ${names} to ${this.nameOf(to)}. A planner decides (Workflow).`);
   },
 
   applyResult(result) {
@@ -340,8 +389,9 @@ const TPMap = {
       el("td", {}, editable ? el("button", {type: "button", class: "pin", onclick: () => this.pin(r[0], document.getElementById("move-target").value).catch((e) => this.fail(e))},
         `Pin to ${this.nameOf(document.getElementById("move-target").value)}`) : "",
       editable && r[7] ? el("button", {type: "button", class: "unpin", onclick: () => this.pin(r[0], null).catch((e) => this.fail(e))}, "Unpin") : ""))));
+    const matching = query ? this.accounts.filter((r) => r[1].toLowerCase().includes(query)).length : 0;
     document.getElementById("account-count").textContent = query
-      ? `${rows.length} shown of the accounts matching “${query}”` : `${rows.length} pinned account(s); type a name to find others`;
+      ? `${matching.toLocaleString()} accounts match “${query}”${matching > rows.length ? `; the first ${rows.length} are shown` : ""}` : `${rows.length} pinned account(s); type a name to find others`;
   },
 
   async undoRedo(direction) {

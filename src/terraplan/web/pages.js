@@ -87,7 +87,8 @@ const TPPages = {
     const ytd = (TP.config.fiscal_year_start || 1) !== 1 ? "fiscal year to date" : "year to date";
     const figures = [[`Target (${ytd})`, fmt(f.target)], [`Revenue (${ytd})`, fmt(f.revenue)],
       ["Attainment", ratio(f.attainment)], ["Open pipeline", fmt(f.open_pipeline)],
-      ["Pipeline coverage", f.pipeline_coverage == null ? "" : f.pipeline_coverage.toFixed(2) + "×"], ["Potential", fmt(f.potential)]];
+      ["Pipeline coverage", f.pipeline_coverage == null ? (f.target > 0 && f.revenue >= f.target ? "target met" : "") : f.pipeline_coverage.toFixed(2) + "×"],
+      [`Potential (share of the ${ytd})`, fmt(f.potential)]];
     document.getElementById("tp-figures").replaceChildren(el("tbody", {}, ...figures.map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", {class: "num"}, v)))));
     const n = data.notes;
     for (const field of ["strategy", "marketing", "outreach"]) {
@@ -277,6 +278,7 @@ const TPPages = {
     const m = team.matching;
     box("team-matching-result", m ? [
       el("p", {}, `Total cost ${fmt(m.total_cost)}${m.current_cost == null ? "" : ` (current assignment ${fmt(m.current_cost)})`}; ${m.reps_moved} reps would change territory.`),
+      m.note ? el("p", {class: "muted", id: "team-matching-note"}, `Note: ${m.note}.`) : "",
       TPChart.table(m.pairs.map((p) => ({key: p.territory_id, rep: p.rep, territory: p.territory || names[p.territory_id], cost: p.cost, current: p.current ? "yes" : "no", why: p.why})),
         [{key: "rep", label: "rep", format: String}, {key: "territory", label: "territory", format: String}, {key: "cost", label: "cost"},
           {key: "current", label: "current", format: String}, {key: "why", label: "why", format: String}], {id: "team-matching-pairs"}),

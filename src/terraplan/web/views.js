@@ -165,28 +165,110 @@ const TPViews = {
       : c.target_kind === "unit" ? `county ${unitName(c.target_id)}`
       : c.target_kind === "account" ? `account ${account[c.target_id] || c.target_id}`
       : c.target_kind;
-    document.getElementById("comments").replaceChildren(...comments.map((c) => el("li", {"data-target": c.target_kind},
-      el("strong", {}, c.author || "?"), ` on ${on(c)} (${c.created_at.slice(0, 16).replace("T", " ")}): `, c.body)));
+    document.getElementById("comments").replaceChildren(...comments.map((c) => this.commentItem(c, on, territory, unitName)));
     // The audit log is for planners and admins (GET /audit answers 403 to others).
     document.getElementById("audit-section").hidden = !canPlan();
     if (canPlan()) {
       try {
-        const audit = await api("GET", `/audit?plan_id=${encodeURIComponent(planId)}`);
-        document.getElementById("audit").tBodies[0].replaceChildren(...audit.slice(0, 100).map((a) => el("tr", {},
-          el("td", {}, (a.at || "").slice(0, 19).replace("T", " ")), el("td", {}, a.actor || ""), el("td", {}, a.action))));
+        const audit = await api("GET", `/audit?plan_id=${encodeURIComponent(planId)}&order=newest&limit=100`);
+        // The latest 100, newest on top, with what changed.
+        document.getElementById("audit").tBodies[0].replaceChildren(...audit.map((a) => el("tr", {},
+          el("td", {}, (a.at || "").slice(0, 19).replace("T", " ")), el("td", {}, a.actor || "terraplan"), el("td", {}, a.action),
+          el("td", {class: "audit-details"}, this.auditDetails(a)))));
       } catch (e) { document.getElementById("audit").tBodies[0].replaceChildren(); }
     }
     return plan;
   },
 
   showActions(plan, actions) {
-    // Only the steps the API's policy allows the user (GET /plans/{id}/permissions): planners
-    // and admins submit, activate and copy; a manager approves or sends back a plan in review
-    // that lies wholly in their region; reps take none of them.
-    const reviewer = canPlan() || (actions.includes("approve_plan") && plan.status === "in_review");
-    for (const node of document.querySelectorAll("#wf-actions [data-needs]")) {
-      node.hidden = node.dataset.needs === "planner" ? !canPlan() : !reviewer;
+    // Only the steps the API's policy allows the user (GET /plans/{id}/permissions) and the
+    // plan's status allows: submit a draft, approve or send back a plan in review (or an
+    // approved one back), activate an approved plan, copy any. Planners and admins take them
+    // all; a manager approves or sends back a plan in review that lies wholly in their region.
+    const status = plan.status;
+    const reviewer = canPlan() || actions.includes("approve_plan");
+    const shown = {
+      "wf-submit": canPlan() && status === "draft",
+      "wf-approve": reviewer && status === "in_review",
+      "wf-draft": reviewer && (status === "in_review" || status === "approved"),
+      "wf-activation": canPlan() && status === "approved",
+      "wf-copy": canPlan(),
+    };
+    for (const [id, visible] of Object.entries(shown)) document.getElementById(id).hidden = !visible;
+    const bar = document.getElementById("wf-actions");
+    bar.dataset.plan = plan.id;  // which plan and status the buttons are for
+    bar.dataset.status = status;
+    const why = document.getElementById("wf-why");
+    why.hidden = true;
+    if (!canPlan() && status === "in_review" && !actions.includes("approve_plan")) {
+      why.textContent = TP.config.user.role === "manager"
+        ? "A manager approves a plan whose territories all lie in their region; this one reaches beyond it, so a planner approves it. Comment below to be heard."
+        : "A planner or the manager of the region approves this plan. Comment below to be heard.";
+      why.hidden = false;
+    } else if (canPlan() && status === "active") {
+      why.textContent = "This plan is in force. Copy it to work on a scenario; activating the copy archives this one.";
+      why.hidden = false;
+    } else if (canPlan() && status === "archived") {
+      why.textContent = "This plan is archived (read-only). Copy it to work from it again.";
+      why.hidden = false;
     }
+  },
+
+  auditDetails(a) {
+    // What changed, in words: a status step with its reason, an edit, or the fields changed.
+    const before = a.before || {}, after = a.after || {};
+    const parts = [];
+    if (after.status !== undefined && before.status !== after.status) {
+      parts.push(`${String(before.status || "?").replace("_", " ")} → ${String(after.status).replace("_", " ")}`);
+    }
+    if (after.reason) parts.push(`reason: ${after.reason}`);
+    if (after.note) parts.push(`note: ${after.note}`);
+    if (after.edit && after.edit.op) {
+      const e = after.edit;
+      const count = (e.units || e.accounts || []).length;
+      parts.push(count ? `${e.op.replace("_", " ")} (${count}) to ${e.to ? this.territoryName(e.to) : "none"}` : e.op.replace("_", " "));
+    }
+    if (after.effective_from) parts.push(`from ${after.effective_from}`);
+    if (after.based_on) parts.push(`copy of ${after.based_on}`);
+    return parts.join("; ");
+  },
+
+  territoryName(id) {
+    const t = TPMap.territories && TPMap.territories[id];
+    return t ? t.name : id;
+  },
+
+  describeEdit(e, unitName) {
+    if (!e) return "";
+    if (e.op === "move_units") return `move ${(e.units || []).map(unitName).join(", ")} to ${this.territoryName(e.to)}`;
+    if (e.op === "move_accounts") return `move ${(e.accounts || []).length} account(s) to ${this.territoryName(e.to)}`;
+    if (e.op === "rename") return `rename ${this.territoryName(e.territory)} to ${e.name}`;
+    if (e.op === "set_owners") return `give ${this.territoryName(e.territory)} new owners`;
+    return e.op.replace("_", " ");
+  },
+
+  commentItem(c, on, territory, unitName) {
+    const item = el("li", {"data-target": c.target_kind, "data-kind": c.kind},
+      el("strong", {}, c.author || "?"), ` on ${on(c)} (${c.created_at.slice(0, 16).replace("T", " ")}): `, c.body);
+    if (c.kind !== "change_request") return item;
+    item.classList.add("change-request");
+    const state = c.status === "open" ? "open"
+      : `${c.status} by ${c.resolved_by || "?"}${c.resolution ? ` (${c.resolution})` : ""}`;
+    item.append(el("br"), el("em", {}, `Change request: ${this.describeEdit(c.proposed_edit, unitName)} — ${state}`));
+    item.dataset.status = c.status || "";
+    if (canPlan() && c.status === "open") {
+      const decide = (accept) => async () => {
+        const note = accept ? null : window.prompt("Why is it rejected? (optional)");
+        await api("POST", `/comments/${c.id}/decision`, {accept, note: note || null});
+        say(accept ? "Accepted: the move is made on the draft." : "Rejected.");
+        if (accept) await TPMap.load(TP.plan.id, {keepMessage: true});
+        await this.workflow();
+      };
+      item.append(
+        el("button", {type: "button", class: "accept", onclick: () => decide(true)().catch((e) => say(e.message, "error"))}, "Accept"),
+        el("button", {type: "button", class: "reject", onclick: () => decide(false)().catch((e) => say(e.message, "error"))}, "Reject"));
+    }
+    return item;
   },
 
   async setStatus(status) {
@@ -199,6 +281,7 @@ const TPViews = {
     await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/status`, body);
     say(`Plan ${TP.plan.id} is now ${status.replace("_", " ")}.`);
     await this.workflow();
+    await loadPlans(TP.plan.id);  // the drop-down names each plan's status
     TPMap.renderEditPanel();
   },
 
@@ -207,6 +290,7 @@ const TPViews = {
     const saved = await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/activate`, {version: TP.plan.version, effective_from: date});
     // With no date the server activates from today: say the date it stored.
     const plan = await this.workflow();
+    await loadPlans(TP.plan.id);  // this plan is active, the one it replaces archived
     say(`Plan ${saved.name} is active from ${plan.effective_from || date || "today"}.${(saved.notes || []).map((n) => ` Note: ${n}.`).join("")}`);
     TPMap.renderEditPanel();
   },
@@ -251,7 +335,7 @@ const TPViews = {
     for (;;) {
       const j = await api("GET", `/jobs/${encodeURIComponent(job.id)}`);
       bar.value = j.progress;
-      status.textContent = `${j.status}${j.step ? ": " + j.step : ""} (${Math.round(j.progress * 100)} %)`;
+      status.textContent = `${j.status}${j.step && j.step !== j.status ? ": " + j.step : ""} (${Math.round(j.progress * 100)} %)`;
       if (j.status === "succeeded") return j.result;
       if (j.status === "failed" || j.status === "cancelled") {
         status.textContent = `${j.status}: ${(j.error && j.error.message) || ""}`;

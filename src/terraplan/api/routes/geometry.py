@@ -214,11 +214,12 @@ def plan_map(
 
 def _map_payload(db: Any, stored: Plan, plan: Plan) -> dict[str, Any]:
     from terraplan.planning.plan_edits import locked_units
-    from terraplan.services.plan_edits import plan_balance
+    from terraplan.services.plan_edits import edit_history, plan_balance
 
     with UnitOfWork(db) as uow:
         shown = {t.id for t in plan.territories}
         effects = {e.territory: e.to_dict() for e in plan_balance(uow, stored)}
+        can_undo, can_redo = edit_history(uow, stored.id)
         geo = plan.alignment_map(RecordKind.GEO_UNIT)
         units = _units(uow, plan)
         members: dict[str, list[GeoUnit]] = {}
@@ -232,9 +233,7 @@ def _map_payload(db: Any, stored: Plan, plan: Plan) -> dict[str, Any]:
         # Accounts sit in the unit of their ZIP on ZIP plans, of their county otherwise.
         by_zip = any(u.kind is GeoKind.ZIP for u in units.values())
         columns = ["id", "name", "latitude", "longitude", "postal_code", "county_fips"]
-        table = bulk.read_arrow(
-            uow.connection, "accounts", [*columns, "potential", "annual_revenue"]
-        )
+        table = bulk.read_open_accounts(uow.connection, [*columns, "potential", "annual_revenue"])
         for account_id, name, lat, lon, postal, county, potential, revenue in zip(
             *(table.column(c).to_pylist() for c in table.column_names), strict=True
         ):
@@ -318,6 +317,9 @@ def _map_payload(db: Any, stored: Plan, plan: Plan) -> dict[str, Any]:
         },
         "reps": homes,
         "locked": sorted(u for u in locked_units(stored) if u in geo),
+        # the map's Undo and Redo buttons start as the plan's edit history allows
+        "can_undo": can_undo,
+        "can_redo": can_redo,
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
@@ -40,12 +40,23 @@ def audit_route(
     action: str | None = None,
     limit: Annotated[int, Query(ge=1, le=5_000)] = 500,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+    order: Annotated[
+        Literal["oldest", "newest"], Query(description="oldest first (default) or newest first")
+    ] = "oldest",
 ) -> list[AuditEntryPublic]:
     """Who changed what and when (planners and admins)."""
     from terraplan.services.feedback import audit_log
 
     authorize(principal, Action.EDIT_PLAN)
-    entries = audit_log(db, plan_id=plan_id, actor=actor, action=action, limit=limit, offset=offset)
+    entries = audit_log(
+        db,
+        plan_id=plan_id,
+        actor=actor,
+        action=action,
+        limit=limit,
+        offset=offset,
+        newest_first=order == "newest",
+    )
     return [
         AuditEntryPublic(**{**{name: getattr(e, name) for name in e.__slots__}, "at": aware(e.at)})
         for e in entries

@@ -327,6 +327,16 @@ def _kpis_response(
     )
 
 
+def _scoped_region_note(data: Any, rows: list[dict[str, Any]]) -> list[str]:
+    """Why a manager's or rep's KPIs by region are empty, said without the plan's other
+    territories: the plan has no regions, or none lies wholly in theirs."""
+    if rows:
+        return []
+    if not any(t.parent_id for t in data.plan.territories):
+        return ["this plan has no regions (its territories have no parent): see KPIs by territory"]
+    return ["no region of this plan lies wholly in yours: see KPIs by territory"]
+
+
 def _kpi_table(
     request: Request,
     db: Database,
@@ -388,6 +398,7 @@ def _kpi_table(
             *_crediting_notes(data.crediting_note if by == "rep" else None, scope),
             # about the whole plan (its other territories, shared ones): planners only
             *(grouping_notes(data, by, frame["key"].unique().to_list()) if scope is None else []),
+            *(_scoped_region_note(data, rows) if scope is not None and by == "region" else []),
             *prior_year_note(data, frame),
         ],
         period_titles=titles,

@@ -52,10 +52,36 @@ def _planner(principal: Principal, action: Action) -> None:
     authorize(principal, action)
 
 
+def _owners_now(plan: Any, matching: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The stored matching with ``current`` and ``reps_moved`` measured against the plan's
+    primary owners now (they may have changed since it was computed: an owners edit, a
+    matching applied), with a note when they differ from what was stored."""
+    if not matching or not matching.get("pairs"):
+        return matching
+    owners = {t.id: set(t.primary_owner_ids) for t in plan.leaves()}
+    owned = {rep for reps in owners.values() for rep in reps}
+    pairs = [
+        {**p, "current": p.get("rep_id") in owners.get(p.get("territory_id"), set())}
+        for p in matching["pairs"]
+    ]
+    moved = sum(1 for p in pairs if p.get("rep_id") in owned and not p["current"])
+    if [p["current"] for p in pairs] == [p.get("current") for p in matching["pairs"]]:
+        return matching
+    return {
+        **matching,
+        "pairs": pairs,
+        "reps_moved": moved,
+        "current_cost": None,
+        "note": "the plan's owners changed since this matching was computed: 'current' and the "
+        "reps who would move are measured against the owners now",
+    }
+
+
 def _team(db: Any, plan_id: str) -> TeamPublic:
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         stored = {kind: uow.plan_results.get(plan_id, kind) for kind in TEAM_KINDS}
+    stored["matching"] = _owners_now(plan, stored["matching"])
     return TeamPublic(
         plan_id=plan_id,
         territory_names={t.id: t.name for t in plan.territories},

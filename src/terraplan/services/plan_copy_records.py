@@ -1,0 +1,40 @@
+"""What a copy of a plan takes from its source besides territories, alignment and rules."""
+
+from __future__ import annotations
+
+import hashlib
+
+from terraplan.storage.mappers import to_record
+from terraplan.storage.unit_of_work import UnitOfWork
+
+
+def copy_plan_records(uow: UnitOfWork, source_id: str, plan_id: str) -> dict[str, int]:
+    """The source plan's targets and acquisition costs as the copy's own (so that a scenario
+    activated in its place keeps the quotas), and its design record (so that both are judged
+    by the same balance criteria). Returns how many targets and costs were copied."""
+
+    def new_id(old: str) -> str:
+        prefix = f"{source_id}/"
+        mapped = (
+            f"{plan_id}/{old.removeprefix(prefix)}"
+            if old.startswith(prefix)
+            else (f"{plan_id}/{old}")
+        )
+        if len(mapped) <= 100:
+            return mapped
+        return f"{plan_id}/{hashlib.sha256(old.encode()).hexdigest()[:40]}"
+
+    carried = {}
+    for kind in ("targets", "acquisition_costs"):
+        repository = uow.records(kind)
+        records = [
+            {**to_record(r), "id": new_id(r.id), "plan_id": plan_id}
+            for r in repository.list(where={"plan_id": source_id})
+        ]
+        if records:
+            repository.upsert_records(records)
+        carried[kind] = len(records)
+    design = uow.plan_results.get(source_id, "design")
+    if design is not None:
+        uow.plan_results.put(plan_id, "design", design)
+    return carried
