@@ -121,3 +121,41 @@ def test_accounts_the_catch_all_takes_are_in_the_catch_all_territory(rule_plan: 
     # it used to be counted in no territory: the Other row showed 0 and totals missed it
     assert alignment.territory_of["A6"] == "other"
     assert sum(1 for t in alignment.territory_of.values() if t is not None) == 6
+
+
+def test_parents_in_a_rule_set_become_the_plans_regions(rule_plan: Database) -> None:
+    """`parent:` was checked and dropped: a plan built from rules had no regions, so KPIs by
+    region were empty. The parents are the plan's hierarchy now, regions added as needed."""
+    from terraplan.planning.kpis import compute_kpis
+    from terraplan.services.monitoring import load_plan_data
+
+    db = rule_plan
+    regions = RULES.replace(
+        "  - {id: west, name: West, type: geo}\n  - {id: east, name: East, type: geo}\n",
+        "  - {id: coast, name: Coasts}\n"
+        "  - {id: west, name: West, type: geo, parent: coast}\n"
+        "  - {id: east, name: East, type: geo, parent: coast}\n",
+    )
+    saved = save_rule_text_noted(db, "P1", regions, by="test")
+    assert saved.notes == [
+        "region Coasts was not in plan FY25 and is added to it as the parent of east, west "
+        "(KPIs by region count it)"
+    ]
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get("P1")
+        audit = [e.action for e in uow.audit.list(plan_id="P1")]
+    by_id = {t.id: t for t in plan.territories}
+    assert (by_id["west"].parent_id, by_id["east"].parent_id) == ("coast", "coast")
+    assert by_id["coast"].level == "region" and {t.id for t in plan.leaves()} == {"west", "east"}
+    assert "set_parents" in audit
+    apply_rules(db, "P1")
+    data = load_plan_data(db, "P1")
+    from datetime import date
+
+    kpis = compute_kpis(data.inputs, dimensions=["region"], as_of=date(2026, 6, 30))
+    assert set(kpis["key"].to_list()) == {"coast"}
+    assert set(kpis["account_count"].to_list()) == {5.0}  # every account, every period
+    # The saved text keeps the parents: it loads again with the same hierarchy.
+    from terraplan.services.rule_editing import rule_text
+
+    assert "parent: coast" in rule_text(db, "P1")["document"]

@@ -113,11 +113,13 @@ Condition: TypeAlias = Predicate | AllOf | AnyOf | NotOf | Always
 
 @dataclass(frozen=True, slots=True)
 class RuleTerritory:
-    """A territory as the rule set knows it: id, display name and type."""
+    """A territory as the rule set knows it: id, display name, type and, when the rule set
+    declares one, its parent (a region: saved into the plan's hierarchy)."""
 
     id: str
     name: str
     type: TerritoryType = TerritoryType.GEO
+    parent_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ The pieces: :mod:`~terraplan.rules.element_checks` (paths, errors, element shape
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from terraplan.domain import DEFAULT_PRIORITY, Territory, TerritoryType
@@ -131,6 +132,7 @@ def _file_territories(raw: Any, known: dict[str, RuleTerritory]) -> dict[str, Ru
                 )
             seen.append(node)
             node = parents[node][0] if node in parents else None
+        territories[tid] = replace(territories[tid], parent_id=parent)
     return territories
 
 

@@ -48,7 +48,9 @@ def rule_set_to_dict(rule_set: RuleSet) -> dict[str, Any]:
     if rule_set.attribute_kinds:
         out["attributes"] = dict(rule_set.attribute_kinds)
     out["territories"] = [
-        {"id": t.id, "name": t.name, "type": t.type.value} for t in rule_set.territories.values()
+        {"id": t.id, "name": t.name, "type": t.type.value}
+        | ({"parent": t.parent_id} if t.parent_id else {})
+        for t in rule_set.territories.values()
     ]
     out["named_accounts"] = [
         {"territory": tid, "accounts": list(ids)} for tid, ids in rule_set.named_accounts.items()

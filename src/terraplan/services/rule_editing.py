@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -53,8 +54,15 @@ class AddedTerritory:
     name: str
     type: str
     rules: tuple[str, ...]
+    #: A region the rule set names as a parent (``rules``: its children's ids).
+    region: bool = False
 
     def note(self, plan: Plan) -> str:
+        if self.region:
+            return (
+                f"region {self.name} was not in plan {plan.name} and is added to it as the "
+                f"parent of {', '.join(self.rules)} (KPIs by region count it)"
+            )
         verb = "sends" if len(self.rules) == 1 else "send"
         return (
             f"territory {self.name} was not in plan {plan.name} and is added to it "
@@ -95,6 +103,29 @@ def routed_outside_plan(plan: Plan, rule_set: RuleSet) -> list[AddedTerritory]:
     return added
 
 
+def declared_parents_outside_plan(
+    plan: Plan, rule_set: RuleSet, added: Sequence[AddedTerritory]
+) -> list[AddedTerritory]:
+    """Territories the rule set names as parents (its regions) that neither the plan nor the
+    territories added for routing have."""
+    known = {t.id for t in plan.territories} | {a.id for a in added}
+    wanted = sorted({t.parent_id for t in rule_set.territories.values() if t.parent_id} - known)
+    children = {
+        tid: tuple(sorted(t.id for t in rule_set.territories.values() if t.parent_id == tid))
+        for tid in wanted
+    }
+    return [
+        AddedTerritory(
+            tid,
+            rule_set.territories[tid].name,
+            rule_set.territories[tid].type.value,
+            children[tid],
+            region=True,
+        )
+        for tid in wanted
+    ]
+
+
 def store_rule_set(
     uow: UnitOfWork, plan: Plan, rule_set: RuleSet, document: str, *, by: str | None
 ) -> SavedRules:
@@ -105,20 +136,35 @@ def store_rule_set(
     Only drafts take a new rule set (:func:`require_rules_editable`)."""
     require_rules_editable(plan)
     added = routed_outside_plan(plan, rule_set)
-    for territory in added:
+    regions = declared_parents_outside_plan(plan, rule_set, added)
+    for territory in (*added, *regions):
         # An added territory's id becomes part of URLs (its page, its KPIs): check it as
         # `plans new` checks ids.
         check_id(territory.id, f"the id of rule-set territory {territory.name!r}")
-    if added:
+    parents = {t.id: t.parent_id for t in rule_set.territories.values() if t.parent_id}
+    reparented = [t for t in plan.territories if t.id in parents and t.parent_id != parents[t.id]]
+    if added or regions or reparented:
         now = datetime.now(UTC).replace(tzinfo=None)
-        extra = tuple(Territory(a.id, a.name, TerritoryType(a.type)) for a in added)
-        plan = uow.plans.save(
-            replace(plan, territories=plan.territories + extra, updated_by=by, updated_at=now)
+        extra = tuple(Territory(a.id, a.name, TerritoryType(a.type)) for a in added) + tuple(
+            Territory(a.id, a.name, TerritoryType(a.type), level="region") for a in regions
         )
-        uow.audit.record(
-            "add_territories", "plan", plan.id, actor=by, plan_id=plan.id,
-            after={"territories": [a.id for a in added], "reason": "rule set routes there"},
-        )  # fmt: skip
+        # The rule set's `parent:` is the plan's hierarchy: regions for KPIs by region.
+        territories = tuple(
+            replace(t, parent_id=parents[t.id]) if t.id in parents else t
+            for t in plan.territories + extra
+        )
+        plan = uow.plans.save(replace(plan, territories=territories, updated_by=by, updated_at=now))
+        if added or regions:
+            uow.audit.record(
+                "add_territories", "plan", plan.id, actor=by, plan_id=plan.id,
+                after={"territories": [a.id for a in (*added, *regions)],
+                       "reason": "rule set routes there, or names them as parents"},
+            )  # fmt: skip
+        if reparented:
+            uow.audit.record(
+                "set_parents", "plan", plan.id, actor=by, plan_id=plan.id,
+                after={"parents": {t.id: parents[t.id] for t in reparented}},
+            )  # fmt: skip
     stored = uow.rule_sets.add(plan.id, document, plan_version=plan.version, created_by=by)
     uow.audit.record(
         "save_rules",
@@ -128,7 +174,7 @@ def store_rule_set(
         plan_id=plan.id,
         after={"version": stored.version, "characters": len(document)},
     )
-    return SavedRules(stored.version, plan, tuple(added))
+    return SavedRules(stored.version, plan, (*added, *regions))
 
 
 def rule_text(db: Database, plan_id: str) -> dict[str, Any]:
