@@ -170,6 +170,14 @@ def test_fiscal_year_targets_then_attainment(run_cli: Any, tmp_path: Path) -> No
     assert quarter.returncode == 0, quarter.stderr
     got = sum(r["target"] or 0.0 for r in json.loads(quarter.stdout))
     assert math.isclose(got, q1_months, rel_tol=1e-9), (got, q1_months)
+    # The calendar year 2026 has targets from February only: said, not left to a reader of
+    # its pace; the fiscal year they were set for is covered whole.
+    assert "cover only part" not in " ".join(kpis.stderr.split())
+    calendar = run_cli("kpis", "--plan", "PW", "--period", "2026", "-f", "json")
+    assert calendar.returncode == 0, calendar.stderr
+    assert "revenue targets cover only part of 2026 (334 of 365 days)" in " ".join(
+        calendar.stderr.split()
+    )
 
 
 def _flat_plan(url: str) -> None:

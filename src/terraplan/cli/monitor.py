@@ -234,6 +234,7 @@ def kpis(
         grouping_notes,
         prior_year_note,
         revenue_source_note,
+        target_coverage_note,
     )
 
     notes = [
@@ -241,6 +242,7 @@ def kpis(
         *revenue_source_note(data),
         *grouping_notes(data, by.value, frame["key"].unique().to_list()),
         *prior_year_note(data, frame),
+        *target_coverage_note(data, frame),
     ]
     if engine is not None and by.value == "rep":
         shared = [t for t in data.plan.leaves() if len(t.primary_owner_ids) > 1]

@@ -5,6 +5,7 @@ each once), and the names the groups are called by."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -84,6 +85,49 @@ def revenue_source_note(data: PlanData) -> list[str]:
             "lines are stored)"
         ]
     return []
+
+
+def target_coverage_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
+    """Periods the plan's revenue targets cover only in part (a fiscal quarter running into a
+    year no target is set for yet): their target, attainment and pace count the covered days'
+    targets only, which a reader of a 410 % pace must be told (one note, the first periods)."""
+    targets = data.inputs.frame("targets")
+    if targets is None or not {"period_start", "period_end"} <= set(frame.columns):
+        return []
+    names = targets.collect_schema().names()
+    if "metric" in names:
+        targets = targets.filter(pl.col("metric").is_null() | (pl.col("metric") == "revenue"))
+    spans = (
+        targets.select(pl.col("period_start").cast(pl.Date), pl.col("period_end").cast(pl.Date))
+        .unique()
+        .sort("period_start")
+        .collect()
+    )
+    if spans.is_empty():
+        return []
+    merged: list[list[date]] = []
+    for start, end in spans.iter_rows():
+        if merged and start <= merged[-1][1] + timedelta(days=1):
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    partial = []
+    periods = frame.select("period", "period_start", "period_end").unique().sort("period_start")
+    for label, first, last in periods.iter_rows():
+        days = (last - first).days + 1
+        covered = sum(
+            max(0, (min(end, last) - max(start, first)).days + 1) for start, end in merged
+        )
+        if 0 < covered < days:
+            partial.append(f"{label} ({covered} of {days} days)")
+    if not partial:
+        return []
+    shown = ", ".join(partial[:3]) + (", ..." if len(partial) > 3 else "")
+    return [
+        f"revenue targets cover only part of {shown}: target, attainment and pace to target "
+        "count the targets of the days covered, while pace compares with the whole period "
+        "elapsed; set targets for the rest (`terraplan targets`, or import them)"
+    ]
 
 
 def future_facts_note(data: PlanData) -> list[str]:

@@ -354,6 +354,7 @@ def _kpi_table(
         grouping_notes,
         prior_year_note,
         revenue_source_note,
+        target_coverage_note,
     )
     from terraplan.services.monitoring import plan_kpis
 
@@ -400,6 +401,7 @@ def _kpi_table(
             *(grouping_notes(data, by, frame["key"].unique().to_list()) if scope is None else []),
             *(_scoped_region_note(data, rows) if scope is not None and by == "region" else []),
             *prior_year_note(data, frame),
+            *target_coverage_note(data, frame),
         ],
         period_titles=titles,
         fiscal_year_start=fiscal.start_month,
