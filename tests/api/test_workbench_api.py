@@ -178,6 +178,26 @@ def test_workbench_end_to_end(demo_plan: Database, as_user: Callable[[str], Test
         assert by_rep[year][rep_of[current]] == pytest.approx(old + moved_then)
         assert by_rep[year][rep_of[target]] == pytest.approx(new - moved_then)
     assert la_revenue.get("2025", 0.0) > 0
+    # A 2025 target on LA's new territory goes to its rep today, LA's 2025 revenue to the
+    # old one: by rep, the answer says attainment mixes them there (planners only).
+    from datetime import date
+
+    from terraplan.domain import Target
+
+    with UnitOfWork(demo_plan) as uow:
+        uow.targets.add_many(
+            [Target("P2/2025", date(2025, 1, 1), date(2025, 12, 31), 1e6,
+                    territory_id=target, plan_id="P2")]
+        )  # fmt: skip
+        uow.commit()
+    notes = planner.get("/plans/P2/kpis", params={"by": "rep", "period": "2025"}).json()["notes"]
+    mixed = [n for n in notes if n.startswith("by rep, revenue goes to the owner of the day")]
+    assert len(mixed) == 1 and f"(its target goes to {rep_names[rep_of[target]]};" in mixed[0]
+    assert rep_names[rep_of[current]] in mixed[0]
+    by_territory_notes = planner.get(
+        "/plans/P2/kpis", params={"by": "territory", "period": "2025"}
+    ).json()["notes"]
+    assert not [n for n in by_territory_notes if "owner of the day" in n]
 
     # Routing follows the active plan: a Los Angeles lead goes to the new territory.
     routed = planner.post("/route", json={"company": "Acme", "postal_code": "90012"})

@@ -235,6 +235,7 @@ def kpis(
         prior_year_note,
         revenue_source_note,
         target_coverage_note,
+        target_owner_note,
     )
 
     notes = [
@@ -243,6 +244,7 @@ def kpis(
         *grouping_notes(data, by.value, frame["key"].unique().to_list()),
         *prior_year_note(data, frame),
         *target_coverage_note(data, frame),
+        *(target_owner_note(data, frame) if by.value == "rep" else []),
     ]
     if engine is not None and by.value == "rep":
         shared = [t for t in data.plan.leaves() if len(t.primary_owner_ids) > 1]

@@ -130,6 +130,80 @@ def target_coverage_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
     ]
 
 
+def target_owner_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
+    """By rep, a territory's target stays with today's owner while revenue goes to the owner
+    of the day: where another rep owned a targeted territory's accounts during a period shown,
+    attainment by rep mixes one rep's target with another's revenue. Says where (one note)."""
+    from terraplan.planning.kpi_groups import territory_table
+
+    ownership = data.inputs.frame("ownership")
+    targets = data.inputs.frame("targets")
+    alignment = data.inputs.frame("alignment")
+    if ownership is None or targets is None or alignment is None:
+        return []
+    if not {"period", "period_start", "period_end"} <= set(frame.columns):
+        return []
+    leaves = territory_table(data.inputs).filter(pl.col("is_leaf"))
+    owners = leaves.select("territory_id", pl.col("owner_id").alias("today"), "name")
+    periods = frame.select("period", "period_start", "period_end").unique().sort("period_start")
+    held = (
+        ownership.select(
+            pl.col("account_id").cast(pl.String),
+            pl.col("owner_id").cast(pl.String),
+            pl.col("valid_from").cast(pl.Date),
+            pl.col("valid_to").cast(pl.Date),
+        )
+        .join(
+            alignment.select(
+                pl.col("account_id").cast(pl.String), pl.col("territory_id").cast(pl.String)
+            ),
+            on="account_id",
+        )
+        .collect()
+        .join(owners, on="territory_id")
+        .filter(pl.col("owner_id") != pl.col("today"))
+    )
+    set_on = (
+        targets.filter(pl.col("territory_id").is_not_null())
+        .select(
+            pl.col("territory_id").cast(pl.String),
+            pl.col("period_start").cast(pl.Date).alias("t_start"),
+            pl.col("period_end").cast(pl.Date).alias("t_end"),
+        )
+        .collect()
+    )
+    if held.is_empty() or set_on.is_empty():
+        return []
+    names = group_names(data, "rep")
+    found: list[str] = []
+    for label, first, last in periods.iter_rows():
+        targeted = set(
+            set_on.filter((pl.col("t_start") <= last) & (pl.col("t_end") >= first))[
+                "territory_id"
+            ].to_list()
+        )
+        then = held.filter(
+            pl.col("territory_id").is_in(list(targeted))
+            & (pl.col("valid_from") <= last)
+            & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= first))
+        )
+        for (territory,), part in sorted(then.group_by("territory_id"), key=lambda g: str(g[0])):
+            before = sorted({names.get(r, r) for r in part["owner_id"].to_list()})
+            today = part["today"][0]
+            found.append(
+                f"{part['name'][0] or territory} in {label} (its target goes to "
+                f"{names.get(today, today) if today else 'no one'}; {', '.join(before)} "
+                "owned accounts of it then)"
+            )
+    if not found:
+        return []
+    shown = "; ".join(found[:3]) + ("; ..." if len(found) > 3 else "")
+    return [
+        "by rep, revenue goes to the owner of the day but a territory's target to today's "
+        f"owner, so attainment mixes two reps where the owner changed: {shown}"
+    ]
+
+
 def future_facts_note(data: PlanData) -> list[str]:
     """Records dated after today: the figures are reported as of today and leave them out."""
     if data.future_facts is None or data.as_of is None:

@@ -355,6 +355,7 @@ def _kpi_table(
         prior_year_note,
         revenue_source_note,
         target_coverage_note,
+        target_owner_note,
     )
     from terraplan.services.monitoring import plan_kpis
 
@@ -402,6 +403,7 @@ def _kpi_table(
             *(_scoped_region_note(data, rows) if scope is not None and by == "region" else []),
             *prior_year_note(data, frame),
             *target_coverage_note(data, frame),
+            *(target_owner_note(data, frame) if by == "rep" and scope is None else []),
         ],
         period_titles=titles,
         fiscal_year_start=fiscal.start_month,
