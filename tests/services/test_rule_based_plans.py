@@ -89,9 +89,12 @@ def test_a_named_account_move_on_a_rule_based_plan_is_kept(rule_plan: Database) 
 
     db = rule_plan
     result = edit_plan(db, "P1", {"op": "move_accounts", "accounts": ["A1"], "to": "east"})
-    east = {e.territory: e for e in result.effects}["east"]
+    effects = {e.territory: e for e in result.effects}
+    east = effects["east"]
     assert east.totals["count"] == 4
     assert east.totals["potential"] == pytest.approx(400_000.0)
+    # West, which the rules had put A1 in, lost it: it is shown too.
+    assert effects["west"].totals["count"] == 1
     with UnitOfWork(db) as uow:
         plan = uow.plans.get("P1")
         assert plan_alignment(uow, plan, uow.accounts.list()).territory_of["A1"] == "east"

@@ -102,6 +102,8 @@ def test_move_a_county_and_see_the_balance_the_api_reports_then_undo_and_redo(
     page.select_option("#move-target", "T-R1")
     page.click("#move")
     page.wait_for_selector("#message.error >> text=locked")
+    # The reason in the UI's words: the command-line hint is for the command line.
+    assert page.inner_text("#message") == "unit(s) 06037 are locked; unlock them first"
     page.click("#unlock")
     page.wait_for_selector("#message >> text=Unlocked 1 unit(s)")
     assert page.evaluate("() => TPMap.layers['06037'].options.dashArray") is None

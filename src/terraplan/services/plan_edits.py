@@ -247,6 +247,23 @@ def _pinned_facts(
     }
 
 
+def _account_sources(uow: UnitOfWork, state: EditablePlan, outcome: EditOutcome | None) -> set[str]:
+    """Where the accounts an edit moved were before (their earlier pin, else where the rules
+    put them): those territories changed too, and show beside the ones that gained."""
+    from terraplan.services.alignment import latest_rule_run
+
+    moved = [r for k, r in (outcome.changes if outcome else {}) if k is RecordKind.ACCOUNT]
+    if not moved or outcome is None:
+        return set()
+    inverse = outcome.inverse
+    steps = inverse.get("edits", [inverse]) if inverse.get("op") == "batch" else [inverse]
+    sources = {str(step["to"]) for step in steps if step.get("to")}
+    if any(not step.get("to") for step in steps):
+        run = latest_rule_run(uow, state.plan.id)
+        sources |= {t for a in moved if (t := run.get(a))}
+    return sources
+
+
 def _result(
     uow: UnitOfWork,
     state: EditablePlan,
@@ -259,6 +276,7 @@ def _result(
         # A plan aligned by its rules and pins alone: the figures are its accounts'.
         from terraplan.services.account_pins import account_effects
 
+        affected = tuple(sorted({*affected, *_account_sources(uow, state, outcome)}))
         effects = account_effects(uow, state, affected, tolerance)
     else:
         facts, neighbours = _unit_facts(uow, state, sorted(tolerance))

@@ -12,9 +12,15 @@ function csrfToken() {
   return match ? decodeURIComponent(match[1]) : "";
 }
 
+// The API's messages also serve the command line: its hints "(`terraplan ...`)" name
+// commands a browser user has buttons for, so the UI leaves them out.
+function forTheUi(message) {
+  return message.replace(/\s*\((?:[^()`]*)`terraplan [^`]*`[^()]*\)/g, "").replace(/\s*`terraplan [^`]*`/g, "");
+}
+
 class ApiError extends Error {
   constructor(status, body) {
-    super((body && body.error && body.error.message) || `request failed (${status})`);
+    super(forTheUi((body && body.error && body.error.message) || `request failed (${status})`));
     this.status = status;
     this.body = body;
   }

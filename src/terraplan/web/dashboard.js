@@ -149,7 +149,7 @@ const TPDashboard = {
     document.getElementById("db-scope").replaceChildren(
       this.region ? el("span", {}, `Territories of ${label(this.region)} `, el("button", {type: "button", onclick: () => { this.region = null; this.dimension = "region"; this.refresh(); }}, "Back to regions")) : "",
       el("span", {class: "muted"}, ` ${shownPeriod}, as of ${kpis.as_of || "the last data"}; alignment: ${kpis.alignment_source}.`),
-      ...this.notes(kpis.notes || [], rows).map((n) => el("p", {class: "kpi-note"}, `Note: ${n}.`)));
+      ...this.notes(kpis.notes || [], rows).map((n) => el("p", {class: "kpi-note"}, `Note: ${forTheUi(n)}.`)));
     this.renderTable(rows, dim, label);
     this.renderMain(rows, label);
     this.renderCoverage(rows, label);

@@ -403,7 +403,7 @@ const TPMap = {
 
   notesOf(result) {
     // What the edit did not do, said plainly (e.g. hand-saved rules it leaves as they are).
-    return (result.notes || []).map((n) => ` Note: ${n}.`).join("");
+    return (result.notes || []).map((n) => ` Note: ${forTheUi(n)}.`).join("");
   },
 
   async refreshOutlines() {

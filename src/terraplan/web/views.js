@@ -73,7 +73,7 @@ const TPViews = {
         el("td", {}, tName(m.old_territory)), el("td", {}, tName(m.new_territory)),
         el("td", {class: "owner-old"}, rName(m.old_owner)), el("td", {class: "owner-new"}, rName(m.new_owner)),
         el("td", {class: "num"}, fmt(m.potential))))));
-    const notes = (c.notes || []).map((n) => el("p", {class: "compare-note"}, `Note: ${n}.`));
+    const notes = (c.notes || []).map((n) => el("p", {class: "compare-note"}, `Note: ${forTheUi(n)}.`));
     out.replaceChildren(el("h3", {}, `${basePlan.name} → ${otherPlan.name}`), el("h4", {}, "Disruption"), summary, ...notes, metrics, moved);
     await this.compareMap(base, other);
   },
