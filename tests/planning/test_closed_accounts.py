@@ -66,3 +66,10 @@ def test_balance_leaves_out_a_metric_no_account_carries() -> None:
     # With every metric carried, the criteria are the plan's own.
     full = plan_balance_criteria(plan)
     assert _measurable(full, data) is full
+    # The plan's only metric is kept, its zeros said.
+    only = plan_balance_criteria(plan, balance={"workload": 0.15})
+    kept = _measurable(only, replace(data, accounts=blank))
+    assert dict(kept.tolerances) == {"workload": 0.15}
+    assert any(
+        n.startswith("no account carries a workload: every territory reads 0") for n in kept.notes
+    )

@@ -427,3 +427,17 @@ def test_two_owners_of_a_territory_both_stay_primary() -> None:
     assert norcal.primary_owner_ids == ("005A", "005F")
     # a user with no role beside the owners supports them
     assert [o.rep_id for o in norcal.owners if o.role is OwnerRole.SECONDARY] == ["005G"]
+
+
+def test_closed_named_accounts_are_left_out_of_the_manual_associations() -> None:
+    """A churned or merged named account may no longer exist in the org: loading it as a
+    manual association would fail or re-associate a dead record."""
+    model = read_etm_model(ORG)
+    plan = Plan(id="P", name="From the org", territories=model.territories)
+    named = {a for ids in model.rule_set.named_accounts.values() for a in ids}
+    assert {"001X", "001Y"} <= named
+    exported = write_etm_model(plan, model.rule_set, load_zip_counties(), closed_accounts={"001X"})
+    rows = list(csv.DictReader(io.StringIO(exported.files["ObjectTerritory2Association.csv"])))
+    objects = {r["ObjectId"] for r in rows}
+    assert "001X" not in objects and "001Y" in objects
+    assert any("1 closed named account(s) are left out" in p.reason for p in exported.problems)

@@ -165,3 +165,52 @@ def test_designs_sum_open_accounts_only(db: Database, tmp_path: Path) -> None:
         units, _ = with_account_metrics(san_francisco, uow, ["potential", "count"])
     assert units[0].attributes["potential"] == 4500.0
     assert units[0].attributes["count"] == 9
+
+
+def test_an_export_imported_again_keeps_closed_accounts_closed(
+    db: Database, tmp_path: Path
+) -> None:
+    from terraplan.services.exports import export_records
+
+    import_file(db, _write(tmp_path, "book.csv", BOOK), "accounts")
+    import_file(db, _write(tmp_path, "later.csv", _without({3})), "accounts", close_missing=True)
+    out = tmp_path / "accounts.csv"
+    export_records(db, "accounts", out)
+    header = out.read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert "closed_on" in header and "active" not in header
+    outcome = import_file(db, out, "accounts")
+    assert (outcome.closed, outcome.reopened) == (0, 0)
+    assert _closed(db) == {"A3": date.today()}
+    # A CRM file with a close date and a blank active flag: the date says it.
+    mixed = "id,name,Churn Date,IsActive\nA4,Account 4,2026-02-28,\nA5,Account 5,2026-02-28,true\n"
+    import_file(db, _write(tmp_path, "mixed.csv", mixed), "accounts")
+    assert _closed(db) == {"A3": date.today(), "A4": date(2026, 2, 28)}
+
+
+def test_a_closed_accounts_past_revenue_stays_in_its_territory_after_a_rule_run(
+    db: Database, tmp_path: Path
+) -> None:
+    """A plan aligned by rules alone: its rule runs still place closed accounts (as closed:
+    no owner change, no gap), so their sales of past periods stay in their territory."""
+    from terraplan.domain import SalesLine
+    from terraplan.services.monitoring import plan_kpis
+
+    _seed_active(db)
+    with UnitOfWork(db) as uow:
+        uow.sales_lines.add_many(
+            [SalesLine(f"S{a}", a, date(2025, 6, 1), 1000.0) for a in ("W0", "W1", "E0")]
+        )
+        uow.commit()
+
+    def west_2025() -> float:
+        _, frame = plan_kpis(db, "P", periods=["2025"], dimensions=["territory"])
+        return float(frame.filter(pl.col("key") == "W")["revenue"][0])
+
+    assert west_2025() == 2000.0
+    import_file(db, _write(tmp_path, "flags.csv", "id,name,active\nW0,West 0,no\n"), "accounts")
+    outcome = apply_rules(db, "P")
+    assert west_2025() == 2000.0
+    assert (outcome.run.records, outcome.run.gaps, outcome.run.owner_changes) == (7, 0, 0)
+    with UnitOfWork(db) as uow:
+        closed = [a for a in uow.assignments.current("P") if a.record_id == "W0"]
+    assert [(a.territory_id, a.status) for a in closed] == [("W", "closed")]

@@ -867,6 +867,9 @@ def test_a_copy_keeps_the_targets_costs_and_design_of_its_source(
                 Target("P1/T/2026", date(2026, 1, 1), date(2026, 12, 31), 1000.0,
                        territory_id=territory, plan_id="P1"),
                 Target("other", date(2026, 1, 1), date(2026, 12, 31), 5.0, territory_id=territory),
+                # an id an import without ids derived: the copy's is the one its import derives
+                Target(f"P1|{territory}||revenue|2027-01-01|2027-01-31#1", date(2027, 1, 1),
+                       date(2027, 1, 31), 7.0, territory_id=territory, plan_id="P1"),
             ]
         )  # fmt: skip
         uow.records("acquisition_costs").add_many(
@@ -884,9 +887,10 @@ def test_a_copy_keeps_the_targets_costs_and_design_of_its_source(
         costs = uow.records("acquisition_costs").list(where={"plan_id": copy.id})
         assert uow.plan_results.get(copy.id, "design") == {"balance_criteria": {"dedicated": []}}
         # the source keeps its own
-        assert len(uow.targets.list(where={"plan_id": "P1"})) == 1
-    assert [(t.id, t.amount, t.territory_id) for t in copied] == [
-        (f"{copy.id}/T/2026", 1000.0, territory)
+        assert len(uow.targets.list(where={"plan_id": "P1"})) == 2
+    assert sorted((t.id, t.amount, t.territory_id) for t in copied) == [
+        (f"{copy.id}/T/2026", 1000.0, territory),
+        (f"{copy.id}|{territory}||revenue|2027-01-01|2027-01-31#1", 7.0, territory),
     ]
     assert [(c.id, c.amount) for c in costs] == [(f"{copy.id}/C1", 50.0)]
     comparison, _ = compare_stored_plans(db, "P1", copy.id)

@@ -141,7 +141,7 @@ def test_a_stale_version_says_reload_and_reloads_the_plan(
     page.select_option("#move-target", "T-R2")
     page.click("#move")
     page.wait_for_selector("#message.error >> text=reloaded with that change")
-    assert "stored version 2, yours 1" in page.inner_text("#message")
+    assert "stored version 2, yours 1; last changed by planner at " in page.inner_text("#message")
     assert "reload it and try again" not in page.inner_text("#message")
     page.wait_for_function("() => TP.plan.version === 2")
     # The selection survives the reload: the user tries again without picking it again.

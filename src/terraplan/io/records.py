@@ -76,8 +76,12 @@ def to_domain(frame: pl.DataFrame, kind: str) -> list[Any]:
     out = []
     for record in iter_records(frame):
         values = {k: v for k, v in record.items() if k in names}
-        if record.get("active") is False and kind == "accounts" and not values.get("closed_on"):
-            values["closed_on"] = date.today()
+        if kind == "accounts" and record.get("active") is not None:
+            # as an import reads the flag: active is open, inactive closed (today, unless dated)
+            if record["active"]:
+                values["closed_on"] = None
+            elif not values.get("closed_on"):
+                values["closed_on"] = date.today()
         for name, convert in converters.items():
             if values.get(name) is not None:
                 values[name] = convert(values[name])
@@ -130,6 +134,8 @@ def records_to_frame(records: Iterable[object], kind: str | None = None) -> pl.D
     columns: dict[str, pl.Series] = {}
     for field in spec.fields:
         name = field.name
+        if field.import_only:
+            continue  # not a stored field: an export holds what the records hold
         if field.type == "attributes":
             if attributes:
                 columns[name] = pl.struct(list(attributes.values()), eager=True).alias(name)

@@ -64,6 +64,9 @@ class FieldSpec:
     references: str | None = None
     default: Any = None
     external: bool = False
+    #: Read from files but neither stored nor written (an account's ``active`` flag, which
+    #: becomes its ``closed_on``).
+    import_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +139,7 @@ KIND_SPECS: dict[str, KindSpec] = {
             FieldSpec("attributes", "attributes"),
             FieldSpec("closed_on", "date"),
             # Not stored as such: an inactive row is closed on the day of the import.
-            FieldSpec("active", "bool"),
+            FieldSpec("active", "bool", import_only=True),
         ),
         extra_columns="any",
         postal_field="postal_code",

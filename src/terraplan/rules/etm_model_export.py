@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from terraplan.domain import OwnerRole, Plan, RecordKind, TerritoryType
@@ -69,9 +69,12 @@ def write_etm_model(
     *,
     model_name: str | None = None,
     spellings: Mapping[str, Mapping[str, str]] | None = None,
+    closed_accounts: Collection[str] = (),
 ) -> EtmModelExport:
     """The full set of load files for ``plan`` as a new model in Planning state
-    (``spellings``: see :func:`terraplan.rules.etm.export_etm`)."""
+    (``spellings``: see :func:`terraplan.rules.etm.export_etm`). Named accounts among
+    ``closed_accounts`` are left out of the manual associations, with a problem naming them
+    (a churned or merged account's Id may no longer exist in the org)."""
     name = model_name or plan.name
     model_dev = unique_developer_names([name], prefix="M")[name]
     devs = unique_developer_names(t.id for t in plan.territories)
@@ -137,6 +140,9 @@ def write_etm_model(
     for account, tid in plan.alignment_map(RecordKind.ACCOUNT).items():
         if kinds.get(tid) is TerritoryType.NAMED:
             named.setdefault(account, tid)
+    left_out = sorted(set(named) & set(closed_accounts))
+    for account in left_out:
+        del named[account]
     files[OBJECT_FILE] = csv_text(
         ["ObjectId", "Territory2Id", "AssociationCause"],
         [[a, devs[t], "Territory2Manual"] for a, t in sorted(named.items())],
@@ -159,4 +165,12 @@ def write_etm_model(
     problems = list(fitted.problems) + [
         p for p in exported.problems if "named-account pins" not in p.reason
     ]
+    if left_out:
+        problems.append(
+            EtmProblem(
+                None,
+                f"{len(left_out):,} closed named account(s) are left out of "
+                f"{OBJECT_FILE} (e.g. {', '.join(left_out[:3])})",
+            )
+        )
     return EtmModelExport(files, devs, fitted, tuple(problems))

@@ -143,7 +143,11 @@ def approval_resource(db: Database, plan: Plan, resource: Resource) -> Resource:
 
     from terraplan.storage.orm import AccountRow
 
-    placed = {r.record_id for r in application.records if r.territory_id is not None}
+    placed = {
+        r.record_id
+        for r in application.records
+        if r.territory_id is not None and r.status != "closed"
+    }
     with UnitOfWork(db) as uow:
         rows = uow.connection.execute(select(AccountRow.id, AccountRow.owner_id))
         owners = {owner for account, owner in rows if owner and account in placed}

@@ -49,7 +49,11 @@ def account_effects(
             facts[row["id"]] = {m: values.get(m, 1.0 if m == "count" else 0.0) for m in tolerance}
     # Each account counts as one "unit" of the balance figures; the plan has no geo units.
     by_account = EditablePlan(state.plan, territory_of, {})
-    effects = territory_effects(by_account, territories, facts, {}, tolerance)
+    from terraplan.planning.balance_criteria import plan_balance_criteria
+
+    # judged as the dashboard judges the plan (named and catch-all territories not checked)
+    criteria = plan_balance_criteria(state.plan, uow.plan_results.get(state.plan.id, "design"))
+    effects = territory_effects(by_account, territories, facts, {}, tolerance, criteria=criteria)
     return [replace(e, units=0, pieces=0, units_moved=0) for e in effects]
 
 

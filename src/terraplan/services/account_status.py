@@ -70,10 +70,12 @@ def status_frame(frame: pl.DataFrame, mapped: Collection[str]) -> pl.DataFrame:
     has_flag = "active" in mapped and "active" in frame.columns
     closed_on = pl.col("closed_on") if has_date else pl.lit(None, dtype=pl.Date)
     if has_flag:
+        # An empty flag says nothing (an export's own file, a CRM's blank cell): the date rules.
         inactive = pl.col("active").eq(False).fill_null(False)
+        active = pl.col("active").eq(True).fill_null(False)
         return frame.select(
             "id",
-            pl.when(inactive).then(closed_on).otherwise(None).alias("closed_on"),
+            pl.when(active).then(None).otherwise(closed_on).cast(pl.Date).alias("closed_on"),
             (inactive & closed_on.is_null()).alias("keep"),
         )
     return frame.select("id", closed_on.alias("closed_on"), pl.lit(False).alias("keep"))

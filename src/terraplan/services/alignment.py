@@ -25,7 +25,8 @@ def latest_rule_run(uow: UnitOfWork, plan_id: str) -> dict[str, str | None]:
     in the catch-all territory (its reason to exist); None for a conflict or an uncaught gap.
     Empty when the plan's rules were never applied."""
     return {
-        a.record_id: a.territory_id if a.status in ("assigned", "gap") else None
+        # "closed": where the rules put an account now closed (its past sales stay there)
+        a.record_id: a.territory_id if a.status in ("assigned", "gap", "closed") else None
         for a in uow.assignments.current(plan_id)
         if a.record_kind == "account"
     }

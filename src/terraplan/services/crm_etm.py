@@ -159,8 +159,11 @@ def export_model(
     with UnitOfWork(db) as uow:
         plan, rule_set = _approved(uow, plan_id)
         accounts = uow.accounts.list(where=OPEN)
+        closed = {a.id for a in uow.accounts.list(not_null=("closed_on",))}
         has_run = uow.assignments.latest_run(plan_id) is not None
-    exported = write_etm_model(plan, rule_set, load_zip_counties(), spellings=ETM_SPELLINGS)
+    exported = write_etm_model(
+        plan, rule_set, load_zip_counties(), spellings=ETM_SPELLINGS, closed_accounts=closed
+    )
     ties = etm_ties(exported.fitted.rule_set, accounts)
     out = Path(out)
     if has_run and (out / OWNER_FILE).exists() and not overwrite:

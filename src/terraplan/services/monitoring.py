@@ -81,6 +81,12 @@ def _measurable(criteria: BalanceCriteria, inputs: KpiInputs) -> BalanceCriteria
         if accounts.height and lacking == accounts.height and len(tolerances) > 1:
             del tolerances[metric]
             notes.append(f"no account carries a {metric}, so {metric} balance is not checked")
+        elif accounts.height and lacking == accounts.height:
+            # the plan's only metric: kept (something must be checked), but its zeros said
+            notes.append(
+                f"no account carries a {metric}: every territory reads 0 against the plan's "
+                f"{metric} balance; import it (or check another metric: --balance)"
+            )
         elif lacking:
             notes.append(
                 f"{lacking:,} of {accounts.height:,} accounts have no {metric}: they count as 0"

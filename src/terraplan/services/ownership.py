@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
+import pyarrow.compute as pc
 
 from terraplan.domain import Plan, RecordKind, Territory
 from terraplan.errors import (
@@ -101,10 +102,16 @@ def plan_geographies(plan: Plan) -> dict[str, set[str]]:
     return geographies
 
 
-def accounts_frame(db: Database) -> pl.DataFrame:
-    """Stored accounts as a Polars frame; custom attributes unnested as ``attr_<name>`` columns."""
+def accounts_frame(db: Database, *, closed: bool = False) -> pl.DataFrame:
+    """Stored open accounts (with ``closed``: the closed ones instead) as a Polars frame;
+    custom attributes unnested as ``attr_<name>`` columns."""
     with db.connect() as connection:
-        frame = pl.from_arrow(bulk.read_open_accounts(connection))
+        if closed:
+            every = bulk.read_arrow(connection, "accounts")
+            data = every.filter(pc.is_valid(every.column("closed_on")))
+        else:
+            data = bulk.read_open_accounts(connection)
+        frame = pl.from_arrow(data)
     assert isinstance(frame, pl.DataFrame)
     if frame.height and frame["attributes"].null_count() < frame.height:
         decoded = frame["attributes"].str.json_decode(infer_schema_length=None)
@@ -264,12 +271,35 @@ def evaluate_rules(db: Database, plan_id: str) -> RuleApplication:
         tally["potential"] += potential.get(row["id"]) or 0.0
     owners, _ = pick_owners(plan, records, current)
     records = [replace(r, owner_id=owners.get(r.record_id)) for r in records]
+    records += _closed_placements(db, plan, rule_set)
     names = {t.id: t.name for t in plan.territories}
     per_territory = [
         {"territory": tid, "name": names.get(tid or "", ""), **values}
         for tid, values in sorted(tallies.items(), key=lambda kv: str(kv[0]))
     ]
     return RuleApplication(plan, version, records, per_territory, outside)
+
+
+def _closed_placements(db: Database, plan: Plan, rule_set: RuleSet) -> list[AssignmentRecord]:
+    """Where the rules put the closed accounts, as ``closed`` records keeping their owner: a
+    plan aligned by rules keeps their past sales in their territory's KPIs, while no owner
+    changes and no gap, conflict or owner file counts them."""
+    from terraplan.services.plan_scopes import narrow_to_scope
+
+    frame = accounts_frame(db, closed=True)
+    if frame.is_empty():
+        return []
+    frame, _ = narrow_to_scope(db, frame, plan.scope)
+    result, _ = assign_frame(frame, rule_set, locate=zip_locator())
+    owner = dict(zip(frame["id"].to_list(), frame["owner_id"].to_list(), strict=True))
+    return [
+        AssignmentRecord(
+            "account", row["id"], row["territory_id"], owner.get(row["id"]), row["rule_id"],
+            "closed",
+        )
+        for row in result.iter_rows(named=True)
+        if row["territory_id"] is not None and not row["conflict"]
+    ]  # fmt: skip
 
 
 def write_rule_application(uow: UnitOfWork, application: RuleApplication) -> ApplyOutcome:

@@ -14,12 +14,15 @@ def copy_plan_records(uow: UnitOfWork, source_id: str, plan_id: str) -> dict[str
     by the same balance criteria). Returns how many targets and costs were copied."""
 
     def new_id(old: str) -> str:
-        prefix = f"{source_id}/"
-        mapped = (
-            f"{plan_id}/{old.removeprefix(prefix)}"
-            if old.startswith(prefix)
-            else (f"{plan_id}/{old}")
-        )
+        # The copy's id is the one its own run or import would give: `P001/T03/2027-01`
+        # from `terraplan targets`, `P001|T03||revenue|...` derived by an import without ids
+        # (so importing the same sheet for the copy updates these rather than adding more).
+        for sep in ("/", "|"):
+            if old.startswith(f"{source_id}{sep}"):
+                mapped = f"{plan_id}{sep}{old.removeprefix(f'{source_id}{sep}')}"
+                break
+        else:
+            mapped = f"{plan_id}/{old}"
         if len(mapped) <= 100:
             return mapped
         return f"{plan_id}/{hashlib.sha256(old.encode()).hexdigest()[:40]}"

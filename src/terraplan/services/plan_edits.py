@@ -25,6 +25,7 @@ from terraplan.planning.plan_edits import (
 )
 from terraplan.services.rules_follow import RulesFollow, code_space_probe, regenerate_rules
 from terraplan.storage.database import Database
+from terraplan.storage.repositories import OPEN
 from terraplan.storage.unit_of_work import UnitOfWork
 
 HISTORY = "edits"
@@ -85,10 +86,19 @@ def _editable(plan: Plan, version: int | None) -> Plan:
             details={"plan_id": plan.id, "status": plan.status.value},
         )
     if version is not None and version != plan.version:
+        who = ""
+        if plan.updated_by:  # who made the change the user did not see, and when
+            when = f" at {plan.updated_at:%Y-%m-%d %H:%M} UTC" if plan.updated_at else ""
+            who = f"; last changed by {plan.updated_by}{when}"
         raise ConflictError(
             f"plan {plan.id} was changed since you loaded it (stored version {plan.version}, "
-            f"yours {version}); reload it and try again",
-            details={"plan_id": plan.id, "stored_version": plan.version, "version": version},
+            f"yours {version}{who}); reload it and try again",
+            details={
+                "plan_id": plan.id,
+                "stored_version": plan.version,
+                "version": version,
+                "by": plan.updated_by,
+            },
         )
     return plan
 
@@ -104,7 +114,8 @@ def balance_tolerances(plan: Plan) -> dict[str, float]:
 
 #: What the unit facts are computed from; any import or change of accounts or units moves it.
 _FACTS_FINGERPRINT = text(
-    "SELECT (SELECT COUNT(*) FROM accounts), (SELECT SUM(potential) FROM accounts), "
+    "SELECT (SELECT COUNT(*) FROM accounts), (SELECT COUNT(closed_on) FROM accounts), "
+    "(SELECT SUM(potential) FROM accounts), "
     "(SELECT SUM(workload) FROM accounts), (SELECT SUM(annual_revenue) FROM accounts), "
     "(SELECT COUNT(*) FROM geo_units), (SELECT MAX(id) FROM import_runs)"
 )
@@ -234,7 +245,7 @@ def _pinned_facts(
     space = plan_code_space(uow, code_space_probe(state))
     columns = ["id", "county_fips", "postal_code", "potential", "workload", "annual_revenue"]
     # only the pinned accounts are read, not the whole table, on every edit
-    pinned = uow.accounts.list(any_of={"id": set(state.accounts)})
+    pinned = uow.accounts.list(any_of={"id": set(state.accounts)}, where=OPEN)
     accounts = pl.DataFrame(
         [[getattr(a, c) for c in columns] for a in pinned],
         schema={c: pl.String if c in columns[:3] else pl.Float64 for c in columns},

@@ -442,7 +442,7 @@ def activation_problems(plan: Plan, application: RuleApplication) -> list[str]:
     """Why the plan cannot be activated (empty when it can), from its rules evaluated on
     every account: for a whole-market plan, accounts in no territory; for a scoped plan, no
     account in any territory."""
-    records = application.records
+    records = [r for r in application.records if r.status != "closed"]
     uncovered = [r.record_id for r in records if r.territory_id is None]
     if plan.scope is not None:
         # A plan of one part of the market leaves the other accounts to the other plans.

@@ -223,7 +223,7 @@ class Assignments:
             plan_version=plan_version,
             rule_set_version=rule_set_version,
             started_at=now,
-            records=len(assignments),
+            records=sum(a.status != "closed" for a in assignments),
             gaps=sum(a.status == "gap" for a in assignments),
             conflicts=sum(a.status == "conflict" for a in assignments),
             owner_changes=0,

@@ -50,14 +50,23 @@ const TPMap = {
       this.load(TP.plan.id, {keepMessage: true}).then(() => {
         for (const u of kept) if (this.layers[u]) { this.selected.add(u); this.restyle(u); }
         this.renderSelection();
-      });
+      }).catch((e) => say(e.message, "error"));
       return;
     }
     say(error.message, "error");
   },
 
   async load(planId, opts) {
-    const data = await api("GET", `/plans/${encodeURIComponent(planId)}/map`);
+    // The map and what this user may do on it (a manager or rep may request a change), fetched
+    // together before any state changes; a load overtaken by a later one is dropped.
+    const token = (this.loading = (this.loading || 0) + 1);
+    const enc = encodeURIComponent(planId);
+    const [data, actions] = await Promise.all([
+      api("GET", `/plans/${enc}/map`),
+      api("GET", `/plans/${enc}/permissions`).then((r) => r.actions).catch(() => []),
+    ]);
+    if (token !== this.loading) return;
+    this.actions = actions;
     TP.mapData = data;
     TP.plan = data.plan;
     this.territories = {};
@@ -68,8 +77,6 @@ const TPMap = {
     this.locked = new Set(data.locked || []);
     this.accounts = data.accounts.rows;
     this.selected.clear();
-    // What this user may do on this plan (a manager or rep may request a change)
-    this.actions = await api("GET", `/plans/${encodeURIComponent(planId)}/permissions`).then((r) => r.actions).catch(() => []);
     document.getElementById("undo").disabled = !data.can_undo;
     document.getElementById("redo").disabled = !data.can_redo;
     this.draw(data);

@@ -64,7 +64,10 @@ def _owners_now(plan: Any, matching: dict[str, Any] | None) -> dict[str, Any] | 
         {**p, "current": p.get("rep_id") in owners.get(p.get("territory_id"), set())}
         for p in matching["pairs"]
     ]
-    moved = sum(1 for p in pairs if p.get("rep_id") in owned and not p["current"])
+    # a rep owning a territory now moves when the matching pairs them with none they own
+    # (another territory, or none: on the bench)
+    kept = {p.get("rep_id") for p in pairs if p["current"]}
+    moved = len(owned - kept)
     if [p["current"] for p in pairs] == [p.get("current") for p in matching["pairs"]]:
         return matching
     return {
