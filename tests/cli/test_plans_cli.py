@@ -84,6 +84,13 @@ def test_plans_verbs(run_cli: RunCli, tmp_path: Path) -> None:
     compared = json.loads(cli("plans", "compare", "P1", "P2", "-f", "json").stdout)
     assert compared["accounts"] == 300
     assert (compared["accounts_moved"], compared["units_moved"]) == (0, 0)
+    # The copy carries P1's targets (activated, it keeps the quotas) ...
+    assert compared["target_base"] > 0 and compared["target_other"] == compared["target_base"]
+    # ... which a planner may remove: then compare says the copy sets none (below).
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "plans.db") as connection:
+        connection.execute("DELETE FROM targets WHERE plan_id = 'P2'")
 
     shown = json.loads(cli("plans", "show", "P2", "-f", "json").stdout)
     assert shown["based_on_plan_id"] == "P1"

@@ -132,6 +132,11 @@ def warehouse_table(
     # the reps' names come from here, as the plan's territory names do
     inputs = SimpleNamespace(reps=reps, frame=lambda name: reps.lazy() if name == "reps" else None)
     data = SimpleNamespace(
-        plan=stored, inputs=inputs, as_of=run.as_of, future_facts=None, crediting_note=None
+        plan=stored,
+        inputs=inputs,
+        as_of=run.as_of,
+        future_facts=None,
+        crediting_note=None,
+        revenue_source=None,  # the warehouse tables say it, not this database
     )
     return data, run.frame, f"{engine}, as of {run.as_of.isoformat()}, {run.seconds:.1f} s"
