@@ -51,11 +51,16 @@ def test_close_missing_closes_what_a_full_export_leaves_out(
     done = run_cli("import", "accounts", str(later), "--close-missing")
     assert done.returncode == 0, done.stderr
     notes = " ".join(done.stderr.split())
-    assert "1 accounts closed (1 because the file leaves them out) (e.g. A0)" in notes
+    assert "1 account(s) closed (1 because the file leaves them out) (e.g. A0)" in notes
     out = tmp_path / "out.csv"
     assert run_cli("export", "accounts", str(out)).returncode == 0
     exported = {line.split(",")[0]: line for line in out.read_text(encoding="utf-8").splitlines()}
     assert "closed_on" in exported["id"]
     assert exported["A0"].count(date.today().isoformat()) == 1
+    again = run_cli("import", "accounts", str(book), "-f", "json")
+    assert json.loads(again.stdout)["outcome"] | {"notes": []} == {
+        "written": 6, "new": 0, "updated": 6, "absent": 0, "closed": 0, "reopened": 1,
+        "notes": [],
+    }  # fmt: skip
     refused = run_cli("import", "reps", str(book), "--close-missing")
     assert refused.returncode != 0 and "accounts only" in refused.stderr

@@ -354,3 +354,16 @@ def test_priorities_why_reads_at_80_columns(run_cli: Any, tmp_path: Path) -> Non
     for row in rows:
         score, parts = float(row[2]), [float(x) for x in row[3:]]
         assert score == pytest.approx(sum(parts), abs=0.03)
+
+
+def test_balance_rows_go_to_the_file_asked_for(run_cli: Any, tmp_path: Path) -> None:
+    _flat_plan(f"sqlite:///{tmp_path}/cli.db")
+    out = tmp_path / "balance.csv"
+    done = run_cli("kpis", "--plan", "P1", "--balance", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(run_cli("kpis", "--plan", "P1", "--balance", "-f", "json").stdout)["rows"]
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("territory,territory_id,metric,value")
+    assert len(lines) - 1 == len(shown) > 0
+    again = run_cli("kpis", "--plan", "P1", "--balance", "--out", str(out))
+    assert again.returncode != 0 and "--force" in again.stderr  # an existing file is kept

@@ -55,7 +55,9 @@ def test_a_full_export_without_some_accounts_closes_them_and_they_come_back(
     assert _closed(db) == {"A3": date.today(), "A7": date.today()}
     assert (outcome.closed, outcome.reopened) == (2, 0)
     assert outcome.absent_note("accounts") is None  # closed, not "kept as they were"
-    assert any("2 accounts closed (2 because the file leaves them out)" in n for n in outcome.notes)
+    assert any(
+        "2 account(s) closed (2 because the file leaves them out)" in n for n in outcome.notes
+    )
     # Without the flag a file leaving them out closes nothing more and opens nothing.
     outcome = import_file(db, _write(tmp_path, "part.csv", _without({1, 3, 7})), "accounts")
     assert set(_closed(db)) == {"A3", "A7"} and outcome.closed == 0
@@ -183,8 +185,19 @@ def test_an_export_imported_again_keeps_closed_accounts_closed(
     assert _closed(db) == {"A3": date.today()}
     # A CRM file with a close date and a blank active flag: the date says it.
     mixed = "id,name,Churn Date,IsActive\nA4,Account 4,2026-02-28,\nA5,Account 5,2026-02-28,true\n"
-    import_file(db, _write(tmp_path, "mixed.csv", mixed), "accounts")
+    outcome = import_file(db, _write(tmp_path, "mixed.csv", mixed), "accounts")
     assert _closed(db) == {"A3": date.today(), "A4": date(2026, 2, 28)}
+    assert any(
+        n.startswith("1 account(s) flagged active carry a close date (e.g. A5)")
+        for n in outcome.notes
+    )
+    # A close date still to come closes the account now: said, not silent.
+    later = "id,name,closed_on\nA6,Account 6,2099-12-31\n"
+    outcome = import_file(db, _write(tmp_path, "later.csv", later), "accounts")
+    assert _closed(db)["A6"] == date(2099, 12, 31)
+    assert any(
+        n.startswith("1 account(s) close on a day after today (e.g. A6)") for n in outcome.notes
+    )
 
 
 def test_a_closed_accounts_past_revenue_stays_in_its_territory_after_a_rule_run(
@@ -214,3 +227,28 @@ def test_a_closed_accounts_past_revenue_stays_in_its_territory_after_a_rule_run(
     with UnitOfWork(db) as uow:
         closed = [a for a in uow.assignments.current("P") if a.record_id == "W0"]
     assert [(a.territory_id, a.status) for a in closed] == [("W", "closed")]
+
+
+def test_targets_grow_from_the_sales_of_open_accounts(db: Database, tmp_path: Path) -> None:
+    from terraplan.domain import SalesLine
+    from terraplan.services.reps_targets import plan_targets
+
+    _seed_active(db)
+    with UnitOfWork(db) as uow:
+        uow.sales_lines.add_many(
+            [
+                SalesLine(f"S{a}{m}", a, date(2025, m, 1), 1000.0)
+                for a in ("W0", "W1", "E0")
+                for m in range(1, 13)
+            ]
+        )
+        uow.commit()
+    import_file(db, _write(tmp_path, "flags.csv", "id,name,active\nW0,West 0,no\n"), "accounts")
+    result = plan_targets(
+        db, "P", company_target=None, method="history", period=2026, as_of=date(2026, 1, 15)
+    )
+    assert any(w.startswith("1 closed account(s) sold 12,000 in") for w in result.warnings), (
+        result.warnings
+    )
+    history = {t.territory_id: t.history for t in result.territories}
+    assert (history["W"], history["E"]) == (12_000.0, 12_000.0)  # W0's sales left out

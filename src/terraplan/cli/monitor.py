@@ -194,7 +194,11 @@ def kpis(
         with UnitOfWork(app_context(ctx).database()) as uow:
             plan = plan_in_force_id(uow, scope)
     if balance:
-        _balance_table(ctx, plan, balance_tolerance, fmt)
+        if out is not None:
+            from terraplan.io.outputs import check_output
+
+            check_output(out, overwrite=force)
+        _balance_table(ctx, plan, balance_tolerance, fmt, out, force)
         return
     fiscal = app_context(ctx).fiscal(fiscal_year_start)
 
@@ -335,7 +339,16 @@ def _period_title(frame: Any, period: str) -> str:
     return Period(*spans.select("period_start", "period_end", "period", "grain").row(0)).title
 
 
-def _balance_table(ctx: typer.Context, plan: str, tolerance: float | None, fmt: KpiFormat) -> None:
+def _balance_table(
+    ctx: typer.Context,
+    plan: str,
+    tolerance: float | None,
+    fmt: KpiFormat,
+    out: Path | None = None,
+    force: bool = False,
+) -> None:
+    import polars as pl
+
     from terraplan.services.design import compact_amount
     from terraplan.services.monitoring import plan_balance
 
@@ -346,6 +359,18 @@ def _balance_table(ctx: typer.Context, plan: str, tolerance: float | None, fmt: 
 
     with UnitOfWork(db) as uow:
         names = {t.id: t.name for t in uow.plans.get(plan).territories}
+    if fmt is not KpiFormat.table or out is not None:  # notes on stderr, the rows on stdout
+        for note in criteria.notes:
+            stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
+    if fmt is KpiFormat.xlsx or out is not None:
+        if out is None:
+            raise InvalidParameterError("--format xlsx needs --out FILE.xlsx")
+        from terraplan.io.writers import write_table
+
+        named = [{"territory": names.get(r["territory_id"]) or "", **r} for r in rows]
+        write_table(pl.DataFrame(named) if named else pl.DataFrame(), out, overwrite=force)
+        stdout().print(f"Wrote {len(rows):,} rows to {escape(str(out))}")
+        return
     if fmt is KpiFormat.json:
         render_json(
             {"criteria": criteria.describe(), "skipped": dict(criteria.skipped), "rows": rows}

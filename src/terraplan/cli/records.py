@@ -194,7 +194,18 @@ def import_command(
         if report is not None:
             _show_report(report, fmt, refused=True)
         raise
-    _show_report(outcome.report.to_dict(), fmt)
+    shown = outcome.report.to_dict()
+    if fmt is OutputFormat.JSON:  # what the table's last line and the notes say, for scripts
+        shown["outcome"] = {
+            "written": outcome.written,
+            "new": outcome.new,
+            "updated": None if outcome.new is None else outcome.written - outcome.new,
+            "absent": outcome.absent,
+            "closed": outcome.closed,
+            "reopened": outcome.reopened,
+            "notes": [n for n in (outcome.absent_note(kind.value), *outcome.notes) if n],
+        }
+    _show_report(shown, fmt)
     if fmt is OutputFormat.TABLE:
         skipped = f"; {outcome.report.rejected} bad rows skipped" if outcome.report.rejected else ""
         split = (

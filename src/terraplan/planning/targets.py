@@ -230,6 +230,19 @@ def set_targets(
     leaf_pos = {nodes[i].id: k for k, i in enumerate(leaves)}
 
     counts = calendar_coverage(coverage)
+    closed = {a.id for a in accounts if a.closed_on is not None}
+    if closed:
+        gone = [
+            line
+            for line in revenue.lines
+            if line.account_id in closed and window.start <= line.date <= window.end
+        ]
+        if gone:
+            warnings.append(
+                f"{len({line.account_id for line in gone}):,} closed account(s) sold "
+                f"{sum(line.amount for line in gone):,.0f} in {span(window.start, window.end)}: "
+                "left out of the history the targets grow from (they will not buy again)"
+            )
     potential, history, monthly_hist, company_monthly = _facts(
         accounts, revenue, leaf_pos, window, counts,
         account_territories(plan, accounts) if territory_of is None else territory_of,
@@ -388,11 +401,12 @@ def _facts(
     account_leaf: dict[str, int] = {}
     potential = np.zeros(n)
     for a in accounts:
+        if a.closed_on is not None:
+            continue  # closed: it buys nothing next period, so neither its sales nor potential
         k = leaf_pos.get(territory_of.get(a.id, ""))
         if k is not None:
             account_leaf[a.id] = k
-            if a.closed_on is None:  # a closed account's sales are history; its potential gone
-                potential[k] += a.potential or 0.0
+            potential[k] += a.potential or 0.0
     history = np.zeros(n)
     seen = np.zeros(n, dtype=bool)
     monthly = np.zeros((n, 12))

@@ -40,6 +40,12 @@ class StatusChange:
     reopened: int = 0
     closed_missing: int = 0
     closed_sample: tuple[str, ...] = ()
+    #: Rows closing on a day after the import (closed from now on) and rows flagged active
+    #: that carry a close date (taken as open); a few ids of each.
+    future: tuple[str, ...] = ()
+    active_dated: tuple[str, ...] = ()
+    future_count: int = 0
+    active_dated_count: int = 0
 
     def notes(self) -> list[str]:
         notes = []
@@ -51,13 +57,24 @@ class StatusChange:
             )
             sample = ", ".join(self.closed_sample)
             notes.append(
-                f"{self.closed:,} accounts closed{how} (e.g. {sample}): they keep their sales "
-                "and KPIs of past periods and are left out of designs, rules, balance and "
-                "owner update files"
+                f"{self.closed:,} account(s) closed{how} (e.g. {sample}): their sales and "
+                "opportunities stay in the KPIs; designs, rule runs, balance, targets and "
+                "owner update files leave them out"
             )
         if self.reopened:
             notes.append(
                 f"{self.reopened:,} closed accounts are in this file again and are open again"
+            )
+        if self.future_count:
+            notes.append(
+                f"{self.future_count:,} account(s) close on a day after today (e.g. "
+                f"{', '.join(self.future)}): they are closed from now on (terraplan keeps no "
+                "planned closes); import them without the date until they close"
+            )
+        if self.active_dated_count:
+            notes.append(
+                f"{self.active_dated_count:,} account(s) flagged active carry a close date (e.g. "
+                f"{', '.join(self.active_dated)}): taken as open, as the flag says"
             )
         return notes
 
@@ -77,13 +94,21 @@ def status_frame(frame: pl.DataFrame, mapped: Collection[str]) -> pl.DataFrame:
             "id",
             pl.when(active).then(None).otherwise(closed_on).cast(pl.Date).alias("closed_on"),
             (inactive & closed_on.is_null()).alias("keep"),
+            (active & closed_on.is_not_null()).alias("dropped"),
         )
-    return frame.select("id", closed_on.alias("closed_on"), pl.lit(False).alias("keep"))
+    return frame.select(
+        "id",
+        closed_on.alias("closed_on"),
+        pl.lit(False).alias("keep"),
+        pl.lit(False).alias("dropped"),
+    )
 
 
 def no_status() -> pl.DataFrame:
     """A status frame without rows (a source with no accepted account)."""
-    return pl.DataFrame(schema={"id": pl.String, "closed_on": pl.Date, "keep": pl.Boolean})
+    return pl.DataFrame(
+        schema={"id": pl.String, "closed_on": pl.Date, "keep": pl.Boolean, "dropped": pl.Boolean}
+    )
 
 
 def closed_ids(connection: Connection) -> dict[str, date]:
@@ -111,11 +136,17 @@ def apply_status(
     Raises :class:`DataError` when ``close_missing`` would close most of the open book.
     """
     dates: dict[str, date | None] = {}
-    for account_id, closed_on, keep in status.iter_rows():
+    future: list[str] = []
+    dropped: list[str] = []
+    for account_id, closed_on, keep, flagged in status.iter_rows():
         if keep:
             dates[account_id] = closed_before.get(account_id, day)
         else:
             dates[account_id] = closed_on
+            if closed_on is not None and closed_on > day:
+                future.append(account_id)
+        if flagged:
+            dropped.append(account_id)
     missing: list[str] = []
     if close_missing:
         open_before = before - closed_before.keys()
@@ -148,4 +179,8 @@ def apply_status(
         reopened=sum(1 for i, d in changes if d is None),
         closed_missing=len(set(missing) & set(newly)),
         closed_sample=tuple(newly[:3]),
+        future=tuple(sorted(future)[:3]),
+        active_dated=tuple(sorted(dropped)[:3]),
+        future_count=len(future),
+        active_dated_count=len(dropped),
     )

@@ -233,7 +233,8 @@ class Assignments:
         changed = [
             (a, before)
             for a in assignments
-            if (before := previous.get((a.record_kind, a.record_id))) is not None
+            if a.status != "closed"  # a closed account's placement changes no owner
+            and (before := previous.get((a.record_kind, a.record_id))) is not None
             and before != (a.territory_id, a.owner_id)
         ]
         # An account's old owner is the one it has (the accounts table, not yet updated by
