@@ -18,7 +18,10 @@ async function loadPlans(selectId) {
 
 async function openPlan(planId) {
   document.getElementById("plan-select").value = planId;
-  history.replaceState(null, "", "#plan=" + encodeURIComponent(planId));
+  // A link's territory stays in the address while it opens (#plan=P1&territory=T-R2).
+  const asked = new URLSearchParams(location.hash.slice(1));
+  const territory = asked.get("plan") === planId ? asked.get("territory") : null;
+  history.replaceState(null, "", "#plan=" + encodeURIComponent(planId) + (territory ? "&territory=" + encodeURIComponent(territory) : ""));
   TPPages.planChanged();
   await TPMap.load(planId);
   const status = document.getElementById("plan-status");
@@ -57,9 +60,14 @@ async function boot() {
   await openPlan(document.getElementById("plan-select").value);
   // A link or Back to another #plan= opens it in this tab.
   window.addEventListener("hashchange", () => {
-    const wanted = new URLSearchParams(location.hash.slice(1)).get("plan");
+    const asked = new URLSearchParams(location.hash.slice(1));
+    const wanted = asked.get("plan");
+    const territory = asked.get("territory");
     if (wanted && TP.plan && wanted !== TP.plan.id && TP.plans.some((p) => p.id === wanted)) {
-      openPlan(wanted).catch((err) => say(err.message, "error"));
+      openPlan(wanted).then(() => { if (territory) TPPages.openTerritory(territory); })
+        .catch((err) => say(err.message, "error"));
+    } else if (territory && TP.plan) {
+      TPPages.openTerritory(territory);
     }
   });
   document.body.dataset.ready = "true";
