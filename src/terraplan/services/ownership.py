@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from terraplan.domain import Plan, RecordKind, Territory
@@ -102,16 +103,22 @@ def plan_geographies(plan: Plan) -> dict[str, set[str]]:
     return geographies
 
 
-def accounts_frame(db: Database, *, closed: bool = False) -> pl.DataFrame:
-    """Stored open accounts (with ``closed``: the closed ones instead) as a Polars frame;
-    custom attributes unnested as ``attr_<name>`` columns."""
+def accounts_frame(db: Database) -> pl.DataFrame:
+    """Stored open accounts as a Polars frame; custom attributes unnested as ``attr_<name>``
+    columns."""
+    return account_frames(db)[0]
+
+
+def account_frames(db: Database) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``(open, closed)`` accounts as :func:`accounts_frame` gives them, from one read."""
     with db.connect() as connection:
-        if closed:
-            every = bulk.read_arrow(connection, "accounts")
-            data = every.filter(pc.is_valid(every.column("closed_on")))
-        else:
-            data = bulk.read_open_accounts(connection)
-        frame = pl.from_arrow(data)
+        every = bulk.read_arrow(connection, "accounts")
+    closed = pc.is_valid(every.column("closed_on"))
+    return _unnested(every.filter(pc.invert(closed))), _unnested(every.filter(closed))
+
+
+def _unnested(data: pa.Table) -> pl.DataFrame:
+    frame = pl.from_arrow(data)
     assert isinstance(frame, pl.DataFrame)
     if frame.height and frame["attributes"].null_count() < frame.height:
         decoded = frame["attributes"].str.json_decode(infer_schema_length=None)
@@ -250,7 +257,8 @@ def evaluate_rules(db: Database, plan_id: str) -> RuleApplication:
         plan = uow.plans.get(plan_id)
         plan.require_writable("apply its rules")
         rule_set, version = plan_rule_set(uow, plan)
-    frame, outside = narrow_to_scope(db, accounts_frame(db), plan.scope)
+    open_accounts, closed_accounts = account_frames(db)  # one read of the accounts table
+    frame, outside = narrow_to_scope(db, open_accounts, plan.scope)
     result, _ = assign_frame(frame, rule_set, locate=zip_locator())
     potential = dict(zip(frame["id"].to_list(), frame["potential"].to_list(), strict=True))
     current = dict(zip(frame["id"].to_list(), frame["owner_id"].to_list(), strict=True))
@@ -271,7 +279,7 @@ def evaluate_rules(db: Database, plan_id: str) -> RuleApplication:
         tally["potential"] += potential.get(row["id"]) or 0.0
     owners, _ = pick_owners(plan, records, current)
     records = [replace(r, owner_id=owners.get(r.record_id)) for r in records]
-    records += _closed_placements(db, plan, rule_set)
+    records += _closed_placements(db, plan, rule_set, closed_accounts)
     names = {t.id: t.name for t in plan.territories}
     per_territory = [
         {"territory": tid, "name": names.get(tid or "", ""), **values}
@@ -280,13 +288,14 @@ def evaluate_rules(db: Database, plan_id: str) -> RuleApplication:
     return RuleApplication(plan, version, records, per_territory, outside)
 
 
-def _closed_placements(db: Database, plan: Plan, rule_set: RuleSet) -> list[AssignmentRecord]:
+def _closed_placements(
+    db: Database, plan: Plan, rule_set: RuleSet, frame: pl.DataFrame
+) -> list[AssignmentRecord]:
     """Where the rules put the closed accounts, as ``closed`` records keeping their owner: a
     plan aligned by rules keeps their past sales in their territory's KPIs, while no owner
     changes and no gap, conflict or owner file counts them."""
     from terraplan.services.plan_scopes import narrow_to_scope
 
-    frame = accounts_frame(db, closed=True)
     if frame.is_empty():
         return []
     frame, _ = narrow_to_scope(db, frame, plan.scope)
