@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 import polars as pl
+import pytest
 
 from terraplan.planning.kpi_balance import rep_capacity, territory_totals
 from terraplan.planning.kpis import compute_kpis
@@ -42,6 +43,20 @@ def test_a_closed_account_leaves_balance_and_capacity_but_keeps_its_sales() -> N
     revenue = kpis_after.filter(pl.col("key") == "T1")["revenue"].to_list()
     assert revenue == [100.0]
     assert kpis_before["revenue"].to_list() == kpis_after["revenue"].to_list()
+    # ... but the book is today's open accounts: count, potential, whitespace, active ones
+    row_before = kpis_before.filter(pl.col("key") == "T1").row(0, named=True)
+    row_after = kpis_after.filter(pl.col("key") == "T1").row(0, named=True)
+    assert row_after["account_count"] == row_before["account_count"] - 1
+    assert row_after["potential"] == pytest.approx(row_before["potential"] * 4000.0 / 5000.0)
+    # before: 2 accounts, the closed one active; after: BIG alone, inactive
+    assert (row_before["inactive_accounts"], row_after["inactive_accounts"]) == (1.0, 1.0)
+    assert row_before["whitespace"] == pytest.approx(row_before["potential"] - 100.0)
+    # a period that ended before the account closed (31 Jan 2026) still holds it
+    for closing in (data, closed):
+        dec = compute_kpis(closing, as_of=AS_OF, periods=["2025-12"], dimensions=["territory"])
+        assert dec.filter(pl.col("key") == "T1")["account_count"].to_list() == [2.0]
+    # whitespace is the open accounts' potential less what they bought (the closed one bought)
+    assert row_after["whitespace"] == row_after["potential"]
 
 
 def test_balance_leaves_out_a_metric_no_account_carries() -> None:

@@ -114,12 +114,15 @@ def kpi_inputs(draw: st.DrawFn) -> tuple[KpiInputs, date]:
             "segment": [draw(st.sampled_from(["smb", "ent", None])) for _ in ids],
             "industry": [draw(st.sampled_from(["x", "y"])) for _ in ids],
             "potential": [draw(st.sampled_from([None, 0.0, 500.0, 2400.0])) for _ in ids],
+            # churned accounts leave the book (count, potential, active) but keep their sales
+            "closed_on": [draw(st.sampled_from([None, None, day(200), day(420)])) for _ in ids],
         },
         schema={
             "id": pl.String,
             "segment": pl.String,
             "industry": pl.String,
             "potential": pl.Float64,
+            "closed_on": pl.Date,
         },
     )
     alignment = pl.DataFrame(

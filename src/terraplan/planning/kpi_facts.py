@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
 from terraplan.planning.kpi_periods import Period
 
 GROUP_COLUMNS = ("territory_id", "segment", "industry", "holder_id")
+_OPEN = 1 << 40  # the month index of an account still open
 _DENSE_LIMIT = 20_000_000  # cells of the dense (accounts x months) blocks
 _KEY_SPAN = 1 << 20  # > 2 x the largest month index (year * 12 + month)
 
@@ -152,6 +154,10 @@ def _active_changes(
     every account and month, whether an event falls in the trailing window.
     """
     schema = {"cell": pl.UInt32, "month": pl.Date, "active_delta": pl.Float64}
+    closed_m = _closed_months(coded)
+    # a closed account is out of the book from the month it closed: no event then starts a
+    # stretch of activity, and a stretch running then ends
+    activity = activity.filter(activity["m"].to_numpy() < closed_m[activity["acc"].to_numpy()])
     if activity.is_empty():
         return pl.LazyFrame(schema=schema)
     ordered = activity.sort("acc")
@@ -172,6 +178,7 @@ def _active_changes(
         counts = np.zeros((hi - lo, n_months + 1), dtype=np.int32)
         np.cumsum(seen, axis=1, out=counts[:, 1:])  # counts[:, t + 1] = events up to month t
         active = (counts[:, 1:] - counts[:, lookback]) > 0  # an event in (t - N, t]
+        active &= np.arange(first, first + n_months) < closed_m[lo:hi, None]
         block_cells = cell[lo:hi]
         order = np.argsort(block_cells, kind="stable")
         sorted_cells = block_cells[order]
@@ -284,6 +291,7 @@ def potential_bought(
             spans.append((p.label, _index(p.start), _index(cut), years[p.label]))
     potential = coded["potential"].to_numpy().astype(np.float64)
     has_potential = ~np.isnan(potential)
+    closed_m = _closed_months(coded)
     if not spans or not has_potential.any() or months.is_empty():
         return pl.DataFrame(schema=schema)
     first = min(s[1] for s in spans)
@@ -314,7 +322,8 @@ def potential_bought(
         mask = has_potential[lo:hi]
         for k, (_, start, end, share) in enumerate(spans):
             period_revenue = cumulative[:, end - first + 1] - cumulative[:, start - first]
-            bought = np.where(mask, np.minimum(pot * share, period_revenue), 0.0)
+            in_book = mask & (closed_m[lo:hi] > end)  # not closed by the period's cut month
+            bought = np.where(in_book, np.minimum(pot * share, period_revenue), 0.0)
             out[k] += np.bincount(cell[lo:hi], weights=bought, minlength=n_cells)
     ks, cs = np.nonzero(out)
     return pl.DataFrame(
@@ -325,6 +334,14 @@ def potential_bought(
         },
         schema=schema,
     )
+
+
+def _closed_months(coded: pl.DataFrame) -> npt.NDArray[np.int64]:
+    """Per account row: the month index it closed in (``closed_m``), a very late month while
+    it is open."""
+    if "closed_m" not in coded.columns:
+        return np.full(coded.height, _OPEN, dtype=np.int64)
+    return coded["closed_m"].fill_null(_OPEN).to_numpy().astype(np.int64)
 
 
 def _index(day: date) -> int:

@@ -33,13 +33,21 @@ def open_account_table(inputs: KpiInputs) -> pl.LazyFrame:
     territory holds now, for balance, capacity and priorities (closed accounts keep their
     history in the KPIs of periods)."""
     table = account_table(inputs)
+    closed = closed_accounts(inputs)
+    return table if closed is None else table.join(closed, on="account_id", how="anti")
+
+
+def closed_accounts(inputs: KpiInputs) -> pl.LazyFrame | None:
+    """``account_id`` (String), ``closed_on`` (Date) of the closed accounts, or None when the
+    accounts carry no ``closed_on`` column."""
     accounts = inputs.frame("accounts")
     if accounts is None or "closed_on" not in accounts.collect_schema().names():
-        return table
-    closed = accounts.filter(pl.col("closed_on").is_not_null()).select(
-        pl.col("id").cast(pl.String).alias("account_id")
+        return None
+    return (
+        accounts.filter(pl.col("closed_on").is_not_null())
+        .select(pl.col("id").cast(pl.String).alias("account_id"), pl.col("closed_on").cast(pl.Date))
+        .unique("account_id", keep="first")
     )
-    return table.join(closed, on="account_id", how="anti")
 
 
 def _with_holder(table: pl.LazyFrame, shared: pl.LazyFrame | None) -> pl.LazyFrame:

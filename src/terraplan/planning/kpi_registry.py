@@ -175,7 +175,9 @@ KPIS: tuple[KpiDefinition, ...] = (
         "Accounts",
         "count",
         None,
-        "Accounts aligned to the group (current alignment).",
+        "Accounts aligned to the group (current alignment) and still open at the end of the "
+        "period's last month (capped at the as-of month): an account closed later counts in "
+        "earlier periods.",
     ),
     KpiDefinition(
         "revenue_per_account",
@@ -189,8 +191,9 @@ KPIS: tuple[KpiDefinition, ...] = (
         "Potential (period share)",
         "currency",
         None,
-        "Sum of account potential (per year) x period_years, where period_years = months of "
-        "the period elapsed by the as-of date / 12 (a partial month counts by its days).",
+        "Sum of account potential (per year) x period_years over the accounts counted in "
+        "account_count, where period_years = months of the period elapsed by the as-of date "
+        "/ 12 (a partial month counts by its days).",
     ),
     KpiDefinition(
         "penetration",
@@ -204,15 +207,15 @@ KPIS: tuple[KpiDefinition, ...] = (
         "Whitespace",
         "currency",
         None,
-        "Sum over accounts with a potential of max(potential x period_years - account revenue "
-        "in the period, 0): potential not yet bought.",
+        "Sum over the accounts of account_count with a potential of max(potential x "
+        "period_years - account revenue in the period, 0): potential not yet bought.",
     ),
     KpiDefinition(
         "inactive_accounts",
         "Inactive accounts",
         "count",
         False,
-        "Accounts of the group with no month of positive net sales and no opportunity created in the "
+        "Accounts of account_count with no month of positive net sales and no opportunity created in the "
         "N months (parameter inactive_months, default 6) ending with the period's last month "
         "(capped at the as-of month: a year to date looks back from the reporting month).",
     ),

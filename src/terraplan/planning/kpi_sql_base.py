@@ -30,7 +30,7 @@ TABLES: tuple[str, ...] = (
 #: Columns the query reads per table: (required, optional). An optional column a table lacks
 #: is named in :attr:`KpiTables.missing` and read as NULL.
 COLUMNS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "accounts": (("id",), ("segment", "industry", "potential")),
+    "accounts": (("id",), ("segment", "industry", "potential", "closed_on")),
     "sales_lines": (("account_id", "date", "amount"), ()),
     "alignment": (("account_id", "territory_id"), ()),
     "opportunities": (

@@ -39,6 +39,14 @@ def accounts(b: SqlContext) -> None:
             exp.alias_(b.col("accounts", "segment", "a"), "segment"),
             exp.alias_(b.col("accounts", "industry", "a"), "industry"),
             exp.alias_(b.col("accounts", "potential", "a", "DOUBLE"), "potential"),
+            # the month the account closed in (null while open): see ``closed_m`` below
+            exp.alias_(
+                sqlglot.parse_one(
+                    month_of(b.col("accounts", "closed_on", "a", "DATE").sql(dialect=READ)),
+                    read=READ,
+                ),
+                "closed_m",
+            ),
         ).from_(b.source("accounts", "a"))
         b.add("tp_acc_raw", raw)
     if t.has("alignment"):
@@ -57,6 +65,7 @@ def accounts(b: SqlContext) -> None:
                 "a.segment",
                 "a.industry",
                 "a.potential",
+                "a.closed_m",
             )
             .from_("tp_acc_raw AS a")
             .join("tp_ali AS l", on="a.account_id = l.account_id", join_type="FULL OUTER")
@@ -68,6 +77,7 @@ def accounts(b: SqlContext) -> None:
             "segment",
             "industry",
             "potential",
+            "closed_m",
         ).from_("tp_acc_raw")
     else:
         acc = sqlglot.select(
@@ -76,6 +86,7 @@ def accounts(b: SqlContext) -> None:
             "CAST(NULL AS VARCHAR) AS segment",
             "CAST(NULL AS VARCHAR) AS industry",
             "CAST(NULL AS DOUBLE) AS potential",
+            "CAST(NULL AS INT) AS closed_m",
         ).from_("tp_ali")
     # integer keys for the per-account work: ``acc`` per account row, ``cell`` per
     # (territory, segment, industry) combination
@@ -88,6 +99,7 @@ def accounts(b: SqlContext) -> None:
             "segment",
             "industry",
             "potential",
+            "closed_m",
             exp.alias_(
                 sqlglot.parse_one("ROW_NUMBER() OVER (ORDER BY account_id)", read=READ), "acc"
             ),
@@ -246,6 +258,7 @@ def sales(b: SqlContext) -> None:
         "a.acc",
         "a.cell",
         "a.potential",
+        "a.closed_m",
         "CAST(s.m AS INT) AS m",
         "s.early",
         "s.late",
@@ -377,10 +390,21 @@ def events(b: SqlContext) -> None:
             new_customers="1.0",
         ),
     ]
-    activity: list[exp.Query] = [sqlglot.select("acc", "cell", "m").from_("tp_am").where("sold")]
+    # a closed account is out of the book from the month it closed (``closed_m``): its later
+    # events start no stretch of activity and a stretch running then ends there
+    activity: list[exp.Query] = [
+        sqlglot.select("acc", "cell", "m", "closed_m")
+        .from_("tp_am")
+        .where("sold AND (closed_m IS NULL OR m < closed_m)")
+    ]
     if b.tables.has("opportunities"):
         parts.extend(opportunity_rows("tp_opp_known"))
-        activity.append(sqlglot.select("acc", "cell", "cm AS m").from_("tp_opp_known"))
+        activity.append(
+            sqlglot.select("o.acc", "o.cell", "o.cm AS m", "a.closed_m")
+            .from_("tp_opp_known AS o")
+            .join("tp_acc AS a", on="a.acc = o.acc")
+            .where("a.closed_m IS NULL OR o.cm < a.closed_m")
+        )
     b.add("tp_act", union(activity))
     # an account is active in month t when it has an event in t - N + 1 .. t: the union of
     # [m, m + N) over its events. Only where that union starts (+1) and ends (-1) is a row:
@@ -395,6 +419,7 @@ def events(b: SqlContext) -> None:
         sqlglot.select(
             "cell",
             "m",
+            "closed_m",
             exp.alias_(sqlglot.parse_one(f"LAG(m) {window}", read=READ), "prev_m"),
             exp.alias_(sqlglot.parse_one(f"LEAD(m) {window}", read=READ), "next_m"),
         ).from_("tp_act"),
@@ -407,7 +432,7 @@ def events(b: SqlContext) -> None:
     parts.append(
         measure_row(
             "tp_act_runs",
-            exp.Add(this=exp.column("m"), expression=n.copy()).sql(dialect=READ),
+            f"LEAST(m + {b.n}, COALESCE(closed_m, m + {b.n}))",
             active_delta="-1.0",
         ).where(
             exp.or_(

@@ -116,38 +116,59 @@ def static_and_whitespace(b: SqlContext) -> None:
     """``tp_static`` (accounts and potential per group) and ``tp_bought`` (per group and
     period: the sum over accounts with a potential of min(potential x period years, revenue
     in the period))."""
+    # a period's book: the accounts not closed by the end of its cut month (open accounts
+    # in every period); accounts grouped by (cell, closed month) first, so the join with the
+    # periods runs on a few rows per cell
+    b.add(
+        "tp_book",
+        sqlglot.select(
+            "cell",
+            "closed_m",
+            "CAST(COUNT(*) AS DOUBLE) AS account_count",
+            "SUM(COALESCE(potential, 0.0)) AS potential",
+        )
+        .from_("tp_acc")
+        .group_by("cell", "closed_m"),
+    )
     b.add(
         "tp_static_cells",
         sqlglot.select(
             "c.territory_id",
             "c.segment",
             "c.industry",
+            "x.period",
             "x.account_count",
             "x.potential",
         )
         .from_(
             sqlglot.select(
-                "cell",
-                "CAST(COUNT(*) AS DOUBLE) AS account_count",
-                "SUM(COALESCE(potential, 0.0)) AS potential",
+                "k.cell",
+                "p.period",
+                "SUM(k.account_count) AS account_count",
+                "SUM(k.potential) AS potential",
             )
-            .from_("tp_acc")
-            .group_by("cell")
+            .from_("tp_book AS k")
+            .join("tp_periods AS p", on="k.closed_m IS NULL OR k.closed_m > p.cut_m")
+            .group_by("k.cell", "p.period")
             .subquery("x")
         )
         .join("tp_cells AS c", on="c.cell = x.cell"),
     )
-    b.add("tp_static_groups", group_rows(b, "tp_static_cells", ("account_count", "potential")))
+    b.add(
+        "tp_static_groups",
+        group_rows(b, "tp_static_cells", ("period", "account_count", "potential")),
+    )
     b.add(
         "tp_static",
         sqlglot.select(
             "dimension",
             "key",
+            "period",
             "SUM(account_count) AS account_count",
             "SUM(potential) AS potential",
         )
         .from_("tp_static_groups")
-        .group_by("dimension", "key"),
+        .group_by("dimension", "key", "period"),
     )
     spans = [(month_index(p.start), month_index(min(p.end, b.as_of))) for p in b.periods]
     spans = [
@@ -166,7 +187,10 @@ def static_and_whitespace(b: SqlContext) -> None:
             )
             .from_("tp_am AS am")
             .join("tp_periods AS p", on="p.start_m = am.m")
-            .where("p.cut_m = p.start_m AND p.cut >= p.period_start AND am.potential IS NOT NULL")
+            .where(
+                "p.cut_m = p.start_m AND p.cut >= p.period_start AND am.potential IS NOT NULL"
+                " AND (am.closed_m IS NULL OR am.closed_m > p.cut_m)"
+            )
             .group_by("am.cell", "p.period")
         )
     if any(lo < hi for lo, hi in spans):
@@ -195,6 +219,7 @@ def static_and_whitespace(b: SqlContext) -> None:
             .from_("tp_acc_period AS r")
             .join("tp_acc AS a", on="a.acc = r.acc")
             .join("tp_periods AS p", on="p.period = r.period")
+            .where("a.closed_m IS NULL OR a.closed_m > p.cut_m")
             .group_by("a.cell", "r.period")
         )
     if not parts:
@@ -434,7 +459,11 @@ def final(b: SqlContext) -> exp.Select:
             on="s.dimension = k.dimension AND s.key = k.key AND s.period = p.period",
             join_type="LEFT",
         )
-        .join("tp_static AS c", on="c.dimension = k.dimension AND c.key = k.key", join_type="LEFT")
+        .join(
+            "tp_static AS c",
+            on="c.dimension = k.dimension AND c.key = k.key AND c.period = p.period",
+            join_type="LEFT",
+        )
         .join(
             "tp_bought AS w",
             on="w.dimension = k.dimension AND w.key = k.key AND w.period = p.period",

@@ -34,7 +34,13 @@ from terraplan.planning.kpi_facts import (
     lead_rows,
     potential_bought,
 )
-from terraplan.planning.kpi_groups import account_table, group_keys, rollup, territory_table
+from terraplan.planning.kpi_groups import (
+    account_table,
+    closed_accounts,
+    group_keys,
+    rollup,
+    territory_table,
+)
 from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
 from terraplan.planning.kpi_periods import (
     GRAINS,
@@ -127,6 +133,27 @@ def compute_kpis(
         raise DataError(f"cannot compute KPIs: {reason}", details={"reason": reason}) from exc
 
 
+def _mark_closed(coded: pl.DataFrame, inputs: KpiInputs) -> pl.DataFrame:
+    """Add ``closed_m`` (Int32, null while open): the month index (year * 12 + month - 1) in
+    which the account closed (see ``accounts.closed_on``). A period's book (accounts,
+    potential, whitespace, active accounts) holds the accounts not closed by the end of the
+    month its figures run to (``cut_month``)."""
+    closed = closed_accounts(inputs)
+    if closed is None:
+        return coded.with_columns(pl.lit(None, dtype=pl.Int32).alias("closed_m"))
+    months = closed.select("account_id", _month_index(pl.col("closed_on")).alias("closed_m"))
+    return coded.join(months.collect(), on="account_id", how="left")
+
+
+def _in_book(cut_month: pl.Expr) -> pl.Expr:
+    """The account is open after the month ``cut_month`` (a Date, first of month)."""
+    return pl.col("closed_m").is_null() | (pl.col("closed_m") > _month_index(cut_month))
+
+
+def _month_index(day: pl.Expr) -> pl.Expr:
+    return day.dt.year().cast(pl.Int32) * 12 + day.dt.month().cast(pl.Int32) - 1
+
+
 def _check_dimensions(dimensions: Sequence[str]) -> tuple[str, ...]:
     dims = tuple(dimensions)
     unknown = [d for d in dims if d not in DIMENSIONS]
@@ -191,6 +218,7 @@ def _compute(
     months = month_map(plist, as_of).lazy()
     territories = territory_table(inputs)
     coded, cells = code_accounts(account_table(inputs).collect())
+    coded = _mark_closed(coded, inputs)
     accounts = coded.lazy()
     sales = inputs.frame("sales_lines")
     assert sales is not None
@@ -237,15 +265,28 @@ def _compute(
 
     flows = _flows(by_group.lazy(), months)
     stocks = _stocks(by_group.lazy(), ptable.lazy())
+    # a period's book (accounts, potential, whitespace, active ones) is the accounts still
+    # open at its end: accounts open today once, and those closed later than a period's end
+    # for that period. A closed account keeps its sales, wins and pipeline where it had them.
+    book = accounts.with_columns(
+        pl.lit(1.0).alias("account_count"), pl.col("potential").fill_null(0.0)
+    )
     static = rollup(
-        accounts.with_columns(
-            pl.lit(1.0).alias("account_count"), pl.col("potential").fill_null(0.0)
-        ),
+        book.filter(pl.col("closed_m").is_null()),
         territories,
         keys=(),
         measures=("account_count", "potential"),
         dimensions=dims,
     )
+    static_closed = rollup(
+        book.filter(pl.col("closed_m").is_not_null())
+        .join(ptable.lazy().select("period", "cut_month"), how="cross")
+        .filter(_in_book(pl.col("cut_month"))),
+        territories,
+        keys=("period",),
+        measures=("account_count", "potential"),
+        dimensions=dims,
+    ).rename({"account_count": "closed_count", "potential": "closed_potential"})
     bought = potential_bought(months_sold, coded, plist, ptable).join(cells, on="cell")
     whitespace = rollup(
         bought.lazy(), territories, keys=("period",), measures=("bought",), dimensions=dims
@@ -268,6 +309,12 @@ def _compute(
         base.join(flows, on=["dimension", "key", "period"], how="left")
         .join(stocks, on=["dimension", "key", "period"], how="left")
         .join(static, on=["dimension", "key"], how="left")
+        .join(static_closed, on=["dimension", "key", "period"], how="left")
+        .with_columns(
+            pl.col("account_count").fill_null(0.0) + pl.col("closed_count").fill_null(0.0),
+            pl.col("potential").fill_null(0.0) + pl.col("closed_potential").fill_null(0.0),
+        )
+        .drop("closed_count", "closed_potential")
         .join(whitespace, on=["dimension", "key", "period"], how="left")
         .join(targets.rename({"amount": "target"}), on=["dimension", "key", "period"], how="left")
         .join(

@@ -389,7 +389,7 @@ def write_kpi_tables(inputs: KpiInputs, folder: Path) -> list[Path]:
 
 def _column_type(column: str) -> pl.DataType:
     """The type of a KPI input column the plan did not give, by its name."""
-    if column in ("date", "period_start", "period_end", "valid_from", "valid_to") or (
+    if column in ("date", "period_start", "period_end", "valid_from", "valid_to", "closed_on") or (
         column.endswith("_date")
     ):
         return pl.Date()

@@ -29,7 +29,10 @@ WITH tp_periods AS (
     CAST(a.id AS VARCHAR) AS account_id,
     CAST(a.segment AS VARCHAR) AS segment,
     CAST(a.industry AS VARCHAR) AS industry,
-    CAST(a.potential AS DOUBLE) AS potential
+    CAST(a.potential AS DOUBLE) AS potential,
+    (
+      CAST(DATE_PART(YEAR, CAST(a.closed_on AS DATE)) AS INT) * 12 + CAST(DATE_PART(MONTH, CAST(a.closed_on AS DATE)) AS INT) - 1
+    ) AS closed_m
   FROM crm.accounts AS a
 ), tp_ali AS (
   SELECT
@@ -42,7 +45,8 @@ WITH tp_periods AS (
     l.territory_id,
     a.segment,
     a.industry,
-    a.potential
+    a.potential,
+    a.closed_m
   FROM tp_acc_raw AS a
   FULL OUTER JOIN tp_ali AS l
     ON a.account_id = l.account_id
@@ -53,6 +57,7 @@ WITH tp_periods AS (
     segment,
     industry,
     potential,
+    closed_m,
     ROW_NUMBER() OVER (ORDER BY account_id) AS acc,
     DENSE_RANK() OVER (ORDER BY territory_id, segment, industry) AS cell
   FROM tp_acc_base
@@ -241,6 +246,7 @@ WITH tp_periods AS (
     a.acc,
     a.cell,
     a.potential,
+    a.closed_m,
     CAST(s.m AS INT) AS m,
     s.early,
     s.late,
@@ -303,20 +309,29 @@ WITH tp_periods AS (
   SELECT
     acc,
     cell,
-    m
+    m,
+    closed_m
   FROM tp_am
   WHERE
-    sold
+    sold AND (
+      closed_m IS NULL OR m < closed_m
+    )
   UNION ALL
   SELECT
-    acc,
-    cell,
-    cm AS m
-  FROM tp_opp_known
+    o.acc,
+    o.cell,
+    o.cm AS m,
+    a.closed_m
+  FROM tp_opp_known AS o
+  JOIN tp_acc AS a
+    ON a.acc = o.acc
+  WHERE
+    a.closed_m IS NULL OR o.cm < a.closed_m
 ), tp_act_runs AS (
   SELECT
     cell,
     m,
+    closed_m,
     LAG(m) OVER (PARTITION BY acc ORDER BY m) AS prev_m,
     LEAD(m) OVER (PARTITION BY acc ORDER BY m) AS next_m
   FROM tp_act
@@ -399,7 +414,7 @@ WITH tp_periods AS (
   UNION ALL
   SELECT
     cell,
-    m + 6 AS m,
+    LEAST_IGNORE_NULLS(m + 6, COALESCE(closed_m, m + 6)) AS m,
     0.0 AS revenue_early,
     0.0 AS revenue_late,
     0.0 AS new_customers,
@@ -884,21 +899,36 @@ WITH tp_periods AS (
     s.dimension,
     s.key,
     p.period
+), tp_book AS (
+  SELECT
+    cell,
+    closed_m,
+    CAST(COUNT(*) AS DOUBLE) AS account_count,
+    SUM(COALESCE(potential, 0.0)) AS potential
+  FROM tp_acc
+  GROUP BY
+    cell,
+    closed_m
 ), tp_static_cells AS (
   SELECT
     c.territory_id,
     c.segment,
     c.industry,
+    x.period,
     x.account_count,
     x.potential
   FROM (
     SELECT
-      cell,
-      CAST(COUNT(*) AS DOUBLE) AS account_count,
-      SUM(COALESCE(potential, 0.0)) AS potential
-    FROM tp_acc
+      k.cell,
+      p.period,
+      SUM(k.account_count) AS account_count,
+      SUM(k.potential) AS potential
+    FROM tp_book AS k
+    JOIN tp_periods AS p
+      ON k.closed_m IS NULL OR k.closed_m > p.cut_m
     GROUP BY
-      cell
+      k.cell,
+      p.period
   ) AS x
   JOIN tp_cells AS c
     ON c.cell = x.cell
@@ -906,6 +936,7 @@ WITH tp_periods AS (
   SELECT
     'territory' AS dimension,
     r.territory_id AS key,
+    r.period,
     r.account_count,
     r.potential
   FROM tp_static_cells AS r
@@ -915,6 +946,7 @@ WITH tp_periods AS (
   SELECT
     'rep' AS dimension,
     g.owner_id AS key,
+    r.period,
     r.account_count,
     r.potential
   FROM tp_static_cells AS r
@@ -926,12 +958,14 @@ WITH tp_periods AS (
   SELECT
     dimension,
     key,
+    period,
     SUM(account_count) AS account_count,
     SUM(potential) AS potential
   FROM tp_static_groups
   GROUP BY
     dimension,
-    key
+    key,
+    period
 ), tp_months AS (
   SELECT DISTINCT
     m
@@ -975,6 +1009,8 @@ WITH tp_periods AS (
       ON a.acc = r.acc
     JOIN tp_periods AS p
       ON p.period = r.period
+    WHERE
+      a.closed_m IS NULL OR a.closed_m > p.cut_m
     GROUP BY
       a.cell,
       r.period
@@ -1302,7 +1338,7 @@ WITH tp_periods AS (
   LEFT JOIN tp_stocks AS s
     ON s.dimension = k.dimension AND s.key = k.key AND s.period = p.period
   LEFT JOIN tp_static AS c
-    ON c.dimension = k.dimension AND c.key = k.key
+    ON c.dimension = k.dimension AND c.key = k.key AND c.period = p.period
   LEFT JOIN tp_bought AS w
     ON w.dimension = k.dimension AND w.key = k.key AND w.period = p.period
   LEFT JOIN tp_targets AS t
