@@ -188,3 +188,31 @@ def test_auto_method_solves_tiny_instances_exactly() -> None:
     assert outcome.stats.proven_optimal
     assert outcome.report.contiguity.all_contiguous
     assert outcome.report.balance.all_within
+
+
+def test_a_disruption_cap_that_keeps_the_band_out_of_reach_is_named() -> None:
+    """max_moved=0 on a lopsided plan: the draft cannot be balanced; the note names the cap,
+    not only "balance not within tolerance"."""
+    units = geo_grid()
+    lopsided = Plan(
+        id="fy25", name="FY25",
+        territories=(Territory("north", "North"), Territory("south", "South")),
+        alignment=tuple(
+            AlignmentEntry(RecordKind.GEO_UNIT, u.id, "north" if u.latitude > 40.1 else "south")
+            for u in units
+        ),
+    )  # fmt: skip
+    capped = design_territories(
+        units, current=lopsided, balance={"population": 0.02}, contiguous=True, max_moved=0,
+        method="heuristic",
+    )  # fmt: skip
+    assert not capped.report.balance.all_within
+    assert (
+        "the disruption cap (at most 0 units moved) leaves 2 territories outside the balance "
+        "band: a larger cap (--max-moved) or a wider band may meet it; the draft is saved as it is"
+    ) in capped.notes
+    free = design_territories(
+        units, current=lopsided, balance={"population": 0.02}, contiguous=True, method="heuristic"
+    )
+    assert free.report.balance.all_within
+    assert not any("disruption cap" in n for n in free.notes)

@@ -194,3 +194,35 @@ def test_tradeoff_curves_are_non_dominated(db: Database) -> None:
     assert disruption_curve
     for point in disruption_curve:
         assert point["units_moved"] <= point["parameter"]
+
+
+def test_a_budget_too_small_to_balance_hides_no_design_within_the_bands(db: Database) -> None:
+    """Budget 0 keeps a loose plan outside the new band; it used to dominate (fewer moves, more
+    compact) and so hide the design that meets the band. Now the curve is the designs within
+    their bands, the others listed after it."""
+    from terraplan.services.design_tradeoff import design_tradeoff
+
+    loose = design_plan(
+        db,
+        units="zips",
+        states={"RI"},
+        n_territories=4,
+        balance={"population": 0.4},
+        seed=1,
+        time_limit=3,
+        method="heuristic",
+    )
+    assert max(abs(d) for d in loose.outcome.report.balance.max_abs_deviation) > 0.05
+    rows = design_tradeoff(
+        db,
+        parameters=[0, 60],
+        units="zips",
+        states={"RI"},
+        n_territories=4,
+        balance={"population": 0.05},
+        from_plan=loose.plan.id,
+        seed=2,
+        time_limit=3,
+    )
+    assert [(r["parameter"], r["within_tolerance"]) for r in rows] == [(60, True), (0, False)]
+    assert rows[1]["units_moved"] == 0

@@ -899,3 +899,76 @@ def test_a_copy_keeps_the_targets_costs_and_design_of_its_source(
     with UnitOfWork(db) as uow:
         assert uow.targets.list(where={"plan_id": copy.id}) == []
         assert uow.records("acquisition_costs").list(where={"plan_id": copy.id}) == []
+
+
+def test_compare_takes_revenue_from_won_opportunities_when_there_are_no_sales_lines(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """A CRM export of opportunities only: the revenue moved is the won opportunities' amount
+    (it read 0 with exit 0), and the comparison says that is the revenue."""
+    from sqlalchemy import text
+
+    from terraplan.services.plan_edits import edit_plan
+
+    db, county_territory = regions
+    with db.connect() as connection:
+        connection.execute(text("DELETE FROM sales_lines"))
+        won = connection.execute(
+            text(
+                "SELECT a.county_fips, o.account_id, o.amount, o.close_date FROM opportunities o"
+                " JOIN accounts a ON a.id = o.account_id WHERE o.is_won AND o.close_date IS NOT NULL"
+            )
+        ).all()
+    end = max(date.fromisoformat(str(r.close_date)[:10]) for r in won)
+    start = (date(end.year - 1, end.month, 1) + timedelta(days=31)).replace(day=1)
+    by_county: dict[str, float] = {}
+    for r in won:
+        if date.fromisoformat(str(r.close_date)[:10]) >= start:
+            by_county[r.county_fips] = by_county.get(r.county_fips, 0.0) + float(r.amount)
+    county = max(sorted(c for c in by_county if c in county_territory), key=by_county.__getitem__)
+    copy = copy_plan(db, "P1", name="What if")
+    new = next(t.id for t in copy.territories if t.id != county_territory[county])
+    edit_plan(db, copy.id, {"op": "move_units", "units": [county], "to": new})
+    comparison, window = compare_stored_plans(db, "P1", copy.id)
+    assert comparison.revenue_moved == pytest.approx(by_county[county])
+    assert window == f"{start.isoformat()} to {end.isoformat()}, Closed Won opportunities"
+    assert any("Closed Won opportunities" in note for note in comparison.notes)
+
+
+def test_compare_says_how_many_owners_activation_changes_in_the_crm(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """Two plans with the same owners change no owner between them, but activating either
+    changes every CRM owner that differs from the plan's (new accounts with none among them):
+    the comparison says so, so the CRM update is not sized from 0."""
+    from sqlalchemy import text
+
+    from terraplan.services.plan_edits import edit_plan
+
+    db, county_territory = regions
+    territory = sorted(set(county_territory.values()))[0]
+    counties = [c for c, t in county_territory.items() if t == territory]
+    with db.connect() as connection:
+        rep = connection.execute(text("SELECT id FROM reps ORDER BY id LIMIT 1")).scalar_one()
+        ids = [
+            r[0]
+            for r in connection.execute(
+                text("SELECT id, county_fips FROM accounts ORDER BY id")
+            ).all()
+            if r[1] in counties
+        ]
+        connection.execute(
+            text("UPDATE accounts SET owner_id = NULL WHERE id IN (:a, :b)"),
+            {"a": ids[0], "b": ids[1]},
+        )
+        owners = dict(connection.execute(text("SELECT id, owner_id FROM accounts")).all())
+    differing = sum(1 for a in ids if owners[a] != rep)
+    edit_plan(db, "P1", {"op": "set_owners", "territory": territory, "reps": [rep]})
+    copy = copy_plan(db, "P1", name="Same owners")
+    comparison, _ = compare_stored_plans(db, "P1", copy.id)
+    assert comparison.owner_changes == 0
+    assert (
+        f"owner changes count accounts whose owner differs between the two plans; against the "
+        f"owners in the CRM today, activating {copy.id} changes {differing:,} owners, 2 of them "
+        "with no owner in the CRM yet (what its owner update file holds)"
+    ) in comparison.notes

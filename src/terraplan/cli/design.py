@@ -334,9 +334,18 @@ def _tradeoff(
         return
     what = "disruption budget" if from_plan else "tolerance"
     render_rows(
-        rows,
+        [
+            {k: ("yes" if v else "no") if isinstance(v, bool) else v for k, v in row.items()}
+            for row in rows
+        ],
         title=f"Non-dominated designs: compactness against {'disruption' if from_plan else 'balance'} (parameter = {what})",
     )
+    outside = [f"{row['parameter']:g}" for row in rows if not row["within_tolerance"]]
+    if outside:
+        note(
+            f"no design within the balance bands at {what} {', '.join(outside)}: listed last,"
+            " outside the curve"
+        )
 
 
 def _check_outputs(out: Path, plan_id: str | None, *, overwrite: bool) -> None:

@@ -306,6 +306,14 @@ def design_territories(
             )
         elif not (result.diagnosis.issues and summary in text):  # else: named above
             notes.append(text.removeprefix("territory design: "))
+    if current is not None and max_moved is not None and not result.report.balance.all_within:
+        # the cap, not the market, may be what keeps the bands out of reach: say which knob
+        outside = int(np.sum(~np.asarray(result.report.balance.within).all(axis=1)))
+        notes.append(
+            f"the disruption cap ({_cap_words(max_moved)} moved) leaves {outside} "
+            f"{'territory' if outside == 1 else 'territories'} outside the balance band: a "
+            "larger cap (--max-moved) or a wider band may meet it; the draft is saved as it is"
+        )
     territories = tuple(
         Territory(id=tid, name=tname, type=TerritoryType.GEO, owners=owner)
         for tid, tname, owner in zip(territory_ids, territory_names, owners, strict=True)
@@ -357,6 +365,13 @@ def design_territories(
         if centre_costs is None
         else travel_minutes(centre_costs, result.labels, weights, names, comp_metric),
     )
+
+
+def _cap_words(max_moved: float) -> str:
+    if isinstance(max_moved, int) or max_moved >= 1:
+        count = int(max_moved)
+        return f"at most {count} unit{'' if count == 1 else 's'}"
+    return f"at most {max_moved:.0%} of the units"
 
 
 def _label(unit: Any) -> str:

@@ -187,7 +187,7 @@ def compare_plans(
     gaining: set[str] = set()
     losing: set[str] = set()
     potential_moved = revenue_moved = pipeline_moved = protected = total_potential = 0.0
-    counted = owner_changes = 0
+    counted = owner_changes = crm_changes = unowned = 0
     for facts in accounts:
         old = base_alignment.get(facts.id)
         new = other_alignment.get(facts.id)
@@ -203,6 +203,9 @@ def compare_plans(
                 tally[4 + column] += facts.revenue
         old_owner = base_owner.get(facts.id, current.get(facts.id))
         new_owner = other_owner.get(facts.id, current.get(facts.id))
+        if owner_of is not None and new_owner != current.get(facts.id):
+            crm_changes += 1  # what the owner update file of ``other`` would hold
+            unowned += not current.get(facts.id)
         if old_owner != new_owner:
             owner_changes += 1
             # Open opportunities stay with their current owner until they close.
@@ -263,6 +266,14 @@ def compare_plans(
         for plan, targets in ((base, base_targets), (other, other_targets))
         if not targets and (base_targets or other_targets)
     )
+    if owner_of is not None and crm_changes != owner_changes:
+        without = f", {unowned:,} of them with no owner in the CRM yet" if unowned else ""
+        notes = (
+            *notes,
+            f"owner changes count accounts whose owner differs between the two plans; against "
+            f"the owners in the CRM today, activating {other.id} changes {crm_changes:,} "
+            f"owners{without} (what its owner update file holds)",
+        )
     moved.sort(key=lambda m: (-m.potential, m.account_id))
     return PlanComparison(
         base_id=base.id,

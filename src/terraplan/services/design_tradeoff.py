@@ -33,8 +33,12 @@ def design_tradeoff(
     (unit counts, or shares below 1). Without: compactness against balance (the price of
     balance), ``parameters`` being tolerances applied to every balanced metric. Each point is
     a full design run of ``time_limit`` seconds.
+
+    The curve is drawn from the designs within their balance bands: a design outside them
+    (a budget too small to rebalance) dominates nothing and is listed after the curve with
+    ``within_tolerance`` false, so that a reader sees which values cannot balance.
     """
-    from terraplan.engine.design.pareto import tradeoff_curve
+    from terraplan.engine.design.pareto import TradeoffPoint, non_dominated
 
     with UnitOfWork(db) as uow:
         chosen = load_units(uow, units, states=states)
@@ -45,8 +49,8 @@ def design_tradeoff(
             )
         current = uow.plans.get(from_plan) if from_plan else None
     outcomes: dict[float, DesignOutcome] = {}
-
-    def solve(parameter: float) -> tuple[Any, float, float]:
+    points: list[TradeoffPoint] = []
+    for parameter in dict.fromkeys(parameters):  # each value once, in the order given
         progress("trade-off curve", len(outcomes), len(parameters))
         if current is not None:
             budget = int(parameter) if parameter >= 1 else parameter
@@ -75,10 +79,17 @@ def design_tradeoff(
             )
             second = float(max(abs(x) for x in outcome.report.balance.max_abs_deviation))
         outcomes[parameter] = outcome
-        return outcome.labels, float(outcome.report.compactness.weighted_inertia), second
-
-    points = tradeoff_curve(solve, parameters)
+        points.append(
+            TradeoffPoint(
+                parameter,
+                float(outcome.report.compactness.weighted_inertia),
+                second,
+                outcome.labels,
+            )
+        )
     progress("trade-off curve", len(parameters), len(parameters))
+    within = [p for p in points if outcomes[p.parameter].report.balance.all_within]
+    outside = [p for p in points if not outcomes[p.parameter].report.balance.all_within]
     second_name = "units_moved" if current is not None else "max_deviation"
     return [
         {
@@ -88,5 +99,5 @@ def design_tradeoff(
             "within_tolerance": outcomes[p.parameter].report.balance.all_within,
             "contiguous": outcomes[p.parameter].report.contiguity.all_contiguous,
         }
-        for p in points
+        for p in (*non_dominated(within), *outside)
     ]

@@ -171,8 +171,12 @@ def create_plan(
     return saved
 
 
-def _account_facts(db: Database) -> tuple[list[AccountFacts], pl.DataFrame, str | None]:
-    """Potential, revenue of the last 12 months of history and open pipeline per account."""
+def _account_facts(db: Database) -> tuple[list[AccountFacts], pl.DataFrame, str | None, str]:
+    """Potential, revenue of the last 12 months of history and open pipeline per account;
+    the revenue window (None: no revenue history) and the revenue source (see
+    :mod:`terraplan.planning.revenue`: sales lines, else Closed Won opportunities)."""
+    from terraplan.planning.revenue import revenue_frame
+
     with db.connect() as connection:
         accounts = pl.from_arrow(
             bulk.read_open_accounts(
@@ -180,24 +184,30 @@ def _account_facts(db: Database) -> tuple[list[AccountFacts], pl.DataFrame, str 
             )
         )
         sales = pl.from_arrow(
-            bulk.read_arrow(connection, "sales_lines", ["account_id", "date", "amount"])
+            bulk.read_arrow(connection, "sales_lines", ["id", "account_id", "date", "amount"])
         )
         opportunities = pl.from_arrow(
-            bulk.read_arrow(connection, "opportunities", ["account_id", "amount", "is_closed"])
+            bulk.read_arrow(
+                connection,
+                "opportunities",
+                ["id", "account_id", "amount", "is_closed", "is_won", "stage", "close_date"],
+            )
         )
     assert isinstance(accounts, pl.DataFrame)
     assert isinstance(sales, pl.DataFrame)
     assert isinstance(opportunities, pl.DataFrame)
+    history = revenue_frame(sales, opportunities)
+    lines = history.frame
     window = None
     revenue: dict[str, float] = {}
-    if sales.height:
-        end = sales["date"].max()
+    if lines.height:
+        end = lines["date"].max()
         assert isinstance(end, date)
         start = date(end.year - 1, end.month, 1) + timedelta(days=31)
         start = start.replace(day=1)
         window = f"{start.isoformat()} to {end.isoformat()}"
         grouped = (
-            sales.filter(pl.col("date") >= start).group_by("account_id").agg(pl.col("amount").sum())
+            lines.filter(pl.col("date") >= start).group_by("account_id").agg(pl.col("amount").sum())
         )
         revenue = dict(zip(grouped["account_id"], grouped["amount"], strict=True))
     pipeline: dict[str, float] = {}
@@ -220,20 +230,21 @@ def _account_facts(db: Database) -> tuple[list[AccountFacts], pl.DataFrame, str 
             accounts["id"], accounts["name"], accounts["potential"], strict=True
         )
     ]
-    return facts, accounts, window
+    return facts, accounts, window, history.source
 
 
 def compare_stored_plans(
     db: Database, base_id: str, other_id: str
 ) -> tuple[PlanComparison, str | None]:
-    """Compare two stored plans; also returns the revenue window used (None: no sales lines).
+    """Compare two stored plans; also returns the revenue window used (None: no revenue
+    history), naming Closed Won opportunities when they are the revenue.
 
     Each territory carries each plan's stored revenue target; owners of moved accounts carry
     rep names. Each plan's owners are those its activation would give, from the accounts'
     current owners (see :func:`compare_plans`)."""
     from terraplan.services.rules_follow import pending_rules, pending_rules_note, rules_alignment
 
-    facts, accounts, window = _account_facts(db)
+    facts, accounts, window, source = _account_facts(db)
     with UnitOfWork(db) as uow:
         base = uow.plans.get(base_id)
         other = uow.plans.get(other_id)
@@ -266,6 +277,13 @@ def compare_stored_plans(
         rep_names=rep_names,
     )
     held = _inactive_pipeline_note(db) if comparison.pipeline_protected else None
+    if source == "opportunities":
+        window = f"{window}, Closed Won opportunities" if window else window
+        target_notes = [
+            *target_notes,
+            "revenue is the amount of Closed Won opportunities on their close dates (no sales "
+            "lines are stored)",
+        ]
     if stale or target_notes or held:
         extra = (*stale, *target_notes, *([held] if held else []))
         comparison = replace(comparison, notes=(*extra, *comparison.notes))
