@@ -278,3 +278,24 @@ def test_dates_and_long_words_are_never_cut_at_80_columns(
     assert "…" not in out
     assert "2026-12-31" in out and "2026-01-01" in out
     assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_a_reader_that_stops_early_is_no_error(tmp_path: Path) -> None:
+    """``terraplan ... | head`` closes the pipe before the output is written: Rich ended
+    with exit code 1 (the code of a bug) and no message; it is a normal end (0)."""
+    import os
+    import sys
+
+    command = Path(sys.executable).with_name("terraplan")
+    env = {**os.environ, "TERRAPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 't.db'}"}
+    child = subprocess.Popen(
+        [str(command), "kpis", "--help"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # before the program has started: its first write finds no reader
+    with child.stderr:
+        assert child.wait(timeout=60) == 0
+        assert child.stderr.read() == b""

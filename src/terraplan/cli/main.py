@@ -148,9 +148,32 @@ def _lost_a_race(exc: BaseException) -> bool:
     return is_unique_violation(exc)
 
 
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush finds no closed pipe."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _end_quietly_on_a_closed_pipe() -> None:
+    """Rich ends the program with exit code 1 (our "bug" code) when the reader of its output
+    goes away (``terraplan kpis --help | head``); its documented hook, ``on_broken_pipe``, is
+    set for every console (ours and Typer's help) to end with 0 instead."""
+    from rich.console import Console
+
+    def reader_gone(console: Console) -> None:
+        console.quiet = True
+        _discard_stdout()
+        raise SystemExit(0)
+
+    Console.on_broken_pipe = reader_gone  # type: ignore[method-assign]
+
+
 def run() -> None:
     """Entry point: map terraplan errors to ``Error: ...`` and an exit code (traceback only with --debug)."""
     _register()
+    _end_quietly_on_a_closed_pipe()
     reset_notes()  # each run says each fact once, a second run in one process too
     debug = "--debug" in sys.argv
     if not debug:
@@ -159,8 +182,13 @@ def run() -> None:
         # Outside standalone mode click returns the code of a typer.Exit instead of exiting:
         # a command's own exit code (3 for an audit that found gaps) must reach the shell.
         code = app(standalone_mode=False)
+        sys.stdout.flush()  # a reader that went away (``| head``) is seen here, not at exit
         if isinstance(code, int) and code != 0:
             sys.exit(code)
+    except BrokenPipeError:
+        # The reader of the output stopped early (``terraplan ... | head``): not an error.
+        _discard_stdout()
+        sys.exit(0)
     except TerraplanError as exc:
         if debug:
             raise
