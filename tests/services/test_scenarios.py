@@ -121,8 +121,17 @@ def test_activation_is_refused_without_rules_or_with_gaps(
     with UnitOfWork(db) as uow:
         uow.plans.save(replace(uow.plans.get("GAPS"), status=PlanStatus.APPROVED))
         uow.commit()
-    with pytest.raises(ConflictError, match="match no rule"):
+    with pytest.raises(ConflictError, match="match no rule") as refused:
         activate_plan(db, "GAPS")
+    # the examples are named (name and CRM id), and the way out says the plan must reopen
+    with UnitOfWork(db) as uow:
+        names = {a.id: a.name for a in uow.accounts.list()}
+    example = refused.value.message.split("(e.g. ")[1].split(")")[0]
+    name, account_id = example.split(" (")
+    assert names[account_id] == name
+    assert "reopen the plan (`terraplan plans status GAPS reopen --reason ...`)" in str(
+        refused.value.message
+    )
 
 
 def test_activation_checks_coverage_as_the_rules_are_applied(

@@ -167,7 +167,7 @@ def _end_quietly_on_a_closed_pipe() -> None:
         _discard_stdout()
         raise SystemExit(0)
 
-    Console.on_broken_pipe = reader_gone  # type: ignore[method-assign]
+    Console.on_broken_pipe = reader_gone  # type: ignore[method-assign,assignment]
 
 
 def run() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -456,10 +457,15 @@ def reopen_reasons(db: Database, plan_id: str) -> list[tuple[datetime, str | Non
     ]
 
 
-def activation_problems(plan: Plan, application: RuleApplication) -> list[str]:
+def activation_problems(
+    plan: Plan,
+    application: RuleApplication,
+    account_names: Mapping[str, str | None] | None = None,
+) -> list[str]:
     """Why the plan cannot be activated (empty when it can), from its rules evaluated on
     every account: for a whole-market plan, accounts in no territory; for a scoped plan, no
-    account in any territory."""
+    account in any territory. ``account_names``: id -> name, for the accounts named as
+    examples."""
     records = [r for r in application.records if r.status != "closed"]
     uncovered = [r.record_id for r in records if r.territory_id is None]
     if plan.scope is not None:
@@ -476,12 +482,37 @@ def activation_problems(plan: Plan, application: RuleApplication) -> list[str]:
     if not records:
         return []
     if uncovered:
-        sample = ", ".join(uncovered[:3])
+        names = account_names or {}
+        sample = ", ".join(f"{names[a]} ({a})" if names.get(a) else a for a in uncovered[:3])
+        change = (
+            f"reopen the plan (`terraplan plans status {plan.id} reopen --reason ...`), add rules "
+            "or a catch-all territory, then review and activate it again"
+            if plan.status is not PlanStatus.DRAFT
+            else "add rules or a catch-all, then activate"
+        )
         return [
             f"{len(uncovered):,} account(s) match no rule and there is no catch-all territory "
-            f"(e.g. {sample}): add rules or a catch-all, then activate"
+            f"(e.g. {sample}): {change}"
         ]
     return []
+
+
+def _uncovered_names(db: Database, application: RuleApplication) -> dict[str, str | None]:
+    """Names of the first accounts the rules leave in no territory (the examples shown)."""
+    from sqlalchemy import select
+
+    from terraplan.storage.orm import AccountRow
+
+    ids = [
+        r.record_id for r in application.records if r.status != "closed" and r.territory_id is None
+    ][:3]
+    if not ids:
+        return {}
+    with db.connect() as connection:
+        rows = connection.execute(
+            select(AccountRow.id, AccountRow.name).where(AccountRow.id.in_(ids))
+        ).all()
+    return {account_id: name for account_id, name in rows}
 
 
 def activate_plan(
@@ -520,7 +551,7 @@ def activate_plan(
             f"fail (run `terraplan rules save FILE --plan {plan_id}`)",
             details={"plan_id": plan_id, "problems": ["no rule set"]},
         ) from None
-    problems = activation_problems(current, application)
+    problems = activation_problems(current, application, _uncovered_names(db, application))
     if problems:
         raise ConflictError(
             f"plan {plan_id} cannot be activated: {problems[0]}",
