@@ -252,3 +252,29 @@ def test_targets_grow_from_the_sales_of_open_accounts(db: Database, tmp_path: Pa
     )
     history = {t.territory_id: t.history for t in result.territories}
     assert (history["W"], history["E"]) == (12_000.0, 12_000.0)  # W0's sales left out
+
+
+def test_new_and_reopened_accounts_are_told_to_wait_for_the_active_plans_rules(
+    db: Database, tmp_path: Path
+) -> None:
+    """A reopened account keeps the territory and owner it had (perhaps a rep who left) and
+    a new one has none until the active plan's rules run: the import says so, naming the
+    command."""
+    _seed_active(db)
+    crm = [("W1", "CA"), ("W2", "CA"), ("W3", "CA"), ("W4", "CA"), ("W5", "CA"), ("E0", "NY"),
+           ("T0", "TX")]  # fmt: skip
+    rows = "".join(f"{a},{a},{s}\n" for a, s in crm)
+    import_file(db, _write(tmp_path, "crm.csv", "id,name,state\n" + rows), "accounts",
+                close_missing=True)  # fmt: skip
+    outcome = import_file(
+        db, _write(tmp_path, "back.csv", "id,name,state\n" + rows + "W0,W0,CA\nN1,New,CA\n"),
+        "accounts",
+    )  # fmt: skip
+    assert (outcome.new, outcome.reopened) == (1, 1)
+    assert (
+        "1 new account and 1 reopened: not placed by the active plan P until its rules run "
+        "(`terraplan rules apply --plan P`, which gives them their territory and owner; a "
+        "reopened account keeps its old ones until then)"
+    ) in outcome.notes
+    quiet = import_file(db, _write(tmp_path, "same.csv", "id,name,state\n" + rows), "accounts")
+    assert not any("not placed" in n for n in quiet.notes)

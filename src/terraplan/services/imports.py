@@ -212,11 +212,14 @@ def import_file(
     absent = sorted(before - in_file - (closed_before.keys() if status is not None else set()))
     if close_missing:
         absent = []
+    new = len(set(frame["id"].to_list()) - before)
+    if kind == "accounts" and (new or change.reopened):
+        notes = (*notes, *placement_notes(db, new, change.reopened))
     return ImportOutcome(
         report=report,
         written=written,
         on_error=on_error,
-        new=len(set(frame["id"].to_list()) - before),
+        new=new,
         absent=len(absent),
         absent_sample=tuple(absent[:3]),
         notes=notes,
@@ -247,6 +250,30 @@ def inactive_owner_notes(db: Database) -> list[str]:
                             f"plans copy {plan.id}`, then `plans owners` or `match --apply`)"
                         )
     return notes
+
+
+def placement_notes(db: Database, new: int, reopened: int) -> list[str]:
+    """A note per active plan when an import adds accounts or opens closed ones again: they
+    have no territory of that plan (a reopened one keeps its old territory and owner, who
+    may have left) until the plan's rules run on them."""
+    from terraplan.domain import PlanStatus
+
+    what = " and ".join(
+        part
+        for part in (
+            f"{new:,} new account{'' if new == 1 else 's'}" if new else "",
+            f"{reopened:,} reopened" if reopened else "",
+        )
+        if part
+    )
+    with UnitOfWork(db) as uow:
+        active = [row.id for row in uow.plans.list(status=PlanStatus.ACTIVE)]
+    return [
+        f"{what}: not placed by the active plan {plan_id} until its rules run "
+        f"(`terraplan rules apply --plan {plan_id}`, which gives them their territory and "
+        "owner; a reopened account keeps its old ones until then)"
+        for plan_id in active
+    ]
 
 
 #: Kinds whose imports say how many records are new and which stored ones the file leaves out.
