@@ -107,6 +107,21 @@ def test_continuity_keeps_current_owners_and_prices_the_current_assignment() -> 
     cheaper = match_reps(_plan(owners), _reps(), _accounts(), weights={"skill": 1, "distance": 1})
     assert cheaper.current_cost is not None and cheaper.total_cost < cheaper.current_cost
     assert cheaper.reps_moved == 2
+    assert cheaper.territories_changing == 2
+    assert cheaper.cost_words().startswith(f"Total cost {cheaper.total_cost:.2f} for 4 territories")
+
+
+def test_the_current_cost_says_when_it_prices_fewer_territories() -> None:
+    """A territory held by a rep who left is priced in the proposal but not in the current
+    assignment: the totals say so, and the territory counts as getting another rep."""
+    owners = {"T1": "r1", "T2": "r0", "T3": "r2", "T4": "gone"}
+    result = match_reps(_plan(owners), _reps(), _accounts(), weights={"continuity": 5})
+    assert result.current_pairs_priced == 3 and len(result.pairs) == 4
+    assert result.territories_changing == 1
+    assert (
+        f"(current assignment {result.current_cost:.2f} for the 3 held by active reps); "
+        "0 reps move; 1 territory gets another rep"
+    ) in result.cost_words()
 
 
 def test_must_and_must_not_hold() -> None:

@@ -187,9 +187,8 @@ def match(
         rows = result.rows()
     render_rows(rows, columns=columns, fmt=fmt, title="Rep to territory")
     if fmt is OutputFormat.TABLE:
-        current = f"{result.current_cost:.2f}" if result.current_cost is not None else "n/a"
         stdout().print(
-            f"Total cost {result.total_cost:.2f} (current assignment {current}); {result.reps_moved} reps move; "
+            f"{result.cost_words()}; "
             f"{len(result.vacant_territories)} vacant territories; {len(result.unassigned_reps)} reps unassigned."
             + (
                 f" Saved as plan {saved.id} version {saved.version}."

@@ -98,6 +98,27 @@ class MatchResult:
     names: Mapping[str, str] = field(default_factory=dict)
 
     @property
+    def territories_changing(self) -> int:
+        """Territories whose rep differs from the current one (a new rep, or one taking over
+        from a rep who left or from a vacancy)."""
+        return sum(1 for p in self.pairs if not p.is_current)
+
+    def cost_words(self) -> str:
+        """The totals in words: the current assignment is priced on the pairs of active reps
+        only, so a total over more territories says so instead of looking like a loss."""
+        text = f"Total cost {self.total_cost:.2f} for {len(self.pairs)} territories"
+        if self.current_cost is not None:
+            text += f" (current assignment {self.current_cost:.2f}"
+            if self.current_pairs_priced != len(self.pairs):
+                text += f" for the {self.current_pairs_priced} held by active reps"
+            text += ")"
+        moved, changing = self.reps_moved, self.territories_changing
+        return (
+            f"{text}; {moved} {'rep moves' if moved == 1 else 'reps move'}; {changing} "
+            f"{'territory gets' if changing == 1 else 'territories get'} another rep"
+        )
+
+    @property
     def assignment(self) -> dict[str, str]:
         """``rep id -> territory id``."""
         return {p.rep_id: p.territory_id for p in self.pairs}
@@ -144,6 +165,7 @@ class MatchResult:
             "current_cost": self.current_cost,
             "current_pairs_priced": self.current_pairs_priced,
             "reps_moved": self.reps_moved,
+            "territories_changing": self.territories_changing,
             "pairs": self.rows()[: len(self.pairs)],
             "vacant_territories": list(self.vacant_territories),
             "unassigned_reps": list(self.unassigned_reps),

@@ -277,7 +277,7 @@ const TPPages = {
     ] : [el("p", {class: "muted"}, "Not computed yet for this plan.")]);
     const m = team.matching;
     box("team-matching-result", m ? [
-      el("p", {}, `Total cost ${fmt(m.total_cost)}${m.current_cost == null ? "" : ` (current assignment ${fmt(m.current_cost)})`}; ${m.reps_moved} reps would change territory.`),
+      el("p", {id: "team-matching-totals"}, `Total cost ${fmt(m.total_cost)} for ${m.pairs.length} territories${m.current_cost == null ? "" : ` (current assignment ${fmt(m.current_cost)}${m.current_pairs_priced === m.pairs.length ? "" : ` for the ${m.current_pairs_priced} held by active reps`})`}; ${m.reps_moved} reps would change territory; ${m.pairs.filter((p) => !p.current).length} territories would get another rep.`),
       m.note ? el("p", {class: "muted", id: "team-matching-note"}, `Note: ${m.note}.`) : "",
       TPChart.table(m.pairs.map((p) => ({key: p.territory_id, rep: p.rep, territory: p.territory || names[p.territory_id], cost: p.cost, current: p.current ? "yes" : "no", why: p.why})),
         [{key: "rep", label: "rep", format: String}, {key: "territory", label: "territory", format: String}, {key: "cost", label: "cost"},

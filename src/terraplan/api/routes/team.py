@@ -74,6 +74,7 @@ def _owners_now(plan: Any, matching: dict[str, Any] | None) -> dict[str, Any] | 
         **matching,
         "pairs": pairs,
         "reps_moved": moved,
+        "territories_changing": sum(1 for p in pairs if not p["current"]),
         "current_cost": None,
         "note": "the plan's owners changed since this matching was computed: 'current' and the "
         "reps who would move are measured against the owners now",
