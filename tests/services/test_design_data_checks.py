@@ -155,5 +155,10 @@ def test_oversize_county_is_named_once_and_csv_names_counties(db: Database) -> N
 
     table = territory_rows(run.outcome)
     assert set(table[0]) == {"territory", "units", "population (dev)", "diam. km"}
-    assert table[0]["population (dev)"].endswith("%")
     assert "M" in "".join(r["population (dev)"] for r in table)
+    # Los Angeles' own territory has no target: "own", not a deviation of +0.0 %
+    (own,) = {t for _, t in run.outcome.diagnosis.dedicated}
+    la_row = table[own]
+    assert (la_row["units"], la_row["population (dev)"].split()[-1]) == (1, "own")
+    others = [r["population (dev)"] for i, r in enumerate(table) if i != own]
+    assert all(cell.endswith("%") for cell in others)

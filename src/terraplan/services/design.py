@@ -317,7 +317,8 @@ def _with_plan_locks(locks: Mapping[str, str] | None, current: Plan | None) -> d
 def territory_rows(outcome: DesignOutcome) -> list[dict[str, Any]]:
     """One display row per territory, readable at 80 columns: id (and name when it is not
     the default "Territory NN"), units, each metric's total with its deviation from target
-    ("6.4M +3.2%"), diameter, and pieces when some territory is not in one piece."""
+    ("6.4M +3.2%"; "11.9M own" for a unit given a territory of its own, which no target
+    measures), diameter, and pieces when some territory is not in one piece."""
     report = outcome.report
     counts = [0] * len(outcome.plan.territories)
     for label in outcome.labels.tolist():
@@ -325,10 +326,15 @@ def territory_rows(outcome: DesignOutcome) -> list[dict[str, Any]]:
     named = any(not t.name.startswith("Territory ") for t in outcome.plan.territories if t.name)
     components = report.contiguity.components
     show_pieces = components is not None and bool((components > 1).any())
+    # a territory given to one unit heavier than the band has no target to deviate from
+    own = {territory for _, territory in outcome.diagnosis.dedicated}
     cells: dict[str, list[str]] = {}
     for j, name in enumerate(outcome.metric_names):
         totals = [compact_amount(float(v)) for v in report.balance.totals[:, j]]
-        devs = [f"{float(d):+.1%}" for d in report.balance.deviation[:, j]]
+        devs = [
+            "own" if t in own else f"{float(d):+.1%}"
+            for t, d in enumerate(report.balance.deviation[:, j])
+        ]
         wide_t = max(map(len, totals), default=0)
         wide_d = max(map(len, devs), default=0)
         cells[name] = [
