@@ -135,9 +135,14 @@ def test_plans_verbs(run_cli: RunCli, tmp_path: Path) -> None:
     assert stale.returncode == 5
     assert "version" in stale.stderr
     assert cli("plans", "status", "P2", "approve").returncode == 0
+    expected = json.loads(cli("plans", "compare", "P1", "P2", "-f", "json").stdout)
     activated = cli("plans", "activate", "P2", "--effective", "2026-01-01")
     assert activated.returncode == 0, activated.stderr
-    assert "active from 2026-01-01" in activated.stdout
+    said = " ".join(activated.stdout.split())
+    assert "active from 2026-01-01" in said
+    # how many accounts the activation gave another owner, as the comparison predicted
+    assert f"{expected['owner_changes']:,} changed owner" in said
+    assert expected["owner_changes"] > 0
 
     # KPIs by rep: LA's 2025 revenue stays with its old rep after the realignment.
     def by_rep(period: str) -> dict[str, float]:

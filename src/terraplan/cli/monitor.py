@@ -483,13 +483,14 @@ def alerts(
         columns = ["severity", "kind", "subject", "reason"]
     else:
         shown, columns = rows, ["severity", "kind", "subject_kind", "subject_id", "reason"]
-    render_rows(
-        shown,
-        columns=columns,
-        fmt=fmt,
-        title=f"Alerts, {period_title(report_.period, as_of=report_.as_of, fiscal=fiscal)} "
-        f"(as of {report_.as_of})",
+    title = (
+        f"Alerts, {period_title(report_.period, as_of=report_.as_of, fiscal=fiscal)} "
+        f"(as of {report_.as_of})"
     )
+    if shown or fmt is not OutputFormat.TABLE:
+        render_rows(shown, columns=columns, fmt=fmt, title=title)
+    else:  # an empty frame reads like a failure to load
+        stdout().print(f"{title}: no alerts.")
     if fmt is OutputFormat.TABLE:
         if report_.criteria is not None:
             stdout().print(f"Balance judged by: {escape(report_.criteria.describe())}")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from terraplan.cli.console import OutputFormat, render_json, render_rows, stdout
+from terraplan.cli.console import OutputFormat, render_json, render_rows, stderr, stdout
 from terraplan.cli.context import app_context
 
 plans_app = typer.Typer(
@@ -289,10 +289,15 @@ def compare(
     ]
     if out is not None:
         import polars as pl
+        from rich.markup import escape
 
         from terraplan.io.writers import write_table
 
         write_table(pl.DataFrame(moved_rows, infer_schema_length=None), out)
+        # on stderr when stdout carries JSON or CSV for a program to read
+        (stdout() if fmt is OutputFormat.TABLE else stderr()).print(
+            f"Wrote {len(moved_rows):,} moved accounts to {escape(str(out))}", highlight=False
+        )
     if fmt is OutputFormat.JSON:
         render_json({**comparison.to_dict(), "revenue_window": window})
         return
@@ -391,18 +396,28 @@ def activate(
     """Activate an approved plan; the previous active plan of its scope is archived."""
     from terraplan.services.scenarios import activate_plan, parse_effective_date
 
+    db = app_context(ctx).database()
     saved = activate_plan(
-        app_context(ctx).database(),
+        db,
         plan_id,
         effective_from=parse_effective_date(effective),
         version=version,
         by="cli",
     )
-    stdout().print(f"Plan {saved.id} is active from {saved.effective_from}.")
+    from terraplan.services.feedback import audit_log
+
+    done = audit_log(db, plan_id=saved.id, action="activate", limit=1, newest_first=True)
+    after = (done[0].after or {}) if done else {}
+    counts = (
+        f" {after['accounts_placed']:,} accounts placed; {after['owner_changes']:,} changed "
+        "owner (`terraplan export assignments --salesforce` writes the CRM's update file)."
+        if "owner_changes" in after
+        else ""
+    )
+    stdout().print(f"Plan {saved.id} is active from {saved.effective_from}.{counts}")
     from terraplan.cli.console import note
     from terraplan.services.edit_checks import inactive_owner_notes, scheduled_activation_notes
 
-    db = app_context(ctx).database()
     for text in [*scheduled_activation_notes(db, saved.id), *inactive_owner_notes(db, saved.id)]:
         note(text)
 

@@ -594,15 +594,17 @@ def activate_plan(
                 after={"status": "archived", "effective_to": end.isoformat()},
             )  # fmt: skip
         saved = uow.plans.save(activated)
-        uow.audit.record(
-            "activate", "plan", plan_id, actor=by, plan_id=plan_id,
-            before={"status": plan.status.value},
-            after={"status": "active", "effective_from": start.isoformat(), "scope": plan.scope},
-        )  # fmt: skip
         # Accounts and their owners follow the plan that is now active, and who owns what
         # from its first day is recorded (effective-dated: the previous owners' periods end
         # the day before).
-        write_rule_application(uow, replace(application, plan=saved))
+        applied = write_rule_application(uow, replace(application, plan=saved))
+        uow.audit.record(
+            "activate", "plan", plan_id, actor=by, plan_id=plan_id,
+            before={"status": plan.status.value},
+            after={"status": "active", "effective_from": start.isoformat(), "scope": plan.scope,
+                   "accounts_placed": applied.run.records,
+                   "owner_changes": applied.run.owner_changes},
+        )  # fmt: skip
         names = {t.id: t.name for t in saved.territories}
         # An account in a territory with no primary rep keeps the owner it has: that owner,
         # not "vacant", is who owns it from this day (and is credited with its sales).
