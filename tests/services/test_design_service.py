@@ -226,3 +226,13 @@ def test_a_budget_too_small_to_balance_hides_no_design_within_the_bands(db: Data
     )
     assert [(r["parameter"], r["within_tolerance"]) for r in rows] == [(60, True), (0, False)]
     assert rows[1]["units_moved"] == 0
+    # the design that made the plan is in its audit log, with what it was asked and reached
+    from terraplan.services.feedback import audit_log
+
+    (entry,) = audit_log(db, plan_id=loose.plan.id)
+    assert (entry.action, entry.after["balance"], entry.after["territories"]) == (
+        "design",
+        {"population": 0.4},
+        4,
+    )
+    assert entry.after["within_tolerance"] is loose.outcome.report.balance.all_within

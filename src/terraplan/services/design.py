@@ -297,6 +297,15 @@ def design_plan(
             uow.rule_sets.add(
                 saved.id, dump_rule_set(rule_set), plan_version=saved.version, created_by="design"
             )
+        disruption = outcome.report.disruption
+        uow.audit.record(
+            "design", "plan", saved.id, actor=created_by, plan_id=saved.id,
+            after={"name": saved.name, "territories": len(saved.territories), "units": units,
+                   "balance": dict(balance or {}),
+                   "within_tolerance": outcome.report.balance.all_within,
+                   "based_on": saved.based_on_plan_id,
+                   "units_moved": None if disruption is None else disruption.units_moved},
+        )  # fmt: skip
         uow.commit()
     return DesignRun(outcome=outcome, plan=saved, units=tuple(chosen), seconds=seconds)
 
