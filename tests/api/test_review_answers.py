@@ -93,3 +93,25 @@ def test_a_managers_empty_kpis_by_region_say_why(
     assert answer["notes"] == [
         "this plan has no regions (its territories have no parent): see KPIs by territory"
     ]
+
+
+def test_a_manager_compares_the_plans_over_their_own_territories(
+    db: Database, as_user: Callable[[str], TestClient]
+) -> None:
+    """A manager approving a plan must see what it changes for their team; the comparison is
+    made over the territories they see (in either plan), every figure theirs, with a note."""
+    _seed(db)  # PW: TW1 (R1, Acme), TW2 (R2, Bolt); PN: TN1 (R1, Acme), TN2 (R3, Crane)
+    whole = as_user("planner").get("/plans/PW/compare/PN").json()
+    mine = as_user("manager").get("/plans/PW/compare/PN").json()
+    own = as_user("rep").get("/plans/PW/compare/PN").json()
+    assert whole["accounts"] == 3 and {t["territory"] for t in whole["territories"]} == {
+        "TW1", "TW2", "TN1", "TN2"
+    }  # fmt: skip
+    # the manager's region (R1, R2): Crane (R3's, in TN2) is not theirs to see
+    assert mine["accounts"] == 2
+    assert {t["territory"] for t in mine["territories"]} == {"TW1", "TW2", "TN1"}
+    assert {m["account_id"] for m in mine["moved"]} == {"A1", "A2"}
+    assert mine["revenue_moved"] == 3000.0
+    assert any("compared over the territories of" in n for n in mine["notes"])
+    assert own["accounts"] == 1 and [m["account_id"] for m in own["moved"]] == ["A1"]
+    assert not any("compared over" in n for n in whole["notes"])

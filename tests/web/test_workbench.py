@@ -100,6 +100,20 @@ def test_compare_two_scenarios_shows_the_moved_county_and_its_accounts(
     assert abs(centre[0] - 34.05) < 0.01 and centre[1] == 7
     shot(page, tmp_path, "compare")
 
+    # A manager deciding on the scenario compares it too, over their own region's territories.
+    mine = api("manager").get("/plans/P1/compare/CMP1").json()
+    manager = page_as("manager")
+    manager.click("nav [data-view=compare]")
+    manager.select_option("#compare-base", "P1")
+    manager.select_option("#compare-other", "CMP1")
+    manager.click("#compare")
+    manager.wait_for_selector("#compare-summary")
+    assert manager.inner_text("#compare-summary li[data-key=accounts_moved]").startswith(
+        f"{mine['accounts_moved']:,} of {mine['accounts']:,} accounts"
+    )
+    assert mine["accounts"] < expected["accounts"]
+    assert "compared over the territories of" in manager.inner_text("#compare-result")
+
 
 def expected_owner(planner: Api) -> str:
     """The name of Central's primary rep (the new owner of Los Angeles' accounts)."""

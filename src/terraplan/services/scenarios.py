@@ -235,14 +235,24 @@ def _account_facts(db: Database) -> tuple[list[AccountFacts], pl.DataFrame, str 
 
 
 def compare_stored_plans(
-    db: Database, base_id: str, other_id: str
+    db: Database,
+    base_id: str,
+    other_id: str,
+    *,
+    territories: set[str] | None = None,
+    scope_name: str | None = None,
 ) -> tuple[PlanComparison, str | None]:
     """Compare two stored plans; also returns the revenue window used (None: no revenue
     history), naming Closed Won opportunities when they are the revenue.
 
     Each territory carries each plan's stored revenue target; owners of moved accounts carry
     rep names. Each plan's owners are those its activation would give, from the accounts'
-    current owners (see :func:`compare_plans`)."""
+    current owners (see :func:`compare_plans`).
+
+    ``territories``: compare over these territories only (a manager's region): the accounts
+    in one of them in either plan, the geo units aligned to one of them in either plan, and
+    their rows and targets; every figure is then that region's (``scope_name`` names it in a
+    note)."""
     from terraplan.services.rules_follow import pending_rules, pending_rules_note, rules_alignment
 
     facts, accounts, window, source = _account_facts(db)
@@ -266,6 +276,14 @@ def compare_stored_plans(
             routed = rules_alignment(db, plan)
             alignments[i] = {a: t for a, t in routed.items() if t is not None and t in known}
             stale.append(pending_rules_note(plan, version))
+    if territories is not None:
+        facts = [
+            f
+            for f in facts
+            if alignments[0].get(f.id) in territories or alignments[1].get(f.id) in territories
+        ]
+        base, other = _within(base, territories), _within(other, territories)
+        targets = [{t: v for t, v in ts.items() if t in territories} for ts in targets]
     comparison = compare_plans(
         base,
         other,
@@ -277,6 +295,16 @@ def compare_stored_plans(
         other_targets=targets[1],
         rep_names=rep_names,
     )
+    if territories is not None:
+        comparison = replace(
+            comparison,
+            territories=tuple(t for t in comparison.territories if t.territory in territories),
+        )
+        target_notes = [
+            *target_notes,
+            f"compared over the territories of {scope_name or 'your region'} only: every "
+            "figure counts their accounts and units",
+        ]
     held = _inactive_pipeline_note(db) if comparison.pipeline_protected else None
     if source == "opportunities":
         window = f"{window}, Closed Won opportunities" if window else window
@@ -289,6 +317,18 @@ def compare_stored_plans(
         extra = (*stale, *target_notes, *([held] if held else []))
         comparison = replace(comparison, notes=(*extra, *comparison.notes))
     return comparison, window
+
+
+def _within(plan: Plan, territories: set[str]) -> Plan:
+    """``plan`` with only the geo units aligned to one of ``territories`` (units moved are
+    then counted within a region)."""
+    return plan.with_alignment(
+        [
+            e
+            for e in plan.alignment
+            if e.record_kind is not RecordKind.GEO_UNIT or e.territory_id in territories
+        ]
+    )
 
 
 def _inactive_pipeline_note(db: Database) -> str | None:

@@ -186,17 +186,33 @@ def compare_plans_route(
     moved_limit: Annotated[int, Query(ge=0, le=10_000)] = 500,
 ) -> dict[str, Any]:
     """What changes from ``base_id`` to ``other_id``: accounts, owners, potential, revenue and
-    open pipeline changing hands, reps gaining and losing, geo units moved, per territory."""
+    open pipeline changing hands, reps gaining and losing, geo units moved, per territory.
+    A manager (or rep) gets the comparison over the territories they see in either plan:
+    every figure is then theirs, and a note says so."""
+    from terraplan.services.access import visible_territories
     from terraplan.services.scenarios import compare_stored_plans
 
     for plan_id in (base_id, other_id):
         check_plan(db, principal, plan_id, Action.READ)
+    shown: set[str] | None = None
     if not sees_everything(principal.user):
-        raise PermissionDeniedError(
-            "comparing whole plans shows every territory; ask a planner",
-            details={"role": principal.user.role.value},
-        )
-    comparison, window = compare_stored_plans(db, base_id, other_id)
+        shown = set()
+        with UnitOfWork(db) as uow:
+            for plan_id in (base_id, other_id):
+                _, territories = plan_resource(uow, uow.plans.get(plan_id))
+                shown |= visible_territories(principal, territories)
+        if not shown:
+            raise PermissionDeniedError(
+                "neither plan has a territory you see; ask a planner",
+                details={"role": principal.user.role.value},
+            )
+    comparison, window = compare_stored_plans(
+        db,
+        base_id,
+        other_id,
+        territories=shown,
+        scope_name=principal.user.region or None,
+    )
     payload = comparison.to_dict()
     payload["moved"] = payload["moved"][:moved_limit]
     payload["revenue_window"] = window
