@@ -254,7 +254,7 @@ WORKBENCH: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
         "GET",
         "/plans/PW/compare/PN",
         None,
-        {"admin": 200, "planner": 200, "manager": 200, "rep": 200},  # theirs only: see below
+        {"admin": 200, "planner": 200, "manager": 200, "rep": 403},  # a manager's: see below
     ),
     (
         "POST",

@@ -103,7 +103,7 @@ def test_a_manager_compares_the_plans_over_their_own_territories(
     _seed(db)  # PW: TW1 (R1, Acme), TW2 (R2, Bolt); PN: TN1 (R1, Acme), TN2 (R3, Crane)
     whole = as_user("planner").get("/plans/PW/compare/PN").json()
     mine = as_user("manager").get("/plans/PW/compare/PN").json()
-    own = as_user("rep").get("/plans/PW/compare/PN").json()
+    assert as_user("rep").get("/plans/PW/compare/PN").status_code == 403
     assert whole["accounts"] == 3 and {t["territory"] for t in whole["territories"]} == {
         "TW1", "TW2", "TN1", "TN2"
     }  # fmt: skip
@@ -113,5 +113,4 @@ def test_a_manager_compares_the_plans_over_their_own_territories(
     assert {m["account_id"] for m in mine["moved"]} == {"A1", "A2"}
     assert mine["revenue_moved"] == 3000.0
     assert any("compared over the territories of" in n for n in mine["notes"])
-    assert own["accounts"] == 1 and [m["account_id"] for m in own["moved"]] == ["A1"]
     assert not any("compared over" in n for n in whole["notes"])

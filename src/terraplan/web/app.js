@@ -45,6 +45,7 @@ async function boot() {
   document.body.dataset.role = user.role;
   for (const tab of document.querySelectorAll("nav [role=tab]")) {
     if (tab.dataset.needs === "planner" && !canPlan()) tab.hidden = true;
+    if (tab.dataset.needs === "manager" && !canPlan() && user.role !== "manager") tab.hidden = true;
     tab.addEventListener("click", () => showView(tab.dataset.view));
   }
   document.getElementById("logout").addEventListener("click", async () => {

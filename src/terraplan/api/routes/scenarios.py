@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
 from terraplan.domain.access import Action, require_visible, sees_everything
+from terraplan.domain.user import Role
 from terraplan.errors import NotFoundError, PermissionDeniedError
 from terraplan.services.access import Principal, plan_resource
 from terraplan.storage.database import Database
@@ -187,14 +188,19 @@ def compare_plans_route(
 ) -> dict[str, Any]:
     """What changes from ``base_id`` to ``other_id``: accounts, owners, potential, revenue and
     open pipeline changing hands, reps gaining and losing, geo units moved, per territory.
-    A manager (or rep) gets the comparison over the territories they see in either plan:
-    every figure is then theirs, and a note says so."""
+    A manager gets the comparison over the territories they see in either plan (their
+    region): every figure is then theirs, and a note says so. Reps are refused."""
     from terraplan.services.access import visible_territories
     from terraplan.services.scenarios import compare_stored_plans
 
     for plan_id in (base_id, other_id):
         check_plan(db, principal, plan_id, Action.READ)
     shown: set[str] | None = None
+    if principal.user.role is Role.REP:
+        raise PermissionDeniedError(
+            "comparing plans is for planners and managers",
+            details={"role": principal.user.role.value},
+        )
     if not sees_everything(principal.user):
         shown = set()
         with UnitOfWork(db) as uow:
