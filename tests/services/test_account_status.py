@@ -278,3 +278,23 @@ def test_new_and_reopened_accounts_are_told_to_wait_for_the_active_plans_rules(
     ) in outcome.notes
     quiet = import_file(db, _write(tmp_path, "same.csv", "id,name,state\n" + rows), "accounts")
     assert not any("not placed" in n for n in quiet.notes)
+
+
+def test_pinning_a_closed_account_is_refused_by_name(db: Database, tmp_path: Path) -> None:
+    from terraplan.errors import ConflictError
+    from terraplan.services.plan_edits import edit_plan
+    from terraplan.services.scenarios import copy_plan
+
+    _seed_active(db)
+    crm = [("W1", "CA"), ("W2", "CA"), ("W3", "CA"), ("W4", "CA"), ("W5", "CA"), ("E0", "NY"),
+           ("T0", "TX")]  # fmt: skip
+    rows = "".join(f"{a},{a},{s}\n" for a, s in crm)
+    import_file(db, _write(tmp_path, "crm.csv", "id,name,state\n" + rows), "accounts",
+                close_missing=True)  # fmt: skip
+    copy = copy_plan(db, "P", name="What if")
+    territory = copy.leaves()[0].id
+    with pytest.raises(ConflictError, match=r"account is closed: West 0 \(closed \d{4}-\d\d-\d\d\)"):
+        edit_plan(db, copy.id, {"op": "move_accounts", "accounts": ["W0"], "to": territory})
+    # an open one is pinned as before, and unpinning asks nothing of the data
+    edit_plan(db, copy.id, {"op": "move_accounts", "accounts": ["W1"], "to": territory})
+    edit_plan(db, copy.id, {"op": "move_accounts", "accounts": ["W1"], "to": None})

@@ -56,6 +56,18 @@ def check_edit_references(uow: UnitOfWork, state: EditablePlan, edit: Mapping[st
                 f"{_count(unknown, 'account')} not in the data: {listed(unknown)}",
                 details={"kind": "accounts", "ids": unknown[:SHOWN], "count": len(unknown)},
             )
+        if edit.get("to") is not None:  # pinning; unpinning a closed account is allowed
+            closed = uow.accounts.list(
+                any_of={"id": list(_strings(edit["accounts"]))}, not_null=("closed_on",)
+            )
+            if closed:
+                named = [f"{a.name or a.id} (closed {a.closed_on})" for a in closed]
+                raise ConflictError(
+                    f"{_count(named, 'account')} closed: {listed(named)}; a closed account is "
+                    "in no territory (an export that holds it again reopens it)",
+                    details={"kind": "accounts", "ids": [a.id for a in closed][:SHOWN],
+                             "reason": "closed"},
+                )  # fmt: skip
     elif op in ("move_units", "lock", "unlock"):
         # Units the plan aligns (or, to unlock, has locked) are known whatever the data says.
         known = set(state.geo) | (locked_units(state.plan) if op == "unlock" else set())
