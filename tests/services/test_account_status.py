@@ -54,6 +54,10 @@ def test_a_full_export_without_some_accounts_closes_them_and_they_come_back(
     )
     assert _closed(db) == {"A3": date.today(), "A7": date.today()}
     assert (outcome.closed, outcome.reopened) == (2, 0)
+    from terraplan.services.status import database_status
+
+    status = database_status(db)  # `terraplan status` counts them apart
+    assert (status.counts["accounts"], status.closed_accounts) == (10, 2)
     assert outcome.absent_note("accounts") is None  # closed, not "kept as they were"
     assert any(
         "2 account(s) closed (2 because the file leaves them out)" in n for n in outcome.notes

@@ -34,9 +34,11 @@ def status(
         f"[bold]Database[/bold] {report.url}  schema {schema}"
         + ("" if report.up_to_date else f" (newest: {report.head})")
     )
-    rows: list[dict[str, object]] = [
-        {"records": kind, "rows": n} for kind, n in report.counts.items()
-    ]
+    rows: list[dict[str, object]] = []
+    for kind, n in report.counts.items():
+        rows.append({"records": kind, "rows": n})
+        if kind == "accounts" and report.closed_accounts:  # churned ones are kept, closed
+            rows.append({"records": "  of them closed", "rows": report.closed_accounts})
     if report.currencies:  # the column only once an import has named a currency
         for row in rows:
             row["amounts in"] = report.currencies.get(str(row["records"]), "")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from terraplan.services.amount_currency import stored_currencies
 from terraplan.storage import bulk, migrate
 from terraplan.storage.database import Database
-from terraplan.storage.orm import AlignmentRow, ImportRunRow, PlanRow, TerritoryRow
+from terraplan.storage.orm import AccountRow, AlignmentRow, ImportRunRow, PlanRow, TerritoryRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,8 @@ class DatabaseStatus:
     imports: int
     #: Record kind -> the currency its stored amounts are in, where an import named it.
     currencies: dict[str, str] = field(default_factory=dict)
+    #: Of ``counts["accounts"]``, how many are closed (churned; see ``Account.closed_on``).
+    closed_accounts: int = 0
 
     @property
     def up_to_date(self) -> bool:
@@ -45,6 +47,7 @@ def database_status(db: Database) -> DatabaseStatus:
     plans: list[PlanSummary] = []
     imports = 0
     currencies: dict[str, str] = {}
+    closed = 0
     if revision is not None:
         with db.connect() as connection:
             counts = {kind: bulk.count_rows(connection, kind) for kind in bulk.RECORD_TABLES}
@@ -76,8 +79,15 @@ def database_status(db: Database) -> DatabaseStatus:
             imports = int(
                 connection.execute(select(func.count()).select_from(ImportRunRow)).scalar_one()
             )
-            if revision == migrate.head_revision():  # older schemas do not record currencies
+            if revision == migrate.head_revision():  # older schemas record neither
                 currencies = {e.kind: e.currency for e in stored_currencies(connection)}
+                closed = int(
+                    connection.execute(
+                        select(func.count())
+                        .select_from(AccountRow)
+                        .where(AccountRow.closed_on.is_not(None))
+                    ).scalar_one()
+                )
     return DatabaseStatus(
         url=db.display_url,
         revision=revision,
@@ -86,4 +96,5 @@ def database_status(db: Database) -> DatabaseStatus:
         plans=tuple(plans),
         imports=imports,
         currencies=currencies,
+        closed_accounts=closed,
     )
