@@ -367,3 +367,26 @@ def test_balance_rows_go_to_the_file_asked_for(run_cli: Any, tmp_path: Path) -> 
     assert len(lines) - 1 == len(shown) > 0
     again = run_cli("kpis", "--plan", "P1", "--balance", "--out", str(out))
     assert again.returncode != 0 and "--force" in again.stderr  # an existing file is kept
+
+
+def test_a_territory_whose_accounts_all_closed_has_nothing_to_rank(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    """Every account of West churned: an empty ranking, said plainly (it exited 2, the code
+    of a wrong option, "has no aligned accounts")."""
+    from sqlalchemy import text
+
+    from tests.services.test_owner_sync import _seed_active
+
+    db = Database(f"sqlite:///{tmp_path}/cli.db")
+    migrate.upgrade(db)
+    _seed_active(db)
+    with db.connect() as connection:
+        connection.execute(text("UPDATE accounts SET closed_on = '2026-01-01' WHERE id LIKE 'W%'"))
+    db.dispose()
+    table = run_cli("priorities", "--territory", "West")
+    assert table.returncode == 0, table.stderr
+    assert "West (P) holds no open account to rank." in table.stdout
+    assert json.loads(run_cli("priorities", "--territory", "W", "-f", "json").stdout) == []
+    east = run_cli("priorities", "--territory", "East", "-f", "json")
+    assert [row["account_id"] for row in json.loads(east.stdout)] == ["E0"]

@@ -297,7 +297,9 @@ def test_pinning_a_closed_account_is_refused_by_name(db: Database, tmp_path: Pat
                 close_missing=True)  # fmt: skip
     copy = copy_plan(db, "P", name="What if")
     territory = copy.leaves()[0].id
-    with pytest.raises(ConflictError, match=r"account is closed: West 0 \(closed \d{4}-\d\d-\d\d\)"):
+    with pytest.raises(
+        ConflictError, match=r"account is closed: West 0 \(closed \d{4}-\d\d-\d\d\)"
+    ):
         edit_plan(db, copy.id, {"op": "move_accounts", "accounts": ["W0"], "to": territory})
     # an open one is pinned as before, and unpinning asks nothing of the data
     edit_plan(db, copy.id, {"op": "move_accounts", "accounts": ["W1"], "to": territory})

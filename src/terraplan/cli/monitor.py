@@ -526,10 +526,19 @@ def priorities(
 
     plan = _plan_in_force(ctx, plan)
     frame = territory_priorities(app_context(ctx).database(), plan, territory, top=top)
-    if frame.height == 0:
-        raise InvalidParameterError(
-            f"territory {territory!r} of plan {plan!r} has no aligned accounts"
-        )
+    if frame.height == 0:  # a valid question with an empty answer (every account closed)
+        if fmt is OutputFormat.JSON:
+            render_json([])
+        elif fmt is OutputFormat.CSV:
+            render_rows([], columns=["rank", "account_id", "account", "score"], fmt=fmt)
+        else:
+            from terraplan.storage.unit_of_work import UnitOfWork
+
+            with UnitOfWork(app_context(ctx).database()) as uow:
+                names = {t.id: t.name for t in uow.plans.get(plan).territories}
+            shown = names.get(territory, territory)
+            stdout().print(f"{escape(shown)} ({plan}) holds no open account to rank.")
+        return
     parts = [c for c in frame.columns if c.endswith("_part")]
     columns = [
         "rank",
