@@ -375,7 +375,6 @@ def test_a_territory_whose_accounts_all_closed_has_nothing_to_rank(
     """Every account of West churned: an empty ranking, said plainly (it exited 2, the code
     of a wrong option, "has no aligned accounts")."""
     from sqlalchemy import text
-
     from tests.services.test_owner_sync import _seed_active
 
     db = Database(f"sqlite:///{tmp_path}/cli.db")
