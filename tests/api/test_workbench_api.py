@@ -80,6 +80,10 @@ def test_workbench_end_to_end(demo_plan: Database, as_user: Callable[[str], Test
         "/plans/P1/activate", json={"version": version, "effective_from": "2024-01-01"}
     )
     assert first.status_code == 200, first.text
+    # what the activation did, counted as the audit keeps it
+    (entry,) = planner.get("/audit", params={"plan_id": "P1", "action": "activate"}).json()
+    assert first.json()["owner_changes"] == entry["after"]["owner_changes"] > 0
+    assert first.json()["accounts_placed"] == entry["after"]["accounts_placed"] > 0
 
     # Copy the plan and move Los Angeles County to another territory.
     copied = planner.post("/plans/P1/copy", json={"plan_id": "P2", "name": "What if"})

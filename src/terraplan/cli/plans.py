@@ -404,14 +404,13 @@ def activate(
         version=version,
         by="cli",
     )
-    from terraplan.services.feedback import audit_log
+    from terraplan.services.scenarios import activation_counts
 
-    done = audit_log(db, plan_id=saved.id, action="activate", limit=1, newest_first=True)
-    after = (done[0].after or {}) if done else {}
+    done = activation_counts(db, saved.id)
     counts = (
-        f" {after['accounts_placed']:,} accounts placed; {after['owner_changes']:,} changed "
-        "owner (`terraplan export assignments --salesforce` writes the CRM's update file)."
-        if "owner_changes" in after
+        f" {done[0]:,} accounts placed; {done[1]:,} changed owner (`terraplan export "
+        "assignments --salesforce` writes every owner the CRM does not have yet)."
+        if done is not None
         else ""
     )
     stdout().print(f"Plan {saved.id} is active from {saved.effective_from}.{counts}")

@@ -162,6 +162,7 @@ def compare_plans(
     base_targets: Mapping[str, float] | None = None,
     other_targets: Mapping[str, float] | None = None,
     rep_names: Mapping[str, str] | None = None,
+    crm_owner_of: Mapping[str, str | None] | None = None,
 ) -> PlanComparison:
     """What changes from ``base`` to ``other``.
 
@@ -172,7 +173,9 @@ def compare_plans(
     weights (an account keeps a current owner who is one of them and under their share); an
     account in a territory with no primary rep, or in none, keeps its current owner.
     ``*_targets``: territory id -> the plan's revenue target (None or empty: the plan has
-    none). ``rep_names``: rep id -> name, for the owners of moved accounts. An account "moves"
+    none). ``rep_names``: rep id -> name, for the owners of moved accounts. ``crm_owner_of``:
+    the owners the CRM last gave the accounts; when given, a note counts the owners
+    activating ``other`` changes against them (what its owner update file holds). An account "moves"
     when its territory id differs between the plans; an "owner change" when its owner differs.
     The open pipeline of accounts changing owner is *protected*: activation leaves open
     opportunities with their current owner until they close.
@@ -203,9 +206,9 @@ def compare_plans(
                 tally[4 + column] += facts.revenue
         old_owner = base_owner.get(facts.id, current.get(facts.id))
         new_owner = other_owner.get(facts.id, current.get(facts.id))
-        if owner_of is not None and new_owner != current.get(facts.id):
+        if crm_owner_of is not None and new_owner != crm_owner_of.get(facts.id):
             crm_changes += 1  # what the owner update file of ``other`` would hold
-            unowned += not current.get(facts.id)
+            unowned += not crm_owner_of.get(facts.id)
         if old_owner != new_owner:
             owner_changes += 1
             # Open opportunities stay with their current owner until they close.
@@ -266,7 +269,7 @@ def compare_plans(
         for plan, targets in ((base, base_targets), (other, other_targets))
         if not targets and (base_targets or other_targets)
     )
-    if owner_of is not None and crm_changes != owner_changes:
+    if crm_owner_of is not None and crm_changes != owner_changes:
         without = f", {unowned:,} of them with no owner in the CRM yet" if unowned else ""
         notes = (
             *notes,

@@ -265,6 +265,7 @@ def compare_stored_plans(
             for plan, version in zip((base, other), pending, strict=True)
         ]
         rep_names = {r.id: r.name for r in uow.reps.list()}
+        crm_owners = uow.assignments.crm_owners()
         connection = uow.connection
         rows = [_territory_target_rows(connection, plan_id) for plan_id in (base_id, other_id)]
     targets, target_notes = _comparable_targets((base_id, other_id), rows)
@@ -294,6 +295,7 @@ def compare_stored_plans(
         base_targets=targets[0],
         other_targets=targets[1],
         rep_names=rep_names,
+        crm_owner_of=crm_owners,
     )
     if territories is not None:
         comparison = replace(
@@ -661,6 +663,17 @@ def activate_plan(
         record_ownership(uow.connection, plan_id, start, owners)
         uow.commit()
     return saved
+
+
+def activation_counts(db: Database, plan_id: str) -> tuple[int, int] | None:
+    """``(accounts placed, owners changed)`` by the plan's latest activation, as its audit
+    entry keeps them (None: not activated, or before the entry kept them)."""
+    with UnitOfWork(db) as uow:
+        done = uow.audit.list(plan_id=plan_id, action="activate", limit=1, newest_first=True)
+    after = (done[0].after or {}) if done else {}
+    if "owner_changes" not in after:
+        return None
+    return int(after["accounts_placed"]), int(after["owner_changes"])
 
 
 def delete_plan(db: Database, plan_id: str, *, by: str | None = None) -> None:

@@ -91,6 +91,12 @@ class ActivationPublic(PlanRef):
     notes: list[str] = Field(
         default=[], description="Plain notes, e.g. a territory's owner is marked inactive"
     )
+    accounts_placed: int | None = Field(
+        default=None, description="Accounts the plan's rules placed at activation"
+    )
+    owner_changes: int | None = Field(
+        default=None, description="Accounts whose owner the activation changed"
+    )
 
 
 def _ref(plan: Any) -> PlanRef:
@@ -298,9 +304,16 @@ def activate_route(
         by=principal.user.username,
     )
     from terraplan.services.edit_checks import inactive_owner_notes, scheduled_activation_notes
+    from terraplan.services.scenarios import activation_counts
 
     notes = [*scheduled_activation_notes(db, saved.id), *inactive_owner_notes(db, saved.id)]
-    return ActivationPublic(**_ref(saved).model_dump(), notes=notes)
+    counts = activation_counts(db, saved.id)
+    return ActivationPublic(
+        **_ref(saved).model_dump(),
+        notes=notes,
+        accounts_placed=None if counts is None else counts[0],
+        owner_changes=None if counts is None else counts[1],
+    )
 
 
 @router.delete("/plans/{plan_id}", operation_id="delete_plan", status_code=204)
