@@ -77,6 +77,22 @@ def test_write_tables_then_duckdb_gives_the_in_process_table(run_cli: Any, tmp_p
     # reps by name in both (the engine's rows had no name column)
     assert [(r["key"], r["name"]) for r in remote_rep] == [(r["key"], r["name"]) for r in local_rep]
 
+    # The printed query covers every quarter `kpis` shows (it printed the as-of one only).
+    import duckdb
+
+    day = "2025-12-31"
+    quarters = ("kpis", "--plan", "PW", "--by", "region", "--period", "quarter", "--as-of", day)
+    listed = {r["period"] for r in json.loads(run_cli(*quarters, "-f", "json").stdout)}
+    printed = run_cli(*quarters, "--sql", "duckdb")
+    assert printed.returncode == 0, printed.stderr
+    connection = duckdb.connect()
+    for path in folder.glob("*.parquet"):
+        connection.execute(f"CREATE VIEW {path.stem} AS SELECT * FROM read_parquet('{path}')")
+    rows = connection.execute(printed.stdout.strip().rstrip(";")).fetchall()
+    assert {row[2] for row in rows} == listed and len(listed) > 1
+    since = run_cli(*quarters, "--sql", "duckdb", "--since", day)
+    assert len(connection.execute(since.stdout.strip().rstrip(";")).fetchall()) < len(rows)
+
 
 def test_sql_for_scheduling_and_errors(run_cli: Any, tmp_path: Path) -> None:
     printed = run_cli(

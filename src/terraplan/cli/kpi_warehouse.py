@@ -47,6 +47,18 @@ def parse_as_of(text: str | None) -> date | None:
         ) from None
 
 
+def _since(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else date.fromisoformat("x")
+    except ValueError:
+        raise InvalidParameterError(
+            f"--since {text!r} is not a date: write it as YYYY-MM-DD, e.g. 2025-01-01",
+            details={"field": "since", "value": text},
+        ) from None
+
+
 def print_sql(
     dialect: str,
     table: list[str] | None,
@@ -56,12 +68,18 @@ def print_sql(
     out: Path | None,
     force: bool,
     fiscal: FiscalCalendar | None = None,
+    *,
+    since: str | None = None,
+    stored_first: date | None = None,
 ) -> None:
+    """Print the KPI query. A grain's periods (``month``, ``quarter``...) run from ``since``,
+    else from the earliest fact stored here (``stored_first``), as ``kpis`` runs them."""
     from terraplan.planning.kpi_sql import TABLES, KpiTables, compile_kpi_sql
 
     tables = {name: name for name in TABLES}
     tables.update(_table_map(table))
     day = parse_as_of(as_of) or date.today()
+    first = _since(since) or stored_first
     query = compile_kpi_sql(
         KpiTables(tables),
         as_of=day,
@@ -69,6 +87,7 @@ def print_sql(
         dimensions=[by],
         dialect=dialect,
         fiscal=fiscal,
+        first=first,
     )
     if out is None:
         print(query + ";")  # noqa: T201  (plain SQL on stdout, no console markup)

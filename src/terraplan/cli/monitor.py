@@ -169,6 +169,14 @@ def kpis(
             "after today; with --sql, today).",
         ),
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="With --sql: the first day a grain's periods (month, quarter, year) run "
+            "from (default: the earliest sale or opportunity stored here).",
+        ),
+    ] = None,
     write_tables_to: Annotated[
         Path | None,
         typer.Option(
@@ -203,8 +211,16 @@ def kpis(
     fiscal = app_context(ctx).fiscal(fiscal_year_start)
 
     if sql is not None:
-        print_sql(sql.value, table, period, by.value, as_of, out, force, fiscal)
+        from terraplan.services.warehouse import stored_first_day
+
+        stored = None if since is not None else stored_first_day(app_context(ctx).database())
+        print_sql(
+            sql.value, table, period, by.value, as_of, out, force, fiscal,
+            since=since, stored_first=stored,
+        )  # fmt: skip
         return
+    if since is not None:
+        raise InvalidParameterError("--since applies to --sql only (the periods of the query)")
     if write_tables_to is not None:
         write_tables(ctx, plan, write_tables_to, force)
         return
@@ -536,8 +552,8 @@ def priorities(
 
             with UnitOfWork(app_context(ctx).database()) as uow:
                 names = {t.id: t.name for t in uow.plans.get(plan).territories}
-            shown = names.get(territory, territory)
-            stdout().print(f"{escape(shown)} ({plan}) holds no open account to rank.")
+            label = names.get(territory, territory)
+            stdout().print(f"{escape(label)} ({plan}) holds no open account to rank.")
         return
     parts = [c for c in frame.columns if c.endswith("_part")]
     columns = [

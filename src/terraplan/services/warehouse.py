@@ -43,6 +43,7 @@ from terraplan.planning.kpi_sql import (
     compile_kpi_steps,
 )
 from terraplan.planning.kpis import KEY_COLUMNS
+from terraplan.storage.database import Database
 
 logger = logging.getLogger(__name__)
 
@@ -359,6 +360,22 @@ def _spark_steps(session: Any, steps: list[tuple[str, str]]) -> list[tuple[Any, 
         for name, frame in kept:
             session.catalog.dropTempView(name)
             frame.unpersist()
+
+
+def stored_first_day(db: Database) -> date | None:
+    """The earliest sale or opportunity stored here (None: none): where the periods of a
+    grain start in-process, so the default first day of a printed KPI query."""
+    from sqlalchemy import func, select
+
+    from terraplan.storage.orm import OpportunityRow, SalesLineRow
+
+    with db.connect() as connection:
+        days = [
+            connection.execute(select(func.min(SalesLineRow.date))).scalar_one(),
+            connection.execute(select(func.min(OpportunityRow.created_date))).scalar_one(),
+        ]
+    found = [d if isinstance(d, date) else date.fromisoformat(str(d)[:10]) for d in days if d]
+    return min(found) if found else None
 
 
 def write_kpi_tables(inputs: KpiInputs, folder: Path) -> list[Path]:
