@@ -386,7 +386,8 @@ def design_summary(outcome: DesignOutcome, seconds: float) -> dict[str, Any]:
         "max_abs_deviation": [float(x) for x in report.balance.max_abs_deviation],
         "all_within_tolerance": report.balance.all_within,
         "weighted_inertia": float(report.compactness.weighted_inertia),
-        "total_distance_km": float(report.compactness.total_distance_km),
+        # weight x km to the centre, as weighted_inertia is weight x km^2: not a distance
+        "weighted_distance": float(report.compactness.total_distance_km),
         "max_diameter_km": float(report.compactness.max_diameter),
         "cut_edges": report.compactness.cut_edges,
         "all_contiguous": report.contiguity.all_contiguous,
