@@ -224,11 +224,20 @@ def test_an_uploaded_file_is_imported_as_a_job(
     rows = ["id,name,postal_code,state", *(f"A{i},Co {i},94105,CA" for i in range(25))]
     rows.append("A25,,94105,CA")  # no name: a bad row
     body = "\n".join(rows).encode()
-    refused = client.post("/imports/accounts", content=body, headers={"content-type": "text/csv"})
+    refused = client.post(
+        "/imports/accounts",
+        params={"filename": "crm-accounts.csv"},
+        content=body,
+        headers={"content-type": "text/csv"},
+    )
     assert refused.status_code == 202
     failed = _wait_for(client, refused.json()["id"])
     assert failed["status"] == "failed"
     assert client.get("/accounts").json()["total"] == 0  # abort: nothing written
+    # the caller's file name and the API's parameters, never the server's upload path
+    message = failed["error"]["message"]
+    assert "crm-accounts.csv:27" in message and "on_error=skip" in message
+    assert "terraplan-uploads" not in str(failed["error"]) and "--on-error" not in message
     skipped = client.post(
         "/imports/accounts",
         params={"on_error": "skip"},
@@ -240,6 +249,20 @@ def test_an_uploaded_file_is_imported_as_a_job(
     assert job["result"]["written"] == 25, job["result"]
     assert job["result"]["rejected"] == 1
     assert client.get("/accounts").json()["total"] == 25
+    # the refused row is named, as the CLI names it
+    (issue,) = job["result"]["issues"]
+    assert (issue["file"], issue["row"], issue["field"], issue["severity"]) == (
+        "upload.csv", 27, "name", "error"
+    )  # fmt: skip
+    assert job["result"]["issues_total"] == 1 and job["result"]["warnings"] == []
+    # a file whose numbers leave the decimal separator open imports with decimal=...
+    amounts = b"id;name;postal_code;state;potential\nB1;Bee;94105;CA;1.200\n"
+    ambiguous = _wait_for(client, client.post("/imports/accounts", content=amounts).json()["id"])
+    assert ambiguous["status"] == "failed"
+    assert "decimal=comma or decimal=point" in ambiguous["error"]["message"]
+    declared = client.post("/imports/accounts", params={"decimal": "comma"}, content=amounts)
+    assert _wait_for(client, declared.json()["id"])["status"] == "succeeded"
+    assert client.get("/accounts/B1").json()["potential"] == 1200.0
     empty = client.post("/imports/accounts", content=b"")
     assert empty.status_code == 422
     assert client.post("/imports/planets", content=body).status_code == 422

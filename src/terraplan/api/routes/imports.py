@@ -77,6 +77,22 @@ def submit_import(
             " (a full export of the CRM's accounts)"
         ),
     ] = False,
+    decimal: Annotated[
+        Literal["point", "comma"] | None,
+        Query(
+            description="The decimal separator of the file's text numbers (default: read from"
+            " the numbers; a file whose numbers leave it open, all like `1.200`, needs it)"
+        ),
+    ] = None,
+    filename: Annotated[
+        str | None,
+        Query(
+            description="The file's name, as messages and the job's result name it (default:"
+            " upload.<format>)",
+            max_length=255,
+            pattern=r"^[^/\\\x00-\x1f]+$",
+        ),
+    ] = None,
 ) -> JobPublic:
     """Queue the import of the uploaded file as ``kind`` records (upsert by id). It runs as a
     job (poll ``GET /jobs/{id}``) and writes all its rows in one transaction, or none."""
@@ -109,6 +125,8 @@ def submit_import(
         "kind": kind,
         "on_error": on_error,
         "uploaded": True,
+        "filename": filename or f"upload.{format}",
+        **({"decimal": decimal} if decimal else {}),
         **({"close_missing": True} if close_missing else {}),
         **money,
     }
