@@ -270,3 +270,26 @@ def test_the_stored_currency_named_is_of_the_same_kind(
     assert any(
         n.startswith("no currency named: amounts taken to be in EUR, like the sales") for n in notes
     ), notes
+
+
+def test_the_first_file_naming_a_currency_says_what_it_makes_of_unnamed_amounts(
+    db: Database, tmp_path: Path
+) -> None:
+    """Amounts stored by files that named no currency, then a file in EUR: from then on the
+    earlier ones count as EUR (and a USD file is refused against them). It went in with no
+    word; now the import says so, naming what was stored."""
+    _write(tmp_path / "Account.csv", "Id,Name", ["A1,Acme"])
+    import_file(db, tmp_path / "Account.csv", "accounts")
+    plain = _write(tmp_path / "plain.csv", "Id,AccountId,Date,Amount", ["L1,A1,2025-01-05,100"])
+    assert not [w for w in import_file(db, plain, "sales_lines").report.warnings if "currenc" in w]
+    euros = _write(
+        tmp_path / "euros.csv",
+        "Id,AccountId,CreatedDate,StageName,Amount,CurrencyIsoCode",
+        ["O1,A1,2025-01-10,Closed Won,1000,EUR"],
+    )
+    outcome = import_file(db, euros, "opportunities")
+    assert (
+        "the amounts stored before (1 sales lines) name no currency: from now on they count "
+        "as EUR, like this file; if they are in another currency, re-import them converted "
+        "to EUR (--rates, --currency EUR)"
+    ) in outcome.report.warnings

@@ -81,9 +81,11 @@ def check_amounts_currency(connection: Connection, kind: str, report: ImportRepo
     if "amounts_currency" not in report.details:
         return  # no amount column in this file
     stored = stored_currencies(connection)
-    if not stored:
-        return
     own = amounts_currency(report)
+    if not stored:
+        if own is not None:
+            _unlabelled_note(connection, report, own)
+        return
     where = report.details.get("amounts_where")
     symbol = report.details.get("amounts_symbol")
     if own is None and symbol is not None:
@@ -135,6 +137,31 @@ def check_amounts_currency(connection: Connection, kind: str, report: ImportRepo
         f" {other.currency}; to switch every amount to {own} on purpose, name it with"
         f" --currency {own} and re-import the other records converted to it",
     )
+
+
+def _unlabelled_note(connection: Connection, report: ImportReport, own: str) -> None:
+    """The first import to name a currency, over amounts stored by imports that named none:
+    from now on those count as in ``own`` too (and a file in another currency is refused
+    against them), which the user must hear once."""
+    from sqlalchemy import column, func, table
+
+    stored = {
+        kind: int(
+            connection.execute(
+                select(func.count())
+                .select_from(table(kind, column(field)))
+                .where(column(field).is_not(None))
+            ).scalar_one()
+        )
+        for kind, field in MONEY_FIELDS.items()
+    }
+    held = [f"{n:,} {kind.replace('_', ' ')}" for kind, n in stored.items() if n]
+    if held:
+        report.warnings.append(
+            f"the amounts stored before ({', '.join(held)}) name no currency: from now on "
+            f"they count as {own}, like this file; if they are in another currency, "
+            f"re-import them converted to {own} (--rates, --currency {own})"
+        )
 
 
 def _refuse(report: ImportReport, own: str, other: StoredCurrency, reason: str) -> NoReturn:
