@@ -43,20 +43,25 @@ def test_a_closed_account_leaves_balance_and_capacity_but_keeps_its_sales() -> N
     revenue = kpis_after.filter(pl.col("key") == "T1")["revenue"].to_list()
     assert revenue == [100.0]
     assert kpis_before["revenue"].to_list() == kpis_after["revenue"].to_list()
-    # ... but the book is today's open accounts: count, potential, whitespace, active ones
-    row_before = kpis_before.filter(pl.col("key") == "T1").row(0, named=True)
-    row_after = kpis_after.filter(pl.col("key") == "T1").row(0, named=True)
-    assert row_after["account_count"] == row_before["account_count"] - 1
-    assert row_after["potential"] == pytest.approx(row_before["potential"] * 4000.0 / 5000.0)
-    # before: 2 accounts, the closed one active; after: BIG alone, inactive
-    assert (row_before["inactive_accounts"], row_after["inactive_accounts"]) == (1.0, 1.0)
-    assert row_before["whitespace"] == pytest.approx(row_before["potential"] - 100.0)
-    # a period that ended before the account closed (31 Jan 2026) still holds it
-    for closing in (data, closed):
-        dec = compute_kpis(closing, as_of=AS_OF, periods=["2025-12"], dimensions=["territory"])
-        assert dec.filter(pl.col("key") == "T1")["account_count"].to_list() == [2.0]
-    # whitespace is the open accounts' potential less what they bought (the closed one bought)
-    assert row_after["whitespace"] == row_after["potential"]
+    # ... and a period's book holds the accounts open at some time in it: the year the
+    # account closed in (January) holds it, a quarter after that does not
+    periods = ["2026", "2026Q2", "2025-12"]
+    before = compute_kpis(data, as_of=AS_OF, periods=periods, dimensions=["territory"])
+    after = compute_kpis(closed, as_of=AS_OF, periods=periods, dimensions=["territory"])
+
+    def t1(frame: pl.DataFrame) -> dict[str, dict[str, float]]:
+        return {r["period"]: r for r in frame.filter(pl.col("key") == "T1").iter_rows(named=True)}
+
+    was, now = t1(before), t1(after)
+    for period in ("2026", "2025-12"):
+        assert now[period]["account_count"] == was[period]["account_count"] == 2.0
+        assert now[period]["potential"] == pytest.approx(was[period]["potential"])
+    assert now["2026Q2"]["account_count"] == was["2026Q2"]["account_count"] - 1 == 1.0
+    assert now["2026Q2"]["potential"] == pytest.approx(was["2026Q2"]["potential"] * 0.8)
+    # the year's whitespace counts what the closed account bought in it, as its revenue does
+    assert now["2026"]["whitespace"] == pytest.approx(now["2026"]["potential"] - 100.0)
+    # active accounts count its activity until it closed: inactive in the year it closed
+    assert (was["2026"]["inactive_accounts"], now["2026"]["inactive_accounts"]) == (1.0, 2.0)
 
 
 def test_balance_leaves_out_a_metric_no_account_carries() -> None:

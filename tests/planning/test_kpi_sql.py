@@ -115,7 +115,9 @@ def kpi_inputs(draw: st.DrawFn) -> tuple[KpiInputs, date]:
             "industry": [draw(st.sampled_from(["x", "y"])) for _ in ids],
             "potential": [draw(st.sampled_from([None, 0.0, 500.0, 2400.0])) for _ in ids],
             # churned accounts leave the book (count, potential, active) but keep their sales
-            "closed_on": [draw(st.sampled_from([None, None, day(200), day(420)])) for _ in ids],
+            "closed_on": [
+                draw(st.one_of(st.none(), st.none(), st.integers(0, 540).map(day))) for _ in ids
+            ],
         },
         schema={
             "id": pl.String,

@@ -322,7 +322,7 @@ def potential_bought(
         mask = has_potential[lo:hi]
         for k, (_, start, end, share) in enumerate(spans):
             period_revenue = cumulative[:, end - first + 1] - cumulative[:, start - first]
-            in_book = mask & (closed_m[lo:hi] > end)  # not closed by the period's cut month
+            in_book = mask & (closed_m[lo:hi] >= start)  # not closed before the period
             bought = np.where(in_book, np.minimum(pot * share, period_revenue), 0.0)
             out[k] += np.bincount(cell[lo:hi], weights=bought, minlength=n_cells)
     ks, cs = np.nonzero(out)

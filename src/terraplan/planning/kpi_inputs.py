@@ -20,8 +20,8 @@ shared_owners   territory_id, rep_id, share (float > 0)                         
 =============== ======================================================================== ==========
 
 Closed accounts (``closed_on`` set) keep their sales and opportunities in the KPIs of periods;
-a period's book (account count, potential, whitespace, active and inactive accounts) holds them
-only while they were open at the end of its cut month; balance, capacity, priorities and the
+a period's book (account count, potential, whitespace) holds them in the periods up to the month
+they closed, where an account closed by the period's end is inactive; balance, capacity, priorities and the
 unowned-account alert count open accounts only.
 
 Sales lines and opportunities of accounts known to neither ``accounts`` nor ``alignment`` are

@@ -175,9 +175,8 @@ KPIS: tuple[KpiDefinition, ...] = (
         "Accounts",
         "count",
         None,
-        "Accounts aligned to the group (current alignment) and still open at the end of the "
-        "period's last month (capped at the as-of month): an account closed later counts in "
-        "earlier periods.",
+        "Accounts aligned to the group (current alignment) and open at some time in the "
+        "period: a closed account counts in the periods up to the month it closed.",
     ),
     KpiDefinition(
         "revenue_per_account",
@@ -217,7 +216,8 @@ KPIS: tuple[KpiDefinition, ...] = (
         False,
         "Accounts of account_count with no month of positive net sales and no opportunity created in the "
         "N months (parameter inactive_months, default 6) ending with the period's last month "
-        "(capped at the as-of month: a year to date looks back from the reporting month).",
+        "(capped at the as-of month: a year to date looks back from the reporting month); "
+        "an account closed by then is inactive.",
     ),
 )
 

@@ -116,8 +116,8 @@ def static_and_whitespace(b: SqlContext) -> None:
     """``tp_static`` (accounts and potential per group) and ``tp_bought`` (per group and
     period: the sum over accounts with a potential of min(potential x period years, revenue
     in the period))."""
-    # a period's book: the accounts not closed by the end of its cut month (open accounts
-    # in every period); accounts grouped by (cell, closed month) first, so the join with the
+    # a period's book: the accounts not closed before its first month (open accounts in
+    # every period); accounts grouped by (cell, closed month) first, so the join with the
     # periods runs on a few rows per cell
     b.add(
         "tp_book",
@@ -148,7 +148,7 @@ def static_and_whitespace(b: SqlContext) -> None:
                 "SUM(k.potential) AS potential",
             )
             .from_("tp_book AS k")
-            .join("tp_periods AS p", on="k.closed_m IS NULL OR k.closed_m > p.cut_m")
+            .join("tp_periods AS p", on="k.closed_m IS NULL OR k.closed_m >= p.start_m")
             .group_by("k.cell", "p.period")
             .subquery("x")
         )
@@ -189,7 +189,7 @@ def static_and_whitespace(b: SqlContext) -> None:
             .join("tp_periods AS p", on="p.start_m = am.m")
             .where(
                 "p.cut_m = p.start_m AND p.cut >= p.period_start AND am.potential IS NOT NULL"
-                " AND (am.closed_m IS NULL OR am.closed_m > p.cut_m)"
+                " AND (am.closed_m IS NULL OR am.closed_m >= p.start_m)"
             )
             .group_by("am.cell", "p.period")
         )
@@ -219,7 +219,7 @@ def static_and_whitespace(b: SqlContext) -> None:
             .from_("tp_acc_period AS r")
             .join("tp_acc AS a", on="a.acc = r.acc")
             .join("tp_periods AS p", on="p.period = r.period")
-            .where("a.closed_m IS NULL OR a.closed_m > p.cut_m")
+            .where("a.closed_m IS NULL OR a.closed_m >= p.start_m")
             .group_by("a.cell", "r.period")
         )
     if not parts:

@@ -136,8 +136,8 @@ def compute_kpis(
 def _mark_closed(coded: pl.DataFrame, inputs: KpiInputs) -> pl.DataFrame:
     """Add ``closed_m`` (Int32, null while open): the month index (year * 12 + month - 1) in
     which the account closed (see ``accounts.closed_on``). A period's book (accounts,
-    potential, whitespace, active accounts) holds the accounts not closed by the end of the
-    month its figures run to (``cut_month``)."""
+    potential, whitespace) holds the accounts not closed before its first month; active
+    accounts count an account's activity until the month it closed."""
     closed = closed_accounts(inputs)
     if closed is None:
         return coded.with_columns(pl.lit(None, dtype=pl.Int32).alias("closed_m"))
@@ -145,9 +145,9 @@ def _mark_closed(coded: pl.DataFrame, inputs: KpiInputs) -> pl.DataFrame:
     return coded.join(months.collect(), on="account_id", how="left")
 
 
-def _in_book(cut_month: pl.Expr) -> pl.Expr:
-    """The account is open after the month ``cut_month`` (a Date, first of month)."""
-    return pl.col("closed_m").is_null() | (pl.col("closed_m") > _month_index(cut_month))
+def _in_book(start: pl.Expr) -> pl.Expr:
+    """The account was open at some time from the month of ``start`` (a Date) on."""
+    return pl.col("closed_m").is_null() | (pl.col("closed_m") >= _month_index(start))
 
 
 def _month_index(day: pl.Expr) -> pl.Expr:
@@ -265,9 +265,9 @@ def _compute(
 
     flows = _flows(by_group.lazy(), months)
     stocks = _stocks(by_group.lazy(), ptable.lazy())
-    # a period's book (accounts, potential, whitespace, active ones) is the accounts still
-    # open at its end: accounts open today once, and those closed later than a period's end
-    # for that period. A closed account keeps its sales, wins and pipeline where it had them.
+    # a period's book (accounts, potential, whitespace) is the accounts open at some time in
+    # it: accounts open today once, and those closed in or after a period's first month for
+    # that period, so that the revenue they made in it has its account and potential.
     book = accounts.with_columns(
         pl.lit(1.0).alias("account_count"), pl.col("potential").fill_null(0.0)
     )
@@ -280,8 +280,8 @@ def _compute(
     )
     static_closed = rollup(
         book.filter(pl.col("closed_m").is_not_null())
-        .join(ptable.lazy().select("period", "cut_month"), how="cross")
-        .filter(_in_book(pl.col("cut_month"))),
+        .join(ptable.lazy().select("period", "period_start"), how="cross")
+        .filter(_in_book(pl.col("period_start"))),
         territories,
         keys=("period",),
         measures=("account_count", "potential"),

@@ -925,7 +925,7 @@ WITH tp_periods AS (
       SUM(k.potential) AS potential
     FROM tp_book AS k
     JOIN tp_periods AS p
-      ON k.closed_m IS NULL OR k.closed_m > p.cut_m
+      ON k.closed_m IS NULL OR k.closed_m >= p.start_m
     GROUP BY
       k.cell,
       p.period
@@ -1010,7 +1010,7 @@ WITH tp_periods AS (
     JOIN tp_periods AS p
       ON p.period = r.period
     WHERE
-      a.closed_m IS NULL OR a.closed_m > p.cut_m
+      a.closed_m IS NULL OR a.closed_m >= p.start_m
     GROUP BY
       a.cell,
       r.period
