@@ -236,3 +236,11 @@ def test_a_budget_too_small_to_balance_hides_no_design_within_the_bands(db: Data
         4,
     )
     assert entry.after["within_tolerance"] is loose.outcome.report.balance.all_within
+
+
+def test_an_empty_sweep_is_refused_by_name(db: Database) -> None:
+    from terraplan.errors import InvalidParameterError
+    from terraplan.services.design_tradeoff import design_tradeoff
+
+    with pytest.raises(InvalidParameterError, match="at least one value"):
+        design_tradeoff(db, parameters=[], units="zips", states={"RI"}, n_territories=4)

@@ -786,6 +786,20 @@ def test_compare_says_when_open_pipeline_stays_with_a_rep_who_left(
         f"{open_amount:,.0f} of open pipeline is owned by inactive reps ({name}): it stays with "
         "them until those opportunities are reassigned in the CRM"
     ) in comparison.notes
+    # a comparison over a region's accounts names only the pipeline of those accounts (a
+    # manager saw the whole company's, an East rep's name included)
+    from terraplan.services.scenarios import _inactive_pipeline_note
+
+    with db.connect() as connection:
+        held = {
+            r[0]
+            for r in connection.execute(
+                text("SELECT account_id FROM opportunities WHERE owner_id = :o AND NOT is_closed"),
+                {"o": owner},
+            ).all()
+        }
+    assert _inactive_pipeline_note(db, set()) is None
+    assert _inactive_pipeline_note(db, held) == _inactive_pipeline_note(db)
 
 
 def test_a_plan_whose_creation_fails_leaves_nothing(
@@ -940,7 +954,7 @@ def test_compare_takes_revenue_from_won_opportunities_when_there_are_no_sales_li
     edit_plan(db, copy.id, {"op": "move_units", "units": [county], "to": new})
     comparison, window = compare_stored_plans(db, "P1", copy.id)
     assert comparison.revenue_moved == pytest.approx(by_county[county])
-    assert window == f"{start.isoformat()} to {end.isoformat()}, Closed Won opportunities"
+    assert window == f"{start.isoformat()} to {end.isoformat()}"
     assert any("Closed Won opportunities" in note for note in comparison.notes)
 
 

@@ -38,8 +38,15 @@ def design_tradeoff(
     (a budget too small to rebalance) dominates nothing and is listed after the curve with
     ``within_tolerance`` false, so that a reader sees which values cannot balance.
     """
-    from terraplan.engine.design.pareto import TradeoffPoint, non_dominated
+    import logging
 
+    from terraplan.engine.design.pareto import TradeoffPoint, non_dominated
+    from terraplan.errors import InfeasibleError, InvalidParameterError
+
+    if not parameters:
+        raise InvalidParameterError(
+            "a trade-off curve needs at least one value", details={"field": "tradeoff"}
+        )
     with UnitOfWork(db) as uow:
         chosen = load_units(uow, units, states=states)
         names = list(balance or {"population": 0.05})
@@ -50,8 +57,11 @@ def design_tradeoff(
         current = uow.plans.get(from_plan) if from_plan else None
     outcomes: dict[float, DesignOutcome] = {}
     points: list[TradeoffPoint] = []
-    for parameter in dict.fromkeys(parameters):  # each value once, in the order given
-        progress("trade-off curve", len(outcomes), len(parameters))
+    skipped: list[float] = []
+
+    def _solve(parameter: float) -> tuple[DesignOutcome, float]:
+        """The design at one value, and its second objective (units moved, or the largest
+        deviation reached)."""
         if current is not None:
             budget = int(parameter) if parameter >= 1 else parameter
             outcome = design_territories(
@@ -66,18 +76,26 @@ def design_tradeoff(
                 method="heuristic",
             )
             disruption = outcome.report.disruption
-            second = float(disruption.units_moved) if disruption is not None else 0.0
-        else:
-            outcome = design_territories(
-                chosen,
-                n_territories=n_territories,
-                balance=dict.fromkeys(names, parameter),
-                contiguous=contiguous,
-                seed=seed,
-                time_limit=time_limit,
-                method="heuristic",
-            )
-            second = float(max(abs(x) for x in outcome.report.balance.max_abs_deviation))
+            return outcome, float(disruption.units_moved) if disruption is not None else 0.0
+        outcome = design_territories(
+            chosen,
+            n_territories=n_territories,
+            balance=dict.fromkeys(names, parameter),
+            contiguous=contiguous,
+            seed=seed,
+            time_limit=time_limit,
+            method="heuristic",
+        )
+        return outcome, float(max(abs(x) for x in outcome.report.balance.max_abs_deviation))
+
+    for parameter in dict.fromkeys(parameters):  # each value once, in the order given
+        progress("trade-off curve", len(outcomes), len(parameters))
+        try:
+            outcome, second = _solve(parameter)
+        except InfeasibleError as exc:  # this value has no design at all: the others may
+            logging.getLogger(__name__).info("trade-off value %g skipped: %s", parameter, exc)
+            skipped.append(parameter)
+            continue
         outcomes[parameter] = outcome
         points.append(
             TradeoffPoint(
@@ -86,6 +104,11 @@ def design_tradeoff(
                 second,
                 outcome.labels,
             )
+        )
+    if not points:
+        raise InfeasibleError(
+            "no value of the trade-off curve gives a design",
+            details={"constraints": ["every swept value"], "parameters": list(parameters)},
         )
     progress("trade-off curve", len(parameters), len(parameters))
     within = [p for p in points if outcomes[p.parameter].report.balance.all_within]
@@ -100,4 +123,8 @@ def design_tradeoff(
             "contiguous": outcomes[p.parameter].report.contiguity.all_contiguous,
         }
         for p in (*non_dominated(within), *outside)
-    ]
+    ] + [
+        {"parameter": value, "weighted_inertia": None, second_name: None,
+         "within_tolerance": False, "contiguous": None}
+        for value in skipped
+    ]  # fmt: skip

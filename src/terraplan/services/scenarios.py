@@ -242,8 +242,8 @@ def compare_stored_plans(
     territories: set[str] | None = None,
     scope_name: str | None = None,
 ) -> tuple[PlanComparison, str | None]:
-    """Compare two stored plans; also returns the revenue window used (None: no revenue
-    history), naming Closed Won opportunities when they are the revenue.
+    """Compare two stored plans; also returns the revenue window used (``"start to end"``;
+    None: no revenue history); a note says when the revenue is Closed Won opportunities.
 
     Each territory carries each plan's stored revenue target; owners of moved accounts carry
     rep names. Each plan's owners are those its activation would give, from the accounts'
@@ -307,9 +307,9 @@ def compare_stored_plans(
             f"compared over the territories of {scope_name or 'your region'} only: every "
             "figure counts their accounts and units",
         ]
-    held = _inactive_pipeline_note(db) if comparison.pipeline_protected else None
-    if source == "opportunities":
-        window = f"{window}, Closed Won opportunities" if window else window
+    compared = None if territories is None else {f.id for f in facts}
+    held = _inactive_pipeline_note(db, compared) if comparison.pipeline_protected else None
+    if source == "opportunities":  # the window stays two dates: clients parse it
         target_notes = [
             *target_notes,
             "revenue is the amount of Closed Won opportunities on their close dates (no sales "
@@ -333,24 +333,26 @@ def _within(plan: Plan, territories: set[str]) -> Plan:
     )
 
 
-def _inactive_pipeline_note(db: Database) -> str | None:
+def _inactive_pipeline_note(db: Database, accounts: set[str] | None = None) -> str | None:
     """A note when open opportunities belong to reps marked inactive: the pipeline a
-    realignment leaves with its owner would stay with someone who left."""
+    realignment leaves with its owner would stay with someone who left. ``accounts``: the
+    compared accounts only (a region's), None: all."""
     from sqlalchemy import select
 
     from terraplan.storage.orm import OpportunityRow, RepRow
 
     with db.connect() as connection:
         rows = connection.execute(
-            select(RepRow.name, OpportunityRow.amount)
+            select(RepRow.name, OpportunityRow.amount, OpportunityRow.account_id)
             .join(RepRow, RepRow.id == OpportunityRow.owner_id)
             .where(RepRow.active.is_(False), OpportunityRow.is_closed.isnot(True))
         ).all()
-    if not rows:
-        return None
     total: dict[str, float] = {}
-    for name, amount in rows:
-        total[name] = total.get(name, 0.0) + float(amount or 0.0)
+    for name, amount, account_id in rows:
+        if accounts is None or account_id in accounts:
+            total[name] = total.get(name, 0.0) + float(amount or 0.0)
+    if not total:
+        return None
     names = ", ".join(sorted(total, key=lambda n: -total[n]))
     return (
         f"{sum(total.values()):,.0f} of open pipeline is owned by inactive reps ({names}): "
