@@ -84,3 +84,12 @@ def test_travel_costs_to_reps_home_bases(run_cli: RunCli, tmp_path: Path) -> Non
     assert "bad.csv, row 2: rep: 'R9' is not one of the 3 reps" in " ".join(bad.stderr.split())
     no_reps = run_cli("design", "--states", "NJ", "-k", "3", "--travel-costs", "x.csv")
     assert no_reps.returncode == 2 and "--centers reps" in no_reps.stderr
+
+
+def test_max_moved_reads_counts_and_shares() -> None:
+    """`--max-moved 100%` capped the realignment at one unit (1.0 read as a count)."""
+    from terraplan.cli.design import _moved_cap
+
+    assert [_moved_cap(v) for v in ("12", "10%", "0.25", "100%", "150%", None)] == [
+        12, 0.1, 0.25, None, None, None,
+    ]  # fmt: skip

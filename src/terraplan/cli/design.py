@@ -43,6 +43,15 @@ def register(app: typer.Typer) -> None:
     app.command("design")(design)
 
 
+def _moved_cap(value: str | None) -> float | None:
+    """``--max-moved``: a count, or a share; a share of 100 % or more caps nothing (it was
+    read as one unit)."""
+    share = _share(value)
+    if value is not None and value.strip().endswith("%") and share is not None and share >= 1:
+        return None
+    return share
+
+
 def _share(value: str | None) -> float | None:
     if value is None:
         return None
@@ -203,7 +212,7 @@ def design(
             contiguous=contiguous,
             centres_from_reps=centers is Centers.reps,
             from_plan=from_plan,
-            max_moved=_share(max_moved),
+            max_moved=_moved_cap(max_moved),
             locks=parse_locks(lock or []),
             seed=seed,
             time_limit=time_limit,

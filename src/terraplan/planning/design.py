@@ -306,7 +306,21 @@ def design_territories(
             )
         elif not (result.diagnosis.issues and summary in text):  # else: named above
             notes.append(text.removeprefix("territory design: "))
-    if current is not None and max_moved is not None and not result.report.balance.all_within:
+    disruption = result.report.disruption
+    if (
+        current is not None
+        and max_moved is not None
+        and not result.report.balance.all_within
+        and disruption is not None
+        and _cap_reached(
+            max_moved,
+            disruption.units_moved,
+            len(ids),
+            None
+            if disruption_metric is None
+            else float(disruption.share_moved[metric_index(names, disruption_metric)]),
+        )
+    ):
         # the cap, not the market, may be what keeps the bands out of reach: say which knob
         outside = int(np.sum(~np.asarray(result.report.balance.within).all(axis=1)))
         notes.append(
@@ -365,6 +379,17 @@ def design_territories(
         if centre_costs is None
         else travel_minutes(centre_costs, result.labels, weights, names, comp_metric),
     )
+
+
+def _cap_reached(max_moved: float, moved: int, units: int, share: float | None) -> bool:
+    """The realignment moved as much as ``max_moved`` allows (so the cap, not the search,
+    may be what stopped it): units, or the share of the disruption metric (``share``; None:
+    units)."""
+    if isinstance(max_moved, int) or max_moved >= 1:
+        return moved >= int(max_moved)
+    if share is not None:
+        return share >= max_moved * 0.99
+    return moved >= int(max_moved * units)
 
 
 def _cap_words(max_moved: float) -> str:
