@@ -142,7 +142,8 @@ def _mark_closed(coded: pl.DataFrame, inputs: KpiInputs) -> pl.DataFrame:
     if closed is None:
         return coded.with_columns(pl.lit(None, dtype=pl.Int32).alias("closed_m"))
     months = closed.select("account_id", _month_index(pl.col("closed_on")).alias("closed_m"))
-    return coded.join(months.collect(), on="account_id", how="left")
+    # ``acc`` is each row's position, which the array code indexes by: keep the order
+    return coded.join(months.collect(), on="account_id", how="left").sort("acc")
 
 
 def _in_book(start: pl.Expr) -> pl.Expr:

@@ -646,7 +646,7 @@ def activate_plan(
             "activate", "plan", plan_id, actor=by, plan_id=plan_id,
             before={"status": plan.status.value},
             after={"status": "active", "effective_from": start.isoformat(), "scope": plan.scope,
-                   "accounts_placed": applied.run.records,
+                   "accounts_placed": applied.run.records - applied.run.gaps,
                    "owner_changes": applied.run.owner_changes},
         )  # fmt: skip
         names = {t.id: t.name for t in saved.territories}
