@@ -441,3 +441,18 @@ def test_closed_named_accounts_are_left_out_of_the_manual_associations() -> None
     objects = {r["ObjectId"] for r in rows}
     assert "001X" not in objects and "001Y" in objects
     assert any("1 closed named account(s) are left out" in p.reason for p in exported.problems)
+
+
+def test_county_prefixes_leave_out_zips_of_no_county_table() -> None:
+    """Suffolk County NY's 00501 and 00544 made the prefix "00", which also holds Puerto
+    Rico's 006-009 ZIPs: in Salesforce those accounts went to a Long Island territory."""
+    plan = Plan("p", "P", territories=(Territory("a", "A"), Territory("b", "B")))
+    rules = rules_from_alignment(plan.territories, "county", {"36103": "a", "44005": "b"})
+    zip_counties = {"00501": "36103", "00544": "36103", "02840": "44005"}
+    alone = fit_for_etm(rules, zip_counties)
+    with_pr = fit_for_etm(rules, zip_counties, other_zips=["00601", "00901"])
+    starts = {r.id: r.when.values for r in alone.rule_set.rules}  # type: ignore[attr-defined]
+    fenced = {r.id: r.when.values for r in with_pr.rule_set.rules}  # type: ignore[attr-defined]
+    assert starts["a-county"] == ("00",)
+    assert fenced["a-county"] == ("005",)
+    assert fenced["b-county"] == starts["b-county"]

@@ -262,7 +262,11 @@ def export_etm_command(
 
     with UnitOfWork(app_context(ctx).database()) as uow:
         rule_set, _ = plan_rule_set(uow, uow.plans.get(plan))
-    fitted = fit_for_etm(rule_set, load_zip_counties())  # counties -> BillingPostalCode
+    from terraplan.io.geocoding import ZipDirectory
+
+    fitted = fit_for_etm(  # counties -> BillingPostalCode
+        rule_set, load_zip_counties(), other_zips=ZipDirectory().table["zip"].to_pylist()
+    )
     exported = export_etm(fitted.rule_set, spellings=ETM_SPELLINGS)
     for path in write_files(out, exported.files(), overwrite=force):
         stdout().print(f"Wrote {escape(str(path))}")

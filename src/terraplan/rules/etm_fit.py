@@ -66,13 +66,16 @@ def zip_prefixes(
 
 
 class _CountyCodes:
-    def __init__(self, zip_counties: Mapping[str, str]) -> None:
+    def __init__(self, zip_counties: Mapping[str, str], other_zips: Iterable[str] = ()) -> None:
         self.zip_counties = zip_counties
         self.by_county: dict[str, set[str]] = {}
         for z, county in zip_counties.items():
             self.by_county.setdefault(county, set()).add(z)
         self.missing: set[str] = set()
-        self.counts = _prefix_counts(z for z in zip_counties if len(z) == 5 and z.isdigit())
+        # a prefix may cover no ZIP outside the chosen counties, those of no county table
+        # (Puerto Rico's 006-009, Alaska, Hawaii, military) included
+        known = {z for z in (*zip_counties, *other_zips) if len(z) == 5 and z.isdigit()}
+        self.counts = _prefix_counts(known)
 
     def prefixes(self, counties: Iterable[object]) -> list[str]:
         zips: set[str] = set()
@@ -211,9 +214,15 @@ class FittedRules:
     split: dict[str, int]  # original rule id -> number of ETM rules it became (only when > 1)
 
 
-def fit_for_etm(rule_set: RuleSet, zip_counties: Mapping[str, str]) -> FittedRules:
-    """``rule_set`` rewritten on standard Account fields and within ETM's limits."""
-    counties = _CountyCodes(zip_counties)
+def fit_for_etm(
+    rule_set: RuleSet, zip_counties: Mapping[str, str], *, other_zips: Iterable[str] = ()
+) -> FittedRules:
+    """``rule_set`` rewritten on standard Account fields and within ETM's limits.
+
+    County conditions become ZIP prefixes (``BillingPostalCode`` starts with) that hold only
+    the counties' ZIPs of ``zip_counties`` and none of ``other_zips`` (every other US ZIP:
+    a prefix ``00`` would otherwise send Puerto Rico to a Long Island territory)."""
+    counties = _CountyCodes(zip_counties, other_zips)
     problems: list[EtmProblem] = []
     split: dict[str, int] = {}
     rules: list[Rule] = []

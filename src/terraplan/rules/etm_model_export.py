@@ -70,6 +70,7 @@ def write_etm_model(
     model_name: str | None = None,
     spellings: Mapping[str, Mapping[str, str]] | None = None,
     closed_accounts: Collection[str] = (),
+    other_zips: Iterable[str] = (),
 ) -> EtmModelExport:
     """The full set of load files for ``plan`` as a new model in Planning state
     (``spellings``: see :func:`terraplan.rules.etm.export_etm`). Named accounts among
@@ -147,7 +148,7 @@ def write_etm_model(
         ["ObjectId", "Territory2Id", "AssociationCause"],
         [[a, devs[t], "Territory2Manual"] for a, t in sorted(named.items())],
     )
-    fitted = fit_for_etm(rule_set, zip_counties)
+    fitted = fit_for_etm(rule_set, zip_counties, other_zips=other_zips)
     exported = export_etm(
         fitted.rule_set, territory_names=devs, model=model_dev, spellings=spellings
     )

@@ -161,8 +161,15 @@ def export_model(
         accounts = uow.accounts.list(where=OPEN)
         closed = {a.id for a in uow.accounts.list(not_null=("closed_on",))}
         has_run = uow.assignments.latest_run(plan_id) is not None
+    from terraplan.io.geocoding import ZipDirectory
+
     exported = write_etm_model(
-        plan, rule_set, load_zip_counties(), spellings=ETM_SPELLINGS, closed_accounts=closed
+        plan,
+        rule_set,
+        load_zip_counties(),
+        spellings=ETM_SPELLINGS,
+        closed_accounts=closed,
+        other_zips=ZipDirectory().table["zip"].to_pylist(),
     )
     ties = etm_ties(exported.fitted.rule_set, accounts)
     out = Path(out)
