@@ -83,7 +83,8 @@ def check_amounts_currency(connection: Connection, kind: str, report: ImportRepo
     stored = stored_currencies(connection)
     own = amounts_currency(report)
     if not stored:
-        if own is not None:
+        # named with --currency (or rates) on purpose: the user chose what amounts are in
+        if own is not None and report.details.get("reporting_currency") != own:
             _unlabelled_note(connection, report, own)
         return
     where = report.details.get("amounts_where")
