@@ -47,6 +47,7 @@ OPERATION_IDS = sorted(
         "list_kpi_definitions",
         "list_plan_comments",
         "list_plans",
+        "owner_updates",
         "list_reps",
         "login",
         "logout",

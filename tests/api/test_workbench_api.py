@@ -84,6 +84,25 @@ def test_workbench_end_to_end(demo_plan: Database, as_user: Callable[[str], Test
     (entry,) = planner.get("/audit", params={"plan_id": "P1", "action": "activate"}).json()
     assert first.json()["owner_changes"] == entry["after"]["owner_changes"] > 0
     assert first.json()["accounts_placed"] == entry["after"]["accounts_placed"] > 0
+    # the owner update an integrator pushes to the CRM, as the CLI's file holds it
+    import tempfile
+    from pathlib import Path
+
+    from terraplan.services.owner_sync import export_assignments
+
+    updates = planner.get("/plans/P1/owner-updates").json()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "owners.csv"
+        _, written = export_assignments(demo_plan, path, plan_id="P1", salesforce=True)
+        file_rows = path.read_text(encoding="utf-8").splitlines()
+    assert updates["total"] == written == len(updates["rows"]) > 0
+    as_csv = planner.get("/plans/P1/owner-updates", params={"format": "csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.text.splitlines() == file_rows
+    every = planner.get("/plans/P1/owner-updates", params={"changed": "false"}).json()
+    assert every["total"] >= updates["total"]
+    assert {"account_name", "new_owner_name", "territory_name"} <= set(every["rows"][0])
+    assert manager.get("/plans/P1/owner-updates").status_code == 403
 
     # Copy the plan and move Los Angeles County to another territory.
     copied = planner.post("/plans/P1/copy", json={"plan_id": "P2", "name": "What if"})

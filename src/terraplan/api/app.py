@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None, *, server_process: bool = False
         imports,
         jobs,
         monitoring,
+        owner_updates,
         plans,
         records,
         routing,
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None, *, server_process: bool = False
     app.include_router(rule_texts.router)
     app.include_router(team.router)
     app.include_router(dashboard.router)
+    app.include_router(owner_updates.router)
     web.install_web(app)
     return app
 

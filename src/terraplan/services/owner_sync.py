@@ -155,6 +155,22 @@ def assignment_rows(db: Database, plan_id: str | None = None) -> tuple[str, list
     return plan_id, rows
 
 
+def owner_update_rows(db: Database, plan_id: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """:func:`assignment_rows` of the accounts whose owner the CRM does not have yet: the
+    owner now differs from the one the CRM gave in the latest import, or changed since that
+    import (a file loaded, then the change undone: the CRM may hold the undone owner). Once
+    the file is loaded and the CRM's accounts imported again, only what changed since."""
+    plan_id, rows = assignment_rows(db, plan_id)
+    with UnitOfWork(db) as uow:
+        touched = uow.assignments.changed_since_crm()
+    return plan_id, [
+        r
+        for r in rows
+        if r["new_owner_id"]
+        and (r["new_owner_id"] != r["old_owner_id"] or r["account_id"] in touched)
+    ]
+
+
 def export_assignments(
     db: Database,
     path: Any,
@@ -174,20 +190,8 @@ def export_assignments(
 
     from terraplan.io.writers import write_table
 
-    plan_id, rows = assignment_rows(db, plan_id)
     if salesforce:
-        # Every account whose owner now differs from the one the CRM gave it in the latest
-        # import, or changed since that import (a file loaded, then the change undone: the
-        # CRM may hold the undone owner): what the CRM needs. Once the file is loaded and the
-        # CRM's accounts imported again, the next file holds only what changed since.
-        with UnitOfWork(db) as uow:
-            touched = uow.assignments.changed_since_crm()
-        changed = [
-            r
-            for r in rows
-            if r["new_owner_id"]
-            and (r["new_owner_id"] != r["old_owner_id"] or r["account_id"] in touched)
-        ]
+        plan_id, changed = owner_update_rows(db, plan_id)
         frame = pl.DataFrame(
             {
                 "Id": [r["account_id"] for r in changed],
@@ -196,6 +200,7 @@ def export_assignments(
             schema={"Id": pl.String, "OwnerId": pl.String},
         )
     else:
+        plan_id, rows = assignment_rows(db, plan_id)
         frame = pl.DataFrame(
             {c: [r[c] for r in rows] for c in ASSIGNMENT_COLUMNS},
             schema=dict.fromkeys(ASSIGNMENT_COLUMNS, pl.String),
