@@ -114,3 +114,20 @@ def test_a_manager_compares_the_plans_over_their_own_territories(
     assert mine["revenue_moved"] == 3000.0
     assert any("compared over the territories of" in n for n in mine["notes"])
     assert not any("compared over" in n for n in whole["notes"])
+
+
+def test_filters_out_of_their_domain_are_refused(
+    db: Database, as_user: Callable[[str], TestClient]
+) -> None:
+    """A job status that does not exist and a reporting day in 1800 answered 200 (an empty
+    list; figures of no period): now 422, naming the field."""
+    _seed(db)
+    planner = as_user("planner")
+    odd = planner.get("/jobs", params={"status": "weird"})
+    assert odd.status_code == 422 and "status" in odd.text
+    assert planner.get("/jobs", params={"status": "failed"}).status_code == 200
+    early = planner.get("/plans/PW/kpis", params={"as_of": "1800-01-01"})
+    assert early.status_code == 422
+    assert (
+        early.json()["error"]["message"] == "as_of 1800-01-01 is outside 1900-01-01 .. 2199-12-31"
+    )

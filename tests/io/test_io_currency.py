@@ -284,8 +284,10 @@ def test_inline_rates_and_a_bad_reporting_currency() -> None:
     }
     with pytest.raises(InvalidParameterError, match="3-letter"):
         Currencies.of("US Dollar")
-    with pytest.raises(InvalidParameterError, match="must be a number > 0"):
-        Currencies.of("USD", parse_rates("EUR:x"))
+    with pytest.raises(InvalidParameterError, match="must be a number > 0, got 'x'"):
+        Currencies.of("USD", parse_rates("EUR:x"))  # as written, not 'nan'
+    with pytest.raises(InvalidParameterError, match="must be a number > 0, got 'nan'"):
+        Currencies.of("USD", parse_rates("EUR:nan"))
 
 
 def test_amounts_written_with_two_currency_symbols_are_refused(make_file: Any) -> None:

@@ -350,6 +350,6 @@ def parse_rates(text: str) -> dict[str, float]:
         code, sep, value = part.replace("=", ":").partition(":")
         try:
             table[code.strip().upper()] = float(value) if sep else math.nan
-        except ValueError:
-            table[code.strip().upper()] = math.nan
+        except ValueError:  # named as written ('abc'), not as the nan it would become
+            raise _bad_rate("rates", code.strip().upper(), value.strip()) from None
     return table

@@ -196,7 +196,7 @@ def submit_job_route(principal: CurrentPrincipal, db: DatabaseDep, body: JobCrea
 def list_jobs_route(
     principal: CurrentPrincipal,
     db: DatabaseDep,
-    status: str | None = None,
+    status: Literal["queued", "running", "succeeded", "failed", "cancelled"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> list[JobPublic]:

@@ -193,6 +193,15 @@ def kpi_definitions(principal: CurrentPrincipal) -> list[KpiDefinitionPublic]:
 
 
 _Dimension = Annotated[str, Query(description="territory, region, rep, segment or industry")]
+def _check_as_of(as_of: date | None) -> None:
+    """Days outside 1900-01-01 .. 2199-12-31 are refused, as imports refuse them."""
+    if as_of is not None and not 1900 <= as_of.year <= 2199:
+        raise InvalidParameterError(
+            f"as_of {as_of.isoformat()} is outside 1900-01-01 .. 2199-12-31",
+            details={"field": "as_of", "value": as_of.isoformat()},
+        )
+
+
 _AsOf = Annotated[
     date | None,
     Query(
@@ -274,6 +283,7 @@ async def plan_kpis_route(
     Served from a per-process cache of the serialised body while the plan's data is unchanged
     (see :mod:`terraplan.api.response_cache`); the ETag lets a client revalidate for a 304."""
     _check_dimension(by)
+    _check_as_of(as_of)
     return await run_in_threadpool(
         _kpis_response, request, caller, caller.database, plan_id, None, by, period, as_of
     )
@@ -297,6 +307,7 @@ async def active_plan_kpis_route(
     """The KPI table of the active plan of a part of the market (``scope``), as
     ``/plans/{plan_id}/kpis`` gives it; the body names the plan."""
     _check_dimension(by)
+    _check_as_of(as_of)
     return await run_in_threadpool(
         _kpis_response, request, caller, caller.database, None, scope, by, period, as_of
     )
