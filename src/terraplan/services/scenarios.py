@@ -629,9 +629,21 @@ def activate_plan(
                              "earliest": previous.effective_from.isoformat()},
                 )  # fmt: skip
             end = max(start - timedelta(days=1), previous.effective_from or date.min)
-            uow.plans.save(
-                replace(previous.transition(PlanStatus.ARCHIVED, by=by, at=now), effective_to=end)
-            )
+            try:
+                uow.plans.save(
+                    replace(
+                        previous.transition(PlanStatus.ARCHIVED, by=by, at=now), effective_to=end
+                    )
+                )
+            except ConflictError:
+                # the plan it replaces changed meanwhile: another activation of this scope
+                # ran at the same moment (say it about the plan the caller activates)
+                raise ConflictError(
+                    f"plan {plan_id} was not activated: plan {previous.id} ({previous.name}), "
+                    "which it replaces, changed at the same moment (another activation?); "
+                    "reload and try again",
+                    details={"plan_id": plan_id, "changed_plan_id": previous.id},
+                ) from None
             uow.audit.record(
                 "archive", "plan", row.id, actor=by, plan_id=row.id,
                 before={"status": "active"},
