@@ -105,16 +105,21 @@ def test_accounts_with_reps_as_centres_and_named_accounts_left_out() -> None:
     assert all(west[a] == "T01" for a in far_west)
 
 
-def test_realignment_keeps_ids_and_respects_max_moved() -> None:
-    units = geo_grid()
-    current = Plan(
+def _north_south(units: list[GeoUnit], latitude: float) -> Plan:
+    """Plan fy25: North above ``latitude``, South below it."""
+    return Plan(
         id="fy25", name="FY25",
         territories=(Territory("north", "North"), Territory("south", "South")),
         alignment=tuple(
-            AlignmentEntry(RecordKind.GEO_UNIT, u.id, "north" if u.latitude > 40.3 else "south")
+            AlignmentEntry(RecordKind.GEO_UNIT, u.id, "north" if u.latitude > latitude else "south")
             for u in units
         ),
     )  # fmt: skip
+
+
+def test_realignment_keeps_ids_and_respects_max_moved() -> None:
+    units = geo_grid()
+    current = _north_south(units, 40.3)
     outcome = design_territories(
         units, current=current, balance={"population": 0.02}, contiguous=True, max_moved=4,
         method="heuristic",
@@ -194,14 +199,7 @@ def test_a_disruption_cap_that_keeps_the_band_out_of_reach_is_named() -> None:
     """max_moved=0 on a lopsided plan: the draft cannot be balanced; the note names the cap,
     not only "balance not within tolerance"."""
     units = geo_grid()
-    lopsided = Plan(
-        id="fy25", name="FY25",
-        territories=(Territory("north", "North"), Territory("south", "South")),
-        alignment=tuple(
-            AlignmentEntry(RecordKind.GEO_UNIT, u.id, "north" if u.latitude > 40.1 else "south")
-            for u in units
-        ),
-    )  # fmt: skip
+    lopsided = _north_south(units, 40.1)
     capped = design_territories(
         units, current=lopsided, balance={"population": 0.02}, contiguous=True, max_moved=0,
         method="heuristic",

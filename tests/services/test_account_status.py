@@ -258,18 +258,24 @@ def test_targets_grow_from_the_sales_of_open_accounts(db: Database, tmp_path: Pa
     assert (history["W"], history["E"]) == (12_000.0, 12_000.0)  # W0's sales left out
 
 
-def test_new_and_reopened_accounts_are_told_to_wait_for_the_active_plans_rules(
-    db: Database, tmp_path: Path
-) -> None:
-    """A reopened account keeps the territory and owner it had (perhaps a rep who left) and
-    a new one has none until the active plan's rules run: the import says so, naming the
-    command."""
+def _active_without_w0(db: Database, tmp_path: Path) -> str:
+    """The active plan P, then a full CRM export without W0 (closed): its rows."""
     _seed_active(db)
     crm = [("W1", "CA"), ("W2", "CA"), ("W3", "CA"), ("W4", "CA"), ("W5", "CA"), ("E0", "NY"),
            ("T0", "TX")]  # fmt: skip
     rows = "".join(f"{a},{a},{s}\n" for a, s in crm)
     import_file(db, _write(tmp_path, "crm.csv", "id,name,state\n" + rows), "accounts",
                 close_missing=True)  # fmt: skip
+    return rows
+
+
+def test_new_and_reopened_accounts_are_told_to_wait_for_the_active_plans_rules(
+    db: Database, tmp_path: Path
+) -> None:
+    """A reopened account keeps the territory and owner it had (perhaps a rep who left) and
+    a new one has none until the active plan's rules run: the import says so, naming the
+    command."""
+    rows = _active_without_w0(db, tmp_path)
     outcome = import_file(
         db, _write(tmp_path, "back.csv", "id,name,state\n" + rows + "W0,W0,CA\nN1,New,CA\n"),
         "accounts",
@@ -289,12 +295,7 @@ def test_pinning_a_closed_account_is_refused_by_name(db: Database, tmp_path: Pat
     from terraplan.services.plan_edits import edit_plan
     from terraplan.services.scenarios import copy_plan
 
-    _seed_active(db)
-    crm = [("W1", "CA"), ("W2", "CA"), ("W3", "CA"), ("W4", "CA"), ("W5", "CA"), ("E0", "NY"),
-           ("T0", "TX")]  # fmt: skip
-    rows = "".join(f"{a},{a},{s}\n" for a, s in crm)
-    import_file(db, _write(tmp_path, "crm.csv", "id,name,state\n" + rows), "accounts",
-                close_missing=True)  # fmt: skip
+    _active_without_w0(db, tmp_path)
     copy = copy_plan(db, "P", name="What if")
     territory = copy.leaves()[0].id
     with pytest.raises(
