@@ -193,6 +193,8 @@ def kpi_definitions(principal: CurrentPrincipal) -> list[KpiDefinitionPublic]:
 
 
 _Dimension = Annotated[str, Query(description="territory, region, rep, segment or industry")]
+
+
 def _check_as_of(as_of: date | None) -> None:
     """Days outside 1900-01-01 .. 2199-12-31 are refused, as imports refuse them."""
     if as_of is not None and not 1900 <= as_of.year <= 2199:
