@@ -48,6 +48,7 @@ OPERATION_IDS = sorted(
         "list_plan_comments",
         "list_plans",
         "owner_updates",
+        "route_leads",
         "list_reps",
         "login",
         "logout",

@@ -317,3 +317,33 @@ def test_a_wrong_method_has_its_own_code(client: TestClient) -> None:
     answer = client.get("/route")
     assert answer.status_code == 405
     assert answer.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_a_batch_routes_each_lead_as_one_request_would_and_takes_turns_in_order(
+    client: TestClient, db: Database
+) -> None:
+    _active_plan(db)  # West shared by R0, R1, R2 in turns; East R9
+    leads = [
+        {"id": "L1", "company": "Acme", "postal_code": "10001"},
+        {"id": "L2", "postal_code": "94105"},
+        {"id": "L3", "postal_code": "94110"},
+        {"id": "L4", "postal_code": "60601"},
+        {"id": "L5", "postal_code": "94107", "industry": "Software"},
+    ]
+    batch = client.post("/route/batch", json={"leads": leads})
+    assert batch.status_code == 200, batch.text
+    answers = batch.json()["results"]
+    assert batch.json()["plan_id"] == "P"
+    assert [a["territory_id"] for a in answers] == ["E", "W", "W", None, "W"]
+    assert answers[3]["gap"] is True
+    # West's reps take their turns in the order the leads were sent, and the next single
+    # request goes on from there
+    west = [a["owner_id"] for a in answers if a["territory_id"] == "W"]
+    assert len(set(west)) == 3
+    single = client.post("/route", json={"postal_code": "94105"}).json()
+    assert single["owner_id"] == west[0]
+    assert single["explanation"] == answers[1]["explanation"]
+    # the plan is the batch's: a lead naming one is refused, as an empty batch is
+    per_lead = client.post("/route/batch", json={"leads": [{"postal_code": "1", "plan_id": "P"}]})
+    assert per_lead.status_code == 422
+    assert client.post("/route/batch", json={"leads": []}).status_code == 422

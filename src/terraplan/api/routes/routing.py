@@ -108,22 +108,36 @@ async def route_lead(caller: CurrentCaller, request: Request, body: RouteRequest
 def _route(caller: Caller, request: Request, db: Database, body: RouteRequest) -> Response:
     principal, version_rows = caller.principal_for_routing(RoutingTarget(body.plan_id, body.scope))
     authorize(principal, Action.ROUTE)
-    record: dict[str, Any] = body.model_dump(
+    answer = _route_one(request, db, body, body.plan_id, body.scope, body.method, version_rows)
+    return Response(answer.model_dump_json().encode(), media_type="application/json")
+
+
+def _route_one(
+    request: Request,
+    db: Database,
+    lead: RouteRequest,
+    plan_id: str | None,
+    scope: str | None,
+    method: Literal["round_robin", "weighted"],
+    version_rows: Any,
+) -> RoutePublic:
+    """Route one lead and give its public answer."""
+    record: dict[str, Any] = lead.model_dump(
         exclude={"plan_id", "method", "scope"}, exclude_none=True
     )
     record.setdefault("name", record.get("company") or record["id"])
     routed = route_record(
         db,
         record,
-        plan_id=body.plan_id,
-        method=body.method,
+        plan_id=plan_id,
+        method=method,
         rule_cache=request.app.state.rule_cache,
-        scope=body.scope,
+        scope=scope,
         version_rows=version_rows,
-        extra_fields=tuple(body.model_extra or ()),
+        extra_fields=tuple(lead.model_extra or ()),
     )
     result = routed.result
-    answer = RoutePublic(
+    return RoutePublic(
         plan_id=routed.plan_id,
         territory_id=result.territory_id,
         territory_name=routed.territory_name,
@@ -141,4 +155,54 @@ def _route(caller: Caller, request: Request, db: Database, body: RouteRequest) -
         gap=result.gap,
         notes=list(routed.notes),
     )
+
+
+class BatchLead(RouteRequest):
+    """One lead of a batch: as ``POST /route`` takes it; the plan, scope and method are the
+    batch's."""
+
+    plan_id: None = Field(default=None, description="Set on the batch, not per lead")
+    scope: None = Field(default=None, description="Set on the batch, not per lead")
+    method: None = Field(default=None, description="Set on the batch, not per lead")  # type: ignore[assignment]
+
+
+class RouteBatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is refused, not ignored
+
+    leads: list[BatchLead] = Field(min_length=1, max_length=1000, description="1 to 1,000 leads")
+    plan_id: str | None = Field(
+        default=None, description="Plan to route with (default: the active plan)."
+    )
+    scope: str | None = Field(default=None, max_length=120, description="As in POST /route")
+    method: Literal["round_robin", "weighted"] = "round_robin"
+
+
+class RouteBatchPublic(BaseModel):
+    plan_id: str
+    results: list[RoutePublic] = Field(description="One answer per lead, in the order sent")
+
+
+@router.post(
+    "/route/batch",
+    operation_id="route_leads",
+    response_model=RouteBatchPublic,
+    openapi_extra=CALLER_SECURITY,
+)
+async def route_leads(caller: CurrentCaller, request: Request, body: RouteBatchRequest) -> Response:
+    """Route up to 1,000 leads in one request (a nightly sync, a list bought from a fair) with
+    one plan: each answer as ``POST /route`` gives it, in the order sent; turns are taken in
+    that order."""
+    return await run_in_threadpool(_route_batch, caller, request, caller.database, body)
+
+
+def _route_batch(
+    caller: Caller, request: Request, db: Database, body: RouteBatchRequest
+) -> Response:
+    principal, version_rows = caller.principal_for_routing(RoutingTarget(body.plan_id, body.scope))
+    authorize(principal, Action.ROUTE)
+    answers = [
+        _route_one(request, db, lead, body.plan_id, body.scope, body.method, version_rows)
+        for lead in body.leads
+    ]
+    answer = RouteBatchPublic(plan_id=answers[0].plan_id, results=answers)
     return Response(answer.model_dump_json().encode(), media_type="application/json")
