@@ -52,6 +52,7 @@ def test_no_route_works_on_the_event_loop() -> None:
         "active_plan_kpis_route",
         "active_plan_alerts_route",
         "route_lead",
+        "route_leads",
     }
 
 
