@@ -181,7 +181,16 @@ def _account_facts(db: Database) -> tuple[list[AccountFacts], pl.DataFrame, str 
     with db.connect() as connection:
         accounts = pl.from_arrow(
             bulk.read_open_accounts(
-                connection, ["id", "name", "potential", "county_fips", "postal_code", "owner_id"]
+                connection,
+                [
+                    "id",
+                    "name",
+                    "potential",
+                    "county_fips",
+                    "postal_code",
+                    "owner_id",
+                    "crm_owner_id",
+                ],
             )
         )
         sales = pl.from_arrow(
@@ -265,7 +274,6 @@ def compare_stored_plans(
             for plan, version in zip((base, other), pending, strict=True)
         ]
         rep_names = {r.id: r.name for r in uow.reps.list()}
-        crm_owners = uow.assignments.crm_owners()
         connection = uow.connection
         rows = [_territory_target_rows(connection, plan_id) for plan_id in (base_id, other_id)]
     targets, target_notes = _comparable_targets((base_id, other_id), rows)
@@ -295,7 +303,7 @@ def compare_stored_plans(
         base_targets=targets[0],
         other_targets=targets[1],
         rep_names=rep_names,
-        crm_owner_of=crm_owners,
+        crm_owner_of=dict(zip(accounts["id"], accounts["crm_owner_id"], strict=True)),
     )
     if territories is not None:
         comparison = replace(
