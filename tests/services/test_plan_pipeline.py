@@ -50,6 +50,17 @@ def test_rules_match_capacity_and_targets_on_the_demo(demo_plan: Database) -> No
     changed = sum(owners_before[a] != owners_after[a] for a in owners_after)
     assert outcome.synced is not None and outcome.synced.changed == changed > 0
     assert entry.actor == "morgan" and entry.after["accounts_changed_owner"] == changed
+    # The entry reads in names (territory and rep), with the ids kept beside them.
+    with UnitOfWork(db) as uow:
+        rep_name = {r.id: r.name for r in uow.reps.list()}
+    territory_name = {t.id: t.name for t in saved.leaves()}
+    assert entry.after["owners"] == {
+        territory_name[p.territory_id]: [rep_name[p.rep_id]] for p in result.pairs
+    }
+    assert entry.after["owner_ids"] == {p.territory_id: [p.rep_id] for p in result.pairs}
+    moved = sum(entry.before["owner_ids"][t] != ids for t, ids in entry.after["owner_ids"].items())
+    assert entry.after["territories_with_new_owner"] == moved
+    assert not set(entry.after["owners"]) & set(entry.after["owner_ids"])  # names, not ids
 
     report, _ = plan_capacity(db, "P1", hours_per_rep=1600, utilization=0.8)
     assert report.group_by == "territory"

@@ -190,7 +190,7 @@ def _main_job(
 
     console.rule("[bold]4. Reps, team size and targets")
     matched, _ = plan_matching(
-        db, plan_id, weights="skill=1,experience=1,distance=1,continuity=1", apply=True
+        db, plan_id, weights="skill=1,experience=1,distance=1,continuity=1", apply=True, by="demo"
     )
     matched_rows = [r for r in matched.rows() if r["rep"]]
     render_rows(

@@ -111,21 +111,32 @@ def plan_matching(
         uow.plan_results.put(plan_id, "matching", _jsonable(result.to_dict()))
         if apply:
             before = {t.id: list(t.primary_owner_ids) for t in plan.leaves()}
+            old_plan = plan
             plan = uow.plans.save(with_primary_owners(plan, result.assignment))
             if covering_active_plan(uow, plan) is None:
                 # Accounts of the latest rule run get the new primary reps, unless another
                 # active plan decides their owners (activation will move them).
                 synced = sync_in(uow, plan)
+            after = {t.id: list(t.primary_owner_ids) for t in plan.leaves()}
             uow.audit.record(
                 "match", "plan", plan_id, actor=by, plan_id=plan_id,
-                before={"owners": before},
+                before={"owners": _owner_names(old_plan, reps), "owner_ids": before},
                 after={
-                    "owners": {t.id: list(t.primary_owner_ids) for t in plan.leaves()},
+                    "territories_with_new_owner": sum(after[t] != before.get(t) for t in after),
                     "accounts_changed_owner": synced.changed if synced else 0,
+                    "owners": _owner_names(plan, reps),
+                    "owner_ids": after,
                 },
             )  # fmt: skip
         uow.commit()
     return MatchOutcome(result, plan, synced)
+
+
+def _owner_names(plan: Plan, reps: Sequence[Rep]) -> dict[str, list[str]]:
+    """Each leaf territory's primary owners by name, as a reader of the audit log knows them
+    (the ids are kept beside them for integrators)."""
+    name_of = {r.id: r.name or r.id for r in reps}
+    return {t.name or t.id: [name_of.get(o, o) for o in t.primary_owner_ids] for t in plan.leaves()}
 
 
 @dataclass(frozen=True, slots=True)
