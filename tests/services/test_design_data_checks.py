@@ -103,6 +103,10 @@ def test_infeasible_design_raises_and_saves_nothing(db: Database) -> None:
     with pytest.raises(InfeasibleError, match="nothing was saved") as caught:
         design_plan(db, states={"RI"}, n_territories=6, balance={"population": 0.05})
     assert "fewer_units_than_territories" in caught.value.details["constraints"]
+    # Rhode Island's 5 counties: the count is the one thing to change, said once, in counties.
+    message = str(caught.value)
+    assert "5 counties cannot fill 6 territories: design at most 5." in message
+    assert "upper band" not in message and "Loosen" not in message
     assert _plan_count(db) == 0
 
 

@@ -58,6 +58,7 @@ from terraplan.planning.design_options import (
     issue_text,
     named_group_error,
     travel_minutes,
+    unit_noun,
     window_arrays,
     window_metrics,
     window_record,
@@ -278,7 +279,7 @@ def design_territories(
         if not diagnosis.feasible:
             raise balance_infeasible(
                 diagnosis, tuple(_label(u) for u in chosen), territory_names, labels, names,
-                windowed=window_metrics(windows),
+                windowed=window_metrics(windows), unit_noun=unit_noun(chosen),
             )  # fmt: skip
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

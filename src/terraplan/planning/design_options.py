@@ -341,14 +341,24 @@ def issue_text(
             # more territories make the equal share, and so the band, smaller
             of = f" of {issue.metric}" if issue.metric else ""
             advice = f"loosen the tolerance{of} or design fewer territories"
+        verb = "exceeds" if len(issue.units) == 1 else "exceed"
         return (
-            f"{first}{more} alone exceed(s) the upper band{' of ' + issue.metric if issue.metric else ''}"
+            f"{first}{more} alone {verb} the upper band{' of ' + issue.metric if issue.metric else ''}"
             f" of every allowed territory; {advice}"
         )
     if issue.code == "locked_over_band" and issue.territories:
         names = ", ".join(territory(t) for t in issue.territories[:3])
         return f"locked units alone exceed the upper band of {names}"
     return issue.message
+
+
+def unit_noun(units: Sequence[object]) -> str:
+    """What the design's units are called in a message: "counties", "ZIP codes", "areas" or
+    "accounts"."""
+    kind = getattr(units[0], "kind", None) if units else None
+    if kind is None:
+        return "accounts" if units else "units"
+    return {"county": "counties", "zip": "ZIP codes", "custom": "areas"}.get(str(kind), "units")
 
 
 def balance_infeasible(
@@ -358,18 +368,26 @@ def balance_infeasible(
     groups: GroupLabels | None,
     metric_names: Sequence[str],
     windowed: Collection[str] = (),
+    unit_noun: str = "units",
 ) -> InfeasibleError:
     """The error of a design whose bands no plan can meet, each finding in plain words (units
     and territories by name) and what to change."""
+    standing = [i for i in diagnosis.issues if not i.remedied]
+    if any(i.code == "fewer_units_than_territories" for i in standing):
+        # With more territories than units every band is too small as well: the count is
+        # the one thing to change, so it is the one thing said.
+        standing = [i for i in standing if i.code == "fewer_units_than_territories"]
     findings = [
-        issue_text(issue, unit_names, territory_names, groups, windowed)
-        for issue in diagnosis.issues
-        if not issue.remedied
+        f"{len(unit_names):,} {unit_noun} cannot fill {len(territory_names):,} territories: "
+        f"design at most {len(unit_names):,}"
+        if issue.code == "fewer_units_than_territories"
+        else issue_text(issue, unit_names, territory_names, groups, windowed)
+        for issue in standing
     ]
-    codes = {i.code for i in diagnosis.issues if not i.remedied}
+    codes = {i.code for i in standing}
     advice = (
         ""  # the finding advises already
-        if codes == {"unit_over_band"}
+        if codes <= {"unit_over_band", "fewer_units_than_territories"} and codes
         else ". Loosen the tolerance, change the number of territories or balance on another metric"
     )
     return InfeasibleError(

@@ -26,6 +26,7 @@ from terraplan.planning.design_options import (
     BalanceWindow,
     TravelCost,
     balance_infeasible,
+    unit_noun,
     window_metrics,
 )
 from terraplan.planning.unit_metrics import (
@@ -266,6 +267,7 @@ def design_plan(
             outcome.groups,
             outcome.metric_names,
             windowed=window_metrics(windows),
+            unit_noun=unit_noun(chosen),
         )
     now = datetime.now(UTC).replace(tzinfo=None)
     plan = replace(

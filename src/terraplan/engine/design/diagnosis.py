@@ -77,7 +77,7 @@ def diagnose(prep: Prepared) -> tuple[Diagnosis, Prepared]:
         issues.append(
             Issue(
                 "fewer_units_than_territories",
-                f"{prep.n} units cannot fill {prep.k} territories; some stay empty",
+                f"{prep.n:,} units cannot fill {prep.k:,} territories: design at most {prep.n:,}",
             )
         )
         feasible = False
