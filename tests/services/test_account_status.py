@@ -290,6 +290,31 @@ def test_new_and_reopened_accounts_are_told_to_wait_for_the_active_plans_rules(
     assert not any("not placed" in n for n in quiet.notes)
 
 
+def test_placement_notes_name_only_the_plans_whose_part_of_the_market_holds_them(
+    db: Database, tmp_path: Path
+) -> None:
+    """With a whole-market plan and a California plan active, a new Texas account waits for
+    the whole-market plan's rules only; a new California one for both."""
+    from terraplan.services.scenarios import activate_plan, change_status, copy_plan
+
+    rows = _active_without_w0(db, tmp_path)
+    copy_plan(db, "P", new_id="CA1", scope="CA")
+    for step in ("in_review", "approved"):
+        change_status(db, "CA1", step)
+    activate_plan(db, "CA1", effective_from=date(2026, 1, 1))
+
+    def waiting(body: str) -> list[str]:
+        outcome = import_file(db, _write(tmp_path, "crm.csv", "id,name,state\n" + body),
+                              "accounts")  # fmt: skip
+        return [n.split(" until")[0] for n in outcome.notes if "not placed" in n]
+
+    assert waiting(rows + "N1,New,TX\n") == ["1 new account: not placed by the active plan P"]
+    assert waiting(rows + "N1,New,TX\nN2,Other,CA\nN3,Third,CA\n") == [
+        "2 new accounts: not placed by the active plan P",
+        "2 new accounts: not placed by the active plan CA1",
+    ]
+
+
 def test_pinning_a_closed_account_is_refused_by_name(db: Database, tmp_path: Path) -> None:
     from terraplan.errors import ConflictError
     from terraplan.services.plan_edits import edit_plan

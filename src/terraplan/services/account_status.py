@@ -46,6 +46,8 @@ class StatusChange:
     active_dated: tuple[str, ...] = ()
     future_count: int = 0
     active_dated_count: int = 0
+    #: The accounts open again, for the notes that say which plans have yet to place them.
+    reopened_ids: tuple[str, ...] = ()
 
     def notes(self) -> list[str]:
         notes = []
@@ -183,4 +185,5 @@ def apply_status(
         active_dated=tuple(sorted(dropped)[:3]),
         future_count=len(future),
         active_dated_count=len(dropped),
+        reopened_ids=tuple(sorted(i for i, d in changes if d is None)),
     )

@@ -212,9 +212,10 @@ def import_file(
     absent = sorted(before - in_file - (closed_before.keys() if status is not None else set()))
     if close_missing:
         absent = []
-    new = len(set(frame["id"].to_list()) - before)
+    new_ids = set(frame["id"].to_list()) - before
+    new = len(new_ids)
     if kind == "accounts" and (new or change.reopened):
-        notes = (*notes, *placement_notes(db, new, change.reopened))
+        notes = (*notes, *placement_notes(db, new_ids, set(change.reopened_ids)))
     return ImportOutcome(
         report=report,
         written=written,
@@ -252,28 +253,50 @@ def inactive_owner_notes(db: Database) -> list[str]:
     return notes
 
 
-def placement_notes(db: Database, new: int, reopened: int) -> list[str]:
-    """A note per active plan when an import adds accounts or opens closed ones again: they
-    have no territory of that plan (a reopened one keeps its old territory and owner, who
-    may have left) until the plan's rules run on them."""
+def placement_notes(db: Database, new_ids: set[str], reopened_ids: set[str]) -> list[str]:
+    """A note per active plan whose part of the market holds accounts this import added or
+    opened again: they have no territory of that plan (a reopened one keeps its old territory
+    and owner, who may have left) until the plan's rules run on them."""
     from terraplan.domain import PlanStatus
+    from terraplan.services.plan_scopes import narrow_to_scope
 
-    what = " and ".join(
-        part
-        for part in (
-            f"{new:,} new account{'' if new == 1 else 's'}" if new else "",
-            f"{reopened:,} reopened" if reopened else "",
-        )
-        if part
-    )
     with UnitOfWork(db) as uow:
-        active = [row.id for row in uow.plans.list(status=PlanStatus.ACTIVE)]
-    return [
-        f"{what}: not placed by the active plan {plan_id} until its rules run "
-        f"(`terraplan rules apply --plan {plan_id}`, which gives them their territory and "
-        "owner; a reopened account keeps its old ones until then)"
-        for plan_id in active
-    ]
+        active = [(row.id, row.scope) for row in uow.plans.list(status=PlanStatus.ACTIVE)]
+        scoped = any(scope for _, scope in active)
+        accounts = (
+            pl.DataFrame(
+                [
+                    {"id": a.id, "owner_id": a.owner_id, "segment": a.segment, "state": a.state}
+                    for a in uow.accounts.list()
+                    if a.id in new_ids or a.id in reopened_ids
+                ],
+                schema={n: pl.String for n in ("id", "owner_id", "segment", "state")},
+            )
+            if scoped
+            else None
+        )
+    notes = []
+    for plan_id, scope in active:
+        if scope and accounts is not None:
+            inside = set(narrow_to_scope(db, accounts, scope)[0]["id"].to_list())
+            new, reopened = len(new_ids & inside), len(reopened_ids & inside)
+        else:
+            new, reopened = len(new_ids), len(reopened_ids)
+        what = " and ".join(
+            part
+            for part in (
+                f"{new:,} new account{'' if new == 1 else 's'}" if new else "",
+                f"{reopened:,} reopened" if reopened else "",
+            )
+            if part
+        )
+        if what:
+            notes.append(
+                f"{what}: not placed by the active plan {plan_id} until its rules run "
+                f"(`terraplan rules apply --plan {plan_id}`, which gives them their territory "
+                "and owner; a reopened account keeps its old ones until then)"
+            )
+    return notes
 
 
 #: Kinds whose imports say how many records are new and which stored ones the file leaves out.
