@@ -28,6 +28,11 @@ def test_the_audit_reads_newest_first_on_request(
     assert [e["id"] for e in oldest] == sorted(e["id"] for e in oldest)
     assert newest[0]["id"] == oldest[-1]["id"]
     assert newest[0]["after"]["status"] == "in_review"
+    # The page is one entry; the header counts every entry of the plan.
+    counted = planner.get("/audit", params={"plan_id": "PW", "limit": 1})
+    assert counted.headers["X-Total-Count"] == str(len(oldest)) and len(oldest) >= 2
+    acted = planner.get("/audit", params={"plan_id": "PW", "action": "nothing-of-that-name"})
+    assert acted.json() == [] and acted.headers["X-Total-Count"] == "0"
 
 
 def test_team_matching_follows_the_owners_now(

@@ -117,7 +117,11 @@ def test_a_page_of_jobs_holds_the_callers_own(
     page = rep.get("/jobs?limit=1")
     assert page.status_code == 200, page.text
     assert [j["id"] for j in page.json()] == [mine.id]
-    assert len(as_user("planner").get("/jobs").json()) == 4
+    assert page.headers["X-Total-Count"] == "1"  # the rep's own, not everyone's
+    everyone = as_user("planner").get("/jobs?limit=2")
+    assert len(everyone.json()) == 2 and everyone.headers["X-Total-Count"] == "4"
+    queued = as_user("planner").get("/jobs?status=failed")
+    assert queued.json() == [] and queued.headers["X-Total-Count"] == "0"
 
 
 def test_a_rules_jobs_parameters_are_checked_when_it_is_submitted(

@@ -19,6 +19,11 @@ def _utc(value: datetime) -> datetime:
 Timestamp = Annotated[datetime, AfterValidator(_utc)]
 
 
+#: The header of list answers that are plain JSON arrays (``GET /jobs``, ``GET /audit``): how
+#: many items the filters match, over all pages.
+TOTAL_HEADER = "X-Total-Count"
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
     total: int

@@ -228,6 +228,18 @@ def resolve_change_request(
     return resolved
 
 
+def audit_count(
+    db: Database,
+    *,
+    plan_id: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+) -> int:
+    """How many entries :func:`audit_log` pages through with the same filters."""
+    with UnitOfWork(db) as uow:
+        return uow.audit.count(plan_id=plan_id, actor=actor, action=action)
+
+
 def audit_log(
     db: Database,
     *,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from terraplan.errors import ConflictError, NotFoundError
@@ -111,12 +111,22 @@ class Jobs:
         offset: int = 0,
     ) -> list[Job]:
         """Newest first; ``created_by`` narrows to one user's jobs before the page is cut."""
-        query = select(JobRow).order_by(JobRow.created_at.desc(), JobRow.id)
+        query = self._filtered(select(JobRow), status, created_by)
+        query = query.order_by(JobRow.created_at.desc(), JobRow.id)
+        return [_job(r) for r in self._session.scalars(query.limit(limit).offset(offset))]
+
+    def count(self, *, status: str | None = None, created_by: str | None = None) -> int:
+        """How many jobs :meth:`list` pages through with the same filters."""
+        query = self._filtered(select(func.count()).select_from(JobRow), status, created_by)
+        return int(self._session.scalar(query) or 0)
+
+    @staticmethod
+    def _filtered(query: Any, status: str | None, created_by: str | None) -> Any:
         if status is not None:
             query = query.where(JobRow.status == status)
         if created_by is not None:
             query = query.where(JobRow.created_by == created_by)
-        return [_job(r) for r in self._session.scalars(query.limit(limit).offset(offset))]
+        return query
 
     def request_cancel(self, job_id: str) -> Job:
         job = self.get(job_id)
@@ -296,13 +306,8 @@ class AuditLog:
         offset: int = 0,
         newest_first: bool = False,
     ) -> list[AuditEntry]:
-        query = select(AuditRow).order_by(AuditRow.id.desc() if newest_first else AuditRow.id)
-        if plan_id is not None:
-            query = query.where(AuditRow.plan_id == plan_id)
-        if actor is not None:
-            query = query.where(AuditRow.actor == actor)
-        if action is not None:
-            query = query.where(AuditRow.action == action)
+        query = self._filtered(select(AuditRow), plan_id, actor, action)
+        query = query.order_by(AuditRow.id.desc() if newest_first else AuditRow.id)
         return [
             AuditEntry(
                 r.id,
@@ -317,6 +322,23 @@ class AuditLog:
             )
             for r in self._session.scalars(query.limit(limit).offset(offset))
         ]
+
+    def count(
+        self, *, plan_id: str | None = None, actor: str | None = None, action: str | None = None
+    ) -> int:
+        """How many entries :meth:`list` pages through with the same filters."""
+        query = self._filtered(select(func.count()).select_from(AuditRow), plan_id, actor, action)
+        return int(self._session.scalar(query) or 0)
+
+    @staticmethod
+    def _filtered(query: Any, plan_id: str | None, actor: str | None, action: str | None) -> Any:
+        if plan_id is not None:
+            query = query.where(AuditRow.plan_id == plan_id)
+        if actor is not None:
+            query = query.where(AuditRow.actor == actor)
+        if action is not None:
+            query = query.where(AuditRow.action == action)
+        return query
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
 from terraplan.api.routes.scenarios import PLAN_RESPONSES, aware
-from terraplan.api.schemas import Timestamp
+from terraplan.api.schemas import TOTAL_HEADER, Timestamp
 from terraplan.domain.access import Action, require_visible
 from terraplan.errors import NotFoundError
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -35,6 +35,7 @@ class AuditEntryPublic(BaseModel):
 def audit_route(
     principal: CurrentPrincipal,
     db: DatabaseDep,
+    response: Response,
     plan_id: str | None = None,
     actor: str | None = None,
     action: str | None = None,
@@ -45,7 +46,7 @@ def audit_route(
     ] = "oldest",
 ) -> list[AuditEntryPublic]:
     """Who changed what and when (planners and admins)."""
-    from terraplan.services.feedback import audit_log
+    from terraplan.services.feedback import audit_count, audit_log
 
     authorize(principal, Action.EDIT_PLAN)
     entries = audit_log(
@@ -56,6 +57,9 @@ def audit_route(
         limit=limit,
         offset=offset,
         newest_first=order == "newest",
+    )
+    response.headers[TOTAL_HEADER] = str(
+        audit_count(db, plan_id=plan_id, actor=actor, action=action)
     )
     return [
         AuditEntryPublic(**{**{name: getattr(e, name) for name in e.__slots__}, "at": aware(e.at)})

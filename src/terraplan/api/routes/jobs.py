@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
 from terraplan.api.routes.scenarios import aware
-from terraplan.api.schemas import Timestamp
+from terraplan.api.schemas import TOTAL_HEADER, Timestamp
 from terraplan.domain.access import Action, sees_everything
 from terraplan.errors import InvalidParameterError, NotFoundError
 from terraplan.storage.workflow import Job
@@ -196,6 +196,7 @@ def submit_job_route(principal: CurrentPrincipal, db: DatabaseDep, body: JobCrea
 def list_jobs_route(
     principal: CurrentPrincipal,
     db: DatabaseDep,
+    response: Response,
     status: Literal["queued", "running", "succeeded", "failed", "cancelled"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
@@ -206,6 +207,7 @@ def list_jobs_route(
     mine = None if sees_everything(principal.user) else principal.user.username
     with UnitOfWork(db) as uow:
         jobs = uow.jobs.list(status=status, created_by=mine, limit=limit, offset=offset)
+        response.headers[TOTAL_HEADER] = str(uow.jobs.count(status=status, created_by=mine))
     return [job_public(j) for j in jobs]
 
 
