@@ -100,7 +100,11 @@ def create_app(settings: Settings | None = None, *, server_process: bool = False
     _install_offline_docs(app)
     install_error_handlers(app)
     install_openapi(app)
-    app.add_middleware(BodySizeLimit, limit_for=_body_limits(settings))
+    app.add_middleware(
+        BodySizeLimit,
+        limit_for=_body_limits(settings),
+        streamed=lambda path: path.startswith(UPLOAD_PREFIX),
+    )
 
     from terraplan.api.routes import (
         auth,

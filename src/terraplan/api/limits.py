@@ -2,7 +2,8 @@
 
 A pure ASGI middleware (no buffering of bodies that declare their length): a request whose
 ``Content-Length`` is over the limit is answered before its body is read; a chunked body is
-read up to the limit and refused as soon as it passes it.
+read up to the limit and refused as soon as it passes it, except on upload paths, whose route
+streams the body to disk after checking the caller and counts it itself.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from terraplan.api.errors import error_body
@@ -31,9 +33,17 @@ def _too_large(limit: int, size: int | None) -> bytes:
 class BodySizeLimit:
     """Refuse request bodies larger than ``limit_for(path)`` bytes with 413."""
 
-    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit_for: Callable[[str], int],
+        streamed: Callable[[str], bool] = lambda path: False,
+    ) -> None:
         self.app = app
         self.limit_for = limit_for
+        # Paths whose route reads the body as a stream and counts it (uploads): a chunked body
+        # is passed on unread, so that nothing is taken in before the route checks the caller.
+        self.streamed = streamed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,6 +62,9 @@ class BodySizeLimit:
             if declared > limit:
                 await _respond(send, _too_large(limit, declared))
                 return
+            await self.app(scope, receive, send)
+            return
+        if self.streamed(scope["path"]):
             await self.app(scope, receive, send)
             return
         # No declared length (chunked): read the body here, up to the limit, then replay it.
@@ -75,6 +88,16 @@ class BodySizeLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+def too_large_response(limit: int) -> Response:
+    """The 413 answer of a route that counts a streamed body itself."""
+    return Response(
+        _too_large(limit, None),
+        status_code=413,
+        media_type="application/json",
+        headers={"connection": "close"},
+    )
 
 
 async def _respond(send: Send, body: bytes) -> None:

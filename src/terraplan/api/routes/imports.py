@@ -7,10 +7,12 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from terraplan.api.auth import CurrentPrincipal, authorize
-from terraplan.api.deps import DatabaseDep
+from terraplan.api.deps import DatabaseDep, SettingsDep
+from terraplan.api.limits import too_large_response
 from terraplan.api.routes.jobs import JobPublic, job_public
 from terraplan.domain.access import Action
 from terraplan.errors import InvalidParameterError
@@ -36,18 +38,29 @@ def upload_dir() -> Path:
     return folder
 
 
-@router.post("/{kind}", operation_id="submit_import", status_code=202)
-def submit_import(
+#: The request body's schema in /openapi.json: the route reads the body itself (see below).
+_FILE_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The file's bytes (CSV, XLSX or Parquet, as `format` says).",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@router.post(
+    "/{kind}",
+    operation_id="submit_import",
+    status_code=202,
+    response_model=JobPublic,
+    openapi_extra=_FILE_BODY,
+)
+async def submit_import(
+    request: Request,
     principal: CurrentPrincipal,
     db: DatabaseDep,
+    settings: SettingsDep,
     kind: ImportKind,
-    body: Annotated[
-        bytes,
-        Body(
-            media_type="application/octet-stream",
-            description="The file's bytes (CSV, XLSX or Parquet, as `format` says).",
-        ),
-    ],
     format: Annotated[Literal["csv", "xlsx", "parquet"], Query()] = "csv",
     on_error: Annotated[
         Literal["abort", "skip"],
@@ -93,17 +106,15 @@ def submit_import(
             pattern=r"^[^/\\\x00-\x1f]+$",
         ),
     ] = None,
-) -> JobPublic:
+) -> JobPublic | Response:
     """Queue the import of the uploaded file as ``kind`` records (upsert by id). It runs as a
     job (poll ``GET /jobs/{id}``) and writes all its rows in one transaction, or none."""
     from terraplan.io.currency import MONEY_KINDS, Currencies, parse_rates
     from terraplan.services.jobs import submit_job
 
+    # The caller and the parameters are checked before a byte of the body is read: a caller
+    # who may not import cannot make the server take in a file (up to the upload limit).
     authorize(principal, Action.EDIT_PLAN)
-    if not body:
-        raise InvalidParameterError(
-            "the request body is empty; send the file's bytes", details={"field": "body"}
-        )
     if close_missing and kind != "accounts":
         raise InvalidParameterError(
             f"close_missing applies to accounts only, not {kind.replace('_', ' ')}",
@@ -119,7 +130,14 @@ def submit_import(
         checked = Currencies.of(currency, parse_rates(rates or ""), source="rates")
         money = {"currency": checked.reporting, "rates": dict(checked.rates)}
     path = upload_dir() / f"{uuid.uuid4().hex}.{format}"
-    path.write_bytes(body)
+    received = await _receive_file(request, path, settings.max_upload_bytes)
+    if isinstance(received, Response):
+        return received
+    if not received:
+        path.unlink(missing_ok=True)
+        raise InvalidParameterError(
+            "the request body is empty; send the file's bytes", details={"field": "body"}
+        )
     parameters = {
         "path": str(path),
         "kind": kind,
@@ -130,5 +148,43 @@ def submit_import(
         **({"close_missing": True} if close_missing else {}),
         **money,
     }
-    job = submit_job(db, "import", parameters, created_by=principal.user.username)
+    try:
+        job = await run_in_threadpool(
+            submit_job, db, "import", parameters, created_by=principal.user.username
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     return job_public(job)
+
+
+async def _receive_file(request: Request, path: Path, limit: int) -> int | Response:
+    """Stream the request body into ``path`` (never whole in memory); its size in bytes, or
+    the 413 answer once it passes ``limit`` (the file is then removed)."""
+    size = 0
+    pending: list[bytes] = []
+    buffered = 0
+    with path.open("wb") as out:
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    out.close()
+                    path.unlink(missing_ok=True)
+                    return too_large_response(limit)
+                pending.append(chunk)
+                buffered += len(chunk)
+                if buffered >= _WRITE_BYTES:
+                    await run_in_threadpool(out.write, b"".join(pending))
+                    pending, buffered = [], 0
+            if pending:
+                await run_in_threadpool(out.write, b"".join(pending))
+        except BaseException:
+            out.close()
+            path.unlink(missing_ok=True)
+            raise
+    return size
+
+
+#: Bytes gathered before each write to the upload file.
+_WRITE_BYTES = 1 << 20
