@@ -227,6 +227,46 @@ def test_dashboard_shows_kpis_per_territory_and_alerts(
     shot(page, tmp_path, "dashboard")
 
 
+def _period_title(answer: dict[str, object]) -> str:
+    """The period the dashboard names for a KPI answer: its latest period's title."""
+    rows = answer["rows"]
+    assert isinstance(rows, list) and rows
+    latest = max(r["period_start"] for r in rows)
+    label = next(r["period"] for r in rows if r["period_start"] == latest)
+    titles = answer.get("period_titles") or {}
+    assert isinstance(titles, dict)
+    return str(titles.get(label, label))
+
+
+def test_a_slow_earlier_answer_does_not_replace_the_period_chosen_since(
+    page_as: Callable[[str], object], api: Callable[[str], Api]
+) -> None:
+    """The year-to-date figures answer slowly; the user picks "this quarter" meanwhile: the
+    dashboard shows the quarter and keeps showing it when the year-to-date answer arrives."""
+    planner = api("planner")
+    quarter = _period_title(planner.get("/plans/P1/kpis?by=territory&period=quarter").json())
+    ytd = _period_title(planner.get("/plans/P1/kpis?by=territory&period=YTD").json())
+    assert quarter != ytd
+    page = page_as("planner")
+    page.evaluate(  # type: ignore[attr-defined]
+        """() => { const plain = window.fetch; window.fetch = async (url, options) => {
+             const slow = String(url).includes("period=YTD");
+             if (slow) window.ytdAsked = true;
+             const answer = await plain(url, options);
+             if (slow) await new Promise((r) => setTimeout(r, 1500));
+             return answer; }; }"""
+    )
+    _open(page, "P1", "dashboard")
+    page.wait_for_function("() => window.ytdAsked")  # type: ignore[attr-defined]
+    page.select_option("#db-period", "quarter")  # type: ignore[attr-defined]
+    page.wait_for_selector("#view-dashboard[data-loaded='P1:territory:quarter']")  # type: ignore[attr-defined]
+    page.wait_for_timeout(2500)  # type: ignore[attr-defined]  # the slow answer has arrived
+    scope = page.inner_text("#db-scope")  # type: ignore[attr-defined]
+    assert quarter in scope and ytd not in scope
+    assert page.get_attribute("#view-dashboard", "data-loaded") == "P1:territory:quarter"  # type: ignore[attr-defined]
+    assert page.input_value("#db-period") == "quarter"  # type: ignore[attr-defined]
+
+
 def test_test_route_a_lead_shows_the_territory_and_explanation(
     page_as: Callable[[str], object], api: Callable[[str], Api]
 ) -> None:

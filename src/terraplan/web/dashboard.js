@@ -119,9 +119,15 @@ const TPDashboard = {
     return out;
   },
 
+  // Each change of plan, dimension, period or region starts a refresh; only the latest one
+  // draws (an earlier, slower answer would show another period's figures under this one's name).
   async refresh() {
+    const ticket = (this.ticket = (this.ticket || 0) + 1);
+    const stale = () => ticket !== this.ticket;
     const planId = encodeURIComponent(TP.plan.id);
+    const period = this.period;
     const names = await this.names();
+    if (stale()) return;
     // A plan whose territories have no parent has no regions: not offered, not asked for.
     const regionOption = document.querySelector("#db-by option[value=region]");
     const hasRegions = this.plan.territories.some((t) => t.parent_id);
@@ -134,7 +140,8 @@ const TPDashboard = {
       document.getElementById("db-by").value = "territory";
     }
     const dim = this.region ? "territory" : this.dimension;
-    const kpis = await api("GET", `/plans/${planId}/kpis?by=${dim}&period=${encodeURIComponent(this.period)}`);
+    const kpis = await api("GET", `/plans/${planId}/kpis?by=${dim}&period=${encodeURIComponent(period)}`);
+    if (stale()) return;
     let rows = kpis.rows;
     // A grain ("quarter", "year") answers every such period: show the latest one.
     const latest = rows.reduce((m, r) => (r.period_start && r.period_start > m ? r.period_start : m), "");
@@ -153,10 +160,11 @@ const TPDashboard = {
     this.renderTable(rows, dim, label);
     this.renderMain(rows, label);
     this.renderCoverage(rows, label);
-    await this.renderTrend(dim, rows);
-    await this.renderBalance();
-    await this.renderAlerts(label);
-    document.getElementById("view-dashboard").dataset.loaded = `${TP.plan.id}:${dim}:${this.period}`;
+    await this.renderTrend(dim, rows, stale);
+    await this.renderBalance(stale);
+    await this.renderAlerts(label, stale);
+    if (stale()) return;
+    document.getElementById("view-dashboard").dataset.loaded = `${TP.plan.id}:${dim}:${period}`;
   },
 
   // The API's notes speak of every period it answered; the growth one is said here of the
@@ -224,9 +232,10 @@ const TPDashboard = {
   },
 
   // Revenue per month, summed over the rows shown (the whole plan for planners).
-  async renderTrend(dim, shown) {
+  async renderTrend(dim, shown, stale = () => false) {
     const box = document.getElementById("db-trend");
     const kpis = await api("GET", `/plans/${encodeURIComponent(TP.plan.id)}/kpis?by=${dim}&period=month`);
+    if (stale()) return;
     const keys = new Set(shown.map((r) => r.key));
     const byMonth = new Map();
     for (const r of kpis.rows) {
@@ -243,9 +252,10 @@ const TPDashboard = {
   },
 
   // Deviation from each territory's balance target, against the plan's own tolerance band.
-  async renderBalance() {
+  async renderBalance(stale = () => false) {
     const box = document.getElementById("db-balance");
     const balance = await api("GET", `/plans/${encodeURIComponent(TP.plan.id)}/balance`);
+    if (stale()) return;
     box.replaceChildren(el("h3", {}, `Balance against the plan's tolerance band (${balance.source})`));
     const metrics = Object.keys(balance.tolerances);
     if (!metrics.length || !balance.rows.length) { box.append(el("p", {class: "muted"}, "No balance criteria to check.")); return; }
@@ -263,8 +273,9 @@ const TPDashboard = {
     }
   },
 
-  async renderAlerts(label) {
+  async renderAlerts(label, stale = () => false) {
     const alerts = await api("GET", `/plans/${encodeURIComponent(TP.plan.id)}/alerts`);
+    if (stale()) return;
     document.getElementById("realignment").textContent = alerts.realignment_recommended
       ? "Realignment recommended: " + (alerts.realignment_reasons.join("; ") || alerts.realignment_territories.map(label).join(", "))
       : "No realignment recommended.";
