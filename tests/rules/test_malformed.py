@@ -122,7 +122,7 @@ MALFORMED: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] = [
     ("between one bound", setp([*ANY1, "value"], [98000]), "rules[3].when.any[1].value", "exactly"),
     (
         "between text bound",
-        setp([*ANY1, "value"], ["98000", 98999]),
+        setp([*ANY1, "value"], ["98 thousand", 98999]),
         "rules[3].when.any[1].value[0]",
         "number",
     ),

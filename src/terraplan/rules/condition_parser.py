@@ -4,6 +4,7 @@ fields, geographies and distances) and its references to territories.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,6 +36,8 @@ COMPARE = frozenset({Op.LT, Op.LE, Op.GT, Op.GE, Op.BETWEEN})
 LOCATION = "location"
 #: Longest text operand of a condition (characters).
 MAX_TEXT_VALUE = 10_000
+#: A ZIP or county FIPS code as text: one to five digits.
+_CODE = re.compile(r"\d{1,5}")
 MAX_USE_DEPTH = 32
 
 
@@ -185,6 +188,11 @@ class ConditionParser:
         return Predicate(field, op, values, case, numeric=kind == "number")
 
     def scalar(self, value: Any, path: str, numeric: bool, field: str) -> Scalar:
+        if field in CODE_FIELDS and isinstance(value, str) and _CODE.fullmatch(value.strip()):
+            # a ZIP or FIPS code as typed, leading zero kept ("07000"): a range bound is its
+            # number, a listed code its text
+            code = value.strip()
+            return int(code) if numeric else code
         if numeric:
             if not is_number(value):
                 raise fail(path, f"expected a number for {field!r}, got {value!r}")

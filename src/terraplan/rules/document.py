@@ -113,11 +113,54 @@ def _yaml(text: str) -> Any:
             _check_nodes(node)
             return super().construct_document(node)
 
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            _refuse_repeated_keys(node)
+            return super().construct_mapping(node, deep=deep)
+
+        def construct_yaml_int(self, node: Any) -> Any:
+            # YAML 1.1 reads 07000 as octal 3584 and 1:30 as 90: in a rule set such text is
+            # a code (ZIP 07000) or a label, so it stays the text that was typed.
+            text = str(node.value).replace("_", "")
+            digits = text.lstrip("+-")
+            if ":" in text or (len(digits) > 1 and digits[0] == "0" and digits.isdigit()):
+                return str(node.value)
+            return super().construct_yaml_int(node)
+
+    BoundedLoader.add_constructor("tag:yaml.org,2002:int", BoundedLoader.construct_yaml_int)
+
     loader = BoundedLoader(text)
     try:
         return loader.get_single_data()
     finally:
         loader.dispose()
+
+
+def _refuse_repeated_keys(node: Any) -> None:
+    """A key given twice in one mapping (a second ``rules:`` block, a second ``when:``): YAML
+    would keep the last one and drop the first without a word."""
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = getattr(key_node, "value", None)
+        if not isinstance(key, str) or key == "<<":
+            continue
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            reason = f"line {line}: the key {key!r} is given twice (first at line {seen[key]})"
+            raise RuleError(
+                f"rule set: {reason}", details={"path": "", "reason": reason, "line": line}
+            )
+        seen[key] = line
+
+
+def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refused when it gives a key twice (JSON would keep the last)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            reason = f"the key {key!r} is given twice in one object"
+            raise RuleError(f"rule set: {reason}", details={"path": "", "reason": reason})
+        out[key] = value
+    return out
 
 
 def _json_depth(text: str) -> int:
@@ -183,7 +226,7 @@ def read_document(text: str) -> Any:
         if stripped.startswith("{"):
             if _json_depth(text) > MAX_DEPTH:
                 raise _refuse("depth", f"the document nests deeper than {MAX_DEPTH} levels")
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_json_pairs)
             _check_values(data)
             return data
         return _yaml(text)
