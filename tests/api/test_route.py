@@ -65,7 +65,13 @@ def test_route_returns_territory_owner_and_explanation(client: TestClient, db: D
     assert typo["gap"] is True
     assert typo["notes"] == [
         "plan, postalCode are not lead fields and no rule of plan P reads them "
-        "(a misspelling of postal_code or plan_id, say?)"
+        "(a misspelling of plan_id or postal_code, say?)"
+    ]
+    # A CRM's capitalised field name is matched to the field it means.
+    capital = client.post("/route", json={"postal_code": "10001", "Industry": "Retail"}).json()
+    assert capital["notes"] == [
+        "Industry is not a lead field and no rule of plan P reads it "
+        "(a misspelling of industry, say?)"
     ]
     assert body["notes"] == []
 

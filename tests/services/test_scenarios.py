@@ -573,6 +573,33 @@ def test_a_lead_with_an_unknown_zip_says_why_no_rule_placed_it(
     )
     found = route_record(db, {"id": "L8", "name": "LA", "postal_code": "90012"}, plan_id="P1")
     assert found.result.territory_id is not None and found.notes == ()
+    garbled = route_record(db, {"id": "L7", "name": "Typo", "postal_code": "ABCDE"}, plan_id="P1")
+    assert garbled.notes == (
+        "postal code 'ABCDE' is not a US ZIP code, so no county or state could be found for it",
+    )
+
+
+def test_a_lead_the_catch_all_takes_still_says_its_zip_is_unknown(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """Every real rule set has a catch-all: a lead with a mistyped ZIP lands there, and the
+    answer says why no geographic rule placed it."""
+    import json
+
+    from terraplan.rules import parse_rule_set
+    from terraplan.services.ownership import route_record, save_rules
+
+    db, _ = regions
+    with UnitOfWork(db) as uow:
+        document = json.loads(uow.rule_sets.latest("P1").document)
+    document["catch_all"] = "pool"
+    document["territories"].append({"id": "pool", "name": "Unassigned", "type": "catch_all"})
+    save_rules(db, "P1", parse_rule_set(document))
+    pooled = route_record(db, {"id": "L9", "name": "Typo", "postal_code": "99999"}, plan_id="P1")
+    assert (pooled.result.territory_id, pooled.result.gap) == ("pool", True)
+    assert pooled.notes == (
+        "ZIP 99999 is not in the ZIP table, so no county or state could be found for it",
+    )
 
 
 def test_a_scoped_plan_waiting_for_its_day_leaves_routing_to_its_predecessor(

@@ -376,10 +376,42 @@ def _unknown_zip_note(record: Mapping[str, Any]) -> tuple[str, ...]:
     or a ZIP the bundled tables lack)."""
     from terraplan.planning.alignment import zip5
 
-    code = zip5(record.get("postal_code"))
-    if not code or record.get("county_fips") or zip_locator()(code) is not None:
+    raw = record.get("postal_code")
+    if raw is None or str(raw).strip() == "" or record.get("county_fips"):
+        return ()
+    code = zip5(raw)
+    if not code or not code.isdigit() or len(code) != 5:
+        shown = str(raw).strip()[:20]
+        return (
+            f"postal code {shown!r} is not a US ZIP code, so no county or state could be found "
+            "for it",
+        )
+    if zip_locator()(code) is not None:
         return ()
     return (f"ZIP {code} is not in the ZIP table, so no county or state could be found for it",)
+
+
+#: What a lead sent to routing may carry, beside custom attributes.
+LEAD_FIELDS = (
+    "id", "company", "name", "postal_code", "country", "state", "city", "county_fips",
+    "latitude", "longitude", "industry", "customer_type", "segment", "employees",
+    "annual_revenue", "source", "plan_id", "scope", "method",
+)  # fmt: skip
+
+
+def _meant(field: str) -> str:
+    """The lead field ``field`` was probably meant to be (``Industry``, ``PostalCode``,
+    ``postalcode``), or the usual suspects when none is close."""
+    import difflib
+
+    def plain(name: str) -> str:
+        return name.replace("_", "").replace(" ", "").lower()
+
+    by_plain = {plain(f): f for f in LEAD_FIELDS}
+    if plain(field) in by_plain:
+        return by_plain[plain(field)]
+    close = difflib.get_close_matches(plain(field), list(by_plain), n=1, cutoff=0.75)
+    return by_plain[close[0]] if close else "postal_code or plan_id"
 
 
 @dataclass(frozen=True, eq=False)
@@ -472,16 +504,18 @@ def route_record(
     notes: tuple[str, ...] = ()
     if owner_id in context.inactive and territory is not None:
         notes = (f"{owner_name or owner_id}, owner of {territory.name}, is inactive",)
-    if territory is None:
+    if territory is None or result.gap:
+        # routed to the catch-all, or nowhere: a ZIP that gave no county may be why
         notes += _unknown_zip_note(record)
     unread = sorted(set(extra_fields) - _fields_read(context.rule_set)) if extra_fields else []
     if unread:
-        # a misspelt field (postalCode, plan) is kept as a custom one: say no rule reads it
+        # a misspelt field (postalCode, Industry) is kept as a custom one: say no rule reads it
+        meant = sorted({_meant(f) for f in unread})
         notes += (
             f"{', '.join(unread)} "
             f"{'is not a lead field' if len(unread) == 1 else 'are not lead fields'} "
             f"and no rule of plan {plan.id} reads {'it' if len(unread) == 1 else 'them'} "
-            "(a misspelling of postal_code or plan_id, say?)",
+            f"(a misspelling of {' or '.join(meant)}, say?)",
         )
     return Routed(
         plan.id, result, owner_id, owner_name, turn, territory.name if territory else None, notes
