@@ -173,6 +173,36 @@ def test_rules_check_names_the_gap_accounts(run_cli: RunCli, tmp_path: Path) -> 
     assert "gap ids" not in checked.stdout
 
 
+def test_rules_check_prints_names_as_they_are_and_the_leads_audit(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """CRM names hold brackets and colons: printed as written (no crash on "[/]", no red
+    text from "[bold red]", no emoji from ":key:"). The leads' conflicts are shown as the
+    accounts' are, and a list cut to its first 20 says so."""
+    rows = ["Id,Name,BillingState", '001A1,"Smith [/] Sons",TX', '001A2,"[bold red]Loud Corp",TX']
+    rows += [f"001B{i},Texan {i},TX" for i in range(25)]
+    (tmp_path / "Account.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert run_cli("import", "accounts", "Account.csv").returncode == 0
+    (tmp_path / "Lead.csv").write_text(
+        "Id,Company,State,NumberOfEmployees\n00Q1,Big :key: Lead,CA,5000\n", encoding="utf-8"
+    )
+    assert run_cli("import", "leads", "Lead.csv").returncode == 0
+    (tmp_path / "rules.yaml").write_text(
+        "territories:\n  - {id: west, name: \"West [old]\", type: segment}\n"
+        "  - {id: big, name: Big, type: segment}\n"
+        "rules:\n  - {id: w, territory: west, when: {field: state, op: in, value: [CA]}}\n"
+        "  - {id: b, territory: big, when: {field: employees, op: ge, value: 1000}}\n",
+        encoding="utf-8",
+    )
+    checked = run_cli("rules", "check", "rules.yaml")
+    assert checked.returncode == 3 and checked.stdout, checked.stderr
+    out = " ".join(checked.stdout.split())
+    assert "gap accounts (the first 20 of 27): Smith [/] Sons (001A1), [bold red]Loud Corp" in out
+    assert "West [old]" in out
+    assert "conflict leads: Big :key: Lead (00Q1)" in out
+    assert "Coverage of the stored leads (1 checked)" in out
+
+
 def test_a_commands_own_exit_code_reaches_the_shell(run_cli: RunCli, tmp_path: Path) -> None:
     (tmp_path / "rules.yaml").write_text(
         "territories:\n  - {id: west, name: West, type: geo}\n"

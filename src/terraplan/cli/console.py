@@ -31,12 +31,15 @@ class OutputFormat(StrEnum):
     CSV = "csv"
 
 
+# Text is printed as it is (names from a CRM hold brackets and colons: "Smith [/] Sons",
+# "Acme :fire: Corp"); a line that styles itself says so with ``markup=True`` and escapes
+# what it interpolates.
 def stdout() -> Console:
-    return Console(soft_wrap=False)
+    return Console(soft_wrap=False, markup=False, emoji=False)
 
 
 def stderr() -> Console:
-    return Console(stderr=True)
+    return Console(stderr=True, markup=False, emoji=False)
 
 
 _NOTES_SHOWN: set[str] = set()
@@ -63,7 +66,7 @@ def note(text: str) -> None:
     if not fact or any(fact in shown for shown in _NOTES_SHOWN):
         return
     _NOTES_SHOWN.add(fact)
-    stderr().print(f"[yellow]note:[/yellow] {escape(fact)}", highlight=False)
+    stderr().print(f"[yellow]note:[/yellow] {escape(fact)}", highlight=False, markup=True)
 
 
 def show_warning(
@@ -88,7 +91,7 @@ class NoteHandler(logging.Handler):
             self.handleError(record)
             return
         if record.levelno >= logging.ERROR:
-            stderr().print(f"{record.levelname.lower()}: {escape(message)}", highlight=False)
+            stderr().print(f"{record.levelname.lower()}: {message}", highlight=False)
         else:
             note(message)
 

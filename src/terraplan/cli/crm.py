@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from terraplan.cli.console import ForceOption, OutputFormat, note, render_json, render_rows, stdout
 from terraplan.cli.context import app_context
@@ -42,7 +41,7 @@ def import_etm_command(
     leaves = len(plan.leaves())
     rules = len([r for r in outcome.model.rule_set.rules if not r.pinned])
     stdout().print(
-        f"Imported model {escape(outcome.model.name)} as plan {plan.id}: "
+        f"Imported model {outcome.model.name} as plan {plan.id}: "
         f"{len(plan.territories)} territories ({leaves} leaves), "
         f"{sum(len(t.owners) for t in plan.territories)} user assignments, "
         f"{len(outcome.model.named_accounts)} named accounts, {rules} assignment rules"
@@ -66,7 +65,7 @@ def export_etm_command(
 
     outcome = export_model(app_context(ctx).database(), plan, out, overwrite=force)
     for path in outcome.files:
-        stdout().print(f"Wrote {escape(str(path))}", highlight=False)
+        stdout().print(f"Wrote {path!s}", highlight=False)
     if outcome.split:
         parts = sum(outcome.split.values())
         note(

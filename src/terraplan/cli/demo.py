@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 
 from terraplan.cli.console import ForceOption, note, render_rows, stdout
 from terraplan.cli.context import app_context
@@ -61,7 +61,7 @@ def demo(
             db, seed=seed, n_accounts=accounts, reset=reset, progress=progress
         )
     console = stdout()
-    console.rule("[bold]1. Demo data")
+    console.rule(Text("1. Demo data", style="bold"))
     console.print(f"Loaded into {db.display_url} (seed {summary.seed}, data as of {summary.as_of})")
     render_rows(
         [{"records": k.replace("_", " "), "rows": v} for k, v in summary.counts.items()],
@@ -144,7 +144,7 @@ def _main_job(
 
     console = stdout()
     sellers = [r for r in dataset.reps if r.role.value != "manager"]
-    console.rule(f"[bold]2. Design {len(sellers)} territories from the counties")
+    console.rule(Text(f"2. Design {len(sellers)} territories from the counties", style="bold"))
     with progress_bar() as progress:
         run = design_plan(
             db,
@@ -174,10 +174,10 @@ def _main_job(
     for diagnosis in summary["diagnosis"]:
         note(diagnosis)
     for path in write_design_files(run, out, overwrite=force):
-        console.print(f"Wrote {escape(str(path))}")
+        console.print(f"Wrote {path!s}")
 
     plan_id = run.plan.id
-    console.rule("[bold]3. Ownership rules and assignment")
+    console.rule(Text("3. Ownership rules and assignment", style="bold"))
     try:
         applied = apply_rules(db, plan_id)
     except ConflictError as exc:  # --keep: an earlier active plan decides owners until step 6
@@ -188,7 +188,7 @@ def _main_job(
             f"{applied.run.gaps} gaps, {applied.run.conflicts} conflicts."
         )
 
-    console.rule("[bold]4. Reps, team size and targets")
+    console.rule(Text("4. Reps, team size and targets", style="bold"))
     matched, _ = plan_matching(
         db, plan_id, weights="skill=1,experience=1,distance=1,continuity=1", apply=True, by="demo"
     )
@@ -203,8 +203,7 @@ def _main_job(
     if matched_rows:
         first = matched_rows[0]
         console.print(
-            f"Why {escape(str(first['rep']))} -> {escape(str(first['territory']))}: "
-            f"{escape(str(first['why']))}",
+            f"Why {first['rep']!s} -> {first['territory']!s}: {first['why']!s}",
             highlight=False,
         )
     capacity, _ = plan_capacity(db, plan_id)
@@ -219,10 +218,10 @@ def _main_job(
         f"Targets {year}: company {targets.company_target:,.0f} split exactly over "
         f"{len(targets.territories)} territories, {len(targets.reps)} reps and 12 months; "
         f"target/potential CV {fairness['cv_target_to_potential']:.2f} "
-        f"({escape(targets.basis.text)})."
+        f"({targets.basis.text})."
     )
 
-    console.rule("[bold]5. Performance and alerts")
+    console.rule(Text("5. Performance and alerts", style="bold"))
     kpi_data, kpis = plan_kpis(db, plan_id, periods=["YTD"], dimensions=["territory"])
     top = kpis.sort("revenue", descending=True).head(8)
     names = group_names(kpi_data, "territory")
@@ -244,12 +243,12 @@ def _main_job(
         + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in kinds.most_common())
     )
     if alerts.realignment.recommended:
-        console.print(f"Realignment recommended: {escape(alerts.realignment.reasons[0])}")
+        console.print(f"Realignment recommended: {alerts.realignment.reasons[0]}")
     report = out / f"{plan_id}-report.html"
     write_text(report, plan_report_html(db, plan_id), overwrite=force)
-    console.print(f"Wrote {escape(str(report))} (open it in a browser)")
+    console.print(f"Wrote {report!s} (open it in a browser)")
 
-    console.rule("[bold]6. Approve, activate and route a lead")
+    console.rule(Text("6. Approve, activate and route a lead", style="bold"))
     for status in (PlanStatus.IN_REVIEW, PlanStatus.APPROVED):
         change_status(db, plan_id, status, by="demo")
     activate_plan(db, plan_id, by="demo")
@@ -263,9 +262,9 @@ def _main_job(
     routed = route_record(db, lead)
     console.print(
         f"A lead from ZIP 80202 (Denver) goes to {routed.territory_name} ({routed.result.territory_id}), "
-        f"owner {routed.owner_name}: {escape(routed.result.explanation[:160])}"
+        f"owner {routed.owner_name}: {routed.result.explanation[:160]}"
     )
-    console.rule("[bold]7. Users")
+    console.rule(Text("7. Users", style="bold"))
     users = create_demo_users(db)
     render_rows(
         [
@@ -278,5 +277,6 @@ def _main_job(
         f"[bold green]Done.[/bold green] Plan {plan_id} is active. Try `terraplan route "
         f"--postal-code 94107` or `terraplan kpis --plan {plan_id}`. `terraplan serve` starts "
         "the web UI and the API: open http://127.0.0.1:8000/ and sign in as a user above to see "
-        "the map (interactive API docs at /docs)."
+        "the map (interactive API docs at /docs).",
+        markup=True,
     )

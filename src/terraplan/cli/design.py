@@ -269,10 +269,13 @@ def design(
     gap = f", gap {solver['gap']:.2%}" if solver["gap"] is not None else ""
     console.print(
         f"Solver: {solver['method']}, {solver['seconds']:.1f} s, {solver['iterations']} iterations, "
-        f"{solver['status']}{gap}. Saved as draft plan [bold]{run.plan.id}[/bold]."
+        f"{solver['status']}{gap}. Saved as draft plan [bold]{run.plan.id}[/bold].",
+        markup=True,
     )
     if not solver["reproducible"]:
-        stderr().print(f"[yellow]note:[/yellow] {_clock_note(solver)}", highlight=False)
+        stderr().print(
+            f"[yellow]note:[/yellow] {_clock_note(solver)}", highlight=False, markup=True
+        )
     if "disruption" in summary:
         moved = summary["disruption"]
         shares = ", ".join(f"{k} {v:.1%}" for k, v in moved["share_moved"].items())

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.markup import escape
 
 from terraplan.cli.console import stdout
 from terraplan.cli.context import app_context
@@ -95,7 +94,7 @@ def print_sql(
     from terraplan.io.outputs import check_output
 
     check_output(out, overwrite=force).write_text(query + ";\n", encoding="utf-8")
-    stdout().print(f"Wrote the {dialect} KPI query to {escape(str(out))}")
+    stdout().print(f"Wrote the {dialect} KPI query to {out!s}")
 
 
 def write_tables(ctx: typer.Context, plan: str, folder: Path, force: bool) -> None:
@@ -107,7 +106,7 @@ def write_tables(ctx: typer.Context, plan: str, folder: Path, force: bool) -> No
     data = load_plan_data(app_context(ctx).database(), plan)
     written = write_kpi_tables(data.inputs, folder)
     names = ", ".join(p.stem for p in written)
-    stdout().print(f"Wrote {len(written)} Parquet files to {escape(str(folder))}: {names}")
+    stdout().print(f"Wrote {len(written)} Parquet files to {folder!s}: {names}")
 
 
 def warehouse_table(

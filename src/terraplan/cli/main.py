@@ -193,7 +193,9 @@ def run() -> None:
         if debug:
             raise
         # emoji=False: a value such as "population:x:3M" must not print as an emoji
-        stderr().print(f"[red]Error:[/red] {escape(exc.message)}", highlight=False, emoji=False)
+        stderr().print(
+            f"[red]Error:[/red] {escape(exc.message)}", highlight=False, emoji=False, markup=True
+        )
         sys.exit(EXIT_CODES.get(exc.code, 1))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -207,7 +209,9 @@ def run() -> None:
         # A file the user named cannot be read: bad input (exit 3), never "unexpected".
         if debug:
             raise
-        stderr().print(f"[red]Error:[/red] {escape(_file_problem(exc))}", highlight=False)
+        stderr().print(
+            f"[red]Error:[/red] {escape(_file_problem(exc))}", highlight=False, markup=True
+        )
         sys.exit(EXIT_CODES[DataError.code])
     except Exception as exc:
         # Usage errors of the (vendored) click carry their own message and exit code.
@@ -223,11 +227,13 @@ def run() -> None:
             stderr().print(
                 "[red]Error:[/red] someone else saved a change at the same moment; try again",
                 highlight=False,
+                markup=True,
             )
             sys.exit(EXIT_CODES[ConflictError.code])
         stderr().print(
             f"[red]Error:[/red] unexpected {type(exc).__name__}: {escape(str(exc))} "
             "(run with --debug for the traceback)",
             highlight=False,
+            markup=True,
         )
         sys.exit(1)

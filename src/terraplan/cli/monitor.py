@@ -291,14 +291,14 @@ def kpis(
     frame = frame.select(columns).sort("key")
     if fmt is not KpiFormat.table or out is not None:  # keep stdout to the rows
         for note in notes:
-            stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
+            stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False, markup=True)
     if fmt is KpiFormat.xlsx or out is not None:
         if out is None:
             raise InvalidParameterError("--format xlsx needs --out FILE.xlsx")
         from terraplan.io.writers import write_table
 
         write_table(frame, out, overwrite=force)
-        stdout().print(f"Wrote {frame.height:,} rows to {escape(str(out))}")
+        stdout().print(f"Wrote {frame.height:,} rows to {out!s}")
         return
     if fmt is KpiFormat.json:
         render_json(_rows(frame))
@@ -335,7 +335,7 @@ def kpis(
         percents=[c for c in shown if units.get(c) == "ratio"],
     )
     for note in notes:
-        stdout().print(f"Note: {escape(note)}.", highlight=False)
+        stdout().print(f"Note: {note}.", highlight=False)
     if not kpi and rows:
         stdout().print(
             "More KPIs: --kpi NAME (repeatable), or --format csv/json for all of them.",
@@ -377,7 +377,7 @@ def _balance_table(
         names = {t.id: t.name for t in uow.plans.get(plan).territories}
     if fmt is not KpiFormat.table or out is not None:  # notes on stderr, the rows on stdout
         for note in criteria.notes:
-            stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
+            stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False, markup=True)
     if fmt is KpiFormat.xlsx or out is not None:
         if out is None:
             raise InvalidParameterError("--format xlsx needs --out FILE.xlsx")
@@ -385,7 +385,7 @@ def _balance_table(
 
         named = [{"territory": names.get(r["territory_id"]) or "", **r} for r in rows]
         write_table(pl.DataFrame(named) if named else pl.DataFrame(), out, overwrite=force)
-        stdout().print(f"Wrote {len(rows):,} rows to {escape(str(out))}")
+        stdout().print(f"Wrote {len(rows):,} rows to {out!s}")
         return
     if fmt is KpiFormat.json:
         render_json(
@@ -408,10 +408,10 @@ def _balance_table(
     ]
     render_rows(shown, title=f"Balance of {plan}: {criteria.describe()}")
     for territory, why in sorted(criteria.skipped.items()):
-        shown_name = escape(names.get(territory) or territory)
-        stdout().print(f"Not checked: {shown_name} ({escape(why)})", highlight=False)
+        shown_name = names.get(territory) or territory
+        stdout().print(f"Not checked: {shown_name} ({why})", highlight=False)
     for note in criteria.notes:
-        stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
+        stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False, markup=True)
 
 
 def alerts(
@@ -509,18 +509,21 @@ def alerts(
         stdout().print(f"{title}: no alerts.")
     if fmt is OutputFormat.TABLE:
         if report_.criteria is not None:
-            stdout().print(f"Balance judged by: {escape(report_.criteria.describe())}")
+            stdout().print(f"Balance judged by: {report_.criteria.describe()}")
             for note in report_.criteria.notes:
-                stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
+                stderr().print(
+                    f"[yellow]note:[/yellow] {escape(note)}", highlight=False, markup=True
+                )
         for note in report_.notes:
-            stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
+            stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False, markup=True)
         realign = report_.realignment
         if realign.recommended:
             stdout().print(
-                f"[bold red]Realignment recommended[/bold red] for {', '.join(realign.territory_names) or 'the plan'}:"
+                f"[bold red]Realignment recommended[/bold red] for {escape(', '.join(realign.territory_names) or 'the plan')}:",
+                markup=True,
             )
             for reason in realign.reasons:
-                stdout().print(f"  - {escape(reason)}")
+                stdout().print(f"  - {reason}")
         else:
             stdout().print(f"{len(rows)} alerts; no realignment needed.")
 
@@ -553,7 +556,7 @@ def priorities(
             with UnitOfWork(app_context(ctx).database()) as uow:
                 names = {t.id: t.name for t in uow.plans.get(plan).territories}
             label = names.get(territory, territory)
-            stdout().print(f"{escape(label)} ({plan}) holds no open account to rank.")
+            stdout().print(f"{label} ({plan}) holds no open account to rank.")
         return
     parts = [c for c in frame.columns if c.endswith("_part")]
     columns = [
@@ -631,4 +634,4 @@ def report(
     plan = _plan_in_force(ctx, plan)
     html = plan_report_html(app_context(ctx).database(), plan, period=period, fiscal=fiscal)
     write_text(out, html, overwrite=force)
-    stdout().print(f"Wrote {escape(str(out))} ({len(html) / 1024:.0f} KB)")
+    stdout().print(f"Wrote {out!s} ({len(html) / 1024:.0f} KB)")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from terraplan.cli.console import OutputFormat, render_json, render_rows, stderr, stdout
 from terraplan.cli.context import app_context
@@ -165,9 +166,10 @@ def show_plan(
         return
     if fmt is OutputFormat.TABLE:
         stdout().print(
-            f"[bold]{plan.name}[/bold] ({plan.id}), {plan.status.value.replace('_', ' ')}, "
+            f"[bold]{escape(plan.name)}[/bold] ({plan.id}), {plan.status.value.replace('_', ' ')}, "
             f"version {plan.version}, {scope_label(plan.scope)}"
-            + (f", effective from {plan.effective_from}" if plan.effective_from else "")
+            + (f", effective from {plan.effective_from}" if plan.effective_from else ""),
+            markup=True,
         )
         for at, by, reason in reopened:
             stdout().print(
@@ -289,14 +291,13 @@ def compare(
     ]
     if out is not None:
         import polars as pl
-        from rich.markup import escape
 
         from terraplan.io.writers import write_table
 
         write_table(pl.DataFrame(moved_rows, infer_schema_length=None), out)
         # on stderr when stdout carries JSON or CSV for a program to read
         (stdout() if fmt is OutputFormat.TABLE else stderr()).print(
-            f"Wrote {len(moved_rows):,} moved accounts to {escape(str(out))}", highlight=False
+            f"Wrote {len(moved_rows):,} moved accounts to {out!s}", highlight=False
         )
     if fmt is OutputFormat.JSON:
         render_json({**comparison.to_dict(), "revenue_window": window})

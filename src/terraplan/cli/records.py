@@ -215,7 +215,8 @@ def import_command(
         )
         stdout().print(
             f"[green]Imported[/green] {outcome.written:,} {kind.value.replace('_', ' ')}"
-            f"{split}{skipped}."
+            f"{split}{skipped}.",
+            markup=True,
         )
     absent = outcome.absent_note(kind.value)
     if absent:
@@ -235,10 +236,11 @@ def _show_report(report: dict, fmt: OutputFormat, *, refused: bool = False) -> N
     console.print(
         f"[bold]{escape(report['file'])}[/bold] ({report['kind']}): {report['rows_read']:,} rows read, "
         f"[green]{report['accepted']:,} {good}[/green], [red]{report['rejected']:,} rejected[/red]"
-        f"{located}"
+        f"{located}",
+        markup=True,
     )
     for warning in report["warnings"]:
-        stderr().print(f"[yellow]warning:[/yellow] {escape(warning)}")
+        stderr().print(f"[yellow]warning:[/yellow] {escape(warning)}", markup=True)
     issues = report["issues"]
     if issues:
         shown = issues[:50]
@@ -287,7 +289,7 @@ def export_command(
             db, file, plan_id=plan, salesforce=salesforce, overwrite=force
         )
         what = "owner changes" if salesforce else "account assignments"
-        stdout().print(f"Wrote {count:,} {what} of plan {plan_id} to {escape(str(file))}")
+        stdout().print(f"Wrote {count:,} {what} of plan {plan_id} to {file!s}")
         from terraplan.cli.console import note
         from terraplan.services.rules_follow import stale_run_note
 
@@ -300,4 +302,4 @@ def export_command(
                 note(inactive)
         return
     count = export_records(db, kind.value, file, overwrite=force)
-    stdout().print(f"Wrote {count:,} {kind.value.replace('_', ' ')} to {escape(str(file))}")
+    stdout().print(f"Wrote {count:,} {kind.value.replace('_', ' ')} to {file!s}")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from terraplan.cli.console import (
     ForceOption,
@@ -50,7 +51,7 @@ def _pairs(values: list[str], option: str) -> list[tuple[str, str]]:
 
 def _warn(warnings: tuple[str, ...] | list[str]) -> None:
     for warning in warnings:
-        stderr().print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+        stderr().print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False, markup=True)
 
 
 def capacity(
@@ -119,7 +120,8 @@ def capacity(
         if forecast:
             render_rows([_forecast_row(row) for row in forecast], title="Hiring forecast")
         stdout().print(
-            f"Reps needed: [bold]{report.reps_needed}[/bold] (now {report.current_reps}); saved with plan {plan}."
+            f"Reps needed: [bold]{report.reps_needed}[/bold] (now {report.current_reps}); saved with plan {plan}.",
+            markup=True,
         )
         stdout().print("Assumed:")
         for line in report.assumptions:

@@ -43,6 +43,54 @@ def register(app: typer.Typer) -> None:
     app.command("route")(route_command)
 
 
+def _print_coverage(db: Any, population: str, coverage: dict[str, Any]) -> None:
+    """One population's audit: the figures, then who the gaps and conflicts are, by name."""
+    from terraplan.services.ownership import account_names
+
+    console = stdout()
+    summary = {k: v for k, v in coverage.items() if not isinstance(v, list | dict)}
+    title = (
+        "Coverage of the stored accounts"
+        if population == "accounts"
+        else f"Coverage of the stored leads ({coverage['records']:,} checked)"
+    )
+    render_rows(
+        [
+            {"measure": k.replace("_", " "), "value": v}
+            for k, v in summary.items()
+            if k != "population"
+        ],
+        title=title,
+    )
+    named = account_names(db, [*coverage["gap_ids"], *coverage["conflict_ids"]], kind=population)
+    singular = population[:-1]
+    for key, count_key in (("gap_ids", "gaps"), ("conflict_ids", "conflicts")):
+        ids = coverage[key]
+        if not ids:
+            continue
+        what = f"{'gap' if key == 'gap_ids' else 'conflict'} {population}"
+        total = int(coverage[count_key])
+        listed = ", ".join(f"{named[i]} ({i})" if i in named else str(i) for i in ids)
+        shown = f"{what}: {listed}"
+        if total > len(ids):
+            shown = f"{what} (the first {len(ids)} of {total:,}): {listed}"
+        console.print(shown)
+    for key, value in coverage.items():
+        if key in ("gap_ids", "conflict_ids") or not isinstance(value, list) or not value:
+            continue
+        if isinstance(value[0], dict):
+            render_rows(
+                value[:30],
+                title=f"{singular} {key.replace('_', ' ')}"
+                + (f" (first 30 of {len(value)})" if len(value) > 30 else ""),
+            )
+        else:
+            more = f" and {len(value) - 30:,} more" if len(value) > 30 else ""
+            console.print(
+                f"{key.replace('_', ' ')} ({population}): {', '.join(map(str, value[:30]))}{more}"
+            )
+
+
 @rules_app.command("check")
 def check(
     ctx: typer.Context,
@@ -55,7 +103,7 @@ def check(
     ] = OutputFormat.TABLE,
 ) -> None:
     """Validate FILE and audit it against the stored accounts (and a sample of leads)."""
-    from terraplan.services.ownership import account_names, check_rules
+    from terraplan.services.ownership import check_rules
 
     rule_set, audit = check_rules(app_context(ctx).database(), file, plan_id=plan)
     report = audit.to_dict()
@@ -66,35 +114,16 @@ def check(
         return
     console = stdout()
     console.print(
-        f"[green]Valid[/green]: {len(rule_set.rules)} rules, {len(rule_set.overlays)} overlays, {len(rule_set.territories)} territories."
+        f"[green]Valid[/green]: {len(rule_set.rules)} rules, {len(rule_set.overlays)} overlays, {len(rule_set.territories)} territories.",
+        markup=True,
     )
-    accounts = report["accounts"]
-    summary = {k: v for k, v in accounts.items() if not isinstance(v, list | dict)}
-    render_rows(
-        [{"measure": k.replace("_", " "), "value": v} for k, v in summary.items()],
-        title="Coverage of the stored accounts",
-    )
-    named = account_names(
-        app_context(ctx).database(), [*audit.accounts.gap_ids, *audit.accounts.conflict_ids]
-    )
-    for key, value in accounts.items():
-        if key in ("gap_ids", "conflict_ids") and value:
-            title = "gap accounts" if key == "gap_ids" else "conflict accounts"
-            listed = [f"{named[i]} ({i})" if i in named else str(i) for i in value[:30]]
-            console.print(f"{title}: {', '.join(listed)}" + (" ..." if len(value) > 30 else ""))
-        elif isinstance(value, list) and value and isinstance(value[0], dict):
-            render_rows(
-                value[:30],
-                title=key.replace("_", " ")
-                + (f" (first 30 of {len(value)})" if len(value) > 30 else ""),
-            )
-        elif isinstance(value, list) and value:
-            console.print(
-                f"{key.replace('_', ' ')}: {', '.join(map(str, value[:30]))}"
-                + (" ..." if len(value) > 30 else "")
-            )
+    for population in ("accounts", "leads"):
+        coverage = report[population]
+        if coverage is None:  # no stored leads
+            continue
+        _print_coverage(app_context(ctx).database(), population, coverage)
     if not audit.ok:
-        stderr().print("[red]The audit found gaps or conflicts[/red] (see above).")
+        stderr().print("[red]The audit found gaps or conflicts[/red] (see above).", markup=True)
         raise typer.Exit(3)
 
 
@@ -114,7 +143,7 @@ def save(
     saved = save_rules_noted(db, plan, read_rule_file(file, stored_plan), created_by="cli")
     stdout().print(f"Saved rule set version {saved.version} of plan {plan}.")
     for note in saved.notes:
-        stderr().print(f"note: {escape(note)}.", highlight=False)
+        stderr().print(f"note: {note}.", highlight=False)
 
 
 @rules_app.command("apply")
@@ -233,7 +262,7 @@ def export_command(
         else yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     )
     write_text(out, text, overwrite=force)
-    stdout().print(f"Wrote {escape(str(out))} (plan {plan}, rule set version {version})")
+    stdout().print(f"Wrote {out!s} (plan {plan}, rule set version {version})")
 
 
 @rules_app.command("export-etm")
@@ -269,12 +298,13 @@ def export_etm_command(
     )
     exported = export_etm(fitted.rule_set, spellings=ETM_SPELLINGS)
     for path in write_files(out, exported.files(), overwrite=force):
-        stdout().print(f"Wrote {escape(str(path))}")
+        stdout().print(f"Wrote {path!s}")
     for problem in (*fitted.problems, *exported.problems):
         where = f"{problem.rule}: " if problem.rule else ""
         stderr().print(
             f"[yellow]note:[/yellow] not expressible in ETM: {escape(where + problem.reason)}",
             highlight=False,
+            markup=True,
         )
 
 
@@ -336,15 +366,16 @@ def route_command(
     from terraplan.cli.console import note
 
     if result.territory_id is None:
-        console.print(f"[red]No territory[/red]: {escape(result.explanation)}")
+        console.print(f"[red]No territory[/red]: {escape(result.explanation)}", markup=True)
         for text in routed.notes:
             note(text)
         raise typer.Exit(6)
     owner = f"{routed.owner_name} ({routed.owner_id})" if routed.owner_id else "nobody (vacant)"
     console.print(
-        f"[bold]{escape(routed.territory_name or result.territory_id)}[/bold] ({result.territory_id}) — owner {escape(owner)}"
+        f"[bold]{escape(routed.territory_name or result.territory_id)}[/bold] ({result.territory_id}) — owner {escape(owner)}",
+        markup=True,
     )
-    console.print(f"Why: {escape(result.explanation)}")
+    console.print(f"Why: {result.explanation}")
     for overlay in result.overlays:
         console.print(f"Overlay: {overlay.territory_id} ({overlay.role})")
     for text in routed.notes:

@@ -32,7 +32,8 @@ def status(
     schema = report.revision or "(empty: run `terraplan init`)"
     console.print(
         f"[bold]Database[/bold] {report.url}  schema {schema}"
-        + ("" if report.up_to_date else f" (newest: {report.head})")
+        + ("" if report.up_to_date else f" (newest: {report.head})"),
+        markup=True,
     )
     rows: list[dict[str, object]] = []
     for kind, n in report.counts.items():

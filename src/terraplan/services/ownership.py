@@ -142,12 +142,17 @@ def check_rules(
     return rule_set, audit
 
 
-def account_names(db: Database, ids: Iterable[str]) -> dict[str, str]:
-    """``account id -> name`` for the stored accounts among ``ids`` (to show, not ids)."""
+def account_names(db: Database, ids: Iterable[str], kind: str = "accounts") -> dict[str, str]:
+    """``id -> name`` for the stored accounts (or ``kind="leads"``: leads, by company)
+    among ``ids`` (to show, not ids)."""
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return {}
     with UnitOfWork(db) as uow:
+        if kind == "leads":
+            return {
+                lead.id: lead.company or lead.id for lead in uow.leads.list(any_of={"id": wanted})
+            }
         return {a.id: a.name for a in uow.accounts.list(any_of={"id": wanted})}
 
 

@@ -34,12 +34,58 @@ async function api(method, path, body) {
     options.body = JSON.stringify(body);
   }
   const response = await fetch(path, options);
-  if (response.status === 401) { window.location.reload(); throw new ApiError(401, null); }
+  if (response.status === 401) { sessionEnded(); throw new ApiError(401, null); }
   if (response.status === 204) return null;
   let data = null;
   try { data = await response.json(); } catch (e) { data = null; }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
+}
+
+// The session ended (expired, signed out in another tab, user disabled): keep what the user
+// typed in this tab's sessionStorage, let the sign-in page say why, and put it back after
+// sign-in (restoreTyped in app.js). Only this tab sees it; a different user gets none of it.
+const KEPT_KEY = "terraplan-kept";
+
+function typedFields() {
+  const fields = {};
+  for (const node of document.querySelectorAll("textarea[id], input[id]")) {
+    const type = (node.getAttribute("type") || "text").toLowerCase();
+    if (!["text", "search"].includes(type) || node.readOnly || node.disabled) continue;
+    if (!node.value || node.value === node.defaultValue || node.offsetParent === null) continue;
+    fields[node.id] = node.value;
+  }
+  return fields;
+}
+
+function sessionEnded() {
+  if (TP.sessionEnded) return;  // several requests may meet the same ended session
+  TP.sessionEnded = true;
+  try {
+    sessionStorage.setItem(KEPT_KEY, JSON.stringify({
+      user: TP.config.user && TP.config.user.username, view: typeof TPViews === "undefined" ? null : TPViews.current,
+      fields: typedFields(),
+    }));
+  } catch (e) { /* storage full or blocked: the sign-in page still says why */ }
+  window.location.reload();
+}
+
+// A view that is loading says so (aria-busy and a "Loading…" line) until every load it
+// started has settled; an empty view must not read as "no data".
+function withBusy(viewId, promise) {
+  const view = document.getElementById(viewId);
+  view.busyCount = (view.busyCount || 0) + 1;
+  view.setAttribute("aria-busy", "true");
+  let line = view.querySelector(":scope > .loading");
+  if (!line) { line = el("p", {class: "loading", role: "status"}, "Loading…"); view.prepend(line); }
+  line.hidden = false;
+  const done = () => {
+    view.busyCount -= 1;
+    if (view.busyCount > 0) return;
+    view.setAttribute("aria-busy", "false");
+    line.hidden = true;
+  };
+  return Promise.resolve(promise).finally(done);
 }
 
 function say(text, kind) {

@@ -31,18 +31,80 @@ async function openPlan(planId) {
 
 function showView(name) {
   for (const tab of document.querySelectorAll("nav [role=tab]")) {
-    tab.setAttribute("aria-selected", String(tab.dataset.view === name));
+    const selected = tab.dataset.view === name;
+    tab.setAttribute("aria-selected", String(selected));
+    tab.tabIndex = selected ? 0 : -1;  // one Tab stop for the tab list; arrows move inside it
   }
   for (const view of document.querySelectorAll(".view")) view.hidden = view.id !== "view-" + name;
   TPViews.current = name;
   if (name === "map") TPMap.map.invalidateSize();
-  TPViews.refreshCurrent().catch((e) => say(e.message, "error"));
+  return TPViews.refreshCurrent().catch((e) => say(e.message, "error"));
+}
+
+// The ARIA tab pattern: each tab controls its view (a tabpanel); Left/Right, Home and End move
+// the focus among the tabs shown, Enter or Space opens the focused one (views load data, so
+// moving the focus alone does not open them).
+function installTabs() {
+  for (const tab of document.querySelectorAll("nav [role=tab]")) {
+    const panel = document.getElementById("view-" + tab.dataset.view);
+    tab.id = "tab-" + tab.dataset.view;
+    tab.setAttribute("aria-controls", panel.id);
+    tab.tabIndex = tab.getAttribute("aria-selected") === "true" ? 0 : -1;
+    panel.setAttribute("role", "tabpanel");
+    panel.setAttribute("aria-labelledby", tab.id);
+    tab.addEventListener("keydown", (e) => {
+      const tabs = [...document.querySelectorAll("nav [role=tab]")].filter((t) => !t.hidden);
+      const i = tabs.indexOf(tab);
+      const next = {ArrowRight: tabs[(i + 1) % tabs.length], ArrowLeft: tabs[(i - 1 + tabs.length) % tabs.length],
+        Home: tabs[0], End: tabs[tabs.length - 1]}[e.key];
+      if (!next) return;
+      e.preventDefault();
+      for (const t of tabs) t.tabIndex = t === next ? 0 : -1;
+      next.focus();
+    });
+  }
+}
+
+// "Skip to the map tools": the tools this user has on this plan (move for a planner's draft,
+// a change request for managers and reps, else the side panel itself), on the map tab. The
+// address keeps its #plan= (a plain anchor link would replace it).
+function skipToTools(event) {
+  event.preventDefault();
+  const go = () => {
+    const first = ["unit-search", "request-search"].map((id) => document.getElementById(id))
+      .find((node) => node && node.offsetParent !== null);
+    (first || document.getElementById("map-tools")).focus();
+  };
+  if (TPViews.current !== "map") showView("map").then(go); else go();
+}
+
+// After a sign-in that followed an ended session: the same view, and what was typed put back
+// once the view has loaded (so that the stored text does not overwrite it).
+async function restoreTyped() {
+  let kept = null;
+  try { kept = JSON.parse(sessionStorage.getItem(KEPT_KEY) || "null"); } catch (e) { kept = null; }
+  sessionStorage.removeItem(KEPT_KEY);
+  if (!kept || kept.user !== TP.config.user.username) return;
+  const fields = Object.entries(kept.fields || {});
+  if (kept.view && document.getElementById("view-" + kept.view)) await showView(kept.view);
+  let back = 0;
+  for (const [id, value] of fields) {
+    const node = document.getElementById(id);
+    if (!node || node.readOnly || node.disabled) continue;
+    node.value = value;
+    back += 1;
+  }
+  say(back ? "You are signed in again. What you had typed is back: check it and send it again."
+    : "You are signed in again.");
+  document.body.dataset.restored = String(back);
 }
 
 async function boot() {
   const user = TP.config.user;
   document.getElementById("whoami").textContent = `${user.username} (${user.role})`;
   document.body.dataset.role = user.role;
+  installTabs();
+  document.querySelector(".skip-link").addEventListener("click", skipToTools);
   for (const tab of document.querySelectorAll("nav [role=tab]")) {
     if (tab.dataset.needs === "planner" && !canPlan()) tab.hidden = true;
     if (tab.dataset.needs === "manager" && !canPlan() && user.role !== "manager") tab.hidden = true;
@@ -59,6 +121,7 @@ async function boot() {
   document.getElementById("plan-select").addEventListener("change", (e) => openPlan(e.target.value).catch((err) => say(err.message, "error")));
   if (!TP.plans.length) { say("No plan to show yet: run a design or import one."); return; }
   await openPlan(document.getElementById("plan-select").value);
+  await restoreTyped();
   // A link or Back to another #plan= opens it in this tab.
   window.addEventListener("hashchange", () => {
     const asked = new URLSearchParams(location.hash.slice(1));

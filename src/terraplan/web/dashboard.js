@@ -16,6 +16,8 @@ function svg(tag, attrs, ...children) {
 // Charts are drawn in a fixed coordinate box (viewBox) and scale with the page.
 const TPChart = {
   // Horizontal bars, one per row: rows [{label, value}], opts {format, reference, band: [lo, hi], colour}.
+  // opts.label names the chart for screen readers (role=img needs a name; the bars' titles are
+  // not read as one).
   bars(rows, opts) {
     const o = Object.assign({format: fmt, colour: "#0072B2"}, opts || {});
     const labelW = 170, valueW = 70, width = 640, barH = 18, gap = 6, top = 6;
@@ -25,7 +27,8 @@ const TPChart = {
     const max = Math.max(1e-9, ...values.map(Math.abs), ...extent.map(Math.abs));
     const x = (v) => labelW + (plotW * Math.max(0, v)) / max;
     const height = top + rows.length * (barH + gap) + 4;
-    const chart = svg("svg", {viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", class: "svg-chart"});
+    const chart = svg("svg", {viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", class: "svg-chart",
+      "aria-label": o.label || "Bar chart (the same figures are in the table below)"});
     if (o.band) {
       chart.append(svg("rect", {x: x(o.band[0]), y: 0, width: Math.max(1, x(o.band[1]) - x(o.band[0])), height, fill: "#d9f0d9", class: "band"}));
     }
@@ -52,7 +55,8 @@ const TPChart = {
     const max = Math.max(1e-9, ...values), min = Math.min(0, ...values);
     const x = (i) => left + ((width - left - right) * i) / Math.max(1, points.length - 1);
     const y = (v) => top + (height - top - bottom) * (1 - (v - min) / (max - min || 1));
-    const chart = svg("svg", {viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", class: "svg-chart"});
+    const chart = svg("svg", {viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", class: "svg-chart",
+      "aria-label": o.label || "Line chart (the same figures are in the table below)"});
     chart.append(
       svg("line", {x1: left, x2: width - right, y1: y(min), y2: y(min), stroke: "#999"}),
       svg("text", {x: left - 4, y: y(max) + 4, "text-anchor": "end", "font-size": 11}, o.format(max)),
@@ -216,7 +220,7 @@ const TPDashboard = {
     const points = rows.map((r) => ({key: r.key, label: label(r.key), value: r[metric]}));
     const title = metric === "attainment" ? "Attainment (actual / target; dashed line: 100 %)" : `${metric.replaceAll("_", " ")} (no targets for this plan)`;
     chart.append(el("h3", {}, title),
-      TPChart.bars(points, {format, reference: metric === "attainment" ? 1 : undefined}),
+      TPChart.bars(points, {format, reference: metric === "attainment" ? 1 : undefined, label: `${title}, by ${this.dimension}`}),
       TPChart.table(points.map((p) => ({key: p.key, name: p.label, value: p.value})),
         [{key: "name", label: "", format: String}, {key: "value", label: metric.replaceAll("_", " "), format}], {class: "chart-table", "data-metric": metric}));
   },
@@ -226,7 +230,7 @@ const TPDashboard = {
     const points = rows.filter((r) => typeof r.pipeline_coverage === "number").map((r) => ({key: r.key, label: label(r.key), value: r.pipeline_coverage, pipeline: r.open_pipeline}));
     if (!points.length) { box.replaceChildren(el("h3", {}, "Pipeline coverage"), el("p", {class: "muted"}, "No targets, so no pipeline coverage (open pipeline / remaining target).")); return; }
     box.replaceChildren(el("h3", {}, "Pipeline coverage (open pipeline / remaining target; dashed: 3×)"),
-      TPChart.bars(points, {format: (v) => (v == null ? "" : v.toFixed(2) + "×"), reference: 3, colour: "#009E73"}),
+      TPChart.bars(points, {format: (v) => (v == null ? "" : v.toFixed(2) + "×"), reference: 3, colour: "#009E73", label: "Pipeline coverage (open pipeline / remaining target)"}),
       TPChart.table(points.map((p) => ({key: p.key, name: p.label, value: p.value, pipeline: p.pipeline})),
         [{key: "name", label: "", format: String}, {key: "value", label: "coverage", format: (v) => v.toFixed(2) + "×"}, {key: "pipeline", label: "open pipeline"}], {class: "chart-table"}));
   },
@@ -245,7 +249,7 @@ const TPDashboard = {
     const points = [...byMonth.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).slice(-24).map(([label, value]) => ({key: label, label, value}));
     box.replaceChildren(el("h3", {}, "Revenue trend by month (last 24 months)"));
     if (!points.length) { box.append(el("p", {class: "muted"}, "No revenue yet.")); return; }
-    box.append(TPChart.line(points),
+    box.append(TPChart.line(points, {label: `Revenue by month, ${points[0].label} to ${points[points.length - 1].label}`}),
       el("details", {}, el("summary", {}, "Table of the same figures"),
         TPChart.table(points.map((p) => ({key: p.key, month: p.label, value: p.value})),
           [{key: "month", label: "month", format: String}, {key: "value", label: "revenue"}], {class: "chart-table"})));
@@ -266,7 +270,7 @@ const TPDashboard = {
       const points = rows.map((r) => ({key: r.territory_id, label: r.territory, value: r.mean ? r.value / r.mean : null,
         colour: r.within_tolerance ? "#009E73" : "#D55E00"}));
       box.append(el("h4", {}, `${metric}: ±${(tol * 100).toFixed(0)} % (green band; orange bars are outside)`),
-        TPChart.bars(points, {format: ratio, reference: 1, band: [1 - tol, 1 + tol]}),
+        TPChart.bars(points, {format: ratio, reference: 1, band: [1 - tol, 1 + tol], label: `Balance of ${metric} by territory against the ±${(tol * 100).toFixed(0)} % band`}),
         TPChart.table(rows.map((r) => ({key: r.territory_id, name: r.territory, value: r.value, mean: r.mean, deviation: r.deviation, within: r.within_tolerance ? "yes" : "no"})),
           [{key: "name", label: "territory", format: String}, {key: "value", label: metric}, {key: "mean", label: "target"},
             {key: "deviation", label: "deviation", format: pct}, {key: "within", label: "within band", format: String}], {class: "chart-table", "data-metric": metric}));
@@ -284,3 +288,9 @@ const TPDashboard = {
     if (!alerts.alerts.length) document.getElementById("alerts").append(el("li", {class: "muted"}, "No alerts."));
   },
 };
+
+// While a refresh runs the dashboard says "Loading…" (aria-busy), until the last one started
+// has settled; refresh() itself (and its ticket) is left as it is.
+TPDashboard.refresh = ((refresh) => function refreshShowingBusy() {
+  return withBusy("view-dashboard", refresh.call(this));
+})(TPDashboard.refresh);

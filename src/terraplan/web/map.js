@@ -16,6 +16,11 @@ function territoryColour(index) {
 
 const ACCOUNT_ICON = L.divIcon({className: "account-dot", iconSize: [8, 8]});
 
+// Cluster icons are markers too, and Leaflet makes every marker a Tab stop: with hundreds of
+// them the side panel's tools were 100+ presses away. The Accounts table and the legend carry
+// the same information for the keyboard.
+if (L.MarkerCluster) L.MarkerCluster.prototype.options.keyboard = false;
+
 const TPMap = {
   map: null, unitLayer: null, outlineLayer: null, labelLayer: null, accountLayer: null,
   colours: {}, territories: {}, unitOf: {}, layers: {}, selected: new Set(), locked: new Set(),
@@ -115,7 +120,8 @@ const TPMap = {
     // Rep home bases: a house marker each (name and territories on hover/focus and click).
     this.repLayer = L.layerGroup((data.reps || []).map((r) => L.marker([r.lat, r.lon], {
       icon: L.divIcon({className: "rep-home", html: "<span aria-hidden='true'>&#8962;</span>", iconSize: [18, 18]}),
-      title: `${r.name} — ${r.territories.join(", ")}`, alt: `Home base of ${r.name}`, keyboard: true,
+      // not a Tab stop (see the clusters above): the legend and table name each territory's rep
+      title: `${r.name} — ${r.territories.join(", ")}`, alt: `Home base of ${r.name}`, keyboard: false,
     }).bindPopup(`<strong>${escapeHtml(r.name)}</strong><br>home base<br>territory ${escapeHtml(r.territories.join(", "))}`)
     )).addTo(this.map);
     if (this.layerControl) this.layerControl.remove();

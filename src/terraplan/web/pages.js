@@ -2,6 +2,9 @@
 // Territory plan pages, the rule-set editor (validation at a line, coverage audit, gaps shown on
 // the map) and the team and targets view. Views call TPPages.refresh(name) when shown.
 
+const NOTE_FIELDS = ["strategy", "marketing", "outreach"];
+const NOTE_LABELS = {strategy: "Strategy", marketing: "Marketing plans", outreach: "Outreach initiatives"};
+
 const TPPages = {
   territoryId: null, notesRevision: 0, highlight: null,
 
@@ -47,7 +50,10 @@ const TPPages = {
     else this.territory().catch((e) => say(e.message, "error"));
   },
 
-  async territory() {
+  // The page takes a second or more: "Loading…" (aria-busy) until it is drawn.
+  territory() { return withBusy("view-territory", this.loadTerritory()); },
+
+  async loadTerritory() {
     const select = document.getElementById("tp-territory");
     const territories = TP.mapData ? TP.mapData.territories : [];
     select.replaceChildren(...territories.map((t) => el("option", {value: t.id}, t.name)));
@@ -71,6 +77,8 @@ const TPPages = {
     }
     if (ticket !== this.pageTicket) return;
     page.hidden = false;
+    document.getElementById("tp-conflict").replaceChildren();
+    document.getElementById("tp-conflict").hidden = true;
     this.renderTerritory(data);
     view.dataset.state = "loaded";
   },
@@ -113,11 +121,44 @@ const TPPages = {
 
   async saveNotes() {
     const body = {revision: this.notesRevision};
-    for (const field of ["strategy", "marketing", "outreach"]) body[field] = document.getElementById(`tp-${field}`).value;
-    const saved = await api("PUT", `/plans/${encodeURIComponent(TP.plan.id)}/territories/${encodeURIComponent(this.territoryId)}/notes`, body);
+    for (const field of NOTE_FIELDS) body[field] = document.getElementById(`tp-${field}`).value;
+    let saved;
+    try {
+      saved = await api("PUT", `/plans/${encodeURIComponent(TP.plan.id)}/territories/${encodeURIComponent(this.territoryId)}/notes`, body);
+    } catch (e) {
+      const details = e.status === 409 && e.body && e.body.error && e.body.error.details;
+      if (details && "stored_revision" in details) { await this.notesConflict(body); return; }
+      throw e;
+    }
+    document.getElementById("tp-conflict").hidden = true;
     this.notesRevision = saved.revision;
     document.getElementById("tp-saved").textContent = `Saved (revision ${saved.revision}).`;
     say("Territory notes saved.");
+  },
+
+  // Someone saved these notes since they were opened: show the stored notes (who, when, the
+  // territory by name) and keep the user's text, which one click puts back to save it over them.
+  async notesConflict(typed) {
+    const data = await api("GET", `/plans/${encodeURIComponent(TP.plan.id)}/territories/${encodeURIComponent(this.territoryId)}/page`);
+    this.renderTerritory(data);
+    const n = data.notes;
+    const when = n.updated_at ? ` on ${String(n.updated_at).slice(0, 16).replace("T", " ")} UTC` : "";
+    const text = `${n.updated_by || "Someone"} saved the notes of ${data.territory.name}${when}, after you opened them. `
+      + "Their notes are shown now; your text is kept below.";
+    const yours = NOTE_FIELDS.filter((f) => typed[f]).map((f) => el("p", {}, el("strong", {}, `${NOTE_LABELS[f]}: `), typed[f]));
+    const box = document.getElementById("tp-conflict");
+    box.replaceChildren(el("p", {}, text),
+      el("details", {}, el("summary", {}, "Your text"), ...yours),
+      el("button", {type: "button", id: "tp-reapply", onclick: () => this.reapplyNotes(typed)}, "Put my text back (then Save to keep it)"));
+    box.hidden = false;
+    say(`${text} Compare them, then save again.`, "error");
+  },
+
+  reapplyNotes(typed) {
+    for (const field of NOTE_FIELDS) document.getElementById(`tp-${field}`).value = typed[field];
+    document.getElementById("tp-conflict").hidden = true;
+    say(`Your text is back in the form (the stored notes are revision ${this.notesRevision}): Save notes to keep it.`);
+    document.getElementById("tp-strategy").focus();
   },
 
   // --- rules --------------------------------------------------------------------------------

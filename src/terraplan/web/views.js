@@ -5,11 +5,12 @@ const TPViews = {
   current: "map",
 
   init() {
-    document.getElementById("compare").addEventListener("click", () => this.compare().catch((e) => say(e.message, "error")));
+    document.getElementById("compare").addEventListener("click", () => this.compareBusy().catch((e) => say(e.message, "error")));
     for (const [id, status] of [["wf-submit", "in_review"], ["wf-approve", "approved"], ["wf-draft", "draft"]]) {
-      document.getElementById(id).addEventListener("click", () => this.setStatus(status).catch((e) => say(e.message, "error")));
+      document.getElementById(id).addEventListener("click", () => this.setStatus(status).catch((e) => this.workflowFailed(e)));
     }
-    document.getElementById("wf-activate").addEventListener("click", () => this.activate().catch((e) => say(e.message, "error")));
+    document.getElementById("wf-activate").addEventListener("click", () => this.activate().catch((e) => this.workflowFailed(e)));
+    document.getElementById("d-cancel").addEventListener("click", () => this.cancelJob().catch((e) => say(e.message, "error")));
     document.getElementById("wf-copy").addEventListener("click", () => this.copy().catch((e) => say(e.message, "error")));
     document.getElementById("comment-form").addEventListener("submit", (e) => { e.preventDefault(); this.comment().catch((err) => say(err.message, "error")); });
     document.getElementById("design-form").addEventListener("submit", (e) => { e.preventDefault(); this.design().catch((err) => say(err.message, "error")); });
@@ -24,6 +25,14 @@ const TPViews = {
   },
 
   // --- compare ---------------------------------------------------------------------------
+  // Compare takes seconds (three requests and two maps): say so, and one at a time.
+  async compareBusy() {
+    const button = document.getElementById("compare");
+    if (button.disabled) return;
+    button.disabled = true;
+    try { await withBusy("view-compare", this.compare()); } finally { button.disabled = false; }
+  },
+
   async compare() {
     const base = document.getElementById("compare-base").value;
     const other = document.getElementById("compare-other").value;
@@ -256,6 +265,16 @@ const TPViews = {
       : `${c.status} by ${c.resolved_by || "?"}${c.resolution ? ` (${c.resolution})` : ""}`;
     item.append(el("br"), el("em", {}, `Change request: ${this.describeEdit(c.proposed_edit, unitName)} — ${state}`));
     item.dataset.status = c.status || "";
+    // Accepting makes the move on the plan, and only a draft can be edited: on any other
+    // status the planner is told what to do first instead of meeting a 409.
+    const acceptable = TP.plan.status === "draft";
+    if (canPlan() && c.status === "open" && !acceptable) {
+      const how = ["in_review", "approved"].includes(TP.plan.status)
+        ? "send the plan back to draft (above) first, then accept it"
+        : "copy the plan as a new scenario to make it there";
+      item.append(" ", el("span", {class: "muted not-acceptable"},
+        `Accepting edits a draft only; this plan is ${TP.plan.status.replace("_", " ")}: ${how}.`));
+    }
     if (canPlan() && c.status === "open") {
       const decide = (accept) => async () => {
         const note = accept ? null : window.prompt("Why is it rejected? (optional)");
@@ -264,11 +283,26 @@ const TPViews = {
         if (accept) await TPMap.load(TP.plan.id, {keepMessage: true});
         await this.workflow();
       };
-      item.append(
-        el("button", {type: "button", class: "accept", onclick: () => decide(true)().catch((e) => say(e.message, "error"))}, "Accept"),
-        el("button", {type: "button", class: "reject", onclick: () => decide(false)().catch((e) => say(e.message, "error"))}, "Reject"));
+      if (acceptable) item.append(el("button", {type: "button", class: "accept", onclick: () => decide(true)().catch((e) => say(e.message, "error"))}, "Accept"));
+      item.append(el("button", {type: "button", class: "reject", onclick: () => decide(false)().catch((e) => say(e.message, "error"))}, "Reject"));
     }
     return item;
+  },
+
+  // A step taken on a version someone else has changed since (409 with the stored version):
+  // the server's words say who and when; the plan is reloaded here so the next click works.
+  async workflowFailed(error) {
+    const details = error.status === 409 && error.body && error.body.error && error.body.error.details;
+    if (!details || !details.stored_version) { say(error.message, "error"); return; }
+    const said = error.message.replace(/;?\s*reload it and try again\.?$/, "");
+    try {
+      await TPMap.load(TP.plan.id, {keepMessage: true});
+      const plan = await this.workflow();
+      await loadPlans(TP.plan.id);
+      say(`${said} — reloaded with that change (now version ${plan.version}, ${plan.status.replace("_", " ")}): check it and try again.`, "error");
+    } catch (e) {
+      say(`${said}; reloading it failed: ${e.message}`, "error");
+    }
   },
 
   async setStatus(status) {
@@ -326,9 +360,42 @@ const TPViews = {
     return parameters;
   },
 
+  // One design job at a time from this page: while it runs, "Run design" and "Open this
+  // design" are disabled (each click used to start another job and store another plan), and
+  // Cancel stops it (POST /jobs/{id}/cancel).
+  running(job) {
+    this.job = job;
+    const busy = job !== null;
+    document.querySelector("#design-form button[type=submit]").disabled = busy;
+    for (const b of document.querySelectorAll("#d-curve-result button.open-point")) b.disabled = busy;
+    document.getElementById("d-curve-result").dataset.busy = String(busy);
+    const cancel = document.getElementById("d-cancel");
+    cancel.hidden = !busy || !job.id;
+    cancel.disabled = false;
+  },
+
+  async cancelJob() {
+    if (!this.job || !this.job.id) return;
+    document.getElementById("d-cancel").disabled = true;
+    await api("POST", `/jobs/${encodeURIComponent(this.job.id)}/cancel`);
+    document.getElementById("d-status").textContent = "cancelling…";
+  },
+
   async runJob(parameters) {
-    // A design job with its progress bar; the job's result, or null when it failed.
-    const job = await api("POST", "/jobs", {kind: "design", parameters});
+    // A design job with its progress bar; the job's result, or null when it failed or was
+    // cancelled (or another job is running already).
+    if (this.job) return null;
+    this.running({id: null});
+    try {
+      const job = await api("POST", "/jobs", {kind: "design", parameters});
+      this.running(job);
+      return await this.followJob(job);
+    } finally {
+      this.running(null);
+    }
+  },
+
+  async followJob(job) {
     const bar = document.getElementById("d-progress");
     const status = document.getElementById("d-status");
     delete status.dataset.status;
@@ -357,6 +424,7 @@ const TPViews = {
   },
 
   async design() {
+    if (this.job) return;  // one job at a time (the button is disabled too)
     const parameters = this.designParameters();
     document.getElementById("d-curve-result").replaceChildren();
     if (!document.getElementById("d-curve").checked) { await this.openDesign(parameters); return; }
@@ -410,7 +478,10 @@ const TPViews = {
   async route() {
     const body = {company: document.getElementById("r-company").value, postal_code: document.getElementById("r-zip").value, plan_id: TP.plan.id};
     const r = await api("POST", "/route", body);
+    // The API's notes say what the explanation does not (an unknown ZIP, an inactive owner).
+    const notes = (r.notes || []).map((n) => el("li", {}, forTheUi(n)));
     document.getElementById("route-result").replaceChildren(el("p", {},
-      el("strong", {}, r.territory_name || "no territory"), r.owner_name ? ` — ${r.owner_name}` : ""), el("p", {id: "route-explanation"}, r.explanation));
+      el("strong", {}, r.territory_name || "no territory"), r.owner_name ? ` — ${r.owner_name}` : ""), el("p", {id: "route-explanation"}, r.explanation),
+      ...(notes.length ? [el("ul", {id: "route-notes", "aria-label": "Notes"}, ...notes)] : []));
   },
 };
