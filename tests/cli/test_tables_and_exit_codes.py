@@ -188,7 +188,7 @@ def test_rules_check_prints_names_as_they_are_and_the_leads_audit(
     )
     assert run_cli("import", "leads", "Lead.csv").returncode == 0
     (tmp_path / "rules.yaml").write_text(
-        "territories:\n  - {id: west, name: \"West [old]\", type: segment}\n"
+        'territories:\n  - {id: west, name: "West [old]", type: segment}\n'
         "  - {id: big, name: Big, type: segment}\n"
         "rules:\n  - {id: w, territory: west, when: {field: state, op: in, value: [CA]}}\n"
         "  - {id: b, territory: big, when: {field: employees, op: ge, value: 1000}}\n",

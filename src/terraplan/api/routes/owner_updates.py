@@ -14,6 +14,7 @@ from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
 from terraplan.domain.access import Action, sees_everything
 from terraplan.errors import PermissionDeniedError
+from terraplan.io.outputs import neutralise_csv_cell
 
 router = APIRouter(
     tags=["crm"],
@@ -63,7 +64,12 @@ def owner_updates(
         columns = ["Id", "OwnerId"] if changed else list(ASSIGNMENT_COLUMNS)
         writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        # a name a spreadsheet would run as a formula (=HYPERLINK(...)) is written as text,
+        # as in every CSV the CLI writes
+        writer.writerows(
+            {k: "" if v is None else neutralise_csv_cell(v) for k, v in row.items()}
+            for row in rows
+        )
         return Response(
             out.getvalue(),
             media_type="text/csv",
