@@ -86,6 +86,31 @@ def test_a_change_request_with_a_malformed_edit_is_refused_when_made(planner: Te
     assert planner.get("/plans/P1/comments").json() == []
 
 
+def test_a_change_request_nested_too_deep_is_refused_and_the_comments_still_list(
+    planner: TestClient,
+) -> None:
+    """Batches of batches 200 deep were stored, then broke the plan's comment list (a 500 for
+    everyone): refused when made, 422, and nothing stored."""
+    edit: dict[str, Any] = {"op": "lock", "units": ["06037"]}
+    for _ in range(200):
+        edit = {"op": "batch", "edits": [edit]}
+    answer = planner.post("/plans/P1/comments", json={"body": "deep", "proposed_edit": edit})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["message"] == "batches nest at most 8 deep"
+    listed = planner.get("/plans/P1/comments")
+    assert listed.status_code == 200 and listed.json() == []
+    wide = {"op": "batch", "edits": [{"op": "lock", "units": ["06037"]}] * 10_001}
+    refused = _post(planner, wide)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["message"] == "an edit holds at most 10,000 steps"
+    # a batch within both limits still goes through
+    shallow = {
+        "op": "batch",
+        "edits": [{"op": "batch", "edits": [{"op": "lock", "units": ["06037"]}]}],
+    }
+    assert _post(planner, shallow).status_code == 200
+
+
 def test_a_misspelt_field_beside_the_edit_is_refused_not_ignored(planner: TestClient) -> None:
     """``versoin`` beside ``edit`` used to be dropped silently: 422 naming it."""
     got = planner.post(

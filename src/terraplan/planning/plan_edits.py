@@ -119,6 +119,12 @@ def _ids(edit: Edit, key: str) -> list[str]:
     return list(dict.fromkeys(value))
 
 
+#: How deep batches may nest (undo of an undo of a batch...) and how many steps one edit
+#: may hold in all: beyond them an edit is refused before it is stored or applied.
+MAX_BATCH_DEPTH = 8
+MAX_EDIT_STEPS = 10_000
+
+
 def parse_edit(edit: object) -> Edit:
     """Check an edit's shape before it touches a plan, so that a misspelt field is refused
     rather than read as absent (``"owners"`` for ``"reps"`` would have emptied the owners).
@@ -127,6 +133,15 @@ def parse_edit(edit: object) -> Edit:
     stores) is checked step by step. Returns the edit as a plain dict. Whether the ids exist
     is the caller's question (it needs the stored data).
     """
+    return _parse_edit(edit, 0, [0])
+
+
+def _parse_edit(edit: object, depth: int, count: list[int]) -> Edit:
+    count[0] += 1  # steps seen so far, over the whole edit
+    if count[0] > MAX_EDIT_STEPS:
+        raise InvalidParameterError(
+            f"an edit holds at most {MAX_EDIT_STEPS:,} steps", details={"field": "edits"}
+        )
     if not isinstance(edit, Mapping):
         raise InvalidParameterError(
             "an edit is an object with an 'op' field", details={"field": "edit"}
@@ -140,7 +155,11 @@ def parse_edit(edit: object) -> Edit:
                 "batch: 'edits' must be a non-empty list of edits, and nothing else",
                 details={"field": extra[0] if extra else "edits"},
             )
-        return {"op": "batch", "edits": [parse_edit(step) for step in steps]}
+        if depth >= MAX_BATCH_DEPTH:
+            raise InvalidParameterError(
+                f"batches nest at most {MAX_BATCH_DEPTH} deep", details={"field": "edits"}
+            )
+        return {"op": "batch", "edits": [_parse_edit(step, depth + 1, count) for step in steps]}
     if not isinstance(op, str) or op not in FIELDS:
         raise InvalidParameterError(
             f"unknown edit {op!r}; use one of {', '.join(_OPS)}", details={"field": "op"}
