@@ -68,6 +68,12 @@ def test_bad_design_options_are_refused_at_once_naming_the_json_path(
         ({"keep_together": "family"}, "parameters.keep_together"),
         ({"travel_costs": [{"unit": "34001", "rep": "R1"}]}, "parameters.travel_costs.0.minutes"),
         ({"n_territorys": 3}, "parameters.n_territorys"),
+        # a typo of a few zeros, a seed or time no solver takes, a sweep of thousands
+        ({"n_territories": 10**9}, "parameters.n_territories"),
+        ({"seed": 10**40}, "parameters.seed"),
+        ({"time_limit": 1e300}, "parameters.time_limit"),
+        ({"tradeoff": [0.1] * 5_000}, "parameters.tradeoff"),
+        ({"states": ["CA"] * 100_001}, "parameters.states"),
     ]
     for parameters, path in cases:
         answer = planner.post("/jobs", json={"kind": "design", "parameters": parameters})
@@ -76,3 +82,22 @@ def test_bad_design_options_are_refused_at_once_naming_the_json_path(
     schema = planner.get("/openapi.json").json()["components"]["schemas"]
     documented = schema["DesignJobParameters"]["properties"]
     assert {"keep_together", "windows", "travel_costs"} <= set(documented)
+
+
+def test_more_territories_than_counties_fails_at_once_in_words(
+    db: Database, as_user: Callable[..., TestClient]
+) -> None:
+    """Rhode Island's five counties into 10,000 territories: the job fails in a moment,
+    saying so, instead of building lists for every territory first."""
+    planner = as_user("planner", job_workers=1)
+    started = time.monotonic()
+    submitted = planner.post(
+        "/jobs", json={"kind": "design", "parameters": {"states": ["RI"], "n_territories": 10_000}}
+    )
+    assert submitted.status_code == 202, submitted.text
+    job = _wait(planner, submitted.json()["id"])
+    assert job["status"] == "failed"
+    error = job["error"]
+    assert isinstance(error, dict)
+    assert "5 counties cannot fill 10,000 territories: design at most 5" in error["message"]
+    assert time.monotonic() - started < 60

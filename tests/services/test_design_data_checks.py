@@ -124,7 +124,7 @@ def test_a_window_no_plan_can_meet_stops_before_the_search(db: Database) -> None
             progress=lambda _what, done, _total: steps.append(done),
         )  # fmt: skip
     message = str(caught.value)
-    assert "Los Angeles County, CA alone exceed(s) the upper band of population" in message
+    assert "Los Angeles County, CA alone exceeds the upper band of population" in message
     # a window, not a tolerance: more territories would not help, a higher window would
     assert "raise the upper end of the population window." in message
     assert "loosen the tolerance" not in message.lower()

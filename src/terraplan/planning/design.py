@@ -188,6 +188,19 @@ def design_territories(
     ids = [u.id for u in chosen]
     if len(set(ids)) != len(ids):
         raise DataError("duplicate unit ids", details={"field": "id", "reason": "duplicate"})
+    if (
+        centres is None
+        and current is None
+        and n_territories is not None
+        and n_territories > len(ids)
+    ):
+        # said before a list per territory is built (a typo of a few zeros asks for 10^9)
+        raise InfeasibleError(
+            f"the balance asked cannot be met, nothing was saved: {len(ids):,} "
+            f"{unit_noun(chosen)} cannot fill {n_territories:,} territories: design at most "
+            f"{len(ids):,}.",
+            details={"constraints": ["fewer_units_than_territories"]},
+        )
     default = {"population": 0.05} if kind is RecordKind.GEO_UNIT else {"count": 0.10}
     balance = dict(balance or ({} if windows else default))
     window_only = tuple(m for m in window_metrics(windows) if m not in balance)

@@ -56,7 +56,7 @@ class DesignJobParameters(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     units: Literal["counties", "zips", "custom", "accounts"] | None = None
-    n_territories: int | None = Field(None, ge=1)
+    n_territories: int | None = Field(None, ge=1, le=10_000)
     balance: dict[str, float] | None = Field(
         None, description='metric -> tolerance, e.g. {"potential": 0.1}'
     )
@@ -66,14 +66,16 @@ class DesignJobParameters(BaseModel):
     )
     from_plan: str | None = Field(None, description="Realign this plan")
     max_moved: float | None = Field(None, ge=0, description="Units (>= 1) or a share (< 1)")
-    seed: int | None = None
-    time_limit: float | None = Field(None, gt=0)
+    seed: int | None = Field(None, ge=0, le=2**32 - 1)
+    time_limit: float | None = Field(None, gt=0, le=3_600, description="Seconds, at most an hour")
     method: Literal["auto", "heuristic", "exact"] | None = None
-    states: list[str] | None = None
+    states: list[Annotated[str, Field(max_length=40)]] | None = Field(None, max_length=100)
     plan_id: str | None = None
     plan_name: str | None = None
     tradeoff: list[float] | None = Field(
-        None, description="Sweep these tolerances (or disruption budgets); nothing is saved"
+        None,
+        max_length=50,
+        description="Sweep these tolerances (or disruption budgets); nothing is saved",
     )
     keep_together: Literal["parent"] | dict[str, str] | list[Literal["parent"] | dict[str, str]] | None = Field(
         None,

@@ -67,8 +67,7 @@ def owner_updates(
         # a name a spreadsheet would run as a formula (=HYPERLINK(...)) is written as text,
         # as in every CSV the CLI writes
         writer.writerows(
-            {k: "" if v is None else neutralise_csv_cell(v) for k, v in row.items()}
-            for row in rows
+            {k: "" if v is None else neutralise_csv_cell(v) for k, v in row.items()} for row in rows
         )
         return Response(
             out.getvalue(),
