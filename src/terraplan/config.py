@@ -37,6 +37,12 @@ class Settings(BaseSettings):
         description="Send the session cookie over HTTPS only (browsers also send it to http://localhost).",
     )
     session_hours: float = Field(default=12.0, gt=0, description="Lifetime of a browser session.")
+    login_checks: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Password checks (argon2, slow on purpose) run at once; more sign-ins wait.",
+    )
     job_workers: int = Field(
         default=1, ge=0, le=16, description="Job worker threads per API process (0: none)."
     )

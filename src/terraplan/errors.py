@@ -85,6 +85,12 @@ class AuthenticationError(TerraplanError):
     code = "authentication_required"
 
 
+class TooManyAttemptsError(AuthenticationError):
+    """Too many failed sign-ins for a user name or from one address: wait and try again."""
+
+    code = "too_many_attempts"
+
+
 class PermissionDeniedError(TerraplanError):
     """The authenticated user may not do this (their role, region or token scopes forbid it)."""
 

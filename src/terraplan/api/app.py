@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from terraplan import __version__
 from terraplan.api.errors import install_error_handlers
 from terraplan.api.limits import BodySizeLimit
+from terraplan.api.login_guard import LoginGuard
 from terraplan.api.openapi import install_openapi
 from terraplan.api.response_cache import ResponseCache
 from terraplan.api.warmer import MonitoringWarmer
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, *, server_process: bool = False
         app.state.rule_cache = {}
         app.state.monitoring_cache = MonitoringCache()
         app.state.response_cache = ResponseCache()
+        app.state.login_guard = LoginGuard(concurrent_checks=settings.login_checks)
         workers = [
             JobWorker(database, stale_after=timedelta(seconds=settings.job_stale_seconds))
             for _ in range(settings.job_workers)

@@ -28,12 +28,14 @@ from terraplan.errors import (
     SolverError,
     StorageError,
     TerraplanError,
+    TooManyAttemptsError,
 )
 
 log = logging.getLogger(__name__)
 
 #: Error class -> HTTP status. The most specific class listed wins.
 HTTP_STATUS: Mapping[type[TerraplanError], int] = {
+    TooManyAttemptsError: 429,
     InvalidParameterError: 422,
     DataError: 422,
     RuleError: 422,
@@ -62,6 +64,14 @@ def status_for(exc: TerraplanError) -> int:
     return 500
 
 
+def _headers(status: int, exc: TerraplanError) -> dict[str, str] | None:
+    if status == 401:
+        return {"WWW-Authenticate": "Bearer"}
+    if status == 429:
+        return {"Retry-After": str(exc.details.get("retry_after_seconds", 60))}
+    return None
+
+
 def error_body(code: str, message: str, details: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": dict(details or {})}}
 
@@ -73,7 +83,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             error_body(exc.code, exc.message, exc.details),
             status_code=status,
-            headers={"WWW-Authenticate": "Bearer"} if status == 401 else None,
+            headers=_headers(status, exc),
         )
 
     @app.exception_handler(RequestValidationError)

@@ -15,6 +15,7 @@ from terraplan.api.auth import (
     set_session_cookies,
 )
 from terraplan.api.deps import DatabaseDep, SettingsDep
+from terraplan.api.login_guard import LoginGuard
 from terraplan.api.schemas import Timestamp
 from terraplan.domain.user import User
 from terraplan.services.access import Principal
@@ -24,6 +25,12 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 _ERRORS: dict[int | str, dict[str, str]] = {
     401: {"description": "Not signed in, or wrong user name or password"},
     403: {"description": "Missing or wrong CSRF token"},
+}
+
+
+_LOGIN_ERRORS: dict[int | str, dict[str, str]] = {
+    **_ERRORS,
+    429: {"description": "Too many failed sign-ins for this user name or address: wait"},
 }
 
 
@@ -65,17 +72,41 @@ def user_public(user: User) -> UserPublic:
     )
 
 
-@router.post("/login", operation_id="login", responses=_ERRORS)
-def login(
-    body: LoginRequest, response: Response, db: DatabaseDep, settings: SettingsDep
+@router.post("/login", operation_id="login", responses=_LOGIN_ERRORS)
+async def login(
+    request: Request,
+    body: LoginRequest,
+    response: Response,
+    db: DatabaseDep,
+    settings: SettingsDep,
 ) -> SessionPublic:
-    """Check the user name and password; start a session (HttpOnly cookie + CSRF cookie)."""
+    """Check the user name and password; start a session (HttpOnly cookie + CSRF cookie).
+
+    Failed sign-ins are counted per user name and per client address: after too many in 15
+    minutes the answer is 429 (``too_many_attempts``, with ``Retry-After``) until they age out.
+    Password checks run a few at a time, waiting without holding a worker thread, so a flood
+    of sign-ins does not stall the other requests."""
     from datetime import timedelta
 
+    from starlette.concurrency import run_in_threadpool
+
+    from terraplan.errors import AuthenticationError
     from terraplan.services.users import authenticate, start_session
 
-    user = authenticate(db, body.username, body.password)
-    session = start_session(db, user, lifetime=timedelta(hours=settings.session_hours))
+    guard: LoginGuard = request.app.state.login_guard
+    client = request.client.host if request.client else "unknown"
+    guard.check(body.username, client)
+    async with guard.checks:
+        guard.check(body.username, client)  # failures may have come in while waiting
+        try:
+            user = await run_in_threadpool(authenticate, db, body.username, body.password)
+        except AuthenticationError:
+            guard.failed(body.username, client)
+            raise
+    guard.succeeded(body.username)
+    session = await run_in_threadpool(
+        start_session, db, user, lifetime=timedelta(hours=settings.session_hours)
+    )
     set_session_cookies(response, session, settings)
     return SessionPublic(
         user=user_public(user), csrf_token=session.csrf_token, expires_at=session.expires_at
