@@ -5,6 +5,7 @@ nothing refused, and why a manager's KPIs by region are empty."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 
@@ -131,8 +132,13 @@ def test_filters_out_of_their_domain_are_refused(
     odd = planner.get("/jobs", params={"status": "weird"})
     assert odd.status_code == 422 and "status" in odd.text
     assert planner.get("/jobs", params={"status": "failed"}).status_code == 200
+    latest = (date.today() + timedelta(days=366)).isoformat()
     early = planner.get("/plans/PW/kpis", params={"as_of": "1800-01-01"})
     assert early.status_code == 422
-    assert (
-        early.json()["error"]["message"] == "as_of 1800-01-01 is outside 1900-01-01 .. 2199-12-31"
+    assert early.json()["error"]["message"] == (
+        f"as_of 1800-01-01 is outside 1900-01-01 .. {latest} (a year after today)"
     )
+    # a reporting day far ahead would expand a grain to thousands of empty months
+    late = planner.get("/plans/PW/kpis", params={"as_of": "2199-12-31", "period": "month"})
+    assert late.status_code == 422 and late.json()["error"]["details"]["field"] == "as_of"
+    assert planner.get("/plans/PW/kpis", params={"as_of": latest}).status_code == 200

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -196,10 +196,17 @@ _Dimension = Annotated[str, Query(description="territory, region, rep, segment o
 
 
 def _check_as_of(as_of: date | None) -> None:
-    """Days outside 1900-01-01 .. 2199-12-31 are refused, as imports refuse them."""
-    if as_of is not None and not 1900 <= as_of.year <= 2199:
+    """Days before 1900 are refused, as imports refuse them, and so are days more than a year
+    after today: no fact lies there, and a grain would expand to every month up to it (a
+    reporting day in 2199 is 2,100 empty months, seconds of work for a request that anyone
+    signed in may send)."""
+    if as_of is None:
+        return
+    latest = date.today() + timedelta(days=366)
+    if as_of.year < 1900 or as_of > latest:
         raise InvalidParameterError(
-            f"as_of {as_of.isoformat()} is outside 1900-01-01 .. 2199-12-31",
+            f"as_of {as_of.isoformat()} is outside 1900-01-01 .. {latest.isoformat()} "
+            "(a year after today)",
             details={"field": "as_of", "value": as_of.isoformat()},
         )
 
