@@ -5,13 +5,16 @@ upload limit is refused with 413, the partial file removed."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from terraplan.api.app import create_app
 from terraplan.api.routes.imports import upload_dir
 from terraplan.config import Settings
+from terraplan.errors import StorageError
 from terraplan.storage.database import Database
 
 from .conftest import login
@@ -73,3 +76,23 @@ def test_a_chunked_upload_over_the_limit_stops_being_read_and_leaves_no_file(
         (path,) = set(upload_dir().iterdir()) - before
         assert path.read_bytes() == CHUNK * 3
         path.unlink()
+
+
+def test_the_upload_folder_must_be_private_to_the_servers_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another user's folder of the same name (or one open to others) is refused: the files
+    in it could be read, or swapped before their import job runs."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = upload_dir()
+    assert folder.parent == tmp_path and oct(folder.stat().st_mode & 0o777) == "0o700"
+    folder.chmod(0o777)
+    with pytest.raises(StorageError, match="not a private folder"):
+        upload_dir()
+    folder.rmdir()
+    (tmp_path / "elsewhere").mkdir(mode=0o700)
+    folder.symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(StorageError, match="not a private folder"):
+        upload_dir()

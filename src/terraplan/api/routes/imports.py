@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import tempfile
 import uuid
 from pathlib import Path
@@ -15,7 +17,7 @@ from terraplan.api.deps import DatabaseDep, SettingsDep
 from terraplan.api.limits import too_large_response
 from terraplan.api.routes.jobs import JobPublic, job_public
 from terraplan.domain.access import Action
-from terraplan.errors import InvalidParameterError
+from terraplan.errors import InvalidParameterError, StorageError
 
 router = APIRouter(prefix="/imports", tags=["jobs"])
 
@@ -32,9 +34,24 @@ ImportKind = Literal[
 
 
 def upload_dir() -> Path:
-    """Where uploaded files wait for their import job (removed when the job has run)."""
-    folder = Path(tempfile.gettempdir()) / "terraplan-uploads"
+    """Where uploaded files wait for their import job (removed when the job has run): a
+    folder of the server's user alone. A folder of that name made by another user of the
+    machine (who could read the files, or swap one before its job runs), a link, or one
+    others may open is refused, not used."""
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    folder = Path(tempfile.gettempdir()) / f"terraplan-uploads-{uid if uid is not None else 'user'}"
     folder.mkdir(mode=0o700, exist_ok=True)
+    found = folder.lstat()
+    if (
+        stat.S_ISLNK(found.st_mode)
+        or not stat.S_ISDIR(found.st_mode)
+        or (uid is not None and (found.st_uid != uid or found.st_mode & 0o077))
+    ):
+        raise StorageError(
+            f"the upload folder {folder} is not a private folder of this server's user "
+            "(another owner, a link, or open to others): remove it and try again",
+            details={"path": str(folder)},
+        )
     return folder
 
 
