@@ -109,3 +109,28 @@ def test_sql_for_scheduling_and_errors(run_cli: Any, tmp_path: Path) -> None:
     assert "Traceback" not in missing.stderr
     bad = run_cli("kpis", "--plan", "P", "--sql", "duckdb", "--table", "sales_lines")
     assert bad.returncode != 0 and "INPUT=TABLE" in bad.stderr
+
+
+def test_sql_and_tables_replace_a_link_never_its_target(run_cli: Any, tmp_path: Path) -> None:
+    """``--out`` and ``--write-tables`` with ``--force`` replace a symbolic link at the path
+    with their file; the file the link pointed to stays as it was."""
+    url = f"sqlite:///{tmp_path}/cli.db"
+    db = Database(url)
+    migrate.upgrade(db)
+    _demo_module().demo_plan(db, n_accounts=300, seed=5)
+    db.dispose()
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me", encoding="utf-8")
+    out = tmp_path / "kpis.sql"
+    out.symlink_to(precious)
+    wrote = run_cli("kpis", "--plan", "PW", "--sql", "duckdb", "--out", str(out), "--force")
+    assert wrote.returncode == 0, wrote.stderr
+    assert not out.is_symlink() and out.read_text(encoding="utf-8").rstrip().endswith(";")
+    folder = tmp_path / "warehouse"
+    folder.mkdir()
+    (folder / "sales_lines.parquet").symlink_to(precious)
+    tables = run_cli("kpis", "--plan", "PW", "--write-tables", str(folder), "--force")
+    assert tables.returncode == 0, tables.stderr
+    assert not (folder / "sales_lines.parquet").is_symlink()
+    assert precious.read_text(encoding="utf-8") == "keep me"
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temporary left

@@ -91,9 +91,10 @@ def print_sql(
     if out is None:
         print(query + ";")  # noqa: T201  (plain SQL on stdout, no console markup)
         return
-    from terraplan.io.outputs import check_output
+    from terraplan.io.outputs import atomic_output
 
-    check_output(out, overwrite=force).write_text(query + ";\n", encoding="utf-8")
+    with atomic_output(out, overwrite=force) as temporary:
+        temporary.write_text(query + ";\n", encoding="utf-8")
     stdout().print(f"Wrote the {dialect} KPI query to {out!s}")
 
 

@@ -31,6 +31,7 @@ from typing import Any
 import polars as pl
 
 from terraplan.errors import DataError, InvalidParameterError, TerraplanError
+from terraplan.io.outputs import atomic_output
 from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.kpi_inputs import KpiInputs
 from terraplan.planning.kpi_registry import DIMENSIONS, KPI_NAMES
@@ -399,7 +400,10 @@ def write_kpi_tables(inputs: KpiInputs, folder: Path) -> list[Path]:
             if c not in frame.columns
         )
         path = folder / f"{name}.parquet"
-        frame.write_parquet(path)
+        # written beside and renamed into place: a link at the path is replaced, never
+        # written through, and a failed write leaves the old file
+        with atomic_output(path, overwrite=True) as temporary:
+            frame.write_parquet(temporary)
         written.append(path)
     return written
 
