@@ -90,3 +90,32 @@ def test_a_json_key_given_twice_is_refused() -> None:
     text = '{"rules": [], "territories": [], "rules": [{"id": "x"}]}'
     with pytest.raises(RuleError, match="the key 'rules' is given twice"):
         load_rule_set(text)
+
+
+def test_a_named_account_pinned_in_either_salesforce_form_is_pinned() -> None:
+    """A report gives 001Dn00000AbCdE, the API 001Dn00000AbCdEIAV: a pin written in one
+    form holds the account stored in the other, on every evaluation path; the saved rule set
+    keeps the form that was written."""
+    from terraplan.rules import rule_set_to_dict
+
+    text = """
+catch_all: pool
+territories:
+  - {id: key, name: Strategic, type: named}
+  - {id: pool, name: Unassigned, type: catch_all}
+named_accounts:
+  - {territory: key, accounts: ["001Dn00000AbCdEIAV", "001Dn00000XyZzZ"]}
+"""
+    rule_set = load_rule_set(text)
+    outcomes = assert_same(
+        rule_set,
+        [
+            {"id": "001Dn00000AbCdE"},  # stored short, pinned long
+            {"id": "001Dn00000XyZzZIAV"},  # stored long, pinned short
+            {"id": "001Dn00000AbCdEAAA"},  # 18 characters with a wrong suffix: another id
+            {"id": "001dn00000abcde"},  # case matters in a 15-character id
+        ],
+    )
+    assert [o[1] for o in outcomes] == ["key", "key", "pool", "pool"]
+    saved = rule_set_to_dict(rule_set)["named_accounts"]
+    assert saved == [{"territory": "key", "accounts": ["001Dn00000AbCdEIAV", "001Dn00000XyZzZ"]}]

@@ -10,10 +10,10 @@ from collections.abc import Collection, Mapping
 
 import polars as pl
 
+from terraplan.domain.salesforce_ids import match_id_forms
 from terraplan.io.checker import Checker
 from terraplan.io.readers import ROW
 from terraplan.io.report import MAX_QUOTED
-from terraplan.io.salesforce_ids import match_id_forms
 from terraplan.io.schema import PLANNED_KINDS
 
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from terraplan.domain import DEFAULT_PRIORITY, Territory, TerritoryType
+from terraplan.domain.salesforce_ids import with_other_forms
 from terraplan.rules.condition_parser import (
     COMPARE,
     LOCATION,
@@ -218,7 +219,9 @@ def parse_rule_set(
                 )
             pinned[account] = tid
         named_accounts[tid] = tuple(ids)
-        when = Predicate("id", Op.IN, tuple(ids), case_sensitive=True)
+        # a pin names the account in either Salesforce form (15 or 18 characters), as an
+        # import matches references: the CRM's report and its API give different ones
+        when = Predicate("id", Op.IN, with_other_forms(ids), case_sensitive=True)
         rule_ids.add(f"named:{tid}")
         rules.append(Rule(f"named:{tid}", tid, when, -1, len(rules), "named accounts", True))
 

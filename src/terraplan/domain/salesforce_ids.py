@@ -57,3 +57,25 @@ def match_id_forms(values: Iterable[str], known: Iterable[str]) -> dict[str, str
         elif len(value) == 15 and value in long_of:
             found[value] = long_of[value]
     return found
+
+
+def with_other_forms(ids: Iterable[str]) -> tuple[str, ...]:
+    """``ids`` followed by each Salesforce id's other form not already among them: the first
+    15 characters of an 18-character id whose suffix is right, the 18-character form of a
+    15-character one. A list of pinned accounts written in either form then names the
+    stored record whichever form the CRM export gave it; listing the result again adds
+    nothing."""
+    given = list(dict.fromkeys(ids))
+    seen = set(given)
+    extra: list[str] = []
+    for value in given:
+        if is_long_form(value):
+            other = value[:15]
+        elif len(value) == 15 and _SHAPE.match(value):
+            other = value + suffix(value)
+        else:
+            continue
+        if other not in seen:
+            seen.add(other)
+            extra.append(other)
+    return (*given, *extra)

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from terraplan.domain.salesforce_ids import is_long_form, match_id_forms, suffix
 from terraplan.errors import DataError
-from terraplan.io.salesforce_ids import is_long_form, match_id_forms, suffix
 from terraplan.services.imports import import_file
 from terraplan.storage.database import Database
 
@@ -72,3 +72,13 @@ def test_opportunities_naming_accounts_by_their_18_character_ids(
     )
     with pytest.raises(DataError, match="unknown account '001Ax000001abcDAAA'"):
         import_file(db, tmp_path / "bad.csv", "opportunities")
+
+
+def test_other_forms_are_added_once_and_only_for_salesforce_shapes() -> None:
+    from terraplan.domain.salesforce_ids import with_other_forms
+
+    short, other_system = "001Dn00000AbCdE", "ACME-000123456789"  # 17 characters: not an id
+    once = with_other_forms([short, short + suffix(short), other_system, "x" * 18])
+    assert once == (short, short + suffix(short), other_system, "x" * 18)
+    assert with_other_forms([short]) == (short, short + suffix(short))
+    assert with_other_forms(with_other_forms([short])) == with_other_forms([short])
