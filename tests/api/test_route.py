@@ -74,6 +74,15 @@ def test_route_returns_territory_owner_and_explanation(client: TestClient, db: D
         "(a misspelling of industry, say?)"
     ]
     assert body["notes"] == []
+    # A typed state that contradicts the ZIP gives way to it, as an import decides, and says so.
+    mismatch = client.post("/route", json={"postal_code": "10001", "state": "CA"}).json()
+    assert (mismatch["territory_id"], mismatch["owner_id"]) == ("E", "R9")
+    assert mismatch["explanation"].startswith("state NY")
+    assert mismatch["notes"] == [
+        "state CA contradicts ZIP 10001 (in NY): the ZIP's state NY is used, as an import uses it"
+    ]
+    padded = client.post("/route", json={"postal_code": "10001", "county_fips": "36061"}).json()
+    assert padded["notes"] == []
 
 
 def test_concurrent_requests_share_the_rotation_fairly(client: TestClient, db: Database) -> None:

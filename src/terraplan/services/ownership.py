@@ -396,6 +396,41 @@ def _unknown_zip_note(record: Mapping[str, Any]) -> tuple[str, ...]:
     return (f"ZIP {code} is not in the ZIP table, so no county or state could be found for it",)
 
 
+def _zip_decides(record: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A US record's typed state or county that contradicts its known ZIP takes the ZIP's,
+    with a note: an import decides so (the ZIP wins), and a lead must route the same typed in
+    as imported."""
+    from terraplan.planning.alignment import zip5
+
+    code = zip5(record.get("postal_code"))
+    country = str(record.get("country") or "US").strip().upper()
+    if not code or country not in ("US", "USA") or not code.isdigit():
+        return record, ()
+    place = zip_locator()(code)
+    if place is None:
+        return record, ()
+    notes: list[str] = []
+    fixed = dict(record)
+    for field, words, found in (
+        ("state", "state", place.state),
+        ("county_fips", "county FIPS", place.county_fips),
+    ):
+        given = record.get(field)
+        if given in (None, "") or found is None:
+            continue
+        typed = str(given).strip().upper()
+        if field == "county_fips" and typed.isdigit():
+            typed = typed.zfill(5)  # a code that lost its leading zero, as imports pad it
+        fixed[field] = found
+        if typed == found:
+            continue
+        notes.append(
+            f"{words} {str(given).strip()[:20]} contradicts ZIP {code} (in {found}): the "
+            f"ZIP's {words} {found} is used, as an import uses it"
+        )
+    return fixed, tuple(notes)
+
+
 #: What a lead sent to routing may carry, beside custom attributes.
 LEAD_FIELDS = (
     "id", "company", "name", "postal_code", "country", "state", "city", "county_fips",
@@ -487,8 +522,9 @@ def route_record(
     """
     context = _routing_context(db, RoutingTarget(plan_id, scope), rule_cache, version_rows)
     plan = context.plan
+    placed, zip_notes = _zip_decides(normalize_record_places(record))
     result = route(
-        normalize_record_places(record),
+        placed,
         context.rule_set,
         locate=zip_locator(),
         index=context.index,
@@ -506,9 +542,9 @@ def route_record(
                 turn = take_routing_turn(connection, plan.id, territory.id)
             owner_id = pick_owner(primaries, turn - 1, method)
     owner_name = context.rep_names.get(owner_id) if owner_id else None
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = zip_notes
     if owner_id in context.inactive and territory is not None:
-        notes = (f"{owner_name or owner_id}, owner of {territory.name}, is inactive",)
+        notes += (f"{owner_name or owner_id}, owner of {territory.name}, is inactive",)
     if territory is None or result.gap:
         # routed to the catch-all, or nowhere: a ZIP that gave no county may be why
         notes += _unknown_zip_note(record)

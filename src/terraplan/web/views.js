@@ -378,7 +378,8 @@ const TPViews = {
     if (!this.job || !this.job.id) return;
     document.getElementById("d-cancel").disabled = true;
     await api("POST", `/jobs/${encodeURIComponent(this.job.id)}/cancel`);
-    document.getElementById("d-status").textContent = "cancelling…";
+    // a running job stops at its next progress report: until then the status line says so
+    if (this.job) this.job.cancelling = true;
   },
 
   async runJob(parameters) {
@@ -402,10 +403,11 @@ const TPViews = {
     for (;;) {
       const j = await api("GET", `/jobs/${encodeURIComponent(job.id)}`);
       bar.value = j.progress;
-      status.textContent = `${j.status}${j.step && j.step !== j.status ? ": " + j.step : ""} (${Math.round(j.progress * 100)} %)`;
+      status.textContent = `${j.status}${j.step && j.step !== j.status ? ": " + j.step : ""} (${Math.round(j.progress * 100)} %)${job.cancelling ? " — cancelling…" : ""}`;
       if (j.status === "succeeded") return j.result;
       if (j.status === "failed" || j.status === "cancelled") {
-        status.textContent = `${j.status}: ${(j.error && j.error.message) || ""}`;
+        const why = j.error && j.error.message;
+        status.textContent = why ? `${j.status}: ${why}` : j.status;
         status.dataset.status = j.status;
         return null;
       }
