@@ -133,6 +133,25 @@ def test_activation_is_refused_without_rules_or_with_gaps(
         refused.value.message
     )
 
+    # Two rules of the same type and order claiming the same accounts: a conflict, said as
+    # one (the catch-all would not help), with the way out that does.
+    copy_plan(db, "P1", new_id="TWICE")
+    with UnitOfWork(db) as uow:
+        twice = uow.plans.get("TWICE")
+        rules = load_rule_set(uow.rule_sets.latest("TWICE").document)
+    claimed = rules.rules[0]
+    other = next(t.id for t in twice.territories if t.id != claimed.territory_id)
+    doubled = replace(claimed, id="claims-too", territory_id=other, position=len(rules.rules))
+    save_rules(db, "TWICE", replace(rules, rules=(*rules.rules, doubled)))
+    with UnitOfWork(db) as uow:
+        uow.plans.save(replace(uow.plans.get("TWICE"), status=PlanStatus.APPROVED))
+        uow.commit()
+    with pytest.raises(ConflictError, match="claimed by two rules") as conflicted:
+        activate_plan(db, "TWICE")
+    message = conflicted.value.message
+    assert "give one of them an `order` or set `tie_breaker: rule_position`" in message
+    assert "match no rule" not in message and "catch-all" not in message
+
 
 def test_activation_checks_coverage_as_the_rules_are_applied(
     regions: tuple[Database, dict[str, str]],

@@ -533,20 +533,32 @@ def activation_problems(
         return []
     if not records:
         return []
-    if uncovered:
-        names = account_names or {}
-        sample = ", ".join(f"{names[a]} ({a})" if names.get(a) else a for a in uncovered[:3])
-        change = (
-            f"reopen the plan (`terraplan plans status {plan.id} reopen --reason ...`), add rules "
-            "or a catch-all territory, then review and activate it again"
-            if plan.status is not PlanStatus.DRAFT
-            else "add rules or a catch-all, then activate"
+    names = account_names or {}
+
+    def sample(ids: list[str]) -> str:
+        return ", ".join(f"{names[a]} ({a})" if names.get(a) else a for a in ids[:3])
+
+    reopen = (
+        f"reopen the plan (`terraplan plans status {plan.id} reopen --reason ...`), "
+        if plan.status is not PlanStatus.DRAFT
+        else ""
+    )
+    again = ", then review and activate it again" if reopen else ", then activate"
+    conflicts = [r.record_id for r in records if r.territory_id is None and r.status == "conflict"]
+    gaps = [r.record_id for r in records if r.territory_id is None and r.status != "conflict"]
+    reasons = []
+    if conflicts:
+        reasons.append(
+            f"{len(conflicts):,} account(s) are claimed by two rules of the same priority and "
+            f"order (e.g. {sample(conflicts)}; `terraplan rules check` names the rules): "
+            f"{reopen}give one of them an `order` or set `tie_breaker: rule_position`{again}"
         )
-        return [
-            f"{len(uncovered):,} account(s) match no rule and there is no catch-all territory "
-            f"(e.g. {sample}): {change}"
-        ]
-    return []
+    if gaps:
+        reasons.append(
+            f"{len(gaps):,} account(s) match no rule and there is no catch-all territory "
+            f"(e.g. {sample(gaps)}): {reopen}add rules or a catch-all territory{again}"
+        )
+    return reasons
 
 
 def _uncovered_names(db: Database, application: RuleApplication) -> dict[str, str | None]:
@@ -555,9 +567,10 @@ def _uncovered_names(db: Database, application: RuleApplication) -> dict[str, st
 
     from terraplan.storage.orm import AccountRow
 
-    ids = [
-        r.record_id for r in application.records if r.status != "closed" and r.territory_id is None
-    ][:3]
+    uncovered = [r for r in application.records if r.status != "closed" and r.territory_id is None]
+    # the first three of each kind shown (conflicts, gaps)
+    ids = [r.record_id for r in uncovered if r.status == "conflict"][:3]
+    ids += [r.record_id for r in uncovered if r.status != "conflict"][:3]
     if not ids:
         return {}
     with db.connect() as connection:
