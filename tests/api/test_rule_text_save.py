@@ -70,3 +70,27 @@ def test_a_save_based_on_an_older_version_is_refused_naming_who_saved(
     assert "WA" in ana.get("/plans/PW/rules").json()["document"]
     unchecked = ana.put("/plans/PW/rules", json={"document": TEXT})  # no version: no check
     assert unchecked.status_code == 200 and unchecked.json()["version"] == 3
+
+
+def test_a_state_written_as_a_name_is_named_when_saved(
+    as_user: Callable[[str], TestClient], db: Database
+) -> None:
+    """Stored states are codes: ``Texas`` and ``Texs`` never match; the save says so, once
+    per rule and value, with the code meant."""
+    _seed(db)
+    with UnitOfWork(db) as uow:
+        uow.plans.save(replace(uow.plans.get("PW"), status=PlanStatus.DRAFT))
+        uow.commit()
+    text = TEXT.replace("value: OR}", "value: Texas}") + (
+        "  - {id: c, territory: TW1, when: {field: state, op: in, value: [Texs, WA, Texs]}}\n"
+    )
+    client = as_user("planner")
+    saved = client.put("/plans/PW/rules", json={"document": text})
+    assert saved.status_code == 200, saved.text
+    notes = saved.json()["notes"]
+    assert notes[:2] == [
+        "state 'Texas' in rule b is not a state code and never matches (stored states are "
+        "codes): write TX",
+        "state 'Texs' in rule c is no US state or state code: no account or lead can match it",
+    ]
+    assert not any("'CA'" in n or "'WA'" in n for n in notes)

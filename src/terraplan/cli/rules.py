@@ -12,6 +12,7 @@ from rich.markup import escape
 from terraplan.cli.console import (
     ForceOption,
     OutputFormat,
+    note,
     render_json,
     render_rows,
     stderr,
@@ -104,11 +105,15 @@ def check(
 ) -> None:
     """Validate FILE and audit it against the stored accounts (and a sample of leads)."""
     from terraplan.services.ownership import check_rules
+    from terraplan.services.rule_values import rule_value_notes
 
     rule_set, audit = check_rules(app_context(ctx).database(), file, plan_id=plan)
     report = audit.to_dict()
+    value_notes = rule_value_notes(rule_set)
+    for value_note in value_notes:
+        note(value_note)
     if fmt is OutputFormat.JSON:
-        render_json(report)
+        render_json({**report, "notes": value_notes})
         if not audit.ok:
             raise typer.Exit(3)
         return
@@ -142,8 +147,8 @@ def save(
         stored_plan = uow.plans.get(plan)
     saved = save_rules_noted(db, plan, read_rule_file(file, stored_plan), created_by="cli")
     stdout().print(f"Saved rule set version {saved.version} of plan {plan}.")
-    for note in saved.notes:
-        stderr().print(f"note: {note}.", highlight=False)
+    for saved_note in saved.notes:
+        stderr().print(f"note: {saved_note}.", highlight=False)
 
 
 @rules_app.command("apply")

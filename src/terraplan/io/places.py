@@ -285,6 +285,11 @@ def normalize_country(text: pl.Expr) -> pl.Expr:
     return pl.coalesce(country_code(text), text.str.strip_chars())
 
 
+def state_code_text(text: str) -> str | None:
+    """The USPS code of one state spelling (``"Texas"``, ``"Calif."``), else None."""
+    return pl.DataFrame({"s": [text]}).select(state_code(pl.col("s"))).item()  # type: ignore[no-any-return]
+
+
 def normalize_record_places(record: Mapping[str, Any]) -> dict[str, Any]:
     """``record`` (one lead or account typed in, e.g. to route it) with its country and, when
     it is in the US (no country, or the US), its state as codes, as an import writes them

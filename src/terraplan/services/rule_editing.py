@@ -78,10 +78,13 @@ class SavedRules:
     version: int
     plan: Plan
     added: tuple[AddedTerritory, ...] = ()
+    #: Rule values no record can match (a state written as a name): see
+    #: :func:`terraplan.services.rule_values.rule_value_notes`.
+    value_notes: tuple[str, ...] = ()
 
     @property
     def notes(self) -> list[str]:
-        return [a.note(self.plan) for a in self.added]
+        return [*self.value_notes, *(a.note(self.plan) for a in self.added)]
 
 
 def routed_outside_plan(plan: Plan, rule_set: RuleSet) -> list[AddedTerritory]:
@@ -174,7 +177,9 @@ def store_rule_set(
         plan_id=plan.id,
         after={"version": stored.version, "characters": len(document)},
     )
-    return SavedRules(stored.version, plan, (*added, *regions))
+    from terraplan.services.rule_values import rule_value_notes
+
+    return SavedRules(stored.version, plan, (*added, *regions), tuple(rule_value_notes(rule_set)))
 
 
 def rule_text(db: Database, plan_id: str) -> dict[str, Any]:
