@@ -97,6 +97,21 @@ def test_apply_gives_each_assigned_account_its_primary_rep_and_logs_it(db: Datab
     # applying again changes nothing
     again = apply_rules(db, "P")
     assert (again.run.owner_changes, again.owners.changed) == (0, 0)
+    assert outcome.notes == again.notes == ()  # every owner is active
+
+
+def test_apply_says_once_which_inactive_reps_it_gave_accounts_to(db: Database) -> None:
+    from dataclasses import replace
+
+    _seed(db)
+    with UnitOfWork(db) as uow:
+        uow.reps.add_many([replace(uow.reps.get("R1"), active=False)])
+        uow.commit()
+    outcome = apply_rules(db, "P")
+    assert outcome.notes == (
+        "Rep 1 is inactive and now owns 6 accounts of this run: give the territory another "
+        "owner (`terraplan plans owners` or `match --apply`) before the owners reach the CRM",
+    )
 
 
 def test_new_primaries_after_matching_are_synced_by_weight(db: Database) -> None:

@@ -177,9 +177,12 @@ def apply(
                 },
                 "rule_set_version": outcome.rule_set_version,
                 "territories": outcome.per_territory,
+                "notes": list(outcome.notes),
             }
         )
         return
+    for run_note in outcome.notes:
+        note(run_note)
     render_rows(outcome.per_territory, fmt=fmt, title=f"Accounts per territory under plan {plan}")
     if fmt is OutputFormat.TABLE:
         stdout().print(

@@ -212,6 +212,7 @@ def _rules_apply(db: Database, parameters: Mapping[str, Any], progress: Progress
         "gaps": run.gaps,
         "conflicts": run.conflicts,
         "owner_changes": run.owner_changes,
+        "notes": list(outcome.notes),
     }
 
 

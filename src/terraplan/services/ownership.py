@@ -237,6 +237,8 @@ class ApplyOutcome:
     rule_set_version: int
     per_territory: list[dict[str, Any]]
     owners: OwnerSync
+    #: Notes once per run: accounts given to reps marked inactive (who have left).
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,6 +336,26 @@ def write_rule_application(uow: UnitOfWork, application: RuleApplication) -> App
         rule_set_version=application.rule_set_version,
         per_territory=application.per_territory,
         owners=synced,
+        notes=_inactive_owner_notes(uow, application.records),
+    )
+
+
+def _inactive_owner_notes(uow: UnitOfWork, records: list[AssignmentRecord]) -> tuple[str, ...]:
+    """One note per inactive rep the run gave accounts to: the CRM refuses an inactive owner,
+    and a rep who left serves no one."""
+    inactive = {r.id: r.name or r.id for r in uow.reps.list() if not r.active}
+    if not inactive:
+        return ()
+    counts: dict[str, int] = {}
+    for record in records:
+        owner = record.owner_id
+        if owner is not None and owner in inactive and record.status != "closed":
+            counts[owner] = counts.get(owner, 0) + 1
+    return tuple(
+        f"{inactive[rep]} is inactive and now owns {n:,} account{'' if n == 1 else 's'} of "
+        "this run: give the territory another owner (`terraplan plans owners` or `match "
+        "--apply`) before the owners reach the CRM"
+        for rep, n in sorted(counts.items(), key=lambda item: inactive[item[0]])
     )
 
 
