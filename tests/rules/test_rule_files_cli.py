@@ -53,8 +53,16 @@ def _bomb() -> bytes:
             b"territories: [{id: w}]\nrules: [{id: r, territory: w, when: {field: name, op: regex, value: '(a)\\1'}}]",
             "rules[0].when",
         ),
+        (b"", "the document is empty: a rule set needs territories and rules"),
+        (
+            b"territories:\n  - {id: west, name: West}\nrules:\n"
+            b"  - {id: r1, territory: west, when: {field: state, op: equals, value: CA}}\n"
+            b"  - {id: r2, territory: mountian, when: {field: state, op: equals, value: CO}}\n",
+            "rules.yaml, line 5: rules[1].territory: unknown territory 'mountian'",
+        ),
+        (b"territories: 7\n", "'territories' must be a list, got the number 7"),
     ],
-    ids=["binary", "nul", "alias-bomb", "backreference"],
+    ids=["binary", "nul", "alias-bomb", "backreference", "empty", "line", "in-words"],
 )
 def test_hostile_rule_files_exit_3_naming_the_file(
     tmp_path: Path, content: bytes, expected: str

@@ -28,15 +28,35 @@ def join_path(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
+def described(value: Any) -> str:
+    """What a YAML/JSON value is, in words (not a Python type name)."""
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a yes/no value)"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:39] + "…"
+        return f"the text {shown!r}"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return type(value).__name__
+
+
 def as_mapping(value: Any, path: str, what: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise fail(path, f"{what} must be a mapping, got {type(value).__name__}")
+        if value is None and not path:
+            raise fail(path, "the document is empty: a rule set needs territories and rules")
+        raise fail(path, f"{what} must be a mapping, got {described(value)}")
     return value
 
 
 def as_list(value: Any, path: str, what: str, *, allow_empty: bool = False) -> list[Any]:
     if not isinstance(value, list | tuple):
-        raise fail(path, f"{what} must be a list, got {type(value).__name__}")
+        raise fail(path, f"{what} must be a list, got {described(value)}")
     if not value and not allow_empty:
         raise fail(path, f"{what} must not be an empty list")
     return list(value)

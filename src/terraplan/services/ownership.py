@@ -86,8 +86,14 @@ def read_rule_file(path: str | Path, plan: Plan | None = None) -> RuleSet:
             return load_rule_set(text)
         return load_rule_set(text, territories=plan.territories, geographies=plan_geographies(plan))
     except RuleError as exc:
+        from terraplan.rules.positions import error_position
+
+        where = error_position(text, exc)
+        # the line an editor shows, beside the element path the message gives (rules[9])
+        line = f", line {where[0]}" if where and "line " not in exc.message else ""
         raise RuleError(
-            f"{path}: {exc.message}", details={**exc.details, "file": str(path)}
+            f"{path}{line}: {exc.message}",
+            details={**exc.details, "file": str(path), **({"line": where[0]} if where else {})},
         ) from None
 
 
