@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -170,8 +171,10 @@ def test_a_wrong_type_at_any_path_is_refused_naming_it(
     assert result.code == 3, result.stderr
     named = _rendered(path)
     message = " ".join(result.stderr.split())
-    assert message.startswith(f"Error: {file}: ")  # the file, then the rule path
-    where = message.removeprefix(f"Error: {file}: ").split(":")[0]
+    # the file (and, when it can be told, the line), then the rule path
+    rest = re.sub(r"^, line \d+", "", message.removeprefix(f"Error: {file}"))
+    assert rest.startswith(": "), message[:200]
+    where = rest.removeprefix(": ").split(":")[0]
     assert named.startswith(where) or where.startswith(named), (named, message[:300])
     assert_clean_refusal(result.stderr, where, "rules.json")
 

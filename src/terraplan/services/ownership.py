@@ -88,7 +88,11 @@ def read_rule_file(path: str | Path, plan: Plan | None = None) -> RuleSet:
     except RuleError as exc:
         from terraplan.rules.positions import error_position
 
-        where = error_position(text, exc)
+        # a limit refused (size, depth, list length) is not looked for again: finding its
+        # line would read the huge document the limit was there to refuse
+        where = (
+            None if "limit" in exc.details or len(text) > 1_000_000 else error_position(text, exc)
+        )
         # the line an editor shows, beside the element path the message gives (rules[9])
         line = f", line {where[0]}" if where and "line " not in exc.message else ""
         raise RuleError(
