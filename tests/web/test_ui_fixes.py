@@ -389,3 +389,27 @@ def test_dashboard_compare_and_territory_page_say_they_are_loading(
         assert page.is_hidden(f"#view-{view} > .loading")
     assert page.is_enabled("#compare")
     assert page.inner_text("#tp-title") == "West"
+
+
+# --- security: a CRM name in the coverage audit's map tooltips --------------------------------
+
+
+def test_an_account_name_in_the_audit_tooltips_is_text_not_markup(
+    page_as: Callable[[str], object],
+) -> None:
+    """An account named ``<img src=x onerror=...>`` shown on the map by the rules audit ran
+    its script in the planner's session: the tooltip shows the name as written instead."""
+    page = page_as("planner")
+    hostile = "<img src=x onerror=window.pwned=1>"
+    page.evaluate(  # type: ignore[attr-defined]
+        """(name) => {
+             TPPages.showOnMap([{kind: "gap", name, latitude: 37.77, longitude: -122.42}]);
+             TPPages.highlight.layer.eachLayer((marker) => marker.openTooltip());
+           }""",
+        hostile,
+    )
+    tooltip = page.wait_for_selector(".leaflet-tooltip")  # type: ignore[attr-defined]
+    assert tooltip.inner_text() == f"gap: {hostile}"
+    assert page.query_selector(".leaflet-tooltip img") is None  # type: ignore[attr-defined]
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]  # an img's onerror would have fired
+    assert page.evaluate("() => window.pwned") is None  # type: ignore[attr-defined]

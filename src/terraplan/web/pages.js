@@ -274,7 +274,8 @@ const TPPages = {
       if (unit && !outlined.includes(unit)) { unit.setStyle({color: colour[p.kind], weight: 3}); outlined.push(unit); }
       if (p.latitude == null || p.longitude == null) continue;
       layer.addLayer(L.circleMarker([p.latitude, p.longitude], {radius: 7, color: colour[p.kind], weight: 3, fillOpacity: 0.4})
-        .bindTooltip(`${p.kind}: ${p.name}`));
+        // a CRM name is text, never markup: Leaflet puts a string tooltip in as HTML
+        .bindTooltip(el("span", {}, `${p.kind}: ${p.name}`)));
     }
     this.highlight = {layer, outlined};
     showView("map");
