@@ -129,3 +129,28 @@ def test_plan_permissions_say_what_each_role_may_do(
         assert response.status_code == 200, response.text
         assert response.json() == {"actions": actions}, (role, plan_id)
     assert as_user("rep").get("/plans/PE/permissions").status_code == 404
+
+
+def test_a_change_request_names_only_reps_the_requester_sees(
+    as_user: Callable[[str], TestClient], db: Database
+) -> None:
+    """A rep asking to hand their territory to an East rep they cannot see, or a manager
+    putting another region's rep on their territory, is refused as a hidden record is; a
+    request naming reps they see goes through."""
+    _seed(db)
+    rep, manager = as_user("rep"), as_user("manager")
+
+    def ask(client: TestClient, reps: list[str]) -> int:
+        edit = {"op": "set_owners", "territory": "TW1", "reps": reps}
+        answer = client.post("/plans/PW/comments", json={"body": "owners", "proposed_edit": edit})
+        return answer.status_code
+
+    assert ask(rep, ["R3"]) == 404  # Eve East: not the rep's to name
+    assert ask(rep, ["R2"]) == 404  # a West colleague the rep does not see either
+    assert ask(rep, ["R1"]) == 201
+    assert ask(manager, ["R3"]) == 404  # another region's rep
+    assert ask(manager, ["R1", "R2"]) == 201
+    nested = {"op": "batch", "edits": [{"op": "set_owners", "territory": "TW1", "reps": ["R3"]}]}
+    refused = rep.post("/plans/PW/comments", json={"body": "b", "proposed_edit": nested})
+    assert refused.status_code == 404
+    assert "rep not found" in refused.json()["error"]["message"]

@@ -413,3 +413,26 @@ def test_an_account_name_in_the_audit_tooltips_is_text_not_markup(
     assert page.query_selector(".leaflet-tooltip img") is None  # type: ignore[attr-defined]
     page.wait_for_timeout(300)  # type: ignore[attr-defined]  # an img's onerror would have fired
     assert page.evaluate("() => window.pwned") is None  # type: ignore[attr-defined]
+
+
+def test_a_change_request_is_described_step_by_step_with_rep_names(
+    page_as: Callable[[str], object], api: Callable[[str], Api]
+) -> None:
+    """Accept applies the whole request: the planner reads every step of a batch and the reps
+    a new owner list names, by name ("batch" and "give T new owners" hid them)."""
+    reps = api("planner").get("/reps?limit=2").json()["items"]  # type: ignore[attr-defined]
+    page = page_as("planner")
+    page.wait_for_function("() => TP.mapData")  # type: ignore[attr-defined]
+    territory = page.evaluate("() => TP.mapData.territories[0]")  # type: ignore[attr-defined]
+    described = page.evaluate(  # type: ignore[attr-defined]
+        """([reps, territory]) => {
+             TPViews.repNames = Object.fromEntries(reps.map((r) => [r.id, r.name]));
+             return TPViews.describeEdit({op: "batch", edits: [
+               {op: "lock", units: ["XX"]},
+               {op: "set_owners", territory: territory.id, reps: reps.map((r) => r.id)},
+             ]}, (u) => `unit ${u}`);
+           }""",
+        [reps, territory],
+    )
+    names = " and ".join(r["name"] for r in reps)
+    assert described == f"lock unit XX; then make {names} the owners of {territory['name']}"

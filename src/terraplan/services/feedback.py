@@ -43,6 +43,8 @@ class Concerns:
     #: It names a unit aligned to no territory, or something the plan does not hold: no
     #: territory's owner holds it, so only planners and admins see it.
     unplaced: bool = False
+    #: Reps it would make owners (``set_owners``): a requester names only reps they see.
+    reps: frozenset[str] = frozenset()
 
 
 def concerns(
@@ -60,6 +62,7 @@ def concerns(
     territory_ids = {t.id for t in plan.territories}
     territories: set[str] = set()
     accounts: set[str] = set()
+    reps: set[str] = set()
     unplaced = False
 
     def units(ids: object) -> None:
@@ -78,6 +81,9 @@ def concerns(
         named = edit.get("accounts")
         if isinstance(named, list | tuple):
             accounts.update(a for a in named if isinstance(a, str))
+        owners = edit.get("reps") if edit.get("op") == "set_owners" else None
+        if isinstance(owners, list | tuple):
+            reps.update(r for r in owners if isinstance(r, str))
         nested = edit.get("edits")
         if isinstance(nested, list | tuple):
             for inner in nested:
@@ -96,7 +102,7 @@ def concerns(
             else:
                 units([target_id])
     walk(proposed_edit)
-    return Concerns(frozenset(territories), frozenset(accounts), unplaced)
+    return Concerns(frozenset(territories), frozenset(accounts), unplaced, frozenset(reps))
 
 
 #: Says whether the caller may see what a comment is about (None: everything).
@@ -128,7 +134,7 @@ def add_comment(
             raise NotFoundError(
                 f"plan {plan_id} has no {target_kind} {target_id!r}"
                 if target_id is not None and target_kind != "plan"
-                else f"plan {plan_id}: the change names a territory or account not found",
+                else f"plan {plan_id}: the change names a territory, account or rep not found",
                 details={"kind": "comment_targets", "plan_id": plan_id, "id": target_id},
             )
         if target_kind == "territory" and target_id not in {t.id for t in plan.territories}:

@@ -162,6 +162,12 @@ const TPViews = {
     const target = document.getElementById("comment-target");
     target.replaceChildren(el("option", {value: ""}, "the plan"), ...plan.territories.map((t) => el("option", {value: t.id}, `territory ${t.name}`)));
     const comments = await api("GET", `/plans/${encodeURIComponent(planId)}/comments`);
+    // A change request is read in names before anyone accepts it: the reps it would make
+    // owners included (read once; a planner sees every rep, others their own).
+    if (comments.some((c) => c.proposed_edit) && !this.repNames) {
+      const reps = await api("GET", "/reps?limit=1000");
+      this.repNames = Object.fromEntries(reps.items.map((r) => [r.id, r.name]));
+    }
     // Names, never ids: the territories are the plan's (the API lists only comments on
     // territories the caller sees).
     const territory = {};
@@ -249,10 +255,17 @@ const TPViews = {
 
   describeEdit(e, unitName) {
     if (!e) return "";
+    const rep = (id) => (this.repNames || {})[id] || id;
+    if (e.op === "batch") return (e.edits || []).map((step) => this.describeEdit(step, unitName)).join("; then ");
     if (e.op === "move_units") return `move ${(e.units || []).map(unitName).join(", ")} to ${this.territoryName(e.to)}`;
     if (e.op === "move_accounts") return `move ${(e.accounts || []).length} account(s) to ${this.territoryName(e.to)}`;
     if (e.op === "rename") return `rename ${this.territoryName(e.territory)} to ${e.name}`;
-    if (e.op === "set_owners") return `give ${this.territoryName(e.territory)} new owners`;
+    if (e.op === "set_owners") {
+      const reps = (e.reps || []).map(rep);
+      return reps.length ? `make ${reps.join(" and ")} the owners of ${this.territoryName(e.territory)}`
+        : `leave ${this.territoryName(e.territory)} without an owner`;
+    }
+    if (e.op === "lock" || e.op === "unlock") return `${e.op} ${(e.units || []).map(unitName).join(", ")}`;
     return e.op.replace("_", " ");
   },
 

@@ -64,7 +64,11 @@ def _shown(
     accounts they see? (None for planners and admins, who see everything.) A unit aligned
     to no territory may be written about (a request to take it in), not read about in
     others' comments."""
-    from terraplan.services.access import account_resource, visible_territories
+    from terraplan.services.access import (
+        account_resource,
+        visible_rep_ids,
+        visible_territories,
+    )
 
     if sees_everything(principal.user):
         return None
@@ -82,11 +86,23 @@ def _shown(
                 )
         return accounts[account_id]
 
+    seen_reps: set[str] | None = None
+
+    def reps_seen(reps: frozenset[str]) -> bool:
+        nonlocal seen_reps
+        if not reps:
+            return True
+        if seen_reps is None:
+            with UnitOfWork(db) as uow:
+                seen_reps = set(visible_rep_ids(uow, principal.user) or ())
+        return reps <= seen_reps
+
     def shown(concerned: Concerns) -> bool:
         return (
             (posting or not concerned.unplaced)
             and concerned.territories <= visible
             and all(map(account_seen, concerned.accounts))
+            and reps_seen(concerned.reps)
         )
 
     return shown
