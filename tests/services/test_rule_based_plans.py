@@ -162,3 +162,47 @@ def test_parents_in_a_rule_set_become_the_plans_regions(rule_plan: Database) -> 
     from terraplan.services.rule_editing import rule_text
 
     assert "parent: coast" in rule_text(db, "P1")["document"]
+
+
+def test_an_overlay_territory_joins_the_plan_and_routing_names_its_specialist(
+    rule_plan: Database,
+) -> None:
+    """Overlays add a second owner: the overlay's territory is added to the plan when the rule
+    set is saved, takes its specialist as owner, and a routed lead names them beside its
+    primary owner (the overlay gave an id and no one before)."""
+    from terraplan.domain import Rep
+    from terraplan.services.ownership import route_record
+    from terraplan.services.plan_edits import edit_plan
+
+    db = rule_plan
+    with UnitOfWork(db) as uow:
+        uow.reps.add_many([Rep(id="R7", name="Hana Health")])
+        uow.commit()
+    with_overlay = (
+        RULES.replace("rules:", "  - {id: spec, name: Health Specialists, type: overlay}\nrules:")
+        + "overlays:\n"
+        + "  - {id: health, territory: spec, role: specialist,"
+        + " when: {field: industry, op: equals, value: Healthcare}}\n"
+    )
+    saved = save_rule_text_noted(db, "P1", with_overlay, by="test")
+    assert [a.id for a in saved.added] == ["spec"]
+    assert saved.notes == [
+        "territory Health Specialists was not in plan FY25 and is added to it (overlay health "
+        "gives its owner to the accounts and leads it matches, beside their primary owner); it "
+        "has no owner yet (`terraplan plans owners P1 spec REP`)"
+    ]
+    lead = {"id": "L1", "name": "Clinic", "state": "CA", "industry": "Healthcare"}
+    unstaffed = route_record(db, lead, plan_id="P1")
+    (overlay,) = unstaffed.overlays
+    assert (overlay.territory_name, overlay.owner_id) == ("Health Specialists", None)
+    assert "the overlay territory Health Specialists has no owner yet" in unstaffed.notes
+    edit_plan(db, "P1", {"op": "set_owners", "territory": "spec", "reps": ["R7"]})
+    routed = route_record(db, lead, plan_id="P1")
+    assert routed.result.territory_id == "west"
+    (overlay,) = routed.overlays
+    assert (overlay.territory_id, overlay.role, overlay.owner_id, overlay.owner_name) == (
+        "spec", "specialist", "R7", "Hana Health"
+    )  # fmt: skip
+    assert routed.to_dict()["overlays"][0]["owner_name"] == "Hana Health"
+    other = route_record(db, {"id": "L2", "name": "Shop", "state": "CA"}, plan_id="P1")
+    assert other.overlays == ()

@@ -384,7 +384,15 @@ def route_command(
         markup=True,
     )
     console.print(f"Why: {result.explanation}")
-    for overlay in result.overlays:
-        console.print(f"Overlay: {overlay.territory_id} ({overlay.role})")
+    for overlay in routed.overlays:
+        who = (
+            f"{overlay.owner_name or overlay.owner_id} ({overlay.owner_id})"
+            if overlay.owner_id
+            else "nobody yet"
+        )
+        console.print(
+            f"Overlay: {overlay.territory_name or overlay.territory_id} "
+            f"({overlay.territory_id}, {overlay.role}) — owner {who}"
+        )
     for text in routed.notes:
         note(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -517,6 +517,8 @@ class Routed:
     turn: int | None
     territory_name: str | None
     notes: tuple[str, ...] = ()
+    #: Each overlay that matched, with its territory's name and owner (the specialist).
+    overlays: tuple[OverlayOwner, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -527,7 +529,20 @@ class Routed:
             "owner_name": self.owner_name,
             "turn": self.turn,
             "notes": list(self.notes),
+            "overlays": [asdict(o) for o in self.overlays],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class OverlayOwner:
+    """A second owner an overlay gives a record: the overlay territory's primary rep."""
+
+    territory_id: str
+    territory_name: str | None
+    role: str
+    rule_id: str
+    owner_id: str | None
+    owner_name: str | None
 
 
 def route_record(
@@ -590,8 +605,33 @@ def route_record(
             f"and no rule of plan {plan.id} reads {'it' if len(unread) == 1 else 'them'} "
             f"(a misspelling of {' or '.join(meant)}, say?)",
         )
+    overlays = []
+    for match in result.overlays:
+        place = context.territories.get(match.territory_id)
+        first = next(
+            (o.rep_id for o in (place.owners if place else ()) if o.role.value == "primary"), None
+        )
+        overlays.append(
+            OverlayOwner(
+                match.territory_id,
+                place.name if place else None,
+                match.role,
+                match.rule_id,
+                first,
+                context.rep_names.get(first) if first else None,
+            )
+        )
+        if place is not None and first is None:
+            notes += (f"the overlay territory {place.name} has no owner yet",)
     return Routed(
-        plan.id, result, owner_id, owner_name, turn, territory.name if territory else None, notes
+        plan.id,
+        result,
+        owner_id,
+        owner_name,
+        turn,
+        territory.name if territory else None,
+        notes,
+        tuple(overlays),
     )
 
 

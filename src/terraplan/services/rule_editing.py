@@ -64,10 +64,15 @@ class AddedTerritory:
                 f"parent of {', '.join(self.rules)} (KPIs by region count it)"
             )
         verb = "sends" if len(self.rules) == 1 else "send"
+        what = (
+            f"{', '.join(self.rules)} {verb} accounts there"
+            if self.type != "overlay"
+            else f"{', '.join(self.rules)} {'gives' if len(self.rules) == 1 else 'give'} "
+            "its owner to the accounts and leads it matches, beside their primary owner"
+        )
         return (
             f"territory {self.name} was not in plan {plan.name} and is added to it "
-            f"({', '.join(self.rules)} {verb} accounts there); it has no owner yet "
-            f"(`terraplan plans owners {plan.id} {self.id} REP`)"
+            f"({what}); it has no owner yet (`terraplan plans owners {plan.id} {self.id} REP`)"
         )
 
 
@@ -88,8 +93,10 @@ class SavedRules:
 
 
 def routed_outside_plan(plan: Plan, rule_set: RuleSet) -> list[AddedTerritory]:
-    """Territories the rule set sends accounts to (rules, named accounts, catch-all) that the
-    plan does not have, with what sends them there; overlays own no accounts and are left out."""
+    """Territories the rule set sends accounts to (rules, named accounts, catch-all) or gives
+    a second owner through (overlays) that the plan does not have, with what sends them there.
+    An overlay territory holds no accounts; it is in the plan so that its specialist can be
+    named as its owner (`plans owners`), whom routing then gives beside the primary owner."""
     known = {t.id for t in plan.territories}
     senders: dict[str, list[str]] = {}
     for rule in rule_set.rules:
@@ -97,10 +104,12 @@ def routed_outside_plan(plan: Plan, rule_set: RuleSet) -> list[AddedTerritory]:
         senders.setdefault(rule.territory_id, []).append(label)
     if rule_set.catch_all is not None:
         senders.setdefault(rule_set.catch_all, []).append("the catch-all")
+    for overlay in rule_set.overlays:
+        senders.setdefault(overlay.territory_id, []).append(f"overlay {overlay.id}")
     added = []
     for tid, labels in senders.items():
         territory = rule_set.territories[tid]
-        if tid in known or territory.type is TerritoryType.OVERLAY:
+        if tid in known:
             continue
         added.append(AddedTerritory(tid, territory.name, territory.type.value, tuple(labels)))
     return added

@@ -65,8 +65,11 @@ class RouteRequest(BaseModel):
 
 class OverlayPublic(BaseModel):
     territory_id: str
+    territory_name: str | None = None
     role: str
     rule_id: str | None = None
+    owner_id: str | None = Field(default=None, description="The overlay territory's primary rep")
+    owner_name: str | None = None
 
 
 class RoutePublic(BaseModel):
@@ -148,8 +151,15 @@ def _route_one(
         turn=routed.turn,
         explanation=result.explanation,
         overlays=[
-            OverlayPublic(territory_id=o.territory_id, role=o.role, rule_id=o.rule_id)
-            for o in result.overlays
+            OverlayPublic(
+                territory_id=o.territory_id,
+                territory_name=o.territory_name,
+                role=o.role,
+                rule_id=o.rule_id,
+                owner_id=o.owner_id,
+                owner_name=o.owner_name,
+            )
+            for o in routed.overlays
         ],
         conflict=result.conflict,
         gap=result.gap,
