@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 from collections.abc import Callable
 from datetime import date
@@ -329,3 +330,30 @@ def test_a_reader_that_stops_early_is_no_error(tmp_path: Path) -> None:
     with child.stderr:
         assert child.wait(timeout=60) == 0
         assert child.stderr.read() == b""
+
+
+def test_plans_new_takes_a_territory_type_so_a_rules_first_plan_is_no_dead_end(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """A catch-all declared in the plan first, then in the rule set: the types agree (with
+    only ID=NAME the plan's 'pool' was geo, and the rule set was refused with no way out)."""
+    made = run_cli(
+        "plans", "new", "FY27", "--plan-id", "P9", "--territory", "pool=Unassigned:catch_all",
+        "--territory", "w=West: Coast",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    (tmp_path / "rules.yaml").write_text(
+        "catch_all: pool\nterritories:\n  - {id: pool, name: Unassigned, type: catch_all}\n"
+        '  - {id: w, name: "West: Coast", type: geo}\n'
+        "rules:\n  - {id: r, territory: w, when: {field: state, op: in, value: [CA]}}\n",
+        encoding="utf-8",
+    )
+    saved = run_cli("rules", "save", "rules.yaml", "--plan", "P9")
+    assert saved.returncode == 0, saved.stderr
+    shown = json.loads(run_cli("plans", "show", "P9", "-f", "json").stdout)
+    assert [(t["territory"], t["name"], t["type"]) for t in shown["territories"]] == [
+        ("pool", "Unassigned", "catch_all"),
+        ("w", "West: Coast", "geo"),
+    ]
+    bad = run_cli("plans", "new", "X", "--territory", "t=:catch_all")
+    assert bad.returncode != 0 and "ID=NAME:TYPE" in " ".join(bad.stderr.split())

@@ -186,7 +186,12 @@ def new(
     name: Annotated[str, typer.Argument(help="Name of the plan.")],
     territory: Annotated[
         list[str],
-        typer.Option("--territory", help="ID=NAME of a territory (repeatable), e.g. T1=West."),
+        typer.Option(
+            "--territory",
+            help="ID=NAME[:TYPE] of a territory (repeatable), e.g. T1=West or "
+            "pool=Unassigned:catch_all (types: geo, named, vertical, segment, overlay, "
+            "catch_all; default geo).",
+        ),
     ],
     plan_id: Annotated[
         str | None, typer.Option("--plan-id", help="Id (default: next free).")
@@ -194,18 +199,26 @@ def new(
     scope: ScopeOption = None,
 ) -> None:
     """Create an empty draft plan with these territories; align units with `plans move`."""
+    from terraplan.domain import TerritoryType
     from terraplan.errors import InvalidParameterError
     from terraplan.services.scenarios import create_plan
 
+    types = {t.value for t in TerritoryType}
     specs = []
     for value in territory:
         tid, sep, label = value.partition("=")
+        # a name may hold colons ("West: Coast"): only a known type after the last one is a type
+        head, colon, tail = label.rpartition(":")
+        kind = tail.strip().lower() if colon and tail.strip().lower() in types else None
+        if kind is not None:
+            label = head
         if not sep or not tid.strip() or not label.strip():
             raise InvalidParameterError(
-                f"--territory {value!r}: give ID=NAME, e.g. T1=West",
+                f"--territory {value!r}: give ID=NAME or ID=NAME:TYPE, e.g. T1=West or "
+                "pool=Unassigned:catch_all",
                 details={"parameter": "territory"},
             )
-        specs.append({"id": tid.strip(), "name": label.strip()})
+        specs.append({"id": tid.strip(), "name": label.strip(), **({"type": kind} if kind else {})})
     created = create_plan(
         app_context(ctx).database(), name, specs, plan_id=plan_id, created_by="cli", scope=scope
     )

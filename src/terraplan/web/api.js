@@ -18,6 +18,11 @@ function forTheUi(message) {
   return message.replace(/\s*\((?:[^()`]*)`terraplan [^`]*`[^()]*\)/g, "").replace(/\s*`terraplan [^`]*`/g, "");
 }
 
+// A Python list in a server message ("the states ['XX', 'YY']") reads as code: "XX, YY".
+function plainLists(message) {
+  return message.replace(/\[((?:'[^'\]]*'(?:,\s*)?)+)\]/g, (_, items) => items.replace(/'/g, ""));
+}
+
 class ApiError extends Error {
   constructor(status, body) {
     super(forTheUi((body && body.error && body.error.message) || `request failed (${status})`));
@@ -33,13 +38,34 @@ async function api(method, path, body) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
   }
-  const response = await fetch(path, options);
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch (e) {
+    // fetch fails with a bare TypeError ("Failed to fetch") when the server cannot be reached:
+    // say that in words (status 0: no answer at all).
+    throw new ApiError(0, {error: {message: "The server cannot be reached; check your connection and try again."}});
+  }
   if (response.status === 401) { sessionEnded(); throw new ApiError(401, null); }
   if (response.status === 204) return null;
   let data = null;
   try { data = await response.json(); } catch (e) { data = null; }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
+}
+
+// A 409 on a stale version, in the server's words (who changed the plan and when) without the
+// "reload it" hint (the UI reloads for the user). When the last change was this user's own
+// (another tab or window, the API), it must not read as someone else's: say it was theirs.
+function staleWords(error) {
+  let said = error.message.replace(/;?\s*reload it and try again\.?$/, "");
+  const details = (error.body && error.body.error && error.body.error.details) || {};
+  const me = TP.config.user && TP.config.user.username;
+  if (me && details.by === me) {
+    said = said.replace("changed by someone else", "changed elsewhere");
+    said = said.replace(/(last changed by [^)]*)\)/, "$1 — that is you, in another tab or window)");
+  }
+  return said;
 }
 
 // The session ended (expired, signed out in another tab, user disabled): keep what the user
@@ -113,6 +139,13 @@ function fmt(value) {
   if (abs >= 1e4) return (value / 1e3).toFixed(0) + "k";
   if (abs >= 1e3) return (value / 1e3).toFixed(1) + "k";  // 5.5k, as the CLI, not 5522.28
   return Number.isInteger(value) ? String(value) : value.toFixed(2);
+}
+
+// The API's times are UTC: shown with the zone said ("2026-12-06 04:51 UTC"), as the 409
+// messages do, so that they cannot be read as the viewer's local time.
+function utcTime(iso, length) {
+  if (!iso) return "";
+  return String(iso).slice(0, length || 16).replace("T", " ") + " UTC";
 }
 
 function pct(value) {

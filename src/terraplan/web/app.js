@@ -119,7 +119,12 @@ async function boot() {
   TPPages.init();
   await loadPlans();
   document.getElementById("plan-select").addEventListener("change", (e) => openPlan(e.target.value).catch((err) => say(err.message, "error")));
-  if (!TP.plans.length) { say("No plan to show yet: run a design or import one."); return; }
+  if (!TP.plans.length) {
+    // Only planners design plans (the Design tab); the UI has no import (the command line has).
+    say(canPlan() ? "No plan to show yet: run a design (Design tab) to make one."
+      : "No plan to show yet: planners make the plans; ask one.");
+    return;
+  }
   await openPlan(document.getElementById("plan-select").value);
   await restoreTyped();
   // A link or Back to another #plan= opens it in this tab.

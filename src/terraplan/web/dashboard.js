@@ -284,7 +284,7 @@ const TPDashboard = {
       ? "Realignment recommended: " + (alerts.realignment_reasons.join("; ") || alerts.realignment_territories.map(label).join(", "))
       : "No realignment recommended.";
     document.getElementById("alerts").replaceChildren(...alerts.alerts.map((a) => el("li", {class: "alert-" + a.severity},
-      el("strong", {}, a.severity), ` ${a.subject_kind} ${label(a.subject_id)}: ${a.reason}`)));
+      el("strong", {}, a.severity), ` ${alertSubject(a.subject_kind, label(a.subject_id))}: ${a.reason}`)));
     if (!alerts.alerts.length) document.getElementById("alerts").append(el("li", {class: "muted"}, "No alerts."));
   },
 };
@@ -294,3 +294,8 @@ const TPDashboard = {
 TPDashboard.refresh = ((refresh) => function refreshShowingBusy() {
   return withBusy("view-dashboard", refresh.call(this));
 })(TPDashboard.refresh);
+
+// "territory Territory 06" says the kind twice: the kind is said only when the name does not.
+function alertSubject(kind, name) {
+  return String(name).toLowerCase().startsWith(String(kind).toLowerCase()) ? name : `${kind} ${name}`;
+}

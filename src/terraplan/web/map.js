@@ -25,6 +25,9 @@ const TPMap = {
   map: null, unitLayer: null, outlineLayer: null, labelLayer: null, accountLayer: null,
   colours: {}, territories: {}, unitOf: {}, layers: {}, selected: new Set(), locked: new Set(),
   repLayer: null, accounts: [],
+  // Edits and map reloads run one at a time (pending > 0: one is in flight); editSeq counts the
+  // edit answers applied, so that a map fetched before one of them is known to be older.
+  pending: 0, editSeq: 0, canUndo: false, canRedo: false,
 
   init() {
     this.map = L.map("map", {preferCanvas: true, boxZoom: false, zoomSnap: 0.25, minZoom: 2, maxZoom: 14});
@@ -33,24 +36,49 @@ const TPMap = {
     }
     this.map.setView([39, -96], 4);
     this.installBoxSelect();
-    document.getElementById("move").addEventListener("click", () => this.move().catch((e) => this.fail(e)));
-    document.getElementById("undo").addEventListener("click", () => this.undoRedo("undo").catch((e) => this.fail(e)));
-    document.getElementById("redo").addEventListener("click", () => this.undoRedo("redo").catch((e) => this.fail(e)));
+    document.getElementById("move").addEventListener("click", () => this.edit(() => this.move()));
+    document.getElementById("undo").addEventListener("click", () => this.edit(() => this.undoRedo("undo")));
+    document.getElementById("redo").addEventListener("click", () => this.edit(() => this.undoRedo("redo")));
     document.getElementById("clear-selection").addEventListener("click", () => this.clearSelection());
     document.getElementById("unit-search").addEventListener("change", (e) => this.selectBySearch(e.target.value));
-    document.getElementById("lock").addEventListener("click", () => this.lock("lock").catch((e) => this.fail(e)));
-    document.getElementById("unlock").addEventListener("click", () => this.lock("unlock").catch((e) => this.fail(e)));
+    document.getElementById("lock").addEventListener("click", () => this.edit(() => this.lock("lock")));
+    document.getElementById("unlock").addEventListener("click", () => this.edit(() => this.lock("unlock")));
     document.getElementById("request-send").addEventListener("click", () => this.requestChange().catch((e) => say(e.message, "error")));
     document.getElementById("request-search").addEventListener("change", (e) => { this.selectBySearch(e.target.value); e.target.value = ""; });
     document.getElementById("account-search").addEventListener("input", () => this.renderAccounts());
     document.getElementById("move-target").addEventListener("change", () => this.renderAccounts());
   },
 
+  // An edit (move, lock, undo, pin...) runs only when no other edit or map reload is in
+  // flight: each one is sent with the version of the latest answer, never one that an
+  // answer still on its way will change (that edit was refused as a change "by" the user).
+  edit(run) {
+    if (this.pending > 0) return Promise.resolve();  // the buttons are disabled meanwhile
+    return this.track(run).catch((e) => this.fail(e));
+  },
+
+  async track(run) {
+    this.pending += 1;
+    this.renderBusy();
+    try { return await run(); } finally { this.pending -= 1; this.renderBusy(); }
+  },
+
+  // While an edit or a reload is in flight the edit buttons are disabled and the panel says
+  // "Updating the map…" (aria-busy for screen readers); selecting units stays possible.
+  renderBusy() {
+    const busy = this.pending > 0;
+    for (const id of ["edit-panel", "account-table"]) document.getElementById(id).setAttribute("aria-busy", String(busy));
+    document.getElementById("edit-busy").hidden = !busy;
+    for (const id of ["move", "lock", "unlock"]) document.getElementById(id).disabled = busy;
+    document.getElementById("undo").disabled = busy || !this.canUndo;
+    document.getElementById("redo").disabled = busy || !this.canRedo;
+    for (const b of document.querySelectorAll("#account-table button")) b.disabled = busy;
+  },
+
   fail(error) {
     if (error.status === 409 && error.body && error.body.error.details && error.body.error.details.stored_version) {
       // The server's words say who changed it and when; here the reload is done for the user.
-      const said = error.message.replace(/;?\s*reload it and try again\.?$/, "");
-      say(`${said} — reloaded with that change; your selection is kept: try again.`, "error");
+      say(`${staleWords(error)} — reloaded with that change; your selection is kept: try again.`, "error");
       const kept = [...this.selected];
       this.load(TP.plan.id, {keepMessage: true}).then(() => {
         for (const u of kept) if (this.layers[u]) { this.selected.add(u); this.restyle(u); }
@@ -61,16 +89,29 @@ const TPMap = {
     say(error.message, "error");
   },
 
-  async load(planId, opts) {
+  // A reload counts as in flight too: no edit is sent until the map it brings is drawn.
+  load(planId, opts) { return this.track(() => this.loadNow(planId, opts)); },
+
+  async loadNow(planId, opts) {
     // The map and what this user may do on it (a manager or rep may request a change), fetched
     // together before any state changes; a load overtaken by a later one is dropped.
     const token = (this.loading = (this.loading || 0) + 1);
     const enc = encodeURIComponent(planId);
-    const [data, actions] = await Promise.all([
-      api("GET", `/plans/${enc}/map`),
-      api("GET", `/plans/${enc}/permissions`).then((r) => r.actions).catch(() => []),
-    ]);
-    if (token !== this.loading) return;
+    let data, actions;
+    for (let attempt = 0; ; attempt += 1) {
+      const edits = this.editSeq;
+      [data, actions] = await Promise.all([
+        api("GET", `/plans/${enc}/map`),
+        api("GET", `/plans/${enc}/permissions`).then((r) => r.actions).catch(() => []),
+      ]);
+      if (token !== this.loading) return;
+      // An edit's answer that landed while this map was on its way is newer than the map:
+      // fetch it again rather than roll the version, colours and locks back to older ones.
+      const older = this.editSeq !== edits || (TP.plan && TP.plan.id === data.plan.id && data.plan.version < TP.plan.version);
+      if (!older || attempt >= 2) break;
+    }
+    // Units selected while the map reloaded after an edit stay selected.
+    const kept = opts && opts.keepSelection ? [...this.selected] : [];
     this.actions = actions;
     TP.mapData = data;
     TP.plan = data.plan;
@@ -82,9 +123,11 @@ const TPMap = {
     this.locked = new Set(data.locked || []);
     this.accounts = data.accounts.rows;
     this.selected.clear();
-    document.getElementById("undo").disabled = !data.can_undo;
-    document.getElementById("redo").disabled = !data.can_redo;
+    this.canUndo = Boolean(data.can_undo);
+    this.canRedo = Boolean(data.can_redo);
+    this.renderBusy();
     this.draw(data);
+    for (const u of kept) if (this.layers[u]) { this.selected.add(u); this.restyle(u); }
     this.renderLegend();
     this.renderTable();
     this.renderEditPanel();
@@ -321,6 +364,7 @@ const TPMap = {
   applyResult(result) {
     // Re-colour and re-tabulate from the edit's answer alone (no reload of the plan).
     const started = performance.now();
+    this.editSeq += 1;  // a map fetched before this answer is older than it (loadNow)
     TP.plan.version = result.version;
     const moved = Object.keys(result.units || {});
     for (const [unitId, to] of Object.entries(result.units || {})) this.unitOf[unitId] = to === null ? undefined : to;
@@ -347,8 +391,9 @@ const TPMap = {
     for (const u of new Set([...before, ...moved, ...relock])) this.restyle(u);
     this.renderSelection();
     if (moved.length && this.layers[moved[0]]) this.showInfo(moved[0]);
-    document.getElementById("undo").disabled = !result.can_undo;
-    document.getElementById("redo").disabled = !result.can_redo;
+    this.canUndo = Boolean(result.can_undo);
+    this.canRedo = Boolean(result.can_redo);
+    this.renderBusy();
     const table = document.getElementById("territory-table");
     table.dataset.version = String(result.version);
     table.dataset.updateMs = (performance.now() - started).toFixed(1);
@@ -356,10 +401,11 @@ const TPMap = {
     const unpinned = Object.values(result.accounts || {}).some((t) => t === null);
     if (unpinned || (result.territories_changed && result.territories_changed.length)) {
       // An unpinned account follows its unit again, a renamed territory shows everywhere: reload.
-      return this.load(TP.plan.id, {keepMessage: true});  // a rename or new owners: names everywhere
+      // The edit buttons wait for it (renderBusy), and units selected meanwhile stay selected.
+      return this.load(TP.plan.id, {keepMessage: true, keepSelection: true});
     }
     if (moved.length) this.refreshOutlines();
-    return null;
+    return Promise.resolve();
   },
 
   async move() {
@@ -368,8 +414,11 @@ const TPMap = {
     const to = document.getElementById("move-target").value;
     const result = await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/edits`,
       {edit: {op: "move_units", units, to}, version: TP.plan.version});
-    this.applyResult(result);
+    // The answer is applied at once; a reload it needs (a rename, an unpin) is awaited after
+    // saying what was done, and the buttons stay disabled until it is drawn.
+    const reload = this.applyResult(result);
     say(`Moved ${units.length} unit(s) to ${this.nameOf(to)}; plan version ${result.version}.${this.notesOf(result)}`);
+    await reload;
   },
 
   async lock(op) {
@@ -377,17 +426,19 @@ const TPMap = {
     if (!units.length) { say("select at least one unit first", "error"); return; }
     const result = await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/edits`,
       {edit: {op, units}, version: TP.plan.version});
-    this.applyResult(result);
+    const reload = this.applyResult(result);
     say(`${op === "lock" ? "Locked" : "Unlocked"} ${units.length} unit(s); plan version ${result.version}.`);
+    await reload;
   },
 
   async pin(accountId, to) {
     const result = await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/edits`,
       {edit: {op: "move_accounts", accounts: [accountId], to}, version: TP.plan.version});
-    await this.applyResult(result);
     const row = this.accounts.find((r) => r[0] === accountId);
     const name = row ? row[1] : accountId;
+    const reload = this.applyResult(result);  // an unpin reloads the map (seconds)
     say(to ? `Pinned ${name} to ${this.nameOf(to)}; plan version ${result.version}.` : `Unpinned ${name}: it follows its unit again; plan version ${result.version}.`);
+    await reload;
   },
 
   renderAccounts() {
@@ -399,9 +450,10 @@ const TPMap = {
     body.replaceChildren(...rows.map((r) => el("tr", {"data-account": r[0]},
       el("td", {}, r[1]), el("td", {}, this.nameOf(r[4])), el("td", {class: "num"}, fmt(r[5])),
       el("td", {}, r[7] ? "pinned" : ""),
-      el("td", {}, editable ? el("button", {type: "button", class: "pin", onclick: () => this.pin(r[0], document.getElementById("move-target").value).catch((e) => this.fail(e))},
+      el("td", {}, editable ? el("button", {type: "button", class: "pin", onclick: () => this.edit(() => this.pin(r[0], document.getElementById("move-target").value))},
         `Pin to ${this.nameOf(document.getElementById("move-target").value)}`) : "",
-      editable && r[7] ? el("button", {type: "button", class: "unpin", onclick: () => this.pin(r[0], null).catch((e) => this.fail(e))}, "Unpin") : ""))));
+      editable && r[7] ? el("button", {type: "button", class: "unpin", onclick: () => this.edit(() => this.pin(r[0], null))}, "Unpin") : ""))));
+    this.renderBusy();  // new Pin buttons wait for an edit or reload in flight too
     const matching = query ? this.accounts.filter((r) => r[1].toLowerCase().includes(query)).length : 0;
     document.getElementById("account-count").textContent = query
       ? `${matching.toLocaleString()} accounts match “${query}”${matching > rows.length ? `; the first ${rows.length} are shown` : ""}` : `${rows.length} pinned account(s); type a name to find others`;
@@ -410,8 +462,9 @@ const TPMap = {
   async undoRedo(direction) {
     const result = await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/${direction}`, {version: TP.plan.version});
     // The answer says which units and accounts changed hands: re-colour them, no reload.
-    await this.applyResult(result);
+    const reload = this.applyResult(result);
     say(`${direction === "undo" ? "Undone" : "Redone"}; plan version ${result.version}.${this.notesOf(result)}`);
+    await reload;
   },
 
   notesOf(result) {

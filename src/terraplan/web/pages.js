@@ -61,6 +61,12 @@ const TPPages = {
     const page = document.getElementById("tp-page");
     if (!this.territoryId) { page.hidden = true; return; }
     if (territories.some((t) => t.id === this.territoryId)) select.value = this.territoryId;
+    else {
+      // A link to a territory not listed (not this user's): the list must not seem to show
+      // its first territory, which choosing again would not open (no change event).
+      select.prepend(el("option", {value: "", disabled: "disabled"}, "Choose a territory"));
+      select.value = "";
+    }
     // Only the answer to the latest request is shown (a slower, older one must not overwrite it).
     const ticket = (this.pageTicket = (this.pageTicket || 0) + 1);
     const view = document.getElementById("view-territory");
@@ -72,7 +78,8 @@ const TPPages = {
       if (ticket !== this.pageTicket) return;
       page.hidden = true;
       view.dataset.state = e.status === 404 ? "not-found" : "error";
-      say(e.status === 404 ? `No territory ${this.territoryId} in plan ${TP.plan.id} that you can see.` : e.message, "error");
+      // A territory the user may not see has no name to show: the id is the link's own.
+      say(e.status === 404 ? `No territory ${this.territoryId} (from the link) in plan ${TP.plan.name} that you can see: choose one of yours in the list.` : e.message, "error");
       return;
     }
     if (ticket !== this.pageTicket) return;
@@ -103,12 +110,15 @@ const TPPages = {
       const area = document.getElementById(`tp-${field}`);
       area.value = n[field];
       area.readOnly = !data.editable;
+      area.classList.toggle("read-only", !data.editable);  // and looks it (no caret, grey)
     }
     this.notesRevision = n.revision;
     document.getElementById("tp-save").hidden = !data.editable;
     document.getElementById("tp-saved").textContent = n.updated_by
-      ? `Last saved by ${n.updated_by} on ${String(n.updated_at).slice(0, 16).replace("T", " ")}.`
-      : (data.editable ? "Not written yet." : "");
+      ? `Last saved by ${n.updated_by} on ${String(n.updated_at).slice(0, 16).replace("T", " ")} UTC.`
+      : "Not written yet.";
+    // A manager or rep reads the notes; a planner writes them: say so, the fields are not broken.
+    if (!data.editable && data.plan.status !== "archived") document.getElementById("tp-saved").textContent += " Read-only: planners write these notes.";
     if (!data.editable && data.plan.status === "archived") document.getElementById("tp-saved").textContent += " The plan is archived: read-only.";
     const table = document.getElementById("tp-priorities");
     table.tHead.replaceChildren(el("tr", {}, ...["#", "Account", "Score", "Potential", "Revenue (12 months)", "Whitespace", "Open pipeline"].map((h) => el("th", {}, h))));

@@ -50,15 +50,25 @@ const TPViews = {
     const tName = (id) => id === null || id === undefined ? "—" : (territory[id] || "(unknown territory)");
     const rName = (id) => id === null || id === undefined ? "no owner" : (rep[id] || "(a rep you cannot see)");
     const names = (ids) => ids.length ? ids.map(rName).join(", ") : "none";
-    const share = (x) => (100 * x).toFixed(1) + " %";
+    // A share under 0.05 % is not "0.0 %" when something moved: "< 0.1 %".
+    const share = (x) => x > 0 && x < 0.0005 ? "< 0.1 %" : (100 * x).toFixed(1) + " %";
     const out = document.getElementById("compare-result");
     // Revenue targets as each plan stores them; "-" where a plan sets none.
     const target = (v) => v === null || v === undefined ? "-" : fmt(v);
     const change = (v) => v === null || v === undefined ? "-" : (v > 0 ? "+" : "") + fmt(v);
+    // The windows the figures cover, said next to them: Compare's revenue is the 12 months the
+    // API names (revenue_window) and its targets every period each plan stores, not the
+    // Dashboard's period (e.g. year to date); potential is a year's.
+    const win = c.revenue_window ? c.revenue_window.split(" to ") : null;
+    const revenueWindow = win ? `12 months to ${win[1]}` : "no sales history";
+    const windowNote = el("p", {id: "compare-window", class: "compare-window"},
+      win ? `Revenue covers the 12 months ${win[0]} to ${win[1]}` : "No revenue is counted: there is no sales history",
+      "; targets are each plan's stored revenue targets, every period it sets (a whole year when set yearly); potential is a year's. ",
+      "These are not the Dashboard's figures, which cover the period chosen there (e.g. year to date).");
     const summary = el("ul", {id: "compare-summary"},
       el("li", {"data-key": "accounts_moved"}, `${c.accounts_moved.toLocaleString()} of ${c.accounts.toLocaleString()} accounts (${share(c.share_moved)}) change territory; ${c.units_moved.toLocaleString()} ${c.units_moved === 1 ? "unit moves" : "units move"}.`),
       el("li", {"data-key": "owner_changes"}, `${c.owner_changes.toLocaleString()} accounts change owner.`),
-      el("li", {"data-key": "potential_moved"}, `Potential moved: ${fmt(c.potential_moved)} (${share(c.potential_share_moved)}); revenue moved: ${fmt(c.revenue_moved)}.`),
+      el("li", {"data-key": "potential_moved"}, `Potential moved: ${fmt(c.potential_moved)} (${share(c.potential_share_moved)}); revenue moved (${revenueWindow}): ${fmt(c.revenue_moved)}.`),
       el("li", {"data-key": "pipeline"}, `Open pipeline moved: ${fmt(c.pipeline_moved)}, of which ${fmt(c.pipeline_protected)} stays with its current owner until it closes.`),
       el("li", {"data-key": "reps"}, `Reps gaining accounts: ${names(c.reps_gaining)}. Reps losing accounts: ${names(c.reps_losing)}.`),
       el("li", {"data-key": "targets"}, c.target_base === null && c.target_other === null ? "Neither plan sets revenue targets."
@@ -68,8 +78,9 @@ const TPViews = {
       el("td", {class: "num", "data-col": "target_other"}, target(x.target_other)),
       el("td", {class: "num", "data-col": "target_change"}, change(x.target_change))];
     const metrics = el("table", {"data-section": "territories"},
-      el("caption", {}, "Territories in both plans"),
-      el("thead", {}, el("tr", {}, ...["Territory", "Accounts (base)", "Accounts (scenario)", "Potential (base)", "Potential (scenario)", "Revenue (base)", "Revenue (scenario)", "Target (base)", "Target (scenario)", "Target change"].map((h) => el("th", {scope: "col"}, h)))),
+      el("caption", {}, `Territories in both plans (revenue: ${revenueWindow}; targets: all stored periods; potential: a year)`),
+      el("thead", {}, el("tr", {}, ...["Territory", "Accounts (base)", "Accounts (scenario)", "Potential, year (base)", "Potential, year (scenario)",
+        `Revenue, ${revenueWindow} (base)`, `Revenue, ${revenueWindow} (scenario)`, "Target, all stored periods (base)", "Target, all stored periods (scenario)", "Target change"].map((h) => el("th", {scope: "col"}, h)))),
       el("tbody", {}, ...c.territories.map((t) => el("tr", {"data-territory": t.territory}, el("th", {scope: "row"}, t.name),
         ...[t.accounts_base, t.accounts_other, t.potential_base, t.potential_other, t.revenue_base, t.revenue_other].map((v) => el("td", {class: "num"}, fmt(v))),
         ...targetCells(t)))),
@@ -83,7 +94,7 @@ const TPViews = {
         el("td", {class: "owner-old"}, rName(m.old_owner)), el("td", {class: "owner-new"}, rName(m.new_owner)),
         el("td", {class: "num"}, fmt(m.potential))))));
     const notes = (c.notes || []).map((n) => el("p", {class: "compare-note"}, `Note: ${forTheUi(n)}.`));
-    out.replaceChildren(el("h3", {}, `${basePlan.name} → ${otherPlan.name}`), el("h4", {}, "Disruption"), summary, ...notes, metrics, moved);
+    out.replaceChildren(el("h3", {}, `${basePlan.name} → ${otherPlan.name}`), el("h4", {}, "Disruption"), windowNote, summary, ...notes, metrics, moved);
     await this.compareMap(base, other);
   },
 
@@ -138,8 +149,25 @@ const TPViews = {
     for (const id of Object.keys(after)) if (before[id] !== undefined && before[id] !== after[id]) movedUnits += 1;
     document.getElementById("compare-map").dataset.movedUnits = String(movedUnits);
     document.getElementById("compare-map-base").dataset.movedUnits = String(movedUnits);
+    this.compareLegend([...a.territories, ...b.territories], colours);
     document.getElementById("compare-map-base-title").textContent = `Base: ${this.planName(base)}`;
     document.getElementById("compare-map-title").textContent = `Scenario: ${this.planName(other)}`;
+  },
+
+  // Which colour is which territory on the two maps (by name; a territory of both plans is
+  // listed once), and what the black outline means.
+  compareLegend(territories, colours) {
+    const seen = new Set();
+    const items = [];
+    for (const t of territories) {
+      if (seen.has(t.id)) continue;
+      seen.add(t.id);
+      items.push(el("li", {"data-territory": t.id}, el("span", {class: "swatch", style: `background:${colours[t.id]}`}), ` ${t.name}`));
+    }
+    items.push(el("li", {"data-legend": "moved"}, el("span", {class: "swatch moved-swatch"}), " Unit that changes territory (black outline)"));
+    const legend = document.getElementById("compare-legend");
+    legend.replaceChildren(...items);
+    legend.hidden = false;
   },
 
   planName(id) {
@@ -188,7 +216,7 @@ const TPViews = {
         const audit = await api("GET", `/audit?plan_id=${encodeURIComponent(planId)}&order=newest&limit=100`);
         // The latest 100, newest on top, with what changed.
         document.getElementById("audit").tBodies[0].replaceChildren(...audit.map((a) => el("tr", {},
-          el("td", {}, (a.at || "").slice(0, 19).replace("T", " ")), el("td", {}, a.actor || "terraplan"), el("td", {}, a.action),
+          el("td", {}, utcTime(a.at, 19)), el("td", {}, a.actor || "terraplan"), el("td", {}, a.action),
           el("td", {class: "audit-details"}, this.auditDetails(a)))));
       } catch (e) { document.getElementById("audit").tBodies[0].replaceChildren(); }
     }
@@ -244,7 +272,7 @@ const TPViews = {
       parts.push(count ? `${e.op.replace("_", " ")} (${count}) to ${e.to ? this.territoryName(e.to) : "none"}` : e.op.replace("_", " "));
     }
     if (after.effective_from) parts.push(`from ${after.effective_from}`);
-    if (after.based_on) parts.push(`copy of ${after.based_on}`);
+    if (after.based_on) parts.push(`copy of ${this.planName(after.based_on)}`);  // by name
     return parts.join("; ");
   },
 
@@ -271,7 +299,7 @@ const TPViews = {
 
   commentItem(c, on, territory, unitName) {
     const item = el("li", {"data-target": c.target_kind, "data-kind": c.kind},
-      el("strong", {}, c.author || "?"), ` on ${on(c)} (${c.created_at.slice(0, 16).replace("T", " ")}): `, c.body);
+      el("strong", {}, c.author || "?"), ` on ${on(c)} (${utcTime(c.created_at, 16)}): `, c.body);
     if (c.kind !== "change_request") return item;
     item.classList.add("change-request");
     const state = c.status === "open" ? "open"
@@ -307,7 +335,7 @@ const TPViews = {
   async workflowFailed(error) {
     const details = error.status === 409 && error.body && error.body.error && error.body.error.details;
     if (!details || !details.stored_version) { say(error.message, "error"); return; }
-    const said = error.message.replace(/;?\s*reload it and try again\.?$/, "");
+    const said = staleWords(error);
     try {
       await TPMap.load(TP.plan.id, {keepMessage: true});
       const plan = await this.workflow();
@@ -322,11 +350,14 @@ const TPViews = {
     const body = {status, version: TP.plan.version};
     if (status === "draft" && TP.plan.status !== "draft") {
       const reason = window.prompt("Why does this plan go back to draft?");  // the API requires one
-      if (!reason || !reason.trim()) return;
+      if (!reason || !reason.trim()) {  // the API requires one: say why nothing happened
+        say("The plan stays where it is: sending it back to draft needs a reason.", "error");
+        return;
+      }
       body.reason = reason.trim();
     }
     await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/status`, body);
-    say(`Plan ${TP.plan.id} is now ${status.replace("_", " ")}.`);
+    say(`Plan ${TP.plan.name} is now ${status.replace("_", " ")}.`);
     await this.workflow();
     await loadPlans(TP.plan.id);  // the drop-down names each plan's status
     TPMap.renderEditPanel();
@@ -419,7 +450,7 @@ const TPViews = {
       status.textContent = `${j.status}${j.step && j.step !== j.status ? ": " + j.step : ""} (${Math.round(j.progress * 100)} %)${job.cancelling ? " — cancelling…" : ""}`;
       if (j.status === "succeeded") return j.result;
       if (j.status === "failed" || j.status === "cancelled") {
-        const why = j.error && j.error.message;
+        const why = j.error && j.error.message && plainLists(forTheUi(j.error.message));
         status.textContent = why ? `${j.status}: ${why}` : j.status;
         status.dataset.status = j.status;
         return null;
