@@ -206,3 +206,17 @@ def test_an_overlay_territory_joins_the_plan_and_routing_names_its_specialist(
     assert routed.to_dict()["overlays"][0]["owner_name"] == "Hana Health"
     other = route_record(db, {"id": "L2", "name": "Shop", "state": "CA"}, plan_id="P1")
     assert other.overlays == ()
+
+
+def test_a_territory_named_otherwise_in_the_rule_set_is_said(rule_plan: Database) -> None:
+    """The plan says West, the rule file 'West Coast': routing's header and its explanation
+    would give two names for one territory; the save says so."""
+    saved = save_rule_text_noted(
+        db := rule_plan, "P1", RULES.replace("name: West,", "name: West Coast,"), by="t"
+    )
+    assert saved.notes == [
+        "territory west is 'West' in plan P1 and 'West Coast' in the rule set: explanations "
+        "say the rule set's name, the plan, its pages and routing answers the plan's; give "
+        "both one name"
+    ]
+    assert save_rule_text_noted(db, "P1", RULES, by="t").notes == []

@@ -188,7 +188,19 @@ def store_rule_set(
     )
     from terraplan.services.rule_values import rule_value_notes
 
-    return SavedRules(stored.version, plan, (*added, *regions), tuple(rule_value_notes(rule_set)))
+    named_apart = tuple(
+        f"territory {t.id} is {t.name!r} in plan {plan.id} and "
+        f"{rule_set.territories[t.id].name!r} in the rule set: explanations say the rule "
+        "set's name, the plan, its pages and routing answers the plan's; give both one name"
+        for t in plan.territories
+        if t.id in rule_set.territories and rule_set.territories[t.id].name != t.name
+    )
+    return SavedRules(
+        stored.version,
+        plan,
+        (*added, *regions),
+        (*rule_value_notes(rule_set), *named_apart),
+    )
 
 
 def rule_text(db: Database, plan_id: str) -> dict[str, Any]:
