@@ -361,4 +361,7 @@ def test_a_batch_routes_each_lead_as_one_request_would_and_takes_turns_in_order(
     # the plan is the batch's: a lead naming one is refused, as an empty batch is
     per_lead = client.post("/route/batch", json={"leads": [{"postal_code": "1", "plan_id": "P"}]})
     assert per_lead.status_code == 422
+    message = per_lead.json()["error"]["message"]
+    assert "a batch routes with one plan_id: give it beside `leads`, not in a lead" in message
+    assert "Input should be None" not in message
     assert client.post("/route/batch", json={"leads": []}).status_code == 422

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from terraplan.api.auth import CALLER_SECURITY, Caller, CurrentCaller, authorize
 from terraplan.domain.access import Action
@@ -174,6 +174,14 @@ class BatchLead(RouteRequest):
     plan_id: None = Field(default=None, description="Set on the batch, not per lead")
     scope: None = Field(default=None, description="Set on the batch, not per lead")
     method: None = Field(default=None, description="Set on the batch, not per lead")  # type: ignore[assignment]
+
+    @field_validator("plan_id", "scope", "method", mode="before")
+    @classmethod
+    def _batch_wide(cls, value: Any, info: ValidationInfo) -> None:
+        if value is not None:
+            raise ValueError(
+                f"a batch routes with one {info.field_name}: give it beside `leads`, not in a lead"
+            )
 
 
 class RouteBatchRequest(BaseModel):
