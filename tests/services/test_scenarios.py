@@ -1046,3 +1046,34 @@ def test_compare_says_how_many_owners_activation_changes_in_the_crm(
         f"owners in the CRM today, activating {copy.id} changes {differing:,} owners, 2 of them "
         "with no owner in the CRM yet (what its owner update file holds)"
     ) in comparison.notes
+
+
+def test_activation_counts_the_accounts_the_catch_all_took_apart(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """An Anchorage account no county rule places goes to the catch-all: the activation
+    counts it apart from the accounts its rules placed (it read "N placed" for both)."""
+    import json
+
+    from terraplan.domain import Account
+    from terraplan.rules import parse_rule_set
+    from terraplan.services.ownership import save_rules
+    from terraplan.services.scenarios import activation_counts
+
+    db, _ = regions
+    with UnitOfWork(db) as uow:
+        uow.accounts.add_many(
+            [Account(id="AK1", name="Anchorage Co", state="AK", postal_code="99501")]
+        )
+        open_accounts = len(uow.accounts.list(where={"closed_on": None}))
+        document = json.loads(uow.rule_sets.latest("P1").document)
+        uow.commit()
+    document["catch_all"] = "pool"
+    document["territories"].append({"id": "pool", "name": "Unassigned", "type": "catch_all"})
+    save_rules(db, "P1", parse_rule_set(document))
+    for step in ("in_review", "approved"):
+        change_status(db, "P1", step)
+    activate_plan(db, "P1")
+    counts = activation_counts(db, "P1")
+    assert counts is not None
+    assert (counts.placed, counts.in_catch_all) == (open_accounts - 1, 1)

@@ -421,9 +421,11 @@ def activate(
     from terraplan.services.scenarios import activation_counts
 
     done = activation_counts(db, saved.id)
+    pooled = f", {done.in_catch_all:,} more in the catch-all" if done and done.in_catch_all else ""
     counts = (
-        f" {done[0]:,} accounts placed; {done[1]:,} changed owner (`terraplan export "
-        "assignments --salesforce` writes every owner the CRM does not have yet)."
+        f" {done.placed:,} accounts placed by its rules{pooled}; {done.owner_changes:,} changed "
+        "owner (`terraplan export assignments --salesforce` writes every owner the CRM does "
+        "not have yet)."
         if done is not None
         else ""
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -680,6 +680,11 @@ def activate_plan(
             before={"status": plan.status.value},
             after={"status": "active", "effective_from": start.isoformat(), "scope": plan.scope,
                    "accounts_placed": applied.run.records - applied.run.gaps,
+                   # no rule placed them, the catch-all took them (a gap with a territory)
+                   "accounts_in_catch_all": sum(
+                       r.status == "gap" and r.territory_id is not None
+                       for r in application.records
+                   ),
                    "owner_changes": applied.run.owner_changes},
         )  # fmt: skip
         names = {t.id: t.name for t in saved.territories}
@@ -700,15 +705,28 @@ def activate_plan(
     return saved
 
 
-def activation_counts(db: Database, plan_id: str) -> tuple[int, int] | None:
-    """``(accounts placed, owners changed)`` by the plan's latest activation, as its audit
-    entry keeps them (None: not activated, or before the entry kept them)."""
+class ActivationCounts(NamedTuple):
+    """What a plan's activation did: accounts its rules placed, accounts whose owner changed,
+    and accounts no rule placed that went to the catch-all territory."""
+
+    placed: int
+    owner_changes: int
+    in_catch_all: int = 0
+
+
+def activation_counts(db: Database, plan_id: str) -> ActivationCounts | None:
+    """The counts of the plan's latest activation, as its audit entry keeps them (None: not
+    activated, or before the entry kept them)."""
     with UnitOfWork(db) as uow:
         done = uow.audit.list(plan_id=plan_id, action="activate", limit=1, newest_first=True)
     after = (done[0].after or {}) if done else {}
     if "owner_changes" not in after:
         return None
-    return int(after["accounts_placed"]), int(after["owner_changes"])
+    return ActivationCounts(
+        int(after["accounts_placed"]),
+        int(after["owner_changes"]),
+        int(after.get("accounts_in_catch_all", 0)),
+    )
 
 
 def delete_plan(db: Database, plan_id: str, *, by: str | None = None) -> None:

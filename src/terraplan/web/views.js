@@ -179,8 +179,12 @@ const TPViews = {
   async workflow() {
     const planId = TP.plan.id;
     const plan = await api("GET", `/plans/${encodeURIComponent(planId)}`);
-    TP.plan.version = plan.version;
-    TP.plan.status = plan.status;
+    // Versions only grow: an answer read before an edit's answer landed must not take the
+    // version the next edit sends back to an older one (that edit was refused as stale).
+    if (TP.plan.id === plan.id) {
+      if (plan.version >= TP.plan.version) TP.plan.version = plan.version;
+      TP.plan.status = plan.status;
+    }
     document.getElementById("wf-status").textContent = plan.status.replace("_", " ");
     document.getElementById("wf-effective").textContent = plan.effective_from ? ` from ${plan.effective_from}` : "";
     document.getElementById("wf-version").textContent = plan.version;

@@ -97,6 +97,9 @@ class ActivationPublic(PlanRef):
     owner_changes: int | None = Field(
         default=None, description="Accounts whose owner the activation changed"
     )
+    accounts_in_catch_all: int | None = Field(
+        default=None, description="Accounts no rule placed, given to the catch-all territory"
+    )
 
 
 def _ref(plan: Any) -> PlanRef:
@@ -311,8 +314,9 @@ def activate_route(
     return ActivationPublic(
         **_ref(saved).model_dump(),
         notes=notes,
-        accounts_placed=None if counts is None else counts[0],
-        owner_changes=None if counts is None else counts[1],
+        accounts_placed=None if counts is None else counts.placed,
+        owner_changes=None if counts is None else counts.owner_changes,
+        accounts_in_catch_all=None if counts is None else counts.in_catch_all,
     )
 
 
