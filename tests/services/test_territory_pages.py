@@ -60,8 +60,16 @@ def test_notes_are_kept_per_plan_version_and_refuse_stale_or_archived_saves(
     )
     assert (saved.revision, saved.strategy, saved.updated_by) == (1, "Win the coast", "pat")
     # a second writer who read revision 0 is refused, and nothing changes
-    with pytest.raises(ConflictError, match="saved by pat"):
+    with pytest.raises(ConflictError, match="saved by pat") as stale:
         save_territory_notes(db, "P1", territory, {"strategy": "Other"}, revision=0, by="lee")
+    # said with the territory's name, when, and what to do; not a bare "reload"
+    with UnitOfWork(db) as uow:
+        name = next(t.name for t in uow.plans.get("P1").territories if t.id == territory)
+    assert stale.value.message.startswith(f"the notes of {name} were saved by pat on ")
+    assert stale.value.message.endswith(
+        "UTC, after you opened them: load them again and add your text to theirs (yours was "
+        "not saved)"
+    )
     with pytest.raises(InvalidParameterError, match="unknown field"):
         save_territory_notes(db, "P1", territory, {"budget": "1"}, revision=1, by="pat")
     # a new plan version starts from the notes in force, keeping the old version's row

@@ -195,13 +195,28 @@ def save_territory_notes(
             )
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
-        territory_of(plan, territory_id)
+        territory = territory_of(plan, territory_id)
         if plan.status in READ_ONLY_STATUSES:
             raise ConflictError(
                 f"plan {plan_id} is {plan.status.value}: its territory pages are read-only",
                 details={"plan_id": plan_id, "status": plan.status.value},
             )
         current = uow.territory_notes.get(plan_id, territory_id, plan.version)
+        if current.revision != revision:
+            # said here, where the territory's name is known (the storage check stays, for
+            # a save racing this one)
+            when = f" on {current.updated_at:%Y-%m-%d %H:%M} UTC" if current.updated_at else ""
+            raise ConflictError(
+                f"the notes of {territory.name} were saved by {current.updated_by or 'someone'}"
+                f"{when}, after you opened them: load them again and add your text to theirs "
+                "(yours was not saved)",
+                details={
+                    "plan_id": plan_id,
+                    "territory_id": territory_id,
+                    "stored_revision": current.revision,
+                    "revision": revision,
+                },
+            )
         merged = {name: texts.get(name, getattr(current, name)) for name in NOTE_FIELDS}
         before, after = uow.territory_notes.save(
             plan_id, territory_id, plan.version, revision=revision, texts=merged, by=by
