@@ -91,6 +91,12 @@ class TooManyAttemptsError(AuthenticationError):
     code = "too_many_attempts"
 
 
+class RateLimitedError(TerraplanError):
+    """Too much of one thing in a short time (comments on a plan): wait, then go on."""
+
+    code = "rate_limited"
+
+
 class PermissionDeniedError(TerraplanError):
     """The authenticated user may not do this (their role, region or token scopes forbid it)."""
 

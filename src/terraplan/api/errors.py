@@ -24,6 +24,7 @@ from terraplan.errors import (
     InvalidParameterError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitedError,
     RuleError,
     SolverError,
     StorageError,
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 #: Error class -> HTTP status. The most specific class listed wins.
 HTTP_STATUS: Mapping[type[TerraplanError], int] = {
     TooManyAttemptsError: 429,
+    RateLimitedError: 429,
     InvalidParameterError: 422,
     DataError: 422,
     RuleError: 422,

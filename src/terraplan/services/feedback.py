@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from terraplan.domain import Plan, RecordKind
-from terraplan.errors import InvalidParameterError, NotFoundError
+from terraplan.errors import InvalidParameterError, NotFoundError, RateLimitedError
 from terraplan.planning.plan_edits import parse_edit
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -105,6 +106,10 @@ def concerns(
     return Concerns(frozenset(territories), frozenset(accounts), unplaced, frozenset(reps))
 
 
+#: Comments (and change requests) one person may write on one plan in an hour: more is a
+#: flood, not a review (3,000 comments made a plan's comment list 30 MB).
+COMMENTS_PER_HOUR = 100
+
 #: Says whether the caller may see what a comment is about (None: everything).
 Shown = Callable[[Concerns], bool]
 
@@ -130,6 +135,14 @@ def add_comment(
         proposed_edit = parse_edit(proposed_edit)
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
+        if author is not None:
+            hour_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
+            if uow.comments.count_since(plan_id, author, hour_ago) >= COMMENTS_PER_HOUR:
+                raise RateLimitedError(
+                    f"{author} wrote {COMMENTS_PER_HOUR} comments on plan {plan_id} in the last "
+                    "hour, the most one person may: wait a while, or gather the points in one",
+                    details={"retry_after_seconds": 600, "limit": COMMENTS_PER_HOUR},
+                )
         if shown is not None and not shown(concerns(plan, target_kind, target_id, proposed_edit)):
             raise NotFoundError(
                 f"plan {plan_id} has no {target_kind} {target_id!r}"

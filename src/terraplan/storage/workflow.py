@@ -411,6 +411,19 @@ class Comments:
         self._session.flush()
         return _comment(row)
 
+    def count_since(self, plan_id: str, author: str, since: datetime) -> int:
+        """Comments ``author`` wrote on the plan since ``since`` (naive UTC)."""
+        query = (
+            select(func.count())
+            .select_from(CommentRow)
+            .where(
+                CommentRow.plan_id == plan_id,
+                CommentRow.author == author,
+                CommentRow.created_at >= since,
+            )
+        )
+        return int(self._session.scalar(query) or 0)
+
     def get(self, comment_id: int) -> Comment:
         row = self._session.get(CommentRow, comment_id)
         if row is None:

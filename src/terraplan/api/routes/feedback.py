@@ -121,7 +121,12 @@ def list_comments_route(
     return [_comment(c) for c in list_comments(db, plan_id, shown=shown, author=mine)]
 
 
-@router.post("/plans/{plan_id}/comments", operation_id="add_plan_comment", status_code=201)
+@router.post(
+    "/plans/{plan_id}/comments",
+    operation_id="add_plan_comment",
+    status_code=201,
+    responses={429: {"description": "100 comments on this plan in the last hour: wait"}},
+)
 def add_comment_route(
     principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: CommentCreate
 ) -> CommentPublic:
