@@ -220,3 +220,20 @@ def test_a_territory_named_otherwise_in_the_rule_set_is_said(rule_plan: Database
         "both one name"
     ]
     assert save_rule_text_noted(db, "P1", RULES, by="t").notes == []
+
+
+def test_an_explanation_names_the_parent_account_it_tests(rule_plan: Database) -> None:
+    """``parent_id in [A1]`` explained as "parent account A1 (Account A1)", as a county is
+    named beside its code."""
+    from terraplan.services.ownership import route_record
+
+    db = rule_plan
+    family = RULES.replace(
+        "rules:\n",
+        "rules:\n  - {id: fam, territory: east, order: 0, when: {field: parent_id, op: in,"
+        " value: [A1]}}\n",
+    )
+    save_rule_text(db, "P1", family.replace("{id: w,", "{id: w, order: 1,"), by="test")
+    routed = route_record(db, {"id": "L1", "name": "Child", "parent_id": "A1"}, plan_id="P1")
+    assert routed.result.territory_id == "east"
+    assert "A1 (Account A1)" in routed.result.explanation

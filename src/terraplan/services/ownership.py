@@ -391,6 +391,24 @@ def apply_rules(db: Database, plan_id: str) -> ApplyOutcome:
     return outcome
 
 
+def _parent_names(db: Database, rule_set: RuleSet) -> dict[str, dict[str, str]]:
+    """The names of the parent accounts the rules test (``parent_id in [...]``), so that an
+    explanation says "parent account 001A01 (Acme Corp)", as it names a county."""
+    from terraplan.services.rule_values import predicates_of
+
+    conditions = [r.when for r in rule_set.rules] + [o.when for o in rule_set.overlays]
+    wanted = {
+        str(value)
+        for condition in conditions
+        for test in predicates_of(condition)
+        if test.field == "parent_id"
+        for value in test.values
+    }
+    if not wanted:
+        return {}
+    return {"parent_id": account_names(db, sorted(wanted))}
+
+
 def _fields_read(rule_set: RuleSet) -> set[str]:
     """The record fields the rule set's conditions read."""
     from terraplan.rules.model import AllOf, AnyOf, NotOf, Predicate
@@ -676,6 +694,7 @@ def _routing_context(
     rule_set = load_rule_set(
         stored.document, territories=plan.territories, geographies=plan_geographies(plan)
     )
+    value_names = {**value_names, **_parent_names(db, rule_set)}
     territories = {t.id: t for t in plan.territories}
     context = RoutingContext(
         plan, rule_set, rep_names, RuleIndex(rule_set), territories, value_names, inactive

@@ -18,7 +18,8 @@ from terraplan.rules.model import AllOf, AnyOf, Condition, NotOf, Op, Predicate
 _WHOLE = frozenset({Op.EQUALS, Op.NOT_EQUALS, Op.IN, Op.NOT_IN})
 
 
-def _predicates(condition: Condition) -> Iterator[Predicate]:
+def predicates_of(condition: Condition) -> Iterator[Predicate]:
+    """Every test inside ``condition`` (all/any/not walked)."""
     stack: list[Condition] = [condition]
     while stack:
         item = stack.pop()
@@ -41,7 +42,7 @@ def rule_value_notes(rule_set: RuleSet) -> list[str]:
     notes: list[str] = []
     seen: set[tuple[str, str]] = set()
     for where, condition in tested:
-        for predicate in _predicates(condition):
+        for predicate in predicates_of(condition):
             if predicate.field != "state" or predicate.op not in _WHOLE:
                 continue
             for value in predicate.values:
