@@ -27,12 +27,16 @@ def _demo_module() -> Any:
     return sys.modules["warehouse_demo"]
 
 
-def test_write_tables_then_duckdb_gives_the_in_process_table(run_cli: Any, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path}/cli.db"
-    db = Database(url)
+def _demo_database(tmp_path: Path) -> None:
+    """The warehouse demo's plan PW (300 accounts) in ``tmp_path/cli.db``, the CLI's database."""
+    db = Database(f"sqlite:///{tmp_path}/cli.db")
     migrate.upgrade(db)
     _demo_module().demo_plan(db, n_accounts=300, seed=5)
     db.dispose()
+
+
+def test_write_tables_then_duckdb_gives_the_in_process_table(run_cli: Any, tmp_path: Path) -> None:
+    _demo_database(tmp_path)
     folder = tmp_path / "warehouse"
 
     wrote = run_cli("kpis", "--plan", "PW", "--write-tables", str(folder))
@@ -114,11 +118,7 @@ def test_sql_for_scheduling_and_errors(run_cli: Any, tmp_path: Path) -> None:
 def test_sql_and_tables_replace_a_link_never_its_target(run_cli: Any, tmp_path: Path) -> None:
     """``--out`` and ``--write-tables`` with ``--force`` replace a symbolic link at the path
     with their file; the file the link pointed to stays as it was."""
-    url = f"sqlite:///{tmp_path}/cli.db"
-    db = Database(url)
-    migrate.upgrade(db)
-    _demo_module().demo_plan(db, n_accounts=300, seed=5)
-    db.dispose()
+    _demo_database(tmp_path)
     precious = tmp_path / "precious.txt"
     precious.write_text("keep me", encoding="utf-8")
     out = tmp_path / "kpis.sql"

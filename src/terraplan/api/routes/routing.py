@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
@@ -150,17 +151,7 @@ def _route_one(
         owner_name=routed.owner_name,
         turn=routed.turn,
         explanation=result.explanation,
-        overlays=[
-            OverlayPublic(
-                territory_id=o.territory_id,
-                territory_name=o.territory_name,
-                role=o.role,
-                rule_id=o.rule_id,
-                owner_id=o.owner_id,
-                owner_name=o.owner_name,
-            )
-            for o in routed.overlays
-        ],
+        overlays=[OverlayPublic(**asdict(o)) for o in routed.overlays],
         conflict=result.conflict,
         gap=result.gap,
         notes=list(routed.notes),
