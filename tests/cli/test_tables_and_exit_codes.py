@@ -202,6 +202,18 @@ def test_rules_check_prints_names_as_they_are_and_the_leads_audit(
     assert "West [old]" in out
     assert "conflict leads: Big :key: Lead (00Q1)" in out
     assert "Coverage of the stored leads (1 checked)" in out
+    # every gap, not the first 20, in a file
+    listed = run_cli("rules", "check", "rules.yaml", "--out", "gaps.csv")
+    assert listed.returncode == 3, listed.stderr
+    import csv
+
+    with (tmp_path / "gaps.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 27 and {r["problem"] for r in rows} == {"gap"}
+    assert {r["account_name"] for r in rows} >= {"Smith [/] Sons", "[bold red]Loud Corp"}
+    assert {r["goes_to"] for r in rows} == {"(no territory)"}
+    again = run_cli("rules", "check", "rules.yaml", "--out", "gaps.csv")
+    assert again.returncode != 3 and "--force" in again.stderr  # never overwritten silently
 
 
 def test_a_commands_own_exit_code_reaches_the_shell(run_cli: RunCli, tmp_path: Path) -> None:

@@ -102,13 +102,34 @@ def check(
     fmt: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table or json")
     ] = OutputFormat.TABLE,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write every gap and conflict account to a CSV/XLSX."),
+    ] = None,
+    force: ForceOption = False,
 ) -> None:
     """Validate FILE and audit it against the stored accounts (and a sample of leads)."""
     from terraplan.services.ownership import check_rules
     from terraplan.services.rule_values import rule_value_notes
 
+    if out is not None:
+        from terraplan.io.outputs import check_output
+
+        check_output(out, overwrite=force)  # before the work, as every --out
     rule_set, audit = check_rules(app_context(ctx).database(), file, plan_id=plan)
     report = audit.to_dict()
+    if out is not None:
+        import polars as pl
+
+        from terraplan.io.writers import write_table
+        from terraplan.services.ownership import uncovered_accounts
+
+        listed = uncovered_accounts(app_context(ctx).database(), rule_set)
+        columns = ["account_id", "account_name", "state", "postal_code", "problem", "goes_to"]
+        write_table(
+            pl.DataFrame(listed, schema={c: pl.String for c in columns}), out, overwrite=force
+        )
+        stderr().print(f"Wrote {len(listed):,} gap and conflict accounts to {out}", highlight=False)
     value_notes = rule_value_notes(rule_set)
     for value_note in value_notes:
         note(value_note)

@@ -152,6 +152,33 @@ def check_rules(
     return rule_set, audit
 
 
+def uncovered_accounts(db: Database, rule_set: RuleSet) -> list[dict[str, Any]]:
+    """Every stored open account the rule set leaves to the catch-all or in no territory
+    (``gap``) or claims twice (``conflict``): id, name, state, postal code, what happened and
+    where it goes; the audit's lists hold the first 20 of each."""
+    frame = accounts_frame(db)
+    result, _ = assign_frame(frame, rule_set, locate=zip_locator())
+    names = {t.id: t.name for t in rule_set.territories.values()}
+    by_id = {
+        row["id"]: row
+        for row in frame.select("id", "name", "state", "postal_code").iter_rows(named=True)
+    }
+    rows = []
+    for row in result.filter(pl.col("gap") | pl.col("conflict")).iter_rows(named=True):
+        account = by_id.get(row["id"], {})
+        rows.append(
+            {
+                "account_id": row["id"],
+                "account_name": account.get("name"),
+                "state": account.get("state"),
+                "postal_code": account.get("postal_code"),
+                "problem": "conflict" if row["conflict"] else "gap",
+                "goes_to": names.get(row["territory_id"] or "", "(no territory)"),
+            }
+        )
+    return rows
+
+
 def account_names(db: Database, ids: Iterable[str], kind: str = "accounts") -> dict[str, str]:
     """``id -> name`` for the stored accounts (or ``kind="leads"``: leads, by company)
     among ``ids`` (to show, not ids)."""
