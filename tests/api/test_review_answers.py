@@ -142,3 +142,20 @@ def test_filters_out_of_their_domain_are_refused(
     late = planner.get("/plans/PW/kpis", params={"as_of": "2199-12-31", "period": "month"})
     assert late.status_code == 422 and late.json()["error"]["details"]["field"] == "as_of"
     assert planner.get("/plans/PW/kpis", params={"as_of": latest}).status_code == 200
+
+
+def test_the_page_tells_the_ui_a_reps_region_from_the_rep_record(
+    db: Database, as_user: Callable[[str], TestClient]
+) -> None:
+    """The UI opens the plan in force in the user's region: a rep user has no region of
+    their own, their rep record has (Rae West, R1: West)."""
+    import html
+    import json
+    import re
+
+    _seed(db)
+    page = as_user("rep").get("/").text
+    found = re.search(r'data-config="([^"]*)"', page)
+    assert found, page[:300]
+    config = json.loads(html.unescape(found.group(1)))
+    assert config["user"]["region"] == "West"

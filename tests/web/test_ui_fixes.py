@@ -436,3 +436,39 @@ def test_a_change_request_is_described_step_by_step_with_rep_names(
     )
     names = " and ".join(r["name"] for r in reps)
     assert described == f"lock unit XX; then make {names} the owners of {territory['name']}"
+
+
+def test_the_plan_in_force_for_the_users_region_opens_and_says_its_scope(
+    page_as: Callable[[str], object],
+) -> None:
+    """A West what-if activated for the West beside the whole-market plan: a West user opens
+    the West plan, others the whole market's, and the list says which part each governs."""
+    page = page_as("manager")
+    chosen = page.evaluate(  # type: ignore[attr-defined]
+        """async () => {
+             const plans = [
+               {id: "P9", name: "Old", status: "archived", scope: null},
+               {id: "P1", name: "FY27", status: "active", scope: null},
+               {id: "P3", name: "West what-if", status: "active", scope: "West"},
+             ];
+             const real = window.api;
+             window.api = async (method, path) => (path === "/plans" ? plans : real(method, path));
+             const picks = {};
+             try {
+               for (const region of ["West", " west ", "East", null]) {
+                 TP.config.user.region = region;
+                 history.replaceState(null, "", "#");  // no plan asked for in the address
+                 await loadPlans();
+                 picks[String(region)] = document.getElementById("plan-select").value;
+               }
+             } finally { window.api = real; }
+             const texts = [...document.querySelectorAll("#plan-select option")].map((o) => o.textContent);
+             return {picks, texts};
+           }"""
+    )
+    assert chosen["picks"] == {"West": "P3", " west ": "P3", "East": "P1", "null": "P1"}
+    assert chosen["texts"] == [
+        "Old (P9, archived)",
+        "FY27 (P1, active — whole market)",
+        "West what-if (P3, active — West)",
+    ]

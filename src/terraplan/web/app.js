@@ -3,15 +3,23 @@
 async function loadPlans(selectId) {
   TP.plans = await api("GET", "/plans");
   const select = document.getElementById("plan-select");
-  select.replaceChildren(...TP.plans.map((p) => el("option", {value: p.id}, `${p.name} (${p.id}, ${p.status.replace("_", " ")})`)));
+  // An active plan of a part of the market says which part: two "active" plans side by side
+  // otherwise read as one too many.
+  const state = (p) => p.status.replace("_", " ") + (p.status === "active" ? ` — ${p.scope || "whole market"}` : "");
+  select.replaceChildren(...TP.plans.map((p) => el("option", {value: p.id}, `${p.name} (${p.id}, ${state(p)})`)));
   for (const id of ["compare-base", "compare-other"]) {
     const s = document.getElementById(id);
     s.replaceChildren(...TP.plans.map((p) => el("option", {value: p.id}, `${p.name} (${p.id})`)));
   }
   if (TP.plans.length > 1) document.getElementById("compare-other").selectedIndex = 1;
   const wanted = selectId || new URLSearchParams(location.hash.slice(1)).get("plan");
-  // With no plan asked for, the active plan opens (not an archived one listed first).
-  const active = TP.plans.find((p) => p.status === "active");
+  // With no plan asked for, the plan in force for the user opens: the active plan of their
+  // region when there is one (a West what-if activated for the West), else the whole market's,
+  // else any active one (not an archived one listed first).
+  const region = ((TP.config.user && TP.config.user.region) || "").trim().toLowerCase();
+  const actives = TP.plans.filter((p) => p.status === "active");
+  const active = actives.find((p) => region && (p.scope || "").trim().toLowerCase() === region)
+    || actives.find((p) => !p.scope) || actives[0];
   if (wanted && TP.plans.some((p) => p.id === wanted)) select.value = wanted;
   else if (active) select.value = active.id;
 }

@@ -55,10 +55,25 @@ def index(request: Request) -> HTMLResponse:
             "username": user.username,
             "role": user.role.value,
             "rep_id": user.rep_id,
-            "region": user.region,
+            # a rep's region is their rep record's: the UI opens the plan in force there
+            "region": user.region or _rep_region(request, user.rep_id),
         },
         "tile_url": settings.map_tile_url,
         "fiscal_year_start": settings.fiscal_year_start,
     }
     body = _page("app.html").replace("{{CONFIG}}", html.escape(json.dumps(config), quote=True))
     return HTMLResponse(body, headers=headers)
+
+
+def _rep_region(request: Request, rep_id: str | None) -> str | None:
+    if rep_id is None:
+        return None
+    from terraplan.errors import NotFoundError
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    try:
+        with UnitOfWork(request.app.state.database) as uow:
+            region: str | None = uow.reps.get(rep_id).region
+            return region
+    except NotFoundError:
+        return None
