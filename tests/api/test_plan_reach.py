@@ -125,3 +125,40 @@ def test_an_activation_does_not_rewrite_history_before_the_plan_in_force(
         ).all()
     assert after == before
     assert planner.get("/plans/P12").json()["status"] == "approved"
+
+
+def test_a_regions_manager_decides_a_plan_of_their_region_as_copied(
+    active_p1: Database, as_user: Callable[[str], TestClient]
+) -> None:
+    """A West copy keeps every territory of its whole-market source, owned by reps of every
+    region; its activation places only the West's accounts, so the West manager may approve
+    it or send it back. A copy of one state (no region) stays the planners' to decide."""
+    planner, manager = as_user("planner"), as_user("manager")
+
+    def copy_for_review(plan_id: str, scope: str) -> int:
+        made = planner.post("/plans/P1/copy", json={"plan_id": plan_id, "scope": scope})
+        assert made.status_code == 201, made.text
+        plan = planner.get(f"/plans/{plan_id}").json()
+        version = plan["version"]
+        for index, territory in enumerate(plan["territories"]):  # West and East reps
+            reps = [("R1", "R3")[index % 2]]
+            edit = {"op": "set_owners", "territory": territory["id"], "reps": reps}
+            done = planner.post(f"/plans/{plan_id}/edits", json={"edit": edit, "version": version})
+            assert done.status_code == 200, done.text
+            version = done.json()["version"]
+        moved = planner.post(
+            f"/plans/{plan_id}/status", json={"status": "in_review", "version": version}
+        )
+        assert moved.status_code == 200, moved.text
+        return int(moved.json()["version"])
+
+    version = copy_for_review("P12", " west ")
+    allowed = manager.get("/plans/P12/permissions")
+    assert allowed.status_code == 200, allowed.text
+    assert "approve_plan" in allowed.json()["actions"]
+    approved = manager.post("/plans/P12/status", json={"status": "approved", "version": version})
+    assert approved.status_code == 200, approved.text
+    state = copy_for_review("P13", "CA")
+    assert "approve_plan" not in manager.get("/plans/P13/permissions").json()["actions"]
+    refused = manager.post("/plans/P13/status", json={"status": "approved", "version": state})
+    assert refused.status_code == 403

@@ -123,6 +123,25 @@ def plan_resource(uow: UnitOfWork, plan: Plan) -> tuple[Resource, dict[str, Reso
     return resource, territories
 
 
+def regional_reach(uow: UnitOfWork, plan: Plan, resource: Resource) -> Resource:
+    """What a plan of one region reaches when it is approved or sent back: that region. Its
+    scope names a reps' region, and its activation places only that part of the market's
+    accounts (:func:`~terraplan.services.plan_scopes.narrow_to_scope`), whatever territories a
+    copy kept from its whole-market source; so its region's manager may decide on it (the
+    accounts it would take are still checked when it is approved: :func:`approval_resource`).
+    Any other plan: ``resource`` as it is."""
+    from dataclasses import replace
+
+    if not plan.scope:
+        return resource
+    wanted = plan.scope.strip().casefold()
+    regions = {r.region.strip() for r in uow.reps.list() if r.region and r.region.strip()}
+    region = next((r for r in sorted(regions) if r.casefold() == wanted), None)
+    if region is None:
+        return resource
+    return replace(resource, regions=frozenset({region}), unscoped=False)
+
+
 def approval_resource(db: Database, plan: Plan, resource: Resource) -> Resource:
     """The plan ``resource`` widened by the regions of the accounts its activation would place,
     as their owners stand today: a manager approves a plan only when it takes nothing from

@@ -173,14 +173,19 @@ def plan_permissions_route(
 ) -> PlanPermissionsPublic:
     """The plan actions the caller may take (e.g. a manager approves only a plan wholly in
     their region), so that a client offers only those."""
+    from terraplan.services.access import regional_reach
+
     with UnitOfWork(db) as uow:
-        resource, _ = plan_resource(uow, uow.plans.get(plan_id))
+        plan = uow.plans.get(plan_id)
+        resource, _ = plan_resource(uow, plan)
+        reach = regional_reach(uow, plan, resource)
     require_visible(
         principal.user,
         resource,
         NotFoundError(f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}),
         scopes=principal.scopes,
     )
+    resource = reach  # a plan of one region is decided by its region's manager
     # Cheap on purpose (every plan page asks): a manager's approval is checked in full, on
     # the accounts the plan's activation would take, when it is sent.
     actions = [a for a in PLAN_ACTIONS if principal.can(a, resource)]

@@ -34,6 +34,7 @@ from terraplan.services.access import (
     Principal,
     approval_resource,
     plan_resource,
+    regional_reach,
     visible_territories,
 )
 from terraplan.storage.database import Database
@@ -202,6 +203,7 @@ def update_plan_status(
         stored = uow.plans.get(plan_id)
         visible = _visible_plan(uow, principal, stored)
         resource, _ = plan_resource(uow, stored)
+        resource = regional_reach(uow, stored, resource)
     action = status_action(stored.status, body.status)
     if body.status is PlanStatus.APPROVED and not sees_everything(principal.user):
         # an approval takes the accounts its activation would place: their regions count
