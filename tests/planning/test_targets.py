@@ -116,7 +116,7 @@ def _hierarchies(draw: st.DrawFn) -> tuple[Plan, list[Account], int]:
     pots = draw(st.lists(st.floats(0.0, 1e7), min_size=len(leaves), max_size=len(leaves)))
     accounts = [Account(f"A{t}", t, potential=p) for t, p in zip(leaves, pots, strict=True)]
     alignment = tuple(AlignmentEntry(RecordKind.ACCOUNT, f"A{t}", t) for t in leaves)
-    total = draw(st.integers(0, 10**7)) * 1000
+    total = draw(st.integers(1, 10**7)) * 1000  # a company target is more than 0
     return Plan("P", "P", territories=territories, alignment=alignment), accounts, total
 
 
@@ -318,6 +318,9 @@ def test_company_number_contradicting_bottom_up() -> None:
         ({"growth": "-100%"}, InvalidParameterError, r"growth must be > -100%, got -100.0%"),
         ({"company_target": 1_234_567, "unit": 1000}, InvalidParameterError, r"not a whole multiple of the rounding unit 1,000"),
         ({"company_target": "lots"}, InvalidParameterError, r"company_target: cannot read 'lots'"),
+        ({"company_target": 0}, InvalidParameterError, r"company_target must be more than 0, got 0"),
+        ({"growth": "8"}, InvalidParameterError, r"growth 8 reads as \+800%: write 8% for 8 percent \(or 0.08\)"),
+        ({"growth": "-3"}, InvalidParameterError, r"growth -3 reads as -300%: write -3%"),
         ({"method": "magic"}, InvalidParameterError, r"method: cannot read 'magic'"),
         ({"method": "blend:history=0,potential=0"}, InvalidParameterError, r"weights are both 0"),
         ({"method": "potential+capacity"}, InvalidParameterError, r"\+capacity needs the reps"),
@@ -342,6 +345,21 @@ def test_bad_input_messages(
     args.update(kwargs)
     with pytest.raises(error, match=message):
         set_targets(_plan(), _accounts(), _sales(), **args)  # type: ignore[arg-type]
+
+
+def test_a_growth_written_as_a_rate_or_a_percentage_is_taken() -> None:
+    """"8%", "0.08" and 0.08 are one growth; "800%" is taken as asked."""
+    figures = {
+        repr(growth): set_targets(
+            _plan(), _accounts(), _sales(), growth=growth, period=2026, method="history", unit=1
+        ).company_target
+        for growth in ("8%", "0.08", 0.08)
+    }
+    assert len(set(figures.values())) == 1, figures
+    wild = set_targets(
+        _plan(), _accounts(), _sales(), growth="800%", period=2026, method="history", unit=1
+    )
+    assert wild.company_target == pytest.approx(next(iter(figures.values())) / 1.08 * 9, rel=1e-3)
 
 
 def test_potential_method_needs_a_company_number_without_history() -> None:

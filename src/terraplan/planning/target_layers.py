@@ -59,8 +59,12 @@ def company_total(
         )
         return int(units)
     amount = parse_amount(company_target, name="company_target")
-    if amount < 0:
-        raise InvalidParameterError(f"company_target must be >= 0, got {amount:,.0f}")
+    if not amount > 0:
+        # a year's target of nothing is no plan: refused before any stored target is replaced
+        raise InvalidParameterError(
+            f"company_target must be more than 0, got {amount:,.0f}",
+            details={"parameter": "company_target"},
+        )
     return alloc.to_units(amount, step)
 
 

@@ -197,6 +197,15 @@ def set_targets(
     """
     how = parse_method(method)
     rate = parse_percent(growth, name="growth")
+    if isinstance(growth, str) and not growth.strip().endswith("%") and abs(rate) > 1:
+        # "8" is far likelier a typo for 8% than a wish for +800 %: a rate above 100 % is
+        # written as a percentage or it is refused
+        shown = growth.strip()
+        raise InvalidParameterError(
+            f"growth {shown} reads as {rate:+.0%}: write {shown}% for {float(shown):g} percent "
+            f"(or {float(shown) / 100:g}), or {rate:.0%} if you mean it",
+            details={"parameter": "growth", "value": shown},
+        )
     step = None if unit is None else parse_amount(unit, name="unit")
     if step is not None and not step > 0:
         raise InvalidParameterError(
