@@ -104,7 +104,12 @@ def test_continuity_keeps_current_owners_and_prices_the_current_assignment() -> 
     assert "keeps the rep's current territory" in result.pairs[0].explanation
     assert result.current_cost == pytest.approx(result.total_cost)
     assert result.reps_moved == 0
-    cheaper = match_reps(_plan(owners), _reps(), _accounts(), weights={"skill": 1, "distance": 1})
+    cheaper = match_reps(
+        _plan(owners),
+        _reps(),
+        _accounts(),
+        weights={"skill": 1, "distance": 1, "experience": 0, "continuity": 0},
+    )
     assert cheaper.current_cost is not None and cheaper.total_cost < cheaper.current_cost
     assert cheaper.reps_moved == 2
     assert cheaper.territories_changing == 2
@@ -213,3 +218,15 @@ def test_a_rep_with_no_home_base_does_not_beat_the_rep_who_lives_there() -> None
     assert "x" not in owner.values()  # at the middle, not at 0: the local reps keep theirs
     rows = {r["rep_id"]: r for r in result.rows()}
     assert rows["x"]["rep"] == "No Home"  # the unassigned rep is named, not only its id
+
+
+def test_weights_named_change_those_parts_and_the_others_keep_their_defaults() -> None:
+    """``continuity=0.5`` alone priced every pair at 0 (the other parts were dropped)."""
+    from terraplan.planning.matching import DEFAULT_WEIGHTS
+
+    owners = {"T1": "r1", "T2": "r0", "T3": "r2", "T4": "r3"}
+    some = match_reps(_plan(owners), _reps(), _accounts(), weights="continuity=0.5")
+    assert some.weights == {**DEFAULT_WEIGHTS, "continuity": 0.5}
+    assert some.total_cost > 0
+    off = match_reps(_plan(owners), _reps(), _accounts(), weights="experience=0")
+    assert off.weights["experience"] == 0 and off.weights["skill"] == DEFAULT_WEIGHTS["skill"]

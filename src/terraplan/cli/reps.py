@@ -136,7 +136,11 @@ def match(
     plan: PlanOption,
     weights: Annotated[
         str | None,
-        typer.Option("--weights", help="e.g. skill=1,experience=1,distance=0.5,continuity=2"),
+        typer.Option(
+            "--weights",
+            help="Change some cost weights; the others keep their defaults (skill=1, "
+            "experience=1, distance=0.5, continuity=2), e.g. continuity=0.5 or experience=0.",
+        ),
     ] = None,
     must: Annotated[
         list[str] | None,

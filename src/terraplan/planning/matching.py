@@ -196,8 +196,10 @@ def match_reps(
     then the weighted cost is minimised. ``territory_of`` says which territory each account
     is in (default: :func:`terraplan.planning.alignment.account_territories` on the plan).
     """
-    w = dict(DEFAULT_WEIGHTS) if weights is None else weights
-    w = parse_weights(w) if isinstance(w, str) else dict(w)
+    # the parts named change those weights; the others keep their defaults (write
+    # `experience=0` to leave one out): `continuity=0.5` alone priced nothing else
+    given = {} if weights is None else weights
+    w = {**DEFAULT_WEIGHTS, **(parse_weights(given) if isinstance(given, str) else dict(given))}
     _check_weights(w)
     facts = match_facts(plan, reps, accounts, territory_of)
     rep_ix = {r.id: i for i, r in enumerate(facts.reps)}
