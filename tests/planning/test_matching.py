@@ -230,3 +230,19 @@ def test_weights_named_change_those_parts_and_the_others_keep_their_defaults() -
     assert some.total_cost > 0
     off = match_reps(_plan(owners), _reps(), _accounts(), weights="experience=0")
     assert off.weights["experience"] == 0 and off.weights["skill"] == DEFAULT_WEIGHTS["skill"]
+
+
+def test_a_rep_holding_two_territories_keeps_one_without_being_called_a_move() -> None:
+    """r0 owns T1 and T2 (the match gives each rep one): the territory r0 keeps is current,
+    no rep moves, and the other territory is the one that changes."""
+    owners = {"T1": "r0", "T2": "r0", "T3": "r2", "T4": "r3"}
+    result = match_reps(_plan(owners), _reps(), _accounts(), weights={"continuity": 50})
+    kept = result.assignment["r0"]
+    assert kept in ("T1", "T2")
+    by_territory = {p.territory_id: p for p in result.pairs}
+    assert by_territory[kept].is_current
+    assert result.reps_moved == 0
+    other = "T2" if kept == "T1" else "T1"
+    assert other not in by_territory or not by_territory[other].is_current
+    assert result.territories_changing == (1 if other in by_territory else 0)
+    assert result.current_pairs_priced == 4  # r0's two territories, r2's and r3's

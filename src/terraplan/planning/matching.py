@@ -204,9 +204,14 @@ def match_reps(
     facts = match_facts(plan, reps, accounts, territory_of)
     rep_ix = {r.id: i for i, r in enumerate(facts.reps)}
     terr_ix = {t.id: j for j, t in enumerate(facts.territories)}
-    if current is None:
-        current = {o: t.id for t in facts.territories for o in t.primary_owner_ids if o in rep_ix}
-    cur = index_pairs(current.items(), rep_ix, terr_ix, "current", facts.warnings, strict=False)
+    # Every (rep, territory) a rep holds now: a rep owning two territories keeps both in the
+    # picture (a map by rep kept the last one only and called the other a move).
+    pairs_now = (
+        [(o, t.id) for t in facts.territories for o in t.primary_owner_ids if o in rep_ix]
+        if current is None
+        else list(current.items())
+    )
+    cur = index_pairs(pairs_now, rep_ix, terr_ix, "current", facts.warnings, strict=False)
     parts, info = cost_parts(facts, accounts, cur, distance_scale_km)
     cost = eng.combine_costs(parts, w)
     allowed = np.ones(cost.shape, dtype=bool)
@@ -237,7 +242,7 @@ def match_reps(
     solution = eng.assign(
         cost, allowed=allowed, required=np.array(required, dtype=np.int64).reshape(-1, 2)
     )
-    cur_map = dict(cur)
+    cur_set = set(cur)
     required_set = set(required)
     out_pairs = []
     for r in (int(i) for i in np.flatnonzero(solution.rep_territory >= 0)):
@@ -255,12 +260,16 @@ def match_reps(
                 explanation=explain_pair(
                     rep, terr=terr, r=int(r), t=t, parts=pair_parts, info=info, weights=w
                 ),
-                is_current=cur_map.get(int(r)) == t,
+                is_current=(int(r), t) in cur_set,
                 required=(int(r), t) in required_set,
             )
         )
     current_cost = float(sum(cost[r, t] for r, t in cur)) if cur else None
-    moved = sum(1 for r, t in cur if solution.rep_territory[r] != t)
+    # a rep moves when the match keeps none of the territories they hold now
+    held: dict[int, set[int]] = {}
+    for r, t in cur:
+        held.setdefault(r, set()).add(t)
+    moved = sum(1 for r, ts in held.items() if int(solution.rep_territory[r]) not in ts)
     return MatchResult(
         pairs=tuple(out_pairs),
         vacant_territories=tuple(
