@@ -389,3 +389,37 @@ def test_a_territory_whose_accounts_all_closed_has_nothing_to_rank(
     assert json.loads(run_cli("priorities", "--territory", "W", "-f", "json").stdout) == []
     east = run_cli("priorities", "--territory", "East", "-f", "json")
     assert [row["account_id"] for row in json.loads(east.stdout)] == ["E0"]
+
+
+def test_by_rep_says_which_territory_has_no_rep_to_hold_its_figures(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    """East has accounts and no primary rep (its rep left): by rep its revenue is in no row,
+    so the rows add up to less than the company; said once, naming East."""
+    files = {
+        "reps.csv": "id,name\nR1,Ann Lee\n",
+        "a.csv": "id,name,state\nA1,Acme,CA\nA2,Beta,NY\n",
+        "s.csv": "id,account_id,date,amount\nS1,A1,2025-03-01,1000\nS2,A2,2025-04-01,300\n",
+        "r.yaml": "territories:\n  - {id: w, name: West, type: geo}\n  - {id: e, name: East, type: geo}\n"
+        "rules:\n  - {id: w, territory: w, when: {field: state, op: in, value: [CA]}}\n"
+        "  - {id: e, territory: e, when: {field: state, op: in, value: [NY]}}\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    for step in (
+        ("import", "reps", "reps.csv"), ("import", "accounts", "a.csv"),
+        ("import", "sales_lines", "s.csv"),
+        ("plans", "new", "FY", "--territory", "w=West", "--territory", "e=East", "--plan-id", "P1"),
+        ("rules", "save", "r.yaml", "--plan", "P1"), ("plans", "owners", "P1", "w", "R1"),
+        ("rules", "apply", "--plan", "P1"),
+    ):  # fmt: skip
+        done = run_cli(*step)
+        assert done.returncode == 0, (step, done.stderr)
+    args = ("kpis", "--plan", "P1", "--period", "2025", "--as-of", "2025-12-31", "--by", "rep")
+    rows = json.loads(run_cli(*args, "-f", "json").stdout)
+    assert {r["name"]: r["revenue"] for r in rows} == {"Ann Lee": 1000.0}
+    table = run_cli(*args)
+    said = " ".join((table.stdout + table.stderr).split())
+    assert said.count("East has no primary rep: by rep, what is credited to today's owner") == 1
+    by_territory = run_cli("kpis", "--plan", "P1", "--period", "2025", "--as-of", "2025-12-31")
+    assert "no primary rep" not in by_territory.stdout + by_territory.stderr

@@ -26,7 +26,7 @@ def grouping_notes(data: PlanData, dimension: str, keys: Sequence[object]) -> li
         if dimension in {"territory", "region"}:
             return _outside_note(data)
         if dimension == "rep":
-            return _shared_note(data)
+            return [*_shared_note(data), *_vacant_note(data)]
         return []
     if not territories:
         return [f"plan {name} has no territories"]
@@ -231,6 +231,33 @@ def _shared_note(data: PlanData) -> list[str]:
         f"{first.name}{more} {'are' if more else 'is'} shared by several primary reps ({reps}"
         f"{', ...' if more else ''}): each rep counts the accounts they own there and a share "
         "of the territory's targets (by their weights); by territory the figures are whole"
+    ]
+
+
+def _vacant_note(data: PlanData) -> list[str]:
+    """Leaf territories with accounts and no primary rep: by rep their figures of today's
+    owner go to no row, so the rows add up to less than the company (said, with the way out)."""
+    aligned = data.inputs.frame("alignment")
+    if aligned is None:
+        return []
+    parents = {t.parent_id for t in data.plan.territories}
+    vacant = [
+        t for t in data.plan.territories if t.id not in parents and not t.primary_owner_ids
+    ]
+    if not vacant:
+        return []
+    holding = set(
+        aligned.select(pl.col("territory_id").cast(pl.String)).unique().collect()["territory_id"]
+    )
+    empty_handed = [t for t in vacant if t.id in holding]
+    if not empty_handed:
+        return []
+    first = empty_handed[0]
+    more = f" and {len(empty_handed) - 1} more territories" if len(empty_handed) > 1 else ""
+    return [
+        f"{first.name}{more} {'have' if more else 'has'} no primary rep: by rep, what is "
+        "credited to today's owner there is in no row, so the rows add up to less than the "
+        "company (by territory it is counted); give it an owner (`terraplan plans owners`)"
     ]
 
 
