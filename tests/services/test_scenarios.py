@@ -700,6 +700,19 @@ def test_compare_sets_targets_of_the_same_periods_side_by_side(
         "targets are compared over 2027, the periods both plans set (their other targets are "
         "left out)" in comparison.notes
     )
+    # A copy made mid-year keeps both years in both plans: the latest year both set is
+    # compared, not the two years summed (476.5M read as one year's quota).
+    with UnitOfWork(db) as uow:
+        uow.targets.add_many(year(copy.id, 2026, 900.0))
+        uow.commit()
+    both, _ = compare_stored_plans(db, "P1", copy.id)
+    assert both.target_base == pytest.approx(1000.0 * len(tids))
+    assert both.target_other == pytest.approx(1100.0 * len(tids))
+    assert any(n.startswith("targets are compared over 2027") for n in both.notes)
+    with UnitOfWork(db) as uow:
+        uow.targets.delete_where({"plan_id": copy.id})
+        uow.targets.add_many(year(copy.id, 2027, 1100.0))
+        uow.commit()
     # Plans that share no period: no change shown, and said.
     with UnitOfWork(db) as uow:
         uow.targets.delete_where({"plan_id": "P1"})

@@ -368,6 +368,16 @@ def _inactive_pipeline_note(db: Database, accounts: set[str] | None = None) -> s
     )
 
 
+def _year_before(end: date) -> date:
+    """The first day of the year that ends on ``end`` (2027-12-31 -> 2027-01-01; a fiscal
+    year ending 2028-01-31 -> 2027-02-01)."""
+    try:
+        back = end.replace(year=end.year - 1)
+    except ValueError:  # 29 February
+        back = end.replace(year=end.year - 1, day=28)
+    return back + timedelta(days=1)
+
+
 def _comparable_targets(
     plan_ids: tuple[str, str], rows: list[pl.DataFrame]
 ) -> tuple[list[dict[str, float]], list[str]]:
@@ -397,6 +407,11 @@ def _comparable_targets(
                 f"{plan_ids[1]}: {shown[1]}), so no target change is shown"
             )
             return [{}, {}], notes
+        if (end - start).days > 366:
+            # a copy keeps its source's years: last year's and next year's targets summed
+            # read as one year's quota; the latest year both plans cover is compared
+            start = _year_before(end)
+            inside = [f.filter(pl.col("period_start") >= start) for f in inside]
         if any(f.height != g.height for f, g in zip(inside, rows, strict=True)):
             notes.append(
                 f"targets are compared over {_periods_text({(start, end)})}, the periods both "
