@@ -227,3 +227,19 @@ def test_every_assumed_figure_is_stated() -> None:
     hours = modelled.total_workload_hours
     assert f"average {hours / 2:,.1f} hours per account" in said
     assert modelled.to_dict()["assumptions"] == list(modelled.assumptions)
+
+
+def test_a_visit_model_no_account_needs_is_said() -> None:
+    """Every account carries a stored workload: visit figures given on top change nothing,
+    and the report says so (it was silent; the answer read as the model's)."""
+    given = size_team(_plan(), _accounts(), _reps(), workload_model="visits=30,call_hours=3")
+    plain = size_team(_plan(), _accounts(), _reps())
+    assert given.total_workload_hours == plain.total_workload_hours == pytest.approx(2000.0)
+    said = " | ".join(given.assumptions)
+    assert "the visit model given was used for no account" in said
+    assert "source=model" in said
+    assert not any("visit model given" in line for line in plain.assumptions)
+    modelled = size_team(
+        _plan(), _accounts(), _reps(), workload_model="source=model,visits=30,call_hours=3"
+    )
+    assert modelled.total_workload_hours != pytest.approx(2000.0)

@@ -322,6 +322,12 @@ def _assumptions(
             + (" (missing = 0 h)" if model.source == "stored" else "")
         )
     estimated = n - stored
+    if stored == n and model.source == "auto" and model != WorkloadModel():
+        # visit figures were given, yet every account carries its own workload: say so
+        lines.append(
+            "the visit model given was used for no account: every account has a stored "
+            "workload (add source=model to estimate them all with it)"
+        )
     if estimated:
         segments = ", ".join(
             [f"visits {k}={v:g}" for k, v in sorted(model.visits_by_segment.items())]
