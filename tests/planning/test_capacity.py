@@ -243,3 +243,21 @@ def test_a_visit_model_no_account_needs_is_said() -> None:
         _plan(), _accounts(), _reps(), workload_model="source=model,visits=30,call_hours=3"
     )
     assert modelled.total_workload_hours != pytest.approx(2000.0)
+
+
+def test_by_region_in_a_plan_with_no_region_level_follows_the_reps_regions() -> None:
+    """The demo's plan has territories only: by region, a territory is its primary rep's
+    region (it was refused, though the README promises reps needed per region)."""
+    from dataclasses import replace
+
+    flat = replace(
+        _plan(),
+        territories=tuple(
+            replace(t, parent_id=None) for t in _plan().territories if t.level != "region"
+        ),
+    )
+    reps = [replace(r, region={"a": "Mountain", "b": "Mountain", "c": "Atlantic"}.get(r.id))
+            for r in _reps()]  # fmt: skip
+    report = size_team(flat, _accounts(), reps, hours_per_rep=1000, utilization=0.8)
+    hours = {g.group: g.workload_hours for g in report.groups}
+    assert hours == {"Mountain": pytest.approx(1600.0), "Atlantic": pytest.approx(400.0)}

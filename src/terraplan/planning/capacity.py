@@ -230,7 +230,7 @@ def size_team(
     else:
         used_stored = len(accounts) if model.source == "stored" else 0
     potential = np.array([a.potential or 0.0 for a in accounts], dtype=float)
-    groups = _group_keys(plan, accounts, group_by, territory_of)
+    groups = _group_keys(plan, accounts, group_by, territory_of, reps)
     if any(g == "(unaligned)" for g in groups):
         warnings.append(
             f"{groups.count('(unaligned)')} account(s) are in no territory; grouped as (unaligned)"
@@ -349,16 +349,35 @@ def _ceil(fte: float) -> int:
 
 
 def _group_keys(
-    plan: Plan, accounts: Sequence[Account], group_by: str, territory_of: Mapping[str, str]
+    plan: Plan,
+    accounts: Sequence[Account],
+    group_by: str,
+    territory_of: Mapping[str, str],
+    reps: Sequence[Rep] = (),
 ) -> list[str]:
     if group_by in _ATTRIBUTES:
         return [getattr(a, group_by) or "(none)" for a in accounts]
     if group_by == "territory":
         return [territory_of.get(a.id, "(unaligned)") for a in accounts]
     levels = {t.level for t in plan.territories}
+    if group_by == "region" and "region" not in levels:
+        # a plan with no region level: a territory's region is its primary rep's
+        region_of = {r.id: r.region for r in reps if r.region}
+        by_territory = {
+            t.id: next(
+                (region_of[o] for o in t.primary_owner_ids if o in region_of), "(no region)"
+            )
+            for t in plan.territories
+        }
+        return [
+            by_territory.get(territory_of[a.id], "(no region)")
+            if a.id in territory_of
+            else "(unaligned)"
+            for a in accounts
+        ]
     if group_by not in levels:
         raise InvalidParameterError(
-            f"group_by must be segment, industry, territory or a hierarchy level "
+            f"group_by must be segment, industry, territory, region or a level of the plan "
             f"({', '.join(sorted(levels)) or 'none in this plan'}), got {group_by!r}",
             details={"parameter": "group_by"},
         )
