@@ -246,3 +246,20 @@ def test_a_rep_holding_two_territories_keeps_one_without_being_called_a_move() -
     assert other not in by_territory or not by_territory[other].is_current
     assert result.territories_changing == (1 if other in by_territory else 0)
     assert result.current_pairs_priced == 4  # r0's two territories, r2's and r3's
+
+
+def test_must_pairs_take_names_and_an_inactive_rep_is_named_as_such() -> None:
+    """``--must "Rep 3:Terr T1"`` works as ids do; a rep who left is refused by name, saying
+    they are inactive (it read "unknown rep 'r3'")."""
+    from dataclasses import replace
+
+    from terraplan.errors import InvalidParameterError
+
+    by_name = match_reps(_plan(), _reps(), _accounts(), must=[("Rep 3", "Terr T1")])
+    by_id = match_reps(_plan(), _reps(), _accounts(), must=[("r3", "T1")])
+    assert by_name.assignment == by_id.assignment and by_name.assignment["r3"] == "T1"
+    left = [replace(r, active=False) if r.id == "r3" else r for r in _reps()]
+    with pytest.raises(InvalidParameterError, match="must: Rep 3 is inactive: pick an active"):
+        match_reps(_plan(), left, _accounts(), must=[("r3", "T1")])
+    avoided = match_reps(_plan(), _reps(), _accounts(), must_not=[("rep 0", "terr t2")])
+    assert avoided.assignment.get("r0") != "T2"

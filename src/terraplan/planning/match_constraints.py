@@ -5,13 +5,14 @@ must not, current) and keeping each manager's team inside the manager's region.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from terraplan.domain import Plan, Rep
 from terraplan.errors import InvalidParameterError
 from terraplan.planning.match_costs import MatchFacts
-from terraplan.planning.reps_support import ancestor_at_level
+from terraplan.planning.reps_support import SELLING_ROLES, ancestor_at_level
 
 
 def index_pairs(
@@ -47,6 +48,49 @@ def index_pairs(
             warnings.append(f"{what}: ignored pair with unknown {missing}")
             continue
         out.append((rep_ix[rep_id], terr_ix[terr_id]))
+    return out
+
+
+def by_id_or_name(
+    items: Iterable[tuple[str, str]],
+    reps: Sequence[Rep],
+    territories: Sequence[Any],
+    what: str,
+) -> list[tuple[str, str]]:
+    """``(rep, territory)`` pairs as typed, each side an id or a name (``Chloe
+    Archer:Territory 12``), as ids; a rep who exists but cannot be matched (inactive, a
+    manager) is refused by name, saying why (it read as "unknown")."""
+    rep_by_name: dict[str, list[str]] = {}
+    for known in reps:
+        rep_by_name.setdefault((known.name or "").strip().casefold(), []).append(known.id)
+    territory_by_name: dict[str, list[str]] = {}
+    for territory in territories:
+        territory_by_name.setdefault(territory.name.strip().casefold(), []).append(territory.id)
+    rep_ids = {r.id: r for r in reps}
+    territory_ids = {t.id for t in territories}
+
+    def one(value: str, ids: Mapping[str, Any] | set[str], names: dict[str, list[str]]) -> str:
+        if value in ids:
+            return value
+        found = names.get(value.strip().casefold(), [])
+        return found[0] if len(found) == 1 else value
+
+    out = []
+    for item in items:
+        try:
+            rep_text, territory_text = item
+        except (TypeError, ValueError):
+            out.append(item)  # index_pairs says what is wrong with it
+            continue
+        rep_id = one(str(rep_text), rep_ids, rep_by_name)
+        found = rep_ids.get(rep_id)
+        if found is not None and (not found.active or found.role not in SELLING_ROLES):
+            why = "is inactive" if not found.active else "is a manager, not a selling rep"
+            raise InvalidParameterError(
+                f"{what}: {found.name or found.id} {why}: pick an active selling rep",
+                details={"parameter": what, "pair": list(item)},
+            )
+        out.append((rep_id, one(str(territory_text), territory_ids, territory_by_name)))
     return out
 
 

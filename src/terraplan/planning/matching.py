@@ -24,7 +24,7 @@ import numpy as np
 from terraplan.domain import Account, Plan, Rep
 from terraplan.engine import matching as eng
 from terraplan.errors import InfeasibleError, InvalidParameterError
-from terraplan.planning.match_constraints import index_pairs, region_mask
+from terraplan.planning.match_constraints import by_id_or_name, index_pairs, region_mask
 from terraplan.planning.match_costs import cost_parts, match_facts
 from terraplan.planning.match_explain import explain_pair
 from terraplan.planning.reps_support import (
@@ -216,8 +216,10 @@ def match_reps(
     cost = eng.combine_costs(parts, w)
     allowed = np.ones(cost.shape, dtype=bool)
     required_list = list(must.items()) if isinstance(must, Mapping) else list(must)
+    required_list = by_id_or_name(required_list, reps, facts.territories, "must")
+    excluded = by_id_or_name(must_not, reps, facts.territories, "must_not")
     required = index_pairs(required_list, rep_ix, terr_ix, "must", facts.warnings, strict=True)
-    for r, t in index_pairs(must_not, rep_ix, terr_ix, "must_not", facts.warnings, strict=True):
+    for r, t in index_pairs(excluded, rep_ix, terr_ix, "must_not", facts.warnings, strict=True):
         allowed[r, t] = False
     if keep_teams_in_region:
         region_mask(plan, reps, facts, region_level, allowed)
