@@ -348,7 +348,7 @@ def test_bad_input_messages(
 
 
 def test_a_growth_written_as_a_rate_or_a_percentage_is_taken() -> None:
-    """"8%", "0.08" and 0.08 are one growth; "800%" is taken as asked."""
+    """ "8%", "0.08" and 0.08 are one growth; "800%" is taken as asked."""
     figures = {
         repr(growth): set_targets(
             _plan(), _accounts(), _sales(), growth=growth, period=2026, method="history", unit=1
@@ -412,3 +412,21 @@ def test_fiscal_year_targets_take_the_fiscal_months() -> None:
         set_targets(*args, company_target=3000, period="YTD", fiscal=2)
     calendar = set_targets(*args, company_target=12_000, unit=1, period="2027")
     assert (calendar.period_start, calendar.period_end) == (date(2027, 1, 1), date(2027, 12, 31))
+
+
+def test_a_quarter_grows_from_the_same_quarter_a_year_earlier() -> None:
+    """Q4 "+8 %" grew from Q3 and came out below last year's Q4: it now grows from Q4 of the
+    year before when the data holds it, and says so."""
+    peak = [  # Q4 2025 sells 200 more per territory and month than the rest of the year
+        SalesLine(f"P{t}{m}", f"A{t}", date(2025, m, 20), 200.0)
+        for t in ("T1", "T2", "T3", "T4")
+        for m in (10, 11, 12)
+    ]
+    sales = [*_sales(year=2025), *peak, *(s for s in _sales(year=2026) if s.date.month < 10)]
+    result = set_targets(
+        _plan(), _accounts(), sales, growth="8%", method="history", unit=1,
+        period=(date(2026, 10, 1), date(2026, 12, 31)),
+    )  # fmt: skip
+    assert result.basis.window == "2025-10-01 to 2025-12-31, the same months a year earlier"
+    q4_2025 = 3 * (100 + 100 + 50 + 50) + 3 * 4 * 200  # 3,300
+    assert result.company_target == pytest.approx(q4_2025 * 1.08, abs=1)  # not Q3 2026 x 1.08

@@ -976,7 +976,12 @@ def test_a_copy_keeps_the_targets_costs_and_design_of_its_source(
     ]
     assert [(c.id, c.amount) for c in costs] == [(f"{copy.id}/C1", 50.0)]
     comparison, _ = compare_stored_plans(db, "P1", copy.id)
-    assert not comparison.notes  # both plans have targets now
+    # both plans have targets now: their year is compared, the month of the next one aside
+    assert comparison.notes == (
+        "targets are compared over 2026, the periods both plans set (their other targets are "
+        "left out)",
+    )
+    assert comparison.target_base == comparison.target_other == 1000.0
     delete_plan(db, copy.id)
     with UnitOfWork(db) as uow:
         assert uow.targets.list(where={"plan_id": copy.id}) == []
@@ -1090,3 +1095,30 @@ def test_activation_counts_the_accounts_the_catch_all_took_apart(
     counts = activation_counts(db, "P1")
     assert counts is not None
     assert (counts.placed, counts.in_catch_all) == (open_accounts - 1, 1)
+
+
+def test_compare_of_monthly_targets_over_two_years_takes_the_latest_twelve_months(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """Targets stored by month for 2026 and 2027 in both plans (a copy): 2027 is compared,
+    not the 24 months summed."""
+    import calendar
+
+    from terraplan.domain import Target
+
+    db, _ = regions
+    copy = copy_plan(db, "P1", name="Copy")
+    tids = [t.id for t in copy.territories]
+    rows = [
+        Target(f"{plan}-{y}-{m}-{tid}", date(y, m, 1),
+               date(y, m, calendar.monthrange(y, m)[1]), float(y - 2025), tid, None, plan)
+        for plan in ("P1", copy.id) for y in (2026, 2027) for m in range(1, 13) for tid in tids
+    ]  # fmt: skip
+    with UnitOfWork(db) as uow:
+        uow.targets.add_many(rows)
+        uow.commit()
+    comparison, _ = compare_stored_plans(db, "P1", copy.id)
+    assert comparison.target_base == comparison.target_other == pytest.approx(2.0 * 12 * len(tids))
+    assert any(n.startswith("targets are compared over 2027") for n in comparison.notes), (
+        comparison.notes
+    )

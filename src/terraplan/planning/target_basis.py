@@ -3,7 +3,8 @@ it, how much of that window the data covers, and the months' seasonality.
 
 Data coverage runs from the first day of the month of the earliest revenue line to the last
 day of the month of the latest one (never past the last month completed before ``as_of``).
-The history window is the same number of months just before the target period; when the
+The history window is the same number of months just before the target period (for a period
+shorter than a year, the same months a year earlier when the data holds them); when the
 data ends before that window does (history to 2026-10-31, targets for 2027) the window moves
 back to end with the data ("last 12 months to 2026-10-31"); when the data holds fewer months
 than the window, the months it has are scaled up ("2026 annualised from 10 months").
@@ -51,6 +52,7 @@ class HistoryBasis:
     """Which revenue history a target rests on.
 
     ``kind``: ``"period"`` (the months just before the target period, fully covered),
+    ``"same_months"`` (for a period shorter than a year, the same months a year earlier),
     ``"last_months"`` (moved back to end with the data), ``"annualised"`` (fewer months of
     data than the window; scaled by ``factor``) or ``"none"`` (no revenue history in it).
     ``start``/``end`` the window used; ``months`` its length; ``covered`` the months of it the
@@ -75,6 +77,8 @@ class HistoryBasis:
             return f"no revenue history in {span(self.start, self.end)}"
         if self.kind == "last_months":
             return f"last {self.months} months to {self.end.isoformat()}"
+        if self.kind == "same_months":
+            return f"{span(self.start, self.end)}, the same months a year earlier"
         if self.kind == "annualised":
             verb = "annualised" if self.months == 12 else f"scaled to {self.months} months"
             first = max(self.start, self.data_start or self.start)
@@ -203,6 +207,17 @@ def history_basis(
                 details={"parameter": "history_period"},
             )
         first, last = month_number(h_start), month_number(h_end)
+    elif n_months < 12 and coverage is not None and _covers(
+        coverage, month_number(period_start) - 12, month_number(period_start) - 12 + n_months - 1
+    ):
+        # a quarter or some months: grown from the same months a year earlier, so that a
+        # seasonal quarter is not grown from the one before it (Q4 "+8 %" fell below Q4)
+        first = month_number(period_start) - 12
+        last = first + n_months - 1
+        h_start, h_end = first_day(first), last_day(last)
+        return HistoryBasis(
+            "same_months", h_start, h_end, n_months, n_months, 1.0, *coverage, source
+        )
     else:
         last = month_number(period_start) - 1
         first = last - n_months + 1
@@ -225,6 +240,10 @@ def history_basis(
     else:
         kind, factor = "period", 1.0
     return HistoryBasis(kind, h_start, h_end, length, covered, factor, *coverage, source)
+
+
+def _covers(coverage: tuple[date, date], first: int, last: int) -> bool:
+    return month_number(coverage[0]) <= first and last <= month_number(coverage[1])
 
 
 def calendar_coverage(coverage: tuple[date, date] | None) -> np.ndarray:

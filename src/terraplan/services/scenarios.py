@@ -407,11 +407,25 @@ def _comparable_targets(
                 f"{plan_ids[1]}: {shown[1]}), so no target change is shown"
             )
             return [{}, {}], notes
+        years = set.intersection(
+            *(
+                {
+                    (a, b)
+                    for a, b in zip(f["period_start"], f["period_end"], strict=True)
+                    if a and b and (b - a).days >= 364
+                }
+                for f in inside
+            )
+        )
         if (end - start).days > 366:
             # a copy keeps its source's years: last year's and next year's targets summed
-            # read as one year's quota; the latest year both plans cover is compared
-            start = _year_before(end)
-            inside = [f.filter(pl.col("period_start") >= start) for f in inside]
+            # read as one year's quota; the latest year both plans set is compared (a
+            # year-long target both hold, else the twelve months that end with them)
+            start, end = max(years) if years else (_year_before(end), end)
+            inside = [
+                f.filter((pl.col("period_start") >= start) & (pl.col("period_end") <= end))
+                for f in inside
+            ]
         if any(f.height != g.height for f, g in zip(inside, rows, strict=True)):
             notes.append(
                 f"targets are compared over {_periods_text({(start, end)})}, the periods both "
