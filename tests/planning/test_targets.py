@@ -430,3 +430,16 @@ def test_a_quarter_grows_from_the_same_quarter_a_year_earlier() -> None:
     assert result.basis.window == "2025-10-01 to 2025-12-31, the same months a year earlier"
     q4_2025 = 3 * (100 + 100 + 50 + 50) + 3 * 4 * 200  # 3,300
     assert result.company_target == pytest.approx(q4_2025 * 1.08, abs=1)  # not Q3 2026 x 1.08
+
+
+def test_owners_with_equal_shares_end_the_year_within_one_unit() -> None:
+    """Each month's odd unit went to the first owner listed, every month (191,500 against
+    190,900 for two equal owners): the year now ends within one unit, every month exact."""
+    owners = {t: (TerritoryOwner("r1"), TerritoryOwner("r2")) for t in LEAVES}
+    result = set_targets(
+        _plan(owners), _accounts(), _sales(), company_target=100_700, period=2026, unit=100
+    )
+    months = dict(result.reps)
+    assert abs(sum(months["r1"]) - sum(months["r2"])) <= 100
+    assert sum(months["r1"]) + sum(months["r2"]) == 100_700
+    _check_exact(result)

@@ -304,12 +304,47 @@ def split_to_reps(
     has_owner = np.array([bool(o) for o in owners])
     totals = np.where(has_owner[:, None], leaf_months, 0).reshape(-1)
     units, _ = alloc.allocate_groups(totals, np.array(group), np.array(weights))
-    for rep_id, month_units in zip(rep_ids[::n_months], units.reshape(-1, n_months), strict=True):
+    by_owner = units.reshape(-1, n_months).copy()
+    _even_out_ties(owners, by_owner)
+    for rep_id, month_units in zip(rep_ids[::n_months], by_owner, strict=True):
         if rep_id in out:
             out[rep_id] = out[rep_id] + month_units
         else:
             out[rep_id] = month_units.copy()
     return out
+
+
+def _even_out_ties(owners: Sequence[Sequence[tuple[str, float]]], units: np.ndarray) -> None:
+    """In place, ``units (n_owner_rows, n_months)``: reps who own territories together with
+    equal weights end the year within one unit of each other. Each month's largest-remainder
+    split gives a tie's unit to the first owner listed, every month and in every territory; a
+    unit is handed back in a month where the two differ by exactly that one unit, so every
+    month stays exact and each owner's month within one unit of their share. Compared on the
+    reps' whole years (all their territories), so the odd units do not pile up."""
+    rows_of: list[list[tuple[str, float, int]]] = []
+    row = 0
+    for listed in owners:
+        rows_of.append([(rep, w, row + i) for i, (rep, w) in enumerate(listed)])
+        row += len(listed)
+    year: dict[str, float] = {}
+    for rows in rows_of:
+        for rep, _, r in rows:
+            year[rep] = year.get(rep, 0.0) + float(units[r].sum())
+    for rows in rows_of:
+        for i, (rep_a, w_a, a) in enumerate(rows):
+            for rep_b, w_b, b in rows[i + 1 :]:
+                if w_a != w_b or rep_a == rep_b:
+                    continue
+                while abs(year[rep_a] - year[rep_b]) > 1:
+                    rich, poor = (a, b) if year[rep_a] > year[rep_b] else (b, a)
+                    months = np.flatnonzero(units[rich] - units[poor] == 1)
+                    if months.size == 0:
+                        break
+                    units[rich, months[0]] -= 1
+                    units[poor, months[0]] += 1
+                    richer, poorer = (rep_a, rep_b) if rich == a else (rep_b, rep_a)
+                    year[richer] -= 1
+                    year[poorer] += 1
 
 
 def rep_history(
