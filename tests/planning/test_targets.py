@@ -443,3 +443,23 @@ def test_owners_with_equal_shares_end_the_year_within_one_unit() -> None:
     assert abs(sum(months["r1"]) - sum(months["r2"])) <= 100
     assert sum(months["r1"]) + sum(months["r2"]) == 100_700
     _check_exact(result)
+
+
+def test_a_rep_hired_in_may_carries_no_target_before_may_and_a_ramp_after() -> None:
+    """With ``+capacity``, a territory's months follow its owner's productivity month by
+    month: nothing before the hire month, then the ramp (the year's average spread over
+    every month gave 44,700 of targets for the three months before the hire)."""
+    reps = [Rep("r1", "Old"), Rep("r2", "New", hire_date=date(2026, 5, 15))]
+    owners = {"T1": (TerritoryOwner("r1"),), "T2": (TerritoryOwner("r2"),)}
+    equal = {"T1": 100.0, "T2": 100.0, "T3": 100.0, "T4": 100.0}
+    result = set_targets(
+        _plan(owners), _accounts(equal), [], reps, company_target=400_000,
+        method="potential+capacity", period=2026, ramp_months=3, seasonality="flat", unit=1,
+    )  # fmt: skip
+    months = dict(result.reps)["r2"]
+    assert list(months[:4]) == [0, 0, 0, 0]  # January to April
+    assert 0 < months[4] < months[5] < months[6]  # May ramps up
+    assert max(months[6:]) - min(months[6:]) <= 1  # then the full months, flat
+    _check_exact(result)
+    old = dict(result.reps)["r1"]
+    assert max(old) - min(old) <= 1  # flat for the rep there all year

@@ -273,6 +273,15 @@ def targets(
     months: Annotated[
         bool, typer.Option("--months", help="Also give the monthly split (a column per month).")
     ] = False,
+    ramp_months: Annotated[
+        int,
+        typer.Option(
+            "--ramp-months",
+            min=1,
+            max=36,
+            help="With +capacity: months a new rep needs to be fully productive.",
+        ),
+    ] = 3,
     fmt: FormatOption = OutputFormat.TABLE,
     out: OutOption = None,
     force: ForceOption = False,
@@ -305,6 +314,7 @@ def targets(
         adjustments=adjust or [],
         revenue_source=revenue_source,
         fiscal=app_context(ctx).fiscal(fiscal_year_start),
+        ramp_months=ramp_months,
     )
     if fmt is OutputFormat.JSON:
         render_json(result.to_dict())

@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -286,9 +287,11 @@ def rollup(
 
 
 def split_to_reps(
-    owners: Sequence[Sequence[tuple[str, float]]], leaf_months: np.ndarray
+    owners: Sequence[Sequence[tuple[str, Any]]], leaf_months: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Split each leaf's months among its owners -> ``rep id -> (n_months,)`` units."""
+    """Split each leaf's months among its owners -> ``rep id -> (n_months,)`` units. An
+    owner's weight is one number, or ``(n_months,)`` (month by month: a rep not yet hired
+    weighs 0 that month)."""
     n_months = leaf_months.shape[1]
     rep_ids: list[str] = []
     weights: list[float] = []
@@ -296,7 +299,7 @@ def split_to_reps(
     for k, listed in enumerate(owners):
         for rep_id, w in listed:
             rep_ids.extend([rep_id] * n_months)
-            weights.extend([w] * n_months)
+            weights.extend(np.broadcast_to(np.asarray(w, dtype=np.float64), (n_months,)).tolist())
             group.extend(range(k * n_months, (k + 1) * n_months))
     out: dict[str, np.ndarray] = {}
     if not rep_ids:
@@ -314,14 +317,14 @@ def split_to_reps(
     return out
 
 
-def _even_out_ties(owners: Sequence[Sequence[tuple[str, float]]], units: np.ndarray) -> None:
+def _even_out_ties(owners: Sequence[Sequence[tuple[str, Any]]], units: np.ndarray) -> None:
     """In place, ``units (n_owner_rows, n_months)``: reps who own territories together with
     equal weights end the year within one unit of each other. Each month's largest-remainder
     split gives a tie's unit to the first owner listed, every month and in every territory; a
     unit is handed back in a month where the two differ by exactly that one unit, so every
     month stays exact and each owner's month within one unit of their share. Compared on the
     reps' whole years (all their territories), so the odd units do not pile up."""
-    rows_of: list[list[tuple[str, float, int]]] = []
+    rows_of: list[list[tuple[str, Any, int]]] = []
     row = 0
     for listed in owners:
         rows_of.append([(rep, w, row + i) for i, (rep, w) in enumerate(listed)])
@@ -333,7 +336,7 @@ def _even_out_ties(owners: Sequence[Sequence[tuple[str, float]]], units: np.ndar
     for rows in rows_of:
         for i, (rep_a, w_a, a) in enumerate(rows):
             for rep_b, w_b, b in rows[i + 1 :]:
-                if w_a != w_b or rep_a == rep_b:
+                if rep_a == rep_b or not np.array_equal(np.asarray(w_a), np.asarray(w_b)):
                     continue
                 while abs(year[rep_a] - year[rep_b]) > 1:
                     rich, poor = (a, b) if year[rep_a] > year[rep_b] else (b, a)

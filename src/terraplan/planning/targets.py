@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -264,7 +265,7 @@ def set_targets(
             "another revenue source or period",
             details={"field": "history", "reason": "missing"},
         )
-    productivity, owners = _owners(nodes, leaves, reps, how, ramp_months, months, warnings)
+    productivity, monthly, owners = _owners(nodes, leaves, reps, how, ramp_months, months, warnings)
     basis = quotas.quota_basis(
         history,
         potential,
@@ -284,6 +285,16 @@ def set_targets(
     profile = month_profile(
         seasonality, months, monthly_hist, company_monthly, profile_notes, fiscal
     )
+
+    if how.capacity_adjusted:
+        warnings.append(
+            f"capacity-adjusted: a rep hired in the period carries nothing before the hire "
+            f"month and ramps to full productivity over {ramp_months} month"
+            f"{'' if ramp_months == 1 else 's'}"
+        )
+        # each territory's months follow the season and its owners' productivity that month
+        shaped = np.broadcast_to(profile, (len(leaves), len(months))) * monthly
+        profile = np.where(shaped.sum(axis=1, keepdims=True) > 0, shaped, profile)
 
     def split(unit_step: float, notes: list[str]) -> Split:
         def months_of(units: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -442,22 +453,28 @@ def _owners(
     ramp_months: int,
     months: Sequence[tuple[int, int]],
     warnings: list[str],
-) -> tuple[np.ndarray, list[list[tuple[str, float]]]]:
+) -> tuple[np.ndarray, np.ndarray, list[list[tuple[str, Any]]]]:
     """Per leaf: productivity of its owners (share-weighted, 1 if vacant) and the owners'
     split weights (share, times productivity when capacity-adjusted)."""
     known = None if reps is None else {r.id: r for r in reps if r.active}
     ramp = cap.ramp_curve(ramp_months)
     firsts = [date(y, m, 1) for y, m in months]
 
-    def productivity_of(rep_id: str) -> float:
+    def monthly_productivity(rep_id: str) -> np.ndarray:
+        """``(n_months,)``: 0 before the hire month, the ramp after it, then 1."""
         rep = None if known is None else known.get(rep_id)
         if rep is None or rep.hire_date is None:
-            return 1.0
-        ages = [months_between(rep.hire_date, d) if d >= rep.hire_date else -1 for d in firsts]
-        return float(np.mean([0.0 if a < 0 else ramp[min(a, ramp.size - 1)] for a in ages]))
+            return np.ones(len(firsts))
+        hired = rep.hire_date.replace(day=1)
+        ages = [months_between(hired, d) if d >= hired else -1 for d in firsts]
+        return np.array([0.0 if a < 0 else ramp[min(a, ramp.size - 1)] for a in ages])
+
+    def productivity_of(rep_id: str) -> float:
+        return float(np.mean(monthly_productivity(rep_id)))
 
     productivity = np.ones(len(leaves))
-    owners: list[list[tuple[str, float]]] = []
+    monthly = np.ones((len(leaves), len(firsts)))
+    owners: list[list[tuple[str, Any]]] = []
     vacant: list[str] = []
     for k, i in enumerate(leaves):
         listed = [
@@ -471,16 +488,20 @@ def _owners(
         prods = np.array([productivity_of(o.rep_id) for o in listed])
         shares = np.array([o.share for o in listed])
         productivity[k] = float((prods * shares).sum() / shares.sum())
-        split = shares * prods if how.capacity_adjusted else shares
-        if split.sum() <= 0:
-            split = shares
-        owners.append([(o.rep_id, float(s)) for o, s in zip(listed, split, strict=True)])
+        if how.capacity_adjusted:
+            # month by month: a rep hired in May carries nothing before May and a ramp after
+            by_month = np.array([monthly_productivity(o.rep_id) for o in listed])
+            weights = shares[:, None] * by_month  # (owners, months)
+            monthly[k] = weights.sum(axis=0) / shares.sum()
+            owners.append([(o.rep_id, w) for o, w in zip(listed, weights, strict=True)])
+            continue
+        owners.append([(o.rep_id, float(s)) for o, s in zip(listed, shares, strict=True)])
     if vacant:
         warnings.append(
             f"{len(vacant)} territory(ies) have no active primary owner (e.g. {vacant[0]!r}); "
             "their targets stay with the territory and no rep gets them"
         )
-    return productivity, owners
+    return productivity, monthly, owners
 
 
 def _data_warnings(

@@ -182,8 +182,10 @@ def plan_targets(
     revenue_source: str = "auto",
     as_of: date | None = None,
     fiscal: FiscalCalendar | None = None,
+    ramp_months: int = 3,
 ) -> TargetPlan:
-    """Set the plan's targets and store them.
+    """Set the plan's targets and store them (``ramp_months``: how long a new rep takes to be
+    fully productive, for a ``+capacity`` method; the default as ``capacity``'s).
 
     The plan's revenue targets whose dates overlap the new period (an earlier run for the
     period, an imported quota inside it) are replaced, and a note in the result's warnings
@@ -220,6 +222,7 @@ def plan_targets(
         as_of=as_of or date.today(),
         territory_of=territory_of,
         fiscal=fiscal,
+        ramp_months=ramp_months,
     )
     with UnitOfWork(db) as uow:
         stored = uow.targets.list(where={"plan_id": plan_id})
