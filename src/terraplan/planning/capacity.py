@@ -364,9 +364,7 @@ def _group_keys(
         # a plan with no region level: a territory's region is its primary rep's
         region_of = {r.id: r.region for r in reps if r.region}
         by_territory = {
-            t.id: next(
-                (region_of[o] for o in t.primary_owner_ids if o in region_of), "(no region)"
-            )
+            t.id: next((region_of[o] for o in t.primary_owner_ids if o in region_of), "(no region)")
             for t in plan.territories
         }
         return [

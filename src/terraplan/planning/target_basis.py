@@ -207,8 +207,14 @@ def history_basis(
                 details={"parameter": "history_period"},
             )
         first, last = month_number(h_start), month_number(h_end)
-    elif n_months < 12 and coverage is not None and _covers(
-        coverage, month_number(period_start) - 12, month_number(period_start) - 12 + n_months - 1
+    elif (
+        n_months < 12
+        and coverage is not None
+        and _covers(
+            coverage,
+            month_number(period_start) - 12,
+            month_number(period_start) - 12 + n_months - 1,
+        )
     ):
         # a quarter or some months: grown from the same months a year earlier, so that a
         # seasonal quarter is not grown from the one before it (Q4 "+8 %" fell below Q4)

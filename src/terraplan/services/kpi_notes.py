@@ -241,9 +241,7 @@ def _vacant_note(data: PlanData) -> list[str]:
     if aligned is None:
         return []
     parents = {t.parent_id for t in data.plan.territories}
-    vacant = [
-        t for t in data.plan.territories if t.id not in parents and not t.primary_owner_ids
-    ]
+    vacant = [t for t in data.plan.territories if t.id not in parents and not t.primary_owner_ids]
     if not vacant:
         return []
     holding = set(
