@@ -13,16 +13,21 @@ from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
 
-def _copy_owned_by_r1(planner: TestClient, plan_id: str, scope: str | None = None) -> None:
-    """A copy of P1 whose every territory the West rep R1 owns, submitted for review."""
+def _copy_for_review(
+    planner: TestClient, plan_id: str, scope: str | None = None, owners: tuple[str, ...] = ("R1",)
+) -> int:
+    """A copy of P1 submitted for review, its territories owned in turn by ``owners`` (by
+    default every one by the West rep R1); returns its version."""
     body: dict[str, object] = {"plan_id": plan_id}
     if scope is not None:
         body["scope"] = scope
-    assert planner.post("/plans/P1/copy", json=body).status_code == 201
+    made = planner.post("/plans/P1/copy", json=body)
+    assert made.status_code == 201, made.text
     plan = planner.get(f"/plans/{plan_id}").json()
     version = plan["version"]
-    for territory in plan["territories"]:
-        edit = {"op": "set_owners", "territory": territory["id"], "reps": ["R1"]}
+    for index, territory in enumerate(plan["territories"]):
+        reps = [owners[index % len(owners)]]
+        edit = {"op": "set_owners", "territory": territory["id"], "reps": reps}
         done = planner.post(f"/plans/{plan_id}/edits", json={"edit": edit, "version": version})
         assert done.status_code == 200, done.text
         version = done.json()["version"]
@@ -30,6 +35,7 @@ def _copy_owned_by_r1(planner: TestClient, plan_id: str, scope: str | None = Non
         f"/plans/{plan_id}/status", json={"status": "in_review", "version": version}
     )
     assert moved.status_code == 200, moved.text
+    return int(moved.json()["version"])
 
 
 def _owner_regions(db: Database) -> dict[str, str | None]:
@@ -44,7 +50,7 @@ def test_a_manager_cannot_approve_a_plan_that_takes_other_regions_accounts(
     planner, manager = as_user("planner"), as_user("manager")
     regions = set(_owner_regions(active_p1).values())
     assert {"East", "Central"} & regions, "the demo's accounts are owned across regions"
-    _copy_owned_by_r1(planner, "P10")
+    _copy_for_review(planner, "P10")
     # Every territory is owned by a West rep, yet the plan takes every account of the market:
     # the approval, checked in full when sent, is refused.
     version = manager.get("/plans/P10").json()["version"]
@@ -66,7 +72,7 @@ def test_a_scoped_plan_places_only_its_scopes_accounts(
     before = _owner_regions(active_p1)
     with UnitOfWork(active_p1) as uow:
         owners_before = {a.id: a.owner_id for a in uow.accounts.list()}
-    _copy_owned_by_r1(planner, "P11", scope="West")
+    _copy_for_review(planner, "P11", scope="West")
     # Its rules match the whole market, but it places only West's accounts: the West
     # manager may approve it.
     assert "approve_plan" in manager.get("/plans/P11/permissions").json()["actions"]
@@ -92,7 +98,7 @@ def test_an_activation_does_not_rewrite_history_before_the_plan_in_force(
     active_p1: Database, as_user: Callable[[str], TestClient]
 ) -> None:
     planner = as_user("planner")
-    _copy_owned_by_r1(planner, "P12")
+    _copy_for_review(planner, "P12")
     version = planner.get("/plans/P12").json()["version"]
     assert (
         planner.post(
@@ -135,30 +141,13 @@ def test_a_regions_manager_decides_a_plan_of_their_region_as_copied(
     it or send it back. A copy of one state (no region) stays the planners' to decide."""
     planner, manager = as_user("planner"), as_user("manager")
 
-    def copy_for_review(plan_id: str, scope: str) -> int:
-        made = planner.post("/plans/P1/copy", json={"plan_id": plan_id, "scope": scope})
-        assert made.status_code == 201, made.text
-        plan = planner.get(f"/plans/{plan_id}").json()
-        version = plan["version"]
-        for index, territory in enumerate(plan["territories"]):  # West and East reps
-            reps = [("R1", "R3")[index % 2]]
-            edit = {"op": "set_owners", "territory": territory["id"], "reps": reps}
-            done = planner.post(f"/plans/{plan_id}/edits", json={"edit": edit, "version": version})
-            assert done.status_code == 200, done.text
-            version = done.json()["version"]
-        moved = planner.post(
-            f"/plans/{plan_id}/status", json={"status": "in_review", "version": version}
-        )
-        assert moved.status_code == 200, moved.text
-        return int(moved.json()["version"])
-
-    version = copy_for_review("P12", " west ")
+    version = _copy_for_review(planner, "P12", " west ", owners=("R1", "R3"))
     allowed = manager.get("/plans/P12/permissions")
     assert allowed.status_code == 200, allowed.text
     assert "approve_plan" in allowed.json()["actions"]
     approved = manager.post("/plans/P12/status", json={"status": "approved", "version": version})
     assert approved.status_code == 200, approved.text
-    state = copy_for_review("P13", "CA")
+    state = _copy_for_review(planner, "P13", "CA", owners=("R1", "R3"))
     assert "approve_plan" not in manager.get("/plans/P13/permissions").json()["actions"]
     refused = manager.post("/plans/P13/status", json={"status": "approved", "version": state})
     assert refused.status_code == 403

@@ -28,6 +28,18 @@ def _copy(planner: Api, plan_id: str, name: str) -> None:
     assert answer.ok, answer.text()  # type: ignore[attr-defined]
 
 
+def _west_page_of_a_copy(
+    page_as: Callable[[str], object], planner: Api, plan_id: str, name: str
+) -> object:
+    """A planner's page on the West territory page of a new copy of P1, loaded."""
+    _copy(planner, plan_id, name)
+    page = page_as("planner")
+    _open(page, plan_id, "territory")
+    page.select_option("#tp-territory", "T-R1")  # type: ignore[attr-defined]
+    page.wait_for_selector("#view-territory[data-state=loaded]")  # type: ignore[attr-defined]
+    return page
+
+
 def _submit(planner: Api, plan_id: str, status: str = "in_review") -> None:
     version = planner.get(f"/plans/{plan_id}").json()["version"]  # type: ignore[attr-defined]
     answer = planner.post(f"/plans/{plan_id}/status", {"status": status, "version": version})
@@ -71,11 +83,7 @@ def test_an_ended_session_says_so_and_puts_the_typed_notes_back(
     page_as: Callable[[str], object], api: Callable[[str], Api], tmp_path: Path
 ) -> None:
     planner = api("planner")
-    _copy(planner, "SESS1", "Session test")
-    page = page_as("planner")
-    _open(page, "SESS1", "territory")
-    page.select_option("#tp-territory", "T-R1")
-    page.wait_for_selector("#view-territory[data-state=loaded]")
+    page = _west_page_of_a_copy(page_as, planner, "SESS1", "Session test")
     typed = "Two partner events in Reno\nbefore the summer"
     page.fill("#tp-strategy", typed)
     # The session ends (signed out in another tab of the same browser).
@@ -212,11 +220,7 @@ def test_a_stale_notes_save_names_who_and_the_territory_and_keeps_the_text(
     page_as: Callable[[str], object], api: Callable[[str], Api], tmp_path: Path
 ) -> None:
     planner = api("planner")
-    _copy(planner, "NOTE1", "Notes conflict")
-    page = page_as("planner")
-    _open(page, "NOTE1", "territory")
-    page.select_option("#tp-territory", "T-R1")
-    page.wait_for_selector("#view-territory[data-state=loaded]")
+    page = _west_page_of_a_copy(page_as, planner, "NOTE1", "Notes conflict")
     # Someone saves the notes after the page was opened.
     theirs = planner.request.put(
         planner.base + "/plans/NOTE1/territories/T-R1/notes",
