@@ -123,6 +123,12 @@ def test_tie_breaker_resolves_conflicts_by_rule_position() -> None:
     tied = parse_rule_set(data)
     got = {o[0]: o for o in assert_same(tied, RECORDS)}["A-CONFLICT"]
     assert got[1:4] == ("east", "east-ny", False)
+    # the why says which rules lost and that the file's order decided
+    why = route(next(r for r in RECORDS if r["id"] == "A-CONFLICT"), tied).explanation
+    assert why.endswith("; the first in the file wins)")
+    assert "(also matched at the same priority: rule " in why
+    unique = route(next(r for r in RECORDS if r["id"] == "A-TECH"), tied).explanation
+    assert "also matched" not in unique
 
 
 def test_custom_priority_puts_geo_first() -> None:

@@ -395,6 +395,14 @@ def route(
     if winner.pinned:
         reason = f"account {values.get('id')} is a named account of {target.name}"
     why = f"{reason} → {target.name}"
+    if len(contenders) > 1:
+        # the tie breaker decided: the rules that lost are part of the why
+        lost = ", ".join(
+            f"rule {r.id} → {names[r.territory_id].name}"
+            for r in best
+            if r.territory_id != winner.territory_id
+        )
+        why += f" (also matched at the same priority: {lost}; the first in the file wins)"
     return RouteResult(target.id, target.type.value, winner.id, why, tuple(overlays))
 
 
