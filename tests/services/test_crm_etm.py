@@ -90,6 +90,12 @@ def test_export_import_apply_round_trip(approved_plan: Database, tmp_path: Path)
         ]
     )
     assert exported.ties == ()
+    # the notes name territories (a tie reads "Acme (Strategic / West)", not ids)
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get("P1")
+    assert {t.id: exported.territory_names[t.id] for t in plan.territories} == {
+        t.id: t.name for t in plan.territories
+    }
     # Virginia's independent cities have no ZIP centroid of their own: said, not hidden.
     assert [p.split(" (")[0] for p in exported.problems] == [
         "10 counties have no ZIP in the ZIP-county table"

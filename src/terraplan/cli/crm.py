@@ -83,7 +83,9 @@ def export_etm_command(
         note(f"not expressible in ETM: {problem}")
     if outcome.ties:
         shown = ", ".join(
-            f"{outcome.account_names.get(t.record_id, t.record_id)} ({' / '.join(t.territory_ids)})"
+            f"{outcome.account_names.get(t.record_id, t.record_id)} ("
+            + " / ".join(outcome.territory_names.get(i, i) for i in t.territory_ids)
+            + ")"
             for t in outcome.ties[:5]
         )
         note(

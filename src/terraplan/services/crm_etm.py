@@ -3,7 +3,7 @@ files, and diff the two (what an admin deploys)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +131,7 @@ class ExportOutcome:
     split: dict[str, int]
     owner_rows: int | None  # None: no owner file (the plan's rules were never applied)
     account_names: dict[str, str]  # of the accounts in ``ties``
+    territory_names: dict[str, str] = field(default_factory=dict)  # by id, for the notes
 
 
 def _approved(uow: UnitOfWork, plan_id: str) -> tuple[Plan, RuleSet]:
@@ -193,6 +194,10 @@ def export_model(
         exported.fitted.split,
         rows,
         {a.id: a.name for a in accounts if a.id in {t.record_id for t in ties}},
+        {
+            **{t.id: t.name for t in rule_set.territories.values()},
+            **{t.id: t.name for t in plan.territories},
+        },
     )
 
 
