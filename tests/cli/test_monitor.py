@@ -415,6 +415,8 @@ def test_by_rep_says_which_territory_has_no_rep_to_hold_its_figures(
     ):  # fmt: skip
         done = run_cli(*step)
         assert done.returncode == 0, (step, done.stderr)
+    owned = run_cli("plans", "owners", "P1", "w", "Ann Lee")  # by name, said by name
+    assert "West (w) is owned by Ann Lee" in " ".join(owned.stdout.split())
     args = ("kpis", "--plan", "P1", "--period", "2025", "--as-of", "2025-12-31", "--by", "rep")
     rows = json.loads(run_cli(*args, "-f", "json").stdout)
     assert {r["name"]: r["revenue"] for r in rows} == {"Ann Lee": 1000.0}

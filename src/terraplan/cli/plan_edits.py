@@ -159,7 +159,18 @@ def owners(
     db = app_context(ctx).database()
     edit = {"op": "set_owners", "territory": territory, "reps": _rep_ids(db, _split(reps))}
     result = edit_plan(db, plan_id, edit, version=version, by="cli")
-    stdout().print(f"Territory {territory} owners set (plan version {result.plan.version}).")
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        rep_name = {r.id: r.name or r.id for r in uow.reps.list()}
+    changed = next((t for t in result.plan.territories if t.id == territory), None)
+    who = (
+        ", ".join(rep_name.get(r, r) for r in changed.primary_owner_ids) or "nobody (vacant)"
+        if changed
+        else "?"
+    )
+    name = changed.name if changed else territory
+    stdout().print(f"{name} ({territory}) is owned by {who} (plan version {result.plan.version}).")
 
 
 @edits_app.command("lock")
