@@ -463,3 +463,17 @@ def test_a_rep_hired_in_may_carries_no_target_before_may_and_a_ramp_after() -> N
     _check_exact(result)
     old = dict(result.reps)["r1"]
     assert max(old) - min(old) <= 1  # flat for the rep there all year
+
+
+def test_capacity_adjusted_targets_with_history_and_shared_owners() -> None:
+    """``+capacity`` with sales history: each rep's history share counts their year's
+    average weight (month-by-month weights crashed the rep history)."""
+    reps = [Rep("r1", "Old"), Rep("r2", "New", hire_date=date(2026, 7, 1))]
+    owners = {t: (TerritoryOwner("r1"), TerritoryOwner("r2")) for t in LEAVES}
+    result = set_targets(
+        _plan(owners), _accounts(), _sales(), reps, company_target=1_000_000,
+        method="blend:history=0.6,potential=0.4+capacity", period=2026, ramp_months=3,
+    )  # fmt: skip
+    _check_exact(result)
+    months = dict(result.reps)
+    assert list(months["r2"][:6]) == [0] * 6 and sum(months["r1"]) > sum(months["r2"]) > 0

@@ -351,11 +351,13 @@ def _even_out_ties(owners: Sequence[Sequence[tuple[str, Any]]], units: np.ndarra
 
 
 def rep_history(
-    owners: Sequence[Sequence[tuple[str, float]]], history: np.ndarray
+    owners: Sequence[Sequence[tuple[str, Any]]], history: np.ndarray
 ) -> dict[str, float]:
-    """Each rep's share of the history of the territories they own (NaN if none has any)."""
+    """Each rep's share of the history of the territories they own (NaN if none has any);
+    a weight given month by month counts as its year's average."""
     out: dict[str, float] = {}
-    for k, listed in enumerate(owners):
+    for k, given in enumerate(owners):
+        listed = [(rep_id, float(np.mean(w))) for rep_id, w in given]
         total = sum(w for _, w in listed)
         for rep_id, w in listed:
             before = out.get(rep_id, math.nan)
