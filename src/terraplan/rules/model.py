@@ -6,6 +6,7 @@ which validates the whole set first. Evaluators (in-process, Polars batch, SQL) 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeAlias
@@ -109,6 +110,19 @@ class Always:
 
 
 Condition: TypeAlias = Predicate | AllOf | AnyOf | NotOf | Always
+
+
+def predicates_of(condition: Condition) -> Iterator[Predicate]:
+    """Every test inside ``condition`` (all/any/not walked, iteratively)."""
+    stack: list[Condition] = [condition]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Predicate):
+            yield item
+        elif isinstance(item, AllOf | AnyOf):
+            stack.extend(item.items)
+        elif isinstance(item, NotOf):
+            stack.append(item.item)
 
 
 @dataclass(frozen=True, slots=True)

@@ -421,7 +421,7 @@ def apply_rules(db: Database, plan_id: str) -> ApplyOutcome:
 def _parent_names(db: Database, rule_set: RuleSet) -> dict[str, dict[str, str]]:
     """The names of the parent accounts the rules test (``parent_id in [...]``), so that an
     explanation says "parent account 001A01 (Acme Corp)", as it names a county."""
-    from terraplan.services.rule_values import predicates_of
+    from terraplan.rules.model import predicates_of
 
     conditions = [r.when for r in rule_set.rules] + [o.when for o in rule_set.overlays]
     wanted = {
@@ -438,19 +438,9 @@ def _parent_names(db: Database, rule_set: RuleSet) -> dict[str, dict[str, str]]:
 
 def _fields_read(rule_set: RuleSet) -> set[str]:
     """The record fields the rule set's conditions read."""
-    from terraplan.rules.model import AllOf, AnyOf, NotOf, Predicate
+    from terraplan.rules.model import predicates_of
 
-    found: set[str] = set()
-    stack: list[Any] = [rule.when for rule in rule_set.rules]
-    while stack:
-        condition = stack.pop()
-        if isinstance(condition, Predicate):
-            found.add(condition.field)
-        elif isinstance(condition, AllOf | AnyOf):
-            stack.extend(condition.items)
-        elif isinstance(condition, NotOf):
-            stack.append(condition.item)
-    return found
+    return {test.field for rule in rule_set.rules for test in predicates_of(rule.when)}
 
 
 def _unknown_zip_note(record: Mapping[str, Any]) -> tuple[str, ...]:

@@ -8,27 +8,12 @@ whole rule is dead. These notes name the rule, the field and the value, and the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from terraplan.io.places import US_STATES, state_code_text
 from terraplan.rules import RuleSet
-from terraplan.rules.model import AllOf, AnyOf, Condition, NotOf, Op, Predicate
+from terraplan.rules.model import Condition, Op, predicates_of
 
 #: Operators whose values are whole field values (not prefixes or patterns).
 _WHOLE = frozenset({Op.EQUALS, Op.NOT_EQUALS, Op.IN, Op.NOT_IN})
-
-
-def predicates_of(condition: Condition) -> Iterator[Predicate]:
-    """Every test inside ``condition`` (all/any/not walked)."""
-    stack: list[Condition] = [condition]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Predicate):
-            yield item
-        elif isinstance(item, AllOf | AnyOf):
-            stack.extend(item.items)
-        elif isinstance(item, NotOf):
-            stack.append(item.item)
 
 
 def rule_value_notes(rule_set: RuleSet) -> list[str]:
