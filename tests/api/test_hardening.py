@@ -26,6 +26,7 @@ OPERATION_IDS = sorted(
         "decide_change_request",
         "delete_plan",
         "edit_plan",
+        "etm_model",
         "get_account",
         "get_account_owners",
         "get_active_plan",

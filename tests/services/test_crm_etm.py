@@ -89,20 +89,21 @@ def test_export_import_apply_round_trip(approved_plan: Database, tmp_path: Path)
             OWNER_FILE,
         ]
     )
-    assert exported.ties == ()
+    model = exported.model
+    assert model.ties == ()
     # the notes name territories (a tie reads "Acme (Strategic / West)", not ids)
     with UnitOfWork(db) as uow:
         plan = uow.plans.get("P1")
-    assert {t.id: exported.territory_names[t.id] for t in plan.territories} == {
+    assert {t.id: model.territory_names[t.id] for t in plan.territories} == {
         t.id: t.name for t in plan.territories
     }
     # Virginia's independent cities have no ZIP centroid of their own: said, not hidden.
-    assert [p.split(" (")[0] for p in exported.problems] == [
+    assert [p.split(" (")[0] for p in model.problems] == [
         "10 counties have no ZIP in the ZIP-county table"
     ]
     owners = _rows(out / OWNER_FILE)
     assert owners and set(owners[0]) == {"Id", "OwnerId"}
-    assert exported.owner_rows == len(owners)
+    assert model.owner_rows == len(owners)
     territories = _rows(out / "Territory2.csv")
     assert len(territories) == 6
     assert {

@@ -66,33 +66,8 @@ def export_etm_command(
     outcome = export_model(app_context(ctx).database(), plan, out, overwrite=force)
     for path in outcome.files:
         stdout().print(f"Wrote {path!s}", highlight=False)
-    if outcome.split:
-        parts = sum(outcome.split.values())
-        note(
-            f"{len(outcome.split)} rules exceed ETM's limits (10 items, 255 characters a value) "
-            f"and were split into {parts} rules of the same territories"
-        )
-    if outcome.owner_rows is None:
-        note(f"no owner update file: run `terraplan rules apply --plan {plan}` first")
-    else:
-        from terraplan.services.rules_follow import stale_run_note
-
-        if (stale := stale_run_note(app_context(ctx).database(), plan)) is not None:
-            note(stale.replace("this file is", "the owner update file is"))
-    for problem in outcome.problems:
-        note(f"not expressible in ETM: {problem}")
-    if outcome.ties:
-        shown = ", ".join(
-            f"{outcome.account_names.get(t.record_id, t.record_id)} ("
-            + " / ".join(outcome.territory_names.get(i, i) for i in t.territory_ids)
-            + ")"
-            for t in outcome.ties[:5]
-        )
-        note(
-            f"{len(outcome.ties)} accounts would be in several territories in ETM (rules of "
-            "several, or a manual assignment and another territory's rule), where terraplan "
-            f"gives each one owner; ETM's opportunity assignment then finds a tie: {shown}"
-        )
+    for said in outcome.model.notes():
+        note(said)
 
 
 @crm_app.command("diff")

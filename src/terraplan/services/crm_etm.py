@@ -3,6 +3,9 @@ files, and diff the two (what an admin deploys)."""
 
 from __future__ import annotations
 
+import csv
+import io
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,15 +126,60 @@ def _say(problem: EtmProblem) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class ExportOutcome:
+class ModelExport:
+    """A plan as an ETM model in Planning state: the load files by name, in load order (the
+    ``Id,OwnerId`` owner update file of its latest rule run last, when there is one), and
+    what the export could not carry over."""
+
     plan_id: str
-    files: tuple[Path, ...]
+    files: dict[str, str]
     problems: tuple[str, ...]
     ties: tuple[EtmTie, ...]
     split: dict[str, int]
     owner_rows: int | None  # None: no owner file (the plan's rules were never applied)
     account_names: dict[str, str]  # of the accounts in ``ties``
     territory_names: dict[str, str] = field(default_factory=dict)  # by id, for the notes
+    stale_run: str | None = None  # the rules saved after the run the owner file holds
+
+    def notes(self) -> list[str]:
+        """What a user must know before loading the files, in words, each once."""
+        said: list[str] = []
+        if self.split:
+            parts = sum(self.split.values())
+            said.append(
+                f"{len(self.split)} rules exceed ETM's limits (10 items, 255 characters a "
+                f"value) and were split into {parts} rules of the same territories"
+            )
+        if self.owner_rows is None:
+            said.append(
+                f"no owner update file: plan {self.plan_id}'s rules were never run "
+                f"(`terraplan rules apply --plan {self.plan_id}` or its activation runs them)"
+            )
+        elif self.stale_run is not None:
+            said.append(self.stale_run.replace("this file is", "the owner update file is"))
+        said += [f"not expressible in ETM: {problem}" for problem in self.problems]
+        if self.ties:
+            shown = ", ".join(
+                f"{self.account_names.get(t.record_id, t.record_id)} ("
+                + " / ".join(self.territory_names.get(i, i) for i in t.territory_ids)
+                + ")"
+                for t in self.ties[:5]
+            )
+            said.append(
+                f"{len(self.ties)} accounts would be in several territories in ETM (rules of "
+                "several, or a manual assignment and another territory's rule), where "
+                f"terraplan gives each one owner; ETM's opportunity assignment then finds a "
+                f"tie: {shown}"
+            )
+        return list(dict.fromkeys(said))
+
+
+@dataclass(frozen=True, slots=True)
+class ExportOutcome:
+    """A model export written to a folder: the paths, in load order."""
+
+    model: ModelExport
+    files: tuple[Path, ...]
 
 
 def _approved(uow: UnitOfWork, plan_id: str) -> tuple[Plan, RuleSet]:
@@ -148,22 +196,28 @@ def _approved(uow: UnitOfWork, plan_id: str) -> tuple[Plan, RuleSet]:
     return plan, rule_set
 
 
-def export_model(
-    db: Database, plan_id: str, out: str | Path, *, overwrite: bool = False
-) -> ExportOutcome:
-    """Write the plan as a new ETM model (Planning state): all load files, plus the
-    ``Id,OwnerId`` owner update file of its latest rule run when there is one."""
+def _owner_file(rows: list[dict[str, Any]]) -> str:
+    """``Id,OwnerId`` as Salesforce Data Loader reads it (ids only: nothing to neutralise)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["Id", "OwnerId"])
+    writer.writerows([r["account_id"], r["new_owner_id"]] for r in rows)
+    return out.getvalue()
+
+
+def build_model(db: Database, plan_id: str) -> ModelExport:
+    """The plan as ETM load files in memory (nothing written): what ``export_model`` writes
+    and the API sends."""
     from terraplan.data.counties import load_zip_counties
-    from terraplan.io.outputs import write_files
-    from terraplan.services.owner_sync import export_assignments
+    from terraplan.io.geocoding import ZipDirectory
+    from terraplan.services.owner_sync import owner_update_rows
+    from terraplan.services.rules_follow import stale_run_note
 
     with UnitOfWork(db) as uow:
         plan, rule_set = _approved(uow, plan_id)
         accounts = uow.accounts.list(where=OPEN)
         closed = {a.id for a in uow.accounts.list(not_null=("closed_on",))}
         has_run = uow.assignments.latest_run(plan_id) is not None
-    from terraplan.io.geocoding import ZipDirectory
-
     exported = write_etm_model(
         plan,
         rule_set,
@@ -173,32 +227,54 @@ def export_model(
         other_zips=ZipDirectory().table["zip"].to_pylist(),
     )
     ties = etm_ties(exported.fitted.rule_set, accounts)
-    out = Path(out)
-    if has_run and (out / OWNER_FILE).exists() and not overwrite:
-        raise ConflictError(
-            f"{out / OWNER_FILE} already exists; use --force to replace it",
-            details={"file": str(out / OWNER_FILE), "reason": "exists"},
-        )
-    written = write_files(out, exported.files, overwrite=overwrite)
-    rows = None
+    files = dict(exported.files)
+    rows: int | None = None
+    stale = None
     if has_run:
-        _, rows = export_assignments(
-            db, out / OWNER_FILE, plan_id=plan_id, salesforce=True, overwrite=True
-        )
-        written.append(out / OWNER_FILE)
-    return ExportOutcome(
+        _, changed = owner_update_rows(db, plan_id)
+        files[OWNER_FILE] = _owner_file(changed)
+        rows = len(changed)
+        stale = stale_run_note(db, plan_id)
+    tied = {t.record_id for t in ties}
+    return ModelExport(
         plan_id,
-        tuple(written),
+        files,
         tuple(_say(p) for p in exported.problems),
         tuple(ties),
         exported.fitted.split,
         rows,
-        {a.id: a.name for a in accounts if a.id in {t.record_id for t in ties}},
+        {a.id: a.name for a in accounts if a.id in tied},
         {
             **{t.id: t.name for t in rule_set.territories.values()},
             **{t.id: t.name for t in plan.territories},
         },
+        stale,
     )
+
+
+def export_model(
+    db: Database, plan_id: str, out: str | Path, *, overwrite: bool = False
+) -> ExportOutcome:
+    """Write the plan as a new ETM model (Planning state) into the folder ``out``: all load
+    files, plus the ``Id,OwnerId`` owner update file of its latest rule run when there is
+    one. A refusal (a file exists) writes nothing."""
+    from terraplan.io.outputs import write_files
+
+    model = build_model(db, plan_id)
+    written = write_files(Path(out), model.files, overwrite=overwrite)
+    return ExportOutcome(model, tuple(written))
+
+
+def model_archive(model: ModelExport) -> bytes:
+    """The load files as one ZIP archive (names as in the folder ``export_model`` writes)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in model.files.items():
+            # a fixed date: the same plan gives the same bytes (ETag, caches, diffs)
+            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, content.encode("utf-8"))
+    return buffer.getvalue()
 
 
 def _users(territories: Any, names: dict[str, str]) -> dict[str, frozenset[str]]:

@@ -1,6 +1,7 @@
-"""``GET /plans/{id}/owner-updates``: the plan's account owners for the CRM, as the CLI's
-``terraplan export assignments [--salesforce]`` writes them, for integrators who push owners
-back without a shell on the server."""
+"""What integrators push back to the CRM without a shell on the server:
+``GET /plans/{id}/owner-updates``, the plan's account owners as the CLI's ``terraplan export
+assignments [--salesforce]`` writes them, and ``GET /plans/{id}/etm-model``, the plan as a
+Salesforce territory model as ``terraplan crm export-etm`` writes it."""
 
 from __future__ import annotations
 
@@ -75,3 +76,55 @@ def owner_updates(
             headers={"content-disposition": f'attachment; filename="{found}-owners.csv"'},
         )
     return {"plan_id": found, "rows": rows, "total": len(rows)}
+
+
+@router.get(
+    "/plans/{plan_id}/etm-model",
+    operation_id="etm_model",
+    responses={
+        200: {
+            "description": "The load files: a ZIP archive, or with format=json each file's "
+            "text and the notes",
+            "content": {"application/zip": {}, "application/json": {}},
+        },
+        409: {"description": "The plan is not approved or active"},
+    },
+)
+def etm_model(
+    principal: CurrentPrincipal,
+    db: DatabaseDep,
+    plan_id: str,
+    format: Annotated[
+        Literal["zip", "json"],
+        Query(
+            description="zip: the files as `terraplan crm export-etm` writes them, ready for "
+            "Data Loader in load order; json: {plan_id, files: [{name, content}], "
+            "owner_rows, notes}"
+        ),
+    ] = "zip",
+) -> Any:
+    """An approved or active plan as a Salesforce territory model (ETM, Planning state), with
+    the ``Id,OwnerId`` owner update file of its latest rule run when there is one. The notes
+    say what ETM cannot express (the CLI prints the same)."""
+    from terraplan.services.crm_etm import build_model, model_archive
+
+    authorize(principal, Action.READ)
+    if not sees_everything(principal.user):
+        raise PermissionDeniedError(
+            "the territory model holds every territory and named account of the plan; ask a "
+            "planner",
+            details={"role": principal.user.role.value},
+        )
+    model = build_model(db, plan_id)
+    if format == "json":
+        return {
+            "plan_id": model.plan_id,
+            "files": [{"name": n, "content": c} for n, c in model.files.items()],
+            "owner_rows": model.owner_rows,
+            "notes": model.notes(),
+        }
+    return Response(
+        model_archive(model),
+        media_type="application/zip",
+        headers={"content-disposition": f'attachment; filename="{model.plan_id}-etm.zip"'},
+    )
