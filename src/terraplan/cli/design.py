@@ -127,7 +127,7 @@ def design(
             "--window",
             help="Absolute window (repeatable): METRIC:MIN:MAX for every territory (a side may "
             "be empty, e.g. workload::1800; 2.5M, 40k accepted), or a CSV file of "
-            "territory,metric,lower,upper for single territories.",
+            "territory, metric, lower, upper for single territories.",
         ),
     ] = None,
     travel_costs: Annotated[

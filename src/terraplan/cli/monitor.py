@@ -43,7 +43,7 @@ FiscalOption = Annotated[
         "--fiscal-year-start",
         min=1,
         max=12,
-        help="Month the fiscal year starts in, 1-12 (default: TERRAPLAN_FISCAL_YEAR_START, "
+        help="Month the fiscal year starts in, 1-12 (default: the fiscal year start setting, "
         "else 1 = calendar years). Quarters, years and YTD follow it: --period FY2027Q1.",
         show_default=False,
     ),

@@ -63,8 +63,8 @@ def import_command(
         str,
         typer.Argument(
             help="CSV (any delimiter), XLSX or Parquet file; a folder of Parquet files; or a"
-            " database table: postgresql://...?table=schema.name, sqlite:///crm.db?table=name,"
-            " duckdb:///w.duckdb?table=name.",
+            " PostgreSQL, SQLite or DuckDB table as a database URL ending in ?table=NAME"
+            " (see the README).",
             metavar="SOURCE",
         ),
     ],
@@ -84,7 +84,7 @@ def import_command(
     ] = OnErrorChoice.abort,
     encoding: Annotated[
         str | None,
-        typer.Option("--encoding", help="CSV encoding (default: detect UTF-8/Windows-1252)."),
+        typer.Option("--encoding", help="CSV encoding (default: detect UTF-8 or Windows-1252)."),
     ] = None,
     decimal_comma: Annotated[
         bool | None,

@@ -67,7 +67,7 @@ def capacity(
         str | None,
         typer.Option(
             "--workload-model",
-            help="stored | model | auto | visits=12,visits.Enterprise=24,call_hours=1.5",
+            help="stored | model | auto | visits=12, visits.Enterprise=24, call_hours=1.5",
         ),
     ] = None,
     by: Annotated[
@@ -228,7 +228,10 @@ def targets(
     method: Annotated[
         str,
         typer.Option(
-            "--method", help="history | potential | blend:history=0.6,potential=0.4 [+capacity]"
+            "--method",
+            help="history | potential | blend:history=0.6, potential=0.4 (the default), "
+            "each with an optional +capacity",
+            show_default=False,
         ),
     ] = "blend:history=0.6,potential=0.4",
     growth: Annotated[
@@ -291,7 +294,7 @@ def targets(
             "--fiscal-year-start",
             min=1,
             max=12,
-            help="Month the fiscal year starts in (default: TERRAPLAN_FISCAL_YEAR_START, else "
+            help="Month the fiscal year starts in (default: the fiscal year start setting, else "
             "1); the target year is then written FY2027.",
             show_default=False,
         ),
