@@ -696,6 +696,9 @@ def test_compare_sets_targets_of_the_same_periods_side_by_side(
     assert comparison.target_base == pytest.approx(1000.0 * len(tids))
     assert comparison.target_other == pytest.approx(1100.0 * len(tids))
     assert all(t.target_change == pytest.approx(100.0) for t in comparison.territories)
+    # the answer names the period its targets cover (a field, not only a note)
+    assert comparison.target_period == "2027"
+    assert comparison.to_dict()["target_period"] == "2027"
     assert (
         "targets are compared over 2027, the periods both plans set (their other targets are "
         "left out)" in comparison.notes
@@ -709,6 +712,7 @@ def test_compare_sets_targets_of_the_same_periods_side_by_side(
     assert both.target_base == pytest.approx(1000.0 * len(tids))
     assert both.target_other == pytest.approx(1100.0 * len(tids))
     assert any(n.startswith("targets are compared over 2027") for n in both.notes)
+    assert both.target_period == "2027"
     with UnitOfWork(db) as uow:
         uow.targets.delete_where({"plan_id": copy.id})
         uow.targets.add_many(year(copy.id, 2027, 1100.0))
@@ -719,12 +723,18 @@ def test_compare_sets_targets_of_the_same_periods_side_by_side(
         uow.targets.add_many(year("P1", 2026, 900.0))
         uow.commit()
     apart, _ = compare_stored_plans(db, "P1", copy.id)
-    assert apart.target_change is None
+    assert apart.target_change is None and apart.target_period is None
     assert all(t.target_change is None for t in apart.territories)
     assert any(
         f"the plans set targets for different periods (P1: 2026; {copy.id}: 2027)" in n
         for n in apart.notes
     )
+    # one plan with targets: its own period is the one shown
+    with UnitOfWork(db) as uow:
+        uow.targets.delete_where({"plan_id": "P1"})
+        uow.commit()
+    alone, _ = compare_stored_plans(db, "P1", copy.id)
+    assert alone.target_base is None and alone.target_period == "2027"
 
 
 def test_of_two_decisions_on_a_change_request_one_wins_and_the_plan_follows_it(

@@ -334,7 +334,8 @@ def compare(
          "value": ", ".join(names.get(r, r) for r in summary["reps_gaining"]) or "none"},
         {"measure": "reps losing accounts",
          "value": ", ".join(names.get(r, r) for r in summary["reps_losing"]) or "none"},
-        {"measure": f"targets ({base} -> {other})",
+        {"measure": f"targets ({base} -> {other})"
+                    + (f", {comparison.target_period}" if comparison.target_period else ""),
          "value": _target_change(comparison.target_base, comparison.target_other)},
     ]  # fmt: skip
     if fmt is OutputFormat.CSV:
@@ -356,7 +357,9 @@ def compare(
             }
             for t in comparison.territories
         ],
-        title=f"Per territory: potential change, targets of {base} and {other}, change",
+        title=f"Per territory: potential change, targets of {base} and {other}"
+        + (f" ({comparison.target_period})" if comparison.target_period else "")
+        + ", change",
     )
     if moved and moved_rows:
         render_rows(

@@ -95,6 +95,9 @@ class PlanComparison:
     #: Sum of each plan's territory targets (None: the plan has no stored targets).
     target_base: float | None = None
     target_other: float | None = None
+    #: The days the targets cover, in words ("2027", "2026-07-01 to 2027-06-30"; None: no
+    #: target is compared).
+    target_period: str | None = None
 
     #: Plain notes for the reader (e.g. one plan has no targets yet; stale rules).
     notes: tuple[str, ...] = ()
@@ -134,6 +137,7 @@ class PlanComparison:
             "target_base": self.target_base,
             "target_other": self.target_other,
             "target_change": self.target_change,
+            "target_period": self.target_period,
             "notes": list(self.notes),
         }
 

@@ -276,7 +276,7 @@ def compare_stored_plans(
         rep_names = {r.id: r.name for r in uow.reps.list()}
         connection = uow.connection
         rows = [_territory_target_rows(connection, plan_id) for plan_id in (base_id, other_id)]
-    targets, target_notes = _comparable_targets((base_id, other_id), rows)
+    targets, target_notes, target_period = _comparable_targets((base_id, other_id), rows)
     stale = []
     for i, (plan, version) in enumerate(zip((base, other), pending, strict=True)):
         if version:
@@ -305,6 +305,7 @@ def compare_stored_plans(
         rep_names=rep_names,
         crm_owner_of=dict(zip(accounts["id"], accounts["crm_owner_id"], strict=True)),
     )
+    comparison = replace(comparison, target_period=target_period)
     if territories is not None:
         comparison = replace(
             comparison,
@@ -380,8 +381,9 @@ def _year_before(end: date) -> date:
 
 def _comparable_targets(
     plan_ids: tuple[str, str], rows: list[pl.DataFrame]
-) -> tuple[list[dict[str, float]], list[str]]:
-    """Each plan's ``territory id -> revenue target`` over the same days, and notes.
+) -> tuple[list[dict[str, float]], list[str], str | None]:
+    """Each plan's ``territory id -> revenue target`` over the same days, notes, and those
+    days in words (None: no target is compared).
 
     ``rows``: each plan's :func:`_territory_target_rows`. When both plans store targets, only
     those within the days both plans' targets cover count (last year's targets kept beside
@@ -393,6 +395,7 @@ def _comparable_targets(
         for f in rows
     ]
     notes: list[str] = []
+    period: str | None
     if all(spans):
         start = max(min(a for a, _ in s) for s in spans)
         end = min(max(b for _, b in s) for s in spans)
@@ -406,7 +409,7 @@ def _comparable_targets(
                 f"the plans set targets for different periods ({plan_ids[0]}: {shown[0]}; "
                 f"{plan_ids[1]}: {shown[1]}), so no target change is shown"
             )
-            return [{}, {}], notes
+            return [{}, {}], notes, None
         years = set.intersection(
             *(
                 {
@@ -432,6 +435,9 @@ def _comparable_targets(
                 "plans set (their other targets are left out)"
             )
         rows = inside
+        period = _periods_text({(start, end)})
+    else:  # one plan sets targets (or neither): its own periods are what is shown
+        period = next((_periods_text(s) for s in spans if s), None)
     totals = []
     for frame in rows:
         grouped = frame.group_by("territory_id").agg(pl.col("amount").sum())
@@ -441,7 +447,7 @@ def _comparable_targets(
                 for k, v in zip(grouped["territory_id"], grouped["amount"], strict=True)
             }
         )
-    return totals, notes
+    return totals, notes, period
 
 
 def _periods_text(spans: set[tuple[date, date]]) -> str:

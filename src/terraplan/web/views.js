@@ -57,13 +57,15 @@ const TPViews = {
     const target = (v) => v === null || v === undefined ? "-" : fmt(v);
     const change = (v) => v === null || v === undefined ? "-" : (v > 0 ? "+" : "") + fmt(v);
     // The windows the figures cover, said next to them: Compare's revenue is the 12 months the
-    // API names (revenue_window) and its targets every period each plan stores, not the
-    // Dashboard's period (e.g. year to date); potential is a year's.
+    // API names (revenue_window) and its targets the period it names (target_period: the
+    // days both plans set), not the Dashboard's period (e.g. year to date); potential is a year's.
     const win = c.revenue_window ? c.revenue_window.split(" to ") : null;
     const revenueWindow = win ? `12 months to ${win[1]}` : "no sales history";
+    const targetWindow = c.target_period || "none compared";
     const windowNote = el("p", {id: "compare-window", class: "compare-window"},
       win ? `Revenue covers the 12 months ${win[0]} to ${win[1]}` : "No revenue is counted: there is no sales history",
-      "; targets are each plan's stored revenue targets, every period it sets (a whole year when set yearly); potential is a year's. ",
+      c.target_period ? `; targets are the plans' stored revenue targets for ${c.target_period}` : "; no revenue targets are compared",
+      "; potential is a year's. ",
       "These are not the Dashboard's figures, which cover the period chosen there (e.g. year to date).");
     const summary = el("ul", {id: "compare-summary"},
       el("li", {"data-key": "accounts_moved"}, `${c.accounts_moved.toLocaleString()} of ${c.accounts.toLocaleString()} accounts (${share(c.share_moved)}) change territory; ${c.units_moved.toLocaleString()} ${c.units_moved === 1 ? "unit moves" : "units move"}.`),
@@ -72,15 +74,15 @@ const TPViews = {
       el("li", {"data-key": "pipeline"}, `Open pipeline moved: ${fmt(c.pipeline_moved)}, of which ${fmt(c.pipeline_protected)} stays with its current owner until it closes.`),
       el("li", {"data-key": "reps"}, `Reps gaining accounts: ${names(c.reps_gaining)}. Reps losing accounts: ${names(c.reps_losing)}.`),
       el("li", {"data-key": "targets"}, c.target_base === null && c.target_other === null ? "Neither plan sets revenue targets."
-        : `Revenue targets: ${target(c.target_base)} → ${target(c.target_other)}${c.target_change === null ? "" : ` (${change(c.target_change)})`}.`));
+        : `Revenue targets${c.target_period ? ` for ${c.target_period}` : ""}: ${target(c.target_base)} → ${target(c.target_other)}${c.target_change === null ? "" : ` (${change(c.target_change)})`}.`));
     const targetCells = (x) => [
       el("td", {class: "num", "data-col": "target_base"}, target(x.target_base)),
       el("td", {class: "num", "data-col": "target_other"}, target(x.target_other)),
       el("td", {class: "num", "data-col": "target_change"}, change(x.target_change))];
     const metrics = el("table", {"data-section": "territories"},
-      el("caption", {}, `Territories in both plans (revenue: ${revenueWindow}; targets: all stored periods; potential: a year)`),
+      el("caption", {}, `Territories in both plans (revenue: ${revenueWindow}; targets: ${targetWindow}; potential: a year)`),
       el("thead", {}, el("tr", {}, ...["Territory", "Accounts (base)", "Accounts (scenario)", "Potential, year (base)", "Potential, year (scenario)",
-        `Revenue, ${revenueWindow} (base)`, `Revenue, ${revenueWindow} (scenario)`, "Target, all stored periods (base)", "Target, all stored periods (scenario)", "Target change"].map((h) => el("th", {scope: "col"}, h)))),
+        `Revenue, ${revenueWindow} (base)`, `Revenue, ${revenueWindow} (scenario)`, `Target, ${targetWindow} (base)`, `Target, ${targetWindow} (scenario)`, "Target change"].map((h) => el("th", {scope: "col"}, h)))),
       el("tbody", {}, ...c.territories.map((t) => el("tr", {"data-territory": t.territory}, el("th", {scope: "row"}, t.name),
         ...[t.accounts_base, t.accounts_other, t.potential_base, t.potential_other, t.revenue_base, t.revenue_other].map((v) => el("td", {class: "num"}, fmt(v))),
         ...targetCells(t)))),
