@@ -424,7 +424,7 @@ class PlanRepository:
             f"plan {plan_id!r} was changed by someone else (stored version {stored}, "
             f"yours {yours}{who}); reload it and try again",
             details={
-                "id": plan_id,
+                "plan_id": plan_id,
                 "stored_version": stored,
                 "version": yours,
                 "by": last.updated_by if last is not None else None,
@@ -457,7 +457,9 @@ class PlanRepository:
             self._session.flush()
         except StaleDataError:
             raise ConflictError(
-                f"plan {plan.id!r} was changed concurrently", details={"id": plan.id}
+                f"plan {plan.id!r} was saved by someone else at the same moment; reload it and "
+                "try again",
+                details={"plan_id": plan.id, "version": plan.version, "reason": "concurrent save"},
             ) from None
         for table in (AlignmentRow, TerritoryOwnerRow, TerritoryRow):
             self._session.execute(delete(table).where(table.plan_id == plan.id))
