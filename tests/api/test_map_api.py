@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
+from terraplan.data.counties import load_counties
 from terraplan.domain import AlignmentEntry, GeoKind, Plan, RecordKind, Territory
 from terraplan.domain.territory import TerritoryOwner
 from terraplan.services.demo import load_demo
@@ -72,8 +73,22 @@ def test_a_rep_maps_only_their_own_territory_and_others_get_404(
 ) -> None:
     data = as_user("rep").get("/plans/P1/map").json()
     assert [t["id"] for t in data["territories"]] == ["T-N"]
-    assert {f["properties"]["territory"] for f in data["units"]["features"]} == {"T-N"}
+    own = [f for f in data["units"]["features"] if not f["properties"].get("neighbour")]
+    assert {f["properties"]["territory"] for f in own} == {"T-N"}
     assert {row[4] for row in data["accounts"]["rows"]} == {"T-N"}
+    # Across the border: South's name and the units touching North, nothing more
+    ring = [f for f in data["units"]["features"] if f["properties"].get("neighbour")]
+    assert {f["properties"]["territory"] for f in ring} == {"T-S"}
+    ((south),) = data["neighbours"]
+    assert south["id"] == "T-S" and south["name"] == "South"
+    assert south["units"] == sorted(f["id"] for f in ring)
+    counties = {u.id: u for u in load_counties() if u.state == "CA"}
+    north = {f["id"] for f in own}
+    expected = {u.id for u in counties.values() if u.latitude <= 36 and set(u.neighbours) & north}
+    assert set(south["units"]) == expected and 0 < len(expected) < 58 - len(north)
+    assert set(ring[0]["properties"]) == {"name", "state", "territory", "neighbour"}
+    # a planner sees every territory: no one is across their border
+    assert as_user("planner").get("/plans/P1/map").json()["neighbours"] == []
     assert as_user("rep").get("/plans/NOPE/map").status_code == 404
     assert anonymous.get("/plans/P1/map").status_code == 401
 
@@ -126,3 +141,37 @@ def test_map_is_gzipped_with_an_etag_and_shows_rep_homes_and_locks(
     assert after.status_code == 200  # a new version: a new ETag
     assert after.headers["etag"] != etag
     assert after.json()["locked"] == ["06037"]
+
+
+def test_a_rep_asks_for_a_county_across_the_border_but_not_beyond_it(
+    two_territories: Database, as_user: Callable[[str], TestClient]
+) -> None:
+    rep = as_user("rep")
+    ring = rep.get("/plans/P1/map").json()["neighbours"][0]["units"]
+    inside = {u.id for u in load_counties() if u.state == "CA" and u.latitude <= 36}
+    beyond = sorted(inside - set(ring))[0]  # South's, but not on North's border
+    own = next(
+        f["id"]
+        for f in rep.get("/plans/P1/map").json()["units"]["features"]
+        if not f["properties"].get("neighbour")
+    )
+
+    def ask(units: list[str], to: str) -> int:
+        answer = rep.post(
+            "/plans/P1/comments",
+            json={
+                "body": "border",
+                "target_kind": "territory",
+                "target_id": to,
+                "proposed_edit": {"op": "move_units", "units": units, "to": to},
+            },
+        )
+        return answer.status_code
+
+    assert ask([ring[0]], "T-N") == 201  # take in a county on the border
+    assert ask([own], "T-S") == 201  # give one away to the neighbour
+    assert ask([beyond], "T-N") == 404  # deeper in South: not theirs to name
+    assert ask([ring[0]], "T-S") == 404  # within South only: not their territory
+    # the requester reads their own requests
+    mine = rep.get("/plans/P1/comments").json()
+    assert [c["proposed_edit"]["units"] for c in mine] == [[ring[0]], [own]]

@@ -46,6 +46,8 @@ class Concerns:
     unplaced: bool = False
     #: Reps it would make owners (``set_owners``): a requester names only reps they see.
     reps: frozenset[str] = frozenset()
+    #: The geo units it names (moved, or commented on) with the territory each is in.
+    units: frozenset[tuple[str, str]] = frozenset()
 
 
 def concerns(
@@ -64,12 +66,15 @@ def concerns(
     territories: set[str] = set()
     accounts: set[str] = set()
     reps: set[str] = set()
+    named_units: set[tuple[str, str]] = set()
     unplaced = False
 
     def units(ids: object) -> None:
         nonlocal unplaced
         if isinstance(ids, list | tuple):
-            territories.update(unit_territory[u] for u in ids if u in unit_territory)
+            placed = [(u, unit_territory[u]) for u in ids if u in unit_territory]
+            named_units.update(placed)
+            territories.update(t for _, t in placed)
             unplaced = unplaced or any(u not in unit_territory for u in ids)
 
     def walk(edit: object) -> None:
@@ -103,7 +108,13 @@ def concerns(
             else:
                 units([target_id])
     walk(proposed_edit)
-    return Concerns(frozenset(territories), frozenset(accounts), unplaced, frozenset(reps))
+    return Concerns(
+        frozenset(territories),
+        frozenset(accounts),
+        unplaced,
+        frozenset(reps),
+        frozenset(named_units),
+    )
 
 
 #: Comments (and change requests) one person may write on one plan in an hour: more is a

@@ -118,6 +118,10 @@ const TPMap = {
     this.territories = {};
     this.colours = {};
     data.territories.forEach((t, i) => { this.territories[t.id] = t; this.colours[t.id] = territoryColour(i); });
+    // Territories across the caller's borders (a rep's, a regional manager's): their names and
+    // bordering units only, drawn grey, for change requests that take a unit in or give one away.
+    this.neighbours = {};
+    for (const n of data.neighbours || []) this.neighbours[n.id] = n;
     this.unitOf = {};
     for (const f of data.units.features) this.unitOf[f.id] = f.properties.territory;
     this.locked = new Set(data.locked || []);
@@ -173,7 +177,9 @@ const TPMap = {
     const bounds = this.unitLayer.getBounds();
     if (bounds.isValid()) this.map.fitBounds(bounds, {padding: [10, 10]});
     document.getElementById("map").dataset.territories = String(data.territories.length);
-    document.getElementById("map").dataset.units = String(data.units.features.length);
+    const across = data.units.features.filter((f) => f.properties.neighbour).length;
+    document.getElementById("map").dataset.units = String(data.units.features.length - across);
+    document.getElementById("map").dataset.neighbourUnits = String(across);
     document.getElementById("map").dataset.accounts = String(data.accounts.rows.length);
   },
 
@@ -193,6 +199,10 @@ const TPMap = {
   unitStyle(unitId) {
     const selected = this.selected.has(unitId);
     const locked = this.locked.has(unitId);
+    if (this.neighbours[this.unitOf[unitId]]) {  // across the border: grey, dotted edge
+      return {fillColor: "#9e9e9e", fillOpacity: selected ? 0.8 : 0.3, color: selected ? "#000" : "#616161",
+        weight: selected ? 2.5 : 0.6, dashArray: selected ? null : "2 3"};
+    }
     // Locked units: a dashed black border (marked on the map and in the legend).
     return {
       fillColor: this.colours[this.unitOf[unitId]] || "#ccc", fillOpacity: selected ? 0.9 : 0.6,
@@ -201,7 +211,7 @@ const TPMap = {
     };
   },
 
-  nameOf(territoryId) { return (this.territories[territoryId] || {name: territoryId}).name; },
+  nameOf(territoryId) { return (this.territories[territoryId] || this.neighbours[territoryId] || {name: territoryId}).name; },
 
   showInfo(unitId) {
     const t = this.territories[this.unitOf[unitId]];
@@ -209,6 +219,8 @@ const TPMap = {
     const info = document.getElementById("info");
     info.replaceChildren(el("strong", {}, `${f.properties.name}, ${f.properties.state || ""}`), " ", `(${unitId})`,
       this.locked.has(unitId) ? " — locked" : "");
+    const across = this.neighbours[this.unitOf[unitId]];
+    if (across) { info.append(el("br"), `Territory: ${across.name} (across your border)`); return; }
     if (!t) return;
     const owners = t.owners.map((o) => o.name).join(", ") || "no owner";
     info.append(el("br"), `Territory: ${t.name}`, el("br"), `Rep: ${owners}`);
@@ -303,7 +315,11 @@ const TPMap = {
       info.textContent = "Hover or click a county.";
     }
     const options = () => Object.values(this.territories).map((t) => el("option", {value: t.id}, t.name));
-    document.getElementById("request-target").replaceChildren(...options());
+    const across = Object.values(this.neighbours || {});
+    document.getElementById("request-target").replaceChildren(...(across.length
+      ? [el("optgroup", {label: "Yours"}, ...options()),
+         el("optgroup", {label: "Across your border"}, ...across.map((n) => el("option", {value: n.id}, n.name)))]
+      : options()));
     document.getElementById("move-target").replaceChildren(...Object.values(this.territories).map((t) => el("option", {value: t.id}, t.name)));
     document.getElementById("unit-list").replaceChildren(...Object.values(this.layers).slice(0, 5000).map((l) => el("option", {value: l.feature.id}, `${l.feature.properties.name}, ${l.feature.properties.state}`)));
     this.renderSelection();
@@ -314,7 +330,9 @@ const TPMap = {
       el("span", {class: "swatch", style: `background:${this.colours[t.id]}`}), ` ${t.name}`,
       el("span", {class: "muted"}, t.owners.length ? ` — ${t.owners.map((o) => o.name).join(", ")}` : ""))),
       el("li", {"data-legend": "locked"}, el("span", {class: "swatch locked-swatch"}), " Locked unit (dashed border)"),
-      el("li", {"data-legend": "reps"}, el("span", {class: "rep-home legend-icon", "aria-hidden": "true"}, "\u2302"), " Rep home base"));
+      el("li", {"data-legend": "reps"}, el("span", {class: "rep-home legend-icon", "aria-hidden": "true"}, "\u2302"), " Rep home base"),
+      ...(Object.keys(this.neighbours || {}).length ? [el("li", {"data-legend": "neighbour"}, el("span", {class: "swatch neighbour-swatch"}),
+        " Across your border (units you may ask to take in): " + Object.values(this.neighbours).map((n) => n.name).join(", "))] : []));
   },
 
   metrics() {

@@ -63,18 +63,24 @@ def _shown(
     """For a caller who sees part of the plan: does a comment concern only territories and
     accounts they see? (None for planners and admins, who see everything.) A unit aligned
     to no territory may be written about (a request to take it in), not read about in
-    others' comments."""
+    others' comments. Posting, a caller may also name a territory across their border and
+    its units on the border (a request to take a unit in or give one away), as long as the
+    request also concerns a territory of theirs."""
     from terraplan.services.access import (
         account_resource,
         visible_rep_ids,
         visible_territories,
     )
+    from terraplan.services.neighbour_ring import border_ring
 
     if sees_everything(principal.user):
         return None
     with UnitOfWork(db) as uow:
-        _, territories = plan_resource(uow, uow.plans.get(plan_id))
-    visible = visible_territories(principal, territories)
+        plan = uow.plans.get(plan_id)
+        _, territories = plan_resource(uow, plan)
+        visible = visible_territories(principal, territories)
+        ring = border_ring(uow, plan, visible) if posting else {}
+    across = set(ring.values())
     accounts: dict[str, bool] = {}
 
     def account_seen(account_id: str) -> bool:
@@ -97,10 +103,21 @@ def _shown(
                 seen_reps = set(visible_rep_ids(uow, principal.user) or ())
         return reps <= seen_reps
 
+    def territories_seen(concerned: Concerns) -> bool:
+        if concerned.territories <= visible:
+            return True
+        # a border request: one of the caller's territories, the others across the border,
+        # and of those only their bordering units
+        return (
+            bool(concerned.territories & visible)
+            and concerned.territories <= visible | across
+            and all(t in visible or ring.get(u) == t for u, t in concerned.units)
+        )
+
     def shown(concerned: Concerns) -> bool:
         return (
             (posting or not concerned.unplaced)
-            and concerned.territories <= visible
+            and territories_seen(concerned)
             and all(map(account_seen, concerned.accounts))
             and reps_seen(concerned.reps)
         )

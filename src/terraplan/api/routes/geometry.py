@@ -191,7 +191,9 @@ def plan_map(
     Shape: ``plan`` (id, name, version, status, based_on_plan_id), ``territories`` (id, name,
     owners, label [lat, lon], outline, balance), ``units`` (a FeatureCollection), ``accounts``
     (``columns`` and ``rows``: id, name, lat, lon, territory, potential, revenue, pinned 0/1),
-    ``reps`` (home bases: id, name, lat, lon, territories as names), ``locked`` (unit ids).
+    ``reps`` (home bases: id, name, lat, lon, territories as names), ``locked`` (unit ids),
+    ``neighbours`` (for a caller who sees part of the plan: each territory beyond their
+    borders, id, name and its bordering units, which are in ``units`` with ``neighbour``).
     """
     with UnitOfWork(db) as uow:
         stored = uow.plans.get(plan_id)
@@ -214,6 +216,7 @@ def plan_map(
 
 def _map_payload(db: Any, stored: Plan, plan: Plan) -> dict[str, Any]:
     from terraplan.planning.plan_edits import locked_units
+    from terraplan.services.neighbour_ring import border_ring
     from terraplan.services.plan_edits import edit_history, plan_balance
 
     with UnitOfWork(db) as uow:
@@ -221,7 +224,11 @@ def _map_payload(db: Any, stored: Plan, plan: Plan) -> dict[str, Any]:
         effects = {e.territory: e.to_dict() for e in plan_balance(uow, stored)}
         can_undo, can_redo = edit_history(uow, stored.id)
         geo = plan.alignment_map(RecordKind.GEO_UNIT)
-        units = _units(uow, plan)
+        # A caller who sees part of the plan also gets the units just across their borders
+        # (name and territory only): what they may ask to take in or give away.
+        partial = len(plan.territories) < len(stored.territories)
+        ring = border_ring(uow, stored, shown) if partial else {}
+        units = _units(uow, stored if ring else plan)
         members: dict[str, list[GeoUnit]] = {}
         for unit_id, territory in geo.items():
             if unit_id in units:
@@ -280,15 +287,26 @@ def _map_payload(db: Any, stored: Plan, plan: Plan) -> dict[str, Any]:
             }
         )
     drawn = [(territory, u) for territory, group in members.items() for u in group if u.polygon]
+    drawn += [(t, units[u]) for u, t in sorted(ring.items()) if u in units and units[u].polygon]
     shapes = _simplified([u.polygon for _, u in drawn if u.polygon is not None])
     features = [
         {
             "type": "Feature",
             "id": u.id,
-            "properties": {"name": u.name, "state": u.state, "territory": territory},
+            "properties": {
+                "name": u.name,
+                "state": u.state,
+                "territory": territory,
+                **({"neighbour": True} if u.id in ring else {}),
+            },
             "geometry": geometry,
         }
         for (territory, u), geometry in zip(drawn, shapes, strict=True)
+    ]
+    across = {t.id: t.name for t in stored.territories if t.id in set(ring.values())}
+    neighbours = [
+        {"id": tid, "name": name, "units": sorted(u for u, t in ring.items() if t == tid)}
+        for tid, name in sorted(across.items(), key=lambda item: item[1])
     ]
     homes = [
         {
@@ -316,6 +334,8 @@ def _map_payload(db: Any, stored: Plan, plan: Plan) -> dict[str, Any]:
             "rows": accounts,
         },
         "reps": homes,
+        # territories beyond the caller's borders: names and bordering units only
+        "neighbours": neighbours,
         "locked": sorted(u for u in locked_units(stored) if u in geo),
         # the map's Undo and Redo buttons start as the plan's edit history allows
         "can_undo": can_undo,
