@@ -165,7 +165,7 @@ class ResponseCache:
         return self.put(key, build().model_dump_json().encode())
 
 
-def _etag_matches(header: str | None, etag: str) -> bool:
+def etag_matches(header: str | None, etag: str) -> bool:
     """Whether an ``If-None-Match`` header names ``etag`` (or is ``*``); weak tags compare equal."""
     if not header:
         return False
@@ -179,7 +179,7 @@ def _etag_matches(header: str | None, etag: str) -> bool:
 def cached_response(request: Request, cached: CachedBody) -> Response:
     """``200`` with the body, or ``304`` when the request's ``If-None-Match`` names its ETag."""
     headers = {"ETag": cached.etag, "Cache-Control": CACHE_CONTROL}
-    if _etag_matches(request.headers.get("if-none-match"), cached.etag):
+    if etag_matches(request.headers.get("if-none-match"), cached.etag):
         return Response(status_code=304, headers=headers)
     return Response(cached.body, media_type="application/json", headers=headers)
 

@@ -29,6 +29,7 @@ from sqlalchemy import text
 
 from terraplan.api.auth import CurrentPrincipal
 from terraplan.api.deps import DatabaseDep
+from terraplan.api.response_cache import etag_matches
 from terraplan.api.routes.plans import _visible_plan
 from terraplan.domain import GeoKind, GeoUnit, Plan, RecordKind
 from terraplan.storage import bulk
@@ -109,7 +110,8 @@ def _send(request: Request, key: str, build: Any) -> Response:
     """The JSON of ``build()`` gzip-compressed, with an ETag; 304 when the client has it."""
     etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
-    if etag in request.headers.get("if-none-match", ""):
+    # one reading of If-None-Match for every cached answer (a list, weak tags, "*")
+    if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     with _PAYLOADS_LOCK:
         body = _PAYLOADS.get(key)
