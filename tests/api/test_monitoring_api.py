@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from fastapi.testclient import TestClient
 
 from terraplan.domain import AlignmentEntry, GeoKind, Plan, PlanStatus, RecordKind, Territory
@@ -103,14 +104,19 @@ def test_kpis_and_alerts_of_the_active_plan_of_a_scope(
             "/active-plan/alerts", params={k: v for k, v in params.items() if k == "scope"}
         )
         assert alerts.json()["plan_id"] == plan_id
-    west_revenue = {row["key"]: row["revenue"] for row in table["rows"]}
-    assert {k for k, v in west_revenue.items() if v} == {west.id}
-    # the West plan leaves the rest of the market out, and says so
-    (note,) = table["notes"]
-    assert "accounts with sales or opportunities are in no territory of plan WEST" in note
-    assert note.endswith("their figures are in no row here (by industry or by segment they count)")
+    # the West plan reports on the West only (its accounts, their sales, its territory), and
+    # its alignment source says so; the other regions' accounts are not "in no territory"
+    assert [row["key"] for row in table["rows"]] == [west.id]
+    assert table["alignment_source"].endswith(
+        "over the accounts of its scope (West); 2 territories holding none of them left out"
+    )
+    assert table["notes"] == []
     whole = client.get("/plans/WHOLE/kpis", params={"period": "2025"}).json()
     assert whole["notes"] == []
+    by_region = {row["key"]: row["revenue"] for row in whole["rows"]}
+    assert table["rows"][0]["revenue"] == pytest.approx(by_region[west.id])
+    industries = client.get("/plans/WEST/kpis", params={"period": "2025", "by": "industry"})
+    assert sum(r["revenue"] for r in industries.json()["rows"]) == pytest.approx(by_region[west.id])
 
     missing = client.get("/active-plan/kpis", params={"scope": "Nowhere"})
     assert missing.status_code == 404

@@ -258,3 +258,50 @@ def test_a_scoped_plan_places_only_the_accounts_of_its_scope(db: Database) -> No
     assert california and elsewhere
     assert all(after[a] == rep for a in california)
     assert all(after[a] == before[a][1] for a in elsewhere)
+
+
+def test_a_scoped_plan_reports_sizes_and_compares_on_its_scope_only(db: Database) -> None:
+    """A scoped copy keeps every territory of its source, and its KPIs, team size and
+    comparison counted the whole market (accounts outside its scope fell back to the
+    geography): an East plan's revenue held the West's, summed twice across active plans."""
+    from terraplan.services.monitoring import plan_kpis
+    from terraplan.services.reps_targets import plan_capacity
+    from terraplan.services.scenarios import compare_stored_plans
+
+    seed_region_plan(db, n_accounts=300, seed=3)
+    _approve(db, "P1")
+    activate_plan(db, "P1", effective_from=date(2026, 1, 1))
+    copy_plan(db, "P1", new_id="CA1", scope="CA")
+    _approve(db, "CA1")
+    activate_plan(db, "CA1", effective_from=date(2026, 2, 1))
+    with UnitOfWork(db) as uow:
+        accounts = uow.accounts.list()
+        plan = uow.plans.get("CA1")
+    california = {a.id for a in accounts if a.state == "CA"}
+    open_ca = [a for a in accounts if a.id in california and a.closed_on is None]
+    assert california and len(california) < len(accounts)
+
+    data, frame = plan_kpis(db, "CA1", periods=["2025"])
+    rows = frame.filter(frame["dimension"] == "territory")
+    assert rows["account_count"].sum() == len(open_ca)
+    with UnitOfWork(db) as uow:
+        lines = [s for s in uow.sales_lines.list() if s.date.year == 2025]
+    assert rows["revenue"].sum() == pytest.approx(
+        sum(s.amount for s in lines if s.account_id in california)
+    )
+    # territories holding no Californian account are left out, and the source says so
+    held = set(rows["key"].to_list())
+    assert held < {t.id for t in plan.territories}
+    assert data.alignment_source.endswith(
+        f"over the accounts of its scope (CA); {len(plan.territories) - len(held)} territories "
+        "holding none of them left out"
+    )
+    industries = frame.filter(frame["dimension"] == "industry")
+    assert industries["revenue"].sum() == pytest.approx(rows["revenue"].sum())
+
+    report, _ = plan_capacity(db, "CA1")
+    assert report.total_workload_hours == pytest.approx(sum(a.workload or 0 for a in open_ca))
+
+    comparison, _ = compare_stored_plans(db, "P1", "CA1")
+    assert comparison.accounts == len(open_ca) and comparison.accounts_moved == 0
+    assert "compared over the accounts of CA (the scope of plan CA1)" in comparison.notes

@@ -16,6 +16,7 @@ from terraplan.planning.alignment import (
     alignment_frame,
     geo_code_space,
 )
+from terraplan.services.plan_scopes import scope_account_ids
 from terraplan.storage import bulk
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -62,12 +63,22 @@ def plan_code_space(uow: UnitOfWork, plan: Plan) -> GeoCodeSpace | None:
 def plan_alignment(
     uow: UnitOfWork, plan: Plan, accounts: Iterable[LocatedAccount]
 ) -> AccountAlignment:
-    """Which territory each account is in for the stored ``plan`` (one answer for every use case)."""
-    return align_accounts(
+    """Which territory each account is in for the stored ``plan`` (one answer for every use
+    case). A scoped plan aligns only the accounts of its scope: the others belong to the
+    plans of their own part of the market, whatever its geography says."""
+    inside = scope_account_ids(uow, plan.scope)
+    if inside is not None:
+        accounts = [a for a in accounts if a.id in inside]
+    result = align_accounts(
         plan,
         accounts,
         assignments=rule_run_with_pins(uow, plan.id, plan.alignment_map(RecordKind.ACCOUNT)),
         code_space=plan_code_space(uow, plan),
+    )
+    if inside is None:
+        return result
+    return AccountAlignment(
+        result.territory_of, _scoped(result.source, plan.scope), result.unaligned
     )
 
 
@@ -75,9 +86,17 @@ def plan_alignment_frame(
     uow: UnitOfWork, plan: Plan, accounts: pl.DataFrame
 ) -> tuple[pl.DataFrame, str]:
     """:func:`plan_alignment` as a frame ``account_id, territory_id`` and its source in words."""
-    return alignment_frame(
+    inside = scope_account_ids(uow, plan.scope)
+    if inside is not None:
+        accounts = accounts.filter(pl.col("id").cast(pl.String).is_in(sorted(inside)))
+    frame, source = alignment_frame(
         plan,
         accounts,
         assignments=rule_run_with_pins(uow, plan.id, plan.alignment_map(RecordKind.ACCOUNT)),
         code_space=plan_code_space(uow, plan),
     )
+    return frame, source if inside is None else _scoped(source, plan.scope)
+
+
+def _scoped(source: str, scope: str | None) -> str:
+    return f"{source}, over the accounts of its scope ({scope})"

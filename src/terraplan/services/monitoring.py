@@ -28,6 +28,7 @@ from terraplan.rules import RuleSet, assign_batch
 from terraplan.services.alignment import plan_alignment_frame
 from terraplan.services.locations import zip_locator
 from terraplan.services.ownership import plan_rule_set
+from terraplan.services.plan_scopes import scope_account_ids, scope_territories
 from terraplan.services.reporting_day import latest_fact
 from terraplan.services.rules_follow import pending_rules, rules_alignment
 from terraplan.services.territory_lookup import territory_named
@@ -231,6 +232,14 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
                 "closed_on",
             ],
         )
+        inside = scope_account_ids(uow, plan.scope)
+        if inside is not None:
+            # a scoped plan reports on its part of the market: the other accounts (and their
+            # sales and opportunities) belong to the plans of theirs
+            ids = sorted(inside)
+            accounts = accounts.filter(pl.col("id").is_in(ids))
+            sales = sales.filter(pl.col("account_id").is_in(ids))
+            opportunities = opportunities.filter(pl.col("account_id").is_in(ids))
         reps = _frame(
             connection, "reps", ["id", "name", "capacity_hours", "capacity_accounts", "active"]
         )
@@ -299,6 +308,9 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
             "level": pl.String,
         },
     )
+    if plan.scope is not None:
+        plan, territories, source = scope_territories(plan, territories, alignment, source)
+        targets = targets.filter(pl.col("territory_id").is_in(territories["id"].to_list()))
     territory_ids = {t.id for t in plan.territories}
     # a cost counts in its own plan; one stored before costs named a plan (plan_id null)
     # counts wherever its territory id is
@@ -306,9 +318,13 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
         pl.col("territory_id").is_in(list(territory_ids))
         & (pl.col("plan_id").is_null() | (pl.col("plan_id") == plan_id))
     ).drop("plan_id")
+    plan_leads = _routed_leads(leads, rule_set)
+    if plan_leads is not None and plan.scope is not None:
+        # the leads a scoped plan's rules send to another part of the market are not its own
+        plan_leads = plan_leads.filter(pl.col("territory_id").is_in(list(territory_ids)))
     inputs = KpiInputs(
         costs=costs if costs.height else None,
-        leads=_routed_leads(leads, rule_set),
+        leads=plan_leads,
         sales_lines=revenue.frame,
         opportunities=opportunities,
         targets=targets,

@@ -7,14 +7,19 @@ the only active plan) is meant; several scoped plans and no whole-market one is 
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any, TypeVar
+
 import polars as pl
 from sqlalchemy import select
 
-from terraplan.domain import Plan, PlanStatus
+from terraplan.domain import Plan, PlanStatus, Rep
 from terraplan.errors import ConflictError, InvalidParameterError, NotFoundError
 from terraplan.storage.database import Database
 from terraplan.storage.orm import AccountRow, RepRow
 from terraplan.storage.unit_of_work import UnitOfWork
+
+A = TypeVar("A", bound=Any)
 
 
 def normalize_scope(scope: str | None) -> str | None:
@@ -127,6 +132,24 @@ def check_scope(uow: UnitOfWork, scope: str | None) -> str | None:
     )
 
 
+def _scope_tests(uow: UnitOfWork, wanted: str) -> list[pl.Expr]:
+    """The tests (any of them) an account frame's row passes when it lies in the scope
+    ``wanted`` (lower case); none when the scope names nothing stored any more."""
+    known = known_scopes(uow)
+    tests: list[pl.Expr] = []
+    if any(v.lower() == wanted for v in known["regions"]):
+        elsewhere = [
+            r.id for r in uow.reps.list() if r.region and r.region.strip().lower() != wanted
+        ]
+        tests.append(pl.col("owner_id").is_in(elsewhere).not_().fill_null(True))
+    for kind, column in (("segments", "segment"), ("states", "state")):
+        if any(v.lower() == wanted for v in known[kind]):
+            tests.append(
+                (pl.col(column).str.strip_chars().str.to_lowercase() == wanted).fill_null(False)
+            )
+    return tests
+
+
 def narrow_to_scope(
     db: Database, accounts: pl.DataFrame, scope: str | None
 ) -> tuple[pl.DataFrame, int]:
@@ -141,21 +164,69 @@ def narrow_to_scope(
     if not wanted or accounts.is_empty():
         return accounts, 0
     with UnitOfWork(db) as uow:
-        known = known_scopes(uow)
-        reps = uow.reps.list() if any(v.lower() == wanted for v in known["regions"]) else []
-    tests: list[pl.Expr] = []
-    if any(v.lower() == wanted for v in known["regions"]):
-        elsewhere = [r.id for r in reps if r.region and r.region.strip().lower() != wanted]
-        tests.append(pl.col("owner_id").is_in(elsewhere).not_().fill_null(True))
-    for kind, column in (("segments", "segment"), ("states", "state")):
-        if any(v.lower() == wanted for v in known[kind]):
-            tests.append(
-                (pl.col(column).str.strip_chars().str.to_lowercase() == wanted).fill_null(False)
-            )
+        tests = _scope_tests(uow, wanted)
     if not tests:  # the scope names nothing stored any more: no account is in it
         return accounts.clear(), accounts.height
     inside = accounts.filter(pl.any_horizontal(tests))
     return inside, accounts.height - inside.height
+
+
+def scope_account_ids(uow: UnitOfWork, scope: str | None) -> set[str] | None:
+    """The ids of the stored accounts in ``scope`` (:func:`narrow_to_scope`'s reading); None
+    for the whole market (no scope)."""
+    from terraplan.storage import bulk
+
+    wanted = (normalize_scope(scope) or "").lower()
+    if not wanted:
+        return None
+    tests = _scope_tests(uow, wanted)
+    if not tests:
+        return set()
+    frame = pl.from_arrow(
+        bulk.read_arrow(uow.connection, "accounts", ["id", "owner_id", "segment", "state"])
+    )
+    assert isinstance(frame, pl.DataFrame)
+    return set(frame.filter(pl.any_horizontal(tests))["id"].to_list())
+
+
+def scope_reps(uow: UnitOfWork, scope: str | None, reps: list[Rep]) -> list[Rep]:
+    """The reps of a scope that names a rep region; every rep for any other scope (a segment
+    or a state is sold by reps of any region) and for the whole market."""
+    wanted = (normalize_scope(scope) or "").lower()
+    if not wanted or not any(v.lower() == wanted for v in known_scopes(uow)["regions"]):
+        return reps
+    return [r for r in reps if (r.region or "").strip().lower() == wanted]
+
+
+def in_scope(uow: UnitOfWork, scope: str | None, accounts: list[A]) -> list[A]:
+    """``accounts`` (records with an ``id``) that lie in ``scope`` (all for the whole market)."""
+    inside = scope_account_ids(uow, scope)
+    return accounts if inside is None else [a for a in accounts if a.id in inside]
+
+
+def scope_territories(
+    plan: Plan, territories: pl.DataFrame, alignment: pl.DataFrame, source: str
+) -> tuple[Plan, pl.DataFrame, str]:
+    """A scoped plan reports on the territories holding accounts of its scope (and their
+    parents): a copy keeps every territory of its source, and the others' empty rows would
+    read as 0 % attainment; the source says how many were left out."""
+    held = set(alignment["territory_id"].drop_nulls().to_list())
+    parent = {t.id: t.parent_id for t in plan.territories}
+    keep = set(held)
+    for territory in held:
+        while (territory := parent.get(territory)) is not None and territory not in keep:
+            keep.add(territory)
+    leaves = {t.id for t in plan.leaves()}
+    dropped = sorted(leaves - keep)
+    if not dropped:
+        return plan, territories, source
+    narrowed = replace(
+        plan,
+        territories=tuple(t for t in plan.territories if t.id in keep),
+        alignment=tuple(e for e in plan.alignment if e.territory_id in keep),
+    )
+    kept = territories.filter(pl.col("id").is_in(sorted(keep)))
+    return narrowed, kept, f"{source}; {len(dropped)} territories holding none of them left out"
 
 
 def status_words(plan: Plan) -> str:

@@ -16,7 +16,7 @@ from terraplan.planning.revenue import parse_source
 from terraplan.planning.targets import TargetPlan, parse_adjustment, set_targets
 from terraplan.services.alignment import plan_alignment
 from terraplan.services.owner_sync import OwnerSync, sync_in
-from terraplan.services.plan_scopes import covering_active_plan
+from terraplan.services.plan_scopes import covering_active_plan, in_scope, scope_reps
 from terraplan.storage.database import Database
 from terraplan.storage.mappers import to_record
 from terraplan.storage.repositories import OPEN
@@ -43,8 +43,9 @@ def plan_capacity(
     """
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
-        accounts = uow.accounts.list(where=OPEN)
-        reps = uow.reps.list()
+        # a scoped plan sizes the team of its part of the market
+        accounts = in_scope(uow, plan.scope, uow.accounts.list(where=OPEN))
+        reps = scope_reps(uow, plan.scope, uow.reps.list())
         territory_of = plan_alignment(uow, plan, accounts).territory_of
     if group_by is None:
         # Regions when the plan has them, else each territory.
@@ -94,7 +95,7 @@ def plan_matching(
         plan = uow.plans.get(plan_id)
         if apply:
             plan.require_writable("change its owners")
-        accounts = uow.accounts.list(where=OPEN)
+        accounts = in_scope(uow, plan.scope, uow.accounts.list(where=OPEN))
         reps = uow.reps.list()
         territory_of = plan_alignment(uow, plan, accounts).territory_of
     result = match_reps(
@@ -200,7 +201,7 @@ def plan_targets(
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         plan.require_writable("set its targets")
-        accounts = uow.accounts.list()
+        accounts = in_scope(uow, plan.scope, uow.accounts.list())
         reps = uow.reps.list()
         sales_lines = uow.sales_lines.list() if source != "opportunities" else []
         opportunities = uow.opportunities.list() if not sales_lines else []

@@ -17,7 +17,13 @@ from terraplan.services.alignment import plan_alignment_frame
 from terraplan.services.ownership import RuleApplication, plan_rule_set
 from terraplan.services.plan_copy_records import copy_plan_records
 from terraplan.services.plan_ids import check_id, new_plan_id
-from terraplan.services.plan_scopes import active_plan_id, check_scope, normalize_scope, same_scope
+from terraplan.services.plan_scopes import (
+    active_plan_id,
+    check_scope,
+    normalize_scope,
+    same_scope,
+    scope_account_ids,
+)
 from terraplan.storage import bulk
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -276,6 +282,11 @@ def compare_stored_plans(
         rep_names = {r.id: r.name for r in uow.reps.list()}
         connection = uow.connection
         rows = [_territory_target_rows(connection, plan_id) for plan_id in (base_id, other_id)]
+        scoped = [
+            (plan, ids)
+            for plan in (base, other)
+            if (ids := scope_account_ids(uow, plan.scope)) is not None
+        ]
     targets, target_notes, target_period = _comparable_targets((base_id, other_id), rows)
     stale = []
     for i, (plan, version) in enumerate(zip((base, other), pending, strict=True)):
@@ -285,6 +296,15 @@ def compare_stored_plans(
             routed = rules_alignment(db, plan)
             alignments[i] = {a: t for a, t in routed.items() if t is not None and t in known}
             stale.append(pending_rules_note(plan, version))
+    scope_note = None
+    if scoped:
+        # a scoped plan places only its part of the market: the other accounts stay with the
+        # plans of theirs and are not moved by it
+        inside = set().union(*(ids for _, ids in scoped))
+        facts = [f for f in facts if f.id in inside]
+        scope_note = "compared over the accounts of " + " and ".join(
+            f"{plan.scope} (the scope of plan {plan.id})" for plan, _ in scoped
+        )
     if territories is not None:
         facts = [
             f
@@ -324,6 +344,8 @@ def compare_stored_plans(
             "revenue is the amount of Closed Won opportunities on their close dates (no sales "
             "lines are stored)",
         ]
+    if scope_note is not None:
+        target_notes = [scope_note, *target_notes]
     if stale or target_notes or held:
         extra = (*stale, *target_notes, *([held] if held else []))
         comparison = replace(comparison, notes=(*extra, *comparison.notes))
