@@ -264,6 +264,45 @@ def _boundary_band(graph: sparse.csr_matrix, local: IntArray, size: int) -> npt.
     return band
 
 
+def move_caps(prep: Prepared) -> list[tuple[FloatArray, float]]:
+    """The realignment budgets as ``(weight per unit (n,), cap)``: moved units, and the moved
+    share of the disruption metric (empty when not realigning)."""
+    if prep.current is None:
+        return []
+    caps: list[tuple[FloatArray, float]] = []
+    if prep.max_moved_units is not None:
+        caps.append((np.ones(prep.n), float(prep.max_moved_units)))
+    if prep.max_moved_share is not None:
+        total = float(prep.disrupt_w.sum()) or 1.0
+        caps.append((prep.disrupt_w, prep.max_moved_share * total))
+    return caps
+
+
+def budget_rows(
+    prep: Prepared, members: IntArray, gidx: IntArray, labels: IntArray
+) -> list[tuple[IntArray, FloatArray, float]]:
+    """One row per realignment budget for a group re-split's MILP, as ``(columns, values,
+    lower bound)`` over the binaries ``x[i, j]`` (column ``i * g + j``, ``i`` local to
+    ``members (nm,)``, ``j`` the position in ``gidx (g,)``): moved outside the group + moved
+    inside it <= cap, i.e. the members kept in their current territory carry at least what
+    the cap leaves."""
+    out: list[tuple[IntArray, FloatArray, float]] = []
+    caps = move_caps(prep)
+    if not caps:
+        return out
+    assert prep.current is not None
+    g = gidx.size
+    cur = prep.current[members]
+    outside = np.setdiff1d(np.arange(prep.n), members)
+    moved_out = outside[(prep.current[outside] >= 0) & (labels[outside] != prep.current[outside])]
+    stay = np.flatnonzero(np.isin(cur, gidx))
+    for weight, cap in caps:
+        need = float(weight[moved_out].sum() + weight[members[cur >= 0]].sum() - cap)
+        columns = (stay * g + np.searchsorted(gidx, cur[stay])).astype(np.int64)
+        out.append((columns, np.asarray(weight[members[stay]], dtype=np.float64), need))
+    return out
+
+
 class _GroupSolver:
     """The re-split MILP of one group (see the module docstring)."""
 
@@ -279,20 +318,6 @@ class _GroupSolver:
         self.allowed = allowed
         self.solves = 0
         self.clock_cut = False
-
-    def move_caps(self) -> list[tuple[FloatArray, float]]:
-        """The realignment budgets as ``(weight per unit (n,), cap)``: moved units, and the
-        moved share of the disruption metric (empty when not realigning)."""
-        prep = self.prep
-        if prep.current is None:
-            return []
-        caps: list[tuple[FloatArray, float]] = []
-        if prep.max_moved_units is not None:
-            caps.append((np.ones(prep.n), float(prep.max_moved_units)))
-        if prep.max_moved_share is not None:
-            total = float(prep.disrupt_w.sum()) or 1.0
-            caps.append((prep.disrupt_w, prep.max_moved_share * total))
-        return caps
 
     def anchors(
         self,
@@ -394,20 +419,10 @@ class _GroupSolver:
                 lo_rows.append(np.array([prep.lower[group[pos], q] / sc + _EPS]))
                 up_rows.append(np.array([prep.upper[group[pos], q] / sc - _EPS]))
                 n_rows += 1
-        for weight, cap in self.move_caps():
-            # moved outside the group + moved inside it <= cap, i.e. the units kept in their
-            # current territory must carry at least what the cap leaves
-            assert prep.current is not None
-            cur = prep.current[members]
-            outside = np.setdiff1d(np.arange(prep.n), members)
-            moved_out = outside[
-                (prep.current[outside] >= 0) & (labels[outside] != prep.current[outside])
-            ]
-            stay = np.flatnonzero(np.isin(cur, gidx))
-            need = float(weight[moved_out].sum() + weight[members[cur >= 0]].sum() - cap)
-            rows.append(np.full(stay.size, n_rows))
-            cols.append(stay * g + np.searchsorted(gidx, cur[stay]))
-            vals.append(weight[members[stay]])
+        for row_cols, row_vals, need in budget_rows(prep, members, gidx, labels):
+            rows.append(np.full(row_cols.size, n_rows))
+            cols.append(row_cols)
+            vals.append(row_vals)
             lo_rows.append(np.array([need - 1e-9]))
             up_rows.append(np.array([np.inf]))
             n_rows += 1

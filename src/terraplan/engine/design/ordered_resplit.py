@@ -77,15 +77,10 @@ class ResplitOutcome:
 
 
 def applies(prep: Prepared) -> bool:
-    """True when the repair may run: a unit graph with contiguity, coordinates for the
-    compactness cost, and no moved-units budget (a re-split may move many units)."""
-    return (
-        prep.contiguous
-        and prep.adjacency is not None
-        and prep.xyz is not None
-        and prep.max_moved_units is None
-        and prep.max_moved_share is None
-    )
+    """True when the repair may run: a unit graph with contiguity and coordinates for the
+    compactness cost (a realignment's moved-units budgets are rows of each re-split's MILP,
+    counting the moves made outside its group)."""
+    return prep.contiguous and prep.adjacency is not None and prep.xyz is not None
 
 
 def ordered_balance_repair(

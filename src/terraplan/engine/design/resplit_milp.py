@@ -38,7 +38,7 @@ import numpy.typing as npt
 from scipy import sparse
 from scipy.sparse.csgraph import shortest_path
 
-from terraplan.engine.design.balance_milp import WorkBudget
+from terraplan.engine.design.balance_milp import WorkBudget, budget_rows
 from terraplan.engine.design.problem import Prepared
 from terraplan.engine.design.tallies import metric_scale
 
@@ -173,6 +173,14 @@ class HopOrderedResplit:
                 lo_rows.append(np.array([prep.lower[gidx[j], q] / sc + _EPS]))
                 up_rows.append(np.array([prep.upper[gidx[j], q] / sc - _EPS]))
                 n_rows += 1
+        # a realignment's budgets hold over the whole plan (the moves outside the group count)
+        for row_cols, row_vals, need in budget_rows(prep, members, gidx, labels):
+            rows.append(np.full(row_cols.size, n_rows))
+            cols.append(row_cols)
+            vals.append(row_vals)
+            lo_rows.append(np.array([need - _EPS]))
+            up_rows.append(np.array([np.inf]))
+            n_rows += 1
         order = _order_rows(graph, steps, anchors, allowed, n_rows)
         rows.append(order[0])
         cols.append(order[1])
