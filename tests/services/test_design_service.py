@@ -97,6 +97,34 @@ def test_realignment_budget_is_respected(db: Database) -> None:
     assert second.plan.based_on_plan_id == first.plan.id
 
 
+def test_a_realignment_keeps_the_criteria_the_plan_was_designed_with(db: Database) -> None:
+    """Realigning without --balance balanced on the default population ±5 %, dropped the
+    contiguity and saved a plan with no criteria (monitoring then judged it by defaults)."""
+    first = design_plan(
+        db, units="zips", states={"RI"}, n_territories=4, balance={"households": 0.08},
+        contiguous=True, seed=1, time_limit=5,
+    )  # fmt: skip
+    again = design_plan(
+        db, units="zips", states={"RI"}, n_territories=4, seed=2, time_limit=5,
+        from_plan=first.plan.id, max_moved=5,
+    )  # fmt: skip
+    assert again.plan.parameters["balance"] == {"households": 0.08}
+    assert again.plan.parameters["contiguous"] is True
+    assert again.outcome.report.contiguity.all_contiguous
+    assert again.outcome.metric_names == ("households",)
+    assert (
+        f"balanced as plan {first.plan.id} was designed: households ±8%, contiguous (give "
+        "--balance to balance on something else)" in again.outcome.notes
+    )
+    # asked for something else: that is what it balances, without the note
+    other = design_plan(
+        db, units="zips", states={"RI"}, n_territories=4, balance={"population": 0.1},
+        seed=2, time_limit=5, from_plan=first.plan.id,
+    )  # fmt: skip
+    assert other.plan.parameters["balance"] == {"population": 0.1}
+    assert not any(n.startswith("balanced as plan") for n in other.outcome.notes)
+
+
 def test_design_errors_name_what_is_missing(db: Database) -> None:
     with pytest.raises(DataError, match="no accounts are stored"):
         design_plan(db, units="accounts", n_territories=3)

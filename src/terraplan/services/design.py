@@ -197,14 +197,21 @@ def design_plan(
     :mod:`terraplan.services.design_inputs` (``"parent"`` or unit -> group mappings; absolute
     windows; minutes to the reps' home bases, with ``centres_from_reps``).
     """
-    metrics = list(dict.fromkeys([*(balance or {}), *window_metrics(windows)]))
     input_notes: list[str] = []
+    if from_plan and not balance and not windows:
+        # a realignment keeps what the plan was designed for unless told otherwise
+        with UnitOfWork(db) as uow:
+            balance, contiguous, inherited = _criteria_of(uow.plans.get(from_plan), contiguous)
+        if inherited:
+            input_notes.append(inherited)
+    metrics = list(dict.fromkeys([*(balance or {}), *window_metrics(windows)]))
     with UnitOfWork(db) as uow:
         chosen = load_units(uow, units, states=states)
         if units != "accounts" and metrics:
-            chosen, input_notes = with_account_metrics(
+            chosen, metric_notes = with_account_metrics(
                 chosen, uow, [m for m in metrics if m in ACCOUNT_METRICS]
             )
+            input_notes += metric_notes
         needs_accounts = units != "accounts" and any(isinstance(s, str) for s in keep_together)
         groups = resolve_groups(
             keep_together, chosen, uow.accounts.list(where=OPEN) if needs_accounts else []
@@ -310,6 +317,24 @@ def design_plan(
         )  # fmt: skip
         uow.commit()
     return DesignRun(outcome=outcome, plan=saved, units=tuple(chosen), seconds=seconds)
+
+
+def _criteria_of(plan: Plan, contiguous: bool) -> tuple[dict[str, float] | None, bool, str | None]:
+    """The balance and contiguity ``plan`` was designed with (its stored parameters), and a
+    note saying they are used; none (and no note) for a plan that was not designed."""
+    stored = plan.parameters.get("balance") if isinstance(plan.parameters, dict) else None
+    if not isinstance(stored, dict) or not stored:
+        return None, contiguous, None
+    balance = {str(k): float(v) for k, v in stored.items()}
+    joined = contiguous or bool(plan.parameters.get("contiguous"))
+    shown = ", ".join(f"{k} ±{v:.0%}" for k, v in balance.items())
+    return (
+        balance,
+        joined,
+        f"balanced as plan {plan.id} was designed: {shown}"
+        + (", contiguous" if joined else "")
+        + " (give --balance to balance on something else)",
+    )
 
 
 def _with_plan_locks(locks: Mapping[str, str] | None, current: Plan | None) -> dict[str, str]:
