@@ -284,13 +284,23 @@ def save_rule_text_noted(
         if based_on is not None:
             _require_latest(uow, plan_id, based_on)
         saved = store_rule_set(uow, plan, _load(text, plan), text, by=by)
+        if based_on is not None and saved.version != based_on + 1:
+            # another save from the same version committed between the check and this write
+            # (two at one moment collide on the version number instead): nothing is kept
+            _require_latest(uow, plan_id, based_on, before=saved.version)
         uow.commit()
     return saved
 
 
-def _require_latest(uow: UnitOfWork, plan_id: str, based_on: int) -> None:
+def _require_latest(
+    uow: UnitOfWork, plan_id: str, based_on: int, *, before: int | None = None
+) -> None:
+    """ConflictError unless ``based_on`` is the latest stored version (with ``before``: the
+    latest below that version, the one this transaction has just written)."""
     try:
         latest = uow.rule_sets.latest(plan_id)
+        if before is not None:
+            latest = uow.rule_sets.get(plan_id, before - 1)
     except NotFoundError:
         stored, who = 0, None
     else:

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from terraplan.errors import ConflictError
@@ -89,35 +90,60 @@ class TerritoryNotesRepository:
         (before, after). ``revision`` is the revision the caller read."""
         before = self.get(plan_id, territory_id, plan_version)
         if before.revision != revision:
-            raise ConflictError(
-                f"the notes of territory {territory_id} were saved by {before.updated_by or 'someone'}"
-                f" since you opened them (revision {before.revision}, yours {revision}); reload",
-                details={
-                    "plan_id": plan_id,
-                    "territory_id": territory_id,
-                    "stored_revision": before.revision,
-                    "revision": revision,
-                },
+            raise self._stale(plan_id, territory_id, before, revision)
+        values: dict[str, object] = {name: texts.get(name, "") for name in NOTE_FIELDS}
+        values |= {"revision": revision + 1, "updated_by": by, "updated_at": utc_now()}
+        key = (
+            TerritoryNotesRow.plan_id == plan_id,
+            TerritoryNotesRow.territory_id == territory_id,
+            TerritoryNotesRow.plan_version == plan_version,
+        )
+        exists = self._session.scalar(select(TerritoryNotesRow.id).where(*key))
+        if exists is None:
+            # the first save at this plan version: a save racing it hits the unique key
+            try:
+                with self._session.begin_nested():
+                    self._session.execute(
+                        insert(TerritoryNotesRow).values(
+                            plan_id=plan_id,
+                            territory_id=territory_id,
+                            plan_version=plan_version,
+                            **values,
+                        )
+                    )
+                written = True
+            except IntegrityError:
+                written = False
+        else:
+            # the revision read is part of the write: of two saves from one revision, the
+            # second finds no row left to replace
+            done = self._session.execute(
+                update(TerritoryNotesRow)
+                .where(TerritoryNotesRow.id == exists, TerritoryNotesRow.revision == revision)
+                .values(**values)
+                .execution_options(synchronize_session=False)
             )
-        row = self._session.scalars(
-            select(TerritoryNotesRow).where(
-                TerritoryNotesRow.plan_id == plan_id,
-                TerritoryNotesRow.territory_id == territory_id,
-                TerritoryNotesRow.plan_version == plan_version,
-            )
-        ).first()
-        if row is None:
-            row = TerritoryNotesRow(
-                plan_id=plan_id, territory_id=territory_id, plan_version=plan_version
-            )
-            self._session.add(row)
-        row.revision = revision + 1
-        for name in NOTE_FIELDS:
-            setattr(row, name, texts.get(name, ""))
-        row.updated_by = by
-        row.updated_at = utc_now()
-        self._session.flush()
-        return before, _notes(row)
+            written = getattr(done, "rowcount", 0) == 1
+        self._session.expire_all()
+        if not written:
+            stored = self.get(plan_id, territory_id, plan_version)
+            raise self._stale(plan_id, territory_id, stored, revision)
+        return before, self.get(plan_id, territory_id, plan_version)
+
+    @staticmethod
+    def _stale(
+        plan_id: str, territory_id: str, stored: TerritoryNotes, revision: int
+    ) -> ConflictError:
+        return ConflictError(
+            f"the notes of territory {territory_id} were saved by {stored.updated_by or 'someone'}"
+            f" since you opened them (revision {stored.revision}, yours {revision}); reload",
+            details={
+                "plan_id": plan_id,
+                "territory_id": territory_id,
+                "stored_revision": stored.revision,
+                "revision": revision,
+            },
+        )
 
     def copy(
         self, source_id: str, source_version: int, plan_id: str, plan_version: int, by: str | None
