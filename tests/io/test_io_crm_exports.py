@@ -481,8 +481,8 @@ def test_open_stages_are_named_even_when_none_is_closed(make_file: Any) -> None:
     text = "Id,AccountId,StageName,Amount,CreatedDate\nO1,A1,Abandoned,10,2025-01-02\n"
     report = load_file(make_file(text), "opportunities", known_ids={"accounts": ["A1"]}).report
     assert report.warnings == [
-        # one noun for any count, as the closed ones: a table's batches add the counts up
-        "1 opportunities read as open from the stage (e.g. 'Abandoned': 1): if one of these"
+        # said in the singular for one; a table's batches still add the counts up
+        "1 opportunity read as open from the stage (e.g. 'Abandoned': 1): if one of these"
         " stages means closed, rename it to 'Closed Lost' or 'Closed Won' in a mapping"
         " file's values"
     ]
@@ -541,8 +541,9 @@ def test_hubspot_deal_export_imports_as_opportunities(make_file: Any, fmt: str) 
         "9003": ("A2", "Gamma", date(2025, 2, 10), None, False),
     }
     assert (
-        "column 'Associated Company IDs' also maps to 'account_id' (taken from "
-        "'Associated Company IDs (Primary)'); it is ignored" in result.report.warnings
+        "columns 'Associated Company IDs (Primary)' and 'Associated Company IDs' both give field"
+        " 'account_id': 'Associated Company IDs (Primary)' is read, 'Associated Company IDs' is"
+        " ignored" in result.report.warnings
     )
 
 

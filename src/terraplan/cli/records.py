@@ -21,6 +21,7 @@ from terraplan.cli.console import (
 from terraplan.cli.context import app_context
 from terraplan.cli.progress import progress_bar
 from terraplan.errors import DataError, InvalidParameterError
+from terraplan.io.report import counted
 
 
 class Kind(StrEnum):
@@ -207,7 +208,8 @@ def import_command(
         }
     _show_report(shown, fmt)
     if fmt is OutputFormat.TABLE:
-        skipped = f"; {outcome.report.rejected} bad rows skipped" if outcome.report.rejected else ""
+        rejected = outcome.report.rejected
+        skipped = f"; {counted(rejected, 'bad row')} skipped" if rejected else ""
         split = (
             f" ({outcome.new:,} new, {outcome.written - outcome.new:,} updated)"
             if outcome.new is not None
@@ -234,7 +236,8 @@ def _show_report(report: dict, fmt: OutputFormat, *, refused: bool = False) -> N
     good = "valid" if refused else "accepted"
     located = "" if refused else f", {report['geocoded']:,} geocoded"
     console.print(
-        f"[bold]{escape(report['file'])}[/bold] ({report['kind']}): {report['rows_read']:,} rows read, "
+        f"[bold]{escape(report['file'])}[/bold] ({report['kind']}):"
+        f" {counted(report['rows_read'], 'row')} read, "
         f"[green]{report['accepted']:,} {good}[/green], [red]{report['rejected']:,} rejected[/red]"
         f"{located}",
         markup=True,

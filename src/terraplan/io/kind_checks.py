@@ -9,7 +9,7 @@ import polars as pl
 
 from terraplan.io.checker import RAW, Checker
 from terraplan.io.readers import ROW
-from terraplan.io.report import short
+from terraplan.io.report import counted, short
 
 
 def check_kind(checker: Checker, today: date | None = None) -> None:
@@ -126,13 +126,18 @@ def _closed_and_won_from_stage(checker: Checker) -> None:
     )
     # counts first: the batches of a table import add such warnings up into one each
     checker.warnings.append(
-        f"{closed:,} opportunities read as closed from the stage: no {missing} column"
+        f"{_opportunities(closed)} read as closed from the stage: no {missing} column"
         " ('Won' or 'Closed Won' is won, a stage starting with 'Closed', 'Lost' or"
         " 'Disqualified' is closed)",
     )
     if won_count and not has_won:
-        checker.warnings.append(f"{won_count:,} opportunities read as won from the stage")
+        checker.warnings.append(f"{_opportunities(won_count)} read as won from the stage")
     checker.warnings.extend([open_note] if open_note else [])
+
+
+def _opportunities(count: int) -> str:
+    """``"1 opportunity"``, ``"2 opportunities"``."""
+    return counted(count, "opportunity", "opportunities")
 
 
 def _open_stages(ctx: pl.DataFrame) -> str | None:
@@ -152,9 +157,10 @@ def _open_stages(ctx: pl.DataFrame) -> str | None:
         for stage, count in stages.head(OPEN_STAGES_SHOWN).iter_rows()
     )
     more = ", …" if stages.height > OPEN_STAGES_SHOWN else ""
-    # counts first, examples in "(e.g. …)", one noun: the batches of a table import add them up
+    # counts first, examples in "(e.g. …)": the batches of a table import add them up (their
+    # singular and plural nouns alike)
     return (
-        f"{total:,} opportunities read as open from the stage (e.g. {shown}{more}): if one of these"
+        f"{_opportunities(total)} read as open from the stage (e.g. {shown}{more}): if one of these"
         " stages means closed, rename it to 'Closed Lost' or 'Closed Won' in a mapping"
         " file's values"
     )

@@ -192,15 +192,32 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 _SEPARATORS = re.compile(r"[\s_\-./]+")
 
 
-def _precedence(kind: str, field: str, key: str, user: Mapping[str, str | None]) -> int:
+def _precedence(kind: str, field: str, header: str, user: Mapping[str, str | None]) -> int:
     """Which of two columns of one field wins (lower first): a column the mapping file
-    names, then the field's own name, then its aliases in their order (HubSpot's
-    "Associated Company IDs (Primary)" before "Associated Company IDs"); any other header
-    (a converted amount's) after them all, so that the file's order decides among those."""
-    if key in user or key == normalize_header(field):
-        return 0
+    names (as written before one it names with other case or separators); then the column
+    named as the field (``potential``, in any case), one spelt as it with other separators
+    (``Postal Code``), a Salesforce custom field of its name (``Potential__c``); then the
+    field's aliases in their order (HubSpot's "Associated Company IDs (Primary)" before
+    "Associated Company IDs"); any other header (a converted amount's) after them all, so
+    that the file's order decides among those."""
+    key = normalize_header(header)
+    text = header.strip().lstrip("\ufeff")
+    named = normalize_header(field)
+    ranks = (
+        header in user,
+        key in {normalize_header(k) for k in user},
+        text == field,
+        text.lower() == field,
+        # the field's name with other separators, not a custom field (``__c``) of it
+        _SEPARATORS.sub("", text.lower()) == named,
+        key == named,
+    )
+    for rank, matches in enumerate(ranks):
+        if matches:
+            return rank
     aliases = [normalize_header(a) for a in _ALIASES.get(kind, {}).get(field, ())]
-    return 1 + aliases.index(key) if key in aliases else 1 + len(aliases)
+    start = len(ranks)
+    return start + aliases.index(key) if key in aliases else start + len(aliases)
 
 
 def unique_headers(written: Sequence[str | None]) -> tuple[list[str], list[int], list[str]]:
@@ -279,7 +296,10 @@ def load_mapping(path: str | Path) -> dict[str, Any]:
         if data is None:
             data = read_document(text)
     except RuleError as exc:
-        reason = exc.message.removeprefix("rule set: ")[:200]
+        syntax = _yaml_syntax_error(path, text) if "not valid YAML" in exc.message else None
+        if syntax is not None:
+            raise syntax from None
+        reason = short(exc.message.removeprefix("rule set: "), 200)
         raise DataError(
             f"{path}: cannot read the column mapping ({reason})",
             details={"file": str(path), "reason": reason},
@@ -291,13 +311,51 @@ def load_mapping(path: str | Path) -> dict[str, Any]:
             details={"file": str(path), "reason": reason},
         ) from None
     except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-        reason = str(exc)[:200]
+        reason = short(str(exc), 200)
         raise DataError(
             f"{path}: cannot read the column mapping ({reason})",
             details={"file": str(path), "reason": reason},
         ) from None
     split_mapping(data, str(path))
     return dict(data)
+
+
+def _yaml_syntax_error(path: Path, text: str) -> DataError | None:
+    """The error for a mapping file that is not valid YAML: the file, the line and column
+    where the parser stopped, its reason, and a hint when an unquoted ``#`` (which starts a
+    comment: ``Employee #: id``) on a line up to there is the likely cause. ``None`` when the
+    parser gives no position."""
+    try:
+        for _ in yaml.parse(text):  # events only: no aliases are expanded
+            pass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        if mark is None:
+            return None
+        line, column = mark.line + 1, mark.column + 1
+        problem = " ".join(str(exc.problem or exc.context or "a syntax error").split())
+        reason = f"not valid YAML: {problem}"
+        lines = text.splitlines()[:line]
+        commented = [
+            number
+            for number, content in enumerate(lines, start=1)
+            if re.search(r"^\s*[^\s\"'#][^:\"']*\s#", content)
+        ]
+        if commented:
+            number = commented[-1]
+            key, _, value = lines[number - 1].strip().partition(": ")
+            fixed = f"{short(json.dumps(key.strip()), 60)}: {short(value.strip(), 40) or '...'}"
+            reason += (
+                f"; line {number} has a '#' outside quotes, which starts a comment in YAML:"
+                f" quote the column name ({fixed})"
+            )
+        return DataError(
+            f"{path}, line {line}, column {column}: cannot read the column mapping ({reason})",
+            details={"file": str(path), "line": line, "column": column, "reason": reason},
+        )
+    except yaml.YAMLError:
+        return None
+    return None
 
 
 def _mapping_error(source: str, reason: str) -> DataError:
@@ -417,17 +475,11 @@ def resolve_columns(
             attributes.setdefault(target[len(ATTRIBUTE_PREFIX) :], header)
         elif target in fields:
             kept, dropped = fields[target], header
-            if _precedence(kind, target, key, user_normalized) < _precedence(
-                kind, target, normalize_header(kept), user_normalized
-            ):
+            if _precedence(kind, target, header, user) < _precedence(kind, target, kept, user):
                 kept, dropped = header, kept
                 fields[target] = header
             ignored.append(dropped)
-            warnings.append(
-                f"column {short(dropped)!r} also maps to {target!r} (taken from"
-                f" {short(kept)!r});"
-                " it is ignored"
-            )
+            warnings.append(_left_out(target, kept, dropped, user))
         else:
             fields[target] = header
     warnings.extend(_misspelt_columns(user, headers))
@@ -460,6 +512,22 @@ def resolve_columns(
         values.setdefault(name, {}).update(table)
     return ColumnMap(
         fields, attributes, tuple(ignored), tuple(warnings), values, converted, replaced
+    )
+
+
+def _left_out(field: str, kept: str, dropped: str, user: Mapping[str, str | None]) -> str:
+    """The warning for a column left out because another column of the file gives its field:
+    which column is read, why (the mapping names it, it is named as the field), and which
+    is ignored."""
+    if kept in user or normalize_header(kept) in {normalize_header(k) for k in user}:
+        why = " (the mapping names it)"
+    elif kept.strip().lstrip("\ufeff").lower() == field:
+        why = " (named as the field)"
+    else:
+        why = ""
+    return (
+        f"columns {short(kept)!r} and {short(dropped)!r} both give field {field!r}:"
+        f" {short(kept)!r} is read{why}, {short(dropped)!r} is ignored"
     )
 
 

@@ -408,10 +408,21 @@ def enum_key(text: pl.Expr) -> pl.Expr:
     return key.str.replace(r"^(senior|sr|junior|jr|principal|associate|lead)_(.)", "$2")
 
 
+def _squashed(key: str) -> str:
+    """An enum key without its separators: ``"s_d_r"`` and ``"sdr"`` are one spelling."""
+    return key.replace("_", "")
+
+
 def parse_enum(text: pl.Expr, choices: Iterable[str], synonyms: Mapping[str, str]) -> pl.Expr:
-    """The canonical enum value of ``text`` (null when unknown)."""
-    table = {**dict(synonyms), **{c: c for c in choices}}
-    return enum_key(text).replace_strict(table, default=None, return_dtype=pl.String)
+    """The canonical enum value of ``text`` (null when unknown).
+
+    Separators are compared away altogether (:func:`enum_key`, then without underscores),
+    so that a word spelt with dots, spaces or hyphens between its letters (``S.D.R.``,
+    ``A.E.``, ``V.P. Sales``, ``s-d-r``) is the same word as ``SDR``, ``AE`` or ``VP Sales``.
+    """
+    table = {_squashed(k): v for k, v in {**dict(synonyms), **{c: c for c in choices}}.items()}
+    key = enum_key(text).str.replace_all("_", "", literal=True)
+    return key.replace_strict(table, default=None, return_dtype=pl.String)
 
 
 def parse_list(text: pl.Expr) -> pl.Expr:

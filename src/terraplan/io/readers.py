@@ -92,6 +92,12 @@ class SourceTable:
     #: File column -> row numbers whose cell was a number stored as a number that is not a
     #: whole number (fractional, NaN, infinite; XLSX, Parquet).
     fractional: dict[str, list[int]] = field(default_factory=dict)
+    #: XLSX: the sheet read (else ``None``).
+    sheet: str | None = None
+    #: XLSX whose sheet read lacks a required column: each other sheet of the workbook -> the
+    #: fields its header row gives (mapped as the sheet read), so that an error can say which
+    #: sheet to import instead (else empty).
+    other_sheets: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def headers(self) -> list[str]:
@@ -138,8 +144,10 @@ def read_table(
     details: dict[str, Any] = {}
     fractional: dict[str, list[int]] = {}
     warnings: list[str] = []
+    sheet_read: str | None = None
     if suffix in (".xlsx", ".xlsm"):
-        frame, fractional, warnings = _read_xlsx(path, sheet)
+        frame, fractional, warnings, sheet_read = _read_xlsx(path, sheet)
+        details["sheet"] = sheet_read
         fmt = "xlsx"
     elif suffix in (".parquet", ".pq"):
         frame, fractional = _read_parquet(path)
@@ -160,6 +168,11 @@ def read_table(
     _check_sizes(path, frame)
     headers = [c for c in frame.columns if c != ROW]
     columns = resolve_columns(headers, spec.kind, mapping, mapping_source=mapping_source)
+    other_sheets: dict[str, frozenset[str]] = {}
+    if sheet_read is not None and set(spec.required_columns) - set(columns.fields):
+        for name, row in _other_sheet_headers(path, sheet_read).items():
+            given = resolve_columns(row, spec.kind, mapping, mapping_source=mapping_source)
+            other_sheets[name] = frozenset(given.fields)
     return SourceTable(
         file=str(path),
         kind=spec.kind,
@@ -170,6 +183,8 @@ def read_table(
         details=details,
         decimal=decimal,
         fractional=fractional,
+        sheet=sheet_read,
+        other_sheets=other_sheets,
     )
 
 
@@ -490,9 +505,37 @@ def _cell_text(value: object) -> str | None:
     return text if text.strip() else None
 
 
+def _other_sheet_headers(path: Path, sheet_read: str) -> dict[str, list[str]]:
+    """The header row (first row) of each sheet of the workbook but ``sheet_read``, each
+    header once (as the sheet read names them; an unreadable workbook gives none)."""
+    import openpyxl
+
+    found: dict[str, list[str]] = {}
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # it was read a moment ago: a failure now only loses the hint
+        return found
+    try:
+        for name in book.sheetnames:
+            if name == sheet_read:
+                continue
+            rows = book[name].iter_rows(min_row=1, max_row=1, values_only=True)
+            first = next(rows, ())
+            rows.close()
+            cells = [_cell_text(h) or "" for h in first[:MAX_COLUMNS]]
+            found[name] = unique_headers(cells)[0] if any(cells) else []
+    except Exception:  # a corrupt sheet fails lazily inside openpyxl: no hint, no crash
+        logger.debug("%s: cannot read the other sheets' headers", path, exc_info=True)
+    finally:
+        book.close()
+    return found
+
+
 def _read_xlsx(
     path: Path, sheet: str | int | None
-) -> tuple[pl.DataFrame, dict[str, list[int]], list[str]]:
+) -> tuple[pl.DataFrame, dict[str, list[int]], list[str], str]:
+    """The cells of ``sheet`` (default: the first visible one), the rows of fractional
+    numbers per column, warnings and the name of the sheet read."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -519,6 +562,7 @@ def _read_xlsx(
             raise _fail(
                 path, f"no sheet named {short(sheet)!r} (sheets: {short(', '.join(names))})"
             )
+        sheet_name = name
         uncomputed = _uncomputed_formulas(path, getattr(book[name], "_worksheet_path", None))
         if uncomputed:
             shown = ", ".join(uncomputed[:3])
@@ -569,7 +613,7 @@ def _read_xlsx(
         h: pl.Series(h, c, dtype=pl.String) for h, c in zip(names, columns, strict=True)
     }
     data[ROW] = pl.Series(ROW, numbers, dtype=pl.Int64)
-    return pl.DataFrame(data), fractional, warnings
+    return pl.DataFrame(data), fractional, warnings, sheet_name
 
 
 _CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"(?:\s[^>]*)?(?<!/)>(.*?)</c>', re.DOTALL)

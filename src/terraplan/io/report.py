@@ -18,6 +18,13 @@ def short(text: str, limit: int = MAX_QUOTED) -> str:
     return f"{text[:limit]}… ({len(text):,} characters)"
 
 
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """``count`` and the noun for it: ``"1 row"``, ``"1,234 rows"``, ``"2 opportunities"``
+    (``plural`` defaults to ``singular`` + "s")."""
+    noun = singular if count == 1 else (plural or f"{singular}s")
+    return f"{count:,} {noun}"
+
+
 @dataclass(frozen=True, slots=True)
 class ImportIssue:
     """One problem in a file.
@@ -101,7 +108,8 @@ class ImportReport:
     def summary(self, max_issues: int = 20) -> str:
         """A few lines for a person: counts, then the first ``max_issues`` issues."""
         lines = [
-            f"{self.file} ({self.kind}): {self.rows_read} rows read, {self.accepted} accepted, "
+            f"{self.file} ({self.kind}): {counted(self.rows_read, 'row')} read,"
+            f" {self.accepted} accepted, "
             f"{self.rejected} rejected, {self.geocoded} geocoded, "
             f"{len(self.issues)} issue(s), {len(self.warnings)} warning(s)"
         ]

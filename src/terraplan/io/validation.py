@@ -57,7 +57,7 @@ from terraplan.io.field_checks import (
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.period_ends import fill_period_ends, infers_end
 from terraplan.io.readers import ROW, SourceTable
-from terraplan.io.report import ImportIssue, ImportReport
+from terraplan.io.report import ImportIssue, ImportReport, short
 from terraplan.io.schema import KindSpec, kind_spec
 from terraplan.io.typed_columns import typed_columns
 
@@ -103,6 +103,32 @@ def _title_row(table: SourceTable) -> bool:
     headers = [c for c in table.frame.columns if c != ROW]
     named = [h for h in headers if not re.fullmatch(r"column_\d+", h)]
     return len(named) <= 1
+
+
+def _sheet_hint(table: SourceTable, missing: list[str]) -> str | None:
+    """For a workbook of several sheets whose sheet read lacks ``missing`` columns: the
+    sheet read, the other sheets, and the one to import with ``--sheet`` when one of them
+    has the columns (``None`` for a CSV, Parquet or one-sheet workbook)."""
+    if table.sheet is None or not table.other_sheets:
+        return None
+    others = list(table.other_sheets)
+    fitting = [n for n, fields in table.other_sheets.items() if set(missing) <= fields]
+    listed = ", ".join(repr(short(n)) for n in others[:10]) + (", …" if len(others) > 10 else "")
+    sheets = "sheet" if len(others) == 1 else "sheets"
+    said = f"read sheet {short(table.sheet)!r}; the workbook also has {sheets} {listed}"
+    if fitting:
+        arg = _sheet_arg(fitting[0])
+        which = ", which" if len(others) == 1 else f"; {short(fitting[0])!r}"
+        return f"{said}{which} has the columns: use --sheet {arg}"
+    return f"{said}; name the sheet holding the data with --sheet NAME"
+
+
+def _sheet_arg(name: str) -> str:
+    """``name`` as a shell argument: quoted when it holds anything but letters, digits,
+    dots, hyphens and underscores."""
+    if re.fullmatch(r"[\w.\-]+", name):
+        return name
+    return "'" + short(name).replace("'", "'\\''") + "'"
 
 
 def validate(
@@ -158,7 +184,10 @@ def validate(
         if field in kept:
             continue
         reason = f"required column {field!r} is missing"
-        if not report.issues and _title_row(table):  # said once, on the first
+        sheets = _sheet_hint(table, [f for f in missing if f not in kept])
+        if not report.issues and sheets is not None:  # said once, on the first
+            reason += f" ({sheets})"
+        elif not report.issues and _title_row(table):
             reason += (
                 " (the first row names at most one column: is a title above the header? "
                 "the header must be the first row)"

@@ -274,8 +274,28 @@ def _counted(warning: str) -> tuple[int, str, str] | None:
     if match is None:
         return None
     text = match.group(2)
-    key = re.sub(r"(?<=\w)s\b", "", _EXAMPLES.sub("", text)).replace(" have ", " ha ")
+    key = re.sub(r"(?<=\w)ies\b", "y", _EXAMPLES.sub("", text))  # opportunities, opportunity
+    key = re.sub(r"(?<=\w)s\b", "", key).replace(" have ", " ha ")
     return int(match.group(1).replace(",", "")), text, key.replace(" has ", " ha ")
+
+
+#: Verbs after a counted noun, in the singular -> in the plural.
+_PLURAL_VERBS = {"has": "have", "is": "are", "was": "were", "names": "name", "does": "do"}
+
+
+def _plural(text: str) -> str:
+    """The text after a count of 1 (``"opportunity read as open ..."``, ``"account names an
+    owner ..."``) for a larger count: its first word (the noun) and a verb after it in the
+    plural. Used when every batch counted one and the import as a whole counts more."""
+    noun, _, rest = text.partition(" ")
+    if re.search(r"[^aeiou]y$", noun):
+        noun = noun[:-1] + "ies"
+    elif not noun.endswith("s"):
+        noun += "s"
+    verb, space, tail = rest.partition(" ")
+    if verb in _PLURAL_VERBS:
+        rest = _PLURAL_VERBS[verb] + space + tail
+    return f"{noun} {rest}" if rest else noun
 
 
 class _Merged:
@@ -330,7 +350,7 @@ class _Merged:
         report.issues.sort(key=lambda i: (order[i.file], -1 if i.row is None else i.row))
         for key, (count, text, single) in self._counted.items():
             index = report.warnings.index(key)
-            plural = text or (_counted(single) or (0, single, ""))[1]
+            plural = text or _plural((_counted(single) or (0, single, ""))[1])
             report.warnings[index] = single if count == 1 else f"{count:,} {plural}"
         self._counted.clear()
         return report

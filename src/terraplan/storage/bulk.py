@@ -8,6 +8,7 @@ driver's ``executemany``; PostgreSQL copies into a temporary table and merges fr
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from itertools import islice
@@ -42,6 +43,8 @@ RECORD_TABLES: Mapping[str, Table] = {
 }
 
 CHUNK_ROWS = 20_000
+
+logger = logging.getLogger(__name__)
 
 
 def record_table(kind: str) -> Table:
@@ -137,15 +140,12 @@ def _write_rows(
         if connection.dialect.name == "sqlite" and update_only:
             _sqlite_update(connection, kind, table.name, columns, rows)
         elif connection.dialect.name == "sqlite":
-            _sqlite_upsert(connection, table.name, columns, rows)
+            _sqlite_upsert(connection, table.name, columns, rows, _insert_defaults(table, columns))
         else:
             _postgres_upsert(connection, kind, table.name, columns, rows, update_only)
     except dbapi.IntegrityError as exc:  # type: ignore[union-attr]
-        raise DataError(
-            f"{kind}: the database refused the rows ({str(exc).splitlines()[0]}); "
-            "check references to other records",
-            details={"kind": kind, "reason": str(exc).splitlines()[0]},
-        ) from None
+        logger.debug("%s: the database refused the rows: %s", kind, exc)
+        raise _refused(kind, exc) from None
     except dbapi.Error as exc:  # type: ignore[union-attr]
         raise StorageError(
             f"{kind}: bulk write failed: {str(exc).splitlines()[0]}",
@@ -168,17 +168,79 @@ def _row_tuple(
     return tuple(values)
 
 
+def _insert_defaults(table: Table, columns: Sequence[str]) -> dict[str, Any]:
+    """The defaults of the columns ``columns`` leave out (a rep's ``active``, a target's
+    ``metric``): the bulk paths bypass SQLAlchemy, which would otherwise fill them in. New
+    rows get them; rows updating a stored record keep its values (see the upserts)."""
+    given = set(columns)
+    defaults: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if column.name in given or default is None or not getattr(default, "is_scalar", False):
+            continue
+        defaults[column.name] = default.arg  # type: ignore[attr-defined]
+    return defaults
+
+
 def _sqlite_upsert(
-    connection: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    connection: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    defaults: Mapping[str, Any] | None = None,
 ) -> None:
-    names = ", ".join(f'"{c}"' for c in columns)
-    marks = ", ".join("?" for _ in columns)
+    """Insert new rows (with ``defaults`` for the columns left out) and update stored ones
+    with ``columns`` alone: a column the rows leave out keeps its stored value."""
+    defaults = defaults or {}
+    names = ", ".join(f'"{c}"' for c in [*columns, *defaults])
+    marks = ", ".join(["?"] * len(columns) + [_sqlite_literal(v) for v in defaults.values()])
     updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != "id")
     action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
     sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks}) ON CONFLICT("id") {action}'
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     cursor.executemany(sql, rows)
     cursor.close()
+
+
+def _sqlite_literal(value: Any) -> str:
+    """``value`` (a column default: bool, number or text) as an SQL literal."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _refused(kind: str, exc: Exception) -> DataError:
+    """What a database refusal (an integrity error) means for the person importing: the
+    field and what to do, never the name of an internal constraint."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    state = getattr(exc, "sqlstate", None)  # PostgreSQL (psycopg)
+    diag = getattr(exc, "diag", None)
+    column = getattr(diag, "column_name", None)
+    lowered = text.lower()
+    details: dict[str, Any] = {"kind": kind}
+    if state == "23502" or "not null constraint failed" in lowered:
+        if column is None and ":" in text:
+            column = text.rsplit(":", 1)[1].strip().rsplit(".", 1)[-1]
+        reason = (
+            f"field {column!r} has no value in some rows; a new record needs one (add the"
+            f" column {column!r} to the file, or fill its empty cells)"
+            if column
+            else "a required field has no value in some rows"
+        )
+        if column:
+            details["field"] = column
+    elif state == "23503" or "foreign key constraint failed" in lowered:
+        reason = "a row names another record that is not stored; check references to other records"
+    elif state == "23505" or "unique constraint failed" in lowered:
+        reason = "a value that must be unique repeats one already stored"
+    else:
+        reason = "the rows break a rule of the database"
+    details["reason"] = reason
+    return DataError(
+        f"{kind}: the database refused the rows: {reason}; nothing was written", details=details
+    )
 
 
 def _leaves_out_required(table: Table, columns: Sequence[str]) -> bool:
@@ -231,6 +293,10 @@ def _postgres_upsert(
 ) -> None:
     names = ", ".join(f'"{c}"' for c in columns)
     updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c != "id")
+    # new rows get the defaults of the columns left out; stored ones keep their values
+    defaults = _insert_defaults(record_table(kind), columns)
+    inserted = ", ".join(f'"{c}"' for c in [*columns, *defaults])
+    selected = ", ".join([*(f'"{c}"' for c in columns), *(["%s"] * len(defaults))])
     staging = f"_staging_{table}"
     driver = connection.connection.driver_connection
     with driver.cursor() as cursor:  # type: ignore[union-attr]
@@ -255,8 +321,9 @@ def _postgres_upsert(
             return
         action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
         cursor.execute(
-            f'INSERT INTO "{table}" ({names}) SELECT DISTINCT ON ("id") {names} FROM "{staging}" '
-            f'ON CONFLICT ("id") {action}'
+            f'INSERT INTO "{table}" ({inserted}) SELECT DISTINCT ON ("id") {selected}'
+            f' FROM "{staging}" ON CONFLICT ("id") {action}',
+            tuple(defaults.values()) or None,
         )
 
 

@@ -1,0 +1,79 @@
+"""Import messages say one in the singular: a table imported in batches adds singular and
+plural warnings up into one, and the command line says "1 row read", "1 bad row skipped"."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from terraplan.io.table_source import parse_source
+from terraplan.services.imports import import_file
+from terraplan.services.source_imports import _plural, import_source
+from terraplan.storage.database import Database
+
+RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def test_batches_counting_one_each_add_up_in_the_plural(db: Database, tmp_path: Path) -> None:
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("Id,Name\nA1,Acme\n", encoding="utf-8")
+    import_file(db, accounts, "accounts", geocoder=None)
+    folder = tmp_path / "opportunities"
+    folder.mkdir()
+    pl.DataFrame(
+        {
+            "Id": ["O1", "O2", "O3"],
+            "AccountId": ["A1", "A1", "A1"],
+            "CreatedDate": ["2025-01-02"] * 3,
+            "Amount": ["10", "20", "30"],
+            "Stage": ["Abandoned", "Negotiation", "Negotiation"],
+        }
+    ).write_parquet(folder / "part.parquet")
+    source = parse_source(str(folder))
+    assert source is not None
+    outcome = import_source(db, source, "opportunities", batch_rows=1)
+    opened = [w for w in outcome.report.warnings if "read as open from the stage" in w]
+    assert len(opened) == 1, outcome.report.warnings
+    assert opened[0].startswith("3 opportunities read as open from the stage (e.g. ")
+
+
+def test_the_plural_of_a_warning_counting_one() -> None:
+    assert _plural("opportunity read as open") == "opportunities read as open"
+    assert _plural("account names an owner") == "accounts name an owner"
+    assert _plural("row has a date after today") == "rows have a date after today"
+    assert _plural("reps (e.g. R1) have no home") == "reps (e.g. R1) have no home"
+
+
+def test_the_command_line_says_one_row_and_one_bad_row(
+    terraplan_cli: RunCli, tmp_path: Path
+) -> None:
+    source = tmp_path / "accounts.csv"
+    source.write_text("Id,Name,Potential\nA1,Acme,5\nA2,Beta,x\n", encoding="utf-8")
+    skipped = terraplan_cli("import", "accounts", str(source), "--on-error", "skip")
+    assert skipped.returncode == 0, skipped.stderr
+    assert "1 bad row skipped" in skipped.stdout and "1 bad rows" not in skipped.stdout
+    one = tmp_path / "one.csv"
+    one.write_text("Id,Name\nA3,Gamma\n", encoding="utf-8")
+    single = terraplan_cli("import", "accounts", str(one))
+    assert single.returncode == 0, single.stderr
+    assert "1 row read" in single.stdout and "1 rows read" not in single.stdout
+
+
+def test_a_team_list_re_imports_through_the_command_line(
+    terraplan_cli: RunCli, tmp_path: Path
+) -> None:
+    users = tmp_path / "users.csv"
+    users.write_text("Id,Name,Title,IsActive\nREP-001,Chloe Archer,AE,true\n", encoding="utf-8")
+    assert terraplan_cli("import", "reps", str(users)).returncode == 0
+    team = tmp_path / "team.csv"
+    team.write_text(
+        "Id,Name,Title,PostalCode,Department\nREP-001,Chloe Archer,Account Executive,90011,West\n",
+        encoding="utf-8",
+    )
+    again = terraplan_cli("import", "reps", str(team))
+    assert again.returncode == 0, again.stderr
+    assert "constraint" not in again.stderr
+    assert "(0 new, 1 updated)" in again.stdout
