@@ -436,6 +436,12 @@ def activate(
     from terraplan.cli.console import note
     from terraplan.services.edit_checks import inactive_owner_notes, scheduled_activation_notes
 
+    if done is not None and done.without_location:
+        note(
+            f"{done.without_location:,} accounts with no US location (an address abroad, or "
+            "none) are in no territory and keep their owners: no geographic rule can place "
+            "them (named accounts or a catch-all territory in the rules would)"
+        )
     for text in [*scheduled_activation_notes(db, saved.id), *inactive_owner_notes(db, saved.id)]:
         note(text)
 

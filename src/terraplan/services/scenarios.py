@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -570,11 +570,14 @@ def activation_problems(
     plan: Plan,
     application: RuleApplication,
     account_names: Mapping[str, str | None] | None = None,
+    without_location: Collection[str] = (),
 ) -> list[str]:
     """Why the plan cannot be activated (empty when it can), from its rules evaluated on
     every account: for a whole-market plan, accounts in no territory; for a scoped plan, no
     account in any territory. ``account_names``: id -> name, for the accounts named as
-    examples."""
+    examples. ``without_location``: accounts with no US location (abroad, or no address),
+    which no geographic rule can place: left in no territory, they keep their owners (a
+    real CRM export always holds a few; one of them must not block every plan)."""
     records = [r for r in application.records if r.status != "closed"]
     uncovered = [r.record_id for r in records if r.territory_id is None]
     if plan.scope is not None:
@@ -602,7 +605,12 @@ def activation_problems(
     )
     again = ", then review and activate it again" if reopen else ", then activate"
     conflicts = [r.record_id for r in records if r.territory_id is None and r.status == "conflict"]
-    gaps = [r.record_id for r in records if r.territory_id is None and r.status != "conflict"]
+    unplaceable = set(without_location)
+    gaps = [
+        r.record_id
+        for r in records
+        if r.territory_id is None and r.status != "conflict" and r.record_id not in unplaceable
+    ]
     reasons = []
     if conflicts:
         reasons.append(
@@ -618,13 +626,55 @@ def activation_problems(
     return reasons
 
 
-def _uncovered_names(db: Database, application: RuleApplication) -> dict[str, str | None]:
-    """Names of the first accounts the rules leave in no territory (the examples shown)."""
+def _without_location(db: Database, application: RuleApplication) -> set[str]:
+    """The accounts the rules leave in no territory (not for a conflict) that have no US
+    location: no county and no US ZIP (an address abroad, or none)."""
     from sqlalchemy import select
 
     from terraplan.storage.orm import AccountRow
 
-    uncovered = [r for r in application.records if r.status != "closed" and r.territory_id is None]
+    def us_zip(postal: str | None) -> bool:
+        head = (postal or "").strip()[:5]
+        return len(head) == 5 and head.isdigit()
+
+    gaps = {
+        r.record_id
+        for r in application.records
+        if r.status not in ("closed", "conflict") and r.territory_id is None
+    }
+    if not gaps:
+        return set()
+    with db.connect() as connection:
+        rows = connection.execute(
+            select(
+                AccountRow.id, AccountRow.county_fips, AccountRow.postal_code, AccountRow.country
+            )
+        ).all()
+    us = {"", "US", "USA", "UNITED STATES", "UNITED STATES OF AMERICA"}
+    return {
+        account_id
+        for account_id, county, postal, country in rows
+        if account_id in gaps
+        and not county
+        and (not us_zip(postal) or (country or "").strip().upper() not in us)
+    }
+
+
+def _uncovered_names(
+    db: Database, application: RuleApplication, without_location: Collection[str] = ()
+) -> dict[str, str | None]:
+    """Names of the first accounts the rules leave in no territory (the examples shown;
+    the accounts with no US location are not examples of a gap)."""
+    from sqlalchemy import select
+
+    from terraplan.storage.orm import AccountRow
+
+    skipped = set(without_location)
+    uncovered = [
+        r
+        for r in application.records
+        if r.status != "closed" and r.territory_id is None and r.record_id not in skipped
+    ]
     # the first three of each kind shown (conflicts, gaps)
     ids = [r.record_id for r in uncovered if r.status == "conflict"][:3]
     ids += [r.record_id for r in uncovered if r.status != "conflict"][:3]
@@ -673,7 +723,10 @@ def activate_plan(
             f"fail (run `terraplan rules save FILE --plan {plan_id}`)",
             details={"plan_id": plan_id, "problems": ["no rule set"]},
         ) from None
-    problems = activation_problems(current, application, _uncovered_names(db, application))
+    without_location = _without_location(db, application) if current.scope is None else set()
+    problems = activation_problems(
+        current, application, _uncovered_names(db, application, without_location), without_location
+    )
     if problems:
         raise ConflictError(
             f"plan {plan_id} cannot be activated: {problems[0]}",
@@ -742,7 +795,9 @@ def activate_plan(
                        r.status == "gap" and r.territory_id is not None
                        for r in application.records
                    ),
-                   "owner_changes": applied.run.owner_changes},
+                   "owner_changes": applied.run.owner_changes,
+                   # no US location: in no territory, they keep their owners
+                   "accounts_without_location": len(without_location)},
         )  # fmt: skip
         names = {t.id: t.name for t in saved.territories}
         # An account in a territory with no primary rep keeps the owner it has: that owner,
@@ -764,11 +819,13 @@ def activate_plan(
 
 class ActivationCounts(NamedTuple):
     """What a plan's activation did: accounts its rules placed, accounts whose owner changed,
-    and accounts no rule placed that went to the catch-all territory."""
+    accounts no rule placed that went to the catch-all territory, and accounts with no US
+    location left in no territory (they keep their owners)."""
 
     placed: int
     owner_changes: int
     in_catch_all: int = 0
+    without_location: int = 0
 
 
 def activation_counts(db: Database, plan_id: str) -> ActivationCounts | None:
@@ -783,6 +840,7 @@ def activation_counts(db: Database, plan_id: str) -> ActivationCounts | None:
         int(after["accounts_placed"]),
         int(after["owner_changes"]),
         int(after.get("accounts_in_catch_all", 0)),
+        int(after.get("accounts_without_location", 0)),
     )
 
 
