@@ -155,3 +155,19 @@ def test_the_trend_line_ends_with_the_last_month_sold() -> None:
     html = _trend_section(pl.DataFrame(rows), date(2026, 12, 4), FiscalCalendar())
     lines = [p.split() for p in re.findall(r'<polyline[^>]*points="([^"]*)"', html)]
     assert sorted(len(points) for points in lines) == [11, 12]
+
+
+def test_alerts_about_reps_name_the_rep(inputs: KpiInputs) -> None:
+    """A capacity alert showed 'rep REP-001' in the report for sales leaders."""
+    from dataclasses import replace
+
+    from terraplan.planning.alerts import Alert
+
+    kpis = compute_kpis(inputs, as_of=AS_OF)
+    alerts = evaluate_alerts(inputs, as_of=AS_OF, kpis=kpis, period="YTD")
+    busy = Alert("rep_capacity", "warning", "rep", "R-7", "utilisation", 1.4, 1.0, "140 %")
+    alerts = replace(alerts, alerts=(*alerts.alerts, busy))
+    html = render_report_html(kpis, alerts=alerts, as_of=AS_OF, rep_names={"R-7": "Ana <Ruiz>"})
+    section = html[html.index('<section id="alerts">') :]
+    assert "<td>rep Ana &lt;Ruiz&gt;</td>" in section
+    assert "R-7" not in section

@@ -565,6 +565,7 @@ def plan_report_html(
     with UnitOfWork(db) as uow:
         names, reps = report_names(uow, data.plan)
         shapes = territory_shapes(uow, data.plan)
+        rep_names = {r.id: r.name for r in uow.reps.list()}
     return render_report_html(
         kpis,
         period=period,
@@ -578,4 +579,5 @@ def plan_report_html(
         shapes=shapes,
         fiscal=fiscal,
         notes=revenue_source_note(data),
+        rep_names=rep_names,
     )
