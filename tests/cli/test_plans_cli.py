@@ -74,6 +74,11 @@ def test_plans_verbs(run_cli: RunCli, tmp_path: Path) -> None:
     scoped = cli("plans", "copy", "--plan-id", "P3", "--scope", "West")
     assert scoped.returncode == 0, scoped.stderr
     assert "West" in scoped.stdout and "copy of P1" in scoped.stdout  # the active plan
+    # at 80 columns the table keeps every word of a name whole and the dates in one column
+    table = run_cli("plans", "list", database_url=url, env={"COLUMNS": "80"}).stdout
+    assert max(len(line) for line in table.splitlines()) <= 80
+    cells = " ".join(table.replace("│", " ").split())
+    assert "What if" in cells and "from 2024-01-01" in cells
     listed = json.loads(cli("plans", "list", "-f", "json").stdout)
     assert [(p["plan"], p["status"], p["scope"]) for p in listed] == [
         ("P1", "active", "(whole market)"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -97,23 +98,39 @@ def list_plans(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> No
     """Every plan with its status, version and effective dates."""
     from terraplan.storage.unit_of_work import UnitOfWork
 
+    table = fmt is OutputFormat.TABLE
     with UnitOfWork(app_context(ctx).database()) as uow:
-        rows = [
+        # at 80 columns the table has the dates in one column, so that names keep their words
+        shown: list[dict[str, Any]] = [
             {
                 "plan": row.id,
                 "name": row.name,
                 "status": row.status.replace("_", " "),
-                "scope": row.scope or "(whole market)",
-                "version": row.version,
-                "from": row.effective_from,
-                "to": row.effective_to,
+                "scope": row.scope or ("whole market" if table else "(whole market)"),
+                **(
+                    {"v": row.version, "in force": _in_force(row.effective_from, row.effective_to)}
+                    if table
+                    else {
+                        "version": row.version,
+                        "from": row.effective_from,
+                        "to": row.effective_to,
+                    }
+                ),
             }
             for row in uow.plans.list()
         ]
-    if not rows and fmt is OutputFormat.TABLE:
+    if not shown and table:
         stdout().print("No plans yet: `terraplan design ...` makes one.")
         return
-    render_rows(rows, fmt=fmt, title="Plans")
+    render_rows(shown, fmt=fmt, title="Plans")
+
+
+def _in_force(start: date | None, end: date | None) -> str:
+    """A plan's effective dates as one short text: "2026-01-01 to 2026-12-31", "from ...",
+    empty when it was never active."""
+    if start is None:
+        return ""
+    return f"{start} to {end}" if end is not None else f"from {start}"
 
 
 @plans_app.command("show")
