@@ -369,3 +369,21 @@ def test_plans_new_takes_a_territory_type_so_a_rules_first_plan_is_no_dead_end(
     ]
     bad = run_cli("plans", "new", "X", "--territory", "t=:catch_all")
     assert bad.returncode != 0 and "ID=NAME:TYPE" in " ".join(bad.stderr.split())
+
+
+@pytest.mark.parametrize(
+    ("value", "tolerance", "within", "shown"),
+    [
+        (-0.0996, 0.10, True, "-10.0%"),  # inside, rounding to the edge reads fine
+        (-0.1004, 0.10, False, "-10.04%"),  # outside: never "-10.0%" beside NO
+        (0.10004, 0.10, False, "+10.004%"),
+        (0.152, 0.15, False, "+15.2%"),
+        (0.05, None, False, "+5.0%"),
+    ],
+)
+def test_a_deviation_outside_its_band_never_reads_as_its_edge(
+    value: float, tolerance: float | None, within: bool, shown: str
+) -> None:
+    from terraplan.cli.console import band_deviation
+
+    assert band_deviation(value, tolerance, within) == shown

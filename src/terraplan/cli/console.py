@@ -138,6 +138,23 @@ def percent(value: Any) -> str:
     return f"{share:.0f}%" if abs(share) >= 100 else f"{share:.1f}%"
 
 
+def band_deviation(
+    value: float, tolerance: float | None, within: bool, *, signed: bool = True
+) -> str:
+    """A deviation from the target (a ratio) with one decimal, or with as many more (up to
+    three) as it takes not to read as the band's edge when it lies outside it: ``-10.01%``
+    beside NO, never ``-10.0%`` beside a 10 % band."""
+    pattern = "{:+.%d%%}" if signed else "{:.%d%%}"
+    text = (pattern % 1).format(value)
+    if within or tolerance is None:
+        return text
+    for digits in (1, 2, 3):
+        text = (pattern % digits).format(value)
+        if round(abs(value) * 100, digits) > round(tolerance * 100, digits):
+            break
+    return text
+
+
 def render_rows(
     rows: Sequence[Mapping[str, Any]],
     *,

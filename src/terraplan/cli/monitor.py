@@ -13,6 +13,7 @@ from rich.markup import escape
 from terraplan.cli.console import (
     ForceOption,
     OutputFormat,
+    band_deviation,
     render_json,
     render_rows,
     stderr,
@@ -401,7 +402,9 @@ def _balance_table(
             "metric": r["metric"],
             "total": compact_amount(r["value"]),
             "target": compact_amount(r["mean"]),
-            "deviation": "" if r["deviation"] is None else f"{r['deviation']:+.1%}",
+            "deviation": ""
+            if r["deviation"] is None
+            else band_deviation(r["deviation"], r["tolerance"], bool(r["within_tolerance"])),
             "within": "yes" if r["within_tolerance"] else "NO",
         }
         for r in rows
