@@ -112,3 +112,25 @@ def test_design_totals_are_the_drift_baseline() -> None:
     report = evaluate_alerts(inputs({**POTENTIALS, "T2": 1500.0}), as_of=AS_OF, criteria=criteria)
     drift = [a for a in report.alerts if a.kind == "drift"]
     assert [(a.subject_id, round(a.value or 0, 3)) for a in drift] == [("T2", 0.389)]
+
+
+def test_a_territory_added_after_the_design_is_not_judged_by_its_band() -> None:
+    """A vertical the rules added later has no design target: judged against the band (and
+    in the mean) it flagged itself and its neighbours after every design."""
+    plan = _plan({"potential": 0.10, "count": 0.15})
+    plan = Plan(
+        id=plan.id,
+        name=plan.name,
+        territories=(
+            *plan.territories,
+            Territory("HC", "Healthcare West", type=TerritoryType.VERTICAL),
+            Territory("T4", "Split off by an edit"),
+        ),
+        parameters=plan.parameters,
+    )
+    criteria = plan_balance_criteria(plan, DESIGN)
+    assert criteria.territories == {"T1", "T2", "T3", "T4"}
+    assert criteria.skipped["HC"] == "added after the design, which gave it no target"
+    # asked for by flags, every territory is judged as the flags say
+    flagged = plan_balance_criteria(plan, DESIGN, balance={"potential": 0.1})
+    assert "HC" in flagged.territories

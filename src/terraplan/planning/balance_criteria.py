@@ -122,7 +122,15 @@ def plan_balance_criteria(
         skipped.setdefault(
             tid, f"given to {item.get('unit') or item.get('unit_id')} alone by the design"
         )
-    weights = _relative_targets(criteria_record.get("targets") or {}, skipped)
+    designed = criteria_record.get("targets") or {}
+    if designed and not balance:
+        # a vertical or segment territory the rules added after a geographic design has no
+        # target of it: judged against the design's band, it read as 22 % short (a geo
+        # territory split off by an edit is still judged, against an equal share)
+        for territory in plan.leaves():
+            if str(territory.id) not in designed and territory.type is not TerritoryType.GEO:
+                skipped.setdefault(territory.id, "added after the design, which gave it no target")
+    weights = _relative_targets(designed, skipped)
     totals = {
         str(tid): {DESIGN_TO_MONITORED.get(m, m): float(v) for m, v in row.items()}
         for tid, row in (criteria_record.get("totals") or {}).items()
