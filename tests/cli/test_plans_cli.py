@@ -218,3 +218,33 @@ def test_the_cli_refuses_what_would_bypass_activation(run_cli: RunCli, tmp_path:
     odd = cli("plans", "new", "Odd", "--territory", "a/b?c#d=X")
     assert odd.returncode == 2
     assert "not a usable id" in odd.stderr
+
+
+def test_plans_comments_name_what_each_comment_is_about(run_cli: RunCli, tmp_path: Path) -> None:
+    from terraplan.services.feedback import add_comment
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    url = _database(tmp_path)
+    db = Database(url)
+    with UnitOfWork(db) as uow:
+        territory = uow.plans.get("P1").territories[0]
+        account = uow.accounts.list(limit=1)[0]
+    add_comment(db, "P1", "too big", author="ana", target_kind="territory", target_id=territory.id)
+    add_comment(db, "P1", "LA belongs east", author="ana", target_kind="unit", target_id="06037")
+    add_comment(db, "P1", "key account", author="ana", target_kind="account", target_id=account.id)
+    add_comment(db, "P1", "looks good", author="bo")
+    db.dispose()
+    shown = run_cli("plans", "comments", "P1", database_url=url, env={"COLUMNS": "80"})
+    assert shown.returncode == 0, shown.stderr
+    assert max(len(line) for line in shown.stdout.splitlines()) <= 80
+    words = set(shown.stdout.replace("│", " ").replace(",", " ").split())
+    assert "06037" not in words and territory.id not in words
+    assert {"Angeles", "County"} <= words
+    listed = json.loads(run_cli("plans", "comments", "P1", "-f", "json", database_url=url).stdout)
+    on = {(c["target_kind"], c["target_id"]): c["on"] for c in listed}
+    assert on == {
+        ("territory", territory.id): territory.name,
+        ("unit", "06037"): "Los Angeles County, CA",
+        ("account", account.id): account.name,
+        ("plan", None): "the plan",
+    }

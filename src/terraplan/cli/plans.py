@@ -508,18 +508,57 @@ def comments(
     """A plan's comments and change requests."""
     from terraplan.services.feedback import list_comments
 
+    db = app_context(ctx).database()
+    found = list_comments(db, plan_id)
+    named = _comment_targets(db, plan_id, found)
     rows = [
         {
             "id": c.id,
-            "on": c.target_id or c.target_kind,
+            # names, not ids: "Greater Los Angeles", "Orange County, CA", an account's name
+            "on": named.get((c.target_kind, c.target_id or ""), c.target_id or "the plan"),
             "by": c.author,
-            "when": c.created_at.replace(microsecond=0),
+            "when": c.created_at.replace(microsecond=0)
+            if fmt is not OutputFormat.TABLE
+            else f"{c.created_at:%Y-%m-%d %H:%M}",
             "status": c.status or "",
             "text": c.body if len(c.body) <= 60 else c.body[:57] + "...",
+            **({} if fmt is OutputFormat.TABLE else {"target_kind": c.target_kind,
+                                                     "target_id": c.target_id}),
         }
-        for c in list_comments(app_context(ctx).database(), plan_id)
-    ]
+        for c in found
+    ]  # fmt: skip
     render_rows(rows, fmt=fmt, title=f"Comments on {plan_id}")
+
+
+def _comment_targets(db: Any, plan_id: str, found: list[Any]) -> dict[tuple[str, str], str]:
+    """``(target kind, id) -> name`` of what the comments are about: territories, geo units
+    (stored, else the bundled counties) and accounts."""
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    wanted: dict[str, set[str]] = {}
+    for c in found:
+        if c.target_id:
+            kind = "unit" if c.target_kind == "move" else c.target_kind
+            wanted.setdefault(kind, set()).add(c.target_id)
+    names: dict[tuple[str, str], str] = {}
+    with UnitOfWork(db) as uow:
+        territories = {t.id: t.name for t in uow.plans.get(plan_id).territories}
+        units = {
+            u.id: f"{u.name}, {u.state}" if u.state else u.name
+            for u in uow.geo_units.list(any_of={"id": sorted(wanted.get("unit", set()))})
+        } if wanted.get("unit") else {}  # fmt: skip
+        accounts = {
+            a.id: a.name for a in uow.accounts.list(any_of={"id": sorted(wanted.get("account", set()))})
+        } if wanted.get("account") else {}  # fmt: skip
+    if wanted.get("unit", set()) - set(units):
+        from terraplan.data.counties import load_counties
+
+        units |= {u.id: f"{u.name}, {u.state}" for u in load_counties() if u.id in wanted["unit"]}
+    for kind in ("territory", "move"):
+        names |= {(kind, t): name for t, name in territories.items()}
+    names |= {(kind, u): name for kind in ("unit", "move") for u, name in units.items()}
+    names |= {("account", a): name for a, name in accounts.items()}
+    return names
 
 
 @plans_app.command("audit")
