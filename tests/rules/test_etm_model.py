@@ -298,7 +298,7 @@ def test_fit_reports_unknown_counties_and_ties() -> None:
     fitted = fit_for_etm(rules, {"94105": "06075", "94110": "06075"})
     assert [(p.rule, p.reason.split(" (")[0].split(";")[0]) for p in fitted.problems] == [
         ("b-county", "its counties have no ZIP in the ZIP-county table"),
-        (None, "1 counties have no ZIP in the ZIP-county table"),
+        (None, "1 county has no ZIP in the ZIP-county table"),  # was "1 counties"
     ]
     assert [r.id for r in fitted.rule_set.rules] == ["a-county"]  # never an empty startsWith
     from terraplan.rules import parse_rule_set

@@ -108,10 +108,11 @@ MALFORMED: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] = [
         "expected text",
     ),
     (
-        "unquoted postal code",
-        setp([*ANY1[:-1], 0, "value"], 97),
+        # an unquoted code is read as its digits (README "Codes as typed"); a boolean is not
+        "boolean postal code",
+        setp([*ANY1[:-1], 0, "value"], True),
         "rules[3].when.any[0].value",
-        "quote codes",
+        "expected a code for 'postal_code', got the boolean true",
     ),
     (
         "between min > max",

@@ -314,7 +314,7 @@ def export_etm_command(
     from terraplan.io.outputs import write_files
     from terraplan.rules import export_etm
     from terraplan.rules.etm_fit import fit_for_etm
-    from terraplan.services.crm_etm import ETM_SPELLINGS
+    from terraplan.services.crm_etm import ETM_SPELLINGS, county_names
     from terraplan.services.ownership import plan_rule_set
     from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -323,7 +323,10 @@ def export_etm_command(
     from terraplan.io.geocoding import ZipDirectory
 
     fitted = fit_for_etm(  # counties -> BillingPostalCode
-        rule_set, load_zip_counties(), other_zips=ZipDirectory().table["zip"].to_pylist()
+        rule_set,
+        load_zip_counties(),
+        other_zips=ZipDirectory().table["zip"].to_pylist(),
+        county_names=county_names(),
     )
     exported = export_etm(fitted.rule_set, spellings=ETM_SPELLINGS)
     for path in write_files(out, exported.files(), overwrite=force):

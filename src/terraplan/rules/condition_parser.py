@@ -16,7 +16,7 @@ from terraplan.rules.element_checks import (
     is_number,
     join_path,
 )
-from terraplan.rules.fields import CODE_FIELDS, field_kind
+from terraplan.rules.fields import CODE_FIELDS, CODE_LENGTH, CODE_LIKE_FIELDS, field_kind
 from terraplan.rules.model import (
     KM_PER_MILE,
     AllOf,
@@ -41,6 +41,29 @@ _CODE = re.compile(r"\d{1,5}")
 MAX_USE_DEPTH = 32
 
 
+def is_whole_number(value: Any) -> bool:
+    """An integer (a YAML/JSON number without a fraction), never a boolean."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _not_text(value: Any, field: str) -> str:
+    """Why ``value`` (not text) cannot be a value of the text field ``field``."""
+    if isinstance(value, bool):
+        shown = "true" if value else "false"
+        if field in CODE_LIKE_FIELDS:
+            return f"expected a code for {field!r}, got the boolean {shown}"
+        return f"expected text for {field!r}, got the boolean {shown} (quote it: '{shown}')"
+    if isinstance(value, list | tuple):
+        return f"expected one value for {field!r}, got a list"
+    if isinstance(value, dict):
+        return f"expected one value for {field!r}, got a mapping"
+    if field in CODE_LIKE_FIELDS and is_number(value):
+        return f"expected a code for {field!r}, got the number {value!r} (codes are whole digits)"
+    if is_number(value):
+        return f"expected text for {field!r}, got the number {value!r} (quote it in YAML)"
+    return f"expected text for {field!r}, got {value!r}"
+
+
 class ConditionParser:
     """Builds the conditions of one rule set: ``territories`` it may name, ``geographies``
     (territory id -> units) for ``in_geography``, ``attribute_kinds`` of its custom
@@ -59,6 +82,8 @@ class ConditionParser:
         self.named_raw: Mapping[str, Any] = {}
         self.named: dict[str, Condition] = {}
         self.resolving: list[str] = []
+        #: What the parser read in a way worth saying (a 4-digit code padded to 5).
+        self.notes: list[str] = []
 
     # -- conditions -------------------------------------------------------------------------
     def condition(self, raw: Any, path: str) -> Condition:
@@ -171,28 +196,35 @@ class ConditionParser:
                 raise fail(vpath, problem)
             return Predicate(field, op, (value,), case)
         many = op in (Op.IN, Op.NOT_IN) or op in TEXT_ONLY
+        # a prefix or fragment of a code (starts_with: 941) is the digits as typed, never
+        # padded to a whole code
+        whole = op not in TEXT_ONLY
         if op in (Op.IN, Op.NOT_IN):
             items = as_list(value, vpath, f"{op.value!r}")
             values = tuple(
-                self.scalar(v, f"{vpath}[{i}]", numeric, field) for i, v in enumerate(items)
+                self.scalar(v, f"{vpath}[{i}]", numeric, field, whole) for i, v in enumerate(items)
             )
         elif many and isinstance(value, list | tuple):
             items = as_list(value, vpath, f"{op.value!r}")
             values = tuple(
-                self.scalar(v, f"{vpath}[{i}]", False, field) for i, v in enumerate(items)
+                self.scalar(v, f"{vpath}[{i}]", False, field, whole) for i, v in enumerate(items)
             )
         else:
-            values = (self.scalar(value, vpath, numeric, field),)
+            values = (self.scalar(value, vpath, numeric, field, whole),)
         if op in TEXT_ONLY and any(v == "" for v in values):
             raise fail(vpath, f"{op.value!r} needs non-empty text")
         return Predicate(field, op, values, case, numeric=kind == "number")
 
-    def scalar(self, value: Any, path: str, numeric: bool, field: str) -> Scalar:
+    def scalar(
+        self, value: Any, path: str, numeric: bool, field: str, whole: bool = True
+    ) -> Scalar:
         if field in CODE_FIELDS and isinstance(value, str) and _CODE.fullmatch(value.strip()):
             # a ZIP or FIPS code as typed, leading zero kept ("07000"): a range bound is its
             # number, a listed code its text
             code = value.strip()
             return int(code) if numeric else code
+        if not numeric and field in CODE_LIKE_FIELDS and is_whole_number(value):
+            return self.code_from_number(value, path, field, whole)
         if numeric:
             if not is_number(value):
                 raise fail(path, f"expected a number for {field!r}, got {value!r}")
@@ -206,14 +238,49 @@ class ConditionParser:
                 else int(value)
             )
         if not isinstance(value, str):
-            hint = " (quote codes in YAML)" if is_number(value) else ""
-            raise fail(path, f"expected text for {field!r}, got {value!r}{hint}")
+            raise fail(path, _not_text(value, field))
         if len(value) > MAX_TEXT_VALUE:
             raise fail(
                 path,
                 f"the text has {len(value):,} characters; at most {MAX_TEXT_VALUE:,} are allowed",
             )
         return value
+
+    def code_from_number(self, value: int, path: str, field: str, whole: bool) -> str:
+        """An unquoted code (``in: [94107, 36061]``) read as the code text.
+
+        YAML keeps a leading zero as typed (``02134`` is the text ``"02134"``, see
+        :mod:`terraplan.rules.document`), so a number here is the digits the author typed, or
+        a JSON number (which cannot keep a leading zero). An id, or a prefix/fragment
+        (``starts_with: 941``), is the digits as typed. A whole ZIP or FIPS code is 5 digits:
+        4 digits are a code whose leading zero a spreadsheet or JSON dropped (``2134`` ->
+        ``02134``, with a note); fewer or more digits are refused, naming the fix.
+        """
+        digits = str(value)
+        if field not in CODE_FIELDS:
+            return digits
+        what = "ZIP" if field == "postal_code" else "county FIPS code"
+        if value >= 0 and (not whole or len(digits) == CODE_LENGTH):
+            return digits
+        if value >= 0 and len(digits) == CODE_LENGTH - 1:
+            padded = digits.zfill(CODE_LENGTH)
+            self.notes.append(
+                f"{path}: {field} {digits} has 4 digits; read as the {what} {padded} (its "
+                f"leading zero lost, as a spreadsheet or a JSON number loses it): write "
+                f"'{padded}' (quoted) to make it plain"
+            )
+            return padded
+        if 0 <= value < 10 ** (CODE_LENGTH - 1):
+            fix = f"write the whole {what} as text (e.g. '{digits.zfill(CODE_LENGTH)}')"
+            if field == "postal_code":
+                fix += f", or use starts_with: '{digits}' for the ZIPs that begin with it"
+            raise fail(path, f"{field} {digits} is not a 5-digit {what}: {fix}")
+        zip4 = field == "postal_code" and len(digits) == 2 * CODE_LENGTH - 1
+        raise fail(
+            path,
+            f"{field} {digits} is not a 5-digit {what}"
+            + (f" (a ZIP+4: the rule's ZIP is '{digits[:CODE_LENGTH]}')" if zip4 else ""),
+        )
 
     def distance(self, value: Any, path: str) -> Distance:
         data = as_mapping(value, path, "'within' value")

@@ -215,13 +215,19 @@ class FittedRules:
 
 
 def fit_for_etm(
-    rule_set: RuleSet, zip_counties: Mapping[str, str], *, other_zips: Iterable[str] = ()
+    rule_set: RuleSet,
+    zip_counties: Mapping[str, str],
+    *,
+    other_zips: Iterable[str] = (),
+    county_names: Mapping[str, str] | None = None,
 ) -> FittedRules:
     """``rule_set`` rewritten on standard Account fields and within ETM's limits.
 
     County conditions become ZIP prefixes (``BillingPostalCode`` starts with) that hold only
     the counties' ZIPs of ``zip_counties`` and none of ``other_zips`` (every other US ZIP:
-    a prefix ``00`` would otherwise send Puerto Rico to a Long Island territory)."""
+    a prefix ``00`` would otherwise send Puerto Rico to a Long Island territory).
+    ``county_names`` (FIPS -> ``"Colonial Heights city, VA"``) name the counties a problem
+    lists; the rules layer holds no geography of its own."""
     counties = _CountyCodes(zip_counties, other_zips)
     problems: list[EtmProblem] = []
     split: dict[str, int] = {}
@@ -260,16 +266,34 @@ def fit_for_etm(
             oid = overlay.id if len(parts) == 1 else f"{overlay.id}~{i}"
             overlays.append(replace(overlay, id=oid, when=part))
     if counties.missing:
-        shown = ", ".join(sorted(counties.missing)[:5])
-        problems.append(
-            EtmProblem(
-                None,
-                f"{len(counties.missing)} counties have no ZIP in the ZIP-county table "
-                f"({shown}); no postal-code criterion covers them",
-            )
-        )
+        problems.append(_missing_counties(sorted(counties.missing), county_names or {}))
     fitted = replace(rule_set, rules=tuple(rules), overlays=tuple(overlays))
     return FittedRules(fitted, tuple(problems), split)
+
+
+#: Counties a problem names before it counts the rest.
+MISSING_SHOWN = 5
+
+
+def _missing_counties(missing: list[str], names: Mapping[str, str]) -> EtmProblem:
+    """The counties no postal-code criterion covers, by name (``Colonial Heights city, VA
+    (51570)``) where the name is known, then how many more."""
+
+    def shown(code: str) -> str:
+        name = names.get(code.zfill(5)) or names.get(code)
+        return f"{name} ({code})" if name else f"county FIPS {code}"
+
+    listed = "; ".join(shown(code) for code in missing[:MISSING_SHOWN])
+    more = len(missing) - MISSING_SHOWN
+    if more > 0:
+        listed += f"; and {more:,} more"
+    count = len(missing)
+    counties = "county has" if count == 1 else "counties have"
+    return EtmProblem(
+        None,
+        f"{count:,} {counties} no ZIP in the ZIP-county table ({listed}); no postal-code "
+        f"criterion covers {'it' if count == 1 else 'them'}",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,7 @@ def write_etm_model(
     spellings: Mapping[str, Mapping[str, str]] | None = None,
     closed_accounts: Collection[str] = (),
     other_zips: Iterable[str] = (),
+    county_names: Mapping[str, str] | None = None,
 ) -> EtmModelExport:
     """The full set of load files for ``plan`` as a new model in Planning state
     (``spellings``: see :func:`terraplan.rules.etm.export_etm`). Named accounts among
@@ -148,7 +149,7 @@ def write_etm_model(
         ["ObjectId", "Territory2Id", "AssociationCause"],
         [[a, devs[t], "Territory2Manual"] for a, t in sorted(named.items())],
     )
-    fitted = fit_for_etm(rule_set, zip_counties, other_zips=other_zips)
+    fitted = fit_for_etm(rule_set, zip_counties, other_zips=other_zips, county_names=county_names)
     exported = export_etm(
         fitted.rule_set, territory_names=devs, model=model_dev, spellings=spellings
     )

@@ -45,6 +45,9 @@ NUMBER_FIELDS: frozenset[str] = frozenset(
 #: (postal code ranges such as 94000–94999, county FIPS ranges).
 CODE_FIELDS: frozenset[str] = frozenset({"postal_code", "county_fips"})
 CODE_LENGTH = 5
+#: Text fields whose values are codes or ids often written as bare numbers (``in: [94107]``,
+#: ``owner_id: 1042``): an unquoted whole number is read as its digits (codes: 5 of them).
+CODE_LIKE_FIELDS: frozenset[str] = CODE_FIELDS | {"id", "parent_id", "owner_id"}
 
 ATTRIBUTE_PREFIX = "attributes."
 ATTRIBUTE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

@@ -198,6 +198,9 @@ class RuleSet:
     geographies: dict[str, frozenset[str]] = field(default_factory=dict)
     name: str | None = None
     version: int = 1
+    #: What parsing read in a way worth telling the author (``postal_code 2134`` read as the
+    #: ZIP 02134); not part of the rules (two sets that route alike are equal).
+    notes: tuple[str, ...] = field(default=(), compare=False)
 
     def territory_type(self, territory_id: str) -> TerritoryType:
         return self.territories[territory_id].type

@@ -328,6 +328,7 @@ def parse_rule_set(
         geographies=geo,
         name=set_name,
         version=version,
+        notes=tuple(parser.notes),
     )
 
 

@@ -121,6 +121,14 @@ def import_model(
     return ImportOutcome(saved, imported, version, tuple(problems))
 
 
+def county_names() -> dict[str, str]:
+    """The bundled counties by FIPS (``"Colonial Heights city, VA"``), for the notes that
+    name counties the export could not carry over."""
+    from terraplan.data.counties import load_counties
+
+    return {u.id: f"{u.name}, {u.state}" for u in load_counties()}
+
+
 def _say(problem: EtmProblem) -> str:
     return f"{problem.rule}: {problem.reason}" if problem.rule else problem.reason
 
@@ -225,6 +233,7 @@ def build_model(db: Database, plan_id: str) -> ModelExport:
         spellings=ETM_SPELLINGS,
         closed_accounts=closed,
         other_zips=ZipDirectory().table["zip"].to_pylist(),
+        county_names=county_names(),
     )
     ties = etm_ties(exported.fitted.rule_set, accounts)
     files = dict(exported.files)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -34,8 +36,11 @@ from terraplan.rules import (
     route,
     rules_from_alignment,
 )
+from terraplan.rules.condition_parser import is_whole_number
 from terraplan.rules.evaluate import ValueNames
+from terraplan.rules.fields import is_us, zip5
 from terraplan.rules.index import RuleIndex
+from terraplan.rules.model import Op
 from terraplan.services.locations import zip_locator
 from terraplan.services.owner_sync import OwnerSync, pick_owners, sync_in
 from terraplan.storage import bulk
@@ -443,32 +448,118 @@ def _fields_read(rule_set: RuleSet) -> set[str]:
     return {test.field for rule in rule_set.rules for test in predicates_of(rule.when)}
 
 
-def _unknown_zip_note(record: Mapping[str, Any]) -> tuple[str, ...]:
-    """Why a lead no rule placed may have had no county: its ZIP is in no ZIP table (a typo,
-    or a ZIP the bundled tables lack)."""
-    from terraplan.planning.alignment import zip5
+#: Longest part of a sent postal code a note repeats.
+_SHOWN = 40
 
+
+def _sent(raw: Any) -> str:
+    """A sent postal code as a note shows it (quoted text; a number as the number)."""
+    text = str(raw).strip()
+    shown = text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
+    return shown if is_whole_number(raw) else repr(shown)
+
+
+def _unknown_zip_note(record: Mapping[str, Any]) -> tuple[str, ...]:
+    """Why a lead no rule placed may have had no county: its postal code is no US ZIP (a
+    typo, a foreign code), or a ZIP in no ZIP table (a typo, or one the bundled tables lack)."""
     raw = record.get("postal_code")
     if raw is None or str(raw).strip() == "" or record.get("county_fips"):
         return ()
     code = zip5(raw)
-    if not code or not code.isdigit() or len(code) != 5:
-        shown = str(raw).strip()[:20]
-        return (
-            f"postal code {shown!r} is not a US ZIP code, so no county or state could be found "
-            "for it",
-        )
+    if code is None:
+        return (_not_a_zip(raw),)
     if zip_locator()(code) is not None:
         return ()
-    return (f"ZIP {code} is not in the ZIP table, so no county or state could be found for it",)
+    said = (
+        f"ZIP {code}"
+        if str(raw).strip() == code
+        else f"postal code {_sent(raw)}, read as ZIP {code},"
+    )
+    return (f"{said} is not in the ZIP table, so no county or state could be found for it",)
+
+
+def _not_a_zip(raw: Any) -> str:
+    return (
+        f"postal code {_sent(raw)} is not a US ZIP code, so no county or state could be found "
+        "for it"
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_county_names() -> dict[str, str]:
+    """The bundled counties (lower 48 states and DC) by FIPS: ``"Denver County, CO"``."""
+    from terraplan.data.counties import load_counties
+
+    return {u.id: f"{u.name}, {u.state}" for u in load_counties()}
+
+
+def _named_places(rule_set: RuleSet) -> dict[str, frozenset[str]]:
+    """The county FIPS codes and states the rule set's primary rules name (``in``,
+    ``equals``, ``in_geography``), by field: where a record can be placed at all."""
+    from terraplan.rules.model import predicates_of
+
+    named: dict[str, set[str]] = {}
+    for rule in rule_set.rules:
+        if rule.pinned:
+            continue
+        for test in predicates_of(rule.when):
+            if test.field in ("county_fips", "state") and test.op in (
+                Op.IN,
+                Op.EQUALS,
+                Op.IN_GEOGRAPHY,
+            ):
+                named.setdefault(test.field, set()).update(
+                    str(v).strip().upper() for v in test.values
+                )
+    return {field: frozenset(values) for field, values in named.items()}
+
+
+def _outside_plan_note(
+    record: Mapping[str, Any], plan_id: str, named: Mapping[str, frozenset[str]]
+) -> tuple[str, ...]:
+    """Why a lead with a known US ZIP matched no rule: the ZIP lies in a county (or state) no
+    rule of the plan names, e.g. Alaska or Puerto Rico, outside the bundled lower-48
+    counties designed plans are drawn from."""
+    if record.get("county_fips") or not is_us(record.get("country")):
+        return ()
+    code = zip5(record.get("postal_code"))
+    place = zip_locator()(code) if code is not None else None
+    if place is None:
+        return ()
+    from terraplan.io.places import US_STATES
+
+    state = place.state or ""
+    where = US_STATES.get(state, state) or "no state"
+    county = place.county_fips
+    if "county_fips" in named and county and county not in named["county_fips"]:
+        bundled = _bundled_county_names()
+        if county not in bundled:
+            return (
+                f"ZIP {code} is in {where}, outside the lower-48 counties (and DC) the "
+                f"plan's territories are drawn from: no rule of plan {plan_id} names its "
+                f"county ({county})",
+            )
+        return (
+            f"ZIP {code} is in {bundled[county]} ({county}), a county no rule of plan "
+            f"{plan_id} names",
+        )
+    if "state" in named and state and state not in named["state"]:
+        return (f"ZIP {code} is in {where} ({state}), a state no rule of plan {plan_id} names",)
+    return ()
+
+
+def _sent_not_a_zip(record: Mapping[str, Any]) -> bool:
+    """A US record sent with a postal code that is no US ZIP."""
+    raw = record.get("postal_code")
+    if raw is None or str(raw).strip() == "" or not is_us(record.get("country")):
+        return False
+    return zip5(raw) is None
 
 
 def _zip_decides(record: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
     """A US record's typed state or county that contradicts its known ZIP takes the ZIP's,
     with a note: an import decides so (the ZIP wins), and a lead must route the same typed in
     as imported."""
-    from terraplan.planning.alignment import zip5
-
     code = zip5(record.get("postal_code"))
     country = str(record.get("country") or "US").strip().upper()
     if not code or country not in ("US", "USA") or not code.isdigit():
@@ -534,6 +625,8 @@ class RoutingContext:
     value_names: ValueNames
     #: Owners the rep data marks inactive (they left after the plan named them).
     inactive: frozenset[str] = frozenset()
+    #: The county FIPS codes and states the plan's rules name (:func:`_named_places`).
+    named_places: Mapping[str, frozenset[str]] = dataclass_field(default_factory=dict)
 
 
 RoutingCache = dict[tuple[str, int, int, int], RoutingContext]
@@ -628,8 +721,13 @@ def route_record(
     if owner_id in context.inactive and territory is not None:
         notes += (f"{owner_name or owner_id}, owner of {territory.name}, is inactive",)
     if territory is None or result.gap:
-        # routed to the catch-all, or nowhere: a ZIP that gave no county may be why
-        notes += _unknown_zip_note(record)
+        # routed to the catch-all, or nowhere: a ZIP that gave no county may be why, or a
+        # ZIP in a county (a state) no rule names
+        unknown = _unknown_zip_note(record)
+        notes += unknown or _outside_plan_note(placed, plan.id, context.named_places)
+    elif _sent_not_a_zip(placed):
+        # placed by another field (state, industry): the postal code was still no ZIP
+        notes += (_not_a_zip(placed.get("postal_code")),)
     unread = sorted(set(extra_fields) - _fields_read(context.rule_set)) if extra_fields else []
     if unread:
         # a misspelt field (postalCode, Industry) is kept as a custom one: say no rule reads it
@@ -714,7 +812,14 @@ def _routing_context(
     value_names = {**value_names, **_parent_names(db, rule_set)}
     territories = {t.id: t for t in plan.territories}
     context = RoutingContext(
-        plan, rule_set, rep_names, RuleIndex(rule_set), territories, value_names, inactive
+        plan,
+        rule_set,
+        rep_names,
+        RuleIndex(rule_set),
+        territories,
+        value_names,
+        inactive,
+        _named_places(rule_set),
     )
     if cache is not None:
         # Only the newest version of each plan is worth keeping; the plans of several scopes

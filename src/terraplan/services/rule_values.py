@@ -18,13 +18,14 @@ _WHOLE = frozenset({Op.EQUALS, Op.NOT_EQUALS, Op.IN, Op.NOT_IN})
 
 def rule_value_notes(rule_set: RuleSet) -> list[str]:
     """One note per (rule, state value) that is no USPS code: the code it spells, or that it
-    is no US state at all."""
+    is no US state at all; and the notes of parsing (a 4-digit ZIP or FIPS code read with its
+    leading zero restored)."""
     tested: list[tuple[str, Condition]] = [
         (rule.id, rule.when) for rule in rule_set.rules if not rule.pinned
     ]
     tested += [(f"overlay {o.id}", o.when) for o in rule_set.overlays]
     tested += [(f"exclusion of {e.territory_id}", e.when) for e in rule_set.exclusions]
-    notes: list[str] = []
+    notes: list[str] = list(rule_set.notes)
     seen: set[tuple[str, str]] = set()
     for where, condition in tested:
         for predicate in predicates_of(condition):
