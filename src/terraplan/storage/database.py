@@ -6,6 +6,7 @@ and the CLI can share one file safely.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -38,10 +39,20 @@ POOL = {"pool_size": 24, "max_overflow": 6}
 AUTOCOMMIT_POOL = {"pool_size": 12, "max_overflow": 3}
 
 
+#: PostgreSQL drivers other URLs name (SQLAlchemy's and Django's defaults among them): the
+#: database is the same, terraplan talks to it with psycopg 3, the one it installs.
+_OTHER_POSTGRES_DRIVERS = ("psycopg2", "psycopg2cffi", "pg8000", "asyncpg", "psycopg_async")
+
+
 def normalize_url(url: str) -> str:
-    """Accept ``postgresql://`` URLs and use the psycopg 3 driver for them."""
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    """Accept ``postgresql://`` URLs (and those naming another PostgreSQL driver) and use
+    the psycopg 3 driver for them."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    backend, _, driver = scheme.partition("+")
+    if backend in ("postgresql", "postgres") and (not driver or driver in _OTHER_POSTGRES_DRIVERS):
+        return "postgresql+psycopg://" + rest
     return url
 
 
@@ -133,6 +144,13 @@ def translated_errors(display_url: str) -> Iterator[None]:
         yield
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        missing = re.search(r'database "([^"]+)" does not exist', reason)
+        if missing:
+            # PostgreSQL databases are made by their server's administrator, not by terraplan
+            reason += (
+                f" (create it first, e.g. `createdb -h HOST -U USER {missing.group(1)}`, then "
+                "run `terraplan init`)"
+            )
         raise StorageError(
             f"database {display_url} is not usable: {reason}", details={"url": display_url}
         ) from None
