@@ -131,3 +131,18 @@ def test_of_two_rule_saves_from_one_version_one_is_refused(
     with UnitOfWork(plan) as uow:
         assert uow.rule_sets.latest("P1").version == 2
         assert "name: first" in uow.rule_sets.latest("P1").document
+
+
+def test_notes_saved_while_the_plan_is_deleted_answer_not_found(plan: Database) -> None:
+    """A save racing the plan's delete broke the database's reference to the plan and
+    answered 500 'the database refused the change'."""
+
+    def act(uow: UnitOfWork, who: int) -> None:
+        if who == 0:
+            uow.plans.delete("P1")
+        else:
+            uow.territory_notes.save("P1", "T1", 1, revision=0, texts={"strategy": "x"}, by="w")
+
+    deleted, saved = _race(plan, act)
+    assert deleted == "saved"
+    assert isinstance(saved, TerraplanError) and saved.code in ("not_found", "storage_error"), saved

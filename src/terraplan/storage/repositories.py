@@ -467,6 +467,12 @@ class PlanRepository:
         return self.get(plan.id)
 
     def delete(self, plan_id: str) -> None:
+        # the plan row first, as every edit takes it (version bump, then the alignment): a
+        # delete and an edit of one plan at the same moment then wait for each other
+        # instead of deadlocking on PostgreSQL
+        self._session.execute(
+            update(PlanRow).where(PlanRow.id == plan_id).values(version=PlanRow.version + 1)
+        )
         for table in (AlignmentRow, TerritoryOwnerRow, TerritoryRow):
             self._session.execute(delete(table).where(table.plan_id == plan_id))
         self._session.execute(delete(PlanRow).where(PlanRow.id == plan_id))

@@ -17,8 +17,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from terraplan.errors import ConflictError
-from terraplan.storage.orm import TerritoryNotesRow
+from terraplan.errors import ConflictError, NotFoundError
+from terraplan.storage.orm import PlanRow, TerritoryNotesRow
 from terraplan.storage.workflow import utc_now
 
 #: The text fields of a territory page, in the order the page shows them.
@@ -126,6 +126,10 @@ class TerritoryNotesRepository:
             written = getattr(done, "rowcount", 0) == 1
         self._session.expire_all()
         if not written:
+            if self._session.get(PlanRow, plan_id) is None:  # deleted meanwhile
+                raise NotFoundError(
+                    f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}
+                )
             stored = self.get(plan_id, territory_id, plan_version)
             raise self._stale(plan_id, territory_id, stored, revision)
         return before, self.get(plan_id, territory_id, plan_version)
