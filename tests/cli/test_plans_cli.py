@@ -248,3 +248,23 @@ def test_plans_comments_name_what_each_comment_is_about(run_cli: RunCli, tmp_pat
         ("account", account.id): account.name,
         ("plan", None): "the plan",
     }
+
+
+def test_owners_says_a_plan_was_in_force_when_its_activation_recorded_none(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """After an upgrade from before ownership history, `owners` said "no plan was active
+    then" while `plans list` showed the active plan."""
+    import sqlite3
+
+    url = _database(tmp_path)
+    _owned_and_active(url)
+    with sqlite3.connect(tmp_path / "plans.db") as connection:
+        (account,) = connection.execute(
+            "SELECT record_id FROM ownership_periods LIMIT 1"
+        ).fetchone()
+        connection.execute("DELETE FROM ownership_periods WHERE record_id = ?", (account,))
+    said = run_cli("owners", account, database_url=url).stdout
+    assert "plan P1 was in force" in " ".join(said.split())
+    before = run_cli("owners", account, "--on", "2023-06-01", database_url=url).stdout
+    assert "no plan was active then" in before

@@ -624,6 +624,32 @@ def owners_history(
     ]
     if not rows and fmt is OutputFormat.TABLE:
         when = f" on {day}" if day else ""
-        stdout().print(f"No ownership recorded for {account}{when}: no plan was active then.")
+        stdout().print(f"No ownership recorded for {account}{when}: {_why_no_owner(ctx, day)}.")
         return
     render_rows(rows, fmt=fmt, title=f"Owners of {account}")
+
+
+def _why_no_owner(ctx: typer.Context, day: date | None) -> str:
+    """Why an account has no recorded owner: no plan in force that day, or a plan in force
+    whose activation was not recorded (activated before the database kept ownership
+    history, or the account imported since)."""
+    from terraplan.domain import PlanStatus
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    when = day or date.today()
+    with UnitOfWork(app_context(ctx).database()) as uow:
+        in_force = [
+            row.id
+            for row in uow.plans.list()
+            if row.status in (PlanStatus.ACTIVE.value, PlanStatus.ARCHIVED.value)
+            and row.effective_from is not None
+            and row.effective_from <= when
+            and (row.effective_to is None or when <= row.effective_to)
+        ]
+    if not in_force:
+        return "no plan was active then"
+    return (
+        f"plan {', '.join(in_force)} was in force, but its activation recorded no owner for this "
+        "account (activated before this database kept ownership history, or the account was "
+        "imported since); the next activation records it"
+    )
