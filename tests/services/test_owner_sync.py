@@ -194,7 +194,19 @@ def test_cli_apply_then_export_for_data_loader(
 
     applied = cli("rules", "apply", "--plan", "P")
     assert applied.returncode == 0, applied.stderr
-    assert "6 owner changes" in applied.stdout.replace("\n", " ")
+    said = " ".join(applied.stdout.split())
+    assert "6 owner changes" in said
+    # gaps are not counted as assigned: 9 accounts, the gap(s) apart
+    with UnitOfWork(db) as uow:
+        run = uow.assignments.latest_run("P")
+    assert run is not None
+    assert (
+        f"9 accounts run through rule set v1: {9 - run.gaps - run.conflicts} placed by a rule"
+        in said
+    )
+    # no account has a potential: the column is empty, not a row of zeros
+    table = [line for line in applied.stdout.splitlines() if line.startswith("│")]
+    assert table and all(line.split("│")[-2].strip() == "" for line in table), table
     assert "note: 1 account is in 1 territory without a primary rep" in applied.stderr
     exported = cli("export", "assignments", "loader.csv", "--plan", "P", "--salesforce")
     assert exported.returncode == 0, exported.stderr

@@ -80,10 +80,14 @@ def _print_coverage(db: Any, population: str, coverage: dict[str, Any]) -> None:
         if key in ("gap_ids", "conflict_ids") or not isinstance(value, list) or not value:
             continue
         if isinstance(value[0], dict):
+            if "type" in value[0]:  # the few named, vertical and catch-all ones are never cut
+                value = sorted(value, key=lambda row: row.get("type") == "geo")
             render_rows(
                 value[:30],
                 title=f"{singular} {key.replace('_', ' ')}"
                 + (f" (first 30 of {len(value)})" if len(value) > 30 else ""),
+                # money reads as 1.6B at 80 columns (a long figure wrapped into two lines)
+                amounts=[c for c in ("potential", "annual_revenue") if c in value[0]],
             )
         else:
             more = f" and {len(value) - 30:,} more" if len(value) > 30 else ""
@@ -207,8 +211,10 @@ def apply(
     render_rows(outcome.per_territory, fmt=fmt, title=f"Accounts per territory under plan {plan}")
     if fmt is OutputFormat.TABLE:
         stdout().print(
-            f"Run {run.run_id}: {run.records:,} accounts assigned with rule set v{outcome.rule_set_version}; "
-            f"{run.gaps:,} gaps, {run.conflicts:,} conflicts, {run.owner_changes:,} owner changes "
+            f"Run {run.run_id}: {run.records:,} accounts run through rule set "
+            f"v{outcome.rule_set_version}: {run.records - run.gaps - run.conflicts:,} placed by "
+            f"a rule, {run.gaps:,} gaps, {run.conflicts:,} conflicts, "
+            f"{run.owner_changes:,} owner changes "
             + (
                 "(each account in a territory with a primary rep is now owned by that rep; "
                 if outcome.owners.vacant < run.records

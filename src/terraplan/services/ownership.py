@@ -330,8 +330,15 @@ def evaluate_rules(db: Database, plan_id: str) -> RuleApplication:
     records = [replace(r, owner_id=owners.get(r.record_id)) for r in records]
     records += _closed_placements(db, plan, rule_set, closed_accounts)
     names = {t.id: t.name for t in plan.territories}
+    # no account carries a potential (a plain CRM export): its totals are unknown, not 0
+    known = any(v is not None for v in potential.values())
     per_territory = [
-        {"territory": tid, "name": names.get(tid or "", ""), **values}
+        {
+            "territory": tid,
+            "name": names.get(tid or "", ""),
+            "accounts": values["accounts"],
+            "potential": values["potential"] if known else None,
+        }
         for tid, values in sorted(tallies.items(), key=lambda kv: str(kv[0]))
     ]
     return RuleApplication(plan, version, records, per_territory, outside)

@@ -1,0 +1,45 @@
+"""``rules check`` and ``rules apply`` read at 80 columns on real accounts: amounts as 1.6M (a
+long figure wrapped into two lines read as another number), the catch-all never cut from a long
+territory list, and no potential column of zeros when no account has a potential."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import seed_region_plan
+
+from terraplan.io.places import US_STATES
+from terraplan.storage import migrate
+from terraplan.storage.database import Database
+
+RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def test_rules_check_shows_amounts_short_and_the_catch_all(run_cli: RunCli, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/rules.db"
+    db = Database(url)
+    migrate.upgrade(db)
+    seed_region_plan(db, n_accounts=300, seed=3)
+    db.dispose()
+    states = sorted(US_STATES)[:40]
+    lines = ["territories:"]
+    lines += [f"  - {{id: S{i}, name: State {code}, type: geo}}" for i, code in enumerate(states)]
+    lines += ["  - {id: POOL, name: Unassigned pool, type: catch_all}", "rules:"]
+    lines += [
+        f"  - {{id: r{i}, territory: S{i}, when: {{field: state, op: in, value: [{code}]}}}}"
+        for i, code in enumerate(states)
+    ]
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    checked = run_cli("rules", "check", str(rules), database_url=url, env={"COLUMNS": "80"})
+    assert checked.returncode in (0, 3), checked.stderr
+    out = checked.stdout
+    assert max(len(line) for line in out.splitlines()) <= 80
+    table = out[out.index("account territories") :]
+    assert "Unassigned" in table  # the catch-all, listed first, not cut after 30
+    assert "catch_all" in table
+    cells = [line.split("│") for line in table.splitlines() if line.startswith("│")]
+    potentials = [row[5].strip() for row in cells if len(row) > 6 and row[5].strip()]
+    assert potentials and all(p[-1] in "kMB0" for p in potentials), potentials
