@@ -80,14 +80,14 @@ def _print_coverage(db: Any, population: str, coverage: dict[str, Any]) -> None:
         if key in ("gap_ids", "conflict_ids") or not isinstance(value, list) or not value:
             continue
         if isinstance(value[0], dict):
-            if "type" in value[0]:  # the few named, vertical and catch-all ones are never cut
-                value = sorted(value, key=lambda row: row.get("type") == "geo")
+            # the few named, vertical and catch-all territories are never cut from the list
+            listed = sorted(value, key=lambda row: row.get("type") == "geo")
             render_rows(
-                value[:30],
+                listed[:30],
                 title=f"{singular} {key.replace('_', ' ')}"
                 + (f" (first 30 of {len(value)})" if len(value) > 30 else ""),
                 # money reads as 1.6B at 80 columns (a long figure wrapped into two lines)
-                amounts=[c for c in ("potential", "annual_revenue") if c in value[0]],
+                amounts=[c for c in ("potential", "annual_revenue") if c in listed[0]],
             )
         else:
             more = f" and {len(value) - 30:,} more" if len(value) > 30 else ""
