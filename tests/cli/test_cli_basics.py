@@ -62,7 +62,7 @@ def test_import_report_json_and_export_round_trip(run_cli: RunCli, tmp_path: Pat
 
     skipped = run_cli("import", "accounts", str(source), "--on-error", "skip")
     assert skipped.returncode == 0, skipped.stderr
-    assert "Imported 1 accounts" in skipped.stdout
+    assert "Imported 1 account (1 new, 0 updated); 1 bad row skipped." in skipped.stdout
 
     for suffix in ("csv", "xlsx", "parquet"):
         out = tmp_path / f"accounts.{suffix}"

@@ -35,8 +35,10 @@ def test_unknown_owner_is_kept_with_one_warning(make_file: Any, fmt: str) -> Non
     report = result.report
     assert report.ok and report.accepted == 1235 and report.issues == []
     assert report.warnings == [
-        "1,234 accounts name an owner that is not a known rep yet (e.g. 005xx0): kept;"
-        " import reps to resolve"
+        "1,234 accounts name an owner that is not among the 1 stored rep (3 distinct owners,"
+        " e.g. 005xx0): kept; import them as reps (a user file of active users leaves out those"
+        " who left) or map them to stored reps (mapping file: values: {owner_id: {OLD_ID:"
+        " REP_ID}})"
     ]
     records = _records(result)
     assert records["A2"]["owner_id"] == "005xx2" and records["B1"]["owner_id"] == "R1"
@@ -342,8 +344,10 @@ def test_owner_names_from_a_report_export_resolve_to_rep_ids(make_file: Any) -> 
         "1 row names the owner by a name several reps share (e.g. Sam Smith: reps R3, R4):"
         " kept as written; give the rep's id",
         "1 row names the owner by name (e.g. ann  lee -> R1): replaced by the rep id",
-        "1 account names an owner that is not a known rep yet (e.g. Unknown Person): kept;"
-        " import reps to resolve",
+        "1 account names an owner that is not among the 4 stored reps (1 distinct owner, e.g."
+        " Unknown Person): kept; import it as a rep (a user file of active users leaves out"
+        " those who left) or map it to a stored rep (mapping file: values: {owner_id: {OLD_ID:"
+        " REP_ID}})",
     ]
 
 

@@ -102,7 +102,12 @@ def design(
         typer.Option("--max-moved", help="Disruption budget: a unit count or a share, e.g. 10%."),
     ] = None,
     states: Annotated[
-        str | None, typer.Option("--states", help="Only these states, e.g. CA,NV,OR.")
+        str | None,
+        typer.Option(
+            "--states",
+            help="Only these states, e.g. CA,NV,OR: their units and accounts (accounts of "
+            "other states or outside the US are left to other plans).",
+        ),
     ] = None,
     lock: Annotated[
         list[str] | None,

@@ -21,7 +21,7 @@ from terraplan.cli.console import (
 from terraplan.cli.context import app_context
 from terraplan.cli.progress import progress_bar
 from terraplan.errors import DataError, InvalidParameterError
-from terraplan.io.report import counted
+from terraplan.io.report import counted, counted_records
 
 
 class Kind(StrEnum):
@@ -216,7 +216,7 @@ def import_command(
             else ""
         )
         stdout().print(
-            f"[green]Imported[/green] {outcome.written:,} {kind.value.replace('_', ' ')}"
+            f"[green]Imported[/green] {counted_records(outcome.written, kind.value)}"
             f"{split}{skipped}.",
             markup=True,
         )

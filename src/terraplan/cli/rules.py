@@ -81,13 +81,13 @@ def _print_coverage(db: Any, population: str, coverage: dict[str, Any]) -> None:
             continue
         if isinstance(value[0], dict):
             # the few named, vertical and catch-all territories are never cut from the list
-            listed = sorted(value, key=lambda row: row.get("type") == "geo")
+            ordered = sorted(value, key=lambda row: row.get("type") == "geo")
             render_rows(
-                listed[:30],
+                ordered[:30],
                 title=f"{singular} {key.replace('_', ' ')}"
                 + (f" (first 30 of {len(value)})" if len(value) > 30 else ""),
                 # money reads as 1.6B at 80 columns (a long figure wrapped into two lines)
-                amounts=[c for c in ("potential", "annual_revenue") if c in listed[0]],
+                amounts=[c for c in ("potential", "annual_revenue") if c in ordered[0]],
             )
         else:
             more = f" and {len(value) - 30:,} more" if len(value) > 30 else ""

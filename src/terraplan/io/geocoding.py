@@ -9,6 +9,7 @@ returning ``None``; they are never guessed.
 from __future__ import annotations
 
 import importlib.resources
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from terraplan.errors import DataError
+from terraplan.io.places import DASHED_ZIP, UNDASHED_ZIP4
 
 _COLUMNS = [
     "zip",
@@ -31,6 +33,7 @@ _COLUMNS = [
     "population",
     "households",
     "median_household_income",
+    "zip_type",
 ]
 
 
@@ -45,28 +48,29 @@ class ZipLocation:
     county: str | None
     state: str
     city: str | None
+    #: ``Standard``, ``PO_Box``, ``Unique`` (one organisation) or ``Military``; None if unknown.
+    zip_type: str | None = None
+    #: Residents (ACS 2022); 0 for most PO-Box and unique ZIPs, None if unknown.
+    population: int | None = None
 
 
 def normalize_us_postal_code(raw: str | int | None) -> str | None:
-    """Return the 5-digit ZIP of ``raw`` ("2134" -> "02134", "94107-1234" -> "94107").
+    """Return the 5-digit ZIP of ``raw`` ("2134" -> "02134", "94107-1234" -> "94107",
+    "2134-1234" -> "02134").
 
     A ZIP+4 without its dash (``941071234``) is ZIP 94107; 6-8 digits are not a ZIP (see
-    :data:`terraplan.io.places.US_ZIP_SHAPE`).
+    :data:`terraplan.io.places.US_ZIP_SHAPE`). The reading of the importer and of routing
+    (:func:`terraplan.rules.fields.zip5`).
 
     Returns ``None`` when ``raw`` does not look like a US ZIP (the caller reports it).
     """
-    if raw is None:
+    if raw is None or isinstance(raw, bool):
         return None
     text = str(raw).strip()
-    if "-" in text:
-        text = text.split("-", 1)[0]
-    if text.endswith(".0"):  # spreadsheets turn ZIPs into floats
-        text = text[:-2]
-    if len(text) == 9 and text.isdigit():  # ZIP+4 without its dash
-        text = text[:5]
-    if not text.isdigit() or not 3 <= len(text) <= 5:
-        return None
-    return text.zfill(5)
+    if re.match(UNDASHED_ZIP4, text):
+        return text[:5]
+    match = re.match(DASHED_ZIP, text)
+    return match.group(1).zfill(5) if match else None
 
 
 def zip_table_path() -> Path:
@@ -146,6 +150,8 @@ class ZipDirectory:
             county=col["county"][row],  # type: ignore[arg-type]
             state=str(col["state"][row]),
             city=col["primary_city"][row],  # type: ignore[arg-type]
+            zip_type=col["zip_type"][row],  # type: ignore[arg-type]
+            population=col["population"][row],  # type: ignore[arg-type]
         )
 
     def lookup_many(self, postal_codes: list[str | None]) -> tuple[np.ndarray, np.ndarray]:

@@ -12,8 +12,9 @@ One rule for US postal codes, for accounts, leads and rep home ZIPs alike (geoco
 
 - the code must look like a ZIP: 5 digits, ZIP+4 (``94107-1234`` -> ``94107``; without its
   dash, ``941071234``, too, with a warning saying so), or 3-4 digits that lost their leading
-  zeros in a spreadsheet (``2134`` -> ``02134``; an error when that ZIP is in another state
-  than the row's, as Oregon ``9720``: a ZIP cut short); anything else on a US row is an error, 8
+  zeros in a spreadsheet, with or without a +4 (``2134`` and ``2134-1234`` -> ``02134``; an
+  error when that ZIP is in another state than the row's, as Oregon ``9720``: a ZIP cut
+  short); routing reads postal codes the same way; anything else on a US row is an error, 8
   digits too (``21341234`` may be ``02134-1234`` that lost its zero, or a mistyped ZIP+4: the
   error says so, nothing is guessed);
 - a well-formed code must be in the ZIP table; an unknown one is an error, unless the row
@@ -36,6 +37,7 @@ import polars as pl
 from terraplan.io.checker import GEOCODED, RAW, Checker
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.places import (
+    DASHED_ZIP,
     FOREIGN_POSTAL,
     UNDASHED_ZIP4,
     US_ZIP_SHAPE,
@@ -50,9 +52,17 @@ _ZIP_COLUMNS = ["__zip__", "__lat__", "__lon__", "__fips__", "__state__"]
 
 def zip5(text: pl.Expr) -> pl.Expr:
     """The 5-digit ZIP of ``text`` or null (as :func:`normalize_us_postal_code`)."""
-    head = text.str.strip_chars().str.split("-").list.first().str.replace(r"\.0$", "")
-    head = pl.when(head.str.contains(UNDASHED_ZIP4)).then(head.str.slice(0, 5)).otherwise(head)
-    return pl.when(head.str.contains(r"^\d{3,5}$")).then(head.str.zfill(5))
+    text = text.cast(pl.String).str.strip_chars()
+    return (
+        pl.when(text.str.contains(UNDASHED_ZIP4))
+        .then(text.str.slice(0, 5))
+        .otherwise(text.str.extract(DASHED_ZIP, 1).str.zfill(5))
+    )
+
+
+def _zip_digits(text: pl.Expr) -> pl.Expr:
+    """How many digits the ZIP part of ``text`` has as typed (``2134-1234``: 4), or null."""
+    return text.cast(pl.String).str.strip_chars().str.extract(DASHED_ZIP, 1).str.len_chars()
 
 
 def _zip_frame(geocoder: ZipDirectory) -> pl.DataFrame:
@@ -153,7 +163,7 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory, stored: Collection
     _join_zips(checker, col(postal), geocoder)
     us = _is_us(checker)
     given = col(postal).is_not_null()
-    well_formed = col(postal).str.contains(US_ZIP_SHAPE)
+    well_formed = col(postal).str.strip_chars().str.contains(US_ZIP_SHAPE)
     found = col("__lat__").is_not_null()
     has_coords = col(lat).is_not_null() & col(lon).is_not_null()
     if kind == "reps":
@@ -163,7 +173,7 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory, stored: Collection
         )
     else:
         follows = "; fix it, or give latitude and longitude"
-    eight = col(postal).str.contains(r"^\d{8}$")
+    eight = col(postal).str.strip_chars().str.contains(r"^[0-9]{8}$")
     checker.add(
         us & given & ~well_formed & ~eight,
         postal,
@@ -221,15 +231,20 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory, stored: Collection
         # A 3-4 digit code is taken for a ZIP that lost its leading zeros; when the ZIP that
         # makes is in another state than the typed one, it was more likely cut short
         # (Oregon "9720" is 97201 without its last digit, not APO 09720): refuse the row.
-        padded = col(postal).cast(pl.String).str.strip_chars().str.contains(r"^\d{3,4}$")
+        # The same for the ZIP part of a ZIP+4 that lost its zeros (``9720-1234``).
+        digits = _zip_digits(col(postal))
+        padded = digits < 5
         cut_short = (contradiction & typed.is_not_null() & padded).fill_null(False)
         checker.add(
             cut_short,
             postal,
             pl.concat_str(
                 pl.lit("only "),
-                col(postal).cast(pl.String).str.strip_chars().str.len_chars().cast(pl.String),
-                pl.lit(" digits: read as ZIP "),
+                digits.cast(pl.String),
+                pl.when(col(postal).str.contains("-"))
+                .then(pl.lit(" digits before the dash"))
+                .otherwise(pl.lit(" digits")),
+                pl.lit(": read as ZIP "),
                 col("__zip__"),
                 pl.lit(", which is in "),
                 col("__state__"),

@@ -8,7 +8,7 @@
   (``"United States"``, ``"USA"``, ``"U.S."``, ``"Canada"``, ``"Deutschland"``...); an unknown
   spelling is kept as typed.
 - Postal codes: :data:`US_ZIP_SHAPE` (5 digits, ZIP+4 with or without its dash, or 3-4
-  digits that lost their leading zeros in a spreadsheet) and :data:`FOREIGN_POSTAL` (Canadian and British shapes, which tell
+  digits that lost their leading zeros in a spreadsheet, with or without a +4) and :data:`FOREIGN_POSTAL` (Canadian and British shapes, which tell
   a non-US record when its country is empty).
 """
 
@@ -239,12 +239,16 @@ CANADIAN_POSTAL = r"^[ABCEGHJ-NPRSTVXYabceghj-nprstvxy]\d[A-Za-z]\s?\d[A-Za-z]\d
 BRITISH_POSTAL = r"^[A-Za-z]{1,2}\d[A-Za-z\d]?\s?\d[A-Za-z]{2}$"
 #: Country of a postal code shape that is clearly not a US ZIP.
 FOREIGN_POSTAL: dict[str, str] = {"CA": CANADIAN_POSTAL, "GB": BRITISH_POSTAL}
-#: What a US ZIP may look like in a file: 5 digits, ZIP+4 (``94107-1234``, or ``941071234``
-#: without its dash), or 3-4 digits (lost zeros), or a spreadsheet float (``"2134.0"``). Not
+#: A ZIP with or without its +4: 5 digits, or 3-4 that lost their leading zeros in a
+#: spreadsheet (``2134`` -> ``02134``, ``2134-1234`` -> ``02134``: the dash marks a ZIP+4, so
+#: the part before it is the ZIP), or a spreadsheet float (``"2134.0"``). Group 1 is the ZIP
+#: before padding. The same reading as routing's (:func:`terraplan.rules.fields.zip5`).
+DASHED_ZIP = r"^([0-9]{3,5})(?:\.0+|-[0-9]{4})?$"
+#: A ZIP+4 written without its dash (``941071234``: ZIP 94107; nine digits can only be 5 + 4).
+UNDASHED_ZIP4 = r"^[0-9]{9}(?:\.0+)?$"
+#: What a US ZIP may look like in a file: :data:`DASHED_ZIP` or :data:`UNDASHED_ZIP4`. Not
 #: 6-8 digits: ``21341234`` may be ``02134-1234`` that lost its zero or a mistyped ZIP+4.
-US_ZIP_SHAPE = r"^\d{3,5}(\.0)?$|^\d{5}-\d{4}$|^\d{9}(\.0)?$"
-#: A ZIP+4 written without its dash (``941071234``: ZIP 94107).
-UNDASHED_ZIP4 = r"^\d{9}(\.0)?$"
+US_ZIP_SHAPE = f"{DASHED_ZIP}|{UNDASHED_ZIP4}"
 
 
 def _key(text: pl.Expr) -> pl.Expr:

@@ -231,9 +231,28 @@ def _external_reference(
     kind = checker.spec.kind
     noun = f"{kind.replace('_', ' ')} name" if count != 1 else f"{singular.get(kind, kind)} names"
     example = unknown[0] if len(unknown[0]) <= MAX_QUOTED else unknown[0][:MAX_QUOTED] + "…"
+    stored = known.n_unique()
+    if stored == 0:  # nothing imported yet: the usual order is records first, then reps
+        checker.warnings.append(
+            f"{count:,} {noun} an owner that is not a known {label} yet"
+            f" (e.g. {example}): kept; import {label}s to resolve"
+        )
+        return
+    # The reps are stored and these owners are not among them: users the reps file left out
+    # (who left the company, a file of active users only). Importing the reps again would
+    # change nothing; say so.
+    distinct = unknown.n_unique()
+    if distinct == 1:
+        ids, them, as_reps, to_reps = "1 distinct owner", "it", f"a {label}", f"a stored {label}"
+    else:
+        ids, them = f"{distinct:,} distinct owners", "them"
+        as_reps, to_reps = f"{label}s", f"stored {label}s"
+    stored_text = f"the {stored:,} stored {label}s" if stored != 1 else f"the 1 stored {label}"
     checker.warnings.append(
-        f"{count:,} {noun} an owner that is not a known {label} yet"
-        f" (e.g. {example}): kept; import {label}s to resolve"
+        f"{count:,} {noun} an owner that is not among {stored_text} ({ids}, e.g. {example}):"
+        f" kept; import {them} as {as_reps} (a user file of active users leaves out those who"
+        f" left) or map {them} to {to_reps} (mapping file: values: {{{name}: {{OLD_ID:"
+        f" {label.upper()}_ID}}}})"
     )
 
 

@@ -25,6 +25,26 @@ def counted(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count:,} {noun}"
 
 
+#: The singular of each record kind, for counts (``"1 opportunity"``, ``"2 geo units"``).
+KIND_SINGULAR = {
+    "accounts": "account",
+    "leads": "lead",
+    "reps": "rep",
+    "geo_units": "geo unit",
+    "sales_lines": "sales line",
+    "opportunities": "opportunity",
+    "targets": "target",
+    "acquisition_costs": "acquisition cost",
+    "assignments": "assignment",
+}
+
+
+def counted_records(count: int, kind: str) -> str:
+    """``count`` records of ``kind`` in words: ``"1 account"``, ``"2 sales lines"``."""
+    plural = kind.replace("_", " ")
+    return counted(count, KIND_SINGULAR.get(kind, plural), plural)
+
+
 @dataclass(frozen=True, slots=True)
 class ImportIssue:
     """One problem in a file.
@@ -109,8 +129,8 @@ class ImportReport:
         """A few lines for a person: counts, then the first ``max_issues`` issues."""
         lines = [
             f"{self.file} ({self.kind}): {counted(self.rows_read, 'row')} read,"
-            f" {self.accepted} accepted, "
-            f"{self.rejected} rejected, {self.geocoded} geocoded, "
+            f" {self.accepted:,} accepted, "
+            f"{self.rejected:,} rejected, {self.geocoded:,} geocoded, "
             f"{len(self.issues)} issue(s), {len(self.warnings)} warning(s)"
         ]
         lines += [f"  warning: {w}" for w in self.warnings]

@@ -15,7 +15,8 @@ kind ``k`` is checked when ``k`` is a key of ``known_ids``; a reference to the f
 kind (``parent_id``, ``manager_id``) is always checked, against ``known_ids.get(kind)`` plus
 the ids accepted from the file itself. An owner id (``owner_id`` of accounts and
 opportunities) is an external reference: an unknown one is kept as given and the report says
-once how many rows name an owner that is not a known rep yet.
+once how many rows name an owner that is not a known rep yet (no reps stored) or not among
+the stored reps (users the reps file left out: import them too, or map them to stored reps).
 
 Other checks on every kind: text numbers follow the decimal separator (declared for the file,
 else shown by the column's own numbers, else by the file's other numbers (amounts before

@@ -11,6 +11,7 @@ from scipy import sparse
 
 from terraplan.domain import Plan, RecordKind, Rep, TerritoryOwner, TerritoryType
 from terraplan.errors import DataError, InvalidParameterError
+from terraplan.planning.unit_metrics import unlocated_accounts_message
 
 
 def unit_coords(units: Sequence[Any], kind: RecordKind) -> npt.NDArray[np.float64]:
@@ -31,12 +32,8 @@ def _no_location(lacking: Sequence[Any], kind: RecordKind) -> str:
         f"{u.name} ({u.id})" if getattr(u, "name", None) else repr(u.id) for u in lacking[:5]
     ) + (", ..." if len(lacking) > 5 else "")
     if kind is RecordKind.ACCOUNT:
-        count = f"{len(lacking):,} accounts have" if len(lacking) != 1 else "1 account has"
-        return (
-            f"{count} no latitude/longitude and no ZIP code to place them: {shown}; import "
-            "their ZIP codes or coordinates, or design on counties or ZIPs (--units counties), "
-            "which leave such accounts out and name them"
-        )
+        # accounts abroad have a postal code, just not a US one: told apart, with the fix
+        return unlocated_accounts_message(lacking)
     count = f"{len(lacking):,} units have" if len(lacking) != 1 else "1 unit has"
     return f"{count} no latitude/longitude: {shown}; give each unit its centre"
 

@@ -146,7 +146,12 @@ def with_account_metrics(
                 f"{lacking:,} of {len(accounts):,} accounts lack the metric {metric!r}; "
                 "counted as 0 in their unit's total"
             )
-    note = unplaced_accounts_note(units, accounts)
+    from terraplan.io.geocoding import ZipDirectory
+    from terraplan.io.zip_units import LOWER_48_AND_DC
+
+    note = unplaced_accounts_note(
+        units, accounts, locate=ZipDirectory().lookup, market=LOWER_48_AND_DC
+    )
     return sum_account_metrics(units, accounts, missing), [*([note] if note else []), *notes]
 
 

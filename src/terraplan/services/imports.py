@@ -24,7 +24,7 @@ from terraplan.io.currency import Currencies
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.parsing import Decimal
 from terraplan.io.readers import SourceTable, read_table
-from terraplan.io.report import ImportReport
+from terraplan.io.report import ImportReport, counted, counted_records
 from terraplan.io.schema import PLANNED_KINDS, kind_spec
 from terraplan.io.validation import missing_columns, validate
 from terraplan.services.account_status import (
@@ -81,11 +81,16 @@ class ImportOutcome:
         updated = self.written - self.new
         if updated < self.absent:
             return None  # a partial file (a web form, one region): leaving most out is its point
-        words = kind.replace("_", " ")
         sample = ", ".join(self.absent_sample)
+        stored = counted_records(self.absent, kind).replace(" ", " stored ", 1)
+        if self.absent == 1:
+            return (
+                f"{stored} is not in this file (e.g. {sample}); it is kept as it was, and "
+                "still counts in designs, balance and KPIs"
+            )
         return (
-            f"{self.absent:,} stored {words} are not in this file (e.g. {sample}); they are "
-            "kept as they were, and still count in designs, balance and KPIs"
+            f"{stored} are not in this file (e.g. {sample}); they are kept as they were, and "
+            "still count in designs, balance and KPIs"
         )
 
 
@@ -442,7 +447,10 @@ def _refusal(report: ImportReport, on_error: OnError) -> str:
     first = report.errors[0]
     more = len(report.errors) - 1
     tail = f" (and {more} more problem{'s' if more != 1 else ''})" if more else ""
+    rows = "row" if report.rows_read == 1 else "rows"
+    verb = "is" if report.rejected == 1 else "are"
     return (
-        f"{report.rejected} of {report.rows_read} rows of {report.file} are invalid, first: {first}{tail}; "
-        f"nothing was imported (use --on-error skip to import the {report.accepted} valid rows)"
+        f"{report.rejected:,} of {report.rows_read:,} {rows} of {report.file} {verb} invalid, first: "
+        f"{first}{tail}; nothing was imported (use --on-error skip to import the "
+        f"{counted(report.accepted, 'valid row')})"
     )
