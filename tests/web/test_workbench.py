@@ -156,6 +156,14 @@ def test_comment_submit_approve_and_activate_from_the_workflow_view(
     ]
     audit = page.locator("#audit tbody tr").all_inner_texts()
     assert any("activate" in row for row in audit), audit
+    # Push to the CRM: the two files, downloaded with the planner's session
+    page.wait_for_selector("#crm-section:not([hidden]) #crm-owners")
+    href = "id => document.getElementById(id).href"  # absolute, as the browser follows it
+    owners = page.request.get(page.evaluate(href, "crm-owners"))  # type: ignore[attr-defined]
+    assert owners.ok and owners.text().splitlines()[0] == "Id,OwnerId"
+    etm = page.request.get(page.evaluate(href, "crm-etm"))  # type: ignore[attr-defined]
+    assert etm.ok and etm.headers["content-type"] == "application/zip"
+    assert etm.body()[:2] == b"PK"  # a ZIP archive
     shot(page, tmp_path, "workflow")
 
 
@@ -356,6 +364,7 @@ def test_a_manager_sees_their_region_and_comments(
     for button in ("#wf-submit", "#wf-approve", "#wf-draft", "#wf-activate", "#wf-copy"):
         assert page.is_hidden(button), button
     assert page.is_hidden("#audit")
+    assert page.is_hidden("#crm-section")  # the CRM files hold every account: planners only
     # In review it still spans three regions: no manager approves it, so no button either
     # (a plan wholly in their region gets Approve: tests/api/test_comment_visibility.py).
     assert planner.post("/plans/MGR1/status", {"status": "in_review", "version": 1}).ok

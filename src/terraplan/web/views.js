@@ -215,6 +215,15 @@ const TPViews = {
       : c.target_kind === "account" ? `account ${account[c.target_id] || c.target_id}`
       : c.target_kind;
     document.getElementById("comments").replaceChildren(...comments.map((c) => this.commentItem(c, on, territory, unitName)));
+    // The files an integrator pushes back to the CRM, for an approved or active plan
+    // (planners and admins: they hold every account); the owner update needs a rule run,
+    // which activation makes.
+    const enc = encodeURIComponent(planId);
+    const pushable = canPlan() && (plan.status === "approved" || plan.status === "active");
+    document.getElementById("crm-section").hidden = !pushable;
+    document.getElementById("crm-owners-item").hidden = plan.status !== "active";
+    document.getElementById("crm-owners").href = `/plans/${enc}/owner-updates?format=csv`;
+    document.getElementById("crm-etm").href = `/plans/${enc}/etm-model`;
     // The audit log is for planners and admins (GET /audit answers 403 to others).
     document.getElementById("audit-section").hidden = !canPlan();
     if (canPlan()) {
