@@ -124,8 +124,15 @@ def capacity(
             markup=True,
         )
         stdout().print("Assumed:")
+        import textwrap
+
+        width = max(stdout().width, 40)
         for line in report.assumptions:
-            stdout().print(f"  - {line}", highlight=False)
+            # a hanging indent: a long assumption's next lines stay under its first word
+            wrapped = textwrap.fill(
+                line, width=width, initial_indent="  - ", subsequent_indent="    "
+            )
+            stdout().print(wrapped, highlight=False, soft_wrap=True)
     _warn(report.warnings)
     if out:
         _write_rows(report.rows(ids=True), out, force)

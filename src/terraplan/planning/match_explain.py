@@ -37,7 +37,7 @@ def explain_pair(
         base = (
             f" from {rep.home_postal_code} home base" if rep.home_postal_code else " from home base"
         )
-        words.append(f"distance {km:.0f} km{base}")
+        words.append(f"distance {km:,.0f} km{base}")
     cover: list[str] = []
     if info["has_ind"][t]:
         cover.append(f"{float(info['industry_cover'][r, t]):.0%} of the territory's industry mix")
