@@ -246,20 +246,52 @@ def _show_report(report: dict, fmt: OutputFormat, *, refused: bool = False) -> N
         stderr().print(f"[yellow]warning:[/yellow] {escape(warning)}", markup=True)
     issues = report["issues"]
     if issues:
-        shown = issues[:50]
-        # A Parquet folder: each issue names its own file.
-        keys: tuple[str, ...] = ("row", "column", "field", "value", "reason", "severity")
-        if any(issue["file"] != report["file"] for issue in issues):
-            keys = ("file", *keys)
-        render_rows(
-            [{k: issue[k] for k in keys} for issue in shown],
-            title="Problems"
-            + (
-                f" (first 50 of {len(issues)}; use --format json for all)"
-                if len(issues) > 50
-                else ""
-            ),
+        _show_problems(issues, report["file"])
+
+
+def _show_problems(issues: list[dict], file: str) -> None:  # type: ignore[type-arg]
+    """The problems grouped by column and reason, so that one bad column in 1,125 rows reads as
+    one line with its rows, not 1,125 rows of seven lines each at 80 columns."""
+    several_files = any(issue["file"] != file for issue in issues)  # a Parquet folder
+    groups: dict[tuple[str, ...], list[dict]] = {}  # type: ignore[type-arg]
+    for issue in issues:
+        key = (
+            str(issue["file"]) if several_files else "",
+            str(issue["column"] or issue["field"] or ""),
+            _without_value(str(issue["reason"]), issue["value"]),
+            str(issue["severity"]),
         )
+        groups.setdefault(key, []).append(issue)
+    rows = []
+    for (where, column, reason, severity), found in list(groups.items())[:50]:
+        lines = [str(i["row"]) for i in found if i["row"] is not None]
+        shown = ", ".join(lines[:3]) + (f" and {len(lines) - 3:,} more" if len(lines) > 3 else "")
+        values = list(dict.fromkeys(str(i["value"]) for i in found if i["value"] not in (None, "")))
+        said = str(found[0]["reason"]) if len(found) == 1 else reason
+        row = {
+            **({"file": where} if several_files else {}),
+            "rows": shown or "-",
+            "column": column,
+            "values": ", ".join(values[:2]) + (", ..." if len(values) > 2 else ""),
+            "problem": said if severity == "error" else f"{severity}: {said}",
+        }
+        rows.append(row)
+    more = len(groups) - 50
+    render_rows(
+        rows,
+        title=f"Problems: {len(issues):,} in {len(groups):,} kinds"
+        + (" (the first 50 kinds shown)" if more > 0 else "")
+        + "; --format json lists every row",
+    )
+
+
+def _without_value(reason: str, value: object) -> str:
+    """``reason`` with the row's own value left out ("unknown account '001...'" reads
+    "unknown account (the value)"), so that rows failing the same way are one kind."""
+    text = "" if value is None else str(value)
+    if not text:
+        return reason
+    return reason.replace(repr(text), "(the value)").replace(text, "(the value)")
 
 
 def export_command(
