@@ -24,7 +24,12 @@ import polars as pl
 import pyarrow as pa
 
 from terraplan.errors import DataError, InvalidParameterError
-from terraplan.io.outputs import CSV_QUOTE_PATTERN, atomic_output, looks_like_formula
+from terraplan.io.outputs import (
+    CSV_QUOTE_PATTERN,
+    FORMULA_PREFIXES,
+    atomic_output,
+    looks_like_formula,
+)
 from terraplan.io.records import records_to_frame
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
@@ -146,7 +151,10 @@ def _write_xlsx(frame: pl.DataFrame, path: Path, sheet_name: str) -> None:
     sheet = book.create_sheet(sheet_name)
 
     def cell(value: object) -> object:
-        if not isinstance(value, str):
+        # plain text is written as it is (a cell object per value made a 148,000-account
+        # export take 108 s); only text a spreadsheet would run, or that starts with an
+        # apostrophe, needs a forced text cell
+        if not isinstance(value, str) or not value.startswith(("'", *FORMULA_PREFIXES)):
             return value
         if value.startswith("'") and looks_like_formula(value.lstrip("'")):
             value = f"'{value}"  # the importers take one apostrophe off such text
