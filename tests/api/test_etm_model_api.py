@@ -19,6 +19,13 @@ from terraplan.storage.unit_of_work import UnitOfWork
 def test_the_archive_holds_what_the_cli_writes(
     active_p1: Database, client: TestClient, tmp_path: Path
 ) -> None:
+    from dataclasses import replace
+
+    with UnitOfWork(active_p1) as uow:  # a name a spreadsheet would run as a formula
+        plan = uow.plans.get("P1")
+        first = replace(plan.territories[0], name="=2+5+cmd")
+        uow.plans.save(replace(plan, territories=(first, *plan.territories[1:])))
+        uow.commit()
     answer = client.get("/plans/P1/etm-model")
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"] == "application/zip"
@@ -31,11 +38,16 @@ def test_the_archive_holds_what_the_cli_writes(
     assert archive.namelist()[-1] == OWNER_FILE
     for path in written.files:
         assert archive.read(path.name) == path.read_bytes(), path.name
+    territories = archive.read("Territory2.csv").decode("utf-8")
+    assert "'=2+5+cmd" in territories and ",=2+5+cmd" not in territories
     # the same plan gives the same bytes (no clock in the archive)
     assert client.get("/plans/P1/etm-model").content == answer.content
 
     shown = client.get("/plans/P1/etm-model", params={"format": "json"}).json()
     assert [f["name"] for f in shown["files"]] == archive.namelist()
+    assert {f["name"]: f["content"].encode() for f in shown["files"]} == {
+        n: archive.read(n) for n in archive.namelist()
+    }
     owners = next(f["content"] for f in shown["files"] if f["name"] == OWNER_FILE)
     assert owners.splitlines()[0] == "Id,OwnerId"
     assert shown["owner_rows"] == len(owners.splitlines()) - 1

@@ -48,12 +48,16 @@ def test_accounts_abroad_keep_their_owners_and_a_us_gap_still_blocks(db: Databas
     with UnitOfWork(db) as uow:
         uow.accounts.add_many(
             [Account("AK", "Anchorage Supply", postal_code="99501", country="US",
-                     county_fips="02020", state="AK", owner_id=owner)]
+                     county_fips="02020", state="AK", owner_id=owner),
+             # no county stored, a US ZIP and the country spelt another way: still the US
+             Account("AK2", "Juneau Works", postal_code="99801", country="U.S.A.",
+                     owner_id=owner)]
         )  # fmt: skip
         uow.commit()
     for step in ("in_review", "approved"):
         change_status(db, "P2", step)
     with pytest.raises(ConflictError, match="match no rule") as refused:
         activate_plan(db, "P2")
+    assert "2 account(s) match no rule" in refused.value.message
     assert "Anchorage Supply" in refused.value.message
     assert "Hooli" not in refused.value.message

@@ -149,6 +149,16 @@ class ModelExport:
     territory_names: dict[str, str] = field(default_factory=dict)  # by id, for the notes
     stale_run: str | None = None  # the rules saved after the run the owner file holds
 
+    def safe_files(self) -> dict[str, str]:
+        """The files as the folder export writes them: a CSV cell a spreadsheet would run as
+        a formula (a territory named ``=2+5``) starts with an apostrophe."""
+        from terraplan.io.outputs import neutralise_csv_text
+
+        return {
+            name: neutralise_csv_text(text) if name.lower().endswith(".csv") else text
+            for name, text in self.files.items()
+        }
+
     def notes(self) -> list[str]:
         """What a user must know before loading the files, in words, each once."""
         said: list[str] = []
@@ -278,7 +288,7 @@ def model_archive(model: ModelExport) -> bytes:
     """The load files as one ZIP archive (names as in the folder ``export_model`` writes)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, content in model.files.items():
+        for name, content in model.safe_files().items():
             # a fixed date: the same plan gives the same bytes (ETag, caches, diffs)
             info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED

@@ -11,6 +11,7 @@ figures.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from functools import cache
 
 from sqlalchemy import select
 
@@ -23,18 +24,29 @@ def unit_neighbours(uow: UnitOfWork, units: Collection[str]) -> dict[str, tuple[
     """``unit id -> ids of the units sharing a border`` for ``units``: as stored, else (no
     stored unit has neighbours, as when a plan's counties were never imported) from the
     bundled county adjacency."""
-    wanted = set(units)
-    rows = uow.connection.execute(select(GeoUnitRow.id, GeoUnitRow.neighbours)).all()
-    found = {r.id: tuple(r.neighbours or ()) for r in rows if r.id in wanted}
+    wanted = sorted(set(units))
+    found: dict[str, tuple[str, ...]] = {}
+    for start in range(0, len(wanted), 5_000):  # the caller's units only, in bounded batches
+        chunk = wanted[start : start + 5_000]
+        rows = uow.connection.execute(
+            select(GeoUnitRow.id, GeoUnitRow.neighbours).where(GeoUnitRow.id.in_(chunk))
+        ).all()
+        found |= {r.id: tuple(r.neighbours or ()) for r in rows}
     if any(found.values()):
         return found
+    bundled = _bundled_adjacency()
+    return {unit: bundled[unit] for unit in wanted if unit in bundled}
+
+
+@cache
+def _bundled_adjacency() -> dict[str, tuple[str, ...]]:
+    """The bundled county adjacency, read once per process."""
     from terraplan.data.counties import load_county_adjacency
 
-    bundled: dict[str, list[str]] = {}
+    links: dict[str, list[str]] = {}
     for link in load_county_adjacency():
-        if link.fips in wanted:
-            bundled.setdefault(link.fips, []).append(link.neighbour_fips)
-    return {unit: tuple(ids) for unit, ids in bundled.items()}
+        links.setdefault(link.fips, []).append(link.neighbour_fips)
+    return {fips: tuple(ids) for fips, ids in links.items()}
 
 
 def bordering_units(

@@ -631,11 +631,8 @@ def _without_location(db: Database, application: RuleApplication) -> set[str]:
     location: no county and no US ZIP (an address abroad, or none)."""
     from sqlalchemy import select
 
+    from terraplan.rules.fields import is_us, zip5
     from terraplan.storage.orm import AccountRow
-
-    def us_zip(postal: str | None) -> bool:
-        head = (postal or "").strip()[:5]
-        return len(head) == 5 and head.isdigit()
 
     gaps = {
         r.record_id
@@ -650,13 +647,10 @@ def _without_location(db: Database, application: RuleApplication) -> set[str]:
                 AccountRow.id, AccountRow.county_fips, AccountRow.postal_code, AccountRow.country
             )
         ).all()
-    us = {"", "US", "USA", "UNITED STATES", "UNITED STATES OF AMERICA"}
     return {
         account_id
         for account_id, county, postal, country in rows
-        if account_id in gaps
-        and not county
-        and (not us_zip(postal) or (country or "").strip().upper() not in us)
+        if account_id in gaps and not county and (zip5(postal) is None or not is_us(country))
     }
 
 

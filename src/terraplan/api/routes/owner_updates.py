@@ -119,7 +119,7 @@ def etm_model(
     if format == "json":
         return {
             "plan_id": model.plan_id,
-            "files": [{"name": n, "content": c} for n, c in model.files.items()],
+            "files": [{"name": n, "content": c} for n, c in model.safe_files().items()],
             "owner_rows": model.owner_rows,
             "notes": model.notes(),
         }
