@@ -176,6 +176,23 @@ def test_a_rep_asks_for_a_county_across_the_border_but_not_beyond_it(
     assert ask([own], "T-S") == 201  # give one away to the neighbour
     assert ask([beyond], "T-N") == 404  # deeper in South: not theirs to name
     assert ask([ring[0]], "T-S") == 404  # within South only: not their territory
+
+    def propose(edit: dict[str, object]) -> int:
+        answer = rep.post(
+            "/plans/P1/comments",
+            json={"body": "x", "target_kind": "territory", "target_id": "T-N",
+                  "proposed_edit": edit},
+        )  # fmt: skip
+        return answer.status_code
+
+    # beyond moves, the neighbour's territory is not theirs to ask about
+    assert propose({"op": "rename", "territory": "T-S", "name": "Mine now"}) == 404
+    assert propose({"op": "set_owners", "territory": "T-S", "reps": ["R1"]}) == 404
+    batch = {"op": "batch", "edits": [
+        {"op": "move_units", "units": [ring[0]], "to": "T-N"},
+        {"op": "rename", "territory": "T-S", "name": "Mine now"},
+    ]}  # fmt: skip
+    assert propose(batch) == 404
     # the requester reads their own requests
     mine = rep.get("/plans/P1/comments").json()
     assert [c["proposed_edit"]["units"] for c in mine] == [[ring[0]], [own]]

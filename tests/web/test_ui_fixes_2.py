@@ -262,10 +262,11 @@ def test_network_failures_and_design_errors_read_as_words(
     # The kind of an alert is said once ("Territory 06", not "territory Territory 06").
     assert page.evaluate("() => alertSubject('territory', 'Territory 06')") == "Territory 06"
     assert page.evaluate("() => alertSubject('rep', 'Paula Flores')") == "rep Paula Flores"
-    # A design for an unknown state fails with a plain message, not a Python list.
+    # A design for an unknown state is refused when submitted (422), with a plain message,
+    # not a Python list.
     page.click("nav [data-view=design]")
     page.fill("#d-states", "XX")
     page.click("#design-form button[type=submit]")
-    page.wait_for_selector("#d-status[data-status=failed]", timeout=60_000)
-    status = page.inner_text("#d-status")
-    assert "XX" in status and "['XX']" not in status, status
+    page.wait_for_selector("#message.error >> text=XX", timeout=60_000)
+    message = page.inner_text("#message")
+    assert "XX" in message and "['XX']" not in message, message

@@ -83,8 +83,9 @@ def test_compare_two_scenarios_shows_the_moved_county_and_its_accounts(
     assert page.locator(targets.format("T-R2")).all_inner_texts() == ["-", "300k", "-"]
     assert page.locator(targets.format("T-R3")).all_inner_texts() == ["-", "-", "-"]
     assert page.locator(targets.format("total")).all_inner_texts() == ["-", "420k", "-"]
+    assert expected["target_period"] == "2026"  # the only plan with targets: its year
     assert page.inner_text("#compare-summary li[data-key=targets]") == (
-        "Revenue targets: - → 420k."
+        "Revenue targets for 2026: - → 420k."
     )
     assert "no targets are stored for plan P1" in page.inner_text("#compare-result .compare-note")
     # Base and scenario side by side, the moved unit (Los Angeles County) outlined on both,

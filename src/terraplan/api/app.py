@@ -156,9 +156,14 @@ UPLOAD_PREFIX = "/imports/"
 
 
 def _body_limits(settings: Settings) -> Callable[[str], int]:
+    from terraplan.api.routes.rule_texts import RULE_TEXT_BODY_BYTES, RULE_TEXT_PATH
+
     def limit_for(path: str) -> int:
         if path.startswith(UPLOAD_PREFIX):
             return settings.max_upload_bytes
+        if RULE_TEXT_PATH.fullmatch(path):
+            # a rule-set text as long as its schema allows (``maxLength``)
+            return max(settings.max_body_bytes, RULE_TEXT_BODY_BYTES)
         return settings.max_body_bytes
 
     return limit_for

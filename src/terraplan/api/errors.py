@@ -140,4 +140,9 @@ def install_error_handlers(app: FastAPI) -> None:
                 status_code=422,
             )
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
+        # Starlette's own headers kept: a 405 says which methods the path takes (``Allow``).
+        return JSONResponse(
+            error_body(code, str(exc.detail)),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )

@@ -60,6 +60,36 @@ def _statuses(method: str, operation: dict[str, Any]) -> list[str]:
     return sorted(statuses)
 
 
+#: Response headers the API sends, as the document declares them.
+ETAG_HEADER = {
+    "description": "The answer's version: send it back as If-None-Match for a 304",
+    "schema": {"type": "string"},
+}
+TOTAL_COUNT_HEADER = {
+    "description": "How many items the filters match over all pages",
+    "schema": {"type": "integer", "minimum": 0},
+}
+RETRY_AFTER_HEADER = {
+    "description": "Seconds to wait before trying again",
+    "schema": {"type": "integer", "minimum": 0},
+}
+#: The operations whose plain-array answers carry ``X-Total-Count``.
+TOTAL_COUNT_OPERATIONS = ("list_jobs", "list_audit_log")
+
+
+def _declare_headers(operation: dict[str, Any]) -> None:
+    """The headers an operation's answers carry: ``ETag`` on the cached reads (those that
+    answer 304), ``X-Total-Count`` on the plain-array lists, ``Retry-After`` on 429."""
+    responses = operation.get("responses", {})
+    if "304" in responses and "200" in responses:
+        responses["200"].setdefault("headers", {})["ETag"] = ETAG_HEADER
+        responses["304"].setdefault("headers", {})["ETag"] = ETAG_HEADER
+    if operation.get("operationId") in TOTAL_COUNT_OPERATIONS and "200" in responses:
+        responses["200"].setdefault("headers", {})["X-Total-Count"] = TOTAL_COUNT_HEADER
+    if "429" in responses:
+        responses["429"].setdefault("headers", {})["Retry-After"] = RETRY_AFTER_HEADER
+
+
 def install_openapi(app: FastAPI) -> None:
     """Replace ``app.openapi`` by one that documents the error responses of every operation."""
 
@@ -91,6 +121,7 @@ def install_openapi(app: FastAPI) -> None:
                     if entry.get("description") in (None, "", *_GENERIC):
                         entry["description"] = DESCRIPTIONS.get(status, "Error")
                     entry["content"] = {"application/json": {"schema": ref}}
+                _declare_headers(operation)
         app.openapi_schema = schema
         return schema
 

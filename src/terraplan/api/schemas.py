@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 T = TypeVar("T")
 
@@ -17,6 +18,24 @@ def _utc(value: datetime) -> datetime:
 
 #: Every timestamp the API answers: timezone-aware (UTC), ``format: date-time`` in the schema.
 Timestamp = Annotated[datetime, AfterValidator(_utc)]
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: object) -> object:
+    """A day as the API takes it: ``YYYY-MM-DD`` text only (pydantic alone also reads a bare
+    number as Unix seconds: ``as_of=0`` was 1970-01-01)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _DAY.fullmatch(value):
+        return value
+    raise ValueError("must be a day written YYYY-MM-DD")
+
+
+#: Every day the API takes, in a query or a body: ``format: date`` in the schema, and only
+#: ``YYYY-MM-DD`` accepted (422 naming the parameter otherwise).
+IsoDay = Annotated[date, BeforeValidator(_iso_day)]
 
 
 #: The header of list answers that are plain JSON arrays (``GET /jobs``, ``GET /audit``): how

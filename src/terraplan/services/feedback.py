@@ -18,9 +18,10 @@ TARGETS = ("plan", "territory", "move", "unit", "account")
 MAX_BODY = 10_000
 
 
-def _check(body: str, target_kind: str) -> str:
+def _check(body: str, target_kind: str, target_id: str | None = None) -> str:
     text = (body or "").strip()
-    if not text:
+    # Only control characters (a NUL, a tab...) is no more text than blanks.
+    if not any(ch.isprintable() and not ch.isspace() for ch in text):
         raise InvalidParameterError("a comment needs some text", details={"field": "body"})
     if len(text) > MAX_BODY:
         raise InvalidParameterError(
@@ -30,6 +31,12 @@ def _check(body: str, target_kind: str) -> str:
         raise InvalidParameterError(
             f"comments go on a {', '.join(TARGETS)}; not {target_kind!r}",
             details={"field": "target_kind"},
+        )
+    if target_kind == "plan" and target_id is not None:
+        raise InvalidParameterError(
+            "a comment on the plan as a whole has no target_id: leave it out, or name what it "
+            "is about with target_kind (territory, move, unit, account)",
+            details={"field": "target_id"},
         )
     return text
 
@@ -48,6 +55,10 @@ class Concerns:
     reps: frozenset[str] = frozenset()
     #: The geo units it names (moved, or commented on) with the territory each is in.
     units: frozenset[tuple[str, str]] = frozenset()
+    #: The operations of its proposed edit (batches included); empty for a comment.
+    ops: frozenset[str] = frozenset()
+    #: ``(from territory, to territory)`` of each unit its edit moves.
+    moves: frozenset[tuple[str, str]] = frozenset()
 
 
 def concerns(
@@ -67,6 +78,8 @@ def concerns(
     accounts: set[str] = set()
     reps: set[str] = set()
     named_units: set[tuple[str, str]] = set()
+    ops: set[str] = set()
+    moves: set[tuple[str, str]] = set()
     unplaced = False
 
     def units(ids: object) -> None:
@@ -80,6 +93,15 @@ def concerns(
     def walk(edit: object) -> None:
         if not isinstance(edit, Mapping):
             return
+        if isinstance(edit.get("op"), str):
+            ops.add(edit["op"])
+        moved, to = edit.get("units"), edit.get("to")
+        if (
+            edit.get("op") == "move_units"
+            and isinstance(to, str)
+            and isinstance(moved, list | tuple)
+        ):
+            moves.update((unit_territory[u], to) for u in moved if u in unit_territory)
         for key in ("to", "territory"):
             if isinstance(edit.get(key), str):
                 territories.add(edit[key])
@@ -114,6 +136,8 @@ def concerns(
         unplaced,
         frozenset(reps),
         frozenset(named_units),
+        frozenset(ops),
+        frozenset(moves),
     )
 
 
@@ -141,7 +165,7 @@ def add_comment(
 
     ``shown`` (for a caller who sees a part of the plan) says whether they see what the comment
     is about; when not, it is refused as if the territory or account did not exist."""
-    text = _check(body, target_kind)
+    text = _check(body, target_kind, target_id)
     if proposed_edit is not None:  # a malformed edit is refused now, not when a planner decides
         proposed_edit = parse_edit(proposed_edit)
     with UnitOfWork(db) as uow:

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
-from terraplan.errors import InvalidParameterError, TerraplanError
+from terraplan.errors import InvalidParameterError, NotFoundError, TerraplanError
 from terraplan.services.plan_scopes import require_owners_may_follow
 from terraplan.services.progress import Progress
 from terraplan.storage.database import Database
@@ -72,29 +72,122 @@ def _design(db: Database, parameters: Mapping[str, Any], progress: Progress) -> 
     return {"plan_id": run.plan.id, "summary": design_summary(run.outcome, run.seconds)}
 
 
+#: How many values a design job's ``tradeoff`` may sweep (each is a whole design run).
+MAX_TRADEOFF_VALUES = 12
+
+
+def tradeoff_values(values: object) -> list[float]:
+    """A design job's ``tradeoff``: 1 to :data:`MAX_TRADEOFF_VALUES` numbers >= 0, else
+    InvalidParameterError."""
+    if (
+        not isinstance(values, list)
+        or not 1 <= len(values) <= MAX_TRADEOFF_VALUES
+        or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in values
+        )
+    ):
+        raise InvalidParameterError(
+            f"design job: 'tradeoff' must be a list of 1 to {MAX_TRADEOFF_VALUES} numbers >= 0 "
+            "(tolerances as shares, e.g. [0.05, 0.1, 0.2])",
+            details={"field": "tradeoff"},
+        )
+    return [float(v) for v in values]
+
+
+def check_design_job(db: Database, parameters: Mapping[str, Any]) -> None:
+    """Refuse now what would fail a design job as soon as it runs, with the checks the run
+    makes: the parameters' shapes (:func:`design_job_options`), the ``tradeoff`` values, the
+    engine's own checks of the balance tolerances and of how many territories to design, the
+    windows' bounds, the new plan's id, and the units the states leave. Raises
+    InvalidParameterError (or DataError, NotFoundError) naming the JSON path
+    (``parameters.balance``). What needs the design itself (more territories than units, an
+    infeasible balance) still fails the job."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from terraplan.engine.design.problem import DesignProblem, prepare
+    from terraplan.planning.design_options import window_arrays
+    from terraplan.services.design import load_units
+    from terraplan.services.design_inputs import design_job_options
+    from terraplan.services.plan_ids import check_id
+
+    def named(exc: TerraplanError, path: str) -> InvalidParameterError:
+        reason = exc.message.removeprefix("design job: ").removeprefix("problem.")
+        return InvalidParameterError(
+            f"{path}: {reason}",
+            details={"field": path, "problems": [{"path": path, "reason": reason}]},
+        )
+
+    kwargs = design_job_options(parameters)
+    if kwargs.get("tradeoff") is not None:
+        try:
+            tradeoff_values(kwargs["tradeoff"])
+        except InvalidParameterError as exc:
+            raise named(exc, "parameters.tradeoff") from None
+    balance = dict(kwargs.get("balance") or {})
+    # With rep centres or a plan to realign, the territories are theirs.
+    given = bool(kwargs.get("centres_from_reps") or kwargs.get("from_plan"))
+    try:  # the engine's checks, on a problem of one unit
+        prepare(
+            DesignProblem(
+                weights=np.ones((1, max(len(balance), 1))),
+                n_territories=1 if given else kwargs.get("n_territories"),
+                tolerance=list(balance.values()) or 0.05,
+                coords=[[0.0, 0.0]],
+            )
+        )
+    except InvalidParameterError as exc:
+        field = exc.details.get("field")
+        if field in ("tolerance", "n_territories"):
+            path = "parameters." + ("balance" if field == "tolerance" else "n_territories")
+            raise named(exc, path) from None
+        raise
+    for index, window in enumerate(kwargs.get("windows") or ()):
+        try:  # its bounds (its territory is known only once the design has territories)
+            window_arrays(
+                [replace(window, territory=None)],
+                names=[window.metric],
+                territory_ids=[],
+                territory_names=[],
+                balanced=(),
+            )
+        except TerraplanError as exc:
+            raise named(exc, f"parameters.windows.{index}") from None
+    if kwargs.get("plan_id") is not None:
+        try:
+            check_id(kwargs["plan_id"], "plan_id")
+        except InvalidParameterError as exc:
+            raise named(exc, "parameters.plan_id") from None
+    states = kwargs.get("states")
+    if states:
+        units = kwargs.get("units", "counties")
+        # the units the run would load (a ZIP's cell is not needed to know it is there)
+        none_there = InvalidParameterError(f"no {units} in the states {', '.join(sorted(states))}")
+        if units == "zips":
+            from terraplan.io.zip_units import zip_geo_units
+
+            if not zip_geo_units(states=set(states), with_polygons=False):
+                raise named(none_there, "parameters.states")
+        else:
+            with UnitOfWork(db) as uow:
+                try:
+                    load_units(uow, units, states=set(states))
+                except NotFoundError:
+                    raise named(none_there, "parameters.states") from None
+
+
 def _tradeoff(db: Database, kwargs: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """``tradeoff``: the tolerances (or, with ``from_plan``, disruption budgets) to sweep;
     the result lists the non-dominated designs (nothing is saved: the user picks one and
     runs that design)."""
     from terraplan.services.design_tradeoff import design_tradeoff
 
-    values = kwargs.pop("tradeoff")
-    if (
-        not isinstance(values, list)
-        or not 1 <= len(values) <= 12
-        or not all(
-            isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in values
-        )
-    ):
-        raise InvalidParameterError(
-            "design job: 'tradeoff' must be a list of 1 to 12 numbers >= 0 (tolerances as "
-            "shares, e.g. [0.05, 0.1, 0.2])",
-            details={"field": "tradeoff"},
-        )
+    values = tradeoff_values(kwargs.pop("tradeoff"))
     accepted = ("units", "n_territories", "balance", "contiguous", "from_plan", "seed", "time_limit", "states")  # fmt: skip
     points = design_tradeoff(
         db,
-        parameters=[float(v) for v in values],
+        parameters=values,
         progress=progress,
         **{k: v for k, v in kwargs.items() if k in accepted},
     )

@@ -19,6 +19,7 @@ from terraplan.api.login_guard import LoginGuard
 from terraplan.api.schemas import Timestamp
 from terraplan.domain.user import User
 from terraplan.services.access import Principal
+from terraplan.storage.database import Database
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -108,9 +109,20 @@ async def login(
         start_session, db, user, lifetime=timedelta(hours=settings.session_hours)
     )
     set_session_cookies(response, session, settings)
+    # As stored by the sign-in: its last_login_at is this sign-in's time.
+    user = await run_in_threadpool(_stored_user, db, user)
     return SessionPublic(
         user=user_public(user), csrf_token=session.csrf_token, expires_at=session.expires_at
     )
+
+
+def _stored_user(db: Database, user: User) -> User:
+    """``user`` as the database holds it now (``user`` itself if it is gone)."""
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        found = uow.users.find(user.username)
+    return found[0] if found else user
 
 
 @router.post("/logout", operation_id="logout", status_code=204, responses=_ERRORS)

@@ -33,6 +33,11 @@ class BalancePublic(BaseModel):
         description="territory_id, territory, metric, value, mean (the target), tolerance, "
         "deviation, lower, upper, within_tolerance"
     )
+    skipped: dict[str, str] = Field(
+        default={},
+        description="Territories left out of the rows -> why (e.g. given to one oversize "
+        "unit alone by the design), as `terraplan kpis --balance` says",
+    )
 
 
 @router.get("/plans/{plan_id}/balance", operation_id="get_plan_balance")
@@ -78,4 +83,9 @@ def plan_balance_route(
         source=criteria.source,
         tolerances=dict(criteria.tolerances),
         rows=rows,
+        skipped={
+            territory: why
+            for territory, why in sorted(criteria.skipped.items())
+            if shown is None or territory in shown
+        },
     )

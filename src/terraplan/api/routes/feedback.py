@@ -10,12 +10,19 @@ from pydantic import BaseModel, Field
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
-from terraplan.api.routes.scenarios import PLAN_RESPONSES, aware, check_plan
+from terraplan.api.routes.scenarios import (
+    PLAN_RESPONSES,
+    WORKFLOW_ACTIONS,
+    EditObject,
+    aware,
+    check_plan,
+    deciding_resource,
+)
 from terraplan.api.schemas import Timestamp
 from terraplan.domain.access import Action, require_visible, sees_everything
 from terraplan.errors import NotFoundError
 from terraplan.services.access import Principal, plan_resource
-from terraplan.services.feedback import Concerns, Shown
+from terraplan.services.feedback import TARGETS, Concerns, Shown
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -24,9 +31,15 @@ router = APIRouter(tags=["scenarios"], responses=PLAN_RESPONSES)
 
 class CommentCreate(BaseModel):
     body: str = Field(min_length=1, max_length=10_000)
-    target_kind: str = Field(default="plan", description="plan, territory, move, unit, account")
-    target_id: str | None = Field(default=None, max_length=100)
-    proposed_edit: dict[str, Any] | None = Field(
+    target_kind: str = Field(
+        default="plan",
+        description="plan, territory, move, unit, account",
+        json_schema_extra={"enum": list(TARGETS)},
+    )
+    target_id: str | None = Field(
+        default=None, max_length=100, description="What it is about (none for the plan)"
+    )
+    proposed_edit: EditObject | None = Field(
         default=None, description="Makes it a change request a planner can accept as is"
     )
 
@@ -106,12 +119,16 @@ def _shown(
     def territories_seen(concerned: Concerns) -> bool:
         if concerned.territories <= visible:
             return True
-        # a border request: one of the caller's territories, the others across the border,
-        # and of those only their bordering units
+        # a border request: moves only (a rename or new owners of the neighbour's territory
+        # is not the caller's to ask), each from or to one of the caller's territories, the
+        # others across the border, and of those only their bordering units
         return (
-            bool(concerned.territories & visible)
+            bool(concerned.ops)
+            and concerned.ops <= {"move_units", "batch"}
+            and bool(concerned.territories & visible)
             and concerned.territories <= visible | across
             and all(t in visible or ring.get(u) == t for u, t in concerned.units)
+            and all(a in visible or b in visible for a, b in concerned.moves)
         )
 
     def shown(concerned: Concerns) -> bool:
@@ -190,22 +207,25 @@ def plan_permissions_route(
 ) -> PlanPermissionsPublic:
     """The plan actions the caller may take (e.g. a manager approves only a plan wholly in
     their region), so that a client offers only those."""
-    from terraplan.services.access import regional_reach
-
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         resource, _ = plan_resource(uow, plan)
-        reach = regional_reach(uow, plan, resource)
+        # the workflow steps share one answer (the plan's reach): asked once
+        reach = deciding_resource(uow, plan, resource, Action.APPROVE_PLAN)
+        deciding = {
+            a: reach if a in WORKFLOW_ACTIONS else deciding_resource(uow, plan, resource, a)
+            for a in PLAN_ACTIONS
+        }
     require_visible(
         principal.user,
         resource,
         NotFoundError(f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}),
         scopes=principal.scopes,
     )
-    resource = reach  # a plan of one region is decided by its region's manager
+    # Each action decided on what the route taking it decides on (``deciding_resource``).
     # Cheap on purpose (every plan page asks): a manager's approval is checked in full, on
     # the accounts the plan's activation would take, when it is sent.
-    actions = [a for a in PLAN_ACTIONS if principal.can(a, resource)]
+    actions = [a for a in PLAN_ACTIONS if principal.can(a, deciding[a])]
     return PlanPermissionsPublic(actions=[a.value for a in actions])
 
 

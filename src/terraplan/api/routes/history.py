@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
+from terraplan.api.query import known_query_parameters
 from terraplan.api.routes.scenarios import PLAN_RESPONSES, aware
-from terraplan.api.schemas import TOTAL_HEADER, Timestamp
-from terraplan.domain.access import Action, require_visible
-from terraplan.errors import NotFoundError
+from terraplan.api.schemas import TOTAL_HEADER, IsoDay, Timestamp
+from terraplan.domain.access import Action, require_visible, sees_everything
+from terraplan.errors import NotFoundError, PermissionDeniedError
 from terraplan.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["scenarios"], responses=PLAN_RESPONSES)
@@ -31,7 +32,7 @@ class AuditEntryPublic(BaseModel):
     after: dict[str, Any] | None
 
 
-@router.get("/audit", operation_id="list_audit_log")
+@router.get("/audit", operation_id="list_audit_log", dependencies=[Depends(known_query_parameters)])
 def audit_route(
     principal: CurrentPrincipal,
     db: DatabaseDep,
@@ -39,7 +40,7 @@ def audit_route(
     plan_id: str | None = None,
     actor: str | None = None,
     action: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=5_000)] = 500,
+    limit: Annotated[int, Query(ge=1, le=1_000)] = 500,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
     order: Annotated[
         Literal["oldest", "newest"], Query(description="oldest first (default) or newest first")
@@ -48,6 +49,11 @@ def audit_route(
     """Who changed what and when (planners and admins)."""
     from terraplan.services.feedback import audit_count, audit_log
 
+    if not sees_everything(principal.user):
+        raise PermissionDeniedError(
+            f"{principal.user.username} may not read the audit log: it is for planners and admins",
+            details={"action": "read_audit_log", "role": principal.user.role.value},
+        )
     authorize(principal, Action.EDIT_PLAN)
     entries = audit_log(
         db,
@@ -82,7 +88,7 @@ def account_owners_route(
     principal: CurrentPrincipal,
     db: DatabaseDep,
     account_id: str,
-    on: Annotated[date | None, Query(description="Only the period covering this day")] = None,
+    on: Annotated[IsoDay | None, Query(description="Only the period covering this day")] = None,
 ) -> list[OwnershipPeriodPublic]:
     """Who owned the account, in which territory, from which day (recorded at activations)."""
     from terraplan.services.access import account_resource

@@ -89,6 +89,7 @@ async def submit_import(
             description="Reporting currency of the amounts (e.g. USD); default: the rate-1"
             " currency of `rates`",
             max_length=3,
+            json_schema_extra={"pattern": "^[A-Za-z]{3}$"},
         ),
     ] = None,
     rates: Annotated[
@@ -144,7 +145,15 @@ async def submit_import(
                 f"currency and rates apply to {', '.join(MONEY_KINDS)}, not to {kind}",
                 details={"field": "rates" if rates is not None else "currency"},
             )
-        checked = Currencies.of(currency, parse_rates(rates or ""), source="rates")
+        table = parse_rates(rates or "")
+        try:
+            checked = Currencies.of(currency, table, source="rates")
+        except InvalidParameterError as exc:
+            # A bad code written in ``rates`` is the rates' fault, not the currency's.
+            named = "rates" if exc.details.get("value") in table else "currency"
+            raise InvalidParameterError(
+                exc.message, details={**exc.details, "parameter": named, "field": named}
+            ) from None
         money = {"currency": checked.reporting, "rates": dict(checked.rates)}
     path = upload_dir() / f"{uuid.uuid4().hex}.{format}"
     received = await _receive_file(request, path, settings.max_upload_bytes)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
-from terraplan.api.routes.scenarios import aware
+from terraplan.api.query import known_query_parameters
+from terraplan.api.routes.scenarios import PLAN_ID_PATTERN, aware
 from terraplan.api.schemas import TOTAL_HEADER, Timestamp
 from terraplan.domain.access import Action, sees_everything
 from terraplan.errors import InvalidParameterError, NotFoundError
+from terraplan.services.jobs import MAX_TRADEOFF_VALUES
+from terraplan.storage.database import Database
 from terraplan.storage.workflow import Job
 
 router = APIRouter(
@@ -35,8 +38,8 @@ class DesignWindow(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     metric: str = Field(description="Metric name, e.g. potential (balanced by this window)")
-    lower: float | None = Field(None, ge=0, description="Lowest total (null: none)")
-    upper: float | None = Field(None, ge=0, description="Highest total (null: no limit)")
+    lower: StrictFloat | None = Field(None, ge=0, description="Lowest total (null: none)")
+    upper: StrictFloat | None = Field(None, ge=0, description="Highest total (null: no limit)")
     territory: str | None = Field(
         None, description="Territory id or name (T03, a rep's name); null: every territory"
     )
@@ -48,16 +51,27 @@ class DesignTravelCost(BaseModel):
     model_config = ConfigDict(extra="forbid")
     unit: str = Field(description="Unit id: county FIPS, ZIP or account id")
     rep: str = Field(description="Rep id or name")
-    minutes: float = Field(ge=0, description="Travel time (or any non-negative cost)")
+    minutes: StrictFloat = Field(ge=0, description="Travel time (or any non-negative cost)")
 
 
 class DesignJobParameters(BaseModel):
     """The parameters of a ``design`` job (those of ``terraplan design``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # How many territories: n_territories, or one per rep (centres_from_reps), or those of
+    # the plan realigned (from_plan); the job's own check says so at submit.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["n_territories"]},
+                {"required": ["centres_from_reps"]},
+                {"required": ["from_plan"]},
+            ]
+        },
+    )
     units: Literal["counties", "zips", "custom", "accounts"] | None = None
-    n_territories: int | None = Field(None, ge=1, le=10_000)
-    balance: dict[str, float] | None = Field(
+    n_territories: StrictInt | None = Field(None, ge=1, le=10_000)
+    balance: dict[str, StrictFloat] | None = Field(
         None, description='metric -> tolerance, e.g. {"potential": 0.1}'
     )
     contiguous: bool | None = None
@@ -65,16 +79,19 @@ class DesignJobParameters(BaseModel):
         None, description="One territory per active rep, centred on the home base"
     )
     from_plan: str | None = Field(None, description="Realign this plan")
-    max_moved: float | None = Field(None, ge=0, description="Units (>= 1) or a share (< 1)")
-    seed: int | None = Field(None, ge=0, le=2**32 - 1)
-    time_limit: float | None = Field(None, gt=0, le=3_600, description="Seconds, at most an hour")
+    max_moved: StrictFloat | None = Field(None, ge=0, description="Units (>= 1) or a share (< 1)")
+    seed: StrictInt | None = Field(None, ge=0, le=2**32 - 1)
+    time_limit: StrictFloat | None = Field(
+        None, gt=0, le=3_600, description="Seconds, at most an hour"
+    )
     method: Literal["auto", "heuristic", "exact"] | None = None
     states: list[Annotated[str, Field(max_length=40)]] | None = Field(None, max_length=100)
-    plan_id: str | None = None
+    plan_id: str | None = Field(None, json_schema_extra={"pattern": PLAN_ID_PATTERN})
     plan_name: str | None = None
-    tradeoff: list[float] | None = Field(
+    tradeoff: list[StrictFloat] | None = Field(
         None,
-        max_length=50,
+        min_length=1,
+        max_length=MAX_TRADEOFF_VALUES,
         description="Sweep these tolerances (or disruption budgets); nothing is saved",
     )
     keep_together: Literal["parent"] | dict[str, str] | list[Literal["parent"] | dict[str, str]] | None = Field(
@@ -125,12 +142,13 @@ def _check_parameters(model: type[BaseModel], parameters: dict[str, Any]) -> Non
         ) from None
 
 
-def check_design_parameters(parameters: dict[str, Any]) -> None:
-    """Refuse a design job's bad parameters at once (422), naming the JSON path."""
-    from terraplan.services.design_inputs import design_job_options
+def check_design_parameters(db: Database, parameters: dict[str, Any]) -> None:
+    """Refuse a design job's bad parameters at once (422), naming the JSON path: their
+    shapes, then what the job checks as it starts (``check_design_job``)."""
+    from terraplan.services.jobs import check_design_job
 
     _check_parameters(DesignJobParameters, parameters)
-    design_job_options(parameters)
+    check_design_job(db, parameters)
 
 
 class JobPublic(BaseModel):
@@ -150,6 +168,15 @@ class JobPublic(BaseModel):
     finished_at: Timestamp | None
 
 
+def _public_parameters(job: Job) -> dict[str, Any]:
+    """A job's parameters as its caller may read them: an uploaded import's file by the name
+    it was given, not the server's temporary path."""
+    parameters = dict(job.parameters)
+    if parameters.get("uploaded") and "path" in parameters:
+        parameters["path"] = parameters.get("filename") or "upload"
+    return parameters
+
+
 def job_public(job: Job) -> JobPublic:
     return JobPublic(
         id=job.id,
@@ -158,7 +185,7 @@ def job_public(job: Job) -> JobPublic:
         progress=job.progress,
         step=job.step,
         objective=job.objective,
-        parameters=job.parameters,
+        parameters=_public_parameters(job),
         result=job.result,
         error=job.error,
         cancel_requested=job.cancel_requested,
@@ -187,14 +214,14 @@ def submit_job_route(principal: CurrentPrincipal, db: DatabaseDep, body: JobCrea
         else body.parameters.model_dump(exclude_none=True)
     )
     if body.kind == "design":
-        check_design_parameters(parameters)
+        check_design_parameters(db, parameters)
         parameters["created_by"] = principal.user.username
     else:
         _check_parameters(RulesApplyJobParameters, parameters)
     return job_public(submit_job(db, body.kind, parameters, created_by=principal.user.username))
 
 
-@router.get("", operation_id="list_jobs")
+@router.get("", operation_id="list_jobs", dependencies=[Depends(known_query_parameters)])
 def list_jobs_route(
     principal: CurrentPrincipal,
     db: DatabaseDep,

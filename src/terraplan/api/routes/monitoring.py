@@ -17,6 +17,7 @@ from terraplan.api.response_cache import (
     response_cache,
     serve_cached,
 )
+from terraplan.api.schemas import IsoDay
 from terraplan.domain.access import Action, require_visible, sees_everything
 from terraplan.domain.user import Role
 from terraplan.errors import InvalidParameterError, NotFoundError, PermissionDeniedError
@@ -192,7 +193,25 @@ def kpi_definitions(principal: CurrentPrincipal) -> list[KpiDefinitionPublic]:
     return [KpiDefinitionPublic(**asdict(k)) for k in KPIS]
 
 
-_Dimension = Annotated[str, Query(description="territory, region, rep, segment or industry")]
+_Dimension = Annotated[
+    str,
+    Query(
+        description="territory, region, rep, segment or industry",
+        json_schema_extra={"enum": list(DIMENSIONS)},
+    ),
+]
+
+#: What the KPI code reads as a period (its labels, ``YTD`` and the grains), for the schema;
+#: the check itself is the KPI code's (its message says what is wrong).
+PERIOD_PATTERN = (
+    r"^\s*(\d{4}-\d{1,2}|([FfCc][Yy]\s*(\d{4}|\d{2})|\d{4})(\s*-?\s*[Qq][1-4])?"
+    r"|[Yy][Tt][Dd]|[Mm][Oo][Nn][Tt][Hh]|[Qq][Uu][Aa][Rr][Tt][Ee][Rr]|[Yy][Ee][Aa][Rr])\s*$"
+)
+
+
+def _latest_day() -> date:
+    """The last day a reporting day or period may reach: a year after today."""
+    return date.today() + timedelta(days=366)
 
 
 def _check_as_of(as_of: date | None) -> None:
@@ -202,7 +221,7 @@ def _check_as_of(as_of: date | None) -> None:
     signed in may send)."""
     if as_of is None:
         return
-    latest = date.today() + timedelta(days=366)
+    latest = _latest_day()
     if as_of.year < 1900 or as_of > latest:
         raise InvalidParameterError(
             f"as_of {as_of.isoformat()} is outside 1900-01-01 .. {latest.isoformat()} "
@@ -211,8 +230,31 @@ def _check_as_of(as_of: date | None) -> None:
         )
 
 
+def _check_period(period: str | None, fiscal: FiscalCalendar) -> None:
+    """A period is range-checked as ``as_of`` is: one lying wholly before 1900-01-01, or
+    starting more than a year after today, is refused (no fact lies there). Periods that do
+    not parse here (``YTD``, ``month``...) are left to the KPI code, which says what is
+    wrong with them."""
+    from terraplan.planning.kpi_periods import parse_period
+
+    if period is None:
+        return
+    try:
+        parsed = parse_period(period, as_of=date.today(), fiscal=fiscal)
+    except InvalidParameterError:
+        return
+    latest = _latest_day()
+    if parsed.end.year < 1900 or parsed.start > latest:
+        raise InvalidParameterError(
+            f"period {period} ({parsed.start.isoformat()} .. {parsed.end.isoformat()}) is "
+            f"outside 1900-01-01 .. {latest.isoformat()} (a year after today): no fact lies "
+            "there",
+            details={"field": "period", "value": period},
+        )
+
+
 _AsOf = Annotated[
-    date | None,
+    IsoDay | None,
     Query(
         description="Reporting day YYYY-MM-DD (default: the latest sale or opportunity, "
         "never after today)"
@@ -223,12 +265,16 @@ _Period = Annotated[
     Query(
         description="2026Q3, 2026-07, 2026, YTD, month, quarter or year; with a fiscal year "
         "(TERRAPLAN_FISCAL_YEAR_START) quarters, years and YTD are fiscal: FY2027Q1, FY2027, "
-        "CY2026Q3 for a calendar quarter"
+        "CY2026Q3 for a calendar quarter",
+        json_schema_extra={"pattern": PERIOD_PATTERN},
     ),
 ]
 _AlertPeriod = Annotated[
     str | None,
-    Query(description="As for the KPIs; default the current (fiscal) quarter"),
+    Query(
+        description="As for the KPIs; default the current (fiscal) quarter",
+        json_schema_extra={"pattern": PERIOD_PATTERN},
+    ),
 ]
 
 
@@ -293,6 +339,7 @@ async def plan_kpis_route(
     (see :mod:`terraplan.api.response_cache`); the ETag lets a client revalidate for a 304."""
     _check_dimension(by)
     _check_as_of(as_of)
+    _check_period(period, _fiscal(request))
     return await run_in_threadpool(
         _kpis_response, request, caller, caller.database, plan_id, None, by, period, as_of
     )
@@ -317,6 +364,7 @@ async def active_plan_kpis_route(
     ``/plans/{plan_id}/kpis`` gives it; the body names the plan."""
     _check_dimension(by)
     _check_as_of(as_of)
+    _check_period(period, _fiscal(request))
     return await run_in_threadpool(
         _kpis_response, request, caller, caller.database, None, scope, by, period, as_of
     )
@@ -447,6 +495,7 @@ async def plan_alerts_route(
     realignment reasons, which name every territory concerned, only go to planners).
 
     Cached and revalidated like the KPI table (ETag, 304)."""
+    _check_period(period, _fiscal(request))
     return await run_in_threadpool(
         _alerts_response, request, caller, caller.database, plan_id, None, period
     )
@@ -467,6 +516,7 @@ async def active_plan_alerts_route(
 ) -> Response:
     """Alerts of the active plan of a part of the market (``scope``), as
     ``/plans/{plan_id}/alerts`` gives them; the body names the plan."""
+    _check_period(period, _fiscal(request))
     return await run_in_threadpool(
         _alerts_response, request, caller, caller.database, None, scope, period
     )

@@ -7,21 +7,23 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable
-from datetime import date
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from terraplan.api.auth import CALLER_SECURITY, Caller, CurrentCaller, CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep, UowDep
+from terraplan.api.query import known_query_parameters
 from terraplan.api.response_cache import (
     caller_key,
     plan_data_version,
     response_cache,
     serve_cached,
 )
+from terraplan.api.routes.scenarios import deciding_resource
 from terraplan.api.schemas import (
+    IsoDay,
     PlanPublic,
     PlanSummaryPublic,
     TerritoryOwnerPublic,
@@ -29,12 +31,11 @@ from terraplan.api.schemas import (
 )
 from terraplan.domain import Plan, PlanStatus
 from terraplan.domain.access import Action, require_visible, sees_everything, status_action
-from terraplan.errors import NotFoundError
+from terraplan.errors import InvalidParameterError, NotFoundError
 from terraplan.services.access import (
     Principal,
     approval_resource,
     plan_resource,
-    regional_reach,
     visible_territories,
 )
 from terraplan.storage.database import Database
@@ -106,7 +107,7 @@ def _public(plan: Plan) -> PlanPublic:
     )
 
 
-@router.get("", operation_id="list_plans")
+@router.get("", operation_id="list_plans", dependencies=[Depends(known_query_parameters)])
 def list_plans(principal: CurrentPrincipal, uow: UowDep) -> list[PlanSummaryPublic]:
     authorize(principal, Action.READ)
     result = []
@@ -178,8 +179,12 @@ def _plan_response(request: Request, caller: Caller, db: Database, plan_id: str)
 
 class PlanStatusUpdate(BaseModel):
     status: PlanStatus
-    version: int = Field(ge=1, le=2**31 - 1, description="The plan version the change is made on")
-    effective_from: date | None = None
+    version: StrictInt = Field(
+        ge=1, le=2**31 - 1, description="The plan version the change is made on"
+    )
+    effective_from: IsoDay | None = Field(
+        default=None, description="The first day of an activation (to active only)"
+    )
     reason: str | None = Field(
         default=None,
         max_length=2_000,
@@ -199,12 +204,19 @@ def update_plan_status(
     territory (``effective_from``: the first day, default today)."""
     from terraplan.services.scenarios import change_status
 
+    if body.effective_from is not None and body.status is not PlanStatus.ACTIVE:
+        # Only an activation has a first day: say so rather than drop the date.
+        raise InvalidParameterError(
+            f"effective_from applies to activation only (status active), not to a move to "
+            f"{body.status.value}: leave it out",
+            details={"field": "effective_from", "status": body.status.value},
+        )
     with UnitOfWork(db) as uow:
         stored = uow.plans.get(plan_id)
         visible = _visible_plan(uow, principal, stored)
         resource, _ = plan_resource(uow, stored)
-        resource = regional_reach(uow, stored, resource)
-    action = status_action(stored.status, body.status)
+        action = status_action(stored.status, body.status)
+        resource = deciding_resource(uow, stored, resource, action)
     if body.status is PlanStatus.APPROVED and not sees_everything(principal.user):
         # an approval takes the accounts its activation would place: their regions count
         # (sending a plan back to draft takes nothing)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import UowDep
+from terraplan.api.query import known_query_parameters
 from terraplan.api.schemas import AccountPublic, Page, RepPublic
 from terraplan.domain.access import Action, require_visible
 from terraplan.errors import NotFoundError
@@ -33,7 +34,9 @@ def _not_found(kind: str, record_id: str) -> NotFoundError:
     )
 
 
-@router.get("/accounts", operation_id="list_accounts")
+@router.get(
+    "/accounts", operation_id="list_accounts", dependencies=[Depends(known_query_parameters)]
+)
 def list_accounts(
     principal: CurrentPrincipal,
     uow: UowDep,
@@ -77,7 +80,7 @@ def get_account(principal: CurrentPrincipal, uow: UowDep, account_id: str) -> Ac
     return AccountPublic.model_validate(to_record(account))
 
 
-@router.get("/reps", operation_id="list_reps")
+@router.get("/reps", operation_id="list_reps", dependencies=[Depends(known_query_parameters)])
 def list_reps(
     principal: CurrentPrincipal, uow: UowDep, limit: Limit = 100, offset: Offset = 0
 ) -> Page[RepPublic]:

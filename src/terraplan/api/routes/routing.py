@@ -7,7 +7,16 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationInfo,
+    field_validator,
+)
 
 from terraplan.api.auth import CALLER_SECURITY, Caller, CurrentCaller, authorize
 from terraplan.domain.access import Action
@@ -25,20 +34,21 @@ class RouteRequest(BaseModel):
 
     id: str = "lead"
     company: str | None = None
-    postal_code: str | int | None = Field(
+    # Strict: a boolean is no ZIP (``true`` was read as ZIP 1), nor a number below.
+    postal_code: StrictStr | StrictInt | None = Field(
         default=None, description="ZIP (text or number; ZIP+4 accepted)."
     )
     country: str | None = None
     state: str | None = None
     city: str | None = None
-    county_fips: str | int | None = None
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
+    county_fips: StrictStr | StrictInt | None = None
+    latitude: StrictFloat | None = Field(default=None, ge=-90, le=90)
+    longitude: StrictFloat | None = Field(default=None, ge=-180, le=180)
     industry: str | None = None
     customer_type: str | None = None
     segment: str | None = None
-    employees: int | None = Field(default=None, ge=0)
-    annual_revenue: float | None = Field(default=None, ge=0)
+    employees: StrictInt | None = Field(default=None, ge=0)
+    annual_revenue: StrictFloat | None = Field(default=None, ge=0)
     source: str | None = None
     plan_id: str | None = Field(
         default=None, description="Plan to route with (default: the active plan)."

@@ -7,10 +7,11 @@ manager or rep gets 403); saving needs the ``edit_rules`` permission.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
@@ -27,8 +28,18 @@ router = APIRouter(
     },
 )
 
-#: Longest rule-set text accepted from the UI (characters).
-MAX_RULE_TEXT = 5_000_000
+#: Longest rule-set text accepted from the UI (characters): a 40,000-ZIP rule set is about
+#: 350,000. Longer files go through the CLI (`terraplan rules save`, up to 50 MB).
+MAX_RULE_TEXT = 1_000_000
+
+#: The body limit of the routes taking a rule-set text (``PUT /plans/{id}/rules``, its
+#: ``validate`` and ``audit``): the longest text with JSON's escapes of an ordinary rule file
+#: (quotes, newlines) and room for the rest of the body. Kept small because a body is read
+#: before its sender is checked (a text of mostly ``\uXXXX`` escapes may still be refused).
+RULE_TEXT_BODY_BYTES = 2 * MAX_RULE_TEXT + 65_536
+
+#: The paths of those routes (``limits.BodySizeLimit`` asks by path, before routing).
+RULE_TEXT_PATH = re.compile(r"/plans/[^/]+/rules(/validate|/audit)?")
 
 
 class RuleText(BaseModel):
@@ -36,9 +47,10 @@ class RuleText(BaseModel):
 
 
 class RuleTextSave(RuleText):
-    version: int | None = Field(
+    version: StrictInt | None = Field(
         default=None,
         ge=0,
+        le=2**31 - 1,
         description="The rule-set version the text was based on (from GET; 0: none yet): a "
         "newer one saved since is a 409 naming who saved it (null: no check)",
     )

@@ -4,18 +4,22 @@ history in :mod:`history`."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, WithJsonSchema, field_validator
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
-from terraplan.domain.access import Action, require_visible, sees_everything
+from terraplan.api.schemas import IsoDay
+from terraplan.domain import Plan, TerritoryType
+from terraplan.domain.access import Action, Resource, require_visible, sees_everything
 from terraplan.domain.user import Role
 from terraplan.errors import NotFoundError, PermissionDeniedError
-from terraplan.services.access import Principal, plan_resource
+from terraplan.planning.plan_edits import FIELDS as EDIT_FIELDS
+from terraplan.services.access import Principal, plan_resource, regional_reach
+from terraplan.services.plan_ids import ID_PATTERN
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -41,6 +45,20 @@ def aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
+#: The steps of the status workflow: decided on the part of the market the plan reaches (a
+#: plan of one region by that region's manager, see ``regional_reach``). Every other action
+#: (comment, request a change, edit) is decided on the plan's own territories and owners.
+WORKFLOW_ACTIONS = frozenset({Action.SUBMIT_PLAN, Action.APPROVE_PLAN, Action.ACTIVATE_PLAN})
+
+
+def deciding_resource(uow: UnitOfWork, plan: Plan, resource: Resource, action: Action) -> Resource:
+    """What ``action`` on ``plan`` (whose resource is ``resource``) is decided on: the one rule
+    that the routes taking the action and ``GET /plans/{id}/permissions`` both ask."""
+    if action in WORKFLOW_ACTIONS:
+        return regional_reach(uow, plan, resource)
+    return resource
+
+
 def check_plan(db: Database, principal: Principal, plan_id: str, action: Action) -> None:
     """404 when the caller cannot see the plan, 403 when they see it but may not ``action``."""
     with UnitOfWork(db) as uow:
@@ -50,13 +68,33 @@ def check_plan(db: Database, principal: Principal, plan_id: str, action: Action)
             return
         plan = uow.plans.get(plan_id)
         resource, _ = plan_resource(uow, plan)
+        deciding = deciding_resource(uow, plan, resource, action)
     require_visible(
         principal.user,
         resource,
         NotFoundError(f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}),
         scopes=principal.scopes,
     )
-    authorize(principal, action, resource)
+    authorize(principal, action, deciding)
+
+
+#: A user-given plan id, as the JSON schema's ``pattern`` (the check is ``check_id``'s, whose
+#: message says what is allowed).
+PLAN_ID_PATTERN = f"^{ID_PATTERN.pattern}$"
+
+#: An edit (``POST /plans/{id}/edits``, a change request's ``proposed_edit``): an object with
+#: an ``op``; its fields are checked by ``parse_edit``.
+EditObject = Annotated[
+    dict[str, Any],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "required": ["op"],
+            "properties": {"op": {"type": "string", "enum": [*EDIT_FIELDS, "batch"]}},
+            "additionalProperties": True,
+        }
+    ),
+]
 
 
 ScopeField = Field(
@@ -69,7 +107,12 @@ ScopeField = Field(
 class PlanCopyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")  # a misspelt field is refused, not ignored
 
-    plan_id: str | None = Field(default=None, max_length=100, description="Id of the copy")
+    plan_id: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Id of the copy",
+        json_schema_extra={"pattern": PLAN_ID_PATTERN},
+    )
     name: str | None = Field(default=None, max_length=255)
     scope: str | None = Field(
         default=None,
@@ -114,18 +157,31 @@ def _ref(plan: Any) -> PlanRef:
 
 
 class TerritoryCreate(BaseModel):
-    id: str = Field(min_length=1, max_length=100)
+    id: str = Field(min_length=1, max_length=100, json_schema_extra={"pattern": PLAN_ID_PATTERN})
     name: str = Field(min_length=1, max_length=255)
     parent_id: str | None = Field(default=None, max_length=100)
     type: str = Field(
-        default="geo", description="geo, named, vertical, segment, overlay, catch_all"
+        default="geo",
+        description="geo, named, vertical, segment, overlay, catch_all",
+        json_schema_extra={"enum": [t.value for t in TerritoryType]},
     )
     level: str = Field(default="territory", max_length=60)
 
 
 class PlanCreate(BaseModel):
     name: str = Field(min_length=1, max_length=255)
-    plan_id: str | None = Field(default=None, max_length=100)
+
+    @field_validator("name")
+    @classmethod
+    def _name_has_text(cls, value: str) -> str:
+        # Refused here, naming the field (the plan's own check was reported on territories).
+        if not value.strip():
+            raise ValueError("a plan needs a name (not only blanks)")
+        return value
+
+    plan_id: str | None = Field(
+        default=None, max_length=100, json_schema_extra={"pattern": PLAN_ID_PATTERN}
+    )
     territories: list[TerritoryCreate] = Field(min_length=1, max_length=5_000)
     scope: str | None = ScopeField
 
@@ -237,16 +293,18 @@ def compare_plans_route(
 class EditRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")  # a misspelt field is refused, not ignored
 
-    edit: dict[str, Any] = Field(
+    edit: EditObject = Field(
         description='e.g. {"op": "move_units", "units": ["06037"], "to": "T03"}'
     )
-    version: int = Field(ge=1, le=2**31 - 1, description="The plan version the edit was made on")
+    version: StrictInt = Field(
+        ge=1, le=2**31 - 1, description="The plan version the edit was made on"
+    )
 
 
 class VersionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")  # a misspelt field is refused, not ignored
 
-    version: int = Field(ge=1, le=2**31 - 1)
+    version: StrictInt = Field(ge=1, le=2**31 - 1)
 
 
 @router.post("/plans/{plan_id}/edits", operation_id="edit_plan")
@@ -285,8 +343,8 @@ def redo_route(
 class ActivationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")  # a misspelt field is refused, not ignored
 
-    version: int = Field(ge=1, le=2**31 - 1)
-    effective_from: date | None = Field(default=None, description="First day (default: today)")
+    version: StrictInt = Field(ge=1, le=2**31 - 1)
+    effective_from: IsoDay | None = Field(default=None, description="First day (default: today)")
 
 
 @router.post("/plans/{plan_id}/activate", operation_id="activate_plan")

@@ -11,14 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
 from terraplan.api.schemas import Timestamp
 from terraplan.domain.access import Action, require_visible, sees_everything
 from terraplan.errors import NotFoundError
-from terraplan.services.access import Principal, territory_resources
+from terraplan.services.access import Principal, plan_resource
 from terraplan.services.territory_pages import MAX_NOTE_CHARS
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -44,7 +44,9 @@ class TerritoryNotesPublic(BaseModel):
 
 
 class TerritoryNotesUpdate(BaseModel):
-    revision: int = Field(ge=0, description="The revision you read (stale saves get 409)")
+    revision: StrictInt = Field(
+        ge=0, le=2**31 - 1, description="The revision you read (stale saves get 409)"
+    )
     strategy: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
     marketing: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
     outreach: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
@@ -64,28 +66,31 @@ class TerritoryPagePublic(BaseModel):
 def check_territory(
     db: Database, principal: Principal, plan_id: str, territory_id: str, action: Action
 ) -> None:
-    """404 unless the caller sees the plan's territory; 403 when they see it but may not
+    """404 unless the caller sees the plan (the same 404 as for a missing plan, as on every
+    plan route), then 404 unless they see its territory; 403 when they see it but may not
     ``action``."""
+    missing_territory = NotFoundError(
+        f"plan {plan_id} has no territory {territory_id!r}",
+        details={"kind": "territories", "id": territory_id, "plan_id": plan_id},
+    )
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
-        if territory_id not in {t.id for t in plan.territories}:
-            raise NotFoundError(
-                f"plan {plan_id} has no territory {territory_id!r}",
-                details={"kind": "territories", "id": territory_id, "plan_id": plan_id},
-            )
         if sees_everything(principal.user):
+            if territory_id not in {t.id for t in plan.territories}:
+                raise missing_territory
             authorize(principal, action)
             return
-        resource = territory_resources(uow, plan)[territory_id]
+        plan_seen, territories = plan_resource(uow, plan)
     require_visible(
         principal.user,
-        resource,
-        NotFoundError(
-            f"plan {plan_id} has no territory {territory_id!r}",
-            details={"kind": "territories", "id": territory_id, "plan_id": plan_id},
-        ),
+        plan_seen,
+        NotFoundError(f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}),
         scopes=principal.scopes,
     )
+    resource = territories.get(territory_id)
+    if resource is None:
+        raise missing_territory
+    require_visible(principal.user, resource, missing_territory, scopes=principal.scopes)
     authorize(principal, action, resource)
 
 
