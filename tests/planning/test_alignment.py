@@ -85,7 +85,9 @@ def test_code_space_from_parameters_else_stored_kinds() -> None:
 def test_zip5() -> None:
     assert zip5("94107-1234") == "94107"
     assert zip5(" 94107 ") == "94107"
-    assert zip5("M5V 2T6") == "M5V 2T6"
+    # read as routing and imports read a ZIP: anything else is no ZIP (no unit of a ZIP plan)
+    assert zip5("M5V 2T6") is None
+    assert zip5("0094107") is None and zip5("94107abc") is None
     assert zip5(None) is None
 
 

@@ -95,12 +95,12 @@ def geo_code_space(
 
 
 def zip5(postal_code: str | None) -> str | None:
-    """The five-digit ZIP of a stored postal code (``"94107-1234"`` -> ``"94107"``)."""
-    if postal_code is None:
-        return None
-    text = str(postal_code).strip()
-    head = text[:5]
-    return head if len(head) == 5 and head.isdigit() else (text or None)
+    """The five-digit ZIP of a stored postal code (``"94107-1234"`` -> ``"94107"``), read as
+    routing and imports read it (:func:`terraplan.rules.fields.zip5`: ``"0094107"`` is no ZIP,
+    not 00941); None when it is not a US ZIP."""
+    from terraplan.rules.fields import zip5 as read_zip
+
+    return read_zip(postal_code)
 
 
 def align_accounts(
