@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from terraplan.storage import migrate
 from terraplan.storage.database import Database
 from terraplan.storage.orm import Base
@@ -88,3 +90,24 @@ def test_servers_starting_together_on_a_new_database_all_come_up(postgres_url: s
     finally:
         for db in databases:
             db.dispose()
+
+
+def test_a_schema_older_than_the_code_is_named_with_the_fix(database_url: str) -> None:
+    """A database moved back under a running server (a restored backup, a downgrade): reads
+    of what the code expects answered a bare 500 on PostgreSQL; now a storage error (503 in
+    the API) that says to upgrade, on both databases."""
+    from terraplan.errors import StorageError
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    db = Database(database_url)
+    try:
+        migrate.upgrade(db)
+        migrate.downgrade(db, "0012")  # 0013 adds accounts.closed_on
+        with pytest.raises(StorageError) as refused, UnitOfWork(db) as uow:
+            uow.accounts.list(limit=1)
+        assert "does not have the schema this terraplan expects" in refused.value.message
+        assert "run `terraplan db upgrade`" in refused.value.message
+        assert refused.value.details["reason"] == "schema_mismatch"
+    finally:
+        migrate.upgrade(db)
+        db.dispose()

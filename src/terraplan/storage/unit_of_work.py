@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from terraplan.errors import StorageError
@@ -59,10 +59,26 @@ class UnitOfWork:
         finally:
             self._session.close()
             self._session = None
-        if isinstance(exc, OperationalError):
+        reason = (str(getattr(exc, "orig", exc)).strip().splitlines() or [""])[0] if exc else ""
+        # a schema older than the code (a restored backup, a downgrade under a running
+        # server): PostgreSQL says it as an undefined column or table, SQLite as "no such"
+        behind = (
+            isinstance(exc, ProgrammingError)
+            and getattr(exc.orig, "sqlstate", None) in ("42703", "42P01")
+        ) or (
+            isinstance(exc, OperationalError)
+            and reason.startswith(("no such column", "no such table"))
+        )
+        if isinstance(exc, OperationalError) and not behind:
             raise StorageError(
                 f"database {self._db.display_url} failed: {exc.orig}",
                 details={"url": self._db.display_url},
+            ) from None
+        if behind:
+            raise StorageError(
+                f"database {self._db.display_url} does not have the schema this terraplan "
+                f"expects ({reason}): run `terraplan db upgrade`",
+                details={"url": self._db.display_url, "reason": "schema_mismatch"},
             ) from None
 
     @property
