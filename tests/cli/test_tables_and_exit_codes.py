@@ -321,6 +321,14 @@ def test_dates_and_long_words_are_never_cut_at_80_columns(
     assert "…" not in out
     assert "2026-12-31" in out and "2026-01-01" in out
     assert max(len(line) for line in out.splitlines()) <= 80
+    # a word is never folded in two while the table has room ("Internationa" / "l")
+    wide = [
+        {"territory": "International", "revenue": 1.5e6, "growth": "+3.1%", "attainment": "99%",
+         "pipeline": "1.2M", "win rate": "31%", "note": "a catch-all of accounts abroad"}
+    ]  # fmt: skip
+    render_rows(wide, title="KPIs")
+    words = capsys.readouterr().out.replace("│", " ").split()
+    assert "International" in words
 
 
 def test_a_reader_that_stops_early_is_no_error(tmp_path: Path) -> None:

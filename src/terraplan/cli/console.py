@@ -198,11 +198,20 @@ def render_rows(
         dated = any(r.get(column) is not None for r in rows) and all(
             _is_day(r.get(column)) for r in rows if r.get(column) is not None
         )
+        # a column is at least as wide as its longest word (up to 14 characters), so that
+        # names wrap between words ("International", not "Internationa" / "l")
+        words = [
+            len(word)
+            for r in rows[:200]
+            if r.get(column) is not None and not numeric
+            for word in str(r.get(column)).split()
+        ]
+        longest = min(max(words, default=0), 14)
         table.add_column(
             column.replace("_", " "),
             justify="right" if numeric else "left",
             no_wrap=dated,
-            min_width=10 if dated else None,
+            min_width=10 if dated else (longest or None),
             overflow="fold",  # a long word folds onto the next line rather than losing its end
         )
     shown = {c: compact_amount for c in amounts} | {c: percent for c in percents}
