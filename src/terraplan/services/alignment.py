@@ -3,7 +3,7 @@ the code space of its geo alignment, read once and handed to :mod:`terraplan.pla
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 import polars as pl
 
@@ -83,10 +83,15 @@ def plan_alignment(
 
 
 def plan_alignment_frame(
-    uow: UnitOfWork, plan: Plan, accounts: pl.DataFrame
+    uow: UnitOfWork,
+    plan: Plan,
+    accounts: pl.DataFrame,
+    *,
+    in_scope: Collection[str] | None = None,
 ) -> tuple[pl.DataFrame, str]:
-    """:func:`plan_alignment` as a frame ``account_id, territory_id`` and its source in words."""
-    inside = scope_account_ids(uow, plan.scope)
+    """:func:`plan_alignment` as a frame ``account_id, territory_id`` and its source in words.
+    ``in_scope``: the scoped plan's account ids when the caller has read them already."""
+    inside = in_scope if in_scope is not None else scope_account_ids(uow, plan.scope)
     if inside is not None:
         accounts = accounts.filter(pl.col("id").cast(pl.String).is_in(sorted(inside)))
     frame, source = alignment_frame(

@@ -270,7 +270,7 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
             rule_set, _ = plan_rule_set(uow, plan)
         except NotFoundError:
             rule_set = None
-        alignment, source = plan_alignment_frame(uow, plan, accounts)
+        alignment, source = plan_alignment_frame(uow, plan, accounts, in_scope=inside)
         pending = pending_rules(uow, plan)
     if pending:
         # Rules saved after the plan's alignment (not applied yet): its accounts are counted

@@ -275,18 +275,19 @@ def compare_stored_plans(
         base = uow.plans.get(base_id)
         other = uow.plans.get(other_id)
         pending = [pending_rules(uow, plan) for plan in (base, other)]
-        alignments = [
-            {} if version else dict(plan_alignment_frame(uow, plan, accounts)[0].iter_rows())
-            for plan, version in zip((base, other), pending, strict=True)
-        ]
+        # each scoped plan's accounts, read once for its alignment and the comparison
+        scope_ids = {plan.id: scope_account_ids(uow, plan.scope) for plan in (base, other)}
+        alignments: list[dict[str, str]] = []
+        for plan, version in zip((base, other), pending, strict=True):
+            if version:  # rules saved since the run: routed below
+                alignments.append({})
+                continue
+            frame, _ = plan_alignment_frame(uow, plan, accounts, in_scope=scope_ids[plan.id])
+            alignments.append(dict(frame.iter_rows()))
         rep_names = {r.id: r.name for r in uow.reps.list()}
         connection = uow.connection
         rows = [_territory_target_rows(connection, plan_id) for plan_id in (base_id, other_id)]
-        scoped = [
-            (plan, ids)
-            for plan in (base, other)
-            if (ids := scope_account_ids(uow, plan.scope)) is not None
-        ]
+        scoped = [(plan, ids) for plan in (base, other) if (ids := scope_ids[plan.id]) is not None]
     targets, target_notes, target_period = _comparable_targets((base_id, other_id), rows)
     stale = []
     for i, (plan, version) in enumerate(zip((base, other), pending, strict=True)):
