@@ -30,7 +30,9 @@ AS_OF = date(2026, 3, 15)
 Q1_YEARS = (2 + 15 / 31) / 12  # Jan, Feb and 15 of 31 March days
 
 
-def small_inputs() -> KpiInputs:
+def small_inputs(
+    lead_territories: dict[str, str] | None = None, targets: list[Target] | None = None
+) -> KpiInputs:
     plan = Plan(
         id="p",
         name="P",
@@ -74,7 +76,7 @@ def small_inputs() -> KpiInputs:
             is_closed=True, is_won=True,
         ),  # closes after the as-of date: still open then
     ]  # fmt: skip
-    targets = [
+    targets = targets or [
         Target("t1", date(2026, 1, 1), date(2026, 3, 31), 900, territory_id="T1"),
         Target("t2", date(2026, 1, 1), date(2026, 12, 31), 1200, rep_id="rep2"),
     ]
@@ -93,7 +95,12 @@ def small_inputs() -> KpiInputs:
             "L4": date(2026, 3, 1),
         },
         lead_conversions={"L1": "o1", "L2": "o3", "L4": "o4"},
-        lead_territories={"L3": "T1"},
+        # where the plan's rules route each lead (L1 and L4 became opportunities there too)
+        lead_territories=(
+            {"L1": "T1", "L2": "T2", "L3": "T1", "L4": "T2"}
+            if lead_territories is None
+            else lead_territories
+        ),
         costs=[("T1", date(2026, 1, 1), date(2026, 3, 31), 90.0)],
     )
 
@@ -395,3 +402,47 @@ def test_a_territory_shared_by_two_primary_reps_splits_by_rep_and_stays_whole() 
         ).iter_rows()
     }  # fmt: skip
     assert load == {"rep1": (1, 2.0), "rep3": (1, 1.0), "rep2": (1, 1.0)}
+
+
+def test_a_lead_counts_where_routing_put_it_never_through_its_converted_account() -> None:
+    """Only converted leads have an account: counting leads through it would give each
+    territory or segment its converted leads and none of the others (100 % conversion)."""
+    frame = compute_kpis(small_inputs({"L3": "T1"}), as_of=AS_OF, periods=["2026Q1"])
+    t1 = row(frame, "territory", "T1", "2026Q1")
+    assert t1["lead_conversion_rate"] == pytest.approx(0.0)  # L3 only: L1 was not routed
+    assert row(frame, "territory", "T2", "2026Q1")["lead_conversion_rate"] is None
+    # leads carry no segment: no segment row has lead figures, none reads 100 %
+    segments = frame.filter(pl.col("dimension") == "segment")
+    assert segments.height > 0
+    assert segments["lead_conversion_rate"].null_count() == segments.height
+    assert segments["lead_win_rate"].null_count() == segments.height
+
+
+def test_pace_weighs_each_month_by_its_own_target() -> None:
+    """A quarter with most of its target in March, as of 15 March: pace compares revenue
+    with January's and February's targets and half of March's, not with 74/90 of the
+    quarter's (which would read 'behind' a rep who is ahead)."""
+    months = [
+        Target("m1", date(2026, 1, 1), date(2026, 1, 31), 100, territory_id="T1"),
+        Target("m2", date(2026, 2, 1), date(2026, 2, 28), 100, territory_id="T1"),
+        Target("m3", date(2026, 3, 1), date(2026, 3, 31), 700, territory_id="T1"),
+    ]
+    r = row(compute_kpis(small_inputs(targets=months), as_of=AS_OF, periods=["2026Q1"]),
+            "territory", "T1", "2026Q1")  # fmt: skip
+    due = 100 + 100 + 700 * 15 / 31
+    assert r["target"] == pytest.approx(900.0)
+    assert r["pace_to_target"] == pytest.approx(120 / due)
+    assert r["pace_to_target"] != pytest.approx((120 / 900) / (74 / 90))
+
+
+def test_pace_of_a_period_its_targets_cover_in_part_counts_the_covered_days() -> None:
+    """Targets for February and March only, as of 15 March: the quarter's pace compares
+    revenue with February's target and half of March's (January has none to miss)."""
+    part = [
+        Target("m2", date(2026, 2, 1), date(2026, 2, 28), 280, territory_id="T1"),
+        Target("m3", date(2026, 3, 1), date(2026, 3, 31), 310, territory_id="T1"),
+    ]
+    r = row(compute_kpis(small_inputs(targets=part), as_of=AS_OF, periods=["2026Q1"]),
+            "territory", "T1", "2026Q1")  # fmt: skip
+    assert r["target"] == pytest.approx(590.0)
+    assert r["pace_to_target"] == pytest.approx(120 / (280 + 150))

@@ -250,23 +250,36 @@ def kpis(
     import polars as pl
 
     from terraplan.services.kpi_notes import (
+        LEAD_KPIS,
         future_facts_note,
         group_names,
         grouping_notes,
+        lead_note,
         prior_year_note,
         revenue_source_note,
         target_coverage_note,
         target_owner_note,
     )
 
+    leads_shown = (
+        fmt is not KpiFormat.table or out is not None or bool(set(kpi or ()) & set(LEAD_KPIS))
+    )
     notes = [
         *future_facts_note(data),
         *revenue_source_note(data),
+        *([data.crediting_note] if by is Dimension.rep and data.crediting_note else []),
         *grouping_notes(data, by.value, frame["key"].unique().to_list()),
+        *(lead_note(data, by.value, frame) if leads_shown else []),
         *prior_year_note(data, frame),
         *target_coverage_note(data, frame),
         *(target_owner_note(data, frame) if by.value == "rep" else []),
     ]
+    if engine is not None:
+        notes.append(
+            "figures from the warehouse tables; what this database knows about the facts "
+            "(where revenue comes from, accounts in no territory, leads no rule places) is "
+            "said by `terraplan kpis` without --engine"
+        )
     if engine is not None and by.value == "rep":
         shared = [t for t in data.plan.leaves() if len(t.primary_owner_ids) > 1]
         if shared:
@@ -307,8 +320,6 @@ def kpis(
     if fmt is KpiFormat.csv:
         render_rows(_rows(frame), fmt=OutputFormat.CSV)
         return
-    if by is Dimension.rep and data.crediting_note:
-        stdout().print(f"Note: {data.crediting_note}.", style="dim")
     shown = (
         columns
         if kpi

@@ -269,7 +269,13 @@ def crediting_note(
     from_crm = periods.filter(pl.col("valid_from") == CRM_HISTORY_START)
     first = periods.filter(pl.col("valid_from") != CRM_HISTORY_START)["valid_from"].min()
     assert first is None or isinstance(first, date)
-    without = owners.join(periods, on="account_id", how="anti").height
+    # an account in no territory has no owner today either: its figures are in no row (said
+    # with the table's notes), not credited to anyone
+    without = (
+        owners.filter(pl.col("today").is_not_null())
+        .join(periods, on="account_id", how="anti")
+        .height
+    )
     parts = []
     if first is not None and first_day is not None and first_day < first and from_crm.height:
         parts.append(

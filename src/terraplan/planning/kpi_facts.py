@@ -213,9 +213,14 @@ def _month_of(column: str) -> pl.Expr:
     return _month_of_index(pl.col(column)).alias("month")
 
 
-def lead_rows(inputs: KpiInputs, accounts: pl.DataFrame, as_of: date) -> pl.LazyFrame | None:
+def lead_rows(inputs: KpiInputs, as_of: date) -> pl.LazyFrame | None:
     """Leads per ``(territory_id, segment, industry, month)`` of creation: ``leads``,
-    ``leads_converted`` (has an opportunity), ``leads_won`` (that opportunity won by as_of)."""
+    ``leads_converted`` (has an opportunity), ``leads_won`` (that opportunity won by as_of).
+
+    The groups are the lead's own fields: its territory where routing put it, its own segment
+    and industry; never the account it converted to (only converted leads have one, so a group
+    would hold its converted leads and none of the others: 100 % conversion by construction).
+    """
     leads = inputs.frame("leads")
     if leads is None:
         return None
@@ -235,32 +240,17 @@ def lead_rows(inputs: KpiInputs, accounts: pl.DataFrame, as_of: date) -> pl.Lazy
         closed_on = pl.coalesce(pl.col("close_date").cast(pl.Date), pl.col("created_date"))
         won = opps.filter(pl.col("created_date") <= as_of).select(
             pl.col("id").cast(pl.String).alias("opp_id"),
-            pl.col("account_id").cast(pl.String),
             (pl.col("is_won").fill_null(False) & (closed_on <= as_of)).alias("opp_won"),
         )
         frame = frame.join(won, on="opp_id", how="left")
     else:
-        frame = frame.with_columns(
-            pl.lit(None, dtype=pl.String).alias("account_id"), pl.lit(False).alias("opp_won")
-        )
-    acc = accounts.lazy().select(
-        "account_id",
-        pl.col("territory_id").alias("a_territory"),
-        pl.col("segment").alias("a_segment"),
-        pl.col("industry").alias("a_industry"),
-        pl.col("holder_id").alias("a_holder"),
-    )
-    frame = frame.join(acc, on="account_id", how="left")
+        frame = frame.with_columns(pl.lit(False).alias("opp_won"))
     return (
         frame.select(
-            pl.coalesce("territory_id", "a_territory").alias("territory_id"),
-            pl.coalesce("segment", "a_segment").alias("segment"),
-            pl.coalesce("industry", "a_industry").alias("industry"),
-            # the account's holder only where the lead counts through that account
-            pl.when(pl.col("territory_id").is_null())
-            .then(pl.col("a_holder"))
-            .otherwise(pl.lit(None, dtype=pl.String))
-            .alias("holder_id"),
+            "territory_id",
+            "segment",
+            "industry",
+            pl.lit(None, dtype=pl.String).alias("holder_id"),
             "month",
             pl.lit(False).alias("late"),
             pl.lit(1.0).alias("leads"),

@@ -93,8 +93,11 @@ KPIS: tuple[KpiDefinition, ...] = (
         "Pace to target",
         "ratio",
         True,
-        "attainment / elapsed_share: 1.0 means on track to hit the target by the period end; "
-        "null when attainment is null or nothing has elapsed.",
+        "revenue / the targets of the days from the period start to min(period end, as-of) "
+        "(spread as target is): 1.0 means on track to hit the target by the period end; with "
+        "targets even over the period it is attainment / elapsed_share, with months of "
+        "different targets each month weighs its own; null when attainment is null or no "
+        "target covers the days gone.",
     ),
     KpiDefinition(
         "open_pipeline",

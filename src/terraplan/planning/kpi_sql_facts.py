@@ -185,9 +185,12 @@ def hierarchy(b: SqlContext) -> None:
     b.add("tp_anc", union(levels, distinct=True))
 
 
-def group_rows(b: SqlContext, relation: str, carry: Sequence[str]) -> exp.Query:
+def group_rows(
+    b: SqlContext, relation: str, carry: Sequence[str], *, skip_missing: bool = False
+) -> exp.Query:
     """Rows of ``relation`` (territory_id, segment, industry, *carry) once per group they
-    belong to: ``dimension, key, *carry``."""
+    belong to: ``dimension, key, *carry``. ``skip_missing``: a row without a segment or
+    industry is in no group of it (leads), else in ``(no segment)``."""
     parts: list[exp.Query] = []
     for dim in b.dims:
         cols = [exp.column(c, "r") for c in carry]
@@ -209,6 +212,12 @@ def group_rows(b: SqlContext, relation: str, carry: Sequence[str]) -> exp.Query:
                 .from_(f"{relation} AS r")
                 .join("tp_nodes AS g", on="g.territory_id = r.territory_id")
                 .where("g.is_leaf AND g.owner_id IS NOT NULL")
+            )
+        elif skip_missing:
+            q = (
+                sqlglot.select(exp.alias_(text(dim), "dimension"), f"r.{dim} AS key", *cols)
+                .from_(f"{relation} AS r")
+                .where(f"r.{dim} IS NOT NULL")
             )
         else:  # a missing segment or industry is a group of its own, as in-process
             key = exp.func("COALESCE", exp.column(dim, "r"), text(missing_group(dim)))
@@ -463,22 +472,9 @@ def leads(b: SqlContext) -> None:
         return
     q = sqlglot.select(
         exp.alias_(sqlglot.parse_one(month_of("d.created_date"), read=READ), "m"),
-        exp.alias_(
-            exp.func(
-                "COALESCE",
-                b.col("leads", "territory_id", "d"),
-                exp.column("territory_id", "a"),
-            ),
-            "territory_id",
-        ),
-        exp.alias_(
-            exp.func("COALESCE", b.col("leads", "segment", "d"), exp.column("segment", "a")),
-            "segment",
-        ),
-        exp.alias_(
-            exp.func("COALESCE", b.col("leads", "industry", "d"), exp.column("industry", "a")),
-            "industry",
-        ),
+        exp.alias_(b.col("leads", "territory_id", "d"), "territory_id"),
+        exp.alias_(b.col("leads", "segment", "d"), "segment"),
+        exp.alias_(b.col("leads", "industry", "d"), "industry"),
         "1.0 AS leads",
         exp.alias_(
             exp.Case()
@@ -504,8 +500,6 @@ def leads(b: SqlContext) -> None:
                 expression=b.col("leads", "converted_opportunity_id", "d"),
             ),
             join_type="LEFT",
-        ).join("tp_acc AS a", on="a.account_id = o.account_id", join_type="LEFT")
-    else:
-        q = q.join("tp_acc AS a", on=exp.false(), join_type="LEFT")
+        )
     q = q.where(exp.LTE(this=exp.column("created_date", "d"), expression=date_literal(b.as_of)))
     b.add("tp_lead_rows", q)

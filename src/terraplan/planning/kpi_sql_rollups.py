@@ -39,7 +39,8 @@ def group_months(b: SqlContext) -> None:
         ).from_("tp_cm_groups")
     ]
     if b.tables.has("leads"):
-        b.add("tp_lead_groups", group_rows(b, "tp_lead_rows", ("m", *LEAD_FLOWS)))
+        rows = group_rows(b, "tp_lead_rows", ("m", *LEAD_FLOWS), skip_missing=True)
+        b.add("tp_lead_groups", rows)
         parts.append(
             sqlglot.select(
                 "dimension",
@@ -431,6 +432,7 @@ def final(b: SqlContext) -> exp.Select:
         "COALESCE(c.potential, 0.0) * p.period_years AS potential",
         "COALESCE(w.bought, 0.0) AS bought",
         "t.amount AS target",
+        "u.amount AS target_due",
         "x.amount AS acquisition_cost",
     ]
     b.add("tp_history", sqlglot.select("MIN(m) AS first_m").from_("tp_sales"))
@@ -475,6 +477,11 @@ def final(b: SqlContext) -> exp.Select:
             join_type="LEFT",
         )
         .join(
+            "tp_due AS u",
+            on="u.dimension = k.dimension AND u.key = k.key AND u.period = p.period",
+            join_type="LEFT",
+        )
+        .join(
             "tp_costs AS x",
             on="x.dimension = k.dimension AND x.key = k.key AND x.period = p.period",
             join_type="LEFT",
@@ -493,7 +500,8 @@ def final(b: SqlContext) -> exp.Select:
         "target": "target",
         "attainment": attainment,
         "elapsed_share": "elapsed_share",
-        "pace_to_target": ratio(f"({attainment})", "elapsed_share"),
+        "pace_to_target": f"CASE WHEN ({attainment}) IS NOT NULL THEN "
+        f"{ratio('revenue', 'target_due')} END",
         "open_pipeline": "open_pipeline",
         "pipeline_coverage": ratio("open_pipeline", "(target - revenue)"),
         "win_rate": ratio("opps_won", "opps_closed"),

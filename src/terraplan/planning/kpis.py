@@ -50,7 +50,7 @@ from terraplan.planning.kpi_periods import (
     resolve_periods,
     shift_year,
 )
-from terraplan.planning.kpi_registry import DIMENSIONS, KPI_NAMES
+from terraplan.planning.kpi_registry import ATTRIBUTE_DIMENSIONS, DIMENSIONS, KPI_NAMES
 from terraplan.planning.kpi_spread import spread_by_group
 
 logger = logging.getLogger(__name__)
@@ -76,12 +76,9 @@ FLOW_MEASURES = (
     "leads_won",
 )
 STOCK_MEASURES = ("pipeline_delta", "active_delta")
+LEAD_MEASURES = ("leads", "leads_converted", "leads_won")
 _CELL_SPAN = 1 << 20  # > 2 x the largest month index (year * 12 + month)
-ACCOUNT_MEASURES = tuple(
-    m
-    for m in (*FLOW_MEASURES, *STOCK_MEASURES)
-    if m not in ("leads", "leads_converted", "leads_won")
-)
+ACCOUNT_MEASURES = tuple(m for m in (*FLOW_MEASURES, *STOCK_MEASURES) if m not in LEAD_MEASURES)
 
 
 def compute_kpis(
@@ -244,9 +241,6 @@ def _compute(
         .join(cells.lazy(), on="cell", how="inner")
         .drop("cell")
     )
-    leads = lead_rows(inputs, coded, as_of)
-    if leads is not None:
-        cube = pl.concat([cube, leads], how="diagonal_relaxed")
     measures = (*FLOW_MEASURES, *STOCK_MEASURES)
     cube = (
         optional_columns(cube, measures, pl.Float64)
@@ -257,6 +251,11 @@ def _compute(
     by_group = rollup(
         cube, territories, keys=("month", "late"), measures=measures, dimensions=dims
     ).collect()
+    leads = lead_rows(inputs, as_of)
+    if leads is not None:
+        by_group = pl.concat(
+            [by_group, _lead_groups(leads, territories, dims)], how="diagonal_relaxed"
+        ).with_columns(pl.col(m).fill_null(0.0) for m in measures)
     history = ownership_periods(inputs) if "rep" in dims else None
     if history is not None:  # reps: revenue, wins and pipeline to the owner of the day
         owners = today_owners(coded, territories)
@@ -293,6 +292,9 @@ def _compute(
         bought.lazy(), territories, keys=("period",), measures=("bought",), dimensions=dims
     )
     targets = spread_by_group(inputs, "targets", ptable, territories, dims, whole_period=True)
+    # pace compares revenue with the targets of the days gone: a period its targets cover in
+    # part, or monthly targets of different sizes, are paced on what was set for those days
+    due = spread_by_group(inputs, "targets", ptable, territories, dims, whole_period=False)
     costs = spread_by_group(inputs, "costs", ptable, territories, dims, whole_period=False)
 
     keys = pl.concat(
@@ -318,6 +320,7 @@ def _compute(
         .drop("closed_count", "closed_potential")
         .join(whitespace, on=["dimension", "key", "period"], how="left")
         .join(targets.rename({"amount": "target"}), on=["dimension", "key", "period"], how="left")
+        .join(due.rename({"amount": "target_due"}), on=["dimension", "key", "period"], how="left")
         .join(
             costs.rename({"amount": "acquisition_cost"}),
             on=["dimension", "key", "period"],
@@ -333,6 +336,27 @@ def _compute(
     ).sort("_d", "key", "_g", "period_start", "period")
     logger.info("computed KPIs: %d rows, %d periods", result.height, len(plist))
     return result.select(*KEY_COLUMNS, *KPI_NAMES)
+
+
+def _lead_groups(
+    leads: pl.LazyFrame, territories: pl.DataFrame, dims: tuple[str, ...]
+) -> pl.DataFrame:
+    """Lead measures per ``(dimension, key, month, late)``. A lead without the field grouped
+    by (no territory routing gave it, no segment or industry of its own) is in no group of
+    that dimension: a ``(no segment)`` row holding every lead no segment was known for would
+    read as that group's conversion."""
+    keys, parts = ("month", "late"), []
+    placed = tuple(d for d in dims if d not in ATTRIBUTE_DIMENSIONS)
+    if placed:
+        parts.append(
+            rollup(leads, territories, keys=keys, measures=LEAD_MEASURES, dimensions=placed)
+        )
+    for dim in (d for d in dims if d in ATTRIBUTE_DIMENSIONS):
+        known = leads.filter(pl.col(dim).is_not_null())
+        parts.append(
+            rollup(known, territories, keys=keys, measures=LEAD_MEASURES, dimensions=(dim,))
+        )
+    return pl.concat(parts, how="vertical_relaxed").collect()
 
 
 def _by_cell_month(event: pl.LazyFrame) -> pl.LazyFrame:
@@ -438,7 +462,9 @@ def _kpi_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
     return frame.with_columns(
         _ratio(revenue, pl.col("revenue_prior_year")).sub(1.0).alias("revenue_growth"),
         attainment.alias("attainment"),
-        _ratio(attainment, pl.col("elapsed_share")).alias("pace_to_target"),
+        pl.when(attainment.is_not_null())
+        .then(_ratio(revenue, pl.col("target_due")))
+        .alias("pace_to_target"),
         _ratio(pl.col("open_pipeline"), remaining).alias("pipeline_coverage"),
         _ratio(pl.col("opps_won"), pl.col("opps_closed")).alias("win_rate"),
         _ratio(pl.col("leads_converted"), pl.col("leads")).alias("lead_conversion_rate"),

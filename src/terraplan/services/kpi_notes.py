@@ -26,7 +26,7 @@ def grouping_notes(data: PlanData, dimension: str, keys: Sequence[object]) -> li
         if dimension in {"territory", "region"}:
             return _outside_note(data)
         if dimension == "rep":
-            return [*_shared_note(data), *_vacant_note(data)]
+            return [*_shared_note(data), *_vacant_note(data), *_outside_note(data, by_rep=True)]
         return []
     if not territories:
         return [f"plan {name} has no territories"]
@@ -61,6 +61,7 @@ def prior_year_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
         return []
     sales = data.inputs.frame("sales_lines")
     first = None if sales is None else sales.select(pl.col("date").min()).collect().item()
+    # the warehouse run reads no facts here: its tables' first day is not known to this side
     since = f" on {first.isoformat()}," if first is not None else ""
     unknown = frame.filter(pl.col("revenue_prior_year").is_null())["period"].unique().sort()
     periods = ", ".join(unknown.head(3).to_list()) + (", ..." if unknown.len() > 3 else "")
@@ -71,6 +72,8 @@ def prior_year_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
 
 
 def _history(data: PlanData) -> str:
+    if data.inputs.frame("sales_lines") is None:
+        return "revenue history in the tables"
     if data.revenue_source == "opportunities":
         return "revenue history (Closed Won opportunities)"
     return "sales history"
@@ -124,9 +127,9 @@ def target_coverage_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
         return []
     shown = ", ".join(partial[:3]) + (", ..." if len(partial) > 3 else "")
     return [
-        f"revenue targets cover only part of {shown}: target, attainment and pace to target "
-        "count the targets of the days covered, while pace compares with the whole period "
-        "elapsed; set targets for the rest (`terraplan targets`, or import them)"
+        f"revenue targets cover only part of {shown}: target and attainment count the "
+        "targets of the days covered, pace to target those of the covered days gone; set "
+        "targets for the rest (`terraplan targets`, or import them)"
     ]
 
 
@@ -259,9 +262,11 @@ def _vacant_note(data: PlanData) -> list[str]:
     ]
 
 
-def _outside_note(data: PlanData) -> list[str]:
+def _outside_note(data: PlanData, *, by_rep: bool = False) -> list[str]:
     """Accounts with sales or opportunities but no territory in the plan: a table by
-    territory or region leaves their figures out, one by segment or industry counts them."""
+    territory or region leaves their figures out, one by segment or industry counts them.
+    ``by_rep``: only those with no recorded owner either (an owner of the day is credited
+    with the others)."""
     accounts = data.inputs.frame("accounts")
     if accounts is None:
         return []
@@ -281,6 +286,10 @@ def _outside_note(data: PlanData) -> list[str]:
     if aligned is not None:
         placed = aligned.select(pl.col("account_id").cast(pl.String))
         outside = outside.join(placed, left_on="id", right_on="account_id", how="anti")
+    owned = data.inputs.frame("ownership") if by_rep else None
+    if owned is not None:
+        recorded = owned.select(pl.col("account_id").cast(pl.String))
+        outside = outside.join(recorded, left_on="id", right_on="account_id", how="anti")
     found = outside.sort("id").collect()
     if found.height == 0:
         return []
@@ -291,8 +300,61 @@ def _outside_note(data: PlanData) -> list[str]:
         if found.height != 1
         else ("1 account with sales or opportunities is")
     )
+    whose = "its" if found.height == 1 else "their"
+    if by_rep:
+        return [
+            f"{count} in no territory of plan {data.plan.name} and no owner is recorded for "
+            f"{'it' if found.height == 1 else 'them'} ({shown}): {whose} figures are in no rep's "
+            "row, so the rows add up to less than the company (by industry or by segment they "
+            "count)"
+        ]
     return [
         f"{count} in no territory of plan {data.plan.name} ({shown}): "
-        f"{'its' if found.height == 1 else 'their'} figures are in no row here "
-        "(by industry or by segment they count)"
+        f"{whose} figures are in no row here (by industry or by segment they count)"
+    ]
+
+
+LEAD_KPIS = ("lead_conversion_rate", "lead_win_rate")
+
+
+def lead_note(data: PlanData, dimension: str, frame: pl.DataFrame) -> list[str]:
+    """Why lead conversion is empty, or counts only some leads, in a KPI ``frame`` by
+    ``dimension``: a lead counts in a group by a field of its own (its territory is where the
+    plan's rules route it; its own segment or industry), never through the account it
+    converted to, and a lead without that field is in no group (one note)."""
+    leads = data.inputs.frame("leads")
+    if leads is None or frame.is_empty() or not any(k in frame.columns for k in LEAD_KPIS):
+        return []
+    field = dimension if dimension in ATTRIBUTE_DIMENSIONS else "territory_id"
+    if field not in leads.collect_schema().names():
+        leads = leads.with_columns(pl.lit(None, dtype=pl.String).alias(field))
+    if {"period_start", "period_end"} <= set(frame.columns):
+        first, last = frame["period_start"].min(), frame["period_end"].max()
+        if data.as_of is not None and isinstance(last, date):
+            last = min(last, data.as_of)
+        leads = leads.filter(pl.col("created_date").is_between(first, last))
+    counts = leads.select(pl.len().alias("all"), pl.col(field).null_count().alias("without"))
+    total, without = (int(v) for v in counts.collect().row(0))
+    if not without:
+        return []
+    if field == "territory_id":
+        lacking = f"no rule of plan {data.plan.name} places"
+        fix = "rules on a lead's ZIP, state or industry place it: `terraplan route`"
+    else:
+        lacking = f"no {dimension} is known for"
+        fix = "see them by territory or industry"
+    if without == total and field == "segment":
+        return [
+            "leads carry no segment, so lead conversion and lead win rate are empty by "
+            f"segment (a lead counts by its own fields, not the account it became: {fix})"
+        ]
+    if without == total:
+        return [
+            f"{lacking} any of the {total:,} leads created in these periods, so lead "
+            f"conversion and lead win rate are empty by {dimension} (a lead counts by its own "
+            f"fields, not the account it became: {fix})"
+        ]
+    return [
+        f"{lacking} {without:,} of the {total:,} leads created in these periods: lead "
+        f"conversion and lead win rate by {dimension} count the other {total - without:,}"
     ]

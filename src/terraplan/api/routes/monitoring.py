@@ -420,6 +420,7 @@ def _kpi_table(
         future_facts_note,
         group_names,
         grouping_notes,
+        lead_note,
         prior_year_note,
         revenue_source_note,
         target_coverage_note,
@@ -469,6 +470,7 @@ def _kpi_table(
             # about the whole plan (its other territories, shared ones): planners only
             *(grouping_notes(data, by, frame["key"].unique().to_list()) if scope is None else []),
             *(_scoped_region_note(data, rows) if scope is not None and by == "region" else []),
+            *lead_note(data, by, frame),
             *prior_year_note(data, frame),
             *target_coverage_note(data, frame),
             *(target_owner_note(data, frame) if by == "rep" and scope is None else []),
