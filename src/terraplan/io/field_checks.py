@@ -4,7 +4,7 @@ required fields and duplicate ids.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import date
 
 import polars as pl
@@ -12,6 +12,7 @@ import polars as pl
 from terraplan.io import parsing
 from terraplan.io.checker import RAW, Checker
 from terraplan.io.readers import ROW
+from terraplan.io.value_hints import date_hint, number_hint
 
 DATE_MIN = date(1900, 1, 1)
 """Earliest date an import accepts."""
@@ -63,13 +64,14 @@ def check_fields(checker: Checker) -> None:
                 )
                 .otherwise(pl.lit(_PARSE_REASONS[spec.type]))
             )
-            checker.add(
-                raw.is_not_null() & pl.col(name).is_null() & ~parsing.ambiguous_number(raw),
-                name,
-                parse_reason,
-            )
+            bad = raw.is_not_null() & pl.col(name).is_null() & ~parsing.ambiguous_number(raw)
+            checker.add(bad, name, _hinted(checker, name, bad, parse_reason, number_hint))
         elif raw is not None and spec.type in _PARSE_REASONS:
-            checker.add(raw.is_not_null() & pl.col(name).is_null(), name, _PARSE_REASONS[spec.type])
+            bad = raw.is_not_null() & pl.col(name).is_null()
+            reason: str | pl.Expr = _PARSE_REASONS[spec.type]
+            if spec.type == "date":
+                reason = _hinted(checker, name, bad, pl.lit(reason), date_hint)
+            checker.add(bad, name, reason)
         if spec.type == "enum" and raw is not None:
             reason = f"unknown {name}; use one of {', '.join(spec.choices)}"
             checker.add(raw.is_not_null() & pl.col(name).is_null(), name, reason)
@@ -126,6 +128,26 @@ def _coordinate_checks(checker: Checker, lat: str, lon: str) -> None:
     checker.add(lon_text.is_null() & lat_text.is_not_null(), lon, pair)
 
 
+def _hinted(
+    checker: Checker,
+    name: str,
+    bad: pl.Expr,
+    generic: pl.Expr,
+    hint: Callable[[str, str], str],
+) -> pl.Expr:
+    """``generic`` (a reason per row), made specific by ``hint`` on the refused cells (see
+    :mod:`terraplan.io.value_hints`); computed for those cells alone."""
+    refused = checker.ctx.filter(bad.fill_null(False)).select(
+        ROW, pl.col(name + RAW), generic.alias("__generic__")
+    )
+    if refused.height == 0:
+        return generic
+    reasons = {
+        row: hint(text, reason) for row, text, reason in refused.iter_rows() if text is not None
+    }
+    return pl.col(ROW).replace_strict(reasons, default=generic, return_dtype=pl.String)
+
+
 def check_required(checker: Checker, skip: Collection[str] = ()) -> None:
     """Each required field has a value; ``skip``: fields the file has no column for whose
     stored values the rows keep (checked by the caller for rows with new ids)."""
@@ -137,7 +159,19 @@ def check_required(checker: Checker, skip: Collection[str] = ()) -> None:
             mask = pl.col(name).is_null() & pl.col(name + RAW).is_null()
         else:
             mask = pl.col(name).is_null()
+        if name in ("latitude", "longitude") and checker.spec.kind == "geo_units":
+            # a point or an empty shape has no centroid: its polygon error says why
+            mask = mask & ~pl.col(ROW).is_in(_error_rows(checker, "polygon").implode())
         checker.add(mask, name, "is required")
+
+
+def _error_rows(checker: Checker, field: str) -> pl.Series:
+    """The rows with an error on ``field`` so far."""
+    if not checker.issues:
+        return pl.Series("row", [], dtype=pl.Int64)
+    issues = pl.concat(checker.issues)
+    wanted = (pl.col("severity") == "error") & (pl.col("field") == field)
+    return issues.filter(wanted)["row"].unique()
 
 
 def check_duplicates(checker: Checker) -> None:

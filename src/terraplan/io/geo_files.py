@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import warnings as warnings_module
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -74,7 +76,7 @@ def read_geo_table(
     """
     if kind != "geo_units":
         raise _fail(path, f"polygon files are imported as geo_units, not {kind}")
-    frame, shapes, crs, warnings = _read(path)
+    frame, shapes, crs, warnings, problems = _read(path)
     check_sizes(path, frame)
     headers = [c for c in frame.columns if c != ROW]
     replaced = [h for h in headers if h.lower() in _COMPUTED]
@@ -89,6 +91,8 @@ def read_geo_table(
     frame, columns, defaults = _defaults(frame, columns)
     warnings.extend(defaults)
     ids = frame[columns.column_of("id")].to_list()
+    for row, problem in problems.items():
+        warnings.append(f"row {row} (id {short(str(ids[row - 1]))!r}): {problem}")
     frame, geometry_warnings = _geometry_columns(frame, shapes, ids)
     warnings.extend(geometry_warnings)
     fields = dict(columns.fields)
@@ -111,8 +115,11 @@ def read_geo_table(
     )
 
 
-def _read(path: Path) -> tuple[pl.DataFrame, list[shapely.Geometry | None], str, list[str]]:
-    """Properties as text cells, shapes in WGS84, the source CRS and warnings."""
+def _read(
+    path: Path,
+) -> tuple[pl.DataFrame, list[shapely.Geometry | None], str, list[str], dict[int, str]]:
+    """Properties as text cells, shapes in WGS84, the source CRS, warnings and the rows
+    whose geometry had to be mended (row -> what was done)."""
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError
 
@@ -129,21 +136,32 @@ def _read(path: Path) -> tuple[pl.DataFrame, list[shapely.Geometry | None], str,
         info = pyogrio.read_info(source, layer=0)
         if int(info.get("features") or 0) > MAX_FEATURES:
             raise _fail(path, f"{info['features']:,} features; the limit is {MAX_FEATURES:,}")
-        meta, _, wkb, field_data = pyogrio.raw.read(source, layer=0, force_2d=True)
+        with warnings_module.catch_warnings():
+            # GDAL's note on an unclosed ring: each such row gets a warning of ours instead
+            warnings_module.filterwarnings("ignore", "Non closed ring", RuntimeWarning)
+            meta, _, wkb, field_data = pyogrio.raw.read(source, layer=0, force_2d=True)
     except DataError:
         raise
     except (DataSourceError, DataLayerError, OSError) as exc:
+        reason = _json_problem(path) or short(str(exc).split(";")[0].strip())
         raise _fail(
-            path, f"not a readable GeoJSON, GeoPackage or zipped Shapefile ({short(str(exc))})"
+            path, f"not a readable GeoJSON, GeoPackage or zipped Shapefile ({reason})"
         ) from None
     count = 0 if wkb is None else len(wkb)
     if count == 0:
         raise _fail(path, "the file holds no feature")
-    shapes: list[shapely.Geometry | None] = [
-        None if g is None else shapely.from_wkb(g) for g in wkb.tolist()
-    ]
+    shapes: list[shapely.Geometry | None] = []
+    problems: dict[int, str] = {}  # row -> what was wrong with its geometry
+    for row, data in enumerate(wkb.tolist(), start=1):
+        shape, problem = _shape(data)
+        shapes.append(shape)
+        if problem:
+            problems[row] = problem
     crs = str(meta.get("crs") or "")
-    shapes = _to_wgs84(path, shapes, crs)
+    declared = _declared_crs(path)
+    if declared is not None:
+        _check_declared(path, declared)
+    shapes = _to_wgs84(path, shapes, crs, warnings)
     cells: dict[str, list[str | None]] = {}
     for name, values in zip(meta["fields"].tolist(), field_data, strict=True):
         cells[str(name)] = [_text(v) for v in values.tolist()]
@@ -154,7 +172,45 @@ def _read(path: Path) -> tuple[pl.DataFrame, list[shapely.Geometry | None], str,
         if cells
         else pl.DataFrame({ROW: list(range(1, count + 1))}, schema={ROW: pl.Int64})
     )
-    return frame, shapes, crs or "EPSG:4326 (assumed)", warnings
+    return frame, shapes, crs or "EPSG:4326 (assumed)", warnings, problems
+
+
+#: Largest GeoJSON file parsed again to say where its JSON breaks (GDAL does not say).
+_JSON_PROBLEM_BYTES = 50_000_000
+
+
+def _json_problem(path: Path) -> str | None:
+    """Where a GeoJSON file that GDAL cannot read is not JSON (line and column), if so."""
+    if path.suffix.lower() not in (".geojson", ".json"):
+        return None
+    try:
+        if path.stat().st_size > _JSON_PROBLEM_BYTES:
+            return None
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else None
+
+    def constant(name: str) -> None:
+        raise ValueError(f"{name} is not a JSON number")
+
+    try:
+        value = json.loads(text, parse_constant=constant)
+    except json.JSONDecodeError as exc:
+        return f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+    except ValueError as exc:
+        return f"not valid JSON: {exc}"
+    except RecursionError:
+        return "not usable JSON: nested too deeply"
+    if not isinstance(value, dict):
+        what = (
+            "a text"
+            if isinstance(value, str)
+            else "a list"
+            if isinstance(value, list)
+            else "a single value"
+        )
+        return f"the JSON is {what}, not a GeoJSON object (a FeatureCollection)"
+    return None
 
 
 def _text(value: Any) -> str | None:
@@ -170,8 +226,65 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+def _shape(data: bytes | None) -> tuple[shapely.Geometry | None, str | None]:
+    """A feature's geometry and what was wrong with it: a ring that does not end where it
+    starts (GDAL passes it on; GEOS refuses it) is closed, and said so."""
+    if data is None:
+        return None, None
+    try:
+        return shapely.from_wkb(data), None
+    except shapely.errors.GEOSException:
+        pass
+    try:
+        fixed = shapely.from_wkb(data, on_invalid="fix")
+    except shapely.errors.GEOSException as exc:
+        return None, f"its geometry cannot be read ({short(str(exc))})"
+    if fixed is None or fixed.is_empty:
+        return None, "a ring is not closed and too short to close (fewer than 3 points)"
+    return fixed, "a ring is not closed (its last point is not its first); closed"
+
+
+#: The ``crs`` member of a GeoJSON file (the 2008 form GDAL reads): its name.
+_CRS_MEMBER = re.compile(
+    rb'"crs"\s*:\s*\{[^{}]*"properties"\s*:\s*\{[^{}]*"name"\s*:\s*"([^"]{1,200})"'
+)
+#: Bytes read at each end of a GeoJSON file to find its ``crs`` member.
+_CRS_WINDOW = 1 << 16
+
+
+def _declared_crs(path: Path) -> str | None:
+    """The CRS a GeoJSON file's ``crs`` member names (at either end of the file), if any.
+    GDAL falls back to WGS84 for a name it does not know, without a word."""
+    if path.suffix.lower() not in (".geojson", ".json"):
+        return None
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_CRS_WINDOW)
+            handle.seek(max(0, path.stat().st_size - _CRS_WINDOW))
+            tail = handle.read(_CRS_WINDOW)
+    except OSError:
+        return None
+    match = _CRS_MEMBER.search(head) or _CRS_MEMBER.search(tail)
+    return None if match is None else match.group(1).decode("utf-8", "replace")
+
+
+def _check_declared(path: Path, name: str) -> None:
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(name)
+    except CRSError:
+        raise _fail(
+            path,
+            f"unknown coordinate reference system {short(name)!r} (the file's crs member);"
+            " name a known one (e.g. EPSG:25832), or drop the member if the coordinates"
+            " are longitude/latitude degrees",
+        ) from None
+
+
 def _to_wgs84(
-    path: Path, shapes: list[shapely.Geometry | None], crs: str
+    path: Path, shapes: list[shapely.Geometry | None], crs: str, warnings: list[str]
 ) -> list[shapely.Geometry | None]:
     """Shapes reprojected from ``crs`` to WGS84 longitude/latitude."""
     from pyproj import CRS, Transformer
@@ -188,6 +301,12 @@ def _to_wgs84(
     if source.equals(target, ignore_axis_order=True):
         _check_degrees(path, shapes, "is in WGS84 (the GeoJSON default)")
         return shapes
+    if source.is_projected and _within_degrees(shapes):
+        warnings.append(
+            f"the file's coordinate reference system is {short(source.name)!r}, in metres, yet"
+            " every coordinate lies within ±180/±90: if they are longitude/latitude degrees,"
+            " drop the file's crs member (the shapes would land near 0,0, a few metres wide)"
+        )
     transformer = Transformer.from_crs(source, target, always_xy=True)
 
     def project(xy: np.ndarray) -> np.ndarray:
@@ -202,10 +321,22 @@ def _to_wgs84(
     return result
 
 
+def _within_degrees(shapes: list[shapely.Geometry | None]) -> bool:
+    """Whether every coordinate of ``shapes`` lies within longitude/latitude range."""
+    shown = [s for s in shapes if s is not None and not s.is_empty]
+    present = np.empty(len(shown), dtype=object)
+    present[:] = shown
+    if present.size == 0:
+        return False
+    x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds(present).tolist())
+    return -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90
+
+
 def _check_degrees(path: Path, shapes: list[shapely.Geometry | None], said: str) -> None:
     """Refuse coordinates outside longitude/latitude range in a file read as degrees."""
-    present = np.empty(sum(s is not None for s in shapes), dtype=object)
-    present[:] = [s for s in shapes if s is not None]
+    shown = [s for s in shapes if s is not None and not s.is_empty]  # empty: no bounds
+    present = np.empty(len(shown), dtype=object)
+    present[:] = shown
     if present.size == 0:
         return
     x0, y0, x1, y1 = shapely.total_bounds(present).tolist()
@@ -264,11 +395,17 @@ def _geometry_columns(
     polygons: list[shapely.Geometry | None] = []
     for i, given in enumerate(shapes):
         shape = given
-        if shape is None or shape.is_empty:
+        if shape is None:
             warnings.append(f"{label(i)} has no geometry")
             latitude.append(None)
             longitude.append(None)
             polygon.append(None)
+            polygons.append(None)
+            continue
+        if shape.is_empty:  # validation refuses it, saying so
+            latitude.append(None)
+            longitude.append(None)
+            polygon.append(json.dumps({"type": shape.geom_type, "coordinates": []}))
             polygons.append(None)
             continue
         if not isinstance(shape, shapely.Polygon | shapely.MultiPolygon):

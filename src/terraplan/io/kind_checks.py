@@ -208,28 +208,44 @@ def future_dates(checker: Checker, today: date | None = None) -> None:
 
 
 def _check_polygons(checker: Checker) -> None:
-    """Parse GeoJSON polygons (per row: geo unit files are small); keep them as JSON text."""
+    """Parse GeoJSON polygons (per row: geo unit files are small); keep them as JSON text.
+    A point or line, or a shape without coordinates, is refused saying which it is (its
+    missing centroid is then not reported again)."""
     texts = checker.ctx["polygon"]
-    bad: list[bool] = []
+    reasons: list[str | None] = []
     normal: list[str | None] = []
     for text in texts.to_list():
         if text is None:
-            bad.append(False)
+            reasons.append(None)
             normal.append(None)
             continue
         try:
             value = json.loads(text)
         except ValueError:
             value = None
-        ok = isinstance(value, dict) and value.get("type") in ("Polygon", "MultiPolygon")
-        bad.append(not ok)
+        kind = value.get("type") if isinstance(value, dict) else None
+        ok = kind in ("Polygon", "MultiPolygon")
+        if ok and isinstance(value, dict) and not value.get("coordinates"):
+            reasons.append(f"an empty GeoJSON {kind} (no coordinates): a geo unit needs an area")
+            ok = False
+        elif ok:
+            reasons.append(None)
+        elif isinstance(kind, str):
+            reasons.append(
+                f"a GeoJSON {short(kind)}, not a Polygon or MultiPolygon: a geo unit needs an area"
+            )
+        else:
+            reasons.append("not a GeoJSON Polygon or MultiPolygon")
         normal.append(json.dumps(value, separators=(",", ":")) if ok else None)
     checker.ctx = checker.ctx.with_columns(
-        pl.Series("__bad_polygon__", bad, dtype=pl.Boolean),
+        pl.Series(_BAD_POLYGON, reasons, dtype=pl.String),
         pl.Series("polygon", normal, dtype=pl.String),
     )
-    checker.add(pl.col("__bad_polygon__"), "polygon", "not a GeoJSON Polygon or MultiPolygon")
-    checker.ctx = checker.ctx.drop("__bad_polygon__")
+    checker.add(pl.col(_BAD_POLYGON).is_not_null(), "polygon", pl.col(_BAD_POLYGON))
+    checker.ctx = checker.ctx.drop(_BAD_POLYGON)
+
+
+_BAD_POLYGON = "__bad_polygon__"
 
 
 def _blank_amounts(checker: Checker) -> None:

@@ -164,6 +164,9 @@ def atomic_output(path: str | Path, *, overwrite: bool = False) -> Iterator[Path
 
 def _cannot_write(path: Path, exc: OSError) -> InvalidParameterError:
     reason = exc.strerror or type(exc).__name__
+    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:  # mkdir says "File exists" when a parent is a file
+        reason = f"{blocking} is a file, not a folder"
     return InvalidParameterError(
         f"{path}: cannot write the file ({reason})",
         details={"file": str(path), "reason": reason},

@@ -37,12 +37,10 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import math
 import re
-import zipfile
-from collections.abc import Generator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +53,7 @@ from terraplan.io.parsing import Decimal
 from terraplan.io.report import short
 from terraplan.io.report_footer import strip_report_footer
 from terraplan.io.schema import kind_spec
+from terraplan.io.xlsx_reader import other_sheet_headers, read_xlsx
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +132,10 @@ def read_table(
         mapping_source = str(mapping)
         mapping = load_mapping(mapping)
     if not path.is_file():
+        if path.is_dir():
+            raise _fail(path, "is a folder, not a file")
+        if path.exists():  # /dev/zero, a named pipe: it would be read for ever
+            raise _fail(path, "not a regular file (a device or a pipe)")
         raise _fail(path, "file not found")
     suffix = path.suffix.lower()
     if suffix in (".geojson", ".gpkg", ".zip", ".shp") or (
@@ -146,7 +149,9 @@ def read_table(
     warnings: list[str] = []
     sheet_read: str | None = None
     if suffix in (".xlsx", ".xlsm"):
-        frame, fractional, warnings, sheet_read = _read_xlsx(path, sheet)
+        frame, fractional, warnings, sheet_read = read_xlsx(
+            path, sheet, row_column=ROW, max_columns=MAX_COLUMNS, cell_limit=MAX_FIELD_BYTES
+        )
         details["sheet"] = sheet_read
         fmt = "xlsx"
     elif suffix in (".parquet", ".pq"):
@@ -170,7 +175,10 @@ def read_table(
     columns = resolve_columns(headers, spec.kind, mapping, mapping_source=mapping_source)
     other_sheets: dict[str, frozenset[str]] = {}
     if sheet_read is not None and set(spec.required_columns) - set(columns.fields):
-        for name, row in _other_sheet_headers(path, sheet_read).items():
+        others = other_sheet_headers(
+            path, sheet_read, max_columns=MAX_COLUMNS, cell_limit=MAX_FIELD_BYTES
+        )
+        for name, row in others.items():
             given = resolve_columns(row, spec.kind, mapping, mapping_source=mapping_source)
             other_sheets[name] = frozenset(given.fields)
     return SourceTable(
@@ -350,6 +358,7 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pl.DataFrame, dict[str,
     body = data.lstrip(b"\r\n")  # blank lines before the header
     offset = data[: len(data) - len(body)].count(b"\n")
     data = body.rstrip(b"\x1a")  # the end-of-file mark of DOS-era exports
+    data, mac = _bare_cr_as_line_ends(data)
     # Excel writes "sep=;" above the header when asked for a delimiter: a hint, not a row.
     hint = re.match(rb"sep=([,;\t|])\r?\n", data)
     excel_delimiter = None
@@ -400,7 +409,29 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pl.DataFrame, dict[str,
     data_columns = [c for c in frame.columns if c != ROW]
     if data_columns:  # blank lines come back as all-null records
         frame = frame.filter(~pl.all_horizontal(pl.col(data_columns).is_null()))
+    if mac:
+        warnings = [*warnings, mac]
     return frame, {"delimiter": delimiter, "encoding": used}, warnings
+
+
+#: A carriage return that does not start a Windows line end.
+_BARE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _bare_cr_as_line_ends(data: bytes) -> tuple[bytes, str | None]:
+    """``data`` with each bare carriage return read as a line end, and a note saying so.
+
+    Excel for Mac's "CSV (Macintosh)" ends lines with CR alone (and two files joined may mix
+    it with LF): polars would read such a file as one line. Python's csv module, and every
+    spreadsheet, take a bare CR as a line end too.
+    """
+    if b"\r" not in data or _BARE_CR.search(data) is None:
+        return data, None
+    only = b"\n" not in data
+    data = _BARE_CR.sub(b"\n", data)
+    if only:
+        return data, "lines end with CR only (the old Mac format): read as line ends"
+    return data, "some lines end with CR only (the old Mac format): read as line ends"
 
 
 def _read_csv_wider(path: Path, data: bytes, delimiter: str, offset: int) -> pl.DataFrame:
@@ -485,171 +516,6 @@ def _read_csv_records(
 
 def _shown_delimiter(delimiter: str) -> str:
     return {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}.get(delimiter, repr(delimiter))
-
-
-# --- XLSX ------------------------------------------------------------------------------
-
-
-def _cell_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return str(int(value))
-    text = str(value)
-    return text if text.strip() else None
-
-
-def _other_sheet_headers(path: Path, sheet_read: str) -> dict[str, list[str]]:
-    """The header row (first row) of each sheet of the workbook but ``sheet_read``, each
-    header once (as the sheet read names them; an unreadable workbook gives none)."""
-    import openpyxl
-
-    found: dict[str, list[str]] = {}
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # it was read a moment ago: a failure now only loses the hint
-        return found
-    try:
-        for name in book.sheetnames:
-            if name == sheet_read:
-                continue
-            rows = book[name].iter_rows(min_row=1, max_row=1, values_only=True)
-            first = next(rows, ())
-            rows.close()
-            cells = [_cell_text(h) or "" for h in first[:MAX_COLUMNS]]
-            found[name] = unique_headers(cells)[0] if any(cells) else []
-    except Exception:  # a corrupt sheet fails lazily inside openpyxl: no hint, no crash
-        logger.debug("%s: cannot read the other sheets' headers", path, exc_info=True)
-    finally:
-        book.close()
-    return found
-
-
-def _read_xlsx(
-    path: Path, sheet: str | int | None
-) -> tuple[pl.DataFrame, dict[str, list[int]], list[str], str]:
-    """The cells of ``sheet`` (default: the first visible one), the rows of fractional
-    numbers per column, warnings and the name of the sheet read."""
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise _fail(
-            path, f"not a readable XLSX workbook ({type(exc).__name__}: {short(str(exc), 200)})"
-        ) from None
-    fractional: dict[str, list[int]] = {}
-    rows: Generator[tuple[Any, ...], None, None] | None = None
-    try:
-        names = book.sheetnames
-        if sheet is None:  # the first sheet a user sees (a hidden lookup sheet is not it)
-            visible = [n for n in names if getattr(book[n], "sheet_state", "visible") == "visible"]
-            name = (visible or names)[0]
-        elif isinstance(sheet, int):
-            if not 0 <= sheet < len(names):
-                raise _fail(path, f"no sheet number {sheet} (the workbook has {len(names)})")
-            name = names[sheet]
-        elif sheet in names:
-            name = sheet
-        else:
-            raise _fail(
-                path, f"no sheet named {short(sheet)!r} (sheets: {short(', '.join(names))})"
-            )
-        sheet_name = name
-        uncomputed = _uncomputed_formulas(path, getattr(book[name], "_worksheet_path", None))
-        if uncomputed:
-            shown = ", ".join(uncomputed[:3])
-            raise _fail(
-                path,
-                f"sheet {short(name)!r}: formula cells without a computed value (e.g. {shown}) "
-                "would read as empty; open the file in Excel or LibreOffice, save it, and "
-                "import it again",
-            )
-        rows = book[name].iter_rows(min_row=1, values_only=True)
-        try:
-            header_row = next(rows)
-        except StopIteration:
-            raise _fail(path, f"sheet {short(name)!r} is empty (no header row)") from None
-        headers = [_cell_text(h) or "" for h in header_row]
-        while headers and not headers[-1]:
-            headers.pop()
-        if len(headers) > MAX_COLUMNS:
-            raise _fail(path, f"{len(headers):,} columns; the limit is {MAX_COLUMNS:,}")
-        width = len(headers)
-        names, kept, warnings = unique_headers(headers)
-        columns: list[list[str | None]] = [[] for _ in kept]
-        numbers: list[int] = []
-        for number, row in enumerate(rows, start=2):
-            values = row[:width]
-            cells = [_cell_text(v) for v in values]
-            if not any(c is not None for c in cells):
-                continue
-            cells.extend([None] * (width - len(cells)))
-            for name, index, column in zip(names, kept, columns, strict=True):
-                value = values[index] if index < len(values) else None
-                if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
-                    fractional.setdefault(name, []).append(number)
-                column.append(cells[index])
-            numbers.append(number)
-    except DataError:
-        raise
-    except Exception as exc:  # a corrupt sheet fails lazily inside openpyxl
-        raise _fail(
-            path, f"not a readable XLSX workbook ({type(exc).__name__}: {short(str(exc), 200)})"
-        ) from None
-    finally:
-        # a row iterator left open keeps the workbook's file open past book.close()
-        if rows is not None:
-            rows.close()
-        book.close()
-    data: dict[str, pl.Series] = {
-        h: pl.Series(h, c, dtype=pl.String) for h, c in zip(names, columns, strict=True)
-    }
-    data[ROW] = pl.Series(ROW, numbers, dtype=pl.Int64)
-    return pl.DataFrame(data), fractional, warnings, sheet_name
-
-
-_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"(?:\s[^>]*)?(?<!/)>(.*?)</c>', re.DOTALL)
-#: A cached value (``<v></v>`` is one: a formula whose result is "" in Excel's files); none
-#: or ``<v />`` is what a writer that does not calculate leaves.
-_VALUE = re.compile(rb"<v(?:\s[^>]*)?(?<!/)>")
-
-
-def _uncomputed_formulas(path: Path, sheet_path: str | None) -> list[str]:
-    """The cells of the sheet holding a formula with no cached value (files written by
-    scripts, which do not calculate): openpyxl reads them as empty."""
-    if sheet_path is None:
-        return []
-    found: list[str] = []
-    try:
-        with zipfile.ZipFile(path) as archive, archive.open(sheet_path.lstrip("/")) as sheet:
-            # Streamed in chunks (a sheet's XML can be a gigabyte): the complete cells of
-            # each chunk are looked at, the rest carried over; a few examples are enough.
-            carry = b""
-            while len(found) < 3:
-                chunk = sheet.read(1 << 22)
-                data = carry + chunk
-                cut = data.rfind(b"</c>") + 4 if chunk else len(data)
-                complete, carry = (data[:cut], data[cut:]) if cut >= 4 else (b"", data)
-                if b"<f" in complete:
-                    for match in _CELL.finditer(complete):
-                        ref, content = match.groups()
-                        if b"<f" in content and not _VALUE.search(content):
-                            found.append(ref.decode())
-                            if len(found) == 3:
-                                break
-                if not chunk:
-                    break
-    except (KeyError, OSError, zipfile.BadZipFile):
-        return []
-    return found
 
 
 # --- Parquet ---------------------------------------------------------------------------

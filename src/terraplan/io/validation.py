@@ -143,6 +143,9 @@ def validate(
     readings: BatchReadings | None = None,
     currencies: Currencies | None = None,
     stored_ids: Collection[str] | None = None,
+    text_limits: Mapping[str, int] | None = None,
+    stored_links: Mapping[str, str] | None = None,
+    stored_units: Mapping[str, tuple[str, str]] | None = None,
 ) -> ValidationResult:
     """Check every row of ``table``; return the accepted rows and the report.
 
@@ -161,8 +164,14 @@ def validate(
     updating one of them may leave out a required column (the stored value stays, as for any
     column the file lacks), a row with a new id is an error naming the field. Row problems
     become issues, never exceptions.
+
+    ``text_limits`` (field -> most characters: the storage columns' lengths) refuses longer
+    text per row; control characters are refused either way (:mod:`~terraplan.io.text_checks`).
+    ``stored_links`` (stored id -> its parent or manager id) lets a cycle through stored
+    records be found; ``stored_units`` (stored geo unit id -> kind and name) refuses a unit
+    replacing one of another kind (:mod:`~terraplan.io.stored_checks`).
     """
-    from terraplan.io import kind_checks, locations, references
+    from terraplan.io import kind_checks, locations, references, stored_checks, text_checks
 
     spec = kind_spec(table.kind)
     table = with_codes_in_amounts(table)  # EUR 1,000.00: the currency in the amount
@@ -230,12 +239,15 @@ def validate(
         locations.apply_geocoding(
             checker, geocoder or ZipDirectory(), stored=(stored_ids or ()) if updating else ()
         )
+    text_checks.check_text(checker, text_limits)
     if kept:
         _new_rows_need(checker, kept, stored_ids or ())
     check_required(checker, skip=kept)
     check_duplicates(checker)
     if known_ids is not None:
         references.check_references(checker, known_ids, rep_names, territory_plans)
+    stored_checks.check_geo_kinds(checker, stored_units)
+    stored_checks.check_cycles(checker, stored_links)
     report.warnings.extend(checker.warnings)
     report.warnings[:] = list(dict.fromkeys(report.warnings))
 

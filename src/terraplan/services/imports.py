@@ -35,6 +35,7 @@ from terraplan.services.account_status import (
     status_frame,
 )
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
+from terraplan.services.import_facts import stored_facts
 from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
 from terraplan.storage.database import Database
@@ -138,6 +139,7 @@ def import_file(
     progress("validate rows", 0, table.frame.height)
     known_ids, rep_names = _known_ids(db, kind)
     stored = stored_ids(db, table, known_ids)
+    facts = stored_facts(db, kind, table)
     result = validate(
         table,
         known_ids=known_ids,
@@ -146,6 +148,9 @@ def import_file(
         territory_plans=territory_plans(db, kind),
         currencies=currencies,
         stored_ids=stored,
+        text_limits=facts.text_limits,
+        stored_links=facts.stored_links,
+        stored_units=facts.stored_units,
     )
     report = result.report
     progress("validate rows", table.frame.height, table.frame.height)

@@ -31,6 +31,7 @@ from terraplan.io.parsing import Decimal
 from terraplan.io.readers import ROW, SourceTable
 from terraplan.io.report import ImportIssue, ImportReport
 from terraplan.io.schema import kind_spec
+from terraplan.io.stored_checks import SELF_REFERENCES
 from terraplan.io.table_source import DEFAULT_BATCH_ROWS, TableSource, iter_source_tables
 from terraplan.io.validation import ValidationResult, validate
 from terraplan.services.account_status import (
@@ -42,6 +43,7 @@ from terraplan.services.account_status import (
     status_frame,
 )
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
+from terraplan.services.import_facts import more_units, stored_facts
 from terraplan.services.imports import (
     ImportOutcome,
     OnError,
@@ -94,6 +96,10 @@ def import_source(
     stored_known = dict(known_ids)  # before the source's own ids join them
     plans_of_territories = territory_plans(db, spec.kind)
     geocoder = geocoder or ZipDirectory()
+    # the stored links (a cycle may run through them) and column lengths, read once
+    facts = stored_facts(db, spec.kind)
+    links = dict(facts.stored_links)  # and those of the batches accepted so far
+    link = SELF_REFERENCES.get(spec.kind, ("",))[0]
 
     def batches() -> Iterator[SourceTable]:
         return iter_source_tables(
@@ -134,6 +140,9 @@ def import_source(
                 readings=readings,
                 currencies=currencies,
                 stored_ids=stored,
+                text_limits=facts.text_limits,
+                stored_links=links,
+                stored_units=more_units(db, table) if spec.kind == "geo_units" else None,
             )
             merged.add(result.report)
             if result.report.file_errors:
@@ -145,6 +154,12 @@ def import_source(
             file_index = pl.lit(len(files) - 1, dtype=pl.Int32).alias("file")
             seen = pl.concat([seen, frame.select("id", file_index, ROW)])
             frame = frame.drop(ROW)
+            if link in frame.columns:  # a later batch's cycle may run through these rows
+                for record, parent in frame.select("id", link).iter_rows():
+                    if parent is None:
+                        links.pop(record, None)
+                    else:
+                        links[record] = parent
             if spec.kind == "accounts":
                 mapped = {f.split(".", 1)[0] for f in result.report.columns.values()}
                 statuses.append(status_frame(frame, mapped))

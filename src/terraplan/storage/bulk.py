@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, String, Table, func, select
 
 from terraplan.errors import DataError, InvalidParameterError, StorageError
 from terraplan.storage.orm import (
@@ -55,6 +55,43 @@ def record_table(kind: str) -> Table:
             f"unknown record kind {kind!r}; expected one of {', '.join(RECORD_TABLES)}",
             details={"field": "kind", "value": kind},
         ) from None
+
+
+def text_limits(kind: str) -> dict[str, int]:
+    """The most characters each text column of ``kind``'s table holds (column -> length):
+    what imports check per row, so that a long value is a row error on every database
+    (PostgreSQL refuses it for the whole write, SQLite would keep it)."""
+    return {
+        column.name: int(column.type.length)
+        for column in record_table(kind).columns
+        if isinstance(column.type, String) and column.type.length is not None
+    }
+
+
+def read_links(connection: Connection, kind: str, column: str) -> dict[str, str]:
+    """Stored id -> the value of ``column`` (an account's ``parent_id``, a rep's
+    ``manager_id``), for the records where it is set."""
+    table = record_table(kind)
+    rows = connection.execute(
+        select(table.c.id, table.c[column]).where(table.c[column].is_not(None))
+    )
+    return {str(record): str(linked) for record, linked in rows}
+
+
+def read_geo_kinds(connection: Connection, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Stored geo unit id -> (kind, name with its state: ``Henry County, AL``) of ``ids``."""
+    table = record_table("geo_units")
+    wanted = sorted(set(ids))
+    found: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(wanted), 10_000):  # bound the IN list (SQLite, PostgreSQL)
+        rows = connection.execute(
+            select(table.c.id, table.c.kind, table.c.name, table.c.state).where(
+                table.c.id.in_(wanted[start : start + 10_000])
+            )
+        )
+        for record, kind, name, state in rows:
+            found[str(record)] = (str(kind), f"{name}, {state}" if state else str(name))
+    return found
 
 
 def _json_columns(table: Table) -> set[str]:
@@ -146,6 +183,15 @@ def _write_rows(
     except dbapi.IntegrityError as exc:  # type: ignore[union-attr]
         logger.debug("%s: the database refused the rows: %s", kind, exc)
         raise _refused(kind, exc) from None
+    except dbapi.DataError as exc:  # type: ignore[union-attr]
+        # Imports check lengths and control characters per row first; this is the last
+        # line, for other callers: bad data (exit 3), not a failing database (exit 8).
+        logger.debug("%s: the database refused a value: %s", kind, exc)
+        reason = _bad_value(exc)
+        raise DataError(
+            f"{kind}: the database refused a value: {reason}; nothing was written",
+            details={"kind": kind, "reason": reason},
+        ) from None
     except dbapi.Error as exc:  # type: ignore[union-attr]
         raise StorageError(
             f"{kind}: bulk write failed: {str(exc).splitlines()[0]}",
@@ -241,6 +287,20 @@ def _refused(kind: str, exc: Exception) -> DataError:
     return DataError(
         f"{kind}: the database refused the rows: {reason}; nothing was written", details=details
     )
+
+
+def _bad_value(exc: Exception) -> str:
+    """A database's refusal of one value, in words (no internal names)."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    if getattr(exc, "sqlstate", None) == "22001" or "too long" in text:
+        return f"a text is longer than its column holds ({short_text(text)})"
+    if "NUL" in text or "0x00" in text:
+        return "a text holds a NUL character (0x00)"
+    return short_text(text) or "a value the database cannot store"
+
+
+def short_text(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _leaves_out_required(table: Table, columns: Sequence[str]) -> bool:

@@ -1,0 +1,64 @@
+"""What an import's validation needs to know of storage, read in one place.
+
+The io layer checks a file against the stored records without importing storage: this module
+reads what it needs and hands it over (:class:`StoredFacts`, the keyword arguments of
+:func:`terraplan.io.validation.validate`):
+
+- the lengths of the kind's text columns, from the storage schema (their one source), so that a
+  value too long is a row error on SQLite as on PostgreSQL;
+- the stored parent/manager links of the kind, so that a cycle through stored records is found;
+- for geo units, the kind and name of each stored unit the file names, so that a unit of
+  another kind does not replace it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from terraplan.io.readers import SourceTable
+from terraplan.io.stored_checks import SELF_REFERENCES
+from terraplan.storage.bulk import read_geo_kinds, read_links, text_limits
+from terraplan.storage.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFacts:
+    """Arguments of :func:`terraplan.io.validation.validate` read from storage (same names)."""
+
+    text_limits: Mapping[str, int] = field(default_factory=dict)
+    stored_links: Mapping[str, str] = field(default_factory=dict)
+    stored_units: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def stored_facts(db: Database, kind: str, table: SourceTable | None = None) -> StoredFacts:
+    """The facts for importing ``kind``; ``table`` (a file, or a batch) names the geo units
+    to look up (without it, none are)."""
+    limits = text_limits(kind)
+    links: dict[str, str] = {}
+    units: dict[str, tuple[str, str]] = {}
+    entry = SELF_REFERENCES.get(kind)
+    maps_link = table is None or (entry is not None and entry[0] in table.columns.fields)
+    with db.connect() as connection:
+        if entry is not None and maps_link:
+            links = read_links(connection, kind, entry[0])
+        if kind == "geo_units" and table is not None:
+            units = read_geo_kinds(connection, unit_ids(table))
+    return StoredFacts(limits, links, units)
+
+
+def unit_ids(table: SourceTable) -> list[str]:
+    """The ids a geo units table names (stripped, as validation reads them)."""
+    column = table.columns.fields.get("id")
+    if column is None:
+        return []
+    values = table.frame[column].drop_nulls().cast(pl.String).str.strip_chars()
+    return values.unique().to_list()
+
+
+def more_units(db: Database, table: SourceTable) -> Mapping[str, tuple[str, str]]:
+    """The stored geo units a further batch names."""
+    with db.connect() as connection:
+        return read_geo_kinds(connection, unit_ids(table))
