@@ -113,11 +113,14 @@ def test_plan_status_workflow_with_stale_version_conflict(client: TestClient, db
 
     stale = client.post("/plans/P1/status", json={"status": "approved", "version": 1})
     assert stale.status_code == 409
-    assert (
-        "(stored version 2, yours 1; last changed by planner at "
-        in (stale.json()["error"]["message"])
+    said = stale.json()["error"]["message"]
+    # the plan by name, who and when in words; the versions in the details only
+    assert said.startswith(
+        'the plan "FY27" was changed since you loaded it (last changed by planner at '
     )
+    assert "version" not in said, said
     assert stale.json()["error"]["details"]["by"] == "planner"
+    assert stale.json()["error"]["details"]["stored_version"] == 2
 
     skipped = client.post("/plans/P1/status", json={"status": "active", "version": 2})
     assert skipped.status_code == 409

@@ -38,7 +38,9 @@ def test_bad_design_parameters_are_refused_at_submit(
     planner = as_user("planner")
     answer = planner.post("/jobs", json={"kind": "design", "parameters": parameters})
     assert answer.status_code == 422, answer.text
-    assert answer.json()["error"]["message"].startswith(path), answer.text
+    error = answer.json()["error"]
+    # the path is in the details (the states' refusal says it in words, not as a path)
+    assert error["details"].get("field") == path or error["message"].startswith(path), answer.text
     assert planner.get("/jobs").json() == []  # nothing was queued
 
 
@@ -47,9 +49,12 @@ def test_unknown_states_are_named_in_plain_words(as_user: Callable[..., TestClie
         "/jobs", json={"kind": "design", "parameters": {**BASE, "states": ["XX", "YY"]}}
     )
     assert answer.status_code == 422, answer.text
-    assert answer.json()["error"]["message"] == (
-        "parameters.states: no counties in the states XX, YY"
-    )
+    error = answer.json()["error"]
+    assert error["message"] == "No counties in the states XX, YY: check the state codes"
+    assert error["details"]["field"] == "parameters.states"
+    assert error["details"]["problems"] == [
+        {"path": "parameters.states", "reason": error["message"]}
+    ]
 
 
 def test_good_design_parameters_are_still_queued(as_user: Callable[..., TestClient]) -> None:

@@ -80,8 +80,9 @@ def test_review_activate_archives_the_previous_active_plan(
         activate_plan(db, "P2")  # a draft cannot be activated
     change_status(db, "P2", "in_review")
     change_status(db, "P2", "approved")
-    with pytest.raises(ConflictError, match="version"):
+    with pytest.raises(ConflictError, match="changed since you loaded it") as stale:
         change_status(db, "P2", "draft", version=1, reason="recheck")  # stale version
+    assert stale.value.details["version"] == 1  # the versions in the details, not the words
     second = activate_plan(db, "P2", effective_from=date(2027, 7, 1))
     with UnitOfWork(db) as uow:
         previous = uow.plans.get("P1")

@@ -70,8 +70,9 @@ def test_an_edit_rewrites_only_the_changed_rows_and_bumps_the_version(db: Databa
         header = uow.plans.header("P1")
         assert uow.plans.save_edit(header, {(RecordKind.ACCOUNT, "ACC-1"): None}) == 3
         uow.commit()
-    with UnitOfWork(db) as uow, pytest.raises(ConflictError, match="stored version 3, yours 2"):
+    with UnitOfWork(db) as uow, pytest.raises(ConflictError) as stale:
         uow.plans.save_edit(replace(header, version=2), {(RecordKind.GEO_UNIT, "00002"): "B"})
+    assert (stale.value.details["stored_version"], stale.value.details["version"]) == (3, 2)
     with UnitOfWork(db) as uow:
         stored = uow.plans.get("P1")
         assert stored.version == 3 and stored.alignment_map(RecordKind.ACCOUNT) == {}

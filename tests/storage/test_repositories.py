@@ -151,7 +151,7 @@ def test_plan_round_trip_and_optimistic_versioning(db: Database) -> None:
     assert saved.status is PlanStatus.IN_REVIEW
 
     # A second editor still holding version 1 is told the plan changed.
-    with UnitOfWork(db) as uow, pytest.raises(ConflictError, match="changed by someone else"):
+    with UnitOfWork(db) as uow, pytest.raises(ConflictError, match="changed since you loaded it"):
         uow.plans.save(replace(loaded, name="Stale edit"))
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -126,7 +126,12 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            from terraplan.api.not_found import not_found_page, wants_page
+
+            if wants_page(request):  # a person's browser: a page, not JSON
+                return not_found_page(request)
         if exc.status_code == 400:
             # FastAPI's answer to a body it cannot decode (bytes that are not UTF-8, say): bad
             # input like any other, so a 422 in the one shape.

@@ -283,11 +283,7 @@ def _move(state: EditablePlan, kind: RecordKind, ids: list[str], to: str | None)
     if kind is RecordKind.GEO_UNIT:
         locked = sorted(set(ids) & locked_units(state.plan))
         if locked:
-            raise ConflictError(
-                f"unit(s) {', '.join(locked[:5])} are locked; unlock them first "
-                f"(`terraplan plans lock {state.plan.id} {','.join(locked)} --unlock`)",
-                details={"units": locked},
-            )
+            raise locked_refusal(state.plan.id, locked)
     # The inverse puts each record back where it was, grouped by its old territory.
     by_old: dict[str | None, list[str]] = {}
     for record in ids:
@@ -311,6 +307,24 @@ def _move(state: EditablePlan, kind: RecordKind, ids: list[str], to: str | None)
         replace(state, geo=after) if kind is RecordKind.GEO_UNIT else replace(state, accounts=after)
     )
     return EditOutcome(edited, inverse, tuple(sorted(affected)), changes)
+
+
+def locked_refusal(
+    plan_id: str, units: Sequence[str], names: Mapping[str, str] | None = None
+) -> ConflictError:
+    """The refusal to move locked ``units``, naming them (``names``: id -> "Banks County, GA";
+    an id without a name is shown as is): the first five, then how many more."""
+    shown = [(names or {}).get(u) or u for u in units]
+    if len(shown) == 1:
+        said = f"{shown[0]} is locked; unlock it first"
+    else:
+        head = ", ".join(shown[:5]) if len(shown) > 5 else ", ".join(shown[:-1])
+        tail = f"{len(shown) - 5:,} more" if len(shown) > 5 else shown[-1]
+        said = f"{head} and {tail} are locked; unlock them first"
+    return ConflictError(
+        f"{said} (`terraplan plans lock {plan_id} {','.join(units)} --unlock`)",
+        details={"units": list(units)},
+    )
 
 
 def apply_edits(

@@ -239,9 +239,16 @@ def read_document(text: str) -> Any:
         raise _refuse("depth", f"the document nests deeper than {MAX_DEPTH} levels") from None
     except Exception as exc:  # yaml.YAMLError and friends
         from terraplan.rules.regex import shorten
+        from terraplan.rules.yaml_errors import yaml_problem
 
-        reason = f"not valid YAML: {shorten(str(exc), 300)}"
-        raise RuleError(f"rule set: {reason}", details={"path": "", "reason": reason}) from None
+        # one sentence in words, at the line to fix; the place is in the details (an editor
+        # shows it beside the message; a file's error names it after the file)
+        found = yaml_problem(exc, text)
+        reason = f"not valid YAML: {shorten(found.words, 300)}"
+        place = {"line": found.line, "column": found.column} if found.line is not None else {}
+        raise RuleError(
+            f"rule set: {reason}", details={"path": "", "reason": reason, **place}
+        ) from None
 
 
 def check_expanded(conditions: list[tuple[str, Condition]]) -> None:

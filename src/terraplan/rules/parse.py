@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from terraplan.domain import DEFAULT_PRIORITY, Territory, TerritoryType
+from terraplan.domain.ids import ALLOWED_ID, is_usable_id
 from terraplan.domain.salesforce_ids import with_other_forms
 from terraplan.rules.condition_parser import (
     COMPARE,
@@ -37,6 +38,7 @@ from terraplan.rules.element_checks import (
     join_path,
 )
 from terraplan.rules.fields import field_kind
+from terraplan.rules.lookalikes import lookalike_notes
 from terraplan.rules.model import (
     Always,
     Condition,
@@ -94,6 +96,14 @@ def _file_territories(raw: Any, known: dict[str, RuleTerritory]) -> dict[str, Ru
         data = as_mapping(item, path, "a territory")
         check_keys(data, ("id", "name", "type", "parent"), path)
         tid = ident(data.get("id"), join_path(path, "id"), "a territory id")
+        if tid not in known and not is_usable_id(tid):
+            # A territory the rule set declares may be added to the plan when it is saved, and
+            # its id becomes part of URLs (its page, its KPIs): checked as `plans new` checks
+            # ids, here, so that `rules check` and the API's validation say it too.
+            raise fail(
+                join_path(path, "id"),
+                f"{tid!r} is not a usable territory id: use {ALLOWED_ID}",
+            )
         if tid in declared:
             raise fail(join_path(path, "id"), f"duplicate territory id {tid!r}")
         declared.add(tid)
@@ -328,7 +338,10 @@ def parse_rule_set(
         geographies=geo,
         name=set_name,
         version=version,
-        notes=tuple(parser.notes),
+        notes=(
+            *parser.notes,
+            *lookalike_notes((t.id, t.name) for t in terr.values()),
+        ),
     )
 
 

@@ -65,6 +65,9 @@ def element_position(text: str, path: str) -> tuple[int, int] | None:
 def error_position(text: str, error: RuleError) -> tuple[int, int] | None:
     """1-based (line, column) of what ``error`` is about in ``text``, when it can be told."""
     reason = str(error.details.get("reason", error.message))
+    line, column = error.details.get("line"), error.details.get("column")
+    if "not valid YAML" in reason and isinstance(line, int):
+        return line, column if isinstance(column, int) else 1
     if "not valid YAML" in reason:
         marks = _YAML_MARK.findall(reason)
         if marks:

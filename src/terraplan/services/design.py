@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -112,8 +112,22 @@ def load_units(uow: UnitOfWork, units: UnitChoice, *, states: set[str] | None = 
     if states and units != "zips":
         chosen = [u for u in chosen if (u.state or "") in states]
     if not chosen:
-        raise NotFoundError(f"no {units} in the states {sorted(states or [])}")
+        raise NotFoundError(
+            no_units_in_states(units, states or ()),
+            details={"field": "states", "value": sorted(states or [])},
+        )
     return chosen
+
+
+#: What the design's units are called in messages.
+_UNIT_WORDS = {"counties": "counties", "zips": "ZIP codes", "custom": "imported areas"}
+
+
+def no_units_in_states(units: str, states: Iterable[str]) -> str:
+    """ "No counties in the state XX: check the state codes" (the states plural when several)."""
+    codes = sorted(str(s) for s in states)
+    which = f"the state {codes[0]}" if len(codes) == 1 else f"the states {', '.join(codes)}"
+    return f"No {_UNIT_WORDS.get(units, units)} in {which}: check the state codes"
 
 
 def with_account_metrics(

@@ -204,7 +204,12 @@ def add_comment(
             target_id or plan_id,
             actor=author,
             plan_id=plan_id,
-            after={"comment_id": comment.id, "body": text[:200]},
+            after={
+                "comment_id": comment.id,
+                "body": text[:200],
+                # what a change request proposes, so the log can say it in words
+                **({"edit": dict(proposed_edit)} if proposed_edit is not None else {}),
+            },
         )
         uow.commit()
     return comment

@@ -161,20 +161,31 @@ def check_design_job(db: Database, parameters: Mapping[str, Any]) -> None:
             raise named(exc, "parameters.plan_id") from None
     states = kwargs.get("states")
     if states:
+        from terraplan.services.design import no_units_in_states
+
         units = kwargs.get("units", "counties")
-        # the units the run would load (a ZIP's cell is not needed to know it is there)
-        none_there = InvalidParameterError(f"no {units} in the states {', '.join(sorted(states))}")
+        # the units the run would load (a ZIP's cell is not needed to know it is there);
+        # said in words, the JSON path in the details (for integrators)
+        words = no_units_in_states(units, states)
+        none_there = InvalidParameterError(
+            words,
+            details={
+                "field": "parameters.states",
+                "value": sorted(states),
+                "problems": [{"path": "parameters.states", "reason": words}],
+            },
+        )
         if units == "zips":
             from terraplan.io.zip_units import zip_geo_units
 
             if not zip_geo_units(states=set(states), with_polygons=False):
-                raise named(none_there, "parameters.states")
+                raise none_there
         else:
             with UnitOfWork(db) as uow:
                 try:
                     load_units(uow, units, states=set(states))
                 except NotFoundError:
-                    raise named(none_there, "parameters.states") from None
+                    raise none_there from None
 
 
 def _tradeoff(db: Database, kwargs: dict[str, Any], progress: Progress) -> dict[str, Any]:

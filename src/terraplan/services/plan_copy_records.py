@@ -10,8 +10,9 @@ from terraplan.storage.unit_of_work import UnitOfWork
 
 def copy_plan_records(uow: UnitOfWork, source_id: str, plan_id: str) -> dict[str, int]:
     """The source plan's targets and acquisition costs as the copy's own (so that a scenario
-    activated in its place keeps the quotas), and its design record (so that both are judged
-    by the same balance criteria). Returns how many targets and costs were copied."""
+    activated in its place keeps the quotas), with the report of those targets, and its
+    design record (so that both are judged by the same balance criteria). Returns how many
+    targets and costs were copied."""
 
     def new_id(old: str) -> str:
         # The copy's id is the one its own run or import would give: `P001/T03/2027-01`
@@ -40,4 +41,10 @@ def copy_plan_records(uow: UnitOfWork, source_id: str, plan_id: str) -> dict[str
     design = uow.plan_results.get(source_id, "design")
     if design is not None:
         uow.plan_results.put(plan_id, "design", design)
+    report = uow.plan_results.get(source_id, "targets")
+    if report is not None and carried["targets"]:
+        # the report of the targets carried over (the team view shows it, as KPIs use them)
+        from terraplan.services.team_view import carried_report
+
+        uow.plan_results.put(plan_id, "targets", carried_report(uow, report, source_id, plan_id))
     return carried

@@ -19,6 +19,7 @@ from terraplan.planning.plan_edits import (
     EditOutcome,
     TerritoryEffect,
     apply_edits,
+    locked_refusal,
     locked_units,
     parse_edit,
     territory_effects,
@@ -78,7 +79,7 @@ def _way_to_edit(plan: Plan) -> str:
     return f"copy it: `terraplan plans copy {plan.id}`"
 
 
-def _editable(plan: Plan, version: int | None) -> Plan:
+def _editable(uow: UnitOfWork, plan: Plan, version: int | None) -> Plan:
     if plan.status is not PlanStatus.DRAFT:
         raise ConflictError(
             f"plan {plan.id} is {plan.status.value.replace('_', ' ')}: only drafts can be edited "
@@ -86,20 +87,8 @@ def _editable(plan: Plan, version: int | None) -> Plan:
             details={"plan_id": plan.id, "status": plan.status.value},
         )
     if version is not None and version != plan.version:
-        who = ""
-        if plan.updated_by:  # who made the change the user did not see, and when
-            when = f" at {plan.updated_at:%Y-%m-%d %H:%M} UTC" if plan.updated_at else ""
-            who = f"; last changed by {plan.updated_by}{when}"
-        raise ConflictError(
-            f"plan {plan.id} was changed since you loaded it (stored version {plan.version}, "
-            f"yours {version}{who}); reload it and try again",
-            details={
-                "plan_id": plan.id,
-                "stored_version": plan.version,
-                "version": version,
-                "by": plan.updated_by,
-            },
-        )
+        # the plan by name, who changed it and when (the one stale answer, as a status step's)
+        raise uow.plans.stale(plan.id, plan.version, version)
     return plan
 
 
@@ -392,6 +381,21 @@ def _refuse_no_change(state: EditablePlan, edit: Mapping[str, Any], outcome: Any
     )
 
 
+def _applied(uow: UnitOfWork, state: EditablePlan, edit: Mapping[str, Any]) -> EditOutcome:
+    """:func:`apply_edits`, with a refusal to move locked units naming them
+    ("Banks County, GA is locked; unlock it first")."""
+    try:
+        return apply_edits(state, edit)
+    except ConflictError as exc:
+        units = exc.details.get("units")
+        if set(exc.details) != {"units"} or not isinstance(units, list):
+            raise
+        from terraplan.services.place_names import unit_names
+
+        names = unit_names(uow, units)
+        raise locked_refusal(state.plan.id, units, names) from None
+
+
 def _change(
     db: Database,
     plan_id: str,
@@ -404,7 +408,7 @@ def _change(
     with UnitOfWork(db) as uow:
         # Only what the edit needs: the header and the alignment as maps (no entry objects);
         # only the changed rows are written back, with the version checked and bumped.
-        header = _editable(uow.plans.header(plan_id), version)
+        header = _editable(uow, uow.plans.header(plan_id), version)
         state = EditablePlan(
             header,
             uow.plans.alignment_map(plan_id, RecordKind.GEO_UNIT),
@@ -418,7 +422,7 @@ def _change(
             parsed = parse_edit(edit)
             check_edit_references(uow, state, parsed)
             applied: Mapping[str, Any] = parsed
-            outcome = apply_edits(state, applied)
+            outcome = _applied(uow, state, applied)
             _refuse_no_change(state, parsed, outcome)
             history["done"].append({"edit": parsed, "inverse": outcome.inverse})
             history["undone"] = []
@@ -430,7 +434,7 @@ def _change(
                 )
             entry = history[source].pop()
             applied = entry["inverse"] if direction == "undo" else entry["edit"]
-            outcome = apply_edits(state, applied)
+            outcome = _applied(uow, state, applied)
             if direction == "undo":
                 history[target].append(entry)
             else:

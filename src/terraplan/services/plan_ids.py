@@ -13,14 +13,11 @@ id of a deleted plan is refused.
 
 from __future__ import annotations
 
-import re
-
+from terraplan.domain.ids import ALLOWED_ID, ID_PATTERN
 from terraplan.errors import ConflictError, InvalidParameterError
 from terraplan.storage.unit_of_work import UnitOfWork
 
-#: What a user-given plan or territory id may look like.
-ID_PATTERN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}")
-ALLOWED_ID = "1-64 letters, digits, '-', '_' or '.', not starting with a dot"
+__all__ = ["ALLOWED_ID", "ID_PATTERN", "check_id", "new_plan_id", "next_plan_id"]
 
 
 def check_id(value: object, field: str) -> str:

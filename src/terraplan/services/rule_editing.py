@@ -242,7 +242,9 @@ def problem(text: str, error: RuleError) -> dict[str, Any]:
 
 def validate_rule_text(db: Database, plan_id: str, text: str) -> dict[str, Any]:
     """``{"ok", "problems": [{message, path, line, column}], "rules", "overlays",
-    "territories"}``; the parser stops at the first problem, so ``problems`` has at most one."""
+    "territories", "notes"}``; the parser stops at the first problem, so ``problems`` has at
+    most one; ``notes`` are plain remarks on a valid text (look-alike territory names, state
+    values no record has), as `rules check` prints them."""
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
     try:
@@ -254,13 +256,17 @@ def validate_rule_text(db: Database, plan_id: str, text: str) -> dict[str, Any]:
             "rules": 0,
             "overlays": 0,
             "territories": 0,
+            "notes": [],
         }
+    from terraplan.services.rule_values import rule_value_notes
+
     return {
         "ok": True,
         "problems": [],
         "rules": len(rule_set.rules),
         "overlays": len(rule_set.overlays),
         "territories": len(rule_set.territories),
+        "notes": rule_value_notes(rule_set),
     }
 
 

@@ -412,17 +412,21 @@ class PlanRepository:
         self._session.flush()
 
     def stale(self, plan_id: str, stored: int, yours: int) -> ConflictError:
-        """The answer to a change made on an older version: who changed the plan last, when."""
+        """The answer to a change made on an older version: the plan by name, who changed it
+        last and when; the version numbers are in the details only (for clients), not in
+        the words."""
         last = self._session.execute(
-            select(PlanRow.updated_by, PlanRow.updated_at).where(PlanRow.id == plan_id)
+            select(PlanRow.name, PlanRow.updated_by, PlanRow.updated_at).where(
+                PlanRow.id == plan_id
+            )
         ).first()
         who = ""
         if last is not None and last.updated_by:
             when = f" at {last.updated_at:%Y-%m-%d %H:%M} UTC" if last.updated_at else ""
-            who = f"; last changed by {last.updated_by}{when}"
+            who = f" (last changed by {last.updated_by}{when})"
+        name = last.name if last is not None and last.name else plan_id
         return ConflictError(
-            f"plan {plan_id!r} was changed by someone else (stored version {stored}, "
-            f"yours {yours}{who}); reload it and try again",
+            f'the plan "{name}" was changed since you loaded it{who}; reload it and try again',
             details={
                 "plan_id": plan_id,
                 "stored_version": stored,

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
@@ -30,6 +30,11 @@ class AuditEntryPublic(BaseModel):
     plan_id: str | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    action_text: str = Field(description='The action in words ("change request")')
+    summary: str = Field(
+        description='What happened, in words with names ("unpinned Pine Construction Group", '
+        '"locked Banks County, GA", "change request: move Adams County, CO to Territory 06")'
+    )
 
 
 @router.get("/audit", operation_id="list_audit_log", dependencies=[Depends(known_query_parameters)])
@@ -67,9 +72,19 @@ def audit_route(
     response.headers[TOTAL_HEADER] = str(
         audit_count(db, plan_id=plan_id, actor=actor, action=action)
     )
+    from terraplan.services.audit_summary import action_words, audit_summaries
+
+    summaries = audit_summaries(db, entries)
     return [
-        AuditEntryPublic(**{**{name: getattr(e, name) for name in e.__slots__}, "at": aware(e.at)})
-        for e in entries
+        AuditEntryPublic(
+            **{
+                **{name: getattr(e, name) for name in e.__slots__},
+                "at": aware(e.at),
+                "action_text": action_words(e.action),
+                "summary": said,
+            }
+        )
+        for e, said in zip(entries, summaries, strict=True)
     ]
 
 

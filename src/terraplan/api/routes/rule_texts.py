@@ -74,6 +74,11 @@ class RuleValidationPublic(BaseModel):
     rules: int
     overlays: int
     territories: int
+    notes: list[str] = Field(
+        default_factory=list,
+        description="Plain remarks on a valid text (territory names that look alike, state "
+        "values no record has)",
+    )
 
 
 class RuleSavedPublic(BaseModel):

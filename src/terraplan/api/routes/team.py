@@ -20,7 +20,6 @@ from terraplan.api.deps import DatabaseDep
 from terraplan.domain.access import Action, sees_everything
 from terraplan.errors import PermissionDeniedError
 from terraplan.services.access import Principal
-from terraplan.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(
     tags=["team"],
@@ -31,14 +30,15 @@ router = APIRouter(
     },
 )
 
-TEAM_KINDS = ("capacity", "matching", "targets")
-
 
 class TeamPublic(BaseModel):
     plan_id: str
     capacity: dict[str, Any] | None = Field(description="Last capacity report, or None")
     matching: dict[str, Any] | None = Field(description="Last rep–territory matching, or None")
-    targets: dict[str, Any] | None = Field(description="The plan's targets report, or None")
+    targets: dict[str, Any] | None = Field(
+        description="The report of the targets the plan uses (for a copy, those carried over "
+        "from its source: `carried_from` and `note` say so), or None"
+    )
     territory_names: dict[str, str]
 
 
@@ -82,9 +82,10 @@ def _owners_now(plan: Any, matching: dict[str, Any] | None) -> dict[str, Any] | 
 
 
 def _team(db: Any, plan_id: str) -> TeamPublic:
-    with UnitOfWork(db) as uow:
-        plan = uow.plans.get(plan_id)
-        stored = {kind: uow.plan_results.get(plan_id, kind) for kind in TEAM_KINDS}
+    from terraplan.services.team_view import team_reports
+
+    # the targets are those KPIs use: a copy's carried-over targets come with their report
+    plan, stored = team_reports(db, plan_id)
     stored["matching"] = _owners_now(plan, stored["matching"])
     return TeamPublic(
         plan_id=plan_id,
