@@ -108,3 +108,36 @@ def test_without_a_lookup_nothing_is_invented() -> None:
     assert zip5("21341234") is None  # 8 digits: a ZIP+4 missing a digit, not guessed
     assert zip5(2134) == "02134"
     assert zip5("ABCDE") is None
+
+
+ZIP_RANGES = load_rule_set(
+    """
+territories:
+  - {id: ne, name: New England}
+  - {id: pool, name: Pool, type: catch_all}
+catch_all: pool
+rules:
+  - {id: ne, territory: ne, when: {field: postal_code, op: between, value: ['02000', '04999']}}
+"""
+)
+
+
+@pytest.mark.parametrize("code", ["2134", 2134, "2134-0001", "021340001", " 02134 "])
+def test_a_zip_range_holds_for_a_zip_that_lost_its_zero_as_rules_apply_reads_it(
+    code: object,
+) -> None:
+    """The importer stores 02134 for each of these: a lead routed with the code as the CRM
+    sent it lands where `rules apply` puts the stored account (it fell to the catch-all)."""
+    single = route({"id": "x", "postal_code": code}, ZIP_RANGES, locate=locate)
+    batch = assign_batch(
+        pl.DataFrame([{"id": "x", "postal_code": code}]), ZIP_RANGES, locate=locate
+    )
+    assert single.territory_id == "ne"
+    assert batch["territory_id"].to_list() == ["ne"]
+    assert "02000–04999" in single.explanation  # the range as typed, its zeros kept
+
+
+def test_a_foreign_postal_code_is_not_rewritten_as_a_zip() -> None:
+    record = {"id": "x", "postal_code": "2134", "country": "Australia"}
+    assert route(record, ZIP_RANGES, locate=locate).territory_id == "pool"
+    assert assign_batch([record], ZIP_RANGES, locate=locate)["territory_id"].to_list() == ["pool"]

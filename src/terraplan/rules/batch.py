@@ -187,6 +187,7 @@ def with_locations(data: Any, locate: ZipLookup) -> pl.DataFrame:
     if "postal_code" not in frame.columns or frame.height == 0:
         return frame
     codes = frame.select(_code_text(frame.schema["postal_code"], "postal_code"))["postal_code"]
+    frame = _zip_codes(frame, codes)
 
     def looked_up(values: list[Any], dtype: Any) -> pl.Expr:
         return pl.col("__code").replace_strict(keys, values, default=None, return_dtype=dtype)
@@ -242,6 +243,40 @@ def with_locations(data: Any, locate: ZipLookup) -> pl.DataFrame:
             take = take & looked_up(other_values, dtype).is_not_null()
         fills.append(pl.when(take).then(found).otherwise(current).alias(col))
     return frame.with_columns(codes.alias("__code")).with_columns(fills).drop("__code")
+
+
+def _us_rows(frame: pl.DataFrame) -> pl.Expr:
+    """Rows whose country is empty or names the United States."""
+    import polars as pl
+
+    if "country" not in frame.columns:
+        return pl.lit(True)
+    country = pl.col("country").cast(pl.Utf8, strict=False).str.strip_chars().str.to_lowercase()
+    return country.is_null() | country.is_in([*US_COUNTRIES, ""])
+
+
+def _zip_codes(frame: pl.DataFrame, codes: pl.Series) -> pl.DataFrame:
+    """The table with each US row's postal code written as its 5-digit ZIP (``8540`` ->
+    ``08540``, ``94107-1234`` -> ``94107``), as :func:`terraplan.rules.fields.fill_location`
+    does for one record and the importer stores it."""
+    import polars as pl
+
+    changed = {}
+    for code in codes.drop_nulls().unique().to_list():
+        five = zip5(code)
+        if five is not None and five != code:
+            changed[code] = five
+    if not changed:
+        return frame
+    text = pl.Series("__text", codes)
+    fixed = pl.col("__text").replace_strict(changed, default=pl.col("__text"))
+    return (
+        frame.with_columns(text)
+        .with_columns(
+            pl.when(_us_rows(frame)).then(fixed).otherwise(pl.col("__text")).alias("postal_code")
+        )
+        .drop("__text")
+    )
 
 
 def _any(exprs: Sequence[pl.Expr]) -> pl.Expr:

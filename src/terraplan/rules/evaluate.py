@@ -21,7 +21,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from terraplan.domain import Account, Lead
-from terraplan.rules.fields import ZipLookup, code_number, fill_location, label, record_values
+from terraplan.rules.fields import (
+    CODE_FIELDS,
+    CODE_LENGTH,
+    ZipLookup,
+    code_number,
+    fill_location,
+    label,
+    record_values,
+)
 from terraplan.rules.index import RuleIndex
 from terraplan.rules.model import (
     EARTH_RADIUS_KM,
@@ -181,6 +189,14 @@ _WORDS: dict[Op, tuple[str, str]] = {
 }
 
 
+def _code(value: Any) -> str:
+    """A ZIP or FIPS bound of a range, with its leading zeros (ranges compare numbers)."""
+    whole = isinstance(value, int | float) and not isinstance(value, bool)
+    if whole and float(value).is_integer() and 0 <= value < 10**CODE_LENGTH:
+        return f"{int(value):0{CODE_LENGTH}d}"
+    return _fmt(value)
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -200,7 +216,10 @@ def _operand(pred: Predicate, inside: bool = False) -> str:
     """The right-hand side; ``inside``: the record's value is in the list (``in`` holds, or
     ``not_in`` fails), so a long list is counted instead of listed."""
     if pred.op is Op.BETWEEN:
-        return f"{_fmt(pred.values[0])}–{_fmt(pred.values[1])}"
+        low, high = pred.values[0], pred.values[1]
+        if pred.field in CODE_FIELDS:  # a ZIP range reads as typed: 07000–08999
+            return f"{_code(low)}–{_code(high)}"
+        return f"{_fmt(low)}–{_fmt(high)}"
     if pred.op is Op.IN_GEOGRAPHY:
         return str(pred.geography)
     if pred.op is Op.REGEX:

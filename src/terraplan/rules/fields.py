@@ -165,7 +165,8 @@ def _empty(value: Any) -> bool:
 
 
 def fill_location(values: dict[str, Any], locate: ZipLookup) -> dict[str, Any]:
-    """Fill a US record's missing county FIPS, state and coordinates from its ZIP (in place).
+    """Fill a US record's missing county FIPS, state and coordinates from its ZIP (in place),
+    and write its postal code as that 5-digit ZIP.
 
     Only empty fields are filled (coordinates only when both are missing); records of another
     country and unknown ZIPs are left as they are.
@@ -173,6 +174,9 @@ def fill_location(values: dict[str, Any], locate: ZipLookup) -> dict[str, Any]:
     code = zip5(values.get("postal_code"))
     if code is None or not is_us(values.get("country")):
         return values
+    # a ZIP is compared as the importer stores it: 8540 (its zero lost) and 94107-1234 are
+    # 08540 and 94107, so that a lead routes as the same account placed by `rules apply`
+    values["postal_code"] = code
     missing_point = _empty(values.get("latitude")) and _empty(values.get("longitude"))
     if not (missing_point or _empty(values.get("county_fips")) or _empty(values.get("state"))):
         return values
