@@ -43,8 +43,8 @@ def test_owner_names_resolve_when_the_reps_are_imported(db: Database, tmp_path: 
     assert outcome.report.details["owners_resolved"] == {"accounts": 2, "opportunities": 1}
     notes = [w for w in outcome.report.warnings if "owner" in w]
     assert notes == [
-        "owners named by rep name before the reps were imported now name their rep:"
-        " 2 accounts, 1 opportunity (e.g. Alice West -> 005A)",
+        "owners given by rep name or by a short Salesforce id before the reps were imported"
+        " now name their rep: 2 accounts, 1 opportunity (e.g. Alice West -> 005A)",
         "1 account names an owner several reps share (e.g. Ann Lee: reps 005C, 005D): kept"
         " as written; give the rep's id",
     ]
@@ -60,3 +60,19 @@ def test_a_refused_rep_file_resolves_nothing(db: Database, tmp_path: Path) -> No
     with pytest.raises(DataError):
         import_file(db, _write(tmp_path, "reps.csv", bad), "reps")
     assert _owners(db, "accounts")["A1"] == "Alice West"
+
+
+def test_a_short_salesforce_owner_id_resolves_to_the_rep_imported_later(
+    db: Database, tmp_path: Path
+) -> None:
+    """An account export gives OwnerId in 15 characters, the user export in 18: the same
+    rep, whichever file came first (left as written, the rep's revenue was split in two)."""
+    from terraplan.domain.salesforce_ids import suffix
+
+    short = "0058Xy00002aaza"
+    accounts = f"Id,Name,BillingPostalCode,OwnerId\nA1,One,94107,{short}\n"
+    import_file(db, _write(tmp_path, "accounts.csv", accounts), "accounts")
+    reps = f"Id,Name\n{short + suffix(short)},Ben Cho\n"
+    outcome = import_file(db, _write(tmp_path, "reps.csv", reps), "reps")
+    assert _owners(db, "accounts") == {"A1": short + suffix(short)}
+    assert outcome.report.details["owners_resolved"] == {"accounts": 1}

@@ -14,7 +14,7 @@ from terraplan.domain import Plan, PlanStatus, RecordKind
 from terraplan.errors import ConflictError, DataError
 from terraplan.io.places import US_STATES
 from terraplan.rules import RuleSet, assign_batch, dump_rule_set
-from terraplan.rules.etm import EtmProblem
+from terraplan.rules.etm import ITEM_FILE, EtmProblem
 from terraplan.rules.etm_diff import ModelDiff, ModelSnapshot, diff_models
 from terraplan.rules.etm_fit import EtmTie, etm_ties
 from terraplan.rules.etm_model import (
@@ -148,6 +148,7 @@ class ModelExport:
     account_names: dict[str, str]  # of the accounts in ``ties``
     territory_names: dict[str, str] = field(default_factory=dict)  # by id, for the notes
     stale_run: str | None = None  # the rules saved after the run the owner file holds
+    zero_zips: bool = False  # a rule item tests a ZIP with a leading zero
 
     def safe_files(self) -> dict[str, str]:
         """The files as the folder export writes them: a CSV cell a spreadsheet would run as
@@ -170,12 +171,20 @@ class ModelExport:
             )
         if self.owner_rows is None:
             said.append(
-                f"no owner update file: plan {self.plan_id}'s rules were never run "
-                f"(`terraplan rules apply --plan {self.plan_id}` or its activation runs them)"
+                f"{OWNER_FILE} is not written: plan {self.plan_id}'s rules were never run, so "
+                f"no account has a new owner yet (`terraplan rules apply --plan {self.plan_id}` "
+                "or the plan's activation runs them; export again after)"
             )
         elif self.stale_run is not None:
             said.append(self.stale_run.replace("this file is", "the owner update file is"))
         said += [f"not expressible in ETM: {problem}" for problem in self.problems]
+        if self.zero_zips:
+            said.append(
+                "ETM's rules read BillingPostalCode as the org holds it: an account whose ZIP "
+                "lost its leading zero there (7030 for 07030, as a spreadsheet leaves it) "
+                "matches no item starting with 0, where terraplan reads it as 07030 and the "
+                "owner file places it; correct such ZIPs in the org before running the rules"
+            )
         if self.ties:
             shown = ", ".join(
                 f"{self.account_names.get(t.record_id, t.record_id)} ("
@@ -238,7 +247,7 @@ def build_model(db: Database, plan_id: str) -> ModelExport:
         has_run = uow.assignments.latest_run(plan_id) is not None
     exported = write_etm_model(
         plan,
-        rule_set,
+        _named_as_stored(rule_set, {a.id for a in accounts}),
         load_zip_counties(),
         spellings=ETM_SPELLINGS,
         closed_accounts=closed,
@@ -255,6 +264,7 @@ def build_model(db: Database, plan_id: str) -> ModelExport:
         rows = len(changed)
         stale = stale_run_note(db, plan_id)
     tied = {t.record_id for t in ties}
+    zero_zips = _zip_items_with_zero(files.get(ITEM_FILE, ""))
     return ModelExport(
         plan_id,
         files,
@@ -268,7 +278,38 @@ def build_model(db: Database, plan_id: str) -> ModelExport:
             **{t.id: t.name for t in plan.territories},
         },
         stale,
+        zero_zips,
     )
+
+
+def _named_as_stored(rule_set: RuleSet, stored: set[str]) -> RuleSet:
+    """``rule_set`` with each named account written as the stored record's id: a pin typed
+    in the other Salesforce form (15 characters for a stored 18) names the same account, and
+    the manual associations must carry the id the org's other files carry."""
+    from dataclasses import replace
+
+    from terraplan.domain.salesforce_ids import match_id_forms
+
+    typed = [a for ids in rule_set.named_accounts.values() for a in ids]
+    stored_form = match_id_forms(typed, stored)
+    if not stored_form:
+        return rule_set
+    named = {
+        tid: tuple(dict.fromkeys(stored_form.get(a, a) for a in ids))
+        for tid, ids in rule_set.named_accounts.items()
+    }
+    return replace(rule_set, named_accounts=named)
+
+
+def _zip_items_with_zero(items_csv: str) -> bool:
+    """Whether a rule item tests BillingPostalCode against a code with a leading zero (a CRM
+    ZIP that lost its zero, 7030 for 07030, matches no such item in Salesforce)."""
+    for row in csv.DictReader(io.StringIO(items_csv)):
+        if row.get("Field", "").endswith("PostalCode") and any(
+            v.strip().startswith("0") for v in (row.get("Value") or "").split(",")
+        ):
+            return True
+    return False
 
 
 def export_model(

@@ -1,4 +1,5 @@
-"""Owners named by rep name before the reps were imported get their rep's id.
+"""Owners named by rep name (or by a rep's id in the other Salesforce form) before the reps
+were imported get their rep's id.
 
 A report's ``Account Owner`` column holds names (``Alice West``), not ids. Imported after the
 reps, such a name becomes the rep's id at once (:mod:`terraplan.io.references`); imported
@@ -6,7 +7,8 @@ before them, it is kept as written, since files may come in any order. Without t
 name would stay for good: matching would call every account "new to this territory" and
 owner KPIs would count no rep. So an import of reps, in its own transaction, gives every
 account and opportunity whose owner is the name of exactly one rep that rep's id; a name
-several reps share is not guessed, and said once.
+several reps share is not guessed, and said once. An owner id of 15 characters whose
+18-character form is a stored rep (or the reverse) is that rep, as at import.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, func, select, update
 
+from terraplan.domain.salesforce_ids import match_id_forms
 from terraplan.io.report import ImportReport, short
 from terraplan.storage import bulk
 
@@ -44,8 +47,8 @@ class OwnerNames:
         if self.resolved:
             counts = ", ".join(f"{n:,} {_noun(kind, n)}" for kind, n in self.resolved.items())
             lines.append(
-                f"owners named by rep name before the reps were imported now name their rep:"
-                f" {counts} (e.g. {self.example})"
+                f"owners given by rep name or by a short Salesforce id before the reps were "
+                f"imported now name their rep: {counts} (e.g. {self.example})"
             )
         for kind, count in self.shared_records.items():
             name, ids = self.shared[kind]
@@ -81,10 +84,12 @@ def resolve_owner_names(connection: Connection) -> OwnerNames:
             .group_by(table.c.owner_id)
             .order_by(table.c.owner_id)
         ).all()
+        # a Salesforce owner id in the other form (15 characters for a stored 18) is the rep
+        forms = match_id_forms([owner for owner, _ in owners], rep_ids)
         for owner, count in owners:
             if owner in rep_ids:
                 continue
-            found = ids.get(name_key(owner), [])
+            found = [forms[owner]] if owner in forms else ids.get(name_key(owner), [])
             if len(found) > 1:
                 outcome.shared.setdefault(kind, (owner, tuple(sorted(found))))
                 outcome.shared_records[kind] = outcome.shared_records.get(kind, 0) + count
