@@ -59,5 +59,29 @@ def test_a_rep_requests_a_county_across_the_border(
     ]
     # no account of the neighbours reached the rep's map
     assert {row[4] for row in mapped["accounts"]["rows"]} <= {mine}
+
+    # One of the rep's own counties given to the neighbour: the target chosen survives a
+    # reload of the map, and the request reads by name (county with its state, territory).
+    other = next(iter(across.values()))
+    own = next(f for f in mapped["units"]["features"] if f["properties"]["territory"] == mine)
+    page.fill("#request-search", own["id"])  # type: ignore[attr-defined]
+    page.locator("#request-search").dispatch_event("change")  # type: ignore[attr-defined]
+    page.select_option("#request-target", other["id"])  # type: ignore[attr-defined]
+    page.evaluate("() => TPMap.load(TP.plan.id, {keepSelection: true})")  # type: ignore[attr-defined]
+    assert page.input_value("#request-target") == other["id"]  # type: ignore[attr-defined]
+    page.wait_for_selector("#request-selection[data-count='1']")  # type: ignore[attr-defined]
+    page.fill("#request-reason", "Closer to their office")  # type: ignore[attr-defined]
+    page.click("#request-send")  # type: ignore[attr-defined]
+    county_name = f"{own['properties']['name']}, {own['properties']['state']}"
+    page.wait_for_selector(  # type: ignore[attr-defined]
+        f"#message >> text=Change request sent: move {county_name} to {other['name']}"
+    )
+    page.click("nav [data-view=workflow]")  # type: ignore[attr-defined]
+    item = page.locator("#comments li", has_text="Closer to their office")  # type: ignore[attr-defined]
+    item.wait_for()
+    text = item.inner_text()
+    assert f"on territory {other['name']}" in text, text
+    assert f"Change request: move {county_name} to {other['name']} — open" in text, text
+    assert "(not shown)" not in text and f" {other['id']} " not in text
     assert page.errors == []  # type: ignore[attr-defined]
     shot(page, tmp_path, "border-request")

@@ -100,10 +100,13 @@ def test_move_a_county_and_see_the_balance_the_api_reports_then_undo_and_redo(
     page.fill("#unit-search", "06037")
     page.locator("#unit-search").dispatch_event("change")
     page.select_option("#move-target", "T-R1")
-    page.click("#move")
-    page.wait_for_selector("#message.error >> text=locked")
-    # The reason in the UI's words: the command-line hint is for the command line.
-    assert page.inner_text("#message") == "unit(s) 06037 are locked; unlock them first"
+    with page.expect_response(lambda r: r.url.endswith("/plans/EDIT1/edits")) as refused:
+        page.click("#move")
+    page.wait_for_selector("#message.error")
+    # The server's reason as it says it, without a command-line hint (for the command line).
+    said = refused.value.json()["error"]["message"]
+    assert page.inner_text("#message") == page.evaluate("(m) => forTheUi(m)", said)
+    assert "terraplan " not in page.inner_text("#message")
     page.click("#unlock")
     page.wait_for_selector("#message >> text=Unlocked 1 unit(s)")
     assert page.evaluate("() => TPMap.layers['06037'].options.dashArray") is None
@@ -139,9 +142,14 @@ def test_a_stale_version_says_reload_and_reloads_the_plan(
     page.fill("#unit-search", "06037")
     page.locator("#unit-search").dispatch_event("change")
     page.select_option("#move-target", "T-R2")
-    page.click("#move")
+    with page.expect_response(lambda r: r.url.endswith("/plans/EDIT2/edits")) as refused:
+        page.click("#move")
     page.wait_for_selector("#message.error >> text=reloaded with that change")
-    assert "stored version 2, yours 1; last changed by planner at " in page.inner_text("#message")
+    # The server's words (who changed the plan, when), then what the UI did about it.
+    body = refused.value.json()
+    assert body["error"]["details"]["by"] == "planner"
+    said = page.evaluate("(body) => staleWords(new ApiError(409, body))", body)
+    assert "planner" in said and page.inner_text("#message").startswith(said), said
     assert "reload it and try again" not in page.inner_text("#message")
     page.wait_for_function("() => TP.plan.version === 2")
     # The selection survives the reload: the user tries again without picking it again.

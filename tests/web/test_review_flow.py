@@ -49,6 +49,7 @@ def test_steps_follow_the_status_and_the_reason_for_a_send_back_is_in_the_audit(
     page.once("dialog", lambda dialog: dialog.accept("Orange County belongs with the Desert team"))
     page.click("#wf-draft")
     assert _shown(page, "FLOW1", "draft") == {"#wf-submit", "#wf-copy"}
+    assert page.inner_text("#message") == "Plan Flow test is back to draft."
     page.wait_for_function(
         "() => document.querySelector(\"#plan-select option[value='FLOW1']\").textContent.includes('draft')"
     )

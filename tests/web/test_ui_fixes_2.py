@@ -147,9 +147,19 @@ def test_a_stale_edit_after_the_users_own_change_elsewhere_says_it_was_theirs(
     assert "that is you, in another tab or window" in message, message
     assert "someone else" not in message
     page.wait_for_function("() => TP.plan.version === 2 && !TPMap.pending")
-    page.select_option("#move-target", "T-R2")  # the reload filled the list again
+    # The reload keeps the territory chosen, as it keeps the selection: "try again" is one
+    # click, and it goes where the user asked (the list used to fall back to its first one).
+    assert page.input_value("#move-target") == "T-R2"
+    assert page.get_attribute("#selection", "data-count") == "1"
     page.click("#move")
-    page.wait_for_selector("#message >> text=Moved 1 unit(s)")
+    page.wait_for_selector("#message >> text=Moved 1 unit(s) to Central")
+    stored = planner.get("/plans/RACE3/map").json()  # type: ignore[attr-defined]
+    assert (
+        next(f for f in stored["units"]["features"] if f["id"] == "06037")["properties"][
+            "territory"
+        ]
+        == "T-R2"
+    )
 
 
 # --- 10: the windows Compare's figures cover --------------------------------------------------
@@ -215,7 +225,7 @@ def test_workflow_names_plans_says_utc_and_asks_for_a_reason(
     assert page.inner_text("#audit thead th >> nth=0") == "When (UTC)"
     assert page.inner_text("#audit tbody tr td >> nth=0").endswith(" UTC")
     audit = page.inner_text("#audit tbody")
-    assert "copy of Regions" in audit and "copy of P1" not in audit, audit
+    assert "copied from Regions" in audit and "from P1" not in audit, audit
     page.click("#wf-submit")
     page.wait_for_selector("#wf-status >> text=in review")
     assert page.inner_text("#message") == "Plan Wording test is now in review."
@@ -234,11 +244,15 @@ def test_a_rep_reads_read_only_notes_and_a_link_to_another_territory_resets_the_
     page.reload()
     page.wait_for_selector("#view-territory[data-state=not-found]")
     assert "in plan Regions that you can see" in page.inner_text("#message")
+    # The rep's map lists the territories they may read: the page of another is not asked
+    # for (it would answer 404, a console error), the message says it in words all the same.
+    assert not [e for e in page.errors if "404" in e], page.errors  # type: ignore[attr-defined]
     # The list does not pretend to show a territory: choosing one opens it.
     assert page.evaluate("() => document.getElementById('tp-territory').value") == ""
     page.select_option("#tp-territory", "T-R1")
     page.wait_for_selector("#view-territory[data-state=loaded]")
     assert "Read-only" in page.inner_text("#tp-saved")
+    assert page.inner_text("#message") == ""  # the "no territory" banner went with it
     style = page.evaluate(
         "() => { const s = getComputedStyle(document.getElementById('tp-strategy'));"
         " return [s.resize, s.backgroundColor]; }"
@@ -265,8 +279,17 @@ def test_network_failures_and_design_errors_read_as_words(
     # A design for an unknown state is refused when submitted (422), with a plain message,
     # not a Python list.
     page.click("nav [data-view=design]")
+    # The banner of the failed Compare does not follow the user to another tab.
+    assert page.inner_text("#message") == ""
+    # An earlier run's status line is cleared when a new run starts (and here fails).
+    page.evaluate(
+        "() => { const s = document.getElementById('d-status');"
+        " s.textContent = 'succeeded (100 %) — opened plan Earlier design'; s.dataset.status = 'succeeded'; }"
+    )
     page.fill("#d-states", "XX")
     page.click("#design-form button[type=submit]")
     page.wait_for_selector("#message.error >> text=XX", timeout=60_000)
     message = page.inner_text("#message")
     assert "XX" in message and "['XX']" not in message, message
+    assert page.inner_text("#d-status") == ""
+    assert page.get_attribute("#d-status", "data-status") is None

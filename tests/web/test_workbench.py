@@ -156,7 +156,7 @@ def test_comment_submit_approve_and_activate_from_the_workflow_view(
         ("planner", "T-R1", "West looks thin")
     ]
     audit = page.locator("#audit tbody tr").all_inner_texts()
-    assert any("activate" in row for row in audit), audit
+    assert any("activation" in row for row in audit), audit
     # Push to the CRM: the two files, downloaded with the planner's session
     page.wait_for_selector("#crm-section:not([hidden]) #crm-owners")
     href = "id => document.getElementById(id).href"  # absolute, as the browser follows it
@@ -185,6 +185,9 @@ def test_design_job_runs_with_progress_and_opens_the_result(
     assert designed["status"] == "draft"
     assert len(designed["territories"]) == 2
     assert page.get_attribute("#map", "data-territories") == "2"
+    # the plan opened is named, not given by its id
+    status = page.inner_text("#d-status")
+    assert status.endswith(f"opened plan {designed['name']}") and plan_id not in status, status
     shot(page, tmp_path, "design")
 
     # The price-of-balance curve on the same small design: chart and table show the same

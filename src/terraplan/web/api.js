@@ -62,8 +62,11 @@ function staleWords(error) {
   const details = (error.body && error.body.error && error.body.error.details) || {};
   const me = TP.config.user && TP.config.user.username;
   if (me && details.by === me) {
+    const before = said;
     said = said.replace("changed by someone else", "changed elsewhere");
     said = said.replace(/(last changed by [^)]*)\)/, "$1 — that is you, in another tab or window)");
+    // the server's wording may change: whatever it says, the user is told the change was theirs
+    if (said === before) said += " (that is you, in another tab or window)";
   }
   return said;
 }
@@ -120,6 +123,19 @@ function say(text, kind) {
   el.className = kind || "";
 }
 
+// An error said by an earlier action must not stay up once the user has moved on (another
+// tab, or an action that worked since): it would read as if it concerned what is shown now.
+function clearError() {
+  if (document.getElementById("message").className === "error") say("");
+}
+
+// A server note as a sentence: a full stop added unless it ends with one already (a note cut
+// with "..." must not end with "....").
+function sentence(text) {
+  const said = String(text ?? "").trim();
+  return /[.!?…]$/.test(said) ? said : said + ".";
+}
+
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -146,6 +162,11 @@ function fmt(value) {
 function utcTime(iso, length) {
   if (!iso) return "";
   return String(iso).slice(0, length || 16).replace("T", " ") + " UTC";
+}
+
+// Pipeline coverage (open pipeline / remaining target), one format everywhere: "3.2×".
+function coverage(value) {
+  return value === null || value === undefined || !isFinite(value) ? "" : value.toFixed(1) + "×";
 }
 
 function pct(value) {

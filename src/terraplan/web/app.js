@@ -44,6 +44,8 @@ function showView(name) {
     tab.tabIndex = selected ? 0 : -1;  // one Tab stop for the tab list; arrows move inside it
   }
   for (const view of document.querySelectorAll(".view")) view.hidden = view.id !== "view-" + name;
+  // An error from the view left behind does not follow the user to this one.
+  if (TPViews.current !== name) clearError();
   TPViews.current = name;
   if (name === "map") TPMap.map.invalidateSize();
   return TPViews.refreshCurrent().catch((e) => say(e.message, "error"));

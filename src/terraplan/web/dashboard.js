@@ -160,7 +160,7 @@ const TPDashboard = {
     document.getElementById("db-scope").replaceChildren(
       this.region ? el("span", {}, `Territories of ${label(this.region)} `, el("button", {type: "button", onclick: () => { this.region = null; this.dimension = "region"; this.refresh(); }}, "Back to regions")) : "",
       el("span", {class: "muted"}, ` ${shownPeriod}, as of ${kpis.as_of || "the last data"}; alignment: ${kpis.alignment_source}.`),
-      ...this.notes(kpis.notes || [], rows).map((n) => el("p", {class: "kpi-note"}, `Note: ${forTheUi(n)}.`)));
+      ...this.notes(kpis.notes || [], rows).map((n) => el("p", {class: "kpi-note"}, `Note: ${sentence(forTheUi(n))}`)));
     this.renderTable(rows, dim, label);
     this.renderMain(rows, label);
     this.renderCoverage(rows, label);
@@ -187,7 +187,7 @@ const TPDashboard = {
     if (column === "pipeline_coverage") {
       // no gap left to cover: the target is met already
       if ((value === null || value === undefined) && row && row.target > 0 && row.revenue >= row.target) return "target met";
-      return value === null || value === undefined || !isFinite(value) ? "" : `${value.toFixed(1)}×`;
+      return coverage(value);
     }
     return fmt(value);
   },
@@ -230,9 +230,9 @@ const TPDashboard = {
     const points = rows.filter((r) => typeof r.pipeline_coverage === "number").map((r) => ({key: r.key, label: label(r.key), value: r.pipeline_coverage, pipeline: r.open_pipeline}));
     if (!points.length) { box.replaceChildren(el("h3", {}, "Pipeline coverage"), el("p", {class: "muted"}, "No targets, so no pipeline coverage (open pipeline / remaining target).")); return; }
     box.replaceChildren(el("h3", {}, "Pipeline coverage (open pipeline / remaining target; dashed: 3×)"),
-      TPChart.bars(points, {format: (v) => (v == null ? "" : v.toFixed(2) + "×"), reference: 3, colour: "#009E73", label: "Pipeline coverage (open pipeline / remaining target)"}),
+      TPChart.bars(points, {format: coverage, reference: 3, colour: "#009E73", label: "Pipeline coverage (open pipeline / remaining target)"}),
       TPChart.table(points.map((p) => ({key: p.key, name: p.label, value: p.value, pipeline: p.pipeline})),
-        [{key: "name", label: "", format: String}, {key: "value", label: "coverage", format: (v) => v.toFixed(2) + "×"}, {key: "pipeline", label: "open pipeline"}], {class: "chart-table"}));
+        [{key: "name", label: "", format: String}, {key: "value", label: "coverage", format: coverage}, {key: "pipeline", label: "open pipeline"}], {class: "chart-table"}));
   },
 
   // Revenue per month, summed over the rows shown (the whole plan for planners).

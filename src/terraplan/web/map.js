@@ -211,6 +211,11 @@ const TPMap = {
     };
   },
 
+  unitName(unitId) {
+    const p = this.layers[unitId] ? this.layers[unitId].feature.properties : {name: unitId};
+    return p.state ? `${p.name}, ${p.state}` : p.name;
+  },
+
   nameOf(territoryId) { return (this.territories[territoryId] || this.neighbours[territoryId] || {name: territoryId}).name; },
 
   showInfo(unitId) {
@@ -316,11 +321,19 @@ const TPMap = {
     }
     const options = () => Object.values(this.territories).map((t) => el("option", {value: t.id}, t.name));
     const across = Object.values(this.neighbours || {});
-    document.getElementById("request-target").replaceChildren(...(across.length
+    // A reload (a stale edit, an unpin, an accepted request) keeps the territory chosen, as it
+    // keeps the selection: "try again" must not go to the list's first territory instead.
+    const refill = (id, children) => {
+      const select = document.getElementById(id);
+      const chosen = select.value;
+      select.replaceChildren(...children);
+      if (chosen && [...select.options].some((o) => o.value === chosen)) select.value = chosen;
+    };
+    refill("request-target", across.length
       ? [el("optgroup", {label: "Yours"}, ...options()),
          el("optgroup", {label: "Across your border"}, ...across.map((n) => el("option", {value: n.id}, n.name)))]
-      : options()));
-    document.getElementById("move-target").replaceChildren(...Object.values(this.territories).map((t) => el("option", {value: t.id}, t.name)));
+      : options());
+    refill("move-target", options());
     document.getElementById("unit-list").replaceChildren(...Object.values(this.layers).slice(0, 5000).map((l) => el("option", {value: l.feature.id}, `${l.feature.properties.name}, ${l.feature.properties.state}`)));
     this.renderSelection();
   },
@@ -368,7 +381,8 @@ const TPMap = {
     if (!units.length) { say("select at least one unit first", "error"); return; }
     const to = document.getElementById("request-target").value;
     const reason = document.getElementById("request-reason").value.trim();
-    const names = units.map((u) => this.layers[u].feature.properties.name).join(", ");
+    // "Adams County, CO": there are many Adams Counties (the Workflow list names the state too)
+    const names = units.map((u) => this.unitName(u)).join("; ");
     await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/comments`, {
       body: reason || `Please move ${names} to ${this.nameOf(to)}.`,
       target_kind: "territory", target_id: to,
@@ -430,6 +444,11 @@ const TPMap = {
     const units = [...this.selected];
     if (!units.length) { say("select at least one unit first", "error"); return; }
     const to = document.getElementById("move-target").value;
+    // Refused by the server anyway (422): said here, without the request.
+    if (units.every((u) => this.unitOf[u] === to)) {
+      say(`Nothing to move: ${units.length === 1 ? `${this.unitName(units[0])} is` : "the selected units are"} in ${this.nameOf(to)} already.`, "error");
+      return;
+    }
     const result = await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/edits`,
       {edit: {op: "move_units", units, to}, version: TP.plan.version});
     // The answer is applied at once; a reload it needs (a rename, an unpin) is awaited after
@@ -487,7 +506,7 @@ const TPMap = {
 
   notesOf(result) {
     // What the edit did not do, said plainly (e.g. hand-saved rules it leaves as they are).
-    return (result.notes || []).map((n) => ` Note: ${forTheUi(n)}.`).join("");
+    return (result.notes || []).map((n) => ` Note: ${sentence(forTheUi(n))}`).join("");
   },
 
   async refreshOutlines() {
@@ -504,7 +523,7 @@ const TPMap = {
 function balanceBar(deviation, within) {
   if (deviation === undefined || deviation === null) return "";
   const clamped = Math.max(-0.5, Math.min(0.5, deviation));
-  const bar = el("span", {class: "bar " + (within ? "ok" : "off"), role: "img", "aria-label": `${pct(deviation)} from the mean${within ? ", within tolerance" : ", outside tolerance"}`});
+  const bar = el("span", {class: "bar " + (within ? "ok" : "off"), role: "img", "aria-label": `${pct(deviation)} from the target${within ? ", within tolerance" : ", outside tolerance"}`});
   const fill = el("span", {class: "fill"});
   fill.style.left = clamped < 0 ? `${50 + clamped * 100}%` : "50%";
   fill.style.width = `${Math.abs(clamped) * 100}%`;

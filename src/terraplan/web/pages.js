@@ -11,10 +11,10 @@ const TPPages = {
   init() {
     document.getElementById("tp-territory").addEventListener("change", (e) => this.openTerritory(e.target.value));
     document.getElementById("tp-form").addEventListener("submit", (e) => { e.preventDefault(); this.saveNotes().catch((err) => say(err.message, "error")); });
-    document.getElementById("rules-validate").addEventListener("click", () => this.validateRules().catch((e) => say(e.message, "error")));
+    document.getElementById("rules-validate").addEventListener("click", () => this.validateRules().then(() => clearError()).catch((e) => say(e.message, "error")));
     document.getElementById("rules-save").addEventListener("click", () => this.saveRules().catch((e) => this.rulesFailed(e)));
     document.getElementById("rules-audit").addEventListener("click", () => this.auditRules().catch((e) => this.rulesFailed(e)));
-    document.getElementById("rules-reload").addEventListener("click", () => this.loadRules().catch((e) => say(e.message, "error")));
+    document.getElementById("rules-reload").addEventListener("click", () => this.reloadRules().catch((e) => say(e.message, "error")));
     for (const kind of ["capacity", "matching"]) {
       document.getElementById(`team-${kind}`).addEventListener("click", () => this.computeTeam(kind).catch((e) => say(e.message, "error")));
     }
@@ -60,34 +60,50 @@ const TPPages = {
     if (!this.territoryId || !territories.length) this.territoryId = this.territoryId || (territories[0] && territories[0].id);
     const page = document.getElementById("tp-page");
     if (!this.territoryId) { page.hidden = true; return; }
-    if (territories.some((t) => t.id === this.territoryId)) select.value = this.territoryId;
+    const listed = territories.some((t) => t.id === this.territoryId);
+    if (listed) select.value = this.territoryId;
     else {
       // A link to a territory not listed (not this user's): the list must not seem to show
       // its first territory, which choosing again would not open (no change event).
       select.prepend(el("option", {value: "", disabled: "disabled"}, "Choose a territory"));
       select.value = "";
     }
+    const view = document.getElementById("view-territory");
+    if (!listed && TP.config.user.role === "rep") {
+      // A rep's map lists every territory they may read: another one's page would answer
+      // 404, so it is not asked for.
+      this.pageTicket = (this.pageTicket || 0) + 1;
+      this.notFound(page, view);
+      return;
+    }
     // Only the answer to the latest request is shown (a slower, older one must not overwrite it).
     const ticket = (this.pageTicket = (this.pageTicket || 0) + 1);
-    const view = document.getElementById("view-territory");
     view.dataset.state = "loading";
     let data;
     try {
       data = await api("GET", `/plans/${encodeURIComponent(TP.plan.id)}/territories/${encodeURIComponent(this.territoryId)}/page`);
     } catch (e) {
       if (ticket !== this.pageTicket) return;
+      if (e.status === 404) { this.notFound(page, view); return; }
       page.hidden = true;
-      view.dataset.state = e.status === 404 ? "not-found" : "error";
-      // A territory the user may not see has no name to show: the id is the link's own.
-      say(e.status === 404 ? `No territory ${this.territoryId} (from the link) in plan ${TP.plan.name} that you can see: choose one of yours in the list.` : e.message, "error");
+      view.dataset.state = "error";
+      say(e.message, "error");
       return;
     }
     if (ticket !== this.pageTicket) return;
+    clearError();  // e.g. the "no territory … from the link" of the page shown before
     page.hidden = false;
     document.getElementById("tp-conflict").replaceChildren();
     document.getElementById("tp-conflict").hidden = true;
     this.renderTerritory(data);
     view.dataset.state = "loaded";
+  },
+
+  notFound(page, view) {
+    page.hidden = true;
+    view.dataset.state = "not-found";
+    // A territory the user may not see has no name to show: the id is the link's own.
+    say(`No territory ${this.territoryId} (from the link) in plan ${TP.plan.name} that you can see: choose one of yours in the list.`, "error");
   },
 
   renderTerritory(data) {
@@ -102,7 +118,7 @@ const TPPages = {
     const ytd = (TP.config.fiscal_year_start || 1) !== 1 ? "fiscal year to date" : "year to date";
     const figures = [[`Target (${ytd})`, fmt(f.target)], [`Revenue (${ytd})`, fmt(f.revenue)],
       ["Attainment", ratio(f.attainment)], ["Open pipeline", fmt(f.open_pipeline)],
-      ["Pipeline coverage", f.pipeline_coverage == null ? (f.target > 0 && f.revenue >= f.target ? "target met" : "") : f.pipeline_coverage.toFixed(2) + "×"],
+      ["Pipeline coverage", f.pipeline_coverage == null ? (f.target > 0 && f.revenue >= f.target ? "target met" : "") : coverage(f.pipeline_coverage)],
       [`Potential (share of the ${ytd})`, fmt(f.potential)]];
     document.getElementById("tp-figures").replaceChildren(el("tbody", {}, ...figures.map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", {class: "num"}, v)))));
     const n = data.notes;
@@ -183,6 +199,11 @@ const TPPages = {
       if (TP.plan.id !== planId) return;
       document.getElementById("rules-text").value = r.document;
       document.getElementById("rules-version").textContent = r.version ? `version ${r.version}` : "no rule set yet";
+      // what was said of the text shown before (its problems, "Not valid") is not said of this one
+      const status = document.getElementById("rules-status");
+      status.textContent = "";
+      delete status.dataset.ok;
+      document.getElementById("rules-problems").replaceChildren();
       this.rulesVersion = r.version || 0;  // a save says which version it was based on
       document.getElementById("rules-save").hidden = TP.plan.status === "archived";
       this.rulesPlan = planId;
@@ -191,6 +212,14 @@ const TPPages = {
     return promise.finally(() => {
       if (this.rulesLoading && this.rulesLoading.promise === promise) this.rulesLoading = null;
     });
+  },
+
+  // "Reload the stored rules": the stored text again, even of the plan already loaded.
+  async reloadRules() {
+    this.rulesPlan = null;
+    await this.loadRules();
+    document.getElementById("rules-audit-result").replaceChildren();
+    clearError();
   },
 
   rulesText() { return document.getElementById("rules-text").value; },
@@ -330,17 +359,18 @@ const TPPages = {
     const m = team.matching;
     box("team-matching-result", m ? [
       el("p", {id: "team-matching-totals"}, `Total cost ${fmt(m.total_cost)} for ${m.pairs.length} territories${m.current_cost == null ? "" : ` (current assignment ${fmt(m.current_cost)}${m.current_pairs_priced === m.pairs.length ? "" : ` for the ${m.current_pairs_priced} held by active reps`})`}; ${m.reps_moved} reps would change territory; ${m.pairs.filter((p) => !p.current).length} territories would get another rep.`),
-      m.note ? el("p", {class: "muted", id: "team-matching-note"}, `Note: ${m.note}.`) : "",
+      m.note ? el("p", {class: "muted", id: "team-matching-note"}, `Note: ${sentence(m.note)}`) : "",
       TPChart.table(m.pairs.map((p) => ({key: p.territory_id, rep: p.rep, territory: p.territory || names[p.territory_id], cost: p.cost, current: p.current ? "yes" : "no", why: p.why})),
         [{key: "rep", label: "rep", format: String}, {key: "territory", label: "territory", format: String}, {key: "cost", label: "cost"},
           {key: "current", label: "current", format: String}, {key: "why", label: "why", format: String}], {id: "team-matching-pairs"}),
       ...(m.vacant_territories.length ? [el("p", {}, `Vacant: ${m.vacant_territories.map((t) => names[t] || t).join(", ")}`)] : []),
     ] : [el("p", {class: "muted"}, "Not computed yet for this plan.")]);
     const t = team.targets;
-    if (!t) { box("team-targets-result", [el("p", {class: "muted"}, "No targets for this plan yet: terraplan targets --plan ID --company-target AMOUNT sets them.")]); return; }
+    if (!t) { box("team-targets-result", [el("p", {class: "muted"}, "No targets are set for this plan yet (a planner sets them with terraplan targets, or imports them).")]); return; }
     const months = t.months || [];
     const fair = t.fairness || {};
     box("team-targets-result", [
+      ...(t.note ? [el("p", {class: "muted", id: "team-targets-note"}, sentence(forTheUi(t.note)))] : []),
       el("p", {}, `${t.period_start} to ${t.period_end}; method ${t.method}; company target ${fmt(t.company_target)} (bottom-up ${fmt(t.bottom_up)}).`),
       TPChart.table((t.monthly || []).map((r) => ({...r, key: r.territory_id, territory: names[r.territory_id] || r.territory_id})),
         [{key: "territory", label: "territory", format: String}, ...months.map((mo) => ({key: mo, label: mo})), {key: "total", label: "total"}], {id: "team-targets-table"}),

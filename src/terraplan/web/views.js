@@ -11,7 +11,9 @@ const TPViews = {
     }
     document.getElementById("wf-activate").addEventListener("click", () => this.activate().catch((e) => this.workflowFailed(e)));
     document.getElementById("d-cancel").addEventListener("click", () => this.cancelJob().catch((e) => say(e.message, "error")));
-    document.getElementById("wf-copy").addEventListener("click", () => this.copy().catch((e) => say(e.message, "error")));
+    document.getElementById("wf-copy").addEventListener("click", () => this.copyForm().catch((e) => say(e.message, "error")));
+    document.getElementById("wf-copy-form").addEventListener("submit", (e) => { e.preventDefault(); this.copy().catch((err) => say(err.message, "error")); });
+    document.getElementById("wf-copy-cancel").addEventListener("click", () => this.closeCopyForm());
     document.getElementById("comment-form").addEventListener("submit", (e) => { e.preventDefault(); this.comment().catch((err) => say(err.message, "error")); });
     document.getElementById("design-form").addEventListener("submit", (e) => { e.preventDefault(); this.design().catch((err) => say(err.message, "error")); });
     document.getElementById("route-form").addEventListener("submit", (e) => { e.preventDefault(); this.route().catch((err) => say(err.message, "error")); });
@@ -30,7 +32,7 @@ const TPViews = {
     const button = document.getElementById("compare");
     if (button.disabled) return;
     button.disabled = true;
-    try { await withBusy("view-compare", this.compare()); } finally { button.disabled = false; }
+    try { await withBusy("view-compare", this.compare()); clearError(); } finally { button.disabled = false; }
   },
 
   async compare() {
@@ -95,7 +97,7 @@ const TPViews = {
         el("td", {}, tName(m.old_territory)), el("td", {}, tName(m.new_territory)),
         el("td", {class: "owner-old"}, rName(m.old_owner)), el("td", {class: "owner-new"}, rName(m.new_owner)),
         el("td", {class: "num"}, fmt(m.potential))))));
-    const notes = (c.notes || []).map((n) => el("p", {class: "compare-note"}, `Note: ${forTheUi(n)}.`));
+    const notes = (c.notes || []).map((n) => el("p", {class: "compare-note"}, `Note: ${sentence(forTheUi(n))}`));
     out.replaceChildren(el("h3", {}, `${basePlan.name} → ${otherPlan.name}`), el("h4", {}, "Disruption"), windowNote, summary, ...notes, metrics, moved);
     await this.compareMap(base, other);
   },
@@ -203,8 +205,10 @@ const TPViews = {
       this.repNames = Object.fromEntries(reps.items.map((r) => [r.id, r.name]));
     }
     // Names, never ids: the territories are the plan's (the API lists only comments on
-    // territories the caller sees).
+    // territories the caller sees), and those across a rep's or manager's border that the
+    // map names (a request that gives a county to the neighbour is on the neighbour's).
     const territory = {};
+    if (TP.mapData && TP.mapData.plan.id === planId) for (const n of TP.mapData.neighbours || []) territory[n.id] = n.name;
     for (const t of plan.territories) territory[t.id] = t.name;
     const unitName = (id) => { const layer = (TPMap.layers || {})[id]; return layer ? `${layer.feature.properties.name}, ${layer.feature.properties.state || ""}` : id; };
     const account = {};
@@ -231,8 +235,8 @@ const TPViews = {
         const audit = await api("GET", `/audit?plan_id=${encodeURIComponent(planId)}&order=newest&limit=100`);
         // The latest 100, newest on top, with what changed.
         document.getElementById("audit").tBodies[0].replaceChildren(...audit.map((a) => el("tr", {},
-          el("td", {}, utcTime(a.at, 19)), el("td", {}, a.actor || "terraplan"), el("td", {}, a.action),
-          el("td", {class: "audit-details"}, this.auditDetails(a)))));
+          el("td", {}, utcTime(a.at, 19)), el("td", {}, a.actor || "terraplan"), el("td", {}, a.action_text || a.action),
+          el("td", {class: "audit-details"}, a.summary || this.auditDetails(a)))));
       } catch (e) { document.getElementById("audit").tBodies[0].replaceChildren(); }
     }
     return plan;
@@ -242,17 +246,20 @@ const TPViews = {
     // Only the steps the API's policy allows the user (GET /plans/{id}/permissions) and the
     // plan's status allows: submit a draft, approve or send back a plan in review (or an
     // approved one back), activate an approved plan, copy any. Planners and admins take them
-    // all; a manager approves or sends back a plan in review that lies wholly in their region.
+    // all; a manager approves or sends back a plan in review that lies wholly in their region
+    // (sending an approved plan back is an edit of it: planners and admins only).
     const status = plan.status;
     const reviewer = canPlan() || actions.includes("approve_plan");
+    const editor = canPlan() || actions.includes("edit_plan");
     const shown = {
       "wf-submit": canPlan() && status === "draft",
       "wf-approve": reviewer && status === "in_review",
-      "wf-draft": reviewer && (status === "in_review" || status === "approved"),
+      "wf-draft": (reviewer && status === "in_review") || (editor && status === "approved"),
       "wf-activation": canPlan() && status === "approved",
       "wf-copy": canPlan(),
     };
     for (const [id, visible] of Object.entries(shown)) document.getElementById(id).hidden = !visible;
+    if (!shown["wf-copy"] || document.getElementById("wf-copy-form").dataset.plan !== plan.id) this.closeCopyForm();
     const bar = document.getElementById("wf-actions");
     bar.dataset.plan = plan.id;  // which plan and status the buttons are for
     bar.dataset.status = status;
@@ -292,7 +299,7 @@ const TPViews = {
   },
 
   territoryName(id) {
-    const t = TPMap.territories && TPMap.territories[id];
+    const t = (TPMap.territories && TPMap.territories[id]) || (TPMap.neighbours && TPMap.neighbours[id]);
     return t ? t.name : id;
   },
 
@@ -372,7 +379,7 @@ const TPViews = {
       body.reason = reason.trim();
     }
     await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/status`, body);
-    say(`Plan ${TP.plan.name} is now ${status.replace("_", " ")}.`);
+    say(status === "draft" ? `Plan ${TP.plan.name} is back to draft.` : `Plan ${TP.plan.name} is now ${status.replace("_", " ")}.`);
     await this.workflow();
     await loadPlans(TP.plan.id);  // the drop-down names each plan's status
     TPMap.renderEditPanel();
@@ -384,15 +391,56 @@ const TPViews = {
     // With no date the server activates from today: say the date it stored.
     const plan = await this.workflow();
     await loadPlans(TP.plan.id);  // this plan is active, the one it replaces archived
-    say(`Plan ${saved.name} is active from ${plan.effective_from || date || "today"}.${(saved.notes || []).map((n) => ` Note: ${n}.`).join("")}`);
+    say(`Plan ${saved.name} is active from ${plan.effective_from || date || "today"}.${(saved.notes || []).map((n) => ` Note: ${sentence(n)}`).join("")}`);
     TPMap.renderEditPanel();
   },
 
+  // "Copy as new scenario" asks for the copy's name (a unique one offered: "Copy 2 of …" when
+  // "Copy of …" is taken) and the part of the market it covers (the source's unless chosen:
+  // a region's plan is one its manager can approve).
+  async copyForm() {
+    const form = document.getElementById("wf-copy-form");
+    if (!form.hidden && form.dataset.plan === TP.plan.id) { document.getElementById("wf-copy-name").focus(); return; }
+    const source = (TP.plans || []).find((p) => p.id === TP.plan.id) || TP.plan;
+    if (!this.regions) {
+      const reps = await api("GET", "/reps?limit=1000").catch(() => ({items: []}));
+      this.regions = [...new Set((reps.items || []).map((r) => (r.region || "").trim()).filter(Boolean))].sort((a, b) => a.localeCompare(b));
+    }
+    const own = (source.scope || "").trim();
+    const options = [el("option", {value: "="}, own ? `${own}, as the source` : "the whole market, as the source")];
+    if (own) options.push(el("option", {value: ""}, "the whole market"));
+    for (const region of this.regions) if (region.toLowerCase() !== own.toLowerCase()) options.push(el("option", {value: region}, region));
+    document.getElementById("wf-copy-scope").replaceChildren(...options);
+    document.getElementById("wf-copy-name").value = this.copyName(source.name);
+    form.dataset.plan = TP.plan.id;
+    form.hidden = false;
+    document.getElementById("wf-copy").setAttribute("aria-expanded", "true");
+    document.getElementById("wf-copy-name").focus();
+  },
+
+  copyName(name) {
+    const taken = new Set((TP.plans || []).map((p) => p.name.trim().toLowerCase()));
+    for (let n = 1; ; n += 1) {
+      const candidate = n === 1 ? `Copy of ${name}` : `Copy ${n} of ${name}`;
+      if (!taken.has(candidate.toLowerCase())) return candidate;
+    }
+  },
+
+  closeCopyForm() {
+    document.getElementById("wf-copy-form").hidden = true;
+    document.getElementById("wf-copy").setAttribute("aria-expanded", "false");
+  },
+
   async copy() {
-    const copied = await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/copy`, {});
+    const name = document.getElementById("wf-copy-name").value.trim();
+    if (!name) { say("Give the copy a name.", "error"); return; }
+    const scope = document.getElementById("wf-copy-scope").value;
+    const body = scope === "=" ? {name} : {name, scope};
+    const copied = await api("POST", `/plans/${encodeURIComponent(TP.plan.id)}/copy`, body);
+    this.closeCopyForm();
     await loadPlans(copied.id);
     await openPlan(copied.id);
-    say(`Copied to ${copied.name} (${copied.id}), a draft you can edit.`);
+    say(`Copied to ${copied.name}${copied.scope ? ` (${copied.scope} only)` : ""}, a draft you can edit.`);
   },
 
   async comment() {
@@ -403,6 +451,7 @@ const TPViews = {
       target ? {body, target_kind: "territory", target_id: target} : {body});
     document.getElementById("comment-body").value = "";
     await this.workflow();
+    clearError();
   },
 
   // --- design ----------------------------------------------------------------------------
@@ -480,12 +529,23 @@ const TPViews = {
     const status = document.getElementById("d-status");
     await loadPlans(result.plan_id);
     await openPlan(result.plan_id);
-    status.append(" — opened plan ", el("strong", {}, result.plan_id));
+    status.append(" — opened plan ", el("strong", {}, this.planName(result.plan_id)));
     status.dataset.status = "succeeded";  // after the result is open
+  },
+
+  // A new run starts with an empty status line and bar: the last run's "succeeded — opened
+  // plan …" must not stand next to this run's progress or error.
+  resetDesignStatus() {
+    const status = document.getElementById("d-status");
+    status.replaceChildren();
+    delete status.dataset.status;
+    document.getElementById("d-progress").value = 0;
   },
 
   async design() {
     if (this.job) return;  // one job at a time (the button is disabled too)
+    this.resetDesignStatus();
+    clearError();
     const parameters = this.designParameters();
     document.getElementById("d-curve-result").replaceChildren();
     if (!document.getElementById("d-curve").checked) { await this.openDesign(parameters); return; }
@@ -524,7 +584,11 @@ const TPViews = {
     sorted.forEach((p, i) => chart.append(svg("circle", {cx: px(p.max_deviation), cy: py(p.weighted_inertia), r: 6, fill: "#E69F00", stroke: "#1a1a1a", "data-point": i, class: "tradeoff-point"},
       svg("title", {}, `tolerance ±${(p.parameter * 100).toFixed(0)} %: deviation ${pct(p.max_deviation)}, inertia ${fmt(p.weighted_inertia)}`))));
     // The sweep ran the heuristic at each tolerance with this seed and time limit: so does the re-run.
-    const open = (p) => this.openDesign({...parameters, balance: {[metric]: p.parameter}, method: "heuristic", time_limit: 10}).catch((e) => say(e.message, "error"));
+    const open = (p) => {
+      if (this.job) return;  // one job at a time (the buttons are disabled too)
+      this.resetDesignStatus();
+      this.openDesign({...parameters, balance: {[metric]: p.parameter}, method: "heuristic", time_limit: 10}).catch((e) => say(e.message, "error"));
+    };
     chart.querySelectorAll("circle").forEach((c) => c.addEventListener("click", () => open(sorted[Number(c.dataset.point)])));
     const table = el("table", {id: "tradeoff-table"}, el("caption", {}, "Non-dominated designs (the points of the curve)"),
       el("thead", {}, el("tr", {}, ...["Tolerance", `Largest ${metric} deviation`, "Weighted inertia", "Within tolerance", "Contiguous", ""].map((h) => el("th", {scope: "col"}, h)))),
@@ -544,5 +608,6 @@ const TPViews = {
     document.getElementById("route-result").replaceChildren(el("p", {},
       el("strong", {}, r.territory_name || "no territory"), r.owner_name ? ` — ${r.owner_name}` : ""), el("p", {id: "route-explanation"}, r.explanation),
       ...(notes.length ? [el("ul", {id: "route-notes", "aria-label": "Notes"}, ...notes)] : []));
+    clearError();
   },
 };
