@@ -247,7 +247,6 @@ def build(b: SqlContext) -> exp.Select:
     rollups.flows_and_stocks(b)
     rollups.static_and_whitespace(b)
     rollups.spread(b, "targets", "tp_targets", whole_period=True)
-    rollups.spread(b, "targets", "tp_due", whole_period=False)  # pace: the days gone
     rollups.spread(b, "costs", "tp_costs", whole_period=False)
     rollups.keys(b)
     final = rollups.final(b)

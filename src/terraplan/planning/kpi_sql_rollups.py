@@ -247,16 +247,25 @@ def static_and_whitespace(b: SqlContext) -> None:
 
 
 def _target_rows(b: SqlContext, cte: str, p_end: str) -> exp.Select:
-    """Revenue targets' segments (each day once, :mod:`kpi_sql_targets`) x periods."""
+    """Revenue targets' segments (each day once, :mod:`kpi_sql_targets`) x periods, with
+    their overlap in days with the period (``overlap``) and with its days gone
+    (``overlap_due``, up to the cut date: what pace compares with)."""
     fine = target_segments(b, cte)
     lo = exp.func("GREATEST", exp.column("d_start", table="t"), day_number("p.period_start"))
-    hi = exp.func("LEAST", exp.column("d_end", table="t"), day_number(p_end))
+
+    def days(end: str) -> exp.Expr:
+        hi = exp.func("LEAST", exp.column("d_end", table="t"), day_number(end))
+        return exp.cast(
+            exp.Add(this=exp.Sub(this=hi, expression=lo), expression=integer(1)), "DOUBLE"
+        )
+
     return (
         sqlglot.select(
             "t.territory_id",
             "t.rep_id",
             "p.period",
-            exp.alias_(exp.cast(exp.Add(this=exp.Sub(this=hi, expression=lo), expression=integer(1)), "DOUBLE"), "overlap"),
+            exp.alias_(days(p_end), "overlap"),
+            exp.alias_(days("p.cut"), "overlap_due"),
             "CAST(t.d_end - t.d_start + 1 AS DOUBLE) AS span_days",
             "t.amount",
         )
@@ -301,8 +310,11 @@ def _cost_rows(b: SqlContext, name: str, p_end: str) -> exp.Select:
 
 def spread(b: SqlContext, name: str, cte: str, *, whole_period: bool) -> None:
     """Targets or costs per (dimension, key, period), spread evenly over their days; a
-    region or rep without amounts of its own sums its leaf territories'."""
-    no_rows = {"dimension": "VARCHAR", "key": "VARCHAR", "period": "VARCHAR", "amount": "DOUBLE"}
+    region or rep without amounts of its own sums its leaf territories'. Targets also carry
+    ``due``: the same spread over the period's days gone (pace compares revenue with it)."""
+    values = ["amount", "due"] if name == "targets" else ["amount"]
+    no_rows = {"dimension": "VARCHAR", "key": "VARCHAR", "period": "VARCHAR"}
+    no_rows |= {v: "DOUBLE" for v in values}
     wanted = [d for d in b.dims if d in ("territory", "region", "rep")]
     if not b.tables.has(name) or not wanted:
         b.add(cte, empty(no_rows))
@@ -310,15 +322,22 @@ def spread(b: SqlContext, name: str, cte: str, *, whole_period: bool) -> None:
     p_end = "p.period_end" if whole_period else "p.cut"
     q = _target_rows(b, cte, p_end) if name == "targets" else _cost_rows(b, name, p_end)
     b.add(f"{cte}_raw", q)
+    spread_values = ["amount * overlap / span_days AS amount"]
+    if "due" in values:
+        spread_values.append(
+            "CASE WHEN overlap_due > 0 THEN amount * overlap_due / span_days ELSE 0.0 END AS due"
+        )
     b.add(
         f"{cte}_spread",
-        sqlglot.select("territory_id", "rep_id", "period", "amount * overlap / span_days AS amount")
+        sqlglot.select("territory_id", "rep_id", "period", *spread_values)
         .from_(f"{cte}_raw")
         .where("overlap > 0"),
     )
     b.add(
         f"{cte}_terr",
-        sqlglot.select("s.territory_id", "s.period", "SUM(s.amount) AS amount", "n.is_leaf")
+        sqlglot.select(
+            "s.territory_id", "s.period", *(f"SUM(s.{v}) AS {v}" for v in values), "n.is_leaf"
+        )
         .from_(f"{cte}_spread AS s")
         .join("tp_nodes AS n", on="n.territory_id = s.territory_id", join_type="LEFT")
         .where("s.territory_id IS NOT NULL")
@@ -326,53 +345,46 @@ def spread(b: SqlContext, name: str, cte: str, *, whole_period: bool) -> None:
     )
     parts: list[exp.Query] = []
     leaf = "COALESCE(r.is_leaf, FALSE)"
+    r_values = [f"r.{v}" for v in values]
     if "territory" in wanted:
         parts.append(
             sqlglot.select(
-                "'territory' AS dimension",
-                "r.territory_id AS key",
-                "r.period",
-                "r.amount",
+                "'territory' AS dimension", "r.territory_id AS key", "r.period", *r_values,
                 "1 AS direct",
             )
             .from_(f"{cte}_terr AS r")
             .where(leaf)
-        )
+        )  # fmt: skip
     if "region" in wanted:
         parts.append(
             sqlglot.select(
-                "'region' AS dimension",
-                "r.territory_id AS key",
-                "r.period",
-                "r.amount",
+                "'region' AS dimension", "r.territory_id AS key", "r.period", *r_values,
                 "1 AS direct",
             )
             .from_(f"{cte}_terr AS r")
             .where(f"NOT {leaf}")
-        )
+        )  # fmt: skip
         parts.append(
             sqlglot.select(
-                "'region' AS dimension",
-                "g.ancestor_id AS key",
-                "r.period",
-                "r.amount",
+                "'region' AS dimension", "g.ancestor_id AS key", "r.period", *r_values,
                 "0 AS direct",
             )
             .from_(f"{cte}_terr AS r")
             .join("tp_anc AS g", on="g.territory_id = r.territory_id")
             .where(leaf)
-        )
+        )  # fmt: skip
     if "rep" in wanted:
         parts.append(
             sqlglot.select(
-                "'rep' AS dimension", "s.rep_id AS key", "s.period", "s.amount", "1 AS direct"
+                "'rep' AS dimension", "s.rep_id AS key", "s.period",
+                *(f"s.{v}" for v in values), "1 AS direct",
             )
             .from_(f"{cte}_spread AS s")
             .where("s.rep_id IS NOT NULL")
-        )
+        )  # fmt: skip
         parts.append(
             sqlglot.select(
-                "'rep' AS dimension", "g.owner_id AS key", "r.period", "r.amount", "0 AS direct"
+                "'rep' AS dimension", "g.owner_id AS key", "r.period", *r_values, "0 AS direct"
             )
             .from_(f"{cte}_terr AS r")
             .join("tp_nodes AS g", on="g.territory_id = r.territory_id")
@@ -385,8 +397,11 @@ def spread(b: SqlContext, name: str, cte: str, *, whole_period: bool) -> None:
             "dimension",
             "key",
             "period",
-            "COALESCE(SUM(CASE WHEN direct = 1 THEN amount END), "
-            "SUM(CASE WHEN direct = 0 THEN amount END)) AS amount",
+            *(
+                f"COALESCE(SUM(CASE WHEN direct = 1 THEN {v} END), "
+                f"SUM(CASE WHEN direct = 0 THEN {v} END)) AS {v}"
+                for v in values
+            ),
         )
         .from_(f"{cte}_parts")
         .group_by("dimension", "key", "period"),
@@ -432,7 +447,7 @@ def final(b: SqlContext) -> exp.Select:
         "COALESCE(c.potential, 0.0) * p.period_years AS potential",
         "COALESCE(w.bought, 0.0) AS bought",
         "t.amount AS target",
-        "u.amount AS target_due",
+        "t.due AS target_due",
         "x.amount AS acquisition_cost",
     ]
     b.add("tp_history", sqlglot.select("MIN(m) AS first_m").from_("tp_sales"))
@@ -474,11 +489,6 @@ def final(b: SqlContext) -> exp.Select:
         .join(
             "tp_targets AS t",
             on="t.dimension = k.dimension AND t.key = k.key AND t.period = p.period",
-            join_type="LEFT",
-        )
-        .join(
-            "tp_due AS u",
-            on="u.dimension = k.dimension AND u.key = k.key AND u.period = p.period",
             join_type="LEFT",
         )
         .join(

@@ -1113,6 +1113,7 @@ WITH tp_periods AS (
     t.rep_id,
     p.period,
     CAST(LEAST(t.d_end, DATE_DIFF(p.period_end, CAST('1970-01-01' AS DATE), DAY)) - GREATEST(t.d_start, DATE_DIFF(p.period_start, CAST('1970-01-01' AS DATE), DAY)) + 1 AS FLOAT64) AS overlap,
+    CAST(LEAST(t.d_end, DATE_DIFF(p.cut, CAST('1970-01-01' AS DATE), DAY)) - GREATEST(t.d_start, DATE_DIFF(p.period_start, CAST('1970-01-01' AS DATE), DAY)) + 1 AS FLOAT64) AS overlap_due,
     CAST(t.d_end - t.d_start + 1 AS FLOAT64) AS span_days,
     t.amount
   FROM tp_targets_fine AS t
@@ -1123,7 +1124,8 @@ WITH tp_periods AS (
     territory_id,
     rep_id,
     period,
-    amount * overlap / span_days AS amount
+    amount * overlap / span_days AS amount,
+    CASE WHEN overlap_due > 0 THEN amount * overlap_due / span_days ELSE 0.0 END AS due
   FROM tp_targets_raw
   WHERE
     overlap > 0
@@ -1132,6 +1134,7 @@ WITH tp_periods AS (
     s.territory_id,
     s.period,
     SUM(s.amount) AS amount,
+    SUM(s.due) AS due,
     n.is_leaf
   FROM tp_targets_spread AS s
   LEFT JOIN tp_nodes AS n
@@ -1148,6 +1151,7 @@ WITH tp_periods AS (
     r.territory_id AS key,
     r.period,
     r.amount,
+    r.due,
     1 AS direct
   FROM tp_targets_terr AS r
   WHERE
@@ -1158,6 +1162,7 @@ WITH tp_periods AS (
     s.rep_id AS key,
     s.period,
     s.amount,
+    s.due,
     1 AS direct
   FROM tp_targets_spread AS s
   WHERE
@@ -1168,6 +1173,7 @@ WITH tp_periods AS (
     g.owner_id AS key,
     r.period,
     r.amount,
+    r.due,
     0 AS direct
   FROM tp_targets_terr AS r
   JOIN tp_nodes AS g
@@ -1182,150 +1188,9 @@ WITH tp_periods AS (
     COALESCE(
       SUM(CASE WHEN direct = 1 THEN amount END),
       SUM(CASE WHEN direct = 0 THEN amount END)
-    ) AS amount
-  FROM tp_targets_parts
-  GROUP BY
-    dimension,
-    key,
-    period
-), tp_due_keyed AS (
-  SELECT
-    CAST(t.territory_id AS STRING) AS territory_id,
-    CAST(t.rep_id AS STRING) AS rep_id,
-    COALESCE(CAST(t.territory_id AS STRING), '') AS k_t,
-    COALESCE(CAST(t.rep_id AS STRING), '') AS k_r,
-    DATE_DIFF(CAST(t.period_start AS DATE), CAST('1970-01-01' AS DATE), DAY) AS d_s,
-    DATE_DIFF(CAST(t.period_end AS DATE), CAST('1970-01-01' AS DATE), DAY) + 1 AS d_e,
-    CAST(t.amount AS FLOAT64) AS amount
-  FROM crm.targets AS t
-  WHERE
-    CAST(t.period_end AS DATE) >= CAST(t.period_start AS DATE)
-    AND (
-      t.metric IS NULL OR t.metric = 'revenue'
-    )
-), tp_due_cuts AS (
-  SELECT
-    k_t,
-    k_r,
-    d_s AS a
-  FROM tp_due_keyed
-  UNION DISTINCT
-  SELECT
-    k_t,
-    k_r,
-    d_e AS a
-  FROM tp_due_keyed
-), tp_due_pieces AS (
-  SELECT
-    k_t,
-    k_r,
-    a,
-    LEAD(a) OVER (PARTITION BY k_t, k_r ORDER BY a) AS b
-  FROM tp_due_cuts
-), tp_due_ranked AS (
-  SELECT
-    k.territory_id,
-    k.rep_id,
-    s.a,
-    s.b,
-    k.amount * (
-      s.b - s.a
-    ) / (
-      k.d_e - k.d_s
     ) AS amount,
-    ROW_NUMBER() OVER (PARTITION BY s.k_t, s.k_r, s.a ORDER BY k.d_e - k.d_s, k.d_s, k.amount DESC) AS rn
-  FROM tp_due_pieces AS s
-  JOIN tp_due_keyed AS k
-    ON k.k_t = s.k_t AND k.k_r = s.k_r AND k.d_s <= s.a AND s.a < k.d_e
-  WHERE
-    NOT s.b IS NULL
-), tp_due_fine AS (
-  SELECT
-    territory_id,
-    rep_id,
-    a AS d_start,
-    b - 1 AS d_end,
-    amount
-  FROM tp_due_ranked
-  WHERE
-    rn = 1
-), tp_due_raw AS (
-  SELECT
-    t.territory_id,
-    t.rep_id,
-    p.period,
-    CAST(LEAST(t.d_end, DATE_DIFF(p.cut, CAST('1970-01-01' AS DATE), DAY)) - GREATEST(t.d_start, DATE_DIFF(p.period_start, CAST('1970-01-01' AS DATE), DAY)) + 1 AS FLOAT64) AS overlap,
-    CAST(t.d_end - t.d_start + 1 AS FLOAT64) AS span_days,
-    t.amount
-  FROM tp_due_fine AS t
-  JOIN tp_periods AS p
-    ON TRUE
-), tp_due_spread AS (
-  SELECT
-    territory_id,
-    rep_id,
-    period,
-    amount * overlap / span_days AS amount
-  FROM tp_due_raw
-  WHERE
-    overlap > 0
-), tp_due_terr AS (
-  SELECT
-    s.territory_id,
-    s.period,
-    SUM(s.amount) AS amount,
-    n.is_leaf
-  FROM tp_due_spread AS s
-  LEFT JOIN tp_nodes AS n
-    ON n.territory_id = s.territory_id
-  WHERE
-    NOT s.territory_id IS NULL
-  GROUP BY
-    s.territory_id,
-    s.period,
-    n.is_leaf
-), tp_due_parts AS (
-  SELECT
-    'territory' AS dimension,
-    r.territory_id AS key,
-    r.period,
-    r.amount,
-    1 AS direct
-  FROM tp_due_terr AS r
-  WHERE
-    COALESCE(r.is_leaf, FALSE)
-  UNION ALL
-  SELECT
-    'rep' AS dimension,
-    s.rep_id AS key,
-    s.period,
-    s.amount,
-    1 AS direct
-  FROM tp_due_spread AS s
-  WHERE
-    NOT s.rep_id IS NULL
-  UNION ALL
-  SELECT
-    'rep' AS dimension,
-    g.owner_id AS key,
-    r.period,
-    r.amount,
-    0 AS direct
-  FROM tp_due_terr AS r
-  JOIN tp_nodes AS g
-    ON g.territory_id = r.territory_id
-  WHERE
-    COALESCE(r.is_leaf, FALSE) AND NOT g.owner_id IS NULL
-), tp_due AS (
-  SELECT
-    dimension,
-    key,
-    period,
-    COALESCE(
-      SUM(CASE WHEN direct = 1 THEN amount END),
-      SUM(CASE WHEN direct = 0 THEN amount END)
-    ) AS amount
-  FROM tp_due_parts
+    COALESCE(SUM(CASE WHEN direct = 1 THEN due END), SUM(CASE WHEN direct = 0 THEN due END)) AS due
+  FROM tp_targets_parts
   GROUP BY
     dimension,
     key,
@@ -1464,7 +1329,7 @@ WITH tp_periods AS (
     COALESCE(c.potential, 0.0) * p.period_years AS potential,
     COALESCE(w.bought, 0.0) AS bought,
     t.amount AS target,
-    u.amount AS target_due,
+    t.due AS target_due,
     x.amount AS acquisition_cost
   FROM tp_keys AS k
   JOIN tp_periods AS p
@@ -1481,8 +1346,6 @@ WITH tp_periods AS (
     ON w.dimension = k.dimension AND w.key = k.key AND w.period = p.period
   LEFT JOIN tp_targets AS t
     ON t.dimension = k.dimension AND t.key = k.key AND t.period = p.period
-  LEFT JOIN tp_due AS u
-    ON u.dimension = k.dimension AND u.key = k.key AND u.period = p.period
   LEFT JOIN tp_costs AS x
     ON x.dimension = k.dimension AND x.key = k.key AND x.period = p.period
 )
