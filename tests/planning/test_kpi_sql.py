@@ -297,7 +297,7 @@ def assert_equal(want: pl.DataFrame, rows: list[tuple[Any, ...]]) -> None:
                 assert math.isclose(a, float(b), rel_tol=1e-9, abs_tol=1e-6), (name, mine[:3], a, b)
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kpi_inputs())
 def test_duckdb_equals_in_process(case: tuple[KpiInputs, date]) -> None:
     inputs, as_of = case
@@ -310,7 +310,7 @@ def test_duckdb_equals_in_process(case: tuple[KpiInputs, date]) -> None:
         assert_equal(want, conn.sql(sql).fetchall())
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kpi_inputs(), st.integers(2, 12), st.sampled_from(["end", "start"]))
 def test_duckdb_equals_in_process_with_a_fiscal_year(
     case: tuple[KpiInputs, date], start_month: int, naming: str
@@ -337,7 +337,7 @@ def test_duckdb_equals_in_process_with_a_fiscal_year(
         assert_equal(want, conn.sql(sql).fetchall())
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kpi_inputs(), st.sampled_from([("territory", "rep"), ("region", "segment", "rep")]))
 def test_steps_equal_in_process(case: tuple[KpiInputs, date], dims: tuple[str, ...]) -> None:
     """The query cut into steps (each shared CTE kept as a table, as Spark runs it) gives
@@ -378,7 +378,7 @@ def pg(postgres_admin_url: str) -> Iterator[Any]:
 
 @pytest.mark.postgres
 @settings(
-    max_examples=3,
+    max_examples=2,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

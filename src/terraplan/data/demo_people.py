@@ -94,13 +94,17 @@ def _metros(zips: ZipArrays, region: str) -> list[_Metro]:
         city_pop[key] += pop
         if key not in city_best or pop > zips.population[city_best[key]]:
             city_best[key] = int(row)
+    # each metro's cities, found once (scanning every city per metro took most of a second)
+    cities_of: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for key in city_pop:
+        cities_of[key[0]].append(key)
     metros: list[_Metro] = []
     for code, pops in by_state.items():
         main_state = max(pops.items(), key=lambda kv: (kv[1], kv[0]))[0]
         if main_state not in states:
             continue
         cities = sorted(
-            (k for k in city_pop if k[0] == code and k[1] in states),
+            (k for k in cities_of[code] if k[1] in states),
             key=lambda k: (-city_pop[k], k),
         )
         metros.append(_Metro(code, sum(pops.values()), [city_best[k] for k in cities]))
