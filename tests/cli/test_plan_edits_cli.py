@@ -83,7 +83,8 @@ def test_a_move_reads_whole_at_80_columns(terraplan_cli: TerraplanCli, tmp_path:
     lines = audit.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80
     edits = [line for line in lines if "│ edit " in line]
-    assert len(edits) == 1 and "plan P1" in edits[0]
+    # what happened, by name: the county moved, not the plan's id and a JSON fragment
+    assert len(edits) == 1 and "moved" in edits[0] and "County" in audit.stdout, audit.stdout
     import re
 
     assert re.search(r"│ \d{4}-\d\d-\d\d \d\d:\d\d │", edits[0])  # the minute, whole

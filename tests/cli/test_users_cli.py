@@ -86,6 +86,14 @@ def test_users_and_tokens_commands(run_cli: RunCli, tmp_path: Path) -> None:
             run_cli("users", "set-role", "ops", "--role", "manager", "--region", "West").returncode
             == 0
         )
+        # a forgotten password: the admin sets a new one; the old one stops working
+        reset = run_cli("users", "set-password", "ops", "--password-stdin", input="a new secret\n")
+        assert reset.returncode == 0 and "new password set for ops" in reset.stderr, reset.stderr
+        assert authenticate(db, "ops", "a new secret").username == "ops"
+        with pytest.raises(AuthenticationError):
+            authenticate(db, "ops", "long enough pw")
+        unknown = run_cli("users", "set-password", "nobody", "--password-stdin", input="x" * 9)
+        assert unknown.returncode == 4, unknown.stderr
         assert run_cli("users", "disable", "ops").returncode == 0
         listed = json.loads(run_cli("users", "list", "-f", "json").stdout)[0]
         assert (listed["role"], listed["region"], listed["active"]) == ("manager", "West", "no")

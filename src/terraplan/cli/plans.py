@@ -569,10 +569,16 @@ def audit(
     fmt: FormatOption = OutputFormat.TABLE,
     out: Annotated[Path | None, typer.Option("--out", help="Also write it to a CSV/XLSX.")] = None,
 ) -> None:
-    """The audit log: who changed what and when, with before/after."""
+    """The audit log: who changed what and when, in words (before/after in json, csv, --out)."""
+    from terraplan.services.audit_summary import action_words, audit_summaries
     from terraplan.services.feedback import audit_log, audit_rows
 
-    rows = audit_rows(audit_log(app_context(ctx).database(), plan_id=plan_id, actor=actor))
+    db = app_context(ctx).database()
+    entries = audit_log(db, plan_id=plan_id, actor=actor)
+    rows = [
+        {**row, "action_text": action_words(row["action"]), "summary": said}
+        for row, said in zip(audit_rows(entries), audit_summaries(db, entries), strict=True)
+    ]
     if out is not None:
         import polars as pl
 
@@ -580,16 +586,15 @@ def audit(
 
         write_table(pl.DataFrame(rows, infer_schema_length=None), out)
     if fmt is OutputFormat.TABLE:
-        # 80 columns: the minute (UTC), who, what on which object, and a short "after"
-        # (the whole of it is in --format json/csv and --out).
+        # 80 columns: the minute (UTC), who, the action and what happened, by name (the
+        # before/after records are in --format json/csv and --out).
         render_rows(
             [
                 {
                     "at (UTC)": r["at"].strftime("%Y-%m-%d %H:%M"),
                     "actor": r["actor"] or "-",
-                    "action": r["action"],
-                    "object": f"{r['object_kind']} {r['object_id'] or ''}".strip(),
-                    "after": _short_after(r["after"]),
+                    "action": r["action_text"],
+                    "what happened": r["summary"] or _short_after(r["after"]),
                 }
                 for r in rows
             ],

@@ -279,7 +279,8 @@ def _show_problems(issues: list[dict], file: str) -> None:  # type: ignore[type-
     more = len(groups) - 50
     render_rows(
         rows,
-        title=f"Problems: {len(issues):,} in {len(groups):,} kinds"
+        title=f"Problems: {len(issues):,} in {len(groups):,} "
+        + ("kind" if len(groups) == 1 else "kinds")
         + (" (the first 50 kinds shown)" if more > 0 else "")
         + "; --format json lists every row",
     )

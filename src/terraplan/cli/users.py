@@ -115,6 +115,24 @@ def users_set_role(
     stderr().print(f"{user.username} is now {user.role}", highlight=False)
 
 
+@users_app.command("set-password")
+def users_set_password(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="User name.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Give a user a new password (asks for it twice): their sessions end."""
+    from terraplan.services.users import check_password, set_password
+
+    password = check_password(_read_password(password_stdin))
+    set_password(app_context(ctx).database(), username, password)
+    stderr().print(
+        f"new password set for {username}; their browser sessions have ended", highlight=False
+    )
+
+
 @users_app.command("disable")
 def users_disable(
     ctx: typer.Context, username: Annotated[str, typer.Argument(help="User name.")]
