@@ -81,5 +81,6 @@ def test_a_plan_never_run_says_there_is_no_owner_file(db: Database) -> None:
         change_status(db, "P1", step)
     model = build_model(db, "P1")
     assert OWNER_FILE not in model.files and model.owner_rows is None
-    (said,) = [n for n in model.notes() if "owner update" in n]
+    (said,) = [n for n in model.notes() if OWNER_FILE in n]
+    assert "is not written" in said
     assert "rules were never run" in said and "rules apply --plan P1" in said

@@ -138,7 +138,7 @@ def test_plans_verbs(run_cli: RunCli, tmp_path: Path) -> None:
     assert cli("plans", "status", "P2", "submit").returncode == 0
     stale = cli("plans", "status", "P2", "approve", "--version", "1")
     assert stale.returncode == 5
-    assert "version" in stale.stderr
+    assert "was changed since you loaded it" in stale.stderr and "What if" in stale.stderr
     assert cli("plans", "status", "P2", "approve").returncode == 0
     expected = json.loads(cli("plans", "compare", "P1", "P2", "-f", "json").stdout)
     activated = cli("plans", "activate", "P2", "--effective", "2026-01-01")
