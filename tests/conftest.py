@@ -47,6 +47,22 @@ def _postgres_unreachable_reason() -> str | None:
     return None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _demo_generated_once_per_process() -> Iterator[None]:
+    """``load_demo`` generates each (seed, size) of the demo once per test process: the
+    generation is deterministic and its records are immutable tuples of frozen records, and it
+    took about a second of every test that loads the demo. Writing them to the database (what
+    the tests exercise) is still done each time."""
+    import functools
+
+    from terraplan.services import demo
+
+    original = demo.generate_demo
+    demo.generate_demo = functools.cache(original)  # type: ignore[assignment]
+    yield
+    demo.generate_demo = original  # type: ignore[assignment]
+
+
 @pytest.fixture(scope="session")
 def postgres_admin_url() -> str:
     reason = _postgres_unreachable_reason()
