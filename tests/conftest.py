@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import traceback
@@ -45,6 +46,36 @@ def _postgres_unreachable_reason() -> str | None:
     except OperationalError as exc:
         return f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable: {exc.orig}"
     return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Passwords are hashed and checked with argon2's cheapest parameters in tests: at the
+    production parameters each hash or check takes about 0.13 s by design, and over a thousand
+    sign-ins made it a tenth of the suite. The code path is the same (argon2id through
+    ``terraplan.services.users``); ``production_hashing`` puts the real parameters back for the
+    tests of hashing itself."""
+    from argon2 import PasswordHasher, profiles
+
+    from terraplan.services import users
+
+    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    dummy = cheap.hash("no such user")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(users, "_hasher", lambda: cheap)
+        patch.setattr(users, "_dummy_hash", lambda: dummy)
+        yield
+
+
+@pytest.fixture
+def production_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 at the parameters terraplan uses in production (see ``_cheap_password_hashing``)."""
+    from argon2 import PasswordHasher
+
+    from terraplan.services import users
+
+    monkeypatch.setattr(users, "_hasher", PasswordHasher)
+    monkeypatch.setattr(users, "_dummy_hash", lambda: PasswordHasher().hash("no such user"))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -95,11 +126,28 @@ def database_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> 
     return str(request.getfixturevalue("postgres_url"))
 
 
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    """A migrated, empty database."""
-    database = Database(database_url)
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file the migrations brought to the newest schema, once per test process."""
+    path = tmp_path_factory.mktemp("migrated") / "terraplan.db"
+    database = Database(f"sqlite:///{path}")
     migrate.upgrade(database)
+    database.dispose()  # the last connection closed: the write-ahead log is in the file
+    return path
+
+
+@pytest.fixture
+def db(database_url: str, migrated_sqlite_file: Path) -> Iterator[Database]:
+    """A migrated, empty database. On SQLite a copy of the file the migrations made once per
+    process (the same bytes; running them again took a twentieth of a second per test); on
+    PostgreSQL the migrations run in the test's own schema."""
+    sqlite_file = database_url.removeprefix("sqlite:///")
+    if sqlite_file != database_url:
+        shutil.copyfile(migrated_sqlite_file, sqlite_file)
+        database = Database(database_url)
+    else:
+        database = Database(database_url)
+        migrate.upgrade(database)
     yield database
     database.dispose()
 

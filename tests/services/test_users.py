@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher
 
 from terraplan.domain import Rep, RepRole
 from terraplan.domain.user import Role, Scope
@@ -46,6 +47,7 @@ def _reps(db: Database) -> None:
         uow.commit()
 
 
+@pytest.mark.usefixtures("production_hashing")
 def test_users_are_stored_with_an_argon2_hash_and_linked_to_reps(db: Database) -> None:
     _reps(db)
     manager = create_user(db, "mia", "manager", PASSWORD, rep_id="M1")
@@ -54,6 +56,7 @@ def test_users_are_stored_with_an_argon2_hash_and_linked_to_reps(db: Database) -
     with UnitOfWork(db) as uow:
         stored = uow.session.query(UserRow).filter_by(username="mia").one()
         assert stored.password_hash.startswith("$argon2id$")
+        assert not PasswordHasher().check_needs_rehash(stored.password_hash)  # production cost
         assert PASSWORD not in stored.password_hash
     assert [(u.username, u.role.value, u.rep_id) for u in list_users(db)] == [
         ("mia", "manager", "M1"),
@@ -142,8 +145,8 @@ def test_demo_users_one_per_role_and_they_can_sign_in(db: Database) -> None:
         authenticate(db, "rep", created[3][2])
 
 
+@pytest.mark.usefixtures("production_hashing")
 def test_a_hash_with_old_parameters_is_upgraded_at_sign_in(db: Database) -> None:
-    from argon2 import PasswordHasher
 
     create_user(db, "ops", "planner", PASSWORD)
     old = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
