@@ -9,10 +9,11 @@ East), plus plan PH: a parent territory "West" over WA (R1, account A1) and WB (
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from fastapi.testclient import TestClient
 
-from terraplan.domain import AlignmentEntry, Plan, PlanStatus, RecordKind, Territory
+from terraplan.domain import AlignmentEntry, Lead, Plan, PlanStatus, RecordKind, Territory
 from terraplan.domain import TerritoryOwner as Owner
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -144,13 +145,21 @@ def test_kpi_notes_about_the_whole_plan_are_for_planners(
     as_user: Callable[[str], TestClient], db: Database
 ) -> None:
     """A rep's KPI notes counted the accounts of the whole market (by territory: those in no
-    territory of the plan; by rep: every account whose owner the plans changed)."""
+    territory of the plan; by rep: every account whose owner the plans changed; the leads
+    of the whole company that no rule of the plan places)."""
     _seed_hierarchy(db, east_child=False)
+    with UnitOfWork(db) as uow:
+        uow.leads.add_many(
+            [Lead(id=f"L{i}", company=f"Lead {i}", created_date=date(2026, 2, i)) for i in (1, 2)]
+        )
+        uow.commit()
     planner_notes = as_user("planner").get("/plans/PH/kpis?by=territory&period=2026").json()
     assert any("in no territory of plan" in n for n in planner_notes["notes"])
+    assert any("places any of the 2 leads" in n for n in planner_notes["notes"])
     for role in ("rep", "manager"):
         notes = as_user(role).get("/plans/PH/kpis?by=territory&period=2026").json()["notes"]
         assert not any("in no territory of plan" in n for n in notes), role
+        assert not any("leads" in n for n in notes), role
     from terraplan.api.routes.monitoring import SCOPED_CREDITING_NOTE, _crediting_notes, _Scope
 
     counted = "revenue ... (12,280 account(s) whose owner the plans changed)"

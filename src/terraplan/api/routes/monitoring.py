@@ -470,7 +470,8 @@ def _kpi_table(
             # about the whole plan (its other territories, shared ones): planners only
             *(grouping_notes(data, by, frame["key"].unique().to_list()) if scope is None else []),
             *(_scoped_region_note(data, rows) if scope is not None and by == "region" else []),
-            *lead_note(data, by, frame),
+            # counts of the company's unplaced leads: planners only (the segment note has none)
+            *(lead_note(data, by, frame) if scope is None or by == "segment" else []),
             *prior_year_note(data, frame),
             *target_coverage_note(data, frame),
             *(target_owner_note(data, frame) if by == "rep" and scope is None else []),
