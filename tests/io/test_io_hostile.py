@@ -13,7 +13,8 @@ import pytest
 
 from terraplan.errors import DataError
 from terraplan.io import iter_records, load_file
-from terraplan.io.readers import MAX_COLUMNS, MAX_FIELD_BYTES, MAX_LINE_BYTES
+from terraplan.io.csv_reader import MAX_LINE_BYTES
+from terraplan.io.readers import MAX_COLUMNS, MAX_FIELD_BYTES
 
 FORMATS = ["csv", "xlsx", "parquet"]
 

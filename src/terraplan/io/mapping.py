@@ -9,9 +9,9 @@ A header is matched, in this order, against
    maps columns as above and, per field (or file column), cell values before they are read
    (compared ignoring case and extra spaces; a value of ``null`` empties the cell);
 2. the canonical field names of the kind;
-3. built-in aliases: out-of-the-box Salesforce export names (Account, Lead, User,
-   Opportunity, OpportunityLineItem, ForecastingQuota), HubSpot's (``Record ID``, ``Deal
-   ID``, ``Line Item ID``) and a few common spellings (``zip``, ``lat``, ``lng``...).
+3. built-in aliases (:mod:`terraplan.io.header_aliases`): out-of-the-box Salesforce export names
+   (Account, Lead, User, Opportunity, OpportunityLineItem, ForecastingQuota), HubSpot's (``Record
+   ID``, ``Deal ID``, ``Line Item ID``) and a few common spellings (``zip``, ``lat``, ``lng``...).
    The money kinds (sales lines, opportunities, targets, acquisition costs) also take the
    fields ``currency``, ``amount_converted`` and ``converted_currency``, recognised from the
    CRMs' currency columns (``CurrencyIsoCode``, ``Amount Currency``, ``Amount (converted)``,
@@ -37,157 +37,11 @@ import yaml
 
 from terraplan.errors import DataError, RuleError
 from terraplan.io.currency import CURRENCY_FIELDS, MONEY_FIELDS, MONEY_KINDS, amount_headers
+from terraplan.io.header_aliases import ALIASES
 from terraplan.io.report import short
 from terraplan.io.schema import kind_spec
 
 ATTRIBUTE_PREFIX = "attributes."
-
-_ACCOUNT_ALIASES = {
-    "id": ("accountid", "account id", "companyid", "recordid", "hsobjectid"),
-    "name": ("accountname", "company", "companyname"),
-    "street": ("billingstreet", "address", "street address"),
-    "city": ("billingcity",),
-    "state": (
-        "billingstate",
-        "billingstateprovince",
-        "billing state/province",
-        "stateprovince",
-        "stateregion",  # HubSpot companies: "State/Region"
-    ),
-    "postal_code": (
-        "billingpostalcode",
-        "billing zip/postal code",
-        "billingzip",
-        "billingzipcode",
-        "billingpostcode",
-        "zip",
-        "zipcode",
-        "postcode",
-        "zip/postal code",
-    ),
-    "country": ("billingcountry", "billingcountrycode", "countrycode", "countryregion"),
-    "latitude": ("billinglatitude", "lat"),
-    "longitude": ("billinglongitude", "lon", "lng", "long"),
-    "county_fips": ("countyfips", "fips"),
-    "customer_type": ("type", "accounttype"),
-    "employees": ("numberofemployees", "employeecount", "noofemployees"),
-    "annual_revenue": ("annualrevenue", "revenue"),
-    "currency": ("accountcurrency",),
-    "owner_id": (
-        "ownerid",
-        "accountownerid",
-        "accountowner",
-        "owner",
-        "companyowner",  # HubSpot companies
-        "hubspotownerid",
-    ),
-    "parent_id": ("parentid", "parentaccountid"),
-    "industry": ("billingindustry", "accountindustry"),
-    "closed_on": ("closeddate", "churndate", "churnedon", "inactivedate", "deactivationdate"),
-    "active": ("isactive", "activeaccount"),
-}
-
-_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
-    "accounts": _ACCOUNT_ALIASES,
-    "leads": {
-        "id": ("leadid", "contactid", "recordid", "hsobjectid"),
-        "company": ("companyaccount", "companyname", "account name"),
-        "postal_code": ("zip", "zipcode", "postcode", "zip/postal code"),
-        "state": ("stateprovince",),
-        "country": ("countrycode",),
-        "latitude": ("lat",),
-        "longitude": ("lon", "lng", "long"),
-        "employees": ("numberofemployees",),
-        "annual_revenue": ("annualrevenue", "revenue"),
-        "source": ("leadsource",),
-        "created_date": ("createddate", "createdate"),
-        "converted_opportunity_id": ("convertedopportunityid",),
-    },
-    "reps": {
-        "id": ("userid", "repid"),
-        "name": ("fullname", "repname"),
-        "home_postal_code": ("postalcode", "zip", "zipcode", "zip/postal code", "homezip"),
-        "home_latitude": ("latitude", "lat"),
-        "home_longitude": ("longitude", "lon", "lng"),
-        "manager_id": ("managerid",),
-        "role": ("userrole", "userrolename", "rolename", "title", "jobtitle"),
-        "region": ("department", "division"),
-        "active": ("isactive",),
-        "hire_date": ("hiredate", "startdate"),
-    },
-    "geo_units": {
-        "id": ("geoid", "zip", "zipcode", "fips"),
-        "latitude": ("lat",),
-        "longitude": ("lon", "lng", "long"),
-        "parent_id": ("parent", "county_fips"),
-    },
-    "sales_lines": {
-        "id": (
-            "lineid",
-            "lineitemid",
-            "opportunitylineitemid",
-            "opportunityproductid",
-            "orderitemid",
-            "orderlineid",
-            "orderlineitemid",
-            "invoicelineid",
-            "invoicelineitemid",
-            "saleslineid",
-            "recordid",
-            "hsobjectid",
-        ),
-        "account_id": ("accountid",),
-        "date": ("invoicedate", "orderdate", "servicedate"),
-        "amount": ("totalprice",),
-        "product": ("productname", "productcode"),
-    },
-    "opportunities": {
-        "id": ("opportunityid", "dealid", "recordid", "hsobjectid"),
-        # HubSpot's deal export names the company by "Associated Company IDs (Primary)"
-        "account_id": (
-            "accountid",
-            "associatedcompanyidsprimary",
-            "associatedcompanyids(primary)",
-            "associatedcompanyid",
-            "associatedcompanyids",
-            "companyid",
-        ),
-        "owner_id": (
-            "ownerid",
-            "opportunityowner",
-            "opportunityownerid",
-            "owner",
-            "dealowner",
-            "hubspotownerid",
-        ),
-        "name": ("opportunityname", "dealname"),
-        "stage": ("stagename", "dealstage"),
-        "created_date": ("createddate", "createdate"),
-        "close_date": ("closedate",),
-        "amount": ("amountusd", "totalamount"),
-        "is_closed": ("isclosed", "closed"),
-        "is_won": ("iswon", "won"),
-        "lead_source": ("leadsource",),
-        "product": ("productname",),
-    },
-    "acquisition_costs": {
-        "id": ("costid", "acquisitioncostid", "expenseid"),
-        "territory_id": ("territory",),
-        "amount": ("cost", "spend"),
-        "period_start": ("startdate", "start"),
-        "period_end": ("enddate", "end"),
-        "plan_id": ("plan",),
-    },
-    "targets": {
-        "id": ("quotaid", "forecastingquotaid", "targetid"),
-        "territory_id": ("territory",),
-        "rep_id": ("ownerid", "userid", "rep", "quotaownerid"),
-        "plan_id": ("plan",),
-        "amount": ("quota", "quotaamount", "target"),
-        "period_start": ("startdate", "start"),
-        "period_end": ("enddate", "end"),
-    },
-}
 
 _SEPARATORS = re.compile(r"[\s_\-./]+")
 
@@ -215,7 +69,7 @@ def _precedence(kind: str, field: str, header: str, user: Mapping[str, str | Non
     for rank, matches in enumerate(ranks):
         if matches:
             return rank
-    aliases = [normalize_header(a) for a in _ALIASES.get(kind, {}).get(field, ())]
+    aliases = [normalize_header(a) for a in ALIASES.get(kind, {}).get(field, ())]
     start = len(ranks)
     return start + aliases.index(key) if key in aliases else start + len(aliases)
 
@@ -428,7 +282,7 @@ def resolve_columns(
     if spec.kind in MONEY_KINDS:
         canonical.update(CURRENCY_FIELDS)
     lookup: dict[str, str] = {normalize_header(n): n for n in canonical}
-    for field_name, aliases in _ALIASES.get(kind, {}).items():
+    for field_name, aliases in ALIASES.get(kind, {}).items():
         for alias in aliases:
             lookup.setdefault(normalize_header(alias), field_name)
     if spec.kind in MONEY_KINDS:
