@@ -35,7 +35,7 @@ from terraplan.domain import RecordKind
 from terraplan.domain.user import Role, User
 from terraplan.services.demo import load_demo
 from terraplan.services.design import design_plan
-from terraplan.services.scenarios import copy_plan
+from terraplan.services.new_plans import copy_plan
 from terraplan.services.users import hash_password
 from terraplan.storage import migrate
 from terraplan.storage.database import Database

@@ -99,7 +99,7 @@ def active_p1(db: Database) -> Database:
     """The demo's regions as plan P1, active."""
     from tests.conftest import seed_region_plan
 
-    from terraplan.services.scenarios import activate_plan, change_status
+    from terraplan.services.plan_lifecycle import activate_plan, change_status
 
     seed_region_plan(db, n_accounts=300, seed=4)
     for step in ("in_review", "approved"):

@@ -74,7 +74,7 @@ def test_only_approved_plans_and_only_for_planners(
 def test_a_plan_never_run_says_there_is_no_owner_file(db: Database) -> None:
     from tests.conftest import seed_region_plan
 
-    from terraplan.services.scenarios import change_status
+    from terraplan.services.plan_lifecycle import change_status
 
     seed_region_plan(db, n_accounts=100, seed=3)
     for step in ("in_review", "approved"):

@@ -94,7 +94,7 @@ def test_fiscal_quarters_from_the_option_and_the_setting(
     assert none_active.returncode != 0 and "active" in none_active.stderr
     from terraplan.rules import dump_rule_set
     from terraplan.services.ownership import rules_for_design
-    from terraplan.services.scenarios import activate_plan, change_status
+    from terraplan.services.plan_lifecycle import activate_plan, change_status
     from terraplan.storage.unit_of_work import UnitOfWork
 
     db = Database(f"sqlite:///{tmp_path}/cli.db")

@@ -31,8 +31,8 @@ def _owned_and_active(url: str) -> dict[str, str]:
     from datetime import date
 
     from terraplan.services.plan_edits import edit_plan
+    from terraplan.services.plan_lifecycle import activate_plan, change_status
     from terraplan.services.reps_targets import plan_targets
-    from terraplan.services.scenarios import activate_plan, change_status
     from terraplan.storage.unit_of_work import UnitOfWork
 
     db = Database(url)

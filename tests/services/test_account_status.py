@@ -295,7 +295,8 @@ def test_placement_notes_name_only_the_plans_whose_part_of_the_market_holds_them
 ) -> None:
     """With a whole-market plan and a California plan active, a new Texas account waits for
     the whole-market plan's rules only; a new California one for both."""
-    from terraplan.services.scenarios import activate_plan, change_status, copy_plan
+    from terraplan.services.new_plans import copy_plan
+    from terraplan.services.plan_lifecycle import activate_plan, change_status
 
     rows = _active_without_w0(db, tmp_path)
     copy_plan(db, "P", new_id="CA1", scope="CA")
@@ -317,8 +318,8 @@ def test_placement_notes_name_only_the_plans_whose_part_of_the_market_holds_them
 
 def test_pinning_a_closed_account_is_refused_by_name(db: Database, tmp_path: Path) -> None:
     from terraplan.errors import ConflictError
+    from terraplan.services.new_plans import copy_plan
     from terraplan.services.plan_edits import edit_plan
-    from terraplan.services.scenarios import copy_plan
 
     _active_without_w0(db, tmp_path)
     copy = copy_plan(db, "P", name="What if")

@@ -9,7 +9,8 @@ from tests.conftest import seed_region_plan
 
 from terraplan.domain import Account
 from terraplan.errors import ConflictError
-from terraplan.services.scenarios import activate_plan, activation_counts, change_status, copy_plan
+from terraplan.services.new_plans import copy_plan
+from terraplan.services.plan_lifecycle import activate_plan, activation_counts, change_status
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 

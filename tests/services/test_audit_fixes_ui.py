@@ -119,7 +119,7 @@ def _with_targets(db: Database) -> None:
 def test_a_copy_shows_the_targets_it_carries_over(
     regions: tuple[Database, dict[str, str]],
 ) -> None:
-    from terraplan.services.scenarios import copy_plan
+    from terraplan.services.new_plans import copy_plan
     from terraplan.services.team_view import team_reports
 
     db, _ = regions
@@ -147,7 +147,7 @@ def test_a_copy_made_before_copies_took_the_report_finds_its_source_report(
 ) -> None:
     """A copy stored without the report (made by an earlier version) shows its source's, as
     long as its targets are the source's; once they differ, that report is not shown."""
-    from terraplan.services.scenarios import copy_plan
+    from terraplan.services.new_plans import copy_plan
     from terraplan.services.team_view import team_reports
 
     db, _ = regions

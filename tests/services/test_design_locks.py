@@ -8,8 +8,8 @@ from terraplan.domain import RecordKind
 from terraplan.errors import InvalidParameterError
 from terraplan.services.demo import load_demo
 from terraplan.services.design import design_plan, parse_locks
+from terraplan.services.new_plans import copy_plan
 from terraplan.services.plan_edits import edit_plan
-from terraplan.services.scenarios import copy_plan
 from terraplan.storage.database import Database
 
 

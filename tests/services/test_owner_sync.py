@@ -61,7 +61,7 @@ def _seed_active(db: Database) -> None:
     """:func:`_seed`, its rules applied, reviewed and activated as the README orders it."""
     from sqlalchemy import text
 
-    from terraplan.services.scenarios import activate_plan, change_status
+    from terraplan.services.plan_lifecycle import activate_plan, change_status
 
     _seed(db)
     with db.connect() as connection:  # the account no rule places would refuse activation
@@ -231,7 +231,7 @@ def test_the_loader_file_after_activation_still_lists_every_owner_change(
     assert {r["account_id"]: r["old_owner_id"] for r in rows}["W0"] == "OLD"
     # The Texan sits in a territory with no primary rep and keeps Rep 9: so says the history
     # (it said "vacant", and Rep 9's sales went to nobody by rep).
-    from terraplan.services.scenarios import ownership_history
+    from terraplan.services.ownership_periods import ownership_history
 
     periods, _ = ownership_history(db, "T0")
     assert [(p.territory_id, p.owner_id) for p in periods] == [("V", "R9")]
@@ -247,7 +247,7 @@ def test_revenue_before_the_plan_is_credited_to_the_crms_owner(db: Database) -> 
 
     from terraplan.domain import SalesLine
     from terraplan.services.monitoring import plan_kpis
-    from terraplan.services.scenarios import activate_plan, change_status
+    from terraplan.services.plan_lifecycle import activate_plan, change_status
 
     _seed(db)
     with db.connect() as connection:

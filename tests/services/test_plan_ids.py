@@ -7,14 +7,9 @@ from tests.conftest import seed_region_plan
 
 from terraplan.errors import ConflictError, InvalidParameterError
 from terraplan.services.demo import load_demo
+from terraplan.services.new_plans import copy_plan, create_plan
 from terraplan.services.plan_ids import check_id
-from terraplan.services.scenarios import (
-    activate_plan,
-    change_status,
-    copy_plan,
-    create_plan,
-    delete_plan,
-)
+from terraplan.services.plan_lifecycle import activate_plan, change_status, delete_plan
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 

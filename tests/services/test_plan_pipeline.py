@@ -209,7 +209,7 @@ def test_imported_acquisition_costs_give_the_acquisition_cost_kpi(
     assert outcome.report.warnings[0].startswith(
         f"{len(territories)} costs name no plan: given the plan of the territory (e.g. "
     )
-    from terraplan.services.scenarios import copy_plan
+    from terraplan.services.new_plans import copy_plan
 
     scenario = copy_plan(db, "P1", new_id="P9")
     _, copied = plan_kpis(db, scenario.id, periods=["2025"], dimensions=["territory"])

@@ -13,6 +13,7 @@ from tests.conftest import seed_region_plan
 from terraplan.domain import PlanStatus
 from terraplan.errors import ConflictError, InvalidParameterError, NotFoundError
 from terraplan.services.imports import import_file
+from terraplan.services.new_plans import copy_plan, create_plan
 from terraplan.services.ownership import (
     RoutingCache,
     apply_rules,
@@ -23,15 +24,9 @@ from terraplan.services.ownership import (
     save_rules,
 )
 from terraplan.services.plan_edits import edit_plan
+from terraplan.services.plan_lifecycle import activate_plan, change_status, reopen_reasons
 from terraplan.services.plan_scopes import active_plan
 from terraplan.services.reps_targets import plan_targets
-from terraplan.services.scenarios import (
-    activate_plan,
-    change_status,
-    copy_plan,
-    create_plan,
-    reopen_reasons,
-)
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -265,8 +260,8 @@ def test_a_scoped_plan_reports_sizes_and_compares_on_its_scope_only(db: Database
     comparison counted the whole market (accounts outside its scope fell back to the
     geography): an East plan's revenue held the West's, summed twice across active plans."""
     from terraplan.services.monitoring import plan_kpis
+    from terraplan.services.plan_comparison import compare_stored_plans
     from terraplan.services.reps_targets import plan_capacity
-    from terraplan.services.scenarios import compare_stored_plans
 
     seed_region_plan(db, n_accounts=300, seed=3)
     _approve(db, "P1")

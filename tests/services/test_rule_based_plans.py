@@ -7,9 +7,10 @@ import pytest
 
 from terraplan.domain import Account
 from terraplan.services.alignment import plan_alignment
+from terraplan.services.new_plans import copy_plan, create_plan
 from terraplan.services.ownership import apply_rules
+from terraplan.services.plan_comparison import compare_stored_plans
 from terraplan.services.rule_editing import save_rule_text, save_rule_text_noted
-from terraplan.services.scenarios import compare_stored_plans, copy_plan, create_plan
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 

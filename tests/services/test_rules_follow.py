@@ -9,9 +9,10 @@ import pytest
 from tests.conftest import seed_region_plan
 
 from terraplan.rules import dump_rule_set, load_rule_set, rule_set_to_dict
+from terraplan.services.new_plans import copy_plan
+from terraplan.services.plan_comparison import compare_stored_plans
 from terraplan.services.plan_edits import edit_plan
 from terraplan.services.rule_editing import save_rule_text
-from terraplan.services.scenarios import compare_stored_plans, copy_plan
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 

@@ -10,14 +10,10 @@ from tests.conftest import seed_region_plan
 
 from terraplan.domain import Plan, PlanStatus, RecordKind, Territory
 from terraplan.errors import ConflictError, NotFoundError
+from terraplan.services.new_plans import copy_plan
 from terraplan.services.ownership import apply_rules
-from terraplan.services.scenarios import (
-    activate_plan,
-    change_status,
-    compare_stored_plans,
-    copy_plan,
-    delete_plan,
-)
+from terraplan.services.plan_comparison import compare_stored_plans
+from terraplan.services.plan_lifecycle import activate_plan, change_status, delete_plan
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -282,8 +278,8 @@ def test_a_plan_from_scratch_then_aligned_by_hand(
     regions: tuple[Database, dict[str, str]],
 ) -> None:
     from terraplan.errors import InvalidParameterError
+    from terraplan.services.new_plans import create_plan
     from terraplan.services.plan_edits import edit_plan
-    from terraplan.services.scenarios import create_plan
 
     db, _ = regions
     plan = create_plan(
@@ -331,7 +327,7 @@ def test_ownership_is_effective_dated_across_activations(
 ) -> None:
     from datetime import date as day
 
-    from terraplan.services.scenarios import ownership_history
+    from terraplan.services.ownership_periods import ownership_history
 
     db, county_territory = regions
     old, new = _p2_moves_los_angeles(db, county_territory)
@@ -858,7 +854,7 @@ def test_compare_says_when_open_pipeline_stays_with_a_rep_who_left(
     ) in comparison.notes
     # a comparison over a region's accounts names only the pipeline of those accounts (a
     # manager saw the whole company's, an East rep's name included)
-    from terraplan.services.scenarios import _inactive_pipeline_note
+    from terraplan.services.plan_comparison import _inactive_pipeline_note
 
     with db.connect() as connection:
         held = {
@@ -1087,7 +1083,7 @@ def test_activation_counts_the_accounts_the_catch_all_took_apart(
     from terraplan.domain import Account
     from terraplan.rules import parse_rule_set
     from terraplan.services.ownership import save_rules
-    from terraplan.services.scenarios import activation_counts
+    from terraplan.services.plan_lifecycle import activation_counts
 
     db, _ = regions
     with UnitOfWork(db) as uow:

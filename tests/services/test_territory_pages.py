@@ -12,13 +12,13 @@ from tests.conftest import seed_region_plan
 from terraplan.domain import Plan, PlanStatus, Territory
 from terraplan.errors import ConflictError, InvalidParameterError, RuleError
 from terraplan.services.monitoring import plan_report_html
+from terraplan.services.new_plans import copy_plan
 from terraplan.services.rule_editing import (
     audit_rule_text,
     rule_text,
     save_rule_text,
     validate_rule_text,
 )
-from terraplan.services.scenarios import copy_plan
 from terraplan.services.territory_pages import save_territory_notes, territory_page
 from terraplan.storage import migrate
 from terraplan.storage.database import Database

@@ -142,8 +142,8 @@ def show_plan(
     """A plan's territories with their owners and aligned units."""
     from collections import Counter
 
+    from terraplan.services.plan_lifecycle import reopen_reasons
     from terraplan.services.plan_scopes import scope_label
-    from terraplan.services.scenarios import reopen_reasons
     from terraplan.storage.unit_of_work import UnitOfWork
 
     db = app_context(ctx).database()
@@ -218,7 +218,7 @@ def new(
     """Create an empty draft plan with these territories; align units with `plans move`."""
     from terraplan.domain import TerritoryType
     from terraplan.errors import InvalidParameterError
-    from terraplan.services.scenarios import create_plan
+    from terraplan.services.new_plans import create_plan
 
     types = {t.value for t in TerritoryType}
     specs = []
@@ -263,8 +263,8 @@ def copy(
     ] = None,
 ) -> None:
     """Copy a plan (its territories, owners, alignment and rule set) into a new draft."""
+    from terraplan.services.new_plans import copy_plan
     from terraplan.services.plan_scopes import scope_label
-    from terraplan.services.scenarios import copy_plan
 
     copied = copy_plan(app_context(ctx).database(), source, new_id=plan_id, name=name, scope=scope)
     stdout().print(
@@ -288,7 +288,7 @@ def compare(
 ) -> None:
     """What changes from one plan to another: accounts, potential, revenue, pipeline, reps."""
     from terraplan.cli.console import note
-    from terraplan.services.scenarios import compare_stored_plans
+    from terraplan.services.plan_comparison import compare_stored_plans
     from terraplan.storage.unit_of_work import UnitOfWork
 
     db = app_context(ctx).database()
@@ -403,7 +403,7 @@ def status(
     ] = None,
 ) -> None:
     """Move a plan through review: submit, approve, reopen (needs --reason), archive."""
-    from terraplan.services.scenarios import change_status
+    from terraplan.services.plan_lifecycle import change_status
 
     saved = change_status(
         app_context(ctx).database(),
@@ -428,7 +428,8 @@ def activate(
     version: Annotated[int | None, typer.Option("--version", help="Expected version.")] = None,
 ) -> None:
     """Activate an approved plan; the previous active plan of its scope is archived."""
-    from terraplan.services.scenarios import activate_plan, parse_effective_date
+    from terraplan.services.ownership_periods import parse_effective_date
+    from terraplan.services.plan_lifecycle import activate_plan
 
     db = app_context(ctx).database()
     saved = activate_plan(
@@ -438,7 +439,7 @@ def activate(
         version=version,
         by="cli",
     )
-    from terraplan.services.scenarios import activation_counts
+    from terraplan.services.plan_lifecycle import activation_counts
 
     done = activation_counts(db, saved.id)
     pooled = f", {done.in_catch_all:,} more in the catch-all" if done and done.in_catch_all else ""
@@ -469,7 +470,7 @@ def delete(
     plan_id: Annotated[str, typer.Argument(help="A draft or archived plan.")],
 ) -> None:
     """Delete a draft or archived plan with its rule sets, results and targets."""
-    from terraplan.services.scenarios import delete_plan
+    from terraplan.services.plan_lifecycle import delete_plan
 
     delete_plan(app_context(ctx).database(), plan_id)
     stdout().print(f"Plan {plan_id} deleted.")
@@ -613,7 +614,7 @@ def owners_history(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Who owned an account, in which territory, over time (recorded at each activation)."""
-    from terraplan.services.scenarios import ownership_history, parse_effective_date
+    from terraplan.services.ownership_periods import ownership_history, parse_effective_date
 
     day = parse_effective_date(on, parameter="on")
     periods, names = ownership_history(app_context(ctx).database(), account, day=day)

@@ -107,7 +107,7 @@ def account_owners_route(
 ) -> list[OwnershipPeriodPublic]:
     """Who owned the account, in which territory, from which day (recorded at activations)."""
     from terraplan.services.access import account_resource
-    from terraplan.services.scenarios import ownership_history
+    from terraplan.services.ownership_periods import ownership_history
 
     with UnitOfWork(db) as uow:
         account = uow.accounts.get(account_id)

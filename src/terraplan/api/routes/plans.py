@@ -202,7 +202,7 @@ def update_plan_status(
     is recorded as the one who made the change (and in the audit log). Activation archives the
     previous active plan and is refused for a plan without rules or with accounts in no
     territory (``effective_from``: the first day, default today)."""
-    from terraplan.services.scenarios import change_status
+    from terraplan.services.plan_lifecycle import change_status
 
     if body.effective_from is not None and body.status is not PlanStatus.ACTIVE:
         # Only an activation has a first day: say so rather than drop the date.

@@ -189,7 +189,7 @@ class PlanCreate(BaseModel):
 @router.post("/plans", operation_id="create_plan", status_code=201)
 def create_plan_route(principal: CurrentPrincipal, db: DatabaseDep, body: PlanCreate) -> PlanRef:
     """A new empty draft with these territories (align units with edits, or design from it)."""
-    from terraplan.services.scenarios import create_plan
+    from terraplan.services.new_plans import create_plan
 
     authorize(principal, Action.EDIT_PLAN)
     created = create_plan(
@@ -208,7 +208,7 @@ def copy_plan_route(
     principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: PlanCopyCreate
 ) -> PlanRef:
     """A draft copy of the plan (territories, owners, alignment and latest rule set)."""
-    from terraplan.services.scenarios import copy_plan
+    from terraplan.services.new_plans import copy_plan
 
     check_plan(db, principal, plan_id, Action.EDIT_PLAN)
     copied = copy_plan(
@@ -256,7 +256,7 @@ def compare_plans_route(
     A manager gets the comparison over the territories they see in either plan (their
     region): every figure is then theirs, and a note says so. Reps are refused."""
     from terraplan.services.access import visible_territories
-    from terraplan.services.scenarios import compare_stored_plans
+    from terraplan.services.plan_comparison import compare_stored_plans
 
     for plan_id in (base_id, other_id):
         check_plan(db, principal, plan_id, Action.READ)
@@ -354,7 +354,7 @@ def activate_route(
     """Activate an approved plan from a date; the previous active plan of the same scope is
     archived the day before (other scopes stay active). Refused (409) without a rule set or,
     for a whole-market plan, with accounts in no territory."""
-    from terraplan.services.scenarios import activate_plan
+    from terraplan.services.plan_lifecycle import activate_plan
 
     check_plan(db, principal, plan_id, Action.ACTIVATE_PLAN)
     saved = activate_plan(
@@ -365,7 +365,7 @@ def activate_route(
         by=principal.user.username,
     )
     from terraplan.services.edit_checks import inactive_owner_notes, scheduled_activation_notes
-    from terraplan.services.scenarios import activation_counts
+    from terraplan.services.plan_lifecycle import activation_counts
 
     notes = [*scheduled_activation_notes(db, saved.id), *inactive_owner_notes(db, saved.id)]
     counts = activation_counts(db, saved.id)
@@ -381,7 +381,7 @@ def activate_route(
 @router.delete("/plans/{plan_id}", operation_id="delete_plan", status_code=204)
 def delete_route(principal: CurrentPrincipal, db: DatabaseDep, plan_id: str) -> None:
     """Delete a draft or archived plan (409 for plans in review, approved or active)."""
-    from terraplan.services.scenarios import delete_plan
+    from terraplan.services.plan_lifecycle import delete_plan
 
     check_plan(db, principal, plan_id, Action.EDIT_PLAN)
     delete_plan(db, plan_id, by=principal.user.username)
