@@ -17,7 +17,7 @@ from typing import Any
 
 from terraplan.domain import Plan, PlanStatus, Territory, TerritoryType
 from terraplan.errors import ConflictError, NotFoundError, RuleError
-from terraplan.rules import RuleSet, dump_rule_set, load_rule_set
+from terraplan.rules import RuleSet, load_rule_set
 from terraplan.rules.positions import error_position
 from terraplan.services.plan_ids import check_id
 from terraplan.storage.database import Database
@@ -221,16 +221,6 @@ def rule_text(db: Database, plan_id: str) -> dict[str, Any]:
                 json.loads(document), sort_keys=False, allow_unicode=True, width=100
             )
     return {"version": stored.version, "document": document}
-
-
-def rule_set_text(db: Database, plan_id: str) -> str:
-    """The plan's latest rule set as YAML (what `rules export` writes)."""
-    from terraplan.services.ownership import plan_rule_set
-
-    with UnitOfWork(db) as uow:
-        plan = uow.plans.get(plan_id)
-        rule_set, _ = plan_rule_set(uow, plan)
-    return dump_rule_set(rule_set)
 
 
 def _load(text: str, plan: Plan) -> RuleSet:
