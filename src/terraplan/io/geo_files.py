@@ -46,8 +46,7 @@ from shapely.geometry import mapping as to_mapping
 from terraplan.errors import DataError
 from terraplan.geometry import multipolygon_coordinates, overlaps, polygonal
 from terraplan.io.mapping import ColumnMap, resolve_columns
-from terraplan.io.readers import ROW, SourceTable
-from terraplan.io.readers import _check_sizes as check_sizes
+from terraplan.io.readers import ROW, SourceTable, check_sizes
 from terraplan.io.report import short
 
 #: File suffixes read by :func:`read_geo_table`.

@@ -159,7 +159,7 @@ def read_table(
         frame, footer = strip_report_footer(frame, ROW)
         if footer is not None:
             warnings = [*warnings, footer]
-    _check_sizes(path, frame)
+    check_sizes(path, frame)
     headers = [c for c in frame.columns if c != ROW]
     columns = resolve_columns(headers, spec.kind, mapping, mapping_source=mapping_source)
     other_sheets: dict[str, frozenset[str]] = {}
@@ -185,7 +185,7 @@ def read_table(
     )
 
 
-def _check_sizes(path: Path, frame: pl.DataFrame) -> None:
+def check_sizes(path: Path, frame: pl.DataFrame) -> None:
     """Column count and cell size limits (see the module docstring)."""
     if frame.width - 1 > MAX_COLUMNS:
         raise _fail(path, f"{frame.width - 1:,} columns; the limit is {MAX_COLUMNS:,}")
