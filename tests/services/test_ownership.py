@@ -6,13 +6,8 @@ import pytest
 
 from terraplan.domain import Account, Plan, Rep, Territory, TerritoryOwner, TerritoryType
 from terraplan.errors import NotFoundError, RuleError
-from terraplan.services.ownership import (
-    apply_rules,
-    check_rules,
-    read_rule_file,
-    route_record,
-    save_rules,
-)
+from terraplan.services.ownership import apply_rules, check_rules, read_rule_file, save_rules
+from terraplan.services.routing import route_record
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 

@@ -120,7 +120,7 @@ def test_an_owner_who_left_after_the_plan_named_them_is_noted(
 ) -> None:
     """Reps imported later as inactive: activation and routing say so (they are not refused)."""
     from terraplan.services.edit_checks import inactive_owner_notes
-    from terraplan.services.ownership import route_record
+    from terraplan.services.routing import route_record
 
     db, _ = regions
     with UnitOfWork(db) as uow:

@@ -14,19 +14,12 @@ from terraplan.domain import PlanStatus
 from terraplan.errors import ConflictError, InvalidParameterError, NotFoundError
 from terraplan.services.imports import import_file
 from terraplan.services.new_plans import copy_plan, create_plan
-from terraplan.services.ownership import (
-    RoutingCache,
-    apply_rules,
-    plan_rule_set,
-    prepare_routing,
-    route_record,
-    rules_for_design,
-    save_rules,
-)
+from terraplan.services.ownership import apply_rules, plan_rule_set, rules_for_design, save_rules
 from terraplan.services.plan_edits import edit_plan
 from terraplan.services.plan_lifecycle import activate_plan, change_status, reopen_reasons
 from terraplan.services.plan_scopes import active_plan
 from terraplan.services.reps_targets import plan_targets
+from terraplan.services.routing import RoutingCache, prepare_routing, route_record
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 

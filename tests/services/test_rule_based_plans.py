@@ -172,8 +172,8 @@ def test_an_overlay_territory_joins_the_plan_and_routing_names_its_specialist(
     set is saved, takes its specialist as owner, and a routed lead names them beside its
     primary owner (the overlay gave an id and no one before)."""
     from terraplan.domain import Rep
-    from terraplan.services.ownership import route_record
     from terraplan.services.plan_edits import edit_plan
+    from terraplan.services.routing import route_record
 
     db = rule_plan
     with UnitOfWork(db) as uow:
@@ -226,7 +226,7 @@ def test_a_territory_named_otherwise_in_the_rule_set_is_said(rule_plan: Database
 def test_an_explanation_names_the_parent_account_it_tests(rule_plan: Database) -> None:
     """``parent_id in [A1]`` explained as "parent account A1 (Account A1)", as a county is
     named beside its code."""
-    from terraplan.services.ownership import route_record
+    from terraplan.services.routing import route_record
 
     db = rule_plan
     family = RULES.replace(

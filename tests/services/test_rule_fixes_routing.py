@@ -10,7 +10,7 @@ import pytest
 
 from terraplan.domain import Plan, Rep, Territory, TerritoryOwner
 from terraplan.rules import dump_rule_set, load_rule_set
-from terraplan.services.ownership import Routed, route_record
+from terraplan.services.routing import Routed, route_record
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 

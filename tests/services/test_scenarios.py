@@ -522,8 +522,8 @@ def test_a_plan_activated_ahead_routes_from_its_first_day(
     from datetime import timedelta
 
     from terraplan.services.edit_checks import scheduled_activation_notes
-    from terraplan.services.ownership import route_record
     from terraplan.services.plan_edits import edit_plan
+    from terraplan.services.routing import route_record
 
     db, county_territory = regions
     lead = {"id": "L1", "name": "Lead", "county_fips": "06037"}
@@ -562,7 +562,7 @@ def test_a_first_plan_activated_ahead_routes_at_once(
     (there is no other), and its note says so."""
     from datetime import timedelta
 
-    from terraplan.services.ownership import route_record
+    from terraplan.services.routing import route_record
 
     db, _ = regions
     for step in ("in_review", "approved"):
@@ -579,7 +579,7 @@ def test_a_first_plan_activated_ahead_routes_at_once(
 def test_a_lead_with_an_unknown_zip_says_why_no_rule_placed_it(
     regions: tuple[Database, dict[str, str]],
 ) -> None:
-    from terraplan.services.ownership import route_record
+    from terraplan.services.routing import route_record
 
     db, _ = regions
     lost = route_record(db, {"id": "L9", "name": "Typo", "postal_code": "99999"}, plan_id="P1")
@@ -603,7 +603,8 @@ def test_a_lead_the_catch_all_takes_still_says_its_zip_is_unknown(
     import json
 
     from terraplan.rules import parse_rule_set
-    from terraplan.services.ownership import route_record, save_rules
+    from terraplan.services.ownership import save_rules
+    from terraplan.services.routing import route_record
 
     db, _ = regions
     with UnitOfWork(db) as uow:
@@ -625,7 +626,7 @@ def test_a_scoped_plan_waiting_for_its_day_leaves_routing_to_its_predecessor(
     scope goes on with the plan in force (it said "several plans are active (West)")."""
     from datetime import timedelta
 
-    from terraplan.services.ownership import route_record
+    from terraplan.services.routing import route_record
 
     db, _ = regions
     with UnitOfWork(db) as uow:

@@ -29,7 +29,7 @@ from terraplan.io.geocoding import ZipDirectory
 from terraplan.services.jobs import JobWorker
 from terraplan.services.locations import zip_locator
 from terraplan.services.monitoring import MonitoringCache
-from terraplan.services.ownership import prepare_routing
+from terraplan.services.routing import prepare_routing
 from terraplan.storage.database import Database
 from terraplan.storage.migrate import ensure_schema
 

@@ -137,9 +137,10 @@ def _main_job(
     )
     from terraplan.services.kpi_notes import group_names
     from terraplan.services.monitoring import plan_alerts, plan_kpis, plan_report_html
-    from terraplan.services.ownership import apply_rules, route_record
+    from terraplan.services.ownership import apply_rules
     from terraplan.services.plan_lifecycle import activate_plan, change_status
     from terraplan.services.reps_targets import plan_capacity, plan_matching, plan_targets
+    from terraplan.services.routing import route_record
     from terraplan.services.users import create_demo_users
 
     console = stdout()

@@ -373,7 +373,7 @@ def route_command(
     ] = OutputFormat.TABLE,
 ) -> None:
     """Route one lead: its territory, owner rep and why."""
-    from terraplan.services.ownership import route_record
+    from terraplan.services.routing import route_record
 
     record: dict[str, Any] = {"id": "lead", "company": company, "name": company}
     for key, value in (

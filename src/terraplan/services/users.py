@@ -338,7 +338,7 @@ def resolve_token_for_routing(
     db: Database, secret: str, target: RoutingTarget
 ) -> tuple[User, ApiToken, VersionRows]:
     """:func:`resolve_token`, reading in the same statement which plan and versions would
-    route a lead for ``target`` (rows for :func:`terraplan.services.ownership.route_record`):
+    route a lead for ``target`` (rows for :func:`terraplan.services.routing.route_record`):
     routing's one read per lead."""
     _check_token_form(secret)
     with db.single_statement() as connection:

@@ -20,7 +20,7 @@ from pydantic import (
 
 from terraplan.api.auth import CALLER_SECURITY, Caller, CurrentCaller, authorize
 from terraplan.domain.access import Action
-from terraplan.services.ownership import route_record
+from terraplan.services.routing import route_record
 from terraplan.storage.database import Database
 from terraplan.storage.routing_reads import RoutingTarget
 
