@@ -302,3 +302,7 @@ def test_spark_equals_in_process(
     wd.assert_same_kpis(want, run.frame)
     views = {v.name for v in spark.catalog.listTables()}
     assert not {v for v in views if v.startswith("tp_") and not v.startswith("tp_in_")}
+    # nothing left in the folder the user ran it from (Spark's default warehouse folder)
+    warehouse = spark.conf.get("spark.sql.warehouse.dir")
+    assert "terraplan-spark" in warehouse and str(Path.cwd()) not in warehouse
+    assert not (Path.cwd() / "spark-warehouse").exists()

@@ -308,7 +308,12 @@ def _postgres(location: str, tables: dict[str, str]) -> Iterator[_Engine]:
 
 def local_spark(cores: int = 2, shuffle_partitions: int = 4, *, adaptive: bool = True) -> Any:
     """A local Spark session (``local[cores]``, no web UI, few shuffle partitions; without
-    ``adaptive`` query execution for small data, where re-planning each stage costs most)."""
+    ``adaptive`` query execution for small data, where re-planning each stage costs most).
+    Its warehouse folder is under the system's temporary folder: the KPI query reads files and
+    writes temporary views only, and Spark would otherwise leave an empty ``spark-warehouse``
+    folder wherever the user ran the command."""
+    import tempfile
+
     from pyspark.sql import SparkSession
 
     return (
@@ -321,6 +326,7 @@ def local_spark(cores: int = 2, shuffle_partitions: int = 4, *, adaptive: bool =
         .config("spark.driver.memory", "1g")
         .config("spark.sql.adaptive.enabled", "true" if adaptive else "false")
         .config("spark.default.parallelism", str(cores))
+        .config("spark.sql.warehouse.dir", str(Path(tempfile.gettempdir(), "terraplan-spark")))
         .getOrCreate()
     )
 
