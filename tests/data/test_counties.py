@@ -8,6 +8,7 @@ from itertools import pairwise
 import pytest
 
 from terraplan.data.counties import (
+    county_labels,
     load_counties,
     load_county_adjacency,
     load_county_polygons,
@@ -154,3 +155,12 @@ def test_zip_counties_match_units(by_id: dict[str, GeoUnit]) -> None:
     assert zip_county["10001"] == "36061"  # Manhattan
     zip_total = sum(1 for _ in zip_county)
     assert sum(u.attributes["zip_count"] for u in by_id.values()) == zip_total
+
+
+def test_county_labels_name_every_county_with_its_state(counties: list[GeoUnit]) -> None:
+    labels = county_labels()
+    assert labels == {u.id: f"{u.name}, {u.state}" for u in counties}
+    assert labels["06037"] == "Los Angeles County, CA"
+    with pytest.raises(TypeError):
+        labels["06037"] = "changed"  # type: ignore[index]
+    assert county_labels() is labels  # read once per process

@@ -8,12 +8,15 @@ Loading uses the standard library only and takes well under a second.
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import io
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 from terraplan.domain import GeoKind, GeoUnit
@@ -104,6 +107,14 @@ def load_zip_counties() -> dict[str, str]:
             details={"file": ZIP_COUNTY_FILE, "reason": str(exc)},
         ) from None
     return dict(line.split(",", 1) for line in lines[1:] if line)
+
+
+@functools.cache
+def county_labels() -> Mapping[str, str]:
+    """What people call each bundled county, by FIPS: ``"Los Angeles County, CA"`` (read once
+    per process; read-only)."""
+    reader = csv.DictReader(io.StringIO(_read_text(COUNTIES_FILE)))
+    return MappingProxyType({row["fips"]: f"{row['name']}, {row['state']}" for row in reader})
 
 
 def load_counties(*, with_polygons: bool = False) -> list[GeoUnit]:

@@ -6,17 +6,10 @@ of ids in one read each (an id that is not found stays as it is).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 
+from terraplan.data.counties import county_labels
 from terraplan.storage.unit_of_work import UnitOfWork
-
-
-@functools.lru_cache(maxsize=1)
-def _bundled_units() -> dict[str, str]:
-    from terraplan.data.counties import load_counties
-
-    return {u.id: f"{u.name}, {u.state}" for u in load_counties()}
 
 
 def _unit_label(name: str, state: str | None) -> str:
@@ -31,7 +24,7 @@ def unit_names(uow: UnitOfWork, ids: Iterable[str]) -> dict[str, str]:
         return {}
     stored = {u.id: _unit_label(u.name, u.state) for u in uow.geo_units.list(any_of={"id": wanted})}
     missing = wanted - set(stored)
-    bundled = _bundled_units() if missing else {}
+    bundled = county_labels() if missing else {}
     return {u: stored.get(u) or bundled.get(u) or u for u in wanted}
 
 

@@ -289,9 +289,9 @@ def _routing_context(
         value_names = geo_value_names(connection)
     if not value_names.get("county_fips"):
         # No counties stored (a CRM import alone): the bundled ones name them all the same.
-        from terraplan.data.counties import load_counties
+        from terraplan.data.counties import county_labels
 
-        value_names["county_fips"] = {u.id: f"{u.name}, {u.state}" for u in load_counties()}
+        value_names["county_fips"] = dict(county_labels())
     rule_set = load_rule_set(
         stored.document, territories=plan.territories, geographies=plan_geographies(plan)
     )

@@ -8,10 +8,10 @@ or a ZIP in a county (a state) no rule of the plan names. Used by
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import Any
 
+from terraplan.data.counties import county_labels
 from terraplan.rules import RuleSet
 from terraplan.rules.condition_parser import is_whole_number
 from terraplan.rules.fields import is_us, zip5
@@ -55,14 +55,6 @@ def not_a_zip(raw: Any) -> str:
     )
 
 
-@functools.lru_cache(maxsize=1)
-def _bundled_county_names() -> dict[str, str]:
-    """The bundled counties (lower 48 states and DC) by FIPS: ``"Denver County, CO"``."""
-    from terraplan.data.counties import load_counties
-
-    return {u.id: f"{u.name}, {u.state}" for u in load_counties()}
-
-
 def named_places(rule_set: RuleSet) -> dict[str, frozenset[str]]:
     """The county FIPS codes and states the rule set's primary rules name (``in``,
     ``equals``, ``in_geography``), by field: where a record can be placed at all."""
@@ -102,7 +94,7 @@ def outside_plan_note(
     where = US_STATES.get(state, state) or "no state"
     county = place.county_fips
     if "county_fips" in named and county and county not in named["county_fips"]:
-        bundled = _bundled_county_names()
+        bundled = county_labels()
         if county not in bundled:
             return (
                 f"ZIP {code} is in {where}, outside the lower-48 counties (and DC) the "
