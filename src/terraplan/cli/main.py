@@ -97,7 +97,9 @@ def _register() -> None:
         db,
         demo,
         design,
+        kpis,
         monitor,
+        owner_history,
         plans,
         records,
         reps,
@@ -114,8 +116,10 @@ def _register() -> None:
     design.register(app)
     reps.register(app)
     rules.register(app)
+    kpis.register(app)
     monitor.register(app)
     plans.register(app)
+    owner_history.register(app)
     users.register(app)
     crm.register(app)
     serve.register(app)

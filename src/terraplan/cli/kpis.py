@@ -1,0 +1,393 @@
+"""``terraplan kpis``: KPIs per territory, region, rep, segment or industry for a period, or
+each territory's balance (``--balance``); the warehouse options are in ``kpi_warehouse``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from terraplan.cli.console import (
+    ForceOption,
+    OutputFormat,
+    band_deviation,
+    render_json,
+    render_rows,
+    stderr,
+    stdout,
+)
+from terraplan.cli.context import app_context
+from terraplan.cli.monitor import FiscalOption, _rows
+from terraplan.errors import InvalidParameterError
+
+
+class KpiFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+class Engine(StrEnum):
+    duckdb = "duckdb"
+    postgres = "postgres"
+    spark = "spark"
+
+
+class SqlDialect(StrEnum):
+    duckdb = "duckdb"
+    postgres = "postgres"
+    spark = "spark"
+    snowflake = "snowflake"
+    bigquery = "bigquery"
+
+
+class Dimension(StrEnum):
+    territory = "territory"
+    region = "region"
+    rep = "rep"
+    segment = "segment"
+    industry = "industry"
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``terraplan kpis``."""
+    app.command("kpis")(kpis)
+
+
+def kpis(
+    ctx: typer.Context,
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="Plan id (default: the active plan).")
+    ] = None,
+    scope: Annotated[
+        str | None,
+        typer.Option("--scope", help="Without --plan: the active plan of this part of the market."),
+    ] = None,
+    by: Annotated[
+        Dimension, typer.Option("--by", help="territory, region, rep, segment or industry")
+    ] = Dimension.territory,
+    period: Annotated[
+        str,
+        typer.Option(
+            "--period",
+            help="2026Q3, 2026-07, 2026, YTD, or a grain: month/quarter/year; with a fiscal "
+            "year: FY2027Q1, FY2027 (CY2026Q3: a calendar quarter).",
+        ),
+    ] = "YTD",
+    kpi: Annotated[
+        list[str] | None, typer.Option("--kpi", help="Only these KPIs (repeatable).")
+    ] = None,
+    fmt: Annotated[
+        KpiFormat, typer.Option("--format", "-f", help="table, json, csv or xlsx (needs --out)")
+    ] = KpiFormat.table,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the KPI table to this file.")
+    ] = None,
+    force: ForceOption = False,
+    balance: Annotated[
+        bool,
+        typer.Option(
+            "--balance",
+            help="Instead of KPIs: each territory's balance, judged by the plan's own criteria.",
+        ),
+    ] = False,
+    balance_tolerance: Annotated[
+        float | None,
+        typer.Option("--balance-tolerance", help="With --balance: one tolerance for every metric."),
+    ] = None,
+    engine: Annotated[
+        Engine | None,
+        typer.Option(
+            "--engine", help="Run the compiled KPI query in place: duckdb, postgres or spark."
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="With --engine: a folder of Parquet files (duckdb, spark), a DuckDB file, "
+            "or a postgresql:// URL.",
+        ),
+    ] = None,
+    table: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--table", help="INPUT=TABLE: where an input lives (e.g. sales_lines=crm.sales)."
+        ),
+    ] = None,
+    sql: Annotated[
+        SqlDialect | None,
+        typer.Option(
+            "--sql",
+            help="Print (or --out FILE.sql) the KPI query for duckdb, postgres, spark, "
+            "snowflake or bigquery instead of running it.",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Reporting date YYYY-MM-DD (default: the latest sale or opportunity, never "
+            "after today; with --sql, today).",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="With --sql: the first day a grain's periods (month, quarter, year) run "
+            "from (default: the earliest sale or opportunity stored here).",
+        ),
+    ] = None,
+    write_tables_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-tables",
+            help="Write the plan's KPI inputs as one Parquet file each to this folder.",
+        ),
+    ] = None,
+    fiscal_year_start: FiscalOption = None,
+) -> None:
+    """KPIs per territory, region, rep, segment or industry for a period (definitions: README)."""
+    from terraplan.cli.kpi_warehouse import parse_as_of, print_sql, warehouse_table, write_tables
+    from terraplan.planning.kpi_registry import KPI_NAMES, KPIS
+    from terraplan.services.monitoring import plan_kpis
+
+    day = parse_as_of(as_of)
+    if day is not None and (balance or write_tables_to is not None):
+        what = "--balance" if balance else "--write-tables"
+        raise InvalidParameterError(f"--as-of does not apply to {what}; leave one of them out")
+    if plan is None:
+        from terraplan.services.plan_scopes import plan_in_force_id
+        from terraplan.storage.unit_of_work import UnitOfWork
+
+        with UnitOfWork(app_context(ctx).database()) as uow:
+            plan = plan_in_force_id(uow, scope)
+    if balance:
+        if out is not None:
+            from terraplan.io.outputs import check_output
+
+            check_output(out, overwrite=force)
+        _balance_table(ctx, plan, balance_tolerance, fmt, out, force)
+        return
+    fiscal = app_context(ctx).fiscal(fiscal_year_start)
+
+    if sql is not None:
+        from terraplan.services.warehouse import stored_first_day
+
+        stored = None if since is not None else stored_first_day(app_context(ctx).database())
+        print_sql(
+            sql.value, table, period, by.value, as_of, out, force, fiscal,
+            since=since, stored_first=stored,
+        )  # fmt: skip
+        return
+    if since is not None:
+        raise InvalidParameterError("--since applies to --sql only (the periods of the query)")
+    if write_tables_to is not None:
+        write_tables(ctx, plan, write_tables_to, force)
+        return
+
+    if out is not None:
+        from terraplan.io.outputs import check_output
+
+        check_output(out, overwrite=force)
+    unknown = [k for k in kpi or [] if k not in KPI_NAMES]
+    if unknown:
+        raise InvalidParameterError(f"unknown KPI {unknown[0]!r}; known: {', '.join(KPI_NAMES)}")
+    if engine is not None:
+        data, frame, where = warehouse_table(
+            ctx, plan, engine.value, source, table, period, by.value, as_of, fiscal
+        )
+    else:
+        data, frame = plan_kpis(
+            app_context(ctx).database(),
+            plan,
+            periods=[period],
+            dimensions=[by.value],
+            fiscal=fiscal,
+            as_of=day,
+        )
+        where = f"as of {data.as_of}, alignment from {data.alignment_source}"
+    import polars as pl
+
+    from terraplan.services.kpi_notes import (
+        LEAD_KPIS,
+        future_facts_note,
+        group_names,
+        grouping_notes,
+        lead_note,
+        prior_year_note,
+        revenue_source_note,
+        target_coverage_note,
+        target_owner_note,
+    )
+
+    leads_shown = (
+        fmt is not KpiFormat.table or out is not None or bool(set(kpi or ()) & set(LEAD_KPIS))
+    )
+    notes = [
+        *future_facts_note(data),
+        *revenue_source_note(data),
+        *([data.crediting_note] if by is Dimension.rep and data.crediting_note else []),
+        *grouping_notes(data, by.value, frame["key"].unique().to_list()),
+        *(lead_note(data, by.value, frame) if leads_shown else []),
+        *prior_year_note(data, frame),
+        *target_coverage_note(data, frame),
+        *(target_owner_note(data, frame) if by.value == "rep" else []),
+    ]
+    if engine is not None:
+        notes.append(
+            "figures from the warehouse tables; what this database knows about the facts "
+            "(where revenue comes from, accounts in no territory, leads no rule places) is "
+            "said by `terraplan kpis` without --engine"
+        )
+    if engine is not None and by.value == "rep":
+        shared = [t for t in data.plan.leaves() if len(t.primary_owner_ids) > 1]
+        if shared:
+            which = ", ".join(t.name for t in shared[:3]) + (", ..." if len(shared) > 3 else "")
+            verb, whose = ("counts", "its") if len(shared) == 1 else ("count", "each one's")
+            notes.append(
+                f"the warehouse tables hold one owner per territory, so by rep {which} "
+                f"{verb} wholly for {whose} first primary rep; `terraplan kpis` without "
+                "--engine shares a territory between its primary reps"
+            )
+    names = group_names(data, by.value)
+    named = ["name"] if names else []  # files speak names too; the key stays for joins
+    columns = ["key", *named, "period", "as_of", *(kpi or KPI_NAMES)]
+    title = _period_title(frame, period)
+    frame = frame.with_columns(pl.lit(data.as_of, dtype=pl.Date).alias("as_of"))
+    if names:
+        frame = frame.with_columns(
+            pl.col("key")
+            .cast(pl.String)
+            .replace_strict(names, default=pl.col("key").cast(pl.String))
+            .alias("name")
+        )
+    frame = frame.select(columns).sort("key")
+    if fmt is not KpiFormat.table or out is not None:  # keep stdout to the rows
+        for note in notes:
+            stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False, markup=True)
+    if fmt is KpiFormat.xlsx or out is not None:
+        if out is None:
+            raise InvalidParameterError("--format xlsx needs --out FILE.xlsx")
+        from terraplan.io.writers import write_table
+
+        write_table(frame, out, overwrite=force)
+        stdout().print(f"Wrote {frame.height:,} rows to {out!s}")
+        return
+    if fmt is KpiFormat.json:
+        render_json(_rows(frame))
+        return
+    if fmt is KpiFormat.csv:
+        render_rows(_rows(frame), fmt=OutputFormat.CSV)
+        return
+    shown = (
+        columns
+        if kpi
+        else ["key", "revenue", "revenue_growth", "attainment", "open_pipeline", "win_rate"]
+    )
+    # the title states the as-of day; the first column already speaks names
+    shown = [c for c in shown if c in frame.columns and c not in {"as_of", "name"}]
+    units = {d.name: d.unit for d in KPIS}
+    counts = [c for c in shown if units.get(c) == "count"]
+    rows = [
+        {
+            by.value: names.get(str(row["key"]), row["key"]),
+            **row,
+            # 3 accounts, not 3.00
+            **{c: int(row[c]) for c in counts if isinstance(row[c], float) and row[c].is_integer()},
+        }
+        for row in _rows(frame.select(shown))
+    ]
+    shown = [by.value if c == "key" else c for c in shown]
+    render_rows(
+        rows,
+        columns=shown,
+        title=f"KPIs by {by.value}, {title} ({where})",
+        amounts=[c for c in shown if units.get(c, "").startswith("currency")],
+        percents=[c for c in shown if units.get(c) == "ratio"],
+    )
+    for note in notes:
+        stdout().print(f"Note: {note}.", highlight=False)
+    if not kpi and rows:
+        stdout().print(
+            "More KPIs: --kpi NAME (repeatable), or --format csv/json for all of them.",
+            style="dim",
+        )
+
+
+def _period_title(frame: Any, period: str) -> str:
+    """``FY2027 Q1 (Feb–Apr 2026)`` for a one-period table, else the text asked for."""
+    from terraplan.planning.kpi_periods import Period
+
+    if "period_start" not in frame.columns or frame.is_empty():
+        return period
+    spans = frame.select("period", "period_start", "period_end", "grain").unique()
+    if spans.height != 1:
+        return period
+    return Period(*spans.select("period_start", "period_end", "period", "grain").row(0)).title
+
+
+def _balance_table(
+    ctx: typer.Context,
+    plan: str,
+    tolerance: float | None,
+    fmt: KpiFormat,
+    out: Path | None = None,
+    force: bool = False,
+) -> None:
+    import polars as pl
+
+    from terraplan.services.design import compact_amount
+    from terraplan.services.monitoring import plan_balance
+
+    db = app_context(ctx).database()
+    criteria, frame = plan_balance(db, plan, balance_tolerance=tolerance)
+    rows = _rows(frame.sort("territory_id", "metric")) if not frame.is_empty() else []
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        names = {t.id: t.name for t in uow.plans.get(plan).territories}
+    if fmt is not KpiFormat.table or out is not None:  # notes on stderr, the rows on stdout
+        for note in criteria.notes:
+            stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False, markup=True)
+    if fmt is KpiFormat.xlsx or out is not None:
+        if out is None:
+            raise InvalidParameterError("--format xlsx needs --out FILE.xlsx")
+        from terraplan.io.writers import write_table
+
+        named = [{"territory": names.get(r["territory_id"]) or "", **r} for r in rows]
+        write_table(pl.DataFrame(named) if named else pl.DataFrame(), out, overwrite=force)
+        stdout().print(f"Wrote {len(rows):,} rows to {out!s}")
+        return
+    if fmt is KpiFormat.json:
+        render_json(
+            {"criteria": criteria.describe(), "skipped": dict(criteria.skipped), "rows": rows}
+        )
+        return
+    if fmt is KpiFormat.csv:
+        render_rows(rows, fmt=OutputFormat.CSV)
+        return
+    shown = [
+        {
+            "territory": names.get(r["territory_id"]) or r["territory_id"],
+            "metric": r["metric"],
+            "total": compact_amount(r["value"]),
+            "target": compact_amount(r["mean"]),
+            "deviation": ""
+            if r["deviation"] is None
+            else band_deviation(r["deviation"], r["tolerance"], bool(r["within_tolerance"])),
+            "within": "yes" if r["within_tolerance"] else "NO",
+        }
+        for r in rows
+    ]
+    render_rows(shown, title=f"Balance of {plan}: {criteria.describe()}")
+    for territory, why in sorted(criteria.skipped.items()):
+        shown_name = names.get(territory) or territory
+        stdout().print(f"Not checked: {shown_name} ({why})", highlight=False)
+    for note in criteria.notes:
+        stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False, markup=True)

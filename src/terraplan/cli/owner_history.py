@@ -1,0 +1,73 @@
+"""``terraplan owners ACCOUNT``: who owned an account, in which territory, over time."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from terraplan.cli.console import OutputFormat, render_rows, stdout
+from terraplan.cli.context import app_context
+from terraplan.cli.plans import FormatOption
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``terraplan owners``."""
+    app.command("owners")(owners_history)
+
+
+def owners_history(
+    ctx: typer.Context,
+    account: Annotated[str, typer.Argument(help="Account id.")],
+    on: Annotated[
+        str | None, typer.Option("--on", help="Only the owner on this day (YYYY-MM-DD).")
+    ] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Who owned an account, in which territory, over time (recorded at each activation)."""
+    from terraplan.services.ownership_periods import ownership_history, parse_effective_date
+
+    day = parse_effective_date(on, parameter="on")
+    periods, names = ownership_history(app_context(ctx).database(), account, day=day)
+    rows = [
+        {
+            "from": p.valid_from,
+            "to": p.valid_to or "",
+            "territory": p.territory_name or p.territory_id or "(none)",
+            "owner": names.get(p.owner_id or "", p.owner_id or "(vacant)"),
+            "plan": p.plan_id,
+        }
+        for p in periods
+    ]
+    if not rows and fmt is OutputFormat.TABLE:
+        when = f" on {day}" if day else ""
+        stdout().print(f"No ownership recorded for {account}{when}: {_why_no_owner(ctx, day)}.")
+        return
+    render_rows(rows, fmt=fmt, title=f"Owners of {account}")
+
+
+def _why_no_owner(ctx: typer.Context, day: date | None) -> str:
+    """Why an account has no recorded owner: no plan in force that day, or a plan in force
+    whose activation was not recorded (activated before the database kept ownership
+    history, or the account imported since)."""
+    from terraplan.domain import PlanStatus
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    when = day or date.today()
+    with UnitOfWork(app_context(ctx).database()) as uow:
+        in_force = [
+            row.id
+            for row in uow.plans.list()
+            if row.status in (PlanStatus.ACTIVE.value, PlanStatus.ARCHIVED.value)
+            and row.effective_from is not None
+            and row.effective_from <= when
+            and (row.effective_to is None or when <= row.effective_to)
+        ]
+    if not in_force:
+        return "no plan was active then"
+    return (
+        f"plan {', '.join(in_force)} was in force, but its activation recorded no owner for this "
+        "account (activated before this database kept ownership history, or the account was "
+        "imported since); the next activation records it"
+    )

@@ -1,0 +1,142 @@
+"""``terraplan plans compare``: what changes from one plan to another, in figures and names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from terraplan.cli.console import OutputFormat, render_json, render_rows, stderr, stdout
+from terraplan.cli.context import app_context
+from terraplan.cli.plans import FormatOption, _amount
+
+
+def _signed(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return ("+" if value > 0 else "") + _amount(value)
+
+
+def _target_change(base: float | None, other: float | None) -> str:
+    if base is None and other is None:
+        return "no targets stored"
+    shown = [_amount(v) if v is not None else "none" for v in (base, other)]
+    if base is None or other is None:
+        return f"{shown[0]} -> {shown[1]}"  # one plan has not set them yet: no change to show
+    return f"{shown[0]} -> {shown[1]} ({_signed(other - base)})"
+
+
+def compare(
+    ctx: typer.Context,
+    base: Annotated[str, typer.Argument(help="The plan compared against (e.g. the active one).")],
+    other: Annotated[str, typer.Argument(help="The proposed plan.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+    moved: Annotated[
+        bool, typer.Option("--moved", help="Also list every account changing territory.")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the moved accounts to this CSV file.")
+    ] = None,
+) -> None:
+    """What changes from one plan to another: accounts, potential, revenue, pipeline, reps."""
+    from terraplan.cli.console import note
+    from terraplan.services.plan_comparison import compare_stored_plans
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    db = app_context(ctx).database()
+    comparison, window = compare_stored_plans(db, base, other)
+    for text in comparison.notes:
+        note(text)
+    with UnitOfWork(db) as uow:
+        names = {r.id: r.name for r in uow.reps.list()}
+    territory_names = {t.territory: t.name for t in comparison.territories}
+
+    def _named(territory: str | None) -> str | None:
+        return territory_names.get(territory, territory) if territory is not None else None
+
+    moved_rows = [
+        {
+            "account": m.account,
+            "from": _named(m.old_territory),
+            "to": _named(m.new_territory),
+            "old owner": m.old_owner_name,
+            "new owner": m.new_owner_name,
+            "potential": m.potential,
+            "revenue": m.revenue,
+            "pipeline": m.open_pipeline,
+            # ids last, for joins back to the CRM and the plans
+            "account id": m.account_id,
+            "from id": m.old_territory,
+            "to id": m.new_territory,
+        }
+        for m in comparison.moved
+    ]
+    if out is not None:
+        import polars as pl
+
+        from terraplan.io.writers import write_table
+
+        write_table(pl.DataFrame(moved_rows, infer_schema_length=None), out)
+        # on stderr when stdout carries JSON or CSV for a program to read
+        (stdout() if fmt is OutputFormat.TABLE else stderr()).print(
+            f"Wrote {len(moved_rows):,} moved accounts to {out!s}", highlight=False
+        )
+    if fmt is OutputFormat.JSON:
+        render_json({**comparison.to_dict(), "revenue_window": window})
+        return
+    summary = comparison.summary()
+    rows: list[dict[str, Any]] = [
+        {"measure": "accounts changing territory",
+         "value": f"{comparison.accounts_moved:,} of {comparison.accounts:,} "
+                  f"({comparison.share_moved:.1%})"},
+        {"measure": "accounts changing owner", "value": f"{comparison.owner_changes:,}"},
+        {"measure": "geo units moved", "value": f"{comparison.units_moved:,}"},
+        {"measure": "potential moved",
+         "value": f"{_amount(comparison.potential_moved)} "
+                  f"({comparison.potential_share_moved:.1%})"},
+        {"measure": "revenue moved" + (f" ({window})" if window else ""),
+         "value": _amount(comparison.revenue_moved)},
+        {"measure": "open pipeline moved", "value": _amount(comparison.pipeline_moved)},
+        {"measure": "pipeline protected (stays with its owner)",
+         "value": _amount(comparison.pipeline_protected)},
+        {"measure": "reps gaining accounts",
+         "value": ", ".join(names.get(r, r) for r in summary["reps_gaining"]) or "none"},
+        {"measure": "reps losing accounts",
+         "value": ", ".join(names.get(r, r) for r in summary["reps_losing"]) or "none"},
+        {"measure": f"targets ({base} -> {other})"
+                    + (f", {comparison.target_period}" if comparison.target_period else ""),
+         "value": _target_change(comparison.target_base, comparison.target_other)},
+    ]  # fmt: skip
+    if fmt is OutputFormat.CSV:
+        render_rows(moved_rows, fmt=fmt)
+        return
+    render_rows(rows, title=f"{other} compared with {base}")
+    base_head, other_head = base[:10], other[:10]
+    if base_head == other_head:
+        base_head, other_head = "base", "other"
+    render_rows(
+        [
+            {
+                "territory": t.name[:22],
+                "accounts": f"{t.accounts_base:,}->{t.accounts_other:,}",
+                "potential": _signed(t.potential_other - t.potential_base),
+                base_head: _amount(t.target_base) if t.target_base is not None else "-",
+                other_head: _amount(t.target_other) if t.target_other is not None else "-",
+                "change": _signed(t.target_change),
+            }
+            for t in comparison.territories
+        ],
+        title=f"Per territory: potential change, targets of {base} and {other}"
+        + (f" ({comparison.target_period})" if comparison.target_period else "")
+        + ", change",
+    )
+    if moved and moved_rows:
+        render_rows(
+            [
+                {**r, "potential": _amount(m.potential)}
+                for r, m in zip(moved_rows, comparison.moved[:200], strict=False)
+            ],
+            columns=["account", "from", "to", "new owner", "potential"],
+            title="Accounts changing territory (largest potential first)",
+        )
