@@ -29,8 +29,8 @@ from terraplan.storage.database import Database
 from terraplan.storage.orm import Base
 from terraplan.storage.unit_of_work import UnitOfWork
 
-#: Tables whose rows change by merely signing in or using a token (not by the inputs tested).
-VOLATILE_TABLES = frozenset({"browser_sessions", "api_tokens"})
+#: Tables whose rows change by merely signing in (or failing to) or using a token, not by the inputs tested.
+VOLATILE_TABLES = frozenset({"browser_sessions", "api_tokens", "sign_in_failures"})
 
 
 def _load_api_conftest() -> ModuleType:

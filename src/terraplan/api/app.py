@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None, *, server_process: bool = False
         app.state.rule_cache = {}
         app.state.monitoring_cache = MonitoringCache()
         app.state.response_cache = ResponseCache()
-        app.state.login_guard = LoginGuard(concurrent_checks=settings.login_checks)
+        app.state.login_guard = LoginGuard(database, concurrent_checks=settings.login_checks)
         workers = [
             JobWorker(database, stale_after=timedelta(seconds=settings.job_stale_seconds))
             for _ in range(settings.job_workers)

@@ -518,3 +518,18 @@ class TerritoryNotesRow(Base):
     outreach: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str | None] = mapped_column(String(120))
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SignInFailureRow(Base):
+    """One failed sign-in, counted against a user name (``kind`` "name", lower case) and
+    against the client address ("client"): shared by every API process on the database, so a
+    server with several workers, or restarted, throttles as one (rows older than the window are
+    deleted as new ones come in)."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_key", "kind", "value", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    value: Mapped[str] = mapped_column(String(320))
+    failed_at: Mapped[datetime] = mapped_column(DateTime, index=True)

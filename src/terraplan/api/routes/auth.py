@@ -96,15 +96,16 @@ async def login(
 
     guard: LoginGuard = request.app.state.login_guard
     client = request.client.host if request.client else "unknown"
-    guard.check(body.username, client)
+    await run_in_threadpool(guard.check, body.username, client)
     async with guard.checks:
-        guard.check(body.username, client)  # failures may have come in while waiting
+        # failures may have come in while waiting (from this process or another)
+        await run_in_threadpool(guard.check, body.username, client)
         try:
             user = await run_in_threadpool(authenticate, db, body.username, body.password)
         except AuthenticationError:
-            guard.failed(body.username, client)
+            await run_in_threadpool(guard.failed, body.username, client)
             raise
-    guard.succeeded(body.username)
+    await run_in_threadpool(guard.succeeded, body.username)
     session = await run_in_threadpool(
         start_session, db, user, lifetime=timedelta(hours=settings.session_hours)
     )
