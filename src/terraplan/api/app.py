@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 
 from terraplan import __version__
 from terraplan.api.errors import install_error_handlers
+from terraplan.api.head_requests import HeadAsGet
 from terraplan.api.limits import BodySizeLimit
 from terraplan.api.login_guard import LoginGuard
 from terraplan.api.openapi import install_openapi
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, *, server_process: bool = False
     _install_offline_docs(app)
     install_error_handlers(app)
     install_openapi(app)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(
         BodySizeLimit,
         limit_for=_body_limits(settings),
