@@ -25,7 +25,7 @@ from terraplan.domain import (
 from terraplan.domain.user import Scope
 from terraplan.services.demo import load_demo
 from terraplan.services.imports import import_file
-from terraplan.services.monitoring import MonitoringCache
+from terraplan.services.monitoring_data import MonitoringCache
 from terraplan.services.reps_targets import plan_targets
 from terraplan.services.users import create_token
 from terraplan.storage.database import Database

@@ -13,7 +13,7 @@ from terraplan.api.warmer import MonitoringWarmer
 from terraplan.domain import AlignmentEntry, GeoKind, Plan, PlanStatus, RecordKind, Territory
 from terraplan.services.demo import load_demo
 from terraplan.services.imports import import_file
-from terraplan.services.monitoring import MonitoringCache
+from terraplan.services.monitoring_data import MonitoringCache
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 

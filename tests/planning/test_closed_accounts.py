@@ -67,7 +67,7 @@ def test_a_closed_account_leaves_balance_and_capacity_but_keeps_its_sales() -> N
 def test_balance_leaves_out_a_metric_no_account_carries() -> None:
     from terraplan.domain import Plan, Territory
     from terraplan.planning.balance_criteria import plan_balance_criteria
-    from terraplan.services.monitoring import _measurable
+    from terraplan.services.monitoring_data import _measurable
 
     data = inputs({"T1": 1000.0, "T2": 500.0}, extra_accounts=[("X", 10.0, "T1", None)])
     accounts = data.frame("accounts").collect()

@@ -131,7 +131,7 @@ def test_parents_in_a_rule_set_become_the_plans_regions(rule_plan: Database) -> 
     """`parent:` was checked and dropped: a plan built from rules had no regions, so KPIs by
     region were empty. The parents are the plan's hierarchy now, regions added as needed."""
     from terraplan.planning.kpis import compute_kpis
-    from terraplan.services.monitoring import load_plan_data
+    from terraplan.services.monitoring_data import load_plan_data
 
     db = rule_plan
     regions = RULES.replace(

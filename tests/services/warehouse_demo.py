@@ -12,7 +12,7 @@ import polars as pl
 from terraplan.domain import AlignmentEntry, GeoKind, Plan, RecordKind, Territory, TerritoryOwner
 from terraplan.planning.kpi_inputs import KpiInputs
 from terraplan.services.demo import load_demo
-from terraplan.services.monitoring import load_plan_data
+from terraplan.services.monitoring_data import load_plan_data
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 

@@ -29,7 +29,7 @@ from terraplan.config import Settings, get_settings
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.services.jobs import JobWorker
 from terraplan.services.locations import zip_locator
-from terraplan.services.monitoring import MonitoringCache
+from terraplan.services.monitoring_data import MonitoringCache
 from terraplan.services.routing import prepare_routing
 from terraplan.storage.database import Database
 from terraplan.storage.migrate import ensure_schema
@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None, *, server_process: bool = False
     )
 
     from terraplan.api.routes import (
+        alerts,
         auth,
         dashboard,
         feedback,
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None, *, server_process: bool = False
     app.include_router(records.router)
     app.include_router(plans.router)
     app.include_router(monitoring.router)
+    app.include_router(alerts.router)
     app.include_router(scenarios.router)
     app.include_router(feedback.router)
     app.include_router(history.router)

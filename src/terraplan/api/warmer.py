@@ -24,7 +24,8 @@ from terraplan.api.response_cache import ResponseCache
 from terraplan.domain.plan import PlanStatus
 from terraplan.errors import TerraplanError
 from terraplan.planning.fiscal import FiscalCalendar
-from terraplan.services.monitoring import MonitoringCache, plan_alerts, plan_kpis
+from terraplan.services.monitoring import plan_alerts, plan_kpis
+from terraplan.services.monitoring_data import MonitoringCache
 from terraplan.storage.database import Database
 from terraplan.storage.fingerprint import monitoring_fingerprint
 from terraplan.storage.unit_of_work import UnitOfWork

@@ -99,7 +99,7 @@ def print_sql(
 
 
 def write_tables(ctx: typer.Context, plan: str, folder: Path, force: bool) -> None:
-    from terraplan.services.monitoring import load_plan_data
+    from terraplan.services.monitoring_data import load_plan_data
     from terraplan.services.warehouse import write_kpi_tables
 
     if folder.exists() and any(folder.iterdir()) and not force:

@@ -38,7 +38,7 @@ CREDITED_MEASURES = (
 
 
 #: The first day of an account's period with the owner the CRM gave it, before the first
-#: recorded activation (see ``terraplan.services.monitoring.ownership_frame``).
+#: recorded activation (see ``terraplan.services.monitoring_data.ownership_frame``).
 CRM_HISTORY_START = date(1900, 1, 1)
 
 

@@ -79,6 +79,7 @@ from terraplan.planning.kpi_sql_base import (
     text,
     union,
 )
+from terraplan.planning.kpi_sql_spread import spread
 
 __all__ = [
     "COLUMNS",
@@ -246,8 +247,8 @@ def build(b: SqlContext) -> exp.Select:
     rollups.group_months(b)
     rollups.flows_and_stocks(b)
     rollups.static_and_whitespace(b)
-    rollups.spread(b, "targets", "tp_targets", whole_period=True)
-    rollups.spread(b, "costs", "tp_costs", whole_period=False)
+    spread(b, "targets", "tp_targets", whole_period=True)
+    spread(b, "costs", "tp_costs", whole_period=False)
     rollups.keys(b)
     final = rollups.final(b)
     for name, query in b.ctes:

@@ -7,7 +7,7 @@ target's end, so that each elementary segment lies wholly inside or outside each
 A segment takes the shortest target covering it (then the earlier start, then the larger
 amount), and that target's amount prorated by days.
 
-The warehouse SQL (:mod:`terraplan.planning.kpi_sql_rollups`) builds the same segments, so
+The warehouse SQL (:mod:`terraplan.planning.kpi_sql_targets`) builds the same segments, so
 both give the same figures.
 """
 

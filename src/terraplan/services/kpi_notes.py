@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from terraplan.planning.kpi_registry import ATTRIBUTE_DIMENSIONS, missing_group
-from terraplan.services.monitoring import PlanData
+from terraplan.services.monitoring_data import PlanData
 
 
 def grouping_notes(data: PlanData, dimension: str, keys: Sequence[object]) -> list[str]:

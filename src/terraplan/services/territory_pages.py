@@ -22,7 +22,7 @@ from terraplan.storage.territory_notes import NOTE_FIELDS, TerritoryNotes
 from terraplan.storage.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
-    from terraplan.services.monitoring import MonitoringCache
+    from terraplan.services.monitoring_data import MonitoringCache
 
 #: Longest text of one field of a territory page (characters).
 MAX_NOTE_CHARS = 20_000
@@ -147,7 +147,7 @@ def territory_priority_rows(
     import polars as pl
 
     from terraplan.planning.priorities import prioritise_accounts
-    from terraplan.services.monitoring import PlanData, load_plan_data
+    from terraplan.services.monitoring_data import PlanData, load_plan_data
 
     def compute(data: PlanData) -> pl.DataFrame:
         ranked = prioritise_accounts(data.inputs, as_of=data.as_of, top_n=top)

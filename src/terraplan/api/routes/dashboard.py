@@ -47,7 +47,7 @@ def plan_balance_route(
     """Each territory's balance metrics against the plan's tolerance band; managers and reps
     get the rows of the territories they see."""
     from terraplan.planning.kpi_balance import territory_balance
-    from terraplan.services.monitoring import PlanData
+    from terraplan.services.monitoring_data import PlanData
 
     shown: set[str] | None = None
     with UnitOfWork(db) as uow:

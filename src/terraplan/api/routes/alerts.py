@@ -1,0 +1,158 @@
+"""Alerts of a plan and of the active plan, as the CLI computes them; managers and reps get
+those about their territories and reps (the caller's scope and the query checks are the KPI
+routes', :mod:`terraplan.api.routes.monitoring`)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from terraplan.api.auth import CALLER_SECURITY, Caller, CurrentCaller
+from terraplan.api.response_cache import plan_data_version, serve_cached
+from terraplan.api.routes.monitoring import (
+    _CACHED_READ,
+    PERIOD_PATTERN,
+    _active_plan_id,
+    _check_period,
+    _fiscal,
+    _MarketScope,
+    _Scope,
+    _scope_key,
+    _visible_scope,
+)
+from terraplan.storage.database import Database
+
+router = APIRouter(
+    tags=["monitoring"],
+    responses={
+        401: {"description": "Not signed in"},
+        403: {"description": "The role or the token's scopes do not allow it"},
+    },
+)
+
+
+class AlertPublic(BaseModel):
+    kind: str
+    severity: str
+    subject_kind: str
+    subject_id: str
+    metric: str
+    value: float | None
+    threshold: float | None
+    reason: str
+
+
+class AlertsPublic(BaseModel):
+    plan_id: str
+    period: str
+    #: ``FY2027 Q1 (Feb–Apr 2026)``: the period with its months.
+    period_title: str = ""
+    as_of: date
+    alerts: list[AlertPublic]
+    realignment_recommended: bool
+    realignment_reasons: list[str]
+    realignment_territories: list[str]
+    notes: list[str] = Field(default=[], description="Checks that could not run, said plainly")
+
+
+_AlertPeriod = Annotated[
+    str | None,
+    Query(
+        description="As for the KPIs; default the current (fiscal) quarter",
+        json_schema_extra={"pattern": PERIOD_PATTERN},
+    ),
+]
+
+
+@router.get(
+    "/plans/{plan_id}/alerts",
+    operation_id="get_plan_alerts",
+    response_model=AlertsPublic,
+    responses=_CACHED_READ,
+    openapi_extra=CALLER_SECURITY,
+)
+async def plan_alerts_route(
+    request: Request,
+    caller: CurrentCaller,
+    plan_id: str,
+    period: _AlertPeriod = None,
+) -> Response:
+    """Alerts of the plan; managers and reps get those about their territories and reps (the
+    realignment reasons, which name every territory concerned, only go to planners).
+
+    Cached and revalidated like the KPI table (ETag, 304)."""
+    _check_period(period, _fiscal(request))
+    return await run_in_threadpool(
+        _alerts_response, request, caller, caller.database, plan_id, None, period
+    )
+
+
+@router.get(
+    "/active-plan/alerts",
+    operation_id="get_active_plan_alerts",
+    response_model=AlertsPublic,
+    responses=_CACHED_READ,
+    openapi_extra=CALLER_SECURITY,
+)
+async def active_plan_alerts_route(
+    request: Request,
+    caller: CurrentCaller,
+    scope: _MarketScope = None,
+    period: _AlertPeriod = None,
+) -> Response:
+    """Alerts of the active plan of a part of the market (``scope``), as
+    ``/plans/{plan_id}/alerts`` gives them; the body names the plan."""
+    _check_period(period, _fiscal(request))
+    return await run_in_threadpool(
+        _alerts_response, request, caller, caller.database, None, scope, period
+    )
+
+
+def _alerts_response(
+    request: Request,
+    caller: Caller,
+    db: Database,
+    plan_id: str | None,
+    market: str | None,
+    period: str | None,
+) -> Response:
+    principal = caller.principal()
+    plan_id = plan_id or _active_plan_id(db, market)
+    version = plan_data_version(request, db, plan_id)
+    scope = _visible_scope(request, db, principal, plan_id, version)
+    key = ("alerts", plan_id, period, _scope_key(scope), version) if version else None
+    return serve_cached(request, key, lambda: _alerts(request, db, plan_id, period, scope))
+
+
+def _alerts(
+    request: Request, db: Database, plan_id: str, period: str | None, scope: _Scope | None
+) -> AlertsPublic:
+    from terraplan.planning.kpi_periods import period_title
+    from terraplan.services.monitoring import plan_alerts
+
+    fiscal = _fiscal(request)
+    _, report = plan_alerts(
+        db, plan_id, period=period, cache=request.app.state.monitoring_cache, fiscal=fiscal
+    )
+    return AlertsPublic(
+        plan_id=plan_id,
+        period=report.period,
+        period_title=period_title(report.period, as_of=report.as_of, fiscal=fiscal),
+        as_of=report.as_of,
+        alerts=[
+            AlertPublic(**asdict(a))
+            for a in report.alerts
+            if scope is None or scope.shows(a.subject_kind, a.subject_id)
+        ],
+        realignment_recommended=report.realignment.recommended,
+        realignment_reasons=list(report.realignment.reasons) if scope is None else [],
+        realignment_territories=[
+            t for t in report.realignment.territories if scope is None or t in scope.territories
+        ],
+        notes=list(report.notes),
+    )

@@ -1,0 +1,178 @@
+"""CTEs of the KPI query that spread targets and acquisition costs over the periods.
+
+Each amount is set on a period of its own; it is spread evenly over its days, then summed
+per territory, region and rep (a region or rep without amounts of its own sums its leaf
+territories'). Revenue targets count each day once, from the finest target covering it
+(:mod:`terraplan.planning.kpi_sql_targets`). The in-process counterpart is
+:mod:`terraplan.planning.kpi_spread`.
+"""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+
+from terraplan.planning.kpi_sql_base import READ, SqlContext, empty, integer, union
+from terraplan.planning.kpi_sql_targets import day_number, target_segments
+
+
+def _target_rows(b: SqlContext, cte: str, p_end: str) -> exp.Select:
+    """Revenue targets' segments (each day once, :mod:`kpi_sql_targets`) x periods, with
+    their overlap in days with the period (``overlap``) and with its days gone
+    (``overlap_due``, up to the cut date: what pace compares with)."""
+    fine = target_segments(b, cte)
+    lo = exp.func("GREATEST", exp.column("d_start", table="t"), day_number("p.period_start"))
+
+    def days(end: str) -> exp.Expr:
+        hi = exp.func("LEAST", exp.column("d_end", table="t"), day_number(end))
+        return exp.cast(
+            exp.Add(this=exp.Sub(this=hi, expression=lo), expression=integer(1)), "DOUBLE"
+        )
+
+    return (
+        sqlglot.select(
+            "t.territory_id",
+            "t.rep_id",
+            "p.period",
+            exp.alias_(days(p_end), "overlap"),
+            exp.alias_(days("p.cut"), "overlap_due"),
+            "CAST(t.d_end - t.d_start + 1 AS DOUBLE) AS span_days",
+            "t.amount",
+        )
+        .from_(f"{fine} AS t")
+        .join("tp_periods AS p", on=exp.true())
+    )  # fmt: skip
+
+
+def _cost_rows(b: SqlContext, name: str, p_end: str) -> exp.Select:
+    """Costs (or any dated amounts) x periods, with their overlap in days."""
+    lo = "GREATEST(CAST(t.period_start AS DATE), p.period_start)"
+    hi = f"LEAST(CAST(t.period_end AS DATE), {p_end})"
+    overlap = exp.Add(
+        this=exp.DateDiff(
+            this=sqlglot.parse_one(hi, read=READ),
+            expression=sqlglot.parse_one(lo, read=READ),
+            unit=exp.var("DAY"),
+        ),
+        expression=integer(1),
+    )
+    length = exp.Add(
+        this=exp.DateDiff(
+            this=sqlglot.parse_one("CAST(t.period_end AS DATE)", read=READ),
+            expression=sqlglot.parse_one("CAST(t.period_start AS DATE)", read=READ),
+            unit=exp.var("DAY"),
+        ),
+        expression=integer(1),
+    )
+    return (
+        sqlglot.select(
+            exp.alias_(b.col(name, "territory_id", "t"), "territory_id"),
+            exp.alias_(exp.cast(exp.null(), "VARCHAR"), "rep_id"),
+            "p.period",
+            exp.alias_(exp.cast(overlap, "DOUBLE"), "overlap"),
+            exp.alias_(exp.cast(length, "DOUBLE"), "span_days"),
+            "CAST(t.amount AS DOUBLE) AS amount",
+        )
+        .from_(b.source(name, "t"))
+        .join("tp_periods AS p", on=exp.true())
+    )
+
+
+def spread(b: SqlContext, name: str, cte: str, *, whole_period: bool) -> None:
+    """Targets or costs per (dimension, key, period), spread evenly over their days; a
+    region or rep without amounts of its own sums its leaf territories'. Targets also carry
+    ``due``: the same spread over the period's days gone (pace compares revenue with it)."""
+    values = ["amount", "due"] if name == "targets" else ["amount"]
+    no_rows = {"dimension": "VARCHAR", "key": "VARCHAR", "period": "VARCHAR"}
+    no_rows |= {v: "DOUBLE" for v in values}
+    wanted = [d for d in b.dims if d in ("territory", "region", "rep")]
+    if not b.tables.has(name) or not wanted:
+        b.add(cte, empty(no_rows))
+        return
+    p_end = "p.period_end" if whole_period else "p.cut"
+    q = _target_rows(b, cte, p_end) if name == "targets" else _cost_rows(b, name, p_end)
+    b.add(f"{cte}_raw", q)
+    spread_values = ["amount * overlap / span_days AS amount"]
+    if "due" in values:
+        spread_values.append(
+            "CASE WHEN overlap_due > 0 THEN amount * overlap_due / span_days ELSE 0.0 END AS due"
+        )
+    b.add(
+        f"{cte}_spread",
+        sqlglot.select("territory_id", "rep_id", "period", *spread_values)
+        .from_(f"{cte}_raw")
+        .where("overlap > 0"),
+    )
+    b.add(
+        f"{cte}_terr",
+        sqlglot.select(
+            "s.territory_id", "s.period", *(f"SUM(s.{v}) AS {v}" for v in values), "n.is_leaf"
+        )
+        .from_(f"{cte}_spread AS s")
+        .join("tp_nodes AS n", on="n.territory_id = s.territory_id", join_type="LEFT")
+        .where("s.territory_id IS NOT NULL")
+        .group_by("s.territory_id", "s.period", "n.is_leaf"),
+    )
+    parts: list[exp.Query] = []
+    leaf = "COALESCE(r.is_leaf, FALSE)"
+    r_values = [f"r.{v}" for v in values]
+    if "territory" in wanted:
+        parts.append(
+            sqlglot.select(
+                "'territory' AS dimension", "r.territory_id AS key", "r.period", *r_values,
+                "1 AS direct",
+            )
+            .from_(f"{cte}_terr AS r")
+            .where(leaf)
+        )  # fmt: skip
+    if "region" in wanted:
+        parts.append(
+            sqlglot.select(
+                "'region' AS dimension", "r.territory_id AS key", "r.period", *r_values,
+                "1 AS direct",
+            )
+            .from_(f"{cte}_terr AS r")
+            .where(f"NOT {leaf}")
+        )  # fmt: skip
+        parts.append(
+            sqlglot.select(
+                "'region' AS dimension", "g.ancestor_id AS key", "r.period", *r_values,
+                "0 AS direct",
+            )
+            .from_(f"{cte}_terr AS r")
+            .join("tp_anc AS g", on="g.territory_id = r.territory_id")
+            .where(leaf)
+        )  # fmt: skip
+    if "rep" in wanted:
+        parts.append(
+            sqlglot.select(
+                "'rep' AS dimension", "s.rep_id AS key", "s.period",
+                *(f"s.{v}" for v in values), "1 AS direct",
+            )
+            .from_(f"{cte}_spread AS s")
+            .where("s.rep_id IS NOT NULL")
+        )  # fmt: skip
+        parts.append(
+            sqlglot.select(
+                "'rep' AS dimension", "g.owner_id AS key", "r.period", *r_values, "0 AS direct"
+            )
+            .from_(f"{cte}_terr AS r")
+            .join("tp_nodes AS g", on="g.territory_id = r.territory_id")
+            .where(f"{leaf} AND g.owner_id IS NOT NULL")
+        )
+    b.add(f"{cte}_parts", union(parts))
+    b.add(
+        cte,
+        sqlglot.select(
+            "dimension",
+            "key",
+            "period",
+            *(
+                f"COALESCE(SUM(CASE WHEN direct = 1 THEN {v} END), "
+                f"SUM(CASE WHEN direct = 0 THEN {v} END)) AS {v}"
+                for v in values
+            ),
+        )
+        .from_(f"{cte}_parts")
+        .group_by("dimension", "key", "period"),
+    )
