@@ -140,7 +140,7 @@ def test_request_schemas_say_what_the_server_enforces(client: TestClient) -> Non
 def test_the_period_pattern_matches_what_the_kpis_take(client: TestClient) -> None:
     import re
 
-    from terraplan.api.routes.monitoring import PERIOD_PATTERN
+    from terraplan.api.monitoring_params import PERIOD_PATTERN
 
     for good in (
         "2026Q3",

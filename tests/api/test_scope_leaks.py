@@ -160,11 +160,11 @@ def test_kpi_notes_about_the_whole_plan_are_for_planners(
         notes = as_user(role).get("/plans/PH/kpis?by=territory&period=2026").json()["notes"]
         assert not any("in no territory of plan" in n for n in notes), role
         assert not any("leads" in n for n in notes), role
-    from terraplan.api.routes.monitoring import SCOPED_CREDITING_NOTE, _crediting_notes, _Scope
+    from terraplan.api.monitoring_params import SCOPED_CREDITING_NOTE, CallerScope, crediting_notes
 
     counted = "revenue ... (12,280 account(s) whose owner the plans changed)"
-    assert _crediting_notes(counted, None) == [counted]
-    assert _crediting_notes(counted, _Scope({"WA"}, frozenset({"R1"}), None)) == [
+    assert crediting_notes(counted, None) == [counted]
+    assert crediting_notes(counted, CallerScope({"WA"}, frozenset({"R1"}), None)) == [
         SCOPED_CREDITING_NOTE
     ]
 

@@ -13,18 +13,18 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from terraplan.api.auth import CALLER_SECURITY, Caller, CurrentCaller
-from terraplan.api.response_cache import plan_data_version, serve_cached
-from terraplan.api.routes.monitoring import (
-    _CACHED_READ,
+from terraplan.api.monitoring_params import (
+    CACHED_READ,
     PERIOD_PATTERN,
-    _active_plan_id,
-    _check_period,
-    _fiscal,
-    _MarketScope,
-    _Scope,
-    _scope_key,
-    _visible_scope,
+    CallerScope,
+    MarketScopeQuery,
+    active_plan_id,
+    check_period,
+    fiscal_calendar,
+    scope_key,
+    visible_scope,
 )
+from terraplan.api.response_cache import plan_data_version, serve_cached
 from terraplan.storage.database import Database
 
 router = APIRouter(
@@ -73,7 +73,7 @@ _AlertPeriod = Annotated[
     "/plans/{plan_id}/alerts",
     operation_id="get_plan_alerts",
     response_model=AlertsPublic,
-    responses=_CACHED_READ,
+    responses=CACHED_READ,
     openapi_extra=CALLER_SECURITY,
 )
 async def plan_alerts_route(
@@ -86,7 +86,7 @@ async def plan_alerts_route(
     realignment reasons, which name every territory concerned, only go to planners).
 
     Cached and revalidated like the KPI table (ETag, 304)."""
-    _check_period(period, _fiscal(request))
+    check_period(period, fiscal_calendar(request))
     return await run_in_threadpool(
         _alerts_response, request, caller, caller.database, plan_id, None, period
     )
@@ -96,18 +96,18 @@ async def plan_alerts_route(
     "/active-plan/alerts",
     operation_id="get_active_plan_alerts",
     response_model=AlertsPublic,
-    responses=_CACHED_READ,
+    responses=CACHED_READ,
     openapi_extra=CALLER_SECURITY,
 )
 async def active_plan_alerts_route(
     request: Request,
     caller: CurrentCaller,
-    scope: _MarketScope = None,
+    scope: MarketScopeQuery = None,
     period: _AlertPeriod = None,
 ) -> Response:
     """Alerts of the active plan of a part of the market (``scope``), as
     ``/plans/{plan_id}/alerts`` gives them; the body names the plan."""
-    _check_period(period, _fiscal(request))
+    check_period(period, fiscal_calendar(request))
     return await run_in_threadpool(
         _alerts_response, request, caller, caller.database, None, scope, period
     )
@@ -122,20 +122,20 @@ def _alerts_response(
     period: str | None,
 ) -> Response:
     principal = caller.principal()
-    plan_id = plan_id or _active_plan_id(db, market)
+    plan_id = plan_id or active_plan_id(db, market)
     version = plan_data_version(request, db, plan_id)
-    scope = _visible_scope(request, db, principal, plan_id, version)
-    key = ("alerts", plan_id, period, _scope_key(scope), version) if version else None
+    scope = visible_scope(request, db, principal, plan_id, version)
+    key = ("alerts", plan_id, period, scope_key(scope), version) if version else None
     return serve_cached(request, key, lambda: _alerts(request, db, plan_id, period, scope))
 
 
 def _alerts(
-    request: Request, db: Database, plan_id: str, period: str | None, scope: _Scope | None
+    request: Request, db: Database, plan_id: str, period: str | None, scope: CallerScope | None
 ) -> AlertsPublic:
     from terraplan.planning.kpi_periods import period_title
     from terraplan.services.monitoring import plan_alerts
 
-    fiscal = _fiscal(request)
+    fiscal = fiscal_calendar(request)
     _, report = plan_alerts(
         db, plan_id, period=period, cache=request.app.state.monitoring_cache, fiscal=fiscal
     )
