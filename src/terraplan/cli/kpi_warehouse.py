@@ -11,6 +11,7 @@ import typer
 
 from terraplan.cli.console import stdout
 from terraplan.cli.context import app_context
+from terraplan.cli.day_option import parse_day
 from terraplan.errors import InvalidParameterError
 
 if TYPE_CHECKING:
@@ -30,45 +31,17 @@ def _table_map(table: list[str] | None) -> dict[str, str]:
     return out
 
 
-def parse_as_of(text: str | None) -> date | None:
-    """The ``--as-of`` date; a clear refusal for anything but a calendar date YYYY-MM-DD."""
-    if text is None:
-        return None
-    value = text.strip()
-    try:
-        if len(value) != 10:
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidParameterError(
-            f"--as-of {text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-03-31",
-            details={"field": "as_of", "value": text},
-        ) from None
-
-
-def _since(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text) if len(text) == 10 else date.fromisoformat("x")
-    except ValueError:
-        raise InvalidParameterError(
-            f"--since {text!r} is not a date: write it as YYYY-MM-DD, e.g. 2025-01-01",
-            details={"field": "since", "value": text},
-        ) from None
-
-
 def print_sql(
     dialect: str,
     table: list[str] | None,
     period: str,
     by: str,
-    as_of: str | None,
+    as_of: date | None,
     out: Path | None,
     force: bool,
     fiscal: FiscalCalendar | None = None,
     *,
-    since: str | None = None,
+    since: date | None = None,
     stored_first: date | None = None,
 ) -> None:
     """Print the KPI query. A grain's periods (``month``, ``quarter``...) run from ``since``,
@@ -77,16 +50,14 @@ def print_sql(
 
     tables = {name: name for name in TABLES}
     tables.update(_table_map(table))
-    day = parse_as_of(as_of) or date.today()
-    first = _since(since) or stored_first
     query = compile_kpi_sql(
         KpiTables(tables),
-        as_of=day,
+        as_of=as_of or date.today(),
         periods=[period],
         dimensions=[by],
         dialect=dialect,
         fiscal=fiscal,
-        first=first,
+        first=since or stored_first,
     )
     if out is None:
         print(query + ";")  # noqa: T201  (plain SQL on stdout, no console markup)
@@ -135,7 +106,7 @@ def warehouse_table(
         tables=_table_map(table),
         periods=[period],
         dimensions=[by],
-        as_of=parse_as_of(as_of),
+        as_of=parse_day(as_of, "--as-of"),
         fiscal=fiscal,
     )
     import polars as pl

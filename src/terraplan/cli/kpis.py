@@ -153,11 +153,13 @@ def kpis(
     fiscal_year_start: FiscalOption = None,
 ) -> None:
     """KPIs per territory, region, rep, segment or industry for a period (definitions: README)."""
-    from terraplan.cli.kpi_warehouse import parse_as_of, print_sql, warehouse_table, write_tables
+    from terraplan.cli.day_option import parse_day
+    from terraplan.cli.kpi_warehouse import print_sql, warehouse_table, write_tables
     from terraplan.planning.kpi_registry import KPI_NAMES, KPIS
     from terraplan.services.monitoring import plan_kpis
 
-    day = parse_as_of(as_of)
+    day = parse_day(as_of, "--as-of")
+    first = parse_day(since, "--since", "2025-01-01")
     if day is not None and (balance or write_tables_to is not None):
         what = "--balance" if balance else "--write-tables"
         raise InvalidParameterError(f"--as-of does not apply to {what}; leave one of them out")
@@ -181,8 +183,8 @@ def kpis(
 
         stored = None if since is not None else stored_first_day(app_context(ctx).database())
         print_sql(
-            sql.value, table, period, by.value, as_of, out, force, fiscal,
-            since=since, stored_first=stored,
+            sql.value, table, period, by.value, day, out, force, fiscal,
+            since=first, stored_first=stored,
         )  # fmt: skip
         return
     if since is not None:

@@ -26,9 +26,10 @@ def owners_history(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Who owned an account, in which territory, over time (recorded at each activation)."""
-    from terraplan.services.ownership_periods import ownership_history, parse_effective_date
+    from terraplan.cli.day_option import parse_day
+    from terraplan.services.ownership_periods import ownership_history
 
-    day = parse_effective_date(on, parameter="on")
+    day = parse_day(on, "--on")
     periods, names = ownership_history(app_context(ctx).database(), account, day=day)
     rows = [
         {

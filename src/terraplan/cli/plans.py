@@ -284,14 +284,14 @@ def activate(
     version: Annotated[int | None, typer.Option("--version", help="Expected version.")] = None,
 ) -> None:
     """Activate an approved plan; the previous active plan of its scope is archived."""
-    from terraplan.services.ownership_periods import parse_effective_date
+    from terraplan.cli.day_option import parse_day
     from terraplan.services.plan_lifecycle import activate_plan
 
     db = app_context(ctx).database()
     saved = activate_plan(
         db,
         plan_id,
-        effective_from=parse_effective_date(effective),
+        effective_from=parse_day(effective, "--effective"),
         version=version,
         by="cli",
     )

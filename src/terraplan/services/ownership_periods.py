@@ -1,27 +1,13 @@
 """Effective-dated ownership as users ask for it: who owned an account, in which territory,
-from which day (recorded at each activation), and the day a user names for it (a plan's first
-day, or a day of that history)."""
+from which day (recorded at each activation), on one day or over time."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from terraplan.errors import InvalidParameterError
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
-
-
-def parse_effective_date(text: str | None, *, parameter: str = "effective") -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidParameterError(
-            f"--{parameter}: {text!r} is not a date (YYYY-MM-DD)",
-            details={"parameter": parameter},
-        ) from None
 
 
 def ownership_history(
