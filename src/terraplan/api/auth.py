@@ -17,10 +17,11 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 
 from terraplan.api.deps import DatabaseDep
 from terraplan.config import Settings
-from terraplan.domain.access import Action, Resource, require
+from terraplan.domain import Plan
+from terraplan.domain.access import Action, Resource, require, require_visible, sees_everything
 from terraplan.domain.user import User
-from terraplan.errors import AuthenticationError, PermissionDeniedError
-from terraplan.services.access import Principal
+from terraplan.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from terraplan.services.access import Principal, plan_resource, visible_territories
 from terraplan.services.users import (
     NewSession,
     resolve_session,
@@ -30,6 +31,7 @@ from terraplan.services.users import (
 )
 from terraplan.storage.database import Database
 from terraplan.storage.routing_reads import RoutingTarget, VersionRows
+from terraplan.storage.unit_of_work import UnitOfWork
 
 SESSION_COOKIE = "terraplan_session"
 CSRF_COOKIE = "terraplan_csrf"
@@ -234,3 +236,25 @@ def clear_session_cookies(response: Response, settings: Settings) -> None:
             secure=settings.session_cookie_secure,
             samesite="lax",
         )
+
+
+def visible_plan(uow: UnitOfWork, principal: Principal, plan: Plan) -> Plan:
+    """The plan as the caller may see it (404 when they have no territory in it)."""
+    from dataclasses import replace
+
+    if sees_everything(principal.user):
+        authorize(principal, Action.READ)
+        return plan
+    resource, territories = plan_resource(uow, plan)
+    require_visible(
+        principal.user,
+        resource,
+        NotFoundError(f"no plan with id {plan.id!r}", details={"kind": "plans", "id": plan.id}),
+        scopes=principal.scopes,
+    )
+    shown = visible_territories(principal, territories)
+    return replace(
+        plan,
+        territories=tuple(t for t in plan.territories if t.id in shown),
+        alignment=tuple(e for e in plan.alignment if e.territory_id in shown),
+    )

@@ -27,10 +27,9 @@ from fastapi import APIRouter, Request, Response
 from shapely.geometry import mapping, shape
 from sqlalchemy import text
 
-from terraplan.api.auth import CurrentPrincipal
+from terraplan.api.auth import CurrentPrincipal, visible_plan
 from terraplan.api.deps import DatabaseDep
 from terraplan.api.response_cache import etag_matches
-from terraplan.api.routes.plans import _visible_plan
 from terraplan.domain import GeoKind, GeoUnit, Plan, RecordKind
 from terraplan.storage import bulk
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -199,7 +198,7 @@ def plan_map(
     """
     with UnitOfWork(db) as uow:
         stored = uow.plans.get(plan_id)
-        plan = _visible_plan(uow, principal, stored)
+        plan = visible_plan(uow, principal, stored)
         fingerprint = tuple(uow.connection.execute(_DATA_FINGERPRINT).one())
     shown = sorted(t.id for t in plan.territories)
     key = repr(
@@ -350,7 +349,7 @@ def plan_outlines(principal: CurrentPrincipal, db: DatabaseDep, plan_id: str) ->
     """Each visible territory's dissolved outline and label point (the map redraws its borders
     with this after an edit, without reloading the units and accounts)."""
     with UnitOfWork(db) as uow:
-        plan = _visible_plan(uow, principal, uow.plans.get(plan_id))
+        plan = visible_plan(uow, principal, uow.plans.get(plan_id))
         units = _units(uow, plan)
         salt = repr(tuple(uow.connection.execute(_UNITS_FINGERPRINT).one()))
     members: dict[str, list[GeoUnit]] = {}

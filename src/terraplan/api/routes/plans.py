@@ -12,7 +12,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, StrictInt
 
-from terraplan.api.auth import CALLER_SECURITY, Caller, CurrentCaller, CurrentPrincipal, authorize
+from terraplan.api.auth import (
+    CALLER_SECURITY,
+    Caller,
+    CurrentCaller,
+    CurrentPrincipal,
+    authorize,
+    visible_plan,
+)
 from terraplan.api.deps import DatabaseDep, UowDep
 from terraplan.api.query import known_query_parameters
 from terraplan.api.response_cache import (
@@ -30,13 +37,11 @@ from terraplan.api.schemas import (
     TerritoryPublic,
 )
 from terraplan.domain import Plan, PlanStatus
-from terraplan.domain.access import Action, require_visible, sees_everything, status_action
+from terraplan.domain.access import Action, sees_everything, status_action
 from terraplan.errors import InvalidParameterError, NotFoundError
 from terraplan.services.access import (
-    Principal,
     approval_resource,
     plan_resource,
-    visible_territories,
 )
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -49,28 +54,6 @@ router = APIRouter(
         403: {"description": "The role, region or the token's scopes do not allow it"},
     },
 )
-
-
-def _visible_plan(uow: UnitOfWork, principal: Principal, plan: Plan) -> Plan:
-    """The plan as the caller may see it (404 when they have no territory in it)."""
-    from dataclasses import replace
-
-    if sees_everything(principal.user):
-        authorize(principal, Action.READ)
-        return plan
-    resource, territories = plan_resource(uow, plan)
-    require_visible(
-        principal.user,
-        resource,
-        NotFoundError(f"no plan with id {plan.id!r}", details={"kind": "plans", "id": plan.id}),
-        scopes=principal.scopes,
-    )
-    shown = visible_territories(principal, territories)
-    return replace(
-        plan,
-        territories=tuple(t for t in plan.territories if t.id in shown),
-        alignment=tuple(e for e in plan.alignment if e.territory_id in shown),
-    )
 
 
 def _public(plan: Plan) -> PlanPublic:
@@ -113,7 +96,7 @@ def list_plans(principal: CurrentPrincipal, uow: UowDep) -> list[PlanSummaryPubl
     result = []
     for row in uow.plans.list():
         try:
-            plan = _visible_plan(uow, principal, uow.plans.get(row.id))
+            plan = visible_plan(uow, principal, uow.plans.get(row.id))
         except NotFoundError:
             continue
         result.append(
@@ -166,7 +149,7 @@ def _plan_response(request: Request, caller: Caller, db: Database, plan_id: str)
 
     def visible() -> Plan:
         with UnitOfWork(db) as uow:
-            return _visible_plan(uow, principal, uow.plans.get(plan_id))
+            return visible_plan(uow, principal, uow.plans.get(plan_id))
 
     if version is None:
         return serve_cached(request, None, lambda: _public(visible()))
@@ -213,7 +196,7 @@ def update_plan_status(
         )
     with UnitOfWork(db) as uow:
         stored = uow.plans.get(plan_id)
-        visible = _visible_plan(uow, principal, stored)
+        visible = visible_plan(uow, principal, stored)
         resource, _ = plan_resource(uow, stored)
         action = status_action(stored.status, body.status)
         resource = deciding_resource(uow, stored, resource, action)
@@ -234,4 +217,4 @@ def update_plan_status(
     if visible is stored:
         return _public(saved)
     with UnitOfWork(db) as uow:
-        return _public(_visible_plan(uow, principal, saved))
+        return _public(visible_plan(uow, principal, saved))
