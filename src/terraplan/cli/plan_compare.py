@@ -7,21 +7,28 @@ from typing import Annotated, Any
 
 import typer
 
-from terraplan.cli.console import OutputFormat, render_json, render_rows, stderr, stdout
+from terraplan.cli.console import (
+    OutputFormat,
+    compact_amount,
+    render_json,
+    render_rows,
+    stderr,
+    stdout,
+)
 from terraplan.cli.context import app_context
-from terraplan.cli.plans import FormatOption, _amount
+from terraplan.cli.plans import FormatOption
 
 
 def _signed(value: float | None) -> str:
     if value is None:
         return "-"
-    return ("+" if value > 0 else "") + _amount(value)
+    return ("+" if value > 0 else "") + compact_amount(value)
 
 
 def _target_change(base: float | None, other: float | None) -> str:
     if base is None and other is None:
         return "no targets stored"
-    shown = [_amount(v) if v is not None else "none" for v in (base, other)]
+    shown = [compact_amount(v) if v is not None else "none" for v in (base, other)]
     if base is None or other is None:
         return f"{shown[0]} -> {shown[1]}"  # one plan has not set them yet: no change to show
     return f"{shown[0]} -> {shown[1]} ({_signed(other - base)})"
@@ -93,13 +100,13 @@ def compare(
         {"measure": "accounts changing owner", "value": f"{comparison.owner_changes:,}"},
         {"measure": "geo units moved", "value": f"{comparison.units_moved:,}"},
         {"measure": "potential moved",
-         "value": f"{_amount(comparison.potential_moved)} "
+         "value": f"{compact_amount(comparison.potential_moved)} "
                   f"({comparison.potential_share_moved:.1%})"},
         {"measure": "revenue moved" + (f" ({window})" if window else ""),
-         "value": _amount(comparison.revenue_moved)},
-        {"measure": "open pipeline moved", "value": _amount(comparison.pipeline_moved)},
+         "value": compact_amount(comparison.revenue_moved)},
+        {"measure": "open pipeline moved", "value": compact_amount(comparison.pipeline_moved)},
         {"measure": "pipeline protected (stays with its owner)",
-         "value": _amount(comparison.pipeline_protected)},
+         "value": compact_amount(comparison.pipeline_protected)},
         {"measure": "reps gaining accounts",
          "value": ", ".join(names.get(r, r) for r in summary["reps_gaining"]) or "none"},
         {"measure": "reps losing accounts",
@@ -121,8 +128,8 @@ def compare(
                 "territory": t.name[:22],
                 "accounts": f"{t.accounts_base:,}->{t.accounts_other:,}",
                 "potential": _signed(t.potential_other - t.potential_base),
-                base_head: _amount(t.target_base) if t.target_base is not None else "-",
-                other_head: _amount(t.target_other) if t.target_other is not None else "-",
+                base_head: compact_amount(t.target_base) if t.target_base is not None else "-",
+                other_head: compact_amount(t.target_other) if t.target_other is not None else "-",
                 "change": _signed(t.target_change),
             }
             for t in comparison.territories
@@ -134,7 +141,7 @@ def compare(
     if moved and moved_rows:
         render_rows(
             [
-                {**r, "potential": _amount(m.potential)}
+                {**r, "potential": compact_amount(m.potential)}
                 for r, m in zip(moved_rows, comparison.moved[:200], strict=False)
             ],
             columns=["account", "from", "to", "new owner", "potential"],

@@ -6,9 +6,16 @@ from typing import Annotated, Any
 
 import typer
 
-from terraplan.cli.console import OutputFormat, note, render_json, render_rows, stdout
+from terraplan.cli.console import (
+    OutputFormat,
+    compact_amount,
+    note,
+    render_json,
+    render_rows,
+    stdout,
+)
 from terraplan.cli.context import app_context
-from terraplan.cli.plans import FormatOption, _amount
+from terraplan.cli.plans import FormatOption
 
 edits_app = typer.Typer()
 
@@ -41,7 +48,7 @@ def _show_edit(result: Any, fmt: OutputFormat) -> None:
         row["units"] = effect.units
         for metric, total in effect.totals.items():
             head = metric[:9] if table else metric
-            row[head] = _amount(total)
+            row[head] = compact_amount(total)
             flag = "!" if not effect.within_tolerance.get(metric, True) else ""
             deviation = effect.deviation.get(metric)
             row["dev" if table and len(effect.totals) == 1 else f"{head} dev"] = (

@@ -62,15 +62,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(plans_app, name="plans")
 
 
-def _amount(value: float) -> str:
-    """``6_400_000 -> "6.4M"``: amounts in the tables of `plans compare`, the plan edits and
-    `reps`."""
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            return f"{value / size:.1f}{suffix}"
-    return f"{value:.0f}"
-
-
 def list_plans(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Every plan with its status, version and effective dates."""
     from terraplan.storage.unit_of_work import UnitOfWork

@@ -12,13 +12,13 @@ from rich.markup import escape
 from terraplan.cli.console import (
     ForceOption,
     OutputFormat,
+    compact_amount,
     render_json,
     render_rows,
     stderr,
     stdout,
 )
 from terraplan.cli.context import app_context
-from terraplan.cli.plans import _amount
 from terraplan.errors import InvalidParameterError
 
 if TYPE_CHECKING:
@@ -446,7 +446,7 @@ def _need_row(row: dict[str, Any], group_by: str) -> dict[str, object]:
         group_by: row[group_by],
         "accounts": f"{row['accounts']:,}",
         "hours": f"{round(row['workload_hours']):,}",
-        "potential": _amount(row["potential"]),
+        "potential": compact_amount(row["potential"]),
         "FTE": f"{row['fte_needed']:.2f}",
         "needed": row["reps_needed"],
         "now": "-" if row["current_reps"] is None else row["current_reps"],
@@ -458,11 +458,12 @@ def _marginal_row(row: dict[str, Any]) -> dict[str, object]:
     return {
         "reps": row["reps"],
         "capacity h": f"{round(row['capacity_hours']):,}",
-        "covered": _amount(row["potential_covered"]),
+        "covered": compact_amount(row["potential_covered"]),
         "share": f"{row['potential_covered_share']:.0%}",
         "hours/rep": f"{round(row['workload_per_rep']):,}",
         "load": f"{row['load_vs_capacity']:.2f}",
-        "vs now": ("+" if row["delta_potential"] > 0 else "") + _amount(row["delta_potential"]),
+        "vs now": ("+" if row["delta_potential"] > 0 else "")
+        + compact_amount(row["delta_potential"]),
     }
 
 
