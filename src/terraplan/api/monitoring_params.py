@@ -217,6 +217,13 @@ def active_plan_id(db: Database, market: str | None) -> str:
         return plan_in_force_id(uow, market)
 
 
+#: The answers every KPI and alert route may give besides its own.
+MONITORING_RESPONSES: dict[int | str, dict[str, object]] = {
+    401: {"description": "Not signed in"},
+    403: {"description": "The role or the token's scopes do not allow it"},
+}
+
+
 #: Documented for the cached reads: an ETag on every 200, 304 for a matching If-None-Match.
 CACHED_READ: dict[int | str, dict[str, object]] = {
     404: {},

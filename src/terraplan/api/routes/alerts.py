@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from terraplan.api.auth import CALLER_SECURITY, Caller, CurrentCaller
 from terraplan.api.monitoring_params import (
     CACHED_READ,
+    MONITORING_RESPONSES,
     PERIOD_PATTERN,
     CallerScope,
     MarketScopeQuery,
@@ -27,13 +28,7 @@ from terraplan.api.monitoring_params import (
 from terraplan.api.response_cache import plan_data_version, serve_cached
 from terraplan.storage.database import Database
 
-router = APIRouter(
-    tags=["monitoring"],
-    responses={
-        401: {"description": "Not signed in"},
-        403: {"description": "The role or the token's scopes do not allow it"},
-    },
-)
+router = APIRouter(tags=["monitoring"], responses=MONITORING_RESPONSES)
 
 
 class AlertPublic(BaseModel):

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from terraplan.api.auth import CALLER_SECURITY, Caller, CurrentCaller, CurrentPrincipal, authorize
 from terraplan.api.monitoring_params import (
     CACHED_READ,
+    MONITORING_RESPONSES,
     AsOfQuery,
     CallerScope,
     MarketScopeQuery,
@@ -33,13 +34,7 @@ from terraplan.domain.access import Action
 from terraplan.errors import InvalidParameterError, PermissionDeniedError
 from terraplan.storage.database import Database
 
-router = APIRouter(
-    tags=["monitoring"],
-    responses={
-        401: {"description": "Not signed in"},
-        403: {"description": "The role or the token's scopes do not allow it"},
-    },
-)
+router = APIRouter(tags=["monitoring"], responses=MONITORING_RESPONSES)
 
 
 DIMENSIONS = ("territory", "region", "rep", "segment", "industry")
