@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from terraplan.domain import amounts
 from terraplan.io.outputs import neutralise_csv_cell
 
 #: ``--force`` of every command that writes files (see :mod:`terraplan.io.outputs`).
@@ -117,17 +118,9 @@ def format_cell(value: Any) -> str:
 
 
 def compact_amount(value: Any) -> str:
-    """An amount the way people read it in a table: ``6.4M``, ``850k``, ``1.25B``, ``-12k``, ``950``."""
-    if value is None:
-        return ""
-    number = float(value)
-    size = abs(number)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if size >= limit * 0.9995:
-            scaled = number / limit
-            digits = 1 if abs(scaled) < 100 else 0
-            return f"{scaled:.{digits}f}{suffix}"
-    return f"{number:.0f}"
+    """An amount the way people read it in a table (``6.4M``, ``850k``, ``-12k``, ``950``);
+    an empty cell for no value."""
+    return "" if value is None else amounts.compact_amount(float(value))
 
 
 def percent(value: Any) -> str:

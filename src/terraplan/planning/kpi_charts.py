@@ -10,6 +10,8 @@ import math
 from collections.abc import Sequence
 from html import escape
 
+from terraplan.domain.amounts import compact_amount
+
 GOOD = "#2e7d32"
 WARN = "#ef6c00"
 BAD = "#c62828"
@@ -23,13 +25,7 @@ _WIDTH = 720
 
 
 def _fmt(value: float, percent: bool) -> str:
-    if percent:
-        return f"{value:.0%}"
-    if abs(value) >= 1e6:
-        return f"{value / 1e6:,.1f}M"
-    if abs(value) >= 1e4:
-        return f"{value / 1e3:,.0f}k"
-    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:.2g}"
+    return f"{value:.0%}" if percent else compact_amount(value)
 
 
 def _nice_step(raw: float) -> float:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from terraplan.domain import GeoKind, GeoUnit, Plan, RecordKind, Rep, RepRole
+from terraplan.domain.amounts import compact_amount
 from terraplan.engine.design.params import DEFAULT_TIME_LIMIT
 from terraplan.errors import DataError, InvalidParameterError, NotFoundError
 from terraplan.io.outputs import write_files
@@ -408,15 +409,6 @@ def territory_rows(outcome: DesignOutcome) -> list[dict[str, Any]]:
             row["pieces"] = int(components[t])
         rows.append(row)
     return rows
-
-
-def compact_amount(value: float) -> str:
-    """``6_400_000 -> "6.4M"``, ``12_300 -> "12.3k"``, ``950 -> "950"``."""
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= limit:
-            scaled = value / limit
-            return f"{scaled:.1f}{suffix}" if abs(scaled) < 100 else f"{scaled:.0f}{suffix}"
-    return f"{value:.0f}" if abs(value) >= 10 or value == 0 else f"{value:.2g}"
 
 
 def design_summary(outcome: DesignOutcome, seconds: float) -> dict[str, Any]:
