@@ -446,3 +446,24 @@ def test_pace_of_a_period_its_targets_cover_in_part_counts_the_covered_days() ->
             "territory", "T1", "2026Q1")  # fmt: skip
     assert r["target"] == pytest.approx(590.0)
     assert r["pace_to_target"] == pytest.approx(120 / (280 + 150))
+
+
+def test_a_region_with_a_target_of_its_own_is_paced_on_it_alone() -> None:
+    """Region 1's own target starts on 20 March, its territory T1's on 1 January. As of 15
+    March none of the region's own target is due, so its pace is not a figure; it used to be
+    the region's revenue over T1's target of the days gone (a pace against a target the
+    region's attainment does not use). Once its days start, it is paced on them alone."""
+    targets = [
+        Target("t1", date(2026, 1, 1), date(2026, 3, 31), 900, territory_id="T1"),
+        Target("r1", date(2026, 3, 20), date(2026, 3, 31), 300, territory_id="R1"),
+    ]
+    r = row(compute_kpis(small_inputs(targets=targets), as_of=AS_OF, periods=["2026Q1"]),
+            "region", "R1", "2026Q1")  # fmt: skip
+    assert r["target"] == pytest.approx(300.0)
+    assert r["attainment"] == pytest.approx(620 / 300)
+    assert r["pace_to_target"] is None
+    targets[1] = Target("r1", date(2026, 3, 10), date(2026, 3, 31), 500, territory_id="R1")
+    r = row(compute_kpis(small_inputs(targets=targets), as_of=AS_OF, periods=["2026Q1"]),
+            "region", "R1", "2026Q1")  # fmt: skip
+    assert r["target"] == pytest.approx(500.0)
+    assert r["pace_to_target"] == pytest.approx(620 / (500 * 6 / 22))

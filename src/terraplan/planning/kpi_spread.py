@@ -54,21 +54,29 @@ def spread_by_group(
             pl.col("amount").cast(pl.Float64),
         )
         .join(
-            ptable.lazy().select("period", "period_start", pl.col(end_col).alias("p_end")),
+            ptable.lazy().select(
+                "period", "period_start", "period_end", pl.col(end_col).alias("p_end")
+            ),
             how="cross",
         )
         .with_columns(
-            (
-                (
-                    pl.min_horizontal("t_end", "p_end")
-                    - pl.max_horizontal("t_start", "period_start")
-                ).dt.total_days()
-                + 1
-            ).alias("overlap"),
+            _days_between(pl.max_horizontal("t_start", "period_start"), "t_end", "p_end").alias(
+                "overlap"
+            ),
+            _days_between(
+                pl.max_horizontal("t_start", "period_start"), "t_end", "period_end"
+            ).alias("in_period"),
             ((pl.col("t_end") - pl.col("t_start")).dt.total_days() + 1).alias("length"),
         )
-        .filter(pl.col("overlap") > 0)
-        .with_columns((pl.col("amount") * pl.col("overlap") / pl.col("length")).alias("amount"))
+        # a target of the period counts for its group even before any of its days are gone:
+        # a region with a target of its own is paced on it (nothing due yet), never on its
+        # territories' targets of the days gone (costs count only up to the cut date)
+        .filter(pl.col("in_period" if name == "targets" else "overlap") > 0)
+        .with_columns(
+            (pl.col("amount") * pl.col("overlap").clip(lower_bound=0) / pl.col("length")).alias(
+                "amount"
+            )
+        )
     )
     by_territory = (
         spread.filter(pl.col("territory_id").is_not_null())
@@ -134,3 +142,9 @@ def split_shared(amounts: pl.LazyFrame, shared: pl.LazyFrame | None) -> pl.LazyF
         pl.lit(None, dtype=pl.String).alias("holder_id")
     )
     return pl.concat([whole, split.drop("weight")], how="diagonal_relaxed")
+
+
+def _days_between(start: pl.Expr, end_a: str, end_b: str) -> pl.Expr:
+    """Days from ``start`` to the earlier of two end dates, both ends included (0 or less
+    when they do not overlap)."""
+    return (pl.min_horizontal(end_a, end_b) - start).dt.total_days() + 1
