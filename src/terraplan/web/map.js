@@ -58,9 +58,20 @@ const TPMap = {
   },
 
   async track(run) {
+    // The button pressed is disabled meanwhile, which drops the keyboard focus: it comes back
+    // to it (or, with nothing left to undo or redo, to the other one) once the map is drawn.
+    const from = document.activeElement;
+    const row = from && from.closest && from.closest("#account-table tr[data-account]");
     this.pending += 1;
     this.renderBusy();
-    try { return await run(); } finally { this.pending -= 1; this.renderBusy(); }
+    try { return await run(); } finally {
+      this.pending -= 1;
+      this.renderBusy();
+      if (this.pending === 0 && from && from !== document.body) {
+        const again = row ? `#account-table tr[data-account="${CSS.escape(row.dataset.account)}"] button` : null;
+        refocus(from, ...(again ? [again, "#account-search"] : ["#undo", "#redo", "#move"]));
+      }
+    }
   },
 
   // While an edit or a reload is in flight the edit buttons are disabled and the panel says
