@@ -132,7 +132,13 @@ const TPViews = {
       }
       const layerKey = key + "Layer";
       if (this[layerKey]) this[key].removeLayer(this[layerKey]);
+      if (this[key + "Labels"]) this[key].removeLayer(this[key + "Labels"]);
       this[layerKey] = L.geoJSON(data.units, {style: style(other)}).addTo(this[key]);
+      // each territory's name on it, as on the main map: colour is not the only way to tell them apart
+      this[key + "Labels"] = L.layerGroup(data.territories.filter((t) => t.label).map((t) => L.marker(t.label, {
+        interactive: false, keyboard: false,
+        icon: L.divIcon({className: "territory-label", html: escapeHtml(t.name), iconSize: null}),
+      }))).addTo(this[key]);
       this[key].invalidateSize();
       return this[layerKey];
     };
