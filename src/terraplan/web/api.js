@@ -173,4 +173,19 @@ function pct(value) {
   return value === null || value === undefined ? "" : (value >= 0 ? "+" : "") + (value * 100).toFixed(1) + " %";
 }
 
+// A button that an action disabled or hid (Move while the map updates, Submit once submitted,
+// Undo with nothing left to undo) drops the keyboard focus to the top of the page. When the
+// focus is lost so, it goes to the first of the candidates (elements or selectors) still shown
+// and enabled; a focus the user has moved elsewhere meanwhile is left where it is.
+function refocus(...candidates) {
+  const shown = (node) => node && node.isConnected && node.offsetParent !== null && !node.disabled;
+  const now = document.activeElement;
+  if (now && now !== document.body && shown(now)) return;
+  for (const c of candidates) {
+    const nodes = typeof c === "string" ? [...document.querySelectorAll(c)] : [c];
+    const node = nodes.find(shown);
+    if (node) { node.focus(); return; }
+  }
+}
+
 function canPlan() { return ["planner", "admin"].includes(TP.config.user.role); }

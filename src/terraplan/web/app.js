@@ -34,7 +34,15 @@ async function openPlan(planId) {
   await TPMap.load(planId);
   const status = document.getElementById("plan-status");
   status.textContent = TP.plan.status.replace("_", " ");
+  nameDocument();
   await TPViews.refreshCurrent();
+}
+
+// The window's title says the view and the plan ("Dashboard — FY27 West — terraplan"): a
+// screen reader reads it on each change of view, and tabs and history entries tell apart.
+function nameDocument() {
+  const tab = document.querySelector(`nav [role=tab][data-view="${TPViews.current}"]`);
+  document.title = [tab && tab.textContent, TP.plan && TP.plan.name, "terraplan"].filter(Boolean).join(" — ");
 }
 
 function showView(name) {
@@ -47,6 +55,7 @@ function showView(name) {
   // An error from the view left behind does not follow the user to this one.
   if (TPViews.current !== name) clearError();
   TPViews.current = name;
+  nameDocument();
   if (name === "map") TPMap.map.invalidateSize();
   return TPViews.refreshCurrent().catch((e) => say(e.message, "error"));
 }

@@ -71,12 +71,15 @@ const TPChart = {
     return chart;
   },
 
-  // A table of the same figures: columns [{key, label, format}].
-  table(rows, columns, attrs) {
+  // A table of the same figures: columns [{key, label, format}]; the first column heads each
+  // row (scope=row), so a screen reader says a figure with its territory and its column.
+  // caption (optional) names the table for screen readers (the heading above shows it).
+  table(rows, columns, attrs, caption) {
     return el("table", attrs || {},
-      el("thead", {}, el("tr", {}, ...columns.map((c) => el("th", {}, c.label)))),
+      ...(caption ? [el("caption", {class: "visually-hidden"}, caption)] : []),
+      el("thead", {}, el("tr", {}, ...columns.map((c) => el("th", {scope: "col"}, c.label)))),
       el("tbody", {}, ...rows.map((r) => el("tr", {"data-key": r.key ?? ""},
-        ...columns.map((c, i) => el(i ? "td" : "th", {class: i && typeof r[c.key] === "number" ? "num" : "", "data-col": c.key}, (c.format || fmt)(r[c.key])))))));
+        ...columns.map((c, i) => el(i ? "td" : "th", {class: i && typeof r[c.key] === "number" ? "num" : "", "data-col": c.key, ...(i ? {} : {scope: "row"})}, (c.format || fmt)(r[c.key])))))));
   },
 };
 
@@ -199,12 +202,13 @@ const TPDashboard = {
     const table = document.getElementById("kpi-table");
     // Potential here is the period's share of the yearly potential (the map shows a year's).
     const heading = (c) => c === "potential" ? "potential (period share)" : c.replaceAll("_", " ");
-    table.tHead.replaceChildren(el("tr", {}, el("th", {}, dim), ...cols.map((c) => el("th", {}, heading(c)))));
+    table.tHead.replaceChildren(el("tr", {}, el("th", {scope: "col"}, dim), ...cols.map((c) => el("th", {scope: "col"}, heading(c)))));
+    document.getElementById("kpi-caption").textContent = `KPIs by ${dim}`;
     table.tBodies[0].replaceChildren(...rows.map((r) => {
       let cell = label(r.key);
       if (dim === "region") cell = el("button", {type: "button", class: "link", onclick: () => { this.region = r.key; this.refresh().catch((e) => say(e.message, "error")); }}, label(r.key));
       if (dim === "territory") cell = el("a", {href: `#plan=${encodeURIComponent(TP.plan.id)}&territory=${encodeURIComponent(r.key)}`, onclick: (e) => { e.preventDefault(); TPPages.openTerritory(r.key); }}, label(r.key));
-      return el("tr", {"data-key": r.key}, el("td", {}, cell), ...cols.map((c) => el("td", {class: "num", "data-col": c}, this.figure(c, r[c], r))));
+      return el("tr", {"data-key": r.key}, el("td", {role: "rowheader"}, cell), ...cols.map((c) => el("td", {class: "num", "data-col": c}, this.figure(c, r[c], r))));
     }));
   },
 
@@ -222,7 +226,7 @@ const TPDashboard = {
     chart.append(el("h3", {}, title),
       TPChart.bars(points, {format, reference: metric === "attainment" ? 1 : undefined, label: `${title}, by ${this.dimension}`}),
       TPChart.table(points.map((p) => ({key: p.key, name: p.label, value: p.value})),
-        [{key: "name", label: "", format: String}, {key: "value", label: metric.replaceAll("_", " "), format}], {class: "chart-table", "data-metric": metric}));
+        [{key: "name", label: this.dimension, format: String}, {key: "value", label: metric.replaceAll("_", " "), format}], {class: "chart-table", "data-metric": metric}, `${title}: the chart's figures`));
   },
 
   renderCoverage(rows, label) {
@@ -232,7 +236,8 @@ const TPDashboard = {
     box.replaceChildren(el("h3", {}, "Pipeline coverage (open pipeline / remaining target; dashed: 3×)"),
       TPChart.bars(points, {format: coverage, reference: 3, colour: "#009E73", label: "Pipeline coverage (open pipeline / remaining target)"}),
       TPChart.table(points.map((p) => ({key: p.key, name: p.label, value: p.value, pipeline: p.pipeline})),
-        [{key: "name", label: "", format: String}, {key: "value", label: "coverage", format: coverage}, {key: "pipeline", label: "open pipeline"}], {class: "chart-table"}));
+        [{key: "name", label: this.dimension, format: String}, {key: "value", label: "coverage", format: coverage}, {key: "pipeline", label: "open pipeline"}], {class: "chart-table"},
+        "Pipeline coverage: the chart's figures"));
   },
 
   // Revenue per month, summed over the rows shown (the whole plan for planners).
@@ -252,7 +257,7 @@ const TPDashboard = {
     box.append(TPChart.line(points, {label: `Revenue by month, ${points[0].label} to ${points[points.length - 1].label}`}),
       el("details", {}, el("summary", {}, "Table of the same figures"),
         TPChart.table(points.map((p) => ({key: p.key, month: p.label, value: p.value})),
-          [{key: "month", label: "month", format: String}, {key: "value", label: "revenue"}], {class: "chart-table"})));
+          [{key: "month", label: "month", format: String}, {key: "value", label: "revenue"}], {class: "chart-table"}, "Revenue by month")));
   },
 
   // Deviation from each territory's balance target, against the plan's own tolerance band.
@@ -273,7 +278,8 @@ const TPDashboard = {
         TPChart.bars(points, {format: ratio, reference: 1, band: [1 - tol, 1 + tol], label: `Balance of ${metric} by territory against the ±${(tol * 100).toFixed(0)} % band`}),
         TPChart.table(rows.map((r) => ({key: r.territory_id, name: r.territory, value: r.value, mean: r.mean, deviation: r.deviation, within: r.within_tolerance ? "yes" : "no"})),
           [{key: "name", label: "territory", format: String}, {key: "value", label: metric}, {key: "mean", label: "target"},
-            {key: "deviation", label: "deviation", format: pct}, {key: "within", label: "within band", format: String}], {class: "chart-table", "data-metric": metric}));
+            {key: "deviation", label: "deviation", format: pct}, {key: "within", label: "within band", format: String}], {class: "chart-table", "data-metric": metric},
+          `Balance of ${metric} by territory`));
     }
   },
 

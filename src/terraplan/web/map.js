@@ -58,9 +58,20 @@ const TPMap = {
   },
 
   async track(run) {
+    // The button pressed is disabled meanwhile, which drops the keyboard focus: it comes back
+    // to it (or, with nothing left to undo or redo, to the other one) once the map is drawn.
+    const from = document.activeElement;
+    const row = from && from.closest && from.closest("#account-table tr[data-account]");
     this.pending += 1;
     this.renderBusy();
-    try { return await run(); } finally { this.pending -= 1; this.renderBusy(); }
+    try { return await run(); } finally {
+      this.pending -= 1;
+      this.renderBusy();
+      if (this.pending === 0 && from && from !== document.body) {
+        const again = row ? `#account-table tr[data-account="${CSS.escape(row.dataset.account)}"] button` : null;
+        refocus(from, ...(again ? [again, "#account-search"] : ["#undo", "#redo", "#move"]));
+      }
+    }
   },
 
   // While an edit or a reload is in flight the edit buttons are disabled and the panel says
@@ -293,7 +304,7 @@ const TPMap = {
 
   renderSelection() {
     const n = this.selected.size;
-    const text = n === 0 ? "No unit selected. Click units (shift-drag a box to select many)."
+    const text = n === 0 ? "No unit selected. Click units (shift-drag a box to select many), or type a name or id below."
       : n <= 5 ? "Selected: " + [...this.selected].map((u) => `${this.layers[u].feature.properties.name} (${this.nameOf(this.unitOf[u])})`).join("; ")
       : `${n} units selected`;
     for (const id of ["selection", "request-selection"]) {
@@ -317,7 +328,7 @@ const TPMap = {
         : "copy it (Workflow) to edit a scenario of it";
       info.textContent = `This plan is ${status.replace("_", " ")}: ${how}.`;
     } else {
-      info.textContent = "Hover or click a county.";
+      info.textContent = "Hover or click a county, or select one by name or id.";
     }
     const options = () => Object.values(this.territories).map((t) => el("option", {value: t.id}, t.name));
     const across = Object.values(this.neighbours || {});
@@ -356,8 +367,9 @@ const TPMap = {
   renderTable() {
     const metrics = this.metrics();
     const table = document.getElementById("territory-table");
-    table.tHead.replaceChildren(el("tr", {}, el("th", {}, "Territory"), el("th", {}, "Rep"), el("th", {}, "Units"),
-      ...metrics.map((m) => el("th", {}, m)), ...metrics.map((m) => el("th", {}, `${m} balance`)), el("th", {}, "Pieces"), el("th", {}, "Units moved")));
+    const head = (text) => el("th", {scope: "col"}, text);
+    table.tHead.replaceChildren(el("tr", {}, head("Territory"), head("Rep"), head("Units"),
+      ...metrics.map(head), ...metrics.map((m) => head(`${m} balance`)), head("Pieces"), head("Units moved")));
     table.tBodies[0].replaceChildren(...Object.values(this.territories).map((t) => this.row(t, metrics)));
   },
 
@@ -368,7 +380,7 @@ const TPMap = {
       ? [el("td", {colspan: String(metrics.length || 1), class: "muted", "data-unchecked": "true"}, `not checked: ${b.unchecked}`)]
       : metrics.map((m) => el("td", {}, balanceBar(b.deviation[m], b.within_tolerance[m])));
     return el("tr", {"data-territory": t.id},
-      el("td", {}, el("span", {class: "swatch", style: `background:${this.colours[t.id]}`}), " ", t.name),
+      el("th", {scope: "row"}, el("span", {class: "swatch", style: `background:${this.colours[t.id]}`}), " ", t.name),
       el("td", {}, t.owners.map((o) => o.name).join(", ") || el("span", {class: "muted"}, "no owner")),
       el("td", {class: "num", "data-metric": "units"}, b.units),
       ...metrics.map((m) => el("td", {class: "num", "data-metric": m, "data-value": String(b.totals[m])}, fmt(b.totals[m]))),
@@ -485,7 +497,7 @@ const TPMap = {
     const editable = canPlan() && TP.plan && TP.plan.status === "draft";
     const body = document.getElementById("account-table").tBodies[0];
     body.replaceChildren(...rows.map((r) => el("tr", {"data-account": r[0]},
-      el("td", {}, r[1]), el("td", {}, this.nameOf(r[4])), el("td", {class: "num"}, fmt(r[5])),
+      el("td", {role: "rowheader"}, r[1]), el("td", {}, this.nameOf(r[4])), el("td", {class: "num"}, fmt(r[5])),
       el("td", {}, r[7] ? "pinned" : ""),
       el("td", {}, editable ? el("button", {type: "button", class: "pin", onclick: () => this.edit(() => this.pin(r[0], document.getElementById("move-target").value))},
         `Pin to ${this.nameOf(document.getElementById("move-target").value)}`) : "",

@@ -120,7 +120,7 @@ const TPPages = {
       ["Attainment", ratio(f.attainment)], ["Open pipeline", fmt(f.open_pipeline)],
       ["Pipeline coverage", f.pipeline_coverage == null ? (f.target > 0 && f.revenue >= f.target ? "target met" : "") : coverage(f.pipeline_coverage)],
       [`Potential (share of the ${ytd})`, fmt(f.potential)]];
-    document.getElementById("tp-figures").replaceChildren(el("tbody", {}, ...figures.map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", {class: "num"}, v)))));
+    document.getElementById("tp-figures").replaceChildren(el("tbody", {}, ...figures.map(([k, v]) => el("tr", {}, el("th", {scope: "row"}, k), el("td", {class: "num"}, v)))));
     const n = data.notes;
     for (const field of ["strategy", "marketing", "outreach"]) {
       const area = document.getElementById(`tp-${field}`);
@@ -137,7 +137,7 @@ const TPPages = {
     if (!data.editable && data.plan.status !== "archived") document.getElementById("tp-saved").textContent += " Read-only: planners write these notes.";
     if (!data.editable && data.plan.status === "archived") document.getElementById("tp-saved").textContent += " The plan is archived: read-only.";
     const table = document.getElementById("tp-priorities");
-    table.tHead.replaceChildren(el("tr", {}, ...["#", "Account", "Score", "Potential", "Revenue (12 months)", "Whitespace", "Open pipeline"].map((h) => el("th", {}, h))));
+    table.tHead.replaceChildren(el("tr", {}, ...["#", "Account", "Score", "Potential", "Revenue (12 months)", "Whitespace", "Open pipeline"].map((h) => el("th", {scope: "col"}, h))));
     table.tBodies[0].replaceChildren(...data.priorities.map((p) => el("tr", {"data-account": p.account_id},
       el("td", {class: "num"}, p.rank), el("td", {}, p.account || p.account_id), el("td", {class: "num"}, p.score == null ? "" : p.score.toFixed(3)),
       el("td", {class: "num"}, fmt(p.potential)), el("td", {class: "num"}, fmt(p.revenue_lookback)),
@@ -277,14 +277,14 @@ const TPPages = {
     const summary = [["accounts", acc.records], ["assigned", acc.assigned], ["gaps", acc.gaps], ["of which to the catch-all", acc.gaps_to_catch_all],
       ["conflicts", acc.conflicts], ["coverage", ratio(acc.coverage)]];
     const out = [el("h3", {}, a.ok ? "Coverage audit: no gaps, no conflicts" : "Coverage audit: gaps or conflicts found"),
-      el("table", {id: "rules-audit-summary"}, el("tbody", {}, ...summary.map(([k, v]) => el("tr", {"data-key": k}, el("th", {}, k), el("td", {class: "num"}, typeof v === "number" ? fmt(v) : v)))))];
+      el("table", {id: "rules-audit-summary"}, el("tbody", {}, ...summary.map(([k, v]) => el("tr", {"data-key": k}, el("th", {scope: "row"}, k), el("td", {class: "num"}, typeof v === "number" ? fmt(v) : v)))))];
     const names = {};
     for (const t of acc.territories || []) names[t.territory_id] = t.name;
     const listed = (title, kind) => {
       const rows = a.places.filter((p) => p.kind === kind);
       if (!rows.length) return;
       out.push(el("h4", {}, `${title} (${kind === "gap" ? acc.gaps : acc.conflicts}; first ${rows.length} listed)`),
-        el("table", {"data-section": kind + "s"}, el("thead", {}, el("tr", {}, ...["Account", "State", "County", "ZIP"].map((h) => el("th", {}, h)))),
+        el("table", {"data-section": kind + "s"}, el("thead", {}, el("tr", {}, ...["Account", "State", "County", "ZIP"].map((h) => el("th", {scope: "col"}, h)))),
           el("tbody", {}, ...rows.map((p) => el("tr", {"data-account": p.id}, el("td", {}, p.name), el("td", {}, p.state || ""), el("td", {}, p.county_fips || ""), el("td", {}, p.postal_code || ""))))));
     };
     listed("Gaps: accounts no rule gives a territory", "gap");
@@ -352,7 +352,7 @@ const TPPages = {
     const c = team.capacity;
     box("team-capacity-result", c ? [
       el("table", {id: "team-capacity-summary"}, el("tbody", {}, ...[["Workload (hours a year)", fmt(c.total_workload_hours)], ["Selling hours per rep", fmt(c.effective_hours_per_rep)],
-        ["Reps needed (FTE)", fmt(c.fte_needed)], ["Reps needed", fmt(c.reps_needed)], ["Reps now", fmt(c.current_reps)]].map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", {class: "num"}, v))))),
+        ["Reps needed (FTE)", fmt(c.fte_needed)], ["Reps needed", fmt(c.reps_needed)], ["Reps now", fmt(c.current_reps)]].map(([k, v]) => el("tr", {}, el("th", {scope: "row"}, k), el("td", {class: "num"}, v))))),
       TPChart.table((c.groups || []).map((g) => ({...g, key: g.group})), Object.keys((c.groups || [])[0] || {}).filter((k) => k !== "id").map((k) => ({key: k, label: k.replaceAll("_", " "), format: (v) => (typeof v === "string" ? (names[v] || v) : fmt(v))})), {id: "team-capacity-groups"}),
       ...(c.warnings || []).map((w) => el("p", {class: "muted"}, w)),
     ] : [el("p", {class: "muted"}, "Not computed yet for this plan.")]);
@@ -375,7 +375,7 @@ const TPPages = {
       TPChart.table((t.monthly || []).map((r) => ({...r, key: r.territory_id, territory: names[r.territory_id] || r.territory_id})),
         [{key: "territory", label: "territory", format: String}, ...months.map((mo) => ({key: mo, label: mo})), {key: "total", label: "total"}], {id: "team-targets-table"}),
       el("h4", {}, "Fairness"),
-      el("table", {id: "team-fairness"}, el("tbody", {}, ...Object.entries(fair).filter(([k, v]) => k !== "rows" && typeof v !== "object").map(([k, v]) => el("tr", {}, el("th", {}, k.replaceAll("_", " ")), el("td", {class: "num"}, fmt(v)))))),
+      el("table", {id: "team-fairness"}, el("tbody", {}, ...Object.entries(fair).filter(([k, v]) => k !== "rows" && typeof v !== "object").map(([k, v]) => el("tr", {}, el("th", {scope: "row"}, k.replaceAll("_", " ")), el("td", {class: "num"}, fmt(v)))))),
     ]);
   },
 };

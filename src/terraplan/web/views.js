@@ -14,6 +14,10 @@ const TPViews = {
     document.getElementById("wf-copy").addEventListener("click", () => this.copyForm().catch((e) => say(e.message, "error")));
     document.getElementById("wf-copy-form").addEventListener("submit", (e) => { e.preventDefault(); this.copy().catch((err) => say(err.message, "error")); });
     document.getElementById("wf-copy-cancel").addEventListener("click", () => this.closeCopyForm());
+    // Escape closes the form as Cancel does; the focus goes back to "Copy as new scenario"
+    document.getElementById("wf-copy-form").addEventListener("keydown", (e) => {
+      if (e.key === "Escape") { e.preventDefault(); this.closeCopyForm(); }
+    });
     document.getElementById("comment-form").addEventListener("submit", (e) => { e.preventDefault(); this.comment().catch((err) => say(err.message, "error")); });
     document.getElementById("design-form").addEventListener("submit", (e) => { e.preventDefault(); this.design().catch((err) => say(err.message, "error")); });
     document.getElementById("route-form").addEventListener("submit", (e) => { e.preventDefault(); this.route().catch((err) => say(err.message, "error")); });
@@ -128,7 +132,13 @@ const TPViews = {
       }
       const layerKey = key + "Layer";
       if (this[layerKey]) this[key].removeLayer(this[layerKey]);
+      if (this[key + "Labels"]) this[key].removeLayer(this[key + "Labels"]);
       this[layerKey] = L.geoJSON(data.units, {style: style(other)}).addTo(this[key]);
+      // each territory's name on it, as on the main map: colour is not the only way to tell them apart
+      this[key + "Labels"] = L.layerGroup(data.territories.filter((t) => t.label).map((t) => L.marker(t.label, {
+        interactive: false, keyboard: false,
+        icon: L.divIcon({className: "territory-label", html: escapeHtml(t.name), iconSize: null}),
+      }))).addTo(this[key]);
       this[key].invalidateSize();
       return this[layerKey];
     };
@@ -324,6 +334,8 @@ const TPViews = {
       el("strong", {}, c.author || "?"), ` on ${on(c)} (${utcTime(c.created_at, 16)}): `, c.body);
     if (c.kind !== "change_request") return item;
     item.classList.add("change-request");
+    item.dataset.comment = String(c.id);
+    item.tabIndex = -1;  // the focus comes back here once it is accepted or rejected
     const state = c.status === "open" ? "open"
       : `${c.status} by ${c.resolved_by || "?"}${c.resolution ? ` (${c.resolution})` : ""}`;
     item.append(el("br"), el("em", {}, `Change request: ${this.describeEdit(c.proposed_edit, unitName)} — ${state}`));
@@ -345,6 +357,7 @@ const TPViews = {
         say(accept ? "Accepted: the move is made on the draft." : "Rejected.");
         if (accept) await TPMap.load(TP.plan.id, {keepMessage: true});
         await this.workflow();
+        refocus(`#comments li[data-comment="${CSS.escape(String(c.id))}"]`);
       };
       if (acceptable) item.append(el("button", {type: "button", class: "accept", onclick: () => decide(true)().catch((e) => say(e.message, "error"))}, "Accept"));
       item.append(el("button", {type: "button", class: "reject", onclick: () => decide(false)().catch((e) => say(e.message, "error"))}, "Reject"));
@@ -383,6 +396,9 @@ const TPViews = {
     await this.workflow();
     await loadPlans(TP.plan.id);  // the drop-down names each plan's status
     TPMap.renderEditPanel();
+    // the button pressed is gone (the plan's next steps differ): the focus goes to the status
+    // line, which says the new status, not to the next step's button (a second Enter would take it)
+    refocus("#wf-state");
   },
 
   async activate() {
@@ -393,6 +409,7 @@ const TPViews = {
     await loadPlans(TP.plan.id);  // this plan is active, the one it replaces archived
     say(`Plan ${saved.name} is active from ${plan.effective_from || date || "today"}.${(saved.notes || []).map((n) => ` Note: ${sentence(n)}`).join("")}`);
     TPMap.renderEditPanel();
+    refocus("#wf-state");
   },
 
   // "Copy as new scenario" asks for the copy's name (a unique one offered: "Copy 2 of …" when
@@ -426,9 +443,15 @@ const TPViews = {
     }
   },
 
+  // A form closed while the focus is in it (Cancel, Escape, the copy made) hands the focus back
+  // to the button that opened it, not to the top of the page.
   closeCopyForm() {
-    document.getElementById("wf-copy-form").hidden = true;
-    document.getElementById("wf-copy").setAttribute("aria-expanded", "false");
+    const form = document.getElementById("wf-copy-form");
+    const opener = document.getElementById("wf-copy");
+    const hadFocus = form.contains(document.activeElement);
+    form.hidden = true;
+    opener.setAttribute("aria-expanded", "false");
+    if (hadFocus && !opener.hidden) opener.focus();
   },
 
   async copy() {
