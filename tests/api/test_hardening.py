@@ -46,6 +46,7 @@ OPERATION_IDS = sorted(
         "list_audit_log",
         "list_jobs",
         "list_kpi_definitions",
+        "list_market_scopes",
         "list_plan_comments",
         "list_plans",
         "owner_updates",

@@ -45,6 +45,14 @@ def test_copy_asks_for_a_unique_name_and_a_part_of_the_market(
     )
     assert scopes[0] == ["=", "the whole market, as the source"]
     assert ["West", "West"] in scopes, scopes
+    # segments and states are parts of the market too, each under its heading, states by name
+    groups = page.locator("#wf-copy-scope optgroup").evaluate_all("gs => gs.map(g => g.label)")
+    assert groups == ["Regions", "Segments", "States"], groups
+    states = page.locator("#wf-copy-scope optgroup[label=States] option").evaluate_all(
+        "os => os.map(o => [o.value, o.textContent])"
+    )
+    assert states and all(label.endswith(f"({code})") for code, label in states), states
+    assert ["CA", "California (CA)"] in states, states
     shot(page, tmp_path, "copy-form")
     page.fill("#wf-copy-name", "West what-if U8")
     page.select_option("#wf-copy-scope", "West")

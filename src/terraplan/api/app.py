@@ -120,6 +120,7 @@ def create_app(settings: Settings | None = None, *, server_process: bool = False
         history,
         imports,
         jobs,
+        market_scopes,
         monitoring,
         owner_updates,
         plans,
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, *, server_process: bool = False
     app.include_router(monitoring.router)
     app.include_router(alerts.router)
     app.include_router(scenarios.router)
+    app.include_router(market_scopes.router)
     app.include_router(feedback.router)
     app.include_router(history.router)
     app.include_router(jobs.router)

@@ -419,14 +419,15 @@ const TPViews = {
     const form = document.getElementById("wf-copy-form");
     if (!form.hidden && form.dataset.plan === TP.plan.id) { document.getElementById("wf-copy-name").focus(); return; }
     const source = (TP.plans || []).find((p) => p.id === TP.plan.id) || TP.plan;
-    if (!this.regions) {
-      const reps = await api("GET", "/reps?limit=1000").catch(() => ({items: []}));
-      this.regions = [...new Set((reps.items || []).map((r) => (r.region || "").trim()).filter(Boolean))].sort((a, b) => a.localeCompare(b));
-    }
+    // every part of the market a plan may cover: reps' regions, accounts' segments and states
+    if (!this.scopes) this.scopes = await api("GET", "/scopes").catch(() => ({regions: [], segments: [], states: []}));
     const own = (source.scope || "").trim();
     const options = [el("option", {value: "="}, own ? `${own}, as the source` : "the whole market, as the source")];
     if (own) options.push(el("option", {value: ""}, "the whole market"));
-    for (const region of this.regions) if (region.toLowerCase() !== own.toLowerCase()) options.push(el("option", {value: region}, region));
+    for (const [kind, label] of [["regions", "Regions"], ["segments", "Segments"], ["states", "States"]]) {
+      const choices = (this.scopes[kind] || []).filter((c) => c.value.toLowerCase() !== own.toLowerCase());
+      if (choices.length) options.push(el("optgroup", {label}, ...choices.map((c) => el("option", {value: c.value}, c.label))));
+    }
     document.getElementById("wf-copy-scope").replaceChildren(...options);
     document.getElementById("wf-copy-name").value = this.copyName(source.name);
     form.dataset.plan = TP.plan.id;
