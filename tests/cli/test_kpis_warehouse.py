@@ -66,6 +66,14 @@ def test_write_tables_then_duckdb_gives_the_in_process_table(run_cli: Any, tmp_p
     assert table.returncode == 0, table.stderr
     assert "duckdb, as of" in table.stdout
     assert "R-" not in table.stdout  # names, not ids
+    # growth left empty before the sales history is explained as in-process, with its first day
+    years = ("kpis", "--plan", "PW", "--by", "region", "--period", "year")
+    local_years = run_cli(*years)
+    remote_years = run_cli(*years, "--engine", "duckdb", "--source", str(folder))
+    said = " ".join(local_years.stdout.split())
+    assert "the sales history starts on 2" in said
+    note = said[said.index("growth is empty") :].split(" is unknown.")[0]
+    assert note in " ".join(remote_years.stdout.split())
     # by rep as a table too (it stopped on a missing crediting note), the same figures
     by_rep = ("kpis", "--plan", "PW", "--by", "rep", "--period", "quarter")
     shown = run_cli(*by_rep, "--engine", "duckdb", "--source", str(folder))

@@ -118,9 +118,13 @@ def warehouse_table(
             schema={"id": pl.String, "name": pl.String},
             orient="row",
         )
-    # the facts are in the warehouse, not here: notes that read them have nothing to read;
-    # the reps' names come from here, as the plan's territory names do
-    inputs = SimpleNamespace(reps=reps, frame=lambda name: reps.lazy() if name == "reps" else None)
+    # the facts are in the warehouse, not here: notes that read them have nothing to read but
+    # the day the sales history starts (why growth is empty); the reps' names come from here,
+    # as the plan's territory names do
+    frames = {"reps": reps.lazy()}
+    if run.sales_from is not None:
+        frames["sales_lines"] = pl.LazyFrame({"date": [run.sales_from]})
+    inputs = SimpleNamespace(reps=reps, frame=frames.get)
     data = SimpleNamespace(
         plan=stored,
         inputs=inputs,

@@ -55,13 +55,15 @@ ENGINES: Mapping[str, str] = {"duckdb": "duckdb", "postgres": "postgres", "spark
 @dataclass(frozen=True)
 class WarehouseRun:
     """What a warehouse run returned: the KPI frame, the SQL it ran, the as-of date used and
-    the seconds spent in the engine (wall and this process's CPU)."""
+    the seconds spent in the engine (wall and this process's CPU), and the first sales line's
+    date (where the revenue history starts: a growth left empty is explained by it)."""
 
     frame: pl.DataFrame
     sql: str
     as_of: date
     seconds: float
     cpu_seconds: float
+    sales_from: date | None = None
 
 
 class _Engine:
@@ -107,7 +109,7 @@ def warehouse_kpis(
     dialect = ENGINES[engine]
     with _connect(engine, location, dict(tables or {}), spark) as conn:
         kpi_tables = _kpi_tables(conn)
-        first, last = _data_dates(conn, kpi_tables, dialect)
+        first, last, sales_from = _data_dates(conn, kpi_tables, dialect)
         day = as_of if as_of is not None else last
         if day is None:
             raise InvalidParameterError(
@@ -141,7 +143,7 @@ def warehouse_kpis(
             ) from exc
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     logger.info("KPI query on %s: %d rows in %.2f s", engine, len(rows), seconds)
-    return WarehouseRun(_frame(rows), sql, day, seconds, cpu_seconds)
+    return WarehouseRun(_frame(rows), sql, day, seconds, cpu_seconds, sales_from)
 
 
 def result_schema() -> dict[str, Any]:
@@ -181,8 +183,13 @@ def _kpi_tables(conn: _Engine) -> KpiTables:
     return KpiTables(dict(conn.tables), missing)
 
 
-def _data_dates(conn: _Engine, tables: KpiTables, dialect: str) -> tuple[date | None, date | None]:
+def _data_dates(
+    conn: _Engine, tables: KpiTables, dialect: str
+) -> tuple[date | None, date | None, date | None]:
+    """The first and the latest fact (the grains' start and the default as-of date) and the
+    first sales line's date."""
     rows = sorted(conn.rows(compile_data_dates_sql(tables, dialect=dialect)), key=lambda r: r[0])
+    sales_from = next((_as_date(r[1]) for r in rows if r[0] == 0 and r[1] is not None), None)
     lows = [_as_date(r[1]) for r in rows if r[1] is not None]
     highs = [_as_date(r[2]) for r in rows if r[2] is not None]
     # the latest fact (a sale, an opportunity created or closed), never after today: the
@@ -191,7 +198,7 @@ def _data_dates(conn: _Engine, tables: KpiTables, dialect: str) -> tuple[date | 
     first = min(lows) if lows else None
     if first is not None and last is not None and first > last:
         first = last
-    return first, last
+    return first, last, sales_from
 
 
 def _as_date(value: Any) -> date:
