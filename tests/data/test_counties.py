@@ -164,3 +164,19 @@ def test_county_labels_name_every_county_with_its_state(counties: list[GeoUnit])
     with pytest.raises(TypeError):
         labels["06037"] = "changed"  # type: ignore[index]
     assert county_labels() is labels  # read once per process
+
+
+def test_counties_are_read_once_and_each_caller_owns_its_attributes() -> None:
+    """The bundled files are read once per process (every design, edit and map of a plan
+    without stored units asked for them again); a caller changing a unit's attributes does not
+    change what the next caller gets."""
+    from terraplan.data import counties as module
+
+    first = module.load_counties()
+    assert module._bundled_counties.cache_info().currsize >= 1
+    hits = module._bundled_counties.cache_info().hits
+    first[0].attributes["population"] = -1.0
+    again = module.load_counties()
+    assert module._bundled_counties.cache_info().hits == hits + 1
+    assert again[0].attributes["population"] > 0
+    assert [u.id for u in again] == [u.id for u in first]
