@@ -166,6 +166,7 @@ def upgraded(database_url: str) -> Iterator[Database]:
 
 def test_records_read_back_the_same_after_the_upgrade(upgraded: Database) -> None:
     assert migrate.current_revision(upgraded) == migrate.head_revision()
+    assert migrate.schema_drift(upgraded) == []
     with UnitOfWork(upgraded) as uow:
         accounts = {a.id: a for a in uow.accounts.list()}
         reps = {r.id: r.name for r in uow.reps.list()}
@@ -208,7 +209,7 @@ def test_a_plan_active_before_ownership_history_has_its_owners_and_still_routes(
 ) -> None:
     """A plan activated by a terraplan older than 0007 recorded no ownership periods: after
     the upgrade `terraplan owners A1` answered nothing, and KPIs by rep said no plan was
-    activated. 0015 records the periods its activation records today, from the day it was
+    activated. 0016 records the periods its activation records today, from the day it was
     activated (its last save: the old code logged nothing else)."""
     with upgraded.engine.connect() as connection:
         periods = {
@@ -228,3 +229,32 @@ def test_a_plan_active_before_ownership_history_has_its_owners_and_still_routes(
         assert uow.plans.get("P001").effective_from == day
     routed = route_record(upgraded, {"id": "lead", "county_fips": "36061", "country": "US"})
     assert (routed.plan_id, routed.territory_name, routed.owner_name) == ("P001", "East", "Bo East")
+
+
+def test_a_database_migrated_while_0009_followed_0007_gets_the_plan_scope_column(
+    database_url: str,
+) -> None:
+    """For three commits main chained 0009 (territory notes) after 0007, skipping 0008 (plan
+    scope). A database migrated then was upgraded past 0008 without the column, and every
+    plan read failed ("no such column: plans.scope", then "run terraplan db upgrade", which
+    found nothing to do)."""
+    db = Database(database_url)
+    try:
+        migrate.upgrade(db, "0009")
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE plans DROP COLUMN scope")
+        old_tables = sa.MetaData()
+        old_tables.reflect(db.engine)
+        rows = _old_rows()
+        with db.engine.begin() as connection:
+            for name in ("reps", "plans", "territories", "territory_owners"):
+                connection.execute(sa.insert(old_tables.tables[name]), list(rows[name]))
+        migrate.upgrade(db)
+        assert migrate.schema_drift(db) == []
+        with UnitOfWork(db) as uow:
+            plan = uow.plans.get("P001")
+        assert (plan.status, plan.scope, [t.name for t in plan.territories]) == (
+            PlanStatus.ACTIVE, None, ["West", "East"],
+        )  # fmt: skip
+    finally:
+        db.dispose()

@@ -1,7 +1,7 @@
 """a plan already active before ownership periods existed (0007) gets its open periods
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-06 16:30:00
 
 A database made by a terraplan older than 0007 holds an active plan whose activation recorded
@@ -22,8 +22,8 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
