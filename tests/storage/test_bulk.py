@@ -104,3 +104,17 @@ def test_an_update_without_a_required_column_keeps_the_stored_value(db: Database
             "accounts",
             [{"id": "A0001", "potential": 8.0}, {"id": "NEW", "potential": 1.0}],
         )
+
+
+def test_read_arrow_keeps_its_row_order_when_rows_are_updated(db: Database) -> None:
+    """On PostgreSQL an update moves a row to the end of the table: after `terraplan db upgrade`
+    had rewritten every account (0012), `rules check` listed another sample of gap ids than
+    the same terraplan before. Rows now come in the order they had (by id on PostgreSQL)."""
+    with db.connect() as connection:
+        bulk.upsert_records(connection, "accounts", _accounts(5))
+    with db.connect() as connection:
+        before = bulk.read_arrow(connection, "accounts", ["id"]).column("id").to_pylist()
+        bulk.upsert_records(connection, "accounts", [{"id": "A0001", "name": "Renamed"}])
+    with db.connect() as connection:
+        after = bulk.read_arrow(connection, "accounts", ["id"]).column("id").to_pylist()
+    assert before == after == ["A0000", "A0001", "A0002", "A0003", "A0004"]

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from terraplan.cli.console import stdout
+from terraplan.cli.console import note, stdout
 from terraplan.cli.context import app_context
 from terraplan.errors import InvalidParameterError
 
@@ -51,16 +51,31 @@ def upgrade(
     ctx: typer.Context,
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
-    """Apply migrations up to REVISION (default: the newest)."""
+    """Apply migrations up to REVISION (default: the newest) and list each one applied."""
     from terraplan.storage import migrate
 
     db = app_context(ctx).database(migrate=False)
     before = migrate.current_revision(db)
     with _known_revision(revision):
         migrate.upgrade(db, revision)
-    stdout().print(
-        f"Schema {before or '(empty)'} -> {migrate.current_revision(db)} on {db.display_url}"
-    )
+    after = migrate.current_revision(db)
+    out = stdout()
+    if after == before:
+        out.print(f"{db.display_url} is at schema {after or '(empty)'}: nothing to do.")
+        return
+    assert after is not None
+    applied = migrate.migrations_between(before, after)
+    start = f"from schema {before}" if before else "from an empty database"
+    count = f"{len(applied)} migration{'s' if len(applied) != 1 else ''}"
+    out.print(f"Upgraded {db.display_url} {start} to {after} ({count}):", soft_wrap=True)
+    for step in applied:
+        out.print(f"  {step.revision}  {step.description}", highlight=False, soft_wrap=True)
+    if before is not None and db.engine.dialect.name == "sqlite":
+        note(
+            f"`terraplan db downgrade {before}` goes back to the old schema but drops what the "
+            "newer migrations added; only a copy of the file made before upgrading (with no "
+            "terraplan running) keeps everything"
+        )
 
 
 @db_app.command("downgrade")
@@ -83,6 +98,14 @@ def current(ctx: typer.Context) -> None:
     from terraplan.storage import migrate
 
     db = app_context(ctx).database(migrate=False)
-    stdout().print(
-        f"current: {migrate.current_revision(db) or '(empty)'}  head: {migrate.head_revision()}"
-    )
+    revision, head = migrate.schema_status(db)
+    stdout().print(f"current: {revision or '(empty)'}  head: {head}")
+    if revision is not None and revision != head and migrate.is_known(revision):
+        pending = migrate.migrations_between(revision, head)
+        copy = (
+            "; first copy the SQLite file (with no terraplan running) to keep a way back"
+            if db.engine.dialect.name == "sqlite"
+            else "; first back the database up (pg_dump) to keep a way back"
+        )
+        count = f"{len(pending)} migration{'s' if len(pending) != 1 else ''}"
+        note(f"{count} to apply: `terraplan db upgrade` (any other command applies them too){copy}")

@@ -411,7 +411,11 @@ _ARROW_TYPES: Mapping[str, pa.DataType] = {
 def read_arrow(connection: Connection, kind: str, columns: Sequence[str] | None = None) -> pa.Table:
     """Read a record table (or some of its columns) into an Arrow table, in batches.
 
-    JSON columns (attributes, skills, polygons) come back as JSON text.
+    JSON columns (attributes, skills, polygons) come back as JSON text. Rows come in a stable
+    order: SQLite's (the order they were inserted in, which updates and the migrations'
+    table copies keep); on PostgreSQL by id, since every update (an import, a rule run, a
+    migration filling a new column) moves a row to the end of the table and samples such as
+    the gap ids of `rules check` changed with it.
     """
     table = record_table(kind)
     schema = arrow_schema(kind, columns)
@@ -419,7 +423,8 @@ def read_arrow(connection: Connection, kind: str, columns: Sequence[str] | None 
     if connection.dialect.name == "sqlite":
         return _read_arrow_sqlite(connection, table.name, schema, json_columns)
     selected = [table.c[name] for name in schema.names]
-    result = connection.execution_options(yield_per=50_000).execute(select(*selected))
+    query = select(*selected).order_by(table.c.id)
+    result = connection.execution_options(yield_per=50_000).execute(query)
     batches: list[pa.RecordBatch] = []
     for partition in result.partitions():
         data = list(zip(*partition, strict=True))

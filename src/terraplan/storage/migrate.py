@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
-from typing import Any
+import logging
+from typing import Any, NamedTuple
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -15,6 +16,8 @@ from alembic.script import ScriptDirectory
 from terraplan.errors import StorageError
 from terraplan.storage.database import Database, translated_errors
 from terraplan.storage.orm import Base
+
+logger = logging.getLogger(__name__)
 
 
 def _config() -> Config:
@@ -55,14 +58,35 @@ def upgrade(db: Database, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
-def ensure_schema(db: Database) -> None:
+class Migration(NamedTuple):
+    """One shipped migration: its revision and what it does (its docstring's first line)."""
+
+    revision: str
+    description: str
+
+
+def migrations_between(start: str | None, end: str) -> list[Migration]:
+    """The migrations that take a schema at ``start`` (None: empty) to ``end``, oldest first."""
+    script = ScriptDirectory.from_config(_config())
+    steps = script.iterate_revisions(end, start or "base")
+    return [Migration(s.revision, (s.doc or "").strip()) for s in reversed(list(steps))]
+
+
+def ensure_schema(db: Database) -> tuple[str | None, str] | None:
     """Bring an older schema up to date; refuse (StorageError) a database whose schema is
-    newer than this terraplan (a colleague's newer version migrated it)."""
+    newer than this terraplan (a colleague's newer version migrated it). Returns ``(from,
+    to)`` when it migrated (``from`` None: the database was empty), else None; an upgrade of
+    an existing schema is logged as a warning (a team may want to know the server did it)."""
     current = current_revision(db)
     if current == head_revision():
-        return
+        return None
     _refuse_newer(current)
     upgrade(db)
+    done = current_revision(db)
+    assert done is not None
+    if current is not None:
+        logger.warning("upgraded the schema of %s from %s to %s", db.display_url, current, done)
+    return current, done
 
 
 def schema_status(db: Database) -> tuple[str | None, str]:
@@ -70,14 +94,18 @@ def schema_status(db: Database) -> tuple[str | None, str]:
     return current_revision(db), head_revision()
 
 
+def is_known(revision: str) -> bool:
+    """Whether ``revision`` is one this terraplan ships (a newer terraplan's is not)."""
+    try:
+        return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
+    except Exception:  # alembic raises its own error types for an unknown revision
+        return False
+
+
 def _refuse_newer(current: str | None) -> None:
     if current is None:
         return
-    try:
-        known = ScriptDirectory.from_config(_config()).get_revision(current)
-    except Exception:  # alembic raises its own error types for an unknown revision
-        known = None
-    if known is None:
+    if not is_known(current):
         head = head_revision()
         raise StorageError(
             f"the database schema is at revision {current}, newer than this terraplan's "
