@@ -6,7 +6,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 T = TypeVar("T")
 
@@ -36,6 +36,11 @@ def _iso_day(value: object) -> object:
 #: Every day the API takes, in a query or a body: ``format: date`` in the schema, and only
 #: ``YYYY-MM-DD`` accepted (422 naming the parameter otherwise).
 IsoDay = Annotated[date, BeforeValidator(_iso_day)]
+
+
+#: A computed figure, sent as it was computed (``26800`` stays an integer, ``26800.0`` a float:
+#: no answer changes by being typed), documented as a JSON number.
+Figure = Annotated[float | int, WithJsonSchema({"type": "number"})]
 
 
 #: The header of list answers that are plain JSON arrays (``GET /jobs``, ``GET /audit``): how
@@ -71,7 +76,11 @@ class AccountPublic(BaseModel):
     workload: float | None = None
     parent_id: str | None = None
     owner_id: str | None = None
-    attributes: dict[str, Any] = {}
+    attributes: dict[str, Any] = Field(
+        default={},
+        description="The account's own fields from the CRM beyond ours (custom attributes, "
+        "by their names as imported: any JSON value)",
+    )
     #: The day the account was closed; null while it is open.
     closed_on: date | None = None
 
@@ -146,3 +155,25 @@ class HealthPublic(BaseModel):
     database: str
     schema_revision: str | None
     schema_expected: str = Field(description="The schema revision this server's code expects")
+
+
+class TerritoryEffectPublic(BaseModel):
+    """A territory's balance, contiguity and disruption (the map's ``balance``, an edit's
+    ``effects``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    territory: str = Field(description="Territory id")
+    name: str
+    units: int = Field(description="Geo units in the territory")
+    totals: dict[str, Figure] = Field(
+        description="metric -> total (potential in the plan currency, workload in hours)"
+    )
+    deviation: dict[str, Figure] = Field(
+        description="metric -> deviation from the target (0.1 = 10 % above); empty when "
+        "the territory is not checked"
+    )
+    within_tolerance: dict[str, bool] = Field(description="metric -> within the plan's band")
+    pieces: int = Field(description="Connected pieces (1: contiguous)")
+    units_moved: int = Field(description="Units that moved in or out against the base plan")
+    unchecked: str | None = Field(description="Why the balance check leaves it out, or null")

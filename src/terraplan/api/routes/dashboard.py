@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
+from terraplan.api.schemas import Figure
 from terraplan.domain.access import Action, require_visible, sees_everything
 from terraplan.errors import NotFoundError
 from terraplan.services.access import plan_resource, visible_territories
@@ -25,13 +26,29 @@ router = APIRouter(
 )
 
 
+class BalanceRowPublic(BaseModel):
+    """One territory's total of one metric against its target (potential in the plan
+    currency, workload in hours, account_count in accounts)."""
+
+    model_config = ConfigDict(extra="forbid")
+    territory_id: str
+    metric: str = Field(description="potential, workload or account_count")
+    value: Figure = Field(description="The territory's total of the metric")
+    mean: Figure = Field(description="Its target: the mean over the checked territories")
+    tolerance: Figure = Field(description="0.1 = ±10 %")
+    deviation: Figure | None = Field(description="value / mean - 1; null when the mean is 0")
+    lower: Figure = Field(description="mean x (1 - tolerance)")
+    upper: Figure = Field(description="mean x (1 + tolerance)")
+    within_tolerance: bool
+    territory: str = Field(description="The territory's name")
+
+
 class BalancePublic(BaseModel):
     plan_id: str
     source: str = Field(description="Where the tolerance band comes from")
     tolerances: dict[str, float] = Field(description="metric -> tolerance (0.1 = ±10 %)")
-    rows: list[dict[str, Any]] = Field(
-        description="territory_id, territory, metric, value, mean (the target), tolerance, "
-        "deviation, lower, upper, within_tolerance"
+    rows: list[BalanceRowPublic] = Field(
+        description="Each territory's balance metrics, by territory id then metric"
     )
     skipped: dict[str, str] = Field(
         default={},
@@ -74,7 +91,7 @@ def plan_balance_route(
     cache = request.app.state.monitoring_cache
     _, (criteria, frame) = cache.memo(db, plan_id, ("dashboard_balance",), compute)
     rows = [
-        {**row, "territory": names.get(row["territory_id"], row["territory_id"])}
+        BalanceRowPublic(**row, territory=names.get(row["territory_id"], row["territory_id"]))
         for row in frame.sort("territory_id", "metric").iter_rows(named=True)
         if shown is None or row["territory_id"] in shown
     ]

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
+from terraplan.api.documented import Documented
 from terraplan.api.routes.scenarios import (
     PLAN_RESPONSES,
     WORKFLOW_ACTIONS,
@@ -54,7 +55,11 @@ class CommentPublic(BaseModel):
     author: str | None
     created_at: Timestamp
     status: str | None
-    proposed_edit: dict[str, Any] | None
+    # sent as stored: documented as the edit CommentCreate takes
+    proposed_edit: Annotated[dict[str, Any] | None, Documented(EditObject | None)] = Field(
+        description="The edit a change request proposes (as CommentCreate.proposed_edit); "
+        "null for a comment"
+    )
     resolved_by: str | None
     resolved_at: Timestamp | None
     resolution: str | None

@@ -30,6 +30,7 @@ from sqlalchemy import text
 from terraplan.api.auth import CurrentPrincipal, visible_plan
 from terraplan.api.deps import DatabaseDep
 from terraplan.api.response_cache import etag_matches
+from terraplan.api.schemas_map import PlanMapPublic, PlanOutlinesPublic
 from terraplan.domain import GeoKind, GeoUnit, Plan, RecordKind
 from terraplan.storage import bulk
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -178,7 +179,8 @@ def _label_point(units: list[GeoUnit]) -> list[float] | None:
 
 
 _JSON_BODY: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/json": {}}, "description": "JSON, gzip when accepted"},
+    # documents the body only: the JSON is built and sent as is (no validation per request)
+    200: {"model": PlanMapPublic, "description": "JSON, gzip when accepted"},
     304: {"description": "Not modified (If-None-Match matched the ETag)"},
 }
 
@@ -345,7 +347,7 @@ def _map_payload(db: Any, stored: Plan, plan: Plan) -> dict[str, Any]:
 
 
 @router.get("/plans/{plan_id}/outlines", operation_id="get_plan_outlines")
-def plan_outlines(principal: CurrentPrincipal, db: DatabaseDep, plan_id: str) -> dict[str, Any]:
+def plan_outlines(principal: CurrentPrincipal, db: DatabaseDep, plan_id: str) -> PlanOutlinesPublic:
     """Each visible territory's dissolved outline and label point (the map redraws its borders
     with this after an edit, without reloading the units and accounts)."""
     with UnitOfWork(db) as uow:
@@ -356,11 +358,13 @@ def plan_outlines(principal: CurrentPrincipal, db: DatabaseDep, plan_id: str) ->
     for unit_id, territory in plan.alignment_map(RecordKind.GEO_UNIT).items():
         if unit_id in units:
             members.setdefault(territory, []).append(units[unit_id])
-    return {
-        "plan_id": plan.id,
-        "version": plan.version,
-        "territories": [
-            {"id": t, "label": _label_point(group), "outline": _outline(group, salt)}
-            for t, group in members.items()
-        ],
-    }
+    return PlanOutlinesPublic.model_validate(
+        {
+            "plan_id": plan.id,
+            "version": plan.version,
+            "territories": [
+                {"id": t, "label": _label_point(group), "outline": _outline(group, salt)}
+                for t, group in members.items()
+            ],
+        }
+    )

@@ -28,8 +28,14 @@ class AuditEntryPublic(BaseModel):
     object_kind: str
     object_id: str | None
     plan_id: str | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    # snapshots of whatever the action touched: their keys depend on the action
+    before: dict[str, Any] | None = Field(
+        description="What the action changed, as it was (its fields depend on the action: "
+        "a plan's status, a territory's units, owners...); null when the action records none"
+    )
+    after: dict[str, Any] | None = Field(
+        description="The same after the action; null when the action records none"
+    )
     action_text: str = Field(description='The action in words ("change request")')
     summary: str = Field(
         description='What happened, in words with names ("unpinned Pine Construction Group", '

@@ -9,9 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, Valid
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
+from terraplan.api.documented import Documented
 from terraplan.api.query import known_query_parameters
 from terraplan.api.routes.scenarios import PLAN_ID_PATTERN, aware
 from terraplan.api.schemas import TOTAL_HEADER, Timestamp
+from terraplan.api.schemas_jobs import JobErrorPublic, JobResult
 from terraplan.domain.access import Action, sees_everything
 from terraplan.errors import InvalidParameterError, NotFoundError
 from terraplan.services.jobs import MAX_TRADEOFF_VALUES
@@ -158,9 +160,17 @@ class JobPublic(BaseModel):
     progress: float = Field(description="0..1")
     step: str | None
     objective: float | None
-    parameters: dict[str, Any]
-    result: dict[str, Any] | None
-    error: dict[str, Any] | None
+    parameters: dict[str, Any] = Field(
+        description="As submitted (JobCreate.parameters: DesignJobParameters, "
+        "RulesApplyJobParameters, or an import's kind, file name and options)"
+    )
+    # sent as stored (a result written by an earlier version is not refused): documented only
+    result: Annotated[dict[str, Any] | None, Documented(JobResult | None)] = Field(
+        description="What the job produced, by kind; null until it succeeds"
+    )
+    error: Annotated[dict[str, Any] | None, Documented(JobErrorPublic | None)] = Field(
+        description="Why it failed; null unless it failed"
+    )
     cancel_requested: bool
     created_by: str | None
     created_at: Timestamp

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from terraplan.api.auth import CALLER_SECURITY, Caller, CurrentCaller, CurrentPrincipal, authorize
 from terraplan.api.monitoring_params import (
@@ -30,8 +30,10 @@ from terraplan.api.response_cache import (
     plan_data_version,
     serve_cached,
 )
+from terraplan.api.schemas import Figure
 from terraplan.domain.access import Action
 from terraplan.errors import InvalidParameterError, PermissionDeniedError
+from terraplan.planning.kpi_registry import KPIS
 from terraplan.storage.database import Database
 
 router = APIRouter(tags=["monitoring"], responses=MONITORING_RESPONSES)
@@ -48,13 +50,27 @@ class KpiDefinitionPublic(BaseModel):
     definition: str
 
 
+#: The KPI columns of a row, as ``GET /kpis/definitions`` lists them (name and unit).
+_KPI_COLUMNS = ", ".join(f"{k.name} ({k.unit})" for k in KPIS)
+
+#: One row of a KPI table: its group and period, then one value per KPI.
+KpiRow = dict[str, Figure | str | None]
+
+
 class KpiTablePublic(BaseModel):
     plan_id: str
     dimension: str
     period: str
     as_of: date | None
     alignment_source: str
-    rows: list[dict[str, Any]]
+    rows: list[KpiRow] = Field(
+        description="One row per group, by key: dimension, key (the group: territory or rep "
+        "id, region, segment, industry), period (its label), grain, period_start and "
+        "period_end (ISO dates), one column per KPI of GET /kpis/definitions ("
+        + _KPI_COLUMNS
+        + "; currency in the plan currency, ratio as a fraction: 0.25 = 25 %, null when "
+        "undefined), and name (what people call the group; for territories, regions and reps)"
+    )
     notes: list[str] = []
     #: Each period label of the rows as people read it: ``FY2027Q1`` -> ``FY2027 Q1 (Feb–Apr 2026)``.
     period_titles: dict[str, str] = {}
@@ -66,8 +82,6 @@ class KpiTablePublic(BaseModel):
 def kpi_definitions(principal: CurrentPrincipal) -> list[KpiDefinitionPublic]:
     """The KPI registry: name, unit, direction and definition of every KPI."""
     authorize(principal, Action.READ)
-    from terraplan.planning.kpi_registry import KPIS
-
     return [KpiDefinitionPublic(**asdict(k)) for k in KPIS]
 
 
@@ -213,7 +227,7 @@ def _kpi_table(
         for label, start, end, grain in spans.iter_rows()
     }
     names = group_names(data, by)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             **{
                 k: (v.isoformat() if isinstance(v, date) else shown_value(v))

@@ -10,6 +10,7 @@ import io
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
@@ -27,7 +28,58 @@ router = APIRouter(
 )
 
 
-@router.get("/plans/{plan_id}/owner-updates", operation_id="owner_updates")
+class OwnerIdRowPublic(BaseModel):
+    """An account whose owner the CRM does not have yet (Salesforce Data Loader's columns)."""
+
+    model_config = ConfigDict(extra="forbid")
+    Id: str = Field(description="Account id")
+    OwnerId: str | None = Field(description="The new owner's rep id (null: none)")
+
+
+class AssignmentRowPublic(BaseModel):
+    """An account of the rule run: its territory, old and new owner, and deciding rule."""
+
+    model_config = ConfigDict(extra="forbid")
+    account_id: str
+    account_name: str
+    territory_id: str | None
+    territory_name: str | None
+    old_owner_id: str | None
+    old_owner_name: str | None
+    new_owner_id: str | None
+    new_owner_name: str | None
+    rule_id: str | None
+
+
+class OwnerUpdatePublic(BaseModel):
+    plan_id: str = Field(description="The plan whose latest rule run this is")
+    rows: list[OwnerIdRowPublic] | list[AssignmentRowPublic] = Field(
+        description="changed=true: Id and OwnerId; changed=false: every account's assignment"
+    )
+    total: int = Field(description="Rows")
+
+
+class EtmFilePublic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(description="File name, in load order")
+    content: str = Field(description="The CSV text")
+
+
+class EtmModelPublic(BaseModel):
+    plan_id: str
+    files: list[EtmFilePublic]
+    owner_rows: int | None = Field(
+        description="Rows of the owner update file; null: not written (rules never run)"
+    )
+    notes: list[str] = Field(description="What ETM cannot express, rules split... in words")
+
+
+# Both answer JSON built here as is (and CSV or ZIP by format): the models document it.
+@router.get(
+    "/plans/{plan_id}/owner-updates",
+    operation_id="owner_updates",
+    responses={200: {"model": OwnerUpdatePublic}},
+)
 def owner_updates(
     principal: CurrentPrincipal,
     db: DatabaseDep,
@@ -85,7 +137,11 @@ def owner_updates(
         200: {
             "description": "The load files: a ZIP archive, or with format=json each file's "
             "text and the notes",
-            "content": {"application/zip": {}, "application/json": {}},
+            "content": {
+                "application/zip": {"schema": {"type": "string", "format": "binary"}},
+                "application/json": {},
+            },
+            "model": EtmModelPublic,
         },
         409: {"description": "The plan is not approved or active"},
     },

@@ -8,13 +8,14 @@ manager or rep gets 403); saving needs the ``edit_rules`` permission.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
+from terraplan.api.schemas import Figure
 from terraplan.domain.access import Action, sees_everything
 from terraplan.errors import PermissionDeniedError
 from terraplan.services.access import Principal
@@ -146,14 +147,70 @@ class RuleAuditRequest(BaseModel):
     )
 
 
+class RuleTallyPublic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    territory_id: str
+    name: str
+    type: str = Field(description="geo, named, vertical, segment or overlay")
+    records: int = Field(description="Records it gets as their primary territory")
+    potential: Figure = Field(description="Their potential, in the plan currency")
+    overlay_records: int
+
+
+class CoveragePublic(BaseModel):
+    """Coverage of one population (accounts or leads) by the rules."""
+
+    model_config = ConfigDict(extra="forbid")
+    population: str = Field(description="accounts or leads")
+    records: int
+    assigned: int
+    coverage: Figure = Field(description="Share with exactly one primary territory, 0..1")
+    gaps: int = Field(description="Records no rule places")
+    gaps_to_catch_all: int = Field(description="Gaps a catch-all rule takes")
+    conflicts: int = Field(description="Records two primary rules claim")
+    gap_ids: list[str] = Field(description="A sample (at most 20)")
+    conflict_ids: list[str] = Field(description="A sample (at most 20)")
+    unused_rules: list[str] = Field(description="Rules no record satisfies")
+    shadowed_rules: list[str] = Field(description="Rules always beaten by a higher one")
+    unused_overlays: list[str]
+    territories: list[RuleTallyPublic]
+    rule_matches: dict[str, int] = Field(description="rule -> records satisfying it")
+    rule_wins: dict[str, int] = Field(description="rule -> records it decides")
+
+
+class AuditPlacePublic(BaseModel):
+    """A sampled gap or conflict account, for the map."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["gap", "conflict"]
+    id: str
+    name: str
+    state: str | None
+    county_fips: str | None
+    postal_code: str | None
+    latitude: float | None = Field(description="Degrees")
+    longitude: float | None = Field(description="Degrees")
+
+
+class RuleAuditPublic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rule_set: str = Field(description="The rule set's name")
+    rules: int
+    overlays: int
+    ok: bool = Field(description="No gap (but to a catch-all) and no conflict")
+    accounts: CoveragePublic
+    leads: CoveragePublic | None = Field(description="A sample of leads; null: none stored")
+    places: list[AuditPlacePublic]
+
+
 @router.post("/plans/{plan_id}/rules/audit", operation_id="audit_plan_rule_text")
 def audit_rules_route(
     principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: RuleAuditRequest
-) -> dict[str, Any]:
+) -> RuleAuditPublic:
     """Coverage of the stored accounts (and a sample of leads): gaps, conflicts, unused and
     shadowed rules, per-territory tallies, and ``places`` (where the sampled gap and conflict
     accounts are)."""
     from terraplan.services.rule_editing import audit_rule_text
 
     _planner(principal, Action.READ)
-    return audit_rule_text(db, plan_id, body.document)
+    return RuleAuditPublic.model_validate(audit_rule_text(db, plan_id, body.document))

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, WithJsonSchema, fi
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
 from terraplan.api.schemas import IsoDay
+from terraplan.api.schemas_scenarios import EditResultPublic, PlanComparisonPublic
 from terraplan.domain import Plan, TerritoryType
 from terraplan.domain.access import Action, Resource, require_visible, sees_everything
 from terraplan.domain.user import Role
@@ -250,7 +251,7 @@ def compare_plans_route(
     base_id: str,
     other_id: str,
     moved_limit: Annotated[int, Query(ge=0, le=10_000)] = 500,
-) -> dict[str, Any]:
+) -> PlanComparisonPublic:
     """What changes from ``base_id`` to ``other_id``: accounts, owners, potential, revenue and
     open pipeline changing hands, reps gaining and losing, geo units moved, per territory.
     A manager gets the comparison over the territories they see in either plan (their
@@ -287,7 +288,7 @@ def compare_plans_route(
     payload = comparison.to_dict()
     payload["moved"] = payload["moved"][:moved_limit]
     payload["revenue_window"] = window
-    return payload
+    return PlanComparisonPublic.model_validate(payload)
 
 
 class EditRequest(BaseModel):
@@ -310,34 +311,36 @@ class VersionBody(BaseModel):
 @router.post("/plans/{plan_id}/edits", operation_id="edit_plan")
 def edit_plan_route(
     principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: EditRequest
-) -> dict[str, Any]:
+) -> EditResultPublic:
     """Apply one edit to a draft; returns the new version and the changed territories'
     balance, contiguity and units moved. A stale version is a 409."""
     from terraplan.services.plan_edits import edit_plan
 
     check_plan(db, principal, plan_id, Action.EDIT_PLAN)
     result = edit_plan(db, plan_id, body.edit, version=body.version, by=principal.user.username)
-    return result.to_dict()
+    return EditResultPublic.model_validate(result.to_dict())
 
 
 @router.post("/plans/{plan_id}/undo", operation_id="undo_plan_edit")
 def undo_route(
     principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: VersionBody
-) -> dict[str, Any]:
+) -> EditResultPublic:
     from terraplan.services.plan_edits import undo_edit
 
     check_plan(db, principal, plan_id, Action.EDIT_PLAN)
-    return undo_edit(db, plan_id, version=body.version, by=principal.user.username).to_dict()
+    result = undo_edit(db, plan_id, version=body.version, by=principal.user.username)
+    return EditResultPublic.model_validate(result.to_dict())
 
 
 @router.post("/plans/{plan_id}/redo", operation_id="redo_plan_edit")
 def redo_route(
     principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: VersionBody
-) -> dict[str, Any]:
+) -> EditResultPublic:
     from terraplan.services.plan_edits import redo_edit
 
     check_plan(db, principal, plan_id, Action.EDIT_PLAN)
-    return redo_edit(db, plan_id, version=body.version, by=principal.user.username).to_dict()
+    result = redo_edit(db, plan_id, version=body.version, by=principal.user.username)
+    return EditResultPublic.model_validate(result.to_dict())
 
 
 class ActivationRequest(BaseModel):

@@ -10,13 +10,19 @@ every territory and rep of the plan.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
+from terraplan.api.documented import Documented
+from terraplan.api.schemas_team import (
+    CapacityReportPublic,
+    MatchingReportPublic,
+    TargetsReportPublic,
+)
 from terraplan.domain.access import Action, sees_everything
 from terraplan.errors import PermissionDeniedError
 from terraplan.services.access import Principal
@@ -31,11 +37,17 @@ router = APIRouter(
 )
 
 
+# The reports are sent as stored (one written by an earlier version is not refused): their
+# models document them.
 class TeamPublic(BaseModel):
     plan_id: str
-    capacity: dict[str, Any] | None = Field(description="Last capacity report, or None")
-    matching: dict[str, Any] | None = Field(description="Last rep–territory matching, or None")
-    targets: dict[str, Any] | None = Field(
+    capacity: Annotated[dict[str, Any] | None, Documented(CapacityReportPublic | None)] = Field(
+        description="Last capacity report, or None"
+    )
+    matching: Annotated[dict[str, Any] | None, Documented(MatchingReportPublic | None)] = Field(
+        description="Last rep–territory matching, or None"
+    )
+    targets: Annotated[dict[str, Any] | None, Documented(TargetsReportPublic | None)] = Field(
         description="The report of the targets the plan uses (for a copy, those carried over "
         "from its source: `carried_from` and `note` say so), or None"
     )

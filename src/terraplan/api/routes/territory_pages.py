@@ -8,14 +8,12 @@ territory did not exist, so ids of other people's territories do not leak.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
-from terraplan.api.schemas import Timestamp
+from terraplan.api.schemas import Figure, Timestamp
 from terraplan.domain.access import Action, require_visible, sees_everything
 from terraplan.errors import NotFoundError
 from terraplan.services.access import Principal, plan_resource
@@ -52,15 +50,53 @@ class TerritoryNotesUpdate(BaseModel):
     outreach: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
 
 
+class PagePlanPublic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    version: int
+    status: str = Field(description="draft, in_review, approved, active or archived")
+
+
+class PageTerritoryPublic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    type: str = Field(description="geo, named, vertical, segment or overlay")
+    parent: str | None = Field(description="Name of the parent territory (region), or null")
+
+
+class PageRepPublic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    role: str = Field(description="account_executive, manager, ...")
+    region: str | None
+
+
+class PagePriorityPublic(BaseModel):
+    """One of the territory's accounts ranked by priority (amounts in the plan currency)."""
+
+    model_config = ConfigDict(extra="forbid")
+    rank: int = Field(description="1: the highest priority")
+    account_id: str
+    account: str | None = Field(description="The account's name")
+    score: Figure = Field(description="Weighted sum of the priority signals, 0..1")
+    potential: Figure | None
+    revenue_lookback: Figure = Field(description="Revenue over the lookback window")
+    whitespace: Figure = Field(description="Potential not yet bought: potential - revenue, >= 0")
+    open_pipeline: Figure
+
+
 class TerritoryPagePublic(BaseModel):
-    plan: dict[str, Any]
-    territory: dict[str, Any]
+    plan: PagePlanPublic
+    territory: PageTerritoryPublic
     editable: bool = Field(description="True when the plan is not archived and you may edit")
-    reps: list[dict[str, Any]]
+    reps: list[PageRepPublic] = Field(description="The territory's owners, primary first")
     managers: list[str]
     figures: dict[str, float | None]
     notes: TerritoryNotesPublic
-    priorities: list[dict[str, Any]]
+    priorities: list[PagePriorityPublic] = Field(description="Top 20 accounts by priority")
 
 
 def check_territory(

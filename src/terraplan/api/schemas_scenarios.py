@@ -1,0 +1,96 @@
+"""What the plan scenario routes answer: a comparison of two plans, an edit's result."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from terraplan.api.schemas import Figure, TerritoryEffectPublic
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TerritoryChangePublic(_Closed):
+    """One territory's totals in both plans (amounts in the plan currency)."""
+
+    territory: str = Field(description="Territory id")
+    name: str
+    accounts_base: int
+    accounts_other: int
+    potential_base: Figure
+    potential_other: Figure
+    revenue_base: Figure = Field(description="Over revenue_window")
+    revenue_other: Figure
+    target_base: Figure | None = Field(description="Null: the base plan sets none for it")
+    target_other: Figure | None
+    targets_compared: bool
+    target_change: Figure | None = Field(description="target_other - target_base, or null")
+
+
+class MovedAccountPublic(_Closed):
+    """An account changing territory (amounts in the plan currency)."""
+
+    account_id: str
+    account: str = Field(description="Its name")
+    old_territory: str | None
+    new_territory: str | None
+    old_owner: str | None = Field(description="Rep id")
+    new_owner: str | None
+    potential: Figure
+    revenue: Figure = Field(description="Over revenue_window")
+    open_pipeline: Figure
+    old_owner_name: str | None
+    new_owner_name: str | None
+
+
+class PlanComparisonPublic(_Closed):
+    """What changes from the base plan to the other (amounts in the plan currency, shares
+    0..1)."""
+
+    base_plan: str
+    other_plan: str
+    accounts: int = Field(description="Accounts aligned in either plan")
+    units_moved: int
+    accounts_moved: int
+    share_moved: Figure = Field(description="accounts_moved / accounts, 0..1")
+    owner_changes: int
+    potential_moved: Figure
+    potential_share_moved: Figure = Field(description="0..1")
+    revenue_moved: Figure
+    pipeline_moved: Figure
+    pipeline_protected: Figure = Field(
+        description="Open pipeline of accounts changing owner, left with its current owner"
+    )
+    reps_gaining: list[str]
+    reps_losing: list[str]
+    target_base: Figure | None
+    target_other: Figure | None
+    target_change: Figure | None = Field(description="Null unless both plans set targets")
+    target_period: str | None = Field(description='e.g. "2027"; null: no targets compared')
+    notes: list[str]
+    territories: list[TerritoryChangePublic]
+    moved: list[MovedAccountPublic] = Field(description="At most moved_limit accounts")
+    revenue_window: str | None = Field(
+        description='The dates revenue is summed over ("start to end"); null: no revenue history'
+    )
+
+
+class EditResultPublic(_Closed):
+    """A plan after an edit, an undo or a redo: what changed, so a client redraws without
+    reloading the plan."""
+
+    plan_id: str
+    version: int = Field(description="The plan's new version (send it with the next edit)")
+    effects: list[TerritoryEffectPublic] = Field(description="The changed territories")
+    can_undo: bool
+    can_redo: bool
+    units: dict[str, str | None] = Field(
+        description="Geo unit id -> its territory id now (null: in none)"
+    )
+    accounts: dict[str, str | None] = Field(
+        description="Account id -> the territory it is pinned to now (null: unpinned)"
+    )
+    locked: list[str] = Field(description="Ids of the plan's locked units")
+    territories_changed: list[str] = Field(description="Territories renamed or given new owners")
+    notes: list[str]
