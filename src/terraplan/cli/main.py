@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import sys
@@ -174,9 +175,24 @@ def _end_quietly_on_a_closed_pipe() -> None:
     Console.on_broken_pipe = reader_gone  # type: ignore[method-assign,assignment]
 
 
+def _replace_what_the_encoding_lacks() -> None:
+    """On an output that is not UTF-8 (``PYTHONIOENCODING=ascii``, a Latin-1 locale, a Windows
+    code page), a character it cannot hold prints as ``?`` instead of ending the command with
+    a UnicodeEncodeError after its work is done (JSON output is ASCII and loses nothing)."""
+    import codecs
+
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and codecs.lookup(encoding).name != "utf-8":
+            with contextlib.suppress(ValueError, OSError):  # closed or detached
+                reconfigure(errors="replace")
+
+
 def run() -> None:
     """Entry point: map terraplan errors to ``Error: ...`` and an exit code (traceback only with --debug)."""
     _register()
+    _replace_what_the_encoding_lacks()
     _end_quietly_on_a_closed_pipe()
     reset_notes()  # each run says each fact once, a second run in one process too
     debug = "--debug" in sys.argv
