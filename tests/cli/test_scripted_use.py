@@ -3,10 +3,14 @@ exit codes tested with ``set -e``."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def test_an_output_encoding_without_the_names_letters_does_not_fail_the_command(
@@ -35,3 +39,30 @@ def test_an_output_encoding_without_the_names_letters_does_not_fail_the_command(
     assert "Imported 1 rep" in out
     assert "?quipe-??.csv" in out  # what the encoding lacks prints as "?"
     assert "Error" not in err and "Traceback" not in err
+
+
+def _west_plan(run_cli: RunCli, tmp_path: Path) -> None:
+    """Plan P1 whose one rule places Californian records in West."""
+    (tmp_path / "rules.yaml").write_text(
+        "territories:\n  - {id: west, name: West, type: geo}\n"
+        "rules:\n  - {id: w, territory: west, when: {field: state, op: in, value: [CA]}}\n",
+        encoding="utf-8",
+    )
+    for args in (
+        ("plans", "new", "FY", "--territory", "west=West", "--plan-id", "P1"),
+        ("rules", "save", "rules.yaml", "--plan", "P1"),
+    ):
+        done = run_cli(*args)
+        assert done.returncode == 0, done.stderr
+
+
+def test_a_lead_no_rule_places_exits_6_in_json_too(run_cli: RunCli, tmp_path: Path) -> None:
+    """`route -f json` exited 0 on a gap, where the table exits 6 (README: so scripts can tell)."""
+    _west_plan(run_cli, tmp_path)
+    placed = run_cli("route", "--state", "CA", "--plan", "P1", "-f", "json")
+    assert placed.returncode == 0, placed.stderr
+    assert json.loads(placed.stdout)["territory_id"] == "west"
+    routed = run_cli("route", "--state", "TX", "--plan", "P1", "-f", "json")
+    assert routed.returncode == 6, routed.stderr
+    answer = json.loads(routed.stdout)  # the answer is still there for whoever reads it
+    assert answer["gap"] is True and answer["territory_id"] is None

@@ -396,10 +396,12 @@ def route_command(
     routed = route_record(
         app_context(ctx).database(), record, plan_id=plan, method=method.value, scope=scope
     )
+    result = routed.result
     if fmt is OutputFormat.JSON:
         render_json(routed.to_dict())
+        if result.territory_id is None:  # the same exit code as the table: scripts can tell
+            raise typer.Exit(6)
         return
-    result = routed.result
     console = stdout()
     from terraplan.cli.console import note
 
