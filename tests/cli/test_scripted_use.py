@@ -10,6 +10,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
 
@@ -66,3 +68,23 @@ def test_a_lead_no_rule_places_exits_6_in_json_too(run_cli: RunCli, tmp_path: Pa
     assert routed.returncode == 6, routed.stderr
     answer = json.loads(routed.stdout)  # the answer is still there for whoever reads it
     assert answer["gap"] is True and answer["territory_id"] is None
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["status"],
+        ["route", "--state", "CA"],
+        ["design", "--territories", "3"],
+        ["import", "accounts", "accounts.csv"],
+        ["rules", "check", "rules.yaml"],
+        ["crm", "diff", "sf-export", "--plan", "P1"],
+        ["plans", "notes", "P1", "T1"],
+    ],
+)
+def test_csv_is_refused_where_the_answer_is_not_rows(run_cli: RunCli, command: list[str]) -> None:
+    """These commands took `-f csv` and printed their table, which a CSV reader takes for data."""
+    done = run_cli(*command, "-f", "csv")
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stdout == ""
+    assert "'csv' is not one of 'table', 'json'" in done.stderr

@@ -31,6 +31,18 @@ class OutputFormat(StrEnum):
     CSV = "csv"
 
 
+class ReportFormat(StrEnum):
+    """The formats of a command whose answer is one document (a report, a route), not rows:
+    ``-f csv`` is refused (exit 2) rather than answered with a table a CSV reader misreads."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
+#: ``--format`` of such a command.
+ReportFormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help="table or json")]
+
+
 # Text is printed as it is (names from a CRM hold brackets and colons: "Smith [/] Sons",
 # "Acme :fire: Corp"); a line that styles itself says so with ``markup=True`` and escapes
 # what it interpolates.

@@ -12,6 +12,8 @@ from rich.markup import escape
 from terraplan.cli.console import (
     ForceOption,
     OutputFormat,
+    ReportFormat,
+    ReportFormatOption,
     note,
     render_json,
     render_rows,
@@ -103,9 +105,7 @@ def check(
     plan: Annotated[
         str | None, typer.Option("--plan", help="Check the territories against this plan.")
     ] = None,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table or json")
-    ] = OutputFormat.TABLE,
+    fmt: ReportFormatOption = ReportFormat.TABLE,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Also write every gap and conflict account to a CSV/XLSX."),
@@ -137,7 +137,7 @@ def check(
     value_notes = rule_value_notes(rule_set)
     for value_note in value_notes:
         note(value_note)
-    if fmt is OutputFormat.JSON:
+    if fmt is ReportFormat.JSON:
         render_json({**report, "notes": value_notes})
         if not audit.ok:
             raise typer.Exit(3)
@@ -368,9 +368,7 @@ def route_command(
     method: Annotated[
         OwnerMethod, typer.Option("--method", help="How several reps of a territory take turns.")
     ] = OwnerMethod.round_robin,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table or json")
-    ] = OutputFormat.TABLE,
+    fmt: ReportFormatOption = ReportFormat.TABLE,
 ) -> None:
     """Route one lead: its territory, owner rep and why."""
     from terraplan.services.routing import route_record
@@ -397,7 +395,7 @@ def route_command(
         app_context(ctx).database(), record, plan_id=plan, method=method.value, scope=scope
     )
     result = routed.result
-    if fmt is OutputFormat.JSON:
+    if fmt is ReportFormat.JSON:
         render_json(routed.to_dict())
         if result.territory_id is None:  # the same exit code as the table: scripts can tell
             raise typer.Exit(6)
