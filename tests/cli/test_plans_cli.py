@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 from collections.abc import Callable
@@ -268,3 +270,41 @@ def test_owners_says_a_plan_was_in_force_when_its_activation_recorded_none(
     assert "plan P1 was in force" in " ".join(said.split())
     before = run_cli("owners", account, "--on", "2023-06-01", database_url=url).stdout
     assert "no plan was active then" in before
+
+
+def test_json_and_csv_carry_values_not_what_the_table_shows(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """For programs: null (not ""), ids beside names, a comment's whole text, the audit's
+    records as objects (not JSON text in JSON), and a CSV header row when there are no rows."""
+    from terraplan.services.feedback import add_comment
+
+    url = _database(tmp_path)
+    rep_of = _owned_and_active(url)
+    db = Database(url)
+    with db.engine.connect() as connection:
+        account, territory = connection.exec_driver_sql(
+            "SELECT record_id, territory_id FROM ownership_periods LIMIT 1"
+        ).one()
+    empty = run_cli("plans", "comments", "P1", "-f", "csv", database_url=url)
+    assert empty.stdout.splitlines() == ["id,on,by,when,status,text,target_kind,target_id"]
+    add_comment(db, "P1", "LA needs a second rep: " + "x" * 80, author="ana")
+    db.dispose()
+
+    owners = json.loads(run_cli("owners", account, "-f", "json", database_url=url).stdout)
+    assert owners[0]["to"] is None  # still the owner
+    assert owners[0]["territory_id"] == territory and owners[0]["owner_id"] == rep_of[territory]
+    assert owners[0]["owner"] != owners[0]["owner_id"]  # the rep's name too
+    (comment,) = json.loads(
+        run_cli("plans", "comments", "P1", "-f", "json", database_url=url).stdout
+    )
+    assert comment["text"] == "LA needs a second rep: " + "x" * 80 and comment["status"] is None
+    audit = json.loads(
+        run_cli("plans", "audit", "--plan", "P1", "-f", "json", database_url=url).stdout
+    )
+    activated = [e for e in audit if e["action"] == "activate"]
+    assert activated and isinstance(activated[0]["after"], dict)
+    assert all(e["before"] is None or isinstance(e["before"], dict) for e in audit)
+    same = run_cli("plans", "compare", "P1", "P1", "-f", "csv", database_url=url)
+    assert same.returncode == 0, same.stderr
+    assert next(csv.reader(io.StringIO(same.stdout)))[:3] == ["account", "from", "to"]
