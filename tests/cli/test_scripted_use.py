@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from terraplan.cli.console import render_rows
+
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
 
@@ -88,3 +90,35 @@ def test_csv_is_refused_where_the_answer_is_not_rows(run_cli: RunCli, command: l
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert done.stdout == ""
     assert "'csv' is not one of 'table', 'json'" in done.stderr
+
+
+def test_a_table_wider_than_80_columns_is_fitted_not_cut(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Piped output is 80 columns wide. Rich shrank this table (the `priorities` one) below
+    its columns' minimum widths, widened them back, and cut the result at the right edge:
+    the last column lost its header and `916k` read `916`."""
+    monkeypatch.setenv("COLUMNS", "80")
+    rows = [
+        {"rank": 1, "account": "Lighthouse Diagnostics Co.", "score": 0.351,
+         "potential": 2.3e6, "whitespace": 2.3e6, "months_since_purchase": 0.23,
+         "open_pipeline": 916_000.0},
+        {"rank": 2, "account": "Meridian Labs Group International", "score": 0.59,
+         "potential": 4.3e6, "whitespace": 4.3e6, "months_since_purchase": None,
+         "open_pipeline": 0.0},
+    ]  # fmt: skip
+    render_rows(rows, amounts=["potential", "whitespace", "open_pipeline"])
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert all(line.endswith(("┓", "┃", "┩", "│", "┘")) for line in lines), lines
+    assert lines[5].split("│")[-2].strip() == "916k"
+    assert "pipeline" in lines[3] and "Diagnostics" in lines[6]  # no word cut
+
+
+def test_a_table_that_cannot_fit_is_printed_whole(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "30")
+    render_rows([{f"column {n}": 1_000_000 + n for n in range(8)}])
+    out = capsys.readouterr().out
+    assert "1,000,007" in out  # the terminal wraps the lines; nothing is cut off
