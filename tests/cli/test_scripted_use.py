@@ -122,3 +122,78 @@ def test_a_table_that_cannot_fit_is_printed_whole(
     render_rows([{f"column {n}": 1_000_000 + n for n in range(8)}])
     out = capsys.readouterr().out
     assert "1,000,007" in out  # the terminal wraps the lines; nothing is cut off
+
+
+class _Clock:
+    """``time.monotonic`` for the progress module: seconds that pass when the test says."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def test_long_work_says_its_steps_on_stderr_when_no_terminal_watches(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The progress bar is drawn on a terminal only: a CI log or cron mail saw nothing of a
+    design running for minutes. Now a long step is said in plain lines on stderr."""
+    from terraplan.cli import progress
+
+    clock = _Clock()
+    monkeypatch.setattr(progress, "time", clock)
+    with progress.progress_bar() as report:
+        report("read file", 0, None)  # quick: nothing said
+        report("design territories", 0, 100)
+        clock.now += 12
+        report("design territories", 40, 100)
+        clock.now += 10
+        report("design territories", 60, 100)  # said 10 s ago: not yet again
+        clock.now += 25
+        report("design territories", 90, 100)
+        clock.now += 3
+        report("design territories", 100, 100)
+        report("write plan", 0, 1)
+        clock.now += 15
+        report("write plan", 0, 1)
+        report("write accounts", 0, 100)  # no report while it runs: said when it ends
+        clock.now += 20
+        report("write accounts", 100, 100)
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        "design territories: running for 12 s (40 of 100)",
+        "design territories: running for 47 s (90 of 100)",
+        "design territories: done in 50.0 s",
+        "write plan: running for 15 s (0 of 1)",
+        "write plan: done in 15.0 s",
+        "write accounts: done in 20.0 s",
+    ]
+
+
+def test_a_step_that_fails_is_not_said_to_be_done(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from terraplan.cli import progress
+
+    clock = _Clock()
+    monkeypatch.setattr(progress, "time", clock)
+    with pytest.raises(RuntimeError), progress.progress_bar() as report:
+        report("write accounts", 0, 10)
+        clock.now += 11
+        report("write accounts", 5, 10)
+        raise RuntimeError("disk full")
+    assert capsys.readouterr().err.splitlines() == ["write accounts: running for 11 s (5 of 10)"]
+
+
+def test_quick_work_and_json_keep_stderr_for_notes_and_errors(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    (tmp_path / "accounts.csv").write_text(
+        "id,name,state,postal_code\nA1,Acme,CA,94107\nA2,Bolt,NY,10001\n", encoding="utf-8"
+    )
+    done = run_cli("import", "accounts", "accounts.csv")
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    as_json = run_cli("import", "accounts", "accounts.csv", "-f", "json")
+    assert json.loads(as_json.stdout)["accepted"] == 2
