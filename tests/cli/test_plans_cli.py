@@ -83,8 +83,8 @@ def test_plans_verbs(run_cli: RunCli, tmp_path: Path) -> None:
     assert "What if" in cells and "from 2024-01-01" in cells
     listed = json.loads(cli("plans", "list", "-f", "json").stdout)
     assert [(p["plan"], p["status"], p["scope"]) for p in listed] == [
-        ("P1", "active", "(whole market)"),
-        ("P2", "draft", "(whole market)"),
+        ("P1", "active", None),
+        ("P2", "draft", None),
         ("P3", "draft", "West"),
     ]
 
@@ -308,3 +308,29 @@ def test_json_and_csv_carry_values_not_what_the_table_shows(
     same = run_cli("plans", "compare", "P1", "P1", "-f", "csv", database_url=url)
     assert same.returncode == 0, same.stderr
     assert next(csv.reader(io.StringIO(same.stdout)))[:3] == ["account", "from", "to"]
+
+
+def test_plans_list_and_show_give_programs_the_stored_values(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """`plans list -f json` said "in review" and "(whole market)" where `plans show` and the
+    API say "in_review" and null; `plans show` gave owners by name only, "(vacant)" for none."""
+    url = _database(tmp_path)
+    rep_of = _owned_and_active(url)
+    copied = run_cli("plans", "copy", "P1", "--plan-id", "P2", database_url=url)
+    assert copied.returncode == 0, copied.stderr
+    assert run_cli("plans", "status", "P2", "submit", database_url=url).returncode == 0
+    listed = json.loads(run_cli("plans", "list", "-f", "json", database_url=url).stdout)
+    assert [(p["plan"], p["status"], p["scope"]) for p in listed] == [
+        ("P1", "active", None),
+        ("P2", "in_review", None),
+    ]
+    shown = json.loads(run_cli("plans", "show", "P1", "-f", "json", database_url=url).stdout)
+    owners = {t["territory"]: t["owner_ids"] for t in shown["territories"]}
+    assert owners == {territory: [rep] for territory, rep in rep_of.items()}
+    blank = run_cli("plans", "new", "Blank", "--territory", "W=West", "--plan-id", "P3",
+                    database_url=url)  # fmt: skip
+    assert blank.returncode == 0, blank.stderr
+    vacant = json.loads(run_cli("plans", "show", "P3", "-f", "json", database_url=url).stdout)
+    assert vacant["territories"][0]["owner"] is None
+    assert vacant["territories"][0]["owner_ids"] == []
