@@ -261,8 +261,8 @@ def _fit_columns(table: Table, console: Console) -> int:
         sizes = [
             Measurement.get(console, console.options, c) for c in (column.header, *column.cells)
         ]
-        low = max(max(m.minimum for m in sizes), column.min_width or 0) + padding
-        ranges.append((low, max(max(m.maximum for m in sizes) + padding, low)))
+        low = max(column.min_width or 0, *(m.minimum for m in sizes)) + padding
+        ranges.append((low, max(low, *(m.maximum + padding for m in sizes))))
     if sum(high for _, high in ranges) <= room:
         return console.width  # Rich gives each column all it needs
 
