@@ -369,6 +369,13 @@ def test_balance_rows_go_to_the_file_asked_for(run_cli: Any, tmp_path: Path) -> 
     assert len(lines) - 1 == len(shown) > 0
     again = run_cli("kpis", "--plan", "P1", "--balance", "--out", str(out))
     assert again.returncode != 0 and "--force" in again.stderr  # an existing file is kept
+    # JSON and CSV name each territory beside its id, as the table and the file do
+    file_rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    named = {r["territory_id"]: r["territory"] for r in file_rows}
+    assert {r["territory_id"]: r["territory"] for r in shown} == named
+    assert all(name and not name.startswith("T-") for name in named.values())
+    as_csv = run_cli("kpis", "--plan", "P1", "--balance", "-f", "csv").stdout
+    assert {r["territory_id"]: r["territory"] for r in csv.DictReader(io.StringIO(as_csv))} == named
 
 
 def test_a_territory_whose_accounts_all_closed_has_nothing_to_rank(
