@@ -7,8 +7,9 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -197,3 +198,25 @@ def test_quick_work_and_json_keep_stderr_for_notes_and_errors(
     assert done.returncode == 0 and done.stderr == "", done.stderr
     as_json = run_cli("import", "accounts", "accounts.csv", "-f", "json")
     assert json.loads(as_json.stdout)["accepted"] == 2
+
+
+def test_every_option_says_what_it_is_for() -> None:
+    """`route --help` listed seven options (`--postal-code <str>`, ...) with no word of help,
+    `alerts` two thresholds, `priorities` its `--top`."""
+    from typer.main import get_command
+
+    from terraplan.cli.main import _register, app
+
+    _register()
+
+    def commands(command: Any, path: list[str]) -> Iterator[tuple[str, Any]]:
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from commands(sub, [*path, name])
+        if not hasattr(command, "commands"):
+            yield " ".join(path), command
+
+    silent = {
+        name: [p.opts[0] for p in command.params if p.param_type_name == "option" and not p.help]
+        for name, command in commands(get_command(app), [])
+    }
+    assert {name: options for name, options in silent.items() if options} == {}

@@ -86,8 +86,16 @@ def alerts(
             "--balance-tolerance", help="One tolerance for every balance metric (e.g. 0.1)."
         ),
     ] = None,
-    min_pace: Annotated[float, typer.Option("--min-pace")] = 0.90,
-    min_coverage: Annotated[float, typer.Option("--min-coverage")] = 3.0,
+    min_pace: Annotated[
+        float, typer.Option("--min-pace", help="Pace to target below which a territory is flagged.")
+    ] = 0.90,
+    min_coverage: Annotated[
+        float,
+        typer.Option(
+            "--min-coverage",
+            help="Pipeline coverage (pipeline / target left) below which a territory is flagged.",
+        ),
+    ] = 3.0,
     drift: Annotated[
         float,
         typer.Option(
@@ -181,7 +189,7 @@ def priorities(
     ctx: typer.Context,
     territory: Annotated[str, typer.Option("--territory", help="Territory id or name.")],
     plan: PlanOption = None,
-    top: Annotated[int, typer.Option("--top", min=1)] = 50,
+    top: Annotated[int, typer.Option("--top", min=1, help="Number of accounts to rank.")] = 50,
     why: Annotated[
         bool, typer.Option("--why", help="Show every part of the score (wide).")
     ] = False,

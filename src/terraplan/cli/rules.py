@@ -348,13 +348,23 @@ def export_etm_command(
 
 def route_command(
     ctx: typer.Context,
-    postal_code: Annotated[str | None, typer.Option("--postal-code")] = None,
-    industry: Annotated[str | None, typer.Option("--industry")] = None,
-    country: Annotated[str | None, typer.Option("--country")] = None,
-    state: Annotated[str | None, typer.Option("--state")] = None,
-    employees: Annotated[int | None, typer.Option("--employees")] = None,
-    annual_revenue: Annotated[float | None, typer.Option("--annual-revenue")] = None,
-    company: Annotated[str, typer.Option("--company")] = "(lead)",
+    postal_code: Annotated[
+        str | None, typer.Option("--postal-code", help="The lead's ZIP or postal code.")
+    ] = None,
+    industry: Annotated[str | None, typer.Option("--industry", help="The lead's industry.")] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", help="Country code or name (empty: US).")
+    ] = None,
+    state: Annotated[
+        str | None, typer.Option("--state", help="State code or name (default: from the ZIP).")
+    ] = None,
+    employees: Annotated[
+        int | None, typer.Option("--employees", help="Number of employees.")
+    ] = None,
+    annual_revenue: Annotated[
+        float | None, typer.Option("--annual-revenue", help="Annual revenue of the company.")
+    ] = None,
+    company: Annotated[str, typer.Option("--company", help="Company name.")] = "(lead)",
     field: Annotated[
         list[str] | None, typer.Option("--field", help="Any other field NAME=VALUE (repeatable).")
     ] = None,
