@@ -3,6 +3,8 @@ exit codes tested with ``set -e``."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -220,3 +222,31 @@ def test_every_option_says_what_it_is_for() -> None:
         for name, command in commands(get_command(app), [])
     }
     assert {name: options for name, options in silent.items() if options} == {}
+
+
+def test_out_is_written_whatever_the_format_and_stdout_keeps_only_the_rows(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """`capacity -f json --out FILE` (match and targets too) printed the JSON, exited 0 and
+    never wrote FILE; with `-f csv` the "Wrote ..." line ended the CSV on stdout as a row."""
+    from tests.conftest import seed_region_plan
+
+    from terraplan.storage import migrate
+    from terraplan.storage.database import Database
+
+    db = Database(f"sqlite:///{tmp_path}/cli.db")
+    migrate.upgrade(db)
+    seed_region_plan(db, n_accounts=200, seed=5)
+    db.dispose()
+    for command in (["capacity"], ["match"], ["targets", "--growth", "8%"]):
+        as_json = run_cli(*command, "--plan", "P1", "-f", "json", "--out", "rows.csv", "--force")
+        assert as_json.returncode == 0, as_json.stderr
+        json.loads(as_json.stdout)
+        assert (tmp_path / "rows.csv").is_file(), command
+        assert "Wrote" in as_json.stderr
+        (tmp_path / "rows.csv").unlink()
+    as_csv = run_cli("capacity", "--plan", "P1", "-f", "csv", "--out", "rows.csv")
+    assert as_csv.returncode == 0, as_csv.stderr
+    rows = list(csv.reader(io.StringIO(as_csv.stdout)))
+    assert rows[-1][0] == "TOTAL" and len({len(row) for row in rows}) == 1
+    assert (tmp_path / "rows.csv").read_text(encoding="utf-8").startswith(",".join(rows[0]))
