@@ -120,7 +120,7 @@ def show_plan(
         names = {r.id: r.name for r in uow.reps.list()}
     reopened = reopen_reasons(db, plan_id)
     aligned = Counter(e.territory_id for e in plan.alignment)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "territory": t.id,
             "name": t.name,
