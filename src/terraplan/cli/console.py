@@ -257,10 +257,9 @@ def _fit_columns(table: Table, console: Console) -> int:
     padding = 2  # one space either side of each cell
     room = console.width - (len(table.columns) + 1)  # the vertical borders
     ranges: list[tuple[int, int]] = []
+    natural = console.options.update_width(10_000)  # each cell's own width, whatever COLUMNS says
     for column in table.columns:
-        sizes = [
-            Measurement.get(console, console.options, c) for c in (column.header, *column.cells)
-        ]
+        sizes = [Measurement.get(console, natural, c) for c in (column.header, *column.cells)]
         low = max(column.min_width or 0, *(m.minimum for m in sizes)) + padding
         ranges.append((low, max(low, *(m.maximum + padding for m in sizes))))
     if sum(high for _, high in ranges) <= room:
