@@ -250,3 +250,17 @@ def test_out_is_written_whatever_the_format_and_stdout_keeps_only_the_rows(
     rows = list(csv.reader(io.StringIO(as_csv.stdout)))
     assert rows[-1][0] == "TOTAL" and len({len(row) for row in rows}) == 1
     assert (tmp_path / "rows.csv").read_text(encoding="utf-8").startswith(",".join(rows[0]))
+
+
+def test_a_file_that_is_no_database_is_a_database_failure_not_a_bug(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """A URL naming some other file (a typo, a damaged copy) ended with exit 1, the code of
+    a bug, and "unexpected DatabaseError ... (Background on this error at: https://...)"."""
+    (tmp_path / "notes.txt").write_text("not a database\n" * 100, encoding="utf-8")
+    done = run_cli("status", database_url=f"sqlite:///{tmp_path}/notes.txt")
+    assert done.returncode == 8, done.stderr
+    assert done.stdout == ""
+    said = " ".join(done.stderr.split())
+    assert said.startswith("Error: the database cannot be read: file is not a database")
+    assert "unexpected" not in said and "sqlalche.me" not in said

@@ -21,6 +21,7 @@ from terraplan.errors import (
     ConflictError,
     DataError,
     InvalidParameterError,
+    StorageError,
     TerraplanError,
 )
 
@@ -153,6 +154,17 @@ def _lost_a_race(exc: BaseException) -> bool:
     return is_unique_violation(exc)
 
 
+def _unreadable_database(exc: BaseException) -> str | None:
+    """What SQLite says of a database file it cannot read at all (``file is not a database``,
+    ``database disk image is malformed``), or None for any other error."""
+    if type(exc).__name__ != "DatabaseError" or not type(exc).__module__.startswith("sqlalchemy"):
+        return None
+    import sqlite3
+
+    original = getattr(exc, "orig", None)
+    return str(original) if type(original) is sqlite3.DatabaseError else None
+
+
 def _discard_stdout() -> None:
     """Point stdout at /dev/null so that the interpreter's last flush finds no closed pipe."""
     import os
@@ -242,6 +254,15 @@ def run() -> None:
             sys.exit(exit_code)
         if debug:
             raise
+        if (unreadable := _unreadable_database(exc)) is not None:
+            # a file that is not a SQLite database (a typo in the URL, a damaged copy)
+            stderr().print(
+                f"[red]Error:[/red] the database cannot be read: {escape(unreadable)} "
+                "(check TERRAPLAN_DATABASE_URL or --database-url)",
+                highlight=False,
+                markup=True,
+            )
+            sys.exit(EXIT_CODES[StorageError.code])
         if _lost_a_race(exc):
             # Another writer (a server, a colleague's command) saved the same record meanwhile.
             stderr().print(
