@@ -3,7 +3,9 @@ or ``TERRAPLAN_FISCAL_YEAR_START``)."""
 
 from __future__ import annotations
 
+import csv
 import importlib.util
+import io
 import json
 import math
 import sys
@@ -367,6 +369,13 @@ def test_balance_rows_go_to_the_file_asked_for(run_cli: Any, tmp_path: Path) -> 
     assert len(lines) - 1 == len(shown) > 0
     again = run_cli("kpis", "--plan", "P1", "--balance", "--out", str(out))
     assert again.returncode != 0 and "--force" in again.stderr  # an existing file is kept
+    # JSON and CSV name each territory beside its id, as the table and the file do
+    file_rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    named = {r["territory_id"]: r["territory"] for r in file_rows}
+    assert {r["territory_id"]: r["territory"] for r in shown} == named
+    assert all(name and not name.startswith("T-") for name in named.values())
+    as_csv = run_cli("kpis", "--plan", "P1", "--balance", "-f", "csv").stdout
+    assert {r["territory_id"]: r["territory"] for r in csv.DictReader(io.StringIO(as_csv))} == named
 
 
 def test_a_territory_whose_accounts_all_closed_has_nothing_to_rank(
@@ -425,3 +434,34 @@ def test_by_rep_says_which_territory_has_no_rep_to_hold_its_figures(
     assert said.count("East has no primary rep: by rep, what is credited to today's owner") == 1
     by_territory = run_cli("kpis", "--plan", "P1", "--period", "2025", "--as-of", "2025-12-31")
     assert "no primary rep" not in by_territory.stdout + by_territory.stderr
+
+
+def test_alerts_as_csv_name_the_subject_and_keep_the_notes(run_cli: Any, tmp_path: Path) -> None:
+    """`alerts -f csv` gave the subject's id only, without the figures JSON has, and dropped
+    the notes (the table printed them, twice when a criterion and the report both had one)."""
+    files = {
+        "a.csv": "id,name,state,potential\nA1,Acme,CA,1000\nA2,Beta,NY,900000\n",
+        "r.yaml": "territories:\n  - {id: w, name: West, type: geo}\n  - {id: e, name: East, type: geo}\n"
+        "rules:\n  - {id: w, territory: w, when: {field: state, op: in, value: [CA]}}\n"
+        "  - {id: e, territory: e, when: {field: state, op: in, value: [NY]}}\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    for step in (
+        ("import", "accounts", "a.csv"),
+        ("plans", "new", "FY", "--territory", "w=West", "--territory", "e=East", "--plan-id", "P1"),
+        ("rules", "save", "r.yaml", "--plan", "P1"), ("rules", "apply", "--plan", "P1"),
+    ):  # fmt: skip
+        done = run_cli(*step)
+        assert done.returncode == 0, (step, done.stderr)
+    as_csv = run_cli("alerts", "--plan", "P1", "-f", "csv")
+    assert as_csv.returncode == 0, as_csv.stderr
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    east = next(r for r in rows if r["kind"] == "balance" and r["subject_id"] == "e")
+    assert (east["subject"], east["metric"], float(east["value"])) == ("East", "potential", 900000)
+    workload = "no account carries a workload, so workload balance is not checked"
+    assert as_csv.stderr.count(workload) == 1
+    table = run_cli("alerts", "--plan", "P1")
+    assert table.stderr.count(workload) == 1
+    as_json = json.loads(run_cli("alerts", "--plan", "P1", "-f", "json").stdout)
+    assert {a["subject"] for a in as_json["alerts"] if a["kind"] == "balance"} == {"East", "West"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 from collections.abc import Callable
@@ -81,8 +83,8 @@ def test_plans_verbs(run_cli: RunCli, tmp_path: Path) -> None:
     assert "What if" in cells and "from 2024-01-01" in cells
     listed = json.loads(cli("plans", "list", "-f", "json").stdout)
     assert [(p["plan"], p["status"], p["scope"]) for p in listed] == [
-        ("P1", "active", "(whole market)"),
-        ("P2", "draft", "(whole market)"),
+        ("P1", "active", None),
+        ("P2", "draft", None),
         ("P3", "draft", "West"),
     ]
 
@@ -268,3 +270,67 @@ def test_owners_says_a_plan_was_in_force_when_its_activation_recorded_none(
     assert "plan P1 was in force" in " ".join(said.split())
     before = run_cli("owners", account, "--on", "2023-06-01", database_url=url).stdout
     assert "no plan was active then" in before
+
+
+def test_json_and_csv_carry_values_not_what_the_table_shows(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """For programs: null (not ""), ids beside names, a comment's whole text, the audit's
+    records as objects (not JSON text in JSON), and a CSV header row when there are no rows."""
+    from terraplan.services.feedback import add_comment
+
+    url = _database(tmp_path)
+    rep_of = _owned_and_active(url)
+    db = Database(url)
+    with db.engine.connect() as connection:
+        account, territory = connection.exec_driver_sql(
+            "SELECT record_id, territory_id FROM ownership_periods LIMIT 1"
+        ).one()
+    empty = run_cli("plans", "comments", "P1", "-f", "csv", database_url=url)
+    assert empty.stdout.splitlines() == ["id,on,by,when,status,text,target_kind,target_id"]
+    add_comment(db, "P1", "LA needs a second rep: " + "x" * 80, author="ana")
+    db.dispose()
+
+    owners = json.loads(run_cli("owners", account, "-f", "json", database_url=url).stdout)
+    assert owners[0]["to"] is None  # still the owner
+    assert owners[0]["territory_id"] == territory and owners[0]["owner_id"] == rep_of[territory]
+    assert owners[0]["owner"] != owners[0]["owner_id"]  # the rep's name too
+    (comment,) = json.loads(
+        run_cli("plans", "comments", "P1", "-f", "json", database_url=url).stdout
+    )
+    assert comment["text"] == "LA needs a second rep: " + "x" * 80 and comment["status"] is None
+    audit = json.loads(
+        run_cli("plans", "audit", "--plan", "P1", "-f", "json", database_url=url).stdout
+    )
+    activated = [e for e in audit if e["action"] == "activate"]
+    assert activated and isinstance(activated[0]["after"], dict)
+    assert all(e["before"] is None or isinstance(e["before"], dict) for e in audit)
+    same = run_cli("plans", "compare", "P1", "P1", "-f", "csv", database_url=url)
+    assert same.returncode == 0, same.stderr
+    assert next(csv.reader(io.StringIO(same.stdout)))[:3] == ["account", "from", "to"]
+
+
+def test_plans_list_and_show_give_programs_the_stored_values(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """`plans list -f json` said "in review" and "(whole market)" where `plans show` and the
+    API say "in_review" and null; `plans show` gave owners by name only, "(vacant)" for none."""
+    url = _database(tmp_path)
+    rep_of = _owned_and_active(url)
+    copied = run_cli("plans", "copy", "P1", "--plan-id", "P2", database_url=url)
+    assert copied.returncode == 0, copied.stderr
+    assert run_cli("plans", "status", "P2", "submit", database_url=url).returncode == 0
+    listed = json.loads(run_cli("plans", "list", "-f", "json", database_url=url).stdout)
+    assert [(p["plan"], p["status"], p["scope"]) for p in listed] == [
+        ("P1", "active", None),
+        ("P2", "in_review", None),
+    ]
+    shown = json.loads(run_cli("plans", "show", "P1", "-f", "json", database_url=url).stdout)
+    owners = {t["territory"]: t["owner_ids"] for t in shown["territories"]}
+    assert owners == {territory: [rep] for territory, rep in rep_of.items()}
+    blank = run_cli("plans", "new", "Blank", "--territory", "W=West", "--plan-id", "P3",
+                    database_url=url)  # fmt: skip
+    assert blank.returncode == 0, blank.stderr
+    vacant = json.loads(run_cli("plans", "show", "P3", "-f", "json", database_url=url).stdout)
+    assert vacant["territories"][0]["owner"] is None
+    assert vacant["territories"][0]["owner_ids"] == []

@@ -54,8 +54,8 @@ def test_users_and_tokens_commands(run_cli: RunCli, tmp_path: Path) -> None:
             "role": "planner",
             "rep": None,
             "region": None,
-            "active": "yes",
-            "last_login": "",
+            "active": True,
+            "last_login": None,
         }
     ]
 
@@ -96,7 +96,7 @@ def test_users_and_tokens_commands(run_cli: RunCli, tmp_path: Path) -> None:
         assert unknown.returncode == 4, unknown.stderr
         assert run_cli("users", "disable", "ops").returncode == 0
         listed = json.loads(run_cli("users", "list", "-f", "json").stdout)[0]
-        assert (listed["role"], listed["region"], listed["active"]) == ("manager", "West", "no")
+        assert (listed["role"], listed["region"], listed["active"]) == ("manager", "West", False)
         with pytest.raises(AuthenticationError):
             authenticate(db, "ops", "long enough pw")
     finally:

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
 from terraplan.domain import amounts
@@ -30,6 +31,18 @@ class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
     CSV = "csv"
+
+
+class ReportFormat(StrEnum):
+    """The formats of a command whose answer is one document (a report, a route), not rows:
+    ``-f csv`` is refused (exit 2) rather than answered with a table a CSV reader misreads."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
+#: ``--format`` of such a command.
+ReportFormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help="table or json")]
 
 
 # Text is printed as it is (names from a CRM hold brackets and colons: "Smith [/] Sons",
@@ -217,7 +230,43 @@ def render_rows(
 
     for row in rows:
         table.add_row(*(cell(c, row.get(c)) for c in columns))
-    stdout().print(table)
+    console = stdout()
+    # a table wider than the screen even at its narrowest is printed whole (the terminal
+    # wraps its lines), never with columns cut off or emptied
+    console.width = _fit_columns(table, console)
+    console.print(table)
+
+
+def _fit_columns(table: Table, console: Console) -> int:
+    """Fix the width of each column so that ``table`` fits the console: the widest
+    columns wrap first, none below its longest word (or its ``min_width``). Returns the
+    width the table takes: more than the console's when even that does not fit (Rich
+    would shrink some columns to nothing).
+
+    Rich shrinks a too-wide table below the columns' minimum widths and then widens them
+    back, so the table came out a few characters wider than the screen and was cut at
+    its right edge: the last column's figures were lost without a sign.
+    """
+    padding = 2  # one space either side of each cell
+    room = console.width - (len(table.columns) + 1)  # the vertical borders
+    ranges: list[tuple[int, int]] = []
+    natural = console.options.update_width(10_000)  # each cell's own width, whatever COLUMNS says
+    for column in table.columns:
+        sizes = [Measurement.get(console, natural, c) for c in (column.header, *column.cells)]
+        low = max(column.min_width or 0, *(m.minimum for m in sizes)) + padding
+        ranges.append((low, max(low, *(m.maximum + padding for m in sizes))))
+    if sum(high for _, high in ranges) <= room:
+        return console.width  # Rich gives each column all it needs
+
+    def widths(cap: int) -> list[int]:
+        return [min(max(cap, low), high) for low, high in ranges]
+
+    cap = max(high for _, high in ranges)
+    while cap > 0 and sum(widths(cap)) > room:  # lower one cap on every column until it fits
+        cap -= 1
+    for column, width in zip(table.columns, widths(cap), strict=True):
+        column.width = width - padding
+    return max(console.width, sum(widths(cap)) + len(table.columns) + 1)
 
 
 def _is_day(value: Any) -> bool:

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from terraplan.cli.console import ForceOption, OutputFormat, note, render_json, render_rows, stdout
+from terraplan.cli.console import (
+    ForceOption,
+    ReportFormat,
+    ReportFormatOption,
+    note,
+    render_json,
+    render_rows,
+    stdout,
+)
 from terraplan.cli.context import app_context
 
 crm_app = typer.Typer(
@@ -78,9 +86,7 @@ def diff_command(
     model: Annotated[
         str | None, typer.Option("--model", help="Model DeveloperName or Id in FOLDER.")
     ] = None,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table or json")
-    ] = OutputFormat.TABLE,
+    fmt: ReportFormatOption = ReportFormat.TABLE,
 ) -> None:
     """What deploying PLAN changes in the model of FOLDER: territories added, removed,
     renamed or moved; accounts and users changing territory."""
@@ -88,7 +94,7 @@ def diff_command(
 
     outcome = diff_model(app_context(ctx).database(), folder, plan, model=model)
     diff = outcome.diff
-    if fmt is OutputFormat.JSON:
+    if fmt is ReportFormat.JSON:
         render_json({**diff.to_dict(), "plan_alignment_source": outcome.source})
         return
     before, after = outcome.before_names, outcome.after_names

@@ -10,7 +10,8 @@ import typer
 
 from terraplan.cli.console import (
     ForceOption,
-    OutputFormat,
+    ReportFormat,
+    ReportFormatOption,
     note,
     render_json,
     render_rows,
@@ -159,9 +160,7 @@ def design(
         typer.Option("--out", help="Folder or file stem for <plan>.csv and <plan>.geojson."),
     ] = None,
     force: ForceOption = False,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table or json")
-    ] = OutputFormat.TABLE,
+    fmt: ReportFormatOption = ReportFormat.TABLE,
     tradeoff: Annotated[
         str | None,
         typer.Option(
@@ -208,7 +207,7 @@ def design(
             fmt=fmt,
         )
         return
-    with progress_bar(quiet=fmt is OutputFormat.JSON) as progress:
+    with progress_bar(quiet=fmt is ReportFormat.JSON) as progress:
         run = design_plan(
             db,
             units=units.value,
@@ -234,7 +233,7 @@ def design(
 
     summary = design_summary(run.outcome, run.seconds)
     files = write_design_files(run, out, overwrite=force) if out else []
-    if fmt is OutputFormat.JSON:
+    if fmt is ReportFormat.JSON:
         render_json({**summary, "files": [str(f) for f in files]})
         return
     console = stdout()
@@ -321,7 +320,7 @@ def _tradeoff(
     seed: int,
     time_limit: float,
     states: set[str] | None,
-    fmt: OutputFormat,
+    fmt: ReportFormat,
 ) -> None:
     from terraplan.services.design import parse_balance
     from terraplan.services.design_tradeoff import design_tradeoff
@@ -332,7 +331,7 @@ def _tradeoff(
         if share is None or share < 0:
             raise InvalidParameterError(f"--tradeoff {value!r}: give numbers or percentages")
         parameters.append(float(share))
-    with progress_bar(quiet=fmt is OutputFormat.JSON) as progress:
+    with progress_bar(quiet=fmt is ReportFormat.JSON) as progress:
         rows = design_tradeoff(
             db,
             parameters=parameters,
@@ -346,7 +345,7 @@ def _tradeoff(
             states=states,
             progress=progress,
         )
-    if fmt is OutputFormat.JSON:
+    if fmt is ReportFormat.JSON:
         render_json(rows)
         return
     what = "disruption budget" if from_plan else "tolerance"

@@ -366,13 +366,22 @@ def _balance_table(
         write_table(pl.DataFrame(named) if named else pl.DataFrame(), out, overwrite=force)
         stdout().print(f"Wrote {len(rows):,} rows to {out!s}")
         return
+    # for programs: each territory's name beside its id, as the table and the file have it
+    with_names = [
+        {"territory_id": r["territory_id"], "territory": names.get(r["territory_id"]), **r}
+        for r in rows
+    ]
     if fmt is KpiFormat.json:
         render_json(
-            {"criteria": criteria.describe(), "skipped": dict(criteria.skipped), "rows": rows}
+            {
+                "criteria": criteria.describe(),
+                "skipped": dict(criteria.skipped),
+                "rows": with_names,
+            }
         )
         return
     if fmt is KpiFormat.csv:
-        render_rows(rows, fmt=OutputFormat.CSV)
+        render_rows(with_names, fmt=OutputFormat.CSV)
         return
     shown = [
         {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import sys
@@ -20,6 +21,7 @@ from terraplan.errors import (
     ConflictError,
     DataError,
     InvalidParameterError,
+    StorageError,
     TerraplanError,
 )
 
@@ -152,6 +154,17 @@ def _lost_a_race(exc: BaseException) -> bool:
     return is_unique_violation(exc)
 
 
+def _unreadable_database(exc: BaseException) -> str | None:
+    """What SQLite says of a database file it cannot read at all (``file is not a database``,
+    ``database disk image is malformed``), or None for any other error."""
+    if type(exc).__name__ != "DatabaseError" or not type(exc).__module__.startswith("sqlalchemy"):
+        return None
+    import sqlite3
+
+    original = getattr(exc, "orig", None)
+    return str(original) if type(original) is sqlite3.DatabaseError else None
+
+
 def _discard_stdout() -> None:
     """Point stdout at /dev/null so that the interpreter's last flush finds no closed pipe."""
     import os
@@ -174,9 +187,24 @@ def _end_quietly_on_a_closed_pipe() -> None:
     Console.on_broken_pipe = reader_gone  # type: ignore[method-assign,assignment]
 
 
+def _replace_what_the_encoding_lacks() -> None:
+    """On an output that is not UTF-8 (``PYTHONIOENCODING=ascii``, a Latin-1 locale, a Windows
+    code page), a character it cannot hold prints as ``?`` instead of ending the command with
+    a UnicodeEncodeError after its work is done (JSON output is ASCII and loses nothing)."""
+    import codecs
+
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and codecs.lookup(encoding).name != "utf-8":
+            with contextlib.suppress(ValueError, OSError):  # closed or detached
+                reconfigure(errors="replace")
+
+
 def run() -> None:
     """Entry point: map terraplan errors to ``Error: ...`` and an exit code (traceback only with --debug)."""
     _register()
+    _replace_what_the_encoding_lacks()
     _end_quietly_on_a_closed_pipe()
     reset_notes()  # each run says each fact once, a second run in one process too
     debug = "--debug" in sys.argv
@@ -226,6 +254,15 @@ def run() -> None:
             sys.exit(exit_code)
         if debug:
             raise
+        if (unreadable := _unreadable_database(exc)) is not None:
+            # a file that is not a SQLite database (a typo in the URL, a damaged copy)
+            stderr().print(
+                f"[red]Error:[/red] the database cannot be read: {escape(unreadable)} "
+                "(check TERRAPLAN_DATABASE_URL or --database-url)",
+                highlight=False,
+                markup=True,
+            )
+            sys.exit(EXIT_CODES[StorageError.code])
         if _lost_a_race(exc):
             # Another writer (a server, a colleague's command) saved the same record meanwhile.
             stderr().print(

@@ -13,9 +13,9 @@ from rich.markup import escape
 from terraplan.cli.console import (
     ForceOption,
     OutputFormat,
+    note,
     render_json,
     render_rows,
-    stderr,
     stdout,
 )
 from terraplan.cli.context import app_context
@@ -86,8 +86,16 @@ def alerts(
             "--balance-tolerance", help="One tolerance for every balance metric (e.g. 0.1)."
         ),
     ] = None,
-    min_pace: Annotated[float, typer.Option("--min-pace")] = 0.90,
-    min_coverage: Annotated[float, typer.Option("--min-coverage")] = 3.0,
+    min_pace: Annotated[
+        float, typer.Option("--min-pace", help="Pace to target below which a territory is flagged.")
+    ] = 0.90,
+    min_coverage: Annotated[
+        float,
+        typer.Option(
+            "--min-coverage",
+            help="Pipeline coverage (pipeline / target left) below which a territory is flagged.",
+        ),
+    ] = 3.0,
     drift: Annotated[
         float,
         typer.Option(
@@ -119,7 +127,10 @@ def alerts(
         balance_tolerance=balance_tolerance,
         fiscal=fiscal,
     )
-    rows = [asdict(a) for a in report_.alerts]
+    names = group_names(data, "territory") | group_names(data, "rep")
+    rows = [
+        {**asdict(a), "subject": names.get(str(a.subject_id), a.subject_id)} for a in report_.alerts
+    ]
     if fmt is OutputFormat.JSON:
         render_json(
             {
@@ -138,14 +149,15 @@ def alerts(
             }
         )
         return
-    if fmt is OutputFormat.TABLE:  # names, not ids; the subject's kind goes without saying
-        names = group_names(data, "territory") | group_names(data, "rep")
-        shown = [
-            {**row, "subject": names.get(str(row["subject_id"]), row["subject_id"])} for row in rows
-        ]
-        columns = ["severity", "kind", "subject", "reason"]
-    else:
-        shown, columns = rows, ["severity", "kind", "subject_kind", "subject_id", "reason"]
+    # the table: names, not ids (the subject's kind goes without saying); CSV: both, and the
+    # figures behind each alert, as JSON has them
+    columns = (
+        ["severity", "kind", "subject", "reason"]
+        if fmt is OutputFormat.TABLE
+        else ["severity", "kind", "subject_kind", "subject_id", "subject", "metric", "value",
+              "threshold", "reason"]
+    )  # fmt: skip
+    shown = rows
     title = (
         f"Alerts, {period_title(report_.period, as_of=report_.as_of, fiscal=fiscal)} "
         f"(as of {report_.as_of})"
@@ -154,15 +166,13 @@ def alerts(
         render_rows(shown, columns=columns, fmt=fmt, title=title)
     else:  # an empty frame reads like a failure to load
         stdout().print(f"{title}: no alerts.")
+    if report_.criteria is not None and fmt is OutputFormat.TABLE:
+        stdout().print(f"Balance judged by: {report_.criteria.describe()}")
+    # on stderr with CSV too, where they were lost; each once (a criterion's note is often
+    # also the report's)
+    for text in (*(report_.criteria.notes if report_.criteria else ()), *report_.notes):
+        note(text)
     if fmt is OutputFormat.TABLE:
-        if report_.criteria is not None:
-            stdout().print(f"Balance judged by: {report_.criteria.describe()}")
-            for note in report_.criteria.notes:
-                stderr().print(
-                    f"[yellow]note:[/yellow] {escape(note)}", highlight=False, markup=True
-                )
-        for note in report_.notes:
-            stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False, markup=True)
         realign = report_.realignment
         if realign.recommended:
             stdout().print(
@@ -179,7 +189,7 @@ def priorities(
     ctx: typer.Context,
     territory: Annotated[str, typer.Option("--territory", help="Territory id or name.")],
     plan: PlanOption = None,
-    top: Annotated[int, typer.Option("--top", min=1)] = 50,
+    top: Annotated[int, typer.Option("--top", min=1, help="Number of accounts to rank.")] = 50,
     why: Annotated[
         bool, typer.Option("--why", help="Show every part of the score (wide).")
     ] = False,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from terraplan.cli.console import OutputFormat, render_json, render_rows, stdout
+from terraplan.cli.console import ReportFormat, ReportFormatOption, render_json, render_rows, stdout
 from terraplan.cli.context import app_context
 
 
@@ -22,9 +22,7 @@ def notes_command(
         str | None, typer.Option("--outreach", help="Set the outreach initiatives.")
     ] = None,
     by: Annotated[str | None, typer.Option("--by", help="Who writes (audit log).")] = None,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table or json")
-    ] = OutputFormat.TABLE,
+    fmt: ReportFormatOption = ReportFormat.TABLE,
 ) -> None:
     """A territory's strategy, marketing plans and outreach initiatives for the plan's current
     version; with --strategy/--marketing/--outreach, store those texts (others are kept)."""
@@ -47,12 +45,12 @@ def notes_command(
             db, plan_id, territory_id, texts, revision=notes["revision"], by=by
         )
         notes = notes_public(saved)
-        if fmt is OutputFormat.TABLE:
+        if fmt is ReportFormat.TABLE:
             stdout().print(
                 f"Saved the notes of {page['territory']['name']} in plan {plan_id} "
                 f"(version {saved.plan_version}, revision {saved.revision})."
             )
-    if fmt is OutputFormat.JSON:
+    if fmt is ReportFormat.JSON:
         render_json({"plan_id": plan_id, "territory_id": territory_id, **notes})
         return
     rows = [

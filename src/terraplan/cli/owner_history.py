@@ -31,6 +31,24 @@ def owners_history(
 
     day = parse_day(on, "--on")
     periods, names = ownership_history(app_context(ctx).database(), account, day=day)
+    if fmt is not OutputFormat.TABLE:  # for programs: names and ids, null where none
+        render_rows(
+            [
+                {
+                    "from": p.valid_from,
+                    "to": p.valid_to,
+                    "territory_id": p.territory_id,
+                    "territory": p.territory_name or p.territory_id,
+                    "owner_id": p.owner_id,
+                    "owner": names.get(p.owner_id, p.owner_id) if p.owner_id else None,
+                    "plan": p.plan_id,
+                }
+                for p in periods
+            ],
+            columns=["from", "to", "territory_id", "territory", "owner_id", "owner", "plan"],
+            fmt=fmt,
+        )
+        return
     rows = [
         {
             "from": p.valid_from,
@@ -41,11 +59,11 @@ def owners_history(
         }
         for p in periods
     ]
-    if not rows and fmt is OutputFormat.TABLE:
+    if not rows:
         when = f" on {day}" if day else ""
         stdout().print(f"No ownership recorded for {account}{when}: {_why_no_owner(ctx, day)}.")
         return
-    render_rows(rows, fmt=fmt, title=f"Owners of {account}")
+    render_rows(rows, title=f"Owners of {account}")
 
 
 def _why_no_owner(ctx: typer.Context, day: date | None) -> str:

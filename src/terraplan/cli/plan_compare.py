@@ -18,6 +18,12 @@ from terraplan.cli.console import (
 from terraplan.cli.context import app_context
 from terraplan.cli.plans import FormatOption
 
+#: ``--format csv``: one row per account changing territory.
+_MOVED_COLUMNS = [
+    "account", "from", "to", "old owner", "new owner", "potential", "revenue", "pipeline",
+    "account id", "from id", "to id",
+]  # fmt: skip
+
 
 def _signed(value: float | None) -> str:
     if value is None:
@@ -62,7 +68,7 @@ def compare(
     def _named(territory: str | None) -> str | None:
         return territory_names.get(territory, territory) if territory is not None else None
 
-    moved_rows = [
+    moved_rows: list[dict[str, Any]] = [
         {
             "account": m.account,
             "from": _named(m.old_territory),
@@ -115,8 +121,8 @@ def compare(
                     + (f", {comparison.target_period}" if comparison.target_period else ""),
          "value": _target_change(comparison.target_base, comparison.target_other)},
     ]  # fmt: skip
-    if fmt is OutputFormat.CSV:
-        render_rows(moved_rows, fmt=fmt)
+    if fmt is OutputFormat.CSV:  # the header row even when no account changes territory
+        render_rows(moved_rows, columns=_MOVED_COLUMNS, fmt=fmt)
         return
     render_rows(rows, title=f"{other} compared with {base}")
     base_head, other_head = base[:10], other[:10]

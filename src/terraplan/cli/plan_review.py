@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from terraplan.cli.console import OutputFormat, render_rows, stdout
+from terraplan.cli.console import OutputFormat, render_json, render_rows, stdout
 from terraplan.cli.context import app_context
 from terraplan.cli.plans import FormatOption
 
@@ -63,14 +63,19 @@ def comments(
             "when": c.created_at.replace(microsecond=0)
             if fmt is not OutputFormat.TABLE
             else f"{c.created_at:%Y-%m-%d %H:%M}",
-            "status": c.status or "",
-            "text": c.body if len(c.body) <= 60 else c.body[:57] + "...",
+            "status": c.status or "" if fmt is OutputFormat.TABLE else c.status,
+            # the table cuts a long text; JSON and CSV carry all of it
+            "text": c.body if len(c.body) <= 60 or fmt is not OutputFormat.TABLE
+            else c.body[:57] + "...",
             **({} if fmt is OutputFormat.TABLE else {"target_kind": c.target_kind,
                                                      "target_id": c.target_id}),
         }
         for c in found
     ]  # fmt: skip
-    render_rows(rows, fmt=fmt, title=f"Comments on {plan_id}")
+    columns = ["id", "on", "by", "when", "status", "text"]
+    if fmt is not OutputFormat.TABLE:
+        columns += ["target_kind", "target_id"]
+    render_rows(rows, columns=columns, fmt=fmt, title=f"Comments on {plan_id}")
 
 
 def _comment_targets(db: Any, plan_id: str, found: list[Any]) -> dict[tuple[str, str], str]:
@@ -141,6 +146,16 @@ def audit(
                 for r in rows
             ],
             title="Audit log",
+        )
+        return
+    if fmt is OutputFormat.JSON:  # the records themselves, not JSON text inside JSON
+        import json
+
+        render_json(
+            [
+                {**r, **{k: json.loads(r[k]) if r[k] else None for k in ("before", "after")}}
+                for r in rows
+            ]
         )
         return
     render_rows(rows, fmt=fmt)

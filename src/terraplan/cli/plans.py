@@ -73,8 +73,9 @@ def list_plans(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> No
             {
                 "plan": row.id,
                 "name": row.name,
-                "status": row.status.replace("_", " "),
-                "scope": row.scope or ("whole market" if table else "(whole market)"),
+                # JSON and CSV: the stored values, as `plans show` and the API give them
+                "status": row.status.replace("_", " ") if table else row.status,
+                "scope": row.scope or "whole market" if table else row.scope,
                 **(
                     {"v": row.version, "in force": _in_force(row.effective_from, row.effective_to)}
                     if table
@@ -119,7 +120,7 @@ def show_plan(
         names = {r.id: r.name for r in uow.reps.list()}
     reopened = reopen_reasons(db, plan_id)
     aligned = Counter(e.territory_id for e in plan.alignment)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "territory": t.id,
             "name": t.name,
@@ -130,6 +131,11 @@ def show_plan(
         }
         for t in plan.territories
     ]
+    if fmt is not OutputFormat.TABLE:  # the owners' ids too; no owner is null, not "(vacant)"
+        for row, territory in zip(rows, plan.territories, strict=True):
+            row["owner"] = None if row["owner"] == "(vacant)" else row["owner"]
+            ids = list(territory.primary_owner_ids)
+            row["owner_ids"] = ids if fmt is OutputFormat.JSON else ",".join(ids)
     if fmt is OutputFormat.JSON:
         render_json(
             {

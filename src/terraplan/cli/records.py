@@ -11,7 +11,8 @@ from rich.markup import escape
 
 from terraplan.cli.console import (
     ForceOption,
-    OutputFormat,
+    ReportFormat,
+    ReportFormatOption,
     note,
     render_json,
     render_rows,
@@ -98,9 +99,7 @@ def import_command(
     sheet: Annotated[
         str | None, typer.Option("--sheet", help="XLSX sheet name (default: the first).")
     ] = None,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="Report as table or json.")
-    ] = OutputFormat.TABLE,
+    fmt: ReportFormatOption = ReportFormat.TABLE,
     batch_rows: Annotated[
         int,
         typer.Option(
@@ -162,7 +161,7 @@ def import_command(
     currencies = read_currencies(rates, currency)
     db = app_context(ctx).database()
     try:
-        with progress_bar(quiet=fmt is OutputFormat.JSON) as progress:
+        with progress_bar(quiet=fmt is ReportFormat.JSON) as progress:
             if source is not None:
                 outcome = import_source(
                     db,
@@ -196,7 +195,7 @@ def import_command(
             _show_report(report, fmt, refused=True)
         raise
     shown = outcome.report.to_dict()
-    if fmt is OutputFormat.JSON:  # what the table's last line and the notes say, for scripts
+    if fmt is ReportFormat.JSON:  # what the table's last line and the notes say, for scripts
         shown["outcome"] = {
             "written": outcome.written,
             "new": outcome.new,
@@ -207,7 +206,7 @@ def import_command(
             "notes": [n for n in (outcome.absent_note(kind.value), *outcome.notes) if n],
         }
     _show_report(shown, fmt)
-    if fmt is OutputFormat.TABLE:
+    if fmt is ReportFormat.TABLE:
         rejected = outcome.report.rejected
         skipped = f"; {counted(rejected, 'bad row')} skipped" if rejected else ""
         split = (
@@ -227,8 +226,8 @@ def import_command(
         note(text)
 
 
-def _show_report(report: dict, fmt: OutputFormat, *, refused: bool = False) -> None:  # type: ignore[type-arg]
-    if fmt is OutputFormat.JSON:
+def _show_report(report: dict, fmt: ReportFormat, *, refused: bool = False) -> None:  # type: ignore[type-arg]
+    if fmt is ReportFormat.JSON:
         render_json(report)
         return
     console = stdout()

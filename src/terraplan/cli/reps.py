@@ -105,8 +105,11 @@ def capacity(
         ramp_months=ramp_months,
         attrition=attrition,
     )
-    if fmt is OutputFormat.JSON:
+    if fmt is OutputFormat.JSON:  # --out is written too (it was skipped)
         render_json({**report.to_dict(), "forecast": forecast})
+        _warn(report.warnings)
+        if out:
+            _write_rows(report.rows(ids=True), out, force, fmt)
         return
     rows = report.rows(ids=fmt is not OutputFormat.TABLE)
     if fmt is OutputFormat.TABLE:
@@ -135,7 +138,7 @@ def capacity(
             stdout().print(wrapped, highlight=False, soft_wrap=True)
     _warn(report.warnings)
     if out:
-        _write_rows(report.rows(ids=True), out, force)
+        _write_rows(report.rows(ids=True), out, force, fmt)
 
 
 def match(
@@ -181,8 +184,11 @@ def match(
         by="cli",
     )
     result, saved = outcome.result, outcome.plan
-    if fmt is OutputFormat.JSON:
+    if fmt is OutputFormat.JSON:  # --out is written too (it was skipped)
         render_json(result.to_dict())
+        _warn(result.warnings)
+        if out:
+            _write_rows(result.rows(), out, force, fmt)
         return
     if fmt is OutputFormat.TABLE:  # names, not CRM ids; the explanation only on request
         columns = ["rep", "territory", "cost", "current", *(["why"] if why else [])]
@@ -223,7 +229,7 @@ def match(
             )
     _warn(result.warnings)
     if out:
-        _write_rows(result.rows(), out, force)
+        _write_rows(result.rows(), out, force, fmt)
 
 
 def targets(
@@ -326,8 +332,11 @@ def targets(
         fiscal=app_context(ctx).fiscal(fiscal_year_start),
         ramp_months=ramp_months,
     )
-    if fmt is OutputFormat.JSON:
+    if fmt is OutputFormat.JSON:  # --out is written too (it was skipped)
         render_json(result.to_dict())
+        _warn(result.warnings)
+        if out:
+            _write_rows(result.rows(months=months), out, force, fmt)
         return
     if fmt is not OutputFormat.TABLE:
         render_rows(result.rows(months=months), fmt=fmt)
@@ -343,7 +352,7 @@ def targets(
         )
     _warn(result.warnings)
     if out:
-        _write_rows(result.rows(months=months), out, force)
+        _write_rows(result.rows(months=months), out, force, fmt)
 
 
 def _money(value: float | None) -> str:
@@ -423,7 +432,7 @@ def _check_out(out: Path | None, force: bool) -> None:
         check_output(out, overwrite=force)
 
 
-def _write_rows(rows: list[dict[str, object]], out: Path, force: bool) -> None:
+def _write_rows(rows: list[dict[str, object]], out: Path, force: bool, fmt: OutputFormat) -> None:
     import polars as pl
 
     from terraplan.io.writers import FORMATS, write_table
@@ -431,7 +440,10 @@ def _write_rows(rows: list[dict[str, object]], out: Path, force: bool) -> None:
     if out.suffix.lower() not in FORMATS:
         raise InvalidParameterError(f"--out {out}: use .csv, .xlsx or .parquet")
     write_table(pl.DataFrame(rows, infer_schema_length=None), out, overwrite=force)
-    stdout().print(f"Wrote {len(rows):,} rows to {out}")
+    # on stderr when stdout carries JSON or CSV: a line after the CSV rows read as a row
+    (stdout() if fmt is OutputFormat.TABLE else stderr()).print(
+        f"Wrote {len(rows):,} rows to {out}", highlight=False
+    )
 
 
 def _percent_change(share: float) -> str:

@@ -12,6 +12,8 @@ from rich.markup import escape
 from terraplan.cli.console import (
     ForceOption,
     OutputFormat,
+    ReportFormat,
+    ReportFormatOption,
     note,
     render_json,
     render_rows,
@@ -103,9 +105,7 @@ def check(
     plan: Annotated[
         str | None, typer.Option("--plan", help="Check the territories against this plan.")
     ] = None,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table or json")
-    ] = OutputFormat.TABLE,
+    fmt: ReportFormatOption = ReportFormat.TABLE,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Also write every gap and conflict account to a CSV/XLSX."),
@@ -137,7 +137,7 @@ def check(
     value_notes = rule_value_notes(rule_set)
     for value_note in value_notes:
         note(value_note)
-    if fmt is OutputFormat.JSON:
+    if fmt is ReportFormat.JSON:
         render_json({**report, "notes": value_notes})
         if not audit.ok:
             raise typer.Exit(3)
@@ -348,13 +348,23 @@ def export_etm_command(
 
 def route_command(
     ctx: typer.Context,
-    postal_code: Annotated[str | None, typer.Option("--postal-code")] = None,
-    industry: Annotated[str | None, typer.Option("--industry")] = None,
-    country: Annotated[str | None, typer.Option("--country")] = None,
-    state: Annotated[str | None, typer.Option("--state")] = None,
-    employees: Annotated[int | None, typer.Option("--employees")] = None,
-    annual_revenue: Annotated[float | None, typer.Option("--annual-revenue")] = None,
-    company: Annotated[str, typer.Option("--company")] = "(lead)",
+    postal_code: Annotated[
+        str | None, typer.Option("--postal-code", help="The lead's ZIP or postal code.")
+    ] = None,
+    industry: Annotated[str | None, typer.Option("--industry", help="The lead's industry.")] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", help="Country code or name (empty: US).")
+    ] = None,
+    state: Annotated[
+        str | None, typer.Option("--state", help="State code or name (default: from the ZIP).")
+    ] = None,
+    employees: Annotated[
+        int | None, typer.Option("--employees", help="Number of employees.")
+    ] = None,
+    annual_revenue: Annotated[
+        float | None, typer.Option("--annual-revenue", help="Annual revenue of the company.")
+    ] = None,
+    company: Annotated[str, typer.Option("--company", help="Company name.")] = "(lead)",
     field: Annotated[
         list[str] | None, typer.Option("--field", help="Any other field NAME=VALUE (repeatable).")
     ] = None,
@@ -368,9 +378,7 @@ def route_command(
     method: Annotated[
         OwnerMethod, typer.Option("--method", help="How several reps of a territory take turns.")
     ] = OwnerMethod.round_robin,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table or json")
-    ] = OutputFormat.TABLE,
+    fmt: ReportFormatOption = ReportFormat.TABLE,
 ) -> None:
     """Route one lead: its territory, owner rep and why."""
     from terraplan.services.routing import route_record
@@ -396,10 +404,12 @@ def route_command(
     routed = route_record(
         app_context(ctx).database(), record, plan_id=plan, method=method.value, scope=scope
     )
-    if fmt is OutputFormat.JSON:
-        render_json(routed.to_dict())
-        return
     result = routed.result
+    if fmt is ReportFormat.JSON:
+        render_json(routed.to_dict())
+        if result.territory_id is None:  # the same exit code as the table: scripts can tell
+            raise typer.Exit(6)
+        return
     console = stdout()
     from terraplan.cli.console import note
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated
 
 import typer
 
-from terraplan.cli.console import OutputFormat, render_json, render_rows, stdout
+from terraplan.cli.console import ReportFormat, ReportFormatOption, render_json, render_rows, stdout
 from terraplan.cli.context import app_context
 
 
@@ -17,15 +16,13 @@ def register(app: typer.Typer) -> None:
 
 def status(
     ctx: typer.Context,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table or json")
-    ] = OutputFormat.TABLE,
+    fmt: ReportFormatOption = ReportFormat.TABLE,
 ) -> None:
     """Show the database, its schema revision, record counts and plans."""
     from terraplan.services.status import database_status
 
     report = database_status(app_context(ctx).database(migrate=False))
-    if fmt is OutputFormat.JSON:
+    if fmt is ReportFormat.JSON:
         render_json(asdict(report) | {"up_to_date": report.up_to_date})
         return
     console = stdout()

@@ -86,14 +86,16 @@ def users_list(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> No
     """Users, their role, rep and region, and when they last signed in."""
     from terraplan.services.users import list_users
 
+    table = fmt is OutputFormat.TABLE
     rows = [
         {
             "user": u.username,
             "role": u.role.value,
             "rep": u.rep_id,
             "region": u.region,
-            "active": "yes" if u.active else "no",
-            "last_login": _time(u.last_login_at),
+            # JSON and CSV: true/false and the ISO time (null when never)
+            "active": ("yes" if u.active else "no") if table else u.active,
+            "last_login": _time(u.last_login_at) if table else u.last_login_at,
         }
         for u in list_users(app_context(ctx).database())
     ]
@@ -201,8 +203,8 @@ def tokens_list(
             "token": f"{t.prefix}…",
             "scopes": ",".join(sorted(t.scopes)),
             "state": t.state(now),
-            "expires": _time(t.expires_at, date_only=table),
-            "last_used": _time(t.last_used_at, date_only=table),
+            "expires": _time(t.expires_at, date_only=True) if table else t.expires_at,
+            "last_used": _time(t.last_used_at, date_only=True) if table else t.last_used_at,
         }
         for t in list_tokens(app_context(ctx).database(), user)
     ]
