@@ -14,6 +14,7 @@ from terraplan.cli.console import (
     ForceOption,
     OutputFormat,
     band_deviation,
+    compact_amount,
     render_json,
     render_rows,
     stderr,
@@ -344,7 +345,6 @@ def _balance_table(
 ) -> None:
     import polars as pl
 
-    from terraplan.services.design import compact_amount
     from terraplan.services.monitoring import plan_balance
 
     db = app_context(ctx).database()
