@@ -97,7 +97,9 @@ KPIS: tuple[KpiDefinition, ...] = (
         "(spread as target is): 1.0 means on track to hit the target by the period end; with "
         "targets even over the period it is attainment / elapsed_share, with months of "
         "different targets each month weighs its own; null when attainment is null or no "
-        "target covers the days gone.",
+        "target covers the days gone. A group with targets of its own in the period is paced "
+        "on them alone (none of their days gone yet: null), as its target and attainment use "
+        "them.",
     ),
     KpiDefinition(
         "open_pipeline",
