@@ -262,5 +262,7 @@ def test_a_file_that_is_no_database_is_a_database_failure_not_a_bug(
     assert done.returncode == 8, done.stderr
     assert done.stdout == ""
     said = " ".join(done.stderr.split())
-    assert said.startswith("Error: the database cannot be read: file is not a database")
+    # the error names the database, so a typo in the URL shows
+    assert said.startswith(f"Error: database sqlite:///{tmp_path}/notes.txt is not usable: ")
+    assert "file is not a database (not a SQLite database file, or a damaged one)" in said
     assert "unexpected" not in said and "sqlalche.me" not in said

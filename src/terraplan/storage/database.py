@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from terraplan.errors import InvalidParameterError, StorageError
@@ -137,13 +137,25 @@ def make_engine(url: str, *, echo: bool = False, autocommit: bool = False) -> En
     )
 
 
+def _unreadable_sqlite_file(exc: DatabaseError) -> bool:
+    """SQLite cannot read the file at all (``file is not a database``, ``database disk image
+    is malformed``): its plain DatabaseError, not a constraint or programming error."""
+    import sqlite3
+
+    return type(exc.orig) is sqlite3.DatabaseError
+
+
 @contextmanager
 def translated_errors(display_url: str) -> Iterator[None]:
     """Turn a driver's 'cannot connect / database failed' into :class:`StorageError`."""
     try:
         yield
-    except OperationalError as exc:
+    except DatabaseError as exc:
+        if not isinstance(exc, OperationalError) and not _unreadable_sqlite_file(exc):
+            raise
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if not isinstance(exc, OperationalError):
+            reason += " (not a SQLite database file, or a damaged one)"
         missing = re.search(r'database "([^"]+)" does not exist', reason)
         if missing:
             # PostgreSQL databases are made by their server's administrator, not by terraplan
