@@ -202,3 +202,16 @@ def test_accounts_without_a_location_are_all_named_with_the_way_out(tmp_path: Pa
     assert "2 accounts have no latitude/longitude" in said
     assert "Nowhere One (0019998), Nowhere Two (0019999)" in said
     assert "--units counties" in said and "Traceback" not in said
+
+
+def test_capacity_refuses_hours_and_utilisation_that_mean_nothing_by_their_option(
+    tmp_path: Path,
+) -> None:
+    """``--hours -5`` was refused by the engine as "hours_per_rep must be > 0", a name the
+    user never typed; each option now names itself, before any work."""
+    url = f"sqlite:///{tmp_path}/none.db"
+    for option, value in (("--hours", "-5"), ("--utilization", "1.5"), ("--utilization", "0")):
+        done = _run(url, tmp_path, "capacity", "--plan", "P001", option, value)
+        assert done.returncode == 2, done.stderr
+        said = " ".join(done.stderr.split())
+        assert f"Invalid value for '{option}'" in said and "hours_per_rep" not in said

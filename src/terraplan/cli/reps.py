@@ -58,10 +58,11 @@ def capacity(
     ctx: typer.Context,
     plan: PlanOption,
     hours: Annotated[
-        float, typer.Option("--hours", help="Selling hours per rep per year.")
+        float, typer.Option("--hours", min=1.0, help="Selling hours per rep per year.")
     ] = 1600.0,
     utilization: Annotated[
-        float, typer.Option("--utilization", help="Share of hours spent on the workload.")
+        float,
+        typer.Option("--utilization", min=0.01, max=1.0, help="Share of hours on the workload."),
     ] = 0.8,
     workload_model: Annotated[
         str | None,
