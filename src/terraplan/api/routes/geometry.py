@@ -131,15 +131,11 @@ def _send(request: Request, key: str, build: Any) -> Response:
 
 
 def _units(uow: UnitOfWork, plan: Plan) -> dict[str, GeoUnit]:
-    """The plan's geo units with polygons: stored ones, else the bundled counties."""
-    geo = plan.alignment_map(RecordKind.GEO_UNIT)
-    stored = {u.id: u for u in uow.geo_units.list() if u.id in geo}
-    if not any(u.polygon for u in stored.values()) and geo:
-        from terraplan.data.counties import load_counties
+    """The plan's geo units with polygons: stored ones, else the bundled counties (county
+    plans) or the bundled ZIP cells (ZIP plans)."""
+    from terraplan.services.plan_units import drawn_units
 
-        bundled = {u.id: u for u in load_counties(with_polygons=True) if u.id in geo}
-        stored = {**bundled, **{k: v for k, v in stored.items() if v.polygon}}
-    return stored
+    return drawn_units(uow, plan)
 
 
 def _outline(units: list[GeoUnit], salt: str = "") -> dict[str, Any] | None:
@@ -218,6 +214,7 @@ def plan_map(
 
 
 def _map_payload(db: Any, stored: Plan, plan: Plan) -> dict[str, Any]:
+    from terraplan.planning.alignment import geo_code_space
     from terraplan.planning.plan_edits import locked_units
     from terraplan.services.neighbour_ring import border_ring
     from terraplan.services.plan_edits import edit_history, plan_balance
@@ -241,7 +238,9 @@ def _map_payload(db: Any, stored: Plan, plan: Plan) -> dict[str, Any]:
         accounts = []
         pinned = plan.alignment_map(RecordKind.ACCOUNT)
         # Accounts sit in the unit of their ZIP on ZIP plans, of their county otherwise.
-        by_zip = any(u.kind is GeoKind.ZIP for u in units.values())
+        by_zip = any(u.kind is GeoKind.ZIP for u in units.values()) or (
+            geo_code_space(stored) == "zip"
+        )
         columns = ["id", "name", "latitude", "longitude", "postal_code", "county_fips"]
         table = bulk.read_open_accounts(uow.connection, [*columns, "potential", "annual_revenue"])
         for account_id, name, lat, lon, postal, county, potential, revenue in zip(
