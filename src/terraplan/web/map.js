@@ -14,6 +14,9 @@ function territoryColour(index) {
   return `hsl(${hue.toFixed(0)}, 65%, ${light}%)`;
 }
 
+// Above this many units the units are drawn without edges (the territory outlines stay).
+const MANY_UNITS = 5000;
+
 const ACCOUNT_ICON = L.divIcon({className: "account-dot", iconSize: [8, 8]});
 
 // Cluster icons are markers too, and Leaflet makes every marker a Tab stop: with hundreds of
@@ -35,6 +38,7 @@ const TPMap = {
       L.tileLayer(TP.config.tile_url, {maxZoom: 18, attribution: "map tiles"}).addTo(this.map);
     }
     this.map.setView([39, -96], 4);
+    this.map.on("moveend", () => this.placeLabels());
     this.installBoxSelect();
     document.getElementById("move").addEventListener("click", () => this.edit(() => this.move()));
     document.getElementById("undo").addEventListener("click", () => this.edit(() => this.undoRedo("undo")));
@@ -135,6 +139,7 @@ const TPMap = {
     for (const n of data.neighbours || []) this.neighbours[n.id] = n;
     this.unitOf = {};
     for (const f of data.units.features) this.unitOf[f.id] = f.properties.territory;
+    this.manyUnits = data.units.features.length > MANY_UNITS;
     this.locked = new Set(data.locked || []);
     this.accounts = data.accounts.rows;
     this.selected.clear();
@@ -201,10 +206,20 @@ const TPMap = {
     this.outlineLayer = L.geoJSON({type: "FeatureCollection", features: outlines}, {
       interactive: false, style: {color: "#1a1a1a", weight: 2, fill: false},
     }).addTo(this.map);
-    this.labelLayer = L.layerGroup(data.territories.filter((t) => t.label).map((t) => L.marker(t.label, {
-      interactive: false, keyboard: false,
-      icon: L.divIcon({className: "territory-label", html: escapeHtml(t.name), iconSize: null}),
-    }))).addTo(this.map);
+    // Hundreds of territories (a country's ZIPs): the biggest first, overlapping ones left out.
+    const size = (t) => ((this.territories[t.id] || {}).balance || {}).units || 0;
+    this.labels = data.territories.filter((t) => t.label).sort((a, b) => size(b) - size(a)).map((t) => ({
+      latlng: L.latLng(t.label), name: t.name, marker: L.marker(t.label, {
+        interactive: false, keyboard: false,
+        icon: L.divIcon({className: "territory-label", html: escapeHtml(t.name), iconSize: null}),
+      })}));
+    this.labelLayer = L.layerGroup().addTo(this.map);
+    this.placeLabels();
+  },
+
+  placeLabels() {
+    if (!this.labelLayer) return;
+    document.getElementById("map").dataset.labels = String(TPLabels.place(this.map, this.labelLayer, this.labels));
   },
 
   unitStyle(unitId) {
@@ -215,10 +230,11 @@ const TPMap = {
         weight: selected ? 2.5 : 0.6, dashArray: selected ? null : "2 3"};
     }
     // Locked units: a dashed black border (marked on the map and in the legend).
+    // Thousands of units (a country's ZIPs): no white edge each, drawing them all took seconds.
     return {
       fillColor: this.colours[this.unitOf[unitId]] || "#ccc", fillOpacity: selected ? 0.9 : 0.6,
       color: selected || locked ? "#000" : "#ffffff", weight: selected ? 2.5 : locked ? 1.8 : 0.4,
-      dashArray: locked ? "4 3" : null,
+      dashArray: locked ? "4 3" : null, stroke: selected || locked || !this.manyUnits,
     };
   },
 
