@@ -86,9 +86,9 @@ def bundled_zip_units(zips: Collection[str]) -> dict[str, GeoUnit]:
             for unit in zip_geo_units(states=missing, with_polygons=True):
                 found.setdefault(unit.state or "", {})[unit.id] = unit
             _ZIP_UNITS.update(found)
-        units = {}
+        units: dict[str, GeoUnit] = {}
         for z in zips:
-            unit = _ZIP_UNITS.get(_ZIP_STATES.get(z, ""), {}).get(z)
-            if unit is not None:
-                units[z] = unit
+            found_unit = _ZIP_UNITS.get(_ZIP_STATES.get(z, ""), {}).get(z)
+            if found_unit is not None:
+                units[z] = found_unit
     return units
