@@ -74,9 +74,7 @@ def bundled_zip_units(zips: Collection[str]) -> dict[str, GeoUnit]:
             table = ZipDirectory().table
             _ZIP_STATES.update(
                 (z, s)
-                for z, s in zip(
-                    table["zip"].to_pylist(), table["state"].to_pylist(), strict=True
-                )
+                for z, s in zip(table["zip"].to_pylist(), table["state"].to_pylist(), strict=True)
                 if s
             )
         states = {_ZIP_STATES[z] for z in zips if z in _ZIP_STATES}
