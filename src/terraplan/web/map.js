@@ -14,9 +14,6 @@ function territoryColour(index) {
   return `hsl(${hue.toFixed(0)}, 65%, ${light}%)`;
 }
 
-// Above this many units the units are drawn without edges (the territory outlines stay).
-const MANY_UNITS = 5000;
-
 const ACCOUNT_ICON = L.divIcon({className: "account-dot", iconSize: [8, 8]});
 
 // Cluster icons are markers too, and Leaflet makes every marker a Tab stop: with hundreds of
@@ -139,7 +136,6 @@ const TPMap = {
     for (const n of data.neighbours || []) this.neighbours[n.id] = n;
     this.unitOf = {};
     for (const f of data.units.features) this.unitOf[f.id] = f.properties.territory;
-    this.manyUnits = data.units.features.length > MANY_UNITS;
     this.locked = new Set(data.locked || []);
     this.accounts = data.accounts.rows;
     this.selected.clear();
@@ -230,11 +226,10 @@ const TPMap = {
         weight: selected ? 2.5 : 0.6, dashArray: selected ? null : "2 3"};
     }
     // Locked units: a dashed black border (marked on the map and in the legend).
-    // Thousands of units (a country's ZIPs): no white edge each, drawing them all took seconds.
     return {
       fillColor: this.colours[this.unitOf[unitId]] || "#ccc", fillOpacity: selected ? 0.9 : 0.6,
       color: selected || locked ? "#000" : "#ffffff", weight: selected ? 2.5 : locked ? 1.8 : 0.4,
-      dashArray: locked ? "4 3" : null, stroke: selected || locked || !this.manyUnits,
+      dashArray: locked ? "4 3" : null,
     };
   },
 

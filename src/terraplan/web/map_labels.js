@@ -10,11 +10,11 @@ const TPLabels = {
   // labels: [{marker, latlng, name}] in the order they take their place (biggest first);
   // returns how many are shown.
   place(map, layer, labels) {
-    layer.clearLayers();
-    if (labels.length <= LABELS_ALL_UP_TO) {
-      for (const l of labels) layer.addLayer(l.marker);
+    if (labels.length <= LABELS_ALL_UP_TO) {  // all of them, placed once
+      if (layer.getLayers().length !== labels.length) for (const l of labels) layer.addLayer(l.marker);
       return labels.length;
     }
+    layer.clearLayers();
     const view = map.getSize();
     const taken = [];
     for (const l of labels) {
