@@ -81,7 +81,7 @@ def bundled_zip_units(zips: Collection[str]) -> dict[str, GeoUnit]:
         missing = states - set(_ZIP_UNITS)
         if missing:
             found: dict[str, dict[str, GeoUnit]] = {s: {} for s in missing}
-            for unit in zip_geo_units(states=missing, with_polygons=True):
+            for unit in zip_geo_units(states=missing, with_polygons=True, with_neighbours=False):
                 found.setdefault(unit.state or "", {})[unit.id] = unit
             _ZIP_UNITS.update(found)
         units: dict[str, GeoUnit] = {}
