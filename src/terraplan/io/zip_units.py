@@ -91,12 +91,14 @@ def zip_geo_units(
     populated_only: bool = True,
     max_edge_km: float = 80.0,
     with_polygons: bool = False,
+    with_neighbours: bool = True,
 ) -> list[GeoUnit]:
     """ZIP geo units (id = 5-digit ZIP) with population, households and median income.
 
     ``states`` filters by postal abbreviation (None: all); ``populated_only`` drops ZIPs
     with no residents (PO boxes, unique ZIPs); ``with_polygons`` adds the ZIP cells of
-    :func:`zip_cells`.
+    :func:`zip_cells`; without ``with_neighbours`` the units have no neighbours (a map needs
+    none, and the triangulation of the whole country takes seconds).
     """
     table = (directory or ZipDirectory()).table
     if states is not None:
@@ -108,7 +110,9 @@ def zip_geo_units(
         return []
     lat = np.radians([r["lat"] for r in rows])
     lon = np.radians([r["lon"] for r in rows])
-    neighbours = _delaunay_neighbours(lat, lon, max_edge_km)
+    neighbours = (
+        _delaunay_neighbours(lat, lon, max_edge_km) if with_neighbours else [[] for _ in rows]
+    )
     ids = [r["zip"] for r in rows]
     cells = (
         zip_cells([(r["zip"], r["lon"], r["lat"], r["county_fips"]) for r in rows])

@@ -1,13 +1,13 @@
 """What the HTML report needs beyond figures: territory and rep names, and each territory's
 dissolved outline for the report's map (from its geo units' polygons: the stored ones, else
-the bundled US counties)."""
+the bundled US counties or, for a ZIP plan, the bundled ZIP cells)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
 
-from terraplan.domain import GeoUnit, Plan, RecordKind
+from terraplan.domain import Plan, RecordKind
 from terraplan.storage.unit_of_work import UnitOfWork
 
 #: Outline coordinates are snapped to 10**-PRECISION degrees (about 100 m): plenty for a
@@ -28,25 +28,16 @@ def report_names(uow: UnitOfWork, plan: Plan) -> tuple[dict[str, str], dict[str,
     return names, reps
 
 
-def _units(uow: UnitOfWork, unit_ids: set[str]) -> dict[str, GeoUnit]:
-    stored = {u.id: u for u in uow.geo_units.list(any_of={"id": unit_ids})} if unit_ids else {}
-    if unit_ids and not any(u.polygon for u in stored.values()):
-        from terraplan.data.counties import load_counties
-
-        bundled = {u.id: u for u in load_counties(with_polygons=True) if u.id in unit_ids}
-        stored = {**bundled, **{k: v for k, v in stored.items() if v.polygon}}
-    return stored
-
-
 def territory_shapes(uow: UnitOfWork, plan: Plan) -> list[tuple[str, list[Any]]]:
     """``(territory id, MultiPolygon coordinates)`` for each leaf territory, in the plan's
     order ([] for a territory without geo units); empty when the plan aligns no geo unit."""
     from terraplan.geometry import dissolve_groups
+    from terraplan.services.plan_units import drawn_units
 
     alignment = plan.alignment_map(RecordKind.GEO_UNIT)
     if not alignment:
         return []
-    units = _units(uow, set(alignment))
+    units = drawn_units(uow, plan)
     members: dict[str, list[Any]] = defaultdict(list)
     for unit_id, territory_id in alignment.items():
         unit = units.get(unit_id)

@@ -35,6 +35,7 @@ const TPMap = {
       L.tileLayer(TP.config.tile_url, {maxZoom: 18, attribution: "map tiles"}).addTo(this.map);
     }
     this.map.setView([39, -96], 4);
+    this.map.on("moveend", () => this.placeLabels());
     this.installBoxSelect();
     document.getElementById("move").addEventListener("click", () => this.edit(() => this.move()));
     document.getElementById("undo").addEventListener("click", () => this.edit(() => this.undoRedo("undo")));
@@ -201,10 +202,20 @@ const TPMap = {
     this.outlineLayer = L.geoJSON({type: "FeatureCollection", features: outlines}, {
       interactive: false, style: {color: "#1a1a1a", weight: 2, fill: false},
     }).addTo(this.map);
-    this.labelLayer = L.layerGroup(data.territories.filter((t) => t.label).map((t) => L.marker(t.label, {
-      interactive: false, keyboard: false,
-      icon: L.divIcon({className: "territory-label", html: escapeHtml(t.name), iconSize: null}),
-    }))).addTo(this.map);
+    // Hundreds of territories (a country's ZIPs): the biggest first, overlapping ones left out.
+    const size = (t) => ((this.territories[t.id] || {}).balance || {}).units || 0;
+    this.labels = data.territories.filter((t) => t.label).sort((a, b) => size(b) - size(a)).map((t) => ({
+      latlng: L.latLng(t.label), name: t.name, marker: L.marker(t.label, {
+        interactive: false, keyboard: false,
+        icon: L.divIcon({className: "territory-label", html: escapeHtml(t.name), iconSize: null}),
+      })}));
+    this.labelLayer = L.layerGroup().addTo(this.map);
+    this.placeLabels();
+  },
+
+  placeLabels() {
+    if (!this.labelLayer) return;
+    document.getElementById("map").dataset.labels = String(TPLabels.place(this.map, this.labelLayer, this.labels));
   },
 
   unitStyle(unitId) {

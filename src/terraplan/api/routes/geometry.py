@@ -100,6 +100,28 @@ def _simplified(geometries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return result
 
 
+#: Simplified unit polygons by what the polygons were read from (the ``salt``), then by
+#: (kind, unit id): a whole-country ZIP plan's 32,722 cells took 3 s to simplify at every
+#: rebuild of its map. Newest salt last.
+_UNIT_SHAPES: OrderedDict[str, dict[tuple[str, str], dict[str, Any]]] = OrderedDict()
+_UNIT_SHAPES_KEEP = 2
+
+
+def _unit_shapes(units: list[GeoUnit], salt: str) -> list[dict[str, Any]]:
+    """:func:`_simplified` polygons of ``units`` (each has one), kept for the next map."""
+    with _PAYLOADS_LOCK:
+        kept = _UNIT_SHAPES.setdefault(salt, {})
+        _UNIT_SHAPES.move_to_end(salt)
+        while len(_UNIT_SHAPES) > _UNIT_SHAPES_KEEP:
+            _UNIT_SHAPES.popitem(last=False)
+        missing = [u for u in units if (u.kind.value, u.id) not in kept]
+    made = _simplified([u.polygon for u in missing if u.polygon is not None])
+    with _PAYLOADS_LOCK:
+        for unit, geometry in zip(missing, made, strict=True):
+            kept[(unit.kind.value, unit.id)] = geometry
+        return [kept[(u.kind.value, u.id)] for u in units]
+
+
 #: Simplified dissolved outlines by their member units (an edit changes two territories:
 #: the others are not dissolved again). Newest last.
 _OUTLINES: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
@@ -131,15 +153,11 @@ def _send(request: Request, key: str, build: Any) -> Response:
 
 
 def _units(uow: UnitOfWork, plan: Plan) -> dict[str, GeoUnit]:
-    """The plan's geo units with polygons: stored ones, else the bundled counties."""
-    geo = plan.alignment_map(RecordKind.GEO_UNIT)
-    stored = {u.id: u for u in uow.geo_units.list() if u.id in geo}
-    if not any(u.polygon for u in stored.values()) and geo:
-        from terraplan.data.counties import load_counties
+    """The plan's geo units with polygons: stored ones, else the bundled counties (county
+    plans) or the bundled ZIP cells (ZIP plans)."""
+    from terraplan.services.plan_units import drawn_units
 
-        bundled = {u.id: u for u in load_counties(with_polygons=True) if u.id in geo}
-        stored = {**bundled, **{k: v for k, v in stored.items() if v.polygon}}
-    return stored
+    return drawn_units(uow, plan)
 
 
 def _outline(units: list[GeoUnit], salt: str = "") -> dict[str, Any] | None:
@@ -152,7 +170,7 @@ def _outline(units: list[GeoUnit], salt: str = "") -> dict[str, Any] | None:
     if not polygons:
         return None
     key = hashlib.sha256(
-        json.dumps([salt, sorted(u.id for u in units if u.polygon)]).encode()
+        json.dumps([salt, sorted(f"{u.kind.value}:{u.id}" for u in units if u.polygon)]).encode()
     ).hexdigest()
     with _PAYLOADS_LOCK:
         if key in _OUTLINES:
@@ -218,6 +236,7 @@ def plan_map(
 
 
 def _map_payload(db: Any, stored: Plan, plan: Plan) -> dict[str, Any]:
+    from terraplan.planning.alignment import geo_code_space
     from terraplan.planning.plan_edits import locked_units
     from terraplan.services.neighbour_ring import border_ring
     from terraplan.services.plan_edits import edit_history, plan_balance
@@ -241,7 +260,9 @@ def _map_payload(db: Any, stored: Plan, plan: Plan) -> dict[str, Any]:
         accounts = []
         pinned = plan.alignment_map(RecordKind.ACCOUNT)
         # Accounts sit in the unit of their ZIP on ZIP plans, of their county otherwise.
-        by_zip = any(u.kind is GeoKind.ZIP for u in units.values())
+        by_zip = any(u.kind is GeoKind.ZIP for u in units.values()) or (
+            geo_code_space(stored) == "zip"
+        )
         columns = ["id", "name", "latitude", "longitude", "postal_code", "county_fips"]
         table = bulk.read_open_accounts(uow.connection, [*columns, "potential", "annual_revenue"])
         for account_id, name, lat, lon, postal, county, potential, revenue in zip(
@@ -291,7 +312,7 @@ def _map_payload(db: Any, stored: Plan, plan: Plan) -> dict[str, Any]:
         )
     drawn = [(territory, u) for territory, group in members.items() for u in group if u.polygon]
     drawn += [(t, units[u]) for u, t in sorted(ring.items()) if u in units and units[u].polygon]
-    shapes = _simplified([u.polygon for _, u in drawn if u.polygon is not None])
+    shapes = _unit_shapes([u for _, u in drawn], salt)
     features = [
         {
             "type": "Feature",
