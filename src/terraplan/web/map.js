@@ -339,7 +339,7 @@ const TPMap = {
         : "copy it (Workflow) to edit a scenario of it";
       info.textContent = `This plan is ${status.replace("_", " ")}: ${how}.`;
     } else {
-      info.textContent = "Hover or click a county, or select one by name or id.";
+      info.textContent = "Hover or click an area (a county, a ZIP code), or select one by name or id.";
     }
     const options = () => Object.values(this.territories).map((t) => el("option", {value: t.id}, t.name));
     const across = Object.values(this.neighbours || {});

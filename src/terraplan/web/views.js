@@ -220,12 +220,12 @@ const TPViews = {
     const territory = {};
     if (TP.mapData && TP.mapData.plan.id === planId) for (const n of TP.mapData.neighbours || []) territory[n.id] = n.name;
     for (const t of plan.territories) territory[t.id] = t.name;
-    const unitName = (id) => { const layer = (TPMap.layers || {})[id]; return layer ? `${layer.feature.properties.name}, ${layer.feature.properties.state || ""}` : id; };
+    const unitName = (id) => { const layer = (TPMap.layers || {})[id]; return layer ? `${layer.feature.properties.name}, ${layer.feature.properties.state || ""}` : `area ${id}`; };
     const account = {};
     for (const r of (TP.mapData && TP.mapData.accounts ? TP.mapData.accounts.rows : [])) account[r[0]] = r[1];
     const on = (c) => c.target_kind === "plan" || !c.target_id ? "the plan"
       : c.target_kind === "territory" ? `territory ${territory[c.target_id] || "(not shown)"}`
-      : c.target_kind === "unit" ? `county ${unitName(c.target_id)}`
+      : c.target_kind === "unit" ? unitName(c.target_id)
       : c.target_kind === "account" ? `account ${account[c.target_id] || c.target_id}`
       : c.target_kind;
     document.getElementById("comments").replaceChildren(...comments.map((c) => this.commentItem(c, on, territory, unitName)));
