@@ -44,7 +44,8 @@ def test_an_output_encoding_without_the_names_letters_does_not_fail_the_command(
     out, err = done.stdout.decode("ascii"), done.stderr.decode("ascii")
     assert done.returncode == 0, err
     assert "Imported 1 rep" in out
-    assert "?quipe-??.csv" in out  # what the encoding lacks prints as "?"
+    # what the encoding lacks prints as "?" (a long temporary path may wrap the line)
+    assert "?quipe-??.csv" in out.replace("\n", "")
     assert "Error" not in err and "Traceback" not in err
 
 

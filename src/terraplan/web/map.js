@@ -202,9 +202,12 @@ const TPMap = {
     this.outlineLayer = L.geoJSON({type: "FeatureCollection", features: outlines}, {
       interactive: false, style: {color: "#1a1a1a", weight: 2, fill: false},
     }).addTo(this.map);
-    // Hundreds of territories (a country's ZIPs): the biggest first, overlapping ones left out.
+    // Hundreds of territories (a country's ZIPs): the biggest first, overlapping ones left out;
+    // a few dozen keep the plan's order (a screen reader meets them as the legend lists them).
     const size = (t) => ((this.territories[t.id] || {}).balance || {}).units || 0;
-    this.labels = data.territories.filter((t) => t.label).sort((a, b) => size(b) - size(a)).map((t) => ({
+    const labelled = data.territories.filter((t) => t.label);
+    if (labelled.length > LABELS_ALL_UP_TO) labelled.sort((a, b) => size(b) - size(a));
+    this.labels = labelled.map((t) => ({
       latlng: L.latLng(t.label), name: t.name, marker: L.marker(t.label, {
         interactive: false, keyboard: false,
         icon: L.divIcon({className: "territory-label", html: escapeHtml(t.name), iconSize: null}),
