@@ -134,7 +134,7 @@ def split_shared(amounts: pl.LazyFrame, shared: pl.LazyFrame | None) -> pl.LazyF
     weights = shared.select(
         pl.col("territory_id").cast(pl.String),
         pl.col("rep_id").cast(pl.String).alias("holder_id"),
-        (pl.col("share") / pl.col("share").sum().over("territory_id")).alias("weight"),
+        (pl.col("share") / exact_sum("share").over("territory_id")).alias("weight"),
     )
     split = amounts.join(weights, on="territory_id", how="inner").with_columns(
         pl.col("amount") * pl.col("weight")
