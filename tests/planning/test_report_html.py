@@ -171,3 +171,36 @@ def test_alerts_about_reps_name_the_rep(inputs: KpiInputs) -> None:
     section = html[html.index('<section id="alerts">') :]
     assert "<td>rep Ana &lt;Ruiz&gt;</td>" in section
     assert "R-7" not in section
+
+
+def test_balance_bars_cut_at_max_bars_pick_the_same_territories_whatever_the_row_order(
+    inputs: KpiInputs,
+) -> None:
+    """Territories tied on their deviation (equal account counts are common) at the cut of
+    ``max_bars`` are picked by id, not by the order the balance rows came in."""
+    kpis = compute_kpis(inputs, as_of=AS_OF)
+    ids = [f"T{i:02d}" for i in range(12)]
+    balance = pl.DataFrame(
+        {
+            "territory_id": ids,
+            "metric": ["account_count"] * 12,
+            "value": [12.0] * 6 + [8.0] * 6,  # every territory 20 % off the target of 10
+            "mean": [10.0] * 12,
+            "tolerance": [0.1] * 12,
+            "deviation": [0.2] * 6 + [-0.2] * 6,
+            "lower": [9.0] * 12,
+            "upper": [11.0] * 12,
+            "within_tolerance": [False] * 12,
+        }
+    )
+    pages = {
+        render_report_html(kpis, balance=frame, as_of=AS_OF, max_bars=5)
+        for frame in (
+            balance,
+            balance.reverse(),
+            balance.sample(fraction=1.0, shuffle=True, seed=4),
+        )
+    }
+    assert len(pages) == 1
+    page = pages.pop()
+    assert all(f">{t}<" in page for t in ids[:5]) and ">T05<" not in page

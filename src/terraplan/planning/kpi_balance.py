@@ -9,6 +9,7 @@ import polars as pl
 
 from terraplan.errors import InvalidParameterError
 from terraplan.planning.balance_criteria import BalanceCriteria
+from terraplan.planning.exact_sums import exact_sum
 from terraplan.planning.kpi_groups import open_account_table, territory_table
 from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
 
@@ -43,8 +44,8 @@ def territory_totals(inputs: KpiInputs) -> pl.DataFrame:
         .filter(pl.col("territory_id").is_not_null())
         .group_by("territory_id")
         .agg(
-            pl.col("potential").fill_null(0.0).sum(),
-            pl.col("workload").fill_null(0.0).sum(),
+            exact_sum(pl.col("potential").fill_null(0.0)),
+            exact_sum(pl.col("workload").fill_null(0.0)),
             pl.len().cast(pl.Float64).alias("account_count"),
         )
         .collect()
@@ -81,7 +82,7 @@ def _rep_territory_loads(inputs: KpiInputs) -> pl.DataFrame:
         .group_by("territory_id", pl.coalesce("holder_id", "owner_id_territory").alias("rep_id"))
         .agg(
             pl.len().cast(pl.Float64).alias("account_count"),
-            pl.col("workload").fill_null(0.0).sum(),
+            exact_sum(pl.col("workload").fill_null(0.0)),
         )
         .collect()
     )
@@ -219,8 +220,8 @@ def rep_capacity(inputs: KpiInputs, *, tolerance: float = 0.10) -> pl.DataFrame:
         .group_by("rep_id")
         .agg(
             pl.len().alias("territories"),
-            pl.col("account_count").sum(),
-            pl.col("workload").sum(),
+            exact_sum("account_count"),
+            exact_sum("workload"),
         )
     )
     reps = inputs.frame("reps")

@@ -24,6 +24,7 @@ from datetime import date
 
 import polars as pl
 
+from terraplan.planning.exact_sums import exact_sum
 from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
 
 #: Measures credited to the owner of the day (the rest stay with today's owner).
@@ -176,7 +177,7 @@ def credit_corrections(
     return (
         stacked.with_columns(pl.col(m).fill_null(0.0) for m in CREDITED_MEASURES)
         .group_by("key", "month", "late")
-        .agg(pl.col(m).sum() for m in CREDITED_MEASURES)
+        .agg(exact_sum(m) for m in CREDITED_MEASURES)
         .collect()
     )
 
@@ -247,7 +248,7 @@ def apply_corrections(by_group: pl.DataFrame, corrections: pl.DataFrame) -> pl.D
     return (
         stacked.with_columns(pl.col(m).fill_null(0.0) for m in measures)
         .group_by("dimension", "key", "month", "late")
-        .agg(pl.col(m).sum().round(CREDIT_DECIMALS) for m in measures)
+        .agg(exact_sum(m).round(CREDIT_DECIMALS) for m in measures)
         .select(by_group.columns)
     )
 

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from terraplan.planning.exact_sums import exact_sum
 from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
 from terraplan.planning.kpi_periods import Period
 
@@ -27,7 +28,12 @@ _KEY_SPAN = 1 << 20  # > 2 x the largest month index (year * 12 + month)
 
 def code_accounts(accounts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Add ``acc`` (row code) and ``cell`` to the account table; return it and the cells
-    table ``(cell, territory_id, segment, industry)``."""
+    table ``(cell, territory_id, segment, industry)``.
+
+    The accounts are numbered in ``account_id`` order, not in the order a query returned them
+    (a join's rows come in no set order): the array code adds the accounts' figures in ``acc``
+    order, so the same accounts give the same sums on every run."""
+    accounts = accounts.sort("account_id")
     cells = accounts.select(GROUP_COLUMNS).unique(maintain_order=True).with_row_index("cell")
     coded = accounts.join(cells, on=list(GROUP_COLUMNS), how="left", nulls_equal=True)
     return coded.with_row_index("acc"), cells
@@ -57,7 +63,7 @@ def account_months(
         )
         .join(coded.lazy().select("account_id", "acc"), on="account_id", how="inner")
         .group_by(key.alias("key"))
-        .agg(pl.col("amount").sum().alias("revenue"))
+        .agg(exact_sum("amount").alias("revenue"))
     )
     return (
         grouped.select(

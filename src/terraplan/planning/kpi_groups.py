@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from terraplan.planning.exact_sums import exact_sum
 from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
 from terraplan.planning.kpi_registry import DIMENSIONS, missing_group
 
@@ -139,6 +140,7 @@ def territory_table(inputs: KpiInputs) -> pl.DataFrame:
             alignment.select(pl.col("territory_id").cast(pl.String))
             .unique()
             .filter(pl.col("territory_id").is_not_null())
+            .sort("territory_id")  # unique() keeps no order
             .collect()
         )
         extra = extra.filter(~pl.col("territory_id").is_in(table["territory_id"].implode()))
@@ -185,7 +187,7 @@ def rollup(
     the territory, region and rep dimensions; rows without a segment or industry make the
     group :func:`~terraplan.planning.kpi_registry.missing_group` (``(no industry)``).
     """
-    sums = [pl.col(m).sum() for m in measures]
+    sums = [exact_sum(m) for m in measures]
     leaves = territories.filter(pl.col("is_leaf"))
     parts: list[pl.LazyFrame] = []
     by_territory: pl.LazyFrame | None = None

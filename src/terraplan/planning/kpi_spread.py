@@ -7,6 +7,7 @@ from typing import Literal
 
 import polars as pl
 
+from terraplan.planning.exact_sums import exact_sum
 from terraplan.planning.kpi_groups import rollup
 from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
 from terraplan.planning.target_days import finest_target_segments
@@ -81,7 +82,7 @@ def spread_by_group(
     by_territory = (
         spread.filter(pl.col("territory_id").is_not_null())
         .group_by("territory_id", "period")
-        .agg(pl.col("amount").sum())
+        .agg(exact_sum("amount"))
     )
     leaf_ids = territories.filter(pl.col("is_leaf")).select("territory_id").lazy()
     direct_parts = [
@@ -98,7 +99,7 @@ def spread_by_group(
         direct_parts.append(
             spread.filter(pl.col("rep_id").is_not_null())
             .group_by("rep_id", "period")
-            .agg(pl.col("amount").sum())
+            .agg(exact_sum("amount"))
             .select(
                 pl.lit("rep").alias("dimension"), pl.col("rep_id").alias("key"), "period", "amount"
             )
@@ -133,7 +134,7 @@ def split_shared(amounts: pl.LazyFrame, shared: pl.LazyFrame | None) -> pl.LazyF
     weights = shared.select(
         pl.col("territory_id").cast(pl.String),
         pl.col("rep_id").cast(pl.String).alias("holder_id"),
-        (pl.col("share") / pl.col("share").sum().over("territory_id")).alias("weight"),
+        (pl.col("share") / exact_sum("share").over("territory_id")).alias("weight"),
     )
     split = amounts.join(weights, on="territory_id", how="inner").with_columns(
         pl.col("amount") * pl.col("weight")

@@ -20,6 +20,7 @@ from datetime import date
 import polars as pl
 
 from terraplan.errors import DataError, InvalidParameterError, TerraplanError
+from terraplan.planning.exact_sums import exact_sum
 from terraplan.planning.fiscal import FiscalCalendar, fiscal_calendar
 from terraplan.planning.kpi_credit import (
     apply_corrections,
@@ -229,7 +230,7 @@ def _compute(
     cube = (
         optional_columns(stacked.lazy(), ACCOUNT_MEASURES, pl.Float64)
         .group_by("key")
-        .agg(pl.col(m).sum() for m in ACCOUNT_MEASURES)
+        .agg(exact_sum(m) for m in ACCOUNT_MEASURES)
         .select(
             (pl.col("key") // _CELL_SPAN).cast(pl.UInt32).alias("cell"),
             pl.date(
@@ -366,7 +367,7 @@ def _by_cell_month(event: pl.LazyFrame) -> pl.LazyFrame:
     month_index = pl.col("month").dt.year().cast(pl.Int64) * 12 + pl.col("month").dt.month() - 1
     key = pl.col("cell").cast(pl.Int64) * _CELL_SPAN + month_index * 2 + late
     measures = [c for c in schema.names() if c not in ("cell", "month", "late")]
-    return event.group_by(key.alias("key")).agg(pl.col(m).sum() for m in measures)
+    return event.group_by(key.alias("key")).agg(exact_sum(m) for m in measures)
 
 
 def _flows(by_group: pl.LazyFrame, months: pl.LazyFrame) -> pl.LazyFrame:
@@ -377,12 +378,12 @@ def _flows(by_group: pl.LazyFrame, months: pl.LazyFrame) -> pl.LazyFrame:
     current = (
         joined.filter(~pl.col("prior"))
         .group_by("dimension", "key", "period")
-        .agg(pl.col(m).sum() for m in FLOW_MEASURES)
+        .agg(exact_sum(m) for m in FLOW_MEASURES)
     )
     prior = (
         joined.filter(pl.col("prior"))
         .group_by("dimension", "key", "period")
-        .agg(pl.col("revenue").sum().alias("revenue_prior_year"))
+        .agg(exact_sum("revenue").alias("revenue_prior_year"))
     )
     return current.join(prior, on=["dimension", "key", "period"], how="full", coalesce=True)
 
@@ -391,7 +392,7 @@ def _stocks(by_group: pl.LazyFrame, ptable: pl.LazyFrame) -> pl.LazyFrame:
     """Open pipeline and active accounts at the end of each period's cut month."""
     running = (
         by_group.group_by("dimension", "key", "month")
-        .agg(pl.col(m).sum() for m in STOCK_MEASURES)
+        .agg(exact_sum(m) for m in STOCK_MEASURES)
         .sort("dimension", "key", "month")
         .with_columns(
             pl.col("pipeline_delta").cum_sum().over("dimension", "key").alias("open_pipeline"),

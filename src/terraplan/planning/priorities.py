@@ -22,6 +22,7 @@ from datetime import date
 import polars as pl
 
 from terraplan.errors import InvalidParameterError
+from terraplan.planning.exact_sums import exact_sum
 from terraplan.planning.kpi_groups import account_table, open_account_table, territory_table
 from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
 from terraplan.planning.kpi_periods import add_months
@@ -102,7 +103,7 @@ def prioritise_accounts(
         pl.col("account_id").cast(pl.String), "date", pl.col("amount").cast(pl.Float64)
     )
     bought = sales.group_by("account_id").agg(
-        pl.col("amount").filter(pl.col("date") > window_start).sum().alias("revenue_lookback"),
+        exact_sum(pl.col("amount").filter(pl.col("date") > window_start)).alias("revenue_lookback"),
         pl.col("date").filter(pl.col("amount") > 0).max().alias("last_purchase"),
     )
     frame = accounts.join(bought, on="account_id", how="left")
@@ -120,7 +121,7 @@ def prioritise_accounts(
         pipeline = (
             opps.filter(~pl.col("closed"))
             .group_by("account_id")
-            .agg(pl.col("amount").sum().alias("open_pipeline"))
+            .agg(exact_sum("amount").alias("open_pipeline"))
         )
         history = (
             opps.filter(pl.col("closed"))

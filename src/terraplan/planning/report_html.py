@@ -305,7 +305,13 @@ def _balance_section(
         if part.is_empty() or not (part["value"] != 0).any():
             continue
         part = (
-            part.sort(pl.col("deviation").abs(), descending=True, nulls_last=True)
+            # the id breaks ties (equal account counts are common): the same bars every run
+            part.sort(
+                pl.col("deviation").abs(),
+                pl.col("territory_id"),
+                descending=[True, False],
+                nulls_last=True,
+            )
             .head(max_bars)
             .sort("territory_id")
         )
