@@ -46,3 +46,11 @@ def test_nulls_are_skipped_and_nan_or_infinity_propagate_as_in_a_float_sum() -> 
     assert np.isnan(out[2]) and out[3] == float("inf")
     empty = pl.DataFrame(schema={"value": pl.Float64})
     assert empty.select(exact_sum(pl.col("value") * 2)).item() == 0.0
+
+
+def test_a_value_too_large_for_the_decimals_is_summed_not_dropped() -> None:
+    """Decimal(38, 12) holds values below 10**26: a larger one failed its cast and with it
+    the whole query (a Polars ComputeError). A group holding one is summed as floats."""
+    frame = pl.DataFrame({"group": [1, 1, 2, 2], "value": [3e27, 1.0, 0.25, 0.5]})
+    out = frame.group_by("group").agg(exact_sum("value")).sort("group")["value"].to_list()
+    assert out == [pytest.approx(3e27 + 1.0), 0.75]

@@ -31,13 +31,19 @@ import polars as pl
 SCALE: Final = 12
 #: 38 digits in all: values and sums below 10**26 in size (amounts in any currency).
 _DECIMAL: Final = pl.Decimal(38, SCALE)
+#: A group holding a value this large is summed as floats: the decimals could not hold its
+#: sum (the cast failed the whole KPI query with a Polars error).
+_TOO_LARGE: Final = 1e24
 
 
 def exact_sum(column: str | pl.Expr) -> pl.Expr:
     """The sum of a Float64 column (or expression) as Float64, independent of the order of its
     values; nulls are skipped and an empty or all-null group sums to 0, as ``Expr.sum``. A
-    group holding NaN or an infinity sums as floats do (NaN, +-inf). The output keeps the
-    column's name."""
+    group holding NaN or an infinity sums as floats do (NaN, +-inf), as does one holding a
+    value of 10**24 or more. The output keeps the column's name."""
     expr = pl.col(column) if isinstance(column, str) else column
-    exact = expr.cast(_DECIMAL, strict=False).sum().cast(pl.Float64)
-    return pl.when(expr.is_finite().all()).then(exact).otherwise(expr.sum())
+    # only values the decimals hold are cast (the cast of a larger one fails the whole query)
+    held = pl.when(expr.abs() < _TOO_LARGE).then(expr)
+    exact = held.cast(_DECIMAL, strict=False).sum().cast(pl.Float64)
+    fits = expr.is_finite().all() & (expr.abs().max() < _TOO_LARGE).fill_null(True)
+    return pl.when(fits).then(exact).otherwise(expr.sum())
