@@ -69,9 +69,12 @@ TEXT_CONTRAST_JS = (
 )
 
 FOCUS_JS = (
-    "() => {"
+    "async () => {"
     + CONTRAST_JS
     + r"""
+  // what the user sees once the focus has settled (two frames: a date field moves its focus
+  // into its day, month and year parts after the key press)
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
   const node = document.activeElement;
   if (!node || node === document.body) return null;
   const style = getComputedStyle(node);
