@@ -246,6 +246,13 @@ def test_out_is_written_whatever_the_format_and_stdout_keeps_only_the_rows(
         assert (tmp_path / "rows.csv").is_file(), command
         assert "Wrote" in as_json.stderr
         (tmp_path / "rows.csv").unlink()
+    # kpis (and kpis --balance) wrote the file and said "Wrote ..." on stdout instead of JSON
+    for extra in ([], ["--balance"]):
+        kpis = run_cli("kpis", "--plan", "P1", *extra, "-f", "json", "--out", "k.csv", "--force")
+        assert kpis.returncode == 0, kpis.stderr
+        printed = json.loads(kpis.stdout)
+        assert printed and "Wrote" in kpis.stderr, extra
+        assert (tmp_path / "k.csv").is_file()
     as_csv = run_cli("capacity", "--plan", "P1", "-f", "csv", "--out", "rows.csv")
     assert as_csv.returncode == 0, as_csv.stderr
     rows = list(csv.reader(io.StringIO(as_csv.stdout)))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 
 from terraplan.cli.console import (
@@ -280,8 +281,10 @@ def kpis(
         from terraplan.io.writers import write_table
 
         write_table(frame, out, overwrite=force)
-        stdout().print(f"Wrote {frame.height:,} rows to {out!s}")
-        return
+        # on stderr when -f json/csv asked for data on stdout: a script reads nothing else there
+        _said_by(fmt).print(f"Wrote {frame.height:,} rows to {out!s}")
+        if fmt not in (KpiFormat.json, KpiFormat.csv):
+            return
     if fmt is KpiFormat.json:
         render_json(_rows(frame))
         return
@@ -364,8 +367,9 @@ def _balance_table(
 
         named = [{"territory": names.get(r["territory_id"]) or "", **r} for r in rows]
         write_table(pl.DataFrame(named) if named else pl.DataFrame(), out, overwrite=force)
-        stdout().print(f"Wrote {len(rows):,} rows to {out!s}")
-        return
+        _said_by(fmt).print(f"Wrote {len(rows):,} rows to {out!s}")
+        if fmt not in (KpiFormat.json, KpiFormat.csv):
+            return
     # for programs: each territory's name beside its id, as the table and the file have it
     with_names = [
         {"territory_id": r["territory_id"], "territory": names.get(r["territory_id"]), **r}
@@ -402,3 +406,9 @@ def _balance_table(
         stdout().print(f"Not checked: {shown_name} ({why})", highlight=False)
     for note in criteria.notes:
         stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False, markup=True)
+
+
+def _said_by(fmt: KpiFormat) -> Console:
+    """Where a "Wrote N rows" line goes: stdout for a table or an XLSX file, stderr when the
+    user asked for JSON or CSV (stdout then carries the rows, as without --out)."""
+    return stderr() if fmt in (KpiFormat.json, KpiFormat.csv) else stdout()
