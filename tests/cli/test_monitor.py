@@ -465,3 +465,24 @@ def test_alerts_as_csv_name_the_subject_and_keep_the_notes(run_cli: Any, tmp_pat
     assert table.stderr.count(workload) == 1
     as_json = json.loads(run_cli("alerts", "--plan", "P1", "-f", "json").stdout)
     assert {a["subject"] for a in as_json["alerts"] if a["kind"] == "balance"} == {"East", "West"}
+
+
+def test_an_alert_about_an_account_names_the_account(run_cli: Any, tmp_path: Path) -> None:
+    """The unowned-account alert named its subject by CRM id in the table, CSV and JSON."""
+    from terraplan.domain import Account
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    url = f"sqlite:///{tmp_path}/cli.db"
+    _flat_plan(url)
+    db = Database(url)
+    with UnitOfWork(db) as uow:
+        # no county, no owner, the largest potential: in no territory and owned by nobody
+        uow.accounts.add_many([Account("001ORPHAN", "Orphan Holdings", potential=9e9)])
+        uow.commit()
+    db.dispose()
+    done = run_cli("alerts", "--plan", "P1", "-f", "json")
+    assert done.returncode == 0, done.stderr
+    unowned = [a for a in json.loads(done.stdout)["alerts"] if a["kind"] == "unowned_account"]
+    assert [(a["subject_id"], a["subject"]) for a in unowned] == [("001ORPHAN", "Orphan Holdings")]
+    table = run_cli("alerts", "--plan", "P1")
+    assert "Orphan Holdings" in table.stdout and "001ORPHAN" not in table.stdout
