@@ -119,6 +119,30 @@ def test_a_table_wider_than_80_columns_is_fitted_not_cut(
     assert "pipeline" in lines[3] and "Diagnostics" in lines[6]  # no word cut
 
 
+def test_headers_wrap_before_names(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo's top-territories table at 80 columns cut every name ("Territory" / "14" on
+    two lines per row) while a header could have taken two lines once."""
+    monkeypatch.setenv("COLUMNS", "80")
+    rows = [
+        {"territory": f"Territory {n}", "revenue": 8.9e6, "revenue_growth": -0.137,
+         "open_pipeline": 4.7e6, "win_rate": 0.281, "penetration": 0.237}
+        for n in (14, 40, 26)
+    ]  # fmt: skip
+    render_rows(
+        rows,
+        amounts=["revenue", "open_pipeline"],
+        percents=["revenue_growth", "win_rate", "penetration"],
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    body = [line for line in lines if line.startswith("│")]
+    assert len(body) == 3, lines  # one line per territory
+    assert all("Territory " in line for line in body)
+    assert "open pipeline" in "\n".join(lines)  # the room left goes to a header
+
+
 def test_a_table_that_cannot_fit_is_printed_whole(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

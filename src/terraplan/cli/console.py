@@ -238,9 +238,10 @@ def render_rows(
 
 
 def _fit_columns(table: Table, console: Console) -> int:
-    """Fix the width of each column so that ``table`` fits the console: the widest
-    columns wrap first, none below its longest word (or its ``min_width``). Returns the
-    width the table takes: more than the console's when even that does not fit (Rich
+    """Fix the width of each column so that ``table`` fits the console. Headers wrap
+    first (a two-line header costs one line, a wrapped name one line per row), then the
+    widest columns' values, none below its longest word (or its ``min_width``). Returns
+    the width the table takes: more than the console's when even that does not fit (Rich
     would shrink some columns to nothing).
 
     Rich shrinks a too-wide table below the columns' minimum widths and then widens them
@@ -249,24 +250,48 @@ def _fit_columns(table: Table, console: Console) -> int:
     """
     padding = 2  # one space either side of each cell
     room = console.width - (len(table.columns) + 1)  # the vertical borders
-    ranges: list[tuple[int, int]] = []
+    lows: list[int] = []
+    bodies: list[int] = []  # each column as wide as its widest value, its header wrapped
+    highs: list[int] = []
     natural = console.options.update_width(10_000)  # each cell's own width, whatever COLUMNS says
     for column in table.columns:
-        sizes = [Measurement.get(console, natural, c) for c in (column.header, *column.cells)]
-        low = max(column.min_width or 0, *(m.minimum for m in sizes)) + padding
-        ranges.append((low, max(low, *(m.maximum + padding for m in sizes))))
-    if sum(high for _, high in ranges) <= room:
+        header = Measurement.get(console, natural, column.header)
+        cells = [Measurement.get(console, natural, c) for c in column.cells]
+        low = max(column.min_width or 0, header.minimum, *(m.minimum for m in cells)) + padding
+        body = max([low, *(m.maximum + padding for m in cells)])
+        lows.append(low)
+        bodies.append(body)
+        highs.append(max(body, header.maximum + padding))
+    if sum(highs) <= room:
         return console.width  # Rich gives each column all it needs
+    if sum(bodies) <= room:
+        chosen = _unwrap_headers(bodies, highs, room)
+    else:
+        ranges = list(zip(lows, bodies, strict=True))
 
-    def widths(cap: int) -> list[int]:
-        return [min(max(cap, low), high) for low, high in ranges]
+        def widths(cap: int) -> list[int]:
+            return [min(max(cap, low), high) for low, high in ranges]
 
-    cap = max(high for _, high in ranges)
-    while cap > 0 and sum(widths(cap)) > room:  # lower one cap on every column until it fits
-        cap -= 1
-    for column, width in zip(table.columns, widths(cap), strict=True):
+        cap = max(bodies)
+        while cap > 0 and sum(widths(cap)) > room:  # lower one cap on every column until it fits
+            cap -= 1
+        chosen = widths(cap)
+    for column, width in zip(table.columns, chosen, strict=True):
         column.width = width - padding
-    return max(console.width, sum(widths(cap)) + len(table.columns) + 1)
+    return max(console.width, sum(chosen) + len(table.columns) + 1)
+
+
+def _unwrap_headers(bodies: list[int], highs: list[int], room: int) -> list[int]:
+    """Widths from ``bodies`` (values whole, headers wrapped), giving the room left to the
+    headers that need the least of it to fit on one line."""
+    chosen = list(bodies)
+    spare = room - sum(chosen)
+    for index in sorted(range(len(chosen)), key=lambda i: highs[i] - bodies[i]):
+        need = highs[index] - chosen[index]
+        if 0 < need <= spare:
+            chosen[index] = highs[index]
+            spare -= need
+    return chosen
 
 
 def _is_day(value: Any) -> bool:
