@@ -23,6 +23,9 @@ def test_demo_runs_the_main_job(run_cli: RunCli, tmp_path: Path) -> None:
         assert step in out
     assert "potential (dev)" in out and "workload (dev)" in out
     assert "0 gaps, 0 conflicts" in out
+    # words, not Python values ("contiguous: True")
+    assert "every territory in one piece: yes" in " ".join(out.split())
+    assert "True" not in out and "False" not in out
     assert "basis:" in out
     assert "Plan P001 is active" in out
     for role in ("admin", "planner", "manager", "rep"):

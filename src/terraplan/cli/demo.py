@@ -169,7 +169,8 @@ def _main_job(
         )
     )
     console.print(
-        f"Max deviation {deviations}; contiguous: {summary['all_contiguous']}; "
+        f"Max deviation {deviations}; every territory in one piece: "
+        f"{ {True: 'yes', False: 'no'}.get(summary['all_contiguous'], 'not known') }; "
         f"{summary['solver']['method']} solver {summary['solver']['seconds']:.1f} s."
     )
     for diagnosis in summary["diagnosis"]:
