@@ -143,6 +143,25 @@ def test_headers_wrap_before_names(
     assert "open pipeline" in "\n".join(lines)  # the room left goes to a header
 
 
+def test_figures_written_as_text_line_up_on_the_right(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`capacity` formats its figures before the table ("1,330", "42.4M", "1.04"): they were
+    left-aligned, so digits of different lengths did not line up. Codes such as ZIPs stay
+    left-aligned."""
+    monkeypatch.setenv("COLUMNS", "80")
+    rows = [
+        {"territory": "Territory 01", "hours": "1,330", "potential": "42.4M", "zip": "94107"},
+        {"territory": "Territory 02", "hours": "987", "potential": "8.1M", "zip": "07030"},
+    ]
+    render_rows(rows)
+    body = [line for line in capsys.readouterr().out.splitlines() if line.startswith("│")]
+    cells = [[cell for cell in line.split("│")[1:-1]] for line in body]
+    assert cells[1][1].endswith("987 ") and cells[1][1].startswith("   ")
+    assert cells[1][2].endswith(" 8.1M ")
+    assert cells[1][3].startswith(" 07030")
+
+
 def test_a_table_that_cannot_fit_is_printed_whole(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

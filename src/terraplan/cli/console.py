@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import logging
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -199,7 +200,7 @@ def render_rows(
         numeric = any(
             isinstance(r.get(column), int | float) and not isinstance(r.get(column), bool)
             for r in rows
-        )
+        ) or _figures_as_text(rows, column)
         # a date cut to "2026-12-…" says nothing: date columns keep their ten characters
         dated = any(r.get(column) is not None for r in rows) and all(
             _is_day(r.get(column)) for r in rows if r.get(column) is not None
@@ -292,6 +293,20 @@ def _unwrap_headers(bodies: list[int], highs: list[int], room: int) -> list[int]
             chosen[index] = highs[index]
             spare -= need
     return chosen
+
+
+#: A figure a command wrote as text: ``1,330``, ``42.4M``, ``-13.7%``, ``0.81`` (codes such
+#: as ZIPs, ``07030`` or ``94107``, are not: figures from 10,000 on carry commas).
+_FIGURE = re.compile(r"[+-]?([1-9]\d{0,2}(,\d{3})+|0|[1-9]\d{0,3})(\.\d+)?[kMBT%]?")
+
+
+def _figures_as_text(rows: Sequence[Mapping[str, Any]], column: str) -> bool:
+    """Whether every value of ``column`` is a figure some command formatted as text (they
+    are right-aligned like numbers, so that their digits line up)."""
+    values = [r.get(column) for r in rows if r.get(column) not in (None, "")]
+    return bool(values) and all(
+        isinstance(v, str) and _FIGURE.fullmatch(v) is not None for v in values
+    )
 
 
 def _is_day(value: Any) -> bool:
