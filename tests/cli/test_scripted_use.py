@@ -162,6 +162,19 @@ def test_figures_written_as_text_line_up_on_the_right(
     assert cells[1][3].startswith(" 07030")
 
 
+def test_a_column_of_fractions_has_one_number_of_decimals(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`match` showed costs as 0.566 above 3.29: three significant digits below 1, two
+    decimals above, so the column neither lined up nor read alike."""
+    monkeypatch.setenv("COLUMNS", "80")
+    render_rows([{"rep": "Chloe", "cost": 0.5661}, {"rep": "Karen", "cost": 3.2861}])
+    out = capsys.readouterr().out
+    assert "0.566" in out and "3.286" in out
+    render_rows([{"rep": "Chloe", "cost": 1.5}, {"rep": "Karen", "cost": 12.25}])
+    assert "1.50" in capsys.readouterr().out  # columns of one kind keep their format
+
+
 def test_a_table_that_cannot_fit_is_printed_whole(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

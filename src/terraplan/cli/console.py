@@ -6,9 +6,10 @@ import csv
 import io
 import json
 import logging
+import math
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -221,7 +222,12 @@ def render_rows(
             min_width=10 if dated else (longest or None),
             overflow="fold",  # a long word folds onto the next line rather than losing its end
         )
-    shown = {c: compact_amount for c in amounts} | {c: percent for c in percents}
+    shown: dict[str, Callable[[Any], str]] = {}
+    for column in columns:
+        decimals = _common_decimals(rows, column)
+        if decimals is not None:
+            shown[column] = decimals
+    shown |= {c: compact_amount for c in amounts} | {c: percent for c in percents}
 
     def cell(column: str, value: Any) -> str:
         render = shown.get(column)
@@ -293,6 +299,20 @@ def _unwrap_headers(bodies: list[int], highs: list[int], room: int) -> list[int]
             chosen[index] = highs[index]
             spare -= need
     return chosen
+
+
+def _common_decimals(rows: Sequence[Mapping[str, Any]], column: str) -> Callable[[Any], str] | None:
+    """One number of decimals for a column of fractions mixing values below and above 1
+    (``0.566`` above ``3.29`` read as if the first were more precise and did not line
+    up): enough for three digits of its smallest value, 2 to 4. None for other columns."""
+    values = [r.get(column) for r in rows if r.get(column) is not None]
+    if not values or not all(isinstance(v, float) and math.isfinite(v) for v in values):
+        return None
+    sizes = [abs(v) for v in values if v]
+    if not sizes or max(sizes) >= 1000 or max(sizes) < 1 or min(sizes) >= 1:
+        return None
+    places = min(4, max(2, 2 - math.floor(math.log10(min(sizes)))))
+    return lambda value: f"{value:,.{places}f}"
 
 
 #: A figure a command wrote as text: ``1,330``, ``42.4M``, ``-13.7%``, ``0.81`` (codes such
