@@ -16,6 +16,7 @@ from rich.markup import escape
 from terraplan import __version__
 from terraplan.cli.console import NoteHandler, reset_notes, show_warning, stderr
 from terraplan.cli.context import AppContext
+from terraplan.cli.help_types import plain_value_kinds
 from terraplan.errors import (
     EXIT_CODES,
     ConflictError,
@@ -213,7 +214,7 @@ def run() -> None:
     try:
         # Outside standalone mode click returns the code of a typer.Exit instead of exiting:
         # a command's own exit code (3 for an audit that found gaps) must reach the shell.
-        code = app(standalone_mode=False)
+        code = plain_value_kinds(typer.main.get_command(app))(standalone_mode=False)
         sys.stdout.flush()  # a reader that went away (``| head``) is seen here, not at exit
         if isinstance(code, int) and code != 0:
             sys.exit(code)
