@@ -27,7 +27,9 @@ def plain_value_kinds(command: Any) -> Any:
         if param.is_flag:
             param.metavar = ""  # a flag takes no value
             continue
-        param.metavar = _plain(param.display_type(context))
+        shown = getattr(param, "display_type", None)  # Typer before 0.2x showed words itself
+        if shown is not None:
+            param.metavar = _plain(shown(context))
     for sub in getattr(command, "commands", {}).values():
         plain_value_kinds(sub)
     return command
