@@ -304,14 +304,14 @@ def _unwrap_headers(bodies: list[int], highs: list[int], room: int) -> list[int]
 def _common_decimals(rows: Sequence[Mapping[str, Any]], column: str) -> Callable[[Any], str] | None:
     """One number of decimals for a column of fractions mixing values below and above 1
     (``0.566`` above ``3.29`` read as if the first were more precise and did not line
-    up): enough for three digits of its smallest value, 2 to 4. None for other columns."""
+    up): 2, or 3 when some value is below 0.1. None for other columns."""
     values = [r.get(column) for r in rows if r.get(column) is not None]
     if not values or not all(isinstance(v, float) and math.isfinite(v) for v in values):
         return None
     sizes = [abs(v) for v in values if v]
     if not sizes or max(sizes) >= 1000 or max(sizes) < 1 or min(sizes) >= 1:
         return None
-    places = min(4, max(2, 2 - math.floor(math.log10(min(sizes)))))
+    places = 2 if min(sizes) >= 0.1 else 3
     return lambda value: f"{value:,.{places}f}"
 
 
