@@ -17,9 +17,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.measure import Measurement
 from rich.table import Table
 
+from terraplan.cli.table_fit import fit_columns
 from terraplan.domain import amounts
 from terraplan.io.outputs import neutralise_csv_cell
 
@@ -240,65 +240,8 @@ def render_rows(
     console = stdout()
     # a table wider than the screen even at its narrowest is printed whole (the terminal
     # wraps its lines), never with columns cut off or emptied
-    console.width = _fit_columns(table, console)
+    console.width = fit_columns(table, console)
     console.print(table)
-
-
-def _fit_columns(table: Table, console: Console) -> int:
-    """Fix the width of each column so that ``table`` fits the console. Headers wrap
-    first (a two-line header costs one line, a wrapped name one line per row), then the
-    widest columns' values, none below its longest word (or its ``min_width``). Returns
-    the width the table takes: more than the console's when even that does not fit (Rich
-    would shrink some columns to nothing).
-
-    Rich shrinks a too-wide table below the columns' minimum widths and then widens them
-    back, so the table came out a few characters wider than the screen and was cut at
-    its right edge: the last column's figures were lost without a sign.
-    """
-    padding = 2  # one space either side of each cell
-    room = console.width - (len(table.columns) + 1)  # the vertical borders
-    lows: list[int] = []
-    bodies: list[int] = []  # each column as wide as its widest value, its header wrapped
-    highs: list[int] = []
-    natural = console.options.update_width(10_000)  # each cell's own width, whatever COLUMNS says
-    for column in table.columns:
-        header = Measurement.get(console, natural, column.header)
-        cells = [Measurement.get(console, natural, c) for c in column.cells]
-        low = max(column.min_width or 0, header.minimum, *(m.minimum for m in cells)) + padding
-        body = max([low, *(m.maximum + padding for m in cells)])
-        lows.append(low)
-        bodies.append(body)
-        highs.append(max(body, header.maximum + padding))
-    if sum(highs) <= room:
-        return console.width  # Rich gives each column all it needs
-    if sum(bodies) <= room:
-        chosen = _unwrap_headers(bodies, highs, room)
-    else:
-        ranges = list(zip(lows, bodies, strict=True))
-
-        def widths(cap: int) -> list[int]:
-            return [min(max(cap, low), high) for low, high in ranges]
-
-        cap = max(bodies)
-        while cap > 0 and sum(widths(cap)) > room:  # lower one cap on every column until it fits
-            cap -= 1
-        chosen = widths(cap)
-    for column, width in zip(table.columns, chosen, strict=True):
-        column.width = width - padding
-    return max(console.width, sum(chosen) + len(table.columns) + 1)
-
-
-def _unwrap_headers(bodies: list[int], highs: list[int], room: int) -> list[int]:
-    """Widths from ``bodies`` (values whole, headers wrapped), giving the room left to the
-    headers that need the least of it to fit on one line."""
-    chosen = list(bodies)
-    spare = room - sum(chosen)
-    for index in sorted(range(len(chosen)), key=lambda i: highs[i] - bodies[i]):
-        need = highs[index] - chosen[index]
-        if 0 < need <= spare:
-            chosen[index] = highs[index]
-            spare -= need
-    return chosen
 
 
 def _common_decimals(rows: Sequence[Mapping[str, Any]], column: str) -> Callable[[Any], str] | None:
