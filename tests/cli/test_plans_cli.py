@@ -117,6 +117,25 @@ def test_plans_verbs(run_cli: RunCli, tmp_path: Path) -> None:
     assert any(e["units_moved"] == 1 for e in effects)
     compared = json.loads(cli("plans", "compare", "P1", "P2", "-f", "json").stdout)
     assert compared["units_moved"] == 1
+    # reps and territories by name beside their ids (JSON gave the reps' ids only)
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(Database(url)) as uow:
+        rep_names = {r.id: r.name for r in uow.reps.list()}
+        territory_names = {t.id: t.name for t in uow.plans.get("P2").territories}
+    assert compared["reps_gaining"] == [rep_of[territories[0]]]
+    for side in ("gaining", "losing"):
+        ids, names = compared[f"reps_{side}"], compared[f"reps_{side}_names"]
+        assert names == [rep_names[r] for r in ids] and set(names).isdisjoint(ids)
+    first = compared["moved"][0]
+    assert first["new_territory_name"] == territory_names[territories[0]]
+    assert first["old_territory_name"] == territory_names[current]
+    as_csv = list(
+        csv.DictReader(io.StringIO(cli("plans", "compare", "P1", "P2", "-f", "csv").stdout))
+    )
+    assert {(r["new owner id"], r["new owner"]) for r in as_csv} == {
+        (rep_of[territories[0]], rep_names[rep_of[territories[0]]])
+    }
     undone = cli("plans", "undo", "P2", "-f", "json")
     assert undone.returncode == 0, undone.stderr
     assert json.loads(undone.stdout)["can_redo"] is True
