@@ -40,6 +40,9 @@ def test_kpis_and_alerts_of_a_plan(client: TestClient, db: Database) -> None:
     assert {row["key"]: row["name"] for row in table["rows"]} == {
         r.id: r.name for r in dataset.regions
     }
+    # counts as integers (they came as 529.0), amounts as numbers
+    counts = [d["name"] for d in definitions if d["unit"] == "count"]
+    assert counts and all(type(row[c]) is int for row in table["rows"] for c in counts)
 
     # as_of, as the notes name it: the year to date at mid-2025 counts that half year only
     half = client.get(

@@ -111,7 +111,7 @@ def alerts(
     from terraplan.planning.alerts import AlertThresholds
     from terraplan.planning.kpi_periods import period_title
     from terraplan.services.design import parse_balance
-    from terraplan.services.monitoring import alert_subject_names, plan_alerts
+    from terraplan.services.monitoring import alert_records, plan_alerts
 
     thresholds = AlertThresholds(
         min_pace=min_pace, min_pipeline_coverage=min_coverage, drift_threshold=drift
@@ -126,8 +126,7 @@ def alerts(
         balance_tolerance=balance_tolerance,
         fiscal=fiscal,
     )
-    names = alert_subject_names(data, report_.alerts)
-    rows = [{**asdict(a), "subject": names[a.subject_kind, a.subject_id]} for a in report_.alerts]
+    rows = alert_records(data, report_.alerts)
     if fmt is OutputFormat.JSON:
         render_json(
             {

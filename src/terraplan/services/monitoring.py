@@ -3,8 +3,8 @@ report, computed from the plan's data (:mod:`terraplan.services.monitoring_data`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, replace
 from datetime import date
 from typing import Any
 
@@ -14,6 +14,7 @@ from terraplan.planning.alerts import Alert, AlertReport, AlertThresholds, evalu
 from terraplan.planning.balance_criteria import BalanceCriteria
 from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.kpi_balance import territory_balance
+from terraplan.planning.kpi_registry import COUNT_KPIS
 from terraplan.planning.kpis import compute_kpis, data_dates
 from terraplan.planning.priorities import PriorityWeights, prioritise_accounts
 from terraplan.planning.report_html import render_report_html
@@ -133,6 +134,23 @@ def alert_subject_names(data: PlanData, alerts: Iterable[Alert]) -> dict[tuple[s
         (kind, subject_id): names.get(kind, {}).get(subject_id) or subject_id
         for kind, subject_id in subjects
     }
+
+
+def alert_records(data: PlanData, alerts: Sequence[Alert]) -> list[dict[str, Any]]:
+    """The ``alerts`` as files and the API give them: each alert's fields, its ``subject``
+    by name (:func:`alert_subject_names`), and a count's value as an integer (an account
+    count of ``573``, not ``573.0``)."""
+    names = alert_subject_names(data, alerts)
+    return [
+        {
+            **asdict(a),
+            "value": int(a.value)
+            if a.metric in COUNT_KPIS and a.value is not None and float(a.value).is_integer()
+            else a.value,
+            "subject": names[a.subject_kind, a.subject_id],
+        }
+        for a in alerts
+    ]
 
 
 def _account_names(data: PlanData, ids: set[str]) -> dict[str, str]:

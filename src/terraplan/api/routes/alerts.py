@@ -4,7 +4,6 @@ routes', :mod:`terraplan.api.routes.monitoring`)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 
@@ -26,6 +25,7 @@ from terraplan.api.monitoring_params import (
     visible_scope,
 )
 from terraplan.api.response_cache import plan_data_version, serve_cached
+from terraplan.api.schemas import Figure
 from terraplan.storage.database import Database
 
 router = APIRouter(tags=["monitoring"], responses=MONITORING_RESPONSES)
@@ -41,8 +41,8 @@ class AlertPublic(BaseModel):
         "account's name, as the CLI shows it); its id when it has no name"
     )
     metric: str
-    value: float | None
-    threshold: float | None
+    value: Figure | None = Field(description="The figure alerted on (a count as an integer)")
+    threshold: Figure | None
     reason: str
 
 
@@ -135,13 +135,12 @@ def _alerts(
     request: Request, db: Database, plan_id: str, period: str | None, scope: CallerScope | None
 ) -> AlertsPublic:
     from terraplan.planning.kpi_periods import period_title
-    from terraplan.services.monitoring import alert_subject_names, plan_alerts
+    from terraplan.services.monitoring import alert_records, plan_alerts
 
     fiscal = fiscal_calendar(request)
     data, report = plan_alerts(
         db, plan_id, period=period, cache=request.app.state.monitoring_cache, fiscal=fiscal
     )
-    names = alert_subject_names(data, report.alerts)
     realign = report.realignment
     territories = [
         (t, name)
@@ -154,9 +153,9 @@ def _alerts(
         period_title=period_title(report.period, as_of=report.as_of, fiscal=fiscal),
         as_of=report.as_of,
         alerts=[
-            AlertPublic(**asdict(a), subject=names[a.subject_kind, a.subject_id])
-            for a in report.alerts
-            if scope is None or scope.shows(a.subject_kind, a.subject_id)
+            AlertPublic(**a)
+            for a in alert_records(data, report.alerts)
+            if scope is None or scope.shows(a["subject_kind"], a["subject_id"])
         ],
         realignment_recommended=realign.recommended,
         realignment_reasons=list(realign.reasons) if scope is None else [],
