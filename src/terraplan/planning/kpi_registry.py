@@ -6,10 +6,10 @@ the frame returned by :func:`terraplan.planning.kpis.compute_kpis`, in this orde
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from terraplan.domain.amounts import exact_figure
 from terraplan.errors import InvalidParameterError
 
 if TYPE_CHECKING:
@@ -256,8 +256,8 @@ def shown_value(value: object) -> object:
     """A KPI value as files and the API give it: a float rounded to 12 significant digits
     (sums of cents carry binary noise: ``1027879.6000000001`` is ``1027879.6``); anything
     else as it is."""
-    if isinstance(value, float) and math.isfinite(value):
-        return float(f"{value:.12g}")
+    if isinstance(value, float):
+        return exact_figure(value)
     return value
 
 

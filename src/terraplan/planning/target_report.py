@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from terraplan.domain import Target, Territory
+from terraplan.domain.amounts import exact_figure
 from terraplan.engine import quota_allocation as alloc
 from terraplan.engine import quota_fairness as fair
 from terraplan.planning.target_basis import HistoryBasis
@@ -125,7 +126,7 @@ class TargetPlan:
                 "reason": t.reason,
                 "potential": t.potential,
                 "history": t.history,
-                "productivity": round(t.productivity, 4),
+                "productivity": exact_figure(t.productivity),
                 **(dict(zip(self.months, t.months, strict=True)) if months else {}),
             }
             for t in self.territories
