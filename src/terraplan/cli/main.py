@@ -108,6 +108,7 @@ def _register() -> None:
         rules,
         serve,
         status,
+        targets,
         users,
     )
 
@@ -117,6 +118,7 @@ def _register() -> None:
     demo.register(app)
     design.register(app)
     reps.register(app)
+    targets.register(app)
     rules.register(app)
     kpis.register(app)
     monitor.register(app)
