@@ -347,9 +347,18 @@ def test_plans_list_and_show_give_programs_the_stored_values(
     shown = json.loads(run_cli("plans", "show", "P1", "-f", "json", database_url=url).stdout)
     owners = {t["territory"]: t["owner_ids"] for t in shown["territories"]}
     assert owners == {territory: [rep] for territory, rep in rep_of.items()}
+    # a list of names beside the list of ids (a territory's reps, not one joined string)
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(Database(url)) as uow:
+        rep_names = {r.id: r.name for r in uow.reps.list()}
+    assert all(
+        t["owner_names"] == [rep_names[r] for r in t["owner_ids"]] for t in shown["territories"]
+    )
     blank = run_cli("plans", "new", "Blank", "--territory", "W=West", "--plan-id", "P3",
                     database_url=url)  # fmt: skip
     assert blank.returncode == 0, blank.stderr
     vacant = json.loads(run_cli("plans", "show", "P3", "-f", "json", database_url=url).stdout)
     assert vacant["territories"][0]["owner"] is None
     assert vacant["territories"][0]["owner_ids"] == []
+    assert vacant["territories"][0]["owner_names"] == []
