@@ -40,6 +40,9 @@ def test_kpis_and_alerts_of_a_plan(client: TestClient, db: Database) -> None:
     assert {row["key"]: row["name"] for row in table["rows"]} == {
         r.id: r.name for r in dataset.regions
     }
+    # counts as integers (they came as 529.0), amounts as numbers
+    counts = [d["name"] for d in definitions if d["unit"] == "count"]
+    assert counts and all(type(row[c]) is int for row in table["rows"] for c in counts)
 
     # as_of, as the notes name it: the year to date at mid-2025 counts that half year only
     half = client.get(
@@ -196,3 +199,44 @@ def test_kpis_and_alerts_follow_the_fiscal_year_setting(
         assert ambiguous.status_code == 422
         assert ambiguous.json()["error"]["details"]["field"] == "period"
         assert "ambiguous" in ambiguous.json()["error"]["message"]
+
+
+def test_alerts_name_their_subject_by_its_kind(client: TestClient, db: Database) -> None:
+    """The alerts carried subject ids only: a rep's, a territory's and an account's name
+    (here a territory and a rep share the id T9) came from nowhere but the CLI."""
+    from terraplan.domain import Account, OwnerRole, Rep, TerritoryOwner
+
+    with UnitOfWork(db) as uow:
+        uow.reps.add_many([Rep("T9", "Tia Nine", capacity_accounts=1)])
+        uow.accounts.add_many(
+            [
+                Account("A1", "Acme", potential=10.0),
+                Account("A2", "Beta", potential=10.0),
+                # in no territory and owned by nobody, the largest potential
+                Account("001ORPHAN", "Orphan Holdings", potential=9e9),
+            ]
+        )
+        uow.plans.add(
+            Plan(
+                id="P",
+                name="Shared ids",
+                territories=(
+                    Territory("T9", "Ninth", owners=(TerritoryOwner("T9", OwnerRole.PRIMARY),)),
+                    Territory("T8", "Eighth"),
+                ),
+                alignment=(
+                    AlignmentEntry(RecordKind.ACCOUNT, "A1", "T9"),
+                    AlignmentEntry(RecordKind.ACCOUNT, "A2", "T9"),
+                ),
+            )
+        )
+        uow.commit()
+    body = client.get("/plans/P/alerts").json()
+    named = {(a["subject_kind"], a["subject_id"], a["subject"]) for a in body["alerts"]}
+    assert ("rep", "T9", "Tia Nine") in named
+    assert ("territory", "T9", "Ninth") in named
+    assert ("account", "001ORPHAN", "Orphan Holdings") in named
+    assert len(body["realignment_territory_names"]) == len(body["realignment_territories"])
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    assert "subject" in schema["AlertPublic"]["required"]
+    assert schema["AlertPublic"]["properties"]["subject"]["description"]

@@ -188,6 +188,7 @@ TYPED_ROUTES = {
     "post /imports/{kind}",
     "get /plans/{plan_id}/balance",
     "get /plans/{plan_id}/kpis",
+    "get /plans/{plan_id}/alerts",
     "get /plans/{plan_id}/comments",
     "post /plans/{plan_id}/comments",
     "get /plans/{base_id}/compare/{other_id}",
@@ -242,6 +243,8 @@ def test_real_answers_match_their_documented_schemas(
     check(as_user("rep").get("/plans/P1/balance"))
     for by in ("territory", "region", "rep", "segment", "industry"):
         assert check(planner.get(f"/plans/P1/kpis?by={by}"))["rows"] or by == "region"
+    alerts = check(planner.get("/plans/P1/alerts"))["alerts"]
+    assert alerts and all(a["subject"] for a in alerts)
 
     # a copy with a unit moved, compared; a change request on it
     check(planner.post("/plans/P1/copy", json={"plan_id": "P2", "name": "Copy"}))

@@ -142,6 +142,10 @@ def test_workbench_end_to_end(demo_plan: Database, as_user: Callable[[str], Test
     assert {(m["old_owner_name"], m["new_owner_name"]) for m in compared["moved"]} == {
         (rep_names[rep_of[current]], rep_names[rep_of[target]])
     }
+    # ... and the reps gaining and losing accounts too (ids only before), beside their ids
+    assert compared["reps_gaining_names"] == [rep_names[r] for r in compared["reps_gaining"]]
+    assert compared["reps_losing_names"] == [rep_names[r] for r in compared["reps_losing"]]
+    assert compared["reps_gaining"] == [rep_of[target]]
 
     # Feedback: a manager comments; the planner reviews, approves and activates on a date.
     note = manager.post("/plans/P2/comments", json={"body": "LA moves: fine by me"})

@@ -59,6 +59,10 @@ def test_write_tables_then_duckdb_gives_the_in_process_table(run_cli: Any, tmp_p
                 assert math.isclose(value, other, rel_tol=1e-9, abs_tol=1e-6), name
             else:
                 assert value == other, name
+    # counts are integers on both paths (12 accounts, not 12.0)
+    COUNT_KPIS = ("new_customers", "account_count", "inactive_accounts")  # unit "count"
+    for rows in (want, got):
+        assert all(type(row[name]) is int for row in rows for name in COUNT_KPIS)
 
     table = run_cli(
         "kpis", "--plan", "PW", "--by", "region", "--engine", "duckdb", "--source", str(folder)

@@ -486,3 +486,37 @@ def test_an_alert_about_an_account_names_the_account(run_cli: Any, tmp_path: Pat
     assert [(a["subject_id"], a["subject"]) for a in unowned] == [("001ORPHAN", "Orphan Holdings")]
     table = run_cli("alerts", "--plan", "P1")
     assert "Orphan Holdings" in table.stdout and "001ORPHAN" not in table.stdout
+    # the HTML report names its subjects the same way (it showed the account's CRM id)
+    written = run_cli("report", "--plan", "P1", "--out", str(tmp_path / "r.html"))
+    assert written.returncode == 0, written.stderr
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "account Orphan Holdings" in html and "001ORPHAN" not in html
+
+
+def test_kpi_counts_are_integers_in_json_and_csv(run_cli: Any, tmp_path: Path) -> None:
+    """Counts came as floats in JSON and CSV (``529.0`` accounts), and so did an alert on
+    an account count; null stays null."""
+    COUNT_KPIS = ("new_customers", "account_count", "inactive_accounts")  # unit "count"
+    _flat_plan(f"sqlite:///{tmp_path}/cli.db")
+    rows = json.loads(run_cli("kpis", "--plan", "P1", "--period", "year", "-f", "json").stdout)
+    assert rows and all(type(r[c]) is int for r in rows for c in COUNT_KPIS)
+    assert all(type(r["revenue"]) is float for r in rows)
+    as_csv = run_cli("kpis", "--plan", "P1", "--period", "year", "-f", "csv").stdout
+    for row in csv.DictReader(io.StringIO(as_csv)):
+        assert all(row[c].isdigit() for c in COUNT_KPIS), row
+    written = run_cli("kpis", "--plan", "P1", "-f", "csv", "--out", str(tmp_path / "k.csv"))
+    assert written.returncode == 0, written.stderr
+    with (tmp_path / "k.csv").open(encoding="utf-8") as handle:
+        assert all(r["account_count"].isdigit() for r in csv.DictReader(handle))
+    balance = json.loads(
+        run_cli(
+            "kpis", "--plan", "P1", "--balance", "--balance-tolerance", "0.1", "-f", "json"
+        ).stdout
+    )
+    counts = [r for r in balance["rows"] if r["metric"] == "account_count"]
+    assert counts and all(type(r["value"]) is int for r in counts)
+    alerts = json.loads(
+        run_cli("alerts", "--plan", "P1", "--balance", "account_count:1%", "-f", "json").stdout
+    )["alerts"]
+    on_counts = [a for a in alerts if a["metric"] == "account_count"]
+    assert on_counts and all(type(a["value"]) is int for a in on_counts)

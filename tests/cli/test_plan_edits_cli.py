@@ -88,3 +88,40 @@ def test_a_move_reads_whole_at_80_columns(terraplan_cli: TerraplanCli, tmp_path:
     import re
 
     assert re.search(r"│ \d{4}-\d\d-\d\d \d\d:\d\d │", edits[0])  # the minute, whole
+
+
+def test_an_edit_as_csv_gives_values_not_table_text(
+    terraplan_cli: TerraplanCli, tmp_path: Path
+) -> None:
+    """`plans move -f csv` gave each total as "12.3M" and each deviation as "+10.2%!", the
+    table's text, where the JSON of the same edit has the numbers."""
+    import csv
+    import io
+    import json
+    import math
+
+    url = f"sqlite:///{tmp_path}/move.db"
+    db = Database(url)
+    migrate.upgrade(db)
+    county_territory = seed_region_plan(db, n_accounts=100, seed=2)
+    db.dispose()
+    county, source = sorted(county_territory.items())[0]
+    to = next(t for t in sorted(set(county_territory.values())) if t != source)
+    move = ("plans", "move", "P1", "--units", county, "--to", to)
+    done = terraplan_cli(*move, "-f", "csv", database_url=url)
+    assert done.returncode == 0, done.stderr
+    rows = {r["territory"]: r for r in csv.DictReader(io.StringIO(done.stdout))}
+    back = terraplan_cli("plans", "undo", "P1", database_url=url)
+    assert back.returncode == 0, back.stderr
+    as_json = json.loads(terraplan_cli(*move, "-f", "json", database_url=url).stdout)
+    for effect in as_json["effects"]:
+        row = rows[effect["territory"]]
+        for metric, total in effect["totals"].items():
+            assert math.isclose(float(row[metric]), total, rel_tol=1e-9)
+            deviation = effect["deviation"].get(metric)
+            if deviation is None:
+                assert row[f"{metric} dev"] == ""
+            else:
+                assert math.isclose(float(row[f"{metric} dev"]), deviation, rel_tol=1e-9)
+            if deviation is not None:
+                assert row[f"{metric} within"] == str(effect["within_tolerance"][metric])

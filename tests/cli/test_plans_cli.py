@@ -117,6 +117,25 @@ def test_plans_verbs(run_cli: RunCli, tmp_path: Path) -> None:
     assert any(e["units_moved"] == 1 for e in effects)
     compared = json.loads(cli("plans", "compare", "P1", "P2", "-f", "json").stdout)
     assert compared["units_moved"] == 1
+    # reps and territories by name beside their ids (JSON gave the reps' ids only)
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(Database(url)) as uow:
+        rep_names = {r.id: r.name for r in uow.reps.list()}
+        territory_names = {t.id: t.name for t in uow.plans.get("P2").territories}
+    assert compared["reps_gaining"] == [rep_of[territories[0]]]
+    for side in ("gaining", "losing"):
+        ids, names = compared[f"reps_{side}"], compared[f"reps_{side}_names"]
+        assert names == [rep_names[r] for r in ids] and set(names).isdisjoint(ids)
+    first = compared["moved"][0]
+    assert first["new_territory_name"] == territory_names[territories[0]]
+    assert first["old_territory_name"] == territory_names[current]
+    as_csv = list(
+        csv.DictReader(io.StringIO(cli("plans", "compare", "P1", "P2", "-f", "csv").stdout))
+    )
+    assert {(r["new owner id"], r["new owner"]) for r in as_csv} == {
+        (rep_of[territories[0]], rep_names[rep_of[territories[0]]])
+    }
     undone = cli("plans", "undo", "P2", "-f", "json")
     assert undone.returncode == 0, undone.stderr
     assert json.loads(undone.stdout)["can_redo"] is True
@@ -328,9 +347,18 @@ def test_plans_list_and_show_give_programs_the_stored_values(
     shown = json.loads(run_cli("plans", "show", "P1", "-f", "json", database_url=url).stdout)
     owners = {t["territory"]: t["owner_ids"] for t in shown["territories"]}
     assert owners == {territory: [rep] for territory, rep in rep_of.items()}
+    # a list of names beside the list of ids (a territory's reps, not one joined string)
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(Database(url)) as uow:
+        rep_names = {r.id: r.name for r in uow.reps.list()}
+    assert all(
+        t["owner_names"] == [rep_names[r] for r in t["owner_ids"]] for t in shown["territories"]
+    )
     blank = run_cli("plans", "new", "Blank", "--territory", "W=West", "--plan-id", "P3",
                     database_url=url)  # fmt: skip
     assert blank.returncode == 0, blank.stderr
     vacant = json.loads(run_cli("plans", "show", "P3", "-f", "json", database_url=url).stdout)
     assert vacant["territories"][0]["owner"] is None
     assert vacant["territories"][0]["owner_ids"] == []
+    assert vacant["territories"][0]["owner_names"] == []

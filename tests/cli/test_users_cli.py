@@ -53,6 +53,7 @@ def test_users_and_tokens_commands(run_cli: RunCli, tmp_path: Path) -> None:
             "user": "ops",
             "role": "planner",
             "rep": None,
+            "rep_name": None,
             "region": None,
             "active": True,
             "last_login": None,
@@ -72,8 +73,13 @@ def test_users_and_tokens_commands(run_cli: RunCli, tmp_path: Path) -> None:
         assert user.username == "ops" and sorted(token.scopes) == ["read", "route"]
         tokens = json.loads(run_cli("tokens", "list", "--format", "json").stdout)
         assert [(t["id"], t["user"], t["scopes"], t["state"]) for t in tokens] == [
-            (1, "ops", "read,route", "active")
+            (1, "ops", ["read", "route"], "active")
         ]
+        # values, not display text: the prefix as stored ("tp_ab12", not "tp_ab12…")
+        assert secret.startswith(tokens[0]["prefix"]) and tokens[0]["prefix"] == token.prefix
+        as_csv = run_cli("tokens", "list", "-f", "csv").stdout.splitlines()
+        assert as_csv[0].split(",")[:4] == ["id", "user", "prefix", "scopes"]
+        assert as_csv[1].startswith(f'1,ops,{token.prefix},"read,route",active,')
         assert secret not in run_cli("tokens", "list").stdout
         bad_scope = run_cli("tokens", "create", "--user", "ops", "--scope", "write")
         assert bad_scope.returncode == 2 and "unknown scope 'write'" in bad_scope.stderr
@@ -101,3 +107,25 @@ def test_users_and_tokens_commands(run_cli: RunCli, tmp_path: Path) -> None:
             authenticate(db, "ops", "long enough pw")
     finally:
         db.dispose()
+
+
+@pytest.mark.slow
+def test_users_list_names_the_rep_beside_the_id(run_cli: RunCli, tmp_path: Path) -> None:
+    """`users list` gave a rep user's CRM id only, in the table too."""
+    from terraplan.domain import Rep
+    from terraplan.storage import migrate
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    db = Database(f"sqlite:///{tmp_path}/cli.db")
+    migrate.upgrade(db)
+    with UnitOfWork(db) as uow:
+        uow.reps.add_many([Rep("REP-007", "Rae Seven")])
+        uow.commit()
+    db.dispose()
+    args = ("users", "add", "rae", "--role", "rep", "--rep", "REP-007", "--password-stdin")
+    assert run_cli(*args, input="long enough pw\n").returncode == 0
+    (listed,) = json.loads(run_cli("users", "list", "-f", "json").stdout)
+    assert (listed["rep"], listed["rep_name"]) == ("REP-007", "Rae Seven")
+    table = run_cli("users", "list").stdout
+    assert "Rae Seven" in table and "REP-007" not in table
+    assert "rep,rep_name," in run_cli("users", "list", "-f", "csv").stdout.splitlines()[0]

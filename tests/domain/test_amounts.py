@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from terraplan.domain.amounts import compact_amount
+from terraplan.domain.amounts import compact_amount, exact_figure
 
 
 @pytest.mark.parametrize(
@@ -49,3 +50,12 @@ def test_no_amount_is_written_at_the_top_of_the_scale_below(value: float) -> Non
     shown = float(text[: len(text) - len(suffix)]) * scale
     step = scale * (0.1 if decimals and suffix else 1.0) if suffix else 1.0
     assert abs(shown - value) <= step / 2 + 1e-9 * abs(value) + 0.01, (value, text)
+
+
+def test_exact_figure_drops_binary_noise_and_keeps_the_value() -> None:
+    assert exact_figure(1027879.6000000001) == 1027879.6
+    assert exact_figure(2776.8999999999996) == 2776.9
+    assert exact_figure(85.09601830299498) == exact_figure(85.09601830299499)
+    assert exact_figure(1.03875) == 1.03875  # not a rounding for display: 1.04 is the table's
+    assert exact_figure(0.000012345678901234) == 0.0000123456789012
+    assert math.isinf(exact_figure(math.inf)) and math.isnan(exact_figure(math.nan))

@@ -167,7 +167,8 @@ def test_alerts_about_reps_name_the_rep(inputs: KpiInputs) -> None:
     alerts = evaluate_alerts(inputs, as_of=AS_OF, kpis=kpis, period="YTD")
     busy = Alert("rep_capacity", "warning", "rep", "R-7", "utilisation", 1.4, 1.0, "140 %")
     alerts = replace(alerts, alerts=(*alerts.alerts, busy))
-    html = render_report_html(kpis, alerts=alerts, as_of=AS_OF, rep_names={"R-7": "Ana <Ruiz>"})
+    names = {("rep", "R-7"): "Ana <Ruiz>"}
+    html = render_report_html(kpis, alerts=alerts, as_of=AS_OF, subject_names=names)
     section = html[html.index('<section id="alerts">') :]
     assert "<td>rep Ana &lt;Ruiz&gt;</td>" in section
     assert "R-7" not in section

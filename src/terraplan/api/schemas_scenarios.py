@@ -42,6 +42,8 @@ class MovedAccountPublic(_Closed):
     open_pipeline: Figure
     old_owner_name: str | None
     new_owner_name: str | None
+    old_territory_name: str | None = Field(description="The territory's name in the base plan")
+    new_territory_name: str | None = Field(description="The territory's name in the other plan")
 
 
 class PlanComparisonPublic(_Closed):
@@ -62,8 +64,10 @@ class PlanComparisonPublic(_Closed):
     pipeline_protected: Figure = Field(
         description="Open pipeline of accounts changing owner, left with its current owner"
     )
-    reps_gaining: list[str]
-    reps_losing: list[str]
+    reps_gaining: list[str] = Field(description="Rep ids")
+    reps_gaining_names: list[str] = Field(description="Their names, in the same order")
+    reps_losing: list[str] = Field(description="Rep ids")
+    reps_losing_names: list[str] = Field(description="Their names, in the same order")
     target_base: Figure | None
     target_other: Figure | None
     target_change: Figure | None = Field(description="Null unless both plans set targets")

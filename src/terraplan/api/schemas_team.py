@@ -143,11 +143,13 @@ class MonthlyTargetPublic(BaseModel):
 
     territory_id: str = Field(default="", description="In monthly (per territory)")
     rep_id: str = Field(default="", description="In reps (per rep)")
+    name: str = Field(default="", description="The territory's or the rep's name")
     total: float
 
 
 class FairnessRowPublic(_Closed):
     territory_id: str
+    name: str = Field(default="", description="The territory's name")
     target: float
     potential: float
     history: float | None

@@ -113,10 +113,12 @@ class NoteHandler(logging.Handler):
 
 
 def _plain(value: Any) -> Any:
+    """A cell as JSON and CSV carry it: a date in ISO form, a float as its value (binary noise
+    dropped, never rounded to a few decimals: a win rate is 0.289473684211, not 0.289474)."""
     if isinstance(value, date | datetime):
         return value.isoformat()
     if isinstance(value, float):
-        return round(value, 6)
+        return amounts.exact_figure(value)
     return value
 
 

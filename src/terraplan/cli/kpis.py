@@ -157,7 +157,7 @@ def kpis(
     """KPIs per territory, region, rep, segment or industry for a period (definitions: README)."""
     from terraplan.cli.day_option import parse_day
     from terraplan.cli.kpi_warehouse import print_sql, warehouse_table, write_tables
-    from terraplan.planning.kpi_registry import KPI_NAMES, KPIS
+    from terraplan.planning.kpi_registry import KPI_NAMES, KPIS, whole_counts
     from terraplan.services.monitoring import plan_kpis
 
     day = parse_day(as_of, "--as-of")
@@ -271,7 +271,8 @@ def kpis(
             .replace_strict(names, default=pl.col("key").cast(pl.String))
             .alias("name")
         )
-    frame = frame.select(columns).sort("key")
+    # counts as integers (529 accounts, not 529.0), from this database or a warehouse alike
+    frame = whole_counts(frame.select(columns).sort("key"))
     if fmt is not KpiFormat.table or out is not None:  # keep stdout to the rows
         for note in notes:
             stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False, markup=True)
@@ -299,14 +300,8 @@ def kpis(
     # the title states the as-of day; the first column already speaks names
     shown = [c for c in shown if c in frame.columns and c not in {"as_of", "name"}]
     units = {d.name: d.unit for d in KPIS}
-    counts = [c for c in shown if units.get(c) == "count"]
     rows = [
-        {
-            by.value: names.get(str(row["key"]), row["key"]),
-            **row,
-            # 3 accounts, not 3.00
-            **{c: int(row[c]) for c in counts if isinstance(row[c], float) and row[c].is_integer()},
-        }
+        {by.value: names.get(str(row["key"]), row["key"]), **row}
         for row in _rows(frame.select(shown))
     ]
     shown = [by.value if c == "key" else c for c in shown]
@@ -352,7 +347,15 @@ def _balance_table(
 
     db = app_context(ctx).database()
     criteria, frame = plan_balance(db, plan, balance_tolerance=tolerance)
-    rows = _rows(frame.sort("territory_id", "metric")) if not frame.is_empty() else []
+    from terraplan.planning.kpi_registry import COUNT_KPIS
+
+    rows = [
+        # a territory's account count as a count (529, not 529.0); its mean may be a fraction
+        {**r, "value": int(r["value"])}
+        if r["metric"] in COUNT_KPIS and isinstance(r["value"], float) and r["value"].is_integer()
+        else r
+        for r in (_rows(frame.sort("territory_id", "metric")) if not frame.is_empty() else [])
+    ]
     from terraplan.storage.unit_of_work import UnitOfWork
 
     with UnitOfWork(db) as uow:

@@ -109,6 +109,7 @@ def _register() -> None:
         rules,
         serve,
         status,
+        targets,
         users,
     )
 
@@ -118,6 +119,7 @@ def _register() -> None:
     demo.register(app)
     design.register(app)
     reps.register(app)
+    targets.register(app)
     rules.register(app)
     kpis.register(app)
     monitor.register(app)

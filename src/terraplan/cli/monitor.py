@@ -111,8 +111,7 @@ def alerts(
     from terraplan.planning.alerts import AlertThresholds
     from terraplan.planning.kpi_periods import period_title
     from terraplan.services.design import parse_balance
-    from terraplan.services.kpi_notes import group_names
-    from terraplan.services.monitoring import plan_alerts
+    from terraplan.services.monitoring import alert_records, plan_alerts
 
     thresholds = AlertThresholds(
         min_pace=min_pace, min_pipeline_coverage=min_coverage, drift_threshold=drift
@@ -127,16 +126,7 @@ def alerts(
         balance_tolerance=balance_tolerance,
         fiscal=fiscal,
     )
-    # by the kind of subject: a territory and a rep may share an id; accounts by their name
-    names = {
-        "territory": group_names(data, "territory"),
-        "rep": group_names(data, "rep"),
-        "account": _account_names(data, {a.subject_id for a in report_.alerts}),
-    }
-    rows = [
-        {**asdict(a), "subject": names.get(a.subject_kind, {}).get(a.subject_id, a.subject_id)}
-        for a in report_.alerts
-    ]
+    rows = alert_records(data, report_.alerts)
     if fmt is OutputFormat.JSON:
         render_json(
             {
@@ -298,14 +288,3 @@ def report(
     html = plan_report_html(app_context(ctx).database(), plan, period=period, fiscal=fiscal)
     write_text(out, html, overwrite=force)
     stdout().print(f"Wrote {out!s} ({len(html) / 1024:.0f} KB)")
-
-
-def _account_names(data: Any, ids: set[str]) -> dict[str, str]:
-    """The names of the accounts among ``ids`` (an alert names an account, not its CRM id)."""
-    import polars as pl
-
-    accounts = data.inputs.frame("accounts")
-    if accounts is None or "name" not in accounts.collect_schema().names():
-        return {}
-    found = accounts.filter(pl.col("id").cast(pl.String).is_in(sorted(ids))).select("id", "name")
-    return {str(i): n for i, n in found.collect().iter_rows() if n}

@@ -18,10 +18,10 @@ from terraplan.cli.console import (
 from terraplan.cli.context import app_context
 from terraplan.cli.plans import FormatOption
 
-#: ``--format csv``: one row per account changing territory.
+#: ``--format csv``: one row per account changing territory (names, then the ids for joins).
 _MOVED_COLUMNS = [
     "account", "from", "to", "old owner", "new owner", "potential", "revenue", "pipeline",
-    "account id", "from id", "to id",
+    "account id", "from id", "to id", "old owner id", "new owner id",
 ]  # fmt: skip
 
 
@@ -55,24 +55,16 @@ def compare(
     """What changes from one plan to another: accounts, potential, revenue, pipeline, reps."""
     from terraplan.cli.console import note
     from terraplan.services.plan_comparison import compare_stored_plans
-    from terraplan.storage.unit_of_work import UnitOfWork
 
     db = app_context(ctx).database()
     comparison, window = compare_stored_plans(db, base, other)
     for text in comparison.notes:
         note(text)
-    with UnitOfWork(db) as uow:
-        names = {r.id: r.name for r in uow.reps.list()}
-    territory_names = {t.territory: t.name for t in comparison.territories}
-
-    def _named(territory: str | None) -> str | None:
-        return territory_names.get(territory, territory) if territory is not None else None
-
     moved_rows: list[dict[str, Any]] = [
         {
             "account": m.account,
-            "from": _named(m.old_territory),
-            "to": _named(m.new_territory),
+            "from": m.old_territory_name,
+            "to": m.new_territory_name,
             "old owner": m.old_owner_name,
             "new owner": m.new_owner_name,
             "potential": m.potential,
@@ -82,6 +74,8 @@ def compare(
             "account id": m.account_id,
             "from id": m.old_territory,
             "to id": m.new_territory,
+            "old owner id": m.old_owner,
+            "new owner id": m.new_owner,
         }
         for m in comparison.moved
     ]
@@ -114,9 +108,9 @@ def compare(
         {"measure": "pipeline protected (stays with its owner)",
          "value": compact_amount(comparison.pipeline_protected)},
         {"measure": "reps gaining accounts",
-         "value": ", ".join(names.get(r, r) for r in summary["reps_gaining"]) or "none"},
+         "value": ", ".join(summary["reps_gaining_names"]) or "none"},
         {"measure": "reps losing accounts",
-         "value": ", ".join(names.get(r, r) for r in summary["reps_losing"]) or "none"},
+         "value": ", ".join(summary["reps_losing_names"]) or "none"},
         {"measure": f"targets ({base} -> {other})"
                     + (f", {comparison.target_period}" if comparison.target_period else ""),
          "value": _target_change(comparison.target_base, comparison.target_other)},

@@ -47,11 +47,18 @@ def _show_edit(result: Any, fmt: OutputFormat) -> None:
         )
         row["units"] = effect.units
         for metric, total in effect.totals.items():
-            head = metric[:9] if table else metric
+            deviation = effect.deviation.get(metric)
+            if not table:  # values: the total, the deviation (0.1 = 10 % above), in the band
+                row[metric] = total
+                row[f"{metric} dev"] = deviation
+                row[f"{metric} within"] = (
+                    None if deviation is None else effect.within_tolerance.get(metric, True)
+                )
+                continue
+            head = metric[:9]
             row[head] = compact_amount(total)
             flag = "!" if not effect.within_tolerance.get(metric, True) else ""
-            deviation = effect.deviation.get(metric)
-            row["dev" if table and len(effect.totals) == 1 else f"{head} dev"] = (
+            row["dev" if len(effect.totals) == 1 else f"{head} dev"] = (
                 "not checked" if deviation is None else f"{deviation:+.1%}{flag}"
             )
         row["pieces"] = effect.pieces

@@ -136,6 +136,8 @@ def show_plan(
             row["owner"] = None if row["owner"] == "(vacant)" else row["owner"]
             ids = list(territory.primary_owner_ids)
             row["owner_ids"] = ids if fmt is OutputFormat.JSON else ",".join(ids)
+            if fmt is OutputFormat.JSON:  # each name beside its id ("owner" joins them)
+                row["owner_names"] = [names.get(r) or r for r in ids]
     if fmt is OutputFormat.JSON:
         render_json(
             {

@@ -1,13 +1,11 @@
-"""``terraplan capacity``, ``match`` and ``targets``: team size, who owns what, what to sell."""
+"""``terraplan capacity`` and ``match``: how many reps the plan needs, and which rep should own
+which territory (``targets``: :mod:`terraplan.cli.targets`)."""
 
 from __future__ import annotations
 
-import calendar
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from terraplan.cli.console import (
     ForceOption,
@@ -15,26 +13,23 @@ from terraplan.cli.console import (
     compact_amount,
     render_json,
     render_rows,
-    stderr,
     stdout,
 )
 from terraplan.cli.context import app_context
+from terraplan.cli.team_options import (
+    FormatOption,
+    OutOption,
+    PlanOption,
+    check_out,
+    warn,
+    write_rows,
+)
 from terraplan.errors import InvalidParameterError
-
-if TYPE_CHECKING:
-    from terraplan.planning.targets import TargetPlan
-
-PlanOption = Annotated[str, typer.Option("--plan", help="Plan id.")]
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json or csv")]
-OutOption = Annotated[
-    Path | None, typer.Option("--out", help="Also write the table to .csv/.xlsx/.parquet.")
-]
 
 
 def register(app: typer.Typer) -> None:
     app.command("capacity")(capacity)
     app.command("match")(match)
-    app.command("targets")(targets)
 
 
 def _pairs(values: list[str], option: str) -> list[tuple[str, str]]:
@@ -47,11 +42,6 @@ def _pairs(values: list[str], option: str) -> list[tuple[str, str]]:
             )
         pairs.append((rep, territory))
     return pairs
-
-
-def _warn(warnings: tuple[str, ...] | list[str]) -> None:
-    for warning in warnings:
-        stderr().print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False, markup=True)
 
 
 def capacity(
@@ -93,7 +83,7 @@ def capacity(
     """How many reps the plan's workload needs, per group, and the effect of one rep more or less."""
     from terraplan.services.reps_targets import plan_capacity
 
-    _check_out(out, force)
+    check_out(out, force)
     db = app_context(ctx).database()
     report, forecast = plan_capacity(
         db,
@@ -108,9 +98,9 @@ def capacity(
     )
     if fmt is OutputFormat.JSON:  # --out is written too (it was skipped)
         render_json({**report.to_dict(), "forecast": forecast})
-        _warn(report.warnings)
+        warn(report.warnings)
         if out:
-            _write_rows(report.rows(ids=True), out, force, fmt)
+            write_rows(report.rows(ids=True), out, force, fmt)
         return
     rows = report.rows(ids=fmt is not OutputFormat.TABLE)
     if fmt is OutputFormat.TABLE:
@@ -137,9 +127,9 @@ def capacity(
                 line, width=width, initial_indent="  - ", subsequent_indent="    "
             )
             stdout().print(wrapped, highlight=False, soft_wrap=True)
-    _warn(report.warnings)
+    warn(report.warnings)
     if out:
-        _write_rows(report.rows(ids=True), out, force, fmt)
+        write_rows(report.rows(ids=True), out, force, fmt)
 
 
 def match(
@@ -173,7 +163,7 @@ def match(
     """Optimal rep-to-territory assignment, each pair's cost explained; --apply saves it in the plan."""
     from terraplan.services.reps_targets import plan_matching
 
-    _check_out(out, force)
+    check_out(out, force)
     db = app_context(ctx).database()
     outcome = plan_matching(
         db,
@@ -187,9 +177,9 @@ def match(
     result, saved = outcome.result, outcome.plan
     if fmt is OutputFormat.JSON:  # --out is written too (it was skipped)
         render_json(result.to_dict())
-        _warn(result.warnings)
+        warn(result.warnings)
         if out:
-            _write_rows(result.rows(), out, force, fmt)
+            write_rows(result.rows(), out, force, fmt)
         return
     if fmt is OutputFormat.TABLE:  # names, not CRM ids; the explanation only on request
         columns = ["rep", "territory", "cost", "current", *(["why"] if why else [])]
@@ -228,229 +218,9 @@ def match(
                 "The accounts keep their owners: another active plan decides them (this "
                 "plan's activation will move them)."
             )
-    _warn(result.warnings)
+    warn(result.warnings)
     if out:
-        _write_rows(result.rows(), out, force, fmt)
-
-
-def targets(
-    ctx: typer.Context,
-    plan: PlanOption,
-    company_target: Annotated[
-        str | None, typer.Option("--company-target", help="e.g. 120M (default: bottom-up).")
-    ] = None,
-    method: Annotated[
-        str,
-        typer.Option(
-            "--method",
-            help="history | potential | blend:history=0.6, potential=0.4 (the default), "
-            "each with an optional +capacity",
-            show_default=False,
-        ),
-    ] = "blend:history=0.6,potential=0.4",
-    growth: Annotated[
-        str, typer.Option("--growth", help="Growth over the prior period, e.g. 8%.")
-    ] = "0%",
-    period: Annotated[
-        str | None,
-        typer.Option(
-            "--period",
-            help="Target year, e.g. 2027, or with a fiscal year FY2027 (also a quarter FY2027Q1 "
-            "or a month 2027-03); default: the plan's effective dates, else the year after the "
-            "revenue history.",
-        ),
-    ] = None,
-    revenue_source: Annotated[
-        str,
-        typer.Option(
-            "--revenue-source",
-            help="auto (sales lines, else Closed Won opportunities) | sales_lines | opportunities",
-        ),
-    ] = "auto",
-    unit: Annotated[
-        float | None,
-        typer.Option(
-            "--unit",
-            help="Rounding unit: targets are whole multiples of it (default: 1000, 100, 10 or "
-            "1, at most 1% of the smallest target).",
-            show_default=False,
-        ),
-    ] = None,
-    seasonality: Annotated[
-        str,
-        typer.Option(
-            "--seasonality",
-            help="history | territory | flat | 12 monthly (Jan..Dec) or 4 quarterly (fiscal Q1..Q4) weights",
-        ),
-    ] = "history",
-    adjust: Annotated[
-        list[str] | None,
-        typer.Option("--adjust", help="Bottom-up adjustment TERRITORY:+50k:reason (repeatable)."),
-    ] = None,
-    months: Annotated[
-        bool, typer.Option("--months", help="Also give the monthly split (a column per month).")
-    ] = False,
-    ramp_months: Annotated[
-        int,
-        typer.Option(
-            "--ramp-months",
-            min=1,
-            max=36,
-            help="With +capacity: months a new rep needs to be fully productive.",
-        ),
-    ] = 3,
-    fmt: FormatOption = OutputFormat.TABLE,
-    out: OutOption = None,
-    force: ForceOption = False,
-    fiscal_year_start: Annotated[
-        int | None,
-        typer.Option(
-            "--fiscal-year-start",
-            min=1,
-            max=12,
-            help="Month the fiscal year starts in (default: the fiscal year start setting, else "
-            "1); the target year is then written FY2027.",
-            show_default=False,
-        ),
-    ] = None,
-) -> None:
-    """Set targets per territory, rep and month (exact sums at every level) and save them with the plan."""
-    from terraplan.services.reps_targets import plan_targets
-
-    _check_out(out, force)
-    db = app_context(ctx).database()
-    result = plan_targets(
-        db,
-        plan,
-        company_target=company_target,
-        method=method,
-        growth=growth,
-        period=period,
-        unit=unit,
-        seasonality=seasonality,
-        adjustments=adjust or [],
-        revenue_source=revenue_source,
-        fiscal=app_context(ctx).fiscal(fiscal_year_start),
-        ramp_months=ramp_months,
-    )
-    if fmt is OutputFormat.JSON:  # --out is written too (it was skipped)
-        render_json(result.to_dict())
-        _warn(result.warnings)
-        if out:
-            _write_rows(result.rows(months=months), out, force, fmt)
-        return
-    if fmt is not OutputFormat.TABLE:
-        render_rows(result.rows(months=months), fmt=fmt)
-        stderr().print(f"note: {result.basis.text}", highlight=False, markup=False)
-    else:
-        _print_targets(result, months=months)
-        stdout().print(
-            f"Company target {result.company_target:,.0f} (bottom-up "
-            f"{result.bottom_up:,.0f} = history x {1 + result.growth:g}); "
-            f"{result.basis.text}. {len(result.targets):,} targets saved with plan {plan}.",
-            highlight=False,
-            markup=False,
-        )
-    _warn(result.warnings)
-    if out:
-        _write_rows(result.rows(months=months), out, force, fmt)
-
-
-def _money(value: float | None) -> str:
-    """6.4M-style amounts for tables."""
-    if value is None:
-        return ""
-    size = abs(value)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if size >= limit:
-            digits = 0 if suffix == "k" or size >= 100 * limit else 1 if size >= 10 * limit else 2
-            return f"{value / limit:,.{digits}f}{suffix}"
-    return f"{value:,.0f}"
-
-
-def _print_targets(result: TargetPlan, *, months: bool) -> None:
-    """The targets as tables readable at 80 columns: one row per territory, the months in
-    blocks of six when asked, and the fairness in a sentence."""
-    from rich.table import Table
-
-    nodes = result.territories
-    levels = len({t.level for t in nodes}) > 1
-    adjusted = any(t.adjustment or t.rebalance for t in nodes)
-    table = Table(title=f"Targets {result.period_start} to {result.period_end}")
-    table.add_column("territory")
-    if levels:
-        table.add_column("level")
-    for name in ("target", *(("adjusted",) if adjusted else ()), "history", "vs history"):
-        table.add_column(name, justify="right")
-    table.add_column("potential", justify="right")
-    for t in nodes:
-        change = "" if not t.history else _percent_change(t.final / t.history - 1)
-        cells = [t.name, *((t.level,) if levels else ())]
-        layer = t.adjustment + t.rebalance
-        shown = ("+" if layer > 0 else "") + _money(layer) if layer else ""
-        cells += [_money(t.final), *((shown,) if adjusted else ())]
-        cells += [_money(t.history), change, _money(t.potential)]
-        table.add_row(*cells)
-    stdout().print(table)
-    if months:
-        leaves = [t for t in nodes if t.is_leaf]
-        for first in range(0, len(result.months), 6):
-            labels = result.months[first : first + 6]
-            block = Table(title=f"Monthly targets {labels[0]} to {labels[-1]}")
-            block.add_column("territory")
-            for label in labels:
-                block.add_column(calendar.month_abbr[int(label[5:])], justify="right")
-            for t in leaves:
-                block.add_row(t.name, *(_money(v) for v in t.months[first : first + 6]))
-            stdout().print(block)
-    f = result.fairness
-    pieces = [
-        f"target/potential CV {f.cv_target_to_potential:.2f}"
-        if f.cv_target_to_potential is not None
-        else None,
-        f"target/history CV {f.cv_target_to_history:.2f}"
-        if f.cv_target_to_history is not None
-        else None,
-        f"{f.attainable_share_territories:.0%} of territories and "
-        f"{f.attainable_share_reps or 0:.0%} of reps reach their target at "
-        "last period's sales x growth"
-        if f.attainable_share_territories is not None
-        else None,
-    ]
-    stdout().print(
-        "Fairness: " + "; ".join(p for p in pieces if p) + ".", highlight=False, markup=False
-    )
-
-
-def _check_out(out: Path | None, force: bool) -> None:
-    """Refuse an existing --out file before any work is done (and saved)."""
-    if out is not None:
-        from terraplan.io.outputs import check_output
-        from terraplan.io.writers import FORMATS
-
-        if out.suffix.lower() not in FORMATS:
-            raise InvalidParameterError(f"--out {out}: use .csv, .xlsx or .parquet")
-        check_output(out, overwrite=force)
-
-
-def _write_rows(rows: list[dict[str, object]], out: Path, force: bool, fmt: OutputFormat) -> None:
-    import polars as pl
-
-    from terraplan.io.writers import FORMATS, write_table
-
-    if out.suffix.lower() not in FORMATS:
-        raise InvalidParameterError(f"--out {out}: use .csv, .xlsx or .parquet")
-    write_table(pl.DataFrame(rows, infer_schema_length=None), out, overwrite=force)
-    # on stderr when stdout carries JSON or CSV: a line after the CSV rows read as a row
-    (stdout() if fmt is OutputFormat.TABLE else stderr()).print(
-        f"Wrote {len(rows):,} rows to {out}", highlight=False
-    )
-
-
-def _percent_change(share: float) -> str:
-    """``+8%``, ``-3%``; ``0%`` for a change that rounds to nothing (never ``-0%``)."""
-    text = f"{share:+.0%}"
-    return "0%" if text in ("+0%", "-0%") else text
+        write_rows(result.rows(), out, force, fmt)
 
 
 def _need_row(row: dict[str, Any], group_by: str) -> dict[str, object]:

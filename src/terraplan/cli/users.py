@@ -84,22 +84,33 @@ def users_add(
 @users_app.command("list")
 def users_list(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Users, their role, rep and region, and when they last signed in."""
+    from terraplan.services.place_names import rep_names
     from terraplan.services.users import list_users
+    from terraplan.storage.unit_of_work import UnitOfWork
 
+    db = app_context(ctx).database()
     table = fmt is OutputFormat.TABLE
+    users = list_users(db)
+    with UnitOfWork(db) as uow:
+        names = rep_names(uow, {u.rep_id for u in users if u.rep_id})
     rows = [
         {
             "user": u.username,
             "role": u.role.value,
-            "rep": u.rep_id,
+            # the table names the rep; JSON and CSV give the id and the name
+            "rep": (names.get(u.rep_id) if table else u.rep_id) if u.rep_id else None,
+            "rep_name": names.get(u.rep_id) if u.rep_id else None,
             "region": u.region,
             # JSON and CSV: true/false and the ISO time (null when never)
             "active": ("yes" if u.active else "no") if table else u.active,
             "last_login": _time(u.last_login_at) if table else u.last_login_at,
         }
-        for u in list_users(app_context(ctx).database())
+        for u in users
     ]
-    render_rows(rows, columns=["user", "role", "rep", "region", "active", "last_login"], fmt=fmt)
+    columns = ["user", "role", "rep", "rep_name", "region", "active", "last_login"]
+    if table:
+        columns.remove("rep_name")
+    render_rows(rows, columns=columns, fmt=fmt)
 
 
 @users_app.command("set-role")
@@ -200,8 +211,10 @@ def tokens_list(
         {
             "id": t.id,
             "user": t.username,
-            "token": f"{t.prefix}…",
-            "scopes": ",".join(sorted(t.scopes)),
+            # the start of the token as stored (the token itself is never kept)
+            "prefix": t.prefix,
+            # JSON: a list; CSV and the table: read,route
+            "scopes": sorted(t.scopes) if fmt is OutputFormat.JSON else ",".join(sorted(t.scopes)),
             "state": t.state(now),
             "expires": _time(t.expires_at, date_only=True) if table else t.expires_at,
             "last_used": _time(t.last_used_at, date_only=True) if table else t.last_used_at,
@@ -209,9 +222,9 @@ def tokens_list(
         for t in list_tokens(app_context(ctx).database(), user)
     ]
     # The table fits 80 columns: dates without times, and no token prefix (JSON/CSV have both).
-    columns = ["id", "user", "token", "scopes", "state", "expires", "last_used"]
+    columns = ["id", "user", "prefix", "scopes", "state", "expires", "last_used"]
     if table:
-        columns.remove("token")
+        columns.remove("prefix")
     render_rows(rows, columns=columns, fmt=fmt)
 
 

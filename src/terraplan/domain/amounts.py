@@ -6,7 +6,19 @@ form, so a figure reads the same in the CLI, the design report and the KPI chart
 
 from __future__ import annotations
 
+import math
+
 _SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+
+
+def exact_figure(value: float) -> float:
+    """A computed figure as files and the API carry it: its value to 12 significant digits,
+    which drops the binary noise of sums (``1027879.6000000001`` -> ``1027879.6``,
+    ``2776.8999999999996`` -> ``2776.9``) and keeps every digit that means something. Not a
+    rounding for display (tables round; JSON and CSV carry values); a non-finite value is
+    returned as it is."""
+    value = float(value)
+    return float(f"{value:.12g}") if math.isfinite(value) else value
 
 
 def compact_amount(value: float) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from terraplan.domain import Account, Plan, Rep
+from terraplan.domain.amounts import exact_figure
 from terraplan.engine import capacity as cap
 from terraplan.errors import DataError, InvalidParameterError
 from terraplan.planning.hiring import (
@@ -126,9 +127,9 @@ class CapacityReport:
                 self.group_by: g.name or g.group,
                 **({"id": g.group} if keyed else {}),
                 "accounts": g.accounts,
-                "workload_hours": round(g.workload_hours, 1),
-                "potential": round(g.potential, 2),
-                "fte_needed": round(g.fte_needed, 2),
+                "workload_hours": exact_figure(g.workload_hours),
+                "potential": exact_figure(g.potential),
+                "fte_needed": exact_figure(g.fte_needed),
                 "reps_needed": g.reps_needed,
                 "current_reps": g.current_reps,
             }
@@ -139,9 +140,9 @@ class CapacityReport:
                 self.group_by: "TOTAL",
                 **({"id": ""} if keyed else {}),
                 "accounts": sum(g.accounts for g in self.groups),
-                "workload_hours": round(self.total_workload_hours, 1),
-                "potential": round(self.total_potential, 2),
-                "fte_needed": round(self.fte_needed, 2),
+                "workload_hours": exact_figure(self.total_workload_hours),
+                "potential": exact_figure(self.total_potential),
+                "fte_needed": exact_figure(self.fte_needed),
                 "reps_needed": self.reps_needed,
                 "current_reps": self.current_reps,
             }
@@ -152,12 +153,12 @@ class CapacityReport:
         return [
             {
                 "reps": m.reps,
-                "capacity_hours": round(m.capacity_hours, 1),
-                "potential_covered": round(m.potential_covered, 2),
-                "potential_covered_share": round(m.potential_covered_share, 4),
-                "workload_per_rep": round(m.workload_per_rep, 1),
-                "load_vs_capacity": round(m.load_vs_capacity, 4),
-                "delta_potential": round(m.delta_potential, 2),
+                "capacity_hours": exact_figure(m.capacity_hours),
+                "potential_covered": exact_figure(m.potential_covered),
+                "potential_covered_share": exact_figure(m.potential_covered_share),
+                "workload_per_rep": exact_figure(m.workload_per_rep),
+                "load_vs_capacity": exact_figure(m.load_vs_capacity),
+                "delta_potential": exact_figure(m.delta_potential),
             }
             for m in self.marginal
         ]
@@ -166,10 +167,10 @@ class CapacityReport:
         return {
             "hours_per_rep": self.hours_per_rep,
             "utilization": self.utilization,
-            "effective_hours_per_rep": self.effective_hours_per_rep,
-            "total_workload_hours": self.total_workload_hours,
-            "total_potential": self.total_potential,
-            "fte_needed": self.fte_needed,
+            "effective_hours_per_rep": exact_figure(self.effective_hours_per_rep),
+            "total_workload_hours": exact_figure(self.total_workload_hours),
+            "total_potential": exact_figure(self.total_potential),
+            "fte_needed": exact_figure(self.fte_needed),
             "reps_needed": self.reps_needed,
             "current_reps": self.current_reps,
             "group_by": self.group_by,

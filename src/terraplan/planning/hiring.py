@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from terraplan.domain import Rep
+from terraplan.domain.amounts import exact_figure
 from terraplan.engine import capacity as cap
 from terraplan.errors import InvalidParameterError
 from terraplan.planning.reps_support import (
@@ -52,14 +53,14 @@ class HiringForecast:
         return [
             {
                 "month": m.month,
-                "hires": round(m.hires, 2),
-                "leavers": round(m.leavers, 2),
-                "headcount": round(m.headcount, 2),
-                "productive_fte": round(m.productive_fte, 2),
-                "capacity_hours": round(m.capacity_hours, 1),
-                "workload_hours": round(m.workload_hours, 1),
-                "coverage": round(m.coverage, 4),
-                "fte_gap": round(m.fte_gap, 2),
+                "hires": exact_figure(m.hires),
+                "leavers": exact_figure(m.leavers),
+                "headcount": exact_figure(m.headcount),
+                "productive_fte": exact_figure(m.productive_fte),
+                "capacity_hours": exact_figure(m.capacity_hours),
+                "workload_hours": exact_figure(m.workload_hours),
+                "coverage": exact_figure(m.coverage),
+                "fte_gap": exact_figure(m.fte_gap),
             }
             for m in self.months
         ]

@@ -6,10 +6,14 @@ the frame returned by :func:`terraplan.planning.kpis.compute_kpis`, in this orde
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from terraplan.domain.amounts import exact_figure
 from terraplan.errors import InvalidParameterError
+
+if TYPE_CHECKING:
+    import polars as pl
 
 #: The groupings a KPI can be computed for.
 DIMENSIONS: tuple[str, ...] = ("territory", "region", "rep", "segment", "industry")
@@ -227,14 +231,33 @@ KPIS: tuple[KpiDefinition, ...] = (
 )
 
 KPI_NAMES: tuple[str, ...] = tuple(k.name for k in KPIS)
+#: The KPIs that count things (accounts, customers): unit "count".
+COUNT_KPIS: tuple[str, ...] = tuple(k.name for k in KPIS if k.unit == "count")
+
+
+def whole_counts(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` (a KPI table, computed here or in a warehouse) with each count KPI column
+    as integers when all its values are whole: files and the API give ``529`` accounts, not
+    ``529.0``. Nulls stay null; a column holding a fraction is left as it is."""
+    import polars as pl
+
+    def whole(values: pl.Series) -> bool:
+        values = values.drop_nulls()
+        return bool(values.is_finite().all() and (values % 1 == 0).all())
+
+    return frame.with_columns(
+        pl.col(name).cast(pl.Int64)
+        for name in COUNT_KPIS
+        if name in frame.columns and frame.schema[name].is_float() and whole(frame[name])
+    )
 
 
 def shown_value(value: object) -> object:
     """A KPI value as files and the API give it: a float rounded to 12 significant digits
     (sums of cents carry binary noise: ``1027879.6000000001`` is ``1027879.6``); anything
     else as it is."""
-    if isinstance(value, float) and math.isfinite(value):
-        return float(f"{value:.12g}")
+    if isinstance(value, float):
+        return exact_figure(value)
     return value
 
 

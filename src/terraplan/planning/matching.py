@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from terraplan.domain import Account, Plan, Rep
+from terraplan.domain.amounts import exact_figure
 from terraplan.engine import matching as eng
 from terraplan.errors import InfeasibleError, InvalidParameterError
 from terraplan.planning.match_constraints import by_id_or_name, index_pairs, region_mask
@@ -137,11 +138,11 @@ class MatchResult:
                 "rep": p.rep_name,
                 "territory_id": p.territory_id,
                 "territory": p.territory_name,
-                "cost": round(p.cost, 4),
+                "cost": exact_figure(p.cost),
                 "current": p.is_current,
                 "why": p.explanation,
             }
-            row.update({f"cost_{k}": round(v, 4) for k, v in p.parts.items()})
+            row.update({f"cost_{k}": exact_figure(v) for k, v in p.parts.items()})
             rows.append(row)
         rows.extend(
             {
@@ -161,8 +162,8 @@ class MatchResult:
     def to_dict(self) -> dict[str, object]:
         return {
             "weights": dict(self.weights),
-            "total_cost": self.total_cost,
-            "current_cost": self.current_cost,
+            "total_cost": exact_figure(self.total_cost),
+            "current_cost": None if self.current_cost is None else exact_figure(self.current_cost),
             "current_pairs_priced": self.current_pairs_priced,
             "reps_moved": self.reps_moved,
             "territories_changing": self.territories_changing,

@@ -76,7 +76,7 @@ def render_report_html(
     shapes: Sequence[tuple[str, Sequence[Any]]] | None = None,
     fiscal: FiscalCalendar | int | None = None,
     notes: Sequence[str] = (),
-    rep_names: Mapping[str, str] | None = None,
+    subject_names: Mapping[tuple[str, str], str] | None = None,
 ) -> str:
     """Render a one-page report as HTML text (``notes``: plain notes shown under the title,
     such as where revenue came from).
@@ -95,7 +95,8 @@ def render_report_html(
             (e.g. :meth:`~terraplan.planning.balance_criteria.BalanceCriteria.describe`).
         names: territory id -> name (shown instead of ids; ids are kept for unnamed ones).
         reps: territory id -> its reps' names (the KPI table and the map's legend).
-        rep_names: rep id -> name, for alerts about a rep (capacity).
+        subject_names: ``(subject_kind, subject_id) -> name`` of the alerts' subjects
+            (territories, reps, accounts); a territory missing there goes by ``names``.
         shapes: ``(territory id, MultiPolygon coordinates)`` in the plan's order, for the
             territory map (inline SVG, coloured as in the web map, with a legend).
         fiscal: the fiscal calendar ``kpis`` was computed with: the header names the period's
@@ -123,7 +124,7 @@ def render_report_html(
             f"no KPI rows for period {period!r}", details={"field": "period", "value": period}
         )
     rows = territory.filter(pl.col("period") == period).sort("key") if period else territory.head(0)
-    label = _Labels(names or {}, reps or {}, rep_names or {})
+    label = _Labels(names or {}, reps or {}, subject_names or {})
     sections = [
         _map_section(shapes, label),
         _attainment_section(rows, period, max_bars, label),
@@ -158,22 +159,21 @@ class _Labels:
         self,
         names: Mapping[str, str],
         reps: Mapping[str, str],
-        rep_names: Mapping[str, str] | None = None,
+        subject_names: Mapping[tuple[str, str], str] | None = None,
     ) -> None:
         self.names = names
         self.reps = reps
-        self.rep_names = rep_names or {}
+        self.subject_names = subject_names or {}
 
     def __call__(self, territory_id: object) -> str:
         return self.names.get(str(territory_id), str(territory_id))
 
     def subject(self, kind: str, subject_id: object) -> str:
-        """An alert's subject by name: a territory's or a rep's (an id only when unnamed)."""
-        if kind == "rep":
-            return self.rep_names.get(str(subject_id), str(subject_id))
-        if kind == "territory":
-            return self(subject_id)
-        return str(subject_id)
+        """An alert's subject by name, by its kind (an id only when unnamed)."""
+        named = self.subject_names.get((kind, str(subject_id)))
+        if named is not None:
+            return named
+        return self(subject_id) if kind == "territory" else str(subject_id)
 
 
 def _map_section(shapes: Sequence[tuple[str, Sequence[Any]]] | None, label: _Labels) -> str:

@@ -43,6 +43,9 @@ class MovedAccount:
     open_pipeline: float
     old_owner_name: str | None = None
     new_owner_name: str | None = None
+    #: The territories' names (in the base plan and in the other plan); None: in none.
+    old_territory_name: str | None = None
+    new_territory_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,10 @@ class PlanComparison:
     reps_gaining: tuple[str, ...]
     reps_losing: tuple[str, ...]
     territories: tuple[TerritoryChange, ...]
+    #: The names of ``reps_gaining`` and ``reps_losing``, in the same order (an id when the
+    #: rep has no name).
+    reps_gaining_names: tuple[str, ...] = ()
+    reps_losing_names: tuple[str, ...] = ()
     moved: tuple[MovedAccount, ...] = field(default=())
     #: Sum of each plan's territory targets (None: the plan has no stored targets).
     target_base: float | None = None
@@ -133,7 +140,9 @@ class PlanComparison:
             "pipeline_moved": self.pipeline_moved,
             "pipeline_protected": self.pipeline_protected,
             "reps_gaining": list(self.reps_gaining),
+            "reps_gaining_names": list(self.reps_gaining_names),
             "reps_losing": list(self.reps_losing),
+            "reps_losing_names": list(self.reps_losing_names),
             "target_base": self.target_base,
             "target_other": self.target_other,
             "target_change": self.target_change,
@@ -187,8 +196,9 @@ def compare_plans(
     current = owner_of or {}
     base_owner, _ = plan_owners(base, base_alignment.items(), current)
     other_owner, _ = plan_owners(other, other_alignment.items(), current)
-    names = {t.id: t.name for t in base.territories}
-    names.update({t.id: t.name for t in other.territories})
+    base_names = {t.id: t.name for t in base.territories}
+    other_names = {t.id: t.name for t in other.territories}
+    names = {**base_names, **other_names}
     moved: list[MovedAccount] = []
     tallies: dict[str, list[float]] = {}
     gaining: set[str] = set()
@@ -239,6 +249,8 @@ def compare_plans(
                 facts.open_pipeline,
                 _name(rep_names, old_owner),
                 _name(rep_names, new_owner),
+                _name(base_names, old),
+                _name(other_names, new),
             )
         )
     base_geo = base.alignment_map(RecordKind.GEO_UNIT)
@@ -296,6 +308,8 @@ def compare_plans(
         total_potential=total_potential,
         reps_gaining=tuple(sorted(gaining)),
         reps_losing=tuple(sorted(losing)),
+        reps_gaining_names=tuple((rep_names or {}).get(r) or r for r in sorted(gaining)),
+        reps_losing_names=tuple((rep_names or {}).get(r) or r for r in sorted(losing)),
         territories=territories,
         moved=tuple(moved),
         target_base=sum(base_targets.values()) if base_targets else None,
@@ -304,7 +318,8 @@ def compare_plans(
     )
 
 
-def _name(names: Mapping[str, str] | None, rep_id: str | None) -> str | None:
-    if rep_id is None:
+def _name(names: Mapping[str, str] | None, some_id: str | None) -> str | None:
+    """``some_id``'s name (itself when unnamed; None for None)."""
+    if some_id is None:
         return None
-    return (names or {}).get(rep_id, rep_id)
+    return (names or {}).get(some_id) or some_id

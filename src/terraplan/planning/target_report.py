@@ -9,13 +9,14 @@ from __future__ import annotations
 import calendar
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import numpy as np
 
 from terraplan.domain import Target, Territory
+from terraplan.domain.amounts import exact_figure
 from terraplan.engine import quota_allocation as alloc
 from terraplan.engine import quota_fairness as fair
 from terraplan.planning.target_basis import HistoryBasis
@@ -103,6 +104,8 @@ class TargetPlan:
     targets: tuple[Target, ...]
     basis: HistoryBasis
     warnings: tuple[str, ...] = ()
+    #: Rep id -> name, for the rows of rep targets (a rep missing here is named by its id).
+    rep_names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def revenue_source(self) -> str:
@@ -125,7 +128,7 @@ class TargetPlan:
                 "reason": t.reason,
                 "potential": t.potential,
                 "history": t.history,
-                "productivity": round(t.productivity, 4),
+                "productivity": exact_figure(t.productivity),
                 **(dict(zip(self.months, t.months, strict=True)) if months else {}),
             }
             for t in self.territories
@@ -133,8 +136,8 @@ class TargetPlan:
 
     def monthly_rows(self, *, leaves_only: bool = True) -> list[dict[str, object]]:
         return [
-            {"territory_id": t.territory_id, **dict(zip(self.months, t.months, strict=True)),
-             "total": t.final}
+            {"territory_id": t.territory_id, "name": t.name,
+             **dict(zip(self.months, t.months, strict=True)), "total": t.final}
             for t in self.territories
             if t.is_leaf or not leaves_only
         ]  # fmt: skip
@@ -154,8 +157,8 @@ class TargetPlan:
 
     def rep_rows(self) -> list[dict[str, object]]:
         return [
-            {"rep_id": rep_id, **dict(zip(self.months, values, strict=True)),
-             "total": sum(values)}
+            {"rep_id": rep_id, "name": self.rep_names.get(rep_id) or rep_id,
+             **dict(zip(self.months, values, strict=True)), "total": sum(values)}
             for rep_id, values in self.reps
         ]  # fmt: skip
 
@@ -199,6 +202,7 @@ def fairness_report(
     rows: tuple[dict[str, object], ...] = tuple(
         {
             "territory_id": t.territory_id,
+            "name": t.name,
             "target": t.final,
             "potential": t.potential,
             "history": t.history,

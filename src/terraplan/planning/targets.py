@@ -380,6 +380,7 @@ def set_targets(
         targets=build_targets(plan.id, records, rep_rows, months),
         basis=window,
         warnings=tuple(warnings),
+        rep_names={r.id: r.name for r in reps or ()},
     )
 
 

@@ -3,17 +3,18 @@ report, computed from the plan's data (:mod:`terraplan.services.monitoring_data`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, replace
 from datetime import date
 from typing import Any
 
 import polars as pl
 
-from terraplan.planning.alerts import AlertReport, AlertThresholds, evaluate_alerts
+from terraplan.planning.alerts import Alert, AlertReport, AlertThresholds, evaluate_alerts
 from terraplan.planning.balance_criteria import BalanceCriteria
 from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.kpi_balance import territory_balance
+from terraplan.planning.kpi_registry import COUNT_KPIS
 from terraplan.planning.kpis import compute_kpis, data_dates
 from terraplan.planning.priorities import PriorityWeights, prioritise_accounts
 from terraplan.planning.report_html import render_report_html
@@ -115,6 +116,52 @@ def plan_alerts(
     return data, compute(data)
 
 
+def alert_subject_names(data: PlanData, alerts: Iterable[Alert]) -> dict[tuple[str, str], str]:
+    """``(subject_kind, subject_id) -> name`` of the alerts' subjects: a territory's, a rep's
+    or an account's name, looked up by the subject's kind (a territory and a rep may share an
+    id); a subject without a name is named by its id. The one naming of alert subjects, for
+    the CLI, the API and the report."""
+    from terraplan.services.kpi_notes import group_names
+
+    subjects = {(a.subject_kind, a.subject_id) for a in alerts}
+    accounts = {subject_id for kind, subject_id in subjects if kind == "account"}
+    names = {
+        "territory": group_names(data, "territory"),
+        "rep": group_names(data, "rep"),
+        "account": _account_names(data, accounts) if accounts else {},
+    }
+    return {
+        (kind, subject_id): names.get(kind, {}).get(subject_id) or subject_id
+        for kind, subject_id in subjects
+    }
+
+
+def alert_records(data: PlanData, alerts: Sequence[Alert]) -> list[dict[str, Any]]:
+    """The ``alerts`` as files and the API give them: each alert's fields, its ``subject``
+    by name (:func:`alert_subject_names`), and a count's value as an integer (an account
+    count of ``573``, not ``573.0``)."""
+    names = alert_subject_names(data, alerts)
+    return [
+        {
+            **asdict(a),
+            "value": int(a.value)
+            if a.metric in COUNT_KPIS and a.value is not None and float(a.value).is_integer()
+            else a.value,
+            "subject": names[a.subject_kind, a.subject_id],
+        }
+        for a in alerts
+    ]
+
+
+def _account_names(data: PlanData, ids: set[str]) -> dict[str, str]:
+    """The names of the accounts among ``ids`` (an alert names an account, not its CRM id)."""
+    accounts = data.inputs.frame("accounts")
+    if accounts is None or "name" not in accounts.collect_schema().names():
+        return {}
+    found = accounts.filter(pl.col("id").cast(pl.String).is_in(sorted(ids))).select("id", "name")
+    return {str(i): n for i, n in found.collect().iter_rows() if n}
+
+
 def territory_priorities(
     db: Database,
     plan_id: str,
@@ -156,7 +203,6 @@ def plan_report_html(
     with UnitOfWork(db) as uow:
         names, reps = report_names(uow, data.plan)
         shapes = territory_shapes(uow, data.plan)
-        rep_names = {r.id: r.name for r in uow.reps.list()}
     return render_report_html(
         kpis,
         period=period,
@@ -170,5 +216,5 @@ def plan_report_html(
         shapes=shapes,
         fiscal=fiscal,
         notes=revenue_source_note(data),
-        rep_names=rep_names,
+        subject_names=alert_subject_names(data, alerts.alerts),
     )

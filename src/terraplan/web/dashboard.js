@@ -169,7 +169,7 @@ const TPDashboard = {
     this.renderCoverage(rows, label);
     await this.renderTrend(dim, rows, stale);
     await this.renderBalance(stale);
-    await this.renderAlerts(label, stale);
+    await this.renderAlerts(stale);
     if (stale()) return;
     document.getElementById("view-dashboard").dataset.loaded = `${TP.plan.id}:${dim}:${period}`;
   },
@@ -283,14 +283,14 @@ const TPDashboard = {
     }
   },
 
-  async renderAlerts(label, stale = () => false) {
+  async renderAlerts(stale = () => false) {
     const alerts = await api("GET", `/plans/${encodeURIComponent(TP.plan.id)}/alerts`);
     if (stale()) return;
     document.getElementById("realignment").textContent = alerts.realignment_recommended
-      ? "Realignment recommended: " + (alerts.realignment_reasons.join("; ") || alerts.realignment_territories.map(label).join(", "))
+      ? "Realignment recommended: " + (alerts.realignment_reasons.join("; ") || alerts.realignment_territory_names.join(", "))
       : "No realignment recommended.";
     document.getElementById("alerts").replaceChildren(...alerts.alerts.map((a) => el("li", {class: "alert-" + a.severity},
-      el("strong", {}, a.severity), ` ${alertSubject(a.subject_kind, label(a.subject_id))}: ${a.reason}`)));
+      el("strong", {}, a.severity), ` ${alertSubject(a.subject_kind, a.subject)}: ${a.reason}`)));
     if (!alerts.alerts.length) document.getElementById("alerts").append(el("li", {class: "muted"}, "No alerts."));
   },
 };

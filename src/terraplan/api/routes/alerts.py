@@ -4,7 +4,6 @@ routes', :mod:`terraplan.api.routes.monitoring`)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 
@@ -26,6 +25,7 @@ from terraplan.api.monitoring_params import (
     visible_scope,
 )
 from terraplan.api.response_cache import plan_data_version, serve_cached
+from terraplan.api.schemas import Figure
 from terraplan.storage.database import Database
 
 router = APIRouter(tags=["monitoring"], responses=MONITORING_RESPONSES)
@@ -34,11 +34,15 @@ router = APIRouter(tags=["monitoring"], responses=MONITORING_RESPONSES)
 class AlertPublic(BaseModel):
     kind: str
     severity: str
-    subject_kind: str
+    subject_kind: str = Field(description="territory, rep or account")
     subject_id: str
+    subject: str = Field(
+        description="The subject's name, looked up by its kind (a territory's, a rep's or an "
+        "account's name, as the CLI shows it); its id when it has no name"
+    )
     metric: str
-    value: float | None
-    threshold: float | None
+    value: Figure | None = Field(description="The figure alerted on (a count as an integer)")
+    threshold: Figure | None
     reason: str
 
 
@@ -52,6 +56,9 @@ class AlertsPublic(BaseModel):
     realignment_recommended: bool
     realignment_reasons: list[str]
     realignment_territories: list[str]
+    realignment_territory_names: list[str] = Field(
+        default=[], description="The realignment_territories' names, in the same order"
+    )
     notes: list[str] = Field(default=[], description="Checks that could not run, said plainly")
 
 
@@ -128,26 +135,31 @@ def _alerts(
     request: Request, db: Database, plan_id: str, period: str | None, scope: CallerScope | None
 ) -> AlertsPublic:
     from terraplan.planning.kpi_periods import period_title
-    from terraplan.services.monitoring import plan_alerts
+    from terraplan.services.monitoring import alert_records, plan_alerts
 
     fiscal = fiscal_calendar(request)
-    _, report = plan_alerts(
+    data, report = plan_alerts(
         db, plan_id, period=period, cache=request.app.state.monitoring_cache, fiscal=fiscal
     )
+    realign = report.realignment
+    territories = [
+        (t, name)
+        for t, name in zip(realign.territories, realign.territory_names, strict=True)
+        if scope is None or t in scope.territories
+    ]
     return AlertsPublic(
         plan_id=plan_id,
         period=report.period,
         period_title=period_title(report.period, as_of=report.as_of, fiscal=fiscal),
         as_of=report.as_of,
         alerts=[
-            AlertPublic(**asdict(a))
-            for a in report.alerts
-            if scope is None or scope.shows(a.subject_kind, a.subject_id)
+            AlertPublic(**a)
+            for a in alert_records(data, report.alerts)
+            if scope is None or scope.shows(a["subject_kind"], a["subject_id"])
         ],
-        realignment_recommended=report.realignment.recommended,
-        realignment_reasons=list(report.realignment.reasons) if scope is None else [],
-        realignment_territories=[
-            t for t in report.realignment.territories if scope is None or t in scope.territories
-        ],
+        realignment_recommended=realign.recommended,
+        realignment_reasons=list(realign.reasons) if scope is None else [],
+        realignment_territories=[t for t, _ in territories],
+        realignment_territory_names=[name for _, name in territories],
         notes=list(report.notes),
     )

@@ -198,7 +198,7 @@ def _kpi_table(
     as_of: date | None = None,
 ) -> KpiTablePublic:
     from terraplan.planning.kpi_periods import Period
-    from terraplan.planning.kpi_registry import shown_value
+    from terraplan.planning.kpi_registry import shown_value, whole_counts
     from terraplan.services.kpi_notes import (
         future_facts_note,
         group_names,
@@ -236,7 +236,7 @@ def _kpi_table(
             # what people call the group; the key stays for joins (as in the CLI's files)
             **({"name": names.get(str(row["key"]), str(row["key"]))} if names else {}),
         }
-        for row in frame.sort("key").iter_rows(named=True)
+        for row in whole_counts(frame.sort("key")).iter_rows(named=True)
         if scope is None or scope.shows(by, str(row["key"]))
     ]
     return KpiTablePublic(
