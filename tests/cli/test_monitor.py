@@ -486,6 +486,8 @@ def test_an_alert_about_an_account_names_the_account(run_cli: Any, tmp_path: Pat
     assert [(a["subject_id"], a["subject"]) for a in unowned] == [("001ORPHAN", "Orphan Holdings")]
     table = run_cli("alerts", "--plan", "P1")
     assert "Orphan Holdings" in table.stdout and "001ORPHAN" not in table.stdout
+    # the table says the kind in words, the files keep the code
+    assert "unowned account" in table.stdout and "unowned_account" not in table.stdout
     # the HTML report names its subjects the same way (it showed the account's CRM id)
     written = run_cli("report", "--plan", "P1", "--out", str(tmp_path / "r.html"))
     assert written.returncode == 0, written.stderr

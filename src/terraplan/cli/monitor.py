@@ -153,7 +153,12 @@ def alerts(
         else ["severity", "kind", "subject_kind", "subject_id", "subject", "metric", "value",
               "threshold", "reason"]
     )  # fmt: skip
-    shown = rows
+    # the table says the kind in words ("pipeline coverage", which can wrap); files keep the code
+    shown = (
+        [{**row, "kind": str(row["kind"]).replace("_", " ")} for row in rows]
+        if fmt is OutputFormat.TABLE
+        else rows
+    )
     title = (
         f"Alerts, {period_title(report_.period, as_of=report_.as_of, fiscal=fiscal)} "
         f"(as of {report_.as_of})"
