@@ -25,3 +25,14 @@ def test_rows_keep_every_digit_of_a_figure_and_drop_binary_noise(
     assert float(got["tiny"]) == 4e-7
     assert str(got["sum"]) == "1027879.6"
     assert str(got["n"]) == "3"
+
+
+def test_json_documents_carry_floats_without_binary_noise(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`plans move -f json` and other documents gave `-0.16000000000000003`; rows gave -0.16."""
+    from terraplan.cli.console import render_json
+
+    render_json({"deviation": 0.1 - 0.26, "rows": [{"total": 4999417.989999999}], "n": 3})
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == {"deviation": -0.16, "rows": [{"total": 4999417.99}], "n": 3}

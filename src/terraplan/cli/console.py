@@ -281,4 +281,16 @@ def _is_day(value: Any) -> bool:
 
 
 def render_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(payload, indent=2, default=_plain) + "\n")
+    """Print a JSON document; its floats as values without binary noise, as rows carry them
+    (``plans move -f json`` gave ``-0.16000000000000003``)."""
+    sys.stdout.write(json.dumps(_figures(payload), indent=2, default=_plain) + "\n")
+
+
+def _figures(payload: Any) -> Any:
+    if isinstance(payload, float):
+        return _plain(payload)
+    if isinstance(payload, Mapping):
+        return {key: _figures(value) for key, value in payload.items()}
+    if isinstance(payload, list | tuple):
+        return [_figures(value) for value in payload]
+    return payload
