@@ -91,6 +91,8 @@ def test_natural_fit_is_found_and_explained() -> None:
     )
     assert "10 years' experience (percentile 100 of reps)" in first.explanation
     assert "new to this territory" in first.explanation
+    # the pair's territory is said beside the sentence, not again at its end
+    assert first.explanation.endswith(")") and "; territory " not in first.explanation
     assert first.parts["distance"] == pytest.approx(0.0453, abs=1e-3)
     assert result.vacant_territories == () and result.unassigned_reps == ()
     assert result.current_cost is None

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from terraplan.domain import Rep, Territory
+from terraplan.domain import Rep
 from terraplan.engine import matching as eng
 
 
@@ -20,7 +20,6 @@ def ordinal(n: int) -> str:
 def explain_pair(
     rep: Rep,
     *,
-    terr: Territory,
     r: int,
     t: int,
     parts: Mapping[str, float],
@@ -63,4 +62,4 @@ def explain_pair(
         f"{k} {parts[k]:.2f}×{weights.get(k, 0.0):g}" for k in eng.COST_PARTS if weights.get(k)
     )
     total = sum(parts[k] * weights.get(k, 0.0) for k in eng.COST_PARTS)
-    return "; ".join(words) + f" (cost {total:.2f} = {terms or '0'}; territory {terr.name})"
+    return "; ".join(words) + f" (cost {total:.2f} = {terms or '0'})"

@@ -261,7 +261,7 @@ def match_reps(
                 cost=float(cost[r, t]),
                 parts=pair_parts,
                 explanation=explain_pair(
-                    rep, terr=terr, r=int(r), t=t, parts=pair_parts, info=info, weights=w
+                    rep, r=int(r), t=t, parts=pair_parts, info=info, weights=w
                 ),
                 is_current=(int(r), t) in cur_set,
                 required=(int(r), t) in required_set,
