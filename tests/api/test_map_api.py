@@ -93,6 +93,57 @@ def test_a_rep_maps_only_their_own_territory_and_others_get_404(
     assert anonymous.get("/plans/P1/map").status_code == 401
 
 
+def test_outlines_of_the_territories_an_edit_changed_only(
+    two_territories: Database, as_user: Callable[[str], TestClient]
+) -> None:
+    """After an edit the web UI asks for the borders of the territories it changed
+    (``?territories=``), not for every territory's again; the full answer stays the default."""
+    planner = as_user("planner")
+    north = next(
+        f["id"]
+        for f in planner.get("/plans/P1/map").json()["units"]["features"]
+        if f["properties"]["territory"] == "T-N"
+    )
+    moved = planner.post(
+        "/plans/P1/edits",
+        json={"edit": {"op": "move_units", "units": [north], "to": "T-S"}, "version": 1},
+    )
+    assert moved.status_code == 200, moved.text
+    full = planner.get("/plans/P1/outlines").json()
+    by_id = {t["id"]: t for t in full["territories"]}
+    assert sorted(by_id) == ["T-N", "T-S"]
+    only = planner.get("/plans/P1/outlines", params={"territories": ["T-S"]})
+    assert only.status_code == 200, only.text
+    assert only.json() == {**full, "territories": [by_id["T-S"]]}
+    both = planner.get("/plans/P1/outlines?territories=T-S&territories=T-N&territories=T-S")
+    assert [t["id"] for t in both.json()["territories"]] == ["T-S", "T-N"]
+    # a rep sees their own territory only: another one is refused, like a misspelt one
+    assert as_user("rep").get("/plans/P1/outlines?territories=T-N").status_code == 200
+    refused = as_user("rep").get("/plans/P1/outlines?territories=T-S")
+    assert refused.status_code == 422 and "T-S" in refused.json()["error"]["message"]
+    assert planner.get("/plans/P1/outlines?territories=T-X").status_code == 422
+
+
+def test_outlines_of_a_territory_left_without_units_are_null(
+    two_territories: Database, as_user: Callable[[str], TestClient]
+) -> None:
+    planner = as_user("planner")
+    south = [
+        f["id"]
+        for f in planner.get("/plans/P1/map").json()["units"]["features"]
+        if f["properties"]["territory"] == "T-S"
+    ]
+    moved = planner.post(
+        "/plans/P1/edits",
+        json={"edit": {"op": "move_units", "units": south, "to": "T-N"}, "version": 1},
+    )
+    assert moved.status_code == 200, moved.text
+    data = planner.get("/plans/P1/outlines?territories=T-S&territories=T-N").json()
+    emptied, grown = data["territories"]
+    assert emptied == {"id": "T-S", "label": None, "outline": None}  # its border goes
+    assert grown["id"] == "T-N" and grown["outline"]["coordinates"]
+
+
 def test_the_web_ui_is_served_signed_out_and_signed_in(
     two_territories: Database, as_user: Callable[[str], TestClient], anonymous: TestClient
 ) -> None:

@@ -19,11 +19,12 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from typing import Any
+from dataclasses import replace
+from typing import Annotated, Any
 
 import numpy as np
 import shapely
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from shapely.geometry import mapping, shape
 from sqlalchemy import text
 
@@ -32,6 +33,7 @@ from terraplan.api.deps import DatabaseDep
 from terraplan.api.response_cache import etag_matches
 from terraplan.api.schemas_map import PlanMapPublic, PlanOutlinesPublic
 from terraplan.domain import GeoKind, GeoUnit, Plan, RecordKind
+from terraplan.errors import InvalidParameterError
 from terraplan.storage import bulk
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -367,15 +369,47 @@ def _map_payload(db: Any, stored: Plan, plan: Plan) -> dict[str, Any]:
     }
 
 
+_OnlyTerritories = Annotated[
+    list[str] | None,
+    Query(
+        description="Only these territories (repeat it: `?territories=T1&territories=T2`), "
+        "e.g. the ones an edit changed, so that a client redraws those borders alone; a "
+        "territory the plan now gives no unit answers with outline and label null. Default: "
+        "every territory the caller sees that holds units.",
+        max_length=1_000,
+    ),
+]
+
+
 @router.get("/plans/{plan_id}/outlines", operation_id="get_plan_outlines")
-def plan_outlines(principal: CurrentPrincipal, db: DatabaseDep, plan_id: str) -> PlanOutlinesPublic:
+def plan_outlines(
+    principal: CurrentPrincipal,
+    db: DatabaseDep,
+    plan_id: str,
+    territories: _OnlyTerritories = None,
+) -> PlanOutlinesPublic:
     """Each visible territory's dissolved outline and label point (the map redraws its borders
-    with this after an edit, without reloading the units and accounts)."""
+    with this after an edit, without reloading the units and accounts); with ``territories``,
+    only those (422 naming any the caller does not see in the plan)."""
     with UnitOfWork(db) as uow:
         plan = visible_plan(uow, principal, uow.plans.get(plan_id))
+        asked = None if territories is None else list(dict.fromkeys(territories))
+        if asked is not None:
+            known = {t.id for t in plan.territories}
+            unknown = [t for t in asked if t not in known]
+            if unknown:
+                raise InvalidParameterError(
+                    f"plan {plan.id} has no territory {', '.join(map(repr, unknown))} "
+                    "that you can see",
+                    details={"field": "territories", "value": unknown},
+                )
+            wanted = set(asked)
+            plan = replace(
+                plan, alignment=tuple(e for e in plan.alignment if e.territory_id in wanted)
+            )
         units = _units(uow, plan)
         salt = repr(tuple(uow.connection.execute(_UNITS_FINGERPRINT).one()))
-    members: dict[str, list[GeoUnit]] = {}
+    members: dict[str, list[GeoUnit]] = {t: [] for t in asked or ()}
     for unit_id, territory in plan.alignment_map(RecordKind.GEO_UNIT).items():
         if unit_id in units:
             members.setdefault(territory, []).append(units[unit_id])
