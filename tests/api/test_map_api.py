@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -142,6 +143,36 @@ def test_outlines_of_a_territory_left_without_units_are_null(
     emptied, grown = data["territories"]
     assert emptied == {"id": "T-S", "label": None, "outline": None}  # its border goes
     assert grown["id"] == "T-N" and grown["outline"]["coordinates"]
+
+
+def test_each_unit_polygon_is_read_once_for_its_shape_and_its_outline(
+    two_territories: Database,
+    as_user: Callable[[str], TestClient],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The map simplifies each unit and dissolves each territory from one shapely reading of
+    the unit's polygon, kept per process (a whole-country ZIP map read 32,722 cells twice)."""
+    import terraplan.geometry
+    from terraplan.api.routes import geometry as route
+
+    for kept in (route._UNIT_GEOMETRIES, route._UNIT_SHAPES, route._OUTLINES, route._PAYLOADS):
+        kept.clear()
+    read: list[str] = []
+    real = route.shape
+
+    def counting(geometry: Any) -> Any:
+        read.append(geometry["type"])
+        return real(geometry)
+
+    monkeypatch.setattr(route, "shape", counting)
+    monkeypatch.setattr(terraplan.geometry, "shape", counting)
+    data = as_user("planner").get("/plans/P1/map").json()
+    assert len(data["units"]["features"]) == 58
+    # 58 unit polygons once each; the 2 dissolved outlines once each to simplify them
+    assert len(read) == 58 + 2
+    read.clear()
+    assert as_user("planner").get("/plans/P1/outlines").status_code == 200
+    assert read == []  # the outlines were kept
 
 
 def test_the_web_ui_is_served_signed_out_and_signed_in(

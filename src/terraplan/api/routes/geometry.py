@@ -85,13 +85,16 @@ def _number(value: float | None) -> float | int:
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
-def _simplified(geometries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """GeoJSON polygons simplified (topology kept per shape) with rounded coordinates."""
+def _simplified(
+    geometries: list[dict[str, Any]], shapes: list[shapely.Geometry] | None = None
+) -> list[dict[str, Any]]:
+    """GeoJSON polygons simplified (topology kept per shape) with rounded coordinates
+    (``shapes``: the same polygons as shapely reads them, when the caller has them)."""
     if not geometries:
         return []
-    shapes = np.empty(len(geometries), dtype=object)
-    shapes[:] = [shape(g) for g in geometries]
-    simple = shapely.simplify(shapes, _SIMPLIFY, preserve_topology=True)
+    array = np.empty(len(geometries), dtype=object)
+    array[:] = shapes if shapes is not None else [shape(g) for g in geometries]
+    simple = shapely.simplify(array, _SIMPLIFY, preserve_topology=True)
     rounded = shapely.transform(simple, lambda xy: np.round(xy, _POLYGON_DECIMALS))
     result = []
     for original, geom in zip(geometries, rounded.tolist(), strict=True):
@@ -107,6 +110,24 @@ def _simplified(geometries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 #: rebuild of its map. Newest salt last.
 _UNIT_SHAPES: OrderedDict[str, dict[tuple[str, str], dict[str, Any]]] = OrderedDict()
 _UNIT_SHAPES_KEEP = 2
+#: The unit polygons as shapely reads them, by salt then (kind, unit id): each territory's
+#: dissolve and each unit's simplification start from them instead of reading the GeoJSON
+#: again (the first map of a whole-country ZIP plan read its 32,722 cells twice).
+_UNIT_GEOMETRIES: OrderedDict[str, dict[tuple[str, str], shapely.Geometry]] = OrderedDict()
+
+
+def _geometries(units: list[GeoUnit], salt: str) -> list[shapely.Geometry]:
+    """``shape(unit.polygon)`` of ``units`` (each has one), kept for the next map."""
+    with _PAYLOADS_LOCK:
+        kept = _UNIT_GEOMETRIES.setdefault(salt, {})
+        _UNIT_GEOMETRIES.move_to_end(salt)
+        while len(_UNIT_GEOMETRIES) > _UNIT_SHAPES_KEEP:
+            _UNIT_GEOMETRIES.popitem(last=False)
+        missing = {(u.kind.value, u.id): u for u in units if (u.kind.value, u.id) not in kept}
+    made = {key: shape(u.polygon) for key, u in missing.items() if u.polygon is not None}
+    with _PAYLOADS_LOCK:
+        kept.update(made)
+        return [kept[(u.kind.value, u.id)] for u in units]
 
 
 def _unit_shapes(units: list[GeoUnit], salt: str) -> list[dict[str, Any]]:
@@ -117,7 +138,10 @@ def _unit_shapes(units: list[GeoUnit], salt: str) -> list[dict[str, Any]]:
         while len(_UNIT_SHAPES) > _UNIT_SHAPES_KEEP:
             _UNIT_SHAPES.popitem(last=False)
         missing = [u for u in units if (u.kind.value, u.id) not in kept]
-    made = _simplified([u.polygon for u in missing if u.polygon is not None])
+    drawn = [u for u in missing if u.polygon is not None]
+    made = _simplified(
+        [u.polygon for u in drawn if u.polygon is not None], _geometries(drawn, salt)
+    )
     with _PAYLOADS_LOCK:
         for unit, geometry in zip(missing, made, strict=True):
             kept[(unit.kind.value, unit.id)] = geometry
@@ -125,9 +149,10 @@ def _unit_shapes(units: list[GeoUnit], salt: str) -> list[dict[str, Any]]:
 
 
 #: Simplified dissolved outlines by their member units (an edit changes two territories:
-#: the others are not dissolved again). Newest last.
+#: the others are not dissolved again). Newest last. Enough for two whole-country ZIP plans
+#: of 500 territories (Compare opens both) and their edits.
 _OUTLINES: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
-_OUTLINES_KEEP = 512
+_OUTLINES_KEEP = 2048
 
 
 def _send(request: Request, key: str, build: Any) -> Response:
@@ -166,10 +191,10 @@ def _outline(units: list[GeoUnit], salt: str = "") -> dict[str, Any] | None:
     """The territory's dissolved outline (the one dissolve of planning.design_export),
     simplified like the units; kept by member set (and ``salt``, what the unit polygons
     were read from), so only changed territories are dissolved again."""
-    from terraplan.planning.design_export import dissolve
+    from terraplan.geometry import dissolve_shapes
 
-    polygons = [u.polygon for u in units if u.polygon is not None]
-    if not polygons:
+    drawn = [u for u in units if u.polygon is not None]
+    if not drawn:
         return None
     key = hashlib.sha256(
         json.dumps([salt, sorted(f"{u.kind.value}:{u.id}" for u in units if u.polygon)]).encode()
@@ -178,7 +203,9 @@ def _outline(units: list[GeoUnit], salt: str = "") -> dict[str, Any] | None:
         if key in _OUTLINES:
             _OUTLINES.move_to_end(key)
             return _OUTLINES[key]
-    coordinates = dissolve(polygons, precision=6)
+    # the one dissolve of planning.design_export (terraplan.geometry.dissolve), on the
+    # polygons as read once for every map
+    coordinates = dissolve_shapes(_geometries(drawn, salt), precision=6)
     outline = _simplified([{"type": "MultiPolygon", "coordinates": coordinates}])[0]
     with _PAYLOADS_LOCK:
         _OUTLINES[key] = outline
