@@ -19,7 +19,6 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import replace
 from typing import Annotated, Any
 
 import numpy as np
@@ -32,7 +31,7 @@ from terraplan.api.auth import CurrentPrincipal, visible_plan
 from terraplan.api.deps import DatabaseDep
 from terraplan.api.response_cache import etag_matches
 from terraplan.api.schemas_map import PlanMapPublic, PlanOutlinesPublic
-from terraplan.domain import GeoKind, GeoUnit, Plan, RecordKind
+from terraplan.domain import AlignmentEntry, GeoKind, GeoUnit, Plan, RecordKind
 from terraplan.errors import InvalidParameterError
 from terraplan.storage import bulk
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -418,10 +417,14 @@ def plan_outlines(
     """Each visible territory's dissolved outline and label point (the map redraws its borders
     with this after an edit, without reloading the units and accounts); with ``territories``,
     only those (422 naming any the caller does not see in the plan)."""
+    asked = None if territories is None else list(dict.fromkeys(territories))
     with UnitOfWork(db) as uow:
-        plan = visible_plan(uow, principal, uow.plans.get(plan_id))
-        asked = None if territories is None else list(dict.fromkeys(territories))
-        if asked is not None:
+        if asked is None:
+            plan = visible_plan(uow, principal, uow.plans.get(plan_id))
+        else:
+            # what the caller sees depends on the territories alone: the header, then the
+            # asked territories' rows only (not the 32,700 of a whole-country ZIP plan)
+            plan = visible_plan(uow, principal, uow.plans.header(plan_id))
             known = {t.id for t in plan.territories}
             unknown = [t for t in asked if t not in known]
             if unknown:
@@ -430,9 +433,12 @@ def plan_outlines(
                     "that you can see",
                     details={"field": "territories", "value": unknown},
                 )
-            wanted = set(asked)
-            plan = replace(
-                plan, alignment=tuple(e for e in plan.alignment if e.territory_id in wanted)
+            rows = uow.plans.alignment_around(
+                plan_id, RecordKind.GEO_UNIT, territories=asked, records=()
+            )
+            plan = plan.with_alignment(
+                AlignmentEntry(RecordKind.GEO_UNIT, unit, territory)
+                for unit, territory in rows.items()
             )
         units = _units(uow, plan)
         salt = repr(tuple(uow.connection.execute(_UNITS_FINGERPRINT).one()))
