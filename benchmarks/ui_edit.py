@@ -16,7 +16,8 @@ With ``--units zips`` the plan is a ZIP design instead (``terraplan design --uni
 ``--states`` or the whole lower 48, ``--territories`` of them balanced on population ±10 %,
 contiguous) and a border ZIP is moved; the map is then timed too (the first ``GET /map`` of
 the process computes the ZIP cells) with its number of units, and ``GET /outlines`` after
-each edit (the web UI redraws the borders with it).
+each edit: whole (every territory's outline, what the web UI asked for before) and for the
+two territories the edit changed (``?territories=``, what it asks for now), with their sizes.
 
 Runs on a SQLite file in a temporary folder, and on PostgreSQL too when ``--postgres`` gives
 an admin URL (a schema is made for the run and dropped after it).
@@ -125,6 +126,9 @@ def measure(
     walls: list[float] = []
     cpus: list[float] = []
     outlines: list[float] = []
+    changed: list[float] = []
+    outline_bytes: list[int] = []
+    changed_bytes: list[int] = []
     with TestClient(app, base_url="http://127.0.0.1") as client:
         login = client.post("/auth/login", json={"username": "bench", "password": PASSWORD})
         login.raise_for_status()
@@ -151,9 +155,19 @@ def measure(
                 cpus.append(cpu)
             if zips is not None:
                 borders = time.perf_counter()
-                client.get(f"/plans/{plan_id}/outlines").raise_for_status()
+                whole = client.get(f"/plans/{plan_id}/outlines")
+                whole.raise_for_status()
                 if i >= 2:
                     outlines.append(time.perf_counter() - borders)
+                    outline_bytes.append(len(whole.content))
+                borders = time.perf_counter()
+                delta = client.get(
+                    f"/plans/{plan_id}/outlines", params={"territories": [home, target]}
+                )
+                delta.raise_for_status()
+                if i >= 2:
+                    changed.append(time.perf_counter() - borders)
+                    changed_bytes.append(len(delta.content))
         stale = client.post(
             f"/plans/{plan_id}/edits",
             json={"edit": {"op": "move_units", "units": [unit], "to": home}, "version": 1},
@@ -187,6 +201,10 @@ def measure(
         "map_units": drawn,
         "outlines_p50_ms": 1000 * statistics.median(outlines) if outlines else None,
         "outlines_p95_ms": 1000 * _percentile(outlines, 0.95) if outlines else None,
+        "outlines_bytes": statistics.median(outline_bytes) if outline_bytes else None,
+        "changed_p50_ms": 1000 * statistics.median(changed) if changed else None,
+        "changed_p95_ms": 1000 * _percentile(changed, 0.95) if changed else None,
+        "changed_bytes": statistics.median(changed_bytes) if changed_bytes else None,
     }
 
 
@@ -209,8 +227,12 @@ def report(r: dict[str, Any]) -> None:
     )
     if r["outlines_p50_ms"] is not None:
         print(
-            f"  /outlines after an edit  p50 {r['outlines_p50_ms']:7.1f} ms   "
-            f"p95 {r['outlines_p95_ms']:7.1f} ms"
+            f"  /outlines after an edit, all territories  p50 {r['outlines_p50_ms']:7.1f} ms   "
+            f"p95 {r['outlines_p95_ms']:7.1f} ms   {r['outlines_bytes'] / 1e3:8.1f} kB JSON"
+        )
+        print(
+            f"  /outlines after an edit, the 2 it changed p50 {r['changed_p50_ms']:7.1f} ms   "
+            f"p95 {r['changed_p95_ms']:7.1f} ms   {r['changed_bytes'] / 1e3:8.1f} kB JSON"
         )
 
 

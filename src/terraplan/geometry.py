@@ -32,7 +32,11 @@ MultiPolygonCoordinates = list[list[list[list[float]]]]
 
 def to_shape(geometry: Mapping[str, Any]) -> shapely.Geometry:
     """The polygonal part of a GeoJSON geometry as a valid shapely geometry (may be empty)."""
-    geom = shape(geometry)
+    return repaired(shape(geometry))
+
+
+def repaired(geom: shapely.Geometry) -> shapely.Geometry:
+    """The polygonal part of ``geom``, made valid when it is not."""
     if not shapely.is_valid(geom):
         geom = shapely.make_valid(geom)
     return polygonal(geom)
@@ -62,12 +66,20 @@ def dissolve(
     ``10**-precision`` degrees (default :data:`GRID_SIZE`), so coordinates written to JSON
     keep the topology.
     """
+    return dissolve_shapes([shape(g) for g in geometries], precision=precision)
+
+
+def dissolve_shapes(
+    shapes: Sequence[shapely.Geometry], *, precision: int | None = None
+) -> MultiPolygonCoordinates:
+    """:func:`dissolve` of shapely geometries (as ``shape`` reads the GeoJSON; repaired here),
+    for a caller that keeps them between dissolves."""
     grid_size = GRID_SIZE if precision is None else 10.0**-precision
-    shapes = [to_shape(g) for g in geometries]
-    shapes = [s for s in shapes if not s.is_empty]
-    if not shapes:
+    valid = [repaired(s) for s in shapes]
+    valid = [s for s in valid if not s.is_empty]
+    if not valid:
         return []
-    return multipolygon_coordinates(_union(shapes, grid_size))
+    return multipolygon_coordinates(_union(valid, grid_size))
 
 
 def dissolve_groups(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -91,6 +92,87 @@ def test_a_rep_maps_only_their_own_territory_and_others_get_404(
     assert as_user("planner").get("/plans/P1/map").json()["neighbours"] == []
     assert as_user("rep").get("/plans/NOPE/map").status_code == 404
     assert anonymous.get("/plans/P1/map").status_code == 401
+
+
+def test_outlines_of_the_territories_an_edit_changed_only(
+    two_territories: Database, as_user: Callable[[str], TestClient]
+) -> None:
+    """After an edit the web UI asks for the borders of the territories it changed
+    (``?territories=``), not for every territory's again; the full answer stays the default."""
+    planner = as_user("planner")
+    north = next(
+        f["id"]
+        for f in planner.get("/plans/P1/map").json()["units"]["features"]
+        if f["properties"]["territory"] == "T-N"
+    )
+    moved = planner.post(
+        "/plans/P1/edits",
+        json={"edit": {"op": "move_units", "units": [north], "to": "T-S"}, "version": 1},
+    )
+    assert moved.status_code == 200, moved.text
+    full = planner.get("/plans/P1/outlines").json()
+    by_id = {t["id"]: t for t in full["territories"]}
+    assert sorted(by_id) == ["T-N", "T-S"]
+    only = planner.get("/plans/P1/outlines", params={"territories": ["T-S"]})
+    assert only.status_code == 200, only.text
+    assert only.json() == {**full, "territories": [by_id["T-S"]]}
+    both = planner.get("/plans/P1/outlines?territories=T-S&territories=T-N&territories=T-S")
+    assert [t["id"] for t in both.json()["territories"]] == ["T-S", "T-N"]
+    # a rep sees their own territory only: another one is refused, like a misspelt one
+    assert as_user("rep").get("/plans/P1/outlines?territories=T-N").status_code == 200
+    refused = as_user("rep").get("/plans/P1/outlines?territories=T-S")
+    assert refused.status_code == 422 and "T-S" in refused.json()["error"]["message"]
+    assert planner.get("/plans/P1/outlines?territories=T-X").status_code == 422
+
+
+def test_outlines_of_a_territory_left_without_units_are_null(
+    two_territories: Database, as_user: Callable[[str], TestClient]
+) -> None:
+    planner = as_user("planner")
+    south = [
+        f["id"]
+        for f in planner.get("/plans/P1/map").json()["units"]["features"]
+        if f["properties"]["territory"] == "T-S"
+    ]
+    moved = planner.post(
+        "/plans/P1/edits",
+        json={"edit": {"op": "move_units", "units": south, "to": "T-N"}, "version": 1},
+    )
+    assert moved.status_code == 200, moved.text
+    data = planner.get("/plans/P1/outlines?territories=T-S&territories=T-N").json()
+    emptied, grown = data["territories"]
+    assert emptied == {"id": "T-S", "label": None, "outline": None}  # its border goes
+    assert grown["id"] == "T-N" and grown["outline"]["coordinates"]
+
+
+def test_each_unit_polygon_is_read_once_for_its_shape_and_its_outline(
+    two_territories: Database,
+    as_user: Callable[[str], TestClient],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The map simplifies each unit and dissolves each territory from one shapely reading of
+    the unit's polygon, kept per process (a whole-country ZIP map read 32,722 cells twice)."""
+    import terraplan.geometry
+    from terraplan.api.routes import geometry as route
+
+    for kept in (route._UNIT_GEOMETRIES, route._UNIT_SHAPES, route._OUTLINES, route._PAYLOADS):
+        kept.clear()
+    read: list[str] = []
+    real = route.shape
+
+    def counting(geometry: Any) -> Any:
+        read.append(geometry["type"])
+        return real(geometry)
+
+    monkeypatch.setattr(route, "shape", counting)
+    monkeypatch.setattr(terraplan.geometry, "shape", counting)
+    data = as_user("planner").get("/plans/P1/map").json()
+    assert len(data["units"]["features"]) == 58
+    # 58 unit polygons once each; the 2 dissolved outlines once each to simplify them
+    assert len(read) == 58 + 2
+    read.clear()
+    assert as_user("planner").get("/plans/P1/outlines").status_code == 200
+    assert read == []  # the outlines were kept
 
 
 def test_the_web_ui_is_served_signed_out_and_signed_in(

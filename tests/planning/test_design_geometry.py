@@ -11,7 +11,13 @@ import shapely
 from shapely.geometry import shape
 
 from terraplan.data.counties import load_counties
-from terraplan.geometry import dissolve, dissolve_groups, invalid_reasons, overlaps
+from terraplan.geometry import (
+    dissolve,
+    dissolve_groups,
+    dissolve_shapes,
+    invalid_reasons,
+    overlaps,
+)
 from terraplan.planning.design import design_territories
 from terraplan.planning.design_export import territories_geojson
 
@@ -29,6 +35,17 @@ def test_dissolve_repairs_a_self_intersecting_ring() -> None:
     assert geom.is_valid
     assert geom.area == pytest.approx(2.0)  # two triangles of area 1
     assert len(coords) == 2
+
+
+def test_dissolve_of_shapes_kept_by_a_caller_is_the_dissolve_of_their_geojson() -> None:
+    """The map keeps each unit's polygon as shapely read it and dissolves from those: the same
+    coordinates, an invalid ring repaired the same way."""
+    bowtie = {"type": "Polygon", "coordinates": [[[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]]]}
+    cells = [bowtie, _box(2, 0, 3, 1), _box(3, 0.5, 4.123456789, 1)]
+    for precision in (None, 6, 3):
+        expected = dissolve(cells, precision=precision)
+        assert dissolve_shapes([shape(c) for c in cells], precision=precision) == expected
+    assert dissolve_shapes([]) == []
 
 
 def test_dissolve_orients_rings_and_keeps_holes() -> None:

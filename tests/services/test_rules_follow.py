@@ -140,3 +140,52 @@ def test_a_hand_saved_text_with_another_layout_still_counts_as_generated(
     assert result.notes == ()
     with UnitOfWork(db) as uow:
         assert uow.rule_sets.latest("P001").version == saved + 1
+
+
+def test_rules_kept_in_step_edit_by_edit_read_as_a_full_generation(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """An edit generates again only the rules of the territories it changed (from the parts
+    this process kept of the rules before it); the stored text is always the one a full
+    generation of the plan gives, also when the kept parts are gone (a restarted server)."""
+    from terraplan.planning.plan_edits import EditablePlan
+    from terraplan.services import rule_generation
+    from terraplan.services.plan_edits import redo_edit, undo_edit
+    from terraplan.services.rule_generation import generated_rules
+
+    db, county_territory = regions
+    copy_plan(db, "P1", name="What if")
+    first, second = _busiest_counties(db, county_territory)[:2]
+    territories = sorted(set(county_territory.values()))
+    with UnitOfWork(db) as uow:
+        account = uow.accounts.list()[0].id
+        start = uow.rule_sets.latest("P001").version
+
+    def check() -> None:
+        with UnitOfWork(db) as uow:
+            stored = uow.rule_sets.latest("P001").document
+            plan = uow.plans.get("P001")
+        expected = generated_rules(EditablePlan.of(plan), json.loads(stored)["name"])
+        assert expected is not None and stored == dump_rule_set(expected)
+
+    a = next(t for t in territories if t != county_territory[first])
+    b = next(t for t in territories if t != a)
+    c = next(t for t in territories if t != b)
+    steps: list[dict[str, object]] = [
+        {"op": "move_units", "units": [first], "to": a},
+        {"op": "move_units", "units": [first, second], "to": b},
+        {"op": "move_accounts", "accounts": [account], "to": a},
+        {"op": "rename", "territory": b, "name": "Renamed"},
+        {"op": "move_units", "units": [second], "to": c},
+    ]
+    for i, step in enumerate(steps):
+        if i == 2:
+            rule_generation._KEPT.clear()  # as after a restart: built whole, then kept
+        edit_plan(db, "P001", step)
+        check()
+    undo_edit(db, "P001")
+    check()
+    redo_edit(db, "P001")
+    check()
+    with UnitOfWork(db) as uow:
+        assert uow.rule_sets.latest("P001").version > start + 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 from .conftest import Api, shot
 
@@ -44,7 +45,10 @@ def test_move_a_county_and_see_the_balance_the_api_reports_then_undo_and_redo(
     page.wait_for_selector("#selection[data-count='1']")
     assert "Los Angeles County" in page.inner_text("#selection")
     page.select_option("#move-target", "T-R2")
-    with page.expect_response(lambda r: r.url.endswith("/plans/EDIT1/edits")) as answer:
+    with (
+        page.expect_request(lambda r: "/plans/EDIT1/outlines" in r.url) as borders,
+        page.expect_response(lambda r: r.url.endswith("/plans/EDIT1/edits")) as answer,
+    ):
         page.click("#move")
     page.wait_for_selector("#territory-table[data-version='2']")
     effects = {e["territory"]: e for e in answer.value.json()["effects"]}
@@ -74,6 +78,18 @@ def test_move_a_county_and_see_the_balance_the_api_reports_then_undo_and_redo(
     assert colours[0] == colours[1]
     assert "Moved 1 unit(s) to Central" in page.inner_text("#message")
     page.wait_for_selector("#map[data-outlines-version='2']")  # borders redrawn
+    # ... those of the two territories the move changed only, asked for and replaced in place
+    assert sorted(parse_qs(urlparse(borders.value.url).query)["territories"]) == ["T-R1", "T-R2"]
+    assert page.get_attribute("#map", "data-outlines-asked") == "2"
+    drawn = page.evaluate(
+        """() => { const seen = {};
+          TPMap.outlineLayer.eachLayer((l) => { seen[l.feature.id] = (seen[l.feature.id] || 0) + 1; });
+          return seen; }"""
+    )
+    assert drawn == {t: 1 for t, v in before.items() if v["outline"]}
+    west = planner.get("/plans/EDIT1/outlines?territories=T-R1").json()["territories"][0]
+    assert page.evaluate("() => TPMap.outlineOf['T-R1'].outline") == west["outline"]
+    assert west["outline"] != before["T-R1"]["outline"]
     assert "Territory: Central" in page.inner_text("#info")
     shot(page, tmp_path, "after-move")
 

@@ -264,6 +264,26 @@ def _account_sources(uow: UnitOfWork, state: EditablePlan, outcome: EditOutcome 
     return sources
 
 
+def _base_alignment(
+    uow: UnitOfWork, state: EditablePlan, affected: tuple[str, ...]
+) -> dict[str, str] | None:
+    """The geo alignment of the plan the edited one was copied from (None: none), as far as
+    the units moved of the ``affected`` territories need it: the base rows of their units
+    and of the units the base gave them (all of it when every territory is affected)."""
+    based_on = state.plan.based_on_plan_id
+    if not based_on or not uow.plans.exists(based_on):
+        return None
+    if len(affected) * 2 > len(state.plan.territories):
+        return uow.plans.alignment_map(based_on, RecordKind.GEO_UNIT)
+    wanted = set(affected)
+    return uow.plans.alignment_around(
+        based_on,
+        RecordKind.GEO_UNIT,
+        territories=wanted,
+        records=[u for u, t in state.geo.items() if t in wanted],
+    )
+
+
 def _result(
     uow: UnitOfWork,
     state: EditablePlan,
@@ -280,10 +300,6 @@ def _result(
         effects = account_effects(uow, state, affected, tolerance)
     else:
         facts, neighbours = _unit_facts(uow, state, sorted(tolerance))
-        base = None
-        based_on = state.plan.based_on_plan_id
-        if based_on and uow.plans.exists(based_on):
-            base = uow.plans.alignment_map(based_on, RecordKind.GEO_UNIT)
         pinned = _pinned_facts(uow, state, sorted(tolerance)) if state.accounts else {}
         moved_accounts = [
             r for k, r in (outcome.changes if outcome else {}) if k is RecordKind.ACCOUNT
@@ -291,6 +307,7 @@ def _result(
         # a pinned account also leaves the territory its geo unit is in: show that one too
         sources = {state.geo.get(pinned[a][0] or "") for a in moved_accounts if a in pinned}
         affected = tuple(sorted({*affected, *(t for t in sources if t)}))
+        base = _base_alignment(uow, state, affected)
         from terraplan.planning.balance_criteria import plan_balance_criteria
 
         # the plan's own criteria, as the dashboard judges it: the same verdicts on both

@@ -10,52 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from terraplan.domain import AlignmentEntry, Plan, RecordKind
+from terraplan.domain import Plan, RecordKind
 from terraplan.errors import NotFoundError
 from terraplan.planning.plan_edits import EditablePlan
-from terraplan.rules import (
-    RuleSet,
-    dump_rule_set,
-    load_rule_set,
-    parse_rule_set,
-    rule_set_to_dict,
-    rules_from_alignment,
-)
+from terraplan.rules import dump_rule_set, load_rule_set
+from terraplan.services import rule_generation as generation
+from terraplan.services.rule_generation import code_space_probe, generated_rules
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
-
-def code_space_probe(state: EditablePlan) -> Plan:
-    """A plan to ask the code-space question of: it reads the alignment only to see that it
-    is not empty when the plan records its ``units``, so one entry does; otherwise the whole
-    plan."""
-    if isinstance(state.plan.parameters.get("units"), str) and state.geo:
-        unit, territory = next(iter(state.geo.items()))
-        return state.plan.with_alignment([AlignmentEntry(RecordKind.GEO_UNIT, unit, territory)])
-    return state.to_plan()
-
-
-def generated_rules(state: EditablePlan, name: str) -> RuleSet | None:
-    """The rules a design would generate from the plan's map and account pins (None when the
-    plan has no county or ZIP map)."""
-    from terraplan.planning.alignment import geo_code_space
-
-    if not state.geo:
-        return None
-    space = geo_code_space(code_space_probe(state))
-    if space not in ("county", "zip"):
-        return None
-    rebuilt = rules_from_alignment(state.plan.leaves(), space, state.geo, name=name)
-    pins: dict[str, list[str]] = {}
-    for account, territory in state.accounts.items():
-        pins.setdefault(territory, []).append(account)
-    if pins:
-        data = rule_set_to_dict(rebuilt)
-        data["named_accounts"] = [
-            {"territory": t, "accounts": sorted(ids)} for t, ids in sorted(pins.items())
-        ]
-        rebuilt = parse_rule_set(data, territories=state.plan.leaves())
-    return rebuilt
+__all__ = ["code_space_probe", "follows_map", "generated_rules", "regenerate_rules"]
 
 
 def _name(document: str) -> str:
@@ -74,6 +38,24 @@ def _name(document: str) -> str:
 def follows_map(state: EditablePlan, document: str) -> bool:
     """Does the stored rule-set ``document`` say what the plan's map generates (same rules,
     whatever its layout)? False for rules written or edited by hand."""
+    return _generated_for(state, document) is not None or _same_rules(state, document)
+
+
+def _generated_for(state: EditablePlan, document: str) -> generation.GeneratedRules | None:
+    """The parts of ``document`` when it is, character for character, the text ``state``
+    generates (kept from an earlier edit of this process, else built and kept)."""
+    kept = generation.recall(document)
+    if kept is not None:
+        return kept if generation.follows(kept, state) else None
+    built = generation.build(state, _name(document))
+    if built is None or built.document != document:
+        return None
+    generation.remember(built)
+    return built
+
+
+def _same_rules(state: EditablePlan, document: str) -> bool:
+    """The same rules as ``state`` generates, in another layout (e.g. saved as YAML)."""
     generated = generated_rules(state, _name(document))
     if generated is None:
         return False
@@ -106,10 +88,14 @@ def regenerate_rules(
         stored = uow.rule_sets.latest(plan.plan.id)
     except NotFoundError:
         return RulesFollow()
-    name = _name(stored.document)
+    kept = generation.recall(stored.document)
+    name = kept.name if kept is not None else _name(stored.document)
     if not name.endswith("(generated)") or not plan.geo:
         return RulesFollow()
-    if not follows_map(before, stored.document):
+    # the text generated before the edit, as parts: only the territories the edit changed
+    # are generated again (the text is the same as a full generation)
+    previous = _generated_for(before, stored.document)
+    if previous is None and not _same_rules(before, stored.document):
         return RulesFollow(
             note=(
                 f"plan {plan.plan.id}'s rules (version {stored.version}) were saved by hand, "
@@ -117,13 +103,15 @@ def regenerate_rules(
                 f"those rules (`terraplan rules export --plan {plan.plan.id}` shows them)"
             )
         )
-    rebuilt = generated_rules(plan, name)
+    rebuilt = generation.build(plan, name, previous)
     if rebuilt is None:
         return RulesFollow()
-    document = dump_rule_set(rebuilt)
-    if document == stored.document:  # e.g. new owners: the rules read the same
+    if rebuilt.document == stored.document:  # e.g. new owners: the rules read the same
         return RulesFollow()
-    added = uow.rule_sets.add(plan.plan.id, document, plan_version=plan.plan.version, created_by=by)
+    added = uow.rule_sets.add(
+        plan.plan.id, rebuilt.document, plan_version=plan.plan.version, created_by=by
+    )
+    generation.remember(rebuilt)
     return RulesFollow(version=added.version)
 
 

@@ -205,6 +205,39 @@ class PlanRepository:
         )
         return {str(record_id): str(territory_id) for record_id, territory_id in rows}
 
+    def alignment_around(
+        self,
+        plan_id: str,
+        kind: RecordKind,
+        *,
+        territories: Collection[str],
+        records: Collection[str],
+    ) -> dict[str, str]:
+        """The part of :meth:`alignment_map` that is about ``territories`` and ``records``:
+        the records aligned to one of the territories and the given records' rows (what the
+        units moved of a few territories need, without reading a plan of 32,000 ZIPs)."""
+        table = AlignmentRow.__table__
+        connection = self._session.connection()
+        where = (table.c.plan_id == plan_id, table.c.record_kind == kind.value)
+        found: dict[str, str] = {}
+        wanted = sorted(set(territories))
+        for start in range(0, len(wanted), 500):
+            rows = connection.execute(
+                select(table.c.record_id, table.c.territory_id).where(
+                    *where, table.c.territory_id.in_(wanted[start : start + 500])
+                )
+            )
+            found.update((str(r), str(t)) for r, t in rows)
+        ids = sorted(set(records) - set(found))
+        for start in range(0, len(ids), 500):
+            rows = connection.execute(
+                select(table.c.record_id, table.c.territory_id).where(
+                    *where, table.c.record_id.in_(ids[start : start + 500])
+                )
+            )
+            found.update((str(r), str(t)) for r, t in rows)
+        return found
+
     def save_edit(
         self,
         plan: Plan,

@@ -14,6 +14,10 @@ function territoryColour(index) {
   return `hsl(${hue.toFixed(0)}, 65%, ${light}%)`;
 }
 
+// After an edit the map asks for the borders of the territories it changed; an edit that
+// changed more than this many asks for all of them.
+const OUTLINES_ASKED_UP_TO = 100;
+
 const ACCOUNT_ICON = L.divIcon({className: "account-dot", iconSize: [8, 8]});
 
 // Cluster icons are markers too, and Leaflet makes every marker a Tab stop: with hundreds of
@@ -164,7 +168,7 @@ const TPMap = {
         layer.on("click", (e) => { this.toggle(f.id, e.originalEvent.shiftKey || e.originalEvent.ctrlKey); this.showInfo(f.id); });
       },
     }).addTo(this.map);
-    this.drawOutlines(data);
+    this.drawOutlines(data, data.plan.version);
     const cluster = L.markerClusterGroup({chunkedLoading: true, disableClusteringAtZoom: 9});
     const markers = data.accounts.rows.map((r) => {
       // not a tab stop each (thousands): the account table below is the keyboard's way in
@@ -195,17 +199,37 @@ const TPMap = {
     document.getElementById("map").dataset.accounts = String(data.accounts.rows.length);
   },
 
-  drawOutlines(data) {
+  drawOutlines(data, version) {
     if (this.outlineLayer) this.map.removeLayer(this.outlineLayer);
-    if (this.labelLayer) this.map.removeLayer(this.labelLayer);
-    const outlines = data.territories.filter((t) => t.outline).map((t) => ({type: "Feature", id: t.id, properties: {}, geometry: t.outline}));
+    // each territory's outline and label as drawn, and the plan version it was drawn from
+    this.outlineOf = {};
+    this.outlineVersion = {};
+    this.outlinesDrawnAt = version || 0;
+    for (const t of data.territories) this.outlineOf[t.id] = t;
+    const outlines = data.territories.filter((t) => t.outline).map(outlineFeature);
     this.outlineLayer = L.geoJSON({type: "FeatureCollection", features: outlines}, {
       interactive: false, style: {color: "#1a1a1a", weight: 2, fill: false},
     }).addTo(this.map);
+    this.drawLabels(data.territories);
+  },
+
+  redrawOutlines(changed, version) {
+    // After an edit: the borders of the territories it changed are replaced, the others stay.
+    // An answer older than one already drawn for a territory (two quick edits) is not drawn.
+    const fresh = changed.filter((t) => (this.outlineVersion[t.id] || this.outlinesDrawnAt) <= version);
+    const ids = new Set(fresh.map((t) => t.id));
+    for (const t of fresh) { this.outlineOf[t.id] = t; this.outlineVersion[t.id] = version; }
+    this.outlineLayer.eachLayer((layer) => { if (ids.has(layer.feature.id)) this.outlineLayer.removeLayer(layer); });
+    for (const t of fresh) if (t.outline) this.outlineLayer.addData(outlineFeature(t));
+    this.drawLabels(Object.values(this.outlineOf));
+  },
+
+  drawLabels(territories) {
+    if (this.labelLayer) this.map.removeLayer(this.labelLayer);
     // Hundreds of territories (a country's ZIPs): the biggest first, overlapping ones left out;
     // a few dozen keep the plan's order (a screen reader meets them as the legend lists them).
     const size = (t) => ((this.territories[t.id] || {}).balance || {}).units || 0;
-    const labelled = data.territories.filter((t) => t.label);
+    const labelled = territories.filter((t) => t.label);
     if (labelled.length > LABELS_ALL_UP_TO) labelled.sort((a, b) => size(b) - size(a));
     this.labels = labelled.map((t) => ({
       latlng: L.latLng(t.label), name: t.name, marker: L.marker(t.label, {
@@ -425,6 +449,12 @@ const TPMap = {
     this.editSeq += 1;  // a map fetched before this answer is older than it (loadNow)
     TP.plan.version = result.version;
     const moved = Object.keys(result.units || {});
+    // the territories whose borders move: those the units left and those they joined
+    const changed = new Set();
+    for (const [unitId, to] of Object.entries(result.units || {})) {
+      if (this.unitOf[unitId]) changed.add(this.unitOf[unitId]);
+      if (to !== null) changed.add(to);
+    }
     for (const [unitId, to] of Object.entries(result.units || {})) this.unitOf[unitId] = to === null ? undefined : to;
     const relock = new Set([...this.locked, ...(result.locked || [])]);
     this.locked = new Set(result.locked || []);
@@ -462,7 +492,7 @@ const TPMap = {
       // The edit buttons wait for it (renderBusy), and units selected meanwhile stay selected.
       return this.load(TP.plan.id, {keepMessage: true, keepSelection: true});
     }
-    if (moved.length) this.refreshOutlines();
+    if (moved.length) this.refreshOutlines([...changed]);
     return Promise.resolve();
   },
 
@@ -535,16 +565,27 @@ const TPMap = {
     return (result.notes || []).map((n) => ` Note: ${sentence(forTheUi(n))}`).join("");
   },
 
-  async refreshOutlines() {
-    // Borders and labels are redrawn from the server's dissolve after the colours and table.
+  async refreshOutlines(territories) {
+    // Borders and labels are redrawn from the server's dissolve after the colours and table:
+    // only those of the territories the edit changed (a country's 500 outlines are megabytes).
     const planId = TP.plan.id;
-    const data = await api("GET", `/plans/${encodeURIComponent(planId)}/outlines`);
+    const only = territories && territories.length <= OUTLINES_ASKED_UP_TO && this.outlineLayer;
+    const query = only ? "?" + territories.map((t) => `territories=${encodeURIComponent(t)}`).join("&") : "";
+    const data = await api("GET", `/plans/${encodeURIComponent(planId)}/outlines${query}`);
     if (TP.plan.id !== planId) return;
     const names = Object.fromEntries(Object.values(this.territories).map((t) => [t.id, t.name]));
-    this.drawOutlines({territories: data.territories.map((t) => ({...t, name: names[t.id] || t.id}))});
-    document.getElementById("map").dataset.outlinesVersion = String(data.version);
+    const named = data.territories.map((t) => ({...t, name: names[t.id] || t.id}));
+    if (only) this.redrawOutlines(named, data.version);
+    else this.drawOutlines({territories: named}, data.version);
+    const map = document.getElementById("map");
+    map.dataset.outlinesVersion = String(data.version);
+    map.dataset.outlinesAsked = only ? String(territories.length) : "all";
   },
 };
+
+function outlineFeature(t) {
+  return {type: "Feature", id: t.id, properties: {}, geometry: t.outline};
+}
 
 function balanceBar(deviation, within) {
   if (deviation === undefined || deviation === null) return "";

@@ -19,11 +19,11 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import shapely
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from shapely.geometry import mapping, shape
 from sqlalchemy import text
 
@@ -31,7 +31,8 @@ from terraplan.api.auth import CurrentPrincipal, visible_plan
 from terraplan.api.deps import DatabaseDep
 from terraplan.api.response_cache import etag_matches
 from terraplan.api.schemas_map import PlanMapPublic, PlanOutlinesPublic
-from terraplan.domain import GeoKind, GeoUnit, Plan, RecordKind
+from terraplan.domain import AlignmentEntry, GeoKind, GeoUnit, Plan, RecordKind
+from terraplan.errors import InvalidParameterError
 from terraplan.storage import bulk
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -83,13 +84,16 @@ def _number(value: float | None) -> float | int:
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
-def _simplified(geometries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """GeoJSON polygons simplified (topology kept per shape) with rounded coordinates."""
+def _simplified(
+    geometries: list[dict[str, Any]], shapes: list[shapely.Geometry] | None = None
+) -> list[dict[str, Any]]:
+    """GeoJSON polygons simplified (topology kept per shape) with rounded coordinates
+    (``shapes``: the same polygons as shapely reads them, when the caller has them)."""
     if not geometries:
         return []
-    shapes = np.empty(len(geometries), dtype=object)
-    shapes[:] = [shape(g) for g in geometries]
-    simple = shapely.simplify(shapes, _SIMPLIFY, preserve_topology=True)
+    array = np.empty(len(geometries), dtype=object)
+    array[:] = shapes if shapes is not None else [shape(g) for g in geometries]
+    simple = shapely.simplify(array, _SIMPLIFY, preserve_topology=True)
     rounded = shapely.transform(simple, lambda xy: np.round(xy, _POLYGON_DECIMALS))
     result = []
     for original, geom in zip(geometries, rounded.tolist(), strict=True):
@@ -105,6 +109,24 @@ def _simplified(geometries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 #: rebuild of its map. Newest salt last.
 _UNIT_SHAPES: OrderedDict[str, dict[tuple[str, str], dict[str, Any]]] = OrderedDict()
 _UNIT_SHAPES_KEEP = 2
+#: The unit polygons as shapely reads them, by salt then (kind, unit id): each territory's
+#: dissolve and each unit's simplification start from them instead of reading the GeoJSON
+#: again (the first map of a whole-country ZIP plan read its 32,722 cells twice).
+_UNIT_GEOMETRIES: OrderedDict[str, dict[tuple[str, str], shapely.Geometry]] = OrderedDict()
+
+
+def _geometries(units: list[GeoUnit], salt: str) -> list[shapely.Geometry]:
+    """``shape(unit.polygon)`` of ``units`` (each has one), kept for the next map."""
+    with _PAYLOADS_LOCK:
+        kept = _UNIT_GEOMETRIES.setdefault(salt, {})
+        _UNIT_GEOMETRIES.move_to_end(salt)
+        while len(_UNIT_GEOMETRIES) > _UNIT_SHAPES_KEEP:
+            _UNIT_GEOMETRIES.popitem(last=False)
+        missing = {(u.kind.value, u.id): u for u in units if (u.kind.value, u.id) not in kept}
+    made = {key: shape(u.polygon) for key, u in missing.items() if u.polygon is not None}
+    with _PAYLOADS_LOCK:
+        kept.update(made)
+        return [kept[(u.kind.value, u.id)] for u in units]
 
 
 def _unit_shapes(units: list[GeoUnit], salt: str) -> list[dict[str, Any]]:
@@ -115,7 +137,10 @@ def _unit_shapes(units: list[GeoUnit], salt: str) -> list[dict[str, Any]]:
         while len(_UNIT_SHAPES) > _UNIT_SHAPES_KEEP:
             _UNIT_SHAPES.popitem(last=False)
         missing = [u for u in units if (u.kind.value, u.id) not in kept]
-    made = _simplified([u.polygon for u in missing if u.polygon is not None])
+    drawn = [u for u in missing if u.polygon is not None]
+    made = _simplified(
+        [u.polygon for u in drawn if u.polygon is not None], _geometries(drawn, salt)
+    )
     with _PAYLOADS_LOCK:
         for unit, geometry in zip(missing, made, strict=True):
             kept[(unit.kind.value, unit.id)] = geometry
@@ -123,9 +148,10 @@ def _unit_shapes(units: list[GeoUnit], salt: str) -> list[dict[str, Any]]:
 
 
 #: Simplified dissolved outlines by their member units (an edit changes two territories:
-#: the others are not dissolved again). Newest last.
+#: the others are not dissolved again). Newest last. Enough for two whole-country ZIP plans
+#: of 500 territories (Compare opens both) and their edits.
 _OUTLINES: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
-_OUTLINES_KEEP = 512
+_OUTLINES_KEEP = 2048
 
 
 def _send(request: Request, key: str, build: Any) -> Response:
@@ -164,10 +190,10 @@ def _outline(units: list[GeoUnit], salt: str = "") -> dict[str, Any] | None:
     """The territory's dissolved outline (the one dissolve of planning.design_export),
     simplified like the units; kept by member set (and ``salt``, what the unit polygons
     were read from), so only changed territories are dissolved again."""
-    from terraplan.planning.design_export import dissolve
+    from terraplan.geometry import dissolve_shapes
 
-    polygons = [u.polygon for u in units if u.polygon is not None]
-    if not polygons:
+    drawn = [u for u in units if u.polygon is not None]
+    if not drawn:
         return None
     key = hashlib.sha256(
         json.dumps([salt, sorted(f"{u.kind.value}:{u.id}" for u in units if u.polygon)]).encode()
@@ -176,7 +202,9 @@ def _outline(units: list[GeoUnit], salt: str = "") -> dict[str, Any] | None:
         if key in _OUTLINES:
             _OUTLINES.move_to_end(key)
             return _OUTLINES[key]
-    coordinates = dissolve(polygons, precision=6)
+    # the one dissolve of planning.design_export (terraplan.geometry.dissolve), on the
+    # polygons as read once for every map
+    coordinates = dissolve_shapes(_geometries(drawn, salt), precision=6)
     outline = _simplified([{"type": "MultiPolygon", "coordinates": coordinates}])[0]
     with _PAYLOADS_LOCK:
         _OUTLINES[key] = outline
@@ -367,15 +395,54 @@ def _map_payload(db: Any, stored: Plan, plan: Plan) -> dict[str, Any]:
     }
 
 
+_OnlyTerritories = Annotated[
+    list[str] | None,
+    Query(
+        description="Only these territories (repeat it: `?territories=T1&territories=T2`), "
+        "e.g. the ones an edit changed, so that a client redraws those borders alone; a "
+        "territory the plan now gives no unit answers with outline and label null. Default: "
+        "every territory the caller sees that holds units.",
+        max_length=1_000,
+    ),
+]
+
+
 @router.get("/plans/{plan_id}/outlines", operation_id="get_plan_outlines")
-def plan_outlines(principal: CurrentPrincipal, db: DatabaseDep, plan_id: str) -> PlanOutlinesPublic:
+def plan_outlines(
+    principal: CurrentPrincipal,
+    db: DatabaseDep,
+    plan_id: str,
+    territories: _OnlyTerritories = None,
+) -> PlanOutlinesPublic:
     """Each visible territory's dissolved outline and label point (the map redraws its borders
-    with this after an edit, without reloading the units and accounts)."""
+    with this after an edit, without reloading the units and accounts); with ``territories``,
+    only those (422 naming any the caller does not see in the plan)."""
+    asked = None if territories is None else list(dict.fromkeys(territories))
     with UnitOfWork(db) as uow:
-        plan = visible_plan(uow, principal, uow.plans.get(plan_id))
+        if asked is None:
+            plan = visible_plan(uow, principal, uow.plans.get(plan_id))
+        else:
+            # what the caller sees depends on the territories alone: the header, then the
+            # asked territories' rows only (not the 32,700 of a whole-country ZIP plan)
+            plan = visible_plan(uow, principal, uow.plans.header(plan_id))
+            known = {t.id for t in plan.territories}
+            unknown = [t for t in asked if t not in known]
+            if unknown:
+                raise InvalidParameterError(
+                    f"plan {plan.id} has no territory {', '.join(map(repr, unknown))} "
+                    "that you can see",
+                    details={"field": "territories", "value": unknown},
+                )
+            rows = uow.plans.alignment_around(
+                plan_id, RecordKind.GEO_UNIT, territories=asked, records=()
+            )
+            plan = plan.with_alignment(
+                AlignmentEntry(RecordKind.GEO_UNIT, unit, territory)
+                for unit, territory in rows.items()
+            )
         units = _units(uow, plan)
         salt = repr(tuple(uow.connection.execute(_UNITS_FINGERPRINT).one()))
-    members: dict[str, list[GeoUnit]] = {}
+    members: dict[str, list[GeoUnit]] = {t: [] for t in asked or ()}
     for unit_id, territory in plan.alignment_map(RecordKind.GEO_UNIT).items():
         if unit_id in units:
             members.setdefault(territory, []).append(units[unit_id])
