@@ -313,3 +313,39 @@ def test_state_names_and_code_fields_come_back_as_stored_codes() -> None:
     assert (second.field, list(second.values)) == ("state", ["Ohio"])  # not in the table: kept
     assert evaluate_condition(rule.when, record_values({"state": "NY"}))
     assert not evaluate_condition(rule.when, record_values({"state": "TX"}))
+
+
+def test_a_number_attribute_comes_back_as_a_number() -> None:
+    """``score__c equals 0`` read back as text compared the text of 0.0 with "0" and missed
+    the account (found by the round-trip property); told the kinds, it is a number again."""
+    original = parse_rule_set(
+        {
+            "attributes": {"score": "number"},
+            "territories": [{"id": "t"}],
+            "rules": [
+                {
+                    "id": "zero",
+                    "territory": "t",
+                    "when": {"field": "attributes.score", "op": "equals", "value": 0},
+                },
+                {
+                    "id": "low",
+                    "territory": "t",
+                    "when": {"field": "attributes.score", "op": "lt", "value": 50},
+                },
+            ],
+        }
+    )
+    out = export_etm(original)
+    back = import_etm(
+        out.rules_csv,
+        out.items_csv,
+        out.associations_csv,
+        territories=list(original.territories.values()),
+        attribute_kinds=original.attribute_kinds,
+    )
+    assert back.problems == ()
+    assert back.rule_set.attribute_kinds == {"score": "number"}
+    values = record_values({"id": "a", "attributes": {"score": 0.0}})
+    for rule in back.rule_set.rules:
+        assert evaluate_condition(rule.when, values) is True, rule.id

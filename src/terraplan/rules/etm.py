@@ -23,7 +23,7 @@ from typing import Any
 
 from terraplan.domain import Territory, TerritoryType
 from terraplan.errors import RuleError
-from terraplan.rules.fields import ATTRIBUTE_PREFIX, CODE_FIELDS, NUMBER_FIELDS
+from terraplan.rules.fields import ATTRIBUTE_PREFIX, CODE_FIELDS, field_kind
 from terraplan.rules.model import AllOf, Always, AnyOf, Condition, NotOf, Op, Predicate, RuleSet
 from terraplan.rules.model import RuleTerritory as _RuleTerritory
 from terraplan.rules.parse import parse_rule_set
@@ -420,6 +420,7 @@ def import_etm(
     *,
     territories: Iterable[Territory | _RuleTerritory] | None = None,
     spellings: Mapping[str, Mapping[str, str]] | None = None,
+    attribute_kinds: Mapping[str, str] | None = None,
 ) -> EtmImport:
     """Rebuild a rule set from ETM CSVs. Rules we cannot read are skipped and listed as problems.
 
@@ -427,7 +428,12 @@ def import_etm(
     DeveloperName). All rules get order 0 (ETM has no rule priority). ``spellings`` as for
     :func:`export_etm` (stored form -> other spelling): equality values in the other
     spelling (``BillingState equals California``) become the stored form (``CA``).
+    ``attribute_kinds`` (attribute -> "text"/"number", as a rule set's ``attributes``) says
+    which custom fields hold numbers: the CSVs do not, and a number field's items read as
+    text would compare ``score__c equals 0`` with the text of 0.0 and miss it. The imported
+    rule set declares these kinds.
     """
+    kinds = dict(attribute_kinds or {})
     codes = {
         field: {
             **{other.lower(): stored for stored, other in table.items()},
@@ -460,7 +466,7 @@ def import_etm(
             parsed: dict[int, dict[str, Any]] = {}
             for item in sorted(items_by_rule.get(name, []), key=lambda r: int(r["SortOrder"])):
                 field = _our_field(item["Field"])
-                numeric = field in NUMBER_FIELDS
+                numeric = field_kind(field, kinds) == "number"
                 parsed[int(item["SortOrder"])] = _predicate(
                     field, item["Operation"], item.get("Value", ""), numeric, codes.get(field)
                 )
@@ -487,10 +493,17 @@ def import_etm(
             known_type = known[tid].type if tid in known else TerritoryType.GEO
             (overlays if known_type is TerritoryType.OVERLAY else rules).append(entry)
     file_territories = [{"id": t, "name": t, "type": "geo"} for t in sorted(needed - set(known))]
-    data = {"territories": file_territories, "rules": rules, "overlays": overlays}
+    data = {
+        "attributes": kinds,
+        "territories": file_territories,
+        "rules": rules,
+        "overlays": overlays,
+    }
     try:
         rule_set = parse_rule_set(data, territories=known.values())
     except RuleError as exc:
         problems.append(EtmProblem(None, f"the imported rules are invalid: {exc.message}"))
-        rule_set = parse_rule_set({"territories": file_territories}, territories=known.values())
+        rule_set = parse_rule_set(
+            {"attributes": kinds, "territories": file_territories}, territories=known.values()
+        )
     return EtmImport(rule_set, tuple(problems))

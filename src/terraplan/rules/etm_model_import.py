@@ -137,9 +137,11 @@ def read_etm_model(
     *,
     model: str | None = None,
     spellings: Mapping[str, Mapping[str, str]] | None = None,
+    attribute_kinds: Mapping[str, str] | None = None,
 ) -> EtmModel:
-    """Rebuild a model from its Data Loader CSVs (file name -> text); ``spellings`` as for
-    :func:`terraplan.rules.etm.import_etm` (rule values such as 'California' -> 'CA').
+    """Rebuild a model from its Data Loader CSVs (file name -> text); ``spellings`` and
+    ``attribute_kinds`` as for :func:`terraplan.rules.etm.import_etm` (rule values such as
+    'California' -> 'CA'; which custom fields hold numbers).
 
     Raises :class:`DataError` (file, row, field) when a territory cannot be read; what
     terraplan cannot express is listed in ``problems``, never dropped silently.
@@ -288,7 +290,9 @@ def read_etm_model(
             )
         else:
             named[account] = tid
-    rule_set = _read_rules(files, ids, model_keys, territories, named, problems, spellings)
+    rule_set = _read_rules(
+        files, ids, model_keys, territories, named, problems, spellings, attribute_kinds
+    )
     return EtmModel(
         name=chosen.get("Name") or chosen.get("DeveloperName") or "Imported territory model",
         developer_name=chosen.get("DeveloperName", ""),
@@ -310,6 +314,7 @@ def _read_rules(
     named: Mapping[str, str],
     problems: list[EtmProblem],
     spellings: Mapping[str, Mapping[str, str]] | None = None,
+    attribute_kinds: Mapping[str, str] | None = None,
 ) -> RuleSet:
     rule_rows = [
         r
@@ -361,6 +366,7 @@ def _read_rules(
         text(assocs, ["RuleId", "Territory2Id"]),
         territories=territories,
         spellings=spellings,
+        attribute_kinds=attribute_kinds,
     )
     problems.extend(imported.problems)
     data = rule_set_to_dict(imported.rule_set)

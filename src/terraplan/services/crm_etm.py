@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from terraplan.domain import Plan, PlanStatus, RecordKind
-from terraplan.errors import ConflictError, DataError
+from terraplan.errors import ConflictError, DataError, NotFoundError
 from terraplan.io.places import US_STATES
 from terraplan.rules import RuleSet, assign_batch, dump_rule_set
 from terraplan.rules.etm import ITEM_FILE, EtmProblem
@@ -355,6 +355,17 @@ class DiffOutcome:
     source: str  # where the plan's account territories come from, in words
 
 
+def _attribute_kinds(uow: UnitOfWork, plan: Plan) -> dict[str, str]:
+    """The custom attributes the plan's latest rule set declares (none without rules)."""
+    from terraplan.services.ownership import plan_rule_set
+
+    try:
+        rule_set, _ = plan_rule_set(uow, plan)
+    except NotFoundError:
+        return {}
+    return dict(rule_set.attribute_kinds)
+
+
 def diff_model(
     db: Database, folder: str | Path, plan_id: str, *, model: str | None = None
 ) -> DiffOutcome:
@@ -362,12 +373,15 @@ def diff_model(
     against the plan (accounts placed by the plan's alignment), keyed by DeveloperName."""
     from terraplan.services.alignment import plan_alignment
 
-    imported = read_etm_model(read_model_folder(folder), model=model, spellings=ETM_SPELLINGS)
+    files = read_model_folder(folder)
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
         accounts = uow.accounts.list(where=OPEN)
         alignment = plan_alignment(uow, plan, accounts)
         reps = {r.id: r.name for r in uow.reps.list()}
+        kinds = _attribute_kinds(uow, plan)
+    # the model's files do not say which custom fields hold numbers; the plan's rules do
+    imported = read_etm_model(files, model=model, spellings=ETM_SPELLINGS, attribute_kinds=kinds)
     same = {t.id: t.id for t in imported.territories}
     before = ModelSnapshot(
         names={t.id: t.name for t in imported.territories},
