@@ -264,6 +264,12 @@ WORKBENCH: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     ),
     (
         "POST",
+        "/plans/PW/regions",
+        {"from": "reps", "version": 1},
+        {"admin": 409, "planner": 409, "manager": 403, "rep": 403},  # in review: drafts only
+    ),
+    (
+        "POST",
         "/plans/PW/activate",
         {"version": 1},
         {"admin": 409, "planner": 409, "manager": 403, "rep": 403},

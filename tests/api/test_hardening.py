@@ -56,6 +56,7 @@ OPERATION_IDS = sorted(
         "logout",
         "redo_plan_edit",
         "route_lead",
+        "set_plan_regions",
         "submit_import",
         "submit_job",
         "undo_plan_edit",

@@ -27,6 +27,13 @@ def test_demo_runs_the_main_job(run_cli: RunCli, tmp_path: Path) -> None:
     assert "every territory in one piece: yes" in " ".join(out.split())
     assert "True" not in out and "False" not in out
     assert "basis:" in out
+    # the plan's regions from its reps: KPIs by region answer on the demo
+    assert "Regions from the reps: Central (" in " ".join(out.split())
+    regions = run_cli("kpis", "--plan", "P001", "--by", "region", "-f", "csv")
+    assert regions.returncode == 0, regions.stderr
+    assert sorted(line.split(",")[1] for line in regions.stdout.splitlines()[1:]) == [
+        "Central", "East", "West"
+    ]  # fmt: skip
     assert "Plan P001 is active" in out
     for role in ("admin", "planner", "manager", "rep"):
         assert f" {role} " in out

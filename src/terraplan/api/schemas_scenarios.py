@@ -98,3 +98,40 @@ class EditResultPublic(_Closed):
     locked: list[str] = Field(description="Ids of the plan's locked units")
     territories_changed: list[str] = Field(description="Territories renamed or given new owners")
     notes: list[str]
+
+
+class RegionPublic(_Closed):
+    """A region territory of a plan and the territories under it."""
+
+    id: str = Field(description="The region territory's id")
+    name: str
+    added: bool = Field(description="Added to the plan by this request")
+    territories: list[str] = Field(description="Ids of the territories under it")
+    territory_names: list[str] = Field(description="Their names, in the same order")
+
+
+class UnplacedTerritoryPublic(_Closed):
+    """A territory left without a region, and why."""
+
+    territory: str = Field(description="Territory id")
+    name: str
+    reason: str = Field(description="e.g. 'Territory 07 has no primary rep'")
+
+
+class TerritoryRefPublic(_Closed):
+    id: str
+    name: str
+
+
+class PlanRegionsPublic(_Closed):
+    """A plan's regions after they were set from its reps."""
+
+    plan_id: str
+    version: int = Field(description="The plan's version now (send it with the next edit)")
+    changed: bool = Field(description="False: the regions already followed the reps")
+    regions: list[RegionPublic]
+    unplaced: list[UnplacedTerritoryPublic]
+    removed: list[TerritoryRefPublic] = Field(
+        description="Region or parent territories removed: no territory is under them any more"
+    )
+    notes: list[str]

@@ -138,6 +138,7 @@ def _main_job(
     from terraplan.services.kpi_notes import group_names
     from terraplan.services.monitoring import plan_alerts, plan_kpis, plan_report_html
     from terraplan.services.ownership import apply_rules
+    from terraplan.services.plan_hierarchy import set_regions_from_reps
     from terraplan.services.plan_lifecycle import activate_plan, change_status
     from terraplan.services.reps_targets import plan_capacity, plan_matching, plan_targets
     from terraplan.services.routing import route_record
@@ -223,6 +224,18 @@ def _main_job(
         f"({targets.basis.text})."
     )
 
+    # The plan's regions from the matched reps' regions, for KPIs by region. Set after the
+    # targets, so that a region's target is its territories' monthly ones summed (targets set
+    # on a plan with regions give each region a year target of its own, spread evenly).
+    regions = set_regions_from_reps(db, plan_id, by="demo")
+    console.print(
+        "Regions from the reps: "
+        + ", ".join(f"{r['name']} ({len(r['territories'])} territories)" for r in regions.regions())
+        + "."
+    )
+    for text in regions.notes:
+        note(text)
+
     console.rule(Text("5. Performance and alerts", style="bold"))
     kpi_data, kpis = plan_kpis(db, plan_id, periods=["YTD"], dimensions=["territory"])
     top = kpis.sort("revenue", descending=True).head(8)
@@ -277,7 +290,7 @@ def _main_job(
     )
     console.print(
         f"[bold green]Done.[/bold green] Plan {plan_id} is active. Try `terraplan route "
-        f"--postal-code 94107` or `terraplan kpis --plan {plan_id}`. `terraplan serve` starts "
+        f"--postal-code 94107` or `terraplan kpis --plan {plan_id} --by region`. `terraplan serve` starts "
         "the web UI and the API: open http://127.0.0.1:8000/ and sign in as a user above to see "
         "the map (interactive API docs at /docs).",
         markup=True,

@@ -1,7 +1,8 @@
-"""``terraplan plans move|rename|owners|lock|undo|redo``: edits of a draft plan."""
+"""``terraplan plans move|rename|owners|regions|lock|undo|redo``: edits of a draft plan."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -185,6 +186,53 @@ def owners(
     )
     name = changed.name if changed else territory
     stdout().print(f"{name} ({territory}) is owned by {who} (plan version {result.plan.version}).")
+
+
+class RegionSource(StrEnum):
+    """Where a plan's regions come from."""
+
+    reps = "reps"  # each territory under its primary reps' region (reps.region)
+
+
+@edits_app.command("regions")
+def regions(
+    ctx: typer.Context,
+    plan_id: Annotated[str, typer.Argument(help="A draft plan.")],
+    source: Annotated[
+        RegionSource,
+        typer.Option("--from", help="reps: each territory under its primary reps' region."),
+    ],
+    version: VersionOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Set a draft plan's regions (its hierarchy) from its reps, for KPIs by region."""
+    from terraplan.services.plan_hierarchy import set_regions_from_reps
+
+    result = set_regions_from_reps(app_context(ctx).database(), plan_id, version=version, by="cli")
+    _notes(result)
+    if fmt is OutputFormat.JSON:
+        render_json(result.to_dict())
+        return
+    table = fmt is OutputFormat.TABLE
+    rows = [
+        {
+            "region": r["name"],
+            **({} if table else {"id": r["id"]}),
+            "territories": len(r["territories"]),
+            **({"new": "yes" if r["added"] else ""} if table else {"added": r["added"]}),
+            "names": ", ".join(r["territory_names"]),
+        }
+        for r in result.regions()
+    ]
+    if table:
+        plan = result.plan
+        stdout().print(
+            f"Plan {plan.id} is now version {plan.version}: {len(rows)} regions from its reps."
+            if result.changed
+            else f"The regions of plan {plan.id} already follow its reps (version "
+            f"{plan.version}, unchanged)."
+        )
+    render_rows(rows, fmt=fmt, title=f"Regions of plan {result.plan.id}")
 
 
 @edits_app.command("lock")

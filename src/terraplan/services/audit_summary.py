@@ -15,6 +15,7 @@ from typing import Any
 
 from terraplan.errors import NotFoundError
 from terraplan.services.place_names import account_names, listed, rep_names, unit_names
+from terraplan.services.plan_hierarchy import FROM_REPS
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 from terraplan.storage.workflow import AuditEntry
@@ -38,6 +39,7 @@ ACTION_WORDS = {
     "territory_notes": "territory notes",
     "add_territories": "territories added",
     "set_parents": "hierarchy change",
+    "remove_territories": "territories removed",
     "save_rules": "rules saved",
     "match": "rep matching",
     "import": "import",
@@ -283,14 +285,23 @@ def summary(entry: AuditEntry, names: _Names) -> str:
         return f"changed the notes of {territory}" + (f" ({fields})" if fields else "")
     if action == "add_territories":
         added = [names.territory(plan, t) for t in _ids(after.get("territories"))]
+        if after.get("reason") == FROM_REPS:
+            return f"added {listed(added)}: regions of the territories' reps"
         return f"added {listed(added)}: the rules route accounts there"
     if action == "set_parents":
         parents = after.get("parents") or {}
         placed = [
             f"{names.territory(plan, t)} under {names.territory(plan, p)}"
+            if p
+            else f"{names.territory(plan, t)} in no region"
             for t, p in parents.items()
         ]
-        return f"placed {listed(placed)}"
+        how = " by its reps' regions" if after.get("reason") == FROM_REPS else ""
+        return f"placed {listed(placed)}{how}" if placed else "made regions of parents"
+    if action == "remove_territories":
+        gone = before.get("territories") or {}
+        names_gone = [str(n) for n in gone.values()] if isinstance(gone, Mapping) else []
+        return f"removed {listed(names_gone)}: no territory is under them any more"
     if action == "save_rules":
         return "saved the rules"
     if action == "match":

@@ -33,7 +33,8 @@ def grouping_notes(data: PlanData, dimension: str, keys: Sequence[object]) -> li
     if dimension == "region":
         return [
             f"plan {name} has no regions: none of its territories has a parent territory "
-            "(a region sums the territories under it); ask --by territory"
+            "(a region sums the territories under it); ask --by territory, or give it its "
+            f"reps' regions (`terraplan plans regions {data.plan.id} --from reps`)"
         ]
     if dimension == "rep":
         return [f"no territory of plan {name} has a primary owner; ask --by territory"]

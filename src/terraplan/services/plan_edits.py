@@ -79,7 +79,9 @@ def _way_to_edit(plan: Plan) -> str:
     return f"copy it: `terraplan plans copy {plan.id}`"
 
 
-def _editable(uow: UnitOfWork, plan: Plan, version: int | None) -> Plan:
+def editable_draft(uow: UnitOfWork, plan: Plan, version: int | None) -> Plan:
+    """``plan`` when it is a draft at ``version`` (None: any); else the ConflictError that
+    says what to do instead (the answer every edit of a plan gives)."""
     if plan.status is not PlanStatus.DRAFT:
         raise ConflictError(
             f"plan {plan.id} is {plan.status.value.replace('_', ' ')}: only drafts can be edited "
@@ -425,7 +427,7 @@ def _change(
     with UnitOfWork(db) as uow:
         # Only what the edit needs: the header and the alignment as maps (no entry objects);
         # only the changed rows are written back, with the version checked and bumped.
-        header = _editable(uow, uow.plans.header(plan_id), version)
+        header = editable_draft(uow, uow.plans.header(plan_id), version)
         state = EditablePlan(
             header,
             uow.plans.alignment_map(plan_id, RecordKind.GEO_UNIT),

@@ -12,7 +12,6 @@ import contextlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 
 from terraplan.domain import Plan, PlanStatus, Territory, TerritoryType
@@ -156,27 +155,24 @@ def store_rule_set(
     parents = {t.id: t.parent_id for t in rule_set.territories.values() if t.parent_id}
     reparented = [t for t in plan.territories if t.id in parents and t.parent_id != parents[t.id]]
     if added or regions or reparented:
-        now = datetime.now(UTC).replace(tzinfo=None)
+        from terraplan.services.plan_hierarchy import store_hierarchy
+
         extra = tuple(Territory(a.id, a.name, TerritoryType(a.type)) for a in added) + tuple(
             Territory(a.id, a.name, TerritoryType(a.type), level="region") for a in regions
         )
         # The rule set's `parent:` is the plan's hierarchy: regions for KPIs by region.
-        territories = tuple(
-            replace(t, parent_id=parents[t.id]) if t.id in parents else t
-            for t in plan.territories + extra
+        plan = store_hierarchy(
+            uow,
+            plan,
+            [
+                replace(t, parent_id=parents[t.id]) if t.id in parents else t
+                for t in plan.territories + extra
+            ],
+            added=[a.id for a in (*added, *regions)],
+            parents={t.id: parents[t.id] for t in reparented},
+            by=by,
+            reason="rule set routes there, or names them as parents",
         )
-        plan = uow.plans.save(replace(plan, territories=territories, updated_by=by, updated_at=now))
-        if added or regions:
-            uow.audit.record(
-                "add_territories", "plan", plan.id, actor=by, plan_id=plan.id,
-                after={"territories": [a.id for a in (*added, *regions)],
-                       "reason": "rule set routes there, or names them as parents"},
-            )  # fmt: skip
-        if reparented:
-            uow.audit.record(
-                "set_parents", "plan", plan.id, actor=by, plan_id=plan.id,
-                after={"parents": {t.id: parents[t.id] for t in reparented}},
-            )  # fmt: skip
     stored = uow.rule_sets.add(plan.id, document, plan_version=plan.version, created_by=by)
     uow.audit.record(
         "save_rules",

@@ -5,7 +5,7 @@ history in :mod:`history`."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, WithJsonSchema, field_validator
@@ -13,7 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, WithJsonSchema, fi
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
 from terraplan.api.schemas import IsoDay
-from terraplan.api.schemas_scenarios import EditResultPublic, PlanComparisonPublic
+from terraplan.api.schemas_scenarios import (
+    EditResultPublic,
+    PlanComparisonPublic,
+    PlanRegionsPublic,
+)
 from terraplan.domain import Plan, TerritoryType
 from terraplan.domain.access import Action, Resource, require_visible, sees_everything
 from terraplan.domain.user import Role
@@ -341,6 +345,31 @@ def redo_route(
     check_plan(db, principal, plan_id, Action.EDIT_PLAN)
     result = redo_edit(db, plan_id, version=body.version, by=principal.user.username)
     return EditResultPublic.model_validate(result.to_dict())
+
+
+class RegionsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=False)
+
+    source: Literal["reps"] = Field(
+        alias="from", description="reps: each territory under its primary reps' region"
+    )
+    version: StrictInt = Field(
+        ge=1, le=2**31 - 1, description="The plan version the request was made on"
+    )
+
+
+@router.post("/plans/{plan_id}/regions", operation_id="set_plan_regions")
+def regions_route(
+    principal: CurrentPrincipal, db: DatabaseDep, plan_id: str, body: RegionsRequest
+) -> PlanRegionsPublic:
+    """Set a draft's regions (its hierarchy) from its reps, as `terraplan plans regions
+    --from reps`: each territory under its primary reps' region. A stale version is a 409;
+    a plan none of whose territories has a rep with a region a 422."""
+    from terraplan.services.plan_hierarchy import set_regions_from_reps
+
+    check_plan(db, principal, plan_id, Action.EDIT_PLAN)
+    result = set_regions_from_reps(db, plan_id, version=body.version, by=principal.user.username)
+    return PlanRegionsPublic.model_validate(result.to_dict())
 
 
 class ActivationRequest(BaseModel):
