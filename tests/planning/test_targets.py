@@ -95,12 +95,17 @@ def test_blend_sums_exactly_at_every_level_month_and_rep() -> None:
     reps = dict(result.reps)
     assert sum(reps["r1"]) == leaves["T1"].final
     assert result.to_dict()["company_target"] == 1_200_000
-    # Domain targets: 9 nodes for the year + 4 leaves x 12 months + 4 reps x 13.
-    assert len(result.targets) == 9 + 48 + 52
+    # Domain targets: 9 nodes (regions, districts, leaves) for the year and 12 months + 4
+    # reps x 13. A region had its year only, which KPIs spread by days: its months were not
+    # its territories' seasonal months added up.
+    assert len(result.targets) == 9 * 13 + 52
+    march = {t.territory_id: t.amount for t in result.targets if t.id.endswith("/2026-03")}
+    assert march["R1"] == march["T1"] + march["T2"] + march["T3"]
+    assert march["D1"] == march["T1"] + march["T2"] and march["R2"] == march["T4"]
     year_t1 = next(t for t in result.targets if t.id == "P/T1/2026-01..2026-12")
     assert year_t1.amount == leaves["T1"].final
     assert year_t1.period_start == date(2026, 1, 1) and year_t1.period_end == date(2026, 12, 31)
-    jan = [t for t in result.targets if t.id.endswith("/2026-01") and t.territory_id]
+    jan = [t for t in result.targets if t.id.endswith("/2026-01") and t.territory_id in leaves]
     assert sum(t.amount for t in jan) == sum(t.months[0] for t in leaves.values())
 
 

@@ -248,8 +248,12 @@ def build_targets(
     reps: Sequence[tuple[str, tuple[float, ...]]],
     months: Sequence[tuple[int, int]],
 ) -> tuple[Target, ...]:
-    """Domain targets: each node for the period, each leaf per month, each rep for the
-    period and per month. Ids read ``<plan>/<territory or rep:id>/<YYYY-MM>[..<YYYY-MM>]``."""
+    """Domain targets: each node (region or territory) for the period and per month, each
+    rep for the period and per month. Ids read ``<plan>/<territory or rep:id>/<YYYY-MM>[..<YYYY-MM>]``.
+
+    A region's months are its territories' months added up: with its period target alone,
+    KPIs spread it by days, so a region's year-to-date target differed from the sum of its
+    territories' seasonal months (attainment 96 % against their 101 %)."""
     spans = [
         (date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1]), f"{y:04d}-{m:02d}")
         for y, m in months
@@ -261,12 +265,11 @@ def build_targets(
         key = f"{plan_id}/{t.territory_id}"
         out.append(Target(f"{key}/{whole}", start, end, t.final, territory_id=t.territory_id,
                           plan_id=plan_id))  # fmt: skip
-        if t.is_leaf:
-            out.extend(
-                Target(f"{key}/{label}", first, last, amount, territory_id=t.territory_id,
-                       plan_id=plan_id)
-                for (first, last, label), amount in zip(spans, t.months, strict=True)
-            )  # fmt: skip
+        out.extend(
+            Target(f"{key}/{label}", first, last, amount, territory_id=t.territory_id,
+                   plan_id=plan_id)
+            for (first, last, label), amount in zip(spans, t.months, strict=True)
+        )  # fmt: skip
     for rep_id, values in reps:
         key = f"{plan_id}/rep:{rep_id}"
         out.append(Target(f"{key}/{whole}", start, end, float(sum(values)), rep_id=rep_id,
