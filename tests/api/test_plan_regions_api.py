@@ -33,6 +33,8 @@ def test_a_planner_sets_the_regions_and_kpis_by_region_follow(
     planner = as_user("planner")
     check = Checker(planner.get("/openapi.json").json())
     version = planner.get("/plans/P1").json()["version"]
+    # read (and cached) before: the answer after setting the regions must not be this one
+    assert planner.get("/plans/P1/kpis?by=region").json()["rows"] == []
 
     misspelt = planner.post("/plans/P1/regions", json={"from": "rules", "version": version})
     assert misspelt.status_code == 422 and set(misspelt.json()) == {"error"}
