@@ -169,6 +169,9 @@ def test_unequal_numbers_give_open_headcount_or_unassigned_reps() -> None:
     assert many.unassigned_reps == ("r4",)
     assert len(many.pairs) == 4
     assert many.to_dict()["unassigned_reps"] == ["r4"]
+    # names beside the ids, as the pairs carry them (JSON and the team API gave ids only)
+    assert many.to_dict()["unassigned_rep_names"] == ["Rep 4"]
+    assert few.to_dict()["vacant_territory_names"] == ["Terr T4"]
 
 
 def test_conflicting_constraints_and_unknown_ids_are_reported() -> None:

@@ -93,7 +93,15 @@ class MatchingReportPublic(_Closed):
     territories_changing: int
     pairs: list[MatchPairPublic]
     vacant_territories: list[str] = Field(description="Territory ids left without a rep")
+    vacant_territory_names: list[str] = Field(
+        default_factory=list,
+        description="Their names, in the same order (empty in reports stored before names)",
+    )
     unassigned_reps: list[str] = Field(description="Rep ids left without a territory")
+    unassigned_rep_names: list[str] = Field(
+        default_factory=list,
+        description="Their names, in the same order (empty in reports stored before names)",
+    )
     warnings: list[str]
     note: str = Field(
         default="",

@@ -169,7 +169,9 @@ class MatchResult:
             "territories_changing": self.territories_changing,
             "pairs": self.rows()[: len(self.pairs)],
             "vacant_territories": list(self.vacant_territories),
+            "vacant_territory_names": [self.names.get(t, t) for t in self.vacant_territories],
             "unassigned_reps": list(self.unassigned_reps),
+            "unassigned_rep_names": [self.names.get(r, r) for r in self.unassigned_reps],
             "warnings": list(self.warnings),
         }
 
