@@ -6,7 +6,7 @@ import itertools
 import warnings
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from terraplan.engine.design import DesignProblem, HeuristicSolver, get_solver
@@ -47,6 +47,9 @@ def brute_force(problem: DesignProblem, k: int) -> float | None:
     k=st.integers(2, 3),
     seed=st.integers(0, 10_000),
 )
+# the search ended at 7/6/9 (band 6-8) with every move blocked by the band, and the tiny
+# instances' exact re-splits ran only on plans within the bands; 8/7/7 exists
+@example(shape=(2, 5), k=3, seed=454)
 def test_heuristic_near_brute_force_optimum(shape: tuple[int, int], k: int, seed: int) -> None:
     rows, cols = shape
     if k ** (rows * cols) > 600_000:

@@ -34,7 +34,7 @@ from terraplan.engine.design.params import (
 )
 from terraplan.engine.design.pmedian_repair import WORK_PER_UNIT as PMEDIAN_WORK_PER_UNIT
 from terraplan.engine.design.pmedian_repair import applies as pmedian_applies
-from terraplan.engine.design.pmedian_repair import pmedian_repair
+from terraplan.engine.design.pmedian_repair import balance_by_pmedian, inertia_of, pmedian_repair
 from terraplan.engine.design.problem import DesignProblem, Prepared, prepare
 from terraplan.engine.design.realign import realign_applies, realign_result
 from terraplan.engine.design.repair import (
@@ -397,6 +397,11 @@ class HeuristicSolver:
         )
         budget = WorkBudget(per_unit * prep.n)
         pmedian = WorkBudget(PMEDIAN_WORK_PER_UNIT * prep.n)
+        if best[0] > 0 and not stopped and not prep.diameter and pmedian_applies(prep):
+            inside, repair_cut = balance_by_pmedian(prep, best[2], deadline, pmedian)
+            if inside is not None:  # within the bands now: compactness decides below
+                whole = np.arange(prep.n)
+                best = (0.0, inertia_of(prep, inside, whole), inside, best[3], best[4])
         if costs is not None:
             # Re-split adjacent pairs exactly: moves and swaps stop short of what a joint split finds.
             repaired, repair_cut = exact_pair_repair(prep, best[2], costs, deadline, budget=budget)

@@ -86,8 +86,35 @@ def inertia_of(prep: Prepared, labels: IntArray, units: IntArray) -> float:
     return total
 
 
-def pmedian_repair(
+def band_excess(prep: Prepared, labels: IntArray) -> float:
+    """How far the territories of ``labels (n,)`` lie outside their balance windows: the
+    sum over territories and metrics of the excess, each relative to its target (0 when
+    every territory is within its bands)."""
+    totals = np.zeros((prep.k, prep.m))
+    np.add.at(totals, labels, prep.weights)
+    over = np.maximum(totals - prep.upper, 0.0) + np.maximum(prep.lower - totals, 0.0)
+    return float((over / np.maximum(np.abs(prep.targets), 1e-12)).sum())
+
+
+def balance_by_pmedian(
     prep: Prepared, labels: npt.NDArray[Any], deadline: float, budget: WorkBudget
+) -> tuple[IntArray | None, bool]:
+    """On a tiny instance whose search ended outside the bands (the band then blocks the
+    moves that would reshape territories), re-split groups of adjacent territories exactly,
+    keeping a split when it lowers the excess over the bands (:func:`band_excess`), until
+    the plan is within them. Returns the plan within the bands (None when the groups cannot
+    reach it) and whether the deadline cut a solve."""
+    repaired, cut = pmedian_repair(prep, labels, deadline, budget, balance_first=True)
+    return (repaired if band_excess(prep, repaired) <= 0.0 else None), cut
+
+
+def pmedian_repair(
+    prep: Prepared,
+    labels: npt.NDArray[Any],
+    deadline: float,
+    budget: WorkBudget,
+    *,
+    balance_first: bool = False,
 ) -> tuple[IntArray, bool]:
     """Improve ``labels (n,)`` by exact p-median re-splits of groups of adjacent territories
     (pairs first; triples, then groups of four when ``k`` is small, when no pair helps; back
@@ -122,9 +149,16 @@ def pmedian_repair(
             cut = cut or stopped
             if found is None:
                 continue
-            before = inertia_of(prep, labels, members)
             trial = labels.copy()
             trial[members] = found
+            if balance_first:
+                excess = band_excess(prep, trial)
+                if excess < band_excess(prep, labels) - 1e-12:
+                    labels, improved = trial, True
+                    if excess <= 0.0:
+                        return labels, cut
+                continue
+            before = inertia_of(prep, labels, members)
             after = inertia_of(prep, trial, members)
             if after < before * (1.0 - 1e-9) - 1e-9:
                 labels = trial
