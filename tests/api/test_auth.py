@@ -23,6 +23,7 @@ def test_login_sets_a_secure_httponly_lax_session_cookie_and_me_answers(
     body = response.json()
     assert body["user"]["role"] == "manager"
     assert (body["user"]["rep_id"], body["user"]["region"]) == ("M1", "West")
+    assert body["user"]["rep_name"] == "Mia Manager"
     cookies = {c.split("=", 1)[0]: c.lower() for c in response.headers.get_list("set-cookie")}
     session = cookies["terraplan_session"]
     assert "httponly" in session and "secure" in session and "samesite=lax" in session
@@ -38,6 +39,19 @@ def test_login_sets_a_secure_httponly_lax_session_cookie_and_me_answers(
         None,
     )
     assert me["last_login_at"] is not None
+    assert (me["rep_id"], me["rep_name"]) == ("M1", "Mia Manager")
+
+
+def test_me_names_no_rep_for_a_user_without_one_or_with_an_unknown_rep(
+    as_user: Callable[[str], TestClient], db: Database
+) -> None:
+    assert as_user("planner").get("/auth/me").json()["rep_name"] is None
+    with UnitOfWork(db) as uow:
+        uow.reps.delete_where({"id": "R1"})
+        uow.commit()
+    me = as_user("rep").get("/auth/me").json()
+    # The id is kept (a rep removed from the CRM), but no name is made up from it.
+    assert (me["rep_id"], me["rep_name"]) == ("R1", None)
 
 
 def test_wrong_password_unknown_user_and_no_credentials_are_401_in_the_error_shape(

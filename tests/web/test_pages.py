@@ -86,6 +86,9 @@ def test_a_rep_cannot_reach_another_reps_territory_page(
     assert rep.get("/plans/P1/territories/T-R2/page").status == 404
     assert rep.get("/plans/P1/territories/T-R1/page").ok
     page = page_as("rep")
+    # the header names the rep as the CRM does, not by their rep id
+    assert page.inner_text("#whoami") == "Paula Flores · rep (rep)"
+    assert rep.get("/auth/me").json()["rep_name"] == "Paula Flores"
     page.goto(live_server + "/#plan=P1&territory=T-R2")
     page.reload()
     page.wait_for_selector("#view-territory[data-state=not-found]")

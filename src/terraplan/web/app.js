@@ -120,7 +120,9 @@ async function restoreTyped() {
 
 async function boot() {
   const user = TP.config.user;
-  document.getElementById("whoami").textContent = `${user.username} (${user.role})`;
+  // a user who is a rep is named as the rep (the CRM's name), their sign-in name beside it
+  document.getElementById("whoami").textContent = user.rep_name
+    ? `${user.rep_name} · ${user.username} (${user.role})` : `${user.username} (${user.role})`;
   document.body.dataset.role = user.role;
   installTabs();
   document.querySelector(".skip-link").addEventListener("click", skipToTools);

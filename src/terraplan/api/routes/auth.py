@@ -44,6 +44,9 @@ class UserPublic(BaseModel):
     username: str
     role: str
     rep_id: str | None
+    rep_name: str | None = Field(
+        default=None, description="the name of the rep the user is (null when none, or unknown)"
+    )
     region: str | None
     active: bool
     created_at: Timestamp | None
@@ -61,16 +64,30 @@ class SessionPublic(BaseModel):
     expires_at: Timestamp
 
 
-def user_public(user: User) -> UserPublic:
+def user_public(user: User, db: Database | None = None) -> UserPublic:
+    """``user`` as the API shows it; with ``db``, the name of the rep the user is."""
     return UserPublic(
         username=user.username,
         role=user.role.value,
         rep_id=user.rep_id,
+        rep_name=_rep_name(db, user.rep_id) if db is not None else None,
         region=user.region,
         active=user.active,
         created_at=user.created_at,
         last_login_at=user.last_login_at,
     )
+
+
+def _rep_name(db: Database, rep_id: str | None) -> str | None:
+    """The name of rep ``rep_id`` (None when there is none or no such rep)."""
+    if not rep_id:
+        return None
+    from terraplan.services.place_names import rep_names
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        name = rep_names(uow, [rep_id])[rep_id]
+    return None if name == rep_id else name
 
 
 @router.post("/login", operation_id="login", responses=_LOGIN_ERRORS)
@@ -112,9 +129,8 @@ async def login(
     set_session_cookies(response, session, settings)
     # As stored by the sign-in: its last_login_at is this sign-in's time.
     user = await run_in_threadpool(_stored_user, db, user)
-    return SessionPublic(
-        user=user_public(user), csrf_token=session.csrf_token, expires_at=session.expires_at
-    )
+    public = await run_in_threadpool(user_public, user, db)
+    return SessionPublic(user=public, csrf_token=session.csrf_token, expires_at=session.expires_at)
 
 
 def _stored_user(db: Database, user: User) -> User:
@@ -144,10 +160,11 @@ def logout(
 
 
 @router.get("/me", operation_id="get_me", responses=_ERRORS)
-def me(principal: CurrentPrincipal) -> MePublic:
-    """The signed-in user, how they are signed in, and the token's scopes."""
+def me(principal: CurrentPrincipal, db: DatabaseDep) -> MePublic:
+    """The signed-in user (with the name of the rep they are), how they are signed in, and the
+    token's scopes."""
     return MePublic(
-        **user_public(principal.user).model_dump(),
+        **user_public(principal.user, db).model_dump(),
         via=principal.via,
         scopes=None if principal.scopes is None else sorted(s.value for s in principal.scopes),
     )

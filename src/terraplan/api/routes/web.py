@@ -50,13 +50,15 @@ def index(request: Request) -> HTMLResponse:
     if user is None:
         return HTMLResponse(_page("login.html"), headers=headers)
     settings = request.app.state.settings
+    rep_name, rep_region = _rep_record(request, user.rep_id)
     config = {
         "user": {
             "username": user.username,
             "role": user.role.value,
             "rep_id": user.rep_id,
+            "rep_name": rep_name,
             # a rep's region is their rep record's: the UI opens the plan in force there
-            "region": user.region or _rep_region(request, user.rep_id),
+            "region": user.region or rep_region,
         },
         "tile_url": settings.map_tile_url,
         "fiscal_year_start": settings.fiscal_year_start,
@@ -65,15 +67,16 @@ def index(request: Request) -> HTMLResponse:
     return HTMLResponse(body, headers=headers)
 
 
-def _rep_region(request: Request, rep_id: str | None) -> str | None:
+def _rep_record(request: Request, rep_id: str | None) -> tuple[str | None, str | None]:
+    """The name and region of the rep the user is (``None, None`` when none or unknown)."""
     if rep_id is None:
-        return None
+        return None, None
     from terraplan.errors import NotFoundError
     from terraplan.storage.unit_of_work import UnitOfWork
 
     try:
         with UnitOfWork(request.app.state.database) as uow:
-            region: str | None = uow.reps.get(rep_id).region
-            return region
+            rep = uow.reps.get(rep_id)
     except NotFoundError:
-        return None
+        return None, None
+    return rep.name, rep.region
