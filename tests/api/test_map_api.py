@@ -61,6 +61,10 @@ def test_map_has_every_unit_polygon_outline_balance_and_account(
         units = {f["id"]: f["properties"]["territory"] for f in data["units"]["features"]}
     south = sum(a.potential or 0.0 for a in accounts if units.get(a.county_fips) == "T-S")
     assert by_territory["T-S"]["balance"]["totals"]["potential"] == pytest.approx(south)
+    # an account count reads as a whole number in JSON (it read 512.0)
+    count = by_territory["T-S"]["balance"]["totals"].get("count")
+    in_south = sum(1 for a in accounts if units.get(a.county_fips) == "T-S")
+    assert (count, type(count)) == (in_south, int)
     assert data["accounts"]["columns"][:5] == ["id", "name", "lat", "lon", "territory"]
     assert len(data["accounts"]["rows"]) == len(accounts)
     outlines = as_user("planner").get("/plans/P1/outlines").json()

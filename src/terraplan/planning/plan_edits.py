@@ -377,7 +377,13 @@ class TerritoryEffect:
     unchecked: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}
+        """As JSON gives it: an account count is a whole number (``529``, not ``529.0``)."""
+        fields = {name: getattr(self, name) for name in self.__slots__}
+        fields["totals"] = {
+            m: int(v) if m == "count" and float(v).is_integer() else v
+            for m, v in self.totals.items()
+        }
+        return fields
 
 
 def territory_effects(
