@@ -21,7 +21,7 @@ from terraplan.services.owner_sync import assignment_rows, export_assignments
 from terraplan.services.ownership import apply_rules
 from terraplan.services.source_imports import import_source
 from terraplan.storage.database import Database
-from terraplan.storage.repositories import OPEN
+from terraplan.storage.record_repository import OPEN
 from terraplan.storage.unit_of_work import UnitOfWork
 
 BOOK = "id,name,state,potential\n" + "".join(

@@ -26,7 +26,7 @@ from terraplan.rules.etm_model import (
     write_etm_model,
 )
 from terraplan.storage.database import Database
-from terraplan.storage.repositories import OPEN
+from terraplan.storage.record_repository import OPEN
 from terraplan.storage.unit_of_work import UnitOfWork
 
 OWNER_FILE = "Account_OwnerId.csv"

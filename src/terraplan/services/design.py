@@ -38,7 +38,7 @@ from terraplan.planning.unit_metrics import (
 from terraplan.services.design_inputs import KeepTogether, option_record, resolve_groups
 from terraplan.services.progress import Progress, no_progress
 from terraplan.storage.database import Database
-from terraplan.storage.repositories import OPEN
+from terraplan.storage.record_repository import OPEN
 from terraplan.storage.unit_of_work import UnitOfWork
 
 UnitChoice = Literal["counties", "zips", "custom", "accounts"]

@@ -26,7 +26,7 @@ from terraplan.planning.plan_edits import (
 )
 from terraplan.services.rules_follow import RulesFollow, code_space_probe, regenerate_rules
 from terraplan.storage.database import Database
-from terraplan.storage.repositories import OPEN
+from terraplan.storage.record_repository import OPEN
 from terraplan.storage.unit_of_work import UnitOfWork
 
 HISTORY = "edits"

@@ -19,7 +19,7 @@ from terraplan.services.owner_sync import OwnerSync, sync_in
 from terraplan.services.plan_scopes import covering_active_plan, in_scope, scope_reps
 from terraplan.storage.database import Database
 from terraplan.storage.mappers import to_record
-from terraplan.storage.repositories import OPEN
+from terraplan.storage.record_repository import OPEN
 from terraplan.storage.unit_of_work import UnitOfWork
 
 

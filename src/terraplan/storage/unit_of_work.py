@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from terraplan.errors import StorageError
 from terraplan.storage.database import Database
 from terraplan.storage.plan_records import Assignments, PlanResults, RuleSets
-from terraplan.storage.repositories import PlanRepository, RecordRepository
+from terraplan.storage.plan_repository import PlanRepository
+from terraplan.storage.record_repository import RecordRepository
 from terraplan.storage.territory_notes import TerritoryNotesRepository
 from terraplan.storage.users import ApiTokenRepository, BrowserSessionRepository, UserRepository
 from terraplan.storage.workflow import AuditLog, Comments, Jobs

@@ -1,0 +1,103 @@
+"""Records (accounts, reps, geo units, sales...): load and store them by kind. The
+repository never commits; the unit of work does."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from terraplan.errors import NotFoundError
+from terraplan.storage import bulk
+from terraplan.storage.mappers import from_record, to_record
+
+#: ``where=`` for accounts that are not closed (see ``Account.closed_on``).
+OPEN: Mapping[str, Any] = {"closed_on": None}
+
+
+class RecordRepository:
+    """Accounts, leads, reps, geo units, sales lines, opportunities or targets."""
+
+    def __init__(self, session: Session, kind: str) -> None:
+        self._session = session
+        self.kind = kind
+        self._table = bulk.record_table(kind)
+
+    def get(self, record_id: str) -> Any:
+        row = self._session.execute(
+            select(self._table).where(self._table.c.id == record_id)
+        ).first()
+        if row is None:
+            raise NotFoundError(
+                f"no {self.kind[:-1].replace('_', ' ')} with id {record_id!r}",
+                details={"kind": self.kind, "id": record_id},
+            )
+        return from_record(self.kind, dict(row._mapping))
+
+    def list(
+        self,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        where: Mapping[str, Any] | None = None,
+        any_of: Mapping[str, Collection[Any]] | None = None,
+        not_null: Collection[str] = (),
+    ) -> list[Any]:
+        """Objects ordered by id; ``where`` filters on column equality (``{"owner_id": "R01"}``,
+        None: IS NULL), ``any_of`` on membership (``{"owner_id": {"R01", "R02"}}``),
+        ``not_null`` on columns that have a value (``("closed_on",)``)."""
+        query = select(self._table).order_by(self._table.c.id).offset(offset)
+        for column, value in (where or {}).items():
+            query = query.where(self._table.c[column] == value)
+        for column, values in (any_of or {}).items():
+            query = query.where(self._table.c[column].in_(list(values)))
+        for column in not_null:
+            query = query.where(self._table.c[column].is_not(None))
+        if limit is not None:
+            query = query.limit(limit)
+        return [from_record(self.kind, dict(row._mapping)) for row in self._session.execute(query)]
+
+    def count(
+        self,
+        where: Mapping[str, Any] | None = None,
+        any_of: Mapping[str, Collection[Any]] | None = None,
+        not_null: Collection[str] = (),
+    ) -> int:
+        query = select(func.count()).select_from(self._table)
+        for column, value in (where or {}).items():
+            query = query.where(self._table.c[column] == value)
+        for column, values in (any_of or {}).items():
+            query = query.where(self._table.c[column].in_(list(values)))
+        for column in not_null:
+            query = query.where(self._table.c[column].is_not(None))
+        return int(self._session.execute(query).scalar_one())
+
+    def ids(self) -> set[str]:
+        return set(self._session.execute(select(self._table.c.id)).scalars())
+
+    def add_many(self, objects: Iterable[Any]) -> int:
+        """Insert or update objects by id (bulk path)."""
+        return bulk.upsert_records(
+            self._session.connection(), self.kind, (to_record(obj) for obj in objects)
+        )
+
+    def upsert_records(
+        self, records: Iterable[dict[str, Any]], columns: Sequence[str] | None = None
+    ) -> int:
+        return bulk.upsert_records(self._session.connection(), self.kind, records, columns=columns)
+
+    def upsert_arrow(self, data: pa.Table) -> int:
+        """Bulk upsert of an Arrow table of table columns (JSON columns as JSON text)."""
+        return bulk.upsert_arrow(self._session.connection(), self.kind, data)
+
+    def delete_where(self, where: Mapping[str, Any]) -> None:
+        query = delete(self._table)
+        for column, value in where.items():
+            query = query.where(self._table.c[column] == value)
+        self._session.execute(query)
+
+    def delete_all(self) -> None:
+        self._session.execute(delete(self._table))
