@@ -14,6 +14,7 @@ const TPViews = {
     document.getElementById("wf-copy").addEventListener("click", () => this.copyForm().catch((e) => say(e.message, "error")));
     document.getElementById("wf-copy-form").addEventListener("submit", (e) => { e.preventDefault(); this.copy().catch((err) => say(err.message, "error")); });
     document.getElementById("wf-copy-cancel").addEventListener("click", () => this.closeCopyForm());
+    document.getElementById("wf-regions").addEventListener("click", () => this.regionsFromReps().catch((e) => this.workflowFailed(e)));
     // Escape closes the form as Cancel does; the focus goes back to "Copy as new scenario"
     document.getElementById("wf-copy-form").addEventListener("keydown", (e) => {
       if (e.key === "Escape") { e.preventDefault(); this.closeCopyForm(); }
@@ -267,6 +268,8 @@ const TPViews = {
       "wf-draft": (reviewer && status === "in_review") || (editor && status === "approved"),
       "wf-activation": canPlan() && status === "approved",
       "wf-copy": canPlan(),
+      "wf-regions": editor && status === "draft",
+      "wf-regions-what": editor && status === "draft",
     };
     for (const [id, visible] of Object.entries(shown)) document.getElementById(id).hidden = !visible;
     if (!shown["wf-copy"] || document.getElementById("wf-copy-form").dataset.plan !== plan.id) this.closeCopyForm();
@@ -465,6 +468,26 @@ const TPViews = {
     await loadPlans(copied.id);
     await openPlan(copied.id);
     say(`Copied to ${copied.name}${copied.scope ? ` (${copied.scope} only)` : ""}, a draft you can edit.`);
+  },
+
+  // A draft's regions from its reps' regions (POST /plans/{id}/regions, as `terraplan plans
+  // regions --from reps`): what each region holds, and the territories left out and why.
+  async regionsFromReps() {
+    const button = document.getElementById("wf-regions");
+    if (button.disabled) return;
+    button.disabled = true;
+    try {
+      const plan = TP.plan;
+      const answer = await api("POST", `/plans/${encodeURIComponent(plan.id)}/regions`, {from: "reps", version: plan.version});
+      await TPMap.load(plan.id, {keepMessage: true});
+      await this.workflow();
+      const count = (n) => `${n} ${n === 1 ? "territory" : "territories"}`;
+      const regions = answer.regions.map((r) => `${r.name} (${count(r.territories.length)})`).join(", ");
+      const left = answer.unplaced.map((u) => u.reason);  // each reason names its territory
+      const said = answer.changed
+        ? `Regions set from the reps: ${regions}.` : `The regions already follow the reps: ${regions}. Nothing changed.`;
+      say([said, ...(left.length ? [`In no region: ${left.join("; ")}.`] : [])].join(" "));
+    } finally { button.disabled = false; }
   },
 
   async comment() {
