@@ -163,3 +163,38 @@ def test_the_audit_log_says_it_in_words(db: Database) -> None:
     assert said[0].startswith("added ") and said[0].endswith(": regions of the territories' reps")
     assert said[1].startswith("placed ") and said[1].endswith(" by its reps' regions")
     assert " under " in said[1]
+
+
+def test_regions_that_remove_a_territory_end_the_edit_history_with_a_note(
+    db: Database,
+) -> None:
+    from terraplan.services.plan_edits import undo_edit
+
+    _owned(db)
+    set_regions_from_reps(db, "P1")
+    plan, _ = _plan(db)
+    west = next(t for t in plan.territories if t.level == "region" and t.name == "West")
+    # renamed, the region no longer matches its reps' region: setting the regions again
+    # adds a new West and removes the renamed one, which the rename's undo would name
+    edit = {"op": "rename", "territory": west.id, "name": "Pacific"}
+    renamed = edit_plan(db, "P1", edit, version=plan.version).plan
+    result = set_regions_from_reps(db, "P1", version=renamed.version)
+    assert [t.name for t in result.hierarchy.removed] == ["Pacific"]
+    assert any("can no longer be undone" in n and "Pacific" in n for n in result.notes)
+    with pytest.raises(ConflictError, match="nothing to undo"):
+        undo_edit(db, "P1")
+
+
+def test_regions_that_remove_no_territory_keep_the_edit_history(db: Database) -> None:
+    from terraplan.services.plan_edits import undo_edit
+
+    _owned(db)  # three edits: each territory's owner
+    before, _ = _plan(db)
+    result = set_regions_from_reps(db, "P1", version=before.version)
+    assert result.changed and result.hierarchy.added and not result.hierarchy.removed
+    assert not any("undone" in n for n in result.notes)
+    # the last owner edit is undone: its territory has no owner again, under its region still
+    last = before.territories[-1]
+    after = undo_edit(db, "P1", version=result.plan.version).plan
+    undone = next(t for t in after.territories if t.id == last.id)
+    assert undone.owners != last.owners and undone.parent_id is not None

@@ -206,6 +206,13 @@ def _history(uow: UnitOfWork, plan_id: str) -> dict[str, list[Any]]:
     return {"done": list(stored.get("done", [])), "undone": list(stored.get("undone", []))}
 
 
+def end_edit_history(uow: UnitOfWork, plan_id: str) -> None:
+    """Forget the plan's edits to undo and redo (a change that is not an edit made them
+    unsafe to replay), in the caller's transaction."""
+    if any(edit_history(uow, plan_id)):
+        uow.plan_results.put(plan_id, HISTORY, {"done": [], "undone": []})
+
+
 def edit_history(uow: UnitOfWork, plan_id: str) -> tuple[bool, bool]:
     """``(can_undo, can_redo)`` of the plan's edit history."""
     history = _history(uow, plan_id)

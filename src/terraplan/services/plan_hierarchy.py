@@ -57,6 +57,11 @@ def store_hierarchy(
             before={"territories": {t.id: t.name for t in removed}},
             after={"territories": [], "reason": reason},
         )  # fmt: skip
+        # The edits before may name the removed territories (a rename, a move into one):
+        # undoing them would fail half-way, so the history of edits ends here.
+        from terraplan.services.plan_edits import end_edit_history
+
+        end_edit_history(uow, plan.id)
     return saved
 
 
@@ -145,6 +150,9 @@ def set_regions_from_reps(
             )
         if not hierarchy.changed:
             return RegionsResult(plan, hierarchy, False, _notes(plan, hierarchy))
+        from terraplan.services.plan_edits import edit_history
+
+        history_ends = hierarchy.removed and any(edit_history(uow, plan.id))
         saved = store_hierarchy(
             uow,
             plan,
@@ -157,4 +165,17 @@ def set_regions_from_reps(
             reason=FROM_REPS,
         )
         uow.commit()
-    return RegionsResult(saved, hierarchy, True, _notes(saved, hierarchy))
+    notes = _notes(saved, hierarchy)
+    if history_ends:
+        notes += (
+            f"the edits made before can no longer be undone: they may name "
+            f"{_names(hierarchy.removed)}, which {'is' if len(hierarchy.removed) == 1 else 'are'}"
+            " removed",
+        )
+    return RegionsResult(saved, hierarchy, True, notes)
+
+
+def _names(territories: Sequence[Territory]) -> str:
+    from terraplan.services.place_names import listed
+
+    return listed(t.name for t in territories)

@@ -484,9 +484,11 @@ const TPViews = {
       const count = (n) => `${n} ${n === 1 ? "territory" : "territories"}`;
       const regions = answer.regions.map((r) => `${r.name} (${count(r.territories.length)})`).join(", ");
       const left = answer.unplaced.map((u) => u.reason);  // each reason names its territory
+      const removed = answer.removed.map((t) => t.name);
       const said = answer.changed
         ? `Regions set from the reps: ${regions}.` : `The regions already follow the reps: ${regions}. Nothing changed.`;
-      say([said, ...(left.length ? [`In no region: ${left.join("; ")}.`] : [])].join(" "));
+      say([said, ...(left.length ? [`In no region: ${left.join("; ")}.`] : []),
+        ...(removed.length ? [`Removed (no territory under it any more): ${removed.join(", ")}; the edits before can no longer be undone.`] : [])].join(" "));
     } finally { button.disabled = false; }
   },
 
