@@ -488,7 +488,8 @@ const TPViews = {
       const said = answer.changed
         ? `Regions set from the reps: ${regions}.` : `The regions already follow the reps: ${regions}. Nothing changed.`;
       say([said, ...(left.length ? [`In no region: ${left.join("; ")}.`] : []),
-        ...(removed.length ? [`Removed (no territory under it any more): ${removed.join(", ")}; the edits before can no longer be undone.`] : [])].join(" "));
+        ...(answer.notes.some((n) => n.includes("no longer be undone")) ? ["The edits made before can no longer be undone."] : []),
+        ...(removed.length ? [`Removed (no territory under it any more): ${removed.join(", ")}.`] : [])].join(" "));
     } finally { button.disabled = false; }
   },
 
