@@ -93,12 +93,14 @@ class Design:
 
     def rules(self, *, name: str | None = None) -> RuleSet:
         """The ownership rules that reproduce the alignment (``county_fips in [...]`` per
-        territory for counties, ``postal_code in [...]`` for ZIPs)."""
+        territory for counties, ``postal_code in [...]`` for ZIPs and custom areas)."""
         from terraplan.rules import rules_from_alignment
 
         kinds = {getattr(u, "kind", None) for u in self.units}
         if kinds == {GeoKind.COUNTY}:
-            unit_kind: Literal["county", "zip"] = "county"
+            unit_kind: Literal["county", "zip", "custom"] = "county"
+        elif kinds == {GeoKind.CUSTOM}:
+            unit_kind = "custom"
         elif kinds <= {GeoKind.ZIP, GeoKind.CUSTOM}:
             unit_kind = "zip"
         else:

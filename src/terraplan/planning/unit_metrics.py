@@ -94,6 +94,11 @@ _UNKNOWN_ZIP = Why(
     "at ZIPs not in the ZIP table",
 )
 _NO_POSTAL = Why("have no postal code", "has no postal code", "no postal code")
+_NOT_AN_AREA = Why(
+    "have a postal code that is none of the areas",
+    "has a postal code that is none of the areas",
+    "postal codes that are none of the areas",
+)
 _PO_BOX = Why("are at PO-Box ZIPs", "is at a PO-Box ZIP", "at PO-Box ZIPs")
 _NO_RESIDENTS = Why(
     "are at ZIPs with no residents", "is at a ZIP with no residents", "at ZIPs with no residents"
@@ -154,9 +159,9 @@ def unplaced_accounts(
                 if beyond is not None:
                     out.append(beyond)
         return out
-    if not any(u.kind is GeoKind.ZIP for u in units):
-        return [UnplacedAccount(a, _NO_POSTAL) for a in accounts if not a.postal_code]
     ids = {u.id for u in units}
+    if not any(u.kind is GeoKind.ZIP for u in units):
+        return [_off_the_areas(a, ids) for a in accounts if a.postal_code not in ids]
     states = {u.state for u in units if u.state}
     out = []
     whole = _whole_market(states, market)
@@ -219,6 +224,18 @@ def _without_county(account: Account) -> UnplacedAccount:
             account, _UNKNOWN_ZIP, f"ZIP {zip5(account.postal_code)} is not in the ZIP table"
         )
     return UnplacedAccount(account, _NO_KEY_COUNTY)
+
+
+def _off_the_areas(account: Account, ids: Collection[str]) -> UnplacedAccount:
+    """Why a custom design's areas do not hold ``account``: no postal code, or one that is no
+    area's id (e.g. a code whose leading zeros a spreadsheet dropped)."""
+    if not account.postal_code:
+        return UnplacedAccount(account, _NO_POSTAL)
+    code = account.postal_code
+    widths = sorted({len(i) for i in ids if len(i) > len(code)})
+    padded = next((code.zfill(w) for w in widths if code.zfill(w) in ids), None)
+    hint = f"; area {padded} is, with leading zeros" if padded else ""
+    return UnplacedAccount(account, _NOT_AN_AREA, f"postal code {code} is none of the areas{hint}")
 
 
 def _off_the_units(account: Account, code: str | None, place: ZipPlace | None) -> UnplacedAccount:

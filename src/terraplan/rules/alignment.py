@@ -13,7 +13,7 @@ from terraplan.rules.parse import parse_rule_set
 
 def rules_from_alignment(
     territories: Iterable[Territory | RuleTerritory],
-    unit_kind: Literal["county", "zip"],
+    unit_kind: Literal["county", "zip", "custom"],
     unit_to_territory: Mapping[str, str],
     unit_postal_codes: Mapping[str, list[str]] | None = None,
     *,
@@ -23,15 +23,17 @@ def rules_from_alignment(
     """One rule per territory from an alignment ``geo unit id -> territory id``.
 
     ``unit_kind="zip"``: rule ``<territory>-zip``: ``postal_code in [its ZIPs]``.
+    ``unit_kind="custom"``: rule ``<territory>-area``: ``postal_code in [its area ids]`` (an
+    account is in a custom area by its postal code, the area's id).
     ``unit_kind="county"``: rule ``<territory>-county``: ``county_fips in [its counties]``
     (order 0); when ``unit_postal_codes`` (county FIPS -> ZIPs) is given, also
     ``<territory>-zip`` on the counties' postal codes at order 1, used for records without a
     county FIPS (a record whose county and ZIP disagree is decided by the county).
     Raises :class:`RuleError` naming ``unit_to_territory[<unit>]`` for an unknown territory.
     """
-    if unit_kind not in ("county", "zip"):
+    if unit_kind not in ("county", "zip", "custom"):
         raise InvalidParameterError(
-            f"unit_kind must be 'county' or 'zip', got {unit_kind!r}",
+            f"unit_kind must be 'county', 'zip' or 'custom', got {unit_kind!r}",
             details={"parameter": "unit_kind"},
         )
     known = {t.id: t for t in territories}
@@ -48,10 +50,11 @@ def rules_from_alignment(
         if tid not in units:
             continue
         codes = sorted(units[tid])
-        field = "postal_code" if unit_kind == "zip" else "county_fips"
+        field = "county_fips" if unit_kind == "county" else "postal_code"
+        suffix = "area" if unit_kind == "custom" else unit_kind
         rules.append(
             {
-                "id": f"{tid}-{unit_kind}",
+                "id": f"{tid}-{suffix}",
                 "territory": tid,
                 "when": {"field": field, "op": "in", "value": codes},
             }

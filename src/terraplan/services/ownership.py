@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pyarrow as pa
@@ -234,12 +234,15 @@ def with_pins(
 
 
 def rules_for_design(plan: Plan, units: list[Any]) -> RuleSet:
-    """A rule set from a designed geo alignment (county FIPS or ZIP lists per territory)."""
+    """A rule set from a designed geo alignment (county FIPS, ZIP or custom area lists per
+    territory; an account is in a custom area by its postal code)."""
+    from terraplan.planning.alignment import geo_code_space
+
     alignment = plan.alignment_map(RecordKind.GEO_UNIT)
     if not alignment:
         raise InvalidParameterError(f"plan {plan.id!r} has no geo alignment to turn into rules")
-    kinds = {getattr(u, "kind", None) for u in units}
-    unit_kind: Literal["county", "zip"] = "zip" if any(str(k) == "zip" for k in kinds) else "county"
+    kinds = {str(u.id): str(getattr(u, "kind", "")) for u in units}
+    unit_kind = geo_code_space(plan, kinds) or "county"
     return rules_from_alignment(
         plan.leaves(), unit_kind, alignment, name=f"{plan.name} (generated)"
     )

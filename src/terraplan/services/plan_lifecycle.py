@@ -140,6 +140,16 @@ def activation_problems(
             f"{len(gaps):,} account(s) match no rule and there is no catch-all territory "
             f"(e.g. {sample(gaps)}): {reopen}add rules or a catch-all territory{again}"
         )
+    elif not conflicts and all(r.territory_id is None for r in records):
+        # A few accounts abroad must not block a plan; a plan that places none of its
+        # accounts (rules that test another code than the accounts carry) is no plan.
+        unplaced = [r.record_id for r in records]
+        reasons.append(
+            f"plan {plan.id} puts none of the {len(records):,} accounts in a territory: they "
+            f"have no US location (e.g. {sample(unplaced)}) and no rule places them: "
+            f"{reopen}write rules on their postal codes (`in_geography` for custom areas) "
+            f"or a catch-all territory{again}"
+        )
     return reasons
 
 

@@ -29,7 +29,7 @@ from terraplan.domain import AlignmentEntry, Plan, RecordKind
 from terraplan.planning.plan_edits import EditablePlan
 from terraplan.rules import RuleSet, parse_rule_set, rule_set_to_dict, rules_from_alignment
 
-Space = Literal["county", "zip"]
+Space = Literal["county", "zip", "custom"]
 
 
 def code_space_probe(state: EditablePlan) -> Plan:
@@ -61,10 +61,7 @@ def _space(state: EditablePlan) -> Space | None:
 
     if not state.geo:
         return None
-    space = geo_code_space(code_space_probe(state))
-    if space == "custom":  # custom areas have no code a rule could list
-        return None
-    return space
+    return geo_code_space(code_space_probe(state))
 
 
 def _with_pins(rule_set: RuleSet, state: EditablePlan) -> RuleSet:
