@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from terraplan.domain import (
     Account,
     AlignmentEntry,
@@ -91,3 +93,49 @@ def test_targets_for_2026_keep_last_years_quotas_and_say_what_they_replace(db: D
     with UnitOfWork(db) as uow:
         report = uow.plan_results.get("P", "targets")
     assert report is not None and any("an earlier run" in w for w in report["warnings"])
+
+
+def test_a_second_half_set_after_the_regions_came_keeps_the_regions_year_whole(
+    db: Database,
+) -> None:
+    # The plan gets its region after its year's targets were set, then its second half is
+    # set again: the region held months of its own for July-December only, so KPIs read
+    # its year as the second half (attainment 141 % where its territories made 78 %).
+    from dataclasses import replace as replaced
+
+    import polars as pl
+
+    from terraplan.planning.kpis import compute_kpis
+    from terraplan.services.monitoring_data import load_plan_data
+
+    _load(db)
+    plan_targets(
+        db, "P", company_target="30000", method="history", period=2026, as_of=date(2026, 1, 10)
+    )
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get("P")
+        territories = (
+            Territory("R", "All", level="region"),
+            *(replaced(t, parent_id="R") for t in plan.territories),
+        )
+        uow.plans.save(replaced(plan, territories=territories))
+        uow.commit()
+    plan_targets(
+        db, "P", company_target="9000", method="history", period="2026Q3",
+        as_of=date(2026, 1, 10),
+    )  # fmt: skip
+    data = load_plan_data(db, "P")
+    kpis = compute_kpis(
+        data.inputs, as_of=date(2026, 12, 31), periods=["2026", "2026Q1", "2026Q3"],
+        dimensions=["territory", "region"],
+    )  # fmt: skip
+
+    def target(dimension: str, period: str) -> float:
+        rows = kpis.filter((pl.col("dimension") == dimension) & (pl.col("period") == period))
+        return float(rows["target"].sum())
+
+    for period in ("2026", "2026Q1", "2026Q3"):
+        assert target("region", period) == pytest.approx(target("territory", period)), period
+    # the third quarter as the second run set it
+    assert target("region", "2026") == pytest.approx(target("territory", "2026"))
+    assert target("region", "2026Q3") == pytest.approx(9000)

@@ -306,3 +306,46 @@ def test_spark_equals_in_process(
     warehouse = spark.conf.get("spark.sql.warehouse.dir")
     assert "terraplan-spark" in warehouse and str(Path.cwd()) not in warehouse
     assert not (Path.cwd() / "spark-warehouse").exists()
+
+
+def test_a_rep_with_targets_of_their_own_is_not_given_their_territories_elsewhere(
+    demo: tuple[KpiInputs, date, Path], tmp_path: Path
+) -> None:
+    """The demo's owner of its first territory has a rep target for April-September only
+    (a rep hired mid-year, whose predecessor kept the first quarter as their own): in the
+    first quarter they have no target, not the territory's; a rep with no target of their
+    own still sums their territories'. In place (DuckDB) as in-process."""
+    inputs, as_of, _ = demo
+    year = as_of.year
+    targets, territories = inputs.frame("targets"), inputs.frame("territories")
+    assert targets is not None and territories is not None
+    owner = targets.collect().filter(pl.col("rep_id").is_not_null())["rep_id"][0]
+    other = (
+        territories.collect()
+        .filter(pl.col("id").str.starts_with("T-") & (pl.col("owner_id") != owner))
+        .row(0, named=True)
+    )
+    extra = pl.DataFrame(
+        {
+            "territory_id": [other["id"]],
+            "rep_id": [None],
+            "period_start": [date(year, 1, 1)],
+            "period_end": [date(year, 12, 31)],
+            "amount": [3.65e5],
+            "metric": ["revenue"],
+        },
+        schema=targets.collect_schema(),
+    )
+    inputs = replace(inputs, targets=pl.concat([targets.collect(), extra]))
+    options: dict[str, Any] = {"periods": [f"{year}Q1", f"{year}Q2"], "dimensions": ["rep"]}
+    got = compute_kpis(inputs, as_of=as_of, **options)
+    target = {(r["key"], r["period"]): r["target"] for r in got.iter_rows(named=True)}
+    assert target[(owner, f"{year}Q1")] is None
+    assert target[(owner, f"{year}Q2")] == pytest.approx(4e5 * 91 / 183)  # 91 of its 183 days
+    days_q1 = (date(year, 4, 1) - date(year, 1, 1)).days
+    assert target[(other["owner_id"], f"{year}Q1")] == pytest.approx(
+        3.65e5 * days_q1 / (366 if days_q1 == 91 else 365)
+    )
+    write_kpi_tables(inputs, tmp_path / "tables")
+    run = warehouse_kpis("duckdb", str(tmp_path / "tables"), **options)
+    wd.assert_same_kpis(got, run.frame)

@@ -76,7 +76,10 @@ KPIS: tuple[KpiDefinition, ...] = (
         None,
         "Revenue targets spread evenly over their days, summed over the whole period; a day "
         "covered by targets of several lengths counts once, from the shortest. A group "
-        "uses targets set on it directly, else the sum over its territories; null when none.",
+        "uses targets set on it directly, else the sum over its territories; a rep with "
+        "targets of their own in any period gets only their own (a rep hired in July has none "
+        "for the first quarter, not the first quarter of the territory they took over, which "
+        "their predecessor keeps); null when none.",
     ),
     KpiDefinition(
         "attainment",

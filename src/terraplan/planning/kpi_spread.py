@@ -119,10 +119,29 @@ def spread_by_group(
     rolled = rollup(
         leaves, territories, keys=("period",), measures=("amount",), dimensions=rolled_dims
     )
+    # A rep with targets of their own in any period is never given their territories'
+    # instead: a rep hired in July, whose own targets start then, got the first half of the
+    # territory they took over, which their predecessor kept as their own (counted twice).
+    own_reps = (
+        frame.lazy()
+        .filter(pl.col("rep_id").is_not_null())
+        .select(pl.lit("rep").alias("dimension"), pl.col("rep_id").cast(pl.String).alias("key"))
+        .unique()
+        .with_columns(pl.lit(True).alias("own"))
+    )
     return (
         rolled.rename({"amount": "rolled"})
         .join(direct, on=["dimension", "key", "period"], how="full", coalesce=True)
-        .select("dimension", "key", "period", pl.coalesce("amount", "rolled").alias("amount"))
+        .join(own_reps, on=["dimension", "key"], how="left")
+        .select(
+            "dimension",
+            "key",
+            "period",
+            pl.when(pl.col("own").fill_null(False))
+            .then(pl.col("amount"))
+            .otherwise(pl.coalesce("amount", "rolled"))
+            .alias("amount"),
+        )
     )
 
 

@@ -161,6 +161,30 @@ def spread(b: SqlContext, name: str, cte: str, *, whole_period: bool) -> None:
             .where(f"{leaf} AND g.owner_id IS NOT NULL")
         )
     b.add(f"{cte}_parts", union(parts))
+    # A rep with targets of their own in any period is never given their territories'
+    # instead (as in-process: a rep hired mid-year took over the first half of their
+    # predecessor's territory, counted twice).
+    own = "o.key IS NOT NULL"
+    if "rep" in wanted:
+        b.add(
+            f"{cte}_own",
+            sqlglot.select("'rep' AS dimension", "rep_id AS key")
+            .distinct()
+            .from_(f"{cte}_raw")
+            .where("rep_id IS NOT NULL"),
+        )
+        joined = (
+            sqlglot.select("q.*", f"CASE WHEN {own} THEN 1 ELSE 0 END AS own")
+            .from_(f"{cte}_parts AS q")
+            .join(
+                f"{cte}_own AS o",
+                on="o.dimension = q.dimension AND o.key = q.key",
+                join_type="LEFT",
+            )
+        )
+    else:
+        joined = sqlglot.select("q.*", "0 AS own").from_(f"{cte}_parts AS q")
+    b.add(f"{cte}_owned", joined)
     b.add(
         cte,
         sqlglot.select(
@@ -168,11 +192,12 @@ def spread(b: SqlContext, name: str, cte: str, *, whole_period: bool) -> None:
             "key",
             "period",
             *(
-                f"COALESCE(SUM(CASE WHEN direct = 1 THEN {v} END), "
-                f"SUM(CASE WHEN direct = 0 THEN {v} END)) AS {v}"
+                f"CASE WHEN MAX(own) = 1 THEN SUM(CASE WHEN direct = 1 THEN {v} END) "
+                f"ELSE COALESCE(SUM(CASE WHEN direct = 1 THEN {v} END), "
+                f"SUM(CASE WHEN direct = 0 THEN {v} END)) END AS {v}"
                 for v in values
             ),
         )
-        .from_(f"{cte}_parts")
+        .from_(f"{cte}_owned")
         .group_by("dimension", "key", "period"),
     )

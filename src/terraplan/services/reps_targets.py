@@ -13,6 +13,7 @@ from terraplan.planning.capacity import CapacityReport, forecast_hiring, size_te
 from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.matching import MatchResult, match_reps
 from terraplan.planning.revenue import parse_source
+from terraplan.planning.target_fill import region_months
 from terraplan.planning.targets import TargetPlan, parse_adjustment, set_targets
 from terraplan.services.alignment import plan_alignment
 from terraplan.services.owner_sync import OwnerSync, sync_in
@@ -240,6 +241,11 @@ def plan_targets(
         uow.targets.upsert_records(
             {**to_record(target), "plan_id": plan_id} for target in result.targets
         )
+        # the plan's regions say for every month what their territories say together
+        kept = [t for t in stored if not _replaced_by(t, result)]
+        filled = region_months(plan, [*kept, *result.targets])
+        if filled:
+            uow.targets.upsert_records({**to_record(t), "plan_id": plan_id} for t in filled)
         uow.plan_results.put(plan_id, "targets", _jsonable(result.to_dict()))
         uow.commit()
     return result

@@ -1180,17 +1180,39 @@ WITH tp_periods AS (
     ON g.territory_id = r.territory_id
   WHERE
     COALESCE(r.is_leaf, FALSE) AND NOT g.owner_id IS NULL
+), tp_targets_own AS (
+  SELECT DISTINCT
+    'rep' AS dimension,
+    rep_id AS key
+  FROM tp_targets_raw
+  WHERE
+    NOT rep_id IS NULL
+), tp_targets_owned AS (
+  SELECT
+    q.*,
+    CASE WHEN NOT o.key IS NULL THEN 1 ELSE 0 END AS own
+  FROM tp_targets_parts AS q
+  LEFT JOIN tp_targets_own AS o
+    ON o.dimension = q.dimension AND o.key = q.key
 ), tp_targets AS (
   SELECT
     dimension,
     key,
     period,
-    COALESCE(
-      SUM(CASE WHEN direct = 1 THEN amount END),
-      SUM(CASE WHEN direct = 0 THEN amount END)
-    ) AS amount,
-    COALESCE(SUM(CASE WHEN direct = 1 THEN due END), SUM(CASE WHEN direct = 0 THEN due END)) AS due
-  FROM tp_targets_parts
+    CASE
+      WHEN MAX(own) = 1
+      THEN SUM(CASE WHEN direct = 1 THEN amount END)
+      ELSE COALESCE(
+        SUM(CASE WHEN direct = 1 THEN amount END),
+        SUM(CASE WHEN direct = 0 THEN amount END)
+      )
+    END AS amount,
+    CASE
+      WHEN MAX(own) = 1
+      THEN SUM(CASE WHEN direct = 1 THEN due END)
+      ELSE COALESCE(SUM(CASE WHEN direct = 1 THEN due END), SUM(CASE WHEN direct = 0 THEN due END))
+    END AS due
+  FROM tp_targets_owned
   GROUP BY
     dimension,
     key,
@@ -1266,16 +1288,34 @@ WITH tp_periods AS (
     ON g.territory_id = r.territory_id
   WHERE
     COALESCE(r.is_leaf, FALSE) AND NOT g.owner_id IS NULL
+), tp_costs_own AS (
+  SELECT DISTINCT
+    'rep' AS dimension,
+    rep_id AS key
+  FROM tp_costs_raw
+  WHERE
+    NOT rep_id IS NULL
+), tp_costs_owned AS (
+  SELECT
+    q.*,
+    CASE WHEN NOT o.key IS NULL THEN 1 ELSE 0 END AS own
+  FROM tp_costs_parts AS q
+  LEFT JOIN tp_costs_own AS o
+    ON o.dimension = q.dimension AND o.key = q.key
 ), tp_costs AS (
   SELECT
     dimension,
     key,
     period,
-    COALESCE(
-      SUM(CASE WHEN direct = 1 THEN amount END),
-      SUM(CASE WHEN direct = 0 THEN amount END)
-    ) AS amount
-  FROM tp_costs_parts
+    CASE
+      WHEN MAX(own) = 1
+      THEN SUM(CASE WHEN direct = 1 THEN amount END)
+      ELSE COALESCE(
+        SUM(CASE WHEN direct = 1 THEN amount END),
+        SUM(CASE WHEN direct = 0 THEN amount END)
+      )
+    END AS amount
+  FROM tp_costs_owned
   GROUP BY
     dimension,
     key,
