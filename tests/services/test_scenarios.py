@@ -1130,3 +1130,42 @@ def test_compare_of_monthly_targets_over_two_years_takes_the_latest_twelve_month
     assert any(n.startswith("targets are compared over 2027") for n in comparison.notes), (
         comparison.notes
     )
+
+
+def test_compare_counts_a_region_s_targets_once_with_its_territories(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """A plan with regions stores each region's months beside its territories' (their sum):
+    compare added them up, counting every target twice (353M for a 227M plan)."""
+    from dataclasses import replace as replaced
+
+    from terraplan.domain import Target, Territory
+
+    db, _ = regions
+    copy = copy_plan(db, "P1", name="With a region")
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.get(copy.id)
+        leaves = [t.id for t in plan.territories]
+        uow.plans.save(
+            replaced(
+                plan,
+                territories=(
+                    Territory("ALL", "All of it", level="region"),
+                    *(replaced(t, parent_id="ALL") for t in plan.territories),
+                ),
+            )
+        )
+
+        def year(plan_id: str, tid: str, amount: float) -> Target:
+            return Target(f"{plan_id}-{tid}", date(2027, 1, 1), date(2027, 12, 31), amount, tid,
+                          None, plan_id)  # fmt: skip
+
+        uow.targets.add_many([year("P1", t, 1000.0) for t in leaves])
+        uow.targets.add_many([year(copy.id, t, 1100.0) for t in leaves])
+        uow.targets.add_many([year(copy.id, "ALL", 1100.0 * len(leaves))])
+        uow.commit()
+    comparison, _ = compare_stored_plans(db, "P1", copy.id)
+    assert comparison.target_base == pytest.approx(1000.0 * len(leaves))
+    assert comparison.target_other == pytest.approx(1100.0 * len(leaves))
+    assert comparison.target_change == pytest.approx(100.0 * len(leaves))
+    assert "ALL" not in {t.territory for t in comparison.territories}

@@ -130,6 +130,13 @@ def compare_stored_plans(
         rows = [_territory_target_rows(connection, plan_id) for plan_id in (base_id, other_id)]
         scoped = [(plan, ids) for plan in (base, other) if (ids := scope_ids[plan.id]) is not None]
     targets, target_notes, target_period = _comparable_targets((base_id, other_id), rows)
+    # A region's targets are its territories' added up: counted with them, a plan with
+    # regions had its targets twice (353M for a 227M plan).
+    leaf_ids = [{leaf.id for leaf in plan.leaves()} for plan in (base, other)]
+    targets = [
+        {t: v for t, v in ts.items() if t in leaves}
+        for ts, leaves in zip(targets, leaf_ids, strict=True)
+    ]
     stale = []
     for i, (plan, version) in enumerate(zip((base, other), pending, strict=True)):
         if version:
