@@ -1070,7 +1070,8 @@ def test_compare_says_how_many_owners_activation_changes_in_the_crm(
     assert (
         f"owner changes count accounts whose owner differs between the two plans; against the "
         f"owners in the CRM today, activating {copy.id} changes {differing:,} owners, 2 of them "
-        "with no owner in the CRM yet (what its owner update file holds)"
+        "with no owner in the CRM yet (its owner update file holds these, and also the owners "
+        "changed back since the CRM's export: an update sent in between may have reached the CRM)"
     ) in comparison.notes
 
 

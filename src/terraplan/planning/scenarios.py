@@ -188,7 +188,7 @@ def compare_plans(
     ``*_targets``: territory id -> the plan's revenue target (None or empty: the plan has
     none). ``rep_names``: rep id -> name, for the owners of moved accounts. ``crm_owner_of``:
     the owners the CRM last gave the accounts; when given, a note counts the owners
-    activating ``other`` changes against them (what its owner update file holds). An account "moves"
+    activating ``other`` changes against them (what its owner update file holds, with the owners changed back since). An account "moves"
     when its territory id differs between the plans; an "owner change" when its owner differs.
     The open pipeline of accounts changing owner is *protected*: activation leaves open
     opportunities with their current owner until they close.
@@ -291,7 +291,9 @@ def compare_plans(
             *notes,
             f"owner changes count accounts whose owner differs between the two plans; against "
             f"the owners in the CRM today, activating {other.id} changes {crm_changes:,} "
-            f"owners{without} (what its owner update file holds)",
+            f"owners{without} (its owner update file holds these, and also the owners "
+            "changed back since the CRM's export: an update sent in between may have reached "
+            "the CRM)",
         )
     moved.sort(key=lambda m: (-m.potential, m.account_id))
     return PlanComparison(
