@@ -64,6 +64,8 @@ def test_a_bad_row_names_the_index_and_field() -> None:
     report = tf.to_frame(result.report, library="polars")
     assert report.select("row", "field").rows() == [(1, "potential"), (2, "name")]
     assert result.frame["id"].to_list() == ["A1"]
+    # as the README writes it: the validation itself reads as its problems
+    assert tf.to_frame(result, library="polars").equals(report)
 
 
 def test_frames_read_like_files_and_round_trip(demo: dict[str, pd.DataFrame]) -> None:
@@ -171,3 +173,57 @@ def test_planning_says_where_dataframes_go(demo: dict[str, pd.DataFrame]) -> Non
 
     with pytest.raises(InvalidParameterError, match=r"use terraplan\.frames\.design_territories"):
         design_territories(demo["geo_units"], n_territories=3)
+
+
+def _grid_neighbours(ids: list[str], i: int) -> list[str]:
+    """Rook neighbours of cell ``i`` of a 3x4 grid."""
+    near = [i - 4, i + 4, i - 1 if i % 4 else -1, i + 1 if i % 4 < 3 else -1]
+    return [ids[j] for j in near if 0 <= j < len(ids)]
+
+
+@pytest.mark.parametrize("kind", ["custom", "zip"])
+def test_kpis_of_a_postal_area_design_place_accounts_by_postal_code(kind: str) -> None:
+    """Sales areas with 5-digit postcode ids (German PLZ): KPIs placed the accounts by county
+    code (the ids read as FIPS), and every territory's revenue was 0."""
+    ids = [f"{10000 + 100 * i}" for i in range(12)]
+    units = pd.DataFrame(
+        {
+            "id": ids,
+            "name": [f"Gebiet {i}" for i in range(12)],
+            "kind": kind,
+            "latitude": [52.0 + (i // 4) * 0.1 for i in range(12)],
+            "longitude": [10.0 + (i % 4) * 0.1 for i in range(12)],
+            "neighbours": [",".join(_grid_neighbours(ids, i)) for i in range(12)],
+        }
+    )
+    accounts = pd.DataFrame(
+        {
+            "id": [f"A{i}" for i in range(24)],
+            "name": [f"Firma {i}" for i in range(24)],
+            "postal_code": [ids[i % 12] for i in range(24)],
+            "country": "DE",
+            "potential": [100.0 + 10 * i for i in range(24)],
+        }
+    )
+    design = tf.design_territories(
+        units, accounts=accounts, n_territories=3, balance={"potential": 0.3}, seed=1,
+        units_kind="geo_units",
+    )  # fmt: skip
+    lines = pd.DataFrame(
+        {
+            "id": [f"S{i}" for i in range(24)],
+            "account_id": accounts["id"],
+            "date": "2025-05-01",
+            "amount": accounts["potential"],
+        }
+    )
+    kpis = tf.compute_kpis(
+        design.plan, sales_lines=lines, accounts=accounts, periods=["2025"],
+        dimensions=["territory"], library="polars",
+    )  # fmt: skip
+    territory_of = design.territory_of
+    want: dict[str, float] = {}
+    for code, amount in zip(accounts["postal_code"], accounts["potential"], strict=True):
+        want[territory_of[code]] = want.get(territory_of[code], 0.0) + amount
+    got = dict(zip(kpis["key"], kpis["revenue"], strict=True))
+    assert got == pytest.approx(want)

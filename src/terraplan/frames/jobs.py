@@ -224,7 +224,8 @@ def compute_kpis(
     fiscal: FiscalCalendar | int | None = None,
 ) -> Any:
     """:func:`terraplan.planning.kpis.compute_kpis` for ``plan`` from DataFrames or records
-    (accounts are placed in the plan's territories by county, else ZIP); ``fiscal``: the
+    (accounts are placed in the plan's units: by county, ZIP or postal area as the design
+    recorded, else by county); ``fiscal``: the
     fiscal calendar or the fiscal year's start month (default: calendar years)."""
     from terraplan.planning.kpi_inputs import KpiInputs
     from terraplan.planning.kpi_registry import DIMENSIONS
@@ -298,9 +299,13 @@ def to_frame(result: Any, library: Library = "pandas") -> Any:
     ``record_kind, record_id, territory_id, territory``), a match
     (:class:`~terraplan.planning.matching.MatchResult`: one row per rep and territory), a
     target plan (:class:`~terraplan.planning.target_report.TargetPlan`: one row per
-    territory), an import report (its issues), a Polars frame, or a list of domain records."""
+    territory), an import report or a frame's validation (:func:`validate_frame`: its
+    issues), a Polars frame, or a list of domain records."""
     from terraplan.io.report import ImportReport
+    from terraplan.io.validation import ValidationResult
 
+    if isinstance(result, ValidationResult):
+        result = result.report
     if isinstance(result, Design):
         return result.to_frame(library)
     if isinstance(result, Plan):

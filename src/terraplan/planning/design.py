@@ -19,6 +19,7 @@ import numpy.typing as npt
 from terraplan.domain import (
     Account,
     AlignmentEntry,
+    GeoKind,
     GeoUnit,
     Plan,
     RecordKind,
@@ -366,6 +367,9 @@ def design_territories(
             "contiguous": contiguous,
             "seed": seed,
             "status": result.stats.status,
+            # how accounts are placed in the units (KPIs read it: postal areas with 5-digit
+            # ids were taken as county codes, and every territory's revenue read 0)
+            **({"units": space} if (space := _units_parameter(chosen, kind)) else {}),
         },
     )
     return DesignOutcome(
@@ -415,6 +419,21 @@ def _cap_words(max_moved: float) -> str:
         count = int(max_moved)
         return f"at most {count} unit{'' if count == 1 else 's'}"
     return f"at most {max_moved:.0%} of the units"
+
+
+def _units_parameter(units: Sequence[Any], kind: RecordKind) -> str | None:
+    """``counties``, ``zips`` or ``custom``: the kind of geo units a design aligned (None for
+    accounts, or a mix of counties and other units)."""
+    if kind is not RecordKind.GEO_UNIT:
+        return None
+    kinds = {getattr(u, "kind", None) for u in units}
+    if kinds == {GeoKind.COUNTY}:
+        return "counties"
+    if GeoKind.ZIP in kinds and kinds <= {GeoKind.ZIP, GeoKind.CUSTOM}:
+        return "zips"
+    if kinds == {GeoKind.CUSTOM}:
+        return "custom"
+    return None
 
 
 def _label(unit: Any) -> str:
