@@ -259,3 +259,21 @@ def test_random_valid_accounts_survive_write_read_validate(
     assert result.report.ok, result.report.summary()
     assert to_domain(result.frame, "accounts") == rows
     assert pl.Series(result.frame["id"]).to_list() == [r.id for r in rows]
+
+
+def test_csv_files_carry_figures_as_stdout_does(tmp_path: Path) -> None:
+    """A CSV file of computed figures carries 12 significant digits, as the CLI's CSV and
+    JSON on stdout: a KPI file gave ``5838267.680000001`` where stdout gave ``5838267.68``;
+    Parquet keeps the floats as they are."""
+    from terraplan.io.writers import write_table
+
+    frame = pl.DataFrame(
+        {"revenue": [5838267.680000001, None, 0.1 + 0.2], "id": ["a", "b", "c"], "n": [1, 2, 3]}
+    )
+    text = write_table(frame, tmp_path / "k.csv", figures=True).read_text(encoding="utf-8")
+    assert text.splitlines() == ["revenue,id,n", "5838267.68,a,1", ",b,2", "0.3,c,3"]
+    # records keep every digit (an export imported again is the same)
+    raw = write_table(frame, tmp_path / "r.csv").read_text(encoding="utf-8")
+    assert raw.splitlines()[1] == "5838267.680000001,a,1"
+    kept = pl.read_parquet(write_table(frame, tmp_path / "k.parquet"))
+    assert kept["revenue"].to_list() == frame["revenue"].to_list()

@@ -281,7 +281,7 @@ def kpis(
             raise InvalidParameterError("--format xlsx needs --out FILE.xlsx")
         from terraplan.io.writers import write_table
 
-        write_table(frame, out, overwrite=force)
+        write_table(frame, out, overwrite=force, figures=True)
         # on stderr when -f json/csv asked for data on stdout: a script reads nothing else there
         _said_by(fmt).print(f"Wrote {frame.height:,} rows to {out!s}")
         if fmt not in (KpiFormat.json, KpiFormat.csv):
@@ -369,7 +369,9 @@ def _balance_table(
         from terraplan.io.writers import write_table
 
         named = [{"territory": names.get(r["territory_id"]) or "", **r} for r in rows]
-        write_table(pl.DataFrame(named) if named else pl.DataFrame(), out, overwrite=force)
+        write_table(
+            pl.DataFrame(named) if named else pl.DataFrame(), out, overwrite=force, figures=True
+        )
         _said_by(fmt).print(f"Wrote {len(rows):,} rows to {out!s}")
         if fmt not in (KpiFormat.json, KpiFormat.csv):
             return

@@ -84,7 +84,7 @@ def compare(
 
         from terraplan.io.writers import write_table
 
-        write_table(pl.DataFrame(moved_rows, infer_schema_length=None), out)
+        write_table(pl.DataFrame(moved_rows, infer_schema_length=None), out, figures=True)
         # on stderr when stdout carries JSON or CSV for a program to read
         (stdout() if fmt is OutputFormat.TABLE else stderr()).print(
             f"Wrote {len(moved_rows):,} moved accounts to {out!s}", highlight=False

@@ -131,7 +131,7 @@ def audit(
 
         from terraplan.io.writers import write_table
 
-        write_table(pl.DataFrame(rows, infer_schema_length=None), out)
+        write_table(pl.DataFrame(rows, infer_schema_length=None), out, figures=True)
     if fmt is OutputFormat.TABLE:
         # 80 columns: the minute (UTC), who, the action and what happened, by name (the
         # before/after records are in --format json/csv and --out).

@@ -46,7 +46,7 @@ def write_rows(rows: list[dict[str, object]], out: Path, force: bool, fmt: Outpu
 
     if out.suffix.lower() not in FORMATS:
         raise InvalidParameterError(f"--out {out}: use .csv, .xlsx or .parquet")
-    write_table(pl.DataFrame(rows, infer_schema_length=None), out, overwrite=force)
+    write_table(pl.DataFrame(rows, infer_schema_length=None), out, overwrite=force, figures=True)
     # on stderr when stdout carries JSON or CSV: a line after the CSV rows read as a row
     (stdout() if fmt is OutputFormat.TABLE else stderr()).print(
         f"Wrote {len(rows):,} rows to {out}", highlight=False

@@ -75,8 +75,13 @@ def write_table(
     kind: str | None = None,
     sheet_name: str = "data",
     overwrite: bool = True,
+    figures: bool = False,
 ) -> Path:
     """Write ``data`` to ``path``; the format follows the extension (.csv, .xlsx, .parquet).
+
+    ``figures``: the floats are computed figures (KPIs, comparisons), which a CSV carries to
+    12 significant digits as the CLI's stdout does; records (an export to import again) keep
+    every digit.
 
     ``data`` is a polars frame or Arrow table (canonical or not), or an iterable of record
     dicts or domain objects (``kind`` needed for dicts). Returns ``path``. The write is
@@ -101,6 +106,8 @@ def write_table(
     flat = flatten_frame(frame)
     from openpyxl.utils.exceptions import IllegalCharacterError
 
+    if figures and fmt == "csv":
+        flat = _exact_figures(flat)
     with atomic_output(path, overwrite=overwrite) as temporary:
         _write(flat, fmt, temporary, path, sheet_name, IllegalCharacterError)
     return path
@@ -126,6 +133,21 @@ def _write(
             f"{path}: cannot write the file ({exc})",
             details={"file": str(path), "reason": str(exc)},
         ) from None
+
+
+def _exact_figures(frame: pl.DataFrame) -> pl.DataFrame:
+    """Float columns to 12 significant digits, as the CLI's CSV on stdout and JSON carry them
+    (:func:`terraplan.domain.amounts.exact_figure`): a file gave ``5838267.680000001`` where
+    stdout gave ``5838267.68``."""
+    from terraplan.domain.amounts import exact_figure
+
+    floats = [n for n, t in frame.schema.items() if t in (pl.Float64, pl.Float32)]
+    if not floats:
+        return frame
+    return frame.with_columns(
+        pl.col(n).map_elements(exact_figure, return_dtype=pl.Float64, skip_nulls=True)
+        for n in floats
+    )
 
 
 _XLSX_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
