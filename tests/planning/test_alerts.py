@@ -185,6 +185,31 @@ def test_rep_capacity_unknown_is_said_not_passed_as_fine() -> None:
     assert len(report.notes) == 1 and "rep capacity was not checked" in report.notes[0]
 
 
+def test_a_rep_without_capacity_among_reps_with_it_is_named() -> None:
+    """A new hire whose capacity fields were empty carried 547 accounts and 1,323 h and was
+    left out of the capacity check without a word, while reps with the same load were flagged."""
+    from dataclasses import replace
+
+    data = inputs({"T1": 1000, "T2": 20000, "T3": 30000}, capacity=1000.0)
+    reps = pl.DataFrame(
+        {
+            "id": ["rep_T1", "rep_T2", "rep_T3"],
+            "name": ["Ana Ruiz", "Bo Li", "Oliver Grant"],
+            "capacity_hours": [1000.0, 1000.0, None],
+        }
+    )
+    report = evaluate_alerts(
+        replace(data, reps=reps),
+        as_of=AS_OF,
+        thresholds=AlertThresholds(balance_tolerance=9, min_pace=0, min_pipeline_coverage=0),
+    )
+    assert kinds(report) == [("rep_capacity", "rep_T2")]
+    assert report.notes == (
+        "rep capacity was not checked for 1 rep with no capacity_hours or capacity_accounts "
+        "in the rep data: Oliver Grant (1 account, 3,000 h) (import their capacity)",
+    )
+
+
 def test_large_unowned_account() -> None:
     data = inputs(
         {"T1": 1000, "T2": 1000},
