@@ -268,3 +268,27 @@ def test_must_pairs_take_names_and_an_inactive_rep_is_named_as_such() -> None:
         match_reps(_plan(), left, _accounts(), must=[("r3", "T1")])
     avoided = match_reps(_plan(), _reps(), _accounts(), must_not=[("rep 0", "terr t2")])
     assert avoided.assignment.get("r0") != "T2"
+
+
+def test_a_catch_all_territory_takes_no_rep_from_a_real_one() -> None:
+    """Two reps, two geo territories and a catch-all pool: the pool was matched like a
+    territory, and a rep went to it while a geo territory stayed vacant."""
+    from terraplan.domain import Account, Plan, Rep, Territory, TerritoryType
+    from terraplan.planning.matching import match_reps
+
+    plan = Plan(
+        "P",
+        "Pool",
+        territories=(
+            Territory("POOL", "Sem dono", type=TerritoryType.CATCH_ALL),
+            Territory("T1", "Norte"),
+            Territory("T2", "Sul"),
+        ),
+    )
+    reps = [Rep("R1", "Ana"), Rep("R2", "Bruno")]
+    accounts = [Account(f"A{i}", f"Conta {i}", potential=100.0) for i in range(3)]
+    territory_of = {"A0": "POOL", "A1": "T1", "A2": "T2"}
+    result = match_reps(plan, reps, accounts, territory_of=territory_of)
+    assert {p.territory_id for p in result.pairs} == {"T1", "T2"}
+    assert result.vacant_territories == ()
+    assert any("catch-all territory Sem dono is not matched" in w for w in result.warnings)

@@ -41,7 +41,12 @@ def match_facts(
     """The :class:`MatchFacts` of ``plan``; :class:`DataError` when there are no active selling
     reps or no territories to match."""
     sellers = [r for r in reps if r.active and r.role in SELLING_ROLES]
-    territories = [t for t in plan.leaves() if t.type is not TerritoryType.OVERLAY]
+    # Overlays are worked beside the other territories, a catch-all holds what no rule
+    # places (a pool a team or a manager works): neither is a patch to staff with a rep (a
+    # catch-all took a rep while Territory 09, 243 accounts, was left vacant).
+    left_out = (TerritoryType.OVERLAY, TerritoryType.CATCH_ALL)
+    territories = [t for t in plan.leaves() if t.type not in left_out]
+    pools = [t.name for t in plan.leaves() if t.type is TerritoryType.CATCH_ALL]
     if not sellers:
         raise DataError("there are no active selling reps to match", details={"field": "reps"})
     if not territories:
@@ -64,6 +69,13 @@ def match_facts(
     located = sums[:, 2] > 0
     centre[located] = sums[located, :2] / sums[located, 2:3]
     facts = MatchFacts(sellers, territories, potential, centre, territory_of)
+    if pools:
+        facts.warnings.append(
+            f"the catch-all {'territory' if len(pools) == 1 else 'territories'} "
+            f"{', '.join(pools)} {'is' if len(pools) == 1 else 'are'} not matched with a rep "
+            f"(a pool for what no rule places): give {'it' if len(pools) == 1 else 'them'} an "
+            "owner with `terraplan plans owners`"
+        )
     if not located.all():
         facts.warnings.append(
             f"{int((~located).sum())} territory(ies) have no located accounts; "
