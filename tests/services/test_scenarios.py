@@ -1170,3 +1170,27 @@ def test_compare_counts_a_region_s_targets_once_with_its_territories(
     assert comparison.target_other == pytest.approx(1100.0 * len(leaves))
     assert comparison.target_change == pytest.approx(100.0 * len(leaves))
     assert "ALL" not in {t.territory for t in comparison.territories}
+
+
+def test_a_plan_replaced_on_its_first_day_was_never_in_force(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """Activating a corrected copy the same day the first one took effect: the first read
+    "in force 2026-12-06 to 2026-12-06" beside the copy in force from that day, while its
+    owners of that day were replaced by the copy's."""
+    db, _ = regions
+    today = date.today()
+    for step in ("in_review", "approved"):
+        change_status(db, "P1", step)
+    activate_plan(db, "P1", effective_from=today)
+    fixed = copy_plan(db, "P1", name="Fixed")
+    for step in ("in_review", "approved"):
+        change_status(db, fixed.id, step)
+    activate_plan(db, fixed.id, effective_from=today)
+    with UnitOfWork(db) as uow:
+        first, second = uow.plans.get("P1"), uow.plans.get(fixed.id)
+        (entry,) = uow.audit.list(plan_id="P1", action="archive")
+    assert first.status is PlanStatus.ARCHIVED
+    assert (first.effective_from, first.effective_to) == (None, None)
+    assert (second.status, second.effective_from) == (PlanStatus.ACTIVE, today)
+    assert entry.after == {"status": "archived", "never_in_force": True, "replaced_on": str(today)}

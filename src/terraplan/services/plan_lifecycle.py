@@ -281,12 +281,16 @@ def activate_plan(
                              "earliest": previous.effective_from.isoformat()},
                 )  # fmt: skip
             end = max(start - timedelta(days=1), previous.effective_from or date.min)
+            archived = replace(
+                previous.transition(PlanStatus.ARCHIVED, by=by, at=now), effective_to=end
+            )
+            if previous.effective_from is not None and start <= previous.effective_from:
+                # Replaced on its first day: its owners of that day are replaced too, so it
+                # was never in force (it read "in force 2026-12-06 to 2026-12-06" beside
+                # the plan in force from that day).
+                archived = replace(archived, effective_from=None, effective_to=None)
             try:
-                uow.plans.save(
-                    replace(
-                        previous.transition(PlanStatus.ARCHIVED, by=by, at=now), effective_to=end
-                    )
-                )
+                uow.plans.save(archived)
             except ConflictError:
                 # the plan it replaces changed meanwhile: another activation of this scope
                 # ran at the same moment (say it about the plan the caller activates)
@@ -299,7 +303,9 @@ def activate_plan(
             uow.audit.record(
                 "archive", "plan", row.id, actor=by, plan_id=row.id,
                 before={"status": "active"},
-                after={"status": "archived", "effective_to": end.isoformat()},
+                after={"status": "archived"}
+                | ({"effective_to": end.isoformat()} if archived.effective_to else
+                   {"never_in_force": True, "replaced_on": start.isoformat()}),
             )  # fmt: skip
         saved = uow.plans.save(activated)
         # Accounts and their owners follow the plan that is now active, and who owns what
