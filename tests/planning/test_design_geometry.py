@@ -100,3 +100,20 @@ def test_dissolve_snaps_to_the_precision_grid_even_for_one_polygon() -> None:
     coords = dissolve([triangle], precision=3)
     assert sorted(map(tuple, coords[0][0][:-1])) == [(0.0, 0.0), (1.0, 1.0), (1.123, 0.0)]
     assert shapely.LinearRing(coords[0][0]).is_ccw
+
+
+def test_the_territory_file_carries_sums_without_binary_noise() -> None:
+    """Unit figures such as 0.1 added up read 8196.999999999998 in the GeoJSON (and on the map
+    API); files carry figures to 12 significant digits, as JSON does elsewhere."""
+    from dataclasses import replace
+
+    units = [
+        replace(u, attributes={**u.attributes, "population": 0.1})
+        for u in load_counties(with_polygons=True)
+        if u.state == "CT"
+    ]
+    outcome = design_territories(units, n_territories=1, balance={"population": 0.5})
+    (feature,) = territories_geojson(outcome, units)["features"]
+    raw = sum([0.1] * len(units))
+    assert repr(raw) == "0.7999999999999999"  # the 8 counties' sum, as the engine adds them
+    assert repr(feature["properties"]["population"]) == "0.8"

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from terraplan.domain import GeoUnit
+from terraplan.domain.amounts import exact_figure
 from terraplan.geometry import dissolve, dissolve_groups
 from terraplan.planning.design import DesignOutcome
 
@@ -52,8 +53,9 @@ def territories_geojson(
             "units_without_polygon": len(group) - len(polygons),
         }
         for j, name in enumerate(outcome.metric_names):
-            props[name] = float(balance.totals[t, j])
-            props[f"{name}_deviation"] = float(balance.deviation[t, j])
+            # as files carry figures: 8197.0, not the sum's 8196.999999999998
+            props[name] = exact_figure(float(balance.totals[t, j]))
+            props[f"{name}_deviation"] = exact_figure(float(balance.deviation[t, j]))
         features.append(
             {
                 "type": "Feature",

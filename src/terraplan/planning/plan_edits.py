@@ -28,6 +28,7 @@ from terraplan.domain import (
     RecordKind,
     TerritoryOwner,
 )
+from terraplan.domain.amounts import exact_figure
 from terraplan.errors import ConflictError, InvalidParameterError, NotFoundError
 from terraplan.planning.balance_criteria import DESIGN_TO_MONITORED, BalanceCriteria
 from terraplan.rules.parse import MAX_NAME_LENGTH
@@ -377,12 +378,14 @@ class TerritoryEffect:
     unchecked: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """As JSON gives it: an account count is a whole number (``529``, not ``529.0``)."""
+        """As JSON gives it: figures to 12 significant digits (``8197.0``, not the sum's
+        ``8196.999999999998``), an account count a whole number (``529``, not ``529.0``)."""
         fields = {name: getattr(self, name) for name in self.__slots__}
+        totals = {m: exact_figure(v) for m, v in self.totals.items()}
         fields["totals"] = {
-            m: int(v) if m == "count" and float(v).is_integer() else v
-            for m, v in self.totals.items()
+            m: int(v) if m == "count" and v.is_integer() else v for m, v in totals.items()
         }
+        fields["deviation"] = {m: exact_figure(v) for m, v in self.deviation.items()}
         return fields
 
 
