@@ -43,3 +43,28 @@ def test_rules_check_shows_amounts_short_and_the_catch_all(run_cli: RunCli, tmp_
     cells = [line.split("│") for line in table.splitlines() if line.startswith("│")]
     potentials = [row[5].strip() for row in cells if len(row) > 6 and row[5].strip()]
     assert potentials and all(p[-1] in "kMB0" for p in potentials), potentials
+
+
+def test_a_long_territory_list_shows_the_territories_holding_the_most(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """48 territories, most of them empty: the first 30 by id were shown, empty, and the
+    cut hid the three that held every account."""
+    url = f"sqlite:///{tmp_path}/rules.db"
+    db = Database(url)
+    migrate.upgrade(db)
+    seed_region_plan(db, n_accounts=300, seed=3)
+    db.dispose()
+    lines = ["territories:"]
+    lines += [f"  - {{id: E{i:02d}, name: Empty {i:02d}, type: geo}}" for i in range(45)]
+    lines += ["  - {id: ZZ, name: Everything, type: geo}", "rules:"]
+    lines += [f"  - {{id: e{i}, territory: E{i:02d}, when: {{field: state, op: equals, value: XX}}}}"
+              for i in range(45)]  # fmt: skip
+    lines += ["  - {id: all, territory: ZZ, when: {field: name, op: regex, value: '.*'}}"]
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    checked = run_cli("rules", "check", str(rules), database_url=url, env={"COLUMNS": "80"})
+    assert checked.returncode in (0, 3), checked.stderr
+    table = checked.stdout[checked.stdout.index("account territories") :]
+    assert "the 30 holding the most of 46; the other 16 hold 0 accounts" in " ".join(table.split())
+    assert "Everything" in table

@@ -82,12 +82,22 @@ def _print_coverage(db: Any, population: str, coverage: dict[str, Any]) -> None:
         if key in ("gap_ids", "conflict_ids") or not isinstance(value, list) or not value:
             continue
         if isinstance(value[0], dict):
-            # the few named, vertical and catch-all territories are never cut from the list
-            ordered = sorted(value, key=lambda row: row.get("type") == "geo")
+            # the few named, vertical and catch-all territories are never cut from the list;
+            # past 30, the territories holding the most records are shown (the first 30 by
+            # id were empty ones, and hid the three that held 18,854 accounts)
+            ordered = sorted(
+                value, key=lambda row: (row.get("type") == "geo", -int(row.get("records") or 0))
+            )
+            rest = sum(int(row.get("records") or 0) for row in ordered[30:])
             render_rows(
                 ordered[:30],
                 title=f"{singular} {key.replace('_', ' ')}"
-                + (f" (first 30 of {len(value)})" if len(value) > 30 else ""),
+                + (
+                    f" (the 30 holding the most of {len(value)}; the other {len(value) - 30:,} "
+                    f"hold {rest:,} {population})"
+                    if len(value) > 30
+                    else ""
+                ),
                 # money reads as 1.6B at 80 columns (a long figure wrapped into two lines)
                 amounts=[c for c in ("potential", "annual_revenue") if c in ordered[0]],
             )
