@@ -227,3 +227,17 @@ def test_kpis_of_a_postal_area_design_place_accounts_by_postal_code(kind: str) -
         want[territory_of[code]] = want.get(territory_of[code], 0.0) + amount
     got = dict(zip(kpis["key"], kpis["revenue"], strict=True))
     assert got == pytest.approx(want)
+
+
+def test_windows_come_from_the_frames_module(oregon: pd.DataFrame, demo: Any) -> None:
+    """``tf.BalanceWindow`` (and ``tf.TravelCost``) are what windows and travel times take;
+    they had to be found in terraplan.planning."""
+    design = tf.design_territories(
+        oregon, accounts=demo["accounts"], n_territories=4, balance={"population": 0.3},
+        windows=[tf.BalanceWindow("count", upper=120)], seed=3, method="heuristic",
+        time_limit=10,
+    )  # fmt: skip
+    counts = design.balance()
+    rows = counts[counts["metric"] == "count"]
+    assert len(rows) == 4 and (rows["total"] <= 120).all()
+    assert tf.TravelCost("41001", "R1", 30.0).minutes == 30.0

@@ -29,11 +29,14 @@ from terraplan.frames.jobs import (
     set_targets,
     to_frame,
 )
+from terraplan.planning.design_options import BalanceWindow, TravelCost
 from terraplan.planning.unit_metrics import ACCOUNT_METRICS
 
 __all__ = [
     "ACCOUNT_METRICS",
+    "BalanceWindow",
     "Design",
+    "TravelCost",
     "add_account_metrics",
     "as_polars",
     "assign_accounts",

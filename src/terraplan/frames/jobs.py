@@ -188,8 +188,11 @@ def design_territories(
     else:
         chosen = records(units, "units")
     if accounts is not None and chosen and isinstance(chosen[0], GeoUnit):
-        balance = parameters.get("balance") or {}
-        chosen = add_account_metrics(chosen, records(accounts, "accounts"), list(balance))
+        # the metrics balanced and those windows bound (a window on `count` alone found no
+        # count on the units)
+        metrics = dict.fromkeys(parameters.get("balance") or {})
+        metrics.update(dict.fromkeys(w.metric for w in parameters.get("windows") or ()))
+        chosen = add_account_metrics(chosen, records(accounts, "accounts"), list(metrics))
     outcome = design(chosen, **parameters)
     return Design(outcome, tuple(chosen))
 
