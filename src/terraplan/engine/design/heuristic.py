@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from terraplan.engine.design.balance_milp import WorkBudget, balance_repair
-from terraplan.engine.design.diagnosis import Diagnosis, diagnose
+from terraplan.engine.design.diagnosis import Diagnosis, diagnose, explain_infeasible
 from terraplan.engine.design.diameter_search import reduce_max_diameter
 from terraplan.engine.design.groups import solve_grouped
 from terraplan.engine.design.lloyd import applies as lloyd_applies
@@ -60,7 +60,7 @@ from terraplan.engine.design.starts import (
     one_unit_each,
 )
 from terraplan.engine.design.sweeps import local_search
-from terraplan.errors import ConvergenceWarning, DataQualityWarning
+from terraplan.errors import ConvergenceWarning, DataQualityWarning, InfeasibleError
 
 logger = logging.getLogger(__name__)
 
@@ -229,7 +229,10 @@ class HeuristicSolver:
             return solve_grouped(prep, self._solve_prepared)
         diagnosis, prep = diagnose(prep)
         report_diagnosis(diagnosis)
-        return self._solve_prepared(prep, diagnosis)
+        try:
+            return self._solve_prepared(prep, diagnosis)
+        except InfeasibleError as exc:  # told with the findings, metrics by name
+            raise explain_infeasible(exc, diagnosis, prep.metric_names) from None
 
     def _balance_phase(
         self,
@@ -485,21 +488,25 @@ def report_diagnosis(diagnosis: Diagnosis) -> None:
 def design_result(
     prep: Prepared, labels: np.ndarray[Any, Any], diagnosis: Diagnosis, stats: SolverStats
 ) -> DesignResult:
-    """The result of any solver: the report of ``labels (n,)``, a :class:`ConvergenceWarning`
-    (and a status suffix) when the bands or contiguity were missed, read-only labels."""
+    """The result of any solver: the report of ``labels (n,)``, a status suffix
+    (``:balance``, ``:some``) when the bands or contiguity were missed and a
+    :class:`ConvergenceWarning` saying so (none for bands the diagnosis already proved out
+    of reach: its warning said why), read-only labels."""
     cu = medoids(prep, labels) if prep.distances is not None else None
     report = evaluate_prepared(prep, labels, centre_units=cu)
     problems = []
-    if diagnosis.feasible and not report.balance.all_within:
+    if not report.balance.all_within:
         problems.append("balance not within tolerance")
     if report.contiguity.all_contiguous is False:
         problems.append("some territory is not contiguous")
-    if problems and stats.status != "stopped":
+    told = [p for p in problems if diagnosis.feasible or not p.startswith("balance")]
+    if told and stats.status != "stopped":
         warnings.warn(
-            f"territory design: {', '.join(problems)} ({stats.status})",
+            f"territory design: {', '.join(told)} ({stats.status})",
             ConvergenceWarning,
             stacklevel=3,
         )
+    if problems and stats.status != "stopped":
         stats = replace(stats, status=stats.status + ":" + "+".join(p.split()[0] for p in problems))
     out = labels.astype(np.int64).copy()
     out.flags.writeable = False
