@@ -14,7 +14,7 @@ from terraplan.engine.design import (
 )
 from terraplan.engine.design.geometry import cut_edges, lattice, territory_components
 from terraplan.engine.design.problem import prepare
-from terraplan.errors import DataQualityWarning, InvalidParameterError
+from terraplan.errors import InvalidParameterError
 
 
 def _base(**extra: object) -> DesignProblem:
@@ -96,10 +96,29 @@ def test_distance_matrix_mode_and_fixed_centres() -> None:
     assert result.report.compactness.centre_units.tolist() == [0, 15]
 
 
-def test_fewer_units_than_territories_is_diagnosed() -> None:
+def test_more_territories_than_units_is_an_error_naming_both_numbers() -> None:
+    """65 territories for 60 units gave a plan with 5 empty territories and only a warning:
+    no plan can fill them, so the problem itself is refused."""
     coords, _ = lattice(1, 3)
     problem = DesignProblem(weights=np.ones((3, 1)), n_territories=5, coords=coords)
-    with pytest.warns(DataQualityWarning, match="cannot fill"):
-        result = HeuristicSolver().solve(problem)
-    assert result.diagnosis.issues[0].code == "fewer_units_than_territories"
-    assert sorted(result.labels.tolist()) == [0, 1, 2]
+    with pytest.raises(InvalidParameterError, match="5 territories cannot be filled by 3 units"):
+        HeuristicSolver().solve(problem)
+    with pytest.raises(InvalidParameterError) as info:
+        prepare(problem)
+    assert info.value.details["field"] == "n_territories"
+    # as many territories as units is a plan: one unit each
+    same = HeuristicSolver().solve(DesignProblem(weights=np.ones((3, 1)), n_territories=3,
+                                                 coords=coords, tolerance=0.0))  # fmt: skip
+    assert sorted(same.labels.tolist()) == [0, 1, 2]
+
+
+def test_transposed_centre_costs_are_named() -> None:
+    coords, _ = lattice(3, 3)
+    costs = np.ones((9, 3))
+    with pytest.raises(InvalidParameterError, match=r"centre_costs.*\(3, 9\).*transposed") as info:
+        prepare(DesignProblem(weights=np.ones((9, 1)), coords=coords, n_territories=3,
+                              centre_costs=costs.T))  # fmt: skip
+    assert info.value.details["field"] == "centre_costs"
+    with pytest.raises(InvalidParameterError, match="n_territories 2, centre_costs columns 3"):
+        prepare(DesignProblem(weights=np.ones((9, 1)), coords=coords, n_territories=2,
+                              centre_costs=costs))  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import re
 import warnings
 
 import numpy as np
@@ -12,7 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from terraplan.engine.design import DesignProblem, ExactSolver, HeuristicSolver, get_solver
+from terraplan.engine.design import (
+    DesignProblem,
+    ExactSolver,
+    HeuristicSolver,
+    diagnose_problem,
+    get_solver,
+)
 from terraplan.engine.design.geometry import lattice
 from terraplan.engine.design.params import DEFAULT_TIME_LIMIT
 from terraplan.engine.design.problem import prepare
@@ -166,6 +173,8 @@ def test_planar_coordinates_measure_in_the_callers_unit() -> None:
     assert result.labels.tolist() == [0, 0, 1, 1]
     assert result.report.compactness.total_distance_km == pytest.approx(13.0)
     assert result.report.compactness.max_diameter == pytest.approx(8.0)
+    # the report names the unit: the caller's, not km
+    assert result.report.compactness.distance_unit == "planar coordinate unit"
     graph = prepare(DesignProblem(weights=np.ones((4, 1)), coords=coords, coords_kind="planar",
                                   n_territories=2, contiguous=True)).adjacency  # fmt: skip
     assert graph is not None and graph.shape == (4, 4)
@@ -235,6 +244,60 @@ def test_group_heavier_than_a_band_is_named() -> None:
     codes = [issue.code for issue in result.diagnosis.issues]
     assert "group_over_band" in codes
     assert np.unique(np.asarray(result.labels)[:9]).shape[0] == 1
+
+
+@pytest.mark.parametrize("method", ["auto", "exact", "heuristic"])
+def test_a_group_heavier_than_an_absolute_window_is_named_by_every_solver(method: str) -> None:
+    """Group 3 holds 9 of 16 equal units; the window allows at most 1.2x an equal share of
+    16/3: no plan exists. Every solver and the diagnosis name the group and the metric by
+    the caller's names (not "balance window of metric 0"); a plan returned says it misses
+    the window in its status."""
+    coords, _ = lattice(4, 4)
+    weights = np.column_stack([np.ones(16), np.full(16, 2.0)])
+    groups = np.full(16, -1)
+    groups[:9] = 3
+    share = 16 / 3
+    problem = DesignProblem(
+        weights=weights, coords=coords, n_territories=3, groups=groups,
+        lower=[0.8 * share, 0.0], upper=[1.2 * share, np.inf], metric_names=("accounts", "hours"),
+    )  # fmt: skip
+    expected = r"keep-together group 3 \(9 units together\) is heavier than .* on accounts"
+    diagnosis = diagnose_problem(problem)
+    assert [i.code for i in diagnosis.issues] == ["group_over_band"]
+    assert diagnosis.issues[0].groups == (3,) and diagnosis.issues[0].metric == "accounts"
+    assert not diagnosis.feasible
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = get_solver(method, time_limit=10).solve(problem)
+        except InfeasibleError as exc:
+            assert re.search(expected, str(exc))
+            assert "metric 0" not in str(exc) and "balance window of accounts" in str(exc)
+            assert exc.details["groups"] == [3] and exc.details["metrics"] == ["accounts"]
+            assert exc.details["issues"] == ["group_over_band"]
+            assert "group" not in exc.details  # that key means a lock or centre clash
+        else:
+            assert method == "heuristic"
+            assert result.stats.status.endswith(":balance")
+            assert not result.report.balance.all_within
+            assert np.unique(np.asarray(result.labels)[:9]).shape[0] == 1
+    told = [str(w.message) for w in caught if issubclass(w.category, DataQualityWarning)]
+    assert len(told) == 1 and re.search(expected, told[0])
+
+
+def test_seed_is_another_name_of_random_state() -> None:
+    points, weights = _points(3, 30)
+    problem = DesignProblem(weights=weights, coords=points, coords_kind="planar",
+                            n_territories=3, tolerance=0.2)  # fmt: skip
+    a = _solve(get_solver("heuristic", seed=5), problem)
+    b = _solve(get_solver("heuristic", random_state=5), problem)
+    assert np.array_equal(a.labels, b.labels)
+    assert get_solver("auto", seed=2).get_params()["random_state"] == 2
+    _solve(get_solver("exact", seed=1, time_limit=10), problem)  # deterministic: ignored
+    with pytest.raises(InvalidParameterError, match="not both"):
+        get_solver("heuristic", seed=1, random_state=1)
+    with pytest.raises(InvalidParameterError, match=r"no parameter 'sed'.*random_state"):
+        get_solver("heuristic", sed=1)
 
 
 def test_group_with_two_locks_is_a_contradiction() -> None:

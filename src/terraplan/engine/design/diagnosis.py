@@ -13,6 +13,8 @@ it returns:
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -27,7 +29,8 @@ FloatArray = npt.NDArray[np.float64]
 @dataclass(frozen=True, slots=True)
 class Issue:
     """One finding. ``code`` is stable (``"oversize_unit"``, ``"fewer_units_than_territories"``,
-    ``"unit_over_band"``, ``"locked_over_band"``, ``"targets_do_not_add_up"``)."""
+    ``"unit_over_band"``, ``"group_over_band"``, ``"locked_over_band"``,
+    ``"targets_do_not_add_up"``, ``"disconnected_adjacency"``)."""
 
     code: str
     message: str
@@ -35,8 +38,11 @@ class Issue:
     territories: tuple[int, ...] = ()
     metric: str | None = None
     remedied: bool = False
-    #: For ``oversize_unit``: the unit's weight / an equal share, on ``metric``.
+    #: For ``oversize_unit`` and ``unit_over_band``: the unit's weight / an equal share, on
+    #: ``metric``.
     share: float | None = None
+    #: For ``group_over_band``: the keep-together group ids at fault.
+    groups: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,9 +65,45 @@ class Diagnosis:
 
 
 def diagnose_problem(problem: DesignProblem) -> Diagnosis:
-    """Validate ``problem`` and say what makes its balance impossible, before any search."""
-    diagnosis, _ = diagnose(prepare(problem))
+    """Validate ``problem`` and say what makes its balance impossible, before any search
+    (with keep-together groups, on the problem the solvers solve: each group one unit)."""
+    prep = prepare(problem)
+    if prep.groups is not None:
+        from terraplan.engine.design.groups import diagnose_grouped
+
+        return diagnose_grouped(prep)[0]
+    diagnosis, _ = diagnose(prep)
     return diagnosis
+
+
+def explain_infeasible(
+    exc: InfeasibleError, diagnosis: Diagnosis, metric_names: Sequence[str]
+) -> InfeasibleError:
+    """A solver's :class:`InfeasibleError` told with the diagnosis: its standing findings
+    first (the group, unit or band at fault), then the solver's reason, metrics by name
+    (``"balance window of potential"``, not ``"metric 0"``). ``details`` keep the solver's
+    and add ``issues`` (finding codes), ``metrics`` and ``groups`` (group ids at fault)."""
+
+    def named(text: str) -> str:
+        return re.sub(
+            r"\bmetric (\d+)\b",
+            lambda m: metric_names[int(m[1])] if int(m[1]) < len(metric_names) else m[0],
+            text,
+        )
+
+    standing = [i for i in diagnosis.issues if not i.remedied]
+    reason = named(str(exc))
+    message = "; ".join(i.message for i in standing) + f" ({reason})" if standing else reason
+    details = dict(exc.details)
+    if isinstance(details.get("constraints"), list):
+        details["constraints"] = [named(str(c)) for c in details["constraints"]]
+    if standing:
+        details["issues"] = [i.code for i in standing]
+        details["metrics"] = sorted({i.metric for i in standing if i.metric is not None})
+        groups = [g for i in standing for g in i.groups]
+        if groups:
+            details["groups"] = sorted(set(groups))
+    return InfeasibleError(message, details=details)
 
 
 def diagnose(prep: Prepared) -> tuple[Diagnosis, Prepared]:
@@ -108,6 +150,9 @@ def diagnose(prep: Prepared) -> tuple[Diagnosis, Prepared]:
                 )
             )
             feasible = False
+    bridged = bridge_issue(prep)
+    if bridged is not None:
+        issues.append(bridged)
     diagnosis = Diagnosis(
         issues=tuple(issues),
         feasible=feasible,
@@ -115,6 +160,32 @@ def diagnose(prep: Prepared) -> tuple[Diagnosis, Prepared]:
         targets=prep.targets.copy(),
     )
     return diagnosis, prep
+
+
+#: Units named in the message of a ``disconnected_adjacency`` finding (all are in ``units``).
+NAMED_DETACHED = 5
+
+
+def bridge_issue(prep: Prepared) -> Issue | None:
+    """The ``disconnected_adjacency`` finding when the caller's graph came in pieces that
+    :func:`~terraplan.engine.design.problem.prepare` joined (None otherwise)."""
+    if prep.bridges is None or prep.detached is None:
+        return None
+    detached = prep.detached.tolist()
+    named = ", ".join(str(u) for u in detached[:NAMED_DETACHED])
+    more = f" and {len(detached) - NAMED_DETACHED:,} more" if len(detached) > NAMED_DETACHED else ""
+    edges = ", ".join(f"{a}-{b}" for a, b in prep.bridges[:NAMED_DETACHED].tolist())
+    pieces = prep.bridges.shape[0] + 1
+    return Issue(
+        "disconnected_adjacency",
+        f"the adjacency given is in {pieces} pieces: {len(detached):,} unit(s) lie apart from "
+        f"the largest piece (unit{'s' if len(detached) > 1 else ''} {named}{more}); each other piece is counted as touching "
+        f"its nearest unit (added edges {edges}{' ...' if pieces - 1 > NAMED_DETACHED else ''}), "
+        "so a territory may be one piece only through such an edge "
+        "(report.contiguity.bridges, unbridged_components)",
+        units=tuple(int(u) for u in detached),
+        remedied=True,
+    )
 
 
 def _amount(value: float) -> str:
@@ -272,13 +343,17 @@ def _units_over_band(prep: Prepared, dedicated: list[tuple[int, int]]) -> list[I
     exceeded = prep.weights[over[0]] > best[over[0]] + 1e-9
     preferred = exceeded & prep.absolute_metrics()
     first = int(np.argmax(preferred if preferred.any() else exceeded))
+    name = prep.metric_names[first] if prep.metric_names else None
+    equal = float(prep.weights[:, first].sum()) / prep.k
+    share = float(prep.weights[over[0], first]) / equal if equal > 0 else None
     return [
         Issue(
             "unit_over_band",
             f"{over.size} unit(s) alone exceed the upper band of every allowed territory "
-            f"(first: unit {int(over[0])})",
+            f"(first: unit {int(over[0])}{', on ' + name if name else ''})",
             units=tuple(int(u) for u in over[:50]),
-            metric=prep.metric_names[first] if prep.metric_names else None,
+            metric=name,
+            share=share,
         )
     ]
 

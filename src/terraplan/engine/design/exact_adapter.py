@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial.distance import cdist
 
-from terraplan.engine.design.diagnosis import Diagnosis, diagnose
+from terraplan.engine.design.diagnosis import Diagnosis, diagnose, explain_infeasible
 from terraplan.engine.design.exact_costs import allowed_pairs as _allowed
 from terraplan.engine.design.exact_costs import fixed_cost
 from terraplan.engine.design.exact_costs import weighted_disruption_cost as _disruption_cost
@@ -40,7 +40,7 @@ from terraplan.engine.design.params import DEFAULT_TIME_LIMIT, Param, validate_p
 from terraplan.engine.design.problem import DesignProblem, Prepared, prepare
 from terraplan.engine.design.report import DesignResult, SolverStats
 from terraplan.engine.design.starts import one_unit_each
-from terraplan.errors import InvalidParameterError, SolverError
+from terraplan.errors import InfeasibleError, InvalidParameterError, SolverError
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -88,7 +88,10 @@ class ExactSolver:
             return solve_grouped(prep, self._solve_prepared)
         diagnosis, prep = diagnose(prep)
         report_diagnosis(diagnosis)
-        return self._solve_prepared(prep, diagnosis)
+        try:
+            return self._solve_prepared(prep, diagnosis)
+        except InfeasibleError as exc:  # told with the findings, metrics by name
+            raise explain_infeasible(exc, diagnosis, prep.metric_names) from None
 
     def _solve_prepared(self, prep: Prepared, diagnosis: Diagnosis | None = None) -> DesignResult:
         """The core on a validated problem (diagnosed here when ``diagnosis`` is None)."""

@@ -107,26 +107,76 @@ def build_neighbourhood(
 def connect_components(graph: sparse.csr_matrix, xyz: FloatArray | None) -> sparse.csr_matrix:
     """Join the connected components of ``graph`` by nearest-pair edges (needs ``xyz``).
 
-    Components are chained to the first one, each by the closest pair of units between it
-    and everything already joined. Without ``xyz`` the graph is returned unchanged.
+    Components are chained to the largest one, each by the closest pair of units between it
+    and everything already joined (:func:`bridge_edges`). Without ``xyz`` the graph is
+    returned unchanged.
+    """
+    if xyz is None:
+        return graph
+    return add_edges(graph, bridge_edges(graph, xyz=xyz))
+
+
+def bridge_edges(
+    graph: sparse.csr_matrix, *, xyz: FloatArray | None = None, distances: FloatArray | None = None
+) -> IntArray:
+    """``(b, 2)`` edges ``(unit apart, nearest joined unit)`` that make ``graph`` connected.
+
+    The largest component comes first; every other component, largest first, is joined by
+    its closest pair of units to everything joined before it, measured on ``xyz (n, 3)``
+    points or, without them, on ``distances (n, n)``. Empty when ``graph`` is connected or
+    neither is given.
     """
     n_comp, comp = connected_components(graph, directed=False)
-    if n_comp <= 1 or xyz is None:
-        return graph
-    order = np.argsort(-np.bincount(comp))
+    if n_comp <= 1 or (xyz is None and distances is None):
+        return np.zeros((0, 2), dtype=np.int64)
+    order = _largest_first(comp)
     joined = np.flatnonzero(comp == order[0])
-    extra_rows: list[int] = []
-    extra_cols: list[int] = []
+    edges: list[tuple[int, int]] = []
     for c in order[1:]:
         members = np.flatnonzero(comp == c)
-        tree = cKDTree(xyz[joined])
-        dist, idx = tree.query(xyz[members], k=1)
-        best = int(np.argmin(dist))
-        extra_rows.append(int(members[best]))
-        extra_cols.append(int(joined[int(idx[best])]))
+        if xyz is not None:
+            dist, idx = cKDTree(xyz[joined]).query(xyz[members], k=1)
+            best = int(np.argmin(dist))
+            edges.append((int(members[best]), int(joined[int(idx[best])])))
+        else:
+            assert distances is not None
+            sub = distances[np.ix_(members, joined)]
+            i, j = np.unravel_index(int(np.argmin(sub)), sub.shape)
+            edges.append((int(members[i]), int(joined[j])))
         joined = np.concatenate([joined, members])
-    bridge = _symmetric(np.asarray(extra_rows), np.asarray(extra_cols), graph.shape[0])
+    return np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+
+
+def detached_units(graph: sparse.csr_matrix) -> IntArray:
+    """``(d,)`` sorted units outside the largest connected component of ``graph``."""
+    n_comp, comp = connected_components(graph, directed=False)
+    if n_comp <= 1:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(comp != _largest_first(comp)[0]).astype(np.int64)
+
+
+def _largest_first(comp: npt.NDArray[np.int32]) -> IntArray:
+    """Component ids, the largest first (the order :func:`bridge_edges` joins them in)."""
+    return np.argsort(-np.bincount(comp)).astype(np.int64)
+
+
+def add_edges(graph: sparse.csr_matrix, edges: IntArray) -> sparse.csr_matrix:
+    """``graph`` with the undirected ``edges (b, 2)`` added (boolean CSR)."""
+    if edges.shape[0] == 0:
+        return graph
+    bridge = _symmetric(edges[:, 0], edges[:, 1], graph.shape[0])
     return (graph + bridge).astype(bool).tocsr()
+
+
+def remove_edges(graph: sparse.csr_matrix, edges: IntArray) -> sparse.csr_matrix:
+    """``graph`` without the undirected ``edges (b, 2)`` (boolean CSR)."""
+    if edges.shape[0] == 0:
+        return graph
+    drop = _symmetric(edges[:, 0], edges[:, 1], graph.shape[0]).astype(np.int8)
+    ones = sparse.csr_matrix(graph, dtype=np.int8)
+    out = sparse.csr_matrix(ones - ones.multiply(drop))
+    out.eliminate_zeros()
+    return out.astype(bool)
 
 
 def territory_components(adjacency: sparse.csr_matrix, labels: IntArray, k: int) -> IntArray:

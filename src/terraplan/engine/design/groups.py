@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from terraplan.engine.design.diagnosis import Diagnosis
+from terraplan.engine.design.diagnosis import Diagnosis, bridge_issue, diagnose, explain_infeasible
 from terraplan.engine.design.geometry import to_latlon
 from terraplan.engine.design.problem import Prepared
 from terraplan.engine.design.report import DesignResult
@@ -120,6 +120,8 @@ def contract(prep: Prepared) -> tuple[Prepared, Contraction]:
         disrupt_w=np.asarray(sums @ prep.disrupt_w).ravel(),
         centre_costs=centre_costs,
         groups=None,
+        bridges=None,  # told on the full problem (solve_grouped)
+        detached=None,
     )
     return small, con
 
@@ -164,8 +166,11 @@ def _current(prep: Prepared, con: Contraction) -> IntArray | None:
     return np.asarray(out, dtype=np.int64)
 
 
-def expand_diagnosis(diagnosis: Diagnosis, con: Contraction) -> Diagnosis:
-    """``diagnosis`` of the contracted problem told on the units and groups of the full one."""
+def expand_diagnosis(
+    diagnosis: Diagnosis, con: Contraction, full: Prepared | None = None
+) -> Diagnosis:
+    """``diagnosis`` of the contracted problem told on the units and groups of the full one
+    (``full``: the problem before contraction, whose adjacency findings are added)."""
     issues = []
     for issue in diagnosis.issues:
         grouped = [int(u) for u in issue.units if con.group_of[u] >= 0]
@@ -173,35 +178,59 @@ def expand_diagnosis(diagnosis: Diagnosis, con: Contraction) -> Diagnosis:
         if grouped and issue.code in ("unit_over_band", "oversize_unit"):
             names = ", ".join(str(int(con.group_of[u])) for u in grouped[:5])
             size = int(con.sizes[grouped[0]])
-            heavier = "heavier than the band of every allowed territory"
+            on = f" on {issue.metric}" if issue.metric else ""
+            share = f" ({issue.share:.2f}x an equal share)" if issue.share is not None else ""
+            heavier = f"heavier than the band of every allowed territory{on}{share}"
             if issue.code == "oversize_unit":
-                heavier = f"{issue.share or 0:.2f}x an equal share; it gets a territory of its own"
+                heavier = (
+                    f"{issue.share or 0:.2f}x an equal share{on}; it gets a territory of its own"
+                )
             message = f"keep-together group {names} ({size} units together) is {heavier}"
-            issues.append(replace(issue, code="group_over_band", message=message, units=units))
+            groups = tuple(int(con.group_of[u]) for u in grouped)
+            issues.append(
+                replace(issue, code="group_over_band", message=message, units=units, groups=groups)
+            )
         else:
             issues.append(replace(issue, units=units))
+    bridged = bridge_issue(full) if full is not None else None
+    if bridged is not None:
+        issues.append(bridged)
     dedicated = tuple(
         (int(v), t) for u, t in diagnosis.dedicated for v in np.flatnonzero(con.super_of == u)
     )
     return replace(diagnosis, issues=tuple(issues), dedicated=dedicated)
 
 
-def solve_grouped(prep: Prepared, core: Callable[[Prepared], DesignResult]) -> DesignResult:
+def diagnose_grouped(prep: Prepared) -> tuple[Diagnosis, Diagnosis, Prepared, Contraction]:
+    """Diagnose ``prep`` (which has ``groups``) on its contraction: the diagnosis told on
+    the full problem, the inner one, the (remedied) contracted problem and the contraction."""
+    small, con = contract(prep)
+    inner, small = diagnose(small)
+    return expand_diagnosis(inner, con, prep), inner, small, con
+
+
+def solve_grouped(
+    prep: Prepared, core: Callable[[Prepared, Diagnosis], DesignResult]
+) -> DesignResult:
     """Solve ``prep`` (which has ``groups``) on its contraction with ``core`` and return the
-    result on the full problem (one diagnosis warning, naming groups; one convergence
-    warning)."""
+    result on the full problem (one diagnosis warning, naming groups and metrics; one
+    convergence warning; an :class:`InfeasibleError` of the core told with the findings)."""
     from terraplan.engine.design.heuristic import design_result, report_diagnosis
 
-    small, con = contract(prep)
+    diagnosis, inner_diagnosis, small, con = diagnose_grouped(prep)
+    report_diagnosis(diagnosis)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        inner = core(small)
-    diagnosis = expand_diagnosis(inner.diagnosis, con)
-    report_diagnosis(diagnosis)
+        try:
+            inner = core(small, inner_diagnosis)
+        except InfeasibleError as exc:
+            raise explain_infeasible(exc, diagnosis, prep.metric_names) from None
     for found in caught:
         if not issubclass(found.category, DataQualityWarning | ConvergenceWarning):
             warnings.warn(found.message, found.category, stacklevel=2)
     labels = con.expand(inner.labels)
     full = replace(prep, targets=diagnosis.targets)
     stats = replace(inner.stats, status=inner.stats.status.split(":")[0])
-    return design_result(full, labels, diagnosis, stats)
+    result = design_result(full, labels, diagnosis, stats)
+    result.extras.update(inner.extras)
+    return result

@@ -15,8 +15,10 @@ import numpy.typing as npt
 from scipy import sparse
 
 from terraplan.engine.design.geometry import (
+    add_edges,
+    bridge_edges,
     build_neighbourhood,
-    connect_components,
+    detached_units,
     planar_xyz,
     symmetric_graph,
     to_xyz,
@@ -62,6 +64,12 @@ class DesignProblem:
     - ``adjacency (n, n)``: scipy.sparse unit graph; ``contiguous=True`` makes every
       territory one connected piece (a graph is built from ``coords`` when missing, with
       ``neighbourhood`` = ``"delaunay"`` or ``"knn"``); a given adjacency implies contiguity.
+      A given graph in several pieces is joined to its largest piece, each other piece by
+      one edge between its unit nearest to the joined units and that unit (the solvers need
+      one connected graph); this is not silent: the diagnosis says so
+      (``disconnected_adjacency``, with a :class:`~terraplan.errors.DataQualityWarning`),
+      and the report lists the added edges (``report.contiguity.bridges``) and the pieces
+      of each territory on the graph as given (``report.contiguity.unbridged_components``).
     - ``centres``: ``(k,)`` unit indices or ``(k, 2)`` lat/lon points; ``free_centres (k,)``
       bool says which may move (default: all free without ``centres``, all fixed with).
     - ``locked (n,)``: territory index a unit is pinned to, or -1.
@@ -119,7 +127,9 @@ class Prepared:
     caller's unit when ``planar``; ``windows`` holds the absolute ``(lower, upper)``
     ``(k, m)`` windows when the caller gave any, ``NaN`` where a side is relative to
     ``targets`` (all of it when ``windows`` is None); ``centre_costs (n, k)`` unit-to-centre costs or None; ``groups (n,)``
-    keep-together group ids (-1: none) or None.
+    keep-together group ids (-1: none) or None. ``bridges (b, 2)``: the edges added to the
+    caller's adjacency to join its pieces, ``detached (d,)`` the units outside its largest
+    piece (both None when the graph given was connected, or built here).
     """
 
     n: int
@@ -153,6 +163,8 @@ class Prepared:
     centre_costs: FloatArray | None = None
     groups: IntArray | None = None
     diameter: bool = False
+    bridges: IntArray | None = None
+    detached: IntArray | None = None
 
     @property
     def lower(self) -> FloatArray:
@@ -217,7 +229,7 @@ def prepare(problem: DesignProblem) -> Prepared:
         raise _bad("weights", "needs at least one unit and one metric")
     if np.any(weights < 0):
         raise _bad("weights", "must be non-negative")
-    k = _resolve_k(problem)
+    k = _resolve_k(problem, n)
     tol_in = _array(
         np.atleast_1d(np.asarray(problem.tolerance, dtype=object)), "tolerance", float, 1
     )
@@ -258,11 +270,19 @@ def prepare(problem: DesignProblem) -> Prepared:
         raise _bad("coords", "give coords or distances")
     if coords is not None and distances is not None:
         raise _bad("distances", "give coords or distances, not both")
-    adjacency = None
+    adjacency = bridges = detached = None
     if problem.adjacency is not None:
         if not sparse.issparse(problem.adjacency) or problem.adjacency.shape != (n, n):
             raise _bad("adjacency", f"must be a scipy.sparse ({n}, {n}) matrix")
-        adjacency = connect_components(symmetric_graph(problem.adjacency), xyz)
+        adjacency = symmetric_graph(problem.adjacency)
+        # the solvers need one connected graph: join the pieces, and keep what was added
+        # (the diagnosis and the report say so)
+        bridges = bridge_edges(adjacency, xyz=xyz, distances=distances)
+        if bridges.shape[0]:
+            detached = detached_units(adjacency)
+            adjacency = add_edges(adjacency, bridges)
+        else:
+            bridges = None
     elif problem.contiguous:
         if coords is None:
             raise _bad("adjacency", "contiguity with a distance matrix needs an adjacency")
@@ -325,30 +345,48 @@ def prepare(problem: DesignProblem) -> Prepared:
         priority=problem.priority, metric_names=tuple(names), windows=windows, planar=planar,
         centre_costs=centre_costs, groups=groups,
         diameter=problem.compactness_objective == "diameter",
+        bridges=bridges, detached=detached,
     )  # fmt: skip
 
 
-def _resolve_k(problem: DesignProblem) -> int:
-    candidates = []
+def _resolve_k(problem: DesignProblem, n: int) -> int:
+    candidates: list[tuple[str, int]] = []
     if problem.n_territories is not None:
         if isinstance(problem.n_territories, bool) or not isinstance(
             problem.n_territories, int | np.integer
         ):
             raise _bad("n_territories", "must be an integer")
-        candidates.append(int(problem.n_territories))
+        candidates.append(("n_territories", int(problem.n_territories)))
     if problem.targets is not None:
-        candidates.append(int(np.shape(problem.targets)[0]))
+        candidates.append(("targets rows", int(np.shape(problem.targets)[0])))
     if problem.centres is not None:
-        candidates.append(int(np.shape(problem.centres)[0]))
+        candidates.append(("centres", int(np.shape(problem.centres)[0])))
     if problem.centre_costs is not None and np.ndim(problem.centre_costs) == 2:
-        candidates.append(int(np.shape(problem.centre_costs)[1]))
+        shape = tuple(int(v) for v in np.shape(problem.centre_costs))
+        if shape[0] != n:
+            swapped = (
+                ", which looks transposed (k, n): pass centre_costs.T" if shape[1] == n else ""
+            )
+            raise _bad(
+                "centre_costs",
+                f"must have shape (n_units, k) = ({n}, k), one row per unit, got {shape}{swapped}",
+            )
+        candidates.append(("centre_costs columns", shape[1]))
     if not candidates:
         raise _bad("n_territories", "give n_territories, targets or centres")
-    if len(set(candidates)) > 1:
-        raise _bad("n_territories", f"n_territories, targets and centres disagree: {candidates}")
-    if candidates[0] < 1:
+    if len({value for _, value in candidates}) > 1:
+        said = ", ".join(f"{name} {value}" for name, value in candidates)
+        raise _bad("n_territories", f"the number of territories disagrees: {said}")
+    k = candidates[0][1]
+    if k < 1:
         raise _bad("n_territories", "must be >= 1")
-    return candidates[0]
+    if k > n:
+        raise _bad(
+            "n_territories",
+            f"{k:,} territories cannot be filled by {n:,} units (each territory needs at "
+            f"least one unit): design at most {n:,}",
+        )
+    return k
 
 
 def _windows(

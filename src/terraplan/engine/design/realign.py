@@ -57,6 +57,18 @@ NEAREST = 1
 MAX_CELLS = 200_000
 
 
+#: Above this many unit x territory cells with contiguity (the size up to which the ``auto``
+#: solver expects the exact model with contiguity to be quick), the rings get
+#: :data:`REALIGN_RINGS_SHARE` of the time limit and never the whole model; when they find
+#: no plan the boundary search designs it (``HeuristicSolver``). On 500 planar units into 6
+#: territories with two absolute windows, a cost matrix to reps' bases and contiguity, the
+#: first ring was the whole model (every territory of the cheapest assignment out of its
+#: window) and HiGHS found no contiguous plan in 150 s.
+REALIGN_CONTIGUOUS_CELLS = 1_000
+#: Share of the time limit the rings get on such a model.
+REALIGN_RINGS_SHARE = 0.5
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class RealignOutcome:
     """``labels (n,)``; ``objective`` compactness cost (lexicographic) or weighted cost;
@@ -88,12 +100,14 @@ def realign_applies(prep: Prepared) -> bool:
     return lexicographic or prep.centre_costs is not None
 
 
-def realign_plan(prep: Prepared, deadline: float) -> RealignOutcome:
+def realign_plan(prep: Prepared, deadline: float, *, whole_model: bool = True) -> RealignOutcome:
     """Repair the current (or cheapest) plan exactly on growing rings of territories.
 
-    ``deadline`` is a :func:`time.perf_counter` instant. Raises :class:`SolverError` when
-    no feasible plan is found before it, :class:`InfeasibleError` when even the full model
-    has none.
+    ``deadline`` is a :func:`time.perf_counter` instant. ``whole_model=False``: a ring
+    holding every territory (the full exact model) is not solved; the best plan of a smaller
+    ring is returned, or :class:`SolverError` (``details["reason"] == "whole_model"``) raised
+    when there is none. Raises :class:`SolverError` when no feasible plan is found before
+    the deadline, :class:`InfeasibleError` when even the full model has none.
     """
     cost = fixed_cost(prep)
     allowed = _allowed(prep)
@@ -114,6 +128,14 @@ def realign_plan(prep: Prepared, deadline: float) -> RealignOutcome:
         if grown.sum() == chosen.sum() and not grown.all():
             grown[:] = True  # the territory graph is not connected: take everything
         chosen = grown
+        if chosen.all() and not whole_model:
+            if best_key is None:
+                raise SolverError(
+                    "the realignment's rings reached the whole model before a plan within "
+                    "the bands",
+                    details={"reason": "whole_model", "iterations": iterations},
+                )
+            return RealignOutcome(labels, best_key[1], best_key[0], iterations, False, False)
         remaining = deadline - time.perf_counter()
         if remaining <= 1e-3:
             if best_key is None:
@@ -145,6 +167,26 @@ def realign_plan(prep: Prepared, deadline: float) -> RealignOutcome:
         if chosen.all() or not improved:
             assert best_key is not None
             return RealignOutcome(labels, best_key[1], best_key[0], iterations, proven, False)
+
+
+def match_to_centres(prep: Prepared, labels: IntArray, cost: FloatArray) -> IntArray:
+    """``labels`` with its territories renumbered to the fixed centres at the least total
+    ``cost (n, k)`` (a plan designed with movable centres), when the territories are
+    interchangeable (the same windows and allowed pairs, no lock); else unchanged."""
+    from scipy.optimize import linear_sum_assignment
+
+    same = np.allclose(prep.lower, prep.lower[:1]) and np.allclose(prep.upper, prep.upper[:1])
+    if prep.allowed is not None:
+        same = same and bool(np.all(prep.allowed == prep.allowed[:, :1]))
+    if not same or bool(np.any(prep.locked >= 0)):
+        return labels
+    totals = np.zeros((prep.k, prep.k))  # territory of the plan x centre
+    np.add.at(totals, labels, cost)
+    rows, cols = linear_sum_assignment(totals)
+    renumber = np.empty(prep.k, dtype=np.int64)
+    renumber[rows] = cols
+    out: IntArray = renumber[labels]
+    return out
 
 
 def _better(key: tuple[float, float], best: tuple[float, float]) -> bool:
@@ -272,13 +314,18 @@ def _solve_ring(
 
 
 def realign_result(
-    prep: Prepared, diagnosis: Diagnosis, began: float, deadline: float
+    prep: Prepared,
+    diagnosis: Diagnosis,
+    began: float,
+    deadline: float,
+    *,
+    whole_model: bool = True,
 ) -> DesignResult:
     """:func:`realign_plan` wrapped as the heuristic's :class:`DesignResult`
     (``began``/``deadline`` are :func:`time.perf_counter` instants)."""
     from terraplan.engine.design.heuristic import design_result
 
-    outcome = realign_plan(prep, deadline)
+    outcome = realign_plan(prep, deadline, whole_model=whole_model)
     if prep.diameter:
         from terraplan.engine.design.diameter_search import reduce_max_diameter
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -18,7 +19,7 @@ from terraplan.engine.design.params import (
 )
 from terraplan.engine.design.problem import DesignProblem, Prepared, prepare
 from terraplan.engine.design.report import DesignResult
-from terraplan.errors import InvalidParameterError, SolverError
+from terraplan.errors import ConvergenceWarning, InfeasibleError, InvalidParameterError, SolverError
 
 #: Fixed centres: the exact model has ``n * k`` binaries; HiGHS proves optima of this many
 #: (with balance windows, without contiguity) in about a second on one core.
@@ -117,28 +118,60 @@ class AutoSolver:
         prep = prepare(problem)
         exact: DesignResult | None = None
         attempt = "skipped"
+        # each solver warns about the same data (the diagnosis): the caller hears it once,
+        # and only the convergence warning of the plan returned
+        exact_said: list[warnings.WarningMessage] = []
         if exact_is_quick(prep):
             budget = min(limit * AUTO_EXACT_SHARE, AUTO_EXACT_CAP)
             try:
-                exact = ExactSolver(time_limit=budget, callback=self.callback).solve(problem)
+                with warnings.catch_warnings(record=True) as exact_said:
+                    warnings.simplefilter("always")
+                    exact = ExactSolver(time_limit=budget, callback=self.callback).solve(problem)
             except SolverError:
                 attempt = "no plan"
+            except InfeasibleError:
+                _say(exact_said)
+                raise
             else:
                 attempt = "proven" if exact.stats.proven_optimal else "unproven"
         exact_seconds = time.perf_counter() - began
         note = {"exact": attempt, "exact_seconds": round(exact_seconds, 3)}
         if exact is not None and attempt == "proven":
+            _say(exact_said)
             return _noted(exact, note)
         rest = max(limit - exact_seconds, 1e-3)
-        heuristic = HeuristicSolver(
-            time_limit=rest, random_state=self.random_state, callback=self.callback
-        ).solve(problem)
+        with warnings.catch_warnings(record=True) as heuristic_said:
+            warnings.simplefilter("always")
+            heuristic = HeuristicSolver(
+                time_limit=rest, random_state=self.random_state, callback=self.callback
+            ).solve(problem)
         chosen = heuristic
         if exact is not None and plan_rank(prep, exact) < plan_rank(prep, heuristic):
             chosen = exact
+        _say(exact_said + heuristic_said, keep=exact_said if chosen is exact else heuristic_said)
         if attempt != "skipped":  # the clock stopped the exact attempt: a faster machine differs
             chosen = replace(chosen, stats=replace(chosen.stats, reproducible=False))
         return _noted(chosen, note)
+
+
+def _say(
+    said: list[warnings.WarningMessage], keep: list[warnings.WarningMessage] | None = None
+) -> None:
+    """Warn ``said`` again for the caller, each message once; a :class:`ConvergenceWarning`
+    only when it is in ``keep`` (it is about the plan returned)."""
+    seen: set[tuple[type[Warning], str]] = set()
+    for found in said:
+        key = (found.category, str(found.message))
+        if key in seen:
+            continue
+        if (
+            keep is not None
+            and issubclass(found.category, ConvergenceWarning)
+            and not any(found is other for other in keep)
+        ):
+            continue
+        seen.add(key)
+        warnings.warn(found.message, found.category, stacklevel=3)
 
 
 def plan_rank(prep: Prepared, result: DesignResult) -> tuple[float, float, float]:
@@ -169,7 +202,12 @@ SOLVERS: dict[str, type[Any]] = {
 
 def get_solver(method: str, **params: Any) -> DesignSolver:
     """A solver instance for ``method`` ("heuristic", "exact" or "auto") with keyword
-    ``params``."""
+    ``params``.
+
+    ``seed`` is accepted as another name of ``random_state`` (the name ``terraplan.frames``
+    and ``design_territories`` use); the exact solver is deterministic and ignores it. An
+    unknown parameter raises :class:`InvalidParameterError` listing the solver's parameters.
+    """
     try:
         cls = SOLVERS[method]
     except KeyError:
@@ -177,5 +215,29 @@ def get_solver(method: str, **params: Any) -> DesignSolver:
             f"unknown design method {method!r}; choose from {sorted(SOLVERS)}",
             details={"parameter": "method"},
         ) from None
+    accepted = [p.name for p in cls.parameters]
+    params = dict(params)
+    if "seed" in params:
+        seed = params.pop("seed")
+        if "random_state" in params:
+            raise InvalidParameterError(
+                "give seed or random_state, not both (seed is another name of random_state)",
+                details={"parameter": "seed"},
+            )
+        if not is_random_state(seed):
+            raise InvalidParameterError(
+                f"parameter 'seed' must be a non-negative int, a numpy Generator or None "
+                f"(got {seed!r})",
+                details={"parameter": "seed"},
+            )
+        if "random_state" in accepted:
+            params["random_state"] = seed
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        raise InvalidParameterError(
+            f"the {method!r} solver has no parameter {', '.join(map(repr, unknown))}; "
+            f"its parameters: {', '.join(accepted)} (and seed, another name of random_state)",
+            details={"parameter": unknown[0], "accepted": accepted},
+        )
     solver: DesignSolver = cls(**params)
     return solver

@@ -6,7 +6,7 @@ produced it, so benchmarks compare like with like.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ from terraplan.engine.design.geometry import (
     cut_edges,
     equirectangular_km,
     haversine_km,
+    remove_edges,
     territory_components,
     to_latlon,
 )
@@ -58,11 +59,16 @@ class BalanceReport:
 
 @dataclass(frozen=True, eq=False)
 class CompactnessReport:
-    """``weighted_inertia``: sum of weight x squared distance (km^2) to the territory centre;
-    ``objective``: the solver's compactness term (weight x distance^power);
-    ``total_distance_km``: sum of weight x distance to centre; ``diameters (k,)`` km (or the
-    distance matrix's unit); ``cut_edges``: adjacency edges between territories (None
-    without a graph); ``centres (k, 2)`` lat/lon (coords) or ``centre_units (k,)``."""
+    """``weighted_inertia``: sum of weight x squared distance to the territory centre;
+    ``objective``: the solver's compactness term (weight x distance^power, or x
+    ``centre_costs ** power``); ``total_distance_km``: sum of weight x distance to centre;
+    ``diameters (k,)``; ``cut_edges``: adjacency edges between territories (None without a
+    graph); ``centres (k, 2)`` lat/lon (``x, y`` with planar coords) or ``centre_units (k,)``.
+
+    Distances are in ``distance_unit``: ``"km"`` (great-circle) for latitude/longitude; with
+    ``coords_kind="planar"`` the unit of the coordinates (metres for EPSG:3035, despite the
+    ``_km`` in the field's name, and the inertia in square metres); with a ``distances``
+    matrix the matrix's unit."""
 
     weighted_inertia: float
     inertia: FloatArray
@@ -73,13 +79,21 @@ class CompactnessReport:
     cut_edges: int | None
     centres: FloatArray | None
     centre_units: IntArray | None
+    distance_unit: str = "km"
 
 
 @dataclass(frozen=True, eq=False)
 class ContiguityReport:
-    """``components (k,)``: connected pieces per territory (None without a graph)."""
+    """``components (k,)``: connected pieces per territory on the graph the solvers used
+    (None without a graph). When the adjacency given was in pieces, the engine joined them
+    (see :class:`~terraplan.engine.design.problem.DesignProblem`): ``bridges (b, 2)`` lists
+    the edges it added (``(unit apart, nearest unit)``; empty when none) and
+    ``unbridged_components (k,)`` the pieces of each territory on the caller's own graph
+    (None when nothing was added)."""
 
     components: IntArray | None
+    bridges: IntArray = field(default_factory=lambda: _frozen(np.zeros((0, 2), dtype=np.int64)))
+    unbridged_components: IntArray | None = None
 
     @property
     def all_contiguous(self) -> bool | None:
@@ -187,6 +201,14 @@ def evaluate_prepared(
     )
     compactness = _compactness(prep, labels, centre_units)
     components = None if prep.adjacency is None else territory_components(prep.adjacency, labels, k)
+    contiguity = ContiguityReport(None if components is None else _frozen(components))
+    if prep.bridges is not None and prep.adjacency is not None:
+        given = remove_edges(prep.adjacency, prep.bridges)
+        contiguity = replace(
+            contiguity,
+            bridges=_frozen(prep.bridges),
+            unbridged_components=_frozen(territory_components(given, labels, k)),
+        )
     disruption = None
     if prep.current is not None:
         moved = (prep.current >= 0) & (labels != prep.current)
@@ -196,7 +218,7 @@ def evaluate_prepared(
     return DesignReport(
         balance=balance,
         compactness=compactness,
-        contiguity=ContiguityReport(None if components is None else _frozen(components)),
+        contiguity=contiguity,
         disruption=disruption,
     )
 
@@ -286,6 +308,9 @@ def _compactness(
         cut_edges=None if prep.adjacency is None else cut_edges(prep.adjacency, labels),
         centres=None if centre_latlon is None else _frozen(centre_latlon),
         centre_units=None if cunits is None else _frozen(cunits),
+        distance_unit="planar coordinate unit"
+        if prep.planar and prep.xyz is not None
+        else ("km" if prep.xyz is not None else "distance matrix unit"),
     )
 
 
