@@ -61,7 +61,7 @@ def test_a_custom_area_design_makes_rules_that_place_its_accounts(
         method="heuristic", seed=3, time_limit=5,
     )  # fmt: skip
     notes = " ".join(run.outcome.notes)
-    assert "Insel (0042)" in notes and "islands" in notes
+    assert "islands, or a separate part): Insel;" in notes
     assert "postal code 42 is none of the areas; area 0042 is, with leading zeros" in notes
     assert "Irgendwo AG" in notes and "2 accounts" in notes
     aligned = run.plan.alignment_map(RecordKind.GEO_UNIT)

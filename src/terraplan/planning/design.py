@@ -41,7 +41,6 @@ from terraplan.errors import (
 from terraplan.planning.design_arrays import (
     metric_index,
     moved_budget,
-    separate_pieces_note,
     territory_index,
     territory_list,
     unit_coords,
@@ -213,9 +212,6 @@ def design_territories(
     index = {tid: t for t, tid in enumerate(territory_ids)}
     unit_pos = {uid: i for i, uid in enumerate(ids)}
     adjacency = unit_graph(chosen, unit_pos) if contiguous and kind is RecordKind.GEO_UNIT else None
-    apart = separate_pieces_note(chosen, adjacency) if adjacency is not None else None
-    if apart:
-        notes.append(apart)
     locked = np.full(len(ids), -1, dtype=np.int64)
     for uid, tid in (locks or {}).items():
         locked[unit_position(unit_pos, uid, "locks")] = territory_index(index, tid, "locks")

@@ -137,28 +137,3 @@ def moved_budget(max_moved: float | None) -> tuple[int | None, float | None]:
     if max_moved >= 1:
         return int(max_moved), None
     return None, float(max_moved)
-
-
-def separate_pieces_note(units: Sequence[Any], graph: sparse.csr_matrix) -> str | None:
-    """A note naming the units of ``graph`` (their neighbours, ``(n, n)``) that lie apart
-    from its largest piece (islands, exclaves), or None when the map is one piece.
-
-    The engine joins each piece to its nearest unit, so a contiguous design may give such a
-    unit to a territory it does not touch: users checking contiguity on their own map see
-    that territory in pieces, and must be told why.
-    """
-    from scipy.sparse.csgraph import connected_components
-
-    n_pieces, piece = connected_components(graph, directed=False)
-    if n_pieces < 2:
-        return None
-    largest = int(np.bincount(piece).argmax())
-    apart = [units[int(i)] for i in np.flatnonzero(piece != largest)]
-    shown = ", ".join(f"{u.name} ({u.id})" if u.name != u.id else str(u.id) for u in apart[:5])
-    more = f" and {len(apart) - 5:,} more" if len(apart) > 5 else ""
-    count = f"{len(apart):,} units touch" if len(apart) != 1 else "1 unit touches"
-    return (
-        f"{count} no unit of the main part of the map (islands, or a separate part): "
-        f"{shown}{more}; contiguity counts each such piece as touching its nearest unit, so "
-        "a territory may hold it apart from the rest of its units"
-    )

@@ -324,6 +324,15 @@ def issue_text(
             f"{described} is heavier than the band of every allowed territory; loosen the "
             "tolerance or window, design fewer territories, or split the group"
         )
+    if issue.code == "disconnected_adjacency" and issue.units:
+        shown = ", ".join(unit(i) for i in issue.units[:5])
+        more = f" and {len(issue.units) - 5:,} more" if len(issue.units) > 5 else ""
+        count = f"{len(issue.units):,} units touch" if len(issue.units) != 1 else "1 unit touches"
+        return (
+            f"{count} no unit of the main part of the map (islands, or a separate part): "
+            f"{shown}{more}; contiguity counts each such piece as touching its nearest unit, "
+            "so a territory may hold it apart from the rest of its units"
+        )
     if issue.code == "oversize_unit" and issue.units and issue.territories:
         metric = f" of {issue.metric}" if issue.metric else ""
         share = f" {issue.share:.2f}x" if issue.share is not None else " more than"
