@@ -8,7 +8,9 @@ reads what it needs and hands it over (:class:`StoredFacts`, the keyword argumen
   value too long is a row error on SQLite as on PostgreSQL;
 - the stored parent/manager links of the kind, so that a cycle through stored records is found;
 - for geo units, the kind and name of each stored unit the file names, so that a unit of
-  another kind does not replace it.
+  another kind does not replace it;
+- for accounts and leads, the stored custom areas their postal codes name, so that a code with
+  no country is not read as a US ZIP outside its area.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ class StoredFacts:
     text_limits: Mapping[str, int] = field(default_factory=dict)
     stored_links: Mapping[str, str] = field(default_factory=dict)
     stored_units: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: Stored custom areas (geo units of kind ``custom``) whose id is a postal code of the
+    #: accounts or leads: id -> name (see :func:`terraplan.io.locations.check_custom_areas`).
+    custom_areas: Mapping[str, str] = field(default_factory=dict)
 
 
 def stored_facts(db: Database, kind: str, table: SourceTable | None = None) -> StoredFacts:
@@ -46,7 +51,22 @@ def stored_facts(db: Database, kind: str, table: SourceTable | None = None) -> S
             links = read_links(connection, kind, entry[0])
         if kind == "geo_units" and table is not None:
             units = read_geo_kinds(connection, unit_ids(table))
-    return StoredFacts(limits, links, units)
+    areas = custom_areas(db, kind, table) if table is not None else {}
+    return StoredFacts(limits, links, units, areas)
+
+
+def custom_areas(db: Database, kind: str, table: SourceTable) -> Mapping[str, str]:
+    """The stored custom areas (id -> name) whose id is a postal code of ``table``'s accounts
+    or leads (as typed, trimmed)."""
+    if kind not in ("accounts", "leads"):
+        return {}
+    column = table.columns.fields.get("postal_code")
+    if column is None:
+        return {}
+    codes = table.frame[column].drop_nulls().cast(pl.String).str.strip_chars().unique()
+    with db.connect() as connection:
+        found = read_geo_kinds(connection, codes.to_list())
+    return {code: name for code, (unit_kind, name) in found.items() if unit_kind == "custom"}
 
 
 def unit_ids(table: SourceTable) -> list[str]:
