@@ -152,6 +152,7 @@ def import_file(
         stored_links=facts.stored_links,
         stored_units=facts.stored_units,
         custom_areas=facts.custom_areas,
+        spellings=facts.spellings,
     )
     report = result.report
     progress("validate rows", table.frame.height, table.frame.height)

@@ -144,6 +144,7 @@ def import_source(
                 stored_links=links,
                 stored_units=more_units(db, table) if spec.kind == "geo_units" else None,
                 custom_areas=custom_areas(db, spec.kind, table),
+                spellings=facts.spellings,
             )
             merged.add(result.report)
             if result.report.file_errors:
