@@ -10,8 +10,9 @@ from terraplan.rules import RuleSet, parse_rule_set
 
 TEXT_VOCAB = {
     "state": ["CA", "ca", "Ca", "NY", "ny", "TX", ""],
-    "industry": ["Software", "software", "SaaS", "Health Care", "health", ""],
-    "name": ["Acme Inc", "ACME inc", "MegaCorp", "a.c", "x123y", ""],
+    # whitespace runs compare as one space, none at either end (CRM values typed by hand)
+    "industry": ["Software", "software", "SaaS", "Health Care", "  Health   Care ", "health", ""],
+    "name": ["Acme Inc", "ACME inc", "Acme\t Inc ", " a c", "MegaCorp", "a.c", "x123y", ""],
     "postal_code": ["94000", "94999", "95000", "94107-1234", "9410", "ab123", "09999", "10001", ""],
 }
 NUMBERS = [0, 49, 50, 51, 100, 1000]

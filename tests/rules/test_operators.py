@@ -78,10 +78,23 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
         True,
     ),
     (
+        # outer whitespace is not part of a compared value (as an import trims it)
         "starts_with leading space",
         {"field": "postal_code", "op": "starts_with", "value": "94"},
         {"postal_code": " 94107"},
+        True,
+    ),
+    (
+        "starts_with keeps the operand's space",
+        {"field": "name", "op": "starts_with", "value": "acme "},
+        {"name": "Acmeco"},
         False,
+    ),
+    (
+        "equals squeezes inner whitespace",
+        {"field": "industry", "op": "equals", "value": "Health Care"},
+        {"industry": "  Health \t  Care "},
+        True,
     ),
     ("starts_with NULL", {"field": "postal_code", "op": "starts_with", "value": "94"}, {}, False),
     (

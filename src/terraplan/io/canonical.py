@@ -36,6 +36,8 @@ def canonical_schema(
     """Column name -> polars type of the canonical frame of ``kind``."""
     schema: dict[str, pl.DataType] = {}
     for spec in kind_spec(kind).fields:
+        if not spec.in_frame:
+            continue
         if spec.type == "attributes":
             schema[spec.name] = pl.Struct(dict(attributes or {}))
         else:
@@ -47,6 +49,8 @@ def canonical_frame(accepted: pl.DataFrame, spec: KindSpec) -> pl.DataFrame:
     """The accepted rows of ``ctx`` as the canonical frame (custom attributes in one struct)."""
     columns: list[pl.Expr] = []
     for field in spec.fields:
+        if not field.in_frame:
+            continue
         if field.type == "attributes":
             names = [
                 c for c in accepted.columns if c.startswith("attributes.") and not c.endswith(RAW)

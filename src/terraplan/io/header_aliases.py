@@ -78,6 +78,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "id": ("userid", "repid"),
         "name": ("fullname", "repname"),
         "home_postal_code": ("postalcode", "zip", "zipcode", "zip/postal code", "homezip"),
+        "country": ("countrycode", "homecountry", "countryregion"),
         "home_latitude": ("latitude", "lat"),
         "home_longitude": ("longitude", "lon", "lng"),
         "manager_id": ("managerid",),

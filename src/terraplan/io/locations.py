@@ -22,15 +22,18 @@ One rule for US postal codes, for accounts, leads and rep home ZIPs alike (geoco
 - a known ZIP fills missing coordinates and ``county_fips``, sets ``country`` to ``US`` and
   ``state`` to the ZIP's state: a typed state that contradicts it is a warning (the ZIP wins).
 
-Reps have no country: a Canadian or British home postal code is taken as a home outside the
-US (not checked, not geocoded). A rep without a usable home location (no ZIP, no coordinates)
+A rep's ``country`` column (read from files, not stored) is read as an account's: a rep of
+another country keeps the home postal code as typed (not checked, not geocoded: ``1054`` in
+Portugal is never the US ZIP 01054), with a warning asking for coordinates when the row has
+none; without a country column, or with an empty one, a Canadian or British home postal code
+is taken as a home outside the US. A rep without a usable home location (no ZIP, no coordinates)
 is kept; the report says that matching and capacity will ignore travel for them. Geo units of kind ``zip`` without a
 centroid take it from the ZIP table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 import polars as pl
 
@@ -48,6 +51,8 @@ from terraplan.io.places import (
 )
 
 _ZIP_COLUMNS = ["__zip__", "__lat__", "__lon__", "__fips__", "__state__"]
+#: Rows refused by :func:`check_custom_areas` (not read as US ZIPs afterwards).
+_AREA_ROW = "__custom_area__"
 
 
 def zip5(text: pl.Expr) -> pl.Expr:
@@ -93,7 +98,7 @@ def _foreign_country(postal: pl.Expr) -> pl.Expr:
 
 
 def _is_us(checker: Checker) -> pl.Expr:
-    if checker.spec.kind == "reps":
+    if checker.spec.kind == "reps" and not checker.has("country"):
         return _foreign_country(pl.col("home_postal_code")).is_null()
     return pl.col("country").is_null() | (pl.col("country") == "US")
 
@@ -102,6 +107,8 @@ def normalize_places(checker: Checker) -> None:
     """Countries and US states as codes; non-US rows flagged (see the module docstring)."""
     if checker.spec.kind == "geo_units" and checker.has("state"):
         checker.ctx = checker.ctx.with_columns(normalize_state(pl.col("state")).alias("state"))
+    if checker.spec.kind == "reps" and checker.has("country"):
+        _rep_countries(checker)
     if checker.spec.kind not in ("accounts", "leads"):
         return
     col = pl.col
@@ -146,6 +153,84 @@ def normalize_places(checker: Checker) -> None:
         )
 
 
+def check_custom_areas(checker: Checker, areas: Mapping[str, str]) -> None:
+    """Refuse an account or lead with no country whose postal code, as typed, is the id of a
+    stored custom area (``areas``: id -> name) and that a US reading would change (``6494``
+    -> ZIP 06494, Connecticut; ``42`` -> 00042): it would leave its area for a US ZIP, or
+    its area would be guessed for a US row. The row's country decides: another country keeps
+    the code as typed, in the area; a US row writes its ZIP's 5 digits."""
+    if checker.spec.kind not in ("accounts", "leads") or not areas:
+        return
+    col = pl.col
+    postal = checker.spec.postal_field
+    assert postal is not None
+    if not checker.has(postal):
+        return
+    typed = col(postal).cast(pl.String).str.strip_chars()
+    as_zip = zip5(col(postal))
+    names = pl.Series(list(areas.values()), dtype=pl.String)
+    area = typed.replace_strict(
+        pl.Series(list(areas), dtype=pl.String), names, default=None, return_dtype=pl.String
+    )
+    ambiguous = (
+        col("country").is_null() & area.is_not_null() & as_zip.is_not_null() & (as_zip != typed)
+    )
+    checker.add(
+        ambiguous.fill_null(False),
+        postal,
+        pl.concat_str(
+            pl.lit("the row has no country and its postal code is custom area "),
+            typed,
+            pl.lit(" ("),
+            area,
+            pl.lit("), which a US row would read as ZIP "),
+            as_zip,
+            pl.lit(
+                ", outside the area: give the row's country (code or name) to keep it in the "
+                "area, or, for a US row, the ZIP's 5 digits ("
+            ),
+            as_zip,
+            pl.lit(")"),
+        ),
+    )
+    # said once: the US ZIP checks do not read these rows again
+    checker.ctx = checker.ctx.with_columns(ambiguous.fill_null(False).alias(_AREA_ROW))
+
+
+def _rep_countries(checker: Checker) -> None:
+    """A rep's country read as an account's (``Portugal`` -> ``PT``; empty: a Canadian or
+    British home postal code tells it, else the US). A rep outside the US keeps the home
+    postal code as typed, never read as a US ZIP; without coordinates they have no home base,
+    which the row's warning says how to give."""
+    col = pl.col
+    postal = "home_postal_code"
+    foreign = _foreign_country(col(postal)) if checker.has(postal) else pl.lit(None, pl.String)
+    checker.ctx = checker.ctx.with_columns(col("country").alias("country" + RAW)).with_columns(
+        pl.coalesce(normalize_country(col("country")), foreign).alias("country")
+    )
+    us = _is_us(checker)
+    coords = [f for f in ("home_latitude", "home_longitude") if checker.has(f)]
+    located = pl.lit(False)
+    if len(coords) == 2:
+        located = col("home_latitude").is_not_null() & col("home_longitude").is_not_null()
+    known = country_code(col("country")).is_not_null()
+    checker.add(
+        (~us & ~located).fill_null(False),
+        "country",
+        pl.concat_str(
+            pl.lit("rep outside the US (country "),
+            col("country"),
+            pl.when(known).then(pl.lit("")).otherwise(pl.lit(", not a known country")),
+            pl.lit(
+                "): home postal code kept as typed, not geocoded (the ZIP table is the US's);"
+                " give home_latitude and home_longitude for a home base, or matching and"
+                " capacity ignore travel for them"
+            ),
+        ),
+        severity="warning",
+    )
+
+
 def apply_geocoding(checker: Checker, geocoder: ZipDirectory, stored: Collection[str] = ()) -> None:
     """Check US postal codes and fill locations (see the module docstring). ``stored``: ids
     already stored, whose home base a file without location columns leaves as it is."""
@@ -162,14 +247,18 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory, stored: Collection
         return
     _join_zips(checker, col(postal), geocoder)
     us = _is_us(checker)
+    if _AREA_ROW in checker.ctx.columns:  # dropped below
+        us = us & ~col(_AREA_ROW)
     given = col(postal).is_not_null()
     well_formed = col(postal).str.strip_chars().str.contains(US_ZIP_SHAPE)
     found = col("__lat__").is_not_null()
     has_coords = col(lat).is_not_null() & col(lon).is_not_null()
     if kind == "reps":
         follows = (
-            "; fix it, or leave it empty (a rep without a home base is kept, and matching "
-            "and capacity ignore travel for them)"
+            "; fix it, give the home base as home_latitude and home_longitude instead (a "
+            "home outside the US: also its country, in a country column), or leave it empty "
+            "(a rep without a home base is kept, and matching and capacity ignore travel "
+            "for them)"
         )
     else:
         follows = "; fix it, or give latitude and longitude"
@@ -329,6 +418,8 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory, stored: Collection
             severity="warning",
         )
     checker.ctx = checker.ctx.with_columns(updates).drop(_ZIP_COLUMNS)
+    if _AREA_ROW in checker.ctx.columns:
+        checker.ctx = checker.ctx.drop(_AREA_ROW)
     _homeless_reps(checker, lat, lon, stored)
 
 

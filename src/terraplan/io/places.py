@@ -297,8 +297,12 @@ def state_code_text(text: str) -> str | None:
 def normalize_record_places(record: Mapping[str, Any]) -> dict[str, Any]:
     """``record`` (one lead or account typed in, e.g. to route it) with its country and, when
     it is in the US (no country, or the US), its state as codes, as an import writes them
-    (``"California"``, ``" ca"`` -> ``CA``); unknown spellings are kept, trimmed."""
+    (``"California"``, ``" ca"`` -> ``CA``, ``"portugal"`` -> ``PT``); unknown spellings are
+    kept, trimmed. Its postal code is trimmed (blank: None), whatever the country."""
     out = dict(record)
+    if isinstance(out.get("postal_code"), str):
+        # an import stores a postal code trimmed (any country): " 6494 " is area 6494
+        out["postal_code"] = out["postal_code"].strip() or None
     texts = {key: out[key] for key in ("state", "country") if isinstance(out.get(key), str)}
     if not texts:
         return out

@@ -67,6 +67,9 @@ class FieldSpec:
     #: Read from files but neither stored nor written (an account's ``active`` flag, which
     #: becomes its ``closed_on``).
     import_only: bool = False
+    #: False: read only to check other fields of the row (a rep's country decides how the
+    #: home postal code is read), not a column of the accepted frame.
+    in_frame: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +184,9 @@ KIND_SPECS: dict[str, KindSpec] = {
                 default=RepRole.ACCOUNT_EXECUTIVE.value,
             ),
             _s("home_postal_code"),
+            # Not stored: it says how the home postal code is read (a US ZIP, geocoded, or a
+            # code of another country, kept as typed), as an account's country does.
+            FieldSpec("country", "str", import_only=True, in_frame=False),
             _num("home_latitude", minimum=None),
             _num("home_longitude", minimum=None),
             FieldSpec("skills_industries", "list"),

@@ -60,6 +60,7 @@ from terraplan.io.period_ends import fill_period_ends, infers_end
 from terraplan.io.readers import ROW, SourceTable
 from terraplan.io.report import ImportIssue, ImportReport, short
 from terraplan.io.schema import KindSpec, kind_spec
+from terraplan.io.spellings import one_spelling
 from terraplan.io.typed_columns import typed_columns
 
 __all__ = [
@@ -146,6 +147,8 @@ def validate(
     text_limits: Mapping[str, int] | None = None,
     stored_links: Mapping[str, str] | None = None,
     stored_units: Mapping[str, tuple[str, str]] | None = None,
+    custom_areas: Mapping[str, str] | None = None,
+    spellings: Mapping[str, Mapping[str, int]] | None = None,
 ) -> ValidationResult:
     """Check every row of ``table``; return the accepted rows and the report.
 
@@ -169,7 +172,13 @@ def validate(
     text per row; control characters are refused either way (:mod:`~terraplan.io.text_checks`).
     ``stored_links`` (stored id -> its parent or manager id) lets a cycle through stored
     records be found; ``stored_units`` (stored geo unit id -> kind and name) refuses a unit
-    replacing one of another kind (:mod:`~terraplan.io.stored_checks`).
+    replacing one of another kind (:mod:`~terraplan.io.stored_checks`). ``custom_areas``
+    (stored custom area id -> name, those the rows' postal codes name) refuses an account or
+    lead with no country whose code is an area's id and would be read as another US ZIP
+    (:func:`~terraplan.io.locations.check_custom_areas`). ``spellings`` (field -> stored
+    value -> how many accounts hold it) writes each segment, industry and customer type as
+    most accounts spell it (:mod:`~terraplan.io.spellings`; without it, as most of the file's
+    rows do).
     """
     from terraplan.io import kind_checks, locations, references, stored_checks, text_checks
 
@@ -235,6 +244,9 @@ def validate(
     tally = CurrencyTally() if readings is None else readings.currencies
     tally.apply(checker, currencies)
     locations.normalize_places(checker)
+    if custom_areas:
+        locations.check_custom_areas(checker, custom_areas)
+    one_spelling(checker, spellings or {})
     if geocode and (spec.postal_field is not None or spec.kind == "geo_units"):
         locations.apply_geocoding(
             checker, geocoder or ZipDirectory(), stored=(stored_ids or ()) if updating else ()

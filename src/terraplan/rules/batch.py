@@ -22,10 +22,12 @@ from terraplan.rules.fields import (
     CODE_FIELDS,
     NUMBER_FIELDS,
     US_COUNTRIES,
+    WHITESPACE_RUN,
     ZipLookup,
     ZipPlace,
     column_name,
     record_values,
+    squeeze_operand,
     zip5,
 )
 from terraplan.rules.model import (
@@ -122,13 +124,20 @@ def _all_conditions(rule_set: RuleSet) -> list[Condition]:
 
 
 def derived_columns(col: str) -> list[pl.Expr]:
-    """``__lc_<col>`` (lower-case text) and ``__code_<col>`` (numeric postal/FIPS prefix)."""
+    """``__ws_<col>`` (text with whitespace runs squeezed, as
+    :func:`~terraplan.rules.fields.squeeze`), ``__lc_<col>`` (the same, lower case) and
+    ``__code_<col>`` (numeric postal/FIPS prefix)."""
     import polars as pl
 
     text = pl.col(col)
+    squeezed = text.str.replace_all(WHITESPACE_RUN, " ").str.strip_chars(" ")
     head = text.str.slice(0, 5)
     code = pl.when(head.str.contains(r"^[0-9]{5}$")).then(head.cast(pl.Int64, strict=False))
-    return [text.str.to_lowercase().alias(f"__lc_{col}"), code.alias(f"__code_{col}")]
+    return [
+        squeezed.alias(f"__ws_{col}"),
+        squeezed.str.to_lowercase().alias(f"__lc_{col}"),
+        code.alias(f"__code_{col}"),
+    ]
 
 
 def prepare_frame(data: Any, rule_set: RuleSet) -> pl.DataFrame:
@@ -318,9 +327,11 @@ def _positive(pred: Predicate) -> pl.Expr:
         return raw.map_batches(
             _regex_matcher(str(pred.values[0]), pred.case_sensitive), return_dtype=pl.Boolean
         )
-    subject = raw if pred.case_sensitive else pl.col(f"__lc_{col}")
-    texts = [str(v) if pred.case_sensitive else str(v).lower() for v in pred.values]
-    if op in (Op.EQUALS, Op.IN, Op.IN_GEOGRAPHY):
+    # whitespace runs squeezed, as the per-record evaluator compares text
+    subject = pl.col(f"__ws_{col}" if pred.case_sensitive else f"__lc_{col}")
+    equality = op in (Op.EQUALS, Op.IN, Op.IN_GEOGRAPHY)
+    texts = [squeeze_operand(v, equality, pred.case_sensitive) for v in pred.values]
+    if equality:
         return subject.is_in(texts) if len(texts) > 1 else subject == texts[0]
     if op is Op.STARTS_WITH:
         return _any([subject.str.starts_with(t) for t in texts])

@@ -3,7 +3,11 @@
 This is the reference implementation of the semantics (a plain per-record Python evaluator,
 independent of the Polars batch path and of the SQL compiler):
 
-* Text comparisons lower-case both sides unless the condition has ``case_sensitive: true``.
+* Text comparisons lower-case both sides unless the condition has ``case_sensitive: true``,
+  and read each run of whitespace (spaces, tabs, line breaks) as one space, none at either end
+  of the record's value or of an ``equals``/``in`` operand (``"  Health   Care "`` equals
+  ``"Health Care"``); ``regex`` sees the value as it is, ``is_empty`` matches only NULL and
+  ``''``.
 * A NULL (missing) field fails every positive operator; ``is_empty`` matches NULL and ``''``
   (numbers: NULL only). Negated operators (``not_equals``, ``not_in``, ``not_contains``,
   ``not_empty``) and ``not`` are the plain negation of their positive form, so they MATCH NULL.
@@ -29,6 +33,8 @@ from terraplan.rules.fields import (
     fill_location,
     label,
     record_values,
+    squeeze,
+    squeeze_operand,
 )
 from terraplan.rules.index import RuleIndex
 from terraplan.rules.model import (
@@ -110,15 +116,21 @@ def _positive(pred: Predicate, values: Mapping[str, Any]) -> bool:
     }[op]
 
 
+_EQUALITY = (Op.EQUALS, Op.IN, Op.IN_GEOGRAPHY)
+
+
 @functools.lru_cache(maxsize=4096)
-def _text_operands(values: tuple[Any, ...], case_sensitive: bool) -> tuple[str, ...]:
-    """The predicate's operands as compared (folded once per rule, not once per record)."""
-    return tuple(str(v) if case_sensitive else str(v).lower() for v in values)
+def _text_operands(
+    values: tuple[Any, ...], case_sensitive: bool, equality: bool = True
+) -> tuple[str, ...]:
+    """The predicate's operands as compared (folded once per rule, not once per record):
+    whitespace runs squeezed (see :func:`~terraplan.rules.fields.squeeze_operand`)."""
+    return tuple(squeeze_operand(v, equality, case_sensitive) for v in values)
 
 
 @functools.lru_cache(maxsize=4096)
 def _operand_set(values: tuple[Any, ...], case_sensitive: bool) -> frozenset[str]:
-    return frozenset(_text_operands(values, case_sensitive))
+    return frozenset(_text_operands(values, case_sensitive, True))
 
 
 def _text_positive(pred: Predicate, text: str | None) -> bool:
@@ -126,10 +138,12 @@ def _text_positive(pred: Predicate, text: str | None) -> bool:
         return False
     if pred.op is Op.REGEX:
         return regex_search(str(pred.values[0]), pred.case_sensitive, text)
-    subject = text if pred.case_sensitive else text.lower()
-    operands = _text_operands(pred.values, pred.case_sensitive)
-    if pred.op in (Op.EQUALS, Op.IN, Op.IN_GEOGRAPHY):
+    # runs of whitespace count as one space, none at either end ("  Health   Care ")
+    squeezed = squeeze(text)
+    subject = squeezed if pred.case_sensitive else squeezed.lower()
+    if pred.op in _EQUALITY:
         return subject in _operand_set(pred.values, pred.case_sensitive)
+    operands = _text_operands(pred.values, pred.case_sensitive, False)
     if pred.op is Op.STARTS_WITH:
         return any(subject.startswith(v) for v in operands)
     if pred.op is Op.ENDS_WITH:

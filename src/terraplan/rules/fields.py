@@ -100,6 +100,28 @@ def code_number(value: str) -> int | None:
     return int(head) if _CODE.match(head) else None
 
 
+#: The whitespace text comparisons squeeze (ASCII: each evaluator, Python, Polars and SQL,
+#: reads the same characters as whitespace): ``"  Health   Care "`` equals ``"Health Care"``.
+WHITESPACE_RUN = r"[ \t\n\r\f\x0B]+"
+_WHITESPACE_RUN = re.compile(WHITESPACE_RUN)
+
+
+def squeeze(text: str) -> str:
+    """``text`` as a rule compares it: each run of whitespace one space, none at either end
+    (``"  Health   Care "`` -> ``"Health Care"``)."""
+    return _WHITESPACE_RUN.sub(" ", text).strip(" ")
+
+
+def squeeze_operand(value: Any, op_is_equality: bool, case_sensitive: bool) -> str:
+    """A rule's text operand as compared: whitespace runs made one space, lower case unless
+    ``case_sensitive``; trimmed for ``equals``/``in`` (a value), not for ``starts_with``,
+    ``ends_with`` and ``contains`` (whose outer spaces mark a word's edge: ``contains " inc"``)."""
+    text = _WHITESPACE_RUN.sub(" ", str(value))
+    if op_is_equality:
+        text = text.strip(" ")
+    return text if case_sensitive else text.lower()
+
+
 #: Country values that mean the United States (compared lower-case); an empty country counts too.
 US_COUNTRIES: frozenset[str] = frozenset(
     {"us", "usa", "u.s.", "u.s.a.", "united states", "united states of america"}

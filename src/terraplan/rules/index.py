@@ -11,7 +11,8 @@ a *necessary* condition: a rule it leaves out can never hold for the record.
 What a condition needs for a record to have a chance (its keys):
 
 * ``equals`` / ``in`` / ``in_geography`` on a text field: the folded value is one of the operands
-  (folded as the evaluator folds them: lower case unless ``case_sensitive``);
+  (folded as the evaluator folds them: whitespace runs squeezed, lower case unless
+  ``case_sensitive``);
 * ``starts_with`` on a text field: the value's first ``len(operand)`` characters are an operand;
 * ``all`` of several conditions: the keys of its first indexable item;
 * ``any`` of several conditions: the keys of every item, when every item has keys.
@@ -25,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from terraplan.rules.fields import squeeze, squeeze_operand
 from terraplan.rules.model import AllOf, AnyOf, Condition, Op, Predicate, Rule, RuleSet
 
 _EQUALITY = (Op.EQUALS, Op.IN, Op.IN_GEOGRAPHY)
@@ -51,7 +53,7 @@ def _predicate_keys(pred: Predicate) -> list[_Key] | None:
     else:
         return None
     cs = pred.case_sensitive
-    return [_Key(pred.field, cs, prefix, str(v) if cs else str(v).lower()) for v in pred.values]
+    return [_Key(pred.field, cs, prefix, squeeze_operand(v, not prefix, cs)) for v in pred.values]
 
 
 def condition_keys(cond: Condition) -> list[_Key] | None:
@@ -77,10 +79,11 @@ def condition_keys(cond: Condition) -> list[_Key] | None:
 
 
 def _text(value: Any) -> str | None:
-    """A field's value as the evaluator compares text (str of a number, None for missing)."""
+    """A field's value as the evaluator compares text (str of a number, whitespace runs
+    squeezed; None for missing)."""
     if value is None:
         return None
-    return value if isinstance(value, str) else str(value)
+    return squeeze(value if isinstance(value, str) else str(value))
 
 
 class RuleIndex:

@@ -5,7 +5,9 @@ attributes as ``attr_<name>``; every column a rule reads must exist) and returns
 input row: ``id``, ``territory_id``, ``rule_id``, ``territory_type``, ``conflict``, ``gap`` and
 ``overlays`` (overlay territory ids joined by ``;``, ``''`` when none). It follows exactly the
 semantics of :func:`terraplan.rules.route`: every predicate is wrapped so that it is TRUE or
-FALSE, never NULL (two-valued logic), which makes ``not``/``not_in`` match NULL fields.
+FALSE, never NULL (two-valued logic), which makes ``not``/``not_in`` match NULL fields. Text
+is compared with its whitespace runs squeezed (``TRIM(REGEXP_REPLACE(col, '[ \\t\\n\\r\\f\\x0B]+',
+' '))``, computed once per row), as the evaluator does.
 
 Regular expressions are passed to the database as written: keep to the portable subset
 (no back-references or look-arounds; character classes, anchors, alternation, repetition).
@@ -19,7 +21,7 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from terraplan.errors import InvalidParameterError
-from terraplan.rules.fields import column_name
+from terraplan.rules.fields import WHITESPACE_RUN, column_name, squeeze_operand
 from terraplan.rules.model import (
     DIALECTS,
     EARTH_RADIUS_KM,
@@ -153,12 +155,23 @@ class _Compiler:
             return compared
         if op is Op.REGEX:
             return self.regex(raw, str(pred.values[0]), pred.case_sensitive)
-        lower_name = "tp_lc_" + column_name(pred.field)
-        subject: exp.Expr = (
-            raw if pred.case_sensitive else self.derive(lower_name, exp.Lower(this=raw.copy()))
+        # whitespace runs squeezed to one space, none at either end, as the per-record
+        # evaluator compares text (:func:`terraplan.rules.fields.squeeze`)
+        squeezed = exp.Trim(
+            this=exp.RegexpReplace(
+                this=raw.copy(),
+                expression=self.text(WHITESPACE_RUN),
+                replacement=self.text(" "),
+            )
         )
-        texts = [str(v) if pred.case_sensitive else str(v).lower() for v in pred.values]
-        if op in (Op.EQUALS, Op.IN, Op.IN_GEOGRAPHY):
+        subject: exp.Expr = (
+            self.derive("tp_ws_" + column_name(pred.field), squeezed)
+            if pred.case_sensitive
+            else self.derive("tp_lc_" + column_name(pred.field), exp.Lower(this=squeezed))
+        )
+        equality = op in (Op.EQUALS, Op.IN, Op.IN_GEOGRAPHY)
+        texts = [squeeze_operand(v, equality, pred.case_sensitive) for v in pred.values]
+        if equality:
             lits = [self.text(t) for t in texts]
             return (
                 exp.In(this=subject, expressions=lits)

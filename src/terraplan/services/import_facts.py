@@ -8,7 +8,10 @@ reads what it needs and hands it over (:class:`StoredFacts`, the keyword argumen
   value too long is a row error on SQLite as on PostgreSQL;
 - the stored parent/manager links of the kind, so that a cycle through stored records is found;
 - for geo units, the kind and name of each stored unit the file names, so that a unit of
-  another kind does not replace it.
+  another kind does not replace it;
+- for accounts and leads, the stored custom areas their postal codes name, so that a code with
+  no country is not read as a US ZIP outside its area, and how the stored accounts spell each
+  segment and industry, so that the file's rows are written in the same spelling.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from terraplan.io.readers import SourceTable
+from terraplan.io.spellings import GROUPING_FIELDS
 from terraplan.io.stored_checks import SELF_REFERENCES
-from terraplan.storage.bulk import read_geo_kinds, read_links, text_limits
+from terraplan.storage.bulk import read_geo_kinds, read_links, read_value_counts, text_limits
 from terraplan.storage.database import Database
 
 
@@ -31,6 +35,12 @@ class StoredFacts:
     text_limits: Mapping[str, int] = field(default_factory=dict)
     stored_links: Mapping[str, str] = field(default_factory=dict)
     stored_units: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: Stored custom areas (geo units of kind ``custom``) whose id is a postal code of the
+    #: accounts or leads: id -> name (see :func:`terraplan.io.locations.check_custom_areas`).
+    custom_areas: Mapping[str, str] = field(default_factory=dict)
+    #: How the stored accounts spell each segment, industry and customer type (see
+    #: :mod:`terraplan.io.spellings`).
+    spellings: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
 def stored_facts(db: Database, kind: str, table: SourceTable | None = None) -> StoredFacts:
@@ -46,7 +56,32 @@ def stored_facts(db: Database, kind: str, table: SourceTable | None = None) -> S
             links = read_links(connection, kind, entry[0])
         if kind == "geo_units" and table is not None:
             units = read_geo_kinds(connection, unit_ids(table))
-    return StoredFacts(limits, links, units)
+    areas = custom_areas(db, kind, table) if table is not None else {}
+    return StoredFacts(limits, links, units, areas, stored_spellings(db, kind))
+
+
+def stored_spellings(db: Database, kind: str) -> Mapping[str, Mapping[str, int]]:
+    """How the stored accounts spell the grouping fields an import of ``kind`` writes."""
+    if kind not in GROUPING_FIELDS:
+        return {}
+    # the spelling most accounts use: accounts decide for leads too (one industry name)
+    fields = [f for f in GROUPING_FIELDS[kind] if f in GROUPING_FIELDS["accounts"]]
+    with db.connect() as connection:
+        return read_value_counts(connection, "accounts", fields)
+
+
+def custom_areas(db: Database, kind: str, table: SourceTable) -> Mapping[str, str]:
+    """The stored custom areas (id -> name) whose id is a postal code of ``table``'s accounts
+    or leads (as typed, trimmed)."""
+    if kind not in ("accounts", "leads"):
+        return {}
+    column = table.columns.fields.get("postal_code")
+    if column is None:
+        return {}
+    codes = table.frame[column].drop_nulls().cast(pl.String).str.strip_chars().unique()
+    with db.connect() as connection:
+        found = read_geo_kinds(connection, codes.to_list())
+    return {code: name for code, (unit_kind, name) in found.items() if unit_kind == "custom"}
 
 
 def unit_ids(table: SourceTable) -> list[str]:

@@ -151,6 +151,8 @@ def import_file(
         text_limits=facts.text_limits,
         stored_links=facts.stored_links,
         stored_units=facts.stored_units,
+        custom_areas=facts.custom_areas,
+        spellings=facts.spellings,
     )
     report = result.report
     progress("validate rows", table.frame.height, table.frame.height)
@@ -374,11 +376,25 @@ def _written_columns(
     """The columns the file carries (or that were derived, or defaulted for new records):
     the rest keep their stored values."""
     mapped = {field.split(".", 1)[0] for field in report.columns.values()}
-    defaulted = {f.name for f in kind_spec(report.kind).fields if f.default is not None}
+    spec = kind_spec(report.kind)
+    defaulted = {f.name for f in spec.fields if f.default is not None}
+    # read from files, never stored (a rep's country: how the home postal code is read)
+    import_only = {f.name for f in spec.fields if f.import_only}
+    # A rep's home base follows the home postal code the file gives: one abroad (no ZIP to
+    # geocode) clears the coordinates an earlier reading as a US ZIP stored.
+    follows_postal = (
+        report.kind == "reps"
+        and "home_postal_code" in mapped
+        and "home_postal_code" in frame.columns
+        and frame["home_postal_code"].null_count() < frame.height
+    )
     columns = []
     for name in frame.columns:
+        if name in import_only:
+            continue
         if name != "id" and name not in mapped:
-            if frame[name].null_count() == frame.height:
+            derived = follows_postal and name in ("home_latitude", "home_longitude")
+            if frame[name].null_count() == frame.height and not derived:
                 continue
             if update and name in defaulted and DERIVED_FROM.get(name) not in mapped:
                 continue

@@ -209,7 +209,7 @@ def route_record(
     if territory is None or result.gap:
         # routed to the catch-all, or nowhere: a ZIP that gave no county may be why, or a
         # ZIP in a county (a state) no rule names
-        unknown = unknown_zip_note(record)
+        unknown = unknown_zip_note(placed)
         notes += unknown or outside_plan_note(placed, plan.id, context.named_places)
     elif sent_not_a_zip(placed):
         # placed by another field (state, industry): the postal code was still no ZIP

@@ -14,7 +14,7 @@ from typing import Any
 from terraplan.data.counties import county_labels
 from terraplan.rules import RuleSet
 from terraplan.rules.condition_parser import is_whole_number
-from terraplan.rules.fields import is_us, zip5
+from terraplan.rules.fields import is_us, squeeze, zip5
 from terraplan.rules.model import Op
 from terraplan.services.locations import zip_locator
 
@@ -30,10 +30,13 @@ def _sent(raw: Any) -> str:
 
 
 def unknown_zip_note(record: Mapping[str, Any]) -> tuple[str, ...]:
-    """Why a lead no rule placed may have had no county: its postal code is no US ZIP (a
-    typo, a foreign code), or a ZIP in no ZIP table (a typo, or one the bundled tables lack)."""
+    """Why a US lead (no country, or the US) no rule placed may have had no county: its postal
+    code is no US ZIP (a typo, a foreign code), or a ZIP in no ZIP table (a typo, or one the
+    bundled tables lack). A record of another country is never read as a US ZIP."""
     raw = record.get("postal_code")
     if raw is None or str(raw).strip() == "" or record.get("county_fips"):
+        return ()
+    if not is_us(record.get("country")):
         return ()
     code = zip5(raw)
     if code is None:
@@ -56,8 +59,9 @@ def not_a_zip(raw: Any) -> str:
 
 
 def named_places(rule_set: RuleSet) -> dict[str, frozenset[str]]:
-    """The county FIPS codes and states the rule set's primary rules name (``in``,
-    ``equals``, ``in_geography``), by field: where a record can be placed at all."""
+    """The county FIPS codes, states and postal codes (custom areas, ZIP lists) the rule
+    set's primary rules name (``in``, ``equals``, ``in_geography``), by field: where a record
+    can be placed at all."""
     from terraplan.rules.model import predicates_of
 
     named: dict[str, set[str]] = {}
@@ -65,13 +69,13 @@ def named_places(rule_set: RuleSet) -> dict[str, frozenset[str]]:
         if rule.pinned:
             continue
         for test in predicates_of(rule.when):
-            if test.field in ("county_fips", "state") and test.op in (
+            if test.field in ("county_fips", "state", "postal_code") and test.op in (
                 Op.IN,
                 Op.EQUALS,
                 Op.IN_GEOGRAPHY,
             ):
                 named.setdefault(test.field, set()).update(
-                    str(v).strip().upper() for v in test.values
+                    squeeze(str(v)).upper() for v in test.values
                 )
     return {field: frozenset(values) for field, values in named.items()}
 
@@ -79,12 +83,32 @@ def named_places(rule_set: RuleSet) -> dict[str, frozenset[str]]:
 def outside_plan_note(
     record: Mapping[str, Any], plan_id: str, named: Mapping[str, frozenset[str]]
 ) -> tuple[str, ...]:
-    """Why a lead with a known US ZIP matched no rule: the ZIP lies in a county (or state) no
-    rule of the plan names, e.g. Alaska or Puerto Rico, outside the bundled lower-48
-    counties designed plans are drawn from."""
-    if record.get("county_fips") or not is_us(record.get("country")):
+    """Why a lead with a known US ZIP matched no rule: the ZIP lies in a county (or state, or
+    postal code list) no rule of the plan names, e.g. Alaska or Puerto Rico, outside the
+    bundled lower-48 counties designed plans are drawn from; a code sent with no country
+    that the plan names as written (custom area ``6494``, read as ZIP 06494) says to give
+    the country. A non-US lead whose postal code no rule names is said too."""
+    if record.get("county_fips"):
         return ()
-    code = zip5(record.get("postal_code"))
+    raw = record.get("postal_code")
+    typed = squeeze(str(raw)).upper() if raw is not None else ""
+    codes = named.get("postal_code", frozenset())
+    if not is_us(record.get("country")):
+        if typed and "postal_code" in named and typed not in codes:
+            return (
+                f"postal code {_sent(raw)} ({str(record.get('country')).strip()}) is none of "
+                f"the postal codes the rules of plan {plan_id} name",
+            )
+        return ()
+    code = zip5(raw)
+    no_country = str(record.get("country") or "").strip() == ""
+    if no_country and code is not None and typed != code and typed in codes:
+        # 6494 with no country is read as the US ZIP 06494; the plan names 6494 itself
+        return (
+            f"postal code {_sent(raw)} was read as the US ZIP {code}, since the lead has no "
+            f"country; the rules of plan {plan_id} name the postal code {typed} as written: "
+            "give the lead's country to place it by that code",
+        )
     place = zip_locator()(code) if code is not None else None
     if place is None:
         return ()
@@ -107,6 +131,11 @@ def outside_plan_note(
         )
     if "state" in named and state and state not in named["state"]:
         return (f"ZIP {code} is in {where} ({state}), a state no rule of plan {plan_id} names",)
+    if "postal_code" in named and code not in codes:
+        return (
+            f"ZIP {code} is in {where} ({state or 'no state'}), a postal code no rule of plan "
+            f"{plan_id} names",
+        )
     return ()
 
 

@@ -43,7 +43,7 @@ from terraplan.services.account_status import (
     status_frame,
 )
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
-from terraplan.services.import_facts import more_units, stored_facts
+from terraplan.services.import_facts import custom_areas, more_units, stored_facts
 from terraplan.services.imports import (
     ImportOutcome,
     OnError,
@@ -143,6 +143,8 @@ def import_source(
                 text_limits=facts.text_limits,
                 stored_links=links,
                 stored_units=more_units(db, table) if spec.kind == "geo_units" else None,
+                custom_areas=custom_areas(db, spec.kind, table),
+                spellings=facts.spellings,
             )
             merged.add(result.report)
             if result.report.file_errors:

@@ -94,6 +94,22 @@ def read_geo_kinds(connection: Connection, ids: Iterable[str]) -> dict[str, tupl
     return found
 
 
+def read_value_counts(
+    connection: Connection, kind: str, fields: Iterable[str]
+) -> dict[str, dict[str, int]]:
+    """``{field: {stored value: how many records hold it}}`` of ``kind``'s text ``fields``
+    (nulls left out): how stored records spell a segment or an industry."""
+    table = record_table(kind)
+    counts: dict[str, dict[str, int]] = {}
+    for field in fields:
+        column = table.c[field]
+        rows = connection.execute(
+            select(column, func.count()).where(column.is_not(None)).group_by(column)
+        )
+        counts[field] = {str(value): int(n) for value, n in rows}
+    return counts
+
+
 def _json_columns(table: Table) -> set[str]:
     return {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
 
