@@ -77,3 +77,29 @@ def test_a_rep_moved_abroad_loses_the_us_home_read_before(db: Database, tmp_path
     with UnitOfWork(db) as uow:
         (rep,) = uow.reps.list()
     assert (rep.home_postal_code, rep.home_latitude) == ("1054", None)
+
+
+def test_accounts_abroad_without_coordinates_are_placed_at_their_area(
+    db: Database, tmp_path: Path
+) -> None:
+    """Accounts in custom areas had no location: matching measured no distance to them and
+    the map drew none of them. A row abroad whose postal code is an area's id now gets the
+    area's centre, counted as geocoded; given coordinates and US rows are left as they are."""
+    _areas(db)
+    text = (
+        "id,name,postal_code,country,latitude,longitude\n"
+        "A1,Casa,6494,PT,,\n"
+        "A2,Loja, 0042 ,Portugal,,\n"
+        "A3,Sol,6494,PT,41.1,-8.6\n"  # its own coordinates are kept
+        "A4,Mar,9999,PT,,\n"  # no such area: no location
+    )
+    outcome = import_file(db, _write(tmp_path, "contas.csv", text), "accounts")
+    assert outcome.report.geocoded == 2
+    with UnitOfWork(db) as uow:
+        placed = {a.id: (a.latitude, a.longitude) for a in uow.accounts.list()}
+    assert placed == {
+        "A1": (40.6, -8.7),
+        "A2": (38.7, -9.1),
+        "A3": (41.1, -8.6),
+        "A4": (None, None),
+    }

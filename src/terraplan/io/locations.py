@@ -197,6 +197,38 @@ def check_custom_areas(checker: Checker, areas: Mapping[str, str]) -> None:
     checker.ctx = checker.ctx.with_columns(ambiguous.fill_null(False).alias(_AREA_ROW))
 
 
+def fill_area_centres(checker: Checker, centres: Mapping[str, tuple[float, float]]) -> None:
+    """An account or lead outside the US with no coordinates whose postal code, as typed, is
+    a stored custom area's id (``centres``: id -> latitude, longitude) is placed at the
+    area's centre, as a US row is at its ZIP's: matching measured no distance to such
+    accounts and the map drew none of them. Counted as geocoded."""
+    if checker.spec.kind not in ("accounts", "leads") or not centres:
+        return
+    postal = checker.spec.postal_field
+    if postal is None or not checker.has(postal):
+        return
+    col = pl.col
+    ids = pl.Series(list(centres), dtype=pl.String)
+
+    def looked_up(i: int) -> pl.Expr:
+        values = pl.Series([c[i] for c in centres.values()], dtype=pl.Float64)
+        typed = col(postal).cast(pl.String).str.strip_chars()
+        return typed.replace_strict(ids, values, default=None, return_dtype=pl.Float64)
+
+    lat, lon = looked_up(0), looked_up(1)
+    missing = [
+        col(c).is_null() if checker.has(c) or c in checker.ctx.columns else pl.lit(True)
+        for c in ("latitude", "longitude")
+    ]
+    fill = (~_is_us(checker) & lat.is_not_null() & missing[0] & missing[1]).fill_null(False)
+    geocoded = col(GEOCODED) if GEOCODED in checker.ctx.columns else pl.lit(False)
+    checker.ctx = checker.ctx.with_columns(
+        pl.when(fill).then(lat).otherwise(col("latitude")).alias("latitude"),
+        pl.when(fill).then(lon).otherwise(col("longitude")).alias("longitude"),
+        (geocoded | fill).alias(GEOCODED),
+    )
+
+
 def _rep_countries(checker: Checker) -> None:
     """A rep's country read as an account's (``Portugal`` -> ``PT``; empty: a Canadian or
     British home postal code tells it, else the US). A rep outside the US keeps the home

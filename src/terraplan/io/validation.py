@@ -148,6 +148,7 @@ def validate(
     stored_links: Mapping[str, str] | None = None,
     stored_units: Mapping[str, tuple[str, str]] | None = None,
     custom_areas: Mapping[str, str] | None = None,
+    area_centres: Mapping[str, tuple[float, float]] | None = None,
     spellings: Mapping[str, Mapping[str, int]] | None = None,
 ) -> ValidationResult:
     """Check every row of ``table``; return the accepted rows and the report.
@@ -175,7 +176,8 @@ def validate(
     replacing one of another kind (:mod:`~terraplan.io.stored_checks`). ``custom_areas``
     (stored custom area id -> name, those the rows' postal codes name) refuses an account or
     lead with no country whose code is an area's id and would be read as another US ZIP
-    (:func:`~terraplan.io.locations.check_custom_areas`). ``spellings`` (field -> stored
+    (:func:`~terraplan.io.locations.check_custom_areas`); ``area_centres`` (stored custom
+    area id -> its centre) places a row abroad without coordinates at its area's centre. ``spellings`` (field -> stored
     value -> how many accounts hold it) writes each segment, industry and customer type as
     most accounts spell it (:mod:`~terraplan.io.spellings`; without it, as most of the file's
     rows do).
@@ -251,6 +253,8 @@ def validate(
         locations.apply_geocoding(
             checker, geocoder or ZipDirectory(), stored=(stored_ids or ()) if updating else ()
         )
+    if area_centres:
+        locations.fill_area_centres(checker, area_centres)
     text_checks.check_text(checker, text_limits)
     if kept:
         _new_rows_need(checker, kept, stored_ids or ())

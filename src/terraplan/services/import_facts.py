@@ -84,6 +84,21 @@ def custom_areas(db: Database, kind: str, table: SourceTable) -> Mapping[str, st
     return {code: name for code, (unit_kind, name) in found.items() if unit_kind == "custom"}
 
 
+def area_centres(db: Database, kind: str, table: SourceTable) -> Mapping[str, tuple[float, float]]:
+    """The centres (latitude, longitude) of the stored custom areas whose id is a postal code
+    of ``table``'s accounts or leads: a row abroad without coordinates is placed there."""
+    if kind not in ("accounts", "leads"):
+        return {}
+    column = table.columns.fields.get("postal_code")
+    if column is None:
+        return {}
+    from terraplan.storage.bulk import read_area_centres
+
+    codes = table.frame[column].drop_nulls().cast(pl.String).str.strip_chars().unique()
+    with db.connect() as connection:
+        return read_area_centres(connection, codes.to_list())
+
+
 def unit_ids(table: SourceTable) -> list[str]:
     """The ids a geo units table names (stripped, as validation reads them)."""
     column = table.columns.fields.get("id")

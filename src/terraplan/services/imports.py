@@ -35,7 +35,7 @@ from terraplan.services.account_status import (
     status_frame,
 )
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
-from terraplan.services.import_facts import stored_facts
+from terraplan.services.import_facts import area_centres, stored_facts
 from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
 from terraplan.storage.database import Database
@@ -152,6 +152,7 @@ def import_file(
         stored_links=facts.stored_links,
         stored_units=facts.stored_units,
         custom_areas=facts.custom_areas,
+        area_centres=area_centres(db, kind, table),
         spellings=facts.spellings,
     )
     report = result.report

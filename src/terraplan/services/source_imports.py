@@ -43,7 +43,12 @@ from terraplan.services.account_status import (
     status_frame,
 )
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
-from terraplan.services.import_facts import custom_areas, more_units, stored_facts
+from terraplan.services.import_facts import (
+    area_centres,
+    custom_areas,
+    more_units,
+    stored_facts,
+)
 from terraplan.services.imports import (
     ImportOutcome,
     OnError,
@@ -144,6 +149,7 @@ def import_source(
                 stored_links=links,
                 stored_units=more_units(db, table) if spec.kind == "geo_units" else None,
                 custom_areas=custom_areas(db, spec.kind, table),
+                area_centres=area_centres(db, spec.kind, table),
                 spellings=facts.spellings,
             )
             merged.add(result.report)

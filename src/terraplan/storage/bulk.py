@@ -94,6 +94,24 @@ def read_geo_kinds(connection: Connection, ids: Iterable[str]) -> dict[str, tupl
     return found
 
 
+def read_area_centres(connection: Connection, ids: Iterable[str]) -> dict[str, tuple[float, float]]:
+    """Stored custom areas (geo units of kind ``custom``) among ``ids``: id -> (latitude,
+    longitude) of their centre."""
+    table = record_table("geo_units")
+    wanted = sorted(set(ids))
+    found: dict[str, tuple[float, float]] = {}
+    for start in range(0, len(wanted), 10_000):  # bound the IN list (SQLite, PostgreSQL)
+        rows = connection.execute(
+            select(table.c.id, table.c.latitude, table.c.longitude).where(
+                table.c.id.in_(wanted[start : start + 10_000]), table.c.kind == "custom"
+            )
+        )
+        for record, lat, lon in rows:
+            if lat is not None and lon is not None:
+                found[str(record)] = (float(lat), float(lon))
+    return found
+
+
 def read_value_counts(
     connection: Connection, kind: str, fields: Iterable[str]
 ) -> dict[str, dict[str, int]]:
