@@ -225,6 +225,7 @@ def kpis(
         grouping_notes,
         lead_note,
         prior_year_note,
+        recut_note,
         revenue_source_note,
         target_coverage_note,
         target_owner_note,
@@ -241,6 +242,7 @@ def kpis(
         *(lead_note(data, by.value, frame) if leads_shown else []),
         *prior_year_note(data, frame),
         *target_coverage_note(data, frame),
+        *recut_note(data, by.value, frame),
         *(target_owner_note(data, frame) if by.value == "rep" else []),
     ]
     if engine is not None:

@@ -359,3 +359,29 @@ def lead_note(data: PlanData, dimension: str, frame: pl.DataFrame) -> list[str]:
         f"{lacking} {without:,} of the {total:,} leads created in these periods: lead "
         f"conversion and lead win rate by {dimension} count the other {total - without:,}"
     ]
+
+
+def recut_note(data: PlanData, dimension: str, frame: pl.DataFrame) -> list[str]:
+    """KPIs by territory or region of days before a realigned plan took effect: the accounts
+    are counted in this plan's territories on those days too, so a realignment restates
+    closed quarters (a territory's first quarter read 125 % under the plan then in force and
+    87 % under the one from July). Said once, for a plan made from another; by rep, revenue
+    follows the owner of the day and needs no such note."""
+    start, before = data.plan.effective_from, data.plan.based_on_plan_id
+    if (
+        dimension not in ("territory", "region")
+        or start is None
+        or before is None
+        or "period_start" not in frame.columns
+        or frame.is_empty()
+    ):
+        return []
+    first = frame["period_start"].min()
+    if not isinstance(first, date) or first >= start:
+        return []
+    groups = "territories" if dimension == "territory" else "regions"
+    return [
+        f"{dimension} figures of days before {start}, when plan {data.plan.id} took effect, "
+        f"count the accounts in its {groups} as they are now; plan {before}, which it was made "
+        "from, shows them in its own"
+    ]
