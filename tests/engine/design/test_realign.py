@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from terraplan.engine.design import DesignProblem, ExactSolver, HeuristicSolver, get_solver
@@ -107,6 +107,55 @@ def test_exact_and_heuristic_equal_brute_force_lexicographic_optimum(
     heuristic = _solve(HeuristicSolver(time_limit=10), problem)
     assert _key(heuristic, data)[0] == best[0]
     assert _key(heuristic, data)[1] <= best[1] * 1.01 + 1e-9
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([0.1, 0.2]))
+@example(105, 0.1)  # 16 units in a library audit: one move balances, the medoids forced two
+def test_free_centres_realignment_moves_the_fewest_units(seed: int, tolerance: float) -> None:
+    """Balance first, then the fewest moves, does not depend on where the centres are: with
+    free centres the exact solver (and auto) moves as few units as any plan within the
+    windows (the medoids of its start plan were pinned, forcing extra moves)."""
+    data = _instance(seed, 8, 3)
+    if seed == 105:  # the audit's instance
+        rng = np.random.default_rng(105)
+        n = 16
+        data = {"points": rng.random((n, 2)) * 100}
+        data["weights"] = rng.integers(1, 5, n).astype(float)[:, None]
+        data["current"] = rng.integers(0, 3, n)
+    total = data["weights"][:, 0].sum()
+    lower, upper = total / 3 * (1 - tolerance), total / 3 * (1 + tolerance)
+    problem = DesignProblem(
+        weights=data["weights"], n_territories=3, coords=data["points"], coords_kind="planar",
+        lower=lower, upper=upper, current=data["current"], priority="lexicographic",
+    )  # fmt: skip
+    least = _fewest_moves(data["weights"][:, 0], data["current"], lower, upper)
+    for method in ("exact", "auto"):
+        result = _solve(get_solver(method, time_limit=20), problem)
+        assert result.report.balance.all_within == (least is not None)
+        if least is not None:
+            assert result.report.disruption.units_moved == least, method
+
+
+def _fewest_moves(
+    weights: np.ndarray, current: np.ndarray, lower: float, upper: float
+) -> int | None:
+    """Fewest units moved to bring 3 territories within [lower, upper] (None: no plan):
+    moving m units, try every set of m units and every territory for each."""
+    n = weights.shape[0]
+    for m in range(n + 1):
+        for chosen in itertools.combinations(range(n), m):
+            for targets in itertools.product(range(3), repeat=m):
+                if any(t == current[i] for i, t in zip(chosen, targets, strict=True)):
+                    continue
+                labels = current.copy()
+                labels[list(chosen)] = targets
+                totals = np.bincount(labels, weights=weights, minlength=3)
+                if np.all(totals >= lower - 1e-9) and np.all(totals <= upper + 1e-9):
+                    return m
+        if m >= 4:  # more would take too long to check: such an instance is not drawn
+            assume(False)
+    return None
 
 
 @settings(max_examples=10, deadline=None)

@@ -142,7 +142,9 @@ class ExactSolver:
         return design_result(prep, labels, diagnosis, stats)
 
     # -- fixed centres: assignment MILP --------------------------------------------------
-    def _fixed(self, prep: Prepared) -> Any:
+    def _fixed(self, prep: Prepared, *, pin_centres: bool = True) -> Any:
+        """``pin_centres`` False: the centres price compactness only, their units may go to
+        any territory (medoids of a start plan, not reps' bases)."""
         from terraplan.engine.design.exact import solve_exact_assignment
 
         cost = fixed_cost(prep)
@@ -155,7 +157,7 @@ class ExactSolver:
                 cost, prep.weights, prep.lower, prep.upper, _allowed(prep),
                 current=prep.current, disruption_weight=prep.disrupt_w,
                 adjacency=prep.adjacency if prep.contiguous else None,
-                centre_units=prep.centre_units, **budget,
+                centre_units=prep.centre_units if pin_centres else None, **budget,
                 time_limit=float(self.time_limit), mip_gap=float(self.mip_gap),
                 callback=self.callback,
             )  # fmt: skip
@@ -265,7 +267,12 @@ class ExactSolver:
                 centre_points=None,
                 free_centres=np.zeros(prep.k, dtype=bool),
             )
-            outcome = ExactSolver(time_limit=remaining, mip_gap=float(self.mip_gap))._fixed(fixed)
+            # Balance first, then the fewest moves: neither depends on where the centres
+            # are, so the medoids of the start price compactness but are not pinned (a
+            # medoid that the start had moved forced a second move where one sufficed).
+            outcome = ExactSolver(time_limit=remaining, mip_gap=float(self.mip_gap))._fixed(
+                fixed, pin_centres=prep.priority != "lexicographic"
+            )
             labels = np.asarray(outcome.labels, dtype=np.int64)
             new = _medoid_units(prep, labels)
             if np.array_equal(new, centres):
