@@ -73,30 +73,32 @@ def stored_spellings(db: Database, kind: str) -> Mapping[str, Mapping[str, int]]
 def custom_areas(db: Database, kind: str, table: SourceTable) -> Mapping[str, str]:
     """The stored custom areas (id -> name) whose id is a postal code of ``table``'s accounts
     or leads (as typed, trimmed)."""
-    if kind not in ("accounts", "leads"):
+    codes = _postal_codes(kind, table)
+    if not codes:
         return {}
-    column = table.columns.fields.get("postal_code")
-    if column is None:
-        return {}
-    codes = table.frame[column].drop_nulls().cast(pl.String).str.strip_chars().unique()
     with db.connect() as connection:
-        found = read_geo_kinds(connection, codes.to_list())
+        found = read_geo_kinds(connection, codes)
     return {code: name for code, (unit_kind, name) in found.items() if unit_kind == "custom"}
 
 
 def area_centres(db: Database, kind: str, table: SourceTable) -> Mapping[str, tuple[float, float]]:
     """The centres (latitude, longitude) of the stored custom areas whose id is a postal code
     of ``table``'s accounts or leads: a row abroad without coordinates is placed there."""
-    if kind not in ("accounts", "leads"):
-        return {}
-    column = table.columns.fields.get("postal_code")
-    if column is None:
+    codes = _postal_codes(kind, table)
+    if not codes:
         return {}
     from terraplan.storage.bulk import read_area_centres
 
-    codes = table.frame[column].drop_nulls().cast(pl.String).str.strip_chars().unique()
     with db.connect() as connection:
-        return read_area_centres(connection, codes.to_list())
+        return read_area_centres(connection, codes)
+
+
+def _postal_codes(kind: str, table: SourceTable) -> list[str]:
+    """The distinct postal codes (trimmed) of an accounts or leads table (none otherwise)."""
+    column = table.columns.fields.get("postal_code") if kind in ("accounts", "leads") else None
+    if column is None:
+        return []
+    return table.frame[column].drop_nulls().cast(pl.String).str.strip_chars().unique().to_list()
 
 
 def unit_ids(table: SourceTable) -> list[str]:
