@@ -128,13 +128,17 @@ def check_design_job(db: Database, parameters: Mapping[str, Any]) -> None:
     balance = dict(kwargs.get("balance") or {})
     # With rep centres or a plan to realign, the territories are theirs.
     given = bool(kwargs.get("centres_from_reps") or kwargs.get("from_plan"))
-    try:  # the engine's checks, on a problem of one unit
+    k = 1 if given else kwargs.get("n_territories")
+    # the engine's checks, on a problem of as many units as territories (the engine refuses
+    # more territories than units; the real units are counted when the job runs)
+    units = k if isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= 100_000 else 1
+    try:
         prepare(
             DesignProblem(
-                weights=np.ones((1, max(len(balance), 1))),
-                n_territories=1 if given else kwargs.get("n_territories"),
+                weights=np.ones((units, max(len(balance), 1))),
+                n_territories=k,
                 tolerance=list(balance.values()) or 0.05,
-                coords=[[0.0, 0.0]],
+                coords=np.zeros((units, 2)),
             )
         )
     except InvalidParameterError as exc:
