@@ -47,6 +47,20 @@ def load_demo(
     """
     progress("generate demo data", 0, None)
     dataset = generate_demo(seed=seed, n_accounts=n_accounts)
+    store_demo(db, dataset, reset=reset, progress=progress)
+    summary = DemoSummary(
+        seed=seed,
+        counts={kind: len(getattr(dataset, kind)) for kind in DEMO_KINDS},
+        regions=tuple(region.name for region in dataset.regions),
+        as_of=dataset.as_of.isoformat(),
+    )
+    return dataset, summary
+
+
+def store_demo(
+    db: Database, dataset: DemoDataset, *, reset: bool = True, progress: Progress = no_progress
+) -> None:
+    """Write a generated demo in ONE transaction (see :func:`load_demo` for ``reset``)."""
     collections: dict[str, Sequence[Any]] = {kind: getattr(dataset, kind) for kind in DEMO_KINDS}
     total = sum(len(objects) for objects in collections.values())
     done = 0
@@ -66,10 +80,3 @@ def load_demo(
             done += len(objects)
             progress(f"write {kind.replace('_', ' ')}", done, total)
         uow.commit()
-    summary = DemoSummary(
-        seed=seed,
-        counts={kind: len(objects) for kind, objects in collections.items()},
-        regions=tuple(region.name for region in dataset.regions),
-        as_of=dataset.as_of.isoformat(),
-    )
-    return dataset, summary
