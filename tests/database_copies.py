@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import uuid
 from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,32 +18,47 @@ from terraplan.storage import migrate
 from terraplan.storage.database import Database
 
 #: What a schema is made of, to tell one a test changed (a trigger, a revoked grant, a
-#: column, a function) from the one the migrations made: objects and their grants, columns,
-#: triggers, functions, constraints and types, by name (never by the schema's name; not the
-#: triggers PostgreSQL makes for foreign keys, named by number).
+#: column, a function) from the one the migrations made: objects with their owners, grants
+#: and persistence; columns with their position, type, default and grants; the definitions of
+#: indexes, constraints, views, triggers and functions (the body's digest); types, rules,
+#: policies and comments. The schema's own name is taken out of every definition, and the
+#: triggers PostgreSQL makes for foreign keys (named by number) are left out.
 _SCHEMA_FINGERPRINT = text(
     """
-    SELECT 'n:' || coalesce(n.nspacl::text, '') FROM pg_namespace n WHERE n.nspname = :schema
+    SELECT replace(line, :schema || '.', '') FROM (
+    SELECT 'n:' || coalesce(n.nspacl::text, '') AS line
+    FROM pg_namespace n WHERE n.nspname = :schema
     UNION ALL
     SELECT 'c:' || c.relname || ':' || c.relkind::text || ':' || coalesce(c.relacl::text, '')
-        || ':' || c.relrowsecurity::text
+        || ':' || c.relrowsecurity::text || ':' || c.relpersistence::text || ':'
+        || c.relowner::text || ':' || coalesce(obj_description(c.oid, 'pg_class'), '')
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :schema
     UNION ALL
-    SELECT 'a:' || c.relname || '.' || a.attname || ':' || a.atttypid::text || ':'
-        || a.attnotnull::text || ':' || a.atthasdef::text
+    SELECT 'a:' || c.relname || '.' || a.attname || ':' || a.attnum::text || ':'
+        || format_type(a.atttypid, a.atttypmod) || ':' || a.attnotnull::text || ':'
+        || coalesce(pg_get_expr(d.adbin, d.adrelid), '') || ':'
+        || coalesce(a.attacl::text, '')
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
     WHERE n.nspname = :schema AND a.attnum > 0 AND NOT a.attisdropped
     UNION ALL
-    SELECT 't:' || t.tgname || ':' || t.tgenabled::text FROM pg_trigger t
+    SELECT 'i:' || i.indexdef FROM pg_indexes i WHERE i.schemaname = :schema
+    UNION ALL
+    SELECT 'v:' || v.viewname || ':' || v.definition FROM pg_views v
+    WHERE v.schemaname = :schema
+    UNION ALL
+    SELECT 't:' || pg_get_triggerdef(t.oid) || ':' || t.tgenabled::text FROM pg_trigger t
     JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = :schema AND NOT t.tgisinternal
     UNION ALL
-    SELECT 'p:' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-    WHERE n.nspname = :schema
+    SELECT 'p:' || p.proname || ':' || md5(p.prosrc) FROM pg_proc p
+    JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = :schema
     UNION ALL
-    SELECT 'k:' || k.conname || ':' || k.convalidated::text FROM pg_constraint k
-    JOIN pg_namespace n ON n.oid = k.connamespace WHERE n.nspname = :schema
+    SELECT 'k:' || k.conname || ':' || pg_get_constraintdef(k.oid) || ':'
+        || k.convalidated::text
+    FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace
+    WHERE n.nspname = :schema
     UNION ALL
     SELECT 'y:' || y.typname FROM pg_type y JOIN pg_namespace n ON n.oid = y.typnamespace
     WHERE n.nspname = :schema
@@ -51,6 +68,7 @@ _SCHEMA_FINGERPRINT = text(
     UNION ALL
     SELECT 'o:' || o.polname FROM pg_policy o JOIN pg_class c ON c.oid = o.polrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :schema
+    ) AS parts
     """
 )
 
@@ -97,10 +115,10 @@ class MigratedSchemaPool:
                 connection.exec_driver_sql("SET LOCAL lock_timeout = '2s'")
                 if self._fingerprint(connection, schema) != self._migrated:
                     return
-                revision = connection.exec_driver_sql(
+                revisions = connection.exec_driver_sql(
                     f'SELECT version_num FROM "{schema}".alembic_version'
-                ).scalar_one_or_none()
-                if revision != migrate.head_revision():
+                ).all()
+                if [tuple(r) for r in revisions] != [(migrate.head_revision(),)]:
                     return
                 tables = connection.execute(
                     text("SELECT tablename FROM pg_tables WHERE schemaname = :schema"),
@@ -130,6 +148,15 @@ class MigratedSchemaPool:
         self._engine.dispose()
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    dataset: object  # held, so that its id is never another data set's
+    shape: object  # the schema it was written into: only the same shape receives it
+    sqlite_file: Path | None = None
+    schema: str | None = None  # PostgreSQL: the snapshot schema ...
+    tables: tuple[tuple[str, tuple[str, ...]], ...] = ()  # ... its tables and their columns
+
+
 class DemoSnapshots:
     """The rows of each demo written into a fresh database, by data set (the generated data
     sets are cached for the session, so the same object is the same demo) and dialect."""
@@ -137,31 +164,37 @@ class DemoSnapshots:
     def __init__(self, tmp_path_factory: pytest.TempPathFactory, admin_url: str) -> None:
         self._folder = tmp_path_factory
         self._admin_url = admin_url
-        self._sqlite: dict[int, Path] = {}
-        self._postgres: dict[int, tuple[str, tuple[str, ...]]] = {}  # schema, tables in order
-        self._fresh: set[str] = set()  # URLs that were empty when the real write began
+        self._snapshots: dict[tuple[int, str], _Snapshot] = {}
+        self._fresh: dict[str, object] = {}  # URL empty when the real write began -> shape
 
     def restore(self, db: Database, dataset: object) -> bool:
-        """Copy the snapshot of ``dataset`` into ``db`` if it is fresh; False otherwise (and
-        remember a fresh database, whose write :meth:`take` may keep)."""
+        """Copy the snapshot of ``dataset`` into ``db`` if it is fresh and of the snapshot's
+        shape; False otherwise (and remember a fresh database, whose write :meth:`take` may
+        keep)."""
         import sqlite3
 
         with db.engine.begin() as connection:
             if not _holds_no_rows(connection):
                 return False
-            known = self._sqlite if connection.dialect.name == "sqlite" else self._postgres
-            if id(dataset) not in known:
-                self._fresh.add(db.url)
+            shape = _shape(connection)
+            snapshot = self._snapshots.get((id(dataset), connection.dialect.name))
+            if snapshot is None:
+                self._fresh[db.url] = shape
                 return False
-            if connection.dialect.name == "postgresql":
-                schema, tables = self._postgres[id(dataset)]
-                _copy_tables(connection, schema, tables)
+            if snapshot.shape != shape:
+                return False
+            if snapshot.schema is not None:
+                _copy_tables(connection, snapshot.schema, snapshot.tables)
+                _seen_now(connection)
                 return True
+        assert snapshot.sqlite_file is not None
         with db.engine.connect() as connection:  # the backup wants no open transaction
             target = connection.connection.driver_connection
             assert isinstance(target, sqlite3.Connection)
-            with closing(sqlite3.connect(self._sqlite[id(dataset)])) as source:
+            with closing(sqlite3.connect(snapshot.sqlite_file)) as source:
                 source.backup(target)
+        with db.engine.begin() as connection:
+            _seen_now(connection)
         return True
 
     def take(self, db: Database, dataset: object) -> None:
@@ -170,47 +203,97 @@ class DemoSnapshots:
 
         if db.url not in self._fresh:
             return
-        self._fresh.discard(db.url)
+        shape = self._fresh.pop(db.url)
         with db.engine.begin() as connection:
+            key = (id(dataset), connection.dialect.name)
             if connection.dialect.name == "sqlite":
                 copy = self._folder.mktemp("demo") / "demo.db"
                 with closing(sqlite3.connect(copy)) as target:
                     connection.connection.driver_connection.backup(target)  # type: ignore[union-attr]
-                self._sqlite[id(dataset)] = copy
+                self._snapshots[key] = _Snapshot(dataset, shape, sqlite_file=copy)
                 return
             from terraplan.services.demo import DEMO_KINDS
 
             filled = [t for t in _tables(connection) if _has_rows(connection, t)]
             if not set(filled) <= set(DEMO_KINDS):
                 return  # the write touched more than the record tables: not a demo to copy
-            tables = tuple(kind for kind in DEMO_KINDS if kind in filled)  # referenced first
+            tables = tuple(
+                (table, _columns(connection, table)) for table in DEMO_KINDS if table in filled
+            )  # referenced ones first
             schema = f"demo_{uuid.uuid4().hex[:12]}"
             connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-            for table in tables:
+            for table, _ in tables:
                 connection.exec_driver_sql(f'CREATE TABLE "{schema}"."{table}" AS TABLE "{table}"')
-        self._postgres[id(dataset)] = (schema, tables)
+        self._snapshots[key] = _Snapshot(dataset, shape, schema=schema, tables=tables)
 
     def close(self) -> None:
-        if not self._postgres:
+        schemas = [s.schema for s in self._snapshots.values() if s.schema is not None]
+        if not schemas:
             return
         admin = create_engine(self._admin_url)
         with admin.begin() as connection:
-            for schema, _ in self._postgres.values():
+            for schema in schemas:
                 connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()
 
 
-def _copy_tables(connection: Connection, schema: str, tables: tuple[str, ...]) -> None:
+def _shape(connection: Connection) -> object:
+    """The revision and the whole schema of the connection's database (SQLite: every
+    statement of ``sqlite_master``; PostgreSQL: :data:`_SCHEMA_FINGERPRINT`)."""
+    revisions = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    if connection.dialect.name == "sqlite":
+        statements = connection.exec_driver_sql(
+            "SELECT type, name, sql FROM sqlite_master ORDER BY type, name"
+        ).all()
+        return (tuple(map(tuple, revisions)), tuple(map(tuple, statements)))
+    schema = connection.exec_driver_sql("SELECT current_schema()").scalar_one()
+    lines = connection.execute(_SCHEMA_FINGERPRINT, {"schema": schema}).scalars()
+    return (tuple(map(tuple, revisions)), frozenset(lines))
+
+
+def _seen_now(connection: Connection) -> None:
+    """What the real write stamps on accounts: the time the CRM's owner was seen (now, in
+    the form each dialect keeps)."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    seen: object = (
+        now.strftime("%Y-%m-%d %H:%M:%S.%f") if connection.dialect.name == "sqlite" else now
+    )
+    connection.execute(
+        text("UPDATE accounts SET crm_seen_at = :seen WHERE crm_seen_at IS NOT NULL"),
+        {"seen": seen},
+    )
+
+
+def _columns(connection: Connection, table: str) -> tuple[str, ...]:
+    return tuple(
+        connection.execute(
+            text(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_schema = current_schema() AND table_name = :table"
+                " ORDER BY ordinal_position"
+            ),
+            {"table": table},
+        ).scalars()
+    )
+
+
+def _copy_tables(
+    connection: Connection, schema: str, tables: tuple[tuple[str, tuple[str, ...]], ...]
+) -> None:
     """Copy ``schema``'s ``tables`` (referenced ones first) into the connection's schema and
     move the sequences of their serial columns past the copied ids."""
-    for table in tables:
-        connection.exec_driver_sql(f'INSERT INTO "{table}" SELECT * FROM "{schema}"."{table}"')
+    for table, columns in tables:
+        names = ", ".join(f'"{column}"' for column in columns)
+        connection.exec_driver_sql(
+            f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{schema}"."{table}"'
+        )
     serials = connection.exec_driver_sql(
         "SELECT table_name, column_name FROM information_schema.columns"
         " WHERE table_schema = current_schema() AND left(column_default, 8) = 'nextval('"
     ).all()
+    copied = {table for table, _ in tables}
     for table, column in serials:
-        if table in tables:
+        if table in copied:
             connection.exec_driver_sql(
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{column}'),"
                 f' (SELECT max("{column}") FROM "{table}"))'
