@@ -42,16 +42,25 @@ class PlanRepository:
         self._session = session
 
     def get(self, plan_id: str) -> Plan:
-        alignment = self._session.execute(
-            select(AlignmentRow.record_kind, AlignmentRow.record_id, AlignmentRow.territory_id)
-            .where(AlignmentRow.plan_id == plan_id)
-            .order_by(AlignmentRow.record_kind, AlignmentRow.record_id)
-        ).all()
+        header = self.header(plan_id)
+        # Plain rows, not ORM ones: a plan of every ZIP has tens of thousands of entries, and
+        # plans are read on most requests. The flush keeps what the ORM path gave: the
+        # session's pending changes are in the answer.
+        self._session.flush()
+        table = AlignmentRow.__table__
+        rows = self._session.connection().execute(
+            select(table.c.record_kind, table.c.record_id, table.c.territory_id)
+            .where(table.c.plan_id == plan_id)
+            .order_by(table.c.record_kind, table.c.record_id)
+        )
+        kinds = {kind.value: kind for kind in RecordKind}
         return replace(
-            self.header(plan_id),
+            header,
             alignment=tuple(
-                AlignmentEntry(RecordKind(kind), record_id, territory_id)
-                for kind, record_id, territory_id in alignment
+                [
+                    AlignmentEntry(kinds[kind], record_id, territory_id)
+                    for kind, record_id, territory_id in rows
+                ]
             ),
         )
 
