@@ -219,6 +219,35 @@ def db(
     pool.give_back(schema)
 
 
+def store_plan_with_rules(
+    db: Database, plan: object, rules: str, *, reps: tuple[str, ...] = ("R1",)
+) -> None:
+    """Store ``plan`` with ``rules`` (rule-set YAML) as its rules, and a rep for each id of
+    ``reps`` (named ``Rep <id>``), in one unit of work."""
+    from terraplan.domain import Plan, Rep
+    from terraplan.rules import dump_rule_set, load_rule_set
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    assert isinstance(plan, Plan)
+    with UnitOfWork(db) as uow:
+        if reps:
+            uow.reps.add_many([Rep(id=rep, name=f"Rep {rep.removeprefix('R')}") for rep in reps])
+        stored = uow.plans.add(plan)
+        uow.rule_sets.add(
+            plan.id,
+            dump_rule_set(load_rule_set(rules, territories=plan.territories)),
+            plan_version=stored.version,
+        )
+        uow.commit()
+
+
+def route_postal_code(db: Database, postal_code: object, **more: object) -> object:
+    """Route lead ``L`` with ``postal_code`` (and ``more`` fields) by plan ``P``'s rules."""
+    from terraplan.services.routing import route_record
+
+    return route_record(db, {"id": "L", "postal_code": postal_code, **more}, plan_id="P")
+
+
 def seed_region_plan(
     db: Database, *, n_accounts: int, seed: int, plan_id: str = "P1", units_parameter: bool = True
 ) -> dict[str, str]:

@@ -7,12 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.conftest import route_postal_code, store_plan_with_rules
 
-from terraplan.domain import Plan, Rep, Territory, TerritoryOwner, TerritoryType
-from terraplan.rules import dump_rule_set, load_rule_set
-from terraplan.services.routing import Routed, route_record
+from terraplan.domain import Plan, Territory, TerritoryOwner, TerritoryType
+from terraplan.services.routing import Routed
 from terraplan.storage.database import Database
-from terraplan.storage.unit_of_work import UnitOfWork
 
 #: Portuguese custom areas, as a `--units custom` design's rules test them, and a catch-all.
 AREA_RULES = """
@@ -39,19 +38,13 @@ def _plan(db: Database) -> None:
             ),
         ),
     )
-    with UnitOfWork(db) as uow:
-        uow.reps.add_many([Rep(id="R1", name="Rep 1")])
-        stored = uow.plans.add(plan)
-        uow.rule_sets.add(
-            "P",
-            dump_rule_set(load_rule_set(AREA_RULES, territories=plan.territories)),
-            plan_version=stored.version,
-        )
-        uow.commit()
+    store_plan_with_rules(db, plan, AREA_RULES)
 
 
 def _route(db: Database, postal_code: Any, **more: Any) -> Routed:
-    return route_record(db, {"id": "L", "postal_code": postal_code, **more}, plan_id="P")
+    routed = route_postal_code(db, postal_code, **more)
+    assert isinstance(routed, Routed)
+    return routed
 
 
 @pytest.mark.parametrize("sent", ["6494", " 6494 ", "6494 ", "\t0042"])

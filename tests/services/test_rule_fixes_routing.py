@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.conftest import route_postal_code, store_plan_with_rules
 
 from terraplan.domain import Plan, Rep, Territory, TerritoryOwner
-from terraplan.rules import dump_rule_set, load_rule_set
-from terraplan.services.routing import Routed, route_record
+from terraplan.services.routing import Routed
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -46,19 +46,13 @@ def _plan(db: Database, text: str = COUNTY_RULES) -> None:
             Territory(id="R", name="Range", owners=(TerritoryOwner("R1"),)),
         ),
     )
-    with UnitOfWork(db) as uow:
-        uow.reps.add_many([Rep(id="R1", name="Rep 1")])
-        stored = uow.plans.add(plan)
-        uow.rule_sets.add(
-            "P",
-            dump_rule_set(load_rule_set(text, territories=plan.territories)),
-            plan_version=stored.version,
-        )
-        uow.commit()
+    store_plan_with_rules(db, plan, text)
 
 
 def _route(db: Database, postal_code: Any, **more: Any) -> Routed:
-    return route_record(db, {"id": "L", "postal_code": postal_code, **more}, plan_id="P")
+    routed = route_postal_code(db, postal_code, **more)
+    assert isinstance(routed, Routed)
+    return routed
 
 
 @pytest.mark.parametrize(
@@ -129,14 +123,7 @@ def _plan_with(db: Database, text: str) -> None:
             Territory(id=t, name=t, owners=(TerritoryOwner("R1"),)) for t in ("W", "E", "R")
         ),
     )
-    with UnitOfWork(db) as uow:
-        stored = uow.plans.add(plan)
-        uow.rule_sets.add(
-            "P",
-            dump_rule_set(load_rule_set(text, territories=plan.territories)),
-            plan_version=stored.version,
-        )
-        uow.commit()
+    store_plan_with_rules(db, plan, text, reps=())
 
 
 def test_a_routed_lead_whose_code_is_no_zip_still_gets_the_note(db: Database) -> None:
