@@ -398,6 +398,7 @@ def territory_effects(
     *,
     base: Plan | Mapping[str, str] | None = None,
     pinned: Mapping[str, tuple[str | None, Mapping[str, float]]] | None = None,
+    placed: Mapping[str, Mapping[str, float]] | None = None,
     criteria: BalanceCriteria | None = None,
 ) -> list[TerritoryEffect]:
     """Balance, contiguity and disruption of ``territories`` in ``plan``.
@@ -409,7 +410,9 @@ def territory_effects(
     have no deviation and say why (``unchecked``). ``tolerance``: metric -> relative band
     (0.1 = ±10 %). ``base``: the plan it was copied from (a plan, or its geo alignment map).
     ``pinned``: account id -> (its geo unit, its metrics) for the plan's named-account pins,
-    whose figures leave their unit's territory for the pin's. ``units_moved`` counts the
+    whose figures leave their unit's territory for the pin's. ``placed``: territory id ->
+    metric -> the figures of the accounts the plan's rules put there from outside its units
+    (a catch-all's), counted as KPIs count them. ``units_moved`` counts the
     territory's units that were elsewhere in ``base`` and its units of ``base`` now elsewhere.
     """
     import numpy as np
@@ -445,6 +448,13 @@ def territory_effects(
                 shift.setdefault(geo[home], {}).setdefault(m, 0.0)
                 shift[geo[home]][m] -= value
             else:  # an account outside the plan's units adds to the whole
+                total[m] += value
+    for territory, values in (placed or {}).items():
+        for m in metrics:
+            value = values.get(m, 0.0)
+            shift.setdefault(territory, {}).setdefault(m, 0.0)
+            shift[territory][m] += value
+            if territory in position:  # the target stays the mean of the unit holders
                 total[m] += value
     target = {m: total[m] / len(holding) if holding else 0.0 for m in metrics}
 

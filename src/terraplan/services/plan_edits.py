@@ -115,8 +115,10 @@ _FACTS_CACHE: OrderedDict[tuple[Any, ...], UnitFacts] = OrderedDict()
 _FACTS_LOCK = threading.Lock()
 _FACTS_KEEP = 4
 
-#: (unit id -> metric -> total, unit id -> neighbour ids), for every unit of a code space.
-UnitFacts = tuple[dict[str, dict[str, float]], dict[str, tuple[str, ...]]]
+#: (unit id -> metric -> total, unit id -> neighbour ids), for every unit of a code space,
+#: and the open accounts as (id, unit, their metrics) columns (None: no metric is summed
+#: from accounts), for the accounts the rules place outside the plan's units.
+UnitFacts = tuple[dict[str, dict[str, float]], dict[str, tuple[str, ...]], Any]
 
 
 def _unit_facts(uow: UnitOfWork, state: EditablePlan, metrics: list[str]) -> UnitFacts:
@@ -178,17 +180,19 @@ def _read_unit_facts(
         m for m in metrics if m in ("potential", "workload", "annual_revenue", "count")
     ]
     if not from_accounts:
-        return facts, neighbours
+        return facts, neighbours, None
     accounts = pl.from_arrow(
         bulk.read_open_accounts(
             uow.connection,
-            ["county_fips", "postal_code", "potential", "workload", "annual_revenue"],
+            ["id", "county_fips", "postal_code", "potential", "workload", "annual_revenue"],
         )
     )
     assert isinstance(accounts, pl.DataFrame)
+    located = accounts.with_columns(
+        _unit_key(space).alias("unit"), pl.lit(1.0).alias("count")
+    ).select("id", "unit", *(pl.col(m).fill_null(0.0) for m in from_accounts))
     sums = (
-        accounts.with_columns(_unit_key(space).alias("unit"), pl.lit(1.0).alias("count"))
-        .filter(pl.col("unit").is_in(list(keys)))
+        located.filter(pl.col("unit").is_in(list(keys)))
         .group_by("unit")
         .agg(pl.col(m).fill_null(0.0).sum() for m in from_accounts)
     )
@@ -198,7 +202,7 @@ def _read_unit_facts(
     for row in sums.iter_rows(named=True):
         for m in from_accounts:
             facts[row["unit"]][m] = float(row[m])
-    return facts, neighbours
+    return facts, neighbours, located
 
 
 def _history(uow: UnitOfWork, plan_id: str) -> dict[str, list[Any]]:
@@ -308,8 +312,11 @@ def _result(
         affected = tuple(sorted({*affected, *_account_sources(uow, state, outcome)}))
         effects = account_effects(uow, state, affected, tolerance)
     else:
-        facts, neighbours = _unit_facts(uow, state, sorted(tolerance))
+        facts, neighbours, located = _unit_facts(uow, state, sorted(tolerance))
         pinned = _pinned_facts(uow, state, sorted(tolerance)) if state.accounts else {}
+        from terraplan.services.rule_placed import placed_outside_units
+
+        placed = placed_outside_units(uow, state, located, exclude=set(pinned))
         moved_accounts = [
             r for k, r in (outcome.changes if outcome else {}) if k is RecordKind.ACCOUNT
         ]
@@ -330,6 +337,7 @@ def _result(
             tolerance,
             base=base,
             pinned=pinned,
+            placed=placed,
             criteria=criteria,
         )
     return EditResult(

@@ -308,6 +308,25 @@ class Assignments:
             row.id, row.records, row.gaps, row.conflicts, row.owner_changes, row.rule_set_version
         )
 
+    def account_territories(self, plan_id: str, accounts: Iterable[str]) -> dict[str, str]:
+        """``account id -> territory id`` of ``accounts`` in the plan's current assignments,
+        where the rules (or their catch-all) placed them; a conflict or an uncaught gap is
+        left out, as :func:`terraplan.services.alignment.latest_rule_run` leaves it."""
+        wanted = sorted(set(accounts))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 900):  # under SQLite's bound parameters limit
+            rows = self._session.execute(
+                select(AssignmentRow.record_id, AssignmentRow.territory_id).where(
+                    AssignmentRow.plan_id == plan_id,
+                    AssignmentRow.record_kind == "account",
+                    AssignmentRow.status.in_(("assigned", "gap", "closed")),
+                    AssignmentRow.territory_id.is_not(None),
+                    AssignmentRow.record_id.in_(wanted[start : start + 900]),
+                )
+            )
+            found.update({account: territory for account, territory in rows if territory})
+        return found
+
     def accounts_named(self) -> dict[str, tuple[str, str | None]]:
         """``account id -> (name, owner id)`` of every stored open account (closed ones get no
         new owner and are in no owner file)."""

@@ -66,7 +66,8 @@ _DATA_FINGERPRINT = text(
     "SELECT (SELECT COUNT(*) FROM accounts), (SELECT SUM(potential) FROM accounts), "
     "(SELECT SUM(workload) FROM accounts), (SELECT MAX(id) FROM accounts), "
     "(SELECT COUNT(*) FROM geo_units), (SELECT MAX(id) FROM import_runs), "
-    "(SELECT COUNT(*) FROM reps), (SELECT MAX(name) FROM reps)"
+    "(SELECT COUNT(*) FROM reps), (SELECT MAX(name) FROM reps), "
+    "(SELECT MAX(id) FROM assignment_runs)"
 )
 
 
@@ -293,11 +294,20 @@ def _map_payload(db: Any, stored: Plan, plan: Plan) -> dict[str, Any]:
         )
         columns = ["id", "name", "latitude", "longitude", "postal_code", "county_fips"]
         table = bulk.read_open_accounts(uow.connection, [*columns, "potential", "annual_revenue"])
-        for account_id, name, lat, lon, postal, county, potential, revenue in zip(
-            *(table.column(c).to_pylist() for c in table.column_names), strict=True
-        ):
-            key = (postal or "")[:5] if by_zip else (county or "")
-            home = pinned.get(account_id) or geo.get(key)
+        rows = list(zip(*(table.column(c).to_pylist() for c in table.column_names), strict=True))
+
+        def key_of(postal: str | None, county: str | None) -> str:
+            return (postal or "")[:5] if by_zip else (county or "")
+
+        # accounts outside the plan's units sit where its rules put them (a catch-all), as
+        # the territory balance and KPIs count them
+        ruled = uow.assignments.account_territories(
+            stored.id,
+            [r[0] for r in rows if r[0] not in pinned and key_of(r[4], r[5]) not in geo],
+        )
+        for account_id, name, lat, lon, postal, county, potential, revenue in rows:
+            key = key_of(postal, county)
+            home = pinned.get(account_id) or geo.get(key) or ruled.get(account_id)
             if home not in shown or lat is None or lon is None:
                 continue
             accounts.append(
