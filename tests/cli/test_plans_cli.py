@@ -362,3 +362,53 @@ def test_plans_list_and_show_give_programs_the_stored_values(
     assert vacant["territories"][0]["owner"] is None
     assert vacant["territories"][0]["owner_ids"] == []
     assert vacant["territories"][0]["owner_names"] == []
+
+
+def test_owners_names_whom_kpis_credit_before_the_first_activation(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """`owners --on` a day before any plan said only "no plan was active then", while KPIs
+    credit that day's sales to the owner the CRM gave the account: it names that owner now."""
+    url = _database(tmp_path)
+    db = Database(url)
+    with db.engine.connect() as connection:
+        names = dict(connection.exec_driver_sql("SELECT id, name FROM reps").all())
+        account, owner = connection.exec_driver_sql(
+            "SELECT id, owner_id FROM accounts WHERE owner_id IS NOT NULL ORDER BY id LIMIT 1"
+        ).one()
+    db.dispose()
+    never = " ".join(run_cli("owners", account, database_url=url).stdout.split())
+    assert "no plan was active then" in never
+    assert f"to its owner today in the plan they report on (now {names[owner]})" in never
+
+    _owned_and_active(url)
+    db = Database(url)
+    with db.engine.connect() as connection:
+        # an account whose owner the activation changed: the CRM's owner before it
+        account, crm_owner, new_owner = connection.exec_driver_sql(
+            "SELECT record_id, old_owner_id, new_owner_id FROM owner_changes "
+            "WHERE record_kind = 'account' AND old_owner_id IS NOT NULL "
+            "AND old_owner_id <> new_owner_id ORDER BY id LIMIT 1"
+        ).one()
+        # and one whose owner it kept: KPIs credit that owner before it too
+        kept, kept_owner = connection.exec_driver_sql(
+            "SELECT record_id, owner_id FROM ownership_periods WHERE record_id NOT IN "
+            "(SELECT record_id FROM owner_changes WHERE old_owner_id <> new_owner_id) "
+            "ORDER BY record_id LIMIT 1"
+        ).one()
+    db.dispose()
+    said = run_cli("owners", kept, "--on", "2023-06-01", database_url=url).stdout
+    assert f"that day to its first recorded owner, {names[kept_owner]}." in " ".join(said.split())
+    before = " ".join(
+        run_cli("owners", account, "--on", "2023-06-01", database_url=url).stdout.split()
+    )
+    assert "no plan was active then" in before
+    crm = names[crm_owner]
+    assert f"KPIs credit its sales that day to the owner the CRM gave it, {crm}." in before
+    history = " ".join(run_cli("owners", account, database_url=url).stdout.split())
+    assert names[new_owner] in history
+    assert f"KPIs credit its sales before 2024-01-01 to the owner the CRM gave it, {crm}." in (
+        history
+    )
+    on_day = run_cli("owners", account, "--on", "2024-06-01", database_url=url).stdout
+    assert names[new_owner] in on_day and "KPIs credit" not in on_day

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from terraplan.cli.console import OutputFormat, render_rows, stdout
 from terraplan.cli.context import app_context
 from terraplan.cli.plans import FormatOption
+
+if TYPE_CHECKING:
+    from terraplan.services.ownership_periods import KpiCredit
 
 
 def register(app: typer.Typer) -> None:
@@ -27,7 +30,7 @@ def owners_history(
 ) -> None:
     """Who owned an account, in which territory, over time (recorded at each activation)."""
     from terraplan.cli.day_option import parse_day
-    from terraplan.services.ownership_periods import ownership_history
+    from terraplan.services.ownership_periods import kpi_credit, ownership_history
 
     day = parse_day(on, "--on")
     periods, names = ownership_history(app_context(ctx).database(), account, day=day)
@@ -59,11 +62,31 @@ def owners_history(
         }
         for p in periods
     ]
+    credit = kpi_credit(app_context(ctx).database(), account, day)
     if not rows:
         when = f" on {day}" if day else ""
         stdout().print(f"No ownership recorded for {account}{when}: {_why_no_owner(ctx, day)}.")
+        if credit is not None:
+            stdout().print(_credit_sentence(credit, names, "that day" if day else None))
         return
     render_rows(rows, title=f"Owners of {account}")
+    if credit is not None and credit.source == "crm":
+        stdout().print(_credit_sentence(credit, names, None))
+
+
+def _credit_sentence(credit: KpiCredit, names: dict[str, str], when: str | None) -> str:
+    """Whom KPIs credit the account's sales where no recorded owner says (the same rule as
+    the KPIs': the CRM's owner before the first activation, else today's owner)."""
+    who = names.get(credit.owner_id or "", credit.owner_id or "no one (no owner)")
+    days = f" {when}" if when else ""
+    if credit.source == "crm" and credit.until is not None:
+        days = days or f" before {credit.until}"
+        return f"KPIs credit its sales{days} to the owner the CRM gave it, {who}."
+    if credit.source == "first_recorded" and credit.until is not None:
+        days = days or f" before {credit.until}"
+        return f"KPIs credit its sales{days} to its first recorded owner, {who}."
+    now = f" (now {who})" if credit.owner_id else ""
+    return f"KPIs credit its sales to its owner today in the plan they report on{now}."
 
 
 def _why_no_owner(ctx: typer.Context, day: date | None) -> str:

@@ -3,6 +3,7 @@ from which day (recorded at each activation), on one day or over time."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -25,3 +26,43 @@ def ownership_history(
             found = owner_on(uow.connection, account_id, day)
             periods = [found] if found is not None else []
     return periods, names
+
+
+@dataclass(frozen=True, slots=True)
+class KpiCredit:
+    """Whom KPIs credit an account's sales on days no recorded period covers.
+
+    ``source``: ``"crm"`` (the owner the CRM export gave it, before its first recorded
+    period), ``"first_recorded"`` (its first recorded owner, who was also the CRM's), or
+    ``"today"`` (no period is recorded for it: today's owner in the plan a KPI report is
+    about; ``owner_id`` is its owner now). ``until``: the day its first period starts.
+    """
+
+    source: str
+    owner_id: str | None
+    until: date | None
+
+
+def kpi_credit(db: Database, account_id: str, day: date | None = None) -> KpiCredit | None:
+    """Whom KPIs credit the account's sales before its first recorded owner (on ``day``,
+    when given; None when a recorded period covers ``day`` or follows none), as
+    :func:`terraplan.services.monitoring_data.ownership_frame` and the KPI credit rules do."""
+    from terraplan.storage.orm import OwnerChangeRow
+    from terraplan.storage.ownership_history import history
+    from terraplan.storage.plan_records import first_owner_changes
+
+    with UnitOfWork(db) as uow:
+        account = uow.accounts.get(account_id)
+        periods = history(uow.connection, account_id)
+        if not periods:
+            return KpiCredit("today", account.owner_id, None)
+        first = periods[0]
+        if day is not None and day >= first.valid_from:
+            return None
+        crm = uow.connection.execute(
+            first_owner_changes().where(OwnerChangeRow.record_id == account_id)
+        ).first()
+    old = crm[1] if crm is not None else None
+    if old is not None and old != first.owner_id:
+        return KpiCredit("crm", old, first.valid_from)
+    return KpiCredit("first_recorded", first.owner_id, first.valid_from)
