@@ -2,10 +2,11 @@
 
 Rules compare these values without case and extra spaces, so ``ENTERPRISE``, ``Enterprise``
 and ``enterprise`` are one segment to them; KPIs group by the stored values, in-process and in
-the warehouse SQL alike. An import therefore writes each value as most accounts spell it (the
-stored accounts and, for an accounts file, the file's rows; ties: the first in sort order),
-with one warning per field counting the rows rewritten, so that a KPI never shows one segment
-as three rows and both KPI paths read the same values. Values are compared as
+the warehouse SQL alike. An import therefore writes each value as the stored accounts and
+leads spell it (the most common stored spelling), and a value none of them holds as most of
+the file's rows spell it (ties: the first in sort order), with one warning per field counting
+the rows rewritten, so that a KPI never shows one segment as three rows and both KPI paths read
+the same values. Migration 0017 gave the records stored before one spelling each. Values are compared as
 :func:`terraplan.planning.regions.region_key` compares region names: case folded, runs of
 whitespace as one space.
 """
@@ -45,14 +46,17 @@ def one_spelling(checker: Checker, stored: StoredSpellings) -> None:
         in_file = Counter(v for v in values.drop_nulls().to_list() if isinstance(v, str))
         if not in_file:
             continue
-        accounts: Counter[str] = Counter(dict(stored.get(field, {})))
-        if kind == "accounts":
-            accounts.update(in_file)
+        kept: Counter[str] = Counter(dict(stored.get(field, {})))
         spellings: dict[str, set[str]] = {}
-        for written in (*accounts, *in_file):
+        for written in (*kept, *in_file):
             spellings.setdefault(spelling_key(written), set()).add(written)
+        # a stored spelling wins over the file's: rewriting the file alone to a new majority
+        # would leave the stored records (not in the file) spelled the old way, split again
         chosen = {
-            key: min(options, key=lambda s: (-accounts[s], -in_file[s], s))
+            key: min(
+                [s for s in options if kept[s]] or options,
+                key=lambda s: (-kept[s], -in_file[s], s),
+            )
             for key, options in spellings.items()
         }
         changed = {v: chosen[spelling_key(v)] for v in in_file if chosen[spelling_key(v)] != v}
@@ -64,9 +68,9 @@ def one_spelling(checker: Checker, stored: StoredSpellings) -> None:
         more = f"; … {len(examples) - 5} more" if len(examples) > 5 else ""
         label = field.replace("_", " ")
         checker.warnings.append(
-            f"{label}: {rows:,} row{'s' if rows != 1 else ''} written as most accounts spell "
-            f"the value, so that KPIs group them as one, as rules (which compare without case) "
-            f"do ({shown}{more})"
+            f"{label}: {rows:,} row{'s' if rows != 1 else ''} written as the stored records "
+            f"spell the value (a new value: as most rows spell it), so that KPIs group them as "
+            f"one, as rules (which compare without case) do ({shown}{more})"
         )
         checker.ctx = checker.ctx.with_columns(
             pl.col(field).replace(list(changed), list(changed.values())).alias(field)

@@ -61,13 +61,19 @@ def stored_facts(db: Database, kind: str, table: SourceTable | None = None) -> S
 
 
 def stored_spellings(db: Database, kind: str) -> Mapping[str, Mapping[str, int]]:
-    """How the stored accounts spell the grouping fields an import of ``kind`` writes."""
+    """How the stored accounts and leads spell the grouping fields an import of ``kind``
+    writes (one industry name for both)."""
     if kind not in GROUPING_FIELDS:
         return {}
-    # the spelling most accounts use: accounts decide for leads too (one industry name)
-    fields = [f for f in GROUPING_FIELDS[kind] if f in GROUPING_FIELDS["accounts"]]
+    counts: dict[str, dict[str, int]] = {}
     with db.connect() as connection:
-        return read_value_counts(connection, "accounts", fields)
+        for table, fields in GROUPING_FIELDS.items():
+            wanted = [f for f in fields if f in GROUPING_FIELDS[kind]]
+            for field, values in read_value_counts(connection, table, wanted).items():
+                into = counts.setdefault(field, {})
+                for value, n in values.items():
+                    into[value] = into.get(value, 0) + n
+    return counts
 
 
 def custom_areas(db: Database, kind: str, table: SourceTable) -> Mapping[str, str]:
