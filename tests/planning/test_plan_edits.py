@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from terraplan.domain import AlignmentEntry, Plan, RecordKind, Territory, TerritoryOwner
 from terraplan.errors import ConflictError, InvalidParameterError, NotFoundError
-from terraplan.planning.plan_edits import apply_edits, locked_units, territory_effects
+from terraplan.planning.plan_edits import apply_edits, locked_units
+from terraplan.planning.territory_effects import territory_effects
 
 UNITS = [f"u{i}" for i in range(8)]
 # A path u0 - u1 - ... - u7.

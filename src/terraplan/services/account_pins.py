@@ -15,7 +15,8 @@ from typing import Any
 import polars as pl
 
 from terraplan.planning.alignment import align_accounts
-from terraplan.planning.plan_edits import EditablePlan, TerritoryEffect, territory_effects
+from terraplan.planning.plan_edits import EditablePlan
+from terraplan.planning.territory_effects import TerritoryEffect, territory_effects
 from terraplan.services.alignment import rule_run_with_pins
 from terraplan.storage import bulk
 from terraplan.storage.unit_of_work import UnitOfWork

@@ -17,13 +17,12 @@ from terraplan.planning.plan_edits import (
     Changes,
     EditablePlan,
     EditOutcome,
-    TerritoryEffect,
     apply_edits,
     locked_refusal,
     locked_units,
     parse_edit,
-    territory_effects,
 )
+from terraplan.planning.territory_effects import TerritoryEffect, territory_effects
 from terraplan.services.rules_follow import RulesFollow, code_space_probe, regenerate_rules
 from terraplan.storage.database import Database
 from terraplan.storage.record_repository import OPEN
