@@ -264,15 +264,14 @@ def validate(
         references.check_references(checker, known_ids, rep_names, territory_plans)
     stored_checks.check_geo_kinds(checker, stored_units)
     stored_checks.check_cycles(checker, stored_links)
-    report.warnings.extend(checker.warnings)
-    report.warnings[:] = list(dict.fromkeys(report.warnings))
-
     issues = (
         pl.concat(checker.issues).sort("row", maintain_order=True)
         if checker.issues
         else pl.DataFrame(schema=_ISSUE_SCHEMA)
     )
     bad = issues.filter(pl.col("severity") == "error")["row"].unique()
+    report.warnings.extend(checker.warnings_of(bad))
+    report.warnings[:] = list(dict.fromkeys(report.warnings))
     accepted = checker.ctx.filter(~pl.col(ROW).is_in(bad.implode()))
     frame = canonical_frame(accepted, spec)
     report.accepted = frame.height
