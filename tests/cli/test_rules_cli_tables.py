@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.conftest import seed_region_plan
 
-from terraplan.io.places import US_STATES
+from terraplan.domain.places import US_STATES
 from terraplan.storage import migrate
 from terraplan.storage.database import Database
 

@@ -53,7 +53,7 @@ def test_a_day_of_slack_then_a_warning(make_file: Any) -> None:
     text = "id,account_id,date,amount\nL1,A1,2026-12-05,1\nL2,A1,2026-12-06,1\n"
     checker = _checker(make_file(text), "sales_lines")
     future_dates(checker, TODAY)
-    assert checker.warnings == [
+    assert checker.warnings_of(checker.error_rows()) == [
         "1 row has a date after today, 2026-12-04 (e.g. row 3, column 'date': '2026-12-06'):"
         " kept; if it is a typo, fix it and import again, as KPIs are computed as of the"
         " latest date"
@@ -72,7 +72,7 @@ def test_only_closed_opportunities_close_dates_count(make_file: Any) -> None:
     )
     checker = _checker(make_file(text), "opportunities")
     check_kind(checker, TODAY)
-    assert _future_notes(checker.warnings) == [
+    assert _future_notes(checker.warnings_of(checker.error_rows())) == [
         "2 rows have a date after today, 2026-12-04 (e.g. row 3, column 'Close Date':"
         " '2027-03-01'): kept; if it is a typo, fix it and import again, as KPIs are computed"
         " as of the latest date"
@@ -83,16 +83,16 @@ def test_a_lead_created_after_today_is_called_out(make_file: Any) -> None:
     text = "id,company,created_date\nL1,Acme,2026-01-01\nL2,Beta,12/1/2052\n"
     checker = _checker(make_file(text), "leads")
     check_kind(checker, TODAY)
-    assert [w.split(" (e.g. ")[1][:38] for w in _future_notes(checker.warnings)] == [
-        "row 3, column 'created_date': '12/1/20"
-    ]
+    assert [
+        w.split(" (e.g. ")[1][:38] for w in _future_notes(checker.warnings_of(checker.error_rows()))
+    ] == ["row 3, column 'created_date': '12/1/20"]
 
 
 def test_quota_periods_ahead_are_not_called_out(make_file: Any) -> None:
     text = "id,territory_id,period_start,period_end,amount\nQ1,T1,2027-01-01,2027-12-31,5\n"
     checker = _checker(make_file(text), "targets")
     check_kind(checker, TODAY)
-    assert not _future_notes(checker.warnings)
+    assert not _future_notes(checker.warnings_of(checker.error_rows()))
 
 
 @settings(
@@ -106,7 +106,7 @@ def test_the_count_is_the_rows_more_than_a_day_ahead(make_file: Any, offsets: li
     checker = _checker(make_file("id,account_id,date,amount\n" + body), "sales_lines")
     future_dates(checker, TODAY)
     ahead = [i for i, d in enumerate(offsets) if d > 1]
-    notes = _future_notes(checker.warnings)
+    notes = _future_notes(checker.warnings_of(checker.error_rows()))
     if not ahead:
         assert notes == []
     else:

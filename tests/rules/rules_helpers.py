@@ -44,7 +44,7 @@ def table(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
 def by_route(rule_set: RuleSet, records: Sequence[Mapping[str, Any]]) -> list[Outcome]:
     out = []
     for r in records:
-        res = route(r, rule_set)
+        res = route(r, rule_set, normalize=False)  # values as given, as SQL reads a table
         overlays = ";".join(o.territory_id for o in res.overlays)
         out.append((r["id"], res.territory_id, res.rule_id, res.conflict, res.gap, overlays))
     return out

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pandas as pd
 import polars as pl
 import pytest
@@ -12,6 +14,8 @@ import pytest
 import terraplan.frames as tf
 from terraplan.domain import Account
 from terraplan.errors import DataError, InvalidParameterError
+from terraplan.io.readers import read_table
+from terraplan.io.validation import validate
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +94,50 @@ def test_frames_read_like_files_and_round_trip(demo: dict[str, pd.DataFrame]) ->
         1_200_000.0,
         "06075",
     )
+
+
+def test_a_mixed_column_reads_as_the_same_cells_in_a_file(tmp_path: Path) -> None:
+    # A German CRM export: amounts typed in by hand are text cells ("1.234,56", "2,500"),
+    # the others number cells. pandas.read_excel gives one column of str and float; the
+    # floats' Python text (3000.0) must not decide that the column writes a decimal point.
+    header = ["Id", "Account Name", "BillingCountry", "BillingPostalCode", "AnnualRevenue"]
+    rows: list[list[object]] = [
+        ["001A", "Müller GmbH", "US", "02134", "1.234,56"],
+        ["001B", "Beta AG", "US", "10001", "2,500"],
+        ["001C", "Gamma KG", "US", "60601", 3000],
+        ["001D", "Delta SE", "US", "94107", 12.5],
+        ["001E", "Epsilon", "US", "30301", None],
+        [4711, "Zeta", "US", "73301", " 7.000 "],
+    ]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in [header, *rows]:
+        sheet.append(row)
+    path = tmp_path / "accounts.xlsx"
+    book.save(path)
+    frame = pd.read_excel(path, dtype={"BillingPostalCode": str})
+    assert frame["AnnualRevenue"].dtype == object and frame["Id"].dtype == object
+
+    from_frame = tf.validate_frame(frame, "accounts", geocode=False)
+    from_file = validate(read_table(path, "accounts"), geocode=False)
+    revenue = from_frame.frame.select("id", "annual_revenue").rows()
+    assert revenue == [
+        ("001A", 1234.56),
+        ("001B", 2.5),
+        ("001C", 3000.0),
+        ("001D", 12.5),
+        ("001E", None),
+        ("4711", 7000.0),
+    ]
+    assert revenue == from_file.frame.select("id", "annual_revenue").rows()
+    assert from_frame.report.issues == from_file.report.issues == []
+    # as_polars reads the mixed column's numbers as a number column's cells; an integer
+    # id beside text ids keeps all its digits (a float would not)
+    frame.loc[5, "Id"] = 1234567890123456789
+    data, _ = tf.as_polars(frame)
+    assert data["Id"].to_list()[4:] == ["001E", "1234567890123456789"]
+    assert data["AnnualRevenue"].to_list() == ["1.234,56", "2,500", "3000", "12.5", None, " 7.000 "]
 
 
 def test_design_from_frames(design: tf.Design, oregon: pd.DataFrame, demo: Any) -> None:

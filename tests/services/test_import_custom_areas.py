@@ -103,3 +103,56 @@ def test_accounts_abroad_without_coordinates_are_placed_at_their_area(
         "A3": (41.1, -8.6),
         "A4": (None, None),
     }
+
+
+def test_a_five_digit_area_id_with_no_country_is_not_read_as_a_us_zip(
+    db: Database, tmp_path: Path
+) -> None:
+    """A German company's areas are named by their 5-digit postal codes, and its CRM leaves
+    the country blank. ``12345`` reads as a US ZIP unchanged, so the refusal of codes a US
+    reading changes (``6494``) did not catch it: the account was stored in Schenectady, New
+    York (country US, state NY, county 36093), outside its area, with nothing said. It is
+    refused as ``6494`` is, naming the area and where the ZIP is; an area drawn around its
+    own US ZIP (a US company's polygon named by the ZIP) is not in doubt and reads as before."""
+    with UnitOfWork(db) as uow:
+        uow.geo_units.add_many(
+            [
+                GeoUnit("12345", GeoKind.CUSTOM, "Berlin-Mitte", 52.52, 13.40),
+                GeoUnit("99999", GeoKind.CUSTOM, "Hamburg-Nord", 53.60, 10.00),
+                GeoUnit("10001", GeoKind.CUSTOM, "Chelsea pod", 40.75, -73.99),
+            ]
+        )
+        uow.commit()
+    text = (
+        "Account ID,Account Name,Billing Street,Billing Zip/Postal Code,Billing Country\n"
+        "001A,Müller GmbH,Unter den Linden 1, 12345 ,\n"
+        "001B,Schmidt AG,Alsterdorfer Str. 5,99999,\n"
+        "001C,Wolf KG,Friedrichstr. 9,12345,Deutschland\n"
+        "001D,GE Vernova,1 River Rd,12345,USA\n"
+        "001E,Chelsea Deli,8th Ave,10001,\n"
+    )
+    path = _write(tmp_path, "Account export.csv", text)
+    outcome = import_file(db, path, "accounts", on_error="skip")
+    bad = {i.row: i.reason for i in outcome.report.errors}
+    assert bad == {
+        2: "the row has no country and its postal code is custom area 12345 (Berlin-Mitte),"
+        " also the US ZIP 12345 (NY, 6220 km from the area): give the row's country (code or"
+        " name) to keep it in the area, or US for a US row",
+        3: "the row has no country and its postal code is custom area 99999 (Hamburg-Nord),"
+        " and no known US ZIP: give the row's country (code or name) to keep it in the area",
+    }
+    assert all(i.column == "Billing Zip/Postal Code" for i in outcome.report.errors)
+    with UnitOfWork(db) as uow:
+        stored = {a.id: a for a in uow.accounts.list()}
+    assert set(stored) == {"001C", "001D", "001E"}
+    wolf, ge, deli = stored["001C"], stored["001D"], stored["001E"]
+    assert (wolf.country, wolf.state, wolf.latitude, wolf.longitude) == ("DE", None, 52.52, 13.4)
+    assert (ge.country, ge.state, ge.county_fips) == ("US", "NY", "36093")
+    assert (deli.postal_code, deli.country, deli.state) == ("10001", "US", "NY")
+    # the fix the message gives: the country column filled in, the row imports into its area
+    fixed = _write(tmp_path, "fixed.csv", text.replace(" 12345 ,\n", "12345,DE\n"))
+    again = import_file(db, fixed, "accounts", on_error="skip")
+    assert [i.row for i in again.report.errors] == [3]
+    with UnitOfWork(db) as uow:
+        muller = uow.accounts.get("001A")
+    assert (muller.postal_code, muller.country, muller.latitude) == ("12345", "DE", 52.52)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import polars as pl
+from sqlalchemy import text
 
 from terraplan.io.table_source import parse_source
 from terraplan.services.imports import import_file
@@ -77,3 +79,50 @@ def test_a_team_list_re_imports_through_the_command_line(
     assert again.returncode == 0, again.stderr
     assert "constraint" not in again.stderr
     assert "(0 new, 1 updated)" in again.stdout
+
+
+def test_opportunity_notes_count_the_rows_imported(db: Database, tmp_path: Path) -> None:
+    # A Salesforce opportunity report with Stage but no Closed/Won columns; three rows are
+    # refused by later checks (an account not stored, closing before it was created, an
+    # amount that is no number), and imported with --on-error skip. The notes must count
+    # the 20 rows written, not the 23 read: "20 read as won" for 18 won deals written
+    # overstated the win count the user checks against the CRM.
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("Account ID,Account Name\n001A,Acme\n001B,Beta\n", encoding="utf-8")
+    import_file(db, accounts, "accounts", geocoder=None)
+    lines = ["Opportunity ID,Account ID,Stage,Amount,Created Date,Close Date"]
+    lines += [f'006{i:02d},001A,Closed Won,"1,000",2024-01-05,2024-03-01' for i in range(18)]
+    lines += [
+        "00618,001Z,Closed Won,,2024-01-05,2024-03-01",
+        "00619,001B,Closed Won,500,2024-05-05,2024-03-01",
+        "00620,001B,Closed Lost,,2024-05-05,2052-03-01",
+        "00621,001B,Prospecting,,2024-05-05,2024-09-01",
+        "00622,001B,Abandoned,n/a,2024-05-05,2052-09-01",
+        "00623,001B,closed won,,2052-05-05,2052-09-01",
+    ]
+    source = tmp_path / "opportunities.csv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outcome = import_file(db, source, "opportunities", geocoder=None, on_error="skip")
+    report = outcome.report
+    assert (report.rows_read, report.accepted, outcome.written) == (24, 21, 21)
+    assert [(i.row, i.field) for i in report.issues] == [
+        (20, "account_id"),
+        (21, "close_date"),
+        (24, "amount"),
+    ]
+    warnings = [w.split(":")[0].split(" (e.g.")[0] for w in report.warnings]
+    assert warnings == [
+        "3 opportunities have no amount",
+        "20 opportunities read as closed from the stage",
+        "19 opportunities read as won from the stage",
+        "1 opportunity read as open from the stage",
+        "2 rows have a date after today, " + str(date.today()),
+    ]
+    # the example a note gives is a row that was imported
+    ahead = next(w for w in report.warnings if "after today" in w)
+    assert "(e.g. row 22, column 'Close Date': '2052-03-01')" in ahead
+    with db.connect() as connection:
+        won = connection.execute(
+            text("SELECT count(*) FROM opportunities WHERE is_won")
+        ).scalar_one()
+    assert won == 19

@@ -13,7 +13,9 @@ goes out.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+import decimal
+import numbers
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -43,12 +45,30 @@ def is_frame(value: object) -> bool:
 def as_polars(frame: Any, name: str = "frame") -> tuple[pl.DataFrame, pl.Series]:
     """A Polars copy of a pandas/Polars ``frame`` and the row names (see the module docstring).
 
-    Raises :class:`DataError` for a value that is not a DataFrame.
+    A column of mixed values (text and numbers, as ``pandas.read_excel`` gives for an export
+    whose cells are partly typed as text) becomes text; its numbers read as a typed number
+    column's do (``3000.0`` -> ``"3000"``). Raises :class:`DataError` for a value that is not
+    a DataFrame.
     """
+    data, rows, numbers = _converted(frame, name)
+    if numbers:
+        data = _with_numbers(data.with_columns(rows.alias(ROW)), numbers)[0].drop(ROW)
+    return data, rows
+
+
+def _converted(frame: Any, name: str) -> tuple[pl.DataFrame, pl.Series, dict[str, pl.Series]]:
+    """:func:`as_polars` before the numbers of mixed columns are written in: per mixed
+    column, its cells that are non-whole numbers are null and held apart as floats."""
     if isinstance(frame, pl.LazyFrame):
         frame = frame.collect()
     if isinstance(frame, pl.DataFrame):
-        return frame, pl.int_range(0, frame.height, dtype=pl.Int64, eager=True)
+        rows = pl.int_range(0, frame.height, dtype=pl.Int64, eager=True)
+        mixed = [c for c, t in frame.schema.items() if t == pl.Object]
+        if not mixed:
+            return frame, rows, {}
+        columns = {c: _mixed_column(c, frame[c].to_list()) for c in mixed}
+        written = frame.with_columns(text for text, _ in columns.values())
+        return written, rows, {c: numbers for c, (_, numbers) in columns.items()}
     if not is_frame(frame):
         raise DataError(
             f"{name}: expected a pandas or Polars DataFrame, got {type(frame).__name__}",
@@ -65,14 +85,55 @@ def as_polars(frame: Any, name: str = "frame") -> tuple[pl.DataFrame, pl.Series]
     plain = frame.reset_index(drop=True)
     plain.columns = [str(c) for c in plain.columns]
     try:
-        converted = pl.from_pandas(plain)
-    except Exception:  # mixed-type object columns: read them as text
-        text = plain.astype(object).where(plain.notna(), None)
-        converted = pl.DataFrame(
-            {c: [None if v is None else str(v) for v in text[c]] for c in text.columns},
-            schema=dict.fromkeys(text.columns, pl.String),
-        )
-    return converted, rows
+        return pl.from_pandas(plain), rows, {}
+    except Exception:  # a column of mixed types: only that column is read as text
+        pass
+    series: list[pl.Series] = []
+    numbers: dict[str, pl.Series] = {}
+    for position, column in enumerate(plain.columns):
+        values = plain.iloc[:, position]
+        try:
+            typed = pl.Series(column, pl.from_pandas(values))
+        except Exception:
+            cells = values.astype(object)
+            typed, numbers[column] = _mixed_column(column, cells.where(cells.notna(), None))
+        series.append(typed)
+    return pl.DataFrame(series), rows, numbers
+
+
+def _mixed_column(name: str, values: Iterable[object]) -> tuple[pl.Series, pl.Series]:
+    """A column of mixed values as text, and apart its non-integer numbers as floats.
+
+    Such numbers were typed, like an XLSX number cell: their Python text (``3000.0``) shows
+    no decimal separator of the source, so they must not vote on the column's convention
+    (``"2,500"`` beside them is read as the column's other text cells say, as in a file).
+    Integers read as their digits (an 18-digit id stays exact); everything else as ``str``.
+    """
+    texts: list[str | None] = []
+    floats: list[float | None] = []
+    for value in values:
+        number = None
+        if value is None or isinstance(value, bool):
+            text = None if value is None else str(value)
+        elif isinstance(value, numbers.Integral):
+            text = str(int(value))
+        elif isinstance(value, numbers.Real | decimal.Decimal):
+            text, number = None, float(value)
+        else:
+            text = str(value)
+        texts.append(text)
+        floats.append(number)
+    return pl.Series(name, texts, dtype=pl.String), pl.Series(name, floats, dtype=pl.Float64)
+
+
+def _with_numbers(
+    text: pl.DataFrame, numbers: Mapping[str, pl.Series]
+) -> tuple[pl.DataFrame, dict[str, list[int]]]:
+    """``text`` (with its row column) with the held-apart numbers written in as a typed
+    float column's cells are (:func:`cells_as_text`), and the rows of fractional ones."""
+    shown, fractional = cells_as_text(pl.DataFrame(list(numbers.values())).with_columns(text[ROW]))
+    filled = text.with_columns(pl.coalesce(pl.col(c), shown[c]).alias(c) for c in numbers)
+    return filled, fractional
 
 
 def validate_frame(
@@ -97,7 +158,7 @@ def validate_frame(
     """
     spec = kind_spec(kind)
     label = name or f"{spec.kind} DataFrame"
-    data, rows = as_polars(frame, label)
+    data, rows, numbers = _converted(frame, label)
     if data.width > MAX_COLUMNS:
         raise DataError(
             f"{label}: {data.width:,} columns; the limit is {MAX_COLUMNS:,}",
@@ -105,6 +166,9 @@ def validate_frame(
         )
     data = data.with_columns(rows.alias(ROW))
     text, fractional = cells_as_text(data)
+    if numbers:
+        text, typed = _with_numbers(text, numbers)
+        fractional |= typed
     mapping_source = "mapping"
     if isinstance(mapping, str | Path):
         mapping_source = str(mapping)

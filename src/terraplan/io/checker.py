@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import polars as pl
 
 from terraplan.io.readers import ROW, SourceTable
@@ -17,6 +20,17 @@ RAW = "\x00raw"
 
 GEOCODED = "__geocoded__"
 """Boolean column of ``Checker.ctx`` set by geocoding: coordinates came from the ZIP table."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowNote:
+    """A warning counting rows, written once the refused rows are known (see
+    :meth:`Checker.note`): ``say`` gets the ``rows`` that are kept."""
+
+    #: Where it goes among :attr:`Checker.warnings` (the warnings before it).
+    position: int
+    rows: pl.DataFrame
+    say: Callable[[pl.DataFrame], str | None]
 
 
 class Checker:
@@ -32,6 +46,30 @@ class Checker:
         self.issues: list[pl.DataFrame] = []
         #: File-level warnings (one line each, no row).
         self.warnings: list[str] = []
+        #: Warnings counting rows, said of the rows kept (:meth:`note`).
+        self.notes: list[RowNote] = []
+
+    def note(self, rows: pl.DataFrame, say: Callable[[pl.DataFrame], str | None]) -> None:
+        """A warning about ``rows`` (``__row__`` and the columns ``say`` reads), written by
+        :meth:`warnings_of` with the rows a later check refuses left out: "20 opportunities
+        read as won" when one of them is refused would count a row that is not imported.
+        ``say`` is called only when some of the rows are kept; ``None`` says nothing."""
+        if rows.height:
+            self.notes.append(RowNote(len(self.warnings), rows, say))
+
+    def warnings_of(self, refused: pl.Series) -> list[str]:
+        """:attr:`warnings` with the :meth:`note` warnings, counting rows not ``refused``."""
+        said: list[str] = []
+        notes = iter(self.notes)
+        pending = next(notes, None)
+        for position in range(len(self.warnings) + 1):
+            while pending is not None and pending.position == position:
+                kept = pending.rows.filter(~pl.col(ROW).is_in(refused.implode()))
+                text = pending.say(kept) if kept.height else None
+                said.extend([text] if text else [])
+                pending = next(notes, None)
+            said.extend(self.warnings[position : position + 1])
+        return said
 
     def column_of(self, field: str) -> str:
         return self.table.columns.column_of(field)

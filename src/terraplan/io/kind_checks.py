@@ -115,24 +115,28 @@ def _closed_and_won_from_stage(checker: Checker) -> None:
         won = won_stage if not has_won else pl.col("is_won").fill_null(False)
         updates.append((closed_stage | won).alias("is_closed"))
     checker.ctx = checker.ctx.with_columns(updates)
-    closed = int(checker.ctx["is_closed"].sum())
-    won_count = int(checker.ctx["is_won"].sum())
-    open_note = None if has_closed else _open_stages(checker.ctx)
-    if not closed:  # every opportunity is open, as without the columns
-        checker.warnings.extend([open_note] if open_note else [])
-        return
+    open_rows = None if has_closed else _open_rows(checker.ctx)
+    closed_rows = checker.ctx.filter(pl.col("is_closed").fill_null(False))
     missing = " or ".join(
         name for name, given in (("is_closed", has_closed), ("is_won", has_won)) if not given
     )
-    # counts first: the batches of a table import add such warnings up into one each
-    checker.warnings.append(
-        f"{_opportunities(closed)} read as closed from the stage: no {missing} column"
-        " ('Won' or 'Closed Won' is won, a stage starting with 'Closed', 'Lost' or"
-        " 'Disqualified' is closed)",
+    # Counts first: the batches of a table import add such warnings up into one each. Each
+    # counts the rows imported (checker.note): a won row refused later is not "read as won".
+    checker.note(
+        closed_rows.select(ROW),
+        lambda kept: (
+            f"{_opportunities(kept.height)} read as closed from the stage: no {missing} column"
+            " ('Won' or 'Closed Won' is won, a stage starting with 'Closed', 'Lost' or"
+            " 'Disqualified' is closed)"
+        ),
     )
-    if won_count and not has_won:
-        checker.warnings.append(f"{_opportunities(won_count)} read as won from the stage")
-    checker.warnings.extend([open_note] if open_note else [])
+    if not has_won:
+        checker.note(
+            closed_rows.filter(pl.col("is_won").fill_null(False)).select(ROW),
+            lambda kept: f"{_opportunities(kept.height)} read as won from the stage",
+        )
+    if open_rows is not None:
+        checker.note(open_rows, _open_stages)
 
 
 def _opportunities(count: int) -> str:
@@ -140,15 +144,17 @@ def _opportunities(count: int) -> str:
     return counted(count, "opportunity", "opportunities")
 
 
-def _open_stages(ctx: pl.DataFrame) -> str | None:
-    """The warning naming the stages read as open, the most frequent first, with counts
-    (None when none is open)."""
-    stages = (
-        ctx.filter(~pl.col("is_closed").fill_null(False) & pl.col("stage").is_not_null())
-        .group_by("stage")
-        .len()
-        .sort(["len", "stage"], descending=[True, False])
+def _open_rows(ctx: pl.DataFrame) -> pl.DataFrame:
+    """The rows read as open that have a stage (``__row__``, ``stage``)."""
+    return ctx.filter(~pl.col("is_closed").fill_null(False) & pl.col("stage").is_not_null()).select(
+        ROW, "stage"
     )
+
+
+def _open_stages(rows: pl.DataFrame) -> str | None:
+    """The warning naming the stages of ``rows`` (read as open), the most frequent first,
+    with counts (None when none is open)."""
+    stages = rows.group_by("stage").len().sort(["len", "stage"], descending=[True, False])
     total = int(stages["len"].sum())
     if not total:
         return None
@@ -193,18 +199,21 @@ def future_dates(checker: Checker, today: date | None = None) -> None:
         *(mask.alias(name) for mask, (name, _) in zip(ahead, checks, strict=True)),
         *(checker.value_of(name).alias(f"{name}{RAW}") for name, _ in checks),
     ).filter(pl.any_horizontal(name for name, _ in checks))
-    if not found.height:
-        return
-    first = found.row(0, named=True)
-    name = next(name for name, _ in checks if first[name])
-    value = short(str(first[f"{name}{RAW}"]))
-    noun = "rows have" if found.height != 1 else "row has"
-    # counts first, example in "(e.g. …)": the batches of a table import add them up
-    checker.warnings.append(
-        f"{found.height:,} {noun} a date after today, {today}"
-        f" (e.g. row {first[ROW]}, column {short(checker.column_of(name))!r}: {value!r}): kept;"
-        " if it is a typo, fix it and import again, as KPIs are computed as of the latest date"
-    )
+    columns = {name: short(checker.column_of(name)) for name, _ in checks}
+
+    def say(kept: pl.DataFrame) -> str:
+        first = kept.row(0, named=True)
+        name = next(name for name in columns if first[name])
+        value = short(str(first[f"{name}{RAW}"]))
+        noun = "rows have" if kept.height != 1 else "row has"
+        # counts first, example in "(e.g. …)": the batches of a table import add them up
+        return (
+            f"{kept.height:,} {noun} a date after today, {today}"
+            f" (e.g. row {first[ROW]}, column {columns[name]!r}: {value!r}): kept; if it is a"
+            " typo, fix it and import again, as KPIs are computed as of the latest date"
+        )
+
+    checker.note(found, say)
 
 
 def _check_polygons(checker: Checker) -> None:
@@ -258,13 +267,18 @@ def _blank_amounts(checker: Checker) -> None:
     blank = pl.col("amount").is_null()
     if raw in checker.ctx.columns:
         blank = blank & pl.col(raw).is_null()
-    count = checker.ctx.select(blank.sum()).item()
-    if not count:
+    rows = checker.ctx.filter(blank).select(ROW)
+    if not rows.height:
         return
     checker.ctx = checker.ctx.with_columns(
         pl.when(blank).then(pl.lit(0.0)).otherwise(pl.col("amount")).alias("amount")
     )
-    noun = "opportunities have" if count != 1 else "opportunity has"
-    checker.warnings.append(
-        f"{count:,} {noun} no amount: counted as 0 in pipeline, won revenue and deal sizes"
-    )
+
+    def say(kept: pl.DataFrame) -> str:
+        noun = "opportunities have" if kept.height != 1 else "opportunity has"
+        return (
+            f"{kept.height:,} {noun} no amount: counted as 0 in pipeline, won revenue and"
+            " deal sizes"
+        )
+
+    checker.note(rows, say)

@@ -33,7 +33,7 @@ centroid take it from the ZIP table.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 
 import polars as pl
 
@@ -51,8 +51,9 @@ from terraplan.io.places import (
 )
 
 _ZIP_COLUMNS = ["__zip__", "__lat__", "__lon__", "__fips__", "__state__"]
-#: Rows refused by :func:`check_custom_areas` (not read as US ZIPs afterwards).
-_AREA_ROW = "__custom_area__"
+#: Rows refused by :func:`terraplan.io.custom_areas.check_custom_areas` (not read as US ZIPs
+#: afterwards).
+AREA_ROW = "__custom_area__"
 
 
 def zip5(text: pl.Expr) -> pl.Expr:
@@ -70,7 +71,8 @@ def _zip_digits(text: pl.Expr) -> pl.Expr:
     return text.cast(pl.String).str.strip_chars().str.extract(DASHED_ZIP, 1).str.len_chars()
 
 
-def _zip_frame(geocoder: ZipDirectory) -> pl.DataFrame:
+def zip_frame(geocoder: ZipDirectory) -> pl.DataFrame:
+    """The ZIP table as ``__zip__``, ``__lat__``, ``__lon__``, ``__fips__``, ``__state__``."""
     table = geocoder.table.select(["zip", "lat", "lon", "county_fips", "state"])
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
@@ -85,7 +87,7 @@ def _zip_frame(geocoder: ZipDirectory) -> pl.DataFrame:
 
 def _join_zips(checker: Checker, source: pl.Expr, geocoder: ZipDirectory) -> None:
     checker.ctx = checker.ctx.with_columns(zip5(source).alias("__zip__")).join(
-        _zip_frame(geocoder), on="__zip__", how="left", maintain_order="left"
+        zip_frame(geocoder), on="__zip__", how="left", maintain_order="left"
     )
 
 
@@ -97,7 +99,8 @@ def _foreign_country(postal: pl.Expr) -> pl.Expr:
     return out
 
 
-def _is_us(checker: Checker) -> pl.Expr:
+def is_us_row(checker: Checker) -> pl.Expr:
+    """Whether a row is read as in the US (its country empty or ``US``)."""
     if checker.spec.kind == "reps" and not checker.has("country"):
         return _foreign_country(pl.col("home_postal_code")).is_null()
     return pl.col("country").is_null() | (pl.col("country") == "US")
@@ -119,7 +122,7 @@ def normalize_places(checker: Checker) -> None:
         col("state").alias("state" + RAW),
         col("country").alias("country" + RAW),
     ).with_columns(pl.coalesce(country, _foreign_country(col(postal))).alias("country"))
-    us = _is_us(checker)
+    us = is_us_row(checker)
     if checker.has("state"):
         code = state_code(col("state"))
         checker.add(
@@ -153,82 +156,6 @@ def normalize_places(checker: Checker) -> None:
         )
 
 
-def check_custom_areas(checker: Checker, areas: Mapping[str, str]) -> None:
-    """Refuse an account or lead with no country whose postal code, as typed, is the id of a
-    stored custom area (``areas``: id -> name) and that a US reading would change (``6494``
-    -> ZIP 06494, Connecticut; ``42`` -> 00042): it would leave its area for a US ZIP, or
-    its area would be guessed for a US row. The row's country decides: another country keeps
-    the code as typed, in the area; a US row writes its ZIP's 5 digits."""
-    if checker.spec.kind not in ("accounts", "leads") or not areas:
-        return
-    col = pl.col
-    postal = checker.spec.postal_field
-    assert postal is not None
-    if not checker.has(postal):
-        return
-    typed = col(postal).cast(pl.String).str.strip_chars()
-    as_zip = zip5(col(postal))
-    names = pl.Series(list(areas.values()), dtype=pl.String)
-    area = typed.replace_strict(
-        pl.Series(list(areas), dtype=pl.String), names, default=None, return_dtype=pl.String
-    )
-    ambiguous = (
-        col("country").is_null() & area.is_not_null() & as_zip.is_not_null() & (as_zip != typed)
-    )
-    checker.add(
-        ambiguous.fill_null(False),
-        postal,
-        pl.concat_str(
-            pl.lit("the row has no country and its postal code is custom area "),
-            typed,
-            pl.lit(" ("),
-            area,
-            pl.lit("), which a US row would read as ZIP "),
-            as_zip,
-            pl.lit(
-                ", outside the area: give the row's country (code or name) to keep it in the "
-                "area, or, for a US row, the ZIP's 5 digits ("
-            ),
-            as_zip,
-            pl.lit(")"),
-        ),
-    )
-    # said once: the US ZIP checks do not read these rows again
-    checker.ctx = checker.ctx.with_columns(ambiguous.fill_null(False).alias(_AREA_ROW))
-
-
-def fill_area_centres(checker: Checker, centres: Mapping[str, tuple[float, float]]) -> None:
-    """An account or lead outside the US with no coordinates whose postal code, as typed, is
-    a stored custom area's id (``centres``: id -> latitude, longitude) is placed at the
-    area's centre, as a US row is at its ZIP's: matching measured no distance to such
-    accounts and the map drew none of them. Counted as geocoded."""
-    if checker.spec.kind not in ("accounts", "leads") or not centres:
-        return
-    postal = checker.spec.postal_field
-    if postal is None or not checker.has(postal):
-        return
-    col = pl.col
-    ids = pl.Series(list(centres), dtype=pl.String)
-
-    def looked_up(i: int) -> pl.Expr:
-        values = pl.Series([c[i] for c in centres.values()], dtype=pl.Float64)
-        typed = col(postal).cast(pl.String).str.strip_chars()
-        return typed.replace_strict(ids, values, default=None, return_dtype=pl.Float64)
-
-    lat, lon = looked_up(0), looked_up(1)
-    missing = [
-        col(c).is_null() if checker.has(c) or c in checker.ctx.columns else pl.lit(True)
-        for c in ("latitude", "longitude")
-    ]
-    fill = (~_is_us(checker) & lat.is_not_null() & missing[0] & missing[1]).fill_null(False)
-    geocoded = col(GEOCODED) if GEOCODED in checker.ctx.columns else pl.lit(False)
-    checker.ctx = checker.ctx.with_columns(
-        pl.when(fill).then(lat).otherwise(col("latitude")).alias("latitude"),
-        pl.when(fill).then(lon).otherwise(col("longitude")).alias("longitude"),
-        (geocoded | fill).alias(GEOCODED),
-    )
-
-
 def _rep_countries(checker: Checker) -> None:
     """A rep's country read as an account's (``Portugal`` -> ``PT``; empty: a Canadian or
     British home postal code tells it, else the US). A rep outside the US keeps the home
@@ -240,7 +167,7 @@ def _rep_countries(checker: Checker) -> None:
     checker.ctx = checker.ctx.with_columns(col("country").alias("country" + RAW)).with_columns(
         pl.coalesce(normalize_country(col("country")), foreign).alias("country")
     )
-    us = _is_us(checker)
+    us = is_us_row(checker)
     coords = [f for f in ("home_latitude", "home_longitude") if checker.has(f)]
     located = pl.lit(False)
     if len(coords) == 2:
@@ -278,9 +205,9 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory, stored: Collection
         _homeless_reps(checker, lat, lon, stored)
         return
     _join_zips(checker, col(postal), geocoder)
-    us = _is_us(checker)
-    if _AREA_ROW in checker.ctx.columns:  # dropped below
-        us = us & ~col(_AREA_ROW)
+    us = is_us_row(checker)
+    if AREA_ROW in checker.ctx.columns:  # dropped below
+        us = us & ~col(AREA_ROW)
     given = col(postal).is_not_null()
     well_formed = col(postal).str.strip_chars().str.contains(US_ZIP_SHAPE)
     found = col("__lat__").is_not_null()
@@ -420,13 +347,13 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory, stored: Collection
         )
     # Coordinates the file gives are kept; far from their ZIP (a typo, latitude and longitude
     # swapped, 0,0 for "unknown") they are said to be, once per row.
-    far = _km_apart(col(lat), col(lon), col("__lat__"), col("__lon__")) > FAR_FROM_ZIP_KM
+    far = km_apart(col(lat), col(lon), col("__lat__"), col("__lon__")) > FAR_FROM_ZIP_KM
     checker.add(
         (known & ~fill & col(lat).is_not_null() & col(lon).is_not_null() & far).fill_null(False),
         lat,
         pl.concat_str(
             pl.lit("coordinates "),
-            _km_apart(col(lat), col(lon), col("__lat__"), col("__lon__"))
+            km_apart(col(lat), col(lon), col("__lat__"), col("__lon__"))
             .round(0)
             .cast(pl.Int64)
             .cast(pl.String),
@@ -450,8 +377,8 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory, stored: Collection
             severity="warning",
         )
     checker.ctx = checker.ctx.with_columns(updates).drop(_ZIP_COLUMNS)
-    if _AREA_ROW in checker.ctx.columns:
-        checker.ctx = checker.ctx.drop(_AREA_ROW)
+    if AREA_ROW in checker.ctx.columns:
+        checker.ctx = checker.ctx.drop(AREA_ROW)
     _homeless_reps(checker, lat, lon, stored)
 
 
@@ -464,7 +391,7 @@ def _on_earth(lat: pl.Expr, lon: pl.Expr) -> pl.Expr:
     return lat.is_between(-90.0, 90.0) & lon.is_between(-180.0, 180.0)
 
 
-def _km_apart(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
+def km_apart(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
     """Great-circle distance in km between two points in degrees (haversine)."""
     radians = 3.141592653589793 / 180.0
     dlat = (lat2 - lat1) * radians / 2.0

@@ -10,228 +10,16 @@
 - Postal codes: :data:`US_ZIP_SHAPE` (5 digits, ZIP+4 with or without its dash, or 3-4
   digits that lost their leading zeros in a spreadsheet, with or without a +4) and :data:`FOREIGN_POSTAL` (Canadian and British shapes, which tell
   a non-US record when its country is empty).
+
+The spelling tables are :mod:`terraplan.domain.places`' (routing one record reads them there),
+so that an import and a routed lead read a state or a country alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import polars as pl
 
-US_STATES: dict[str, str] = {
-    "AL": "Alabama",
-    "AK": "Alaska",
-    "AZ": "Arizona",
-    "AR": "Arkansas",
-    "CA": "California",
-    "CO": "Colorado",
-    "CT": "Connecticut",
-    "DE": "Delaware",
-    "DC": "District of Columbia",
-    "FL": "Florida",
-    "GA": "Georgia",
-    "HI": "Hawaii",
-    "ID": "Idaho",
-    "IL": "Illinois",
-    "IN": "Indiana",
-    "IA": "Iowa",
-    "KS": "Kansas",
-    "KY": "Kentucky",
-    "LA": "Louisiana",
-    "ME": "Maine",
-    "MD": "Maryland",
-    "MA": "Massachusetts",
-    "MI": "Michigan",
-    "MN": "Minnesota",
-    "MS": "Mississippi",
-    "MO": "Missouri",
-    "MT": "Montana",
-    "NE": "Nebraska",
-    "NV": "Nevada",
-    "NH": "New Hampshire",
-    "NJ": "New Jersey",
-    "NM": "New Mexico",
-    "NY": "New York",
-    "NC": "North Carolina",
-    "ND": "North Dakota",
-    "OH": "Ohio",
-    "OK": "Oklahoma",
-    "OR": "Oregon",
-    "PA": "Pennsylvania",
-    "RI": "Rhode Island",
-    "SC": "South Carolina",
-    "SD": "South Dakota",
-    "TN": "Tennessee",
-    "TX": "Texas",
-    "UT": "Utah",
-    "VT": "Vermont",
-    "VA": "Virginia",
-    "WA": "Washington",
-    "WV": "West Virginia",
-    "WI": "Wisconsin",
-    "WY": "Wyoming",
-    "PR": "Puerto Rico",
-    "GU": "Guam",
-    "VI": "U.S. Virgin Islands",
-    "AS": "American Samoa",
-    "MP": "Northern Mariana Islands",
-}
-
-_STATE_SPELLINGS = {
-    "washington dc": "DC",
-    "washington d c": "DC",
-    "virgin islands": "VI",
-    # AP-style abbreviations ("Mass.", "Calif."), dots and case removed by _key
-    "ala": "AL",
-    "ariz": "AZ",
-    "ark": "AR",
-    "calif": "CA",
-    "cal": "CA",
-    "colo": "CO",
-    "conn": "CT",
-    "del": "DE",
-    "fla": "FL",
-    "ill": "IL",
-    "ind": "IN",
-    "kan": "KS",
-    "kans": "KS",
-    "mass": "MA",
-    "mich": "MI",
-    "minn": "MN",
-    "miss": "MS",
-    "mont": "MT",
-    "neb": "NE",
-    "nebr": "NE",
-    "nev": "NV",
-    "okla": "OK",
-    "ore": "OR",
-    "oreg": "OR",
-    "penn": "PA",
-    "penna": "PA",
-    "tenn": "TN",
-    "tex": "TX",
-    "wash": "WA",
-    "w va": "WV",
-    "wis": "WI",
-    "wisc": "WI",
-    "wyo": "WY",
-}
-
-#: Country spellings (normalised by :func:`_key`) -> ISO 3166 alpha-2.
-_COUNTRIES: dict[str, str] = {
-    "us": "US",
-    "usa": "US",
-    # US territories use USPS ZIPs and are sold as part of the US: US rows, geocoded
-    "puerto rico": "US",
-    "pr": "US",
-    "pri": "US",
-    "guam": "US",
-    "gu": "US",
-    "us virgin islands": "US",
-    "u s virgin islands": "US",
-    "virgin islands": "US",
-    "vi": "US",
-    "american samoa": "US",
-    "northern mariana islands": "US",
-    "mp": "US",
-    "u s": "US",
-    "u s a": "US",
-    "united states": "US",
-    "united states of america": "US",
-    "america": "US",
-    "ca": "CA",
-    "can": "CA",
-    "canada": "CA",
-    "mx": "MX",
-    "mex": "MX",
-    "mexico": "MX",
-    "méxico": "MX",
-    "gb": "GB",
-    "gbr": "GB",
-    "uk": "GB",
-    "u k": "GB",
-    "united kingdom": "GB",
-    "great britain": "GB",
-    "england": "GB",
-    "scotland": "GB",
-    "wales": "GB",
-    "ie": "IE",
-    "irl": "IE",
-    "ireland": "IE",
-    "de": "DE",
-    "deu": "DE",
-    "germany": "DE",
-    "deutschland": "DE",
-    "fr": "FR",
-    "fra": "FR",
-    "france": "FR",
-    "es": "ES",
-    "esp": "ES",
-    "spain": "ES",
-    "españa": "ES",
-    "it": "IT",
-    "ita": "IT",
-    "italy": "IT",
-    "italia": "IT",
-    "nl": "NL",
-    "nld": "NL",
-    "netherlands": "NL",
-    "the netherlands": "NL",
-    "holland": "NL",
-    "be": "BE",
-    "bel": "BE",
-    "belgium": "BE",
-    "ch": "CH",
-    "che": "CH",
-    "switzerland": "CH",
-    "at": "AT",
-    "aut": "AT",
-    "austria": "AT",
-    "se": "SE",
-    "swe": "SE",
-    "sweden": "SE",
-    "no": "NO",
-    "nor": "NO",
-    "norway": "NO",
-    "dk": "DK",
-    "dnk": "DK",
-    "denmark": "DK",
-    "fi": "FI",
-    "fin": "FI",
-    "finland": "FI",
-    "pl": "PL",
-    "pol": "PL",
-    "poland": "PL",
-    "pt": "PT",
-    "prt": "PT",
-    "portugal": "PT",
-    "au": "AU",
-    "aus": "AU",
-    "australia": "AU",
-    "nz": "NZ",
-    "nzl": "NZ",
-    "new zealand": "NZ",
-    "jp": "JP",
-    "jpn": "JP",
-    "japan": "JP",
-    "cn": "CN",
-    "chn": "CN",
-    "china": "CN",
-    "in": "IN",
-    "ind": "IN",
-    "india": "IN",
-    "br": "BR",
-    "bra": "BR",
-    "brazil": "BR",
-    "brasil": "BR",
-    "sg": "SG",
-    "sgp": "SG",
-    "singapore": "SG",
-    "il": "IL",
-    "isr": "IL",
-    "israel": "IL",
-}
+from terraplan.domain.places import COUNTRIES, STATE_KEYS
 
 #: Canadian postal codes: ``A1A 1A1`` (space optional).
 CANADIAN_POSTAL = r"^[ABCEGHJ-NPRSTVXYabceghj-nprstvxy]\d[A-Za-z]\s?\d[A-Za-z]\d$"
@@ -263,20 +51,12 @@ def _key(text: pl.Expr) -> pl.Expr:
 
 def state_code(text: pl.Expr) -> pl.Expr:
     """The USPS code of a US state spelling, else null."""
-    table = {code.lower(): code for code in US_STATES}
-    table.update(
-        {name.lower().replace(".", " ").replace("  ", " "): c for c, name in US_STATES.items()}
-    )
-    table.update({name.lower(): c for c, name in US_STATES.items()})
-    table.update({" ".join(code.lower()): code for code in US_STATES})  # "c a" from "C.A."
-    table.update(_STATE_SPELLINGS)
-    key = _key(text)
-    return key.replace_strict(table, default=None, return_dtype=pl.String)
+    return _key(text).replace_strict(STATE_KEYS, default=None, return_dtype=pl.String)
 
 
 def country_code(text: pl.Expr) -> pl.Expr:
     """The ISO alpha-2 code of a country spelling, else null."""
-    return _key(text).replace_strict(_COUNTRIES, default=None, return_dtype=pl.String)
+    return _key(text).replace_strict(COUNTRIES, default=None, return_dtype=pl.String)
 
 
 def normalize_state(text: pl.Expr) -> pl.Expr:
@@ -287,29 +67,3 @@ def normalize_state(text: pl.Expr) -> pl.Expr:
 def normalize_country(text: pl.Expr) -> pl.Expr:
     """The ISO code when ``text`` spells a known country, else ``text`` as typed (trimmed)."""
     return pl.coalesce(country_code(text), text.str.strip_chars())
-
-
-def state_code_text(text: str) -> str | None:
-    """The USPS code of one state spelling (``"Texas"``, ``"Calif."``), else None."""
-    return pl.DataFrame({"s": [text]}).select(state_code(pl.col("s"))).item()  # type: ignore[no-any-return]
-
-
-def normalize_record_places(record: Mapping[str, Any]) -> dict[str, Any]:
-    """``record`` (one lead or account typed in, e.g. to route it) with its country and, when
-    it is in the US (no country, or the US), its state as codes, as an import writes them
-    (``"California"``, ``" ca"`` -> ``CA``, ``"portugal"`` -> ``PT``); unknown spellings are
-    kept, trimmed. Its postal code is trimmed (blank: None), whatever the country."""
-    out = dict(record)
-    if isinstance(out.get("postal_code"), str):
-        # an import stores a postal code trimmed (any country): " 6494 " is area 6494
-        out["postal_code"] = out["postal_code"].strip() or None
-    texts = {key: out[key] for key in ("state", "country") if isinstance(out.get(key), str)}
-    if not texts:
-        return out
-    frame = pl.DataFrame({key: [value] for key, value in texts.items()})
-    if "country" in texts:
-        out["country"] = frame.select(normalize_country(pl.col("country"))).item()
-    country = out.get("country")
-    if "state" in texts and (country is None or country in ("", "US")):
-        out["state"] = frame.select(normalize_state(pl.col("state"))).item()
-    return out

@@ -175,13 +175,15 @@ def validate(
     records be found; ``stored_units`` (stored geo unit id -> kind and name) refuses a unit
     replacing one of another kind (:mod:`~terraplan.io.stored_checks`). ``custom_areas``
     (stored custom area id -> name, those the rows' postal codes name) refuses an account or
-    lead with no country whose code is an area's id and would be read as another US ZIP
-    (:func:`~terraplan.io.locations.check_custom_areas`); ``area_centres`` (stored custom
-    area id -> its centre) places a row abroad without coordinates at its area's centre. ``spellings`` (field -> stored
-    value -> how many accounts hold it) writes each segment, industry and customer type as
-    most accounts spell it (:mod:`~terraplan.io.spellings`; without it, as most of the file's
+    lead with no country whose code is an area's id and that a US reading would take out of
+    the area (:func:`~terraplan.io.custom_areas.check_custom_areas`: the ZIP table of
+    ``geocoder`` says where that ZIP is); ``area_centres`` (stored custom area id -> its
+    centre) places a row abroad without coordinates at its area's centre. ``spellings``
+    (field -> stored value -> how many accounts hold it) writes each segment, industry and
+    customer type as most accounts spell it (:mod:`~terraplan.io.spellings`; without it, as most of the file's
     rows do).
     """
+    from terraplan.io import custom_areas as custom
     from terraplan.io import kind_checks, locations, references, stored_checks, text_checks
 
     spec = kind_spec(table.kind)
@@ -247,14 +249,16 @@ def validate(
     tally.apply(checker, currencies)
     locations.normalize_places(checker)
     if custom_areas:
-        locations.check_custom_areas(checker, custom_areas)
+        custom.check_custom_areas(
+            checker, custom_areas, area_centres, (geocoder or ZipDirectory()) if geocode else None
+        )
     one_spelling(checker, spellings or {})
     if geocode and (spec.postal_field is not None or spec.kind == "geo_units"):
         locations.apply_geocoding(
             checker, geocoder or ZipDirectory(), stored=(stored_ids or ()) if updating else ()
         )
     if area_centres:
-        locations.fill_area_centres(checker, area_centres)
+        custom.fill_area_centres(checker, area_centres)
     text_checks.check_text(checker, text_limits)
     if kept:
         _new_rows_need(checker, kept, stored_ids or ())
@@ -264,15 +268,14 @@ def validate(
         references.check_references(checker, known_ids, rep_names, territory_plans)
     stored_checks.check_geo_kinds(checker, stored_units)
     stored_checks.check_cycles(checker, stored_links)
-    report.warnings.extend(checker.warnings)
-    report.warnings[:] = list(dict.fromkeys(report.warnings))
-
     issues = (
         pl.concat(checker.issues).sort("row", maintain_order=True)
         if checker.issues
         else pl.DataFrame(schema=_ISSUE_SCHEMA)
     )
     bad = issues.filter(pl.col("severity") == "error")["row"].unique()
+    report.warnings.extend(checker.warnings_of(bad))
+    report.warnings[:] = list(dict.fromkeys(report.warnings))
     accepted = checker.ctx.filter(~pl.col(ROW).is_in(bad.implode()))
     frame = canonical_frame(accepted, spec)
     report.accepted = frame.height

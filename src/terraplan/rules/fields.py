@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 from terraplan.domain import Account, Lead
+from terraplan.domain.places import normalize_record_places
 
 FieldKind = Literal["text", "number"]
 
@@ -212,6 +213,28 @@ def fill_location(values: dict[str, Any], locate: ZipLookup) -> dict[str, Any]:
     if missing_point and place.latitude is not None and place.longitude is not None:
         values["latitude"], values["longitude"] = place.latitude, place.longitude
     return values
+
+
+def normalize_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Flattened ``values`` (:func:`record_values`) read as an import stores a record, so that
+    a record typed in routes as the same record imported: country and a US row's state as
+    codes (``"California"`` -> ``CA``, :func:`~terraplan.domain.places.normalize_record_places`),
+    the postal code trimmed and, on a US row, written as its 5-digit ZIP (``02134-1234``,
+    ``2134`` -> ``02134``, as :func:`fill_location` writes it), and a county FIPS code that
+    lost its leading zero padded (``6075`` -> ``06075``). Idempotent."""
+    out = normalize_record_places(values)
+    code = zip5(out.get("postal_code"))
+    if code is not None and is_us(out.get("country")):
+        out["postal_code"] = code
+    fips = out.get("county_fips")
+    if isinstance(fips, str):
+        fips = fips.strip()
+        out["county_fips"] = fips.zfill(5) if _FIPS_CUT.match(fips) else fips or None
+    return out
+
+
+#: A county FIPS code that lost its leading zero in a spreadsheet (as imports pad it).
+_FIPS_CUT = re.compile(r"[0-9]{4}\Z")
 
 
 def record_values(record: Account | Lead | Mapping[str, Any]) -> dict[str, Any]:

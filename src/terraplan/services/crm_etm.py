@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from terraplan.domain import Plan, PlanStatus, RecordKind
+from terraplan.domain.places import US_STATES
 from terraplan.errors import ConflictError, DataError, NotFoundError
-from terraplan.io.places import US_STATES
 from terraplan.rules import RuleSet, assign_batch, dump_rule_set
 from terraplan.rules.etm import ITEM_FILE, EtmProblem
 from terraplan.rules.etm_diff import ModelDiff, ModelSnapshot, diff_models

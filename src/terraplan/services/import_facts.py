@@ -36,7 +36,7 @@ class StoredFacts:
     stored_links: Mapping[str, str] = field(default_factory=dict)
     stored_units: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     #: Stored custom areas (geo units of kind ``custom``) whose id is a postal code of the
-    #: accounts or leads: id -> name (see :func:`terraplan.io.locations.check_custom_areas`).
+    #: accounts or leads: id -> name (see :func:`terraplan.io.custom_areas.check_custom_areas`).
     custom_areas: Mapping[str, str] = field(default_factory=dict)
     #: How the stored accounts spell each segment, industry and customer type (see
     #: :mod:`terraplan.io.spellings`).

@@ -16,8 +16,8 @@ from dataclasses import field as dataclass_field
 from typing import Any, Literal
 
 from terraplan.domain import Plan, Territory
+from terraplan.domain.places import normalize_record_places
 from terraplan.errors import NotFoundError, TerraplanError
-from terraplan.io.places import normalize_record_places
 from terraplan.rules import RouteResult, RuleSet, load_rule_set, pick_owner, route
 from terraplan.rules.evaluate import ValueNames
 from terraplan.rules.index import RuleIndex
@@ -173,7 +173,7 @@ def route_record(
     """Route one lead/account: territory, explanation and owner (turns stored in the database).
 
     Its state and country are read as an import reads them (``"California"``, ``" ca"`` ->
-    ``CA``: :func:`~terraplan.io.places.normalize_record_places`). A US record's missing county
+    ``CA``: :func:`~terraplan.domain.places.normalize_record_places`). A US record's missing county
     FIPS, state and coordinates are filled from its ZIP (see
     :mod:`terraplan.services.locations`), as rule runs and audits do.
 

@@ -112,7 +112,7 @@ def outside_plan_note(
     place = zip_locator()(code) if code is not None else None
     if place is None:
         return ()
-    from terraplan.io.places import US_STATES
+    from terraplan.domain.places import US_STATES
 
     state = place.state or ""
     where = US_STATES.get(state, state) or "no state"

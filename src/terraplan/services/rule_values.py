@@ -8,7 +8,7 @@ whole rule is dead. These notes name the rule, the field and the value, and the 
 
 from __future__ import annotations
 
-from terraplan.io.places import US_STATES, state_code_text
+from terraplan.domain.places import US_STATES, state_code
 from terraplan.rules import RuleSet
 from terraplan.rules.model import Condition, Op, predicates_of
 
@@ -36,7 +36,7 @@ def rule_value_notes(rule_set: RuleSet) -> list[str]:
                 if text.upper() in US_STATES or (where, text) in seen:
                     continue
                 seen.add((where, text))
-                code = state_code_text(text)
+                code = state_code(text)
                 if code is not None:
                     notes.append(
                         f"state {text!r} in rule {where} is not a state code and never matches "

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
 from terraplan.domain.access import Action
-from terraplan.io.places import US_STATES
+from terraplan.domain.places import US_STATES
 from terraplan.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["plans"])
