@@ -388,8 +388,9 @@ def route(
     The record is read as an import reads it (:func:`~terraplan.rules.fields.normalize_values`:
     ``"California"`` is ``CA``, ZIP ``02134-1234`` or ``2134`` is ``02134``, county ``6075``
     is ``06075``), so that it routes as the same record imported does; ``normalize=False``
-    compares its values as given, as compiled SQL does on a table. With ``locate``, a US record's missing county FIPS, state and coordinates are filled from
-    its ZIP first (as :func:`terraplan.rules.assign_batch` does with the same look-up).
+    compares its values as given, as compiled SQL does on a table. With ``locate``, a US
+    record's missing county FIPS, state and coordinates are filled from its ZIP first (as
+    :func:`terraplan.rules.assign_batch` does with the same look-up).
     ``index``: a :class:`~terraplan.rules.index.RuleIndex` of ``rule_set``, for routing many
     records with one rule set (same result, fewer rules tried). ``value_names``: display names of
     field values for the explanation (see :data:`ValueNames`). Pure apart from ``locate``.
