@@ -368,37 +368,48 @@ def test_owners_names_whom_kpis_credit_before_the_first_activation(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
     """`owners --on` a day before any plan said only "no plan was active then", while KPIs
-    credit that day's sales to the owner the CRM gave the account: it names that owner now."""
+    credit that day's sales to the owner the CRM gave the account (no rep before their hire
+    date): it names that owner now, or says no rep is credited."""
     url = _database(tmp_path)
     db = Database(url)
     with db.engine.connect() as connection:
         names = dict(connection.exec_driver_sql("SELECT id, name FROM reps").all())
+        hired = dict(connection.exec_driver_sql("SELECT id, hire_date FROM reps").all())
+        # an account whose owner has no hire date, or was hired before 2023
         account, owner = connection.exec_driver_sql(
-            "SELECT id, owner_id FROM accounts WHERE owner_id IS NOT NULL ORDER BY id LIMIT 1"
+            "SELECT a.id, a.owner_id FROM accounts a JOIN reps r ON r.id = a.owner_id "
+            "WHERE r.hire_date IS NULL OR r.hire_date < '2023-01-01' ORDER BY a.id LIMIT 1"
         ).one()
     db.dispose()
     never = " ".join(run_cli("owners", account, database_url=url).stdout.split())
     assert "no plan was active then" in never
-    assert f"to its owner today in the plan they report on (now {names[owner]})" in never
+    assert f"to its owner today in the plan they report on (now {names[owner]}" in never
 
     _owned_and_active(url)
     db = Database(url)
     with db.engine.connect() as connection:
-        # an account whose owner the activation changed: the CRM's owner before it
-        account, crm_owner, new_owner = connection.exec_driver_sql(
-            "SELECT record_id, old_owner_id, new_owner_id FROM owner_changes "
-            "WHERE record_kind = 'account' AND old_owner_id IS NOT NULL "
-            "AND old_owner_id <> new_owner_id ORDER BY id LIMIT 1"
-        ).one()
+        # accounts whose owner the activation changed: the CRM's owner before it, from the
+        # hire of that owner (one hired before 2023-06-01, one after)
+        changed = connection.exec_driver_sql(
+            "SELECT c.record_id, c.old_owner_id, c.new_owner_id, r.hire_date "
+            "FROM owner_changes c JOIN reps r ON r.id = c.old_owner_id "
+            "WHERE c.record_kind = 'account' AND c.old_owner_id <> c.new_owner_id "
+            "ORDER BY c.id"
+        ).all()
         # and one whose owner it kept: KPIs credit that owner before it too
         kept, kept_owner = connection.exec_driver_sql(
-            "SELECT record_id, owner_id FROM ownership_periods WHERE record_id NOT IN "
+            "SELECT p.record_id, p.owner_id FROM ownership_periods p JOIN reps r "
+            "ON r.id = p.owner_id WHERE p.record_id NOT IN "
             "(SELECT record_id FROM owner_changes WHERE old_owner_id <> new_owner_id) "
-            "ORDER BY record_id LIMIT 1"
+            "AND (r.hire_date IS NULL OR r.hire_date < '2023-06-01') "
+            "ORDER BY p.record_id LIMIT 1"
         ).one()
     db.dispose()
     said = run_cli("owners", kept, "--on", "2023-06-01", database_url=url).stdout
     assert f"that day to its first recorded owner, {names[kept_owner]}." in " ".join(said.split())
+    early = next(c for c in changed if c[3] is None or str(c[3]) < "2023-06-01")
+    late = next(c for c in changed if c[3] is not None and str(c[3]) > "2023-06-01")
+    account, crm_owner, new_owner, _ = early
     before = " ".join(
         run_cli("owners", account, "--on", "2023-06-01", database_url=url).stdout.split()
     )
@@ -407,8 +418,17 @@ def test_owners_names_whom_kpis_credit_before_the_first_activation(
     assert f"KPIs credit its sales that day to the owner the CRM gave it, {crm}." in before
     history = " ".join(run_cli("owners", account, database_url=url).stdout.split())
     assert names[new_owner] in history
-    assert f"KPIs credit its sales before 2024-01-01 to the owner the CRM gave it, {crm}." in (
+    assert f"KPIs credit its sales before 2024-01-01 to the owner the CRM gave it, {crm}" in (
         history
     )
     on_day = run_cli("owners", account, "--on", "2024-06-01", database_url=url).stdout
     assert names[new_owner] in on_day and "KPIs credit" not in on_day
+    # the CRM's owner was hired after the day: no rep is credited (who sold then is unknown)
+    account, crm_owner, _, hire = late
+    unhired = " ".join(
+        run_cli("owners", account, "--on", "2023-06-01", database_url=url).stdout.split()
+    )
+    assert (
+        f"KPIs credit its sales that day to no rep: {names[crm_owner]} was hired on {hire}."
+        in unhired
+    ), (unhired, hired[crm_owner])

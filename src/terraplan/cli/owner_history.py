@@ -79,6 +79,11 @@ def _credit_sentence(credit: KpiCredit, names: dict[str, str], when: str | None)
     the KPIs': the CRM's owner before the first activation, else today's owner)."""
     who = names.get(credit.owner_id or "", credit.owner_id or "no one (no owner)")
     days = f" {when}" if when else ""
+    if credit.hired is not None and when:
+        # no rep is credited before their hire date: who sold then is not known
+        return f"KPIs credit its sales {when} to no rep: {who} was hired on {credit.hired}."
+    if credit.hired is not None:
+        who = f"{who} from their hire date ({credit.hired}; to no rep before)"
     if credit.source == "crm" and credit.until is not None:
         days = days or f" before {credit.until}"
         return f"KPIs credit its sales{days} to the owner the CRM gave it, {who}."

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -18,6 +18,7 @@ from terraplan.errors import NotFoundError
 from terraplan.planning.balance_criteria import BalanceCriteria, plan_balance_criteria
 from terraplan.planning.kpi_credit import crediting_note, today_owners
 from terraplan.planning.kpi_groups import account_table, open_account_table, territory_table
+from terraplan.planning.kpi_hires import before_hire_unowned, hire_note
 from terraplan.planning.kpi_inputs import KpiInputs, shared_owner_frame
 from terraplan.planning.revenue import parse_source, revenue_frame
 from terraplan.rules import RuleSet, assign_batch
@@ -238,6 +239,9 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
         reps = _frame(
             connection, "reps", ["id", "name", "capacity_hours", "capacity_accounts", "active"]
         )
+        hires = _frame(connection, "reps", ["id", "hire_date"]).filter(
+            pl.col("hire_date").is_not_null()
+        )
         costs = _frame(
             connection,
             "acquisition_costs",
@@ -337,11 +341,19 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
     totals = {str(k): float(v) for k, v in (baseline or {}).get("potential", {}).items()} or None
     first_day = revenue.frame["date"].min() if revenue.frame.height else None
     coded = account_table(inputs).collect()
+    owners_today = today_owners(coded, territory_table(inputs))
     note = crediting_note(
         ownership if ownership.height else None,
-        today_owners(coded, territory_table(inputs)),
+        owners_today,
         first_day,  # type: ignore[arg-type]
     )
+    # no rep is credited before their hire date: who sold then is not known
+    unowned, taken = before_hire_unowned(ownership, hires.rename({"id": "rep_id"}), owners_today)
+    if taken.height:
+        inputs = replace(inputs, ownership=unowned)
+        names = dict(zip(reps["id"].to_list(), reps["name"].to_list(), strict=True))
+        hired = hire_note(taken, names, first_day)  # type: ignore[arg-type]
+        note = "; ".join(n for n in (note, hired) if n) or None
     return PlanData(
         plan,
         inputs,

@@ -3,7 +3,7 @@ from which day (recorded at each activation), on one day or over time."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -41,6 +41,9 @@ class KpiCredit:
     source: str
     owner_id: str | None
     until: date | None
+    #: The owner's hire date when it falls after the first day asked about: no rep is
+    #: credited before it (:mod:`terraplan.planning.kpi_hires`).
+    hired: date | None = None
 
 
 def kpi_credit(db: Database, account_id: str, day: date | None = None) -> KpiCredit | None:
@@ -53,16 +56,23 @@ def kpi_credit(db: Database, account_id: str, day: date | None = None) -> KpiCre
 
     with UnitOfWork(db) as uow:
         account = uow.accounts.get(account_id)
+        hires = {r.id: r.hire_date for r in uow.reps.list() if r.hire_date is not None}
         periods = history(uow.connection, account_id)
         if not periods:
-            return KpiCredit("today", account.owner_id, None)
-        first = periods[0]
-        if day is not None and day >= first.valid_from:
-            return None
-        crm = uow.connection.execute(
-            first_owner_changes().where(OwnerChangeRow.record_id == account_id)
-        ).first()
-    old = crm[1] if crm is not None else None
-    if old is not None and old != first.owner_id:
-        return KpiCredit("crm", old, first.valid_from)
-    return KpiCredit("first_recorded", first.owner_id, first.valid_from)
+            credit = KpiCredit("today", account.owner_id, None)
+        else:
+            first = periods[0]
+            if day is not None and day >= first.valid_from:
+                return None
+            crm = uow.connection.execute(
+                first_owner_changes().where(OwnerChangeRow.record_id == account_id)
+            ).first()
+            old = crm[1] if crm is not None else None
+            if old is not None and old != first.owner_id:
+                credit = KpiCredit("crm", old, first.valid_from)
+            else:
+                credit = KpiCredit("first_recorded", first.owner_id, first.valid_from)
+    hired = hires.get(credit.owner_id or "")
+    if hired is not None and (day is None or day < hired):
+        return replace(credit, hired=hired)
+    return credit
