@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from terraplan.engine.design.diagnosis import Diagnosis
+from terraplan.engine.design.disruption import moved_table
 from terraplan.engine.design.exact import solve_exact_assignment
 from terraplan.engine.design.exact_core import is_contiguous, piece_ids
 from terraplan.engine.design.exact_costs import allowed_pairs as _allowed
@@ -115,7 +116,7 @@ def realign_plan(prep: Prepared, deadline: float, *, whole_model: bool = True) -
     if not lexicographic and prep.current is not None:
         cost = cost + _disruption_cost(prep, cost)
     labels = _start(prep, cost, allowed, from_current=lexicographic)
-    moved_w = _moved_weights(prep, cost.shape[1])
+    moved_w = moved_table(prep)
     links = _territory_links(prep, labels, cost, allowed)
     chosen = _unfit(prep, labels)
     if not chosen.any():
@@ -147,7 +148,7 @@ def realign_plan(prep: Prepared, deadline: float, *, whole_model: bool = True) -
         iterations += 1
         try:
             found, sub_proven = _solve_ring(
-                prep, cost, allowed, labels, chosen, lexicographic, remaining
+                prep, cost, allowed, labels, chosen, lexicographic, remaining, moved_w
             )
         except InfeasibleError:
             if chosen.all():
@@ -201,17 +202,6 @@ def _better(key: tuple[float, float], best: tuple[float, float]) -> bool:
 def _measure(cost: FloatArray, moved_w: FloatArray, labels: IntArray) -> tuple[float, float]:
     rows = np.arange(labels.shape[0])
     return float(cost[rows, labels].sum()), float(moved_w[rows, labels].sum())
-
-
-def _moved_weights(prep: Prepared, k: int) -> FloatArray:
-    """``(n, k)`` disruption weight of each unit in each territory (0 where it is now)."""
-    out = np.repeat(prep.disrupt_w[:, None], k, axis=1)
-    if prep.current is None:
-        return np.zeros_like(out)
-    has = prep.current >= 0
-    out[np.flatnonzero(has), prep.current[has]] = 0.0
-    out[~has] = 0.0
-    return out
 
 
 def _start(prep: Prepared, cost: FloatArray, allowed: BoolArray, *, from_current: bool) -> IntArray:
@@ -272,8 +262,10 @@ def _solve_ring(
     chosen: BoolArray,
     lexicographic: bool,
     seconds: float,
+    moved_w: FloatArray,
 ) -> tuple[IntArray, bool]:
-    """Re-solve the units of the ``chosen`` territories exactly; the others stay put."""
+    """Re-solve the units of the ``chosen`` territories exactly; the others stay put
+    (``moved_w (n, k)``: the disruption weight moved by each unit in each territory)."""
     terr = np.flatnonzero(chosen)
     members = np.flatnonzero(chosen[labels])
     column = np.full(prep.k, -1, dtype=np.int64)
@@ -300,9 +292,11 @@ def _solve_ring(
         assert prep.current is not None
         now = prep.current[members]
         sub_current = np.where(now >= 0, column[np.maximum(now, 0)], -1)
+        # the moved-weight table, not a weight per unit: a split keep-together group moves
+        # only the members that leave their territory (disruption.py)
         outcome, _ = solve_lexicographic(
-            sub_cost, weights, lower, upper, sub_allowed,
-            current=sub_current, disruption_weight=prep.disrupt_w[members], **common,
+            sub_cost, weights, lower, upper, sub_allowed, current=sub_current,
+            disruption_weight=moved_w[np.ix_(members, terr)], **common,
         )  # fmt: skip
     else:
         outcome = solve_exact_assignment(
