@@ -178,7 +178,7 @@ def test_split_groups_with_free_centres_move_the_fewest_units(seed: int) -> None
     best = _brute_force(problem, {**data, "costs": np.zeros((N, K))})
     if best is None:
         return
-    for method in ("exact", "auto"):
+    for method in ("exact", "auto", "heuristic"):
         params = {} if method == "exact" else {"seed": 0}
         result = _solve(get_solver(method, time_limit=20, **params), problem)
         assert result.report.disruption.units_moved == best[0], method

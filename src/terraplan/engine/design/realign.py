@@ -101,16 +101,21 @@ def realign_applies(prep: Prepared) -> bool:
     return lexicographic or prep.centre_costs is not None
 
 
-def realign_plan(prep: Prepared, deadline: float, *, whole_model: bool = True) -> RealignOutcome:
+def realign_plan(
+    prep: Prepared, deadline: float, *, whole_model: bool = True, cost: FloatArray | None = None
+) -> RealignOutcome:
     """Repair the current (or cheapest) plan exactly on growing rings of territories.
 
-    ``deadline`` is a :func:`time.perf_counter` instant. ``whole_model=False``: a ring
+    ``deadline`` is a :func:`time.perf_counter` instant. ``cost (n, k)``: the compactness
+    cost of each unit in each territory (default :func:`fixed_cost`; free centres: the cost
+    to the current plan's centres, :mod:`realign_free`); only the units of fixed centres are
+    pinned to their territories. ``whole_model=False``: a ring
     holding every territory (the full exact model) is not solved; the best plan of a smaller
     ring is returned, or :class:`SolverError` (``details["reason"] == "whole_model"``) raised
     when there is none. Raises :class:`SolverError` when no feasible plan is found before
     the deadline, :class:`InfeasibleError` when even the full model has none.
     """
-    cost = fixed_cost(prep)
+    cost = fixed_cost(prep) if cost is None else cost
     allowed = _allowed(prep)
     lexicographic = prep.priority == "lexicographic" and prep.current is not None
     if not lexicographic and prep.current is not None:
@@ -216,7 +221,8 @@ def _start(prep: Prepared, cost: FloatArray, allowed: BoolArray, *, from_current
         bad = (labels < 0) | ~allowed[rows, np.maximum(labels, 0)]
         labels[bad] = cheapest[bad]
     if prep.centre_units is not None:
-        labels[prep.centre_units] = np.arange(prep.k)
+        pinned = np.flatnonzero(~prep.free_centres)
+        labels[prep.centre_units[pinned]] = pinned
     return labels
 
 
@@ -278,7 +284,8 @@ def _solve_ring(
     if prep.centre_units is not None:
         local = np.full(prep.n, -1, dtype=np.int64)
         local[members] = np.arange(members.shape[0])
-        centres = local[prep.centre_units[terr]]
+        # a free centre (realign_free.py) prices compactness only: its unit may move
+        centres = np.where(prep.free_centres[terr], -1, local[prep.centre_units[terr]])
     common: dict[str, Any] = {
         "adjacency": graph,
         "centre_units": centres,
