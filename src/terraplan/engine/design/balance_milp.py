@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from terraplan.engine.design.disruption import kept_form, moved_table
 from terraplan.engine.design.exact_core import cut_rows, neighbour_rows, stray_pieces
 from terraplan.engine.design.problem import Prepared
 from terraplan.engine.design.tallies import excess, metric_scale, tallies_of, territory_graph
@@ -265,16 +266,18 @@ def _boundary_band(graph: sparse.csr_matrix, local: IntArray, size: int) -> npt.
 
 
 def move_caps(prep: Prepared) -> list[tuple[FloatArray, float]]:
-    """The realignment budgets as ``(weight per unit (n,), cap)``: moved units, and the moved
-    share of the disruption metric (empty when not realigning)."""
+    """The realignment budgets as ``(moved table (n, k), cap)``: units moved, and the moved
+    share of the disruption metric (empty when not realigning). Tables, not a weight per
+    unit: a unit standing for a keep-together group split today moves only the members
+    that leave their territory (:mod:`~terraplan.engine.design.disruption`)."""
     if prep.current is None:
         return []
     caps: list[tuple[FloatArray, float]] = []
     if prep.max_moved_units is not None:
-        caps.append((np.ones(prep.n), float(prep.max_moved_units)))
+        caps.append((moved_table(prep, units=True), float(prep.max_moved_units)))
     if prep.max_moved_share is not None:
         total = float(prep.disrupt_w.sum()) or 1.0
-        caps.append((prep.disrupt_w, prep.max_moved_share * total))
+        caps.append((moved_table(prep), prep.max_moved_share * total))
     return caps
 
 
@@ -284,22 +287,19 @@ def budget_rows(
     """One row per realignment budget for a group re-split's MILP, as ``(columns, values,
     lower bound)`` over the binaries ``x[i, j]`` (column ``i * g + j``, ``i`` local to
     ``members (nm,)``, ``j`` the position in ``gidx (g,)``): moved outside the group + moved
-    inside it <= cap, i.e. the members kept in their current territory carry at least what
-    the cap leaves."""
+    inside it <= cap, i.e. the weight the members keep where it is now (the kept form of
+    :func:`~terraplan.engine.design.disruption.kept_form`) is at least what the cap leaves."""
     out: list[tuple[IntArray, FloatArray, float]] = []
     caps = move_caps(prep)
     if not caps:
         return out
-    assert prep.current is not None
-    g = gidx.size
-    cur = prep.current[members]
     outside = np.setdiff1d(np.arange(prep.n), members)
-    moved_out = outside[(prep.current[outside] >= 0) & (labels[outside] != prep.current[outside])]
-    stay = np.flatnonzero(np.isin(cur, gidx))
-    for weight, cap in caps:
-        need = float(weight[moved_out].sum() + weight[members[cur >= 0]].sum() - cap)
-        columns = (stay * g + np.searchsorted(gidx, cur[stay])).astype(np.int64)
-        out.append((columns, np.asarray(weight[members[stay]], dtype=np.float64), need))
+    for table, cap in caps:
+        moved_out = float(table[outside, labels[outside]].sum())
+        kept, total = kept_form(table[np.ix_(members, gidx)])
+        flat = kept.ravel()
+        columns = np.flatnonzero(flat > 0).astype(np.int64)
+        out.append((columns, np.asarray(flat[columns], dtype=np.float64), total + moved_out - cap))
     return out
 
 

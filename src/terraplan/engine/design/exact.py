@@ -8,7 +8,7 @@ territory ``j``)::
                 lower[j, q] <= sum_i weights[i, q] x[i, j] <= upper[j, q]   balance
                 x[i, j] = 0 where not allowed[i, j]             locks, forbidden pairs
                 x[centre_units[j], j] = 1                       centres (when given)
-                sum_i moved_weight[i] (1 - x[i, current[i]]) <= max_moved_weight  budget
+                sum_ij moved[i, j] x[i, j] <= max_moved_weight  budget
                 every territory connected (when ``adjacency`` is given)
 
 Contiguity is enforced lazily: solve, find territories in several pieces, add cuts
@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from terraplan.engine.design.disruption import kept_form
 from terraplan.engine.design.exact_core import (
     BoolArray,
     Callback,
@@ -127,7 +128,11 @@ def solve_exact_assignment(
     (k,)`` distinct unit indices, each forced into its territory and used as the root of
     its contiguity (-1: a territory without centre, rooted at its largest piece);
     ``current (n,)`` labels or -1 and ``moved_weight (n,)`` (default ones)
-    with ``max_moved_weight`` for a disruption budget; ``disruption_cap = (weight (n,), cap)``
+    with ``max_moved_weight`` for a disruption budget (``moved = disruption_cost(current,
+    moved_weight)``); ``moved_weight`` may instead be the ``(n, k)`` table ``moved`` itself
+    (weight moved when unit ``i`` goes to territory ``j``: a unit standing for a
+    keep-together group split today, :mod:`~terraplan.engine.design.disruption`), and then
+    ``current`` is not needed; ``disruption_cap = (weight (n,) or table (n, k), cap)``
     adds a second such budget on another weight (the lexicographic second stage keeps the
     least disruption found by the first); ``conflicts (p, 2)`` unit pairs that must not
     share a territory (the diameter model). ``time_limit`` seconds for the whole
@@ -181,22 +186,28 @@ def _budget(
     max_moved_weight: float | None,
     n: int,
     k: int,
-) -> tuple[IntArray, FloatArray, float] | None:
+) -> tuple[FloatArray, float] | None:
+    """``(moved (n, k), cap)`` of a budget, or None without one."""
     if max_moved_weight is None:
         return None
-    if current is None:
+    table = moved_weight if moved_weight is not None and np.ndim(moved_weight) == 2 else None
+    if current is None and table is None:
         raise bad("current", "is required with max_moved_weight")
     if not is_number(max_moved_weight):
         raise bad("max_moved_weight", "must be a number")
     if not max_moved_weight >= 0:
         raise bad("max_moved_weight", "must be >= 0")
+    if table is not None:
+        moved = float_array(table, "moved_weight", (n, k), nonnegative=True)
+        return moved, float(max_moved_weight)
+    assert current is not None
     labels = int_array(current, "current", (n,), -1, k)
     weight = (
         np.ones(n)
         if moved_weight is None
         else float_array(moved_weight, "moved_weight", (n,), nonnegative=True)
     )
-    return labels, weight, float(max_moved_weight)
+    return disruption_cost(labels, weight, k=k), float(max_moved_weight)
 
 
 def _check_allowed(mask: BoolArray, centres: IntArray) -> None:
@@ -219,7 +230,7 @@ def _model_blocks(
     w: FloatArray,
     lo: FloatArray,
     hi: FloatArray,
-    budgets: list[tuple[IntArray, FloatArray, float] | None],
+    budgets: list[tuple[FloatArray, float] | None],
 ) -> tuple[RowBlock, list[RowBlock]]:
     """The assignment rows and the optional blocks (balance per metric, budget)."""
     n, m = w.shape
@@ -243,13 +254,14 @@ def _model_blocks(
     for budget in budgets:
         if budget is None:
             continue
-        labels, weight, most = budget
-        has = np.flatnonzero(labels >= 0)
-        cols = has * k + labels[has]
+        table, most = budget
+        # kept form: the weight that stays where it is (one cell per single unit)
+        kept, total = kept_form(table)
+        cols = np.flatnonzero(kept.ravel() > 0)
         matrix = sparse.csr_matrix(
-            (weight[has], (np.zeros(has.size, dtype=np.int64), cols)), shape=(1, n_vars)
+            (kept.ravel()[cols], (np.zeros(cols.size, dtype=np.int64), cols)), shape=(1, n_vars)
         )
-        floor = float(weight[has].sum()) - most
+        floor = total - most
         optional.append(RowBlock(BUDGET, matrix, np.array([floor]), np.array([np.inf])))
     return core, optional
 
@@ -262,7 +274,7 @@ def _solve(
     mask: BoolArray,
     graph: sparse.csr_matrix | None,
     centres: IntArray,
-    budget: list[tuple[IntArray, FloatArray, float] | None],
+    budget: list[tuple[FloatArray, float] | None],
     started: float,
     limit: float,
     gap: float,

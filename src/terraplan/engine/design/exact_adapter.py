@@ -31,6 +31,7 @@ import numpy.typing as npt
 from scipy.spatial.distance import cdist
 
 from terraplan.engine.design.diagnosis import Diagnosis, diagnose, explain_infeasible
+from terraplan.engine.design.disruption import moved_table
 from terraplan.engine.design.exact_costs import allowed_pairs as _allowed
 from terraplan.engine.design.exact_costs import fixed_cost
 from terraplan.engine.design.exact_costs import weighted_disruption_cost as _disruption_cost
@@ -153,9 +154,11 @@ class ExactSolver:
 
             budget = _budget_args(prep)
             budget.pop("current", None)
+            # a table, not a weight per unit: a split keep-together group moves only the
+            # members that leave their territory (disruption.py)
             outcome, _ = solve_lexicographic(
                 cost, prep.weights, prep.lower, prep.upper, _allowed(prep),
-                current=prep.current, disruption_weight=prep.disrupt_w,
+                current=prep.current, disruption_weight=moved_table(prep),
                 adjacency=prep.adjacency if prep.contiguous else None,
                 centre_units=prep.centre_units if pin_centres else None, **budget,
                 time_limit=float(self.time_limit), mip_gap=float(self.mip_gap),
@@ -312,18 +315,20 @@ def _not_proven(outcome: Any) -> Any:
 
 
 def _budget_args(prep: Prepared) -> dict[str, Any]:
+    """The realignment budget as the MILP's ``(n, k)`` moved-weight table and cap (units
+    moved count members, not keep-together groups)."""
     if prep.current is None:
         return {}
     if prep.max_moved_units is not None:
         return {
             "current": prep.current,
-            "moved_weight": np.ones(prep.n),
+            "moved_weight": moved_table(prep, units=True),
             "max_moved_weight": float(prep.max_moved_units),
         }
     if prep.max_moved_share is not None:
         return {
             "current": prep.current,
-            "moved_weight": prep.disrupt_w,
+            "moved_weight": moved_table(prep),
             "max_moved_weight": float(prep.max_moved_share * prep.disrupt_w.sum()),
         }
     return {}

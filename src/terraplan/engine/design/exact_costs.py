@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial.distance import cdist
 
+from terraplan.engine.design.disruption import moved_table
 from terraplan.engine.design.problem import Prepared
 
 FloatArray = npt.NDArray[np.float64]
@@ -44,13 +45,13 @@ def allowed_pairs(prep: Prepared) -> npt.NDArray[np.bool_]:
 
 def weighted_disruption_cost(prep: Prepared, cost: FloatArray) -> FloatArray:
     """``(n, k)`` weighted-mode price of leaving the current territory:
-    ``disruption_weight * disrupt_w_i * mean(cost) / mean(disrupt_w)`` (0 where the unit is
-    now, or without a current plan or weight)."""
+    ``disruption_weight * moved[i, t] * mean(cost) / mean(disrupt_w)`` with ``moved`` the
+    disruption weight moved by putting unit ``i`` in territory ``t``
+    (:func:`~terraplan.engine.design.disruption.moved_table`: 0 where the unit is now; only
+    the members that leave for a split keep-together group); zeros without a current plan
+    or weight."""
     if prep.current is None or prep.disruption_weight <= 0:
         return np.zeros_like(cost)
     scale = float(np.mean(cost)) / max(float(np.mean(prep.disrupt_w)), 1e-300)
-    extra = np.repeat((prep.disruption_weight * scale * prep.disrupt_w)[:, None], prep.k, axis=1)
-    has = prep.current >= 0
-    extra[np.flatnonzero(has), prep.current[has]] = 0.0
-    extra[~has] = 0.0
+    extra = prep.disruption_weight * scale * moved_table(prep)
     return np.asarray(extra, dtype=np.float64)

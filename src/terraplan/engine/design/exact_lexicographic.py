@@ -55,7 +55,9 @@ def solve_lexicographic(
     Shapes as in :func:`solve_exact_assignment`: ``cost (n, k)`` compactness cost;
     ``current (n,)`` labels (-1: no territory, never counted as moved);
     ``disruption_weight (n,)`` what moving each unit costs (ones: units; a metric column:
-    that metric moved). Other keywords (``adjacency``, ``centre_units``, ``moved_weight``,
+    that metric moved), or the ``(n, k)`` table of the weight moved when unit ``i`` goes to
+    territory ``j`` (a unit standing for a keep-together group split today:
+    :mod:`~terraplan.engine.design.disruption`). Other keywords (``adjacency``, ``centre_units``, ``moved_weight``,
     ``max_moved_weight``, ``callback``) pass through to both stages. ``time_limit`` seconds
     covers both stages.
 
@@ -68,7 +70,11 @@ def solve_lexicographic(
     c = np.asarray(cost, dtype=np.float64)
     n, k = c.shape
     labels_now = np.asarray(current, dtype=np.int64)
-    moved = disruption_cost(labels_now, disruption_weight, k=k)
+    moved = (
+        np.asarray(disruption_weight, dtype=np.float64)
+        if np.ndim(disruption_weight) == 2
+        else disruption_cost(labels_now, disruption_weight, k=k)
+    )
     first = solve_exact_assignment(
         moved, weights, lower, upper, allowed,
         current=labels_now, time_limit=time_limit, mip_gap=mip_gap, **kwargs,
@@ -86,7 +92,7 @@ def solve_lexicographic(
     try:
         second = solve_exact_assignment(
             c, weights, lower, upper, allowed,
-            current=labels_now, disruption_cap=(disruption_weight, cap),
+            current=labels_now, disruption_cap=(moved, cap),
             time_limit=remaining, mip_gap=mip_gap, **kwargs,
         )  # fmt: skip
     except SolverError:

@@ -15,7 +15,11 @@ split a group. Contraction of ``n`` units into ``s`` super-units (``P (n, s)`` m
   when it is for every member; ``locked``: the members' common lock (two different locks
   are a contradiction); fixed ``centre_units``: the super-unit of the centre (two centres in
   one group are a contradiction); ``current``: the territory holding most of the group's
-  disruption weight (a group split today moves some of its units whatever the plan).
+  disruption weight (where a start puts the group); ``held``/``held_units (s, k)``: the
+  members' disruption weight and count now in each territory. A group split today moves
+  some of its units whatever the plan, and disruption is counted on these tables
+  (:mod:`~terraplan.engine.design.disruption`): the members that end outside their current
+  territory, not the whole group as if it sat in its majority territory.
 
 Diagnosis findings on a super-unit are reported on the group (code ``group_over_band``
 instead of ``unit_over_band``/``oversize_unit``, naming the group id and its size).
@@ -116,6 +120,8 @@ def contract(prep: Prepared) -> tuple[Prepared, Contraction]:
         locked=_locks(prep, con),
         allowed=allowed,
         current=_current(prep, con),
+        held=_held(prep, con, prep.disrupt_w),
+        held_units=_held(prep, con, np.ones(n)),
         compact_w=w_tot,
         disrupt_w=np.asarray(sums @ prep.disrupt_w).ravel(),
         centre_costs=centre_costs,
@@ -156,14 +162,22 @@ def _locks(prep: Prepared, con: Contraction) -> IntArray:
 
 
 def _current(prep: Prepared, con: Contraction) -> IntArray | None:
-    if prep.current is None:
+    held = _held(prep, con, prep.disrupt_w + 1e-12)  # weightless members still count
+    if held is None:
         return None
-    s = con.sizes.shape[0]
-    has = prep.current >= 0
-    held = np.zeros((s, prep.k))
-    np.add.at(held, (con.super_of[has], prep.current[has]), prep.disrupt_w[has] + 1e-12)
     out = np.where(held.max(axis=1) > 0, held.argmax(axis=1), -1)
     return np.asarray(out, dtype=np.int64)
+
+
+def _held(prep: Prepared, con: Contraction, weight: FloatArray) -> FloatArray | None:
+    """``(s, k)`` summed ``weight (n,)`` of each super-unit's members now in each territory
+    (None without a current plan)."""
+    if prep.current is None:
+        return None
+    has = prep.current >= 0
+    held = np.zeros((con.sizes.shape[0], prep.k))
+    np.add.at(held, (con.super_of[has], prep.current[has]), weight[has])
+    return held
 
 
 def expand_diagnosis(

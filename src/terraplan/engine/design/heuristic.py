@@ -3,6 +3,8 @@
 Seeded construction (spread seeds, balanced location-allocation, contiguity repair; or the
 current alignment when realigning), then local search on boundary moves
 (:mod:`terraplan.engine.design.search`), multi-start, time limit and progress callback.
+A least-disruption realignment repairs the current plan exactly on rings of territories
+instead (:mod:`realign` with fixed centres, :mod:`realign_free` with free ones).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from terraplan.engine.design import realign_free
 from terraplan.engine.design.balance_milp import WorkBudget, balance_repair
 from terraplan.engine.design.diagnosis import Diagnosis, diagnose, explain_infeasible
 from terraplan.engine.design.diameter_search import reduce_max_diameter
@@ -386,6 +389,13 @@ class HeuristicSolver:
             except SolverError as exc:
                 logger.info("realignment rings found no plan (%s): the search designs it", exc)
                 return self._search_for_fixed_costs(prep, diagnosis, began, deadline, exc)
+        if realign and realign_free.applies(prep, diagnosis):  # fewest moves (realign_free.py)
+            found = realign_free.realign_free_result(
+                prep, diagnosis, began, deadline, rng, max_sweeps=self.max_sweeps,
+                min_improvement=float(self.min_improvement), callback=self.callback,
+            )  # fmt: skip
+            if found is not None:
+                return found
         trace: list[TraceRow] = []
         step = 0
         stopped = False

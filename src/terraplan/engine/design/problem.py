@@ -129,7 +129,12 @@ class Prepared:
     ``targets`` (all of it when ``windows`` is None); ``centre_costs (n, k)`` unit-to-centre costs or None; ``groups (n,)``
     keep-together group ids (-1: none) or None. ``bridges (b, 2)``: the edges added to the
     caller's adjacency to join its pieces, ``detached (d,)`` the units outside its largest
-    piece (both None when the graph given was connected, or built here).
+    piece (both None when the graph given was connected, or built here). ``held (n, k)``
+    and ``held_units (n, k)``: for a problem whose units are contracted keep-together
+    groups (:mod:`~terraplan.engine.design.groups`), the disruption weight and the number
+    of each unit's members that sit in each territory today (a group may be split); None
+    otherwise, when ``current`` and ``disrupt_w`` say it (see
+    :mod:`~terraplan.engine.design.disruption`).
     """
 
     n: int
@@ -165,6 +170,8 @@ class Prepared:
     diameter: bool = False
     bridges: IntArray | None = None
     detached: IntArray | None = None
+    held: FloatArray | None = None  # (n, k) disruption weight now in each territory
+    held_units: FloatArray | None = None  # (n, k) members now in each territory
 
     @property
     def lower(self) -> FloatArray:

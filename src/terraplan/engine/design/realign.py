@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from terraplan.engine.design.diagnosis import Diagnosis
+from terraplan.engine.design.disruption import moved_table
 from terraplan.engine.design.exact import solve_exact_assignment
 from terraplan.engine.design.exact_core import is_contiguous, piece_ids
 from terraplan.engine.design.exact_costs import allowed_pairs as _allowed
@@ -100,22 +101,27 @@ def realign_applies(prep: Prepared) -> bool:
     return lexicographic or prep.centre_costs is not None
 
 
-def realign_plan(prep: Prepared, deadline: float, *, whole_model: bool = True) -> RealignOutcome:
+def realign_plan(
+    prep: Prepared, deadline: float, *, whole_model: bool = True, cost: FloatArray | None = None
+) -> RealignOutcome:
     """Repair the current (or cheapest) plan exactly on growing rings of territories.
 
-    ``deadline`` is a :func:`time.perf_counter` instant. ``whole_model=False``: a ring
+    ``deadline`` is a :func:`time.perf_counter` instant. ``cost (n, k)``: the compactness
+    cost of each unit in each territory (default :func:`fixed_cost`; free centres: the cost
+    to the current plan's centres, :mod:`realign_free`); only the units of fixed centres are
+    pinned to their territories. ``whole_model=False``: a ring
     holding every territory (the full exact model) is not solved; the best plan of a smaller
     ring is returned, or :class:`SolverError` (``details["reason"] == "whole_model"``) raised
     when there is none. Raises :class:`SolverError` when no feasible plan is found before
     the deadline, :class:`InfeasibleError` when even the full model has none.
     """
-    cost = fixed_cost(prep)
+    cost = fixed_cost(prep) if cost is None else cost
     allowed = _allowed(prep)
     lexicographic = prep.priority == "lexicographic" and prep.current is not None
     if not lexicographic and prep.current is not None:
         cost = cost + _disruption_cost(prep, cost)
     labels = _start(prep, cost, allowed, from_current=lexicographic)
-    moved_w = _moved_weights(prep, cost.shape[1])
+    moved_w = moved_table(prep)
     links = _territory_links(prep, labels, cost, allowed)
     chosen = _unfit(prep, labels)
     if not chosen.any():
@@ -147,7 +153,7 @@ def realign_plan(prep: Prepared, deadline: float, *, whole_model: bool = True) -
         iterations += 1
         try:
             found, sub_proven = _solve_ring(
-                prep, cost, allowed, labels, chosen, lexicographic, remaining
+                prep, cost, allowed, labels, chosen, lexicographic, remaining, moved_w
             )
         except InfeasibleError:
             if chosen.all():
@@ -203,17 +209,6 @@ def _measure(cost: FloatArray, moved_w: FloatArray, labels: IntArray) -> tuple[f
     return float(cost[rows, labels].sum()), float(moved_w[rows, labels].sum())
 
 
-def _moved_weights(prep: Prepared, k: int) -> FloatArray:
-    """``(n, k)`` disruption weight of each unit in each territory (0 where it is now)."""
-    out = np.repeat(prep.disrupt_w[:, None], k, axis=1)
-    if prep.current is None:
-        return np.zeros_like(out)
-    has = prep.current >= 0
-    out[np.flatnonzero(has), prep.current[has]] = 0.0
-    out[~has] = 0.0
-    return out
-
-
 def _start(prep: Prepared, cost: FloatArray, allowed: BoolArray, *, from_current: bool) -> IntArray:
     """The current plan made admissible (least disruption), or the cheapest allowed
     assignment (the weighted cost, disruption price included, is then the best start)."""
@@ -226,7 +221,8 @@ def _start(prep: Prepared, cost: FloatArray, allowed: BoolArray, *, from_current
         bad = (labels < 0) | ~allowed[rows, np.maximum(labels, 0)]
         labels[bad] = cheapest[bad]
     if prep.centre_units is not None:
-        labels[prep.centre_units] = np.arange(prep.k)
+        pinned = np.flatnonzero(~prep.free_centres)
+        labels[prep.centre_units[pinned]] = pinned
     return labels
 
 
@@ -272,8 +268,10 @@ def _solve_ring(
     chosen: BoolArray,
     lexicographic: bool,
     seconds: float,
+    moved_w: FloatArray,
 ) -> tuple[IntArray, bool]:
-    """Re-solve the units of the ``chosen`` territories exactly; the others stay put."""
+    """Re-solve the units of the ``chosen`` territories exactly; the others stay put
+    (``moved_w (n, k)``: the disruption weight moved by each unit in each territory)."""
     terr = np.flatnonzero(chosen)
     members = np.flatnonzero(chosen[labels])
     column = np.full(prep.k, -1, dtype=np.int64)
@@ -286,7 +284,8 @@ def _solve_ring(
     if prep.centre_units is not None:
         local = np.full(prep.n, -1, dtype=np.int64)
         local[members] = np.arange(members.shape[0])
-        centres = local[prep.centre_units[terr]]
+        # a free centre (realign_free.py) prices compactness only: its unit may move
+        centres = np.where(prep.free_centres[terr], -1, local[prep.centre_units[terr]])
     common: dict[str, Any] = {
         "adjacency": graph,
         "centre_units": centres,
@@ -300,9 +299,11 @@ def _solve_ring(
         assert prep.current is not None
         now = prep.current[members]
         sub_current = np.where(now >= 0, column[np.maximum(now, 0)], -1)
+        # the moved-weight table, not a weight per unit: a split keep-together group moves
+        # only the members that leave their territory (disruption.py)
         outcome, _ = solve_lexicographic(
-            sub_cost, weights, lower, upper, sub_allowed,
-            current=sub_current, disruption_weight=prep.disrupt_w[members], **common,
+            sub_cost, weights, lower, upper, sub_allowed, current=sub_current,
+            disruption_weight=moved_w[np.ix_(members, terr)], **common,
         )  # fmt: skip
     else:
         outcome = solve_exact_assignment(

@@ -14,7 +14,9 @@ graph), then applied one by one after an exact O(m) re-check against the live ta
   is only searched when the unit has >= 2 same-territory neighbours not linked among
   themselves (one breadth-first search from each, in turns, until they all meet or one
   runs dry);
-- disruption against the current alignment and the moved-units / moved-share budgets.
+- disruption against the current alignment and the moved-units / moved-share budgets
+  (for units standing for keep-together groups split today, the members that leave their
+  territory: the tables of :mod:`disruption`).
 
 The sweeps that choose the moves, and the search loop, are in :mod:`sweeps`.
 """
@@ -29,6 +31,7 @@ import numpy.typing as npt
 
 from terraplan.engine.design.construct import candidate_centres
 from terraplan.engine.design.contiguity_memo import ContiguityMemo
+from terraplan.engine.design.disruption import moved_of, moved_table
 from terraplan.engine.design.problem import Prepared
 
 FloatArray = npt.NDArray[np.float64]
@@ -88,12 +91,15 @@ class SearchState:
         self.current = prep.current
         self.dw = prep.disrupt_w
         self.d_total = float(self.dw.sum()) or 1.0
-        if self.current is not None:
-            moved = (self.current >= 0) & (self.labels != self.current)
-            self.moved_units = int(moved.sum())
-            self.moved_amount = float(self.dw[moved].sum())
-        else:
-            self.moved_units, self.moved_amount = 0, 0.0
+        # contracted groups (one may be split today): moved weight and units by table; single
+        # units by their current territory (no n x k tables on large plain instances)
+        self.moved_w: FloatArray | None = None
+        self.moved_n: FloatArray | None = None
+        if self.current is not None and prep.held is not None:
+            self.moved_w = moved_table(prep)
+            self.moved_n = moved_table(prep, units=True)
+        self.moved_units = round(moved_of(prep, self.labels, units=True))
+        self.moved_amount = moved_of(prep, self.labels)
         # plain-Python mirrors for the scalar re-checks (numpy scalars are slow one by one)
         self.w_l: list[list[float]] = prep.weights.tolist()
         self.tal_l: list[list[float]] = self.tallies.tolist()
@@ -213,7 +219,9 @@ class SearchState:
         )
         dcomp = self.dcomp_bulk(units, src, dest)
         ddis = np.zeros(units.shape[0])
-        if self.current is not None:
+        if self.moved_w is not None:
+            ddis = self.moved_w[units, dest] - self.moved_w[units, src]
+        elif self.current is not None:
             cur = self.current[units]
             ddis = self.dw[units] * ((dest != cur).astype(float) - (src != cur).astype(float))
             ddis[cur < 0] = 0.0
@@ -290,6 +298,9 @@ class SearchState:
     def ddis_one(self, i: int, a: int, b: int) -> tuple[float, int]:
         if self.current is None:
             return 0.0, 0
+        if self.moved_w is not None and self.moved_n is not None:
+            dn = round(float(self.moved_n[i, b] - self.moved_n[i, a]))
+            return float(self.moved_w[i, b] - self.moved_w[i, a]), dn
         cur = int(self.current[i])
         if cur < 0:
             return 0.0, 0
