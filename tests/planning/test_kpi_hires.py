@@ -65,9 +65,7 @@ def histories(draw: st.DrawFn):
             break
         start = end + timedelta(days=1 + draw(st.sampled_from([0, 0, 30])))
     hires = {
-        r: START + timedelta(days=draw(st.integers(-100, 500)))
-        for r in REPS
-        if draw(st.booleans())
+        r: START + timedelta(days=draw(st.integers(-100, 500))) for r in REPS if draw(st.booleans())
     }
     return periods, draw(st.sampled_from(REPS)), hires
 
