@@ -36,10 +36,10 @@ from terraplan.engine.design.exact_costs import allowed_pairs as _allowed
 from terraplan.engine.design.exact_costs import fixed_cost
 from terraplan.engine.design.exact_costs import weighted_disruption_cost as _disruption_cost
 from terraplan.engine.design.groups import solve_grouped
-from terraplan.engine.design.heuristic import design_result, report_diagnosis
 from terraplan.engine.design.params import DEFAULT_TIME_LIMIT, Param, validate_params
 from terraplan.engine.design.problem import DesignProblem, Prepared, prepare
 from terraplan.engine.design.report import DesignResult, SolverStats
+from terraplan.engine.design.results import design_result, report_diagnosis
 from terraplan.engine.design.starts import one_unit_each
 from terraplan.errors import InfeasibleError, InvalidParameterError, SolverError
 

@@ -229,7 +229,7 @@ def solve_grouped(
     """Solve ``prep`` (which has ``groups``) on its contraction with ``core`` and return the
     result on the full problem (one diagnosis warning, naming groups and metrics; one
     convergence warning; an :class:`InfeasibleError` of the core told with the findings)."""
-    from terraplan.engine.design.heuristic import design_result, report_diagnosis
+    from terraplan.engine.design.results import design_result, report_diagnosis
 
     diagnosis, inner_diagnosis, small, con = diagnose_grouped(prep)
     report_diagnosis(diagnosis)

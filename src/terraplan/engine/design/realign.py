@@ -324,7 +324,7 @@ def realign_result(
 ) -> DesignResult:
     """:func:`realign_plan` wrapped as the heuristic's :class:`DesignResult`
     (``began``/``deadline`` are :func:`time.perf_counter` instants)."""
-    from terraplan.engine.design.heuristic import design_result
+    from terraplan.engine.design.results import design_result
 
     outcome = realign_plan(prep, deadline, whole_model=whole_model)
     if prep.diameter:

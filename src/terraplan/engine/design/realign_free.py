@@ -156,7 +156,7 @@ def realign_free_result(
     False stops). Up to :data:`ROUNDS` rounds: each prices the rings against the centres
     the previous round's search ended with, and is kept when it moves no more and is more
     compact."""
-    from terraplan.engine.design.heuristic import design_result
+    from terraplan.engine.design.results import design_result
 
     cost = current_centre_cost(prep)
     # with contiguity the rings get a share of the time and never the whole model (as for
