@@ -36,16 +36,21 @@ def test_capacity_json_carries_the_figures_unrounded(run_cli: RunCli, tmp_path: 
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     hours = report["effective_hours_per_rep"]
-    assert _close(report["fte_needed"], report["total_workload_hours"] / hours)
+    limit = report["accounts_per_rep"]  # the seeded reps have an account limit
+    assert _close(report["fte_by_hours"], report["total_workload_hours"] / hours)
+    assert _close(report["fte_by_accounts"], 200 / limit)
+    assert _close(report["fte_needed"], max(report["fte_by_hours"], report["fte_by_accounts"]))
     assert report["groups"]
     for group in report["groups"]:
-        assert _close(group["fte_needed"], group["workload_hours"] / hours), group
+        by_hours, by_accounts = group["workload_hours"] / hours, group["accounts"] / limit
+        assert _close(group["fte_needed"], max(by_hours, by_accounts)), group
     for row in report["marginal"]:
-        assert _close(row["load_vs_capacity"], row["workload_per_rep"] / hours), row
+        load = max(row["workload_per_rep"] / hours, row["accounts_per_rep"] / limit)
+        assert _close(row["load_vs_capacity"], load), row
         assert _close(row["workload_per_rep"], report["total_workload_hours"] / row["reps"])
     assert report["forecast"]
     for month in report["forecast"]:
-        assert _close(month["coverage"], month["capacity_hours"] / month["workload_hours"])
+        assert _close(month["coverage"], month["productive_fte"] / report["fte_needed"])
 
 
 def test_match_json_carries_each_cost_unrounded(run_cli: RunCli, tmp_path: Path) -> None:

@@ -214,8 +214,9 @@ def test_default_size() -> None:
     assert all(u.polygon is not None for u in demo.geo_units)
     workload = sum(a.workload or 0 for a in demo.accounts)
     executives = [r for r in demo.reps if r.role is RepRole.ACCOUNT_EXECUTIVE]
-    # The workload is what the team it ships can carry: 40 AEs at 1,600 h x 80 % utilisation
-    # (``terraplan capacity`` says 36..42 reps needed, not 57).
+    # The workload is what the team it ships can carry in hours: 40 AEs at 1,600 h x 80 %
+    # utilisation (36..42 reps by hours, not 57); their 450-account limit is what sets
+    # ``terraplan capacity``'s answer, 45.
     assert len(executives) == 40
     assert 36 * 1280 < workload <= 42 * 1280
     per_rep: Counter[str] = Counter()

@@ -53,6 +53,23 @@ def test_potential_covered_best_value_first_with_pro_rata_last_account() -> None
     np.testing.assert_allclose(covered, [7.0, 132.0, 157.0, 172.0, 187.0])
 
 
+def test_potential_covered_within_an_account_limit_too() -> None:
+    """A team with hours to spare but few account slots serves the best accounts per slot,
+    not per hour; without the slot limit every account was counted as covered."""
+    potential = np.array([100.0, 60.0, 50.0, 10.0])
+    workload = np.array([10.0, 1.0, 1.0, 1.0])
+    hours = np.array([100.0, 100.0, 100.0, 11.0])
+    slots = np.array([4.0, 2.0, 1.5, 4.0])
+    covered = cap.potential_covered(potential, workload, hours, slots)
+    # 4 slots: all; 2 slots: the two largest; 1.5: 100 + half of 60;
+    # 11 h: 60 + 50 + 10 (3 h) then 8 of Acme's 10 h
+    assert covered == pytest.approx([220.0, 160.0, 130.0, 200.0])
+    # no slot limit: the hours-only bound, unchanged
+    assert cap.potential_covered(potential, workload, hours) == pytest.approx([220, 220, 220, 200])
+    with pytest.raises(InvalidParameterError, match="capacity_accounts"):
+        cap.potential_covered(potential, workload, hours, np.array([1.0]))
+
+
 def test_linear_ramp_and_given_curve() -> None:
     np.testing.assert_allclose(cap.ramp_curve(4), [0.25, 0.5, 0.75, 1.0, 1.0])
     np.testing.assert_allclose(cap.ramp_curve(0), [1.0])

@@ -59,8 +59,10 @@ def test_rep_home_zips_follow_the_one_postal_code_rule(make_file: Any, zips: Any
     kept = {r["id"]: r for r in iter_records(result.frame)}
     assert kept["R3"]["home_latitude"] is not None and kept["R5"]["home_latitude"] == 41.9
     assert report.warnings == [
-        "2 reps (e.g. R2) have no home base (no known home ZIP or coordinates): matching and"
-        " capacity will ignore travel for them"
+        "2 reps (e.g. R2) have no home base (no known home ZIP or coordinates): matching"
+        " gives them the median of the other reps' distances to each territory, and"
+        " capacity's visit model measures the travel in their territories from the centre of"
+        " the territory's accounts"
     ]
 
 

@@ -168,7 +168,12 @@ def test_rep_capacity() -> None:
         thresholds=AlertThresholds(balance_tolerance=9, min_pace=0, min_pipeline_coverage=0),
     )
     assert kinds(report) == [("rep_capacity", "rep_T2")]
-    assert report.alerts[0].value == pytest.approx(2.0)
+    # 2,000 h against 80 % of 1,000 selling hours, as `terraplan capacity` counts a rep
+    assert report.alerts[0].value == pytest.approx(2.5)
+    assert report.alerts[0].reason == (
+        "rep carries 250% of capacity: workload 2,000 h of 800 h (80% of 1,000 selling hours); "
+        "1 account, no account limit"
+    )
     assert report.notes == ()
 
 

@@ -199,7 +199,8 @@ def test_every_assumed_figure_is_stated() -> None:
     report = size_team(_plan(), _accounts(), _reps(), hours_per_rep=1000, utilization=0.8)
     assert report.assumptions == (
         "capacity: 1,000 selling hours per rep per year x 80% utilisation = 800 hours of "
-        "workload per rep",
+        "workload per rep, as the alerts judge each rep",
+        "account limit: none (no rep has a capacity_accounts), so only hours count",
         "workload: the stored figure (hours per year) for 3 of 3 accounts",
         "average 666.7 hours per account per year, 2,000 hours in all",
     )

@@ -9,6 +9,8 @@ year, shares and ratios as fractions (0.8 = 80 %), dates ISO (``YYYY-MM-DD``), m
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -30,11 +32,21 @@ class CapacityGroupPublic(BaseModel):
     accounts: int
     workload_hours: float = Field(description="Hours of work per year")
     potential: float
-    fte_needed: float = Field(description="Full-time reps the workload needs")
+    fte_needed: float = Field(
+        description="Full-time reps needed: the larger of fte_by_hours and fte_by_accounts"
+    )
     reps_needed: int = Field(description="fte_needed rounded up")
     current_reps: int | None = Field(
         description="Reps there now; null when unknown (segments, industries, the accounts "
         "in no territory: (unaligned))"
+    )
+    fte_by_hours: float = Field(description="Reps the workload needs")
+    fte_by_accounts: float | None = Field(
+        description="Reps the account count needs at the reps' account limit; null when no "
+        "rep has one"
+    )
+    binding: Literal["hours", "accounts"] = Field(
+        description="Which sets fte_needed: the workload's hours or the account limit"
     )
 
 
@@ -43,20 +55,40 @@ class CapacityMarginalPublic(_Closed):
 
     reps: int
     capacity_hours: float
+    capacity_accounts: float | None = Field(
+        description="Accounts the team can serve at the reps' account limit; null without one"
+    )
+    accounts_per_rep: float
     potential_covered: float
     potential_covered_share: float = Field(description="0..1")
     workload_per_rep: float = Field(description="Hours")
-    load_vs_capacity: float = Field(description="Workload / capacity (1: full)")
+    load_vs_capacity: float = Field(
+        description="The larger of workload / hours capacity and accounts / account capacity "
+        "(1: full)"
+    )
     delta_potential: float = Field(description="Potential covered against one rep fewer")
 
 
 class CapacityReportPublic(_Closed):
-    hours_per_rep: float = Field(description="Working hours of a rep per year")
+    hours_per_rep: float = Field(
+        description="Selling hours of a rep per year: the team's average of each rep's own, "
+        "else default_hours_per_rep"
+    )
+    default_hours_per_rep: float = Field(
+        description="Selling hours per year of a rep with none of their own"
+    )
     utilization: float = Field(description="Share of those hours spent on accounts, 0..1")
-    effective_hours_per_rep: float
+    effective_hours_per_rep: float = Field(description="Hours of workload a rep carries")
+    accounts_per_rep: float | None = Field(
+        description="The reps' average account limit; null when no rep has one"
+    )
     total_workload_hours: float
     total_potential: float
-    fte_needed: float
+    fte_needed: float = Field(description="The larger of fte_by_hours and fte_by_accounts")
+    fte_by_hours: float
+    fte_by_accounts: float | None
+    binding: Literal["hours", "accounts"]
+    binding_reason: str = Field(description="Which limit sets the reps needed, in words")
     reps_needed: int
     current_reps: int
     group_by: str = Field(description="region, territory, segment or industry")

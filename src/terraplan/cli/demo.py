@@ -211,7 +211,9 @@ def _main_job(
         )
     capacity, _ = plan_capacity(db, plan_id)
     console.print(
-        f"Team size: {capacity.reps_needed} reps needed for the workload at 80% of 1,600 h (now {capacity.current_reps})."
+        f"Team size: {capacity.reps_needed} reps needed (now {capacity.current_reps}), "
+        f"{capacity.binding_reason()}.",
+        highlight=False,
     )
     # This year's targets, from last year's sales and the potential, so that attainment can be monitored.
     year = max(line.date for line in dataset.sales_lines).year

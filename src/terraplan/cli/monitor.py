@@ -102,6 +102,15 @@ def alerts(
             "--drift", help="Potential moved since the baseline that calls for realignment."
         ),
     ] = 0.15,
+    utilization: Annotated[
+        float,
+        typer.Option(
+            "--utilization",
+            min=0.01,
+            max=1.0,
+            help="Share of a rep's selling hours the workload may take (as `capacity`).",
+        ),
+    ] = 0.8,
     fmt: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table, json or csv")
     ] = OutputFormat.TABLE,
@@ -114,7 +123,10 @@ def alerts(
     from terraplan.services.monitoring import alert_records, plan_alerts
 
     thresholds = AlertThresholds(
-        min_pace=min_pace, min_pipeline_coverage=min_coverage, drift_threshold=drift
+        min_pace=min_pace,
+        min_pipeline_coverage=min_coverage,
+        drift_threshold=drift,
+        utilization=utilization,
     )
     fiscal = app_context(ctx).fiscal(fiscal_year_start)
     data, report_ = plan_alerts(

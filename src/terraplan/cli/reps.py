@@ -3,7 +3,7 @@ which territory (``targets``: :mod:`terraplan.cli.targets`)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -25,6 +25,9 @@ from terraplan.cli.team_options import (
     write_rows,
 )
 from terraplan.errors import InvalidParameterError
+
+if TYPE_CHECKING:
+    from terraplan.planning.capacity import CapacityReport
 
 
 def register(app: typer.Typer) -> None:
@@ -48,11 +51,21 @@ def capacity(
     ctx: typer.Context,
     plan: PlanOption,
     hours: Annotated[
-        float, typer.Option("--hours", min=1.0, help="Selling hours per rep per year.")
+        float,
+        typer.Option(
+            "--hours",
+            min=1.0,
+            help="Selling hours per year of a rep with no capacity_hours of their own.",
+        ),
     ] = 1600.0,
     utilization: Annotated[
         float,
-        typer.Option("--utilization", min=0.01, max=1.0, help="Share of hours on the workload."),
+        typer.Option(
+            "--utilization",
+            min=0.01,
+            max=1.0,
+            help="Share of selling hours on the workload (as `alerts --utilization`).",
+        ),
     ] = 0.8,
     workload_model: Annotated[
         str | None,
@@ -80,7 +93,9 @@ def capacity(
     out: OutOption = None,
     force: ForceOption = False,
 ) -> None:
-    """How many reps the plan's workload needs, per group, and the effect of one rep more or less."""
+    """How many reps the plan's workload and accounts need, per group, and the effect of one rep more or less."""
+    from rich.markup import escape
+
     from terraplan.services.reps_targets import plan_capacity
 
     check_out(out, force)
@@ -105,7 +120,7 @@ def capacity(
     rows = report.rows(ids=fmt is not OutputFormat.TABLE)
     if fmt is OutputFormat.TABLE:
         rows = [_need_row(row, report.group_by) for row in rows]
-    render_rows(rows, fmt=fmt, title=f"Reps needed at {utilization:.0%} of {hours:,.0f} h")
+    render_rows(rows, fmt=fmt, title=_title(report))
     if fmt is OutputFormat.TABLE:
         render_rows(
             [_marginal_row(row) for row in report.marginal_rows()],
@@ -113,8 +128,17 @@ def capacity(
         )
         if forecast:
             render_rows([_forecast_row(row) for row in forecast], title="Hiring forecast")
+            if report.binding == "accounts":
+                # the hours columns alone would read as covered while the account limit
+                # still needs more reps
+                stdout().print(
+                    "cover and FTE gap count the account limit, which needs more reps than "
+                    "the hours do",
+                    highlight=False,
+                )
         stdout().print(
-            f"Reps needed: [bold]{report.reps_needed}[/bold] (now {report.current_reps}); saved with plan {plan}.",
+            f"Reps needed: [bold]{report.reps_needed}[/bold] (now {report.current_reps}), "
+            f"{escape(report.binding_reason())}; saved with plan {plan}.",
             markup=True,
         )
         stdout().print("Assumed:")
@@ -223,8 +247,17 @@ def match(
         write_rows(result.rows(), out, force, fmt)
 
 
+def _title(report: CapacityReport) -> str:
+    """What one rep carries, as the sizing counted it."""
+    title = f"Reps needed at {report.utilization:.0%} of {report.hours_per_rep:,.0f} h"
+    if report.accounts_per_rep is not None:
+        title += f" and {report.accounts_per_rep:,.0f} accounts per rep"
+    return title
+
+
 def _need_row(row: dict[str, Any], group_by: str) -> dict[str, object]:
-    """A group's need in 80 columns: its name kept whole, amounts short (1.2M), hours whole."""
+    """A group's need in 80 columns: its name kept whole, amounts short (1.2M), hours whole,
+    and the limit that sets it (hours: the workload; accounts: the reps' account limit)."""
     return {
         group_by: row[group_by],
         "accounts": f"{row['accounts']:,}",
@@ -233,6 +266,7 @@ def _need_row(row: dict[str, Any], group_by: str) -> dict[str, object]:
         "FTE": f"{row['fte_needed']:.2f}",
         "needed": row["reps_needed"],
         "now": "-" if row["current_reps"] is None else row["current_reps"],
+        "set by": row["binding"],
     }
 
 
@@ -242,12 +276,28 @@ def _marginal_row(row: dict[str, Any]) -> dict[str, object]:
         "reps": row["reps"],
         "capacity h": f"{round(row['capacity_hours']):,}",
         "covered": compact_amount(row["potential_covered"]),
-        "share": f"{row['potential_covered_share']:.0%}",
+        "share": _share(row["potential_covered_share"]),
         "hours/rep": f"{round(row['workload_per_rep']):,}",
+        **(
+            {}
+            if row["capacity_accounts"] is None
+            else {"accts/rep": f"{round(row['accounts_per_rep']):,}"}
+        ),
         "load": f"{row['load_vs_capacity']:.2f}",
         "vs now": ("+" if row["delta_potential"] > 0 else "")
         + compact_amount(row["delta_potential"]),
     }
+
+
+def _share(value: float) -> str:
+    """A share to a whole percent, but never "100%" for a part nor "0%" for some: 99.9% of
+    the potential covered means accounts left unserved."""
+    shown = f"{value:.0%}"
+    if shown == "100%" and value < 1:
+        return f"{value:.1%}" if f"{value:.1%}" != "100.0%" else ">99.9%"
+    if shown == "0%" and value > 0:
+        return f"{value:.1%}" if f"{value:.1%}" != "0.0%" else "<0.1%"
+    return shown
 
 
 def _forecast_row(row: dict[str, Any]) -> dict[str, object]:

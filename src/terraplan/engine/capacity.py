@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from terraplan.errors import InvalidParameterError
+from terraplan.errors import InvalidParameterError, SolverError
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -106,13 +106,20 @@ def fte_needed(workload_hours: float, hours_per_rep: float, utilization: float) 
 
 
 def potential_covered(
-    potential: FloatArray, workload: FloatArray, capacity_hours: FloatArray
+    potential: FloatArray,
+    workload: FloatArray,
+    capacity_hours: FloatArray,
+    capacity_accounts: FloatArray | None = None,
 ) -> FloatArray:
     """Most potential that ``capacity_hours`` of selling time can cover, for each capacity.
 
     Accounts ``(n,)`` are served best-first by potential per hour (accounts with no workload
     first); the last account reached counts pro rata (the fractional knapsack bound).
     ``capacity_hours`` is ``(m,)``; returns ``(m,)`` currency.
+
+    ``capacity_accounts`` ``(m,)``: how many accounts each team can serve as well (the reps'
+    account limits added up); then the bound is the linear programme with both limits, since
+    a team short of account slots covers less than its hours alone would say.
     """
     pot = _vector("potential", potential, minimum=0.0)
     work = _vector("workload", workload, minimum=0.0)
@@ -121,6 +128,13 @@ def potential_covered(
         raise InvalidParameterError("potential and workload must have the same shape")
     if np.any(~np.isfinite(caps)) or np.any(caps < 0):
         raise InvalidParameterError("capacity_hours must be finite and >= 0")
+    if capacity_accounts is not None:
+        slots = np.atleast_1d(np.asarray(capacity_accounts, dtype=np.float64))
+        if slots.shape != caps.shape or np.any(~np.isfinite(slots)) or np.any(slots < 0):
+            raise InvalidParameterError(
+                "capacity_accounts must be finite, >= 0 and as many as capacity_hours"
+            )
+        return _covered_with_slots(pot, work, caps, slots)
     free = work <= 0
     free_potential = float(pot[free].sum())
     pot_b, work_b = pot[~free], work[~free]
@@ -128,6 +142,27 @@ def potential_covered(
     cum_work = np.concatenate(([0.0], np.cumsum(work_b[order])))
     cum_pot = np.concatenate(([0.0], np.cumsum(pot_b[order])))
     out: FloatArray = free_potential + np.interp(caps, cum_work, cum_pot)
+    return out
+
+
+def _covered_with_slots(
+    pot: FloatArray, work: FloatArray, caps: FloatArray, slots: FloatArray
+) -> FloatArray:
+    """max potential . x with workload . x <= hours, sum(x) <= slots, 0 <= x <= 1, per pair."""
+    from scipy.optimize import linprog
+
+    out = np.zeros(caps.size)
+    if pot.size == 0:
+        return out
+    bounds = np.vstack([work, np.ones(pot.size)])
+    for i, (hours, count) in enumerate(zip(caps, slots, strict=True)):
+        result = linprog(-pot, A_ub=bounds, b_ub=[hours, count], bounds=(0.0, 1.0), method="highs")
+        if result.status != 0:
+            raise SolverError(
+                f"the potential a team can cover could not be computed: {result.message}",
+                details={"capacity_hours": float(hours), "capacity_accounts": float(count)},
+            )
+        out[i] = -float(result.fun)
     return out
 
 

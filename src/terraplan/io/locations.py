@@ -27,8 +27,9 @@ another country keeps the home postal code as typed (not checked, not geocoded: 
 Portugal is never the US ZIP 01054), with a warning asking for coordinates when the row has
 none; without a country column, or with an empty one, a Canadian or British home postal code
 is taken as a home outside the US. A rep without a usable home location (no ZIP, no coordinates)
-is kept; the report says that matching and capacity will ignore travel for them. Geo units of kind ``zip`` without a
-centroid take it from the ZIP table.
+is kept; the report says how matching and capacity then estimate their travel
+(:data:`NO_HOME_BASE`). Geo units of kind ``zip`` without a centroid take it from the ZIP
+table.
 """
 
 from __future__ import annotations
@@ -54,6 +55,14 @@ _ZIP_COLUMNS = ["__zip__", "__lat__", "__lon__", "__fips__", "__state__"]
 #: Rows refused by :func:`terraplan.io.custom_areas.check_custom_areas` (not read as US ZIPs
 #: afterwards).
 AREA_ROW = "__custom_area__"
+
+#: What matching and capacity do for a rep with no home base: travel is estimated, not left
+#: out (the warning once said both "ignore travel", which neither does).
+NO_HOME_BASE = (
+    "matching gives them the median of the other reps' distances to each territory, and "
+    "capacity's visit model measures the travel in their territories from the centre of the "
+    "territory's accounts"
+)
 
 
 def zip5(text: pl.Expr) -> pl.Expr:
@@ -182,8 +191,7 @@ def _rep_countries(checker: Checker) -> None:
             pl.when(known).then(pl.lit("")).otherwise(pl.lit(", not a known country")),
             pl.lit(
                 "): home postal code kept as typed, not geocoded (the ZIP table is the US's);"
-                " give home_latitude and home_longitude for a home base, or matching and"
-                " capacity ignore travel for them"
+                f" give home_latitude and home_longitude for a home base, or {NO_HOME_BASE}"
             ),
         ),
         severity="warning",
@@ -216,8 +224,7 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory, stored: Collection
         follows = (
             "; fix it, give the home base as home_latitude and home_longitude instead (a "
             "home outside the US: also its country, in a country column), or leave it empty "
-            "(a rep without a home base is kept, and matching and capacity ignore travel "
-            "for them)"
+            f"(a rep without a home base is kept: {NO_HOME_BASE})"
         )
     else:
         follows = "; fix it, or give latitude and longitude"
@@ -419,8 +426,7 @@ def _homeless_reps(checker: Checker, lat: str, lon: str, stored: Collection[str]
     else:
         subject = f"{homeless.len():,} reps (e.g. {homeless[0]}) have"
     checker.warnings.append(
-        f"{subject} no home base (no known home ZIP or coordinates): matching and capacity "
-        "will ignore travel for them"
+        f"{subject} no home base (no known home ZIP or coordinates): {NO_HOME_BASE}"
     )
 
 

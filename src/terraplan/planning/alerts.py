@@ -17,6 +17,7 @@ from terraplan.planning.kpi_groups import open_account_table, territory_table
 from terraplan.planning.kpi_inputs import FrameLike, KpiInputs, as_lazy, optional_columns
 from terraplan.planning.kpi_periods import current_quarter, parse_period
 from terraplan.planning.kpis import compute_kpis, data_dates
+from terraplan.planning.team_capacity import DEFAULT_UTILIZATION, load_in_words
 
 #: Alert kinds in report order.
 ALERT_KINDS: tuple[str, ...] = (
@@ -39,6 +40,9 @@ class AlertThresholds:
     - ``min_pace``: attainment / elapsed share of the period below this.
     - ``min_pipeline_coverage``: open pipeline / remaining target below this.
     - ``capacity_tolerance``: a rep's workload (or accounts) above capacity x (1 + this).
+    - ``utilization``: the share of a rep's selling hours (``capacity_hours``) the workload
+      may take, as ``terraplan capacity --utilization`` sizes the team
+      (:mod:`terraplan.planning.team_capacity`).
     - ``large_account_quantile`` / ``large_account_min_potential``: an account is large when
       its potential is at least the given minimum, else at least this quantile of potentials.
     - ``drift_threshold``: a territory's potential moved more than this vs the design totals.
@@ -54,6 +58,7 @@ class AlertThresholds:
     large_account_min_potential: float | None = None
     drift_threshold: float = 0.15
     max_out_of_balance_share: float = 0.25
+    utilization: float = DEFAULT_UTILIZATION
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
@@ -68,6 +73,11 @@ class AlertThresholds:
                 raise InvalidParameterError(
                     f"{name} must be a finite number >= 0", details={"field": name, "value": value}
                 )
+        if not 0 < self.utilization <= 1:
+            raise InvalidParameterError(
+                f"utilization must be in (0, 1], got {self.utilization:g}",
+                details={"field": "utilization", "value": self.utilization},
+            )
         if self.large_account_quantile > 1 or self.max_out_of_balance_share > 1:
             raise InvalidParameterError(
                 "quantiles and shares must be <= 1", details={"field": "large_account_quantile"}
@@ -217,7 +227,9 @@ def evaluate_alerts(
             )
         )  # fmt: skip
 
-    capacity = rep_capacity(inputs, tolerance=limits.capacity_tolerance)
+    capacity = rep_capacity(
+        inputs, tolerance=limits.capacity_tolerance, utilization=limits.utilization
+    )
     for r in capacity.filter(pl.col("status") == "over").iter_rows(named=True):
         hours, accounts = r["hours_utilisation"], r["accounts_utilisation"]
         worst = max(v for v in (hours, accounts) if v is not None)
@@ -225,8 +237,7 @@ def evaluate_alerts(
             Alert(
                 "rep_capacity", "warning", "rep", r["rep_id"], "utilisation", worst,
                 1 + limits.capacity_tolerance,
-                f"rep carries {worst:.0%} of capacity (workload {r['workload']:,.0f} h, "
-                f"{r['account_count']:,.0f} accounts)",
+                f"rep carries {worst:.0%} of capacity: {load_in_words(r, limits.utilization)}",
             )
         )  # fmt: skip
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from terraplan.domain import Account, Plan, Rep
-from terraplan.domain.amounts import exact_figure
 from terraplan.engine import capacity as cap
 from terraplan.errors import DataError, InvalidParameterError
+from terraplan.planning.capacity_report import CapacityReport, GroupNeed, MarginalRow
 from terraplan.planning.hiring import (
     HiringForecast,
     HiringMonth,
@@ -33,6 +32,12 @@ from terraplan.planning.reps_support import (
     parse_amount,
     parse_key_values,
     parse_percent,
+)
+from terraplan.planning.team_capacity import (
+    DEFAULT_HOURS_PER_REP,
+    DEFAULT_UTILIZATION,
+    TeamCapacity,
+    team_capacity,
 )
 from terraplan.planning.workload import WorkloadModel, account_workload, as_workload_model
 
@@ -59,140 +64,24 @@ __all__ = [
 _ATTRIBUTES = ("segment", "industry")
 
 
-@dataclass(frozen=True, slots=True)
-class GroupNeed:
-    """One group's need. ``group`` is the key (a territory id when grouped by territory or a
-    hierarchy level); ``name`` what users call it (the territory's name, else the key)."""
-
-    group: str
-    accounts: int
-    workload_hours: float
-    potential: float
-    fte_needed: float
-    reps_needed: int
-    current_reps: int | None
-    name: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class MarginalRow:
-    """The team at ``reps`` heads (current selling reps -1 / +0 / +1; reps needed when there
-    are none): capacity at the chosen utilisation, the most potential it can cover (best
-    potential per hour first), workload per rep, workload per rep / each rep's capacity at
-    that utilisation (1.0: exactly full), and the potential gained or lost against the
-    current team."""
-
-    reps: int
-    capacity_hours: float
-    potential_covered: float
-    potential_covered_share: float
-    workload_per_rep: float
-    load_vs_capacity: float
-    delta_potential: float
-
-
-@dataclass(frozen=True, slots=True)
-class CapacityReport:
-    """Reps needed for the workload at a chosen utilisation.
-
-    ``effective_hours_per_rep = hours_per_rep * utilization``; ``fte_needed`` is fractional,
-    ``reps_needed`` its ceiling. ``marginal`` shows one rep fewer / as now / one more.
-    """
-
-    hours_per_rep: float
-    utilization: float
-    total_workload_hours: float
-    total_potential: float
-    fte_needed: float
-    reps_needed: int
-    current_reps: int
-    group_by: str
-    groups: tuple[GroupNeed, ...]
-    marginal: tuple[MarginalRow, ...]
-    warnings: tuple[str, ...] = ()
-    #: Every figure the answer rests on, in words (capacity per rep, where the workload
-    #: comes from, the visit model's figures when it was used, hours per account).
-    assumptions: tuple[str, ...] = ()
-
-    @property
-    def effective_hours_per_rep(self) -> float:
-        return self.hours_per_rep * self.utilization
-
-    def rows(self, *, ids: bool = False) -> list[dict[str, object]]:
-        """One row per group plus a ``TOTAL`` row, groups by name; ``ids`` adds an ``id``
-        column (the territory id) when the groups are territories, for files and joins."""
-        keyed = ids and any(g.name and g.name != g.group for g in self.groups)
-        rows: list[dict[str, object]] = [
-            {
-                self.group_by: g.name or g.group,
-                **({"id": g.group} if keyed else {}),
-                "accounts": g.accounts,
-                "workload_hours": exact_figure(g.workload_hours),
-                "potential": exact_figure(g.potential),
-                "fte_needed": exact_figure(g.fte_needed),
-                "reps_needed": g.reps_needed,
-                "current_reps": g.current_reps,
-            }
-            for g in self.groups
-        ]
-        rows.append(
-            {
-                self.group_by: "TOTAL",
-                **({"id": ""} if keyed else {}),
-                "accounts": sum(g.accounts for g in self.groups),
-                "workload_hours": exact_figure(self.total_workload_hours),
-                "potential": exact_figure(self.total_potential),
-                "fte_needed": exact_figure(self.fte_needed),
-                "reps_needed": self.reps_needed,
-                "current_reps": self.current_reps,
-            }
-        )
-        return rows
-
-    def marginal_rows(self) -> list[dict[str, object]]:
-        return [
-            {
-                "reps": m.reps,
-                "capacity_hours": exact_figure(m.capacity_hours),
-                "potential_covered": exact_figure(m.potential_covered),
-                "potential_covered_share": exact_figure(m.potential_covered_share),
-                "workload_per_rep": exact_figure(m.workload_per_rep),
-                "load_vs_capacity": exact_figure(m.load_vs_capacity),
-                "delta_potential": exact_figure(m.delta_potential),
-            }
-            for m in self.marginal
-        ]
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "hours_per_rep": self.hours_per_rep,
-            "utilization": self.utilization,
-            "effective_hours_per_rep": exact_figure(self.effective_hours_per_rep),
-            "total_workload_hours": exact_figure(self.total_workload_hours),
-            "total_potential": exact_figure(self.total_potential),
-            "fte_needed": exact_figure(self.fte_needed),
-            "reps_needed": self.reps_needed,
-            "current_reps": self.current_reps,
-            "group_by": self.group_by,
-            "groups": self.rows(ids=True)[:-1],
-            "marginal": self.marginal_rows(),
-            "warnings": list(self.warnings),
-            "assumptions": list(self.assumptions),
-        }
-
-
 def size_team(
     plan: Plan,
     accounts: Sequence[Account],
     reps: Sequence[Rep],
     *,
-    hours_per_rep: float = 1600.0,
-    utilization: float = 0.8,
+    hours_per_rep: float = DEFAULT_HOURS_PER_REP,
+    utilization: float = DEFAULT_UTILIZATION,
     workload_model: WorkloadModel | str | None = None,
     group_by: str = "region",
     territory_of: Mapping[str, str] | None = None,
 ) -> CapacityReport:
     """Reps needed overall and per group, and the effect of one rep more or less.
+
+    A rep carries their own selling hours (``hours_per_rep`` when they have none) times
+    ``utilization``, and at most their own account limit where they have one; the team's
+    averages of both size it, and the reps needed are the larger of what the workload and
+    the account count need (:mod:`terraplan.planning.team_capacity`, as the alerts judge
+    each rep).
 
     ``group_by``: ``"segment"``, ``"industry"``, ``"territory"`` or a hierarchy level name
     such as ``"region"`` (territories with no ancestor at that level group under their top).
@@ -237,6 +126,7 @@ def size_team(
             f"{groups.count('(unaligned)')} account(s) are in no territory; grouped as (unaligned)"
         )
     sellers = [r for r in reps if r.active and r.role in SELLING_ROLES]
+    team = team_capacity(sellers, hours_per_rep=hours_per_rep, utilization=utilization)
     current_by_group = _current_reps(plan, sellers, group_by)
     needs: list[GroupNeed] = []
     names = _territory_names(plan) if group_by not in _ATTRIBUTES else {}
@@ -246,7 +136,9 @@ def size_team(
     pot_by = np.bincount(inverse, weights=potential, minlength=keys.size)
     for g, key in enumerate(str(k) for k in keys):
         work = float(work_by[g])
-        fte = cap.fte_needed(work, hours_per_rep, utilization)
+        by_hours = team.fte_by_hours(work)
+        by_accounts = team.fte_by_accounts(int(sizes[g]))
+        fte = max(by_hours, by_accounts or 0.0)
         needs.append(
             GroupNeed(
                 group=key,
@@ -257,15 +149,23 @@ def size_team(
                 reps_needed=_ceil(fte),
                 current_reps=current_by_group.get(key) if current_by_group is not None else None,
                 name=names.get(key, key),
+                fte_by_hours=by_hours,
+                fte_by_accounts=by_accounts,
             )
         )
     total = float(hours.sum())
-    fte = cap.fte_needed(total, hours_per_rep, utilization)
+    by_hours = team.fte_by_hours(total)
+    by_accounts = team.fte_by_accounts(len(accounts))
+    fte = max(by_hours, by_accounts or 0.0)
     needed = _ceil(fte)
     base = len(sellers) if sellers else max(needed, 1)
     counts = [n for n in (base - 1, base, base + 1) if n >= 1]
-    effective = hours_per_rep * utilization
-    covered = cap.potential_covered(potential, hours, np.array(counts, float) * effective)
+    effective = team.workload_hours_per_rep
+    slots = team.accounts_per_rep
+    heads = np.array(counts, float)
+    covered = cap.potential_covered(
+        potential, hours, heads * effective, None if slots is None else heads * slots
+    )
     total_pot = float(potential.sum())
     marginal = tuple(
         MarginalRow(
@@ -274,13 +174,15 @@ def size_team(
             potential_covered=float(c),
             potential_covered_share=float(c) / total_pot if total_pot > 0 else 0.0,
             workload_per_rep=total / n,
-            load_vs_capacity=(total / n) / effective,
+            load_vs_capacity=max((total / n) / effective, len(accounts) / n / (slots or math.inf)),
             delta_potential=float(c - covered[counts.index(base)]),
+            capacity_accounts=None if slots is None else n * slots,
+            accounts_per_rep=len(accounts) / n,
         )
         for n, c in zip(counts, covered, strict=True)
     )
     return CapacityReport(
-        hours_per_rep=float(hours_per_rep),
+        hours_per_rep=team.hours_per_rep,
         utilization=float(utilization),
         total_workload_hours=total,
         total_potential=total_pot,
@@ -291,14 +193,12 @@ def size_team(
         groups=tuple(needs),
         marginal=marginal,
         warnings=tuple(warnings),
-        assumptions=_assumptions(
-            model,
-            accounts,
-            stored=used_stored,
-            total=total,
-            hours_per_rep=hours_per_rep,
-            utilization=utilization,
-        ),
+        assumptions=_assumptions(model, accounts, stored=used_stored, total=total, team=team),
+        default_hours_per_rep=float(hours_per_rep),
+        accounts_per_rep=slots,
+        fte_by_hours=by_hours,
+        fte_by_accounts=by_accounts,
+        total_accounts=len(accounts),
     )
 
 
@@ -308,15 +208,11 @@ def _assumptions(
     *,
     stored: int,
     total: float,
-    hours_per_rep: float,
-    utilization: float,
+    team: TeamCapacity,
 ) -> tuple[str, ...]:
     """The figures behind a team size, each in words."""
     n = len(accounts)
-    lines = [
-        f"capacity: {hours_per_rep:,.0f} selling hours per rep per year x {utilization:.0%} "
-        f"utilisation = {hours_per_rep * utilization:,.0f} hours of workload per rep"
-    ]
+    lines = [team.describe_hours(), team.describe_accounts()]
     if stored:
         lines.append(
             f"workload: the stored figure (hours per year) for {stored:,} of {n:,} accounts"

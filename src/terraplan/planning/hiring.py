@@ -43,7 +43,8 @@ class HiringMonth:
 
 @dataclass(frozen=True, slots=True)
 class HiringForecast:
-    """Month-by-month headcount, productive FTE and coverage of the workload."""
+    """Month-by-month headcount, productive FTE and coverage: productive FTE / reps needed
+    (the workload's hours, or the account limit when it needs more reps)."""
 
     months: tuple[HiringMonth, ...]
     ramp: tuple[float, ...]
@@ -139,7 +140,13 @@ def forecast_hiring(
                 productive_fte=float(forecast.productive_fte[t]),
                 capacity_hours=capacity,
                 workload_hours=workload,
-                coverage=capacity / workload if workload > 0 else 1.0,
+                # productive reps over reps needed: the hours' share when they set the
+                # need, the account slots' when the account limit does
+                coverage=(
+                    float(forecast.productive_fte[t]) / report.fte_needed
+                    if report.fte_needed > 0
+                    else 1.0
+                ),
                 fte_gap=report.fte_needed - float(forecast.productive_fte[t]),
             )
         )

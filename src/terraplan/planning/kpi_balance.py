@@ -12,6 +12,7 @@ from terraplan.planning.balance_criteria import BalanceCriteria
 from terraplan.planning.exact_sums import exact_sum
 from terraplan.planning.kpi_groups import open_account_table, territory_table
 from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
+from terraplan.planning.team_capacity import DEFAULT_UTILIZATION, workload_capacity
 
 #: Territory metrics balance is checked on: account sums of potential (currency per year) and
 #: workload (hours per year), and the number of accounts.
@@ -205,16 +206,26 @@ def dispersion(balance: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
-def rep_capacity(inputs: KpiInputs, *, tolerance: float = 0.10) -> pl.DataFrame:
-    """Reps' load against capacity.
+def rep_capacity(
+    inputs: KpiInputs, *, tolerance: float = 0.10, utilization: float = DEFAULT_UTILIZATION
+) -> pl.DataFrame:
+    """Reps' load against capacity, as team sizing counts it
+    (:mod:`terraplan.planning.team_capacity`): workload against the rep's selling hours x
+    ``utilization``, accounts against the rep's account limit.
 
     Returns ``rep_id, territories, account_count, workload, capacity_hours,
-    capacity_accounts, hours_utilisation, accounts_utilisation, status`` where utilisation is
-    load / capacity (null without a capacity) and status is "over" (any utilisation above
-    1 + tolerance), "under" (all known below 1 - tolerance), "ok" or "unknown".
+    capacity_accounts, workload_capacity`` (capacity_hours x utilization),
+    ``hours_utilisation, accounts_utilisation, status`` where utilisation is load / capacity
+    (null without a capacity) and status is "over" (any utilisation above 1 + tolerance),
+    "under" (all known below 1 - tolerance), "ok" or "unknown".
     """
     if not 0 <= tolerance < 10:
         raise InvalidParameterError("tolerance must be in [0, 10)", details={"field": "tolerance"})
+    if not 0 < utilization <= 1:
+        raise InvalidParameterError(
+            f"utilization must be in (0, 1], got {utilization:g}",
+            details={"field": "utilization", "value": utilization},
+        )
     load = (
         _rep_territory_loads(inputs)
         .group_by("rep_id")
@@ -237,17 +248,25 @@ def rep_capacity(inputs: KpiInputs, *, tolerance: float = 0.10) -> pl.DataFrame:
             pl.lit(None, dtype=pl.Float64).alias("capacity_hours"),
             pl.lit(None, dtype=pl.Float64).alias("capacity_accounts"),
         )
-    frame = frame.with_columns(
-        pl.col("territories").fill_null(0),
-        pl.col("account_count").fill_null(0.0),
-        pl.col("workload").fill_null(0.0),
-    ).with_columns(
-        pl.when(pl.col("capacity_hours") > 0)
-        .then(pl.col("workload") / pl.col("capacity_hours"))
-        .alias("hours_utilisation"),
-        pl.when(pl.col("capacity_accounts") > 0)
-        .then(pl.col("account_count") / pl.col("capacity_accounts"))
-        .alias("accounts_utilisation"),
+    frame = (
+        frame.with_columns(
+            pl.col("territories").fill_null(0),
+            pl.col("account_count").fill_null(0.0),
+            pl.col("workload").fill_null(0.0),
+        )
+        .with_columns(
+            pl.when(pl.col("capacity_hours") > 0)
+            .then(workload_capacity(pl.col("capacity_hours"), utilization))
+            .alias("workload_capacity")
+        )
+        .with_columns(
+            pl.when(pl.col("workload_capacity") > 0)
+            .then(pl.col("workload") / pl.col("workload_capacity"))
+            .alias("hours_utilisation"),
+            pl.when(pl.col("capacity_accounts") > 0)
+            .then(pl.col("account_count") / pl.col("capacity_accounts"))
+            .alias("accounts_utilisation"),
+        )
     )
     top = pl.max_horizontal("hours_utilisation", "accounts_utilisation")
     return frame.with_columns(

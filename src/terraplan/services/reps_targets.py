@@ -15,6 +15,7 @@ from terraplan.planning.matching import MatchResult, match_reps
 from terraplan.planning.revenue import parse_source
 from terraplan.planning.target_fill import region_months
 from terraplan.planning.targets import TargetPlan, parse_adjustment, set_targets
+from terraplan.planning.team_capacity import DEFAULT_HOURS_PER_REP, DEFAULT_UTILIZATION
 from terraplan.services.alignment import plan_alignment
 from terraplan.services.owner_sync import OwnerSync, sync_in
 from terraplan.services.plan_scopes import covering_active_plan, in_scope, scope_reps
@@ -28,8 +29,8 @@ def plan_capacity(
     db: Database,
     plan_id: str,
     *,
-    hours_per_rep: float = 1600.0,
-    utilization: float = 0.8,
+    hours_per_rep: float = DEFAULT_HOURS_PER_REP,
+    utilization: float = DEFAULT_UTILIZATION,
     workload_model: str | None = None,
     group_by: str | None = None,
     hires: str | None = None,

@@ -353,6 +353,8 @@ const TPPages = {
     box("team-capacity-result", c ? [
       el("table", {id: "team-capacity-summary"}, el("tbody", {}, ...[["Workload (hours a year)", fmt(c.total_workload_hours)], ["Selling hours per rep", fmt(c.effective_hours_per_rep)],
         ["Reps needed (FTE)", fmt(c.fte_needed)], ["Reps needed", fmt(c.reps_needed)], ["Reps now", fmt(c.current_reps)]].map(([k, v]) => el("tr", {}, el("th", {scope: "row"}, k), el("td", {class: "num"}, v))))),
+      // which limit sets the number (workload hours or the reps' account limit), as the CLI says it
+      c.binding_reason ? el("p", {id: "team-capacity-binding"}, `Reps needed ${c.binding_reason}.`) : "",
       TPChart.table((c.groups || []).map((g) => ({...g, key: g.group})), Object.keys((c.groups || [])[0] || {}).filter((k) => k !== "id").map((k) => ({key: k, label: k.replaceAll("_", " "), format: (v) => (typeof v === "string" ? (names[v] || v) : fmt(v))})), {id: "team-capacity-groups"}),
       ...(c.warnings || []).map((w) => el("p", {class: "muted"}, w)),
     ] : [el("p", {class: "muted"}, "Not computed yet for this plan.")]);
