@@ -176,6 +176,11 @@ class FairnessPublic(_Closed):
     territories_without_history: int
     territories_with_zero_potential: int
     threshold: float
+    rounding_allowance: float = Field(
+        default=0.0,
+        description="What rounding to whole units may add to a target: a target within it "
+        "of history x growth counts as attainable",
+    )
     rows: list[FairnessRowPublic]
 
 

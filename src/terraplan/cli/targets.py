@@ -215,6 +215,7 @@ def _print_targets(result: TargetPlan, *, months: bool) -> None:
         f"{f.attainable_share_territories:.0%} of territories and "
         f"{f.attainable_share_reps or 0:.0%} of reps reach their target at "
         "last period's sales x growth"
+        + (f" (allowing {f.rounding_allowance:,.0f} for rounding)" if f.rounding_allowance else "")
         if f.attainable_share_territories is not None
         else None,
     ]

@@ -363,6 +363,10 @@ def set_targets(
         history_by_rep,
         growth=rate,
         threshold=attainability_threshold,
+        # Largest remainder moves a figure by under one unit at each level it is split
+        # through, and the bottom-up company number by half a unit; the last unit covers a
+        # shared territory's split between its reps.
+        allowance=step * (int(tree.depth[leaves].max()) + 2),
     )
     return TargetPlan(
         plan_id=plan.id,
