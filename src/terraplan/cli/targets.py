@@ -147,7 +147,7 @@ def targets(
         _print_targets(result, months=months)
         stdout().print(
             f"Company target {result.company_target:,.0f} (bottom-up "
-            f"{result.bottom_up:,.0f} = history x {1 + result.growth:g}); "
+            f"{result.bottom_up:,.0f} = {result.bottom_up_formula}); "
             f"{result.basis.text}. {len(result.targets):,} targets saved with plan {plan}.",
             highlight=False,
             markup=False,

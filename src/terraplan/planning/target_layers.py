@@ -44,7 +44,10 @@ def company_total(
     step: float,
     how: str,
     warnings: list[str],
+    formula: str = "history x (1 + growth)",
 ) -> int:
+    """The company number in whole ``step`` units: ``company_target``, else the bottom-up
+    figure (``formula`` says how it was reached, for the note)."""
     if company_target is None:
         if bottom_up <= 0:
             raise InvalidParameterError(
@@ -55,7 +58,7 @@ def company_total(
         units = round(bottom_up / step)
         warnings.append(
             f"no company target given; using the bottom-up figure {units * step:,.0f} "
-            f"(history x (1 + growth), rounded to {'whole units' if step == 1 else f'{step:,g}'})"
+            f"({formula}, rounded to {'whole units' if step == 1 else f'{step:,g}'})"
         )
         return int(units)
     amount = parse_amount(company_target, name="company_target")
@@ -71,11 +74,13 @@ def company_total(
 def contradiction(
     company: float,
     bottom_up: float,
-    growth: float,
+    formula: str,
     tolerance: float,
     mode: str,
     warnings: list[str],
 ) -> None:
+    """A warning (``mode`` "error": a DataError) when the company number is more than
+    ``tolerance`` off the ``bottom_up`` figure the targets are built on (``formula``: how)."""
     if bottom_up <= 0:
         return
     gap = (company - bottom_up) / bottom_up
@@ -83,7 +88,7 @@ def contradiction(
         return
     message = (
         f"company target {company:,.0f} is {abs(gap):.1%} {'above' if gap > 0 else 'below'} the "
-        f"bottom-up sum {bottom_up:,.0f} (history x {1 + growth:g}), beyond the "
+        f"bottom-up sum {bottom_up:,.0f} ({formula}), beyond the "
         f"{tolerance:.0%} tolerance"
     )
     if mode == "error":

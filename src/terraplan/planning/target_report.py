@@ -110,6 +110,8 @@ class TargetPlan:
     warnings: tuple[str, ...] = ()
     #: Rep id -> name, for the rows of rep targets (a rep missing here is named by its id).
     rep_names: Mapping[str, str] = field(default_factory=dict)
+    #: How ``bottom_up`` was reached: ``history x 1.08``, with ``+capacity`` ``... x productivity``.
+    bottom_up_formula: str = "history x (1 + growth)"
 
     @property
     def revenue_source(self) -> str:
