@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -232,6 +233,33 @@ def test_adjustments_are_a_separate_layer() -> None:
     _check_exact(balanced)
 
 
+def test_adjustments_name_territories_as_the_user_knows_them() -> None:
+    """An adjustment for "Territory 05" failed "not a leaf territory": only ids were read,
+    where other commands take a territory's name too."""
+    plan = _plan()
+    plan = replace(
+        plan,
+        territories=tuple(
+            replace(t, name={"T4": "Boston  North", "T2": "Twin", "T3": "Twin"}.get(t.id, t.name))
+            for t in plan.territories
+        ),
+    )
+    by_name = set_targets(
+        plan, _accounts(), _sales(), company_target=1_200_000, period=2026,
+        adjustments=[Adjustment("boston north", 20_000, "renewal")],
+        contradiction_tolerance=1e9,
+    )  # fmt: skip
+    t4 = next(t for t in by_name.territories if t.territory_id == "T4")
+    assert (t4.adjustment, t4.reason) == (20_000, "renewal")
+    with pytest.raises(
+        InvalidParameterError, match=r"2 territories are named 'Twin' \(T2, T3\): give the id"
+    ):
+        set_targets(
+            plan, _accounts(), _sales(), company_target=1_200_000, period=2026,
+            adjustments=[Adjustment("Twin", 20_000, "renewal")],
+        )  # fmt: skip
+
+
 def test_capacity_adjusted_targets_give_ramping_reps_less() -> None:
     reps = [Rep("r1", "Old"), Rep("r2", "New", hire_date=date(2026, 1, 1))]
     owners = {"T1": (TerritoryOwner("r1"),), "T2": (TerritoryOwner("r2"),)}
@@ -360,7 +388,8 @@ def test_company_number_contradicting_bottom_up() -> None:
         ({"adjustments": [Adjustment("T1", "1k", "x")]}, InvalidParameterError, r"amount must be a number"),
         ({"seasonality": "weather"}, InvalidParameterError, r"seasonality must be history, territory, flat"),
         ({"adjustments": [Adjustment("T1", 1000, " ")]}, InvalidParameterError, r"adjustment for 'T1' needs a reason"),
-        ({"adjustments": [Adjustment("D1", 1000, "x")]}, InvalidParameterError, r"adjustment for 'D1': not a leaf territory"),
+        ({"adjustments": [Adjustment("D1", 1000, "x")]}, InvalidParameterError, r"adjustment for 'D1': Rockies is a district, not a territory: adjust one of its territories \(T1, T2\)"),
+        ({"adjustments": [Adjustment("nowhere", 1000, "x")]}, InvalidParameterError, r"adjustment for 'nowhere': the plan has no territory of that name or id \(its territories: T1, T2, T3, T4\)"),
         ({"adjustments": [Adjustment("T4", -9_000_000, "lost")]}, DataError, r"adjustment for 'T4' \(-9,000,000\) exceeds its top-down target"),
     ],
 )  # fmt: skip

@@ -86,7 +86,11 @@ def targets(
     ] = "history",
     adjust: Annotated[
         list[str] | None,
-        typer.Option("--adjust", help="Bottom-up adjustment TERRITORY:+50k:reason (repeatable)."),
+        typer.Option(
+            "--adjust",
+            help="Bottom-up adjustment TERRITORY:+50k:reason, the territory by name or id "
+            "(repeatable).",
+        ),
     ] = None,
     months: Annotated[
         bool, typer.Option("--months", help="Also give the monthly split (a column per month).")

@@ -59,6 +59,7 @@ from terraplan.planning.target_layers import (
     adjust,
     company_total,
     contradiction,
+    leaf_adjustments,
     parse_adjustment,
 )
 from terraplan.planning.target_report import (
@@ -183,10 +184,12 @@ def set_targets(
     which. ``territory_of`` (account id -> leaf territory id) defaults to
     ``account_territories(plan, accounts)``. ``company_target``
     (e.g. ``"120M"``, a multiple of ``unit``) defaults to the bottom-up figure, history x
-    (1 + growth), with ``+capacity`` also x each territory's owners' productivity. ``unit``: targets are whole multiples of it; by default the largest of
-    1,000, 100, 10 and 1 that is at most 1 % of the smallest target (and divides the company
-    number and the adjustments); a unit given that moves a target by more than 1 % is noted. Leaf territories are weighted by the method's basis; the company number
-    goes down the hierarchy by largest remainder, exact at every level. ``adjustments`` form
+    (1 + growth), with ``+capacity`` also x each territory's owners' productivity. ``unit``:
+    targets are whole multiples of it; by default the largest of 1,000, 100, 10 and 1 that is
+    at most 1 % of the smallest target (and divides the company number and the adjustments);
+    a unit given that moves a target by more than 1 % is noted. Leaf territories are weighted
+    by the method's basis; the company number goes down the hierarchy by largest remainder,
+    exact at every level. ``adjustments`` (each naming a leaf territory by id or by name) form
     a separate bottom-up layer (``rebalance_adjustments`` offsets them on the other
     territories so the company total holds). Months follow ``seasonality``: ``"history"``
     (company monthly pattern), ``"territory"`` (each territory's own, else the company's),
@@ -238,6 +241,8 @@ def set_targets(
     is_leaf[parent[parent >= 0]] = False
     leaves = [int(i) for i in np.flatnonzero(is_leaf)]
     leaf_pos = {nodes[i].id: k for k, i in enumerate(leaves)}
+    adjustments = leaf_adjustments(adjustments, plan.territories, leaf_pos)
+    leaf_names = {nodes[i].id: nodes[i].name for i in leaves}
 
     counts = calendar_coverage(coverage)
     closed = {a.id for a in accounts if a.closed_on is not None}
@@ -310,7 +315,7 @@ def set_targets(
             unit_step, parent, weight, leaves,
             lambda s, w: company_total(company_target, bottom_up, s, str(how), w, formula),
             lambda top, s, total, w: adjust(
-                adjustments, leaf_pos, top, s, rebalance_adjustments, total, w
+                adjustments, leaf_pos, top, s, rebalance_adjustments, total, w, leaf_names
             ),
             months_of, notes,
         )  # fmt: skip
