@@ -61,3 +61,36 @@ def test_match_json_carries_each_cost_unrounded(run_cli: RunCli, tmp_path: Path)
         parts = sum(weights[k] * pair[f"cost_{k}"] for k in weights)
         assert _close(pair["cost"], parts), pair
     assert _close(result["total_cost"], sum(p["cost"] for p in pairs))
+
+
+def test_match_tells_reps_who_share_a_name_apart(run_cli: RunCli, tmp_path: Path) -> None:
+    """Two active reps named "Alex Kim": ``--must "Alex Kim:..."`` said "unknown rep 'Alex
+    Kim' (not an active selling rep)", and the table showed two bare "Alex Kim" rows."""
+    from dataclasses import replace
+
+    from terraplan.domain import RepRole
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    _plan(tmp_path)
+    db = Database(f"sqlite:///{tmp_path}/cli.db")
+    with UnitOfWork(db) as uow:
+        sellers = [r for r in uow.reps.list() if r.active and r.role is not RepRole.MANAGER]
+        twins = sorted(sellers, key=lambda r: r.id)[:2]
+        uow.reps.add_many([replace(r, name="Alex Kim") for r in twins])
+        territory = uow.plans.get("P1").territories[0].name
+        uow.commit()
+    db.dispose()
+    ids = ", ".join(r.id for r in twins)
+    done = run_cli("match", "--plan", "P1", "--must", f"alex kim:{territory}")
+    assert done.returncode == 2
+    assert f"must: 2 reps are named 'alex kim' ({ids}): give the id" in " ".join(
+        done.stderr.split()
+    )
+    shown = run_cli("match", "--plan", "P1")
+    assert shown.returncode == 0, shown.stderr
+    for rep in twins:
+        assert f"Alex Kim ({rep.id})" in shown.stdout
+    picked = run_cli("match", "--plan", "P1", "--must", f"{twins[0].id}:{territory}", "-f", "json")
+    assert picked.returncode == 0, picked.stderr
+    pairs = json.loads(picked.stdout)["pairs"]
+    assert {p["rep"] for p in pairs if p["rep_id"] in ids} == {"Alex Kim"}  # JSON: the name

@@ -29,6 +29,7 @@ from terraplan.domain import (
     Territory,
     TerritoryType,
 )
+from terraplan.domain.names import distinct_labels
 from terraplan.engine import capacity as cap
 from terraplan.engine import quota_allocation as alloc
 from terraplan.engine import quotas
@@ -322,7 +323,7 @@ def set_targets(
 
     labels = (
         [t.name for t in nodes], leaves, [f"{y:04d}-{m:02d}" for y, m in months],
-        {r.id: r.name for r in reps or ()},
+        distinct_labels((r.id, r.name) for r in reps or ()),  # notes tell namesakes apart
     )  # fmt: skip
     if step is None:
         # The unit follows the figures: split in whole currency units first, then in the
