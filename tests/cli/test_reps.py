@@ -94,3 +94,29 @@ def test_match_tells_reps_who_share_a_name_apart(run_cli: RunCli, tmp_path: Path
     assert picked.returncode == 0, picked.stderr
     pairs = json.loads(picked.stdout)["pairs"]
     assert {p["rep"] for p in pairs if p["rep_id"] in ids} == {"Alex Kim"}  # JSON: the name
+
+
+def test_match_gives_the_weighted_parts_that_add_up_to_the_cost(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """``cost_skill`` and the other parts are unweighted: as given they did not add up to
+    ``cost`` (0.498 + 0.286 + 2.743 + 0.786 against 3.727), and CSV had no parts at all."""
+    import csv
+    import io
+
+    _plan(tmp_path)
+    done = run_cli("match", "--plan", "P1", "-f", "json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    for pair in result["pairs"]:
+        for part, weight in result["weights"].items():
+            assert _close(pair[f"weighted_{part}"], weight * pair[f"cost_{part}"]), pair
+        assert _close(pair["cost"], sum(pair[f"weighted_{k}"] for k in result["weights"]))
+    as_csv = run_cli("match", "--plan", "P1", "-f", "csv")
+    assert as_csv.returncode == 0, as_csv.stderr
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert rows and all(
+        _close(float(r["cost"]), sum(float(r[f"weighted_{k}"]) for k in result["weights"]))
+        for r in rows
+        if r["cost"]
+    )

@@ -73,11 +73,15 @@ class MatchPairPublic(_Closed):
     rep: str | None = Field(description="The rep's name")
     territory_id: str
     territory: str | None = Field(description="The territory's name")
-    cost: float | None
-    cost_skill: float | None
-    cost_experience: float | None
-    cost_distance: float | None
-    cost_continuity: float | None
+    cost: float | None = Field(description="The weighted parts added up")
+    cost_skill: float | None = Field(description="Unweighted; x weights.skill = weighted_skill")
+    cost_experience: float | None = Field(description="Unweighted")
+    cost_distance: float | None = Field(description="Unweighted (per 100 km)")
+    cost_continuity: float | None = Field(description="Unweighted")
+    weighted_skill: float | None = Field(default=None, description="Weight x cost_skill")
+    weighted_experience: float | None = Field(default=None, description="Weight x part")
+    weighted_distance: float | None = Field(default=None, description="Weight x part")
+    weighted_continuity: float | None = Field(default=None, description="Weight x part")
     current: bool | None = Field(description="The rep owns the territory now")
     why: str | None = Field(description="The explanation, in words")
 

@@ -198,8 +198,8 @@ def match(
             }
             for row in result.rows()
         ]
-    else:
-        columns = ["rep_id", "rep", "territory_id", "territory", "cost", "current", "why"]
+    else:  # every column, the cost parts included, as JSON and --out give them
+        columns = None
         rows = result.rows()
     render_rows(rows, columns=columns, fmt=fmt, title="Rep to territory")
     if fmt is OutputFormat.TABLE:
