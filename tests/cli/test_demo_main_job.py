@@ -27,6 +27,11 @@ def test_demo_runs_the_main_job(run_cli: RunCli, tmp_path: Path) -> None:
     assert "every territory in one piece: yes" in " ".join(out.split())
     assert "True" not in out and "False" not in out
     assert "basis:" in out
+    # the match summary prices pairs as `terraplan match` does (it used weight 1 for every
+    # part, so one pair cost 1.31 in the demo and 0.57 from `match`), and says so
+    why = " ".join(out[out.index("Why ") :].split())
+    assert "distance" in why and "×0.5 + continuity" in why and "×2)" in why
+    assert "the cost weights of terraplan match" in " ".join(out.split())
     # the plan's regions from its reps: KPIs by region answer on the demo
     assert "Regions from the reps: Central (" in " ".join(out.split())
     regions = run_cli("kpis", "--plan", "P001", "--by", "region", "-f", "csv")

@@ -172,3 +172,31 @@ def test_csv_on_stdout_is_neutralised_too(run_cli: RunCli, tmp_path: Path) -> No
     with contextlib.redirect_stdout(buffer):
         render_rows([{"name": "=1+1", "n": -3}], fmt=OutputFormat.CSV)
     assert buffer.getvalue() == "name,n\n'=1+1,-3\n"
+
+
+def test_plans_compare_out_refuses_an_existing_file_until_forced(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """``plans compare --out`` replaced an existing file silently and took no ``--force``,
+    against the rules every other command that writes files follows."""
+    from tests.conftest import seed_region_plan
+
+    from terraplan.storage import migrate
+    from terraplan.storage.database import Database
+
+    db = Database(f"sqlite:///{tmp_path}/cli.db")
+    migrate.upgrade(db)
+    seed_region_plan(db, n_accounts=100, seed=3)
+    db.dispose()
+    copied = run_cli("plans", "copy", "P1", "--plan-id", "P2", "--name", "What if")
+    assert copied.returncode == 0, copied.stderr
+    existing = tmp_path / "moved.csv"
+    existing.write_text("precious", encoding="utf-8")
+    refused = run_cli("plans", "compare", "P1", "P2", "--out", str(existing))
+    assert refused.returncode == 5, refused.stderr
+    assert "moved.csv already exists" in refused.stderr and "--force" in refused.stderr
+    assert existing.read_text(encoding="utf-8") == "precious"
+    assert "compared with" not in refused.stdout  # refused before the work
+    forced = run_cli("plans", "compare", "P1", "P2", "--out", str(existing), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert existing.read_text(encoding="utf-8").startswith("account,")

@@ -66,3 +66,62 @@ def test_match_json_carries_each_cost_unrounded(run_cli: RunCli, tmp_path: Path)
         parts = sum(weights[k] * pair[f"cost_{k}"] for k in weights)
         assert _close(pair["cost"], parts), pair
     assert _close(result["total_cost"], sum(p["cost"] for p in pairs))
+
+
+def test_match_tells_reps_who_share_a_name_apart(run_cli: RunCli, tmp_path: Path) -> None:
+    """Two active reps named "Alex Kim": ``--must "Alex Kim:..."`` said "unknown rep 'Alex
+    Kim' (not an active selling rep)", and the table showed two bare "Alex Kim" rows."""
+    from dataclasses import replace
+
+    from terraplan.domain import RepRole
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    _plan(tmp_path)
+    db = Database(f"sqlite:///{tmp_path}/cli.db")
+    with UnitOfWork(db) as uow:
+        sellers = [r for r in uow.reps.list() if r.active and r.role is not RepRole.MANAGER]
+        twins = sorted(sellers, key=lambda r: r.id)[:2]
+        uow.reps.add_many([replace(r, name="Alex Kim") for r in twins])
+        territory = uow.plans.get("P1").territories[0].name
+        uow.commit()
+    db.dispose()
+    ids = ", ".join(r.id for r in twins)
+    done = run_cli("match", "--plan", "P1", "--must", f"alex kim:{territory}")
+    assert done.returncode == 2
+    assert f"must: 2 reps are named 'alex kim' ({ids}): give the id" in " ".join(
+        done.stderr.split()
+    )
+    shown = run_cli("match", "--plan", "P1")
+    assert shown.returncode == 0, shown.stderr
+    for rep in twins:
+        assert f"Alex Kim ({rep.id})" in shown.stdout
+    picked = run_cli("match", "--plan", "P1", "--must", f"{twins[0].id}:{territory}", "-f", "json")
+    assert picked.returncode == 0, picked.stderr
+    pairs = json.loads(picked.stdout)["pairs"]
+    assert {p["rep"] for p in pairs if p["rep_id"] in ids} == {"Alex Kim"}  # JSON: the name
+
+
+def test_match_gives_the_weighted_parts_that_add_up_to_the_cost(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """``cost_skill`` and the other parts are unweighted: as given they did not add up to
+    ``cost`` (0.498 + 0.286 + 2.743 + 0.786 against 3.727), and CSV had no parts at all."""
+    import csv
+    import io
+
+    _plan(tmp_path)
+    done = run_cli("match", "--plan", "P1", "-f", "json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    for pair in result["pairs"]:
+        for part, weight in result["weights"].items():
+            assert _close(pair[f"weighted_{part}"], weight * pair[f"cost_{part}"]), pair
+        assert _close(pair["cost"], sum(pair[f"weighted_{k}"] for k in result["weights"]))
+    as_csv = run_cli("match", "--plan", "P1", "-f", "csv")
+    assert as_csv.returncode == 0, as_csv.stderr
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert rows and all(
+        _close(float(r["cost"]), sum(float(r[f"weighted_{k}"]) for k in result["weights"]))
+        for r in rows
+        if r["cost"]
+    )

@@ -45,3 +45,28 @@ def test_targets_json_names_the_reps_and_territories_of_its_rows(
     )
     rows = body["fairness"]["rows"]
     assert rows and all(r["name"] == territories[r["territory_id"]] for r in rows)
+
+
+def test_targets_adjust_takes_a_territory_name(run_cli: RunCli, tmp_path: Path) -> None:
+    """``--adjust "Territory 05:-250k:churn"`` failed "not a leaf territory of the plan": only
+    ids were read, where ``--must`` and ``plans owners`` take names."""
+    db = Database(f"sqlite:///{tmp_path}/cli.db")
+    migrate.upgrade(db)
+    seed_region_plan(db, n_accounts=200, seed=5)
+    with UnitOfWork(db) as uow:
+        territory = uow.plans.get("P1").territories[0]
+    db.dispose()
+    given = f"{territory.name.upper()}:+50k:renewal"
+    done = run_cli("targets", "--plan", "P1", "--growth", "5%", "--adjust", given, "-f", "json")
+    assert done.returncode == 0, done.stderr
+    row = next(
+        r for r in json.loads(done.stdout)["territories"] if r["territory_id"] == territory.id
+    )
+    assert (row["adjustment"], row["reason"]) == (50_000, "renewal")
+    by_id = run_cli("targets", "--plan", "P1", "--adjust", f"{territory.id}:+50k:renewal")
+    assert by_id.returncode == 0, by_id.stderr
+    unknown = run_cli("targets", "--plan", "P1", "--adjust", "Atlantis:+50k:renewal")
+    assert unknown.returncode == 2
+    assert "adjustment for 'Atlantis': the plan has no territory of that name or id" in (
+        " ".join(unknown.stderr.split())
+    )

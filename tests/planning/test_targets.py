@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -232,6 +233,33 @@ def test_adjustments_are_a_separate_layer() -> None:
     _check_exact(balanced)
 
 
+def test_adjustments_name_territories_as_the_user_knows_them() -> None:
+    """An adjustment for "Territory 05" failed "not a leaf territory": only ids were read,
+    where other commands take a territory's name too."""
+    plan = _plan()
+    plan = replace(
+        plan,
+        territories=tuple(
+            replace(t, name={"T4": "Boston  North", "T2": "Twin", "T3": "Twin"}.get(t.id, t.name))
+            for t in plan.territories
+        ),
+    )
+    by_name = set_targets(
+        plan, _accounts(), _sales(), company_target=1_200_000, period=2026,
+        adjustments=[Adjustment("boston north", 20_000, "renewal")],
+        contradiction_tolerance=1e9,
+    )  # fmt: skip
+    t4 = next(t for t in by_name.territories if t.territory_id == "T4")
+    assert (t4.adjustment, t4.reason) == (20_000, "renewal")
+    with pytest.raises(
+        InvalidParameterError, match=r"2 territories are named 'Twin' \(T2, T3\): give the id"
+    ):
+        set_targets(
+            plan, _accounts(), _sales(), company_target=1_200_000, period=2026,
+            adjustments=[Adjustment("Twin", 20_000, "renewal")],
+        )  # fmt: skip
+
+
 def test_capacity_adjusted_targets_give_ramping_reps_less() -> None:
     reps = [Rep("r1", "Old"), Rep("r2", "New", hire_date=date(2026, 1, 1))]
     owners = {"T1": (TerritoryOwner("r1"),), "T2": (TerritoryOwner("r2"),)}
@@ -280,6 +308,31 @@ def test_fairness_report_hand_checked() -> None:
     )  # fmt: skip
     assert easy.fairness.attainable_share_territories == 1.0
     assert rows["T1"]["target_to_potential"] == pytest.approx(rows["T1"]["target"] / 400.0)
+
+
+def test_rounding_to_the_unit_does_not_make_a_target_out_of_reach() -> None:
+    """With method history every target is history x growth rounded to whole units; T4's
+    came out $33 above it and counted as out of reach (75 % "reach their target"): rounding
+    noise, not a harder target."""
+    sales = _sales({"T1": 3333.37, "T2": 4061.13, "T3": 2519.91, "T4": 1777.77})
+    result = set_targets(
+        _plan(), _accounts(), sales, _reps(), method="history", growth="10%", period=2026,
+        unit=100,
+    )  # fmt: skip
+    rows = {r["territory_id"]: r for r in result.fairness.rows}
+    assert rows["T4"]["target"] > rows["T4"]["history"] * 1.1  # rounded up: 23,500
+    assert result.fairness.attainable_share_territories == 1.0
+    assert result.fairness.attainable_share_reps == 1.0
+    # three levels (region, district, territory): the rounding may add under a unit at each
+    # and half a unit to the company number; the allowance is said
+    assert result.fairness.rounding_allowance == 400
+    assert result.to_dict()["fairness"]["rounding_allowance"] == 400  # type: ignore[index]
+    # a target more than the rounding above history x growth is still out of reach
+    harder = set_targets(
+        _plan(), _accounts(), sales, _reps(), method="history", growth="10%", period=2026,
+        unit=100, company_target="160k",
+    )  # fmt: skip
+    assert harder.fairness.attainable_share_territories == 0.0
 
 
 def test_missing_history_zero_potential_and_negative_growth_are_warned() -> None:
@@ -335,7 +388,8 @@ def test_company_number_contradicting_bottom_up() -> None:
         ({"adjustments": [Adjustment("T1", "1k", "x")]}, InvalidParameterError, r"amount must be a number"),
         ({"seasonality": "weather"}, InvalidParameterError, r"seasonality must be history, territory, flat"),
         ({"adjustments": [Adjustment("T1", 1000, " ")]}, InvalidParameterError, r"adjustment for 'T1' needs a reason"),
-        ({"adjustments": [Adjustment("D1", 1000, "x")]}, InvalidParameterError, r"adjustment for 'D1': not a leaf territory"),
+        ({"adjustments": [Adjustment("D1", 1000, "x")]}, InvalidParameterError, r"adjustment for 'D1': Rockies is a district, not a territory: adjust one of its territories \(T1, T2\)"),
+        ({"adjustments": [Adjustment("nowhere", 1000, "x")]}, InvalidParameterError, r"adjustment for 'nowhere': the plan has no territory of that name or id \(its territories: T1, T2, T3, T4\)"),
         ({"adjustments": [Adjustment("T4", -9_000_000, "lost")]}, DataError, r"adjustment for 'T4' \(-9,000,000\) exceeds its top-down target"),
     ],
 )  # fmt: skip
@@ -468,6 +522,29 @@ def test_a_rep_hired_in_may_carries_no_target_before_may_and_a_ramp_after() -> N
     _check_exact(result)
     old = dict(result.reps)["r1"]
     assert max(old) - min(old) <= 1  # flat for the rep there all year
+
+
+def test_capacity_adjusted_bottom_up_is_the_one_the_targets_are_built_on() -> None:
+    """With ``+capacity`` the targets rest on history x growth x the owners' productivity,
+    but the company number was checked against (and by default was) plain history x growth:
+    a company target 23 % above what the territories can sell passed as 11 %."""
+    reps = [*_reps()[:3], Rep("r4", "Rep 4", hire_date=date(2026, 7, 1))]
+    # r4 (T4, 600 a year) ramps 1/3, 2/3, then full from July: 5/12 of a year
+    checked = set_targets(
+        _plan(), _accounts(), _sales(), reps, company_target=4000, method="history+capacity",
+        growth=0.0, period=2026, ramp_months=3, unit=1,
+    )  # fmt: skip
+    assert checked.bottom_up == pytest.approx(1200 + 1200 + 600 + 600 * 5 / 12)
+    gap = [w for w in checked.warnings if "bottom-up" in w]
+    assert gap and "23.1% above the bottom-up sum 3,250" in gap[0], checked.warnings
+    assert "productivity" in gap[0]
+    default = set_targets(
+        _plan(), _accounts(), _sales(), reps, method="history+capacity", growth=0.0,
+        period=2026, ramp_months=3, unit=1,
+    )  # fmt: skip
+    assert default.company_target == 3250
+    finals = {t.territory_id: t.final for t in default.territories if t.is_leaf}
+    assert finals == {"T1": 1200, "T2": 1200, "T3": 600, "T4": 250}
 
 
 def test_capacity_adjusted_targets_with_history_and_shared_owners() -> None:

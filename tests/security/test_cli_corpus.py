@@ -83,6 +83,13 @@ CASES: list[tuple[str, tuple[str, ...], int, tuple[str, ...]]] = [
     ),
     ("match-existing", ("match", "--plan", "P", "--out", "{t}/existing.csv"), 5, ("existing.csv",)),
     (
+        "compare-existing",
+        ("plans", "compare", "P", "P", "--out", "{t}/existing.csv"),
+        5,
+        ("existing.csv",),
+    ),
+    ("compare-bad-suffix", ("plans", "compare", "P", "P", "--out", "{t}/c.txt"), 2, ("c.txt",)),
+    (
         "etm-out-is-a-file",
         ("rules", "export-etm", "--plan", "P", "--out", "{t}/existing.csv"),
         2,

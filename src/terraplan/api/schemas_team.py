@@ -105,11 +105,15 @@ class MatchPairPublic(_Closed):
     rep: str | None = Field(description="The rep's name")
     territory_id: str
     territory: str | None = Field(description="The territory's name")
-    cost: float | None
-    cost_skill: float | None
-    cost_experience: float | None
-    cost_distance: float | None
-    cost_continuity: float | None
+    cost: float | None = Field(description="The weighted parts added up")
+    cost_skill: float | None = Field(description="Unweighted; x weights.skill = weighted_skill")
+    cost_experience: float | None = Field(description="Unweighted")
+    cost_distance: float | None = Field(description="Unweighted (per 100 km)")
+    cost_continuity: float | None = Field(description="Unweighted")
+    weighted_skill: float | None = Field(default=None, description="Weight x cost_skill")
+    weighted_experience: float | None = Field(default=None, description="Weight x part")
+    weighted_distance: float | None = Field(default=None, description="Weight x part")
+    weighted_continuity: float | None = Field(default=None, description="Weight x part")
     current: bool | None = Field(description="The rep owns the territory now")
     why: str | None = Field(description="The explanation, in words")
 
@@ -208,6 +212,11 @@ class FairnessPublic(_Closed):
     territories_without_history: int
     territories_with_zero_potential: int
     threshold: float
+    rounding_allowance: float = Field(
+        default=0.0,
+        description="What rounding to whole units may add to a target: a target within it "
+        "of history x growth counts as attainable",
+    )
     rows: list[FairnessRowPublic]
 
 

@@ -192,9 +192,9 @@ def _main_job(
         )
 
     console.rule(Text("4. Reps, team size and targets", style="bold"))
-    matched, _ = plan_matching(
-        db, plan_id, weights="skill=1,experience=1,distance=1,continuity=1", apply=True, by="demo"
-    )
+    # The cost weights of `terraplan match` (weight 1 for every part priced a pair 1.31 here
+    # and 0.57 from `match` on the same plan).
+    matched, _ = plan_matching(db, plan_id, apply=True, by="demo")
     matched_rows = [r for r in matched.rows() if r["rep"]]
     render_rows(
         [
@@ -203,6 +203,8 @@ def _main_job(
         ],
         title=f"Matched reps (6 of {len(matched.pairs)})",
     )
+    weights = ", ".join(f"{k} {v:g}" for k, v in matched.weights.items())
+    console.print(f"Costs use the cost weights of terraplan match: {weights}.", highlight=False)
     if matched_rows:
         first = matched_rows[0]
         console.print(

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from terraplan.cli.console import (
+    ForceOption,
     OutputFormat,
     compact_amount,
     render_json,
@@ -49,13 +50,19 @@ def compare(
         bool, typer.Option("--moved", help="Also list every account changing territory.")
     ] = False,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write the moved accounts to this CSV file.")
+        Path | None,
+        typer.Option(
+            "--out", help="Write the moved accounts to this file (.csv, .xlsx or .parquet)."
+        ),
     ] = None,
+    force: ForceOption = False,
 ) -> None:
     """What changes from one plan to another: accounts, potential, revenue, pipeline, reps."""
     from terraplan.cli.console import note
+    from terraplan.cli.team_options import check_out
     from terraplan.services.plan_comparison import compare_stored_plans
 
+    check_out(out, force)  # an existing file is refused before the comparison runs
     db = app_context(ctx).database()
     comparison, window = compare_stored_plans(db, base, other)
     for text in comparison.notes:
@@ -84,7 +91,12 @@ def compare(
 
         from terraplan.io.writers import write_table
 
-        write_table(pl.DataFrame(moved_rows, infer_schema_length=None), out, figures=True)
+        figures = dict.fromkeys(("potential", "revenue", "pipeline"), pl.Float64)
+        # with no account moving, the file still has its header (it was an empty line)
+        frame = pl.DataFrame(moved_rows, infer_schema_length=None) if moved_rows else (
+            pl.DataFrame(schema={c: figures.get(c, pl.Utf8) for c in _MOVED_COLUMNS})
+        )  # fmt: skip
+        write_table(frame, out, overwrite=force, figures=True)
         # on stderr when stdout carries JSON or CSV for a program to read
         (stdout() if fmt is OutputFormat.TABLE else stderr()).print(
             f"Wrote {len(moved_rows):,} moved accounts to {out!s}", highlight=False

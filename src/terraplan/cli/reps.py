@@ -206,18 +206,24 @@ def match(
             write_rows(result.rows(), out, force, fmt)
         return
     if fmt is OutputFormat.TABLE:  # names, not CRM ids; the explanation only on request
+        from terraplan.domain.names import distinct_labels
+
         columns = ["rep", "territory", "cost", "current", *(["why"] if why else [])]
+        # two reps of one name read as two identical rows: the id goes beside such a name
+        rep_label = distinct_labels(
+            (str(r["rep_id"]), str(r["rep"] or "")) for r in result.rows() if r["rep_id"]
+        )
         rows = [
             {
                 **row,
-                "rep": row["rep"] or row["rep_id"] or "(vacant)",
+                "rep": rep_label.get(str(row["rep_id"])) if row["rep_id"] else "(vacant)",
                 "territory": row["territory"] or row["territory_id"] or "-",
                 "current": "" if row["current"] is None else ("yes" if row["current"] else "no"),
             }
             for row in result.rows()
         ]
-    else:
-        columns = ["rep_id", "rep", "territory_id", "territory", "cost", "current", "why"]
+    else:  # every column, the cost parts included, as JSON and --out give them
+        columns = None
         rows = result.rows()
     render_rows(rows, columns=columns, fmt=fmt, title="Rep to territory")
     if fmt is OutputFormat.TABLE:

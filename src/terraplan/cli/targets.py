@@ -86,7 +86,11 @@ def targets(
     ] = "history",
     adjust: Annotated[
         list[str] | None,
-        typer.Option("--adjust", help="Bottom-up adjustment TERRITORY:+50k:reason (repeatable)."),
+        typer.Option(
+            "--adjust",
+            help="Bottom-up adjustment TERRITORY:+50k:reason, the territory by name or id "
+            "(repeatable).",
+        ),
     ] = None,
     months: Annotated[
         bool, typer.Option("--months", help="Also give the monthly split (a column per month).")
@@ -147,7 +151,7 @@ def targets(
         _print_targets(result, months=months)
         stdout().print(
             f"Company target {result.company_target:,.0f} (bottom-up "
-            f"{result.bottom_up:,.0f} = history x {1 + result.growth:g}); "
+            f"{result.bottom_up:,.0f} = {result.bottom_up_formula}); "
             f"{result.basis.text}. {len(result.targets):,} targets saved with plan {plan}.",
             highlight=False,
             markup=False,
@@ -215,6 +219,7 @@ def _print_targets(result: TargetPlan, *, months: bool) -> None:
         f"{f.attainable_share_territories:.0%} of territories and "
         f"{f.attainable_share_reps or 0:.0%} of reps reach their target at "
         "last period's sales x growth"
+        + (f" (allowing {f.rounding_allowance:,.0f} for rounding)" if f.rounding_allowance else "")
         if f.attainable_share_territories is not None
         else None,
     ]

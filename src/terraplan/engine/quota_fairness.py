@@ -66,14 +66,23 @@ def gini(values: FloatArray) -> float:
 
 
 def attainable(
-    history: FloatArray, target: FloatArray, *, growth: float, threshold: float
+    history: FloatArray,
+    target: FloatArray,
+    *,
+    growth: float,
+    threshold: float,
+    allowance: float = 0.0,
 ) -> FloatArray:
-    """1.0 where ``history * (1 + growth) >= target * threshold``, 0.0 where not, NaN where
-    the history is missing (NaN). All arrays ``(n,)``."""
+    """1.0 where ``history * (1 + growth) >= target * threshold - allowance``, 0.0 where
+    not, NaN where the history is missing (NaN). All arrays ``(n,)``; ``allowance`` (>= 0,
+    currency) is what rounding may have added to a target, so that rounding noise does not
+    decide whether it is within reach."""
     hist = np.asarray(history, dtype=np.float64)
     tgt = np.asarray(target, dtype=np.float64)
     if not (math.isfinite(threshold) and threshold > 0):
         raise InvalidParameterError(f"threshold must be > 0, got {threshold:g}")
-    reach = hist * (1.0 + growth) >= tgt * threshold
+    if not (math.isfinite(allowance) and allowance >= 0):
+        raise InvalidParameterError(f"allowance must be >= 0, got {allowance:g}")
+    reach = hist * (1.0 + growth) >= tgt * threshold - allowance
     out: FloatArray = np.where(np.isnan(hist), np.nan, reach.astype(np.float64))
     return out

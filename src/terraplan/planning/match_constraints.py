@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from terraplan.domain import Plan, Rep
+from terraplan.domain.names import name_key
 from terraplan.errors import InvalidParameterError
 from terraplan.planning.match_costs import MatchFacts
 from terraplan.planning.reps_support import SELLING_ROLES, ancestor_at_level
@@ -59,21 +60,30 @@ def by_id_or_name(
 ) -> list[tuple[str, str]]:
     """``(rep, territory)`` pairs as typed, each side an id or a name (``Chloe
     Archer:Territory 12``), as ids; a rep who exists but cannot be matched (inactive, a
-    manager) is refused by name, saying why (it read as "unknown")."""
+    manager) is refused by name, saying why (it read as "unknown"), and so is a name two reps
+    (or territories) share, naming their ids, as ``plans owners`` does."""
     rep_by_name: dict[str, list[str]] = {}
     for known in reps:
-        rep_by_name.setdefault((known.name or "").strip().casefold(), []).append(known.id)
+        rep_by_name.setdefault(name_key(known.name), []).append(known.id)
     territory_by_name: dict[str, list[str]] = {}
     for territory in territories:
-        territory_by_name.setdefault(territory.name.strip().casefold(), []).append(territory.id)
+        territory_by_name.setdefault(name_key(territory.name), []).append(territory.id)
     rep_ids = {r.id: r for r in reps}
     territory_ids = {t.id for t in territories}
 
-    def one(value: str, ids: Mapping[str, Any] | set[str], names: dict[str, list[str]]) -> str:
+    def one(
+        value: str, ids: Mapping[str, Any] | set[str], names: dict[str, list[str]], noun: str
+    ) -> str:
         if value in ids:
             return value
-        found = names.get(value.strip().casefold(), [])
-        return found[0] if len(found) == 1 else value
+        found = names.get(name_key(value), [])
+        if len(found) > 1:
+            raise InvalidParameterError(
+                f"{what}: {len(found)} {noun} are named {value!r} ({', '.join(sorted(found))}): "
+                "give the id",
+                details={"parameter": what, "value": value, "ids": sorted(found)},
+            )
+        return found[0] if found else value
 
     out = []
     for item in items:
@@ -82,7 +92,7 @@ def by_id_or_name(
         except (TypeError, ValueError):
             out.append(item)  # index_pairs says what is wrong with it
             continue
-        rep_id = one(str(rep_text), rep_ids, rep_by_name)
+        rep_id = one(str(rep_text), rep_ids, rep_by_name, "reps")
         found = rep_ids.get(rep_id)
         if found is not None and (not found.active or found.role not in SELLING_ROLES):
             why = "is inactive" if not found.active else "is a manager, not a selling rep"
@@ -90,7 +100,9 @@ def by_id_or_name(
                 f"{what}: {found.name or found.id} {why}: pick an active selling rep",
                 details={"parameter": what, "pair": list(item)},
             )
-        out.append((rep_id, one(str(territory_text), territory_ids, territory_by_name)))
+        out.append(
+            (rep_id, one(str(territory_text), territory_ids, territory_by_name, "territories"))
+        )
     return out
 
 

@@ -125,11 +125,17 @@ class MatchResult:
         return {p.rep_id: p.territory_id for p in self.pairs}
 
     def rows(self) -> list[dict[str, object]]:
-        """One row per pair, then one per vacant territory and unassigned rep (same keys)."""
+        """One row per pair, then one per vacant territory and unassigned rep (same keys).
+
+        ``cost_<part>`` is a part as measured (unweighted); ``weighted_<part>`` is it times
+        its weight, and those add up to ``cost`` (the parts alone did not, which read as an
+        error)."""
         parts = [f"cost_{k}" for k in eng.COST_PARTS]
+        weighted = [f"weighted_{k}" for k in eng.COST_PARTS]
         blank = dict.fromkeys(
-            ["rep_id", "rep", "territory_id", "territory", "cost", *parts, "current", "why"]
-        )
+            ["rep_id", "rep", "territory_id", "territory", "cost", *parts, *weighted, "current",
+             "why"]
+        )  # fmt: skip
         rows: list[dict[str, object]] = []
         for p in self.pairs:
             row: dict[str, object] = {
@@ -143,6 +149,9 @@ class MatchResult:
                 "why": p.explanation,
             }
             row.update({f"cost_{k}": exact_figure(v) for k, v in p.parts.items()})
+            row.update(
+                {f"weighted_{k}": exact_figure(self.weights[k] * v) for k, v in p.parts.items()}
+            )
             rows.append(row)
         rows.extend(
             {

@@ -4,16 +4,24 @@ own layer, optionally offset on the other territories)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from terraplan.domain import Territory
 from terraplan.engine import quota_allocation as alloc
 from terraplan.errors import DataError, InvalidParameterError
 from terraplan.planning.reps_support import parse_amount
 
-__all__ = ["Adjustment", "adjust", "company_total", "contradiction", "parse_adjustment"]
+__all__ = [
+    "Adjustment",
+    "adjust",
+    "company_total",
+    "contradiction",
+    "leaf_adjustments",
+    "parse_adjustment",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +46,61 @@ def parse_adjustment(text: str) -> Adjustment:
     return Adjustment(parts[0].strip(), amount, parts[2].strip())
 
 
+def leaf_adjustments(
+    adjustments: Sequence[Adjustment], territories: Sequence[Territory], leaves: Collection[str]
+) -> list[Adjustment]:
+    """``adjustments`` with each territory, given by id or by name (any case and spacing, as
+    other commands take it), as the id of one of ``leaves`` (the territories that get
+    targets); a region, an overlay, an unknown or a shared name is refused saying which."""
+    out = []
+    for adj in adjustments:
+        if not isinstance(adj, Adjustment):
+            raise InvalidParameterError("adjustments must be Adjustment objects")
+        out.append(replace(adj, territory_id=_leaf_id(adj.territory_id, territories, leaves)))
+    return out
+
+
+def _leaf_id(given: str, territories: Sequence[Territory], leaves: Collection[str]) -> str:
+    def refuse(why: str) -> InvalidParameterError:
+        return InvalidParameterError(
+            f"adjustment for {given!r}: {why}",
+            details={"parameter": "adjustments", "territory": given},
+        )
+
+    found = [t for t in territories if t.id == given]
+    if not found:
+        key = " ".join(str(given).split()).lower()
+        found = [t for t in territories if " ".join(t.name.split()).lower() == key]
+    if len(found) > 1:
+        ids = ", ".join(t.id for t in found)
+        raise refuse(f"{len(found)} territories are named {given!r} ({ids}): give the id")
+    if not found:
+        names = [t.name for t in territories if t.id in leaves]
+        some = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise refuse(f"the plan has no territory of that name or id (its territories: {some})")
+    territory = found[0]
+    if territory.id in leaves:
+        return territory.id
+    children = [t.name for t in territories if t.parent_id == territory.id]
+    if not children:  # a leaf that gets no target: under an overlay
+        raise refuse(f"{territory.name} is an overlay territory, which gets no share of targets")
+    some = ", ".join(children[:3]) + (", ..." if len(children) > 3 else "")
+    raise refuse(
+        f"{territory.name} is a {territory.level}, not a territory: adjust one of its "
+        f"territories ({some})"
+    )
+
+
 def company_total(
     company_target: float | str | None,
     bottom_up: float,
     step: float,
     how: str,
     warnings: list[str],
+    formula: str = "history x (1 + growth)",
 ) -> int:
+    """The company number in whole ``step`` units: ``company_target``, else the bottom-up
+    figure (``formula`` says how it was reached, for the note)."""
     if company_target is None:
         if bottom_up <= 0:
             raise InvalidParameterError(
@@ -55,7 +111,7 @@ def company_total(
         units = round(bottom_up / step)
         warnings.append(
             f"no company target given; using the bottom-up figure {units * step:,.0f} "
-            f"(history x (1 + growth), rounded to {'whole units' if step == 1 else f'{step:,g}'})"
+            f"({formula}, rounded to {'whole units' if step == 1 else f'{step:,g}'})"
         )
         return int(units)
     amount = parse_amount(company_target, name="company_target")
@@ -71,11 +127,13 @@ def company_total(
 def contradiction(
     company: float,
     bottom_up: float,
-    growth: float,
+    formula: str,
     tolerance: float,
     mode: str,
     warnings: list[str],
 ) -> None:
+    """A warning (``mode`` "error": a DataError) when the company number is more than
+    ``tolerance`` off the ``bottom_up`` figure the targets are built on (``formula``: how)."""
     if bottom_up <= 0:
         return
     gap = (company - bottom_up) / bottom_up
@@ -83,7 +141,7 @@ def contradiction(
         return
     message = (
         f"company target {company:,.0f} is {abs(gap):.1%} {'above' if gap > 0 else 'below'} the "
-        f"bottom-up sum {bottom_up:,.0f} (history x {1 + growth:g}), beyond the "
+        f"bottom-up sum {bottom_up:,.0f} ({formula}), beyond the "
         f"{tolerance:.0%} tolerance"
     )
     if mode == "error":
@@ -99,8 +157,13 @@ def adjust(
     rebalance: bool,
     total: int,
     warnings: list[str],
+    names: Mapping[str, str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+    """The adjustment layer in units per leaf (``delta``), its offset on the other leaves
+    with ``rebalance``, and the reasons; messages name a territory by ``names`` (id ->
+    name) as the user knows it."""
     n = top_down.size
+    names = names or {}
     delta = np.zeros(n, dtype=np.int64)
     reasons: list[str | None] = [None] * n
     for adj in adjustments:
@@ -130,7 +193,7 @@ def adjust(
         k = int(below[0])
         tid = next(t for t, v in leaf_pos.items() if v == k)
         raise DataError(
-            f"adjustment for {tid!r} ({delta[k] * step:,.0f}) exceeds its top-down target "
+            f"adjustment for {names.get(tid, tid)!r} ({delta[k] * step:,.0f}) exceeds its top-down target "
             f"{top_down[k] * step:,.0f}",
             details={"field": "adjustments", "territory_id": tid},
         )

@@ -53,9 +53,11 @@ class FairnessReport:
 
     ``rows``: per leaf ``target_to_potential``, ``target_to_history`` (None where the
     denominator is missing or 0) and ``attainable`` (history x (1 + growth) >= target x
-    threshold; None without history). Spread: coefficient of variation and Gini (None when
-    undefined). ``attainable_share_*``: share of territories / reps with history that can
-    reach their target.
+    threshold - ``rounding_allowance``; None without history). Spread: coefficient of
+    variation and Gini (None when undefined). ``attainable_share_*``: share of territories /
+    reps with history that can reach their target. ``rounding_allowance`` (currency) is what
+    rounding to whole units may add to a target: with method history every target is
+    history x growth rounded, and one a few dollars above it counted as out of reach.
     """
 
     rows: tuple[dict[str, object], ...]
@@ -68,6 +70,7 @@ class FairnessReport:
     territories_without_history: int
     territories_with_zero_potential: int
     threshold: float
+    rounding_allowance: float = 0.0
 
     def summary(self) -> dict[str, object]:
         return {
@@ -80,6 +83,7 @@ class FairnessReport:
             "territories_without_history": self.territories_without_history,
             "territories_with_zero_potential": self.territories_with_zero_potential,
             "threshold": self.threshold,
+            "rounding_allowance": self.rounding_allowance,
         }
 
 
@@ -106,6 +110,8 @@ class TargetPlan:
     warnings: tuple[str, ...] = ()
     #: Rep id -> name, for the rows of rep targets (a rep missing here is named by its id).
     rep_names: Mapping[str, str] = field(default_factory=dict)
+    #: How ``bottom_up`` was reached: ``history x 1.08``, with ``+capacity`` ``... x productivity``.
+    bottom_up_formula: str = "history x (1 + growth)"
 
     @property
     def revenue_source(self) -> str:
@@ -190,15 +196,19 @@ def fairness_report(
     *,
     growth: float,
     threshold: float,
+    allowance: float = 0.0,
 ) -> FairnessReport:
-    """Fairness of the final leaf targets (see :class:`FairnessReport`)."""
+    """Fairness of the final leaf targets (see :class:`FairnessReport`; ``allowance`` is its
+    ``rounding_allowance``)."""
     leaves = [t for t in territories if t.is_leaf]
     target = np.array([t.final for t in leaves])
     potential = np.array([t.potential for t in leaves])
     history = np.array([math.nan if t.history is None else max(t.history, 0.0) for t in leaves])
     to_pot = fair.safe_ratio(target, potential)
     to_hist = fair.safe_ratio(target, history)
-    reach = fair.attainable(history, target, growth=growth, threshold=threshold)
+    reach = fair.attainable(
+        history, target, growth=growth, threshold=threshold, allowance=allowance
+    )
     rows: tuple[dict[str, object], ...] = tuple(
         {
             "territory_id": t.territory_id,
@@ -218,6 +228,7 @@ def fairness_report(
         np.array([rep_targets[r] for r in reps]),
         growth=growth,
         threshold=threshold,
+        allowance=allowance,
     )
     return FairnessReport(
         rows=rows,
@@ -230,6 +241,7 @@ def fairness_report(
         territories_without_history=int(np.isnan(history).sum()),
         territories_with_zero_potential=int((potential <= 0).sum()),
         threshold=threshold,
+        rounding_allowance=allowance,
     )
 
 

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from terraplan.domain import OwnerRole, Plan, Rep, Target, TerritoryOwner
+from terraplan.domain.names import distinct_labels
 from terraplan.planning.capacity import CapacityReport, forecast_hiring, size_team
 from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.matching import MatchResult, match_reps
@@ -274,7 +275,7 @@ def _replaced_note(
     others = [t for t in replaced if t.id not in own]
     if not others:
         return f"replaced the {len(earlier):,} targets an earlier run set for {period}"
-    names = {t.id: t.name for t in plan.territories} | {r.id: r.name for r in reps}
+    names = {t.id: t.name for t in plan.territories} | distinct_labels((r.id, r.name) for r in reps)
 
     def describe(t: Target) -> str:
         who = names.get(t.territory_id or t.rep_id or "", t.territory_id or t.rep_id or "")
