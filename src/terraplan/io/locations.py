@@ -37,33 +37,23 @@ from collections.abc import Collection
 
 import polars as pl
 
+from terraplan.domain.places import DASHED_ZIP, UNDASHED_ZIP4, US_ZIP_SHAPE
 from terraplan.io.checker import GEOCODED, RAW, Checker
 from terraplan.io.geocoding import ZipDirectory
-from terraplan.io.places import (
-    DASHED_ZIP,
-    FOREIGN_POSTAL,
-    UNDASHED_ZIP4,
-    US_ZIP_SHAPE,
+from terraplan.io.places import FOREIGN_POSTAL
+from terraplan.rules.place_columns import (
     country_code,
+    county_fips,
     normalize_country,
     normalize_state,
     state_code,
+    zip5,
 )
 
 _ZIP_COLUMNS = ["__zip__", "__lat__", "__lon__", "__fips__", "__state__"]
 #: Rows refused by :func:`terraplan.io.custom_areas.check_custom_areas` (not read as US ZIPs
 #: afterwards).
 AREA_ROW = "__custom_area__"
-
-
-def zip5(text: pl.Expr) -> pl.Expr:
-    """The 5-digit ZIP of ``text`` or null (as :func:`normalize_us_postal_code`)."""
-    text = text.cast(pl.String).str.strip_chars()
-    return (
-        pl.when(text.str.contains(UNDASHED_ZIP4))
-        .then(text.str.slice(0, 5))
-        .otherwise(text.str.extract(DASHED_ZIP, 1).str.zfill(5))
-    )
 
 
 def _zip_digits(text: pl.Expr) -> pl.Expr:
@@ -321,12 +311,7 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory, stored: Collection
         # A county code that lost its leading zero in a spreadsheet (6075: San Francisco) is
         # padded; a known ZIP's county wins over a typed one, as its state does, so that
         # accounts, routed leads and designs agree on the county.
-        typed_fips = col("county_fips").cast(pl.String).str.strip_chars()
-        typed_fips = (
-            pl.when(typed_fips.str.contains(r"^\d{4}$"))
-            .then(typed_fips.str.zfill(5))
-            .otherwise(typed_fips)
-        )
+        typed_fips = county_fips(col("county_fips"))
         zip_county = known & col("__fips__").is_not_null()
         checker.add(
             (zip_county & typed_fips.is_not_null() & (typed_fips != col("__fips__"))).fill_null(
