@@ -41,6 +41,7 @@ from terraplan.domain.places import DASHED_ZIP, UNDASHED_ZIP4, US_ZIP_SHAPE
 from terraplan.io.checker import GEOCODED, RAW, Checker
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.places import FOREIGN_POSTAL
+from terraplan.io.readers import ROW
 from terraplan.rules.place_columns import (
     country_code,
     county_fips,
@@ -390,20 +391,21 @@ def _homeless_reps(checker: Checker, lat: str, lon: str, stored: Collection[str]
     rep updated by a file with no location column keeps the home base it has."""
     if checker.spec.kind != "reps":
         return
-    bad = checker.error_rows().implode()
     col = pl.col
-    without = col(lat).is_null() & col(lon).is_null() & ~col("__row__").is_in(bad)
+    without = col(lat).is_null() & col(lon).is_null() & col("id").is_not_null()
     located = any(checker.has(f) for f in (lat, lon, checker.spec.postal_field or lat))
     if stored and not located:
         without = without & ~col("id").is_in(pl.Series(list(stored), dtype=pl.String).implode())
-    homeless = checker.ctx.filter(without)["id"].drop_nulls()
-    if homeless.len() == 0:
-        return
-    if homeless.len() == 1:
-        subject = f"rep {homeless[0]} has"
-    else:
-        subject = f"{homeless.len():,} reps (e.g. {homeless[0]}) have"
-    checker.warnings.append(
+    # counted once the refused rows are known: a rep refused by any check is not imported
+    checker.note(checker.ctx.filter(without).select(ROW, "id"), _homeless_note)
+
+
+def _homeless_note(kept: pl.DataFrame) -> str:
+    first = kept["id"][0]
+    subject = (
+        f"rep {first} has" if kept.height == 1 else f"{kept.height:,} reps (e.g. {first}) have"
+    )
+    return (
         f"{subject} no home base (no known home ZIP or coordinates): matching and capacity "
         "will ignore travel for them"
     )
