@@ -12,11 +12,11 @@ from typing import Any
 import polars as pl
 import pytest
 
+from terraplan.domain.places import US_ZIP_SHAPE
 from terraplan.io import iter_records, load_file
 from terraplan.io.geocoding import normalize_us_postal_code
-from terraplan.io.locations import zip5 as zip5_expression
-from terraplan.io.places import US_ZIP_SHAPE
 from terraplan.rules.fields import zip5 as routing_zip5
+from terraplan.rules.place_columns import zip5 as zip5_expression
 
 FORMATS = ["csv", "xlsx", "parquet"]
 

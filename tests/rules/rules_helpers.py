@@ -51,7 +51,7 @@ def by_route(rule_set: RuleSet, records: Sequence[Mapping[str, Any]]) -> list[Ou
 
 
 def by_batch(rule_set: RuleSet, records: Sequence[Mapping[str, Any]]) -> list[Outcome]:
-    result = assign_batch(table(records), rule_set)
+    result = assign_batch(table(records), rule_set, normalize=False)  # as SQL reads a table
     return [
         (
             row["id"],

@@ -51,6 +51,13 @@ rules:
         ({"postal_code": 4040.0}, "oxford"),
         ({"postal_code": " 2134 "}, "suffolk"),
         ({"postal_code": "02134", "country": "USA"}, "suffolk"),
+        # any spelling of the US an import reads (the batch path knew six of them)
+        ({"postal_code": "02134", "country": "U.S"}, "suffolk"),
+        ({"postal_code": "02134-1234", "country": "America"}, "suffolk"),
+        (
+            {"postal_code": "94107", "state": "calif.", "latitude": 40.0, "longitude": -100.0},
+            "west",
+        ),
         ({"postal_code": "02134", "country": "DE"}, "pool"),  # not a US ZIP
         ({"postal_code": "02134", "county_fips": "25017"}, "pool"),  # given county is kept
         ({"postal_code": "99999"}, "pool"),  # unknown ZIP

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from terraplan.domain import Lead
-from terraplan.rules import parse_rule_set, route
+from terraplan.rules import assign_batch, parse_rule_set, route
 from terraplan.rules.fields import normalize_values, record_values
+from terraplan.rules.place_columns import read_places
 
 RULES = parse_rule_set(
     {
@@ -72,3 +76,107 @@ def test_domain_leads_and_stored_forms_route_alike() -> None:
 def test_values_as_given_when_asked() -> None:
     # compiled SQL compares a table's values as given: route can too (the property tests)
     assert route({"id": "L1", "state": "California"}, RULES, normalize=False).gap
+
+
+# (a row as a CRM export, a notebook or a web form gives it, the same row as an import stores it)
+RAW_AND_CLEAN: list[tuple[dict[str, Any], dict[str, Any]]] = [
+    ({"postal_code": "2134"}, {"postal_code": "02134"}),
+    ({"postal_code": "02134-1234"}, {"postal_code": "02134"}),
+    ({"postal_code": "021341234"}, {"postal_code": "02134"}),
+    ({"postal_code": " 02134 "}, {"postal_code": "02134"}),
+    (
+        {"postal_code": "2134", "country": "United States"},
+        {"postal_code": "02134", "country": "US"},
+    ),
+    ({"postal_code": "2134-1234", "country": "u.s."}, {"postal_code": "02134", "country": "US"}),
+    ({"state": "California"}, {"state": "CA"}),
+    ({"state": " calif. "}, {"state": "CA"}),
+    ({"state": "ca", "country": "USA"}, {"state": "CA", "country": "US"}),
+    ({"county_fips": "6075"}, {"county_fips": "06075"}),
+    ({"county_fips": " 06075 ", "state": "  "}, {"county_fips": "06075", "state": ""}),
+    # abroad: the code and the state stay as typed
+    ({"postal_code": " 2134 ", "country": "Portugal"}, {"postal_code": "2134", "country": "PT"}),
+    ({"state": "California", "country": "canada"}, {"state": "California", "country": "CA"}),
+]
+TEXT_COLUMNS = ("postal_code", "state", "country", "county_fips")
+
+
+def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [{"id": f"L{i}", **{c: row.get(c) for c in TEXT_COLUMNS}} for i, row in enumerate(rows)],
+        schema={"id": pl.String, **dict.fromkeys(TEXT_COLUMNS, pl.String)},
+    )
+
+
+def _routed(rows: list[dict[str, Any]], **options: Any) -> list[str | None]:
+    return [route({"id": f"L{i}", **r}, RULES, **options).territory_id for i, r in enumerate(rows)]
+
+
+def test_a_raw_table_assigns_as_route_routes_each_row_and_as_its_clean_rows() -> None:
+    raw = [r for r, _ in RAW_AND_CLEAN]
+    clean = [c for _, c in RAW_AND_CLEAN]
+    expected = _routed(raw)
+    assert expected == _routed(clean) == [
+        *["boston"] * 6, "west", "west", "west", "sf", "sf", "pool", "pool"
+    ]  # fmt: skip
+    assert assign_batch(_frame(raw), RULES)["territory_id"].to_list() == expected
+    assert assign_batch(_frame(clean), RULES)["territory_id"].to_list() == expected
+    # records (not a frame) too
+    records = [{"id": f"L{i}", **r} for i, r in enumerate(raw)]
+    assert assign_batch(records, RULES)["territory_id"].to_list() == expected
+
+
+def test_codes_sent_as_numbers_assign_as_route_routes_them() -> None:
+    # a spreadsheet's or a JSON client's numeric columns: a lost zero, a ZIP+4 without its dash
+    frame = pl.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "postal_code": [2134, 941071234, None],
+            "county_fips": [None, None, 6075],
+            "country": [None, "USA", None],
+        }
+    )
+    expected = _routed(frame.drop("id").to_dicts())
+    assert expected == ["boston", "pool", "sf"]  # 94107: no rule
+    assert assign_batch(frame, RULES)["territory_id"].to_list() == expected
+    floats = frame.with_columns(pl.col("postal_code", "county_fips").cast(pl.Float64))
+    assert assign_batch(floats, RULES)["territory_id"].to_list() == expected
+
+
+def test_a_table_compared_as_given_when_asked() -> None:
+    # as compiled SQL reads a warehouse table: the raw spellings miss the state and ZIP rules
+    raw = [r for r, _ in RAW_AND_CLEAN]
+    given = _routed(raw, normalize=False)
+    assert given.count("pool") > 2
+    assert assign_batch(_frame(raw), RULES, normalize=False)["territory_id"].to_list() == given
+
+
+def _spelling(examples: list[str]) -> st.SearchStrategy[str | None]:
+    """A value as typed: a known spelling with stray case and spaces, or any short text."""
+    typed = st.builds(
+        lambda text, upper, left, right: left + (text.upper() if upper else text) + right,
+        st.sampled_from(examples),
+        st.booleans(),
+        st.sampled_from(["", " ", "\t"]),
+        st.sampled_from(["", " ", "  "]),
+    )
+    return st.none() | typed | st.text(alphabet=" .,-_0123456789abcusUSA", max_size=11)
+
+
+RAW_ROWS = st.fixed_dictionaries(
+    {
+        "country": _spelling(["US", "usa", "U.S.", "United States", "Puerto Rico", "Canada", "PT", ""]),
+        "state": _spelling(["CA", "California", "calif.", "N.Y.", "new  york", "Ontario", ""]),
+        "postal_code": _spelling(["02134", "2134", "02134-1234", "021341234", "2134.0", "M5V 2T6", "21341234"]),
+        "county_fips": _spelling(["06075", "6075", "123", "ABCDE", ""]),
+    }
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(RAW_ROWS, min_size=1, max_size=8))
+def test_a_table_reads_each_row_as_route_reads_a_record(rows: list[dict[str, Any]]) -> None:
+    # the column expressions (imports, assign_batch) and the one-record reading (route) agree
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(TEXT_COLUMNS, pl.String))
+    read = read_places(frame).to_dicts()
+    assert read == [{c: normalize_values(row).get(c) for c in TEXT_COLUMNS} for row in rows]

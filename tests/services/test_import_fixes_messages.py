@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import text
 
+from terraplan.domain.salesforce_ids import suffix
 from terraplan.io.table_source import parse_source
 from terraplan.services.imports import import_file
 from terraplan.services.source_imports import _plural, import_source
@@ -126,3 +127,76 @@ def test_opportunity_notes_count_the_rows_imported(db: Database, tmp_path: Path)
             text("SELECT count(*) FROM opportunities WHERE is_won")
         ).scalar_one()
     assert won == 19
+
+
+def test_reference_and_spelling_notes_count_the_rows_imported(db: Database, tmp_path: Path) -> None:
+    # A CRM account export naming owners every way a CRM does (by name, by the 18-character
+    # form of a stored 15-character id, by an id no stored rep has, by a name two reps share)
+    # and spelling a stored segment otherwise; in each group one row is refused by another
+    # check (no name, a parent account that exists nowhere) and skipped. Each note counts the
+    # rows written: "2 rows name the owner by name" for 1 written overstated the fix.
+    ann, bob = "005A00000012345", "005A00000067890"
+    reps = tmp_path / "reps.csv"
+    reps.write_text(
+        "Id,Name,Home Latitude,Home Longitude\n"
+        f"{ann},Ann Lee,40,-74\n{bob},Bob Stone,40,-74\nR3,Sam Park,40,-74\nR4,Sam Park,40,-74\n",
+        encoding="utf-8",
+    )
+    assert import_file(db, reps, "reps", geocoder=None).report.ok
+    stored = tmp_path / "stored.csv"
+    stored.write_text("Id,Name,Segment\nA0,Old,Enterprise\n", encoding="utf-8")
+    assert import_file(db, stored, "accounts", geocoder=None).report.ok
+    bob18 = bob + suffix(bob)
+    lines = [
+        "Id,Name,OwnerId,Parent Id,Segment",
+        "A1,Acme,Ann Lee,,ENTERPRISE",
+        "A2,,ann lee,,ENTERPRISE",  # no name
+        f"A3,Beta,{bob18},,",
+        f"A4,Gamma,{bob18},NOPE,ENTERPRISE",  # no account NOPE
+        "A5,Delta,005Z00000099999,,",
+        "A6,Eps,005Z00000088888,NOPE,",
+        "A7,Zeta,Sam Park,,",
+        "A8,,sam park,,",
+    ]
+    source = tmp_path / "accounts.csv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outcome = import_file(db, source, "accounts", geocoder=None, on_error="skip")
+    report = outcome.report
+    assert (report.rows_read, report.accepted, outcome.written) == (8, 4, 4)
+    assert sorted((i.row, i.field) for i in report.errors) == [
+        (3, "name"),
+        (5, "parent_id"),
+        (7, "parent_id"),
+        (9, "name"),
+    ]
+    counted = [w for w in report.warnings if w[0].isdigit() or w.startswith("segment:")]
+    assert [w.split(" (")[0].split(": kept")[0] for w in counted] == [
+        "segment: 1 row written as the stored records spell the value",
+        "1 row names the rep by its 18-character Salesforce id",
+        "1 row names the owner by a name several reps share",
+        "1 row names the owner by name",
+        "1 account names an owner that is not among the 4 stored reps",
+    ]
+    # the examples are rows that were written
+    assert "('ENTERPRISE' -> 'Enterprise')" in counted[0]
+    assert f"(e.g. {bob18} -> {bob})" in counted[1]
+    assert "(e.g. Sam Park: reps R3, R4)" in counted[2]
+    assert f"(e.g. Ann Lee -> {ann})" in counted[3]
+    assert "1 distinct owner, e.g. 005Z00000099999" in counted[4]
+
+
+def test_homeless_reps_count_the_reps_imported(db: Database, tmp_path: Path) -> None:
+    # three reps without a home base; one names a manager that exists nowhere, one repeats
+    # an id: both are refused after geocoding, and the note counts the one rep written
+    source = tmp_path / "reps.csv"
+    source.write_text(
+        "Id,Name,Manager Id,Home Postal Code\nR1,Ann,,\nR2,Bob,M9,\nR3,Cy,,60601\nR1,Ann again,,\n",
+        encoding="utf-8",
+    )
+    outcome = import_file(db, source, "reps", geocoder=None, on_error="skip")
+    assert (outcome.report.accepted, outcome.written) == (2, 2)
+    homeless = [w for w in outcome.report.warnings if "no home base" in w]
+    assert homeless == [
+        "rep R1 has no home base (no known home ZIP or coordinates): matching and capacity"
+        " will ignore travel for them"
+    ]

@@ -1,8 +1,10 @@
-"""US states and countries as people type them, and their codes (plain Python, no I/O).
+"""US states and countries as people type them, and their codes; the shapes of a US ZIP and
+of a county FIPS code (plain Python, no I/O).
 
-One table of spellings for every reader: imports read whole columns with Polars expressions
-built on it (:mod:`terraplan.io.places`); routing one record reads it here
-(:func:`normalize_record_places`), so that a lead typed in is read as an import reads it.
+One table of spellings for every reader: imports and tables assigned at once read whole columns
+with Polars expressions built on it (:mod:`terraplan.rules.place_columns`); routing one record
+reads it here (:func:`normalize_record_places`), so that a lead typed in is read as an import
+reads it.
 """
 
 from __future__ import annotations
@@ -224,6 +226,20 @@ COUNTRIES: dict[str, str] = {
     "isr": "IL",
     "israel": "IL",
 }
+
+
+#: A ZIP with or without its +4: 5 digits, or 3-4 that lost their leading zeros in a
+#: spreadsheet (``2134`` -> ``02134``, ``2134-1234`` -> ``02134``: the dash marks a ZIP+4, so
+#: the part before it is the ZIP), or a spreadsheet float (``"2134.0"``). Group 1 is the ZIP
+#: before padding. The same reading as routing's (:func:`terraplan.rules.fields.zip5`).
+DASHED_ZIP = r"^([0-9]{3,5})(?:\.0+|-[0-9]{4})?$"
+#: A ZIP+4 written without its dash (``941071234``: ZIP 94107; nine digits can only be 5 + 4).
+UNDASHED_ZIP4 = r"^[0-9]{9}(?:\.0+)?$"
+#: What a US ZIP may look like in a file: :data:`DASHED_ZIP` or :data:`UNDASHED_ZIP4`. Not
+#: 6-8 digits: ``21341234`` may be ``02134-1234`` that lost its zero or a mistyped ZIP+4.
+US_ZIP_SHAPE = f"{DASHED_ZIP}|{UNDASHED_ZIP4}"
+#: A county FIPS code that lost its leading zero in a spreadsheet (``6075``: San Francisco).
+CUT_FIPS = r"^[0-9]{4}$"
 
 
 def place_key(text: str) -> str:

@@ -19,7 +19,8 @@ import polars as pl
 
 from terraplan.io.checker import GEOCODED, Checker
 from terraplan.io.geocoding import ZipDirectory
-from terraplan.io.locations import AREA_ROW, FAR_FROM_ZIP_KM, is_us_row, km_apart, zip5, zip_frame
+from terraplan.io.locations import AREA_ROW, FAR_FROM_ZIP_KM, is_us_row, km_apart, zip_frame
+from terraplan.rules.place_columns import zip5
 
 _FIX = "give the row's country (code or name) to keep it in the area"
 

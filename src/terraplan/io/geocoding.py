@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from terraplan.domain.places import DASHED_ZIP, UNDASHED_ZIP4
 from terraplan.errors import DataError
-from terraplan.io.places import DASHED_ZIP, UNDASHED_ZIP4
 
 _COLUMNS = [
     "zip",
@@ -59,7 +59,7 @@ def normalize_us_postal_code(raw: str | int | None) -> str | None:
     "2134-1234" -> "02134").
 
     A ZIP+4 without its dash (``941071234``) is ZIP 94107; 6-8 digits are not a ZIP (see
-    :data:`terraplan.io.places.US_ZIP_SHAPE`). The reading of the importer and of routing
+    :data:`terraplan.domain.places.US_ZIP_SHAPE`). The reading of the importer and of routing
     (:func:`terraplan.rules.fields.zip5`).
 
     Returns ``None`` when ``raw`` does not look like a US ZIP (the caller reports it).

@@ -38,17 +38,18 @@ from collections.abc import Collection
 
 import polars as pl
 
+from terraplan.domain.places import DASHED_ZIP, UNDASHED_ZIP4, US_ZIP_SHAPE
 from terraplan.io.checker import GEOCODED, RAW, Checker
 from terraplan.io.geocoding import ZipDirectory
-from terraplan.io.places import (
-    DASHED_ZIP,
-    FOREIGN_POSTAL,
-    UNDASHED_ZIP4,
-    US_ZIP_SHAPE,
+from terraplan.io.places import FOREIGN_POSTAL
+from terraplan.io.readers import ROW
+from terraplan.rules.place_columns import (
     country_code,
+    county_fips,
     normalize_country,
     normalize_state,
     state_code,
+    zip5,
 )
 
 _ZIP_COLUMNS = ["__zip__", "__lat__", "__lon__", "__fips__", "__state__"]
@@ -63,16 +64,6 @@ NO_HOME_BASE = (
     "capacity's visit model measures the travel in their territories from the centre of the "
     "territory's accounts"
 )
-
-
-def zip5(text: pl.Expr) -> pl.Expr:
-    """The 5-digit ZIP of ``text`` or null (as :func:`normalize_us_postal_code`)."""
-    text = text.cast(pl.String).str.strip_chars()
-    return (
-        pl.when(text.str.contains(UNDASHED_ZIP4))
-        .then(text.str.slice(0, 5))
-        .otherwise(text.str.extract(DASHED_ZIP, 1).str.zfill(5))
-    )
 
 
 def _zip_digits(text: pl.Expr) -> pl.Expr:
@@ -328,12 +319,7 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory, stored: Collection
         # A county code that lost its leading zero in a spreadsheet (6075: San Francisco) is
         # padded; a known ZIP's county wins over a typed one, as its state does, so that
         # accounts, routed leads and designs agree on the county.
-        typed_fips = col("county_fips").cast(pl.String).str.strip_chars()
-        typed_fips = (
-            pl.when(typed_fips.str.contains(r"^\d{4}$"))
-            .then(typed_fips.str.zfill(5))
-            .otherwise(typed_fips)
-        )
+        typed_fips = county_fips(col("county_fips"))
         zip_county = known & col("__fips__").is_not_null()
         checker.add(
             (zip_county & typed_fips.is_not_null() & (typed_fips != col("__fips__"))).fill_null(
@@ -412,22 +398,21 @@ def _homeless_reps(checker: Checker, lat: str, lon: str, stored: Collection[str]
     rep updated by a file with no location column keeps the home base it has."""
     if checker.spec.kind != "reps":
         return
-    bad = checker.error_rows().implode()
     col = pl.col
-    without = col(lat).is_null() & col(lon).is_null() & ~col("__row__").is_in(bad)
+    without = col(lat).is_null() & col(lon).is_null() & col("id").is_not_null()
     located = any(checker.has(f) for f in (lat, lon, checker.spec.postal_field or lat))
     if stored and not located:
         without = without & ~col("id").is_in(pl.Series(list(stored), dtype=pl.String).implode())
-    homeless = checker.ctx.filter(without)["id"].drop_nulls()
-    if homeless.len() == 0:
-        return
-    if homeless.len() == 1:
-        subject = f"rep {homeless[0]} has"
-    else:
-        subject = f"{homeless.len():,} reps (e.g. {homeless[0]}) have"
-    checker.warnings.append(
-        f"{subject} no home base (no known home ZIP or coordinates): {NO_HOME_BASE}"
+    # counted once the refused rows are known: a rep refused by any check is not imported
+    checker.note(checker.ctx.filter(without).select(ROW, "id"), _homeless_note)
+
+
+def _homeless_note(kept: pl.DataFrame) -> str:
+    first = kept["id"][0]
+    subject = (
+        f"rep {first} has" if kept.height == 1 else f"{kept.height:,} reps (e.g. {first}) have"
     )
+    return f"{subject} no home base (no known home ZIP or coordinates): {NO_HOME_BASE}"
 
 
 def _geocode_units(checker: Checker, geocoder: ZipDirectory) -> None:

@@ -140,17 +140,22 @@ def _other_id_forms(checker: Checker, name: str, label: str, known: pl.Series) -
     table = match_id_forms(values.unique().to_list(), known.to_list())
     if not table:
         return
-    hits = checker.ctx.filter(col.is_in(list(table))).height
+    hits = checker.ctx.filter(col.is_in(list(table))).select(ROW, name)
     checker.ctx = checker.ctx.with_columns(
         col.replace_strict(table, default=col, return_dtype=pl.String).alias(name)
     )
-    first = sorted(table)[0]
-    form = "18-character" if len(first) == 18 else "15-character"
-    rows = f"{hits:,} rows name" if hits != 1 else "1 row names"
-    checker.warnings.append(
-        f"{rows} the {label} by its {form} Salesforce id (e.g. {first} -> {table[first]}):"
-        " matched to the stored id"
-    )
+
+    def say(kept: pl.DataFrame) -> str:
+        first = min(kept[name].to_list())
+        form = "18-character" if len(first) == 18 else "15-character"
+        rows = f"{kept.height:,} rows name" if kept.height != 1 else "1 row names"
+        return (
+            f"{rows} the {label} by its {form} Salesforce id (e.g. {first} -> {table[first]}):"
+            " matched to the stored id"
+        )
+
+    # counted once the refused rows are known: a row refused by a later check is not imported
+    checker.note(hits, say)
 
 
 def _name_key(text: pl.Expr) -> pl.Expr:
@@ -173,18 +178,22 @@ def _names_to_ids(
     col = pl.col(name)
     resolved = _name_key(col).replace_strict(table, default=None, return_dtype=pl.String)
     by_name = col.is_not_null() & ~col.is_in(known.implode()) & resolved.is_not_null()
-    hits = checker.ctx.filter(by_name).select(col, resolved.alias("__id__"))
+    hits = checker.ctx.filter(by_name).select(ROW, col, resolved.alias("__id__"))
     if hits.height == 0:
         return shared
     checker.ctx = checker.ctx.with_columns(
         pl.when(by_name).then(resolved).otherwise(col).alias(name)
     )
-    example = f"{hits[name][0][:MAX_QUOTED]} -> {hits['__id__'][0]}"
-    noun = "rows name" if hits.height != 1 else "row names"
-    checker.warnings.append(
-        f"{hits.height:,} {noun} the {name.replace('_id', '')} by name (e.g. {example}):"
-        " replaced by the rep id"
-    )
+
+    def say(kept: pl.DataFrame) -> str:
+        example = f"{kept[name][0][:MAX_QUOTED]} -> {kept['__id__'][0]}"
+        noun = "rows name" if kept.height != 1 else "row names"
+        return (
+            f"{kept.height:,} {noun} the {name.replace('_id', '')} by name (e.g. {example}):"
+            " replaced by the rep id"
+        )
+
+    checker.note(hits, say)
     return shared
 
 
@@ -198,17 +207,21 @@ def _shared_names(
     col = pl.col(name)
     rows = checker.ctx.filter(
         col.is_not_null() & ~col.is_in(known.implode()) & _name_key(col).is_in(list(shared))
-    )[name]
-    if rows.len() == 0:
+    ).select(ROW, name)
+    if rows.height == 0:
         return []
-    first = rows[0]
-    ids = ", ".join(sorted(shared[" ".join(first.split()).lower()]))
-    noun = "rows name" if rows.len() != 1 else "row names"
-    checker.warnings.append(
-        f"{rows.len():,} {noun} the {name.replace('_id', '')} by a name several reps share"
-        f" (e.g. {first[:MAX_QUOTED]}: reps {ids}): kept as written; give the rep's id"
-    )
-    return rows.unique().to_list()
+
+    def say(kept: pl.DataFrame) -> str:
+        first = kept[name][0]
+        ids = ", ".join(sorted(shared[" ".join(first.split()).lower()]))
+        noun = "rows name" if kept.height != 1 else "row names"
+        return (
+            f"{kept.height:,} {noun} the {name.replace('_id', '')} by a name several reps share"
+            f" (e.g. {first[:MAX_QUOTED]}: reps {ids}): kept as written; give the rep's id"
+        )
+
+    checker.note(rows, say)
+    return rows[name].unique().to_list()
 
 
 def _external_reference(
@@ -216,28 +229,33 @@ def _external_reference(
 ) -> None:
     """One warning for the rows naming a record not known yet (kept as given); ``shared``
     values (names several reps share) have their own warning."""
-    bad = checker.error_rows().implode()
     col = pl.col(name)
-    unknown = checker.ctx.filter(
+    rows = checker.ctx.filter(
         col.is_not_null()
         & ~col.is_in(known.implode())
         & ~col.is_in(pl.Series(shared, dtype=pl.String).implode())
-        & ~pl.col(ROW).is_in(bad)
-    )[name]
-    if unknown.len() == 0:
-        return
+    ).select(ROW, name)
+    kind = checker.spec.kind
+    stored = known.n_unique()
+
+    def say(kept: pl.DataFrame) -> str:
+        return _unknown_owners(kept[name], kind, label, name, stored)
+
+    # rows refused by any check, before or after this one, are left out of the count
+    checker.note(rows, say)
+
+
+def _unknown_owners(unknown: pl.Series, kind: str, label: str, name: str, stored: int) -> str:
+    """The warning for the ``unknown`` owners of the rows kept (``stored``: reps stored)."""
     count = unknown.len()
     singular = {"accounts": "account", "opportunities": "opportunity"}
-    kind = checker.spec.kind
     noun = f"{kind.replace('_', ' ')} name" if count != 1 else f"{singular.get(kind, kind)} names"
     example = unknown[0] if len(unknown[0]) <= MAX_QUOTED else unknown[0][:MAX_QUOTED] + "…"
-    stored = known.n_unique()
     if stored == 0:  # nothing imported yet: the usual order is records first, then reps
-        checker.warnings.append(
+        return (
             f"{count:,} {noun} an owner that is not a known {label} yet"
             f" (e.g. {example}): kept; import {label}s to resolve"
         )
-        return
     # The reps are stored and these owners are not among them: users the reps file left out
     # (who left the company, a file of active users only). Importing the reps again would
     # change nothing; say so.
@@ -248,7 +266,7 @@ def _external_reference(
         ids, them = f"{distinct:,} distinct owners", "them"
         as_reps, to_reps = f"{label}s", f"stored {label}s"
     stored_text = f"the {stored:,} stored {label}s" if stored != 1 else f"the 1 stored {label}"
-    checker.warnings.append(
+    return (
         f"{count:,} {noun} an owner that is not among {stored_text} ({ids}, e.g. {example}):"
         f" kept; import {them} as {as_reps} (a user file of active users leaves out those who"
         f" left) or map {them} to {to_reps} (mapping file: values: {{{name}: {{OLD_ID:"
@@ -321,8 +339,8 @@ def _plans_of_rows(
         ),
     )
     one = by_territory & ~ambiguous & plans_of.is_not_null()
-    filled = checker.ctx.filter(one).select("territory_id", plans_of.alias("plan"))
-    to_live = checker.ctx.filter(to_active).select("territory_id", active_plan.alias("plan"))
+    filled = checker.ctx.filter(one).select(ROW, "territory_id", plans_of.alias("plan"))
+    to_live = checker.ctx.filter(to_active).select(ROW, "territory_id", active_plan.alias("plan"))
     only = sorted(plans)[0] if len(plans) == 1 else None
     if only is None and len(live) == 1:
         only = next(iter(live))
@@ -331,7 +349,7 @@ def _plans_of_rows(
         if "rep_id" in checker.ctx.columns
         else pl.lit(False)
     )
-    reps = checker.ctx.filter(by_rep).height
+    reps = checker.ctx.filter(by_rep).select(ROW)
     rep_plan = pl.lit(only, dtype=pl.String)
     fill = (
         pl.when(one)
@@ -342,26 +360,31 @@ def _plans_of_rows(
         .then(rep_plan)
     )
     checker.ctx = checker.ctx.with_columns(fill.otherwise(pl.col("plan_id")).alias("plan_id"))
-    if filled.height:
-        example = f"{filled['territory_id'][0][:MAX_QUOTED]} -> {filled['plan'][0]}"
-        names = f"{noun}s name" if filled.height != 1 else f"{noun} names"
-        checker.warnings.append(
-            f"{filled.height:,} {names} no plan: given the plan of the territory (e.g. {example})"
-        )
-    if to_live.height:
-        example = f"{to_live['territory_id'][0][:MAX_QUOTED]} -> {to_live['plan'][0]}"
-        names = f"{noun}s name" if to_live.height != 1 else f"{noun} names"
-        checker.warnings.append(
-            f"{to_live.height:,} {names} no plan and a territory several plans hold: given the"
+
+    # counted once the refused rows are known (a row refused by a later check gets no plan)
+    def filled_note(kept: pl.DataFrame) -> str:
+        example = f"{kept['territory_id'][0][:MAX_QUOTED]} -> {kept['plan'][0]}"
+        names = f"{noun}s name" if kept.height != 1 else f"{noun} names"
+        return f"{kept.height:,} {names} no plan: given the plan of the territory (e.g. {example})"
+
+    def live_note(kept: pl.DataFrame) -> str:
+        example = f"{kept['territory_id'][0][:MAX_QUOTED]} -> {kept['plan'][0]}"
+        names = f"{noun}s name" if kept.height != 1 else f"{noun} names"
+        return (
+            f"{kept.height:,} {names} no plan and a territory several plans hold: given the"
             f" active plan (e.g. {example})"
         )
-    if reps and only is not None:
-        names = "rep targets name" if reps != 1 else "rep target names"
-        which = "only plan" if len(plans) == 1 else "active plan"
-        checker.warnings.append(f"{reps:,} {names} no plan: given the {which}, {only}")
-    elif reps:
-        names = "rep targets name" if reps != 1 else "rep target names"
-        checker.warnings.append(
-            f"{reps:,} {names} no plan: kept, but no plan's KPIs count them;"
+
+    def reps_note(kept: pl.DataFrame) -> str:
+        names = "rep targets name" if kept.height != 1 else "rep target names"
+        if only is not None:
+            which = "only plan" if len(plans) == 1 else "active plan"
+            return f"{kept.height:,} {names} no plan: given the {which}, {only}"
+        return (
+            f"{kept.height:,} {names} no plan: kept, but no plan's KPIs count them;"
             " name the plan in a plan_id column"
         )
+
+    checker.note(filled, filled_note)
+    checker.note(to_live, live_note)
+    checker.note(reps, reps_note)

@@ -5,8 +5,8 @@ and ``enterprise`` are one segment to them; KPIs group by the stored values, in-
 the warehouse SQL alike. An import therefore writes each value as the stored accounts and
 leads spell it (the most common stored spelling), and a value none of them holds as most of
 the file's rows spell it (ties: the first in sort order), with one warning per field counting
-the rows rewritten, so that a KPI never shows one segment as three rows and both KPI paths read
-the same values. Migration 0017 gave the records stored before one spelling each. Values are compared as
+the rows rewritten (those imported: a row refused by another check is not), so that a KPI never
+shows one segment as three rows and both KPI paths read the same values. Migration 0017 gave the records stored before one spelling each. Values are compared as
 :func:`terraplan.planning.regions.region_key` compares region names: case folded, runs of
 whitespace as one space.
 """
@@ -14,11 +14,12 @@ whitespace as one space.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import polars as pl
 
 from terraplan.io.checker import Checker
+from terraplan.io.readers import ROW
 
 #: The fields written in one spelling, per import kind.
 GROUPING_FIELDS: dict[str, tuple[str, ...]] = {
@@ -62,16 +63,28 @@ def one_spelling(checker: Checker, stored: StoredSpellings) -> None:
         changed = {v: chosen[spelling_key(v)] for v in in_file if chosen[spelling_key(v)] != v}
         if not changed:
             continue
-        rows = sum(in_file[v] for v in changed)
-        examples = sorted({(to, v) for v, to in changed.items()})
+        # the rows imported are counted (a row refused by another check is not rewritten)
+        rewritten = checker.ctx.filter(pl.col(field).is_in(list(changed))).select(ROW, field)
+        checker.note(rewritten, _rewritten(field, changed))
+        checker.ctx = checker.ctx.with_columns(
+            pl.col(field).replace(list(changed), list(changed.values())).alias(field)
+        )
+
+
+def _rewritten(field: str, changed: Mapping[str, str]) -> Callable[[pl.DataFrame], str]:
+    """The warning on the rows kept of those whose ``field`` was rewritten (``changed``:
+    spelling in the file -> spelling written)."""
+
+    def say(kept: pl.DataFrame) -> str:
+        rows = kept.height
+        examples = sorted({(changed[v], v) for v in kept[field].unique().to_list()})
         shown = "; ".join(f"{v!r} -> {to!r}" for to, v in examples[:5])
         more = f"; … {len(examples) - 5} more" if len(examples) > 5 else ""
         label = field.replace("_", " ")
-        checker.warnings.append(
+        return (
             f"{label}: {rows:,} row{'s' if rows != 1 else ''} written as the stored records "
             f"spell the value (a new value: as most rows spell it), so that KPIs group them as "
             f"one, as rules (which compare without case) do ({shown}{more})"
         )
-        checker.ctx = checker.ctx.with_columns(
-            pl.col(field).replace(list(changed), list(changed.values())).alias(field)
-        )
+
+    return say

@@ -16,13 +16,8 @@ Public API (heavy libraries — Polars, SQLGlot, PyYAML — are imported only wh
 
 from terraplan.rules.alignment import rules_from_alignment
 from terraplan.rules.audit import AuditReport, CoverageReport, TerritoryTally, audit_rule_set
-from terraplan.rules.batch import (
-    BatchStats,
-    assign_batch,
-    assign_frame,
-    records_to_frame,
-    with_locations,
-)
+from terraplan.rules.batch import BatchStats, assign_batch, assign_frame, records_to_frame
+from terraplan.rules.batch_places import with_locations
 from terraplan.rules.etm import EtmExport, EtmImport, EtmProblem, export_etm, import_etm
 from terraplan.rules.evaluate import (
     OverlayMatch,

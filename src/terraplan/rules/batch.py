@@ -21,14 +21,11 @@ from terraplan.errors import DataError, TerraplanError
 from terraplan.rules.fields import (
     CODE_FIELDS,
     NUMBER_FIELDS,
-    US_COUNTRIES,
     WHITESPACE_RUN,
     ZipLookup,
-    ZipPlace,
     column_name,
     record_values,
     squeeze_operand,
-    zip5,
 )
 from terraplan.rules.model import (
     EARTH_RADIUS_KM,
@@ -123,6 +120,15 @@ def _all_conditions(rule_set: RuleSet) -> list[Condition]:
     return conds
 
 
+def fields_read(rule_set: RuleSet) -> dict[str, bool]:
+    """The fields the rule set's conditions read (``id`` first), each with whether a
+    condition compares it as a number."""
+    used: dict[str, bool] = {"id": False}
+    for cond in _all_conditions(rule_set):
+        _fields(cond, used)
+    return used
+
+
 def derived_columns(col: str) -> list[pl.Expr]:
     """``__ws_<col>`` (text with whitespace runs squeezed, as
     :func:`~terraplan.rules.fields.squeeze`), ``__lc_<col>`` (the same, lower case) and
@@ -145,12 +151,11 @@ def prepare_frame(data: Any, rule_set: RuleSet) -> pl.DataFrame:
     text (Utf8) or number (Float64, NaN read as NULL); missing columns are all NULL."""
     import polars as pl
 
+    from terraplan.rules.place_columns import code_text
+
     frame = as_frame(data)
-    used: dict[str, bool] = {"id": False}
-    for cond in _all_conditions(rule_set):
-        _fields(cond, used)
     exprs = []
-    for field, holds_numbers in used.items():
+    for field, holds_numbers in fields_read(rule_set).items():
         col = column_name(field)
         numeric = holds_numbers or field in NUMBER_FIELDS
         dtype = pl.Float64 if numeric else pl.Utf8
@@ -159,7 +164,7 @@ def prepare_frame(data: Any, rule_set: RuleSet) -> pl.DataFrame:
             if numeric:
                 expr = expr.fill_nan(None)
             elif field in CODE_FIELDS:
-                expr = _code_text(frame.schema[col], col)
+                expr = code_text(frame.schema[col], col)
         else:
             expr = pl.lit(None, dtype=dtype)
         exprs.append(expr.alias(col))
@@ -170,122 +175,6 @@ def prepare_frame(data: Any, rule_set: RuleSet) -> pl.DataFrame:
             f"cannot read the record table: {shorten(str(exc), 300)}",
             details={"reason": shorten(str(exc), 300)},
         ) from None
-
-
-def _code_text(dtype: Any, col: str) -> pl.Expr:
-    """A postal code / FIPS column as text, whole numbers zero-padded (as :func:`code_text`)."""
-    import polars as pl
-
-    if dtype.is_numeric():
-        number = pl.col(col).cast(pl.Float64, strict=False)
-        whole = number.is_finite() & (number == number.floor()) & number.is_between(0, 99999)
-        padded = number.cast(pl.Int64, strict=False).cast(pl.Utf8).str.zfill(5)
-        return pl.when(whole).then(padded).otherwise(number.cast(pl.Utf8))
-    return pl.col(col).cast(pl.Utf8, strict=False)
-
-
-def with_locations(data: Any, locate: ZipLookup) -> pl.DataFrame:
-    """The table with each US row's missing county FIPS, state and coordinates filled from its
-    ZIP, exactly as :func:`terraplan.rules.fields.fill_location` does for one record.
-
-    ``locate`` is called once per distinct ZIP of the rows that miss something.
-    """
-    import polars as pl
-
-    frame = as_frame(data)
-    if "postal_code" not in frame.columns or frame.height == 0:
-        return frame
-    codes = frame.select(_code_text(frame.schema["postal_code"], "postal_code"))["postal_code"]
-    frame = _zip_codes(frame, codes)
-
-    def looked_up(values: list[Any], dtype: Any) -> pl.Expr:
-        return pl.col("__code").replace_strict(keys, values, default=None, return_dtype=dtype)
-
-    def empty(col: str, dtype: Any) -> pl.Expr:
-        if col not in frame.columns:
-            return pl.lit(True)
-        value = pl.col(col).cast(dtype, strict=False)
-        if dtype == pl.Float64:
-            return value.is_null() | value.is_nan()
-        return value.is_null() | (value.str.strip_chars() == "")
-
-    country = (
-        pl.col("country").cast(pl.Utf8, strict=False).str.strip_chars().str.to_lowercase()
-        if "country" in frame.columns
-        else pl.lit(None, dtype=pl.Utf8)
-    )
-    us = country.is_null() | country.is_in([*US_COUNTRIES, ""])
-    point = empty("latitude", pl.Float64) & empty("longitude", pl.Float64)
-    needs = us & (empty("county_fips", pl.Utf8) | empty("state", pl.Utf8) | point)
-    wanted = frame.select(needs.fill_null(False).alias("needs"))["needs"]
-    places: dict[str, ZipPlace] = {}
-    for code in codes.filter(wanted).drop_nulls().unique().to_list():
-        five = zip5(code)
-        place = locate(five) if five is not None else None
-        if place is not None:
-            places[code] = place
-    if not places:
-        return frame
-    keys = list(places)
-    fills = []
-    for col, values, dtype, when in (
-        (
-            "county_fips",
-            [p.county_fips for p in places.values()],
-            pl.Utf8,
-            empty("county_fips", pl.Utf8),
-        ),
-        ("state", [p.state for p in places.values()], pl.Utf8, empty("state", pl.Utf8)),
-        ("latitude", [p.latitude for p in places.values()], pl.Float64, point),
-        ("longitude", [p.longitude for p in places.values()], pl.Float64, point),
-    ):
-        current = (
-            pl.col(col).cast(dtype, strict=False)
-            if col in frame.columns
-            else pl.lit(None, dtype=dtype)
-        )
-        found = looked_up(values, dtype)
-        take = us & when & found.is_not_null()
-        if col in ("latitude", "longitude"):
-            other = "longitude" if col == "latitude" else "latitude"
-            other_values = [getattr(p, other) for p in places.values()]
-            take = take & looked_up(other_values, dtype).is_not_null()
-        fills.append(pl.when(take).then(found).otherwise(current).alias(col))
-    return frame.with_columns(codes.alias("__code")).with_columns(fills).drop("__code")
-
-
-def _us_rows(frame: pl.DataFrame) -> pl.Expr:
-    """Rows whose country is empty or names the United States."""
-    import polars as pl
-
-    if "country" not in frame.columns:
-        return pl.lit(True)
-    country = pl.col("country").cast(pl.Utf8, strict=False).str.strip_chars().str.to_lowercase()
-    return country.is_null() | country.is_in([*US_COUNTRIES, ""])
-
-
-def _zip_codes(frame: pl.DataFrame, codes: pl.Series) -> pl.DataFrame:
-    """The table with each US row's postal code written as its 5-digit ZIP (``8540`` ->
-    ``08540``, ``94107-1234`` -> ``94107``), as :func:`terraplan.rules.fields.fill_location`
-    does for one record and the importer stores it."""
-    import polars as pl
-
-    changed = {}
-    for code in codes.drop_nulls().unique().to_list():
-        five = zip5(code)
-        if five is not None and five != code:
-            changed[code] = five
-    if not changed:
-        return frame
-    text = pl.Series("__text", codes)
-    fixed = pl.col("__text").replace_strict(changed, default=pl.col("__text"))
-    return (
-        frame.with_columns(text)
-        .with_columns(
-            pl.when(_us_rows(frame)).then(fixed).otherwise(pl.col("__text")).alias("postal_code")
-        )
-        .drop("__text")
-    )
 
 
 def _any(exprs: Sequence[pl.Expr]) -> pl.Expr:
@@ -383,12 +272,21 @@ def condition_expr(cond: Condition) -> pl.Expr:
 
 
 def assign_frame(
-    data: Any, rule_set: RuleSet, *, locate: ZipLookup | None = None
+    data: Any,
+    rule_set: RuleSet,
+    *,
+    locate: ZipLookup | None = None,
+    normalize: bool = True,
 ) -> tuple[pl.DataFrame, BatchStats]:
     """Assign every row; return the result frame (see :func:`assign_batch`) and rule tallies."""
     try:
-        if locate is not None:
-            data = with_locations(data, locate)
+        if normalize or locate is not None:
+            from terraplan.rules.batch_places import read_as_imported, with_locations
+
+            if normalize:
+                data = read_as_imported(data, rule_set, locating=locate is not None)
+            if locate is not None:
+                data = with_locations(data, locate)
         return _assign_frame(data, rule_set)
     except TerraplanError:
         raise
@@ -512,7 +410,13 @@ def _assign_frame(data: Any, rule_set: RuleSet) -> tuple[pl.DataFrame, BatchStat
     return result, stats
 
 
-def assign_batch(data: Any, rule_set: RuleSet, *, locate: ZipLookup | None = None) -> pl.DataFrame:
+def assign_batch(
+    data: Any,
+    rule_set: RuleSet,
+    *,
+    locate: ZipLookup | None = None,
+    normalize: bool = True,
+) -> pl.DataFrame:
     """Assign every record of a table at once.
 
     Returns a Polars DataFrame with one row per input row, in input order: ``id``,
@@ -520,8 +424,11 @@ def assign_batch(data: Any, rule_set: RuleSet, *, locate: ZipLookup | None = Non
     conflict/gap), ``territory_type``, ``conflict`` and ``gap`` (bool), ``overlays``
     (list of overlay territory ids in the rule set's order).
 
-    Field types are read as :func:`terraplan.rules.route` reads them (postal codes given as
-    numbers are zero-padded text). With ``locate``, a US row's missing county FIPS, state
-    and coordinates are filled from its ZIP first.
+    Each row is read as :func:`terraplan.rules.route` reads one record, so that both give the
+    same territory: as an import reads it (``"California"`` is ``CA``, a US row's ZIP
+    ``02134-1234`` or ``2134`` is ``02134``, county ``6075`` is ``06075``); ``normalize=False``
+    compares the values as given, as compiled SQL does. Postal codes given as numbers are
+    zero-padded text either way. With ``locate``, a US row's missing county FIPS, state and
+    coordinates are filled from its ZIP first.
     """
-    return assign_frame(data, rule_set, locate=locate)[0]
+    return assign_frame(data, rule_set, locate=locate, normalize=normalize)[0]

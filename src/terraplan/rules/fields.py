@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 from terraplan.domain import Account, Lead
-from terraplan.domain.places import normalize_record_places
+from terraplan.domain.places import CUT_FIPS, DASHED_ZIP, UNDASHED_ZIP4, normalize_record_places
 
 FieldKind = Literal["text", "number"]
 
@@ -127,9 +127,8 @@ def squeeze_operand(value: Any, op_is_equality: bool, case_sensitive: bool) -> s
 US_COUNTRIES: frozenset[str] = frozenset(
     {"us", "usa", "u.s.", "u.s.a.", "united states", "united states of america"}
 )
-_ZIP = re.compile(r"([0-9]{3,5})(?:\.0+|-[0-9]{4})?\Z")
-#: A ZIP+4 that lost its dash (``941071234``): nine digits can only be 5 + 4.
-_ZIP9 = re.compile(r"([0-9]{5})[0-9]{4}(?:\.0+)?\Z")
+_ZIP = re.compile(DASHED_ZIP)
+_ZIP9 = re.compile(UNDASHED_ZIP4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +169,10 @@ def zip5(value: Any) -> str | None:
         text = str(text)  # a number too long for a plain ZIP: perhaps a ZIP+4
     if not isinstance(text, str):
         return None
-    match = _ZIP.match(text.strip()) or _ZIP9.match(text.strip())
+    text = text.strip()
+    if _ZIP9.fullmatch(text):
+        return text[:5]
+    match = _ZIP.fullmatch(text)
     return match.group(1).zfill(5) if match else None
 
 
@@ -229,12 +231,11 @@ def normalize_values(values: Mapping[str, Any]) -> dict[str, Any]:
     fips = out.get("county_fips")
     if isinstance(fips, str):
         fips = fips.strip()
-        out["county_fips"] = fips.zfill(5) if _FIPS_CUT.match(fips) else fips or None
+        out["county_fips"] = fips.zfill(5) if _FIPS_CUT.fullmatch(fips) else fips or None
     return out
 
 
-#: A county FIPS code that lost its leading zero in a spreadsheet (as imports pad it).
-_FIPS_CUT = re.compile(r"[0-9]{4}\Z")
+_FIPS_CUT = re.compile(CUT_FIPS)
 
 
 def record_values(record: Account | Lead | Mapping[str, Any]) -> dict[str, Any]:

@@ -221,7 +221,8 @@ class _Compiler:
 def compile_sql(
     rule_set: RuleSet, dialect: str, table: str = "accounts", *, id_column: str = "id"
 ) -> str:
-    """One SQL query assigning every row of ``table``; same results as :func:`assign_batch`.
+    """One SQL query assigning every row of ``table``; same results as :func:`assign_batch`
+    with ``normalize=False``: the query compares the values as stored (``Texas`` is not ``TX``).
 
     ``dialect`` is one of :data:`DIALECTS`. Raises :class:`InvalidParameterError` otherwise.
     """
