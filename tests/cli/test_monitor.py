@@ -522,3 +522,33 @@ def test_kpi_counts_are_integers_in_json_and_csv(run_cli: Any, tmp_path: Path) -
     )["alerts"]
     on_counts = [a for a in alerts if a["metric"] == "account_count"]
     assert on_counts and all(type(a["value"]) is int for a in on_counts)
+
+
+def test_by_rep_tells_two_reps_of_one_name_apart(run_cli: Any, tmp_path: Path) -> None:
+    """Two active reps called Alex Kim were two identical rows of `kpis --by rep`."""
+    files = {
+        "reps.csv": "id,name\nR1,Alex Kim\nR2,Alex  kim\n",
+        "a.csv": "id,name,state\nA1,Acme,CA\nA2,Beta,NY\n",
+        "s.csv": "id,account_id,date,amount\nS1,A1,2025-03-01,1000\nS2,A2,2025-04-01,300\n",
+        "r.yaml": "territories:\n  - {id: w, name: West, type: geo}\n  - {id: e, name: East, type: geo}\n"
+        "rules:\n  - {id: w, territory: w, when: {field: state, op: in, value: [CA]}}\n"
+        "  - {id: e, territory: e, when: {field: state, op: in, value: [NY]}}\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    for step in (
+        ("import", "reps", "reps.csv"), ("import", "accounts", "a.csv"),
+        ("import", "sales_lines", "s.csv"),
+        ("plans", "new", "FY", "--territory", "w=West", "--territory", "e=East", "--plan-id", "P1"),
+        ("rules", "save", "r.yaml", "--plan", "P1"), ("plans", "owners", "P1", "w", "R1"),
+        ("plans", "owners", "P1", "e", "R2"), ("rules", "apply", "--plan", "P1"),
+    ):  # fmt: skip
+        done = run_cli(*step)
+        assert done.returncode == 0, (step, done.stderr)
+    args = ("kpis", "--plan", "P1", "--period", "2025", "--as-of", "2025-12-31", "--by", "rep")
+    rows = json.loads(run_cli(*args, "-f", "json").stdout)
+    assert {r["name"]: r["revenue"] for r in rows} == {
+        "Alex Kim (R1)": 1000.0,
+        "Alex  kim (R2)": 300.0,
+    }
+    assert "Alex Kim (R1)" in run_cli(*args).stdout

@@ -51,7 +51,12 @@ def group_names(data: PlanData, by: str) -> dict[str, str]:
     if by == "rep" and reps is not None:
         found = reps.collect()
         if "name" in found.columns:
-            return {str(i): n for i, n in found.select("id", "name").iter_rows() if n}
+            from terraplan.domain.names import distinct_labels
+
+            # two reps called Alex Kim are "Alex Kim (R1)" and "Alex Kim (R2)", not two rows
+            # that read the same
+            named = [(str(i), n) for i, n in found.select("id", "name").iter_rows() if n]
+            return distinct_labels(named)
     return {}
 
 
