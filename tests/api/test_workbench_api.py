@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -65,6 +66,15 @@ def test_workbench_end_to_end(demo_plan: Database, as_user: Callable[[str], Test
     # The regions plan gets one rep per territory, targets, and is active from 2024-01-01.
     territories = [t["id"] for t in planner.get("/plans/P1").json()["territories"]]
     rep_of = {tid: f"REP-{i + 1:03d}" for i, tid in enumerate(territories)}
+    # hired before the sales history, so every day of it is theirs to be credited with (no
+    # rep is credited before their hire date: tests/planning/test_kpi_hires.py)
+    from datetime import date as day
+
+    with UnitOfWork(demo_plan) as uow:
+        for rep_id in rep_of.values():
+            hired = replace(uow.reps.get(rep_id), hire_date=day(2020, 1, 6))
+            uow.reps.add_many([hired])
+        uow.commit()
     for tid, rep_id in rep_of.items():
         version = planner.get("/plans/P1").json()["version"]
         owners = {"op": "set_owners", "territory": tid, "reps": [rep_id]}

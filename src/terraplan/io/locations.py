@@ -182,7 +182,8 @@ def _rep_countries(checker: Checker) -> None:
             pl.when(known).then(pl.lit("")).otherwise(pl.lit(", not a known country")),
             pl.lit(
                 "): home postal code kept as typed, not geocoded (the ZIP table is the US's);"
-                f" give home_latitude and home_longitude for a home base, or {NO_HOME_BASE}"
+                " give home_latitude and home_longitude for a home base, or their travel is"
+                " estimated"
             ),
         ),
         severity="warning",
@@ -215,7 +216,7 @@ def apply_geocoding(checker: Checker, geocoder: ZipDirectory, stored: Collection
         follows = (
             "; fix it, give the home base as home_latitude and home_longitude instead (a "
             "home outside the US: also its country, in a country column), or leave it empty "
-            f"(a rep without a home base is kept: {NO_HOME_BASE})"
+            "(a rep without a home base is kept, their travel estimated)"
         )
     else:
         follows = "; fix it, or give latitude and longitude"

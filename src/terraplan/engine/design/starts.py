@@ -92,15 +92,37 @@ def centres_of(
 
 
 def one_unit_each(prep: Prepared) -> np.ndarray[Any, Any]:
+    """Each unit its own territory (``n <= k``): locked units where they are locked, the others
+    by a least-cost assignment. With a current plan the fewest moved (the disruption weight,
+    :func:`~terraplan.engine.design.disruption.moved_table`) comes first, then fixed centres'
+    costs: three keep-together groups into three territories went in index order and moved 6
+    units where 4 sufficed."""
+    from scipy.optimize import linear_sum_assignment
+
+    from terraplan.engine.design.disruption import moved_table
+
     labels = np.full(prep.n, -1, dtype=np.int64)
-    used: set[int] = set()
-    for i in range(prep.n):
-        if prep.locked[i] >= 0:
-            labels[i] = prep.locked[i]
-            used.add(int(prep.locked[i]))
-    for i in np.flatnonzero(labels < 0).tolist():
-        allowed = np.ones(prep.k, dtype=bool) if prep.allowed is None else prep.allowed[i]
-        free = [t for t in np.flatnonzero(allowed).tolist() if t not in used]
-        labels[i] = free[0] if free else int(np.flatnonzero(allowed)[0])
-        used.add(int(labels[i]))
+    locked = prep.locked >= 0
+    labels[locked] = prep.locked[locked]
+    free_units = np.flatnonzero(~locked)
+    taken = set(labels[locked].tolist())
+    free_territories = np.array([t for t in range(prep.k) if t not in taken], dtype=np.int64)
+    if free_units.size == 0:
+        return labels
+    if free_territories.size < free_units.size:  # locked units share territories
+        free_territories = np.arange(prep.k, dtype=np.int64)
+    moved = moved_table(prep)[np.ix_(free_units, free_territories)]
+    costs = (
+        np.asarray(prep.centre_costs, dtype=np.float64)[np.ix_(free_units, free_territories)]
+        if prep.centre_costs is not None
+        else np.zeros_like(moved)
+    )
+    # the fewest moved first: one unit of moved weight outweighs every cost difference
+    span = float(np.ptp(costs)) * free_units.size + 1.0
+    total = moved * span + (costs - costs.min())
+    if prep.allowed is not None:
+        allowed = prep.allowed[np.ix_(free_units, free_territories)]
+        total = np.where(allowed, total, total.max() * 10.0 + span * 1e6)
+    rows, cols = linear_sum_assignment(total)
+    labels[free_units[rows]] = free_territories[cols]
     return labels
