@@ -180,3 +180,40 @@ def test_a_table_reads_each_row_as_route_reads_a_record(rows: list[dict[str, Any
     frame = pl.DataFrame(rows, schema=dict.fromkeys(TEXT_COLUMNS, pl.String))
     read = read_places(frame).to_dicts()
     assert read == [{c: normalize_values(row).get(c) for c in TEXT_COLUMNS} for row in rows]
+
+
+#: Portuguese 4-digit postal codes beside a US ZIP rule: a code sent as a number abroad is its
+#: digits (2134), not the US ZIP 02134 it was padded to.
+ABROAD = parse_rule_set(
+    {
+        "territories": [
+            {"id": "lisbon", "name": "Lisbon"},
+            {"id": "boston", "name": "Boston"},
+            {"id": "pool", "name": "Pool", "type": "catch_all"},
+        ],
+        "catch_all": "pool",
+        "rules": [
+            {"id": "pt", "territory": "lisbon", "when": {"field": "postal_code", "op": "in", "value": ["2134"]}},
+            {"id": "us", "territory": "boston", "when": {"field": "postal_code", "op": "in", "value": ["02134"]}},
+        ],
+    }
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("record", "territory"),
+    [
+        ({"postal_code": 2134, "country": "PT"}, "lisbon"),
+        ({"postal_code": 2134.0, "country": "Portugal"}, "lisbon"),
+        ({"postal_code": "2134", "country": "PT"}, "lisbon"),
+        ({"postal_code": 2134, "country": "US"}, "boston"),
+        ({"postal_code": 2134}, "boston"),  # no country: a US ZIP, as imports read it
+    ],
+)
+def test_a_postal_code_abroad_sent_as_a_number_is_not_padded_as_a_zip(
+    record: dict[str, Any], territory: str
+) -> None:
+    assert route({"id": "L", **record}, ABROAD).territory_id == territory
+    frame = pl.DataFrame([{"id": "L", "country": None, **record}])
+    (assigned,) = assign_batch(frame, ABROAD)["territory_id"].to_list()
+    assert assigned == territory

@@ -261,6 +261,19 @@ def record_values(record: Account | Lead | Mapping[str, Any]) -> dict[str, Any]:
     elif "name" in values:
         values["company"] = values["name"]
     for key in CODE_FIELDS:
-        if key in values:
+        if key in values and (key != "postal_code" or is_us(values.get("country"))):
             values[key] = code_text(values[key])
+        elif key in values:
+            # a postal code abroad sent as a number (Portugal's 2134) is its digits, not a
+            # US ZIP padded to 02134
+            values[key] = _number_text(values[key])
     return values
+
+
+def _number_text(value: Any) -> Any:
+    """A whole number as its digits (``2134.0`` -> ``"2134"``); anything else unchanged."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    return str(value) if isinstance(value, int) else value

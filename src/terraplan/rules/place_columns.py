@@ -75,14 +75,26 @@ def county_fips(text: pl.Expr) -> pl.Expr:
     )
 
 
-def code_text(dtype: pl.DataType, col: str) -> pl.Expr:
+def code_text(dtype: pl.DataType, col: str, *, pad: pl.Expr | None = None) -> pl.Expr:
     """A postal code / FIPS column as text, whole numbers zero-padded (as
-    :func:`terraplan.rules.fields.code_text`: a spreadsheet or JSON sends ``2134``)."""
+    :func:`terraplan.rules.fields.code_text`: a spreadsheet or JSON sends ``2134``); with
+    ``pad``, only on the rows where it holds (a US row: Portugal's 2134 stays 2134), other
+    whole numbers as their digits."""
     if dtype.is_numeric():
         number = pl.col(col).cast(pl.Float64, strict=False)
-        whole = number.is_finite() & (number == number.floor()) & number.is_between(0, 99999)
-        padded = number.cast(pl.Int64, strict=False).cast(pl.Utf8).str.zfill(5)
-        return pl.when(whole).then(padded).otherwise(number.cast(pl.Utf8))
+        whole = number.is_finite() & (number == number.floor())
+        digits = number.cast(pl.Int64, strict=False).cast(pl.Utf8)
+        padded = digits.str.zfill(5)
+        fits = whole & number.is_between(0, 99999)
+        if pad is not None:
+            return (
+                pl.when(fits & pad)
+                .then(padded)
+                .when(whole)
+                .then(digits)
+                .otherwise(number.cast(pl.Utf8))
+            )
+        return pl.when(fits).then(padded).otherwise(number.cast(pl.Utf8))
     return pl.col(col).cast(pl.Utf8, strict=False)
 
 
@@ -127,7 +139,7 @@ def _zip_codes(frame: pl.DataFrame, us: pl.Expr) -> pl.Series:
     """The postal codes trimmed (blank: null), each US row's as its 5-digit ZIP. Only the rows
     not already 5 digits are read by :func:`zip5`: most of a table's are, and its regular
     expressions over every row cost more than the rest of a 1M-row read (0.5 s)."""
-    postal = code_text(frame.schema["postal_code"], "postal_code").str.strip_chars()
+    postal = code_text(frame.schema["postal_code"], "postal_code", pad=us).str.strip_chars()
     codes = frame.select(
         pl.when(postal != "").then(postal).alias("postal_code"),
         us.alias("us"),
