@@ -405,25 +405,7 @@ def test_by_rep_says_which_territory_has_no_rep_to_hold_its_figures(
 ) -> None:
     """East has accounts and no primary rep (its rep left): by rep its revenue is in no row,
     so the rows add up to less than the company; said once, naming East."""
-    files = {
-        "reps.csv": "id,name\nR1,Ann Lee\n",
-        "a.csv": "id,name,state\nA1,Acme,CA\nA2,Beta,NY\n",
-        "s.csv": "id,account_id,date,amount\nS1,A1,2025-03-01,1000\nS2,A2,2025-04-01,300\n",
-        "r.yaml": "territories:\n  - {id: w, name: West, type: geo}\n  - {id: e, name: East, type: geo}\n"
-        "rules:\n  - {id: w, territory: w, when: {field: state, op: in, value: [CA]}}\n"
-        "  - {id: e, territory: e, when: {field: state, op: in, value: [NY]}}\n",
-    }
-    for name, text in files.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    for step in (
-        ("import", "reps", "reps.csv"), ("import", "accounts", "a.csv"),
-        ("import", "sales_lines", "s.csv"),
-        ("plans", "new", "FY", "--territory", "w=West", "--territory", "e=East", "--plan-id", "P1"),
-        ("rules", "save", "r.yaml", "--plan", "P1"), ("plans", "owners", "P1", "w", "R1"),
-        ("rules", "apply", "--plan", "P1"),
-    ):  # fmt: skip
-        done = run_cli(*step)
-        assert done.returncode == 0, (step, done.stderr)
+    _west_east(run_cli, tmp_path, "id,name\nR1,Ann Lee\n", {"w": "R1"})
     owned = run_cli("plans", "owners", "P1", "w", "Ann Lee")  # by name, said by name
     assert "West (w) is owned by Ann Lee" in " ".join(owned.stdout.split())
     args = ("kpis", "--plan", "P1", "--period", "2025", "--as-of", "2025-12-31", "--by", "rep")
@@ -526,8 +508,21 @@ def test_kpi_counts_are_integers_in_json_and_csv(run_cli: Any, tmp_path: Path) -
 
 def test_by_rep_tells_two_reps_of_one_name_apart(run_cli: Any, tmp_path: Path) -> None:
     """Two active reps called Alex Kim were two identical rows of `kpis --by rep`."""
+    _west_east(run_cli, tmp_path, "id,name\nR1,Alex Kim\nR2,Alex  kim\n", {"w": "R1", "e": "R2"})
+    args = ("kpis", "--plan", "P1", "--period", "2025", "--as-of", "2025-12-31", "--by", "rep")
+    rows = json.loads(run_cli(*args, "-f", "json").stdout)
+    assert {r["name"]: r["revenue"] for r in rows} == {
+        "Alex Kim (R1)": 1000.0,
+        "Alex  kim (R2)": 300.0,
+    }
+    assert "Alex Kim (R1)" in run_cli(*args).stdout
+
+
+def _west_east(run_cli: Any, tmp_path: Path, reps: str, owners: dict[str, str]) -> None:
+    """Plan P1: West (CA's Acme, 1,000 in 2025) and East (NY's Beta, 300) by state rules,
+    ``reps`` (a reps CSV) imported and ``owners`` (territory -> rep id) set, rules applied."""
     files = {
-        "reps.csv": "id,name\nR1,Alex Kim\nR2,Alex  kim\n",
+        "reps.csv": reps,
         "a.csv": "id,name,state\nA1,Acme,CA\nA2,Beta,NY\n",
         "s.csv": "id,account_id,date,amount\nS1,A1,2025-03-01,1000\nS2,A2,2025-04-01,300\n",
         "r.yaml": "territories:\n  - {id: w, name: West, type: geo}\n  - {id: e, name: East, type: geo}\n"
@@ -540,15 +535,9 @@ def test_by_rep_tells_two_reps_of_one_name_apart(run_cli: Any, tmp_path: Path) -
         ("import", "reps", "reps.csv"), ("import", "accounts", "a.csv"),
         ("import", "sales_lines", "s.csv"),
         ("plans", "new", "FY", "--territory", "w=West", "--territory", "e=East", "--plan-id", "P1"),
-        ("rules", "save", "r.yaml", "--plan", "P1"), ("plans", "owners", "P1", "w", "R1"),
-        ("plans", "owners", "P1", "e", "R2"), ("rules", "apply", "--plan", "P1"),
+        ("rules", "save", "r.yaml", "--plan", "P1"),
+        *(("plans", "owners", "P1", t, rep) for t, rep in owners.items()),
+        ("rules", "apply", "--plan", "P1"),
     ):  # fmt: skip
         done = run_cli(*step)
         assert done.returncode == 0, (step, done.stderr)
-    args = ("kpis", "--plan", "P1", "--period", "2025", "--as-of", "2025-12-31", "--by", "rep")
-    rows = json.loads(run_cli(*args, "-f", "json").stdout)
-    assert {r["name"]: r["revenue"] for r in rows} == {
-        "Alex Kim (R1)": 1000.0,
-        "Alex  kim (R2)": 300.0,
-    }
-    assert "Alex Kim (R1)" in run_cli(*args).stdout
