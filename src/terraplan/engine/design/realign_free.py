@@ -39,7 +39,7 @@ from terraplan.engine.design.diagnosis import Diagnosis
 from terraplan.engine.design.disruption import moved_of
 from terraplan.engine.design.problem import Prepared
 from terraplan.engine.design.realign import REALIGN_RINGS_SHARE, realign_plan
-from terraplan.engine.design.report import DesignResult, SolverStats, TraceRow
+from terraplan.engine.design.report import DesignResult, SolverStats, TraceRow, territory_centres
 from terraplan.engine.design.search import SearchState
 from terraplan.engine.design.starts import centres_of
 from terraplan.engine.design.sweeps import local_search
@@ -100,22 +100,7 @@ def current_centre_cost(prep: Prepared) -> FloatArray:
     empty = np.flatnonzero((counts == 0) & prep.free_centres)
     w = prep.compact_w
     if prep.xyz is not None:
-        sw = np.bincount(cur, weights=w[has], minlength=prep.k)
-        sums = np.zeros((prep.k, 3))
-        np.add.at(sums, cur, prep.xyz[has] * w[has, None])
-        plain = np.zeros((prep.k, 3))
-        np.add.at(plain, cur, prep.xyz[has])
-        centres = np.where(
-            (sw > 0)[:, None],
-            sums / np.where(sw > 0, sw, 1.0)[:, None],
-            plain / np.maximum(counts, 1)[:, None],
-        )
-        fixed = ~prep.free_centres
-        if prep.centre_points is not None:
-            centres[fixed] = prep.centre_points[fixed]
-        elif prep.centre_units is not None:
-            centres[fixed] = prep.xyz[prep.centre_units[fixed]]
-        dist = cdist(prep.xyz, centres)
+        dist = cdist(prep.xyz, territory_centres(prep, cur, units=has))
         for t in empty.tolist():
             placed = np.delete(np.arange(prep.k), empty[empty >= t])
             far = int(np.argmax(dist[:, placed].min(axis=1))) if placed.size else 0

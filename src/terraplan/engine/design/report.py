@@ -223,17 +223,23 @@ def evaluate_prepared(
     )
 
 
-def territory_centres(prep: Prepared, labels: IntArray) -> FloatArray:
-    """``(k, 3)`` centres in km: fixed points/units where fixed, weighted centroids elsewhere."""
+def territory_centres(
+    prep: Prepared, labels: IntArray, units: IntArray | None = None
+) -> FloatArray:
+    """``(k, 3)`` centres in km: fixed points/units where fixed, weighted centroids elsewhere.
+
+    ``units``: the units ``labels`` (then of the same length) places, when not all of them
+    (the units of a current plan that have a territory)."""
     assert prep.xyz is not None
     k = prep.k
-    w = prep.compact_w
+    xyz = prep.xyz if units is None else prep.xyz[units]
+    w = prep.compact_w if units is None else prep.compact_w[units]
     sw = np.bincount(labels, weights=w, minlength=k)
     cnt = np.bincount(labels, minlength=k).astype(np.float64)
     sums = np.zeros((k, 3))
-    np.add.at(sums, labels, prep.xyz * w[:, None])
+    np.add.at(sums, labels, xyz * w[:, None])
     plain = np.zeros((k, 3))
-    np.add.at(plain, labels, prep.xyz)
+    np.add.at(plain, labels, xyz)
     centres = np.where(
         (sw > 0)[:, None],
         sums / np.where(sw > 0, sw, 1.0)[:, None],
