@@ -190,6 +190,25 @@ def test_one_currency_throughout_is_fine_and_named(make_file: Any) -> None:
     ]
 
 
+def test_currency_notes_count_the_rows_imported_not_the_rows_refused(make_file: Any) -> None:
+    # D3 has no currency but is refused for its date; D4 is the file's only GBP row and is
+    # refused for its stage: neither is imported, so neither is counted or judged
+    text = (
+        "Deal ID,account_id,created_date,stage,Amount,Currency\n"
+        "D1,C1,2025-01-10,closedwon,100,EUR\nD2,C1,2025-01-11,closedwon,50,\n"
+        "D3,C1,not a date,closedwon,70,\nD4,C1,2025-01-12,,90,GBP\n"
+    )
+    result = _load(make_file(text))
+    assert [(i.row, i.field) for i in result.report.errors] == [(4, "created_date"), (5, "stage")]
+    assert not result.report.file_errors
+    assert _amounts(result) == {"D1": 100.0, "D2": 50.0}
+    assert result.report.details["currencies"] == {"EUR": 1}
+    assert result.report.warnings[-2:] == [
+        "amounts are in EUR (column 'Currency')",
+        "1 row with no currency read as EUR (the file's one currency)",
+    ]
+
+
 def test_one_currency_other_than_the_reporting_one_needs_a_rate(make_file: Any) -> None:
     text = (
         "Deal ID,account_id,created_date,stage,Amount,Currency\n"

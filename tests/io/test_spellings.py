@@ -40,3 +40,12 @@ def test_one_spelling_leaves_a_file_alone(make_file: Any) -> None:
     text = "id,name,segment\nA1,a,Enterprise\nA2,b,SMB\n"
     result = load_file(make_file(text), "accounts", geocode=False)
     assert result.report.warnings == []
+
+
+def test_refused_rows_have_no_say_in_a_new_spelling(make_file: Any) -> None:
+    # two ENTERPRISE rows are refused (no name): the one imported row spells it Enterprise
+    text = "id,name,segment\nA1,a,Enterprise\nA2,,ENTERPRISE\nA3,,ENTERPRISE\nA4,d,SMB\n"
+    result = load_file(make_file(text), "accounts", geocode=False)
+    assert [i.row for i in result.report.errors] == [3, 4]
+    assert [r["segment"] for r in iter_records(result.frame)] == ["Enterprise", "SMB"]
+    assert not [w for w in result.report.warnings if w.startswith("segment")]

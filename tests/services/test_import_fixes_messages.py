@@ -172,18 +172,18 @@ def test_reference_and_spelling_notes_count_the_rows_imported(db: Database, tmp_
     ]
     counted = [w for w in report.warnings if w[0].isdigit() or w.startswith("segment:")]
     assert [w.split(" (")[0].split(": kept")[0] for w in counted] == [
-        "segment: 1 row written as the stored records spell the value",
         "1 row names the rep by its 18-character Salesforce id",
         "1 row names the owner by a name several reps share",
         "1 row names the owner by name",
         "1 account names an owner that is not among the 4 stored reps",
+        "segment: 1 row written as the stored records spell the value",
     ]
     # the examples are rows that were written
-    assert "('ENTERPRISE' -> 'Enterprise')" in counted[0]
-    assert f"(e.g. {bob18} -> {bob})" in counted[1]
-    assert "(e.g. Sam Park: reps R3, R4)" in counted[2]
-    assert f"(e.g. Ann Lee -> {ann})" in counted[3]
-    assert "1 distinct owner, e.g. 005Z00000099999" in counted[4]
+    assert f"(e.g. {bob18} -> {bob})" in counted[0]
+    assert "(e.g. Sam Park: reps R3, R4)" in counted[1]
+    assert f"(e.g. Ann Lee -> {ann})" in counted[2]
+    assert "1 distinct owner, e.g. 005Z00000099999" in counted[3]
+    assert "('ENTERPRISE' -> 'Enterprise')" in counted[4]
 
 
 def test_homeless_reps_count_the_reps_imported(db: Database, tmp_path: Path) -> None:

@@ -63,6 +63,8 @@ class CurrencyTally:
     amount_column: str | None = None
     converted: bool = False
     replaced: str | None = None
+    #: The last batch's counted rows (row, currency, symbol, unnamed), for :meth:`settle`.
+    batch: pl.DataFrame | None = None
 
     def apply(self, checker: Checker, currencies: Currencies) -> None:
         """Check and count this batch's currencies; convert its amounts when rates are given."""
@@ -113,8 +115,9 @@ class CurrencyTally:
             " (US Dollar, Euro); a mapping file's values"
             " can rename others)",
         )
-        self.blank += _unnamed(checker.ctx, money)
+        unnamed = self._count_unnamed(checker.ctx, money)
         checker.ctx = checker.ctx.with_columns(pl.when(valid).then(code).alias("currency"))
+        self._remember(checker.ctx, unnamed, None)
         found = (
             checker.ctx.filter(pl.col("currency").is_not_null())
             .group_by("currency")
@@ -134,14 +137,14 @@ class CurrencyTally:
         from terraplan.io.readers import ROW
 
         if money + RAW not in checker.ctx.columns:
-            self.blank += _unnamed(checker.ctx, money)
+            self._remember(checker.ctx, self._count_unnamed(checker.ctx, money), None)
             return
         symbol = pl.col(money + RAW).str.extract(f"([{SYMBOLS}])", 1)
         names = {s: symbol_currency(s, currencies) for s in SYMBOL_CURRENCIES}
         checker.ctx = checker.ctx.with_columns(
             symbol.replace_strict(names, default=None, return_dtype=pl.String).alias("currency")
         )
-        self.blank += _unnamed(checker.ctx, money)
+        self._remember(checker.ctx, self._count_unnamed(checker.ctx, money), symbol)
         found = (
             checker.ctx.select(symbol.alias("symbol"), pl.col(ROW))
             .drop_nulls("symbol")
@@ -159,6 +162,42 @@ class CurrencyTally:
             self.first.setdefault(code, (checker.table.file, first))
         if currencies.rates and currencies.reporting is not None:
             self._convert(checker, currencies, money)
+
+    def _count_unnamed(self, ctx: pl.DataFrame, money: str) -> pl.Series:
+        """Count the rows with an amount and no currency (a row with no amount has none
+        to read); returns the row mask."""
+        missing = pl.col("currency").is_null() if "currency" in ctx.columns else pl.lit(True)
+        if money in ctx.columns:
+            missing = missing & pl.col(money).is_not_null()
+        mask = ctx.select(missing.alias("unnamed")).to_series()
+        self.blank += int(mask.sum() or 0)
+        return mask
+
+    def _remember(self, ctx: pl.DataFrame, unnamed: pl.Series, symbol: pl.Expr | None) -> None:
+        from terraplan.io.readers import ROW
+
+        currency = pl.col("currency") if "currency" in ctx.columns else pl.lit(None, pl.String)
+        self.batch = ctx.select(
+            pl.col(ROW),
+            currency.alias("currency"),
+            (symbol if symbol is not None else pl.lit(None, pl.String)).alias("symbol"),
+        ).with_columns(unnamed)
+
+    def settle(self, refused: pl.Series) -> None:
+        """Take the last batch's rows that a later check refused out of the counts, so the
+        notes count rows imported ("3 rows with no currency read as USD" when one of the
+        three is refused for its ZIP would count a row that is not imported)."""
+        from terraplan.io.readers import ROW
+
+        batch, self.batch = self.batch, None
+        if batch is None or refused.is_empty():
+            return
+        gone = batch.filter(pl.col(ROW).is_in(refused.implode()))
+        self.blank -= int(gone["unnamed"].sum() or 0)
+        _uncount(self.counts, self.first, gone["currency"])
+        _uncount(self.symbols, self.symbol_first, gone["symbol"])
+        for sign in set(self.symbol_codes) - set(self.symbols):
+            del self.symbol_codes[sign]
 
     def _convert(self, checker: Checker, currencies: Currencies, money: str) -> None:
         assert currencies.reporting is not None
@@ -326,9 +365,12 @@ def _rows(count: int) -> str:
     return f"{count:,} row{'' if count == 1 else 's'}"
 
 
-def _unnamed(ctx: pl.DataFrame, money: str) -> int:
-    """Rows with an amount and no currency (a row with no amount has none to read)."""
-    missing = pl.col("currency").is_null() if "currency" in ctx.columns else pl.lit(True)
-    if money in ctx.columns:
-        missing = missing & pl.col(money).is_not_null()
-    return int(ctx.with_columns(missing.alias("__unnamed__"))["__unnamed__"].sum() or 0)
+def _uncount(
+    counts: dict[str, int], first: dict[str, tuple[str, int]], refused: pl.Series
+) -> None:
+    """Subtract the refused rows of each value; a value left with no row is forgotten."""
+    for value, n in refused.drop_nulls().value_counts().iter_rows():
+        counts[value] -= n
+        if counts[value] <= 0:
+            del counts[value]
+            first.pop(value, None)

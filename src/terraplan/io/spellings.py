@@ -5,8 +5,9 @@ and ``enterprise`` are one segment to them; KPIs group by the stored values, in-
 the warehouse SQL alike. An import therefore writes each value as the stored accounts and
 leads spell it (the most common stored spelling), and a value none of them holds as most of
 the file's rows spell it (ties: the first in sort order), with one warning per field counting
-the rows rewritten (those imported: a row refused by another check is not), so that a KPI never
-shows one segment as three rows and both KPI paths read the same values. Migration 0017 gave the records stored before one spelling each. Values are compared as
+the rows rewritten (those imported: a row refused by another check neither counts nor votes), so
+that a KPI never shows one segment as three rows and both KPI paths read the same values.
+Migration 0017 gave the records stored before one spelling each. Values are compared as
 :func:`terraplan.planning.regions.region_key` compares region names: case folded, runs of
 whitespace as one space.
 """
@@ -36,14 +37,20 @@ def spelling_key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def one_spelling(checker: Checker, stored: StoredSpellings) -> None:
+def one_spelling(
+    checker: Checker, stored: StoredSpellings, refused: pl.Series | None = None
+) -> None:
     """Write each grouping field's values as most accounts spell them (see the module's
-    docstring); one warning per field that had other spellings."""
+    docstring); one warning per field that had other spellings. The rows in ``refused``
+    (row numbers a check refused) have no say in a new value's spelling."""
     kind = checker.spec.kind
+    imported = checker.ctx
+    if refused is not None and not refused.is_empty():
+        imported = imported.filter(~pl.col(ROW).is_in(refused.implode()))
     for field in GROUPING_FIELDS.get(kind, ()):
         if not checker.has(field):
             continue
-        values = checker.ctx.get_column(field)
+        values = imported.get_column(field)
         in_file = Counter(v for v in values.drop_nulls().to_list() if isinstance(v, str))
         if not in_file:
             continue

@@ -252,7 +252,6 @@ def validate(
         custom.check_custom_areas(
             checker, custom_areas, area_centres, (geocoder or ZipDirectory()) if geocode else None
         )
-    one_spelling(checker, spellings or {})
     if geocode and (spec.postal_field is not None or spec.kind == "geo_units"):
         locations.apply_geocoding(
             checker, geocoder or ZipDirectory(), stored=(stored_ids or ()) if updating else ()
@@ -274,7 +273,10 @@ def validate(
         else pl.DataFrame(schema=_ISSUE_SCHEMA)
     )
     bad = issues.filter(pl.col("severity") == "error")["row"].unique()
+    # after every check: a new value is spelled as most of the rows imported spell it
+    one_spelling(checker, spellings or {}, refused=bad)
     report.warnings.extend(checker.warnings_of(bad))
+    tally.settle(bad)
     report.warnings[:] = list(dict.fromkeys(report.warnings))
     accepted = checker.ctx.filter(~pl.col(ROW).is_in(bad.implode()))
     frame = canonical_frame(accepted, spec)
