@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import date, timedelta
 
 import polars as pl
 
+from terraplan.io import stages
 from terraplan.io.checker import RAW, Checker
 from terraplan.io.readers import ROW
 from terraplan.io.report import counted, short
@@ -69,45 +71,26 @@ def check_kind(checker: Checker, today: date | None = None) -> None:
         checker.add(col("period_end") < col("period_start"), "period_end", "ends before it starts")
 
 
-#: Stage words (lower case, runs of non-letters as one space) that say an opportunity is won;
-#: HubSpot's internal stage ids run the words together (``closedwon``).
-WON_STAGES = ("closed won", "won", "closedwon")
-#: Stage words that say an opportunity is closed without being won.
-LOST_STAGES = ("closed lost", "lost", "closedlost", "closed", "disqualified")
-#: First words of a stage that say it is won (``Won - Renewal``, ``Closed Won (Expansion)``)
-#: or closed (``Lost - No Decision``, ``Closed/Lost (no budget)``, ``Disqualified - Spam``):
-#: only words that cannot mean an open deal ("Unqualified" may be a stage before qualifying).
-WON_PREFIXES = ("closed won ", "won ")
-CLOSED_PREFIXES = ("closed ", "lost ", "disqualified ", "closedlost")
-#: How many of the stages read as open the warning names.
-OPEN_STAGES_SHOWN = 4
-
-
 def _closed_and_won_from_stage(checker: Checker) -> None:
     """Fill ``is_closed``/``is_won`` from the stage when the file has no such column.
 
     A Salesforce opportunity report often carries ``Stage`` but neither ``Closed`` nor
     ``Won``; without this every opportunity would read as open (closed deals counted as
-    open pipeline, no win rate). A stage reading "Won" or "Closed Won", or starting with
-    them ("Won - Renewal"), is closed and won; one reading or starting with "Closed", "Lost"
-    or "Disqualified" is closed; ``is_closed`` also follows a won flag given in the file.
-    One warning says what was read as closed (none when all are open), and one names the
-    stages read as open with their counts, so that a closed stage worded otherwise
-    ("Abandoned") shows among them and can be renamed with a mapping file.
+    open pipeline, no win rate). The stage is read by its words (:mod:`terraplan.io.stages`:
+    "Won" or "Closed Won", or starting with them, is won; "Closed", "Lost" or "Disqualified",
+    or starting with them, is closed; "Won't Proceed" is not won); ``is_closed`` also follows
+    a won flag given in the file. One warning says what was read as closed (none when all
+    are open); two name the stage values read as won and as lost with their counts, and one
+    the stages read as open, so that a wrong reading shows ("Abandoned" among the open
+    ones) and can be renamed with a mapping file.
     """
     has_closed, has_won = checker.has("is_closed"), checker.has("is_won")
     if not checker.has("stage") or (has_closed and has_won):
         return
-    words = pl.col("stage").str.to_lowercase().str.replace_all(r"[^a-z]+", " ").str.strip_chars()
-    spaced = pl.concat_str(words, pl.lit(" "))  # "won" starts with "won " too
-    won_stage = (
-        words.is_in(WON_STAGES) | pl.any_horizontal(spaced.str.starts_with(p) for p in WON_PREFIXES)
-    ).fill_null(False)
-    closed_stage = (
-        won_stage
-        | words.is_in(LOST_STAGES)
-        | pl.any_horizontal(spaced.str.starts_with(p) for p in CLOSED_PREFIXES)
-    ).fill_null(False)
+    won_stage, closed_stage = (
+        stages.won_stage(pl.col("stage")),
+        stages.closed_stage(pl.col("stage")),
+    )
     updates: list[pl.Expr] = []
     if not has_won:
         updates.append(won_stage.alias("is_won"))
@@ -130,13 +113,75 @@ def _closed_and_won_from_stage(checker: Checker) -> None:
             " 'Disqualified' is closed)"
         ),
     )
+    won_rows = closed_rows.filter(pl.col("is_won").fill_null(False) & pl.col("stage").is_not_null())
     if not has_won:
-        checker.note(
-            closed_rows.filter(pl.col("is_won").fill_null(False)).select(ROW),
-            lambda kept: f"{_opportunities(kept.height)} read as won from the stage",
-        )
+        checker.note(won_rows.select(ROW, "stage"), lambda kept: _read_as(kept, "won"))
+    lost_rows = closed_rows.filter(
+        ~pl.col("is_won").fill_null(False) & pl.col("stage").is_not_null()
+    )
+    checker.note(lost_rows.select(ROW, "stage"), lambda kept: _read_as(kept, "lost"))
     if open_rows is not None:
         checker.note(open_rows, _open_stages)
+
+
+def _read_as(rows: pl.DataFrame, reading: str) -> str | None:
+    return stages.read_as(rows, reading, "opportunity", "opportunities")
+
+
+#: Why a closed opportunity needs its close date (said on each row or file refused).
+CLOSE_DATE_WHY = (
+    "revenue, win rate, deal size and sales cycle are dated by it (an open one may leave it blank)"
+)
+
+
+def check_close_dates(checker: Checker, stored_ids: Collection[str] | None = None) -> str | None:
+    """Refuse closed opportunities (won or lost) without a close date; return the file's
+    error, if any.
+
+    A closed deal's close date is when it counts: kept without one, a won deal would be
+    dated by another day in one KPI and left out of another's revenue. With a close-date
+    column, each closed row whose cell is blank is an error naming the row (a cell that
+    could not be read is already one). Without the column (a Salesforce report left
+    without ``Close Date``), a file holding closed rows gets one error naming the missing
+    column and the way out, rather than one per row; when the file updates stored
+    opportunities (``stored_ids``: their ids), the stored rows keep their close dates and
+    only the closed rows with new ids are errors.
+    """
+    if checker.spec.kind != "opportunities" or "is_closed" not in checker.ctx.columns:
+        return None
+    closed = pl.col("is_closed").fill_null(False)
+    if checker.has("close_date"):
+        blank = pl.col("close_date").is_null()
+        raw = "close_date" + RAW
+        if raw in checker.ctx.columns:
+            blank = blank & pl.col(raw).is_null()
+        checker.add(
+            closed & blank,
+            "close_date",
+            f"a closed opportunity (won or lost) needs a close date: {CLOSE_DATE_WHY}",
+        )
+        return None
+    count = checker.ctx.select(closed.sum()).item()
+    if not count:
+        return None
+    if stored_ids and checker.has("id"):
+        stored = pl.Series(list(stored_ids), dtype=pl.String).implode()
+        known = pl.col("id").is_in(stored).fill_null(False)
+        if checker.ctx.select((closed & known).any()).item():
+            checker.add(
+                closed & ~known,
+                "close_date",
+                "a closed opportunity (won or lost) needs a close date, and the file has no"
+                " close-date column (its id is not stored yet, so it has none to keep):"
+                f" {CLOSE_DATE_WHY}",
+            )
+            return None
+    return (
+        f"{_opportunities(count)} {'is' if count == 1 else 'are'} closed (won or lost) but the file has no close-date column"
+        " ('Close Date', CloseDate): a closed opportunity needs its close date, as"
+        f" {CLOSE_DATE_WHY}; add the Close Date column to the report (or map a column to"
+        " close_date) and export it again"
+    )
 
 
 def _opportunities(count: int) -> str:
@@ -154,21 +199,14 @@ def _open_rows(ctx: pl.DataFrame) -> pl.DataFrame:
 def _open_stages(rows: pl.DataFrame) -> str | None:
     """The warning naming the stages of ``rows`` (read as open), the most frequent first,
     with counts (None when none is open)."""
-    stages = rows.group_by("stage").len().sort(["len", "stage"], descending=[True, False])
-    total = int(stages["len"].sum())
-    if not total:
+    text = _read_as(rows, "open")
+    if text is None:
         return None
-    shown = ", ".join(
-        f"{short(stage)!r}: {count:,}"
-        for stage, count in stages.head(OPEN_STAGES_SHOWN).iter_rows()
-    )
-    more = ", …" if stages.height > OPEN_STAGES_SHOWN else ""
     # counts first, examples in "(e.g. …)": the batches of a table import add them up (their
     # singular and plural nouns alike)
     return (
-        f"{_opportunities(total)} read as open from the stage (e.g. {shown}{more}): if one of these"
-        " stages means closed, rename it to 'Closed Lost' or 'Closed Won' in a mapping"
-        " file's values"
+        f"{text}: if one of these stages means closed, rename it to 'Closed Lost' or"
+        " 'Closed Won' in a mapping file's values"
     )
 
 

@@ -1,0 +1,104 @@
+"""How a CRM stage name reads: won, closed without being won (lost), or open.
+
+One reading for every kind that carries a stage: an opportunity file without ``IsClosed`` /
+``IsWon`` columns (:mod:`terraplan.io.kind_checks`), and a sales-lines file whose lines name
+their deal's stage (an Opportunity Products report), whose open and lost deals' lines are no
+revenue.
+
+A stage is read by its **words**, never by a substring: it is lower-cased, an apostrophe
+joins the letters around it (``Won't`` is the word ``wont``, not ``won``), and every other run
+of non-letters separates words (``Closed/Won``, ``Closed - Won``, ``Closed Won – Renewal``).
+Then:
+
+- **won**: the words are ``won``, ``closed won`` or HubSpot's ``closedwon``, or start with
+  ``won`` or ``closed won`` (``Won - Renewal``, ``Closed Won (Expansion)``);
+- **lost** (closed, not won): the words are ``lost``, ``closed`` or ``disqualified``
+  (HubSpot's ``closedlost`` too), or start with ``closed``, ``lost`` or ``disqualified``
+  (``Closed - Not Won``, ``Closed Won't Renew``, ``Lost - No Decision``);
+- **open**: anything else (``Won't Proceed`` included: it is not won, and no word says it is
+  closed; the import's warning names such stages, to be renamed with a mapping file).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from terraplan.io.report import counted, short
+
+#: Stage words that say an opportunity is won; HubSpot's internal stage ids run the words
+#: together (``closedwon``).
+WON_STAGES = ("closed won", "won", "closedwon")
+#: Stage words that say an opportunity is closed without being won.
+LOST_STAGES = ("closed lost", "lost", "closedlost", "closed", "disqualified")
+#: First words of a stage that say it is won (``Won - Renewal``, ``Closed Won (Expansion)``)
+#: or closed (``Lost - No Decision``, ``Closed/Lost (no budget)``, ``Disqualified - Spam``):
+#: only words that cannot mean an open deal ("Unqualified" may be a stage before qualifying).
+WON_PREFIXES = ("closed won ", "won ")
+CLOSED_PREFIXES = ("closed ", "lost ", "disqualified ", "closedlost")
+#: Characters that join the letters around them into one word (``won't``, ``won’t``).
+APOSTROPHES = "'’‘`´ʼ"
+#: How many stage values a warning names.
+STAGES_SHOWN = 4
+
+
+def stage_words(stage: pl.Expr) -> pl.Expr:
+    """``stage`` as its words: lower case, apostrophes dropped (``won't`` -> ``wont``), every
+    other run of non-letters one space, no space at either end."""
+    joined = stage.str.to_lowercase().str.replace_all(f"[{APOSTROPHES}]", "")
+    return joined.str.replace_all(r"[^a-z]+", " ").str.strip_chars()
+
+
+def won_stage(stage: pl.Expr) -> pl.Expr:
+    """True where ``stage`` reads won (False where it is null)."""
+    words = stage_words(stage)
+    spaced = pl.concat_str(words, pl.lit(" "))  # "won" starts with "won " too
+    prefixed = pl.any_horizontal(spaced.str.starts_with(p) for p in WON_PREFIXES)
+    return (words.is_in(WON_STAGES) | prefixed).fill_null(False)
+
+
+def closed_stage(stage: pl.Expr) -> pl.Expr:
+    """True where ``stage`` reads closed, won or lost (False where it is null)."""
+    words = stage_words(stage)
+    spaced = pl.concat_str(words, pl.lit(" "))
+    prefixed = pl.any_horizontal(spaced.str.starts_with(p) for p in CLOSED_PREFIXES)
+    return (won_stage(stage) | words.is_in(LOST_STAGES) | prefixed).fill_null(False)
+
+
+def read_stages(stages: pl.Series) -> pl.Series:
+    """``"won"``, ``"lost"`` or ``"open"`` for each stage (null for a null stage)."""
+    frame = pl.DataFrame({"stage": stages.cast(pl.String)})
+    stage = pl.col("stage")
+    reading = (
+        pl.when(stage.is_null())
+        .then(None)
+        .when(won_stage(stage))
+        .then(pl.lit("won"))
+        .when(closed_stage(stage))
+        .then(pl.lit("lost"))
+        .otherwise(pl.lit("open"))
+    )
+    return frame.select(reading.alias("reading"))["reading"]
+
+
+def stage_counts(rows: pl.DataFrame) -> tuple[int, str]:
+    """How many ``rows`` (with a ``stage`` column) there are, and their stages with counts,
+    the most frequent first (``'Closed Won': 80, 'Closed Won – Renewal': 11``; at most
+    :data:`STAGES_SHOWN`, then ``…``)."""
+    stages = rows.group_by("stage").len().sort(["len", "stage"], descending=[True, False])
+    shown = ", ".join(
+        f"{short(str(stage))!r}: {count:,}"
+        for stage, count in stages.head(STAGES_SHOWN).iter_rows()
+    )
+    more = ", …" if stages.height > STAGES_SHOWN else ""
+    return rows.height, f"{shown}{more}"
+
+
+def read_as(rows: pl.DataFrame, reading: str, singular: str, plural: str) -> str | None:
+    """``"91 opportunities read as won from the stage (e.g. 'Closed Won': 80, …)"``: the
+    warning naming the stage values of ``rows`` (a ``stage`` column) read as ``reading``;
+    None when there are none. Counts first, examples in ``(e.g. …)``: the batches of a table
+    import add such warnings up."""
+    if not rows.height:
+        return None
+    total, shown = stage_counts(rows)
+    return f"{counted(total, singular, plural)} read as {reading} from the stage (e.g. {shown})"

@@ -1,0 +1,129 @@
+"""Stage names read by their words (terraplan.io.stages), and what an opportunity import says
+about them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from terraplan.io import iter_records, load_file
+from terraplan.io.stages import APOSTROPHES, read_stages
+
+
+def _read(*stages: str) -> list[str | None]:
+    return read_stages(pl.Series(list(stages), dtype=pl.String)).to_list()
+
+
+# the spellings the README lists, read as before
+@pytest.mark.parametrize(
+    ("stage", "reading"),
+    [
+        ("Closed Won", "won"),
+        ("Closed - Won", "won"),
+        ("Closed/Won", "won"),
+        ("closed won", "won"),
+        ("Closed Won – Renewal", "won"),
+        ("Closed Won (Expansion)", "won"),
+        ("Won", "won"),
+        ("WON", "won"),
+        ("Won - Renewal", "won"),
+        ("closedwon", "won"),
+        ("Closed Lost", "lost"),
+        ("Closed - Lost", "lost"),
+        ("Closed/Lost (no budget)", "lost"),
+        ("closedlost", "lost"),
+        ("Lost - No Decision", "lost"),
+        ("Disqualified", "lost"),
+        ("Closed", "lost"),
+        ("Closed - Not Won", "lost"),
+        ("Prospecting", "open"),
+        ("Negotiation/Review", "open"),
+        ("Unqualified", "open"),
+        ("Wonder Phase", "open"),
+        ("Lostwax Negotiation", "open"),
+    ],
+)
+def test_readme_stage_spellings(stage: str, reading: str) -> None:
+    assert _read(stage) == [reading]
+
+
+@pytest.mark.parametrize(
+    ("stage", "reading"),
+    [
+        # "won't" was read as "won" followed by "t": both were stored as won deals
+        ("Closed Won't Renew", "lost"),
+        ("Closed Won’t Renew", "lost"),  # a typographic apostrophe
+        ("Won't Proceed", "open"),  # not won; no word says closed: named among the open
+        ("WONT PROCEED", "open"),
+        ("Closed - Wont Renew", "lost"),
+    ],
+)
+def test_wont_is_not_won(stage: str, reading: str) -> None:
+    assert _read(stage) == [reading]
+
+
+_WORDY = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    before=_WORDY,
+    after=_WORDY,
+    apostrophe=st.sampled_from([*APOSTROPHES, ""]),
+    case=st.sampled_from([str.lower, str.upper, str.title]),
+)
+def test_a_stage_holding_wont_as_a_word_is_never_won(
+    before: str, after: str, apostrophe: str, case: Any
+) -> None:
+    """Any stage whose words include "won't" (or "wont") after a non-letter is never won."""
+    stage = f"{before} {case('won' + apostrophe + 't')} {after}"
+    words_before = "".join(c if c.isascii() and c.isalpha() else " " for c in before).split()
+    if words_before in ([], ["closed"]) and not apostrophe and case is str.title:
+        pass  # "Wont" after "Closed" is still the word "wont": never "won" either
+    assert _read(stage) != ["won"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=30))
+def test_every_stage_reads_one_way(stage: str) -> None:
+    [reading] = _read(stage)
+    assert reading in ("won", "lost", "open")
+
+
+def test_the_import_names_the_stages_read_as_won_and_as_lost(make_file: Any) -> None:
+    rows = [
+        ("O1", "Closed Won"),
+        ("O2", "Closed Won"),
+        ("O3", "Closed Won – Renewal"),
+        ("O4", "Closed Won't Renew"),
+        ("O5", "Won't Proceed"),
+        ("O6", "Closed Lost"),
+    ]
+    body = "".join(f"{i},A1,{stage},10,2025-01-02,2025-02-01\n" for i, stage in rows)
+    text = "Opportunity ID,Account ID,Stage,Amount,Created Date,Close Date\n" + body
+    result = load_file(make_file(text), "opportunities", known_ids={"accounts": ["A1"]})
+    assert result.report.ok, result.report.summary()
+    got = {r["id"]: (r["is_closed"], r["is_won"]) for r in iter_records(result.frame)}
+    assert got == {
+        "O1": (True, True),
+        "O2": (True, True),
+        "O3": (True, True),
+        "O4": (True, False),
+        "O5": (False, False),
+        "O6": (True, False),
+    }
+    warnings = result.report.warnings
+    assert (
+        "3 opportunities read as won from the stage (e.g. 'Closed Won': 2,"
+        " 'Closed Won – Renewal': 1)" in warnings
+    )
+    assert (
+        "2 opportunities read as lost from the stage (e.g. 'Closed Lost': 1,"
+        ' "Closed Won\'t Renew": 1)' in warnings
+    )
+    assert any(w.startswith("1 opportunity read as open from the stage (e.g. \"Won't")
+               for w in warnings)  # fmt: skip
