@@ -154,10 +154,10 @@ def test_the_readme_example_runs(run_cli: RunCli, tmp_path: Path) -> None:
     (tmp_path / "Account.csv").write_text(accounts, encoding="utf-8")
     assert run_cli("import", "accounts", "Account.csv", cwd=tmp_path).returncode == 0
     (tmp_path / source).write_text(
-        "Id,AccountId,CreatedDate,StageName,Amount,CurrencyIsoCode\n"
-        "006A,001A,2025-02-01,Closed Won,1000,EUR\n"
-        "006B,001B,2025-03-01,Closed Won,2000,USD\n"
-        "006C,001B,2025-04-01,Prospecting,500,gbp\n",
+        "Id,AccountId,CreatedDate,StageName,Amount,CurrencyIsoCode,CloseDate\n"
+        "006A,001A,2025-02-01,Closed Won,1000,EUR,2025-03-01\n"
+        "006B,001B,2025-03-01,Closed Won,2000,USD,2025-04-01\n"
+        "006C,001B,2025-04-01,Prospecting,500,gbp,\n",
         encoding="utf-8",
     )
     (tmp_path / rates).write_text("currency,rate\nEUR,1.08\nGBP,1.27\n", encoding="utf-8")

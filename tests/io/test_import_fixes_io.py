@@ -204,13 +204,13 @@ def test_the_report_summary_says_one_row_read() -> None:
 
 def test_one_opportunity_read_from_the_stage_is_said_in_the_singular(make_file: Any) -> None:
     text = (
-        "Id,AccountId,CreatedDate,Amount,Stage\n"
-        "O1,A1,2025-01-02,10,Abandoned\nO2,A1,2025-01-02,10,Closed Won\n"
+        "Id,AccountId,CreatedDate,Amount,Stage,CloseDate\n"
+        "O1,A1,2025-01-02,10,Abandoned,2025-02-01\nO2,A1,2025-01-02,10,Closed Won,2025-02-01\n"
     )
     result = load_file(make_file(text), "opportunities", known_ids={"accounts": ["A1"]})
     warnings = result.report.warnings
     assert any(w.startswith("1 opportunity read as closed from the stage") for w in warnings)
-    assert "1 opportunity read as won from the stage" in warnings
+    assert "1 opportunity read as won from the stage (e.g. 'Closed Won': 1)" in warnings
     assert any(w.startswith("1 opportunity read as open from the stage") for w in warnings)
     assert not any(w.startswith("1 opportunities") for w in warnings)
 

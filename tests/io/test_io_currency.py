@@ -30,11 +30,11 @@ def _load(path: Path, kind: str = "opportunities", **kwargs: Any) -> Any:
 # --- converted amount columns ---------------------------------------------------------------
 
 SALESFORCE_REPORT = """\
-Opportunity ID,Account ID,Created Date,Stage,Amount Currency,Amount,Amount (converted) Currency,Amount (converted)
-006A,001A,2025-01-10,Closed Won,EUR,"1,000.00",USD,"1,080.00"
-006B,001A,2025-02-10,Closed Won,GBP,500.00,USD,625.00
-006C,001B,2025-03-10,Prospecting,USD,200.00,USD,200.00
-006D,001B,2025-03-11,Prospecting,JPY,n/a,USD,90.50
+Opportunity ID,Account ID,Created Date,Close Date,Stage,Amount Currency,Amount,Amount (converted) Currency,Amount (converted)
+006A,001A,2025-01-10,2025-04-01,Closed Won,EUR,"1,000.00",USD,"1,080.00"
+006B,001A,2025-02-10,2025-04-01,Closed Won,GBP,500.00,USD,625.00
+006C,001B,2025-03-10,2025-04-01,Prospecting,USD,200.00,USD,200.00
+006D,001B,2025-03-11,2025-04-01,Prospecting,JPY,n/a,USD,90.50
 """
 
 
@@ -85,13 +85,13 @@ def test_a_mapped_amount_keeps_its_place(make_file: Any) -> None:
 # --- a record currency column -----------------------------------------------------------------
 
 DATA_EXPORT = """\
-Id,AccountId,CreatedDate,StageName,Amount,CurrencyIsoCode
-006A,001A,2025-01-10,Closed Won,1000,EUR
-006B,001A,2025-02-10,Closed Won,400,GBP
-006C,001B,2025-03-10,Closed Won,200,USD
-006D,001B,2025-03-11,Closed Won,300,eur
-006E,001B,2025-03-12,Closed Won,50,
-006F,001B,2025-03-13,Closed Won,80,usd
+Id,AccountId,CreatedDate,CloseDate,StageName,Amount,CurrencyIsoCode
+006A,001A,2025-01-10,2025-04-01,Closed Won,1000,EUR
+006B,001A,2025-02-10,2025-04-01,Closed Won,400,GBP
+006C,001B,2025-03-10,2025-04-01,Closed Won,200,USD
+006D,001B,2025-03-11,2025-04-01,Closed Won,300,eur
+006E,001B,2025-03-12,2025-04-01,Closed Won,50,
+006F,001B,2025-03-13,2025-04-01,Closed Won,80,usd
 """
 
 
@@ -135,7 +135,7 @@ def test_rates_convert_every_amount_to_the_reporting_currency(make_file: Any, fm
 
 
 def test_a_currency_without_a_rate_is_an_error_on_its_rows(make_file: Any) -> None:
-    text = DATA_EXPORT + "006G,001B,2025-03-14,Closed Won,9000,jpy\n"
+    text = DATA_EXPORT + "006G,001B,2025-03-14,2025-04-01,Closed Won,9000,jpy\n"
     result = _load(make_file(text), currencies=USD)
     errors = [(i.row, i.field, i.value, i.reason) for i in result.report.errors]
     assert errors == [
@@ -164,12 +164,13 @@ def test_codes_that_are_not_three_letters_are_row_errors(make_file: Any) -> None
 def test_dynamics_currency_names_read_as_codes(make_file: Any) -> None:
     # Dynamics 365 shows the currency lookup by its name: these rows used to be errors
     text = (
-        "Opportunity,Account,Created On,Status,Est. Revenue,Currency\n"
-        "O1,A1,2025-01-10,Won,100,US Dollar\nO2,A1,2025-01-11,Won,100,Euro\n"
-        "O3,A1,2025-01-12,Won,100,pound  sterling\nO4,A1,2025-01-13,Won,100,Dollar\n"
+        "Opportunity,Account,Created On,Status,Est. Revenue,Currency,Est. Close Date\n"
+        "O1,A1,2025-01-10,Won,100,US Dollar,2025-02-01\nO2,A1,2025-01-11,Won,100,Euro,2025-02-01\n"
+        "O3,A1,2025-01-12,Won,100,pound  sterling,2025-02-01\n"
+        "O4,A1,2025-01-13,Won,100,Dollar,2025-02-01\n"
     )
     mapping = {"Opportunity": "id", "Account": "account_id", "Created On": "created_date",
-               "Status": "stage", "Est. Revenue": "amount"}  # fmt: skip
+               "Status": "stage", "Est. Revenue": "amount", "Est. Close Date": "close_date"}  # fmt: skip
     result = _load(make_file(text), mapping=mapping, currencies=USD)
     errors = [(i.row, i.value) for i in result.report.errors]
     assert errors == [(5, "Dollar")]  # a bare "Dollar" is not guessed
@@ -178,8 +179,8 @@ def test_dynamics_currency_names_read_as_codes(make_file: Any) -> None:
 
 def test_one_currency_throughout_is_fine_and_named(make_file: Any) -> None:
     text = (
-        "Deal ID,account_id,created_date,stage,Amount,deal_currency_code\n"
-        "D1,C1,2025-01-10,closedwon,100,EUR\nD2,C1,2025-01-11,appointmentscheduled,50,\n"
+        "Deal ID,account_id,created_date,close_date,stage,Amount,deal_currency_code\n"
+        "D1,C1,2025-01-10,2025-02-01,closedwon,100,EUR\nD2,C1,2025-01-11,2025-02-01,appointmentscheduled,50,\n"
     )
     result = _load(make_file(text))
     assert result.report.ok, result.report.summary()
@@ -194,9 +195,9 @@ def test_currency_notes_count_the_rows_imported_not_the_rows_refused(make_file: 
     # D3 has no currency but is refused for its date; D4 is the file's only GBP row and is
     # refused for its stage: neither is imported, so neither is counted or judged
     text = (
-        "Deal ID,account_id,created_date,stage,Amount,Currency\n"
-        "D1,C1,2025-01-10,closedwon,100,EUR\nD2,C1,2025-01-11,closedwon,50,\n"
-        "D3,C1,not a date,closedwon,70,\nD4,C1,2025-01-12,,90,GBP\n"
+        "Deal ID,account_id,created_date,close_date,stage,Amount,Currency\n"
+        "D1,C1,2025-01-10,2025-02-01,closedwon,100,EUR\nD2,C1,2025-01-11,2025-02-01,closedwon,50,\n"
+        "D3,C1,not a date,2025-02-01,closedwon,70,\nD4,C1,2025-01-12,2025-02-01,,90,GBP\n"
     )
     result = _load(make_file(text))
     assert [(i.row, i.field) for i in result.report.errors] == [(4, "created_date"), (5, "stage")]
@@ -211,8 +212,8 @@ def test_currency_notes_count_the_rows_imported_not_the_rows_refused(make_file: 
 
 def test_one_currency_other_than_the_reporting_one_needs_a_rate(make_file: Any) -> None:
     text = (
-        "Deal ID,account_id,created_date,stage,Amount,Currency\n"
-        "D1,C1,2025-01-10,closedwon,100,eur\nD2,C1,2025-01-11,closedwon,50,EUR\n"
+        "Deal ID,account_id,created_date,close_date,stage,Amount,Currency\n"
+        "D1,C1,2025-01-10,2025-02-01,closedwon,100,eur\nD2,C1,2025-01-11,2025-02-01,closedwon,50,EUR\n"
     )
     path = make_file(text)
     refused = _load(path, currencies=Currencies.of("USD"))

@@ -216,11 +216,29 @@ def test_cp1252_punctuation_is_detected(make_file: Any) -> None:
 def test_typed_xlsx_first_named_and_indexed_sheet(tmp_path: Path, xlsx_writer: Any) -> None:
     path = xlsx_writer(
         tmp_path / "opps.xlsx",
-        ["Opportunity ID", "Account ID", "Stage", "Amount", "Created Date", "Is Closed", "Is Won"],
         [
-            ["O1", "A1", "Closed Won", 1500.25, datetime(2024, 3, 5, 10, 11), True, True],
-            [None, None, None, None, None, None, None],
-            ["O2", "A1", "Open", 10, date(2024, 3, 6), False, False],
+            "Opportunity ID",
+            "Account ID",
+            "Stage",
+            "Amount",
+            "Created Date",
+            "Is Closed",
+            "Is Won",
+            "Close Date",
+        ],
+        [
+            [
+                "O1",
+                "A1",
+                "Closed Won",
+                1500.25,
+                datetime(2024, 3, 5, 10, 11),
+                True,
+                True,
+                date(2024, 4, 1),
+            ],
+            [None, None, None, None, None, None, None, None],
+            ["O2", "A1", "Open", 10, date(2024, 3, 6), False, False, None],
         ],
         sheet="Opps",
     )

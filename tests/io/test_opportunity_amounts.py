@@ -10,10 +10,10 @@ from terraplan.io import iter_records, load_file
 
 def test_a_blank_amount_counts_as_0_with_one_note(make_file: Any) -> None:
     text = (
-        "Id,AccountId,StageName,Amount,CreatedDate\n"
-        "006P1,001B1,Prospecting,,2026-01-15\n"
-        "006P2,001B1,Closed Won,1000,2026-01-15\n"
-        "006P3,001B2,Qualification,,2026-01-16\n"
+        "Id,AccountId,StageName,Amount,CreatedDate,CloseDate\n"
+        "006P1,001B1,Prospecting,,2026-01-15,\n"
+        "006P2,001B1,Closed Won,1000,2026-01-15,2026-02-01\n"
+        "006P3,001B2,Qualification,,2026-01-16,\n"
     )
     result = load_file(make_file(text), "opportunities", known_ids={"accounts": ["001B1", "001B2"]})
     assert result.report.ok, result.report.issues

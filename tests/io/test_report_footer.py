@@ -15,7 +15,7 @@ from terraplan.io.report_footer import strip_report_footer
 
 REPORT = (
     '"Opportunity ID","Account ID","Stage","Amount","Created Date"\n'
-    '"OC1","001B1","Closed Won","USD 1,000.00","1/10/2026"\n'
+    '"OC1","001B1","Negotiation","USD 1,000.00","1/10/2026"\n'
     '"OC2","001B5","Prospecting","USD 2,500.00","2/1/2026"\n'
     "\n"
     '"Total","","","USD 3,500.00",""\n'
@@ -54,7 +54,7 @@ def test_records_that_only_look_like_a_footer_are_kept(make_file: Any) -> None:
 
 COUNTED = (
     '"Opportunity ID","Account ID","Stage","Amount","Created Date"\n'
-    '"OC1","001B1","Closed Won","1,000.00","1/10/2026"\n'
+    '"OC1","001B1","Negotiation","1,000.00","1/10/2026"\n'
     '"OC2","001B5","Prospecting","2,500.00","2/1/2026"\n'
     '"Grand Totals (2 records)"\n'
 )
@@ -74,7 +74,7 @@ def test_a_grand_total_counting_the_records_is_dropped_alone(make_file: Any, fmt
 def test_subtotal_grand_total_sums_and_copyright_lines_go_together(make_file: Any) -> None:
     text = (
         '"Opportunity ID","Account ID","Stage","Amount","Created Date"\n'
-        '"OC1","001B1","Closed Won","1,000.00","1/10/2026"\n'
+        '"OC1","001B1","Negotiation","1,000.00","1/10/2026"\n'
         '"OC2","001B5","Prospecting","2,500.00","2/1/2026"\n'
         '"Subtotal","","","3,500.00",""\n'
         "\n"

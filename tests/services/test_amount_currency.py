@@ -47,8 +47,11 @@ def euro_lines(db: Database, tmp_path: Path) -> Database:
 def _dollar_opportunities(tmp_path: Path) -> Path:
     return _write(
         tmp_path / "Opportunity.csv",
-        "Id,AccountId,CreatedDate,StageName,Amount,CurrencyIsoCode",
-        ["O1,A1,2025-01-10,Prospecting,1000,USD", "O2,A2,2025-02-10,Closed Won,500,USD"],
+        "Id,AccountId,CreatedDate,StageName,Amount,CurrencyIsoCode,CloseDate",
+        [
+            "O1,A1,2025-01-10,Prospecting,1000,USD,",
+            "O2,A2,2025-02-10,Closed Won,500,USD,2025-03-10",
+        ],
     )
 
 
@@ -146,13 +149,13 @@ def test_a_database_source_is_checked_the_same_way(euro_lines: Database, tmp_pat
     with sqlite3.connect(path) as connection:
         connection.execute(
             "CREATE TABLE opps (Id TEXT, AccountId TEXT, CreatedDate TEXT, StageName TEXT,"
-            " Amount REAL, CurrencyIsoCode TEXT)"
+            " Amount REAL, CurrencyIsoCode TEXT, CloseDate TEXT)"
         )
         connection.executemany(
-            "INSERT INTO opps VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO opps VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                ("O1", "A1", "2025-01-10", "Prospecting", 1000.0, "USD"),
-                ("O2", "A2", "2025-02-10", "Closed Won", 5.0, "USD"),
+                ("O1", "A1", "2025-01-10", "Prospecting", 1000.0, "USD", None),
+                ("O2", "A2", "2025-02-10", "Closed Won", 5.0, "USD", "2025-03-10"),
             ],
         )
     source = parse_source(f"sqlite:///{path}?table=opps")
@@ -284,8 +287,8 @@ def test_the_first_file_naming_a_currency_says_what_it_makes_of_unnamed_amounts(
     assert not [w for w in import_file(db, plain, "sales_lines").report.warnings if "currenc" in w]
     euros = _write(
         tmp_path / "euros.csv",
-        "Id,AccountId,CreatedDate,StageName,Amount,CurrencyIsoCode",
-        ["O1,A1,2025-01-10,Closed Won,1000,EUR"],
+        "Id,AccountId,CreatedDate,StageName,Amount,CurrencyIsoCode,CloseDate",
+        ["O1,A1,2025-01-10,Closed Won,1000,EUR,2025-02-10"],
     )
     outcome = import_file(db, euros, "opportunities")
     assert (

@@ -117,6 +117,7 @@ def test_opportunity_notes_count_the_rows_imported(db: Database, tmp_path: Path)
         "3 opportunities have no amount",
         "20 opportunities read as closed from the stage",
         "19 opportunities read as won from the stage",
+        "1 opportunity read as lost from the stage",
         "1 opportunity read as open from the stage",
         "2 rows have a date after today, " + str(date.today()),
     ]

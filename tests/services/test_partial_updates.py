@@ -112,7 +112,10 @@ def test_sales_lines_and_opportunities_update_their_amounts(
     import_file(accounts, _write(tmp_path, "fix.csv", "Id,Amount\nL1,120\n"), "sales_lines")
     line = _stored(accounts, "sales_lines")["L1"]
     assert (line.account_id, str(line.date), line.amount) == ("A1", "2025-01-05", 120.0)  # type: ignore[attr-defined]
-    opps = "Id,AccountId,CreatedDate,StageName,Amount\nO1,A1,2025-01-10,Closed Won,500\n"
+    opps = (
+        "Id,AccountId,CreatedDate,StageName,Amount,CloseDate\n"
+        "O1,A1,2025-01-10,Closed Won,500,2025-02-10\n"
+    )
     import_file(accounts, _write(tmp_path, "opps.csv", opps), "opportunities")
     import_file(accounts, _write(tmp_path, "amounts.csv", "Id,Amount\nO1,550\n"), "opportunities")
     opp = _stored(accounts, "opportunities")["O1"]

@@ -244,6 +244,13 @@ def validate(
         report.rejected = report.rows_read
         return ValidationResult(empty_frame(spec.kind), report)
     kind_checks.check_kind(checker)
+    no_close_dates = kind_checks.check_close_dates(checker, stored_ids)
+    if no_close_dates is not None:
+        report.issues.append(
+            ImportIssue(table.file, None, None, "close_date", None, no_close_dates)
+        )
+        report.rejected = report.rows_read
+        return ValidationResult(empty_frame(spec.kind), report)
     currencies = currencies or Currencies()
     tally = CurrencyTally() if readings is None else readings.currencies
     tally.apply(checker, currencies)

@@ -424,7 +424,9 @@ def stored_ids(
         and f.name not in fields
         and DERIVED_FROM.get(f.name) not in fields
     ]
-    if not defaulted and not [f for f in missing_columns(table) if f != "id"]:
+    # a closed opportunity needs a close date: updating stored ones keeps theirs
+    undated = spec.kind == "opportunities" and "close_date" not in fields
+    if not defaulted and not undated and not [f for f in missing_columns(table) if f != "id"]:
         return None
     if spec.kind in known:
         return known[spec.kind]
