@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from terraplan.io import iter_records, load_file
 from terraplan.io.stages import APOSTROPHES, read_stages
 
+KNOWN = {"accounts": ["A1"]}
+
 
 def _read(*stages: str) -> list[str | None]:
     return read_stages(pl.Series(list(stages), dtype=pl.String)).to_list()
@@ -60,6 +62,7 @@ def test_readme_stage_spellings(stage: str, reading: str) -> None:
         ("Won't Proceed", "open"),  # not won; no word says closed: named among the open
         ("WONT PROCEED", "open"),
         ("Closed - Wont Renew", "lost"),
+        ("Closed Won - Won't Renew", "lost"),  # "won't" anywhere: never won
     ],
 )
 def test_wont_is_not_won(stage: str, reading: str) -> None:
@@ -71,7 +74,7 @@ _WORDY = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",
 
 @settings(max_examples=300, deadline=None)
 @given(
-    before=_WORDY,
+    before=st.one_of(_WORDY, st.sampled_from(["Closed Won", "Won -", "closedwon"])),
     after=_WORDY,
     apostrophe=st.sampled_from([*APOSTROPHES, ""]),
     case=st.sampled_from([str.lower, str.upper, str.title]),
@@ -79,11 +82,9 @@ _WORDY = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",
 def test_a_stage_holding_wont_as_a_word_is_never_won(
     before: str, after: str, apostrophe: str, case: Any
 ) -> None:
-    """Any stage whose words include "won't" (or "wont") after a non-letter is never won."""
+    """Any stage holding the word "won't" (or "wont"), whatever stands around it, is never
+    won ("Closed Won" before it included)."""
     stage = f"{before} {case('won' + apostrophe + 't')} {after}"
-    words_before = "".join(c if c.isascii() and c.isalpha() else " " for c in before).split()
-    if words_before in ([], ["closed"]) and not apostrophe and case is str.title:
-        pass  # "Wont" after "Closed" is still the word "wont": never "won" either
     assert _read(stage) != ["won"]
 
 
@@ -127,3 +128,52 @@ def test_the_import_names_the_stages_read_as_won_and_as_lost(make_file: Any) -> 
     )
     assert any(w.startswith("1 opportunity read as open from the stage (e.g. \"Won't")
                for w in warnings)  # fmt: skip
+
+
+def test_sales_lines_of_open_and_lost_deals_are_refused(make_file: Any) -> None:
+    # a Salesforce Opportunity Products report imported as sales lines (Close Date -> date):
+    # every deal's products came in as revenue, won or not
+    text = (
+        "Opportunity Name,Stage,Close Date,Account ID,Opportunity Product ID,Total Price\n"
+        "Opp 0,Closed Won,02/16/2026,A1,L1,1000\n"
+        "Opp 1,Closed Lost,01/15/2026,A1,L2,2000\n"
+        "Opp 2,Prospecting,03/15/2026,A1,L3,3000\n"
+        "Opp 3,Closed Won't Renew,01/15/2026,A1,L4,4000\n"
+        "Opp 4,Closed Won - Renewal,01/15/2026,A1,L5,5000\n"
+        "Invoice,,01/15/2026,A1,L6,6000\n"  # no deal: an invoice line is kept
+    )
+    result = load_file(
+        make_file(text), "sales_lines", mapping={"Close Date": "date"}, known_ids=KNOWN
+    )
+    errors = [(i.row, i.column, i.field, i.value, i.reason) for i in result.report.errors]
+    tail = (
+        ": only the lines of won deals are revenue (filter the report to won deals, or"
+        " --on-error skip leaves these lines out)"
+    )
+    lost, open_ = "a line of a deal read as lost from its stage", "a line of a deal read as open"
+    assert errors == [
+        (3, "Stage", "stage", "Closed Lost", lost + tail),
+        (4, "Stage", "stage", "Prospecting", open_ + " from its stage" + tail),
+        (5, "Stage", "stage", "Closed Won't Renew", lost + tail),
+    ]
+    # the rows --on-error skip writes: the won deals' lines and the line of no deal
+    assert sorted(r["id"] for r in iter_records(result.frame)) == ["L1", "L5", "L6"]
+    assert "stage" not in result.frame.columns  # read, not stored
+    assert (
+        "2 sales lines read as won from the stage (e.g. 'Closed Won': 1,"
+        " 'Closed Won - Renewal': 1)" in result.report.warnings
+    )
+    assert not [w for w in result.report.warnings if "'Stage' maps to no field" in w]
+
+
+def test_a_mapped_deal_stage_column_is_read_too(make_file: Any) -> None:
+    text = "Line ID,Account ID,Date,Amount,Deal Status\nL1,A1,2025-01-02,10,closedlost\n"
+    mapping = {"Deal Status": "stage"}
+    result = load_file(make_file(text), "sales_lines", mapping=mapping, known_ids=KNOWN)
+    assert [(i.row, i.field) for i in result.report.errors] == [(2, "stage")]
+
+
+def test_sales_lines_without_a_stage_are_unchanged(make_file: Any) -> None:
+    text = "Line ID,Account ID,Date,Amount\nL1,A1,2025-01-02,10\n"
+    result = load_file(make_file(text), "sales_lines", known_ids=KNOWN)
+    assert result.report.ok and not result.report.warnings

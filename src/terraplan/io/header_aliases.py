@@ -112,6 +112,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "date": ("invoicedate", "orderdate", "servicedate"),
         "amount": ("totalprice",),
         "product": ("productname", "productcode"),
+        "stage": ("stagename", "dealstage", "opportunitystage"),
     },
     "opportunities": {
         "id": ("opportunityid", "dealid", "recordid", "hsobjectid"),

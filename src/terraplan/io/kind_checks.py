@@ -56,6 +56,8 @@ def check_kind(checker: Checker, today: date | None = None) -> None:
             "closes before it was created",
         )
     elif kind in ("sales_lines", "leads"):
+        if kind == "sales_lines":
+            _lines_of_won_deals(checker)
         future_dates(checker, today)
     elif kind == "acquisition_costs":
         checker.add(col("period_end") < col("period_start"), "period_end", "ends before it starts")
@@ -181,6 +183,30 @@ def check_close_dates(checker: Checker, stored_ids: Collection[str] | None = Non
         " ('Close Date', CloseDate): a closed opportunity needs its close date, as"
         f" {CLOSE_DATE_WHY}; add the Close Date column to the report (or map a column to"
         " close_date) and export it again"
+    )
+
+
+def _lines_of_won_deals(checker: Checker) -> None:
+    """Sales lines naming their deal's stage (an Opportunity Products report: every deal's
+    products, won, lost and open) are revenue only for won deals, the stage read as for
+    opportunities (:mod:`terraplan.io.stages`). A line of an open or a lost deal is refused,
+    saying which (``--on-error skip`` writes the won deals' lines); a line with no stage is
+    kept (an invoice line belongs to no deal). One warning names the stages read as won."""
+    if not checker.has("stage"):
+        return
+    stage = pl.col("stage")
+    won, closed = stages.won_stage(stage), stages.closed_stage(stage)
+    for mask, what in ((closed & ~won, "lost"), (~closed & stage.is_not_null(), "open")):
+        checker.add(
+            mask,
+            "stage",
+            f"a line of a deal read as {what} from its stage: only the lines of won deals are"
+            " revenue (filter the report to won deals, or --on-error skip leaves these lines"
+            " out)",
+        )
+    checker.note(
+        checker.ctx.filter(won).select(ROW, "stage"),
+        lambda kept: stages.read_as(kept, "won", "sales line", "sales lines"),
     )
 
 

@@ -229,6 +229,9 @@ KIND_SPECS: dict[str, KindSpec] = {
             _num("amount", minimum=None, required=True),
             _s("product"),
             _num("quantity", minimum=None),
+            # Not stored: the stage of the line's deal (an Opportunity Products report);
+            # the lines of open and lost deals are no revenue (kind_checks)
+            FieldSpec("stage", "str", import_only=True, in_frame=False),
         ),
     ),
     "opportunities": KindSpec(

@@ -11,7 +11,8 @@ of non-letters separates words (``Closed/Won``, ``Closed - Won``, ``Closed Won �
 Then:
 
 - **won**: the words are ``won``, ``closed won`` or HubSpot's ``closedwon``, or start with
-  ``won`` or ``closed won`` (``Won - Renewal``, ``Closed Won (Expansion)``);
+  ``won`` or ``closed won`` (``Won - Renewal``, ``Closed Won (Expansion)``), and no word is
+  ``wont`` (``Closed Won - Won't Renew`` is not won);
 - **lost** (closed, not won): the words are ``lost``, ``closed`` or ``disqualified``
   (HubSpot's ``closedlost`` too), or start with ``closed``, ``lost`` or ``disqualified``
   (``Closed - Not Won``, ``Closed Won't Renew``, ``Lost - No Decision``);
@@ -35,6 +36,8 @@ LOST_STAGES = ("closed lost", "lost", "closedlost", "closed", "disqualified")
 #: only words that cannot mean an open deal ("Unqualified" may be a stage before qualifying).
 WON_PREFIXES = ("closed won ", "won ")
 CLOSED_PREFIXES = ("closed ", "lost ", "disqualified ", "closedlost")
+#: A word that says a stage is not won wherever it stands (``won't`` read as one word).
+NOT_WON = r"\bwont\b"
 #: Characters that join the letters around them into one word (``won't``, ``won’t``).
 APOSTROPHES = "'’‘`´ʼ"
 #: How many stage values a warning names.
@@ -53,7 +56,8 @@ def won_stage(stage: pl.Expr) -> pl.Expr:
     words = stage_words(stage)
     spaced = pl.concat_str(words, pl.lit(" "))  # "won" starts with "won " too
     prefixed = pl.any_horizontal(spaced.str.starts_with(p) for p in WON_PREFIXES)
-    return (words.is_in(WON_STAGES) | prefixed).fill_null(False)
+    denied = words.str.contains(NOT_WON)  # "Closed Won - Won't Renew" is no win either
+    return ((words.is_in(WON_STAGES) | prefixed) & ~denied).fill_null(False)
 
 
 def closed_stage(stage: pl.Expr) -> pl.Expr:
