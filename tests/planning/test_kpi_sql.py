@@ -146,7 +146,8 @@ def kpi_inputs(draw: st.DrawFn) -> tuple[KpiInputs, date]:
     )
     opp_rows = draw(
         st.lists(
-            st.tuples(account, days, st.integers(0, 120), st.booleans(), st.booleans(), amounts),
+            # a delay of -1: closed, yet stored without a close date (older imports let them in)
+            st.tuples(account, days, st.integers(-1, 120), st.booleans(), st.booleans(), amounts),
             max_size=6,
         )
     )
@@ -155,7 +156,7 @@ def kpi_inputs(draw: st.DrawFn) -> tuple[KpiInputs, date]:
             "id": [f"O{i}" for i in range(len(opp_rows))],
             "account_id": [r[0] for r in opp_rows],
             "created_date": [day(r[1]) for r in opp_rows],
-            "close_date": [day(r[1] + r[2]) if r[3] else None for r in opp_rows],
+            "close_date": [day(r[1] + r[2]) if r[3] and r[2] >= 0 else None for r in opp_rows],
             "amount": [abs(r[5]) for r in opp_rows],
             "is_closed": [r[3] for r in opp_rows],
             "is_won": [r[3] and r[4] for r in opp_rows],
@@ -564,5 +565,51 @@ def test_growth_is_unknown_where_the_history_starts_inside_last_years_window() -
             conn.register(f"in_{name}", frame.to_arrow())
         sql = compile_kpi_sql(
             tables_of(data), as_of=as_of, periods=periods, dimensions=["territory"]
+        )
+        assert_equal(want, conn.sql(sql).fetchall())
+
+
+def test_a_closed_opportunity_without_a_close_date_counts_nowhere_in_both_paths() -> None:
+    """A won deal stored without a close date (imports refuse it now; older ones let it in)
+    was dated by its created date for win rate, deal size and sales cycle (0 days) while the
+    revenue history left it out: a win with no revenue. Now it is in no KPI of closed deals
+    and in no pipeline, in-process and in the warehouse query alike."""
+    opps = pl.DataFrame(
+        {
+            "id": ["WON", "LOST", "UNDATED_WON", "UNDATED_LOST", "OPEN"],
+            "account_id": ["A0"] * 5,
+            "created_date": [date(2025, 1, 10)] * 5,
+            "close_date": [date(2025, 3, 1), date(2025, 4, 1), None, None, date(2026, 6, 1)],
+            "amount": [1000.0, 500.0, 5000.0, 7000.0, 300.0],
+            "is_closed": [True, True, True, True, False],
+            "is_won": [True, False, True, False, False],
+        },
+        schema={"id": pl.String, "account_id": pl.String, "created_date": pl.Date,
+                "close_date": pl.Date, "amount": pl.Float64, "is_closed": pl.Boolean,
+                "is_won": pl.Boolean},
+    )  # fmt: skip
+    inputs = KpiInputs(
+        sales_lines=pl.DataFrame(
+            {"account_id": ["A0"], "date": [date(2025, 3, 1)], "amount": [1000.0]},
+            schema={"account_id": pl.String, "date": pl.Date, "amount": pl.Float64},
+        ),
+        accounts=pl.DataFrame({"id": ["A0"]}),
+        alignment=pl.DataFrame({"account_id": ["A0"], "territory_id": ["T1"]}),
+        territories=TERRITORIES,
+        opportunities=opps,
+    )
+    as_of = date(2025, 12, 31)
+    want = compute_kpis(inputs, as_of=as_of, periods=["2025"], dimensions=["territory"])
+    t1 = want.filter(pl.col("key") == "T1").row(0, named=True)
+    assert t1["win_rate"] == pytest.approx(0.5)  # WON of WON and LOST; the undated in neither
+    assert t1["average_deal_size"] == pytest.approx(1000.0)
+    assert t1["sales_cycle_days"] == pytest.approx(50.0)  # 10 Jan to 1 Mar, not 0 days
+    assert t1["open_pipeline"] == pytest.approx(300.0)  # OPEN only
+    data = frames(inputs)
+    with duckdb.connect() as conn:
+        for name, frame in data.items():
+            conn.register(f"in_{name}", frame.to_arrow())
+        sql = compile_kpi_sql(
+            tables_of(data), as_of=as_of, periods=["2025"], dimensions=["territory"]
         )
         assert_equal(want, conn.sql(sql).fetchall())

@@ -229,6 +229,7 @@ def kpis(
         revenue_source_note,
         target_coverage_note,
         target_owner_note,
+        undated_closed_note,
     )
 
     leads_shown = (
@@ -237,6 +238,7 @@ def kpis(
     notes = [
         *future_facts_note(data),
         *revenue_source_note(data),
+        *(undated_closed_note(data) if engine is None else []),
         *([data.crediting_note] if by is Dimension.rep and data.crediting_note else []),
         *grouping_notes(data, by.value, frame["key"].unique().to_list()),
         *(lead_note(data, by.value, frame) if leads_shown else []),

@@ -25,7 +25,7 @@ from datetime import date
 import polars as pl
 
 from terraplan.planning.exact_sums import exact_sum
-from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
+from terraplan.planning.kpi_inputs import KpiInputs, closed_flags, optional_columns
 
 #: Measures credited to the owner of the day (the rest stay with today's owner).
 CREDITED_MEASURES = (
@@ -129,7 +129,6 @@ def credit_corrections(
     opps = inputs.frame("opportunities")
     if opps is not None:
         opps = optional_columns(opps, ("close_date",), pl.Date)
-        closed_on = pl.coalesce(pl.col("close_date"), pl.col("created_date"))
         base = (
             opps.with_columns(pl.col("account_id").cast(pl.String))
             .filter(pl.col("created_date") <= as_of)
@@ -137,16 +136,16 @@ def credit_corrections(
             .select(
                 "account_id",
                 pl.col("created_date"),
-                closed_on.alias("closed_on"),
+                pl.col("close_date").alias("closed_on"),
                 pl.col("amount").cast(pl.Float64),
-                (pl.col("is_closed").fill_null(False) & (closed_on <= as_of)).alias("closed"),
+                *closed_flags(as_of),  # undated: in no KPI of closed deals, no pipeline
                 pl.col("is_won").fill_null(False).alias("won"),
             )
             .collect()
         )
         if base.height:
             of_day = _owner_of_day(base, "created_date", spans, owners).lazy()
-            opened = of_day.select(
+            opened = of_day.filter(~pl.col("undated")).select(
                 "owner",
                 "today",
                 pl.col("created_date").dt.month_start().alias("month"),

@@ -17,7 +17,7 @@ import numpy.typing as npt
 import polars as pl
 
 from terraplan.planning.exact_sums import exact_sum
-from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
+from terraplan.planning.kpi_inputs import KpiInputs, closed_flags, optional_columns
 from terraplan.planning.kpi_periods import Period
 
 GROUP_COLUMNS = ("territory_id", "segment", "industry", "holder_id")
@@ -101,15 +101,14 @@ def account_events(
     opps = inputs.frame("opportunities")
     if opps is not None:
         opps = optional_columns(opps, ("close_date",), pl.Date)
-        closed_on = pl.coalesce(pl.col("close_date"), pl.col("created_date"))
         base = (
             opps.filter(pl.col("created_date") <= as_of)
             .select(
                 pl.col("account_id").cast(pl.String),
                 pl.col("created_date"),
-                closed_on.alias("closed_on"),
+                pl.col("close_date").alias("closed_on"),
                 pl.col("amount").cast(pl.Float64),
-                (pl.col("is_closed").fill_null(False) & (closed_on <= as_of)).alias("closed"),
+                *closed_flags(as_of),
                 pl.col("is_won").fill_null(False).alias("won"),
             )
             .join(coded.lazy().select("account_id", "acc", "cell"), on="account_id", how="inner")
@@ -117,7 +116,7 @@ def account_events(
             .lazy()
         )
         out.append(
-            base.select(
+            base.filter(~pl.col("undated")).select(
                 "cell",
                 pl.col("created_date").dt.month_start().alias("month"),
                 pl.col("amount").alias("pipeline_delta"),
@@ -243,10 +242,12 @@ def lead_rows(inputs: KpiInputs, as_of: date) -> pl.LazyFrame | None:
     opps = inputs.frame("opportunities")
     if opps is not None:
         opps = optional_columns(opps, ("close_date", "id"), pl.String)
-        closed_on = pl.coalesce(pl.col("close_date").cast(pl.Date), pl.col("created_date"))
+        closed_on = pl.col("close_date").cast(pl.Date)  # none: not known to be won by as_of
         won = opps.filter(pl.col("created_date") <= as_of).select(
             pl.col("id").cast(pl.String).alias("opp_id"),
-            (pl.col("is_won").fill_null(False) & (closed_on <= as_of)).alias("opp_won"),
+            (pl.col("is_won").fill_null(False) & (closed_on <= as_of))
+            .fill_null(False)
+            .alias("opp_won"),
         )
         frame = frame.join(won, on="opp_id", how="left")
     else:

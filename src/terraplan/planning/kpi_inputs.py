@@ -387,3 +387,19 @@ def optional_columns(
     schema = lazy.collect_schema()
     missing = [pl.lit(None, dtype=dtype).alias(c) for c in columns if c not in schema]
     return lazy.with_columns(missing) if missing else lazy
+
+
+def closed_flags(as_of: date) -> tuple[pl.Expr, pl.Expr]:
+    """``closed`` (closed on or before ``as_of``) and ``undated`` (closed, with no close
+    date) of opportunities with ``is_closed`` and ``close_date``.
+
+    A closed opportunity counts on its close date. One stored without a close date (none
+    can be imported now; older imports let them in) cannot be placed in time: it is in no
+    KPI of closed deals (wins, win rate, deal size, sales cycle, leads won) and in no
+    pipeline, as it is left out of the revenue history (:mod:`terraplan.planning.revenue`);
+    never a win in one KPI and missing from another's revenue. The KPI notes count them."""
+    is_closed = pl.col("is_closed").fill_null(False)
+    return (
+        (is_closed & (pl.col("close_date") <= as_of)).fill_null(False).alias("closed"),
+        (is_closed & pl.col("close_date").is_null()).alias("undated"),
+    )

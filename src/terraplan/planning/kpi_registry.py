@@ -128,7 +128,9 @@ KPIS: tuple[KpiDefinition, ...] = (
         "Win rate",
         "ratio",
         True,
-        "Won / closed opportunities, counted by close date in the period; null when none closed.",
+        "Won / closed opportunities, counted by close date in the period (a closed opportunity "
+        "stored without one counts in no period, nor in revenue or pipeline); null when none "
+        "closed.",
     ),
     KpiDefinition(
         "lead_conversion_rate",

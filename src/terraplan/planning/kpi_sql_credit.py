@@ -102,6 +102,7 @@ def corrections(b: SqlContext) -> None:
                 "o.xm",
                 "o.amount",
                 "o.closed",
+                "o.undated",
                 "o.won",
                 "o.days",
             )

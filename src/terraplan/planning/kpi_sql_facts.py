@@ -286,9 +286,13 @@ def sales(b: SqlContext) -> None:
 def opportunities(b: SqlContext) -> None:
     if not b.tables.has("opportunities"):
         return
-    closed_on = "COALESCE(o.close_date, o.created_date)"
+    # a closed opportunity counts on its close date; one stored without a close date (none
+    # can be imported now) is in no KPI of closed deals and in no pipeline (``undated``), as
+    # in-process and in the revenue history: never a win in one KPI and not in another
+    closed_on = "o.close_date"
     if "close_date" in b.tables.missing.get("opportunities", ()):
-        closed_on = "o.created_date"
+        closed_on = "CAST(NULL AS DATE)"
+    is_closed = "COALESCE(o.is_closed, FALSE)"
     b.add(
         "tp_opp",
         sqlglot.select(
@@ -300,27 +304,16 @@ def opportunities(b: SqlContext) -> None:
             exp.alias_(sqlglot.parse_one(month_of("o.created_date"), read=READ), "cm"),
             exp.alias_(sqlglot.parse_one(month_of(closed_on), read=READ), "xm"),
             "CAST(o.amount AS DOUBLE) AS amount",
+            exp.alias_(_closed_by(is_closed, closed_on, b), "closed"),
             exp.alias_(
                 exp.and_(
-                    "COALESCE(o.is_closed, FALSE)",
-                    exp.LTE(
-                        this=sqlglot.parse_one(closed_on, read=READ),
-                        expression=date_literal(b.as_of),
-                    ),
+                    is_closed,
+                    exp.Is(this=sqlglot.parse_one(closed_on, read=READ), expression=exp.null()),
                 ),
-                "closed",
+                "undated",
             ),
             "COALESCE(o.is_won, FALSE) AS won",
-            exp.alias_(
-                exp.and_(
-                    "COALESCE(o.is_won, FALSE)",
-                    exp.LTE(
-                        this=sqlglot.parse_one(closed_on, read=READ),
-                        expression=date_literal(b.as_of),
-                    ),
-                ),
-                "won_by_as_of",
-            ),
+            exp.alias_(_closed_by("COALESCE(o.is_won, FALSE)", closed_on, b), "won_by_as_of"),
             exp.alias_(
                 exp.cast(
                     exp.DateDiff(
@@ -338,6 +331,14 @@ def opportunities(b: SqlContext) -> None:
         .where(exp.LTE(this=exp.column("created_date", "o"), expression=date_literal(b.as_of))),
     )
     b.add("tp_opp_known", sqlglot.select("*").from_("tp_opp").where("acc IS NOT NULL"))
+
+
+def _closed_by(flag: str, closed_on: str, b: SqlContext) -> exp.Expr:
+    """``flag`` and closed on or before the as-of date (False without a close date)."""
+    on_time = exp.LTE(
+        this=sqlglot.parse_one(closed_on, read=READ), expression=date_literal(b.as_of)
+    )
+    return exp.func("COALESCE", exp.and_(flag, on_time), exp.false())
 
 
 def measure_row(
@@ -361,8 +362,11 @@ def opportunity_rows(
     source: str, *, key: str = "cell", key_alias: str = "cell", sign: str = ""
 ) -> list[exp.Select]:
     """Rows of the opportunities of ``source`` opened (pipeline in, month ``cm``) and closed
-    (pipeline out and wins, month ``xm``); ``sign`` "-" negates every measure."""
-    opened = measure_row(source, "cm", key=key, key_alias=key_alias, pipeline_delta=f"{sign}amount")
+    (pipeline out and wins, month ``xm``); ``sign`` "-" negates every measure. A closed
+    opportunity without a close date (``undated``) is neither."""
+    opened = measure_row(
+        source, "cm", key=key, key_alias=key_alias, pipeline_delta=f"{sign}amount"
+    ).where("NOT undated")
     closed = measure_row(
         source,
         "xm",

@@ -24,7 +24,7 @@ import polars as pl
 from terraplan.errors import InvalidParameterError
 from terraplan.planning.exact_sums import exact_sum
 from terraplan.planning.kpi_groups import account_table, open_account_table, territory_table
-from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
+from terraplan.planning.kpi_inputs import KpiInputs, closed_flags, optional_columns
 from terraplan.planning.kpi_periods import add_months
 from terraplan.planning.kpis import data_dates
 
@@ -111,15 +111,14 @@ def prioritise_accounts(
     opps = inputs.frame("opportunities")
     if opps is not None:
         opps = optional_columns(opps, ("close_date",), pl.Date)
-        closed_on = pl.coalesce(pl.col("close_date"), pl.col("created_date"))
         opps = opps.filter(pl.col("created_date") <= as_of).select(
             pl.col("account_id").cast(pl.String),
             pl.col("amount").cast(pl.Float64),
-            (pl.col("is_closed").fill_null(False) & (closed_on <= as_of)).alias("closed"),
+            *closed_flags(as_of),  # undated: neither a closed deal nor pipeline, as in KPIs
             pl.col("is_won").fill_null(False).alias("won"),
         )
         pipeline = (
-            opps.filter(~pl.col("closed"))
+            opps.filter(~pl.col("closed") & ~pl.col("undated"))
             .group_by("account_id")
             .agg(exact_sum("amount").alias("open_pipeline"))
         )

@@ -96,6 +96,30 @@ def revenue_source_note(data: PlanData) -> list[str]:
     return []
 
 
+def undated_closed_note(data: PlanData) -> list[str]:
+    """Closed opportunities stored without a close date (imports refuse them now; older ones
+    let them in): every KPI leaves them out, since none can place them in time (one note)."""
+    opps = data.inputs.frame("opportunities")
+    if opps is None:
+        return []
+    names = opps.collect_schema().names()
+    if "is_closed" not in names:
+        return []
+    close = pl.col("close_date") if "close_date" in names else pl.lit(None, dtype=pl.Date)
+    undated = pl.col("is_closed").fill_null(False) & close.is_null()
+    won = pl.col("is_won").fill_null(False) if "is_won" in names else pl.lit(False)
+    found = opps.select(undated.sum().alias("n"), (undated & won).sum().alias("won")).collect()
+    count, wins = int(found["n"][0] or 0), int(found["won"][0] or 0)
+    if not count:
+        return []
+    noun = "opportunity is" if count == 1 else "opportunities are"
+    return [
+        f"{count:,} closed {noun} stored without a close date ({wins:,} won): left out of"
+        " revenue, win rate, deal size, sales cycle and pipeline, which are dated by it;"
+        " import them again with their close dates"
+    ]
+
+
 def target_coverage_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
     """Periods the plan's revenue targets cover only in part (a fiscal quarter running into a
     year no target is set for yet): their target, attainment and pace count the covered days'

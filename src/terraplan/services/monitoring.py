@@ -197,7 +197,7 @@ def plan_report_html(
         fiscal=fiscal,
     )
     balance = territory_balance(data.inputs, criteria=criteria)
-    from terraplan.services.kpi_notes import revenue_source_note
+    from terraplan.services.kpi_notes import revenue_source_note, undated_closed_note
     from terraplan.services.report_map import report_names, territory_shapes
 
     with UnitOfWork(db) as uow:
@@ -215,6 +215,6 @@ def plan_report_html(
         reps=reps,
         shapes=shapes,
         fiscal=fiscal,
-        notes=revenue_source_note(data),
+        notes=[*revenue_source_note(data), *undated_closed_note(data)],
         subject_names=alert_subject_names(data, alerts.alerts),
     )

@@ -266,15 +266,14 @@ WITH tp_periods AS (
       CAST(EXTRACT(YEAR FROM o.created_date) AS INT64) * 12 + CAST(EXTRACT(MONTH FROM o.created_date) AS INT64) - 1
     ) AS cm,
     (
-      CAST(EXTRACT(YEAR FROM COALESCE(o.close_date, o.created_date)) AS INT64) * 12 + CAST(EXTRACT(MONTH FROM COALESCE(o.close_date, o.created_date)) AS INT64) - 1
+      CAST(EXTRACT(YEAR FROM o.close_date) AS INT64) * 12 + CAST(EXTRACT(MONTH FROM o.close_date) AS INT64) - 1
     ) AS xm,
     CAST(o.amount AS FLOAT64) AS amount,
-    COALESCE(o.is_closed, FALSE)
-    AND COALESCE(o.close_date, o.created_date) <= CAST('2026-03-15' AS DATE) AS closed,
+    COALESCE(COALESCE(o.is_closed, FALSE) AND o.close_date <= CAST('2026-03-15' AS DATE), FALSE) AS closed,
+    COALESCE(o.is_closed, FALSE) AND o.close_date IS NULL AS undated,
     COALESCE(o.is_won, FALSE) AS won,
-    COALESCE(o.is_won, FALSE)
-    AND COALESCE(o.close_date, o.created_date) <= CAST('2026-03-15' AS DATE) AS won_by_as_of,
-    CAST(DATE_DIFF(COALESCE(o.close_date, o.created_date), o.created_date, DAY) AS FLOAT64) AS days
+    COALESCE(COALESCE(o.is_won, FALSE) AND o.close_date <= CAST('2026-03-15' AS DATE), FALSE) AS won_by_as_of,
+    CAST(DATE_DIFF(o.close_date, o.created_date, DAY) AS FLOAT64) AS days
   FROM crm.opportunities AS o
   LEFT JOIN tp_acc AS a
     ON a.account_id = CAST(o.account_id AS STRING)
@@ -379,6 +378,8 @@ WITH tp_periods AS (
     amount AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_opp_known
+  WHERE
+    NOT undated
   UNION ALL
   SELECT
     cell,
@@ -539,6 +540,7 @@ WITH tp_periods AS (
     o.xm,
     o.amount,
     o.closed,
+    o.undated,
     o.won,
     o.days
   FROM tp_opp AS o
@@ -653,7 +655,9 @@ WITH tp_periods AS (
     0.0 AS active_delta
   FROM tp_credit_opps
   WHERE
-    NOT owner IS NULL AND owner IS DISTINCT FROM today
+    NOT undated AND (
+      NOT owner IS NULL AND owner IS DISTINCT FROM today
+    )
   UNION ALL
   SELECT
     owner AS key,
@@ -687,7 +691,9 @@ WITH tp_periods AS (
     0.0 AS active_delta
   FROM tp_credit_opps
   WHERE
-    NOT today IS NULL AND owner IS DISTINCT FROM today
+    NOT undated AND (
+      NOT today IS NULL AND owner IS DISTINCT FROM today
+    )
   UNION ALL
   SELECT
     today AS key,

@@ -266,15 +266,14 @@ WITH tp_periods AS (
       CAST(DATE_PART(YEAR, o.created_date) AS INT) * 12 + CAST(DATE_PART(MONTH, o.created_date) AS INT) - 1
     ) AS cm,
     (
-      CAST(DATE_PART(YEAR, COALESCE(o.close_date, o.created_date)) AS INT) * 12 + CAST(DATE_PART(MONTH, COALESCE(o.close_date, o.created_date)) AS INT) - 1
+      CAST(DATE_PART(YEAR, o.close_date) AS INT) * 12 + CAST(DATE_PART(MONTH, o.close_date) AS INT) - 1
     ) AS xm,
     CAST(o.amount AS DOUBLE) AS amount,
-    COALESCE(o.is_closed, FALSE)
-    AND COALESCE(o.close_date, o.created_date) <= CAST('2026-03-15' AS DATE) AS closed,
+    COALESCE(COALESCE(o.is_closed, FALSE) AND o.close_date <= CAST('2026-03-15' AS DATE), FALSE) AS closed,
+    COALESCE(o.is_closed, FALSE) AND o.close_date IS NULL AS undated,
     COALESCE(o.is_won, FALSE) AS won,
-    COALESCE(o.is_won, FALSE)
-    AND COALESCE(o.close_date, o.created_date) <= CAST('2026-03-15' AS DATE) AS won_by_as_of,
-    CAST(DATEDIFF(DAY, o.created_date, COALESCE(o.close_date, o.created_date)) AS DOUBLE) AS days
+    COALESCE(COALESCE(o.is_won, FALSE) AND o.close_date <= CAST('2026-03-15' AS DATE), FALSE) AS won_by_as_of,
+    CAST(DATEDIFF(DAY, o.created_date, o.close_date) AS DOUBLE) AS days
   FROM crm.opportunities AS o
   LEFT JOIN tp_acc AS a
     ON a.account_id = CAST(o.account_id AS VARCHAR)
@@ -379,6 +378,8 @@ WITH tp_periods AS (
     amount AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_opp_known
+  WHERE
+    NOT undated
   UNION ALL
   SELECT
     cell,
@@ -539,6 +540,7 @@ WITH tp_periods AS (
     o.xm,
     o.amount,
     o.closed,
+    o.undated,
     o.won,
     o.days
   FROM tp_opp AS o
@@ -653,7 +655,9 @@ WITH tp_periods AS (
     0.0 AS active_delta
   FROM tp_credit_opps
   WHERE
-    NOT owner IS NULL AND owner IS DISTINCT FROM today
+    NOT undated AND (
+      NOT owner IS NULL AND owner IS DISTINCT FROM today
+    )
   UNION ALL
   SELECT
     owner AS key,
@@ -687,7 +691,9 @@ WITH tp_periods AS (
     0.0 AS active_delta
   FROM tp_credit_opps
   WHERE
-    NOT today IS NULL AND owner IS DISTINCT FROM today
+    NOT undated AND (
+      NOT today IS NULL AND owner IS DISTINCT FROM today
+    )
   UNION ALL
   SELECT
     today AS key,

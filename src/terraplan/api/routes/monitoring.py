@@ -209,6 +209,7 @@ def _kpi_table(
         revenue_source_note,
         target_coverage_note,
         target_owner_note,
+        undated_closed_note,
     )
     from terraplan.services.monitoring import plan_kpis
 
@@ -250,6 +251,7 @@ def _kpi_table(
         notes=[
             *future_facts_note(data),
             *revenue_source_note(data),
+            *undated_closed_note(data),
             *crediting_notes(data.crediting_note if by == "rep" else None, scope),
             # about the whole plan (its other territories, shared ones): planners only
             *(grouping_notes(data, by, frame["key"].unique().to_list()) if scope is None else []),
