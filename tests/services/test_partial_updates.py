@@ -122,6 +122,27 @@ def test_sales_lines_and_opportunities_update_their_amounts(
     assert (opp.stage, opp.is_won, opp.is_closed, opp.amount) == ("Closed Won", True, True, 550.0)  # type: ignore[attr-defined]
 
 
+def test_a_report_without_close_dates_updates_stored_opportunities_keeping_theirs(
+    accounts: Database, tmp_path: Path
+) -> None:
+    # a report left without its Close Date column: the stored deals keep their close dates
+    # (and stay wins with revenue); a new closed deal has none to keep and is refused
+    full = (
+        "Id,AccountId,CreatedDate,StageName,Amount,CloseDate\n"
+        "O1,A1,2025-01-10,Prospecting,500,2025-06-30\n"
+    )
+    import_file(accounts, _write(tmp_path, "opps.csv", full), "opportunities")
+    later = "Id,AccountId,CreatedDate,StageName,Amount\nO1,A1,2025-01-10,Closed Won,600\n"
+    outcome = import_file(accounts, _write(tmp_path, "later.csv", later), "opportunities")
+    assert outcome.written == 1
+    opp = _stored(accounts, "opportunities")["O1"]
+    assert (opp.is_won, str(opp.close_date), opp.amount) == (True, "2025-06-30", 600.0)  # type: ignore[attr-defined]
+    new = later + "O2,A2,2025-01-10,Closed Lost,50\n"
+    with pytest.raises(DataError, match="close-date column"):
+        import_file(accounts, _write(tmp_path, "new.csv", new), "opportunities")
+    assert set(_stored(accounts, "opportunities")) == {"O1"}
+
+
 def test_a_database_table_updates_stored_accounts(accounts: Database, tmp_path: Path) -> None:
     path = tmp_path / "crm.db"
     with sqlite3.connect(path) as connection:
