@@ -197,7 +197,7 @@ ROW_CASES: list[tuple[str, str, str, str, str]] = [
     (
         "bad-boolean",
         "opportunities",
-        "id,account_id,created_date,amount,stage,is_won\nO1,A1,2024-01-01,5,Open,false\nO2,A1,2024-01-01,5,Won,perhaps\n",
+        "id,account_id,created_date,amount,stage,is_won,close_date\nO1,A1,2024-01-01,5,Open,false,\nO2,A1,2024-01-01,5,Won,perhaps,2024-02-01\n",
         "is_won",
         "",
     ),
