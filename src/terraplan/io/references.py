@@ -107,6 +107,22 @@ def check_references(
             known_ids.get("active_plans", ()),
             noun=PLANNED_KINDS[kind],
         )
+    if kind in PLANNED_KINDS and (archived := known_ids.get("archived_plans")):
+        # an archived plan is read-only, as `terraplan targets --plan` says: its KPIs would
+        # change after the fact
+        checker.add(
+            pl.col("plan_id").is_in(sorted(archived))
+            & ~pl.col(ROW).is_in(checker.error_rows().implode()),
+            "plan_id",
+            pl.concat_str(
+                pl.lit("plan "),
+                pl.col("plan_id"),
+                pl.lit(
+                    f" is archived and read-only: its {PLANNED_KINDS[kind]}s cannot change"
+                    " (name another plan, or copy it: terraplan plans copy)"
+                ),
+            ),
+        )
 
 
 def _self_reason(checker: Checker, label: str, name: str, flagged: pl.Series) -> pl.Expr:

@@ -446,6 +446,8 @@ def _known_ids(db: Database, kind: str) -> tuple[dict[str, set[str]], dict[str, 
                 if kind in PLANNED_KINDS:  # a row without a plan prefers the active one
                     active = uow.plans.list(status=PlanStatus.ACTIVE)
                     known["active_plans"] = {row.id for row in active}
+                    archived = uow.plans.list(status=PlanStatus.ARCHIVED)
+                    known["archived_plans"] = {row.id for row in archived}
             elif ref == "territories":
                 known[ref] = uow.plans.territory_ids()
             else:
