@@ -1073,6 +1073,19 @@ def test_compare_says_how_many_owners_activation_changes_in_the_crm(
         "with no owner in the CRM yet (its owner update file holds these, and also the owners "
         "changed back since the CRM's export: an update sent in between may have reached the CRM)"
     ) in comparison.notes
+    # compared to an active plan, there is no activating it to speak of
+    from dataclasses import replace
+
+    from terraplan.domain import PlanStatus
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        uow.plans.save(replace(uow.plans.get("P1"), status=PlanStatus.ACTIVE))
+        uow.commit()
+    back, _ = compare_stored_plans(db, copy.id, "P1")
+    [note] = [n for n in back.notes if "in the CRM today" in n]
+    assert "against the owners in the CRM today, the active plan P1 differs on" in note
+    assert "activating" not in note
 
 
 def test_activation_counts_the_accounts_the_catch_all_took_apart(
