@@ -276,6 +276,24 @@ def test_growth_before_the_sales_history_is_empty_and_said_once(
     table = run_cli(*args)
     said = " ".join(table.stdout.split())
     assert said.count("growth is empty for 2026: the sales history starts on 2025-11-15,") == 1
+    # new customers count from the history's start: said where they are shown
+    assert "new customers in" not in said
+    shown = " ".join(run_cli(*args, "--kpi", "new_customers").stdout.split())
+    assert (
+        shown.count(
+            "Note: the sales history starts on 2025-11-15: new customers in 2026 count accounts "
+            "whose first sales in the history fall there, so an account that bought before the "
+            "history starts counts as new in its first year."
+        )
+        == 1
+    )
+    assert "inactive accounts in" not in shown  # 2026's six months lie in the history
+    # one row per quarter: the table names each row's period
+    quarters = run_cli("kpis", "--plan", "P1", "--period", "quarter", "--as-of", "2026-12-31")
+    lines = [line for line in quarters.stdout.splitlines() if "West" in line]
+    assert [line.split("│")[2].strip() for line in lines][-4:] == [
+        "2026Q1", "2026Q2", "2026Q3", "2026Q4"
+    ]  # fmt: skip
     # Beta (Texas) sold in December but is in no territory: said, named, once
     assert (
         said.count("1 account with sales or opportunities is in no territory of plan FY (Beta)")

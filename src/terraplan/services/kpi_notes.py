@@ -77,6 +77,60 @@ def prior_year_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
     ]
 
 
+#: KPIs that count from the start of the sales history (see :func:`history_start_note`).
+HISTORY_KPIS = ("new_customers", "inactive_accounts")
+
+
+def history_start_note(
+    data: PlanData, frame: pl.DataFrame, *, inactive_months: int = 6
+) -> list[str]:
+    """New customers and inactive accounts of periods near the start of the sales history:
+    an account's first month with sales is its first month *in the history*, so in the
+    history's first year an account that bought before it counts as new; and an inactive
+    account's look-back of ``inactive_months`` months reaching before the history finds no
+    sales there. One note naming the periods (growth has :func:`prior_year_note`)."""
+    if frame.is_empty() or not {"period", "period_start", "period_end"} <= set(frame.columns):
+        return []
+    sales = data.inputs.frame("sales_lines")
+    first = None if sales is None else sales.select(pl.col("date").min()).collect().item()
+    if not isinstance(first, date):
+        return []
+    spans = frame.select("period", "period_start", "period_end").unique().sort("period_start")
+    year_on = _months_after(first.replace(day=1), 12)
+    new = [p for p, start, _ in spans.iter_rows() if start < year_on]
+    inactive = []
+    for period, _, end in spans.iter_rows():
+        last = min(end, data.as_of) if data.as_of is not None else end
+        # by month, as the KPI counts: a history from 11 January covers January
+        if _months_after(last.replace(day=1), 1 - inactive_months) < first.replace(day=1):
+            inactive.append(period)
+    parts = []
+    if new and "new_customers" in frame.columns:
+        parts.append(
+            f"new customers in {_some(new)} count accounts whose first sales in the history "
+            "fall there, so an account that bought before the history starts counts as new "
+            "in its first year"
+        )
+    if inactive and "inactive_accounts" in frame.columns:
+        parts.append(
+            f"inactive accounts in {_some(inactive)} look back {inactive_months} months, to "
+            "before the history starts, where no sales are known"
+        )
+    if not parts:
+        return []
+    return [f"the {_history(data)} starts on {first.isoformat()}: " + "; ".join(parts)]
+
+
+def _months_after(day: date, months: int) -> date:
+    """The first of the month ``months`` after ``day``'s (``day`` is a month's first)."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _some(periods: Sequence[str]) -> str:
+    return ", ".join(periods[:3]) + (", ..." if len(periods) > 3 else "")
+
+
 def _history(data: PlanData) -> str:
     if data.inputs.frame("sales_lines") is None:
         return "revenue history in the tables"

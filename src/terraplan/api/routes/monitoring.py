@@ -203,6 +203,7 @@ def _kpi_table(
         future_facts_note,
         group_names,
         grouping_notes,
+        history_start_note,
         lead_note,
         prior_year_note,
         recut_note,
@@ -257,6 +258,7 @@ def _kpi_table(
             # counts of the company's unplaced leads: planners only (the segment note has none)
             *(lead_note(data, by, frame) if scope is None or by == "segment" else []),
             *prior_year_note(data, frame),
+            *history_start_note(data, frame),
             *target_coverage_note(data, frame),
             *recut_note(data, by, frame),
             *(target_owner_note(data, frame) if by == "rep" and scope is None else []),
