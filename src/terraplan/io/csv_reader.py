@@ -299,8 +299,7 @@ def _why_wider(width: int, delimiter: str) -> str:
             "header must be the first line: remove the lines above it"
         )
     return (
-        f"a {_shown_delimiter(delimiter)} inside a value that is not quoted? write it "
-        '"Acme, Inc."'
+        f'a {_shown_delimiter(delimiter)} inside a value that is not quoted? write it "Acme, Inc."'
     )
 
 
