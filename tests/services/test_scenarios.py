@@ -353,6 +353,36 @@ def test_ownership_is_effective_dated_across_activations(
     assert before == []
 
 
+def test_a_renamed_territory_opens_a_period_for_the_accounts_it_keeps(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """An account whose territory and owner stay but whose territory is renamed: its
+    history said the archived plan's territory by its old name from then on."""
+    from datetime import date as day
+
+    from terraplan.services.ownership_periods import ownership_history
+    from terraplan.services.plan_edits import edit_plan
+
+    db, county_territory = regions
+    old, _ = _p2_moves_los_angeles(db, county_territory)
+    change_status(db, "P2", "draft", reason="rename")
+    edit_plan(db, "P2", {"op": "rename", "territory": old, "name": "Pacific Rim"})
+    for step in ("in_review", "approved"):
+        change_status(db, "P2", step)
+    with UnitOfWork(db) as uow:
+        accounts = uow.accounts.list()
+        name = uow.plans.get("P1").territory(old).name
+    stayed = next(a.id for a in accounts if a.county_fips and a.county_fips != "06037"
+                  and county_territory.get(a.county_fips) == old)  # fmt: skip
+    activate_plan(db, "P2", effective_from=day(2027, 7, 1))
+    periods, _ = ownership_history(db, stayed)
+    assert [(p.territory_name, p.valid_from, p.valid_to, p.plan_id) for p in periods] == [
+        (name, day(2027, 1, 1), day(2027, 6, 30), "P1"),
+        ("Pacific Rim", day(2027, 7, 1), None, "P2"),
+    ]
+    assert periods[0].owner_id == periods[1].owner_id
+
+
 def _fail_ownership_writes(db: Database) -> None:
     """A real storage failure on the last write of an activation: the database itself
     refuses every new ownership period (a trigger), as a full disk or a lost connection would."""
