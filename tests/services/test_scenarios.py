@@ -383,6 +383,44 @@ def test_a_renamed_territory_opens_a_period_for_the_accounts_it_keeps(
     assert periods[0].owner_id == periods[1].owner_id
 
 
+def test_days_of_a_period_before_its_owner_was_hired_are_named(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """A plan gives an account to a rep hired later: the period names them from its first
+    day, KPIs credit no rep before the hire, and `owners` says which days."""
+    from datetime import date as day
+
+    from sqlalchemy import text
+
+    from terraplan.services.ownership_periods import before_hire, ownership_history
+
+    db, county_territory = regions
+    _p2_moves_los_angeles(db, county_territory)
+    activate_plan(db, "P2", effective_from=day(2027, 7, 1))
+    with UnitOfWork(db) as uow:
+        moved = next(a.id for a in uow.accounts.list() if a.county_fips == "06037")
+    periods, _ = ownership_history(db, moved)
+    owner = periods[-1].owner_id
+    assert owner is not None
+    with db.connect() as connection:
+        connection.execute(
+            text("UPDATE reps SET hire_date = :d WHERE id = :r"),
+            {"d": day(2027, 8, 10), "r": owner},
+        )
+        connection.commit()
+    hired = day(2027, 8, 10)
+    expected = [(owner, day(2027, 7, 1), day(2027, 8, 9), hired)]
+    if periods[0].owner_id == owner:  # owned under P1 too: every day of it before the hire
+        expected.insert(0, (owner, day(2027, 1, 1), day(2027, 6, 30), hired))
+    assert before_hire(db, periods) == expected
+    on_day, _ = ownership_history(db, moved, day=day(2027, 7, 15))
+    assert before_hire(db, on_day, day(2027, 7, 15)) == [
+        (owner, day(2027, 7, 15), day(2027, 7, 15), day(2027, 8, 10))
+    ]
+    later, _ = ownership_history(db, moved, day=day(2027, 9, 1))
+    assert before_hire(db, later, day(2027, 9, 1)) == []
+
+
 def _fail_ownership_writes(db: Database) -> None:
     """A real storage failure on the last write of an activation: the database itself
     refuses every new ownership period (a trigger), as a full disk or a lost connection would."""
