@@ -559,3 +559,16 @@ def _west_east(run_cli: Any, tmp_path: Path, reps: str, owners: dict[str, str]) 
     ):  # fmt: skip
         done = run_cli(*step)
         assert done.returncode == 0, (step, done.stderr)
+
+
+def test_by_rep_says_which_reps_left(run_cli: Any, tmp_path: Path) -> None:
+    """A rep marked inactive keeps the row of what they sold; a note says they left (their
+    row's -100 % growth read as a rep who stopped selling)."""
+    reps = "id,name,active\nR1,Ann Lee,true\nR2,Cara Diaz,true\n"
+    _west_east(run_cli, tmp_path, reps, {"w": "R1", "e": "R2"})
+    (tmp_path / "left.csv").write_text("id,name,active\nR2,Cara Diaz,false\n", encoding="utf-8")
+    assert run_cli("import", "reps", "left.csv").returncode == 0
+    args = ("kpis", "--plan", "P1", "--period", "2025", "--as-of", "2025-12-31", "--by", "rep")
+    said = " ".join(run_cli(*args).stdout.split())
+    assert said.count("Note: Cara Diaz is marked inactive (left): their rows hold what") == 1
+    assert "Ann Lee is marked" not in said

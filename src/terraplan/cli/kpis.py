@@ -228,6 +228,7 @@ def kpis(
         group_names,
         grouping_notes,
         history_start_note,
+        inactive_reps_note,
         lead_note,
         prior_year_note,
         recut_note,
@@ -252,6 +253,7 @@ def kpis(
         *target_coverage_note(data, frame),
         *recut_note(data, by.value, frame),
         *(target_owner_note(data, frame) if by.value == "rep" else []),
+        *(inactive_reps_note(data, frame) if by.value == "rep" else []),
     ]
     if engine is not None:
         notes.append(

@@ -444,3 +444,27 @@ def recut_note(data: PlanData, dimension: str, frame: pl.DataFrame) -> list[str]
         f"count the accounts in its {groups} as they are now; plan {before}, which it was made "
         "from, shows them in its own"
     ]
+
+
+def inactive_reps_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
+    """By rep: reps marked inactive (left the company) among the rows, so that a row ending
+    in -100 % growth reads as a rep who left, not one who stopped selling."""
+    reps = data.inputs.frame("reps") if data.inputs.reps is not None else None
+    if reps is None or frame.is_empty() or "active" not in reps.collect_schema().names():
+        return []
+    shown = {str(k) for k in frame["key"].unique().to_list()}
+    gone = [
+        str(rep_id)
+        for rep_id, active in reps.select("id", "active").collect().iter_rows()
+        if active is False and str(rep_id) in shown
+    ]
+    if not gone:
+        return []
+    names = group_names(data, "rep")
+    listed = sorted(names.get(r, r) for r in gone)
+    who = ", ".join(listed[:5]) + (f" and {len(listed) - 5} more" if len(listed) > 5 else "")
+    verb = "is" if len(listed) == 1 else "are"
+    return [
+        f"{who} {verb} marked inactive (left): their rows hold what they sold while they "
+        "owned accounts"
+    ]
