@@ -355,6 +355,30 @@ def test_targets_and_costs_of_an_archived_plan_are_refused(db: Database, tmp_pat
         assert uow.records("targets").list() == []
 
 
+def test_rep_quotas_may_name_their_reps(db: Database, tmp_path: Path) -> None:
+    """A quota sheet kept by hand names its reps, as a report's owner column does: a name
+    one rep holds is that rep; a name two reps share is refused (it was "unknown rep")."""
+    _store_plans(db, {"P1": ["T01"]})
+    reps = "id,name\nR1,Alice Ng\nR2,Sam Park\nR3,Sam  park\n"
+    import_file(db, _write(tmp_path, "reps.csv", reps), "reps")
+    quotas = (
+        "Quota Owner,Plan,Start Date,End Date,Quota Amount\n"
+        "alice  ng,P1,2026-01-01,2026-01-31,50000\nSam Park,P1,2026-01-01,2026-01-31,40000\n"
+    )
+    with pytest.raises(DataError) as caught:
+        import_file(db, _write(tmp_path, "q.csv", quotas), "targets")
+    issues = caught.value.details["report"]["issues"]
+    assert [(i["row"], i["field"]) for i in issues if i["severity"] == "error"] == [(3, "rep_id")]
+    outcome = import_file(db, _write(tmp_path, "q.csv", quotas), "targets", on_error="skip")
+    assert outcome.written == 1
+    assert any(
+        w.startswith("1 row names the rep by name (e.g. alice  ng -> R1)")
+        for w in (outcome.report.warnings)
+    )
+    with UnitOfWork(db) as uow:
+        assert [(t.rep_id, t.amount) for t in uow.records("targets").list()] == [("R1", 50000.0)]
+
+
 def test_account_revenue_is_stored_in_the_reporting_currency(db: Database, tmp_path: Path) -> None:
     """A multi-currency org's accounts: AnnualRevenue in each account's currency is stored
     converted, and the currency column stays an attribute the rules can read."""

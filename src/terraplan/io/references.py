@@ -67,6 +67,10 @@ def check_references(
                 shared = _names_to_ids(checker, spec.name, known, rep_names)
             _external_reference(checker, spec.name, label, known, shared)
             continue
+        if target == "reps" and rep_names:
+            # a quota sheet kept by hand names its reps ("Rep: Alice Ng"), as an owner column
+            # of a report does; a name several reps share stays, and is refused below
+            _names_to_ids(checker, spec.name, known, rep_names)
         reason = pl.concat_str(pl.lit(f"unknown {label} '"), pl.col(spec.name), pl.lit("'"))
         if target != kind:
             # an association export lists every company of a deal in one cell ('A2;A1')

@@ -442,7 +442,7 @@ def _known_ids(db: Database, kind: str) -> tuple[dict[str, set[str]], dict[str, 
     known: dict[str, set[str]] = {}
     names: dict[str, str] = {}
     with UnitOfWork(db) as uow:
-        if kind in ("accounts", "opportunities"):
+        if kind in ("accounts", "opportunities", "targets"):
             names = {rep.id: rep.name for rep in uow.reps.list()}
         for ref in REFERENCED_KINDS.get(kind, ()):
             if ref == "plans":
