@@ -3,7 +3,8 @@
 Each amount is set on a period of its own; it is spread evenly over its days, then summed
 per territory, region and rep (a region or rep without amounts of its own sums its leaf
 territories'). Revenue targets count each day once, from the finest target covering it
-(:mod:`terraplan.planning.kpi_sql_targets`). The in-process counterpart is
+(:mod:`terraplan.planning.kpi_sql_targets`); by rep, they count only the days from the rep's
+hire date (the ``reps`` table's ``hire_date``). The in-process counterpart is
 :mod:`terraplan.planning.kpi_spread`.
 """
 
