@@ -193,11 +193,18 @@ def target_coverage_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
     ]
 
 
+#: Territories a note names before it says how many more there are.
+NAMED = 6
+
+
 def target_owner_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
-    """By rep, a territory's target stays with today's owner while revenue goes to the owner
-    of the day: where another rep owned a targeted territory's accounts during a period shown,
-    attainment by rep mixes one rep's target with another's revenue. Says where (one note)."""
+    """By rep, a territory's target stays with today's owner (from their hire date) while
+    revenue goes to the owner of the day: where another rep owned a targeted territory's
+    accounts on days of a period shown that count toward today's owner's target, attainment
+    by rep mixes one rep's target with another's revenue. Says where (one note, each
+    territory once with its periods: the first :data:`NAMED`, then how many more)."""
     from terraplan.planning.kpi_groups import territory_table
+    from terraplan.planning.kpi_spread import hire_dates
 
     ownership = data.inputs.frame("ownership")
     targets = data.inputs.frame("targets")
@@ -207,7 +214,10 @@ def target_owner_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
     if not {"period", "period_start", "period_end"} <= set(frame.columns):
         return []
     leaves = territory_table(data.inputs).filter(pl.col("is_leaf"))
-    owners = leaves.select("territory_id", pl.col("owner_id").alias("today"), "name")
+    hires = hire_dates(data.inputs).collect()
+    owners = leaves.select("territory_id", pl.col("owner_id").alias("today"), "name").join(
+        hires, left_on="today", right_on="rep_id", how="left"
+    )
     periods = frame.select("period", "period_start", "period_end").unique().sort("period_start")
     held = (
         ownership.select(
@@ -237,33 +247,49 @@ def target_owner_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
     )
     if held.is_empty() or set_on.is_empty():
         return []
+    # the days of each period that count toward today's owner's target: the territory's
+    # targets' days in the period, from the owner's hire date
+    spans = (
+        set_on.join(periods, how="cross")
+        .join(owners.select("territory_id", "hire_date"), on="territory_id")
+        .select(
+            "territory_id",
+            "period",
+            "period_start",
+            pl.max_horizontal("t_start", "period_start", "hire_date").alias("first"),
+            pl.min_horizontal("t_end", "period_end").alias("last"),
+        )
+        .filter(pl.col("first") <= pl.col("last"))
+    )
+    mixed = (
+        held.join(spans, on="territory_id")
+        .filter(
+            (pl.col("valid_from") <= pl.col("last"))
+            & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= pl.col("first")))
+        )
+        .sort("territory_id", "period_start", "period")
+    )
+    if mixed.is_empty():
+        return []
     names = group_names(data, "rep")
     found: list[str] = []
-    for label, first, last in periods.iter_rows():
-        targeted = set(
-            set_on.filter((pl.col("t_start") <= last) & (pl.col("t_end") >= first))[
-                "territory_id"
-            ].to_list()
+    for (territory,), part in mixed.group_by("territory_id", maintain_order=True):
+        shown = list(dict.fromkeys(part["period"].to_list()))
+        before = sorted({names.get(r, r) for r in part["owner_id"].to_list()})
+        today = part["today"][0]
+        found.append(
+            f"{part['name'][0] or territory} in {', '.join(shown)} (its target goes to "
+            f"{names.get(today, today) if today else 'no one'}; {', '.join(before)} "
+            "owned accounts of it then)"
         )
-        then = held.filter(
-            pl.col("territory_id").is_in(list(targeted))
-            & (pl.col("valid_from") <= last)
-            & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= first))
-        )
-        for (territory,), part in sorted(then.group_by("territory_id"), key=lambda g: str(g[0])):
-            before = sorted({names.get(r, r) for r in part["owner_id"].to_list()})
-            today = part["today"][0]
-            found.append(
-                f"{part['name'][0] or territory} in {label} (its target goes to "
-                f"{names.get(today, today) if today else 'no one'}; {', '.join(before)} "
-                "owned accounts of it then)"
-            )
-    if not found:
-        return []
-    shown = "; ".join(found[:3]) + ("; ..." if len(found) > 3 else "")
+    more = len(found) - NAMED
+    listed = "; ".join(found[:NAMED]) + (
+        f"; and {more} more {'territory' if more == 1 else 'territories'}" if more > 0 else ""
+    )
     return [
         "by rep, revenue goes to the owner of the day but a territory's target to today's "
-        f"owner, so attainment mixes two reps where the owner changed: {shown}"
+        f"owner (from their hire date), so attainment mixes two reps where the owner changed: "
+        f"{listed}"
     ]
 
 
