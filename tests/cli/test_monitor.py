@@ -276,6 +276,24 @@ def test_growth_before_the_sales_history_is_empty_and_said_once(
     table = run_cli(*args)
     said = " ".join(table.stdout.split())
     assert said.count("growth is empty for 2026: the sales history starts on 2025-11-15,") == 1
+    # new customers count from the history's start: said where they are shown
+    assert "new customers in" not in said
+    shown = " ".join(run_cli(*args, "--kpi", "new_customers").stdout.split())
+    assert (
+        shown.count(
+            "Note: the sales history starts on 2025-11-15: new customers in 2026 count accounts "
+            "whose first sales in the history fall there, so an account that bought before the "
+            "history starts counts as new in its first year."
+        )
+        == 1
+    )
+    assert "inactive accounts in" not in shown  # 2026's six months lie in the history
+    # one row per quarter: the table names each row's period
+    quarters = run_cli("kpis", "--plan", "P1", "--period", "quarter", "--as-of", "2026-12-31")
+    lines = [line for line in quarters.stdout.splitlines() if "West" in line]
+    assert [line.split("│")[2].strip() for line in lines][-4:] == [
+        "2026Q1", "2026Q2", "2026Q3", "2026Q4"
+    ]  # fmt: skip
     # Beta (Texas) sold in December but is in no territory: said, named, once
     assert (
         said.count("1 account with sales or opportunities is in no territory of plan FY (Beta)")
@@ -541,3 +559,16 @@ def _west_east(run_cli: Any, tmp_path: Path, reps: str, owners: dict[str, str]) 
     ):  # fmt: skip
         done = run_cli(*step)
         assert done.returncode == 0, (step, done.stderr)
+
+
+def test_by_rep_says_which_reps_left(run_cli: Any, tmp_path: Path) -> None:
+    """A rep marked inactive keeps the row of what they sold; a note says they left (their
+    row's -100 % growth read as a rep who stopped selling)."""
+    reps = "id,name,active\nR1,Ann Lee,true\nR2,Cara Diaz,true\n"
+    _west_east(run_cli, tmp_path, reps, {"w": "R1", "e": "R2"})
+    (tmp_path / "left.csv").write_text("id,name,active\nR2,Cara Diaz,false\n", encoding="utf-8")
+    assert run_cli("import", "reps", "left.csv").returncode == 0
+    args = ("kpis", "--plan", "P1", "--period", "2025", "--as-of", "2025-12-31", "--by", "rep")
+    said = " ".join(run_cli(*args).stdout.split())
+    assert said.count("Note: Cara Diaz is marked inactive (left): their rows hold what") == 1
+    assert "Ann Lee is marked" not in said

@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from terraplan.domain.salesforce_ids import is_long_form, match_id_forms, suffix
+from terraplan.domain.salesforce_ids import (
+    is_long_form,
+    match_id_forms,
+    other_form,
+    record_key,
+    suffix,
+)
 from terraplan.errors import DataError
 from terraplan.services.imports import import_file
 from terraplan.storage.database import Database
@@ -82,3 +88,15 @@ def test_other_forms_are_added_once_and_only_for_salesforce_shapes() -> None:
     assert once == (short, short + suffix(short), other_system, "x" * 18)
     assert with_other_forms([short]) == (short, short + suffix(short))
     assert with_other_forms(with_other_forms([short])) == with_other_forms([short])
+
+
+def test_other_form_and_record_key_name_one_record_in_either_form() -> None:
+    short_id = "001A0000006Vm9r"
+    assert other_form(short_id) == short_id + "IAC"
+    assert other_form(short_id + "IAC") == short_id
+    assert record_key(short_id + "IAC") == record_key(short_id) == short_id
+    # another system's ids: no other form, their own key
+    for value in ("001A0000006Vm9rAAA", "ORDER-000000001", "A1", "001A0000006Vm9r1"):
+        assert other_form(value) is None
+        assert record_key(value) == value
+    assert record_key(short_id.lower()) != record_key(short_id)  # case tells two records

@@ -258,6 +258,16 @@ def test_a_record_longer_than_its_header_or_a_stray_quote_names_its_line(tmp_pat
     ragged.write_text("id,name,industry\nA1,Acme, Inc.,Retail\n", encoding="utf-8")
     error = _refused(ragged)
     assert "line 2 has more fields than the header's 3" in error.message
+    assert "inside a value that is not quoted" in error.message
+    # a report's title lines above the header: the first line names one column
+    titled = tmp_path / "titled.csv"
+    titled.write_text(
+        '"Accounts by owner"\n"As of 12/1/2026"\n\nid,name,industry\nA1,Acme,Retail\n',
+        encoding="utf-8",
+    )
+    error = _refused(titled)
+    assert "is a title above the header?" in error.message
+    assert "not quoted" not in error.message
     trailing = tmp_path / "trailing.csv"
     trailing.write_text("id,name,industry\nA1,Acme,Retail,\nA2,Bolt,Oil,\n", encoding="utf-8")
     read = load_file(trailing, "accounts", geocode=False)

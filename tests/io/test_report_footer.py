@@ -71,6 +71,19 @@ def test_a_grand_total_counting_the_records_is_dropped_alone(make_file: Any, fmt
     )
 
 
+def test_a_grand_total_counting_more_records_than_the_file_holds_is_said(make_file: Any) -> None:
+    # two of the report's four records did not reach the file (a blank line is no record)
+    text = COUNTED.replace("(2 records)", "(4 records)").replace('"OC2"', '\n"OC2"')
+    result = load_file(make_file(text), "opportunities", geocode=False)
+    assert result.report.ok, result.report.issues
+    assert sorted(r["id"] for r in iter_records(result.frame)) == ["OC1", "OC2"]
+    (note,) = [w for w in result.report.warnings if "footer" in w]
+    assert note.endswith(
+        "; the report's total counts 4 records but the file holds 2: check that the export"
+        " is complete"
+    )
+
+
 def test_subtotal_grand_total_sums_and_copyright_lines_go_together(make_file: Any) -> None:
     text = (
         '"Opportunity ID","Account ID","Stage","Amount","Created Date"\n'

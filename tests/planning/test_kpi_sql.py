@@ -175,12 +175,27 @@ def kpi_inputs(draw: st.DrawFn) -> tuple[KpiInputs, date]:
         st.lists(
             st.tuples(
                 st.sampled_from(["T1", "T2", "R1", None]),
-                st.sampled_from(["rep1", None]),
+                st.sampled_from(["rep1", "rep2", None]),
                 days,
                 st.integers(0, 400),
             ),
             max_size=3,
         )
+    )
+    # hire dates: mid-target, after every target, unknown (null), or a rep with no territory
+    hire_rows = draw(
+        st.lists(
+            st.tuples(st.sampled_from(["rep1", "rep2", "rep9"]), st.one_of(st.none(), days)),
+            max_size=3,
+            unique_by=lambda r: r[0],
+        )
+    )
+    reps = pl.DataFrame(
+        {
+            "id": [r[0] for r in hire_rows],
+            "hire_date": [None if r[1] is None else day(r[1]) for r in hire_rows],
+        },
+        schema={"id": pl.String, "hire_date": pl.Date},
     )
     targets = pl.DataFrame(
         {
@@ -264,6 +279,7 @@ def kpi_inputs(draw: st.DrawFn) -> tuple[KpiInputs, date]:
         territories=TERRITORIES,
         leads=leads if leads.height else None,
         costs=costs if draw(st.booleans()) else None,
+        reps=reps if reps.height else None,
     )
     return inputs, day(draw(st.integers(300, 540)))
 
@@ -567,6 +583,97 @@ def test_growth_is_unknown_where_the_history_starts_inside_last_years_window() -
             tables_of(data), as_of=as_of, periods=periods, dimensions=["territory"]
         )
         assert_equal(want, conn.sql(sql).fetchall())
+
+
+def _hire_inputs() -> KpiInputs:
+    """rep2 (T2) hired on 10 August 2025, mid-month; rep1 (T1, T3) with no hire date; rep3
+    hired in 2026 (after the periods) with a target of their own; monthly targets on T2 and
+    T1, a year target on T3."""
+    months = [
+        (t, None, date(2025, m, 1), date(2025 + (m == 12), m % 12 + 1, 1) - timedelta(days=1),
+         1000.0 * m + (0 if t == "T2" else 7))
+        for t in ("T1", "T2") for m in range(1, 13)
+    ]  # fmt: skip
+    rows = [
+        *months,
+        ("T3", None, date(2025, 1, 1), date(2025, 12, 31), 3650.0),
+        (None, "rep3", date(2025, 6, 1), date(2025, 12, 31), 2140.0),
+    ]
+    return KpiInputs(
+        sales_lines=pl.DataFrame(
+            {
+                "account_id": ["A1", "A2"],
+                "date": [date(2025, 9, 3), date(2025, 3, 3)],
+                "amount": [700.0, 90.0],
+            }
+        ),
+        accounts=pl.DataFrame({"id": ["A1", "A2"]}),
+        alignment=pl.DataFrame({"account_id": ["A1", "A2"], "territory_id": ["T2", "T1"]}),
+        territories=TERRITORIES,
+        targets=pl.DataFrame(
+            rows,
+            schema={
+                "territory_id": pl.String,
+                "rep_id": pl.String,
+                "period_start": pl.Date,
+                "period_end": pl.Date,
+                "amount": pl.Float64,
+            },
+            orient="row",
+        ),
+        reps=pl.DataFrame(
+            {
+                "id": ["rep1", "rep2", "rep3"],
+                "hire_date": [None, date(2025, 8, 10), date(2026, 2, 1)],
+            },
+            schema={"id": pl.String, "hire_date": pl.Date},
+        ),
+    )
+
+
+HIRE_PERIODS = ["2025", "2025Q1", "2025Q3", "2025-08", "YTD"]
+
+
+def _check_hire_targets(want: pl.DataFrame) -> None:
+    target = {(k, p): v for k, p, v in want.select("key", "period", "target").iter_rows()}
+    assert target["rep2", "2025"] == pytest.approx(8000 * 22 / 31 + 9000 + 10000 + 11000 + 12000)
+    assert target["rep2", "2025-08"] == pytest.approx(8000 * 22 / 31)
+    assert target["rep2", "2025Q1"] is None  # before the hire: no target
+    assert target["rep1", "2025Q1"] == pytest.approx(1007 + 2007 + 3007 + 3650 * 90 / 365)
+    assert target.get(("rep3", "2025")) is None  # hired after: not even their own
+
+
+def test_targets_count_from_the_hire_in_process_and_in_duckdb() -> None:
+    """A rep's targets count from their hire date in the warehouse query as in-process (the
+    query read no hire date and gave a rep hired in August the year's target)."""
+    inputs, as_of = _hire_inputs(), date(2025, 11, 30)
+    options: dict[str, Any] = {"as_of": as_of, "periods": HIRE_PERIODS}
+    want = compute_kpis(inputs, dimensions=["rep", "territory"], **options)
+    _check_hire_targets(want.filter(pl.col("dimension") == "rep"))
+    data = frames(inputs)
+    assert "reps" in data
+    with duckdb.connect() as conn:
+        for name, frame in data.items():
+            conn.register(f"in_{name}", frame.to_arrow())
+        sql = compile_kpi_sql(tables_of(data), dimensions=["rep", "territory"], **options)
+        assert_equal(want, conn.sql(sql).fetchall())
+
+
+@pytest.mark.postgres
+def test_targets_count_from_the_hire_in_postgres(pg: Any) -> None:
+    inputs, as_of = _hire_inputs(), date(2025, 11, 30)
+    options: dict[str, Any] = {"as_of": as_of, "periods": HIRE_PERIODS, "dimensions": ["rep"]}
+    want = compute_kpis(inputs, **options)
+    _check_hire_targets(want)
+    data = frames(inputs)
+    with pg.transaction(force_rollback=True):
+        for name, frame in data.items():
+            columns = ", ".join(f"{c} {PG_TYPES[frame.schema[c]]}" for c in frame.columns)
+            pg.execute(f"CREATE TEMPORARY TABLE in_{name} ({columns}) ON COMMIT DROP")
+            marks = ", ".join(["%s"] * frame.width)
+            pg.cursor().executemany(f"INSERT INTO in_{name} VALUES ({marks})", frame.rows())
+        sql = compile_kpi_sql(tables_of(data), dialect="postgres", **options)
+        assert_equal(want, pg.execute(sql).fetchall())
 
 
 def test_a_closed_opportunity_without_a_close_date_counts_nowhere_in_both_paths() -> None:

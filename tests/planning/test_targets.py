@@ -527,24 +527,25 @@ def test_a_rep_hired_in_may_carries_no_target_before_may_and_a_ramp_after() -> N
 def test_capacity_adjusted_bottom_up_is_the_one_the_targets_are_built_on() -> None:
     """With ``+capacity`` the targets rest on history x growth x the owners' productivity,
     but the company number was checked against (and by default was) plain history x growth:
-    a company target 23 % above what the territories can sell passed as 11 %."""
-    reps = [*_reps()[:3], Rep("r4", "Rep 4", hire_date=date(2026, 7, 1))]
-    # r4 (T4, 600 a year) ramps 1/3, 2/3, then full from July: 5/12 of a year
+    a company target 20 % above what the territories can sell passed as 11 %."""
+    # r4 (T4, 600 a year) is hired in January and ramps 1/12 .. 12/12 over the year: 6.5/12
+    # (hired later, the territory's months before the hire would stay whole)
+    reps = [*_reps()[:3], Rep("r4", "Rep 4", hire_date=date(2026, 1, 1))]
     checked = set_targets(
         _plan(), _accounts(), _sales(), reps, company_target=4000, method="history+capacity",
-        growth=0.0, period=2026, ramp_months=3, unit=1,
+        growth=0.0, period=2026, ramp_months=12, unit=1,
     )  # fmt: skip
-    assert checked.bottom_up == pytest.approx(1200 + 1200 + 600 + 600 * 5 / 12)
+    assert checked.bottom_up == pytest.approx(1200 + 1200 + 600 + 600 * 6.5 / 12)
     gap = [w for w in checked.warnings if "bottom-up" in w]
-    assert gap and "23.1% above the bottom-up sum 3,250" in gap[0], checked.warnings
+    assert gap and "20.3% above the bottom-up sum 3,325" in gap[0], checked.warnings
     assert "productivity" in gap[0]
     default = set_targets(
         _plan(), _accounts(), _sales(), reps, method="history+capacity", growth=0.0,
-        period=2026, ramp_months=3, unit=1,
+        period=2026, ramp_months=12, unit=1,
     )  # fmt: skip
-    assert default.company_target == 3250
+    assert default.company_target == 3325
     finals = {t.territory_id: t.final for t in default.territories if t.is_leaf}
-    assert finals == {"T1": 1200, "T2": 1200, "T3": 600, "T4": 250}
+    assert finals == {"T1": 1200, "T2": 1200, "T3": 600, "T4": 325}
 
 
 def test_capacity_adjusted_targets_with_history_and_shared_owners() -> None:

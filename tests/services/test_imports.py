@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from terraplan.domain import PlanStatus
 from terraplan.errors import DataError
 from terraplan.services.imports import import_file
 from terraplan.storage.database import Database
@@ -276,8 +277,6 @@ def test_quotas_of_a_territory_several_plans_hold_go_to_the_active_one(
 ) -> None:
     """A scenario copies its plan's territory ids: a quota file without a plan column then
     goes to the active plan (with a warning), and so do rep targets."""
-    from terraplan.domain import PlanStatus
-
     _store_plans(db, {"P1": ["T01", "T02"], "P2": ["T01", "T02"], "P3": ["T01"]})
     with UnitOfWork(db) as uow:
         plan = uow.plans.get("P2")
@@ -327,6 +326,57 @@ def test_acquisition_costs_belong_to_one_plan_like_targets(db: Database, tmp_pat
     with UnitOfWork(db) as uow:
         stored = {c.id: c.plan_id for c in uow.records("acquisition_costs").list()}
     assert stored == {"C1": "P1", "C2": "P2"}
+
+
+def test_targets_and_costs_of_an_archived_plan_are_refused(db: Database, tmp_path: Path) -> None:
+    """An archived plan is read-only (`terraplan targets --plan` refuses it): an import
+    naming it, or whose territory only it holds, is refused and writes nothing."""
+    _store_plans(db, {"P1": ["T01", "T02"], "P2": ["T01"]})
+    with UnitOfWork(db) as uow:
+        uow.plans.save(replace(uow.plans.get("P1"), status=PlanStatus.ARCHIVED))
+        uow.commit()
+    quotas = (
+        "id,territory,plan,period_start,period_end,amount\n"
+        "Q1,T01,P1,2025-01-01,2025-12-31,100\nQ2,T02,,2025-01-01,2025-12-31,100\n"
+        "Q3,T01,P2,2025-01-01,2025-12-31,100\n"
+    )
+    with pytest.raises(DataError) as caught:
+        import_file(db, _write(tmp_path, "q.csv", quotas), "targets")
+    issues = caught.value.details["report"]["issues"]
+    reason = (
+        "plan P1 is archived and read-only: its targets cannot change (name another plan,"
+        " or copy it: terraplan plans copy)"
+    )
+    assert [(i["row"], i["field"], i["reason"]) for i in issues] == [
+        (2, "plan_id", reason),
+        (3, "plan_id", reason),
+    ]
+    with UnitOfWork(db) as uow:
+        assert uow.records("targets").list() == []
+
+
+def test_rep_quotas_may_name_their_reps(db: Database, tmp_path: Path) -> None:
+    """A quota sheet kept by hand names its reps, as a report's owner column does: a name
+    one rep holds is that rep; a name two reps share is refused (it was "unknown rep")."""
+    _store_plans(db, {"P1": ["T01"]})
+    reps = "id,name\nR1,Alice Ng\nR2,Sam Park\nR3,Sam  park\n"
+    import_file(db, _write(tmp_path, "reps.csv", reps), "reps")
+    quotas = (
+        "Quota Owner,Plan,Start Date,End Date,Quota Amount\n"
+        "alice  ng,P1,2026-01-01,2026-01-31,50000\nSam Park,P1,2026-01-01,2026-01-31,40000\n"
+    )
+    with pytest.raises(DataError) as caught:
+        import_file(db, _write(tmp_path, "q.csv", quotas), "targets")
+    issues = caught.value.details["report"]["issues"]
+    assert [(i["row"], i["field"]) for i in issues if i["severity"] == "error"] == [(3, "rep_id")]
+    outcome = import_file(db, _write(tmp_path, "q.csv", quotas), "targets", on_error="skip")
+    assert outcome.written == 1
+    assert any(
+        w.startswith("1 row names the rep by name (e.g. alice  ng -> R1)")
+        for w in (outcome.report.warnings)
+    )
+    with UnitOfWork(db) as uow:
+        assert [(t.rep_id, t.amount) for t in uow.records("targets").list()] == [("R1", 50000.0)]
 
 
 def test_account_revenue_is_stored_in_the_reporting_currency(db: Database, tmp_path: Path) -> None:

@@ -36,3 +36,11 @@ def test_a_realigned_plan_says_that_earlier_days_are_recut(db: Database) -> None
     assert recut_note(data, "rep", frame) == []  # by rep, the owner of the day
     first = load_plan_data(db, "P1")  # archived, made from no plan: nothing to compare with
     assert recut_note(first, "territory", frame) == []
+    # the HTML report shows the same territory figures, so it says the same
+    from html import unescape
+
+    from terraplan.services.monitoring import plan_report_html
+
+    page = unescape(plan_report_html(db, copy.id))
+    assert "count the accounts in its territories as they are now" in page
+    assert "count the accounts in its territories" not in unescape(plan_report_html(db, "P1"))

@@ -353,6 +353,74 @@ def test_ownership_is_effective_dated_across_activations(
     assert before == []
 
 
+def test_a_renamed_territory_opens_a_period_for_the_accounts_it_keeps(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """An account whose territory and owner stay but whose territory is renamed: its
+    history said the archived plan's territory by its old name from then on."""
+    from datetime import date as day
+
+    from terraplan.services.ownership_periods import ownership_history
+    from terraplan.services.plan_edits import edit_plan
+
+    db, county_territory = regions
+    old, _ = _p2_moves_los_angeles(db, county_territory)
+    change_status(db, "P2", "draft", reason="rename")
+    edit_plan(db, "P2", {"op": "rename", "territory": old, "name": "Pacific Rim"})
+    for step in ("in_review", "approved"):
+        change_status(db, "P2", step)
+    with UnitOfWork(db) as uow:
+        accounts = uow.accounts.list()
+        name = uow.plans.get("P1").territory(old).name
+    stayed = next(a.id for a in accounts if a.county_fips and a.county_fips != "06037"
+                  and county_territory.get(a.county_fips) == old)  # fmt: skip
+    activate_plan(db, "P2", effective_from=day(2027, 7, 1))
+    periods, _ = ownership_history(db, stayed)
+    assert [(p.territory_name, p.valid_from, p.valid_to, p.plan_id) for p in periods] == [
+        (name, day(2027, 1, 1), day(2027, 6, 30), "P1"),
+        ("Pacific Rim", day(2027, 7, 1), None, "P2"),
+    ]
+    assert periods[0].owner_id == periods[1].owner_id
+
+
+def test_days_of_a_period_before_its_owner_was_hired_are_named(
+    regions: tuple[Database, dict[str, str]],
+) -> None:
+    """A plan gives an account to a rep hired later: the period names them from its first
+    day, KPIs credit no rep before the hire, and `owners` says which days."""
+    from datetime import date as day
+
+    from sqlalchemy import text
+
+    from terraplan.services.ownership_periods import before_hire, ownership_history
+
+    db, county_territory = regions
+    _p2_moves_los_angeles(db, county_territory)
+    activate_plan(db, "P2", effective_from=day(2027, 7, 1))
+    with UnitOfWork(db) as uow:
+        moved = next(a.id for a in uow.accounts.list() if a.county_fips == "06037")
+    periods, _ = ownership_history(db, moved)
+    owner = periods[-1].owner_id
+    assert owner is not None
+    with db.connect() as connection:
+        connection.execute(
+            text("UPDATE reps SET hire_date = :d WHERE id = :r"),
+            {"d": day(2027, 8, 10), "r": owner},
+        )
+        connection.commit()
+    hired = day(2027, 8, 10)
+    expected = [(owner, day(2027, 7, 1), day(2027, 8, 9), hired)]
+    if periods[0].owner_id == owner:  # owned under P1 too: every day of it before the hire
+        expected.insert(0, (owner, day(2027, 1, 1), day(2027, 6, 30), hired))
+    assert before_hire(db, periods) == expected
+    on_day, _ = ownership_history(db, moved, day=day(2027, 7, 15))
+    assert before_hire(db, on_day, day(2027, 7, 15)) == [
+        (owner, day(2027, 7, 15), day(2027, 7, 15), day(2027, 8, 10))
+    ]
+    later, _ = ownership_history(db, moved, day=day(2027, 9, 1))
+    assert before_hire(db, later, day(2027, 9, 1)) == []
+
+
 def _fail_ownership_writes(db: Database) -> None:
     """A real storage failure on the last write of an activation: the database itself
     refuses every new ownership period (a trigger), as a full disk or a lost connection would."""
@@ -1073,6 +1141,19 @@ def test_compare_says_how_many_owners_activation_changes_in_the_crm(
         "with no owner in the CRM yet (its owner update file holds these, and also the owners "
         "changed back since the CRM's export: an update sent in between may have reached the CRM)"
     ) in comparison.notes
+    # compared to an active plan, there is no activating it to speak of
+    from dataclasses import replace
+
+    from terraplan.domain import PlanStatus
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        uow.plans.save(replace(uow.plans.get("P1"), status=PlanStatus.ACTIVE))
+        uow.commit()
+    back, _ = compare_stored_plans(db, copy.id, "P1")
+    [note] = [n for n in back.notes if "in the CRM today" in n]
+    assert "against the owners in the CRM today, the active plan P1 differs on" in note
+    assert "activating" not in note
 
 
 def test_activation_counts_the_accounts_the_catch_all_took_apart(

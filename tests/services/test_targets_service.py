@@ -243,3 +243,64 @@ def test_a_regions_target_of_a_month_is_its_territories_targets_added_up(db: Dat
         region = regions.filter(pl.col("key") == "W")["target"].item()
         under = territories.filter(pl.col("key").is_in(["T1", "T2"]))["target"].sum()
         assert region == pytest.approx(under), period
+
+
+def test_capacity_targets_before_a_new_owners_hire_go_to_the_owner_then(db: Database) -> None:
+    """``+capacity`` on a stored plan: Northwest's new owner Gia Hart is hired on 10 August;
+    its account was Cara Diaz's until June (recorded at activation, as KPIs credit it), so
+    she carries January-June, July (owned by Gia Hart before her hire) stays with the
+    territory, and the territory's year is not cut to its months from August (-64 % in the
+    audit)."""
+    from terraplan.domain import Rep, SalesLine
+    from terraplan.storage.ownership_history import record_ownership
+
+    with UnitOfWork(db) as uow:
+        uow.reps.add_many(
+            [
+                Rep("R2", "Ben Lee", hire_date=date(2020, 1, 15)),
+                Rep("R3", "Cara Diaz", hire_date=date(2018, 6, 1), active=False),
+                Rep("R7", "Gia Hart", hire_date=date(2026, 8, 10)),
+            ]
+        )
+        uow.accounts.add_many([Account("A2", "Hartford Co"), Account("A3", "Northwest Co")])
+        uow.sales_lines.add_many(
+            SalesLine(f"{a}-{m}", a, date(2025, m, 15), amount)
+            for a, amount in (("A2", 2000.0), ("A3", 1000.0))
+            for m in range(1, 13)
+        )
+        territories = (
+            Territory("T2", "Hartford", owners=(TerritoryOwner("R2"),)),
+            Territory("T3", "Northwest", owners=(TerritoryOwner("R7"),)),
+        )
+        alignment = (
+            AlignmentEntry(RecordKind.ACCOUNT, "A2", "T2"),
+            AlignmentEntry(RecordKind.ACCOUNT, "A3", "T3"),
+        )
+        uow.plans.add(Plan("P2", "Plan B", territories=territories, alignment=alignment))
+        record_ownership(
+            uow.connection, "P1", date(2026, 1, 1),
+            {"A2": ("T2", "Hartford", "R2"), "A3": ("T3", "Northwest", "R3")},
+        )  # fmt: skip
+        record_ownership(
+            uow.connection, "P2", date(2026, 7, 1),
+            {"A2": ("T2", "Hartford", "R2"), "A3": ("T3", "Northwest", "R7")},
+        )  # fmt: skip
+        uow.commit()
+    result = plan_targets(
+        db, "P2", company_target=None, method="history+capacity", growth="8%", period=2026,
+        seasonality="flat", unit=1, as_of=date(2026, 12, 7),
+    )  # fmt: skip
+    northwest = next(t for t in result.territories if t.name == "Northwest")
+    assert list(northwest.months) == [1080] * 7 + [360, 720, 1080, 1080, 1080]
+    reps = dict(result.reps)
+    assert list(reps["R3"]) == [1080] * 6 + [0] * 6
+    assert list(reps["R7"]) == [0] * 7 + [360, 720, 1080, 1080, 1080]
+    assert result.company_target == 25_920 + 11_880
+    assert any(
+        "Cara Diaz (owner of its accounts then) 2026-01 to 2026-06; no rep 2026-07" in w
+        for w in result.warnings
+    ), result.warnings
+    with UnitOfWork(db) as uow:
+        stored = {t.id: t.amount for t in uow.targets.list(where={"plan_id": "P2"})}
+    assert stored["P2/rep:R3/2026-01..2026-12"] == 6 * 1080
+    assert stored["P2/T3/2026-03"] == 1080

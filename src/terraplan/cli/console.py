@@ -165,6 +165,11 @@ def band_deviation(
     return text
 
 
+def _multiple(value: float) -> str:
+    """``1.74x``: a coverage read as a multiple, as sales teams say it ("3x pipeline")."""
+    return f"{value:,.2f}x"
+
+
 def render_rows(
     rows: Sequence[Mapping[str, Any]],
     *,
@@ -173,11 +178,13 @@ def render_rows(
     title: str | None = None,
     amounts: Sequence[str] = (),
     percents: Sequence[str] = (),
+    multiples: Sequence[str] = (),
 ) -> None:
     """Print ``rows`` as a Rich table, a JSON array or CSV.
 
-    In a table, the ``amounts`` columns read like ``6.4M`` and the ``percents`` columns
-    (ratios) like ``12.5%``; JSON and CSV keep the exact values.
+    In a table, the ``amounts`` columns read like ``6.4M``, the ``percents`` columns
+    (ratios) like ``12.5%`` and the ``multiples`` (a coverage) like ``1.74x``; JSON and CSV
+    keep the exact values.
     """
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt is OutputFormat.JSON:
@@ -230,6 +237,7 @@ def render_rows(
         if decimals is not None:
             shown[column] = decimals
     shown |= {c: compact_amount for c in amounts} | {c: percent for c in percents}
+    shown |= {c: _multiple for c in multiples}
 
     def cell(column: str, value: Any) -> str:
         render = shown.get(column)

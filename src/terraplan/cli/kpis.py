@@ -25,6 +25,9 @@ from terraplan.cli.context import app_context
 from terraplan.cli.monitor import FiscalOption, _rows
 from terraplan.errors import InvalidParameterError
 
+#: Ratios a table shows as a multiple (``3.00x`` pipeline coverage), not a percentage.
+MULTIPLES = frozenset({"pipeline_coverage"})
+
 
 class KpiFormat(StrEnum):
     table = "table"
@@ -219,10 +222,13 @@ def kpis(
     import polars as pl
 
     from terraplan.services.kpi_notes import (
+        HISTORY_KPIS,
         LEAD_KPIS,
         future_facts_note,
         group_names,
         grouping_notes,
+        history_start_note,
+        inactive_reps_note,
         lead_note,
         prior_year_note,
         recut_note,
@@ -232,6 +238,8 @@ def kpis(
         undated_closed_note,
     )
 
+    all_shown = fmt is not KpiFormat.table or out is not None
+    history_shown = all_shown or bool(set(kpi or ()) & set(HISTORY_KPIS))
     leads_shown = (
         fmt is not KpiFormat.table or out is not None or bool(set(kpi or ()) & set(LEAD_KPIS))
     )
@@ -243,9 +251,11 @@ def kpis(
         *grouping_notes(data, by.value, frame["key"].unique().to_list()),
         *(lead_note(data, by.value, frame) if leads_shown else []),
         *prior_year_note(data, frame),
+        *(history_start_note(data, frame) if history_shown else []),
         *target_coverage_note(data, frame),
         *recut_note(data, by.value, frame),
         *(target_owner_note(data, frame) if by.value == "rep" else []),
+        *(inactive_reps_note(data, frame) if by.value == "rep" else []),
     ]
     if engine is not None:
         notes.append(
@@ -276,7 +286,7 @@ def kpis(
             .alias("name")
         )
     # counts as integers (529 accounts, not 529.0), from this database or a warehouse alike
-    frame = whole_counts(frame.select(columns).sort("key"))
+    frame = whole_counts(frame.select(columns).sort("key", "period", maintain_order=True))
     if fmt is not KpiFormat.table or out is not None:  # keep stdout to the rows
         for note in notes:
             stderr().print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False, markup=True)
@@ -301,6 +311,13 @@ def kpis(
         if kpi
         else ["key", "revenue", "revenue_growth", "attainment", "open_pipeline", "win_rate"]
     )
+    if frame["period"].n_unique() > 1:
+        # one row per territory and period: without the period the rows cannot be told
+        # apart; the default table leaves out the win rate to keep to 80 columns
+        shown = ["key", "period", *(c for c in shown[1:] if c != "period")]
+        shown = shown if kpi else [c for c in shown if c != "win_rate"]
+    else:  # the title names the one period
+        shown = [c for c in shown if c != "period"]
     # the title states the as-of day; the first column already speaks names
     shown = [c for c in shown if c in frame.columns and c not in {"as_of", "name"}]
     units = {d.name: d.unit for d in KPIS}
@@ -314,7 +331,8 @@ def kpis(
         columns=shown,
         title=f"KPIs by {by.value}, {title} ({where})",
         amounts=[c for c in shown if units.get(c, "").startswith("currency")],
-        percents=[c for c in shown if units.get(c) == "ratio"],
+        percents=[c for c in shown if units.get(c) == "ratio" and c not in MULTIPLES],
+        multiples=[c for c in shown if c in MULTIPLES],
     )
     for note in notes:
         stdout().print(f"Note: {note}.", highlight=False)

@@ -30,7 +30,7 @@ def owners_history(
 ) -> None:
     """Who owned an account, in which territory, over time (recorded at each activation)."""
     from terraplan.cli.day_option import parse_day
-    from terraplan.services.ownership_periods import kpi_credit, ownership_history
+    from terraplan.services.ownership_periods import before_hire, kpi_credit, ownership_history
 
     day = parse_day(on, "--on")
     periods, names = ownership_history(app_context(ctx).database(), account, day=day)
@@ -72,6 +72,11 @@ def owners_history(
     render_rows(rows, title=f"Owners of {account}")
     if credit is not None and credit.source == "crm":
         stdout().print(_credit_sentence(credit, names, None))
+    for owner, first, last, hired in before_hire(app_context(ctx).database(), periods, day):
+        # the period names the owner the plan gave it; KPIs credit no one before the hire
+        who = names.get(owner, owner)
+        days = f"on {day}" if day else f"from {first} to {last}"
+        stdout().print(f"KPIs credit its sales {days} to no rep: {who} was hired on {hired}.")
 
 
 def _credit_sentence(credit: KpiCredit, names: dict[str, str], when: str | None) -> str:

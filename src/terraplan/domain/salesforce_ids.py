@@ -5,7 +5,8 @@ the API, Data Loader and some report columns: the same 15 characters followed by
 encode the case of the first 15, so that tools comparing ids without case still tell them
 apart. One CRM export can therefore name the account ``001A000001AbCdE`` in the account
 file and ``001A000001AbCdEIAX`` in an opportunity's AccountId. :func:`match_id_forms` maps
-a reference written in the other form to the stored id; an 18-character value is accepted
+a reference written in the other form to the stored id (a record's own id too), and
+:func:`record_key` tells two ids naming one record; an 18-character value is accepted
 only when its three last characters are the right suffix of its first 15, so ids of other
 systems that merely have 18 characters are never cut.
 """
@@ -59,6 +60,25 @@ def match_id_forms(values: Iterable[str], known: Iterable[str]) -> dict[str, str
     return found
 
 
+def other_form(value: str) -> str | None:
+    """The other form of a Salesforce id: the first 15 characters of an 18-character id whose
+    suffix is right, the 18-character form of a 15-character one; ``None`` for any other
+    value (an id of another system)."""
+    if is_long_form(value):
+        return value[:15]
+    if len(value) == 15 and _SHAPE.match(value):
+        return value + suffix(value)
+    return None
+
+
+def record_key(value: str) -> str:
+    """What names one Salesforce record whichever form it is written in: the first 15
+    characters of an 18-character id whose suffix is right, else ``value`` as it is. A
+    15-character id keeps its case (``...AbC`` and ``...abc`` are two records), and an id of
+    another system that merely has 18 characters keeps all of them."""
+    return value[:15] if is_long_form(value) else value
+
+
 def with_other_forms(ids: Iterable[str]) -> tuple[str, ...]:
     """``ids`` followed by each Salesforce id's other form not already among them: the first
     15 characters of an 18-character id whose suffix is right, the 18-character form of a
@@ -69,13 +89,8 @@ def with_other_forms(ids: Iterable[str]) -> tuple[str, ...]:
     seen = set(given)
     extra: list[str] = []
     for value in given:
-        if is_long_form(value):
-            other = value[:15]
-        elif len(value) == 15 and _SHAPE.match(value):
-            other = value + suffix(value)
-        else:
-            continue
-        if other not in seen:
+        other = other_form(value)
+        if other is not None and other not in seen:
             seen.add(other)
             extra.append(other)
     return (*given, *extra)

@@ -283,12 +283,24 @@ def _read_csv_wider(path: Path, data: bytes, delimiter: str, offset: int) -> pl.
             line = starts[index - 1] if 0 < index <= len(starts) else index + 1
         line += offset
         raise DataError(
-            f"{path}: line {line} has more fields than the header's {width} (a "
-            f"{_shown_delimiter(delimiter)} inside a value that is not quoted? write it "
-            '"Acme, Inc.")',
+            f"{path}: line {line} has more fields than the header's {width} "
+            f"({_why_wider(width, delimiter)})",
             details={"file": str(path), "row": line, "reason": "too many fields"},
         )
     return frame.drop(f"c{width}").rename({f"c{i}": f"column_{i + 1}" for i in range(width)})
+
+
+def _why_wider(width: int, delimiter: str) -> str:
+    """The likely cause of a line wider than the header: a title line above the header (a
+    report export's "Accounts by owner" names one column), or an unquoted delimiter."""
+    if width <= 1:
+        return (
+            "the first line names at most one column: is a title above the header? the "
+            "header must be the first line: remove the lines above it"
+        )
+    return (
+        f'a {_shown_delimiter(delimiter)} inside a value that is not quoted? write it "Acme, Inc."'
+    )
 
 
 def _read_csv_records(
@@ -310,8 +322,7 @@ def _read_csv_records(
                 line = reader.line_num + offset
                 raise DataError(
                     f"{path}: line {line} has {len(record)} fields where the header has "
-                    f"{width} (a {_shown_delimiter(delimiter)} inside a value that is not "
-                    'quoted? write it "Acme, Inc.")',
+                    f"{width} ({_why_wider(width, delimiter)})",
                     details={"file": str(path), "row": line, "reason": "too many fields"},
                 )
             records.append(record[:width] + [""] * (width - len(record)))

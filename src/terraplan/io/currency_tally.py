@@ -365,9 +365,7 @@ def _rows(count: int) -> str:
     return f"{count:,} row{'' if count == 1 else 's'}"
 
 
-def _uncount(
-    counts: dict[str, int], first: dict[str, tuple[str, int]], refused: pl.Series
-) -> None:
+def _uncount(counts: dict[str, int], first: dict[str, tuple[str, int]], refused: pl.Series) -> None:
     """Subtract the refused rows of each value; a value left with no row is forgotten."""
     for value, n in refused.drop_nulls().value_counts().iter_rows():
         counts[value] -= n

@@ -11,6 +11,7 @@ import polars as pl
 
 from terraplan.io import parsing
 from terraplan.io.checker import RAW, Checker
+from terraplan.io.own_ids import record_keys
 from terraplan.io.readers import ROW
 from terraplan.io.value_hints import date_hint, number_hint
 
@@ -175,9 +176,20 @@ def _error_rows(checker: Checker, field: str) -> pl.Series:
 
 
 def check_duplicates(checker: Checker) -> None:
-    first = pl.col(ROW).first().over("id")
-    reason = pl.concat_str(
-        pl.lit("duplicate id (first at row "), first.cast(pl.String), pl.lit(")")
+    """A second row naming the same record is refused, naming the first: the same id, or
+    one Salesforce id in its 15- and 18-character forms (:mod:`~terraplan.io.own_ids`)."""
+    key = record_keys(checker.ctx["id"])
+    first = pl.col(ROW).first().over(key)
+    written = checker.value_of("id")  # the file's text, before a stored form replaced it
+    first_written = written.first().over(key)
+    same = pl.concat_str(pl.lit("duplicate id (first at row "), first.cast(pl.String), pl.lit(")"))
+    forms = pl.concat_str(
+        pl.lit("duplicate id (first at row "),
+        first.cast(pl.String),
+        pl.lit(" as "),
+        first_written,
+        pl.lit(": one Salesforce record in its 15- and 18-character forms)"),
     )
-    mask = pl.col("id").is_not_null() & ~pl.col("id").is_first_distinct()
+    reason = pl.when(written == first_written).then(same).otherwise(forms)
+    mask = pl.col("id").is_not_null() & ~key.is_first_distinct()
     checker.add(mask, "id", reason)

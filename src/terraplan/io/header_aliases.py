@@ -154,7 +154,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "targets": {
         "id": ("quotaid", "forecastingquotaid", "targetid"),
         "territory_id": ("territory",),
-        "rep_id": ("ownerid", "userid", "rep", "quotaownerid"),
+        "rep_id": ("ownerid", "userid", "rep", "quotaownerid", "quotaowner", "owner", "repname"),
         "plan_id": ("plan",),
         "amount": ("quota", "quotaamount", "target"),
         "period_start": ("startdate", "start"),

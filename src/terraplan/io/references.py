@@ -67,6 +67,10 @@ def check_references(
                 shared = _names_to_ids(checker, spec.name, known, rep_names)
             _external_reference(checker, spec.name, label, known, shared)
             continue
+        if target == "reps" and rep_names:
+            # a quota sheet kept by hand names its reps ("Rep: Alice Ng"), as an owner column
+            # of a report does; a name several reps share stays, and is refused below
+            _names_to_ids(checker, spec.name, known, rep_names)
         reason = pl.concat_str(pl.lit(f"unknown {label} '"), pl.col(spec.name), pl.lit("'"))
         if target != kind:
             # an association export lists every company of a deal in one cell ('A2;A1')
@@ -106,6 +110,22 @@ def check_references(
             known_ids.get("plans", ()),
             known_ids.get("active_plans", ()),
             noun=PLANNED_KINDS[kind],
+        )
+    if kind in PLANNED_KINDS and (archived := known_ids.get("archived_plans")):
+        # an archived plan is read-only, as `terraplan targets --plan` says: its KPIs would
+        # change after the fact
+        checker.add(
+            pl.col("plan_id").is_in(sorted(archived))
+            & ~pl.col(ROW).is_in(checker.error_rows().implode()),
+            "plan_id",
+            pl.concat_str(
+                pl.lit("plan "),
+                pl.col("plan_id"),
+                pl.lit(
+                    f" is archived and read-only: its {PLANNED_KINDS[kind]}s cannot change"
+                    " (name another plan, or copy it: terraplan plans copy)"
+                ),
+            ),
         )
 
 

@@ -75,7 +75,31 @@ def strip_report_footer(frame: pl.DataFrame, row_column: str) -> tuple[pl.DataFr
     more = f" and {len(dropped) - 3} more" if len(dropped) > 3 else ""
     where = f"line {lines[0]}" if lines.len() == 1 else f"lines {lines[0]}–{lines[-1]}"
     note = f"dropped the report footer at the end ({where}: {shown}{more})"
-    return frame.slice(0, cut), note
+    kept = frame.slice(0, cut)
+    said = _records_said(dropped)
+    records = kept.height - _blank_rows(kept, columns)
+    if said is not None and records < said:
+        # a report cut short (rows lost on the way) would be read as the whole of it
+        note += (
+            f"; the report's total counts {said:,} records but the file holds {records:,}:"
+            " check that the export is complete"
+        )
+    return kept, note
+
+
+def _records_said(lines: list[str]) -> int | None:
+    """The record count a ``Grand Totals (250 records)`` line states, if one does."""
+    for text in lines:
+        if _COUNTED_TOTAL.match(text):
+            digits = re.sub(r"[^\d]", "", text)
+            return int(digits) if digits else None
+    return None
+
+
+def _blank_rows(frame: pl.DataFrame, columns: list[str]) -> int:
+    filled = [pl.col(c).is_not_null() & (pl.col(c).cast(pl.String).str.strip_chars() != "")
+              for c in columns]  # fmt: skip
+    return int(frame.select((~pl.any_horizontal(filled)).sum()).item())
 
 
 def _blank(value: object) -> bool:

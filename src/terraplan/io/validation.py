@@ -150,6 +150,7 @@ def validate(
     custom_areas: Mapping[str, str] | None = None,
     area_centres: Mapping[str, tuple[float, float]] | None = None,
     spellings: Mapping[str, Mapping[str, int]] | None = None,
+    stored_forms: Mapping[str, str] | None = None,
 ) -> ValidationResult:
     """Check every row of ``table``; return the accepted rows and the report.
 
@@ -181,10 +182,18 @@ def validate(
     centre) places a row abroad without coordinates at its area's centre. ``spellings``
     (field -> stored value -> how many accounts hold it) writes each segment, industry and
     customer type as most accounts spell it (:mod:`~terraplan.io.spellings`; without it, as most of the file's
-    rows do).
+    rows do). ``stored_forms`` (an id of the file -> the stored id that is its other Salesforce
+    form) makes such a row update the stored record (:mod:`~terraplan.io.own_ids`).
     """
     from terraplan.io import custom_areas as custom
-    from terraplan.io import kind_checks, locations, references, stored_checks, text_checks
+    from terraplan.io import (
+        kind_checks,
+        locations,
+        own_ids,
+        references,
+        stored_checks,
+        text_checks,
+    )
 
     spec = kind_spec(table.kind)
     table = with_codes_in_amounts(table)  # EUR 1,000.00: the currency in the amount
@@ -199,7 +208,7 @@ def validate(
     for name, column in table.columns.attributes.items():
         report.columns[column] = f"attributes.{name}"
     missing = missing_columns(table)
-    updating = "id" not in missing and _updates_stored(table, stored_ids)
+    updating = "id" not in missing and _updates_stored(table, stored_ids, stored_forms)
     kept = [f for f in missing if f != "id"] if updating else []
     # a file of ids and a few columns updates stored records; said when none of them is
     new_only = "id" not in missing and bool(stored_ids) and not updating
@@ -237,6 +246,7 @@ def validate(
     check_fields(checker)
     unknown_length = fill_period_ends(checker)
     fill_ids(checker)
+    own_ids.match_stored_forms(checker, stored_forms or {})
     if unknown_length is not None:
         report.issues.append(
             ImportIssue(table.file, None, None, "period_end", None, unknown_length)
@@ -317,14 +327,20 @@ def missing_columns(table: SourceTable) -> list[str]:
     return [f for f in spec.required_columns if not _column_present(table, spec, f)]
 
 
-def _updates_stored(table: SourceTable, stored_ids: Collection[str] | None) -> bool:
-    """Whether some row of ``table`` names a stored record (else a missing required column
-    is the file's error, as for a first import)."""
+def _updates_stored(
+    table: SourceTable,
+    stored_ids: Collection[str] | None,
+    stored_forms: Mapping[str, str] | None = None,
+) -> bool:
+    """Whether some row of ``table`` names a stored record, by its id or by the id's other
+    Salesforce form (else a missing required column is the file's error, as for a first
+    import)."""
     column = table.columns.fields.get("id")
     if not stored_ids or column is None:
         return False
     ids = table.frame[column].cast(pl.String).str.strip_chars()
-    return bool(ids.is_in(pl.Series(list(stored_ids), dtype=pl.String).implode()).any())
+    named = [*stored_ids, *(stored_forms or {})]
+    return bool(ids.is_in(pl.Series(named, dtype=pl.String).implode()).any())
 
 
 def _new_rows_need(checker: Checker, kept: list[str], stored_ids: Collection[str]) -> None:

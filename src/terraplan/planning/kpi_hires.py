@@ -7,7 +7,9 @@ January (the CRM's owner is the best word on who sold before the first activatio
 rep's target starts at the hire (:mod:`terraplan.planning.targets` ramps from the hire month):
 attainment 249 % and pace 5.3 for a rep who had sold for two months. Who sold before the hire
 is not known; those days are credited to no rep (as a vacant territory's are), and the KPIs
-say so in a note.
+say so in a note. The other side, the target, counts from the hire too: a territory's target
+goes to today's owner only for the days from their hire date
+(:func:`terraplan.planning.kpi_spread.hire_dates`).
 
 Both KPI paths (in-process and the compiled SQL) read the frame this module returns, so they
 agree; ``kpis --write-tables`` writes it for the warehouse.

@@ -14,7 +14,7 @@ alignment       account_id, territory_id (leaf territory)                       
 territories     id                                                                        parent_id, owner_id (primary rep), name, level
 leads           id, created_date (date)                                                   converted_opportunity_id, territory_id, segment, industry
 costs           territory_id, period_start, period_end (dates), amount (acquisition spend) -
-reps            id                                                                        capacity_hours, capacity_accounts, name, active (bool)
+reps            id                                                                        capacity_hours, capacity_accounts, name, active (bool), hire_date (date)
 ownership       account_id, owner_id, valid_from, valid_to (dates; null = still)          -
 shared_owners   territory_id, rep_id, share (float > 0)                                  -
 =============== ======================================================================== ==========
@@ -30,6 +30,10 @@ ignored. Accounts without a territory still count for their segment and industry
 Ownership: who owned an account on which days (effective-dated, recorded at activations); when
 given, KPIs by rep credit revenue, wins and pipeline to the owner of the day
 (:mod:`terraplan.planning.kpi_credit`).
+
+Hire dates: by rep, a rep's targets (their own and their territories') count only the days
+on or after their ``hire_date`` (:func:`terraplan.planning.kpi_spread.hire_dates`); a rep
+with none, or hired before the targets start, gets them whole.
 
 Shared owners: the primary reps of territories that have several (one row each, ``share``
 their weight). By rep, such a territory's accounts count for the rep who holds them (their
@@ -86,6 +90,7 @@ DATE_COLUMNS = (
     "period_end",
     "valid_from",
     "valid_to",
+    "hire_date",
 )
 
 
@@ -256,6 +261,7 @@ class KpiInputs:
                 "capacity_hours": [r.capacity_hours for r in rep_list],
                 "capacity_accounts": [r.capacity_accounts for r in rep_list],
                 "active": [r.active for r in rep_list],
+                "hire_date": [r.hire_date for r in rep_list],
             },
             schema={
                 "id": pl.String,
@@ -263,6 +269,7 @@ class KpiInputs:
                 "capacity_hours": pl.Float64,
                 "capacity_accounts": pl.Int64,
                 "active": pl.Boolean,
+                "hire_date": pl.Date,
             },
         )
         created = dict(lead_created or {})

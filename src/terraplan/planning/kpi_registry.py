@@ -79,7 +79,10 @@ KPIS: tuple[KpiDefinition, ...] = (
         "uses targets set on it directly, else the sum over its territories; a rep with "
         "targets of their own in any period gets only their own (a rep hired in July has none "
         "for the first quarter, not the first quarter of the territory they took over, which "
-        "their predecessor keeps); null when none.",
+        "their predecessor keeps). By rep, targets (their own and their territories') count "
+        "only the days from the rep's hire date (reps' hire_date): a rep hired on 10 August "
+        "who took over a territory gets 22/31 of its August target and its later months, and "
+        "none for a period before the hire; null when none.",
     ),
     KpiDefinition(
         "attainment",

@@ -21,6 +21,7 @@ territories     id, parent_id, owner_id
 leads           created_date, converted_opportunity_id, territory_id, segment, industry
 costs           territory_id, period_start, period_end, amount
 ownership       account_id, owner_id, valid_from, valid_to (null = still)
+reps            id, hire_date (by rep, targets count from it)
 =============== ===========================================================================
 
 Only ``accounts`` (or ``alignment``) and ``sales_lines`` are required; a column named in
@@ -29,7 +30,9 @@ written into the query as constants: a scheduled job recompiles when they change
 
 Rep KPIs credit the owner of each leaf territory (``territories.owner_id``: today's owner);
 with an ``ownership`` table, revenue, wins and pipeline go to the owner of the day, as
-in-process (:mod:`terraplan.planning.kpi_sql_credit`).
+in-process (:mod:`terraplan.planning.kpi_sql_credit`); with a ``reps`` table, a rep's targets
+count only the days on or after their ``hire_date``, as in-process
+(:mod:`terraplan.planning.kpi_sql_spread`).
 
 Spark copies each CTE into every place that reads it; :func:`compile_kpi_steps` gives it the
 query as steps instead, each CTE read more than once computed and kept before the next.

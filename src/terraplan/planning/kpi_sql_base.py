@@ -26,6 +26,7 @@ TABLES: tuple[str, ...] = (
     "leads",
     "costs",
     "ownership",
+    "reps",
 )
 #: Columns the query reads per table: (required, optional). An optional column a table lacks
 #: is named in :attr:`KpiTables.missing` and read as NULL.
@@ -45,6 +46,7 @@ COLUMNS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "costs": (("territory_id", "period_start", "period_end", "amount"), ()),
     "ownership": (("account_id", "owner_id", "valid_from", "valid_to"), ()),
+    "reps": (("id",), ("hire_date",)),
 }
 #: Levels of the territory hierarchy above a leaf that regions are read from.
 MAX_DEPTH = 8

@@ -3,7 +3,8 @@
 Each amount is set on a period of its own; it is spread evenly over its days, then summed
 per territory, region and rep (a region or rep without amounts of its own sums its leaf
 territories'). Revenue targets count each day once, from the finest target covering it
-(:mod:`terraplan.planning.kpi_sql_targets`). The in-process counterpart is
+(:mod:`terraplan.planning.kpi_sql_targets`); by rep, they count only the days from the rep's
+hire date (the ``reps`` table's ``hire_date``). The in-process counterpart is
 :mod:`terraplan.planning.kpi_spread`.
 """
 
@@ -16,12 +17,12 @@ from terraplan.planning.kpi_sql_base import READ, SqlContext, empty, integer, un
 from terraplan.planning.kpi_sql_targets import day_number, target_segments
 
 
-def _target_rows(b: SqlContext, cte: str, p_end: str) -> exp.Select:
-    """Revenue targets' segments (each day once, :mod:`kpi_sql_targets`) x periods, with
-    their overlap in days with the period (``overlap``) and with its days gone
-    (``overlap_due``, up to the cut date: what pace compares with)."""
-    fine = target_segments(b, cte)
-    lo = exp.func("GREATEST", exp.column("d_start", table="t"), day_number("p.period_start"))
+def _target_rows(source: str, columns: list[str], p_end: str, start: str) -> exp.Select:
+    """Revenue targets' segments (``source``: ``d_start``, ``d_end``, ``amount`` and
+    ``columns``) x periods, with their overlap in days with the period (``overlap``) and with
+    its days gone (``overlap_due``, up to the cut date: what pace compares with), counted from
+    the segment's column ``start`` (its first day, or a rep's hire day)."""
+    lo = exp.func("GREATEST", exp.column(start, table="t"), day_number("p.period_start"))
 
     def days(end: str) -> exp.Expr:
         hi = exp.func("LEAST", exp.column("d_end", table="t"), day_number(end))
@@ -31,17 +32,65 @@ def _target_rows(b: SqlContext, cte: str, p_end: str) -> exp.Select:
 
     return (
         sqlglot.select(
-            "t.territory_id",
-            "t.rep_id",
+            *(f"t.{c}" for c in columns),
             "p.period",
             exp.alias_(days(p_end), "overlap"),
             exp.alias_(days("p.cut"), "overlap_due"),
             "CAST(t.d_end - t.d_start + 1 AS DOUBLE) AS span_days",
             "t.amount",
         )
-        .from_(f"{fine} AS t")
+        .from_(f"{source} AS t")
         .join("tp_periods AS p", on=exp.true())
     )  # fmt: skip
+
+
+def _rep_segments(b: SqlContext, cte: str, fine: str) -> str:
+    """Add the CTEs of the targets' segments per rep; return the name of the last one, with
+    ``key`` (the rep), ``direct`` (1: a target of the rep's own, 0: of the territory they
+    own today), ``d_start``, ``d_end``, ``d_from`` (the first day counted: the segment's, or
+    the rep's hire day when later) and ``amount``. As in-process
+    (:func:`terraplan.planning.kpi_spread.hire_dates`): no target before a rep's hire."""
+    hired = b.tables.has("reps") and "hire_date" not in b.tables.missing.get("reps", ())
+    if hired:
+        b.add(
+            f"{cte}_hires",
+            sqlglot.select(
+                exp.alias_(b.col("reps", "id", "r"), "rep_id"),
+                exp.alias_(exp.func("MIN", day_number("CAST(r.hire_date AS DATE)")), "d_hire"),
+            )
+            .from_(b.source("reps", "r"))
+            .where("r.id IS NOT NULL AND r.hire_date IS NOT NULL")
+            .group_by(b.col("reps", "id", "r")),
+        )
+
+    def part(key: str, direct: int, where: str, nodes: bool) -> exp.Select:
+        start = "GREATEST(t.d_start, COALESCE(h.d_hire, t.d_start))" if hired else "t.d_start"
+        q = sqlglot.select(
+            f"{key} AS key", f"{direct} AS direct", "t.d_start", "t.d_end",
+            f"{start} AS d_from", "t.amount",
+        ).from_(f"{fine} AS t")  # fmt: skip
+        if nodes:
+            q = q.join("tp_nodes AS g", on="g.territory_id = t.territory_id")
+        if hired:
+            q = q.join(f"{cte}_hires AS h", on=f"h.rep_id = {key}", join_type="LEFT")
+        return q.where(where)
+
+    name = f"{cte}_rep_seg"
+    b.add(
+        name,
+        union(
+            [
+                part("t.rep_id", 1, "t.rep_id IS NOT NULL", nodes=False),
+                part(
+                    "g.owner_id", 0,
+                    "t.territory_id IS NOT NULL AND COALESCE(g.is_leaf, FALSE) "
+                    "AND g.owner_id IS NOT NULL",
+                    nodes=True,
+                ),
+            ]
+        ),
+    )  # fmt: skip
+    return name
 
 
 def _cost_rows(b: SqlContext, name: str, p_end: str) -> exp.Select:
@@ -90,7 +139,11 @@ def spread(b: SqlContext, name: str, cte: str, *, whole_period: bool) -> None:
         b.add(cte, empty(no_rows))
         return
     p_end = "p.period_end" if whole_period else "p.cut"
-    q = _target_rows(b, cte, p_end) if name == "targets" else _cost_rows(b, name, p_end)
+    fine = target_segments(b, cte) if name == "targets" else ""
+    if name == "targets":
+        q = _target_rows(fine, ["territory_id", "rep_id"], p_end, "d_start")
+    else:
+        q = _cost_rows(b, name, p_end)
     b.add(f"{cte}_raw", q)
     spread_values = ["amount * overlap / span_days AS amount"]
     if "due" in values:
@@ -103,6 +156,17 @@ def spread(b: SqlContext, name: str, cte: str, *, whole_period: bool) -> None:
         .from_(f"{cte}_raw")
         .where("overlap > 0"),
     )
+    # by rep, targets count from the rep's hire date: spread per rep, not per territory
+    by_hire = name == "targets" and "rep" in wanted
+    if by_hire:
+        rep_seg = _rep_segments(b, cte, fine)
+        b.add(f"{cte}_rep_raw", _target_rows(rep_seg, ["key", "direct"], p_end, "d_from"))
+        b.add(
+            f"{cte}_rep_spread",
+            sqlglot.select("key", "direct", "period", *spread_values)
+            .from_(f"{cte}_rep_raw")
+            .where("overlap > 0"),
+        )
     b.add(
         f"{cte}_terr",
         sqlglot.select(
@@ -143,7 +207,14 @@ def spread(b: SqlContext, name: str, cte: str, *, whole_period: bool) -> None:
             .join("tp_anc AS g", on="g.territory_id = r.territory_id")
             .where(leaf)
         )  # fmt: skip
-    if "rep" in wanted:
+    if by_hire:
+        parts.append(
+            sqlglot.select(
+                "'rep' AS dimension", "s.key", "s.period", *(f"s.{v}" for v in values),
+                "s.direct",
+            ).from_(f"{cte}_rep_spread AS s")
+        )  # fmt: skip
+    elif "rep" in wanted:
         parts.append(
             sqlglot.select(
                 "'rep' AS dimension", "s.rep_id AS key", "s.period",

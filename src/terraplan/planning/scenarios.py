@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from terraplan.domain import Plan, RecordKind
+from terraplan.domain import Plan, PlanStatus, RecordKind
 from terraplan.rules.owners import plan_owners
 
 
@@ -280,8 +280,7 @@ def compare_plans(
         for tid, t in sorted(tallies.items())
     )
     notes = tuple(
-        f"no targets are stored for plan {plan.id}, so target changes are shown once both "
-        f"plans have them (`terraplan targets --plan {plan.id}`)"
+        _no_targets_note(plan)
         for plan, targets in ((base, base_targets), (other, other_targets))
         if not targets and (base_targets or other_targets)
     )
@@ -290,7 +289,7 @@ def compare_plans(
         notes = (
             *notes,
             f"owner changes count accounts whose owner differs between the two plans; against "
-            f"the owners in the CRM today, activating {other.id} changes {crm_changes:,} "
+            f"the owners in the CRM today, {_activating(other)} {crm_changes:,} "
             f"owners{without} (its owner update file holds these, and also the owners "
             "changed back since the CRM's export: an update sent in between may have reached "
             "the CRM)",
@@ -325,3 +324,27 @@ def _name(names: Mapping[str, str] | None, some_id: str | None) -> str | None:
     if some_id is None:
         return None
     return (names or {}).get(some_id) or some_id
+
+
+def _no_targets_note(plan: Plan) -> str:
+    """Why target changes are not shown: ``plan`` has no targets (and how to give it some,
+    unless it is archived, whose targets cannot change)."""
+    if plan.status is PlanStatus.ARCHIVED:
+        return (
+            f"no targets are stored for plan {plan.id}, so target changes are not shown"
+            " (it is archived: its targets cannot change)"
+        )
+    return (
+        f"no targets are stored for plan {plan.id}, so target changes are shown once both "
+        f"plans have them (`terraplan targets --plan {plan.id}`)"
+    )
+
+
+def _activating(plan: Plan) -> str:
+    """``activating P002 changes``, or for a plan already activated what its owners differ
+    by (it changes nothing more by being compared)."""
+    if plan.status is PlanStatus.ACTIVE:
+        return f"the active plan {plan.id} differs on"
+    if plan.status is PlanStatus.ARCHIVED:
+        return f"the archived plan {plan.id} differs on"
+    return f"activating {plan.id} changes"

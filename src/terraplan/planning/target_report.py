@@ -306,13 +306,14 @@ def rollup(
 
 
 def split_to_reps(
-    owners: Sequence[Sequence[tuple[str, Any]]], leaf_months: np.ndarray
+    owners: Sequence[Sequence[tuple[str | None, Any]]], leaf_months: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Split each leaf's months among its owners -> ``rep id -> (n_months,)`` units. An
     owner's weight is one number, or ``(n_months,)`` (month by month: a rep not yet hired
-    weighs 0 that month)."""
+    weighs 0 that month). An owner None is the part no rep carries: its units stay with the
+    territory and go to no rep."""
     n_months = leaf_months.shape[1]
-    rep_ids: list[str] = []
+    rep_ids: list[str | None] = []
     weights: list[float] = []
     group: list[int] = []
     for k, listed in enumerate(owners):
@@ -329,6 +330,8 @@ def split_to_reps(
     by_owner = units.reshape(-1, n_months).copy()
     _even_out_ties(owners, by_owner)
     for rep_id, month_units in zip(rep_ids[::n_months], by_owner, strict=True):
+        if rep_id is None:
+            continue
         if rep_id in out:
             out[rep_id] = out[rep_id] + month_units
         else:
@@ -336,7 +339,7 @@ def split_to_reps(
     return out
 
 
-def _even_out_ties(owners: Sequence[Sequence[tuple[str, Any]]], units: np.ndarray) -> None:
+def _even_out_ties(owners: Sequence[Sequence[tuple[str | None, Any]]], units: np.ndarray) -> None:
     """In place, ``units (n_owner_rows, n_months)``: reps who own territories together with
     equal weights end the year within one unit of each other. Each month's largest-remainder
     split gives a tie's unit to the first owner listed, every month and in every territory; a
@@ -346,7 +349,8 @@ def _even_out_ties(owners: Sequence[Sequence[tuple[str, Any]]], units: np.ndarra
     rows_of: list[list[tuple[str, Any, int]]] = []
     row = 0
     for listed in owners:
-        rows_of.append([(rep, w, row + i) for i, (rep, w) in enumerate(listed)])
+        # the part no rep carries (None) is no rep's year to even out
+        rows_of.append([(rep, w, row + i) for i, (rep, w) in enumerate(listed) if rep is not None])
         row += len(listed)
     year: dict[str, float] = {}
     for rows in rows_of:
@@ -370,15 +374,25 @@ def _even_out_ties(owners: Sequence[Sequence[tuple[str, Any]]], units: np.ndarra
 
 
 def rep_history(
-    owners: Sequence[Sequence[tuple[str, Any]]], history: np.ndarray
+    owners: Sequence[Sequence[tuple[str | None, Any]]],
+    history: np.ndarray,
+    season: np.ndarray | None = None,
 ) -> dict[str, float]:
-    """Each rep's share of the history of the territories they own (NaN if none has any);
-    a weight given month by month counts as its year's average."""
+    """Each rep's share of the history of the territories they own (NaN if none has any).
+
+    A weight given month by month counts each month by ``season`` (``(n_leaves, n_months)``,
+    the months' weights the targets are spread by), else evenly: a rep who carries August to
+    December is compared with those months' share of the history, as their target is. The
+    part no rep carries (owner None) takes its share and gives it to no rep."""
     out: dict[str, float] = {}
     for k, given in enumerate(owners):
-        listed = [(rep_id, float(np.mean(w))) for rep_id, w in given]
+        listed = [
+            (rep_id, _weighted(w, None if season is None else season[k])) for rep_id, w in given
+        ]
         total = sum(w for _, w in listed)
         for rep_id, w in listed:
+            if rep_id is None:
+                continue
             before = out.get(rep_id, math.nan)
             if math.isnan(history[k]) or total <= 0:
                 out[rep_id] = before
@@ -386,6 +400,16 @@ def rep_history(
             part = max(float(history[k]), 0.0) * w / total
             out[rep_id] = part if math.isnan(before) else before + part
     return out
+
+
+def _weighted(weight: Any, season: np.ndarray | None) -> float:
+    """A weight (one number or ``(n_months,)``) as one number: its months by ``season``."""
+    w = np.asarray(weight, dtype=np.float64)
+    if w.ndim == 0:
+        return float(w)
+    if season is None or not np.asarray(season).sum() > 0:
+        return float(w.mean())
+    return float((w * season).sum() / np.asarray(season).sum())
 
 
 def territory_records(

@@ -14,14 +14,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
 
 import numpy as np
 
 from terraplan.domain import (
     Account,
     Opportunity,
-    OwnerRole,
     Plan,
     Rep,
     SalesLine,
@@ -29,14 +27,12 @@ from terraplan.domain import (
     TerritoryType,
 )
 from terraplan.domain.names import distinct_labels
-from terraplan.engine import capacity as cap
 from terraplan.engine import quota_allocation as alloc
 from terraplan.engine import quotas
 from terraplan.errors import DataError, InvalidParameterError
 from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.reps_support import (
     account_territories,
-    months_between,
     parse_amount,
     parse_percent,
 )
@@ -62,6 +58,7 @@ from terraplan.planning.target_layers import (
     parse_adjustment,
 )
 from terraplan.planning.target_method import TargetMethod, parse_method
+from terraplan.planning.target_owners import OwnerSpan, leaf_owners
 from terraplan.planning.target_report import (
     FairnessReport,
     TargetPlan,
@@ -113,6 +110,7 @@ def set_targets(
     as_of: date | None = None,
     territory_of: Mapping[str, str] | None = None,
     fiscal: FiscalCalendar | int | None = None,
+    owner_spans: Sequence[OwnerSpan] = (),
 ) -> TargetPlan:
     """Set targets for every territory of ``plan`` (overlays excluded), its reps and months.
 
@@ -144,6 +142,9 @@ def set_targets(
     (company monthly pattern), ``"territory"`` (each territory's own, else the company's),
     ``"flat"``, or 12 monthly / 4 quarterly weights (a list or ``"4,3,2,1"``). Reps get
     their territories' months split by owner share (x productivity with ``+capacity``).
+    With ``+capacity`` a territory keeps its months before its owner's hire at productivity
+    1, carried by its accounts' owners then (``owner_spans``, the recorded ownership periods:
+    :mod:`~terraplan.planning.target_owners`), else by no rep; a note names them.
     Warnings (missing history, zero potential, negative growth, vacant territories, a
     company number more than ``contradiction_tolerance`` off the bottom-up figure) go to
     ``TargetPlan.warnings``; with ``on_contradiction="error"`` the last is a DataError.
@@ -207,7 +208,7 @@ def set_targets(
                 f"{sum(line.amount for line in gone):,.0f} in {span(window.start, window.end)}: "
                 "left out of the history the targets grow from (they will not buy again)"
             )
-    potential, history, monthly_hist, company_monthly = _facts(
+    potential, history, monthly_hist, company_monthly, leaf_accounts = _facts(
         accounts, revenue, leaf_pos, window, counts,
         account_territories(plan, accounts) if territory_of is None else territory_of,
     )  # fmt: skip
@@ -219,7 +220,19 @@ def set_targets(
             "another revenue source or period",
             details={"field": "history", "reason": "missing"},
         )
-    productivity, monthly, owners = _owners(nodes, leaves, reps, how, ramp_months, months, warnings)
+    if how.capacity_adjusted:
+        warnings.append(
+            f"capacity-adjusted: a rep hired in the period carries nothing before the hire "
+            f"month and ramps to full productivity over {ramp_months} month"
+            f"{'' if ramp_months == 1 else 's'}; their territory keeps its months before the "
+            "hire in full, carried by whoever owned its accounts then, else by no rep"
+        )
+    rep_labels = distinct_labels((r.id, r.name) for r in reps or ())  # namesakes apart
+    carriers = leaf_owners(
+        nodes, leaves, reps, how, ramp_months, months, warnings,
+        leaf_accounts=leaf_accounts, owner_spans=owner_spans, as_of=as_of, labels=rep_labels,
+    )  # fmt: skip
+    productivity, monthly, owners = carriers.productivity, carriers.monthly, carriers.owners
     basis = quotas.quota_basis(
         history,
         potential,
@@ -245,12 +258,8 @@ def set_targets(
         seasonality, months, monthly_hist, company_monthly, profile_notes, fiscal
     )
 
+    season = np.broadcast_to(profile, (len(leaves), len(months)))
     if how.capacity_adjusted:
-        warnings.append(
-            f"capacity-adjusted: a rep hired in the period carries nothing before the hire "
-            f"month and ramps to full productivity over {ramp_months} month"
-            f"{'' if ramp_months == 1 else 's'}"
-        )
         # each territory's months follow the season and its owners' productivity that month
         shaped = np.broadcast_to(profile, (len(leaves), len(months))) * monthly
         profile = np.where(shaped.sum(axis=1, keepdims=True) > 0, shaped, profile)
@@ -271,7 +280,7 @@ def set_targets(
 
     labels = (
         [t.name for t in nodes], leaves, [f"{y:04d}-{m:02d}" for y, m in months],
-        distinct_labels((r.id, r.name) for r in reps or ()),  # notes tell namesakes apart
+        rep_labels,
     )  # fmt: skip
     if step is None:
         # The unit follows the figures: split in whole currency units first, then in the
@@ -315,7 +324,7 @@ def set_targets(
     rep_rows = tuple(
         (rep_id, tuple(float(v) * step for v in rep_units[rep_id])) for rep_id in sorted(rep_units)
     )
-    history_by_rep = rep_history(owners, history)
+    history_by_rep = rep_history(owners, history, season)
     fairness = fairness_report(
         records,
         {rep_id: sum(values) for rep_id, values in rep_rows},
@@ -379,18 +388,21 @@ def _facts(
     window: HistoryBasis,
     counts: np.ndarray,
     territory_of: Mapping[str, str],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[dict[str, float]]]:
     """Per leaf: potential, history in the window (x the window's factor, NaN without any)
-    and average sales per calendar month over the data coverage; the company's months."""
+    and average sales per calendar month over the data coverage; the company's months; per
+    leaf, its open accounts and their sales in the window (currency)."""
     n = len(leaf_pos)
     account_leaf: dict[str, int] = {}
     potential = np.zeros(n)
+    by_leaf: list[dict[str, float]] = [{} for _ in range(n)]
     for a in accounts:
         if a.closed_on is not None:
             continue  # closed: it buys nothing next period, so neither its sales nor potential
         k = leaf_pos.get(territory_of.get(a.id, ""))
         if k is not None:
             account_leaf[a.id] = k
+            by_leaf[k][a.id] = 0.0
             potential[k] += a.potential or 0.0
     history = np.zeros(n)
     seen = np.zeros(n, dtype=bool)
@@ -403,70 +415,12 @@ def _facts(
         monthly[k, line.date.month - 1] += line.amount
         if window.start <= line.date <= window.end:
             history[k] += line.amount
+            by_leaf[k][line.account_id] += line.amount
             seen[k] = True
     history *= window.factor
     history[~seen] = np.nan
     company = seasonal_sales(monthly.sum(axis=0), counts)[0]
-    return potential, history, seasonal_sales(monthly, counts), company
-
-
-def _owners(
-    nodes: Sequence[Territory],
-    leaves: Sequence[int],
-    reps: Sequence[Rep] | None,
-    how: TargetMethod,
-    ramp_months: int,
-    months: Sequence[tuple[int, int]],
-    warnings: list[str],
-) -> tuple[np.ndarray, np.ndarray, list[list[tuple[str, Any]]]]:
-    """Per leaf: productivity of its owners (share-weighted, 1 if vacant) and the owners'
-    split weights (share, times productivity when capacity-adjusted)."""
-    known = None if reps is None else {r.id: r for r in reps if r.active}
-    ramp = cap.ramp_curve(ramp_months)
-    firsts = [date(y, m, 1) for y, m in months]
-
-    def monthly_productivity(rep_id: str) -> np.ndarray:
-        """``(n_months,)``: 0 before the hire month, the ramp after it, then 1."""
-        rep = None if known is None else known.get(rep_id)
-        if rep is None or rep.hire_date is None:
-            return np.ones(len(firsts))
-        hired = rep.hire_date.replace(day=1)
-        ages = [months_between(hired, d) if d >= hired else -1 for d in firsts]
-        return np.array([0.0 if a < 0 else ramp[min(a, ramp.size - 1)] for a in ages])
-
-    def productivity_of(rep_id: str) -> float:
-        return float(np.mean(monthly_productivity(rep_id)))
-
-    productivity = np.ones(len(leaves))
-    monthly = np.ones((len(leaves), len(firsts)))
-    owners: list[list[tuple[str, Any]]] = []
-    vacant: list[str] = []
-    for k, i in enumerate(leaves):
-        listed = [
-            o for o in nodes[i].owners
-            if o.role is OwnerRole.PRIMARY and (known is None or o.rep_id in known)
-        ]  # fmt: skip
-        if not listed:
-            vacant.append(nodes[i].name)
-            owners.append([])
-            continue
-        prods = np.array([productivity_of(o.rep_id) for o in listed])
-        shares = np.array([o.share for o in listed])
-        productivity[k] = float((prods * shares).sum() / shares.sum())
-        if how.capacity_adjusted:
-            # month by month: a rep hired in May carries nothing before May and a ramp after
-            by_month = np.array([monthly_productivity(o.rep_id) for o in listed])
-            weights = shares[:, None] * by_month  # (owners, months)
-            monthly[k] = weights.sum(axis=0) / shares.sum()
-            owners.append([(o.rep_id, w) for o, w in zip(listed, weights, strict=True)])
-            continue
-        owners.append([(o.rep_id, float(s)) for o, s in zip(listed, shares, strict=True)])
-    if vacant:
-        warnings.append(
-            f"{len(vacant)} territory(ies) have no active primary owner (e.g. {vacant[0]!r}); "
-            "their targets stay with the territory and no rep gets them"
-        )
-    return productivity, monthly, owners
+    return potential, history, seasonal_sales(monthly, counts), company, by_leaf
 
 
 def _data_warnings(

@@ -35,6 +35,7 @@ from terraplan.services.account_status import (
     status_frame,
 )
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
+from terraplan.services.id_forms import in_stored_form, stored_id_forms
 from terraplan.services.import_facts import area_centres, stored_facts
 from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
@@ -139,6 +140,7 @@ def import_file(
     progress("validate rows", 0, table.frame.height)
     known_ids, rep_names = _known_ids(db, kind)
     stored = stored_ids(db, table, known_ids)
+    forms = stored_id_forms(db, table, known_ids)
     facts = stored_facts(db, kind, table)
     result = validate(
         table,
@@ -154,6 +156,7 @@ def import_file(
         custom_areas=facts.custom_areas,
         area_centres=area_centres(db, kind, table),
         spellings=facts.spellings,
+        stored_forms=forms,
     )
     report = result.report
     progress("validate rows", table.frame.height, table.frame.height)
@@ -170,7 +173,8 @@ def import_file(
     in_file = set(frame["id"].to_list())
     column = table.columns.fields.get("id")
     if column is not None:  # rows refused (--on-error skip) are in the file all the same
-        in_file |= {str(v).strip() for v in table.frame[column].drop_nulls().to_list()}
+        written_ids = {str(v).strip() for v in table.frame[column].drop_nulls().to_list()}
+        in_file |= in_stored_form(written_ids, forms)
     status = None
     if kind == "accounts":
         mapped = {field.split(".", 1)[0] for field in report.columns.values()}
@@ -440,7 +444,7 @@ def _known_ids(db: Database, kind: str) -> tuple[dict[str, set[str]], dict[str, 
     known: dict[str, set[str]] = {}
     names: dict[str, str] = {}
     with UnitOfWork(db) as uow:
-        if kind in ("accounts", "opportunities"):
+        if kind in ("accounts", "opportunities", "targets"):
             names = {rep.id: rep.name for rep in uow.reps.list()}
         for ref in REFERENCED_KINDS.get(kind, ()):
             if ref == "plans":
@@ -448,6 +452,8 @@ def _known_ids(db: Database, kind: str) -> tuple[dict[str, set[str]], dict[str, 
                 if kind in PLANNED_KINDS:  # a row without a plan prefers the active one
                     active = uow.plans.list(status=PlanStatus.ACTIVE)
                     known["active_plans"] = {row.id for row in active}
+                    archived = uow.plans.list(status=PlanStatus.ARCHIVED)
+                    known["archived_plans"] = {row.id for row in archived}
             elif ref == "territories":
                 known[ref] = uow.plans.territory_ids()
             else:

@@ -77,6 +77,60 @@ def prior_year_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
     ]
 
 
+#: KPIs that count from the start of the sales history (see :func:`history_start_note`).
+HISTORY_KPIS = ("new_customers", "inactive_accounts")
+
+
+def history_start_note(
+    data: PlanData, frame: pl.DataFrame, *, inactive_months: int = 6
+) -> list[str]:
+    """New customers and inactive accounts of periods near the start of the sales history:
+    an account's first month with sales is its first month *in the history*, so in the
+    history's first year an account that bought before it counts as new; and an inactive
+    account's look-back of ``inactive_months`` months reaching before the history finds no
+    sales there. One note naming the periods (growth has :func:`prior_year_note`)."""
+    if frame.is_empty() or not {"period", "period_start", "period_end"} <= set(frame.columns):
+        return []
+    sales = data.inputs.frame("sales_lines")
+    first = None if sales is None else sales.select(pl.col("date").min()).collect().item()
+    if not isinstance(first, date):
+        return []
+    spans = frame.select("period", "period_start", "period_end").unique().sort("period_start")
+    year_on = _months_after(first.replace(day=1), 12)
+    new = [p for p, start, _ in spans.iter_rows() if start < year_on]
+    inactive = []
+    for period, _, end in spans.iter_rows():
+        last = min(end, data.as_of) if data.as_of is not None else end
+        # by month, as the KPI counts: a history from 11 January covers January
+        if _months_after(last.replace(day=1), 1 - inactive_months) < first.replace(day=1):
+            inactive.append(period)
+    parts = []
+    if new and "new_customers" in frame.columns:
+        parts.append(
+            f"new customers in {_some(new)} count accounts whose first sales in the history "
+            "fall there, so an account that bought before the history starts counts as new "
+            "in its first year"
+        )
+    if inactive and "inactive_accounts" in frame.columns:
+        parts.append(
+            f"inactive accounts in {_some(inactive)} look back {inactive_months} months, to "
+            "before the history starts, where no sales are known"
+        )
+    if not parts:
+        return []
+    return [f"the {_history(data)} starts on {first.isoformat()}: " + "; ".join(parts)]
+
+
+def _months_after(day: date, months: int) -> date:
+    """The first of the month ``months`` after ``day``'s (``day`` is a month's first)."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _some(periods: Sequence[str]) -> str:
+    return ", ".join(periods[:3]) + (", ..." if len(periods) > 3 else "")
+
+
 def _history(data: PlanData) -> str:
     if data.inputs.frame("sales_lines") is None:
         return "revenue history in the tables"
@@ -163,11 +217,18 @@ def target_coverage_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
     ]
 
 
+#: Territories a note names before it says how many more there are.
+NAMED = 6
+
+
 def target_owner_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
-    """By rep, a territory's target stays with today's owner while revenue goes to the owner
-    of the day: where another rep owned a targeted territory's accounts during a period shown,
-    attainment by rep mixes one rep's target with another's revenue. Says where (one note)."""
+    """By rep, a territory's target stays with today's owner (from their hire date) while
+    revenue goes to the owner of the day: where another rep owned a targeted territory's
+    accounts on days of a period shown that count toward today's owner's target, attainment
+    by rep mixes one rep's target with another's revenue. Says where (one note, each
+    territory once with its periods: the first :data:`NAMED`, then how many more)."""
     from terraplan.planning.kpi_groups import territory_table
+    from terraplan.planning.kpi_spread import hire_dates
 
     ownership = data.inputs.frame("ownership")
     targets = data.inputs.frame("targets")
@@ -177,7 +238,10 @@ def target_owner_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
     if not {"period", "period_start", "period_end"} <= set(frame.columns):
         return []
     leaves = territory_table(data.inputs).filter(pl.col("is_leaf"))
-    owners = leaves.select("territory_id", pl.col("owner_id").alias("today"), "name")
+    hires = hire_dates(data.inputs).collect()
+    owners = leaves.select("territory_id", pl.col("owner_id").alias("today"), "name").join(
+        hires, left_on="today", right_on="rep_id", how="left"
+    )
     periods = frame.select("period", "period_start", "period_end").unique().sort("period_start")
     held = (
         ownership.select(
@@ -207,33 +271,49 @@ def target_owner_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
     )
     if held.is_empty() or set_on.is_empty():
         return []
+    # the days of each period that count toward today's owner's target: the territory's
+    # targets' days in the period, from the owner's hire date
+    spans = (
+        set_on.join(periods, how="cross")
+        .join(owners.select("territory_id", "hire_date"), on="territory_id")
+        .select(
+            "territory_id",
+            "period",
+            "period_start",
+            pl.max_horizontal("t_start", "period_start", "hire_date").alias("first"),
+            pl.min_horizontal("t_end", "period_end").alias("last"),
+        )
+        .filter(pl.col("first") <= pl.col("last"))
+    )
+    mixed = (
+        held.join(spans, on="territory_id")
+        .filter(
+            (pl.col("valid_from") <= pl.col("last"))
+            & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= pl.col("first")))
+        )
+        .sort("territory_id", "period_start", "period")
+    )
+    if mixed.is_empty():
+        return []
     names = group_names(data, "rep")
     found: list[str] = []
-    for label, first, last in periods.iter_rows():
-        targeted = set(
-            set_on.filter((pl.col("t_start") <= last) & (pl.col("t_end") >= first))[
-                "territory_id"
-            ].to_list()
+    for (territory,), part in mixed.group_by("territory_id", maintain_order=True):
+        shown = list(dict.fromkeys(part["period"].to_list()))
+        before = sorted({names.get(r, r) for r in part["owner_id"].to_list()})
+        today = part["today"][0]
+        found.append(
+            f"{part['name'][0] or territory} in {', '.join(shown)} (its target goes to "
+            f"{names.get(today, today) if today else 'no one'}; {', '.join(before)} "
+            "owned accounts of it then)"
         )
-        then = held.filter(
-            pl.col("territory_id").is_in(list(targeted))
-            & (pl.col("valid_from") <= last)
-            & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= first))
-        )
-        for (territory,), part in sorted(then.group_by("territory_id"), key=lambda g: str(g[0])):
-            before = sorted({names.get(r, r) for r in part["owner_id"].to_list()})
-            today = part["today"][0]
-            found.append(
-                f"{part['name'][0] or territory} in {label} (its target goes to "
-                f"{names.get(today, today) if today else 'no one'}; {', '.join(before)} "
-                "owned accounts of it then)"
-            )
-    if not found:
-        return []
-    shown = "; ".join(found[:3]) + ("; ..." if len(found) > 3 else "")
+    more = len(found) - NAMED
+    listed = "; ".join(found[:NAMED]) + (
+        f"; and {more} more {'territory' if more == 1 else 'territories'}" if more > 0 else ""
+    )
     return [
         "by rep, revenue goes to the owner of the day but a territory's target to today's "
-        f"owner, so attainment mixes two reps where the owner changed: {shown}"
+        f"owner (from their hire date), so attainment mixes two reps where the owner changed: "
+        f"{listed}"
     ]
 
 
@@ -413,4 +493,28 @@ def recut_note(data: PlanData, dimension: str, frame: pl.DataFrame) -> list[str]
         f"{dimension} figures of days before {start}, when plan {data.plan.id} took effect, "
         f"count the accounts in its {groups} as they are now; plan {before}, which it was made "
         "from, shows them in its own"
+    ]
+
+
+def inactive_reps_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
+    """By rep: reps marked inactive (left the company) among the rows, so that a row ending
+    in -100 % growth reads as a rep who left, not one who stopped selling."""
+    reps = data.inputs.frame("reps") if data.inputs.reps is not None else None
+    if reps is None or frame.is_empty() or "active" not in reps.collect_schema().names():
+        return []
+    shown = {str(k) for k in frame["key"].unique().to_list()}
+    gone = [
+        str(rep_id)
+        for rep_id, active in reps.select("id", "active").collect().iter_rows()
+        if active is False and str(rep_id) in shown
+    ]
+    if not gone:
+        return []
+    names = group_names(data, "rep")
+    listed = sorted(names.get(r, r) for r in gone)
+    who = ", ".join(listed[:5]) + (f" and {len(listed) - 5} more" if len(listed) > 5 else "")
+    verb = "is" if len(listed) == 1 else "are"
+    return [
+        f"{who} {verb} marked inactive (left): their rows hold what they sold while they "
+        "owned accounts"
     ]

@@ -197,8 +197,29 @@ def plan_report_html(
         fiscal=fiscal,
     )
     balance = territory_balance(data.inputs, criteria=criteria)
-    from terraplan.services.kpi_notes import revenue_source_note, undated_closed_note
+    from terraplan.services.kpi_notes import (
+        future_facts_note,
+        grouping_notes,
+        prior_year_note,
+        recut_note,
+        revenue_source_note,
+        target_coverage_note,
+        undated_closed_note,
+    )
     from terraplan.services.report_map import report_names, territory_shapes
+
+    # the notes `terraplan kpis` prints beside the same figures: a report read without
+    # them restates closed quarters (a realigned plan's) without a word
+    territories = kpis.filter(pl.col("dimension") == "territory")
+    notes = [
+        *future_facts_note(data),
+        *revenue_source_note(data),
+        *undated_closed_note(data),
+        *grouping_notes(data, "territory", territories["key"].unique().to_list()),
+        *prior_year_note(data, territories),
+        *target_coverage_note(data, territories),
+        *recut_note(data, "territory", territories),
+    ]
 
     with UnitOfWork(db) as uow:
         names, reps = report_names(uow, data.plan)
@@ -215,6 +236,6 @@ def plan_report_html(
         reps=reps,
         shapes=shapes,
         fiscal=fiscal,
-        notes=[*revenue_source_note(data), *undated_closed_note(data)],
+        notes=notes,
         subject_names=alert_subject_names(data, alerts.alerts),
     )

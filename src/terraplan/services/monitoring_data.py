@@ -236,12 +236,13 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
             accounts = accounts.filter(pl.col("id").is_in(ids))
             sales = sales.filter(pl.col("account_id").is_in(ids))
             opportunities = opportunities.filter(pl.col("account_id").is_in(ids))
+        # the hire date: by rep, no credit and no target before it
         reps = _frame(
-            connection, "reps", ["id", "name", "capacity_hours", "capacity_accounts", "active"]
+            connection,
+            "reps",
+            ["id", "name", "capacity_hours", "capacity_accounts", "active", "hire_date"],
         )
-        hires = _frame(connection, "reps", ["id", "hire_date"]).filter(
-            pl.col("hire_date").is_not_null()
-        )
+        hires = reps.select("id", "hire_date").filter(pl.col("hire_date").is_not_null())
         costs = _frame(
             connection,
             "acquisition_costs",

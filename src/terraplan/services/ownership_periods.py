@@ -4,7 +4,7 @@ from which day (recorded at each activation), on one day or over time."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from terraplan.storage.database import Database
@@ -76,3 +76,26 @@ def kpi_credit(db: Database, account_id: str, day: date | None = None) -> KpiCre
     if hired is not None and (day is None or day < hired):
         return replace(credit, hired=hired)
     return credit
+
+
+def before_hire(
+    db: Database, periods: list[Any], day: date | None = None
+) -> list[tuple[str, date, date, date]]:
+    """Recorded periods whose owner was hired after the period began (or after ``day``):
+    ``(owner id, first and last day without credit, hire date)``. KPIs credit no rep with
+    those days' sales (:mod:`terraplan.planning.kpi_hires`), though the period names the
+    owner."""
+    with UnitOfWork(db) as uow:
+        hires = {r.id: r.hire_date for r in uow.reps.list() if r.hire_date is not None}
+    found = []
+    for period in periods:
+        hired = hires.get(period.owner_id or "")
+        if hired is None:
+            continue
+        first = day if day is not None else period.valid_from
+        last = hired - timedelta(days=1)
+        if period.valid_to is not None:
+            last = min(last, period.valid_to)
+        if first <= last:
+            found.append((period.owner_id, first, day or last, hired))
+    return found

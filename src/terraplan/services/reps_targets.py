@@ -15,7 +15,8 @@ from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.matching import MatchResult, match_reps
 from terraplan.planning.revenue import parse_source
 from terraplan.planning.target_fill import region_months
-from terraplan.planning.targets import TargetPlan, parse_adjustment, set_targets
+from terraplan.planning.target_owners import OwnerSpan
+from terraplan.planning.targets import TargetPlan, parse_adjustment, parse_method, set_targets
 from terraplan.planning.team_capacity import DEFAULT_HOURS_PER_REP, DEFAULT_UTILIZATION
 from terraplan.services.alignment import plan_alignment
 from terraplan.services.owner_sync import OwnerSync, sync_in
@@ -209,6 +210,7 @@ def plan_targets(
         sales_lines = uow.sales_lines.list() if source != "opportunities" else []
         opportunities = uow.opportunities.list() if not sales_lines else []
         territory_of = plan_alignment(uow, plan, accounts).territory_of
+        spans = _owner_spans(uow, method, {a.id for a in accounts})
     result = set_targets(
         plan,
         accounts,
@@ -227,6 +229,7 @@ def plan_targets(
         territory_of=territory_of,
         fiscal=fiscal,
         ramp_months=ramp_months,
+        owner_spans=spans,
     )
     with UnitOfWork(db) as uow:
         stored = uow.targets.list(where={"plan_id": plan_id})
@@ -251,6 +254,24 @@ def plan_targets(
         uow.plan_results.put(plan_id, "targets", _jsonable(result.to_dict()))
         uow.commit()
     return result
+
+
+def _owner_spans(uow: UnitOfWork, method: str, accounts: set[str]) -> list[OwnerSpan]:
+    """With ``+capacity``: the accounts' owners over time, as KPIs credit their sales (the
+    recorded ownership periods, and the CRM's owner before the first), so that the months
+    before a new owner's hire are carried by the rep those months' sales are credited to."""
+    if not parse_method(method).capacity_adjusted:
+        return []
+    from terraplan.services.monitoring_data import ownership_frame
+
+    frame = ownership_frame(uow.connection)
+    return [
+        (account, owner, start, end)
+        for account, owner, start, end in frame.select(
+            "account_id", "owner_id", "valid_from", "valid_to"
+        ).iter_rows()
+        if account in accounts
+    ]
 
 
 def _replaced_by(target: Target, result: TargetPlan) -> bool:

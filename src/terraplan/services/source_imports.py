@@ -27,6 +27,7 @@ from terraplan.errors import DataError, InvalidParameterError
 from terraplan.io.batch_readings import BatchReadings
 from terraplan.io.currency import Currencies
 from terraplan.io.geocoding import ZipDirectory
+from terraplan.io.own_ids import record_keys
 from terraplan.io.parsing import Decimal
 from terraplan.io.readers import ROW, SourceTable
 from terraplan.io.report import ImportIssue, ImportReport
@@ -43,6 +44,7 @@ from terraplan.services.account_status import (
     status_frame,
 )
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
+from terraplan.services.id_forms import in_stored_form, stored_id_forms
 from terraplan.services.import_facts import (
     area_centres,
     custom_areas,
@@ -136,6 +138,8 @@ def import_source(
         for number, table in enumerate(batches()):
             if number == 0:  # every batch has the columns of the first
                 stored = stored_ids(db, table, stored_known)
+            # stored before this import: a form an earlier batch wrote is a duplicate instead
+            forms = stored_id_forms(db, table, stored_known)
             result = validate(
                 table,
                 known_ids=known_ids,
@@ -151,6 +155,7 @@ def import_source(
                 custom_areas=custom_areas(db, spec.kind, table),
                 area_centres=area_centres(db, spec.kind, table),
                 spellings=facts.spellings,
+                stored_forms=forms,
             )
             merged.add(result.report)
             if result.report.file_errors:
@@ -160,7 +165,7 @@ def import_source(
             rows = _accepted_rows(table, result)
             frame = _drop_repeated_ids(result, rows, seen, files, merged)
             file_index = pl.lit(len(files) - 1, dtype=pl.Int32).alias("file")
-            seen = pl.concat([seen, frame.select("id", file_index, ROW)])
+            seen = pl.concat([seen, frame.select(_keys(frame), file_index, ROW)])
             frame = frame.drop(ROW)
             if link in frame.columns:  # a later batch's cycle may run through these rows
                 for record, parent in frame.select("id", link).iter_rows():
@@ -175,7 +180,7 @@ def import_source(
                 column = table.columns.fields.get("id")
                 if column is not None:
                     ids = table.frame[column].drop_nulls().cast(pl.String).str.strip_chars()
-                    in_source.update(ids.to_list())
+                    in_source.update(in_stored_form(ids.to_list(), forms))
             if frame.height and (merged.ok or on_error == "skip"):
                 written += write_rows(uow, spec.kind, frame, result.report, stored)
             progress(step, merged.report.rows_read, None)
@@ -262,12 +267,18 @@ def _drop_repeated_ids(
     # the lookup set is built from this batch's ids and the ids seen so far are scanned
     # against it: a set of every id seen, built again for each batch, raised the peak with
     # every row read (by ~50 MB at 800,000 accounts)
-    first = seen.filter(pl.col("id").is_in(frame["id"].implode()))
+    keys = frame.select(_keys(frame))["id"]
+    first = seen.filter(pl.col("id").is_in(keys.implode()))
     if first.height == 0:
         return frame
-    repeated = frame["id"].is_in(first["id"].implode())
+    repeated = keys.is_in(first["id"].implode())
     first = first.unique("id", keep="first", maintain_order=True)
-    hits = frame.filter(repeated).select("id", ROW).join(first, on="id", how="left")
+    hits = (
+        frame.filter(repeated)
+        .select("id", ROW, _keys(frame).alias("key"))
+        .join(first.rename({"id": "key"}), on="key", how="left")
+        .drop("key")
+    )
     file = result.report.file
     for record_id, row, first_file, first_row in hits.iter_rows():
         where = (
@@ -279,6 +290,12 @@ def _drop_repeated_ids(
             ImportIssue(file, row, "id", "id", record_id, f"duplicate id (first at {where})")
         )
     return frame.filter(~repeated)
+
+
+def _keys(frame: pl.DataFrame) -> pl.Expr:
+    """``id`` as the record it names: one Salesforce id in its 15- and 18-character forms is
+    one record, so a later batch giving the other form is a duplicate too."""
+    return record_keys(frame["id"]).alias("id")
 
 
 _COUNT = re.compile(r"^(\d[\d,]*) (.*)$", re.DOTALL)

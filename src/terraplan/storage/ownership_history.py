@@ -55,8 +55,11 @@ def record_ownership(
 
     Open periods that differ are closed the day before ``start`` (a period that would end
     before it began is removed: a plan activated again the same day replaces it); records
-    whose territory and owner stay the same keep their open period. Returns ``(opened,
-    closed)``.
+    whose territory (id and name) and owner stay the same keep their open period, so a
+    renamed territory opens one (an account kept by its owner read as in the archived
+    plan's territory, by its old name, for good). The plan is not compared: plans of
+    overlapping scopes would take an account's period from each other at every activation.
+    Returns ``(opened, closed)``.
     """
     table = cast(Table, OwnershipPeriodRow.__table__)
     current = {
@@ -73,7 +76,8 @@ def record_ownership(
     now = datetime.now(UTC).replace(tzinfo=None)
     for record_id, (territory_id, territory_name, owner_id) in owners.items():
         row = current.get(record_id)
-        if row is not None and (row.territory_id, row.owner_id) == (territory_id, owner_id):
+        kept = (territory_id, territory_name, owner_id)
+        if row is not None and (row.territory_id, row.territory_name, row.owner_id) == kept:
             continue
         if row is not None:
             if row.valid_from > start:

@@ -17,6 +17,9 @@ from terraplan.storage.mappers import from_record, to_record
 #: ``where=`` for accounts that are not closed (see ``Account.closed_on``).
 OPEN: Mapping[str, Any] = {"closed_on": None}
 
+#: Ids per query of :meth:`RecordRepository.stored_among`.
+_CHUNK = 900
+
 
 class RecordRepository:
     """Accounts, leads, reps, geo units, sales lines, opportunities or targets."""
@@ -77,6 +80,17 @@ class RecordRepository:
 
     def ids(self) -> set[str]:
         return set(self._session.execute(select(self._table.c.id)).scalars())
+
+    def stored_among(self, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` are stored, asked in chunks (a big table's ids are not all read,
+        and a query's parameters stay under SQLite's limit)."""
+        wanted = sorted(set(ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            query = select(self._table.c.id).where(self._table.c.id.in_(chunk))
+            found.update(self._session.execute(query).scalars())
+        return found
 
     def add_many(self, objects: Iterable[Any]) -> int:
         """Insert or update objects by id (bulk path)."""

@@ -1135,6 +1135,67 @@ WITH tp_periods AS (
   FROM tp_targets_raw
   WHERE
     overlap > 0
+), tp_targets_hires AS (
+  SELECT
+    CAST(r.id AS STRING) AS rep_id,
+    MIN(DATE_DIFF(CAST(r.hire_date AS DATE), CAST('1970-01-01' AS DATE), DAY)) AS d_hire
+  FROM crm.reps AS r
+  WHERE
+    NOT r.id IS NULL AND NOT r.hire_date IS NULL
+  GROUP BY
+    CAST(r.id AS STRING)
+), tp_targets_rep_seg AS (
+  SELECT
+    t.rep_id AS key,
+    1 AS direct,
+    t.d_start,
+    t.d_end,
+    GREATEST(t.d_start, COALESCE(h.d_hire, t.d_start)) AS d_from,
+    t.amount
+  FROM tp_targets_fine AS t
+  LEFT JOIN tp_targets_hires AS h
+    ON h.rep_id = t.rep_id
+  WHERE
+    NOT t.rep_id IS NULL
+  UNION ALL
+  SELECT
+    g.owner_id AS key,
+    0 AS direct,
+    t.d_start,
+    t.d_end,
+    GREATEST(t.d_start, COALESCE(h.d_hire, t.d_start)) AS d_from,
+    t.amount
+  FROM tp_targets_fine AS t
+  JOIN tp_nodes AS g
+    ON g.territory_id = t.territory_id
+  LEFT JOIN tp_targets_hires AS h
+    ON h.rep_id = g.owner_id
+  WHERE
+    NOT t.territory_id IS NULL
+    AND COALESCE(g.is_leaf, FALSE)
+    AND NOT g.owner_id IS NULL
+), tp_targets_rep_raw AS (
+  SELECT
+    t.key,
+    t.direct,
+    p.period,
+    CAST(LEAST(t.d_end, DATE_DIFF(p.period_end, CAST('1970-01-01' AS DATE), DAY)) - GREATEST(t.d_from, DATE_DIFF(p.period_start, CAST('1970-01-01' AS DATE), DAY)) + 1 AS FLOAT64) AS overlap,
+    CAST(LEAST(t.d_end, DATE_DIFF(p.cut, CAST('1970-01-01' AS DATE), DAY)) - GREATEST(t.d_from, DATE_DIFF(p.period_start, CAST('1970-01-01' AS DATE), DAY)) + 1 AS FLOAT64) AS overlap_due,
+    CAST(t.d_end - t.d_start + 1 AS FLOAT64) AS span_days,
+    t.amount
+  FROM tp_targets_rep_seg AS t
+  JOIN tp_periods AS p
+    ON TRUE
+), tp_targets_rep_spread AS (
+  SELECT
+    key,
+    direct,
+    period,
+    amount * overlap / span_days AS amount,
+    CASE WHEN overlap_due > 0 THEN amount * overlap_due / span_days ELSE 0.0 END AS due
+  FROM tp_targets_rep_raw
+  WHERE
+    overlap > 0
 ), tp_targets_terr AS (
   SELECT
     s.territory_id,
@@ -1165,27 +1226,12 @@ WITH tp_periods AS (
   UNION ALL
   SELECT
     'rep' AS dimension,
-    s.rep_id AS key,
+    s.key,
     s.period,
     s.amount,
     s.due,
-    1 AS direct
-  FROM tp_targets_spread AS s
-  WHERE
-    NOT s.rep_id IS NULL
-  UNION ALL
-  SELECT
-    'rep' AS dimension,
-    g.owner_id AS key,
-    r.period,
-    r.amount,
-    r.due,
-    0 AS direct
-  FROM tp_targets_terr AS r
-  JOIN tp_nodes AS g
-    ON g.territory_id = r.territory_id
-  WHERE
-    COALESCE(r.is_leaf, FALSE) AND NOT g.owner_id IS NULL
+    s.direct
+  FROM tp_targets_rep_spread AS s
 ), tp_targets_own AS (
   SELECT DISTINCT
     'rep' AS dimension,
