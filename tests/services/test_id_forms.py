@@ -66,8 +66,8 @@ def test_accounts_stored_in_18_then_given_in_15_are_updated(db: Database, tmp_pa
     ) in outcome.report.warnings
     # a later reference in the 15-character form names the stored account too
     opps = [
-        "Opportunity ID,Account ID,Created Date,Amount,Stage",
-        f"{long('006FAacCfIg0GHg')},{ACME},2025-12-03,100,Closed Won",
+        "Opportunity ID,Account ID,Created Date,Close Date,Amount,Stage",
+        f"{long('006FAacCfIg0GHg')},{ACME},2025-12-03,2025-12-20,100,Closed Won",
     ]
     import_file(db, _write(tmp_path, "opps.csv", opps), "opportunities")
     assert _rows(db, "SELECT account_id FROM opportunities") == [(long(ACME),)]
@@ -97,8 +97,8 @@ def test_opportunities_and_sales_lines_are_not_counted_twice(db: Database, tmp_p
     opp, line = "006FAacCfIg0GHg", "00k7cf84A2b8BFD"
     for opp_id in (long(opp), opp):
         opps = [
-            "Opportunity ID,Account ID,Created Date,Amount,Stage",
-            f"{opp_id},{long(ACME)},2025-12-03,41073.22,Closed Won",
+            "Opportunity ID,Account ID,Created Date,Close Date,Amount,Stage",
+            f"{opp_id},{long(ACME)},2025-12-03,2025-12-20,41073.22,Closed Won",
         ]
         import_file(db, _write(tmp_path, "opps.csv", opps), "opportunities")
     for line_id in (long(line), line, long(line)):
