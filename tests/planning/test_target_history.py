@@ -154,7 +154,8 @@ def _opportunities() -> list[Opportunity]:
                         close_date=line.date, **base)  # type: ignore[arg-type]
         )  # fmt: skip
     out.append(Opportunity("O1", "AT1", date(2026, 1, 1), 5000.0, "Negotiation"))
-    # An export without IsWon: the stage alone says it was won.
+    # A stage reading "Closed Won" with is_won false: no win, as the KPIs count it (the
+    # import reads is_won from the stage when an export has none).
     out.append(
         Opportunity("S1", "AT2", date(2026, 1, 1), 70.0, " closed  WON", is_closed=True,
                     close_date=date(2026, 3, 3))
@@ -169,7 +170,8 @@ def test_opportunities_only_become_revenue_history() -> None:
     history = revenue_history([], _opportunities())
     assert history.source == "opportunities"
     assert history.description == "Closed Won opportunities (amount at close date)"
-    assert len(history.lines) == 22 * 3 + 1
+    assert len(history.lines) == 22 * 3
+    assert "S1" not in {line.id for line in history.lines}
     assert history.notes == (
         "1 Closed Won opportunity has no close date and is left out of revenue history",
     )
@@ -183,8 +185,9 @@ def test_opportunities_only_become_revenue_history() -> None:
         "revenue: Closed Won opportunities (amount at close date)"
     )
     leaves = _leaves(result)
-    # T2: 2 x 1,200 of won deals plus the 70 won by stage only; lost and open ones not counted.
-    assert leaves["T2"].history == pytest.approx(2470.0)  # type: ignore[attr-defined]
+    # T2: 2 x 1,200 of won deals; lost and open ones, and the 70 of a stage reading won
+    # with is_won false, not counted.
+    assert leaves["T2"].history == pytest.approx(2400.0)  # type: ignore[attr-defined]
     for t in leaves.values():
         assert min(t.months) > 0  # type: ignore[attr-defined]
     assert sum(t.final for t in leaves.values()) == 6_000_000  # type: ignore[attr-defined]
@@ -195,7 +198,7 @@ def test_sales_lines_win_over_opportunities_unless_chosen() -> None:
     lines = _lines((2025, 1), (2025, 12))
     assert revenue_history(lines, _opportunities()).source == "sales_lines"
     chosen = revenue_history(lines, _opportunities(), source="opportunities")
-    assert chosen.source == "opportunities" and len(chosen.lines) == 67
+    assert chosen.source == "opportunities" and len(chosen.lines) == 66
     assert revenue_history([], _opportunities(), source="sales_lines").lines == ()
     assert revenue_history([], []).source == "none"
     with pytest.raises(DataError, match=r"no territory has revenue history in 2026 \(revenue "
@@ -231,10 +234,7 @@ def test_revenue_frame_has_the_sales_line_shape() -> None:
     assert result.source == "opportunities"
     assert result.frame.columns == ["id", "account_id", "date", "amount", "product"]
     assert result.frame.schema["date"] == pl.Date
-    assert result.frame.rows() == [
-        ("W1", "A1", date(2026, 2, 3), 100.0, None),
-        ("S1", "A2", date(2026, 3, 1), 20.0, None),
-    ]
+    assert result.frame.rows() == [("W1", "A1", date(2026, 2, 3), 100.0, None)]
     assert result.notes[0].startswith("1 Closed Won opportunity has no close date")
     with_lines = pl.DataFrame(
         {"id": ["s1"], "account_id": ["A1"], "date": [date(2026, 1, 5)], "amount": [7.5],
@@ -245,5 +245,24 @@ def test_revenue_frame_has_the_sales_line_shape() -> None:
         "sales_lines",
         [("s1", "A1", date(2026, 1, 5), 7.5, "X")],
     )
-    assert revenue_frame(with_lines, opps, source="opportunities").frame.height == 2
+    assert revenue_frame(with_lines, opps, source="opportunities").frame.height == 1
     assert revenue_frame(sales, None).source == "none"
+
+
+def test_a_frame_without_is_won_is_read_by_its_stage() -> None:
+    """A library user's frame without ``is_won`` (a stage-only export read by hand): a stage
+    reading "Closed Won" is the win, any case or spacing."""
+    opps = pl.DataFrame(
+        {
+            "id": ["W1", "L1"],
+            "account_id": ["A1", "A2"],
+            "close_date": [date(2026, 2, 3), date(2026, 2, 4)],
+            "stage": [" closed  WON", "Closed Lost"],
+            "amount": [100.0, 50.0],
+        }
+    )
+    sales = pl.DataFrame(
+        schema={"id": pl.Utf8, "account_id": pl.Utf8, "date": pl.Date, "amount": pl.Float64}
+    )
+    result = revenue_frame(sales, opps)
+    assert result.frame.select("id", "amount").rows() == [("W1", 100.0)]

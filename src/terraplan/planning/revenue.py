@@ -6,9 +6,12 @@ amount on its close date. ``source`` chooses: ``"auto"`` (the rule above),
 ``"sales_lines"`` or ``"opportunities"``. Every result says which source it used, so the
 output can state it.
 
-An opportunity is won when ``is_won`` is set or its stage reads "Closed Won" (any case or
-spacing: an export without an ``IsWon`` column still counts); a won opportunity without a
-close date cannot be placed in time and is left out, with a note.
+An opportunity is won when ``is_won`` is set, as every KPI reads it (the import fills
+``is_won`` from the stage when an export has no ``IsWon`` column); only a frame without an
+``is_won`` column is read by its stage ("Closed Won", any case or spacing). A stage reading
+"Closed Won" with ``is_won`` false is no win here either: revenue and win rate never
+disagree about one deal. A won opportunity without a close date cannot be placed in time
+and is left out, with a note.
 
 Two entry points with the same rule: :func:`revenue_history` on domain objects and
 :func:`revenue_frame` on Polars frames (the shape of the ``sales_lines`` frame: ``id,
@@ -72,13 +75,9 @@ def describe_source(source: str) -> str:
     return _DESCRIPTIONS.get(source, source)
 
 
-def _won_stage(stage: str | None) -> bool:
-    return stage is not None and " ".join(stage.lower().split()) == "closed won"
-
-
 def is_won(opportunity: Opportunity) -> bool:
-    """Won: ``is_won`` is set or the stage reads "Closed Won"."""
-    return opportunity.is_won or _won_stage(opportunity.stage)
+    """Won: ``is_won`` is set (the stage is not read: the flag is what the KPIs count)."""
+    return opportunity.is_won
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,10 +185,10 @@ def _won_frame(opportunities: pl.DataFrame | None) -> pl.DataFrame:
     columns = opportunities.columns
     flag = pl.lit(False)
     if "is_won" in columns:
-        flag = flag | pl.col("is_won").cast(pl.Boolean, strict=False).fill_null(False)
-    if "stage" in columns:
+        flag = pl.col("is_won").cast(pl.Boolean, strict=False).fill_null(False)
+    elif "stage" in columns:
         stage = pl.col("stage").cast(pl.Utf8).str.to_lowercase().str.replace_all(r"\s+", " ")
-        flag = flag | (stage.str.strip_chars() == "closed won").fill_null(False)
+        flag = (stage.str.strip_chars() == "closed won").fill_null(False)
     return opportunities.filter(flag)
 
 
