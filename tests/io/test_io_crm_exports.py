@@ -477,11 +477,17 @@ def test_the_stages_read_as_open_are_named_with_counts(make_file: Any) -> None:
     body = "".join(f"O{i},A1,{stage},10,2025-01-02,2025-02-01\n" for i, stage in enumerate(stages))
     text = "Opportunity ID,Account ID,Stage,Amount,Created Date,Close Date\n" + body
     report = load_file(make_file(text), "opportunities", known_ids={"accounts": ["A1"]}).report
-    notes = [w for w in report.warnings if "read as open" in w]
+    notes = [w for w in report.warnings if "read as open from the stage" in w]
     assert notes == [
         "19 opportunities read as open from the stage (e.g. 'Negotiation': 12, 'Abandoned': 3,"
-        " 'Proposal': 2, 'Discovery': 1, …): if one of these stages means closed, rename it"
-        " to 'Closed Lost' or 'Closed Won' in a mapping file's values"
+        " 'Proposal': 2, 'Discovery': 1, 'Qualify': 1): if one of these stages means closed,"
+        " rename it to 'Closed Lost' or 'Closed Won' in a mapping file's values"
+    ]
+    # 'Abandoned' sounds closed: said on its own too
+    assert [w for w in report.warnings if "sounds closed" in w] == [
+        "3 opportunities with a stage that sounds closed read as open (e.g. 'Abandoned': 3):"
+        " counted as open pipeline and left out of the win rate; if the stage means lost,"
+        " rename it to 'Closed Lost' in a mapping file's values"
     ]
 
 
@@ -492,7 +498,10 @@ def test_open_stages_are_named_even_when_none_is_closed(make_file: Any) -> None:
         # said in the singular for one; a table's batches still add the counts up
         "1 opportunity read as open from the stage (e.g. 'Abandoned': 1): if one of these"
         " stages means closed, rename it to 'Closed Lost' or 'Closed Won' in a mapping"
-        " file's values"
+        " file's values",
+        "1 opportunity with a stage that sounds closed read as open (e.g. 'Abandoned': 1):"
+        " counted as open pipeline and left out of the win rate; if the stage means lost,"
+        " rename it to 'Closed Lost' in a mapping file's values",
     ]
 
 

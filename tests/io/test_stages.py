@@ -177,3 +177,67 @@ def test_sales_lines_without_a_stage_are_unchanged(make_file: Any) -> None:
     text = "Line ID,Account ID,Date,Amount\nL1,A1,2025-01-02,10\n"
     result = load_file(make_file(text), "sales_lines", known_ids=KNOWN)
     assert result.report.ok and not result.report.warnings
+
+
+def test_every_open_stage_of_a_pipeline_is_named(make_file: Any) -> None:
+    """A HubSpot export of two pipelines: seven open stages, the custom lost one ('Churned')
+    among the least frequent. Each is named with its count, so a stage read the wrong way
+    can be spotted; the one sounding closed is called out on its own."""
+    counts = {
+        "Appointment scheduled": 9,
+        "Qualified to buy": 8,
+        "Presentation scheduled": 7,
+        "Decision maker bought-in": 6,
+        "Contract sent": 5,
+        "Renewal due": 4,
+        "Churned": 3,
+        "Closed won": 2,
+    }
+    stages = [stage for stage, n in counts.items() for _ in range(n)]
+    body = "".join(f"D{i},A1,{s},10,2025-01-02,2025-02-01\n" for i, s in enumerate(stages))
+    text = "Record ID,Company ID,Deal Stage,Amount,Create Date,Close Date\n" + body
+    result = load_file(make_file(text), "opportunities", known_ids=KNOWN)
+    assert result.report.ok, result.report.summary()
+    (named,) = [w for w in result.report.warnings if "read as open from the stage" in w]
+    for stage, n in counts.items():
+        if stage != "Closed won":
+            assert f"'{stage}': {n}" in named
+    assert "…" not in named and "more stage" not in named
+    (churned,) = [w for w in result.report.warnings if "sounds closed" in w]
+    assert churned.startswith(
+        "3 opportunities with a stage that sounds closed read as open (e.g. 'Churned': 3)"
+    )
+
+
+def test_a_long_list_of_stages_says_how_many_it_leaves_out(make_file: Any) -> None:
+    stages = [f"Step {chr(65 + i)}" for i in range(14)]
+    body = "".join(f"D{i},A1,{s},10,2025-01-02\n" for i, s in enumerate(stages))
+    text = "Id,AccountId,StageName,Amount,CreatedDate\n" + body
+    result = load_file(make_file(text), "opportunities", known_ids=KNOWN)
+    (named,) = [w for w in result.report.warnings if "read as open" in w]
+    assert "'Step L': 1" in named and "'Step M'" not in named
+    assert "'Step L': 1, and 2 more stages)" in named
+    assert not [w for w in result.report.warnings if "sounds closed" in w]
+
+
+@pytest.mark.parametrize(
+    ("stage", "sounds_closed"),
+    [
+        ("Churned", True),
+        ("Cancelled - no budget", True),
+        ("Deal Dead", True),
+        ("Closed/Churned", True),
+        ("Churn risk review", False),
+        ("Deadline set", False),
+        ("Renewal due", False),
+        ("Negotiation", False),
+    ],
+)
+def test_stages_that_sound_closed_are_told_by_their_words(
+    stage: str, sounds_closed: bool
+) -> None:
+    from terraplan.io.stages import closed_sounding
+
+    frame = pl.DataFrame({"stage": [stage, None]}, schema={"stage": pl.String})
+    got = frame.select(closed_sounding(pl.col("stage"))).to_series().to_list()
+    assert got == [sounds_closed, False]

@@ -124,10 +124,25 @@ def _closed_and_won_from_stage(checker: Checker) -> None:
     checker.note(lost_rows.select(ROW, "stage"), lambda kept: _read_as(kept, "lost"))
     if open_rows is not None:
         checker.note(open_rows, _open_stages)
+        suspect = open_rows.filter(stages.closed_sounding(pl.col("stage")))
+        checker.note(suspect, _closed_sounding)
 
 
 def _read_as(rows: pl.DataFrame, reading: str) -> str | None:
     return stages.read_as(rows, reading, "opportunity", "opportunities")
+
+
+def _closed_sounding(rows: pl.DataFrame) -> str | None:
+    """The warning naming stages read as open whose words sound closed ("Churned")."""
+    if not rows.height:
+        return None
+    total, shown = stages.stage_counts(rows)
+    # no verb agreeing with the count: the batches of a table import add these up
+    return (
+        f"{_opportunities(total)} with a stage that sounds closed read as open (e.g. {shown}):"
+        " counted as open pipeline and left out of the win rate; if the stage means lost,"
+        " rename it to 'Closed Lost' in a mapping file's values"
+    )
 
 
 #: Why a closed opportunity needs its close date (said on each row or file refused).

@@ -40,8 +40,26 @@ CLOSED_PREFIXES = ("closed ", "lost ", "disqualified ", "closedlost")
 NOT_WON = r"\bwont\b"
 #: Characters that join the letters around them into one word (``won't``, ``won’t``).
 APOSTROPHES = "'’‘`´ʼ"
-#: How many stage values a warning names.
-STAGES_SHOWN = 4
+#: How many stage values a warning names: a pipeline rarely has more stages, and a stage
+#: left out of the list is one the user cannot spot as read the wrong way.
+STAGES_SHOWN = 12
+#: Words of a stage read as open that usually name a closed deal in a custom pipeline
+#: (HubSpot's "Churned", "Cancelled", "Dead"): such a stage is called out on its own, since
+#: counted as open it swells the pipeline and leaves the win rate's denominator.
+CLOSED_SOUNDING = (
+    "churned",
+    "cancelled",
+    "canceled",
+    "cancellation",
+    "dead",
+    "rejected",
+    "abandoned",
+    "expired",
+    "declined",
+    "lapsed",
+    "withdrawn",
+    "terminated",
+)
 
 
 def stage_words(stage: pl.Expr) -> pl.Expr:
@@ -87,14 +105,23 @@ def read_stages(stages: pl.Series) -> pl.Series:
 def stage_counts(rows: pl.DataFrame) -> tuple[int, str]:
     """How many ``rows`` (with a ``stage`` column) there are, and their stages with counts,
     the most frequent first (``'Closed Won': 80, 'Closed Won – Renewal': 11``; at most
-    :data:`STAGES_SHOWN`, then ``…``)."""
+    :data:`STAGES_SHOWN`, then how many more)."""
     stages = rows.group_by("stage").len().sort(["len", "stage"], descending=[True, False])
     shown = ", ".join(
         f"{short(str(stage))!r}: {count:,}"
         for stage, count in stages.head(STAGES_SHOWN).iter_rows()
     )
-    more = ", …" if stages.height > STAGES_SHOWN else ""
+    left = stages.height - STAGES_SHOWN
+    more = f", and {left:,} more stage{'s' if left > 1 else ''}" if left > 0 else ""
     return rows.height, f"{shown}{more}"
+
+
+def closed_sounding(stage: pl.Expr) -> pl.Expr:
+    """True where a word of ``stage`` is one of :data:`CLOSED_SOUNDING` (False where null)."""
+    words = pl.concat_str(pl.lit(" "), stage_words(stage), pl.lit(" "))
+    return pl.any_horizontal(
+        words.str.contains(f" {word} ", literal=True) for word in CLOSED_SOUNDING
+    ).fill_null(False)
 
 
 def read_as(rows: pl.DataFrame, reading: str, singular: str, plural: str) -> str | None:
