@@ -233,9 +233,7 @@ def test_a_long_list_of_stages_says_how_many_it_leaves_out(make_file: Any) -> No
         ("Negotiation", False),
     ],
 )
-def test_stages_that_sound_closed_are_told_by_their_words(
-    stage: str, sounds_closed: bool
-) -> None:
+def test_stages_that_sound_closed_are_told_by_their_words(stage: str, sounds_closed: bool) -> None:
     from terraplan.io.stages import closed_sounding
 
     frame = pl.DataFrame({"stage": [stage, None]}, schema={"stage": pl.String})
