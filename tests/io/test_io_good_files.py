@@ -115,6 +115,21 @@ def test_salesforce_users_as_reps(make_file: Any, zips: Any) -> None:
     assert reps[1].skills_industries == ("Software", "Retail")
 
 
+def test_hubspot_users_export_gives_each_rep_its_primary_team_as_region(
+    make_file: Any, zips: Any
+) -> None:
+    text = (
+        "User ID,Full Name,Email,Primary team,Job title,Zip\n"
+        "51000109,Mia Wilson,mia@acme.io,East,Account Executive,10016\n"
+        "51000102,Liam O'Brien,liam@acme.io,West,Account Executive,02116\n"
+        "51000103,Ana Ruiz,ana@acme.io,,Account Executive,10016\n"
+    )
+    result = load_file(make_file(text), "reps", geocoder=zips, known_ids={})
+    assert result.report.ok, result.report.summary()
+    assert not [w for w in result.report.warnings if "Primary team" in w]
+    assert [r["region"] for r in records(result)] == ["East", "West", None]
+
+
 def test_salesforce_opportunities_with_datetimes(make_file: Any) -> None:
     text = (
         "Id,AccountId,OwnerId,Name,StageName,Amount,CreatedDate,CloseDate,IsClosed,IsWon,"

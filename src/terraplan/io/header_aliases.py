@@ -83,7 +83,8 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "home_longitude": ("longitude", "lon", "lng"),
         "manager_id": ("managerid",),
         "role": ("userrole", "userrolename", "rolename", "title", "jobtitle"),
-        "region": ("department", "division"),
+        # HubSpot's users export gives a rep's team as "Primary team"
+        "region": ("department", "division", "primaryteam", "team", "salesteam"),
         "active": ("isactive",),
         "hire_date": ("hiredate", "startdate"),
     },
