@@ -691,3 +691,40 @@ def test_a_date_column_showing_both_orders_decides_nothing_for_the_others(
     created = {i: r["created_date"] for i, r in _records(result).items()}
     assert created == {"O2": date(2024, 1, 11)}  # O1's close date is an error
     assert not any("date order" in w or "day first" in w for w in result.report.warnings)
+
+
+def test_a_hubspot_deal_with_a_blank_primary_company_reads_its_only_associated_one(
+    make_file: Any,
+) -> None:
+    """Deals made before HubSpot had primary companies leave the primary blank: one company
+    listed is the deal's; several listed are refused (which one owns it is not written)."""
+    text = (
+        "Record ID,Deal Stage,Amount,Create Date,Close Date,"
+        "Associated Company IDs (Primary),Associated Company IDs\n"
+        "D1,Closed won,10,2025-01-02,2025-02-01,A1,A1;A2\n"
+        "D2,Closed won,20,2025-01-02,2025-02-01,, A2 \n"
+        "D3,Closed won,30,2025-01-02,2025-02-01,,A1;A2\n"
+        "D4,Closed won,40,2025-01-02,2025-02-01,,\n"
+    )
+    result = load_file(make_file(text), "opportunities", known_ids={"accounts": ["A1", "A2"]})
+    report = result.report
+    got = {r["id"]: r["account_id"] for r in iter_records(result.frame)}
+    assert got == {"D1": "A1", "D2": "A2"}
+    assert sorted(issue.row for issue in report.issues) == [4, 5]
+    assert all(issue.field == "account_id" for issue in report.issues)
+    assert (
+        "1 opportunity with a blank 'Associated Company IDs (Primary)' read the one company"
+        " 'Associated Company IDs' names, a column read only there (e.g. row 3: 'A2')"
+        in report.warnings
+    )
+    assert not [w for w in report.warnings if "is ignored" in w]
+
+
+def test_a_primary_company_column_alone_is_read_as_before(make_file: Any) -> None:
+    text = (
+        "Record ID,Deal Stage,Amount,Create Date,Close Date,Associated Company IDs (Primary)\n"
+        "D1,Closed won,10,2025-01-02,2025-02-01,A1\n"
+    )
+    result = load_file(make_file(text), "opportunities", known_ids={"accounts": ["A1"]})
+    assert [r["account_id"] for r in iter_records(result.frame)] == ["A1"]
+    assert not [w for w in result.report.warnings if "read the one company" in w]

@@ -194,9 +194,11 @@ def validate(
         stored_checks,
         text_checks,
     )
+    from terraplan.io.associations import with_only_associated_company
 
     spec = kind_spec(table.kind)
     table = with_codes_in_amounts(table)  # EUR 1,000.00: the currency in the amount
+    table = with_only_associated_company(table)  # HubSpot: a blank primary company
     report = ImportReport(
         file=table.file,
         kind=spec.kind,
