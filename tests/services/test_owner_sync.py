@@ -386,3 +386,38 @@ def test_a_rep_who_leaves_while_owning_a_territory_is_said(db: Database, tmp_pat
         "6 account(s) of the file go to inactive reps (Rep 1): Salesforce refuses an inactive "
         "owner, so those rows will fail to load; name active owners in plan P first"
     )
+
+
+def test_a_crm_export_behind_the_active_plan_is_said_at_import(
+    db: Database, tmp_path: Path
+) -> None:
+    """The daily CRM sync runs before the plan's owners were loaded into the CRM: the file
+    still gives West's accounts their old owner. The import stores the CRM's owners, says
+    how many accounts the CRM has with another owner than the active plan, and the plan's
+    owner update file still lists them."""
+    from terraplan.services.imports import import_file
+
+    _seed_active(db)
+    crm = tmp_path / "Account.csv"
+    with crm.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Id", "Name", "BillingState", "OwnerId"])
+        writer.writerows([[f"W{i}", f"West {i}", "CA", "OLD"] for i in range(6)])
+        writer.writerow(["E0", "East 0", "NY", "R2"])
+    outcome = import_file(db, crm, "accounts")
+    behind = [n for n in outcome.notes if "another owner in this file" in n]
+    assert behind == [
+        "6 accounts of the active plan P have another owner in this file than in the plan"
+        " (e.g. West 0: OLD in the file, Rep 1 in the plan): the CRM does not have the plan's"
+        " owners yet; `terraplan export assignments owners.csv --plan P --salesforce` writes"
+        " them for the CRM (the plan and its KPIs are unchanged)"
+    ]
+    _, sent = export_assignments(db, tmp_path / "owners.csv", plan_id="P", salesforce=True)
+    assert sent == 6
+    # once the CRM has the plan's owners, its next export is in step: nothing to say
+    with crm.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Id", "Name", "BillingState", "OwnerId"])
+        writer.writerows([[f"W{i}", f"West {i}", "CA", "R1"] for i in range(6)])
+    again = import_file(db, crm, "accounts")
+    assert not [n for n in again.notes if "another owner in this file" in n]

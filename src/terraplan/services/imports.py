@@ -216,6 +216,10 @@ def import_file(
     progress(step, frame.height, frame.height)
     notes = tuple(inactive_owner_notes(db)) if kind == "reps" and written else ()
     notes = (*notes, *change.notes())
+    if kind == "accounts" and written and "owner_id" in frame.columns:
+        from terraplan.services.owner_sync import crm_behind_notes
+
+        notes = (*notes, *crm_behind_notes(db, set(frame["id"].to_list())))
     if before is None or not frame.height:
         return ImportOutcome(
             report=report,

@@ -236,3 +236,34 @@ def inactive_owner_note(db: Database, plan_id: str, path: Any) -> str | None:
         f"inactive owner, so those rows will fail to load; name active owners in plan "
         f"{plan_id} first"
     )
+
+
+def crm_behind_notes(db: Database, in_file: set[str]) -> list[str]:
+    """One note per active plan whose owners the accounts just imported (ids ``in_file``)
+    do not carry: the CRM export still gives those accounts other owners than the plan (a
+    daily sync run before the plan's owners were loaded into the CRM). The stored CRM owners
+    now follow the file; the plan's owners, its KPIs and the owner update file stay as they
+    were, and the note says where to get that file."""
+    with UnitOfWork(db) as uow:
+        active = [row.id for row in uow.plans.list(status=PlanStatus.ACTIVE)]
+    notes = []
+    for plan_id in active:
+        try:
+            _, rows = owner_update_rows(db, plan_id)
+        except NotFoundError:  # an active plan whose rules never ran has no owners to send
+            continue
+        behind = [r for r in rows if r["account_id"] in in_file and r["old_owner_id"]]
+        if not behind:
+            continue
+        first = behind[0]
+        count = len(behind)
+        notes.append(
+            f"{count:,} account{'' if count == 1 else 's'} of the active plan {plan_id} "
+            f"{'has' if count == 1 else 'have'} another owner in this file than in the plan "
+            f"(e.g. {first['account_name'] or first['account_id']}: "
+            f"{first['old_owner_name'] or first['old_owner_id']} in the file, "
+            f"{first['new_owner_name'] or first['new_owner_id']} in the plan): the CRM does "
+            f"not have the plan's owners yet; `terraplan export assignments owners.csv --plan "
+            f"{plan_id} --salesforce` writes them for the CRM (the plan and its KPIs are unchanged)"
+        )
+    return notes
