@@ -728,3 +728,37 @@ def test_a_primary_company_column_alone_is_read_as_before(make_file: Any) -> Non
     result = load_file(make_file(text), "opportunities", known_ids={"accounts": ["A1"]})
     assert [r["account_id"] for r in iter_records(result.frame)] == ["A1"]
     assert not [w for w in result.report.warnings if "read the one company" in w]
+
+
+def test_a_dynamics_guid_in_another_case_or_with_braces_names_the_stored_account(
+    make_file: Any,
+) -> None:
+    """Dynamics writes a GUID upper case in one export and lower case with braces in
+    another: it is one record. A Salesforce-like id differing in case stays another one."""
+    stored = "4e86a1c2-0b3d-4f5e-9a7b-1c2d3e4f5a6b"
+    text = (
+        "opportunityid,parentaccountid,name,statecode,estimatedvalue,createdon,actualclosedate\n"
+        f"O1,{{{stored.upper()}}},Big,Won,100,2025-01-02,2025-02-01\n"
+        f"O2,{stored.upper()},Small,Lost,50,2025-01-02,2025-02-01\n"
+        f"O3,{stored},Same,Open,10,2025-01-02,\n"
+        "O4,001abc,Other,Open,10,2025-01-02,\n"
+    )
+    result = load_file(
+        make_file(text),
+        "opportunities",
+        known_ids={"accounts": [stored, "001ABC"]},
+        mapping={
+            "parentaccountid": "account_id",
+            "statecode": "stage",
+            "estimatedvalue": "amount",
+            "actualclosedate": "close_date",
+            "createdon": "created_date",
+        },
+    )
+    got = {r["id"]: r["account_id"] for r in iter_records(result.frame)}
+    assert got == {"O1": stored, "O2": stored, "O3": stored}
+    assert [(i.row, i.value) for i in result.report.issues] == [(5, "001abc")]
+    assert (
+        "2 rows name the account by its GUID in another case or with braces (e.g. "
+        f"{stored.upper()} -> {stored}): matched to the stored id"
+    ) in result.report.warnings

@@ -6,6 +6,7 @@ See :mod:`terraplan.io.validation` for which references are checked; an external
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 
 import polars as pl
@@ -58,9 +59,9 @@ def check_references(
         if target != kind and target not in known_ids:
             continue
         own = checker.ctx["id"].drop_nulls() if target == kind and checker.has("id") else None
-        _other_id_forms(
-            checker, spec.name, label, known if own is None else pl.concat([known, own])
-        )
+        stored = known if own is None else pl.concat([known, own])
+        _other_id_forms(checker, spec.name, label, stored)
+        _guid_spellings(checker, spec.name, label, stored)
         if spec.external:
             shared: list[str] = []
             if target == "reps" and rep_names:
@@ -175,6 +176,58 @@ def _other_id_forms(checker: Checker, name: str, label: str, known: pl.Series) -
         )
 
     # counted once the refused rows are known: a row refused by a later check is not imported
+    checker.note(hits, say)
+
+
+#: A GUID (Dynamics 365, many other systems' record ids) in any case, with or without braces.
+_GUID = re.compile(
+    r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$"
+)
+
+
+def _guid_key(value: str) -> str | None:
+    """``value`` as one spelling of its GUID (lower case, no braces); None if no GUID."""
+    match = _GUID.match(value.strip())
+    return match.group(1).lower() if match else None
+
+
+def _guid_spellings(checker: Checker, name: str, label: str, known: pl.Series) -> None:
+    """Cells naming a stored record by its GUID spelt otherwise (``{4E86…}`` for a stored
+    ``4e86…``: a GUID is one number whatever its case and braces, and Dynamics writes both)
+    become the stored id; one warning. Other ids keep their case: a Salesforce id's is part
+    of it."""
+    col = pl.col(name)
+    values = checker.ctx.filter(col.is_not_null() & ~col.is_in(known.implode()))[name]
+    wanted = {key for value in values.unique().to_list() if (key := _guid_key(value))}
+    if not wanted:
+        return
+    stored: dict[str, str] = {}
+    for value in known.drop_nulls().unique().to_list():
+        key = _guid_key(value)
+        if key in wanted:
+            stored.setdefault(key, value)
+    if not stored:
+        return
+    table = {
+        value: stored[key]
+        for value in values.unique().to_list()
+        if (key := _guid_key(value)) is not None and key in stored
+    }
+    if not table:
+        return
+    hits = checker.ctx.filter(col.is_in(list(table))).select(ROW, name)
+    checker.ctx = checker.ctx.with_columns(
+        col.replace_strict(table, default=col, return_dtype=pl.String).alias(name)
+    )
+
+    def say(kept: pl.DataFrame) -> str:
+        first = min(kept[name].to_list())
+        rows = f"{kept.height:,} rows name" if kept.height != 1 else "1 row names"
+        return (
+            f"{rows} the {label} by its GUID in another case or with braces (e.g. {first}"
+            f" -> {table[first]}): matched to the stored id"
+        )
+
     checker.note(hits, say)
 
 
