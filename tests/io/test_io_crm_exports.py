@@ -351,6 +351,39 @@ def test_owner_names_from_a_report_export_resolve_to_rep_ids(make_file: Any) -> 
     ]
 
 
+def test_owner_names_spelt_without_accents_or_with_another_apostrophe_resolve(
+    make_file: Any,
+) -> None:
+    """A HubSpot export writes "Sophia Garcia" and "Liam O’Brien" for the reps "Sophia García"
+    and "Liam O'Brien": one rep each, so they are theirs; an exact name wins over a folded
+    one ("Jose" and "José" are two reps), and a spelling two reps share stays unknown."""
+    text = (
+        "Record ID,Company name,Company owner\n"
+        "C1,Acme,Sophia Garcia\nC2,Beta,liam o’brien\nC3,Gamma,Jose\nC4,Delta,José\n"
+        "C5,Epsilon,Rene Roy\nC6,Zeta,Sophia García\n"
+    )
+    names = {
+        "R1": "Sophia García",
+        "R2": "Liam O'Brien",
+        "R3": "Jose",
+        "R4": "José",
+        "R5": "René Roy",
+        "R6": "Rène Roy",
+    }
+    result = load_file(
+        make_file(text), "accounts", known_ids={"reps": list(names)}, rep_names=names
+    )
+    owners = {i: r["owner_id"] for i, r in _records(result).items()}
+    assert owners == {
+        "C1": "R1", "C2": "R2", "C3": "R3", "C4": "R4", "C5": "Rene Roy", "C6": "R1"
+    }  # fmt: skip
+    assert (
+        "2 rows name the owner by a name spelt without its accents or apostrophe (e.g."
+        " Sophia Garcia -> Sophia García (R1)): replaced by the rep id"
+    ) in result.report.warnings
+    assert any("Rene Roy" in w and "not among" in w for w in result.report.warnings)
+
+
 def test_value_mapping_by_file_column_and_on_text_fields(make_file: Any) -> None:
     mapping = {
         "columns": {"Sector": "industry"},

@@ -13,6 +13,7 @@ import polars as pl
 
 from terraplan.domain.salesforce_ids import match_id_forms
 from terraplan.io.checker import Checker
+from terraplan.io.owner_names import names_to_ids
 from terraplan.io.readers import ROW
 from terraplan.io.report import MAX_QUOTED
 from terraplan.io.schema import PLANNED_KINDS
@@ -65,13 +66,13 @@ def check_references(
         if spec.external:
             shared: list[str] = []
             if target == "reps" and rep_names:
-                shared = _names_to_ids(checker, spec.name, known, rep_names)
+                shared = names_to_ids(checker, spec.name, known, rep_names)
             _external_reference(checker, spec.name, label, known, shared)
             continue
         if target == "reps" and rep_names:
             # a quota sheet kept by hand names its reps ("Rep: Alice Ng"), as an owner column
             # of a report does; a name several reps share stays, and is refused below
-            _names_to_ids(checker, spec.name, known, rep_names)
+            names_to_ids(checker, spec.name, known, rep_names)
         reason = pl.concat_str(pl.lit(f"unknown {label} '"), pl.col(spec.name), pl.lit("'"))
         if target != kind:
             # an association export lists every company of a deal in one cell ('A2;A1')
@@ -229,72 +230,6 @@ def _guid_spellings(checker: Checker, name: str, label: str, known: pl.Series) -
         )
 
     checker.note(hits, say)
-
-
-def _name_key(text: pl.Expr) -> pl.Expr:
-    return text.str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
-
-
-def _names_to_ids(
-    checker: Checker, name: str, known: pl.Series, rep_names: Mapping[str, str]
-) -> list[str]:
-    """Owner cells naming a rep by their (unique) name become the rep's id; one warning.
-    Cells naming a name several reps share are kept as written, with one warning of their
-    own; returns those cells' values (so that they are not also called unknown)."""
-    counts: dict[str, list[str]] = {}
-    for rep_id, rep_name in rep_names.items():
-        counts.setdefault(" ".join(rep_name.split()).lower(), []).append(rep_id)
-    shared = _shared_names(checker, name, known, counts)
-    table = {key: ids[0] for key, ids in counts.items() if len(ids) == 1}
-    if not table:
-        return shared
-    col = pl.col(name)
-    resolved = _name_key(col).replace_strict(table, default=None, return_dtype=pl.String)
-    by_name = col.is_not_null() & ~col.is_in(known.implode()) & resolved.is_not_null()
-    hits = checker.ctx.filter(by_name).select(ROW, col, resolved.alias("__id__"))
-    if hits.height == 0:
-        return shared
-    checker.ctx = checker.ctx.with_columns(
-        pl.when(by_name).then(resolved).otherwise(col).alias(name)
-    )
-
-    def say(kept: pl.DataFrame) -> str:
-        example = f"{kept[name][0][:MAX_QUOTED]} -> {kept['__id__'][0]}"
-        noun = "rows name" if kept.height != 1 else "row names"
-        return (
-            f"{kept.height:,} {noun} the {name.replace('_id', '')} by name (e.g. {example}):"
-            " replaced by the rep id"
-        )
-
-    checker.note(hits, say)
-    return shared
-
-
-def _shared_names(
-    checker: Checker, name: str, known: pl.Series, counts: Mapping[str, list[str]]
-) -> list[str]:
-    """Values of ``name`` naming a rep name that several reps share; one warning."""
-    shared = {key: ids for key, ids in counts.items() if len(ids) > 1}
-    if not shared:
-        return []
-    col = pl.col(name)
-    rows = checker.ctx.filter(
-        col.is_not_null() & ~col.is_in(known.implode()) & _name_key(col).is_in(list(shared))
-    ).select(ROW, name)
-    if rows.height == 0:
-        return []
-
-    def say(kept: pl.DataFrame) -> str:
-        first = kept[name][0]
-        ids = ", ".join(sorted(shared[" ".join(first.split()).lower()]))
-        noun = "rows name" if kept.height != 1 else "row names"
-        return (
-            f"{kept.height:,} {noun} the {name.replace('_id', '')} by a name several reps share"
-            f" (e.g. {first[:MAX_QUOTED]}: reps {ids}): kept as written; give the rep's id"
-        )
-
-    checker.note(rows, say)
-    return rows[name].unique().to_list()
 
 
 def _external_reference(
