@@ -59,7 +59,9 @@ KPIS: tuple[KpiDefinition, ...] = (
         "currency",
         None,
         "Revenue over the same dates one year earlier (for a period in progress: from its start "
-        "to the as-of date, both shifted back one year). Null (unknown, not 0) when the sales "
+        "to the as-of date, both shifted back one year; a period ending on the as-of date is "
+        "complete and compares with the whole period a year earlier, 29 February included, as "
+        "does a year to date on its year's last day). Null (unknown, not 0) when the sales "
         "history starts after the first month of those dates.",
     ),
     KpiDefinition(
