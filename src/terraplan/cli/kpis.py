@@ -233,10 +233,9 @@ def kpis(
         prior_year_note,
         recut_note,
         revenue_source_note,
-        target_coverage_note,
-        target_owner_note,
         undated_closed_note,
     )
+    from terraplan.services.kpi_target_notes import target_coverage_note, target_owner_note
 
     all_shown = fmt is not KpiFormat.table or out is not None
     history_shown = all_shown or bool(set(kpi or ()) & set(HISTORY_KPIS))

@@ -203,9 +203,9 @@ def plan_report_html(
         prior_year_note,
         recut_note,
         revenue_source_note,
-        target_coverage_note,
         undated_closed_note,
     )
+    from terraplan.services.kpi_target_notes import target_coverage_note
     from terraplan.services.report_map import report_names, territory_shapes
 
     # the notes `terraplan kpis` prints beside the same figures: a report read without

@@ -209,10 +209,9 @@ def _kpi_table(
         prior_year_note,
         recut_note,
         revenue_source_note,
-        target_coverage_note,
-        target_owner_note,
         undated_closed_note,
     )
+    from terraplan.services.kpi_target_notes import target_coverage_note, target_owner_note
     from terraplan.services.monitoring import plan_kpis
 
     fiscal = fiscal_calendar(request)

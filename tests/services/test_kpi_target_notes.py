@@ -6,15 +6,17 @@ day mixes two reps."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import polars as pl
+import pytest
 
 from terraplan.domain import Plan
 from terraplan.domain.territory import Territory, TerritoryOwner
 from terraplan.planning.kpi_inputs import KpiInputs
 from terraplan.planning.kpis import compute_kpis
-from terraplan.services.kpi_notes import NAMED, target_owner_note
+from terraplan.services.kpi_target_notes import NAMED, target_owner_note
 from terraplan.services.monitoring_data import PlanData
 
 
@@ -116,3 +118,81 @@ def test_a_new_hire_whose_predecessor_left_before_the_hire_is_not_named() -> Non
     hired_before = _data(1, {"r0": date(2026, 5, 10)}, date(2026, 6, 30))
     (note,) = target_owner_note(hired_before, _kpis(hired_before, ["YTD"]))
     assert "Area 0 in YTD" in note  # hired 10 May, Old 0 held it to June: mixed
+
+
+def _with_own_targets(
+    data: PlanData, rows: list[tuple[str, date, date, float, str | None]]
+) -> PlanData:
+    """``data`` with rep targets of their own added: (rep id, start, end, amount, metric)."""
+    targets = data.inputs.frame("targets")
+    assert targets is not None
+    own = pl.DataFrame(
+        {
+            "territory_id": [None] * len(rows),
+            "rep_id": [r[0] for r in rows],
+            "period_start": [r[1] for r in rows],
+            "period_end": [r[2] for r in rows],
+            "amount": [r[3] for r in rows],
+            "metric": [r[4] for r in rows],
+        },
+        schema={
+            "territory_id": pl.String,
+            "rep_id": pl.String,
+            "period_start": pl.Date,
+            "period_end": pl.Date,
+            "amount": pl.Float64,
+            "metric": pl.String,
+        },
+    )
+    inputs = replace(
+        data.inputs,
+        targets=pl.concat(
+            [targets.collect().with_columns(pl.lit(None, dtype=pl.String).alias("metric")), own]
+        ),
+    )
+    return replace(data, inputs=inputs)
+
+
+def test_a_rep_with_targets_of_their_own_is_not_named() -> None:
+    """Rep 1 has a quota of their own for the first quarter only: by rep they get none of
+    Area 1's target in any period (README: a rep with own targets gets only their own), so
+    no attainment of theirs mixes two reps, even in a period their quota does not cover;
+    Rep 0 and Rep 2 still get their areas' targets and are named."""
+    base = _data(3, {}, date(2026, 6, 30))
+    data = _with_own_targets(base, [("r1", date(2026, 1, 1), date(2026, 3, 31), 900.0, None)])
+    frame = _kpis(data, ["2026Q1", "2026Q2", "YTD"])
+    rep1 = frame.filter(pl.col("key") == "r1")
+    # the KPIs agree: Rep 1's target is their quota in Q1, none in Q2
+    assert dict(rep1.select("period", "target").iter_rows()) == {
+        "2026Q1": 900.0,
+        "2026Q2": None,
+        "YTD": 900.0,
+    }
+    (note,) = target_owner_note(data, frame)
+    assert "Area 1" not in note and "Rep 1" not in note
+    assert "Area 0 in 2026Q1, YTD, 2026Q2 (its target goes to Rep 0; Old 0 owned" in note
+    assert "Area 2 in 2026Q1, YTD, 2026Q2" in note
+
+
+def test_no_note_when_every_owner_has_targets_of_their_own() -> None:
+    data = _with_own_targets(
+        _data(2, {}, date(2026, 6, 30)),
+        [
+            ("r0", date(2026, 1, 1), date(2026, 12, 31), 1200.0, None),
+            ("r1", date(2026, 4, 1), date(2026, 6, 30), 300.0, "revenue"),
+        ],
+    )
+    assert target_owner_note(data, _kpis(data, ["quarter"])) == []
+
+
+def test_an_own_target_on_another_metric_does_not_count() -> None:
+    """A rep's own target of another metric (meetings) is not a revenue target: the KPIs
+    still give them their territory's target, and the note still names it."""
+    data = _with_own_targets(
+        _data(1, {}, date(2026, 6, 30)),
+        [("r0", date(2026, 1, 1), date(2026, 12, 31), 80.0, "meetings")],
+    )
+    frame = _kpis(data, ["2026Q1"])
+    assert frame.filter(pl.col("key") == "r0")["target"][0] == pytest.approx(1000.0 * 90 / 365)
+    (note,) = target_owner_note(data, frame)
+    assert "Area 0 in 2026Q1" in note
