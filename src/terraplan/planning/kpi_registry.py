@@ -211,7 +211,8 @@ KPIS: tuple[KpiDefinition, ...] = (
         None,
         "Sum of account potential (per year) x period_years over the accounts counted in "
         "account_count, where period_years = months of the period elapsed by the as-of date "
-        "/ 12 (a partial month counts by its days).",
+        "/ 12 (a partial month counts by its days); an account without a potential adds "
+        "nothing. Null (unknown, not 0) when none of those accounts has a potential.",
     ),
     KpiDefinition(
         "penetration",
@@ -226,7 +227,8 @@ KPIS: tuple[KpiDefinition, ...] = (
         "currency",
         None,
         "Sum over the accounts of account_count with a potential of max(potential x "
-        "period_years - account revenue in the period, 0): potential not yet bought.",
+        "period_years - account revenue in the period, 0): potential not yet bought; null "
+        "when potential is null (no account with a potential, not nothing left to sell).",
     ),
     KpiDefinition(
         "inactive_accounts",

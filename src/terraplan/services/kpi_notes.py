@@ -375,3 +375,37 @@ def inactive_reps_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
         f"{who} {verb} marked inactive (left): their rows hold what they sold while they "
         "owned accounts"
     ]
+
+
+#: KPIs read from the accounts' potential (see :func:`potential_note`).
+POTENTIAL_KPIS = ("potential", "penetration", "whitespace")
+
+
+def potential_note(data: PlanData, frame: pl.DataFrame) -> list[str]:
+    """Open accounts without a potential, when a KPI ``frame`` shows potential, penetration or
+    whitespace: where no account carries one, those are empty (unknown, not 0: a whitespace
+    of 0 reads "nothing left to sell"); where some lack it, the figures count the others
+    (one note, the counts as the balance note gives them)."""
+    from terraplan.planning.kpi_groups import open_account_table
+
+    if frame.is_empty() or not any(k in frame.columns for k in POTENTIAL_KPIS):
+        return []
+    if data.inputs.frame("accounts") is None:
+        return []
+    accounts = open_account_table(data.inputs)
+    counts = accounts.select(
+        pl.len().alias("all"), pl.col("potential").null_count().alias("without")
+    ).collect()
+    total, lacking = (int(v) for v in counts.row(0))
+    if not lacking:
+        return []
+    if lacking == total:
+        return [
+            "no account carries a potential: potential, penetration and whitespace are empty "
+            "(unknown, not 0); import it with the accounts to see them"
+        ]
+    return [
+        f"{lacking:,} of {total:,} accounts have no potential: potential, penetration and "
+        f"whitespace count the other {total - lacking:,} (a group none of whose accounts has "
+        "one reads empty)"
+    ]
