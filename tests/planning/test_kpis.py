@@ -181,12 +181,13 @@ def test_territory_without_target_and_open_pipeline(kpis: pl.DataFrame) -> None:
     assert r["inactive_accounts"] == 0
 
 
-def test_zero_potential_and_empty_territory(kpis: pl.DataFrame) -> None:
+def test_no_potential_and_empty_territory(kpis: pl.DataFrame) -> None:
+    # T3's only account (A4) has no potential: unknown, not 0 ("nothing left to sell")
     r = row(kpis, "territory", "T3", "2026Q1")
     assert r["revenue"] == 0.0
-    assert r["potential"] == 0.0
+    assert r["potential"] is None
     assert r["penetration"] is None
-    assert r["whitespace"] == 0.0
+    assert r["whitespace"] is None
     assert r["revenue_per_account"] == 0.0
     assert r["inactive_accounts"] == 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from html import unescape
 
 import polars as pl
 import pytest
@@ -205,3 +206,77 @@ def test_balance_bars_cut_at_max_bars_pick_the_same_territories_whatever_the_row
     assert len(pages) == 1
     page = pages.pop()
     assert all(f">{t}<" in page for t in ids[:5]) and ">T05<" not in page
+
+
+def _december_sales() -> KpiInputs:
+    """Two years of sales to 2 December 2026, with a credit note and lines on 1-3 December
+    2025 (the 3rd is after the same days a year earlier)."""
+    rows = [
+        ("A1", date(2025, 1, 15), 400.0),
+        ("A2", date(2025, 6, 30), 250.0),
+        ("A1", date(2025, 11, 20), 300.0),
+        ("A1", date(2025, 12, 1), 100.0),
+        ("A2", date(2025, 12, 2), 20.0),
+        ("A2", date(2025, 12, 3), 5000.0),
+        ("A1", date(2025, 12, 24), 4000.0),
+        ("A1", date(2026, 3, 3), 900.0),
+        ("A2", date(2026, 11, 30), 650.0),
+        ("A1", date(2026, 12, 1), 70.0),
+        ("A2", date(2026, 12, 2), -10.0),  # a credit note
+    ]
+    return KpiInputs(
+        sales_lines=pl.DataFrame(
+            {
+                "account_id": [r[0] for r in rows],
+                "date": [r[1] for r in rows],
+                "amount": [r[2] for r in rows],
+            }
+        ),
+        accounts=pl.DataFrame({"id": ["A1", "A2"]}),
+        alignment=pl.DataFrame({"account_id": ["A1", "A2"], "territory_id": ["North", "South"]}),
+    )
+
+
+def _trend(html: str) -> str:
+    start = html.index('<section id="trend">')
+    return html[start : html.index("</section>", start)]
+
+
+def test_the_month_to_date_is_marked_and_compared_like_for_like() -> None:
+    """As of 2 December the chart's December is two days long: labelled "to 2 Dec", drawn
+    hollow with a dashed segment, and a note gives 60 against the 120 of 1-2 December 2025
+    (all of December 2025, which the grey line plots: 9,120)."""
+    kpis = compute_kpis(_december_sales(), as_of=date(2026, 12, 2), dimensions=["territory"])
+    trend = _trend(render_report_html(kpis, as_of=date(2026, 12, 2)))
+    assert ">to 2 Dec</text>" in trend and ">Dec</text>" not in trend
+    assert trend.count('class="partial"') == 2  # the dashed segment and the hollow point
+    assert (
+        "Dec 2026 runs to 2 Dec (the reporting day): 60, against 120 on 1–2 Dec 2025; all of "
+        "Dec 2025, as drawn: 9,120." in unescape(trend)
+    )
+
+
+def test_a_month_ending_on_the_reporting_day_is_not_marked() -> None:
+    kpis = compute_kpis(_december_sales(), as_of=date(2026, 11, 30), dimensions=["territory"])
+    trend = _trend(render_report_html(kpis, as_of=date(2026, 11, 30)))
+    assert "partial" not in trend and "runs to" not in trend and ">Nov</text>" in trend
+
+
+def test_the_chart_says_where_last_years_line_starts() -> None:
+    """The history starts in January 2025: FY2026 from February (fiscal) has all its months;
+    with a calendar year, 2025 has all of them too; a history from June 2025 leaves the
+    first five months of 2025 out, and the chart says so under it."""
+    inputs = _december_sales()
+    full = compute_kpis(inputs, as_of=date(2026, 12, 2), dimensions=["territory"])
+    assert "no sales history" not in _trend(render_report_html(full, as_of=date(2026, 12, 2)))
+    sales = inputs.frame("sales_lines")
+    assert sales is not None
+    later = KpiInputs(
+        sales_lines=sales.filter(pl.col("date") >= date(2025, 6, 1)).collect(),
+        accounts=inputs.frame("accounts"),
+        alignment=inputs.frame("alignment"),
+    )
+    kpis = compute_kpis(later, as_of=date(2026, 12, 2), dimensions=["territory"])
+    trend = unescape(_trend(render_report_html(kpis, as_of=date(2026, 12, 2))))
+    assert "2025's line starts in Jun 2025: there is no sales history before it." in trend
+    assert "2026's line" not in trend

@@ -1,12 +1,9 @@
-"""The note on targets by rep: a territory's target goes to today's owner (from their hire
-date) while revenue goes to the owner of the day. It was cut after three territories with
-"..." (the fourth, where Finn Otto got a target whose accounts Eve Park held, was never
-named) and named a new hire's territory whose predecessor left before the hire, where no
-day mixes two reps."""
+"""The note on accounts without a potential: once, when potential, penetration or
+whitespace is shown; the counts of open accounts, as the balance note gives them."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 
@@ -14,105 +11,57 @@ from terraplan.domain import Plan
 from terraplan.domain.territory import Territory, TerritoryOwner
 from terraplan.planning.kpi_inputs import KpiInputs
 from terraplan.planning.kpis import compute_kpis
-from terraplan.services.kpi_notes import NAMED, target_owner_note
+from terraplan.services.kpi_notes import potential_note
 from terraplan.services.monitoring_data import PlanData
 
 
-def _data(n: int, hires: dict[str, date | None], held_to: date) -> PlanData:
-    """``n`` territories "Area i" owned today by rep "Rep i" (id ``r{i}``), each with a year
-    target; rep ``p{i}`` ("Old i") owned its account until ``held_to``."""
-    ids = [f"T{i}" for i in range(n)]
+def _data(potentials: list[float | None], closed: list[date | None]) -> PlanData:
+    ids = [f"A{i}" for i in range(len(potentials))]
     plan = Plan(
-        "P1",
-        "Plan",
-        territories=tuple(
-            Territory(t, f"Area {i}", owners=(TerritoryOwner(f"r{i}"),)) for i, t in enumerate(ids)
-        ),
+        "P1", "Plan", territories=(Territory("T1", "East", owners=(TerritoryOwner("r1"),)),)
     )
-    reps = pl.DataFrame(
-        {
-            "id": [f"r{i}" for i in range(n)] + [f"p{i}" for i in range(n)],
-            "name": [f"Rep {i}" for i in range(n)] + [f"Old {i}" for i in range(n)],
-            "hire_date": [hires.get(f"r{i}") for i in range(n)] + [None] * n,
-        },
-        schema={"id": pl.String, "name": pl.String, "hire_date": pl.Date},
-    )
-    accounts = [f"A{i}" for i in range(n)]
     inputs = KpiInputs(
         sales_lines=pl.DataFrame(
-            {"account_id": accounts, "date": [date(2026, 3, 1)] * n, "amount": [5.0] * n}
+            {"account_id": ids, "date": [date(2026, 3, 1)] * len(ids), "amount": [5.0] * len(ids)}
         ),
-        accounts=pl.DataFrame({"id": accounts}),
-        alignment=pl.DataFrame({"account_id": accounts, "territory_id": ids}),
-        territories=pl.DataFrame(
-            {
-                "id": ids,
-                "owner_id": [f"r{i}" for i in range(n)],
-                "name": [f"Area {i}" for i in range(n)],
-            }
+        accounts=pl.DataFrame(
+            {"id": ids, "potential": potentials, "closed_on": closed},
+            schema={"id": pl.String, "potential": pl.Float64, "closed_on": pl.Date},
         ),
-        targets=pl.DataFrame(
-            {
-                "territory_id": ids,
-                "rep_id": [None] * n,
-                "period_start": [date(2026, 1, 1)] * n,
-                "period_end": [date(2026, 12, 31)] * n,
-                "amount": [1000.0] * n,
-            },
-            schema={
-                "territory_id": pl.String,
-                "rep_id": pl.String,
-                "period_start": pl.Date,
-                "period_end": pl.Date,
-                "amount": pl.Float64,
-            },
-        ),
-        reps=reps,
-        ownership=pl.DataFrame(
-            {
-                "account_id": accounts * 2,
-                "owner_id": [f"p{i}" for i in range(n)] + [f"r{i}" for i in range(n)],
-                "valid_from": [date(2025, 1, 1)] * n + [held_to + timedelta(days=1)] * n,
-                "valid_to": [held_to] * n + [None] * n,
-            },
-            schema={
-                "account_id": pl.String,
-                "owner_id": pl.String,
-                "valid_from": pl.Date,
-                "valid_to": pl.Date,
-            },
-        ),
+        alignment=pl.DataFrame({"account_id": ids, "territory_id": ["T1"] * len(ids)}),
+        territories=pl.DataFrame({"id": ["T1"], "owner_id": ["r1"], "name": ["East"]}),
     )
-    return PlanData(plan, inputs, date(2026, 11, 30), "its rules", None)
+    return PlanData(plan, inputs, date(2026, 6, 30), "its rules", None)
 
 
-def _kpis(data: PlanData, periods: list[str]) -> pl.DataFrame:
-    return compute_kpis(data.inputs, as_of=date(2026, 11, 30), periods=periods, dimensions=["rep"])
+def _kpis(data: PlanData) -> pl.DataFrame:
+    return compute_kpis(data.inputs, as_of=date(2026, 6, 30), periods=["YTD", "quarter"])
 
 
-def test_every_territory_is_named_up_to_a_count_of_the_rest() -> None:
-    data = _data(NAMED + 2, {}, date(2026, 6, 30))
-    (note,) = target_owner_note(data, _kpis(data, ["YTD"]))
-    for i in range(NAMED):
-        assert f"Area {i} in YTD (its target goes to Rep {i}; Old {i} owned accounts" in note
-    assert "Area 6" not in note and note.endswith("; and 2 more territories")
-    assert "..." not in note and "T0" not in note and "r0" not in note  # names, not ids
+def test_no_account_with_a_potential() -> None:
+    data = _data([None, None, None], [None, None, None])
+    frame = _kpis(data)
+    assert frame["whitespace"].null_count() == frame.height
+    (note,) = potential_note(data, frame)
+    assert note.startswith("no account carries a potential: potential, penetration and")
+    assert "empty (unknown, not 0)" in note
 
 
-def test_a_territory_is_named_once_with_its_periods() -> None:
-    data = _data(4, {}, date(2026, 6, 30))
-    (note,) = target_owner_note(data, _kpis(data, ["2026Q1", "2026Q2", "2026Q3"]))
-    assert note.count("Area 3") == 1  # the fourth is named too
-    assert "Area 3 in 2026Q1, 2026Q2 (its target goes to Rep 3; Old 3 owned" in note
-    assert "2026Q3" not in note  # the new owner held it all quarter
+def test_some_accounts_without_one_are_counted_once() -> None:
+    """Two of four open accounts lack a potential; a closed account (without one) is not
+    in today's count."""
+    data = _data([1000.0, None, 0.0, None, None], [None, None, None, None, date(2025, 1, 5)])
+    notes = potential_note(data, _kpis(data))
+    assert notes == [
+        "2 of 4 accounts have no potential: potential, penetration and whitespace count the "
+        "other 2 (a group none of whose accounts has one reads empty)"
+    ]
 
 
-def test_a_new_hire_whose_predecessor_left_before_the_hire_is_not_named() -> None:
-    """Rep 0 hired 10 August, after Old 0 left (30 June): their target starts at the hire,
-    when no other rep held the accounts; Rep 1, hired long ago, is named."""
-    data = _data(2, {"r0": date(2026, 8, 10), "r1": date(2020, 1, 1)}, date(2026, 6, 30))
-    (note,) = target_owner_note(data, _kpis(data, ["YTD"]))
-    assert "Area 1 in YTD" in note and "Area 0" not in note
-    hired_before = _data(1, {"r0": date(2026, 5, 10)}, date(2026, 6, 30))
-    (note,) = target_owner_note(hired_before, _kpis(hired_before, ["YTD"]))
-    assert "Area 0 in YTD" in note  # hired 10 May, Old 0 held it to June: mixed
+def test_nothing_to_say() -> None:
+    data = _data([1000.0, 0.0], [None, None])
+    assert potential_note(data, _kpis(data)) == []
+    lacking = _data([None, 5.0], [None, None])
+    # a table that shows no potential figure needs no note
+    shown = _kpis(lacking).select("dimension", "key", "period", "revenue")
+    assert potential_note(lacking, shown) == []

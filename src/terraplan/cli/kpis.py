@@ -224,22 +224,24 @@ def kpis(
     from terraplan.services.kpi_notes import (
         HISTORY_KPIS,
         LEAD_KPIS,
+        POTENTIAL_KPIS,
         future_facts_note,
         group_names,
         grouping_notes,
         history_start_note,
         inactive_reps_note,
         lead_note,
+        potential_note,
         prior_year_note,
         recut_note,
         revenue_source_note,
-        target_coverage_note,
-        target_owner_note,
         undated_closed_note,
     )
+    from terraplan.services.kpi_target_notes import target_coverage_note, target_owner_note
 
     all_shown = fmt is not KpiFormat.table or out is not None
     history_shown = all_shown or bool(set(kpi or ()) & set(HISTORY_KPIS))
+    potential_shown = all_shown or bool(set(kpi or ()) & set(POTENTIAL_KPIS))
     leads_shown = (
         fmt is not KpiFormat.table or out is not None or bool(set(kpi or ()) & set(LEAD_KPIS))
     )
@@ -252,6 +254,7 @@ def kpis(
         *(lead_note(data, by.value, frame) if leads_shown else []),
         *prior_year_note(data, frame),
         *(history_start_note(data, frame) if history_shown else []),
+        *(potential_note(data, frame) if potential_shown and engine is None else []),
         *target_coverage_note(data, frame),
         *recut_note(data, by.value, frame),
         *(target_owner_note(data, frame) if by.value == "rep" else []),

@@ -160,8 +160,11 @@ def line_chart(
     series: Sequence[tuple[str, Sequence[float | None]]],
     *,
     title: str,
+    partial: tuple[int, int] | None = None,
 ) -> str:
-    """Lines over ``labels`` (x axis), one per ``(name, values)``; None leaves a gap."""
+    """Lines over ``labels`` (x axis), one per ``(name, values)``; None leaves a gap.
+    ``partial`` = ``(series, index)``: that point is a period still running (a month to
+    date), drawn hollow and joined to its neighbours by dashed segments."""
     height = 260
     left, right, top_y, bottom_y = 70, _WIDTH - 20, 40, height - 40
     values = [v for _, vs in series for v in vs if v is not None]
@@ -189,12 +192,18 @@ def line_chart(
         body.append(_text(x, bottom_y + 16, label, anchor="middle", size=10))
     for s, (name, vs) in enumerate(series):
         colour = SERIES_COLOURS[s % len(SERIES_COLOURS)]
+        cut = partial[1] if partial is not None and partial[0] == s else None
         runs: list[list[tuple[float, float]]] = [[]]
+        dashed: list[tuple[tuple[float, float], tuple[float, float]]] = []
         for i, v in enumerate(vs):
             if v is None:
                 runs.append([])
-            else:
-                runs[-1].append(xy(i, v))
+                continue
+            if cut is not None and cut in (i, i - 1) and runs[-1]:
+                # the running period's segments are dashed, apart from the solid line
+                dashed.append((runs[-1][-1], xy(i, v)))
+                runs.append([])
+            runs[-1].append(xy(i, v))
         for run in runs:
             if len(run) > 1:
                 points = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
@@ -202,7 +211,21 @@ def line_chart(
                     f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"'
                     f' class="series"/>'
                 )
-            for x, y in run:
+        for (x1, y1), (x2, y2) in dashed:
+            body.append(
+                f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
+                f'stroke="{colour}" stroke-width="2" stroke-dasharray="5 4" class="partial"/>'
+            )
+        for i, v in enumerate(vs):
+            if v is None:
+                continue
+            x, y = xy(i, v)
+            if i == cut:
+                body.append(
+                    f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#ffffff" '
+                    f'stroke="{colour}" stroke-width="2" class="partial"/>'
+                )
+            else:
                 body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}"/>')
         lx = left + s * 160
         body.append(f'<rect x="{lx}" y="{height - 14}" width="12" height="4" fill="{colour}"/>')

@@ -21,7 +21,7 @@ import calendar
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -290,6 +290,17 @@ def elapsed_months(period: Period, as_of: date) -> float:
     )
 
 
+def in_progress(period: Period, as_of: date) -> bool:
+    """Whether ``period`` is still running on ``as_of``: its last day lies after it. A period
+    ending on the as-of date is complete (that day is reported), so it compares with the whole
+    period a year earlier. A year to date ends on the as-of date by definition: it is in
+    progress until its year's last day, when it is that whole year."""
+    cut = min(period.end, as_of)
+    if period.grain == "ytd":
+        return cut < add_months(period.start, 12) - timedelta(days=1)
+    return cut < period.end
+
+
 def elapsed_share(period: Period, as_of: date) -> float:
     cut = min(period.end, as_of)
     if cut < period.start:
@@ -327,18 +338,20 @@ def period_table(periods: Sequence[Period], as_of: date) -> pl.DataFrame:
 def month_map(periods: Sequence[Period], as_of: date) -> pl.DataFrame:
     """Which months make up each period (``prior=False``) and its prior-year window
     (``prior=True``). ``allow_late`` is False where lines after ``as_of - 1 year`` must be
-    left out (the prior-year window of a period that reaches the as-of date: one still in
-    progress, or YTD, which ends on it)."""
+    left out: the prior-year window of a period :func:`in_progress` on the as-of date (a
+    period ending on it is complete and compares with the whole period a year earlier: all
+    of February 2024, 29 February included, for February 2025 as of 28 February)."""
     rows: dict[str, list[object]] = {"period": [], "month": [], "prior": [], "allow_late": []}
     for p in periods:
         cut = min(p.end, as_of)
         if cut < p.start:
             continue
-        # a period reaching the as-of date (YTD ends on it) compares with last year to the day
-        reaches = p.end >= as_of
+        # a period in progress (YTD before its year's last day) compares with last year to
+        # the day; a complete one with the whole period a year earlier
+        running = in_progress(p, as_of)
         windows = (
             (p.start, cut, False, True),
-            (shift_year(p.start, -1), shift_year(cut, -1), True, not reaches),
+            (shift_year(p.start, -1), shift_year(cut, -1), True, not running),
         )
         for start, end, prior, allow_late in windows:
             month = start.replace(day=1)

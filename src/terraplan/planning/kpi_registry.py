@@ -59,7 +59,9 @@ KPIS: tuple[KpiDefinition, ...] = (
         "currency",
         None,
         "Revenue over the same dates one year earlier (for a period in progress: from its start "
-        "to the as-of date, both shifted back one year). Null (unknown, not 0) when the sales "
+        "to the as-of date, both shifted back one year; a period ending on the as-of date is "
+        "complete and compares with the whole period a year earlier, 29 February included, as "
+        "does a year to date on its year's last day). Null (unknown, not 0) when the sales "
         "history starts after the first month of those dates.",
     ),
     KpiDefinition(
@@ -209,7 +211,8 @@ KPIS: tuple[KpiDefinition, ...] = (
         None,
         "Sum of account potential (per year) x period_years over the accounts counted in "
         "account_count, where period_years = months of the period elapsed by the as-of date "
-        "/ 12 (a partial month counts by its days).",
+        "/ 12 (a partial month counts by its days); an account without a potential adds "
+        "nothing. Null (unknown, not 0) when none of those accounts has a potential.",
     ),
     KpiDefinition(
         "penetration",
@@ -224,7 +227,8 @@ KPIS: tuple[KpiDefinition, ...] = (
         "currency",
         None,
         "Sum over the accounts of account_count with a potential of max(potential x "
-        "period_years - account revenue in the period, 0): potential not yet bought.",
+        "period_years - account revenue in the period, 0): potential not yet bought; null "
+        "when potential is null (no account with a potential, not nothing left to sell).",
     ),
     KpiDefinition(
         "inactive_accounts",

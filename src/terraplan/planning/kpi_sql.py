@@ -62,6 +62,7 @@ from terraplan.planning.kpi_periods import (
     Period,
     elapsed_months,
     elapsed_share,
+    in_progress,
     resolve_periods,
 )
 from terraplan.planning.kpi_registry import DIMENSIONS
@@ -261,8 +262,10 @@ def build(b: SqlContext) -> exp.Select:
 
 def period_tables(b: SqlContext) -> None:
     """``tp_periods``: one row per period with its month numbers (``start_m``, ``cut_m``: the
-    month of min(end, as-of)) and whether it reaches the as-of date (``partial``: in progress, or
-    YTD, which ends on it; its prior-year window then stops on the same day a year earlier).
+    month of min(end, as-of)) and whether it is in progress on the as-of date (``partial``,
+    :func:`~terraplan.planning.kpi_periods.in_progress`: a period ending on it is complete;
+    a YTD is in progress before its year's last day); a partial period's prior-year window
+    stops on the same day a year earlier.
     A period's months are ``start_m .. cut_m``; its prior-year window the same months minus
     12 (the as-of day shifted back a year stays in its month)."""
     rows = []
@@ -277,7 +280,7 @@ def period_tables(b: SqlContext) -> None:
                 exp.alias_(date_literal(cut), "cut"),
                 exp.alias_(integer(month_index(p.start)), "start_m"),
                 exp.alias_(integer(month_index(cut)), "cut_m"),
-                exp.alias_(exp.Boolean(this=p.end >= b.as_of), "partial"),
+                exp.alias_(exp.Boolean(this=in_progress(p, b.as_of)), "partial"),
                 exp.alias_(number(elapsed_share(p, b.as_of)), "elapsed_share"),
                 exp.alias_(number(elapsed_months(p, b.as_of) / 12.0), "period_years"),
                 exp.alias_(

@@ -113,7 +113,8 @@ def flows_and_stocks(b: SqlContext) -> None:
 
 
 def static_and_whitespace(b: SqlContext) -> None:
-    """``tp_static`` (accounts and potential per group) and ``tp_bought`` (per group and
+    """``tp_static`` (accounts and potential per group; the potential is null where no
+    account of the group has one) and ``tp_bought`` (per group and
     period: the sum over accounts with a potential of min(potential x period years, revenue
     in the period))."""
     # a period's book: the accounts not closed before its first month (open accounts in
@@ -125,7 +126,8 @@ def static_and_whitespace(b: SqlContext) -> None:
             "cell",
             "closed_m",
             "CAST(COUNT(*) AS DOUBLE) AS account_count",
-            "SUM(COALESCE(potential, 0.0)) AS potential",
+            # null where no account has a potential: unknown, not 0 (SUM skips nulls)
+            "SUM(potential) AS potential",
         )
         .from_("tp_acc")
         .group_by("cell", "closed_m"),
@@ -281,7 +283,7 @@ def final(b: SqlContext) -> exp.Select:
         "COALESCE(s.open_pipeline, 0.0) AS open_pipeline",
         "COALESCE(s.active_accounts, 0.0) AS active_accounts",
         "COALESCE(c.account_count, 0.0) AS account_count",
-        "COALESCE(c.potential, 0.0) * p.period_years AS potential",
+        "c.potential * p.period_years AS potential",
         "COALESCE(w.bought, 0.0) AS bought",
         "t.amount AS target",
         "t.due AS target_due",

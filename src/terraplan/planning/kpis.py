@@ -269,14 +269,19 @@ def _compute(
     # a period's book (accounts, potential, whitespace) is the accounts open at some time in
     # it: accounts open today once, and those closed in or after a period's first month for
     # that period, so that the revenue they made in it has its account and potential.
+    # ``with_potential`` counts the accounts that have one: a group where none has is of
+    # unknown potential (null), not of potential 0 with nothing left to sell
     book = accounts.with_columns(
-        pl.lit(1.0).alias("account_count"), pl.col("potential").fill_null(0.0)
+        pl.lit(1.0).alias("account_count"),
+        pl.col("potential").fill_null(0.0),
+        pl.col("potential").is_not_null().cast(pl.Float64).alias("with_potential"),
     )
+    book_measures = ("account_count", "potential", "with_potential")
     static = rollup(
         book.filter(pl.col("closed_m").is_null()),
         territories,
         keys=(),
-        measures=("account_count", "potential"),
+        measures=book_measures,
         dimensions=dims,
     )
     static_closed = rollup(
@@ -285,9 +290,15 @@ def _compute(
         .filter(_in_book(pl.col("period_start"))),
         territories,
         keys=("period",),
-        measures=("account_count", "potential"),
+        measures=book_measures,
         dimensions=dims,
-    ).rename({"account_count": "closed_count", "potential": "closed_potential"})
+    ).rename(
+        {
+            "account_count": "closed_count",
+            "potential": "closed_potential",
+            "with_potential": "closed_with_potential",
+        }
+    )
     bought = potential_bought(months_sold, coded, plist, ptable).join(cells, on="cell")
     whitespace = rollup(
         bought.lazy(), territories, keys=("period",), measures=("bought",), dimensions=dims
@@ -317,8 +328,10 @@ def _compute(
         .with_columns(
             pl.col("account_count").fill_null(0.0) + pl.col("closed_count").fill_null(0.0),
             pl.col("potential").fill_null(0.0) + pl.col("closed_potential").fill_null(0.0),
+            pl.col("with_potential").fill_null(0.0)
+            + pl.col("closed_with_potential").fill_null(0.0),
         )
-        .drop("closed_count", "closed_potential")
+        .drop("closed_count", "closed_potential", "closed_with_potential")
         .join(whitespace, on=["dimension", "key", "period"], how="left")
         .join(targets.rename({"amount": "target"}), on=["dimension", "key", "period"], how="left")
         .join(due.rename({"amount": "target_due"}), on=["dimension", "key", "period"], how="left")
@@ -449,8 +462,11 @@ def _kpi_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
             "bought",
         )
     ]
-    potential_share = (pl.col("potential").fill_null(0.0) * pl.col("period_years")).alias(
-        "potential"
+    # no account of the group has a potential: unknown (null), and so is its whitespace
+    potential_share = (
+        pl.when(pl.col("with_potential") > 0)
+        .then(pl.col("potential").fill_null(0.0) * pl.col("period_years"))
+        .alias("potential")
     )
     frame = frame.with_columns(*zero, potential_share).with_columns(
         pl.when(pl.col("prior_covered"))

@@ -19,7 +19,14 @@ from terraplan.planning.kpi_charts import (
     map_colour,
     territory_map,
 )
-from terraplan.planning.kpi_periods import Period, fiscal_year_period, parse_period
+from terraplan.planning.kpi_periods import (
+    Period,
+    add_months,
+    fiscal_year_period,
+    in_progress,
+    month_period,
+    parse_period,
+)
 from terraplan.planning.kpi_registry import kpi_definition
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -110,19 +117,8 @@ def render_report_html(
     )
     if territory is None or "period" not in kpis.columns:
         raise InvalidParameterError("kpis must be a compute_kpis frame", details={"field": "kpis"})
-    labels = territory["period"].unique().to_list()
     calendar = fiscal_calendar(fiscal)
-    if period is not None and period not in labels and period.strip().upper() != "YTD":
-        period = parse_period(period, as_of=as_of, fiscal=calendar).label
-    if period is None:
-        if "YTD" in labels:
-            period = "YTD"
-        elif labels:
-            period = territory.sort("period_end")["period"][-1]
-    if period is not None and labels and period not in labels:
-        raise InvalidParameterError(
-            f"no KPI rows for period {period!r}", details={"field": "period", "value": period}
-        )
+    period = report_period(territory, period, as_of=as_of, fiscal=calendar)
     rows = territory.filter(pl.col("period") == period).sort("key") if period else territory.head(0)
     label = _Labels(names or {}, reps or {}, subject_names or {})
     sections = [
@@ -150,6 +146,31 @@ def render_report_html(
         + "".join(sections)
         + "</main></body></html>\n"
     )
+
+
+def report_period(
+    kpis: pl.DataFrame,
+    period: str | None,
+    *,
+    as_of: date | None = None,
+    fiscal: FiscalCalendar | int | None = None,
+) -> str | None:
+    """The label of the period the report's table shows: ``period`` as a label, or read as
+    one (:func:`~terraplan.planning.kpi_periods.parse_period`); by default "YTD" when
+    ``kpis`` has it, else its latest period. Raises when ``kpis`` has no rows for it."""
+    labels = kpis["period"].unique().to_list()
+    if period is not None and period not in labels and period.strip().upper() != "YTD":
+        period = parse_period(period, as_of=as_of, fiscal=fiscal_calendar(fiscal)).label
+    if period is None:
+        if "YTD" in labels:
+            period = "YTD"
+        elif labels:
+            period = kpis.sort("period_end")["period"][-1]
+    if period is not None and labels and period not in labels:
+        raise InvalidParameterError(
+            f"no KPI rows for period {period!r}", details={"field": "period", "value": period}
+        )
+    return period
 
 
 class _Labels:
@@ -245,7 +266,10 @@ def _same(a: Sequence[float | None], b: Sequence[float | None]) -> bool:
 
 
 def _trend_section(territory: pl.DataFrame, as_of: date | None, fiscal: FiscalCalendar) -> str:
-    """Monthly revenue over the (fiscal) year holding ``as_of`` against the year before."""
+    """Monthly revenue over the (fiscal) year holding ``as_of`` against the year before. The
+    month still running on ``as_of`` is labelled with the day it runs to and drawn hollow
+    and dashed, and a note under the chart gives its like-for-like comparison (the same days
+    a year earlier); a line with months before the sales history says where it starts."""
     months = territory.filter(pl.col("grain") == "month")
     if months.is_empty():
         return ""
@@ -271,9 +295,10 @@ def _trend_section(territory: pl.DataFrame, as_of: date | None, fiscal: FiscalCa
     )
     this_year: list[float | None] = [None] * 12
     last_year: list[float | None] = [None] * 12
+    same_days: list[float | None] = [None] * 12  # last year's to the day (a running month)
     for m, revenue, prior in totals.iter_rows():
         this_year[m] = revenue
-        last_year[m] = prior
+        last_year[m] = same_days[m] = prior
     # This year's line ends at its last month with sales: a month just begun (or not yet
     # reported) is not a fall to zero.
     sold = [m for m, value in enumerate(this_year) if value]
@@ -286,12 +311,67 @@ def _trend_section(territory: pl.DataFrame, as_of: date | None, fiscal: FiscalCa
         last_year[m + 12] = revenue
     names = [MONTHS[(start.month - 1 + i) % 12] for i in range(12)]
     now, before = (fiscal_year_period(y, fiscal).label for y in (year, year - 1))
+    running = _running_month(day, start, this_year) if as_of else None
+    notes = []
+    if running is not None:
+        names[running] = f"to {day.day} {names[running]}"
+        notes.append(_running_note(day, this_year[running], same_days[running], last_year[running]))
+    first = min(months["period_start"].to_list())
+    notes.extend(_gap_notes(start, first, now, before))
     chart = line_chart(
         names,
         [(now, this_year), (before, last_year)],
         title=f"Monthly revenue, {now} vs {before} (all territories)",
+        partial=(0, running) if running is not None else None,
     )
-    return f'<section id="trend"><h2>Revenue trend</h2>{chart}</section>'
+    said = "".join(f'<p class="note">{escape(n)}</p>' for n in notes)
+    return f'<section id="trend"><h2>Revenue trend</h2>{chart}{said}</section>'
+
+
+def _running_month(day: date, start: date, this_year: Sequence[float | None]) -> int | None:
+    """The chart position of the month ``day`` falls in when it is still running on it (not
+    its last day) and plotted; else None."""
+    month = month_period(day.year, day.month)
+    index = (day.year * 12 + day.month) - (start.year * 12 + start.month)
+    if not 0 <= index < 12 or not in_progress(month, day) or this_year[index] is None:
+        return None
+    return index
+
+
+def _running_note(
+    day: date, revenue: float | None, same_days: float | None, whole: float | None
+) -> str:
+    """Under the chart: the running month to date against the same days a year earlier (and
+    that month in full, which the chart plots for last year)."""
+    name = MONTHS[day.month - 1]
+    text = f"{name} {day.year} runs to {day.day} {name} (the reporting day): {_money(revenue)}"
+    days = f"{day.day} {name}" if day.day == 1 else f"1–{day.day} {name}"
+    if same_days is not None:
+        text += f", against {_money(same_days)} on {days} {day.year - 1}"
+    if whole is not None:
+        text += f"; all of {name} {day.year - 1}, as drawn: {_money(whole)}"
+    return text + "."
+
+
+def _gap_notes(start: date, first: date, *lines: str) -> list[str]:
+    """The chart's lines (``lines``: this year's, last year's, from the fiscal year starting
+    on ``start`` back) that start before ``first``, the first month of the figures (the sales
+    history): where each starts, or that it has none (one note per line)."""
+    out = []
+    for back, name in enumerate(lines):
+        line_start = add_months(start, -12 * back)
+        if line_start >= first:
+            continue
+        when = f"{MONTHS[first.month - 1]} {first.year}"
+        if add_months(line_start, 12) <= first:
+            out.append(f"{name} has no figures: the sales history starts in {when}.")
+        else:
+            out.append(f"{name}'s line starts in {when}: there is no sales history before it.")
+    return out
+
+
+def _money(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
 
 
 def _balance_section(

@@ -197,28 +197,35 @@ def plan_report_html(
         fiscal=fiscal,
     )
     balance = territory_balance(data.inputs, criteria=criteria)
+    from terraplan.planning.report_html import report_period
     from terraplan.services.kpi_notes import (
         future_facts_note,
         grouping_notes,
+        potential_note,
         prior_year_note,
         recut_note,
         revenue_source_note,
-        target_coverage_note,
         undated_closed_note,
     )
+    from terraplan.services.kpi_target_notes import target_coverage_note
     from terraplan.services.report_map import report_names, territory_shapes
 
-    # the notes `terraplan kpis` prints beside the same figures: a report read without
-    # them restates closed quarters (a realigned plan's) without a word
+    # the notes `terraplan kpis` prints beside the same figures, for the period the report's
+    # table shows (its chart says what its own months need): a report read without them
+    # restates closed quarters (a realigned plan's) without a word, and one with notes on
+    # every period since the history began says growth is unknown where it shows it
     territories = kpis.filter(pl.col("dimension") == "territory")
+    period = report_period(territories, period, as_of=data.as_of, fiscal=fiscal)
+    shown = territories.filter(pl.col("period") == period)
     notes = [
         *future_facts_note(data),
         *revenue_source_note(data),
         *undated_closed_note(data),
         *grouping_notes(data, "territory", territories["key"].unique().to_list()),
-        *prior_year_note(data, territories),
-        *target_coverage_note(data, territories),
-        *recut_note(data, "territory", territories),
+        *prior_year_note(data, shown),
+        *potential_note(data, shown),
+        *target_coverage_note(data, shown),
+        *recut_note(data, "territory", shown),
     ]
 
     with UnitOfWork(db) as uow:

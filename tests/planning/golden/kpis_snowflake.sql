@@ -908,7 +908,7 @@ WITH tp_periods AS (
     cell,
     closed_m,
     CAST(COUNT(*) AS DOUBLE) AS account_count,
-    SUM(COALESCE(potential, 0.0)) AS potential
+    SUM(potential) AS potential
   FROM tp_acc
   GROUP BY
     cell,
@@ -1421,7 +1421,7 @@ WITH tp_periods AS (
     COALESCE(s.open_pipeline, 0.0) AS open_pipeline,
     COALESCE(s.active_accounts, 0.0) AS active_accounts,
     COALESCE(c.account_count, 0.0) AS account_count,
-    COALESCE(c.potential, 0.0) * p.period_years AS potential,
+    c.potential * p.period_years AS potential,
     COALESCE(w.bought, 0.0) AS bought,
     t.amount AS target,
     t.due AS target_due,

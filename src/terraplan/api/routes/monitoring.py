@@ -206,13 +206,13 @@ def _kpi_table(
         history_start_note,
         inactive_reps_note,
         lead_note,
+        potential_note,
         prior_year_note,
         recut_note,
         revenue_source_note,
-        target_coverage_note,
-        target_owner_note,
         undated_closed_note,
     )
+    from terraplan.services.kpi_target_notes import target_coverage_note, target_owner_note
     from terraplan.services.monitoring import plan_kpis
 
     fiscal = fiscal_calendar(request)
@@ -262,6 +262,8 @@ def _kpi_table(
             *(lead_note(data, by, frame) if scope is None or by == "segment" else []),
             *prior_year_note(data, frame),
             *history_start_note(data, frame),
+            # counts of the company's accounts: planners only
+            *(potential_note(data, frame) if scope is None else []),
             *target_coverage_note(data, frame),
             *recut_note(data, by, frame),
             *(target_owner_note(data, frame) if by == "rep" and scope is None else []),
