@@ -55,6 +55,12 @@ class BalancePublic(BaseModel):
         description="Territories left out of the rows -> why (e.g. given to one oversize "
         "unit alone by the design), as `terraplan kpis --balance` says",
     )
+    notes: list[str] = Field(
+        default=[],
+        description="What the rows leave out or count as 0, as `terraplan kpis --balance` "
+        "says it (a design metric that is no account sum, such as population; a metric no "
+        "account carries)",
+    )
 
 
 @router.get("/plans/{plan_id}/balance", operation_id="get_plan_balance")
@@ -105,4 +111,5 @@ def plan_balance_route(
             for territory, why in sorted(criteria.skipped.items())
             if shown is None or territory in shown
         },
+        notes=list(criteria.notes),
     )
