@@ -77,7 +77,8 @@ def alerts(
         typer.Option(
             "--balance",
             help="METRIC:TOLERANCE to judge balance by, repeatable (potential, workload, "
-            "account_count); default: the plan's design criteria.",
+            "account_count, annual_revenue, employees or a numeric account attribute); "
+            "default: the plan's design criteria.",
         ),
     ] = None,
     balance_tolerance: Annotated[
