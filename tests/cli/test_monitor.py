@@ -463,8 +463,15 @@ def test_alerts_as_csv_name_the_subject_and_keep_the_notes(run_cli: Any, tmp_pat
     assert as_csv.stderr.count(workload) == 1
     table = run_cli("alerts", "--plan", "P1")
     assert table.stderr.count(workload) == 1
-    as_json = json.loads(run_cli("alerts", "--plan", "P1", "-f", "json").stdout)
+    as_json_run = run_cli("alerts", "--plan", "P1", "-f", "json")
+    as_json = json.loads(as_json_run.stdout)
     assert {a["subject"] for a in as_json["alerts"] if a["kind"] == "balance"} == {"East", "West"}
+    # JSON carries the note in its answer (it had `notes: []` and nothing on stderr)
+    assert as_json["notes"].count(workload) == 1
+    assert as_json["balance_criteria"]["notes"] == [workload]
+    assert workload not in as_json_run.stderr
+    balance = json.loads(run_cli("kpis", "--plan", "P1", "--balance", "-f", "json").stdout)
+    assert balance["notes"] == [workload]
 
 
 def test_an_alert_about_an_account_names_the_account(run_cli: Any, tmp_path: Path) -> None:

@@ -410,6 +410,7 @@ def _balance_table(
             {
                 "criteria": criteria.describe(),
                 "skipped": dict(criteria.skipped),
+                "notes": list(criteria.notes),
                 "rows": with_names,
             }
         )

@@ -77,7 +77,8 @@ def alerts(
         typer.Option(
             "--balance",
             help="METRIC:TOLERANCE to judge balance by, repeatable (potential, workload, "
-            "account_count); default: the plan's design criteria.",
+            "account_count, annual_revenue, employees or a numeric account attribute); "
+            "default: the plan's design criteria.",
         ),
     ] = None,
     balance_tolerance: Annotated[
@@ -120,7 +121,7 @@ def alerts(
     from terraplan.planning.alerts import AlertThresholds
     from terraplan.planning.kpi_periods import period_title
     from terraplan.services.design import parse_balance
-    from terraplan.services.monitoring import alert_records, plan_alerts
+    from terraplan.services.monitoring import alert_notes, alert_records, plan_alerts
 
     thresholds = AlertThresholds(
         min_pace=min_pace,
@@ -139,20 +140,22 @@ def alerts(
         fiscal=fiscal,
     )
     rows = alert_records(data, report_.alerts)
-    if fmt is OutputFormat.JSON:
+    notes = alert_notes(report_)
+    if fmt is OutputFormat.JSON:  # every note the table prints, in the answer itself
         render_json(
             {
                 "period": report_.period,
                 "as_of": report_.as_of,
                 "alerts": rows,
                 "realignment": asdict(report_.realignment),
-                "notes": list(report_.notes),
+                "notes": notes,
                 "balance_criteria": None
                 if report_.criteria is None
                 else {
                     "tolerances": dict(report_.criteria.tolerances),
                     "source": report_.criteria.source,
                     "skipped": dict(report_.criteria.skipped),
+                    "notes": list(report_.criteria.notes),
                 },
             }
         )
@@ -183,7 +186,7 @@ def alerts(
         stdout().print(f"Balance judged by: {report_.criteria.describe()}")
     # on stderr with CSV too, where they were lost; each once (a criterion's note is often
     # also the report's)
-    for text in (*(report_.criteria.notes if report_.criteria else ()), *report_.notes):
+    for text in notes:
         note(text)
     if fmt is OutputFormat.TABLE:
         realign = report_.realignment

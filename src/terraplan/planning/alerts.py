@@ -11,6 +11,7 @@ import polars as pl
 
 from terraplan.errors import InvalidParameterError
 from terraplan.planning.balance_criteria import BalanceCriteria
+from terraplan.planning.capacity_notes import capacity_notes
 from terraplan.planning.fiscal import FiscalCalendar, fiscal_calendar
 from terraplan.planning.kpi_balance import rep_capacity, territory_balance, territory_totals
 from terraplan.planning.kpi_groups import open_account_table, territory_table
@@ -241,18 +242,8 @@ def evaluate_alerts(
             )
         )  # fmt: skip
 
-    notes: list[str] = []
-    loaded = capacity.filter(pl.col("workload") > 0)
-    if loaded.height and (loaded["status"] == "unknown").all():
-        notes.append(
-            "rep capacity was not checked: the rep data gives no capacity_hours or "
-            "capacity_accounts (import them; `terraplan capacity` sizes the team from the "
-            "workload instead)"
-        )
-    elif (unknown := loaded.filter(pl.col("status") == "unknown")).height:
-        # one rep without capacity among reps with it (a new hire's empty fields) was left
-        # out of the check without a word, however much they carry
-        notes.append(_capacity_unknown_note(inputs, unknown))
+    # reps with a load and no capacity are named with it, not passed as fine
+    notes = capacity_notes(inputs, capacity)
 
     alerts.extend(_inactive_owners(inputs))
     alerts.extend(_unowned_accounts(inputs, limits))
@@ -300,26 +291,6 @@ def _below(value: float, limit: float, decimals: int) -> str:
 
 def _num(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
-
-
-def _capacity_unknown_note(inputs: KpiInputs, unknown: pl.DataFrame) -> str:
-    """Which reps with a load the capacity check left out (no capacity in the rep data)."""
-    reps = inputs.frame("reps")
-    names: dict[str, str] = {}
-    if reps is not None:
-        frame = optional_columns(reps, ("name",)).collect()
-        names = {str(i): str(n) for i, n in zip(frame["id"], frame["name"], strict=True) if n}
-    rows = sorted(unknown.iter_rows(named=True), key=lambda r: -r["workload"])
-    shown = "; ".join(
-        f"{names.get(str(r['rep_id']), r['rep_id'])} ({r['account_count']:,.0f} "
-        f"account{'' if r['account_count'] == 1 else 's'}, {r['workload']:,.0f} h)"
-        for r in rows[:5]
-    ) + (f"; {len(rows) - 5:,} more" if len(rows) > 5 else "")
-    count = f"{len(rows):,} reps" if len(rows) != 1 else "1 rep"
-    return (
-        f"rep capacity was not checked for {count} with no capacity_hours or capacity_accounts "
-        f"in the rep data: {shown} (import their capacity)"
-    )
 
 
 def _inactive_owners(inputs: KpiInputs) -> list[Alert]:

@@ -1,7 +1,10 @@
 """What a plan's balance criteria are: the one answer alerts, the report and KPIs use.
 
 A designed plan is judged by what its design balanced: the metrics and tolerances given to
-``terraplan design`` (stored in ``plan.parameters["balance"]``), each territory's target
+``terraplan design`` (stored in ``plan.parameters["balance"]``) that are sums over the
+accounts (potential, workload, annual revenue, employees, the count of accounts, and a design
+on accounts' numeric account attributes; a geo unit's own figure such as population is not
+one, and a note says it is not checked), each territory's target
 (equal shares, except the territories the design's diagnosis gave to one oversize unit of
 their own: those are left out), as stored in the plan's ``design`` report. Named-account,
 overlay and catch-all territories are never balance-checked. A plan that was not designed
@@ -11,15 +14,22 @@ gets the defaults (potential, workload and account count at 10 %). Flags overrid
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from terraplan.domain import Plan, TerritoryType
+from terraplan.domain import Plan, RecordKind, TerritoryType
 from terraplan.errors import InvalidParameterError
+from terraplan.planning.unit_metrics import ACCOUNT_METRICS as GEO_ACCOUNT_METRICS
 
-#: Metrics monitoring can total per territory from the accounts.
-MONITORED_METRICS: tuple[str, ...] = ("potential", "workload", "account_count")
+#: Account fields a balance totals per territory, as a design on accounts reads them (any
+#: other metric name of such a design is a numeric account attribute).
+ACCOUNT_FIELDS: tuple[str, ...] = ("potential", "workload", "annual_revenue", "employees")
+#: What a plan that was not designed is checked on.
+DEFAULT_METRICS: tuple[str, ...] = ("potential", "workload", "account_count")
+#: The metrics monitoring totals per territory from the accounts by name (a numeric account
+#: attribute is one too, when the accounts carry it).
+MONITORED_METRICS: tuple[str, ...] = (*DEFAULT_METRICS, "annual_revenue", "employees")
 #: Design metric names -> monitoring names (``count`` of accounts = ``account_count``).
 DESIGN_TO_MONITORED: Mapping[str, str] = {"count": "account_count"}
 #: Used when a plan was not designed (and no flag says otherwise).
@@ -78,6 +88,7 @@ def plan_balance_criteria(
     *,
     balance: Mapping[str, float] | None = None,
     tolerance: float | None = None,
+    attributes: Collection[str] = (),
 ) -> BalanceCriteria:
     """The balance criteria of ``plan``.
 
@@ -85,8 +96,11 @@ def plan_balance_criteria(
         plan: the plan (its ``parameters["balance"]`` when it was designed).
         design: the plan's stored ``design`` report (targets, oversize units' territories).
         balance: flag override, metric -> tolerance (metrics: potential, workload,
-            account_count or count); replaces the design's metrics.
+            account_count or count, annual_revenue, employees, or one of ``attributes``);
+            replaces the design's metrics.
         tolerance: flag override, one tolerance for every metric checked.
+        attributes: numeric account attributes the accounts carry, which ``balance`` may
+            name (the caller knows the data; a name that is none of them is refused).
     """
     skipped: dict[str, str] = {}
     for territory in plan.leaves():
@@ -97,13 +111,15 @@ def plan_balance_criteria(
     criteria_record: Mapping[str, Any] = (design or {}).get("balance_criteria") or {}
     notes: list[str] = []
     if balance:
-        tolerances = {_monitored(m): _check(m, t) for m, t in balance.items()}
+        tolerances = {_monitored(m, attributes): _check(m, t) for m, t in balance.items()}
         source = "from the flags"
     elif stored:
         tolerances = {}
+        on_accounts = designed_on_accounts(plan)
         for metric, value in stored.items():
             name = DESIGN_TO_MONITORED.get(metric, metric)
-            if name in MONITORED_METRICS:
+            if on_accounts or metric in GEO_ACCOUNT_METRICS:
+                # a sum over the accounts, as the design summed it (per unit or per account)
                 tolerances[name] = _check(metric, float(value))
             else:
                 notes.append(
@@ -112,7 +128,7 @@ def plan_balance_criteria(
                 )
         source = "from the plan's design"
     else:
-        tolerances = dict.fromkeys(MONITORED_METRICS, DEFAULT_TOLERANCE)
+        tolerances = dict.fromkeys(DEFAULT_METRICS, DEFAULT_TOLERANCE)
         source = "defaults: the plan was not designed"
     if tolerance is not None:
         tolerances = {m: _check(m, tolerance) for m in tolerances}
@@ -148,12 +164,23 @@ def plan_balance_criteria(
     )
 
 
-def _monitored(metric: str) -> str:
+def designed_on_accounts(plan: Plan) -> bool:
+    """Whether ``plan`` was designed on accounts (each of its metrics then an account sum),
+    not on geo units (whose metrics are the units' own unless summed from accounts)."""
+    units = (plan.parameters or {}).get("units")
+    if units is not None:
+        return units == "accounts"
+    # a library design of accounts stores no units: its alignment tells
+    kinds = {entry.record_kind for entry in plan.alignment}
+    return kinds == {RecordKind.ACCOUNT}
+
+
+def _monitored(metric: str, attributes: Collection[str]) -> str:
     name = DESIGN_TO_MONITORED.get(metric, metric)
-    if name not in MONITORED_METRICS:
+    if name not in MONITORED_METRICS and metric not in attributes:
         raise InvalidParameterError(
             f"balance metric {metric!r} cannot be checked from accounts; use one of "
-            f"{', '.join(MONITORED_METRICS)}",
+            f"{', '.join(MONITORED_METRICS)} or a numeric attribute the accounts carry",
             details={"parameter": "balance", "value": metric},
         )
     return name

@@ -8,14 +8,15 @@ import numpy as np
 import polars as pl
 
 from terraplan.errors import InvalidParameterError
-from terraplan.planning.balance_criteria import BalanceCriteria
+from terraplan.planning.balance_criteria import ACCOUNT_FIELDS, BalanceCriteria
 from terraplan.planning.exact_sums import exact_sum
 from terraplan.planning.kpi_groups import open_account_table, territory_table
 from terraplan.planning.kpi_inputs import KpiInputs, optional_columns
 from terraplan.planning.team_capacity import DEFAULT_UTILIZATION, workload_capacity
 
-#: Territory metrics balance is checked on: account sums of potential (currency per year) and
-#: workload (hours per year), and the number of accounts.
+#: Territory metrics balance is checked on by default: account sums of potential (currency
+#: per year) and workload (hours per year), and the number of accounts. Any other account sum
+#: may be asked for: annual_revenue, employees or a numeric account attribute.
 BALANCE_METRICS: tuple[str, ...] = ("potential", "workload", "account_count")
 
 
@@ -34,19 +35,78 @@ def _tolerances(tolerance: float | Mapping[str, float], metrics: Sequence[str]) 
     return values
 
 
-def territory_totals(inputs: KpiInputs) -> pl.DataFrame:
-    """Per leaf territory: ``territory_id, owner_id, potential, workload, account_count``.
+def account_metric(schema: Mapping[str, pl.DataType], name: str) -> pl.Expr:
+    """An account's figure ``name`` as Float64 (null when it has none), read as a design on
+    accounts reads it: one of :data:`ACCOUNT_FIELDS` from its column, any other name from the
+    account's ``attributes`` (a struct, or JSON text as storage gives it); text and booleans
+    are no figure."""
+    if name in ACCOUNT_FIELDS:
+        return (
+            pl.col(name).cast(pl.Float64, strict=False)
+            if name in schema
+            else pl.lit(None, dtype=pl.Float64)
+        ).alias(name)
+    dtype = schema.get("attributes")
+    value: pl.Expr = pl.lit(None, dtype=pl.Float64)
+    if isinstance(dtype, pl.Struct):
+        field = next((f for f in dtype.fields if f.name == name), None)
+        if field is not None and field.dtype.is_numeric():
+            value = pl.col("attributes").struct.field(name).cast(pl.Float64)
+    elif dtype == pl.String:
+        quoted = name.replace("\\", "\\\\").replace("'", "\\'")
+        text = pl.col("attributes").str.json_path_match(f"$['{quoted}']")
+        value = text.cast(pl.Float64, strict=False)
+    return value.alias(name)
+
+
+def account_metric_table(inputs: KpiInputs, metrics: Sequence[str]) -> pl.LazyFrame:
+    """The open accounts (:func:`open_account_table`) with one Float64 column per metric of
+    ``metrics`` other than ``account_count`` (null where the account has no figure)."""
+    table = open_account_table(inputs)
+    extra = [
+        m for m in dict.fromkeys(metrics) if m not in ("potential", "workload", "account_count")
+    ]
+    if not extra:
+        return table
+    accounts = inputs.frame("accounts")
+    if accounts is None:
+        return table.with_columns(pl.lit(None, dtype=pl.Float64).alias(m) for m in extra)
+    schema = dict(accounts.collect_schema())
+    values = accounts.select(
+        pl.col("id").cast(pl.String).alias("account_id"),
+        *(account_metric(schema, m) for m in extra),
+    ).unique("account_id", keep="first")
+    return table.join(values, on="account_id", how="left")
+
+
+def carried_metrics(inputs: KpiInputs, metrics: Sequence[str]) -> set[str]:
+    """The ``metrics`` some open account carries a figure of."""
+    wanted = [m for m in dict.fromkeys(metrics) if m != "account_count"]
+    if not wanted:
+        return set()
+    counts = account_metric_table(inputs, wanted).select(
+        pl.col(m).is_not_null().sum() for m in wanted
+    )
+    row = counts.collect().row(0, named=True)
+    return {m for m in wanted if row[m]}
+
+
+def territory_totals(inputs: KpiInputs, metrics: Sequence[str] = ()) -> pl.DataFrame:
+    """Per leaf territory: ``territory_id, owner_id, potential, workload, account_count`` and
+    a column per other metric of ``metrics`` (an account sum, see :func:`account_metric`; a
+    missing figure counts as 0).
 
     Territories with no account appear with zeros.
     """
+    columns = list(dict.fromkeys([*BALANCE_METRICS, *metrics]))
+    sums_of = [m for m in columns if m != "account_count"]
     territories = territory_table(inputs)
     sums = (
-        open_account_table(inputs)
+        account_metric_table(inputs, columns)
         .filter(pl.col("territory_id").is_not_null())
         .group_by("territory_id")
         .agg(
-            exact_sum(pl.col("potential").fill_null(0.0)),
-            exact_sum(pl.col("workload").fill_null(0.0)),
+            *(exact_sum(pl.col(m).fill_null(0.0)) for m in sums_of),
             pl.len().cast(pl.Float64).alias("account_count"),
         )
         .collect()
@@ -54,7 +114,7 @@ def territory_totals(inputs: KpiInputs) -> pl.DataFrame:
     leaves = territories.filter(pl.col("is_leaf")).select("territory_id", "owner_id")
     return (
         leaves.join(sums, on="territory_id", how="left")
-        .with_columns(pl.col(m).fill_null(0.0) for m in BALANCE_METRICS)
+        .with_columns(pl.col(m).fill_null(0.0) for m in columns)
         .sort("territory_id")
     )
 
@@ -113,14 +173,18 @@ def territory_balance(
     if criteria is not None:
         metrics = list(criteria.tolerances)
         tolerance = dict(criteria.tolerances)
-    unknown = [m for m in metrics if m not in BALANCE_METRICS]
-    if unknown:
-        raise InvalidParameterError(
-            f"unknown balance metrics {unknown!r}",
-            details={"field": "metrics", "allowed": list(BALANCE_METRICS)},
-        )
+    else:
+        named = (*BALANCE_METRICS, *ACCOUNT_FIELDS)
+        others = [m for m in metrics if m not in named]
+        unknown = sorted(set(others) - carried_metrics(inputs, others))
+        if unknown:
+            raise InvalidParameterError(
+                f"unknown balance metrics {unknown!r}: use "
+                f"{', '.join(dict.fromkeys(named))} or a numeric attribute the accounts carry",
+                details={"field": "metrics", "allowed": list(dict.fromkeys(named))},
+            )
     tolerances = _tolerances(tolerance, metrics)
-    totals = territory_totals(inputs)
+    totals = territory_totals(inputs, metrics)
     if criteria is not None:
         totals = totals.filter(pl.col("territory_id").is_in(sorted(criteria.territories)))
     parts = []

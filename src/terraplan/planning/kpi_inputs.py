@@ -22,7 +22,9 @@ shared_owners   territory_id, rep_id, share (float > 0)                         
 Closed accounts (``closed_on`` set) keep their sales and opportunities in the KPIs of periods;
 a period's book (account count, potential, whitespace) holds them in the periods up to the month
 they closed, where an account closed by the period's end is inactive; balance, capacity, priorities and the
-unowned-account alert count open accounts only.
+unowned-account alert count open accounts only. A balance on another account sum reads the
+accounts' ``annual_revenue``, ``employees`` or ``attributes`` (a struct, or JSON text as
+storage gives it) the same way (:func:`terraplan.planning.kpi_balance.account_metric`).
 
 Sales lines and opportunities of accounts known to neither ``accounts`` nor ``alignment`` are
 ignored. Accounts without a territory still count for their segment and industry.
@@ -47,6 +49,7 @@ names the opportunity it became (null while unconverted).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -215,6 +218,10 @@ class KpiInputs:
                 "industry": [a.industry for a in accs],
                 "customer_type": [a.customer_type for a in accs],
                 "owner_id": [a.owner_id for a in accs],
+                # what a balance may total besides potential and workload, as stored
+                "annual_revenue": [a.annual_revenue for a in accs],
+                "employees": [a.employees for a in accs],
+                "attributes": [json.dumps(a.attributes) if a.attributes else None for a in accs],
             },
             schema={
                 "id": pl.String,
@@ -225,6 +232,9 @@ class KpiInputs:
                 "industry": pl.String,
                 "customer_type": pl.String,
                 "owner_id": pl.String,
+                "annual_revenue": pl.Float64,
+                "employees": pl.Float64,
+                "attributes": pl.String,
             },
         )
         alignment = territories = None

@@ -380,7 +380,7 @@ def _balance_section(
     if balance is None or balance.is_empty():
         return ""
     charts = []
-    for metric in ("potential", "workload", "account_count"):
+    for metric in balance["metric"].unique(maintain_order=True).to_list():  # the plan's own
         part = balance.filter(pl.col("metric") == metric)
         if part.is_empty() or not (part["value"] != 0).any():
             continue

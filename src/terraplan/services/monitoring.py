@@ -116,6 +116,14 @@ def plan_alerts(
     return data, compute(data)
 
 
+def alert_notes(report: AlertReport) -> list[str]:
+    """Every note of an alert report, each once: its balance criteria's (a design metric not
+    checked, one no account carries) and the report's own (checks that could not run). The
+    one list the CLI prints, in each format, and the API gives."""
+    criteria = report.criteria.notes if report.criteria is not None else ()
+    return list(dict.fromkeys((*criteria, *report.notes)))
+
+
 def alert_subject_names(data: PlanData, alerts: Iterable[Alert]) -> dict[tuple[str, str], str]:
     """``(subject_kind, subject_id) -> name`` of the alerts' subjects: a territory's, a rep's
     or an account's name, looked up by the subject's kind (a territory and a rep may share an

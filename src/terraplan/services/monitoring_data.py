@@ -15,9 +15,13 @@ import polars as pl
 
 from terraplan.domain import Plan
 from terraplan.errors import NotFoundError
-from terraplan.planning.balance_criteria import BalanceCriteria, plan_balance_criteria
+from terraplan.planning.balance_criteria import (
+    MONITORED_METRICS,
+    BalanceCriteria,
+    plan_balance_criteria,
+)
 from terraplan.planning.kpi_credit import crediting_note, today_owners
-from terraplan.planning.kpi_groups import account_table, open_account_table, territory_table
+from terraplan.planning.kpi_groups import account_table, territory_table
 from terraplan.planning.kpi_hires import before_hire_unowned, hire_note
 from terraplan.planning.kpi_inputs import KpiInputs, shared_owner_frame
 from terraplan.planning.revenue import parse_source, revenue_frame
@@ -55,11 +59,19 @@ class PlanData:
     def balance_criteria(
         self, *, balance: Mapping[str, float] | None = None, tolerance: float | None = None
     ) -> BalanceCriteria:
-        """The plan's balance criteria (its design's), overridden by flags when given; a
-        metric no open account carries is not checked (a note says so), and one some lack
-        is checked with a note that they count as 0."""
+        """The plan's balance criteria (its design's), overridden by flags when given (a flag
+        may name a numeric attribute the open accounts carry); a metric no open account
+        carries is not checked (a note says so), and one some lack is checked with a note
+        that they count as 0."""
+        from terraplan.planning.kpi_balance import carried_metrics
+
+        others = [m for m in balance or {} if m not in MONITORED_METRICS and m != "count"]
         criteria = plan_balance_criteria(
-            self.plan, self.design, balance=balance, tolerance=tolerance
+            self.plan,
+            self.design,
+            balance=balance,
+            tolerance=tolerance,
+            attributes=carried_metrics(self.inputs, others) if others else (),
         )
         return _measurable(criteria, self.inputs)
 
@@ -68,20 +80,22 @@ def _measurable(criteria: BalanceCriteria, inputs: KpiInputs) -> BalanceCriteria
     """``criteria`` less the account metrics no open account carries, with notes."""
     from dataclasses import replace
 
-    accounts = open_account_table(inputs).collect()
+    from terraplan.planning.kpi_balance import account_metric_table
+
+    summed = [m for m in criteria.tolerances if m != "account_count"]
+    accounts = account_metric_table(inputs, summed).collect()
     tolerances = dict(criteria.tolerances)
     notes = list(criteria.notes)
-    for metric in ("potential", "workload"):
-        if metric not in tolerances or metric not in accounts.columns:
-            continue
+    for metric in summed:
+        carries = f"a {metric}" if metric in ("potential", "workload") else metric
         lacking = accounts[metric].null_count()
         if accounts.height and lacking == accounts.height and len(tolerances) > 1:
             del tolerances[metric]
-            notes.append(f"no account carries a {metric}, so {metric} balance is not checked")
+            notes.append(f"no account carries {carries}, so {metric} balance is not checked")
         elif accounts.height and lacking == accounts.height:
             # the plan's only metric: kept (something must be checked), but its zeros said
             notes.append(
-                f"no account carries a {metric}: every territory reads 0 against the plan's "
+                f"no account carries {carries}: every territory reads 0 against the plan's "
                 f"{metric} balance; import it (or check another metric: --balance)"
             )
         elif lacking:
@@ -226,6 +240,10 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
                 "county_fips",
                 "postal_code",
                 "closed_on",
+                # what a plan may be balanced on besides potential and workload
+                "annual_revenue",
+                "employees",
+                "attributes",
             ],
         )
         inside = scope_account_ids(uow, plan.scope)

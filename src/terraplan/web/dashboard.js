@@ -266,6 +266,9 @@ const TPDashboard = {
     const balance = await api("GET", `/plans/${encodeURIComponent(TP.plan.id)}/balance`);
     if (stale()) return;
     box.replaceChildren(el("h3", {}, `Balance against the plan's tolerance band (${balance.source})`));
+    // what the bars leave out or count as 0 (a design metric that is no account sum, a metric
+    // no account carries), as `terraplan kpis --balance` says it
+    for (const text of balance.notes || []) box.append(el("p", {class: "muted note"}, `Note: ${text}`));
     const metrics = Object.keys(balance.tolerances);
     if (!metrics.length || !balance.rows.length) { box.append(el("p", {class: "muted"}, "No balance criteria to check.")); return; }
     for (const metric of metrics) {

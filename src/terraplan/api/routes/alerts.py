@@ -59,7 +59,12 @@ class AlertsPublic(BaseModel):
     realignment_territory_names: list[str] = Field(
         default=[], description="The realignment_territories' names, in the same order"
     )
-    notes: list[str] = Field(default=[], description="Checks that could not run, said plainly")
+    notes: list[str] = Field(
+        default=[],
+        description="Checks that could not run, said plainly, as `terraplan alerts` prints "
+        "them: balance metrics not checked (a geo unit's own figure, one no account carries) "
+        "and reps whose capacity is unknown, with their load",
+    )
 
 
 _AlertPeriod = Annotated[
@@ -135,7 +140,7 @@ def _alerts(
     request: Request, db: Database, plan_id: str, period: str | None, scope: CallerScope | None
 ) -> AlertsPublic:
     from terraplan.planning.kpi_periods import period_title
-    from terraplan.services.monitoring import alert_records, plan_alerts
+    from terraplan.services.monitoring import alert_notes, alert_records, plan_alerts
 
     fiscal = fiscal_calendar(request)
     data, report = plan_alerts(
@@ -161,5 +166,5 @@ def _alerts(
         realignment_reasons=list(realign.reasons) if scope is None else [],
         realignment_territories=[t for t, _ in territories],
         realignment_territory_names=[name for _, name in territories],
-        notes=list(report.notes),
+        notes=alert_notes(report),
     )

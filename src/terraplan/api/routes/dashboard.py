@@ -27,12 +27,17 @@ router = APIRouter(
 
 
 class BalanceRowPublic(BaseModel):
-    """One territory's total of one metric against its target (potential in the plan
-    currency, workload in hours, account_count in accounts)."""
+    """One territory's total of one metric against its target (potential and annual_revenue
+    in the plan currency, workload in hours, account_count in accounts, employees in
+    people)."""
 
     model_config = ConfigDict(extra="forbid")
     territory_id: str
-    metric: str = Field(description="potential, workload or account_count")
+    metric: str = Field(
+        description="potential, workload, account_count, or the account sum the plan's "
+        "design balanced (annual_revenue, employees, a numeric account attribute), by the "
+        "name given to the design"
+    )
     value: Figure = Field(description="The territory's total of the metric")
     mean: Figure = Field(description="Its target: the mean over the checked territories")
     tolerance: Figure = Field(description="0.1 = ±10 %")
@@ -54,6 +59,12 @@ class BalancePublic(BaseModel):
         default={},
         description="Territories left out of the rows -> why (e.g. given to one oversize "
         "unit alone by the design), as `terraplan kpis --balance` says",
+    )
+    notes: list[str] = Field(
+        default=[],
+        description="What the rows leave out or count as 0, as `terraplan kpis --balance` "
+        "says it (a design metric that is no account sum, such as population; a metric no "
+        "account carries)",
     )
 
 
@@ -105,4 +116,5 @@ def plan_balance_route(
             for territory, why in sorted(criteria.skipped.items())
             if shown is None or territory in shown
         },
+        notes=list(criteria.notes),
     )
