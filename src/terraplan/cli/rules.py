@@ -356,6 +356,22 @@ def export_etm_command(
         )
 
 
+def _employees(text: str | None) -> int | None:
+    """``--employees`` read as an import reads the column (``1,000``, ``1 000``)."""
+    if text is None:
+        return None
+    from terraplan.errors import InvalidParameterError
+    from terraplan.io.typed_values import whole_number, whole_number_problem
+
+    number = whole_number(text)
+    if number is None or number < 0:
+        problem = whole_number_problem(text) if number is None else f"{text!r} is below 0"
+        raise InvalidParameterError(
+            f"--employees {problem}", details={"parameter": "employees", "value": text}
+        )
+    return number
+
+
 def route_command(
     ctx: typer.Context,
     postal_code: Annotated[
@@ -369,12 +385,13 @@ def route_command(
         str | None, typer.Option("--state", help="State code or name (default: from the ZIP).")
     ] = None,
     employees: Annotated[
-        int | None, typer.Option("--employees", help="Number of employees.")
+        str | None,
+        typer.Option("--employees", help="Number of employees (1000, 1,000 or 1 000)."),
     ] = None,
     annual_revenue: Annotated[
         float | None, typer.Option("--annual-revenue", help="Annual revenue of the company.")
     ] = None,
-    company: Annotated[str, typer.Option("--company", help="Company name.")] = "(lead)",
+    company: Annotated[str | None, typer.Option("--company", help="Company name.")] = None,
     field: Annotated[
         list[str] | None, typer.Option("--field", help="Any other field NAME=VALUE (repeatable).")
     ] = None,
@@ -391,15 +408,17 @@ def route_command(
     fmt: ReportFormatOption = ReportFormat.TABLE,
 ) -> None:
     """Route one lead: its territory, owner rep and why."""
-    from terraplan.services.routing import route_record
+    from terraplan.errors import InvalidParameterError
+    from terraplan.services.routing import NO_FIELD, lead_fields_given, route_record
 
-    record: dict[str, Any] = {"id": "lead", "company": company, "name": company}
+    record: dict[str, Any] = {"id": "lead"}
     for key, value in (
+        ("company", company),
         ("postal_code", postal_code),
         ("industry", industry),
         ("country", country),
         ("state", state),
-        ("employees", employees),
+        ("employees", _employees(employees)),
         ("annual_revenue", annual_revenue),
     ):
         if value is not None:
@@ -407,10 +426,12 @@ def route_command(
     for item in field or []:
         key, sep, value = item.partition("=")
         if not sep:
-            from terraplan.errors import InvalidParameterError
-
             raise InvalidParameterError(f"--field {item!r}: use NAME=VALUE")
         record[key] = value
+    if not lead_fields_given(record):
+        raise InvalidParameterError(f"{NO_FIELD} (--company, --postal-code, --field NAME=VALUE…)")
+    record.setdefault("company", "(lead)")
+    record["name"] = record["company"]
     routed = route_record(
         app_context(ctx).database(), record, plan_id=plan, method=method.value, scope=scope
     )
