@@ -36,6 +36,11 @@ class Dialect(StrEnum):
     bigquery = "bigquery"
 
 
+class Records(StrEnum):
+    accounts = "accounts"
+    leads = "leads"
+
+
 class OwnerMethod(StrEnum):
     round_robin = "round_robin"
     weighted = "weighted"
@@ -253,8 +258,16 @@ def compile_command(
         Dialect, typer.Option("--dialect", help="Warehouse SQL dialect.")
     ] = Dialect.postgres,
     table: Annotated[
-        str, typer.Option("--table", help="Table (or view) holding the accounts.")
-    ] = "accounts",
+        str | None,
+        typer.Option("--table", help="Table (or view) holding the records (default: --records)."),
+    ] = None,
+    records: Annotated[
+        Records,
+        typer.Option(
+            "--records",
+            help="Accounts (columns of `export accounts`) or leads (of `export leads`).",
+        ),
+    ] = Records.accounts,
 ) -> None:
     """Print one SQL query that assigns every row of TABLE as terraplan does, for rows as
     terraplan stores them (state codes, 5-digit ZIPs, a county FIPS: what `export` writes)."""
@@ -271,7 +284,7 @@ def compile_command(
     else:
         with UnitOfWork(app_context(ctx).database()) as uow:
             rule_set, _ = plan_rule_set(uow, uow.plans.get(plan or ""))
-    typer.echo(compile_sql(rule_set, dialect.value, table))
+    typer.echo(compile_sql(rule_set, dialect.value, table or records.value, records=records.value))
 
 
 @rules_app.command("export")

@@ -53,9 +53,15 @@ from terraplan.rules.model import (
 POSTGRES_CASE_COLLATION = "und-x-icu"
 
 
+#: The columns of a leads table as ``terraplan export leads`` writes it (the stored leads):
+#: a lead's company is its column ``company`` (an account's is ``name``).
+LEAD_COLUMNS = {"name": "company", "company": "company"}
+
+
 class _Compiler:
-    def __init__(self, dialect: str) -> None:
+    def __init__(self, dialect: str, records: str = "accounts") -> None:
         self.dialect = dialect
+        self.records = records
         #: derived columns computed once per row in the innermost query: name -> expression
         self.derived: dict[str, exp.Expr] = {}
 
@@ -131,6 +137,12 @@ class _Compiler:
             )
         )
 
+    def field_column(self, field: str) -> str:
+        """The table column of ``field`` (a lead's company is ``company``)."""
+        if self.records == "leads" and field in LEAD_COLUMNS:
+            return LEAD_COLUMNS[field]
+        return column_name(field)
+
     def code(self, column: exp.Expr) -> exp.Expr:
         """Numeric value of the first five characters when they are all digits, else NULL."""
         head = exp.Substring(this=column, start=self.num(1), length=self.num(5))
@@ -177,7 +189,7 @@ class _Compiler:
     def positive(self, pred: Predicate) -> exp.Expr:
         if pred.op is Op.WITHIN:
             return self.haversine(pred)
-        raw: exp.Expr = self.col(column_name(pred.field))
+        raw: exp.Expr = self.col(self.field_column(pred.field))
         if us_only(pred):  # a record abroad has no US state, county or ZIP
             raw = exp.Case(ifs=[exp.If(this=self.us_row(), true=raw)])
         op = pred.op
@@ -210,9 +222,9 @@ class _Compiler:
         # evaluator compares text (:func:`terraplan.rules.fields.squeeze`)
         squeezed = self.squeezed(raw.copy())
         subject: exp.Expr = (
-            self.derive("tp_ws_" + column_name(pred.field), squeezed)
+            self.derive("tp_ws_" + self.field_column(pred.field), squeezed)
             if pred.case_sensitive
-            else self.derive("tp_lc_" + column_name(pred.field), self.folded(squeezed))
+            else self.derive("tp_lc_" + self.field_column(pred.field), self.folded(squeezed))
         )
         equality = op in (Op.EQUALS, Op.IN, Op.IN_GEOGRAPHY)
         texts = [squeeze_operand(v, equality, pred.case_sensitive) for v in pred.values]
@@ -264,20 +276,32 @@ class _Compiler:
 
 
 def compile_sql(
-    rule_set: RuleSet, dialect: str, table: str = "accounts", *, id_column: str = "id"
+    rule_set: RuleSet,
+    dialect: str,
+    table: str = "accounts",
+    *,
+    id_column: str = "id",
+    records: str = "accounts",
 ) -> str:
     """One SQL query assigning every row of ``table``; same results as :func:`assign_batch`
     with ``normalize=False``: the query compares the values as stored (``Texas`` is not ``TX``).
 
-    ``dialect`` is one of :data:`DIALECTS`. Raises :class:`InvalidParameterError` otherwise.
+    ``dialect`` is one of :data:`DIALECTS`. ``records``: ``accounts`` (the columns of
+    ``terraplan export accounts``) or ``leads`` (those of ``terraplan export leads``: the
+    company in ``company``). Raises :class:`InvalidParameterError` otherwise.
     """
+    if records not in ("accounts", "leads"):
+        raise InvalidParameterError(
+            f"unknown records {records!r}; expected 'accounts' or 'leads'",
+            details={"parameter": "records", "value": records},
+        )
     if dialect not in DIALECTS:
         raise InvalidParameterError(
             f"unknown SQL dialect {dialect!r}; expected one of {list(DIALECTS)}",
             details={"parameter": "dialect", "value": dialect},
         )
     try:
-        return _build(rule_set, dialect, table, id_column)
+        return _build(rule_set, dialect, table, id_column, records)
     except InvalidParameterError:
         raise
     except Exception as exc:  # sqlglot errors never leak
@@ -291,8 +315,8 @@ def _alias(expression: exp.Expr, name: str) -> exp.Expr:
     return aliased
 
 
-def _build(rule_set: RuleSet, dialect: str, table: str, id_column: str) -> str:
-    c = _Compiler(dialect)
+def _build(rule_set: RuleSet, dialect: str, table: str, id_column: str, records: str) -> str:
+    c = _Compiler(dialect, records)
     source = exp.to_table(table, dialect=dialect)
     excl_names: dict[str, str] = {}
     excl_cols: list[exp.Expr] = []
