@@ -78,13 +78,21 @@ def _print_coverage(db: Any, population: str, coverage: dict[str, Any]) -> None:
             continue
         what = f"{'gap' if key == 'gap_ids' else 'conflict'} {population}"
         total = int(coverage[count_key])
-        listed = ", ".join(f"{named[i]} ({i})" if i in named else str(i) for i in ids)
+        # a conflict names the territories that claim it: [west vs mountain]
+        clashing = coverage.get("conflict_territories") or {} if key == "conflict_ids" else {}
+        listed = ", ".join(
+            (f"{named[i]} ({i})" if i in named else str(i))
+            + (f" [{' vs '.join(clashing[i])}]" if clashing.get(i) else "")
+            for i in ids
+        )
         shown = f"{what}: {listed}"
         if total > len(ids):
             shown = f"{what} (the first {len(ids)} of {total:,}): {listed}"
         console.print(shown)
     for key, value in coverage.items():
-        if key in ("gap_ids", "conflict_ids") or not isinstance(value, list) or not value:
+        if key in ("gap_ids", "conflict_ids", "conflict_territories"):
+            continue
+        if not isinstance(value, list) or not value:
             continue
         if isinstance(value[0], dict):
             # the few named, vertical and catch-all territories are never cut from the list;
@@ -123,7 +131,9 @@ def check(
     fmt: ReportFormatOption = ReportFormat.TABLE,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Also write every gap and conflict account to a CSV/XLSX."),
+        typer.Option(
+            "--out", help="Also write every gap and conflict account and lead to a CSV/XLSX."
+        ),
     ] = None,
     force: ForceOption = False,
 ) -> None:
@@ -141,14 +151,20 @@ def check(
         import polars as pl
 
         from terraplan.io.writers import write_table
-        from terraplan.services.ownership import uncovered_accounts
+        from terraplan.services.ownership import UNCOVERED_COLUMNS, uncovered_records
 
-        listed = uncovered_accounts(app_context(ctx).database(), rule_set)
-        columns = ["account_id", "account_name", "state", "postal_code", "problem", "goes_to"]
+        listed = uncovered_records(app_context(ctx).database(), rule_set)
         write_table(
-            pl.DataFrame(listed, schema={c: pl.String for c in columns}), out, overwrite=force
+            pl.DataFrame(listed, schema=dict.fromkeys(UNCOVERED_COLUMNS, pl.String)),
+            out,
+            overwrite=force,
         )
-        stderr().print(f"Wrote {len(listed):,} gap and conflict accounts to {out}", highlight=False)
+        accounts = sum(1 for row in listed if row["kind"] == "account")
+        stderr().print(
+            f"Wrote {accounts:,} gap and conflict accounts and {len(listed) - accounts:,} "
+            f"leads to {out}",
+            highlight=False,
+        )
     value_notes = rule_value_notes(rule_set)
     for value_note in value_notes:
         note(value_note)
