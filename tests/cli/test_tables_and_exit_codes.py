@@ -200,7 +200,8 @@ def test_rules_check_prints_names_as_they_are_and_the_leads_audit(
     out = " ".join(checked.stdout.split())
     assert "gap accounts (the first 20 of 27): Smith [/] Sons (001A1), [bold red]Loud Corp" in out
     assert "West [old]" in out
-    assert "conflict leads: Big :key: Lead (00Q1)" in out
+    # a conflict names the territories that claim it, for leads as for accounts
+    assert "conflict leads: Big :key: Lead (00Q1) [west vs big]" in out
     assert "Coverage of the stored leads (1 checked)" in out
     # every gap, not the first 20, in a file
     listed = run_cli("rules", "check", "rules.yaml", "--out", "gaps.csv")
@@ -209,9 +210,16 @@ def test_rules_check_prints_names_as_they_are_and_the_leads_audit(
 
     with (tmp_path / "gaps.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == 27 and {r["problem"] for r in rows} == {"gap"}
-    assert {r["account_name"] for r in rows} >= {"Smith [/] Sons", "[bold red]Loud Corp"}
+    accounts = [r for r in rows if r["kind"] == "account"]
+    assert len(accounts) == 27 and {r["problem"] for r in accounts} == {"gap"}
+    assert {r["name"] for r in accounts} >= {"Smith [/] Sons", "[bold red]Loud Corp"}
     assert {r["goes_to"] for r in rows} == {"(no territory)"}
+    # the leads' audit is written too, the clashing territories by name
+    leads = [r for r in rows if r["kind"] == "lead"]
+    assert [(r["id"], r["name"], r["problem"], r["clashing"]) for r in leads] == [
+        ("00Q1", "Big :key: Lead", "conflict", "West [old], Big")
+    ]
+    assert "27 gap and conflict accounts and 1 leads" in listed.stderr
     again = run_cli("rules", "check", "rules.yaml", "--out", "gaps.csv")
     assert again.returncode != 3 and "--force" in again.stderr  # never overwritten silently
 

@@ -9,12 +9,21 @@ from hypothesis import strategies as st
 from terraplan.rules import RuleSet, parse_rule_set
 
 TEXT_VOCAB = {
-    "state": ["CA", "ca", "Ca", "NY", "ny", "TX", ""],
-    # whitespace runs compare as one space, none at either end (CRM values typed by hand)
-    "industry": ["Software", "software", "SaaS", "Health Care", "  Health   Care ", "health", ""],
-    "name": ["Acme Inc", "ACME inc", "Acme\t Inc ", " a c", "MegaCorp", "a.c", "x123y", ""],
+    "state": ["CA", "ca", "Ca", "NY", "ny", "TX", "WA", ""],
+    # whitespace runs compare as one space, none at either end (CRM values typed by hand; a
+    # no-break space from a web form too); case folds alike everywhere (É, İ, final sigma)
+    "industry": [
+        "Software", "software", "SaaS", "Health Care", "  Health   Care ", "health", "",
+        "Software\u00a0", "\u3000Health\u00a0Care", "İnternet", "internet", "ΟΔΟΣ", "οδος",
+    ],
+    "name": [
+        "Acme Inc", "ACME inc", "Acme\t Inc ", " a c", "MegaCorp", "a.c", "x123y", "",
+        "Société Générale", "SOCIÉTÉ GÉNÉRALE", "Acme\u202fInc",
+    ],
     "postal_code": ["94000", "94999", "95000", "94107-1234", "9410", "ab123", "09999", "10001", ""],
-}
+    # a record abroad has no US state, county or ZIP number
+    "country": ["US", "usa", "United States", "DE", "Germany", "CA", " us\u00a0", ""],
+}  # fmt: skip
 NUMBERS = [0, 49, 50, 51, 100, 1000]
 REGEXES = ["^ca$", "soft", "[0-9]{3}", "^a.*c$", "inc$", "^9[45]", "a|y"]
 POINTS = [(37.77, -122.42), (34.05, -118.24), (40.71, -74.0), (37.9, -122.3)]

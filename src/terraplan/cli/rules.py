@@ -36,6 +36,11 @@ class Dialect(StrEnum):
     bigquery = "bigquery"
 
 
+class Records(StrEnum):
+    accounts = "accounts"
+    leads = "leads"
+
+
 class OwnerMethod(StrEnum):
     round_robin = "round_robin"
     weighted = "weighted"
@@ -73,13 +78,21 @@ def _print_coverage(db: Any, population: str, coverage: dict[str, Any]) -> None:
             continue
         what = f"{'gap' if key == 'gap_ids' else 'conflict'} {population}"
         total = int(coverage[count_key])
-        listed = ", ".join(f"{named[i]} ({i})" if i in named else str(i) for i in ids)
+        # a conflict names the territories that claim it: [west vs mountain]
+        clashing = coverage.get("conflict_territories") or {} if key == "conflict_ids" else {}
+        listed = ", ".join(
+            (f"{named[i]} ({i})" if i in named else str(i))
+            + (f" [{' vs '.join(clashing[i])}]" if clashing.get(i) else "")
+            for i in ids
+        )
         shown = f"{what}: {listed}"
         if total > len(ids):
             shown = f"{what} (the first {len(ids)} of {total:,}): {listed}"
         console.print(shown)
     for key, value in coverage.items():
-        if key in ("gap_ids", "conflict_ids") or not isinstance(value, list) or not value:
+        if key in ("gap_ids", "conflict_ids", "conflict_territories"):
+            continue
+        if not isinstance(value, list) or not value:
             continue
         if isinstance(value[0], dict):
             # the few named, vertical and catch-all territories are never cut from the list;
@@ -118,7 +131,9 @@ def check(
     fmt: ReportFormatOption = ReportFormat.TABLE,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Also write every gap and conflict account to a CSV/XLSX."),
+        typer.Option(
+            "--out", help="Also write every gap and conflict account and lead to a CSV/XLSX."
+        ),
     ] = None,
     force: ForceOption = False,
 ) -> None:
@@ -136,14 +151,20 @@ def check(
         import polars as pl
 
         from terraplan.io.writers import write_table
-        from terraplan.services.ownership import uncovered_accounts
+        from terraplan.services.ownership import UNCOVERED_COLUMNS, uncovered_records
 
-        listed = uncovered_accounts(app_context(ctx).database(), rule_set)
-        columns = ["account_id", "account_name", "state", "postal_code", "problem", "goes_to"]
+        listed = uncovered_records(app_context(ctx).database(), rule_set)
         write_table(
-            pl.DataFrame(listed, schema={c: pl.String for c in columns}), out, overwrite=force
+            pl.DataFrame(listed, schema=dict.fromkeys(UNCOVERED_COLUMNS, pl.String)),
+            out,
+            overwrite=force,
         )
-        stderr().print(f"Wrote {len(listed):,} gap and conflict accounts to {out}", highlight=False)
+        accounts = sum(1 for row in listed if row["kind"] == "account")
+        stderr().print(
+            f"Wrote {accounts:,} gap and conflict accounts and {len(listed) - accounts:,} "
+            f"leads to {out}",
+            highlight=False,
+        )
     value_notes = rule_value_notes(rule_set)
     for value_note in value_notes:
         note(value_note)
@@ -253,8 +274,16 @@ def compile_command(
         Dialect, typer.Option("--dialect", help="Warehouse SQL dialect.")
     ] = Dialect.postgres,
     table: Annotated[
-        str, typer.Option("--table", help="Table (or view) holding the accounts.")
-    ] = "accounts",
+        str | None,
+        typer.Option("--table", help="Table (or view) holding the records (default: --records)."),
+    ] = None,
+    records: Annotated[
+        Records,
+        typer.Option(
+            "--records",
+            help="Accounts (columns of `export accounts`) or leads (of `export leads`).",
+        ),
+    ] = Records.accounts,
 ) -> None:
     """Print one SQL query that assigns every row of TABLE as terraplan does, for rows as
     terraplan stores them (state codes, 5-digit ZIPs, a county FIPS: what `export` writes)."""
@@ -271,7 +300,7 @@ def compile_command(
     else:
         with UnitOfWork(app_context(ctx).database()) as uow:
             rule_set, _ = plan_rule_set(uow, uow.plans.get(plan or ""))
-    typer.echo(compile_sql(rule_set, dialect.value, table))
+    typer.echo(compile_sql(rule_set, dialect.value, table or records.value, records=records.value))
 
 
 @rules_app.command("export")
@@ -356,6 +385,22 @@ def export_etm_command(
         )
 
 
+def _employees(text: str | None) -> int | None:
+    """``--employees`` read as an import reads the column (``1,000``, ``1 000``)."""
+    if text is None:
+        return None
+    from terraplan.errors import InvalidParameterError
+    from terraplan.io.typed_values import whole_number, whole_number_problem
+
+    number = whole_number(text)
+    if number is None or number < 0:
+        problem = whole_number_problem(text) if number is None else f"{text!r} is below 0"
+        raise InvalidParameterError(
+            f"--employees {problem}", details={"parameter": "employees", "value": text}
+        )
+    return number
+
+
 def route_command(
     ctx: typer.Context,
     postal_code: Annotated[
@@ -369,12 +414,13 @@ def route_command(
         str | None, typer.Option("--state", help="State code or name (default: from the ZIP).")
     ] = None,
     employees: Annotated[
-        int | None, typer.Option("--employees", help="Number of employees.")
+        str | None,
+        typer.Option("--employees", help="Number of employees (1000, 1,000 or 1 000)."),
     ] = None,
     annual_revenue: Annotated[
         float | None, typer.Option("--annual-revenue", help="Annual revenue of the company.")
     ] = None,
-    company: Annotated[str, typer.Option("--company", help="Company name.")] = "(lead)",
+    company: Annotated[str | None, typer.Option("--company", help="Company name.")] = None,
     field: Annotated[
         list[str] | None, typer.Option("--field", help="Any other field NAME=VALUE (repeatable).")
     ] = None,
@@ -391,15 +437,17 @@ def route_command(
     fmt: ReportFormatOption = ReportFormat.TABLE,
 ) -> None:
     """Route one lead: its territory, owner rep and why."""
-    from terraplan.services.routing import route_record
+    from terraplan.errors import InvalidParameterError
+    from terraplan.services.routing import NO_FIELD, lead_fields_given, route_record
 
-    record: dict[str, Any] = {"id": "lead", "company": company, "name": company}
+    record: dict[str, Any] = {"id": "lead"}
     for key, value in (
+        ("company", company),
         ("postal_code", postal_code),
         ("industry", industry),
         ("country", country),
         ("state", state),
-        ("employees", employees),
+        ("employees", _employees(employees)),
         ("annual_revenue", annual_revenue),
     ):
         if value is not None:
@@ -407,10 +455,12 @@ def route_command(
     for item in field or []:
         key, sep, value = item.partition("=")
         if not sep:
-            from terraplan.errors import InvalidParameterError
-
             raise InvalidParameterError(f"--field {item!r}: use NAME=VALUE")
         record[key] = value
+    if not lead_fields_given(record):
+        raise InvalidParameterError(f"{NO_FIELD} (--company, --postal-code, --field NAME=VALUE…)")
+    record.setdefault("company", "(lead)")
+    record["name"] = record["company"]
     routed = route_record(
         app_context(ctx).database(), record, plan_id=plan, method=method.value, scope=scope
     )

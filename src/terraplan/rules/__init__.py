@@ -42,12 +42,18 @@ from terraplan.rules.serialize import condition_to_dict, dump_rule_set, rule_set
 
 
 def compile_sql(
-    rule_set: RuleSet, dialect: str, table: str = "accounts", *, id_column: str = "id"
+    rule_set: RuleSet,
+    dialect: str,
+    table: str = "accounts",
+    *,
+    id_column: str = "id",
+    records: str = "accounts",
 ) -> str:
-    """One SQL query assigning every row of ``table`` (see :mod:`terraplan.rules.sql`)."""
+    """One SQL query assigning every row of ``table`` (see :mod:`terraplan.rules.sql`);
+    ``records="leads"`` reads a leads table (the company in ``company``)."""
     from terraplan.rules.sql import compile_sql as _compile
 
-    return _compile(rule_set, dialect, table, id_column=id_column)
+    return _compile(rule_set, dialect, table, id_column=id_column, records=records)
 
 
 __all__ = [

@@ -6,6 +6,7 @@ and counts and potential per territory. Runs on the vectorised batch path.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,8 @@ class CoverageReport:
     territories: tuple[TerritoryTally, ...]
     rule_matches: dict[str, int] = field(default_factory=dict)
     rule_wins: dict[str, int] = field(default_factory=dict)
+    #: The territories each listed conflict (``conflict_ids``) is claimed by.
+    conflict_territories: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def coverage(self) -> float:
@@ -68,6 +71,7 @@ class CoverageReport:
             "conflicts": self.conflicts,
             "gap_ids": list(self.gap_ids),
             "conflict_ids": list(self.conflict_ids),
+            "conflict_territories": {k: list(v) for k, v in self.conflict_territories.items()},
             "unused_rules": list(self.unused_rules),
             "shadowed_rules": list(self.shadowed_rules),
             "unused_overlays": list(self.unused_overlays),
@@ -159,6 +163,7 @@ def coverage(
         )
         for t in rule_set.territories.values()
     )
+    conflict_ids = tuple(str(x) for x in conflicts.get_column("id").head(SAMPLE).to_list())
     unused = tuple(r for r, n in zip(stats.rule_ids, stats.matched, strict=True) if n == 0)
     shadowed = tuple(
         r
@@ -175,14 +180,37 @@ def coverage(
         gaps_to_catch_all=int(gaps.get_column("territory_id").is_not_null().sum()),
         conflicts=conflicts.height,
         gap_ids=tuple(str(x) for x in gaps.get_column("id").head(SAMPLE).to_list()),
-        conflict_ids=tuple(str(x) for x in conflicts.get_column("id").head(SAMPLE).to_list()),
+        conflict_ids=conflict_ids,
         unused_rules=unused,
         shadowed_rules=shadowed,
         unused_overlays=tuple(o for o, n in stats.overlay_matched.items() if n == 0),
         territories=tallies,
         rule_matches=dict(zip(stats.rule_ids, stats.matched, strict=True)),
         rule_wins=dict(zip(stats.rule_ids, stats.won, strict=True)),
+        conflict_territories=clashes(table, conflict_ids, rule_set, locate=locate),
     )
+
+
+def clashes(
+    table: Any, ids: Sequence[str], rule_set: RuleSet, *, locate: ZipLookup | None = None
+) -> dict[str, tuple[str, ...]]:
+    """The territories that claim each record of ``ids`` (conflicts of ``table``) at the same
+    priority, as :func:`~terraplan.rules.route` names them."""
+    import polars as pl
+
+    from terraplan.rules.evaluate import route
+    from terraplan.rules.index import RuleIndex
+
+    if not ids:
+        return {}
+    frame = as_frame(table)
+    rows = frame.filter(pl.col("id").cast(pl.Utf8).is_in(list(ids))).to_dicts()
+    index = RuleIndex(rule_set)
+    found = {
+        str(row["id"]): route(row, rule_set, locate=locate, index=index).conflict_territories
+        for row in rows
+    }
+    return {i: found[i] for i in ids if i in found}
 
 
 def audit_rule_set(

@@ -20,10 +20,17 @@ from terraplan.domain import Account, Lead
 from terraplan.errors import DataError, TerraplanError
 from terraplan.rules.fields import (
     CODE_FIELDS,
+    FOLD_AFTER,
+    FOLD_BEFORE,
     NUMBER_FIELDS,
+    US_COUNTRIES,
+    US_PLACE_FIELDS,
+    US_ZIP_COLUMN,
     WHITESPACE_RUN,
     ZipLookup,
     column_name,
+    read_column,
+    reads_us_zip,
     record_values,
     squeeze_operand,
 )
@@ -122,11 +129,45 @@ def _all_conditions(rule_set: RuleSet) -> list[Condition]:
 
 def fields_read(rule_set: RuleSet) -> dict[str, bool]:
     """The fields the rule set's conditions read (``id`` first), each with whether a
-    condition compares it as a number."""
+    condition compares it as a number; ``country`` too when a rule reads a US place (a
+    record abroad has none: :data:`~terraplan.rules.fields.US_PLACE_FIELDS`)."""
     used: dict[str, bool] = {"id": False}
     for cond in _all_conditions(rule_set):
         _fields(cond, used)
+    if US_PLACE_FIELDS.intersection(used) or "postal_code" in used:
+        used.setdefault("country", False)
     return used
+
+
+def _reads_us_zip(rule_set: RuleSet) -> bool:
+    from terraplan.rules.model import predicates_of
+
+    return any(reads_us_zip(p) for c in _all_conditions(rule_set) for p in predicates_of(c))
+
+
+def squeezed_text(text: pl.Expr) -> pl.Expr:
+    """Text with whitespace runs squeezed, as :func:`~terraplan.rules.fields.squeeze`."""
+    return text.str.replace_all(WHITESPACE_RUN, " ").str.strip_chars(" ")
+
+
+def folded_text(text: pl.Expr) -> pl.Expr:
+    """Text lower-cased as :func:`~terraplan.rules.fields.fold_case`."""
+    return (
+        text.str.replace_all(*FOLD_BEFORE, literal=True)
+        .str.to_lowercase()
+        .str.replace_all(*FOLD_AFTER, literal=True)
+    )
+
+
+def us_rows(frame_columns: Sequence[str]) -> pl.Expr:
+    """Rows whose country is empty or names the United States, as
+    :func:`~terraplan.rules.fields.is_us` reads one record."""
+    import polars as pl
+
+    if "country" not in frame_columns:
+        return pl.lit(True)
+    country = folded_text(squeezed_text(pl.col("country").cast(pl.Utf8, strict=False)))
+    return country.is_null() | country.is_in([*US_COUNTRIES, ""])
 
 
 def derived_columns(col: str) -> list[pl.Expr]:
@@ -136,12 +177,12 @@ def derived_columns(col: str) -> list[pl.Expr]:
     import polars as pl
 
     text = pl.col(col)
-    squeezed = text.str.replace_all(WHITESPACE_RUN, " ").str.strip_chars(" ")
+    squeezed = squeezed_text(text)
     head = text.str.slice(0, 5)
     code = pl.when(head.str.contains(r"^[0-9]{5}$")).then(head.cast(pl.Int64, strict=False))
     return [
         squeezed.alias(f"__ws_{col}"),
-        squeezed.str.to_lowercase().alias(f"__lc_{col}"),
+        folded_text(squeezed).alias(f"__lc_{col}"),
         code.alias(f"__code_{col}"),
     ]
 
@@ -154,6 +195,8 @@ def prepare_frame(data: Any, rule_set: RuleSet) -> pl.DataFrame:
     from terraplan.rules.place_columns import code_text
 
     frame = as_frame(data)
+    # a record abroad has no US state or county, and its postal code no ZIP number
+    us = us_rows(frame.columns)
     exprs = []
     for field, holds_numbers in fields_read(rule_set).items():
         col = column_name(field)
@@ -167,7 +210,11 @@ def prepare_frame(data: Any, rule_set: RuleSet) -> pl.DataFrame:
                 expr = code_text(frame.schema[col], col)
         else:
             expr = pl.lit(None, dtype=dtype)
+        if field in US_PLACE_FIELDS:
+            expr = pl.when(us).then(expr)
         exprs.append(expr.alias(col))
+        if field == "postal_code" and _reads_us_zip(rule_set):
+            exprs.append(pl.when(us).then(expr).alias(US_ZIP_COLUMN))
     try:
         return frame.select(exprs)
     except Exception as exc:
@@ -196,7 +243,7 @@ def _positive(pred: Predicate) -> pl.Expr:
         ).sin() ** 2
         dist = 2 * EARTH_RADIUS_KM * a.sqrt().clip(upper_bound=1.0).arcsin()
         return dist <= d.radius_km
-    col = column_name(pred.field)
+    col = read_column(pred)
     raw = pl.col(col)
     op = pred.op
     if op is Op.IS_EMPTY:

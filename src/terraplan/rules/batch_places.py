@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from terraplan.rules.batch import as_frame, fields_read
-from terraplan.rules.fields import US_COUNTRIES, ZipLookup, ZipPlace, zip5
+from terraplan.rules.batch import as_frame, fields_read, us_rows
+from terraplan.rules.fields import ZipLookup, ZipPlace, column_name, zip5
 from terraplan.rules.model import RuleSet
 
 if TYPE_CHECKING:
@@ -19,12 +19,22 @@ def read_as_imported(data: Any, rule_set: RuleSet, *, locating: bool = False) ->
     """The table with the place columns the rule set reads (with ``locating``, also those a
     ZIP look-up reads) as :func:`terraplan.rules.route` reads one record's
     (:func:`terraplan.rules.place_columns.read_places`)."""
-    from terraplan.rules.place_columns import read_places
+    import polars as pl
+
+    from terraplan.rules.place_columns import clean_column, read_places
 
     used = fields_read(rule_set)
     if locating:
         used.update({"country": False, "postal_code": False})
-    return read_places(as_frame(data), used)
+    frame = read_places(as_frame(data), used)
+    # every text value trimmed as an import stores it (a no-break space too; blank: NULL),
+    # as :func:`terraplan.rules.fields.normalize_values` reads one record
+    text = [
+        c
+        for c in dict.fromkeys(column_name(f) for f in used)
+        if c in frame.columns and frame.schema[c] == pl.String
+    ]
+    return frame.with_columns(clean_column(pl.col(c)).alias(c) for c in text)
 
 
 def with_locations(data: Any, locate: ZipLookup) -> pl.DataFrame:
@@ -96,12 +106,7 @@ def with_locations(data: Any, locate: ZipLookup) -> pl.DataFrame:
 
 def _us_rows(frame: pl.DataFrame) -> pl.Expr:
     """Rows whose country is empty or names the United States."""
-    import polars as pl
-
-    if "country" not in frame.columns:
-        return pl.lit(True)
-    country = pl.col("country").cast(pl.Utf8, strict=False).str.strip_chars().str.to_lowercase()
-    return country.is_null() | country.is_in([*US_COUNTRIES, ""])
+    return us_rows(frame.columns)
 
 
 def _zip_codes(frame: pl.DataFrame, codes: pl.Series) -> pl.DataFrame:

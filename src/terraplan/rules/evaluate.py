@@ -31,11 +31,14 @@ from terraplan.rules.fields import (
     ZipLookup,
     code_number,
     fill_location,
+    fold_case,
+    is_us,
     label,
     normalize_values,
     record_values,
     squeeze,
     squeeze_operand,
+    us_only,
 )
 from terraplan.rules.index import RuleIndex
 from terraplan.rules.model import (
@@ -51,6 +54,7 @@ from terraplan.rules.model import (
     Rule,
     RuleSet,
     TieBreaker,
+    predicates_of,
 )
 from terraplan.rules.regex import regex_search, shorten
 
@@ -89,6 +93,8 @@ def _positive(pred: Predicate, values: Mapping[str, Any]) -> bool:
             return False
         return haversine_km(d.latitude, d.longitude, lat, lon) <= d.radius_km
     raw = values.get(pred.field)
+    if raw is not None and us_only(pred) and not is_us(values.get("country")):
+        raw = None  # a record abroad has no US state, county or ZIP
     if op is Op.IS_EMPTY:
         return raw is None or raw == "" or (isinstance(raw, float) and math.isnan(raw))
     if raw is None:
@@ -141,7 +147,7 @@ def _text_positive(pred: Predicate, text: str | None) -> bool:
         return regex_search(str(pred.values[0]), pred.case_sensitive, text)
     # runs of whitespace count as one space, none at either end ("  Health   Care ")
     squeezed = squeeze(text)
-    subject = squeezed if pred.case_sensitive else squeezed.lower()
+    subject = squeezed if pred.case_sensitive else fold_case(squeezed)
     if pred.op in _EQUALITY:
         return subject in _operand_set(pred.values, pred.case_sensitive)
     operands = _text_operands(pred.values, pred.case_sensitive, False)
@@ -415,11 +421,13 @@ def route(
     overlays = [hits[t] for t in first if t in hits]
     found = matching_rules(rule_set, values, index)
     if not found:
+        abroad = _abroad(rule_set, values)
         if rule_set.catch_all is not None:
             target = names[rule_set.catch_all]
-            why = f"no rule matched → catch-all {target.name}"
+            why = f"no rule matched{abroad} → catch-all {target.name}"
             return RouteResult(target.id, target.type.value, None, why, tuple(overlays), gap=True)
-        return RouteResult(None, None, None, "no rule matched (gap)", tuple(overlays), gap=True)
+        why = f"no rule matched{abroad} (gap)"
+        return RouteResult(None, None, None, why, tuple(overlays), gap=True)
     best_key = min(rule_set.level_key(r) for r in found)
     best = sorted((r for r in found if rule_set.level_key(r) == best_key), key=lambda r: r.position)
     winner = best[0]
@@ -445,6 +453,23 @@ def route(
         )
         why += f" (also matched at the same priority: {lost}; the first in the file wins)"
     return RouteResult(target.id, target.type.value, winner.id, why, tuple(overlays))
+
+
+def _abroad(rule_set: RuleSet, values: Mapping[str, Any]) -> str:
+    """Why a record of another country matched no ZIP range, county or state rule of the
+    rule set (``""`` for a US record, or rules that have none)."""
+    country = values.get("country")
+    if is_us(country) or not _has_us_places(rule_set):
+        return ""
+    return (
+        f" (the record is outside the US, country {squeeze(str(country))}: ZIP ranges, county "
+        "and state rules place US records only)"
+    )
+
+
+def _has_us_places(rule_set: RuleSet) -> bool:
+    conditions = [r.when for r in rule_set.rules] + [o.when for o in rule_set.overlays]
+    return any(us_only(test) for when in conditions for test in predicates_of(when))
 
 
 def route_many(

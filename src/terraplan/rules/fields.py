@@ -16,6 +16,7 @@ from typing import Any, Literal, TypeAlias
 
 from terraplan.domain import Account, Lead
 from terraplan.domain.places import CUT_FIPS, DASHED_ZIP, UNDASHED_ZIP4, normalize_record_places
+from terraplan.rules.model import Op, Predicate
 
 FieldKind = Literal["text", "number"]
 
@@ -89,6 +90,34 @@ def column_name(name: str) -> str:
     return name
 
 
+#: Fields that hold a US place. On a record of another country (:func:`is_us` false) they
+#: read as empty and its postal code has no ZIP number, so ZIP ranges, county and state rules
+#: never place it: Berlin's 10117 is not in 10001–10299, Western Australia's WA is not
+#: Washington. A text test of the postal code (``in``, ``starts_with``) compares the code as
+#: written, whatever the country (custom areas are named by their postal codes).
+US_PLACE_FIELDS: frozenset[str] = frozenset({"state", "county_fips"})
+#: Operators that read a postal code as a ZIP number (its first five digits).
+RANGE_OPS: frozenset[Op] = frozenset({Op.LT, Op.LE, Op.GT, Op.GE, Op.BETWEEN})
+#: Table column of a postal code read as a US ZIP: the code on a US row, NULL abroad.
+US_ZIP_COLUMN = "tp_us_postal_code"
+
+
+def reads_us_zip(pred: Predicate) -> bool:
+    """Whether ``pred`` reads the postal code as a US ZIP number (a range)."""
+    return pred.field == "postal_code" and not pred.numeric and pred.op in RANGE_OPS
+
+
+def us_only(pred: Predicate) -> bool:
+    """Whether ``pred`` can hold only for a US record (see :data:`US_PLACE_FIELDS`)."""
+    return pred.field in US_PLACE_FIELDS or reads_us_zip(pred)
+
+
+def read_column(pred: Predicate) -> str:
+    """The table column a predicate reads: :data:`US_ZIP_COLUMN` for a ZIP range, else the
+    field's column (:func:`column_name`)."""
+    return US_ZIP_COLUMN if reads_us_zip(pred) else column_name(pred.field)
+
+
 def label(name: str) -> str:
     if name.startswith(ATTRIBUTE_PREFIX):
         return name[len(ATTRIBUTE_PREFIX) :].replace("_", " ")
@@ -101,16 +130,47 @@ def code_number(value: str) -> int | None:
     return int(head) if _CODE.match(head) else None
 
 
-#: The whitespace text comparisons squeeze (ASCII: each evaluator, Python, Polars and SQL,
-#: reads the same characters as whitespace): ``"  Health   Care "`` equals ``"Health Care"``.
-WHITESPACE_RUN = r"[ \t\n\r\f\x0B]+"
+#: The characters every channel reads as whitespace: Unicode's White_Space (what an import
+#: trims, Polars' ``strip_chars()``), so that a no-break space typed in a web form reads as an
+#: imported value does. Python's ``str.strip()`` adds ``\x1c``-``\x1f``, which are not.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+#: A run of :data:`WHITESPACE` as a regular expression every evaluator reads alike (Python,
+#: Polars, PostgreSQL, DuckDB, Spark, Snowflake, BigQuery): the ASCII ones as escapes, the
+#: others as themselves. ``"  Health\u00a0  Care "`` equals ``"Health Care"``.
+WHITESPACE_RUN = (
+    r"[ \t\n\r\f\x0B" + "\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000" + "]+"
+)
 _WHITESPACE_RUN = re.compile(WHITESPACE_RUN)
 
 
 def squeeze(text: str) -> str:
     """``text`` as a rule compares it: each run of whitespace one space, none at either end
-    (``"  Health   Care "`` -> ``"Health Care"``)."""
+    (``"  Health   Care "`` -> ``"Health Care"``; no-break spaces too)."""
     return _WHITESPACE_RUN.sub(" ", text).strip(" ")
+
+
+#: Case folding every channel can do alike: lower case one character at a time (SQL's
+#: ``LOWER``), so ``İ`` (capital dotted I) is ``i`` rather than Python's ``i`` + combining dot,
+#: and a final sigma ``ς`` is ``σ`` (Python and ICU write ``ς`` at a word's end, libc ``σ``).
+FOLD_BEFORE = ("\u0130", "i")
+FOLD_AFTER = ("\u03c2", "\u03c3")
+
+
+def fold_case(text: str) -> str:
+    """``text`` lower-cased as rules compare it (see :data:`FOLD_BEFORE`): the evaluator, the
+    rule index, Polars and the compiled SQL fold the same way."""
+    return text.replace(*FOLD_BEFORE).lower().replace(*FOLD_AFTER)
+
+
+def clean_text(value: Any) -> Any:
+    """A text value as an import stores it: :data:`WHITESPACE` trimmed at both ends, blank as
+    None; anything else unchanged."""
+    if isinstance(value, str):
+        return value.strip(WHITESPACE) or None
+    return value
 
 
 def squeeze_operand(value: Any, op_is_equality: bool, case_sensitive: bool) -> str:
@@ -120,13 +180,14 @@ def squeeze_operand(value: Any, op_is_equality: bool, case_sensitive: bool) -> s
     text = _WHITESPACE_RUN.sub(" ", str(value))
     if op_is_equality:
         text = text.strip(" ")
-    return text if case_sensitive else text.lower()
+    return text if case_sensitive else fold_case(text)
 
 
 #: Country values that mean the United States (compared lower-case); an empty country counts too.
 US_COUNTRIES: frozenset[str] = frozenset(
     {"us", "usa", "u.s.", "u.s.a.", "united states", "united states of america"}
 )
+_US_OR_EMPTY = US_COUNTRIES | {""}
 _ZIP = re.compile(DASHED_ZIP)
 _ZIP9 = re.compile(UNDASHED_ZIP4)
 
@@ -180,7 +241,7 @@ def is_us(country: Any) -> bool:
     """Whether a record's country is empty or names the United States."""
     if country is None or (isinstance(country, float) and math.isnan(country)):
         return True
-    return str(country).strip().lower() in US_COUNTRIES | {""}
+    return squeeze(str(country)).lower() in _US_OR_EMPTY
 
 
 def _empty(value: Any) -> bool:
@@ -221,10 +282,11 @@ def normalize_values(values: Mapping[str, Any]) -> dict[str, Any]:
     """Flattened ``values`` (:func:`record_values`) read as an import stores a record, so that
     a record typed in routes as the same record imported: country and a US row's state as
     codes (``"California"`` -> ``CA``, :func:`~terraplan.domain.places.normalize_record_places`),
+    every text value trimmed of :data:`WHITESPACE` (a no-break space too; blank: None),
     the postal code trimmed and, on a US row, written as its 5-digit ZIP (``02134-1234``,
     ``2134`` -> ``02134``, as :func:`fill_location` writes it), and a county FIPS code that
     lost its leading zero padded (``6075`` -> ``06075``). Idempotent."""
-    out = normalize_record_places(values)
+    out = normalize_record_places({key: clean_text(value) for key, value in values.items()})
     code = zip5(out.get("postal_code"))
     if code is not None and is_us(out.get("country")):
         out["postal_code"] = code

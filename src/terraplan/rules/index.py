@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from terraplan.rules.fields import squeeze, squeeze_operand
+from terraplan.rules.fields import fold_case, squeeze, squeeze_operand
 from terraplan.rules.model import AllOf, AnyOf, Condition, Op, Predicate, Rule, RuleSet
 
 _EQUALITY = (Op.EQUALS, Op.IN, Op.IN_GEOGRAPHY)
@@ -130,14 +130,14 @@ class RuleIndex:
             text = _text(values.get(field))
             if text is None:
                 continue
-            found = table.get(text if case_sensitive else text.lower())
+            found = table.get(text if case_sensitive else fold_case(text))
             if found:
                 hits.update(found)
         for (field, case_sensitive), by_length in self._prefix.items():
             text = _text(values.get(field))
             if text is None:
                 continue
-            subject = text if case_sensitive else text.lower()
+            subject = text if case_sensitive else fold_case(text)
             for length, table in by_length.items():
                 if length <= len(subject):
                     found = table.get(subject[:length])

@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection
 import polars as pl
 
 from terraplan.domain.places import COUNTRIES, CUT_FIPS, DASHED_ZIP, STATE_KEYS, UNDASHED_ZIP4
+from terraplan.rules.fields import WHITESPACE
 
 #: Columns :func:`read_places` rewrites.
 PLACE_COLUMNS = ("country", "state", "postal_code", "county_fips")
@@ -98,6 +99,12 @@ def code_text(dtype: pl.DataType, col: str, *, pad: pl.Expr | None = None) -> pl
     return pl.col(col).cast(pl.Utf8, strict=False)
 
 
+def clean_column(text: pl.Expr) -> pl.Expr:
+    """A text column as :func:`terraplan.rules.fields.clean_text` reads one value."""
+    trimmed = text.str.strip_chars(WHITESPACE)
+    return pl.when(trimmed != "").then(trimmed)
+
+
 def read_places(frame: pl.DataFrame, fields: Collection[str] = PLACE_COLUMNS) -> pl.DataFrame:
     """``frame`` with its place columns among ``fields`` read as
     :func:`terraplan.rules.fields.normalize_values` reads one record: the country as its ISO
@@ -113,6 +120,13 @@ def read_places(frame: pl.DataFrame, fields: Collection[str] = PLACE_COLUMNS) ->
     wanted = {c for c in PLACE_COLUMNS if c in present and c in fields}
     if not wanted:
         return frame
+    # text trimmed of every whitespace (a no-break space too), blank as null, as an import
+    # stores it (:func:`terraplan.rules.fields.clean_text`)
+    frame = frame.with_columns(
+        clean_column(pl.col(c)).alias(c)
+        for c in dict.fromkeys((*sorted(wanted), "country"))
+        if c in present and frame.schema[c] == pl.String
+    )
     if "country" in present and wanted & {"country", "state", "postal_code"}:
         country = pl.col("country").cast(pl.String, strict=False)
         frame = frame.with_columns(_per_value(frame, country, normalize_country).alias("country"))

@@ -21,7 +21,16 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from terraplan.errors import InvalidParameterError
-from terraplan.rules.fields import WHITESPACE_RUN, column_name, squeeze_operand
+from terraplan.rules.fields import (
+    FOLD_AFTER,
+    FOLD_BEFORE,
+    US_COUNTRIES,
+    WHITESPACE_RUN,
+    column_name,
+    read_column,
+    squeeze_operand,
+    us_only,
+)
 from terraplan.rules.model import (
     DIALECTS,
     EARTH_RADIUS_KM,
@@ -38,10 +47,21 @@ from terraplan.rules.model import (
     TieBreaker,
 )
 
+#: The PostgreSQL collation the query lower-cases text in: ICU's root locale, present in
+#: every PostgreSQL built with ICU (Debian, Ubuntu, RDS, Cloud SQL, Azure). A database or
+#: column in the "C" collation would leave ``É`` as it is in ``LOWER``.
+POSTGRES_CASE_COLLATION = "und-x-icu"
+
+
+#: The columns of a leads table as ``terraplan export leads`` writes it (the stored leads):
+#: a lead's company is its column ``company`` (an account's is ``name``).
+LEAD_COLUMNS = {"name": "company", "company": "company"}
+
 
 class _Compiler:
-    def __init__(self, dialect: str) -> None:
+    def __init__(self, dialect: str, records: str = "accounts") -> None:
         self.dialect = dialect
+        self.records = records
         #: derived columns computed once per row in the innermost query: name -> expression
         self.derived: dict[str, exp.Expr] = {}
 
@@ -81,6 +101,47 @@ class _Compiler:
             )
         flag = "" if case_sensitive else "(?i)"
         return exp.RegexpLike(this=subject, expression=self.text(flag + pattern))
+
+    def squeezed(self, text: exp.Expr) -> exp.Expr:
+        """Whitespace runs one space, none at either end (:func:`~terraplan.rules.fields.squeeze`)."""
+        return exp.Trim(
+            this=exp.RegexpReplace(
+                this=text, expression=self.text(WHITESPACE_RUN), replacement=self.text(" ")
+            )
+        )
+
+    def replace(self, text: exp.Expr, pair: tuple[str, str]) -> exp.Expr:
+        return exp.Anonymous(
+            this="REPLACE", expressions=[text, self.text(pair[0]), self.text(pair[1])]
+        )
+
+    def folded(self, text: exp.Expr) -> exp.Expr:
+        """Lower case as :func:`~terraplan.rules.fields.fold_case`: one character at a time,
+        in a Unicode-aware collation on PostgreSQL whatever the column's."""
+        subject = self.replace(text, FOLD_BEFORE)
+        if self.dialect == "postgres":
+            subject = exp.Collate(
+                this=subject, expression=exp.to_identifier(POSTGRES_CASE_COLLATION, quoted=True)
+            )
+        return self.replace(exp.Lower(this=subject), FOLD_AFTER)
+
+    def us_row(self) -> exp.Expr:
+        """The record is in the US: no country, or one naming it (:func:`~terraplan.rules.fields.is_us`)."""
+        country = self.col("country")
+        names = [self.text(n) for n in ("", *sorted(US_COUNTRIES))]
+        folded = self.folded(self.squeezed(country.copy()))
+        return exp.Paren(
+            this=exp.Or(
+                this=exp.Is(this=country, expression=exp.Null()),
+                expression=exp.In(this=folded, expressions=names),
+            )
+        )
+
+    def field_column(self, field: str) -> str:
+        """The table column of ``field`` (a lead's company is ``company``)."""
+        if self.records == "leads" and field in LEAD_COLUMNS:
+            return LEAD_COLUMNS[field]
+        return column_name(field)
 
     def code(self, column: exp.Expr) -> exp.Expr:
         """Numeric value of the first five characters when they are all digits, else NULL."""
@@ -128,7 +189,9 @@ class _Compiler:
     def positive(self, pred: Predicate) -> exp.Expr:
         if pred.op is Op.WITHIN:
             return self.haversine(pred)
-        raw = self.col(column_name(pred.field))
+        raw: exp.Expr = self.col(self.field_column(pred.field))
+        if us_only(pred):  # a record abroad has no US state, county or ZIP
+            raw = exp.Case(ifs=[exp.If(this=self.us_row(), true=raw)])
         op = pred.op
         if op is Op.IS_EMPTY:
             null = exp.Is(this=raw, expression=exp.Null())
@@ -137,7 +200,7 @@ class _Compiler:
             return self.any_of([null, exp.EQ(this=raw.copy(), expression=self.text(""))])
         compare = op in (Op.LT, Op.LE, Op.GT, Op.GE, Op.BETWEEN)
         if pred.numeric or compare:
-            code_name = "tp_code_" + column_name(pred.field)
+            code_name = "tp_code_" + read_column(pred)
             x = raw if pred.numeric else self.derive(code_name, self.code(raw))
             vals = [self.num(float(v)) for v in pred.values]
             if op in (Op.EQUALS, Op.IN, Op.IN_GEOGRAPHY):
@@ -157,17 +220,11 @@ class _Compiler:
             return self.regex(raw, str(pred.values[0]), pred.case_sensitive)
         # whitespace runs squeezed to one space, none at either end, as the per-record
         # evaluator compares text (:func:`terraplan.rules.fields.squeeze`)
-        squeezed = exp.Trim(
-            this=exp.RegexpReplace(
-                this=raw.copy(),
-                expression=self.text(WHITESPACE_RUN),
-                replacement=self.text(" "),
-            )
-        )
+        squeezed = self.squeezed(raw.copy())
         subject: exp.Expr = (
-            self.derive("tp_ws_" + column_name(pred.field), squeezed)
+            self.derive("tp_ws_" + self.field_column(pred.field), squeezed)
             if pred.case_sensitive
-            else self.derive("tp_lc_" + column_name(pred.field), exp.Lower(this=squeezed))
+            else self.derive("tp_lc_" + self.field_column(pred.field), self.folded(squeezed))
         )
         equality = op in (Op.EQUALS, Op.IN, Op.IN_GEOGRAPHY)
         texts = [squeeze_operand(v, equality, pred.case_sensitive) for v in pred.values]
@@ -219,20 +276,32 @@ class _Compiler:
 
 
 def compile_sql(
-    rule_set: RuleSet, dialect: str, table: str = "accounts", *, id_column: str = "id"
+    rule_set: RuleSet,
+    dialect: str,
+    table: str = "accounts",
+    *,
+    id_column: str = "id",
+    records: str = "accounts",
 ) -> str:
     """One SQL query assigning every row of ``table``; same results as :func:`assign_batch`
     with ``normalize=False``: the query compares the values as stored (``Texas`` is not ``TX``).
 
-    ``dialect`` is one of :data:`DIALECTS`. Raises :class:`InvalidParameterError` otherwise.
+    ``dialect`` is one of :data:`DIALECTS`. ``records``: ``accounts`` (the columns of
+    ``terraplan export accounts``) or ``leads`` (those of ``terraplan export leads``: the
+    company in ``company``). Raises :class:`InvalidParameterError` otherwise.
     """
+    if records not in ("accounts", "leads"):
+        raise InvalidParameterError(
+            f"unknown records {records!r}; expected 'accounts' or 'leads'",
+            details={"parameter": "records", "value": records},
+        )
     if dialect not in DIALECTS:
         raise InvalidParameterError(
             f"unknown SQL dialect {dialect!r}; expected one of {list(DIALECTS)}",
             details={"parameter": "dialect", "value": dialect},
         )
     try:
-        return _build(rule_set, dialect, table, id_column)
+        return _build(rule_set, dialect, table, id_column, records)
     except InvalidParameterError:
         raise
     except Exception as exc:  # sqlglot errors never leak
@@ -246,8 +315,8 @@ def _alias(expression: exp.Expr, name: str) -> exp.Expr:
     return aliased
 
 
-def _build(rule_set: RuleSet, dialect: str, table: str, id_column: str) -> str:
-    c = _Compiler(dialect)
+def _build(rule_set: RuleSet, dialect: str, table: str, id_column: str, records: str) -> str:
+    c = _Compiler(dialect, records)
     source = exp.to_table(table, dialect=dialect)
     excl_names: dict[str, str] = {}
     excl_cols: list[exp.Expr] = []

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from terraplan.rules.fields import column_name
+from terraplan.rules.fields import column_name, read_column
 from terraplan.rules.model import (
     EARTH_RADIUS_KM,
     NEGATED,
@@ -94,7 +94,7 @@ class MaskEvaluator:
         by_column: dict[str, list[Predicate]] = {}
         for pred in found:
             if _is_text(pred):
-                by_column.setdefault(column_name(pred.field), []).append(pred)
+                by_column.setdefault(read_column(pred), []).append(pred)
         for col, preds in by_column.items():
             column = self._text_column(col)
             for start in range(0, len(preds), CHUNK):
@@ -169,7 +169,7 @@ class MaskEvaluator:
 
     def _predicate(self, pred: Predicate) -> np.ndarray:
         if _is_text(pred):
-            column = self._text_column(column_name(pred.field))
+            column = self._text_column(read_column(pred))
             if pred not in self.cache:
                 self._evaluate_text(column, [pred])
             distinct_mask = self.cache[pred]
@@ -196,7 +196,7 @@ class MaskEvaluator:
         if isinstance(cond, NotOf):
             return ~self._subset(cond.item, rows)
         if _is_text(cond):
-            column = self._text_column(column_name(cond.field))
+            column = self._text_column(read_column(cond))
             if cond not in self.cache:
                 self._evaluate_text(column, [cond])
             index = rows if column.codes is None else column.codes[rows]
@@ -206,7 +206,7 @@ class MaskEvaluator:
     def _seed(self, cond: Condition) -> np.ndarray | None:
         """Rows of a selective part of ``cond`` (a positive text predicate), or None."""
         if isinstance(cond, Predicate) and _is_text(cond) and cond.op not in NEGATED:
-            column = self._text_column(column_name(cond.field))
+            column = self._text_column(read_column(cond))
             if cond not in self.cache:
                 self._evaluate_text(column, [cond])
             return column.rows_of(self.cache[cond])

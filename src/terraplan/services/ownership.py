@@ -25,6 +25,7 @@ from terraplan.rules import (
     audit_rule_set,
     dump_rule_set,
     load_rule_set,
+    records_to_frame,
     rules_from_alignment,
 )
 from terraplan.services.locations import zip_locator
@@ -129,28 +130,52 @@ def check_rules(
     return rule_set, audit
 
 
-def uncovered_accounts(db: Database, rule_set: RuleSet) -> list[dict[str, Any]]:
-    """Every stored open account the rule set leaves to the catch-all or in no territory
-    (``gap``) or claims twice (``conflict``): id, name, state, postal code, what happened and
-    where it goes; the audit's lists hold the first 20 of each."""
-    frame = accounts_frame(db)
-    result, _ = assign_frame(frame, rule_set, locate=zip_locator())
+#: The columns of ``rules check --out``: one row per gap or conflict account or lead.
+UNCOVERED_COLUMNS = (
+    "kind", "id", "name", "state", "postal_code", "problem", "goes_to", "clashing",
+)  # fmt: skip
+
+
+def uncovered_records(
+    db: Database, rule_set: RuleSet, *, lead_sample: int = 5000
+) -> list[dict[str, Any]]:
+    """Every stored open account, and every lead the audit checks (the first
+    ``lead_sample``), that the rule set leaves to the catch-all or in no territory (``gap``)
+    or claims twice (``conflict``, with the clashing territories by name): kind, id, name,
+    state, postal code, what happened and where it goes; the audit's lists hold the first 20
+    of each."""
+    with UnitOfWork(db) as uow:
+        leads = uow.leads.list(limit=lead_sample)
+    rows = _uncovered(accounts_frame(db), rule_set, "account")
+    if leads:
+        rows += _uncovered(records_to_frame(leads), rule_set, "lead")
+    return rows
+
+
+def _uncovered(frame: pl.DataFrame, rule_set: RuleSet, kind: str) -> list[dict[str, Any]]:
+    from terraplan.rules.audit import clashes
+
+    locate = zip_locator()
+    result, _ = assign_frame(frame, rule_set, locate=locate)
     names = {t.id: t.name for t in rule_set.territories.values()}
-    by_id = {
-        row["id"]: row
-        for row in frame.select("id", "name", "state", "postal_code").iter_rows(named=True)
-    }
+    columns = [c for c in ("id", "name", "state", "postal_code") if c in frame.columns]
+    by_id = {row["id"]: row for row in frame.select(columns).iter_rows(named=True)}
+    uncovered = result.filter(pl.col("gap") | pl.col("conflict"))
+    conflict_ids = uncovered.filter(pl.col("conflict"))["id"].cast(pl.Utf8).to_list()
+    clashing = clashes(frame, conflict_ids, rule_set, locate=locate)
     rows = []
-    for row in result.filter(pl.col("gap") | pl.col("conflict")).iter_rows(named=True):
-        account = by_id.get(row["id"], {})
+    for row in uncovered.iter_rows(named=True):
+        record = by_id.get(row["id"], {})
         rows.append(
             {
-                "account_id": row["id"],
-                "account_name": account.get("name"),
-                "state": account.get("state"),
-                "postal_code": account.get("postal_code"),
+                "kind": kind,
+                "id": row["id"],
+                "name": record.get("name"),
+                "state": record.get("state"),
+                "postal_code": record.get("postal_code"),
                 "problem": "conflict" if row["conflict"] else "gap",
                 "goes_to": names.get(row["territory_id"] or "", "(no territory)"),
+                "clashing": ", ".join(names.get(t, t) for t in clashing.get(str(row["id"]), ())),
             }
         )
     return rows

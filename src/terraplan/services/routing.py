@@ -82,6 +82,22 @@ LEAD_FIELDS = (
 )  # fmt: skip
 
 
+#: What a lead that carries no field is told (``POST /route {}``, ``terraplan route`` alone).
+NO_FIELD = (
+    "the lead has no field: give at least one of company, postal_code, state, country, "
+    "industry, employees (or any field a rule reads), so that a rule, not chance, places it"
+)
+
+
+def lead_fields_given(record: Mapping[str, Any]) -> bool:
+    """Whether a lead to route carries a field besides its id (an empty text counts as none,
+    as an import reads a blank cell)."""
+    from terraplan.rules.fields import clean_text
+
+    skip = {"id", "plan_id", "scope", "method"}
+    return any(clean_text(v) is not None for k, v in record.items() if k not in skip)
+
+
 def _meant(field: str) -> str:
     """The lead field ``field`` was probably meant to be (``Industry``, ``PostalCode``,
     ``postalcode``), or the usual suspects when none is close."""

@@ -16,11 +16,13 @@ from pydantic import (
     StrictStr,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from terraplan.api.auth import CALLER_SECURITY, Caller, CurrentCaller, authorize
 from terraplan.domain.access import Action
-from terraplan.services.routing import route_record
+from terraplan.io.typed_values import whole_number, whole_number_problem
+from terraplan.services.routing import NO_FIELD, lead_fields_given, route_record
 from terraplan.storage.database import Database
 from terraplan.storage.routing_reads import RoutingTarget
 
@@ -47,7 +49,11 @@ class RouteRequest(BaseModel):
     industry: str | None = None
     customer_type: str | None = None
     segment: str | None = None
-    employees: StrictInt | None = Field(default=None, ge=0)
+    employees: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        description="A number, or text as an import reads it: 1000, 1,000, 1 000.",
+    )
     annual_revenue: StrictFloat | None = Field(default=None, ge=0)
     source: str | None = None
     plan_id: str | None = Field(
@@ -60,6 +66,28 @@ class RouteRequest(BaseModel):
         "default: the whole-market plan, or the only active plan.",
     )
     method: Literal["round_robin", "weighted"] = "round_robin"
+
+    @field_validator("employees", mode="before")
+    @classmethod
+    def _employees_as_imported(cls, value: Any) -> Any:
+        # "1,000" and "1 000" are read as an import reads them (one parser for both)
+        if isinstance(value, str):
+            number = whole_number(value)
+            if number is None:
+                raise ValueError(whole_number_problem(value))
+            return number
+        return value
+
+    @model_validator(mode="after")
+    def _some_field(self) -> RouteRequest:
+        # `{}` used to be routed to the catch-all with no word: no rule placed it
+        fields = {
+            **self.model_dump(exclude={"plan_id", "scope", "method"}),
+            **(self.model_extra or {}),
+        }
+        if not lead_fields_given(fields):
+            raise ValueError(NO_FIELD)
+        return self
 
     @field_validator("plan_id")
     @classmethod

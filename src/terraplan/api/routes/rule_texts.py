@@ -170,6 +170,9 @@ class CoveragePublic(BaseModel):
     conflicts: int = Field(description="Records two primary rules claim")
     gap_ids: list[str] = Field(description="A sample (at most 20)")
     conflict_ids: list[str] = Field(description="A sample (at most 20)")
+    conflict_territories: dict[str, list[str]] = Field(
+        default={}, description="conflict id -> the territories claiming it"
+    )
     unused_rules: list[str] = Field(description="Rules no record satisfies")
     shadowed_rules: list[str] = Field(description="Rules always beaten by a higher one")
     unused_overlays: list[str]
