@@ -32,8 +32,8 @@ _PLAN_PARTS = """
 
 _FINGERPRINT = f"""
 SELECT{_PLAN_PARTS},
-  (SELECT COUNT(*) FROM targets WHERE plan_id = :plan_id),
-  (SELECT SUM(amount) FROM targets WHERE plan_id = :plan_id),
+  (SELECT COUNT(*) FROM targets WHERE plan_id = :plan_id OR plan_id IS NULL),
+  (SELECT SUM(amount) FROM targets WHERE plan_id = :plan_id OR plan_id IS NULL),
   (SELECT COUNT(*) FROM accounts),
   (SELECT SUM(potential) FROM accounts),
   (SELECT COUNT(*) FROM reps),
