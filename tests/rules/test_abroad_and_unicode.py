@@ -235,3 +235,49 @@ def test_a_lead_abroad_never_matches_a_zip_county_or_state_rule(
     assert route(row, GEO).territory_id == expected
     assert by_route(GEO, [row]) == by_batch(GEO, [row]) == by_duckdb(GEO, [row])
     assert by_postgres(pg_conn, GEO, [row]) == by_route(GEO, [row])
+
+
+# -- composed accents ------------------------------------------------------------------------------
+def test_a_name_typed_with_decomposed_accents_routes_as_the_stored_one() -> None:
+    """A web form or a Mac's clipboard sends "Société" as "Socie\u0301te\u0301" (NFD): typed in, it
+    reads as the composed name an import stores (NFC), so it keeps its named account."""
+    import unicodedata
+
+    typed = unicodedata.normalize("NFD", "Société Générale Énergie")
+    assert typed != "Société Générale Énergie"
+    assert route({"id": "x", "name": typed}, GEO).territory_id == "key"
+
+
+def test_a_rule_file_saved_with_decomposed_accents_names_the_stored_account() -> None:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "Société Générale Énergie")
+    rules = parse_rule_set(
+        {
+            "territories": [
+                {"id": "key", "name": "Key Accounts", "type": "named"},
+                {"id": "pool", "name": "Unassigned", "type": "catch_all"},
+            ],
+            "catch_all": "pool",
+            "rules": [
+                {"id": "k", "territory": "key",
+                 "when": {"field": "name", "op": "equals", "value": decomposed}},
+            ],
+        }
+    )  # fmt: skip
+    row = {"id": "x", "name": "Société Générale Énergie"}  # as an import stores it
+    assert route(row, rules).territory_id == "key"
+    assert assign_batch(pl.DataFrame([row]), rules)["territory_id"].to_list() == ["key"]
+    assert by_duckdb(rules, [row])[0][1] == "key"
+
+
+def test_an_import_stores_text_with_composed_accents(tmp_path: Any) -> None:
+    import unicodedata
+
+    from terraplan.io import iter_records, load_file
+
+    name = unicodedata.normalize("NFD", "Société Générale Énergie")
+    path = tmp_path / "Account.csv"
+    path.write_text(f"Id,Name,BillingState\nA1,{name},NY\n", encoding="utf-8")
+    (record,) = iter_records(load_file(path, "accounts", known_ids={}).frame)
+    assert record["name"] == "Société Générale Énergie"

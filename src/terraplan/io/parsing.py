@@ -138,12 +138,14 @@ ENUM_SYNONYMS: Mapping[str, Mapping[str, str]] = {
 
 
 def clean_text(column: str) -> pl.Expr:
-    """Column ``column`` as stripped text; empty cells become null.
+    """Column ``column`` as stripped text, accents composed (Unicode NFC); empty cells become
+    null.
 
     The apostrophe our CSV exports put before text a spreadsheet would run as a formula
     (``'=SUM(A1)``, see :mod:`terraplan.io.writers`) is taken off again.
     """
-    text = pl.col(column).cast(pl.String).str.strip_chars()
+    # accents composed (NFC): "Société" typed with a combining accent is the stored one
+    text = pl.col(column).cast(pl.String).str.normalize("NFC").str.strip_chars()
     text = pl.when(text.str.contains(r"^'+[=+\-@\t\r]")).then(text.str.slice(1)).otherwise(text)
     return pl.when(text != "").then(text)
 

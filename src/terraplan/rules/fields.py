@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
@@ -166,10 +167,11 @@ def fold_case(text: str) -> str:
 
 
 def clean_text(value: Any) -> Any:
-    """A text value as an import stores it: :data:`WHITESPACE` trimmed at both ends, blank as
-    None; anything else unchanged."""
+    """A text value as an import stores it: accents composed (Unicode NFC: an ``é`` typed as
+    ``e`` and a combining accent is the one character), :data:`WHITESPACE` trimmed at both
+    ends, blank as None; anything else unchanged."""
     if isinstance(value, str):
-        return value.strip(WHITESPACE) or None
+        return unicodedata.normalize("NFC", value).strip(WHITESPACE) or None
     return value
 
 
@@ -177,7 +179,9 @@ def squeeze_operand(value: Any, op_is_equality: bool, case_sensitive: bool) -> s
     """A rule's text operand as compared: whitespace runs made one space, lower case unless
     ``case_sensitive``; trimmed for ``equals``/``in`` (a value), not for ``starts_with``,
     ``ends_with`` and ``contains`` (whose outer spaces mark a word's edge: ``contains " inc"``)."""
-    text = _WHITESPACE_RUN.sub(" ", str(value))
+    # composed as an import stores text (NFC), so that a rule file saved with decomposed
+    # accents names the stored "Société" too
+    text = _WHITESPACE_RUN.sub(" ", unicodedata.normalize("NFC", str(value)))
     if op_is_equality:
         text = text.strip(" ")
     return text if case_sensitive else fold_case(text)
