@@ -152,16 +152,20 @@ def _self_reason(checker: Checker, label: str, name: str, flagged: pl.Series) ->
     return pl.when(col.is_in(list(rows))).then(held).otherwise(unknown)
 
 
-def _other_id_forms(checker: Checker, name: str, label: str, known: pl.Series) -> None:
-    """Cells naming a stored record by its Salesforce id in the other form (18 characters
-    for a stored 15, or 15 for a stored 18) become the stored id; one warning."""
+def _unmatched(checker: Checker, name: str, known: pl.Series) -> list[str]:
+    """The distinct values of ``name`` that name no stored record as written."""
     col = pl.col(name)
     values = checker.ctx.filter(col.is_not_null() & ~col.is_in(known.implode()))[name]
-    if values.len() == 0:
-        return
-    table = match_id_forms(values.unique().to_list(), known.to_list())
-    if not table:
-        return
+    return values.unique().to_list()
+
+
+def _match_to_stored(
+    checker: Checker, name: str, label: str, table: Mapping[str, str], written: str
+) -> None:
+    """Cells of ``name`` in ``table`` (value as written -> stored id) become the stored id;
+    one warning, ``written`` saying how the file wrote them (``{form}`` is replaced by the
+    first cell's length: 15 or 18)."""
+    col = pl.col(name)
     hits = checker.ctx.filter(col.is_in(list(table))).select(ROW, name)
     checker.ctx = checker.ctx.with_columns(
         col.replace_strict(table, default=col, return_dtype=pl.String).alias(name)
@@ -169,15 +173,21 @@ def _other_id_forms(checker: Checker, name: str, label: str, known: pl.Series) -
 
     def say(kept: pl.DataFrame) -> str:
         first = min(kept[name].to_list())
-        form = "18-character" if len(first) == 18 else "15-character"
         rows = f"{kept.height:,} rows name" if kept.height != 1 else "1 row names"
-        return (
-            f"{rows} the {label} by its {form} Salesforce id (e.g. {first} -> {table[first]}):"
-            " matched to the stored id"
-        )
+        how = written.replace("{form}", str(len(first)))
+        return f"{rows} the {label} by {how} (e.g. {first} -> {table[first]}): matched to the stored id"
 
     # counted once the refused rows are known: a row refused by a later check is not imported
     checker.note(hits, say)
+
+
+def _other_id_forms(checker: Checker, name: str, label: str, known: pl.Series) -> None:
+    """Cells naming a stored record by its Salesforce id in the other form (18 characters
+    for a stored 15, or 15 for a stored 18) become the stored id; one warning."""
+    values = _unmatched(checker, name, known)
+    table = match_id_forms(values, known.to_list()) if values else {}
+    if table:
+        _match_to_stored(checker, name, label, table, "its {form}-character Salesforce id")
 
 
 #: A GUID (Dynamics 365, many other systems' record ids) in any case, with or without braces.
@@ -197,39 +207,18 @@ def _guid_spellings(checker: Checker, name: str, label: str, known: pl.Series) -
     ``4e86…``: a GUID is one number whatever its case and braces, and Dynamics writes both)
     become the stored id; one warning. Other ids keep their case: a Salesforce id's is part
     of it."""
-    col = pl.col(name)
-    values = checker.ctx.filter(col.is_not_null() & ~col.is_in(known.implode()))[name]
-    wanted = {key for value in values.unique().to_list() if (key := _guid_key(value))}
-    if not wanted:
+    keys = {value: key for value in _unmatched(checker, name, known) if (key := _guid_key(value))}
+    if not keys:
         return
+    wanted = set(keys.values())
     stored: dict[str, str] = {}
     for value in known.drop_nulls().unique().to_list():
         key = _guid_key(value)
-        if key in wanted:
+        if key is not None and key in wanted:
             stored.setdefault(key, value)
-    if not stored:
-        return
-    table = {
-        value: stored[key]
-        for value in values.unique().to_list()
-        if (key := _guid_key(value)) is not None and key in stored
-    }
-    if not table:
-        return
-    hits = checker.ctx.filter(col.is_in(list(table))).select(ROW, name)
-    checker.ctx = checker.ctx.with_columns(
-        col.replace_strict(table, default=col, return_dtype=pl.String).alias(name)
-    )
-
-    def say(kept: pl.DataFrame) -> str:
-        first = min(kept[name].to_list())
-        rows = f"{kept.height:,} rows name" if kept.height != 1 else "1 row names"
-        return (
-            f"{rows} the {label} by its GUID in another case or with braces (e.g. {first}"
-            f" -> {table[first]}): matched to the stored id"
-        )
-
-    checker.note(hits, say)
+    table = {value: stored[key] for value, key in keys.items() if key in stored}
+    if table:
+        _match_to_stored(checker, name, label, table, "its GUID in another case or with braces")
 
 
 def _external_reference(
