@@ -174,3 +174,57 @@ def test_kpi_inputs_from_domain_carry_the_account_sums() -> None:
     )
     row = territory_totals(data, ["annual_revenue", "employees", "seats"]).row(0, named=True)
     assert (row["annual_revenue"], row["employees"], row["seats"]) == (2e6, 12, 7)
+
+
+def _designed(balance: dict[str, float], totals: dict[str, dict[str, float]]) -> dict[str, object]:
+    return {"balance_criteria": {"metrics": balance, "totals": totals}}
+
+
+def test_drift_is_measured_on_what_the_design_balanced() -> None:
+    """A plan designed on annual revenue drifts on annual revenue (T1 had 50M when designed,
+    95M now: +90 %); population, a county's own figure, has no drift to measure, and an
+    attribute no account carries any more is not read as every territory losing it all."""
+    data = _inputs()
+    plan = _plan({"annual_revenue": 0.15, "population": 0.05}, "counties")
+    design = _designed(
+        {"annual_revenue": 0.15, "population": 0.05},
+        {
+            "T1": {"annual_revenue": 50_000_000.0, "population": 1e6},
+            "T2": {"annual_revenue": 3_100_000.0, "population": 9e5},
+        },
+    )
+    criteria = plan_balance_criteria(plan, design)
+    assert criteria.drift_metrics == ("annual_revenue",)
+    report = evaluate_alerts(data, as_of=AS_OF, criteria=criteria)
+    drift = [a for a in report.alerts if a.kind == "drift"]
+    assert [(a.subject_id, a.metric, round(a.value or 0, 2)) for a in drift] == [
+        ("T1", "annual_revenue", 0.9)
+    ]
+    assert drift[0].reason == (
+        "annual_revenue moved +90% vs the plan's design (50,000,000 -> 95,000,000)"
+    )
+    # flags choose what balance checks, not what drifted since the design
+    flagged = plan_balance_criteria(plan, design, balance={"employees": 0.2})
+    assert flagged.drift_metrics == ("annual_revenue",)
+
+    on_accounts = _plan({"seats": 0.2, "count": 0.1}, "accounts", accounts=True)
+    totals = {"T1": {"seats": 40.0, "count": 3.0}, "T2": {"seats": 35.5, "count": 6.0}}
+    criteria = plan_balance_criteria(on_accounts, _designed({"seats": 0.2, "count": 0.1}, totals))
+    assert criteria.drift_metrics == ("seats", "account_count")
+    drift = [
+        (a.subject_id, a.metric)
+        for a in evaluate_alerts(data, as_of=AS_OF, criteria=criteria).alerts
+        if a.kind == "drift"
+    ]
+    assert drift == [("T2", "account_count")]  # 6 accounts designed, 3 open now
+    gone = data.accounts.drop("attributes")  # type: ignore[union-attr]
+    stripped = KpiInputs(
+        sales_lines=data.sales_lines,
+        accounts=gone,
+        alignment=data.alignment,
+        territories=data.territories,
+    )
+    kinds = {
+        (a.kind, a.metric) for a in evaluate_alerts(stripped, as_of=AS_OF, criteria=criteria).alerts
+    }
+    assert ("drift", "seats") not in kinds

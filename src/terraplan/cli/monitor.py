@@ -100,7 +100,9 @@ def alerts(
     drift: Annotated[
         float,
         typer.Option(
-            "--drift", help="Potential moved since the baseline that calls for realignment."
+            "--drift",
+            help="Share a territory's total of a metric the design balanced (potential, "
+            "workload, annual revenue…) may move since the design before it is an alert.",
         ),
     ] = 0.15,
     utilization: Annotated[

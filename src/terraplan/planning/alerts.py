@@ -13,7 +13,13 @@ from terraplan.errors import InvalidParameterError
 from terraplan.planning.balance_criteria import BalanceCriteria
 from terraplan.planning.capacity_notes import capacity_notes
 from terraplan.planning.fiscal import FiscalCalendar, fiscal_calendar
-from terraplan.planning.kpi_balance import rep_capacity, territory_balance, territory_totals
+from terraplan.planning.kpi_balance import (
+    BALANCE_METRICS,
+    carried_metrics,
+    rep_capacity,
+    territory_balance,
+    territory_totals,
+)
 from terraplan.planning.kpi_groups import open_account_table, territory_table
 from terraplan.planning.kpi_inputs import FrameLike, KpiInputs, as_lazy, optional_columns
 from terraplan.planning.kpi_periods import current_quarter, parse_period
@@ -46,7 +52,8 @@ class AlertThresholds:
       (:mod:`terraplan.planning.team_capacity`).
     - ``large_account_quantile`` / ``large_account_min_potential``: an account is large when
       its potential is at least the given minimum, else at least this quantile of potentials.
-    - ``drift_threshold``: a territory's potential moved more than this vs the design totals.
+    - ``drift_threshold``: a territory's total of a metric the design balanced (one monitoring
+      totals from accounts) moved more than this vs the design totals.
     - ``max_out_of_balance_share``: share of territories out of balance that calls for a
       realignment.
     """
@@ -393,13 +400,16 @@ def _drift(
     if design_totals is None:
         return []
     design = _design_frame(design_totals)
-    current = territory_totals(inputs)
+    designed = [m for m in design.columns if m != "territory_id"]
+    # a metric no account carries any more (an attribute dropped from the export) has no
+    # current total to compare: every territory would read -100 %
+    carried = carried_metrics(inputs, [m for m in designed if m not in BALANCE_METRICS])
+    metrics = [m for m in designed if m in BALANCE_METRICS or m in carried]
+    current = territory_totals(inputs, metrics)
     if only is not None:
         current = current.filter(pl.col("territory_id").is_in(sorted(only)))
     alerts: list[Alert] = []
-    for metric in ("potential", "workload"):
-        if metric not in design.columns:
-            continue
+    for metric in metrics:
         joined = (
             current.select("territory_id", pl.col(metric).alias("now"))
             .join(

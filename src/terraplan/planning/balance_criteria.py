@@ -53,6 +53,8 @@ class BalanceCriteria:
     - ``source``: where the criteria come from, said in the output.
     - ``notes``: design metrics monitoring cannot check (e.g. population).
     - ``design_totals``: territory -> metric -> total when designed (drift baseline).
+    - ``drift_metrics``: the design's metrics monitoring can total from accounts (monitoring
+      names), whatever the flags check: the metrics drift is measured on.
     - ``design_tolerances``: the design's own metrics and tolerances as given to
       ``terraplan design`` (geo-unit metrics such as population included); empty when the
       plan was not designed. For uses that total geo units, not accounts (plan edits).
@@ -66,6 +68,7 @@ class BalanceCriteria:
     notes: tuple[str, ...] = ()
     design_totals: Mapping[str, Mapping[str, float]] | None = None
     design_tolerances: Mapping[str, float] = field(default_factory=dict)
+    drift_metrics: tuple[str, ...] = ("potential", "workload")
 
     def describe(self) -> str:
         """e.g. ``"potential ±10%, workload ±15% (from the plan's design)"``."""
@@ -73,11 +76,12 @@ class BalanceCriteria:
         return f"{metrics} ({self.source})"
 
     def drift_baseline(self) -> dict[str, dict[str, float]] | None:
-        """Design totals of potential/workload per territory, for drift alerts."""
+        """Design totals per territory of the metrics of ``drift_metrics``, for drift alerts
+        (a plan designed on annual revenue drifts on annual revenue)."""
         if not self.design_totals:
             return None
         return {
-            tid: {m: v for m, v in totals.items() if m in ("potential", "workload")}
+            tid: {m: v for m, v in totals.items() if m in self.drift_metrics}
             for tid, totals in self.design_totals.items()
         }
 
@@ -110,6 +114,7 @@ def plan_balance_criteria(
     stored: dict[str, Any] = dict(raw) if isinstance(raw, Mapping) else {}
     criteria_record: Mapping[str, Any] = (design or {}).get("balance_criteria") or {}
     notes: list[str] = []
+    drift_metrics = _drift_metrics(plan, stored)
     if balance:
         tolerances = {_monitored(m, attributes): _check(m, t) for m, t in balance.items()}
         source = "from the flags"
@@ -161,6 +166,15 @@ def plan_balance_criteria(
         notes=tuple(notes),
         design_totals=totals or None,
         design_tolerances={str(m): float(v) for m, v in stored.items()},
+        drift_metrics=drift_metrics,
+    )
+
+
+def _drift_metrics(plan: Plan, stored: Mapping[str, Any]) -> tuple[str, ...]:
+    """Monitoring names of the design's metrics that are sums over the accounts."""
+    on_accounts = designed_on_accounts(plan)
+    return tuple(
+        DESIGN_TO_MONITORED.get(m, m) for m in stored if on_accounts or m in GEO_ACCOUNT_METRICS
     )
 
 
