@@ -232,10 +232,10 @@ def design_plan(
                 chosen, uow, [m for m in metrics if m in ACCOUNT_METRICS]
             )
             input_notes += metric_notes
-        needs_accounts = units != "accounts" and any(isinstance(s, str) for s in keep_together)
-        groups = resolve_groups(
-            keep_together, chosen, uow.accounts.list(where=OPEN) if needs_accounts else []
-        )
+        families = any(isinstance(s, str) for s in keep_together)
+        stored = uow.accounts.list() if families else []
+        open_accounts = [a for a in stored if a.closed_on is None]
+        groups = resolve_groups(keep_together, chosen, open_accounts, hierarchy=stored)
         current = uow.plans.get(from_plan) if from_plan else None
         reps: list[Rep] = []
         if centres_from_reps:
