@@ -139,6 +139,7 @@ def check(
 ) -> None:
     """Validate FILE and audit it against the stored accounts (and a sample of leads)."""
     from terraplan.services.ownership import check_rules
+    from terraplan.services.pinned_families import pinned_family_notes
     from terraplan.services.rule_values import rule_value_notes
 
     if out is not None:
@@ -166,6 +167,7 @@ def check(
             highlight=False,
         )
     value_notes = rule_value_notes(rule_set)
+    value_notes += pinned_family_notes(app_context(ctx).database(), rule_set)
     for value_note in value_notes:
         note(value_note)
     if fmt is ReportFormat.JSON:
