@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -51,6 +52,15 @@ def register(app: typer.Typer) -> None:
     app.command("route")(route_command)
 
 
+def _share(value: Any) -> Any:
+    """Coverage as a percentage that reads 100% only when every record is placed: 2,998 of
+    2,999 is ``99.96%`` (cut, not rounded), where three digits made it ``1``."""
+    if not isinstance(value, float):
+        return value
+    cut = math.floor(value * 10_000) / 100
+    return f"{cut:.2f}%" if cut < 100 else "100%"
+
+
 def _print_coverage(db: Any, population: str, coverage: dict[str, Any]) -> None:
     """One population's audit: the figures, then who the gaps and conflicts are, by name."""
     from terraplan.services.ownership import account_names
@@ -64,7 +74,7 @@ def _print_coverage(db: Any, population: str, coverage: dict[str, Any]) -> None:
     )
     render_rows(
         [
-            {"measure": k.replace("_", " "), "value": v}
+            {"measure": k.replace("_", " "), "value": _share(v) if k == "coverage" else v}
             for k, v in summary.items()
             if k != "population"
         ],
