@@ -68,3 +68,28 @@ def test_a_long_territory_list_shows_the_territories_holding_the_most(
     table = checked.stdout[checked.stdout.index("account territories") :]
     assert "the 30 holding the most of 46; the other 16 hold 0 accounts" in " ".join(table.split())
     assert "Everything" in table
+
+
+def test_coverage_reads_100_percent_only_when_every_account_is_placed(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """One account of 300 in no territory: coverage 0.9967 was printed as "1"."""
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    url = f"sqlite:///{tmp_path}/rules.db"
+    db = Database(url)
+    migrate.upgrade(db)
+    seed_region_plan(db, n_accounts=300, seed=3)
+    with UnitOfWork(db) as uow:
+        left_out = uow.accounts.list(limit=1)[0].id
+    db.dispose()
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "territories: [{id: ALL, name: Everything, type: geo}]\n"
+        f"rules: [{{id: all, territory: ALL, when: {{field: id, op: not_in, value: [{left_out}]}}}}]\n",
+        encoding="utf-8",
+    )
+    checked = run_cli("rules", "check", str(rules), database_url=url, env={"COLUMNS": "80"})
+    assert checked.returncode == 3, checked.stderr
+    row = next(line for line in checked.stdout.splitlines() if "│ coverage" in line)
+    assert row.split("│")[2].strip() == "99.66%"

@@ -116,3 +116,65 @@ def test_keep_together_parent_keeps_each_family_in_one_territory(db: Database) -
         assert len(members) == 1, family
     assert run.plan.parameters["keep_together"] == ["parent"]
     assert run.plan.parameters["groups"] == len(set(families.values()))
+
+
+def test_keep_together_parent_follows_the_chain_through_a_closed_sub_system(
+    db: Database,
+) -> None:
+    # a health system whose regional sub-system was merged away (closed in the CRM): its
+    # hospitals still belong to the system and must share its territory
+    from datetime import date
+
+    from terraplan.domain import Account
+
+    accounts = [
+        Account("TEN", "Tenet Healthcare", latitude=32.8, longitude=-96.8, potential=10.0),
+        Account("TEN-MD", "Tenet - MD Region", parent_id="TEN", closed_on=date(2026, 12, 7)),
+        Account("H1", "St. Mary's Baltimore", latitude=39.3, longitude=-76.6, potential=10.0,
+                parent_id="TEN-MD"),
+        Account("H2", "St. Mary's Seattle", latitude=47.6, longitude=-122.3, potential=10.0,
+                parent_id="TEN-MD"),
+    ] + [
+        Account(f"I{i}", f"Independent {i}", latitude=30.0 + i, longitude=-90.0 - i, potential=10.0)
+        for i in range(6)
+    ]  # fmt: skip
+    with UnitOfWork(db) as uow:
+        uow.accounts.add_many(accounts)
+        uow.commit()
+    run = design_plan(
+        db, units="accounts", n_territories=3, balance={"potential": 0.5},
+        keep_together=["parent"], seed=0, time_limit=30, method="heuristic",
+    )  # fmt: skip
+    territory = dict(zip(run.outcome.unit_ids, run.outcome.labels.tolist(), strict=True))
+    assert territory["H1"] == territory["H2"] == territory["TEN"]
+    assert run.plan.parameters["groups"] == 1
+
+
+def test_a_family_heavier_than_the_band_is_named_as_a_group_for_monitoring(
+    db: Database,
+) -> None:
+    # a health system heavier than a territory's share gets a territory of its own; the
+    # stored criteria named its first hospital as if it held the territory alone
+    from terraplan.domain import Account
+    from terraplan.services.design import balance_criteria_record
+
+    accounts = [
+        Account("HQ", "Northwell Health", latitude=40.7, longitude=-73.9, potential=10.0),
+        Account("H1", "North Shore", latitude=40.8, longitude=-73.7, potential=40.0,
+                parent_id="HQ"),
+        Account("H2", "Lenox Hill", latitude=40.77, longitude=-73.96, potential=40.0,
+                parent_id="HQ"),
+    ] + [
+        Account(f"I{i}", f"Independent {i}", latitude=30.0 + i, longitude=-90.0 - i, potential=10.0)
+        for i in range(6)
+    ]  # fmt: skip
+    with UnitOfWork(db) as uow:
+        uow.accounts.add_many(accounts)
+        uow.commit()
+    run = design_plan(
+        db, units="accounts", n_territories=3, balance={"potential": 0.2},
+        keep_together=["parent"], seed=0, time_limit=30, method="heuristic",
+    )  # fmt: skip
+    dedicated = balance_criteria_record(run.outcome)["dedicated"]
+    assert len(dedicated) == 1
+    assert dedicated[0]["unit"] == "keep-together group 'Northwell Health' (3 units)"

@@ -36,7 +36,7 @@ class BalanceCriteriaPublic(_Closed):
     targets: dict[str, dict[str, float]] = Field(description="territory id -> metric -> target")
     totals: dict[str, dict[str, float]] = Field(description="territory id -> metric -> total")
     dedicated: list[DedicatedUnitPublic] = Field(
-        description="Territories given to one oversize unit of their own"
+        description="Territories given to one oversize unit, or keep-together group, of their own"
     )
     windows: dict[str, dict[str, list[float | None]]] = Field(
         default={},

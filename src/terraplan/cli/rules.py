@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -51,6 +52,15 @@ def register(app: typer.Typer) -> None:
     app.command("route")(route_command)
 
 
+def _share(value: Any) -> Any:
+    """Coverage as a percentage that reads 100% only when every record is placed: 2,998 of
+    2,999 is ``99.96%`` (cut, not rounded), where three digits made it ``1``."""
+    if not isinstance(value, float):
+        return value
+    cut = math.floor(value * 10_000) / 100
+    return f"{cut:.2f}%" if cut < 100 else "100%"
+
+
 def _print_coverage(db: Any, population: str, coverage: dict[str, Any]) -> None:
     """One population's audit: the figures, then who the gaps and conflicts are, by name."""
     from terraplan.services.ownership import account_names
@@ -64,7 +74,7 @@ def _print_coverage(db: Any, population: str, coverage: dict[str, Any]) -> None:
     )
     render_rows(
         [
-            {"measure": k.replace("_", " "), "value": v}
+            {"measure": k.replace("_", " "), "value": _share(v) if k == "coverage" else v}
             for k, v in summary.items()
             if k != "population"
         ],
@@ -139,6 +149,7 @@ def check(
 ) -> None:
     """Validate FILE and audit it against the stored accounts (and a sample of leads)."""
     from terraplan.services.ownership import check_rules
+    from terraplan.services.pinned_families import pinned_family_notes
     from terraplan.services.rule_values import rule_value_notes
 
     if out is not None:
@@ -166,6 +177,7 @@ def check(
             highlight=False,
         )
     value_notes = rule_value_notes(rule_set)
+    value_notes += pinned_family_notes(app_context(ctx).database(), rule_set)
     for value_note in value_notes:
         note(value_note)
     if fmt is ReportFormat.JSON:

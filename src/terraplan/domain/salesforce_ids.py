@@ -94,3 +94,15 @@ def with_other_forms(ids: Iterable[str]) -> tuple[str, ...]:
             seen.add(other)
             extra.append(other)
     return (*given, *extra)
+
+
+def as_typed(ids: Iterable[str]) -> tuple[str, ...]:
+    """``ids`` without the forms :func:`with_other_forms` added: each id whose other form
+    comes before it is left out, so a list reads again as it was written."""
+    seen: set[str] = set()
+    typed: list[str] = []
+    for value in ids:
+        if other_form(value) not in seen:
+            typed.append(value)
+        seen.add(value)
+    return tuple(typed)

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from terraplan.domain.salesforce_ids import with_other_forms
 from terraplan.rules.element_checks import (
     as_list,
     as_mapping,
@@ -16,7 +17,13 @@ from terraplan.rules.element_checks import (
     is_number,
     join_path,
 )
-from terraplan.rules.fields import CODE_FIELDS, CODE_LENGTH, CODE_LIKE_FIELDS, field_kind
+from terraplan.rules.fields import (
+    CODE_FIELDS,
+    CODE_LENGTH,
+    CODE_LIKE_FIELDS,
+    RECORD_ID_FIELDS,
+    field_kind,
+)
 from terraplan.rules.model import (
     KM_PER_MILE,
     AllOf,
@@ -33,6 +40,8 @@ from terraplan.rules.regex import regex_problem
 
 TEXT_ONLY = frozenset({Op.STARTS_WITH, Op.ENDS_WITH, Op.CONTAINS, Op.NOT_CONTAINS, Op.REGEX})
 COMPARE = frozenset({Op.LT, Op.LE, Op.GT, Op.GE, Op.BETWEEN})
+#: Tests of a record id that name records: either Salesforce form of an id is listed.
+_ID_EQUALITY = frozenset({Op.EQUALS, Op.IN, Op.NOT_EQUALS, Op.NOT_IN})
 LOCATION = "location"
 #: Longest text operand of a condition (characters).
 MAX_TEXT_VALUE = 10_000
@@ -213,6 +222,9 @@ class ConditionParser:
             values = (self.scalar(value, vpath, numeric, field, whole),)
         if op in TEXT_ONLY and any(v == "" for v in values):
             raise fail(vpath, f"{op.value!r} needs non-empty text")
+        if field in RECORD_ID_FIELDS and op in _ID_EQUALITY:
+            # a Salesforce id in its other form names the same record, as a pin does
+            values = with_other_forms(str(v) for v in values)
         return Predicate(field, op, values, case, numeric=kind == "number")
 
     def scalar(

@@ -38,6 +38,7 @@ from terraplan.rules.fields import (
     record_values,
     squeeze,
     squeeze_operand,
+    typed_values,
     us_only,
 )
 from terraplan.rules.index import RuleIndex
@@ -245,15 +246,16 @@ def _operand(pred: Predicate, inside: bool = False) -> str:
         return str(pred.geography)
     if pred.op is Op.REGEX:
         return f"/{shorten(str(pred.values[0]), 80)}/"
-    if pred.op in (Op.IN, Op.NOT_IN) or len(pred.values) > 1:
-        if inside and pred.op in (Op.IN, Op.NOT_IN) and len(pred.values) > SHOWN_VALUES:
-            return f"the rule's list of {len(pred.values):,}"
-        shown = ", ".join(_fmt(v) for v in pred.values[:SHOWN_VALUES])
-        extra = len(pred.values) - SHOWN_VALUES
+    values = typed_values(pred)
+    if pred.op in (Op.IN, Op.NOT_IN) or len(values) > 1:
+        if inside and pred.op in (Op.IN, Op.NOT_IN) and len(values) > SHOWN_VALUES:
+            return f"the rule's list of {len(values):,}"
+        shown = ", ".join(_fmt(v) for v in values[:SHOWN_VALUES])
+        extra = len(values) - SHOWN_VALUES
         more = f", … {extra} more" if extra > 0 else ""
         prefix = "one of " if pred.op not in (Op.IN, Op.NOT_IN) else ""
         return f"{prefix}[{shown}{more}]"
-    return _fmt(pred.values[0]) if pred.values else ""
+    return _fmt(values[0]) if values else ""
 
 
 def _phrase(

@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeAlias
 
 from terraplan.domain import Account, Lead
 from terraplan.domain.places import CUT_FIPS, DASHED_ZIP, UNDASHED_ZIP4, normalize_record_places
+from terraplan.domain.salesforce_ids import as_typed
 from terraplan.rules.model import Op, Predicate
 
 FieldKind = Literal["text", "number"]
@@ -51,6 +52,18 @@ CODE_LENGTH = 5
 #: Text fields whose values are codes or ids often written as bare numbers (``in: [94107]``,
 #: ``owner_id: 1042``): an unquoted whole number is read as its digits (codes: 5 of them).
 CODE_LIKE_FIELDS: frozenset[str] = CODE_FIELDS | {"id", "parent_id", "owner_id"}
+#: Fields holding record ids, which a CRM such as Salesforce writes in two forms (15
+#: characters in reports, 18 in the API): an equality test names the record in either.
+RECORD_ID_FIELDS: frozenset[str] = frozenset({"id", "parent_id", "owner_id"})
+
+
+def typed_values(pred: Predicate) -> tuple[Any, ...]:
+    """A test's values as the rule file wrote them: on a record id field, without the other
+    Salesforce forms the parser added (see :data:`RECORD_ID_FIELDS`)."""
+    if pred.field in RECORD_ID_FIELDS and all(isinstance(v, str) for v in pred.values):
+        return as_typed(str(v) for v in pred.values)
+    return pred.values
+
 
 ATTRIBUTE_PREFIX = "attributes."
 ATTRIBUTE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

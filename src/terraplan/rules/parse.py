@@ -16,7 +16,7 @@ from typing import Any
 
 from terraplan.domain import DEFAULT_PRIORITY, Territory, TerritoryType
 from terraplan.domain.ids import ALLOWED_ID, is_usable_id
-from terraplan.domain.salesforce_ids import with_other_forms
+from terraplan.domain.salesforce_ids import record_key, with_other_forms
 from terraplan.rules.condition_parser import (
     COMPARE,
     LOCATION,
@@ -223,11 +223,12 @@ def parse_rule_set(
         ids = as_list(entry.get("accounts"), apath, "'accounts'")
         for j, account in enumerate(ids):
             ident(account, f"{apath}[{j}]", "an account id")
-            if account in pinned:
+            key = record_key(account)  # 001A…(15) and 001A…AAA (18) are one account
+            if key in pinned:
                 raise fail(
-                    f"{apath}[{j}]", f"account {account!r} is already pinned to {pinned[account]!r}"
+                    f"{apath}[{j}]", f"account {account!r} is already pinned to {pinned[key]!r}"
                 )
-            pinned[account] = tid
+            pinned[key] = tid
         named_accounts[tid] = tuple(ids)
         # a pin names the account in either Salesforce form (15 or 18 characters), as an
         # import matches references: the CRM's report and its API give different ones

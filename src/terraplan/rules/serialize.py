@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from terraplan.rules.fields import typed_values
 from terraplan.rules.model import AllOf, Always, AnyOf, Condition, NotOf, Op, RuleSet
 
 
@@ -23,8 +24,8 @@ def condition_to_dict(cond: Condition) -> dict[str, Any] | None:
         out["value"] = {"lat": d.latitude, "lon": d.longitude, d.unit: d.radius_in_unit}
     elif cond.op is Op.IN_GEOGRAPHY:
         out["value"] = cond.geography
-    elif cond.op in (Op.IN, Op.NOT_IN, Op.BETWEEN) or len(cond.values) > 1:
-        out["value"] = list(cond.values)
+    elif cond.op in (Op.IN, Op.NOT_IN, Op.BETWEEN) or len(typed_values(cond)) > 1:
+        out["value"] = list(typed_values(cond))
     elif cond.values:
         out["value"] = cond.values[0]
     if cond.case_sensitive:

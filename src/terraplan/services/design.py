@@ -232,10 +232,10 @@ def design_plan(
                 chosen, uow, [m for m in metrics if m in ACCOUNT_METRICS]
             )
             input_notes += metric_notes
-        needs_accounts = units != "accounts" and any(isinstance(s, str) for s in keep_together)
-        groups = resolve_groups(
-            keep_together, chosen, uow.accounts.list(where=OPEN) if needs_accounts else []
-        )
+        families = any(isinstance(s, str) for s in keep_together)
+        stored = uow.accounts.list() if families else []
+        open_accounts = [a for a in stored if a.closed_on is None]
+        groups = resolve_groups(keep_together, chosen, open_accounts, hierarchy=stored)
         current = uow.plans.get(from_plan) if from_plan else None
         reps: list[Rep] = []
         if centres_from_reps:
@@ -490,18 +490,33 @@ def balance_criteria_record(outcome: DesignOutcome) -> dict[str, Any]:
             tid: {n: float(balance.totals[t, j]) for j, n in enumerate(names)}
             for t, tid in enumerate(territory_ids)
         },
-        "dedicated": [
-            {
-                "territory_id": territory_ids[t],
-                "unit_id": outcome.unit_ids[u],
-                "unit": outcome.unit_names[u] if outcome.unit_names else outcome.unit_ids[u],
-            }
-            for u, t in outcome.diagnosis.dedicated
-        ],
+        "dedicated": _dedicated_record(outcome, territory_ids),
     }
     if outcome.windows is not None:
         record["windows"] = outcome.windows
     return record
+
+
+def _dedicated_record(outcome: DesignOutcome, territory_ids: list[str]) -> list[dict[str, str]]:
+    """The territories given to one oversize unit, or one oversize keep-together group, of
+    their own: one entry per territory, a group named as a group (its 724 counties made 724
+    entries, and monitoring named the first county as if it held the territory alone)."""
+    groups = outcome.groups
+    entries: dict[int, dict[str, str]] = {}
+    for u, t in outcome.diagnosis.dedicated:
+        if t in entries:
+            continue
+        unit = outcome.unit_names[u] if outcome.unit_names else outcome.unit_ids[u]
+        group = int(groups.ids[u]) if groups is not None else -1
+        if groups is not None and group >= 0:
+            size = int((groups.ids == group).sum())
+            unit = f"keep-together group {groups.names[group]!r} ({size:,} units)"
+        entries[t] = {
+            "territory_id": territory_ids[t],
+            "unit_id": outcome.unit_ids[u],
+            "unit": unit,
+        }
+    return list(entries.values())
 
 
 def write_design_files(run: DesignRun, out: Path, *, overwrite: bool = False) -> list[Path]:

@@ -150,20 +150,26 @@ def keep_together_option(values: Sequence[str]) -> list[KeepTogether]:
 
 
 def resolve_groups(
-    sources: Sequence[KeepTogether], units: Sequence[Any], accounts: Sequence[Account]
+    sources: Sequence[KeepTogether],
+    units: Sequence[Any],
+    accounts: Sequence[Account],
+    *,
+    hierarchy: Sequence[Account] = (),
 ) -> dict[str, str] | None:
-    """``unit id -> group name`` from ``sources`` (None when there are none)."""
+    """``unit id -> group name`` from ``sources`` (None when there are none). ``accounts``:
+    the open accounts that geo units hold; ``hierarchy``: every stored account, whose
+    parent links a family's chain follows (through a closed sub-system, or a parent outside
+    the accounts designed)."""
     groupings: list[Mapping[str, str]] = []
     for source in sources:
         if isinstance(source, str):
             if source.strip().lower() != "parent":
                 raise _bad("keep_together", f"{source!r}: use 'parent' or unit -> group", source)
             if units and isinstance(units[0], Account):
-                groupings.append(parent_families(list(units)))
+                groupings.append(parent_families(list(units), hierarchy=hierarchy))
             else:
-                groupings.append(
-                    unit_families([u for u in units if isinstance(u, GeoUnit)], accounts)
-                )
+                geo = [u for u in units if isinstance(u, GeoUnit)]
+                groupings.append(unit_families(geo, accounts, hierarchy=hierarchy))
         else:
             groupings.append(source)
     return merge_groupings(groupings) if groupings else None
