@@ -47,6 +47,7 @@ def check_kind(checker: Checker, today: date | None = None) -> None:
             _check_polygons(checker)
     elif kind == "opportunities":
         _blank_amounts(checker)
+        _deleted_deals(checker)
         _closed_and_won_from_stage(checker)
         future_dates(checker, today)
         checker.add(col("is_won") & ~col("is_closed"), "is_won", "a won opportunity must be closed")
@@ -71,6 +72,21 @@ def check_kind(checker: Checker, today: date | None = None) -> None:
             neither, "territory_id", "give exactly one of territory_id and rep_id (neither given)"
         )
         checker.add(col("period_end") < col("period_start"), "period_end", "ends before it starts")
+
+
+#: Why a row whose stage says the deal was deleted is refused.
+DELETED_WHY = (
+    "the deal was deleted in the CRM: it is no opportunity (read as open it would swell the"
+    " pipeline, as lost the win rate); filter deleted deals out of the export, or"
+    " --on-error skip imports the rest"
+)
+
+
+def _deleted_deals(checker: Checker) -> None:
+    """Refuse the rows whose stage says the deal was deleted (Pipedrive's status ``deleted``,
+    which its deal exports keep): no reading of such a row is right."""
+    if checker.has("stage"):
+        checker.add(stages.deleted_stage(pl.col("stage")), "stage", DELETED_WHY)
 
 
 def _closed_and_won_from_stage(checker: Checker) -> None:
