@@ -49,7 +49,7 @@ def test_a_deleted_deal_is_refused_not_read_as_open(make_file: Any) -> None:
     )
     errors = result.report.errors
     assert [(e.row, e.column, e.value) for e in errors] == [(3, "Deal - Status", "deleted")]
-    assert errors[0].reason.startswith("the deal was deleted in the CRM: it is no opportunity")
+    assert errors[0].reason.startswith("the CRM marks this deal as removed: it is no opportunity")
     kept = _records(result)
     assert sorted(kept) == ["5000", "5002", "5003"]
     assert (kept["5000"]["is_won"], kept["5002"]["is_closed"], kept["5003"]["is_closed"]) == (
@@ -70,3 +70,165 @@ def test_a_stage_starting_with_deleted_is_refused_too(make_file: Any) -> None:
     result = load_file(make_file(text), "opportunities", known_ids={"accounts": ["A1"]})
     assert [e.row for e in result.report.errors] == [2]
     assert sorted(_records(result)) == ["O2"]
+
+
+PIPEDRIVE_ORGANIZATIONS = (
+    "Organization - ID,Organization - Name,Organization - Owner,Organization - Address,"
+    "Organization - Address - City/town/village/locality,Organization - Address - State/county,"
+    "Organization - Address - ZIP/Postal code,Organization - Address - Country,"
+    "Organization - Label,Organization - Industry,Organization - Annual revenue,"
+    "Organization - Number of employees\n"
+    '1000,Northeast Tech Corp.,Jane Doe,"68 Main St, North Brunswick, NJ 8902, USA",'
+    "North Brunswick,New Jersey,8902,United States,Customer,Technology,2216000,12\n"
+    "1001,Beacon Systems LLC,Greg Hill,,Wantagh,New York,,United States,Hot lead,,,\n"
+)
+
+
+def test_a_pipedrive_organization_export_imports_without_a_mapping(
+    make_file: Any, zips: Any
+) -> None:
+    result = load_file(make_file(PIPEDRIVE_ORGANIZATIONS), "accounts", geocoder=zips)
+    assert result.report.ok, result.report.summary()
+    got = _records(result)
+    first = got["1000"]
+    assert (first["name"], first["postal_code"], first["state"], first["country"]) == (
+        "Northeast Tech Corp.",
+        "08902",  # the leading zero Excel took is back
+        "NJ",
+        "US",
+    )
+    assert (first["annual_revenue"], first["employees"], first["industry"]) == (
+        2216000.0,
+        12,
+        "Technology",
+    )
+    assert first["owner_id"] == "Jane Doe" and first["county_fips"] == "34023"
+    assert got["1001"]["postal_code"] is None
+    # the other form of the ZIP header reads the same
+    other = PIPEDRIVE_ORGANIZATIONS.replace(
+        "Organization - Address - ZIP/Postal code", "Organization - ZIP/Postal code of Address"
+    )
+    again = _records(load_file(make_file(other), "accounts", geocoder=zips))
+    assert again["1000"]["postal_code"] == "08902"
+
+
+def test_a_pipedrive_deal_export_reads_the_status_and_links_organizations_by_name(
+    make_file: Any,
+) -> None:
+    names = {"A1": "Acme Corp.", "B1": "Bay Labs", "B2": "Bay  labs"}
+    text = PIPEDRIVE_DEALS.replace(",A1,", ",acme corp. ,", 3).replace(
+        "5003,Acme 4,Jane Doe,1200,USD,A1,", "5003,Acme 4,Jane Doe,1200,USD,Bay Labs,"
+    )
+    result = load_file(
+        make_file(text),
+        "opportunities",
+        known_ids={"accounts": list(names)},
+        account_names=names,
+    )
+    report = result.report
+    kept = _records(result)
+    assert sorted(kept) == ["5000", "5002"]
+    assert {r["account_id"] for r in kept.values()} == {"A1"}
+    assert (kept["5000"]["amount"], kept["5000"]["close_date"].isoformat()) == (
+        41485.0,
+        "2026-04-24",  # the close time, not the expected close date
+    )
+    assert kept["5000"]["created_date"].isoformat() == "2026-01-23"
+    assert kept["5000"]["is_won"] and kept["5002"]["is_closed"] and not kept["5002"]["is_won"]
+    refused = {e.row: (e.column, e.reason.split(":")[0]) for e in report.errors}
+    assert refused == {
+        3: ("Deal - Status", "the CRM marks this deal as removed"),
+        5: ("Deal - Organization", "several stored accounts have this name"),
+    }
+    assert (
+        "2 rows name the account by its name (e.g. acme corp. -> A1): replaced by the account's id"
+        in report.warnings
+    )
+    assert (
+        "columns 'Deal - Status' and 'Deal - Stage' both give field 'stage': 'Deal - Status'"
+        " is read, 'Deal - Stage' is ignored"
+    ) in report.warnings
+    assert report.columns["Deal - Value"] == "amount"
+    assert report.columns["Deal - Close time"] == "close_date"
+
+
+def test_an_account_name_that_is_no_stored_name_stays_unknown(make_file: Any) -> None:
+    text = "Deal - ID,Deal - Organization,Deal - Value,Deal - Status,Deal - Deal created\n"
+    text += "1,Nobody Inc,10,open,2025-01-01 10:00:00\n2,A1,10,open,2025-01-01 10:00:00\n"
+    result = load_file(
+        make_file(text),
+        "opportunities",
+        known_ids={"accounts": ["A1"]},
+        account_names={"A1": "Acme"},
+    )
+    assert [(e.row, e.reason) for e in result.report.errors] == [
+        (2, "unknown account 'Nobody Inc'")
+    ]
+
+
+ZOHO_ACCOUNTS = (
+    "Record Id,Account Name,Account Owner,Billing Street,Billing City,Billing State,"
+    "Billing Code,Billing Country,Industry,Annual Revenue,Employees,Account Type\n"
+    "zcrm_48760002000000000,Pine Builders,Tom O'Connor,200 Market St,Massapequa,NY,11758,"
+    'United States,Construction,"$2,243,000.00",36,Prospect\n'
+    "zcrm_48760002000000037,Liberty Labs Corp.,Karen White,684 Market St,Ridgefield Park,"
+    "New Jersey,7660,USA,Technology,,17,Partner\n"
+)
+
+
+def test_a_zoho_accounts_export_reads_the_billing_code_as_the_zip(
+    make_file: Any, zips: Any
+) -> None:
+    # "Billing Code" used to be kept as a custom attribute: 200 accounts imported without a
+    # ZIP, "0 geocoded" and no warning, and no design or geographic rule placed any of them.
+    result = load_file(make_file(ZOHO_ACCOUNTS), "accounts", geocoder=zips)
+    assert result.report.ok, result.report.summary()
+    assert result.report.geocoded == 2
+    got = _records(result)
+    assert [got[i]["postal_code"] for i in sorted(got)] == ["11758", "07660"]
+    assert got["zcrm_48760002000000037"]["state"] == "NJ"
+    assert got["zcrm_48760002000000000"]["annual_revenue"] == 2243000.0
+    assert "Billing Code" not in (got["zcrm_48760002000000000"]["attributes"] or {})
+
+
+def test_a_zoho_deals_export_imports_without_a_mapping(make_file: Any) -> None:
+    text = (
+        "Record Id,Deal Name,Account Name,Account Name.id,Amount,Stage,Closing Date,"
+        "Created Time,Deal Owner,Probability (%),Type,Lead Source,Expected Revenue\n"
+        "zcrm_1,Pine - New,Pine Builders,zcrm_A,21345.04,Closed-Lost to Competition,03/20/2026,"
+        "10/01/2025 10:00 AM,Dave Kowalski,0,New Business,Cold Call,0\n"
+        "zcrm_2,Pine - Upsell,Pine Builders,zcrm_A,1000,Closed Won,04/02/2026,"
+        "01/05/2026 09:15 AM,Dave Kowalski,100,Existing Business,,1000\n"
+        "zcrm_3,Pine - Renewal,Pine Builders,zcrm_A,500,Negotiation/Review,08/26/2026,"
+        "08/15/2025 10:00 AM,Dave Kowalski,75,New Business,Web Site,375\n"
+    )
+    result = load_file(make_file(text), "opportunities", known_ids={"accounts": ["zcrm_A"]})
+    assert result.report.ok, result.report.summary()
+    got = _records(result)
+    assert {r["account_id"] for r in got.values()} == {"zcrm_A"}
+    assert [(got[i]["is_closed"], got[i]["is_won"]) for i in sorted(got)] == [
+        (True, False),
+        (True, True),
+        (False, False),
+    ]
+    assert got["zcrm_2"]["close_date"].isoformat() == "2026-04-02"
+    assert got["zcrm_2"]["created_date"].isoformat() == "2026-01-05"
+
+
+def test_a_zip_column_under_an_unknown_header_is_pointed_at(make_file: Any) -> None:
+    # an unknown CRM's ZIP header was kept as a custom attribute without a word: the accounts
+    # were imported with no location and "0 geocoded"
+    text = "id,name,Shipping Code,Region Code\nA1,Acme,02139,NE\n"
+    result = load_file(make_file(text), "accounts", geocode=False)
+    assert result.report.warnings == [
+        "no column gives the accounts' postal code, coordinates or county (a column such as"
+        " 'Shipping Code', 'Region Code' may hold it): they are imported without a location,"
+        " so no county, ZIP or area design, geographic rule or map places them; map the ZIP"
+        " column to postal_code in a mapping file (--mapping)"
+    ]
+    # a list of names and owners has nothing to point at, and a ZIP column is read
+    assert load_file(make_file("id,name\nA1,Acme\n"), "accounts").report.warnings == []
+    mapped = load_file(
+        make_file(text), "accounts", mapping={"Shipping Code": "postal_code"}, geocode=False
+    )
+    assert mapped.report.warnings == []

@@ -76,8 +76,8 @@ def check_kind(checker: Checker, today: date | None = None) -> None:
 
 #: Why a row whose stage says the deal was deleted is refused.
 DELETED_WHY = (
-    "the deal was deleted in the CRM: it is no opportunity (read as open it would swell the"
-    " pipeline, as lost the win rate); filter deleted deals out of the export, or"
+    "the CRM marks this deal as removed: it is no opportunity (read as open it would swell"
+    " the pipeline, as lost the win rate); filter such deals out of the export, or"
     " --on-error skip imports the rest"
 )
 

@@ -27,6 +27,7 @@ from terraplan.io.readers import SourceTable, read_table
 from terraplan.io.report import ImportReport, counted, counted_records
 from terraplan.io.schema import PLANNED_KINDS, kind_spec
 from terraplan.io.validation import missing_columns, validate
+from terraplan.services.account_names import stored_account_names
 from terraplan.services.account_status import (
     STATUS_FIELDS,
     StatusChange,
@@ -157,6 +158,7 @@ def import_file(
         area_centres=area_centres(db, kind, table),
         spellings=facts.spellings,
         stored_forms=forms,
+        account_names=stored_account_names(db, table, known_ids),
     )
     report = result.report
     progress("validate rows", table.frame.height, table.frame.height)

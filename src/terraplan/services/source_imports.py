@@ -35,6 +35,7 @@ from terraplan.io.schema import kind_spec
 from terraplan.io.stored_checks import SELF_REFERENCES
 from terraplan.io.table_source import DEFAULT_BATCH_ROWS, TableSource, iter_source_tables
 from terraplan.io.validation import ValidationResult, validate
+from terraplan.services.account_names import stored_account_names
 from terraplan.services.account_status import (
     STATUS_FIELDS,
     StatusChange,
@@ -156,6 +157,7 @@ def import_source(
                 area_centres=area_centres(db, spec.kind, table),
                 spellings=facts.spellings,
                 stored_forms=forms,
+                account_names=stored_account_names(db, table, stored_known),
             )
             merged.add(result.report)
             if result.report.file_errors:
