@@ -232,3 +232,22 @@ def test_a_zip_column_under_an_unknown_header_is_pointed_at(make_file: Any) -> N
         make_file(text), "accounts", mapping={"Shipping Code": "postal_code"}, geocode=False
     )
     assert mapped.report.warnings == []
+
+
+def test_a_zoho_leads_export_imports_without_a_mapping(make_file: Any, zips: Any) -> None:
+    text = (
+        "Record Id,First Name,Last Name,Company,Lead Source,Industry,No. of Employees,"
+        "Annual Revenue,State,Zip Code,Country,Created Time,Lead Owner\n"
+        'zcrm_9001,Ann,Lee,Foo Labs,Web Site,Technology,45,"$1,200,000.00",NJ,7102,'
+        "United States,03/14/2025 09:12 AM,Priya Nair\n"
+    )
+    result = load_file(make_file(text), "leads", geocoder=zips)
+    assert result.report.ok, result.report.summary()
+    (lead,) = _records(result).values()
+    assert (lead["company"], lead["postal_code"], lead["employees"], lead["source"]) == (
+        "Foo Labs",
+        "07102",
+        45,  # "No. of Employees" was kept as a custom attribute
+        "Web Site",
+    )
+    assert lead["created_date"].isoformat() == "2025-03-14"

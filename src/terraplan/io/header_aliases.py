@@ -86,7 +86,8 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "country": ("countrycode",),
         "latitude": ("lat",),
         "longitude": ("lon", "lng", "long"),
-        "employees": ("numberofemployees",),
+        # Zoho CRM's leads: "No. of Employees", as accounts of other exports write it
+        "employees": ("numberofemployees", "noofemployees", "employeecount"),
         "annual_revenue": ("annualrevenue", "revenue"),
         "source": ("leadsource",),
         "created_date": ("createddate", "createdate", "createdtime"),
