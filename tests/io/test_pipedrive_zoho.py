@@ -31,7 +31,7 @@ def _records(result: Any) -> dict[str, dict[str, Any]]:
     return {r["id"]: r for r in iter_records(result.frame)}
 
 
-def test_a_deleted_deal_is_refused_not_read_as_open(make_file: Any) -> None:
+def test_a_deleted_deal_is_left_out_not_read_as_open(make_file: Any) -> None:
     # Pipedrive's status "deleted" used to read as an open stage: 135 deleted deals of an
     # audit's export swelled a territory's open pipeline by 49 %.
     mapping = {
@@ -47,9 +47,10 @@ def test_a_deleted_deal_is_refused_not_read_as_open(make_file: Any) -> None:
     result = load_file(
         make_file(PIPEDRIVE_DEALS), "opportunities", mapping=mapping, known_ids={"accounts": ["A1"]}
     )
-    errors = result.report.errors
-    assert [(e.row, e.column, e.value) for e in errors] == [(3, "Deal - Status", "deleted")]
-    assert errors[0].reason.startswith("the CRM marks this deal as removed: it is no opportunity")
+    report = result.report
+    # left out, not refused: a weekly export holds them every time
+    assert report.ok and (report.accepted, report.rejected) == (3, 0)
+    assert report.details["removed_ids"] == ["5001"]
     kept = _records(result)
     assert sorted(kept) == ["5000", "5002", "5003"]
     assert (kept["5000"]["is_won"], kept["5002"]["is_closed"], kept["5003"]["is_closed"]) == (
@@ -57,19 +58,30 @@ def test_a_deleted_deal_is_refused_not_read_as_open(make_file: Any) -> None:
         True,
         False,
     )
-    # the refused row is in no reading's count
-    assert any(w.startswith("1 opportunity read as open") for w in result.report.warnings)
+    assert (
+        "1 deal the CRM marks as deleted (stage 'deleted': Pipedrive's exports keep deleted"
+        " deals) left out: a deleted deal is neither open pipeline nor a loss"
+    ) in report.warnings
+    # the deal left out is in no reading's count
+    assert any(w.startswith("1 opportunity read as open") for w in report.warnings)
 
 
-def test_a_stage_starting_with_deleted_is_refused_too(make_file: Any) -> None:
+def test_a_stage_starting_with_deleted_is_left_out_with_its_own_problems(
+    make_file: Any,
+) -> None:
     text = (
         "Opportunity ID,Account ID,Stage,Amount,Created Date,Close Date\n"
-        "O1,A1,Deleted - duplicate,100,2025-01-02,\n"
+        "O1,A1,Deleted - duplicate,-5,2025-01-02,\n"  # a bad amount: not said, left out
         "O2,A1,Undeleted review,100,2025-01-02,\n"
+        "O3,A1,deleted,100,2025-01-02,\n"
     )
     result = load_file(make_file(text), "opportunities", known_ids={"accounts": ["A1"]})
-    assert [e.row for e in result.report.errors] == [2]
+    assert result.report.issues == []
     assert sorted(_records(result)) == ["O2"]
+    assert result.report.details["removed_ids"] == ["O1", "O3"]
+    assert result.report.warnings[0].startswith(
+        "2 deals the CRM marks as deleted (stage 'Deleted - duplicate': "
+    )
 
 
 PIPEDRIVE_ORGANIZATIONS = (
@@ -136,10 +148,8 @@ def test_a_pipedrive_deal_export_reads_the_status_and_links_organizations_by_nam
     assert kept["5000"]["created_date"].isoformat() == "2026-01-23"
     assert kept["5000"]["is_won"] and kept["5002"]["is_closed"] and not kept["5002"]["is_won"]
     refused = {e.row: (e.column, e.reason.split(":")[0]) for e in report.errors}
-    assert refused == {
-        3: ("Deal - Status", "the CRM marks this deal as removed"),
-        5: ("Deal - Organization", "several stored accounts have this name"),
-    }
+    assert refused == {5: ("Deal - Organization", "several stored accounts have this name")}
+    assert report.details["removed_ids"] == ["5001"]  # deleted: left out
     assert (
         "2 rows name the account by its name (e.g. acme corp. -> A1): replaced by the account's id"
         in report.warnings

@@ -95,6 +95,9 @@ class ValidationResult:
 
     frame: pl.DataFrame
     report: ImportReport
+    #: Row numbers left out without being refused (deals the CRM deleted); ids in
+    #: ``report.details["removed_ids"]``.
+    removed_rows: tuple[int, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -297,7 +300,10 @@ def validate(
         if checker.issues
         else pl.DataFrame(schema=_ISSUE_SCHEMA)
     )
-    bad = issues.filter(pl.col("severity") == "error")["row"].unique()
+    removed = checker.removed  # left out, not refused: their own problems go unsaid
+    issues = issues.filter(~pl.col("row").is_in(removed.implode()))
+    errors = issues.filter(pl.col("severity") == "error")["row"].unique()
+    bad = pl.concat([errors, removed]).unique()
     # after every check: a new value is spelled as most of the rows imported spell it
     one_spelling(checker, spellings or {}, refused=bad)
     report.warnings.extend(checker.warnings_of(bad))
@@ -306,7 +312,10 @@ def validate(
     accepted = checker.ctx.filter(~pl.col(ROW).is_in(bad.implode()))
     frame = canonical_frame(accepted, spec)
     report.accepted = frame.height
-    report.rejected = report.rows_read - frame.height
+    report.rejected = report.rows_read - frame.height - removed.len()
+    if removed.len():
+        left_out = checker.ctx.filter(pl.col(ROW).is_in(removed.implode()))["id"]
+        report.details["removed_ids"] = sorted(left_out.drop_nulls().unique().to_list())
     if GEOCODED in accepted.columns:
         report.geocoded = int(accepted[GEOCODED].sum())
     report.issues.extend(
@@ -326,7 +335,7 @@ def validate(
         report.accepted,
         report.rejected,
     )
-    return ValidationResult(frame, report)
+    return ValidationResult(frame, report, tuple(sorted(removed.to_list())))
 
 
 def missing_columns(table: SourceTable) -> list[str]:

@@ -40,6 +40,7 @@ from terraplan.services.id_forms import in_stored_form, stored_id_forms
 from terraplan.services.import_facts import area_centres, stored_facts
 from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
+from terraplan.services.removed_deals import remove_deleted_deals, removed_note
 from terraplan.storage.database import Database
 from terraplan.storage.orm import ImportRunRow
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -190,6 +191,8 @@ def import_file(
         before = uow.records(kind).ids() if kind in COUNTED_KINDS else None
         closed_before = closed_ids(uow.connection) if status is not None else {}
         written = write_rows(uow, kind, frame, report, stored)
+        if (removed := removed_note(remove_deleted_deals(uow, kind, report))) is not None:
+            report.warnings.append(removed)
         if status is not None and before is not None:
             change = apply_status(
                 uow.connection,

@@ -127,5 +127,15 @@ class RecordRepository:
             query = query.where(self._table.c[column] == value)
         self._session.execute(query)
 
+    def delete_ids(self, ids: Iterable[str]) -> int:
+        """Delete the records with these ids, in chunks; how many were deleted."""
+        wanted = sorted(set(ids))
+        deleted = 0
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            result = self._session.execute(delete(self._table).where(self._table.c.id.in_(chunk)))
+            deleted += int(getattr(result, "rowcount", 0) or 0)
+        return deleted
+
     def delete_all(self) -> None:
         self._session.execute(delete(self._table))
