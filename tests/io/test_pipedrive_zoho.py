@@ -261,3 +261,16 @@ def test_a_zoho_leads_export_imports_without_a_mapping(make_file: Any, zips: Any
         "Web Site",
     )
     assert lead["created_date"].isoformat() == "2025-03-14"
+
+
+def test_sales_lines_may_name_their_account_by_name_too(make_file: Any) -> None:
+    text = "Line ID,Account,Date,Amount\nL1,Acme,2025-01-02,10\nL2,Bay Labs,2025-01-02,5\n"
+    result = load_file(
+        make_file(text),
+        "sales_lines",
+        mapping={"Account": "account_id"},
+        known_ids={"accounts": ["A1", "B1", "B2"]},
+        account_names={"A1": "ACME", "B1": "Bay Labs", "B2": "Bay Labs"},
+    )
+    assert {r["id"]: r["account_id"] for r in _records(result).values()} == {"L1": "A1"}
+    assert [e.row for e in result.report.errors] == [3]
