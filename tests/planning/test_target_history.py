@@ -266,3 +266,21 @@ def test_a_frame_without_is_won_is_read_by_its_stage() -> None:
     )
     result = revenue_frame(sales, opps)
     assert result.frame.select("id", "amount").rows() == [("W1", 100.0)]
+
+
+def test_a_potential_no_account_carries_is_unknown_not_0() -> None:
+    # A Pipedrive/Zoho export has no potential: the targets table read 0 in every row while
+    # the KPIs said "no account carries a potential: ... empty (unknown, not 0)".
+    lines = _lines((2025, 1), (2026, 10))
+    bare = [Account(a.id, a.name) for a in _accounts()]
+    result = set_targets(_plan(), bare, lines, method="history", growth="8%", period=2027, unit=1)
+    assert result.potential_known is False
+    assert {row["potential"] for row in result.rows()} == {None}
+    assert result.to_dict()["territories"][0]["potential"] is None  # type: ignore[index]
+    assert any("no account carries a potential" in w for w in result.warnings)
+    known = set_targets(
+        _plan(), _accounts(), lines, method="history", growth="8%", period=2027, unit=1
+    )
+    assert known.potential_known
+    assert 1000.0 in {row["potential"] for row in known.rows()}
+    assert not any("no account carries a potential" in w for w in known.warnings)

@@ -76,3 +76,19 @@ def test_a_short_salesforce_owner_id_resolves_to_the_rep_imported_later(
     outcome = import_file(db, _write(tmp_path, "reps.csv", reps), "reps")
     assert _owners(db, "accounts") == {"A1": short + suffix(short)}
     assert outcome.report.details["owners_resolved"] == {"accounts": 1}
+
+
+def test_names_spelt_without_accents_or_apostrophes_resolve_when_the_reps_come(
+    db: Database, tmp_path: Path
+) -> None:
+    # A Pipedrive export imported before the team list: "Sofia Martinez" and "Tom OConnor"
+    # stayed names for good, and KPIs by rep showed them beside the reps they are
+    organizations = (
+        "Organization - ID,Organization - Name,Organization - Owner\n"
+        "1,Acme,Sofia Martinez\n2,Beta,Tom OConnor\n3,Gamma,Dan ONeil\n"
+    )
+    import_file(db, _write(tmp_path, "orgs.csv", organizations), "accounts")
+    team = "id,name\nR5,Sofía Martínez\nR4,Tom O'Connor\nR7,Dan O'Neil\nR8,Dan O’Neil\n"
+    outcome = import_file(db, _write(tmp_path, "team.csv", team), "reps")
+    assert _owners(db, "accounts") == {"1": "R5", "2": "R4", "3": "Dan ONeil"}
+    assert outcome.report.details["owners_resolved"] == {"accounts": 2}

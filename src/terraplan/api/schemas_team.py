@@ -174,7 +174,9 @@ class TerritoryTargetPublic(_Closed):
     rebalance: float
     final: float = Field(description="The target")
     reason: str | None
-    potential: float
+    potential: float | None = Field(
+        description="Open accounts' potential; null: no account carries one (unknown, not 0)"
+    )
     history: float | None = Field(description="Revenue over the basis; null: no history")
     productivity: float
 

@@ -234,11 +234,14 @@ def _show_report(report: dict, fmt: ReportFormat, *, refused: bool = False) -> N
     # A refused import wrote nothing: its good rows are valid, not accepted or geocoded.
     good = "valid" if refused else "accepted"
     located = "" if refused else f", {report['geocoded']:,} geocoded"
+    # deals the CRM deleted: neither accepted nor refused (a warning says why)
+    removed = len(report["details"].get("removed_ids", ()))
+    left_out = f", {removed:,} left out" if removed else ""
     console.print(
         f"[bold]{escape(report['file'])}[/bold] ({report['kind']}):"
         f" {counted(report['rows_read'], 'row')} read, "
         f"[green]{report['accepted']:,} {good}[/green], [red]{report['rejected']:,} rejected[/red]"
-        f"{located}",
+        f"{left_out}{located}",
         markup=True,
     )
     for warning in report["warnings"]:

@@ -194,7 +194,8 @@ def _print_targets(result: TargetPlan, *, months: bool) -> None:
         layer = t.adjustment + t.rebalance
         shown = ("+" if layer > 0 else "") + _money(layer) if layer else ""
         cells += [_money(t.final), *((shown,) if adjusted else ())]
-        cells += [_money(t.history), change, _money(t.potential)]
+        potential = _money(t.potential) if result.potential_known else ""  # unknown, not 0
+        cells += [_money(t.history), change, potential]
         table.add_row(*cells)
     stdout().print(table)
     if months:

@@ -48,6 +48,9 @@ class Checker:
         self.warnings: list[str] = []
         #: Warnings counting rows, said of the rows kept (:meth:`note`).
         self.notes: list[RowNote] = []
+        #: Rows left out without being refused: the file says they are no record (a deal the
+        #: CRM deleted, which Pipedrive's exports keep); their own problems are not reported.
+        self.removed = pl.Series(ROW, [], dtype=pl.Int64)
 
     def note(self, rows: pl.DataFrame, say: Callable[[pl.DataFrame], str | None]) -> None:
         """A warning about ``rows`` (``__row__`` and the columns ``say`` reads), written by

@@ -106,6 +106,7 @@ CURRENCY_HEADERS: tuple[str, ...] = (
     "currencycode",
     "isocurrencycode",
     "dealcurrencycode",
+    "dealcurrency",  # Pipedrive: "Deal - Currency"
     "transactioncurrencyid",
     "transactioncurrency",
     "opportunitycurrency",

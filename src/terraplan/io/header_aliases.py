@@ -2,8 +2,10 @@
 
 :data:`ALIASES` maps a kind to, per canonical field, the headers that name it in
 out-of-the-box Salesforce exports (Account, Lead, User, Opportunity, OpportunityLineItem,
-ForecastingQuota), HubSpot's (``Record ID``, ``Deal ID``, ``Line Item ID``) and a few common
-spellings (``zip``, ``lat``, ``lng``...). Headers and aliases are compared as
+ForecastingQuota), HubSpot's (``Record ID``, ``Deal ID``, ``Line Item ID``), Pipedrive's
+(``Organization - ZIP/Postal code of Address``, ``Deal - Value``, ``Deal - Status``...), Zoho
+CRM's (``Billing Code``, ``Closing Date``, ``Account Name.id``...) and a few common spellings
+(``zip``, ``lat``, ``lng``...). Headers and aliases are compared as
 :func:`terraplan.io.mapping.normalize_header` gives them (case, spaces, underscores, hyphens
 and dots do not matter). A field's aliases are listed in order of preference: of two columns
 giving one field by an alias, :func:`terraplan.io.mapping.resolve_columns` reads the one whose
@@ -14,16 +16,17 @@ alias comes first (see its precedence rules for columns the mapping names). The 
 from __future__ import annotations
 
 _ACCOUNT_ALIASES = {
-    "id": ("accountid", "account id", "companyid", "recordid", "hsobjectid"),
-    "name": ("accountname", "company", "companyname"),
+    "id": ("accountid", "account id", "companyid", "recordid", "hsobjectid", "organizationid"),
+    "name": ("accountname", "company", "companyname", "organizationname"),
     "street": ("billingstreet", "address", "street address"),
-    "city": ("billingcity",),
+    "city": ("billingcity", "organizationaddresscitytownvillagelocality"),
     "state": (
         "billingstate",
         "billingstateprovince",
         "billing state/province",
         "stateprovince",
         "stateregion",  # HubSpot companies: "State/Region"
+        "organizationaddressstatecounty",  # Pipedrive: "Organization - Address - State/county"
     ),
     "postal_code": (
         "billingpostalcode",
@@ -35,14 +38,28 @@ _ACCOUNT_ALIASES = {
         "zipcode",
         "postcode",
         "zip/postal code",
+        "billingcode",  # Zoho CRM accounts
+        "organizationaddresszippostalcode",  # Pipedrive organizations, both header forms
+        "organizationzippostalcodeofaddress",
     ),
-    "country": ("billingcountry", "billingcountrycode", "countrycode", "countryregion"),
+    "country": (
+        "billingcountry",
+        "billingcountrycode",
+        "countrycode",
+        "countryregion",
+        "organizationaddresscountry",
+    ),
     "latitude": ("billinglatitude", "lat"),
     "longitude": ("billinglongitude", "lon", "lng", "long"),
     "county_fips": ("countyfips", "fips"),
     "customer_type": ("type", "accounttype"),
-    "employees": ("numberofemployees", "employeecount", "noofemployees"),
-    "annual_revenue": ("annualrevenue", "revenue"),
+    "employees": (
+        "numberofemployees",
+        "employeecount",
+        "noofemployees",
+        "organizationnumberofemployees",
+    ),
+    "annual_revenue": ("annualrevenue", "revenue", "organizationannualrevenue"),
     "currency": ("accountcurrency",),
     "owner_id": (
         "ownerid",
@@ -51,9 +68,10 @@ _ACCOUNT_ALIASES = {
         "owner",
         "companyowner",  # HubSpot companies
         "hubspotownerid",
+        "organizationowner",  # Pipedrive
     ),
     "parent_id": ("parentid", "parentaccountid"),
-    "industry": ("billingindustry", "accountindustry"),
+    "industry": ("billingindustry", "accountindustry", "organizationindustry"),
     "closed_on": ("closeddate", "churndate", "churnedon", "inactivedate", "deactivationdate"),
     "active": ("isactive", "activeaccount"),
 }
@@ -68,10 +86,11 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "country": ("countrycode",),
         "latitude": ("lat",),
         "longitude": ("lon", "lng", "long"),
-        "employees": ("numberofemployees",),
+        # Zoho CRM's leads: "No. of Employees", as accounts of other exports write it
+        "employees": ("numberofemployees", "noofemployees", "employeecount"),
         "annual_revenue": ("annualrevenue", "revenue"),
         "source": ("leadsource",),
-        "created_date": ("createddate", "createdate"),
+        "created_date": ("createddate", "createdate", "createdtime"),
         "converted_opportunity_id": ("convertedopportunityid",),
     },
     "reps": {
@@ -125,6 +144,9 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
             "associatedcompanyid",
             "associatedcompanyids",
             "companyid",
+            "accountnameid",  # Zoho CRM deals: "Account Name.id"
+            "organizationid",  # Pipedrive: the organization's id, when the export adds it
+            "dealorganization",  # Pipedrive: the organization's name (matched to the id)
         ),
         "owner_id": (
             "ownerid",
@@ -134,11 +156,14 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
             "dealowner",
             "hubspotownerid",
         ),
-        "name": ("opportunityname", "dealname"),
-        "stage": ("stagename", "dealstage"),
-        "created_date": ("createddate", "createdate"),
-        "close_date": ("closedate",),
-        "amount": ("amountusd", "totalamount"),
+        "name": ("opportunityname", "dealname", "dealtitle"),
+        # Pipedrive's "Deal - Status" (open, won, lost, deleted) is a deal's outcome; its
+        # "Deal - Stage" only the pipeline step a won or lost deal stopped at: status first
+        "stage": ("dealstatus", "stagename", "dealstage"),
+        "created_date": ("createddate", "createdate", "createdtime", "dealdealcreated"),
+        # Pipedrive's close time is its won or lost time (its expected close date is a guess)
+        "close_date": ("closedate", "closingdate", "dealclosetime"),
+        "amount": ("amountusd", "totalamount", "dealvalue"),
         "is_closed": ("isclosed", "closed"),
         "is_won": ("iswon", "won"),
         "lead_source": ("leadsource",),

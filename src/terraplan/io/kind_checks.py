@@ -47,6 +47,7 @@ def check_kind(checker: Checker, today: date | None = None) -> None:
             _check_polygons(checker)
     elif kind == "opportunities":
         _blank_amounts(checker)
+        _deleted_deals(checker)
         _closed_and_won_from_stage(checker)
         future_dates(checker, today)
         checker.add(col("is_won") & ~col("is_closed"), "is_won", "a won opportunity must be closed")
@@ -71,6 +72,26 @@ def check_kind(checker: Checker, today: date | None = None) -> None:
             neither, "territory_id", "give exactly one of territory_id and rep_id (neither given)"
         )
         checker.add(col("period_end") < col("period_start"), "period_end", "ends before it starts")
+
+
+def _deleted_deals(checker: Checker) -> None:
+    """Leave out the rows whose stage says the deal was deleted (Pipedrive's status
+    ``deleted``, which its deal exports keep): no reading of such a row is right, open (it
+    would swell the pipeline) or lost (the win rate). They are not refused: a weekly export
+    holds them every time; their ids go to ``report.details["removed_ids"]``, so that an
+    opportunity an earlier import stored under one of them is deleted too."""
+    if not checker.has("stage"):
+        return
+    deleted = checker.ctx.filter(stages.deleted_stage(pl.col("stage")))
+    if deleted.height == 0:
+        return
+    checker.removed = pl.concat([checker.removed, deleted[ROW]]).unique()
+    count = counted(deleted.height, "deal")
+    checker.warnings.append(
+        f"{count} the CRM marks as deleted (stage {short(str(deleted['stage'][0]))!r}: Pipedrive's"
+        " exports keep deleted deals) left out: a deleted deal is neither open pipeline nor a"
+        " loss"
+    )
 
 
 def _closed_and_won_from_stage(checker: Checker) -> None:

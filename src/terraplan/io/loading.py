@@ -26,6 +26,7 @@ def load_file(
     geocode: bool = True,
     rep_names: Mapping[str, str] | None = None,
     currencies: Currencies | None = None,
+    account_names: Mapping[str, str] | None = None,
 ) -> ValidationResult:
     """:func:`read_table` then :func:`validate` (see both for the parameters).
 
@@ -40,4 +41,5 @@ def load_file(
         geocode=geocode,
         rep_names=rep_names,
         currencies=currencies,
+        account_names=account_names,
     )

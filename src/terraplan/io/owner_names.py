@@ -7,6 +7,7 @@ aside), with one warning each; a name several reps share stays as written, said 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 
 import polars as pl
@@ -31,14 +32,22 @@ def names_to_ids(
         counts.setdefault(" ".join(rep_name.split()).lower(), []).append(rep_id)
     shared = _shared_names(checker, name, known, counts)
     table = {key: ids[0] for key, ids in counts.items() if len(ids) == 1}
-    if not table:
-        return shared
+    if table:
+        _exact_names(checker, name, known, table)
+    # also when no cell names a rep exactly: a file may spell every owner without accents
+    _names_spelt_otherwise(checker, name, known, rep_names, counts)
+    return shared
+
+
+def _exact_names(checker: Checker, name: str, known: pl.Series, table: Mapping[str, str]) -> None:
+    """Owner cells naming one rep's name (case and spaces aside) become the rep's id; one
+    warning. ``table``: name key -> rep id, for the names one rep has."""
     col = pl.col(name)
-    resolved = _name_key(col).replace_strict(table, default=None, return_dtype=pl.String)
+    resolved = _name_key(col).replace_strict(dict(table), default=None, return_dtype=pl.String)
     by_name = col.is_not_null() & ~col.is_in(known.implode()) & resolved.is_not_null()
     hits = checker.ctx.filter(by_name).select(ROW, col, resolved.alias("__id__"))
     if hits.height == 0:
-        return shared
+        return
     checker.ctx = checker.ctx.with_columns(
         pl.when(by_name).then(resolved).otherwise(col).alias(name)
     )
@@ -52,18 +61,25 @@ def names_to_ids(
         )
 
     checker.note(hits, say)
-    _names_spelt_otherwise(checker, name, known, rep_names, counts)
-    return shared
 
 
-#: Apostrophes a name may be typed with (a CRM's "O’Brien" for a stored "O'Brien").
-_APOSTROPHES = "’‘`´ʼ"
+#: Apostrophes a name may be typed with, or without ("O’Brien" or "OBrien" for a stored
+#: "O'Brien": a CRM's user name, a Pipedrive export's "Tom OConnor").
+_APOSTROPHES = "'’‘`´ʼ"
+_NO_APOSTROPHES = str.maketrans("", "", _APOSTROPHES)
+
+
+def fold_name(name: str) -> str:
+    """``name`` as :func:`_folded` reads it, for one string (the reps' import resolving owner
+    names stored before the reps): no accents or apostrophes, lower case, spaces collapsed."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return " ".join(plain.translate(_NO_APOSTROPHES).split()).lower()
 
 
 def _folded(text: pl.Expr) -> pl.Expr:
-    """A name without accents, with one apostrophe, in lower case, spaces collapsed."""
+    """A name without accents or apostrophes, in lower case, spaces collapsed."""
     plain = text.str.normalize("NFKD").str.replace_all(r"\p{M}", "")
-    return _name_key(plain.str.replace_all(f"[{_APOSTROPHES}]", "'"))
+    return _name_key(plain.str.replace_all(f"[{_APOSTROPHES}]", ""))
 
 
 def _names_spelt_otherwise(
@@ -74,7 +90,8 @@ def _names_spelt_otherwise(
     exact: Mapping[str, list[str]],
 ) -> None:
     """Owner cells naming no rep exactly but one rep once accents and apostrophes are set
-    aside ("Sophia Garcia" for "Sophia García", "O’Brien" for "O'Brien") become that rep's id;
+    aside ("Sophia Garcia" for "Sophia García", "O’Brien" or "OBrien" for "O'Brien") become
+    that rep's id;
     one warning naming both spellings. A spelling two reps' names share stays unknown."""
     names = pl.DataFrame(
         {"id": list(rep_names), "rep": list(rep_names.values())},

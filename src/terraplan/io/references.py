@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 import polars as pl
 
 from terraplan.domain.salesforce_ids import match_id_forms
+from terraplan.io.account_names import names_to_account_ids, shared_name_reason
 from terraplan.io.checker import Checker
 from terraplan.io.owner_names import names_to_ids
 from terraplan.io.readers import ROW
@@ -24,12 +25,16 @@ def check_references(
     known_ids: Mapping[str, Collection[str]],
     rep_names: Mapping[str, str] | None = None,
     territory_plans: Mapping[str, Collection[str]] | None = None,
+    account_names: Mapping[str, str] | None = None,
 ) -> None:
     """Reference checks (see :mod:`terraplan.io.validation`).
 
     ``rep_names`` (rep id -> name) lets an owner column holding names (a Salesforce report's
     "Account Owner") resolve to rep ids. ``territory_plans`` (territory id -> ids of the
     plans holding it) gives a target that names no plan the plan of its territory.
+    ``account_names`` (stored account id -> name, those the file's cells may name) lets an
+    account column holding names (Pipedrive's "Deal - Organization") resolve to account ids
+    (:mod:`terraplan.io.account_names`).
     """
     kind = checker.spec.kind
     singular = {
@@ -74,6 +79,10 @@ def check_references(
             # of a report does; a name several reps share stays, and is refused below
             names_to_ids(checker, spec.name, known, rep_names)
         reason = pl.concat_str(pl.lit(f"unknown {label} '"), pl.col(spec.name), pl.lit("'"))
+        if target == "accounts" and target != kind and account_names:
+            by_names = names_to_account_ids(checker, spec.name, known, account_names)
+            if by_names:
+                reason = pl.coalesce(shared_name_reason(spec.name, by_names), reason)
         if target != kind:
             # an association export lists every company of a deal in one cell ('A2;A1')
             several = pl.concat_str(

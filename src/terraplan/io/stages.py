@@ -18,6 +18,10 @@ Then:
   (``Closed - Not Won``, ``Closed Won't Renew``, ``Lost - No Decision``);
 - **open**: anything else (``Won't Proceed`` included: it is not won, and no word says it is
   closed; the import's warning names such stages, to be renamed with a mapping file).
+
+A stage reading or starting with ``deleted`` (Pipedrive's deal status ``deleted``: its exports
+keep deleted deals) names no deal at all, neither open nor lost: :func:`deleted_stage` tells
+the opportunity import to refuse such rows.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from terraplan.io.report import counted, short
 #: Stage words that say an opportunity is won; HubSpot's internal stage ids run the words
 #: together (``closedwon``).
 WON_STAGES = ("closed won", "won", "closedwon")
+#: First word of a stage that says the deal was deleted in the CRM (Pipedrive's status).
+DELETED_WORD = "deleted"
 #: Stage words that say an opportunity is closed without being won.
 LOST_STAGES = ("closed lost", "lost", "closedlost", "closed", "disqualified")
 #: First words of a stage that say it is won (``Won - Renewal``, ``Closed Won (Expansion)``)
@@ -76,6 +82,13 @@ def won_stage(stage: pl.Expr) -> pl.Expr:
     prefixed = pl.any_horizontal(spaced.str.starts_with(p) for p in WON_PREFIXES)
     denied = words.str.contains(NOT_WON)  # "Closed Won - Won't Renew" is no win either
     return ((words.is_in(WON_STAGES) | prefixed) & ~denied).fill_null(False)
+
+
+def deleted_stage(stage: pl.Expr) -> pl.Expr:
+    """True where ``stage`` reads ``deleted`` or starts with it (``Deleted - duplicate``):
+    a deal deleted in the CRM, which is no opportunity (False where it is null)."""
+    spaced = pl.concat_str(stage_words(stage), pl.lit(" "))
+    return spaced.str.starts_with(f"{DELETED_WORD} ").fill_null(False)
 
 
 def closed_stage(stage: pl.Expr) -> pl.Expr:

@@ -56,6 +56,7 @@ from terraplan.io.field_checks import (
     check_required,
 )
 from terraplan.io.geocoding import ZipDirectory
+from terraplan.io.mapping import normalize_header
 from terraplan.io.period_ends import fill_period_ends, infers_end
 from terraplan.io.readers import ROW, SourceTable
 from terraplan.io.report import ImportIssue, ImportReport, short
@@ -94,6 +95,9 @@ class ValidationResult:
 
     frame: pl.DataFrame
     report: ImportReport
+    #: Row numbers left out without being refused (deals the CRM deleted); ids in
+    #: ``report.details["removed_ids"]``.
+    removed_rows: tuple[int, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -151,6 +155,7 @@ def validate(
     area_centres: Mapping[str, tuple[float, float]] | None = None,
     spellings: Mapping[str, Mapping[str, int]] | None = None,
     stored_forms: Mapping[str, str] | None = None,
+    account_names: Mapping[str, str] | None = None,
 ) -> ValidationResult:
     """Check every row of ``table``; return the accepted rows and the report.
 
@@ -184,6 +189,8 @@ def validate(
     customer type as most accounts spell it (:mod:`~terraplan.io.spellings`; without it, as most of the file's
     rows do). ``stored_forms`` (an id of the file -> the stored id that is its other Salesforce
     form) makes such a row update the stored record (:mod:`~terraplan.io.own_ids`).
+    ``account_names`` (stored account id -> name, those the rows' account cells may name)
+    resolves an account column holding names (:mod:`~terraplan.io.account_names`).
     """
     from terraplan.io import custom_areas as custom
     from terraplan.io import (
@@ -240,6 +247,8 @@ def validate(
         report.rejected = report.rows_read
         return ValidationResult(empty_frame(spec.kind), report)
 
+    if not updating and (unplaced := _no_location(table, spec)) is not None:
+        report.warnings.append(unplaced)
     parsed = typed_columns(table, spec, report, readings)
     if report.file_errors:
         report.rejected = report.rows_read
@@ -283,7 +292,7 @@ def validate(
     check_required(checker, skip=kept)
     check_duplicates(checker)
     if known_ids is not None:
-        references.check_references(checker, known_ids, rep_names, territory_plans)
+        references.check_references(checker, known_ids, rep_names, territory_plans, account_names)
     stored_checks.check_geo_kinds(checker, stored_units)
     stored_checks.check_cycles(checker, stored_links)
     issues = (
@@ -291,7 +300,10 @@ def validate(
         if checker.issues
         else pl.DataFrame(schema=_ISSUE_SCHEMA)
     )
-    bad = issues.filter(pl.col("severity") == "error")["row"].unique()
+    removed = checker.removed  # left out, not refused: their own problems go unsaid
+    issues = issues.filter(~pl.col("row").is_in(removed.implode()))
+    errors = issues.filter(pl.col("severity") == "error")["row"].unique()
+    bad = pl.concat([errors, removed]).unique()
     # after every check: a new value is spelled as most of the rows imported spell it
     one_spelling(checker, spellings or {}, refused=bad)
     report.warnings.extend(checker.warnings_of(bad))
@@ -300,7 +312,10 @@ def validate(
     accepted = checker.ctx.filter(~pl.col(ROW).is_in(bad.implode()))
     frame = canonical_frame(accepted, spec)
     report.accepted = frame.height
-    report.rejected = report.rows_read - frame.height
+    report.rejected = report.rows_read - frame.height - removed.len()
+    if removed.len():
+        left_out = checker.ctx.filter(pl.col(ROW).is_in(removed.implode()))["id"]
+        report.details["removed_ids"] = sorted(left_out.drop_nulls().unique().to_list())
     if GEOCODED in accepted.columns:
         report.geocoded = int(accepted[GEOCODED].sum())
     report.issues.extend(
@@ -320,7 +335,7 @@ def validate(
         report.accepted,
         report.rejected,
     )
-    return ValidationResult(frame, report)
+    return ValidationResult(frame, report, tuple(sorted(removed.to_list())))
 
 
 def missing_columns(table: SourceTable) -> list[str]:
@@ -358,6 +373,39 @@ def _new_rows_need(checker: Checker, kept: list[str], stored_ids: Collection[str
             f"is required for a new {what} (its id is not stored yet, and the file has no"
             " column for it)",
         )
+
+
+#: Fields any of which places an account or lead on the map (latitude with longitude).
+_LOCATION_FIELDS = ("postal_code", "latitude", "county_fips")
+#: Words of a header that may hold a postal code a mapping file should name.
+_POSTAL_WORDS = ("zip", "postal", "postcode", "code")
+
+
+def _no_location(table: SourceTable, spec: KindSpec) -> str | None:
+    """The warning for a file of new accounts or leads with no column giving a postal code,
+    coordinates or a county but one whose header reads like a postal code's (a CRM whose ZIP
+    header is not recognised: its ZIPs would be kept as a custom attribute), naming such
+    columns; None otherwise."""
+    if spec.kind not in ("accounts", "leads"):
+        return None
+    fields = table.columns.fields
+    if any(fields.get(name) is not None for name in _LOCATION_FIELDS):
+        return None
+    what = spec.kind
+    maybe = [
+        column
+        for column in table.columns.attributes.values()
+        if any(word in normalize_header(column) for word in _POSTAL_WORDS)
+    ]
+    if not maybe:  # a list of names and owners, say: nothing to point at
+        return None
+    named = ", ".join(repr(short(c)) for c in maybe[:3])
+    return (
+        f"no column gives the {what}' postal code, coordinates or county (a column such as"
+        f" {named} may hold it): they are"
+        " imported without a location, so no county, ZIP or area design, geographic rule or"
+        " map places them; map the ZIP column to postal_code in a mapping file (--mapping)"
+    )
 
 
 def _column_present(table: SourceTable, spec: KindSpec, field: str) -> bool:

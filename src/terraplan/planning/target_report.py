@@ -112,6 +112,9 @@ class TargetPlan:
     rep_names: Mapping[str, str] = field(default_factory=dict)
     #: How ``bottom_up`` was reached: ``history x 1.08``, with ``+capacity`` ``... x productivity``.
     bottom_up_formula: str = "history x (1 + growth)"
+    #: False when no open account carries a potential: each row's potential is then unknown
+    #: (None in :meth:`rows`, empty in the table), not 0, as the KPIs say it.
+    potential_known: bool = True
 
     @property
     def revenue_source(self) -> str:
@@ -132,7 +135,7 @@ class TargetPlan:
                 "rebalance": t.rebalance,
                 "final": t.final,
                 "reason": t.reason,
-                "potential": t.potential,
+                "potential": t.potential if self.potential_known else None,
                 "history": t.history,
                 "productivity": exact_figure(t.productivity),
                 **(dict(zip(self.months, t.months, strict=True)) if months else {}),

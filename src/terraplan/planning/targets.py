@@ -309,6 +309,12 @@ def set_targets(
             f"(e.g. {', '.join(names)})"
         )
     warnings.extend(profile_notes)
+    known = any(a.potential is not None and a.closed_on is None for a in accounts)
+    if not known:
+        warnings.append(
+            "no account carries a potential: the potential column is empty (unknown, not 0);"
+            " import it with the accounts to see it"
+        )
     node_months = final_split.node_months
     final = node_months.sum(axis=1)
     records = territory_records(
@@ -354,6 +360,7 @@ def set_targets(
         basis=window,
         warnings=tuple(warnings),
         rep_names={r.id: r.name for r in reps or ()},
+        potential_known=known,
     )
 
 

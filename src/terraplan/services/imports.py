@@ -27,6 +27,7 @@ from terraplan.io.readers import SourceTable, read_table
 from terraplan.io.report import ImportReport, counted, counted_records
 from terraplan.io.schema import PLANNED_KINDS, kind_spec
 from terraplan.io.validation import missing_columns, validate
+from terraplan.services.account_names import stored_account_names
 from terraplan.services.account_status import (
     STATUS_FIELDS,
     StatusChange,
@@ -39,6 +40,7 @@ from terraplan.services.id_forms import in_stored_form, stored_id_forms
 from terraplan.services.import_facts import area_centres, stored_facts
 from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
+from terraplan.services.removed_deals import remove_deleted_deals, removed_note
 from terraplan.storage.database import Database
 from terraplan.storage.orm import ImportRunRow
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -157,6 +159,7 @@ def import_file(
         area_centres=area_centres(db, kind, table),
         spellings=facts.spellings,
         stored_forms=forms,
+        account_names=stored_account_names(db, table, known_ids),
     )
     report = result.report
     progress("validate rows", table.frame.height, table.frame.height)
@@ -188,6 +191,8 @@ def import_file(
         before = uow.records(kind).ids() if kind in COUNTED_KINDS else None
         closed_before = closed_ids(uow.connection) if status is not None else {}
         written = write_rows(uow, kind, frame, report, stored)
+        if (removed := removed_note(remove_deleted_deals(uow, kind, report))) is not None:
+            report.warnings.append(removed)
         if status is not None and before is not None:
             change = apply_status(
                 uow.connection,

@@ -246,9 +246,11 @@ def _outside_note(data: PlanData, *, by_rep: bool = False) -> list[str]:
     if not active:
         return []
     with_facts = pl.concat(active).unique()
+    schema = accounts.collect_schema()
     outside = accounts.select(
         pl.col("id").cast(pl.String),
-        *([pl.col("name")] if "name" in accounts.collect_schema() else []),
+        *([pl.col("name")] if "name" in schema else []),
+        *([pl.col("owner_id").cast(pl.String)] if by_rep and "owner_id" in schema else []),
     ).join(with_facts, left_on="id", right_on="account_id", how="semi")
     if aligned is not None:
         placed = aligned.select(pl.col("account_id").cast(pl.String))
@@ -273,12 +275,31 @@ def _outside_note(data: PlanData, *, by_rep: bool = False) -> list[str]:
             f"{count} in no territory of plan {data.plan.name} and no owner is recorded for "
             f"{'it' if found.height == 1 else 'them'} ({shown}): {whose} figures are in no rep's "
             "row, so the rows add up to less than the company (by industry or by segment they "
-            "count)"
+            f"count){_owners_on_accounts(data, found)}"
         ]
     return [
         f"{count} in no territory of plan {data.plan.name} ({shown}): "
         f"{whose} figures are in no row here (by industry or by segment they count)"
     ]
+
+
+def _owners_on_accounts(data: PlanData, found: pl.DataFrame) -> str:
+    """The by-rep note's tail naming how many of the accounts ``found`` (``id``, ``name``,
+    ``owner_id``) have an owner on the account record (the CRM's) that no row credits yet:
+    "no owner is recorded" means no ownership history, which a plan's activation writes."""
+    if "owner_id" not in found.columns:
+        return ""
+    owned = found.filter(pl.col("owner_id").is_not_null())
+    if owned.height == 0:
+        return ""
+    first = owned.row(0, named=True)
+    owner = group_names(data, "rep").get(first["owner_id"], first["owner_id"])
+    account = first.get("name") or first["id"]
+    some = "it has" if found.height == 1 else f"{owned.height:,} of them have"
+    return (
+        f"; {some} an owner on the account record (e.g. {account}: {owner}), credited"
+        " with them once a plan is activated (activation records each account's owner)"
+    )
 
 
 LEAD_KPIS = ("lead_conversion_rate", "lead_win_rate")

@@ -7,7 +7,8 @@ before them, it is kept as written, since files may come in any order. Without t
 name would stay for good: matching would call every account "new to this territory" and
 owner KPIs would count no rep. So an import of reps, in its own transaction, gives every
 account and opportunity whose owner is the name of exactly one rep that rep's id; a name
-several reps share is not guessed, and said once. An owner id of 15 characters whose
+several reps share is not guessed, and said once; a name written without its accents or
+apostrophes (``Sofia Martinez``, ``Tom OConnor``) is the one rep it can be, as at import. An owner id of 15 characters whose
 18-character form is a stored rep (or the reverse) is that rep, as at import.
 """
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, func, select, update
 
 from terraplan.domain.salesforce_ids import match_id_forms
+from terraplan.io.owner_names import fold_name
 from terraplan.io.report import ImportReport, short
 from terraplan.storage import bulk
 
@@ -70,11 +72,13 @@ def resolve_owner_names(connection: Connection) -> OwnerNames:
     transaction); see the module docstring."""
     reps = bulk.record_table("reps")
     ids: dict[str, list[str]] = {}
+    folded: dict[str, list[str]] = {}  # names without accents or apostrophes, as at import
     rep_ids: set[str] = set()
     for rep_id, name in connection.execute(select(reps.c.id, reps.c.name)):
         rep_ids.add(rep_id)
         if name:
             ids.setdefault(name_key(name), []).append(rep_id)
+            folded.setdefault(fold_name(name), []).append(rep_id)
     outcome = OwnerNames()
     for kind in OWNER_KINDS:
         table = bulk.record_table(kind)
@@ -90,6 +94,8 @@ def resolve_owner_names(connection: Connection) -> OwnerNames:
             if owner in rep_ids:
                 continue
             found = [forms[owner]] if owner in forms else ids.get(name_key(owner), [])
+            if not found and len(spelt := folded.get(fold_name(owner), [])) == 1:
+                found = spelt  # "Sofia Martinez", "Tom OConnor": the one rep it can be
             if len(found) > 1:
                 outcome.shared.setdefault(kind, (owner, tuple(sorted(found))))
                 outcome.shared_records[kind] = outcome.shared_records.get(kind, 0) + count

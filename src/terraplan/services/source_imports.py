@@ -35,6 +35,7 @@ from terraplan.io.schema import kind_spec
 from terraplan.io.stored_checks import SELF_REFERENCES
 from terraplan.io.table_source import DEFAULT_BATCH_ROWS, TableSource, iter_source_tables
 from terraplan.io.validation import ValidationResult, validate
+from terraplan.services.account_names import stored_account_names
 from terraplan.services.account_status import (
     STATUS_FIELDS,
     StatusChange,
@@ -62,6 +63,7 @@ from terraplan.services.imports import (
 )
 from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
+from terraplan.services.removed_deals import remove_deleted_deals, removed_note
 from terraplan.storage.database import Database
 from terraplan.storage.orm import ImportRunRow
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -126,6 +128,7 @@ def import_source(
     seen = pl.DataFrame(schema={"id": pl.String, "file": pl.Int32, ROW: pl.Int64})
     files: list[str] = []
     written = 0
+    deleted: list[str] = []  # stored opportunities the CRM deleted since
     step = f"import {spec.kind.replace('_', ' ')}"
     readings = BatchReadings()  # every batch reads a date column in the same order
     stored: Collection[str] | None = None
@@ -156,6 +159,7 @@ def import_source(
                 area_centres=area_centres(db, spec.kind, table),
                 spellings=facts.spellings,
                 stored_forms=forms,
+                account_names=stored_account_names(db, table, stored_known),
             )
             merged.add(result.report)
             if result.report.file_errors:
@@ -181,8 +185,10 @@ def import_source(
                 if column is not None:
                     ids = table.frame[column].drop_nulls().cast(pl.String).str.strip_chars()
                     in_source.update(in_stored_form(ids.to_list(), forms))
-            if frame.height and (merged.ok or on_error == "skip"):
-                written += write_rows(uow, spec.kind, frame, result.report, stored)
+            if merged.ok or on_error == "skip":
+                if frame.height:
+                    written += write_rows(uow, spec.kind, frame, result.report, stored)
+                deleted += remove_deleted_deals(uow, spec.kind, result.report)
             progress(step, merged.report.rows_read, None)
         final = merged.finish()
         readings.currencies.finish(final, currencies or Currencies())
@@ -192,6 +198,8 @@ def import_source(
             raise DataError(
                 _refusal(final, on_error), details={"file": final.file, "report": final.to_dict()}
             )
+        if (removed := removed_note(deleted)) is not None:  # written: said once it holds
+            final.warnings.append(removed)
         if spec.kind == "accounts" and (written or close_missing):
             change = apply_status(
                 uow.connection,
@@ -246,6 +254,7 @@ def _has_self_reference(kind: str, batches: Callable[[], Iterator[SourceTable]])
 def _accepted_rows(table: SourceTable, result: ValidationResult) -> pl.Series:
     """The row numbers of ``result.frame`` (validation keeps the table's row order)."""
     bad = {i.row for i in result.report.issues if i.severity == "error" and i.row is not None}
+    bad.update(result.removed_rows)  # deals the CRM deleted: left out, not refused
     rows = table.frame[ROW].filter(~table.frame[ROW].is_in(list(bad)))
     if rows.len() != result.frame.height:  # pragma: no cover - validation keeps order
         raise AssertionError("accepted rows and row numbers disagree")
@@ -363,6 +372,9 @@ class _Merged:
         for column, field in part.columns.items():
             total.columns.setdefault(column, field)
         for key, value in part.details.items():
+            if key == "removed_ids":  # every batch's deals the CRM deleted
+                total.details.setdefault(key, []).extend(value)
+                continue
             total.details.setdefault(key, value)
         for warning in part.warnings:
             counted = _counted(warning)

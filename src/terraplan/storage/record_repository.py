@@ -92,6 +92,20 @@ class RecordRepository:
             found.update(self._session.execute(query).scalars())
         return found
 
+    def named_among(self, names: Iterable[str]) -> dict[str, str]:
+        """``id -> name`` of the records whose name is one of ``names`` as written or in lower
+        case (the database's ``LOWER``), asked in chunks; for a kind with names."""
+        wanted = sorted({n for name in names for n in (name, name.lower())})
+        name = self._table.c.name
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            query = select(self._table.c.id, name).where(
+                name.in_(chunk) | func.lower(name).in_(chunk)
+            )
+            found.update((str(i), str(n)) for i, n in self._session.execute(query).all())
+        return found
+
     def add_many(self, objects: Iterable[Any]) -> int:
         """Insert or update objects by id (bulk path)."""
         return bulk.upsert_records(
@@ -112,6 +126,16 @@ class RecordRepository:
         for column, value in where.items():
             query = query.where(self._table.c[column] == value)
         self._session.execute(query)
+
+    def delete_ids(self, ids: Iterable[str]) -> int:
+        """Delete the records with these ids, in chunks; how many were deleted."""
+        wanted = sorted(set(ids))
+        deleted = 0
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            result = self._session.execute(delete(self._table).where(self._table.c.id.in_(chunk)))
+            deleted += int(getattr(result, "rowcount", 0) or 0)
+        return deleted
 
     def delete_all(self) -> None:
         self._session.execute(delete(self._table))
