@@ -35,6 +35,7 @@ from terraplan.services.account_status import (
     status_frame,
 )
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
+from terraplan.services.attribute_merge import merge_stored_attributes
 from terraplan.services.id_forms import in_stored_form, stored_id_forms
 from terraplan.services.import_facts import area_centres, stored_facts
 from terraplan.services.owner_names import resolve_into
@@ -364,18 +365,23 @@ def write_rows(
 ) -> int:
     """Upsert the accepted rows. Rows updating a stored record (``stored``: its kind's ids,
     when known) write only what the file says: a field the file has no column for keeps its
-    stored value rather than a default (a rep's role, an opportunity's ``is_won``)."""
+    stored value rather than a default (a rep's role, an opportunity's ``is_won``), and so
+    does a custom attribute (:mod:`terraplan.services.attribute_merge`)."""
     if not frame.height:
         return 0
     records = uow.records(kind)
-    if stored is None:
-        return records.upsert_arrow(_storage_table(frame, _written_columns(frame, report)))
+    if stored is None:  # rows updating stored records are not told apart: merge any stored
+        data = _storage_table(frame, _written_columns(frame, report))
+        return records.upsert_arrow(merge_stored_attributes(uow, kind, data))
     known = pl.col("id").is_in(pl.Series(list(stored), dtype=pl.String).implode())
     written = 0
     for part, update in ((frame.filter(known), True), (frame.filter(~known), False)):
         if part.height:
             columns = _written_columns(part, report, update=update)
-            written += records.upsert_arrow(_storage_table(part, columns))
+            data = _storage_table(part, columns)
+            if update:
+                data = merge_stored_attributes(uow, kind, data)
+            written += records.upsert_arrow(data)
     return written
 
 
