@@ -56,6 +56,7 @@ _ACCOUNT_ALIASES = {
     "industry": ("billingindustry", "accountindustry"),
     "closed_on": ("closeddate", "churndate", "churnedon", "inactivedate", "deactivationdate"),
     "active": ("isactive", "activeaccount"),
+    "deleted": ("isdeleted",),
 }
 
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -141,6 +142,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "amount": ("amountusd", "totalamount"),
         "is_closed": ("isclosed", "closed"),
         "is_won": ("iswon", "won"),
+        "deleted": ("isdeleted",),
         "lead_source": ("leadsource",),
         "product": ("productname",),
     },

@@ -143,6 +143,8 @@ KIND_SPECS: dict[str, KindSpec] = {
             FieldSpec("closed_on", "date"),
             # Not stored as such: an inactive row is closed on the day of the import.
             FieldSpec("active", "bool", import_only=True),
+            # Salesforce's IsDeleted (queryAll, a merge's losers): closed as an inactive row
+            FieldSpec("deleted", "bool", import_only=True),
         ),
         extra_columns="any",
         postal_field="postal_code",
@@ -250,6 +252,8 @@ KIND_SPECS: dict[str, KindSpec] = {
             FieldSpec("is_won", "bool", default=False),
             _s("product"),
             _s("lead_source"),
+            # Salesforce's IsDeleted: the stored opportunity is removed, nothing is written
+            FieldSpec("deleted", "bool", import_only=True),
         ),
     ),
     "targets": KindSpec(

@@ -36,6 +36,7 @@ from terraplan.services.account_status import (
 )
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
 from terraplan.services.attribute_merge import merge_stored_attributes
+from terraplan.services.deleted_records import remove_deleted, split_deleted
 from terraplan.services.id_forms import in_stored_form, stored_id_forms
 from terraplan.services.import_facts import area_centres, stored_facts
 from terraplan.services.owner_names import resolve_into
@@ -177,8 +178,9 @@ def import_file(
         written_ids = {str(v).strip() for v in table.frame[column].drop_nulls().to_list()}
         in_file |= in_stored_form(written_ids, forms)
     status = None
+    mapped = {field.split(".", 1)[0] for field in report.columns.values()}
+    frame, deleted_ids = split_deleted(kind, frame, mapped)  # IsDeleted opportunities
     if kind == "accounts":
-        mapped = {field.split(".", 1)[0] for field in report.columns.values()}
         status = status_frame(frame, mapped)
         frame = frame.drop([f for f in STATUS_FIELDS if f in frame.columns])
     change = StatusChange()
@@ -188,6 +190,7 @@ def import_file(
     with UnitOfWork(db) as uow:
         before = uow.records(kind).ids() if kind in COUNTED_KINDS else None
         closed_before = closed_ids(uow.connection) if status is not None else {}
+        removed = remove_deleted(uow, kind, deleted_ids)
         written = write_rows(uow, kind, frame, report, stored)
         if status is not None and before is not None:
             change = apply_status(
@@ -216,7 +219,7 @@ def import_file(
         uow.commit()
     progress(step, frame.height, frame.height)
     notes = tuple(inactive_owner_notes(db)) if kind == "reps" and written else ()
-    notes = (*notes, *change.notes())
+    notes = (*notes, *change.notes(), *removed.notes())
     if kind == "accounts" and written and "owner_id" in frame.columns:
         from terraplan.services.owner_sync import crm_behind_notes
 

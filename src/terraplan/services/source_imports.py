@@ -44,6 +44,7 @@ from terraplan.services.account_status import (
     status_frame,
 )
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
+from terraplan.services.deleted_records import remove_deleted, split_deleted
 from terraplan.services.id_forms import in_stored_form, stored_id_forms
 from terraplan.services.import_facts import (
     area_centres,
@@ -132,6 +133,7 @@ def import_source(
     statuses: list[pl.DataFrame] = []  # accounts: each batch's open/closed rows
     in_source: set[str] = set()  # accounts: every id of the source, refused rows too
     change = StatusChange()
+    deleted_ids: list[str] = []  # opportunities flagged IsDeleted, removed at the end
     with UnitOfWork(db) as uow:
         accounts_before = uow.records("accounts").ids() if spec.kind == "accounts" else set()
         closed_before = closed_ids(uow.connection) if spec.kind == "accounts" else {}
@@ -173,8 +175,10 @@ def import_source(
                         links.pop(record, None)
                     else:
                         links[record] = parent
+            mapped = {f.split(".", 1)[0] for f in result.report.columns.values()}
+            frame, gone = split_deleted(spec.kind, frame, mapped)
+            deleted_ids.extend(gone)
             if spec.kind == "accounts":
-                mapped = {f.split(".", 1)[0] for f in result.report.columns.values()}
                 statuses.append(status_frame(frame, mapped))
                 frame = frame.drop([f for f in STATUS_FIELDS if f in frame.columns])
                 column = table.columns.fields.get("id")
@@ -202,6 +206,7 @@ def import_source(
                 close_missing=close_missing,
                 in_file=in_source,
             )
+        removed = remove_deleted(uow, spec.kind, deleted_ids)
         check_amounts_currency(uow.session.connection(), spec.kind, final)
         if spec.kind == "reps" and written:
             resolve_into(uow.session.connection(), final)
@@ -222,7 +227,7 @@ def import_source(
         report=final,
         written=written,
         on_error=on_error,
-        notes=tuple(change.notes()),
+        notes=(*change.notes(), *removed.notes()),
         closed=change.closed,
         reopened=change.reopened,
     )

@@ -1,0 +1,76 @@
+"""Records the CRM deleted, as an import says them: Salesforce's ``IsDeleted``.
+
+A nightly delta taken with ``queryAll`` (Data Loader's "Export All", the Bulk API) holds the
+rows deleted since the last run with ``IsDeleted = true`` (a merge's losers too, naming their
+``MasterRecordId``). An account is then closed, as an inactive row is
+(:mod:`terraplan.services.account_status`): its history stays. An opportunity deleted in the
+CRM is no deal at all: the stored one is removed, so it leaves the pipeline, revenue and win
+rate, and the row is not written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy import delete
+
+from terraplan.storage.bulk import record_table
+from terraplan.storage.unit_of_work import UnitOfWork
+
+#: The import-only field holding the flag.
+DELETED = "deleted"
+
+#: Kinds whose deleted rows remove the stored record (accounts are closed instead).
+REMOVED_KINDS = frozenset({"opportunities"})
+
+#: Ids per DELETE statement (SQLite's parameter limit).
+_CHUNK = 900
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """What an import removed: the rows flagged deleted and how many of them were stored."""
+
+    kind: str = "opportunities"
+    flagged: int = 0
+    removed: int = 0
+    sample: tuple[str, ...] = ()
+
+    def notes(self) -> list[str]:
+        if not self.flagged:
+            return []
+        noun = "opportunity" if self.flagged == 1 else self.kind.replace("_", " ")
+        absent = self.flagged - self.removed
+        never = f"; {absent:,} of them were not stored (nothing to remove)" if absent else ""
+        return [
+            f"{self.flagged:,} {noun} deleted in the CRM (IsDeleted) (e.g. "
+            f"{', '.join(self.sample)}): {self.removed:,} stored removed, so they leave the "
+            f"pipeline, revenue and win rate{never}"
+        ]
+
+
+def split_deleted(
+    kind: str, frame: pl.DataFrame, mapped: Collection[str]
+) -> tuple[pl.DataFrame, list[str]]:
+    """The rows to write and the ids of the rows flagged deleted (``kind`` in
+    :data:`REMOVED_KINDS` and a deleted column in the file; else every row, no id)."""
+    if kind not in REMOVED_KINDS or DELETED not in mapped or DELETED not in frame.columns:
+        return frame, []
+    flagged = pl.col(DELETED).eq(True).fill_null(False)
+    return frame.filter(~flagged), frame.filter(flagged)["id"].to_list()
+
+
+def remove_deleted(uow: UnitOfWork, kind: str, ids: Sequence[str]) -> Removed:
+    """Delete the stored records of ``ids`` in the caller's transaction."""
+    if not ids:
+        return Removed(kind=kind)
+    table = record_table(kind)
+    wanted = sorted(set(ids))
+    removed = 0
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        result = uow.connection.execute(delete(table).where(table.c.id.in_(chunk)))
+        removed += int(result.rowcount or 0)
+    return Removed(kind=kind, flagged=len(wanted), removed=removed, sample=tuple(wanted[:3]))
