@@ -42,12 +42,14 @@ class Removed:
         if not self.flagged:
             return []
         noun = "opportunity" if self.flagged == 1 else self.kind.replace("_", " ")
+        head = f"{self.flagged:,} {noun} deleted in the CRM (IsDeleted) (e.g. {', '.join(self.sample)})"
+        if not self.removed:
+            return [f"{head}: none of them was stored, nothing was removed"]
         absent = self.flagged - self.removed
-        never = f"; {absent:,} of them were not stored (nothing to remove)" if absent else ""
+        never = f"; {absent:,} of them were not stored" if absent else ""
         return [
-            f"{self.flagged:,} {noun} deleted in the CRM (IsDeleted) (e.g. "
-            f"{', '.join(self.sample)}): {self.removed:,} stored removed, so they leave the "
-            f"pipeline, revenue and win rate{never}"
+            f"{head}: {self.removed:,} removed, so they leave the pipeline, revenue and win "
+            f"rate{never}"
         ]
 
 
