@@ -126,3 +126,21 @@ def test_a_parquet_delta_removes_deleted_opportunities(db: Database, tmp_path: P
     outcome = import_source(db, source, "opportunities", batch_rows=2)
     assert sorted(_stored(db, "opportunities")) == ["006Hu00000OOOO2IAA", "006Hu00000OOOO3IAA"]
     assert any("1 removed" in n for n in outcome.notes)
+
+
+def test_deleted_and_merged_leads_leave_the_store(db: Database, tmp_path: Path) -> None:
+    leads = (
+        "Id,Company,PostalCode,CreatedDate,LeadSource\n"
+        "00QHu00000LLLL1IAA,Acme,94107,2026-09-01T10:00:00.000Z,Web\n"
+        "00QHu00000LLLL2IAA,Acme Corp,94107,2026-09-03T10:00:00.000Z,Web\n"
+    )
+    import_file(db, _write(tmp_path, "Lead.csv", leads), "leads")
+    delta = (
+        "Id,Company,PostalCode,CreatedDate,IsDeleted,MasterRecordId\n"
+        "00QHu00000LLLL2IAA,Acme Corp,94107,2026-09-03T10:00:00.000Z,true,00QHu00000LLLL1IAA\n"
+    )
+    outcome = import_file(db, _write(tmp_path, "Lead_delta.csv", delta), "leads")
+    assert sorted(_stored(db, "leads")) == ["00QHu00000LLLL1IAA"]
+    (note,) = [n for n in outcome.notes if "deleted in the CRM" in n]
+    assert note.startswith("1 lead deleted in the CRM (IsDeleted) (e.g. 00QHu00000LLLL2IAA)")
+    assert "leave the lead counts" in note

@@ -168,6 +168,8 @@ KIND_SPECS: dict[str, KindSpec] = {
             FieldSpec("created_date", "date"),
             _s("converted_opportunity_id"),
             FieldSpec("attributes", "attributes"),
+            # Salesforce's IsDeleted (a deleted or merged-away lead): the stored lead is removed
+            FieldSpec("deleted", "bool", import_only=True),
         ),
         extra_columns="any",
         postal_field="postal_code",

@@ -5,7 +5,7 @@ rows deleted since the last run with ``IsDeleted = true`` (a merge's losers too,
 ``MasterRecordId``). An account is then closed, as an inactive row is
 (:mod:`terraplan.services.account_status`): its history stays. An opportunity deleted in the
 CRM is no deal at all: the stored one is removed, so it leaves the pipeline, revenue and win
-rate, and the row is not written.
+rate, and the row is not written; so is a deleted lead (lead counts and conversion).
 """
 
 from __future__ import annotations
@@ -22,8 +22,12 @@ from terraplan.storage.unit_of_work import UnitOfWork
 #: The import-only field holding the flag.
 DELETED = "deleted"
 
-#: Kinds whose deleted rows remove the stored record (accounts are closed instead).
-REMOVED_KINDS = frozenset({"opportunities"})
+#: Kinds whose deleted rows remove the stored record (accounts are closed instead), and what
+#: the removed records leave.
+REMOVED_KINDS = {
+    "opportunities": ("opportunity", "the pipeline, revenue and win rate"),
+    "leads": ("lead", "the lead counts, conversion and routing audits"),
+}
 
 #: Ids per DELETE statement (SQLite's parameter limit).
 _CHUNK = 900
@@ -41,16 +45,14 @@ class Removed:
     def notes(self) -> list[str]:
         if not self.flagged:
             return []
-        noun = "opportunity" if self.flagged == 1 else self.kind.replace("_", " ")
+        singular, leaves = REMOVED_KINDS.get(self.kind, (self.kind, "the KPIs"))
+        noun = singular if self.flagged == 1 else self.kind.replace("_", " ")
         head = f"{self.flagged:,} {noun} deleted in the CRM (IsDeleted) (e.g. {', '.join(self.sample)})"
         if not self.removed:
             return [f"{head}: none of them was stored, nothing was removed"]
         absent = self.flagged - self.removed
         never = f"; {absent:,} of them were not stored" if absent else ""
-        return [
-            f"{head}: {self.removed:,} removed, so they leave the pipeline, revenue and win "
-            f"rate{never}"
-        ]
+        return [f"{head}: {self.removed:,} removed, so they leave {leaves}{never}"]
 
 
 def split_deleted(
