@@ -144,3 +144,29 @@ def test_deleted_and_merged_leads_leave_the_store(db: Database, tmp_path: Path) 
     (note,) = [n for n in outcome.notes if "deleted in the CRM" in n]
     assert note.startswith("1 lead deleted in the CRM (IsDeleted) (e.g. 00QHu00000LLLL2IAA)")
     assert "leave the lead counts" in note
+
+
+def test_a_file_of_deleted_ids_needs_no_other_column_and_may_be_sent_again(
+    db: Database, tmp_path: Path
+) -> None:
+    """``Id,IsDeleted`` (a delete-only job): the second run names ids no longer stored,
+    which needed AccountId, StageName… as new records (the retried job failed)."""
+    _load(db, tmp_path)
+    deletes = _write(tmp_path, "deletes.csv", "Id,IsDeleted\n006Hu00000OOOO1IAA,true\n")
+    import_file(db, deletes, "opportunities")
+    again = import_file(db, deletes, "opportunities")
+    assert sorted(_stored(db, "opportunities")) == ["006Hu00000OOOO2IAA", "006Hu00000OOOO3IAA"]
+    assert again.written == 0 and again.report.ok
+
+
+def test_a_new_row_beside_deleted_ones_still_needs_its_fields(
+    db: Database, tmp_path: Path
+) -> None:
+    _load(db, tmp_path)
+    mixed = "Id,IsDeleted\n006Hu00000OOOO1IAA,true\n006Hu00000OOOO7IAA,false\n"
+    with pytest.raises(DataError) as caught:
+        import_file(db, _write(tmp_path, "mixed.csv", mixed), "opportunities")
+    issues = caught.value.details["report"]["issues"]
+    assert {(i["row"], i["field"]) for i in issues} >= {(3, "account_id"), (3, "stage")}
+    assert all(i["row"] == 3 for i in issues)
+    assert len(_stored(db, "opportunities")) == 3  # nothing removed either

@@ -83,6 +83,9 @@ class KindSpec:
     extra_columns: Literal["any", "numeric", "ignore"] = "ignore"
     #: Field holding the US postal code to validate and geocode, if any.
     postal_field: str | None = None
+    #: A row flagged ``deleted`` (``IsDeleted``) removes the stored record and is not
+    #: written, so it needs none of the required fields (opportunities, leads).
+    removes_deleted: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -172,6 +175,7 @@ KIND_SPECS: dict[str, KindSpec] = {
             FieldSpec("deleted", "bool", import_only=True),
         ),
         extra_columns="any",
+        removes_deleted=True,
         postal_field="postal_code",
     ),
     "reps": KindSpec(
@@ -257,6 +261,7 @@ KIND_SPECS: dict[str, KindSpec] = {
             # Salesforce's IsDeleted: the stored opportunity is removed, nothing is written
             FieldSpec("deleted", "bool", import_only=True),
         ),
+        removes_deleted=True,
     ),
     "targets": KindSpec(
         "targets",

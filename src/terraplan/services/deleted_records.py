@@ -59,7 +59,8 @@ def split_deleted(
     kind: str, frame: pl.DataFrame, mapped: Collection[str]
 ) -> tuple[pl.DataFrame, list[str]]:
     """The rows to write and the ids of the rows flagged deleted (``kind`` in
-    :data:`REMOVED_KINDS` and a deleted column in the file; else every row, no id)."""
+    :data:`REMOVED_KINDS`, see ``KindSpec.removes_deleted``, and a deleted column in the
+    file; else every row, no id)."""
     if kind not in REMOVED_KINDS or DELETED not in mapped or DELETED not in frame.columns:
         return frame, []
     flagged = pl.col(DELETED).eq(True).fill_null(False)
