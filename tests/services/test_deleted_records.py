@@ -159,9 +159,7 @@ def test_a_file_of_deleted_ids_needs_no_other_column_and_may_be_sent_again(
     assert again.written == 0 and again.report.ok
 
 
-def test_a_new_row_beside_deleted_ones_still_needs_its_fields(
-    db: Database, tmp_path: Path
-) -> None:
+def test_a_new_row_beside_deleted_ones_still_needs_its_fields(db: Database, tmp_path: Path) -> None:
     _load(db, tmp_path)
     mixed = "Id,IsDeleted\n006Hu00000OOOO1IAA,true\n006Hu00000OOOO7IAA,false\n"
     with pytest.raises(DataError) as caught:

@@ -16,15 +16,16 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import delete
 
+from terraplan.io.schema import kind_spec
 from terraplan.storage.bulk import record_table
 from terraplan.storage.unit_of_work import UnitOfWork
 
 #: The import-only field holding the flag.
 DELETED = "deleted"
 
-#: Kinds whose deleted rows remove the stored record (accounts are closed instead), and what
-#: the removed records leave.
-REMOVED_KINDS = {
+#: How the notes name the removed records of each kind whose deleted rows remove the stored
+#: record (``KindSpec.removes_deleted``; accounts are closed instead), and what they leave.
+_WORDS = {
     "opportunities": ("opportunity", "the pipeline, revenue and win rate"),
     "leads": ("lead", "the lead counts, conversion and routing audits"),
 }
@@ -45,7 +46,7 @@ class Removed:
     def notes(self) -> list[str]:
         if not self.flagged:
             return []
-        singular, leaves = REMOVED_KINDS.get(self.kind, (self.kind, "the KPIs"))
+        singular, leaves = _WORDS.get(self.kind, (self.kind, "the KPIs"))
         noun = singular if self.flagged == 1 else self.kind.replace("_", " ")
         head = f"{self.flagged:,} {noun} deleted in the CRM (IsDeleted) (e.g. {', '.join(self.sample)})"
         if not self.removed:
@@ -58,10 +59,9 @@ class Removed:
 def split_deleted(
     kind: str, frame: pl.DataFrame, mapped: Collection[str]
 ) -> tuple[pl.DataFrame, list[str]]:
-    """The rows to write and the ids of the rows flagged deleted (``kind`` in
-    :data:`REMOVED_KINDS`, see ``KindSpec.removes_deleted``, and a deleted column in the
-    file; else every row, no id)."""
-    if kind not in REMOVED_KINDS or DELETED not in mapped or DELETED not in frame.columns:
+    """The rows to write and the ids of the rows flagged deleted (a kind whose
+    ``KindSpec.removes_deleted`` and a deleted column in the file; else every row, no id)."""
+    if not kind_spec(kind).removes_deleted or DELETED not in mapped or DELETED not in frame:
         return frame, []
     flagged = pl.col(DELETED).eq(True).fill_null(False)
     return frame.filter(~flagged), frame.filter(flagged)["id"].to_list()
