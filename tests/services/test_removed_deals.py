@@ -61,10 +61,10 @@ def test_a_deal_deleted_since_the_last_import_is_deleted(
     second = import_file(db, _write(tmp_path, "w2.csv", WEEK_2), "opportunities")
     assert _stored(db) == {"5000": True}
     assert second.report.details["removed_ids"] == ["5001", "5002"]
-    assert (
-        "1 opportunity stored by an earlier import is deleted: the CRM marks it as deleted now"
-        " (e.g. 5001)"
-    ) in second.report.warnings
+    assert second.notes == (
+        "1 opportunity stored by an earlier import removed: the CRM deleted it (e.g. 5001), so"
+        " it leaves the pipeline, revenue and win rate",
+    )
 
 
 def test_a_refused_file_deletes_nothing(with_account: Database, tmp_path: Path) -> None:
@@ -94,6 +94,6 @@ def test_a_table_of_deals_deletes_them_too(with_account: Database, tmp_path: Pat
     outcome = import_source(db, source, "opportunities", batch_rows=1)
     assert _stored(db) == {"5000": False}
     assert outcome.report.details["removed_ids"] == ["5001"]
-    assert any(
-        w.startswith("1 opportunity stored by an earlier import") for w in outcome.report.warnings
-    )
+    assert [n.split(":")[0] for n in outcome.notes] == [
+        "1 opportunity stored by an earlier import removed"
+    ]

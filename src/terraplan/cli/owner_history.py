@@ -28,7 +28,8 @@ def owners_history(
     ] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Who owned an account, in which territory, over time (recorded at each activation)."""
+    """Who owned an account, in which territory, over time (recorded at each activation and
+    each rule run of the active plan)."""
     from terraplan.cli.day_option import parse_day
     from terraplan.services.ownership_periods import before_hire, kpi_credit, ownership_history
 

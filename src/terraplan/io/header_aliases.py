@@ -74,6 +74,7 @@ _ACCOUNT_ALIASES = {
     "industry": ("billingindustry", "accountindustry", "organizationindustry"),
     "closed_on": ("closeddate", "churndate", "churnedon", "inactivedate", "deactivationdate"),
     "active": ("isactive", "activeaccount"),
+    "deleted": ("isdeleted",),
 }
 
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -92,6 +93,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "source": ("leadsource",),
         "created_date": ("createddate", "createdate", "createdtime"),
         "converted_opportunity_id": ("convertedopportunityid",),
+        "deleted": ("isdeleted",),
     },
     "reps": {
         "id": ("userid", "repid"),
@@ -166,6 +168,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "amount": ("amountusd", "totalamount", "dealvalue"),
         "is_closed": ("isclosed", "closed"),
         "is_won": ("iswon", "won"),
+        "deleted": ("isdeleted",),
         "lead_source": ("leadsource",),
         "product": ("productname",),
     },

@@ -19,6 +19,7 @@ def check_kind(checker: Checker, today: date | None = None) -> None:
     day dates after it are called out (:func:`future_dates`)."""
     kind = checker.spec.kind
     col = pl.col
+    _flagged_deleted(checker)
     if kind == "accounts" and checker.has("parent_id"):
         checker.add(
             col("parent_id") == col("id"), "parent_id", "an account cannot be its own parent"
@@ -72,6 +73,30 @@ def check_kind(checker: Checker, today: date | None = None) -> None:
             neither, "territory_id", "give exactly one of territory_id and rep_id (neither given)"
         )
         checker.add(col("period_end") < col("period_start"), "period_end", "ends before it starts")
+
+
+def _flagged_deleted(checker: Checker) -> None:
+    """Leave out the rows flagged deleted (Salesforce's ``IsDeleted``, as a ``queryAll``
+    delta holds them, a merge's losers too) of a kind whose deleted rows remove the stored
+    record (``KindSpec.removes_deleted``): they are no record to write and not refused; their
+    ids go to ``report.details["removed_ids"]`` and the import removes the stored ones
+    (:mod:`terraplan.services.deleted_records`), saying how many."""
+    if not checker.spec.removes_deleted or not checker.has("deleted"):
+        return
+    flagged = checker.ctx.filter(pl.col("deleted").eq(True).fill_null(False))
+    if flagged.height:
+        checker.removed = pl.concat([checker.removed, flagged[ROW]]).unique()
+        what = checker.spec.kind.replace("_", " ")
+        noun = (
+            what
+            if flagged.height != 1
+            else what.removesuffix("s").replace("opportunitie", "opportunity")
+        )
+        checker.warnings.append(
+            f"{flagged.height:,} {noun} flagged deleted in the CRM (column "
+            f"{short(checker.column_of('deleted'))!r}) left out: a deleted record is not imported,"
+            " and one stored by an earlier import is removed"
+        )
 
 
 def _deleted_deals(checker: Checker) -> None:

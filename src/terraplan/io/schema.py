@@ -83,6 +83,9 @@ class KindSpec:
     extra_columns: Literal["any", "numeric", "ignore"] = "ignore"
     #: Field holding the US postal code to validate and geocode, if any.
     postal_field: str | None = None
+    #: A row flagged ``deleted`` (``IsDeleted``) removes the stored record and is not
+    #: written, so it needs none of the required fields (opportunities, leads).
+    removes_deleted: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -143,6 +146,8 @@ KIND_SPECS: dict[str, KindSpec] = {
             FieldSpec("closed_on", "date"),
             # Not stored as such: an inactive row is closed on the day of the import.
             FieldSpec("active", "bool", import_only=True),
+            # Salesforce's IsDeleted (queryAll, a merge's losers): closed as an inactive row
+            FieldSpec("deleted", "bool", import_only=True),
         ),
         extra_columns="any",
         postal_field="postal_code",
@@ -166,8 +171,11 @@ KIND_SPECS: dict[str, KindSpec] = {
             FieldSpec("created_date", "date"),
             _s("converted_opportunity_id"),
             FieldSpec("attributes", "attributes"),
+            # Salesforce's IsDeleted (a deleted or merged-away lead): the stored lead is removed
+            FieldSpec("deleted", "bool", import_only=True),
         ),
         extra_columns="any",
+        removes_deleted=True,
         postal_field="postal_code",
     ),
     "reps": KindSpec(
@@ -250,7 +258,10 @@ KIND_SPECS: dict[str, KindSpec] = {
             FieldSpec("is_won", "bool", default=False),
             _s("product"),
             _s("lead_source"),
+            # Salesforce's IsDeleted: the stored opportunity is removed, nothing is written
+            FieldSpec("deleted", "bool", import_only=True),
         ),
+        removes_deleted=True,
     ),
     "targets": KindSpec(
         "targets",

@@ -57,6 +57,7 @@ from terraplan.io.field_checks import (
 )
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.mapping import normalize_header
+from terraplan.io.parsing import clean_text, parse_bool
 from terraplan.io.period_ends import fill_period_ends, infers_end
 from terraplan.io.readers import ROW, SourceTable
 from terraplan.io.report import ImportIssue, ImportReport, short
@@ -217,7 +218,9 @@ def validate(
     for name, column in table.columns.attributes.items():
         report.columns[column] = f"attributes.{name}"
     missing = missing_columns(table)
-    updating = "id" not in missing and _updates_stored(table, stored_ids, stored_forms)
+    updating = "id" not in missing and (
+        _updates_stored(table, stored_ids, stored_forms) or _removes_rows(table, spec)
+    )
     kept = [f for f in missing if f != "id"] if updating else []
     # a file of ids and a few columns updates stored records; said when none of them is
     new_only = "id" not in missing and bool(stored_ids) and not updating
@@ -360,11 +363,23 @@ def _updates_stored(
     return bool(ids.is_in(pl.Series(named, dtype=pl.String).implode()).any())
 
 
+def _removes_rows(table: SourceTable, spec: KindSpec) -> bool:
+    """Whether some row is flagged deleted in a kind whose deleted rows only remove the
+    stored record (``Id,IsDeleted`` sent again after the records are gone)."""
+    column = table.columns.fields.get("deleted")
+    if not spec.removes_deleted or column is None:
+        return False
+    return bool(table.frame.select(parse_bool(clean_text(column)).fill_null(False).any()).item())
+
+
 def _new_rows_need(checker: Checker, kept: list[str], stored_ids: Collection[str]) -> None:
     """A row whose id is stored keeps its stored values of the fields the file has no column
-    for; a row with a new id has none to keep, so each such field is an error on it."""
+    for; a row with a new id has none to keep, so each such field is an error on it (unless
+    it is flagged deleted where that removes the record: nothing of it is written)."""
     stored = pl.Series(list(stored_ids), dtype=pl.String).implode()
     new = pl.col("id").is_not_null() & ~pl.col("id").is_in(stored)
+    if checker.spec.removes_deleted and "deleted" in checker.ctx.columns:
+        new = new & ~pl.col("deleted").eq(True).fill_null(False)
     what = checker.spec.kind.replace("_", " ").removesuffix("s")
     for field in kept:
         checker.add(

@@ -28,8 +28,10 @@ from terraplan.storage.orm import AccountRow
 #: file (one region, a web form) would close most of the book.
 MOST_OF_THE_BOOK = 0.5
 
-#: Fields of an accounts file that say whether an account is closed (not written as such).
-STATUS_FIELDS = ("closed_on", "active")
+#: Fields of an accounts file that say whether an account is closed (not written as such):
+#: ``deleted`` is Salesforce's ``IsDeleted`` (a deleted or merged-away account), closed as
+#: an inactive row is.
+STATUS_FIELDS = ("closed_on", "active", "deleted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +89,17 @@ def status_frame(frame: pl.DataFrame, mapped: Collection[str]) -> pl.DataFrame:
     without a date). ``mapped``: the fields the file has a column for."""
     has_date = "closed_on" in mapped and "closed_on" in frame.columns
     has_flag = "active" in mapped and "active" in frame.columns
+    has_deleted = "deleted" in mapped and "deleted" in frame.columns
     closed_on = pl.col("closed_on") if has_date else pl.lit(None, dtype=pl.Date)
-    if has_flag:
+    if has_flag or has_deleted:
         # An empty flag says nothing (an export's own file, a CRM's blank cell): the date rules.
-        inactive = pl.col("active").eq(False).fill_null(False)
-        active = pl.col("active").eq(True).fill_null(False)
+        # A deleted row is closed whatever its active flag; ``IsDeleted = false`` says nothing.
+        no = pl.lit(False)
+        deleted = pl.col("deleted").eq(True).fill_null(False) if has_deleted else no
+        flag_off = pl.col("active").eq(False).fill_null(False) if has_flag else no
+        flag_on = pl.col("active").eq(True).fill_null(False) if has_flag else no
+        inactive = flag_off | deleted
+        active = flag_on & ~deleted
         return frame.select(
             "id",
             pl.when(active).then(None).otherwise(closed_on).cast(pl.Date).alias("closed_on"),

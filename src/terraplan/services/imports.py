@@ -36,11 +36,12 @@ from terraplan.services.account_status import (
     status_frame,
 )
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
+from terraplan.services.attribute_merge import merge_stored_attributes
+from terraplan.services.deleted_records import remove_deleted, removed_ids
 from terraplan.services.id_forms import in_stored_form, stored_id_forms
 from terraplan.services.import_facts import area_centres, stored_facts
 from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
-from terraplan.services.removed_deals import remove_deleted_deals, removed_note
 from terraplan.storage.database import Database
 from terraplan.storage.orm import ImportRunRow
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -179,8 +180,8 @@ def import_file(
         written_ids = {str(v).strip() for v in table.frame[column].drop_nulls().to_list()}
         in_file |= in_stored_form(written_ids, forms)
     status = None
+    mapped = {field.split(".", 1)[0] for field in report.columns.values()}
     if kind == "accounts":
-        mapped = {field.split(".", 1)[0] for field in report.columns.values()}
         status = status_frame(frame, mapped)
         frame = frame.drop([f for f in STATUS_FIELDS if f in frame.columns])
     change = StatusChange()
@@ -190,9 +191,8 @@ def import_file(
     with UnitOfWork(db) as uow:
         before = uow.records(kind).ids() if kind in COUNTED_KINDS else None
         closed_before = closed_ids(uow.connection) if status is not None else {}
+        removed = remove_deleted(uow, kind, removed_ids(kind, report))
         written = write_rows(uow, kind, frame, report, stored)
-        if (removed := removed_note(remove_deleted_deals(uow, kind, report))) is not None:
-            report.warnings.append(removed)
         if status is not None and before is not None:
             change = apply_status(
                 uow.connection,
@@ -220,7 +220,7 @@ def import_file(
         uow.commit()
     progress(step, frame.height, frame.height)
     notes = tuple(inactive_owner_notes(db)) if kind == "reps" and written else ()
-    notes = (*notes, *change.notes())
+    notes = (*notes, *change.notes(), *removed.notes())
     if kind == "accounts" and written and "owner_id" in frame.columns:
         from terraplan.services.owner_sync import crm_behind_notes
 
@@ -369,18 +369,23 @@ def write_rows(
 ) -> int:
     """Upsert the accepted rows. Rows updating a stored record (``stored``: its kind's ids,
     when known) write only what the file says: a field the file has no column for keeps its
-    stored value rather than a default (a rep's role, an opportunity's ``is_won``)."""
+    stored value rather than a default (a rep's role, an opportunity's ``is_won``), and so
+    does a custom attribute (:mod:`terraplan.services.attribute_merge`)."""
     if not frame.height:
         return 0
     records = uow.records(kind)
-    if stored is None:
-        return records.upsert_arrow(_storage_table(frame, _written_columns(frame, report)))
+    if stored is None:  # rows updating stored records are not told apart: merge any stored
+        data = _storage_table(frame, _written_columns(frame, report))
+        return records.upsert_arrow(merge_stored_attributes(uow, kind, data))
     known = pl.col("id").is_in(pl.Series(list(stored), dtype=pl.String).implode())
     written = 0
     for part, update in ((frame.filter(known), True), (frame.filter(~known), False)):
         if part.height:
             columns = _written_columns(part, report, update=update)
-            written += records.upsert_arrow(_storage_table(part, columns))
+            data = _storage_table(part, columns)
+            if update:
+                data = merge_stored_attributes(uow, kind, data)
+            written += records.upsert_arrow(data)
     return written
 
 

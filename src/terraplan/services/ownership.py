@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from terraplan.domain import Plan, RecordKind
+from terraplan.domain import Plan, PlanStatus, RecordKind
 from terraplan.errors import DataError, InvalidParameterError, RuleError
 from terraplan.rules import (
     AuditReport,
@@ -424,7 +425,16 @@ def apply_rules(db: Database, plan_id: str) -> ApplyOutcome:
     application = evaluate_rules(db, plan_id)
     with UnitOfWork(db) as uow:
         # Checked again in the writing transaction: a plan may have been activated meanwhile.
-        require_owners_may_follow(uow, uow.plans.header(plan_id))
+        current = uow.plans.header(plan_id)
+        require_owners_may_follow(uow, current)
         outcome = write_rule_application(uow, application)
+        if current.status is PlanStatus.ACTIVE:
+            # The plan in force moves accounts (a new or moved account, a CRM owner put
+            # back): who owns what is recorded from today, as an activation records it, so
+            # `terraplan owners` and KPIs by rep credit the new owner from this day on.
+            from terraplan.services.ownership_periods import record_plan_owners
+
+            today = date.today()
+            record_plan_owners(uow, application.plan, max(today, current.effective_from or today))
         uow.commit()
     return outcome

@@ -1,5 +1,6 @@
 """Effective-dated ownership as users ask for it: who owned an account, in which territory,
-from which day (recorded at each activation), on one day or over time."""
+from which day (recorded at each activation, and by each rule run of an active plan from the
+day it runs), on one day or over time."""
 
 from __future__ import annotations
 
@@ -7,8 +8,33 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
+from terraplan.domain import Plan
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
+
+
+def record_plan_owners(uow: UnitOfWork, plan: Plan, start: date) -> tuple[int, int]:
+    """Record, from ``start``, the territory and owner each account has under the plan's
+    latest rule run (in the caller's transaction): periods that differ end the day before.
+
+    An account in a territory with no primary rep keeps the owner it has: that owner, not
+    "vacant", owns it from this day (and is credited with its sales). A scoped plan records
+    the accounts it placed only. Returns ``(opened, closed)``.
+    """
+    from terraplan.storage.ownership_history import record_ownership
+
+    names = {t.id: t.name for t in plan.territories}
+    kept = {a: owner for a, (_, owner) in uow.assignments.accounts_named().items()}
+    owners = {
+        a.record_id: (
+            a.territory_id,
+            names.get(a.territory_id or ""),
+            a.owner_id or kept.get(a.record_id),
+        )
+        for a in uow.assignments.current(plan.id)
+        if a.record_kind == "account" and (plan.scope is None or a.territory_id is not None)
+    }
+    return record_ownership(uow.connection, plan.id, start, owners)
 
 
 def ownership_history(

@@ -232,7 +232,7 @@ def activate_plan(
     # ownership history are then written in one transaction, so a failure leaves the
     # previous plan active and every account as it was.
     from terraplan.services.ownership import evaluate_rules, write_rule_application
-    from terraplan.storage.ownership_history import record_ownership
+    from terraplan.services.ownership_periods import record_plan_owners
 
     try:
         application = evaluate_rules(db, plan_id)
@@ -326,20 +326,7 @@ def activate_plan(
                    # no US location: in no territory, they keep their owners
                    "accounts_without_location": len(without_location)},
         )  # fmt: skip
-        names = {t.id: t.name for t in saved.territories}
-        # An account in a territory with no primary rep keeps the owner it has: that owner,
-        # not "vacant", is who owns it from this day (and is credited with its sales).
-        kept = {a: owner for a, (_, owner) in uow.assignments.accounts_named().items()}
-        owners = {
-            a.record_id: (
-                a.territory_id,
-                names.get(a.territory_id or ""),
-                a.owner_id or kept.get(a.record_id),
-            )
-            for a in uow.assignments.current(plan_id)
-            if a.record_kind == "account" and (saved.scope is None or a.territory_id is not None)
-        }
-        record_ownership(uow.connection, plan_id, start, owners)
+        record_plan_owners(uow, saved, start)
         uow.commit()
     return saved
 

@@ -45,6 +45,7 @@ from terraplan.services.account_status import (
     status_frame,
 )
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
+from terraplan.services.deleted_records import remove_deleted, removed_ids
 from terraplan.services.id_forms import in_stored_form, stored_id_forms
 from terraplan.services.import_facts import (
     area_centres,
@@ -63,7 +64,6 @@ from terraplan.services.imports import (
 )
 from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
-from terraplan.services.removed_deals import remove_deleted_deals, removed_note
 from terraplan.storage.database import Database
 from terraplan.storage.orm import ImportRunRow
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -128,13 +128,13 @@ def import_source(
     seen = pl.DataFrame(schema={"id": pl.String, "file": pl.Int32, ROW: pl.Int64})
     files: list[str] = []
     written = 0
-    deleted: list[str] = []  # stored opportunities the CRM deleted since
     step = f"import {spec.kind.replace('_', ' ')}"
     readings = BatchReadings()  # every batch reads a date column in the same order
     stored: Collection[str] | None = None
     statuses: list[pl.DataFrame] = []  # accounts: each batch's open/closed rows
     in_source: set[str] = set()  # accounts: every id of the source, refused rows too
     change = StatusChange()
+    deleted_ids: list[str] = []  # records the CRM deleted (left out), removed at the end
     with UnitOfWork(db) as uow:
         accounts_before = uow.records("accounts").ids() if spec.kind == "accounts" else set()
         closed_before = closed_ids(uow.connection) if spec.kind == "accounts" else {}
@@ -177,8 +177,8 @@ def import_source(
                         links.pop(record, None)
                     else:
                         links[record] = parent
+            mapped = {f.split(".", 1)[0] for f in result.report.columns.values()}
             if spec.kind == "accounts":
-                mapped = {f.split(".", 1)[0] for f in result.report.columns.values()}
                 statuses.append(status_frame(frame, mapped))
                 frame = frame.drop([f for f in STATUS_FIELDS if f in frame.columns])
                 column = table.columns.fields.get("id")
@@ -188,7 +188,7 @@ def import_source(
             if merged.ok or on_error == "skip":
                 if frame.height:
                     written += write_rows(uow, spec.kind, frame, result.report, stored)
-                deleted += remove_deleted_deals(uow, spec.kind, result.report)
+                deleted_ids += removed_ids(spec.kind, result.report)
             progress(step, merged.report.rows_read, None)
         final = merged.finish()
         readings.currencies.finish(final, currencies or Currencies())
@@ -198,8 +198,6 @@ def import_source(
             raise DataError(
                 _refusal(final, on_error), details={"file": final.file, "report": final.to_dict()}
             )
-        if (removed := removed_note(deleted)) is not None:  # written: said once it holds
-            final.warnings.append(removed)
         if spec.kind == "accounts" and (written or close_missing):
             change = apply_status(
                 uow.connection,
@@ -210,6 +208,7 @@ def import_source(
                 close_missing=close_missing,
                 in_file=in_source,
             )
+        removed = remove_deleted(uow, spec.kind, deleted_ids)
         check_amounts_currency(uow.session.connection(), spec.kind, final)
         if spec.kind == "reps" and written:
             resolve_into(uow.session.connection(), final)
@@ -230,7 +229,7 @@ def import_source(
         report=final,
         written=written,
         on_error=on_error,
-        notes=tuple(change.notes()),
+        notes=(*change.notes(), *removed.notes()),
         closed=change.closed,
         reopened=change.reopened,
     )

@@ -106,6 +106,18 @@ class RecordRepository:
             found.update((str(i), str(n)) for i, n in self._session.execute(query).all())
         return found
 
+    def json_values(self, ids: Iterable[str], column: str) -> dict[str, Any]:
+        """``id -> value`` of a JSON column for the stored ones of ``ids`` (in chunks)."""
+        wanted = sorted(set(ids))
+        found: dict[str, Any] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            query = select(self._table.c.id, self._table.c[column]).where(
+                self._table.c.id.in_(chunk)
+            )
+            found.update((row[0], row[1]) for row in self._session.execute(query))
+        return found
+
     def add_many(self, objects: Iterable[Any]) -> int:
         """Insert or update objects by id (bulk path)."""
         return bulk.upsert_records(
