@@ -158,7 +158,10 @@ KPIS: tuple[KpiDefinition, ...] = (
         "New customers",
         "count",
         True,
-        "Accounts whose first month with positive net sales falls in the period.",
+        "Accounts whose first month with positive net sales or, when earlier, with a deal "
+        "won (any amount) falls in the period: an account is new once, so the renewal of a "
+        "deal won or billed before the sales lines start (a prepaid multi-year deal, a free "
+        "renewal) is no new customer.",
     ),
     KpiDefinition(
         "acquisition_cost",
