@@ -25,7 +25,7 @@ from terraplan.engine import capacity as cap
 from terraplan.planning.reps_support import months_between
 from terraplan.planning.target_method import TargetMethod
 
-__all__ = ["LeafOwners", "OwnerSpan", "leaf_owners"]
+__all__ = ["LeafOwners", "OwnerSpan", "leaf_owners", "mixed_owners_note"]
 
 #: One recorded ownership period of an account: ``(account id, rep id or None, first day,
 #: last day or None while open)``.
@@ -163,6 +163,62 @@ def leaf_owners(
             "owner's hire the same way (the rep rows say who carries which months)"
         )
     return LeafOwners(productivity, monthly, owners)
+
+
+def mixed_owners_note(
+    names: Sequence[str],
+    carriers: LeafOwners,
+    months: Sequence[tuple[int, int]],
+    *,
+    leaf_accounts: Sequence[Mapping[str, float]],
+    owner_spans: Sequence[OwnerSpan],
+    labels: Mapping[str, str],
+    hires: Mapping[str, date | None],
+) -> str | None:
+    """Where a leaf's rep target goes to a rep while another rep owned its accounts that
+    month (a target period reaching back over a realignment or a change of owner): KPIs
+    credit those months' sales to the owner of the day, so by rep attainment compares one
+    rep's target with another's revenue. One note naming each such territory (``names``, in
+    leaf order) with its months, its target's reps and the owners then; None when none.
+    An owner not hired yet in a month (``hires``: rep id -> hire date) is credited nothing
+    then, as the KPIs do, so that month mixes nothing of theirs."""
+    spans_of = _spans_by_account(owner_spans)
+    every = np.ones(len(months), dtype=bool)
+    ends = [date(y + m // 12, m % 12 + 1, 1) - timedelta(days=1) for y, m in months]
+    found: list[str] = []
+    for k, carried in enumerate(carriers.owners):
+        reps = [(r, np.broadcast_to(w, (len(months),))) for r, w in carried if r is not None]
+        if not reps or k >= len(leaf_accounts):
+            continue
+        firsts = [date(y, m, 1) for y, m in months]
+        held = _former_owners(leaf_accounts[k], spans_of, firsts, every)
+        flagged = np.zeros(len(months), dtype=bool)
+        others: set[str] = set()
+        for rep_id, share in held.items():
+            carries = next((w for r, w in reps if r == rep_id), np.zeros(len(months)))
+            hired = hires.get(rep_id)
+            credited = np.array([hired is None or hired <= end for end in ends])
+            hit = (share > 0) & (carries <= 0) & credited
+            if hit.any():
+                flagged |= hit
+                others.add(rep_id)
+        if not flagged.any():
+            continue
+        to = sorted({labels.get(r, r) for r, w in reps if (w[flagged] > 0).any()})
+        then = sorted(labels.get(r, r) for r in others)
+        found.append(
+            f"{names[k]} {_ranges(flagged, months)} (target to {', '.join(to) or 'no rep'}; "
+            f"{', '.join(then)} owned its accounts then)"
+        )
+    if not found:
+        return None
+    more = len(found) - _NOTES
+    listed = "; ".join(found[:_NOTES]) + (f"; and {more} more" if more > 0 else "")
+    return (
+        "by rep, each territory's monthly targets go to its owners today while KPIs credit "
+        "each month's sales to the owner of the day, so attainment by rep mixes two reps "
+        f"where another rep owned a territory's accounts in months of the period: {listed}"
+    )
 
 
 def _spans_by_account(spans: Sequence[OwnerSpan]) -> dict[str, list[OwnerSpan]]:

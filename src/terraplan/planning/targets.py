@@ -58,7 +58,7 @@ from terraplan.planning.target_layers import (
     parse_adjustment,
 )
 from terraplan.planning.target_method import TargetMethod, parse_method
-from terraplan.planning.target_owners import OwnerSpan, leaf_owners
+from terraplan.planning.target_owners import OwnerSpan, leaf_owners, mixed_owners_note
 from terraplan.planning.target_report import (
     FairnessReport,
     TargetPlan,
@@ -233,6 +233,13 @@ def set_targets(
         leaf_accounts=leaf_accounts, owner_spans=owner_spans, as_of=as_of, labels=rep_labels,
     )  # fmt: skip
     productivity, monthly, owners = carriers.productivity, carriers.monthly, carriers.owners
+    mixed = mixed_owners_note(
+        [nodes[i].name for i in leaves], carriers, months,
+        leaf_accounts=leaf_accounts, owner_spans=owner_spans, labels=rep_labels,
+        hires={r.id: r.hire_date for r in reps or ()},
+    )  # fmt: skip
+    if mixed:
+        warnings.append(mixed)
     basis = quotas.quota_basis(
         history,
         potential,
