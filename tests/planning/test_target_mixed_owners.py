@@ -1,8 +1,9 @@
-"""Targets for a year that reaches back over a realignment: each territory's months go to its
-owners today, while the KPIs credit each month's sales to the owner of the day, so attainment
-by rep compares one rep's target with another's revenue (the audit's Cara Diaz read 31 % on
-East's whole-year target, sold by Dan Wu until June; Ben Okafor 149 %). The targets say so,
-in names, for the months and territories concerned."""
+"""Targets for a year that reaches back over a realignment. KPIs credit each month's sales to
+the owner of the day; the audit's 2026 targets, set after the July realignment, gave each
+territory's whole year to its owner today, so by rep Cara Diaz read 31 % on East's whole-year
+target (sold by Dan Wu until June), Ben Okafor 149 % and Finn Shaw had none. A territory's
+months already begun now go to the rep who owned its accounts then, with a note; where
+``+capacity`` still gives a month to another rep than its owner then, a note names it."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ SPANS: list[OwnerSpan] = [
 ]
 
 
-def _targets(spans: list[OwnerSpan], period: int = 2026) -> TargetPlan:
+def _targets(spans: list[OwnerSpan], period: int = 2026, method: str = "history") -> TargetPlan:
     plan = Plan(
         "P002",
         "FY26 H2",
@@ -54,37 +55,55 @@ def _targets(spans: list[OwnerSpan], period: int = 2026) -> TargetPlan:
     )
     accounts = [Account("001W", "Acme"), Account("001E", "Beta"), Account("001X", "Core")]
     sales = [
-        SalesLine(f"{a}-{y}-{m}", a, date(y, m, 15), 1000.0)
+        SalesLine(f"{a}-{m}", a, date(2025, m, 15), 1000.0)
         for a in ("001W", "001E", "001X")
-        for y in (2025, 2026)
-        for m in range(1, 12)
+        for m in range(1, 13)
     ]
     return set_targets(
-        plan, accounts, sales, REPS, method="history", growth="10%", period=period,
+        plan, accounts, sales, REPS, method=method, growth="10%", period=period,
         seasonality="flat", unit=1, owner_spans=spans, as_of=date(2026, 12, 2),
     )  # fmt: skip
 
 
-def _mixed(result: TargetPlan) -> list[str]:
-    return [w for w in result.warnings if w.startswith("by rep, each territory's")]
+def _notes(result: TargetPlan, start: str) -> list[str]:
+    return [w for w in result.warnings if w.startswith(start)]
 
 
-def test_months_another_rep_owned_are_named_with_both_reps() -> None:
-    (note,) = _mixed(_targets(SPANS))
+def test_months_begun_go_to_the_owner_of_the_day() -> None:
+    result = _targets(SPANS)
+    reps = {rep: list(months) for rep, months in result.reps}
+    # 1,100 a month (1,000 x 1.1, flat): East's first half is Dan Wu's, who sold it then;
+    # Cara Diaz carries July on; Central's first half is Ana Ruiz's, beside West all year
+    assert reps["005D"] == [1100] * 6 + [0] * 6
+    assert reps["005C"] == [0] * 6 + [1100] * 6
+    assert reps["005A"] == [2200] * 6 + [1100] * 6
+    assert reps["005E"] == [0] * 6 + [1100] * 6  # from July (KPIs count it from her hire)
+    assert sum(next(t for t in result.territories if t.name == "East").months) == 13_200
+    (east,) = _notes(result, "East:")
+    assert east == (
+        "East: its months owned by other reps than Cara Diaz are carried by the owner of its "
+        "accounts then, whom KPIs credit with their sales: Dan Wu 2026-01 to 2026-06"
+    )
+    assert not _notes(result, "West:") and not _notes(result, "by rep, each territory's")
+
+
+def test_capacity_months_given_to_another_rep_than_the_owner_then_are_named() -> None:
+    """With ``+capacity`` Eve Lind carries Central from her hire month (August) on, while
+    Ana Ruiz owned it to June: January-June are Ana's already; her recorded July, before
+    her hire, is no rep's (KPIs credit it to no one), so nothing mixes there. Cara Diaz,
+    hired long ago, carries East all year while Dan Wu owned it to June: named."""
+    result = _targets(SPANS, method="history+capacity")
+    (note,) = _notes(result, "by rep, each territory's")
     assert "East 2026-01 to 2026-06 (target to Cara Diaz; Dan Wu owned its accounts then)" in (note)
-    # Central's July: its owner then (Eve Lind) was not hired yet, so KPIs credit no rep;
-    # January-June were Ana Ruiz's
-    assert "Central 2026-01 to 2026-06 (target to Eve Lind; Ana Ruiz owned its" in note
-    assert "West" not in note  # one owner all year
-    assert "005" not in note  # names, not ids
+    assert "Central" not in note and "005" not in note  # names, not ids
 
 
-def test_no_note_when_the_owners_stayed_or_the_period_lies_ahead() -> None:
+def test_nothing_moves_when_the_owners_stayed_or_the_period_lies_ahead() -> None:
     stayed: list[OwnerSpan] = [
         ("001W", "005A", date(2026, 1, 1), None),
         ("001E", "005C", date(2026, 1, 1), None),
         ("001X", "005E", date(2026, 1, 1), None),
     ]
-    assert _mixed(_targets(stayed)) == []
-    assert _mixed(_targets(SPANS, period=2027)) == []  # today's owners own every month
-    assert _mixed(_targets([])) == []  # no recorded owners: nothing is known to differ
+    for result in (_targets(stayed), _targets(SPANS, period=2027), _targets([])):
+        assert not [w for w in result.warnings if "owned" in w]
+        assert {rep for rep, _ in result.reps} == {"005A", "005C", "005E"}

@@ -1,5 +1,6 @@
-"""Who carries each leaf territory's target, month by month: its primary owners, and with
-``+capacity`` whoever owned its accounts in the months before an owner was hired.
+"""Who carries each leaf territory's target, month by month: its primary owners; in months
+already begun, whoever owned its accounts then (KPIs credit them with those months' sales);
+and with ``+capacity`` whoever owned its accounts in the months before an owner was hired.
 
 A territory's business does not stop while its new owner is not yet there. With
 ``+capacity`` a rep hired in the period carries nothing before the hire month and ramps
@@ -118,7 +119,18 @@ def leaf_owners(
                 [np.mean(monthly_productivity(everyone.get(o.rep_id))) for o in listed]
             )
             productivity[k] = float((prods * shares).sum() / shares.sum())
-            owners.append([(o.rep_id, float(s)) for o, s in zip(listed, shares, strict=True)])
+            pairs: list[tuple[str | None, Any]] = [
+                (o.rep_id, float(s) / shares.sum()) for o, s in zip(listed, shares, strict=True)
+            ]
+            if spans_of and as_of is not None:
+                accounts = leaf_accounts[k] if k < len(leaf_accounts) else {}
+                begun = np.array([d <= as_of for d in firsts])
+                then = _former_owners(accounts, spans_of, firsts, begun)
+                pairs, said = _owners_of_the_day(
+                    nodes[i].name, pairs, then, carrier_productivity, months, labels, everyone
+                )
+                covered.extend(said)
+            owners.append(pairs)
             continue
         # month by month: a rep hired in May carries nothing before May and a ramp after
         by_month = np.array([monthly_productivity(everyone.get(o.rep_id)) for o in listed])
@@ -163,6 +175,48 @@ def leaf_owners(
             "owner's hire the same way (the rep rows say who carries which months)"
         )
     return LeafOwners(productivity, monthly, owners)
+
+
+def _owners_of_the_day(
+    territory: str,
+    pairs: list[tuple[str | None, Any]],
+    held: Mapping[str, np.ndarray],
+    credited: Any,
+    months: Sequence[tuple[int, int]],
+    labels: Mapping[str, str],
+    everyone: Mapping[str, Rep],
+) -> tuple[list[tuple[str | None, Any]], list[str]]:
+    """A leaf's carriers when other reps than its owners today owned its accounts in months
+    of the period already begun (``held``: rep id -> fraction of each month): those months'
+    parts go to the reps KPIs credit with their sales (``credited(rep_id)``: 0 in a month
+    they were not hired yet, or had left; that part stays with the territory, no rep's), the
+    rest to the owners by share. A note says who carries which months."""
+    listed = {r for r, _ in pairs}
+    others = {r: w for r, w in held.items() if r not in listed and w.any()}
+    if not others:
+        return pairs, []
+    taken = np.sum(list(others.values()), axis=0)
+    rest = np.clip(1 - taken, 0.0, 1.0)
+    rest[rest < 1e-9] = 0.0  # the float dust of fractions that add up to 1
+    out: list[tuple[str | None, Any]] = [(r, w * rest) for r, w in pairs]
+    parts = []
+    nobody = np.zeros(len(months))
+    for rep_id in sorted(others, key=lambda r: labels.get(r, r)):
+        part = np.where(credited(rep_id) > 0, others[rep_id], 0.0)
+        nobody += others[rep_id] - part
+        if part.any():
+            out.append((rep_id, part))
+            name = labels.get(rep_id) or (everyone[rep_id].name if rep_id in everyone else rep_id)
+            parts.append(f"{name} {_ranges(part > 0, months)}")
+    if nobody.any():
+        out.append((None, nobody))
+        parts.append(f"no rep {_ranges(nobody > 0, months)} (its owner then was not hired)")
+    owners = ", ".join(sorted(labels.get(str(r), str(r)) for r in listed))
+    note = (
+        f"{territory}: its months owned by other reps than {owners} are carried by the owner "
+        f"of its accounts then, whom KPIs credit with their sales: {'; '.join(parts)}"
+    )
+    return out, [note]
 
 
 def mixed_owners_note(
