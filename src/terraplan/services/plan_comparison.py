@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from terraplan.domain import Plan, RecordKind
+from terraplan.domain import Plan, PlanStatus, RecordKind
 from terraplan.planning.scenarios import AccountFacts, PlanComparison, compare_plans
 from terraplan.services.alignment import plan_alignment_frame
 from terraplan.services.plan_scopes import scope_account_ids
@@ -129,6 +129,11 @@ def compare_stored_plans(
         connection = uow.connection
         rows = [_territory_target_rows(connection, plan_id) for plan_id in (base_id, other_id)]
         scoped = [(plan, ids) for plan in (base, other) if (ids := scope_ids[plan.id]) is not None]
+        owners_then = {
+            plan.id: _recorded_owners(connection, plan.id)
+            for plan in (base, other)
+            if plan.status is PlanStatus.ARCHIVED
+        }
     targets, target_notes, target_period = _comparable_targets((base_id, other_id), rows)
     # A region's targets are its territories' added up: counted with them, a plan with
     # regions had its targets twice (353M for a 227M plan).
@@ -173,6 +178,7 @@ def compare_stored_plans(
         other_targets=targets[1],
         rep_names=rep_names,
         crm_owner_of=dict(zip(accounts["id"], accounts["crm_owner_id"], strict=True)),
+        owners_then=owners_then,
     )
     comparison = replace(comparison, target_period=target_period)
     if territories is not None:
@@ -199,6 +205,21 @@ def compare_stored_plans(
         extra = (*stale, *target_notes, *([held] if held else []))
         comparison = replace(comparison, notes=(*extra, *comparison.notes))
     return comparison, window
+
+
+def _recorded_owners(connection: Any, plan_id: str) -> dict[str, str | None]:
+    """Each account's owner as last recorded while ``plan_id`` was in force (empty: the plan
+    was never in force)."""
+    from sqlalchemy import select
+
+    from terraplan.storage.orm import OwnershipPeriodRow as Row
+
+    rows = connection.execute(
+        select(Row.record_id, Row.owner_id)
+        .where(Row.record_kind == "account", Row.plan_id == plan_id)
+        .order_by(Row.valid_from, Row.id)
+    ).all()
+    return {str(account): owner for account, owner in rows}
 
 
 def _within(plan: Plan, territories: set[str]) -> Plan:
