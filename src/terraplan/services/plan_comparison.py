@@ -329,7 +329,27 @@ def _comparable_targets(
         rows = inside
         period = _periods_text({(start, end)})
     else:  # one plan sets targets (or neither): its own periods are what is shown
-        period = next((_periods_text(s) for s in spans if s), None)
+        period = None
+        which = next((i for i, s in enumerate(spans) if s), None)
+        if which is not None:
+            own = spans[which]
+            start, end = min(a for a, _ in own), max(b for _, b in own)
+            if (end - start).days > 366:
+                # several years (this year's and next year's): summed, they read as one
+                # year's quota; the latest year is shown, as when both plans set targets
+                years = {(a, b) for a, b in own if (b - a).days >= 364}
+                start, end = max(years) if years else (_year_before(end), end)
+                rows = [
+                    f.filter((pl.col("period_start") >= start) & (pl.col("period_end") <= end))
+                    for f in rows
+                ]
+                notes.append(
+                    f"targets are shown over {_periods_text({(start, end)})}, the latest year "
+                    f"{plan_ids[which]} sets (its other targets are left out)"
+                )
+                period = _periods_text({(start, end)})
+            else:
+                period = _periods_text(own)
     totals = []
     for frame in rows:
         grouped = frame.group_by("territory_id").agg(pl.col("amount").sum())
