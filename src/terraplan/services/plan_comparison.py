@@ -60,8 +60,9 @@ def _account_facts(db: Database) -> tuple[list[AccountFacts], pl.DataFrame, str 
     if lines.height:
         end = lines["date"].max()
         assert isinstance(end, date)
-        start = date(end.year - 1, end.month, 1) + timedelta(days=31)
-        start = start.replace(day=1)
+        # the 12 months that end on the last day of the history (2025-12-03 to 2026-12-02):
+        # whole calendar months from a year back left out the month the year began in
+        start = _year_back(end) + timedelta(days=1)
         window = f"{start.isoformat()} to {end.isoformat()}"
         grouped = (
             lines.filter(pl.col("date") >= start).group_by("account_id").agg(pl.col("amount").sum())
@@ -88,6 +89,11 @@ def _account_facts(db: Database) -> tuple[list[AccountFacts], pl.DataFrame, str 
         )
     ]
     return facts, accounts, window, history.source
+
+
+def _year_back(day: date) -> date:
+    """The same day a year earlier (29 February: the 28th)."""
+    return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
 
 
 def compare_stored_plans(
