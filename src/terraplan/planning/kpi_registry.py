@@ -239,7 +239,7 @@ KPIS: tuple[KpiDefinition, ...] = (
         "count",
         False,
         "Accounts of account_count with no month of positive net sales and no opportunity created in the "
-        "N months (parameter inactive_months, default 6) ending with the period's last month "
+        "N months (inactive_months, `kpis --inactive-months`, default 6; 12 or more for annual billing) ending with the period's last month "
         "(capped at the as-of month: a year to date looks back from the reporting month); "
         "an account closed by then is inactive.",
     ),
