@@ -51,7 +51,7 @@ def test_close_missing_closes_what_a_full_export_leaves_out(
     done = run_cli("import", "accounts", str(later), "--close-missing")
     assert done.returncode == 0, done.stderr
     notes = " ".join(done.stderr.split())
-    assert "1 account(s) closed (1 because the file leaves them out) (e.g. A0)" in notes
+    assert "1 account(s) closed (1 because the file leaves them out) (e.g. Account 0 (A0))" in notes
     out = tmp_path / "out.csv"
     assert run_cli("export", "accounts", str(out)).returncode == 0
     exported = {line.split(",")[0]: line for line in out.read_text(encoding="utf-8").splitlines()}

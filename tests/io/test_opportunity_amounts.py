@@ -30,3 +30,20 @@ def test_an_unreadable_amount_is_still_an_error(make_file: Any) -> None:
     assert not result.report.ok
     assert [(i.row, i.field) for i in result.report.errors] == [(2, "amount")]
     assert not [w for w in result.report.warnings if "no amount" in w]
+
+
+def test_a_negative_downgrade_says_where_it_belongs(make_file: Any) -> None:
+    """A SaaS CRM books a downgrade as a Closed Won opportunity of a negative amount: refused
+    (it is no deal won, no pipeline), with the way to count it: a negative sales line."""
+    text = (
+        "Id,AccountId,Type,StageName,Amount,CreatedDate,CloseDate\n"
+        "006D1,001B1,Downgrade,Closed Won,-5000.00,2026-03-01,2026-03-11\n"
+        "006R1,001B1,Renewal,Closed Won,0,2025-03-01,2026-03-01\n"
+    )
+    result = load_file(make_file(text), "opportunities", known_ids={"accounts": ["001B1"]})
+    (error,) = result.report.errors
+    assert (error.row, error.field) == (2, "amount")
+    assert error.reason == (
+        "must be >= 0: a downgrade or credit is a negative sales line (invoices), where it "
+        "reduces revenue, not an opportunity"
+    )

@@ -192,7 +192,7 @@ def test_an_export_imported_again_keeps_closed_accounts_closed(
     outcome = import_file(db, _write(tmp_path, "mixed.csv", mixed), "accounts")
     assert _closed(db) == {"A3": date.today(), "A4": date(2026, 2, 28)}
     assert any(
-        n.startswith("1 account(s) flagged active carry a close date (e.g. A5)")
+        n.startswith("1 account(s) flagged active carry a close date (e.g. Account 5 (A5))")
         for n in outcome.notes
     )
     # A close date still to come closes the account now: said, not silent.
@@ -200,7 +200,8 @@ def test_an_export_imported_again_keeps_closed_accounts_closed(
     outcome = import_file(db, _write(tmp_path, "later.csv", later), "accounts")
     assert _closed(db)["A6"] == date(2099, 12, 31)
     assert any(
-        n.startswith("1 account(s) close on a day after today (e.g. A6)") for n in outcome.notes
+        n.startswith("1 account(s) close on a day after today (e.g. Account 6 (A6))")
+        for n in outcome.notes
     )
 
 

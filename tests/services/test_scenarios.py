@@ -1083,7 +1083,8 @@ def test_compare_takes_revenue_from_won_opportunities_when_there_are_no_sales_li
             )
         ).all()
     end = max(date.fromisoformat(str(r.close_date)[:10]) for r in won)
-    start = (date(end.year - 1, end.month, 1) + timedelta(days=31)).replace(day=1)
+    # the last 12 months: from the day after the same day a year earlier
+    start = end.replace(year=end.year - 1) + timedelta(days=1)
     by_county: dict[str, float] = {}
     for r in won:
         if date.fromisoformat(str(r.close_date)[:10]) >= start:

@@ -43,6 +43,7 @@ def print_sql(
     *,
     since: date | None = None,
     stored_first: date | None = None,
+    inactive_months: int = 6,
 ) -> None:
     """Print the KPI query. A grain's periods (``month``, ``quarter``...) run from ``since``,
     else from the earliest fact stored here (``stored_first``), as ``kpis`` runs them."""
@@ -58,6 +59,7 @@ def print_sql(
         dialect=dialect,
         fiscal=fiscal,
         first=since or stored_first,
+        inactive_months=inactive_months,
     )
     if out is None:
         print(query + ";")  # noqa: T201  (plain SQL on stdout, no console markup)
@@ -91,6 +93,7 @@ def warehouse_table(
     by: str,
     as_of: str | None,
     fiscal: FiscalCalendar | None = None,
+    inactive_months: int = 6,
 ) -> tuple[Any, Any, str]:
     """Run the KPI query on ``engine``; names of groups still come from the plan."""
     from types import SimpleNamespace
@@ -108,6 +111,7 @@ def warehouse_table(
         dimensions=[by],
         as_of=parse_day(as_of, "--as-of"),
         fiscal=fiscal,
+        inactive_months=inactive_months,
     )
     import polars as pl
 

@@ -140,6 +140,15 @@ def kpis(
             "after today; with --sql, today).",
         ),
     ] = None,
+    inactive_months: Annotated[
+        int,
+        typer.Option(
+            "--inactive-months",
+            min=1,
+            help="Months an account with no sale and no new opportunity takes to count as "
+            "inactive (default 6; 12 or more for annual billing).",
+        ),
+    ] = 6,
     since: Annotated[
         str | None,
         typer.Option(
@@ -189,7 +198,7 @@ def kpis(
         stored = None if since is not None else stored_first_day(app_context(ctx).database())
         print_sql(
             sql.value, table, period, by.value, day, out, force, fiscal,
-            since=first, stored_first=stored,
+            since=first, stored_first=stored, inactive_months=inactive_months,
         )  # fmt: skip
         return
     if since is not None:
@@ -207,8 +216,9 @@ def kpis(
         raise InvalidParameterError(f"unknown KPI {unknown[0]!r}; known: {', '.join(KPI_NAMES)}")
     if engine is not None:
         data, frame, where = warehouse_table(
-            ctx, plan, engine.value, source, table, period, by.value, as_of, fiscal
-        )
+            ctx, plan, engine.value, source, table, period, by.value, as_of, fiscal,
+            inactive_months,
+        )  # fmt: skip
     else:
         data, frame = plan_kpis(
             app_context(ctx).database(),
@@ -217,6 +227,7 @@ def kpis(
             dimensions=[by.value],
             fiscal=fiscal,
             as_of=day,
+            inactive_months=inactive_months,
         )
         where = f"as of {data.as_of}, alignment from {data.alignment_source}"
     import polars as pl
@@ -253,7 +264,11 @@ def kpis(
         *grouping_notes(data, by.value, frame["key"].unique().to_list()),
         *(lead_note(data, by.value, frame) if leads_shown else []),
         *prior_year_note(data, frame),
-        *(history_start_note(data, frame) if history_shown else []),
+        *(
+            history_start_note(data, frame, inactive_months=inactive_months)
+            if history_shown
+            else []
+        ),
         *(potential_note(data, frame) if potential_shown and engine is None else []),
         *target_coverage_note(data, frame),
         *recut_note(data, by.value, frame),

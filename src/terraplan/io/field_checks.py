@@ -77,7 +77,8 @@ def check_fields(checker: Checker) -> None:
             reason = f"unknown {name}; use one of {', '.join(spec.choices)}"
             checker.add(raw.is_not_null() & pl.col(name).is_null(), name, reason)
         if spec.minimum is not None and spec.type in ("float", "int"):
-            checker.add(pl.col(name) < spec.minimum, name, f"must be >= {spec.minimum:g}")
+            why = f": {spec.below_minimum}" if spec.below_minimum else ""
+            checker.add(pl.col(name) < spec.minimum, name, f"must be >= {spec.minimum:g}{why}")
         if spec.type in ("float", "int"):
             # 1e308 is a finite float, but sums of it overflow (a design's balance, KPIs)
             checker.add(

@@ -70,6 +70,8 @@ class FieldSpec:
     #: False: read only to check other fields of the row (a rep's country decides how the
     #: home postal code is read), not a column of the accepted frame.
     in_frame: bool = True
+    #: What to do with a number below ``minimum``, said after the bound in the row's reason.
+    below_minimum: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +251,16 @@ KIND_SPECS: dict[str, KindSpec] = {
             _s("id", required=True),
             _s("account_id", required=True, references="accounts"),
             FieldSpec("created_date", "date", required=True),
-            _num("amount", required=True),
+            FieldSpec(
+                "amount",
+                "float",
+                required=True,
+                minimum=0.0,
+                below_minimum=(
+                    "a downgrade or credit is a negative sales line (invoices), where it "
+                    "reduces revenue, not an opportunity"
+                ),
+            ),
             _s("stage", required=True),
             _s("owner_id", references="reps", external=True),
             _s("name"),

@@ -90,12 +90,10 @@ def account_events(
     account becomes active, -1 when its activity window of ``inactive_months`` runs out)."""
     am = months.lazy()
     out = [am.select("cell", "month", "late", "revenue")]
-    out.append(
-        am.filter(pl.col("bought"))
-        .group_by("acc")
-        .agg(pl.col("month").min(), pl.col("cell").first())
-        .select("cell", "month", pl.lit(1.0).alias("new_customers"))
-    )
+    # an account becomes a customer in its first month of positive net sales or, when
+    # earlier, the month it won a deal (a renewal of a deal billed before the sales history
+    # starts, a prepaid multi-year deal, a free renewal): never new a second time
+    became = [am.filter(pl.col("bought")).select("acc", "cell", "month")]
     index = pl.col("month").dt.year().cast(pl.Int32) * 12 + pl.col("month").dt.month() - 1
     activity = [am.filter(pl.col("bought")).select("acc", "cell", index.alias("m"))]
     opps = inputs.frame("opportunities")
@@ -114,6 +112,11 @@ def account_events(
             .join(coded.lazy().select("account_id", "acc", "cell"), on="account_id", how="inner")
             .collect()
             .lazy()
+        )
+        became.append(
+            base.filter(pl.col("won") & pl.col("closed")).select(
+                "acc", "cell", pl.col("closed_on").dt.month_start().alias("month")
+            )
         )
         out.append(
             base.filter(~pl.col("undated")).select(
@@ -144,6 +147,12 @@ def account_events(
                 (pl.col("created_date").dt.month_start().pipe(_month_index)).alias("m"),
             )
         )
+    out.append(
+        pl.concat(became)
+        .group_by("acc")
+        .agg(pl.col("month").min(), pl.col("cell").first())
+        .select("cell", "month", pl.lit(1.0).alias("new_customers"))
+    )
     out.append(_active_changes(pl.concat(activity).collect(), coded, inactive_months))
     return out
 

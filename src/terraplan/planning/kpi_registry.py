@@ -158,7 +158,10 @@ KPIS: tuple[KpiDefinition, ...] = (
         "New customers",
         "count",
         True,
-        "Accounts whose first month with positive net sales falls in the period.",
+        "Accounts whose first month with positive net sales or, when earlier, with a deal "
+        "won (any amount) falls in the period: an account is new once, so the renewal of a "
+        "deal won or billed before the sales lines start (a prepaid multi-year deal, a free "
+        "renewal) is no new customer.",
     ),
     KpiDefinition(
         "acquisition_cost",
@@ -236,7 +239,7 @@ KPIS: tuple[KpiDefinition, ...] = (
         "count",
         False,
         "Accounts of account_count with no month of positive net sales and no opportunity created in the "
-        "N months (parameter inactive_months, default 6) ending with the period's last month "
+        "N months (inactive_months, `kpis --inactive-months`, default 6; 12 or more for annual billing) ending with the period's last month "
         "(capped at the as-of month: a year to date looks back from the reporting month); "
         "an account closed by then is inactive.",
     ),

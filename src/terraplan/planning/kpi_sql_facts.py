@@ -390,9 +390,15 @@ def events(b: SqlContext) -> None:
         .from_("tp_am")
         .group_by("cell", "m"),
     )
+    # a customer from the first month of positive net sales or, when earlier, of a won deal
+    # (a renewal of a deal billed before the sales history starts): new once, as in-process
+    became: exp.Query = sqlglot.select("acc", "m").from_("tp_am").where("sold")
+    if b.tables.has("opportunities"):
+        won = sqlglot.select("acc", "xm AS m").from_("tp_opp_known").where("won_by_as_of")
+        became = exp.union(became, won, distinct=False)
     b.add(
         "tp_new",
-        sqlglot.select("acc", "MIN(m) AS m").from_("tp_am").where("sold").group_by("acc"),
+        sqlglot.select("acc", "MIN(m) AS m").from_(became.subquery("b")).group_by("acc"),
     )
     parts: list[exp.Query] = [
         measure_row("tp_rev", "m", revenue_early="revenue_early", revenue_late="revenue_late"),

@@ -176,6 +176,7 @@ def compare_plans(
     other_targets: Mapping[str, float] | None = None,
     rep_names: Mapping[str, str] | None = None,
     crm_owner_of: Mapping[str, str | None] | None = None,
+    owners_then: Mapping[str, Mapping[str, str | None]] | None = None,
 ) -> PlanComparison:
     """What changes from ``base`` to ``other``.
 
@@ -191,11 +192,17 @@ def compare_plans(
     activating ``other`` changes against them (what its owner update file holds, with the owners changed back since). An account "moves"
     when its territory id differs between the plans; an "owner change" when its owner differs.
     The open pipeline of accounts changing owner is *protected*: activation leaves open
-    opportunities with their current owner until they close.
+    opportunities with their current owner until they close. ``owners_then``: plan id ->
+    the owners recorded while that plan was in force (an archived plan): they stand for the
+    current owners in it, so that its territories with no primary rep show the owners they
+    had then, not those a later plan gave.
     """
     current = owner_of or {}
-    base_owner, _ = plan_owners(base, base_alignment.items(), current)
-    other_owner, _ = plan_owners(other, other_alignment.items(), current)
+    then = owners_then or {}
+    base_current = {**current, **then.get(base.id, {})}
+    other_current = {**current, **then.get(other.id, {})}
+    base_owner, _ = plan_owners(base, base_alignment.items(), base_current)
+    other_owner, _ = plan_owners(other, other_alignment.items(), other_current)
     base_names = {t.id: t.name for t in base.territories}
     other_names = {t.id: t.name for t in other.territories}
     names = {**base_names, **other_names}
@@ -218,8 +225,8 @@ def compare_plans(
                 tally[column] += 1
                 tally[2 + column] += facts.potential
                 tally[4 + column] += facts.revenue
-        old_owner = base_owner.get(facts.id, current.get(facts.id))
-        new_owner = other_owner.get(facts.id, current.get(facts.id))
+        old_owner = base_owner.get(facts.id, base_current.get(facts.id))
+        new_owner = other_owner.get(facts.id, other_current.get(facts.id))
         if crm_owner_of is not None and new_owner != crm_owner_of.get(facts.id):
             crm_changes += 1  # what the owner update file of ``other`` would hold
             unowned += not crm_owner_of.get(facts.id)

@@ -1,5 +1,6 @@
-"""Who carries each leaf territory's target, month by month: its primary owners, and with
-``+capacity`` whoever owned its accounts in the months before an owner was hired.
+"""Who carries each leaf territory's target, month by month: its primary owners; in months
+already begun, whoever owned its accounts then (KPIs credit them with those months' sales);
+and with ``+capacity`` whoever owned its accounts in the months before an owner was hired.
 
 A territory's business does not stop while its new owner is not yet there. With
 ``+capacity`` a rep hired in the period carries nothing before the hire month and ramps
@@ -25,7 +26,7 @@ from terraplan.engine import capacity as cap
 from terraplan.planning.reps_support import months_between
 from terraplan.planning.target_method import TargetMethod
 
-__all__ = ["LeafOwners", "OwnerSpan", "leaf_owners"]
+__all__ = ["LeafOwners", "OwnerSpan", "leaf_owners", "mixed_owners_note"]
 
 #: One recorded ownership period of an account: ``(account id, rep id or None, first day,
 #: last day or None while open)``.
@@ -118,7 +119,18 @@ def leaf_owners(
                 [np.mean(monthly_productivity(everyone.get(o.rep_id))) for o in listed]
             )
             productivity[k] = float((prods * shares).sum() / shares.sum())
-            owners.append([(o.rep_id, float(s)) for o, s in zip(listed, shares, strict=True)])
+            pairs: list[tuple[str | None, Any]] = [
+                (o.rep_id, float(s) / shares.sum()) for o, s in zip(listed, shares, strict=True)
+            ]
+            if spans_of and as_of is not None:
+                accounts = leaf_accounts[k] if k < len(leaf_accounts) else {}
+                begun = np.array([d <= as_of for d in firsts])
+                then = _former_owners(accounts, spans_of, firsts, begun)
+                pairs, said = _owners_of_the_day(
+                    nodes[i].name, pairs, then, carrier_productivity, months, labels, everyone
+                )
+                covered.extend(said)
+            owners.append(pairs)
             continue
         # month by month: a rep hired in May carries nothing before May and a ramp after
         by_month = np.array([monthly_productivity(everyone.get(o.rep_id)) for o in listed])
@@ -163,6 +175,104 @@ def leaf_owners(
             "owner's hire the same way (the rep rows say who carries which months)"
         )
     return LeafOwners(productivity, monthly, owners)
+
+
+def _owners_of_the_day(
+    territory: str,
+    pairs: list[tuple[str | None, Any]],
+    held: Mapping[str, np.ndarray],
+    credited: Any,
+    months: Sequence[tuple[int, int]],
+    labels: Mapping[str, str],
+    everyone: Mapping[str, Rep],
+) -> tuple[list[tuple[str | None, Any]], list[str]]:
+    """A leaf's carriers when other reps than its owners today owned its accounts in months
+    of the period already begun (``held``: rep id -> fraction of each month): those months'
+    parts go to the reps KPIs credit with their sales (``credited(rep_id)``: 0 in a month
+    they were not hired yet, or had left; that part stays with the territory, no rep's), the
+    rest to the owners by share. A note says who carries which months."""
+    listed = {r for r, _ in pairs}
+    others = {r: w for r, w in held.items() if r not in listed and w.any()}
+    if not others:
+        return pairs, []
+    taken = np.sum(list(others.values()), axis=0)
+    rest = np.clip(1 - taken, 0.0, 1.0)
+    rest[rest < 1e-9] = 0.0  # the float dust of fractions that add up to 1
+    out: list[tuple[str | None, Any]] = [(r, w * rest) for r, w in pairs]
+    parts = []
+    nobody = np.zeros(len(months))
+    for rep_id in sorted(others, key=lambda r: labels.get(r, r)):
+        part = np.where(credited(rep_id) > 0, others[rep_id], 0.0)
+        nobody += others[rep_id] - part
+        if part.any():
+            out.append((rep_id, part))
+            name = labels.get(rep_id) or (everyone[rep_id].name if rep_id in everyone else rep_id)
+            parts.append(f"{name} {_ranges(part > 0, months)}")
+    if nobody.any():
+        out.append((None, nobody))
+        parts.append(f"no rep {_ranges(nobody > 0, months)} (its owner then was not hired)")
+    owners = ", ".join(sorted(labels.get(str(r), str(r)) for r in listed))
+    note = (
+        f"{territory}: its months owned by other reps than {owners} are carried by the owner "
+        f"of its accounts then, whom KPIs credit with their sales: {'; '.join(parts)}"
+    )
+    return out, [note]
+
+
+def mixed_owners_note(
+    names: Sequence[str],
+    carriers: LeafOwners,
+    months: Sequence[tuple[int, int]],
+    *,
+    leaf_accounts: Sequence[Mapping[str, float]],
+    owner_spans: Sequence[OwnerSpan],
+    labels: Mapping[str, str],
+    hires: Mapping[str, date | None],
+) -> str | None:
+    """Where a leaf's rep target goes to a rep while another rep owned its accounts that
+    month (a target period reaching back over a realignment or a change of owner): KPIs
+    credit those months' sales to the owner of the day, so by rep attainment compares one
+    rep's target with another's revenue. One note naming each such territory (``names``, in
+    leaf order) with its months, its target's reps and the owners then; None when none.
+    An owner not hired yet in a month (``hires``: rep id -> hire date) is credited nothing
+    then, as the KPIs do, so that month mixes nothing of theirs."""
+    spans_of = _spans_by_account(owner_spans)
+    every = np.ones(len(months), dtype=bool)
+    ends = [date(y + m // 12, m % 12 + 1, 1) - timedelta(days=1) for y, m in months]
+    found: list[str] = []
+    for k, carried in enumerate(carriers.owners):
+        reps = [(r, np.broadcast_to(w, (len(months),))) for r, w in carried if r is not None]
+        if not reps or k >= len(leaf_accounts):
+            continue
+        firsts = [date(y, m, 1) for y, m in months]
+        held = _former_owners(leaf_accounts[k], spans_of, firsts, every)
+        flagged = np.zeros(len(months), dtype=bool)
+        others: set[str] = set()
+        for rep_id, share in held.items():
+            carries = next((w for r, w in reps if r == rep_id), np.zeros(len(months)))
+            hired = hires.get(rep_id)
+            credited = np.array([hired is None or hired <= end for end in ends])
+            hit = (share > 0) & (carries <= 0) & credited
+            if hit.any():
+                flagged |= hit
+                others.add(rep_id)
+        if not flagged.any():
+            continue
+        to = sorted({labels.get(r, r) for r, w in reps if (w[flagged] > 0).any()})
+        then = sorted(labels.get(r, r) for r in others)
+        found.append(
+            f"{names[k]} {_ranges(flagged, months)} (target to {', '.join(to) or 'no rep'}; "
+            f"{', '.join(then)} owned its accounts then)"
+        )
+    if not found:
+        return None
+    more = len(found) - _NOTES
+    listed = "; ".join(found[:_NOTES]) + (f"; and {more} more" if more > 0 else "")
+    return (
+        "by rep, each territory's monthly targets go to its owners today while KPIs credit "
+        "each month's sales to the owner of the day, so attainment by rep mixes two reps "
+        f"where another rep owned a territory's accounts in months of the period: {listed}"
+    )
 
 
 def _spans_by_account(spans: Sequence[OwnerSpan]) -> dict[str, list[OwnerSpan]]:

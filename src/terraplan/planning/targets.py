@@ -58,7 +58,7 @@ from terraplan.planning.target_layers import (
     parse_adjustment,
 )
 from terraplan.planning.target_method import TargetMethod, parse_method
-from terraplan.planning.target_owners import OwnerSpan, leaf_owners
+from terraplan.planning.target_owners import OwnerSpan, leaf_owners, mixed_owners_note
 from terraplan.planning.target_report import (
     FairnessReport,
     TargetPlan,
@@ -141,8 +141,9 @@ def set_targets(
     territories so the company total holds). Months follow ``seasonality``: ``"history"``
     (company monthly pattern), ``"territory"`` (each territory's own, else the company's),
     ``"flat"``, or 12 monthly / 4 quarterly weights (a list or ``"4,3,2,1"``). Reps get
-    their territories' months split by owner share (x productivity with ``+capacity``).
-    With ``+capacity`` a territory keeps its months before its owner's hire at productivity
+    their territories' months split by owner share (x productivity with ``+capacity``);
+    without it, months begun by ``as_of`` that other reps owned the accounts of (``owner_spans``)
+    go to those reps, as KPIs credit them with those months' sales. With ``+capacity`` a territory keeps its months before its owner's hire at productivity
     1, carried by its accounts' owners then (``owner_spans``, the recorded ownership periods:
     :mod:`~terraplan.planning.target_owners`), else by no rep; a note names them.
     Warnings (missing history, zero potential, negative growth, vacant territories, a
@@ -233,6 +234,13 @@ def set_targets(
         leaf_accounts=leaf_accounts, owner_spans=owner_spans, as_of=as_of, labels=rep_labels,
     )  # fmt: skip
     productivity, monthly, owners = carriers.productivity, carriers.monthly, carriers.owners
+    mixed = mixed_owners_note(
+        [nodes[i].name for i in leaves], carriers, months,
+        leaf_accounts=leaf_accounts, owner_spans=owner_spans, labels=rep_labels,
+        hires={r.id: r.hire_date for r in reps or ()},
+    )  # fmt: skip
+    if mixed:
+        warnings.append(mixed)
     basis = quotas.quota_basis(
         history,
         potential,

@@ -188,10 +188,22 @@ def apply_status(
         closed=len(newly),
         reopened=sum(1 for i, d in changes if d is None),
         closed_missing=len(set(missing) & set(newly)),
-        closed_sample=tuple(newly[:3]),
-        future=tuple(sorted(future)[:3]),
-        active_dated=tuple(sorted(dropped)[:3]),
+        closed_sample=_named(connection, newly[:3]),
+        future=_named(connection, sorted(future)[:3]),
+        active_dated=_named(connection, sorted(dropped)[:3]),
         future_count=len(future),
         active_dated_count=len(dropped),
         reopened_ids=tuple(sorted(i for i, d in changes if d is None)),
     )
+
+
+def _named(connection: Connection, ids: list[str]) -> tuple[str, ...]:
+    """The accounts ``ids`` as the notes show them: by name, the id after it (``Acme Labs
+    (001A)``: two accounts may share a name), or the id alone when the name is the id."""
+    if not ids:
+        return ()
+    rows = connection.execute(
+        select(AccountRow.id, AccountRow.name).where(AccountRow.id.in_(ids))
+    ).all()
+    names: dict[str, str] = {str(i): str(n) for i, n in rows}
+    return tuple(f"{names[i]} ({i})" if names.get(i) and names[i] != i else i for i in ids)

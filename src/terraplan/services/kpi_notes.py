@@ -96,7 +96,10 @@ def history_start_note(
     if not isinstance(first, date):
         return []
     spans = frame.select("period", "period_start", "period_end").unique().sort("period_start")
-    year_on = _months_after(first.replace(day=1), 12)
+    # a won deal makes a customer too: won deals older than the sales start the count earlier
+    won = _first_won(data)
+    acquired = first if won is None or won >= first else won
+    year_on = _months_after(acquired.replace(day=1), 12)
     new = [p for p, start, _ in spans.iter_rows() if start < year_on]
     inactive = []
     for period, _, end in spans.iter_rows():
@@ -105,7 +108,13 @@ def history_start_note(
         if _months_after(last.replace(day=1), 1 - inactive_months) < first.replace(day=1):
             inactive.append(period)
     parts = []
-    if new and "new_customers" in frame.columns:
+    if new and "new_customers" in frame.columns and acquired < first:
+        parts.append(
+            f"new customers in {_some(new)} count accounts whose first sale or won deal "
+            f"falls there (won deals are known from {acquired.isoformat()}), so an account "
+            "that bought before that counts as new in its first year"
+        )
+    elif new and "new_customers" in frame.columns:
         parts.append(
             f"new customers in {_some(new)} count accounts whose first sales in the history "
             "fall there, so an account that bought before the history starts counts as new "
@@ -119,6 +128,19 @@ def history_start_note(
     if not parts:
         return []
     return [f"the {_history(data)} starts on {first.isoformat()}: " + "; ".join(parts)]
+
+
+def _first_won(data: PlanData) -> date | None:
+    """The close date of the earliest deal won by the as-of date (none without opportunities):
+    from then on, new customers count won deals as well as sales."""
+    opps = data.inputs.frame("opportunities")
+    if opps is None or not {"is_won", "close_date"} <= set(opps.collect_schema().names()):
+        return None
+    won = pl.col("is_won").fill_null(False) & pl.col("close_date").is_not_null()
+    if data.as_of is not None:
+        won = won & (pl.col("close_date") <= data.as_of)
+    day = opps.filter(won).select(pl.col("close_date").min()).collect().item()
+    return day if isinstance(day, date) else None
 
 
 def _months_after(day: date, months: int) -> date:

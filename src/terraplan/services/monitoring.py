@@ -33,10 +33,12 @@ def plan_kpis(
     cache: MonitoringCache | None = None,
     fiscal: FiscalCalendar | None = None,
     as_of: date | None = None,
+    inactive_months: int = 6,
 ) -> tuple[PlanData, pl.DataFrame]:
     """The plan's KPIs for ``periods`` (quarters, years and YTD of the ``fiscal`` calendar)
-    as of ``as_of`` (default: :func:`latest_fact`). The returned data's ``as_of`` is the
-    date the figures were computed at."""
+    as of ``as_of`` (default: :func:`latest_fact`), inactive accounts over
+    ``inactive_months``. The returned data's ``as_of`` is the date the figures were computed
+    at."""
 
     def reporting_day(data: PlanData) -> date | None:
         if as_of is not None:
@@ -45,13 +47,20 @@ def plan_kpis(
 
     def compute(data: PlanData) -> pl.DataFrame:
         day = reporting_day(data)
-        kwargs: dict[str, Any] = {"periods": periods, "as_of": day, "fiscal": fiscal}
+        kwargs: dict[str, Any] = {
+            "periods": periods,
+            "as_of": day,
+            "fiscal": fiscal,
+            "inactive_months": inactive_months,
+        }
         if dimensions:
             kwargs["dimensions"] = tuple(dimensions)
         return compute_kpis(data.inputs, **kwargs)
 
     if cache is not None:
-        key = ("kpis", tuple(periods or ()), tuple(dimensions or ()), fiscal, as_of)
+        key = (
+            "kpis", tuple(periods or ()), tuple(dimensions or ()), fiscal, as_of, inactive_months
+        )  # fmt: skip
         data, frame = cache.memo(db, plan_id, key, compute)
     else:
         data = load_plan_data(db, plan_id)

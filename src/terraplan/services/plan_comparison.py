@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from terraplan.domain import Plan, RecordKind
+from terraplan.domain import Plan, PlanStatus, RecordKind
 from terraplan.planning.scenarios import AccountFacts, PlanComparison, compare_plans
 from terraplan.services.alignment import plan_alignment_frame
 from terraplan.services.plan_scopes import scope_account_ids
@@ -60,8 +60,9 @@ def _account_facts(db: Database) -> tuple[list[AccountFacts], pl.DataFrame, str 
     if lines.height:
         end = lines["date"].max()
         assert isinstance(end, date)
-        start = date(end.year - 1, end.month, 1) + timedelta(days=31)
-        start = start.replace(day=1)
+        # the 12 months that end on the last day of the history (2025-12-03 to 2026-12-02):
+        # whole calendar months from a year back left out the month the year began in
+        start = _year_back(end) + timedelta(days=1)
         window = f"{start.isoformat()} to {end.isoformat()}"
         grouped = (
             lines.filter(pl.col("date") >= start).group_by("account_id").agg(pl.col("amount").sum())
@@ -88,6 +89,11 @@ def _account_facts(db: Database) -> tuple[list[AccountFacts], pl.DataFrame, str 
         )
     ]
     return facts, accounts, window, history.source
+
+
+def _year_back(day: date) -> date:
+    """The same day a year earlier (29 February: the 28th)."""
+    return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
 
 
 def compare_stored_plans(
@@ -129,6 +135,11 @@ def compare_stored_plans(
         connection = uow.connection
         rows = [_territory_target_rows(connection, plan_id) for plan_id in (base_id, other_id)]
         scoped = [(plan, ids) for plan in (base, other) if (ids := scope_ids[plan.id]) is not None]
+        owners_then = {
+            plan.id: _recorded_owners(connection, plan.id)
+            for plan in (base, other)
+            if plan.status is PlanStatus.ARCHIVED
+        }
     targets, target_notes, target_period = _comparable_targets((base_id, other_id), rows)
     # A region's targets are its territories' added up: counted with them, a plan with
     # regions had its targets twice (353M for a 227M plan).
@@ -173,6 +184,7 @@ def compare_stored_plans(
         other_targets=targets[1],
         rep_names=rep_names,
         crm_owner_of=dict(zip(accounts["id"], accounts["crm_owner_id"], strict=True)),
+        owners_then=owners_then,
     )
     comparison = replace(comparison, target_period=target_period)
     if territories is not None:
@@ -199,6 +211,21 @@ def compare_stored_plans(
         extra = (*stale, *target_notes, *([held] if held else []))
         comparison = replace(comparison, notes=(*extra, *comparison.notes))
     return comparison, window
+
+
+def _recorded_owners(connection: Any, plan_id: str) -> dict[str, str | None]:
+    """Each account's owner as last recorded while ``plan_id`` was in force (empty: the plan
+    was never in force)."""
+    from sqlalchemy import select
+
+    from terraplan.storage.orm import OwnershipPeriodRow as Row
+
+    rows = connection.execute(
+        select(Row.record_id, Row.owner_id)
+        .where(Row.record_kind == "account", Row.plan_id == plan_id)
+        .order_by(Row.valid_from, Row.id)
+    ).all()
+    return {str(account): owner for account, owner in rows}
 
 
 def _within(plan: Plan, territories: set[str]) -> Plan:
@@ -308,7 +335,27 @@ def _comparable_targets(
         rows = inside
         period = _periods_text({(start, end)})
     else:  # one plan sets targets (or neither): its own periods are what is shown
-        period = next((_periods_text(s) for s in spans if s), None)
+        period = None
+        which = next((i for i, s in enumerate(spans) if s), None)
+        if which is not None:
+            own = spans[which]
+            start, end = min(a for a, _ in own), max(b for _, b in own)
+            if (end - start).days > 366:
+                # several years (this year's and next year's): summed, they read as one
+                # year's quota; the latest year is shown, as when both plans set targets
+                years = {(a, b) for a, b in own if (b - a).days >= 364}
+                start, end = max(years) if years else (_year_before(end), end)
+                rows = [
+                    f.filter((pl.col("period_start") >= start) & (pl.col("period_end") <= end))
+                    for f in rows
+                ]
+                notes.append(
+                    f"targets are shown over {_periods_text({(start, end)})}, the latest year "
+                    f"{plan_ids[which]} sets (its other targets are left out)"
+                )
+                period = _periods_text({(start, end)})
+            else:
+                period = _periods_text(own)
     totals = []
     for frame in rows:
         grouped = frame.group_by("territory_id").agg(pl.col("amount").sum())

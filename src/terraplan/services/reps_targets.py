@@ -16,7 +16,7 @@ from terraplan.planning.matching import MatchResult, match_reps
 from terraplan.planning.revenue import parse_source
 from terraplan.planning.target_fill import region_months
 from terraplan.planning.target_owners import OwnerSpan
-from terraplan.planning.targets import TargetPlan, parse_adjustment, parse_method, set_targets
+from terraplan.planning.targets import TargetPlan, parse_adjustment, set_targets
 from terraplan.planning.team_capacity import DEFAULT_HOURS_PER_REP, DEFAULT_UTILIZATION
 from terraplan.services.alignment import plan_alignment
 from terraplan.services.owner_sync import OwnerSync, sync_in
@@ -210,7 +210,7 @@ def plan_targets(
         sales_lines = uow.sales_lines.list() if source != "opportunities" else []
         opportunities = uow.opportunities.list() if not sales_lines else []
         territory_of = plan_alignment(uow, plan, accounts).territory_of
-        spans = _owner_spans(uow, method, {a.id for a in accounts})
+        spans = _owner_spans(uow, {a.id for a in accounts})
     result = set_targets(
         plan,
         accounts,
@@ -256,12 +256,11 @@ def plan_targets(
     return result
 
 
-def _owner_spans(uow: UnitOfWork, method: str, accounts: set[str]) -> list[OwnerSpan]:
-    """With ``+capacity``: the accounts' owners over time, as KPIs credit their sales (the
-    recorded ownership periods, and the CRM's owner before the first), so that the months
-    before a new owner's hire are carried by the rep those months' sales are credited to."""
-    if not parse_method(method).capacity_adjusted:
-        return []
+def _owner_spans(uow: UnitOfWork, accounts: set[str]) -> list[OwnerSpan]:
+    """The accounts' owners over time, as KPIs credit their sales (the recorded ownership
+    periods, and the CRM's owner before the first): with ``+capacity`` the months before a
+    new owner's hire are carried by the rep those months' sales are credited to, and months
+    whose rep target goes to another rep than the owner of the day are named in a note."""
     from terraplan.services.monitoring_data import ownership_frame
 
     frame = ownership_frame(uow.connection)

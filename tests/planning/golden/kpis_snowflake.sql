@@ -299,9 +299,21 @@ WITH tp_periods AS (
   SELECT
     acc,
     MIN(m) AS m
-  FROM tp_am
-  WHERE
-    sold
+  FROM (
+    SELECT
+      acc,
+      m
+    FROM tp_am
+    WHERE
+      sold
+    UNION ALL
+    SELECT
+      acc,
+      xm AS m
+    FROM tp_opp_known
+    WHERE
+      won_by_as_of
+  ) AS b
   GROUP BY
     acc
 ), tp_act AS (
