@@ -73,6 +73,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "source": ("leadsource",),
         "created_date": ("createddate", "createdate"),
         "converted_opportunity_id": ("convertedopportunityid",),
+        "deleted": ("isdeleted",),
     },
     "reps": {
         "id": ("userid", "repid"),

@@ -166,6 +166,8 @@ KIND_SPECS: dict[str, KindSpec] = {
             FieldSpec("created_date", "date"),
             _s("converted_opportunity_id"),
             FieldSpec("attributes", "attributes"),
+            # Not stored: a lead the CRM deleted (IsDeleted) is left out of the import.
+            FieldSpec("deleted", "bool", import_only=True),
         ),
         extra_columns="any",
         postal_field="postal_code",

@@ -1,0 +1,74 @@
+"""Leads the CRM deleted (``IsDeleted`` true in a Salesforce export that includes deleted
+records) are left out of an import, removed when stored, and said in one note."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from terraplan.io.table_source import parse_source
+from terraplan.services.imports import import_file
+from terraplan.services.source_imports import import_source
+from terraplan.storage.database import Database
+from terraplan.storage.unit_of_work import UnitOfWork
+
+HEADER = (
+    "Id,Company,PostalCode,State,Country,Industry,CreatedDate,ConvertedOpportunityId,IsDeleted\n"
+)
+LEADS = HEADER + (
+    "00Q000000000001,Acme,94107,CA,United States,Software,2026-03-02T10:00:00.000+0000,,false\n"
+    "00Q000000000002,asdf,,california,USA,,2026-03-03T11:00:00.000+0000,,true\n"
+    "00Q000000000003,Beta,10001,NY,United States,Retail,2026-03-04T12:00:00.000+0000,006000000000001,FALSE\n"
+    "00Q000000000004,Test Co,02134,MA,,,2026-03-05T09:00:00.000+0000,006000000000002,TRUE\n"
+    "00Q000000000005,Gamma,60601,IL,US,,2026-03-06T09:00:00.000+0000,,\n"
+)
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _stored(db: Database) -> list[str]:
+    with UnitOfWork(db) as uow:
+        return sorted(lead.id for lead in uow.leads.list())
+
+
+def test_deleted_leads_are_left_out_with_a_note(db: Database, tmp_path: Path) -> None:
+    outcome = import_file(db, _write(tmp_path, "Lead.csv", LEADS), "leads")
+    assert _stored(db) == ["00Q000000000001", "00Q000000000003", "00Q000000000005"]
+    assert outcome.notes == (
+        "2 leads are deleted in the CRM (IsDeleted true: 00Q000000000002, 00Q000000000004): "
+        "left out of the import, so that no routing audit or lead KPI counts them",
+    )
+
+
+def test_a_lead_deleted_since_the_last_export_is_removed(db: Database, tmp_path: Path) -> None:
+    live = LEADS.replace(",true\n", ",false\n").replace(",TRUE\n", ",false\n")
+    import_file(db, _write(tmp_path, "monday.csv", live), "leads")
+    assert len(_stored(db)) == 5
+    outcome = import_file(db, _write(tmp_path, "tuesday.csv", LEADS), "leads")
+    assert _stored(db) == ["00Q000000000001", "00Q000000000003", "00Q000000000005"]
+    assert outcome.notes[0].endswith("counts them; 2 of them were stored and are removed")
+
+
+def test_a_parquet_folder_leaves_deleted_leads_out_too(db: Database, tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    frame = pl.read_csv(_write(tmp_path, "Lead.csv", LEADS), infer_schema=False)
+    frame.head(3).write_parquet(folder / "part-0.parquet")
+    frame.tail(2).write_parquet(folder / "part-1.parquet")
+    source = parse_source(str(folder))
+    assert source is not None
+    outcome = import_source(db, source, "leads", batch_rows=2)
+    assert _stored(db) == ["00Q000000000001", "00Q000000000003", "00Q000000000005"]
+    assert outcome.notes[0].startswith("2 leads are deleted in the CRM (IsDeleted true: ")
+
+
+def test_an_export_without_the_flag_keeps_every_lead(db: Database, tmp_path: Path) -> None:
+    text = "\n".join(line.rsplit(",", 1)[0] for line in LEADS.splitlines()) + "\n"
+    outcome = import_file(db, _write(tmp_path, "report.csv", text), "leads")
+    assert len(_stored(db)) == 5
+    assert outcome.notes == ()
