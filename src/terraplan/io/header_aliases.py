@@ -115,6 +115,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "amount": ("totalprice",),
         "product": ("productname", "productcode"),
         "stage": ("stagename", "dealstage", "opportunitystage"),
+        "deleted": ("isdeleted",),
     },
     "opportunities": {
         "id": ("opportunityid", "dealid", "recordid", "hsobjectid"),
@@ -137,6 +138,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "name": ("opportunityname", "dealname"),
         "stage": ("stagename", "dealstage"),
+        "deleted": ("isdeleted",),
         "created_date": ("createddate", "createdate"),
         "close_date": ("closedate",),
         "amount": ("amountusd", "totalamount"),

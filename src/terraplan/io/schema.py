@@ -114,6 +114,11 @@ def _num(name: str, *, minimum: float | None = 0.0, required: bool = False) -> F
     return FieldSpec(name, "float", required=required, minimum=minimum)
 
 
+#: A record the CRM deleted (``IsDeleted`` true): not stored; the import leaves the row out
+#: (spam, test records, merged duplicates counted nowhere).
+_DELETED = FieldSpec("deleted", "bool", import_only=True)
+
+
 _COORDS = (_num("latitude", minimum=None), _num("longitude", minimum=None))
 
 KIND_SPECS: dict[str, KindSpec] = {
@@ -166,8 +171,8 @@ KIND_SPECS: dict[str, KindSpec] = {
             FieldSpec("created_date", "date"),
             _s("converted_opportunity_id"),
             FieldSpec("attributes", "attributes"),
-            # Not stored: a lead the CRM deleted (IsDeleted) is left out of the import.
-            FieldSpec("deleted", "bool", import_only=True),
+            # Not stored: a record the CRM deleted (IsDeleted) is left out of the import.
+            _DELETED,
         ),
         extra_columns="any",
         postal_field="postal_code",
@@ -234,6 +239,7 @@ KIND_SPECS: dict[str, KindSpec] = {
             # Not stored: the stage of the line's deal (an Opportunity Products report);
             # the lines of open and lost deals are no revenue (kind_checks)
             FieldSpec("stage", "str", import_only=True, in_frame=False),
+            _DELETED,
         ),
     ),
     "opportunities": KindSpec(
@@ -252,6 +258,7 @@ KIND_SPECS: dict[str, KindSpec] = {
             FieldSpec("is_won", "bool", default=False),
             _s("product"),
             _s("lead_source"),
+            _DELETED,
         ),
     ),
     "targets": KindSpec(

@@ -37,9 +37,14 @@ from terraplan.services.account_status import (
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
 from terraplan.services.id_forms import in_stored_form, stored_id_forms
 from terraplan.services.import_facts import area_centres, stored_facts
-from terraplan.services.lead_status import DeletedLeads, remove_deleted, split_deleted
 from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
+from terraplan.services.record_deletions import (
+    DELETABLE,
+    DeletedRecords,
+    remove_deleted,
+    split_deleted,
+)
 from terraplan.storage.database import Database
 from terraplan.storage.orm import ImportRunRow
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -181,8 +186,8 @@ def import_file(
         mapped = {field.split(".", 1)[0] for field in report.columns.values()}
         status = status_frame(frame, mapped)
         frame = frame.drop([f for f in STATUS_FIELDS if f in frame.columns])
-    frame, deleted_ids = split_deleted(frame) if kind == "leads" else (frame, ())
-    deleted = DeletedLeads()
+    frame, deleted_ids = split_deleted(frame) if kind in DELETABLE else (frame, ())
+    deleted = DeletedRecords(kind)
     change = StatusChange()
     # Progress is reported outside the write transaction: the report is a write of its own
     # (the job row), which SQLite would have to wait for until this transaction ends.
@@ -192,7 +197,7 @@ def import_file(
         closed_before = closed_ids(uow.connection) if status is not None else {}
         written = write_rows(uow, kind, frame, report, stored)
         if deleted_ids:
-            deleted = remove_deleted(uow, deleted_ids)
+            deleted = remove_deleted(uow, kind, deleted_ids)
         if status is not None and before is not None:
             change = apply_status(
                 uow.connection,

@@ -60,9 +60,14 @@ from terraplan.services.imports import (
     territory_plans,
     write_rows,
 )
-from terraplan.services.lead_status import DeletedLeads, remove_deleted, split_deleted
 from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
+from terraplan.services.record_deletions import (
+    DELETABLE,
+    DeletedRecords,
+    remove_deleted,
+    split_deleted,
+)
 from terraplan.storage.database import Database
 from terraplan.storage.orm import ImportRunRow
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -133,7 +138,7 @@ def import_source(
     statuses: list[pl.DataFrame] = []  # accounts: each batch's open/closed rows
     in_source: set[str] = set()  # accounts: every id of the source, refused rows too
     change = StatusChange()
-    deleted = DeletedLeads()  # leads: those the CRM deleted, left out and removed
+    deleted = DeletedRecords(spec.kind)  # those the CRM deleted: left out and removed
     with UnitOfWork(db) as uow:
         accounts_before = uow.records("accounts").ids() if spec.kind == "accounts" else set()
         closed_before = closed_ids(uow.connection) if spec.kind == "accounts" else {}
@@ -183,10 +188,10 @@ def import_source(
                 if column is not None:
                     ids = table.frame[column].drop_nulls().cast(pl.String).str.strip_chars()
                     in_source.update(in_stored_form(ids.to_list(), forms))
-            if spec.kind == "leads":
+            if spec.kind in DELETABLE:
                 frame, deleted_ids = split_deleted(frame)
                 if deleted_ids and (merged.ok or on_error == "skip"):
-                    deleted = deleted + remove_deleted(uow, deleted_ids)
+                    deleted = deleted + remove_deleted(uow, spec.kind, deleted_ids)
             if frame.height and (merged.ok or on_error == "skip"):
                 written += write_rows(uow, spec.kind, frame, result.report, stored)
             progress(step, merged.report.rows_read, None)

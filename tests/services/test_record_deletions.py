@@ -1,5 +1,6 @@
-"""Leads the CRM deleted (``IsDeleted`` true in a Salesforce export that includes deleted
-records) are left out of an import, removed when stored, and said in one note."""
+"""Records the CRM deleted (``IsDeleted`` true in a Salesforce export that includes deleted
+records: leads, opportunities, line items) are left out of an import, removed when stored, and
+said in one note, so that no lead conversion, revenue or win counts them."""
 
 from __future__ import annotations
 
@@ -72,3 +73,30 @@ def test_an_export_without_the_flag_keeps_every_lead(db: Database, tmp_path: Pat
     outcome = import_file(db, _write(tmp_path, "report.csv", text), "leads")
     assert len(_stored(db)) == 5
     assert outcome.notes == ()
+
+
+OPPORTUNITIES = (
+    "Id,AccountId,StageName,Amount,CreatedDate,CloseDate,IsClosed,IsWon,IsDeleted\n"
+    "006000000000001,001000000000001,Closed Won,1000,2026-01-05,2026-02-01,true,true,false\n"
+    "006000000000002,001000000000001,Closed Won,5000,2026-01-06,2026-02-02,true,true,true\n"
+    "006000000000003,001000000000001,Prospecting,700,2026-01-07,,false,false,false\n"
+)
+
+
+def _opportunities(db: Database) -> dict[str, float]:
+    with UnitOfWork(db) as uow:
+        return {o.id: o.amount for o in uow.opportunities.list()}
+
+
+def test_a_deleted_won_opportunity_is_no_revenue(db: Database, tmp_path: Path) -> None:
+    import_file(db, _write(tmp_path, "Account.csv", "Id,Name\n001000000000001,Acme\n"), "accounts")
+    live = OPPORTUNITIES.replace(",true\n", ",false\n")
+    import_file(db, _write(tmp_path, "monday.csv", live), "opportunities")
+    assert sum(_opportunities(db).values()) == 6700.0
+    outcome = import_file(db, _write(tmp_path, "Opportunity.csv", OPPORTUNITIES), "opportunities")
+    assert _opportunities(db) == {"006000000000001": 1000.0, "006000000000003": 700.0}
+    assert outcome.notes == (
+        "1 opportunity is deleted in the CRM (IsDeleted true: 006000000000002): left out of "
+        "the import, so that no revenue, pipeline, win rate or lead KPI counts it; it was "
+        "stored and is removed",
+    )
