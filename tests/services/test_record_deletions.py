@@ -4,6 +4,7 @@ said in one note, so that no lead conversion, revenue or win counts them."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -100,3 +101,23 @@ def test_a_deleted_won_opportunity_is_no_revenue(db: Database, tmp_path: Path) -
         "the import, so that no revenue, pipeline, win rate or lead KPI counts it; it was "
         "stored and is removed",
     )
+
+
+def test_an_account_deleted_in_the_crm_is_closed_and_keeps_its_history(
+    db: Database, tmp_path: Path
+) -> None:
+    """An account is not removed (its sales and opportunities stay in past KPIs): deleted in
+    the CRM, it is closed as an inactive one is; one still live in the same file stays open."""
+    book = "Id,Name,BillingState,IsDeleted\nA1,Acme,CA,false\nA2,Beta,NY,false\nA3,Gamma,TX,\n"
+    import_file(db, _write(tmp_path, "monday.csv", book), "accounts")
+    later = book.replace("A2,Beta,NY,false", "A2,Beta,NY,true")
+    outcome = import_file(db, _write(tmp_path, "tuesday.csv", later), "accounts")
+    with UnitOfWork(db) as uow:
+        closed = {a.id: a.closed_on for a in uow.accounts.list() if a.closed_on is not None}
+    assert closed == {"A2": date.today()}
+    assert outcome.closed == 1
+    # the same export again: still closed, on the day it was closed
+    import_file(db, _write(tmp_path, "wednesday.csv", later), "accounts")
+    with UnitOfWork(db) as uow:
+        assert uow.accounts.get("A2").closed_on == date.today()
+        assert uow.accounts.get("A1").closed_on is None

@@ -56,6 +56,7 @@ _ACCOUNT_ALIASES = {
     "industry": ("billingindustry", "accountindustry"),
     "closed_on": ("closeddate", "churndate", "churnedon", "inactivedate", "deactivationdate"),
     "active": ("isactive", "activeaccount"),
+    "deleted": ("isdeleted",),
 }
 
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {

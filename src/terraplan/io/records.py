@@ -76,7 +76,10 @@ def to_domain(frame: pl.DataFrame, kind: str) -> list[Any]:
     out = []
     for record in iter_records(frame):
         values = {k: v for k, v in record.items() if k in names}
-        if kind == "accounts" and record.get("active") is not None:
+        if kind == "accounts" and record.get("deleted"):
+            # deleted in the CRM: closed as an inactive row is (today, unless dated)
+            values["closed_on"] = values.get("closed_on") or date.today()
+        elif kind == "accounts" and record.get("active") is not None:
             # as an import reads the flag: active is open, inactive closed (today, unless dated)
             if record["active"]:
                 values["closed_on"] = None

@@ -148,6 +148,7 @@ KIND_SPECS: dict[str, KindSpec] = {
             FieldSpec("closed_on", "date"),
             # Not stored as such: an inactive row is closed on the day of the import.
             FieldSpec("active", "bool", import_only=True),
+            _DELETED,  # deleted in the CRM: closed as an inactive row is
         ),
         extra_columns="any",
         postal_field="postal_code",

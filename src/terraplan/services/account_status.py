@@ -2,7 +2,8 @@
 
 A CRM export says an account is closed in one of three ways: a close date (``closed_on``:
 "Churn Date", "Closed Date"), an active flag (``active``: "Active__c", "IsActive"; an
-inactive row is closed on the day of the import, or on the day it was closed before), or by
+inactive row is closed on the day of the import, or on the day it was closed before; a row
+deleted in the CRM, ``deleted``/"IsDeleted" true, is closed the same way), or by
 leaving it out of a full export (``close_missing``: every stored open account the file does
 not hold is closed that day). An account a file holds with no such column is open: it is in
 the CRM's export, so it is in the CRM (a closed one comes back).
@@ -29,7 +30,7 @@ from terraplan.storage.orm import AccountRow
 MOST_OF_THE_BOOK = 0.5
 
 #: Fields of an accounts file that say whether an account is closed (not written as such).
-STATUS_FIELDS = ("closed_on", "active")
+STATUS_FIELDS = ("closed_on", "active", "deleted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +88,15 @@ def status_frame(frame: pl.DataFrame, mapped: Collection[str]) -> pl.DataFrame:
     without a date). ``mapped``: the fields the file has a column for."""
     has_date = "closed_on" in mapped and "closed_on" in frame.columns
     has_flag = "active" in mapped and "active" in frame.columns
+    # deleted in the CRM (IsDeleted true): closed, as an inactive row is
+    has_deleted = "deleted" in mapped and "deleted" in frame.columns
     closed_on = pl.col("closed_on") if has_date else pl.lit(None, dtype=pl.Date)
-    if has_flag:
+    if has_flag or has_deleted:
         # An empty flag says nothing (an export's own file, a CRM's blank cell): the date rules.
-        inactive = pl.col("active").eq(False).fill_null(False)
-        active = pl.col("active").eq(True).fill_null(False)
+        deleted = pl.col("deleted").eq(True).fill_null(False) if has_deleted else pl.lit(False)
+        flag = pl.col("active") if has_flag else pl.lit(None, dtype=pl.Boolean)
+        inactive = flag.eq(False).fill_null(False) | deleted
+        active = flag.eq(True).fill_null(False) & ~deleted
         return frame.select(
             "id",
             pl.when(active).then(None).otherwise(closed_on).cast(pl.Date).alias("closed_on"),
