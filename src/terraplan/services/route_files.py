@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from terraplan.errors import DataError
-from terraplan.io import load_file
+from terraplan.io.readers import read_table
 from terraplan.io.records import iter_records
 from terraplan.io.report import ImportReport, counted
+from terraplan.io.validation import validate
+from terraplan.services.import_facts import area_centres, stored_facts
 from terraplan.services.record_deletions import split_deleted
 from terraplan.services.routing import OwnerMethod, Routed, RoutingCache, route_record
 from terraplan.storage.database import Database
@@ -78,7 +80,15 @@ def route_file(
     Raises :class:`DataError` (``details["report"]``) when a row is bad: nothing is routed
     then, as an import writes nothing (fix the file, or import it with ``--on-error skip``).
     """
-    loaded = load_file(path, "leads", mapping=mapping)
+    table = read_table(path, "leads", mapping=mapping)
+    facts = stored_facts(db, "leads", table)
+    loaded = validate(  # as an import checks it (custom areas, spellings, text limits)
+        table,
+        text_limits=facts.text_limits,
+        custom_areas=facts.custom_areas,
+        area_centres=area_centres(db, "leads", table),
+        spellings=facts.spellings,
+    )
     report = loaded.report
     if report.file_errors or not report.ok:
         first = (report.file_errors or report.errors)[0]
