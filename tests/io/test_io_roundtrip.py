@@ -190,7 +190,8 @@ def test_record_dicts_need_a_kind_and_round_trip(tmp_path: Path) -> None:
     rows = [{"id": "S9", "account_id": "A1", "date": date(2024, 5, 1), "amount": 3.0}]
     path = write_table(rows, tmp_path / "s.csv", kind="sales_lines")
     (record,) = iter_records(load_file(path, "sales_lines").frame)
-    assert record == {**rows[0], "product": None, "quantity": None}
+    # ``deleted`` (IsDeleted) is read for the import to leave deleted rows out; never stored
+    assert record == {**rows[0], "product": None, "quantity": None, "deleted": None}
     with pytest.raises(InvalidParameterError):
         write_table([], tmp_path / "t.csv")
     with pytest.raises(InvalidParameterError):

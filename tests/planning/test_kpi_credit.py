@@ -155,6 +155,12 @@ def test_a_gap_in_the_history_falls_back_to_today_and_is_said_once() -> None:
     assert note is not None
     assert "before 2026-03-01" in note and "credited to that first recorded owner" in note
     assert "2 account(s) with no recorded owner are credited to today's owners" in note
+    # new customers are not credited to the owner of the day: a CMO reading a rep's row must
+    # not take the rep's revenue and new customers for the same accounts
+    assert note.endswith(
+        "new customers, accounts and leads count for today's owner of their territory "
+        "(a new customer's first sale may be credited to an earlier owner)"
+    )
     alone = crediting_note(ownership_periods(inputs), owners, date(2026, 3, 1))
     assert alone == (
         "revenue and opportunities of 2 account(s) with no recorded owner are credited to "

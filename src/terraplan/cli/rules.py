@@ -1,4 +1,4 @@
-"""``terraplan rules ...`` and ``terraplan route``: ownership rules and lead routing."""
+"""``terraplan rules ...``: ownership rules (``terraplan route`` is :mod:`terraplan.cli.route`)."""
 
 from __future__ import annotations
 
@@ -42,12 +42,9 @@ class Records(StrEnum):
     leads = "leads"
 
 
-class OwnerMethod(StrEnum):
-    round_robin = "round_robin"
-    weighted = "weighted"
-
-
 def register(app: typer.Typer) -> None:
+    from terraplan.cli.route import route_command
+
     app.add_typer(rules_app, name="rules")
     app.command("route")(route_command)
 
@@ -395,116 +392,3 @@ def export_etm_command(
             highlight=False,
             markup=True,
         )
-
-
-def _employees(text: str | None) -> int | None:
-    """``--employees`` read as an import reads the column (``1,000``, ``1 000``)."""
-    if text is None:
-        return None
-    from terraplan.errors import InvalidParameterError
-    from terraplan.io.typed_values import whole_number, whole_number_problem
-
-    number = whole_number(text)
-    if number is None or number < 0:
-        problem = whole_number_problem(text) if number is None else f"{text!r} is below 0"
-        raise InvalidParameterError(
-            f"--employees {problem}", details={"parameter": "employees", "value": text}
-        )
-    return number
-
-
-def route_command(
-    ctx: typer.Context,
-    postal_code: Annotated[
-        str | None, typer.Option("--postal-code", help="The lead's ZIP or postal code.")
-    ] = None,
-    industry: Annotated[str | None, typer.Option("--industry", help="The lead's industry.")] = None,
-    country: Annotated[
-        str | None, typer.Option("--country", help="Country code or name (empty: US).")
-    ] = None,
-    state: Annotated[
-        str | None, typer.Option("--state", help="State code or name (default: from the ZIP).")
-    ] = None,
-    employees: Annotated[
-        str | None,
-        typer.Option("--employees", help="Number of employees (1000, 1,000 or 1 000)."),
-    ] = None,
-    annual_revenue: Annotated[
-        float | None, typer.Option("--annual-revenue", help="Annual revenue of the company.")
-    ] = None,
-    company: Annotated[str | None, typer.Option("--company", help="Company name.")] = None,
-    field: Annotated[
-        list[str] | None, typer.Option("--field", help="Any other field NAME=VALUE (repeatable).")
-    ] = None,
-    plan: Annotated[
-        str | None, typer.Option("--plan", help="Plan to route with (default: the active plan).")
-    ] = None,
-    scope: Annotated[
-        str | None,
-        typer.Option("--scope", help="Without --plan: the active plan of this part of the market."),
-    ] = None,
-    method: Annotated[
-        OwnerMethod, typer.Option("--method", help="How several reps of a territory take turns.")
-    ] = OwnerMethod.round_robin,
-    fmt: ReportFormatOption = ReportFormat.TABLE,
-) -> None:
-    """Route one lead: its territory, owner rep and why."""
-    from terraplan.errors import InvalidParameterError
-    from terraplan.services.routing import NO_FIELD, lead_fields_given, route_record
-
-    record: dict[str, Any] = {"id": "lead"}
-    for key, value in (
-        ("company", company),
-        ("postal_code", postal_code),
-        ("industry", industry),
-        ("country", country),
-        ("state", state),
-        ("employees", _employees(employees)),
-        ("annual_revenue", annual_revenue),
-    ):
-        if value is not None:
-            record[key] = value
-    for item in field or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise InvalidParameterError(f"--field {item!r}: use NAME=VALUE")
-        record[key] = value
-    if not lead_fields_given(record):
-        raise InvalidParameterError(f"{NO_FIELD} (--company, --postal-code, --field NAME=VALUE…)")
-    record.setdefault("company", "(lead)")
-    record["name"] = record["company"]
-    routed = route_record(
-        app_context(ctx).database(), record, plan_id=plan, method=method.value, scope=scope
-    )
-    result = routed.result
-    if fmt is ReportFormat.JSON:
-        render_json(routed.to_dict())
-        if result.territory_id is None:  # the same exit code as the table: scripts can tell
-            raise typer.Exit(6)
-        return
-    console = stdout()
-    from terraplan.cli.console import note
-
-    if result.territory_id is None:
-        console.print(f"[red]No territory[/red]: {escape(result.explanation)}", markup=True)
-        for text in routed.notes:
-            note(text)
-        raise typer.Exit(6)
-    owner = f"{routed.owner_name} ({routed.owner_id})" if routed.owner_id else "nobody (vacant)"
-    console.print(
-        f"[bold]{escape(routed.territory_name or result.territory_id)}[/bold] ({result.territory_id}) — owner {escape(owner)}",
-        markup=True,
-    )
-    console.print(f"Why: {result.explanation}")
-    for overlay in routed.overlays:
-        who = (
-            f"{overlay.owner_name or overlay.owner_id} ({overlay.owner_id})"
-            if overlay.owner_id
-            else "nobody yet"
-        )
-        console.print(
-            f"Overlay: {overlay.territory_name or overlay.territory_id} "
-            f"({overlay.territory_id}, {overlay.role}) — owner {who}"
-        )
-    for text in routed.notes:
-        note(text)

@@ -135,6 +135,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "amount": ("totalprice",),
         "product": ("productname", "productcode"),
         "stage": ("stagename", "dealstage", "opportunitystage"),
+        "deleted": ("isdeleted",),
     },
     "opportunities": {
         "id": ("opportunityid", "dealid", "recordid", "hsobjectid"),

@@ -10,6 +10,7 @@ import polars as pl
 
 from terraplan.io import stages
 from terraplan.io.checker import RAW, Checker
+from terraplan.io.lead_checks import check_leads
 from terraplan.io.readers import ROW
 from terraplan.io.report import counted, short
 
@@ -60,6 +61,8 @@ def check_kind(checker: Checker, today: date | None = None) -> None:
     elif kind in ("sales_lines", "leads"):
         if kind == "sales_lines":
             _lines_of_won_deals(checker)
+        else:
+            check_leads(checker)
         future_dates(checker, today)
     elif kind == "acquisition_costs":
         checker.add(col("period_end") < col("period_start"), "period_end", "ends before it starts")

@@ -119,6 +119,11 @@ def _num(name: str, *, minimum: float | None = 0.0, required: bool = False) -> F
     return FieldSpec(name, "float", required=required, minimum=minimum)
 
 
+#: A record the CRM deleted (``IsDeleted`` true): an account is closed, a record of a kind
+#: whose ``removes_deleted`` is left out and removes the stored one.
+_DELETED = FieldSpec("deleted", "bool", import_only=True)
+
+
 _COORDS = (_num("latitude", minimum=None), _num("longitude", minimum=None))
 
 KIND_SPECS: dict[str, KindSpec] = {
@@ -149,7 +154,7 @@ KIND_SPECS: dict[str, KindSpec] = {
             # Not stored as such: an inactive row is closed on the day of the import.
             FieldSpec("active", "bool", import_only=True),
             # Salesforce's IsDeleted (queryAll, a merge's losers): closed as an inactive row
-            FieldSpec("deleted", "bool", import_only=True),
+            _DELETED,
         ),
         extra_columns="any",
         postal_field="postal_code",
@@ -174,7 +179,7 @@ KIND_SPECS: dict[str, KindSpec] = {
             _s("converted_opportunity_id"),
             FieldSpec("attributes", "attributes"),
             # Salesforce's IsDeleted (a deleted or merged-away lead): the stored lead is removed
-            FieldSpec("deleted", "bool", import_only=True),
+            _DELETED,
         ),
         extra_columns="any",
         removes_deleted=True,
@@ -242,7 +247,10 @@ KIND_SPECS: dict[str, KindSpec] = {
             # Not stored: the stage of the line's deal (an Opportunity Products report);
             # the lines of open and lost deals are no revenue (kind_checks)
             FieldSpec("stage", "str", import_only=True, in_frame=False),
+            # Salesforce's IsDeleted (an OpportunityLineItem deleted): the stored line is removed
+            _DELETED,
         ),
+        removes_deleted=True,
     ),
     "opportunities": KindSpec(
         "opportunities",
@@ -270,7 +278,7 @@ KIND_SPECS: dict[str, KindSpec] = {
             _s("product"),
             _s("lead_source"),
             # Salesforce's IsDeleted: the stored opportunity is removed, nothing is written
-            FieldSpec("deleted", "bool", import_only=True),
+            _DELETED,
         ),
         removes_deleted=True,
     ),

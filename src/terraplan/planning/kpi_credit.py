@@ -295,4 +295,10 @@ def crediting_note(
             f"{'those' if parts else 'revenue and opportunities'} of {without:,} account(s) "
             "with no recorded owner are credited to today's owners"
         )
+    if first is not None and first_day is not None and first_day < first:
+        # a new customer's first sale may be an earlier owner's revenue: said, not hidden
+        parts.append(
+            "new customers, accounts and leads count for today's owner of their territory "
+            "(a new customer's first sale may be credited to an earlier owner)"
+        )
     return "; ".join(parts) or None

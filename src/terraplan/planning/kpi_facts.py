@@ -228,25 +228,33 @@ def _month_of(column: str) -> pl.Expr:
 
 
 def lead_rows(inputs: KpiInputs, as_of: date) -> pl.LazyFrame | None:
-    """Leads per ``(territory_id, segment, industry, month)`` of creation: ``leads``,
-    ``leads_converted`` (has an opportunity), ``leads_won`` (that opportunity won by as_of).
+    """Leads per ``(territory_id, segment, industry, holder_id, month)`` of creation:
+    ``leads``, ``leads_converted`` (its opportunity created by as_of), ``leads_won`` (that
+    opportunity won by as_of).
 
     The groups are the lead's own fields: its territory where routing put it, its own segment
     and industry; never the account it converted to (only converted leads have one, so a group
     would hold its converted leads and none of the others: 100 % conversion by construction).
+    A lead is converted as of ``as_of`` unless its opportunity is stored with a later
+    creation day (the day the lead converted): figures as of a past day count only what was
+    converted by then. A converted lead whose opportunity is not stored keeps counting (its day
+    is unknown). In a territory with several primary reps, the leads are handed out in turn
+    (``holder_id``), as routing hands them out: see :func:`lead_holders`.
     """
     leads = inputs.frame("leads")
     if leads is None:
         return None
     leads = optional_columns(
-        leads, ("converted_opportunity_id", "territory_id", "segment", "industry")
+        leads, ("id", "converted_opportunity_id", "territory_id", "segment", "industry")
     )
-    frame = leads.filter(pl.col("created_date") <= as_of).select(
+    leads = leads.filter(pl.col("created_date") <= as_of)
+    frame = lead_holders(leads, inputs.frame("shared_owners")).select(
         pl.col("created_date").dt.month_start().alias("month"),
         pl.col("converted_opportunity_id").cast(pl.String).alias("opp_id"),
         pl.col("territory_id").cast(pl.String),
         pl.col("segment").cast(pl.String),
         pl.col("industry").cast(pl.String),
+        "holder_id",
     )
     opps = inputs.frame("opportunities")
     if opps is not None:
@@ -258,23 +266,60 @@ def lead_rows(inputs: KpiInputs, as_of: date) -> pl.LazyFrame | None:
             .fill_null(False)
             .alias("opp_won"),
         )
-        frame = frame.join(won, on="opp_id", how="left")
+        later = (
+            opps.filter(pl.col("created_date") > as_of)
+            .select(pl.col("id").cast(pl.String).alias("opp_id"), pl.lit(True).alias("later"))
+            .unique("opp_id")
+        )
+        frame = frame.join(won, on="opp_id", how="left").join(later, on="opp_id", how="left")
     else:
-        frame = frame.with_columns(pl.lit(False).alias("opp_won"))
+        frame = frame.with_columns(pl.lit(False).alias("opp_won"), pl.lit(None).alias("later"))
+    converted = pl.col("opp_id").is_not_null() & pl.col("later").is_null()
     return (
         frame.select(
             "territory_id",
             "segment",
             "industry",
-            pl.lit(None, dtype=pl.String).alias("holder_id"),
+            "holder_id",
             "month",
             pl.lit(False).alias("late"),
             pl.lit(1.0).alias("leads"),
-            pl.col("opp_id").is_not_null().cast(pl.Float64).alias("leads_converted"),
+            converted.cast(pl.Float64).alias("leads_converted"),
             pl.col("opp_won").fill_null(False).cast(pl.Float64).alias("leads_won"),
         )
         .group_by(*GROUP_COLUMNS, "month", "late")
         .agg(pl.col("leads", "leads_converted", "leads_won").sum())
+    )
+
+
+def lead_holders(leads: pl.LazyFrame, shared: pl.LazyFrame | None) -> pl.LazyFrame:
+    """Add ``holder_id``: in a territory with several primary reps (``shared``:
+    ``territory_id, rep_id``, in the plan's order of its reps), the rep whose turn the lead
+    was, else null (the territory's owner).
+
+    Routing hands a shared territory's leads out in turn (round robin), so KPIs by rep do the
+    same: its leads in order of creation (then id) go to its reps one after the other. The
+    first rep taking all of them would give one rep the territory's whole lead conversion and
+    the others none.
+    """
+    if shared is None:
+        return leads.with_columns(pl.lit(None, dtype=pl.String).alias("holder_id"))
+    reps = (
+        shared.select(pl.col("territory_id").cast(pl.String), pl.col("rep_id").cast(pl.String))
+        .unique(maintain_order=True)
+        .with_columns(pl.int_range(pl.len()).over("territory_id").alias("turn"))
+    )
+    sizes = reps.group_by("territory_id").agg(pl.len().alias("n_reps"))
+    ordered = (
+        leads.with_columns(pl.col("territory_id").cast(pl.String))
+        .sort("created_date", "id", nulls_last=True)
+        .join(sizes, on="territory_id", how="left", maintain_order="left")
+        .with_columns(
+            (pl.int_range(pl.len()).over("territory_id") % pl.col("n_reps")).alias("turn")
+        )
+    )
+    return ordered.join(reps, on=["territory_id", "turn"], how="left").rename(
+        {"rep_id": "holder_id"}
     )
 
 

@@ -142,7 +142,9 @@ KPIS: tuple[KpiDefinition, ...] = (
         "Lead to opportunity",
         "ratio",
         True,
-        "Leads created in the period that were converted to an opportunity / leads created in "
+        "Leads created in the period that were converted to an opportunity by the as-of date "
+        "(its opportunity created by then: the day the lead converted; a lead whose "
+        "opportunity is not among the opportunities counts as converted) / leads created in "
         "the period; null when there are no leads.",
     ),
     KpiDefinition(

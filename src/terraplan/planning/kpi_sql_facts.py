@@ -478,8 +478,23 @@ def events(b: SqlContext) -> None:
 
 
 def leads(b: SqlContext) -> None:
+    """``tp_lead_rows``: one row per lead created by the as-of day. A lead is converted unless
+    its opportunity is stored with a later creation day (it converted after the as-of day), as
+    in-process; one whose opportunity is not stored keeps counting."""
     if not b.tables.has("leads"):
         return
+    opportunities = b.tables.has("opportunities")
+    if opportunities:
+        b.add(
+            "tp_opp_later",
+            sqlglot.select(exp.alias_(b.col("opportunities", "id", "o"), "opp_id"))
+            .distinct()
+            .from_(b.source("opportunities", "o"))
+            .where(exp.GT(this=exp.column("created_date", "o"), expression=date_literal(b.as_of))),
+        )
+    converted: exp.Expr = b.col("leads", "converted_opportunity_id", "d").is_(exp.null()).not_()
+    if opportunities:
+        converted = exp.and_(converted, exp.column("opp_id", "lt").is_(exp.null()))
     q = sqlglot.select(
         exp.alias_(sqlglot.parse_one(month_of("d.created_date"), read=READ), "m"),
         exp.alias_(b.col("leads", "territory_id", "d"), "territory_id"),
@@ -487,12 +502,7 @@ def leads(b: SqlContext) -> None:
         exp.alias_(b.col("leads", "industry", "d"), "industry"),
         "1.0 AS leads",
         exp.alias_(
-            exp.Case()
-            .when(
-                b.col("leads", "converted_opportunity_id", "d").is_(exp.null()).not_(),
-                number(1),
-            )
-            .else_(number(0)),
+            exp.Case().when(converted, number(1)).else_(number(0)),
             "leads_converted",
         ),
         exp.alias_(
@@ -507,6 +517,13 @@ def leads(b: SqlContext) -> None:
             "tp_opp AS o",
             on=exp.EQ(
                 this=exp.column("opp_id", "o"),
+                expression=b.col("leads", "converted_opportunity_id", "d"),
+            ),
+            join_type="LEFT",
+        ).join(
+            "tp_opp_later AS lt",
+            on=exp.EQ(
+                this=exp.column("opp_id", "lt"),
                 expression=b.col("leads", "converted_opportunity_id", "d"),
             ),
             join_type="LEFT",

@@ -2,7 +2,8 @@
 
 A CRM export says an account is closed in one of three ways: a close date (``closed_on``:
 "Churn Date", "Closed Date"), an active flag (``active``: "Active__c", "IsActive"; an
-inactive row is closed on the day of the import, or on the day it was closed before), or by
+inactive row is closed on the day of the import, or on the day it was closed before; a row
+deleted in the CRM, ``deleted``/"IsDeleted" true, is closed the same way), or by
 leaving it out of a full export (``close_missing``: every stored open account the file does
 not hold is closed that day). An account a file holds with no such column is open: it is in
 the CRM's export, so it is in the CRM (a closed one comes back).

@@ -28,6 +28,7 @@ DELETED = "deleted"
 _WORDS = {
     "opportunities": ("opportunity", "the pipeline, revenue and win rate"),
     "leads": ("lead", "the lead counts, conversion and routing audits"),
+    "sales_lines": ("sales line", "revenue"),
 }
 
 

@@ -221,7 +221,8 @@ def _shared_note(data: PlanData) -> list[str]:
     more = f" and {len(shared) - 1} more territories" if len(shared) > 1 else ""
     return [
         f"{first.name}{more} {'are' if more else 'is'} shared by several primary reps ({reps}"
-        f"{', ...' if more else ''}): each rep counts the accounts they own there and a share "
+        f"{', ...' if more else ''}): each rep counts the accounts they own there, the leads "
+        "routing hands them in turn and a share "
         "of the territory's targets (by their weights); by territory the figures are whole"
     ]
 

@@ -475,6 +475,12 @@ WITH tp_periods AS (
   FROM tp_cm AS x
   JOIN tp_cells AS c
     ON c.cell = x.cell
+), tp_opp_later AS (
+  SELECT DISTINCT
+    CAST(o.id AS STRING) AS opp_id
+  FROM crm.opportunities AS o
+  WHERE
+    o.created_date > CAST('2026-03-15' AS DATE)
 ), tp_lead_rows AS (
   SELECT
     (
@@ -485,7 +491,7 @@ WITH tp_periods AS (
     CAST(d.industry AS STRING) AS industry,
     1.0 AS leads,
     CASE
-      WHEN NOT CAST(d.converted_opportunity_id AS STRING) IS NULL
+      WHEN NOT CAST(d.converted_opportunity_id AS STRING) IS NULL AND lt.opp_id IS NULL
       THEN 1.0
       ELSE 0.0
     END AS leads_converted,
@@ -493,6 +499,8 @@ WITH tp_periods AS (
   FROM crm.leads AS d
   LEFT JOIN tp_opp AS o
     ON o.opp_id = CAST(d.converted_opportunity_id AS STRING)
+  LEFT JOIN tp_opp_later AS lt
+    ON lt.opp_id = CAST(d.converted_opportunity_id AS STRING)
   WHERE
     d.created_date <= CAST('2026-03-15' AS DATE)
 ), tp_own AS (
