@@ -139,6 +139,7 @@ def _readme_currency_command() -> str:
     lines = [
         line.split(" # ")[0].strip()
         for line in re.findall(r"^terraplan import .*--rates.*$", section, re.M)
+        if "Opportunity.csv" in line  # the Salesforce example (a Pipedrive one follows)
     ]
     assert len(lines) == 1, lines
     return lines[0]

@@ -102,7 +102,8 @@ def alerts(
         typer.Option(
             "--drift",
             help="Share a territory's total of a metric the design balanced (potential, "
-            "workload, annual revenue…) may move since the design before it is an alert.",
+            "workload, annual revenue and others) may move since the design before it is an "
+            "alert.",
         ),
     ] = 0.15,
     utilization: Annotated[
