@@ -55,6 +55,7 @@ from sqlglot import exp
 from terraplan.errors import InvalidParameterError
 from terraplan.planning import kpi_sql_credit as credit
 from terraplan.planning import kpi_sql_facts as facts
+from terraplan.planning import kpi_sql_leads
 from terraplan.planning import kpi_sql_rollups as rollups
 from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.kpi_periods import (
@@ -246,7 +247,7 @@ def build(b: SqlContext) -> exp.Select:
     facts.sales(b)
     facts.opportunities(b)
     facts.events(b)
-    facts.leads(b)
+    kpi_sql_leads.leads(b)
     credit.corrections(b)
     rollups.group_months(b)
     rollups.flows_and_stocks(b)
