@@ -156,7 +156,7 @@ def test_a_family_heavier_than_the_band_is_named_as_a_group_for_monitoring(
     # a health system heavier than a territory's share gets a territory of its own; the
     # stored criteria named its first hospital as if it held the territory alone
     from terraplan.domain import Account
-    from terraplan.services.design import balance_criteria_record
+    from terraplan.planning.design_criteria import balance_criteria_record
 
     accounts = [
         Account("HQ", "Northwell Health", latitude=40.7, longitude=-73.9, potential=10.0),
