@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from terraplan.domain import AlignmentEntry, GeoKind, Plan, PlanStatus, RecordKind, Territory
 from terraplan.planning.kpi_registry import KPI_NAMES
 from terraplan.services.demo import load_demo
+from terraplan.services.monitoring import plan_kpis
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -57,6 +58,21 @@ def test_kpis_and_alerts_of_a_plan(client: TestClient, db: Database) -> None:
     assert abs(sum(row["revenue"] for row in half["rows"]) - first_half) < 1e-6 * abs(first_half)
     bad_day = client.get("/plans/P/kpis", params={"as_of": "2025-02-30"})
     assert bad_day.status_code == 422
+
+    # inactive accounts over a longer look-back (annual billing), as `kpis --inactive-months`
+    def inactive(months: int | None) -> dict[str, int]:
+        params: dict[str, str | int] = {"period": "2025"}
+        if months is not None:
+            params["inactive_months"] = months
+        rows = client.get("/plans/P/kpis", params=params).json()["rows"]
+        return {row["key"]: row["inactive_accounts"] for row in rows}
+
+    _, frame = plan_kpis(db, "P", periods=["2025"], dimensions=["territory"], inactive_months=24)
+    expected = dict(zip(frame["key"].to_list(), frame["inactive_accounts"].to_list(), strict=True))
+    assert inactive(24) == expected
+    assert inactive(None) == inactive(6)
+    assert sum(inactive(24).values()) < sum(inactive(6).values())
+    assert client.get("/plans/P/kpis", params={"inactive_months": 0}).status_code == 422
 
     alerts = client.get("/plans/P/alerts").json()
     assert alerts["plan_id"] == "P"

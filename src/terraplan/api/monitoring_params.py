@@ -180,6 +180,15 @@ AsOfQuery = Annotated[
         "never after today)"
     ),
 ]
+InactiveMonthsQuery = Annotated[
+    int,
+    Query(
+        ge=1,
+        le=120,
+        description="Months an account with no sale and no new opportunity takes to count as "
+        "inactive (as `terraplan kpis --inactive-months`; 12 or more for annual billing)",
+    ),
+]
 PeriodQuery = Annotated[
     str,
     Query(

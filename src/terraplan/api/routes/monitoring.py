@@ -16,6 +16,7 @@ from terraplan.api.monitoring_params import (
     MONITORING_RESPONSES,
     AsOfQuery,
     CallerScope,
+    InactiveMonthsQuery,
     MarketScopeQuery,
     PeriodQuery,
     active_plan_id,
@@ -115,6 +116,7 @@ async def plan_kpis_route(
     by: _Dimension = "territory",
     period: PeriodQuery = "YTD",
     as_of: AsOfQuery = None,
+    inactive_months: InactiveMonthsQuery = 6,
 ) -> Response:
     """The KPI table of the plan by ``by`` for ``period`` (managers and reps: their rows).
 
@@ -124,7 +126,16 @@ async def plan_kpis_route(
     check_as_of(as_of)
     check_period(period, fiscal_calendar(request))
     return await run_in_threadpool(
-        _kpis_response, request, caller, caller.database, plan_id, None, by, period, as_of
+        _kpis_response,
+        request,
+        caller,
+        caller.database,
+        plan_id,
+        None,
+        by,
+        period,
+        as_of,
+        inactive_months,
     )
 
 
@@ -142,6 +153,7 @@ async def active_plan_kpis_route(
     by: _Dimension = "territory",
     period: PeriodQuery = "YTD",
     as_of: AsOfQuery = None,
+    inactive_months: InactiveMonthsQuery = 6,
 ) -> Response:
     """The KPI table of the active plan of a part of the market (``scope``), as
     ``/plans/{plan_id}/kpis`` gives it; the body names the plan."""
@@ -149,7 +161,16 @@ async def active_plan_kpis_route(
     check_as_of(as_of)
     check_period(period, fiscal_calendar(request))
     return await run_in_threadpool(
-        _kpis_response, request, caller, caller.database, None, scope, by, period, as_of
+        _kpis_response,
+        request,
+        caller,
+        caller.database,
+        None,
+        scope,
+        by,
+        period,
+        as_of,
+        inactive_months,
     )
 
 
@@ -162,6 +183,7 @@ def _kpis_response(
     by: str,
     period: str,
     as_of: date | None = None,
+    inactive_months: int = 6,
 ) -> Response:
     principal = caller.principal()
     plan_id = plan_id or active_plan_id(db, market)
@@ -172,9 +194,15 @@ def _kpis_response(
             f"KPIs by {by} add up territories that are not yours; ask by territory or rep",
             details={"field": "by", "value": by, "role": principal.user.role.value},
         )
-    key = ("kpis", plan_id, by, period, as_of, scope_key(scope), version) if version else None
+    key = (
+        ("kpis", plan_id, by, period, as_of, inactive_months, scope_key(scope), version)
+        if version
+        else None
+    )
     return serve_cached(
-        request, key, lambda: _kpi_table(request, db, plan_id, by, period, scope, as_of)
+        request,
+        key,
+        lambda: _kpi_table(request, db, plan_id, by, period, scope, as_of, inactive_months),
     )
 
 
@@ -196,6 +224,7 @@ def _kpi_table(
     period: str,
     scope: CallerScope | None,
     as_of: date | None = None,
+    inactive_months: int = 6,
 ) -> KpiTablePublic:
     from terraplan.planning.kpi_periods import Period
     from terraplan.planning.kpi_registry import shown_value, whole_counts
@@ -224,6 +253,7 @@ def _kpi_table(
         cache=request.app.state.monitoring_cache,
         fiscal=fiscal,
         as_of=as_of,
+        inactive_months=inactive_months,
     )
     spans = frame.select("period", "period_start", "period_end", "grain").unique()
     titles = {
@@ -261,7 +291,7 @@ def _kpi_table(
             # counts of the company's unplaced leads: planners only (the segment note has none)
             *(lead_note(data, by, frame) if scope is None or by == "segment" else []),
             *prior_year_note(data, frame),
-            *history_start_note(data, frame),
+            *history_start_note(data, frame, inactive_months=inactive_months),
             # counts of the company's accounts: planners only
             *(potential_note(data, frame) if scope is None else []),
             *target_coverage_note(data, frame),
