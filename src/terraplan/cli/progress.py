@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import ctypes
-import os
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 
 from rich.console import Console
 from rich.progress import (
@@ -21,37 +18,8 @@ from rich.progress import (
 )
 
 from terraplan.cli.console import stderr
+from terraplan.cli.native_output import native_output_on_stderr
 from terraplan.services.progress import Progress as ProgressCallback
-
-
-@contextmanager
-def native_output_on_stderr() -> Iterator[None]:
-    """While long work runs, send what native libraries write to file descriptor 1 to stderr.
-
-    HiGHS (the MILP solver inside SciPy) prints a debug line now and then
-    (``HighsMipSolverData::transformNewIntegerFeasibleSolution tmpSolver.run();``) whatever
-    its output options say; on stdout it would break ``-f json`` for whoever parses it.
-    The C library's buffers are flushed before file descriptor 1 is given back, so nothing
-    written meanwhile reaches stdout later.
-    """
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, ValueError, AttributeError):  # no real stdout (embedded, closed)
-        yield
-        return
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        _flush_c_streams()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def _flush_c_streams() -> None:
-    with suppress(OSError, AttributeError, TypeError):  # no C library to ask (not POSIX)
-        ctypes.CDLL(None).fflush(None)
 
 
 @contextmanager
@@ -60,7 +28,8 @@ def progress_bar(*, quiet: bool = False) -> Iterator[ProgressCallback]:
 
     When stderr is not a terminal (pipes, CI logs) it writes plain lines about long steps
     instead (:class:`PlainProgress`); nothing when ``quiet`` is set.
-    Native output meanwhile goes to stderr (:func:`native_output_on_stderr`).
+    Native output meanwhile goes to stderr, without solvers' debug lines
+    (:func:`~terraplan.cli.native_output.native_output_on_stderr`).
     """
     with native_output_on_stderr(), _progress_bar(quiet=quiet) as report:
         yield report
