@@ -236,6 +236,8 @@ def _show_report(report: dict, fmt: ReportFormat, *, refused: bool = False) -> N
     located = "" if refused else f", {report['geocoded']:,} geocoded"
     # deals the CRM deleted: neither accepted nor refused (a warning says why)
     removed = len(report["details"].get("removed_ids", ()))
+    # rows of a delta no newer than the stored records (LastModifiedDate): a note says why
+    removed += len(report["details"].get("unchanged_ids", ()))
     left_out = f", {removed:,} left out" if removed else ""
     console.print(
         f"[bold]{escape(report['file'])}[/bold] ({report['kind']}):"

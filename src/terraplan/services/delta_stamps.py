@@ -1,0 +1,192 @@
+"""Nightly deltas loaded late or twice: rows compared by the CRM's modification time.
+
+A Salesforce delta carries ``LastModifiedDate`` or ``SystemModstamp`` (the API's ISO 8601
+form, ``2026-11-03T09:42:00.000Z`` or ``…+0000``). When a file of accounts, leads, reps or
+opportunities has such a column, each row is compared with the time stored with its record
+(``crm_modified_at``, or the time of the record's deletion):
+
+- a row **older** than the stored one is left out: a delta loaded after a newer one (a retried
+  job, Tuesday's file after Wednesday's) does not put older values back, nor bring back a
+  record deleted since;
+- a row with the **same** time is a replay of what is stored and is left out too (nothing to
+  change);
+- a newer row, a row of a record stored without a time, and a row whose cell is blank are
+  imported as usual, and the time is stored with the record.
+
+With both columns the later time of the two is the row's. A file without either column is
+imported as before: the file loaded last wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+import polars as pl
+
+from terraplan.errors import DataError
+from terraplan.io.mapping import normalize_header
+from terraplan.io.readers import ROW, SourceTable
+from terraplan.storage.crm_stamps import stored_stamps
+from terraplan.storage.database import Database
+
+#: Kinds whose records keep the CRM's modification time.
+STAMPED_KINDS = ("accounts", "leads", "reps", "opportunities")
+#: Headers read as the modification time (normalized: any case, separators dropped).
+STAMP_HEADERS = ("systemmodstamp", "lastmodifieddate")
+#: The column written with the records.
+STAMP = "crm_modified_at"
+#: The field naming a record in notes, per kind.
+_NAME_FIELD = {"accounts": "name", "leads": "company", "reps": "name", "opportunities": "name"}
+
+
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    """Rows left out because the stored record is as new as they are, or newer."""
+
+    kind: str = "accounts"
+    column: str = "LastModifiedDate"
+    older: int = 0
+    older_sample: tuple[str, ...] = ()
+    replayed: int = 0
+    ids: tuple[str, ...] = ()
+
+    def notes(self) -> list[str]:
+        notes = []
+        what = self.kind.replace("_", " ")
+        if self.older:
+            rows = "1 row is" if self.older == 1 else f"{self.older:,} rows are"
+            notes.append(
+                f"{rows} older than the {what} stored (their {self.column} is before the one "
+                f"stored, e.g. {', '.join(self.older_sample)}) and left out: a delta loaded "
+                "after a newer one does not put older values back"
+            )
+        if self.replayed:
+            rows = "1 row" if self.replayed == 1 else f"{self.replayed:,} rows"
+            notes.append(
+                f"{rows} already imported (the same {self.column} as stored) left out: "
+                "nothing to change"
+            )
+        return notes
+
+
+@dataclass(frozen=True, slots=True)
+class DeltaRows:
+    """What comparing a file's rows with the stored times gives."""
+
+    table: SourceTable
+    #: stored-form id -> the row's time, for the rows kept (and flagged deleted).
+    stamps: dict[str, datetime]
+    unchanged: Unchanged
+
+
+def stamp_columns(table: SourceTable) -> list[str]:
+    """The file's modification-time columns (none for kinds that keep no time)."""
+    if table.kind not in STAMPED_KINDS:
+        return []
+    return [c for c in table.headers if normalize_header(c) in STAMP_HEADERS]
+
+
+def parse_stamp(text: str) -> datetime | None:
+    """An ISO 8601 date and time as UTC without zone (none given: UTC); ``None`` when the
+    text is not one (a date alone is not: two edits of one day would look the same)."""
+    value = text.strip()
+    if ":" not in value:
+        return None
+    try:
+        stamp = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(UTC).replace(tzinfo=None)
+    return stamp
+
+
+def _row_stamps(table: SourceTable, columns: list[str]) -> list[datetime | None]:
+    """Each row's time: the later of its stamp cells; a cell that is not one is refused."""
+    rows = table.frame[ROW].to_list()
+    stamps: list[datetime | None] = [None] * table.frame.height
+    for column in columns:
+        for at, cell in enumerate(table.frame[column].to_list()):
+            if cell is None or not str(cell).strip():
+                continue
+            stamp = parse_stamp(str(cell))
+            if stamp is None:
+                raise DataError(
+                    f"{table.file} row {rows[at]} column {column!r} value {str(cell)[:80]!r}: "
+                    "not a date and time (ISO 8601 as the Salesforce API and Data Loader "
+                    "write it, e.g. 2026-11-03T09:42:00.000Z); nothing was imported",
+                    details={
+                        "file": table.file,
+                        "row": rows[at],
+                        "column": column,
+                        "value": str(cell)[:80],
+                    },
+                )
+            current = stamps[at]
+            stamps[at] = stamp if current is None or stamp > current else current
+    return stamps
+
+
+def compare_rows(db: Database, table: SourceTable, forms: Mapping[str, str]) -> DeltaRows | None:
+    """Leave out the rows of ``table`` that are not newer than their stored record; ``None``
+    when the file has no modification-time column (or no id column). ``forms``: file id ->
+    stored id, for ids written in their other Salesforce form."""
+    columns = stamp_columns(table)
+    id_column = table.columns.fields.get("id")
+    if not columns or id_column is None:
+        return None
+    stamps = _row_stamps(table, columns)
+    raw_ids = [
+        None if v is None else forms.get(str(v).strip(), str(v).strip())
+        for v in table.frame[id_column].to_list()
+    ]
+    with db.connect() as connection:
+        stored = stored_stamps(
+            connection, table.kind, {i for i, s in zip(raw_ids, stamps, strict=True) if i and s}
+        )
+    name_column = table.columns.fields.get(_NAME_FIELD[table.kind])
+    names = table.frame[name_column].to_list() if name_column else [None] * len(raw_ids)
+    keep: list[bool] = []
+    kept: dict[str, datetime] = {}
+    older: list[str] = []
+    replayed = 0
+    left_out: list[str] = []
+    for record_id, stamp, name in zip(raw_ids, stamps, names, strict=True):
+        before = stored.get(record_id) if record_id else None
+        if stamp is not None and before is not None and stamp <= before:
+            keep.append(False)
+            left_out.append(str(record_id))
+            if stamp < before:
+                older.append(f"{name} ({record_id})" if name else str(record_id))
+            else:
+                replayed += 1
+            continue
+        keep.append(True)
+        if record_id and stamp is not None and (record_id not in kept or stamp > kept[record_id]):
+            kept[record_id] = stamp
+    column = next((c for c in columns if normalize_header(c) == "systemmodstamp"), columns[0])
+    unchanged = Unchanged(
+        kind=table.kind,
+        column=column if len(columns) == 1 else " / ".join(columns),
+        older=len(older),
+        older_sample=tuple(older[:3]),
+        replayed=replayed,
+        ids=tuple(left_out),
+    )
+    ignored = tuple(f"column {c!r} maps to no field" for c in columns)
+    warnings = tuple(w for w in table.warnings if not w.startswith(ignored))
+    frame = table.frame.filter(pl.Series(keep, dtype=pl.Boolean))
+    return DeltaRows(replace(table, frame=frame, warnings=warnings), kept, unchanged)
+
+
+def with_stamps(frame: pl.DataFrame, stamps: Mapping[str, datetime]) -> pl.DataFrame:
+    """``frame`` (accepted rows) with each row's time in :data:`STAMP` (blank: none given)."""
+    if not stamps or "id" not in frame.columns:
+        return frame
+    times = pl.DataFrame(
+        {"id": list(stamps), STAMP: list(stamps.values())},
+        schema={"id": pl.String, STAMP: pl.Datetime("us")},
+    )
+    return frame.join(times, on="id", how="left", maintain_order="left")
