@@ -112,7 +112,8 @@ def test_deleted_opportunities_leave_the_store(db: Database, tmp_path: Path) -> 
     assert sorted(_stored(db, "opportunities")) == ["006Hu00000OOOO2IAA", "006Hu00000OOOO3IAA"]
     # the same LastModifiedDate as stored (the deletions remembered): a replay, said once
     assert again.notes == (
-        "3 rows already imported (the same LastModifiedDate as stored) left out: nothing to change",
+        "3 rows already imported (the same LastModifiedDate as stored) left out: nothing to change (to import them again, e.g. with a corrected mapping file: "
+        "`--reload`, `reload=true` in the API)",
     )
     assert again.written == 0
 

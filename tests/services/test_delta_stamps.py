@@ -81,7 +81,8 @@ def test_the_same_delta_twice_is_a_replay(db: Database, tmp_path: Path) -> None:
     again = import_file(db, tuesday, "opportunities")
     assert again.written == 0
     assert again.notes == (
-        "2 rows already imported (the same LastModifiedDate as stored) left out: nothing to change",
+        "2 rows already imported (the same LastModifiedDate as stored) left out: nothing to change (to import them again, e.g. with a corrected mapping file: "
+        "`--reload`, `reload=true` in the API)",
     )
     assert _opps(db) == {
         "006Hu00000OOOO1IAA": ("Closed Won", 1000.0),
@@ -152,3 +153,27 @@ def test_a_time_that_is_not_one_is_refused_naming_file_row_and_column(
         "not a date and time"
     )
     assert _opps(db) == {}
+
+
+def test_reload_imports_the_same_rows_again(db: Database, tmp_path: Path) -> None:
+    """A corrected mapping file sends the same rows (same times) again: reload applies them."""
+    import_file(db, _write(tmp_path, "base.csv", BASE), "opportunities")
+    fixed = BASE.replace(",1000,", ",1100,")
+    outcome = import_file(db, _write(tmp_path, "fixed.csv", fixed), "opportunities", reload=True)
+    assert outcome.written == 2
+    assert outcome.notes == ()
+    assert _opps(db)["006Hu00000OOOO1IAA"] == ("Prospecting", 1100.0)
+
+
+def test_a_blank_time_keeps_the_stored_one(db: Database, tmp_path: Path) -> None:
+    import_file(db, _write(tmp_path, "tue.csv", TUESDAY), "opportunities")
+    blank = f"{HEAD},LastModifiedDate\n" + (
+        "006Hu00000OOOO1IAA,Deal 1,001Hu00000AAAA1IAA,Closed Won,1200,2026-10-01,2026-11-03,"
+        "true,true,false,\n"
+    )
+    import_file(db, _write(tmp_path, "blank.csv", blank), "opportunities")
+    assert _opps(db)["006Hu00000OOOO1IAA"] == ("Closed Won", 1200.0)
+    # the base file's row (1 November) is still older than Tuesday's time kept with the record
+    late = import_file(db, _write(tmp_path, "base.csv", BASE), "opportunities")
+    assert late.written == 0
+    assert _opps(db)["006Hu00000OOOO1IAA"] == ("Closed Won", 1200.0)

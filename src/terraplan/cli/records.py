@@ -134,6 +134,15 @@ def import_command(
             " rules, balance and owner files.",
         ),
     ] = False,
+    reload: Annotated[
+        bool,
+        typer.Option(
+            "--reload",
+            help="A file with LastModifiedDate or SystemModstamp: import its rows even when"
+            " the stored record is as new or newer (the same rows again, e.g. with a"
+            " corrected mapping file). By default they are left out.",
+        ),
+    ] = False,
 ) -> None:
     """Import KIND records from SOURCE (upsert by id); every bad row is reported with row, column and reason."""
     from terraplan.io.currency import MONEY_KINDS, read_currencies
@@ -174,6 +183,7 @@ def import_command(
                     progress=progress,
                     currencies=currencies,
                     close_missing=close_missing,
+                    reload=reload,
                 )
             else:
                 outcome = import_file(
@@ -188,6 +198,7 @@ def import_command(
                     progress=progress,
                     currencies=currencies,
                     close_missing=close_missing,
+                    reload=reload,
                 )
     except DataError as exc:
         report = exc.details.get("report")

@@ -19,22 +19,25 @@ imported as before: the file loaded last wins.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import polars as pl
+from sqlalchemy import Connection
 
 from terraplan.errors import DataError
 from terraplan.io.mapping import normalize_header
 from terraplan.io.readers import ROW, SourceTable
 from terraplan.storage.crm_stamps import stored_stamps
-from terraplan.storage.database import Database
 
 #: Kinds whose records keep the CRM's modification time.
 STAMPED_KINDS = ("accounts", "leads", "reps", "opportunities")
 #: Headers read as the modification time (normalized: any case, separators dropped).
 STAMP_HEADERS = ("systemmodstamp", "lastmodifieddate")
+#: A date alone (a typed time at midnight, as readers give it).
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: The column written with the records.
 STAMP = "crm_modified_at"
 #: The field naming a record in notes, per kind.
@@ -52,6 +55,17 @@ class Unchanged:
     replayed: int = 0
     ids: tuple[str, ...] = ()
 
+    def plus(self, other: Unchanged) -> Unchanged:
+        """Both counts (the batches of one source)."""
+        return Unchanged(
+            kind=other.kind,
+            column=other.column,
+            older=self.older + other.older,
+            older_sample=(*self.older_sample, *other.older_sample)[:3],
+            replayed=self.replayed + other.replayed,
+            ids=(*self.ids, *other.ids),
+        )
+
     def notes(self) -> list[str]:
         notes = []
         what = self.kind.replace("_", " ")
@@ -66,7 +80,8 @@ class Unchanged:
             rows = "1 row" if self.replayed == 1 else f"{self.replayed:,} rows"
             notes.append(
                 f"{rows} already imported (the same {self.column} as stored) left out: "
-                "nothing to change"
+                "nothing to change (to import them again, e.g. with a corrected mapping file: "
+                "`--reload`, `reload=true` in the API)"
             )
         return notes
 
@@ -88,11 +103,13 @@ def stamp_columns(table: SourceTable) -> list[str]:
     return [c for c in table.headers if normalize_header(c) in STAMP_HEADERS]
 
 
-def parse_stamp(text: str) -> datetime | None:
+def parse_stamp(text: str, *, dates: bool = False) -> datetime | None:
     """An ISO 8601 date and time as UTC without zone (none given: UTC); ``None`` when the
-    text is not one (a date alone is not: two edits of one day would look the same)."""
+    text is not one. A date alone is one (midnight) only with ``dates``: a column of dates
+    cannot order two edits of one day, but a typed column (Parquet, a database table, XLSX)
+    reads its midnight values as dates beside the times of its other rows."""
     value = text.strip()
-    if ":" not in value:
+    if ":" not in value and not (dates and _DATE.fullmatch(value)):
         return None
     try:
         stamp = datetime.fromisoformat(value)
@@ -108,10 +125,12 @@ def _row_stamps(table: SourceTable, columns: list[str]) -> list[datetime | None]
     rows = table.frame[ROW].to_list()
     stamps: list[datetime | None] = [None] * table.frame.height
     for column in columns:
-        for at, cell in enumerate(table.frame[column].to_list()):
+        cells = table.frame[column].to_list()
+        timed = any(cell is not None and ":" in str(cell) for cell in cells)
+        for at, cell in enumerate(cells):
             if cell is None or not str(cell).strip():
                 continue
-            stamp = parse_stamp(str(cell))
+            stamp = parse_stamp(str(cell), dates=timed)
             if stamp is None:
                 raise DataError(
                     f"{table.file} row {rows[at]} column {column!r} value {str(cell)[:80]!r}: "
@@ -129,10 +148,17 @@ def _row_stamps(table: SourceTable, columns: list[str]) -> list[datetime | None]
     return stamps
 
 
-def compare_rows(db: Database, table: SourceTable, forms: Mapping[str, str]) -> DeltaRows | None:
+def compare_rows(
+    connection: Connection,
+    table: SourceTable,
+    forms: Mapping[str, str],
+    *,
+    reload: bool = False,
+) -> DeltaRows | None:
     """Leave out the rows of ``table`` that are not newer than their stored record; ``None``
     when the file has no modification-time column (or no id column). ``forms``: file id ->
-    stored id, for ids written in their other Salesforce form."""
+    stored id, for ids written in their other Salesforce form. ``reload``: leave none out
+    (the same rows again with a corrected mapping file), the times are stored all the same."""
     columns = stamp_columns(table)
     id_column = table.columns.fields.get("id")
     if not columns or id_column is None:
@@ -142,10 +168,9 @@ def compare_rows(db: Database, table: SourceTable, forms: Mapping[str, str]) -> 
         None if v is None else forms.get(str(v).strip(), str(v).strip())
         for v in table.frame[id_column].to_list()
     ]
-    with db.connect() as connection:
-        stored = stored_stamps(
-            connection, table.kind, {i for i, s in zip(raw_ids, stamps, strict=True) if i and s}
-        )
+    stored: dict[str, datetime] = {}
+    if not reload:
+        stored = stored_stamps(connection, table.kind, {i for i in raw_ids if i})
     name_column = table.columns.fields.get(_NAME_FIELD[table.kind])
     names = table.frame[name_column].to_list() if name_column else [None] * len(raw_ids)
     keep: list[bool] = []
@@ -164,7 +189,9 @@ def compare_rows(db: Database, table: SourceTable, forms: Mapping[str, str]) -> 
                 replayed += 1
             continue
         keep.append(True)
-        if record_id and stamp is not None and (record_id not in kept or stamp > kept[record_id]):
+        if record_id and stamp is None and before is not None:
+            kept.setdefault(record_id, before)  # a blank cell keeps the time stored
+        elif record_id and stamp is not None and (record_id not in kept or stamp > kept[record_id]):
             kept[record_id] = stamp
     column = next((c for c in columns if normalize_header(c) == "systemmodstamp"), columns[0])
     unchanged = Unchanged(

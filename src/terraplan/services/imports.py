@@ -117,8 +117,12 @@ def import_file(
     progress: Progress = no_progress,
     currencies: Currencies | None = None,
     close_missing: bool = False,
+    reload: bool = False,
 ) -> ImportOutcome:
     """Import ``path`` as ``kind`` records; upsert by id (re-importing never duplicates).
+
+    A file with ``LastModifiedDate`` or ``SystemModstamp`` leaves out the rows no newer than
+    their stored record (:mod:`terraplan.services.delta_stamps`), unless ``reload``.
 
     Accounts: ``close_missing`` closes every stored open account the file leaves out (a full
     export of the CRM); see :mod:`terraplan.services.account_status` for the other ways a
@@ -149,7 +153,8 @@ def import_file(
     progress("validate rows", 0, table.frame.height)
     known_ids, rep_names = _known_ids(db, kind)
     forms = stored_id_forms(db, table, known_ids)
-    delta = compare_rows(db, table, forms)  # LastModifiedDate: older rows and replays out
+    with db.connect() as connection:  # LastModifiedDate: older rows and replays left out
+        delta = compare_rows(connection, table, forms, reload=reload)
     if delta is not None:
         table = delta.table
         if not table.frame.height:
