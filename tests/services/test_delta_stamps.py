@@ -177,3 +177,24 @@ def test_a_blank_time_keeps_the_stored_one(db: Database, tmp_path: Path) -> None
     late = import_file(db, _write(tmp_path, "base.csv", BASE), "opportunities")
     assert late.written == 0
     assert _opps(db)["006Hu00000OOOO1IAA"] == ("Closed Won", 1200.0)
+
+
+def test_a_record_twice_in_one_file_takes_its_latest_row(db: Database, tmp_path: Path) -> None:
+    """Two runs' files joined: the later edit of deal 1 (listed first) is the record."""
+    twice = (
+        f"{HEAD},LastModifiedDate\n"
+        "006Hu00000OOOO1IAA,Deal 1,001Hu00000AAAA1IAA,Negotiation,1500,2026-10-01,,false,"
+        "false,false,2026-11-04T08:00:00.000Z\n"
+        "006Hu00000OOOO1IAA,Deal 1,001Hu00000AAAA1IAA,Prospecting,1000,2026-10-01,,false,"
+        "false,false,2026-11-03T08:00:00.000Z\n"
+    )
+    outcome = import_file(db, _write(tmp_path, "twice.csv", twice), "opportunities")
+    assert _opps(db) == {"006Hu00000OOOO1IAA": ("Negotiation", 1500.0)}
+    assert outcome.notes == (
+        "1 row is an earlier edit of a record the file holds again with a later "
+        "LastModifiedDate (e.g. Deal 1 (006Hu00000OOOO1IAA)), left out: the latest row of each "
+        "is imported",
+    )
+    same = twice.replace("2026-11-03T08", "2026-11-05T08").replace("2026-11-04T08", "2026-11-05T08")
+    with pytest.raises(DataError, match="duplicate"):
+        import_file(db, _write(tmp_path, "same.csv", same), "opportunities")

@@ -53,6 +53,9 @@ class Unchanged:
     older: int = 0
     older_sample: tuple[str, ...] = ()
     replayed: int = 0
+    #: Rows of a record the file holds again with a later time.
+    earlier: int = 0
+    earlier_sample: tuple[str, ...] = ()
     ids: tuple[str, ...] = ()
 
     def plus(self, other: Unchanged) -> Unchanged:
@@ -63,6 +66,8 @@ class Unchanged:
             older=self.older + other.older,
             older_sample=(*self.older_sample, *other.older_sample)[:3],
             replayed=self.replayed + other.replayed,
+            earlier=self.earlier + other.earlier,
+            earlier_sample=(*self.earlier_sample, *other.earlier_sample)[:3],
             ids=(*self.ids, *other.ids),
         )
 
@@ -75,6 +80,16 @@ class Unchanged:
                 f"{rows} older than the {what} stored (their {self.column} is before the one "
                 f"stored, e.g. {', '.join(self.older_sample)}) and left out: a delta loaded "
                 "after a newer one does not put older values back"
+            )
+        if self.earlier:
+            rows = (
+                "1 row is an earlier edit"
+                if self.earlier == 1
+                else (f"{self.earlier:,} rows are earlier edits")
+            )
+            notes.append(
+                f"{rows} of a record the file holds again with a later {self.column} (e.g. "
+                f"{', '.join(self.earlier_sample)}), left out: the latest row of each is imported"
             )
         if self.replayed:
             rows = "1 row" if self.replayed == 1 else f"{self.replayed:,} rows"
@@ -193,6 +208,10 @@ def compare_rows(
             kept.setdefault(record_id, before)  # a blank cell keeps the time stored
         elif record_id and stamp is not None and (record_id not in kept or stamp > kept[record_id]):
             kept[record_id] = stamp
+    earlier = _earlier_edits(raw_ids, stamps, keep)
+    for at in earlier:
+        keep[at] = False
+        left_out.append(str(raw_ids[at]))
     column = next((c for c in columns if normalize_header(c) == "systemmodstamp"), columns[0])
     unchanged = Unchanged(
         kind=table.kind,
@@ -200,12 +219,36 @@ def compare_rows(
         older=len(older),
         older_sample=tuple(older[:3]),
         replayed=replayed,
+        earlier=len(earlier),
+        earlier_sample=tuple(
+            f"{names[at]} ({raw_ids[at]})" if names[at] else str(raw_ids[at]) for at in earlier[:3]
+        ),
         ids=tuple(left_out),
     )
     ignored = tuple(f"column {c!r} maps to no field" for c in columns)
     warnings = tuple(w for w in table.warnings if not w.startswith(ignored))
     frame = table.frame.filter(pl.Series(keep, dtype=pl.Boolean))
     return DeltaRows(replace(table, frame=frame, warnings=warnings), kept, unchanged)
+
+
+def _earlier_edits(
+    ids: list[str | None], stamps: list[datetime | None], keep: list[bool]
+) -> list[int]:
+    """The positions of kept rows whose record the file holds again with a later time (two
+    edits caught by one run, two runs' files joined): the latest row of each is the record.
+    Rows of one id whose latest time is shared are left to the duplicate-id check."""
+    rows: dict[str, list[int]] = {}
+    for at, (record_id, stamp) in enumerate(zip(ids, stamps, strict=True)):
+        if keep[at] and record_id and stamp is not None:
+            rows.setdefault(record_id, []).append(at)
+    earlier: list[int] = []
+    for positions in rows.values():
+        if len(positions) < 2:
+            continue
+        latest = max(stamps[at] for at in positions)  # type: ignore[type-var]
+        if sum(stamps[at] == latest for at in positions) == 1:
+            earlier += [at for at in positions if stamps[at] != latest]
+    return sorted(earlier)
 
 
 def with_stamps(frame: pl.DataFrame, stamps: Mapping[str, datetime]) -> pl.DataFrame:
