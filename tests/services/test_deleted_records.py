@@ -110,8 +110,12 @@ def test_deleted_opportunities_leave_the_store(db: Database, tmp_path: Path) -> 
     assert (outcome.report.accepted, outcome.report.rejected) == (1, 0)
     again = import_file(db, _write(tmp_path, "retried.csv", DELETED_OPPS), "opportunities")
     assert sorted(_stored(db, "opportunities")) == ["006Hu00000OOOO2IAA", "006Hu00000OOOO3IAA"]
-    assert again.notes == ()  # nothing was stored to remove; the warning says what was left out
-    assert any(w.startswith("2 opportunities flagged deleted") for w in again.report.warnings)
+    # the same LastModifiedDate as stored (the deletions remembered): a replay, said once
+    assert again.notes == (
+        "3 rows already imported (the same LastModifiedDate as stored) left out: nothing to change (to import them again, e.g. with a corrected mapping file: "
+        "`--reload`, `reload=true` in the API)",
+    )
+    assert again.written == 0
 
 
 def test_a_delta_with_a_bad_row_removes_nothing(db: Database, tmp_path: Path) -> None:

@@ -134,6 +134,15 @@ def import_command(
             " rules, balance and owner files.",
         ),
     ] = False,
+    reload: Annotated[
+        bool,
+        typer.Option(
+            "--reload",
+            help="A file with LastModifiedDate or SystemModstamp: import its rows even when"
+            " the stored record is as new or newer (the same rows again, e.g. with a"
+            " corrected mapping file). By default they are left out.",
+        ),
+    ] = False,
 ) -> None:
     """Import KIND records from SOURCE (upsert by id); every bad row is reported with row, column and reason."""
     from terraplan.io.currency import MONEY_KINDS, read_currencies
@@ -174,6 +183,7 @@ def import_command(
                     progress=progress,
                     currencies=currencies,
                     close_missing=close_missing,
+                    reload=reload,
                 )
             else:
                 outcome = import_file(
@@ -188,6 +198,7 @@ def import_command(
                     progress=progress,
                     currencies=currencies,
                     close_missing=close_missing,
+                    reload=reload,
                 )
     except DataError as exc:
         report = exc.details.get("report")
@@ -236,6 +247,8 @@ def _show_report(report: dict, fmt: ReportFormat, *, refused: bool = False) -> N
     located = "" if refused else f", {report['geocoded']:,} geocoded"
     # deals the CRM deleted: neither accepted nor refused (a warning says why)
     removed = len(report["details"].get("removed_ids", ()))
+    # rows of a delta no newer than the stored records (LastModifiedDate): a note says why
+    removed += len(report["details"].get("unchanged_ids", ()))
     left_out = f", {removed:,} left out" if removed else ""
     console.print(
         f"[bold]{escape(report['file'])}[/bold] ({report['kind']}):"

@@ -38,10 +38,14 @@ from terraplan.services.account_status import (
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
 from terraplan.services.attribute_merge import merge_stored_attributes
 from terraplan.services.deleted_records import remove_deleted, removed_ids
+from terraplan.services.delta_stamps import compare_rows, with_stamps
+from terraplan.services.empty_imports import no_rows
 from terraplan.services.id_forms import in_stored_form, stored_id_forms
 from terraplan.services.import_facts import area_centres, stored_facts
+from terraplan.services.import_notes import inactive_owner_notes, placement_notes
 from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
+from terraplan.storage.crm_stamps import remember_deletions
 from terraplan.storage.database import Database
 from terraplan.storage.orm import ImportRunRow
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -113,8 +117,12 @@ def import_file(
     progress: Progress = no_progress,
     currencies: Currencies | None = None,
     close_missing: bool = False,
+    reload: bool = False,
 ) -> ImportOutcome:
     """Import ``path`` as ``kind`` records; upsert by id (re-importing never duplicates).
+
+    A file with ``LastModifiedDate`` or ``SystemModstamp`` leaves out the rows no newer than
+    their stored record (:mod:`terraplan.services.delta_stamps`), unless ``reload``.
 
     Accounts: ``close_missing`` closes every stored open account the file leaves out (a full
     export of the CRM); see :mod:`terraplan.services.account_status` for the other ways a
@@ -140,10 +148,18 @@ def import_file(
         )
     progress("read file", 0, None)
     table = read_table(path, kind, mapping=mapping, encoding=encoding, sheet=sheet, decimal=decimal)
+    if not table.frame.height:  # a quiet night's delta: a header and no rows
+        return no_rows(db, table, on_error=on_error, close_missing=close_missing)
     progress("validate rows", 0, table.frame.height)
     known_ids, rep_names = _known_ids(db, kind)
-    stored = stored_ids(db, table, known_ids)
     forms = stored_id_forms(db, table, known_ids)
+    with db.connect() as connection:  # LastModifiedDate: older rows and replays left out
+        delta = compare_rows(connection, table, forms, reload=reload)
+    if delta is not None:
+        table = delta.table
+        if not table.frame.height:
+            return no_rows(db, table, on_error=on_error, unchanged=delta.unchanged)
+    stored = stored_ids(db, table, known_ids)
     facts = stored_facts(db, kind, table)
     result = validate(
         table,
@@ -163,6 +179,9 @@ def import_file(
         account_names=stored_account_names(db, table, known_ids),
     )
     report = result.report
+    if delta is not None and delta.unchanged.ids:
+        report.rows_read += len(delta.unchanged.ids)
+        report.details["unchanged_ids"] = sorted(set(delta.unchanged.ids))
     progress("validate rows", table.frame.height, table.frame.height)
     if report.file_errors or (not report.ok and on_error == "abort"):
         raise DataError(
@@ -171,7 +190,7 @@ def import_file(
         )
     with db.connect() as connection:
         check_amounts_currency(connection, kind, report)
-    frame = result.frame
+    frame = result.frame if delta is None else with_stamps(result.frame, delta.stamps)
     written = 0
     step = f"write {kind.replace('_', ' ')}"
     in_file = set(frame["id"].to_list())
@@ -179,6 +198,8 @@ def import_file(
     if column is not None:  # rows refused (--on-error skip) are in the file all the same
         written_ids = {str(v).strip() for v in table.frame[column].drop_nulls().to_list()}
         in_file |= in_stored_form(written_ids, forms)
+    if delta is not None:  # rows left out as not newer are in the file all the same
+        in_file |= set(delta.unchanged.ids)
     status = None
     mapped = {field.split(".", 1)[0] for field in report.columns.values()}
     if kind == "accounts":
@@ -192,6 +213,9 @@ def import_file(
         before = uow.records(kind).ids() if kind in COUNTED_KINDS else None
         closed_before = closed_ids(uow.connection) if status is not None else {}
         removed = remove_deleted(uow, kind, removed_ids(kind, report))
+        if delta is not None:  # an older delta loaded later must not bring them back
+            gone = {i: delta.stamps[i] for i in removed_ids(kind, report) if i in delta.stamps}
+            remember_deletions(uow.connection, kind, gone)
         written = write_rows(uow, kind, frame, report, stored)
         if status is not None and before is not None:
             change = apply_status(
@@ -221,6 +245,8 @@ def import_file(
     progress(step, frame.height, frame.height)
     notes = tuple(inactive_owner_notes(db)) if kind == "reps" and written else ()
     notes = (*notes, *change.notes(), *removed.notes())
+    if delta is not None:
+        notes = (*notes, *delta.unchanged.notes())
     if kind == "accounts" and written and "owner_id" in frame.columns:
         from terraplan.services.owner_sync import crm_behind_notes
 
@@ -253,76 +279,6 @@ def import_file(
         closed=change.closed,
         reopened=change.reopened,
     )
-
-
-def inactive_owner_notes(db: Database) -> list[str]:
-    """One note per rep marked inactive who is a primary owner in an active plan: their
-    accounts and leads go to someone who left until another owner is named."""
-    from terraplan.domain import PlanStatus
-
-    with UnitOfWork(db) as uow:
-        inactive = {r.id: r.name for r in uow.reps.list(where={"active": False})}
-        if not inactive:
-            return []
-        notes = []
-        for row in uow.plans.list(status=PlanStatus.ACTIVE):
-            plan = uow.plans.get(row.id)
-            for territory in plan.leaves():
-                for rep_id in territory.primary_owner_ids:
-                    if rep_id in inactive:
-                        notes.append(
-                            f"{inactive[rep_id]} is inactive and owns {territory.name} in the "
-                            f"active plan {plan.id} ({plan.name}): its accounts and leads go to "
-                            f"them until a copy with another owner is activated (`terraplan "
-                            f"plans copy {plan.id}`, then `plans owners` or `match --apply`)"
-                        )
-    return notes
-
-
-def placement_notes(db: Database, new_ids: set[str], reopened_ids: set[str]) -> list[str]:
-    """A note per active plan whose part of the market holds accounts this import added or
-    opened again: they have no territory of that plan (a reopened one keeps its old territory
-    and owner, who may have left) until the plan's rules run on them."""
-    from terraplan.domain import PlanStatus
-    from terraplan.services.plan_scopes import narrow_to_scope
-
-    with UnitOfWork(db) as uow:
-        active = [(row.id, row.scope) for row in uow.plans.list(status=PlanStatus.ACTIVE)]
-        scoped = any(scope for _, scope in active)
-        accounts = (
-            pl.DataFrame(
-                [
-                    {"id": a.id, "owner_id": a.owner_id, "segment": a.segment, "state": a.state}
-                    for a in uow.accounts.list()
-                    if a.id in new_ids or a.id in reopened_ids
-                ],
-                schema={n: pl.String for n in ("id", "owner_id", "segment", "state")},
-            )
-            if scoped
-            else None
-        )
-    notes = []
-    for plan_id, scope in active:
-        if scope and accounts is not None:
-            inside = set(narrow_to_scope(db, accounts, scope)[0]["id"].to_list())
-            new, reopened = len(new_ids & inside), len(reopened_ids & inside)
-        else:
-            new, reopened = len(new_ids), len(reopened_ids)
-        what = " and ".join(
-            part
-            for part in (
-                f"{new:,} new account{'' if new == 1 else 's'}" if new else "",
-                f"{reopened:,} reopened" if reopened else "",
-            )
-            if part
-        )
-        if what:
-            notes.append(
-                f"{what}: not placed by the active plan {plan_id} until its rules run "
-                f"(`terraplan rules apply --plan {plan_id}`, which gives them their territory "
-                "and owner; a reopened account keeps its old ones until then)"
-            )
-    return notes
 
 
 #: Kinds whose imports say how many records are new and which stored ones the file leaves out.

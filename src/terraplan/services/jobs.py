@@ -259,6 +259,7 @@ def _import(db: Database, parameters: Mapping[str, Any], progress: Progress) -> 
             progress=progress,
             currencies=currencies,
             close_missing=bool(parameters.get("close_missing", False)),
+            reload=bool(parameters.get("reload", False)),
         )
     except TerraplanError as exc:
         if not uploaded:

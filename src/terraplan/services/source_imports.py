@@ -46,6 +46,8 @@ from terraplan.services.account_status import (
 )
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
 from terraplan.services.deleted_records import remove_deleted, removed_ids
+from terraplan.services.delta_stamps import Unchanged, compare_rows, with_stamps
+from terraplan.services.empty_imports import no_rows
 from terraplan.services.id_forms import in_stored_form, stored_id_forms
 from terraplan.services.import_facts import (
     area_centres,
@@ -64,6 +66,7 @@ from terraplan.services.imports import (
 )
 from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
+from terraplan.storage.crm_stamps import remember_deletions
 from terraplan.storage.database import Database
 from terraplan.storage.orm import ImportRunRow
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -82,6 +85,7 @@ def import_source(
     progress: Progress = no_progress,
     currencies: Currencies | None = None,
     close_missing: bool = False,
+    reload: bool = False,
 ) -> ImportOutcome:
     """Import the records of ``source`` as ``kind`` (upsert by id), ``batch_rows`` at a time.
 
@@ -116,7 +120,10 @@ def import_source(
         )
 
     progress("read source", 0, None)
-    if _has_self_reference(spec.kind, batches):
+    first = _first_batch(batches)
+    if first is not None and not first.frame.height:  # no records: a quiet night's table
+        return no_rows(db, first, on_error=on_error, close_missing=close_missing)
+    if _has_self_reference(spec.kind, first):
         own: set[str] = set(known_ids.get(spec.kind, ()))
         for table in batches():
             column = table.columns.fields.get("id")
@@ -135,14 +142,26 @@ def import_source(
     in_source: set[str] = set()  # accounts: every id of the source, refused rows too
     change = StatusChange()
     deleted_ids: list[str] = []  # records the CRM deleted (left out), removed at the end
+    unchanged = Unchanged(kind=spec.kind)  # rows no newer than the stored records
+    stamps: dict[str, datetime] = {}  # LastModifiedDate / SystemModstamp of the rows kept
     with UnitOfWork(db) as uow:
         accounts_before = uow.records("accounts").ids() if spec.kind == "accounts" else set()
         closed_before = closed_ids(uow.connection) if spec.kind == "accounts" else {}
-        for number, table in enumerate(batches()):
+        for number, batch in enumerate(batches()):
+            table = batch  # less the rows no newer than the stored records, below
             if number == 0:  # every batch has the columns of the first
                 stored = stored_ids(db, table, stored_known)
             # stored before this import: a form an earlier batch wrote is a duplicate instead
             forms = stored_id_forms(db, table, stored_known)
+            delta = compare_rows(uow.connection, table, forms, reload=reload)
+            if delta is not None:
+                table = delta.table
+                unchanged = unchanged.plus(delta.unchanged)
+                stamps.update(delta.stamps)
+                in_source.update(delta.unchanged.ids)
+                merged.report.rows_read += len(delta.unchanged.ids)
+                if not table.frame.height:
+                    continue
             result = validate(
                 table,
                 known_ids=known_ids,
@@ -170,7 +189,7 @@ def import_source(
             frame = _drop_repeated_ids(result, rows, seen, files, merged)
             file_index = pl.lit(len(files) - 1, dtype=pl.Int32).alias("file")
             seen = pl.concat([seen, frame.select(_keys(frame), file_index, ROW)])
-            frame = frame.drop(ROW)
+            frame = with_stamps(frame.drop(ROW), stamps)
             if link in frame.columns:  # a later batch's cycle may run through these rows
                 for record, parent in frame.select("id", link).iter_rows():
                     if parent is None:
@@ -209,6 +228,10 @@ def import_source(
                 in_file=in_source,
             )
         removed = remove_deleted(uow, spec.kind, deleted_ids)
+        gone = {i: stamps[i] for i in deleted_ids if i in stamps}
+        remember_deletions(uow.connection, spec.kind, gone)  # older rows do not bring them back
+        if unchanged.ids:
+            final.details["unchanged_ids"] = sorted(set(unchanged.ids))
         check_amounts_currency(uow.session.connection(), spec.kind, final)
         if spec.kind == "reps" and written:
             resolve_into(uow.session.connection(), final)
@@ -229,24 +252,26 @@ def import_source(
         report=final,
         written=written,
         on_error=on_error,
-        notes=(*change.notes(), *removed.notes()),
+        notes=(*change.notes(), *removed.notes(), *unchanged.notes()),
         closed=change.closed,
         reopened=change.reopened,
     )
 
 
-def _has_self_reference(kind: str, batches: Callable[[], Iterator[SourceTable]]) -> bool:
-    """Whether a field referring to the source's own kind is mapped (peeks at one batch)."""
-    fields = [f.name for f in kind_spec(kind).fields if f.references == kind]
-    if not fields:
-        return False
+def _first_batch(batches: Callable[[], Iterator[SourceTable]]) -> SourceTable | None:
+    """The source's first batch (a source without records yields one empty table)."""
     tables = batches()
     try:
-        first = next(tables, None)
+        return next(tables, None)
     finally:  # a generator: close it (and the cursor it holds) now
         close = getattr(tables, "close", None)
         if close is not None:
             close()
+
+
+def _has_self_reference(kind: str, first: SourceTable | None) -> bool:
+    """Whether a field referring to the source's own kind is mapped (in its first batch)."""
+    fields = [f.name for f in kind_spec(kind).fields if f.references == kind]
     return first is not None and any(first.columns.fields.get(f) for f in fields)
 
 

@@ -171,9 +171,15 @@ def upsert_arrow(connection: Connection, kind: str, data: pa.Table) -> int:
     are converted column by column, never through per-row dicts.
     """
     if connection.dialect.name == "sqlite":
-        # sqlite3's implicit date adapter is deprecated: hand it ISO text.
+        # sqlite3's implicit date adapters are deprecated: hand it ISO text (a time as
+        # SQLAlchemy writes it, "2026-11-03 09:42:00.000000", so that it compares).
         data = pa.table(
-            [c.cast(pa.string()) if pa.types.is_date(c.type) else c for c in data.columns],
+            [
+                c.cast(pa.string())
+                if pa.types.is_date(c.type) or pa.types.is_timestamp(c.type)
+                else c
+                for c in data.columns
+            ],
             names=data.column_names,
         )
     total = 0

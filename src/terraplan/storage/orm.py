@@ -71,6 +71,8 @@ class AccountRow(Base):
     crm_seen_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     #: The day the account was closed (Account.closed_on); NULL while it is open.
     closed_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    #: The CRM's LastModifiedDate / SystemModstamp of the row stored (UTC; NULL: none given).
+    crm_modified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class LeadRow(Base):
@@ -92,6 +94,8 @@ class LeadRow(Base):
     created_date: Mapped[date | None] = mapped_column(Date)
     converted_opportunity_id: Mapped[str | None] = mapped_column(ID)
     attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: The CRM's LastModifiedDate / SystemModstamp of the row stored (UTC; NULL: none given).
+    crm_modified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class RepRow(Base):
@@ -114,6 +118,8 @@ class RepRow(Base):
     region: Mapped[str | None] = mapped_column(String(120))
     hire_date: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The CRM's LastModifiedDate / SystemModstamp of the row stored (UTC; NULL: none given).
+    crm_modified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class GeoUnitRow(Base):
@@ -160,6 +166,8 @@ class OpportunityRow(Base):
     is_won: Mapped[bool] = mapped_column(Boolean, default=False)
     product: Mapped[str | None] = mapped_column(String(120))
     lead_source: Mapped[str | None] = mapped_column(String(120))
+    #: The CRM's LastModifiedDate / SystemModstamp of the row stored (UTC; NULL: none given).
+    crm_modified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class TargetRow(Base):
@@ -533,3 +541,9 @@ class SignInFailureRow(Base):
     kind: Mapped[str] = mapped_column(String(10))
     value: Mapped[str] = mapped_column(String(320))
     failed_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+# Registered on the same metadata (migrations, schema checks): a table of its own module.
+from terraplan.storage.orm_deletions import CrmDeletionRow  # noqa: E402
+
+__all__ = ["CrmDeletionRow"]

@@ -108,6 +108,14 @@ async def submit_import(
             " (a full export of the CRM's accounts)"
         ),
     ] = False,
+    reload: Annotated[
+        bool,
+        Query(
+            description="A file with LastModifiedDate or SystemModstamp: import its rows even"
+            " when the stored record is as new or newer (the same rows again, with a corrected"
+            " mapping file); by default such rows are left out"
+        ),
+    ] = False,
     decimal: Annotated[
         Literal["point", "comma"] | None,
         Query(
@@ -172,6 +180,7 @@ async def submit_import(
         "filename": filename or f"upload.{format}",
         **({"decimal": decimal} if decimal else {}),
         **({"close_missing": True} if close_missing else {}),
+        **({"reload": True} if reload else {}),
         **money,
     }
     try:
