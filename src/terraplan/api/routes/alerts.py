@@ -166,5 +166,5 @@ def _alerts(
         realignment_reasons=list(realign.reasons) if scope is None else [],
         realignment_territories=[t for t, _ in territories],
         realignment_territory_names=[name for _, name in territories],
-        notes=alert_notes(report),
+        notes=alert_notes(report, reps=None if scope is None else scope.reps),
     )
