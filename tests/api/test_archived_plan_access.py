@@ -129,3 +129,30 @@ def test_the_policy_refuses_a_rep_a_past_resource_only() -> None:
     assert can(manager, Action.READ, west) and can(
         manager, Action.READ, Resource(kind="territory", regions=frozenset({"West"}), past=True)
     )
+
+
+def test_a_rep_with_no_territory_in_force_is_not_told_which_plan_is_active(
+    as_user: Callable[[str], TestClient], db: Database
+) -> None:
+    """Alice, between territories, asked for the plan in force and read "no plan with id
+    'FY26-H2'": the id of a plan she may not see, which she had not named."""
+    with UnitOfWork(db) as uow:
+        uow.plans.add(
+            _plan(
+                "FY26-H2",
+                {"wichita": "R2", "tulsa": "R3"},
+                PlanStatus.ACTIVE,
+                date(2026, 7, 1),
+                None,
+            )
+        )
+        uow.commit()
+    rep = as_user("rep")
+    for path in ("/active-plan", "/active-plan/kpis?by=rep", "/active-plan/alerts"):
+        response = rep.get(path)
+        assert response.status_code == 404, (path, response.text)
+        assert "FY26" not in response.text, path
+        assert response.json()["error"]["message"] == "the plan in force has no territory of yours"
+    # asked by id, the id asked for is named back, as for any record
+    assert "FY26-H2" in rep.get("/plans/FY26-H2/kpis").json()["error"]["message"]
+    assert as_user("planner").get("/active-plan").json()["id"] == "FY26-H2"

@@ -186,9 +186,10 @@ def _kpis_response(
     inactive_months: int = 6,
 ) -> Response:
     principal = caller.principal()
+    asked = plan_id is not None
     plan_id = plan_id or active_plan_id(db, market)
     version = plan_data_version(request, db, plan_id)
-    scope = visible_scope(request, db, principal, plan_id, version)
+    scope = visible_scope(request, db, principal, plan_id, version, asked=asked)
     if scope is not None and not (by in ("territory", "rep") or (by == "region" and scope.region)):
         raise PermissionDeniedError(
             f"KPIs by {by} add up territories that are not yours; ask by territory or rep",
