@@ -81,7 +81,9 @@ def hidden_plan(plan_id: str, *, asked: bool = True) -> NotFoundError:
     the plan in force, which they did not name, without its id (a rep with no territory in it
     learnt which plan is active)."""
     if asked:
-        return NotFoundError(f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id})
+        return NotFoundError(
+            f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}
+        )
     return NotFoundError(
         "the plan in force has no territory of yours", details={"kind": "plans", "id": None}
     )
