@@ -31,10 +31,16 @@ from terraplan.storage.unit_of_work import UnitOfWork
 
 
 def _plan(
-    plan_id: str, owners: dict[str, str], status: PlanStatus, start: date, end: date | None
+    plan_id: str,
+    owners: dict[str, str],
+    status: PlanStatus,
+    start: date,
+    end: date | None,
+    based_on: str | None = None,
 ) -> Plan:
     return Plan(
         id=plan_id,
+        based_on_plan_id=based_on,
         name=f"FY26 {plan_id}",
         status=status,
         effective_from=start,
@@ -73,7 +79,7 @@ def _seed(db: Database, h1_end: date) -> None:
         uow.plans.add(
             _plan(
                 "H2", {"wichita": "R2", "tulsa": "R1"}, PlanStatus.ACTIVE,
-                h1_end + timedelta(days=1), None,
+                h1_end + timedelta(days=1), None, "H1",
             )
         )  # fmt: skip
         uow.commit()
@@ -98,8 +104,13 @@ def test_a_rep_does_not_read_the_territory_they_left_through_the_archived_plan(
         assert response.status_code == 404, (path, response.text)
         assert "Prairie" not in response.text and "wichita" not in response.text.casefold()
     # today's territory, and their own row, are still theirs
-    rows = rep.get("/plans/H2/kpis?by=territory&period=2026").json()["rows"]
-    assert [(r["key"], r["revenue"]) for r in rows] == [("tulsa", 3100.0)]
+    answer = rep.get("/plans/H2/kpis?by=territory&period=2026").json()
+    assert [(r["key"], r["revenue"]) for r in answer["rows"]] == [("tulsa", 3100.0)]
+    # the note on days before H2 does not send the rep to H1, which they cannot open
+    recut = [n for n in answer["notes"] if "took effect" in n]
+    assert len(recut) == 1 and "H1" not in recut[0], answer["notes"]
+    planner = as_user("planner").get("/plans/H2/kpis?by=territory&period=2026").json()
+    assert any("plan H1, which it was made from" in n for n in planner["notes"])
     # the West manager keeps the archived plan of their region
     manager = as_user("manager")
     assert {p["id"] for p in manager.get("/plans").json()} == {"H1", "H2"}

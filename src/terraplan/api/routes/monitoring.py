@@ -296,7 +296,8 @@ def _kpi_table(
             # counts of the company's accounts: planners only
             *(potential_note(data, frame) if scope is None else []),
             *target_coverage_note(data, frame),
-            *recut_note(data, by, frame),
+            # a rep does not see the archived plan it was made from (access: past plans)
+            *recut_note(data, by, frame, source_shown=scope is None or scope.region is not None),
             *(target_owner_note(data, frame) if by == "rep" and scope is None else []),
             *(inactive_reps_note(data, frame) if by == "rep" else []),
         ],
