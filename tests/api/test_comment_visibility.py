@@ -214,3 +214,22 @@ def test_a_misspelt_comment_field_is_refused_not_published_to_the_whole_plan(
     )
     assert decision.status_code == 422, decision.text
     assert "reason" in decision.json()["error"]["message"]
+
+
+def test_a_change_request_naming_a_rep_by_name_is_told_reps_go_by_id(
+    as_user: Callable[[str], TestClient], db: Database
+) -> None:
+    """The West manager asked to give TW2 to "Rae West" (a name, as the CLI takes it) and read
+    only that the change names something "not found": she sees Rae. The 404 now says that
+    territories, accounts and reps go by id (and still not which one was not found)."""
+    _seed(db)
+    manager = as_user("manager")
+    by_name = {
+        "body": "Rae should take TW2",
+        "proposed_edit": {"op": "set_owners", "territory": "TW2", "reps": ["Rae West"]},
+    }
+    response = manager.post("/plans/PW/comments", json=by_name)
+    assert response.status_code == 404, response.text
+    assert "named by its id" in response.json()["error"]["message"]
+    by_id = {**by_name, "proposed_edit": {**by_name["proposed_edit"], "reps": ["R1"]}}
+    assert manager.post("/plans/PW/comments", json=by_id).status_code == 201
