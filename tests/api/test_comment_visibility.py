@@ -182,3 +182,54 @@ def test_one_person_writes_at_most_a_hundred_comments_on_a_plan_an_hour(
     assert refused.headers["Retry-After"] == "600"
     assert as_user("manager").post("/plans/PW/comments", json={"body": "fine"}).status_code == 201
     assert rep.post("/plans/PN/comments", json={"body": "elsewhere"}).status_code == 201
+
+
+def test_a_misspelt_comment_field_is_refused_not_published_to_the_whole_plan(
+    as_user: Callable[[str], TestClient], db: Database
+) -> None:
+    """A rep writing about their own territory as ``territory_id`` (the name of that field
+    everywhere else) got a 201 and a comment on the whole plan, which the other region's
+    manager and every rep who sees the plan read. A field the API does not take is a 422
+    naming it; nothing is written."""
+    _seed(db)
+    rep = as_user("rep")
+    for post, field in (
+        ({"body": "our pricing in Tulsa is too high", "territory_id": "TN1"}, "territory_id"),
+        ({"text": "hi", "body": "hi"}, "text"),
+    ):
+        response = rep.post("/plans/PN/comments", json=post)
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["code"] == "invalid_parameter"
+        assert field in response.json()["error"]["message"]
+    assert _bodies(as_user("planner"), "PN") == []
+    planner = as_user("planner")
+    request = {
+        "body": "give Crane to the West",
+        "proposed_edit": {"op": "move_accounts", "accounts": ["A3"], "to": "TN1"},
+    }
+    created = planner.post("/plans/PN/comments", json=request).json()
+    # the decision's note as "reason" was dropped: the rep read a rejection with no word why
+    decision = planner.post(
+        f"/comments/{created['id']}/decision", json={"accept": False, "reason": "not now"}
+    )
+    assert decision.status_code == 422, decision.text
+    assert "reason" in decision.json()["error"]["message"]
+
+
+def test_a_change_request_naming_a_rep_by_name_is_told_reps_go_by_id(
+    as_user: Callable[[str], TestClient], db: Database
+) -> None:
+    """The West manager asked to give TW2 to "Rae West" (a name, as the CLI takes it) and read
+    only that the change names something "not found": she sees Rae. The 404 now says that
+    territories, accounts and reps go by id (and still not which one was not found)."""
+    _seed(db)
+    manager = as_user("manager")
+    by_name = {
+        "body": "Rae should take TW2",
+        "proposed_edit": {"op": "set_owners", "territory": "TW2", "reps": ["Rae West"]},
+    }
+    response = manager.post("/plans/PW/comments", json=by_name)
+    assert response.status_code == 404, response.text
+    assert "named by its id" in response.json()["error"]["message"]
+    by_id = {**by_name, "proposed_edit": {**by_name["proposed_edit"], "reps": ["R1"]}}
+    assert manager.post("/plans/PW/comments", json=by_id).status_code == 201

@@ -4,6 +4,8 @@ annual revenue is judged on it there too."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi.testclient import TestClient
 
 from terraplan.domain import (
@@ -74,3 +76,55 @@ def test_the_balance_of_a_plan_designed_on_annual_revenue(client: TestClient, db
     alerts = client.get(f"/plans/{run.plan.id}/alerts").json()
     assert not [a for a in alerts["alerts"] if a["kind"] == "balance"]
     assert body["notes"][0] in alerts["notes"]
+
+
+def test_a_reps_and_a_managers_alerts_name_only_the_reps_they_see(
+    as_user: Callable[[str], TestClient], db: Database
+) -> None:
+    """The capacity note of a CRM book without capacity columns named every rep of the
+    company with their account count, to a rep (their colleagues' books) and to a manager
+    (the other region's reps): each now hears of the reps they see, the planner of all."""
+    books = {"R1": 7, "R2": 4, "R3": 11}  # Rae West, Ray West (West), Eve East (East)
+    accounts = [
+        Account(f"{rep}-{i}", f"{rep} Company {i}", potential=500.0 + i)
+        for rep, n in books.items()
+        for i in range(n)
+    ]
+    with UnitOfWork(db) as uow:
+        uow.accounts.add_many(accounts)
+        uow.plans.add(
+            Plan(
+                id="P",
+                name="Book",
+                territories=tuple(
+                    Territory(f"T-{rep}", f"Book of {rep}", owners=(TerritoryOwner(rep),))
+                    for rep in books
+                ),
+                alignment=tuple(
+                    AlignmentEntry(RecordKind.ACCOUNT, a.id, f"T-{a.id.split('-')[0]}")
+                    for a in accounts
+                ),
+            )
+        )
+        uow.commit()
+
+    def capacity_note(user: str) -> list[str]:
+        response = as_user(user).get("/plans/P/alerts")
+        assert response.status_code == 200, response.text
+        return [n for n in response.json()["notes"] if "capacity" in n]
+
+    everyone = capacity_note("planner")
+    assert everyone == [
+        "rep capacity was not checked, as the rep data gives no capacity_hours or "
+        "capacity_accounts; the reps' load: Eve East (11 accounts); Rae West (7 accounts); "
+        "Ray West (4 accounts) (import them)"
+    ]
+    assert capacity_note("rep") == [
+        "rep capacity was not checked, as the rep data gives no capacity_hours or "
+        "capacity_accounts; the reps' load: Rae West (7 accounts) (import them)"
+    ]
+    assert capacity_note("manager") == [
+        "rep capacity was not checked, as the rep data gives no capacity_hours or "
+        "capacity_accounts; the reps' load: Rae West (7 accounts); Ray West (4 accounts) "
+        "(import them)"
+    ]

@@ -432,3 +432,25 @@ def test_owners_names_whom_kpis_credit_before_the_first_activation(
         f"KPIs credit its sales that day to no rep: {names[crm_owner]} was hired on {hire}."
         in unhired
     ), (unhired, hired[crm_owner])
+
+
+def test_a_copy_made_on_the_command_line_names_its_author_in_the_audit_log(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """Every CLI step is logged as by ``cli``; the copy was logged by nobody, so the audit
+    log read "copied from FY27 as What if" with no one behind it."""
+    import sqlite3
+
+    url = _database(tmp_path)
+    _owned_and_active(url)
+    copied = run_cli(
+        "plans", "copy", "P1", "--plan-id", "P2", "--name", "What if", database_url=url
+    )
+    assert copied.returncode == 0, copied.stderr
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as con:
+        actors = con.execute(
+            "SELECT actor FROM audit_log WHERE plan_id = 'P2' AND action = 'copy'"
+        ).fetchall()
+        created_by = con.execute("SELECT created_by FROM plans WHERE id = 'P2'").fetchone()
+    assert actors == [("cli",)]
+    assert created_by == ("cli",)

@@ -76,8 +76,25 @@ def scope_key(scope: CallerScope | None) -> object:
     return "all" if scope is None else scope.key()
 
 
-def caller_scope(db: Database, principal: Principal, plan_id: str) -> CallerScope | None:
-    """None for planners and admins (they see everything); 404 when the plan is not visible."""
+def hidden_plan(plan_id: str, *, asked: bool = True) -> NotFoundError:
+    """The 404 for a plan the caller does not see: named when they asked for it by id; for
+    the plan in force, which they did not name, without its id (a rep with no territory in it
+    learnt which plan is active)."""
+    if asked:
+        return NotFoundError(
+            f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}
+        )
+    return NotFoundError(
+        "the plan in force has no territory of yours", details={"kind": "plans", "id": None}
+    )
+
+
+def caller_scope(
+    db: Database, principal: Principal, plan_id: str, *, asked: bool = True
+) -> CallerScope | None:
+    """None for planners and admins (they see everything); 404 when the plan is not visible
+    (``asked``: the caller named the plan; else it is the plan in force, see
+    :func:`hidden_plan`)."""
     if sees_everything(principal.user):
         authorize(principal, Action.READ)
         return None
@@ -87,7 +104,7 @@ def caller_scope(db: Database, principal: Principal, plan_id: str) -> CallerScop
         require_visible(
             principal.user,
             resource,
-            NotFoundError(f"no plan with id {plan_id!r}", details={"kind": "plans", "id": plan_id}),
+            hidden_plan(plan_id, asked=asked),
             scopes=principal.scopes,
         )
         reps = visible_rep_ids(uow, principal.user) or frozenset()
@@ -110,14 +127,17 @@ def visible_scope(
     principal: Principal,
     plan_id: str,
     version: tuple[object, ...] | None,
+    *,
+    asked: bool = True,
 ) -> CallerScope | None:
-    """:func:`caller_scope`, worked out once per caller and data version of the plan: a manager's or
-    rep's cached read then loads nothing of the plan."""
+    """:func:`caller_scope`, worked out once per caller, data version of the plan and day (an
+    archived plan is a rep's until its last day in force): a manager's or rep's cached read
+    then loads nothing of the plan."""
     if version is None or sees_everything(principal.user):
-        return caller_scope(db, principal, plan_id)
+        return caller_scope(db, principal, plan_id, asked=asked)
     return response_cache(request).remember(
-        ("kpi scope", plan_id, version, caller_key(principal)),
-        lambda: caller_scope(db, principal, plan_id),
+        ("kpi scope", plan_id, version, caller_key(principal), date.today(), asked),
+        lambda: caller_scope(db, principal, plan_id, asked=asked),
     )
 
 

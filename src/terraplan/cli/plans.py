@@ -239,7 +239,14 @@ def copy(
     from terraplan.services.new_plans import copy_plan
     from terraplan.services.plan_scopes import scope_label
 
-    copied = copy_plan(app_context(ctx).database(), source, new_id=plan_id, name=name, scope=scope)
+    copied = copy_plan(
+        app_context(ctx).database(),
+        source,
+        new_id=plan_id,
+        name=name,
+        scope=scope,
+        created_by="cli",
+    )
     stdout().print(
         f"Plan {copied.id} ({copied.name}, {scope_label(copied.scope)}) is a draft copy of "
         f"{copied.based_on_plan_id}."

@@ -74,6 +74,11 @@ class Resource:
 
     ``unscoped`` marks a resource with a part that belongs to no region (a territory without
     owner, a rep without region): no manager holds all of it.
+
+    ``past`` marks an archived plan, or a territory of one, whose time is over: its owners
+    then need not own it now (a rep who moved on would read, through it, the accounts,
+    pipeline and revenue of the territory they left, now a colleague's), so a rep no longer
+    sees it; their own figures are in the plan in force, credited to the owner of the day.
     """
 
     kind: str
@@ -82,6 +87,7 @@ class Resource:
     regions: frozenset[str] = field(default_factory=frozenset)
     shared: bool = False
     unscoped: bool = False
+    past: bool = False
 
 
 def _own(user: User, resource: Resource) -> bool:
@@ -127,7 +133,7 @@ def can(
         return True
     if user.role is Role.MANAGER:
         return _own(user, resource) or _in_region(user, resource)
-    return _own(user, resource)
+    return _own(user, resource) and not resource.past
 
 
 def sees_everything(user: User) -> bool:

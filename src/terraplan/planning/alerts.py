@@ -11,7 +11,7 @@ import polars as pl
 
 from terraplan.errors import InvalidParameterError
 from terraplan.planning.balance_criteria import BalanceCriteria
-from terraplan.planning.capacity_notes import capacity_notes
+from terraplan.planning.capacity_notes import CapacityGap, capacity_gap
 from terraplan.planning.fiscal import FiscalCalendar, fiscal_calendar
 from terraplan.planning.kpi_balance import (
     BALANCE_METRICS,
@@ -127,6 +127,9 @@ class AlertReport:
     criteria: BalanceCriteria | None = None
     #: Checks that could not run, said plainly (e.g. no rep capacity in the rep data).
     notes: tuple[str, ...] = ()
+    #: The reps whose capacity is unknown, with their load: the capacity note of
+    #: :attr:`notes`, kept so that a caller who sees some reps only is told of those.
+    capacity_gap: CapacityGap = field(default_factory=CapacityGap)
 
     def to_frame(self) -> pl.DataFrame:
         """The alerts as a DataFrame (one row per alert, columns = :class:`Alert` fields)."""
@@ -250,7 +253,7 @@ def evaluate_alerts(
         )  # fmt: skip
 
     # reps with a load and no capacity are named with it, not passed as fine
-    notes = capacity_notes(inputs, capacity)
+    gap = capacity_gap(inputs, capacity)
 
     alerts.extend(_inactive_owners(inputs))
     alerts.extend(_unowned_accounts(inputs, limits))
@@ -265,7 +268,14 @@ def evaluate_alerts(
         names = dict(zip(frame["id"].to_list(), frame["name"].to_list(), strict=True))
     realignment = _recommend(balance, drift_alerts, limits, criteria, names)
     return AlertReport(
-        tuple(alerts), realignment, label, as_of, limits, criteria, notes=tuple(notes)
+        tuple(alerts),
+        realignment,
+        label,
+        as_of,
+        limits,
+        criteria,
+        notes=tuple(gap.notes()),
+        capacity_gap=gap,
     )
 
 

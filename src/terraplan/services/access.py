@@ -9,9 +9,10 @@ territory belongs to the owners of the territories below it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
-from terraplan.domain import Plan
+from terraplan.domain import Plan, PlanStatus
 from terraplan.domain.access import Action, Resource, can, sees_everything
 from terraplan.domain.user import Role, Scope, User
 from terraplan.storage.database import Database
@@ -72,10 +73,21 @@ def rep_resource(rep_id: str, region: str | None) -> Resource:
     return _resource("rep", rep_id, {rep_id}, {rep_id: region})
 
 
+def is_past(plan: Plan, today: date | None = None) -> bool:
+    """An archived plan whose time is over: it ended before ``today`` (default: today), or
+    was never in force (archived with no dates). An archived plan that stays in force until
+    its successor's first day is not past."""
+    if plan.status is not PlanStatus.ARCHIVED:
+        return False
+    end = plan.effective_to
+    return end is None or end < (today or date.today())
+
+
 def territory_resources(
     uow: UnitOfWork, plan: Plan, regions: Mapping[str, str | None] | None = None
 ) -> dict[str, Resource]:
-    """A resource per territory of ``plan``: its owners and those of every territory below it."""
+    """A resource per territory of ``plan``: its owners and those of every territory below it
+    (marked ``past`` in an archived plan whose time is over: :func:`is_past`)."""
     children: dict[str | None, list[str]] = {}
     for t in plan.territories:
         children.setdefault(t.parent_id, []).append(t.id)
@@ -94,7 +106,11 @@ def territory_resources(
         collect(t.id)
     if regions is None:
         regions = rep_regions(uow, set().union(*owners.values()) if owners else set())
-    return {tid: _resource("territory", tid, reps, regions) for tid, reps in owners.items()}
+    past = is_past(plan)
+    return {
+        tid: replace(_resource("territory", tid, reps, regions), past=past)
+        for tid, reps in owners.items()
+    }
 
 
 def plan_resource(uow: UnitOfWork, plan: Plan) -> tuple[Resource, dict[str, Resource]]:
@@ -119,6 +135,7 @@ def plan_resource(uow: UnitOfWork, plan: Plan) -> tuple[Resource, dict[str, Reso
         rep_ids=reps,
         regions=regions,
         unscoped=not leaves or any(r.unscoped for r in leaves),
+        past=is_past(plan),
     )
     return resource, territories
 
@@ -130,7 +147,6 @@ def regional_reach(uow: UnitOfWork, plan: Plan, resource: Resource) -> Resource:
     copy kept from its whole-market source; so its region's manager may decide on it (the
     accounts it would take are still checked when it is approved: :func:`approval_resource`).
     Any other plan: ``resource`` as it is."""
-    from dataclasses import replace
 
     if not plan.scope:
         return resource
@@ -147,7 +163,6 @@ def approval_resource(db: Database, plan: Plan, resource: Resource) -> Resource:
     as their owners stand today: a manager approves a plan only when it takes nothing from
     another region (its territories' new owners alone do not say where its accounts come
     from). Accounts without an owner, or whose owner has no region, widen nothing."""
-    from dataclasses import replace
 
     from terraplan.errors import NotFoundError
     from terraplan.services.ownership import evaluate_rules

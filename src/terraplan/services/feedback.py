@@ -182,7 +182,8 @@ def add_comment(
             raise NotFoundError(
                 f"plan {plan_id} has no {target_kind} {target_id!r}"
                 if target_id is not None and target_kind != "plan"
-                else f"plan {plan_id}: the change names a territory, account or rep not found",
+                else f"plan {plan_id}: the change names a territory, account or rep not found "
+                "(each is named by its id, as GET /plans/{id} and /reps give them, not by name)",
                 details={"kind": "comment_targets", "plan_id": plan_id, "id": target_id},
             )
         if target_kind == "territory" and target_id not in {t.id for t in plan.territories}:

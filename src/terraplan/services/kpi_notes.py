@@ -371,12 +371,15 @@ def lead_note(data: PlanData, dimension: str, frame: pl.DataFrame) -> list[str]:
     ]
 
 
-def recut_note(data: PlanData, dimension: str, frame: pl.DataFrame) -> list[str]:
+def recut_note(
+    data: PlanData, dimension: str, frame: pl.DataFrame, *, source_shown: bool = True
+) -> list[str]:
     """KPIs by territory or region of days before a realigned plan took effect: the accounts
     are counted in this plan's territories on those days too, so a realignment restates
     closed quarters (a territory's first quarter read 125 % under the plan then in force and
     87 % under the one from July). Said once, for a plan made from another; by rep, revenue
-    follows the owner of the day and needs no such note."""
+    follows the owner of the day and needs no such note. ``source_shown`` False (a rep, who
+    does not see an archived plan past its time): the plan it was made from is not offered."""
     start, before = data.plan.effective_from, data.plan.based_on_plan_id
     if (
         dimension not in ("territory", "region")
@@ -390,11 +393,13 @@ def recut_note(data: PlanData, dimension: str, frame: pl.DataFrame) -> list[str]
     if not isinstance(first, date) or first >= start:
         return []
     groups = "territories" if dimension == "territory" else "regions"
-    return [
+    said = (
         f"{dimension} figures of days before {start}, when plan {data.plan.id} took effect, "
-        f"count the accounts in its {groups} as they are now; plan {before}, which it was made "
-        "from, shows them in its own"
-    ]
+        f"count the accounts in its {groups} as they are now"
+    )
+    if not source_shown:
+        return [f"{said}; by rep, each rep's figures follow the accounts they owned on each day"]
+    return [f"{said}; plan {before}, which it was made from, shows them in its own"]
 
 
 def inactive_reps_note(data: PlanData, frame: pl.DataFrame) -> list[str]:

@@ -3,7 +3,7 @@ report, computed from the plan's data (:mod:`terraplan.services.monitoring_data`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, replace
 from datetime import date
 from typing import Any
@@ -125,12 +125,16 @@ def plan_alerts(
     return data, compute(data)
 
 
-def alert_notes(report: AlertReport) -> list[str]:
+def alert_notes(report: AlertReport, *, reps: Collection[str] | None = None) -> list[str]:
     """Every note of an alert report, each once: its balance criteria's (a design metric not
     checked, one no account carries) and the report's own (checks that could not run). The
-    one list the CLI prints, in each format, and the API gives."""
+    one list the CLI prints, in each format, and the API gives.
+
+    ``reps``: the reps a manager or a rep sees; the capacity note then names and counts
+    those reps only (the company-wide one lists every rep with their book of accounts)."""
     criteria = report.criteria.notes if report.criteria is not None else ()
-    return list(dict.fromkeys((*criteria, *report.notes)))
+    own = report.notes if reps is None else tuple(report.capacity_gap.notes(reps))
+    return list(dict.fromkeys((*criteria, *own)))
 
 
 def alert_subject_names(data: PlanData, alerts: Iterable[Alert]) -> dict[tuple[str, str], str]:

@@ -142,8 +142,12 @@ async function boot() {
   document.getElementById("plan-select").addEventListener("change", (e) => openPlan(e.target.value).catch((err) => say(err.message, "error")));
   if (!TP.plans.length) {
     // Only planners design plans (the Design tab); the UI has no import (the command line has).
+    // A rep or manager sees the plans holding their territories: none may exist for them
+    // (between territories) while the company has plans; and no edit tools without a plan.
+    document.getElementById("edit-panel").hidden = !canPlan();
     say(canPlan() ? "No plan to show yet: run a design (Design tab) to make one."
-      : "No plan to show yet: planners make the plans; ask one.");
+      : "No plan has a territory of yours yet: a planner gives you one; ask them.");
+    document.body.dataset.ready = "true";
     return;
   }
   await openPlan(document.getElementById("plan-select").value);

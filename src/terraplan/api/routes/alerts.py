@@ -129,9 +129,10 @@ def _alerts_response(
     period: str | None,
 ) -> Response:
     principal = caller.principal()
+    asked = plan_id is not None
     plan_id = plan_id or active_plan_id(db, market)
     version = plan_data_version(request, db, plan_id)
-    scope = visible_scope(request, db, principal, plan_id, version)
+    scope = visible_scope(request, db, principal, plan_id, version, asked=asked)
     key = ("alerts", plan_id, period, scope_key(scope), version) if version else None
     return serve_cached(request, key, lambda: _alerts(request, db, plan_id, period, scope))
 
@@ -166,5 +167,5 @@ def _alerts(
         realignment_reasons=list(realign.reasons) if scope is None else [],
         realignment_territories=[t for t, _ in territories],
         realignment_territory_names=[name for _, name in territories],
-        notes=alert_notes(report),
+        notes=alert_notes(report, reps=None if scope is None else scope.reps),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep
@@ -31,6 +31,10 @@ router = APIRouter(tags=["scenarios"], responses=PLAN_RESPONSES)
 
 
 class CommentCreate(BaseModel):
+    # a misspelt field is refused, not ignored: `territory_id` or `text` made a note meant
+    # for one territory a comment on the whole plan, read by every rep who sees it
+    model_config = ConfigDict(extra="forbid")
+
     body: str = Field(min_length=1, max_length=10_000)
     target_kind: str = Field(
         default="plan",
@@ -235,6 +239,8 @@ def plan_permissions_route(
 
 
 class ChangeDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is refused, not ignored
+
     accept: bool
     note: str | None = Field(default=None, max_length=2_000)
 

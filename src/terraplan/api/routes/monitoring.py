@@ -186,9 +186,10 @@ def _kpis_response(
     inactive_months: int = 6,
 ) -> Response:
     principal = caller.principal()
+    asked = plan_id is not None
     plan_id = plan_id or active_plan_id(db, market)
     version = plan_data_version(request, db, plan_id)
-    scope = visible_scope(request, db, principal, plan_id, version)
+    scope = visible_scope(request, db, principal, plan_id, version, asked=asked)
     if scope is not None and not (by in ("territory", "rep") or (by == "region" and scope.region)):
         raise PermissionDeniedError(
             f"KPIs by {by} add up territories that are not yours; ask by territory or rep",
@@ -295,7 +296,8 @@ def _kpi_table(
             # counts of the company's accounts: planners only
             *(potential_note(data, frame) if scope is None else []),
             *target_coverage_note(data, frame),
-            *recut_note(data, by, frame),
+            # a rep does not see the archived plan it was made from (access: past plans)
+            *recut_note(data, by, frame, source_shown=scope is None or scope.region is not None),
             *(target_owner_note(data, frame) if by == "rep" and scope is None else []),
             *(inactive_reps_note(data, frame) if by == "rep" else []),
         ],

@@ -38,7 +38,7 @@ from terraplan.api.schemas import (
 )
 from terraplan.domain import Plan, PlanStatus
 from terraplan.domain.access import Action, sees_everything, status_action
-from terraplan.errors import InvalidParameterError, NotFoundError
+from terraplan.errors import ConflictError, InvalidParameterError, NotFoundError
 from terraplan.services.access import (
     approval_resource,
     plan_resource,
@@ -197,6 +197,10 @@ def update_plan_status(
     with UnitOfWork(db) as uow:
         stored = uow.plans.get(plan_id)
         visible = visible_plan(uow, principal, stored)
+        if stored.status is body.status:
+            # a second click on Approve (or a colleague's approval first) is no step at all:
+            # said as such to whoever sees the plan, not as a right the caller lacks
+            raise _already(stored)
         resource, _ = plan_resource(uow, stored)
         action = status_action(stored.status, body.status)
         resource = deciding_resource(uow, stored, resource, action)
@@ -218,3 +222,19 @@ def update_plan_status(
         return _public(saved)
     with UnitOfWork(db) as uow:
         return _public(visible_plan(uow, principal, saved))
+
+
+def _already(plan: Plan) -> ConflictError:
+    """The 409 for a status step to the status the plan has: who set it and when."""
+    status = plan.status.value.replace("_", " ")
+    who = f" by {plan.updated_by}" if plan.updated_by else ""
+    when = f" on {plan.updated_at:%Y-%m-%d %H:%M} UTC" if plan.updated_at else ""
+    return ConflictError(
+        f"{plan.name} ({plan.id}) is already {status}{who}{when}: nothing to do",
+        details={
+            "plan_id": plan.id,
+            "from": plan.status.value,
+            "to": plan.status.value,
+            "updated_by": plan.updated_by,
+        },
+    )

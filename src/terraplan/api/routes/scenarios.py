@@ -241,10 +241,14 @@ def active_plan_route(
     ] = None,
 ) -> PlanRef:
     """The active plan of a part of the market: its id is what KPIs, alerts and the map ask for."""
+    from terraplan.api.monitoring_params import hidden_plan
     from terraplan.services.plan_scopes import active_plan
 
     plan = active_plan(db, scope)
-    check_plan(db, principal, plan.id, Action.READ)
+    try:
+        check_plan(db, principal, plan.id, Action.READ)
+    except NotFoundError:
+        raise hidden_plan(plan.id, asked=False) from None
     return _ref(plan)
 
 
