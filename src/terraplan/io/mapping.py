@@ -37,6 +37,7 @@ import yaml
 
 from terraplan.errors import DataError, RuleError
 from terraplan.io.currency import CURRENCY_FIELDS, MONEY_FIELDS, MONEY_KINDS, amount_headers
+from terraplan.io.date_orders import DATES_KEY, DateOrder, declared_date_order
 from terraplan.io.header_aliases import ALIASES
 from terraplan.io.report import short
 from terraplan.io.schema import kind_spec
@@ -127,6 +128,8 @@ class ColumnMap:
     converted: bool = False
     #: The amount column the converted amount column replaced (not used), if the file has one.
     replaced: str | None = None
+    #: The order of slashed dates the mapping declares (``dates: day first``), if any.
+    date_order: DateOrder | None = None
 
     def column_of(self, name: str) -> str:
         """The file column of field ``name`` (or of attribute ``attributes.<name>``)."""
@@ -225,6 +228,13 @@ def split_mapping(
     """
     if not isinstance(mapping, Mapping):
         raise _bad_mapping(source)
+    if declared_date_order(mapping) is not None:  # the order of slashed dates, not a column
+        mapping = {k: v for k, v in mapping.items() if k != DATES_KEY}
+    elif DATES_KEY in mapping and any(
+        isinstance(mapping.get(k), Mapping) for k in ("columns", "values")
+    ):
+        reason = f"its {DATES_KEY!r} must be 'day first' or 'month first'"
+        raise _mapping_error(source, reason)
     nested = any(
         key in ("columns", "values") and isinstance(value, Mapping)
         for key, value in mapping.items()
@@ -233,7 +243,8 @@ def split_mapping(
     values: object = mapping.get("values", {}) if nested else {}
     if nested and set(mapping) - {"columns", "values"}:
         extra = ", ".join(sorted(map(str, set(mapping) - {"columns", "values"})))
-        raise _mapping_error(source, f"unknown key(s) {extra}; use 'columns' and 'values'")
+        reason = f"unknown key(s) {extra}; use 'columns', 'values' and '{DATES_KEY}'"
+        raise _mapping_error(source, reason)
     if not isinstance(columns, Mapping) or not all(
         isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in columns.items()
     ):
@@ -276,6 +287,7 @@ def resolve_columns(
     Raises :class:`DataError` when ``mapping`` names a field that ``kind`` does not have.
     """
     spec = kind_spec(kind)
+    mapping_in = mapping
     column_mapping, value_mapping = split_mapping(mapping or {}, mapping_source)
     mapping = column_mapping
     canonical = {n for n in spec.names if n != "attributes"}
@@ -365,7 +377,14 @@ def resolve_columns(
             )
         values.setdefault(name, {}).update(table)
     return ColumnMap(
-        fields, attributes, tuple(ignored), tuple(warnings), values, converted, replaced
+        fields,
+        attributes,
+        tuple(ignored),
+        tuple(warnings),
+        values,
+        converted,
+        replaced,
+        declared_date_order(mapping_in),
     )
 
 
