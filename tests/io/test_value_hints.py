@@ -46,3 +46,22 @@ def test_other_long_numbers_keep_the_generic_reason() -> None:
     assert date_hint("0123456789", GENERIC) == GENERIC
     assert date_hint("9999999999999", GENERIC) == GENERIC
     assert date_hint("12345678", GENERIC) == GENERIC
+
+
+def test_a_date_in_the_other_order_than_its_column_says_so(make_file: Any) -> None:
+    # a US report with one row typed by a European colleague: the column reads month first
+    text = (
+        "id,account_id,date,amount\n"
+        "S1,A1,3/31/2026,10\n"
+        "S2,A1,31/3/2026 9:15,10\n"
+        "S3,A1,31/02/2026,10\n"
+    )
+    result = load_file(make_file(text), "sales_lines", known_ids=KNOWN)
+    assert [(i.row, i.reason) for i in result.report.errors] == [
+        (
+            3,
+            "not a date in this column's order: written day first (31 is no month), while"
+            " the column reads slashed dates month first; write YYYY-MM-DD",
+        ),
+        (4, "not a date: no such day (February 2026 has 28 days)"),
+    ]

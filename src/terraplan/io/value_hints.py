@@ -18,7 +18,7 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 #: Serials of 1950-01-01 .. 2199-12-31: plausible dates of records.
 _SERIALS = (18_264, 109_573)
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?")
-_SLASHED = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
+_SLASHED = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})(?:[ ,T].*)?")
 _SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
 #: Unix times of 1990-01-01 .. 2199-12-31 in seconds (10 digits) or milliseconds (13 digits:
 #: HubSpot's API and its integrations write dates so).
@@ -53,7 +53,16 @@ def date_hint(text: str, generic: str) -> str:
         # either order: the day the cell names does not exist in its month
         for day, month in ((first, second), (second, first)):
             if 1 <= month <= 12 and day > 12:
-                return _no_such_day(year, month, day) or generic
+                missing = _no_such_day(year, month, day)
+                if missing is not None or "/" not in value:
+                    return missing or generic
+                # a real day in the other order: the column reads slashed dates this way
+                written, read = ("day", "month") if day == first else ("month", "day")
+                return (
+                    f"not a date in this column's order: written {written} first ({day} is no"
+                    f" month), while the column reads slashed dates {read} first; write"
+                    " YYYY-MM-DD"
+                )
         return generic
     if _SERIAL.fullmatch(value) is not None:
         serial = float(value)
