@@ -15,6 +15,8 @@ import re
 from collections.abc import Mapping
 from typing import Literal
 
+from terraplan.io.time_zones import TIME_ZONE_KEY, declared_time_zone
+
 DateOrder = Literal["day first", "month first"]
 
 #: The mapping file's key naming the order.
@@ -48,3 +50,25 @@ def declared_order_note(order: DateOrder) -> str:
     """How the declared order reads the dates (one line of the import report)."""
     shape = "day/month/year" if order == "day first" else "month/day/year"
     return f"slashed dates are read as {shape}, as the mapping file declares (dates: {order})"
+
+
+def without_date_settings(mapping: Mapping[str, object]) -> tuple[dict[str, object], str | None]:
+    """``mapping`` without its date settings (:data:`DATES_KEY`, ``time_zone``), and why one
+    of them is refused (None when none is). In the flat form (``{"Column": "field"}``) a key
+    whose value is no setting stays a column name (a column called ``dates``)."""
+    nested = any(isinstance(mapping.get(k), Mapping) for k in ("columns", "values"))
+    kept = dict(mapping)
+    settings = (
+        (DATES_KEY, declared_date_order(mapping), "'day first' or 'month first'"),
+        (
+            TIME_ZONE_KEY,
+            declared_time_zone(mapping),
+            "a time zone of the IANA database, such as America/New_York or Europe/London",
+        ),
+    )
+    for key, value, wanted in settings:
+        if value is not None:
+            del kept[key]
+        elif key in mapping and nested:
+            return kept, f"its {key!r} must be {wanted}"
+    return kept, None

@@ -37,10 +37,16 @@ import yaml
 
 from terraplan.errors import DataError, RuleError
 from terraplan.io.currency import CURRENCY_FIELDS, MONEY_FIELDS, MONEY_KINDS, amount_headers
-from terraplan.io.date_orders import DATES_KEY, DateOrder, declared_date_order
+from terraplan.io.date_orders import (
+    DATES_KEY,
+    DateOrder,
+    declared_date_order,
+    without_date_settings,
+)
 from terraplan.io.header_aliases import ALIASES
 from terraplan.io.report import short
 from terraplan.io.schema import kind_spec
+from terraplan.io.time_zones import declared_time_zone
 
 ATTRIBUTE_PREFIX = "attributes."
 
@@ -130,6 +136,8 @@ class ColumnMap:
     replaced: str | None = None
     #: The order of slashed dates the mapping declares (``dates: day first``), if any.
     date_order: DateOrder | None = None
+    #: The time zone whose days zoned date-times are read as (``time_zone: …``), if any.
+    time_zone: str | None = None
 
     def column_of(self, name: str) -> str:
         """The file column of field ``name`` (or of attribute ``attributes.<name>``)."""
@@ -228,13 +236,9 @@ def split_mapping(
     """
     if not isinstance(mapping, Mapping):
         raise _bad_mapping(source)
-    if declared_date_order(mapping) is not None:  # the order of slashed dates, not a column
-        mapping = {k: v for k, v in mapping.items() if k != DATES_KEY}
-    elif DATES_KEY in mapping and any(
-        isinstance(mapping.get(k), Mapping) for k in ("columns", "values")
-    ):
-        reason = f"its {DATES_KEY!r} must be 'day first' or 'month first'"
-        raise _mapping_error(source, reason)
+    mapping, refused = without_date_settings(mapping)  # how dates read, not columns
+    if refused is not None:
+        raise _mapping_error(source, refused)
     nested = any(
         key in ("columns", "values") and isinstance(value, Mapping)
         for key, value in mapping.items()
@@ -243,7 +247,7 @@ def split_mapping(
     values: object = mapping.get("values", {}) if nested else {}
     if nested and set(mapping) - {"columns", "values"}:
         extra = ", ".join(sorted(map(str, set(mapping) - {"columns", "values"})))
-        reason = f"unknown key(s) {extra}; use 'columns', 'values' and '{DATES_KEY}'"
+        reason = f"unknown key(s) {extra}; use 'columns', 'values', '{DATES_KEY}' and 'time_zone'"
         raise _mapping_error(source, reason)
     if not isinstance(columns, Mapping) or not all(
         isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in columns.items()
@@ -385,6 +389,7 @@ def resolve_columns(
         converted,
         replaced,
         declared_date_order(mapping_in),
+        declared_time_zone(mapping_in),
     )
 
 

@@ -17,6 +17,7 @@ from terraplan.io.date_orders import declared_order_note
 from terraplan.io.readers import ROW, SourceTable
 from terraplan.io.report import ImportReport, short
 from terraplan.io.schema import GEO_NUMERIC_ATTRIBUTES, FieldSpec, KindSpec
+from terraplan.io.time_zones import declared_zone_note
 
 
 def typed_columns(
@@ -70,6 +71,9 @@ def typed_columns(
         deciders, guess = [], None
         if any(slashed for _, slashed in dates.values()):
             report.warnings.append(declared_order_note(declared_order))
+    time_zone = table.columns.time_zone
+    if time_zone is not None and dates:
+        report.warnings.append(declared_zone_note(time_zone))
     guessed: dict[parsing.Guess, list[str]] = {}
     exprs: list[pl.Expr] = []
     for spec_field in spec.fields:
@@ -122,6 +126,7 @@ def typed_columns(
                 day_first=order,
                 like=deciders if follows else (),
                 guess=column_guess,
+                time_zone=time_zone,
             )
             report.warnings.extend(notes)
             if column_guess is not None:

@@ -28,6 +28,8 @@ def created_the_day_after_closing(checker: Checker) -> pl.Expr:
     """Rows whose zoned ``created_date`` falls on the day after their ``close_date``."""
     if not (checker.has("created_date") and checker.has("close_date")):
         return pl.lit(False)
+    if checker.table.columns.time_zone is not None:  # both are local days already
+        return pl.lit(False)
     zoned = checker.value_of("created_date").str.contains(_ZONED).fill_null(False)
     day_after = (pl.col("created_date") == pl.col("close_date") + timedelta(days=1)).fill_null(
         False
