@@ -7,7 +7,9 @@ A header is matched, in this order, against
    attribute named ``<name>``. The mapping may also rename values: the form
    ``{"columns": {"Title": "role"}, "values": {"role": {"Regional Sales Manager": "manager"}}}``
    maps columns as above and, per field (or file column), cell values before they are read
-   (compared ignoring case and extra spaces; a value of ``null`` empties the cell);
+   (compared ignoring case and extra spaces; a value of ``null`` empties the cell). Two keys
+   say how dates read: ``dates: day first`` (:mod:`terraplan.io.date_orders`) and
+   ``time_zone: America/New_York`` (:mod:`terraplan.io.time_zones`);
 2. the canonical field names of the kind;
 3. built-in aliases (:mod:`terraplan.io.header_aliases`): out-of-the-box Salesforce export names
    (Account, Lead, User, Opportunity, OpportunityLineItem, ForecastingQuota), HubSpot's (``Record
