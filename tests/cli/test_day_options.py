@@ -36,3 +36,11 @@ def test_a_day_option_takes_the_calendar_form_only() -> None:
     for text in ("2026-W13-2", "20260331", "2026-02-30"):
         with pytest.raises(ValueError, match=r"--on .* is not a date"):
             parse_day(text, "--on")
+
+
+def test_a_day_the_calendar_lacks_says_how_many_days_its_month_has(run_cli: RunCli) -> None:
+    # month-end reporting: 29 February of a year that has none
+    refused = run_cli("kpis", "--sql", "duckdb", "--as-of", "2026-02-29")
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    said = " ".join(refused.stderr.split())
+    assert "--as-of '2026-02-29' is not a date: no such day (February 2026 has 28 days)" in said

@@ -668,7 +668,12 @@ def test_slashed_dates_stay_month_first_unless_the_column_shows_otherwise(
     both = "id,account_id,date,amount\nL1,A1,25/03/2025,1\nL2,A1,03/25/2025,2\n"
     report = load_file(make_file(both), "sales_lines", known_ids={"accounts": ["A1"]}).report
     assert [(i.row, i.field, i.reason) for i in report.errors] == [
-        (2, "date", "not a date (use YYYY-MM-DD)")
+        (
+            2,
+            "date",
+            "not a date in this column's order: written day first (25 is no month), while"
+            " the column reads slashed dates month first; write YYYY-MM-DD",
+        )
     ]
 
 

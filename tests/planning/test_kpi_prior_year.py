@@ -126,7 +126,8 @@ def test_a_fiscal_year_ending_in_a_leap_february(as_of: date) -> None:
 
 def test_a_period_in_progress_still_compares_to_the_day() -> None:
     """February 2025 as of the 27th stops a year earlier on the 27th (the 28th and the 29th
-    are out), and a calendar YTD as of 28 February 2025 on the 28th (the 29th is out)."""
+    are out); a calendar YTD as of 28 February 2025, a month's last day, compares with last
+    year to the last day of February 2024, the 29th included, as February 2025 alone does."""
     want = compute_kpis(
         leap_inputs(),
         as_of=date(2025, 2, 27),
@@ -137,7 +138,12 @@ def test_a_period_in_progress_still_compares_to_the_day() -> None:
     ytd = compute_kpis(
         leap_inputs(), as_of=date(2025, 2, 28), periods=["YTD"], dimensions=["territory"]
     )
-    assert _cells(ytd)["E", "YTD"] == (405.0, 110.0)
+    # 2024: 100 on 1 February, 10 on the 28th, 1000 - 40 on the 29th (see leap_inputs)
+    assert _cells(ytd)["E", "YTD"] == (405.0, 1070.0)
+    february = compute_kpis(
+        leap_inputs(), as_of=date(2025, 2, 28), periods=["2025-02"], dimensions=["territory"]
+    )
+    assert _cells(february)["E", "2025-02"][1] == 1070.0  # all of February 2024: the same
 
 
 # -- the warehouse query agrees ----------------------------------------------------------------

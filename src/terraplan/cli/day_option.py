@@ -3,6 +3,7 @@ calendar date written YYYY-MM-DD, or one refusal that names the option and shows
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date
 
@@ -18,12 +19,18 @@ def parse_day(text: str | None, option: str, example: str = "2026-03-31") -> dat
     if text is None:
         return None
     value = text.strip()
+    why = f"write it as YYYY-MM-DD, e.g. {example}"
     try:
         if not _DAY.fullmatch(value):
             raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
+        if _DAY.fullmatch(value):  # the right form, a day the calendar lacks (2026-02-29)
+            year, month, _ = (int(part) for part in value.split("-"))
+            if 1 <= month <= 12 and year:
+                days = calendar.monthrange(year, month)[1]
+                why = f"no such day ({calendar.month_name[month]} {year} has {days} days)"
         raise InvalidParameterError(
-            f"{option} {text!r} is not a date: write it as YYYY-MM-DD, e.g. {example}",
+            f"{option} {text!r} is not a date: {why}",
             details={"field": option.removeprefix("--").replace("-", "_"), "value": text},
         ) from None

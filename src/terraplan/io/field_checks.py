@@ -12,6 +12,7 @@ import polars as pl
 from terraplan.io import parsing
 from terraplan.io.checker import RAW, Checker
 from terraplan.io.own_ids import record_keys
+from terraplan.io.placeholder_dates import check_placeholder_dates
 from terraplan.io.readers import ROW
 from terraplan.io.value_hints import date_hint, number_hint
 
@@ -93,6 +94,7 @@ def check_fields(checker: Checker) -> None:
             checker.ctx = checker.ctx.with_columns(
                 pl.when(out).then(None).otherwise(pl.col(name)).alias(name)
             )
+            check_placeholder_dates(checker, spec)
         if spec.type == "str":
             checker.add(
                 pl.col(name).is_in(list(EXCEL_ERRORS)),

@@ -13,6 +13,7 @@ from terraplan.io.checker import RAW, Checker
 from terraplan.io.lead_checks import check_leads
 from terraplan.io.readers import ROW
 from terraplan.io.report import counted, short
+from terraplan.io.utc_created_days import date_created_on_close_day
 
 
 def check_kind(checker: Checker, today: date | None = None) -> None:
@@ -53,6 +54,7 @@ def check_kind(checker: Checker, today: date | None = None) -> None:
         _closed_and_won_from_stage(checker)
         future_dates(checker, today)
         checker.add(col("is_won") & ~col("is_closed"), "is_won", "a won opportunity must be closed")
+        date_created_on_close_day(checker)
         checker.add(
             col("close_date") < col("created_date"),
             "close_date",

@@ -7,7 +7,9 @@ A header is matched, in this order, against
    attribute named ``<name>``. The mapping may also rename values: the form
    ``{"columns": {"Title": "role"}, "values": {"role": {"Regional Sales Manager": "manager"}}}``
    maps columns as above and, per field (or file column), cell values before they are read
-   (compared ignoring case and extra spaces; a value of ``null`` empties the cell);
+   (compared ignoring case and extra spaces; a value of ``null`` empties the cell). Two keys
+   say how dates read: ``dates: day first`` (:mod:`terraplan.io.date_orders`) and
+   ``time_zone: America/New_York`` (:mod:`terraplan.io.time_zones`);
 2. the canonical field names of the kind;
 3. built-in aliases (:mod:`terraplan.io.header_aliases`): out-of-the-box Salesforce export names
    (Account, Lead, User, Opportunity, OpportunityLineItem, ForecastingQuota), HubSpot's (``Record
@@ -37,9 +39,16 @@ import yaml
 
 from terraplan.errors import DataError, RuleError
 from terraplan.io.currency import CURRENCY_FIELDS, MONEY_FIELDS, MONEY_KINDS, amount_headers
+from terraplan.io.date_orders import (
+    DATES_KEY,
+    DateOrder,
+    declared_date_order,
+    without_date_settings,
+)
 from terraplan.io.header_aliases import ALIASES
 from terraplan.io.report import short
 from terraplan.io.schema import kind_spec
+from terraplan.io.time_zones import declared_time_zone
 
 ATTRIBUTE_PREFIX = "attributes."
 
@@ -127,6 +136,10 @@ class ColumnMap:
     converted: bool = False
     #: The amount column the converted amount column replaced (not used), if the file has one.
     replaced: str | None = None
+    #: The order of slashed dates the mapping declares (``dates: day first``), if any.
+    date_order: DateOrder | None = None
+    #: The time zone whose days zoned date-times are read as (``time_zone: …``), if any.
+    time_zone: str | None = None
 
     def column_of(self, name: str) -> str:
         """The file column of field ``name`` (or of attribute ``attributes.<name>``)."""
@@ -225,6 +238,9 @@ def split_mapping(
     """
     if not isinstance(mapping, Mapping):
         raise _bad_mapping(source)
+    mapping, refused = without_date_settings(mapping)  # how dates read, not columns
+    if refused is not None:
+        raise _mapping_error(source, refused)
     nested = any(
         key in ("columns", "values") and isinstance(value, Mapping)
         for key, value in mapping.items()
@@ -233,7 +249,8 @@ def split_mapping(
     values: object = mapping.get("values", {}) if nested else {}
     if nested and set(mapping) - {"columns", "values"}:
         extra = ", ".join(sorted(map(str, set(mapping) - {"columns", "values"})))
-        raise _mapping_error(source, f"unknown key(s) {extra}; use 'columns' and 'values'")
+        reason = f"unknown key(s) {extra}; use 'columns', 'values', '{DATES_KEY}' and 'time_zone'"
+        raise _mapping_error(source, reason)
     if not isinstance(columns, Mapping) or not all(
         isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in columns.items()
     ):
@@ -276,6 +293,7 @@ def resolve_columns(
     Raises :class:`DataError` when ``mapping`` names a field that ``kind`` does not have.
     """
     spec = kind_spec(kind)
+    mapping_in = mapping
     column_mapping, value_mapping = split_mapping(mapping or {}, mapping_source)
     mapping = column_mapping
     canonical = {n for n in spec.names if n != "attributes"}
@@ -365,7 +383,15 @@ def resolve_columns(
             )
         values.setdefault(name, {}).update(table)
     return ColumnMap(
-        fields, attributes, tuple(ignored), tuple(warnings), values, converted, replaced
+        fields,
+        attributes,
+        tuple(ignored),
+        tuple(warnings),
+        values,
+        converted,
+        replaced,
+        declared_date_order(mapping_in),
+        declared_time_zone(mapping_in),
     )
 
 

@@ -35,6 +35,8 @@ from typing import Literal
 
 import polars as pl
 
+from terraplan.io.time_zones import zoned_day
+
 #: The decimal separator of a file's numbers; ``None`` when it cannot be known.
 Decimal = Literal["point", "comma"]
 
@@ -263,17 +265,26 @@ def _numbered_date(text: pl.Expr, shape: str, *, day_first: bool, year_limit: in
     return iso.str.to_date("%Y-%m-%d", strict=False)
 
 
-def parse_date(text: pl.Expr, *, day_first: bool = False, year_limit: int | None = None) -> pl.Expr:
+def parse_date(
+    text: pl.Expr,
+    *,
+    day_first: bool = False,
+    year_limit: int | None = None,
+    time_zone: str | None = None,
+) -> pl.Expr:
     """Date of ``text`` (null when not one of the accepted spellings).
 
     Slashed dates are month first (``3/5/2024`` is 5 March) unless ``day_first`` (see
     :func:`slashed_day_first`). A two-digit year is read up to ``year_limit`` (default:
-    :func:`two_digit_year_limit` of today).
+    :func:`two_digit_year_limit` of today). With ``time_zone``, an ISO date-time that says its
+    zone is read as its day there (:mod:`terraplan.io.time_zones`).
     """
     limit = two_digit_year_limit() if year_limit is None else year_limit
-    iso = pl.when(text.str.contains(_ISO_DATE)).then(
+    iso: pl.Expr = pl.when(text.str.contains(_ISO_DATE)).then(
         text.str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})", 1).str.to_date("%Y-%m-%d", strict=False)
     )
+    if time_zone is not None:
+        iso = pl.coalesce(zoned_day(text, time_zone), iso)
     us = _numbered_date(text, _SLASHED, day_first=day_first, year_limit=limit)
     dotted = _numbered_date(text, _DOTTED, day_first=True, year_limit=limit)
     return pl.coalesce(iso, us, dotted)
@@ -319,6 +330,7 @@ def column_dates(
     day_first: bool | None = None,
     like: Sequence[str] = (),
     guess: Guess | None = None,
+    time_zone: str | None = None,
 ) -> tuple[pl.Expr, list[str]]:
     """The date parser of the text ``values`` of ``column``, and warnings saying how its
     slashed dates are read: day first (:func:`slashed_day_first`, unless ``day_first`` is
@@ -354,7 +366,9 @@ def column_dates(
             f" 00-{last:02d} are read as {year_limit - last}-{year_limit},"
             f" {last + 1:02d}-99 as {year_limit - 99}-{year_limit - last - 1}"
         )
-    parser = parse_date(pl.col(values.name), day_first=day_first, year_limit=year_limit)
+    parser = parse_date(
+        pl.col(values.name), day_first=day_first, year_limit=year_limit, time_zone=time_zone
+    )
     return parser, notes
 
 

@@ -269,6 +269,10 @@ def cells_as_text(
             casts.append(column.cast(pl.List(pl.String)).list.join(";").alias(name))
         elif isinstance(dtype, pl.Struct):
             casts.append(column.struct.json_encode().alias(name))
+        elif isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+            # a zoned timestamp keeps its zone (+0000), as a CRM's text date-time says it, so
+            # that a mapping's time_zone can read its local day (else its day as written)
+            casts.append(column.dt.strftime("%Y-%m-%dT%H:%M:%S%z").alias(name))
         elif isinstance(dtype, pl.Datetime):  # midnight reads as a date
             midnight = column.dt.time() == time(0)
             casts.append(

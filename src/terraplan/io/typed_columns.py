@@ -13,9 +13,11 @@ from terraplan.io.batch_readings import BatchReadings
 from terraplan.io.canonical import DTYPES
 from terraplan.io.checker import RAW
 from terraplan.io.currency import MONEY_FIELDS, split_codes
+from terraplan.io.date_orders import declared_order_note
 from terraplan.io.readers import ROW, SourceTable
 from terraplan.io.report import ImportReport, short
 from terraplan.io.schema import GEO_NUMERIC_ATTRIBUTES, FieldSpec, KindSpec
+from terraplan.io.time_zones import declared_zone_note
 
 
 def typed_columns(
@@ -64,6 +66,14 @@ def typed_columns(
     # no date of the file shows the order: the numbers' decimal separator decides it
     shows_order = any(day or month for (day, month), _ in dates.values())
     guess = None if shows_order else parsing.guessed_order(decimal)
+    declared_order = table.columns.date_order
+    if declared_order is not None:  # the mapping file names it: nothing is guessed
+        deciders, guess = [], None
+        if any(slashed for _, slashed in dates.values()):
+            report.warnings.append(declared_order_note(declared_order))
+    time_zone = table.columns.time_zone
+    if time_zone is not None and dates:
+        report.warnings.append(declared_zone_note(time_zone))
     guessed: dict[parsing.Guess, list[str]] = {}
     exprs: list[pl.Expr] = []
     for spec_field in spec.fields:
@@ -87,7 +97,10 @@ def typed_columns(
         if spec_field.type == "date":
             (day, month), any_slashed = dates[name]
             follows = bool(deciders) and any_slashed and not (day or month)
-            if readings is not None:
+            if declared_order is not None:
+                order: bool | None = declared_order == "day first"
+                column_guess: parsing.Guess | None = None
+            elif readings is not None:
                 order = readings.day_first(
                     table,
                     name,
@@ -98,7 +111,7 @@ def typed_columns(
                 )
                 state = readings.orders.get(name)
                 follows = state == "file"
-                column_guess: parsing.Guess | None = None
+                column_guess = None
                 if state == "comma" and any_slashed:
                     column_guess = "decimal comma"
                 elif state == "default" and any_slashed and guess is not None:
@@ -113,6 +126,7 @@ def typed_columns(
                 day_first=order,
                 like=deciders if follows else (),
                 guess=column_guess,
+                time_zone=time_zone,
             )
             report.warnings.extend(notes)
             if column_guess is not None:

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 #: Day zero of Excel's (1900) date serials, as Excel counts them (with its 1900-02-29).
 _EXCEL_EPOCH = date(1899, 12, 30)
 #: Serials of 1950-01-01 .. 2199-12-31: plausible dates of records.
 _SERIALS = (18_264, 109_573)
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?")
-_SLASHED = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
+_SLASHED = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})(?:[ ,T].*)?")
 _SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
+#: Unix times of 1990-01-01 .. 2199-12-31 in seconds (10 digits) or milliseconds (13 digits:
+#: HubSpot's API and its integrations write dates so).
+_UNIX = re.compile(r"\d{10}|\d{13}")
+_UNIX_SECONDS = (631_152_000, 7_258_118_399)
 _PARENTHESES = re.compile(r"\(\s*([^()]*\d[^()]*?)\s*\)")
 _PERCENT = re.compile(r"[+-]?\d[\d.,]*\s*%")
 
@@ -49,7 +53,16 @@ def date_hint(text: str, generic: str) -> str:
         # either order: the day the cell names does not exist in its month
         for day, month in ((first, second), (second, first)):
             if 1 <= month <= 12 and day > 12:
-                return _no_such_day(year, month, day) or generic
+                missing = _no_such_day(year, month, day)
+                if missing is not None or "/" not in value:
+                    return missing or generic
+                # a real day in the other order: the column reads slashed dates this way
+                written, read = ("day", "month") if day == first else ("month", "day")
+                return (
+                    f"not a date in this column's order: written {written} first ({day} is no"
+                    f" month), while the column reads slashed dates {read} first; write"
+                    " YYYY-MM-DD"
+                )
         return generic
     if _SERIAL.fullmatch(value) is not None:
         serial = float(value)
@@ -59,7 +72,23 @@ def date_hint(text: str, generic: str) -> str:
                 f"not a date: looks like an Excel date serial ({int(serial)} = {shown.isoformat()});"
                 " format the column as a date in the workbook, or write YYYY-MM-DD"
             )
+    if _UNIX.fullmatch(value) is not None:
+        return _unix_hint(value) or generic
     return generic
+
+
+def _unix_hint(value: str) -> str | None:
+    """The reason for a Unix time in seconds or milliseconds, naming its UTC day."""
+    milliseconds = len(value) == 13
+    seconds = int(value) // 1000 if milliseconds else int(value)
+    if not _UNIX_SECONDS[0] <= seconds <= _UNIX_SECONDS[1]:
+        return None
+    shown = datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%d %H:%M")
+    unit = "milliseconds" if milliseconds else "seconds"
+    return (
+        f"not a date: looks like a Unix time in {unit} ({value} = {shown} UTC); write the"
+        " day as YYYY-MM-DD"
+    )
 
 
 def number_hint(text: str, generic: str) -> str:

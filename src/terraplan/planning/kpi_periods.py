@@ -81,6 +81,14 @@ def shift_year(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def year_earlier(day: date) -> date:
+    """The last day of last year's same dates ending on ``day``: the same day a year earlier,
+    and a month's last day for a month's last day, so that a complete February compares with
+    a complete February (28 February 2025 gives 29 February 2024)."""
+    back = shift_year(day, -1)
+    return month_end(back) if day == month_end(day) else back
+
+
 def month_period(year: int, month: int) -> Period:
     start = date(year, month, 1)
     return Period(start, month_end(start), f"{year:04d}-{month:02d}", "month")
@@ -351,7 +359,7 @@ def month_map(periods: Sequence[Period], as_of: date) -> pl.DataFrame:
         running = in_progress(p, as_of)
         windows = (
             (p.start, cut, False, True),
-            (shift_year(p.start, -1), shift_year(cut, -1), True, not running),
+            (shift_year(p.start, -1), year_earlier(cut), True, not running),
         )
         for start, end, prior, allow_late in windows:
             month = start.replace(day=1)

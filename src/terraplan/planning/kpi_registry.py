@@ -59,10 +59,12 @@ KPIS: tuple[KpiDefinition, ...] = (
         "currency",
         None,
         "Revenue over the same dates one year earlier (for a period in progress: from its start "
-        "to the as-of date, both shifted back one year; a period ending on the as-of date is "
-        "complete and compares with the whole period a year earlier, 29 February included, as "
-        "does a year to date on its year's last day). Null (unknown, not 0) when the sales "
-        "history starts after the first month of those dates.",
+        "to the as-of date, both shifted back one year, an as-of date on a month's last day to "
+        "that month's last day: as of 28 February 2025 a quarter or year to date compares "
+        "with last year to 29 February 2024, as February 2025 alone does; a period ending on "
+        "the as-of date is complete and compares with the whole period a year earlier, 29 "
+        "February included, as does a year to date on its year's last day). Null (unknown, "
+        "not 0) when the sales history starts after the first month of those dates.",
     ),
     KpiDefinition(
         "revenue_growth",

@@ -27,7 +27,7 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
-from terraplan.planning.kpi_periods import shift_year
+from terraplan.planning.kpi_periods import year_earlier
 from terraplan.planning.kpi_sql_base import READ, SqlContext, date_literal, month_of, union
 from terraplan.planning.kpi_sql_facts import measure_row, opportunity_rows
 
@@ -156,7 +156,7 @@ def corrections(b: SqlContext) -> None:
     )
     owner = "CASE WHEN COALESCE(x.covered, FALSE) THEN x.owner_id ELSE l.today END AS owner"
     owner_join = "x.account_id = l.account_id AND x.day = l.day"
-    late = exp.GT(this=exp.column("day", "l"), expression=date_literal(shift_year(b.as_of, -1)))
+    late = exp.GT(this=exp.column("day", "l"), expression=date_literal(year_earlier(b.as_of)))
     b.add(
         "tp_credit_lines",
         sqlglot.select(

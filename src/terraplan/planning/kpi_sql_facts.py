@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlglot
 from sqlglot import exp
 
-from terraplan.planning.kpi_periods import shift_year
+from terraplan.planning.kpi_periods import year_earlier
 from terraplan.planning.kpi_registry import missing_group
 from terraplan.planning.kpi_sql_base import (
     EVENT_MEASURES,
@@ -243,7 +243,7 @@ def sales(b: SqlContext) -> None:
     and month number (no join, no cast per line), the lines dated after ``as_of - 1 year``
     summed apart (``late``). ``sold``: the account bought that month (a positive sum on either
     side of that date, as in-process). The account join runs on the grouped rows."""
-    late_from = date_literal(shift_year(b.as_of, -1))
+    late_from = date_literal(year_earlier(b.as_of))
     day = exp.column("date", "s")
     amount = exp.cast(exp.column("amount", "s"), "DOUBLE")
     is_late = exp.GT(this=day, expression=late_from)

@@ -49,7 +49,7 @@ from terraplan.planning.kpi_periods import (
     month_map,
     period_table,
     resolve_periods,
-    shift_year,
+    year_earlier,
 )
 from terraplan.planning.kpi_registry import ATTRIBUTE_DIMENSIONS, DIMENSIONS, KPI_NAMES
 from terraplan.planning.kpi_spread import spread_by_group
@@ -221,7 +221,7 @@ def _compute(
     accounts = coded.lazy()
     sales = inputs.frame("sales_lines")
     assert sales is not None
-    months_sold = account_months(sales, coded, as_of, shift_year(as_of, -1), data_ends=sales_end)
+    months_sold = account_months(sales, coded, as_of, year_earlier(as_of), data_ends=sales_end)
     events = account_events(months_sold, inputs, coded, as_of, inactive_months)
     # stack the per-event sums on one integer key (cell, month, late), then name the cells
     stacked = pl.concat(
@@ -260,7 +260,7 @@ def _compute(
     history = ownership_periods(inputs) if "rep" in dims else None
     if history is not None:  # reps: revenue, wins and pipeline to the owner of the day
         owners = today_owners(coded, territories)
-        late_from = shift_year(as_of, -1)
+        late_from = year_earlier(as_of)
         corrections = credit_corrections(inputs, history, owners, as_of, late_from)
         by_group = apply_corrections(by_group, corrections)
 
