@@ -19,6 +19,7 @@ from terraplan.services.imports import import_file
 from terraplan.services.monitoring import plan_kpis
 from terraplan.services.ownership import apply_rules
 from terraplan.services.ownership_periods import kpi_credit
+from terraplan.services.reps_targets import plan_targets
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -47,11 +48,13 @@ ACCOUNTS = (
     "001Hu00000AAAA3IAA,Austin Cardio,78701,TX,005Hu00000AVAAAIA2\n"
     "001Hu00000AAAA4IAA,Unknown Owner Clinic,94110,CA,005Hu00000GONE0IA2\n"
 )
-# one sale a month in 2026 for each account, 1,000 each
+# one sale a month from January 2025 to November 2026 for each account, 1,000 each
 SALES = "Invoice Line ID,Account ID,Invoice Date,Amount\n" + "".join(
-    f"L{a}{m:02d},001Hu00000AAAA{a}IAA,2026-{m:02d}-20,1000\n"
+    f"L{a}{y}{m:02d},001Hu00000AAAA{a}IAA,{y}-{m:02d}-20,1000\n"
     for a in range(1, 5)
-    for m in range(1, 12)
+    for y in (2025, 2026)
+    for m in range(1, 13)
+    if (y, m) < (2026, 12)
 )
 QUOTAS = (
     "Rep Name,Quota,Start Date,End Date\n"
@@ -130,3 +133,25 @@ def test_owners_says_whom_kpis_credit(db: Database, tmp_path: Path) -> None:
     hired = kpi_credit(db, "001Hu00000AAAA2IAA", date(2026, 3, 1))
     assert hired is not None
     assert hired.hired == date(2026, 6, 15)
+
+
+def test_targets_for_a_year_begun_go_to_the_reps_kpis_credit(db: Database, tmp_path: Path) -> None:
+    """Targets set in December for the year begun gave every month to the draft's reps (Cal
+    for the West, nobody for the South) while KPIs credit the CRM's owners: each rep's
+    attainment compared one rep's target with another's revenue."""
+    _draft(db, tmp_path)
+    result = plan_targets(
+        db, "P", company_target=None, method="history", growth=0, period=2026,
+        as_of=date(2026, 12, 1),
+    )  # fmt: skip
+    totals = {r["name"]: r["total"] for r in result.rep_rows()}
+    # the West's months begun go to the owner KPIs credit with their sales, Hal, who left
+    # (he carries none after that; Cal, its owner in the draft, keeps the account whose
+    # CRM owner is no stored rep); before the fix Cal had all 24,000
+    assert totals["Hal Hart"] == pytest.approx(11_000.0)
+    assert totals["Cal Cruz"] == pytest.approx(12_000.0)
+    (note,) = [w for w in result.warnings if w.startswith("West: ")]
+    assert (
+        "Hal Hart 2026-01 to 2026-11; no rep 2026-12 (its owner then was not hired yet, or had left)"
+        in note
+    )
