@@ -25,7 +25,7 @@ from terraplan.planning.kpi_inputs import FrameLike, KpiInputs, as_lazy, optiona
 from terraplan.planning.kpi_periods import current_quarter, parse_period
 from terraplan.planning.kpis import compute_kpis, data_dates
 from terraplan.planning.team_capacity import DEFAULT_UTILIZATION, load_in_words
-from terraplan.planning.vacant_territories import vacant_territories
+from terraplan.planning.vacant_territories import vacant_reasons
 
 #: Alert kinds in report order.
 ALERT_KINDS: tuple[str, ...] = (
@@ -256,13 +256,9 @@ def evaluate_alerts(
 
     alerts.extend(_inactive_owners(inputs))
     alerts.extend(
-        Alert(
-            "vacant_territory", "warning", "territory", tid, "owner", None, None,
-            f"no primary rep (vacant): its {n:,} open accounts and new leads go to no one who "
-            "works them; give it an owner (`terraplan plans owners`)",
-        )
-        for tid, _, n in vacant_territories(inputs)
-    )  # fmt: skip
+        Alert("vacant_territory", "warning", "territory", tid, "owner", None, None, why)
+        for tid, why in vacant_reasons(inputs)
+    )
     alerts.extend(_unowned_accounts(inputs, limits))
     drift_alerts = _drift(inputs, design_totals, limits, only)
     alerts.extend(drift_alerts)

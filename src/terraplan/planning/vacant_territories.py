@@ -39,3 +39,15 @@ def vacant_territories(inputs: KpiInputs) -> list[tuple[str, str, int]]:
         (r["territory_id"], r["name"] or r["territory_id"], int(r["accounts"]))
         for r in found.iter_rows(named=True)
     ]
+
+
+def vacant_reasons(inputs: KpiInputs) -> list[tuple[str, str]]:
+    """``(territory id, reason)`` of each vacant territory, as an alert says it."""
+    return [
+        (
+            territory_id,
+            f"no primary rep (vacant): its {accounts:,} open accounts and new leads go to no "
+            "one who works them; give it an owner (`terraplan plans owners`)",
+        )
+        for territory_id, _, accounts in vacant_territories(inputs)
+    ]
