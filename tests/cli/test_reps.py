@@ -125,3 +125,30 @@ def test_match_gives_the_weighted_parts_that_add_up_to_the_cost(
         for r in rows
         if r["cost"]
     )
+
+
+def test_match_names_the_vacant_territory_in_its_summary(run_cli: RunCli, tmp_path: Path) -> None:
+    """A rep left: the summary read "1 vacant territories; 0 reps unassigned." without saying
+    which territory is open headcount; it now names it (and counts in the singular)."""
+    from dataclasses import replace
+
+    from terraplan.domain import RepRole
+    from terraplan.storage.unit_of_work import UnitOfWork
+
+    _plan(tmp_path)
+    db = Database(f"sqlite:///{tmp_path}/cli.db")
+    with UnitOfWork(db) as uow:
+        sellers = [r for r in uow.reps.list() if r.active and r.role is not RepRole.MANAGER]
+        territories = [t for t in uow.plans.get("P1").territories if t.level == "territory"]
+        # one territory more than active reps: one is left vacant
+        gone = sorted(sellers, key=lambda r: r.id)[: len(sellers) - len(territories) + 1]
+        uow.reps.add_many([replace(r, active=False) for r in gone])
+        uow.commit()
+    db.dispose()
+    done = run_cli("match", "--plan", "P1", "-f", "json")
+    assert done.returncode == 0, done.stderr
+    (vacant,) = json.loads(done.stdout)["vacant_territory_names"]
+    shown = run_cli("match", "--plan", "P1")
+    assert shown.returncode == 0, shown.stderr
+    summary = " ".join(shown.stdout.split())
+    assert f"1 vacant territory ({vacant}); 0 reps unassigned." in summary

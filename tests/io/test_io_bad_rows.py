@@ -468,6 +468,19 @@ CASES = [
         "territory_id",
         "neither given",
     ),
+    # a quota sheet by rep name: the vacant territory's row has a blank rep and no
+    # territory column, so the error names the file's rep column, not territory_id
+    Case(
+        "target-blank-rep",
+        "targets",
+        "Quota ID,Start Date,End Date,Quota,Rep\nQ1,2024-01-01,2024-12-31,1000,R1\n"
+        "Q2,2024-01-01,2024-12-31,400,\n",
+        3,
+        "rep_id",
+        "no rep: the cell is blank and the file has no territory column",
+        column="Rep",
+        known_ids={"reps": ["R1"]},
+    ),
     Case(
         "target-period",
         "targets",

@@ -229,8 +229,12 @@ def test_large_unowned_account() -> None:
         balance_tolerance=9, min_pace=0, min_pipeline_coverage=0, large_account_min_potential=1000
     )
     report = evaluate_alerts(data, as_of=AS_OF, thresholds=limits)
-    # BIG has no owner anywhere; A_T2 sits in a territory without an owner
-    assert kinds(report) == [("unowned_account", "A_T2"), ("unowned_account", "BIG")]
+    # BIG has no owner anywhere; A_T2 sits in a territory without an owner, which is vacant
+    assert kinds(report) == [
+        ("vacant_territory", "T2"),
+        ("unowned_account", "A_T2"),
+        ("unowned_account", "BIG"),
+    ]
 
 
 def test_a_territory_whose_rep_left_is_critical() -> None:

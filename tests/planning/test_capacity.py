@@ -263,3 +263,13 @@ def test_by_region_in_a_plan_with_no_region_level_follows_the_reps_regions() -> 
     report = size_team(flat, _accounts(), reps, hours_per_rep=1000, utilization=0.8)
     hours = {g.group: g.workload_hours for g in report.groups}
     assert hours == {"Mountain": pytest.approx(1600.0), "Atlantic": pytest.approx(400.0)}
+    # the reps there now, beside the reps needed (they read "-": unknown); a vacant
+    # territory's group has none
+    assert {g.group: g.current_reps for g in report.groups} == {"Mountain": 2, "Atlantic": 1}
+    vacant = replace(
+        flat,
+        territories=tuple(replace(t, owners=()) if t.id == "T3" else t for t in flat.territories),
+    )
+    report = size_team(vacant, _accounts(), reps, hours_per_rep=1000, utilization=0.8)
+    now = {g.group: g.current_reps for g in report.groups}
+    assert now == {"Mountain": 2, "(no region)": 0}

@@ -292,3 +292,13 @@ def test_a_catch_all_territory_takes_no_rep_from_a_real_one() -> None:
     assert {p.territory_id for p in result.pairs} == {"T1", "T2"}
     assert result.vacant_territories == ()
     assert any("catch-all territory Sem dono is not matched" in w for w in result.warnings)
+
+
+def test_a_plan_with_no_reps_yet_says_each_territory_gets_one() -> None:
+    """A new design has no owners: the totals said "0 reps move; 4 territories get another
+    rep", as if each lost a rep; they say that no territory has an active rep yet."""
+    result = match_reps(_plan({}), _reps(), _accounts())
+    assert result.current_cost is None and result.current_pairs_priced == 0
+    words = result.cost_words()
+    assert words.endswith(f"no territory has an active rep yet: {len(result.pairs)} get one")
+    assert "another rep" not in words

@@ -548,6 +548,33 @@ def test_capacity_adjusted_bottom_up_is_the_one_the_targets_are_built_on() -> No
     assert finals == {"T1": 1200, "T2": 1200, "T3": 600, "T4": 325}
 
 
+def test_capacity_adjusted_productivity_weighs_each_month_by_its_season() -> None:
+    """A med-device book sells half its year in December; T4's rep, hired in October, ramps
+    over 3 months (1/3, 2/3, then full in December; the months before the hire count whole).
+    The territory's productivity was the plain mean of its months, 11/12 = 0.9167, as if
+    October weighed as much as December; its months are split by season, so its productivity
+    weighs them so too: 2,100 / 2,200 = 0.9545."""
+    sales = [
+        SalesLine(f"{t}-{m}", f"A{t}", date(2025, m, 15), 1100.0 if m == 12 else 100.0)
+        for t in LEAVES
+        for m in range(1, 13)
+    ]
+    reps = [*_reps()[:3], Rep("r4", "Rep 4", hire_date=date(2026, 10, 1))]
+    result = set_targets(
+        _plan(), _accounts(), sales, reps, method="history+capacity", growth=0.0,
+        period=2026, ramp_months=3, unit=1,
+    )  # fmt: skip
+    season = [100.0] * 11 + [1100.0]
+    ramp = [1.0] * 9 + [1 / 3, 2 / 3, 1.0]
+    expected = sum(s * p for s, p in zip(season, ramp, strict=True)) / sum(season)
+    assert expected == pytest.approx(0.954545, abs=1e-6)
+    basis = {t.territory_id: t for t in result.territories if t.is_leaf}
+    assert basis["T4"].productivity == pytest.approx(expected)
+    assert result.bottom_up == pytest.approx(3 * 2200 + 2200 * expected)
+    finals = {t.territory_id: t.final for t in result.territories if t.is_leaf}
+    assert finals["T4"] == round(2200 * expected)
+
+
 def test_capacity_adjusted_targets_with_history_and_shared_owners() -> None:
     """``+capacity`` with sales history: each rep's history share counts their year's
     average weight (month-by-month weights crashed the rep history)."""

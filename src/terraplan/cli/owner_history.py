@@ -82,7 +82,7 @@ def owners_history(
 
 def _credit_sentence(credit: KpiCredit, names: dict[str, str], when: str | None) -> str:
     """Whom KPIs credit the account's sales where no recorded owner says (the same rule as
-    the KPIs': the CRM's owner before the first activation, else today's owner)."""
+    the KPIs': the CRM's owner before the first activation, or with none recorded the CRM's owner, else today's owner)."""
     who = names.get(credit.owner_id or "", credit.owner_id or "no one (no owner)")
     days = f" {when}" if when else ""
     if credit.hired is not None and when:
@@ -96,6 +96,11 @@ def _credit_sentence(credit: KpiCredit, names: dict[str, str], when: str | None)
     if credit.source == "first_recorded" and credit.until is not None:
         days = days or f" before {credit.until}"
         return f"KPIs credit its sales{days} to its first recorded owner, {who}."
+    if credit.source == "record":
+        return (
+            f"KPIs credit its sales to the owner the CRM gives it, {who}, in a plan whose "
+            "territories hold it."
+        )
     now = f" (now {who})" if credit.owner_id else ""
     return f"KPIs credit its sales to its owner today in the plan they report on{now}."
 

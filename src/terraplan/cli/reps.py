@@ -27,6 +27,8 @@ from terraplan.cli.team_options import (
 from terraplan.errors import InvalidParameterError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from terraplan.planning.capacity import CapacityReport
 
 
@@ -229,7 +231,8 @@ def match(
     if fmt is OutputFormat.TABLE:
         stdout().print(
             f"{result.cost_words()}; "
-            f"{len(result.vacant_territories)} vacant territories; {len(result.unassigned_reps)} reps unassigned."
+            f"{_counted(result.vacant_territories, result.names, 'vacant territory')}; "
+            f"{_counted(result.unassigned_reps, result.names, 'rep')} unassigned."
             + (
                 f" Saved as plan {saved.id} version {saved.version}."
                 if apply
@@ -325,3 +328,14 @@ def _forecast_row(row: dict[str, Any]) -> dict[str, object]:
         "cover": f"{row['coverage']:.0%}",
         "FTE gap": round(row["fte_gap"], 2),
     }
+
+
+def _counted(ids: Sequence[str], names: Mapping[str, str], noun: str) -> str:
+    """``"1 vacant territory (Territory 31)"``, ``"0 reps"``: the count with its noun, and
+    the first names (open headcount is read by name)."""
+    plural = noun.replace("territory", "territories") if "territory" in noun else f"{noun}s"
+    text = f"{len(ids)} {noun if len(ids) == 1 else plural}"
+    if not ids:
+        return text
+    shown = ", ".join(names.get(i, i) for i in ids[:5])
+    return f"{text} ({shown}{', ...' if len(ids) > 5 else ''})"

@@ -74,8 +74,16 @@ def check_kind(checker: Checker, today: date | None = None) -> None:
         checker.add(
             both, "territory_id", "give exactly one of territory_id and rep_id (both given)"
         )
+        # a quota sheet by rep name with a blank row (open headcount) has no territory
+        # column: the error names the file's rep column, which is blank there
+        blank = "rep_id" if checker.has("rep_id") and not checker.has("territory_id") else None
         checker.add(
-            neither, "territory_id", "give exactly one of territory_id and rep_id (neither given)"
+            neither,
+            blank or "territory_id",
+            "no rep: the cell is blank and the file has no territory column (a vacant "
+            "territory's quota needs a territory_id column naming it)"
+            if blank
+            else "give exactly one of territory_id and rep_id (neither given)",
         )
         checker.add(col("period_end") < col("period_start"), "period_end", "ends before it starts")
 

@@ -25,6 +25,7 @@ from terraplan.planning.kpi_inputs import FrameLike, KpiInputs, as_lazy, optiona
 from terraplan.planning.kpi_periods import current_quarter, parse_period
 from terraplan.planning.kpis import compute_kpis, data_dates
 from terraplan.planning.team_capacity import DEFAULT_UTILIZATION, load_in_words
+from terraplan.planning.vacant_territories import vacant_reasons
 
 #: Alert kinds in report order.
 ALERT_KINDS: tuple[str, ...] = (
@@ -33,6 +34,7 @@ ALERT_KINDS: tuple[str, ...] = (
     "pipeline_coverage",
     "rep_capacity",
     "inactive_owner",
+    "vacant_territory",
     "unowned_account",
     "drift",
 )
@@ -256,6 +258,10 @@ def evaluate_alerts(
     gap = capacity_gap(inputs, capacity)
 
     alerts.extend(_inactive_owners(inputs))
+    alerts.extend(
+        Alert("vacant_territory", "warning", "territory", tid, "owner", None, None, why)
+        for tid, why in vacant_reasons(inputs)
+    )
     alerts.extend(_unowned_accounts(inputs, limits))
     drift_alerts = _drift(inputs, design_totals, limits, only)
     alerts.extend(drift_alerts)

@@ -258,12 +258,7 @@ def _group_keys(
         return [territory_of.get(a.id, "(unaligned)") for a in accounts]
     levels = {t.level for t in plan.territories}
     if group_by == "region" and "region" not in levels:
-        # a plan with no region level: a territory's region is its primary rep's
-        region_of = {r.id: r.region for r in reps if r.region}
-        by_territory = {
-            t.id: next((region_of[o] for o in t.primary_owner_ids if o in region_of), "(no region)")
-            for t in plan.territories
-        }
+        by_territory = _regions_of_reps(plan, reps)
         return [
             by_territory.get(territory_of[a.id], "(no region)")
             if a.id in territory_of
@@ -278,6 +273,16 @@ def _group_keys(
         )
     up = ancestor_at_level(plan, group_by)
     return [up[territory_of[a.id]] if a.id in territory_of else "(unaligned)" for a in accounts]
+
+
+def _regions_of_reps(plan: Plan, reps: Sequence[Rep]) -> dict[str, str]:
+    """Territory id -> region, for a plan with no region level: a territory's region is its
+    primary rep's (``(no region)`` for a vacant one)."""
+    region_of = {r.id: r.region for r in reps if r.region}
+    return {
+        t.id: next((region_of[o] for o in t.primary_owner_ids if o in region_of), "(no region)")
+        for t in plan.territories
+    }
 
 
 def _territory_names(plan: Plan) -> dict[str, str]:
@@ -296,11 +301,13 @@ def _current_reps(plan: Plan, sellers: Sequence[Rep], group_by: str) -> dict[str
     if group_by in ("segment", "industry"):
         return None
     ids = {r.id for r in sellers}
-    up = (
-        {t.id: t.id for t in plan.territories}
-        if group_by == "territory"
-        else ancestor_at_level(plan, group_by)
-    )
+    if group_by == "territory":
+        up = {t.id: t.id for t in plan.territories}
+    elif group_by == "region" and "region" not in {t.level for t in plan.territories}:
+        # grouped by the primary reps' regions (see _group_keys): each region's reps now
+        up = _regions_of_reps(plan, sellers)
+    else:
+        up = ancestor_at_level(plan, group_by)
     owners: dict[str, set[str]] = defaultdict(set)
     for territory in plan.leaves():
         owners[up[territory.id]].update(o for o in territory.primary_owner_ids if o in ids)

@@ -55,6 +55,39 @@ def today_owners(coded: pl.DataFrame, territories: pl.DataFrame) -> pl.DataFrame
     return found.select("account_id", "territory_id", "today")
 
 
+def record_owner_periods(
+    periods: pl.DataFrame,
+    accounts: pl.DataFrame,
+    placed: pl.DataFrame,
+    rep_ids: list[str],
+) -> pl.DataFrame:
+    """Periods for the placed accounts no recorded period covers: the owner each account's
+    record gives (the CRM export's ``owner_id``), when it is a stored rep, from
+    :data:`CRM_HISTORY_START` on (``valid_to`` null).
+
+    Before any activation (a draft for next year, a what-if) the plan's territory owners did
+    not sell there: the CRM's owner did, and a rep who has left keeps what they sold. An
+    account whose record names no stored rep keeps today's owner, as before. ``periods``:
+    ``account_id, owner_id, valid_from, valid_to``; ``accounts``: ``id, owner_id``;
+    ``placed``: ``account_id`` of the accounts in the plan's territories.
+    """
+    return (
+        accounts.select(
+            pl.col("id").cast(pl.String).alias("account_id"),
+            pl.col("owner_id").cast(pl.String),
+        )
+        .filter(pl.col("owner_id").is_in(rep_ids))
+        .join(placed.select(pl.col("account_id").cast(pl.String)).unique(), on="account_id")
+        .join(periods.select(pl.col("account_id").cast(pl.String)), on="account_id", how="anti")
+        .select(
+            "account_id",
+            "owner_id",
+            pl.lit(CRM_HISTORY_START).alias("valid_from"),
+            pl.lit(None, dtype=pl.Date).alias("valid_to"),
+        )
+    )
+
+
 def ownership_periods(inputs: KpiInputs) -> pl.DataFrame | None:
     """The ownership frame as ``account_id, owner_id, valid_from, valid_to`` (None if absent)."""
     frame = inputs.frame("ownership")
@@ -257,7 +290,9 @@ def crediting_note(
 ) -> str | None:
     """One sentence saying which dates have no owner of the day and whom they are credited to
     (None when every date has one): dates before an account's first recorded owner go to that
-    owner, accounts with no recorded owner to today's owners.
+    owner, accounts with no recorded owner to the owner the CRM gives them
+    (:func:`record_owner_periods`, periods from :data:`CRM_HISTORY_START` with no end), else
+    to today's owners.
 
     ``first_day``: the earliest sales line or opportunity date.
     """
@@ -266,6 +301,13 @@ def crediting_note(
             "no ownership history is recorded yet (no plan was activated): "
             "revenue is credited to today's owners"
         )
+    # the owner an account's record gives, for an account no period was recorded for
+    on_record = periods.filter(
+        (pl.col("valid_from") == CRM_HISTORY_START) & pl.col("valid_to").is_null()
+    )
+    periods = periods.filter(
+        (pl.col("valid_from") != CRM_HISTORY_START) | pl.col("valid_to").is_not_null()
+    )
     from_crm = periods.filter(pl.col("valid_from") == CRM_HISTORY_START)
     first = periods.filter(pl.col("valid_from") != CRM_HISTORY_START)["valid_from"].min()
     assert first is None or isinstance(first, date)
@@ -274,9 +316,16 @@ def crediting_note(
     without = (
         owners.filter(pl.col("today").is_not_null())
         .join(periods, on="account_id", how="anti")
+        .join(on_record, on="account_id", how="anti")
         .height
     )
     parts = []
+    if on_record.height:
+        parts.append(
+            f"revenue and opportunities of {on_record.height:,} account(s) with no recorded "
+            "owner (no activation recorded one) are credited to the owner the CRM gives each "
+            "account"
+        )
     if first is not None and first_day is not None and first_day < first and from_crm.height:
         parts.append(
             f"revenue and opportunities before {first.isoformat()} (the first recorded "
@@ -290,12 +339,17 @@ def crediting_note(
             "activation), or before an account's first recorded owner, are credited to that "
             "first recorded owner"
         )
-    if without:
+    if without and on_record.height:
+        parts.append(
+            f"those of {without:,} other account(s), whose CRM owner is no stored rep, are "
+            "credited to today's owners"
+        )
+    elif without:
         parts.append(
             f"{'those' if parts else 'revenue and opportunities'} of {without:,} account(s) "
             "with no recorded owner are credited to today's owners"
         )
-    if first is not None and first_day is not None and first_day < first:
+    if on_record.height or (first is not None and first_day is not None and first_day < first):
         # a new customer's first sale may be an earlier owner's revenue: said, not hidden
         parts.append(
             "new customers, accounts and leads count for today's owner of their territory "

@@ -114,6 +114,12 @@ class MatchResult:
                 text += f" for the {self.current_pairs_priced} held by active reps"
             text += ")"
         moved, changing = self.reps_moved, self.territories_changing
+        if self.current_cost is None and self.current_pairs_priced == 0:
+            # no territory has an active rep yet (a new design): nothing moves, each gets one
+            return (
+                f"{text}; no territory has an active rep yet: {changing} "
+                f"{'gets' if changing == 1 else 'get'} one"
+            )
         return (
             f"{text}; {moved} {'rep moves' if moved == 1 else 'reps move'}; {changing} "
             f"{'territory gets' if changing == 1 else 'territories get'} another rep"

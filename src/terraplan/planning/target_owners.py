@@ -210,7 +210,9 @@ def _owners_of_the_day(
             parts.append(f"{name} {_ranges(part > 0, months)}")
     if nobody.any():
         out.append((None, nobody))
-        parts.append(f"no rep {_ranges(nobody > 0, months)} (its owner then was not hired)")
+        parts.append(
+            f"no rep {_ranges(nobody > 0, months)} (its owner then was not hired yet, or had left)"
+        )
     owners = ", ".join(sorted(labels.get(str(r), str(r)) for r in listed))
     note = (
         f"{territory}: its months owned by other reps than {owners} are carried by the owner "

@@ -234,6 +234,23 @@ def set_targets(
         leaf_accounts=leaf_accounts, owner_spans=owner_spans, as_of=as_of, labels=rep_labels,
     )  # fmt: skip
     productivity, monthly, owners = carriers.productivity, carriers.monthly, carriers.owners
+    profile_notes: list[str] = []
+    note = uncovered_months_note(counts)
+    if note and isinstance(seasonality, str) and seasonality.strip().lower() != "flat":
+        profile_notes.append(note)
+    profile = month_profile(
+        seasonality, months, monthly_hist, company_monthly, profile_notes, fiscal
+    )
+    if how.capacity_adjusted:
+        # a territory's productivity weighs each month by its season, as its months are split:
+        # a ramp through the busy months costs more than one through the quiet ones
+        seasons = np.broadcast_to(profile, (len(leaves), len(months)))
+        weights = seasons.sum(axis=1)
+        productivity = np.where(
+            weights > 0,
+            (seasons * monthly).sum(axis=1) / np.where(weights > 0, weights, 1.0),
+            productivity,
+        )
     mixed = mixed_owners_note(
         [nodes[i].name for i in leaves], carriers, months,
         leaf_accounts=leaf_accounts, owner_spans=owner_spans, labels=rep_labels,
@@ -258,13 +275,6 @@ def set_targets(
     formula = f"history x {1 + rate:g}" + (" x productivity" if how.capacity_adjusted else "")
     weight = np.zeros(len(nodes))
     weight[leaves] = basis.basis
-    profile_notes: list[str] = []
-    note = uncovered_months_note(counts)
-    if note and isinstance(seasonality, str) and seasonality.strip().lower() != "flat":
-        profile_notes.append(note)
-    profile = month_profile(
-        seasonality, months, monthly_hist, company_monthly, profile_notes, fiscal
-    )
 
     season = np.broadcast_to(profile, (len(leaves), len(months)))
     if how.capacity_adjusted:

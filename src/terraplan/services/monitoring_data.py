@@ -20,7 +20,7 @@ from terraplan.planning.balance_criteria import (
     BalanceCriteria,
     plan_balance_criteria,
 )
-from terraplan.planning.kpi_credit import crediting_note, today_owners
+from terraplan.planning.kpi_credit import crediting_note, record_owner_periods, today_owners
 from terraplan.planning.kpi_groups import account_table, territory_table
 from terraplan.planning.kpi_hires import before_hire_unowned, hire_note
 from terraplan.planning.kpi_inputs import KpiInputs, shared_owner_frame
@@ -29,6 +29,7 @@ from terraplan.rules import RuleSet, assign_batch
 from terraplan.services.alignment import plan_alignment_frame
 from terraplan.services.locations import zip_locator
 from terraplan.services.ownership import plan_rule_set
+from terraplan.services.ownership_periods import crm_owner_frame
 from terraplan.services.plan_scopes import scope_account_ids, scope_territories
 from terraplan.services.reporting_day import latest_fact
 from terraplan.services.rules_follow import pending_rules, rules_alignment
@@ -284,6 +285,7 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
             ],
         )
         ownership = ownership_frame(connection)
+        crm_owners = crm_owner_frame(connection, accounts.select("id", "owner_id"))
         try:
             rule_set, _ = plan_rule_set(uow, plan)
         except NotFoundError:
@@ -336,6 +338,11 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
         pl.col("territory_id").is_in(list(territory_ids))
         & (pl.col("plan_id").is_null() | (pl.col("plan_id") == plan_id))
     ).drop("plan_id")
+    # an account the plan places with no recorded owner: credited to the CRM's owner (who
+    # sold there), not to the owner a plan not yet activated gives its territory
+    ownership = pl.concat(
+        [ownership, record_owner_periods(ownership, crm_owners, alignment, reps["id"].to_list())]
+    )
     plan_leads = _routed_leads(leads, rule_set)
     if plan_leads is not None and plan.scope is not None:
         # the leads a scoped plan's rules send to another part of the market are not its own

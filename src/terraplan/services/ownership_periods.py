@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
+import polars as pl
+
 from terraplan.domain import Plan
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
@@ -54,14 +56,44 @@ def ownership_history(
     return periods, names
 
 
+def crm_owner_frame(connection: Any, accounts: pl.DataFrame) -> pl.DataFrame:
+    """``id, owner_id``: the owner the CRM gave each account (``accounts``: ``id,
+    owner_id``): the old owner of its first logged owner change, since a rule run writes
+    the plan's owners onto the accounts, else the owner on its record."""
+    from terraplan.storage.plan_records import first_owner_changes
+
+    changed = dict(connection.execute(first_owner_changes()).all())
+    ids = accounts["id"].cast(pl.String).to_list()
+    on_record = accounts["owner_id"].cast(pl.String).to_list()
+    return pl.DataFrame(
+        {
+            "id": ids,
+            "owner_id": [changed.get(a, owner) for a, owner in zip(ids, on_record, strict=True)],
+        },
+        schema={"id": pl.String, "owner_id": pl.String},
+    )
+
+
+def _crm_owner(uow: UnitOfWork, account_id: str, owner_id: str | None) -> str | None:
+    """The owner the CRM gave one account (see :func:`crm_owner_frame`)."""
+    from terraplan.storage.orm import OwnerChangeRow
+    from terraplan.storage.plan_records import first_owner_changes
+
+    row = uow.connection.execute(
+        first_owner_changes().where(OwnerChangeRow.record_id == account_id)
+    ).first()
+    return owner_id if row is None else row[1]
+
+
 @dataclass(frozen=True, slots=True)
 class KpiCredit:
     """Whom KPIs credit an account's sales on days no recorded period covers.
 
     ``source``: ``"crm"`` (the owner the CRM export gave it, before its first recorded
-    period), ``"first_recorded"`` (its first recorded owner, who was also the CRM's), or
-    ``"today"`` (no period is recorded for it: today's owner in the plan a KPI report is
-    about; ``owner_id`` is its owner now). ``until``: the day its first period starts.
+    period), ``"first_recorded"`` (its first recorded owner, who was also the CRM's),
+    ``"record"`` (no period is recorded for it: the owner its record gives, a stored rep, in a
+    plan that places it) or ``"today"`` (no period, and its record names no stored rep:
+    today's owner in the plan a KPI report is about; ``owner_id`` is its owner now). ``until``: the day its first period starts.
     """
 
     source: str
@@ -82,10 +114,17 @@ def kpi_credit(db: Database, account_id: str, day: date | None = None) -> KpiCre
 
     with UnitOfWork(db) as uow:
         account = uow.accounts.get(account_id)
-        hires = {r.id: r.hire_date for r in uow.reps.list() if r.hire_date is not None}
+        reps = uow.reps.list()
+        hires = {r.id: r.hire_date for r in reps if r.hire_date is not None}
         periods = history(uow.connection, account_id)
         if not periods:
-            credit = KpiCredit("today", account.owner_id, None)
+            # the owner the account's record (the CRM) gives, when a stored rep: KPIs credit
+            # them (:func:`terraplan.planning.kpi_credit.record_owner_periods`)
+            owner = _crm_owner(uow, account_id, account.owner_id)
+            if owner is not None and owner in {r.id for r in reps}:
+                credit = KpiCredit("record", owner, None)
+            else:
+                credit = KpiCredit("today", account.owner_id, None)
         else:
             first = periods[0]
             if day is not None and day >= first.valid_from:

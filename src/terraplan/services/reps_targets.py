@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from terraplan.domain import OwnerRole, Plan, Rep, Target, TerritoryOwner
+from terraplan.domain import Account, OwnerRole, Plan, Rep, Target, TerritoryOwner
 from terraplan.domain.names import distinct_labels
 from terraplan.planning.capacity import CapacityReport, forecast_hiring, size_team
 from terraplan.planning.fiscal import FiscalCalendar
@@ -210,7 +210,9 @@ def plan_targets(
         sales_lines = uow.sales_lines.list() if source != "opportunities" else []
         opportunities = uow.opportunities.list() if not sales_lines else []
         territory_of = plan_alignment(uow, plan, accounts).territory_of
-        spans = _owner_spans(uow, {a.id for a in accounts})
+        spans = _owner_spans(
+            uow, accounts, set(territory_of), [r.id for r in reps], as_of or date.today()
+        )
     result = set_targets(
         plan,
         accounts,
@@ -256,20 +258,48 @@ def plan_targets(
     return result
 
 
-def _owner_spans(uow: UnitOfWork, accounts: set[str]) -> list[OwnerSpan]:
+def _owner_spans(
+    uow: UnitOfWork,
+    accounts: Sequence[Account],
+    placed: set[str],
+    rep_ids: list[str],
+    as_of: date,
+) -> list[OwnerSpan]:
     """The accounts' owners over time, as KPIs credit their sales (the recorded ownership
-    periods, and the CRM's owner before the first): with ``+capacity`` the months before a
-    new owner's hire are carried by the rep those months' sales are credited to, and months
-    whose rep target goes to another rep than the owner of the day are named in a note."""
+    periods, the CRM's owner before the first, and, to the end of ``as_of``'s month (the
+    months begun), the CRM's owner of a
+    placed account none was recorded for: the plan's owners carry the days after, once its
+    activation records them): with ``+capacity`` the months before a new owner's hire are
+    carried by the rep those months' sales are credited to, and months whose rep target
+    goes to another rep than the owner of the day are named in a note."""
+    import polars as pl
+
+    from terraplan.planning.kpi_credit import record_owner_periods
     from terraplan.services.monitoring_data import ownership_frame
+    from terraplan.services.ownership_periods import crm_owner_frame
 
     frame = ownership_frame(uow.connection)
+    crm = crm_owner_frame(
+        uow.connection,
+        pl.DataFrame(
+            {"id": [a.id for a in accounts], "owner_id": [a.owner_id for a in accounts]},
+            schema={"id": pl.String, "owner_id": pl.String},
+        ),
+    )
+    placed_frame = pl.DataFrame({"account_id": sorted(placed)}, schema={"account_id": pl.String})
+    # the months begun by ``as_of``: the month in progress is the CRM owner's to its end
+    month_end = (as_of.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    on_record = record_owner_periods(frame, crm, placed_frame, rep_ids).with_columns(
+        pl.lit(month_end).alias("valid_to")
+    )
+    frame = pl.concat([frame, on_record])
+    ids = {a.id for a in accounts}
     return [
         (account, owner, start, end)
         for account, owner, start, end in frame.select(
             "account_id", "owner_id", "valid_from", "valid_to"
         ).iter_rows()
-        if account in accounts
+        if account in ids
     ]
 
 
