@@ -383,7 +383,8 @@ def test_owners_names_whom_kpis_credit_before_the_first_activation(
     db.dispose()
     never = " ".join(run_cli("owners", account, database_url=url).stdout.split())
     assert "no plan was active then" in never
-    assert f"to its owner today in the plan they report on (now {names[owner]}" in never
+    # no plan ever activated: the CRM's owner, as KPIs by rep credit (not a draft's rep)
+    assert f"to the owner the CRM gives it, {names[owner]}" in never
 
     _owned_and_active(url)
     db = Database(url)
