@@ -57,6 +57,7 @@ from terraplan.planning import kpi_sql_credit as credit
 from terraplan.planning import kpi_sql_facts as facts
 from terraplan.planning import kpi_sql_leads
 from terraplan.planning import kpi_sql_rollups as rollups
+from terraplan.planning import kpi_sql_shared as shared
 from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.kpi_periods import (
     GRAINS,
@@ -119,7 +120,7 @@ def compile_kpi_sql(
     ("month"...) run from ``first`` (default and at the latest: ``as_of``, as in-process) to
     ``as_of``. Periods are resolved here, so fiscal quarters reach the query as their dates.
     """
-    return compile_kpi_expression(
+    query = compile_kpi_expression(
         tables,
         as_of=as_of,
         periods=periods,
@@ -127,7 +128,22 @@ def compile_kpi_sql(
         dimensions=dimensions,
         inactive_months=inactive_months,
         fiscal=fiscal,
-    ).sql(dialect=check_dialect(dialect), pretty=pretty)
+    )
+    written = check_dialect(dialect)
+    return binary_ids(query, written).sql(dialect=written, pretty=pretty)
+
+
+def binary_ids(query: exp.Expr, dialect: str) -> exp.Expr:
+    """``query`` for ``dialect``: ids compared in the order of their bytes, as in-process.
+    The query marks such ids ``COLLATE "C"``; PostgreSQL keeps the mark (else it orders
+    text in the database's collation), the others order text by its bytes already and drop
+    it (Spark, Snowflake and BigQuery name their collations otherwise)."""
+    if dialect == "postgres":
+        return query
+    stripped: exp.Expr = query.transform(
+        lambda node: node.this if isinstance(node, exp.Collate) else node
+    )
+    return stripped
 
 
 def compile_kpi_steps(
@@ -162,8 +178,10 @@ def compile_kpi_steps(
         inactive_months=inactive_months,
         fiscal=fiscal,
     )
+    written = check_dialect(dialect)
     return [
-        (name, step.sql(dialect=check_dialect(dialect))) for name, step in _steps(query, suffix)
+        (name, binary_ids(step, written).sql(dialect=written))
+        for name, step in _steps(query, suffix)
     ]
 
 
@@ -241,6 +259,7 @@ def compile_kpi_expression(
 def build(b: SqlContext) -> exp.Select:
     """Add every CTE in order and return the final query."""
     period_tables(b)
+    shared.shared_reps(b)
     facts.accounts(b)
     facts.hierarchy(b)
     facts.cells(b)

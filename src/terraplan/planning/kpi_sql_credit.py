@@ -49,7 +49,8 @@ def corrections(b: SqlContext) -> None:
     )
     b.add(
         "tp_today",
-        sqlglot.select("a.account_id", "n.owner_id AS today")
+        # in a territory with several primary reps, the rep holding the account
+        sqlglot.select("a.account_id", "COALESCE(a.holder_id, n.owner_id) AS today")
         .from_("tp_acc AS a")
         .join(
             "tp_nodes AS n",

@@ -427,8 +427,10 @@ def _column_type(column: str) -> pl.DataType:
         column.endswith("_date")
     ):
         return pl.Date()
-    if column in ("amount", "potential"):
+    if column in ("amount", "potential", "share"):
         return pl.Float64()
+    if column == "rep_order":
+        return pl.Int32()
     if column.startswith("is_"):
         return pl.Boolean()
     return pl.String()
