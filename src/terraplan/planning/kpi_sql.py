@@ -12,23 +12,27 @@ The tables hold the columns of the KPI input contract (:mod:`terraplan.planning.
 =============== ===========================================================================
 table           columns read
 =============== ===========================================================================
-accounts        id, segment, industry, potential (per year)
+accounts        id, segment, industry, potential (per year), owner_id, closed_on
 alignment       account_id, territory_id (leaf territory)
 sales_lines     account_id, date, amount
 opportunities   id, account_id, created_date, close_date, amount, is_closed, is_won
 targets         territory_id, rep_id, period_start, period_end, amount [, metric]
 territories     id, parent_id, owner_id
-leads           created_date, converted_opportunity_id, territory_id, segment, industry
+leads           id, created_date, converted_opportunity_id, territory_id, segment, industry
 costs           territory_id, period_start, period_end, amount
 ownership       account_id, owner_id, valid_from, valid_to (null = still)
 reps            id, hire_date (by rep, targets count from it)
+shared_owners   territory_id, rep_id, share, rep_order (territories with several primary reps)
 =============== ===========================================================================
 
 Only ``accounts`` (or ``alignment``) and ``sales_lines`` are required; a column named in
 :attr:`KpiTables.missing` is read as NULL. Periods and the as-of date are resolved here and
 written into the query as constants: a scheduled job recompiles when they change.
 
-Rep KPIs credit the owner of each leaf territory (``territories.owner_id``: today's owner);
+Rep KPIs credit the owner of each leaf territory (``territories.owner_id``: today's owner),
+or in a territory with several primary reps (``shared_owners``) the rep holding each account,
+the rep whose turn each lead was and each rep's share of targets and costs, as in-process
+(:mod:`terraplan.planning.kpi_sql_shared`);
 with an ``ownership`` table, revenue, wins and pipeline go to the owner of the day, as
 in-process (:mod:`terraplan.planning.kpi_sql_credit`); with a ``reps`` table, a rep's targets
 count only the days on or after their ``hire_date``, as in-process

@@ -572,7 +572,8 @@ WITH tp_periods AS (
     t.rep_id AS holder_id
   FROM tp_lead_seq AS q
   LEFT JOIN tp_shared_turns AS t
-    ON t.territory_id = q.territory_id AND t.turn = q.place % t.n_reps
+    ON t.territory_id = q.territory_id
+    AND t.turn = q.place - t.n_reps * FLOOR(q.place / t.n_reps)
 ), tp_own AS (
   SELECT
     CAST(o.account_id AS VARCHAR) AS account_id,
