@@ -61,3 +61,22 @@ def test_by_rep_a_shared_territory_counts_the_same_in_the_warehouse(
         # the two reps added to the shared territory hold accounts of it
         held = {r["key"] for r in want if r["account_count"]}
         assert set(shared["rep_id"]) <= held
+
+    # the table said what the warehouse knows: no note that the territory counts for one rep
+    table = run_cli(
+        "kpis", "--plan", "PW", "--by", "rep", "--engine", "duckdb", "--source", str(folder)
+    )
+    assert table.returncode == 0, table.stderr
+    assert "shared_owners" not in " ".join(table.stdout.split())
+    # a warehouse loaded before the table existed: said, with how to write it
+    (folder / "shared_owners.parquet").unlink()
+    older = run_cli(
+        "kpis", "--plan", "PW", "--by", "rep", "--engine", "duckdb", "--source", str(folder)
+    )
+    assert older.returncode == 0, older.stderr
+    said = " ".join(older.stdout.split())
+    assert (
+        "the warehouse has no shared_owners table, so by rep West 1 counts wholly for its first primary rep"
+        in said
+    )
+    assert "`terraplan kpis --write-tables` writes it" in said
