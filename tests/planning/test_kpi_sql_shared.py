@@ -19,7 +19,13 @@ import polars as pl
 import pytest
 
 from terraplan.planning.kpi_inputs import KpiInputs
-from terraplan.planning.kpi_sql import COLUMNS, TABLES, KpiTables, compile_kpi_sql
+from terraplan.planning.kpi_sql import (
+    COLUMNS,
+    TABLES,
+    KpiTables,
+    compile_kpi_sql,
+    compile_kpi_steps,
+)
 from terraplan.planning.kpis import compute_kpis
 
 AS_OF = date(2025, 6, 30)
@@ -239,6 +245,25 @@ def test_duckdb_equals_in_process_cell_by_cell() -> None:
     year and YTD."""
     want = in_process()
     assert_same(want, on_duckdb().rows())
+
+
+def test_steps_as_spark_runs_them_equal_in_process() -> None:
+    """The query cut into steps (Spark's way) on the same data: the same rows."""
+    missing = {n: [c for c in COLUMNS[n][1] if c not in f.columns] for n, f in DATA.items()}
+    steps = compile_kpi_steps(
+        KpiTables({name: f"in_{name}" for name in DATA}, missing),
+        as_of=AS_OF,
+        periods=PERIODS,
+        first=date(2024, 3, 1),
+        dialect="duckdb",
+        suffix="_s1",
+    )
+    with duckdb.connect() as conn:
+        for name, frame in DATA.items():
+            conn.register(f"in_{name}", frame.to_arrow())
+        for name, sql in steps[:-1]:
+            conn.execute(f"CREATE TABLE {name} AS {sql}")
+        assert_same(in_process(), conn.sql(steps[-1][1]).fetchall())
 
 
 def test_without_the_order_of_the_reps_they_take_turns_by_id() -> None:
