@@ -118,7 +118,8 @@ def corrections(b: SqlContext) -> None:
         .from_("tp_own")
         .group_by("account_id"),
     )
-    latest_first = "ORDER BY o.valid_from DESC, o.owner_id"
+    # owner ids in byte order, as in-process (see ``kpi_sql.binary_ids``)
+    latest_first = 'ORDER BY o.valid_from DESC, o.owner_id COLLATE "C"'
     # a day before the account's first ownership row is looked up on that row's start
     looked_up = "CASE WHEN d.day < f.first_from THEN f.first_from ELSE d.day END"
     b.add(
