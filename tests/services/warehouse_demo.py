@@ -19,9 +19,10 @@ from terraplan.storage.unit_of_work import UnitOfWork
 PLAN_ID = "PW"
 
 
-def demo_plan(db: Database, *, n_accounts: int = 400, seed: int = 11) -> None:
+def demo_plan(db: Database, *, n_accounts: int = 400, seed: int = 11, shared: bool = False) -> None:
     """Load the demo and add plan ``PW``: all > regions > two territories per region (by
-    state), owned by reps (one rep owns two territories)."""
+    state), owned by reps (one rep owns two territories). ``shared``: the first territory
+    has three primary reps (its owner, then two more with half shares)."""
     dataset, _ = load_demo(db, n_accounts=n_accounts, seed=seed)
     reps = [r.id for r in dataset.reps]
     territories: list[Territory] = [Territory("ALL", "All regions", level="nation")]
@@ -37,7 +38,13 @@ def demo_plan(db: Database, *, n_accounts: int = 400, seed: int = 11) -> None:
                     tid,
                     f"{region.name} {half + 1}",
                     parent_id=f"R-{region.id}",
-                    owners=(TerritoryOwner(owner),),
+                    owners=(TerritoryOwner(owner),)
+                    if not (shared and k == 0)
+                    else (
+                        TerritoryOwner(owner),
+                        TerritoryOwner(reps[-1], share=0.5),
+                        TerritoryOwner(reps[-2], share=0.5),
+                    ),
                 )
             )
             k += 1
@@ -55,6 +62,25 @@ def demo_plan(db: Database, *, n_accounts: int = 400, seed: int = 11) -> None:
     with UnitOfWork(db) as uow:
         uow.plans.add(plan)
         uow.commit()
+    if shared:  # the CRM gave a third of the shared territory's accounts to each added rep
+        _share_accounts(db, [s for s, t in territory_of.items() if t == territories[2].id], reps)
+
+
+def _share_accounts(db: Database, states: list[str], reps: list[str]) -> None:
+    from sqlalchemy import select, update
+
+    from terraplan.storage.orm import AccountRow
+
+    with db.connect() as connection:
+        ids = connection.execute(
+            select(AccountRow.id).where(AccountRow.state.in_(states)).order_by(AccountRow.id)
+        ).scalars()
+        held = list(ids)
+        for k, rep in ((1, reps[-1]), (2, reps[-2])):
+            chosen = held[k::3]
+            connection.execute(
+                update(AccountRow).where(AccountRow.id.in_(chosen)).values(owner_id=rep)
+            )
 
 
 def demo_inputs(db: Database) -> tuple[KpiInputs, date]:

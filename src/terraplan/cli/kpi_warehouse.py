@@ -136,5 +136,6 @@ def warehouse_table(
         future_facts=None,
         crediting_note=None,
         revenue_source=None,  # the warehouse tables say it, not this database
+        warehouse_inputs=run.inputs,
     )
     return data, run.frame, f"{engine}, as of {run.as_of.isoformat()}, {run.seconds:.1f} s"

@@ -281,15 +281,15 @@ def kpis(
             "(where revenue comes from, accounts in no territory, leads no rule places) is "
             "said by `terraplan kpis` without --engine"
         )
-    if engine is not None and by.value == "rep":
+    if engine is not None and by.value == "rep" and "shared_owners" not in data.warehouse_inputs:
         shared = [t for t in data.plan.leaves() if len(t.primary_owner_ids) > 1]
         if shared:
             which = ", ".join(t.name for t in shared[:3]) + (", ..." if len(shared) > 3 else "")
             verb, whose = ("counts", "its") if len(shared) == 1 else ("count", "each one's")
             notes.append(
-                f"the warehouse tables hold one owner per territory, so by rep {which} "
-                f"{verb} wholly for {whose} first primary rep; `terraplan kpis` without "
-                "--engine shares a territory between its primary reps"
+                f"the warehouse has no shared_owners table, so by rep {which} {verb} "
+                f"wholly for {whose} first primary rep; `terraplan kpis --write-tables` "
+                "writes it (the primary reps of territories that have several)"
             )
     names = group_names(data, by.value)
     named = ["name"] if names else []  # files speak names too; the key stays for joins

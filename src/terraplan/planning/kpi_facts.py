@@ -294,7 +294,8 @@ def lead_rows(inputs: KpiInputs, as_of: date) -> pl.LazyFrame | None:
 
 def lead_holders(leads: pl.LazyFrame, shared: pl.LazyFrame | None) -> pl.LazyFrame:
     """Add ``holder_id``: in a territory with several primary reps (``shared``:
-    ``territory_id, rep_id``, in the plan's order of its reps), the rep whose turn the lead
+    ``territory_id, rep_id``, in the plan's order of its reps: ``rep_order``, else the
+    frame's order), the rep whose turn the lead
     was, else null (the territory's owner).
 
     Routing hands a shared territory's leads out in turn (round robin), so KPIs by rep do the
@@ -304,6 +305,8 @@ def lead_holders(leads: pl.LazyFrame, shared: pl.LazyFrame | None) -> pl.LazyFra
     """
     if shared is None:
         return leads.with_columns(pl.lit(None, dtype=pl.String).alias("holder_id"))
+    if "rep_order" in shared.collect_schema().names():  # the plan's order, else the frame's
+        shared = shared.sort("rep_order", nulls_last=True, maintain_order=True)
     reps = (
         shared.select(pl.col("territory_id").cast(pl.String), pl.col("rep_id").cast(pl.String))
         .unique(maintain_order=True)

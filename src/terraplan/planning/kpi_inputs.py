@@ -16,7 +16,7 @@ leads           id, created_date (date)                                         
 costs           territory_id, period_start, period_end (dates), amount (acquisition spend) -
 reps            id                                                                        capacity_hours, capacity_accounts, name, active (bool), hire_date (date)
 ownership       account_id, owner_id, valid_from, valid_to (dates; null = still)          -
-shared_owners   territory_id, rep_id, share (float > 0)                                  -
+shared_owners   territory_id, rep_id, share (float > 0)                                  rep_order
 =============== ======================================================================== ==========
 
 Closed accounts (``closed_on`` set) keep their sales and opportunities in the KPIs of periods;
@@ -38,9 +38,11 @@ on or after their ``hire_date`` (:func:`terraplan.planning.kpi_spread.hire_dates
 with none, or hired before the targets start, gets them whole.
 
 Shared owners: the primary reps of territories that have several (one row each, ``share``
-their weight). By rep, such a territory's accounts count for the rep who holds them (their
-``owner_id`` when it is one of those reps, else the territory's ``owner_id``) and its targets
-are split by the shares; by territory nothing changes.
+their weight, ``rep_order`` their place in the plan's order of the territory's reps, from 0;
+without it, the frame's order). By rep, such a territory's accounts count for the rep who
+holds them (their ``owner_id`` when it is one of those reps, else the territory's
+``owner_id``), its leads for the rep whose turn they were (in ``rep_order`` order) and its
+targets and costs are split by the shares; by territory nothing changes.
 
 Leads: a lead counts toward a territory through ``territory_id`` (where routing put it) or, when
 that is null, through the account of its converted opportunity. ``converted_opportunity_id``
@@ -335,17 +337,21 @@ def shared_owner_frame(plan: Plan) -> pl.DataFrame | None:
     """``territory_id, rep_id, share`` for the territories of ``plan`` with several primary
     reps (None when there are none): see the module docstring."""
     rows = [
-        (t.id, o.rep_id, o.share)
+        (t.id, o.rep_id, o.share, order)
         for t in plan.territories
         if len(t.primary_owner_ids) > 1
-        for o in t.owners
-        if o.rep_id in t.primary_owner_ids
+        for order, o in enumerate(o for o in t.owners if o.rep_id in t.primary_owner_ids)
     ]
     if not rows:
         return None
     return pl.DataFrame(
         rows,
-        schema={"territory_id": pl.String, "rep_id": pl.String, "share": pl.Float64},
+        schema={
+            "territory_id": pl.String,
+            "rep_id": pl.String,
+            "share": pl.Float64,
+            "rep_order": pl.Int32,
+        },
         orient="row",
     )
 

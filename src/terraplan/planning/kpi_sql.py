@@ -12,23 +12,27 @@ The tables hold the columns of the KPI input contract (:mod:`terraplan.planning.
 =============== ===========================================================================
 table           columns read
 =============== ===========================================================================
-accounts        id, segment, industry, potential (per year)
+accounts        id, segment, industry, potential (per year), owner_id, closed_on
 alignment       account_id, territory_id (leaf territory)
 sales_lines     account_id, date, amount
 opportunities   id, account_id, created_date, close_date, amount, is_closed, is_won
 targets         territory_id, rep_id, period_start, period_end, amount [, metric]
 territories     id, parent_id, owner_id
-leads           created_date, converted_opportunity_id, territory_id, segment, industry
+leads           id, created_date, converted_opportunity_id, territory_id, segment, industry
 costs           territory_id, period_start, period_end, amount
 ownership       account_id, owner_id, valid_from, valid_to (null = still)
 reps            id, hire_date (by rep, targets count from it)
+shared_owners   territory_id, rep_id, share, rep_order (territories with several primary reps)
 =============== ===========================================================================
 
 Only ``accounts`` (or ``alignment``) and ``sales_lines`` are required; a column named in
 :attr:`KpiTables.missing` is read as NULL. Periods and the as-of date are resolved here and
 written into the query as constants: a scheduled job recompiles when they change.
 
-Rep KPIs credit the owner of each leaf territory (``territories.owner_id``: today's owner);
+Rep KPIs credit the owner of each leaf territory (``territories.owner_id``: today's owner),
+or in a territory with several primary reps (``shared_owners``) the rep holding each account,
+the rep whose turn each lead was and each rep's share of targets and costs, as in-process
+(:mod:`terraplan.planning.kpi_sql_shared`);
 with an ``ownership`` table, revenue, wins and pipeline go to the owner of the day, as
 in-process (:mod:`terraplan.planning.kpi_sql_credit`); with a ``reps`` table, a rep's targets
 count only the days on or after their ``hire_date``, as in-process
@@ -57,6 +61,7 @@ from terraplan.planning import kpi_sql_credit as credit
 from terraplan.planning import kpi_sql_facts as facts
 from terraplan.planning import kpi_sql_leads
 from terraplan.planning import kpi_sql_rollups as rollups
+from terraplan.planning import kpi_sql_shared as shared
 from terraplan.planning.fiscal import FiscalCalendar
 from terraplan.planning.kpi_periods import (
     GRAINS,
@@ -119,7 +124,7 @@ def compile_kpi_sql(
     ("month"...) run from ``first`` (default and at the latest: ``as_of``, as in-process) to
     ``as_of``. Periods are resolved here, so fiscal quarters reach the query as their dates.
     """
-    return compile_kpi_expression(
+    query = compile_kpi_expression(
         tables,
         as_of=as_of,
         periods=periods,
@@ -127,7 +132,22 @@ def compile_kpi_sql(
         dimensions=dimensions,
         inactive_months=inactive_months,
         fiscal=fiscal,
-    ).sql(dialect=check_dialect(dialect), pretty=pretty)
+    )
+    written = check_dialect(dialect)
+    return binary_ids(query, written).sql(dialect=written, pretty=pretty)
+
+
+def binary_ids(query: exp.Expr, dialect: str) -> exp.Expr:
+    """``query`` for ``dialect``: ids compared in the order of their bytes, as in-process.
+    The query marks such ids ``COLLATE "C"``; PostgreSQL keeps the mark (else it orders
+    text in the database's collation), the others order text by its bytes already and drop
+    it (Spark, Snowflake and BigQuery name their collations otherwise)."""
+    if dialect == "postgres":
+        return query
+    stripped: exp.Expr = query.transform(
+        lambda node: node.this if isinstance(node, exp.Collate) else node
+    )
+    return stripped
 
 
 def compile_kpi_steps(
@@ -162,8 +182,10 @@ def compile_kpi_steps(
         inactive_months=inactive_months,
         fiscal=fiscal,
     )
+    written = check_dialect(dialect)
     return [
-        (name, step.sql(dialect=check_dialect(dialect))) for name, step in _steps(query, suffix)
+        (name, binary_ids(step, written).sql(dialect=written))
+        for name, step in _steps(query, suffix)
     ]
 
 
@@ -241,6 +263,7 @@ def compile_kpi_expression(
 def build(b: SqlContext) -> exp.Select:
     """Add every CTE in order and return the final query."""
     period_tables(b)
+    shared.shared_reps(b)
     facts.accounts(b)
     facts.hierarchy(b)
     facts.cells(b)

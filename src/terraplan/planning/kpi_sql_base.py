@@ -27,11 +27,12 @@ TABLES: tuple[str, ...] = (
     "costs",
     "ownership",
     "reps",
+    "shared_owners",
 )
 #: Columns the query reads per table: (required, optional). An optional column a table lacks
 #: is named in :attr:`KpiTables.missing` and read as NULL.
 COLUMNS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "accounts": (("id",), ("segment", "industry", "potential", "closed_on")),
+    "accounts": (("id",), ("segment", "industry", "potential", "closed_on", "owner_id")),
     "sales_lines": (("account_id", "date", "amount"), ()),
     "alignment": (("account_id", "territory_id"), ()),
     "opportunities": (
@@ -42,11 +43,12 @@ COLUMNS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "territories": (("id",), ("parent_id", "owner_id")),
     "leads": (
         ("created_date",),
-        ("converted_opportunity_id", "territory_id", "segment", "industry"),
+        ("id", "converted_opportunity_id", "territory_id", "segment", "industry"),
     ),
     "costs": (("territory_id", "period_start", "period_end", "amount"), ()),
     "ownership": (("account_id", "owner_id", "valid_from", "valid_to"), ()),
     "reps": (("id",), ("hire_date",)),
+    "shared_owners": (("territory_id", "rep_id", "share"), ("rep_order",)),
 }
 #: Levels of the territory hierarchy above a leaf that regions are read from.
 MAX_DEPTH = 8

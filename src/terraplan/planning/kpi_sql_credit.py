@@ -49,7 +49,8 @@ def corrections(b: SqlContext) -> None:
     )
     b.add(
         "tp_today",
-        sqlglot.select("a.account_id", "n.owner_id AS today")
+        # in a territory with several primary reps, the rep holding the account
+        sqlglot.select("a.account_id", "COALESCE(a.holder_id, n.owner_id) AS today")
         .from_("tp_acc AS a")
         .join(
             "tp_nodes AS n",
@@ -117,7 +118,8 @@ def corrections(b: SqlContext) -> None:
         .from_("tp_own")
         .group_by("account_id"),
     )
-    latest_first = "ORDER BY o.valid_from DESC, o.owner_id"
+    # owner ids in byte order, as in-process (see ``kpi_sql.binary_ids``)
+    latest_first = 'ORDER BY o.valid_from DESC, o.owner_id COLLATE "C"'
     # a day before the account's first ownership row is looked up on that row's start
     looked_up = "CASE WHEN d.day < f.first_from THEN f.first_from ELSE d.day END"
     b.add(

@@ -29,6 +29,7 @@ from terraplan.planning.kpi_sql_base import (
     text,
     union,
 )
+from terraplan.planning.kpi_sql_shared import held_accounts
 
 
 def accounts(b: SqlContext) -> None:
@@ -39,6 +40,7 @@ def accounts(b: SqlContext) -> None:
             exp.alias_(b.col("accounts", "segment", "a"), "segment"),
             exp.alias_(b.col("accounts", "industry", "a"), "industry"),
             exp.alias_(b.col("accounts", "potential", "a", "DOUBLE"), "potential"),
+            exp.alias_(b.col("accounts", "owner_id", "a"), "owner_id"),
             # the month the account closed in (null while open): see ``closed_m`` below
             exp.alias_(
                 sqlglot.parse_one(
@@ -66,6 +68,7 @@ def accounts(b: SqlContext) -> None:
                 "a.industry",
                 "a.potential",
                 "a.closed_m",
+                "a.owner_id",
             )
             .from_("tp_acc_raw AS a")
             .join("tp_ali AS l", on="a.account_id = l.account_id", join_type="FULL OUTER")
@@ -78,6 +81,7 @@ def accounts(b: SqlContext) -> None:
             "industry",
             "potential",
             "closed_m",
+            "owner_id",
         ).from_("tp_acc_raw")
     else:
         acc = sqlglot.select(
@@ -87,10 +91,13 @@ def accounts(b: SqlContext) -> None:
             "CAST(NULL AS VARCHAR) AS industry",
             "CAST(NULL AS DOUBLE) AS potential",
             "CAST(NULL AS INT) AS closed_m",
+            "CAST(NULL AS VARCHAR) AS owner_id",
         ).from_("tp_ali")
     # integer keys for the per-account work: ``acc`` per account row, ``cell`` per
-    # (territory, segment, industry) combination
+    # (territory, segment, industry, holder) combination (the holder: the rep holding the
+    # account in a territory with several primary reps, see :mod:`kpi_sql_shared`)
     b.add("tp_acc_base", acc)
+    held_accounts(b)
     b.add(
         "tp_acc",
         sqlglot.select(
@@ -100,16 +107,18 @@ def accounts(b: SqlContext) -> None:
             "industry",
             "potential",
             "closed_m",
+            "holder_id",
             exp.alias_(
                 sqlglot.parse_one("ROW_NUMBER() OVER (ORDER BY account_id)", read=READ), "acc"
             ),
             exp.alias_(
                 sqlglot.parse_one(
-                    "DENSE_RANK() OVER (ORDER BY territory_id, segment, industry)", read=READ
+                    "DENSE_RANK() OVER (ORDER BY territory_id, segment, industry, holder_id)",
+                    read=READ,
                 ),
                 "cell",
             ),
-        ).from_("tp_acc_base"),
+        ).from_("tp_acc_held"),
     )
 
 
@@ -188,8 +197,9 @@ def hierarchy(b: SqlContext) -> None:
 def group_rows(
     b: SqlContext, relation: str, carry: Sequence[str], *, skip_missing: bool = False
 ) -> exp.Query:
-    """Rows of ``relation`` (territory_id, segment, industry, *carry) once per group they
-    belong to: ``dimension, key, *carry``. ``skip_missing``: a row without a segment or
+    """Rows of ``relation`` (territory_id, segment, industry, holder_id, *carry) once per
+    group they belong to: ``dimension, key, *carry`` (by rep: the holder, else the leaf
+    territory's owner). ``skip_missing``: a row without a segment or
     industry is in no group of it (leads), else in ``(no segment)``."""
     parts: list[exp.Query] = []
     for dim in b.dims:
@@ -208,10 +218,14 @@ def group_rows(
             )
         elif dim == "rep":
             q = (
-                sqlglot.select(exp.alias_(text(dim), "dimension"), "g.owner_id AS key", *cols)
+                sqlglot.select(
+                    exp.alias_(text(dim), "dimension"),
+                    "COALESCE(r.holder_id, g.owner_id) AS key",
+                    *cols,
+                )
                 .from_(f"{relation} AS r")
                 .join("tp_nodes AS g", on="g.territory_id = r.territory_id")
-                .where("g.is_leaf AND g.owner_id IS NOT NULL")
+                .where("g.is_leaf AND COALESCE(r.holder_id, g.owner_id) IS NOT NULL")
             )
         elif skip_missing:
             q = (
@@ -229,10 +243,12 @@ def group_rows(
 
 
 def cells(b: SqlContext) -> None:
-    """``tp_cells (cell, territory_id, segment, industry)``."""
+    """``tp_cells (cell, territory_id, segment, industry, holder_id)``."""
     b.add(
         "tp_cells",
-        sqlglot.select("cell", "territory_id", "segment", "industry").distinct().from_("tp_acc"),
+        sqlglot.select("cell", "territory_id", "segment", "industry", "holder_id")
+        .distinct()
+        .from_("tp_acc"),
     )
 
 
@@ -470,7 +486,12 @@ def events(b: SqlContext) -> None:
     b.add(
         "tp_cm_named",
         sqlglot.select(
-            "c.territory_id", "c.segment", "c.industry", "x.m", *(f"x.{m}" for m in EVENT_MEASURES)
+            "c.territory_id",
+            "c.segment",
+            "c.industry",
+            "c.holder_id",
+            "x.m",
+            *(f"x.{m}" for m in EVENT_MEASURES),
         )
         .from_("tp_cm AS x")
         .join("tp_cells AS c", on="c.cell = x.cell"),

@@ -1,5 +1,6 @@
 """The KPI query's lead rows (``tp_lead_rows``): each lead created by the as-of day in its own
-territory, segment and industry, converted as of that day, as in-process
+territory, segment and industry, converted as of that day, and in a territory with several
+primary reps the rep whose turn it was (``holder_id``), as in-process
 (:func:`terraplan.planning.kpi_facts.lead_rows`)."""
 
 from __future__ import annotations
@@ -62,4 +63,49 @@ def leads(b: SqlContext) -> None:
             join_type="LEFT",
         )
     q = q.where(exp.LTE(this=exp.column("created_date", "d"), expression=date_literal(b.as_of)))
-    b.add("tp_lead_rows", q)
+    if not b.tables.has("shared_owners"):
+        b.add("tp_lead_rows", q.select("CAST(NULL AS VARCHAR) AS holder_id"))
+        return
+    # a territory with several primary reps hands its leads out in turn (round robin), in
+    # order of creation, then lead id: the lead's place in that order (counted from 0)
+    # ids in the order of their bytes, as in-process (``COLLATE "C"``: PostgreSQL would
+    # order them in the database's collation, 00Qa before 00QB; see ``binary_ids``)
+    lead_id = exp.Collate(
+        this=b.col("leads", "id", "d"), expression=exp.to_identifier("C", quoted=True)
+    )
+    place = exp.Sub(
+        this=exp.Window(
+            this=exp.RowNumber(),
+            partition_by=[b.col("leads", "territory_id", "d")],
+            order=exp.Order(
+                expressions=[
+                    exp.Ordered(this=exp.column("created_date", "d"), nulls_first=False),
+                    exp.Ordered(this=lead_id, nulls_first=False),
+                ]
+            ),
+        ),
+        expression=exp.Literal.number(1),
+    )
+    b.add("tp_lead_seq", q.select(exp.alias_(place, "place")))
+    turns = "tp_shared_turns"
+    b.add(
+        "tp_lead_rows",
+        sqlglot.select(
+            "q.m",
+            "q.territory_id",
+            "q.segment",
+            "q.industry",
+            "q.leads",
+            "q.leads_converted",
+            "q.leads_won",
+            "t.rep_id AS holder_id",
+        )
+        .from_("tp_lead_seq AS q")
+        .join(
+            f"{turns} AS t",
+            # place modulo n_reps, without ``%`` (a placeholder to PostgreSQL's drivers)
+            on="t.territory_id = q.territory_id "
+            "AND t.turn = q.place - t.n_reps * FLOOR(q.place / t.n_reps)",
+            join_type="LEFT",
+        ),
+    )

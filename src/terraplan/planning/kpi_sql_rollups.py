@@ -138,6 +138,7 @@ def static_and_whitespace(b: SqlContext) -> None:
             "c.territory_id",
             "c.segment",
             "c.industry",
+            "c.holder_id",
             "x.period",
             "x.account_count",
             "x.potential",
@@ -234,7 +235,9 @@ def static_and_whitespace(b: SqlContext) -> None:
         return
     b.add(
         "tp_bought_cells",
-        sqlglot.select("c.territory_id", "c.segment", "c.industry", "x.period", "x.bought")
+        sqlglot.select(
+            "c.territory_id", "c.segment", "c.industry", "c.holder_id", "x.period", "x.bought"
+        )
         .from_(union(parts).subquery("x"))
         .join("tp_cells AS c", on="c.cell = x.cell"),
     )
@@ -270,6 +273,12 @@ def keys(b: SqlContext) -> None:
                     "tp_acc"
                 )
             )
+    if "rep" in b.dims:  # the reps holding accounts in territories they share
+        parts.append(
+            sqlglot.select("'rep' AS dimension", "holder_id AS key")
+            .from_("tp_acc")
+            .where("holder_id IS NOT NULL")
+        )
     parts.append(sqlglot.select("dimension", "key").from_("tp_gm"))
     b.add("tp_keys", union(parts, distinct=True))
 

@@ -63,17 +63,26 @@ def _rep_segments(b: SqlContext, cte: str, fine: str) -> str:
             .group_by(b.col("reps", "id", "r")),
         )
 
+    split = b.tables.has("shared_owners")
+
     def part(key: str, direct: int, where: str, nodes: bool) -> exp.Select:
         start = "GREATEST(t.d_start, COALESCE(h.d_hire, t.d_start))" if hired else "t.d_start"
+        amount = "t.amount * COALESCE(w.weight, 1.0)" if nodes and split else "t.amount"
         q = sqlglot.select(
             f"{key} AS key", f"{direct} AS direct", "t.d_start", "t.d_end",
-            f"{start} AS d_from", "t.amount",
+            f"{start} AS d_from", f"{amount} AS amount",
         ).from_(f"{fine} AS t")  # fmt: skip
         if nodes:
             q = q.join("tp_nodes AS g", on="g.territory_id = t.territory_id")
+            if split:  # a territory's several primary reps split it by their shares
+                q = q.join(
+                    "tp_shared_w AS w", on="w.territory_id = t.territory_id", join_type="LEFT"
+                )
         if hired:
             q = q.join(f"{cte}_hires AS h", on=f"h.rep_id = {key}", join_type="LEFT")
         return q.where(where)
+
+    owner = "COALESCE(w.rep_id, g.owner_id)" if split else "g.owner_id"
 
     name = f"{cte}_rep_seg"
     b.add(
@@ -82,9 +91,9 @@ def _rep_segments(b: SqlContext, cte: str, fine: str) -> str:
             [
                 part("t.rep_id", 1, "t.rep_id IS NOT NULL", nodes=False),
                 part(
-                    "g.owner_id", 0,
+                    owner, 0,
                     "t.territory_id IS NOT NULL AND COALESCE(g.is_leaf, FALSE) "
-                    "AND g.owner_id IS NOT NULL",
+                    f"AND {owner} IS NOT NULL",
                     nodes=True,
                 ),
             ]
@@ -223,13 +232,23 @@ def spread(b: SqlContext, name: str, cte: str, *, whole_period: bool) -> None:
             .from_(f"{cte}_spread AS s")
             .where("s.rep_id IS NOT NULL")
         )  # fmt: skip
-        parts.append(
-            sqlglot.select(
-                "'rep' AS dimension", "g.owner_id AS key", "r.period", *r_values, "0 AS direct"
+        if b.tables.has("shared_owners"):  # split by the shares of several primary reps
+            owner = "COALESCE(w.rep_id, g.owner_id)"
+            split = [f"r.{v} * COALESCE(w.weight, 1.0) AS {v}" for v in values]
+            rep_rows = (
+                sqlglot.select("'rep' AS dimension", f"{owner} AS key", "r.period", *split)
+                .from_(f"{cte}_terr AS r")
+                .join("tp_shared_w AS w", on="w.territory_id = r.territory_id", join_type="LEFT")
             )
-            .from_(f"{cte}_terr AS r")
+        else:
+            owner = "g.owner_id"
+            rep_rows = sqlglot.select(
+                "'rep' AS dimension", f"{owner} AS key", "r.period", *r_values
+            ).from_(f"{cte}_terr AS r")
+        parts.append(
+            rep_rows.select("0 AS direct")
             .join("tp_nodes AS g", on="g.territory_id = r.territory_id")
-            .where(f"{leaf} AND g.owner_id IS NOT NULL")
+            .where(f"{leaf} AND {owner} IS NOT NULL")
         )
     b.add(f"{cte}_parts", union(parts))
     # A rep with targets of their own in any period is never given their territories'

@@ -55,8 +55,10 @@ ENGINES: Mapping[str, str] = {"duckdb": "duckdb", "postgres": "postgres", "spark
 @dataclass(frozen=True)
 class WarehouseRun:
     """What a warehouse run returned: the KPI frame, the SQL it ran, the as-of date used and
-    the seconds spent in the engine (wall and this process's CPU), and the first sales line's
-    date (where the revenue history starts: a growth left empty is explained by it)."""
+    the seconds spent in the engine (wall and this process's CPU), the first sales line's
+    date (where the revenue history starts: a growth left empty is explained by it) and the
+    KPI inputs the query read (e.g. without ``shared_owners``, a territory's several primary
+    reps were not known to it)."""
 
     frame: pl.DataFrame
     sql: str
@@ -64,6 +66,7 @@ class WarehouseRun:
     seconds: float
     cpu_seconds: float
     sales_from: date | None = None
+    inputs: tuple[str, ...] = ()
 
 
 class _Engine:
@@ -143,7 +146,9 @@ def warehouse_kpis(
             ) from exc
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     logger.info("KPI query on %s: %d rows in %.2f s", engine, len(rows), seconds)
-    return WarehouseRun(_frame(rows), sql, day, seconds, cpu_seconds, sales_from)
+    return WarehouseRun(
+        _frame(rows), sql, day, seconds, cpu_seconds, sales_from, tuple(kpi_tables.tables)
+    )
 
 
 def result_schema() -> dict[str, Any]:
@@ -427,8 +432,10 @@ def _column_type(column: str) -> pl.DataType:
         column.endswith("_date")
     ):
         return pl.Date()
-    if column in ("amount", "potential"):
+    if column in ("amount", "potential", "share"):
         return pl.Float64()
+    if column == "rep_order":
+        return pl.Int32()
     if column.startswith("is_"):
         return pl.Boolean()
     return pl.String()

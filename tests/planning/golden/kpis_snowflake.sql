@@ -24,12 +24,44 @@ WITH tp_periods AS (
     1.0 AS elapsed_share,
     0.20698924731182797 AS period_years,
     3 AS grain_order
+), tp_shared_raw AS (
+  SELECT
+    CAST(s.territory_id AS VARCHAR) AS territory_id,
+    CAST(s.rep_id AS VARCHAR) AS rep_id,
+    CAST(s.share AS DOUBLE) AS share,
+    CAST(s.rep_order AS INT) AS rep_order
+  FROM crm.shared_owners AS s
+  WHERE
+    NOT s.territory_id IS NULL AND NOT s.rep_id IS NULL
+), tp_shared_w AS (
+  SELECT
+    territory_id,
+    rep_id,
+    share / SUM(share) OVER (PARTITION BY territory_id) AS weight
+  FROM tp_shared_raw
+), tp_shared_turns AS (
+  SELECT
+    territory_id,
+    rep_id,
+    ROW_NUMBER() OVER (PARTITION BY territory_id ORDER BY rep_order, rep_id) - 1 AS turn,
+    COUNT(*) OVER (PARTITION BY territory_id) AS n_reps
+  FROM (
+    SELECT
+      territory_id,
+      rep_id,
+      MIN(rep_order) AS rep_order
+    FROM tp_shared_raw
+    GROUP BY
+      territory_id,
+      rep_id
+  ) AS r
 ), tp_acc_raw AS (
   SELECT
     CAST(a.id AS VARCHAR) AS account_id,
     CAST(a.segment AS VARCHAR) AS segment,
     CAST(a.industry AS VARCHAR) AS industry,
     CAST(a.potential AS DOUBLE) AS potential,
+    CAST(a.owner_id AS VARCHAR) AS owner_id,
     (
       CAST(DATE_PART(YEAR, CAST(a.closed_on AS DATE)) AS INT) * 12 + CAST(DATE_PART(MONTH, CAST(a.closed_on AS DATE)) AS INT) - 1
     ) AS closed_m
@@ -46,10 +78,28 @@ WITH tp_periods AS (
     a.segment,
     a.industry,
     a.potential,
-    a.closed_m
+    a.closed_m,
+    a.owner_id
   FROM tp_acc_raw AS a
   FULL OUTER JOIN tp_ali AS l
     ON a.account_id = l.account_id
+), tp_acc_held AS (
+  SELECT
+    b.account_id,
+    b.territory_id,
+    b.segment,
+    b.industry,
+    b.potential,
+    b.closed_m,
+    h.rep_id AS holder_id
+  FROM tp_acc_base AS b
+  LEFT JOIN (
+    SELECT DISTINCT
+      territory_id,
+      rep_id
+    FROM tp_shared_raw
+  ) AS h
+    ON h.territory_id = b.territory_id AND h.rep_id = b.owner_id
 ), tp_acc AS (
   SELECT
     account_id,
@@ -58,9 +108,10 @@ WITH tp_periods AS (
     industry,
     potential,
     closed_m,
+    holder_id,
     ROW_NUMBER() OVER (ORDER BY account_id) AS acc,
-    DENSE_RANK() OVER (ORDER BY territory_id, segment, industry) AS cell
-  FROM tp_acc_base
+    DENSE_RANK() OVER (ORDER BY territory_id, segment, industry, holder_id) AS cell
+  FROM tp_acc_held
 ), tp_terr0 AS (
   SELECT
     CAST(t.id AS VARCHAR) AS territory_id,
@@ -213,7 +264,8 @@ WITH tp_periods AS (
     cell,
     territory_id,
     segment,
-    industry
+    industry,
+    holder_id
   FROM tp_acc
 ), tp_sales AS (
   SELECT
@@ -462,6 +514,7 @@ WITH tp_periods AS (
     c.territory_id,
     c.segment,
     c.industry,
+    c.holder_id,
     x.m,
     x.revenue_early,
     x.revenue_late,
@@ -481,7 +534,7 @@ WITH tp_periods AS (
   FROM crm.opportunities AS o
   WHERE
     o.created_date > CAST('2026-03-15' AS DATE)
-), tp_lead_rows AS (
+), tp_lead_seq AS (
   SELECT
     (
       CAST(DATE_PART(YEAR, d.created_date) AS INT) * 12 + CAST(DATE_PART(MONTH, d.created_date) AS INT) - 1
@@ -495,7 +548,11 @@ WITH tp_periods AS (
       THEN 1.0
       ELSE 0.0
     END AS leads_converted,
-    CASE WHEN o.won_by_as_of THEN 1.0 ELSE 0.0 END AS leads_won
+    CASE WHEN o.won_by_as_of THEN 1.0 ELSE 0.0 END AS leads_won,
+    ROW_NUMBER() OVER (
+      PARTITION BY CAST(d.territory_id AS VARCHAR)
+      ORDER BY d.created_date, CAST(d.id AS VARCHAR)
+    ) - 1 AS place
   FROM crm.leads AS d
   LEFT JOIN tp_opp AS o
     ON o.opp_id = CAST(d.converted_opportunity_id AS VARCHAR)
@@ -503,6 +560,20 @@ WITH tp_periods AS (
     ON lt.opp_id = CAST(d.converted_opportunity_id AS VARCHAR)
   WHERE
     d.created_date <= CAST('2026-03-15' AS DATE)
+), tp_lead_rows AS (
+  SELECT
+    q.m,
+    q.territory_id,
+    q.segment,
+    q.industry,
+    q.leads,
+    q.leads_converted,
+    q.leads_won,
+    t.rep_id AS holder_id
+  FROM tp_lead_seq AS q
+  LEFT JOIN tp_shared_turns AS t
+    ON t.territory_id = q.territory_id
+    AND t.turn = q.place - t.n_reps * FLOOR(q.place / t.n_reps)
 ), tp_own AS (
   SELECT
     CAST(o.account_id AS VARCHAR) AS account_id,
@@ -513,7 +584,7 @@ WITH tp_periods AS (
 ), tp_today AS (
   SELECT
     a.account_id,
-    n.owner_id AS today
+    COALESCE(a.holder_id, n.owner_id) AS today
   FROM tp_acc AS a
   LEFT JOIN tp_nodes AS n
     ON n.territory_id = a.territory_id AND n.is_leaf
@@ -752,7 +823,7 @@ WITH tp_periods AS (
   UNION ALL
   SELECT
     'rep' AS dimension,
-    g.owner_id AS key,
+    COALESCE(r.holder_id, g.owner_id) AS key,
     r.m,
     r.revenue_early,
     r.revenue_late,
@@ -767,7 +838,7 @@ WITH tp_periods AS (
   JOIN tp_nodes AS g
     ON g.territory_id = r.territory_id
   WHERE
-    g.is_leaf AND NOT g.owner_id IS NULL
+    g.is_leaf AND NOT COALESCE(r.holder_id, g.owner_id) IS NULL
 ), tp_lead_groups AS (
   SELECT
     'territory' AS dimension,
@@ -782,7 +853,7 @@ WITH tp_periods AS (
   UNION ALL
   SELECT
     'rep' AS dimension,
-    g.owner_id AS key,
+    COALESCE(r.holder_id, g.owner_id) AS key,
     r.m,
     r.leads,
     r.leads_converted,
@@ -791,7 +862,7 @@ WITH tp_periods AS (
   JOIN tp_nodes AS g
     ON g.territory_id = r.territory_id
   WHERE
-    g.is_leaf AND NOT g.owner_id IS NULL
+    g.is_leaf AND NOT COALESCE(r.holder_id, g.owner_id) IS NULL
 ), tp_gm_rows AS (
   SELECT
     dimension,
@@ -938,6 +1009,7 @@ WITH tp_periods AS (
     c.territory_id,
     c.segment,
     c.industry,
+    c.holder_id,
     x.period,
     x.account_count,
     x.potential
@@ -969,7 +1041,7 @@ WITH tp_periods AS (
   UNION ALL
   SELECT
     'rep' AS dimension,
-    g.owner_id AS key,
+    COALESCE(r.holder_id, g.owner_id) AS key,
     r.period,
     r.account_count,
     r.potential
@@ -977,7 +1049,7 @@ WITH tp_periods AS (
   JOIN tp_nodes AS g
     ON g.territory_id = r.territory_id
   WHERE
-    g.is_leaf AND NOT g.owner_id IS NULL
+    g.is_leaf AND NOT COALESCE(r.holder_id, g.owner_id) IS NULL
 ), tp_static AS (
   SELECT
     dimension,
@@ -1021,6 +1093,7 @@ WITH tp_periods AS (
     c.territory_id,
     c.segment,
     c.industry,
+    c.holder_id,
     x.period,
     x.bought
   FROM (
@@ -1053,14 +1126,14 @@ WITH tp_periods AS (
   UNION ALL
   SELECT
     'rep' AS dimension,
-    g.owner_id AS key,
+    COALESCE(r.holder_id, g.owner_id) AS key,
     r.period,
     r.bought
   FROM tp_bought_cells AS r
   JOIN tp_nodes AS g
     ON g.territory_id = r.territory_id
   WHERE
-    g.is_leaf AND NOT g.owner_id IS NULL
+    g.is_leaf AND NOT COALESCE(r.holder_id, g.owner_id) IS NULL
 ), tp_bought AS (
   SELECT
     dimension,
@@ -1174,7 +1247,7 @@ WITH tp_periods AS (
     t.d_start,
     t.d_end,
     GREATEST_IGNORE_NULLS(t.d_start, COALESCE(h.d_hire, t.d_start)) AS d_from,
-    t.amount
+    t.amount AS amount
   FROM tp_targets_fine AS t
   LEFT JOIN tp_targets_hires AS h
     ON h.rep_id = t.rep_id
@@ -1182,21 +1255,23 @@ WITH tp_periods AS (
     NOT t.rep_id IS NULL
   UNION ALL
   SELECT
-    g.owner_id AS key,
+    COALESCE(w.rep_id, g.owner_id) AS key,
     0 AS direct,
     t.d_start,
     t.d_end,
     GREATEST_IGNORE_NULLS(t.d_start, COALESCE(h.d_hire, t.d_start)) AS d_from,
-    t.amount
+    t.amount * COALESCE(w.weight, 1.0) AS amount
   FROM tp_targets_fine AS t
   JOIN tp_nodes AS g
     ON g.territory_id = t.territory_id
+  LEFT JOIN tp_shared_w AS w
+    ON w.territory_id = t.territory_id
   LEFT JOIN tp_targets_hires AS h
-    ON h.rep_id = g.owner_id
+    ON h.rep_id = COALESCE(w.rep_id, g.owner_id)
   WHERE
     NOT t.territory_id IS NULL
     AND COALESCE(g.is_leaf, FALSE)
-    AND NOT g.owner_id IS NULL
+    AND NOT COALESCE(w.rep_id, g.owner_id) IS NULL
 ), tp_targets_rep_raw AS (
   SELECT
     t.key,
@@ -1354,15 +1429,17 @@ WITH tp_periods AS (
   UNION ALL
   SELECT
     'rep' AS dimension,
-    g.owner_id AS key,
+    COALESCE(w.rep_id, g.owner_id) AS key,
     r.period,
-    r.amount,
+    r.amount * COALESCE(w.weight, 1.0) AS amount,
     0 AS direct
   FROM tp_costs_terr AS r
+  LEFT JOIN tp_shared_w AS w
+    ON w.territory_id = r.territory_id
   JOIN tp_nodes AS g
     ON g.territory_id = r.territory_id
   WHERE
-    COALESCE(r.is_leaf, FALSE) AND NOT g.owner_id IS NULL
+    COALESCE(r.is_leaf, FALSE) AND NOT COALESCE(w.rep_id, g.owner_id) IS NULL
 ), tp_costs_own AS (
   SELECT DISTINCT
     'rep' AS dimension,
@@ -1409,6 +1486,13 @@ WITH tp_periods AS (
   FROM tp_nodes
   WHERE
     is_leaf AND NOT owner_id IS NULL
+  UNION
+  SELECT
+    'rep' AS dimension,
+    holder_id AS key
+  FROM tp_acc
+  WHERE
+    NOT holder_id IS NULL
   UNION
   SELECT
     dimension,
