@@ -117,7 +117,12 @@ def test_mappings_are_listed_read_replaced_and_deleted_with_an_audit_trail(
     listed = client.get("/import-mappings").json()
     assert [(m["name"], m["updated_by"]) for m in listed] == [("reps", "planner")]
     shown = client.get("/import-mappings/reps").json()
-    assert shown["content"] == {"columns": {"Title": "role", "Employee #": "id"}}
+    assert shown["content"] == {
+        "columns": {"Title": "role", "Employee #": "id"},
+        "values": {},
+        "dates": None,
+        "time_zone": None,
+    }
     assert shown["text"].startswith('{"columns"')
     assert client.delete("/import-mappings/reps").status_code == 204
     gone = client.get("/import-mappings/reps")
@@ -219,4 +224,4 @@ def test_only_those_who_may_import_manage_mappings(
         assert client.put("/import-mappings/shared", content=b"A: id\n").status_code == 403
         assert client.delete("/import-mappings/shared").status_code == 403
     admin = as_user("admin")
-    assert admin.get("/import-mappings/shared").json()["content"] == {"Title": "role"}
+    assert admin.get("/import-mappings/shared").json()["content"]["columns"] == {"Title": "role"}

@@ -74,7 +74,7 @@ def show_command(
     ] = False,
 ) -> None:
     """Print mapping NAME as it was saved (a file `mappings save` takes back)."""
-    from terraplan.services.import_mappings import get_mapping
+    from terraplan.services.import_mappings import get_mapping, mapping_parts
 
     found = get_mapping(app_context(ctx).database(), name)
     if as_json:
@@ -84,7 +84,7 @@ def show_command(
                 "updated_at": found.updated_at.isoformat(),
                 "updated_by": found.updated_by,
                 "text": found.text,
-                "content": found.content,
+                "content": mapping_parts(found.content),
             }
         )
         return

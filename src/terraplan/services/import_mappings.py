@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from terraplan.errors import InvalidParameterError, NotFoundError
-from terraplan.io.mapping import parse_mapping
+from terraplan.io.mapping import parse_mapping, split_mapping
 from terraplan.io.named_mapping import NamedMapping
 from terraplan.storage.database import Database
 from terraplan.storage.import_mappings import ImportMappings, StoredMapping
@@ -69,6 +69,17 @@ def save_mapping(
         )
         uow.commit()
     return saved, before is None
+
+
+def mapping_parts(content: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored mapping's content in one shape, whichever form it was written in:
+    ``columns``, ``values`` and the ``dates`` and ``time_zone`` settings (None when unset)."""
+    columns, values = split_mapping(content)
+    settings = {
+        key: content[key] if key in content and key not in columns else None
+        for key in ("dates", "time_zone")
+    }
+    return {"columns": columns, "values": values, **settings}
 
 
 def get_mapping(db: Database, name: str) -> StoredMapping:

@@ -9,7 +9,7 @@ admins; a token needs the ``plan:write`` scope), reading them too.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field
@@ -25,6 +25,7 @@ from terraplan.services.import_mappings import (
     delete_mapping,
     get_mapping,
     list_mappings,
+    mapping_parts,
     save_mapping,
 )
 from terraplan.storage.import_mappings import StoredMapping
@@ -54,9 +55,21 @@ class MappingSummary(BaseModel):
     updated_by: str | None = Field(description="Who saved it last (user name; cli: the CLI)")
 
 
+class MappingContent(BaseModel):
+    columns: dict[str, str | None] = Field(
+        description="Column in the file -> our field (null: the column is ignored;"
+        " attributes.<name>: a custom attribute)"
+    )
+    values: dict[str, dict[str, str | None]] = Field(
+        description="Field -> {value in the file: value read instead} (null: an empty cell)"
+    )
+    dates: str | None = Field(description="How slashed dates read: day first or month first")
+    time_zone: str | None = Field(description="The time zone zoned date-times are read in")
+
+
 class MappingPublic(MappingSummary):
     text: str = Field(description="The mapping as it was saved (YAML or JSON)")
-    content: dict[str, Any] = Field(description="The mapping as read: what an import applies")
+    content: MappingContent = Field(description="The mapping as read: what an import applies")
 
 
 def _public(stored: StoredMapping) -> MappingPublic:
@@ -65,7 +78,7 @@ def _public(stored: StoredMapping) -> MappingPublic:
         updated_at=stored.updated_at,
         updated_by=stored.updated_by,
         text=stored.text,
-        content=stored.content,
+        content=MappingContent(**mapping_parts(stored.content)),
     )
 
 
