@@ -225,3 +225,35 @@ def test_only_those_who_may_import_manage_mappings(
         assert client.delete("/import-mappings/shared").status_code == 403
     admin = as_user("admin")
     assert admin.get("/import-mappings/shared").json()["content"]["columns"] == {"Title": "role"}
+
+
+def test_a_token_needs_plan_write_for_mappings(
+    users: dict[str, str], anonymous: TestClient, db: Database
+) -> None:
+    from terraplan.domain.user import Scope
+    from terraplan.services.users import create_token
+
+    _, reader = create_token(db, "planner", frozenset({Scope.READ}))
+    _, writer = create_token(db, "planner", frozenset({Scope.PLAN_WRITE}))
+    as_reader = {"Authorization": f"Bearer {reader}"}
+    as_writer = {"Authorization": f"Bearer {writer}"}
+    assert anonymous.get("/import-mappings").status_code == 401
+    assert anonymous.get("/import-mappings", headers=as_reader).status_code == 403
+    put = anonymous.put("/import-mappings/nightly", content=b"Title: role\n", headers=as_reader)
+    assert put.status_code == 403
+    put = anonymous.put("/import-mappings/nightly", content=b"Title: role\n", headers=as_writer)
+    assert put.status_code == 201
+    assert put.json()["updated_by"] == "planner"
+    assert anonymous.get("/import-mappings", headers=as_writer).status_code == 200
+
+
+def test_a_stored_mapping_naming_no_field_fails_the_job_naming_the_mapping(
+    as_user: Callable[..., TestClient],
+) -> None:
+    client = as_user("planner", job_workers=1)
+    assert client.put("/import-mappings/hr", content=b"Title: job_title\n").status_code == 201
+    sent = client.post("/imports/reps", params={"mapping": "hr"}, content=b"Id,Title\nR9,AE\n")
+    job = _wait_for(client, sent.json()["id"])
+    assert job["status"] == "failed"
+    assert job["error"]["message"].startswith("mapping 'hr'"), job["error"]
+    assert "job_title" in job["error"]["message"]
