@@ -180,6 +180,8 @@ def test_an_unknown_mapping_or_a_misplaced_option_refuses_the_upload(
     assert unknown.status_code == 404
     assert "no stored import mapping named 'hubspot'" in unknown.json()["error"]["message"]
     for params, field in (
+        ({"mappings": "hubspot"}, "mappings"),  # misspelt: not dropped
+        ({"sheet_name": "Team"}, "sheet_name"),
         ({"encoding": "klingon"}, "encoding"),
         ({"encoding": "cp1252", "format": "xlsx"}, "encoding"),
         ({"sheet": "Accounts"}, "sheet"),

@@ -9,12 +9,13 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep, SettingsDep
 from terraplan.api.limits import too_large_response
+from terraplan.api.query import known_query_parameters
 from terraplan.api.routes.jobs import JobPublic, job_public
 from terraplan.api.routes.reading_options import file_options
 from terraplan.domain.access import Action
@@ -72,6 +73,8 @@ _FILE_BODY = {
     status_code=202,
     response_model=JobPublic,
     openapi_extra=_FILE_BODY,
+    # a misspelt option (``mappings=``, ``sheet_name=``) would be dropped and the file misread
+    dependencies=[Depends(known_query_parameters)],
 )
 async def submit_import(
     request: Request,
