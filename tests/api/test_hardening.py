@@ -72,6 +72,11 @@ OPERATION_IDS = sorted(
         "save_plan_rule_text",
         "update_territory_notes",
         "validate_plan_rule_text",
+        # stored import mappings
+        "delete_import_mapping",
+        "get_import_mapping",
+        "list_import_mappings",
+        "save_import_mapping",
     ]
 )
 

@@ -118,6 +118,7 @@ def create_app(settings: Settings | None = None, *, server_process: bool = False
         geometry,
         health,
         history,
+        import_mappings,
         imports,
         jobs,
         market_scopes,
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None, *, server_process: bool = False
     app.include_router(history.router)
     app.include_router(jobs.router)
     app.include_router(imports.router)
+    app.include_router(import_mappings.router)
     app.include_router(geometry.router)
     app.include_router(territory_pages.router)
     app.include_router(rule_texts.router)

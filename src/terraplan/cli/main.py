@@ -101,6 +101,7 @@ def _register() -> None:
         demo,
         design,
         kpis,
+        mappings,
         monitor,
         owner_history,
         plans,
@@ -116,6 +117,7 @@ def _register() -> None:
     db.register(app)
     status.register(app)
     records.register(app)
+    mappings.register(app)
     demo.register(app)
     design.register(app)
     reps.register(app)

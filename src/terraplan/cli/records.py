@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -78,6 +79,13 @@ def import_command(
             " {columns: {...}, values: {field: {value in file: our value}}}.",
         ),
     ] = None,
+    mapping_name: Annotated[
+        str | None,
+        typer.Option(
+            "--mapping-name",
+            help="A mapping stored with `terraplan mappings save` (as the API's mapping=).",
+        ),
+    ] = None,
     on_error: Annotated[
         OnErrorChoice,
         typer.Option(
@@ -148,6 +156,7 @@ def import_command(
     from terraplan.io.currency import MONEY_KINDS, read_currencies
     from terraplan.io.parsing import Decimal
     from terraplan.io.table_source import parse_source
+    from terraplan.services.import_mappings import stored_mapping
     from terraplan.services.imports import import_file
     from terraplan.services.source_imports import import_source
 
@@ -169,6 +178,14 @@ def import_command(
         )
     currencies = read_currencies(rates, currency)
     db = app_context(ctx).database()
+    chosen: Mapping[str, Any] | Path | None = mapping
+    if mapping_name is not None:
+        if mapping is not None:
+            raise InvalidParameterError(
+                "--mapping and --mapping-name both name a mapping: give one of them",
+                details={"parameter": "--mapping-name"},
+            )
+        chosen = stored_mapping(db, mapping_name)
     try:
         with progress_bar(quiet=fmt is ReportFormat.JSON) as progress:
             if source is not None:
@@ -176,7 +193,7 @@ def import_command(
                     db,
                     source,
                     kind.value,
-                    mapping=mapping,
+                    mapping=chosen,
                     decimal=decimal,
                     on_error=on_error.value,
                     batch_rows=batch_rows,
@@ -190,7 +207,7 @@ def import_command(
                     db,
                     Path(file),
                     kind.value,
-                    mapping=mapping,
+                    mapping=chosen,
                     encoding=encoding,
                     sheet=sheet,
                     decimal=decimal,

@@ -150,44 +150,64 @@ class ColumnMap:
 
 def load_mapping(path: str | Path) -> dict[str, Any]:
     """Read a user mapping file (YAML or JSON, either form of the module docstring)."""
-    from terraplan.rules.document import MAX_DOCUMENT_BYTES, read_document
+    from terraplan.rules.document import MAX_DOCUMENT_BYTES
 
     path = Path(path)
     try:
         if path.stat().st_size > MAX_DOCUMENT_BYTES:
             raise ValueError(f"more than {MAX_DOCUMENT_BYTES:,} bytes")
         text = path.read_text(encoding="utf-8-sig")
-        # Bounded like a rule file: nesting, aliases ("billion laughs") and size are limited,
-        # so a hostile mapping file is refused instead of exhausting the stack or the memory.
-        data = json.loads(text) if path.suffix.lower() == ".json" else None
-        if data is None:
-            data = read_document(text)
-    except RuleError as exc:
-        syntax = _yaml_syntax_error(path, text) if "not valid YAML" in exc.message else None
-        if syntax is not None:
-            raise syntax from None
-        reason = short(exc.message.removeprefix("rule set: "), 200)
-        raise DataError(
-            f"{path}: cannot read the column mapping ({reason})",
-            details={"file": str(path), "reason": reason},
-        ) from None
-    except RecursionError:
-        reason = "it nests too deeply"
-        raise DataError(
-            f"{path}: cannot read the column mapping ({reason})",
-            details={"file": str(path), "reason": reason},
-        ) from None
-    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         reason = short(str(exc), 200)
         raise DataError(
             f"{path}: cannot read the column mapping ({reason})",
             details={"file": str(path), "reason": reason},
         ) from None
-    split_mapping(data, str(path))
+    return parse_mapping(text, str(path), as_json=path.suffix.lower() == ".json")
+
+
+def parse_mapping(text: str, source: str, *, as_json: bool = False) -> dict[str, Any]:
+    """A mapping's text (YAML, or JSON when ``as_json``) read and checked as a mapping file is;
+    errors name ``source`` (the file, or a stored mapping), the line and column, and why."""
+    from terraplan.rules.document import MAX_DOCUMENT_BYTES, read_document
+
+    try:
+        if len(text.encode("utf-8")) > MAX_DOCUMENT_BYTES:
+            raise ValueError(f"more than {MAX_DOCUMENT_BYTES:,} bytes")
+        # Bounded like a rule file: nesting, aliases ("billion laughs") and size are limited,
+        # so a hostile mapping file is refused instead of exhausting the stack or the memory.
+        data = json.loads(text.lstrip("\ufeff")) if as_json else None
+        if data is None:
+            data = read_document(text.lstrip("\ufeff"))
+    except RuleError as exc:
+        syntax = _yaml_syntax_error(source, text) if "not valid YAML" in exc.message else None
+        if syntax is not None:
+            raise syntax from None
+        reason = short(exc.message.removeprefix("rule set: "), 200)
+        raise _unreadable(source, reason) from None
+    except RecursionError:
+        raise _unreadable(source, "it nests too deeply") from None
+    except json.JSONDecodeError as exc:
+        reason = f"not valid JSON: {exc.msg}"
+        raise DataError(
+            f"{source}, line {exc.lineno}, column {exc.colno}: cannot read the column mapping"
+            f" ({reason})",
+            details={"file": source, "line": exc.lineno, "column": exc.colno, "reason": reason},
+        ) from None
+    except (ValueError, yaml.YAMLError) as exc:
+        raise _unreadable(source, short(str(exc), 200)) from None
+    split_mapping(data, source)
     return dict(data)
 
 
-def _yaml_syntax_error(path: Path, text: str) -> DataError | None:
+def _unreadable(source: str, reason: str) -> DataError:
+    return DataError(
+        f"{source}: cannot read the column mapping ({reason})",
+        details={"file": source, "reason": reason},
+    )
+
+
+def _yaml_syntax_error(path: Path | str, text: str) -> DataError | None:
     """The error for a mapping file that is not valid YAML: the file, the line and column
     where the parser stopped, its reason, and a hint when an unquoted ``#`` (which starts a
     comment: ``Employee #: id``) on a line up to there is the likely cause. ``None`` when the

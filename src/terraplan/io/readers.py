@@ -45,6 +45,7 @@ import polars as pl
 from terraplan.errors import DataError
 from terraplan.io.csv_reader import read_csv
 from terraplan.io.mapping import ColumnMap, load_mapping, resolve_columns
+from terraplan.io.named_mapping import NamedMapping
 from terraplan.io.parsing import Decimal
 from terraplan.io.report import short
 from terraplan.io.report_footer import strip_report_footer
@@ -116,7 +117,7 @@ def read_table(
     """
     spec = kind_spec(kind)
     path = Path(path)
-    mapping_source = "mapping"
+    mapping_source = mapping.source if isinstance(mapping, NamedMapping) else "mapping"
     if isinstance(mapping, str | Path):
         mapping_source = str(mapping)
         mapping = load_mapping(mapping)

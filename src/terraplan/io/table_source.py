@@ -36,6 +36,7 @@ import pyarrow as pa
 
 from terraplan.errors import DataError, InvalidParameterError
 from terraplan.io.mapping import ColumnMap, load_mapping, resolve_columns
+from terraplan.io.named_mapping import NamedMapping
 from terraplan.io.parsing import Decimal
 from terraplan.io.readers import MAX_COLUMNS, ROW, SourceTable, cells_as_text
 from terraplan.io.report import short
@@ -133,7 +134,7 @@ def iter_source_tables(
         raise InvalidParameterError(
             "batch_rows must be a positive integer", details={"field": "batch_rows"}
         )
-    mapping_source = "mapping"
+    mapping_source = mapping.source if isinstance(mapping, NamedMapping) else "mapping"
     if isinstance(mapping, str | Path):
         mapping_source = str(mapping)
         mapping = load_mapping(mapping)

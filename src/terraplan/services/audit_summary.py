@@ -61,6 +61,12 @@ _VERBS = {
 }
 
 _STATUS_WORDS = {"in_review": "in review"}
+#: Changes of a stored import mapping (:mod:`terraplan.services.import_mappings`).
+_MAPPING_VERBS = {
+    "mapping_created": "saved",
+    "mapping_replaced": "replaced",
+    "mapping_deleted": "deleted",
+}
 _SHOWN_BODY = 120
 
 
@@ -318,6 +324,8 @@ def summary(entry: AuditEntry, names: _Names) -> str:
         return f"started a {str(after.get('kind', '')).replace('_', ' ')} job".replace("  ", " ")
     if action == "cancel":
         return "cancelled a job"
+    if action in _MAPPING_VERBS:
+        return f"{_MAPPING_VERBS[action]} the import mapping {entry.object_id!r}"
     return action_words(action) + tail
 
 

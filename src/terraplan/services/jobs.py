@@ -216,6 +216,9 @@ _API_WORDS = (
     ("--currency", "currency="),
     ("--rates rates.csv with lines currency,rate", "rates=EUR:1.08,GBP:1.27"),
     ("--rates", "rates="),
+    ("--sheet NAME", "sheet=NAME"),
+    ("--sheet ", "sheet="),
+    ("in a mapping file (--mapping)", "in a stored mapping (mapping=NAME)"),
 )
 #: Issues of an import a job result lists (the count says how many there are in all).
 JOB_ISSUES_SHOWN = 100
@@ -234,6 +237,7 @@ def _import(db: Database, parameters: Mapping[str, Any], progress: Progress) -> 
     from pathlib import Path
 
     from terraplan.io.currency import Currencies
+    from terraplan.services.import_mappings import job_mapping
     from terraplan.services.imports import import_file
 
     path = str(parameters["path"])
@@ -253,7 +257,9 @@ def _import(db: Database, parameters: Mapping[str, Any], progress: Progress) -> 
             db,
             path,
             parameters["kind"],
-            mapping=parameters.get("mapping"),
+            mapping=job_mapping(parameters),
+            encoding=parameters.get("encoding"),
+            sheet=parameters.get("sheet"),
             decimal=parameters.get("decimal"),
             on_error=parameters.get("on_error", "abort"),
             progress=progress,

@@ -545,5 +545,6 @@ class SignInFailureRow(Base):
 
 # Registered on the same metadata (migrations, schema checks): a table of its own module.
 from terraplan.storage.orm_deletions import CrmDeletionRow  # noqa: E402
+from terraplan.storage.orm_mappings import ImportMappingRow  # noqa: E402
 
-__all__ = ["CrmDeletionRow"]
+__all__ = ["CrmDeletionRow", "ImportMappingRow"]

@@ -9,13 +9,15 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from terraplan.api.auth import CurrentPrincipal, authorize
 from terraplan.api.deps import DatabaseDep, SettingsDep
 from terraplan.api.limits import too_large_response
+from terraplan.api.query import known_query_parameters
 from terraplan.api.routes.jobs import JobPublic, job_public
+from terraplan.api.routes.reading_options import file_options
 from terraplan.domain.access import Action
 from terraplan.errors import InvalidParameterError, StorageError
 
@@ -71,6 +73,8 @@ _FILE_BODY = {
     status_code=202,
     response_model=JobPublic,
     openapi_extra=_FILE_BODY,
+    # a misspelt option (``mappings=``, ``sheet_name=``) would be dropped and the file misread
+    dependencies=[Depends(known_query_parameters)],
 )
 async def submit_import(
     request: Request,
@@ -123,6 +127,29 @@ async def submit_import(
             " the numbers; a file whose numbers leave it open, all like `1.200`, needs it)"
         ),
     ] = None,
+    mapping: Annotated[
+        str | None,
+        Query(
+            description="The name of a stored import mapping (`PUT /import-mappings/{name}`)"
+            " read as the CLI's `--mapping` file: columns, values, `dates`, `time_zone`",
+            max_length=100,
+        ),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        Query(
+            description="CSV only: the file's encoding, as `--encoding` (e.g. cp1252,"
+            " utf-16; default: detect UTF-8 or Windows-1252)",
+            max_length=40,
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None,
+        Query(
+            description="XLSX only: the sheet to import, as `--sheet` (default: the first)",
+            max_length=100,
+        ),
+    ] = None,
     filename: Annotated[
         str | None,
         Query(
@@ -146,6 +173,7 @@ async def submit_import(
             f"close_missing applies to accounts only, not {kind.replace('_', ' ')}",
             details={"field": "close_missing"},
         )
+    reading = await run_in_threadpool(file_options, db, format, mapping, encoding, sheet)
     money: dict[str, object] = {}
     if currency is not None or rates is not None:
         if kind not in MONEY_KINDS:
@@ -178,6 +206,7 @@ async def submit_import(
         "on_error": on_error,
         "uploaded": True,
         "filename": filename or f"upload.{format}",
+        **reading,
         **({"decimal": decimal} if decimal else {}),
         **({"close_missing": True} if close_missing else {}),
         **({"reload": True} if reload else {}),
