@@ -83,6 +83,16 @@ def test_a_co_owner_reads_the_shared_territorys_accounts_by_id_and_in_the_list(
     # Eve's account in Utah, a territory Rae does not own, stays someone else's
     hidden = rep.get(f"/accounts/{EVE_ELSEWHERE}")
     assert hidden.status_code == 404 and "Wasatch" not in hidden.text
+    # its ownership history, and a comment about it, as for an account of their own
+    assert rep.get(f"/accounts/{EVE_IN_NEVADA}/owners").status_code == 200
+    assert rep.get(f"/accounts/{EVE_ELSEWHERE}/owners").status_code == 404
+    about = {"body": "Reno Feed asks for a visit", "target_kind": "account"}
+    posted = rep.post("/plans/FY27/comments", json={**about, "target_id": EVE_IN_NEVADA})
+    assert posted.status_code == 201, posted.text
+    listed_comments = rep.get("/plans/FY27/comments").json()
+    assert [c["target_id"] for c in listed_comments] == [EVE_IN_NEVADA]
+    refused = rep.post("/plans/FY27/comments", json={**about, "target_id": EVE_ELSEWHERE})
+    assert refused.status_code in (403, 404), refused.text
     # the owner filter of the list keeps to the same accounts
     eves = rep.get("/accounts?owner_id=R3").json()
     assert [a["id"] for a in eves["items"]] == [EVE_IN_NEVADA] and eves["total"] == 1
