@@ -25,9 +25,13 @@ from terraplan.storage import bulk
 from terraplan.storage.unit_of_work import UnitOfWork
 
 
-def accounts_in_read_territories(uow: UnitOfWork, principal: Principal) -> frozenset[str]:
+def accounts_in_read_territories(
+    uow: UnitOfWork, principal: Principal, *, except_owners: frozenset[str] = frozenset()
+) -> frozenset[str]:
     """Ids of the open accounts that a plan ``principal`` may read places in a territory of
-    that plan they may read (as its map shows them). Empty for a user with no territory."""
+    that plan they may read (as its map shows them). Empty for a user with no territory.
+    ``except_owners``: leave out the accounts of these owners (those the caller reads anyway),
+    so that a list query names few ids."""
     found: set[str] = set()
     accounts: pl.DataFrame | None = None
     for row in uow.plans.list():
@@ -39,10 +43,13 @@ def accounts_in_read_territories(uow: UnitOfWork, principal: Principal) -> froze
         if not shown:
             continue
         if accounts is None:
-            table = bulk.read_open_accounts(uow.connection, ["id", "postal_code", "county_fips"])
-            frame = pl.from_arrow(table)
+            columns = ["id", "postal_code", "county_fips", "owner_id"]
+            frame = pl.from_arrow(bulk.read_open_accounts(uow.connection, columns))
             assert isinstance(frame, pl.DataFrame)
-            accounts = frame
+            accounts = frame.filter(
+                ~pl.col("owner_id").cast(pl.String).is_in(sorted(except_owners))
+                | pl.col("owner_id").is_null()
+            )
         placed, _ = plan_alignment_frame(uow, plan, accounts)
         inside = placed.filter(pl.col("territory_id").is_in(sorted(shown)))
         found.update(str(a) for a in inside["account_id"].to_list())

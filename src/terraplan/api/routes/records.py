@@ -61,7 +61,11 @@ def list_accounts(
     visible = visible_rep_ids(uow, principal.user)
     any_of: dict[str, Any] | None = None if visible is None else {"owner_id": visible}
     # and the accounts of their territories, as the plans' maps show them
-    placed = frozenset() if visible is None else accounts_in_read_territories(uow, principal)
+    placed = (
+        frozenset()
+        if visible is None
+        else accounts_in_read_territories(uow, principal, except_owners=visible)
+    )
     closed = ("closed_on",) if status == "closed" else ()
     items = uow.accounts.list(
         limit=limit, offset=offset, where=where, any_of=any_of, not_null=closed, or_ids=placed
