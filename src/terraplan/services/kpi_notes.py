@@ -252,7 +252,8 @@ def _vacant_note(data: PlanData) -> list[str]:
         f"{'their' if more else 'its'} open accounts and potential are in no row, so those "
         "columns add up to less than the company (by territory they are counted); the sales "
         "and pipeline there stay with the rep who owned each account on the day (the CRM's "
-        "owner where no activation recorded one); give it an owner (`terraplan plans owners`)"
+        "owner where no activation recorded one), in no row where no rep did; give it an "
+        "owner (`terraplan plans owners`)"
     ]
 
 
