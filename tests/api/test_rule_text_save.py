@@ -96,3 +96,23 @@ def test_a_state_written_as_a_name_is_named_when_saved(
         "state 'Texs' in rule c is no US state or state code: no account or lead can match it",
     ]
     assert not any("'CA'" in n or "'WA'" in n for n in notes)
+
+
+def test_a_catch_all_territory_without_the_catch_all_key_is_said_at_its_line(
+    as_user: Callable[[str], TestClient], db: Database
+) -> None:
+    _seed(db)
+    with UnitOfWork(db) as uow:
+        uow.plans.save(replace(uow.plans.get("PW"), status=PlanStatus.DRAFT))
+        uow.commit()
+    text = TEXT.replace(
+        "  - {id: TWX, name: West Extra, type: geo}\n",
+        "  - {id: TWX, name: West Extra, type: geo}\n  - {id: pool, name: Unassigned, type: catch_all}\n",
+    )
+    client = as_user("planner")
+    said = "line 4: territory Unassigned (pool) is of type catch_all but the rule set has no"
+    checked = client.post("/plans/PW/rules/validate", json={"document": text}).json()
+    assert [n for n in checked["notes"] if n.startswith(said)], checked["notes"]
+    saved = client.put("/plans/PW/rules", json={"document": text})
+    assert saved.status_code == 200, saved.text
+    assert [n for n in saved.json()["notes"] if n.startswith(said)], saved.json()["notes"]

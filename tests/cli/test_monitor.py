@@ -421,8 +421,9 @@ def test_a_territory_whose_accounts_all_closed_has_nothing_to_rank(
 def test_by_rep_says_which_territory_has_no_rep_to_hold_its_figures(
     run_cli: Any, tmp_path: Path
 ) -> None:
-    """East has accounts and no primary rep (its rep left): by rep its revenue is in no row,
-    so the rows add up to less than the company; said once, naming East."""
+    """East has accounts and no primary rep (its rep left), and its accounts no owner in the
+    CRM: by rep its accounts and its revenue are in no row, so the rows add up to less than
+    the company; said once, naming East."""
     _west_east(run_cli, tmp_path, "id,name\nR1,Ann Lee\n", {"w": "R1"})
     owned = run_cli("plans", "owners", "P1", "w", "Ann Lee")  # by name, said by name
     assert "West (w) is owned by Ann Lee" in " ".join(owned.stdout.split())
@@ -431,7 +432,10 @@ def test_by_rep_says_which_territory_has_no_rep_to_hold_its_figures(
     assert {r["name"]: r["revenue"] for r in rows} == {"Ann Lee": 1000.0}
     table = run_cli(*args)
     said = " ".join((table.stdout + table.stderr).split())
-    assert said.count("East has no primary rep: by rep, what is credited to today's owner") == 1
+    assert (
+        said.count("East has no primary rep (vacant): by rep, its open accounts and potential") == 1
+    )
+    assert "in no row where no rep did" in said
     by_territory = run_cli("kpis", "--plan", "P1", "--period", "2025", "--as-of", "2025-12-31")
     assert "no primary rep" not in by_territory.stdout + by_territory.stderr
 

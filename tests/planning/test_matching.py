@@ -302,3 +302,15 @@ def test_a_plan_with_no_reps_yet_says_each_territory_gets_one() -> None:
     words = result.cost_words()
     assert words.endswith(f"no territory has an active rep yet: {len(result.pairs)} get one")
     assert "another rep" not in words
+
+
+def test_a_vacant_territory_gets_a_rep_not_another_one() -> None:
+    """T4 has no primary rep (vacant, as the alerts name it): the totals counted it among the
+    territories that "get another rep"; it gets one, named."""
+    owners = {"T1": "r1", "T2": "r0", "T3": "r2"}
+    result = match_reps(_plan(owners), _reps(), _accounts(), weights={"continuity": 5})
+    assert result.vacancies_filled == ["T4"] and result.territories_changing == 1
+    words = result.cost_words()
+    assert words.endswith(
+        "0 reps move; 0 territories get another rep; 1 vacant territory (Terr T4) gets one"
+    ), words

@@ -145,11 +145,11 @@ def test_a_file_without_a_time_column_still_wins_when_loaded_last(
 def test_a_time_that_is_not_one_is_refused_naming_file_row_and_column(
     db: Database, tmp_path: Path
 ) -> None:
-    bad = BASE.replace("2026-11-01T02:00:00.000Z\n", "11/1/2026 2:00 AM\n", 1)
+    bad = BASE.replace("2026-11-01T02:00:00.000Z\n", "11/31/2026 2:00 AM\n", 1)
     with pytest.raises(DataError) as caught:
         import_file(db, _write(tmp_path, "bad.csv", bad), "opportunities")
     assert str(caught.value).startswith(
-        f"{tmp_path / 'bad.csv'} row 2 column 'LastModifiedDate' value '11/1/2026 2:00 AM': "
+        f"{tmp_path / 'bad.csv'} row 2 column 'LastModifiedDate' value '11/31/2026 2:00 AM': "
         "not a date and time"
     )
     assert _opps(db) == {}

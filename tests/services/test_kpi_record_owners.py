@@ -155,3 +155,20 @@ def test_targets_for_a_year_begun_go_to_the_reps_kpis_credit(db: Database, tmp_p
         "Hal Hart 2026-01 to 2026-11; no rep 2026-12 (its owner then was not hired yet, or had left)"
         in note
     )
+
+
+def test_the_vacant_territory_note_says_what_is_in_no_row(db: Database, tmp_path: Path) -> None:
+    """The note said "what is credited to today's owner there is in no row", while the South's
+    sales are Ava's (the CRM's owner): only its accounts and potential are in no row."""
+    from terraplan.services.kpi_notes import grouping_notes
+
+    _draft(db, tmp_path)
+    data, kpis = plan_kpis(db, "P", periods=["2026"], dimensions=["rep"])
+    rows = {k: i for i, k in enumerate(kpis["key"])}
+    assert kpis["revenue"][rows["005Hu00000AVAAAIA2"]] == pytest.approx(11_000.0)
+    # of 4 open accounts, Austin Cardio (South) is in no row
+    assert sum(v or 0 for v in kpis["account_count"]) == 3
+    (note,) = [n for n in grouping_notes(data, "rep", list(kpis["key"])) if "South" in n]
+    assert note.startswith("South has no primary rep (vacant): by rep, its open accounts and ")
+    assert "the sales and pipeline there stay with the rep who owned each account" in note
+    assert "credited to today's owner" not in note

@@ -139,6 +139,11 @@ class MatchingReportPublic(_Closed):
         description="Their names, in the same order (empty in reports stored before names)",
     )
     warnings: list[str]
+    vacancies_filled: list[str] = Field(
+        default_factory=list,
+        description="Names of the territories with no primary rep now that the matching gives "
+        "a rep (they get one, not another)",
+    )
     note: str = Field(
         default="",
         description="Present when the plan's owners changed since the matching was computed",

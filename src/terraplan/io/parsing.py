@@ -56,7 +56,12 @@ _COMMA_EVIDENCE = (
     r"^[+-]?\d{1,3}(\.\d{3})+,\d+$|^[+-]?\d{1,3}(\.\d{3}){2,}$"
     r"|^[+-]?\d*,(\d{1,2}|\d{4,})$|^[+-]?(\d{4,}|0),\d+$"
 )
-_ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$"
+#: ISO dates, alone or with a time (24-hour, a zone or none), or a report's 12-hour time
+#: (``2026-11-03 9:42 AM``).
+_ISO_DATE = (
+    r"(?i)^\d{4}-\d{1,2}-\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?"
+    r"|\s+(0?[1-9]|1[0-2]):[0-5]\d(:[0-5]\d)?\s*[ap]\.?m\.?)?$"
+)
 _CLOCK = r"(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
 _TIME = rf"(?:,?\s+(?:(?:0?[1-9]|1[0-2]):[0-5]\d(?::[0-5]\d)?\s*[ap]\.?m\.?|{_CLOCK}))?"
 #: Groups: first number, second number, year (4 or 2 digits); then an optional time.

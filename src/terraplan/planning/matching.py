@@ -97,6 +97,14 @@ class MatchResult:
     warnings: tuple[str, ...] = ()
     #: Rep and territory id -> name, for the rows of vacant territories and unassigned reps.
     names: Mapping[str, str] = field(default_factory=dict)
+    #: Territories with a primary rep now (the others are vacant: the match gives them one; a
+    #: territory whose rep left still has that rep, and gets another).
+    held: frozenset[str] = frozenset()
+
+    @property
+    def vacancies_filled(self) -> list[str]:
+        """Territories vacant now (no primary rep at all) that the match gives a rep."""
+        return [p.territory_id for p in self.pairs if p.territory_id not in self.held]
 
     @property
     def territories_changing(self) -> int:
@@ -120,10 +128,19 @@ class MatchResult:
                 f"{text}; no territory has an active rep yet: {changing} "
                 f"{'gets' if changing == 1 else 'get'} one"
             )
-        return (
-            f"{text}; {moved} {'rep moves' if moved == 1 else 'reps move'}; {changing} "
-            f"{'territory gets' if changing == 1 else 'territories get'} another rep"
+        filled = self.vacancies_filled
+        others = changing - len(filled)
+        text = (
+            f"{text}; {moved} {'rep moves' if moved == 1 else 'reps move'}; {others} "
+            f"{'territory gets' if others == 1 else 'territories get'} another rep"
         )
+        if filled:
+            names = ", ".join(self.names.get(t, t) for t in filled)
+            text += (
+                f"; {len(filled)} vacant {'territory' if len(filled) == 1 else 'territories'} "
+                f"({names}) {'gets' if len(filled) == 1 else 'get'} one"
+            )
+        return text
 
     @property
     def assignment(self) -> dict[str, str]:
@@ -306,4 +323,6 @@ def match_reps(
             **{t.id: t.name for t in facts.territories},
             **{r.id: r.name for r in facts.reps},
         },
+        held=frozenset(t.id for t in facts.territories if t.primary_owner_ids)
+        | frozenset(facts.territories[t].id for _, t in cur),
     )

@@ -357,7 +357,10 @@ def load_rule_set(
     The document is bounded (bytes, nodes after YAML alias expansion, depth, list lengths;
     see :mod:`terraplan.rules.document`) before it is built.
     """
+    from terraplan.rules.catch_all_notes import idle_catch_all_notes
     from terraplan.rules.document import read_document
 
     data = read_document(text)
-    return parse_rule_set(data, territories=territories, geographies=geographies)
+    rule_set = parse_rule_set(data, territories=territories, geographies=geographies)
+    idle = idle_catch_all_notes(data, text, rule_set)
+    return replace(rule_set, notes=(*rule_set.notes, *idle)) if idle else rule_set

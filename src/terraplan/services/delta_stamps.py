@@ -1,7 +1,8 @@
 """Nightly deltas loaded late or twice: rows compared by the CRM's modification time.
 
 A Salesforce delta carries ``LastModifiedDate`` or ``SystemModstamp`` (the API's ISO 8601
-form, ``2026-11-03T09:42:00.000Z`` or ``…+0000``). When a file of accounts, leads, reps or
+form, ``2026-11-03T09:42:00.000Z`` or ``…+0000``; a report's local ``11/3/2026 9:42 AM``,
+read by :mod:`terraplan.io.report_times`). When a file of accounts, leads, reps or
 opportunities has such a column, each row is compared with the time stored with its record
 (``crm_modified_at``, or the time of the record's deletion):
 
@@ -30,6 +31,7 @@ from sqlalchemy import Connection
 from terraplan.errors import DataError
 from terraplan.io.mapping import normalize_header
 from terraplan.io.readers import ROW, SourceTable
+from terraplan.io.report_times import report_time, shows_day_first, utc_of_local
 from terraplan.storage.crm_stamps import stored_stamps
 
 #: Kinds whose records keep the CRM's modification time.
@@ -135,22 +137,41 @@ def parse_stamp(text: str, *, dates: bool = False) -> datetime | None:
     return stamp
 
 
-def _row_stamps(table: SourceTable, columns: list[str]) -> list[datetime | None]:
-    """Each row's time: the later of its stamp cells; a cell that is not one is refused."""
+def _row_stamps(table: SourceTable, columns: list[str]) -> tuple[list[datetime | None], list[str]]:
+    """Each row's time: the later of its stamp cells; a cell that is not one is refused. Also
+    the columns holding a report's local times read as UTC (no ``time_zone`` declared)."""
     rows = table.frame[ROW].to_list()
     stamps: list[datetime | None] = [None] * table.frame.height
+    zone = table.columns.time_zone
+    as_utc: list[str] = []
     for column in columns:
         cells = table.frame[column].to_list()
         timed = any(cell is not None and ":" in str(cell) for cell in cells)
+        order = table.columns.date_order
+        day_first = (
+            order == "day first"
+            if order is not None
+            else shows_day_first(str(c) for c in cells if c is not None)
+        )
         for at, cell in enumerate(cells):
             if cell is None or not str(cell).strip():
                 continue
             stamp = parse_stamp(str(cell), dates=timed)
             if stamp is None:
+                local = report_time(str(cell), day_first=day_first)
+                if local is not None and zone is not None:
+                    stamp = utc_of_local(local, zone)
+                elif local is not None:
+                    stamp = local
+                    if column not in as_utc:
+                        as_utc.append(column)
+            if stamp is None:
+                declared = f" (the mapping file declares dates: {order})" if order else ""
                 raise DataError(
                     f"{table.file} row {rows[at]} column {column!r} value {str(cell)[:80]!r}: "
                     "not a date and time (ISO 8601 as the Salesforce API and Data Loader "
-                    "write it, e.g. 2026-11-03T09:42:00.000Z); nothing was imported",
+                    "write it, e.g. 2026-11-03T09:42:00.000Z, or a report's local time, "
+                    f"e.g. 11/3/2026 9:42 AM){declared}; nothing was imported",
                     details={
                         "file": table.file,
                         "row": rows[at],
@@ -160,7 +181,17 @@ def _row_stamps(table: SourceTable, columns: list[str]) -> list[datetime | None]
                 )
             current = stamps[at]
             stamps[at] = stamp if current is None or stamp > current else current
-    return stamps
+    return stamps, as_utc
+
+
+def _local_note(columns: list[str]) -> str:
+    return (
+        f"column {' and '.join(repr(c) for c in columns)} holds local times as a report writes "
+        "them (11/3/2026 9:42 AM) and no time_zone is declared: they are read as UTC, so they "
+        "order this file's rows and deltas written the same way, but not deltas with UTC times "
+        "(Data Loader, the API); a mapping file's time_zone: line (America/New_York) names the "
+        "report's time zone"
+    )
 
 
 def compare_rows(
@@ -178,7 +209,7 @@ def compare_rows(
     id_column = table.columns.fields.get("id")
     if not columns or id_column is None:
         return None
-    stamps = _row_stamps(table, columns)
+    stamps, as_utc = _row_stamps(table, columns)
     raw_ids = [
         None if v is None else forms.get(str(v).strip(), str(v).strip())
         for v in table.frame[id_column].to_list()
@@ -227,6 +258,8 @@ def compare_rows(
     )
     ignored = tuple(f"column {c!r} maps to no field" for c in columns)
     warnings = tuple(w for w in table.warnings if not w.startswith(ignored))
+    if as_utc:
+        warnings = (*warnings, _local_note(as_utc))
     frame = table.frame.filter(pl.Series(keep, dtype=pl.Boolean))
     return DeltaRows(replace(table, frame=frame, warnings=warnings), kept, unchanged)
 

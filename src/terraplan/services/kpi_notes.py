@@ -228,8 +228,10 @@ def _shared_note(data: PlanData) -> list[str]:
 
 
 def _vacant_note(data: PlanData) -> list[str]:
-    """Leaf territories with accounts and no primary rep: by rep their figures of today's
-    owner go to no row, so the rows add up to less than the company (said, with the way out)."""
+    """Leaf territories with accounts and no primary rep (vacant): by rep their accounts and
+    potential, which follow today's owner, are in no row, while their sales and pipeline go to
+    the owner of the day (the CRM's owner where no activation recorded one), as the vacant
+    territory alert and the Team tab say (said, with the way out)."""
     aligned = data.inputs.frame("alignment")
     if aligned is None:
         return []
@@ -246,9 +248,12 @@ def _vacant_note(data: PlanData) -> list[str]:
     first = empty_handed[0]
     more = f" and {len(empty_handed) - 1} more territories" if len(empty_handed) > 1 else ""
     return [
-        f"{first.name}{more} {'have' if more else 'has'} no primary rep: by rep, what is "
-        "credited to today's owner there is in no row, so the rows add up to less than the "
-        "company (by territory it is counted); give it an owner (`terraplan plans owners`)"
+        f"{first.name}{more} {'have' if more else 'has'} no primary rep (vacant): by rep, "
+        f"{'their' if more else 'its'} open accounts and potential are in no row, so those "
+        "columns add up to less than the company (by territory they are counted); the sales "
+        "and pipeline there stay with the rep who owned each account on the day (the CRM's "
+        "owner where no activation recorded one), in no row where no rep did; give it an "
+        "owner (`terraplan plans owners`)"
     ]
 
 

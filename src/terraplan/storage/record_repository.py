@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from terraplan.errors import NotFoundError
@@ -48,17 +48,19 @@ class RecordRepository:
         where: Mapping[str, Any] | None = None,
         any_of: Mapping[str, Collection[Any]] | None = None,
         not_null: Collection[str] = (),
+        or_ids: Collection[str] = (),
     ) -> list[Any]:
         """Objects ordered by id; ``where`` filters on column equality (``{"owner_id": "R01"}``,
         None: IS NULL), ``any_of`` on membership (``{"owner_id": {"R01", "R02"}}``),
-        ``not_null`` on columns that have a value (``("closed_on",)``)."""
-        query = select(self._table).order_by(self._table.c.id).offset(offset)
-        for column, value in (where or {}).items():
-            query = query.where(self._table.c[column] == value)
-        for column, values in (any_of or {}).items():
-            query = query.where(self._table.c[column].in_(list(values)))
-        for column in not_null:
-            query = query.where(self._table.c[column].is_not(None))
+        ``not_null`` on columns that have a value (``("closed_on",)``); ``or_ids``: objects
+        with these ids pass ``any_of`` too (the other filters still apply)."""
+        query = self._narrow(
+            select(self._table).order_by(self._table.c.id).offset(offset),
+            where,
+            any_of,
+            not_null,
+            or_ids,
+        )
         if limit is not None:
             query = query.limit(limit)
         return [from_record(self.kind, dict(row._mapping)) for row in self._session.execute(query)]
@@ -68,15 +70,33 @@ class RecordRepository:
         where: Mapping[str, Any] | None = None,
         any_of: Mapping[str, Collection[Any]] | None = None,
         not_null: Collection[str] = (),
+        or_ids: Collection[str] = (),
     ) -> int:
-        query = select(func.count()).select_from(self._table)
+        query = self._narrow(
+            select(func.count()).select_from(self._table), where, any_of, not_null, or_ids
+        )
+        return int(self._session.execute(query).scalar_one())
+
+    def _narrow(
+        self,
+        query: Select[Any],
+        where: Mapping[str, Any] | None,
+        any_of: Mapping[str, Collection[Any]] | None,
+        not_null: Collection[str],
+        or_ids: Collection[str],
+    ) -> Select[Any]:
         for column, value in (where or {}).items():
             query = query.where(self._table.c[column] == value)
-        for column, values in (any_of or {}).items():
-            query = query.where(self._table.c[column].in_(list(values)))
+        members: list[ColumnElement[bool]] = [
+            self._table.c[column].in_(list(values)) for column, values in (any_of or {}).items()
+        ]
+        if members and or_ids:
+            query = query.where(or_(and_(*members), self._table.c.id.in_(sorted(or_ids))))
+        elif members:
+            query = query.where(*members)
         for column in not_null:
             query = query.where(self._table.c[column].is_not(None))
-        return int(self._session.execute(query).scalar_one())
+        return query
 
     def ids(self) -> set[str]:
         return set(self._session.execute(select(self._table.c.id)).scalars())

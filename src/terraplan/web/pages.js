@@ -5,6 +5,19 @@
 const NOTE_FIELDS = ["strategy", "marketing", "outreach"];
 const NOTE_LABELS = {strategy: "Strategy", marketing: "Marketing plans", outreach: "Outreach initiatives"};
 
+// What the matching changes, in the CLI's words: a vacant territory (no primary rep now) gets a
+// rep, not "another rep"; with no active rep anywhere yet, every territory gets one.
+function matchingChanges(m) {
+  const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+  const changing = m.pairs.filter((p) => !p.current).length;
+  if (m.current_cost == null && m.current_pairs_priced === 0) {
+    return `no territory has an active rep yet: ${changing} would get one`;
+  }
+  const filled = m.vacancies_filled || [];
+  const text = `${plural(m.reps_moved, "rep", "reps")} would change territory; ${plural(changing - filled.length, "territory", "territories")} would get another rep`;
+  return filled.length ? `${text}; ${plural(filled.length, "vacant territory", "vacant territories")} (${filled.join(", ")}) would get one` : text;
+}
+
 const TPPages = {
   territoryId: null, notesRevision: 0, highlight: null,
 
@@ -360,7 +373,7 @@ const TPPages = {
     ] : [el("p", {class: "muted"}, "Not computed yet for this plan.")]);
     const m = team.matching;
     box("team-matching-result", m ? [
-      el("p", {id: "team-matching-totals"}, `Total cost ${fmt(m.total_cost)} for ${m.pairs.length} territories${m.current_cost == null ? "" : ` (current assignment ${fmt(m.current_cost)}${m.current_pairs_priced === m.pairs.length ? "" : ` for the ${m.current_pairs_priced} held by active reps`})`}; ${m.reps_moved} reps would change territory; ${m.pairs.filter((p) => !p.current).length} territories would get another rep.`),
+      el("p", {id: "team-matching-totals"}, `Total cost ${fmt(m.total_cost)} for ${m.pairs.length} territories${m.current_cost == null ? "" : ` (current assignment ${fmt(m.current_cost)}${m.current_pairs_priced === m.pairs.length ? "" : ` for the ${m.current_pairs_priced} held by active reps`})`}; ${matchingChanges(m)}.`),
       m.note ? el("p", {class: "muted", id: "team-matching-note"}, `Note: ${sentence(m.note)}`) : "",
       TPChart.table(m.pairs.map((p) => ({key: p.territory_id, rep: p.rep, territory: p.territory || names[p.territory_id], cost: p.cost, current: p.current ? "yes" : "no", why: p.why})),
         [{key: "rep", label: "rep", format: String}, {key: "territory", label: "territory", format: String}, {key: "cost", label: "cost"},

@@ -93,6 +93,7 @@ def _shown(
         visible_rep_ids,
         visible_territories,
     )
+    from terraplan.services.account_reach import accounts_in_read_territories
     from terraplan.services.neighbour_ring import border_ring
 
     if sees_everything(principal.user):
@@ -104,14 +105,21 @@ def _shown(
         ring = border_ring(uow, plan, visible) if posting else {}
     across = set(ring.values())
     accounts: dict[str, bool] = {}
+    placed: list[frozenset[str]] = []
 
     def account_seen(account_id: str) -> bool:
         if account_id not in accounts:
             with UnitOfWork(db) as uow:
                 found = uow.accounts.list(any_of={"id": [account_id]})
-                accounts[account_id] = bool(found) and principal.can(
+                seen = bool(found) and principal.can(
                     Action.READ, account_resource(uow, found[0].id, found[0].owner_id)
                 )
+                if found and not seen:
+                    # an account of a territory of theirs, as the map shows it
+                    if not placed:
+                        placed.append(accounts_in_read_territories(uow, principal))
+                    seen = account_id in placed[0]
+                accounts[account_id] = seen
         return accounts[account_id]
 
     seen_reps: set[str] | None = None

@@ -13,8 +13,8 @@ from terraplan.api.deps import DatabaseDep
 from terraplan.api.query import known_query_parameters
 from terraplan.api.routes.scenarios import PLAN_RESPONSES, aware
 from terraplan.api.schemas import TOTAL_HEADER, IsoDay, Timestamp
-from terraplan.domain.access import Action, require_visible, sees_everything
-from terraplan.errors import NotFoundError, PermissionDeniedError
+from terraplan.domain.access import Action, sees_everything
+from terraplan.errors import PermissionDeniedError
 from terraplan.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["scenarios"], responses=PLAN_RESPONSES)
@@ -112,20 +112,12 @@ def account_owners_route(
     on: Annotated[IsoDay | None, Query(description="Only the period covering this day")] = None,
 ) -> list[OwnershipPeriodPublic]:
     """Who owned the account, in which territory, from which day (recorded at activations)."""
-    from terraplan.services.access import account_resource
+    from terraplan.services.account_reach import require_account_readable
     from terraplan.services.ownership_periods import ownership_history
 
     with UnitOfWork(db) as uow:
         account = uow.accounts.get(account_id)
-        resource = account_resource(uow, account.id, account.owner_id)
-    require_visible(
-        principal.user,
-        resource,
-        NotFoundError(
-            f"no account with id {account_id!r}", details={"kind": "accounts", "id": account_id}
-        ),
-        scopes=principal.scopes,
-    )
+        require_account_readable(uow, principal, account.id, account.owner_id)
     periods, names = ownership_history(db, account_id, day=on)
     return [
         OwnershipPeriodPublic(

@@ -12,7 +12,11 @@ from terraplan.api.query import known_query_parameters
 from terraplan.api.schemas import AccountPublic, Page, RepPublic
 from terraplan.domain.access import Action, require_visible
 from terraplan.errors import NotFoundError
-from terraplan.services.access import account_resource, rep_resource, visible_rep_ids
+from terraplan.services.access import rep_resource, visible_rep_ids
+from terraplan.services.account_reach import (
+    accounts_in_read_territories,
+    require_account_readable,
+)
 from terraplan.storage.mappers import to_record
 
 router = APIRouter(
@@ -48,18 +52,25 @@ def list_accounts(
         Query(description="open (default): accounts not closed; closed; or all"),
     ] = "open",
 ) -> Page[AccountPublic]:
-    """Accounts: all for planners and admins, their region's for managers, their own for reps."""
+    """Accounts: all for planners and admins, their region's for managers, their own for reps
+    (and, for both, the accounts a plan they may read places in a territory of theirs)."""
     authorize(principal, Action.READ)
     where: dict[str, Any] = {"owner_id": owner_id} if owner_id else {}
     if status == "open":
         where["closed_on"] = None
     visible = visible_rep_ids(uow, principal.user)
     any_of: dict[str, Any] | None = None if visible is None else {"owner_id": visible}
+    # and the accounts of their territories, as the plans' maps show them
+    placed = (
+        frozenset()
+        if visible is None
+        else accounts_in_read_territories(uow, principal, except_owners=visible)
+    )
     closed = ("closed_on",) if status == "closed" else ()
     items = uow.accounts.list(
-        limit=limit, offset=offset, where=where, any_of=any_of, not_null=closed
+        limit=limit, offset=offset, where=where, any_of=any_of, not_null=closed, or_ids=placed
     )
-    total = uow.accounts.count(where, any_of, not_null=closed)
+    total = uow.accounts.count(where, any_of, not_null=closed, or_ids=placed)
     return Page[AccountPublic](
         items=[AccountPublic.model_validate(to_record(a)) for a in items],
         total=total,
@@ -71,12 +82,7 @@ def list_accounts(
 @router.get("/accounts/{account_id}", operation_id="get_account", responses={404: {}})
 def get_account(principal: CurrentPrincipal, uow: UowDep, account_id: str) -> AccountPublic:
     account = uow.accounts.get(account_id)
-    require_visible(
-        principal.user,
-        account_resource(uow, account.id, account.owner_id),
-        _not_found("accounts", account_id),
-        scopes=principal.scopes,
-    )
+    require_account_readable(uow, principal, account.id, account.owner_id)
     return AccountPublic.model_validate(to_record(account))
 
 

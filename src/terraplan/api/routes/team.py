@@ -76,14 +76,22 @@ def _owners_now(plan: Any, matching: dict[str, Any] | None) -> dict[str, Any] | 
         {**p, "current": p.get("rep_id") in owners.get(p.get("territory_id"), set())}
         for p in matching["pairs"]
     ]
+    # territories with no primary rep now get one, not "another rep"
+    names = {t.id: t.name for t in plan.territories}
+    filled = [
+        names.get(str(p.get("territory_id")), str(p.get("territory_id")))
+        for p in pairs
+        if not owners.get(p.get("territory_id"))
+    ]
     # a rep owning a territory now moves when the matching pairs them with none they own
     # (another territory, or none: on the bench)
     kept = {p.get("rep_id") for p in pairs if p["current"]}
     moved = len(owned - kept)
     if [p["current"] for p in pairs] == [p.get("current") for p in matching["pairs"]]:
-        return matching
+        return {**matching, "vacancies_filled": filled}
     return {
         **matching,
+        "vacancies_filled": filled,
         "pairs": pairs,
         "reps_moved": moved,
         "territories_changing": sum(1 for p in pairs if not p["current"]),

@@ -1,0 +1,77 @@
+"""The accounts a manager or rep reads beyond those whose owner they are: the accounts placed
+in a territory they may read, in a plan they may read.
+
+The map and the territory page of a plan show a territory's accounts to whoever owns the
+territory, whoever the CRM names as each account's owner (a territory shared by several
+primary reps, a draft that gives a rep new ground); the account record and the account list
+follow the same rule, so a rep reads the same accounts wherever they ask
+(:mod:`terraplan.domain.access` decides who may read which territory).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from terraplan.domain.access import Action, require_visible
+from terraplan.errors import NotFoundError
+from terraplan.services.access import (
+    Principal,
+    account_resource,
+    plan_resource,
+    visible_territories,
+)
+from terraplan.services.alignment import plan_alignment_frame
+from terraplan.storage import bulk
+from terraplan.storage.unit_of_work import UnitOfWork
+
+
+def accounts_in_read_territories(
+    uow: UnitOfWork, principal: Principal, *, except_owners: frozenset[str] = frozenset()
+) -> frozenset[str]:
+    """Ids of the open accounts that a plan ``principal`` may read places in a territory of
+    that plan they may read (as its map shows them). Empty for a user with no territory.
+    ``except_owners``: leave out the accounts of these owners (those the caller reads anyway),
+    so that a list query names few ids."""
+    found: set[str] = set()
+    accounts: pl.DataFrame | None = None
+    for row in uow.plans.list():
+        plan = uow.plans.get(row.id)
+        resource, territories = plan_resource(uow, plan)
+        if not principal.can(Action.READ, resource):
+            continue
+        shown = visible_territories(principal, territories)
+        if not shown:
+            continue
+        if accounts is None:
+            columns = ["id", "postal_code", "county_fips", "owner_id"]
+            frame = pl.from_arrow(bulk.read_open_accounts(uow.connection, columns))
+            assert isinstance(frame, pl.DataFrame)
+            accounts = frame.filter(
+                ~pl.col("owner_id").cast(pl.String).is_in(sorted(except_owners))
+                | pl.col("owner_id").is_null()
+            )
+        placed, _ = plan_alignment_frame(uow, plan, accounts)
+        inside = placed.filter(pl.col("territory_id").is_in(sorted(shown)))
+        found.update(str(a) for a in inside["account_id"].to_list())
+    return frozenset(found)
+
+
+def require_account_readable(
+    uow: UnitOfWork, principal: Principal, account_id: str, owner_id: str | None
+) -> None:
+    """Raise 404 (as for a missing id) unless ``principal`` owns the account (or, a manager,
+    its owner is of their region) or a territory of theirs holds it; 403 for a token without
+    the read scope."""
+    resource = account_resource(uow, account_id, owner_id)
+    if principal.can(Action.READ, resource):
+        return
+    if principal.can(Action.READ) and account_id in accounts_in_read_territories(uow, principal):
+        return
+    require_visible(
+        principal.user,
+        resource,
+        NotFoundError(
+            f"no account with id {account_id!r}", details={"kind": "accounts", "id": account_id}
+        ),
+        scopes=principal.scopes,
+    )
