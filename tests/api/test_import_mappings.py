@@ -169,6 +169,10 @@ def test_a_bad_mapping_is_one_422_naming_line_and_reason(
     assert empty.status_code == 422
     assert "body is empty" in empty.json()["error"]["message"]
     assert client.put("/import-mappings/no%20spaces", content=b"A: id\n").status_code == 422
+    # the route reads its body on the event loop: the app's body limit bounds it
+    huge = client.put("/import-mappings/huge", content=b"# padding\n" * 120_000)
+    assert huge.status_code == 413
+    assert huge.json()["error"]["code"] == "request_too_large"
     assert client.get("/import-mappings").json() == []
 
 
