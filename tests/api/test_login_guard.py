@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from terraplan.api.login_guard import LoginGuard
 from terraplan.errors import TooManyAttemptsError
 from terraplan.storage.database import Database
-from terraplan.storage.orm import SignInFailureRow
+from terraplan.storage.orm_access import SignInFailureRow
 
 from .conftest import PASSWORD, _app
 

@@ -29,7 +29,7 @@ from terraplan.services.users import (
     set_role,
 )
 from terraplan.storage.database import Database
-from terraplan.storage.orm import ApiTokenRow, UserRow
+from terraplan.storage.orm_access import ApiTokenRow, UserRow
 from terraplan.storage.unit_of_work import UnitOfWork
 
 PASSWORD = "s3cret-enough"

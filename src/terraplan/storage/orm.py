@@ -439,55 +439,6 @@ class CommentRow(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
 
 
-class UserRow(Base):
-    """A person who logs in (``password_hash``: argon2id, never the password)."""
-
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    username: Mapped[str] = mapped_column(String(100), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20))
-    rep_id: Mapped[str | None] = mapped_column(ID)
-    region: Mapped[str | None] = mapped_column(String(120))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
-
-
-class ApiTokenRow(Base):
-    """An API token: the sha256 of the secret, its scopes, expiry, revocation and last use."""
-
-    __tablename__ = "api_tokens"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    prefix: Mapped[str] = mapped_column(String(16))
-    scopes: Mapped[list[str]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
-
-
-class BrowserSessionRow(Base):
-    """A signed-in browser: sha256 of the session cookie and of its CSRF token, and expiry."""
-
-    __tablename__ = "browser_sessions"
-
-    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
-    csrf_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
-
-
 class OwnershipPeriodRow(Base):
     """Who owned an account, in which territory, from which day to which day (effective-dated:
     written when a plan is activated, never overwritten, so history survives realignments)."""
@@ -528,23 +479,21 @@ class TerritoryNotesRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-class SignInFailureRow(Base):
-    """One failed sign-in, counted against a user name (``kind`` "name", lower case) and
-    against the client address ("client"): shared by every API process on the database, so a
-    server with several workers, or restarted, throttles as one (rows older than the window are
-    deleted as new ones come in)."""
-
-    __tablename__ = "sign_in_failures"
-    __table_args__ = (Index("ix_sign_in_failures_key", "kind", "value", "failed_at"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(10))
-    value: Mapped[str] = mapped_column(String(320))
-    failed_at: Mapped[datetime] = mapped_column(DateTime, index=True)
-
-
 # Registered on the same metadata (migrations, schema checks): a table of its own module.
+from terraplan.storage.orm_access import (  # noqa: E402
+    ApiTokenRow,
+    BrowserSessionRow,
+    SignInFailureRow,
+    UserRow,
+)
 from terraplan.storage.orm_deletions import CrmDeletionRow  # noqa: E402
 from terraplan.storage.orm_mappings import ImportMappingRow  # noqa: E402
 
-__all__ = ["CrmDeletionRow", "ImportMappingRow"]
+__all__ = [
+    "ApiTokenRow",
+    "BrowserSessionRow",
+    "CrmDeletionRow",
+    "ImportMappingRow",
+    "SignInFailureRow",
+    "UserRow",
+]

@@ -30,7 +30,7 @@ from sqlalchemy.sql.selectable import TextualSelect
 
 from terraplan.domain.user import ApiToken, User
 from terraplan.errors import InvalidParameterError, NotFoundError
-from terraplan.storage.orm import ApiTokenRow, UserRow
+from terraplan.storage.orm_access import ApiTokenRow, UserRow
 from terraplan.storage.users import FIND_TOKEN, find_token, token_and_user
 
 _VERSIONS = (

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, delete, insert, select, tuple_
 
-from terraplan.storage.orm import SignInFailureRow
+from terraplan.storage.orm_access import SignInFailureRow
 
 #: What a failure is counted against: ``("name", "ana")`` or ``("client", "10.0.0.1")``.
 FailureKey = tuple[str, str]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from terraplan.domain.user import ApiToken, Role, Scope, User
 from terraplan.errors import ConflictError, NotFoundError
-from terraplan.storage.orm import ApiTokenRow, BrowserSessionRow, UserRow
+from terraplan.storage.orm_access import ApiTokenRow, BrowserSessionRow, UserRow
 
 
 def _naive(moment: datetime | None) -> datetime | None:
