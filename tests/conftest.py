@@ -14,6 +14,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -145,6 +146,20 @@ def postgres_admin_url() -> str:
             pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
         pytest.skip(reason)
     return POSTGRES_ADMIN_URL
+
+
+@pytest.fixture(scope="module")
+def kpi_pg(postgres_admin_url: str) -> Iterator[Any]:
+    """A psycopg connection (autocommit) to run the compiled KPI query on, with JIT off for
+    the session as ``warehouse_kpis`` runs it (JIT changes the time, never the rows)."""
+    import psycopg
+
+    from terraplan.services.warehouse import NO_JIT
+
+    url = postgres_admin_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(NO_JIT.replace(" LOCAL", ""))
+        yield conn
 
 
 #: The schema of each URL ``postgres_url`` gave out (what ``db`` swaps a migrated one into).

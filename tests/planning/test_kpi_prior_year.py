@@ -5,7 +5,6 @@ DuckDB and in PostgreSQL, whatever day after its end the figures are taken on.""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -191,12 +190,8 @@ def test_duckdb_gives_the_same_prior_year(
 
 
 @pytest.fixture(scope="module")
-def pg(postgres_admin_url: str) -> Iterator[Any]:
-    import psycopg
-
-    url = postgres_admin_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(url, autocommit=True) as conn:
-        yield conn
+def pg(kpi_pg: Any) -> Any:
+    return kpi_pg
 
 
 PG_TYPES = {pl.String: "TEXT", pl.Date: "DATE", pl.Float64: "DOUBLE PRECISION"}

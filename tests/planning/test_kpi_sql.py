@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -385,12 +384,8 @@ PG_TYPES = {
 
 
 @pytest.fixture(scope="module")
-def pg(postgres_admin_url: str) -> Iterator[Any]:
-    import psycopg
-
-    url = postgres_admin_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(url, autocommit=True) as conn:
-        yield conn
+def pg(kpi_pg: Any) -> Any:
+    return kpi_pg
 
 
 @pytest.mark.postgres

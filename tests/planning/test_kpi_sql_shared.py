@@ -10,7 +10,6 @@ territory's owner), A4 Ben's and closed in February, A5 Dan's, A6 in no territor
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -302,12 +301,8 @@ PG_TYPES = {
 
 
 @pytest.fixture(scope="module")
-def pg(postgres_admin_url: str) -> Iterator[Any]:
-    import psycopg
-
-    url = postgres_admin_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(url, autocommit=True) as conn:
-        yield conn
+def pg(kpi_pg: Any) -> Any:
+    return kpi_pg
 
 
 #: Columns the PostgreSQL tests give a collation that ignores case at first (as en_US does).
