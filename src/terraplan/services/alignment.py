@@ -4,6 +4,7 @@ the code space of its geo alignment, read once and handed to :mod:`terraplan.pla
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from typing import Protocol
 
 import polars as pl
 
@@ -16,9 +17,15 @@ from terraplan.planning.alignment import (
     alignment_frame,
     geo_code_space,
 )
-from terraplan.services.plan_scopes import scope_account_ids
+from terraplan.services.plan_scopes import ScopeFields, account_in_scope, scope_account_ids
 from terraplan.storage import bulk
+from terraplan.storage.plan_records import AssignmentRecord
 from terraplan.storage.unit_of_work import UnitOfWork
+
+
+class ScopedAccount(LocatedAccount, ScopeFields, Protocol):
+    """What :func:`account_territory` reads of an account (``terraplan.domain.Account`` has
+    it)."""
 
 
 def latest_rule_run(uow: UnitOfWork, plan_id: str) -> dict[str, str | None]:
@@ -26,11 +33,15 @@ def latest_rule_run(uow: UnitOfWork, plan_id: str) -> dict[str, str | None]:
     in the catch-all territory (its reason to exist); None for a conflict or an uncaught gap.
     Empty when the plan's rules were never applied."""
     return {
-        # "closed": where the rules put an account now closed (its past sales stay there)
-        a.record_id: a.territory_id if a.status in ("assigned", "gap", "closed") else None
+        a.record_id: _run_territory(a)
         for a in uow.assignments.current(plan_id)
         if a.record_kind == "account"
     }
+
+
+def _run_territory(record: AssignmentRecord) -> str | None:
+    # "closed": where the rules put an account now closed (its past sales stay there)
+    return record.territory_id if record.status in ("assigned", "gap", "closed") else None
 
 
 def rule_run_with_pins(
@@ -42,7 +53,10 @@ def rule_run_with_pins(
     entry, which wins over every rule: the next ``rules apply`` puts the account where it is
     pinned. Until then the pin is the answer too, rather than the run from before the move.
     Empty when the rules were never applied (the pins then count as the named accounts)."""
-    run = latest_rule_run(uow, plan_id)
+    return _with_pins(latest_rule_run(uow, plan_id), pins)
+
+
+def _with_pins(run: dict[str, str | None], pins: Mapping[str, str]) -> dict[str, str | None]:
     if not run:
         return run
     return run | {a: t for a, t in pins.items() if a in run}
@@ -80,6 +94,24 @@ def plan_alignment(
     return AccountAlignment(
         result.territory_of, _scoped(result.source, plan.scope), result.unaligned
     )
+
+
+def account_territory(uow: UnitOfWork, plan: Plan, account: ScopedAccount) -> str | None:
+    """The leaf territory one stored ``account`` is in for ``plan``: :func:`plan_alignment`
+    for a single account, reading only that account's row of the rule run (the answer for
+    one account depends on nothing but its own fields, its run row and its pin). None when
+    the plan leaves it unaligned or outside its scope."""
+    if not account_in_scope(uow, plan.scope, account):
+        return None
+    record = uow.assignments.current_of(plan.id, "account", account.id)
+    run = {} if record is None else {record.record_id: _run_territory(record)}
+    result = align_accounts(
+        plan,
+        [account],
+        assignments=_with_pins(run, plan.alignment_map(RecordKind.ACCOUNT)),
+        code_space=plan_code_space(uow, plan),
+    )
+    return result.territory_of.get(account.id)
 
 
 def plan_alignment_frame(
