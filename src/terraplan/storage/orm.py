@@ -479,7 +479,9 @@ from terraplan.storage.orm_deletions import CrmDeletionRow  # noqa: E402
 from terraplan.storage.orm_mappings import ImportMappingRow  # noqa: E402
 
 __all__ = [
+    "ID",
     "ApiTokenRow",
+    "Base",
     "BrowserSessionRow",
     "CrmDeletionRow",
     "ImportMappingRow",
