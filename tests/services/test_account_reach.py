@@ -101,8 +101,15 @@ def _territories(prefix: str, rng: random.Random) -> tuple[Territory, ...]:
 
 
 def _plan(
-    plan_id: str, rng: random.Random, accounts: list[Account], *, zip_units: bool, **fields: object
+    plan_id: str,
+    rng: random.Random,
+    accounts: list[Account],
+    *,
+    zip_units: bool,
+    units: str | None = None,
+    **fields: object,
 ) -> Plan:
+    """``units``: the design's record of its code space (None: the stored kinds decide)."""
     territories = _territories(plan_id, rng)
     leaves = [t.id for t in territories if t.level == "territory"]
     codes = sorted(PLACES) if zip_units else sorted(set(PLACES.values()))
@@ -116,7 +123,7 @@ def _plan(
         name=plan_id,
         territories=territories,
         alignment=tuple(geo + pins),
-        parameters={"units": "zips"} if zip_units else {},
+        parameters={} if units is None else {"units": units},
         **fields,  # type: ignore[arg-type]
     )
 
@@ -143,16 +150,18 @@ def _store(db: Database, seed: int) -> list[Account]:
             rng,
             accounts,
             zip_units=True,
+            units="zips",
             status=PlanStatus.ACTIVE,
             effective_from=date(2026, 1, 1),
         ),
         _plan("DRAFT-WEST", rng, accounts, zip_units=False, scope="West"),
-        _plan("DRAFT-SMB", rng, accounts, zip_units=True, scope="smb"),
+        _plan("DRAFT-SMB", rng, accounts, zip_units=True, units="zip", scope="smb"),
         _plan(
             "FY25",
             rng,
             accounts,
             zip_units=False,
+            units="counties",
             status=PlanStatus.ARCHIVED,
             effective_from=date(2025, 1, 1),
             effective_to=date(2025, 12, 31),

@@ -88,7 +88,7 @@ def account_in_read_territories(uow: UnitOfWork, principal: Principal, account_i
         return False
     account = _StoredAccount(*row)
     for header in uow.plans.list():
-        plan = uow.plans.get(header.id)
+        plan = uow.plans.header(header.id)  # the alignment rows about the account only
         resource, territories = plan_resource(uow, plan)
         if not principal.can(Action.READ, resource):
             continue

@@ -4,18 +4,21 @@ the code space of its geo alignment, read once and handed to :mod:`terraplan.pla
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import replace
 from typing import Protocol
 
 import polars as pl
 
-from terraplan.domain import Plan, RecordKind
+from terraplan.domain import AlignmentEntry, Plan, RecordKind
 from terraplan.planning.alignment import (
     AccountAlignment,
     GeoCodeSpace,
     LocatedAccount,
     align_accounts,
     alignment_frame,
+    declared_code_space,
     geo_code_space,
+    geo_codes,
 )
 from terraplan.services.plan_scopes import ScopeFields, account_in_scope, scope_account_ids
 from terraplan.storage import bulk
@@ -98,20 +101,41 @@ def plan_alignment(
 
 def account_territory(uow: UnitOfWork, plan: Plan, account: ScopedAccount) -> str | None:
     """The leaf territory one stored ``account`` is in for ``plan``: :func:`plan_alignment`
-    for a single account, reading only that account's row of the rule run (the answer for
-    one account depends on nothing but its own fields, its run row and its pin). None when
-    the plan leaves it unaligned or outside its scope."""
+    for a single account. ``plan`` may be a header (``uow.plans.header``): only the rows about
+    this account are read, its rule-run row, its pin and the geo units that could hold it
+    (a plan of 30,000 ZIPs is not loaded to answer for one account). None when the plan
+    leaves it unaligned or outside its scope."""
     if not account_in_scope(uow, plan.scope, account):
         return None
     record = uow.assignments.current_of(plan.id, "account", account.id)
     run = {} if record is None else {record.record_id: _run_territory(record)}
+    space = declared_code_space(plan)
+    if space is None:  # the stored units' kinds decide: the whole geo alignment is read
+        plan = uow.plans.get(plan.id)
+        space = plan_code_space(uow, plan)
+    else:
+        plan = replace(plan, alignment=_alignment_about(uow, plan.id, account))
     result = align_accounts(
         plan,
         [account],
         assignments=_with_pins(run, plan.alignment_map(RecordKind.ACCOUNT)),
-        code_space=plan_code_space(uow, plan),
+        code_space=space,
     )
     return result.territory_of.get(account.id)
+
+
+def _alignment_about(
+    uow: UnitOfWork, plan_id: str, account: LocatedAccount
+) -> tuple[AlignmentEntry, ...]:
+    """The plan's alignment rows that can place ``account``: its pin and its geo codes."""
+    found = []
+    for kind, records in (
+        (RecordKind.ACCOUNT, [account.id]),
+        (RecordKind.GEO_UNIT, geo_codes(account)),
+    ):
+        rows = uow.plans.alignment_around(plan_id, kind, territories=(), records=records)
+        found += [AlignmentEntry(kind, r, t) for r, t in sorted(rows.items())]
+    return tuple(found)
 
 
 def plan_alignment_frame(
