@@ -78,9 +78,9 @@ def geo_code_space(
     geo = plan.alignment_map(RecordKind.GEO_UNIT)
     if not geo:
         return None
-    units = plan.parameters.get("units")
-    if isinstance(units, str) and units in _UNITS_PARAMETER:
-        return _UNITS_PARAMETER[units]
+    declared = declared_code_space(plan)
+    if declared is not None:
+        return declared
     if stored_kinds:
         counts: dict[str, int] = {}
         for unit in geo:
@@ -92,6 +92,29 @@ def geo_code_space(
             if best in ("county", "zip", "custom"):
                 return best  # type: ignore[return-value]
     return "county"
+
+
+def declared_code_space(plan: Plan) -> GeoCodeSpace | None:
+    """The code space the design recorded in ``plan.parameters["units"]``; None when the
+    plan does not say (then :func:`geo_code_space` goes by the stored units' kinds)."""
+    units = plan.parameters.get("units")
+    if isinstance(units, str) and units in _UNITS_PARAMETER:
+        return _UNITS_PARAMETER[units]
+    return None
+
+
+def geo_codes(account: LocatedAccount) -> list[str]:
+    """The codes under which each code space's geo alignment would hold ``account`` (county
+    FIPS, five-digit ZIP, postal code as stored), as :func:`align_accounts` reads them."""
+    codes = []
+    if account.county_fips:
+        codes.append(str(account.county_fips).strip().zfill(5))
+    code = zip5(account.postal_code)
+    if code:
+        codes.append(code)
+    if account.postal_code:
+        codes.append(str(account.postal_code).strip())
+    return codes
 
 
 def zip5(postal_code: str | None) -> str | None:

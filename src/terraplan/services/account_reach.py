@@ -10,7 +10,10 @@ follow the same rule, so a rep reads the same accounts wherever they ask
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
+from sqlalchemy import select
 
 from terraplan.domain.access import Action, require_visible
 from terraplan.errors import NotFoundError
@@ -20,8 +23,9 @@ from terraplan.services.access import (
     plan_resource,
     visible_territories,
 )
-from terraplan.services.alignment import plan_alignment_frame
+from terraplan.services.alignment import account_territory, plan_alignment_frame
 from terraplan.storage import bulk
+from terraplan.storage.orm import AccountRow
 from terraplan.storage.unit_of_work import UnitOfWork
 
 
@@ -56,6 +60,44 @@ def accounts_in_read_territories(
     return frozenset(found)
 
 
+@dataclass(frozen=True, slots=True)
+class _StoredAccount:
+    id: str
+    postal_code: str | None
+    county_fips: str | None
+    owner_id: str | None
+    segment: str | None
+    state: str | None
+
+
+def account_in_read_territories(uow: UnitOfWork, principal: Principal, account_id: str) -> bool:
+    """Whether a plan ``principal`` may read places the open account ``account_id`` in a
+    territory of that plan they may read: ``account_id in accounts_in_read_territories(...)``,
+    evaluating that one account in each plan rather than aligning every open account."""
+    row = uow.connection.execute(
+        select(
+            AccountRow.id,
+            AccountRow.postal_code,
+            AccountRow.county_fips,
+            AccountRow.owner_id,
+            AccountRow.segment,
+            AccountRow.state,
+        ).where(AccountRow.id == account_id, AccountRow.closed_on.is_(None))
+    ).first()
+    if row is None:
+        return False
+    account = _StoredAccount(*row)
+    for header in uow.plans.list():
+        plan = uow.plans.header(header.id)  # the alignment rows about the account only
+        resource, territories = plan_resource(uow, plan)
+        if not principal.can(Action.READ, resource):
+            continue
+        shown = visible_territories(principal, territories)
+        if shown and account_territory(uow, plan, account) in shown:
+            return True
+    return False
+
+
 def require_account_readable(
     uow: UnitOfWork, principal: Principal, account_id: str, owner_id: str | None
 ) -> None:
@@ -65,7 +107,7 @@ def require_account_readable(
     resource = account_resource(uow, account_id, owner_id)
     if principal.can(Action.READ, resource):
         return
-    if principal.can(Action.READ) and account_id in accounts_in_read_territories(uow, principal):
+    if principal.can(Action.READ) and account_in_read_territories(uow, principal, account_id):
         return
     require_visible(
         principal.user,

@@ -4,21 +4,31 @@ the code space of its geo alignment, read once and handed to :mod:`terraplan.pla
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import replace
+from typing import Protocol
 
 import polars as pl
 
-from terraplan.domain import Plan, RecordKind
+from terraplan.domain import AlignmentEntry, Plan, RecordKind
 from terraplan.planning.alignment import (
     AccountAlignment,
     GeoCodeSpace,
     LocatedAccount,
     align_accounts,
     alignment_frame,
+    declared_code_space,
     geo_code_space,
+    geo_codes,
 )
-from terraplan.services.plan_scopes import scope_account_ids
+from terraplan.services.plan_scopes import ScopeFields, account_in_scope, scope_account_ids
 from terraplan.storage import bulk
+from terraplan.storage.plan_records import AssignmentRecord
 from terraplan.storage.unit_of_work import UnitOfWork
+
+
+class ScopedAccount(LocatedAccount, ScopeFields, Protocol):
+    """What :func:`account_territory` reads of an account (``terraplan.domain.Account`` has
+    it)."""
 
 
 def latest_rule_run(uow: UnitOfWork, plan_id: str) -> dict[str, str | None]:
@@ -26,11 +36,15 @@ def latest_rule_run(uow: UnitOfWork, plan_id: str) -> dict[str, str | None]:
     in the catch-all territory (its reason to exist); None for a conflict or an uncaught gap.
     Empty when the plan's rules were never applied."""
     return {
-        # "closed": where the rules put an account now closed (its past sales stay there)
-        a.record_id: a.territory_id if a.status in ("assigned", "gap", "closed") else None
+        a.record_id: _run_territory(a)
         for a in uow.assignments.current(plan_id)
         if a.record_kind == "account"
     }
+
+
+def _run_territory(record: AssignmentRecord) -> str | None:
+    # "closed": where the rules put an account now closed (its past sales stay there)
+    return record.territory_id if record.status in ("assigned", "gap", "closed") else None
 
 
 def rule_run_with_pins(
@@ -42,7 +56,10 @@ def rule_run_with_pins(
     entry, which wins over every rule: the next ``rules apply`` puts the account where it is
     pinned. Until then the pin is the answer too, rather than the run from before the move.
     Empty when the rules were never applied (the pins then count as the named accounts)."""
-    run = latest_rule_run(uow, plan_id)
+    return _with_pins(latest_rule_run(uow, plan_id), pins)
+
+
+def _with_pins(run: dict[str, str | None], pins: Mapping[str, str]) -> dict[str, str | None]:
     if not run:
         return run
     return run | {a: t for a, t in pins.items() if a in run}
@@ -80,6 +97,45 @@ def plan_alignment(
     return AccountAlignment(
         result.territory_of, _scoped(result.source, plan.scope), result.unaligned
     )
+
+
+def account_territory(uow: UnitOfWork, plan: Plan, account: ScopedAccount) -> str | None:
+    """The leaf territory one stored ``account`` is in for ``plan``: :func:`plan_alignment`
+    for a single account. ``plan`` may be a header (``uow.plans.header``): only the rows about
+    this account are read, its rule-run row, its pin and the geo units that could hold it
+    (a plan of 30,000 ZIPs is not loaded to answer for one account). None when the plan
+    leaves it unaligned or outside its scope."""
+    if not account_in_scope(uow, plan.scope, account):
+        return None
+    record = uow.assignments.current_of(plan.id, "account", account.id)
+    run = {} if record is None else {record.record_id: _run_territory(record)}
+    space = declared_code_space(plan)
+    if space is None:  # the stored units' kinds decide: the whole geo alignment is read
+        plan = uow.plans.get(plan.id)
+        space = plan_code_space(uow, plan)
+    else:
+        plan = replace(plan, alignment=_alignment_about(uow, plan.id, account))
+    result = align_accounts(
+        plan,
+        [account],
+        assignments=_with_pins(run, plan.alignment_map(RecordKind.ACCOUNT)),
+        code_space=space,
+    )
+    return result.territory_of.get(account.id)
+
+
+def _alignment_about(
+    uow: UnitOfWork, plan_id: str, account: LocatedAccount
+) -> tuple[AlignmentEntry, ...]:
+    """The plan's alignment rows that can place ``account``: its pin and its geo codes."""
+    found = []
+    for kind, records in (
+        (RecordKind.ACCOUNT, [account.id]),
+        (RecordKind.GEO_UNIT, geo_codes(account)),
+    ):
+        rows = uow.plans.alignment_around(plan_id, kind, territories=(), records=records)
+        found += [AlignmentEntry(kind, r, t) for r, t in sorted(rows.items())]
+    return tuple(found)
 
 
 def plan_alignment_frame(

@@ -8,7 +8,7 @@ the only active plan) is meant; several scoped plans and no whole-market one is 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import polars as pl
 from sqlalchemy import select
@@ -187,6 +187,35 @@ def scope_account_ids(uow: UnitOfWork, scope: str | None) -> set[str] | None:
     )
     assert isinstance(frame, pl.DataFrame)
     return set(frame.filter(pl.any_horizontal(tests))["id"].to_list())
+
+
+class ScopeFields(Protocol):
+    """What the scope tests read of an account."""
+
+    @property
+    def owner_id(self) -> str | None: ...
+
+    @property
+    def segment(self) -> str | None: ...
+
+    @property
+    def state(self) -> str | None: ...
+
+
+def account_in_scope(uow: UnitOfWork, scope: str | None, account: ScopeFields) -> bool:
+    """Whether one account lies in ``scope`` (:func:`scope_account_ids`'s reading, for one
+    account rather than every stored one); True for the whole market."""
+    wanted = (normalize_scope(scope) or "").lower()
+    if not wanted:
+        return True
+    tests = _scope_tests(uow, wanted)
+    if not tests:
+        return False
+    frame = pl.DataFrame(
+        {"owner_id": [account.owner_id], "segment": [account.segment], "state": [account.state]},
+        schema={"owner_id": pl.String, "segment": pl.String, "state": pl.String},
+    )
+    return not frame.filter(pl.any_horizontal(tests)).is_empty()
 
 
 def scope_reps(uow: UnitOfWork, scope: str | None, reps: list[Rep]) -> list[Rep]:

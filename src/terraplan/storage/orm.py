@@ -19,26 +19,15 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-ID = String(100)
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}  # noqa: RUF012
+# The declarative base lives in a module of its own, so that the tables of the sign-in,
+# deletion and mapping modules can be imported before this one (an app that imports
+# ``terraplan.api.app`` first reached them first, and the import cycle failed).
+from terraplan.storage.orm_base import ID, Base
 
 
 class AccountRow(Base):
@@ -490,7 +479,9 @@ from terraplan.storage.orm_deletions import CrmDeletionRow  # noqa: E402
 from terraplan.storage.orm_mappings import ImportMappingRow  # noqa: E402
 
 __all__ = [
+    "ID",
     "ApiTokenRow",
+    "Base",
     "BrowserSessionRow",
     "CrmDeletionRow",
     "ImportMappingRow",

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from terraplan.storage.orm import Base
+from terraplan.storage.orm_base import Base
 
 
 class UserRow(Base):

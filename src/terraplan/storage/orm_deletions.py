@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from terraplan.storage.orm import Base
+from terraplan.storage.orm_base import Base
 
 
 class CrmDeletionRow(Base):

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from terraplan.storage.orm import Base
+from terraplan.storage.orm_base import Base
 
 
 class ImportMappingRow(Base):

@@ -413,6 +413,25 @@ class Assignments:
         )
         return [AssignmentRecord(*row) for row in rows]
 
+    def current_of(self, plan_id: str, record_kind: str, record_id: str) -> AssignmentRecord | None:
+        """The plan's current assignment of one record (:meth:`current`, by its primary key);
+        None when the latest run did not see it."""
+        row = self._session.execute(
+            select(
+                AssignmentRow.record_kind,
+                AssignmentRow.record_id,
+                AssignmentRow.territory_id,
+                AssignmentRow.owner_id,
+                AssignmentRow.rule_id,
+                AssignmentRow.status,
+            ).where(
+                AssignmentRow.plan_id == plan_id,
+                AssignmentRow.record_kind == record_kind,
+                AssignmentRow.record_id == record_id,
+            )
+        ).first()
+        return None if row is None else AssignmentRecord(*row)
+
     def crm_owners(self) -> dict[str, str | None]:
         """``account id -> owner`` the CRM gave each stored account in the latest import that
         carried an owner (None: it had none then, or no import carried one)."""
