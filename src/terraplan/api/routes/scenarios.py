@@ -295,6 +295,7 @@ def compare_plans_route(
     )
     payload = comparison.to_dict()
     payload["moved"] = payload["moved"][:moved_limit]
+    payload["reassigned"] = payload["reassigned"][:moved_limit]
     payload["revenue_window"] = window
     return PlanComparisonPublic.model_validate(payload)
 
