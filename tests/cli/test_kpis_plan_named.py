@@ -1,0 +1,50 @@
+"""With next year's plan activated ahead (on 1 January), `terraplan kpis` without --plan uses
+this year's plan, in force until 31 December; its title said only "alignment from the plan's
+latest rule run", so a leader could not tell which of the two plans the figures were for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+RULES = (
+    "territories:\n  - {id: west, name: West, type: geo}\n  - {id: east, name: East, type: geo}\n"
+    "rules:\n  - {id: w, territory: west, when: {field: state, op: in, value: [CA]}}\n"
+    "  - {id: e, territory: east, when: {field: state, op: in, value: [NY]}}\n"
+)
+
+
+def test_the_kpi_title_names_the_plan_in_force(run_cli: Any, tmp_path: Path) -> None:
+    files = {
+        "User.csv": "Id,Name\n005A,Ana Ruiz\n005C,Cara Diaz\n",
+        "Account.csv": "Id,Name,BillingState,OwnerId\n001W,Acme,CA,005A\n001E,Beta,NY,005C\n",
+        "lines.csv": "Line ID,Account ID,Date,Amount\nL1,001W,2026-03-02,\"1,200\"\n"
+        "L2,001E,2026-11-30,80\n",
+        "r.yaml": RULES,
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    for step in [
+        ("import", "reps", "User.csv"),
+        ("import", "accounts", "Account.csv"),
+        ("import", "sales_lines", "lines.csv"),
+        ("plans", "new", "FY26", "--territory", "west=West", "--territory", "east=East"),
+        ("rules", "save", "r.yaml", "--plan", "P001"),
+        ("plans", "owners", "P001", "west", "Ana Ruiz"),
+        ("plans", "owners", "P001", "east", "Cara Diaz"),
+        ("plans", "status", "P001", "submit"),
+        ("plans", "status", "P001", "approve"),
+        ("plans", "activate", "P001", "--effective", "2026-01-01"),
+        ("plans", "copy", "P001", "--plan-id", "FY27", "--name", "FY27"),
+        ("plans", "owners", "FY27", "west", "Cara Diaz"),
+        ("plans", "status", "FY27", "submit"),
+        ("plans", "status", "FY27", "approve"),
+        ("plans", "activate", "FY27", "--effective", "2027-01-01"),
+    ]:
+        done = run_cli(*step)
+        assert done.returncode == 0, (step, done.stderr)
+    table = run_cli("kpis", "--by", "territory", "--period", "2026", env={"COLUMNS": "120"})
+    assert table.returncode == 0, table.stderr
+    assert "(plan P001, as of 2026-11-30," in table.stdout
+    ahead = run_cli("kpis", "--plan", "FY27", "--period", "2026", env={"COLUMNS": "120"})
+    assert "(plan FY27, as of 2026-11-30," in ahead.stdout
