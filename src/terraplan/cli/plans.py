@@ -314,7 +314,11 @@ def activate(
     )
     stdout().print(f"Plan {saved.id} is active from {saved.effective_from}.{counts}")
     from terraplan.cli.console import note
-    from terraplan.services.edit_checks import inactive_owner_notes, scheduled_activation_notes
+    from terraplan.services.edit_checks import (
+        inactive_owner_notes,
+        scheduled_activation_notes,
+        unhired_owner_notes,
+    )
 
     if done is not None and done.without_location:
         note(
@@ -322,7 +326,11 @@ def activate(
             "none) are in no territory and keep their owners: no geographic rule can place "
             "them (named accounts or a catch-all territory in the rules would)"
         )
-    for text in [*scheduled_activation_notes(db, saved.id), *inactive_owner_notes(db, saved.id)]:
+    for text in [
+        *scheduled_activation_notes(db, saved.id),
+        *inactive_owner_notes(db, saved.id),
+        *unhired_owner_notes(db, saved.id),
+    ]:
         note(text)
 
 
