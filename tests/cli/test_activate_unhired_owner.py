@@ -47,3 +47,28 @@ def test_activation_names_an_owner_hired_after_the_plan_takes_effect(
         "to a rep not there yet"
     ) in said
     assert "Bo Li" not in said
+
+
+def test_plans_show_marks_an_owner_who_left(run_cli: Any, tmp_path: Path) -> None:
+    """The audit's P001 showed Jon Berg and Dev Patel, who left in the year (IsActive false
+    in December's User file), as owners like any other: the table now marks them; JSON keeps
+    the names as stored."""
+    files = {
+        "User.csv": "Id,Name,IsActive\n005A,Ana Ruiz,true\n005J,Jon Berg,true\n",
+        "User_dec.csv": "Id,Name,IsActive\n005A,Ana Ruiz,true\n005J,Jon Berg,FALSE\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    for step in [
+        ("import", "reps", "User.csv"),
+        ("plans", "new", "FY26", "--territory", "west=West", "--territory", "east=East"),
+        ("plans", "owners", "P001", "west", "Ana Ruiz"),
+        ("plans", "owners", "P001", "east", "Jon Berg"),
+        ("import", "reps", "User_dec.csv"),
+    ]:
+        done = run_cli(*step)
+        assert done.returncode == 0, (step, done.stderr)
+    table = run_cli("plans", "show", "P001").stdout
+    assert "Jon Berg (inactive)" in table and "Ana Ruiz (inactive)" not in table
+    shown = run_cli("plans", "show", "P001", "-f", "json").stdout
+    assert "Jon Berg" in shown and "(inactive)" not in shown
