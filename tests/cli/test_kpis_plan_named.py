@@ -18,7 +18,7 @@ def test_the_kpi_title_names_the_plan_in_force(run_cli: Any, tmp_path: Path) -> 
     files = {
         "User.csv": "Id,Name\n005A,Ana Ruiz\n005C,Cara Diaz\n",
         "Account.csv": "Id,Name,BillingState,OwnerId\n001W,Acme,CA,005A\n001E,Beta,NY,005C\n",
-        "lines.csv": "Line ID,Account ID,Date,Amount\nL1,001W,2026-03-02,\"1,200\"\n"
+        "lines.csv": 'Line ID,Account ID,Date,Amount\nL1,001W,2026-03-02,"1,200"\n'
         "L2,001E,2026-11-30,80\n",
         "r.yaml": RULES,
     }

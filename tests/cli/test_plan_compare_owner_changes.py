@@ -19,10 +19,9 @@ RULES = (
 
 def _plans(run_cli: Any, tmp_path: Path) -> None:
     files = {
-        "User.csv": "Id,Name,IsActive\n005A,Ana Ruiz,true\n005C,Cara Diaz,true\n"
-        "005D,Dan Wu,true\n",
+        "User.csv": "Id,Name,IsActive\n005A,Ana Ruiz,true\n005C,Cara Diaz,true\n005D,Dan Wu,true\n",
         "Account.csv": "Id,Name,BillingState,OwnerId,Potential__c\n001W,Acme,CA,005A,10\n"
-        "001E,Beta,NY,005D,\"3,000\"\n001F,Core,NY,005D,200\n001J,Jet,NJ,005D,40\n",
+        '001E,Beta,NY,005D,"3,000"\n001F,Core,NY,005D,200\n001J,Jet,NJ,005D,40\n',
         "r.yaml": RULES,
         # next year: NJ goes West (Jet changes territory) and East gets Cara Diaz
         "r2.yaml": RULES.replace("value: [CA]", "value: [CA, NJ]").replace(

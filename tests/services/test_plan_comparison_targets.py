@@ -66,9 +66,7 @@ def test_this_years_plan_against_next_years_compares_year_over_year() -> None:
     'targets: no targets stored' and '-' in every territory's row, as the plans shared no
     period. Each plan's year is now shown, monthly targets (July to June fiscal years) too;
     a quarter is not set against a year."""
-    months_26 = [
-        (date(2025 + (m > 6), (m + 6 - 1) % 12 + 1, 1), 1_000.0) for m in range(1, 13)
-    ]
+    months_26 = [(date(2025 + (m > 6), (m + 6 - 1) % 12 + 1, 1), 1_000.0) for m in range(1, 13)]
     rows = [
         _spans([(a, (a.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1), v)
                 for a, v in months_26]),

@@ -231,9 +231,7 @@ def kpis(
         )
         # the plan named: with next year's plan activated ahead, this year's is the one in
         # force (and used), which "the plan's latest rule run" did not say
-        where = (
-            f"plan {data.plan.id}, as of {data.as_of}, alignment from {data.alignment_source}"
-        )
+        where = f"plan {data.plan.id}, as of {data.as_of}, alignment from {data.alignment_source}"
     import polars as pl
 
     from terraplan.services.kpi_notes import (

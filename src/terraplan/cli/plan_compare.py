@@ -171,9 +171,7 @@ def compare(
         render_rows(
             [
                 {**r, "potential": compact_amount(m.potential), "territory": r["to"]}
-                for r, m in zip(
-                    moved_rows[first:], comparison.reassigned[:200], strict=False
-                )
+                for r, m in zip(moved_rows[first:], comparison.reassigned[:200], strict=False)
             ],
             columns=["account", "territory", "old owner", "new owner", "potential"],
             title="Accounts changing owner in their territory (largest potential first)",
