@@ -303,16 +303,16 @@ def _comparable_targets(
         ]
         if start > end or any(f.is_empty() for f in inside):
             shown = [_periods_text(s) for s in spans]
-            years = [_latest_year(s) for s in spans]
-            if all(y is not None for y in years):
+            latest = [_latest_year(s) for s in spans]
+            if all(y is not None for y in latest):
                 # this year's plan against next year's: each plan's own (latest) year, the
                 # change year over year (the question a realignment's review asks)
                 picked = [
                     f.filter((pl.col("period_start") >= y[0]) & (pl.col("period_end") <= y[1]))
-                    for f, y in zip(rows, years, strict=True)
+                    for f, y in zip(rows, latest, strict=True)
                     if y is not None
                 ]
-                said = [_periods_text({y}) for y in years if y is not None]
+                said = [_periods_text({y}) for y in latest if y is not None]
                 notes.append(
                     f"the plans set targets for different periods ({plan_ids[0]}: {shown[0]}; "
                     f"{plan_ids[1]}: {shown[1]}): {plan_ids[0]}'s {said[0]} is compared with "
