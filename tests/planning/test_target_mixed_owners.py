@@ -107,3 +107,25 @@ def test_nothing_moves_when_the_owners_stayed_or_the_period_lies_ahead() -> None
     for result in (_targets(stayed), _targets(SPANS, period=2027), _targets([])):
         assert not [w for w in result.warnings if "owned" in w]
         assert {rep for rep, _ in result.reps} == {"005A", "005C", "005E"}
+
+
+def test_next_years_draft_mixes_nothing_in_months_ahead() -> None:
+    """Next year's draft gives East to Cara Diaz while the plan in force (its periods still
+    open) has Dan Wu on it: the realignment audit's FY27 targets, set on 7 December, said
+    every territory's 2027 mixed its new owner with the reps of the plan it replaces
+    ('Territory 01 2027-01 to 2027-12 (target to Mona Khan; Ana Ruiz ... owned its accounts
+    then)'), though no month of 2027 had an owner yet. With ``+capacity`` the note looks at
+    months begun only; 2026's months, begun, are still named."""
+    in_force: list[OwnerSpan] = [
+        ("001W", "005A", date(2026, 1, 1), None),
+        ("001E", "005D", date(2026, 1, 1), None),
+        ("001X", "005A", date(2026, 1, 1), None),
+    ]
+    for method in ("history", "history+capacity"):
+        assert not _notes(_targets(in_force, 2027, method), "by rep, each territory's")
+    ahead = _targets(in_force, period=2027)
+    reps = {rep: sum(months) for rep, months in ahead.reps}
+    assert reps["005C"] == 13_200  # East's whole year to its owner next year
+    begun = _targets(in_force, period=2026, method="history+capacity")
+    (note,) = _notes(begun, "by rep, each territory's")
+    assert "East 2026-01 to 2026-12 (target to Cara Diaz; Dan Wu owned its accounts then)" in note

@@ -421,3 +421,39 @@ def test_a_crm_export_behind_the_active_plan_is_said_at_import(
         writer.writerows([[f"W{i}", f"West {i}", "CA", "R1"] for i in range(6)])
     again = import_file(db, crm, "accounts")
     assert not [n for n in again.notes if "another owner in this file" in n]
+
+
+def test_accounts_the_crm_took_from_a_departed_rep_are_not_called_behind(
+    db: Database, tmp_path: Path
+) -> None:
+    """Rep 1 left during the year (IsActive false) and the CRM gave his West accounts to Rep
+    3. The December import said, of the realignment audit's 180 such accounts, 'the CRM does
+    not have the plan's owners yet; `terraplan export assignments ... --salesforce` writes
+    them for the CRM': a next step that hands them back to a departed rep. It now says the
+    CRM reassigned them and what a rule run and the owner file would do with them; the other
+    accounts behind the plan keep the usual note."""
+    from terraplan.services.imports import import_file
+
+    _seed_active(db)
+    users = tmp_path / "User.csv"
+    users.write_text("Id,Name,IsActive\nR1,Rep 1,false\n", encoding="utf-8")
+    import_file(db, users, "reps")
+    crm = tmp_path / "Account.csv"
+    with crm.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Id", "Name", "BillingState", "OwnerId", "IsActive"])
+        writer.writerows([[f"W{i}", f"West {i}", "CA", "R3", "true"] for i in range(4)])
+        writer.writerow(["E0", "East 0", "New York", "R4", "true"])  # behind: R2 in the plan
+    outcome = import_file(db, crm, "accounts")
+    said = [n for n in outcome.notes if "another owner in this file" in n]
+    assert said == [
+        "4 accounts of the active plan P have another owner in this file than the inactive rep"
+        " the plan gives them to (Rep 1; e.g. West 0: Rep 3 in the file): the CRM reassigned"
+        " them; the plan's owner update file would send them back (Salesforce refuses those"
+        " rows), and a rule run of P gives them back, until a plan with active owners is"
+        " activated (`terraplan plans copy P`, then `match --apply` or `plans owners`)",
+        "1 account of the active plan P has another owner in this file than in the plan (e.g."
+        " East 0: Rep 4 in the file, Rep 2 in the plan): the CRM does not have the plan's"
+        " owners yet; `terraplan export assignments owners.csv --plan P --salesforce` writes"
+        " them for the CRM (the plan and its KPIs are unchanged)",
+    ]

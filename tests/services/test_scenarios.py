@@ -783,16 +783,19 @@ def test_compare_sets_targets_of_the_same_periods_side_by_side(
         uow.targets.delete_where({"plan_id": copy.id})
         uow.targets.add_many(year(copy.id, 2027, 1100.0))
         uow.commit()
-    # Plans that share no period: no change shown, and said.
+    # This year's plan against next year's (no period shared): each plan's year, the change
+    # year over year, and said (it showed no target at all for either plan).
     with UnitOfWork(db) as uow:
         uow.targets.delete_where({"plan_id": "P1"})
         uow.targets.add_many(year("P1", 2026, 900.0))
         uow.commit()
     apart, _ = compare_stored_plans(db, "P1", copy.id)
-    assert apart.target_change is None and apart.target_period is None
-    assert all(t.target_change is None for t in apart.territories)
+    assert apart.target_period == "2026 -> 2027"
+    assert apart.target_change == pytest.approx(200.0 * len(tids))
+    assert all(t.target_change == pytest.approx(200.0) for t in apart.territories)
     assert any(
-        f"the plans set targets for different periods (P1: 2026; {copy.id}: 2027)" in n
+        f"the plans set targets for different periods (P1: 2026; {copy.id}: 2027): P1's 2026 "
+        f"is compared with {copy.id}'s 2027, the change is year over year" in n
         for n in apart.notes
     )
     # one plan with targets: its own period is the one shown

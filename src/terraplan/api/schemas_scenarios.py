@@ -29,7 +29,7 @@ class TerritoryChangePublic(_Closed):
 
 
 class MovedAccountPublic(_Closed):
-    """An account changing territory (amounts in the plan currency)."""
+    """An account changing territory or owner (amounts in the plan currency)."""
 
     account_id: str
     account: str = Field(description="Its name")
@@ -75,6 +75,9 @@ class PlanComparisonPublic(_Closed):
     notes: list[str]
     territories: list[TerritoryChangePublic]
     moved: list[MovedAccountPublic] = Field(description="At most moved_limit accounts")
+    reassigned: list[MovedAccountPublic] = Field(
+        description="Accounts changing owner in their territory, at most moved_limit"
+    )
     revenue_window: str | None = Field(
         description='The dates revenue is summed over ("start to end"); null: no revenue history'
     )

@@ -284,8 +284,23 @@ def design(
         moved = summary["disruption"]
         shares = ", ".join(f"{k} {v:.1%}" for k, v in moved["share_moved"].items())
         console.print(f"Disruption: {moved['units_moved']} units moved ({shares}).")
+        if from_plan:
+            console.print(_accounts_moved(db, from_plan, run.plan.id), highlight=False)
     for path in files:
         console.print(f"Wrote {path}")
+
+
+def _accounts_moved(db: Any, from_plan: str, plan_id: str) -> str:
+    """What a realignment's units moved mean for the accounts and reps (a leader counts
+    disruption in accounts changing hands, not in counties): `plans compare`'s figures."""
+    from terraplan.services.plan_comparison import compare_stored_plans
+
+    compared, _ = compare_stored_plans(db, from_plan, plan_id)
+    return (
+        f"Accounts: {compared.accounts_moved:,} of {compared.accounts:,} change territory, "
+        f"{compared.owner_changes:,} change owner (`terraplan plans compare {from_plan} "
+        f"{plan_id} --moved` lists them)."
+    )
 
 
 def _clock_note(solver: dict[str, Any]) -> str:

@@ -229,7 +229,9 @@ def kpis(
             as_of=day,
             inactive_months=inactive_months,
         )
-        where = f"as of {data.as_of}, alignment from {data.alignment_source}"
+        # the plan named: with next year's plan activated ahead, this year's is the one in
+        # force (and used), which "the plan's latest rule run" did not say
+        where = f"plan {data.plan.id}, as of {data.as_of}, alignment from {data.alignment_source}"
     import polars as pl
 
     from terraplan.services.kpi_notes import (

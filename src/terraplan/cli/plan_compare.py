@@ -19,7 +19,8 @@ from terraplan.cli.console import (
 from terraplan.cli.context import app_context
 from terraplan.cli.plans import FormatOption
 
-#: ``--format csv``: one row per account changing territory (names, then the ids for joins).
+#: ``--format csv``: one row per account changing territory or owner (names, then the ids for
+#: joins); an account changing owner only has the same territory in ``from`` and ``to``.
 _MOVED_COLUMNS = [
     "account", "from", "to", "old owner", "new owner", "potential", "revenue", "pipeline",
     "account id", "from id", "to id", "old owner id", "new owner id",
@@ -47,12 +48,14 @@ def compare(
     other: Annotated[str, typer.Argument(help="The proposed plan.")],
     fmt: FormatOption = OutputFormat.TABLE,
     moved: Annotated[
-        bool, typer.Option("--moved", help="Also list every account changing territory.")
+        bool, typer.Option("--moved", help="Also list every account changing territory or owner.")
     ] = False,
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", help="Write the moved accounts to this file (.csv, .xlsx or .parquet)."
+            "--out",
+            help="Write the accounts changing territory or owner to this file (.csv, .xlsx or "
+            ".parquet).",
         ),
     ] = None,
     force: ForceOption = False,
@@ -67,6 +70,8 @@ def compare(
     comparison, window = compare_stored_plans(db, base, other)
     for text in comparison.notes:
         note(text)
+    # the accounts changing territory, then those only changing owner (same territory)
+    changing = (*comparison.moved, *comparison.reassigned)
     moved_rows: list[dict[str, Any]] = [
         {
             "account": m.account,
@@ -84,7 +89,7 @@ def compare(
             "old owner id": m.old_owner,
             "new owner id": m.new_owner,
         }
-        for m in comparison.moved
+        for m in changing
     ]
     if out is not None:
         import polars as pl
@@ -99,7 +104,9 @@ def compare(
         write_table(frame, out, overwrite=force, figures=True)
         # on stderr when stdout carries JSON or CSV for a program to read
         (stdout() if fmt is OutputFormat.TABLE else stderr()).print(
-            f"Wrote {len(moved_rows):,} moved accounts to {out!s}", highlight=False
+            f"Wrote {len(moved_rows):,} accounts to {out!s}: {len(comparison.moved):,} "
+            f"changing territory, {len(comparison.reassigned):,} changing owner only",
+            highlight=False,
         )
     if fmt is OutputFormat.JSON:
         render_json({**comparison.to_dict(), "revenue_window": window})
@@ -150,7 +157,7 @@ def compare(
         + (f" ({comparison.target_period})" if comparison.target_period else "")
         + ", change",
     )
-    if moved and moved_rows:
+    if moved and comparison.moved:
         render_rows(
             [
                 {**r, "potential": compact_amount(m.potential)}
@@ -158,4 +165,14 @@ def compare(
             ],
             columns=["account", "from", "to", "new owner", "potential"],
             title="Accounts changing territory (largest potential first)",
+        )
+    if moved and comparison.reassigned:
+        first = len(comparison.moved)
+        render_rows(
+            [
+                {**r, "potential": compact_amount(m.potential), "territory": r["to"]}
+                for r, m in zip(moved_rows[first:], comparison.reassigned[:200], strict=False)
+            ],
+            columns=["account", "territory", "old owner", "new owner", "potential"],
+            title="Accounts changing owner in their territory (largest potential first)",
         )

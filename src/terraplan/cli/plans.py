@@ -117,7 +117,13 @@ def show_plan(
     db = app_context(ctx).database()
     with UnitOfWork(db) as uow:
         plan = uow.plans.get(plan_id)
-        names = {r.id: r.name for r in uow.reps.list()}
+        reps = uow.reps.list()
+    names = {r.id: r.name for r in reps}
+    # the table marks the owners who left (IsActive false since the plan named them)
+    shown = {
+        r.id: f"{r.name} (inactive)" if fmt is OutputFormat.TABLE and not r.active else r.name
+        for r in reps
+    }
     reopened = reopen_reasons(db, plan_id)
     aligned = Counter(e.territory_id for e in plan.alignment)
     rows: list[dict[str, Any]] = [
@@ -126,7 +132,7 @@ def show_plan(
             "name": t.name,
             "type": t.type.value,
             "parent": t.parent_id,
-            "owner": ", ".join(names.get(r, r) for r in t.primary_owner_ids) or "(vacant)",
+            "owner": ", ".join(shown.get(r, r) for r in t.primary_owner_ids) or "(vacant)",
             "units": aligned.get(t.id, 0),
         }
         for t in plan.territories
@@ -160,7 +166,8 @@ def show_plan(
         stdout().print(
             f"[bold]{escape(plan.name)}[/bold] ({plan.id}), {plan.status.value.replace('_', ' ')}, "
             f"version {plan.version}, {scope_label(plan.scope)}"
-            + (f", effective from {plan.effective_from}" if plan.effective_from else ""),
+            + (f", effective from {plan.effective_from}" if plan.effective_from else "")
+            + (f" to {plan.effective_to}" if plan.effective_to else ""),
             markup=True,
         )
         for at, by, reason in reopened:
@@ -314,7 +321,11 @@ def activate(
     )
     stdout().print(f"Plan {saved.id} is active from {saved.effective_from}.{counts}")
     from terraplan.cli.console import note
-    from terraplan.services.edit_checks import inactive_owner_notes, scheduled_activation_notes
+    from terraplan.services.edit_checks import (
+        inactive_owner_notes,
+        scheduled_activation_notes,
+        unhired_owner_notes,
+    )
 
     if done is not None and done.without_location:
         note(
@@ -322,7 +333,11 @@ def activate(
             "none) are in no territory and keep their owners: no geographic rule can place "
             "them (named accounts or a catch-all territory in the rules would)"
         )
-    for text in [*scheduled_activation_notes(db, saved.id), *inactive_owner_notes(db, saved.id)]:
+    for text in [
+        *scheduled_activation_notes(db, saved.id),
+        *inactive_owner_notes(db, saved.id),
+        *unhired_owner_notes(db, saved.id),
+    ]:
         note(text)
 
 

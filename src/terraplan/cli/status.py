@@ -42,6 +42,20 @@ def status(
             row["amounts in"] = report.currencies.get(str(row["records"]), "")
     render_rows(rows, title="Records")
     if report.plans:
-        render_rows([asdict(p) for p in report.plans], title="Plans")
+        render_rows(
+            [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "v": p.version,  # as `plans list` heads it: the in-force days fit in 80
+                    "status": p.status,
+                    "territories": p.territories,
+                    "aligned records": p.aligned_records,
+                    "in force": p.in_force,
+                }
+                for p in report.plans
+            ],
+            title="Plans",
+        )
     else:
         console.print("No plans yet.")

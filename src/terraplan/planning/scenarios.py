@@ -99,6 +99,10 @@ class PlanComparison:
     reps_gaining_names: tuple[str, ...] = ()
     reps_losing_names: tuple[str, ...] = ()
     moved: tuple[MovedAccount, ...] = field(default=())
+    #: Accounts that stay in their territory and change owner (a territory given another
+    #: rep, a departed rep's accounts): ``owner_changes`` counts them with the moved ones
+    #: that change owner; largest potential first.
+    reassigned: tuple[MovedAccount, ...] = field(default=())
     #: Sum of each plan's territory targets (None: the plan has no stored targets).
     target_base: float | None = None
     target_other: float | None = None
@@ -157,6 +161,7 @@ class PlanComparison:
                 {**vars_of(t), "target_change": t.target_change} for t in self.territories
             ],
             "moved": [vars_of(m) for m in self.moved],
+            "reassigned": [vars_of(m) for m in self.reassigned],
         }
 
 
@@ -190,7 +195,8 @@ def compare_plans(
     none). ``rep_names``: rep id -> name, for the owners of moved accounts. ``crm_owner_of``:
     the owners the CRM last gave the accounts; when given, a note counts the owners
     activating ``other`` changes against them (what its owner update file holds, with the owners changed back since). An account "moves"
-    when its territory id differs between the plans; an "owner change" when its owner differs.
+    when its territory id differs between the plans (``moved``); an "owner change" when its owner
+    differs (those staying in their territory are ``reassigned``).
     The open pipeline of accounts changing owner is *protected*: activation leaves open
     opportunities with their current owner until they close. ``owners_then``: plan id ->
     the owners recorded while that plan was in force (an archived plan): they stand for the
@@ -207,6 +213,7 @@ def compare_plans(
     other_names = {t.id: t.name for t in other.territories}
     names = {**base_names, **other_names}
     moved: list[MovedAccount] = []
+    reassigned: list[MovedAccount] = []
     tallies: dict[str, list[float]] = {}
     gaining: set[str] = set()
     losing: set[str] = set()
@@ -238,12 +245,13 @@ def compare_plans(
                 losing.add(old_owner)
             if new_owner:
                 gaining.add(new_owner)
-        if old == new:
+        if old == new and old_owner == new_owner:
             continue
-        potential_moved += facts.potential
-        revenue_moved += facts.revenue
-        pipeline_moved += facts.open_pipeline
-        moved.append(
+        if old != new:
+            potential_moved += facts.potential
+            revenue_moved += facts.revenue
+            pipeline_moved += facts.open_pipeline
+        (moved if old != new else reassigned).append(
             MovedAccount(
                 facts.id,
                 facts.name,
@@ -302,6 +310,7 @@ def compare_plans(
             "the CRM)",
         )
     moved.sort(key=lambda m: (-m.potential, m.account_id))
+    reassigned.sort(key=lambda m: (-m.potential, m.account_id))
     return PlanComparison(
         base_id=base.id,
         other_id=other.id,
@@ -320,6 +329,7 @@ def compare_plans(
         reps_losing_names=tuple((rep_names or {}).get(r) or r for r in sorted(losing)),
         territories=territories,
         moved=tuple(moved),
+        reassigned=tuple(reassigned),
         target_base=sum(base_targets.values()) if base_targets else None,
         target_other=sum(other_targets.values()) if other_targets else None,
         notes=notes,

@@ -230,6 +230,7 @@ def mixed_owners_note(
     owner_spans: Sequence[OwnerSpan],
     labels: Mapping[str, str],
     hires: Mapping[str, date | None],
+    as_of: date | None = None,
 ) -> str | None:
     """Where a leaf's rep target goes to a rep while another rep owned its accounts that
     month (a target period reaching back over a realignment or a change of owner): KPIs
@@ -237,9 +238,12 @@ def mixed_owners_note(
     rep's target with another's revenue. One note naming each such territory (``names``, in
     leaf order) with its months, its target's reps and the owners then; None when none.
     An owner not hired yet in a month (``hires``: rep id -> hire date) is credited nothing
-    then, as the KPIs do, so that month mixes nothing of theirs."""
+    then, as the KPIs do, so that month mixes nothing of theirs. Only months begun by
+    ``as_of`` (all without it) are looked at: a month ahead has no owner of the day yet (the
+    plan in force then gives it; next year's draft, activated on 1 January, was said to mix
+    its new owners with the reps of the plan it replaces)."""
     spans_of = _spans_by_account(owner_spans)
-    every = np.ones(len(months), dtype=bool)
+    every = np.array([as_of is None or date(y, m, 1) <= as_of for y, m in months], dtype=bool)
     ends = [date(y + m // 12, m % 12 + 1, 1) - timedelta(days=1) for y, m in months]
     found: list[str] = []
     for k, carried in enumerate(carriers.owners):

@@ -254,7 +254,7 @@ def set_targets(
     mixed = mixed_owners_note(
         [nodes[i].name for i in leaves], carriers, months,
         leaf_accounts=leaf_accounts, owner_spans=owner_spans, labels=rep_labels,
-        hires={r.id: r.hire_date for r in reps or ()},
+        hires={r.id: r.hire_date for r in reps or ()}, as_of=as_of,
     )  # fmt: skip
     if mixed:
         warnings.append(mixed)

@@ -203,3 +203,30 @@ def scheduled_activation_notes(db: Database, plan_id: str) -> list[str]:
         f"plan {plan.id} takes over on {start}: {until}; the accounts' owner fields and "
         "`terraplan export assignments` already show its owners, for the CRM update on that day"
     ]
+
+
+def unhired_owner_notes(db: Database, plan_id: str) -> list[str]:
+    """One note per leaf territory of the active plan whose primary owner is hired after the
+    plan takes effect (a rep starting in February who owns a territory from 1 January): until
+    the hire its accounts' sales are credited to no rep, and its leads go to someone not there
+    yet. What `plans activate` and ``POST /plans/{id}/activate`` say after activating."""
+    with UnitOfWork(db) as uow:
+        plan = uow.plans.header(plan_id)
+        start = plan.effective_from
+        leaves = list(plan.leaves())
+        owner_ids = {r for t in leaves for r in t.primary_owner_ids}
+        reps = {r.id: r for r in uow.reps.list(any_of={"id": owner_ids})} if owner_ids else {}
+    if start is None:
+        return []
+    notes = []
+    for territory in leaves:
+        for rep_id in territory.primary_owner_ids:
+            rep = reps.get(rep_id)
+            if rep is None or rep.hire_date is None or rep.hire_date <= start:
+                continue
+            notes.append(
+                f"{rep.name}, owner of {territory.name}, is hired on {rep.hire_date}, after "
+                f"plan {plan.id} takes effect on {start}: until then its accounts' sales are "
+                "credited to no rep and its leads go to a rep not there yet"
+            )
+    return notes

@@ -246,6 +246,7 @@ def crm_behind_notes(db: Database, in_file: set[str]) -> list[str]:
     were, and the note says where to get that file."""
     with UnitOfWork(db) as uow:
         active = [row.id for row in uow.plans.list(status=PlanStatus.ACTIVE)]
+        inactive = {r.id for r in uow.reps.list(where={"active": False})}
     notes = []
     for plan_id in active:
         try:
@@ -253,6 +254,12 @@ def crm_behind_notes(db: Database, in_file: set[str]) -> list[str]:
         except NotFoundError:  # an active plan whose rules never ran has no owners to send
             continue
         behind = [r for r in rows if r["account_id"] in in_file and r["old_owner_id"]]
+        # the plan gives them to reps who left: the CRM moved on (the departed rep's accounts
+        # reassigned), and sending the plan's owners would hand them back to the departed
+        left = [r for r in behind if r["new_owner_id"] in inactive]
+        if left:
+            notes.append(_reassigned_note(plan_id, left))
+        behind = [r for r in behind if r["new_owner_id"] not in inactive]
         if not behind:
             continue
         first = behind[0]
@@ -267,3 +274,26 @@ def crm_behind_notes(db: Database, in_file: set[str]) -> list[str]:
             f"{plan_id} --salesforce` writes them for the CRM (the plan and its KPIs are unchanged)"
         )
     return notes
+
+
+def _reassigned_note(plan_id: str, rows: list[dict[str, Any]]) -> str:
+    """The accounts of an imported file that the CRM gives another owner while the active
+    plan still gives them to an inactive rep (rows of :func:`assignment_rows`)."""
+    departed: dict[str, int] = {}
+    for r in rows:
+        name = r["new_owner_name"] or r["new_owner_id"]
+        departed[name] = departed.get(name, 0) + 1
+    names = ", ".join(sorted(departed, key=lambda n: (-departed[n], n)))
+    first = rows[0]
+    count = len(rows)
+    return (
+        f"{count:,} account{'' if count == 1 else 's'} of the active plan {plan_id} "
+        f"{'has' if count == 1 else 'have'} another owner in this file than the inactive "
+        f"rep{'' if len(departed) == 1 else 's'} the plan gives {'it' if count == 1 else 'them'} "
+        f"to ({names}; e.g. {first['account_name'] or first['account_id']}: "
+        f"{first['old_owner_name'] or first['old_owner_id']} in the file): the CRM reassigned "
+        f"them; the plan's owner update file would send them back (Salesforce refuses those "
+        f"rows), and a rule run of {plan_id} gives them back, until a plan with active owners "
+        f"is activated "
+        f"(`terraplan plans copy {plan_id}`, then `match --apply` or `plans owners`)"
+    )

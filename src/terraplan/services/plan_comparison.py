@@ -303,6 +303,22 @@ def _comparable_targets(
         ]
         if start > end or any(f.is_empty() for f in inside):
             shown = [_periods_text(s) for s in spans]
+            latest = [_latest_year(s) for s in spans]
+            if all(y is not None for y in latest):
+                # this year's plan against next year's: each plan's own (latest) year, the
+                # change year over year (the question a realignment's review asks)
+                picked = [
+                    f.filter((pl.col("period_start") >= y[0]) & (pl.col("period_end") <= y[1]))
+                    for f, y in zip(rows, latest, strict=True)
+                    if y is not None
+                ]
+                said = [_periods_text({y}) for y in latest if y is not None]
+                notes.append(
+                    f"the plans set targets for different periods ({plan_ids[0]}: {shown[0]}; "
+                    f"{plan_ids[1]}: {shown[1]}): {plan_ids[0]}'s {said[0]} is compared with "
+                    f"{plan_ids[1]}'s {said[1]}, the change is year over year"
+                )
+                return _totals(picked), notes, f"{said[0]} -> {said[1]}"
             notes.append(
                 f"the plans set targets for different periods ({plan_ids[0]}: {shown[0]}; "
                 f"{plan_ids[1]}: {shown[1]}), so no target change is shown"
@@ -356,6 +372,11 @@ def _comparable_targets(
                 period = _periods_text({(start, end)})
             else:
                 period = _periods_text(own)
+    return _totals(rows), notes, period
+
+
+def _totals(rows: list[pl.DataFrame]) -> list[dict[str, float]]:
+    """Each frame's ``territory id -> summed amount``."""
     totals = []
     for frame in rows:
         grouped = frame.group_by("territory_id").agg(pl.col("amount").sum())
@@ -365,7 +386,20 @@ def _comparable_targets(
                 for k, v in zip(grouped["territory_id"], grouped["amount"], strict=True)
             }
         )
-    return totals, notes, period
+    return totals
+
+
+def _latest_year(spans: set[tuple[date, date]]) -> tuple[date, date] | None:
+    """The latest year a plan's target periods cover whole (a year-long target, else the
+    twelve months ending with its last period when they reach back that far); None when
+    its targets cover less than a year (a quarter is not compared with a year)."""
+    start, end = min(a for a, _ in spans), max(b for _, b in spans)
+    years = {(a, b) for a, b in spans if (b - a).days >= 364}
+    if years:
+        return max(years)
+    if (end - start).days >= 364:
+        return _year_before(end), end
+    return None
 
 
 def _periods_text(spans: set[tuple[date, date]]) -> str:

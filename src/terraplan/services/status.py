@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import func, select
 
@@ -20,6 +21,10 @@ class PlanSummary:
     status: str
     territories: int
     aligned_records: int
+    #: The days the plan is (or was) in force: "2026-01-01 to 2026-12-31", "from 2027-01-01";
+    #: empty when never active. Next year's plan activated ahead reads "active" while this
+    #: year's, "archived", is still in force to 31 December: the dates say so.
+    in_force: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +67,14 @@ def database_status(db: Database) -> DatabaseStatus:
                 ).all()
             )
             for row in connection.execute(
-                select(PlanRow.id, PlanRow.name, PlanRow.version, PlanRow.status).order_by(
-                    PlanRow.created_at, PlanRow.id
-                )
+                select(
+                    PlanRow.id,
+                    PlanRow.name,
+                    PlanRow.version,
+                    PlanRow.status,
+                    PlanRow.effective_from,
+                    PlanRow.effective_to,
+                ).order_by(PlanRow.created_at, PlanRow.id)
             ):
                 plans.append(
                     PlanSummary(
@@ -74,6 +84,7 @@ def database_status(db: Database) -> DatabaseStatus:
                         status=row.status,
                         territories=int(territory_counts.get(row.id, 0)),
                         aligned_records=int(aligned.get(row.id, 0)),
+                        in_force=_in_force(row.effective_from, row.effective_to),
                     )
                 )
             imports = int(
@@ -98,3 +109,10 @@ def database_status(db: Database) -> DatabaseStatus:
         currencies=currencies,
         closed_accounts=closed,
     )
+
+
+def _in_force(start: date | None, end: date | None) -> str:
+    """A plan's effective dates as one short text (as `plans list` shows them)."""
+    if start is None:
+        return ""
+    return f"{start} to {end}" if end is not None else f"from {start}"

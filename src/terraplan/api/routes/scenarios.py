@@ -295,6 +295,7 @@ def compare_plans_route(
     )
     payload = comparison.to_dict()
     payload["moved"] = payload["moved"][:moved_limit]
+    payload["reassigned"] = payload["reassigned"][:moved_limit]
     payload["revenue_window"] = window
     return PlanComparisonPublic.model_validate(payload)
 
@@ -400,10 +401,18 @@ def activate_route(
         version=body.version,
         by=principal.user.username,
     )
-    from terraplan.services.edit_checks import inactive_owner_notes, scheduled_activation_notes
+    from terraplan.services.edit_checks import (
+        inactive_owner_notes,
+        scheduled_activation_notes,
+        unhired_owner_notes,
+    )
     from terraplan.services.plan_lifecycle import activation_counts
 
-    notes = [*scheduled_activation_notes(db, saved.id), *inactive_owner_notes(db, saved.id)]
+    notes = [
+        *scheduled_activation_notes(db, saved.id),
+        *inactive_owner_notes(db, saved.id),
+        *unhired_owner_notes(db, saved.id),
+    ]
     counts = activation_counts(db, saved.id)
     return ActivationPublic(
         **_ref(saved).model_dump(),
