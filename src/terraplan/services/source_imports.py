@@ -36,6 +36,7 @@ from terraplan.io.stored_checks import SELF_REFERENCES
 from terraplan.io.table_source import DEFAULT_BATCH_ROWS, TableSource, iter_source_tables
 from terraplan.io.validation import ValidationResult, validate
 from terraplan.services.account_names import stored_account_names
+from terraplan.services.account_parents import link_new_parents
 from terraplan.services.account_status import (
     STATUS_FIELDS,
     StatusChange,
@@ -140,6 +141,7 @@ def import_source(
     stored: Collection[str] | None = None
     statuses: list[pl.DataFrame] = []  # accounts: each batch's open/closed rows
     in_source: set[str] = set()  # accounts: every id of the source, refused rows too
+    written_ids: set[str] = set()
     change = StatusChange()
     deleted_ids: list[str] = []  # records the CRM deleted (left out), removed at the end
     unchanged = Unchanged(kind=spec.kind)  # rows no newer than the stored records
@@ -207,6 +209,7 @@ def import_source(
             if merged.ok or on_error == "skip":
                 if frame.height:
                     written += write_rows(uow, spec.kind, frame, result.report, stored)
+                    written_ids.update(frame["id"].to_list())
                 deleted_ids += removed_ids(spec.kind, result.report)
             progress(step, merged.report.rows_read, None)
         final = merged.finish()
@@ -227,6 +230,9 @@ def import_source(
                 close_missing=close_missing,
                 in_file=in_source,
             )
+        linked: list[str] = []  # stored accounts whose parent this source brings
+        if spec.kind == "accounts" and written:
+            linked = link_new_parents(uow.connection, written_ids - accounts_before, in_source)
         removed = remove_deleted(uow, spec.kind, deleted_ids)
         gone = {i: stamps[i] for i in deleted_ids if i in stamps}
         remember_deletions(uow.connection, spec.kind, gone)  # older rows do not bring them back
@@ -252,7 +258,7 @@ def import_source(
         report=final,
         written=written,
         on_error=on_error,
-        notes=(*change.notes(), *removed.notes(), *unchanged.notes()),
+        notes=(*change.notes(), *removed.notes(), *unchanged.notes(), *linked),
         closed=change.closed,
         reopened=change.reopened,
     )
