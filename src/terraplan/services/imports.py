@@ -46,6 +46,7 @@ from terraplan.services.import_facts import area_centres, stored_facts
 from terraplan.services.import_notes import inactive_owner_notes, placement_notes
 from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
+from terraplan.services.stage_mappings import check_stage_readings, mapping_label
 from terraplan.storage.crm_stamps import remember_deletions
 from terraplan.storage.database import Database
 from terraplan.storage.orm import ImportRunRow
@@ -191,6 +192,7 @@ def import_file(
         )
     with db.connect() as connection:
         check_amounts_currency(connection, kind, report)
+    check_stage_readings(db, result.frame, report, mapping=mapping_label(mapping))
     frame = result.frame if delta is None else with_stamps(result.frame, delta.stamps)
     written = 0
     step = f"write {kind.replace('_', ' ')}"

@@ -67,6 +67,7 @@ from terraplan.services.imports import (
 )
 from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
+from terraplan.services.stage_mappings import check_stage_readings, mapping_label
 from terraplan.storage.crm_stamps import remember_deletions
 from terraplan.storage.database import Database
 from terraplan.storage.orm import ImportRunRow
@@ -114,6 +115,7 @@ def import_source(
     facts = stored_facts(db, spec.kind)
     links = dict(facts.stored_links)  # and those of the batches accepted so far
     link = SELF_REFERENCES.get(spec.kind, ("",))[0]
+    label = mapping_label(mapping)
 
     def batches() -> Iterator[SourceTable]:
         return iter_source_tables(
@@ -182,6 +184,8 @@ def import_source(
                 stored_forms=forms,
                 account_names=stored_account_names(db, table, stored_known),
             )
+            if not result.report.file_errors:  # a stage renamed by the first import's mapping
+                check_stage_readings(db, result.frame, result.report, mapping=label)
             merged.add(result.report)
             if result.report.file_errors:
                 break
