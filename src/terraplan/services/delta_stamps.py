@@ -169,7 +169,8 @@ def _row_stamps(table: SourceTable, columns: list[str]) -> tuple[list[datetime |
                     if column not in as_utc:
                         as_utc.append(column)
             if stamp is None:
-                declared = f" (the mapping file declares dates: {order})" if order else ""
+                by = table.columns.declared_by
+                declared = f" ({by} declares dates: {order})" if order else ""
                 raise DataError(
                     f"{table.file} row {rows[at]} column {column!r} value {str(cell)[:80]!r}: "
                     "not a date and time (ISO 8601 as the Salesforce API and Data Loader "
