@@ -136,3 +136,35 @@ def test_a_table_of_custom_stages_without_its_mapping_is_refused(
     with pytest.raises(DataError, match="--mapping-name custom"):
         import_source(db, source, "opportunities")
     assert _readings(db)["006S"] == ("Closed Won", True, True)
+
+
+def test_a_custom_won_stage_read_from_iswon_before_is_not_read_as_open(
+    db: Database, tmp_path: Path
+) -> None:
+    # Data Loader exports IsWon: 'Contract Signed' is a won stage of this org; a report sent
+    # later has no IsWon column, and a new deal in that stage would read as open too
+    import_file(db, _write(tmp_path, "Account.csv", ACCOUNTS), "accounts")
+    loader = (
+        "Id,AccountId,StageName,Amount,CreatedDate,CloseDate,IsClosed,IsWon\r\n"
+        "006A,001A,Contract Signed,1000,2026-01-05,2026-03-31,true,true\r\n"
+        "006B,001B,Contract Signed,2000,2026-01-05,2026-04-30,true,true\r\n"
+        "006C,001B,Discovery,500,2026-02-05,,false,false\r\n"
+    )
+    import_file(db, _write(tmp_path, "Opportunity.csv", loader), "opportunities")
+    report = (
+        "Opportunity ID,Account ID,Stage,Amount,Created Date,Close Date\r\n"
+        "006A,001A,Contract Signed,1000,2026-01-05,2026-03-31\r\n"
+        "006D,001A,contract signed,300,2026-06-01,2026-06-30\r\n"
+        "006E,001A,Contract Signed,400,2026-06-01,2026-07-30\r\n"
+        "006C,001B,Discovery,600,2026-02-05,\r\n"
+    )
+    with pytest.raises(DataError) as caught:
+        import_file(db, _write(tmp_path, "report.csv", report), "opportunities")
+    message = caught.value.message
+    assert (
+        "read without a mapping and without IsWon or IsClosed columns, 2 opportunities would"
+        " read their stage otherwise than every stored opportunity with that stage ('Contract"
+        " Signed': 2 read as open, stored as won on 2)"
+    ) in message
+    assert "(Contract Signed: Closed Won); nothing was imported" in message
+    assert set(_readings(db)) == {"006A", "006B", "006C"}

@@ -17,13 +17,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from terraplan.errors import DataError
 from terraplan.io.header_aliases import ALIASES
 from terraplan.io.mapping import normalize_header, split_mapping
-from terraplan.io.report import ImportReport, short
-from terraplan.io.stages import read_stages, stage_counts
+from terraplan.io.report import ImportReport, counted, short
+from terraplan.io.stages import STAGES_SHOWN, read_stages, stage_counts
 from terraplan.storage.database import Database
 from terraplan.storage.import_mappings import ImportMappings
 from terraplan.storage.orm import OpportunityRow
@@ -44,6 +44,7 @@ def check_stage_readings(
     if report.kind != "opportunities" or "stage" not in frame.columns or mapped & set(_FLAGS):
         return
     with db.connect() as connection:
+        _check_stored_stages(connection, frame, report, mapping)
         stored = _stored(connection, frame["id"].drop_nulls().to_list())
         rows = frame.select("id", "stage").join(stored, on="id", how="inner")
         rows = rows.with_columns(read_stages(rows["stage"]).alias("reading"))
@@ -94,6 +95,58 @@ def check_stage_readings(
         f"{how}, {what.replace('would change', 'changed')}: if an earlier import renamed these"
         " stages with a mapping file's values, import this file again with it and --reload"
         " (save it with `terraplan mappings save` for the nightly job)"
+    )
+
+
+def _check_stored_stages(
+    connection: Connection, frame: pl.DataFrame, report: ImportReport, mapping: str | None
+) -> None:
+    """Refuse a file reading a stage otherwise than every stored opportunity having it: a
+    custom won stage (``Contract Signed``, read as won from ``IsWon`` by an earlier Data
+    Loader export) in a report without ``IsWon`` would read as open, for every deal in it."""
+    stages = frame["stage"].drop_nulls().unique().to_list()
+    if not stages:
+        return
+    query = (
+        select(OpportunityRow.stage, OpportunityRow.is_closed, OpportunityRow.is_won, func.count())
+        .where(OpportunityRow.stage.in_(stages))
+        .group_by(OpportunityRow.stage, OpportunityRow.is_closed, OpportunityRow.is_won)
+    )
+    held: dict[str, dict[str, int]] = {}
+    for stage, closed, won, count in connection.execute(query):
+        reading = "won" if won else "lost" if closed else "open"
+        held.setdefault(stage, {})[reading] = held.get(stage, {}).get(reading, 0) + int(count)
+    sure = {stage: next(iter(r.items())) for stage, r in held.items() if len(r) == 1}
+    sure = {stage: (was, n) for stage, (was, n) in sure.items() if was != "open"}
+    if not sure:
+        return
+    rows = frame.select("stage").filter(pl.col("stage").is_in(list(sure)))
+    rows = rows.with_columns(read_stages(rows["stage"]).alias("reading"))
+    rows = rows.filter(
+        pl.col("reading") != pl.col("stage").replace_strict({k: v[0] for k, v in sure.items()})
+    )
+    if not rows.height:
+        return
+    counts = (
+        rows.group_by("stage", "reading").len().sort(["len", "stage"], descending=[True, False])
+    )
+    shown = ", ".join(
+        f"{short(stage)!r}: {n:,} read as {now}, stored as {sure[stage][0]} on {sure[stage][1]:,}"
+        for stage, now, n in counts.head(STAGES_SHOWN).iter_rows()
+    )
+    how = f"read with {mapping}" if mapping else "read without a mapping"
+    first = str(counts["stage"][0])
+    many = counted(rows.height, "opportunity", "opportunities")
+    word = "Won" if sure[first][0] == "won" else "Lost"
+    reason = (
+        f"{how} and without IsWon or IsClosed columns, {many} would read their stage otherwise"
+        f" than every stored opportunity with that stage ({shown}): an earlier import read it"
+        " from those columns. Export IsWon and IsClosed with the file, or rename the stage in"
+        f" a mapping's values ({short(first)}: Closed {word})"
+    )
+    raise DataError(
+        f"{report.file}: {reason}; nothing was imported",
+        details={"file": report.file, "field": "stage", "reason": reason},
     )
 
 
