@@ -263,3 +263,38 @@ def test_a_stored_mapping_naming_no_field_fails_the_job_naming_the_mapping(
     assert job["status"] == "failed"
     assert job["error"]["message"].startswith("mapping 'hr'"), job["error"]
     assert "job_title" in job["error"]["message"]
+
+
+def test_date_messages_name_the_stored_mapping_and_a_resend_without_it_is_refused(
+    as_user: Callable[..., TestClient],
+) -> None:
+    client = as_user("planner", job_workers=1)
+    assert client.put("/import-mappings/hubspot-deals", content=MAPPING.encode()).status_code == 201
+    companies = _send(client, "accounts", COMPANIES.encode(), filename="companies.csv")
+    assert companies["written"] == 2
+    result = _send(
+        client, "opportunities", DEALS, mapping="hubspot-deals", encoding="cp1252", filename="d.csv"
+    )
+    warnings = result["warnings"]
+    assert (
+        "slashed dates are read as day/month/year, as the stored mapping 'hubspot-deals'"
+        " declares (dates: day first)" in warnings
+    )
+    assert any(
+        w.endswith("as the stored mapping 'hubspot-deals' declares (time_zone: Europe/Berlin)")
+        for w in warnings
+    )
+    assert not any("mapping file declares" in w for w in warnings)
+    # the same deals sent again without ?mapping=: Gewonnen and Verloren would read as open
+    again = DEALS.decode("cp1252").replace("Betrag", "Amount").encode("cp1252")
+    sent = client.post(
+        "/imports/opportunities",
+        params={"encoding": "cp1252", "filename": "d.csv", "decimal": "comma"},
+        content=again,
+    )
+    job = _wait_for(client, sent.json()["id"])
+    assert job["status"] == "failed"
+    message = job["error"]["message"]
+    assert "3 opportunities stored as won or lost would change" in message, message
+    assert "the stored mapping 'hubspot-deals'" in message
+    assert "?mapping=hubspot-deals" in message

@@ -173,15 +173,6 @@ CASES = [
         "first at row",
     ),
     Case(
-        "acc-unknown-parent",
-        "accounts",
-        "id,name,parent_id\nA1,Acme,\nA2,B,A1\nA3,C,A9\n",
-        4,
-        "parent_id",
-        "unknown account 'A9'",
-        known_ids={"accounts": []},
-    ),
-    Case(
         "acc-own-parent",
         "accounts",
         "id,name,parent_id\nA1,Acme,\nA2,B,A2\n",

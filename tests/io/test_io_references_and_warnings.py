@@ -24,6 +24,19 @@ def test_child_of_a_rejected_parent_is_rejected_too(make_file: Any) -> None:
     assert result.frame["id"].to_list() == ["A4"]
 
 
+def test_a_parent_not_loaded_keeps_its_accounts_and_is_counted_once(make_file: Any) -> None:
+    # one region's export: A2 and A3 name parents of another region, A4 is under A2
+    text = "id,name,parent_id\nA1,Acme,\nA2,B,P9\nA3,C,P8\nA4,D,A2\nA5,,P9\n"
+    result = load_file(make_file(text), "accounts", known_ids={"accounts": ["A0"]})
+    assert errors(result) == [(6, "name")]  # A5 is refused for its name only
+    assert result.frame["parent_id"].to_list() == [None, "P9", "P8", "A2"]
+    said = [w for w in result.report.warnings if "not loaded" in w]
+    assert len(said) == 1
+    assert said[0].startswith(
+        "2 accounts name a parent account that is not loaded (2 parent accounts, e.g. P8)"
+    )
+
+
 def test_parent_later_in_the_file_counts(make_file: Any) -> None:
     text = "id,name,parent_id\nA2,B,A1\nA1,A,\n"
     result = load_file(make_file(text), "accounts", known_ids={})

@@ -155,6 +155,22 @@ def test_a_time_that_is_not_one_is_refused_naming_file_row_and_column(
     assert _opps(db) == {}
 
 
+def test_a_bad_time_under_a_stored_mapping_names_the_mapping(db: Database, tmp_path: Path) -> None:
+    from terraplan.services.import_mappings import save_mapping, stored_mapping
+
+    save_mapping(db, "uk-deals", "dates: day first\ntime_zone: Europe/London\n", by=None)
+    bad = BASE.replace("2026-11-01T02:00:00.000Z\n", "31/11/2026 2:00\n", 1)
+    with pytest.raises(DataError) as caught:
+        import_file(
+            db,
+            _write(tmp_path, "bad.csv", bad),
+            "opportunities",
+            mapping=stored_mapping(db, "uk-deals"),
+        )
+    assert "(the stored mapping 'uk-deals' declares dates: day first)" in str(caught.value)
+    assert "mapping file" not in str(caught.value)
+
+
 def test_reload_imports_the_same_rows_again(db: Database, tmp_path: Path) -> None:
     """A corrected mapping file sends the same rows (same times) again: reload applies them."""
     import_file(db, _write(tmp_path, "base.csv", BASE), "opportunities")

@@ -135,7 +135,7 @@ def test_reference_and_spelling_notes_count_the_rows_imported(db: Database, tmp_
     # A CRM account export naming owners every way a CRM does (by name, by the 18-character
     # form of a stored 15-character id, by an id no stored rep has, by a name two reps share)
     # and spelling a stored segment otherwise; in each group one row is refused by another
-    # check (no name, a parent account that exists nowhere) and skipped. Each note counts the
+    # check (no name, a negative potential) and skipped. Each note counts the
     # rows written: "2 rows name the owner by name" for 1 written overstated the fix.
     ann, bob = "005A00000012345", "005A00000067890"
     reps = tmp_path / "reps.csv"
@@ -150,13 +150,13 @@ def test_reference_and_spelling_notes_count_the_rows_imported(db: Database, tmp_
     assert import_file(db, stored, "accounts", geocoder=None).report.ok
     bob18 = bob + suffix(bob)
     lines = [
-        "Id,Name,OwnerId,Parent Id,Segment",
+        "Id,Name,OwnerId,Potential,Segment",
         "A1,Acme,Ann Lee,,ENTERPRISE",
         "A2,,ann lee,,ENTERPRISE",  # no name
         f"A3,Beta,{bob18},,",
-        f"A4,Gamma,{bob18},NOPE,ENTERPRISE",  # no account NOPE
+        f"A4,Gamma,{bob18},-5,ENTERPRISE",  # a negative potential
         "A5,Delta,005Z00000099999,,",
-        "A6,Eps,005Z00000088888,NOPE,",
+        "A6,Eps,005Z00000088888,-5,",
         "A7,Zeta,Sam Park,,",
         "A8,,sam park,,",
     ]
@@ -167,8 +167,8 @@ def test_reference_and_spelling_notes_count_the_rows_imported(db: Database, tmp_
     assert (report.rows_read, report.accepted, outcome.written) == (8, 4, 4)
     assert sorted((i.row, i.field) for i in report.errors) == [
         (3, "name"),
-        (5, "parent_id"),
-        (7, "parent_id"),
+        (5, "potential"),
+        (7, "potential"),
         (9, "name"),
     ]
     counted = [w for w in report.warnings if w[0].isdigit() or w.startswith("segment:")]

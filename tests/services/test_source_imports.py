@@ -182,7 +182,9 @@ def test_a_parquet_folder_names_each_file(tmp_path: Path, target: Database) -> N
             "z-part-1.parquet",
             3,
             "id",
-            f"duplicate id (first at {folder / 'year=2025' / 'part-0.parquet'} row 1)",
+            f"duplicate id (first at {folder / 'year=2025' / 'part-0.parquet'} row 1; without a"
+            " LastModifiedDate or SystemModstamp column the later edit cannot be told: import"
+            " the files one at a time, in the order they were taken)",
         ),
     ]
     assert _stored(target) == {}

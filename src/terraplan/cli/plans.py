@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from terraplan.cli.console import OutputFormat, render_json, render_rows, stdout
+from terraplan.cli.console import OutputFormat, note, render_json, render_rows, stdout
 from terraplan.cli.context import app_context
 
 plans_app = typer.Typer(
@@ -244,10 +244,12 @@ def copy(
 ) -> None:
     """Copy a plan (its territories, owners, alignment and rule set) into a new draft."""
     from terraplan.services.new_plans import copy_plan
+    from terraplan.services.plan_copy_records import carried_note
     from terraplan.services.plan_scopes import scope_label
 
+    db = app_context(ctx).database()
     copied = copy_plan(
-        app_context(ctx).database(),
+        db,
         source,
         new_id=plan_id,
         name=name,
@@ -258,6 +260,9 @@ def copy(
         f"Plan {copied.id} ({copied.name}, {scope_label(copied.scope)}) is a draft copy of "
         f"{copied.based_on_plan_id}."
     )
+    carried = carried_note(db, copied)
+    if carried:
+        note(carried)
 
 
 def status(
@@ -320,7 +325,6 @@ def activate(
         else ""
     )
     stdout().print(f"Plan {saved.id} is active from {saved.effective_from}.{counts}")
-    from terraplan.cli.console import note
     from terraplan.services.edit_checks import (
         inactive_owner_notes,
         scheduled_activation_notes,

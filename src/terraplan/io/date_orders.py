@@ -46,10 +46,11 @@ def declared_date_order(mapping: Mapping[str, object] | None) -> DateOrder | Non
     return date_order_of(mapping[DATES_KEY])
 
 
-def declared_order_note(order: DateOrder) -> str:
-    """How the declared order reads the dates (one line of the import report)."""
+def declared_order_note(order: DateOrder, by: str = "the mapping file") -> str:
+    """How the declared order reads the dates (one line of the import report); ``by`` names
+    the mapping (``the stored mapping 'uk-leads'``)."""
     shape = "day/month/year" if order == "day first" else "month/day/year"
-    return f"slashed dates are read as {shape}, as the mapping file declares (dates: {order})"
+    return f"slashed dates are read as {shape}, as {by} declares (dates: {order})"
 
 
 def without_date_settings(mapping: Mapping[str, object]) -> tuple[dict[str, object], str | None]:

@@ -140,6 +140,9 @@ class ColumnMap:
     date_order: DateOrder | None = None
     #: The time zone whose days zoned date-times are read as (``time_zone: …``), if any.
     time_zone: str | None = None
+    #: How messages name the mapping declaring them: ``the mapping file``, or ``the stored
+    #: mapping 'NAME'`` (``--mapping-name``, the API's ``?mapping=``).
+    declared_by: str = "the mapping file"
 
     def column_of(self, name: str) -> str:
         """The file column of field ``name`` (or of attribute ``attributes.<name>``)."""
@@ -412,7 +415,17 @@ def resolve_columns(
         replaced,
         declared_date_order(mapping_in),
         declared_time_zone(mapping_in),
+        declared_by(mapping_source),
     )
+
+
+def declared_by(mapping_source: str) -> str:
+    """How messages name a mapping by its ``mapping_source``: a stored one by its name
+    (``mapping 'uk-leads'``, as :class:`~terraplan.io.named_mapping.NamedMapping` gives it),
+    any other as the mapping file (a file, or its content read already)."""
+    if mapping_source.startswith("mapping '"):
+        return f"the stored {mapping_source}"
+    return "the mapping file"
 
 
 def _left_out(field: str, kept: str, dropped: str, user: Mapping[str, str | None]) -> str:

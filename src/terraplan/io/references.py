@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 import polars as pl
 
 from terraplan.domain.salesforce_ids import match_id_forms
+from terraplan.io.absent_parents import parents_not_loaded
 from terraplan.io.account_names import names_to_account_ids, shared_name_reason
 from terraplan.io.checker import Checker
 from terraplan.io.owner_names import names_to_ids
@@ -98,13 +99,21 @@ def check_references(
                 pl.when(listed).then(several).otherwise(reason),
             )
             continue
-        # Self-reference: ids of rows accepted so far also count; repeat until stable.
+        # Self-reference: ids of rows accepted so far also count; repeat until stable. A
+        # parent account not loaded at all (a region's export) is kept, with a note.
+        absent = pl.Series(ROW, [], dtype=pl.Int64)
+        if kind == "accounts":
+            absent = parents_not_loaded(checker, spec.name, known.to_list())
         flagged = pl.Series("row", [], dtype=pl.Int64)
         for _ in range(50):
             bad = pl.concat([checker.error_rows(), flagged]).unique()
             accepted = checker.ctx.filter(~pl.col(ROW).is_in(bad.implode()))["id"].drop_nulls()
             allowed = pl.concat([known, accepted]).implode()
-            mask = pl.col(spec.name).is_not_null() & ~pl.col(spec.name).is_in(allowed)
+            mask = (
+                pl.col(spec.name).is_not_null()
+                & ~pl.col(spec.name).is_in(allowed)
+                & ~pl.col(ROW).is_in(absent.implode())
+            )
             now = checker.ctx.filter(mask)[ROW]
             if now.len() == flagged.len():
                 break

@@ -64,9 +64,10 @@ def zoned_day(text: pl.Expr, time_zone: str) -> pl.Expr:
     return pl.when(hours.is_between(0, 23) & minutes.is_between(0, 59)).then(local)
 
 
-def declared_zone_note(time_zone: str) -> str:
-    """What the declared time zone does (one line of the import report)."""
+def declared_zone_note(time_zone: str, by: str = "the mapping file") -> str:
+    """What the declared time zone does (one line of the import report); ``by`` names the
+    mapping (``the stored mapping 'uk-leads'``)."""
     return (
         f"date-times with a time zone (Z, +0000) are read as their day in {time_zone},"
-        f" as the mapping file declares (time_zone: {time_zone})"
+        f" as {by} declares (time_zone: {time_zone})"
     )

@@ -70,10 +70,10 @@ def typed_columns(
     if declared_order is not None:  # the mapping file names it: nothing is guessed
         deciders, guess = [], None
         if any(slashed for _, slashed in dates.values()):
-            report.warnings.append(declared_order_note(declared_order))
+            report.warnings.append(declared_order_note(declared_order, table.columns.declared_by))
     time_zone = table.columns.time_zone
     if time_zone is not None and dates:
-        report.warnings.append(declared_zone_note(time_zone))
+        report.warnings.append(declared_zone_note(time_zone, table.columns.declared_by))
     guessed: dict[parsing.Guess, list[str]] = {}
     exprs: list[pl.Expr] = []
     for spec_field in spec.fields:

@@ -111,6 +111,9 @@ class DeltaRows:
     #: stored-form id -> the row's time, for the rows kept (and flagged deleted).
     stamps: dict[str, datetime]
     unchanged: Unchanged
+    #: stored-form ids of the rows kept that carry a time of their own (not a blank cell):
+    #: a later batch's row of such an id is a later edit, not a duplicate.
+    stamped: frozenset[str] = frozenset()
 
 
 def stamp_columns(table: SourceTable) -> list[str]:
@@ -166,7 +169,8 @@ def _row_stamps(table: SourceTable, columns: list[str]) -> tuple[list[datetime |
                     if column not in as_utc:
                         as_utc.append(column)
             if stamp is None:
-                declared = f" (the mapping file declares dates: {order})" if order else ""
+                by = table.columns.declared_by
+                declared = f" ({by} declares dates: {order})" if order else ""
                 raise DataError(
                     f"{table.file} row {rows[at]} column {column!r} value {str(cell)[:80]!r}: "
                     "not a date and time (ISO 8601 as the Salesforce API and Data Loader "
@@ -261,7 +265,12 @@ def compare_rows(
     if as_utc:
         warnings = (*warnings, _local_note(as_utc))
     frame = table.frame.filter(pl.Series(keep, dtype=pl.Boolean))
-    return DeltaRows(replace(table, frame=frame, warnings=warnings), kept, unchanged)
+    stamped = frozenset(
+        str(record_id)
+        for record_id, stamp, kept_row in zip(raw_ids, stamps, keep, strict=True)
+        if kept_row and record_id and stamp is not None
+    )
+    return DeltaRows(replace(table, frame=frame, warnings=warnings), kept, unchanged, stamped)
 
 
 def _earlier_edits(

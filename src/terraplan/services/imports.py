@@ -28,6 +28,7 @@ from terraplan.io.report import ImportReport, counted, counted_records
 from terraplan.io.schema import PLANNED_KINDS, kind_spec
 from terraplan.io.validation import missing_columns, validate
 from terraplan.services.account_names import stored_account_names
+from terraplan.services.account_parents import link_new_parents
 from terraplan.services.account_status import (
     STATUS_FIELDS,
     StatusChange,
@@ -45,6 +46,7 @@ from terraplan.services.import_facts import area_centres, stored_facts
 from terraplan.services.import_notes import inactive_owner_notes, placement_notes
 from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
+from terraplan.services.stage_mappings import check_stage_readings, mapping_label
 from terraplan.storage.crm_stamps import remember_deletions
 from terraplan.storage.database import Database
 from terraplan.storage.orm import ImportRunRow
@@ -190,6 +192,7 @@ def import_file(
         )
     with db.connect() as connection:
         check_amounts_currency(connection, kind, report)
+    check_stage_readings(db, result.frame, report, mapping=mapping_label(mapping))
     frame = result.frame if delta is None else with_stamps(result.frame, delta.stamps)
     written = 0
     step = f"write {kind.replace('_', ' ')}"
@@ -206,6 +209,7 @@ def import_file(
         status = status_frame(frame, mapped)
         frame = frame.drop([f for f in STATUS_FIELDS if f in frame.columns])
     change = StatusChange()
+    linked: list[str] = []  # accounts: stored ones whose parent this file brings
     # Progress is reported outside the write transaction: the report is a write of its own
     # (the job row), which SQLite would have to wait for until this transaction ends.
     progress(step, 0, frame.height)
@@ -217,6 +221,9 @@ def import_file(
             gone = {i: delta.stamps[i] for i in removed_ids(kind, report) if i in delta.stamps}
             remember_deletions(uow.connection, kind, gone)
         written = write_rows(uow, kind, frame, report, stored)
+        if kind == "accounts" and before is not None:
+            ids = set(frame["id"].to_list())
+            linked = link_new_parents(uow.connection, ids - before, in_file)
         if status is not None and before is not None:
             change = apply_status(
                 uow.connection,
@@ -244,7 +251,7 @@ def import_file(
         uow.commit()
     progress(step, frame.height, frame.height)
     notes = tuple(inactive_owner_notes(db)) if kind == "reps" and written else ()
-    notes = (*notes, *change.notes(), *removed.notes())
+    notes = (*notes, *change.notes(), *removed.notes(), *linked)
     if delta is not None:
         notes = (*notes, *delta.unchanged.notes())
     if kind == "accounts" and written and "owner_id" in frame.columns:

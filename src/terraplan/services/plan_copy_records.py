@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from terraplan.domain import Plan
+from terraplan.storage.database import Database
 from terraplan.storage.mappers import to_record
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -48,3 +50,39 @@ def copy_plan_records(uow: UnitOfWork, source_id: str, plan_id: str) -> dict[str
 
         uow.plan_results.put(plan_id, "targets", carried_report(uow, report, source_id, plan_id))
     return carried
+
+
+def carried_note(db: Database, plan: Plan) -> str | None:
+    """What a copy carried over from its source that the planner must hear about: its
+    targets (territory targets and rep quotas) and acquisition costs, which stay with their
+    territory and rep ids while the copy is edited. ``None`` for a plan that is no copy or
+    carried none."""
+    source = plan.based_on_plan_id
+    if source is None:
+        return None
+    with UnitOfWork(db) as uow:
+        targets = uow.records("targets").list(where={"plan_id": plan.id})
+        costs = len(uow.records("acquisition_costs").list(where={"plan_id": plan.id}))
+    if not targets and not costs:
+        return None
+    parts = []
+    reps = sum(1 for t in targets if getattr(t, "rep_id", None) is not None)
+    areas = len(targets) - reps
+    if areas:
+        parts.append(f"{areas:,} territory target{'s' if areas != 1 else ''}")
+    if reps:
+        parts.append(f"{reps:,} rep quota{'s' if reps != 1 else ''}")
+    if costs:
+        parts.append(f"{costs:,} acquisition cost{'s' if costs != 1 else ''}")
+    what = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+    when = ""
+    if targets:
+        first = min(t.period_start for t in targets)
+        last = max(t.period_end for t in targets)
+        when = f" ({first.isoformat()} to {last.isoformat()})"
+    return (
+        f"{plan.id} keeps the {what}{when} of {source}, so that activated in its place it keeps"
+        f" the quotas: they stay with their territory and rep ids as {plan.id} is edited; after"
+        f" moving units, accounts or owners, set them again (terraplan targets --plan"
+        f" {plan.id}, or import quotas naming plan {plan.id})"
+    )

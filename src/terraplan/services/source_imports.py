@@ -36,6 +36,7 @@ from terraplan.io.stored_checks import SELF_REFERENCES
 from terraplan.io.table_source import DEFAULT_BATCH_ROWS, TableSource, iter_source_tables
 from terraplan.io.validation import ValidationResult, validate
 from terraplan.services.account_names import stored_account_names
+from terraplan.services.account_parents import link_new_parents
 from terraplan.services.account_status import (
     STATUS_FIELDS,
     StatusChange,
@@ -66,6 +67,7 @@ from terraplan.services.imports import (
 )
 from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
+from terraplan.services.stage_mappings import check_stage_readings, mapping_label
 from terraplan.storage.crm_stamps import remember_deletions
 from terraplan.storage.database import Database
 from terraplan.storage.orm import ImportRunRow
@@ -113,6 +115,7 @@ def import_source(
     facts = stored_facts(db, spec.kind)
     links = dict(facts.stored_links)  # and those of the batches accepted so far
     link = SELF_REFERENCES.get(spec.kind, ("",))[0]
+    label = mapping_label(mapping)
 
     def batches() -> Iterator[SourceTable]:
         return iter_source_tables(
@@ -140,6 +143,7 @@ def import_source(
     stored: Collection[str] | None = None
     statuses: list[pl.DataFrame] = []  # accounts: each batch's open/closed rows
     in_source: set[str] = set()  # accounts: every id of the source, refused rows too
+    written_ids: set[str] = set()
     change = StatusChange()
     deleted_ids: list[str] = []  # records the CRM deleted (left out), removed at the end
     unchanged = Unchanged(kind=spec.kind)  # rows no newer than the stored records
@@ -180,13 +184,21 @@ def import_source(
                 stored_forms=forms,
                 account_names=stored_account_names(db, table, stored_known),
             )
+            if not result.report.file_errors:  # a stage renamed by the first import's mapping
+                check_stage_readings(db, result.frame, result.report, mapping=label)
             merged.add(result.report)
             if result.report.file_errors:
                 break
             if not files or files[-1] != table.file:
                 files.append(table.file)
             rows = _accepted_rows(table, result)
-            frame = _drop_repeated_ids(result, rows, seen, files, merged)
+            later = delta.stamped if delta is not None else None
+            frame, superseded = _drop_repeated_ids(result, rows, seen, files, merged, later)
+            if superseded:  # an earlier batch's row of these records is an earlier edit
+                unchanged = unchanged.plus(_earlier_batches(unchanged, superseded))
+                merged.report.accepted -= len(superseded)
+                written -= len(superseded)
+                deleted_ids = [i for i in deleted_ids if i not in set(superseded)]
             file_index = pl.lit(len(files) - 1, dtype=pl.Int32).alias("file")
             seen = pl.concat([seen, frame.select(_keys(frame), file_index, ROW)])
             frame = with_stamps(frame.drop(ROW), stamps)
@@ -207,6 +219,7 @@ def import_source(
             if merged.ok or on_error == "skip":
                 if frame.height:
                     written += write_rows(uow, spec.kind, frame, result.report, stored)
+                    written_ids.update(frame["id"].to_list())
                 deleted_ids += removed_ids(spec.kind, result.report)
             progress(step, merged.report.rows_read, None)
         final = merged.finish()
@@ -220,13 +233,21 @@ def import_source(
         if spec.kind == "accounts" and (written or close_missing):
             change = apply_status(
                 uow.connection,
-                pl.concat(statuses, how="vertical_relaxed") if statuses else no_status(),
+                # a record in two batches: the later batch's row is the record
+                pl.concat(statuses, how="vertical_relaxed").unique(
+                    "id", keep="last", maintain_order=True
+                )
+                if statuses
+                else no_status(),
                 day=date.today(),
                 before=accounts_before,
                 closed_before=closed_before,
                 close_missing=close_missing,
                 in_file=in_source,
             )
+        linked: list[str] = []  # stored accounts whose parent this source brings
+        if spec.kind == "accounts" and written:
+            linked = link_new_parents(uow.connection, written_ids - accounts_before, in_source)
         removed = remove_deleted(uow, spec.kind, deleted_ids)
         gone = {i: stamps[i] for i in deleted_ids if i in stamps}
         remember_deletions(uow.connection, spec.kind, gone)  # older rows do not bring them back
@@ -252,7 +273,7 @@ def import_source(
         report=final,
         written=written,
         on_error=on_error,
-        notes=(*change.notes(), *removed.notes(), *unchanged.notes()),
+        notes=(*change.notes(), *removed.notes(), *unchanged.notes(), *linked),
         closed=change.closed,
         reopened=change.reopened,
     )
@@ -291,20 +312,28 @@ def _drop_repeated_ids(
     seen: pl.DataFrame,
     files: list[str],
     merged: _Merged,
-) -> pl.DataFrame:
+    stamps: Collection[str] | None = None,
+) -> tuple[pl.DataFrame, list[str]]:
     """The accepted frame (with its ``__row__``) less the ids an earlier batch had: those rows
-    become errors naming the first row."""
+    become errors naming the first row. With a modification-time column, ``stamps`` holds the
+    ids of the rows carrying a time (``None``: no such column): such a row, later than the
+    earlier batch's (an older or equal one was left out before), updates it and stays; their
+    ids are returned, the earlier rows being superseded as an earlier edit in one file is."""
     frame = result.frame.with_columns(rows.alias(ROW))
     if seen.height == 0 or frame.height == 0:
-        return frame
+        return frame, []
     # the lookup set is built from this batch's ids and the ids seen so far are scanned
     # against it: a set of every id seen, built again for each batch, raised the peak with
     # every row read (by ~50 MB at 800,000 accounts)
     keys = frame.select(_keys(frame))["id"]
     first = seen.filter(pl.col("id").is_in(keys.implode()))
     if first.height == 0:
-        return frame
+        return frame, []
     repeated = keys.is_in(first["id"].implode())
+    later = pl.Series(list(stamps or ()), dtype=pl.String)
+    updates = repeated & frame["id"].is_in(later.implode())
+    superseded = frame.filter(updates)["id"].to_list()
+    repeated = repeated & ~updates
     first = first.unique("id", keep="first", maintain_order=True)
     hits = (
         frame.filter(repeated)
@@ -317,12 +346,31 @@ def _drop_repeated_ids(
         where = (
             f"row {first_row}"
             if files[first_file] == file
-            else f"{files[first_file]} row {first_row}"
+            else f"{files[first_file]} row {first_row}{_ORDER_HINT if stamps is None else ''}"
         )
         merged.reject(
             ImportIssue(file, row, "id", "id", record_id, f"duplicate id (first at {where})")
         )
-    return frame.filter(~repeated)
+    return frame.filter(~repeated), superseded
+
+
+#: Said of an id repeated in another file of a folder without a modification-time column.
+_ORDER_HINT = (
+    "; without a LastModifiedDate or SystemModstamp column the later edit cannot be told:"
+    " import the files one at a time, in the order they were taken"
+)
+
+
+def _earlier_batches(so_far: Unchanged, superseded: list[str]) -> Unchanged:
+    """The rows an earlier batch (another file of a folder) wrote for records a later batch
+    holds with a later modification time: left out, as earlier edits in one file are."""
+    return Unchanged(
+        kind=so_far.kind,
+        column=so_far.column,
+        earlier=len(superseded),
+        earlier_sample=tuple(superseded[:3]),
+        ids=tuple(superseded),
+    )
 
 
 def _keys(frame: pl.DataFrame) -> pl.Expr:
