@@ -197,6 +197,23 @@ KPIS: tuple[KpiDefinition, ...] = (
         "Mean days from created_date to close_date of opportunities won in the period.",
     ),
     KpiDefinition(
+        "new_business_won",
+        "New business won",
+        "currency",
+        True,
+        "Amount of opportunities of type New Business (the CRM's Type or Deal Type) won"
+        " in the period, credits of that type netted; 0 when none.",
+    ),
+    KpiDefinition(
+        "existing_business_won",
+        "Renewals and expansion won",
+        "currency",
+        True,
+        "Amount of opportunities of type Existing Business, Renewal, Upsell, Add-On,"
+        " Expansion, Cross-Sell, Upgrade or Downgrade won in the period, credits and"
+        " downgrades netted; 0 when none. Deals of no type count in neither.",
+    ),
+    KpiDefinition(
         "account_count",
         "Accounts",
         "count",

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import sqlglot
 from sqlglot import exp
 
+from terraplan.domain.deal_types import EXISTING_BUSINESS, NEW_BUSINESS
 from terraplan.planning.kpi_periods import year_earlier
 from terraplan.planning.kpi_registry import missing_group
 from terraplan.planning.kpi_sql_base import (
@@ -330,6 +331,11 @@ def opportunities(b: SqlContext) -> None:
             ),
             "COALESCE(o.is_won, FALSE) AS won",
             exp.alias_(_closed_by("COALESCE(o.is_won, FALSE)", closed_on, b), "won_by_as_of"),
+            # a credit memo or downgrade (won, negative): it nets the typed won amounts
+            # and the revenue, and is no deal (no win, pipeline, customer or activity)
+            "COALESCE(o.is_won, FALSE) AND CAST(o.amount AS DOUBLE) < 0 AS credit",
+            exp.alias_(_in_types(b, NEW_BUSINESS), "new_deal"),
+            exp.alias_(_in_types(b, EXISTING_BUSINESS), "existing_deal"),
             exp.alias_(
                 exp.cast(
                     exp.DateDiff(
@@ -347,6 +353,16 @@ def opportunities(b: SqlContext) -> None:
         .where(exp.LTE(this=exp.column("created_date", "o"), expression=date_literal(b.as_of))),
     )
     b.add("tp_opp_known", sqlglot.select("*").from_("tp_opp").where("acc IS NOT NULL"))
+
+
+def _in_types(b: SqlContext, labels: tuple[str, ...]) -> exp.Expr:
+    """The opportunity's ``deal_type`` is one of ``labels`` (False without one)."""
+    if "deal_type" in b.tables.missing.get("opportunities", ()):
+        return exp.false()
+    column = exp.column("deal_type", "o")
+    return exp.func(
+        "COALESCE", exp.In(this=column, expressions=[text(x) for x in labels]), exp.false()
+    )
 
 
 def _closed_by(flag: str, closed_on: str, b: SqlContext) -> exp.Expr:
@@ -379,10 +395,19 @@ def opportunity_rows(
 ) -> list[exp.Select]:
     """Rows of the opportunities of ``source`` opened (pipeline in, month ``cm``) and closed
     (pipeline out and wins, month ``xm``); ``sign`` "-" negates every measure. A closed
-    opportunity without a close date (``undated``) is neither."""
+    opportunity without a close date (``undated``) is neither; a credit (won, negative)
+    only nets the won amounts by type."""
+    typed = measure_row(
+        source,
+        "xm",
+        key=key,
+        key_alias=key_alias,
+        new_won=f"{sign}CASE WHEN new_deal THEN amount ELSE 0.0 END",
+        existing_won=f"{sign}CASE WHEN existing_deal THEN amount ELSE 0.0 END",
+    ).where("closed AND won")
     opened = measure_row(
         source, "cm", key=key, key_alias=key_alias, pipeline_delta=f"{sign}amount"
-    ).where("NOT undated")
+    ).where("NOT undated AND NOT credit")
     closed = measure_row(
         source,
         "xm",
@@ -393,8 +418,8 @@ def opportunity_rows(
         opps_won=f"{sign}CASE WHEN won THEN 1.0 ELSE 0.0 END",
         won_amount=f"{sign}CASE WHEN won THEN amount ELSE 0.0 END",
         cycle_days=f"{sign}CASE WHEN won THEN days ELSE 0.0 END",
-    ).where("closed")
-    return [opened, closed]
+    ).where("closed AND NOT credit")
+    return [opened, closed, typed]
 
 
 def events(b: SqlContext) -> None:
@@ -409,13 +434,33 @@ def events(b: SqlContext) -> None:
     # a customer from the first month of positive net sales or, when earlier, of a won deal
     # (a renewal of a deal billed before the sales history starts): new once, as in-process
     became: exp.Query = sqlglot.select("acc", "m").from_("tp_am").where("sold")
+    won_deal = "won_by_as_of AND NOT credit"
     if b.tables.has("opportunities"):
-        won = sqlglot.select("acc", "xm AS m").from_("tp_opp_known").where("won_by_as_of")
+        won = sqlglot.select("acc", "xm AS m").from_("tp_opp_known").where(won_deal)
         became = exp.union(became, won, distinct=False)
-    b.add(
-        "tp_new",
-        sqlglot.select("acc", "MIN(m) AS m").from_(became.subquery("b")).group_by("acc"),
-    )
+    first = sqlglot.select("acc", "MIN(m) AS m").from_(became.subquery("b")).group_by("acc")
+    if b.tables.has("opportunities"):
+        # a renewal or expansion won before (or in) the first month, with no new business
+        # won that month: a customer before the history starts, never new (as in-process)
+        b.add("tp_first", first)
+        b.add(
+            "tp_renewed",
+            sqlglot.select(
+                "acc",
+                "MIN(CASE WHEN existing_deal THEN xm END) AS renewed",
+                "MIN(CASE WHEN new_deal THEN xm END) AS newbiz",
+            )
+            .from_("tp_opp_known")
+            .where(won_deal)
+            .group_by("acc"),
+        )
+        first = (
+            sqlglot.select("f.acc", "f.m")
+            .from_("tp_first AS f")
+            .join("tp_renewed AS r", on="r.acc = f.acc", join_type="LEFT")
+            .where("r.renewed IS NULL OR r.renewed > f.m OR COALESCE(r.newbiz = f.m, FALSE)")
+        )
+    b.add("tp_new", first)
     parts: list[exp.Query] = [
         measure_row("tp_rev", "m", revenue_early="revenue_early", revenue_late="revenue_late"),
         measure_row(
@@ -438,7 +483,7 @@ def events(b: SqlContext) -> None:
             sqlglot.select("o.acc", "o.cell", "o.cm AS m", "a.closed_m")
             .from_("tp_opp_known AS o")
             .join("tp_acc AS a", on="a.acc = o.acc")
-            .where("a.closed_m IS NULL OR o.cm < a.closed_m")
+            .where("(a.closed_m IS NULL OR o.cm < a.closed_m) AND NOT o.credit")
         )
     b.add("tp_act", union(activity))
     # an account is active in month t when it has an event in t - N + 1 .. t: the union of
