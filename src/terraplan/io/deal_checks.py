@@ -59,13 +59,13 @@ def _deal_types(checker: Checker) -> None:
         pl.when(text == "").then(None).otherwise(label).alias("deal_type")
     )
     values = checker.ctx.filter(pl.col("deal_type").is_not_null()).select("__row__", "deal_type")
-    unknown = values.filter(
-        ~pl.col("deal_type").is_in(DEAL_TYPES)
-    )
+    unknown = values.filter(~pl.col("deal_type").is_in(DEAL_TYPES))
     column = short(checker.column_of("deal_type"))
 
     def say(kept: pl.DataFrame) -> str:
-        counts = kept.group_by("deal_type").len().sort(["len", "deal_type"], descending=[True, False])
+        counts = (
+            kept.group_by("deal_type").len().sort(["len", "deal_type"], descending=[True, False])
+        )
         named = ", ".join(f"{short(str(v))!r}: {n:,}" for v, n in counts.head(8).iter_rows())
         return (
             f"{counted(kept.height, 'opportunity', 'opportunities')} with a {column!r} of no"

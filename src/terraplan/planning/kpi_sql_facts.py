@@ -14,7 +14,6 @@ from collections.abc import Sequence
 import sqlglot
 from sqlglot import exp
 
-from terraplan.domain.deal_types import EXISTING_BUSINESS, NEW_BUSINESS
 from terraplan.planning.kpi_periods import year_earlier
 from terraplan.planning.kpi_registry import missing_group
 from terraplan.planning.kpi_sql_base import (
@@ -30,6 +29,7 @@ from terraplan.planning.kpi_sql_base import (
     text,
     union,
 )
+from terraplan.planning.kpi_sql_deals import WON_DEAL, deal_columns, renewals_left_out
 from terraplan.planning.kpi_sql_shared import held_accounts
 
 
@@ -331,11 +331,7 @@ def opportunities(b: SqlContext) -> None:
             ),
             "COALESCE(o.is_won, FALSE) AS won",
             exp.alias_(_closed_by("COALESCE(o.is_won, FALSE)", closed_on, b), "won_by_as_of"),
-            # a credit memo or downgrade (won, negative): it nets the typed won amounts
-            # and the revenue, and is no deal (no win, pipeline, customer or activity)
-            "COALESCE(o.is_won, FALSE) AND CAST(o.amount AS DOUBLE) < 0 AS credit",
-            exp.alias_(_in_types(b, NEW_BUSINESS), "new_deal"),
-            exp.alias_(_in_types(b, EXISTING_BUSINESS), "existing_deal"),
+            *deal_columns(b),
             exp.alias_(
                 exp.cast(
                     exp.DateDiff(
@@ -353,16 +349,6 @@ def opportunities(b: SqlContext) -> None:
         .where(exp.LTE(this=exp.column("created_date", "o"), expression=date_literal(b.as_of))),
     )
     b.add("tp_opp_known", sqlglot.select("*").from_("tp_opp").where("acc IS NOT NULL"))
-
-
-def _in_types(b: SqlContext, labels: tuple[str, ...]) -> exp.Expr:
-    """The opportunity's ``deal_type`` is one of ``labels`` (False without one)."""
-    if "deal_type" in b.tables.missing.get("opportunities", ()):
-        return exp.false()
-    column = exp.column("deal_type", "o")
-    return exp.func(
-        "COALESCE", exp.In(this=column, expressions=[text(x) for x in labels]), exp.false()
-    )
 
 
 def _closed_by(flag: str, closed_on: str, b: SqlContext) -> exp.Expr:
@@ -434,32 +420,12 @@ def events(b: SqlContext) -> None:
     # a customer from the first month of positive net sales or, when earlier, of a won deal
     # (a renewal of a deal billed before the sales history starts): new once, as in-process
     became: exp.Query = sqlglot.select("acc", "m").from_("tp_am").where("sold")
-    won_deal = "won_by_as_of AND NOT credit"
     if b.tables.has("opportunities"):
-        won = sqlglot.select("acc", "xm AS m").from_("tp_opp_known").where(won_deal)
+        won = sqlglot.select("acc", "xm AS m").from_("tp_opp_known").where(WON_DEAL)
         became = exp.union(became, won, distinct=False)
     first = sqlglot.select("acc", "MIN(m) AS m").from_(became.subquery("b")).group_by("acc")
     if b.tables.has("opportunities"):
-        # a renewal or expansion won before (or in) the first month, with no new business
-        # won that month: a customer before the history starts, never new (as in-process)
-        b.add("tp_first", first)
-        b.add(
-            "tp_renewed",
-            sqlglot.select(
-                "acc",
-                "MIN(CASE WHEN existing_deal THEN xm END) AS renewed",
-                "MIN(CASE WHEN new_deal THEN xm END) AS newbiz",
-            )
-            .from_("tp_opp_known")
-            .where(won_deal)
-            .group_by("acc"),
-        )
-        first = (
-            sqlglot.select("f.acc", "f.m")
-            .from_("tp_first AS f")
-            .join("tp_renewed AS r", on="r.acc = f.acc", join_type="LEFT")
-            .where("r.renewed IS NULL OR r.renewed > f.m OR COALESCE(r.newbiz = f.m, FALSE)")
-        )
+        first = renewals_left_out(b, first)
     b.add("tp_new", first)
     parts: list[exp.Query] = [
         measure_row("tp_rev", "m", revenue_early="revenue_early", revenue_late="revenue_late"),
