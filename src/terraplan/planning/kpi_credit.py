@@ -25,7 +25,7 @@ from datetime import date
 import polars as pl
 
 from terraplan.planning.exact_sums import exact_sum
-from terraplan.planning.kpi_facts import deal_kinds, typed_won
+from terraplan.planning.kpi_facts import deal_kinds, is_credit, typed_won
 from terraplan.planning.kpi_inputs import KpiInputs, closed_flags, optional_columns
 
 #: Measures credited to the owner of the day (the rest stay with today's owner).
@@ -188,7 +188,7 @@ def credit_corrections(
             )
             # a credit or downgrade (won, negative) nets the typed won amounts only, as
             # in kpi_facts: no deal, no pipeline
-            of_day = of_day.filter(~(pl.col("won") & (pl.col("amount") < 0)))
+            of_day = of_day.filter(~is_credit())
             opened = of_day.filter(~pl.col("undated")).select(
                 "owner",
                 "today",

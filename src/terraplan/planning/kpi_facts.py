@@ -121,7 +121,7 @@ def account_events(
         out.append(won_by_then.select("cell", *typed_won()))
         # a credit memo or downgrade (won, negative) reduces revenue and the typed won
         # amounts above; it is no deal: no win, no pipeline, no customer, no activity
-        deals = base.filter(~(pl.col("won") & (pl.col("amount") < 0)))
+        deals = base.filter(~is_credit())
         won_deals = deals.filter(pl.col("won") & pl.col("closed"))
         became.append(
             won_deals.select("acc", "cell", pl.col("closed_on").dt.month_start().alias("month"))
@@ -184,6 +184,11 @@ def deal_kinds(deal_type: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         deal_type.is_in(NEW_BUSINESS).fill_null(False).alias("new_deal"),
         deal_type.is_in(EXISTING_BUSINESS).fill_null(False).alias("existing_deal"),
     )
+
+
+def is_credit() -> pl.Expr:
+    """A credit memo or downgrade: won, of a negative amount (False for a null amount)."""
+    return (pl.col("won") & (pl.col("amount") < 0)).fill_null(False)
 
 
 def typed_won() -> tuple[pl.Expr, ...]:

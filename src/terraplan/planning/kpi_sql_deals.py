@@ -21,9 +21,9 @@ WON_DEAL = "won_by_as_of AND NOT credit"
 def deal_columns(b: SqlContext) -> tuple[exp.Expr, ...]:
     """``credit``, ``new_deal`` and ``existing_deal`` of an opportunity ``o``."""
     return (
-        sqlglot.parse_one("COALESCE(o.is_won, FALSE) AND CAST(o.amount AS DOUBLE) < 0").as_(
-            "credit"
-        ),
+        sqlglot.parse_one(
+            "COALESCE(COALESCE(o.is_won, FALSE) AND CAST(o.amount AS DOUBLE) < 0, FALSE)"
+        ).as_("credit"),
         exp.alias_(_in_types(b, NEW_BUSINESS), "new_deal"),
         exp.alias_(_in_types(b, EXISTING_BUSINESS), "existing_deal"),
     )
