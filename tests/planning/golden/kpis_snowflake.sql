@@ -325,7 +325,7 @@ WITH tp_periods AS (
     COALESCE(o.is_closed, FALSE) AND o.close_date IS NULL AS undated,
     COALESCE(o.is_won, FALSE) AS won,
     COALESCE(COALESCE(o.is_won, FALSE) AND o.close_date <= CAST('2026-03-15' AS DATE), FALSE) AS won_by_as_of,
-    COALESCE(o.is_won, FALSE) AND CAST(o.amount AS DOUBLE) < 0 AS credit,
+    COALESCE(COALESCE(o.is_won, FALSE) AND CAST(o.amount AS DOUBLE) < 0, FALSE) AS credit,
     COALESCE(o.deal_type IN ('New Business'), FALSE) AS new_deal,
     COALESCE(
       o.deal_type IN (
