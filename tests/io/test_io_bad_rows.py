@@ -416,7 +416,7 @@ CASES = [
         OPP + OPP_OK + "O2,A1,2024-03-01,-10,Open,,,,\n",
         3,
         "amount",
-        ">= 0",
+        "only a won deal may be negative",
     ),
     Case(
         "opp-missing-stage",

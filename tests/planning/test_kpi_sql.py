@@ -49,7 +49,7 @@ def test_every_dialect_parses_back(dialect: str) -> None:
     tree = sqlglot.parse_one(sql, read=dialect)
     names = [c.alias_or_name for c in tree.expressions]
     assert names[:6] == ["dimension", "key", "period", "grain", "period_start", "period_end"]
-    assert len(names) == 6 + 23
+    assert len(names) == 6 + 25
     assert {t.name for t in tree.find_all(sqlglot.exp.Table) if t.db == "crm"} == set(TABLES)
 
 
@@ -146,7 +146,16 @@ def kpi_inputs(draw: st.DrawFn) -> tuple[KpiInputs, date]:
     opp_rows = draw(
         st.lists(
             # a delay of -1: closed, yet stored without a close date (older imports let them in)
-            st.tuples(account, days, st.integers(-1, 120), st.booleans(), st.booleans(), amounts),
+            st.tuples(
+                account,
+                days,
+                st.integers(-1, 120),
+                st.booleans(),
+                st.booleans(),
+                amounts,
+                # the CRM's type: new business, renewal or expansion, one of neither, none
+                st.sampled_from([None, "New Business", "Renewal", "Upsell", "Partner"]),
+            ),
             max_size=6,
         )
     )
@@ -156,9 +165,11 @@ def kpi_inputs(draw: st.DrawFn) -> tuple[KpiInputs, date]:
             "account_id": [r[0] for r in opp_rows],
             "created_date": [day(r[1]) for r in opp_rows],
             "close_date": [day(r[1] + r[2]) if r[3] and r[2] >= 0 else None for r in opp_rows],
-            "amount": [abs(r[5]) for r in opp_rows],
+            # a won deal may be negative (a credit memo, a downgrade), no other
+            "amount": [r[5] if r[3] and r[4] else abs(r[5]) for r in opp_rows],
             "is_closed": [r[3] for r in opp_rows],
             "is_won": [r[3] and r[4] for r in opp_rows],
+            "deal_type": [r[6] for r in opp_rows],
         },
         schema={
             "id": pl.String,
@@ -168,6 +179,7 @@ def kpi_inputs(draw: st.DrawFn) -> tuple[KpiInputs, date]:
             "amount": pl.Float64,
             "is_closed": pl.Boolean,
             "is_won": pl.Boolean,
+            "deal_type": pl.String,
         },
     )
     target_rows = draw(

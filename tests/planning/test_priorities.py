@@ -104,3 +104,32 @@ def test_top_n_and_validation() -> None:
         PriorityWeights(0, 0, 0, 0, 0)
     with pytest.raises(InvalidParameterError):
         prioritise_accounts(data(), as_of=AS_OF, lookback_months=0)
+
+
+def test_a_credit_memo_is_no_win_of_similar_accounts() -> None:
+    """A won opportunity of a negative amount (a credit, a downgrade) is no won deal: the
+    smb/x accounts keep 2 won of 2 closed, not 3 of 3."""
+    inputs = data()
+    opps = inputs.frame("opportunities")
+    assert opps is not None
+    credit = pl.DataFrame(
+        {
+            "account_id": ["B"],
+            "created_date": [date(2025, 6, 1)],
+            "close_date": [date(2025, 6, 2)],
+            "amount": [-40.0],
+            "is_closed": [True],
+            "is_won": [True],
+        }
+    )
+    with_credit = KpiInputs(
+        sales_lines=inputs.frame("sales_lines"),
+        opportunities=pl.concat([opps.collect(), credit]),
+        accounts=inputs.frame("accounts"),
+        alignment=inputs.frame("alignment"),
+        territories=inputs.frame("territories"),
+    )
+    only_history = PriorityWeights(potential=0, whitespace=0, recency=0, pipeline=0, win_history=1)
+    ranked = prioritise_accounts(with_credit, as_of=AS_OF, weights=only_history)
+    rate = dict(zip(ranked["account_id"], ranked["similar_win_rate"], strict=True))
+    assert rate["A"] == pytest.approx((2 + 1) / (2 + 2))

@@ -42,12 +42,19 @@ class Opportunity:
     is_won: bool = False
     product: str | None = None
     lead_source: str | None = None
+    #: The CRM's opportunity type (Salesforce ``Type``, HubSpot ``Deal Type``), as the
+    #: import spells it (:data:`terraplan.domain.deal_types.DEAL_TYPES`); None: not given.
+    deal_type: str | None = None
 
     def __post_init__(self) -> None:
         require_text("Opportunity", "id", self.id)
         require_text("Opportunity", "account_id", self.account_id)
         require_text("Opportunity", "stage", self.stage)
-        require_finite("Opportunity", "amount", self.amount, minimum=0)
+        require_finite("Opportunity", "amount", self.amount)
+        if self.amount < 0 and not self.is_won:
+            # a credit memo or downgrade is a won deal that reduces revenue; an open or
+            # lost deal of a negative amount would shrink the pipeline or mean nothing
+            raise fail("Opportunity", "amount", "only a won opportunity may be negative")
         if self.is_won and not self.is_closed:
             raise fail("Opportunity", "is_won", "a won opportunity must be closed")
         if self.close_date is not None and self.close_date < self.created_date:

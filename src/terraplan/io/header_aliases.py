@@ -172,6 +172,8 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "deleted": ("isdeleted",),
         "lead_source": ("leadsource",),
         "product": ("productname",),
+        # Salesforce's and Zoho CRM's Type, HubSpot's Deal Type, Pipedrive's "Deal - Type"
+        "deal_type": ("type", "dealtype", "opportunitytype"),
     },
     "acquisition_costs": {
         "id": ("costid", "acquisitioncostid", "expenseid"),

@@ -10,6 +10,7 @@ import polars as pl
 
 from terraplan.io import stages
 from terraplan.io.checker import RAW, Checker
+from terraplan.io.deal_checks import check_deals
 from terraplan.io.lead_checks import check_leads
 from terraplan.io.readers import ROW
 from terraplan.io.report import counted, short
@@ -52,6 +53,7 @@ def check_kind(checker: Checker, today: date | None = None) -> None:
         _blank_amounts(checker)
         _deleted_deals(checker)
         _closed_and_won_from_stage(checker)
+        check_deals(checker)
         future_dates(checker, today)
         checker.add(col("is_won") & ~col("is_closed"), "is_won", "a won opportunity must be closed")
         date_created_on_close_day(checker)

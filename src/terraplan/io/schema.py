@@ -259,16 +259,8 @@ KIND_SPECS: dict[str, KindSpec] = {
             _s("id", required=True),
             _s("account_id", required=True, references="accounts"),
             FieldSpec("created_date", "date", required=True),
-            FieldSpec(
-                "amount",
-                "float",
-                required=True,
-                minimum=0.0,
-                below_minimum=(
-                    "a downgrade or credit is a negative sales line (invoices), where it "
-                    "reduces revenue, not an opportunity"
-                ),
-            ),
+            # negative on a won deal only (a credit memo, a downgrade): io.deal_checks
+            FieldSpec("amount", "float", required=True),
             _s("stage", required=True),
             _s("owner_id", references="reps", external=True),
             _s("name"),
@@ -277,6 +269,8 @@ KIND_SPECS: dict[str, KindSpec] = {
             FieldSpec("is_won", "bool", default=False),
             _s("product"),
             _s("lead_source"),
+            # Salesforce's Type, HubSpot's Deal Type: one spelling (io.deal_checks)
+            _s("deal_type"),
             # Salesforce's IsDeleted: the stored opportunity is removed, nothing is written
             _DELETED,
         ),

@@ -25,6 +25,7 @@ from datetime import date
 import polars as pl
 
 from terraplan.planning.exact_sums import exact_sum
+from terraplan.planning.kpi_facts import deal_kinds, is_credit, typed_won
 from terraplan.planning.kpi_inputs import KpiInputs, closed_flags, optional_columns
 
 #: Measures credited to the owner of the day (the rest stay with today's owner).
@@ -35,6 +36,8 @@ CREDITED_MEASURES = (
     "opps_won",
     "won_amount",
     "cycle_days",
+    "new_won",
+    "existing_won",
 )
 
 
@@ -162,6 +165,7 @@ def credit_corrections(
     opps = inputs.frame("opportunities")
     if opps is not None:
         opps = optional_columns(opps, ("close_date",), pl.Date)
+        opps = optional_columns(opps, ("deal_type",), pl.String)
         base = (
             opps.with_columns(pl.col("account_id").cast(pl.String))
             .filter(pl.col("created_date") <= as_of)
@@ -173,11 +177,18 @@ def credit_corrections(
                 pl.col("amount").cast(pl.Float64),
                 *closed_flags(as_of),  # undated: in no KPI of closed deals, no pipeline
                 pl.col("is_won").fill_null(False).alias("won"),
+                *deal_kinds(pl.col("deal_type").cast(pl.String)),
             )
             .collect()
         )
         if base.height:
             of_day = _owner_of_day(base, "created_date", spans, owners).lazy()
+            typed = of_day.filter(pl.col("won") & pl.col("closed")).select(
+                "owner", "today", *typed_won(), pl.lit(False).alias("late")
+            )
+            # a credit or downgrade (won, negative) nets the typed won amounts only, as
+            # in kpi_facts: no deal, no pipeline
+            of_day = of_day.filter(~is_credit())
             opened = of_day.filter(~pl.col("undated")).select(
                 "owner",
                 "today",
@@ -200,7 +211,7 @@ def credit_corrections(
                 .cast(pl.Float64)
                 .alias("cycle_days"),
             )
-            parts.append(_moves(pl.concat([opened, closed], how="diagonal_relaxed")))
+            parts.append(_moves(pl.concat([opened, closed, typed], how="diagonal_relaxed")))
     if not parts:
         return pl.DataFrame(schema=schema)
     stacked = optional_columns(

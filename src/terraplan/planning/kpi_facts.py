@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from terraplan.domain.deal_types import EXISTING_BUSINESS, NEW_BUSINESS
 from terraplan.planning.exact_sums import exact_sum
 from terraplan.planning.kpi_inputs import KpiInputs, closed_flags, optional_columns
 from terraplan.planning.kpi_periods import Period
@@ -97,8 +98,10 @@ def account_events(
     index = pl.col("month").dt.year().cast(pl.Int32) * 12 + pl.col("month").dt.month() - 1
     activity = [am.filter(pl.col("bought")).select("acc", "cell", index.alias("m"))]
     opps = inputs.frame("opportunities")
+    renewed: pl.LazyFrame | None = None
     if opps is not None:
         opps = optional_columns(opps, ("close_date",), pl.Date)
+        opps = optional_columns(opps, ("deal_type",), pl.String)
         base = (
             opps.filter(pl.col("created_date") <= as_of)
             .select(
@@ -108,25 +111,38 @@ def account_events(
                 pl.col("amount").cast(pl.Float64),
                 *closed_flags(as_of),
                 pl.col("is_won").fill_null(False).alias("won"),
+                *deal_kinds(pl.col("deal_type").cast(pl.String)),
             )
             .join(coded.lazy().select("account_id", "acc", "cell"), on="account_id", how="inner")
             .collect()
             .lazy()
         )
+        won_by_then = base.filter(pl.col("won") & pl.col("closed"))
+        out.append(won_by_then.select("cell", *typed_won()))
+        # a credit memo or downgrade (won, negative) reduces revenue and the typed won
+        # amounts above; it is no deal: no win, no pipeline, no customer, no activity
+        deals = base.filter(~is_credit())
+        won_deals = deals.filter(pl.col("won") & pl.col("closed"))
         became.append(
-            base.filter(pl.col("won") & pl.col("closed")).select(
-                "acc", "cell", pl.col("closed_on").dt.month_start().alias("month")
-            )
+            won_deals.select("acc", "cell", pl.col("closed_on").dt.month_start().alias("month"))
+        )
+        renewed = won_deals.group_by("acc").agg(
+            pl.col("closed_on")
+            .filter(pl.col("existing_deal"))
+            .dt.month_start()
+            .min()
+            .alias("renewed"),
+            pl.col("closed_on").filter(pl.col("new_deal")).dt.month_start().min().alias("newbiz"),
         )
         out.append(
-            base.filter(~pl.col("undated")).select(
+            deals.filter(~pl.col("undated")).select(
                 "cell",
                 pl.col("created_date").dt.month_start().alias("month"),
                 pl.col("amount").alias("pipeline_delta"),
             )
         )
         out.append(
-            base.filter(pl.col("closed")).select(
+            deals.filter(pl.col("closed")).select(
                 "cell",
                 pl.col("closed_on").dt.month_start().alias("month"),
                 (-pl.col("amount")).alias("pipeline_delta"),
@@ -141,20 +157,50 @@ def account_events(
             )
         )
         activity.append(
-            base.select(
+            deals.select(
                 "acc",
                 "cell",
                 (pl.col("created_date").dt.month_start().pipe(_month_index)).alias("m"),
             )
         )
-    out.append(
-        pl.concat(became)
-        .group_by("acc")
-        .agg(pl.col("month").min(), pl.col("cell").first())
-        .select("cell", "month", pl.lit(1.0).alias("new_customers"))
-    )
+    first = pl.concat(became).group_by("acc").agg(pl.col("month").min(), pl.col("cell").first())
+    if renewed is not None:
+        # a renewal or expansion won before (or in) the first month, with no new business
+        # won that month: the account was a customer before the history starts
+        first = first.join(renewed, on="acc", how="left").filter(
+            pl.col("renewed").is_null()
+            | (pl.col("renewed") > pl.col("month"))
+            | (pl.col("newbiz") == pl.col("month")).fill_null(False)
+        )
+    out.append(first.select("cell", "month", pl.lit(1.0).alias("new_customers")))
     out.append(_active_changes(pl.concat(activity).collect(), coded, inactive_months))
     return out
+
+
+def deal_kinds(deal_type: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """``new_deal`` and ``existing_deal``: the opportunity's type is new business, or a
+    renewal or expansion (:mod:`terraplan.domain.deal_types`); neither for no type."""
+    return (
+        deal_type.is_in(NEW_BUSINESS).fill_null(False).alias("new_deal"),
+        deal_type.is_in(EXISTING_BUSINESS).fill_null(False).alias("existing_deal"),
+    )
+
+
+def is_credit() -> pl.Expr:
+    """A credit memo or downgrade: won, of a negative amount (False for a null amount)."""
+    return (pl.col("won") & (pl.col("amount") < 0)).fill_null(False)
+
+
+def typed_won() -> tuple[pl.Expr, ...]:
+    """Month and the won amounts by type of won opportunities (credits included)."""
+    return (
+        pl.col("closed_on").dt.month_start().alias("month"),
+        pl.when(pl.col("new_deal")).then(pl.col("amount")).otherwise(0.0).alias("new_won"),
+        pl.when(pl.col("existing_deal"))
+        .then(pl.col("amount"))
+        .otherwise(0.0)
+        .alias("existing_won"),
+    )
 
 
 def _active_changes(

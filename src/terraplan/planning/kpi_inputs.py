@@ -7,7 +7,7 @@ the domain field names. Ids may be any type that is equal across frames (text fr
 frame           required columns (type)                                                  optional
 =============== ======================================================================== ==========
 sales_lines     account_id, date (date), amount (float, negative = return)               id, product, quantity
-opportunities   account_id, created_date (date), amount, is_closed (bool), is_won (bool) close_date, id, owner_id, stage, lead_source
+opportunities   account_id, created_date (date), amount, is_closed (bool), is_won (bool) close_date, id, owner_id, stage, lead_source, deal_type
 targets         period_start, period_end (dates), amount, territory_id, rep_id           metric (only "revenue" used)
 accounts        id                                                                        potential, workload, segment, industry, owner_id, customer_type, name, closed_on
 alignment       account_id, territory_id (leaf territory)                                 -
@@ -176,6 +176,7 @@ class KpiInputs:
                 "is_closed": [o.is_closed for o in opps],
                 "is_won": [o.is_won for o in opps],
                 "lead_source": [o.lead_source for o in opps],
+                "deal_type": [o.deal_type for o in opps],
             },
             schema={
                 "id": pl.String,
@@ -188,6 +189,7 @@ class KpiInputs:
                 "is_closed": pl.Boolean,
                 "is_won": pl.Boolean,
                 "lead_source": pl.String,
+                "deal_type": pl.String,
             },
         )
         tgts = [t for t in targets if t.metric == "revenue"]

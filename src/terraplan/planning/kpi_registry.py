@@ -51,7 +51,9 @@ KPIS: tuple[KpiDefinition, ...] = (
         "currency",
         True,
         "Sum of sales line amounts dated in the period up to the as-of date; returns and "
-        "credit notes (negative lines) reduce it. An empty period has revenue 0.",
+        "credit notes (negative lines) reduce it; without sales lines, the amounts of "
+        "opportunities won, credit memos and downgrades (won, negative) reducing it (net "
+        "revenue). An empty period has revenue 0.",
     ),
     KpiDefinition(
         "revenue_prior_year",
@@ -121,7 +123,8 @@ KPIS: tuple[KpiDefinition, ...] = (
         "currency",
         True,
         "Amount of opportunities open at the end of the period's last month (capped at the "
-        "as-of date): created by then and not closed by then.",
+        "as-of date): created by then and not closed by then. A credit (a won opportunity of "
+        "a negative amount) is never pipeline.",
     ),
     KpiDefinition(
         "pipeline_coverage",
@@ -136,8 +139,9 @@ KPIS: tuple[KpiDefinition, ...] = (
         "ratio",
         True,
         "Won / closed opportunities, counted by close date in the period (a closed opportunity "
-        "stored without one counts in no period, nor in revenue or pipeline); null when none "
-        "closed.",
+        "stored without one counts in no period, nor in revenue or pipeline); a credit memo or "
+        "downgrade (won, negative amount) is no won deal and counts in neither; a won deal of "
+        "0 is a win; null when none closed.",
     ),
     KpiDefinition(
         "lead_conversion_rate",
@@ -163,9 +167,11 @@ KPIS: tuple[KpiDefinition, ...] = (
         "count",
         True,
         "Accounts whose first month with positive net sales or, when earlier, with a deal "
-        "won (any amount) falls in the period: an account is new once, so the renewal of a "
-        "deal won or billed before the sales lines start (a prepaid multi-year deal, a free "
-        "renewal) is no new customer.",
+        "won (0 or more; a credit is no deal) falls in the period: an account is new once, so "
+        "the renewal of a deal won or billed before the sales lines start (a prepaid "
+        "multi-year deal, a free renewal) is no new customer; nor is an account that won a "
+        "deal of a renewal or expansion type (Existing Business, Renewal, Upsell, Add-On...) "
+        "in or before that month, unless a New Business deal was won in that month.",
     ),
     KpiDefinition(
         "acquisition_cost",
@@ -187,14 +193,33 @@ KPIS: tuple[KpiDefinition, ...] = (
         "Average deal size",
         "currency",
         True,
-        "Mean amount of opportunities won (closed) in the period; null when none won.",
+        "Mean amount of opportunities won (closed) in the period, deals of 0 included, "
+        "credits and downgrades (negative amounts) left out; null when none won.",
     ),
     KpiDefinition(
         "sales_cycle_days",
         "Sales cycle length",
         "days",
         False,
-        "Mean days from created_date to close_date of opportunities won in the period.",
+        "Mean days from created_date to close_date of opportunities won in the period "
+        "(credits left out).",
+    ),
+    KpiDefinition(
+        "new_business_won",
+        "New business won",
+        "currency",
+        True,
+        "Amount of opportunities of type New Business (the CRM's Type or Deal Type) won"
+        " in the period, credits of that type netted; 0 when none.",
+    ),
+    KpiDefinition(
+        "existing_business_won",
+        "Renewals and expansion won",
+        "currency",
+        True,
+        "Amount of opportunities of type Existing Business, Renewal, Upsell, Add-On,"
+        " Expansion, Cross-Sell, Upgrade or Downgrade won in the period, credits and"
+        " downgrades netted; 0 when none. Deals of no type count in neither.",
     ),
     KpiDefinition(
         "account_count",

@@ -37,7 +37,7 @@ COLUMNS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "alignment": (("account_id", "territory_id"), ()),
     "opportunities": (
         ("account_id", "created_date", "amount", "is_closed", "is_won"),
-        ("id", "close_date"),
+        ("id", "close_date", "deal_type"),
     ),
     "targets": (("period_start", "period_end", "amount"), ("territory_id", "rep_id", "metric")),
     "territories": (("id",), ("parent_id", "owner_id")),
@@ -55,7 +55,16 @@ MAX_DEPTH = 8
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$")
 READ = "duckdb"  # the dialect of the fragments below; SQLGlot writes the target dialect
-FLOWS = ("revenue", "new_customers", "opps_closed", "opps_won", "won_amount", "cycle_days")
+FLOWS = (
+    "revenue",
+    "new_customers",
+    "opps_closed",
+    "opps_won",
+    "won_amount",
+    "cycle_days",
+    "new_won",
+    "existing_won",
+)
 LEAD_FLOWS = ("leads", "leads_converted", "leads_won")
 STOCKS = ("pipeline_delta", "active_delta")
 #: Measures summed per (cell or group, month). Revenue comes in two parts: lines dated up to
@@ -77,6 +86,8 @@ CREDITED = (
     "opps_won",
     "won_amount",
     "cycle_days",
+    "new_won",
+    "existing_won",
 )
 
 

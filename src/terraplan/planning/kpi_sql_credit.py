@@ -106,6 +106,9 @@ def corrections(b: SqlContext) -> None:
                 "o.undated",
                 "o.won",
                 "o.days",
+                "o.credit",
+                "o.new_deal",
+                "o.existing_deal",
             )
             .from_("tp_opp AS o")
             .join("tp_changed AS c", on="c.account_id = o.account_id"),

@@ -29,6 +29,7 @@ from terraplan.planning.kpi_sql_base import (
     text,
     union,
 )
+from terraplan.planning.kpi_sql_deals import WON_DEAL, deal_columns, renewals_left_out
 from terraplan.planning.kpi_sql_shared import held_accounts
 
 
@@ -330,6 +331,7 @@ def opportunities(b: SqlContext) -> None:
             ),
             "COALESCE(o.is_won, FALSE) AS won",
             exp.alias_(_closed_by("COALESCE(o.is_won, FALSE)", closed_on, b), "won_by_as_of"),
+            *deal_columns(b),
             exp.alias_(
                 exp.cast(
                     exp.DateDiff(
@@ -379,10 +381,19 @@ def opportunity_rows(
 ) -> list[exp.Select]:
     """Rows of the opportunities of ``source`` opened (pipeline in, month ``cm``) and closed
     (pipeline out and wins, month ``xm``); ``sign`` "-" negates every measure. A closed
-    opportunity without a close date (``undated``) is neither."""
+    opportunity without a close date (``undated``) is neither; a credit (won, negative)
+    only nets the won amounts by type."""
+    typed = measure_row(
+        source,
+        "xm",
+        key=key,
+        key_alias=key_alias,
+        new_won=f"{sign}CASE WHEN new_deal THEN amount ELSE 0.0 END",
+        existing_won=f"{sign}CASE WHEN existing_deal THEN amount ELSE 0.0 END",
+    ).where("closed AND won")
     opened = measure_row(
         source, "cm", key=key, key_alias=key_alias, pipeline_delta=f"{sign}amount"
-    ).where("NOT undated")
+    ).where("NOT undated AND NOT credit")
     closed = measure_row(
         source,
         "xm",
@@ -393,8 +404,8 @@ def opportunity_rows(
         opps_won=f"{sign}CASE WHEN won THEN 1.0 ELSE 0.0 END",
         won_amount=f"{sign}CASE WHEN won THEN amount ELSE 0.0 END",
         cycle_days=f"{sign}CASE WHEN won THEN days ELSE 0.0 END",
-    ).where("closed")
-    return [opened, closed]
+    ).where("closed AND NOT credit")
+    return [opened, closed, typed]
 
 
 def events(b: SqlContext) -> None:
@@ -410,12 +421,12 @@ def events(b: SqlContext) -> None:
     # (a renewal of a deal billed before the sales history starts): new once, as in-process
     became: exp.Query = sqlglot.select("acc", "m").from_("tp_am").where("sold")
     if b.tables.has("opportunities"):
-        won = sqlglot.select("acc", "xm AS m").from_("tp_opp_known").where("won_by_as_of")
+        won = sqlglot.select("acc", "xm AS m").from_("tp_opp_known").where(WON_DEAL)
         became = exp.union(became, won, distinct=False)
-    b.add(
-        "tp_new",
-        sqlglot.select("acc", "MIN(m) AS m").from_(became.subquery("b")).group_by("acc"),
-    )
+    first = sqlglot.select("acc", "MIN(m) AS m").from_(became.subquery("b")).group_by("acc")
+    if b.tables.has("opportunities"):
+        first = renewals_left_out(b, first)
+    b.add("tp_new", first)
     parts: list[exp.Query] = [
         measure_row("tp_rev", "m", revenue_early="revenue_early", revenue_late="revenue_late"),
         measure_row(
@@ -438,7 +449,7 @@ def events(b: SqlContext) -> None:
             sqlglot.select("o.acc", "o.cell", "o.cm AS m", "a.closed_m")
             .from_("tp_opp_known AS o")
             .join("tp_acc AS a", on="a.acc = o.acc")
-            .where("a.closed_m IS NULL OR o.cm < a.closed_m")
+            .where("(a.closed_m IS NULL OR o.cm < a.closed_m) AND NOT o.credit")
         )
     b.add("tp_act", union(activity))
     # an account is active in month t when it has an event in t - N + 1 .. t: the union of

@@ -370,6 +370,8 @@ def final(b: SqlContext) -> exp.Select:
         "customer_acquisition_cost": ratio("acquisition_cost", "new_customers"),
         "average_deal_size": ratio("won_amount", "opps_won"),
         "sales_cycle_days": ratio("cycle_days", "opps_won"),
+        "new_business_won": "new_won",
+        "existing_business_won": "existing_won",
         "account_count": "account_count",
         "revenue_per_account": ratio("revenue", "account_count"),
         "potential": "potential",

@@ -23,6 +23,7 @@ import polars as pl
 
 from terraplan.errors import InvalidParameterError
 from terraplan.planning.exact_sums import exact_sum
+from terraplan.planning.kpi_facts import is_credit
 from terraplan.planning.kpi_groups import account_table, open_account_table, territory_table
 from terraplan.planning.kpi_inputs import KpiInputs, closed_flags, optional_columns
 from terraplan.planning.kpi_periods import add_months
@@ -117,6 +118,8 @@ def prioritise_accounts(
             *closed_flags(as_of),  # undated: neither a closed deal nor pipeline, as in KPIs
             pl.col("is_won").fill_null(False).alias("won"),
         )
+        # a credit memo or downgrade (won, negative) is no deal: no win, no pipeline (KPIs)
+        opps = opps.filter(~is_credit())
         pipeline = (
             opps.filter(~pl.col("closed") & ~pl.col("undated"))
             .group_by("account_id")

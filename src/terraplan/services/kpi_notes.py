@@ -196,6 +196,36 @@ def undated_closed_note(data: PlanData) -> list[str]:
     ]
 
 
+def credits_note(data: PlanData) -> list[str]:
+    """Won opportunities of a negative amount (credit memos, downgrades) closed by the as-of
+    date: how many, their total and how they count (one note)."""
+    opps = data.inputs.frame("opportunities")
+    if opps is None or not {"is_won", "close_date"} <= set(opps.collect_schema().names()):
+        return []
+    credit = pl.col("is_won").fill_null(False) & (pl.col("amount") < 0)
+    if data.as_of is not None:
+        credit = credit & (pl.col("close_date") <= data.as_of)
+    found = opps.filter(credit.fill_null(False)).select(
+        pl.len().alias("n"), pl.col("amount").cast(pl.Float64).sum().alias("total")
+    )
+    row = found.collect().row(0)
+    count, total = int(row[0]), float(row[1] or 0.0)
+    if not count:
+        return []
+    noun = "won opportunity has" if count == 1 else "won opportunities have"
+    # revenue is netted by them only when it comes from the won deals (sales lines else)
+    reduced = (
+        "revenue and the won amounts by type"
+        if data.revenue_source == "opportunities"
+        else "the won amounts by type (revenue is the sales lines)"
+    )
+    return [
+        f"{count:,} {noun} a negative amount (credits, downgrades: {total:,.2f} in all):"
+        f" they reduce {reduced}, and count in no win rate, average deal size, sales"
+        " cycle, pipeline or new customers"
+    ]
+
+
 def future_facts_note(data: PlanData) -> list[str]:
     """Records dated after today: the figures are reported as of today and leave them out."""
     if data.future_facts is None or data.as_of is None:

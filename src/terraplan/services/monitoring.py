@@ -220,6 +220,7 @@ def plan_report_html(
     balance = territory_balance(data.inputs, criteria=criteria)
     from terraplan.planning.report_html import report_period
     from terraplan.services.kpi_notes import (
+        credits_note,
         future_facts_note,
         grouping_notes,
         potential_note,
@@ -242,6 +243,7 @@ def plan_report_html(
         *future_facts_note(data),
         *revenue_source_note(data),
         *undated_closed_note(data),
+        *credits_note(data),
         *grouping_notes(data, "territory", territories["key"].unique().to_list()),
         *prior_year_note(data, shown),
         *potential_note(data, shown),

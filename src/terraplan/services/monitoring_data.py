@@ -210,6 +210,7 @@ def _load_plan_data(db: Database, plan_id: str, *, revenue_source: str = "auto")
                 "amount",
                 "is_closed",
                 "is_won",
+                "deal_type",
             ],
         )
         targets = _frame(

@@ -157,6 +157,8 @@ class OpportunityRow(Base):
     lead_source: Mapped[str | None] = mapped_column(String(120))
     #: The CRM's LastModifiedDate / SystemModstamp of the row stored (UTC; NULL: none given).
     crm_modified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    #: Salesforce's Type, HubSpot's Deal Type (New Business, Renewal, ...; NULL: not given).
+    deal_type: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class TargetRow(Base):

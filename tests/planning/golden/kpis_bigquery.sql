@@ -327,6 +327,21 @@ WITH tp_periods AS (
     COALESCE(o.is_closed, FALSE) AND o.close_date IS NULL AS undated,
     COALESCE(o.is_won, FALSE) AS won,
     COALESCE(COALESCE(o.is_won, FALSE) AND o.close_date <= CAST('2026-03-15' AS DATE), FALSE) AS won_by_as_of,
+    COALESCE(COALESCE(o.is_won, FALSE) AND CAST(o.amount AS FLOAT64) < 0, FALSE) AS credit,
+    COALESCE(o.deal_type IN ('New Business'), FALSE) AS new_deal,
+    COALESCE(
+      o.deal_type IN (
+        'Existing Business',
+        'Renewal',
+        'Upsell',
+        'Add-On',
+        'Expansion',
+        'Cross-Sell',
+        'Upgrade',
+        'Downgrade'
+      ),
+      FALSE
+    ) AS existing_deal,
     CAST(DATE_DIFF(o.close_date, o.created_date, DAY) AS FLOAT64) AS days
   FROM crm.opportunities AS o
   LEFT JOIN tp_acc AS a
@@ -349,7 +364,7 @@ WITH tp_periods AS (
   GROUP BY
     cell,
     m
-), tp_new AS (
+), tp_first AS (
   SELECT
     acc,
     MIN(m) AS m
@@ -366,10 +381,29 @@ WITH tp_periods AS (
       xm AS m
     FROM tp_opp_known
     WHERE
-      won_by_as_of
+      won_by_as_of AND NOT credit
   ) AS b
   GROUP BY
     acc
+), tp_renewed AS (
+  SELECT
+    acc,
+    MIN(CASE WHEN existing_deal THEN xm END) AS renewed,
+    MIN(CASE WHEN new_deal THEN xm END) AS newbiz
+  FROM tp_opp_known
+  WHERE
+    won_by_as_of AND NOT credit
+  GROUP BY
+    acc
+), tp_new AS (
+  SELECT
+    f.acc,
+    f.m
+  FROM tp_first AS f
+  LEFT JOIN tp_renewed AS r
+    ON r.acc = f.acc
+  WHERE
+    r.renewed IS NULL OR r.renewed > f.m OR COALESCE(r.newbiz = f.m, FALSE)
 ), tp_act AS (
   SELECT
     acc,
@@ -391,7 +425,9 @@ WITH tp_periods AS (
   JOIN tp_acc AS a
     ON a.acc = o.acc
   WHERE
-    a.closed_m IS NULL OR o.cm < a.closed_m
+    (
+      a.closed_m IS NULL OR o.cm < a.closed_m
+    ) AND NOT o.credit
 ), tp_act_runs AS (
   SELECT
     cell,
@@ -411,6 +447,8 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     0.0 AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_rev
@@ -425,6 +463,8 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     0.0 AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_new AS n
@@ -441,11 +481,13 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     amount AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_opp_known
   WHERE
-    NOT undated
+    NOT undated AND NOT credit
   UNION ALL
   SELECT
     cell,
@@ -457,11 +499,31 @@ WITH tp_periods AS (
     CASE WHEN won THEN 1.0 ELSE 0.0 END AS opps_won,
     CASE WHEN won THEN amount ELSE 0.0 END AS won_amount,
     CASE WHEN won THEN days ELSE 0.0 END AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     -amount AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_opp_known
   WHERE
-    closed
+    closed AND NOT credit
+  UNION ALL
+  SELECT
+    cell,
+    xm AS m,
+    0.0 AS revenue_early,
+    0.0 AS revenue_late,
+    0.0 AS new_customers,
+    0.0 AS opps_closed,
+    0.0 AS opps_won,
+    0.0 AS won_amount,
+    0.0 AS cycle_days,
+    CASE WHEN new_deal THEN amount ELSE 0.0 END AS new_won,
+    CASE WHEN existing_deal THEN amount ELSE 0.0 END AS existing_won,
+    0.0 AS pipeline_delta,
+    0.0 AS active_delta
+  FROM tp_opp_known
+  WHERE
+    closed AND won
   UNION ALL
   SELECT
     cell,
@@ -473,6 +535,8 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     0.0 AS pipeline_delta,
     1.0 AS active_delta
   FROM tp_act_runs
@@ -489,6 +553,8 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     0.0 AS pipeline_delta,
     -1.0 AS active_delta
   FROM tp_act_runs
@@ -505,6 +571,8 @@ WITH tp_periods AS (
     SUM(opps_won) AS opps_won,
     SUM(won_amount) AS won_amount,
     SUM(cycle_days) AS cycle_days,
+    SUM(new_won) AS new_won,
+    SUM(existing_won) AS existing_won,
     SUM(pipeline_delta) AS pipeline_delta,
     SUM(active_delta) AS active_delta
   FROM tp_events
@@ -525,6 +593,8 @@ WITH tp_periods AS (
     x.opps_won,
     x.won_amount,
     x.cycle_days,
+    x.new_won,
+    x.existing_won,
     x.pipeline_delta,
     x.active_delta
   FROM tp_cm AS x
@@ -635,7 +705,10 @@ WITH tp_periods AS (
     o.closed,
     o.undated,
     o.won,
-    o.days
+    o.days,
+    o.credit,
+    o.new_deal,
+    o.existing_deal
   FROM tp_opp AS o
   JOIN tp_changed AS c
     ON c.account_id = o.account_id
@@ -712,6 +785,8 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     0.0 AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_credit_lines
@@ -728,6 +803,8 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     0.0 AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_credit_lines
@@ -744,11 +821,16 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     amount AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_credit_opps
   WHERE
-    NOT undated AND (
+    (
+      NOT undated AND NOT credit
+    )
+    AND (
       NOT owner IS NULL AND owner IS DISTINCT FROM today
     )
   UNION ALL
@@ -762,11 +844,38 @@ WITH tp_periods AS (
     CASE WHEN won THEN 1.0 ELSE 0.0 END AS opps_won,
     CASE WHEN won THEN amount ELSE 0.0 END AS won_amount,
     CASE WHEN won THEN days ELSE 0.0 END AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     -amount AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_credit_opps
   WHERE
-    closed AND (
+    (
+      closed AND NOT credit
+    )
+    AND (
+      NOT owner IS NULL AND owner IS DISTINCT FROM today
+    )
+  UNION ALL
+  SELECT
+    owner AS key,
+    xm AS m,
+    0.0 AS revenue_early,
+    0.0 AS revenue_late,
+    0.0 AS new_customers,
+    0.0 AS opps_closed,
+    0.0 AS opps_won,
+    0.0 AS won_amount,
+    0.0 AS cycle_days,
+    CASE WHEN new_deal THEN amount ELSE 0.0 END AS new_won,
+    CASE WHEN existing_deal THEN amount ELSE 0.0 END AS existing_won,
+    0.0 AS pipeline_delta,
+    0.0 AS active_delta
+  FROM tp_credit_opps
+  WHERE
+    (
+      closed AND won
+    ) AND (
       NOT owner IS NULL AND owner IS DISTINCT FROM today
     )
   UNION ALL
@@ -780,11 +889,16 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     -amount AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_credit_opps
   WHERE
-    NOT undated AND (
+    (
+      NOT undated AND NOT credit
+    )
+    AND (
       NOT today IS NULL AND owner IS DISTINCT FROM today
     )
   UNION ALL
@@ -798,11 +912,38 @@ WITH tp_periods AS (
     -CASE WHEN won THEN 1.0 ELSE 0.0 END AS opps_won,
     -CASE WHEN won THEN amount ELSE 0.0 END AS won_amount,
     -CASE WHEN won THEN days ELSE 0.0 END AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     amount AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_credit_opps
   WHERE
-    closed AND (
+    (
+      closed AND NOT credit
+    )
+    AND (
+      NOT today IS NULL AND owner IS DISTINCT FROM today
+    )
+  UNION ALL
+  SELECT
+    today AS key,
+    xm AS m,
+    0.0 AS revenue_early,
+    0.0 AS revenue_late,
+    0.0 AS new_customers,
+    0.0 AS opps_closed,
+    0.0 AS opps_won,
+    0.0 AS won_amount,
+    0.0 AS cycle_days,
+    -CASE WHEN new_deal THEN amount ELSE 0.0 END AS new_won,
+    -CASE WHEN existing_deal THEN amount ELSE 0.0 END AS existing_won,
+    0.0 AS pipeline_delta,
+    0.0 AS active_delta
+  FROM tp_credit_opps
+  WHERE
+    (
+      closed AND won
+    ) AND (
       NOT today IS NULL AND owner IS DISTINCT FROM today
     )
 ), tp_cm_groups AS (
@@ -817,6 +958,8 @@ WITH tp_periods AS (
     r.opps_won,
     r.won_amount,
     r.cycle_days,
+    r.new_won,
+    r.existing_won,
     r.pipeline_delta,
     r.active_delta
   FROM tp_cm_named AS r
@@ -834,6 +977,8 @@ WITH tp_periods AS (
     r.opps_won,
     r.won_amount,
     r.cycle_days,
+    r.new_won,
+    r.existing_won,
     r.pipeline_delta,
     r.active_delta
   FROM tp_cm_named AS r
@@ -877,6 +1022,8 @@ WITH tp_periods AS (
     opps_won,
     won_amount,
     cycle_days,
+    new_won,
+    existing_won,
     pipeline_delta,
     active_delta,
     0.0 AS leads,
@@ -895,6 +1042,8 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     0.0 AS pipeline_delta,
     0.0 AS active_delta,
     leads,
@@ -913,6 +1062,8 @@ WITH tp_periods AS (
     opps_won,
     won_amount,
     cycle_days,
+    new_won,
+    existing_won,
     pipeline_delta,
     active_delta,
     0.0 AS leads,
@@ -931,6 +1082,8 @@ WITH tp_periods AS (
     CASE WHEN ABS(SUM(opps_won)) < 1e-6 THEN 0.0 ELSE SUM(opps_won) END AS opps_won,
     CASE WHEN ABS(SUM(won_amount)) < 1e-6 THEN 0.0 ELSE SUM(won_amount) END AS won_amount,
     CASE WHEN ABS(SUM(cycle_days)) < 1e-6 THEN 0.0 ELSE SUM(cycle_days) END AS cycle_days,
+    CASE WHEN ABS(SUM(new_won)) < 1e-6 THEN 0.0 ELSE SUM(new_won) END AS new_won,
+    CASE WHEN ABS(SUM(existing_won)) < 1e-6 THEN 0.0 ELSE SUM(existing_won) END AS existing_won,
     CASE WHEN ABS(SUM(pipeline_delta)) < 1e-6 THEN 0.0 ELSE SUM(pipeline_delta) END AS pipeline_delta,
     CASE WHEN ABS(SUM(active_delta)) < 1e-6 THEN 0.0 ELSE SUM(active_delta) END AS active_delta,
     CASE WHEN ABS(SUM(leads)) < 1e-6 THEN 0.0 ELSE SUM(leads) END AS leads,
@@ -957,6 +1110,8 @@ WITH tp_periods AS (
     SUM(CASE WHEN gm.m >= p.start_m THEN gm.opps_won ELSE 0.0 END) AS opps_won,
     SUM(CASE WHEN gm.m >= p.start_m THEN gm.won_amount ELSE 0.0 END) AS won_amount,
     SUM(CASE WHEN gm.m >= p.start_m THEN gm.cycle_days ELSE 0.0 END) AS cycle_days,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.new_won ELSE 0.0 END) AS new_won,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.existing_won ELSE 0.0 END) AS existing_won,
     SUM(CASE WHEN gm.m >= p.start_m THEN gm.leads ELSE 0.0 END) AS leads,
     SUM(CASE WHEN gm.m >= p.start_m THEN gm.leads_converted ELSE 0.0 END) AS leads_converted,
     SUM(CASE WHEN gm.m >= p.start_m THEN gm.leads_won ELSE 0.0 END) AS leads_won,
@@ -1517,6 +1672,8 @@ WITH tp_periods AS (
     COALESCE(f.opps_won, 0.0) AS opps_won,
     COALESCE(f.won_amount, 0.0) AS won_amount,
     COALESCE(f.cycle_days, 0.0) AS cycle_days,
+    COALESCE(f.new_won, 0.0) AS new_won,
+    COALESCE(f.existing_won, 0.0) AS existing_won,
     COALESCE(f.leads, 0.0) AS leads,
     COALESCE(f.leads_converted, 0.0) AS leads_converted,
     COALESCE(f.leads_won, 0.0) AS leads_won,
@@ -1583,6 +1740,8 @@ SELECT
   CAST(CASE WHEN new_customers > 1e-6 THEN acquisition_cost / new_customers END AS FLOAT64) AS customer_acquisition_cost,
   CAST(CASE WHEN opps_won > 1e-6 THEN won_amount / opps_won END AS FLOAT64) AS average_deal_size,
   CAST(CASE WHEN opps_won > 1e-6 THEN cycle_days / opps_won END AS FLOAT64) AS sales_cycle_days,
+  CAST(new_won AS FLOAT64) AS new_business_won,
+  CAST(existing_won AS FLOAT64) AS existing_business_won,
   CAST(account_count AS FLOAT64) AS account_count,
   CAST(CASE WHEN account_count > 1e-6 THEN revenue / account_count END AS FLOAT64) AS revenue_per_account,
   CAST(potential AS FLOAT64) AS potential,

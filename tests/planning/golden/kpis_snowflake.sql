@@ -325,6 +325,21 @@ WITH tp_periods AS (
     COALESCE(o.is_closed, FALSE) AND o.close_date IS NULL AS undated,
     COALESCE(o.is_won, FALSE) AS won,
     COALESCE(COALESCE(o.is_won, FALSE) AND o.close_date <= CAST('2026-03-15' AS DATE), FALSE) AS won_by_as_of,
+    COALESCE(COALESCE(o.is_won, FALSE) AND CAST(o.amount AS DOUBLE) < 0, FALSE) AS credit,
+    COALESCE(o.deal_type IN ('New Business'), FALSE) AS new_deal,
+    COALESCE(
+      o.deal_type IN (
+        'Existing Business',
+        'Renewal',
+        'Upsell',
+        'Add-On',
+        'Expansion',
+        'Cross-Sell',
+        'Upgrade',
+        'Downgrade'
+      ),
+      FALSE
+    ) AS existing_deal,
     CAST(DATEDIFF(DAY, o.created_date, o.close_date) AS DOUBLE) AS days
   FROM crm.opportunities AS o
   LEFT JOIN tp_acc AS a
@@ -347,7 +362,7 @@ WITH tp_periods AS (
   GROUP BY
     cell,
     m
-), tp_new AS (
+), tp_first AS (
   SELECT
     acc,
     MIN(m) AS m
@@ -364,10 +379,29 @@ WITH tp_periods AS (
       xm AS m
     FROM tp_opp_known
     WHERE
-      won_by_as_of
+      won_by_as_of AND NOT credit
   ) AS b
   GROUP BY
     acc
+), tp_renewed AS (
+  SELECT
+    acc,
+    MIN(CASE WHEN existing_deal THEN xm END) AS renewed,
+    MIN(CASE WHEN new_deal THEN xm END) AS newbiz
+  FROM tp_opp_known
+  WHERE
+    won_by_as_of AND NOT credit
+  GROUP BY
+    acc
+), tp_new AS (
+  SELECT
+    f.acc,
+    f.m
+  FROM tp_first AS f
+  LEFT JOIN tp_renewed AS r
+    ON r.acc = f.acc
+  WHERE
+    r.renewed IS NULL OR r.renewed > f.m OR COALESCE(r.newbiz = f.m, FALSE)
 ), tp_act AS (
   SELECT
     acc,
@@ -389,7 +423,9 @@ WITH tp_periods AS (
   JOIN tp_acc AS a
     ON a.acc = o.acc
   WHERE
-    a.closed_m IS NULL OR o.cm < a.closed_m
+    (
+      a.closed_m IS NULL OR o.cm < a.closed_m
+    ) AND NOT o.credit
 ), tp_act_runs AS (
   SELECT
     cell,
@@ -409,6 +445,8 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     0.0 AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_rev
@@ -423,6 +461,8 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     0.0 AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_new AS n
@@ -439,11 +479,13 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     amount AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_opp_known
   WHERE
-    NOT undated
+    NOT undated AND NOT credit
   UNION ALL
   SELECT
     cell,
@@ -455,11 +497,31 @@ WITH tp_periods AS (
     CASE WHEN won THEN 1.0 ELSE 0.0 END AS opps_won,
     CASE WHEN won THEN amount ELSE 0.0 END AS won_amount,
     CASE WHEN won THEN days ELSE 0.0 END AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     -amount AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_opp_known
   WHERE
-    closed
+    closed AND NOT credit
+  UNION ALL
+  SELECT
+    cell,
+    xm AS m,
+    0.0 AS revenue_early,
+    0.0 AS revenue_late,
+    0.0 AS new_customers,
+    0.0 AS opps_closed,
+    0.0 AS opps_won,
+    0.0 AS won_amount,
+    0.0 AS cycle_days,
+    CASE WHEN new_deal THEN amount ELSE 0.0 END AS new_won,
+    CASE WHEN existing_deal THEN amount ELSE 0.0 END AS existing_won,
+    0.0 AS pipeline_delta,
+    0.0 AS active_delta
+  FROM tp_opp_known
+  WHERE
+    closed AND won
   UNION ALL
   SELECT
     cell,
@@ -471,6 +533,8 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     0.0 AS pipeline_delta,
     1.0 AS active_delta
   FROM tp_act_runs
@@ -487,6 +551,8 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     0.0 AS pipeline_delta,
     -1.0 AS active_delta
   FROM tp_act_runs
@@ -503,6 +569,8 @@ WITH tp_periods AS (
     SUM(opps_won) AS opps_won,
     SUM(won_amount) AS won_amount,
     SUM(cycle_days) AS cycle_days,
+    SUM(new_won) AS new_won,
+    SUM(existing_won) AS existing_won,
     SUM(pipeline_delta) AS pipeline_delta,
     SUM(active_delta) AS active_delta
   FROM tp_events
@@ -523,6 +591,8 @@ WITH tp_periods AS (
     x.opps_won,
     x.won_amount,
     x.cycle_days,
+    x.new_won,
+    x.existing_won,
     x.pipeline_delta,
     x.active_delta
   FROM tp_cm AS x
@@ -633,7 +703,10 @@ WITH tp_periods AS (
     o.closed,
     o.undated,
     o.won,
-    o.days
+    o.days,
+    o.credit,
+    o.new_deal,
+    o.existing_deal
   FROM tp_opp AS o
   JOIN tp_changed AS c
     ON c.account_id = o.account_id
@@ -710,6 +783,8 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     0.0 AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_credit_lines
@@ -726,6 +801,8 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     0.0 AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_credit_lines
@@ -742,11 +819,16 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     amount AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_credit_opps
   WHERE
-    NOT undated AND (
+    (
+      NOT undated AND NOT credit
+    )
+    AND (
       NOT owner IS NULL AND owner IS DISTINCT FROM today
     )
   UNION ALL
@@ -760,11 +842,38 @@ WITH tp_periods AS (
     CASE WHEN won THEN 1.0 ELSE 0.0 END AS opps_won,
     CASE WHEN won THEN amount ELSE 0.0 END AS won_amount,
     CASE WHEN won THEN days ELSE 0.0 END AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     -amount AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_credit_opps
   WHERE
-    closed AND (
+    (
+      closed AND NOT credit
+    )
+    AND (
+      NOT owner IS NULL AND owner IS DISTINCT FROM today
+    )
+  UNION ALL
+  SELECT
+    owner AS key,
+    xm AS m,
+    0.0 AS revenue_early,
+    0.0 AS revenue_late,
+    0.0 AS new_customers,
+    0.0 AS opps_closed,
+    0.0 AS opps_won,
+    0.0 AS won_amount,
+    0.0 AS cycle_days,
+    CASE WHEN new_deal THEN amount ELSE 0.0 END AS new_won,
+    CASE WHEN existing_deal THEN amount ELSE 0.0 END AS existing_won,
+    0.0 AS pipeline_delta,
+    0.0 AS active_delta
+  FROM tp_credit_opps
+  WHERE
+    (
+      closed AND won
+    ) AND (
       NOT owner IS NULL AND owner IS DISTINCT FROM today
     )
   UNION ALL
@@ -778,11 +887,16 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     -amount AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_credit_opps
   WHERE
-    NOT undated AND (
+    (
+      NOT undated AND NOT credit
+    )
+    AND (
       NOT today IS NULL AND owner IS DISTINCT FROM today
     )
   UNION ALL
@@ -796,11 +910,38 @@ WITH tp_periods AS (
     -CASE WHEN won THEN 1.0 ELSE 0.0 END AS opps_won,
     -CASE WHEN won THEN amount ELSE 0.0 END AS won_amount,
     -CASE WHEN won THEN days ELSE 0.0 END AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     amount AS pipeline_delta,
     0.0 AS active_delta
   FROM tp_credit_opps
   WHERE
-    closed AND (
+    (
+      closed AND NOT credit
+    )
+    AND (
+      NOT today IS NULL AND owner IS DISTINCT FROM today
+    )
+  UNION ALL
+  SELECT
+    today AS key,
+    xm AS m,
+    0.0 AS revenue_early,
+    0.0 AS revenue_late,
+    0.0 AS new_customers,
+    0.0 AS opps_closed,
+    0.0 AS opps_won,
+    0.0 AS won_amount,
+    0.0 AS cycle_days,
+    -CASE WHEN new_deal THEN amount ELSE 0.0 END AS new_won,
+    -CASE WHEN existing_deal THEN amount ELSE 0.0 END AS existing_won,
+    0.0 AS pipeline_delta,
+    0.0 AS active_delta
+  FROM tp_credit_opps
+  WHERE
+    (
+      closed AND won
+    ) AND (
       NOT today IS NULL AND owner IS DISTINCT FROM today
     )
 ), tp_cm_groups AS (
@@ -815,6 +956,8 @@ WITH tp_periods AS (
     r.opps_won,
     r.won_amount,
     r.cycle_days,
+    r.new_won,
+    r.existing_won,
     r.pipeline_delta,
     r.active_delta
   FROM tp_cm_named AS r
@@ -832,6 +975,8 @@ WITH tp_periods AS (
     r.opps_won,
     r.won_amount,
     r.cycle_days,
+    r.new_won,
+    r.existing_won,
     r.pipeline_delta,
     r.active_delta
   FROM tp_cm_named AS r
@@ -875,6 +1020,8 @@ WITH tp_periods AS (
     opps_won,
     won_amount,
     cycle_days,
+    new_won,
+    existing_won,
     pipeline_delta,
     active_delta,
     0.0 AS leads,
@@ -893,6 +1040,8 @@ WITH tp_periods AS (
     0.0 AS opps_won,
     0.0 AS won_amount,
     0.0 AS cycle_days,
+    0.0 AS new_won,
+    0.0 AS existing_won,
     0.0 AS pipeline_delta,
     0.0 AS active_delta,
     leads,
@@ -911,6 +1060,8 @@ WITH tp_periods AS (
     opps_won,
     won_amount,
     cycle_days,
+    new_won,
+    existing_won,
     pipeline_delta,
     active_delta,
     0.0 AS leads,
@@ -929,6 +1080,8 @@ WITH tp_periods AS (
     CASE WHEN ABS(SUM(opps_won)) < 1e-6 THEN 0.0 ELSE SUM(opps_won) END AS opps_won,
     CASE WHEN ABS(SUM(won_amount)) < 1e-6 THEN 0.0 ELSE SUM(won_amount) END AS won_amount,
     CASE WHEN ABS(SUM(cycle_days)) < 1e-6 THEN 0.0 ELSE SUM(cycle_days) END AS cycle_days,
+    CASE WHEN ABS(SUM(new_won)) < 1e-6 THEN 0.0 ELSE SUM(new_won) END AS new_won,
+    CASE WHEN ABS(SUM(existing_won)) < 1e-6 THEN 0.0 ELSE SUM(existing_won) END AS existing_won,
     CASE WHEN ABS(SUM(pipeline_delta)) < 1e-6 THEN 0.0 ELSE SUM(pipeline_delta) END AS pipeline_delta,
     CASE WHEN ABS(SUM(active_delta)) < 1e-6 THEN 0.0 ELSE SUM(active_delta) END AS active_delta,
     CASE WHEN ABS(SUM(leads)) < 1e-6 THEN 0.0 ELSE SUM(leads) END AS leads,
@@ -955,6 +1108,8 @@ WITH tp_periods AS (
     SUM(CASE WHEN gm.m >= p.start_m THEN gm.opps_won ELSE 0.0 END) AS opps_won,
     SUM(CASE WHEN gm.m >= p.start_m THEN gm.won_amount ELSE 0.0 END) AS won_amount,
     SUM(CASE WHEN gm.m >= p.start_m THEN gm.cycle_days ELSE 0.0 END) AS cycle_days,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.new_won ELSE 0.0 END) AS new_won,
+    SUM(CASE WHEN gm.m >= p.start_m THEN gm.existing_won ELSE 0.0 END) AS existing_won,
     SUM(CASE WHEN gm.m >= p.start_m THEN gm.leads ELSE 0.0 END) AS leads,
     SUM(CASE WHEN gm.m >= p.start_m THEN gm.leads_converted ELSE 0.0 END) AS leads_converted,
     SUM(CASE WHEN gm.m >= p.start_m THEN gm.leads_won ELSE 0.0 END) AS leads_won,
@@ -1518,6 +1673,8 @@ WITH tp_periods AS (
     COALESCE(f.opps_won, 0.0) AS opps_won,
     COALESCE(f.won_amount, 0.0) AS won_amount,
     COALESCE(f.cycle_days, 0.0) AS cycle_days,
+    COALESCE(f.new_won, 0.0) AS new_won,
+    COALESCE(f.existing_won, 0.0) AS existing_won,
     COALESCE(f.leads, 0.0) AS leads,
     COALESCE(f.leads_converted, 0.0) AS leads_converted,
     COALESCE(f.leads_won, 0.0) AS leads_won,
@@ -1584,6 +1741,8 @@ SELECT
   CAST(CASE WHEN new_customers > 1e-6 THEN acquisition_cost / new_customers END AS DOUBLE) AS customer_acquisition_cost,
   CAST(CASE WHEN opps_won > 1e-6 THEN won_amount / opps_won END AS DOUBLE) AS average_deal_size,
   CAST(CASE WHEN opps_won > 1e-6 THEN cycle_days / opps_won END AS DOUBLE) AS sales_cycle_days,
+  CAST(new_won AS DOUBLE) AS new_business_won,
+  CAST(existing_won AS DOUBLE) AS existing_business_won,
   CAST(account_count AS DOUBLE) AS account_count,
   CAST(CASE WHEN account_count > 1e-6 THEN revenue / account_count END AS DOUBLE) AS revenue_per_account,
   CAST(potential AS DOUBLE) AS potential,

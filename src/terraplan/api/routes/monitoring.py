@@ -230,6 +230,7 @@ def _kpi_table(
     from terraplan.planning.kpi_periods import Period
     from terraplan.planning.kpi_registry import shown_value, whole_counts
     from terraplan.services.kpi_notes import (
+        credits_note,
         future_facts_note,
         group_names,
         grouping_notes,
@@ -285,6 +286,7 @@ def _kpi_table(
             *future_facts_note(data),
             *revenue_source_note(data),
             *undated_closed_note(data),
+            *credits_note(data),
             *crediting_notes(data.crediting_note if by == "rep" else None, scope),
             # about the whole plan (its other territories, shared ones): planners only
             *(grouping_notes(data, by, frame["key"].unique().to_list()) if scope is None else []),
