@@ -90,7 +90,7 @@ def test_a_killed_design_job_leaves_no_plan_and_fails(db: Database, tmp_path: Pa
 def test_a_killed_import_job_imports_nothing_and_fails(db: Database, tmp_path: Path) -> None:
     token = planner_token(db)
     rows = ["id,name,postal_code,state,industry,potential"]
-    rows += [f"K{i:07d},Company {i},94105,CA,Software,{1000 + i}" for i in range(300_000)]
+    rows += [f"K{i:07d},Company {i},94105,CA,Software,{1000 + i}" for i in range(100_000)]
     body = "\n".join(rows).encode()
     live = LiveServer(
         db.url, tmp_path / "server.log", env={"TERRAPLAN_JOB_STALE_SECONDS": STALE_SECONDS}
@@ -114,4 +114,4 @@ def test_a_killed_import_job_imports_nothing_and_fails(db: Database, tmp_path: P
     assert job["status"] == "failed", job
     assert job["step"] == "failed"
     assert job["error"]["code"] == "worker_lost"
-    assert _counts(db) == (0, 0)  # not one of the 300,000 accounts
+    assert _counts(db) == (0, 0)  # not one of the 100,000 accounts
