@@ -162,9 +162,47 @@ def test_a_custom_won_stage_read_from_iswon_before_is_not_read_as_open(
         import_file(db, _write(tmp_path, "report.csv", report), "opportunities")
     message = caught.value.message
     assert (
-        "read without a mapping and without IsWon or IsClosed columns, 2 opportunities would"
+        "read without a mapping and without IsWon or IsClosed columns, 3 opportunities would"
         " read their stage otherwise than every stored opportunity with that stage ('Contract"
-        " Signed': 2 read as open, stored as won on 2)"
+        " Signed': 2 read as open, stored as won on 2, 'contract signed': 1 read as open,"
+        " stored as won on 2 (as 'Contract Signed'))"
     ) in message
     assert "(Contract Signed: Closed Won); nothing was imported" in message
     assert set(_readings(db)) == {"006A", "006B", "006C"}
+
+
+def test_a_custom_won_stage_typed_otherwise_matches_by_its_words(
+    db: Database, tmp_path: Path
+) -> None:
+    # the import reads a stage by its words (case, spaces, punctuation aside): a report
+    # spelling the stored 'Contract Signed' otherwise is the same stage, and would reopen it
+    import_file(db, _write(tmp_path, "Account.csv", ACCOUNTS), "accounts")
+    loader = (
+        "Id,AccountId,StageName,Amount,CreatedDate,CloseDate,IsClosed,IsWon\r\n"
+        "006A,001A,Contract Signed,1000,2026-01-05,2026-03-31,true,true\r\n"
+        "006B,001B,Contract Signed,2000,2026-01-05,2026-04-30,true,true\r\n"
+        "006F,001B,Contract Signed,2500,2026-01-05,2026-04-30,true,true\r\n"
+        "006C,001B,Discovery,500,2026-02-05,,false,false\r\n"
+    )
+    import_file(db, _write(tmp_path, "Opportunity.csv", loader), "opportunities")
+    report = (
+        "Opportunity ID,Account ID,Stage,Amount,Created Date,Close Date\r\n"
+        "006A,001A,contract signed,1000,2026-01-05,2026-03-31\r\n"
+        '006B,001B,"  CONTRACT   SIGNED ",2000,2026-01-05,2026-04-30\r\n'
+        "006F,001B,Contract-Signed,2500,2026-01-05,2026-04-30\r\n"
+        "006C,001B,Discovery,600,2026-02-05,\r\n"
+    )
+    with pytest.raises(DataError) as caught:
+        import_file(db, _write(tmp_path, "report.csv", report), "opportunities")
+    message = caught.value.message
+    assert "3 opportunities would read their stage otherwise" in message
+    assert "'contract signed': 1 read as open, stored as won on 3 (as 'Contract Signed')" in (
+        message
+    )
+    assert "'Contract-Signed': 1 read as open" in message
+    assert {o: r[2] for o, r in _readings(db).items()} == {
+        "006A": True,
+        "006B": True,
+        "006F": True,
+        "006C": False,
+    }

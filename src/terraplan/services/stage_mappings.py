@@ -23,7 +23,7 @@ from terraplan.errors import DataError
 from terraplan.io.header_aliases import ALIASES
 from terraplan.io.mapping import normalize_header, split_mapping
 from terraplan.io.report import ImportReport, counted, short
-from terraplan.io.stages import STAGES_SHOWN, read_stages, stage_counts
+from terraplan.io.stages import STAGES_SHOWN, read_stages, stage_counts, stage_words
 from terraplan.storage.database import Database
 from terraplan.storage.import_mappings import ImportMappings
 from terraplan.storage.orm import OpportunityRow
@@ -103,41 +103,49 @@ def _check_stored_stages(
 ) -> None:
     """Refuse a file reading a stage otherwise than every stored opportunity having it: a
     custom won stage (``Contract Signed``, read as won from ``IsWon`` by an earlier Data
-    Loader export) in a report without ``IsWon`` would read as open, for every deal in it."""
-    stages = frame["stage"].drop_nulls().unique().to_list()
-    if not stages:
+    Loader export) in a report without ``IsWon`` would read as open, for every deal in it.
+    Stages match as the import reads them, by their words (:func:`stage_words`): the
+    report's ``contract signed`` or ``Contract-Signed`` is the stored ``Contract Signed``."""
+    stages = frame.select(pl.col("stage").drop_nulls().unique())
+    if not stages.height:
         return
-    query = (
-        select(OpportunityRow.stage, OpportunityRow.is_closed, OpportunityRow.is_won, func.count())
-        .where(OpportunityRow.stage.in_(stages))
-        .group_by(OpportunityRow.stage, OpportunityRow.is_closed, OpportunityRow.is_won)
-    )
-    held: dict[str, dict[str, int]] = {}
-    for stage, closed, won, count in connection.execute(query):
-        reading = "won" if won else "lost" if closed else "open"
-        held.setdefault(stage, {})[reading] = held.get(stage, {}).get(reading, 0) + int(count)
-    sure = {stage: next(iter(r.items())) for stage, r in held.items() if len(r) == 1}
-    sure = {stage: (was, n) for stage, (was, n) in sure.items() if was != "open"}
+    held = _held_by_words(connection)
+    sure = {
+        words: (was, n, spelled)
+        for words, (readings, spelled) in held.items()
+        if len(readings) == 1
+        for was, n in readings.items()
+        if was != "open"
+    }
     if not sure:
         return
-    rows = frame.select("stage").filter(pl.col("stage").is_in(list(sure)))
+    rows = frame.select("stage").with_columns(stage_words(pl.col("stage")).alias("words"))
+    rows = rows.filter(pl.col("words").is_in(list(sure)))
     rows = rows.with_columns(read_stages(rows["stage"]).alias("reading"))
     rows = rows.filter(
-        pl.col("reading") != pl.col("stage").replace_strict({k: v[0] for k, v in sure.items()})
+        pl.col("reading") != pl.col("words").replace_strict({k: v[0] for k, v in sure.items()})
     )
     if not rows.height:
         return
     counts = (
-        rows.group_by("stage", "reading").len().sort(["len", "stage"], descending=[True, False])
+        rows.group_by("stage", "words", "reading")
+        .len()
+        .sort(["len", "stage"], descending=[True, False])
     )
+
+    def stored_as(stage: str, words: str) -> str:
+        was, n, spelled = sure[words]
+        spelling = f" (as {short(spelled)!r})" if spelled != stage else ""
+        return f"stored as {was} on {n:,}{spelling}"
+
     shown = ", ".join(
-        f"{short(stage)!r}: {n:,} read as {now}, stored as {sure[stage][0]} on {sure[stage][1]:,}"
-        for stage, now, n in counts.head(STAGES_SHOWN).iter_rows()
+        f"{short(stage)!r}: {n:,} read as {now}, {stored_as(stage, words)}"
+        for stage, words, now, n in counts.head(STAGES_SHOWN).iter_rows()
     )
     how = f"read with {mapping}" if mapping else "read without a mapping"
     first = str(counts["stage"][0])
     many = counted(rows.height, "opportunity", "opportunities")
-    word = "Won" if sure[first][0] == "won" else "Lost"
+    word = "Won" if sure[str(counts["words"][0])][0] == "won" else "Lost"
     reason = (
         f"{how} and without IsWon or IsClosed columns, {many} would read their stage otherwise"
         f" than every stored opportunity with that stage ({shown}): an earlier import read it"
@@ -148,6 +156,33 @@ def _check_stored_stages(
         f"{report.file}: {reason}; nothing was imported",
         details={"file": report.file, "field": "stage", "reason": reason},
     )
+
+
+def _held_by_words(connection: Connection) -> dict[str, tuple[dict[str, int], str]]:
+    """The stored stages by their words: words -> (reading -> how many opportunities, the
+    most frequent stored spelling). A pipeline has a few stages, so all are read."""
+    query = select(
+        OpportunityRow.stage, OpportunityRow.is_closed, OpportunityRow.is_won, func.count()
+    ).group_by(OpportunityRow.stage, OpportunityRow.is_closed, OpportunityRow.is_won)
+    found = [
+        (stage, "won" if won else "lost" if closed else "open", int(count))
+        for stage, closed, won, count in connection.execute(query)
+        if stage is not None
+    ]
+    if not found:
+        return {}
+    table = pl.DataFrame(
+        found, schema={"stage": pl.String, "was": pl.String, "n": pl.Int64}, orient="row"
+    ).with_columns(stage_words(pl.col("stage")).alias("words"))
+    table = table.filter(pl.col("words") != "")
+    held: dict[str, tuple[dict[str, int], str]] = {}
+    spelled: dict[str, tuple[int, str]] = {}
+    for stage, was, n, words in table.sort("stage").iter_rows():
+        readings = held.setdefault(words, ({}, stage))[0]
+        readings[was] = readings.get(was, 0) + n
+        if n > spelled.get(words, (0, ""))[0]:
+            spelled[words] = (n, stage)
+    return {words: (readings, spelled[words][1]) for words, (readings, _) in held.items()}
 
 
 def _stored(connection: Connection, ids: list[str]) -> pl.DataFrame:
@@ -163,9 +198,15 @@ def _stored(connection: Connection, ids: list[str]) -> pl.DataFrame:
 
 
 def _stored_stages(connection: Connection, stages: list[str]) -> list[str]:
-    """The ``stages`` some stored opportunity has (before this import)."""
-    query = select(OpportunityRow.stage).where(OpportunityRow.stage.in_(stages)).distinct()
-    return [stage for (stage,) in connection.execute(query)]
+    """The ``stages`` some stored opportunity has (before this import), matched by their
+    words as the import reads them (``closed won`` is the stored ``Closed Won``)."""
+    if not stages:
+        return []
+    stored = {words for words in _held_by_words(connection)}
+    words = pl.Series("stage", stages, dtype=pl.String).to_frame().select(
+        pl.col("stage"), stage_words(pl.col("stage")).alias("words")
+    )
+    return words.filter(pl.col("words").is_in(list(stored)))["stage"].to_list()
 
 
 def _key(value: str) -> str:
