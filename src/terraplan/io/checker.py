@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -51,6 +51,9 @@ class Checker:
         #: Rows left out without being refused: the file says they are no record (a deal the
         #: CRM deleted, which Pipedrive's exports keep); their own problems are not reported.
         self.removed = pl.Series(ROW, [], dtype=pl.Int64)
+        #: Opportunities: stored id -> ``won``/``lost``/``open`` of the stored deals a file
+        #: without a stage or won flag names (their reading stays; see ``validate``).
+        self.stored_deals: Mapping[str, str] = {}
 
     def note(self, rows: pl.DataFrame, say: Callable[[pl.DataFrame], str | None]) -> None:
         """A warning about ``rows`` (``__row__`` and the columns ``say`` reads), written by

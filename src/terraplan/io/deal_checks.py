@@ -28,12 +28,31 @@ def _negative_amounts(checker: Checker) -> None:
         return
     negative = pl.col("amount") < 0
     won = pl.col("is_won").fill_null(False) if "is_won" in checker.ctx.columns else pl.lit(False)
-    checker.add(
-        negative & ~won,
-        "amount",
+    reason = pl.lit(
         "a negative amount on a deal that is not won: only a won deal may be negative (a "
-        "credit memo or downgrade, which reduces revenue); an open deal's amount is pipeline",
+        "credit memo or downgrade, which reduces revenue); an open deal's amount is pipeline"
     )
+    stored = checker.stored_deals
+    if stored and not checker.has("is_won") and not checker.has("stage"):
+        # a file of ids and amounts: each stored deal keeps its stage, which says it
+        readings = pl.col("id").replace_strict(stored, default=None, return_dtype=pl.String)
+        won = (readings == "won").fill_null(False)
+        reason = (
+            pl.when(readings.is_not_null())
+            .then(
+                pl.concat_str(
+                    pl.lit("a negative amount on a deal stored as "),
+                    readings,
+                    pl.lit(
+                        " (the file has no stage or IsWon column, so its stored stage stays):"
+                        " only a won deal may be negative (a credit memo or downgrade, which"
+                        " reduces revenue); an open deal's amount is pipeline"
+                    ),
+                )
+            )
+            .otherwise(reason)
+        )
+    checker.add(negative & ~won, "amount", reason)
     credits = checker.ctx.filter((negative & won).fill_null(False)).select("__row__", "amount")
 
     def say(kept: pl.DataFrame) -> str:

@@ -157,6 +157,7 @@ def validate(
     spellings: Mapping[str, Mapping[str, int]] | None = None,
     stored_forms: Mapping[str, str] | None = None,
     account_names: Mapping[str, str] | None = None,
+    stored_deals: Mapping[str, str] | None = None,
 ) -> ValidationResult:
     """Check every row of ``table``; return the accepted rows and the report.
 
@@ -192,6 +193,9 @@ def validate(
     form) makes such a row update the stored record (:mod:`~terraplan.io.own_ids`).
     ``account_names`` (stored account id -> name, those the rows' account cells may name)
     resolves an account column holding names (:mod:`~terraplan.io.account_names`).
+    ``stored_deals`` (stored opportunity id -> won, lost or open) reads a file of ids and
+    amounts without a stage or won flag by its stored deals: a negative amount on a stored
+    won deal is a credit (:mod:`~terraplan.io.deal_checks`).
     """
     from terraplan.io import custom_areas as custom
     from terraplan.io import (
@@ -267,6 +271,7 @@ def validate(
         )
         report.rejected = report.rows_read
         return ValidationResult(empty_frame(spec.kind), report)
+    checker.stored_deals = stored_deals or {}
     kind_checks.check_kind(checker)
     no_close_dates = kind_checks.check_close_dates(checker, stored_ids)
     if no_close_dates is not None:

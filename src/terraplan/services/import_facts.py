@@ -9,6 +9,8 @@ reads what it needs and hands it over (:class:`StoredFacts`, the keyword argumen
 - the stored parent/manager links of the kind, so that a cycle through stored records is found;
 - for geo units, the kind and name of each stored unit the file names, so that a unit of
   another kind does not replace it;
+- for an opportunity file of ids and amounts without a stage or won flag, how each stored deal
+  it names reads (won, lost, open), so that a credit on a stored won deal is kept;
 - for accounts and leads, the stored custom areas their postal codes name, so that a code with
   no country is not read as a US ZIP outside its area, and how the stored accounts spell each
   segment and industry, so that the file's rows are written in the same spelling.
@@ -20,12 +22,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import polars as pl
+from sqlalchemy import select
 
 from terraplan.io.readers import SourceTable
 from terraplan.io.spellings import GROUPING_FIELDS
 from terraplan.io.stored_checks import SELF_REFERENCES
 from terraplan.storage.bulk import read_geo_kinds, read_links, read_value_counts, text_limits
 from terraplan.storage.database import Database
+from terraplan.storage.orm import OpportunityRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,3 +124,28 @@ def more_units(db: Database, table: SourceTable) -> Mapping[str, tuple[str, str]
     """The stored geo units a further batch names."""
     with db.connect() as connection:
         return read_geo_kinds(connection, unit_ids(table))
+
+
+def stored_deal_readings(
+    db: Database, table: SourceTable, forms: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Stored opportunity id -> ``won``, ``lost`` or ``open``, for the ids an opportunity
+    ``table`` names when it has an amount but neither a stage nor a won flag (a file of
+    ids and amounts updating stored deals: their stored reading stays, and says whether a
+    negative amount is a credit). ``forms``: the file's ids whose other Salesforce form is
+    stored (:func:`terraplan.services.id_forms.stored_id_forms`). Empty otherwise."""
+    fields = table.columns.fields
+    if table.kind != "opportunities" or "amount" not in fields:
+        return {}
+    if "stage" in fields or "is_won" in fields:
+        return {}
+    ids = sorted({*unit_ids(table), *(forms or {}).values()})
+    found: dict[str, str] = {}
+    with db.connect() as connection:
+        for start in range(0, len(ids), 5_000):  # bound the IN list (SQLite, PostgreSQL)
+            query = select(
+                OpportunityRow.id, OpportunityRow.is_closed, OpportunityRow.is_won
+            ).where(OpportunityRow.id.in_(ids[start : start + 5_000]))
+            for ident, closed, won in connection.execute(query):
+                found[str(ident)] = "won" if won else "lost" if closed else "open"
+    return found

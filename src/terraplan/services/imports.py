@@ -42,7 +42,7 @@ from terraplan.services.deleted_records import remove_deleted, removed_ids
 from terraplan.services.delta_stamps import compare_rows, with_stamps
 from terraplan.services.empty_imports import no_rows
 from terraplan.services.id_forms import in_stored_form, stored_id_forms
-from terraplan.services.import_facts import area_centres, stored_facts
+from terraplan.services.import_facts import area_centres, stored_deal_readings, stored_facts
 from terraplan.services.import_notes import inactive_owner_notes, placement_notes
 from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
@@ -179,6 +179,7 @@ def import_file(
         spellings=facts.spellings,
         stored_forms=forms,
         account_names=stored_account_names(db, table, known_ids),
+        stored_deals=stored_deal_readings(db, table, forms),
     )
     report = result.report
     if delta is not None and delta.unchanged.ids:

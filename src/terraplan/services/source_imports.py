@@ -54,6 +54,7 @@ from terraplan.services.import_facts import (
     area_centres,
     custom_areas,
     more_units,
+    stored_deal_readings,
     stored_facts,
 )
 from terraplan.services.imports import (
@@ -183,6 +184,7 @@ def import_source(
                 spellings=facts.spellings,
                 stored_forms=forms,
                 account_names=stored_account_names(db, table, stored_known),
+                stored_deals=stored_deal_readings(db, table, forms),
             )
             if not result.report.file_errors:  # a stage renamed by the first import's mapping
                 check_stage_readings(db, result.frame, result.report, mapping=label)
