@@ -16,18 +16,24 @@ opportunities has such a column, each row is compared with the time stored with 
 
 With both columns the later time of the two is the row's. A file without either column is
 imported as before: the file loaded last wins.
+
+A folder or table read in batches (nightly deltas side by side) is one file in this: a row
+of a record a later batch holds with a later time is an earlier edit, left out before it is
+read (:func:`latest_stamps`), so that the import's warnings count each record once, as
+stored ("23 opportunities read as won", not the superseded Monday rows too).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import polars as pl
 from sqlalchemy import Connection
 
+from terraplan.domain.salesforce_ids import record_key
 from terraplan.errors import DataError
 from terraplan.io.mapping import normalize_header
 from terraplan.io.readers import ROW, SourceTable
@@ -204,11 +210,14 @@ def compare_rows(
     forms: Mapping[str, str],
     *,
     reload: bool = False,
+    later: Mapping[str, datetime] | None = None,
 ) -> DeltaRows | None:
     """Leave out the rows of ``table`` that are not newer than their stored record; ``None``
     when the file has no modification-time column (or no id column). ``forms``: file id ->
     stored id, for ids written in their other Salesforce form. ``reload``: leave none out
-    (the same rows again with a corrected mapping file), the times are stored all the same."""
+    (the same rows again with a corrected mapping file), the times are stored all the same.
+    ``later``: record key -> the latest time another batch of the same source holds it with
+    (:func:`latest_stamps`); an older row is an earlier edit, left out."""
     columns = stamp_columns(table)
     id_column = table.columns.fields.get("id")
     if not columns or id_column is None:
@@ -244,6 +253,8 @@ def compare_rows(
         elif record_id and stamp is not None and (record_id not in kept or stamp > kept[record_id]):
             kept[record_id] = stamp
     earlier = _earlier_edits(raw_ids, stamps, keep)
+    if later:
+        earlier = sorted({*earlier, *_edited_later(raw_ids, stamps, keep, later)})
     for at in earlier:
         keep[at] = False
         left_out.append(str(raw_ids[at]))
@@ -291,6 +302,55 @@ def _earlier_edits(
         if sum(stamps[at] == latest for at in positions) == 1:
             earlier += [at for at in positions if stamps[at] != latest]
     return sorted(earlier)
+
+
+def _edited_later(
+    ids: list[str | None],
+    stamps: list[datetime | None],
+    keep: list[bool],
+    later: Mapping[str, datetime],
+) -> list[int]:
+    """The positions of kept rows whose record another batch holds with a later time."""
+    return [
+        at
+        for at, (record_id, stamp) in enumerate(zip(ids, stamps, strict=True))
+        if keep[at]
+        and record_id
+        and stamp is not None
+        and (latest := later.get(record_key(record_id))) is not None
+        and stamp < latest
+    ]
+
+
+def latest_stamps(tables: Iterable[SourceTable]) -> dict[str, datetime]:
+    """Record key (:func:`~terraplan.domain.salesforce_ids.record_key`) -> its latest time,
+    for the records more than one of ``tables`` (the batches of one source) hold with a
+    time; empty when they have no modification-time or id column (every batch has the
+    columns of the first). A cell that is no time is refused (:class:`DataError`)."""
+    frames: list[pl.DataFrame] = []
+    for number, table in enumerate(tables):
+        columns = stamp_columns(table)
+        id_column = table.columns.fields.get("id")
+        if not columns or id_column is None:
+            return {}
+        stamps, _ = _row_stamps(table, columns)
+        ids = table.frame[id_column].cast(pl.String).str.strip_chars()
+        keys = [None if v is None else record_key(v) for v in ids.to_list()]
+        frames.append(
+            pl.DataFrame(
+                {"key": keys, "stamp": stamps, "batch": [number] * len(keys)},
+                schema={"key": pl.String, "stamp": pl.Datetime("us"), "batch": pl.Int32},
+            ).drop_nulls()
+        )
+    if len(frames) < 2:
+        return {}
+    rows = pl.concat(frames)
+    repeated = (
+        rows.group_by("key")
+        .agg(pl.col("batch").n_unique().alias("batches"), pl.col("stamp").max())
+        .filter(pl.col("batches") > 1)
+    )
+    return dict(zip(repeated["key"].to_list(), repeated["stamp"].to_list(), strict=True))
 
 
 def with_stamps(frame: pl.DataFrame, stamps: Mapping[str, datetime]) -> pl.DataFrame:

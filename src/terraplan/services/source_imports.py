@@ -47,7 +47,13 @@ from terraplan.services.account_status import (
 )
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
 from terraplan.services.deleted_records import remove_deleted, removed_ids
-from terraplan.services.delta_stamps import Unchanged, compare_rows, with_stamps
+from terraplan.services.delta_stamps import (
+    Unchanged,
+    compare_rows,
+    latest_stamps,
+    stamp_columns,
+    with_stamps,
+)
 from terraplan.services.empty_imports import no_rows
 from terraplan.services.id_forms import in_stored_form, stored_id_forms
 from terraplan.services.import_facts import (
@@ -134,6 +140,9 @@ def import_source(
             if column is not None:
                 own.update(table.frame[column].drop_nulls().str.strip_chars().to_list())
         known_ids[spec.kind] = own
+    # a record several batches hold (nightly deltas): the latest time of each, so that the
+    # earlier rows are left out before they are read and counted in warnings
+    latest = latest_stamps(batches()) if first is not None and stamp_columns(first) else {}
     merged = _Merged(source, spec.kind)
     # ids accepted so far, with where they were: the file as its index in ``files``
     seen = pl.DataFrame(schema={"id": pl.String, "file": pl.Int32, ROW: pl.Int64})
@@ -158,7 +167,7 @@ def import_source(
                 stored = stored_ids(db, table, stored_known)
             # stored before this import: a form an earlier batch wrote is a duplicate instead
             forms = stored_id_forms(db, table, stored_known)
-            delta = compare_rows(uow.connection, table, forms, reload=reload)
+            delta = compare_rows(uow.connection, table, forms, reload=reload, later=latest)
             if delta is not None:
                 table = delta.table
                 unchanged = unchanged.plus(delta.unchanged)
