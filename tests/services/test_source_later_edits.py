@@ -128,21 +128,28 @@ def test_warnings_count_each_record_once_as_stored(accounts: Database, tmp_path:
             ("006A", "Closed Won", 1250.0, "2026-12-02T02:00:00.000Z"),
             ("006B", "Closed Won", 220.0, "2026-12-02T02:00:00.000Z"),
             ("006C", "Closed Lost", 300.0, "2026-12-02T02:00:00.000Z"),
+            ("006D", "closed won", 400.0, "2026-12-02T02:00:00.000Z"),
         ]
     )
     source = parse_source(str(_folder(tmp_path, monday, tuesday)))
     assert source is not None
     outcome = import_source(accounts, source, "opportunities", batch_rows=2)
     report = outcome.report
-    assert (report.rows_read, report.accepted, report.rejected, outcome.written) == (5, 3, 0, 3)
+    assert (report.rows_read, report.accepted, report.rejected, outcome.written) == (6, 4, 0, 4)
     stage_warnings = [w for w in report.warnings if "from the stage" in w]
-    assert stage_warnings[0].startswith("3 opportunities read as closed from the stage")
+    assert stage_warnings[0].startswith("4 opportunities read as closed from the stage")
+    # the examples sum over Tuesday's two batches too
     assert stage_warnings[1:] == [
-        "2 opportunities read as won from the stage (e.g. 'Closed Won': 2)",
+        "3 opportunities read as won from the stage (e.g. 'Closed Won': 2, 'closed won': 1)",
         "1 opportunity read as lost from the stage (e.g. 'Closed Lost': 1)",
     ]
     assert not [w for w in report.warnings if "read as open" in w]
     assert sorted(report.details["unchanged_ids"]) == ["006A", "006B"]
     with UnitOfWork(accounts) as uow:
         stored = {o.id: (o.amount, o.is_won) for o in uow.opportunities.list()}
-    assert stored == {"006A": (1250.0, True), "006B": (220.0, True), "006C": (300.0, False)}
+    assert stored == {
+        "006A": (1250.0, True),
+        "006B": (220.0, True),
+        "006C": (300.0, False),
+        "006D": (400.0, True),
+    }

@@ -75,6 +75,7 @@ from terraplan.services.imports import (
 from terraplan.services.owner_names import resolve_into
 from terraplan.services.progress import Progress, no_progress
 from terraplan.services.stage_mappings import check_stage_readings, mapping_label
+from terraplan.services.warning_examples import summed, with_examples
 from terraplan.storage.crm_stamps import remember_deletions
 from terraplan.storage.database import Database
 from terraplan.storage.orm import ImportRunRow
@@ -439,6 +440,8 @@ class _Merged:
         self.report.details["source"] = source.display
         self.report.details["batches"] = 0
         self._counted: dict[str, tuple[int, str, str]] = {}
+        # the value counts each warning gives as examples, summed (None: not summable)
+        self._examples: dict[str, dict[str, int] | None] = {}
 
     @property
     def ok(self) -> bool:
@@ -471,6 +474,7 @@ class _Merged:
             self._counted[key] = (before + count, plural or (text if count > 1 else ""), single)
             if before == 0:
                 total.warnings.append(key)  # placeholder, filled in by finish()
+            self._examples[key] = summed(self._examples.get(key, {}), text)
 
     def reject(self, issue: ImportIssue) -> None:
         """An accepted row found bad afterwards (an id an earlier batch had)."""
@@ -486,6 +490,10 @@ class _Merged:
         for key, (count, text, single) in self._counted.items():
             index = report.warnings.index(key)
             plural = text or _plural((_counted(single) or (0, single, ""))[1])
+            sums = self._examples.get(key)
+            if count > 1 and sums:  # each value's count over every batch
+                plural = with_examples(plural, sums)
             report.warnings[index] = single if count == 1 else f"{count:,} {plural}"
         self._counted.clear()
+        self._examples.clear()
         return report

@@ -203,8 +203,10 @@ def _stored_stages(connection: Connection, stages: list[str]) -> list[str]:
     if not stages:
         return []
     stored = {words for words in _held_by_words(connection)}
-    words = pl.Series("stage", stages, dtype=pl.String).to_frame().select(
-        pl.col("stage"), stage_words(pl.col("stage")).alias("words")
+    words = (
+        pl.Series("stage", stages, dtype=pl.String)
+        .to_frame()
+        .select(pl.col("stage"), stage_words(pl.col("stage")).alias("words"))
     )
     return words.filter(pl.col("words").is_in(list(stored)))["stage"].to_list()
 
