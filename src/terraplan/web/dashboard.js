@@ -196,8 +196,12 @@ const TPDashboard = {
   },
 
   renderTable(rows, dim, label) {
+    // Won amounts by the deal's type (the CRM's Type or Deal Type), as `terraplan kpis --kpi
+    // new_business_won --kpi existing_business_won` gives them: shown once some deal has a type.
+    const byType = ["new_business_won", "existing_business_won"];
+    const typed = rows.some((r) => byType.some((c) => typeof r[c] === "number" && r[c] !== 0));
     const wanted = ["revenue", "revenue_growth", "target", "attainment", "open_pipeline", "pipeline_coverage",
-      "win_rate", "account_count", "potential", "penetration", "whitespace"];
+      "win_rate", ...(typed ? byType : []), "account_count", "potential", "penetration", "whitespace"];
     const cols = wanted.filter((c) => rows.some((r) => c in r));
     const table = document.getElementById("kpi-table");
     // Potential here is the period's share of the yearly potential (the map shows a year's).
