@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from tests.web.conftest import _serve, shot
+from tests.web.test_pages import _fmt
 
 from terraplan.config import Settings
 from terraplan.storage.database import Database
-from tests.web.conftest import _serve, shot
-from tests.web.test_pages import _fmt
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,9 @@ def test_won_amounts_by_type_and_credits_as_the_api_gives_them(
 ) -> None:
     kpis = api("planner", typed_server).get("/plans/P1/kpis?by=territory&period=YTD").json()  # type: ignore[attr-defined]
     rows = kpis["rows"]
-    assert any(r["new_business_won"] for r in rows) and any(r["existing_business_won"] for r in rows)
+    assert any(r["new_business_won"] for r in rows) and any(
+        r["existing_business_won"] for r in rows
+    )
     page = page_as("planner", typed_server)
     page.select_option("#plan-select", "P1")  # type: ignore[attr-defined]
     page.wait_for_function("() => TP.plan && TP.plan.id === 'P1'")  # type: ignore[attr-defined]
