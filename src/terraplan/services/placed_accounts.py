@@ -152,12 +152,10 @@ def _candidates(
         units = select(aligned.c.record_id).where(
             *in_plan, aligned.c.record_kind == RecordKind.GEO_UNIT.value
         )
-        parts.append(
-            select(accounts.c.id).where(
-                accounts.c.closed_on.is_(None),
-                or_(code.in_(units), and_(code.is_not(None), not_(_plain(code)))),
-            )
-        )
+        parts += [  # two parts: the first one uses the code's index
+            select(accounts.c.id).where(code.in_(units)),
+            select(accounts.c.id).where(code.is_not(None), not_(_plain(code))),
+        ]
     joined = accounts.outerjoin(
         run,
         and_(
