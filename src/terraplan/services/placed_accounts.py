@@ -173,9 +173,7 @@ def _candidates(
         query = query.where(
             or_(accounts.c.owner_id.is_(None), accounts.c.owner_id.not_in(except_owners))
         )
-    return [
-        tuple(None if v is None else str(v) for v in row) for row in uow.connection.execute(query)
-    ]
+    return [tuple(row) for row in uow.connection.execute(query).all()]  # text columns
 
 
 def _whole_book(
