@@ -180,3 +180,14 @@ def test_counties_are_read_once_and_each_caller_owns_its_attributes() -> None:
     assert module._bundled_counties.cache_info().hits == hits + 1
     assert again[0].attributes["population"] > 0
     assert [u.id for u in again] == [u.id for u in first]
+
+
+def test_the_adjacency_is_read_once_per_process_and_each_caller_gets_its_own_list() -> None:
+    # a plan's first map asked for it three times (counties, polygons, the neighbour ring),
+    # parsing the bundled file each time
+    first = load_county_adjacency()
+    second = load_county_adjacency()
+    assert first == second and len(first) > 18_000
+    assert all(a is b for a, b in zip(first[:100], second[:100], strict=True))
+    first.clear()  # a caller's own list: the next caller still gets every link
+    assert load_county_adjacency() == second

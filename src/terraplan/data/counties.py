@@ -64,7 +64,14 @@ def load_county_adjacency() -> list[CountyLink]:
 
     ``land``: the 2009 polygons touch (queen contiguity, gaps under ~200 m closed; a border
     may run through water). ``water``: a link added so that islands join the mainland.
+    The file is read once per process (0.3 s on a busy machine, three times for a plan's
+    first map); each call gets its own list of the shared, frozen links.
     """
+    return list(_bundled_adjacency())
+
+
+@functools.cache
+def _bundled_adjacency() -> tuple[CountyLink, ...]:
     reader = csv.DictReader(io.StringIO(_read_text(ADJACENCY_FILE)))
     links: list[CountyLink] = []
     for row_number, row in enumerate(reader, start=2):
@@ -75,7 +82,7 @@ def load_county_adjacency() -> list[CountyLink]:
                 details={"file": ADJACENCY_FILE, "row": row_number, "reason": "bad link"},
             )
         links.append(CountyLink(row["fips"], row["neighbour_fips"], kind))
-    return links
+    return tuple(links)
 
 
 def load_county_polygons() -> dict[str, dict[str, Any]]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import polars as pl
 from sqlalchemy import select
 
 from terraplan.domain.access import Action, require_visible
@@ -23,8 +22,8 @@ from terraplan.services.access import (
     plan_resource,
     visible_territories,
 )
-from terraplan.services.alignment import account_territory, plan_alignment_frame
-from terraplan.storage import bulk
+from terraplan.services.alignment import account_territory
+from terraplan.services.placed_accounts import accounts_placed_in
 from terraplan.storage.orm import AccountRow
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -34,29 +33,19 @@ def accounts_in_read_territories(
 ) -> frozenset[str]:
     """Ids of the open accounts that a plan ``principal`` may read places in a territory of
     that plan they may read (as its map shows them). Empty for a user with no territory.
+    Only the accounts that could lie in those territories are aligned
+    (:func:`terraplan.services.placed_accounts.accounts_placed_in`).
     ``except_owners``: leave out the accounts of these owners (those the caller reads anyway),
     so that a list query names few ids."""
     found: set[str] = set()
-    accounts: pl.DataFrame | None = None
     for row in uow.plans.list():
-        plan = uow.plans.get(row.id)
+        plan = uow.plans.header(row.id)  # the rows about the shown territories only
         resource, territories = plan_resource(uow, plan)
         if not principal.can(Action.READ, resource):
             continue
         shown = visible_territories(principal, territories)
-        if not shown:
-            continue
-        if accounts is None:
-            columns = ["id", "postal_code", "county_fips", "owner_id"]
-            frame = pl.from_arrow(bulk.read_open_accounts(uow.connection, columns))
-            assert isinstance(frame, pl.DataFrame)
-            accounts = frame.filter(
-                ~pl.col("owner_id").cast(pl.String).is_in(sorted(except_owners))
-                | pl.col("owner_id").is_null()
-            )
-        placed, _ = plan_alignment_frame(uow, plan, accounts)
-        inside = placed.filter(pl.col("territory_id").is_in(sorted(shown)))
-        found.update(str(a) for a in inside["account_id"].to_list())
+        if shown:
+            found |= accounts_placed_in(uow, plan, shown, except_owners=except_owners)
     return frozenset(found)
 
 

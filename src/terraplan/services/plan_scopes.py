@@ -189,6 +189,18 @@ def scope_account_ids(uow: UnitOfWork, scope: str | None) -> set[str] | None:
     return set(frame.filter(pl.any_horizontal(tests))["id"].to_list())
 
 
+def rows_in_scope(uow: UnitOfWork, scope: str | None, accounts: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``accounts`` (a frame with ``owner_id``, ``segment``, ``state``) that lie in
+    ``scope``: :func:`scope_account_ids`'s reading, for a few accounts already read."""
+    wanted = (normalize_scope(scope) or "").lower()
+    if not wanted:
+        return accounts
+    tests = _scope_tests(uow, wanted)
+    if not tests:
+        return accounts.clear()
+    return accounts.filter(pl.any_horizontal(tests))
+
+
 class ScopeFields(Protocol):
     """What the scope tests read of an account."""
 

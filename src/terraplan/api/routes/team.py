@@ -54,12 +54,16 @@ class TeamPublic(BaseModel):
     territory_names: dict[str, str]
 
 
-def _planner(principal: Principal, action: Action) -> None:
-    if not sees_everything(principal.user):
+def _planner(principal: Principal, action: Action, plan_id: str) -> None:
+    user = principal.user
+    if not sees_everything(user):
+        yours = "your region's" if user.role.value == "manager" else "your territories'"
         raise PermissionDeniedError(
-            f"{principal.user.username} may not see team figures: they span every territory "
-            "and rep (planners and admins only)",
-            details={"action": action.value, "role": principal.user.role.value},
+            f"{user.username} may not see the Team & targets of plan {plan_id!r}, which only "
+            "planners and admins see: its capacity, rep matching and targets cover every "
+            f"territory and rep of the plan, not only {yours}. {yours.capitalize()} figures are "
+            f"in the plan's KPIs (GET /plans/{plan_id}/kpis?by=rep or ?by=territory)",
+            details={"action": action.value, "role": user.role.value, "plan_id": plan_id},
         )
     authorize(principal, action)
 
@@ -117,7 +121,7 @@ def _team(db: Any, plan_id: str) -> TeamPublic:
 @router.get("/plans/{plan_id}/team", operation_id="get_plan_team")
 def team_route(principal: CurrentPrincipal, db: DatabaseDep, plan_id: str) -> TeamPublic:
     """Capacity, matching and targets as last computed for the plan."""
-    _planner(principal, Action.READ)
+    _planner(principal, Action.READ, plan_id)
     return _team(db, plan_id)
 
 
@@ -132,7 +136,7 @@ def compute_team_route(
     again and store it with the plan; the plan itself does not change."""
     from terraplan.services.reps_targets import plan_capacity, plan_matching
 
-    _planner(principal, Action.EDIT_PLAN)
+    _planner(principal, Action.EDIT_PLAN, plan_id)
     if kind == "capacity":
         plan_capacity(db, plan_id)
     else:
