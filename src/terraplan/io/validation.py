@@ -44,6 +44,7 @@ import polars as pl
 
 from terraplan.io.batch_readings import BatchReadings
 from terraplan.io.canonical import canonical_frame, canonical_schema, empty_frame
+from terraplan.io.deleted_accounts import settle_deleted_accounts
 from terraplan.io.checker import GEOCODED, RAW, Checker
 from terraplan.io.currency import Currencies, with_codes_in_amounts
 from terraplan.io.currency_tally import CurrencyTally
@@ -157,6 +158,7 @@ def validate(
     spellings: Mapping[str, Mapping[str, int]] | None = None,
     stored_forms: Mapping[str, str] | None = None,
     account_names: Mapping[str, str] | None = None,
+    stored_accounts: Collection[str] | None = None,
 ) -> ValidationResult:
     """Check every row of ``table``; return the accepted rows and the report.
 
@@ -192,6 +194,8 @@ def validate(
     form) makes such a row update the stored record (:mod:`~terraplan.io.own_ids`).
     ``account_names`` (stored account id -> name, those the rows' account cells may name)
     resolves an account column holding names (:mod:`~terraplan.io.account_names`).
+    ``stored_accounts``: the stored account ids, for an accounts file flagging deleted rows
+    (a deleted stored account needs only its id: :mod:`~terraplan.io.deleted_accounts`).
     """
     from terraplan.io import custom_areas as custom
     from terraplan.io import (
@@ -303,6 +307,7 @@ def validate(
         if checker.issues
         else pl.DataFrame(schema=_ISSUE_SCHEMA)
     )
+    issues = settle_deleted_accounts(checker, issues, stored_accounts or stored_ids)
     removed = checker.removed  # left out, not refused: their own problems go unsaid
     issues = issues.filter(~pl.col("row").is_in(removed.implode()))
     errors = issues.filter(pl.col("severity") == "error")["row"].unique()

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from terraplan.domain import PlanStatus
 from terraplan.errors import DataError, InvalidParameterError
+from terraplan.io.deleted_accounts import deleted_account_rows
 from terraplan.io.currency import Currencies
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.parsing import Decimal
@@ -179,6 +180,7 @@ def import_file(
         spellings=facts.spellings,
         stored_forms=forms,
         account_names=stored_account_names(db, table, known_ids),
+        stored_accounts=_stored_accounts(db, table),
     )
     report = result.report
     if delta is not None and delta.unchanged.ids:
@@ -207,6 +209,8 @@ def import_file(
     mapped = {field.split(".", 1)[0] for field in report.columns.values()}
     if kind == "accounts":
         status = status_frame(frame, mapped)
+        # a deleted account named by its id only closes: its blank cells are not written
+        frame = frame.filter(~deleted_account_rows(frame, _stored_accounts(db, table) or ()))
         frame = frame.drop([f for f in STATUS_FIELDS if f in frame.columns])
     change = StatusChange()
     linked: list[str] = []  # accounts: stored ones whose parent this file brings
@@ -388,6 +392,14 @@ def _written_columns(
 
 def _all_empty(values: pl.Series) -> bool:
     return bool((values.list.len().fill_null(0) == 0).all())
+
+
+def _stored_accounts(db: Database, table: SourceTable) -> Collection[str] | None:
+    """The stored account ids, for an accounts file with a deleted flag (else None)."""
+    if table.kind != "accounts" or "deleted" not in table.columns.fields:
+        return None
+    with UnitOfWork(db) as uow:
+        return uow.records("accounts").ids()
 
 
 def stored_ids(

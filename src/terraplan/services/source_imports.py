@@ -46,6 +46,7 @@ from terraplan.services.account_status import (
     status_frame,
 )
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
+from terraplan.io.deleted_accounts import deleted_account_rows
 from terraplan.services.deleted_records import remove_deleted, removed_ids
 from terraplan.services.delta_stamps import Unchanged, compare_rows, with_stamps
 from terraplan.services.empty_imports import no_rows
@@ -150,6 +151,7 @@ def import_source(
     stamps: dict[str, datetime] = {}  # LastModifiedDate / SystemModstamp of the rows kept
     with UnitOfWork(db) as uow:
         accounts_before = uow.records("accounts").ids() if spec.kind == "accounts" else set()
+        closing = 0  # deleted accounts' rows that only close a stored account
         closed_before = closed_ids(uow.connection) if spec.kind == "accounts" else {}
         for number, batch in enumerate(batches()):
             table = batch  # less the rows no newer than the stored records, below
@@ -183,6 +185,7 @@ def import_source(
                 spellings=facts.spellings,
                 stored_forms=forms,
                 account_names=stored_account_names(db, table, stored_known),
+                stored_accounts=accounts_before,
             )
             if not result.report.file_errors:  # a stage renamed by the first import's mapping
                 check_stage_readings(db, result.frame, result.report, mapping=label)
@@ -211,6 +214,11 @@ def import_source(
             mapped = {f.split(".", 1)[0] for f in result.report.columns.values()}
             if spec.kind == "accounts":
                 statuses.append(status_frame(frame, mapped))
+                # a deleted account named by its id only closes: its blank cells (Name,
+                # address) are not written over the stored values
+                only_closed = frame.filter(deleted_account_rows(frame, accounts_before))
+                closing += only_closed.height
+                frame = frame.filter(~deleted_account_rows(frame, accounts_before))
                 frame = frame.drop([f for f in STATUS_FIELDS if f in frame.columns])
                 column = table.columns.fields.get("id")
                 if column is not None:
@@ -230,7 +238,7 @@ def import_source(
             raise DataError(
                 _refusal(final, on_error), details={"file": final.file, "report": final.to_dict()}
             )
-        if spec.kind == "accounts" and (written or close_missing):
+        if spec.kind == "accounts" and (written or close_missing or closing):
             change = apply_status(
                 uow.connection,
                 # a record in two batches: the later batch's row is the record
