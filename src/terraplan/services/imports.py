@@ -279,6 +279,10 @@ def import_file(
     new = len(new_ids)
     if kind == "accounts" and (new or change.reopened):
         notes = (*notes, *placement_notes(db, new_ids, set(change.reopened_ids)))
+    if kind == "accounts":
+        from terraplan.services.moved_accounts import moved_territory_notes
+
+        notes = (*notes, *moved_territory_notes(db, set(frame["id"].to_list()) & before))
     return ImportOutcome(
         report=report,
         written=written,
