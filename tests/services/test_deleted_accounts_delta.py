@@ -29,9 +29,7 @@ DELTA = (
 
 def _accounts(db: Database) -> dict[str, tuple[str, str | None, bool]]:
     with UnitOfWork(db) as uow:
-        return {
-            a.id: (a.name, a.postal_code, a.closed_on is not None) for a in uow.accounts.list()
-        }
+        return {a.id: (a.name, a.postal_code, a.closed_on is not None) for a in uow.accounts.list()}
 
 
 def test_a_deleted_account_needs_only_its_id(db: Database, tmp_path: Path) -> None:

@@ -16,8 +16,8 @@ from collections.abc import Collection
 
 import polars as pl
 
-from terraplan.io.readers import ROW
 from terraplan.io.checker import Checker
+from terraplan.io.readers import ROW
 
 __all__ = ["deleted_account_rows", "settle_deleted_accounts"]
 
@@ -43,7 +43,9 @@ def settle_deleted_accounts(
     stored = flagged.filter(deleted_account_rows(flagged, stored_ids or ()))[ROW]
     issues = issues.filter(~(pl.col("row").is_in(stored.implode()) & (pl.col("field") != "id")))
     errors = issues.filter(pl.col("severity") == "error")["row"].unique()
-    others = flagged.filter(~pl.col(ROW).is_in(stored.implode()) & pl.col(ROW).is_in(errors.implode()))
+    others = flagged.filter(
+        ~pl.col(ROW).is_in(stored.implode()) & pl.col(ROW).is_in(errors.implode())
+    )
     if others.height:
         checker.removed = pl.concat([checker.removed, others[ROW]]).unique()
         issues = issues.filter(~pl.col("row").is_in(others[ROW].implode()))

@@ -44,10 +44,10 @@ import polars as pl
 
 from terraplan.io.batch_readings import BatchReadings
 from terraplan.io.canonical import canonical_frame, canonical_schema, empty_frame
-from terraplan.io.deleted_accounts import settle_deleted_accounts
 from terraplan.io.checker import GEOCODED, RAW, Checker
 from terraplan.io.currency import Currencies, with_codes_in_amounts
 from terraplan.io.currency_tally import CurrencyTally
+from terraplan.io.deleted_accounts import settle_deleted_accounts
 from terraplan.io.derived_ids import derives_ids, fill_ids
 from terraplan.io.field_checks import (
     DATE_MAX,

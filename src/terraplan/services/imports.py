@@ -20,8 +20,8 @@ import pyarrow as pa
 
 from terraplan.domain import PlanStatus
 from terraplan.errors import DataError, InvalidParameterError
-from terraplan.io.deleted_accounts import deleted_account_rows
 from terraplan.io.currency import Currencies
+from terraplan.io.deleted_accounts import deleted_account_rows
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.parsing import Decimal
 from terraplan.io.readers import SourceTable, read_table

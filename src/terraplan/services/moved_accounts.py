@@ -21,12 +21,12 @@ def moved_territory_notes(db: Database, updated: Collection[str]) -> list[str]:
     many, one of them by name with both territories, and what to run."""
     if not updated:
         return []
+    import polars as pl
+
     from terraplan.rules import assign_frame
     from terraplan.services.alignment import rule_run_with_pins
     from terraplan.services.locations import zip_locator
     from terraplan.services.ownership import account_frames, plan_rule_set
-    import polars as pl
-
     from terraplan.services.plan_scopes import narrow_to_scope
 
     wanted = pl.Series(sorted(updated), dtype=pl.String).implode()

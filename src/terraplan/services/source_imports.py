@@ -26,6 +26,7 @@ import polars as pl
 from terraplan.errors import DataError, InvalidParameterError
 from terraplan.io.batch_readings import BatchReadings
 from terraplan.io.currency import Currencies
+from terraplan.io.deleted_accounts import deleted_account_rows
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.own_ids import record_keys
 from terraplan.io.parsing import Decimal
@@ -46,7 +47,6 @@ from terraplan.services.account_status import (
     status_frame,
 )
 from terraplan.services.amount_currency import amounts_currency, check_amounts_currency
-from terraplan.io.deleted_accounts import deleted_account_rows
 from terraplan.services.deleted_records import remove_deleted, removed_ids
 from terraplan.services.delta_stamps import Unchanged, compare_rows, with_stamps
 from terraplan.services.empty_imports import no_rows
