@@ -4,8 +4,12 @@ they stayed in the old territory, with the old owner, until someone ran the rule
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
+
+import polars as pl
+from tests.conftest import TerraplanCli
 
 from terraplan.domain import Plan, Rep, Territory, TerritoryOwner
 from terraplan.rules import dump_rule_set, load_rule_set
@@ -85,3 +89,16 @@ def test_the_import_counts_accounts_moved_to_another_territory(
     apply_rules(db, "P")
     again = import_file(db, tmp_path / "delta.csv", "accounts", reload=True)
     assert not [n for n in again.notes if "another territory" in n]
+
+
+def test_a_parquet_folder_says_it_too(
+    db: Database, tmp_path: Path, terraplan_cli: TerraplanCli
+) -> None:
+    _active_plan(db, tmp_path)
+    folder = tmp_path / "delta"
+    folder.mkdir()
+    pl.read_csv(io.StringIO(DELTA), infer_schema=False).write_parquet(folder / "part-0.parquet")
+    done = terraplan_cli("import", "accounts", str(folder), database_url=db.url)
+    assert done.returncode == 0, done.stderr
+    said = " ".join(done.stderr.split())
+    assert "2 accounts of the active plan P have an address in this file that its rules" in said

@@ -277,11 +277,16 @@ def import_source(
             )
         )
         uow.commit()
+    moved: list[str] = []
+    if spec.kind == "accounts" and written:
+        from terraplan.services.moved_accounts import moved_territory_notes
+
+        moved = moved_territory_notes(db, written_ids & accounts_before)
     return ImportOutcome(
         report=final,
         written=written,
         on_error=on_error,
-        notes=(*change.notes(), *removed.notes(), *unchanged.notes(), *linked),
+        notes=(*change.notes(), *removed.notes(), *unchanged.notes(), *linked, *moved),
         closed=change.closed,
         reopened=change.reopened,
     )
