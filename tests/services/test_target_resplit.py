@@ -15,6 +15,7 @@ from terraplan.services.imports import import_file
 from terraplan.services.ownership import apply_rules
 from terraplan.services.plan_lifecycle import activate_plan, change_status
 from terraplan.services.reps_targets import plan_targets
+from terraplan.services.target_resplit import resplit_notes
 from terraplan.storage.database import Database
 from terraplan.storage.unit_of_work import UnitOfWork
 
@@ -118,7 +119,12 @@ def test_rep_targets_follow_the_owners_an_activation_from_a_past_day_records(
     change_status(db, "P", "in_review")
     change_status(db, "P", "approved")
     activate_plan(db, "P", effective_from=date(2026, 1, 1))
-    if not targets_first:
+    notes = resplit_notes(db, "P")
+    if targets_first:
+        assert len(notes) == 1 and "for 2026-01 to 2026-12 follow the owners it records" in notes[0]
+        assert "3 reps' targets changed" in notes[0]  # Olga's went to Wendy and Erin
+    else:
+        assert notes == []  # no targets to split yet
         targets()
     years = _rep_years(db)
     # each rep carries their own territory's year, whatever the order; Olga owns none

@@ -15,7 +15,7 @@ from terraplan.storage.database import Database
 from terraplan.storage.mappers import to_record
 from terraplan.storage.unit_of_work import UnitOfWork
 
-__all__ = ["resplit_rep_targets"]
+__all__ = ["resplit_notes", "resplit_rep_targets"]
 
 
 def resplit_rep_targets(
@@ -113,3 +113,24 @@ def resplit_rep_targets(
         )  # fmt: skip
         uow.commit()
     return len(changed)
+
+
+def resplit_notes(db: Database, plan_id: str) -> list[str]:
+    """A note when the plan's latest activation split its rep targets again (the audit's
+    ``resplit_targets`` entry after its ``activate`` entry): which months, how many reps."""
+    with UnitOfWork(db) as uow:
+        done = uow.audit.list(plan_id=plan_id, action="activate", limit=1, newest_first=True)
+        split = uow.audit.list(
+            plan_id=plan_id, action="resplit_targets", limit=1, newest_first=True
+        )
+    if not done or not split or split[0].id < done[0].id:
+        return []
+    after = split[0].after or {}
+    first, _, last = str(after.get("period", "")).partition("..")
+    count = int(after.get("reps_changed", 0))
+    return [
+        f"the rep targets of plan {plan_id} for {first} to {last} follow the owners it records "
+        f"from its first day: {count:,} rep{'' if count == 1 else 's'}' targets changed (the "
+        "territories' targets did not; `terraplan kpis --by rep` compares each rep with their "
+        "own revenue)"
+    ]
