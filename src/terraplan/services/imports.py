@@ -164,6 +164,7 @@ def import_file(
             return no_rows(db, table, on_error=on_error, unchanged=delta.unchanged)
     stored = stored_ids(db, table, known_ids)
     facts = stored_facts(db, kind, table)
+    accounts_known = _stored_accounts(db, table)  # a deleted account needs only its id
     result = validate(
         table,
         known_ids=known_ids,
@@ -180,7 +181,7 @@ def import_file(
         spellings=facts.spellings,
         stored_forms=forms,
         account_names=stored_account_names(db, table, known_ids),
-        stored_accounts=_stored_accounts(db, table),
+        stored_accounts=accounts_known,
     )
     report = result.report
     if delta is not None and delta.unchanged.ids:
@@ -210,7 +211,7 @@ def import_file(
     if kind == "accounts":
         status = status_frame(frame, mapped)
         # a deleted account named by its id only closes: its blank cells are not written
-        frame = frame.filter(~deleted_account_rows(frame, _stored_accounts(db, table) or ()))
+        frame = frame.filter(~deleted_account_rows(frame, accounts_known or ()))
         frame = frame.drop([f for f in STATUS_FIELDS if f in frame.columns])
     change = StatusChange()
     linked: list[str] = []  # accounts: stored ones whose parent this file brings

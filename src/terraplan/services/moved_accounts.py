@@ -29,6 +29,9 @@ def moved_territory_notes(db: Database, updated: Collection[str]) -> list[str]:
     from terraplan.services.ownership import account_frames, plan_rule_set
     from terraplan.services.plan_scopes import narrow_to_scope
 
+    with UnitOfWork(db) as uow:
+        if not uow.plans.list(status=PlanStatus.ACTIVE):
+            return []  # no plan to move them in: the accounts are not read
     wanted = pl.Series(sorted(updated), dtype=pl.String).implode()
     accounts = account_frames(db)[0].filter(pl.col("id").is_in(wanted))
     if not accounts.height:
