@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from terraplan.planning.revenue import revenue_history
 from terraplan.planning.target_report import build_targets
@@ -69,10 +71,14 @@ def resplit_rep_targets(
         tid = territory_of.get(a.id)
         if a.closed_on is None and tid is not None:
             leaf_accounts.setdefault(tid, {})[a.id] = sold.get(a.id, 0.0)
+    method = str(run.get("method") or "history")
+    ramp = _ramp_months(run)
+    if "+capacity" in method and ramp is None:
+        return 0  # the run's ramp is not known: its split is kept as it was
     split = rep_months(
         plan, months, float(run.get("unit") or 1.0), territory_months, reps,
-        method=str(run.get("method") or "history"), leaf_accounts=leaf_accounts,
-        owner_spans=spans, as_of=day,
+        method=method, leaf_accounts=leaf_accounts, owner_spans=spans, as_of=day,
+        ramp_months=ramp or 3,
     )  # fmt: skip
     before = {
         rep_id: [monthly.get((f"rep:{rep_id}", m), 0.0) for m in labels]
@@ -134,3 +140,15 @@ def resplit_notes(db: Database, plan_id: str) -> list[str]:
         "territories' targets did not; `terraplan kpis --by rep` compares each rep with their "
         "own revenue)"
     ]
+
+
+def _ramp_months(run: Mapping[str, Any]) -> int | None:
+    """The ramp a ``+capacity`` run used, as its stored report says it ("ramps to full
+    productivity over 6 months"); None when it does not say."""
+    import re
+
+    for text in run.get("warnings") or []:
+        found = re.search(r"ramps to full productivity over (\d+) month", str(text))
+        if found:
+            return int(found.group(1))
+    return None
