@@ -134,3 +134,36 @@ def test_rep_targets_follow_the_owners_an_activation_from_a_past_day_records(
     assert _territory_year(db, "W") + _territory_year(db, "E") == pytest.approx(
         (1000 + 2500 + 700 + 3000 + 1200) * 12 * 1.1
     )
+
+
+def _rep_months(db: Database) -> dict[str, float]:
+    with UnitOfWork(db) as uow:
+        targets = uow.targets.list(where={"plan_id": "P"})
+    return {t.id: t.amount for t in targets if t.rep_id}
+
+
+def test_a_capacity_run_keeps_its_ramp_whatever_the_order(db: Database, tmp_path: Path) -> None:
+    """Erin East is hired on 15 May with a six-month ramp: the split the activation gives a
+    run set before it is the one a run after it gives (its ramp, not the default three)."""
+    _draft(db, tmp_path)
+    with UnitOfWork(db) as uow:
+        uow.reps.upsert_records([{"id": EAST, "name": "Erin East", "hire_date": date(2026, 5, 15)}])
+        uow.commit()
+
+    def targets() -> dict[str, float]:
+        plan_targets(
+            db, "P", company_target=None, method="history+capacity", growth="10%",
+            period=2026, as_of=date.today(), ramp_months=6,
+        )  # fmt: skip
+        return _rep_months(db)
+
+    targets()
+    change_status(db, "P", "in_review")
+    change_status(db, "P", "approved")
+    activate_plan(db, "P", effective_from=date(2026, 1, 1))
+    split = _rep_months(db)
+    east = [split[f"P/rep:{EAST}/2026-{m:02d}"] for m in range(1, 13)]
+    assert east[:4] == [0.0, 0.0, 0.0, 0.0]  # not hired yet: January to April
+    assert 0 < east[4] < east[5] < east[6] < east[9]  # May onwards: six months of ramp
+    assert split.get(f"P/rep:{OLGA}/2026-01..2026-12", 0.0) == 0.0
+    assert targets() == split  # the run after the activation: the same split
