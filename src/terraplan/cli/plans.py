@@ -330,6 +330,7 @@ def activate(
         scheduled_activation_notes,
         unhired_owner_notes,
     )
+    from terraplan.services.target_resplit import resplit_notes
 
     if done is not None and done.without_location:
         note(
@@ -341,6 +342,7 @@ def activate(
         *scheduled_activation_notes(db, saved.id),
         *inactive_owner_notes(db, saved.id),
         *unhired_owner_notes(db, saved.id),
+        *resplit_notes(db, saved.id),
     ]:
         note(text)
 

@@ -131,8 +131,12 @@ def route_command(
     console = stdout()
     from terraplan.cli.console import note
 
+    plan = f"Plan: {routed.plan_id}" + (f" ({routed.plan_name})" if routed.plan_name else "")
+    if routed.plan_until is not None:  # a plan activated from a later day takes over then
+        plan += f", in force to {routed.plan_until}"
     if result.territory_id is None:
         console.print(f"[red]No territory[/red]: {escape(result.explanation)}", markup=True)
+        console.print(escape(plan), markup=True)
         for text in routed.notes:
             note(text)
         raise typer.Exit(6)
@@ -142,6 +146,7 @@ def route_command(
         markup=True,
     )
     console.print(f"Why: {result.explanation}")
+    console.print(escape(plan), markup=True)
     for overlay in routed.overlays:
         who = (
             f"{overlay.owner_name or overlay.owner_id} ({overlay.owner_id})"

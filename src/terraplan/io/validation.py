@@ -47,6 +47,7 @@ from terraplan.io.canonical import canonical_frame, canonical_schema, empty_fram
 from terraplan.io.checker import GEOCODED, RAW, Checker
 from terraplan.io.currency import Currencies, with_codes_in_amounts
 from terraplan.io.currency_tally import CurrencyTally
+from terraplan.io.deleted_accounts import settle_deleted_accounts
 from terraplan.io.derived_ids import derives_ids, fill_ids
 from terraplan.io.field_checks import (
     DATE_MAX,
@@ -158,6 +159,7 @@ def validate(
     stored_forms: Mapping[str, str] | None = None,
     account_names: Mapping[str, str] | None = None,
     stored_deals: Mapping[str, str] | None = None,
+    stored_accounts: Collection[str] | None = None,
 ) -> ValidationResult:
     """Check every row of ``table``; return the accepted rows and the report.
 
@@ -196,6 +198,8 @@ def validate(
     ``stored_deals`` (stored opportunity id -> won, lost or open) reads a file of ids and
     amounts without a stage or won flag by its stored deals: a negative amount on a stored
     won deal is a credit (:mod:`~terraplan.io.deal_checks`).
+    ``stored_accounts``: the stored account ids, for an accounts file flagging deleted rows
+    (a deleted stored account needs only its id: :mod:`~terraplan.io.deleted_accounts`).
     """
     from terraplan.io import custom_areas as custom
     from terraplan.io import (
@@ -308,6 +312,7 @@ def validate(
         if checker.issues
         else pl.DataFrame(schema=_ISSUE_SCHEMA)
     )
+    issues = settle_deleted_accounts(checker, issues, stored_accounts or stored_ids)
     removed = checker.removed  # left out, not refused: their own problems go unsaid
     issues = issues.filter(~pl.col("row").is_in(removed.implode()))
     errors = issues.filter(pl.col("severity") == "error")["row"].unique()

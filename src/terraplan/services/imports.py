@@ -21,6 +21,7 @@ import pyarrow as pa
 from terraplan.domain import PlanStatus
 from terraplan.errors import DataError, InvalidParameterError
 from terraplan.io.currency import Currencies
+from terraplan.io.deleted_accounts import deleted_account_rows
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.parsing import Decimal
 from terraplan.io.readers import SourceTable, read_table
@@ -163,6 +164,7 @@ def import_file(
             return no_rows(db, table, on_error=on_error, unchanged=delta.unchanged)
     stored = stored_ids(db, table, known_ids)
     facts = stored_facts(db, kind, table)
+    accounts_known = _stored_accounts(db, table)  # a deleted account needs only its id
     result = validate(
         table,
         known_ids=known_ids,
@@ -180,6 +182,7 @@ def import_file(
         stored_forms=forms,
         account_names=stored_account_names(db, table, known_ids),
         stored_deals=stored_deal_readings(db, table, forms),
+        stored_accounts=accounts_known,
     )
     report = result.report
     if delta is not None and delta.unchanged.ids:
@@ -208,6 +211,8 @@ def import_file(
     mapped = {field.split(".", 1)[0] for field in report.columns.values()}
     if kind == "accounts":
         status = status_frame(frame, mapped)
+        # a deleted account named by its id only closes: its blank cells are not written
+        frame = frame.filter(~deleted_account_rows(frame, accounts_known or ()))
         frame = frame.drop([f for f in STATUS_FIELDS if f in frame.columns])
     change = StatusChange()
     linked: list[str] = []  # accounts: stored ones whose parent this file brings
@@ -276,6 +281,10 @@ def import_file(
     new = len(new_ids)
     if kind == "accounts" and (new or change.reopened):
         notes = (*notes, *placement_notes(db, new_ids, set(change.reopened_ids)))
+    if kind == "accounts":
+        from terraplan.services.moved_accounts import moved_territory_notes
+
+        notes = (*notes, *moved_territory_notes(db, set(frame["id"].to_list()) & before))
     return ImportOutcome(
         report=report,
         written=written,
@@ -389,6 +398,14 @@ def _written_columns(
 
 def _all_empty(values: pl.Series) -> bool:
     return bool((values.list.len().fill_null(0) == 0).all())
+
+
+def _stored_accounts(db: Database, table: SourceTable) -> Collection[str] | None:
+    """The stored account ids, for an accounts file with a deleted flag (else None)."""
+    if table.kind != "accounts" or "deleted" not in table.columns.fields:
+        return None
+    with UnitOfWork(db) as uow:
+        return uow.records("accounts").ids()
 
 
 def stored_ids(

@@ -328,6 +328,12 @@ def activate_plan(
         )  # fmt: skip
         record_plan_owners(uow, saved, start)
         uow.commit()
+    if start <= date.today():
+        # Targets set before this activation gave the months begun to the owners of the
+        # day then (the CRM's): the months from ``start`` are now its owners'.
+        from terraplan.services.target_resplit import resplit_rep_targets
+
+        resplit_rep_targets(db, plan_id, by=by)
     return saved
 
 

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass
 from dataclasses import field as dataclass_field
+from datetime import date
 from typing import Any, Literal
 
 from terraplan.domain import Plan, Territory
@@ -149,10 +150,16 @@ class Routed:
     notes: tuple[str, ...] = ()
     #: Each overlay that matched, with its territory's name and owner (the specialist).
     overlays: tuple[OverlayOwner, ...] = ()
+    #: The name of the plan that routed the lead (the active plan in force today).
+    plan_name: str | None = None
+    #: The plan's last day when a plan activated from a later day takes over after it.
+    plan_until: date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "plan_id": self.plan_id,
+            "plan_name": self.plan_name,
+            "plan_in_force_to": self.plan_until.isoformat() if self.plan_until else None,
             **self.result.to_dict(),
             "territory_name": self.territory_name,
             "owner_id": self.owner_id,
@@ -267,6 +274,8 @@ def route_record(
         territory.name if territory else None,
         notes,
         tuple(overlays),
+        plan.name,
+        plan.effective_to,
     )
 
 

@@ -26,6 +26,7 @@ import polars as pl
 from terraplan.errors import DataError, InvalidParameterError
 from terraplan.io.batch_readings import BatchReadings
 from terraplan.io.currency import Currencies
+from terraplan.io.deleted_accounts import deleted_account_rows
 from terraplan.io.geocoding import ZipDirectory
 from terraplan.io.own_ids import record_keys
 from terraplan.io.parsing import Decimal
@@ -161,6 +162,7 @@ def import_source(
     stamps: dict[str, datetime] = {}  # LastModifiedDate / SystemModstamp of the rows kept
     with UnitOfWork(db) as uow:
         accounts_before = uow.records("accounts").ids() if spec.kind == "accounts" else set()
+        closing = 0  # deleted accounts' rows that only close a stored account
         closed_before = closed_ids(uow.connection) if spec.kind == "accounts" else {}
         for number, batch in enumerate(batches()):
             table = batch  # less the rows no newer than the stored records, below
@@ -195,6 +197,7 @@ def import_source(
                 stored_forms=forms,
                 account_names=stored_account_names(db, table, stored_known),
                 stored_deals=stored_deal_readings(db, table, forms),
+                stored_accounts=accounts_before,
             )
             if not result.report.file_errors:  # a stage renamed by the first import's mapping
                 check_stage_readings(db, result.frame, result.report, mapping=label)
@@ -223,6 +226,11 @@ def import_source(
             mapped = {f.split(".", 1)[0] for f in result.report.columns.values()}
             if spec.kind == "accounts":
                 statuses.append(status_frame(frame, mapped))
+                # a deleted account named by its id only closes: its blank cells (Name,
+                # address) are not written over the stored values
+                only_closed = frame.filter(deleted_account_rows(frame, accounts_before))
+                closing += only_closed.height
+                frame = frame.filter(~deleted_account_rows(frame, accounts_before))
                 frame = frame.drop([f for f in STATUS_FIELDS if f in frame.columns])
                 column = table.columns.fields.get("id")
                 if column is not None:
@@ -242,7 +250,7 @@ def import_source(
             raise DataError(
                 _refusal(final, on_error), details={"file": final.file, "report": final.to_dict()}
             )
-        if spec.kind == "accounts" and (written or close_missing):
+        if spec.kind == "accounts" and (written or close_missing or closing):
             change = apply_status(
                 uow.connection,
                 # a record in two batches: the later batch's row is the record
@@ -281,11 +289,16 @@ def import_source(
             )
         )
         uow.commit()
+    moved: list[str] = []
+    if spec.kind == "accounts" and written:
+        from terraplan.services.moved_accounts import moved_territory_notes
+
+        moved = moved_territory_notes(db, written_ids & accounts_before)
     return ImportOutcome(
         report=final,
         written=written,
         on_error=on_error,
-        notes=(*change.notes(), *removed.notes(), *unchanged.notes(), *linked),
+        notes=(*change.notes(), *removed.notes(), *unchanged.notes(), *linked, *moved),
         closed=change.closed,
         reopened=change.reopened,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
@@ -113,6 +114,11 @@ class OverlayPublic(BaseModel):
 
 class RoutePublic(BaseModel):
     plan_id: str
+    plan_name: str | None = Field(default=None, description="The plan that routed the lead")
+    plan_in_force_to: date | None = Field(
+        default=None,
+        description="Its last day, when a plan activated from a later day takes over after it",
+    )
     territory_id: str | None
     territory_name: str | None
     territory_type: str | None
@@ -181,6 +187,8 @@ def _route_one(
     result = routed.result
     return RoutePublic(
         plan_id=routed.plan_id,
+        plan_name=routed.plan_name,
+        plan_in_force_to=routed.plan_until,
         territory_id=result.territory_id,
         territory_name=routed.territory_name,
         territory_type=str(result.territory_type) if result.territory_type is not None else None,

@@ -407,11 +407,13 @@ def activate_route(
         unhired_owner_notes,
     )
     from terraplan.services.plan_lifecycle import activation_counts
+    from terraplan.services.target_resplit import resplit_notes
 
     notes = [
         *scheduled_activation_notes(db, saved.id),
         *inactive_owner_notes(db, saved.id),
         *unhired_owner_notes(db, saved.id),
+        *resplit_notes(db, saved.id),
     ]
     counts = activation_counts(db, saved.id)
     return ActivationPublic(
