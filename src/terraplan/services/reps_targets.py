@@ -210,7 +210,7 @@ def plan_targets(
         sales_lines = uow.sales_lines.list() if source != "opportunities" else []
         opportunities = uow.opportunities.list() if not sales_lines else []
         territory_of = plan_alignment(uow, plan, accounts).territory_of
-        spans = _owner_spans(
+        spans = owner_spans(
             uow, accounts, set(territory_of), [r.id for r in reps], as_of or date.today()
         )
     result = set_targets(
@@ -258,7 +258,7 @@ def plan_targets(
     return result
 
 
-def _owner_spans(
+def owner_spans(
     uow: UnitOfWork,
     accounts: Sequence[Account],
     placed: set[str],

@@ -28,7 +28,7 @@ def resplit_rep_targets(
     rep targets of that run that change. Returns how many reps' targets changed (0: none, or
     the plan has no ``targets`` run). Territory targets and other periods' targets (imported
     quotas, other runs) are not touched."""
-    from terraplan.services.reps_targets import _owner_spans
+    from terraplan.services.reps_targets import owner_spans
 
     day = as_of or date.today()
     with UnitOfWork(db) as uow:
@@ -57,7 +57,7 @@ def resplit_rep_targets(
         lines = uow.sales_lines.list() if source != "opportunities" else []
         opportunities = uow.opportunities.list() if not lines else []
         territory_of = plan_alignment(uow, plan, accounts).territory_of
-        spans = _owner_spans(uow, accounts, set(territory_of), [r.id for r in reps], day)
+        spans = owner_spans(uow, accounts, set(territory_of), [r.id for r in reps], day)
     first = basis.get("history_start")
     last = basis.get("history_end")
     sold: dict[str, float] = {}
