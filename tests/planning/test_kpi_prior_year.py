@@ -189,11 +189,6 @@ def test_duckdb_gives_the_same_prior_year(
         assert dict(east.select("period", "revenue_prior_year").iter_rows())["FY2025"] == 1220.0
 
 
-@pytest.fixture(scope="module")
-def pg(kpi_pg: Any) -> Any:
-    return kpi_pg
-
-
 PG_TYPES = {pl.String: "TEXT", pl.Date: "DATE", pl.Float64: "DOUBLE PRECISION"}
 
 

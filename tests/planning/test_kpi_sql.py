@@ -395,11 +395,6 @@ PG_TYPES = {
 }
 
 
-@pytest.fixture(scope="module")
-def pg(kpi_pg: Any) -> Any:
-    return kpi_pg
-
-
 @pytest.mark.postgres
 @settings(
     max_examples=2,

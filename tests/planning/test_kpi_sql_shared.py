@@ -300,11 +300,6 @@ PG_TYPES = {
 }
 
 
-@pytest.fixture(scope="module")
-def pg(kpi_pg: Any) -> Any:
-    return kpi_pg
-
-
 #: Columns the PostgreSQL tests give a collation that ignores case at first (as en_US does).
 ICU_COLUMNS = {("leads", "id"), ("ownership", "owner_id")}
 
